@@ -1,0 +1,46 @@
+"""Publish an image file (e.g. a goal image) on a topic.
+
+ros2 launch vjepa_ros image_publisher.launch.py path:=goal.png topic:=/vjepa_planner/goal_image
+"""
+
+import os
+
+from ament_index_python.packages import get_package_share_directory
+from launch.actions import DeclareLaunchArgument
+from launch.substitutions import LaunchConfiguration
+from launch_ros.actions import Node
+
+from launch import LaunchDescription
+
+
+def generate_launch_description():
+    params = os.path.join(
+        get_package_share_directory("vjepa_ros"), "config", "image_publisher.yaml"
+    )
+    return LaunchDescription(
+        [
+            DeclareLaunchArgument("path", description="Image file to publish"),
+            DeclareLaunchArgument(
+                "topic", default_value="image", description="Topic to publish on"
+            ),
+            DeclareLaunchArgument(
+                "rate_hz",
+                default_value="0.0",
+                description="Republish rate; 0 publishes once, latched",
+            ),
+            Node(
+                package="vjepa_ros",
+                executable="image_publisher",
+                name="image_publisher",
+                parameters=[
+                    params,
+                    {
+                        "path": LaunchConfiguration("path"),
+                        "rate_hz": LaunchConfiguration("rate_hz"),
+                    },
+                ],
+                remappings=[("image", LaunchConfiguration("topic"))],
+                output="screen",
+            ),
+        ]
+    )

@@ -1,0 +1,47 @@
+"""Build script for the vjepa_ros ament_python package (pip dependencies only, never rclpy)."""
+
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = "vjepa_ros"
+
+setup(
+    name=PACKAGE,
+    version="0.1.0",
+    description="V-JEPA 2-AC latent world-model MPC for Franka arms on ROS 2",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=[PACKAGE, f"{PACKAGE}.*"]),
+    data_files=[
+        ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
+        (f"share/{PACKAGE}", ["package.xml"]),
+        (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
+        (f"share/{PACKAGE}/config", glob("config/*.yaml")),
+    ],
+    install_requires=[
+        "numpy>=1.23",
+        "scipy>=1.9",
+        "opencv-python-headless>=4.6",
+        "pyyaml>=6.0",
+        "tqdm>=4.60",
+        "torch>=2.1",
+        "safetensors>=0.4",
+        "rosbags>=0.10",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=7",
+            "hypothesis>=6.80",
+            "ruff>=0.5",
+            "transformers>=4.53",
+        ],
+    },
+    zip_safe=False,
+    entry_points={
+        "console_scripts": [
+            "vjepa-ros = vjepa_ros.cli:main",
+            "image_publisher = vjepa_ros.nodes.image_publisher:main",
+        ],
+    },
+)

@@ -1,0 +1,32 @@
+"""Test-suite set-up shared by every test module.
+
+The network rule: DDS discovery stays on loopback for every rclpy process the tests start, whether
+pytest was started by scripts/test.sh, by CI or by hand. This runs before any test imports rclpy.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+os.environ["ROS_LOCALHOST_ONLY"] = "1"
+os.environ.setdefault("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+
+@pytest.fixture(scope="session")
+def franka_example():
+    """Load the two real Franka frames and end-effector states shipped in ../shared/data."""
+    import numpy as np
+
+    path = SHARED_DATA / "franka_example_traj.npz"
+    if not path.is_file():
+        pytest.fail(f"real test data missing: {path} (../shared must sit beside the repository)")
+    with np.load(path) as data:
+        return {"frames": data["observations"][0], "states": data["states"][0]}

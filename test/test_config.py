@@ -1,0 +1,68 @@
+"""Typed configuration: strict dataclass loading and ROS parameter files."""
+
+import dataclasses
+
+import pytest
+
+from vjepa_ros.config import ConfigError, config_path, flatten, from_dict, param, read_ros_params
+
+
+@dataclasses.dataclass
+class Inner:
+    samples: int = param(400, "CEM samples.")
+    bounds: list[float] = param([0.05, 0.05], "Per-axis bounds.")
+
+
+@dataclasses.dataclass
+class Outer:
+    name: str = param("x", "A name.")
+    rate: float = param(4.0, "A rate.")
+    enabled: bool = param(False, "A switch.")
+    inner: Inner = dataclasses.field(default_factory=Inner)
+
+
+def test_nested_and_dotted_keys_with_type_coercion():
+    cfg = from_dict(Outer, {"rate": 2, "inner.samples": 800, "inner": {"bounds": [1, 2]}})
+    assert cfg.rate == 2.0 and isinstance(cfg.rate, float)
+    assert cfg.inner.samples == 800 and cfg.inner.bounds == [1.0, 2.0]
+    assert from_dict(Outer, {}).inner == Inner()
+    # list defaults are not shared between instances
+    a, b = Outer(), Outer()
+    a.inner.bounds.append(3.0)
+    assert b.inner.bounds == [0.05, 0.05]
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"rat": 1.0}, "unknown Outer setting.*rat"),
+        ({"inner.sample": 1}, "unknown Inner setting.*inner.sample"),
+        ({"enabled": "yes"}, "enabled: expected true/false"),
+        ({"inner.samples": 1.5}, "inner.samples: expected an integer"),
+        ({"rate": "fast"}, "rate: expected a number"),
+        ({"inner": 3}, "inner: expected a mapping"),
+    ],
+)
+def test_bad_values_name_the_setting(data, message):
+    with pytest.raises(ConfigError, match=message):
+        from_dict(Outer, data)
+
+
+def test_flatten_carries_descriptions():
+    rows = {name: (value, desc) for name, value, desc in flatten(Outer())}
+    assert rows["inner.samples"] == (400, "CEM samples.")
+    assert all(desc for _, desc in rows.values())
+
+
+def test_shipped_yaml_matches_node_config():
+    from vjepa_ros.nodes.image_publisher import ImagePublisherConfig
+
+    params = read_ros_params(config_path("image_publisher.yaml"), "image_publisher")
+    assert from_dict(ImagePublisherConfig, params) == ImagePublisherConfig()
+
+
+def test_unreadable_param_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("node: [unclosed")
+    with pytest.raises(ConfigError, match="cannot read parameter file"):
+        read_ros_params(bad, "node")

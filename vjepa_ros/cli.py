@@ -1,0 +1,64 @@
+"""The ``vjepa-ros`` command: everything a person runs by hand.
+
+    vjepa-ros check            what this machine offers (torch, device, rclpy, network rule)
+    vjepa-ros demo             the main job, end to end (see ``vjepa-ros demo --help``)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Print the environment the package will run in; exit 1 if something required is missing."""
+    ok = True
+    print(f"python        {platform.python_version()} ({sys.executable})")
+    try:
+        import torch
+
+        cuda = torch.cuda.is_available()
+        device = torch.cuda.get_device_name(0) if cuda else "cpu"
+        bf16 = cuda and torch.cuda.is_bf16_supported()
+        print(f"torch         {torch.__version__}  device: {device}  bf16: {bf16}")
+        print(f"cpu threads   {torch.get_num_threads()}")
+    except ImportError:
+        print("torch         MISSING (run scripts/bootstrap.sh)")
+        ok = False
+    try:
+        import rclpy
+
+        print(f"rclpy         {os.path.dirname(rclpy.__file__)}")
+    except ImportError:
+        print("rclpy         missing (ROS nodes unavailable; the ROS-free core still works)")
+    for name in ("ROS_DISTRO", "ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE", "ROS_LOCALHOST_ONLY"):
+        print(f"{name:<30}{os.environ.get(name, '(unset)')}")
+    for optional in ("launch_ros", "cv_bridge", "rosbags", "pybullet", "pyrealsense2"):
+        try:
+            __import__(optional)
+            state = "available"
+        except ImportError:
+            state = "not installed"
+        print(f"{optional:<14}{state}")
+    return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vjepa-ros", description="V-JEPA 2-AC world-model MPC for Franka arms on ROS 2."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="report torch/CUDA/rclpy availability")
+    check.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Typed configuration: described dataclass fields, strict loading, ROS parameter YAML files.
+
+Every configurable value in vjepa_ros is a dataclass field made with :func:`param`, which carries
+the description that the ROS nodes publish with the parameter. Nested dataclasses become dotted
+ROS parameter names (``planner.samples``). This module does not import rclpy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def param(default, description: str, **kwargs):
+    """Return a dataclass field with a default and a description (``ros2 param describe``)."""
+    if isinstance(default, (list, dict)):
+        return dataclasses.field(
+            default_factory=lambda: type(default)(default),
+            metadata={"description": description, **kwargs},
+        )
+    return dataclasses.field(default=default, metadata={"description": description, **kwargs})
+
+
+class ConfigError(ValueError):
+    """A configuration value of the wrong type, an unknown key or an unreadable file."""
+
+
+def _field_types(cls) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
+def _coerce(value, hint, where: str):
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {type(value).__name__}")
+        return from_dict(hint, value, prefix=f"{where}.")
+    if origin in (list, tuple):
+        (item,) = typing.get_args(hint)[:1] or (Any,)
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return [_coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    return value
+
+
+def from_dict(cls, data: dict | None, prefix: str = ""):
+    """Build dataclass ``cls`` from a nested or dotted-key mapping, strictly typed.
+
+    Missing keys keep their defaults; unknown keys and wrongly typed values raise
+    :class:`ConfigError`.
+    """
+    data = unflatten(dict(data or {}))
+    types = _field_types(cls)
+    unknown = sorted(set(data) - set(types))
+    if unknown:
+        raise ConfigError(
+            f"unknown {cls.__name__} setting(s): {', '.join(prefix + k for k in unknown)} "
+            f"(known: {', '.join(sorted(types))})"
+        )
+    values = {k: _coerce(v, types[k], prefix + k) for k, v in data.items()}
+    defaults = cls()
+    for name, hint in types.items():
+        if name not in values and dataclasses.is_dataclass(hint):
+            values[name] = getattr(defaults, name)
+    return dataclasses.replace(defaults, **values)
+
+
+def unflatten(data: dict) -> dict:
+    """Turn ``{"a.b": 1}`` into ``{"a": {"b": 1}}`` (nested mappings are merged)."""
+    out: dict = {}
+    for key, value in data.items():
+        head, _, rest = str(key).partition(".")
+        if rest:
+            out.setdefault(head, {})
+            if not isinstance(out[head], dict):
+                raise ConfigError(f"'{head}' is both a value and a group")
+            out[head].update(unflatten({rest: value}))
+        elif isinstance(value, dict) and isinstance(out.get(head), dict):
+            out[head].update(unflatten(value))
+        else:
+            out[head] = value
+    return out
+
+
+def flatten(cfg, prefix: str = "") -> list[tuple[str, Any, str]]:
+    """List ``(dotted_name, value, description)`` for every leaf field of dataclass ``cfg``."""
+    rows = []
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(value):
+            rows += flatten(value, prefix=f"{prefix}{f.name}.")
+        else:
+            rows.append((prefix + f.name, value, f.metadata.get("description", "")))
+    return rows
+
+
+def read_ros_params(path: str | Path, node_name: str) -> dict:
+    """Read the ``ros__parameters`` of ``node_name`` (and ``/**``) from a ROS 2 param file."""
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read parameter file {path}: {exc}") from exc
+    params: dict = {}
+    for key in ("/**", node_name, f"/{node_name}"):
+        section = doc.get(key) or {}
+        params.update(unflatten(section.get("ros__parameters") or {}))
+    return params
+
+
+def package_share_dir() -> Path:
+    """Return where ``config/`` and ``launch/`` live: ament share dir, else the source tree."""
+    try:
+        from ament_index_python.packages import PackageNotFoundError, get_package_share_directory
+
+        try:
+            return Path(get_package_share_directory("vjepa_ros"))
+        except (PackageNotFoundError, OSError):  # not installed, or AMENT_PREFIX_PATH unset
+            pass
+    except ImportError:
+        pass
+    return Path(__file__).resolve().parent.parent
+
+
+def config_path(name: str) -> Path:
+    """Path of a file in the package's ``config/`` directory."""
+    path = package_share_dir() / "config" / name
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    return path
