@@ -35,6 +35,7 @@ setup(
             "hypothesis>=6.80",
             "ruff>=0.5",
             "transformers>=4.53",
+            "colcon-common-extensions>=0.3",
         ],
     },
     zip_safe=False,
