@@ -1,0 +1,132 @@
+"""Hugging Face ``transformers`` VJEPA2 encoder format <-> official key names.
+
+Key map (official -> HF), the encoder only (HF's ``predictor.*`` is the V-JEPA 2 mask predictor,
+not the AC predictor, and is not used here):
+
+- ``patch_embed.``          -> ``encoder.embeddings.patch_embeddings.``
+- ``blocks.{i}.attn.qkv``   -> ``encoder.layer.{i}.attention.{query,key,value}`` (dim-0 thirds)
+- ``blocks.{i}.attn.proj``  -> ``encoder.layer.{i}.attention.proj``
+- other ``blocks.{i}.``     -> ``encoder.layer.{i}.`` (norm1, norm2, mlp.fc1, mlp.fc2)
+- ``norm.``                 -> ``encoder.layernorm.``
+
+An HF snapshot directory holds ``config.json`` and ``model.safetensors`` (or shards listed in
+``model.safetensors.index.json``); keys may carry a ``vjepa2.`` prefix (classification models).
+"""
+
+import json
+import re
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from .errors import CheckpointError
+
+_QKV = ("query", "key", "value")
+
+
+def official_to_hf_encoder(state_dict: dict[str, Tensor]) -> dict[str, Tensor]:
+    """Official encoder state dict (no prefixes) -> ``transformers.VJEPA2Model`` encoder keys."""
+    converted = {}
+    for key, value in state_dict.items():
+        if key == "pos_embed":
+            continue
+        if key.startswith("patch_embed."):
+            converted["encoder.embeddings.patch_embeddings." + key[len("patch_embed."):]] = value
+        elif key.startswith("norm."):
+            converted["encoder.layernorm." + key[len("norm."):]] = value
+        elif match := re.fullmatch(r"blocks\.(\d+)\.attn\.qkv\.(weight|bias)", key):
+            layer, kind = match.groups()
+            for name, part in zip(_QKV, value.chunk(3, dim=0), strict=True):
+                converted[f"encoder.layer.{layer}.attention.{name}.{kind}"] = part.clone()
+        elif match := re.fullmatch(r"blocks\.(\d+)\.(.+)", key):
+            layer, rest = match.groups()
+            rest = rest.replace("attn.", "attention.", 1)
+            converted[f"encoder.layer.{layer}.{rest}"] = value
+        else:
+            raise CheckpointError(f"no HF name for official encoder key {key!r}")
+    return converted
+
+
+def hf_to_official_encoder(state_dict: dict[str, Tensor]) -> dict[str, Tensor]:
+    """HF VJEPA2 keys -> official encoder state dict; non-encoder keys are dropped."""
+    encoder = {}
+    for key, value in state_dict.items():
+        key = key.removeprefix("vjepa2.")
+        if key.startswith("encoder."):
+            encoder[key[len("encoder."):]] = value
+    if not encoder:
+        raise CheckpointError("no 'encoder.*' weights among the HF keys "
+                              f"(first keys: {sorted(state_dict)[:5]})")
+    converted, qkv_parts = {}, {}
+    for key, value in encoder.items():
+        if key.startswith("embeddings.patch_embeddings."):
+            converted["patch_embed." + key[len("embeddings.patch_embeddings."):]] = value
+        elif key.startswith("layernorm."):
+            converted["norm." + key[len("layernorm."):]] = value
+        elif match := re.fullmatch(r"layer\.(\d+)\.attention\.(query|key|value)\.(weight|bias)",
+                                   key):
+            layer, name, kind = match.groups()
+            qkv_parts.setdefault((layer, kind), {})[name] = value
+        elif match := re.fullmatch(r"layer\.(\d+)\.(.+)", key):
+            layer, rest = match.groups()
+            rest = rest.replace("attention.", "attn.", 1)
+            converted[f"blocks.{layer}.{rest}"] = value
+        else:
+            raise CheckpointError(f"unexpected HF encoder key 'encoder.{key}'")
+    for (layer, kind), parts in sorted(qkv_parts.items()):
+        missing = [name for name in _QKV if name not in parts]
+        if missing:
+            raise CheckpointError(f"HF layer {layer} lacks attention {missing} {kind}")
+        converted[f"blocks.{layer}.attn.qkv.{kind}"] = torch.cat([parts[n] for n in _QKV], dim=0)
+    return converted
+
+
+def hf_encoder_hyper_parameters(config: dict) -> dict:
+    """Official encoder hyper-parameters from an HF VJEPA2 ``config.json`` dict."""
+    if config.get("model_type") != "vjepa2":
+        raise CheckpointError(f"config.json model_type is {config.get('model_type')!r}, "
+                              "expected 'vjepa2'")
+    checks = {"hidden_act": "gelu", "qkv_bias": True, "layer_norm_eps": 1e-6}
+    for name, expected in checks.items():
+        if name in config and config[name] != expected:
+            raise CheckpointError(f"config.json {name}={config[name]!r} is not supported "
+                                  f"(this implementation has {expected!r})")
+    names = {"hidden_size": "embed_dim", "num_hidden_layers": "depth",
+             "num_attention_heads": "num_heads", "mlp_ratio": "mlp_ratio",
+             "patch_size": "patch_size", "tubelet_size": "tubelet_size",
+             "crop_size": "img_size", "in_chans": "in_chans"}
+    missing = [name for name in names if name in ("hidden_size", "num_hidden_layers",
+                                                   "num_attention_heads") and name not in config]
+    if missing:
+        raise CheckpointError(f"config.json lacks {missing}")
+    return {ours: config[theirs] for theirs, ours in names.items() if theirs in config}
+
+
+def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
+    """(official encoder state dict, encoder hyper-parameters) from a local HF snapshot."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    config_file = path / "config.json"
+    if not config_file.is_file():
+        raise CheckpointError(f"{path} is a directory without config.json (not an HF snapshot)")
+    try:
+        config = json.loads(config_file.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"cannot read {config_file}: {err}") from err
+    index = path / "model.safetensors.index.json"
+    if index.is_file():
+        shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+        files = [path / name for name in shards]
+    else:
+        files = [path / "model.safetensors"]
+    state_dict = {}
+    for file in files:
+        if not file.is_file():
+            raise CheckpointError(f"{file} is missing (only safetensors HF snapshots are read)")
+        try:
+            state_dict.update(load_file(str(file), device="cpu"))
+        except (SafetensorError, OSError) as err:
+            raise CheckpointError(f"cannot read {file} (truncated or corrupt?): {err}") from err
+    return hf_to_official_encoder(state_dict), hf_encoder_hyper_parameters(config)

@@ -1,0 +1,74 @@
+"""Named model sizes of the released V-JEPA 2 checkpoints and the ``build_*`` entry points."""
+
+from dataclasses import MISSING, fields
+
+from .encoder import EncoderConfig, VisionEncoder
+from .predictor import ACPredictor, PredictorConfig
+
+# Official names: vit_large, vit_huge, vit_giant_xformers (22 heads, MLP 6144 = 1408 * 48/11).
+ENCODER_PRESETS: dict[str, dict] = {
+    "vit_large": dict(embed_dim=1024, depth=24, num_heads=16, mlp_ratio=4.0, img_size=256),
+    "vit_huge": dict(embed_dim=1280, depth=32, num_heads=16, mlp_ratio=4.0, img_size=256),
+    "vit_giant": dict(embed_dim=1408, depth=40, num_heads=22, mlp_ratio=48 / 11, img_size=256),
+    "vit_giant_384": dict(embed_dim=1408, depth=40, num_heads=22, mlp_ratio=48 / 11, img_size=384),
+}
+
+# V-JEPA 2-AC (vjepa2-ac-vitg.pt): the predictor on top of the ViT-g encoder.
+PREDICTOR_PRESETS: dict[str, dict] = {
+    "vit_ac_giant": dict(
+        embed_dim=1408, predictor_embed_dim=1024, depth=24, num_heads=16, mlp_ratio=4.0,
+        img_size=256, patch_size=16, tubelet_size=2, action_embed_dim=7, use_extrinsics=False,
+    ),
+}
+
+# Encoder preset of each predictor preset (what the released AC checkpoint pairs it with).
+PREDICTOR_ENCODER = {"vit_ac_giant": "vit_giant"}
+
+
+def _resolve(kind: str, config_cls, presets: dict, preset: str | None, overrides: dict):
+    known = {f.name for f in fields(config_cls)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(f"unknown {kind} hyper-parameter(s) {unknown}; known: {sorted(known)}")
+    if preset is None:
+        values = {}
+    elif preset in presets:
+        values = dict(presets[preset])
+    else:
+        raise ValueError(f"unknown {kind} preset {preset!r}; presets: {sorted(presets)}")
+    values.update(overrides)
+    required = [f.name for f in fields(config_cls) if f.default is MISSING]
+    missing = [name for name in required if name not in values]
+    if missing:
+        raise ValueError(f"{kind}: give a preset ({sorted(presets)}) or the hyper-parameters "
+                         f"{missing}")
+    return config_cls(**values)
+
+
+def encoder_config(preset: str | None = None, **hyper_parameters) -> EncoderConfig:
+    """EncoderConfig from a preset name and/or official hyper-parameter names."""
+    return _resolve("encoder", EncoderConfig, ENCODER_PRESETS, preset, hyper_parameters)
+
+
+def predictor_config(preset: str | None = None, **hyper_parameters) -> PredictorConfig:
+    """PredictorConfig from a preset name and/or official hyper-parameter names."""
+    return _resolve("predictor", PredictorConfig, PREDICTOR_PRESETS, preset, hyper_parameters)
+
+
+def build_encoder(preset: str | None = None, **hyper_parameters) -> VisionEncoder:
+    """Build a randomly initialized encoder from a preset and/or hyper-parameters.
+
+    ``build_encoder("vit_giant")`` or ``build_encoder(embed_dim=96, depth=2, num_heads=4, ...)``;
+    keyword arguments override the preset's values. Build under ``torch.device("meta")`` to
+    allocate nothing.
+    """
+    return VisionEncoder(encoder_config(preset, **hyper_parameters))
+
+
+def build_predictor(preset: str | None = None, **hyper_parameters) -> ACPredictor:
+    """Build a randomly initialized AC predictor from a preset and/or hyper-parameters.
+
+    ``build_predictor("vit_ac_giant")`` or explicit hyper-parameters (``embed_dim``,
+    ``predictor_embed_dim``, ``depth``, ``num_heads``, ``img_size``, ...).
+    """
+    return ACPredictor(predictor_config(preset, **hyper_parameters))

@@ -1,0 +1,61 @@
+"""3D rotary position embedding (RoPE) in the layout of the V-JEPA 2 checkpoints.
+
+A head of size d is split into three segments of s = 2*floor(floor(d/3)/2) dims, rotated by the
+temporal, row and column position of the token; the last d - 3s dims are not rotated.
+
+Inside a segment the frequencies are w_j = 10000^(-j/(s/2)), j < s/2, and the s angles are the s/2
+angles *repeated* ([a_0 .. a_{s/2-1}, a_0 .. a_{s/2-1}]), while the rotation pairs adjacent dims
+(x_2i, x_2i+1) -> (-x_2i+1, x_2i). This is a known quirk of the official code that the released
+weights depend on, so it is reproduced here on purpose.
+
+Tables are built once per position grid in float32 and applied to the whole head at once: a zero
+angle gives cos = 1, sin = 0, which leaves a dim bit-for-bit unchanged, so tokens that must not be
+rotated along some axis (the action/state tokens of the predictor) simply get position 0 there.
+"""
+
+import torch
+from torch import Tensor
+
+
+def rope_segment_size(head_dim: int) -> int:
+    """Dims per rotated segment (time, row, column) for a head of ``head_dim`` dims."""
+    return 2 * ((head_dim // 3) // 2)
+
+
+def rope_cos_sin(positions: Tensor, head_dim: int) -> tuple[Tensor, Tensor]:
+    """Cos/sin tables [L, head_dim] (float32) for token positions [L, 3] = (t, h, w)."""
+    if positions.ndim != 2 or positions.shape[1] != 3:
+        raise ValueError(f"positions must be [L, 3] (t, h, w), got {tuple(positions.shape)}")
+    seg = rope_segment_size(head_dim)
+    if seg == 0:
+        raise ValueError(f"head_dim {head_dim} is too small for 3D RoPE (needs >= 6)")
+    # Same operation order as the reference so that the float32 tables agree bit for bit.
+    omega = torch.arange(seg // 2, dtype=torch.float32, device=positions.device)
+    omega /= seg / 2.0
+    omega = 1.0 / 10000**omega  # [s/2]
+    angles = positions.to(torch.float32)[:, :, None] * omega  # [L, 3, s/2]
+    angles = angles.repeat(1, 1, 2).flatten(1)  # [L, 3s], each segment [a, a] (repeated layout)
+    cos, sin = angles.cos(), angles.sin()
+    unrotated = head_dim - 3 * seg
+    if unrotated:
+        cos = torch.cat([cos, cos.new_ones(cos.shape[0], unrotated)], dim=1)
+        sin = torch.cat([sin, sin.new_zeros(sin.shape[0], unrotated)], dim=1)
+    return cos, sin
+
+
+def apply_rope(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    """Rotate queries or keys x [B, heads, L, d] with tables [L, d] (cast to x's dtype)."""
+    pairs = x.unflatten(-1, (-1, 2))
+    rotated = torch.stack((-pairs[..., 1], pairs[..., 0]), dim=-1).flatten(-2)
+    return x * cos.to(x.dtype) + rotated * sin.to(x.dtype)
+
+
+def video_positions(frames: int, rows: int, cols: int, device=None) -> Tensor:
+    """Integer (t, h, w) positions [frames*rows*cols, 3], token order t*rows*cols + h*cols + w."""
+    t, h, w = torch.meshgrid(
+        torch.arange(frames, device=device),
+        torch.arange(rows, device=device),
+        torch.arange(cols, device=device),
+        indexing="ij",
+    )
+    return torch.stack([t.flatten(), h.flatten(), w.flatten()], dim=1).to(torch.float32)
