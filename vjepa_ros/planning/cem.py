@@ -1,0 +1,286 @@
+"""The fast CEM planner: the published V-JEPA 2-AC planning semantics, batched on the device.
+
+One replanning step: ``iterations`` times, draw ``samples`` action sequences of ``horizon`` steps
+from the search distribution, imagine each with the predictor (key/value cache, see
+``rollout.py``), score the final imagined representation against the goal, refit the distribution
+to the ``topk`` best with momentum. The plan is the final mean; the robot executes its first action
+and the planner is called again.
+
+Typical use (the ROS node does this)::
+
+    planner = CEMPlanner(world_model, preset("paper"), seed=0)
+    result = planner.plan(context_reps, context_state, goal_reps)   # reps [1, N, D], state [7]
+    robot.execute(result.first_action)                              # [7] float32, on the CPU
+
+Noise: each iteration draws one standard-normal tensor [S, H, 7] from a CPU ``torch.Generator`` and
+moves it to the device, so a seed gives the same plan on any device (up to the model's float
+rounding), and the plain reference planner (``reference.py``) fed the same generator gives the same
+plan.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.rollout import ImaginedRollout
+
+XYZ = slice(0, 3)
+ROTATION = slice(3, 6)
+GRIPPER = 6
+
+
+@dataclass
+class PlanResult:
+    """What one replanning step returns; all tensors float32 on the CPU."""
+
+    first_action: torch.Tensor  # [7]: the action to execute now
+    actions: (
+        torch.Tensor
+    )  # [H, 7]: the whole plan (rotation 0 unless searched, small gripper values 0)
+    elite_energies: torch.Tensor  # [I_run]: mean energy of the elites, per iteration
+    best_energies: torch.Tensor  # [I_run]: lowest sampled energy, per iteration
+    mean: torch.Tensor  # [H, 7]: final search mean (before the gripper rounding)
+    std: torch.Tensor  # [H, 7]: final search std
+    iterations_run: int
+    stopped_early: bool
+    timings: dict = field(default_factory=dict)  # seconds: total, rollout, per_iteration (list)
+
+
+def initial_distribution(
+    config: CEMConfig, device: torch.device, warm_mean: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the start mean, std [H, 7]: 0 (or ``warm_mean``), maxnorm (xyz) / 1 (gripper)."""
+    horizon = config.horizon
+    mean = torch.zeros(horizon, 7, device=device)
+    if warm_mean is not None:
+        if warm_mean.shape != (horizon, 7):
+            raise ValueError(
+                f"warm-start mean must have shape [{horizon}, 7], got {list(warm_mean.shape)}"
+            )
+        mean.copy_(warm_mean)
+        if not config.search_rotation:
+            mean[:, ROTATION] = 0.0
+    std = torch.zeros(horizon, 7, device=device)
+    std[:, XYZ] = config.maxnorm
+    std[:, GRIPPER] = config.gripper_init_std
+    if config.search_rotation:
+        std[:, ROTATION] = config.rotation_maxnorm
+    for index, value in config.fixed_axes:
+        mean[:, index] = value
+    return mean, std
+
+
+def sample_actions(
+    mean: torch.Tensor, std: torch.Tensor, noise: torch.Tensor, config: CEMConfig
+) -> torch.Tensor:
+    """Turn standard-normal ``noise`` [S, H, 7] into action samples [S, H, 7] of the distribution.
+
+    Clipped per axis (xyz ±maxnorm, gripper ±gripper_clip), rotation 0 unless searched, fixed axes
+    set, gripper forced to 1 from step ``close_gripper`` on.
+    """
+    actions = noise * std + mean
+    actions[..., XYZ].clamp_(-config.maxnorm, config.maxnorm)
+    if config.search_rotation:
+        actions[..., ROTATION].clamp_(-config.rotation_maxnorm, config.rotation_maxnorm)
+    else:
+        actions[..., ROTATION] = 0.0
+    actions[..., GRIPPER].clamp_(-config.gripper_clip, config.gripper_clip)
+    for index, value in config.fixed_axes:
+        actions[..., index] = value
+    if config.close_gripper is not None:
+        actions[:, config.close_gripper :, GRIPPER] = 1.0
+    return actions
+
+
+def refit_distribution(
+    mean: torch.Tensor, std: torch.Tensor, elites: torch.Tensor, config: CEMConfig
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Move mean, std [H, 7] toward the elites' [k, H, 7] mean and unbiased std, with momentum."""
+    elite_mean = elites.mean(dim=0)
+    elite_std = elites.std(dim=0)  # unbiased, as torch.std and the official code
+    momentum_mean = torch.full((7,), config.momentum_mean, device=mean.device)
+    momentum_std = torch.full((7,), config.momentum_std, device=mean.device)
+    momentum_mean[GRIPPER] = config.momentum_mean_gripper
+    momentum_std[GRIPPER] = config.momentum_std_gripper
+    new_mean = elite_mean * (1.0 - momentum_mean) + mean * momentum_mean
+    new_std = elite_std * (1.0 - momentum_std) + std * momentum_std
+    if not config.search_rotation:
+        new_mean[:, ROTATION] = 0.0
+        new_std[:, ROTATION] = 0.0
+    return new_mean, new_std
+
+
+def plan_from_mean(mean: torch.Tensor, config: CEMConfig) -> torch.Tensor:
+    """Return the plan [H, 7]: mean, rotation 0 (unless searched), |gripper| < threshold → 0."""
+    actions = mean.clone()
+    if not config.search_rotation:
+        actions[:, ROTATION] = 0.0
+    gripper = actions[:, GRIPPER]
+    actions[:, GRIPPER] = torch.where(
+        gripper.abs() < config.gripper_round_threshold, torch.zeros_like(gripper), gripper
+    )
+    return actions
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def make_generator(seed_or_generator: int | torch.Generator | None) -> torch.Generator:
+    """Return a CPU generator: seeded with an int, given as is, or randomly seeded for None."""
+    if isinstance(seed_or_generator, torch.Generator):
+        if seed_or_generator.device.type != "cpu":
+            raise ValueError("the planner's noise generator must be a CPU torch.Generator")
+        return seed_or_generator
+    generator = torch.Generator()
+    if seed_or_generator is None:
+        generator.seed()
+    else:
+        generator.manual_seed(int(seed_or_generator))
+    return generator
+
+
+def cem_search(
+    score: "callable",
+    config: CEMConfig,
+    device: torch.device,
+    generator: torch.Generator,
+    warm_mean: torch.Tensor | None = None,
+) -> PlanResult:
+    """Run CEM over any batched scorer ``score(actions [S, H, 7] float32) → energies [S]``."""
+    started = time.perf_counter()
+    mean, std = initial_distribution(config, device, warm_mean)
+    elite_energies, best_energies, per_iteration = [], [], []
+    rollout_seconds = 0.0
+    best_so_far, stale, stopped_early = float("inf"), 0, False
+    for _ in range(config.iterations):
+        iteration_start = time.perf_counter()
+        noise = torch.randn((config.samples, config.horizon, 7), generator=generator).to(device)
+        actions = sample_actions(mean, std, noise, config)  # [S, H, 7]
+        rollout_start = time.perf_counter()
+        energies = score(actions)  # [S]
+        _sync(device)
+        rollout_seconds += time.perf_counter() - rollout_start
+        if energies.shape != (config.samples,):
+            raise RuntimeError(
+                f"scorer returned shape {list(energies.shape)}, expected [{config.samples}]"
+            )
+        elite_values, elite_index = energies.topk(config.topk, largest=False)
+        mean, std = refit_distribution(mean, std, actions[elite_index], config)
+        elite_energy = elite_values.mean().item()
+        elite_energies.append(elite_energy)
+        best_energies.append(elite_values[0].item())
+        per_iteration.append(time.perf_counter() - iteration_start)
+        if config.early_stop_patience is not None:
+            improved = best_so_far == float("inf") or (
+                elite_energy < best_so_far - config.early_stop_rel_tol * abs(best_so_far)
+            )
+            if improved:
+                best_so_far, stale = elite_energy, 0
+            else:
+                stale += 1
+                if stale >= config.early_stop_patience:
+                    stopped_early = True
+                    break
+    actions = plan_from_mean(mean, config).cpu()
+    return PlanResult(
+        first_action=actions[0].clone(),
+        actions=actions,
+        elite_energies=torch.tensor(elite_energies),
+        best_energies=torch.tensor(best_energies),
+        mean=mean.cpu(),
+        std=std.cpu(),
+        iterations_run=len(elite_energies),
+        stopped_early=stopped_early,
+        timings={
+            "total": time.perf_counter() - started,
+            "rollout": rollout_seconds,
+            "per_iteration": per_iteration,
+        },
+    )
+
+
+def plan(
+    model,
+    context_reps: torch.Tensor,
+    context_state: torch.Tensor,
+    goal_reps: torch.Tensor,
+    config: CEMConfig,
+    generator: int | torch.Generator | None = 0,
+    warm_mean: torch.Tensor | None = None,
+    token_weights: torch.Tensor | None = None,
+) -> PlanResult:
+    """One replanning step toward ``goal_reps``.
+
+    Args:
+        model: a ``WorldModel`` (its ``.predictor`` is used) or an AC predictor.
+        context_reps: [1, N, D] or [N, D], the current frame's layer-normed representation.
+        context_state: [7] or [1, 7], the current end-effector state.
+        goal_reps: [1, N, D] or [N, D], the goal frame's layer-normed representation.
+        config: the CEM settings.
+        generator: a seed or a CPU ``torch.Generator`` for the sampling noise.
+        warm_mean: optional [H, 7] initial search mean (warm start); ``None`` starts from 0.
+        token_weights: optional [N] per-token energy weights.
+
+    """
+    rollout = ImaginedRollout(
+        model,
+        context_reps,
+        context_state,
+        goal_reps,
+        energy_kind=config.energy,
+        token_weights=token_weights,
+        chunk_size=config.chunk_size,
+    )
+    with torch.inference_mode():
+        return cem_search(
+            rollout.energies, config, rollout.device, make_generator(generator), warm_mean
+        )
+
+
+def shift_plan(mean: torch.Tensor) -> torch.Tensor:
+    """Shift a plan mean [H, 7] for warm start: drop the executed step, repeat the last one."""
+    return torch.cat([mean[1:], mean[-1:]], dim=0)
+
+
+class CEMPlanner:
+    """Hold the world model, the settings, the noise generator and (warm start) the last mean.
+
+    ``plan(context_reps, context_state, goal_reps)`` runs one replanning step; ``reset()`` forgets
+    the warm-start state (call it when the goal changes or the robot was moved by hand).
+    """
+
+    def __init__(self, model, config: CEMConfig, seed: int | torch.Generator | None = 0):
+        self.model = model
+        self.config = config
+        self.generator = make_generator(seed)
+        self._last_mean: torch.Tensor | None = None
+
+    def reset(self) -> None:
+        self._last_mean = None
+
+    def plan(
+        self,
+        context_reps: torch.Tensor,
+        context_state: torch.Tensor,
+        goal_reps: torch.Tensor,
+        token_weights: torch.Tensor | None = None,
+    ) -> PlanResult:
+        warm_mean = None
+        if self.config.warm_start and self._last_mean is not None:
+            warm_mean = shift_plan(self._last_mean)
+        result = plan(
+            self.model,
+            context_reps,
+            context_state,
+            goal_reps,
+            self.config,
+            generator=self.generator,
+            warm_mean=warm_mean,
+            token_weights=token_weights,
+        )
+        self._last_mean = result.mean
+        return result

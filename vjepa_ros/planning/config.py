@@ -1,0 +1,123 @@
+"""Typed settings of the CEM planner, with the published settings as named presets.
+
+Published semantics (V-JEPA 2-AC facts §5, official ``notebooks/utils/mpc_utils.py``): the searched
+part of a 7-D action is xyz and the gripper; each rollout step's samples are drawn from N(mean,
+std) with mean 0 and std ``maxnorm`` (xyz) / 1 (gripper) at the start, clipped per axis to ±maxnorm
+(xyz) and ±0.75 (gripper); rotation deltas are 0. The k lowest-energy samples update mean and std
+(unbiased) with momentum: new = (1 − m)·elite + m·old, with separate momenta for the gripper. The
+returned plan is the final mean with rotation 0 and gripper values |g| < 0.25 set to 0.
+
+Fields marked *beyond published* are off by default, so a preset reproduces the published planner.
+"""
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+ENERGIES = ("l1", "l2")
+
+
+@dataclass(frozen=True)
+class CEMConfig:
+    """All settings of one CEM replanning step."""
+
+    horizon: int = 2  # H: rollout steps (actions) per plan
+    samples: int = 400  # S: action sequences per iteration
+    topk: int = 10  # k: elites per iteration
+    iterations: int = 10  # I: CEM iterations per replanning step
+    maxnorm: float = 0.05  # xyz: initial std and per-axis clip [m]
+    gripper_clip: float = 0.75  # gripper delta samples are clipped to ±this
+    gripper_init_std: float = 1.0  # initial std of the gripper delta
+    momentum_mean: float = 0.15  # xyz (and rotation, when searched)
+    momentum_std: float = 0.15
+    momentum_mean_gripper: float = 0.15
+    momentum_std_gripper: float = 0.15
+    gripper_round_threshold: float = 0.25  # plan gripper values with |g| below this become 0
+    close_gripper: int | None = (
+        None  # from this rollout step on, sampled gripper deltas are forced to 1
+    )
+    # Published `axis` option: (action index, value) pairs held fixed in mean and samples. Action
+    # indices are 0..2 for xyz and 6 for the gripper (the official code indexes its 4-vector, where
+    # the gripper is 3).
+    fixed_axes: tuple[tuple[int, float], ...] = ()
+    # -- beyond published --
+    search_rotation: bool = False  # also sample rotation deltas (std and clip `rotation_maxnorm`)
+    rotation_maxnorm: float = 0.1  # [rad]
+    energy: Literal["l1", "l2"] = "l1"  # l1: mean |z − g| (published); l2: mean (z − g)²
+    warm_start: bool = False  # CEMPlanner starts from its previous mean shifted by one step
+    early_stop_patience: int | None = (
+        None  # stop after this many iterations without elite improvement
+    )
+    early_stop_rel_tol: float = (
+        1e-3  # "improvement" = elite energy falls by more than this fraction
+    )
+    chunk_size: int | None = (
+        None  # samples per predictor call (bounds GPU memory); None = all at once
+    )
+
+    def __post_init__(self):
+        for name in ("horizon", "samples", "topk", "iterations"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"CEMConfig.{name} must be an integer >= 1, got {value!r}")
+        if self.topk > self.samples:
+            raise ValueError(
+                f"CEMConfig.topk ({self.topk}) must not exceed CEMConfig.samples ({self.samples})"
+            )
+        if self.topk < 2:
+            raise ValueError(
+                f"CEMConfig.topk must be >= 2 (the elite std needs two), got {self.topk}"
+            )
+        for name in ("maxnorm", "gripper_clip", "rotation_maxnorm", "gripper_init_std"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"CEMConfig.{name} must be > 0, got {getattr(self, name)!r}")
+        for name in (
+            "momentum_mean",
+            "momentum_std",
+            "momentum_mean_gripper",
+            "momentum_std_gripper",
+        ):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(
+                    f"CEMConfig.{name} must lie in [0, 1], got {getattr(self, name)!r}"
+                )
+        if self.gripper_round_threshold < 0:
+            raise ValueError("CEMConfig.gripper_round_threshold must be >= 0")
+        if self.close_gripper is not None and self.close_gripper < 0:
+            raise ValueError(
+                f"CEMConfig.close_gripper must be None or >= 0, got {self.close_gripper}"
+            )
+        for index, _ in self.fixed_axes:
+            if index not in (0, 1, 2, 6):
+                raise ValueError(
+                    f"CEMConfig.fixed_axes index must be 0, 1, 2 (xyz) or 6 (gripper): {index}"
+                )
+        if self.energy not in ENERGIES:
+            raise ValueError(f"CEMConfig.energy must be one of {ENERGIES}, got {self.energy!r}")
+        if self.early_stop_patience is not None and self.early_stop_patience < 1:
+            raise ValueError("CEMConfig.early_stop_patience must be None or >= 1")
+        if self.chunk_size is not None and self.chunk_size < 1:
+            raise ValueError(f"CEMConfig.chunk_size must be None or >= 1, got {self.chunk_size}")
+
+    def with_(self, **changes) -> "CEMConfig":
+        """Return a copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+
+PRESETS: dict[str, CEMConfig] = {
+    # Paper (arXiv 2506.09985): S 800, I 10, k 10, H 1, displacement bound 0.075 m (an L1 ball
+    # in the paper, clipped per axis as in the code). No momenta in the paper: the notebook's.
+    "paper": CEMConfig(horizon=1, samples=800, topk=10, iterations=10, maxnorm=0.075),
+    # Official notebook wrapper defaults (notebooks/utils/world_model_wrapper.py, mpc_args).
+    "notebook": CEMConfig(horizon=2, samples=400, topk=10, iterations=10, maxnorm=0.05),
+    # The official energy-landscape notebook's small CPU run (25 samples, 2 iterations).
+    "notebook_cpu_demo": CEMConfig(
+        horizon=2, samples=25, topk=10, iterations=2, maxnorm=0.075, momentum_std=0.75
+    ),
+}
+
+
+def preset(name: str, **changes) -> CEMConfig:
+    """Return the named preset (``PRESETS`` keys), optionally with some fields changed."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown CEM preset {name!r}; known: {sorted(PRESETS)}")
+    return PRESETS[name].with_(**changes)

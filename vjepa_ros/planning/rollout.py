@@ -1,0 +1,133 @@
+"""World-model rollout: imagine S action sequences from one frame with the predictor's KV cache.
+
+Step h feeds frame h's representation, action a_h and state s_h; the predictor returns frame h+1
+(layer-normed here, as the published planner does before feeding it back and scoring) and keeps
+frame h's keys/values in its cache, so no earlier frame is ever recomputed. Poses are propagated on
+the device for all samples at once (``pose.apply_action``). The energy of a sequence compares the
+last imagined frame with the goal.
+"""
+
+import itertools
+
+import torch
+import torch.nn.functional as F
+
+from vjepa_ros.planning.energy import check_token_weights, energy
+from vjepa_ros.planning.pose import apply_action
+
+
+def predictor_of(model) -> torch.nn.Module:
+    """Return the AC predictor of a ``WorldModel`` (``.predictor``), or ``model`` if it is one."""
+    predictor = getattr(model, "predictor", model)
+    for name in ("step", "new_cache", "tokens_per_frame", "embed_dim"):
+        if not hasattr(predictor, name):
+            raise TypeError(
+                f"{type(predictor).__name__} is not an AC predictor: it has no `{name}`"
+            )
+    return predictor
+
+
+def _as_reps(name: str, reps: torch.Tensor, tokens: int, width: int) -> torch.Tensor:
+    if not isinstance(reps, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(reps).__name__}")
+    if reps.ndim == 2:
+        reps = reps[None]
+    if reps.ndim != 3 or reps.shape[0] != 1:
+        raise ValueError(f"{name} must have shape [1, N, D] or [N, D], got {list(reps.shape)}")
+    if reps.shape[1] != tokens:
+        raise ValueError(
+            f"{name} has {reps.shape[1]} tokens per frame but the predictor expects {tokens}"
+        )
+    if reps.shape[2] != width:
+        raise ValueError(f"{name} has width {reps.shape[2]} but the predictor expects {width}")
+    if not torch.isfinite(reps).all():
+        raise ValueError(f"{name} contains NaN or inf")
+    return reps
+
+
+def _as_state(state: torch.Tensor) -> torch.Tensor:
+    state = torch.as_tensor(state)
+    if state.shape not in ((7,), (1, 7)):
+        raise ValueError(f"context_state must have shape [7] or [1, 7], got {list(state.shape)}")
+    state = state.reshape(7).float()
+    if not torch.isfinite(state).all():
+        raise ValueError("context_state contains NaN or inf")
+    return state
+
+
+class ImaginedRollout:
+    """Scores action sequences [S, H, 7] by imagining them from one context frame and state.
+
+    ``chunk_size`` bounds how many samples go through the predictor at once (its KV cache and
+    activations scale with it); results do not depend on it beyond float rounding.
+    """
+
+    def __init__(
+        self,
+        model,
+        context_reps: torch.Tensor,
+        context_state: torch.Tensor,
+        goal_reps: torch.Tensor,
+        energy_kind: str = "l1",
+        token_weights: torch.Tensor | None = None,
+        chunk_size: int | None = None,
+    ):
+        self.predictor = predictor_of(model)
+        tensors = itertools.chain(self.predictor.parameters(), self.predictor.buffers())
+        parameter = next(tensors, None)
+        if parameter is None:
+            raise TypeError("the predictor has no parameters or buffers to take device/dtype from")
+        self.device, self.dtype = parameter.device, parameter.dtype
+        tokens, width = self.predictor.tokens_per_frame, self.predictor.embed_dim
+        self.context_reps = _as_reps("context_reps", context_reps, tokens, width).to(
+            self.device, self.dtype
+        )
+        self.goal_reps = _as_reps("goal_reps", goal_reps, tokens, width).to(self.device)
+        self.context_state = _as_state(context_state).to(self.device)
+        self.energy_kind = energy_kind
+        self.token_weights = check_token_weights(token_weights, tokens)
+        if chunk_size is not None and chunk_size < 1:
+            raise ValueError(f"chunk_size must be None or >= 1, got {chunk_size}")
+        self.chunk_size = chunk_size
+
+    def _check_actions(self, actions: torch.Tensor) -> None:
+        if actions.ndim != 3 or actions.shape[-1] != 7 or actions.shape[1] < 1:
+            raise ValueError(f"actions must have shape [S, H>=1, 7], got {list(actions.shape)}")
+
+    def imagine(self, actions: torch.Tensor) -> torch.Tensor:
+        """Return the last imagined frame [S, N, D] (layer-normed, float32) of each sequence."""
+        self._check_actions(actions)
+        chunk = self.chunk_size or actions.shape[0]
+        return torch.cat([self._imagine_chunk(part) for part in actions.split(chunk)], dim=0)
+
+    def energies(self, actions: torch.Tensor) -> torch.Tensor:
+        """Energy [S] (float32) of each action sequence [S, H, 7]; lower is closer to the goal."""
+        self._check_actions(actions)
+        chunk = self.chunk_size or actions.shape[0]
+        return torch.cat(
+            [
+                energy(
+                    self._imagine_chunk(part), self.goal_reps, self.energy_kind, self.token_weights
+                )
+                for part in actions.split(chunk)
+            ],
+            dim=0,
+        )
+
+    def _imagine_chunk(self, actions: torch.Tensor) -> torch.Tensor:
+        samples, horizon, _ = actions.shape
+        actions = actions.to(self.device, torch.float32)
+        width = self.predictor.embed_dim
+        cache = self.predictor.new_cache()
+        reps = self.context_reps.expand(samples, -1, -1)  # [s, N, D], shared context frame
+        states = self.context_state.expand(samples, 7)  # [s, 7] float32
+        for step in range(horizon):
+            predicted = self.predictor.step(
+                reps, actions[:, step].to(self.dtype), states.to(self.dtype), cache
+            )  # [s, N, D]: frame step+1
+            normed = F.layer_norm(predicted.float(), (width,))  # float32, as scored
+            if step + 1 == horizon:
+                return normed
+            reps = normed.to(self.dtype)
+            states = apply_action(states, actions[:, step])
+        raise AssertionError("unreachable: horizon >= 1")
