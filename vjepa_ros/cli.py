@@ -33,7 +33,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"rclpy         {os.path.dirname(rclpy.__file__)}")
     except ImportError:
         print("rclpy         missing (ROS nodes unavailable; the ROS-free core still works)")
-    ros_vars = ("ROS_DISTRO", "ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE", "ROS_LOCALHOST_ONLY")
+    ros_vars = ("ROS_DISTRO", "ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE",
+                "ROS_LOCALHOST_ONLY")
     for name in ros_vars:
         print(f"{name:<30}{os.environ.get(name, '(unset)')}")
     for optional in ("launch_ros", "cv_bridge", "rosbags", "pybullet", "pyrealsense2"):
