@@ -1,0 +1,297 @@
+"""Loading and saving V-JEPA 2 / V-JEPA 2-AC weights in the official formats.
+
+Official file (``vjepa2-ac-vitg.pt``, ``vitl.pt``, ``vith.pt``, ``vitg.pt``, ``vitg-384.pt``):
+a ``torch.save`` dict whose ``encoder`` and ``predictor`` entries are state dicts (pretraining
+files also hold ``target_encoder``, ``epoch``, optimizer state ...). Keys may start with
+``module.`` and/or ``backbone.``: both are stripped. An encoder ``pos_embed`` is ignored (the
+models use RoPE). Files written by :func:`save_world_model` add a ``config`` entry with the
+hyper-parameters.
+
+Which encoder weights: ``encoder_key="encoder"`` (default) is what ``torch.hub``'s
+``vjepa2_ac_vit_giant`` / ``vjepa2_vit_*`` load. The AC predictor was trained on representations
+of the *target* encoder: its DROID config initializes both encoders from the pretraining file's
+``target_encoder`` and the context encoder is never updated, so in ``vjepa2-ac-vitg.pt`` both
+should hold the same weights. When pairing the AC predictor with a pretraining file
+(``vitg.pt``), pass ``encoder_key="target_encoder"``.
+
+Architecture: the official presets are recognized from the weight shapes (number of heads and
+image size cannot be read from shapes: they come from the matching preset, or 256 px); otherwise
+from the ``config`` entry, or from the caller: ``load_world_model(path, encoder={...},
+predictor={...})`` with official hyper-parameter names (these override everything else, e.g.
+``encoder={"img_size": 384}`` for ``vitg-384.pt``). Any key or shape that does not match raises
+one :class:`CheckpointError` naming what differs: nothing is ever partially loaded.
+"""
+
+import os
+import pickle
+import re
+import zipfile
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from .encoder import VisionEncoder
+from .errors import CheckpointError
+from .hf import read_hf_directory
+from .predictor import ACPredictor
+from .presets import (
+    ENCODER_PRESETS,
+    PREDICTOR_PRESETS,
+    encoder_config,
+    predictor_config,
+)
+from .world_model import WorldModel
+
+PREFIXES = ("module.", "backbone.")
+IGNORED_ENCODER_KEYS = ("pos_embed",)
+ENCODER_KEYS = ("encoder", "target_encoder")
+
+
+def strip_prefixes(state_dict: dict) -> dict:
+    """Drop leading ``module.``/``backbone.`` (in any order and number) from every key."""
+    stripped = {}
+    for key, value in state_dict.items():
+        name = key
+        while name.startswith(PREFIXES):
+            name = name.split(".", 1)[1]
+        if name in stripped:
+            raise CheckpointError(f"keys {key!r} and another both become {name!r} "
+                                  "once module./backbone. prefixes are removed")
+        stripped[name] = value
+    return stripped
+
+
+def read_checkpoint_file(path: str | os.PathLike):
+    """``torch.load(path, weights_only=True)`` on CPU, with readable errors."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True,
+                          mmap=zipfile.is_zipfile(path))
+    except pickle.UnpicklingError as err:
+        if "weights only load failed" in str(err).lower():
+            raise CheckpointError(
+                f"{path} holds Python objects other than tensors and plain containers; refusing "
+                "to unpickle it (checkpoints are loaded with torch.load(weights_only=True))"
+            ) from err
+        raise CheckpointError(f"{path} is not a torch.save file: {err}") from err
+    except Exception as err:  # torch.load raises many kinds on damaged files
+        raise CheckpointError(f"cannot read {path} (truncated or not a torch.save file): "
+                              f"{str(err).splitlines()[0] if str(err) else type(err).__name__}"
+                              ) from err
+
+
+def _tensor_dict(value, what: str, path) -> dict[str, Tensor]:
+    if not isinstance(value, dict) or not value:
+        raise CheckpointError(f"{path}: {what} is {type(value).__name__}, not a state dict")
+    not_tensors = [key for key, tensor in value.items() if not isinstance(tensor, Tensor)]
+    if not_tensors:
+        raise CheckpointError(f"{path}: {what} is not a state dict; non-tensor entries "
+                              f"{not_tensors[:5]}")
+    return strip_prefixes(value)
+
+
+def split_checkpoint(raw, path, encoder_key: str = "encoder"):
+    """Split a loaded file into (encoder state, predictor state or None, config dict)."""
+    if encoder_key not in ENCODER_KEYS:
+        raise ValueError(f"encoder_key must be one of {ENCODER_KEYS}, got {encoder_key!r}")
+    if not isinstance(raw, dict):
+        raise CheckpointError(f"{path} holds a {type(raw).__name__}; expected a dict with an "
+                              "'encoder' state dict (official format) or an encoder state dict")
+    if raw and all(isinstance(value, Tensor) for value in raw.values()):  # a bare state dict
+        state = strip_prefixes(raw)
+        if "patch_embed.proj.weight" not in state:
+            raise CheckpointError(f"{path} is a bare state dict without patch_embed.proj.weight "
+                                  f"(first keys {sorted(state)[:5]}); not an encoder")
+        return state, None, {}
+    present = [key for key in ENCODER_KEYS if key in raw]
+    if not present:
+        raise CheckpointError(f"{path} has no 'encoder' or 'target_encoder' entry (entries: "
+                              f"{sorted(map(str, raw))[:10]}); not a V-JEPA 2 checkpoint")
+    if encoder_key not in raw:
+        raise CheckpointError(f"{path} has no {encoder_key!r} entry; it has {present} "
+                              f"(pass encoder_key={present[0]!r})")
+    encoder_state = _tensor_dict(raw[encoder_key], f"'{encoder_key}'", path)
+    predictor_state = None
+    if raw.get("predictor") is not None:
+        predictor_state = _tensor_dict(raw["predictor"], "'predictor'", path)
+    config = raw.get("config") or {}
+    if not isinstance(config, dict) or not all(isinstance(v, dict) for v in config.values()):
+        raise CheckpointError(f"{path}: 'config' must map 'encoder'/'predictor' to dicts")
+    return encoder_state, predictor_state, config
+
+
+# -- architecture from shapes
+
+
+def _depth(state: dict, prefix: str) -> int:
+    indices = {int(m.group(1)) for key in state if (m := re.match(rf"{prefix}\.(\d+)\.", key))}
+    return max(indices) + 1 if indices else 0
+
+
+def _shape(state: dict, key: str, path, what: str) -> tuple:
+    if key not in state:
+        raise CheckpointError(f"{path}: {what} lacks {key!r} (first keys {sorted(state)[:5]})")
+    return tuple(state[key].shape)
+
+
+def infer_encoder_hyper_parameters(state: dict, path="checkpoint") -> dict:
+    """Read encoder hyper-parameters from weight shapes (+ heads of a matching preset)."""
+    dim, in_chans, tubelet, patch, _ = _shape(state, "patch_embed.proj.weight", path, "encoder")
+    depth = _depth(state, "blocks")
+    values = dict(embed_dim=dim, in_chans=in_chans, tubelet_size=tubelet, patch_size=patch,
+                  depth=depth)
+    if depth:
+        values["mlp_ratio"] = _shape(state, "blocks.0.mlp.fc1.weight", path, "encoder")[0] / dim
+    for preset in ENCODER_PRESETS.values():  # first match: 256 px (vit_giant before _384)
+        hidden = int(preset["embed_dim"] * preset["mlp_ratio"] + 1e-6)
+        if (preset["embed_dim"], preset["depth"]) == (dim, depth) and \
+                abs(values.get("mlp_ratio", 0) * dim - hidden) < 0.5:
+            values.update(num_heads=preset["num_heads"], mlp_ratio=preset["mlp_ratio"],
+                          img_size=preset["img_size"])
+            break
+    return values
+
+
+def infer_predictor_hyper_parameters(state: dict, path="checkpoint") -> dict:
+    """Read predictor hyper-parameters from weight shapes (+ heads of a matching preset)."""
+    pdim, dim = _shape(state, "predictor_embed.weight", path, "predictor")
+    action_dim = _shape(state, "action_encoder.weight", path, "predictor")[1]
+    depth = _depth(state, "predictor_blocks")
+    values = dict(embed_dim=dim, predictor_embed_dim=pdim, action_embed_dim=action_dim,
+                  depth=depth)
+    if depth:
+        hidden = _shape(state, "predictor_blocks.0.mlp.fc1.weight", path, "predictor")[0]
+        values["mlp_ratio"] = hidden / pdim
+    for preset in PREDICTOR_PRESETS.values():
+        if all(values.get(k) == preset[k] for k in ("embed_dim", "predictor_embed_dim", "depth",
+                                                     "action_embed_dim", "mlp_ratio")):
+            values = dict(preset)
+            break
+    return values
+
+
+def _merge(kind: str, inferred: dict, config: dict, caller: dict | None, path) -> dict:
+    merged = {**inferred, **config, **(caller or {})}
+    if "num_heads" not in merged:
+        raise CheckpointError(
+            f"{path}: cannot tell the number of attention heads of this {kind} (embed_dim "
+            f"{merged.get('embed_dim')}, depth {merged.get('depth')} is no preset and the file "
+            f"has no 'config'); pass {kind}={{'num_heads': ...}} to load_world_model"
+        )
+    return merged
+
+
+def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
+    """Strictly load ``state`` into a module built on ``meta`` (its tensors are adopted)."""
+    expected = {key: tuple(value.shape) for key, value in module.state_dict().items()}
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    mismatched = [f"{key} {tuple(state[key].shape)} vs {shape}" for key, shape in
+                  expected.items() if key in state and tuple(state[key].shape) != shape]
+    if missing or unexpected or mismatched:
+        parts = []
+        for label, items in (("missing keys", missing), ("unexpected keys", unexpected),
+                             ("shape mismatches (file vs model)", mismatched)):
+            if items:
+                more = f" (+{len(items) - 5} more)" if len(items) > 5 else ""
+                parts.append(f"{len(items)} {label}: {items[:5]}{more}")
+        raise CheckpointError(f"{path}: {what} weights do not match the model "
+                              f"{module.config}: " + "; ".join(parts))
+    module.load_state_dict(state, strict=True, assign=True)
+    return module
+
+
+def build_encoder_from_state(state: dict, hyper_parameters: dict, path="checkpoint"):
+    state = {k: v for k, v in state.items() if k not in IGNORED_ENCODER_KEYS}
+    try:
+        config = encoder_config(**hyper_parameters)
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"{path}: bad encoder hyper-parameters: {err}") from err
+    with torch.device("meta"):
+        encoder = VisionEncoder(config)
+    return _load_into(encoder, state, "encoder", path)
+
+
+def build_predictor_from_state(state: dict, hyper_parameters: dict, path="checkpoint"):
+    try:
+        config = predictor_config(**hyper_parameters)
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"{path}: bad predictor hyper-parameters: {err}") from err
+    with torch.device("meta"):
+        predictor = ACPredictor(config)
+    return _load_into(predictor, state, "predictor", path)
+
+
+def load_models(path, encoder: dict | None = None, predictor: dict | None = None,
+                encoder_key: str = "encoder") -> tuple[VisionEncoder, ACPredictor | None]:
+    """Load (encoder, predictor or None) on CPU in the file's dtype.
+
+    ``path``: an official-format file, an encoder state-dict file or a local HF snapshot directory.
+    See the module docstring.
+    """
+    path = Path(path)
+    if path.is_dir():
+        encoder_state, hf_values = read_hf_directory(path)
+        predictor_state, config = None, {"encoder": hf_values}
+    else:
+        raw = read_checkpoint_file(path)
+        encoder_state, predictor_state, config = split_checkpoint(raw, path, encoder_key)
+    encoder_values = _merge("encoder", infer_encoder_hyper_parameters(encoder_state, path),
+                            config.get("encoder", {}), encoder, path)
+    encoder_model = build_encoder_from_state(encoder_state, encoder_values, path)
+    if predictor_state is None:
+        if predictor:
+            raise CheckpointError(f"{path} holds no predictor, but predictor={predictor} given")
+        return encoder_model, None
+    predictor_values = _merge("predictor",
+                              infer_predictor_hyper_parameters(predictor_state, path),
+                              config.get("predictor", {}), predictor, path)
+    return encoder_model, build_predictor_from_state(predictor_state, predictor_values, path)
+
+
+def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
+                     predictor: dict | None = None, encoder_key: str = "encoder",
+                     **world_model_options) -> WorldModel:
+    """Load a :class:`WorldModel` (predictor None for encoder-only files) on device/dtype.
+
+    ``device``: default CUDA when available, else CPU; ``dtype``: default bfloat16 on CUDA, float32
+    on CPU. ``encoder``/``predictor``: official hyper-parameter names overriding what is read from
+    the file. ``encoder_key``: "encoder" (as torch.hub) or "target_encoder". Never downloads.
+    """
+    encoder_model, predictor_model = load_models(path, encoder, predictor, encoder_key)
+    return WorldModel(encoder_model, predictor_model, device=device, dtype=dtype,
+                      **world_model_options)
+
+
+def _cpu_state(module: nn.Module, prefix: str) -> dict[str, Tensor]:
+    return {prefix + key: value.detach().to("cpu").contiguous()
+            for key, value in module.state_dict().items()}
+
+
+def save_world_model(path, encoder: VisionEncoder, predictor: ACPredictor | None = None,
+                     config: bool = True, prefix: str = "module.", extra: dict | None = None):
+    """Write the official format, atomically.
+
+    {"encoder", "predictor"?, "config"?}: state dicts with keys starting with ``prefix``, as in the
+    official DDP-trained files. ``extra``: more entries (e.g. epoch, optimizer state) for training
+    checkpoints.
+    """
+    payload = {"encoder": _cpu_state(encoder, prefix)}
+    if predictor is not None:
+        payload["predictor"] = _cpu_state(predictor, prefix)
+    if config:
+        payload["config"] = {"encoder": encoder.config.to_dict()}
+        if predictor is not None:
+            payload["config"]["predictor"] = predictor.config.to_dict()
+    for key, value in (extra or {}).items():
+        if key in payload:
+            raise ValueError(f"extra entry {key!r} would overwrite the model weights/config")
+        payload[key] = value
+    path = Path(path)
+    temporary = path.with_name(path.name + ".partial")
+    torch.save(payload, temporary)
+    os.replace(temporary, path)
+    return path

@@ -1,0 +1,95 @@
+"""Camera frames -> normalized pixels and encoder clips, as the V-JEPA 2-AC training pipeline does.
+
+DROID training (``app/vjepa_droid/transforms.py``, ``random_resize_scale = 1.777`` so the random
+crop never fits and the deterministic fallback is always taken): a central crop whose aspect ratio
+w/h is clamped into [0.75, 1.35] (a wider frame keeps its full height and width round(1.35 h); a
+frame inside the range is kept whole), a bilinear resize (align_corners False, no antialias) of the
+float pixels to the model's size, then ImageNet normalization with mean and std scaled by 255.
+
+The official planning notebook builds the same transform with the aspect range (1, 1) instead:
+a central *square* crop (identical for square frames). Pass ``aspect_ratio_range=(1.0, 1.0)``
+for that.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+DROID_ASPECT_RATIO_RANGE = (0.75, 1.35)
+
+
+def central_crop_box(height: int, width: int, aspect_ratio_range=DROID_ASPECT_RATIO_RANGE):
+    """(top, left, crop_height, crop_width) of the aspect-clamped central crop."""
+    low, high = min(aspect_ratio_range), max(aspect_ratio_range)
+    if low <= 0:
+        raise ValueError(f"aspect_ratio_range must be positive, got {aspect_ratio_range}")
+    ratio = float(width) / float(height)
+    if ratio < low:  # too tall: full width, height cut
+        crop_w, crop_h = width, int(round(width / low))
+    elif ratio > high:  # too wide: full height, width cut
+        crop_h, crop_w = height, int(round(height * high))
+    else:
+        crop_h, crop_w = height, width
+    return (height - crop_h) // 2, (width - crop_w) // 2, crop_h, crop_w
+
+
+def _as_uint8_batch(frames, device) -> Tensor:
+    """[B, H, W, 3] uint8 tensor on device from an array/tensor [H, W, 3] or [B, H, W, 3]."""
+    tensor = torch.from_numpy(np.ascontiguousarray(frames)) if isinstance(frames, np.ndarray) \
+        else frames
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"frames must be a numpy array or a torch tensor, got {type(frames)}")
+    if tensor.dtype != torch.uint8:
+        raise ValueError(f"frames must be uint8 (0..255), got {tensor.dtype}")
+    if tensor.ndim == 3:
+        tensor = tensor[None]
+    if tensor.ndim != 4 or tensor.shape[-1] != 3:
+        raise ValueError(f"frames must be [H, W, 3] or [B, H, W, 3] (HWC), got "
+                         f"{tuple(tensor.shape)}")
+    if tensor.shape[0] == 0 or tensor.shape[1] == 0 or tensor.shape[2] == 0:
+        raise ValueError(f"empty frames {tuple(tensor.shape)}")
+    return tensor.to(device)
+
+
+def preprocess_frames(
+    frames,
+    img_size: int | tuple[int, int] = 256,
+    bgr: bool = False,
+    aspect_ratio_range=DROID_ASPECT_RATIO_RANGE,
+    device=None,
+) -> Tensor:
+    """Turn uint8 HWC frames of any size into normalized pixels [B, 3, H, W] float32.
+
+    ``frames``: an array/tensor [H, W, 3] or [B, H, W, 3], or a sequence of [H, W, 3] frames (their
+    sizes may differ). ``bgr=True`` for OpenCV-ordered channels. ``device``: where to compute
+    (default: where the frames are).
+    """
+    if isinstance(frames, Sequence) and not isinstance(frames, (str, bytes)):
+        if not frames:
+            raise ValueError("frames is an empty sequence")
+        return torch.cat([preprocess_frames(frame, img_size, bgr, aspect_ratio_range, device)
+                          for frame in frames])
+    out_h, out_w = (img_size, img_size) if isinstance(img_size, int) else img_size
+    batch = _as_uint8_batch(frames, device)
+    if bgr:
+        batch = batch.flip(-1)
+    pixels = batch.permute(0, 3, 1, 2).to(torch.float32)  # [B, 3, H, W], 0..255
+    top, left, crop_h, crop_w = central_crop_box(pixels.shape[2], pixels.shape[3],
+                                                 aspect_ratio_range)
+    pixels = pixels[:, :, top:top + crop_h, left:left + crop_w]
+    pixels = F.interpolate(pixels, size=(out_h, out_w), mode="bilinear", align_corners=False)
+    mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float32, device=pixels.device) * 255.0
+    std = torch.tensor(IMAGENET_STD, dtype=torch.float32, device=pixels.device) * 255.0
+    return (pixels - mean[:, None, None]) / std[:, None, None]
+
+
+def frames_to_clip(pixels: Tensor, tubelet_size: int = 2) -> Tensor:
+    """Repeat each frame [B, 3, H, W] into one tubelet: clip [B, 3, tubelet_size, H, W]."""
+    if pixels.ndim != 4:
+        raise ValueError(f"pixels must be [B, 3, H, W], got {tuple(pixels.shape)}")
+    return pixels[:, :, None].expand(-1, -1, tubelet_size, -1, -1)

@@ -1,0 +1,115 @@
+"""WorldModel: an encoder and an AC predictor on one device, with frame preprocessing.
+
+Dtype rule of the models: they compute in their parameter dtype (bf16 by default on CUDA) and
+accept inputs of any float dtype; outputs come back in the input's float dtype. Representations
+from :meth:`WorldModel.encode` are layer-normed without affine parameters, in float32.
+"""
+
+import torch
+from torch import Tensor
+
+from .encoder import VisionEncoder
+from .predictor import ACPredictor, layer_norm_reps
+from .preprocess import DROID_ASPECT_RATIO_RANGE, frames_to_clip, preprocess_frames
+
+_DTYPES = {
+    "float32": torch.float32, "fp32": torch.float32, "float": torch.float32,
+    "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
+    "float16": torch.float16, "fp16": torch.float16, "half": torch.float16,
+}
+
+
+def resolve_device(device=None) -> torch.device:
+    """Return the given device, else CUDA when available, else CPU."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def resolve_dtype(dtype, device: torch.device) -> torch.dtype:
+    """Return the dtype (torch.dtype or name), else bfloat16 on CUDA and float32 elsewhere."""
+    if dtype is None:
+        return torch.bfloat16 if device.type == "cuda" else torch.float32
+    if isinstance(dtype, str):
+        if dtype.lower() not in _DTYPES:
+            raise ValueError(f"unknown dtype {dtype!r}; use one of {sorted(_DTYPES)}")
+        return _DTYPES[dtype.lower()]
+    if dtype not in (torch.float32, torch.bfloat16, torch.float16):
+        raise ValueError(f"dtype must be float32, bfloat16 or float16, got {dtype}")
+    return dtype
+
+
+class WorldModel:
+    """Frozen V-JEPA 2 encoder (+ AC predictor, None for encoder-only checkpoints) for inference.
+
+    ``encode(frames)`` turns uint8 camera frames into layer-normed representations [B, N, D];
+    ``predictor`` is an :class:`ACPredictor` (``forward``, ``new_cache``, ``step``).
+    """
+
+    def __init__(
+        self,
+        encoder: VisionEncoder,
+        predictor: ACPredictor | None = None,
+        device=None,
+        dtype=None,
+        aspect_ratio_range=DROID_ASPECT_RATIO_RANGE,
+    ):
+        self.device = resolve_device(device)
+        self.dtype = resolve_dtype(dtype, self.device)
+        self.encoder = encoder.to(device=self.device, dtype=self.dtype).eval()
+        self.predictor = None
+        if predictor is not None:
+            self._check_pair(encoder, predictor)
+            self.predictor = predictor.to(device=self.device, dtype=self.dtype).eval()
+        self.img_size = encoder.img_size  # (height, width) frames are resized to
+        self.aspect_ratio_range = tuple(aspect_ratio_range)
+        self.embed_dim = encoder.embed_dim
+        self.tokens_per_frame = (self.img_size[0] // encoder.patch_size) * (
+            self.img_size[1] // encoder.patch_size)
+
+    @staticmethod
+    def _check_pair(encoder: VisionEncoder, predictor: ACPredictor) -> None:
+        enc, pred = encoder.config, predictor.config
+        pairs = {"embed_dim": (enc.embed_dim, pred.embed_dim),
+                 "patch_size": (enc.patch_size, pred.patch_size),
+                 "img_size": (encoder.img_size,
+                              (predictor.grid_height * pred.patch_size,
+                               predictor.grid_width * pred.patch_size))}
+        wrong = {name: values for name, values in pairs.items() if values[0] != values[1]}
+        if wrong:
+            raise ValueError("encoder and predictor do not fit together: " + ", ".join(
+                f"{name} encoder {a} vs predictor {b}" for name, (a, b) in wrong.items()))
+
+    def preprocess(self, frames, bgr: bool = False) -> Tensor:
+        """Return normalized pixels [B, 3, H, W] float32 on the model device."""
+        return preprocess_frames(frames, self.img_size, bgr=bgr,
+                                 aspect_ratio_range=self.aspect_ratio_range, device=self.device)
+
+    @torch.no_grad()
+    def encode_pixels(self, pixels: Tensor) -> Tensor:
+        """Layer-normed representations [B, N, D] (float32) of normalized pixels [B, 3, H, W].
+
+        Each frame is repeated into one tubelet and encoded on its own, as in V-JEPA 2-AC.
+        """
+        clip = frames_to_clip(pixels.to(self.device), self.encoder.tubelet_size)
+        return layer_norm_reps(self.encoder(clip))
+
+    def encode(self, frames, bgr: bool = False) -> Tensor:
+        """Layer-normed representations [B, N, D] (float32) of uint8 frames [B, H, W, 3]/[H, W, 3].
+
+        RGB by default; ``bgr=True`` for OpenCV frames. Any frame size (see ``preprocess_frames``).
+        """
+        return self.encode_pixels(self.preprocess(frames, bgr=bgr))
+
+    @torch.no_grad()
+    def predict_next(self, reps: Tensor, actions: Tensor, states: Tensor) -> Tensor:
+        """Layer-normed prediction [B, N, D] (float32) of the frame after the last of ``reps``.
+
+        reps [B, T*N, D] (layer-normed), actions/states [B, T, 7]: a full forward, as the
+        official planning code does at every rollout step (use ``predictor.step`` to go faster).
+        """
+        if self.predictor is None:
+            raise RuntimeError("this world model has no predictor (encoder-only checkpoint)")
+        out = self.predictor(reps.to(self.device), actions.to(self.device),
+                             states.to(self.device))
+        return layer_norm_reps(out[:, -self.predictor.tokens_per_frame:])
