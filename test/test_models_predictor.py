@@ -108,6 +108,16 @@ def test_batch_one_context_cache_serves_many_samples(predictor):
     )
     torch.testing.assert_close(nxt, full[:, -N:], rtol=1e-5, atol=1e-5)
 
+    # append=False reads the cache without growing it: same prediction, cache unchanged.
+    keys_before = branch.keys[1]
+    again = predictor.step(frame_reps, sample_actions, sample_states, context.copy(),
+                           append=False)
+    torch.testing.assert_close(again, nxt, rtol=1e-6, atol=1e-6)
+    peek = context.copy()
+    predictor.step(frame_reps, sample_actions, sample_states, peek, append=False)
+    assert peek.num_frames == 2 and peek.keys[1] is context.keys[1]
+    assert branch.keys[1] is keys_before
+
 
 @torch.no_grad()
 def test_block_causal_and_conditioning(predictor):

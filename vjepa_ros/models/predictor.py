@@ -191,11 +191,14 @@ class ACPredictor(nn.Module):
         states: Tensor,
         extrinsics: Tensor | None = None,
         cache: KVCache | None = None,
+        append: bool = True,
     ) -> Tensor:
-        """Run the official full forward; with ``cache``, append the T frames after its frames.
+        """Run the official full forward; with ``cache``, the T frames come after its frames.
 
         x [B, T*N, D_enc], actions/states [B, T, action_embed_dim], extrinsics [B, T, a-1] (only
         with use_extrinsics) -> predictions [B, T*N, D_enc] (slot t predicts frame t+1).
+        With a cache and ``append`` (default) the frames' keys/values are added to it; with
+        ``append=False`` it is only read (e.g. the last step of a rollout: saves memory).
         """
         batch, num_tokens, dim = self._check_inputs(x, actions, states, extrinsics)
         num_frames = num_tokens // self.tokens_per_frame
@@ -220,9 +223,9 @@ class ACPredictor(nn.Module):
             if cache is not None and cache.keys[i] is not None:
                 past = (cache.keys[i], cache.values[i])
             tokens, (keys, values) = block(tokens, cos, sin, attn_mask=mask, past_kv=past)
-            if cache is not None:
+            if cache is not None and append:
                 cache.keys[i], cache.values[i] = keys, values
-        if cache is not None:
+        if cache is not None and append:
             cache.num_frames += num_frames
 
         patches = tokens.view(batch, num_frames, self.tokens_per_step, -1)
@@ -237,11 +240,13 @@ class ACPredictor(nn.Module):
         state: Tensor,
         cache: KVCache,
         extrinsics: Tensor | None = None,
+        append: bool = True,
     ) -> Tensor:
         """Append frame t = cache.num_frames and return the prediction of frame t+1.
 
         frame_reps [B, N, D_enc], action/state [B, 7] (extrinsics [B, 6]) -> [B, N, D_enc]; the
-        cache is updated in place (use ``cache.copy()`` first to keep a shared context intact).
+        cache is updated in place (use ``cache.copy()`` first to keep a shared context intact),
+        or left as is with ``append=False`` (a last rollout step needs no keys/values stored).
         Equals ``forward(x_0..t, a_0..t, s_0..t)[:, -N:]`` within float rounding.
         """
         if frame_reps.ndim != 3 or frame_reps.shape[1] != self.tokens_per_frame:
@@ -256,6 +261,7 @@ class ACPredictor(nn.Module):
             state[:, None],
             None if extrinsics is None else extrinsics[:, None],
             cache=cache,
+            append=append,
         )
 
     # -- input checks (clear errors instead of shape errors deep inside)
