@@ -48,6 +48,7 @@ class PositionWorldModel(torch.nn.Module):
         return self.reps_at(state[:, :3] + action[:, :3]) * 3.0 + 0.5  # not normed: planner norms
 
     def forward(self, x, actions, states):
+        self.steps += 1
         batch, frames = actions.shape[:2]
         reached = (states[..., :3] + actions[..., :3]).reshape(batch * frames, 3)
         out = self.reps_at(reached) * 3.0 + 0.5

@@ -12,6 +12,7 @@ import itertools
 import torch
 import torch.nn.functional as F
 
+from vjepa_ros.planning.cost import auto_chunk_size, predictor_dims
 from vjepa_ros.planning.energy import check_token_weights, energy
 from vjepa_ros.planning.pose import apply_action
 
@@ -90,6 +91,17 @@ class ImaginedRollout:
             raise ValueError(f"chunk_size must be None or >= 1, got {chunk_size}")
         self.chunk_size = chunk_size
 
+    def samples_per_call(self, samples: int, horizon: int) -> int:
+        """Return samples per predictor call: ``chunk_size``, or ``cost.auto_chunk_size``."""
+        if self.chunk_size is not None:
+            return min(self.chunk_size, samples)
+        try:
+            dims = predictor_dims(self.predictor)
+        except AttributeError:  # not an official-layout predictor: no estimate, one call
+            return samples
+        dtype_bytes = torch.finfo(self.dtype).bits // 8
+        return min(samples, auto_chunk_size(dims, horizon, dtype_bytes, self.device))
+
     def _check_actions(self, actions: torch.Tensor) -> None:
         if actions.ndim != 3 or actions.shape[-1] != 7 or actions.shape[1] < 1:
             raise ValueError(f"actions must have shape [S, H>=1, 7], got {list(actions.shape)}")
@@ -97,13 +109,13 @@ class ImaginedRollout:
     def imagine(self, actions: torch.Tensor) -> torch.Tensor:
         """Return the last imagined frame [S, N, D] (layer-normed, float32) of each sequence."""
         self._check_actions(actions)
-        chunk = self.chunk_size or actions.shape[0]
+        chunk = self.samples_per_call(actions.shape[0], actions.shape[1])
         return torch.cat([self._imagine_chunk(part) for part in actions.split(chunk)], dim=0)
 
     def energies(self, actions: torch.Tensor) -> torch.Tensor:
         """Energy [S] (float32) of each action sequence [S, H, 7]; lower is closer to the goal."""
         self._check_actions(actions)
-        chunk = self.chunk_size or actions.shape[0]
+        chunk = self.samples_per_call(actions.shape[0], actions.shape[1])
         return torch.cat(
             [
                 energy(
@@ -122,9 +134,13 @@ class ImaginedRollout:
         reps = self.context_reps.expand(samples, -1, -1)  # [s, N, D], shared context frame
         states = self.context_state.expand(samples, 7)  # [s, 7] float32
         for step in range(horizon):
-            predicted = self.predictor.step(
-                reps, actions[:, step].to(self.dtype), states.to(self.dtype), cache
-            )  # [s, N, D]: frame step+1
+            action, state = actions[:, step].to(self.dtype), states.to(self.dtype)
+            if horizon == 1:
+                # One step only: the plain forward gives the same output without keeping the
+                # keys/values of every layer alive (a 20 GB cache at the paper settings).
+                predicted = self.predictor(reps, action[:, None], state[:, None])
+            else:
+                predicted = self.predictor.step(reps, action, state, cache)  # [s, N, D]
             normed = F.layer_norm(predicted.float(), (width,))  # float32, as scored
             if step + 1 == horizon:
                 return normed

@@ -1,4 +1,4 @@
-"""Predictor FLOPs per replanning step, to compare measured latency with the hardware floor.
+"""Predictor cost of a replanning step: FLOPs (for the hardware floor) and memory (for chunking).
 
 Counted: matrix multiplications (2 FLOPs per multiply-add) of the predictor: input embeddings, per
 block qkv / proj / fc1 / fc2 and the attention products (q·kᵀ and attention·v, dense over the keys
@@ -39,9 +39,25 @@ def predictor_dims(predictor) -> PredictorDims:
     )
 
 
+@dataclass(frozen=True)
+class Flops:
+    linear: int  # embeddings, qkv, proj, fc1, fc2, output projection
+    attention: int  # q·kᵀ and attention·v
+
+    @property
+    def total(self) -> int:
+        return self.linear + self.attention
+
+    def __add__(self, other: "Flops") -> "Flops":
+        return Flops(self.linear + other.linear, self.attention + other.attention)
+
+    def __mul__(self, factor: int) -> "Flops":
+        return Flops(self.linear * factor, self.attention * factor)
+
+
 def _forward_flops(
     dims: PredictorDims, new_frames: int, key_frames: int, output_frames: int
-) -> int:
+) -> Flops:
     """Count FLOPs of one predictor call on one sample.
 
     ``new_frames`` frames of tokens go in, attending (densely) to ``key_frames`` frames of keys,
@@ -55,14 +71,17 @@ def _forward_flops(
         dims.tokens_per_frame * dims.embed_dim * width + COND_TOKENS * ACTION_DIM * width
     )
     block_linear = queries * (4 * width * width + 2 * width * dims.mlp_hidden)
-    block_attention = 2 * queries * keys * width
     output = output_frames * dims.tokens_per_frame * width * dims.embed_dim
-    return 2 * (embed + dims.depth * (block_linear + block_attention) + output)
+    linear = embed + dims.depth * block_linear + output
+    attention = dims.depth * 2 * queries * keys * width
+    return Flops(linear=2 * linear, attention=2 * attention)
 
 
-def rollout_flops(dims: PredictorDims, samples: int, horizon: int, cached: bool = True) -> int:
+def rollout_flops(
+    dims: PredictorDims, samples: int, horizon: int, cached: bool = True
+) -> Flops:
     """Count predictor FLOPs of imagining ``samples`` sequences of ``horizon`` steps."""
-    total = 0
+    total = Flops(0, 0)
     for step in range(horizon):
         if cached:
             total += _forward_flops(dims, new_frames=1, key_frames=step + 1, output_frames=1)
@@ -71,11 +90,48 @@ def rollout_flops(dims: PredictorDims, samples: int, horizon: int, cached: bool 
             total += _forward_flops(
                 dims, new_frames=frames, key_frames=frames, output_frames=frames
             )
-    return samples * total
+    return total * samples
 
 
 def plan_flops(
     dims: PredictorDims, samples: int, horizon: int, iterations: int, cached: bool = True
-) -> int:
+) -> Flops:
     """Count predictor FLOPs of one replanning step (``iterations`` rollouts)."""
-    return iterations * rollout_flops(dims, samples, horizon, cached)
+    return rollout_flops(dims, samples, horizon, cached) * iterations
+
+
+# -- memory: how many samples fit through the predictor at once
+
+CPU_TOKENS_PER_CALL = 2048  # on CPU, calls of about this many tokens run fastest (cache locality)
+CUDA_MEMORY_FRACTION = 0.7  # share of the free GPU memory a rollout chunk may use
+
+
+def bytes_per_sample(dims: PredictorDims, horizon: int, dtype_bytes: int) -> int:
+    """Rough peak memory of one sample in a rollout chunk (an over-estimate, for chunking).
+
+    The KV cache of the first H−1 frames (the last step's keys stay alive until the chunk ends, so
+    all H count when H > 1), one layer's activations (about 16 widths plus twice the MLP hidden per
+    token) and the float32 energy temporaries.
+    """
+    per_frame = dims.tokens_per_frame + COND_TOKENS
+    cached_frames = horizon if horizon > 1 else 0
+    cache = dims.depth * 2 * cached_frames * per_frame * dims.width * dtype_bytes
+    attention_keys = 2 * horizon * per_frame * dims.width * dtype_bytes
+    activations = per_frame * (16 * dims.width + 2 * dims.mlp_hidden) * dtype_bytes
+    energy = 4 * dims.tokens_per_frame * dims.embed_dim * 4
+    return cache + attention_keys + activations + energy
+
+
+def auto_chunk_size(
+    dims: PredictorDims, horizon: int, dtype_bytes: int, device, free_bytes: int | None = None
+) -> int:
+    """Return samples per predictor call: ~2048 tokens on CPU, bounded by free memory on CUDA."""
+    per_frame = dims.tokens_per_frame + COND_TOKENS
+    if getattr(device, "type", str(device)) != "cuda" and free_bytes is None:
+        return max(1, CPU_TOKENS_PER_CALL // per_frame)
+    if free_bytes is None:
+        import torch
+
+        free_bytes, _ = torch.cuda.mem_get_info(device)
+    budget = CUDA_MEMORY_FRACTION * free_bytes
+    return max(1, int(budget // bytes_per_sample(dims, horizon, dtype_bytes)))

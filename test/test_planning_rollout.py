@@ -1,0 +1,262 @@
+"""The fast planner on the real AC predictor (small widths).
+
+Rollout, equality with the plain published-style reference, chunking, energies, FLOP counts and
+input checks.
+"""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from scipy.spatial.transform import Rotation
+from torch.nn.attention import SDPBackend, sdpa_kernel
+from torch.utils.flop_counter import FlopCounterMode
+
+from vjepa_ros.models import build_predictor
+from vjepa_ros.planning.cem import CEMPlanner, plan
+from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.cost import (
+    PredictorDims,
+    auto_chunk_size,
+    bytes_per_sample,
+    plan_flops,
+    predictor_dims,
+    rollout_flops,
+)
+from vjepa_ros.planning.energy import energy
+from vjepa_ros.planning.reference import reference_plan
+from vjepa_ros.planning.rollout import ImaginedRollout
+
+WIDTH = 32
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models: two OpenMP threads only add synchronisation (very slow on a busy machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    torch.manual_seed(0)
+    model = build_predictor(
+        embed_dim=WIDTH, predictor_embed_dim=48, depth=2, num_heads=4, img_size=64
+    ).eval()
+    with torch.no_grad():  # make actions and states matter, so energies are well separated
+        model.action_encoder.weight.mul_(400.0)
+        model.state_encoder.weight.mul_(40.0)
+        for block in model.predictor_blocks:
+            block.attn.proj.weight.mul_(10.0)
+            block.mlp.fc2.weight.mul_(10.0)
+    return model
+
+
+@pytest.fixture(scope="module")
+def scene(predictor):
+    generator = torch.Generator().manual_seed(1)
+    tokens = predictor.tokens_per_frame
+    context = F.layer_norm(torch.randn(1, tokens, WIDTH, generator=generator), (WIDTH,))
+    goal = F.layer_norm(torch.randn(1, tokens, WIDTH, generator=generator), (WIDTH,))
+    state = torch.tensor([0.45, -0.05, 0.3, 2.9, 0.3, -1.2, 0.1])
+    return context, state, goal
+
+
+def _full_recompute_rollout(predictor, context, state, actions):
+    """Imagine like the official notebook: full forward per step, poses with scipy."""
+    samples, horizon, _ = actions.shape
+    frames = [context.expand(samples, -1, -1)]
+    states = [state.expand(samples, 7)]
+    for step in range(horizon):
+        predicted = predictor(
+            torch.cat(frames, dim=1), actions[:, : step + 1], torch.stack(states, dim=1)
+        )[:, -predictor.tokens_per_frame :]
+        frames.append(F.layer_norm(predicted, (WIDTH,)))
+        now, act = states[-1].double().numpy(), actions[:, step].double().numpy()
+        rotation = Rotation.from_euler("xyz", act[:, 3:6]) * Rotation.from_euler(
+            "xyz", now[:, 3:6]
+        )
+        nxt = np.concatenate(
+            [
+                now[:, :3] + act[:, :3],
+                rotation.as_euler("xyz"),
+                np.clip(now[:, 6:] + act[:, 6:], 0, 1),
+            ],
+            axis=1,
+        )
+        states.append(torch.from_numpy(nxt).float())
+    return frames[-1]
+
+
+def test_rollout_uses_the_cache_and_matches_a_full_recompute_with_rotations(predictor, scene):
+    context, state, _ = scene
+    generator = torch.Generator().manual_seed(2)
+    actions = torch.randn(6, 3, 7, generator=generator) * torch.tensor(
+        [0.05] * 3 + [0.3] * 3 + [0.6]
+    )
+    rollout = ImaginedRollout(predictor, context, state, scene[2], chunk_size=4)
+    with torch.inference_mode():
+        fast = rollout.imagine(actions)
+        slow = _full_recompute_rollout(predictor, context, state, actions)
+    assert fast.shape == (6, predictor.tokens_per_frame, WIDTH) and fast.dtype == torch.float32
+    assert torch.allclose(fast, slow, atol=2e-5), (fast - slow).abs().max()
+    # the state really matters here: a wrong pose propagation would show
+    wrong_state = state.clone()
+    wrong_state[3] += 0.2
+    with torch.inference_mode():
+        other = ImaginedRollout(predictor, context, wrong_state, scene[2]).imagine(actions)
+    assert (other - fast).abs().max() > 1e-2
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        dict(horizon=2),
+        dict(horizon=1),
+        dict(horizon=3, close_gripper=1, fixed_axes=((2, 0.0),), momentum_std=0.5),
+    ],
+)
+def test_fast_planner_and_plain_reference_return_the_same_plan(predictor, scene, changes):
+    config = CEMConfig(samples=24, topk=5, iterations=3, chunk_size=10).with_(**changes)
+    fast = plan(predictor, *scene, config, generator=5)
+    slow = reference_plan(predictor, *scene, config, generator=5)
+    assert torch.allclose(fast.actions, slow.actions, atol=1e-5), (fast.actions, slow.actions)
+    assert torch.allclose(fast.std, slow.std, atol=1e-5)
+    assert torch.allclose(fast.elite_energies, slow.elite_energies, rtol=1e-5)
+    assert fast.elite_energies[-1] < fast.elite_energies[0]  # it does optimise something
+    assert fast.actions.abs().sum() > 0
+
+
+def test_results_do_not_depend_on_chunking_and_a_world_model_wrapper_is_accepted(predictor, scene):
+    config = CEMConfig(horizon=2, samples=30, topk=5, iterations=2)
+    whole = plan(predictor, *scene, config.with_(chunk_size=30), generator=3)
+    chunked = plan(predictor, *scene, config.with_(chunk_size=7), generator=3)
+    automatic = plan(predictor, *scene, config, generator=3)
+    assert torch.allclose(whole.actions, chunked.actions, atol=1e-6)
+    assert torch.allclose(whole.actions, automatic.actions, atol=1e-6)
+
+    class Wrapper:  # a WorldModel exposes its predictor as .predictor
+        def __init__(self, predictor):
+            self.predictor = predictor
+
+    wrapped = CEMPlanner(Wrapper(predictor), config.with_(chunk_size=30), seed=3).plan(*scene)
+    assert torch.equal(wrapped.actions, whole.actions)
+    assert set(wrapped.timings) >= {"total", "rollout", "per_iteration"}
+    assert wrapped.first_action.shape == (7,) and wrapped.actions.shape == (2, 7)
+
+
+def test_bfloat16_predictor_plans_with_float32_poses_and_energies(predictor, scene):
+    half = build_predictor(
+        embed_dim=WIDTH, predictor_embed_dim=48, depth=2, num_heads=4, img_size=64
+    ).eval()
+    half.load_state_dict(predictor.state_dict())
+    half = half.to(torch.bfloat16)
+    config = CEMConfig(horizon=2, samples=24, topk=5, iterations=3)
+    result = plan(half, *scene, config, generator=5)
+    reference = plan(predictor, *scene, config, generator=5)
+    assert result.actions.dtype == torch.float32 and torch.isfinite(result.actions).all()
+    assert result.elite_energies.dtype == torch.float32
+    # bf16 rounding changes the energies a little, not their scale
+    assert torch.allclose(result.elite_energies, reference.elite_energies, rtol=0.05)
+
+
+def test_reference_refuses_options_beyond_the_published_planner(predictor, scene):
+    with pytest.raises(ValueError, match="published CEM only"):
+        reference_plan(predictor, *scene, CEMConfig(samples=10, topk=2, energy="l2"))
+
+
+def test_energy_kinds_and_token_weights():
+    generator = torch.Generator().manual_seed(0)
+    reps, goal = (
+        torch.randn(5, 4, 8, generator=generator),
+        torch.randn(1, 4, 8, generator=generator),
+    )
+    official = (reps.flatten(1) - goal.flatten(1)).abs().mean(dim=-1)
+    assert torch.allclose(energy(reps, goal), official)
+    assert torch.allclose(energy(reps, goal, "l2"), ((reps - goal) ** 2).mean(dim=(1, 2)))
+    one_hot = torch.tensor([0.0, 0.0, 1.0, 0.0])
+    assert torch.allclose(
+        energy(reps, goal, token_weights=one_hot), (reps - goal)[:, 2].abs().mean(-1)
+    )
+    assert torch.allclose(energy(reps, goal, token_weights=torch.full((4,), 3.0)), official)
+    assert energy(reps.bfloat16(), goal).dtype == torch.float32
+    with pytest.raises(ValueError, match="energy kind"):
+        energy(reps, goal, "cosine")
+
+
+def test_token_weights_steer_the_plan(predictor, scene):
+    config = CEMConfig(horizon=1, samples=40, topk=5, iterations=3)
+    weights = torch.zeros(predictor.tokens_per_frame)
+    weights[:3] = 1.0
+    weighted = plan(predictor, *scene, config, generator=0, token_weights=weights)
+    uniform = plan(predictor, *scene, config, generator=0)
+    assert not torch.allclose(weighted.elite_energies, uniform.elite_energies)
+    with pytest.raises(ValueError, match="token_weights must have shape"):
+        plan(predictor, *scene, config, token_weights=torch.ones(3))
+    with pytest.raises(ValueError, match="not all be 0"):
+        plan(predictor, *scene, config, token_weights=torch.zeros(predictor.tokens_per_frame))
+
+
+def test_bad_inputs_raise_clear_errors(predictor, scene):
+    context, state, goal = scene
+    config = CEMConfig(horizon=1, samples=10, topk=2, iterations=1)
+    nan_goal = goal.clone()
+    nan_goal[0, 3, 1] = float("nan")
+    with pytest.raises(ValueError, match="goal_reps contains NaN or inf"):
+        plan(predictor, context, state, nan_goal, config)
+    inf_context = context.clone()
+    inf_context[0, 0, 0] = float("inf")
+    with pytest.raises(ValueError, match="context_reps contains NaN or inf"):
+        plan(predictor, inf_context, state, goal, config)
+    with pytest.raises(ValueError, match="has 17 tokens per frame but the predictor expects 16"):
+        plan(predictor, context, state, torch.zeros(1, 17, WIDTH), config)
+    with pytest.raises(ValueError, match="width 31 but the predictor expects 32"):
+        plan(predictor, context[..., :31], state, goal, config)
+    with pytest.raises(ValueError, match=r"context_reps must have shape \[1, N, D\]"):
+        plan(predictor, context.expand(2, -1, -1), state, goal, config)
+    with pytest.raises(ValueError, match=r"context_state must have shape \[7\]"):
+        plan(predictor, context, state[:6], goal, config)
+    with pytest.raises(ValueError, match="context_state contains NaN"):
+        plan(predictor, context, torch.full((7,), float("nan")), goal, config)
+    with pytest.raises(TypeError, match="is not an AC predictor"):
+        plan(torch.nn.Linear(2, 2), context, state, goal, config)
+    with pytest.raises(ValueError, match=r"warm-start mean must have shape \[1, 7\]"):
+        plan(predictor, context, state, goal, config, warm_mean=torch.zeros(2, 7))
+    # [N, D] reps and a [1, 7] state are accepted
+    assert plan(predictor, context[0], state[None], goal[0], config).actions.shape == (1, 7)
+
+
+def test_flop_counter_matches_torch_flop_counter(predictor):
+    dims = predictor_dims(predictor)
+    tokens, samples = predictor.tokens_per_frame, 3
+    frames = torch.randn(samples, tokens, WIDTH)
+    actions, states = torch.randn(samples, 2, 7), torch.randn(samples, 2, 7)
+    with torch.inference_mode(), sdpa_kernel(SDPBackend.MATH):  # math SDPA = counted bmm
+        with FlopCounterMode(display=False) as cached:
+            cache = predictor.new_cache()
+            predicted = predictor.step(frames, actions[:, 0], states[:, 0], cache)
+            predictor.step(predicted, actions[:, 1], states[:, 1], cache)
+        with FlopCounterMode(display=False) as full:
+            predictor(frames, actions[:, :1], states[:, :1])
+            predictor(torch.cat([frames, predicted], dim=1), actions, states)
+    assert rollout_flops(dims, samples, 2, cached=True).total == cached.get_total_flops()
+    assert rollout_flops(dims, samples, 2, cached=False).total == full.get_total_flops()
+    assert plan_flops(dims, samples, 2, 10).total == 10 * cached.get_total_flops()
+
+
+def test_cost_model_numbers_for_the_released_preset():
+    giant = PredictorDims(
+        embed_dim=1408, width=1024, depth=24, mlp_hidden=4096, tokens_per_frame=256
+    )
+    paper = plan_flops(giant, 800, 1, 10)
+    assert 1.30e15 < paper.total < 1.32e15  # ~1.3 PFLOP per replanning step at the paper settings
+    notebook_cached = plan_flops(giant, 400, 2, 10).total
+    notebook_full = plan_flops(giant, 400, 2, 10, cached=False).total
+    assert 1.45 < notebook_full / notebook_cached < 1.55  # the cache saves a third at H = 2
+    # 24 GB card: the paper settings must fit in chunks, H = 1 keeps no cache
+    assert bytes_per_sample(giant, 1, 2) < bytes_per_sample(giant, 2, 2)
+    chunk = auto_chunk_size(giant, 1, 2, "cuda", free_bytes=20 * 2**30)
+    assert 200 < chunk < 800 and chunk * bytes_per_sample(giant, 1, 2) < 20 * 2**30
+    assert auto_chunk_size(giant, 1, 2, "cpu") == 2048 // 258
