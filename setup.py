@@ -19,6 +19,7 @@ setup(
         (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
         (f"share/{PACKAGE}/config", glob("config/*.yaml")),
     ],
+    package_data={PACKAGE: ["data/*.npz"]},
     install_requires=[
         "numpy>=1.23",
         "scipy>=1.9",

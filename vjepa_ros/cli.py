@@ -47,6 +47,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Plan one step on the real example frames (see ``vjepa_ros/demo.py``)."""
+    from vjepa_ros.demo import run_demo
+
+    changes = {k: v for k, v in (("samples", args.samples), ("iterations", args.iterations),
+                                 ("horizon", args.horizon)) if v is not None}
+    if not args.checkpoint:
+        # The random small model on a CPU: fewer samples/iterations so it runs in seconds.
+        changes = {"samples": 64, "iterations": 3, **changes}
+    try:
+        run_demo(args.checkpoint, args.episode, args.preset, args.device, args.dtype, args.seed,
+                 **changes)
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"vjepa-ros demo: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vjepa-ros", description="V-JEPA 2-AC world-model MPC for Franka arms on ROS 2."
@@ -54,6 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="report torch/CUDA/rclpy availability")
     check.set_defaults(func=cmd_check)
+
+    demo = sub.add_parser("demo", help="plan one step on real Franka frames, end to end")
+    demo.add_argument("--checkpoint", help="official V-JEPA 2-AC file (vjepa2-ac-vitg.pt) or a "
+                      "file this project saved; default: a small random-weight model")
+    demo.add_argument("--episode", help="npz with observations [T,H,W,3] and states [T,7]; "
+                      "default: the packaged real Franka example")
+    demo.add_argument("--preset", default="notebook", help="CEM preset: notebook, paper, ...")
+    demo.add_argument("--samples", type=int, help="override the preset's sample count")
+    demo.add_argument("--iterations", type=int, help="override the preset's iterations")
+    demo.add_argument("--horizon", type=int, help="override the preset's horizon")
+    demo.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
+    demo.add_argument("--dtype", help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
+    demo.add_argument("--seed", type=int, default=0, help="seed of the CEM noise and random model")
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 

@@ -1,0 +1,53 @@
+"""The end-to-end example (`vjepa-ros demo`): real frames -> encoder -> CEM -> first action."""
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from vjepa_ros.cli import main
+from vjepa_ros.demo import load_example, run_demo, small_random_world_model
+from vjepa_ros.models import save_world_model
+
+
+def test_packaged_example_is_the_shared_real_data(franka_example):
+    example = load_example()
+    np.testing.assert_array_equal(example.frames, franka_example["frames"])
+    np.testing.assert_array_equal(example.states, franka_example["states"])
+
+
+def test_demo_plans_on_real_frames_and_reports_the_executed_move(capsys):
+    out = run_demo(cem_preset="notebook", samples=16, iterations=2, seed=1)
+    states = load_example().states
+    r0 = Rotation.from_euler("xyz", states[0, 3:6])
+    r1 = Rotation.from_euler("xyz", states[1, 3:6])
+    expected = np.concatenate([
+        states[1, :3] - states[0, :3],
+        (r1 * r0.inv()).as_euler("xyz"),
+        [states[1, 6] - states[0, 6]],
+    ])
+    np.testing.assert_allclose(out["executed_action"], expected, atol=1e-5)
+    action = np.array(out["first_action"])
+    assert np.all(np.abs(action[:3]) <= 0.05 + 1e-6), "xyz must stay inside the notebook maxnorm"
+    assert np.all(action[3:6] == 0.0), "rotation is not searched by default"
+    assert len(out["elite_energies"]) == 2 and np.isfinite(out["elite_energies"]).all()
+    printed = capsys.readouterr().out
+    assert "RANDOM weights" in printed and "agreement" in printed
+
+
+def test_demo_loads_a_checkpoint_file(tmp_path):
+    model = small_random_world_model(seed=3)
+    path = tmp_path / "small.pt"
+    save_world_model(path, model.encoder, model.predictor)
+    out = run_demo(checkpoint=path, samples=12, iterations=1, horizon=1)
+    assert len(out["elite_energies"]) == 1
+
+
+def test_cli_reports_bad_inputs_without_a_traceback(tmp_path, capsys):
+    assert main(["demo", "--checkpoint", str(tmp_path / "missing.pt")]) == 1
+    assert "missing.pt" in capsys.readouterr().err
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, frames=np.zeros((2, 8, 8, 3), np.uint8))
+    assert main(["demo", "--episode", str(bad)]) == 1
+    assert "missing arrays" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["demo", "--samples", "many"])

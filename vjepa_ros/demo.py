@@ -1,0 +1,119 @@
+"""The end-to-end example: real Franka frames -> encoder -> CEM planner -> the first action.
+
+Encodes the first example frame (context) and the second (goal), plans one replanning step from the
+first frame's end-effector state toward the goal, and compares the planned move with the move the
+robot actually made between the two frames. With ``--checkpoint`` it runs Meta's published model
+(``vjepa2-ac-vitg.pt``); without one it builds the V-JEPA 2 architecture at a small size with
+random weights, which shows the whole pipeline and its timing, not a trained model's decisions.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vjepa_ros.models import WorldModel, build_encoder, build_predictor, load_world_model
+from vjepa_ros.planning.cem import CEMPlanner
+from vjepa_ros.planning.config import preset
+from vjepa_ros.planning.pose import state_difference
+
+# A small V-JEPA 2 / AC predictor for CPU runs (same architecture, 256 px, 16x16 tokens per frame).
+SMALL_ENCODER = dict(img_size=256, embed_dim=192, depth=4, num_heads=3)
+SMALL_PREDICTOR = dict(img_size=256, embed_dim=192, predictor_embed_dim=192, depth=4, num_heads=3)
+
+
+@dataclass
+class Example:
+    frames: np.ndarray  # [T, H, W, 3] uint8 RGB
+    states: np.ndarray  # [T, 7] float32: xyz, extrinsic xyz Euler, gripper closedness
+
+
+def load_example(path: str | Path | None = None) -> Example:
+    """Load an episode in the published notebook format (``observations``, ``states``)."""
+    if path is None:
+        path = resources.files("vjepa_ros") / "data" / "franka_example_traj.npz"
+    with np.load(str(path)) as data:
+        missing = {"observations", "states"} - set(data.files)
+        if missing:
+            raise ValueError(f"{path}: missing arrays {sorted(missing)} (has {data.files})")
+        frames, states = data["observations"], data["states"]
+    frames = frames[0] if frames.ndim == 5 else frames
+    states = states[0] if states.ndim == 3 else states
+    if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) < 2 or len(states) != len(frames):
+        raise ValueError(
+            f"{path}: need >= 2 frames [T, H, W, 3] with states [T, 7], got {frames.shape} and "
+            f"{states.shape}"
+        )
+    return Example(frames=frames.astype(np.uint8), states=states.astype(np.float32))
+
+
+def small_random_world_model(device=None, dtype=None, seed: int = 0) -> WorldModel:
+    """Build the V-JEPA 2 architecture at a small size with random weights (no download)."""
+    torch.manual_seed(seed)
+    return WorldModel(
+        build_encoder(**SMALL_ENCODER), build_predictor(**SMALL_PREDICTOR), device, dtype
+    )
+
+
+def cosine(a: torch.Tensor, b: torch.Tensor) -> float:
+    denom = float(a.norm() * b.norm())
+    return float(a @ b) / denom if denom > 0 else float("nan")
+
+
+def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, dtype=None,
+             seed=0, **cem_changes) -> dict:
+    """Run the example and print what happens; return the numbers (for tests and scripts)."""
+    config = preset(cem_preset, **cem_changes)  # bad settings fail before any model is built
+    example = load_example(episode)
+    start = time.perf_counter()
+    if checkpoint:
+        model = load_world_model(checkpoint, device=device, dtype=dtype)
+        source = str(checkpoint)
+    else:
+        model = small_random_world_model(device, dtype, seed)
+        source = "small V-JEPA 2 architecture, RANDOM weights (pass --checkpoint for real ones)"
+    if model.predictor is None:
+        raise ValueError(f"{checkpoint} holds no action-conditioned predictor: use vjepa2-ac-*.pt")
+    load_s = time.perf_counter() - start
+    print(f"world model   {source}")
+    print(f"              device {model.device}, dtype {model.dtype}, "
+          f"{model.tokens_per_frame} tokens x {model.embed_dim} per frame, "
+          f"loaded in {load_s:.2f} s")
+
+    start = time.perf_counter()
+    reps = model.encode(example.frames[:2])
+    encode_s = time.perf_counter() - start
+    print(f"encode        2 frames {example.frames.shape[1]}x{example.frames.shape[2]} "
+          f"in {encode_s * 1e3:.0f} ms")
+
+    planner = CEMPlanner(model, config, seed=seed)
+    context_state = torch.from_numpy(example.states[0])
+    result = planner.plan(reps[:1], context_state, reps[1:2])
+    print(f"plan          CEM '{cem_preset}': S {config.samples}, H {config.horizon}, "
+          f"I {config.iterations}, k {config.topk} in {result.timings['total']:.2f} s")
+    for i, energy in enumerate(result.elite_energies.tolist()):
+        print(f"  iteration {i + 1:2d}  elite energy {energy:.6f}")
+
+    executed = state_difference(
+        torch.from_numpy(example.states[0]), torch.from_numpy(example.states[1])
+    )
+    planned = result.first_action
+    agreement = cosine(planned[:3], executed[:3])
+    fmt = " ".join(f"{v:+.4f}" for v in planned.tolist())
+    print(f"planned       dx dy dz droll dpitch dyaw dgrip = {fmt}")
+    fmt = " ".join(f"{v:+.4f}" for v in executed.tolist())
+    print(f"executed      dx dy dz droll dpitch dyaw dgrip = {fmt}")
+    print(f"agreement     cosine(planned dxyz, executed dxyz) = {agreement:+.3f}")
+    return {
+        "encode_s": encode_s,
+        "plan_s": result.timings["total"],
+        "elite_energies": result.elite_energies.tolist(),
+        "first_action": planned.tolist(),
+        "executed_action": executed.tolist(),
+        "cosine_xyz": agreement,
+    }
