@@ -140,6 +140,7 @@ def main():
     parser.add_argument("--horizon", type=int, default=2, help="rollout steps H")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--small", action="store_true", help="small configs even on CUDA")
+    parser.add_argument("--full", action="store_true", help="released sizes even on CPU")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
     args = parser.parse_args()
     if args.threads:
@@ -150,8 +151,9 @@ def main():
         parser.error("CUDA requested but not available")
     default_dtypes = "bf16,fp32" if device.type == "cuda" else "fp32"
     dtypes = [resolve_dtype(name, device) for name in (args.dtypes or default_dtypes).split(",")]
-    full = device.type == "cuda" and not args.small
-    samples = args.samples if args.samples is not None else (400 if full else 8)
+    full = (device.type == "cuda" or args.full) and not args.small
+    samples = args.samples if args.samples is not None else \
+        (400 if device.type == "cuda" and full else 8)
     torch.manual_seed(0)
 
     if full:

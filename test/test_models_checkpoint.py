@@ -115,6 +115,14 @@ def test_encoder_only_files_and_ignored_pos_embed(models, probe, tmp_path):
         assert torch.equal(loaded(probe[0]), encoder(probe[0]))
     with pytest.raises(CheckpointError, match="holds no predictor"):
         load_models(path, predictor={"num_heads": 2})
+    # Pretraining files (vitg.pt, ...) carry the masked-prediction predictor: skipped.
+    mask_predictor = {"module.predictor_embed.weight": torch.zeros(8, 48),
+                      "module.mask_tokens.0": torch.zeros(1, 1, 8),
+                      "module.predictor_blocks.0.norm1.weight": torch.zeros(8)}
+    torch.save({"encoder": encoder.state_dict(), "predictor": mask_predictor,
+                "target_encoder": encoder.state_dict(), "config": {"encoder": ENC}},
+               tmp_path / "pretrain.pt")
+    assert load_models(tmp_path / "pretrain.pt")[1] is None
 
 
 def test_device_and_dtype_selection(models, tmp_path):

@@ -2,10 +2,11 @@
 
 Official file (``vjepa2-ac-vitg.pt``, ``vitl.pt``, ``vith.pt``, ``vitg.pt``, ``vitg-384.pt``):
 a ``torch.save`` dict whose ``encoder`` and ``predictor`` entries are state dicts (pretraining
-files also hold ``target_encoder``, ``epoch``, optimizer state ...). Keys may start with
-``module.`` and/or ``backbone.``: both are stripped. An encoder ``pos_embed`` is ignored (the
-models use RoPE). Files written by :func:`save_world_model` add a ``config`` entry with the
-hyper-parameters.
+files also hold ``target_encoder``, ``epoch``, optimizer state ..., and their ``predictor`` is
+the masked-prediction one, recognized by its lack of ``action_encoder`` and skipped). Keys may
+start with ``module.`` and/or ``backbone.``: both are stripped. An encoder ``pos_embed`` is
+ignored (the models use RoPE). Files written by :func:`save_world_model` add a ``config`` entry
+with the hyper-parameters.
 
 Which encoder weights: ``encoder_key="encoder"`` (default) is what ``torch.hub``'s
 ``vjepa2_ac_vit_giant`` / ``vjepa2_vit_*`` load. The AC predictor was trained on representations
@@ -117,6 +118,10 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
     predictor_state = None
     if raw.get("predictor") is not None:
         predictor_state = _tensor_dict(raw["predictor"], "'predictor'", path)
+        if not any(key.startswith("action_encoder.") for key in predictor_state):
+            # Pretraining files (vitl.pt, vitg.pt, ...) hold the V-JEPA 2 *mask* predictor
+            # (mask_tokens, no action/state encoders): not an AC predictor, not loaded.
+            predictor_state = None
     config = raw.get("config") or {}
     if not isinstance(config, dict) or not all(isinstance(v, dict) for v in config.values()):
         raise CheckpointError(f"{path}: 'config' must map 'encoder'/'predictor' to dicts")

@@ -11,6 +11,10 @@ weights depend on, so it is reproduced here on purpose.
 Tables are built once per position grid in float32 and applied to the whole head at once: a zero
 angle gives cos = 1, sin = 0, which leaves a dim bit-for-bit unchanged, so tokens that must not be
 rotated along some axis (the action/state tokens of the predictor) simply get position 0 there.
+
+In float32 the tables equal the official ones bit for bit. Under bf16 the official code computes
+the frequencies and angles in the activations' dtype (bf16); here they are always computed in
+float32 and only the finished cos/sin are cast, which is slightly more accurate.
 """
 
 import torch
