@@ -41,10 +41,10 @@ class PositionWorldModel(torch.nn.Module):
     def new_cache(self):
         return {"num_frames": 0}
 
-    def step(self, frame_reps, action, state, cache):
+    def step(self, frame_reps, action, state, cache, append=True):
         assert frame_reps.shape[1:] == (self.tokens_per_frame, self.embed_dim)
         self.steps += 1
-        cache["num_frames"] += 1
+        cache["num_frames"] += int(append)
         return self.reps_at(state[:, :3] + action[:, :3]) * 3.0 + 0.5  # not normed: planner norms
 
     def forward(self, x, actions, states):

@@ -1,1 +1,27 @@
-"""planning package."""
+"""Planning toward an image goal with the V-JEPA 2-AC world model (pure PyTorch, no ROS).
+
+Pose algebra, cached world-model rollout, energies and the CEM planner::
+
+    from vjepa_ros.planning import CEMPlanner, preset
+    planner = CEMPlanner(world_model, preset("paper"), seed=0)
+    result = planner.plan(context_reps, context_state, goal_reps)  # result.first_action [7]
+"""
+
+from vjepa_ros.planning.cem import CEMPlanner, PlanResult, plan
+from vjepa_ros.planning.config import PRESETS, CEMConfig, preset
+from vjepa_ros.planning.energy import energy
+from vjepa_ros.planning.pose import apply_action, state_difference
+from vjepa_ros.planning.rollout import ImaginedRollout
+
+__all__ = [
+    "CEMConfig",
+    "CEMPlanner",
+    "ImaginedRollout",
+    "PRESETS",
+    "PlanResult",
+    "apply_action",
+    "energy",
+    "plan",
+    "preset",
+    "state_difference",
+]

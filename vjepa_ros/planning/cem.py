@@ -270,8 +270,9 @@ class CEMPlanner:
         token_weights: torch.Tensor | None = None,
     ) -> PlanResult:
         warm_mean = None
-        if self.config.warm_start and self._last_mean is not None:
-            warm_mean = shift_plan(self._last_mean)
+        last = self._last_mean
+        if self.config.warm_start and last is not None and last.shape[0] == self.config.horizon:
+            warm_mean = shift_plan(last)
         result = plan(
             self.model,
             context_reps,

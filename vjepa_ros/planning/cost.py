@@ -109,13 +109,12 @@ CUDA_MEMORY_FRACTION = 0.7  # share of the free GPU memory a rollout chunk may u
 def bytes_per_sample(dims: PredictorDims, horizon: int, dtype_bytes: int) -> int:
     """Rough peak memory of one sample in a rollout chunk (an over-estimate, for chunking).
 
-    The KV cache of the first H−1 frames (the last step's keys stay alive until the chunk ends, so
-    all H count when H > 1), one layer's activations (about 16 widths plus twice the MLP hidden per
-    token) and the float32 energy temporaries.
+    The KV cache of the first H−1 frames (the last step only reads it), one layer's keys/values
+    of all H frames, one layer's activations (about 16 widths plus twice the MLP hidden per token)
+    and the float32 energy temporaries.
     """
     per_frame = dims.tokens_per_frame + COND_TOKENS
-    cached_frames = horizon if horizon > 1 else 0
-    cache = dims.depth * 2 * cached_frames * per_frame * dims.width * dtype_bytes
+    cache = dims.depth * 2 * (horizon - 1) * per_frame * dims.width * dtype_bytes
     attention_keys = 2 * horizon * per_frame * dims.width * dtype_bytes
     activations = per_frame * (16 * dims.width + 2 * dims.mlp_hidden) * dtype_bytes
     energy = 4 * dims.tokens_per_frame * dims.embed_dim * 4

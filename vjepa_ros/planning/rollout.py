@@ -134,15 +134,12 @@ class ImaginedRollout:
         reps = self.context_reps.expand(samples, -1, -1)  # [s, N, D], shared context frame
         states = self.context_state.expand(samples, 7)  # [s, 7] float32
         for step in range(horizon):
+            last = step + 1 == horizon
             action, state = actions[:, step].to(self.dtype), states.to(self.dtype)
-            if horizon == 1:
-                # One step only: the plain forward gives the same output without keeping the
-                # keys/values of every layer alive (a 20 GB cache at the paper settings).
-                predicted = self.predictor(reps, action[:, None], state[:, None])
-            else:
-                predicted = self.predictor.step(reps, action, state, cache)  # [s, N, D]
+            # The last step only reads the cache: no keys/values of all layers kept alive.
+            predicted = self.predictor.step(reps, action, state, cache, append=not last)
             normed = F.layer_norm(predicted.float(), (width,))  # float32, as scored
-            if step + 1 == horizon:
+            if last:
                 return normed
             reps = normed.to(self.dtype)
             states = apply_action(states, actions[:, step])

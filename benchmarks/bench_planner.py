@@ -1,0 +1,273 @@
+"""Per-replanning-step latency and peak memory: fast CEM planner vs the plain reference.
+
+Both run the published CEM with the same settings and noise on the same machine, in one run,
+alternating (fast, reference, fast, ...) so that load from other processes hits both alike.
+Weights are random (speed does not depend on them); models are built directly on the device.
+
+Cases
+  cpu   mid-size predictor: 128 px -> 64 tokens per frame, width 384, depth 6, 6 heads, float32;
+        (H 2, S 100, I 5) and (H 1, S 200, I 5), top-k 10.
+  cuda  the released ViT-g / AC preset (vit_ac_giant predictor, vit_giant encoder resident) in
+        bfloat16: notebook settings (S 400, H 2, I 10) and paper settings (S 800, H 1, I 10);
+        plus the paper settings under a 24 GB memory cap (fast planner, automatic chunking).
+
+Columns
+  fast / fast-1call / reference : median seconds per replanning step (fast-1call: all samples in
+        one predictor call, no chunking); min in brackets
+  speedup : reference / fast (medians)
+  peak  : peak memory above the start of the step (CUDA: allocated; CPU: resident set, VmHWM)
+  TFLOP : predictor FLOPs per step (cost.plan_flops) fast / reference
+  floor : on CUDA, fast time / (FLOPs / peak bf16 FLOP/s), i.e. how far from the FLOP floor
+
+Run:  python benchmarks/bench_planner.py [--device cpu|cuda] [--repeats 3] [--quick]
+      [--tuned-malloc] [--no-reference] [--peak-tflops 989.4] [--cap-gib 24]
+
+On CPU, glibc returns tensors above its mmap threshold (<= 32 MiB) to the OS, so each big
+activation is page-faulted in again; the reference's whole-batch tensors pay that, the fast
+planner's ~2048-token chunks mostly do not. --tuned-malloc shows the comparison without it.
+"""
+
+import argparse
+import ctypes
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from vjepa_ros.models import build_encoder, build_predictor  # noqa: E402
+from vjepa_ros.planning.cem import plan  # noqa: E402
+from vjepa_ros.planning.config import CEMConfig  # noqa: E402
+from vjepa_ros.planning.cost import auto_chunk_size, plan_flops, predictor_dims  # noqa: E402
+from vjepa_ros.planning.reference import reference_plan  # noqa: E402
+
+MID_PREDICTOR = dict(embed_dim=384, predictor_embed_dim=384, depth=6, num_heads=6, img_size=128)
+CPU_CASES = [("cpu H2", CEMConfig(horizon=2, samples=100, topk=10, iterations=5)),
+             ("cpu H1", CEMConfig(horizon=1, samples=200, topk=10, iterations=5))]
+CUDA_CASES = [("notebook", CEMConfig(horizon=2, samples=400, topk=10, iterations=10)),
+              ("paper", CEMConfig(horizon=1, samples=800, topk=10, iterations=10))]
+H100_BF16_DENSE_TFLOPS = 989.4  # SXM; PCIe is 756
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _libc():
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+LIBC = _libc()
+
+
+class PeakMemory:
+    """Peak memory above the start of a block: CUDA allocator stats, or Linux VmHWM on CPU."""
+
+    def __init__(self, device):
+        self.device = device
+
+    @staticmethod
+    def _status(field):
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field):
+                    return int(line.split()[1]) * 1024
+        return None
+
+    def __enter__(self):
+        self.peak = None
+        if self.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self.device)
+            self.start = torch.cuda.memory_allocated(self.device)
+            return self
+        if LIBC is not None:
+            LIBC.malloc_trim(0)
+        try:
+            with open("/proc/self/clear_refs", "w") as clear:
+                clear.write("5")  # reset VmHWM to the current RSS
+            self.start = self._status("VmRSS")
+        except OSError:
+            self.start = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.device.type == "cuda":
+            self.peak = torch.cuda.max_memory_allocated(self.device) - self.start
+        elif self.start is not None:
+            self.peak = self._status("VmHWM") - self.start
+        return False
+
+
+def run_once(fn, device):
+    sync(device)
+    start = time.perf_counter()
+    fn()
+    sync(device)
+    return time.perf_counter() - start
+
+
+def measure_peak(fn, device):
+    with PeakMemory(device) as memory:
+        fn()
+        sync(device)
+    return memory.peak
+
+
+def fmt_time(times):
+    if not times:
+        return "-"
+    return f"{statistics.median(times):7.2f} s ({min(times):.2f})"
+
+
+def fmt_bytes(value):
+    return "n/a" if value is None else f"{value / 2**30:.2f} GiB"
+
+
+def scene(predictor, device, dtype):
+    generator = torch.Generator().manual_seed(0)
+    tokens, width = predictor.tokens_per_frame, predictor.embed_dim
+    context = F.layer_norm(torch.randn(1, tokens, width, generator=generator), (width,))
+    goal = F.layer_norm(torch.randn(1, tokens, width, generator=generator), (width,))
+    state = torch.tensor([0.45, -0.05, 0.3, 2.9, 0.3, -1.2, 0.1])
+    return context.to(device, dtype), state, goal.to(device, dtype)
+
+
+def bench_case(name, predictor, config, device, dtype, repeats, with_reference, peak_tflops):
+    context, state, goal = scene(predictor, device, dtype)
+    one_call = config.with_(chunk_size=config.samples)
+    runs = {
+        "fast": lambda: plan(predictor, context, state, goal, config, generator=0),
+        "fast-1call": lambda: plan(predictor, context, state, goal, one_call, generator=0),
+    }
+    if with_reference:
+        runs["reference"] = lambda: reference_plan(predictor, context, state, goal, config, 0)
+    warm = config.with_(iterations=1)
+    plan(predictor, context, state, goal, warm)  # warm-up (allocator, kernels, tables)
+    times = {key: [] for key in runs}
+    for _ in range(repeats):
+        for key, fn in runs.items():
+            times[key].append(run_once(fn, device))
+    # Memory in separate runs: on CPU the measurement trims the heap first, which would
+    # otherwise add page faults to the timed runs.
+    peaks = {key: measure_peak(fn, device) for key, fn in runs.items()}
+    dims = predictor_dims(predictor)
+    fast_flops = plan_flops(dims, config.samples, config.horizon, config.iterations).total
+    ref_flops = plan_flops(dims, config.samples, config.horizon, config.iterations, False).total
+    fast = statistics.median(times["fast"])
+    row = {
+        "case": name,
+        "settings": f"S{config.samples} H{config.horizon} I{config.iterations} k{config.topk}",
+        "fast": fmt_time(times["fast"]),
+        "fast-1call": fmt_time(times["fast-1call"]),
+        "reference": fmt_time(times.get("reference", [])),
+        "speedup": "-",
+        "peak fast/1call/ref": " / ".join(fmt_bytes(peaks.get(k)) for k in runs),
+        "TFLOP fast/ref": f"{fast_flops / 1e12:.2f} / {ref_flops / 1e12:.2f}",
+        "GFLOP/s fast": f"{fast_flops / fast / 1e9:.0f}",
+        "floor": "-",
+    }
+    if with_reference:
+        row["speedup"] = f"{statistics.median(times['reference']) / fast:.2f}x"
+    if device.type == "cuda":
+        floor = fast_flops / (peak_tflops * 1e12)
+        row["floor"] = f"{fast / floor:.2f}x of {floor:.2f} s"
+    return row
+
+
+def capped_memory_case(predictor, config, device, dtype, cap_gib):
+    """Run the fast planner under a memory cap (a 24 GB card): peak and time, or the OOM."""
+    total = torch.cuda.get_device_properties(device).total_memory
+    torch.cuda.empty_cache()
+    torch.cuda.set_per_process_memory_fraction(min(1.0, cap_gib * 2**30 / total), device)
+    try:
+        dims = predictor_dims(predictor)
+        free = cap_gib * 2**30 - torch.cuda.memory_allocated(device)
+        chunk = auto_chunk_size(dims, config.horizon, 2, device, free_bytes=free)
+        capped = config.with_(chunk_size=min(chunk, config.samples))
+        context, state, goal = scene(predictor, device, dtype)
+        with PeakMemory(device) as memory:
+            seconds = run_once(lambda: plan(predictor, context, state, goal, capped), device)
+        peak = memory.peak
+        total_peak = torch.cuda.max_memory_allocated(device)
+        return (f"paper settings under a {cap_gib} GiB cap: chunk {capped.chunk_size}, "
+                f"{seconds:.2f} s, peak above weights {fmt_bytes(peak)}, "
+                f"total peak incl. encoder+predictor weights {fmt_bytes(total_peak)}")
+    except torch.OutOfMemoryError as error:
+        return f"paper settings under a {cap_gib} GiB cap: OUT OF MEMORY ({error})"
+    finally:
+        torch.cuda.set_per_process_memory_fraction(1.0, device)
+
+
+def print_table(rows):
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    print(" | ".join(c.ljust(widths[c]) for c in columns))
+    print("-+-".join("-" * widths[c] for c in columns))
+    for row in rows:
+        print(" | ".join(str(row[c]).ljust(widths[c]) for c in columns))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="1 repeat, fewer samples (smoke)")
+    parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument("--peak-tflops", type=float, default=H100_BF16_DENSE_TFLOPS,
+                        help="bf16 dense peak of the GPU for the floor column")
+    parser.add_argument("--cap-gib", type=float, default=24.0)
+    parser.add_argument("--tuned-malloc", action="store_true",
+                        help="re-run with glibc keeping big buffers (MALLOC_MMAP_THRESHOLD_ / "
+                             "MALLOC_TRIM_THRESHOLD_), removing page-fault costs of big tensors")
+    args = parser.parse_args()
+    if args.tuned_malloc and "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+        os.environ.update(MALLOC_MMAP_THRESHOLD_=str(2**30), MALLOC_TRIM_THRESHOLD_=str(2**32))
+        os.execv(sys.executable, [sys.executable, *sys.argv])
+    device = torch.device(args.device)
+    repeats = 1 if args.quick else args.repeats
+    torch.manual_seed(0)
+    threads = os.environ.get("OMP_NUM_THREADS")
+    print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
+          f"threads {torch.get_num_threads()}, OMP_NUM_THREADS={threads}, "
+          f"MALLOC_MMAP_THRESHOLD_={os.environ.get('MALLOC_MMAP_THRESHOLD_')}")
+    rows = []
+    if device.type == "cuda":
+        print(f"device {torch.cuda.get_device_name(device)}; peak bf16 {args.peak_tflops} TFLOP/s")
+        dtype = torch.bfloat16
+        with torch.device(device):
+            encoder = build_encoder("vit_giant").to(dtype).eval()  # resident, as in the node
+            predictor = build_predictor("vit_ac_giant").to(dtype).eval()
+        cases = CUDA_CASES
+    else:
+        print(f"device cpu ({os.cpu_count()} logical cores), float32")
+        dtype = torch.float32
+        encoder = None
+        predictor = build_predictor(**MID_PREDICTOR).eval()
+        cases = CPU_CASES
+    print(f"predictor: {predictor_dims(predictor)}")
+    for name, config in cases:
+        if args.quick:
+            config = config.with_(samples=max(config.topk, config.samples // 4), iterations=2)
+        rows.append(bench_case(name, predictor, config, device, dtype, repeats,
+                               not args.no_reference, args.peak_tflops))
+        print(f"  done: {name}", flush=True)
+    print()
+    print_table(rows)
+    if device.type == "cuda":
+        paper = dict(CUDA_CASES)["paper"]
+        print(capped_memory_case(predictor, paper, device, dtype, args.cap_gib))
+    del encoder
+
+
+if __name__ == "__main__":
+    main()
