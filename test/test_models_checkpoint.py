@@ -225,3 +225,18 @@ def test_arbitrary_pickles_are_refused(tmp_path):
     path.write_bytes(pickle.dumps({"encoder": {}}, protocol=2)[:-3])
     with pytest.raises(CheckpointError, match="cannot read"):
         load_models(path)
+
+
+def test_official_384_file_name_selects_384_px(monkeypatch, tmp_path):
+    # vitg-384.pt has the same shapes as vitg.pt: only its name tells the image size. A tiny
+    # stand-in preset keeps the test small; the preset-recognition path is the real one.
+    from vjepa_ros.models import checkpoint
+
+    monkeypatch.setitem(checkpoint.ENCODER_PRESETS, "tiny_test",
+                        dict(embed_dim=48, depth=2, num_heads=2, mlp_ratio=4.0, img_size=256))
+    encoder = build_encoder(**ENC)
+    for name, size in (("vitg-384.pt", 384), ("vitg.pt", 256), ("my-384-run.pt", 256)):
+        path = save_world_model(tmp_path / name, encoder, config=False)
+        assert load_models(path)[0].img_size == (size, size), name
+    forced = load_models(tmp_path / "vitg-384.pt", encoder={"img_size": 256})[0]
+    assert forced.img_size == (256, 256)

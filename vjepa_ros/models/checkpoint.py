@@ -18,9 +18,10 @@ should hold the same weights. When pairing the AC predictor with a pretraining f
 Architecture: the official presets are recognized from the weight shapes (number of heads and
 image size cannot be read from shapes: they come from the matching preset, or 256 px); otherwise
 from the ``config`` entry, or from the caller: ``load_world_model(path, encoder={...},
-predictor={...})`` with official hyper-parameter names (these override everything else, e.g.
-``encoder={"img_size": 384}`` for ``vitg-384.pt``). Any key or shape that does not match raises
-one :class:`CheckpointError` naming what differs: nothing is ever partially loaded.
+predictor={...})`` with official hyper-parameter names (these override everything else). A file
+named like the official ``vitg-384.pt`` (``*-384.pt``) of a preset shape is read as 384 px.
+Any key or shape that does not match raises one :class:`CheckpointError` naming what differs:
+nothing is ever partially loaded.
 """
 
 import os
@@ -47,6 +48,7 @@ from .world_model import WorldModel
 PREFIXES = ("module.", "backbone.")
 IGNORED_ENCODER_KEYS = ("pos_embed",)
 ENCODER_KEYS = ("encoder", "target_encoder")
+OFFICIAL_384_NAME = re.compile(r"-384\.pt$")
 
 
 def strip_prefixes(state_dict: dict) -> dict:
@@ -244,8 +246,10 @@ def load_models(path, encoder: dict | None = None, predictor: dict | None = None
     else:
         raw = read_checkpoint_file(path)
         encoder_state, predictor_state, config = split_checkpoint(raw, path, encoder_key)
-    encoder_values = _merge("encoder", infer_encoder_hyper_parameters(encoder_state, path),
-                            config.get("encoder", {}), encoder, path)
+    inferred = infer_encoder_hyper_parameters(encoder_state, path)
+    if path.is_file() and OFFICIAL_384_NAME.search(path.name) and "img_size" in inferred:
+        inferred["img_size"] = 384  # the official 384 px file (vitg-384.pt): same shapes as 256 px
+    encoder_values = _merge("encoder", inferred, config.get("encoder", {}), encoder, path)
     encoder_model = build_encoder_from_state(encoder_state, encoder_values, path)
     if predictor_state is None:
         if predictor:
