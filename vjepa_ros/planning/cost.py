@@ -132,5 +132,7 @@ def auto_chunk_size(
         import torch
 
         free_bytes, _ = torch.cuda.mem_get_info(device)
+        # Blocks the caching allocator holds but does not use are free for us too.
+        free_bytes += torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
     budget = CUDA_MEMORY_FRACTION * free_bytes
     return max(1, int(budget // bytes_per_sample(dims, horizon, dtype_bytes)))

@@ -90,6 +90,7 @@ class ImaginedRollout:
         if chunk_size is not None and chunk_size < 1:
             raise ValueError(f"chunk_size must be None or >= 1, got {chunk_size}")
         self.chunk_size = chunk_size
+        self._auto_chunks: dict[tuple[int, int], int] = {}
 
     def samples_per_call(self, samples: int, horizon: int) -> int:
         """Return samples per predictor call: ``chunk_size``, or ``cost.auto_chunk_size``."""
@@ -99,8 +100,12 @@ class ImaginedRollout:
             dims = predictor_dims(self.predictor)
         except AttributeError:  # not an official-layout predictor: no estimate, one call
             return samples
-        dtype_bytes = torch.finfo(self.dtype).bits // 8
-        return min(samples, auto_chunk_size(dims, horizon, dtype_bytes, self.device))
+        key = (samples, horizon)
+        if key not in self._auto_chunks:  # decided once, so every iteration runs the same shapes
+            dtype_bytes = torch.finfo(self.dtype).bits // 8
+            chunk = auto_chunk_size(dims, horizon, dtype_bytes, self.device)
+            self._auto_chunks[key] = min(samples, chunk)
+        return self._auto_chunks[key]
 
     def _check_actions(self, actions: torch.Tensor) -> None:
         if actions.ndim != 3 or actions.shape[-1] != 7 or actions.shape[1] < 1:
