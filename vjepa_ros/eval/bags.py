@@ -1,0 +1,501 @@
+"""rosbag2 recordings without a ROS install: read frames and end-effector states, write bags.
+
+Both storage formats (MCAP, the default since Iron, and SQLite3, Humble's default) go through the
+``rosbags`` library. Reading is two passes: :func:`read_recording` collects every state and the
+timestamp of every frame; :meth:`Recording.load_frames` then decodes only the frames asked for, so
+a long 30 fps recording never sits decoded in memory.
+
+Topics are the ones a Franka lab records (all configurable, :class:`BagTopics`): the RealSense
+colour stream (raw ``sensor_msgs/Image`` or ``.../compressed``), the end-effector pose
+(``geometry_msgs/PoseStamped``) and/or ``/joint_states`` (forward kinematics), and the gripper's
+finger joints. Every problem is a :class:`BagError` that names the bag and the topic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from vjepa_ros.config import param
+from vjepa_ros.eval import messages as m
+from vjepa_ros.images import ImageError
+
+STORAGES = ("mcap", "sqlite3")
+IMAGE_FORMATS = ("raw", "jpeg", "png")
+STATE_SOURCES = ("auto", "pose", "joint_states")
+DEFAULT_START_NS = 1_700_000_000 * 1_000_000_000  # stamps of written bags start here
+
+
+class BagError(ValueError):
+    """A bag that cannot be used: missing, damaged, lacking a topic or of an unknown type."""
+
+
+@dataclasses.dataclass
+class BagTopics:
+    image: str = param(
+        "/camera/camera/color/image_raw",
+        "Camera topic: sensor_msgs/Image or sensor_msgs/CompressedImage. When it is absent but "
+        "'<image>/compressed' exists, that one is read.",
+    )
+    pose: str = param(
+        "/franka_robot_state_broadcaster/current_pose",
+        "End-effector pose topic (geometry_msgs/PoseStamped or PoseWithCovarianceStamped) in "
+        "the robot base frame.",
+    )
+    joint_states: str = param(
+        "/joint_states", "Arm joint states (sensor_msgs/JointState), used through forward "
+        "kinematics when no pose topic is recorded; its finger joints give the gripper.",
+    )
+    gripper: str = param(
+        "/franka_gripper/joint_states",
+        "Gripper finger joints (sensor_msgs/JointState); closedness = 1 - opening / "
+        "gripper_max_width. Optional: without it the gripper comes from joint_states, else 0.",
+    )
+    state_source: str = param(
+        "auto", "Where end-effector states come from: auto (pose if recorded, else "
+        "joint_states), pose or joint_states.",
+    )
+    gripper_max_width: float = param(0.08, "Finger opening [m] that counts as fully open.")
+    use_header_stamps: bool = param(
+        True, "Time messages by header.stamp (the sensor's time); false, or a topic whose stamps "
+        "are all 0, uses the time the recorder received them.",
+    )
+
+    def check(self) -> BagTopics:
+        if self.state_source not in STATE_SOURCES:
+            raise BagError(
+                f"state_source must be one of {STATE_SOURCES}, got {self.state_source!r}"
+            )
+        if not self.gripper_max_width > 0:
+            raise BagError(f"gripper_max_width must be > 0, got {self.gripper_max_width}")
+        return self
+
+
+# -- reading
+
+
+def open_reader(path: str | Path):
+    """Open a bag directory (metadata.yaml + files) or a single .mcap / .db3 file."""
+    from rosbags.rosbag2 import Reader
+
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise BagError(f"bag not found: {path}")
+    try:
+        reader = Reader(path)
+        reader.open()
+    except Exception as exc:  # rosbags raises several types for damaged files
+        raise BagError(f"{path}: cannot open as a rosbag2 bag: {exc}") from exc
+    return reader
+
+
+def storage_of(reader) -> str:
+    """'mcap' or 'sqlite3': the storage plugin of an open reader."""
+    name = type(reader.storage).__name__.lower()
+    if "mcap" in name:
+        return "mcap"
+    if "sqlite" in name:
+        return "sqlite3"
+    files = getattr(reader.storage, "files", None) or []
+    paths = [str(f.get("path", "")) for f in files if isinstance(f, dict)]
+    return "mcap" if any(p.endswith(".mcap") for p in paths) else "sqlite3"
+
+
+def iter_messages(reader, path: Path, topics: list[str]):
+    """Yield ``(connection, bag time ns, raw CDR bytes)`` of these topics, in time order.
+
+    Damage inside the file becomes a :class:`BagError` naming the topic being read.
+    """
+    connections = [c for c in reader.connections if c.topic in topics]
+    iterator = reader.messages(connections=connections)
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise BagError(
+                f"{path}: damaged bag while reading {', '.join(topics)}: {exc}"
+            ) from exc
+        yield item
+
+
+def header_stamp_from_cdr(raw) -> int:
+    """header.stamp [ns] of a serialized message whose first field is a std_msgs/Header."""
+    data = bytes(raw[:12])
+    if len(data) < 12 or data[0] != 0 or data[1] not in (0, 1):
+        raise ValueError("not a CDR message with a header")
+    endian = "<" if data[1] == 1 else ">"
+    sec, nanosec = struct.unpack(endian + "iI", data[4:12])
+    return sec * 1_000_000_000 + nanosec
+
+
+def _choose_times(stamps: np.ndarray, received: np.ndarray, use_header: bool) -> np.ndarray:
+    if use_header and len(stamps) and np.all(stamps > 0):
+        return stamps
+    return received
+
+
+@dataclasses.dataclass
+class Recording:
+    """What a bag holds for evaluation: frame timestamps, end-effector states, provenance."""
+
+    path: Path
+    storage: str  # "mcap" | "sqlite3"
+    topic_types: dict[str, str]  # every topic in the bag -> its message type
+    image_topic: str
+    image_type: str
+    image_times: np.ndarray  # [F] int64 ns, increasing
+    image_ordinals: np.ndarray  # [F] int64: position of frame f in the topic's message order
+    state_times: np.ndarray  # [M] int64 ns, strictly increasing
+    states: np.ndarray  # [M, 7] float64: xyz, extrinsic xyz Euler, gripper closedness
+    state_source: str  # "pose" | "joint_states"
+    state_topic: str
+    gripper_source: str  # a topic name, or "none (assumed open)"
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        times = np.concatenate([self.image_times, self.state_times])
+        return float(times.max() - times.min()) / 1e9 if len(times) else 0.0
+
+    def load_frames(self, frame_indices) -> np.ndarray:
+        """Decode the frames with these indices (into ``image_times``): uint8 [K, H, W, 3]."""
+        frame_indices = np.asarray(frame_indices, dtype=np.int64).reshape(-1)
+        if len(frame_indices) == 0:
+            return np.zeros((0, 1, 1, 3), np.uint8)
+        if frame_indices.min() < 0 or frame_indices.max() >= len(self.image_times):
+            raise BagError(f"frame index out of range 0..{len(self.image_times) - 1}")
+        wanted = {int(self.image_ordinals[i]): [] for i in frame_indices}
+        for slot, index in enumerate(frame_indices):
+            wanted[int(self.image_ordinals[index])].append(slot)
+        frames: list[np.ndarray | None] = [None] * len(frame_indices)
+        reader = open_reader(self.path)
+        try:
+            for ordinal, (_, _, raw) in enumerate(
+                iter_messages(reader, self.path, [self.image_topic])
+            ):
+                if ordinal not in wanted:
+                    continue
+                rgb = self._decode(raw, ordinal)
+                for slot in wanted.pop(ordinal):
+                    frames[slot] = rgb
+                if not wanted:
+                    break
+        finally:
+            reader.close()
+        if wanted:
+            raise BagError(f"{self.path}: {self.image_topic} has fewer messages than indexed")
+        shapes = {f.shape for f in frames}
+        if len(shapes) > 1:
+            raise BagError(f"{self.path}: frames on {self.image_topic} change size: {shapes}")
+        return np.stack(frames)
+
+    def _decode(self, raw, ordinal: int) -> np.ndarray:
+        try:
+            msg = m.typestore().deserialize_cdr(raw, self.image_type)
+            return m.decode_image(msg, self.image_type)
+        except ImageError as exc:
+            raise BagError(f"{self.path}: {self.image_topic} message {ordinal}: {exc}") from exc
+        except Exception as exc:
+            raise BagError(
+                f"{self.path}: {self.image_topic} message {ordinal} is damaged: {exc}"
+            ) from exc
+
+
+# A function of (joint names, positions [M, n]) -> ee states without gripper [M, 6].
+JointsToPose = Callable[[list[str], np.ndarray], np.ndarray]
+
+
+def _resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: list[str]):
+    if topic not in types and f"{topic}/compressed" in types:
+        notes.append(f"{topic} not recorded: reading {topic}/compressed")
+        topic = f"{topic}/compressed"
+    if topic not in types:
+        images = [t for t, ty in types.items() if ty in m.IMAGE_TYPES]
+        raise BagError(
+            f"{path}: image topic {topic} is not in the bag; image topics there: "
+            f"{', '.join(images) or 'none'} (all topics: {', '.join(sorted(types))})"
+        )
+    if types[topic] not in m.IMAGE_TYPES:
+        raise BagError(
+            f"{path}: topic {topic} has type {types[topic]}, expected one of {m.IMAGE_TYPES}"
+        )
+    return topic
+
+
+def _resolve_state_topic(path: Path, types: dict[str, str], config: BagTopics):
+    source = config.state_source
+    if source == "auto":
+        source = "pose" if config.pose in types else "joint_states"
+    topic = config.pose if source == "pose" else config.joint_states
+    expected = m.POSE_TYPES if source == "pose" else (m.JOINT_STATE,)
+    if topic not in types:
+        raise BagError(
+            f"{path}: state topic {topic} ({source}) is not in the bag; record "
+            f"{config.pose} (PoseStamped) or {config.joint_states} (JointState). Topics there: "
+            f"{', '.join(f'{t} [{ty}]' for t, ty in sorted(types.items()))}"
+        )
+    if types[topic] not in expected:
+        raise BagError(
+            f"{path}: topic {topic} has type {types[topic]}, expected {' or '.join(expected)}"
+        )
+    return source, topic
+
+
+def read_recording(
+    path: str | Path, topics: BagTopics | None = None, joints_to_pose: JointsToPose | None = None
+) -> Recording:
+    """Index a bag: every state of the state topic, the timestamp of every camera frame.
+
+    ``joints_to_pose`` maps joint states to end-effector poses for bags without a pose topic
+    (default: Franka forward kinematics from :mod:`vjepa_ros.robot`).
+    """
+    config = (topics or BagTopics()).check()
+    path = Path(path).expanduser()
+    reader = open_reader(path)
+    try:
+        types = {c.topic: c.msgtype for c in reader.connections}
+        notes: list[str] = []
+        image_topic = _resolve_image_topic(path, types, config.image, notes)
+        source, state_topic = _resolve_state_topic(path, types, config)
+        gripper_topic = config.gripper if config.gripper in types else None
+        if gripper_topic and types[gripper_topic] != m.JOINT_STATE:
+            raise BagError(f"{path}: gripper topic {gripper_topic} has type "
+                           f"{types[gripper_topic]}, expected {m.JOINT_STATE}")
+        wanted = [image_topic, state_topic] + ([gripper_topic] if gripper_topic else [])
+        collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, messages
+        for connection, received, raw in iter_messages(reader, path, wanted):
+            topic = connection.topic
+            stamps, times, msgs = collected[topic]
+            times.append(received)
+            if topic == image_topic:
+                try:
+                    stamps.append(header_stamp_from_cdr(raw))
+                except ValueError as exc:
+                    raise BagError(f"{path}: {topic} message {len(msgs)} is damaged: {exc}") \
+                        from exc
+                msgs.append(None)
+                continue
+            try:
+                msg = m.typestore().deserialize_cdr(raw, connection.msgtype)
+            except Exception as exc:
+                raise BagError(
+                    f"{path}: {topic} message {len(msgs)} is damaged: {exc}"
+                ) from exc
+            stamps.append(m.stamp_ns(msg.header))
+            msgs.append(msg)
+        storage = storage_of(reader)
+    finally:
+        reader.close()
+
+    def times_of(topic):
+        stamps, received, _ = collected[topic]
+        return _choose_times(np.array(stamps, np.int64), np.array(received, np.int64),
+                             config.use_header_stamps)
+
+    image_times = times_of(image_topic)
+    if len(image_times) == 0:
+        raise BagError(f"{path}: image topic {image_topic} has no messages")
+    order = np.argsort(image_times, kind="stable")
+    state_msgs = collected[state_topic][2]
+    if not state_msgs:
+        raise BagError(f"{path}: state topic {state_topic} has no messages")
+    state_times = times_of(state_topic)
+    if source == "pose":
+        poses = [m.pose_from_message(msg, types[state_topic]) for msg in state_msgs]
+        try:
+            ee = m.poses_to_states(np.stack([p for p, _ in poses]),
+                                   np.stack([q for _, q in poses]))
+        except ValueError as exc:
+            raise BagError(f"{path}: {state_topic}: {exc}") from exc
+        fingers = None
+    else:
+        ee, fingers = _joint_states_to_ee(path, state_topic, state_msgs, joints_to_pose)
+    gripper, gripper_source = _gripper(
+        config, collected, gripper_topic, fingers, state_times, state_topic, times_of
+    )
+    if gripper_source.startswith("none"):
+        notes.append("no gripper state recorded: gripper closedness assumed 0 (open)")
+    states = np.concatenate([ee, gripper[:, None]], axis=1)
+    if not np.isfinite(states).all():
+        raise BagError(f"{path}: {state_topic} holds NaN or inf states")
+    state_order = np.argsort(state_times, kind="stable")
+    state_times, states = state_times[state_order], states[state_order]
+    keep = np.append(np.diff(state_times) > 0, True)  # repeated stamps: keep the last
+    return Recording(
+        path=path, storage=storage, topic_types=types, image_topic=image_topic,
+        image_type=types[image_topic], image_times=image_times[order], image_ordinals=order,
+        state_times=state_times[keep], states=states[keep], state_source=source,
+        state_topic=state_topic, gripper_source=gripper_source, notes=notes,
+    )
+
+
+def _joint_states_to_ee(path, topic, msgs, joints_to_pose):
+    names = [str(n) for n in msgs[0].name]
+    if any(list(map(str, msg.name)) != names for msg in msgs):
+        raise BagError(f"{path}: {topic}: the joint names change between messages")
+    positions = np.stack([np.asarray(msg.position, dtype=np.float64) for msg in msgs])
+    if positions.shape[1] != len(names):
+        raise BagError(f"{path}: {topic}: {len(names)} names but {positions.shape[1]} positions")
+    if joints_to_pose is None:
+        joints_to_pose = default_joints_to_pose()
+    try:
+        ee = joints_to_pose(names, positions)
+    except ValueError as exc:
+        raise BagError(f"{path}: {topic}: {exc}") from exc
+    fingers = None
+    if m.finger_positions(names, positions[0]) is not None:
+        fingers = np.stack([m.finger_positions(names, row) for row in positions])
+    return np.asarray(ee, dtype=np.float64), fingers
+
+
+def default_joints_to_pose() -> JointsToPose:
+    """Franka forward kinematics (``vjepa_ros.robot.kinematics``) as a JointsToPose function."""
+    raise BagError(
+        "this bag has no end-effector pose topic and forward kinematics for joint states is not "
+        "available; record the pose topic or pass joints_to_pose"
+    )
+
+
+def _gripper(config, collected, gripper_topic, fingers, state_times, state_topic, times_of):
+    if gripper_topic is not None:
+        msgs = collected[gripper_topic][2]
+        values = [m.finger_positions(msg.name, msg.position) for msg in msgs]
+        pairs = [(t, v) for t, v in zip(times_of(gripper_topic), values, strict=True)
+                 if v is not None]
+        if pairs:
+            times = np.array([t for t, _ in pairs], np.int64)
+            closed = m.gripper_closedness(np.stack([v for _, v in pairs]),
+                                          config.gripper_max_width)
+            order = np.argsort(times, kind="stable")
+            return np.interp(state_times, times[order], closed[order]), gripper_topic
+    if fingers is not None:
+        return m.gripper_closedness(fingers, config.gripper_max_width), state_topic
+    return np.zeros(len(state_times)), "none (assumed open)"
+
+
+# -- writing
+
+
+def write_bag(
+    path: str | Path,
+    frames: np.ndarray,
+    states: np.ndarray,
+    times_s: np.ndarray | None = None,
+    *,
+    rate_hz: float = 4.0,
+    storage: str = "mcap",
+    image_format: str = "raw",
+    topics: BagTopics | None = None,
+    joint_names: list[str] | None = None,
+    joint_positions: np.ndarray | None = None,
+    camera_frame: str = "camera_color_optical_frame",
+    base_frame: str = "base",
+    start_time_ns: int = DEFAULT_START_NS,
+) -> Path:
+    """Write an episode as a rosbag2 bag with the topics a Franka lab records.
+
+    frames [T, H, W, 3] uint8 RGB and states [T, 7] at times ``times_s`` [T] (seconds from the
+    start; default every 1/rate_hz). Writes the camera (``raw`` Image, or ``jpeg``/``png``
+    CompressedImage on ``<image>/compressed``), the end-effector PoseStamped, the gripper's
+    finger JointState, and ``joint_states`` when ``joint_positions`` [T, n] are given. Header
+    stamps equal the record times.
+    """
+    from rosbags.rosbag2 import StoragePlugin, Writer
+
+    config = (topics or BagTopics()).check()
+    path = Path(path).expanduser()
+    frames, states, times_ns = _check_episode(frames, states, times_s, rate_hz, start_time_ns)
+    if storage not in STORAGES:
+        raise BagError(f"storage must be one of {STORAGES}, got {storage!r}")
+    if image_format not in IMAGE_FORMATS:
+        raise BagError(f"image_format must be one of {IMAGE_FORMATS}, got {image_format!r}")
+    if path.exists():
+        raise BagError(f"{path} exists already; rosbag2 bags are never overwritten")
+    if joint_positions is not None:
+        joint_positions = np.asarray(joint_positions, dtype=np.float64)
+        if joint_names is None or joint_positions.shape != (len(frames), len(joint_names)):
+            raise BagError("joint_positions must be [T, len(joint_names)] with joint_names given")
+    plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
+    store = m.typestore()
+    image_topic = config.image if image_format == "raw" else f"{config.image}/compressed"
+    image_type = m.IMAGE if image_format == "raw" else m.COMPRESSED_IMAGE
+    finger_names = ["panda_finger_joint1", "panda_finger_joint2"]
+    try:
+        with Writer(path, version=8, storage_plugin=plugin) as writer:
+            image = writer.add_connection(image_topic, image_type, typestore=store)
+            pose = writer.add_connection(config.pose, m.POSE_STAMPED, typestore=store)
+            gripper = writer.add_connection(config.gripper, m.JOINT_STATE, typestore=store)
+            joints = None
+            if joint_positions is not None:
+                joints = writer.add_connection(config.joint_states, m.JOINT_STATE,
+                                               typestore=store)
+            for t, (frame, state, time_ns) in enumerate(zip(frames, states, times_ns,
+                                                            strict=True)):
+                if image_format == "raw":
+                    msg = m.image_message(frame, time_ns, camera_frame)
+                else:
+                    msg = m.compressed_image_message(frame, time_ns, camera_frame, image_format)
+                fingers = m.finger_joint_values(state[6], config.gripper_max_width)
+                out = [
+                    (image, msg, image_type),
+                    (pose, m.pose_message(state, time_ns, base_frame), m.POSE_STAMPED),
+                    (gripper, m.joint_state_message(finger_names, fingers, time_ns),
+                     m.JOINT_STATE),
+                ]
+                if joints is not None:
+                    out.append((joints, m.joint_state_message(
+                        joint_names, joint_positions[t], time_ns), m.JOINT_STATE))
+                for connection, message, msgtype in out:
+                    writer.write(connection, int(time_ns), store.serialize_cdr(message, msgtype))
+    except ImageError as exc:
+        raise BagError(f"cannot write {path}: {exc}") from exc
+    return path
+
+
+def _check_episode(frames, states, times_s, rate_hz, start_time_ns):
+    frames = np.asarray(frames)
+    states = np.asarray(states, dtype=np.float64)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise BagError(f"frames must be uint8 [T, H, W, 3], got {frames.dtype} {frames.shape}")
+    if states.shape != (len(frames), 7):
+        raise BagError(f"states must be [T, 7] with T = {len(frames)}, got {states.shape}")
+    if not np.isfinite(states).all():
+        raise BagError("states contain NaN or inf")
+    if times_s is None:
+        if not rate_hz > 0:
+            raise BagError(f"rate_hz must be > 0, got {rate_hz}")
+        offsets_ns = np.round(np.arange(len(frames)) * 1e9 / rate_hz)
+    else:
+        times_s = np.asarray(times_s, dtype=np.float64)
+        if times_s.shape != (len(frames),) or not np.all(np.diff(times_s) > 0):
+            raise BagError("times_s must be [T] and strictly increasing")
+        offsets_ns = np.round((times_s - times_s[0]) * 1e9)
+    # Integer arithmetic: epoch nanoseconds do not fit a float64 mantissa.
+    return frames, states, int(start_time_ns) + offsets_ns.astype(np.int64)
+
+
+def write_episode(path: str | Path, episode, **kwargs) -> Path:
+    """:func:`write_bag` of an episode object (``frames``, ``states``, optional ``times``).
+
+    Accepts this package's episodes (simulator, :func:`vjepa_ros.demo.load_example`) and any object
+    with these attributes; ``joint_positions`` / ``joint_names`` are written when present.
+    """
+    frames = getattr(episode, "frames", None)
+    if frames is None:
+        frames = getattr(episode, "observations", None)
+    states = getattr(episode, "states", None)
+    if frames is None or states is None:
+        raise BagError(f"{type(episode).__name__} has no frames/states to write")
+    for name in ("times", "timestamps", "times_s"):
+        if getattr(episode, name, None) is not None and "times_s" not in kwargs:
+            kwargs["times_s"] = getattr(episode, name)
+    for name in ("joint_positions", "joint_names"):
+        if getattr(episode, name, None) is not None and name not in kwargs:
+            kwargs[name] = getattr(episode, name)
+    return write_bag(path, frames, states, **kwargs)

@@ -1,0 +1,167 @@
+"""ROS messages of a recording <-> numpy, through the ``rosbags`` type store (no ROS install).
+
+The message objects here are ``rosbags`` dataclasses; they carry the same attribute names as the
+rclpy ones, so the image decoding of :mod:`vjepa_ros.images` reads them directly. A state is the
+7-vector of V-JEPA 2-AC: xyz [m], extrinsic "xyz" Euler angles [rad], gripper closedness in [0, 1].
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from vjepa_ros.images import ImageError, decode_compressed, image_msg_to_rgb, rgb_to_image_fields
+from vjepa_ros.planning.pose import euler_to_quat, quat_to_euler
+
+IMAGE = "sensor_msgs/msg/Image"
+COMPRESSED_IMAGE = "sensor_msgs/msg/CompressedImage"
+JOINT_STATE = "sensor_msgs/msg/JointState"
+POSE_STAMPED = "geometry_msgs/msg/PoseStamped"
+POSE_WITH_COVARIANCE_STAMPED = "geometry_msgs/msg/PoseWithCovarianceStamped"
+IMAGE_TYPES = (IMAGE, COMPRESSED_IMAGE)
+POSE_TYPES = (POSE_STAMPED, POSE_WITH_COVARIANCE_STAMPED)
+
+# Franka Hand: each finger opens 0..0.04 m, the hand 0..0.08 m.
+FRANKA_HAND_MAX_WIDTH = 0.08
+FINGER_SUFFIXES = ("finger_joint1", "finger_joint2")
+
+
+@lru_cache(maxsize=1)
+def typestore():
+    """Return the ``rosbags`` type store that (de)serializes messages: ROS 2 Humble types.
+
+    Humble is the oldest distro this package supports; the standard messages read here (images,
+    joint states, poses) have the same definitions in every distro since.
+    """
+    from rosbags.typesys import Stores, get_typestore
+
+    return get_typestore(Stores.ROS2_HUMBLE)
+
+
+def stamp_ns(header) -> int:
+    """Nanoseconds of a ``std_msgs/Header`` stamp."""
+    return int(header.stamp.sec) * 1_000_000_000 + int(header.stamp.nanosec)
+
+
+def make_header(time_ns: int, frame_id: str):
+    store = typestore()
+    time_cls = store.types["builtin_interfaces/msg/Time"]
+    header_cls = store.types["std_msgs/msg/Header"]
+    sec, nanosec = divmod(int(time_ns), 1_000_000_000)
+    return header_cls(stamp=time_cls(sec=sec, nanosec=nanosec), frame_id=frame_id)
+
+
+# -- images
+
+
+def decode_image(msg, msgtype: str) -> np.ndarray:
+    """Decode an ``Image`` or ``CompressedImage`` message into ``[H, W, 3]`` uint8 RGB."""
+    if msgtype == IMAGE:
+        return image_msg_to_rgb(msg)
+    if msgtype == COMPRESSED_IMAGE:
+        return decode_compressed(str(msg.format), msg.data)
+    raise ImageError(f"not an image message type: {msgtype} (expected one of {IMAGE_TYPES})")
+
+
+def image_message(rgb: np.ndarray, time_ns: int, frame_id: str, encoding: str = "rgb8"):
+    """Build a ``sensor_msgs/Image`` holding ``rgb`` ``[H, W, 3]`` as rgb8 or bgr8."""
+    fields = rgb_to_image_fields(rgb, encoding)
+    fields["data"] = np.frombuffer(fields["data"], dtype=np.uint8)
+    return typestore().types[IMAGE](header=make_header(time_ns, frame_id), **fields)
+
+
+def compressed_image_message(rgb: np.ndarray, time_ns: int, frame_id: str, fmt: str = "jpeg",
+                             jpeg_quality: int = 90):
+    """Build a ``sensor_msgs/CompressedImage`` of ``rgb`` as JPEG or PNG (lossless)."""
+    import cv2
+
+    from vjepa_ros.images import check_rgb
+
+    if fmt not in ("jpeg", "png"):
+        raise ImageError(f"compressed image format must be 'jpeg' or 'png', not {fmt!r}")
+    bgr = np.ascontiguousarray(check_rgb(rgb)[..., ::-1])
+    params = [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)] if fmt == "jpeg" else []
+    ok, buf = cv2.imencode(f".{'jpg' if fmt == 'jpeg' else 'png'}", bgr, params)
+    if not ok:
+        raise ImageError(f"cannot encode a {rgb.shape} frame as {fmt}")
+    # image_transport's format string: "<encoding>; <codec> compressed <codec encoding>".
+    return typestore().types[COMPRESSED_IMAGE](
+        header=make_header(time_ns, frame_id), format=f"rgb8; {fmt} compressed bgr8",
+        data=buf.reshape(-1).astype(np.uint8),
+    )
+
+
+# -- poses
+
+
+def poses_to_states(positions: np.ndarray, quats_xyzw: np.ndarray) -> np.ndarray:
+    """Positions [M, 3] and quaternions [M, 4] (x, y, z, w) -> xyz + Euler [M, 6], float64."""
+    quats = torch.as_tensor(np.asarray(quats_xyzw, dtype=np.float64))
+    if quats.ndim != 2 or quats.shape[1] != 4:
+        raise ValueError(f"quaternions must be [M, 4], got {list(quats.shape)}")
+    norms = quats.norm(dim=1)
+    if not torch.isfinite(quats).all() or (norms < 1e-6).any():
+        raise ValueError("pose orientation is not a valid quaternion (zero norm, NaN or inf)")
+    angles = quat_to_euler(quats[:, [3, 0, 1, 2]] / norms[:, None]).numpy()
+    return np.concatenate([np.asarray(positions, dtype=np.float64), angles], axis=1)
+
+
+def pose_from_message(msg, msgtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return position [3], quaternion [4] (x, y, z, w) of a PoseStamped (WithCovariance)."""
+    pose = msg.pose.pose if msgtype == POSE_WITH_COVARIANCE_STAMPED else msg.pose
+    p, q = pose.position, pose.orientation
+    return np.array([p.x, p.y, p.z]), np.array([q.x, q.y, q.z, q.w])
+
+
+def pose_message(state: np.ndarray, time_ns: int, frame_id: str):
+    """Build a ``geometry_msgs/PoseStamped`` of the end-effector pose of ``state`` [7]."""
+    store = typestore()
+    state = np.asarray(state, dtype=np.float64)
+    w, x, y, z = euler_to_quat(torch.from_numpy(state[3:6])).tolist()
+    pose = store.types["geometry_msgs/msg/Pose"](
+        position=store.types["geometry_msgs/msg/Point"](x=state[0], y=state[1], z=state[2]),
+        orientation=store.types["geometry_msgs/msg/Quaternion"](x=x, y=y, z=z, w=w),
+    )
+    return store.types[POSE_STAMPED](header=make_header(time_ns, frame_id), pose=pose)
+
+
+# -- joint states and the gripper
+
+
+def finger_positions(names, positions) -> np.ndarray | None:
+    """Return the finger joint positions [2] of a JointState (names *finger_joint1/2)."""
+    found = {}
+    for name, position in zip(names, positions, strict=False):
+        for suffix in FINGER_SUFFIXES:
+            if str(name).endswith(suffix):
+                found[suffix] = float(position)
+    if len(found) == 0:
+        return None
+    # A single finger joint (the other mimics it) is half the opening.
+    first = found.get(FINGER_SUFFIXES[0], found.get(FINGER_SUFFIXES[1]))
+    return np.array([first, found.get(FINGER_SUFFIXES[1], first)])
+
+
+def gripper_closedness(fingers: np.ndarray, max_width: float = FRANKA_HAND_MAX_WIDTH):
+    """Closedness in [0, 1] (0 open) from finger positions [..., 2] of a parallel gripper."""
+    width = np.asarray(fingers, dtype=np.float64).sum(axis=-1)
+    return np.clip(1.0 - width / max_width, 0.0, 1.0)
+
+
+def joint_state_message(names, positions, time_ns: int, velocities=None, efforts=None):
+    """Build a ``sensor_msgs/JointState`` with these joints (velocities and efforts optional)."""
+    positions = np.asarray(positions, dtype=np.float64)
+    empty = np.zeros(0, dtype=np.float64)
+    return typestore().types[JOINT_STATE](
+        header=make_header(time_ns, ""), name=[str(n) for n in names], position=positions,
+        velocity=empty if velocities is None else np.asarray(velocities, dtype=np.float64),
+        effort=empty if efforts is None else np.asarray(efforts, dtype=np.float64),
+    )
+
+
+def finger_joint_values(closedness: float, max_width: float = FRANKA_HAND_MAX_WIDTH):
+    """Both finger positions [2] of a gripper with this closedness (inverse of the above)."""
+    half = (1.0 - float(np.clip(closedness, 0.0, 1.0))) * max_width / 2
+    return np.array([half, half])

@@ -1,0 +1,135 @@
+"""Resample a recording to the model's step rate: one camera frame and one state per step.
+
+The V-JEPA 2-AC predictor was trained on DROID at 4 frames per second, so an action is the motion
+between two frames 0.25 s apart. Steps lie on a regular grid from the first moment both a frame
+and a state exist; each step takes the camera frame nearest its grid time (within half a period)
+and the end-effector state *at that frame's time*, interpolated between the recorded states
+(linear xyz and gripper, slerp for the orientation). A step without a frame close enough, or
+whose state would come from a gap in the state stream, is marked invalid, with the reason counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+
+@dataclass
+class Steps:
+    """The recording on the model's time grid; arrays indexed by step k."""
+
+    rate_hz: float
+    grid_times: np.ndarray  # [K] int64 ns
+    frame_indices: np.ndarray  # [K] int64: index into the recording's frames, -1 if none
+    frame_times: np.ndarray  # [K] int64 ns (the grid time where there is no frame)
+    states: np.ndarray  # [K, 7] float64, NaN where invalid
+    valid: np.ndarray  # [K] bool
+    dropped: dict[str, int] = field(default_factory=dict)  # reason -> steps
+
+    def __len__(self) -> int:
+        return len(self.grid_times)
+
+    def runs_valid(self, start: int, length: int) -> bool:
+        """Return whether steps start .. start+length (inclusive) exist and are all valid."""
+        stop = start + length + 1
+        return start >= 0 and stop <= len(self) and bool(self.valid[start:stop].all())
+
+
+def interpolate_states(
+    state_times: np.ndarray, states: np.ndarray, query_times: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """States [Q, 7] at ``query_times`` [Q] ns, and the span [Q] s of the samples they came from.
+
+    ``state_times`` [M] strictly increasing; xyz and gripper are linear, the orientation is a
+    slerp. Outside the recorded range the state is NaN and the span infinite; a query equal to
+    a sample time has span 0.
+    """
+    state_times = np.asarray(state_times, dtype=np.int64)
+    states = np.asarray(states, dtype=np.float64)
+    query_times = np.asarray(query_times, dtype=np.int64)
+    if states.ndim != 2 or states.shape != (len(state_times), 7):
+        raise ValueError(f"states must be [M, 7] matching state_times, got {states.shape}")
+    if len(state_times) == 0:
+        raise ValueError("no states to interpolate")
+    if np.any(np.diff(state_times) <= 0):
+        raise ValueError("state_times must be strictly increasing")
+    out = np.full((len(query_times), 7), np.nan)
+    span = np.full(len(query_times), np.inf)
+    inside = (query_times >= state_times[0]) & (query_times <= state_times[-1])
+    if not inside.any():
+        return out, span
+    q = query_times[inside]
+    right = np.searchsorted(state_times, q, side="left")  # first sample >= q
+    exact = state_times[np.minimum(right, len(state_times) - 1)] == q
+    left = np.where(exact, right, right - 1)
+    t0, t1 = state_times[left], state_times[right]
+    width = np.where(exact, 1, t1 - t0).astype(np.float64)
+    weight = np.where(exact, 0.0, (q - t0) / width)[:, None]  # [Q, 1]
+    s0, s1 = states[left], states[right]
+    result = s0 + weight * (s1 - s0)  # xyz and gripper linear (angles replaced below)
+    r0 = Rotation.from_euler("xyz", s0[:, 3:6])
+    r1 = Rotation.from_euler("xyz", s1[:, 3:6])
+    relative = (r0.inv() * r1).as_rotvec()
+    result[:, 3:6] = (r0 * Rotation.from_rotvec(weight * relative)).as_euler("xyz")
+    result[exact, 3:6] = s0[exact, 3:6]  # keep recorded angles bit-exact at sample times
+    out[inside] = result
+    span[inside] = np.where(exact, 0.0, (t1 - t0) / 1e9)
+    return out, span
+
+
+def resample(
+    image_times: np.ndarray,
+    state_times: np.ndarray,
+    states: np.ndarray,
+    rate_hz: float = 4.0,
+    max_frame_offset_s: float | None = None,
+    max_state_gap_s: float = 0.1,
+) -> Steps:
+    """Put a recording on a grid of ``rate_hz`` steps (see the module docstring).
+
+    image_times [F] int64 ns increasing; state_times [M] int64 ns strictly increasing; states
+    [M, 7]. ``max_frame_offset_s`` (default half a period) bounds how far a frame may be from its
+    grid time; ``max_state_gap_s`` bounds the span of the two states a state is interpolated from.
+    """
+    if not rate_hz > 0:
+        raise ValueError(f"rate_hz must be > 0, got {rate_hz}")
+    image_times = np.asarray(image_times, dtype=np.int64)
+    state_times = np.asarray(state_times, dtype=np.int64)
+    if len(image_times) == 0 or len(state_times) == 0:
+        raise ValueError("a recording needs at least one frame and one state")
+    if np.any(np.diff(image_times) < 0):
+        raise ValueError("image_times must be sorted")
+    period_ns = 1e9 / rate_hz
+    offset_ns = period_ns / 2 if max_frame_offset_s is None else max_frame_offset_s * 1e9
+    start = max(image_times[0], state_times[0])
+    stop = min(image_times[-1], state_times[-1])
+    if stop < start:
+        raise ValueError(
+            "the camera frames and the states do not overlap in time (frames "
+            f"{image_times[0] / 1e9:.3f}..{image_times[-1] / 1e9:.3f} s, states "
+            f"{state_times[0] / 1e9:.3f}..{state_times[-1] / 1e9:.3f} s)"
+        )
+    count = int(np.floor((stop - start) / period_ns + 1e-6)) + 1
+    grid = start + np.round(np.arange(count) * period_ns).astype(np.int64)
+    # Nearest frame: compare the frames just before and just after each grid time.
+    after = np.clip(np.searchsorted(image_times, grid, side="left"), 0, len(image_times) - 1)
+    before = np.clip(after - 1, 0, len(image_times) - 1)
+    pick_before = np.abs(image_times[before] - grid) <= np.abs(image_times[after] - grid)
+    nearest = np.where(pick_before, before, after)
+    frame_ok = np.abs(image_times[nearest] - grid) <= offset_ns
+    frame_times = np.where(frame_ok, image_times[nearest], grid)
+    step_states, span = interpolate_states(state_times, states, frame_times)
+    state_ok = span <= max_state_gap_s
+    valid = frame_ok & state_ok
+    dropped = {}
+    if (~frame_ok).any():
+        dropped["no camera frame within the step tolerance"] = int((~frame_ok).sum())
+    if (frame_ok & ~state_ok).any():
+        dropped["state gap longer than max_state_gap_s"] = int((frame_ok & ~state_ok).sum())
+    step_states[~valid] = np.nan
+    return Steps(
+        rate_hz=float(rate_hz), grid_times=grid, frame_indices=np.where(frame_ok, nearest, -1),
+        frame_times=frame_times, states=step_states, valid=valid, dropped=dropped,
+    )
