@@ -2,6 +2,7 @@
 
 vjepa-ros check            what this machine offers (torch, device, rclpy, network rule)
 vjepa-ros demo             the main job, end to end (see ``vjepa-ros demo --help``)
+vjepa-ros eval BAG         replay a rosbag2 recording through the planner (``vjepa_ros/eval``)
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dtype", help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the CEM noise and random model")
     demo.set_defaults(func=cmd_demo)
+
+    from vjepa_ros.eval.command import add_commands as add_eval_commands
+
+    add_eval_commands(sub)  # eval, bag-from-npz
     return parser
 
 

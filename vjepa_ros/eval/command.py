@@ -1,0 +1,132 @@
+"""The ``vjepa-ros eval`` and ``vjepa-ros bag-from-npz`` subcommands (parsers and handlers).
+
+vjepa-ros eval BAG [--checkpoint vjepa2-ac-vitg.pt] [--out DIR] [--goal IMAGE] ...
+vjepa-ros bag-from-npz OUT_BAG [--episode EPISODE.npz] [--storage mcap|sqlite3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_commands(sub) -> None:
+    """Register the subcommands on an ``argparse`` subparsers object."""
+    ev = sub.add_parser(
+        "eval", help="replay a rosbag2 recording through the planner and score it",
+        description="Resample a rosbag2 bag (MCAP or SQLite3) to the model's step rate, plan at "
+        "every step toward the frame k steps later (or --goal), compare with the executed "
+        "motion; write report.json and plots.",
+    )
+    ev.add_argument("bag", help="bag directory (metadata.yaml) or a .mcap / .db3 file")
+    ev.add_argument("--out", help="output directory (default: ./eval_<bag name>)")
+    ev.add_argument("--checkpoint", help="official V-JEPA 2-AC file (vjepa2-ac-vitg.pt) or a "
+                    "file this project saved; default: a small RANDOM-weight model")
+    ev.add_argument("--goal", help="goal image file; default: the frame --goal-offset steps later")
+    ev.add_argument("--goal-offset", type=int, default=0,
+                    help="goal = frame this many steps later (default: the planner horizon)")
+    ev.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
+    ev.add_argument("--max-steps", type=int, default=0, help="evaluate at most N steps")
+    ev.add_argument("--preset", default="paper", help="CEM preset: paper (H 1), notebook (H 2)")
+    ev.add_argument("--samples", type=int, help="override the preset's sample count")
+    ev.add_argument("--iterations", type=int, help="override the preset's iterations")
+    ev.add_argument("--horizon", type=int, help="override the preset's horizon")
+    ev.add_argument("--landscape-points", type=int, default=11,
+                    help="Δx/Δz energy landscape grid size per axis (0: none)")
+    ev.add_argument("--min-motion", type=float, default=0.002,
+                    help="executed motion [m] below which an axis' sign is not scored")
+    ev.add_argument("--image-topic", help="camera topic (default /camera/camera/color/image_raw)")
+    ev.add_argument("--pose-topic", help="end-effector PoseStamped topic")
+    ev.add_argument("--joint-states-topic", help="arm JointState topic (default /joint_states)")
+    ev.add_argument("--gripper-topic", help="gripper JointState topic")
+    ev.add_argument("--state-source", choices=("auto", "pose", "joint_states"), default="auto")
+    ev.add_argument("--no-plots", action="store_true", help="write report.json only")
+    ev.add_argument("--quiet", action="store_true", help="no progress bar")
+    ev.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
+    ev.add_argument("--dtype", help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
+    ev.add_argument("--seed", type=int, default=0, help="seed of the CEM noise and random model")
+    ev.set_defaults(func=cmd_eval)
+
+    to_bag = sub.add_parser(
+        "bag-from-npz", help="write an episode .npz (observations, states) as a rosbag2 bag",
+        description="Write frames and end-effector states (the published notebook format, e.g. "
+        "the packaged franka_example_traj.npz) as a bag with the topics a Franka lab records.",
+    )
+    to_bag.add_argument("out", help="bag directory to create")
+    to_bag.add_argument("--episode", help="npz with observations [T,H,W,3] and states [T,7]; "
+                        "default: the packaged real Franka example")
+    to_bag.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
+    to_bag.add_argument("--image-format", choices=("raw", "jpeg", "png"), default="raw")
+    to_bag.add_argument("--rate", type=float, default=4.0, help="frame rate in Hz (default 4)")
+    to_bag.set_defaults(func=cmd_bag_from_npz)
+
+
+def _topics(args):
+    from vjepa_ros.eval.bags import BagTopics
+
+    changes = {name: value for name, value in (
+        ("image", args.image_topic), ("pose", args.pose_topic),
+        ("joint_states", args.joint_states_topic), ("gripper", args.gripper_topic),
+    ) if value}
+    return BagTopics(state_source=args.state_source, **changes)
+
+
+def load_model(checkpoint, device, dtype, seed):
+    """Return the world model of a checkpoint (else the small random one) and what it is."""
+    from vjepa_ros.demo import small_random_world_model
+    from vjepa_ros.models import load_world_model
+
+    if checkpoint:
+        model = load_world_model(checkpoint, device=device, dtype=dtype)
+        if model.predictor is None:
+            raise ValueError(f"{checkpoint} holds no action-conditioned predictor")
+        return model, str(checkpoint)
+    model = small_random_world_model(device, dtype, seed)
+    return model, "small V-JEPA 2 architecture, RANDOM weights (pass --checkpoint for real ones)"
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from vjepa_ros.eval.bags import BagError
+    from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag
+    from vjepa_ros.eval.report import summary_lines, write_report
+    from vjepa_ros.images import load_image_file
+    from vjepa_ros.planning.config import preset
+
+    changes = {k: v for k, v in (("samples", args.samples), ("iterations", args.iterations),
+                                 ("horizon", args.horizon)) if v is not None}
+    if not args.checkpoint:
+        changes = {"samples": 64, "iterations": 3, **changes}  # random model on a CPU: seconds
+    out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
+    try:
+        cem = preset(args.preset, **changes)
+        config = EvalConfig(rate_hz=args.rate, goal_offset=args.goal_offset,
+                            max_steps=args.max_steps, landscape_points=args.landscape_points,
+                            min_motion_m=args.min_motion, seed=args.seed).check()
+        goal = load_image_file(args.goal) if args.goal else None
+        model, source = load_model(args.checkpoint, args.device, args.dtype, args.seed)
+        print(f"world model   {source}")
+        report = evaluate_bag(args.bag, model, cem, config, _topics(args), goal,
+                              progress=not args.quiet)
+        written = write_report(report, out, plots=not args.no_plots)
+    except (BagError, OSError, ValueError, RuntimeError) as exc:
+        print(f"vjepa-ros eval: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(summary_lines(report)))
+    print(f"written       {', '.join(str(p) for p in written.values())}")
+    return 0
+
+
+def cmd_bag_from_npz(args: argparse.Namespace) -> int:
+    from vjepa_ros.demo import load_example
+    from vjepa_ros.eval.bags import BagError, write_bag
+
+    try:
+        example = load_example(args.episode)
+        path = write_bag(args.out, example.frames, example.states, rate_hz=args.rate,
+                         storage=args.storage, image_format=args.image_format)
+    except (BagError, OSError, ValueError) as exc:
+        print(f"vjepa-ros bag-from-npz: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path} ({args.storage}): {len(example.frames)} frames at {args.rate:g} Hz")
+    return 0

@@ -1,0 +1,277 @@
+"""Offline evaluation: on the frames the robot saw, does the planner propose the moves it made.
+
+For a recording resampled to the model's step rate (see ``resample.py``), at every step k:
+
+1. plan with the CEM planner from frame k and state s_k toward the goal: frame k + goal_offset
+   (default: the planner's horizon H), or one given goal image;
+2. compare the planned first action with the executed one, a_k = s_{k+1} ⊖ s_k (sign agreement
+   per axis, cosine similarity and magnitude error of Δxyz);
+3. score, under the model and toward the same goal, the planned sequence [H, 7] and the executed
+   one (a_k … a_{k+H−1}) with the planner's own rollout (``planning.ImaginedRollout``);
+4. time the planning step.
+
+Optionally the energy landscape of one step: the executed sequence with its first action's Δx and
+Δz swept over a grid (the other entries as executed), like the paper's landscape figure.
+The result is a JSON-ready dict (see ``report.py`` for files and plots).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vjepa_ros.config import param
+from vjepa_ros.eval import metrics
+from vjepa_ros.eval.bags import BagTopics, JointsToPose, Recording, read_recording
+from vjepa_ros.eval.resample import Steps, resample
+from vjepa_ros.planning import CEMConfig, CEMPlanner, ImaginedRollout, state_difference
+
+
+@dataclasses.dataclass
+class EvalConfig:
+    rate_hz: float = param(4.0, "Model step rate [Hz] the recording is resampled to (DROID: 4).")
+    goal_offset: int = param(
+        0, "Goal = the frame this many steps after the current one; 0: the planner's horizon."
+    )
+    max_steps: int = param(0, "Evaluate at most this many steps (0: all).")
+    min_motion_m: float = param(
+        0.002, "Executed motions below this [m] are left out of sign agreement and cosine."
+    )
+    max_frame_offset_s: float = param(
+        0.0, "Largest distance [s] between a step's grid time and its frame; 0: half a step."
+    )
+    max_state_gap_s: float = param(
+        0.1, "Largest span [s] between the two recorded states a step's state is interpolated "
+        "from; a longer gap drops the step.",
+    )
+    landscape_points: int = param(
+        11, "Grid points per axis of the Δx/Δz energy landscape (0: no landscape)."
+    )
+    landscape_step: int = param(-1, "Step of the energy landscape; -1: the first evaluated step.")
+    encode_batch: int = param(8, "Frames per encoder call.")
+    seed: int = param(0, "Seed of the planner's sampling noise.")
+
+    def check(self) -> EvalConfig:
+        if not self.rate_hz > 0:
+            raise ValueError(f"rate_hz must be > 0, got {self.rate_hz}")
+        for name in ("goal_offset", "max_steps", "landscape_points"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.landscape_points == 1:
+            raise ValueError("landscape_points must be 0 (none) or >= 2")
+        if self.encode_batch < 1:
+            raise ValueError(f"encode_batch must be >= 1, got {self.encode_batch}")
+        return self
+
+
+def _as_tensor(array) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(array, dtype=np.float32))
+
+
+def executed_actions(states: np.ndarray, start: int, horizon: int) -> torch.Tensor:
+    """Actions [H, 7] the robot executed from step ``start``: s_{k+1} ⊖ s_k, float32."""
+    window = torch.as_tensor(states[start:start + horizon + 1], dtype=torch.float64)
+    return state_difference(window[:-1], window[1:]).float()
+
+
+def planned_steps(steps: Steps, horizon: int, goal_offset: int | None, max_steps: int):
+    """Return the steps k whose context, executed actions and goal frame are all valid."""
+    span = horizon if goal_offset is None else max(horizon, goal_offset)
+    chosen = [k for k in range(len(steps)) if steps.runs_valid(k, span)]
+    return chosen[:max_steps] if max_steps else chosen
+
+
+def encode_steps(model, recording: Recording, steps: Steps, indices, batch: int):
+    """Representations {step: [N, D] float32 CPU} of these steps' frames, and seconds per frame."""
+    indices = sorted(set(indices))
+    reps, seconds = {}, []
+    for start in range(0, len(indices), batch):
+        chunk = indices[start:start + batch]
+        frames = recording.load_frames(steps.frame_indices[chunk])
+        began = time.perf_counter()
+        encoded = model.encode(frames)
+        if encoded.device.type == "cuda":
+            torch.cuda.synchronize(encoded.device)
+        seconds += [(time.perf_counter() - began) / len(chunk)] * len(chunk)
+        for k, rep in zip(chunk, encoded.float().cpu(), strict=True):
+            reps[k] = rep
+    return reps, seconds
+
+
+def sequence_energies(model, cem: CEMConfig, context_reps, context_state, goal_reps,
+                      actions: torch.Tensor) -> torch.Tensor:
+    """Energies [S] of given action sequences [S, H, 7] under the model, as the planner scores."""
+    rollout = ImaginedRollout(model, context_reps, context_state, goal_reps,
+                              energy_kind=cem.energy, chunk_size=cem.chunk_size)
+    with torch.inference_mode():
+        return rollout.energies(actions).float().cpu()
+
+
+def landscape(model, cem: CEMConfig, context_reps, context_state, goal_reps,
+              executed: torch.Tensor, planned: torch.Tensor, points: int) -> dict:
+    """Energies on a Δx × Δz grid of first actions (rest of the sequence as executed)."""
+    reach = max(cem.maxnorm, 1.25 * float(executed[0, [0, 2]].abs().max()),
+                1.25 * float(planned[0, [0, 2]].abs().max()))
+    values = torch.linspace(-reach, reach, points)
+    grid_x, grid_z = torch.meshgrid(values, values, indexing="xy")  # [Z, X]
+    actions = executed.expand(points * points, -1, -1).clone()  # [G, H, 7]
+    actions[:, 0, 0] = grid_x.reshape(-1)
+    actions[:, 0, 2] = grid_z.reshape(-1)
+    energies = sequence_energies(model, cem, context_reps, context_state, goal_reps, actions)
+    return {
+        "axes": ["dx", "dz"],
+        "dx": values.tolist(),
+        "dz": values.tolist(),
+        "energy": energies.reshape(points, points).tolist(),  # [dz][dx]
+        "executed": [float(executed[0, 0]), float(executed[0, 2])],
+        "planned": [float(planned[0, 0]), float(planned[0, 2])],
+        "held_fixed": "dy, rotation, gripper and later steps as executed",
+    }
+
+
+def describe_model(model) -> dict:
+    """Return a few facts about the world model for the report."""
+    predictor = getattr(model, "predictor", None)
+    return {
+        "type": type(model).__name__,
+        "device": str(getattr(model, "device", "?")),
+        "dtype": str(getattr(model, "dtype", "?")).replace("torch.", ""),
+        "tokens_per_frame": getattr(model, "tokens_per_frame", None),
+        "embed_dim": getattr(model, "embed_dim", None),
+        "predictor_parameters": int(sum(p.numel() for p in predictor.parameters()))
+        if isinstance(predictor, torch.nn.Module) else None,
+    }
+
+
+def describe_recording(recording: Recording, steps: Steps) -> dict:
+    return {
+        "path": str(recording.path),
+        "storage": recording.storage,
+        "duration_s": recording.duration_s,
+        "image_topic": recording.image_topic,
+        "image_type": recording.image_type,
+        "frames": int(len(recording.image_times)),
+        "state_source": recording.state_source,
+        "state_topic": recording.state_topic,
+        "states": int(len(recording.state_times)),
+        "gripper_source": recording.gripper_source,
+        "notes": list(recording.notes),
+        "grid_steps": int(len(steps)),
+        "valid_steps": int(steps.valid.sum()),
+        "dropped_steps": dict(steps.dropped),
+    }
+
+
+def evaluate_recording(
+    recording: Recording,
+    model,
+    cem: CEMConfig,
+    config: EvalConfig | None = None,
+    goal_image: np.ndarray | None = None,
+    progress: bool = False,
+) -> dict:
+    """Evaluate the planner on an indexed recording; return the report dict."""
+    from tqdm import tqdm
+
+    config = (config or EvalConfig()).check()
+    steps = resample(recording.image_times, recording.state_times, recording.states,
+                     config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s)
+    horizon = cem.horizon
+    offset = None if goal_image is not None else (config.goal_offset or horizon)
+    chosen = planned_steps(steps, horizon, offset, config.max_steps)
+    if not chosen:
+        raise ValueError(
+            f"{recording.path}: no step to evaluate: {int(steps.valid.sum())} valid of "
+            f"{len(steps)} steps at {config.rate_hz:g} Hz, and each needs "
+            f"{max(horizon, offset or 0)} valid steps after it (dropped: {steps.dropped or 0})"
+        )
+    started = time.perf_counter()
+    needed = set(chosen) | ({k + offset for k in chosen} if offset else set())
+    reps, encode_seconds = encode_steps(model, recording, steps, needed, config.encode_batch)
+    fixed_goal = None
+    if goal_image is not None:
+        fixed_goal = model.encode(np.asarray(goal_image)[None]).float().cpu()[0]
+
+    planner = CEMPlanner(model, cem, seed=config.seed)
+    records, previous = [], None
+    landscape_at = chosen[0] if config.landscape_step < 0 else config.landscape_step
+    landscape_report = None
+    t0 = steps.grid_times[0]
+    for k in tqdm(chosen, desc="eval", unit="step", disable=not progress):
+        if previous is None or k != previous + 1:
+            planner.reset()  # warm start only across consecutive steps
+        previous = k
+        context, goal = reps[k][None], (fixed_goal if offset is None else reps[k + offset])[None]
+        state = _as_tensor(steps.states[k])
+        result = planner.plan(context, state, goal)
+        executed = executed_actions(steps.states, k, horizon)  # [H, 7]
+        energies = sequence_energies(model, cem, context, state, goal,
+                                     torch.stack([result.actions, executed]))
+        if k == landscape_at and config.landscape_points:
+            landscape_report = landscape(model, cem, context, state, goal, executed,
+                                         result.actions, config.landscape_points)
+            landscape_report["step"] = k
+        records.append({
+            "step": k,
+            "time_s": float(steps.frame_times[k] - t0) / 1e9,
+            "goal_step": None if offset is None else k + offset,
+            "state": steps.states[k].tolist(),
+            "planned_action": result.first_action.tolist(),
+            "executed_action": executed[0].tolist(),
+            "energy_planned": float(energies[0]),
+            "energy_executed": float(energies[1]),
+            "elite_energies": result.elite_energies.tolist(),
+            "plan_s": float(result.timings["total"]),
+        })
+    total_s = time.perf_counter() - started
+    if config.landscape_points and landscape_report is None:
+        raise ValueError(f"landscape_step {config.landscape_step} is not an evaluated step "
+                         f"(evaluated: {chosen[0]}..{chosen[-1]})")
+    return build_report(recording, steps, model, cem, config, records, encode_seconds, total_s,
+                        landscape_report, goal_image is not None)
+
+
+def build_report(recording, steps, model, cem, config, records, encode_seconds, total_s,
+                 landscape_report, fixed_goal: bool) -> dict:
+    planned = np.array([r["planned_action"] for r in records])
+    executed = np.array([r["executed_action"] for r in records])
+    summary = {
+        "steps_evaluated": len(records),
+        "actions": metrics.summarize_actions(planned, executed, config.min_motion_m),
+        "energy": metrics.summarize_energies([r["energy_planned"] for r in records],
+                                             [r["energy_executed"] for r in records]),
+        "latency_s": {
+            "plan": metrics.percentiles([r["plan_s"] for r in records]),
+            "encode_per_frame": metrics.percentiles(encode_seconds),
+        },
+        "wall_s": total_s,
+        "steps_per_s": len(records) / total_s if total_s > 0 else None,
+    }
+    return {
+        "recording": describe_recording(recording, steps),
+        "model": describe_model(model),
+        "planner": dataclasses.asdict(cem),
+        "eval": {**dataclasses.asdict(config), "goal": "image" if fixed_goal else "frame"},
+        "summary": summary,
+        "steps": records,
+        "landscape": landscape_report,
+    }
+
+
+def evaluate_bag(
+    bag: str | Path,
+    model,
+    cem: CEMConfig,
+    config: EvalConfig | None = None,
+    topics: BagTopics | None = None,
+    goal_image: np.ndarray | None = None,
+    progress: bool = False,
+    joints_to_pose: JointsToPose | None = None,
+) -> dict:
+    """Read a rosbag2 bag (MCAP or SQLite3) and evaluate the planner on it (the report dict)."""
+    recording = read_recording(bag, topics, joints_to_pose)
+    return evaluate_recording(recording, model, cem, config, goal_image, progress)

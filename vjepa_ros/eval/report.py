@@ -1,0 +1,149 @@
+"""Evaluation reports: ``report.json``, PNG plots and the text summary the CLI prints.
+
+Plots use matplotlib's Agg backend (no display needed): ``energies.png`` (per-step energy of the
+planned vs the executed actions), ``actions.png`` (planned vs executed Δx, Δy, Δz and the cosine
+per step) and ``landscape.png`` (energy over the Δx/Δz grid of one step, executed and planned
+actions marked). Without matplotlib the JSON is still written and the plots are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from vjepa_ros.eval.metrics import AXES, cosine_similarity
+
+
+def json_safe(value):
+    """Return the value with NaN/inf floats replaced by None (strict JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    return value
+
+
+def write_report(report: dict, out_dir: str | Path, plots: bool = True) -> dict[str, Path]:
+    """Write ``report.json`` (and the plots) into ``out_dir``; return {name: path}."""
+    out_dir = Path(out_dir).expanduser()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    if plots:
+        written.update(write_plots(report, out_dir))
+    report["plots"] = {name: path.name for name, path in written.items()}
+    path = out_dir / "report.json"
+    path.write_text(json.dumps(json_safe(report), indent=1, allow_nan=False))
+    written["report"] = path
+    return written
+
+
+def write_plots(report: dict, out_dir: Path) -> dict[str, Path]:
+    """Write the PNG plots; {} when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        report.setdefault("notes", []).append("plots skipped: matplotlib is not installed")
+        return {}
+    steps = report["steps"]
+    k = [r["step"] for r in steps]
+    written = {}
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.plot(k, [r["energy_executed"] for r in steps], "o-", label="executed actions")
+    ax.plot(k, [r["energy_planned"] for r in steps], "s-", label="planned actions")
+    ax.set(xlabel="step", ylabel="energy (lower = closer to goal)",
+           title="Energy under the model, toward each step's goal")
+    ax.legend()
+    written["energies"] = _save(fig, out_dir / "energies.png")
+
+    planned = np.array([r["planned_action"] for r in steps])
+    executed = np.array([r["executed_action"] for r in steps])
+    fig, axes = plt.subplots(4, 1, figsize=(7, 8), sharex=True)
+    for i, axis in enumerate(AXES):
+        axes[i].axhline(0, color="0.8", lw=0.8)
+        axes[i].plot(k, executed[:, i], "o-", label="executed")
+        axes[i].plot(k, planned[:, i], "s-", label="planned")
+        axes[i].set_ylabel(f"Δ{axis} [m]")
+    axes[0].legend(loc="upper right")
+    min_motion = report["summary"]["actions"]["min_motion_m"]
+    axes[3].plot(k, cosine_similarity(planned, executed, min_motion), "o-", color="C2")
+    axes[3].set(ylabel="cos(Δxyz)", xlabel="step", ylim=(-1.05, 1.05))
+    fig.suptitle("Planned vs executed first action")
+    written["actions"] = _save(fig, out_dir / "actions.png")
+
+    scape = report.get("landscape")
+    if scape:
+        dx, dz = np.array(scape["dx"]), np.array(scape["dz"])
+        energy = np.array(scape["energy"])
+        fig, ax = plt.subplots(figsize=(5.5, 4.5))
+        mesh = ax.contourf(dx, dz, energy, levels=20, cmap="viridis")
+        fig.colorbar(mesh, ax=ax, label="energy")
+        ax.plot(*scape["executed"], "r*", ms=14, label="executed")
+        ax.plot(*scape["planned"], "wo", ms=8, mec="k", label="planned")
+        ax.set(xlabel="Δx [m]", ylabel="Δz [m]", title=f"Energy landscape, step {scape['step']}")
+        ax.legend(loc="upper right")
+        written["landscape"] = _save(fig, out_dir / "landscape.png")
+    return written
+
+
+def _save(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _fmt(value, spec: str = ".3f") -> str:
+    return "n/a" if value is None or (isinstance(value, float) and not math.isfinite(value)) \
+        else format(value, spec)
+
+
+def summary_lines(report: dict) -> list[str]:
+    """Return the human-readable summary of a report (what ``vjepa-ros eval`` prints)."""
+    rec, summary = report["recording"], report["summary"]
+    actions, energy = summary["actions"], summary["energy"]
+    plan, encode = summary["latency_s"]["plan"], summary["latency_s"]["encode_per_frame"]
+    planner = report["planner"]
+    signs = "  ".join(f"{a} {_fmt(actions['sign_agreement'][a], '.2f')} "
+                      f"({actions['sign_agreement_steps'][a]})" for a in AXES)
+    lines = [
+        f"bag           {rec['path']} ({rec['storage']}, {rec['duration_s']:.1f} s)",
+        f"              frames {rec['frames']} on {rec['image_topic']}, states {rec['states']} "
+        f"from {rec['state_topic']} ({rec['state_source']}), gripper: {rec['gripper_source']}",
+        f"steps         {summary['steps_evaluated']} evaluated of {rec['grid_steps']} at "
+        f"{report['eval']['rate_hz']:g} Hz ({rec['valid_steps']} valid)",
+        f"planner       CEM S {planner['samples']}, H {planner['horizon']}, "
+        f"I {planner['iterations']}, k {planner['topk']}; model {report['model']['type']} "
+        f"on {report['model']['device']} ({report['model']['dtype']})",
+        f"sign agree    {signs}   all axes {_fmt(actions['sign_agreement_all_axes'], '.2f')}",
+        f"cosine dxyz   mean {_fmt(actions['cosine_xyz_mean'])}  median "
+        f"{_fmt(actions['cosine_xyz_median'])}  ({actions['cosine_xyz_steps']} steps)",
+        f"|dxyz| error  {_fmt(actions['magnitude_error_m_mean'] * 1e3, '.1f')} mm mean "
+        f"(planned {_fmt(actions['planned_norm_m_mean'] * 1e3, '.1f')} mm, executed "
+        f"{_fmt(actions['executed_norm_m_mean'] * 1e3, '.1f')} mm)",
+        f"energy        planned {_fmt(energy['planned_mean'], '.4f')}  executed "
+        f"{_fmt(energy['executed_mean'], '.4f')}  planned <= executed in "
+        f"{_fmt(100 * energy['planned_at_most_executed'], '.0f')} % of steps",
+        f"latency       plan p50 {_fmt(plan.get('p50'))} s  p90 {_fmt(plan.get('p90'))} s  "
+        f"p99 {_fmt(plan.get('p99'))} s  max {_fmt(plan.get('max'))} s; encode "
+        f"{_fmt(1e3 * encode['mean'] if encode.get('count') else None, '.1f')} ms/frame",
+        f"throughput    {_fmt(summary['steps_per_s'], '.2f')} steps/s "
+        f"({summary['wall_s']:.1f} s in all)",
+    ]
+    for note in rec["notes"] + report.get("notes", []):
+        lines.append(f"note          {note}")
+    return lines
