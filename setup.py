@@ -28,7 +28,8 @@ setup(
         "tqdm>=4.60",
         "torch>=2.1",
         "safetensors>=0.4",
-        "rosbags>=0.10",
+        "rosbags>=0.11",
+        "matplotlib>=3.5",
     ],
     extras_require={
         "test": [
@@ -44,6 +45,7 @@ setup(
         "console_scripts": [
             "vjepa-ros = vjepa_ros.cli:main",
             "image_publisher = vjepa_ros.nodes.image_publisher:main",
+            "bag_player = vjepa_ros.nodes.bag_player:main",
         ],
     },
 )

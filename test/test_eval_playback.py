@@ -1,0 +1,109 @@
+"""Bag replay timing without ROS: messages at their relative times / rate, /clock in between."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from rosbags.interfaces import Qos, QosDurability, QosHistory, QosLiveliness, QosReliability
+from rosbags.interfaces import QosTime as T
+from rosbags.rosbag2 import StoragePlugin, Writer
+
+from vjepa_ros.config import config_path, from_dict, read_ros_params
+from vjepa_ros.eval import messages as m
+from vjepa_ros.eval.bags import DEFAULT_START_NS, BagError, write_bag
+from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_topics, iter_bag, play
+from vjepa_ros.eval.synthetic import synthetic_episode
+
+SEC = 1_000_000_000
+
+
+class FakeTime:
+    def __init__(self):
+        self.t = 100.0
+
+    def now(self):
+        return self.t
+
+    def sleep(self, seconds):
+        assert seconds >= 0
+        self.t += seconds
+
+
+def _messages(times_s):
+    return [BagMessage(f"/t{i % 2}", "std_msgs/msg/Empty", 5 * SEC + round(t * SEC), b"")
+            for i, t in enumerate(times_s)]
+
+
+def test_messages_leave_at_their_relative_times_divided_by_rate():
+    clock = FakeTime()
+    sent, ticks = [], []
+    times = [0.0, 0.1, 0.1, 0.5, 1.3]
+    count = play(_messages(times), lambda msg: sent.append((clock.now(), msg.time_ns)),
+                 ticks.append, rate=2.0, clock_hz=40.0, now=clock.now, sleep=clock.sleep)
+    assert count == 5
+    np.testing.assert_allclose([t - 100.0 for t, _ in sent], np.array(times) / 2.0, atol=1e-9)
+    assert [ns for _, ns in sent] == [5 * SEC + round(t * SEC) for t in times]
+    # /clock: starts at the first message, never goes back, never runs ahead of the next
+    # message, and advances rate / clock_hz = 50 ms of bag time per tick.
+    assert ticks[0] == 5 * SEC and np.all(np.diff(ticks) > 0)
+    assert ticks[-1] <= 5 * SEC + round(1.3 * SEC)
+    steps = np.diff(ticks) / SEC
+    assert np.median(steps) == pytest.approx(0.05, abs=1e-6)
+    assert len(ticks) == pytest.approx(1.3 / 2.0 * 40, abs=2)
+
+
+def test_playback_stops_when_asked_and_without_a_clock():
+    clock = FakeTime()
+    sent = []
+    count = play(_messages([0.0, 0.2, 10.0]), sent.append, None, now=clock.now,
+                 sleep=clock.sleep, should_stop=lambda: clock.now() > 101.0)
+    assert count == 2 and len(sent) == 2
+    assert clock.now() == pytest.approx(101.0, abs=0.06)  # checked at least every 50 ms
+
+
+def test_iter_bag_reads_every_topic_in_time_order(tmp_path):
+    frames, states, times = synthetic_episode(3)
+    bag = write_bag(tmp_path / "bag", frames, states, times)
+    topics = bag_topics(bag)
+    assert topics["/camera/camera/color/image_raw"].msgtype == m.IMAGE
+    assert topics["/camera/camera/color/image_raw"].count == 4
+    everything = list(iter_bag(bag))
+    assert len(everything) == 12  # 4 frames, 4 poses, 4 gripper states
+    assert all(np.diff([msg.time_ns for msg in everything]) >= 0)
+    images = list(iter_bag(bag, ["/camera/camera/color/image_raw"]))
+    decoded = [m.decode_image(m.typestore().deserialize_cdr(msg.data, msg.msgtype), msg.msgtype)
+               for msg in images]
+    np.testing.assert_array_equal(np.stack(decoded), frames)
+    with pytest.raises(BagError, match=r"/nope not in the bag \(it has /camera"):
+        list(iter_bag(bag, ["/nope"]))
+
+
+def test_latched_topics_are_detected_from_the_recorded_qos(tmp_path):
+    latched = Qos(QosHistory.KEEP_LAST, 1, QosReliability.RELIABLE,
+                  QosDurability.TRANSIENT_LOCAL, T(0, 0), T(0, 0), QosLiveliness.AUTOMATIC,
+                  T(0, 0), False)
+    store = m.typestore()
+    with Writer(tmp_path / "bag", version=8, storage_plugin=StoragePlugin.MCAP) as writer:
+        goal = writer.add_connection("/goal", m.IMAGE, typestore=store,
+                                     offered_qos_profiles=[latched])
+        pose = writer.add_connection("/pose", m.POSE_STAMPED, typestore=store)
+        writer.write(goal, DEFAULT_START_NS, store.serialize_cdr(
+            m.image_message(np.zeros((2, 2, 3), np.uint8), DEFAULT_START_NS, "cam"), m.IMAGE))
+        writer.write(pose, DEFAULT_START_NS, store.serialize_cdr(
+            m.pose_message(np.zeros(7), DEFAULT_START_NS, "base"), m.POSE_STAMPED))
+    topics = bag_topics(tmp_path / "bag")
+    assert topics["/goal"].latched and not topics["/pose"].latched
+
+
+def test_playback_config_is_checked():
+    with pytest.raises(BagError, match="'bag' is empty"):
+        PlaybackConfig().check()
+    with pytest.raises(BagError, match="rate"):
+        PlaybackConfig(bag="x", rate=0.0).check()
+    assert PlaybackConfig(bag="x", topics=" /a, /b ,").topic_list() == ["/a", "/b"]
+
+
+def test_shipped_parameter_file_matches_the_node_defaults():
+    params = read_ros_params(config_path("bag_player.yaml"), "bag_player")
+    assert set(params) == {f.name for f in dataclasses.fields(PlaybackConfig)}
+    assert from_dict(PlaybackConfig, params) == PlaybackConfig()

@@ -1,0 +1,168 @@
+"""Replaying a bag in time: which message goes out when, and what ``/clock`` says (no ROS here).
+
+The ``bag_player`` node (``vjepa_ros/nodes/bag_player.py``) is a thin shell around :func:`play`:
+messages leave in bag order at their original relative times divided by ``rate``; between them
+the bag time is published on ``/clock`` at ``clock_hz`` so nodes with ``use_sim_time`` run on the
+recording's clock, as with ``ros2 bag play --clock`` on a ROS install. Messages stay serialized
+(CDR) end to end: the player never needs to understand them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from vjepa_ros.config import param
+from vjepa_ros.eval.bags import BagError, iter_messages, open_reader
+
+
+@dataclasses.dataclass
+class PlaybackConfig:
+    bag: str = param("", "rosbag2 bag to play: a directory with metadata.yaml, or a .mcap/.db3 "
+                     "file; required.")
+    rate: float = param(1.0, "Playback speed factor (2.0 plays twice as fast).")
+    clock: bool = param(True, "Publish the bag time on /clock (rosgraph_msgs/Clock), for nodes "
+                        "started with use_sim_time:=true.")
+    clock_hz: float = param(40.0, "/clock messages per second of wall time.")
+    topics: str = param("", "Comma-separated topics to play; empty: every topic in the bag.")
+    loop: bool = param(False, "Start again from the beginning when the bag ends.")
+    start_delay_s: float = param(
+        0.5, "Wait this long [s] before the first message so that subscribers can connect."
+    )
+
+    def check(self) -> PlaybackConfig:
+        if not self.bag:
+            raise BagError("parameter 'bag' is empty: give the bag to play")
+        if not self.rate > 0:
+            raise BagError(f"rate must be > 0, got {self.rate}")
+        if not self.clock_hz > 0:
+            raise BagError(f"clock_hz must be > 0, got {self.clock_hz}")
+        if self.start_delay_s < 0:
+            raise BagError(f"start_delay_s must be >= 0, got {self.start_delay_s}")
+        return self
+
+    def topic_list(self) -> list[str]:
+        return [t.strip() for t in self.topics.split(",") if t.strip()]
+
+
+@dataclasses.dataclass(frozen=True)
+class TopicInfo:
+    msgtype: str  # e.g. sensor_msgs/msg/Image
+    latched: bool  # recorded with transient-local durability (e.g. /tf_static)
+    count: int
+
+
+@dataclasses.dataclass(frozen=True)
+class BagMessage:
+    topic: str
+    msgtype: str
+    time_ns: int  # when the recorder received it
+    data: bytes  # serialized CDR, as recorded
+
+
+def bag_topics(path: str | Path, topics: Iterable[str] = ()) -> dict[str, TopicInfo]:
+    """Topics of a bag (all, or the given ones, which must exist) with type and durability."""
+    from rosbags.interfaces import ConnectionExtRosbag2, QosDurability
+
+    path = Path(path).expanduser()
+    reader = open_reader(path)
+    try:
+        found: dict[str, TopicInfo] = {}
+        for connection in reader.connections:
+            profiles = connection.ext.offered_qos_profiles \
+                if isinstance(connection.ext, ConnectionExtRosbag2) else []
+            latched = any(p.durability == QosDurability.TRANSIENT_LOCAL for p in profiles)
+            old = found.get(connection.topic)
+            count = connection.msgcount + (old.count if old else 0)
+            found[connection.topic] = TopicInfo(connection.msgtype, latched, count)
+    finally:
+        reader.close()
+    wanted = list(topics)
+    missing = [t for t in wanted if t not in found]
+    if missing:
+        raise BagError(f"{path}: topic(s) {', '.join(missing)} not in the bag (it has "
+                       f"{', '.join(sorted(found)) or 'no topics'})")
+    return {t: found[t] for t in (wanted or sorted(found))}
+
+
+def iter_bag(path: str | Path, topics: Iterable[str] = ()) -> Iterator[BagMessage]:
+    """Yield the bag's messages (all topics, or these) in time order, still serialized."""
+    path = Path(path).expanduser()
+    chosen = list(bag_topics(path, topics))
+    reader = open_reader(path)
+    try:
+        for connection, time_ns, data in iter_messages(reader, path, chosen):
+            yield BagMessage(connection.topic, connection.msgtype, int(time_ns), bytes(data))
+    finally:
+        reader.close()
+
+
+class PlaybackClock:
+    """Map bag time to wall time and back: wall = wall_start + (bag − bag_start) / rate."""
+
+    def __init__(self, bag_start_ns: int, rate: float, wall_start_s: float):
+        if not rate > 0:
+            raise ValueError(f"rate must be > 0, got {rate}")
+        self.bag_start_ns, self.rate, self.wall_start_s = bag_start_ns, rate, wall_start_s
+
+    def wall_time(self, bag_ns: int) -> float:
+        """Wall time [s] (the ``now`` clock's) at which the message of ``bag_ns`` is due."""
+        return self.wall_start_s + (bag_ns - self.bag_start_ns) / 1e9 / self.rate
+
+    def bag_time(self, wall_s: float) -> int:
+        """Bag time [ns] at wall time ``wall_s``."""
+        return self.bag_start_ns + round((wall_s - self.wall_start_s) * self.rate * 1e9)
+
+
+def play(
+    messages: Iterable[BagMessage],
+    publish: Callable[[BagMessage], None],
+    publish_clock: Callable[[int], None] | None = None,
+    *,
+    rate: float = 1.0,
+    clock_hz: float = 40.0,
+    now: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """Publish ``messages`` at their relative times / ``rate``; tick ``publish_clock`` meanwhile.
+
+    The clock gets the first message's time right away, then the bag time every 1/clock_hz
+    seconds of wall time (never going backwards). Returns how many messages were published;
+    ``should_stop`` ends playback early (checked at least every 50 ms).
+    """
+    period = 1.0 / clock_hz
+    clock, next_tick, published, last_clock = None, 0.0, 0, None
+
+    def tick(bag_ns: int) -> None:
+        nonlocal last_clock
+        if publish_clock is not None and (last_clock is None or bag_ns > last_clock):
+            publish_clock(bag_ns)
+            last_clock = bag_ns
+
+    for message in messages:
+        if clock is None:
+            clock = PlaybackClock(message.time_ns, rate, now())
+            tick(message.time_ns)
+            next_tick = now() + period
+        due = clock.wall_time(message.time_ns)
+        while True:
+            if should_stop():
+                return published
+            current = now()
+            if publish_clock is not None and current >= next_tick:
+                tick(min(clock.bag_time(current), message.time_ns))
+                next_tick += period
+                if next_tick <= current:  # fell behind: no burst of ticks, resume the rhythm
+                    next_tick = current + period
+            if current >= due:
+                break
+            wait = due - current
+            if publish_clock is not None:
+                wait = min(wait, max(next_tick - current, 0.0))
+            sleep(min(wait, 0.05))
+        publish(message)
+        published += 1
+    return published

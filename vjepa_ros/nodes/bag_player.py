@@ -1,0 +1,137 @@
+"""Play a rosbag2 bag into ROS with its original timing and ``/clock`` (no rosbag2 install needed).
+
+    ros2 run vjepa_ros bag_player --ros-args -p bag:=run1 -p rate:=1.0
+    ros2 run vjepa_ros planner_node --ros-args -p use_sim_time:=true ...
+
+On a full ROS install ``ros2 bag play run1 --clock`` does the same. Timing and reading live in
+:mod:`vjepa_ros.eval.playback`; this node only creates publishers and sends the recorded bytes.
+The node exits when the bag ends (unless ``loop``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import threading
+
+import rclpy
+import rclpy.executors
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from rosgraph_msgs.msg import Clock
+
+from vjepa_ros.eval.bags import BagError
+from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_topics, iter_bag, play
+from vjepa_ros.nodes.params import declare_config
+
+
+def message_class(msgtype: str):
+    """Import the rclpy class of ``pkg/msg/Name``; ImportError when the package is missing."""
+    package, kind, name = msgtype.split("/")
+    module = importlib.import_module(f"{package}.{kind}")
+    return getattr(module, name)
+
+
+class BagPlayer(Node):
+    def __init__(self, **kwargs):
+        super().__init__("bag_player", **kwargs)
+        self.config = declare_config(self, PlaybackConfig()).check()
+        topics = bag_topics(self.config.bag, self.config.topic_list())
+        self.publishers_by_topic, self.message_classes = {}, {}
+        for topic, info in topics.items():
+            try:
+                cls = message_class(info.msgtype)
+            except (ImportError, AttributeError, ValueError):
+                self.get_logger().warning(f"skipping {topic}: message type {info.msgtype} is not "
+                                          "installed")
+                continue
+            qos = QoSProfile(
+                depth=10, reliability=ReliabilityPolicy.RELIABLE,
+                durability=DurabilityPolicy.TRANSIENT_LOCAL if info.latched
+                else DurabilityPolicy.VOLATILE,
+            )
+            self.publishers_by_topic[topic] = self.create_publisher(cls, topic, qos)
+            self.message_classes[topic] = cls
+        if not self.publishers_by_topic:
+            raise BagError(f"{self.config.bag}: no topic of a known message type to play")
+        self.clock_publisher = (self.create_publisher(Clock, "/clock", 10)
+                                if self.config.clock else None)
+        self.stop_event, self.done = threading.Event(), threading.Event()
+        self.error: Exception | None = None
+        self.published = 0
+        self.thread = threading.Thread(target=self._run, name="bag_player", daemon=True)
+        self.thread.start()
+        self.get_logger().info(
+            f"playing {self.config.bag} at x{self.config.rate:g}: "
+            f"{', '.join(self.publishers_by_topic)}"
+            + (" and /clock" if self.clock_publisher else "")
+        )
+
+    def _publish(self, message: BagMessage) -> None:
+        publisher = self.publishers_by_topic.get(message.topic)
+        if publisher is None:
+            return
+        try:
+            publisher.publish(message.data)  # serialized bytes, as recorded
+        except TypeError:  # an rclpy without raw publishing: deserialize first
+            from rclpy.serialization import deserialize_message
+
+            publisher.publish(deserialize_message(message.data,
+                                                  self.message_classes[message.topic]))
+
+    def _publish_clock(self, bag_ns: int) -> None:
+        message = Clock()
+        message.clock.sec, message.clock.nanosec = divmod(bag_ns, 1_000_000_000)
+        self.clock_publisher.publish(message)
+
+    def _run(self) -> None:
+        try:
+            if self.stop_event.wait(self.config.start_delay_s):
+                return
+            while not self.stop_event.is_set():
+                self.published += play(
+                    iter_bag(self.config.bag, list(self.publishers_by_topic)), self._publish,
+                    self._publish_clock if self.clock_publisher else None,
+                    rate=self.config.rate, clock_hz=self.config.clock_hz,
+                    should_stop=self.stop_event.is_set,
+                )
+                if not self.config.loop:
+                    break
+            self.get_logger().info(f"bag finished: {self.published} messages published")
+        except Exception as exc:  # a damaged bag: report it and end, never hang
+            self.error = exc
+            self.get_logger().error(f"playback failed: {exc}")
+        finally:
+            self.done.set()
+
+    def destroy_node(self):
+        self.stop_event.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5.0)
+        return super().destroy_node()
+
+
+def main(args=None):
+    rclpy.init(args=args)
+    try:
+        node = BagPlayer()
+    except (BagError, ValueError) as exc:
+        print(f"bag_player: {exc}", file=sys.stderr)
+        rclpy.try_shutdown()
+        return 1
+    executor = rclpy.executors.SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        while rclpy.ok() and not node.done.is_set():
+            executor.spin_once(timeout_sec=0.1)
+    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
+        pass
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 1 if node.error else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
