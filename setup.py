@@ -30,6 +30,7 @@ setup(
         "safetensors>=0.4",
         "rosbags>=0.11",
         "matplotlib>=3.5",
+        "pybullet>=3.2",
     ],
     extras_require={
         "test": [
@@ -46,6 +47,7 @@ setup(
             "vjepa-ros = vjepa_ros.cli:main",
             "image_publisher = vjepa_ros.nodes.image_publisher:main",
             "bag_player = vjepa_ros.nodes.bag_player:main",
+            "sim_node = vjepa_ros.nodes.sim_node:main",
         ],
     },
 )

@@ -1,1 +1,47 @@
-"""sim package."""
+"""A simulated Franka Panda scene (pybullet, CPU rendering, no display, no ROS).
+
+Public API::
+
+    Sim(SimConfig(seed=0)) -> sim                      private pybullet client; close() / with
+    sim.set_target_state(state [7]) / set_target(xyz, euler [3] | quat xyzw [4]) / set_gripper(c)
+    sim.step(n) / sim.advance(seconds) / sim.move_to(state [7]) -> reached
+    sim.render() -> [H, W, 3] uint8;  sim.ee_state() -> [7];  sim.joint_states() -> names, q, dq, τ
+    with sim.preserved(): ...                          world and commands put back afterwards
+    capture_goal(sim, target [7]) -> Goal(frame, state, target, reached)
+    sample_reach_target(start [7], rng, ReachTaskConfig()) -> target [7];  reach_error(a, b) -> m
+    collect_episode(sim, seed, CollectorConfig()) -> Episode;  collect(out_dir, episodes, seed)
+    Episode(frames, states, actions, timestamps, metadata).save(path) / Episode.load(path)
+    OracleWorldModel().attach(sim)                     test stand-in for the world model
+
+States are 7 numbers in the robot base frame: TCP xyz [m], extrinsic xyz Euler angles [rad],
+gripper closedness [0, 1] (V-JEPA 2-AC facts §4); the TCP is the Franka Hand's (``panda.py``).
+"""
+
+from vjepa_ros.sim.collector import CollectorConfig, collect, collect_episode
+from vjepa_ros.sim.config import CameraConfig, ControllerConfig, SceneConfig, SimConfig
+from vjepa_ros.sim.episode import Episode
+from vjepa_ros.sim.sim import Sim
+from vjepa_ros.sim.tasks import (
+    Goal,
+    ReachTaskConfig,
+    capture_goal,
+    reach_error,
+    sample_reach_target,
+)
+
+__all__ = [
+    "CameraConfig",
+    "CollectorConfig",
+    "ControllerConfig",
+    "Episode",
+    "Goal",
+    "ReachTaskConfig",
+    "SceneConfig",
+    "Sim",
+    "SimConfig",
+    "capture_goal",
+    "collect",
+    "collect_episode",
+    "reach_error",
+    "sample_reach_target",
+]

@@ -1,0 +1,234 @@
+"""Simulated Franka + camera on ROS 2: what the planner node talks to when there is no robot.
+
+    ros2 run vjepa_ros sim_node --ros-args --params-file config/sim.yaml
+
+Publishes ``joint_states`` (panda_joint1..7, panda_finger_joint1/2), ``current_pose`` (the TCP in
+the base frame), ``camera/camera/color/image_raw`` + ``camera/camera/color/camera_info`` (the
+topics of a RealSense driver) and, with ``publish_clock``, ``/clock``. Subscribes
+``target_pose`` (PoseStamped: absolute TCP target in the base frame) and ``gripper_command``
+(Float64: closedness 0..1) — what the planner node publishes for a real controller. A PoseStamped
+on ``goal_pose`` renders the goal image of that pose (move there, capture, come back) and
+publishes it, latched, on ``goal_image``. ``~/reset`` (std_srvs/Trigger) resets the scene.
+
+All the simulation lives in :class:`vjepa_ros.sim.runner.SimRunner`; this node only converts
+messages and keeps time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+
+import rclpy
+import rclpy.executors
+from builtin_interfaces.msg import Time
+from geometry_msgs.msg import PoseStamped
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import CameraInfo, Image, JointState
+from std_msgs.msg import Float64
+from std_srvs.srv import Trigger
+
+from vjepa_ros.config import param
+from vjepa_ros.images import rgb_to_image_fields
+from vjepa_ros.nodes.params import declare_config
+from vjepa_ros.sim.config import SimConfig
+from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner
+
+LATCHED = QoSProfile(
+    depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
+)
+MAX_TICKS_PER_CALLBACK = 20  # when behind real time, catch up at most this much per timer call
+
+
+@dataclasses.dataclass
+class SimNodeConfig(SimConfig, RunnerConfig):
+    """The simulator's settings (``seed``, ``camera.width``, ...) plus the node's own."""
+
+    real_time_factor: float = param(
+        1.0, "Simulated seconds per wall-clock second; 0 runs as fast as the CPU allows."
+    )
+    publish_clock: bool = param(
+        False, "Publish /clock with the simulated time and stamp messages with it (then run the "
+        "other nodes with use_sim_time:=true)."
+    )
+    camera_frame_id: str = param("camera_color_optical_frame", "header.frame_id of the images.")
+
+
+def _stamp(seconds: float) -> Time:
+    nanoseconds = round(seconds * 1e9)
+    return Time(sec=nanoseconds // 1_000_000_000, nanosec=nanoseconds % 1_000_000_000)
+
+
+class SimNode(Node):
+    def __init__(self, **kwargs):
+        super().__init__("sim_node", **kwargs)
+        self.config = declare_config(self, SimNodeConfig())
+        if self.config.real_time_factor < 0:
+            raise ValueError("real_time_factor must be >= 0 (0: as fast as possible)")
+        self.runner = SimRunner(self.config, self.config)
+        self.joint_pub = self.create_publisher(JointState, "joint_states", 10)
+        self.pose_pub = self.create_publisher(PoseStamped, "current_pose", 10)
+        self.image_pub = self.create_publisher(Image, "camera/camera/color/image_raw", 2)
+        self.info_pub = self.create_publisher(CameraInfo, "camera/camera/color/camera_info", 2)
+        self.goal_pub = self.create_publisher(Image, "goal_image", LATCHED)
+        self.clock_pub = (
+            self.create_publisher(Clock, "/clock", 10) if self.config.publish_clock else None
+        )
+        self.create_subscription(PoseStamped, "target_pose", self.on_target_pose, 10)
+        self.create_subscription(Float64, "gripper_command", self.on_gripper_command, 10)
+        self.create_subscription(PoseStamped, "goal_pose", self.on_goal_pose, 10)
+        self.create_service(Trigger, "~/reset", self.on_reset)
+        self.camera_info = self._camera_info()
+        rtf = self.config.real_time_factor
+        period = self.runner.tick_seconds / rtf if rtf > 0 else 1e-3
+        self._wall_start = time.monotonic()
+        self._sim_start = 0.0
+        self._time_offset = 0.0
+        self.create_timer(period, self.on_timer)
+        self.publish_state()
+        self.publish_frame()
+        cam = self.config.camera
+        self.get_logger().info(
+            f"simulated Franka: physics {self.config.physics_hz:g} Hz, control "
+            f"{1 / self.runner.tick_seconds:g} Hz, camera {cam.width}x{cam.height} at "
+            f"{self.config.camera_rate_hz:g} Hz, real-time factor {rtf:g}"
+        )
+
+    # -- time
+
+    def sim_time(self) -> float:
+        """Return the simulated seconds since the node started (resets do not turn it back)."""
+        return self._time_offset + self.runner.sim.time
+
+    def stamp(self) -> Time:
+        if self.config.publish_clock:
+            return _stamp(self.sim_time())
+        return self.get_clock().now().to_msg()
+
+    def on_timer(self) -> None:
+        rtf = self.config.real_time_factor
+        if rtf > 0:
+            due = self._sim_start + (time.monotonic() - self._wall_start) * rtf
+            ticks = 0
+            while self.runner.sim.time + 1e-9 < due and ticks < MAX_TICKS_PER_CALLBACK:
+                self._tick()
+                ticks += 1
+            if ticks == MAX_TICKS_PER_CALLBACK:  # too slow for real time: do not build up a debt
+                self._wall_start = time.monotonic()
+                self._sim_start = self.runner.sim.time
+        else:
+            self._tick()
+
+    def _tick(self) -> None:
+        frame_due = self.runner.tick()
+        if self.clock_pub is not None:
+            self.clock_pub.publish(Clock(clock=_stamp(self.sim_time())))
+        self.publish_state()
+        if frame_due:
+            self.publish_frame()
+
+    # -- outputs
+
+    def publish_state(self) -> None:
+        sim, stamp = self.runner.sim, self.stamp()
+        names, positions, velocities, efforts = sim.joint_states()
+        msg = JointState(name=list(names), position=positions.tolist(),
+                         velocity=velocities.tolist(), effort=efforts.tolist())
+        msg.header.stamp = stamp
+        self.joint_pub.publish(msg)
+        position, _ = sim.ee_pose()
+        pose = PoseStamped()
+        pose.header.stamp, pose.header.frame_id = stamp, self.config.base_frame
+        pose.pose.position.x, pose.pose.position.y, pose.pose.position.z = position.tolist()
+        o = pose.pose.orientation
+        o.x, o.y, o.z, o.w = sim.ee_quaternion().tolist()
+        self.pose_pub.publish(pose)
+
+    def publish_frame(self) -> None:
+        stamp = self.stamp()
+        image = Image(**rgb_to_image_fields(self.runner.sim.render()))
+        image.header.stamp, image.header.frame_id = stamp, self.config.camera_frame_id
+        self.camera_info.header.stamp = stamp
+        self.image_pub.publish(image)
+        self.info_pub.publish(self.camera_info)
+
+    def _camera_info(self) -> CameraInfo:
+        camera = self.runner.sim.camera
+        k = camera.intrinsics
+        info = CameraInfo(width=camera.width, height=camera.height, distortion_model="plumb_bob")
+        info.header.frame_id = self.config.camera_frame_id
+        info.d = [0.0] * 5
+        info.k = k.reshape(-1).tolist()
+        info.r = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+        info.p = [k[0, 0], 0.0, k[0, 2], 0.0, 0.0, k[1, 1], k[1, 2], 0.0, 0.0, 0.0, 1.0, 0.0]
+        return info
+
+    # -- inputs
+
+    def on_target_pose(self, msg: PoseStamped) -> None:
+        p, o = msg.pose.position, msg.pose.orientation
+        try:
+            self.runner.command_pose([p.x, p.y, p.z], [o.x, o.y, o.z, o.w], msg.header.frame_id)
+        except CommandError as exc:
+            self.get_logger().warning(str(exc), throttle_duration_sec=1.0)
+
+    def on_gripper_command(self, msg: Float64) -> None:
+        try:
+            self.runner.command_gripper(msg.data)
+        except CommandError as exc:
+            self.get_logger().warning(str(exc), throttle_duration_sec=1.0)
+
+    def on_goal_pose(self, msg: PoseStamped) -> None:
+        p, o = msg.pose.position, msg.pose.orientation
+        try:
+            goal = self.runner.goal_for_pose(
+                [p.x, p.y, p.z], [o.x, o.y, o.z, o.w], msg.header.frame_id
+            )
+        except CommandError as exc:
+            self.get_logger().warning(f"goal {exc}")
+            return
+        image = Image(**rgb_to_image_fields(goal.frame))
+        image.header.stamp, image.header.frame_id = self.stamp(), self.config.camera_frame_id
+        self.goal_pub.publish(image)
+        where = " ".join(f"{v:+.3f}" for v in goal.state[:3])
+        note = "" if goal.reached else " (the arm did not get within 1 mm: unreachable?)"
+        self.get_logger().info(f"goal image published for TCP at [{where}]{note}")
+
+    def on_reset(self, request, response):
+        del request
+        self._time_offset += self.runner.sim.time
+        self.runner.reset()
+        self._wall_start, self._sim_start = time.monotonic(), 0.0
+        self.publish_state()
+        self.publish_frame()
+        response.success, response.message = True, f"scene reset (seed {self.runner.sim.seed})"
+        return response
+
+    def destroy_node(self):
+        self.runner.close()
+        return super().destroy_node()
+
+
+def main(args=None):
+    rclpy.init(args=args)
+    try:
+        node = SimNode()
+    except (ValueError, ImportError) as exc:
+        print(f"sim_node: {exc}", file=sys.stderr)
+        rclpy.try_shutdown()
+        return 1
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The simulated camera: a pinhole looking at the workspace, rendered on the CPU (TinyRenderer).
+
+The default pose is that of a DROID exterior camera: in front of the robot and to its side, a
+little above the table, looking at the arm and the table. :class:`Camera` also gives the pinhole
+intrinsics a ``sensor_msgs/CameraInfo`` carries (square pixels, principal point at the centre).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vjepa_ros.sim.config import CameraConfig
+
+
+class Camera:
+    def __init__(self, config: CameraConfig, pybullet):
+        self.config = config
+        self.width, self.height = int(config.width), int(config.height)
+        forward = np.subtract(config.target, config.eye)
+        if np.linalg.norm(np.cross(forward, config.up)) < 1e-9 * np.linalg.norm(forward):
+            raise ValueError("camera: 'up' is parallel to the viewing direction")
+        # OpenGL 4x4 matrices (column-major, 16 floats) from pybullet's helpers.
+        self.view_matrix = pybullet.computeViewMatrix(
+            list(config.eye), list(config.target), list(config.up)
+        )
+        self.projection_matrix = pybullet.computeProjectionMatrixFOV(
+            config.vertical_fov_deg, self.width / self.height, config.near, config.far
+        )
+
+    @property
+    def intrinsics(self) -> np.ndarray:
+        """Return the pinhole matrix K [3, 3] in pixels (the CameraInfo ``k``).
+
+        Pixel centres are at integer coordinates, so the optical axis meets the image at
+        ((W − 1)/2, (H − 1)/2).
+        """
+        focal = (self.height / 2) / math.tan(math.radians(self.config.vertical_fov_deg) / 2)
+        cx, cy = (self.width - 1) / 2, (self.height - 1) / 2
+        return np.array([[focal, 0.0, cx], [0.0, focal, cy], [0.0, 0.0, 1.0]])
+
+    def render(self, pybullet, client: int) -> np.ndarray:
+        """Render the scene of ``client`` and return ``[H, W, 3]`` uint8 RGB."""
+        cfg = self.config
+        _, _, rgba, _, _ = pybullet.getCameraImage(
+            self.width,
+            self.height,
+            viewMatrix=self.view_matrix,
+            projectionMatrix=self.projection_matrix,
+            shadow=int(cfg.shadows),
+            lightDirection=list(cfg.light_direction),
+            renderer=pybullet.ER_TINY_RENDERER,
+            flags=pybullet.ER_NO_SEGMENTATION_MASK,
+            physicsClientId=client,
+        )
+        pixels = np.asarray(rgba, dtype=np.uint8).reshape(self.height, self.width, 4)
+        return np.ascontiguousarray(pixels[..., :3])
+

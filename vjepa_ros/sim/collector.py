@@ -1,0 +1,161 @@
+"""Scripted data collection in the simulator: varied arm motions recorded as 4 Hz episodes.
+
+Per episode (its own seed): reset the scene (object placement from the seed), move unrecorded to
+a random start pose, then record ``frames`` frames. Between two frames the script commands one
+target — the current target moved towards a random waypoint by at most ``max_step`` per axis and
+``max_rotation_step`` in angle, like one planner action — and the controller tracks it for one
+frame period at physics rate. Waypoints (position, a tilt and a yaw about the start orientation)
+change when reached; the gripper toggles now and then; sometimes the arm pauses.
+
+    vjepa-ros collect --out episodes/ --episodes 20 --frames 16 --seed 0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vjepa_ros.config import flatten, param
+from vjepa_ros.planning.pose import apply_action, state_difference
+from vjepa_ros.sim.config import SimConfig, check_box
+from vjepa_ros.sim.episode import Episode
+from vjepa_ros.sim.sim import Sim
+
+
+@dataclasses.dataclass
+class CollectorConfig:
+    frames: int = param(16, "Frames per episode.")
+    rate_hz: float = param(4.0, "Frame rate [Hz] (DROID and V-JEPA 2-AC: 4).")
+    workspace: list[float] = param(
+        [0.3, 0.7, -0.3, 0.3, 0.08, 0.5],
+        "Box [x_min, x_max, y_min, y_max, z_min, z_max] (m) that waypoints are drawn from.",
+    )
+    max_step: float = param(0.05, "Largest commanded displacement per frame and axis [m].")
+    max_rotation_step: float = param(0.15, "Largest commanded rotation per frame [rad].")
+    max_tilt: float = param(0.25, "Largest roll/pitch of a waypoint about the start [rad].")
+    max_yaw: float = param(0.6, "Largest yaw of a waypoint about the start [rad].")
+    gripper_toggle_probability: float = param(0.1, "Chance per frame that the gripper toggles.")
+    pause_probability: float = param(0.1, "Chance per frame that the arm holds still.")
+
+    def __post_init__(self):
+        if self.frames < 2:
+            raise ValueError(f"CollectorConfig.frames must be >= 2, got {self.frames}")
+        if not self.rate_hz > 0:
+            raise ValueError(f"CollectorConfig.rate_hz must be > 0, got {self.rate_hz}")
+        check_box("CollectorConfig.workspace", self.workspace)
+        for name in ("max_step", "max_rotation_step"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"CollectorConfig.{name} must be > 0")
+        for name in ("gripper_toggle_probability", "pause_probability"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"CollectorConfig.{name} must lie in [0, 1]")
+
+
+class _Script:
+    """The scripted motion of one episode: waypoints, bounded steps, gripper toggles, pauses."""
+
+    def __init__(self, config: CollectorConfig, home_state: np.ndarray, rng: np.random.Generator):
+        self.config, self.home, self.rng = config, home_state, rng
+        self.low = np.array(config.workspace[::2])
+        self.high = np.array(config.workspace[1::2])
+
+    def random_pose(self) -> np.ndarray:
+        """Draw a state [7]: a workspace position, the home orientation tilted and turned."""
+        cfg, rng = self.config, self.rng
+        tilt = rng.uniform(-cfg.max_tilt, cfg.max_tilt, size=2)
+        yaw = rng.uniform(-cfg.max_yaw, cfg.max_yaw)
+        turn = torch.tensor([0.0, 0.0, 0.0, *tilt, yaw, 0.0], dtype=torch.float64)
+        state = apply_action(torch.from_numpy(self.home), turn).numpy()
+        state[:3] = rng.uniform(self.low, self.high)
+        return state
+
+    def next_target(self, target: np.ndarray, waypoint: np.ndarray) -> np.ndarray:
+        """Move ``target`` [7] towards ``waypoint`` by at most one step; toggle the gripper."""
+        cfg, rng = self.config, self.rng
+        step = state_difference(torch.from_numpy(target), torch.from_numpy(waypoint)).numpy()
+        step[:3] = np.clip(step[:3], -cfg.max_step, cfg.max_step)
+        # Scaling the Euler angles of the relative rotation bounds its angle (small angles).
+        angle = float(np.linalg.norm(step[3:6]))
+        if angle > cfg.max_rotation_step:
+            step[3:6] *= cfg.max_rotation_step / angle
+        step[6] = 0.0
+        if rng.random() < cfg.pause_probability:
+            step[:6] = 0.0
+        nxt = apply_action(torch.from_numpy(target), torch.from_numpy(step)).numpy()
+        if rng.random() < cfg.gripper_toggle_probability:
+            nxt[6] = 1.0 - round(float(target[6]))
+        return nxt
+
+
+def collect_episode(sim: Sim, seed: int, config: CollectorConfig | None = None) -> Episode:
+    """Reset ``sim`` with ``seed`` and record one scripted episode."""
+    config = config or CollectorConfig()
+    rng = np.random.default_rng(seed)
+    sim.reset(seed)
+    script = _Script(config, sim.ee_state(), rng)
+    start = script.random_pose()
+    start[6] = float(rng.random() < 0.3)
+    sim.move_to(start, timeout=4.0)
+    target, waypoint = start, script.random_pose()
+    period = 1.0 / config.rate_hz
+    started_at = sim.time
+    frames, states, times, targets = [], [], [], []
+    for index in range(config.frames):
+        frames.append(sim.render())
+        states.append(sim.ee_state())
+        times.append(sim.time - started_at)
+        if index + 1 == config.frames:
+            break
+        if np.linalg.norm(target[:3] - waypoint[:3]) < 0.01:
+            waypoint = script.random_pose()
+        target = script.next_target(target, waypoint)
+        targets.append(target)
+        sim.set_target_state(target)
+        sim.advance(period)
+    metadata = {
+        "source": "vjepa_ros.sim.collector",
+        "seed": int(seed),
+        "rate_hz": config.rate_hz,
+        "objects": sim.handles.object_names,
+        "collector": {name: value for name, value, _ in flatten(config)},
+        "sim": {name: value for name, value, _ in flatten(sim.config)},
+        "commanded_targets": np.asarray(targets).round(6).tolist(),
+    }
+    return Episode.from_states(np.stack(frames), np.stack(states), np.array(times), metadata)
+
+
+def collect(
+    out_dir: str | Path,
+    episodes: int,
+    seed: int = 0,
+    sim_config: SimConfig | None = None,
+    config: CollectorConfig | None = None,
+    log=print,
+) -> list[Path]:
+    """Record ``episodes`` episodes (seeds ``seed``, ``seed + 1``, ...) into ``out_dir``."""
+    if episodes < 1:
+        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    config = config or CollectorConfig()
+    out_dir = Path(out_dir)
+    paths = []
+    with Sim(sim_config) as sim:
+        for index in range(episodes):
+            started = time.perf_counter()
+            episode = collect_episode(sim, seed + index, config)
+            path = episode.save(out_dir / f"episode_{seed + index:06d}.npz")
+            paths.append(path)
+            moved = float(np.linalg.norm(np.diff(episode.states[:, :3], axis=0), axis=1).sum())
+            log(
+                f"{path}  {len(episode)} frames {episode.frames.shape[2]}x"
+                f"{episode.frames.shape[1]}, end effector moved {moved:.2f} m, "
+                f"{time.perf_counter() - started:.1f} s"
+            )
+    (out_dir / "collector.json").write_text(
+        json.dumps({"episodes": [p.name for p in paths], "seed": seed}, indent=1)
+    )
+    return paths

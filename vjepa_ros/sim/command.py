@@ -1,0 +1,35 @@
+"""``vjepa-ros collect``: record scripted simulator episodes (see ``collector.py``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    """Record episodes into ``args.out``; exit 1 with a message on bad settings."""
+    from vjepa_ros.sim.collector import CollectorConfig, collect
+    from vjepa_ros.sim.config import CameraConfig, SimConfig
+
+    try:
+        sim_config = SimConfig(camera=CameraConfig(width=args.width, height=args.height))
+        config = CollectorConfig(frames=args.frames)
+        collect(args.out, args.episodes, args.seed, sim_config, config)
+    except (OSError, ValueError, ImportError) as exc:
+        print(f"vjepa-ros collect: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_commands(sub) -> None:
+    """Register ``collect`` on the ``vjepa-ros`` sub-parsers."""
+    collect = sub.add_parser(
+        "collect", help="record scripted episodes (frames, states, actions at 4 Hz) in the sim"
+    )
+    collect.add_argument("--out", required=True, help="directory for episode_<seed>.npz files")
+    collect.add_argument("--episodes", type=int, default=10, help="how many episodes")
+    collect.add_argument("--frames", type=int, default=16, help="frames per episode (4 Hz)")
+    collect.add_argument("--seed", type=int, default=0, help="seed of the first episode")
+    collect.add_argument("--width", type=int, default=256, help="image width")
+    collect.add_argument("--height", type=int, default=256, help="image height")
+    collect.set_defaults(func=cmd_collect)

@@ -1,0 +1,142 @@
+"""Typed settings of the simulated Franka scene: scene, camera and Cartesian controller.
+
+Every field is a described :func:`vjepa_ros.config.param`, so the ``sim_node`` publishes them as
+ROS parameters (``sim.camera.width``) and ``config/sim.yaml`` can set them. :meth:`SimConfig.check`
+turns impossible values into a :class:`ValueError` that names the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from vjepa_ros.config import param
+from vjepa_ros.sim.panda import FRANKA_HAND_TCP_OFFSET, READY_JOINTS
+
+
+@dataclasses.dataclass
+class CameraConfig:
+    width: int = param(256, "Image width [px] (256 for the model, 640 like a RealSense stream).")
+    height: int = param(256, "Image height [px] (256 or 480).")
+    eye: list[float] = param(
+        [1.15, -0.55, 0.6], "Camera position [m] in the robot base frame (front-side view)."
+    )
+    target: list[float] = param(
+        [0.4, 0.0, 0.35], "Point [m] in the base frame the camera looks at."
+    )
+    up: list[float] = param([0.0, 0.0, 1.0], "Up direction of the image in the base frame.")
+    vertical_fov_deg: float = param(60.0, "Vertical field of view [deg].")
+    near: float = param(0.05, "Near clipping distance [m].")
+    far: float = param(5.0, "Far clipping distance [m].")
+    shadows: bool = param(True, "Render shadows (TinyRenderer, CPU).")
+    light_direction: list[float] = param(
+        [0.6, -0.4, 1.0], "Direction towards the light in the base frame."
+    )
+
+
+@dataclasses.dataclass
+class SceneConfig:
+    num_objects: int = param(3, "Coloured objects placed on the table (0 to 6).")
+    object_size: float = param(0.045, "Edge length / diameter of the objects [m].")
+    object_region: list[float] = param(
+        [0.35, 0.7, -0.3, 0.3],
+        "Region [x_min, x_max, y_min, y_max] (m, base frame) where objects are placed at random.",
+    )
+    object_spacing: float = param(0.08, "Minimum distance between object centres [m].")
+    table_size: list[float] = param(
+        [1.3, 1.4], "Table top size [x, y] in metres; its front edge is 0.3 m behind the base."
+    )
+    table_height: float = param(0.0, "Height of the table top in the base frame [m].")
+
+
+@dataclasses.dataclass
+class ControllerConfig:
+    tcp_offset: float = param(
+        FRANKA_HAND_TCP_OFFSET,
+        "End-effector point: distance [m] from the flange along the panda_hand z axis.",
+    )
+    max_linear_speed: float = param(0.25, "Cartesian speed limit of the end effector [m/s].")
+    max_angular_speed: float = param(1.0, "Angular speed limit of the end effector [rad/s].")
+    position_gain: float = param(8.0, "Proportional gain on the position error [1/s].")
+    orientation_gain: float = param(8.0, "Proportional gain on the orientation error [1/s].")
+    damping: float = param(0.02, "Damping of the least-squares inverse kinematics.")
+    nullspace_gain: float = param(1.0, "Pull towards the home joint pose in the null space [1/s].")
+    joint_speed_fraction: float = param(
+        0.5, "Joint speeds are kept below this fraction of Franka's joint speed limits."
+    )
+    joint_limit_margin: float = param(0.02, "Joint commands stay this far [rad] inside limits.")
+    gripper_speed: float = param(0.1, "Finger speed limit [m/s].")
+    gripper_force: float = param(40.0, "Finger force limit [N].")
+
+
+@dataclasses.dataclass
+class SimConfig:
+    seed: int = param(0, "Seed of the object placement and everything random in the scene.")
+    physics_hz: float = param(240.0, "Physics and controller rate [Hz].")
+    home_joints: list[float] = param(
+        list(READY_JOINTS), "Arm joint positions [rad] at reset (Franka's ready pose)."
+    )
+    scene: SceneConfig = dataclasses.field(default_factory=SceneConfig)
+    camera: CameraConfig = dataclasses.field(default_factory=CameraConfig)
+    controller: ControllerConfig = dataclasses.field(default_factory=ControllerConfig)
+
+    def check(self) -> SimConfig:
+        """Raise :class:`ValueError` naming the first impossible setting; return ``self``."""
+        camera, scene, ctrl = self.camera, self.scene, self.controller
+        _require(camera.width >= 16 and camera.height >= 16, "camera.width/height must be >= 16")
+        _require(0 < camera.vertical_fov_deg < 180, "camera.vertical_fov_deg must be in (0, 180)")
+        _require(0.0 < camera.near < camera.far, "camera.near must be > 0 and < camera.far")
+        for name in ("eye", "target", "up", "light_direction"):
+            _require_vector(f"camera.{name}", getattr(camera, name), 3)
+        _require(
+            math.dist(camera.eye, camera.target) > 0, "camera.eye and camera.target coincide"
+        )
+        _require(0 <= scene.num_objects <= 6, "scene.num_objects must be in 0..6")
+        _require(0.01 <= scene.object_size <= 0.2, "scene.object_size must be in [0.01, 0.2] m")
+        _require_vector("scene.object_region", scene.object_region, 4)
+        x0, x1, y0, y1 = scene.object_region
+        _require(x0 < x1 and y0 < y1, "scene.object_region must be [x_min, x_max, y_min, y_max]")
+        _require(scene.object_spacing >= 0, "scene.object_spacing must be >= 0")
+        _require_vector("scene.table_size", scene.table_size, 2)
+        _require(min(scene.table_size) > 0, "scene.table_size must be positive")
+        _require(self.physics_hz >= 50, "physics_hz must be >= 50")
+        _require_vector("home_joints", self.home_joints, 7)
+        for name in (
+            "max_linear_speed",
+            "max_angular_speed",
+            "position_gain",
+            "orientation_gain",
+            "damping",
+            "joint_speed_fraction",
+            "gripper_speed",
+            "gripper_force",
+        ):
+            _require(getattr(ctrl, name) > 0, f"controller.{name} must be > 0")
+        _require(ctrl.joint_speed_fraction <= 1, "controller.joint_speed_fraction must be <= 1")
+        _require(0 <= ctrl.tcp_offset <= 0.3, "controller.tcp_offset must be in [0, 0.3] m")
+        _require(ctrl.nullspace_gain >= 0, "controller.nullspace_gain must be >= 0")
+        _require(0 <= ctrl.joint_limit_margin < 0.2, "controller.joint_limit_margin: [0, 0.2)")
+        return self
+
+
+def check_box(name: str, box) -> None:
+    """Raise ValueError unless ``box`` is [x_min, x_max, y_min, y_max, z_min, z_max], min < max."""
+    values = np.asarray(box, dtype=np.float64).reshape(-1)
+    if values.shape != (6,) or not np.all(values[::2] < values[1::2]):
+        raise ValueError(
+            f"{name} must be [x_min, x_max, y_min, y_max, z_min, z_max] with min < max, got {box}"
+        )
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ValueError(f"SimConfig: {message}")
+
+
+def _require_vector(name: str, value, size: int) -> None:
+    _require(
+        len(value) == size and all(math.isfinite(float(v)) for v in value),
+        f"{name} must hold {size} finite numbers, got {list(value)}",
+    )

@@ -1,0 +1,127 @@
+"""Recorded episodes (frames, states, actions at a fixed rate) and their ``.npz`` files.
+
+File layout, a superset of the published example ``franka_example_traj.npz`` so that
+``vjepa-ros demo --episode`` and :func:`vjepa_ros.demo.load_example` read it:
+
+=============== ====================== ==========================================================
+``observations`` [1, T, H, W, 3] uint8  camera frames, RGB
+``states``       [1, T, 7] float32      end effector: xyz, extrinsic xyz Euler, gripper closedness
+``actions``      [1, T-1, 7] float32    state_{t+1} ⊖ state_t (``planning.pose.state_difference``)
+``timestamps``   [1, T] float64         seconds since the episode started
+``metadata``     0-d str                JSON: where the episode came from (seed, settings, ...)
+=============== ====================== ==========================================================
+
+Files without ``actions``, ``timestamps`` or ``metadata`` (the published example) load too: the
+actions are computed from the states, the timestamps assume 4 Hz, the metadata is empty.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vjepa_ros.planning.pose import state_difference
+
+DEFAULT_RATE_HZ = 4.0  # DROID's frame rate, which V-JEPA 2-AC was trained at
+
+
+def actions_from_states(states: np.ndarray) -> np.ndarray:
+    """Return actions [T-1, 7] float32: state_{t+1} ⊖ state_t for states [T, 7]."""
+    states = torch.from_numpy(np.asarray(states, dtype=np.float64))
+    return state_difference(states[:-1], states[1:]).numpy().astype(np.float32)
+
+
+@dataclasses.dataclass
+class Episode:
+    frames: np.ndarray  # [T, H, W, 3] uint8 RGB
+    states: np.ndarray  # [T, 7] float32
+    actions: np.ndarray  # [T-1, 7] float32
+    timestamps: np.ndarray  # [T] float64, seconds
+    metadata: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        self.frames = np.asarray(self.frames)
+        self.states = np.asarray(self.states, dtype=np.float32)
+        self.actions = np.asarray(self.actions, dtype=np.float32)
+        self.timestamps = np.asarray(self.timestamps, dtype=np.float64)
+        count = len(self.frames)
+        if self.frames.dtype != np.uint8 or self.frames.ndim != 4 or self.frames.shape[-1] != 3:
+            raise ValueError(
+                f"episode frames must be uint8 [T, H, W, 3], got {self.frames.dtype} "
+                f"{list(self.frames.shape)}"
+            )
+        if count < 1:
+            raise ValueError("an episode needs at least one frame")
+        expected = {
+            "states": (self.states, (count, 7)),
+            "actions": (self.actions, (count - 1, 7)),
+            "timestamps": (self.timestamps, (count,)),
+        }
+        for name, (array, shape) in expected.items():
+            if array.shape != shape:
+                raise ValueError(
+                    f"episode {name} must have shape {list(shape)} for {count} frames, "
+                    f"got {list(array.shape)}"
+                )
+            if not np.isfinite(array).all():
+                raise ValueError(f"episode {name} contain NaN or inf")
+        if count > 1 and not np.all(np.diff(self.timestamps) > 0):
+            raise ValueError("episode timestamps must increase")
+
+    @classmethod
+    def from_states(cls, frames, states, timestamps, metadata: dict | None = None) -> Episode:
+        """Build an episode, computing the actions from consecutive states."""
+        states = np.asarray(states, dtype=np.float32)
+        return cls(frames, states, actions_from_states(states), timestamps, dict(metadata or {}))
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the episode to ``path`` (``.npz``, compressed); return the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            path,
+            observations=self.frames[None],
+            states=self.states[None],
+            actions=self.actions[None],
+            timestamps=self.timestamps[None],
+            metadata=np.array(json.dumps(self.metadata)),
+        )
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Episode:
+        """Read an episode file (this layout, or the published example's)."""
+        path = Path(path)
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot read episode file {path}: {exc}") from exc
+        with data:
+            missing = {"observations", "states"} - set(data.files)
+            if missing:
+                raise ValueError(f"{path}: not an episode file, missing {sorted(missing)}")
+            frames = _unbatch(data["observations"], 4)
+            states = _unbatch(data["states"], 2)
+            count = len(frames)
+            if "timestamps" in data.files:
+                timestamps = _unbatch(data["timestamps"], 1)
+            else:
+                timestamps = np.arange(count) / DEFAULT_RATE_HZ
+            metadata = json.loads(str(data["metadata"])) if "metadata" in data.files else {}
+            if "actions" in data.files:
+                return cls(frames, states, _unbatch(data["actions"], 2), timestamps, metadata)
+        if len(states) != count:
+            raise ValueError(f"{path}: {count} frames but {len(states)} states")
+        return cls.from_states(frames, states, timestamps, metadata)
+
+
+def _unbatch(array: np.ndarray, ndim: int) -> np.ndarray:
+    """Drop the leading batch axis of 1 that the published layout has."""
+    return array[0] if array.ndim == ndim + 1 and array.shape[0] == 1 else array

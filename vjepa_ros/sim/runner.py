@@ -1,0 +1,107 @@
+"""Run a :class:`Sim` as a robot and camera do: control ticks, frames at a rate, checked commands.
+
+Commands are checked before they move anything; a refused one raises :class:`CommandError` and
+the arm keeps its previous target. ROS-free; ``nodes/sim_node.py`` wraps it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from vjepa_ros.config import param
+from vjepa_ros.sim.config import SimConfig
+from vjepa_ros.sim.panda import BASE_FRAME
+from vjepa_ros.sim.sim import Sim, matrix_to_euler, quaternion_to_matrix
+from vjepa_ros.sim.tasks import Goal, capture_goal
+
+
+class CommandError(ValueError):
+    """A command the simulated controller refuses (the arm keeps its previous target)."""
+
+
+@dataclasses.dataclass
+class RunnerConfig:
+    control_rate_hz: float = param(
+        60.0, "Ticks per simulated second: physics steps between ticks, joint_states each tick."
+    )
+    camera_rate_hz: float = param(10.0, "Camera frames per simulated second.")
+    base_frame: str = param(BASE_FRAME, "Frame of target poses and published poses.")
+    max_target_distance: float = param(
+        0.5, "Targets farther than this [m] from the current TCP are refused; 0 accepts any."
+    )
+
+
+class SimRunner:
+    """Tick a simulator and validate the commands it receives."""
+
+    def __init__(self, sim_config: SimConfig | None = None, config: RunnerConfig | None = None):
+        self.config = config or RunnerConfig()
+        sim_config = sim_config or SimConfig()
+        if not self.config.control_rate_hz > 0 or not self.config.camera_rate_hz > 0:
+            raise ValueError("control_rate_hz and camera_rate_hz must be > 0")
+        if self.config.control_rate_hz > sim_config.physics_hz:
+            raise ValueError(
+                f"control_rate_hz {self.config.control_rate_hz} exceeds sim.physics_hz "
+                f"{sim_config.physics_hz}"
+            )
+        self.sim = Sim(sim_config)
+        self.steps_per_tick = max(1, round(sim_config.physics_hz / self.config.control_rate_hz))
+        self.tick_seconds = self.steps_per_tick * self.sim.dt
+        self._next_frame_time = 0.0
+
+    def tick(self) -> bool:
+        """Advance one control tick; return whether a camera frame is due now."""
+        self.sim.step(self.steps_per_tick)
+        if self.sim.time + 1e-9 >= self._next_frame_time:
+            self._next_frame_time = self.sim.time + 1.0 / self.config.camera_rate_hz
+            return True
+        return False
+
+    def reset(self, seed: int | None = None) -> None:
+        self.sim.reset(seed)
+        self._next_frame_time = 0.0
+
+    def parse_pose(self, position, quaternion_xyzw, frame_id: str = ""):
+        """Return (position [3], rotation [3, 3]) of a pose message's fields or raise."""
+        if frame_id and frame_id.lstrip("/") != self.config.base_frame:
+            raise CommandError(
+                f"target pose is in frame '{frame_id}', expected '{self.config.base_frame}'"
+            )
+        try:
+            position = np.asarray(position, dtype=np.float64)
+            rotation = quaternion_to_matrix(quaternion_xyzw)
+            if position.shape != (3,) or not np.isfinite(position).all():
+                raise ValueError(f"target position must be 3 finite numbers: {position}")
+        except ValueError as exc:
+            raise CommandError(f"target pose refused: {exc}") from exc
+        return position, rotation
+
+    def command_pose(self, position, quaternion_xyzw, frame_id: str = "") -> None:
+        """Accept a TCP target pose (PoseStamped fields) or raise :class:`CommandError`."""
+        position, rotation = self.parse_pose(position, quaternion_xyzw, frame_id)
+        limit = self.config.max_target_distance
+        distance = float(np.linalg.norm(position - self.sim.ee_pose()[0]))
+        if limit > 0 and distance > limit:
+            raise CommandError(
+                f"target pose refused: {distance:.3f} m from the hand (max_target_distance "
+                f"{limit} m)"
+            )
+        self.sim.target_position, self.sim.target_rotation = position, rotation
+
+    def command_gripper(self, closedness: float) -> None:
+        """Accept a gripper closedness (clipped to [0, 1]) or raise CommandError for NaN/inf."""
+        if not math.isfinite(float(closedness)):
+            raise CommandError(f"gripper command refused: {closedness!r} is not finite")
+        self.sim.set_gripper(closedness)
+
+    def goal_for_pose(self, position, quaternion_xyzw, frame_id: str = "") -> Goal:
+        """Render the goal image of a TCP pose (move there, capture, come back)."""
+        position, rotation = self.parse_pose(position, quaternion_xyzw, frame_id)
+        target = np.concatenate([position, matrix_to_euler(rotation), [self.sim.gripper_command]])
+        return capture_goal(self.sim, target)
+
+    def close(self) -> None:
+        self.sim.close()

@@ -1,0 +1,339 @@
+"""The simulated Franka scene: a seeded pybullet world stepped with a Cartesian controller.
+
+    with Sim(SimConfig(seed=3)) as sim:
+        sim.set_target_state(goal_state)       # [7]: xyz, extrinsic xyz Euler, gripper closedness
+        sim.advance(0.25)                       # physics + controller for 0.25 s of sim time
+        frame = sim.render()                    # [H, W, 3] uint8 RGB from the exterior camera
+        state = sim.ee_state()                  # [7] float64, the same convention
+
+Each ``Sim`` owns a private pybullet client in DIRECT mode (no display, CPU rendering) and
+disconnects it on :meth:`close`. A seed fixes the object placement; given the same seed and the
+same calls, two runs produce identical states and images.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import torch
+from scipy.spatial.transform import Rotation
+
+from vjepa_ros.planning.pose import euler_to_matrix, quat_to_euler
+from vjepa_ros.sim.camera import Camera
+from vjepa_ros.sim.config import SimConfig
+from vjepa_ros.sim.controller import CartesianController, JointCommand, orientation_error
+from vjepa_ros.sim.panda import (
+    JOINT_MAX_TORQUE,
+    JOINT_NAMES,
+    closedness_to_finger_position,
+    finger_positions_to_closedness,
+)
+from vjepa_ros.sim.scene import SceneHandles, build_scene, object_placements
+
+RenderHook = Callable[[np.ndarray, np.ndarray], None]
+
+
+def _import_pybullet():
+    try:
+        import pybullet
+        import pybullet_data
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        raise ImportError(
+            "the simulator needs pybullet: pip install pybullet (CPU-only wheels exist)"
+        ) from exc
+    return pybullet, pybullet_data
+
+
+def _finite(name: str, values, size: int) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    if array.shape != (size,):
+        raise ValueError(f"{name} must hold {size} numbers, got shape {np.shape(values)}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or inf: {array.tolist()}")
+    return array
+
+
+def quaternion_to_matrix(quat_xyzw) -> np.ndarray:
+    """Rotation matrix [3, 3] of a quaternion (x, y, z, w), normalized; zero norm raises."""
+    quat = _finite("orientation quaternion", quat_xyzw, 4)
+    if float(np.linalg.norm(quat)) < 1e-6:
+        raise ValueError("orientation quaternion has zero norm")
+    return Rotation.from_quat(quat).as_matrix()
+
+
+class Sim:
+    """A Franka Panda, a table, coloured objects and a camera in a private pybullet client."""
+
+    def __init__(self, config: SimConfig | None = None):
+        self.config = (config or SimConfig()).check()
+        self._p, data = _import_pybullet()
+        self._urdf = f"{data.getDataPath()}/franka_panda/panda.urdf"
+        self.client = self._p.connect(self._p.DIRECT)
+        self.dt = 1.0 / self.config.physics_hz
+        self.camera = Camera(self.config.camera, self._p)
+        self.controller = CartesianController(self.config.controller, self.config.home_joints)
+        self._render_hooks: list[RenderHook] = []
+        self.reset(self.config.seed)
+
+    # -- life cycle
+
+    def reset(self, seed: int | None = None) -> None:
+        """Rebuild the world: arm at the home pose, gripper open, objects placed from ``seed``."""
+        p, client = self._p, self.client
+        self.seed = self.config.seed if seed is None else int(seed)
+        p.resetSimulation(physicsClientId=client)
+        p.setGravity(0, 0, -9.81, physicsClientId=client)
+        p.setTimeStep(self.dt, physicsClientId=client)
+        self.handles: SceneHandles = build_scene(p, client, self.config.scene, self._urdf)
+        rng = np.random.default_rng(self.seed)
+        for body, (x, y, z, yaw) in zip(
+            self.handles.objects, object_placements(self.config.scene, rng), strict=True
+        ):
+            orientation = p.getQuaternionFromEuler([0, 0, yaw])
+            p.resetBasePositionAndOrientation(body, [x, y, z], orientation,
+                                              physicsClientId=client)
+        for joint, angle in zip(self.handles.arm_joints, self.config.home_joints, strict=True):
+            p.resetJointState(self.handles.robot, joint, angle, 0.0, physicsClientId=client)
+        for joint in self.handles.finger_joints:
+            p.resetJointState(self.handles.robot, joint, closedness_to_finger_position(0.0), 0.0,
+                              physicsClientId=client)
+        self.time = 0.0
+        self.steps = 0
+        self.last_command: JointCommand | None = None
+        position, rotation = self.ee_pose()
+        self.target_position, self.target_rotation = position, rotation
+        self.gripper_command = 0.0
+
+    def close(self) -> None:
+        """Disconnect the pybullet client (idempotent)."""
+        if getattr(self, "client", None) is not None:
+            with contextlib.suppress(Exception):
+                self._p.disconnect(physicsClientId=self.client)
+            self.client = None
+
+    def __enter__(self) -> Sim:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+    # -- commands (what a Franka controller receives)
+
+    def set_target(self, position, orientation) -> None:
+        """Set the end-effector pose target in the base frame.
+
+        ``orientation`` is extrinsic xyz Euler angles [3] (the state convention) or a quaternion
+        [4] in (x, y, z, w) order (``geometry_msgs/Quaternion``).
+        """
+        position = _finite("target position", position, 3)
+        orientation = np.asarray(orientation, dtype=np.float64).reshape(-1)
+        if orientation.shape == (4,):
+            rotation = quaternion_to_matrix(orientation)
+        else:
+            angles = _finite("target orientation (Euler xyz)", orientation, 3)
+            rotation = euler_to_matrix(torch.from_numpy(angles)).numpy()
+        self.target_position, self.target_rotation = position, rotation
+
+    def set_gripper(self, closedness: float) -> None:
+        """Set the gripper command: closedness in [0, 1] (0 open); outside values are clipped."""
+        value = float(closedness)
+        if not math.isfinite(value):
+            raise ValueError(f"gripper closedness must be finite, got {closedness!r}")
+        self.gripper_command = min(max(value, 0.0), 1.0)
+
+    def set_target_state(self, state) -> None:
+        """Set pose target and gripper from a state [7] (xyz, Euler xyz, closedness)."""
+        state = _finite("target state", state, 7)
+        self.set_target(state[:3], state[3:6])
+        self.set_gripper(state[6])
+
+    # -- stepping
+
+    def step(self, count: int = 1) -> None:
+        """Advance ``count`` physics steps, running the controller before each."""
+        p, client, handles = self._p, self.client, self.handles
+        finger = closedness_to_finger_position(self.gripper_command)
+        cfg = self.config.controller
+        for _ in range(int(count)):
+            joints = self.arm_joint_positions()
+            position, rotation = self.ee_pose()
+            command = self.controller.command(
+                joints, position, rotation, self._jacobian(position),
+                self.target_position, self.target_rotation, self.dt,
+            )
+            p.setJointMotorControlArray(
+                handles.robot, handles.arm_joints, p.POSITION_CONTROL,
+                targetPositions=command.positions.tolist(),
+                targetVelocities=command.velocities.tolist(),
+                forces=JOINT_MAX_TORQUE.tolist(), physicsClientId=client,
+            )
+            for joint in handles.finger_joints:
+                p.setJointMotorControl2(
+                    handles.robot, joint, p.POSITION_CONTROL, targetPosition=finger,
+                    force=cfg.gripper_force, maxVelocity=cfg.gripper_speed,
+                    physicsClientId=client,
+                )
+            p.stepSimulation(physicsClientId=client)
+            self.last_command = command
+            self.steps += 1
+            self.time = self.steps * self.dt
+
+    def advance(self, seconds: float) -> None:
+        """Advance by ``seconds`` of simulated time (rounded to whole physics steps)."""
+        if not seconds >= 0:
+            raise ValueError(f"cannot advance by {seconds} s")
+        self.step(round(seconds * self.config.physics_hz))
+
+    def move_to(
+        self,
+        state,
+        timeout: float = 4.0,
+        position_tolerance: float = 1e-3,
+        orientation_tolerance: float = 5e-3,
+    ) -> bool:
+        """Command ``state`` [7] and step until the hand is there and at rest, or ``timeout``.
+
+        At rest: the TCP moved less than 0.1 mm and the fingers less than 0.1 mm in the last
+        20 ms. Returns whether the pose is within tolerance (and the hand at rest) before
+        ``timeout`` seconds of sim time.
+        """
+        self.set_target_state(state)
+        check_every = max(1, round(0.02 * self.config.physics_hz))
+        previous = np.concatenate([self.ee_pose()[0], self.finger_positions()])
+        for _ in range(0, max(1, round(timeout * self.config.physics_hz)), check_every):
+            self.step(check_every)
+            position, rotation = self.ee_pose()
+            current = np.concatenate([position, self.finger_positions()])
+            at_rest = float(np.abs(current - previous).max()) < 1e-4
+            previous = current
+            reached = (
+                np.linalg.norm(self.target_position - position) <= position_tolerance
+                and np.linalg.norm(orientation_error(self.target_rotation, rotation))
+                <= orientation_tolerance
+            )
+            if reached and at_rest:
+                return True
+        return False
+
+    @contextlib.contextmanager
+    def preserved(self) -> Iterator[Sim]:
+        """Run the ``with`` body, then put the world and the commands back as they were.
+
+        How a goal image is made: move the arm to the goal, render, move back.
+        """
+        p, client = self._p, self.client
+        saved_id = p.saveState(physicsClientId=client)
+        saved = (self.target_position, self.target_rotation, self.gripper_command, self.steps,
+                 self.time, self.last_command)
+        try:
+            yield self
+        finally:
+            p.restoreState(stateId=saved_id, physicsClientId=client)
+            p.removeState(saved_id, physicsClientId=client)
+            (self.target_position, self.target_rotation, self.gripper_command, self.steps,
+             self.time, self.last_command) = saved
+
+    # -- measurements
+
+    def arm_joint_positions(self) -> np.ndarray:
+        """Measured arm joint positions [7] (rad)."""
+        states = self._p.getJointStates(self.handles.robot, self.handles.arm_joints,
+                                        physicsClientId=self.client)
+        return np.array([s[0] for s in states])
+
+    def finger_positions(self) -> np.ndarray:
+        """Measured finger joint positions [2] (m per finger)."""
+        states = self._p.getJointStates(self.handles.robot, self.handles.finger_joints,
+                                        physicsClientId=self.client)
+        return np.array([s[0] for s in states])
+
+    def joint_states(self) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
+        """Return names (``JOINT_NAMES``), positions, velocities and efforts [9] of all joints."""
+        joints = self.handles.arm_joints + self.handles.finger_joints
+        states = self._p.getJointStates(self.handles.robot, joints, physicsClientId=self.client)
+        values = np.array([[s[0], s[1], s[3]] for s in states])  # [9, 3]
+        return JOINT_NAMES, values[:, 0], values[:, 1], values[:, 2]
+
+    def joint_velocities(self) -> np.ndarray:
+        """Measured velocities [9] of the arm and finger joints."""
+        return self.joint_states()[2]
+
+    def _hand_frame(self):
+        return self._p.getLinkState(self.handles.robot, self.handles.hand_link,
+                                    computeForwardKinematics=True, physicsClientId=self.client)
+
+    def ee_pose(self) -> tuple[np.ndarray, np.ndarray]:
+        """End-effector (TCP) position [3] and rotation matrix [3, 3] in the base frame."""
+        hand = self._hand_frame()
+        rotation = np.array(self._p.getMatrixFromQuaternion(hand[5])).reshape(3, 3)
+        position = np.array(hand[4]) + rotation[:, 2] * self.config.controller.tcp_offset
+        return position, rotation
+
+    def ee_quaternion(self) -> np.ndarray:
+        """End-effector orientation as a quaternion (x, y, z, w) in the base frame."""
+        return np.array(self._hand_frame()[5])
+
+    def ee_state(self) -> np.ndarray:
+        """Measured state [7] float64: TCP xyz, extrinsic xyz Euler angles, gripper closedness."""
+        position, rotation = self.ee_pose()
+        angles = matrix_to_euler(rotation)
+        gripper = finger_positions_to_closedness(*self.finger_positions())
+        return np.concatenate([position, angles, [gripper]])
+
+    def target_state(self) -> np.ndarray:
+        """Return the commanded state [7] (pose target and gripper command)."""
+        angles = matrix_to_euler(self.target_rotation)
+        return np.concatenate([self.target_position, angles, [self.gripper_command]])
+
+    def object_poses(self) -> np.ndarray:
+        """Object poses [K, 7]: position xyz and quaternion (x, y, z, w), base frame."""
+        poses = [
+            np.concatenate(self._p.getBasePositionAndOrientation(body,
+                                                                 physicsClientId=self.client))
+            for body in self.handles.objects
+        ]
+        return np.array(poses).reshape(-1, 7)
+
+    def _jacobian(self, tcp_position: np.ndarray) -> np.ndarray:
+        """Jacobian [6, 7] of the TCP (linear rows, then angular) w.r.t. the arm joints."""
+        p, handles = self._p, self.handles
+        hand = self._hand_frame()
+        com_rotation = np.array(p.getMatrixFromQuaternion(hand[1])).reshape(3, 3)
+        local = com_rotation.T @ (tcp_position - np.array(hand[0]))  # TCP in the link's COM frame
+        movable = p.getJointStates(handles.robot, handles.movable_joints,
+                                   physicsClientId=self.client)
+        positions = [s[0] for s in movable]
+        zeros = [0.0] * len(positions)
+        linear, angular = p.calculateJacobian(handles.robot, handles.hand_link, local.tolist(),
+                                              positions, zeros, zeros,
+                                              physicsClientId=self.client)
+        columns = [handles.movable_joints.index(j) for j in handles.arm_joints]
+        return np.vstack([np.asarray(linear)[:, columns], np.asarray(angular)[:, columns]])
+
+    # -- camera
+
+    def add_render_hook(self, hook: RenderHook) -> None:
+        """Call ``hook(frame, ee_state)`` with every frame :meth:`render` returns."""
+        self._render_hooks.append(hook)
+
+    def render(self) -> np.ndarray:
+        """Render the camera image [H, W, 3] uint8 RGB of the scene as it is now."""
+        frame = self.camera.render(self._p, self.client)
+        if self._render_hooks:
+            state = self.ee_state()
+            for hook in self._render_hooks:
+                hook(frame, state)
+        return frame
+
+
+
+def matrix_to_euler(rotation: np.ndarray) -> np.ndarray:
+    """Extrinsic xyz Euler angles [3] of a rotation matrix [3, 3] (the planning convention)."""
+    x, y, z, w = Rotation.from_matrix(rotation).as_quat()
+    return quat_to_euler(torch.tensor([w, x, y, z], dtype=torch.float64)).numpy()
