@@ -10,7 +10,7 @@ from vjepa_ros.cli import main
 from vjepa_ros.eval.bags import write_bag
 from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag
 from vjepa_ros.eval.report import summary_lines, write_report
-from vjepa_ros.eval.synthetic import OracleWorldModel, decode_state_frames, synthetic_episode
+from vjepa_ros.eval.synthetic import oracle_for, render_state_frames, synthetic_episode
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, save_world_model
 from vjepa_ros.planning import preset, state_difference
 
@@ -25,13 +25,13 @@ def tiny_world_model(seed=0):
                       "cpu", torch.float32)
 
 
-def test_synthetic_frames_encode_the_state():
-    frames, states, _ = synthetic_episode(5)
-    np.testing.assert_allclose(decode_state_frames(frames), states[:, [0, 1, 2, 6]], atol=2e-5)
-    model = OracleWorldModel()
-    reps = model.encode(frames)
-    predicted = model.predictor.step(reps[:1], torch.zeros(1, 7), torch.tensor(states[:1]).float())
-    torch.testing.assert_close(predicted, reps[:1], atol=1e-4, rtol=0)
+def test_synthetic_frames_differ_whenever_states_do():
+    _, states, _ = synthetic_episode(5)
+    moved = states.copy()
+    moved[:, 2] += 1e-4  # 0.1 mm: still a different frame
+    frames, frames_moved = render_state_frames(states), render_state_frames(moved)
+    assert len({f.tobytes() for f in frames}) == 6
+    assert not any(np.array_equal(a, b) for a, b in zip(frames, frames_moved, strict=True))
 
 
 @pytest.mark.parametrize("storage, image_format", [("mcap", "raw"), ("sqlite3", "png")])
@@ -41,7 +41,8 @@ def test_oracle_world_model_recovers_the_executed_actions(tmp_path, storage, ima
     bag = write_bag(tmp_path / "bag", frames, states, times, storage=storage,
                     image_format=image_format)
     cem = preset("paper", samples=64, iterations=3)
-    report = evaluate_bag(bag, OracleWorldModel(), cem, EvalConfig(landscape_points=9))
+    report = evaluate_bag(bag, oracle_for(frames, states), cem,
+                          EvalConfig(landscape_points=9))
     summary, recording = report["summary"], report["recording"]
     assert recording["storage"] == storage
     assert recording["dropped_steps"], "the dropout must drop grid steps"
@@ -79,12 +80,12 @@ def test_a_goal_image_replaces_the_frame_k_steps_later(tmp_path):
     frames, states, times = synthetic_episode(4, seed=1)
     bag = write_bag(tmp_path / "bag", frames, states, times)
     cem = preset("notebook", samples=32, iterations=2, horizon=2)
-    report = evaluate_bag(bag, OracleWorldModel(), cem, EvalConfig(landscape_points=0),
-                          goal_image=frames[-1])
+    oracle = oracle_for(frames, states)
+    report = evaluate_bag(bag, oracle, cem, EvalConfig(landscape_points=0), goal_image=frames[-1])
     assert report["eval"]["goal"] == "image" and report["landscape"] is None
     assert [r["goal_step"] for r in report["steps"]] == [None, None, None]  # k + H <= 4
     with pytest.raises(ValueError, match="no step to evaluate"):
-        evaluate_bag(bag, OracleWorldModel(), cem, EvalConfig(goal_offset=5))
+        evaluate_bag(bag, oracle, cem, EvalConfig(goal_offset=5))
 
 
 def test_real_franka_frames_evaluate_end_to_end(tmp_path, franka_example, capsys):

@@ -1,0 +1,95 @@
+"""Offline-evaluation speed: bag indexing, encoding, planning latency percentiles, steps/s.
+
+    python benchmarks/bench_eval.py                       # CPU: tiny and small random models
+    python benchmarks/bench_eval.py --models small --device cuda --samples 400 --iterations 10
+
+Writes a synthetic MCAP bag (256x256 frames at 4 Hz with end-effector poses and gripper states),
+then runs ``evaluate_bag`` with each model (random weights: the speed is the real architecture's,
+the decisions are not a trained model's). Timings on shared CPUs are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from vjepa_ros.eval.bags import read_recording, write_bag
+from vjepa_ros.eval.evaluate import EvalConfig, evaluate_recording
+from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.models import WorldModel, build_encoder, build_predictor
+from vjepa_ros.planning import preset
+
+MODELS = {
+    # name: (encoder hyper-parameters, predictor width and depth)
+    "tiny": (dict(img_size=64, embed_dim=32, depth=1, num_heads=2), 32, 1),
+    "small": (dict(img_size=256, embed_dim=192, depth=4, num_heads=3), 192, 4),
+    "vitl": (dict(img_size=256, embed_dim=1024, depth=24, num_heads=16), 1024, 24),
+    "vitg_ac": ("vit_giant", None, None),
+}
+
+
+def build(name: str, device, dtype) -> WorldModel:
+    torch.manual_seed(0)
+    encoder_args, width, depth = MODELS[name]
+    if name == "vitg_ac":
+        return WorldModel(build_encoder("vit_giant"), build_predictor("vit_ac_giant"), device,
+                          dtype)
+    heads = encoder_args["num_heads"]
+    predictor = build_predictor(img_size=encoder_args["img_size"],
+                                embed_dim=encoder_args["embed_dim"], predictor_embed_dim=width,
+                                depth=depth, num_heads=heads)
+    return WorldModel(build_encoder(**encoder_args), predictor, device, dtype)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=16, help="steps in the bag")
+    parser.add_argument("--models", default="tiny,small", help=f"of {sorted(MODELS)}")
+    parser.add_argument("--device", default=None)
+    parser.add_argument("--dtype", default=None)
+    parser.add_argument("--samples", type=int, default=64)
+    parser.add_argument("--iterations", type=int, default=3)
+    parser.add_argument("--horizon", type=int, default=1)
+    parser.add_argument("--landscape", type=int, default=0, help="landscape grid points")
+    args = parser.parse_args()
+
+    frames, states, times = synthetic_episode(args.steps, size=256)
+    with tempfile.TemporaryDirectory() as tmp:
+        bag = write_bag(Path(tmp) / "bench", frames, states, times)
+        began = time.perf_counter()
+        recording = read_recording(bag)
+        index_s = time.perf_counter() - began
+        cem = preset("paper", samples=args.samples, iterations=args.iterations,
+                     horizon=args.horizon)
+        config = EvalConfig(landscape_points=args.landscape)
+        rows = []
+        for name in args.models.split(","):
+            model = build(name, args.device, args.dtype)
+            evaluate_recording(recording, model, cem, EvalConfig(max_steps=1,
+                                                                 landscape_points=0))  # warm-up
+            report = evaluate_recording(recording, model, cem, config)
+            rows.append((name, report))
+
+    print(f"bag: {args.steps + 1} frames 256x256 at 4 Hz, MCAP; indexed in {index_s * 1e3:.0f} ms"
+          f"; CEM S {args.samples}, I {args.iterations}, H {args.horizon}; "
+          f"threads {torch.get_num_threads()}")
+    header = (f"{'model':<8} {'device':<7} {'dtype':<9} {'steps':>5} {'enc ms/f':>9} "
+              f"{'plan p50':>9} {'p90':>8} {'p99':>8} {'max':>8} {'steps/s':>8}")
+    print(header)
+    print("-" * len(header))
+    for name, report in rows:
+        summary, model = report["summary"], report["model"]
+        plan = summary["latency_s"]["plan"]
+        encode = summary["latency_s"]["encode_per_frame"]
+        print(f"{name:<8} {model['device']:<7} {model['dtype']:<9} "
+              f"{summary['steps_evaluated']:>5} {encode['mean'] * 1e3:>9.1f} "
+              f"{plan['p50']:>9.3f} {plan['p90']:>8.3f} {plan['p99']:>8.3f} {plan['max']:>8.3f} "
+              f"{summary['steps_per_s']:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
