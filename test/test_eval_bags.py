@@ -98,8 +98,6 @@ def test_joint_state_bags_use_forward_kinematics_and_finger_joints(tmp_path):
         entries.append(("/camera/camera/color/image_raw", m.IMAGE, t,
                         m.image_message(np.zeros((8, 8, 3), np.uint8), t, "cam")))
     path = _write_custom(tmp_path / "bag", entries)
-    with pytest.raises(BagError, match="forward kinematics"):
-        read_recording(path)
 
     def fake_kinematics(joint_names, positions):  # xyz = first three joints, no rotation
         assert joint_names == names
@@ -111,6 +109,12 @@ def test_joint_state_bags_use_forward_kinematics_and_finger_joints(tmp_path):
     np.testing.assert_allclose(recording.states[:, 0], [0.0, 0.1, 0.2])
     # Finger joints 0.01 each of 0.08 m: closedness 1 - 0.02/0.08.
     np.testing.assert_allclose(recording.states[:, 6], [1.0, 0.75, 0.5])
+
+    def refusing_kinematics(joint_names, positions):
+        raise ValueError("joint states lack fr3_joint1")
+
+    with pytest.raises(BagError, match="/joint_states: joint states lack fr3_joint1"):
+        read_recording(path, joints_to_pose=refusing_kinematics)
 
 
 def test_missing_topics_and_wrong_types_name_the_topic(tmp_path, franka_example):

@@ -3,6 +3,7 @@
 vjepa-ros check            what this machine offers (torch, device, rclpy, network rule)
 vjepa-ros demo             the main job, end to end (see ``vjepa-ros demo --help``)
 vjepa-ros eval BAG         replay a rosbag2 recording through the planner (``vjepa_ros/eval``)
+vjepa-ros record OUT       record a simulator episode as a rosbag2 bag (also: bag-from-npz)
 vjepa-ros collect          record scripted simulator episodes (``vjepa_ros/sim``)
 """
 
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from vjepa_ros.eval.command import add_commands as add_eval_commands
 
-    add_eval_commands(sub)  # eval, bag-from-npz
+    add_eval_commands(sub)  # eval, bag-from-npz, record
     from vjepa_ros.sim.command import add_commands as add_sim_commands
 
     add_sim_commands(sub)  # collect

@@ -355,11 +355,33 @@ def _joint_states_to_ee(path, topic, msgs, joints_to_pose):
 
 
 def default_joints_to_pose() -> JointsToPose:
-    """Franka forward kinematics (``vjepa_ros.robot.kinematics``) as a JointsToPose function."""
-    raise BagError(
-        "this bag has no end-effector pose topic and forward kinematics for joint states is not "
-        "available; record the pose topic or pass joints_to_pose"
-    )
+    """Franka forward kinematics (``vjepa_ros.robot.kinematics``, Franka Hand TCP) as a function.
+
+    The arm model follows the joint names: ``fr3_joint1..7`` is an FR3, else a Panda.
+    """
+    try:
+        from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig
+    except ImportError as exc:
+        raise BagError(
+            "this bag has no end-effector pose topic and forward kinematics for joint states is "
+            f"not available ({exc}); record the pose topic or pass joints_to_pose"
+        ) from exc
+    from scipy.spatial.transform import Rotation
+
+    def joints_to_pose(names: list[str], positions: np.ndarray) -> np.ndarray:
+        model = "fr3" if any(name.startswith("fr3_") for name in names) else "panda"
+        kinematics = FrankaKinematics(RobotConfig(model=model))
+        missing = [name for name in kinematics.joint_names if name not in names]
+        if missing:
+            raise ValueError(f"joint states lack {', '.join(missing)} (have {', '.join(names)})")
+        arm = positions[:, [names.index(name) for name in kinematics.joint_names]]
+        if not np.isfinite(arm).all():
+            raise ValueError("arm joint positions contain NaN or inf")
+        poses = kinematics.tool_pose(arm)  # [M, 4, 4]
+        angles = Rotation.from_matrix(poses[:, :3, :3]).as_euler("xyz")
+        return np.concatenate([poses[:, :3, 3], angles], axis=1)
+
+    return joints_to_pose
 
 
 def _gripper(config, collected, gripper_topic, fingers, state_times, state_topic, times_of):

@@ -1,7 +1,8 @@
-"""The ``vjepa-ros eval`` and ``vjepa-ros bag-from-npz`` subcommands (parsers and handlers).
+"""The ``vjepa-ros eval``, ``bag-from-npz`` and ``record`` subcommands (parsers and handlers).
 
 vjepa-ros eval BAG [--checkpoint vjepa2-ac-vitg.pt] [--out DIR] [--goal IMAGE] ...
 vjepa-ros bag-from-npz OUT_BAG [--episode EPISODE.npz] [--storage mcap|sqlite3]
+vjepa-ros record OUT_BAG [--seed 0] [--frames 16] [--storage mcap|sqlite3]
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+import numpy as np
 
 
 def add_commands(sub) -> None:
@@ -60,6 +63,20 @@ def add_commands(sub) -> None:
     to_bag.add_argument("--image-format", choices=("raw", "jpeg", "png"), default="raw")
     to_bag.add_argument("--rate", type=float, default=4.0, help="frame rate in Hz (default 4)")
     to_bag.set_defaults(func=cmd_bag_from_npz)
+
+    record = sub.add_parser(
+        "record", help="record a scripted simulator episode as a rosbag2 bag",
+        description="Run one scripted simulator episode and write camera, end-effector pose, "
+        "gripper and /joint_states like a Franka lab records them.",
+    )
+    record.add_argument("out", help="bag directory to create")
+    record.add_argument("--seed", type=int, default=0, help="episode seed (scene and motion)")
+    record.add_argument("--frames", type=int, default=16, help="frames at 4 Hz")
+    record.add_argument("--width", type=int, default=256, help="camera width [px]")
+    record.add_argument("--height", type=int, default=256, help="camera height [px]")
+    record.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
+    record.add_argument("--image-format", choices=("raw", "jpeg", "png"), default="raw")
+    record.set_defaults(func=cmd_record)
 
 
 def _topics(args):
@@ -129,4 +146,24 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
         print(f"vjepa-ros bag-from-npz: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {path} ({args.storage}): {len(example.frames)} frames at {args.rate:g} Hz")
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from vjepa_ros.eval.bags import BagError
+    from vjepa_ros.eval.record import record_sim_bag
+    from vjepa_ros.sim import CollectorConfig, SimConfig
+    from vjepa_ros.sim.config import CameraConfig
+
+    try:
+        sim_config = SimConfig(camera=CameraConfig(width=args.width, height=args.height)).check()
+        path, episode = record_sim_bag(args.out, args.seed, sim_config,
+                                       CollectorConfig(frames=args.frames), args.storage,
+                                       args.image_format)
+    except (BagError, OSError, ValueError, ImportError) as exc:
+        print(f"vjepa-ros record: {exc}", file=sys.stderr)
+        return 1
+    moved = float(np.linalg.norm(np.diff(episode.states[:, :3], axis=0), axis=1).sum())
+    print(f"wrote {path} ({args.storage}): {len(episode)} frames {args.width}x{args.height} at "
+          f"4 Hz, end effector moved {moved:.2f} m")
     return 0
