@@ -33,7 +33,7 @@ def test_round_trip_of_real_frames_and_states(tmp_path, franka_example, storage)
     np.testing.assert_array_equal(recording.image_times, expected_times)
     np.testing.assert_array_equal(recording.state_times, recording.image_times)
     _assert_same_states(recording.states, states)
-    np.testing.assert_array_equal(recording.load_frames([1, 0]), frames[::-1])
+    np.testing.assert_array_equal(recording.load_frames([1, 0, 1]), frames[[1, 0, 1]])
     # A single storage file reads the same as its bag directory.
     single = next(path.glob("*.mcap" if storage == "mcap" else "*.db3"))
     _assert_same_states(read_recording(single).states, states)
@@ -84,6 +84,22 @@ def test_header_stamps_win_over_receive_times_unless_zero(tmp_path):
     assert received.gripper_source.startswith("none")
     assert any("gripper" in note for note in received.notes)
     np.testing.assert_array_equal(received.states[:, 6], 0.0)
+
+
+def test_frames_are_ordered_by_stamp_not_by_arrival(tmp_path):
+    early, late = np.full((4, 4, 3), 10, np.uint8), np.full((4, 4, 3), 200, np.uint8)
+    t = DEFAULT_START_NS
+    pose = m.pose_message(np.zeros(7), t, "base")
+    path = _write_custom(tmp_path / "bag", [
+        ("/camera/camera/color/image_raw", m.IMAGE, t, m.image_message(late, t + SEC, "cam")),
+        ("/camera/camera/color/image_raw", m.IMAGE, t + 1, m.image_message(early, t, "cam")),
+        ("/franka_robot_state_broadcaster/current_pose", m.POSE_STAMPED, t, pose),
+    ])
+    recording = read_recording(path)
+    np.testing.assert_array_equal(recording.image_times, [t, t + SEC])
+    np.testing.assert_array_equal(recording.load_frames([0, 1]), np.stack([early, late]))
+    with pytest.raises(BagError, match="out of range"):
+        recording.load_frames([2])
 
 
 def test_joint_state_bags_use_forward_kinematics_and_finger_joints(tmp_path):

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from vjepa_ros.cli import main
+from vjepa_ros.eval import bags
 from vjepa_ros.eval.bags import write_bag
 from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag
 from vjepa_ros.eval.report import summary_lines, write_report
@@ -35,14 +36,18 @@ def test_synthetic_frames_differ_whenever_states_do():
 
 
 @pytest.mark.parametrize("storage, image_format", [("mcap", "raw"), ("sqlite3", "png")])
-def test_oracle_world_model_recovers_the_executed_actions(tmp_path, storage, image_format):
+def test_oracle_world_model_recovers_the_executed_actions(tmp_path, monkeypatch, storage,
+                                                         image_format):
     frames, states, times = synthetic_episode(10, seed=3)
     times[6:] += 1.0  # a one-second camera and state dropout between frames 5 and 6
     bag = write_bag(tmp_path / "bag", frames, states, times, storage=storage,
                     image_format=image_format)
+    opened, open_reader = [], bags.open_reader
+    monkeypatch.setattr(bags, "open_reader", lambda path: opened.append(path) or open_reader(path))
     cem = preset("paper", samples=64, iterations=3)
     report = evaluate_bag(bag, oracle_for(frames, states), cem,
-                          EvalConfig(landscape_points=9))
+                          EvalConfig(landscape_points=9, encode_batch=3))
+    assert len(opened) == 2, "one pass to index the bag, one to decode every frame used"
     summary, recording = report["summary"], report["recording"]
     assert recording["storage"] == storage
     assert recording["dropped_steps"], "the dropout must drop grid steps"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -163,37 +163,42 @@ class Recording:
         times = np.concatenate([self.image_times, self.state_times])
         return float(times.max() - times.min()) / 1e9 if len(times) else 0.0
 
-    def load_frames(self, frame_indices) -> np.ndarray:
-        """Decode the frames with these indices (into ``image_times``): uint8 [K, H, W, 3]."""
-        frame_indices = np.asarray(frame_indices, dtype=np.int64).reshape(-1)
+    def iter_frames(self, frame_indices) -> Iterator[tuple[int, np.ndarray]]:
+        """Yield ``(frame index, [H, W, 3] uint8 RGB)`` for these frames, in one pass.
+
+        Frames come in the bag's message order (each once, however often it is asked for), so
+        a whole recording is decoded with a single read of its image topic.
+        """
+        frame_indices = np.unique(np.asarray(frame_indices, dtype=np.int64).reshape(-1))
         if len(frame_indices) == 0:
-            return np.zeros((0, 1, 1, 3), np.uint8)
-        if frame_indices.min() < 0 or frame_indices.max() >= len(self.image_times):
+            return
+        if frame_indices[0] < 0 or frame_indices[-1] >= len(self.image_times):
             raise BagError(f"frame index out of range 0..{len(self.image_times) - 1}")
-        wanted = {int(self.image_ordinals[i]): [] for i in frame_indices}
-        for slot, index in enumerate(frame_indices):
-            wanted[int(self.image_ordinals[index])].append(slot)
-        frames: list[np.ndarray | None] = [None] * len(frame_indices)
+        wanted = {int(self.image_ordinals[i]): int(i) for i in frame_indices}
         reader = open_reader(self.path)
         try:
             for ordinal, (_, _, raw) in enumerate(
                 iter_messages(reader, self.path, [self.image_topic])
             ):
-                if ordinal not in wanted:
-                    continue
-                rgb = self._decode(raw, ordinal)
-                for slot in wanted.pop(ordinal):
-                    frames[slot] = rgb
+                index = wanted.pop(ordinal, None)
+                if index is not None:
+                    yield index, self._decode(raw, ordinal)
                 if not wanted:
-                    break
+                    return
         finally:
             reader.close()
-        if wanted:
-            raise BagError(f"{self.path}: {self.image_topic} has fewer messages than indexed")
-        shapes = {f.shape for f in frames}
+        raise BagError(f"{self.path}: {self.image_topic} has fewer messages than indexed")
+
+    def load_frames(self, frame_indices) -> np.ndarray:
+        """Decode the frames with these indices (into ``image_times``): uint8 [K, H, W, 3]."""
+        frame_indices = np.asarray(frame_indices, dtype=np.int64).reshape(-1)
+        if len(frame_indices) == 0:
+            return np.zeros((0, 1, 1, 3), np.uint8)
+        decoded = dict(self.iter_frames(frame_indices))
+        shapes = {f.shape for f in decoded.values()}
         if len(shapes) > 1:
             raise BagError(f"{self.path}: frames on {self.image_topic} change size: {shapes}")
-        return np.stack(frames)
+        return np.stack([decoded[int(i)] for i in frame_indices])
 
     def _decode(self, raw, ordinal: int) -> np.ndarray:
         try:

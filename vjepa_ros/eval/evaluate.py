@@ -86,19 +86,34 @@ def planned_steps(steps: Steps, horizon: int, goal_offset: int | None, max_steps
 
 
 def encode_steps(model, recording: Recording, steps: Steps, indices, batch: int):
-    """Representations {step: [N, D] float32 CPU} of these steps' frames, and seconds per frame."""
-    indices = sorted(set(indices))
-    reps, seconds = {}, []
-    for start in range(0, len(indices), batch):
-        chunk = indices[start:start + batch]
-        frames = recording.load_frames(steps.frame_indices[chunk])
+    """Representations {step: [N, D] float32 CPU} of these steps' frames, and seconds per frame.
+
+    The frames are decoded in one pass over the bag and encoded ``batch`` at a time.
+    """
+    steps_of_frame: dict[int, list[int]] = {}
+    for k in sorted(set(indices)):
+        steps_of_frame.setdefault(int(steps.frame_indices[k]), []).append(k)
+    reps, seconds, pending = {}, [], []
+
+    def flush():
         began = time.perf_counter()
-        encoded = model.encode(frames)
+        encoded = model.encode(np.stack([frame for _, frame in pending]))
         if encoded.device.type == "cuda":
             torch.cuda.synchronize(encoded.device)
-        seconds += [(time.perf_counter() - began) / len(chunk)] * len(chunk)
-        for k, rep in zip(chunk, encoded.float().cpu(), strict=True):
-            reps[k] = rep
+        seconds.extend([(time.perf_counter() - began) / len(pending)] * len(pending))
+        for (index, _), rep in zip(pending, encoded.float().cpu(), strict=True):
+            for k in steps_of_frame[index]:
+                reps[k] = rep
+        pending.clear()
+
+    for index, frame in recording.iter_frames(list(steps_of_frame)):
+        if pending and frame.shape != pending[0][1].shape:
+            flush()
+        pending.append((index, frame))
+        if len(pending) == batch:
+            flush()
+    if pending:
+        flush()
     return reps, seconds
 
 
