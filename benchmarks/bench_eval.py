@@ -2,10 +2,13 @@
 
     python benchmarks/bench_eval.py                       # CPU: tiny and small random models
     python benchmarks/bench_eval.py --models small --device cuda --samples 400 --iterations 10
+    python benchmarks/bench_eval.py --lab-seconds 10 --models tiny   # + indexing a lab-rate bag
 
 Writes a synthetic MCAP bag (256x256 frames at 4 Hz with end-effector poses and gripper states),
 then runs ``evaluate_bag`` with each model (random weights: the speed is the real architecture's,
-the decisions are not a trained model's). Timings on shared CPUs are noisy.
+the decisions are not a trained model's). With ``--lab-seconds`` it also times reading a bag at a
+real lab's rates: 640x480 camera at 30 fps, pose at 100 Hz, joint states at 1 kHz. Timings on
+shared CPUs are noisy.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from vjepa_ros.eval.bags import read_recording, write_bag
+from vjepa_ros.eval import messages as m
+from vjepa_ros.eval.bags import BagTopics, read_recording, write_bag
 from vjepa_ros.eval.evaluate import EvalConfig, evaluate_recording
+from vjepa_ros.eval.resample import resample
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor
 from vjepa_ros.planning import preset
@@ -45,6 +51,62 @@ def build(name: str, device, dtype) -> WorldModel:
     return WorldModel(build_encoder(**encoder_args), predictor, device, dtype)
 
 
+def write_lab_bag(path: Path, seconds: float) -> None:
+    """Write a bag at a lab's rates: 30 fps 640x480 raw camera, 100 Hz pose, 1 kHz joints."""
+    from rosbags.rosbag2 import StoragePlugin, Writer
+
+    store = m.typestore()
+    start = 1_700_000_000 * 10**9
+    frame = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    names = [f"panda_joint{i}" for i in range(1, 8)] + ["panda_finger_joint1",
+                                                        "panda_finger_joint2"]
+    ready = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785, 0.02, 0.02])
+    entries = []  # (time ns, topic, message)
+    for t in np.arange(0, seconds, 1 / 30):
+        entries.append((start + round(t * 1e9), "image", m.image_message(frame, 0, "cam")))
+    for t in np.arange(0, seconds, 1 / 100):
+        state = np.array([0.4 + 0.05 * t, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])
+        entries.append((start + round(t * 1e9), "pose", m.pose_message(state, 0, "base")))
+    for t in np.arange(0, seconds, 1 / 1000):
+        entries.append((start + round(t * 1e9), "joints",
+                        m.joint_state_message(names, ready + 0.01 * t, 0)))
+    entries.sort(key=lambda e: e[0])
+    topics = {"image": ("/camera/camera/color/image_raw", m.IMAGE),
+              "pose": ("/franka_robot_state_broadcaster/current_pose", m.POSE_STAMPED),
+              "joints": ("/joint_states", m.JOINT_STATE)}
+    with Writer(path, version=8, storage_plugin=StoragePlugin.MCAP) as writer:
+        connections = {key: writer.add_connection(topic, msgtype, typestore=store)
+                       for key, (topic, msgtype) in topics.items()}
+        for time_ns, key, message in entries:
+            message.header.stamp.sec, message.header.stamp.nanosec = divmod(time_ns, 10**9)
+            writer.write(connections[key], time_ns,
+                         store.serialize_cdr(message, topics[key][1]))
+
+
+def bench_lab_bag(seconds: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "lab"
+        write_lab_bag(path, seconds)
+        size_mb = sum(f.stat().st_size for f in path.iterdir()) / 1e6
+        print(f"lab-rate bag: {seconds:g} s, {size_mb:.0f} MB (30 fps 640x480 raw, pose 100 Hz, "
+              "joint states 1 kHz)")
+        for source in ("pose", "joint_states"):
+            began = time.perf_counter()
+            try:
+                recording = read_recording(path, BagTopics(state_source=source))
+            except ValueError as exc:
+                print(f"  index ({source}): skipped, {exc}")
+                continue
+            index_s = time.perf_counter() - began
+            print(f"  index ({source}): {index_s:.2f} s for {len(recording.image_times)} frame "
+                  f"stamps and {len(recording.states)} states")
+        steps = resample(recording.image_times, recording.state_times, recording.states, 4.0)
+        began = time.perf_counter()
+        count = sum(1 for _ in recording.iter_frames(steps.frame_indices[steps.valid]))
+        decode_s = time.perf_counter() - began
+        print(f"  decode the {count} frames of the 4 Hz steps in one pass: {decode_s:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=16, help="steps in the bag")
@@ -55,7 +117,11 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=3)
     parser.add_argument("--horizon", type=int, default=1)
     parser.add_argument("--landscape", type=int, default=0, help="landscape grid points")
+    parser.add_argument("--lab-seconds", type=float, default=0.0,
+                        help="also time reading a lab-rate bag of this length")
     args = parser.parse_args()
+    if args.lab_seconds > 0:
+        bench_lab_bag(args.lab_seconds)
 
     frames, states, times = synthetic_episode(args.steps, size=256)
     with tempfile.TemporaryDirectory() as tmp:

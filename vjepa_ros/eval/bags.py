@@ -273,7 +273,7 @@ def read_recording(
             raise BagError(f"{path}: gripper topic {gripper_topic} has type "
                            f"{types[gripper_topic]}, expected {m.JOINT_STATE}")
         wanted = [image_topic, state_topic] + ([gripper_topic] if gripper_topic else [])
-        collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, messages
+        collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, contents
         for connection, received, raw in iter_messages(reader, path, wanted):
             topic = connection.topic
             stamps, times, msgs = collected[topic]
@@ -293,7 +293,7 @@ def read_recording(
                     f"{path}: {topic} message {len(msgs)} is damaged: {exc}"
                 ) from exc
             stamps.append(m.stamp_ns(msg.header))
-            msgs.append(msg)
+            msgs.append(_compact(msg, connection.msgtype))  # a few numbers, not the message
         storage = storage_of(reader)
     finally:
         reader.close()
@@ -312,10 +312,9 @@ def read_recording(
         raise BagError(f"{path}: state topic {state_topic} has no messages")
     state_times = times_of(state_topic)
     if source == "pose":
-        poses = [m.pose_from_message(msg, types[state_topic]) for msg in state_msgs]
+        poses = np.stack(state_msgs)  # [M, 7]: position, quaternion (x, y, z, w)
         try:
-            ee = m.poses_to_states(np.stack([p for p, _ in poses]),
-                                   np.stack([q for _, q in poses]))
+            ee = m.poses_to_states(poses[:, :3], poses[:, 3:])
         except ValueError as exc:
             raise BagError(f"{path}: {state_topic}: {exc}") from exc
         fingers = None
@@ -340,13 +339,23 @@ def read_recording(
     )
 
 
-def _joint_states_to_ee(path, topic, msgs, joints_to_pose):
-    names = [str(n) for n in msgs[0].name]
-    if any(list(map(str, msg.name)) != names for msg in msgs):
+def _compact(msg, msgtype: str):
+    """Keep what evaluation needs of a state message: pose [7], or (joint names, positions)."""
+    if msgtype in m.POSE_TYPES:
+        position, quat = m.pose_from_message(msg, msgtype)
+        return np.concatenate([position, quat])
+    return tuple(str(n) for n in msg.name), np.asarray(msg.position, dtype=np.float64)
+
+
+def _joint_states_to_ee(path, topic, rows, joints_to_pose):
+    names = rows[0][0]
+    if any(row_names != names for row_names, _ in rows):
         raise BagError(f"{path}: {topic}: the joint names change between messages")
-    positions = np.stack([np.asarray(msg.position, dtype=np.float64) for msg in msgs])
-    if positions.shape[1] != len(names):
-        raise BagError(f"{path}: {topic}: {len(names)} names but {positions.shape[1]} positions")
+    if any(len(positions) != len(names) for _, positions in rows):
+        raise BagError(f"{path}: {topic}: messages with {len(names)} names but a different "
+                       "number of positions")
+    names = list(names)
+    positions = np.stack([positions for _, positions in rows])  # [M, joints]
     if joints_to_pose is None:
         joints_to_pose = default_joints_to_pose()
     try:
@@ -391,8 +400,8 @@ def default_joints_to_pose() -> JointsToPose:
 
 def _gripper(config, collected, gripper_topic, fingers, state_times, state_topic, times_of):
     if gripper_topic is not None:
-        msgs = collected[gripper_topic][2]
-        values = [m.finger_positions(msg.name, msg.position) for msg in msgs]
+        rows = collected[gripper_topic][2]  # (joint names, positions) per message
+        values = [m.finger_positions(names, positions) for names, positions in rows]
         pairs = [(t, v) for t, v in zip(times_of(gripper_topic), values, strict=True)
                  if v is not None]
         if pairs:
