@@ -48,6 +48,8 @@ setup(
             "image_publisher = vjepa_ros.nodes.image_publisher:main",
             "bag_player = vjepa_ros.nodes.bag_player:main",
             "sim_node = vjepa_ros.nodes.sim_node:main",
+            "planner_node = vjepa_ros.nodes.planner_node:main",
+            "camera_node = vjepa_ros.nodes.camera_node:main",
         ],
     },
 )

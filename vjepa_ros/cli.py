@@ -2,6 +2,7 @@
 
 vjepa-ros check            what this machine offers (torch, device, rclpy, network rule)
 vjepa-ros demo             the main job, end to end (see ``vjepa-ros demo --help``)
+vjepa-ros launch           the planner (and camera) nodes in one process, as vjepa_mpc.launch.py
 vjepa-ros eval BAG         replay a rosbag2 recording through the planner (``vjepa_ros/eval``)
 vjepa-ros record OUT       record a simulator episode as a rosbag2 bag (also: bag-from-npz)
 vjepa-ros collect          record scripted simulator episodes (``vjepa_ros/sim``)
@@ -89,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dtype", help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the CEM noise and random model")
     demo.set_defaults(func=cmd_demo)
+
+    from vjepa_ros.nodes.launcher import add_launch_arguments, cmd_launch  # ROS-free until run
+
+    launch = sub.add_parser("launch", help="start the planner (and camera) nodes in one process, "
+                            "with the launch file's parameter files (no `ros2 launch` needed)")
+    add_launch_arguments(launch)
+    launch.set_defaults(func=cmd_launch)
 
     from vjepa_ros.eval.command import add_commands as add_eval_commands
 

@@ -1,0 +1,250 @@
+"""Start vjepa_ros nodes in one process, with the YAML files and remappings the launch files use.
+
+``ros2 launch vjepa_ros vjepa_mpc.launch.py`` needs the ``launch`` packages of a ROS install; this
+module starts the same nodes with the same ``config/*.yaml`` files (passed as ``--params-file``,
+exactly what ``ros2 launch`` does) and the same remappings, on one MultiThreadedExecutor::
+
+    vjepa-ros launch --checkpoint vjepa2-ac-vitg.pt --camera-topic /camera/camera/color/image_raw \
+        --target-topic /cartesian_impedance_controller/target_pose [--camera] [--use-sim-time]
+
+Tests use :class:`Launch` directly. A node joins the registry with one line in ``NODES``; start it
+with ``--node NAME`` (its YAML file is loaded, ``-p NAME.param:=value`` overrides a parameter).
+rclpy is imported inside the functions, so the CLI parser builds without ROS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import sys
+import threading
+
+from vjepa_ros.config import ConfigError, config_path
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeEntry:
+    target: str  # "module:Class"; the class takes rclpy Node keyword arguments
+    params_file: str = ""  # file in config/ with the node's ros__parameters ("" none)
+
+    def load(self):
+        module, _, name = self.target.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+NODES: dict[str, NodeEntry] = {
+    "planner": NodeEntry("vjepa_ros.nodes.planner_node:PlannerNode", "planner.yaml"),
+    "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml"),
+    "image_publisher": NodeEntry(
+        "vjepa_ros.nodes.image_publisher:ImagePublisher", "image_publisher.yaml"
+    ),
+}
+
+
+@dataclasses.dataclass
+class NodeLaunch:
+    """One node to start: registry name, parameter file, overrides, remappings (from → to)."""
+
+    name: str
+    parameters: dict = dataclasses.field(default_factory=dict)
+    remappings: dict = dataclasses.field(default_factory=dict)
+    params_file: str | None = None  # None: the registry's file; "": none
+
+    def node_kwargs(self, use_sim_time: bool = False) -> dict:
+        """Keyword arguments for the node class: cli_args and parameter_overrides."""
+        from rclpy.parameter import Parameter
+
+        if self.name not in NODES:
+            raise ValueError(f"unknown node {self.name!r}; known: {sorted(NODES)}")
+        params_file = NODES[self.name].params_file if self.params_file is None else \
+            self.params_file
+        cli_args = ["--ros-args"]
+        if params_file:
+            path = params_file if "/" in params_file else str(config_path(params_file))
+            cli_args += ["--params-file", path]
+        for source, target in self.remappings.items():
+            cli_args += ["-r", f"{source}:={target}"]
+        parameters = {"use_sim_time": use_sim_time, **self.parameters}
+        overrides = [Parameter(name, value=value) for name, value in parameters.items()]
+        return {"cli_args": cli_args, "parameter_overrides": overrides}
+
+
+def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/image_raw",
+              target_topic: str = "target_pose", joint_states_topic: str = "/joint_states",
+              gripper_topic: str = "gripper_command", camera: bool = False,
+              params_file: str | None = None, image_transport: str = "raw",
+              planner_parameters: dict | None = None) -> list[NodeLaunch]:
+    """Return the nodes of ``launch/vjepa_mpc.launch.py``, given the same arguments."""
+    parameters = {"image_transport": image_transport, **(planner_parameters or {})}
+    if checkpoint:
+        parameters["model.checkpoint"] = checkpoint
+    nodes = [NodeLaunch(
+        "planner", parameters=parameters, params_file=params_file,
+        remappings={"image": camera_topic, "target_pose": target_topic,
+                    "joint_states": joint_states_topic, "gripper_command": gripper_topic},
+    )]
+    if camera:
+        nodes.append(NodeLaunch("camera"))
+    return nodes
+
+
+class Launch:
+    """Nodes in one process on one MultiThreadedExecutor; a context manager.
+
+    ``Launch(nodes)`` creates the nodes (its own rclpy context unless one is given), ``start()``
+    spins them on a background thread, ``spin()`` in the foreground, ``shutdown()`` destroys
+    the nodes and the context (if it made it).
+    """
+
+    def __init__(self, nodes: list[NodeLaunch], context=None, use_sim_time: bool = False,
+                 num_threads: int = 4):
+        import rclpy
+        from rclpy.executors import MultiThreadedExecutor
+
+        self.own_context = context is None
+        self.thread: threading.Thread | None = None
+        self.executor = None
+        self.context = rclpy.Context() if context is None else context
+        if self.own_context:
+            rclpy.init(context=self.context)
+        self.nodes = []
+        try:
+            for spec in nodes:
+                kwargs = spec.node_kwargs(use_sim_time)  # checks the name
+                node_class = NODES[spec.name].load()
+                self.nodes.append(node_class(context=self.context, **kwargs))
+        except BaseException:
+            self.shutdown()
+            raise
+        self.executor = MultiThreadedExecutor(num_threads=num_threads, context=self.context)
+        for node in self.nodes:
+            self.executor.add_node(node)
+
+    def node(self, name: str):
+        """Return the started node whose ROS name is ``name``."""
+        for node in self.nodes:
+            if node.get_name() == name:
+                return node
+        raise KeyError(f"no node named {name!r}; started: {[n.get_name() for n in self.nodes]}")
+
+    def spin(self) -> None:
+        from rclpy.executors import ExternalShutdownException
+
+        try:
+            self.executor.spin()
+        except (KeyboardInterrupt, ExternalShutdownException):
+            pass
+
+    def start(self) -> Launch:
+        self.thread = threading.Thread(target=self.spin, name="vjepa-launch", daemon=True)
+        self.thread.start()
+        return self
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        for node in self.nodes:
+            node.closing = True  # planner: stop starting plans and publishing
+        if self.executor is not None:
+            self.executor.shutdown(timeout_sec=timeout)
+        if self.thread is not None:
+            self.thread.join(timeout)
+        for node in self.nodes:
+            node.destroy_node()
+        self.nodes = []
+        if self.own_context:
+            self.context.try_shutdown()
+
+    def __enter__(self) -> Launch:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+
+
+def run_node(node_class, args=None) -> int:
+    """Run one node until Ctrl-C (``main()`` of an executable); start-up errors → exit code 1."""
+    import rclpy
+    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+
+    rclpy.init(args=args)
+    try:
+        node = node_class()
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"{node_class.__name__}: {exc}", file=sys.stderr)
+        rclpy.try_shutdown()
+        return 1
+    executor = MultiThreadedExecutor(num_threads=4)
+    executor.add_node(node)
+    try:
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+def _parse_overrides(items: list[str]) -> dict[str, dict]:
+    """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}."""
+    import yaml
+
+    out: dict[str, dict] = {}
+    for item in items:
+        key, sep, raw = item.partition(":=")
+        node, dot, name = key.partition(".")
+        if not sep or not dot or not name:
+            raise ValueError("-p expects NODE.param:=value (e.g. "
+                             f"planner.control.mode:=continuous), got {item!r}")
+        out.setdefault(node, {})[name] = yaml.safe_load(raw)
+    return out
+
+
+def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", default="", help="V-JEPA 2-AC checkpoint file "
+                        "(model.checkpoint)")
+    parser.add_argument("--camera-topic", default="/camera/camera/color/image_raw",
+                        help="camera image topic the planner subscribes to")
+    parser.add_argument("--target-topic", default="target_pose",
+                        help="where target poses go, e.g. /cartesian_impedance_controller/"
+                        "target_pose or /franka/equilibrium_pose")
+    parser.add_argument("--joint-states-topic", default="/joint_states")
+    parser.add_argument("--gripper-topic", default="gripper_command",
+                        help="std_msgs/Float64 gripper closedness commands")
+    parser.add_argument("--image-transport", default="raw", choices=("raw", "compressed"))
+    parser.add_argument("--camera", action="store_true", help="also start camera_node "
+                        "(pyrealsense2)")
+    parser.add_argument("--use-sim-time", action="store_true", help="use /clock (bag play "
+                        "--clock, simulator)")
+    parser.add_argument("--params-file", help="planner parameter file (default: the package's "
+                        "config/planner.yaml)")
+    parser.add_argument("--node", action="append", default=[], choices=sorted(NODES),
+                        help="start another registered node with its config file")
+    parser.add_argument("-p", dest="overrides", action="append", default=[],
+                        metavar="NODE.PARAM:=VALUE", help="override a parameter, e.g. "
+                        "planner.control.mode:=continuous")
+
+
+def cmd_launch(args: argparse.Namespace) -> int:
+    """Run the planner (and camera / extra nodes) until Ctrl-C."""
+    try:
+        overrides = _parse_overrides(args.overrides)
+        nodes = mpc_nodes(args.checkpoint, args.camera_topic, args.target_topic,
+                          args.joint_states_topic, args.gripper_topic, args.camera,
+                          args.params_file, args.image_transport, overrides.get("planner"))
+        nodes += [NodeLaunch(name) for name in args.node if name not in {n.name for n in nodes}]
+        for node in nodes:
+            if node.name != "planner":
+                node.parameters.update(overrides.get(node.name, {}))
+        launch = Launch(nodes, use_sim_time=args.use_sim_time)
+    except (OSError, ValueError, RuntimeError, ConfigError) as exc:
+        print(f"vjepa-ros launch: {exc}", file=sys.stderr)
+        return 1
+    names = ", ".join(node.get_fully_qualified_name() for node in launch.nodes)
+    print(f"vjepa-ros launch: running {names} (Ctrl-C stops)", file=sys.stderr)
+    try:
+        launch.spin()
+    finally:
+        launch.shutdown()
+    return 0

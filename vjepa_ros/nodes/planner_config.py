@@ -1,0 +1,148 @@
+"""Parameters of the ``vjepa_planner`` node as typed dataclasses (no rclpy here).
+
+``config/planner.yaml`` holds the same names and defaults; ``ros2 param describe`` shows the
+descriptions. ``planner.*`` mirrors :class:`vjepa_ros.planning.config.CEMConfig` with ROS-friendly
+types: ``close_gripper`` −1, ``early_stop_patience`` 0 and ``chunk_size`` 0 mean None, and
+``seed`` −1 draws a random seed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vjepa_ros.config import param
+from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.robot.kinematics import RobotConfig
+from vjepa_ros.robot.mpc import ControlConfig
+from vjepa_ros.robot.safety import SafetyLimits
+
+IMAGE_TRANSPORTS = ("raw", "compressed")
+
+
+def _group(cls):
+    return dataclasses.field(default_factory=cls)
+
+
+@dataclasses.dataclass
+class ModelParams:
+    checkpoint: str = param(
+        "", "V-JEPA 2-AC checkpoint: Meta's vjepa2-ac-vitg.pt or a file saved by vjepa_ros "
+        "(save_world_model); required."
+    )
+    encoder_key: str = param(
+        "encoder", "Checkpoint entry holding the encoder: encoder (as torch.hub) or "
+        "target_encoder."
+    )
+    device: str = param("", "Torch device: cpu, cuda, cuda:1; empty: cuda when available.")
+    dtype: str = param(
+        "", "Model dtype: float32 or bfloat16; empty: bfloat16 on CUDA, float32 on CPU."
+    )
+    aspect_ratio_min: float = param(
+        0.75, "Preprocessing: frames narrower than this w/h are centre-cropped to it (DROID)."
+    )
+    aspect_ratio_max: float = param(
+        1.35, "Preprocessing: frames wider than this w/h are centre-cropped to it (DROID)."
+    )
+
+
+_NOTEBOOK = CEMConfig()  # the official notebook wrapper's settings
+
+
+@dataclasses.dataclass
+class CEMParams:
+    horizon: int = param(_NOTEBOOK.horizon, "Actions per imagined rollout (paper: 1).")
+    samples: int = param(_NOTEBOOK.samples, "Action sequences per CEM iteration (paper: 800).")
+    topk: int = param(_NOTEBOOK.topk, "Elites that refit the search distribution.")
+    iterations: int = param(_NOTEBOOK.iterations, "CEM iterations per replanning step.")
+    maxnorm: float = param(
+        _NOTEBOOK.maxnorm, "xyz search: initial std and per-axis clip [m] (paper: 0.075)."
+    )
+    gripper_clip: float = param(_NOTEBOOK.gripper_clip, "Gripper deltas are clipped to ±this.")
+    gripper_init_std: float = param(_NOTEBOOK.gripper_init_std, "Initial gripper delta std.")
+    momentum_mean: float = param(_NOTEBOOK.momentum_mean, "Momentum of the xyz mean update.")
+    momentum_std: float = param(_NOTEBOOK.momentum_std, "Momentum of the xyz std update.")
+    momentum_mean_gripper: float = param(
+        _NOTEBOOK.momentum_mean_gripper, "Momentum of the gripper mean update."
+    )
+    momentum_std_gripper: float = param(
+        _NOTEBOOK.momentum_std_gripper, "Momentum of the gripper std update."
+    )
+    gripper_round_threshold: float = param(
+        _NOTEBOOK.gripper_round_threshold, "Planned gripper deltas below this become 0."
+    )
+    close_gripper: int = param(
+        -1, "From this rollout step on the gripper delta is forced to 1; -1: never."
+    )
+    search_rotation: bool = param(
+        _NOTEBOOK.search_rotation, "Also search rotation deltas (beyond the published planner)."
+    )
+    rotation_maxnorm: float = param(
+        _NOTEBOOK.rotation_maxnorm, "Rotation search std and clip [rad] (search_rotation)."
+    )
+    energy: str = param(_NOTEBOOK.energy, "Energy: l1 (published) or l2.")
+    warm_start: bool = param(
+        _NOTEBOOK.warm_start, "Start each plan from the previous mean shifted by one step."
+    )
+    early_stop_patience: int = param(
+        0, "Stop after this many iterations without improvement; 0: run all iterations."
+    )
+    early_stop_rel_tol: float = param(
+        _NOTEBOOK.early_stop_rel_tol, "Relative energy drop that counts as improvement."
+    )
+    chunk_size: int = param(
+        0, "Samples per predictor call (bounds memory); 0: automatic from free memory."
+    )
+    seed: int = param(0, "Seed of the CEM sampling noise; -1: random.")
+
+    def to_cem(self) -> CEMConfig:
+        """Return the planning package's config (validated there)."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values.pop("seed")
+        values["close_gripper"] = None if self.close_gripper < 0 else self.close_gripper
+        values["early_stop_patience"] = self.early_stop_patience or None
+        values["chunk_size"] = self.chunk_size or None
+        return CEMConfig(**values)
+
+    @property
+    def seed_or_none(self) -> int | None:
+        return None if self.seed < 0 else self.seed
+
+
+@dataclasses.dataclass
+class PlannerNodeConfig:
+    model: ModelParams = _group(ModelParams)
+    planner: CEMParams = _group(CEMParams)
+    robot: RobotConfig = _group(RobotConfig)
+    control: ControlConfig = _group(ControlConfig)
+    safety: SafetyLimits = _group(SafetyLimits)
+    image_transport: str = param(
+        "raw", "Type on the 'image' topic: raw (sensor_msgs/Image) or compressed "
+        "(sensor_msgs/CompressedImage, JPEG/PNG; remap image to .../image_raw/compressed)."
+    )
+    goal_image_path: str = param(
+        "", "Goal image file; settable at run time (ros2 param set). Empty: no file goal."
+    )
+    goal_image_paths: list[str] = param(
+        [], "Sub-goal image files in order (e.g. pick-and-place); settable at run time. Takes "
+        "precedence over goal_image_path when not empty."
+    )
+    goal_steps: list[int] = param(
+        [], "Executed steps per sub-goal before switching to the next (one per path; 0 = no "
+        "limit, last one only). Empty with a single goal: no limit."
+    )
+
+    def __post_init__(self):
+        if self.image_transport not in IMAGE_TRANSPORTS:
+            raise ValueError(
+                f"image_transport must be one of {IMAGE_TRANSPORTS}, got {self.image_transport!r}"
+            )
+        self.planner.to_cem()  # validate the CEM settings at start-up
+
+    def goal_files(self) -> tuple[list[str], list[int]]:
+        """Goal image paths and step counts from the goal parameters (empty: no file goal)."""
+        paths = list(self.goal_image_paths) or ([self.goal_image_path] if self.goal_image_path
+                                                else [])
+        return paths, list(self.goal_steps)
+
+
+GOAL_PARAMETERS = ("goal_image_path", "goal_image_paths", "goal_steps")

@@ -1,0 +1,325 @@
+"""The ``vjepa_planner`` node: camera + robot state → V-JEPA 2-AC CEM planning → Franka commands.
+
+A thin shell around :class:`vjepa_ros.robot.mpc.MPCSession` (all logic, tested without ROS):
+
+    ros2 run vjepa_ros planner_node --ros-args --params-file config/planner.yaml \
+        -p model.checkpoint:=vjepa2-ac-vitg.pt -r image:=/camera/camera/color/image_raw \
+        -r target_pose:=/cartesian_impedance_controller/target_pose
+
+It starts disabled (shadow mode: plans and publishes ``~/action``, diagnostics and the debug
+image, commands nothing). ``~/enable`` (SetBool) starts commanding. Planning runs in its own
+callback group, so subscriptions, services, parameters and the streaming/watchdog timer keep
+running while the GPU works: spin it with a MultiThreadedExecutor (``main`` does).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from geometry_msgs.msg import PoseStamped, TwistStamped
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.clock import Clock, ClockType
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import CompressedImage, Image, JointState
+from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension
+from std_srvs.srv import SetBool, Trigger
+
+from vjepa_ros.images import ImageError, decode_compressed, image_msg_to_rgb, rgb_to_image_fields
+from vjepa_ros.nodes.params import declare_config
+from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig
+from vjepa_ros.robot.goals import SubGoal, goals_from_files
+from vjepa_ros.robot.kinematics import FrankaKinematics, StateError, pose_to_state, state_to_pose
+from vjepa_ros.robot.mpc import MPCSession
+from vjepa_ros.robot.targets import ACTION_LABELS
+
+NODE_NAME = "vjepa_planner"
+SENSOR_QOS = QoSProfile(
+    depth=1, reliability=qos_profile_sensor_data.reliability,
+    durability=qos_profile_sensor_data.durability, history=qos_profile_sensor_data.history,
+)
+LATCHED = QoSProfile(
+    depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
+)
+RUNTIME_PARAMETERS = set(GOAL_PARAMETERS) | {"use_sim_time"}
+PLAN_POLL_S = 0.01
+
+
+def stamp_seconds(stamp) -> float:
+    return stamp.sec + stamp.nanosec * 1e-9
+
+
+class PlannerNode(Node):
+    def __init__(self, **kwargs):
+        super().__init__(NODE_NAME, **kwargs)
+        self.config = cfg = declare_config(self, PlannerNodeConfig())
+        if not cfg.model.checkpoint:
+            raise ValueError("parameter 'model.checkpoint' is empty: give the V-JEPA 2-AC "
+                             "checkpoint file (e.g. vjepa2-ac-vitg.pt)")
+        self.kinematics = FrankaKinematics(cfg.robot)
+        self.model = self._load_model()
+        self.session = MPCSession(
+            self.model, cfg.planner.to_cem(), cfg.safety, cfg.control, clock=self.now,
+            log=self._log, seed=cfg.planner.seed_or_none,
+        )
+        self.gripper_state: float | None = None
+        self.closing = False
+        self.other_publishers: list[str] = []
+        self.plan_group = MutuallyExclusiveCallbackGroup()  # GPU work only
+
+        self.action_pub = self.create_publisher(Float64MultiArray, "~/action", 10)
+        self.target_pub = self.create_publisher(PoseStamped, "target_pose", 10)
+        self.twist_pub = None
+        if cfg.control.publish_twist:
+            self.twist_pub = self.create_publisher(TwistStamped, "servo_twist", 10)
+        self.gripper_pub = self.create_publisher(Float64, "gripper_command", 10)
+        self.gripper_action = self._gripper_action_client()
+        self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.debug_pub = self.create_publisher(Image, "~/debug_image", 1)
+
+        image_type = CompressedImage if cfg.image_transport == "compressed" else Image
+        self.create_subscription(image_type, "image", self._on_image, SENSOR_QOS)
+        self.create_subscription(JointState, "joint_states", self._on_joint_state, 10)
+        if cfg.robot.state_source == "pose":
+            self.create_subscription(PoseStamped, "current_pose", self._on_pose, 10)
+        self.create_subscription(Image, "~/goal_image", self._on_goal_image, LATCHED)
+        self.create_service(Trigger, "~/capture_goal", self._capture_goal)
+        self.create_service(SetBool, "~/enable", self._enable)
+
+        self._load_goal_files(cfg.goal_files(), at_start=True)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+        self.create_timer(PLAN_POLL_S, self._plan_tick, self.plan_group,
+                          clock=Clock(clock_type=ClockType.STEADY_TIME))
+        self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
+        self.create_timer(0.5, self._publish_diagnostics)
+        self.get_logger().info(
+            f"ready in shadow mode: {cfg.control.mode} control, device {self.model.device}, "
+            f"{self.model.dtype}; call {self.get_fully_qualified_name()}/enable to command the arm"
+        )
+
+    # -- set-up ---------------------------------------------------------------------------------
+    def _load_model(self):
+        from vjepa_ros.models import load_world_model
+
+        model_cfg = self.config.model
+        model = load_world_model(
+            model_cfg.checkpoint, device=model_cfg.device or None, dtype=model_cfg.dtype or None,
+            encoder_key=model_cfg.encoder_key,
+            aspect_ratio_range=(model_cfg.aspect_ratio_min, model_cfg.aspect_ratio_max),
+        )
+        if model.predictor is None:
+            raise ValueError(f"{model_cfg.checkpoint} holds no action-conditioned predictor: "
+                             "use a V-JEPA 2-AC checkpoint (vjepa2-ac-vitg.pt)")
+        return model
+
+    def _gripper_action_client(self):
+        name = self.config.control.gripper_action
+        if not name:
+            return None
+        try:
+            from control_msgs.action import GripperCommand
+            from rclpy.action import ActionClient
+        except ImportError:
+            self.get_logger().warn(f"control_msgs is not installed: no GripperCommand goals to "
+                                   f"{name} (gripper_command still publishes)")
+            return None
+        self.gripper_goal_type = GripperCommand.Goal
+        return ActionClient(self, GripperCommand, name)
+
+    def now(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
+
+    def _log(self, level: str, message: str) -> None:
+        getattr(self.get_logger(), level)(message)
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def _on_image(self, msg) -> None:
+        try:
+            if isinstance(msg, CompressedImage):
+                rgb = decode_compressed(msg.format, msg.data)
+            else:
+                rgb = image_msg_to_rgb(msg)
+        except ImageError as exc:
+            self.get_logger().error(f"dropping camera image: {exc}", throttle_duration_sec=5.0)
+            return
+        self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
+
+    def _on_joint_state(self, msg: JointState) -> None:
+        names, positions = list(msg.name), list(msg.position)
+        try:
+            gripper = self.kinematics.gripper_from_joint_state(names, positions)
+            if gripper is not None:
+                self.gripper_state = gripper
+            arm_present = any(name in names for name in self.kinematics.joint_names)
+            if self.config.robot.state_source == "pose" or (gripper is not None
+                                                            and not arm_present):
+                return  # a gripper-only message, or the pose comes from current_pose
+            state, _ = self.kinematics.state_from_joint_state(names, positions,
+                                                              self.gripper_state)
+        except StateError as exc:
+            self.get_logger().error(f"unusable joint state: {exc}", throttle_duration_sec=5.0)
+            self.session.reject_state(f"unusable joint state: {exc}")
+            return
+        self.session.observe_state(state, stamp_seconds(msg.header.stamp))
+
+    def _on_pose(self, msg: PoseStamped) -> None:
+        p, q = msg.pose.position, msg.pose.orientation
+        try:
+            state = pose_to_state([p.x, p.y, p.z], [q.x, q.y, q.z, q.w], self.gripper_state or 0.0)
+        except StateError as exc:
+            self.get_logger().error(f"unusable current_pose: {exc}", throttle_duration_sec=5.0)
+            self.session.reject_state(f"unusable current_pose: {exc}")
+            return
+        self.session.observe_state(state, stamp_seconds(msg.header.stamp))
+
+    # -- goals and services ---------------------------------------------------------------------
+    def _on_goal_image(self, msg: Image) -> None:
+        try:
+            self.session.set_goals([SubGoal(image_msg_to_rgb(msg), 0, source="~/goal_image")])
+        except (ImageError, ValueError) as exc:
+            self.get_logger().error(f"ignoring goal image: {exc}")
+
+    def _load_goal_files(self, files, at_start: bool = False) -> str:
+        paths, steps = files
+        if not paths:
+            return "no goal file"
+        if len(paths) > 1 and len(steps) != len(paths):
+            message = (f"goal not changed yet: {len(paths)} goal images but {len(steps)} "
+                       "goal_steps; set goal_steps with one count per image")
+            if at_start:
+                raise ValueError(message)
+            self.get_logger().warn(message)
+            return message
+        return self.session.set_goals(goals_from_files(paths, steps))
+
+    def _on_set_parameters(self, params) -> SetParametersResult:
+        fixed = sorted({p.name for p in params} - RUNTIME_PARAMETERS)
+        if fixed:
+            return SetParametersResult(successful=False, reason=(
+                f"{', '.join(fixed)} cannot change at run time: restart the node"))
+        changes = {p.name: p.value for p in params if p.name in GOAL_PARAMETERS}
+        if not changes:
+            return SetParametersResult(successful=True)
+        values = {name: self.get_parameter(name).value for name in GOAL_PARAMETERS}
+        values.update(changes)
+        paths = list(values["goal_image_paths"] or []) or (
+            [values["goal_image_path"]] if values["goal_image_path"] else [])
+        try:
+            self._load_goal_files((paths, list(values["goal_steps"] or [])))
+        except (ImageError, ValueError) as exc:
+            return SetParametersResult(successful=False, reason=str(exc))
+        return SetParametersResult(successful=True)
+
+    def _capture_goal(self, request, response):
+        try:
+            response.message = self.session.capture_goal()
+            response.success = True
+        except RuntimeError as exc:
+            response.success, response.message = False, str(exc)
+        return response
+
+    def _enable(self, request, response):
+        response.success, response.message = self.session.set_enabled(bool(request.data))
+        return response
+
+    # -- planning (plan_group) and streaming ----------------------------------------------------
+    def _plan_tick(self) -> None:
+        if self.closing:
+            return
+        want_debug = self.debug_pub.get_subscription_count() > 0
+        report = self.session.plan_step(want_debug=want_debug)
+        if report is None or self.closing:
+            return
+        if report.action is not None:
+            msg = Float64MultiArray(data=[float(v) for v in report.action])
+            msg.layout.dim = [MultiArrayDimension(label=" ".join(ACTION_LABELS), size=7, stride=7)]
+            self.action_pub.publish(msg)
+        if report.gripper_command is not None:
+            self._send_gripper(report.gripper_command)
+        if report.debug_rgb is not None:
+            image = Image(**rgb_to_image_fields(report.debug_rgb))
+            image.header.stamp = self.get_clock().now().to_msg()
+            self.debug_pub.publish(image)
+
+    def _send_gripper(self, closedness: float) -> None:
+        self.gripper_pub.publish(Float64(data=closedness))
+        if self.gripper_action is not None and self.gripper_action.server_is_ready():
+            goal = self.gripper_goal_type()
+            goal.command.position = self.kinematics.finger_position(closedness)
+            goal.command.max_effort = self.config.control.gripper_max_effort
+            self.gripper_action.send_goal_async(goal)
+
+    def _stream_tick(self) -> None:
+        if self.closing:
+            return
+        out = self.session.stream_step()
+        if out is None:
+            return
+        stamp = self.get_clock().now().to_msg()
+        frame_id = self.kinematics.base_frame
+        if out.setpoint is not None:
+            msg = PoseStamped()
+            msg.header.stamp, msg.header.frame_id = stamp, frame_id
+            xyz, quat = state_to_pose(out.setpoint)
+            p, q = msg.pose.position, msg.pose.orientation
+            p.x, p.y, p.z = (float(v) for v in xyz)
+            q.x, q.y, q.z, q.w = (float(v) for v in quat)
+            self.target_pub.publish(msg)
+        if self.twist_pub is not None:
+            twist = TwistStamped()
+            twist.header.stamp, twist.header.frame_id = stamp, frame_id
+            lin, ang = twist.twist.linear, twist.twist.angular
+            lin.x, lin.y, lin.z, ang.x, ang.y, ang.z = (float(v) for v in out.twist)
+            self.twist_pub.publish(twist)
+
+    # -- diagnostics and watchdog ---------------------------------------------------------------
+    def _check_other_publishers(self) -> None:
+        topic = self.target_pub.topic_name
+        me = (self.get_name(), self.get_namespace())
+        others = sorted(
+            f"{info.node_namespace.rstrip('/')}/{info.node_name}"
+            for info in self.get_publishers_info_by_topic(topic)
+            if (info.node_name, info.node_namespace) != me
+        )
+        if others and others != self.other_publishers:
+            self.get_logger().warn(f"another node publishes on {topic}: {', '.join(others)} — "
+                                   "two sources of arm commands fight each other")
+        self.other_publishers = others
+
+    def _publish_diagnostics(self) -> None:
+        if self.closing:
+            return
+        self._check_other_publishers()
+        status = self.session.status()
+        values = dict(status["values"])
+        values["other_command_publishers"] = ", ".join(self.other_publishers)
+        level = max(status["level"], 1 if self.other_publishers else 0)
+        msg = DiagnosticArray()
+        msg.header.stamp = self.get_clock().now().to_msg()
+        msg.status = [DiagnosticStatus(
+            level=bytes([level]), name=f"{self.get_name()}: mpc", message=status["message"],
+            hardware_id=self.config.robot.model,
+            values=[KeyValue(key=k, value=str(v)) for k, v in values.items()],
+        )]
+        self.diagnostics_pub.publish(msg)
+
+    def destroy_node(self) -> None:
+        """Stop commanding, let a running plan finish (bounded), then destroy."""
+        self.closing = True
+        session = getattr(self, "session", None)  # None when __init__ failed half-way
+        if session is not None:
+            session.set_enabled(False)
+            session.wait_idle(timeout=30.0)
+        super().destroy_node()
+
+
+def main(args=None) -> int:
+    from vjepa_ros.nodes.launcher import run_node
+
+    return run_node(PlannerNode, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

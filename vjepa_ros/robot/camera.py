@@ -1,0 +1,118 @@
+"""Intel RealSense colour camera without ROS: open a device, read RGB frames, CameraInfo fields.
+
+``pyrealsense2`` is imported only in :func:`open_realsense`; without it (or without a connected
+device) a :class:`CameraError` says what is missing and how to get it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from vjepa_ros.config import param
+
+# librealsense distortion model name → sensor_msgs/CameraInfo distortion_model
+DISTORTION_MODELS = {
+    "none": "plumb_bob",
+    "brown_conrady": "plumb_bob",
+    "modified_brown_conrady": "plumb_bob",
+    "inverse_brown_conrady": "plumb_bob",
+    "kannala_brandt4": "equidistant",
+    "ftheta": "equidistant",
+}
+
+
+class CameraError(RuntimeError):
+    """The camera cannot be used: driver module missing, no device, stream not available."""
+
+
+@dataclasses.dataclass
+class CameraConfig:
+    serial: str = param("", "Serial number of the RealSense to open; empty: the first found.")
+    width: int = param(640, "Colour stream width [px].")
+    height: int = param(480, "Colour stream height [px].")
+    fps: int = param(30, "Colour stream frame rate [Hz].")
+    frame_id: str = param(
+        "camera_color_optical_frame", "header.frame_id of image and camera_info."
+    )
+    timeout_s: float = param(5.0, "Give up when no frame arrives for this long [s].")
+
+
+def camera_info_fields(width: int, height: int, fx: float, fy: float, cx: float, cy: float,
+                       coeffs=(0.0, 0.0, 0.0, 0.0, 0.0), model: str = "none") -> dict:
+    """``sensor_msgs/CameraInfo`` fields of a pinhole camera with the given intrinsics."""
+    if width <= 0 or height <= 0:
+        raise ValueError(f"camera size must be positive, got {width}x{height}")
+    values = np.array([fx, fy, cx, cy], dtype=float)
+    if not np.isfinite(values).all() or fx <= 0 or fy <= 0:
+        raise ValueError(f"camera intrinsics must be finite with fx, fy > 0, got {values}")
+    model = str(model).split(".")[-1].lower()
+    if model not in DISTORTION_MODELS:
+        raise ValueError(f"unknown distortion model {model!r}; known: {sorted(DISTORTION_MODELS)}")
+    distortion = [float(c) for c in coeffs]
+    if DISTORTION_MODELS[model] == "equidistant":
+        distortion = distortion[:4]
+    return {
+        "width": int(width),
+        "height": int(height),
+        "distortion_model": DISTORTION_MODELS[model],
+        "d": distortion,
+        "k": [fx, 0.0, cx, 0.0, fy, cy, 0.0, 0.0, 1.0],
+        "r": [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        "p": [fx, 0.0, cx, 0.0, 0.0, fy, cy, 0.0, 0.0, 0.0, 1.0, 0.0],
+    }
+
+
+def import_realsense():
+    """Return the ``pyrealsense2`` module, or raise :class:`CameraError` saying how to get it."""
+    try:
+        import pyrealsense2
+    except ImportError as exc:
+        raise CameraError(
+            f"pyrealsense2 cannot be imported ({exc}); install it with `pip install "
+            "pyrealsense2` (needs libusb-1.0), or run the official realsense2_camera driver"
+        ) from exc
+    return pyrealsense2
+
+
+class RealSenseColor:
+    """A started RealSense colour stream: ``read()`` → [H, W, 3] uint8 RGB, ``info`` fields."""
+
+    def __init__(self, config: CameraConfig, rs=None):
+        rs = rs or import_realsense()
+        devices = list(rs.context().query_devices())
+        if not devices:
+            raise CameraError("no RealSense device connected (check the USB 3 cable and "
+                              "`rs-enumerate-devices`)")
+        serials = [d.get_info(rs.camera_info.serial_number) for d in devices]
+        if config.serial and config.serial not in serials:
+            raise CameraError(f"no RealSense with serial {config.serial}; connected: {serials}")
+        self.rs, self.config = rs, config
+        rs_config = rs.config()
+        if config.serial:
+            rs_config.enable_device(config.serial)
+        rs_config.enable_stream(rs.stream.color, config.width, config.height, rs.format.rgb8,
+                                config.fps)
+        self.pipeline = rs.pipeline()
+        try:
+            profile = self.pipeline.start(rs_config)
+        except RuntimeError as exc:
+            raise CameraError(f"cannot start colour stream {config.width}x{config.height} @ "
+                              f"{config.fps} Hz: {exc}") from exc
+        intr = profile.get_stream(rs.stream.color).as_video_stream_profile().get_intrinsics()
+        self.info = camera_info_fields(intr.width, intr.height, intr.fx, intr.fy, intr.ppx,
+                                       intr.ppy, intr.coeffs, str(intr.model))
+
+    def read(self) -> np.ndarray:
+        timeout_ms = int(self.config.timeout_s * 1000)
+        try:
+            frames = self.pipeline.wait_for_frames(timeout_ms)
+        except RuntimeError as exc:
+            raise CameraError(f"no frame from the RealSense for {self.config.timeout_s} s: "
+                              f"{exc}") from exc
+        color = frames.get_color_frame()
+        return np.asanyarray(color.get_data()).copy()
+
+    def stop(self) -> None:
+        self.pipeline.stop()

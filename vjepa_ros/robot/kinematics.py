@@ -1,0 +1,210 @@
+"""Franka Panda / FR3 forward kinematics: joint states → the 7-D end-effector state of V-JEPA 2-AC.
+
+The arm follows Franka's published Denavit–Hartenberg table (Craig's modified convention: each
+row is ``a_{i-1}, d_i, alpha_{i-1}``; the link transform is RotX(alpha)·TransX(a)·RotZ(q)·
+TransZ(d)).
+The FR3 shares the Panda's table. After joint 7 come the flange (0.107 m along z) and a
+configurable tool frame (default: the Franka Hand TCP, 0.1034 m along z and −45° about z), which
+must match the end-effector frame of the controller the targets go to.
+
+The state is position xyz [m] in the base frame, orientation as extrinsic "xyz" Euler angles [rad]
+and gripper closedness in [0, 1] (0 open), computed from the finger joints as
+1 − (finger1 + finger2) / max_width. Everything is numpy float64 and batched over leading dims.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from vjepa_ros.config import param
+
+# Rows: a_{i-1} [m], d_i [m], alpha_{i-1} [rad] (Franka's published table, Panda and FR3 alike).
+FRANKA_DH = np.array(
+    [
+        [0.0, 0.333, 0.0],
+        [0.0, 0.0, -math.pi / 2],
+        [0.0, 0.316, math.pi / 2],
+        [0.0825, 0.0, math.pi / 2],
+        [-0.0825, 0.384, -math.pi / 2],
+        [0.0, 0.0, math.pi / 2],
+        [0.088, 0.0, math.pi / 2],
+    ]
+)
+FLANGE_OFFSET = 0.107  # joint 7 → flange, along z [m]
+HAND_TCP_XYZ = [0.0, 0.0, 0.1034]  # flange → Franka Hand TCP (between the fingertips) [m]
+HAND_TCP_RPY = [0.0, 0.0, -math.pi / 4]  # the hand is mounted −45° about the flange z axis
+MODELS = ("panda", "fr3")
+
+
+class StateError(ValueError):
+    """A robot state that cannot be used: missing joints, NaN/inf values, bad shapes."""
+
+
+@dataclasses.dataclass
+class RobotConfig:
+    model: str = param("panda", "Arm model: panda or fr3 (same kinematics, other joint names).")
+    joint_prefix: str = param(
+        "", "Joint name prefix; empty: '<model>_' (panda_joint1.., fr3_joint1..)."
+    )
+    base_frame: str = param(
+        "", "Frame of states and target poses; empty: '<prefix>link0' (the arm's base)."
+    )
+    flange_offset: float = param(FLANGE_OFFSET, "Joint 7 to flange distance along z [m].")
+    tcp_xyz: list[float] = param(
+        HAND_TCP_XYZ,
+        "Flange to end-effector (TCP) translation [m]; default the Franka Hand TCP. Must match "
+        "the end-effector frame of the controller that receives target_pose.",
+    )
+    tcp_rpy: list[float] = param(
+        HAND_TCP_RPY, "Flange to TCP rotation as extrinsic xyz Euler angles [rad]."
+    )
+    gripper_max_width: float = param(
+        0.08, "Finger opening [m] that counts as fully open (closedness 0)."
+    )
+    state_source: str = param(
+        "joint_states",
+        "Where the end-effector pose comes from: joint_states (forward kinematics) or pose "
+        "(a geometry_msgs/PoseStamped topic 'current_pose' in the base frame).",
+    )
+
+
+def modified_dh(a: float, d: float, alpha: float, q: np.ndarray) -> np.ndarray:
+    """Link transforms [..., 4, 4] for joint angles q [...] (Craig: RotX·TransX·RotZ·TransZ)."""
+    cq, sq = np.cos(q), np.sin(q)
+    ca, sa = math.cos(alpha), math.sin(alpha)
+    zero, one = np.zeros_like(q), np.ones_like(q)
+    rows = [
+        [cq, -sq, zero, a * one],
+        [sq * ca, cq * ca, -sa * one, -d * sa * one],
+        [sq * sa, cq * sa, ca * one, d * ca * one],
+        [zero, zero, zero, one],
+    ]
+    return np.stack([np.stack(row, axis=-1) for row in rows], axis=-2)
+
+
+def transform(xyz, rpy) -> np.ndarray:
+    """Homogeneous transform [4, 4] from a translation and extrinsic xyz Euler angles."""
+    matrix = np.eye(4)
+    matrix[:3, :3] = Rotation.from_euler("xyz", np.asarray(rpy, dtype=float)).as_matrix()
+    matrix[:3, 3] = np.asarray(xyz, dtype=float)
+    return matrix
+
+
+def forward_kinematics(
+    joints: np.ndarray, flange_offset: float = FLANGE_OFFSET, tool: np.ndarray | None = None
+) -> np.ndarray:
+    """Return base → tool transforms [..., 4, 4] of joint angles [..., 7] (default: Hand TCP)."""
+    joints = np.asarray(joints, dtype=np.float64)
+    if joints.ndim == 0 or joints.shape[-1] != 7:
+        raise StateError(f"expected 7 arm joint angles [..., 7], got shape {list(joints.shape)}")
+    pose = np.broadcast_to(np.eye(4), joints.shape[:-1] + (4, 4))
+    for index, (a, d, alpha) in enumerate(FRANKA_DH):
+        pose = pose @ modified_dh(a, d, alpha, joints[..., index])
+    flange = np.eye(4)
+    flange[2, 3] = flange_offset
+    tool = transform(HAND_TCP_XYZ, HAND_TCP_RPY) if tool is None else tool
+    return pose @ flange @ tool
+
+
+def pose_to_state(position, quat_xyzw, gripper) -> np.ndarray:
+    """7-D state [..., 7] from positions [..., 3], quaternions [..., 4] (x, y, z, w), gripper."""
+    position = np.asarray(position, dtype=np.float64)
+    quat = np.asarray(quat_xyzw, dtype=np.float64)
+    gripper = np.asarray(gripper, dtype=np.float64)
+    values = np.concatenate([position.ravel(), quat.ravel(), gripper.ravel()])
+    if not np.isfinite(values).all():
+        raise StateError("end-effector pose contains NaN or inf")
+    norm = np.linalg.norm(quat, axis=-1)
+    if np.any(norm < 1e-6):
+        raise StateError("end-effector orientation is a zero quaternion")
+    angles = Rotation.from_quat(quat.reshape(-1, 4)).as_euler("xyz").reshape(position.shape)
+    return np.concatenate([position, angles, gripper[..., None]], axis=-1)
+
+
+def state_to_pose(state) -> tuple[np.ndarray, np.ndarray]:
+    """Position [..., 3] and quaternion [..., 4] (x, y, z, w) of 7-D states [..., 7]."""
+    state = np.asarray(state, dtype=np.float64)
+    quat = Rotation.from_euler("xyz", state[..., 3:6].reshape(-1, 3)).as_quat()
+    return state[..., :3].copy(), quat.reshape(state.shape[:-1] + (4,))
+
+
+class FrankaKinematics:
+    """Joint names, forward kinematics and gripper mapping of one configured arm."""
+
+    def __init__(self, config: RobotConfig | None = None):
+        config = config or RobotConfig()
+        if config.model not in MODELS:
+            raise ValueError(f"robot.model must be one of {MODELS}, got {config.model!r}")
+        if config.state_source not in ("joint_states", "pose"):
+            raise ValueError(
+                f"robot.state_source must be joint_states or pose, got {config.state_source!r}"
+            )
+        if len(config.tcp_xyz) != 3 or len(config.tcp_rpy) != 3:
+            raise ValueError("robot.tcp_xyz and robot.tcp_rpy need 3 numbers each")
+        if not config.gripper_max_width > 0:
+            raise ValueError("robot.gripper_max_width must be > 0")
+        self.config = config
+        prefix = config.joint_prefix or f"{config.model}_"
+        self.joint_names = [f"{prefix}joint{i}" for i in range(1, 8)]
+        self.finger_names = [f"{prefix}finger_joint1", f"{prefix}finger_joint2"]
+        self.base_frame = config.base_frame or f"{prefix}link0"
+        self.tool = transform(config.tcp_xyz, config.tcp_rpy)
+
+    def tool_pose(self, joints) -> np.ndarray:
+        """Return base → TCP transforms [..., 4, 4] of arm joint angles [..., 7]."""
+        return forward_kinematics(joints, self.config.flange_offset, self.tool)
+
+    def gripper_closedness(self, finger_positions) -> np.ndarray:
+        """Closedness in [0, 1] of the two finger joint positions [..., 2] (each 0..width/2)."""
+        width = np.asarray(finger_positions, dtype=np.float64).sum(axis=-1)
+        return np.clip(1.0 - width / self.config.gripper_max_width, 0.0, 1.0)
+
+    def finger_position(self, closedness: float) -> float:
+        """Per-finger joint position [m] for a closedness in [0, 1] (inverse of the mapping)."""
+        return (1.0 - float(np.clip(closedness, 0.0, 1.0))) * self.config.gripper_max_width / 2
+
+    def joint_positions(self, names, positions, wanted) -> np.ndarray | None:
+        """Positions of the ``wanted`` joints from parallel name/position lists, else None."""
+        lookup = dict(zip(names, positions, strict=False))
+        if not all(name in lookup for name in wanted):
+            return None
+        return np.array([lookup[name] for name in wanted], dtype=np.float64)
+
+    def gripper_from_joint_state(self, names, positions) -> float | None:
+        """Gripper closedness from a JointState's finger joints, or None if they are absent."""
+        fingers = self.joint_positions(names, positions, self.finger_names)
+        if fingers is None:
+            return None
+        if not np.isfinite(fingers).all():
+            raise StateError(f"finger joint positions contain NaN or inf: {fingers.tolist()}")
+        return float(self.gripper_closedness(fingers))
+
+    def state_from_joint_state(self, names, positions, gripper: float | None = None):
+        """7-D state from a JointState's names/positions; gripper from fingers, else ``gripper``.
+
+        Returns ``(state [7], gripper_known)``. Raises :class:`StateError` naming the missing
+        joints or the non-finite values.
+        """
+        if len(names) != len(positions):
+            raise StateError(
+                f"joint state has {len(names)} names but {len(positions)} positions"
+            )
+        joints = self.joint_positions(names, positions, self.joint_names)
+        if joints is None:
+            missing = [name for name in self.joint_names if name not in set(names)]
+            raise StateError(
+                f"joint state lacks {', '.join(missing)} (has {', '.join(names) or 'none'}); "
+                "check robot.model / robot.joint_prefix"
+            )
+        if not np.isfinite(joints).all():
+            raise StateError(f"arm joint positions contain NaN or inf: {joints.tolist()}")
+        from_fingers = self.gripper_from_joint_state(names, positions)
+        known = from_fingers is not None or gripper is not None
+        closedness = from_fingers if from_fingers is not None else (gripper or 0.0)
+        pose = self.tool_pose(joints)
+        angles = Rotation.from_matrix(pose[:3, :3]).as_euler("xyz")
+        return np.concatenate([pose[:3, 3], angles, [closedness]]), known

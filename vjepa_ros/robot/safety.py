@@ -1,0 +1,186 @@
+"""The safety filter between the planner and the arm: a target is made safe, or refused.
+
+:func:`filter_target` takes the measured end-effector state, the proposed absolute target and the
+ages of the inputs, and returns either a safe target — finite, inside the workspace box, at most
+``max_step_m`` and ``max_rotation_step_rad`` away from the measured pose, gripper in [0, 1] — or a
+refusal with a readable reason. It never raises on bad numbers: NaN, inf and huge values are
+refusals or get clipped, so nothing unsafe can come out of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from scipy.spatial.transform import Rotation, Slerp
+
+from vjepa_ros.config import param
+
+# The measured pose may lie this far outside the box and still count as inside (sensor noise) [m].
+BOX_TOLERANCE = 1e-3
+
+
+@dataclasses.dataclass
+class SafetyLimits:
+    workspace_min: list[float] = param(
+        [0.25, -0.45, 0.05], "Lower corner xyz [m] of the box targets must stay in (base frame)."
+    )
+    workspace_max: list[float] = param(
+        [0.80, 0.45, 0.70], "Upper corner xyz [m] of the box targets must stay in (base frame)."
+    )
+    max_step_m: float = param(
+        0.10, "Longest translation of one planned target from the measured pose [m]; longer "
+        "steps are shortened."
+    )
+    max_rotation_step_rad: float = param(
+        0.35, "Largest rotation of one planned target from the measured pose [rad]; larger "
+        "ones are shortened."
+    )
+    max_speed_m_s: float = param(0.10, "Top speed of the streamed set-point [m/s].")
+    max_accel_m_s2: float = param(
+        0.5, "Largest change of set-point speed per second [m/s²] (no velocity jumps)."
+    )
+    max_angular_speed_rad_s: float = param(0.5, "Top angular speed of the set-point [rad/s].")
+    max_angular_accel_rad_s2: float = param(
+        2.0, "Largest change of set-point angular speed per second [rad/s²]."
+    )
+    max_image_age_s: float = param(
+        0.5, "Newest camera frame older than this (node clock − header.stamp) → hold [s]."
+    )
+    max_state_age_s: float = param(
+        0.25, "Newest robot state older than this (node clock − header.stamp) → hold [s]."
+    )
+
+    def __post_init__(self):
+        lower = np.asarray(self.workspace_min, dtype=float)
+        upper = np.asarray(self.workspace_max, dtype=float)
+        if lower.shape != (3,) or upper.shape != (3,):
+            raise ValueError("safety.workspace_min and safety.workspace_max need 3 numbers each")
+        if not (np.isfinite(lower).all() and np.isfinite(upper).all() and (lower < upper).all()):
+            raise ValueError(
+                f"safety workspace box is empty or not finite: min {lower.tolist()}, "
+                f"max {upper.tolist()}"
+            )
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not (math.isfinite(value) and value > 0):
+                raise ValueError(f"safety.{f.name} must be a finite number > 0, got {value!r}")
+
+    @property
+    def box(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.workspace_min, float), np.asarray(self.workspace_max, float)
+
+
+@dataclasses.dataclass(frozen=True)
+class SafetyDecision:
+    """A safe target [7] (``reason`` "" or what was clipped), or None with the refusal reason."""
+
+    target: np.ndarray | None
+    reason: str = ""
+    clipped: tuple[str, ...] = ()
+
+    @property
+    def accepted(self) -> bool:
+        return self.target is not None
+
+
+def refuse(reason: str) -> SafetyDecision:
+    return SafetyDecision(target=None, reason=reason)
+
+
+def input_problem(image_age: float | None, state_age: float | None, limits: SafetyLimits) -> str:
+    """Return why the inputs are too old or missing to command from, or "" when they are fine."""
+    for what, age, limit in (
+        ("camera image", image_age, limits.max_image_age_s),
+        ("robot state", state_age, limits.max_state_age_s),
+    ):
+        if age is None:
+            return f"no {what} received yet"
+        if not math.isfinite(age) or age > limit:
+            return f"{what} is stale: {age:.2f} s old (limit {limit:.2f} s)"
+        if age < -limit:
+            return f"{what} stamp lies {-age:.2f} s in the future (clock mismatch?)"
+    return ""
+
+
+def in_box(xyz: np.ndarray, limits: SafetyLimits, tolerance: float = 0.0) -> bool:
+    lower, upper = limits.box
+    xyz = np.asarray(xyz, dtype=float)
+    return bool(np.all(xyz >= lower - tolerance) and np.all(xyz <= upper + tolerance))
+
+
+def limit_rotation(current_rpy, target_rpy, max_angle: float) -> tuple[np.ndarray, bool]:
+    """Target Euler angles moved toward the current ones so the rotation between is <= max."""
+    current = Rotation.from_euler("xyz", current_rpy)
+    target = Rotation.from_euler("xyz", target_rpy)
+    angle = (target * current.inv()).magnitude()
+    if angle <= max_angle:
+        return target.as_euler("xyz"), False
+    fraction = max_angle / angle * (1 - 1e-9)
+    path = Slerp([0.0, 1.0], Rotation.concatenate([current, target]))
+    return path([fraction])[0].as_euler("xyz"), True
+
+
+def filter_target(
+    current,
+    proposed,
+    limits: SafetyLimits,
+    image_age: float | None = 0.0,
+    state_age: float | None = 0.0,
+) -> SafetyDecision:
+    """Return a safe version of the ``proposed`` 7-D target, or a refusal with its reason.
+
+    ``current`` is the measured 7-D state; ages are seconds since the newest image / state (None:
+    never received). Translation is clamped into the workspace box, then shortened to
+    ``max_step_m``; rotation is shortened to ``max_rotation_step_rad``; the gripper is clipped.
+    """
+    problem = input_problem(image_age, state_age, limits)
+    if problem:
+        return refuse(problem)
+    try:
+        current = np.asarray(current, dtype=np.float64).reshape(7)
+        proposed = np.asarray(proposed, dtype=np.float64).reshape(7)
+    except (TypeError, ValueError) as exc:
+        return refuse(f"target or state is not 7 numbers: {exc}")
+    if not np.isfinite(current).all():
+        return refuse("measured end-effector state contains NaN or inf")
+    if not in_box(current[:3], limits, BOX_TOLERANCE):
+        return refuse(
+            f"end effector at {np.round(current[:3], 3).tolist()} is outside the workspace box "
+            f"{limits.workspace_min}..{limits.workspace_max}; move it back by hand"
+        )
+    if not np.isfinite(proposed).all():
+        return refuse(f"planned target is not finite: {proposed.tolist()}")
+    lower, upper = limits.box
+    clipped = []
+    xyz = np.clip(proposed[:3], lower, upper)
+    if not np.array_equal(xyz, proposed[:3]):
+        clipped.append("workspace box")
+    start = np.clip(current[:3], lower, upper)
+    step = xyz - start
+    length = float(np.linalg.norm(step))
+    if length > limits.max_step_m:
+        xyz = start + step * (limits.max_step_m / length)
+        clipped.append(f"step {length:.3f} m > {limits.max_step_m} m")
+    xyz = np.clip(xyz, lower, upper)  # float rounding of the line above
+    angles, rotation_clipped = limit_rotation(
+        current[3:6], proposed[3:6], limits.max_rotation_step_rad
+    )
+    if rotation_clipped:
+        clipped.append(f"rotation > {limits.max_rotation_step_rad} rad")
+    gripper = float(np.clip(proposed[6], 0.0, 1.0))
+    target = np.concatenate([xyz, angles, [gripper]])
+    reason = "clipped: " + ", ".join(clipped) if clipped else ""
+    return SafetyDecision(target=target, reason=reason, clipped=tuple(clipped))
+
+
+def is_safe_setpoint(setpoint, limits: SafetyLimits) -> bool:
+    """Last check before anything is published: 7 finite numbers, xyz in the box."""
+    setpoint = np.asarray(setpoint, dtype=np.float64)
+    return (
+        setpoint.shape == (7,)
+        and bool(np.isfinite(setpoint).all())
+        and in_box(setpoint[:3], limits)
+        and 0.0 <= setpoint[6] <= 1.0
+    )

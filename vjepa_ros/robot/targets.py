@@ -1,0 +1,152 @@
+"""From a planned action to what the controller receives: absolute targets and a smooth set-point.
+
+The planner returns a 7-D delta (V-JEPA 2-AC facts §4); :func:`target_from_action` turns it into
+the absolute end-effector target state ⊕ action with the planning package's pose algebra. The
+:class:`SetpointStreamer` then moves a set-point toward that target at the stream rate with
+bounded speed and acceleration (linear and angular), so the arm never receives a jump: Franka's
+controllers abort on acceleration/jerk discontinuities of the commanded motion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy.spatial.transform import Rotation
+
+from vjepa_ros.planning.pose import apply_action
+from vjepa_ros.robot.safety import SafetyLimits
+
+ACTION_LABELS = ("dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper")
+
+
+def target_from_action(state, action) -> np.ndarray:
+    """Return the target state ⊕ action (float64 [7]) of a state [7] and an action [7].
+
+    Uses the planning package's pose algebra (``planning.pose.apply_action``).
+    """
+    state = torch.as_tensor(np.asarray(state, dtype=np.float64))
+    action = torch.as_tensor(np.asarray(action, dtype=np.float64))
+    return apply_action(state, action).numpy()
+
+
+def ramp_velocity(velocity, remaining, max_speed, max_accel, dt) -> np.ndarray:
+    """Return the velocity [3] toward a point ``remaining`` [3] away, speed/accel-limited.
+
+    The wanted velocity points at the goal with the speed from which the set-point can still stop
+    in the remaining distance when slowing by ``max_accel·dt`` per tick (≈ √(2·a·d), at most
+    ``max_speed``); the velocity changes by at most ``max_accel·dt`` per tick.
+    """
+    distance = float(np.linalg.norm(remaining))
+    speed_step = max_accel * dt
+    # Ticks k to stop from speed k·speed_step cover speed_step·dt·k(k+1)/2: solve for k.
+    braking_speed = speed_step * (np.sqrt(0.25 + 2.0 * distance / (speed_step * dt)) - 0.5)
+    wanted_speed = min(max_speed, braking_speed, distance / dt)
+    wanted = remaining * (wanted_speed / distance) if distance > 0 else np.zeros(3)
+    change = wanted - velocity
+    change_norm = float(np.linalg.norm(change))
+    if change_norm > max_accel * dt:
+        change *= max_accel * dt / change_norm
+    return velocity + change
+
+
+class SetpointStreamer:
+    """A set-point that follows the latest target with bounded speed and acceleration.
+
+    ``reset(state)`` places it at the measured pose (zero velocity), ``set_target`` gives a new
+    target (a safe one: see ``safety.filter_target``), ``step(dt)`` advances it one tick and
+    returns the new set-point [7]; ``hold()`` freezes it where it is. Positions are clamped into
+    the workspace box at every tick.
+    """
+
+    def __init__(self, limits: SafetyLimits):
+        self.limits = limits
+        self.setpoint: np.ndarray | None = None  # [7]
+        self.target: np.ndarray | None = None  # [7]
+        self.velocity = np.zeros(3)  # [m/s]
+        self.angular_velocity = np.zeros(3)  # [rad/s], base frame
+
+    @property
+    def active(self) -> bool:
+        return self.setpoint is not None
+
+    def reset(self, state) -> None:
+        self.setpoint = np.asarray(state, dtype=np.float64).copy()
+        self.target = self.setpoint.copy()
+        self.velocity = np.zeros(3)
+        self.angular_velocity = np.zeros(3)
+
+    def deactivate(self) -> None:
+        self.setpoint = self.target = None
+        self.velocity = np.zeros(3)
+        self.angular_velocity = np.zeros(3)
+
+    def set_target(self, target) -> None:
+        if self.setpoint is None:
+            raise RuntimeError("SetpointStreamer.reset(state) must come before set_target")
+        self.target = np.asarray(target, dtype=np.float64).copy()
+
+    def hold(self) -> None:
+        """Stop where the set-point is now (target := set-point, velocities 0)."""
+        if self.setpoint is not None:
+            self.target = self.setpoint.copy()
+        self.velocity = np.zeros(3)
+        self.angular_velocity = np.zeros(3)
+
+    def arrived(self, tolerance: float = 1e-4) -> bool:
+        """Return True when the set-point has reached the target and stopped."""
+        if self.setpoint is None:
+            return True
+        return bool(
+            np.linalg.norm(self.target[:3] - self.setpoint[:3]) <= tolerance
+            and not self.velocity.any()
+            and self.rotation_left() <= 1e-4
+            and not self.angular_velocity.any()
+        )
+
+    def rotation_left(self) -> float:
+        """Angle [rad] between the set-point's and the target's orientation."""
+        return float(self._remaining_rotation().magnitude())
+
+    def _remaining_rotation(self) -> Rotation:
+        return Rotation.from_euler("xyz", self.target[3:6]) * Rotation.from_euler(
+            "xyz", self.setpoint[3:6]
+        ).inv()
+
+    def step(self, dt: float) -> np.ndarray:
+        """Advance the set-point by ``dt`` seconds; return it [7] (a copy)."""
+        if self.setpoint is None:
+            raise RuntimeError("SetpointStreamer.reset(state) must come before step")
+        if not dt > 0:
+            return self.setpoint.copy()
+        limits = self.limits
+        remaining = self.target[:3] - self.setpoint[:3]
+        self.velocity = ramp_velocity(
+            self.velocity, remaining, limits.max_speed_m_s, limits.max_accel_m_s2, dt
+        )
+        xyz = self.setpoint[:3] + self.velocity * dt
+        if np.linalg.norm(self.target[:3] - xyz) <= 1e-9:  # landed, up to float rounding
+            xyz = self.target[:3].copy()
+        lower, upper = limits.box
+        self.setpoint[:3] = np.clip(xyz, lower, upper)
+
+        rotvec = self._remaining_rotation().as_rotvec()
+        self.angular_velocity = ramp_velocity(
+            self.angular_velocity,
+            rotvec,
+            limits.max_angular_speed_rad_s,
+            limits.max_angular_accel_rad_s2,
+            dt,
+        )
+        if np.linalg.norm(rotvec - self.angular_velocity * dt) <= 1e-9:
+            self.setpoint[3:6] = self.target[3:6]
+        else:
+            turn = Rotation.from_rotvec(self.angular_velocity * dt)
+            self.setpoint[3:6] = (turn * Rotation.from_euler("xyz", self.setpoint[3:6])).as_euler(
+                "xyz"
+            )
+        self.setpoint[6] = self.target[6]
+        return self.setpoint.copy()
+
+    def twist(self) -> np.ndarray:
+        """Return the set-point velocity [6]: linear [m/s] then angular [rad/s], base frame."""
+        return np.concatenate([self.velocity, self.angular_velocity])
