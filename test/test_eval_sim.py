@@ -77,7 +77,6 @@ def test_recorded_sim_bags_carry_the_topics_a_lab_records(recorded_bag):
 
 
 def test_joint_states_through_forward_kinematics_match_the_recorded_pose(recorded_bag):
-    pytest.importorskip("vjepa_ros.robot.kinematics", reason="Franka forward kinematics")
     from_pose = read_recording(recorded_bag)
     from_joints = read_recording(recorded_bag, BagTopics(state_source="joint_states",
                                                          gripper="/none"))

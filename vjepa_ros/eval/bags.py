@@ -23,6 +23,7 @@ import numpy as np
 from vjepa_ros.config import param
 from vjepa_ros.eval import messages as m
 from vjepa_ros.images import ImageError
+from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig, pose_to_state
 
 STORAGES = ("mcap", "sqlite3")
 IMAGE_FORMATS = ("raw", "jpeg", "png")
@@ -314,7 +315,7 @@ def read_recording(
     if source == "pose":
         poses = np.stack(state_msgs)  # [M, 7]: position, quaternion (x, y, z, w)
         try:
-            ee = m.poses_to_states(poses[:, :3], poses[:, 3:])
+            ee = pose_to_state(poses[:, :3], poses[:, 3:], np.zeros(len(poses)))[:, :6]
         except ValueError as exc:
             raise BagError(f"{path}: {state_topic}: {exc}") from exc
         fingers = None
@@ -373,13 +374,6 @@ def default_joints_to_pose() -> JointsToPose:
 
     The arm model follows the joint names: ``fr3_joint1..7`` is an FR3, else a Panda.
     """
-    try:
-        from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig
-    except ImportError as exc:
-        raise BagError(
-            "this bag has no end-effector pose topic and forward kinematics for joint states is "
-            f"not available ({exc}); record the pose topic or pass joints_to_pose"
-        ) from exc
     from scipy.spatial.transform import Rotation
 
     def joints_to_pose(names: list[str], positions: np.ndarray) -> np.ndarray:
@@ -398,6 +392,11 @@ def default_joints_to_pose() -> JointsToPose:
     return joints_to_pose
 
 
+def _gripper_mapping(config: BagTopics) -> FrankaKinematics:
+    """Return the robot package's finger-joint <-> closedness mapping for this hand width."""
+    return FrankaKinematics(RobotConfig(gripper_max_width=config.gripper_max_width))
+
+
 def _gripper(config, collected, gripper_topic, fingers, state_times, state_topic, times_of):
     if gripper_topic is not None:
         rows = collected[gripper_topic][2]  # (joint names, positions) per message
@@ -406,12 +405,11 @@ def _gripper(config, collected, gripper_topic, fingers, state_times, state_topic
                  if v is not None]
         if pairs:
             times = np.array([t for t, _ in pairs], np.int64)
-            closed = m.gripper_closedness(np.stack([v for _, v in pairs]),
-                                          config.gripper_max_width)
+            closed = _gripper_mapping(config).gripper_closedness(np.stack([v for _, v in pairs]))
             order = np.argsort(times, kind="stable")
             return np.interp(state_times, times[order], closed[order]), gripper_topic
     if fingers is not None:
-        return m.gripper_closedness(fingers, config.gripper_max_width), state_topic
+        return _gripper_mapping(config).gripper_closedness(fingers), state_topic
     return np.zeros(len(state_times)), "none (assumed open)"
 
 
@@ -461,7 +459,8 @@ def write_bag(
     store = m.typestore()
     image_topic = config.image if image_format == "raw" else f"{config.image}/compressed"
     image_type = m.IMAGE if image_format == "raw" else m.COMPRESSED_IMAGE
-    finger_names = ["panda_finger_joint1", "panda_finger_joint2"]
+    gripper_mapping = _gripper_mapping(config)
+    finger_names = gripper_mapping.finger_names
     try:
         with Writer(path, version=8, storage_plugin=plugin) as writer:
             image = writer.add_connection(image_topic, image_type, typestore=store)
@@ -477,7 +476,7 @@ def write_bag(
                     msg = m.image_message(frame, time_ns, camera_frame)
                 else:
                     msg = m.compressed_image_message(frame, time_ns, camera_frame, image_format)
-                fingers = m.finger_joint_values(state[6], config.gripper_max_width)
+                fingers = [gripper_mapping.finger_position(state[6])] * 2
                 out = [
                     (image, msg, image_type),
                     (pose, m.pose_message(state, time_ns, base_frame), m.POSE_STAMPED),

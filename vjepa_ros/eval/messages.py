@@ -10,10 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import torch
 
 from vjepa_ros.images import ImageError, decode_compressed, image_msg_to_rgb, rgb_to_image_fields
-from vjepa_ros.planning.pose import euler_to_quat, quat_to_euler
+from vjepa_ros.robot.kinematics import state_to_pose
 
 IMAGE = "sensor_msgs/msg/Image"
 COMPRESSED_IMAGE = "sensor_msgs/msg/CompressedImage"
@@ -23,8 +22,6 @@ POSE_WITH_COVARIANCE_STAMPED = "geometry_msgs/msg/PoseWithCovarianceStamped"
 IMAGE_TYPES = (IMAGE, COMPRESSED_IMAGE)
 POSE_TYPES = (POSE_STAMPED, POSE_WITH_COVARIANCE_STAMPED)
 
-# Franka Hand: each finger opens 0..0.04 m, the hand 0..0.08 m.
-FRANKA_HAND_MAX_WIDTH = 0.08
 FINGER_SUFFIXES = ("finger_joint1", "finger_joint2")
 
 
@@ -96,18 +93,6 @@ def compressed_image_message(rgb: np.ndarray, time_ns: int, frame_id: str, fmt: 
 # -- poses
 
 
-def poses_to_states(positions: np.ndarray, quats_xyzw: np.ndarray) -> np.ndarray:
-    """Positions [M, 3] and quaternions [M, 4] (x, y, z, w) -> xyz + Euler [M, 6], float64."""
-    quats = torch.as_tensor(np.asarray(quats_xyzw, dtype=np.float64))
-    if quats.ndim != 2 or quats.shape[1] != 4:
-        raise ValueError(f"quaternions must be [M, 4], got {list(quats.shape)}")
-    norms = quats.norm(dim=1)
-    if not torch.isfinite(quats).all() or (norms < 1e-6).any():
-        raise ValueError("pose orientation is not a valid quaternion (zero norm, NaN or inf)")
-    angles = quat_to_euler(quats[:, [3, 0, 1, 2]] / norms[:, None]).numpy()
-    return np.concatenate([np.asarray(positions, dtype=np.float64), angles], axis=1)
-
-
 def pose_from_message(msg, msgtype: str) -> tuple[np.ndarray, np.ndarray]:
     """Return position [3], quaternion [4] (x, y, z, w) of a PoseStamped (WithCovariance)."""
     pose = msg.pose.pose if msgtype == POSE_WITH_COVARIANCE_STAMPED else msg.pose
@@ -119,7 +104,7 @@ def pose_message(state: np.ndarray, time_ns: int, frame_id: str):
     """Build a ``geometry_msgs/PoseStamped`` of the end-effector pose of ``state`` [7]."""
     store = typestore()
     state = np.asarray(state, dtype=np.float64)
-    w, x, y, z = euler_to_quat(torch.from_numpy(state[3:6])).tolist()
+    _, (x, y, z, w) = state_to_pose(state)
     pose = store.types["geometry_msgs/msg/Pose"](
         position=store.types["geometry_msgs/msg/Point"](x=state[0], y=state[1], z=state[2]),
         orientation=store.types["geometry_msgs/msg/Quaternion"](x=x, y=y, z=z, w=w),
@@ -144,12 +129,6 @@ def finger_positions(names, positions) -> np.ndarray | None:
     return np.array([first, found.get(FINGER_SUFFIXES[1], first)])
 
 
-def gripper_closedness(fingers: np.ndarray, max_width: float = FRANKA_HAND_MAX_WIDTH):
-    """Closedness in [0, 1] (0 open) from finger positions [..., 2] of a parallel gripper."""
-    width = np.asarray(fingers, dtype=np.float64).sum(axis=-1)
-    return np.clip(1.0 - width / max_width, 0.0, 1.0)
-
-
 def joint_state_message(names, positions, time_ns: int, velocities=None, efforts=None):
     """Build a ``sensor_msgs/JointState`` with these joints (velocities and efforts optional)."""
     positions = np.asarray(positions, dtype=np.float64)
@@ -159,9 +138,3 @@ def joint_state_message(names, positions, time_ns: int, velocities=None, efforts
         velocity=empty if velocities is None else np.asarray(velocities, dtype=np.float64),
         effort=empty if efforts is None else np.asarray(efforts, dtype=np.float64),
     )
-
-
-def finger_joint_values(closedness: float, max_width: float = FRANKA_HAND_MAX_WIDTH):
-    """Both finger positions [2] of a gripper with this closedness (inverse of the above)."""
-    half = (1.0 - float(np.clip(closedness, 0.0, 1.0))) * max_width / 2
-    return np.array([half, half])
