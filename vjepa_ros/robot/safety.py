@@ -147,8 +147,9 @@ def filter_target(
         return refuse("measured end-effector state contains NaN or inf")
     if not in_box(current[:3], limits, BOX_TOLERANCE):
         return refuse(
-            f"end effector at {np.round(current[:3], 3).tolist()} is outside the workspace box "
-            f"{limits.workspace_min}..{limits.workspace_max}; move it back by hand"
+            "end effector is outside the workspace box: at "
+            f"[{', '.join(f'{v:.3f}' for v in current[:3])}], box {limits.workspace_min}.."
+            f"{limits.workspace_max}; move it back by hand"
         )
     if not np.isfinite(proposed).all():
         return refuse(f"planned target is not finite: {proposed.tolist()}")

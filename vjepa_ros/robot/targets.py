@@ -38,9 +38,13 @@ def ramp_velocity(velocity, remaining, max_speed, max_accel, dt) -> np.ndarray:
     """
     distance = float(np.linalg.norm(remaining))
     speed_step = max_accel * dt
-    # Ticks k to stop from speed k·speed_step cover speed_step·dt·k(k+1)/2: solve for k.
-    braking_speed = speed_step * (np.sqrt(0.25 + 2.0 * distance / (speed_step * dt)) - 0.5)
-    wanted_speed = min(max_speed, braking_speed, distance / dt)
+    # Stopping from speed (m + f)·speed_step, slowing by speed_step per tick, covers
+    # speed_step·dt·(m(m+1)/2 + (m+1)·f) and ends with a step of f·speed_step onto the goal:
+    # solve for the whole m and the fraction f.
+    ticks = distance / (speed_step * dt)
+    whole = np.floor((np.sqrt(1.0 + 8.0 * ticks) - 1.0) / 2.0)
+    fraction = min((ticks - whole * (whole + 1) / 2) / (whole + 1), 1.0)
+    wanted_speed = min(max_speed, speed_step * (whole + fraction))
     wanted = remaining * (wanted_speed / distance) if distance > 0 else np.zeros(3)
     change = wanted - velocity
     change_norm = float(np.linalg.norm(change))

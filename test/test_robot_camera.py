@@ -1,0 +1,118 @@
+"""RealSense helper without hardware: CameraInfo from intrinsics, device errors, a fake SDK."""
+
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from vjepa_ros.robot.camera import (
+    CameraConfig,
+    CameraError,
+    RealSenseColor,
+    camera_info_fields,
+    import_realsense,
+)
+
+
+def test_camera_info_from_intrinsics_projects_like_a_pinhole():
+    info = camera_info_fields(640, 480, 615.0, 616.0, 320.5, 240.25,
+                              coeffs=[0.1, -0.2, 0.001, 0.002, 0.05], model="brown_conrady")
+    k = np.array(info["k"]).reshape(3, 3)
+    p = np.array(info["p"]).reshape(3, 4)
+    point = np.array([0.1, -0.05, 0.8])
+    pixel = k @ point
+    np.testing.assert_allclose(pixel[:2] / pixel[2], [615 * 0.125 + 320.5, -616 * 0.0625 + 240.25])
+    np.testing.assert_allclose(p[:, :3], k)
+    assert info["distortion_model"] == "plumb_bob" and len(info["d"]) == 5
+    assert np.array(info["r"]).reshape(3, 3).tolist() == np.eye(3).tolist()
+    fisheye = camera_info_fields(848, 800, 286.0, 286.0, 424.0, 400.0, [0.1, 0.2, 0.3, 0.4, 0.0],
+                                 "distortion.kannala_brandt4")
+    assert fisheye["distortion_model"] == "equidistant" and len(fisheye["d"]) == 4
+
+
+def test_bad_intrinsics_are_clear_errors():
+    with pytest.raises(ValueError, match="positive"):
+        camera_info_fields(0, 480, 600, 600, 320, 240)
+    with pytest.raises(ValueError, match="fx, fy > 0"):
+        camera_info_fields(640, 480, float("nan"), 600, 320, 240)
+    with pytest.raises(ValueError, match="unknown distortion model"):
+        camera_info_fields(640, 480, 600, 600, 320, 240, model="weird")
+
+
+def test_missing_pyrealsense2_says_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyrealsense2", None)  # import raises ImportError
+    with pytest.raises(CameraError, match="pip install pyrealsense2"):
+        import_realsense()
+
+
+class FakeDevice:
+    def __init__(self, serial):
+        self.serial = serial
+
+    def get_info(self, key):
+        return self.serial
+
+
+def fake_sdk(serials, frame=None):
+    """Return a stand-in for the slice of pyrealsense2 that RealSenseColor uses."""
+    intrinsics = types.SimpleNamespace(width=64, height=48, fx=50.0, fy=51.0, ppx=32.0, ppy=24.0,
+                                       coeffs=[0.0] * 5, model="distortion.inverse_brown_conrady")
+    profile = types.SimpleNamespace(get_stream=lambda stream: types.SimpleNamespace(
+        as_video_stream_profile=lambda: types.SimpleNamespace(get_intrinsics=lambda: intrinsics)))
+    started = {}
+
+    class Pipeline:
+        def start(self, config):
+            started["config"] = config
+            return profile
+
+        def wait_for_frames(self, timeout_ms):
+            if frame is None:
+                raise RuntimeError("Frame didn't arrive within 5000")
+            color = types.SimpleNamespace(get_data=lambda: frame)
+            return types.SimpleNamespace(get_color_frame=lambda: color)
+
+        def stop(self):
+            started["stopped"] = True
+
+    class Config:
+        def __init__(self):
+            self.calls = []
+
+        def enable_device(self, serial):
+            self.calls.append(("device", serial))
+
+        def enable_stream(self, *args):
+            self.calls.append(("stream", args))
+
+    sdk = types.SimpleNamespace(
+        context=lambda: types.SimpleNamespace(query_devices=lambda: [FakeDevice(s)
+                                                                    for s in serials]),
+        camera_info=types.SimpleNamespace(serial_number="serial"),
+        stream=types.SimpleNamespace(color="color"), format=types.SimpleNamespace(rgb8="rgb8"),
+        config=Config, pipeline=Pipeline,
+    )
+    return sdk, started
+
+
+def test_no_device_and_wrong_serial_are_clear_errors():
+    with pytest.raises(CameraError, match="no RealSense device connected"):
+        RealSenseColor(CameraConfig(), rs=fake_sdk([])[0])
+    with pytest.raises(CameraError, match="no RealSense with serial 123"):
+        RealSenseColor(CameraConfig(serial="123"), rs=fake_sdk(["999"])[0])
+
+
+def test_fake_device_streams_frames_and_intrinsics():
+    image = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    sdk, started = fake_sdk(["999"], frame=image)
+    camera = RealSenseColor(CameraConfig(serial="999", width=64, height=48, fps=15), rs=sdk)
+    assert ("device", "999") in started["config"].calls
+    assert ("stream", ("color", 64, 48, "rgb8", 15)) in started["config"].calls
+    assert camera.info["k"][0] == 50.0 and camera.info["distortion_model"] == "plumb_bob"
+    np.testing.assert_array_equal(camera.read(), image)
+    camera.stop()
+    assert started["stopped"]
+    silent = RealSenseColor(CameraConfig(), rs=fake_sdk(["1"])[0])
+    with pytest.raises(CameraError, match="no frame from the RealSense"):
+        silent.read()

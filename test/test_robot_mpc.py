@@ -1,0 +1,306 @@
+"""The ROS-free MPC loop on a tiny random V-JEPA 2-AC model with a hand-driven clock."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from vjepa_ros.images import ImageError, save_image_file
+from vjepa_ros.models import WorldModel, build_encoder, build_predictor
+from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.robot.goals import GoalSequence, SubGoal, goals_from_files
+from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.safety import SafetyLimits, is_safe_setpoint
+from vjepa_ros.robot.targets import target_from_action
+
+START = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+CEM = CEMConfig(horizon=1, samples=12, topk=4, iterations=2, maxnorm=0.075)
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    encoder = build_encoder(img_size=64, embed_dim=64, depth=1, num_heads=2)
+    predictor = build_predictor(img_size=64, embed_dim=64, predictor_embed_dim=64, depth=1,
+                                num_heads=2)
+    return WorldModel(encoder, predictor, device="cpu", dtype=torch.float32)
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def frame(seed):
+    return np.random.default_rng(seed).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+
+
+def make_session(model, mode="continuous", **limit_changes):
+    clock, logs = Clock(), []
+    session = MPCSession(model, CEM, SafetyLimits(**limit_changes), ControlConfig(mode=mode),
+                         clock=clock, log=lambda level, message: logs.append((level, message)))
+    return session, clock, logs
+
+
+def observe(session, clock, seed=0, state=START):
+    session.observe_image(frame(seed), clock.now)
+    session.observe_state(state, clock.now)
+
+
+def stream(session, clock, ticks=10, dt=0.01):
+    outputs = []
+    for _ in range(ticks):
+        clock.now += dt
+        session.observe_state(session.latest_state().value, clock.now)  # robot keeps reporting
+        session.observe_image(session.frame.value, clock.now)
+        outputs.append(session.stream_step())
+    return outputs
+
+
+def test_shadow_mode_plans_but_commands_nothing(model):
+    session, clock, _ = make_session(model)
+    observe(session, clock)
+    session.capture_goal()
+    report = session.plan_step()
+    assert report.action.shape == (7,) and np.isfinite(report.action).all()
+    np.testing.assert_allclose(report.target, target_from_action(START, report.action))
+    assert report.command is None and report.gripper_command is None
+    assert "shadow" in report.reason and report.energy > 0
+    assert session.stream_step() is None and session.commands_sent == 0
+    assert session.plan_step() is None, "no new frame: nothing to plan"
+
+
+def test_no_goal_refuses_once_and_commands_nothing(model):
+    session, clock, logs = make_session(model)
+    assert session.set_enabled(True)[0]
+    for seed in range(3):
+        clock.now += 0.05
+        observe(session, clock, seed)
+        assert session.plan_step() is None
+    assert session.stream_step() is None
+    warnings = [m for level, m in logs if level == "warn"]
+    assert len(warnings) == 1 and "no goal" in warnings[0]
+    assert "no goal" in session.status()["message"]
+
+
+def test_enabled_commands_stay_in_limits_and_move_smoothly(model):
+    session, clock, _ = make_session(model)
+    observe(session, clock)
+    session.set_goals([SubGoal(frame(7), 0, "test")])
+    session.set_enabled(True)
+    report = session.plan_step()
+    assert report.command is not None and is_safe_setpoint(report.command, session.limits)
+    assert np.linalg.norm(report.command[:3] - START[:3]) <= session.limits.max_step_m + 1e-12
+    assert report.gripper_command == pytest.approx(report.command[6])
+    outputs = stream(session, clock, ticks=30)
+    setpoints = np.array([o.setpoint for o in outputs])
+    assert all(is_safe_setpoint(p, session.limits) for p in setpoints)
+    steps = np.linalg.norm(np.diff(np.vstack([START, setpoints])[:, :3], axis=0), axis=1)
+    assert steps.max() <= session.limits.max_speed_m_s * 0.01 + 1e-12
+    assert np.linalg.norm(setpoints[-1, :3] - report.command[:3]) < np.linalg.norm(
+        START[:3] - report.command[:3]), "the set-point moves toward the command"
+    assert session.status()["level"] == 0
+
+
+def test_stale_camera_holds_and_recovers(model):
+    session, clock, logs = make_session(model)
+    observe(session, clock)
+    session.capture_goal()
+    session.set_enabled(True)
+    session.plan_step()
+    assert stream(session, clock, ticks=5)[-1].setpoint is not None
+    image = session.frame
+    clock.now += 1.0  # camera silent for 1 s; robot state keeps coming
+    session.observe_state(session.latest_state().value, clock.now)
+    held = session.stream_step()
+    assert held.setpoint is None and held.hold_started and not held.twist.any()
+    assert session.stream_step() is None
+    assert "camera image is stale" in session.status()["message"]
+    assert session.streamer.arrived(), "hold: the set-point target is where the set-point is"
+    assert session.frame is image
+    observe(session, clock, seed=3)  # camera back
+    resumed = session.stream_step()
+    assert resumed is not None and resumed.setpoint is not None
+    assert session.status()["message"] == "commanding"
+    assert any("fine again" in message for _, message in logs)
+
+
+def test_nan_joint_state_holds_until_a_valid_one(model):
+    session, clock, _ = make_session(model)
+    observe(session, clock)
+    session.capture_goal()
+    session.set_enabled(True)
+    session.plan_step()
+    session.observe_state(np.full(7, np.nan), clock.now)
+    assert session.stream_step().setpoint is None
+    observe(session, clock, seed=1)
+    # a fresh frame with a stale-free but invalid state history: plan refuses too
+    session.reject_state("unusable joint state: NaN")
+    assert session.plan_step() is None and "NaN" in session.status()["message"]
+    clock.now += 0.01
+    observe(session, clock, seed=2)
+    assert session.stream_step().setpoint is not None
+
+
+def test_planner_error_holds_and_reports_an_error(model, monkeypatch):
+    session, clock, _ = make_session(model)
+    observe(session, clock)
+    session.capture_goal()
+    session.set_enabled(True)
+    session.plan_step()
+    stream(session, clock, ticks=3)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("CUDA out of memory")
+
+    monkeypatch.setattr(session.planner, "plan", broken)
+    observe(session, clock, seed=5)
+    report = session.plan_step()
+    assert "planner error" in report.reason and "out of memory" in report.reason
+    assert report.command is None
+    assert session.streamer.arrived(), "held where the set-point was"
+    assert session.status()["level"] == 2
+
+
+def test_blocking_waits_for_arrival_then_plans_on_a_fresh_frame(model):
+    session, clock, _ = make_session(model, mode="blocking")
+    observe(session, clock)
+    session.capture_goal()
+    session.set_enabled(True)
+    command = session.plan_step().command
+    observe(session, clock, seed=1)
+    assert session.plan_step() is None, "moving: no replanning in blocking mode"
+    # The arm follows the set-point exactly; fresh frames keep coming but are not planned on.
+    for tick in range(500):
+        clock.now += 0.01
+        setpoint = session.stream_step().setpoint
+        session.observe_state(setpoint, clock.now)
+        session.observe_image(frame(tick), clock.now)
+        if not session.moving:
+            break
+        if tick % 50 == 0:
+            assert session.plan_step() is None, "moving: no replanning in blocking mode"
+    assert not session.moving and np.allclose(session.streamer.setpoint[:3], command[:3])
+    clock.now += 0.01
+    session.observe_image(frame(1), session.arrival_time + 0.05)  # before settling
+    session.observe_state(command, clock.now)
+    assert session.plan_step() is None
+    clock.now += 0.3
+    observe(session, clock, seed=2, state=command)
+    assert session.plan_step().command is not None
+
+
+def test_blocking_timeout_observes_again(model):
+    session, clock, logs = make_session(model, mode="blocking")
+    observe(session, clock)
+    session.capture_goal()
+    session.set_enabled(True)
+    session.plan_step()
+    for _ in range(3):
+        clock.now += session.control.arrival_timeout_s / 2
+        observe(session, clock, seed=4)  # the arm never moves
+        session.stream_step()
+    assert not session.moving
+    assert any("did not reach" in message for _, message in logs)
+
+
+def test_continuous_replans_on_every_new_frame(model):
+    session, clock, _ = make_session(model)
+    observe(session, clock)
+    session.capture_goal()
+    session.set_enabled(True)
+    for seed in range(3):
+        clock.now += 0.05
+        observe(session, clock, seed=seed + 10)
+        assert session.plan_step().command is not None
+    assert session.commands_sent == 3
+
+
+def test_plan_uses_the_state_recorded_nearest_the_frame(model):
+    session, clock, _ = make_session(model)
+    other = START + [0.05, 0, 0, 0, 0, 0, 0]
+    session.observe_state(START, clock.now)
+    session.observe_state(other, clock.now + 0.1)
+    session.observe_image(frame(0), clock.now + 0.09)
+    clock.now += 0.1
+    session.capture_goal()
+    report = session.plan_step()
+    np.testing.assert_allclose(report.target, target_from_action(other, report.action))
+
+
+def test_sub_goals_switch_after_their_step_counts(model):
+    session, clock, logs = make_session(model)
+    observe(session, clock)
+    goals = [SubGoal(frame(20), 2, "a"), SubGoal(frame(21), 1, "b")]
+    session.set_goals(goals)
+    session.set_enabled(True)
+    seen = []
+    for seed in range(4):
+        clock.now += 0.05
+        observe(session, clock, seed=seed)
+        seen.append(session.goals.index)
+        session.plan_step()
+    assert seen == [0, 0, 1, 2]
+    assert goals[0].reps is not None and goals[1].reps is not None
+    assert "all 2 sub-goals done" in session.status()["message"]
+    assert any("next sub-goal" in message for _, message in logs)
+
+
+def test_goal_changed_while_planning_discards_the_plan(model, monkeypatch):
+    session, clock, _ = make_session(model)
+    observe(session, clock)
+    session.capture_goal()
+    session.set_enabled(True)
+    plan = session.planner.plan
+
+    def plan_then_change_goal(*args, **kwargs):
+        result = plan(*args, **kwargs)
+        session.set_goals([SubGoal(frame(9), 0, "new")])
+        return result
+
+    monkeypatch.setattr(session.planner, "plan", plan_then_change_goal)
+    report = session.plan_step()
+    assert report.command is None and "goal changed" in report.reason
+
+
+def test_debug_image_shows_current_goal_and_error(model):
+    session, clock, _ = make_session(model)
+    observe(session, clock)
+    session.capture_goal()
+    report = session.plan_step(want_debug=True)
+    assert report.debug_rgb.shape == (224, 3 * 224, 3) and report.debug_rgb.dtype == np.uint8
+    assert report.debug_rgb[:, 448:].std() > 0, "the error panel is not blank"
+
+
+def test_goal_sequences_are_validated(tmp_path):
+    with pytest.raises(ValueError, match="at least one"):
+        GoalSequence([])
+    with pytest.raises(ValueError, match="not the last"):
+        GoalSequence([SubGoal(frame(0), 0), SubGoal(frame(1), 3)])
+    with pytest.raises(ImageError):
+        GoalSequence([SubGoal(np.zeros((4, 4), np.uint8), 1)])
+    paths = [str(save_image_file(tmp_path / f"{i}.png", frame(i))) for i in range(3)]
+    goals = goals_from_files(paths, [4, 10, 4])
+    assert [g.steps for g in goals] == [4, 10, 4]
+    np.testing.assert_array_equal(goals[1].image, frame(1))
+    with pytest.raises(ValueError, match="one step count per image|one each"):
+        goals_from_files(paths, [4, 10])
+    with pytest.raises(ImageError, match="not found"):
+        goals_from_files([str(tmp_path / "missing.png")])
+    assert goals_from_files(paths[:1])[0].steps == 0
+
+
+def test_enable_without_inputs_reports_why_and_disable_stops_streaming(model):
+    session, clock, _ = make_session(model)
+    ok, message = session.set_enabled(True)
+    assert ok and "no camera image" in message and "no goal" in message
+    observe(session, clock)
+    session.capture_goal()
+    session.plan_step()
+    assert stream(session, clock, ticks=2)[-1] is not None
+    assert session.set_enabled(False)[0]
+    assert session.stream_step() is None and session.status()["values"]["state"] == "shadow"

@@ -1,0 +1,104 @@
+"""The safety filter: nothing non-finite, outside the box or too far ever comes out."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.spatial.transform import Rotation
+
+from vjepa_ros.robot.safety import SafetyLimits, filter_target, input_problem, is_safe_setpoint
+
+LIMITS = SafetyLimits()
+LOWER, UPPER = LIMITS.box
+
+any_float = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(-1e6, 1e6),
+    st.floats(-2.0, 2.0),
+)
+proposals = st.lists(any_float, min_size=7, max_size=7)
+
+
+@st.composite
+def current_states(draw):
+    xyz = [draw(st.floats(lo, hi)) for lo, hi in zip(LOWER, UPPER, strict=True)]
+    angles = [draw(st.floats(-math.pi, math.pi)) for _ in range(3)]
+    return np.array(xyz + angles + [draw(st.floats(0, 1))])
+
+
+def rotation_between(a, b) -> float:
+    return (Rotation.from_euler("xyz", b) * Rotation.from_euler("xyz", a).inv()).magnitude()
+
+
+@settings(max_examples=400, deadline=None)
+@given(current=current_states(), proposed=proposals)
+def test_output_is_finite_in_the_box_and_within_the_step_limits(current, proposed):
+    decision = filter_target(current, proposed, LIMITS)
+    if not decision.accepted:
+        assert decision.reason, "a refusal must say why"
+        assert not np.isfinite(proposed).all(), "only non-finite proposals may be refused here"
+        return
+    target = decision.target
+    assert target.shape == (7,) and np.isfinite(target).all()
+    assert np.all(target[:3] >= LOWER) and np.all(target[:3] <= UPPER)
+    assert np.linalg.norm(target[:3] - current[:3]) <= LIMITS.max_step_m * (1 + 1e-9)
+    assert rotation_between(current[3:6], target[3:6]) <= LIMITS.max_rotation_step_rad + 1e-9
+    assert 0.0 <= target[6] <= 1.0
+    assert is_safe_setpoint(target, LIMITS)
+
+
+@settings(max_examples=100, deadline=None)
+@given(current=st.lists(any_float, min_size=7, max_size=7), proposed=proposals)
+def test_any_current_state_gives_a_safe_target_or_a_refusal(current, proposed):
+    decision = filter_target(current, proposed, LIMITS)
+    if decision.accepted:
+        assert is_safe_setpoint(decision.target, LIMITS)
+        assert np.linalg.norm(decision.target[:3] - np.clip(current[:3], LOWER, UPPER)) <= \
+            LIMITS.max_step_m * (1 + 1e-9)
+    else:
+        assert decision.reason
+
+
+def test_small_moves_pass_unchanged_and_long_ones_are_shortened_toward_the_proposal():
+    current = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+    small = current + np.array([0.01, -0.02, 0.03, 0, 0, 0, 0.5])
+    decision = filter_target(current, small, LIMITS)
+    assert decision.accepted and decision.reason == ""
+    np.testing.assert_allclose(decision.target[:3], small[:3])
+    assert decision.target[6] == 0.5
+    far = current + np.array([0.3, 0.0, 0.0, 0, 0, 0, 0])
+    decision = filter_target(current, far, LIMITS)
+    np.testing.assert_allclose(decision.target[:3], current[:3] + [LIMITS.max_step_m, 0, 0])
+    assert "step" in decision.reason
+    below = current.copy()
+    below[2] = -5.0  # through the table
+    decision = filter_target(current, below, LIMITS)
+    assert decision.target[2] == pytest.approx(max(LOWER[2], current[2] - LIMITS.max_step_m))
+    assert "workspace box" in decision.reason
+
+
+def test_refusals_name_the_reason():
+    current = np.array([0.5, 0.0, 0.3, 0.0, 0.0, 0.0, 0.0])
+    nan = current.copy()
+    nan[1] = np.nan
+    assert "not finite" in filter_target(current, nan, LIMITS).reason
+    assert "NaN" in filter_target(nan, current, LIMITS).reason
+    assert "camera image is stale" in filter_target(current, current, LIMITS, image_age=2.0).reason
+    assert "robot state is stale" in filter_target(current, current, LIMITS, state_age=9.0).reason
+    assert "no camera image" in filter_target(current, current, LIMITS, image_age=None).reason
+    assert "future" in filter_target(current, current, LIMITS, image_age=-5.0).reason
+    outside = current.copy()
+    outside[0] = 2.0
+    assert "outside the workspace box" in filter_target(outside, current, LIMITS).reason
+    assert input_problem(0.1, 0.1, LIMITS) == ""
+
+
+def test_limits_are_validated():
+    with pytest.raises(ValueError, match="empty"):
+        SafetyLimits(workspace_min=[0.5, 0, 0], workspace_max=[0.4, 1, 1])
+    with pytest.raises(ValueError, match="max_speed_m_s"):
+        SafetyLimits(max_speed_m_s=0.0)
+    with pytest.raises(ValueError, match="3 numbers"):
+        SafetyLimits(workspace_min=[0, 0])
