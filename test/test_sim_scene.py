@@ -125,3 +125,27 @@ def test_bad_settings_and_commands_are_clear_errors(sim):
     with pytest.raises(ValueError, match="finite"):
         sim.set_gripper(float("inf"))
     np.testing.assert_array_equal(sim.target_state(), before)  # nothing was commanded
+
+
+def test_planner_forward_kinematics_gives_the_sim_end_effector_state(sim):
+    """The planner's FK of the published joint states equals the sim's own TCP state."""
+    import torch
+
+    from vjepa_ros.planning.pose import state_difference
+    from vjepa_ros.robot.kinematics import FrankaKinematics
+
+    kinematics = FrankaKinematics()
+    sim.reset(0)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        target = sim.ee_state()
+        target[:3] = rng.uniform([0.35, -0.25, 0.1], [0.65, 0.25, 0.5])
+        target[5] += rng.uniform(-0.8, 0.8)
+        target[6] = rng.uniform(0.0, 1.0)
+        sim.move_to(target, timeout=3.0)
+        names, positions, _, _ = sim.joint_states()
+        planner_state, known = kinematics.state_from_joint_state(list(names), positions.tolist())
+        assert known
+        difference = state_difference(torch.from_numpy(sim.ee_state()),
+                                      torch.from_numpy(planner_state))
+        assert difference.abs().max() < 1e-5, difference  # pybullet works in float32

@@ -11,19 +11,23 @@ on ``goal_pose`` renders the goal image of that pose (move there, capture, come 
 publishes it, latched, on ``goal_image``. ``~/reset`` (std_srvs/Trigger) resets the scene.
 
 All the simulation lives in :class:`vjepa_ros.sim.runner.SimRunner`; this node only converts
-messages and keeps time.
+messages and keeps time. Commands, goal requests and resets are callbacks of their own group, so a
+multi-threaded executor takes them while the stepping timer is busy (a lock keeps every pybullet
+call in one thread at a time); with a single-threaded executor they simply alternate.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
+import threading
 import time
 
 import rclpy
 import rclpy.executors
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
@@ -40,7 +44,7 @@ from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner
 LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
-MAX_TICKS_PER_CALLBACK = 20  # when behind real time, catch up at most this much per timer call
+MAX_TICKS_PER_CALLBACK = 6  # when behind real time, catch up at most this much per timer call
 
 
 @dataclasses.dataclass
@@ -69,6 +73,8 @@ class SimNode(Node):
         if self.config.real_time_factor < 0:
             raise ValueError("real_time_factor must be >= 0 (0: as fast as possible)")
         self.runner = SimRunner(self.config, self.config)
+        self.lock = threading.Lock()  # one thread at a time in pybullet
+        inputs = MutuallyExclusiveCallbackGroup()
         self.joint_pub = self.create_publisher(JointState, "joint_states", 10)
         self.pose_pub = self.create_publisher(PoseStamped, "current_pose", 10)
         self.image_pub = self.create_publisher(Image, "camera/camera/color/image_raw", 2)
@@ -77,10 +83,13 @@ class SimNode(Node):
         self.clock_pub = (
             self.create_publisher(Clock, "/clock", 10) if self.config.publish_clock else None
         )
-        self.create_subscription(PoseStamped, "target_pose", self.on_target_pose, 10)
-        self.create_subscription(Float64, "gripper_command", self.on_gripper_command, 10)
-        self.create_subscription(PoseStamped, "goal_pose", self.on_goal_pose, 10)
-        self.create_service(Trigger, "~/reset", self.on_reset)
+        self.create_subscription(PoseStamped, "target_pose", self.on_target_pose, 10,
+                                 callback_group=inputs)
+        self.create_subscription(Float64, "gripper_command", self.on_gripper_command, 10,
+                                 callback_group=inputs)
+        self.create_subscription(PoseStamped, "goal_pose", self.on_goal_pose, 10,
+                                 callback_group=inputs)
+        self.create_service(Trigger, "~/reset", self.on_reset, callback_group=inputs)
         self.camera_info = self._camera_info()
         rtf = self.config.real_time_factor
         period = self.runner.tick_seconds / rtf if rtf > 0 else 1e-3
@@ -114,13 +123,15 @@ class SimNode(Node):
             due = self._sim_start + (time.monotonic() - self._wall_start) * rtf
             ticks = 0
             while self.runner.sim.time + 1e-9 < due and ticks < MAX_TICKS_PER_CALLBACK:
-                self._tick()
+                with self.lock:
+                    self._tick()
                 ticks += 1
             if ticks == MAX_TICKS_PER_CALLBACK:  # too slow for real time: do not build up a debt
                 self._wall_start = time.monotonic()
                 self._sim_start = self.runner.sim.time
         else:
-            self._tick()
+            with self.lock:
+                self._tick()
 
     def _tick(self) -> None:
         frame_due = self.runner.tick()
@@ -171,22 +182,26 @@ class SimNode(Node):
     def on_target_pose(self, msg: PoseStamped) -> None:
         p, o = msg.pose.position, msg.pose.orientation
         try:
-            self.runner.command_pose([p.x, p.y, p.z], [o.x, o.y, o.z, o.w], msg.header.frame_id)
+            with self.lock:
+                self.runner.command_pose([p.x, p.y, p.z], [o.x, o.y, o.z, o.w],
+                                         msg.header.frame_id)
         except CommandError as exc:
             self.get_logger().warning(str(exc), throttle_duration_sec=1.0)
 
     def on_gripper_command(self, msg: Float64) -> None:
         try:
-            self.runner.command_gripper(msg.data)
+            with self.lock:
+                self.runner.command_gripper(msg.data)
         except CommandError as exc:
             self.get_logger().warning(str(exc), throttle_duration_sec=1.0)
 
     def on_goal_pose(self, msg: PoseStamped) -> None:
         p, o = msg.pose.position, msg.pose.orientation
         try:
-            goal = self.runner.goal_for_pose(
-                [p.x, p.y, p.z], [o.x, o.y, o.z, o.w], msg.header.frame_id
-            )
+            with self.lock:
+                goal = self.runner.goal_for_pose(
+                    [p.x, p.y, p.z], [o.x, o.y, o.z, o.w], msg.header.frame_id
+                )
         except CommandError as exc:
             self.get_logger().warning(f"goal {exc}")
             return
@@ -199,16 +214,18 @@ class SimNode(Node):
 
     def on_reset(self, request, response):
         del request
-        self._time_offset += self.runner.sim.time
-        self.runner.reset()
-        self._wall_start, self._sim_start = time.monotonic(), 0.0
-        self.publish_state()
-        self.publish_frame()
+        with self.lock:
+            self._time_offset += self.runner.sim.time
+            self.runner.reset()
+            self._wall_start, self._sim_start = time.monotonic(), 0.0
+            self.publish_state()
+            self.publish_frame()
         response.success, response.message = True, f"scene reset (seed {self.runner.sim.seed})"
         return response
 
     def destroy_node(self):
-        self.runner.close()
+        with self.lock:
+            self.runner.close()
         return super().destroy_node()
 
 
