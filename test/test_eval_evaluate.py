@@ -91,6 +91,8 @@ def test_a_goal_image_replaces_the_frame_k_steps_later(tmp_path):
     assert [r["goal_step"] for r in report["steps"]] == [None, None, None]  # k + H <= 4
     with pytest.raises(ValueError, match="no step to evaluate"):
         evaluate_bag(bag, oracle, cem, EvalConfig(goal_offset=5))
+    with pytest.raises(ValueError, match="landscape_step 3 is not an evaluated step"):
+        evaluate_bag(bag, oracle, cem, EvalConfig(landscape_step=3))  # H 2: steps 0..2
 
 
 def test_real_franka_frames_evaluate_end_to_end(tmp_path, franka_example, capsys):

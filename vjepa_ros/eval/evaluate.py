@@ -204,6 +204,10 @@ def evaluate_recording(
             f"{len(steps)} steps at {config.rate_hz:g} Hz, and each needs "
             f"{max(horizon, offset or 0)} valid steps after it (dropped: {steps.dropped or 0})"
         )
+    landscape_at = chosen[0] if config.landscape_step < 0 else config.landscape_step
+    if config.landscape_points and landscape_at not in chosen:
+        raise ValueError(f"landscape_step {config.landscape_step} is not an evaluated step "
+                         f"(evaluated: {chosen[0]}..{chosen[-1]})")
     started = time.perf_counter()
     needed = set(chosen) | ({k + offset for k in chosen} if offset else set())
     reps, encode_seconds = encode_steps(model, recording, steps, needed, config.encode_batch)
@@ -213,7 +217,6 @@ def evaluate_recording(
 
     planner = CEMPlanner(model, cem, seed=config.seed)
     records, previous = [], None
-    landscape_at = chosen[0] if config.landscape_step < 0 else config.landscape_step
     landscape_report = None
     t0 = steps.grid_times[0]
     for k in tqdm(chosen, desc="eval", unit="step", disable=not progress):
@@ -243,9 +246,6 @@ def evaluate_recording(
             "plan_s": float(result.timings["total"]),
         })
     total_s = time.perf_counter() - started
-    if config.landscape_points and landscape_report is None:
-        raise ValueError(f"landscape_step {config.landscape_step} is not an evaluated step "
-                         f"(evaluated: {chosen[0]}..{chosen[-1]})")
     return build_report(recording, steps, model, cem, config, records, encode_seconds, total_s,
                         landscape_report, goal_image is not None)
 
