@@ -23,8 +23,6 @@ import sys
 import threading
 import time
 
-import rclpy
-import rclpy.executors
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
@@ -72,8 +70,11 @@ class SimNode(Node):
         self.config = declare_config(self, SimNodeConfig())
         if self.config.real_time_factor < 0:
             raise ValueError("real_time_factor must be >= 0 (0: as fast as possible)")
-        self.runner = SimRunner(self.config, self.config)
         self.lock = threading.Lock()  # one thread at a time in pybullet
+        try:
+            self.runner = SimRunner(self.config, self.config)
+        except ImportError as exc:  # no pybullet: a start-up error like a bad parameter
+            raise RuntimeError(str(exc)) from exc
         inputs = MutuallyExclusiveCallbackGroup()
         self.joint_pub = self.create_publisher(JointState, "joint_states", 10)
         self.pose_pub = self.create_publisher(PoseStamped, "current_pose", 10)
@@ -118,6 +119,14 @@ class SimNode(Node):
         return self.get_clock().now().to_msg()
 
     def on_timer(self) -> None:
+        try:
+            self._advance()
+        except Exception:
+            if self.context.ok():
+                raise
+            # Shutting down (Ctrl-C) while this tick published: nothing to report.
+
+    def _advance(self) -> None:
         rtf = self.config.real_time_factor
         if rtf > 0:
             due = self._sim_start + (time.monotonic() - self._wall_start) * rtf
@@ -224,27 +233,17 @@ class SimNode(Node):
         return response
 
     def destroy_node(self):
-        with self.lock:
-            self.runner.close()
+        runner = getattr(self, "runner", None)  # None when __init__ failed half-way
+        if runner is not None:
+            with self.lock:
+                runner.close()
         return super().destroy_node()
 
 
-def main(args=None):
-    rclpy.init(args=args)
-    try:
-        node = SimNode()
-    except (ValueError, ImportError) as exc:
-        print(f"sim_node: {exc}", file=sys.stderr)
-        rclpy.try_shutdown()
-        return 1
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+def main(args=None) -> int:
+    from vjepa_ros.nodes.launcher import run_node
+
+    return run_node(SimNode, args)
 
 
 if __name__ == "__main__":
