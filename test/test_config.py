@@ -48,6 +48,18 @@ def test_bad_values_name_the_setting(data, message):
         from_dict(Outer, data)
 
 
+def test_unflatten_merges_groups_at_every_depth():
+    from vjepa_ros.config import unflatten
+
+    nested = unflatten({"sim.camera.width": 64, "sim.camera.height": 48, "sim": {"seed": 1},
+                        "sim.camera": {"fov": 60.0}})
+    assert nested == {"sim": {"camera": {"width": 64, "height": 48, "fov": 60.0}, "seed": 1}}
+    with pytest.raises(ConfigError, match="both a value and a group"):
+        unflatten({"a": 1, "a.b": 2})
+    with pytest.raises(ConfigError, match="both a value and a group"):
+        unflatten({"a.b": 2, "a": 1})
+
+
 def test_flatten_carries_descriptions():
     rows = {name: (value, desc) for name, value, desc in flatten(Outer())}
     assert rows["inner.samples"] == (400, "CEM samples.")

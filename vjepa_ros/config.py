@@ -87,20 +87,32 @@ def from_dict(cls, data: dict | None, prefix: str = ""):
 
 
 def unflatten(data: dict) -> dict:
-    """Turn ``{"a.b": 1}`` into ``{"a": {"b": 1}}`` (nested mappings are merged)."""
+    """Turn ``{"a.b": 1}`` into ``{"a": {"b": 1}}``; groups given twice are merged deeply."""
     out: dict = {}
     for key, value in data.items():
         head, _, rest = str(key).partition(".")
         if rest:
-            out.setdefault(head, {})
-            if not isinstance(out[head], dict):
+            value = {rest: value}
+        if isinstance(value, dict):
+            value = unflatten(value)
+            if head in out and not isinstance(out[head], dict):
                 raise ConfigError(f"'{head}' is both a value and a group")
-            out[head].update(unflatten({rest: value}))
-        elif isinstance(value, dict) and isinstance(out.get(head), dict):
-            out[head].update(unflatten(value))
+            out[head] = _merge_deep(out.get(head, {}), value)
+        elif isinstance(out.get(head), dict):
+            raise ConfigError(f"'{head}' is both a value and a group")
         else:
             out[head] = value
     return out
+
+
+def _merge_deep(base: dict, extra: dict) -> dict:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge_deep(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def flatten(cfg, prefix: str = "") -> list[tuple[str, Any, str]]:
