@@ -82,7 +82,7 @@ def test_no_goal_refuses_once_and_commands_nothing(model):
         observe(session, clock, seed)
         assert session.plan_step() is None
     assert session.stream_step() is None
-    warnings = [m for level, m in logs if level == "warn"]
+    warnings = [m for level, m in logs if level == "warning"]
     assert len(warnings) == 1 and "no goal" in warnings[0]
     assert "no goal" in session.status()["message"]
 

@@ -39,6 +39,8 @@ NODES: dict[str, NodeEntry] = {
     "image_publisher": NodeEntry(
         "vjepa_ros.nodes.image_publisher:ImagePublisher", "image_publisher.yaml"
     ),
+    "sim": NodeEntry("vjepa_ros.nodes.sim_node:SimNode", "sim.yaml"),
+    "bag_player": NodeEntry("vjepa_ros.nodes.bag_player:BagPlayer", "bag_player.yaml"),
 }
 
 

@@ -15,6 +15,7 @@ running while the GPU works: spin it with a MultiThreadedExecutor (``main`` does
 from __future__ import annotations
 
 import sys
+import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped, TwistStamped
@@ -65,6 +66,7 @@ class PlannerNode(Node):
             log=self._log, seed=cfg.planner.seed_or_none,
         )
         self.gripper_state: float | None = None
+        self.input_errors: dict[str, float] = {}  # message → when it was last logged
         self.closing = False
         self.other_publishers: list[str] = []
         self.plan_group = MutuallyExclusiveCallbackGroup()  # GPU work only
@@ -89,6 +91,7 @@ class PlannerNode(Node):
         self.create_service(SetBool, "~/enable", self._enable)
 
         self._load_goal_files(cfg.goal_files(), at_start=True)
+        self.goal_values = {name: getattr(cfg, name) for name in GOAL_PARAMETERS}
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.create_timer(PLAN_POLL_S, self._plan_tick, self.plan_group,
                           clock=Clock(clock_type=ClockType.STEADY_TIME))
@@ -122,7 +125,7 @@ class PlannerNode(Node):
             from control_msgs.action import GripperCommand
             from rclpy.action import ActionClient
         except ImportError:
-            self.get_logger().warn(f"control_msgs is not installed: no GripperCommand goals to "
+            self.get_logger().warning(f"control_msgs is not installed: no GripperCommand goals to "
                                    f"{name} (gripper_command still publishes)")
             return None
         self.gripper_goal_type = GripperCommand.Goal
@@ -132,7 +135,23 @@ class PlannerNode(Node):
         return self.get_clock().now().nanoseconds * 1e-9
 
     def _log(self, level: str, message: str) -> None:
-        getattr(self.get_logger(), level)(message)
+        # One call site per severity: rclpy refuses a call site whose severity changes.
+        if level == "error":
+            self.get_logger().error(message)
+        elif level == "warning":
+            self.get_logger().warning(message)
+        else:
+            self.get_logger().info(message)
+
+    def _log_input_error(self, message: str) -> None:
+        """Log a bad input as an error: each new message at once, a repeated one every 5 s."""
+        now = time.monotonic()
+        last = self.input_errors.get(message)
+        if last is None or now - last > 5.0:
+            self.get_logger().error(message)
+            if len(self.input_errors) > 100:
+                self.input_errors.clear()
+            self.input_errors[message] = now
 
     # -- inputs ---------------------------------------------------------------------------------
     def _on_image(self, msg) -> None:
@@ -142,7 +161,7 @@ class PlannerNode(Node):
             else:
                 rgb = image_msg_to_rgb(msg)
         except ImageError as exc:
-            self.get_logger().error(f"dropping camera image: {exc}", throttle_duration_sec=5.0)
+            self._log_input_error(f"dropping camera image: {exc}")
             return
         self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
 
@@ -159,7 +178,7 @@ class PlannerNode(Node):
             state, _ = self.kinematics.state_from_joint_state(names, positions,
                                                               self.gripper_state)
         except StateError as exc:
-            self.get_logger().error(f"unusable joint state: {exc}", throttle_duration_sec=5.0)
+            self._log_input_error(f"unusable joint state: {exc}")
             self.session.reject_state(f"unusable joint state: {exc}")
             return
         self.session.observe_state(state, stamp_seconds(msg.header.stamp))
@@ -169,7 +188,7 @@ class PlannerNode(Node):
         try:
             state = pose_to_state([p.x, p.y, p.z], [q.x, q.y, q.z, q.w], self.gripper_state or 0.0)
         except StateError as exc:
-            self.get_logger().error(f"unusable current_pose: {exc}", throttle_duration_sec=5.0)
+            self._log_input_error(f"unusable current_pose: {exc}")
             self.session.reject_state(f"unusable current_pose: {exc}")
             return
         self.session.observe_state(state, stamp_seconds(msg.header.stamp))
@@ -190,7 +209,7 @@ class PlannerNode(Node):
                        "goal_steps; set goal_steps with one count per image")
             if at_start:
                 raise ValueError(message)
-            self.get_logger().warn(message)
+            self.get_logger().warning(message)
             return message
         return self.session.set_goals(goals_from_files(paths, steps))
 
@@ -202,14 +221,14 @@ class PlannerNode(Node):
         changes = {p.name: p.value for p in params if p.name in GOAL_PARAMETERS}
         if not changes:
             return SetParametersResult(successful=True)
-        values = {name: self.get_parameter(name).value for name in GOAL_PARAMETERS}
-        values.update(changes)
+        values = {**self.goal_values, **changes}
         paths = list(values["goal_image_paths"] or []) or (
             [values["goal_image_path"]] if values["goal_image_path"] else [])
         try:
             self._load_goal_files((paths, list(values["goal_steps"] or [])))
         except (ImageError, ValueError) as exc:
             return SetParametersResult(successful=False, reason=str(exc))
+        self.goal_values = values
         return SetParametersResult(successful=True)
 
     def _capture_goal(self, request, response):
@@ -284,7 +303,7 @@ class PlannerNode(Node):
             if (info.node_name, info.node_namespace) != me
         )
         if others and others != self.other_publishers:
-            self.get_logger().warn(f"another node publishes on {topic}: {', '.join(others)} — "
+            self.get_logger().warning(f"another node publishes on {topic}: {', '.join(others)} — "
                                    "two sources of arm commands fight each other")
         self.other_publishers = others
 

@@ -29,7 +29,7 @@ class GoalSequence:
         if not goals:
             raise ValueError("a goal sequence needs at least one goal image")
         for index, goal in enumerate(goals):
-            goal.image = check_rgb(goal.image)
+            goal.image = np.array(check_rgb(goal.image))  # own, writable copy
             if not isinstance(goal.steps, int) or goal.steps < 0:
                 raise ValueError(f"sub-goal {index}: steps must be an integer >= 0, got "
                                  f"{goal.steps!r}")

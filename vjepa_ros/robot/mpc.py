@@ -256,7 +256,7 @@ class MPCSession:
     # -- refusals -------------------------------------------------------------------------------
     def _refuse(self, reason: str) -> None:
         if _reason_kind(reason) != _reason_kind(self.refusal):
-            self.log("warn", f"not commanding: {reason}")
+            self.log("warning", f"not commanding: {reason}")
         self.refusal = reason
 
     def _clear_refusal(self) -> None:
@@ -447,7 +447,7 @@ class MPCSession:
         if self.streamer.arrived() and close <= self.control.arrival_tolerance_m:
             self.moving, self.phase, self.arrival_time = False, "idle", now
         elif now - self.command_time > self.control.arrival_timeout_s:
-            self.log("warn", f"arm did not reach the target within "
+            self.log("warning", f"arm did not reach the target within "
                      f"{self.control.arrival_timeout_s} s ({close:.3f} m away): observing again")
             self.moving, self.phase, self.arrival_time = False, "idle", now
 

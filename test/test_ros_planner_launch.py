@@ -1,0 +1,164 @@
+"""Launch file, YAML files and the in-process launcher describe the same nodes and parameters."""
+
+import dataclasses
+import importlib.util
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from vjepa_ros.config import flatten, from_dict, read_ros_params
+from vjepa_ros.nodes.launcher import NODES, NodeLaunch, _parse_overrides, mpc_nodes
+from vjepa_ros.nodes.planner_config import CEMParams, PlannerNodeConfig
+from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.robot.camera import CameraConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("yaml_name, config", [("planner.yaml", PlannerNodeConfig()),
+                                               ("camera.yaml", CameraConfig())])
+def test_yaml_files_hold_every_parameter_with_the_dataclass_defaults(yaml_name, config):
+    params = read_ros_params(ROOT / "config" / yaml_name, "any_node_name")
+    assert from_dict(type(config), params) == config
+    in_yaml = {name for name, _, _ in flatten(from_dict(type(config), params))}
+    flat_yaml = set()
+
+    def collect(mapping, prefix=""):
+        for key, value in mapping.items():
+            if isinstance(value, dict):
+                collect(value, f"{prefix}{key}.")
+            else:
+                flat_yaml.add(prefix + key)
+
+    collect(params)
+    expected = {name for name, value, _ in flatten(config) if value != []}  # [] left out
+    assert flat_yaml == expected
+    assert in_yaml >= expected
+    assert all(description for _, _, description in flatten(config)), "undocumented parameter"
+
+
+def test_cem_parameters_mirror_the_planning_config():
+    assert CEMParams().to_cem() == CEMConfig()  # defaults: the notebook preset
+    mirrored = {f.name for f in dataclasses.fields(CEMParams)}
+    assert {f.name for f in dataclasses.fields(CEMConfig)} - mirrored == {"fixed_axes"}
+    cem = CEMParams(close_gripper=2, early_stop_patience=3, chunk_size=64).to_cem()
+    assert (cem.close_gripper, cem.early_stop_patience, cem.chunk_size) == (2, 3, 64)
+    none = CEMParams().to_cem()
+    assert none.close_gripper is None and none.early_stop_patience is None and \
+        none.chunk_size is None
+    with pytest.raises(ValueError, match="topk"):
+        PlannerNodeConfig(planner=CEMParams(samples=4, topk=8))
+
+
+class Recorder:
+    """Stands in for a launch/launch_ros class: remembers its constructor arguments."""
+
+    made: list = []
+
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+        Recorder.made.append(self)
+
+
+def load_launch_file(monkeypatch, name):
+    """Execute launch/<name> against recording stand-ins for the launch packages."""
+    fake = {}
+    for module, attributes in {
+        "launch": ["LaunchDescription"],
+        "launch.actions": ["DeclareLaunchArgument"],
+        "launch.conditions": ["IfCondition"],
+        "launch.substitutions": ["LaunchConfiguration"],
+        "launch_ros": [],
+        "launch_ros.actions": ["Node"],
+        "launch_ros.parameter_descriptions": ["ParameterValue"],
+    }.items():
+        fake[module] = types.ModuleType(module)
+        for attribute in attributes:
+            setattr(fake[module], attribute, type(attribute, (Recorder,), {}))
+        monkeypatch.setitem(sys.modules, module, fake[module])
+    packages = types.ModuleType("ament_index_python.packages")
+    packages.get_package_share_directory = lambda package: str(ROOT)
+    monkeypatch.setitem(sys.modules, "ament_index_python.packages", packages)
+    spec = importlib.util.spec_from_file_location("launch_file", ROOT / "launch" / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    Recorder.made = []
+    description = module.generate_launch_description()
+    return description.args[0]
+
+
+def test_mpc_launch_file_starts_the_nodes_the_in_process_launcher_starts(monkeypatch):
+    entities = load_launch_file(monkeypatch, "vjepa_mpc.launch.py")
+    arguments = {e.kwargs.get("name", e.args[0] if e.args else None): e for e in entities
+                 if type(e).__name__ == "DeclareLaunchArgument"}
+    assert {"checkpoint", "camera_topic", "target_topic", "use_sim_time", "camera"} <= \
+        set(arguments)
+    nodes = {e.kwargs["executable"]: e.kwargs for e in entities if type(e).__name__ == "Node"}
+    assert set(nodes) == {"planner_node", "camera_node"}
+    planner = nodes["planner_node"]
+    assert planner["name"] == "vjepa_planner"
+    assert planner["parameters"][0].args[0] == "params_file"
+    assert arguments["params_file"].kwargs["default_value"].endswith("config/planner.yaml")
+    in_process = mpc_nodes()[0]
+    assert {source for source, _ in planner["remappings"]} == set(in_process.remappings)
+    assert set(planner["parameters"][1]) >= {"model.checkpoint", "use_sim_time"}
+    assert nodes["camera_node"]["namespace"] == "camera"
+    assert nodes["camera_node"]["name"] == "camera"
+    camera_yaml = nodes["camera_node"]["parameters"][0]
+    assert camera_yaml.endswith("config/camera.yaml") and NODES["camera"].params_file in \
+        camera_yaml
+    setup = (ROOT / "setup.py").read_text()
+    for executable, entry in (("planner_node", "planner_node:main"),
+                              ("camera_node", "camera_node:main")):
+        assert f"{executable} = vjepa_ros.nodes.{entry}" in setup
+
+
+def test_node_launch_arguments_carry_yaml_remappings_and_overrides():
+    pytest.importorskip("rclpy")
+    kwargs = NodeLaunch("planner", parameters={"planner.samples": 8},
+                        remappings={"image": "/cam"}).node_kwargs(use_sim_time=True)
+    args = kwargs["cli_args"]
+    assert args[:2] == ["--ros-args", "--params-file"] and args[2].endswith("planner.yaml")
+    assert args[3:] == ["-r", "image:=/cam"]
+    overrides = {p.name: p.value for p in kwargs["parameter_overrides"]}
+    assert overrides == {"use_sim_time": True, "planner.samples": 8}
+    with pytest.raises(ValueError, match="unknown node 'nope'"):
+        NodeLaunch("nope").node_kwargs()
+
+
+def test_cli_overrides_are_parsed_per_node_and_checked():
+    assert _parse_overrides(["planner.control.mode:=continuous", "planner.planner.samples:=8",
+                             "camera.fps:=15"]) == {
+        "planner": {"control.mode": "continuous", "planner.samples": 8},
+        "camera": {"fps": 15},
+    }
+    with pytest.raises(ValueError, match="NODE.param:=value"):
+        _parse_overrides(["samples=8"])
+
+
+def test_vjepa_ros_launch_with_a_missing_checkpoint_fails_clearly(capsys):
+    pytest.importorskip("rclpy")
+    from vjepa_ros.cli import main
+
+    assert main(["launch", "--checkpoint", "/nonexistent/vjepa2-ac-vitg.pt"]) == 1
+    assert "checkpoint not found: /nonexistent/vjepa2-ac-vitg.pt" in capsys.readouterr().err
+    assert main(["launch"]) == 1
+    assert "'model.checkpoint' is empty" in capsys.readouterr().err
+
+
+def test_a_registered_node_starts_with_its_yaml_and_remappings(tmp_path, franka_example):
+    pytest.importorskip("rclpy")
+    from vjepa_ros.images import save_image_file
+    from vjepa_ros.nodes.launcher import Launch
+
+    path = save_image_file(tmp_path / "goal.png", franka_example["frames"][1])
+    spec = NodeLaunch("image_publisher", parameters={"path": str(path)},
+                      remappings={"image": "/vjepa_planner/goal_image"})
+    with Launch([spec]) as launch:
+        node = launch.node("image_publisher")
+        assert node.publisher.topic_name == "/vjepa_planner/goal_image"
+        assert node.config.frame_id == "camera_color_optical_frame"  # from image_publisher.yaml
+        assert node.get_parameter("use_sim_time").value is False
+    assert not launch.context.ok()

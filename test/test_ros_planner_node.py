@@ -1,0 +1,370 @@
+"""The vjepa_planner node on real rclpy (loopback), a tiny random model and a tiny CEM.
+
+Each test starts the node with ``vjepa_ros.nodes.launcher.Launch`` (the in-process equivalent of
+the launch file, with config/planner.yaml) and a tester node that plays camera and robot.
+"""
+
+import math
+import threading
+import time
+
+import numpy as np
+import pytest
+
+rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+import torch  # noqa: E402
+from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
+from geometry_msgs.msg import PoseStamped, TwistStamped  # noqa: E402
+from rcl_interfaces.msg import Log, Parameter, ParameterType, ParameterValue  # noqa: E402
+from rcl_interfaces.srv import SetParameters  # noqa: E402
+from rclpy.executors import SingleThreadedExecutor  # noqa: E402
+from rclpy.qos import qos_profile_sensor_data  # noqa: E402
+from rosgraph_msgs.msg import Clock  # noqa: E402
+from sensor_msgs.msg import CompressedImage, Image, JointState  # noqa: E402
+from std_msgs.msg import Float64, Float64MultiArray  # noqa: E402
+from std_srvs.srv import SetBool, Trigger  # noqa: E402
+
+from vjepa_ros.images import rgb_to_image_fields, save_image_file  # noqa: E402
+from vjepa_ros.models import build_encoder, build_predictor, save_world_model  # noqa: E402
+from vjepa_ros.nodes.launcher import Launch, mpc_nodes  # noqa: E402
+from vjepa_ros.nodes.planner_node import LATCHED  # noqa: E402
+
+HOME = [0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4]
+JOINTS = [f"panda_joint{i}" for i in range(1, 8)] + ["panda_finger_joint1", "panda_finger_joint2"]
+BOX_MIN, BOX_MAX = np.array([0.25, -0.45, 0.05]), np.array([0.80, 0.45, 0.70])
+FAST = {
+    "planner.samples": 12, "planner.topk": 4, "planner.iterations": 2, "planner.horizon": 1,
+    "model.device": "cpu",
+    "control.mode": "continuous", "control.stream_rate_hz": 50.0,
+    "safety.max_image_age_s": 0.8, "safety.max_state_age_s": 0.8,
+}
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    torch.manual_seed(0)
+    encoder = build_encoder(img_size=64, embed_dim=64, depth=1, num_heads=2)
+    predictor = build_predictor(img_size=64, embed_dim=64, predictor_embed_dim=64, depth=1,
+                                num_heads=2)
+    return str(save_world_model(tmp_path_factory.mktemp("model") / "tiny.pt", encoder, predictor))
+
+
+def frame(seed):
+    return np.random.default_rng(seed).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+
+
+class Harness:
+    """The planner (in-process launch) plus a tester node playing camera and robot."""
+
+    def __init__(self, checkpoint, use_sim_time=False, image_transport="raw", **params):
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context)
+        nodes = mpc_nodes(checkpoint, camera_topic="cam/image", image_transport=image_transport,
+                          planner_parameters={**FAST, **params})
+        self.launch = Launch(nodes, context=self.context, use_sim_time=use_sim_time).start()
+        self.planner = self.launch.node("vjepa_planner")
+        self.session = self.planner.session
+        self.node = rclpy.create_node("tester", context=self.context)
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+        image_type = CompressedImage if image_transport == "compressed" else Image
+        self.image_pub = self.node.create_publisher(image_type, "cam/image",
+                                                    qos_profile_sensor_data)
+        self.joint_pub = self.node.create_publisher(JointState, "/joint_states", 10)
+        self.goal_pub = self.node.create_publisher(Image, "/vjepa_planner/goal_image", LATCHED)
+        self.clock_pub = self.node.create_publisher(Clock, "/clock", 10)
+        self.got = {name: [] for name in ("pose", "action", "gripper", "diag", "log", "twist",
+                                          "debug")}
+        for msg_type, topic, name in [
+            (PoseStamped, "target_pose", "pose"),
+            (Float64MultiArray, "/vjepa_planner/action", "action"),
+            (Float64, "gripper_command", "gripper"),
+            (DiagnosticArray, "/diagnostics", "diag"),
+            (Log, "/rosout", "log"),
+            (TwistStamped, "servo_twist", "twist"),
+        ]:
+            self.node.create_subscription(msg_type, topic, self.got[name].append, 100)
+        self.sim_time = None  # seconds, when publishing /clock
+        self.seed = 0
+
+    def stamp(self):
+        if self.sim_time is not None:
+            return rclpy.time.Time(seconds=self.sim_time).to_msg()
+        return self.node.get_clock().now().to_msg()
+
+    def publish(self, image=True, joints=HOME):
+        if self.sim_time is not None:
+            self.sim_time += 0.03
+            self.clock_pub.publish(Clock(clock=self.stamp()))
+        if image is True:
+            self.seed += 1
+            image = Image(**rgb_to_image_fields(frame(self.seed)))
+        if image is not None:
+            image.header.stamp = self.stamp()
+            self.image_pub.publish(image)
+        if joints is not None:
+            msg = JointState(name=JOINTS, position=list(joints) + [0.04, 0.04])
+            msg.header.stamp = self.stamp()
+            self.joint_pub.publish(msg)
+
+    def pump(self, seconds, until=None, **inputs):
+        """Publish inputs every ~30 ms and spin, for ``seconds`` or until ``until()``."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not (until and until()):
+            self.publish(**inputs)
+            next_publish = time.monotonic() + 0.03
+            while time.monotonic() < next_publish:
+                self.executor.spin_once(timeout_sec=0.01)
+        return until() if until else None
+
+    def call(self, service_type, name, request, timeout=10.0):
+        client = self.node.create_client(service_type, name)
+        assert client.wait_for_service(timeout_sec=timeout), f"{name} not available"
+        future = client.call_async(request)
+        deadline = time.monotonic() + timeout
+        while not future.done() and time.monotonic() < deadline:
+            self.executor.spin_once(timeout_sec=0.01)
+        self.node.destroy_client(client)
+        assert future.done(), f"{name} did not answer within {timeout} s"
+        return future.result()
+
+    def enable(self, on=True):
+        return self.call(SetBool, "/vjepa_planner/enable", SetBool.Request(data=on))
+
+    def capture(self):
+        return self.call(Trigger, "/vjepa_planner/capture_goal", Trigger.Request())
+
+    def diagnostics(self):
+        status = self.got["diag"][-1].status[0]
+        return status, {kv.key: kv.value for kv in status.values}
+
+    def logs(self, text, level=None):
+        return [m.msg for m in self.got["log"] if text in m.msg and (level is None
+                                                                   or m.level == level)]
+
+    def close(self):
+        self.executor.shutdown()
+        self.node.destroy_node()
+        self.launch.shutdown()
+        self.context.try_shutdown()
+
+
+@pytest.fixture
+def harness(checkpoint):
+    made = []
+
+    def make(**kwargs):
+        made.append(Harness(checkpoint, **kwargs))
+        return made[-1]
+
+    yield make
+    for h in made:
+        h.close()
+
+
+def poses_of(messages):
+    return np.array([[m.pose.position.x, m.pose.position.y, m.pose.position.z,
+                      m.pose.orientation.x, m.pose.orientation.y, m.pose.orientation.z,
+                      m.pose.orientation.w] for m in messages])
+
+
+def test_commands_only_after_enable_and_with_a_goal_and_within_limits(harness):
+    h = harness(**{"control.publish_twist": True})
+    h.pump(1.0)
+    assert not h.got["pose"] and not h.got["action"], "no goal: nothing planned or sent"
+    assert h.enable().success
+    h.pump(1.0)
+    assert not h.got["pose"] and not h.got["gripper"], "enabled without a goal: nothing sent"
+    _, values = h.diagnostics()
+    assert "no goal" in values["refusal"]
+    assert h.enable(False).success
+    assert h.capture().success
+    assert h.pump(5.0, until=lambda: len(h.got["action"]) >= 3), "shadow mode plans"
+    assert not h.got["pose"] and not h.got["gripper"], "shadow mode sends nothing"
+    action = h.got["action"][-1]
+    assert len(action.data) == 7 and action.layout.dim[0].label == \
+        "dx dy dz droll dpitch dyaw dgripper"
+    assert h.enable().success
+    assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 40), "no commands after enable"
+    poses = poses_of(h.got["pose"])
+    assert np.isfinite(poses).all()
+    assert np.all(poses[:, :3] >= BOX_MIN) and np.all(poses[:, :3] <= BOX_MAX)
+    assert {m.header.frame_id for m in h.got["pose"]} == {"panda_link0"}
+    np.testing.assert_allclose(np.linalg.norm(poses[:, 3:], axis=1), 1.0, atol=1e-9)
+    first = np.array([0.3069, 0.0, 0.4869])  # the measured home pose: no jump at the start
+    assert np.linalg.norm(poses[0, :3] - first) < 0.01
+    # Between two messages the set-point moves at most max_speed · (5 stream periods).
+    assert np.linalg.norm(np.diff(poses[:, :3], axis=0), axis=1).max() <= 0.1 * 5 / 50 + 1e-9
+    assert h.got["gripper"] and all(0.0 <= m.data <= 1.0 for m in h.got["gripper"])
+    assert h.got["twist"], "publish_twist: servo_twist streams too"
+    status, values = h.diagnostics()
+    assert status.level == b"\x00" and values["enabled"] == "True"
+    assert float(values["planning_latency_s"]) > 0 and values["energy"]
+
+
+def test_stale_camera_holds_and_commands_resume_when_it_returns(harness):
+    h = harness()
+    h.capture() if h.pump(3.0, until=lambda: h.session.frame is not None) else None
+    assert h.enable().success
+    assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 10)
+    h.pump(1.2, image=None)  # camera silent; joint states keep coming
+    count = len(h.got["pose"])
+    h.pump(1.0, image=None)
+    assert len(h.got["pose"]) == count, "commands went out with a stale camera"
+    _, values = h.diagnostics()
+    assert "camera image is stale" in values["refusal"]
+    assert h.logs("camera image is stale")
+    assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= count + 10), "no recovery"
+    assert h.pump(3.0, until=lambda: h.diagnostics()[1]["refusal"] == "")
+
+
+def test_malformed_images_log_errors_and_send_nothing(harness):
+    h = harness()
+    h.goal_pub.publish(Image(**rgb_to_image_fields(frame(99))))  # latched goal topic
+    assert h.pump(3.0, until=lambda: h.session.goals is not None, image=None)
+    assert h.enable().success
+    good = rgb_to_image_fields(frame(1))
+    bad = [
+        Image(**{**good, "encoding": "yuv422"}),
+        Image(**{**good, "height": 0, "width": 0, "step": 0, "data": b""}),
+        Image(**{**good, "step": good["step"] + 7}),
+    ]
+    for image in bad:
+        h.pump(0.4, image=image)
+    h.pump(0.5, until=lambda: len(h.logs("dropping camera image")) >= 3, image=None)
+    errors = h.logs("dropping camera image", level=Log.ERROR)
+    assert any("unsupported image encoding 'yuv422'" in e for e in errors)
+    assert any("empty image" in e for e in errors)
+    assert any("image data has" in e for e in errors)
+    assert not h.got["pose"] and not h.got["action"] and h.session.frame is None
+
+
+def test_nan_joint_states_send_nothing(harness):
+    h = harness()
+    h.goal_pub.publish(Image(**rgb_to_image_fields(frame(99))))
+    assert h.pump(3.0, until=lambda: h.session.goals is not None, joints=None)
+    assert h.enable().success
+    h.pump(1.5, joints=[float("nan")] + HOME[1:])
+    assert not h.got["pose"] and not h.got["gripper"]
+    assert h.logs("unusable joint state", level=Log.ERROR)
+    assert "NaN" in h.diagnostics()[1]["refusal"]
+
+
+def block_planning(h):
+    """Make the node's next plan wait on an event; return (started, release) events."""
+    started, release = threading.Event(), threading.Event()
+    plan = h.session.planner.plan
+
+    def slow_plan(*args, **kwargs):
+        started.set()
+        assert release.wait(30.0), "test never released the plan"
+        return plan(*args, **kwargs)
+
+    h.session.planner.plan = slow_plan
+    return started, release
+
+
+def test_services_and_parameters_answer_while_a_long_plan_runs(harness, tmp_path):
+    h = harness()
+    started, release = block_planning(h)
+    assert h.pump(3.0, until=lambda: h.session.frame is not None)
+    h.capture()
+    assert h.pump(5.0, until=started.is_set), "planning did not start"
+    try:
+        assert h.session.planning
+        assert h.enable().success
+        assert h.capture().success
+        path = save_image_file(tmp_path / "goal.png", frame(5))
+        result = h.call(SetParameters, "/vjepa_planner/set_parameters", SetParameters.Request(
+            parameters=[Parameter(name="goal_image_path", value=ParameterValue(
+                type=ParameterType.PARAMETER_STRING, string_value=str(path)))]))
+        assert result.results[0].successful
+        h.pump(0.6)  # inputs and diagnostics flow on while the plan is blocked
+        assert h.session.planning, "the plan finished early: the test proved nothing"
+        assert h.got["diag"] and h.session.goals.current.source == str(path)
+    finally:
+        release.set()
+    assert h.pump(5.0, until=lambda: h.got["action"]), "the released plan never finished"
+
+
+def test_shutdown_waits_for_a_running_plan_and_is_clean(harness):
+    h = harness()
+    started, release = block_planning(h)
+    assert h.pump(3.0, until=lambda: h.session.frame is not None)
+    h.capture()
+    assert h.pump(5.0, until=started.is_set)
+    done = threading.Event()
+    closer = threading.Thread(target=lambda: (h.launch.shutdown(), done.set()))
+    closer.start()
+    time.sleep(0.3)
+    assert not done.is_set(), "shutdown did not wait for the running plan"
+    release.set()
+    closer.join(20.0)
+    assert done.is_set() and not closer.is_alive()
+    assert h.launch.thread is not None and not h.launch.thread.is_alive()
+    assert not h.launch.nodes
+
+
+def test_goal_parameters_at_run_time(harness, tmp_path):
+    h = harness()
+
+    def set_params(**values):
+        kinds = {str: (ParameterType.PARAMETER_STRING, "string_value"),
+                 list: (ParameterType.PARAMETER_STRING_ARRAY, "string_array_value"),
+                 int: (ParameterType.PARAMETER_INTEGER, "integer_value")}
+        params = []
+        for name, value in values.items():
+            kind, field = kinds[type(value)]
+            if isinstance(value, list) and value and isinstance(value[0], int):
+                kind, field = ParameterType.PARAMETER_INTEGER_ARRAY, "integer_array_value"
+            params.append(Parameter(name=name, value=ParameterValue(type=kind, **{field: value})))
+        request = SetParameters.Request(parameters=params)
+        return h.call(SetParameters, "/vjepa_planner/set_parameters", request).results
+
+    missing = set_params(goal_image_path=str(tmp_path / "missing.png"))[0]
+    assert not missing.successful and "not found" in missing.reason
+    assert h.session.goals is None
+    fixed = set_params(**{"planner.samples": 99})[0]
+    assert not fixed.successful and "restart" in fixed.reason
+    paths = [str(save_image_file(tmp_path / f"{i}.png", frame(i))) for i in range(3)]
+    results = set_params(goal_image_paths=paths, goal_steps=[4, 10, 4])
+    assert all(r.successful for r in results)
+    assert [g.steps for g in h.session.goals.goals] == [4, 10, 4]
+    assert h.session.goals.goals[2].source == paths[2]
+
+
+def test_use_sim_time_measures_frame_age_on_the_sim_clock(harness):
+    h = harness(use_sim_time=True)
+    h.sim_time = 1000.0  # far from wall time: ages would be huge on the wall clock
+    assert h.pump(3.0, until=lambda: h.session.frame is not None)
+    h.capture()
+    h.pump(1.0)
+    assert h.pump(5.0, until=lambda: h.got["action"]), "no plan on sim time"
+    image_age, state_age = h.session.ages(h.planner.now())
+    assert abs(h.planner.now() - h.sim_time) < 1.0
+    assert 0 <= image_age < 0.8 and 0 <= state_age < 0.8
+
+
+def test_compressed_images_and_debug_image(harness):
+    import cv2
+
+    h = harness(image_transport="compressed")
+    debug = []
+    h.node.create_subscription(Image, "/vjepa_planner/debug_image", debug.append, 1)
+    ok, jpeg = cv2.imencode(".jpg", frame(3)[..., ::-1])
+    compressed = CompressedImage(format="jpeg", data=jpeg.tobytes())
+    assert h.pump(3.0, until=lambda: h.session.frame is not None, image=compressed)
+    assert h.session.frame.value.shape == (48, 64, 3)
+    assert h.capture().success
+    assert h.pump(8.0, until=lambda: debug, image=compressed), "no debug image"
+    assert (debug[0].width, debug[0].height, debug[0].encoding) == (3 * 224, 224, "rgb8")
+
+
+def test_another_publisher_on_the_command_topic_is_reported(harness):
+    h = harness()
+    h.node.create_publisher(PoseStamped, "target_pose", 10)
+    assert h.pump(4.0, until=lambda: h.got["diag"] and h.diagnostics()[1][
+        "other_command_publishers"])
+    assert h.diagnostics()[1]["other_command_publishers"] == "/tester"
+    assert h.diagnostics()[0].level == b"\x01"
+    assert h.logs("another node publishes on /target_pose", level=Log.WARN)
