@@ -14,13 +14,14 @@ Cases
 Columns
   fast / fast-1call / reference : median seconds per replanning step (fast-1call: all samples in
         one predictor call, no chunking); min in brackets
-  speedup : reference / fast (medians)
+  speedup : reference / fast, medians (mins: the better estimate on a machine shared with other
+        work, whose load only ever adds time)
   peak  : peak memory above the start of the step (CUDA: allocated; CPU: resident set, VmHWM)
   TFLOP : predictor FLOPs per step (cost.plan_flops) fast / reference
   floor : on CUDA, fast time / (FLOPs / peak bf16 FLOP/s), i.e. how far from the FLOP floor
 
 Run:  python benchmarks/bench_planner.py [--device cpu|cuda] [--repeats 3] [--quick]
-      [--tuned-malloc] [--no-reference] [--peak-tflops 989.4] [--cap-gib 24]
+      [--tuned-malloc] [--no-reference] [--peak-tflops 989.4] [--cap-gib 24] [--threads N]
 
 On CPU, glibc returns tensors above its mmap threshold (<= 32 MiB) to the OS, so each big
 activation is page-faulted in again; the reference's whole-batch tensors pay that, the fast
@@ -177,7 +178,9 @@ def bench_case(name, predictor, config, device, dtype, repeats, with_reference, 
         "floor": "-",
     }
     if with_reference:
-        row["speedup"] = f"{statistics.median(times['reference']) / fast:.2f}x"
+        reference = times["reference"]
+        row["speedup"] = (f"{statistics.median(reference) / fast:.2f}x "
+                          f"({min(reference) / min(times['fast']):.2f}x)")
     if device.type == "cuda":
         floor = fast_flops / (peak_tflops * 1e12)
         row["floor"] = f"{fast / floor:.2f}x of {floor:.2f} s"
@@ -229,7 +232,10 @@ def main():
     parser.add_argument("--tuned-malloc", action="store_true",
                         help="re-run with glibc keeping big buffers (MALLOC_MMAP_THRESHOLD_ / "
                              "MALLOC_TRIM_THRESHOLD_), removing page-fault costs of big tensors")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.tuned_malloc and "MALLOC_MMAP_THRESHOLD_" not in os.environ:
         os.environ.update(MALLOC_MMAP_THRESHOLD_=str(2**30), MALLOC_TRIM_THRESHOLD_=str(2**32))
         os.execv(sys.executable, [sys.executable, *sys.argv])

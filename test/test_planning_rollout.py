@@ -110,6 +110,20 @@ def test_rollout_uses_the_cache_and_matches_a_full_recompute_with_rotations(pred
     assert (other - fast).abs().max() > 1e-2
 
 
+def test_rollout_never_recomputes_earlier_frames(predictor, scene):
+    lengths = []
+    hook = predictor.predictor_blocks[0].register_forward_hook(
+        lambda module, args, output: lengths.append(args[0].shape[1])
+    )
+    try:
+        with torch.inference_mode():
+            ImaginedRollout(predictor, *scene, chunk_size=5).energies(torch.zeros(10, 3, 7))
+    finally:
+        hook.remove()
+    # 2 chunks x 3 steps, each step runs one frame's tokens (action, state, patches) only
+    assert lengths == [predictor.tokens_per_frame + 2] * 6
+
+
 @pytest.mark.parametrize(
     "changes",
     [

@@ -36,9 +36,7 @@ class PlanResult:
     """What one replanning step returns; all tensors float32 on the CPU."""
 
     first_action: torch.Tensor  # [7]: the action to execute now
-    actions: (
-        torch.Tensor
-    )  # [H, 7]: the whole plan (rotation 0 unless searched, small gripper values 0)
+    actions: torch.Tensor  # [H, 7]: the plan (rotation 0 unless searched, |gripper| < 0.25 → 0)
     elite_energies: torch.Tensor  # [I_run]: mean energy of the elites, per iteration
     best_energies: torch.Tensor  # [I_run]: lowest sampled energy, per iteration
     mean: torch.Tensor  # [H, 7]: final search mean (before the gripper rounding)

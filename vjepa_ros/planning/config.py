@@ -32,9 +32,7 @@ class CEMConfig:
     momentum_mean_gripper: float = 0.15
     momentum_std_gripper: float = 0.15
     gripper_round_threshold: float = 0.25  # plan gripper values with |g| below this become 0
-    close_gripper: int | None = (
-        None  # from this rollout step on, sampled gripper deltas are forced to 1
-    )
+    close_gripper: int | None = None  # from this rollout step on, sampled gripper deltas are 1
     # Published `axis` option: (action index, value) pairs held fixed in mean and samples. Action
     # indices are 0..2 for xyz and 6 for the gripper (the official code indexes its 4-vector, where
     # the gripper is 3).
