@@ -85,6 +85,8 @@ class Harness:
         ]:
             self.node.create_subscription(msg_type, topic, self.got[name].append, 100)
         self.sim_time = None  # seconds, when publishing /clock
+        self.current_pose = None  # PoseStamped to publish on current_pose with every tick
+        self.pose_pub = self.node.create_publisher(PoseStamped, "current_pose", 10)
         self.seed = 0
 
     def stamp(self):
@@ -106,6 +108,9 @@ class Harness:
             msg = JointState(name=JOINTS, position=list(joints) + [0.04, 0.04])
             msg.header.stamp = self.stamp()
             self.joint_pub.publish(msg)
+        if self.current_pose is not None:
+            self.current_pose.header.stamp = self.stamp()
+            self.pose_pub.publish(self.current_pose)
 
     def pump(self, seconds, until=None, **inputs):
         """Publish inputs every ~30 ms and spin, for ``seconds`` or until ``until()``."""
@@ -204,8 +209,8 @@ def test_commands_only_after_enable_and_with_a_goal_and_within_limits(harness):
 
 def test_stale_camera_holds_and_commands_resume_when_it_returns(harness):
     h = harness()
-    h.capture() if h.pump(3.0, until=lambda: h.session.frame is not None) else None
-    assert h.enable().success
+    assert h.pump(3.0, until=lambda: h.session.frame is not None)
+    assert h.capture().success and h.enable().success
     assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 10)
     h.pump(1.2, image=None)  # camera silent; joint states keep coming
     count = len(h.got["pose"])
@@ -213,7 +218,7 @@ def test_stale_camera_holds_and_commands_resume_when_it_returns(harness):
     assert len(h.got["pose"]) == count, "commands went out with a stale camera"
     _, values = h.diagnostics()
     assert "camera image is stale" in values["refusal"]
-    assert h.logs("camera image is stale")
+    assert h.pump(2.0, until=lambda: h.logs("camera image is stale"), image=None)
     assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= count + 10), "no recovery"
     assert h.pump(3.0, until=lambda: h.diagnostics()[1]["refusal"] == "")
 
@@ -231,7 +236,7 @@ def test_malformed_images_log_errors_and_send_nothing(harness):
     ]
     for image in bad:
         h.pump(0.4, image=image)
-    h.pump(0.5, until=lambda: len(h.logs("dropping camera image")) >= 3, image=None)
+    h.pump(3.0, until=lambda: len(h.logs("dropping camera image")) >= 3, image=None)
     errors = h.logs("dropping camera image", level=Log.ERROR)
     assert any("unsupported image encoding 'yuv422'" in e for e in errors)
     assert any("empty image" in e for e in errors)
@@ -246,7 +251,8 @@ def test_nan_joint_states_send_nothing(harness):
     assert h.enable().success
     h.pump(1.5, joints=[float("nan")] + HOME[1:])
     assert not h.got["pose"] and not h.got["gripper"]
-    assert h.logs("unusable joint state", level=Log.ERROR)
+    assert h.pump(2.0, until=lambda: h.logs("unusable joint state", level=Log.ERROR),
+                  joints=[float("nan")] + HOME[1:])
     assert "NaN" in h.diagnostics()[1]["refusal"]
 
 
@@ -367,4 +373,35 @@ def test_another_publisher_on_the_command_topic_is_reported(harness):
         "other_command_publishers"])
     assert h.diagnostics()[1]["other_command_publishers"] == "/tester"
     assert h.diagnostics()[0].level == b"\x01"
-    assert h.logs("another node publishes on /target_pose", level=Log.WARN)
+    assert h.pump(2.0, until=lambda: h.logs("another node publishes on /target_pose",
+                                            level=Log.WARN))
+
+
+def test_state_from_a_current_pose_topic(harness):
+    h = harness(**{"robot.state_source": "pose"})
+    h.current_pose = PoseStamped()
+    h.current_pose.header.frame_id = "panda_link0"
+    p, q = h.current_pose.pose.position, h.current_pose.pose.orientation
+    p.x, p.y, p.z = 0.45, 0.1, 0.35
+    q.x, q.w = 1.0, 0.0  # pointing down
+    assert h.pump(3.0, until=lambda: h.session.frame is not None)
+    assert h.capture().success and h.enable().success
+    assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 5)
+    first = poses_of(h.got["pose"][:1])[0]
+    assert np.linalg.norm(first[:3] - [0.45, 0.1, 0.35]) < 0.01, "set-point starts at current_pose"
+    assert abs(abs(first[3]) - 1.0) < 1e-6
+    assert h.session.latest_state().value[6] == 0.0  # fingers 0.04 + 0.04: open
+
+
+def test_an_unexpected_callback_error_disables_commanding_and_the_node_lives_on(harness):
+    h = harness()
+    assert h.enable().success
+
+    def broken():
+        raise RuntimeError("boom")
+
+    h.session.stream_step = broken
+    assert h.pump(3.0, until=lambda: not h.session.enabled), "still enabled after the error"
+    assert h.pump(2.0, until=lambda: h.logs("set-point stream failed, commanding disabled",
+                                            level=Log.ERROR))
+    assert h.capture().success, "the node stopped answering"

@@ -244,7 +244,19 @@ class PlannerNode(Node):
         return response
 
     # -- planning (plan_group) and streaming ----------------------------------------------------
+    def _stop_on_error(self, where: str, exc: Exception) -> None:
+        """Handle an unexpected exception in a callback: stop commanding, keep the node alive."""
+        self.session.set_enabled(False)
+        self.get_logger().error(f"{where} failed, commanding disabled: {type(exc).__name__}: "
+                                f"{exc}")
+
     def _plan_tick(self) -> None:
+        try:
+            self._plan_and_publish()
+        except Exception as exc:  # noqa: BLE001 - anything unexpected: disable, log, go on
+            self._stop_on_error("planning step", exc)
+
+    def _plan_and_publish(self) -> None:
         if self.closing:
             return
         want_debug = self.debug_pub.get_subscription_count() > 0
@@ -271,6 +283,12 @@ class PlannerNode(Node):
             self.gripper_action.send_goal_async(goal)
 
     def _stream_tick(self) -> None:
+        try:
+            self._stream()
+        except Exception as exc:  # noqa: BLE001 - anything unexpected: disable, log, go on
+            self._stop_on_error("set-point stream", exc)
+
+    def _stream(self) -> None:
         if self.closing:
             return
         out = self.session.stream_step()

@@ -1,0 +1,179 @@
+"""The vjepa_planner node over ROS (loopback): planning latency, command stream, services.
+
+A tester node plays a 640x480 camera (30 Hz) and joint states (100 Hz); the planner node runs
+in-process (``vjepa_ros.nodes.launcher.Launch``, config/planner.yaml) with a random-weight model,
+continuous control, enabled, goal captured from the camera. Measured:
+
+  plan latency   encode + CEM per replanning step inside the node (median, p90)
+  plans / s      replanning steps per second
+  frame age      node clock − the planned frame's stamp when the command was made (median)
+  stream         target_pose messages per second and the largest gap between two [ms]
+  service        round trip of ~/capture_goal and ~/enable while a plan is running (median, max)
+                 [ms]; the run then holds each plan 0.5 s longer (a slow GPU) to prove it
+
+Run:  python benchmarks/bench_planner_node.py [--size tiny|small] [--seconds 10] [--device cpu]
+      [--samples 16] [--iterations 2] [--horizon 1]
+Sizes: tiny = 64 px, width 64, depth 1 (the tests' model); small = the demo's 256 px, width 192,
+depth 4 encoder and predictor. Weights are random: the numbers are about the node, not the model.
+"""
+
+import argparse
+import math
+import os
+import statistics
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+os.environ.setdefault("ROS_LOCALHOST_ONLY", "1")
+
+SIZES = {
+    "tiny": (dict(img_size=64, embed_dim=64, depth=1, num_heads=2),
+             dict(img_size=64, embed_dim=64, predictor_embed_dim=64, depth=1, num_heads=2)),
+    "small": (dict(img_size=256, embed_dim=192, depth=4, num_heads=3),
+              dict(img_size=256, embed_dim=192, predictor_embed_dim=192, depth=4, num_heads=3)),
+}
+HOME = [0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4]
+JOINTS = [f"panda_joint{i}" for i in range(1, 8)] + ["panda_finger_joint1", "panda_finger_joint2"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--samples", type=int, default=16)
+    parser.add_argument("--iterations", type=int, default=2)
+    parser.add_argument("--horizon", type=int, default=1)
+    args = parser.parse_args()
+
+    import rclpy
+    from geometry_msgs.msg import PoseStamped
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.qos import qos_profile_sensor_data
+    from sensor_msgs.msg import Image, JointState
+    from std_msgs.msg import Header
+    from std_srvs.srv import SetBool, Trigger
+
+    from vjepa_ros.images import rgb_to_image_fields
+    from vjepa_ros.models import build_encoder, build_predictor, save_world_model
+    from vjepa_ros.nodes.launcher import Launch, mpc_nodes
+
+    torch.manual_seed(0)
+    encoder_kw, predictor_kw = SIZES[args.size]
+    folder = tempfile.mkdtemp()
+    checkpoint = save_world_model(f"{folder}/model.pt", build_encoder(**encoder_kw),
+                                  build_predictor(**predictor_kw))
+    params = {"planner.samples": args.samples, "planner.topk": min(10, args.samples),
+              "planner.iterations": args.iterations, "planner.horizon": args.horizon,
+              "model.device": args.device, "control.mode": "continuous"}
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    launch = Launch(mpc_nodes(str(checkpoint), camera_topic="bench/image",
+                              planner_parameters=params), context=context).start()
+    session = launch.node("vjepa_planner").session
+    node = rclpy.create_node("bench", context=context)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    image_pub = node.create_publisher(Image, "bench/image", qos_profile_sensor_data)
+    joint_pub = node.create_publisher(JointState, "/joint_states", 10)
+    pose_times = []
+    node.create_subscription(PoseStamped, "target_pose",
+                             lambda msg: pose_times.append(time.monotonic()), 100)
+    frames = np.random.default_rng(0).integers(0, 256, (8, 480, 640, 3), dtype=np.uint8)
+    images = [Image(**rgb_to_image_fields(f)) for f in frames]
+    reports, calls = [], {"capture": [], "enable": []}
+    plan_step = session.plan_step
+
+    def recording_plan_step(**kwargs):
+        report = plan_step(**kwargs)
+        if report is not None and report.action is not None:
+            reports.append(report)
+        return report
+
+    session.plan_step = recording_plan_step
+    clients = {"capture": (node.create_client(Trigger, "/vjepa_planner/capture_goal"),
+                           Trigger.Request()),
+               "enable": (node.create_client(SetBool, "/vjepa_planner/enable"),
+                          SetBool.Request(data=True))}
+
+    def run(seconds, measure_services):
+        start = next_image = next_joint = next_call = time.monotonic()
+        index = 0
+        while time.monotonic() - start < seconds:
+            now = time.monotonic()
+            stamp = node.get_clock().now().to_msg()
+            if now >= next_image:
+                index += 1
+                msg = images[index % len(images)]
+                msg.header.stamp = stamp
+                image_pub.publish(msg)
+                next_image += 1 / 30
+            if now >= next_joint:
+                joint_pub.publish(JointState(header=Header(stamp=stamp), name=JOINTS,
+                                             position=HOME + [0.04, 0.04]))
+                next_joint += 1 / 100
+            if measure_services and now >= next_call and session.planning:
+                for name, (client, request) in clients.items():
+                    sent = time.monotonic()
+                    future = client.call_async(request)
+                    while not future.done():
+                        executor.spin_once(timeout_sec=0.001)
+                    if session.planning:  # answered while the plan was still running
+                        calls[name].append(time.monotonic() - sent)
+                next_call = time.monotonic() + 0.2
+            executor.spin_once(timeout_sec=0.001)
+
+    for client, _ in clients.values():
+        client.wait_for_service(timeout_sec=10)
+    run(1.0, False)
+    clients["capture"][0].call_async(Trigger.Request())
+    clients["enable"][0].call_async(SetBool.Request(data=True))
+    run(1.0, False)
+    reports.clear()
+    pose_times.clear()
+    run(args.seconds, False)
+    latencies = [r.latency_s for r in reports]
+    ages = [r.frame_age_s for r in reports]
+    poses, plans = len(pose_times), len(reports)
+    gaps = np.diff(pose_times) if poses > 1 else np.array([float("nan")])
+    planner = session.planner
+    slow_plan = planner.plan
+
+    def slower_plan(*a, **kw):
+        time.sleep(0.5)
+        return slow_plan(*a, **kw)
+
+    planner.plan = slower_plan
+    run(max(3.0, args.seconds / 2), True)
+    planner.plan = slow_plan
+    launch.shutdown()
+    executor.shutdown()
+    node.destroy_node()
+    context.try_shutdown()
+
+    def ms(values, fn):
+        return f"{1e3 * fn(values):.1f}" if values else "n/a"
+
+    print(f"# planner node over ROS: size {args.size}, device {args.device}, "
+          f"CEM S {args.samples} I {args.iterations} H {args.horizon}, "
+          f"{args.seconds:.0f} s, {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
+    print("| plan latency median [ms] | p90 [ms] | plans/s | frame age median [ms] | "
+          "target_pose/s | largest gap [ms] | capture_goal during plan median/max [ms] | "
+          "enable during plan median/max [ms] |")
+    print("|---|---|---|---|---|---|---|---|")
+    p90 = float(np.percentile(latencies, 90)) if latencies else float("nan")
+    print(f"| {ms(latencies, statistics.median)} | {1e3 * p90:.1f} | "
+          f"{plans / args.seconds:.1f} | {ms(ages, statistics.median)} | "
+          f"{poses / args.seconds:.1f} | {1e3 * float(np.max(gaps)):.1f} | "
+          f"{ms(calls['capture'], statistics.median)} / {ms(calls['capture'], max)} | "
+          f"{ms(calls['enable'], statistics.median)} / {ms(calls['enable'], max)} |")
+    print(f"service calls answered while a plan ran: {len(calls['capture'])} capture_goal, "
+          f"{len(calls['enable'])} enable")
+
+
+if __name__ == "__main__":
+    main()
