@@ -51,6 +51,15 @@ def observe(session, clock, seed=0, state=START):
     session.observe_state(state, clock.now)
 
 
+def enabled_session(model, mode="continuous"):
+    """Return a session that has a frame, a state, the frame as goal, and is enabled."""
+    session, clock, logs = make_session(model, mode)
+    observe(session, clock)
+    session.capture_goal()
+    session.set_enabled(True)
+    return session, clock, logs
+
+
 def stream(session, clock, ticks=10, dt=0.01):
     outputs = []
     for _ in range(ticks):
@@ -107,10 +116,7 @@ def test_enabled_commands_stay_in_limits_and_move_smoothly(model):
 
 
 def test_stale_camera_holds_and_recovers(model):
-    session, clock, logs = make_session(model)
-    observe(session, clock)
-    session.capture_goal()
-    session.set_enabled(True)
+    session, clock, logs = enabled_session(model)
     session.plan_step()
     assert stream(session, clock, ticks=5)[-1].setpoint is not None
     image = session.frame
@@ -130,10 +136,7 @@ def test_stale_camera_holds_and_recovers(model):
 
 
 def test_nan_joint_state_holds_until_a_valid_one(model):
-    session, clock, _ = make_session(model)
-    observe(session, clock)
-    session.capture_goal()
-    session.set_enabled(True)
+    session, clock, _ = enabled_session(model)
     session.plan_step()
     session.observe_state(np.full(7, np.nan), clock.now)
     assert session.stream_step().setpoint is None
@@ -147,10 +150,7 @@ def test_nan_joint_state_holds_until_a_valid_one(model):
 
 
 def test_planner_error_holds_and_reports_an_error(model, monkeypatch):
-    session, clock, _ = make_session(model)
-    observe(session, clock)
-    session.capture_goal()
-    session.set_enabled(True)
+    session, clock, _ = enabled_session(model)
     session.plan_step()
     stream(session, clock, ticks=3)
 
@@ -167,10 +167,7 @@ def test_planner_error_holds_and_reports_an_error(model, monkeypatch):
 
 
 def test_blocking_waits_for_arrival_then_plans_on_a_fresh_frame(model):
-    session, clock, _ = make_session(model, mode="blocking")
-    observe(session, clock)
-    session.capture_goal()
-    session.set_enabled(True)
+    session, clock, _ = enabled_session(model, mode="blocking")
     command = session.plan_step().command
     observe(session, clock, seed=1)
     assert session.plan_step() is None, "moving: no replanning in blocking mode"
@@ -195,10 +192,7 @@ def test_blocking_waits_for_arrival_then_plans_on_a_fresh_frame(model):
 
 
 def test_blocking_timeout_observes_again(model):
-    session, clock, logs = make_session(model, mode="blocking")
-    observe(session, clock)
-    session.capture_goal()
-    session.set_enabled(True)
+    session, clock, logs = enabled_session(model, mode="blocking")
     session.plan_step()
     for _ in range(3):
         clock.now += session.control.arrival_timeout_s / 2
@@ -209,10 +203,7 @@ def test_blocking_timeout_observes_again(model):
 
 
 def test_continuous_replans_on_every_new_frame(model):
-    session, clock, _ = make_session(model)
-    observe(session, clock)
-    session.capture_goal()
-    session.set_enabled(True)
+    session, clock, _ = enabled_session(model)
     for seed in range(3):
         clock.now += 0.05
         observe(session, clock, seed=seed + 10)
@@ -251,10 +242,7 @@ def test_sub_goals_switch_after_their_step_counts(model):
 
 
 def test_goal_changed_while_planning_discards_the_plan(model, monkeypatch):
-    session, clock, _ = make_session(model)
-    observe(session, clock)
-    session.capture_goal()
-    session.set_enabled(True)
+    session, clock, _ = enabled_session(model)
     plan = session.planner.plan
 
     def plan_then_change_goal(*args, **kwargs):

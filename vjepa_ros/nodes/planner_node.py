@@ -244,21 +244,21 @@ class PlannerNode(Node):
         return response
 
     # -- planning (plan_group) and streaming ----------------------------------------------------
-    def _stop_on_error(self, where: str, exc: Exception) -> None:
-        """Handle an unexpected exception in a callback: stop commanding, keep the node alive."""
-        self.session.set_enabled(False)
-        self.get_logger().error(f"{where} failed, commanding disabled: {type(exc).__name__}: "
-                                f"{exc}")
-
-    def _plan_tick(self) -> None:
-        try:
-            self._plan_and_publish()
-        except Exception as exc:  # noqa: BLE001 - anything unexpected: disable, log, go on
-            self._stop_on_error("planning step", exc)
-
-    def _plan_and_publish(self) -> None:
+    def _guarded(self, where: str, step) -> None:
+        """Run a timer's work; an unexpected exception stops commanding but not the node."""
         if self.closing:
             return
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - anything unexpected: disable, log, go on
+            self.session.set_enabled(False)
+            self.get_logger().error(f"{where} failed, commanding disabled: "
+                                    f"{type(exc).__name__}: {exc}")
+
+    def _plan_tick(self) -> None:
+        self._guarded("planning step", self._plan_and_publish)
+
+    def _plan_and_publish(self) -> None:
         want_debug = self.debug_pub.get_subscription_count() > 0
         report = self.session.plan_step(want_debug=want_debug)
         if report is None or self.closing:
@@ -283,14 +283,9 @@ class PlannerNode(Node):
             self.gripper_action.send_goal_async(goal)
 
     def _stream_tick(self) -> None:
-        try:
-            self._stream()
-        except Exception as exc:  # noqa: BLE001 - anything unexpected: disable, log, go on
-            self._stop_on_error("set-point stream", exc)
+        self._guarded("set-point stream", self._stream)
 
     def _stream(self) -> None:
-        if self.closing:
-            return
         out = self.session.stream_step()
         if out is None:
             return
