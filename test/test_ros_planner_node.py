@@ -84,6 +84,7 @@ class Harness:
             (TwistStamped, "servo_twist", "twist"),
         ]:
             self.node.create_subscription(msg_type, topic, self.got[name].append, 100)
+        self.clients = {}  # service name → client
         self.sim_time = None  # seconds, when publishing /clock
         self.current_pose = None  # PoseStamped to publish on current_pose with every tick
         self.pose_pub = self.node.create_publisher(PoseStamped, "current_pose", 10)
@@ -123,13 +124,14 @@ class Harness:
         return until() if until else None
 
     def call(self, service_type, name, request, timeout=10.0):
-        client = self.node.create_client(service_type, name)
+        if name not in self.clients:
+            self.clients[name] = self.node.create_client(service_type, name)
+        client = self.clients[name]
         assert client.wait_for_service(timeout_sec=timeout), f"{name} not available"
         future = client.call_async(request)
         deadline = time.monotonic() + timeout
         while not future.done() and time.monotonic() < deadline:
             self.executor.spin_once(timeout_sec=0.01)
-        self.node.destroy_client(client)
         assert future.done(), f"{name} did not answer within {timeout} s"
         return future.result()
 
@@ -148,9 +150,11 @@ class Harness:
                                                                    or m.level == level)]
 
     def close(self):
+        self.launch.shutdown()
+        for _ in range(20):  # take what is still queued for the tester before destroying it
+            self.executor.spin_once(timeout_sec=0)
         self.executor.shutdown()
         self.node.destroy_node()
-        self.launch.shutdown()
         self.context.try_shutdown()
 
 

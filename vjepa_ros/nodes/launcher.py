@@ -144,8 +144,10 @@ class Launch:
         return self
 
     def shutdown(self, timeout: float = 30.0) -> None:
-        for node in self.nodes:
-            node.closing = True  # planner: stop starting plans and publishing
+        for node in self.nodes:  # let long callbacks (a plan) end before the executor stops:
+            prepare = getattr(node, "prepare_shutdown", None)  # rclpy's executor shutdown does
+            if prepare is not None:  # not wait for a running callback before destroying its
+                prepare(timeout)  # wake-up guard condition
         if self.executor is not None:
             self.executor.shutdown(timeout_sec=timeout)
         if self.thread is not None:
@@ -182,6 +184,8 @@ def run_node(node_class, args=None) -> int:
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
+        if hasattr(node, "prepare_shutdown"):
+            node.prepare_shutdown()
         executor.shutdown()
         node.destroy_node()
         rclpy.try_shutdown()

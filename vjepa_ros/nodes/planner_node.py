@@ -337,13 +337,16 @@ class PlannerNode(Node):
         )]
         self.diagnostics_pub.publish(msg)
 
-    def destroy_node(self) -> None:
-        """Stop commanding, let a running plan finish (bounded), then destroy."""
+    def prepare_shutdown(self, timeout: float = 30.0) -> None:
+        """Stop commanding and planning; wait (bounded) for a running plan to end."""
         self.closing = True
         session = getattr(self, "session", None)  # None when __init__ failed half-way
         if session is not None:
             session.set_enabled(False)
-            session.wait_idle(timeout=30.0)
+            session.wait_idle(timeout)
+
+    def destroy_node(self) -> None:
+        self.prepare_shutdown()
         super().destroy_node()
 
 
