@@ -6,11 +6,10 @@ ros2 launch vjepa_ros image_publisher.launch.py path:=goal.png topic:=/vjepa_pla
 import os
 
 from ament_index_python.packages import get_package_share_directory
+from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
-
-from launch import LaunchDescription
 
 
 def generate_launch_description():
