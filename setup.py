@@ -40,6 +40,8 @@ setup(
             "transformers>=4.53",
             "colcon-common-extensions>=0.3",
         ],
+        # camera_node on an Intel RealSense without the realsense2_camera driver
+        "camera": ["pyrealsense2>=2.50"],
     },
     zip_safe=False,
     entry_points={

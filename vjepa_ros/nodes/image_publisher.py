@@ -13,14 +13,13 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-import rclpy
-import rclpy.executors
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 
 from vjepa_ros.config import param
 from vjepa_ros.images import ImageError, load_image_file, rgb_to_image_fields
+from vjepa_ros.nodes.launcher import run_node
 from vjepa_ros.nodes.params import declare_config
 
 
@@ -61,21 +60,7 @@ class ImagePublisher(Node):
 
 
 def main(args=None):
-    rclpy.init(args=args)
-    try:
-        node = ImagePublisher()
-    except (ImageError, ValueError) as exc:
-        print(f"image_publisher: {exc}", file=sys.stderr)
-        rclpy.try_shutdown()
-        return 1
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return run_node(ImagePublisher, args)
 
 
 if __name__ == "__main__":
