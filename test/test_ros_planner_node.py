@@ -36,8 +36,11 @@ FAST = {
     "planner.samples": 12, "planner.topk": 4, "planner.iterations": 2, "planner.horizon": 1,
     "model.device": "cpu",
     "control.mode": "continuous", "control.stream_rate_hz": 50.0,
-    "safety.max_image_age_s": 0.8, "safety.max_state_age_s": 0.8,
+    # Generous input-age limits: tester and planner share one process and 2 cores in CI, so an
+    # input can lag; the stale-camera test sets the tight limit it checks.
+    "safety.max_image_age_s": 2.0, "safety.max_state_age_s": 2.0,
 }
+TIGHT_AGE = {"safety.max_image_age_s": 0.8, "safety.max_state_age_s": 0.8}
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +197,9 @@ def test_commands_only_after_enable_and_with_a_goal_and_within_limits(harness):
     assert len(action.data) == 7 and action.layout.dim[0].label == \
         "dx dy dz droll dpitch dyaw dgripper"
     assert h.enable().success
-    assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 40), "no commands after enable"
+    assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 40), (
+        f"no commands after enable: {len(h.got['pose'])} poses, diagnostics "
+        f"{h.diagnostics()[1]}, log {[m.msg for m in h.got['log']][-5:]}")
     poses = poses_of(h.got["pose"])
     assert np.isfinite(poses).all()
     assert np.all(poses[:, :3] >= BOX_MIN) and np.all(poses[:, :3] <= BOX_MAX)
@@ -206,13 +211,16 @@ def test_commands_only_after_enable_and_with_a_goal_and_within_limits(harness):
     assert np.linalg.norm(np.diff(poses[:, :3], axis=0), axis=1).max() <= 0.1 * 5 / 50 + 1e-9
     assert h.got["gripper"] and all(0.0 <= m.data <= 1.0 for m in h.got["gripper"])
     assert h.got["twist"], "publish_twist: servo_twist streams too"
-    status, values = h.diagnostics()
-    assert status.level == b"\x00" and values["enabled"] == "True"
+    # Diagnostics say OK while enabled (on a loaded machine an input can briefly age past the
+    # limit, which correctly turns them to WARN for a moment: wait for the next OK).
+    assert h.pump(5.0, until=lambda: h.diagnostics()[0].level == b"\x00"), h.diagnostics()
+    values = h.diagnostics()[1]
+    assert values["enabled"] == "True"
     assert float(values["planning_latency_s"]) > 0 and values["energy"]
 
 
 def test_stale_camera_holds_and_commands_resume_when_it_returns(harness):
-    h = harness()
+    h = harness(**TIGHT_AGE)
     assert h.pump(3.0, until=lambda: h.session.frame is not None)
     assert h.capture().success and h.enable().success
     assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 10)
