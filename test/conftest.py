@@ -30,3 +30,13 @@ def franka_example():
         pytest.fail(f"real test data missing: {path} (../shared must sit beside the repository)")
     with np.load(path) as data:
         return {"frames": data["observations"][0], "states": data["states"][0]}
+
+
+@pytest.fixture
+def context():
+    """Give one test a private, initialized rclpy context (DDS on loopback); shut it down after."""
+    rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    ctx = rclpy.Context()
+    rclpy.init(context=ctx)
+    yield ctx
+    ctx.try_shutdown()

@@ -21,14 +21,6 @@ from vjepa_ros.nodes.bag_player import BagPlayer  # noqa: E402
 SEC = 1_000_000_000
 
 
-@pytest.fixture
-def context():
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx)
-    yield ctx
-    ctx.try_shutdown()
-
-
 def _stamp(msg_time) -> int:
     return msg_time.sec * SEC + msg_time.nanosec
 

@@ -31,14 +31,6 @@ class FakeCamera:
         self.stopped = True
 
 
-@pytest.fixture
-def context():
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx)
-    yield ctx
-    ctx.try_shutdown()
-
-
 def test_camera_node_publishes_on_the_realsense2_camera_topics(context):
     from rclpy.parameter import Parameter
 

@@ -15,14 +15,6 @@ from vjepa_ros.images import ImageError, image_msg_to_rgb, save_image_file  # no
 from vjepa_ros.nodes.image_publisher import ImagePublisher  # noqa: E402
 
 
-@pytest.fixture
-def context():
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx)
-    yield ctx
-    ctx.try_shutdown()
-
-
 def _spin_until(executor, done, timeout=10.0):
     deadline = time.monotonic() + timeout
     while not done() and time.monotonic() < deadline:

@@ -22,14 +22,6 @@ from vjepa_ros.nodes.sim_node import SimNode  # noqa: E402
 from vjepa_ros.sim.panda import JOINT_NAMES  # noqa: E402
 
 
-@pytest.fixture
-def context():
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx)
-    yield ctx
-    ctx.try_shutdown()
-
-
 class Harness:
     """The sim node plus a listener node that records what it publishes, on one executor."""
 

@@ -60,6 +60,19 @@ def small_random_world_model(device=None, dtype=None, seed: int = 0) -> WorldMod
     )
 
 
+def load_planning_model(checkpoint=None, device=None, dtype=None, seed: int = 0):
+    """Return (model with a predictor, its origin): a checkpoint, else the small random one."""
+    if checkpoint:
+        model = load_world_model(checkpoint, device=device, dtype=dtype)
+        if model.predictor is None:
+            raise ValueError(
+                f"{checkpoint} holds no action-conditioned predictor: use vjepa2-ac-*.pt"
+            )
+        return model, str(checkpoint)
+    model = small_random_world_model(device, dtype, seed)
+    return model, "small V-JEPA 2 architecture, RANDOM weights (pass --checkpoint for real ones)"
+
+
 def cosine(a: torch.Tensor, b: torch.Tensor) -> float:
     denom = float(a.norm() * b.norm())
     return float(a @ b) / denom if denom > 0 else float("nan")
@@ -71,14 +84,7 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
     config = preset(cem_preset, **cem_changes)  # bad settings fail before any model is built
     example = load_example(episode)
     start = time.perf_counter()
-    if checkpoint:
-        model = load_world_model(checkpoint, device=device, dtype=dtype)
-        source = str(checkpoint)
-    else:
-        model = small_random_world_model(device, dtype, seed)
-        source = "small V-JEPA 2 architecture, RANDOM weights (pass --checkpoint for real ones)"
-    if model.predictor is None:
-        raise ValueError(f"{checkpoint} holds no action-conditioned predictor: use vjepa2-ac-*.pt")
+    model, source = load_planning_model(checkpoint, device, dtype, seed)
     load_s = time.perf_counter() - start
     print(f"world model   {source}")
     print(f"              device {model.device}, dtype {model.dtype}, "

@@ -89,21 +89,8 @@ def _topics(args):
     return BagTopics(state_source=args.state_source, **changes)
 
 
-def load_model(checkpoint, device, dtype, seed):
-    """Return the world model of a checkpoint (else the small random one) and what it is."""
-    from vjepa_ros.demo import small_random_world_model
-    from vjepa_ros.models import load_world_model
-
-    if checkpoint:
-        model = load_world_model(checkpoint, device=device, dtype=dtype)
-        if model.predictor is None:
-            raise ValueError(f"{checkpoint} holds no action-conditioned predictor")
-        return model, str(checkpoint)
-    model = small_random_world_model(device, dtype, seed)
-    return model, "small V-JEPA 2 architecture, RANDOM weights (pass --checkpoint for real ones)"
-
-
 def cmd_eval(args: argparse.Namespace) -> int:
+    from vjepa_ros.demo import load_planning_model
     from vjepa_ros.eval.bags import BagError
     from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag
     from vjepa_ros.eval.report import summary_lines, write_report
@@ -121,7 +108,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
                             max_steps=args.max_steps, landscape_points=args.landscape_points,
                             min_motion_m=args.min_motion, seed=args.seed).check()
         goal = load_image_file(args.goal) if args.goal else None
-        model, source = load_model(args.checkpoint, args.device, args.dtype, args.seed)
+        model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
+                                            args.seed)
         print(f"world model   {source}")
         report = evaluate_bag(args.bag, model, cem, config, _topics(args), goal,
                               progress=not args.quiet)
