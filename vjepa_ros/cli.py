@@ -6,6 +6,7 @@ vjepa-ros launch           the planner (and camera) nodes in one process, as vje
 vjepa-ros eval BAG         replay a rosbag2 recording through the planner (``vjepa_ros/eval``)
 vjepa-ros record OUT       record a simulator episode as a rosbag2 bag (also: bag-from-npz)
 vjepa-ros collect          record scripted simulator episodes (``vjepa_ros/sim``)
+vjepa-ros train            post-train the AC predictor on episodes (``vjepa_ros/train``)
 """
 
 from __future__ import annotations
@@ -104,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     from vjepa_ros.sim.command import add_commands as add_sim_commands
 
     add_sim_commands(sub)  # collect
+    from vjepa_ros.train.command import add_commands as add_train_commands
+
+    add_train_commands(sub)  # train
+    from vjepa_ros.train.pretrain_command import add_commands as add_pretrain_commands
+
+    add_pretrain_commands(sub)  # pretrain
     return parser
 
 

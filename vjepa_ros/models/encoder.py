@@ -101,7 +101,12 @@ class VisionEncoder(nn.Module):
             self._rope_tables[key] = rope_cos_sin(positions, self.embed_dim // self.num_heads)
         return self._rope_tables[key]
 
-    def forward(self, clip: Tensor) -> Tensor:
+    def forward(self, clip: Tensor, keep: Tensor | None = None) -> Tensor:
+        """Encode clip [B, C, T, H, W] -> [B, N, D]; with ``keep`` only those tokens [B, K, D].
+
+        ``keep`` (long [K], token indices shared by the batch) runs the blocks on a subset of the
+        tokens with their own positions, as the context encoder of JEPA pretraining does.
+        """
         if clip.ndim != 5 or clip.shape[1] != self.config.in_chans:
             raise ValueError(
                 f"encoder expects a clip [B, {self.config.in_chans}, T, H, W], got "
@@ -119,6 +124,11 @@ class VisionEncoder(nn.Module):
         tokens = self.patch_embed(clip.to(weight.dtype))  # [B, N, D]
         grid = (frames // self.tubelet_size, height // self.patch_size, width // self.patch_size)
         cos, sin = self.rope_tables(grid, tokens.device)
+        if keep is not None:
+            if keep.ndim != 1 or len(keep) == 0 or int(keep.max()) >= tokens.shape[1] \
+                    or int(keep.min()) < 0:
+                raise ValueError(f"keep must be 1-D token indices in [0, {tokens.shape[1]})")
+            tokens, cos, sin = tokens[:, keep], cos[keep], sin[keep]
         for block in self.blocks:
             tokens, _ = block(tokens, cos, sin)
         return self.norm(tokens).to(out_dtype)

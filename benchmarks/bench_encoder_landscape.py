@@ -1,0 +1,96 @@
+"""Energy landscape of an encoder in the simulated scene: does energy rank distance to goal.
+
+Renders ``--poses`` random end-effector positions in one scene, encodes every frame, and for each
+of ``--goals`` goal frames compares the planner's energy (mean |z - z_goal| of layer-normed
+representations) with the true end-effector distance to the goal pose:
+
+- ``spearman``: rank correlation of energy and distance over all poses (1 = perfect ordering);
+- ``spearman<25cm``: the same over poses within 25 cm of the goal (where reaching starts);
+- ``pair acc``: fraction of pose pairs within 25 cm whose energies are ordered as their distances.
+
+Rows: each ``--encoder`` checkpoint, the same architecture with random weights, and raw pixels
+(mean |pixel difference|, a model-free reference).
+
+    python benchmarks/bench_encoder_landscape.py --encoder demo_encoder.pt --poses 150
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from scipy.stats import spearmanr
+
+from vjepa_ros.models import WorldModel, build_encoder, load_world_model
+from vjepa_ros.sim.config import CameraConfig, SimConfig
+from vjepa_ros.sim.sim import Sim
+from vjepa_ros.sim.tasks import capture_goal
+
+
+def render_poses(count: int, size: int, seed: int):
+    """Frames [N, size, size, 3] and end-effector states [N, 7] at random workspace positions."""
+    rng = np.random.default_rng(seed)
+    frames, states = [], []
+    with Sim(SimConfig(camera=CameraConfig(width=size, height=size), seed=seed)) as sim:
+        home = sim.ee_state()
+        for _ in range(count):
+            target = home.copy()
+            target[:3] = rng.uniform([0.35, -0.25, 0.1], [0.65, 0.25, 0.5])
+            goal = capture_goal(sim, target)
+            frames.append(goal.frame)
+            states.append(goal.state)
+    return np.stack(frames), np.stack(states)
+
+
+def landscape(features: torch.Tensor, positions: np.ndarray, goals: int, near: float = 0.25):
+    """(spearman, spearman near, pair accuracy near) averaged over the first ``goals`` frames."""
+    features = features.flatten(1).float()
+    all_corr, near_corr, pair_acc = [], [], []
+    for goal in range(goals):
+        energy = (features - features[goal]).abs().mean(1).numpy()
+        distance = np.linalg.norm(positions - positions[goal], axis=1)
+        others = distance > 1e-6
+        all_corr.append(spearmanr(energy[others], distance[others])[0])
+        close = others & (distance < near)
+        if close.sum() >= 3:
+            near_corr.append(spearmanr(energy[close], distance[close])[0])
+            e, d = energy[close], distance[close]
+            upper = np.triu_indices(len(e), 1)
+            agree = np.sign(e[:, None] - e[None, :]) == np.sign(d[:, None] - d[None, :])
+            pair_acc.append(agree[upper].mean())
+    return float(np.mean(all_corr)), float(np.mean(near_corr)), float(np.mean(pair_acc))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--encoder", nargs="*", default=[], help="encoder/world-model files")
+    parser.add_argument("--poses", type=int, default=150, help="rendered poses")
+    parser.add_argument("--goals", type=int, default=30, help="poses used as goals")
+    parser.add_argument("--size", type=int, default=128, help="rendered frame size [px]")
+    parser.add_argument("--seed", type=int, default=7, help="scene and pose seed")
+    args = parser.parse_args()
+    torch.set_grad_enabled(False)
+    start = time.perf_counter()
+    frames, states = render_poses(args.poses, args.size, args.seed)
+    print(f"rendered {len(frames)} poses {args.size}x{args.size} in "
+          f"{time.perf_counter() - start:.0f} s (scene seed {args.seed}); {args.goals} goals")
+    rows = []
+    models = [(path, load_world_model(path, device="cpu")) for path in args.encoder]
+    if models:
+        config = models[0][1].encoder.config
+        torch.manual_seed(0)
+        random = build_encoder(**{k: v for k, v in config.to_dict().items()})
+        models.append(("same architecture, random weights", WorldModel(random, None, "cpu")))
+    for name, model in models:
+        rows.append((name, landscape(model.encode(frames), states[:, :3], args.goals)))
+    pixels = torch.from_numpy(frames).float() / 255
+    rows.append(("raw pixels", landscape(pixels, states[:, :3], args.goals)))
+    print(f"{'features':48s} {'spearman':>9s} {'spearman<25cm':>14s} {'pair acc':>9s}")
+    for name, (all_corr, near_corr, pair_acc) in rows:
+        print(f"{name[-48:]:48s} {all_corr:9.3f} {near_corr:14.3f} {pair_acc:9.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""The narrow predictor of JEPA pretraining: infer target-token representations from context.
+
+Context tokens (from the context encoder) are projected to the predictor width; one learned mask
+token, placed at every target position, stands in for each missing token; all of them go through
+transformer blocks with the 3D RoPE of their grid positions; the outputs at the target positions
+are projected back to the encoder width. Only used to pretrain an encoder: planning never runs it.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from vjepa_ros.models.rope import rope_cos_sin, video_positions
+from vjepa_ros.models.transformer import LAYER_NORM_EPS, Block, init_weights
+
+
+class MaskPredictor(nn.Module):
+    """context [B, K, D] + token indices -> predictions [B, M, D] at the target indices."""
+
+    def __init__(self, embed_dim: int, grid: tuple[int, int, int], predictor_dim: int = 96,
+                 depth: int = 2, num_heads: int = 3, mlp_ratio: float = 4.0):
+        super().__init__()
+        self.embed = nn.Linear(embed_dim, predictor_dim)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dim))
+        self.blocks = nn.ModuleList(
+            Block(predictor_dim, num_heads, mlp_ratio) for _ in range(depth)
+        )
+        self.norm = nn.LayerNorm(predictor_dim, eps=LAYER_NORM_EPS)
+        self.proj = nn.Linear(predictor_dim, embed_dim)
+        cos, sin = rope_cos_sin(video_positions(*grid), predictor_dim // num_heads)
+        self.register_buffer("cos", cos, persistent=False)  # [N, head_dim]
+        self.register_buffer("sin", sin, persistent=False)
+        init_weights(self, self.blocks)
+        nn.init.trunc_normal_(self.mask_token, std=0.02)
+
+    def forward(self, context: Tensor, context_index: Tensor, target_index: Tensor) -> Tensor:
+        batch = context.shape[0]
+        masks = self.mask_token.expand(batch, len(target_index), -1)
+        tokens = torch.cat([self.embed(context), masks], dim=1)  # [B, K + M, Dp]
+        order = torch.cat([context_index, target_index])
+        cos, sin = self.cos[order], self.sin[order]
+        for block in self.blocks:
+            tokens, _ = block(tokens, cos, sin)
+        return self.proj(self.norm(tokens[:, len(context_index):]))  # [B, M, D]
