@@ -1,1 +1,63 @@
-"""train package."""
+"""Post-training of the V-JEPA 2-AC predictor on recorded episodes (``vjepa-ros train``).
+
+Public API::
+
+    TrainConfig(...)  /  make_config(*mappings)  /  config_from_yaml(path)   typed settings
+    build_trainer(config, resume=False) -> Trainer     load encoder, predictor, episodes, features
+    Trainer.train(until=None) -> summary dict           AdamW steps, validation, latest.pt, export
+    Trainer.train_step() / validate() / save_checkpoint() / export() / restore(state)
+    prediction_losses(predictor, reps [B,T*N,D], actions [B,T-1,7], states [B,T,7], auto_steps)
+        -> (jloss, sloss)                               the published objective
+    LRSchedule(total, warmup, decay, start_lr, lr, final_lr)(step) -> lr
+    find_sources(paths) / split_sources / load_segments   .npz episodes and rosbag2 bags
+    FrameEncoder(encoder, device, dtype, ...)(frames) -> reps; FeatureBank.build(segments, enc)
+
+Modules: ``config`` (settings), ``episodes`` (data), ``features`` (frozen encoder, cache, bank),
+``objective`` (losses), ``schedule`` (AdamW, learning rate), ``trainer`` (the loop, files),
+``prepare`` (set-up from a config), ``report`` (log.json, loss.png), ``command`` (the CLI).
+"""
+
+from vjepa_ros.train.config import (
+    DataConfig,
+    OptimConfig,
+    PredictorSettings,
+    TrainConfig,
+    config_from_yaml,
+    make_config,
+)
+from vjepa_ros.train.episodes import (
+    EpisodeError,
+    Segment,
+    find_sources,
+    load_segments,
+    split_sources,
+)
+from vjepa_ros.train.features import FeatureBank, FrameEncoder, load_encoder
+from vjepa_ros.train.objective import prediction_losses
+from vjepa_ros.train.prepare import build_trainer, init_predictor, resume_config
+from vjepa_ros.train.schedule import LRSchedule, make_optimizer
+from vjepa_ros.train.trainer import Trainer
+
+__all__ = [
+    "DataConfig",
+    "EpisodeError",
+    "FeatureBank",
+    "FrameEncoder",
+    "LRSchedule",
+    "OptimConfig",
+    "PredictorSettings",
+    "Segment",
+    "TrainConfig",
+    "Trainer",
+    "build_trainer",
+    "config_from_yaml",
+    "find_sources",
+    "init_predictor",
+    "load_encoder",
+    "load_segments",
+    "make_config",
+    "make_optimizer",
+    "prediction_losses",
+    "resume_config",
+    "split_sources",
+]

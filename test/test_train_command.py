@@ -1,0 +1,97 @@
+"""``vjepa-ros train`` end to end on npz episodes and a bag; bad settings exit 1 with a line."""
+
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from vjepa_ros.cli import main
+from vjepa_ros.config import flatten
+from vjepa_ros.eval.bags import write_bag
+from vjepa_ros.train import TrainConfig, make_config
+from vjepa_ros.train.synthetic import blob_episode, write_blob_episodes, write_tiny_encoder
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    episodes = root / "episodes"
+    write_blob_episodes(episodes, 3, frames=8, seed=10)
+    bag_episode = blob_episode(frames=8, seed=20)
+    write_bag(root / "bag", bag_episode.frames, bag_episode.states, bag_episode.timestamps,
+              storage="sqlite3")
+    return {"root": root, "episodes": episodes, "bag": root / "bag",
+            "encoder": write_tiny_encoder(root / "encoder.pt")}
+
+
+def _args(data, out, *more):
+    return ["train", "--data", str(data["episodes"]), str(data["bag"]), "--out", str(out),
+            "--encoder", str(data["encoder"]), "--steps", "3", "--batch-size", "4",
+            "--frames-per-clip", "4", "--predictor-dim", "32", "--depth", "1", "--heads", "2",
+            "--val-fraction", "0.25", "--quiet", "--half", "--set", "save_every=2", *more]
+
+
+def test_train_command_runs_and_resumes(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(_args(data, out)) == 0
+    printed = capsys.readouterr().out
+    assert "data train  3 episodes" in printed and "data val    1 episodes" in printed
+    assert "done        step 3/3" in printed and "val " in printed
+    assert "world_model.pt" in printed and "float16" in printed
+    state = torch.load(out / "latest.pt", weights_only=True)
+    assert state["step"] == 3 and state["train_config"]["export_dtype"] == "float16"
+    assert all(key.startswith("module.") for key in state["predictor"])
+    assert {"encoder", "predictor", "config", "opt", "rng", "history"} <= set(state)
+
+    # The same command with --resume and more steps continues; other changes are refused.
+    assert main(_args(data, out, "--resume", "--steps", "5")) == 0
+    assert "done        step 5/5" in capsys.readouterr().out
+    assert main(_args(data, out, "--resume", "--lr", "0.01")) == 1
+    assert "cannot change optim.lr" in capsys.readouterr().err
+    assert main(_args(data, out)) == 1
+    assert "holds a training run (latest.pt): pass --resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--steps", "0"], "steps must be >= 1"),
+    (["--set", "optim.warmup=3", "--set", "optim.decay=1"], "exceed steps"),
+    (["--set", "optim.momentum=1"], "unknown OptimConfig setting"),
+    (["--set", "steps"], "--set wants KEY=VALUE"),
+    (["--auto-steps", "4"], "auto_steps 4 needs frames_per_clip >= 5"),
+    (["--heads", "3"], "not divisible by predictor.num_heads"),
+    (["--init", "ENCODER"], "predictor.depth, predictor.num_heads: the predictor's size comes"),
+    (["--encoder", "missing.pt"], "encoder: missing.pt does not exist"),
+    (["--data", "nowhere"], "data.train: nowhere does not exist"),
+    (["--device", "gpu7"], "device:"),
+    (["--image-topic", "/wrist"], "/wrist is not in the bag"),
+])
+def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, message):
+    extra = [str(data["encoder"]) if item == "ENCODER" else item for item in extra]
+    assert main(_args(data, tmp_path / "out", *extra)) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vjepa-ros train: ") and message in err and "\n" not in err
+
+
+def test_config_file_and_package_defaults(data, tmp_path, capsys):
+    shipped = yaml.safe_load((REPO / "config" / "train.yaml").read_text())
+    assert flatten(make_config(shipped)) == flatten(TrainConfig())  # the file = the defaults
+    assert all(description for _, _, description in flatten(TrainConfig()))
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("data:\n  val_clips: 0\nsteps: -2\n")
+    assert main(_args(data, tmp_path / "out", "--config", str(settings))) == 1
+    err = capsys.readouterr().err
+    assert "data.val_clips must be >= 1" in err  # from the file; its steps: the option wins
+    settings.write_text("steps: [1\n")
+    assert main(_args(data, tmp_path / "out2", "--config", str(settings))) == 1
+    assert "cannot read train settings" in capsys.readouterr().err

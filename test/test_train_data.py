@@ -1,0 +1,156 @@
+"""Training data: .npz episodes and rosbag2 bags into a feature bank; splits; clear errors."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from vjepa_ros.eval.bags import write_bag
+from vjepa_ros.models import WorldModel, load_models
+from vjepa_ros.planning.pose import state_difference
+from vjepa_ros.train import (
+    DataConfig,
+    EpisodeError,
+    FeatureBank,
+    FrameEncoder,
+    find_sources,
+    load_segments,
+    split_sources,
+)
+from vjepa_ros.train.synthetic import blob_episode, write_blob_episodes, write_tiny_encoder
+
+FPC = 4
+
+
+@pytest.fixture(scope="module")
+def encoder(tmp_path_factory):
+    path = write_tiny_encoder(tmp_path_factory.mktemp("encoder") / "encoder.pt")
+    return load_models(path)[0]
+
+
+def _encoder_for(encoder, cache_dir=None, feature_dtype="float16"):
+    return FrameEncoder(encoder, "cpu", torch.float32, (0.75, 1.35), batch=5,
+                        feature_dtype=feature_dtype, cache_dir=cache_dir)
+
+
+def test_npz_episodes_and_bags_feed_one_bank(tmp_path, encoder):
+    write_blob_episodes(tmp_path / "eps" / "sub", 2, frames=9, seed=0)
+    bag_episode = blob_episode(frames=12, seed=7)
+    keep = np.r_[0:6, 9:12]  # a 1 s hole after frame 5: the bag splits into 6 + 3 steps
+    write_bag(tmp_path / "eps" / "bag", bag_episode.frames[keep], bag_episode.states[keep],
+              bag_episode.timestamps[keep], storage="mcap")
+    sources = find_sources([tmp_path / "eps"])
+    assert [(s.kind, s.name) for s in sources] == [
+        ("bag", "bag"), ("npz", "blob_0000.npz"), ("npz", "blob_0001.npz")]
+
+    data = DataConfig(frames_per_clip=FPC)
+    segments, notes = load_segments(sources[0], data)
+    assert [len(s) for s in segments] == [6]  # the 3-step run is shorter than a clip
+    assert any("shorter than a clip" in note for note in notes)
+    np.testing.assert_array_equal(segments[0].frames, bag_episode.frames[:6])
+    np.testing.assert_allclose(segments[0].states, bag_episode.states[:6], atol=1e-6)
+
+    encode = _encoder_for(encoder)
+    all_segments = [seg for source in sources for seg in load_segments(source, data)[0]]
+    bank = FeatureBank.build(all_segments, encode)
+    assert bank.names == ["bag", "blob_0000", "blob_0001"]
+    assert bank.lengths.tolist() == [6, 9, 9] and bank.starts.tolist() == [0, 6, 15]
+    assert bank.num_clips(FPC) == 3 + 6 + 6
+    # Representations are WorldModel.encode's (layer-normed, one tubelet per frame), in fp16.
+    model = WorldModel(encoder, device="cpu", dtype=torch.float32)
+    expected = model.encode(all_segments[1].frames)
+    torch.testing.assert_close(bank.reps[6:15].float(), expected, atol=2e-3, rtol=0)
+    assert bank.reps.dtype == torch.float16 and bank.reps.shape[1:] == (16, 32)
+
+    # A clip: consecutive representations, actions a_k = s_{k+1} ⊖ s_k, states as recorded.
+    reps, actions, states = bank.gather(torch.tensor([8, 0]), FPC)
+    assert reps.shape == (2, FPC * 16, 32) and reps.dtype == torch.float32
+    torch.testing.assert_close(reps[0].view(FPC, 16, 32), bank.reps[8:12].float())
+    ep_states = torch.from_numpy(all_segments[1].states.astype(np.float64))
+    torch.testing.assert_close(states[0].double(), ep_states[2:6])
+    torch.testing.assert_close(actions[0].double(),
+                               state_difference(ep_states[2:5], ep_states[3:6]), atol=1e-6,
+                               rtol=0)
+
+
+def test_clip_sampling_stays_inside_segments_and_validation_clips_are_fixed(tmp_path, encoder):
+    paths = write_blob_episodes(tmp_path, 3, frames=7, seed=3)
+    data = DataConfig(frames_per_clip=FPC)
+    segments = [load_segments(s, data)[0][0] for s in find_sources(paths)]
+    bank = FeatureBank.build(segments, _encoder_for(encoder))
+    firsts = bank.sample(4000, FPC, torch.Generator().manual_seed(0))
+    allowed = {int(s) + k for s in bank.starts for k in range(7 - FPC + 1)}
+    assert set(firsts.tolist()) == allowed  # every window, never across segments
+    fixed = bank.fixed_clips(FPC, max_clips=100)
+    assert fixed.tolist() == [0, 3, 7, 10, 14, 17]  # stride T-1: each transition once
+    assert len(bank.fixed_clips(FPC, max_clips=4)) == 4
+
+
+def test_split_is_by_whole_episodes_and_deterministic(tmp_path):
+    sources = find_sources(write_blob_episodes(tmp_path, 10, frames=5))
+    train, val = split_sources(sources, 0.2, seed=0)
+    assert len(val) == 2 and len(train) == 8 and not set(train) & set(val)
+    assert split_sources(sources, 0.2, seed=0) == (train, val)
+    assert split_sources(sources, 0.2, seed=1) != (train, val)
+    assert split_sources(sources, 0.0, seed=0) == (sources, [])
+    with pytest.raises(EpisodeError, match="cannot hold one out"):
+        split_sources(sources[:1], 0.1, seed=0)
+
+
+def test_disk_cache_is_reused_and_keyed_by_the_frames(tmp_path, encoder):
+    frames = blob_episode(frames=6, seed=1).frames
+    first = _encoder_for(encoder, tmp_path / "features")
+    reps = first(frames)
+    assert first.frames_encoded == 6 and len(list((tmp_path / "features").glob("*.pt"))) == 1
+    second = _encoder_for(encoder, tmp_path / "features")
+    torch.testing.assert_close(second(frames), reps, atol=0, rtol=0)
+    assert second.frames_encoded == 0 and second.frames_from_disk == 6
+    second(frames[::-1].copy())  # other frames: encoded, not looked up
+    assert second.frames_encoded == 6
+
+
+def _write_npz(path, frames, states):
+    np.savez(path, observations=frames[None], states=states[None],
+             metadata=np.array(json.dumps({})))
+    return path
+
+
+def test_bad_episodes_give_clear_errors(tmp_path):
+    data = DataConfig(frames_per_clip=FPC)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EpisodeError, match="no episodes"):
+        find_sources([tmp_path / "empty"])
+    with pytest.raises(EpisodeError, match="does not exist"):
+        find_sources([tmp_path / "missing"])
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(EpisodeError, match="not an episode"):
+        find_sources([tmp_path / "notes.txt"])
+
+    good = blob_episode(frames=5, seed=0)
+    short = _write_npz(tmp_path / "short.npz", good.frames[:3], good.states[:3])
+    with pytest.raises(EpisodeError, match=r"short\.npz: 3 frames, shorter than one clip of 4"):
+        load_segments(find_sources([short])[0], data)
+    states = good.states.copy()
+    states[2, 1] = np.nan
+    nan = _write_npz(tmp_path / "nan.npz", good.frames, states)
+    with pytest.raises(EpisodeError, match=r"nan\.npz.*NaN"):
+        load_segments(find_sources([nan])[0], data)
+    rgba = np.concatenate([good.frames, good.frames[..., :1]], axis=-1)
+    wrong = _write_npz(tmp_path / "rgba.npz", rgba, good.states)
+    with pytest.raises(EpisodeError, match=r"rgba\.npz.*uint8 \[T, H, W, 3\]"):
+        load_segments(find_sources([wrong])[0], data)
+    (tmp_path / "broken.npz").write_bytes(b"not a zip")
+    with pytest.raises(EpisodeError, match="broken.npz"):
+        load_segments(find_sources([tmp_path / "broken.npz"])[0], data)
+
+
+def test_bad_bags_give_clear_errors(tmp_path):
+    episode = blob_episode(frames=6, seed=2)
+    bag = write_bag(tmp_path / "bag", episode.frames, episode.states, episode.timestamps)
+    data = DataConfig(frames_per_clip=FPC)
+    data.topics.image = "/wrist/image_raw"
+    with pytest.raises(EpisodeError, match="/wrist/image_raw is not in the bag"):
+        load_segments(find_sources([bag])[0], data)
+    with pytest.raises(EpisodeError, match="no 8 consecutive valid steps"):
+        load_segments(find_sources([bag])[0], DataConfig(frames_per_clip=8))

@@ -1,0 +1,186 @@
+"""``vjepa-ros train``: post-train the AC predictor on recorded episodes (encoder frozen).
+
+vjepa-ros train --data DIR [DIR ...] --out DIR --encoder FILE [--val DIR ...] [--init AC_FILE]
+                [--steps N --batch-size B --lr LR ...] [--config train.yaml] [--set KEY=VALUE]
+                [--resume]
+
+Settings: the defaults of :class:`TrainConfig` (= ``config/train.yaml``), then ``--config``, then
+the options given on the command line. With ``--resume`` the run stored in ``<out>/latest.pt``
+continues; options may repeat its settings, and only a few may change (``steps``, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+# (option, dotted TrainConfig field, argparse keywords)
+OPTIONS = (
+    ("--data", "data.train", dict(nargs="+", metavar="PATH", help="training episodes: .npz "
+     "files, rosbag2 bags, or directories holding them")),
+    ("--val", "data.val", dict(nargs="+", metavar="PATH", help="validation episodes; default: "
+     "hold out --val-fraction of the training episodes")),
+    ("--out", "out", dict(help="output directory (latest.pt, world_model.pt, loss.png, "
+     "log.json)")),
+    ("--encoder", "encoder", dict(help="frozen encoder: vitl.pt, vith.pt, vitg.pt, "
+     "vjepa2-ac-vitg.pt, a Hugging Face snapshot or a file of ours (default: --init's)")),
+    ("--encoder-key", "encoder_key", dict(choices=("auto", "encoder", "target_encoder"))),
+    ("--init", "predictor.init", dict(help="start from this AC file's predictor "
+     "(vjepa2-ac-vitg.pt); default: a new predictor")),
+    ("--predictor-dim", "predictor.embed_dim", dict(type=int, help="new predictor width")),
+    ("--depth", "predictor.depth", dict(type=int, help="new predictor blocks")),
+    ("--heads", "predictor.num_heads", dict(type=int, help="new predictor attention heads")),
+    ("--steps", "steps", dict(type=int, help="optimizer steps")),
+    ("--batch-size", "batch_size", dict(type=int, help="clips per step")),
+    ("--lr", "optim.lr", dict(type=float, help="peak learning rate")),
+    ("--weight-decay", "optim.weight_decay", dict(type=float)),
+    ("--frames-per-clip", "data.frames_per_clip", dict(type=int)),
+    ("--auto-steps", "auto_steps", dict(type=int, help="rollout steps of the second loss term")),
+    ("--val-fraction", "data.val_fraction", dict(type=float)),
+    ("--eval-every", "eval_every", dict(type=int, help="validation every N steps")),
+    ("--save-every", "save_every", dict(type=int, help="latest.pt every N steps")),
+    ("--device", "device", dict(help="cpu, cuda, cuda:1 (default: cuda when available)")),
+    ("--dtype", "dtype", dict(choices=("float32", "bfloat16"),
+                              help="default: bfloat16 on CUDA, float32 on CPU")),
+    ("--seed", "seed", dict(type=int)),
+    ("--rate", "data.rate_hz", dict(type=float, help="bag step rate in Hz (default 4)")),
+    ("--image-topic", "data.topics.image", dict(help="bags: camera topic")),
+    ("--pose-topic", "data.topics.pose", dict(help="bags: end-effector PoseStamped topic")),
+    ("--joint-states-topic", "data.topics.joint_states", dict(help="bags: arm JointState")),
+    ("--gripper-topic", "data.topics.gripper", dict(help="bags: gripper JointState topic")),
+    ("--state-source", "data.topics.state_source",
+     dict(choices=("auto", "pose", "joint_states"))),
+)
+# Switches: (option, dotted field, value when given, help)
+SWITCHES = (
+    ("--half", "export_dtype", "float16", "store world_model.pt in float16 (half the size)"),
+    ("--cache-on-disk", "data.feature_cache", "disk", "keep encoded features in <out>/features "
+     "and reuse them on later runs"),
+    ("--quiet", "progress", False, "no progress bar"),
+)
+PREDICTOR_SIZE = ("predictor.embed_dim", "predictor.depth", "predictor.num_heads",
+                  "predictor.mlp_ratio")
+
+
+def add_commands(sub) -> None:
+    """Register ``train`` on the ``vjepa-ros`` sub-parsers."""
+    train = sub.add_parser(
+        "train", help="post-train the action-conditioned predictor on episodes (encoder frozen)",
+        description="Train the V-JEPA 2-AC predictor on simulator episodes (.npz) or rosbag2 "
+        "bags with the published objective (teacher-forcing L1 + rollout L1) over cached "
+        "features of a frozen encoder. Writes <out>/latest.pt (resumable), world_model.pt, "
+        "loss.png and log.json. Defaults: config/train.yaml.",
+    )
+    for option, field, keywords in OPTIONS:
+        if "choices" not in keywords:
+            keywords = {"metavar": option.lstrip("-").upper().replace("-", "_"), **keywords}
+        train.add_argument(option, dest=_dest(field), default=None, **keywords)
+    for option, field, _, text in SWITCHES:
+        train.add_argument(option, dest=_dest(field), action="store_true", help=text)
+    train.add_argument("--config", help="YAML file of settings (TrainConfig fields, nested or "
+                       "dotted), applied before the options above")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="any setting, e.g. --set optim.warmup=0.1 (repeatable)")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run in <out>/latest.pt")
+    train.set_defaults(func=cmd_train)
+
+
+def _dest(field: str) -> str:
+    return "opt_" + field.replace(".", "__")
+
+
+def overrides_from_args(args: argparse.Namespace) -> dict:
+    """Dotted settings given on the command line (options, switches, --set)."""
+    given = {}
+    for _, field, _ in OPTIONS:
+        value = getattr(args, _dest(field))
+        if value is not None:
+            given[field] = value
+    for _, field, value, _ in SWITCHES:
+        if getattr(args, _dest(field)):
+            given[field] = value
+    for item in args.set:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set wants KEY=VALUE, got {item!r}")
+        try:
+            given[key.strip()] = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"--set {item!r}: value is not YAML: {exc}") from exc
+    return given
+
+
+def config_from_args(args: argparse.Namespace):
+    """Return the run's checked TrainConfig from the layers (see the module docstring)."""
+    from vjepa_ros.config import ConfigError, unflatten
+    from vjepa_ros.train.config import config_from_yaml, make_config
+    from vjepa_ros.train.prepare import read_latest, resume_config
+    from vjepa_ros.train.trainer import config_of_checkpoint
+
+    file_layer = config_from_yaml(args.config) if args.config else {}
+    given = overrides_from_args(args)
+    if args.resume:
+        out = given.get("out") or unflatten(file_layer).get("out")
+        if not out:
+            raise ConfigError("--resume needs --out DIR (the run's output directory)")
+        _, state = read_latest(out)
+        config = resume_config(config_of_checkpoint(state), {**file_layer, **given})
+    else:
+        config = make_config(file_layer, given)
+        sized = [key for key in PREDICTOR_SIZE if key in given]
+        if config.predictor.init and sized:
+            raise ConfigError(f"{', '.join(sized)}: the predictor's size comes from "
+                              f"--init {config.predictor.init}; leave these out")
+    return config.check()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Run (or resume) a training run; exit 1 with one line on bad settings or data."""
+    from vjepa_ros.train.prepare import build_trainer
+
+    trainer = None
+    try:
+        config = config_from_args(args)
+        trainer = build_trainer(config, resume=args.resume)
+        summary = trainer.train()
+    except KeyboardInterrupt:
+        if trainer is None:
+            return 130
+        print(f"\nvjepa-ros train: interrupted at step {trainer.step}; "
+              f"{trainer.out / 'latest.pt'} saved, continue with --resume", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, RuntimeError, ImportError) as exc:
+        print(f"vjepa-ros train: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(summary_lines(summary, config)))
+    return 0
+
+
+def summary_lines(summary: dict, config) -> list[str]:
+    """Return the lines a finished (or stopped) run prints."""
+    seconds = summary["seconds"]
+    rate = summary["step"] / seconds if seconds > 0 else float("nan")
+    lines = [f"done        step {summary['step']}/{summary['steps']} in {seconds:.1f} s "
+             f"({rate:.2f} steps/s, {rate * config.batch_size:.1f} clips/s)"]
+    loss = f"loss        train {summary['train_loss']:.4f} (mean of the last 10 % of steps)"
+    val = summary.get("val")
+    if val:
+        loss += (f"; val {val['loss']:.4f} = teacher forcing {val['jloss']:.4f} + rollout "
+                 f"{val['sloss']:.4f}")
+    lines.append(loss)
+    if summary.get("copy_baseline") is not None:
+        lines.append(f"baseline    val teacher-forcing L1 of 'nothing moves' (frame t as t+1): "
+                     f"{summary['copy_baseline']:.4f}")
+    files = []
+    for name, path in summary["files"].items():
+        text = str(path)
+        if name == "world_model":
+            size = Path(path).stat().st_size / 2**20
+            text += f" ({size:.1f} MB, {config.export_dtype})"
+        files.append(text)
+    lines.append(f"written     {', '.join(files)}")
+    return lines

@@ -1,0 +1,288 @@
+"""Typed settings of ``vjepa-ros train`` (defaults in ``config/train.yaml``).
+
+:class:`TrainConfig` holds everything a run needs; the command line, a YAML file (``--config``)
+and ``--set group.name=value`` override its fields. :meth:`TrainConfig.check` turns impossible
+values into a :class:`~vjepa_ros.config.ConfigError` naming the field, before any work starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import yaml
+
+from vjepa_ros.config import ConfigError, _merge_deep, from_dict, param, unflatten
+from vjepa_ros.eval.bags import BagError, BagTopics
+
+DTYPES = ("float32", "bfloat16")
+EXPORT_DTYPES = ("float32", "float16")
+FEATURE_DTYPES = ("float16", "float32")
+FEATURE_CACHES = ("memory", "disk")
+ENCODER_KEYS = ("auto", "encoder", "target_encoder")
+
+
+@dataclasses.dataclass
+class DataConfig:
+    train: list[str] = param(
+        [], "Training episodes: simulator .npz files, rosbag2 bags (directory or .mcap/.db3), "
+        "or directories holding them (searched recursively).",
+    )
+    val: list[str] = param(
+        [], "Validation episodes (same kinds); empty: hold out val_fraction of the training "
+        "episodes.",
+    )
+    val_fraction: float = param(
+        0.1, "Fraction of the training episodes held out for validation when 'val' is empty "
+        "(whole episodes, chosen by the seed; at least one); 0: no validation.",
+    )
+    val_clips: int = param(
+        256, "Most validation clips (fixed windows spread over the validation episodes).",
+    )
+    frames_per_clip: int = param(
+        8, "Consecutive frames per training clip (official DROID post-training: 8 at 4 Hz).",
+    )
+    rate_hz: float = param(4.0, "Step rate [Hz] bags are resampled to (DROID: 4).")
+    max_state_gap_s: float = param(
+        0.1, "Bags: largest span [s] between the two recorded states a step's state is "
+        "interpolated from; steps across a longer gap are dropped (episodes split there).",
+    )
+    topics: BagTopics = dataclasses.field(
+        default_factory=BagTopics, metadata={"description": "Bag topics (as vjepa-ros eval)."}
+    )
+    aspect_ratio_min: float = param(
+        0.75, "Preprocessing: frames narrower than this w/h are centre-cropped to it (DROID); "
+        "use the planner's model.aspect_ratio_min.",
+    )
+    aspect_ratio_max: float = param(
+        1.35, "Preprocessing: frames wider than this w/h are centre-cropped to it (DROID).",
+    )
+    encode_batch: int = param(16, "Frames per encoder call while caching features.")
+    feature_cache: str = param(
+        "memory", "memory: encode every frame once per run; disk: also keep the features in "
+        "<out>/features and reuse them on later runs with the same encoder and frames.",
+    )
+    feature_dtype: str = param(
+        "float16", "Dtype the cached representations are kept in: float16 (half the memory) "
+        "or float32.",
+    )
+
+
+@dataclasses.dataclass
+class PredictorSettings:
+    init: str = param(
+        "", "V-JEPA 2-AC file (vjepa2-ac-vitg.pt, or a world_model.pt of ours) whose predictor "
+        "training starts from; empty: a new predictor of the size below.",
+    )
+    embed_dim: int = param(256, "New predictor: width (official vjepa2-ac-vitg: 1024).")
+    depth: int = param(4, "New predictor: blocks (official: 24).")
+    num_heads: int = param(4, "New predictor: attention heads (official: 16).")
+    mlp_ratio: float = param(4.0, "New predictor: MLP hidden width / width (official: 4).")
+
+
+@dataclasses.dataclass
+class OptimConfig:
+    lr: float = param(4.25e-4, "Peak learning rate (official DROID config: 4.25e-4).")
+    start_lr: float = param(7.5e-5, "Learning rate at the start of the warm-up (official 7.5e-5).")
+    final_lr: float = param(0.0, "Learning rate at the end of the decay (official 0).")
+    warmup: float = param(
+        0.05, "Warm-up length: a fraction of 'steps' when < 1, else a number of steps "
+        "(official: 15 of 315 epochs, 0.048).",
+    )
+    decay: float = param(
+        0.05, "Linear decay length at the end: a fraction of 'steps' when < 1, else steps "
+        "(official: 15 of 315 epochs). The learning rate is constant in between.",
+    )
+    weight_decay: float = param(
+        0.04, "AdamW weight decay of weight matrices (biases and norms: none, as official).",
+    )
+    betas: list[float] = param([0.9, 0.999], "AdamW betas.")
+    eps: float = param(1e-8, "AdamW epsilon.")
+    grad_clip: float = param(
+        1.0, "Clip the global gradient norm to this; 0: no clipping (the official code does "
+        "not clip).",
+    )
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    out: str = param("", "Output directory: latest.pt, world_model.pt, loss.png, log.json.")
+    encoder: str = param(
+        "", "Frozen encoder: an official file (vitl.pt, vith.pt, vitg.pt, vjepa2-ac-vitg.pt), a "
+        "Hugging Face snapshot directory or a file of ours; empty: the encoder of predictor.init.",
+    )
+    encoder_key: str = param(
+        "auto", "Encoder entry of the file: auto (target_encoder when present, as the official "
+        "AC training, else encoder), encoder or target_encoder.",
+    )
+    steps: int = param(2000, "Optimizer steps in all.")
+    batch_size: int = param(8, "Clips per step (official: 8 per GPU, 256 in all).")
+    auto_steps: int = param(
+        2, "Rollout steps of the second loss term (official: 2); at most frames_per_clip - 1.",
+    )
+    seed: int = param(0, "Seed of the predictor initialization, the split and clip sampling.")
+    device: str = param("", "Torch device: cpu, cuda, cuda:1; empty: cuda when available.")
+    dtype: str = param(
+        "", "Compute dtype: bfloat16 (autocast; the encoder runs in bf16) or float32; empty: "
+        "bfloat16 on CUDA, float32 on CPU. Weights and optimizer state stay float32.",
+    )
+    eval_every: int = param(100, "Validation loss every this many steps (0: only at the end).")
+    save_every: int = param(100, "Write <out>/latest.pt every this many steps (0: at the end).")
+    export_dtype: str = param(
+        "float32", "Weights dtype of <out>/world_model.pt: float32, or float16 (half the size; "
+        "load_world_model still gives float32 models on a CPU).",
+    )
+    progress: bool = param(True, "Show a progress bar.")
+    data: DataConfig = dataclasses.field(
+        default_factory=DataConfig, metadata={"description": "Episodes and features."}
+    )
+    predictor: PredictorSettings = dataclasses.field(
+        default_factory=PredictorSettings, metadata={"description": "Predictor to train."}
+    )
+    optim: OptimConfig = dataclasses.field(
+        default_factory=OptimConfig, metadata={"description": "AdamW and its schedule."}
+    )
+
+    def phase_steps(self) -> tuple[int, int]:
+        """Return (warm-up steps, decay steps) of the learning-rate schedule."""
+        return (_phase(self.optim.warmup, self.steps, "optim.warmup"),
+                _phase(self.optim.decay, self.steps, "optim.decay"))
+
+    def check(self, need_paths: bool = True) -> TrainConfig:
+        """Raise :class:`ConfigError` naming the first impossible setting; return self.
+
+        ``need_paths``: also require ``out``, training data and an encoder (or init) file
+        that exist.
+        """
+        for name in ("steps", "batch_size", "auto_steps"):
+            _require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("eval_every", "save_every"):
+            _require(getattr(self, name) >= 0, f"{name} must be >= 0, got {getattr(self, name)}")
+        _choice("dtype", self.dtype, ("",) + DTYPES)
+        _choice("export_dtype", self.export_dtype, EXPORT_DTYPES)
+        _choice("encoder_key", self.encoder_key, ENCODER_KEYS)
+        if self.device:
+            import torch
+
+            try:
+                torch.device(self.device)
+            except RuntimeError as exc:
+                raise ConfigError(f"device: {exc}") from exc
+        self._check_data()
+        self._check_predictor()
+        self._check_optim()
+        if need_paths:
+            self._check_paths()
+        return self
+
+    def _check_data(self) -> None:
+        data = self.data
+        _require(data.frames_per_clip >= 2,
+                 f"data.frames_per_clip must be >= 2, got {data.frames_per_clip}")
+        _require(self.auto_steps <= data.frames_per_clip - 1,
+                 f"auto_steps {self.auto_steps} needs frames_per_clip >= {self.auto_steps + 1} "
+                 f"(got {data.frames_per_clip})")
+        _require(0 <= data.val_fraction < 1,
+                 f"data.val_fraction must be in [0, 1), got {data.val_fraction}")
+        _require(data.val_clips >= 1, f"data.val_clips must be >= 1, got {data.val_clips}")
+        _require(data.rate_hz > 0, f"data.rate_hz must be > 0, got {data.rate_hz}")
+        _require(data.max_state_gap_s > 0,
+                 f"data.max_state_gap_s must be > 0, got {data.max_state_gap_s}")
+        _require(0 < data.aspect_ratio_min <= data.aspect_ratio_max,
+                 "data.aspect_ratio_min must be > 0 and <= data.aspect_ratio_max")
+        _require(data.encode_batch >= 1,
+                 f"data.encode_batch must be >= 1, got {data.encode_batch}")
+        _choice("data.feature_cache", data.feature_cache, FEATURE_CACHES)
+        _choice("data.feature_dtype", data.feature_dtype, FEATURE_DTYPES)
+        try:
+            data.topics.check()
+        except BagError as exc:
+            raise ConfigError(f"data.topics: {exc}") from exc
+
+    def _check_predictor(self) -> None:
+        pred = self.predictor
+        if pred.init:
+            return  # the size comes from the file
+        for name in ("embed_dim", "depth", "num_heads"):
+            value = getattr(pred, name)
+            _require(value >= 1, f"predictor.{name} must be >= 1, got {value}")
+        _require(pred.mlp_ratio > 0, f"predictor.mlp_ratio must be > 0, got {pred.mlp_ratio}")
+        _require(pred.embed_dim % pred.num_heads == 0,
+                 f"predictor.embed_dim {pred.embed_dim} is not divisible by predictor.num_heads "
+                 f"{pred.num_heads}")
+
+    def _check_optim(self) -> None:
+        opt = self.optim
+        for name in ("lr", "start_lr", "final_lr", "weight_decay", "grad_clip"):
+            value = getattr(opt, name)
+            _require(math.isfinite(value) and value >= 0,
+                     f"optim.{name} must be a finite number >= 0, got {value}")
+        _require(opt.lr > 0, f"optim.lr must be > 0, got {opt.lr}")
+        _require(opt.eps > 0, f"optim.eps must be > 0, got {opt.eps}")
+        _require(len(opt.betas) == 2 and all(0 <= b < 1 for b in opt.betas),
+                 f"optim.betas must be two numbers in [0, 1), got {opt.betas}")
+        warmup, decay = self.phase_steps()
+        _require(warmup + decay <= self.steps,
+                 f"optim.warmup ({warmup} steps) + optim.decay ({decay} steps) exceed steps "
+                 f"({self.steps})")
+
+    def _check_paths(self) -> None:
+        _require(bool(self.out), "out: give an output directory (--out DIR)")
+        _require(bool(self.data.train), "data.train: give episode directories or files (--data)")
+        _require(bool(self.encoder or self.predictor.init),
+                 "encoder: give the frozen encoder's checkpoint (--encoder FILE), or an AC file "
+                 "to start from (--init) whose encoder is used")
+        for name, value in (("encoder", self.encoder), ("predictor.init", self.predictor.init)):
+            if value and not Path(value).expanduser().exists():
+                raise ConfigError(f"{name}: {value} does not exist")
+        for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
+            for path in paths:
+                if not Path(path).expanduser().exists():
+                    raise ConfigError(f"{name}: {path} does not exist")
+
+
+def _phase(value: float, steps: int, name: str) -> int:
+    if not (math.isfinite(value) and value >= 0):
+        raise ConfigError(f"{name} must be >= 0 (a fraction < 1 or a step count), got {value}")
+    if value < 1:
+        return int(round(value * steps))
+    if value != int(value):
+        raise ConfigError(f"{name} >= 1 is a step count and must be a whole number, got {value}")
+    return int(value)
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+def _choice(name: str, value: str, choices: tuple) -> None:
+    if value not in choices:
+        shown = ", ".join(repr(c) for c in choices)
+        raise ConfigError(f"{name} must be one of {shown}, got {value!r}")
+
+
+def config_from_yaml(path: str | Path) -> dict:
+    """Read a train settings file (a nested or dotted mapping of :class:`TrainConfig` fields)."""
+    path = Path(path).expanduser()
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read train settings {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
+    return data
+
+
+def make_config(*layers: dict) -> TrainConfig:
+    """Build a :class:`TrainConfig` from mappings applied in order (later ones win)."""
+    merged: dict = {}
+    for layer in layers:
+        merged = _merge_deep(merged, unflatten(dict(layer or {})))
+    return from_dict(TrainConfig, merged)
+
+
+def config_to_dict(config: TrainConfig) -> dict:
+    """Plain nested dict (YAML/JSON/checkpoint friendly) of a config."""
+    return dataclasses.asdict(config)

@@ -1,0 +1,176 @@
+"""Training episodes from simulator ``.npz`` files and rosbag2 bags, split by whole episodes.
+
+A *source* is one file or bag; it yields one or more *segments*: runs of consecutive frames at the
+model's step rate with their end-effector states and actions a_k = s_{k+1} ⊖ s_k
+(``planning.pose.state_difference``). An ``.npz`` episode is one segment (its actions are
+recomputed from its states); a bag is resampled to ``rate_hz`` exactly as ``vjepa-ros eval`` does
+(``eval.bags.read_recording`` + ``eval.resample.resample``) and split at invalid steps (a missing
+frame or a gap in the states); runs shorter than a clip are left out and reported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from vjepa_ros.eval.bags import BagError, read_recording
+from vjepa_ros.eval.resample import resample
+from vjepa_ros.sim.episode import Episode, actions_from_states
+from vjepa_ros.train.config import DataConfig
+
+BAG_FILE_SUFFIXES = (".mcap", ".db3")
+
+
+class EpisodeError(ValueError):
+    """Training data that cannot be used: missing, empty, damaged, too short, NaN states."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    path: Path
+    kind: str  # "npz" | "bag"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclasses.dataclass
+class Segment:
+    """Consecutive steps of one source: frames [T, H, W, 3] uint8, states [T, 7], actions."""
+
+    name: str
+    frames: np.ndarray  # [T, H, W, 3] uint8 RGB
+    states: np.ndarray  # [T, 7] float32
+    actions: np.ndarray  # [T-1, 7] float32, a_k = s_{k+1} ⊖ s_k
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+
+def _is_bag_dir(path: Path) -> bool:
+    return path.is_dir() and (path / "metadata.yaml").is_file()
+
+
+def find_sources(paths) -> list[Source]:
+    """Return the episode sources under these paths, sorted, each once.
+
+    A path is an ``.npz`` episode, a bag (a directory with ``metadata.yaml``, or a ``.mcap`` /
+    ``.db3`` file), or a directory searched recursively for both.
+    """
+    found: dict[Path, Source] = {}
+    for given in paths:
+        path = Path(given).expanduser()
+        if not path.exists():
+            raise EpisodeError(f"{path} does not exist")
+        if path.is_file():
+            if path.suffix == ".npz":
+                found[path.resolve()] = Source(path, "npz")
+            elif path.suffix in BAG_FILE_SUFFIXES:
+                found[path.resolve()] = Source(path, "bag")
+            else:
+                raise EpisodeError(f"{path}: not an episode (.npz) or a bag (.mcap, .db3)")
+            continue
+        if _is_bag_dir(path):
+            found[path.resolve()] = Source(path, "bag")
+            continue
+        bag_dirs = sorted(p.parent for p in path.rglob("metadata.yaml"))
+        inside_bag = {d.resolve() for d in bag_dirs}
+        before = len(found)
+        for bag in bag_dirs:
+            found[bag.resolve()] = Source(bag, "bag")
+        for npz in sorted(path.rglob("*.npz")):
+            if not any(parent.resolve() in inside_bag for parent in npz.parents):
+                found[npz.resolve()] = Source(npz, "npz")
+        if len(found) == before:
+            raise EpisodeError(f"{path}: no episodes (.npz files) or rosbag2 bags in it")
+    return sorted(found.values(), key=lambda s: str(s.path))
+
+
+def split_sources(sources: list[Source], val_fraction: float, seed: int):
+    """Split whole sources into (train, val): round(fraction * n) of them (>= 1) held out.
+
+    Deterministic for a seed and the set of sources; ``val_fraction`` 0 holds out none.
+    """
+    if val_fraction <= 0:
+        return list(sources), []
+    if len(sources) < 2:
+        raise EpisodeError(
+            f"{len(sources)} episode source(s): cannot hold one out for validation; add "
+            "episodes, give --val DIR, or set data.val_fraction 0"
+        )
+    count = min(len(sources) - 1, max(1, int(round(val_fraction * len(sources)))))
+    order = np.random.default_rng(seed).permutation(len(sources))
+    held = set(order[:count].tolist())
+    train = [s for i, s in enumerate(sources) if i not in held]
+    val = [s for i, s in enumerate(sources) if i in held]
+    return train, val
+
+
+def load_segments(source: Source, data: DataConfig) -> tuple[list[Segment], list[str]]:
+    """Return (segments of at least ``frames_per_clip`` frames, notes on what was left out)."""
+    if source.kind == "npz":
+        return [_npz_segment(source.path, data.frames_per_clip)], []
+    return _bag_segments(source.path, data)
+
+
+def _npz_segment(path: Path, frames_per_clip: int) -> Segment:
+    try:
+        episode = Episode.load(path)
+    except ValueError as exc:
+        message = str(exc)
+        raise EpisodeError(message if str(path) in message else f"{path}: {message}") from exc
+    if len(episode) < frames_per_clip:
+        raise EpisodeError(
+            f"{path}: {len(episode)} frames, shorter than one clip of {frames_per_clip} frames "
+            "(data.frames_per_clip)"
+        )
+    states = episode.states.astype(np.float32)
+    return Segment(path.stem, episode.frames, states, actions_from_states(states))
+
+
+def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str]]:
+    try:
+        recording = read_recording(path, data.topics)
+        steps = resample(recording.image_times, recording.state_times, recording.states,
+                         data.rate_hz, max_state_gap_s=data.max_state_gap_s)
+    except (BagError, ValueError) as exc:
+        message = str(exc)
+        raise EpisodeError(message if str(path) in message else f"{path}: {message}") from exc
+    runs = _valid_runs(steps.valid)
+    long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
+    notes = [f"{path.name}: {reason}: {count} steps" for reason, count in steps.dropped.items()]
+    short = [b - a for a, b in runs if b - a < data.frames_per_clip]
+    if short:
+        notes.append(f"{path.name}: {len(short)} run(s) of valid steps shorter than a clip "
+                     f"left out ({sum(short)} steps)")
+    if not long_runs:
+        longest = max((b - a for a, b in runs), default=0)
+        raise EpisodeError(
+            f"{path}: no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
+            f"(longest run {longest} of {len(steps)} steps; dropped: {steps.dropped or 'none'})"
+        )
+    wanted = np.concatenate([steps.frame_indices[a:b] for a, b in long_runs])
+    try:
+        frames = dict(recording.iter_frames(wanted))
+    except BagError as exc:
+        raise EpisodeError(str(exc)) from exc
+    segments = []
+    if len({frame.shape for frame in frames.values()}) > 1:
+        raise EpisodeError(f"{path}: frames on {recording.image_topic} change size: "
+                           f"{sorted({frame.shape for frame in frames.values()})}")
+    for number, (a, b) in enumerate(long_runs):
+        run_frames = np.stack([frames[int(i)] for i in steps.frame_indices[a:b]])
+        states = steps.states[a:b].astype(np.float32)
+        name = path.name if len(long_runs) == 1 else f"{path.name}#{number}"
+        segments.append(Segment(name, run_frames, states, actions_from_states(states)))
+    return segments, notes
+
+
+def _valid_runs(valid: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open [start, stop) ranges of consecutive True entries."""
+    padded = np.concatenate([[False], np.asarray(valid, bool), [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2], strict=True)]

@@ -1,0 +1,233 @@
+"""Frozen-encoder features: every frame encoded once, kept in one bank clips are gathered from.
+
+The encoder never trains, so each frame is encoded once with :meth:`WorldModel.encode` semantics
+(DROID preprocessing, the frame repeated into one tubelet, layer norm without affine) and the
+representations are cached, in memory and optionally on disk (``<out>/features/<hash>.pt``, keyed
+by the encoder weights, the preprocessing and the frame bytes). A training step then costs only the
+predictor: :meth:`FeatureBank.gather` takes a batch of clips with one ``index_select``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import struct
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from vjepa_ros.models import CheckpointError, VisionEncoder, WorldModel, load_models
+from vjepa_ros.models.checkpoint import read_checkpoint_file
+from vjepa_ros.train.episodes import Segment
+
+FEATURE_DTYPES = {"float16": torch.float16, "float32": torch.float32}
+
+
+def resolve_encoder_key(path, encoder_key: str = "auto") -> str:
+    """Return the encoder entry to load.
+
+    ``auto``: ``target_encoder`` when the file holds one (the official AC training encodes with
+    the pretraining file's target encoder), else ``encoder``.
+    """
+    if encoder_key != "auto":
+        return encoder_key
+    path = Path(path).expanduser()
+    if path.is_dir():
+        return "encoder"  # a Hugging Face snapshot: one encoder
+    raw = read_checkpoint_file(path)
+    return "target_encoder" if isinstance(raw, dict) and "target_encoder" in raw else "encoder"
+
+
+def load_encoder(path, encoder_key: str = "auto") -> tuple[VisionEncoder, str]:
+    """Load the frozen encoder of a checkpoint on CPU: (encoder, the entry it came from)."""
+    key = resolve_encoder_key(path, encoder_key)
+    encoder, _ = load_models(Path(path).expanduser(), encoder_key=key)
+    return encoder, key
+
+
+def encoder_copy(encoder: VisionEncoder, device, dtype) -> VisionEncoder:
+    """Copy the encoder to device/dtype, leaving the given one untouched (no grads)."""
+    with torch.device("meta"):
+        copy = VisionEncoder(encoder.config)
+    state = {k: v.detach().to(device=device, dtype=dtype) for k, v in encoder.state_dict().items()}
+    copy.load_state_dict(state, strict=True, assign=True)
+    return copy.requires_grad_(False).eval()
+
+
+def encoder_fingerprint(encoder: VisionEncoder, settings: dict) -> str:
+    """Hex digest of the architecture, the weights (per-tensor sums) and encoding settings."""
+    digest = hashlib.sha1(json.dumps({"encoder": encoder.config.to_dict(), **settings},
+                                     sort_keys=True, default=str).encode())
+    with torch.no_grad():
+        for name, tensor in sorted(encoder.state_dict().items()):
+            values = tensor.double()
+            digest.update(name.encode())
+            digest.update(struct.pack("<2d", float(values.sum()), float(values.abs().sum())))
+    return digest.hexdigest()
+
+
+class FrameEncoder:
+    """Encode uint8 frames [T, H, W, 3] into cached representations [T, N, D] on the CPU."""
+
+    def __init__(self, encoder: VisionEncoder, device, dtype, aspect_ratio_range,
+                 batch: int = 16, feature_dtype: str = "float16", cache_dir=None):
+        self.model = WorldModel(encoder_copy(encoder, device, dtype), None, device=device,
+                                dtype=dtype, aspect_ratio_range=aspect_ratio_range)
+        self.batch = int(batch)
+        self.feature_dtype = FEATURE_DTYPES[feature_dtype]
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.fingerprint = encoder_fingerprint(encoder, {
+            "dtype": str(self.model.dtype), "device": self.model.device.type,
+            "aspect_ratio_range": list(aspect_ratio_range), "features": feature_dtype,
+        })
+        self.frames_encoded = 0
+        self.frames_from_disk = 0
+        self.seconds = 0.0
+
+    @property
+    def tokens_per_frame(self) -> int:
+        return self.model.tokens_per_frame
+
+    def _cache_file(self, frames: np.ndarray) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        digest = hashlib.sha1(self.fingerprint.encode())
+        digest.update(str(frames.shape).encode())
+        digest.update(np.ascontiguousarray(frames).data)
+        return self.cache_dir / f"{digest.hexdigest()[:24]}.pt"
+
+    def __call__(self, frames: np.ndarray) -> Tensor:
+        """Representations [T, N, D] (layer-normed, feature dtype, CPU) of frames [T,H,W,3]."""
+        cache_file = self._cache_file(frames)
+        if cache_file is not None and cache_file.is_file():
+            try:
+                reps = torch.load(cache_file, map_location="cpu", weights_only=True)["reps"]
+                if reps.shape[0] == len(frames) and reps.dtype == self.feature_dtype:
+                    self.frames_from_disk += len(frames)
+                    return reps
+            except Exception:  # a damaged cache file is recomputed and rewritten
+                pass
+        start = time.perf_counter()
+        chunks = []
+        for first in range(0, len(frames), self.batch):
+            encoded = self.model.encode(frames[first:first + self.batch])
+            chunks.append(encoded.to(device="cpu", dtype=self.feature_dtype))
+        reps = torch.cat(chunks)
+        self.seconds += time.perf_counter() - start
+        self.frames_encoded += len(frames)
+        if cache_file is not None:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache_file.with_name(cache_file.name + ".partial")
+            torch.save({"reps": reps}, partial)
+            partial.replace(cache_file)
+        return reps
+
+
+@dataclasses.dataclass
+class FeatureBank:
+    """All frames of a set of segments: representations, states and actions, frame-indexed.
+
+    ``actions[f]`` is the action from frame f to f+1 (zero on each segment's last frame, never
+    used); segment e occupies frames ``starts[e] .. starts[e] + lengths[e] - 1``.
+    """
+
+    reps: Tensor  # [F, N, D] feature dtype
+    states: Tensor  # [F, 7] float32
+    actions: Tensor  # [F, 7] float32
+    starts: Tensor  # [E] int64
+    lengths: Tensor  # [E] int64
+    names: list[str]
+
+    @classmethod
+    def build(cls, segments, encode: FrameEncoder) -> FeatureBank:
+        """Encode segments (an iterable of :class:`Segment`, consumed one at a time)."""
+        reps, states, actions, lengths, names = [], [], [], [], []
+        for segment in segments:
+            segment: Segment
+            reps.append(encode(segment.frames))
+            states.append(torch.from_numpy(np.asarray(segment.states, np.float32)))
+            padded = np.concatenate([segment.actions, np.zeros((1, 7), np.float32)])
+            actions.append(torch.from_numpy(padded.astype(np.float32)))
+            lengths.append(len(segment))
+            names.append(segment.name)
+        if not names:
+            raise ValueError("no segments to build a feature bank from")
+        lengths = torch.tensor(lengths, dtype=torch.int64)
+        starts = torch.cumsum(lengths, 0) - lengths
+        return cls(torch.cat(reps), torch.cat(states), torch.cat(actions), starts, lengths,
+                   names)
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.reps.shape[0])
+
+    @property
+    def tokens_per_frame(self) -> int:
+        return int(self.reps.shape[1])
+
+    @property
+    def embed_dim(self) -> int:
+        return int(self.reps.shape[2])
+
+    def num_clips(self, frames_per_clip: int) -> int:
+        """Distinct clip windows (start positions) over all segments."""
+        return int((self.lengths - frames_per_clip + 1).clamp(min=0).sum())
+
+    def to(self, device) -> FeatureBank:
+        return dataclasses.replace(self, reps=self.reps.to(device),
+                                   states=self.states.to(device),
+                                   actions=self.actions.to(device))
+
+    def sample(self, batch: int, frames_per_clip: int, generator: torch.Generator) -> Tensor:
+        """Return the first frames [B] of random clips.
+
+        A segment is drawn uniformly (as the official loader picks a trajectory), then a
+        window uniformly inside it.
+        """
+        episodes = torch.randint(len(self.names), (batch,), generator=generator)
+        windows = self.lengths[episodes] - frames_per_clip + 1
+        offsets = (torch.rand(batch, generator=generator, dtype=torch.float64) * windows)
+        return self.starts[episodes] + offsets.floor().long().clamp(max=windows - 1)
+
+    def fixed_clips(self, frames_per_clip: int, max_clips: int) -> Tensor:
+        """Return the first frames [K] of fixed clips.
+
+        Windows share their end frames (every transition once), evenly thinned to at most
+        ``max_clips``.
+        """
+        stride = frames_per_clip - 1
+        firsts = [start + torch.arange(0, int(length) - frames_per_clip + 1, stride)
+                  for start, length in zip(self.starts.tolist(), self.lengths.tolist(),
+                                           strict=True)]
+        firsts = torch.cat(firsts)
+        if len(firsts) > max_clips:
+            firsts = firsts[torch.linspace(0, len(firsts) - 1, max_clips).round().long()]
+        return firsts
+
+    def gather(self, first_frames: Tensor, frames_per_clip: int, device=None):
+        """Return the clips starting at these frames, on ``device``.
+
+        reps [B, T*N, D] float32, actions [B, T-1, 7], states [B, T, 7] (T = frames_per_clip).
+        """
+        index = first_frames.to(self.reps.device)[:, None] + torch.arange(
+            frames_per_clip, device=self.reps.device)  # [B, T]
+        flat = index.reshape(-1)
+        reps = self.reps.index_select(0, flat)  # [B*T, N, D]
+        batch = len(first_frames)
+        reps = reps.to(device=device, dtype=torch.float32, non_blocking=True)
+        reps = reps.view(batch, frames_per_clip * self.tokens_per_frame, self.embed_dim)
+        states = self.states.index_select(0, flat).view(batch, frames_per_clip, 7)
+        actions = self.actions.index_select(0, flat).view(batch, frames_per_clip, 7)[:, :-1]
+        return reps, actions.to(device), states.to(device)
+
+
+def check_encoder_fits(encoder: VisionEncoder, predictor) -> None:
+    """Raise CheckpointError when the predictor was not made for this encoder's tokens."""
+    try:
+        WorldModel._check_pair(encoder, predictor)
+    except ValueError as exc:
+        raise CheckpointError(str(exc)) from exc

@@ -1,0 +1,275 @@
+"""The post-training loop: AdamW on the predictor over cached features, validation, checkpoints.
+
+Files in ``<out>``:
+
+- ``latest.pt`` every ``save_every`` steps and when a run stops: the official layout
+  (``encoder``, ``predictor`` with ``module.`` prefixes, ``config``) plus ``opt`` (AdamW state),
+  ``step``, ``rng`` (clip sampler and torch states), ``train_config`` and ``history``;
+  :meth:`Trainer.restore` continues from it exactly (same batches, same updates).
+- ``world_model.pt`` at the end: encoder + predictor + config only, optionally float16 weights
+  (``export_dtype``); ``load_world_model`` and the planner node's ``model.checkpoint`` read it.
+- ``log.json`` (settings, data, history, summary) and ``loss.png``.
+
+Compute: the predictor keeps float32 weights and AdamW state; with ``dtype`` bfloat16 (the CUDA
+default) the forward runs under ``torch.autocast``. Differences to the official trainer: one
+process (no DDP), optional gradient clipping (official: none), no GradScaler (bf16 needs none),
+features cached from deterministic preprocessing (official: random resized crops per clip).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+
+from vjepa_ros.models import ACPredictor, VisionEncoder, save_world_model
+from vjepa_ros.models.world_model import resolve_device
+from vjepa_ros.train.config import TrainConfig, config_to_dict
+from vjepa_ros.train.features import FeatureBank
+from vjepa_ros.train.objective import prediction_losses
+from vjepa_ros.train.report import plot_losses, write_json
+from vjepa_ros.train.schedule import LRSchedule, make_optimizer, set_lr
+
+CHECKPOINT_FORMAT = "vjepa_ros.train/1"
+
+
+def compute_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
+    """bfloat16 or float32: the configured one, else bfloat16 on CUDA, float32 elsewhere."""
+    if config.dtype:
+        return torch.bfloat16 if config.dtype == "bfloat16" else torch.float32
+    return torch.bfloat16 if device.type == "cuda" else torch.float32
+
+
+class _CastView:
+    """A module's ``config`` and its state dict cast to a dtype, for :func:`save_world_model`."""
+
+    def __init__(self, module: torch.nn.Module, dtype: torch.dtype):
+        self.config = module.config
+        self._module, self._dtype = module, dtype
+
+    def state_dict(self) -> dict:
+        return {name: value.to(self._dtype) if value.is_floating_point() else value
+                for name, value in self._module.state_dict().items()}
+
+
+class Trainer:
+    """Train ``predictor`` on clips of ``train_bank``; ``encoder`` is only stored with it."""
+
+    def __init__(self, config: TrainConfig, encoder: VisionEncoder, predictor: ACPredictor,
+                 train_bank: FeatureBank, val_bank: FeatureBank | None = None,
+                 info: dict | None = None):
+        self.config = config
+        self.out = Path(config.out).expanduser()
+        self.device = resolve_device(config.device or None)
+        self.dtype = compute_dtype(config, self.device)
+        self.encoder = encoder
+        self.predictor = predictor.to(device=self.device, dtype=torch.float32).train()
+        self.optimizer = make_optimizer(self.predictor, config.optim.weight_decay,
+                                        config.optim.betas, config.optim.eps)
+        warmup, decay = config.phase_steps()
+        self.schedule = LRSchedule(config.steps, warmup, decay, config.optim.start_lr,
+                                   config.optim.lr, config.optim.final_lr)
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.step = 0
+        self.history: dict[str, list] = {"train": [], "val": []}
+        self.info = dict(info or {})
+        self.train_bank = self._place(train_bank)
+        self.val_bank = self._place(val_bank) if val_bank is not None else None
+        self.val_firsts = None
+        if self.val_bank is not None:
+            self.val_firsts = self.val_bank.fixed_clips(config.data.frames_per_clip,
+                                                        config.data.val_clips)
+            self.info["val_clips"] = len(self.val_firsts)
+            self.info["copy_baseline"] = self.copy_baseline()
+        self.started = time.perf_counter()
+
+    # -- data
+
+    def _place(self, bank: FeatureBank) -> FeatureBank:
+        """Keep the bank on the GPU when it takes under a quarter of the free memory."""
+        if self.device.type != "cuda":
+            return bank
+        free, _ = torch.cuda.mem_get_info(self.device)
+        size = bank.reps.numel() * bank.reps.element_size()
+        return bank.to(self.device) if size < free / 4 else bank
+
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=torch.bfloat16,
+                              enabled=self.dtype == torch.bfloat16)
+
+    # -- steps
+
+    def train_step(self) -> dict:
+        """One AdamW update on a random batch; return its losses and learning rate."""
+        config = self.config
+        fpc = config.data.frames_per_clip
+        firsts = self.train_bank.sample(config.batch_size, fpc, self.generator)
+        reps, actions, states = self.train_bank.gather(firsts, fpc, self.device)
+        lr = self.schedule(self.step + 1)
+        set_lr(self.optimizer, lr)
+        with self._autocast():
+            jloss, sloss = prediction_losses(self.predictor, reps, actions, states,
+                                             config.auto_steps)
+            loss = jloss + sloss
+        values = torch.stack([loss, jloss, sloss]).detach().float().cpu().tolist()
+        if not all(torch.isfinite(torch.tensor(values))):
+            raise RuntimeError(f"loss is {values[0]} at step {self.step + 1} (lr {lr:.3g}); "
+                               "nothing was updated: lower optim.lr or check the data")
+        loss.backward()
+        grad_norm = None
+        if config.optim.grad_clip > 0:
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(self.predictor.parameters(),
+                                                             config.optim.grad_clip))
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        row = {"step": self.step, "loss": values[0], "jloss": values[1], "sloss": values[2],
+               "lr": lr, "grad_norm": grad_norm}
+        self.history["train"].append(row)
+        return row
+
+    @torch.no_grad()
+    def validate(self) -> dict | None:
+        """Mean losses over the fixed validation clips (None without validation data)."""
+        if self.val_bank is None:
+            return None
+        config = self.config
+        self.predictor.eval()
+        sums = torch.zeros(2, dtype=torch.float64)
+        for chunk in self.val_firsts.split(config.batch_size):
+            reps, actions, states = self.val_bank.gather(chunk, config.data.frames_per_clip,
+                                                         self.device)
+            with self._autocast():
+                jloss, sloss = prediction_losses(self.predictor, reps, actions, states,
+                                                 config.auto_steps)
+            sums += torch.stack([jloss, sloss]).double().cpu() * len(chunk)
+        self.predictor.train()
+        jloss, sloss = (sums / len(self.val_firsts)).tolist()
+        row = {"step": self.step, "loss": jloss + sloss, "jloss": jloss, "sloss": sloss}
+        self.history["val"].append(row)
+        return row
+
+    @torch.no_grad()
+    def copy_baseline(self) -> float:
+        """Return the validation teacher-forcing L1 of 'nothing moves' (frame t as t+1)."""
+        tokens, total = self.val_bank.tokens_per_frame, 0.0
+        for chunk in self.val_firsts.split(self.config.batch_size):
+            reps, _, _ = self.val_bank.gather(chunk, self.config.data.frames_per_clip,
+                                              self.device)
+            total += float((reps[:, tokens:] - reps[:, :-tokens]).abs().mean()) * len(chunk)
+        return total / len(self.val_firsts)
+
+    # -- the loop
+
+    def train(self, until: int | None = None) -> dict:
+        """Train up to step ``until`` (default: ``steps``); save, and export when done.
+
+        Ctrl-C saves ``latest.pt`` before the KeyboardInterrupt propagates.
+        """
+        from tqdm import tqdm
+
+        config = self.config
+        target = config.steps if until is None else min(until, config.steps)
+        self.out.mkdir(parents=True, exist_ok=True)
+        bar = tqdm(total=config.steps, initial=self.step, unit="step", dynamic_ncols=True,
+                   disable=not config.progress, desc="train")
+        if self.val_bank is not None and not self.history["val"]:
+            self.validate()  # the untrained predictor's loss, for reference
+        last_val = self.history["val"][-1] if self.history["val"] else None
+        try:
+            while self.step < target:
+                row = self.train_step()
+                if config.eval_every and self.step % config.eval_every == 0:
+                    last_val = self.validate() or last_val
+                if config.save_every and self.step % config.save_every == 0 and \
+                        self.step < target:
+                    self.save_checkpoint()
+                bar.update(1)
+                shown = {"loss": f"{row['loss']:.4f}", "lr": f"{row['lr']:.2e}"}
+                if last_val:
+                    shown["val"] = f"{last_val['loss']:.4f}"
+                bar.set_postfix(shown, refresh=False)
+        except KeyboardInterrupt:
+            bar.close()
+            self.save_checkpoint()
+            self.write_logs()
+            raise
+        bar.close()
+        if self.val_bank is not None and (not self.history["val"] or
+                                          self.history["val"][-1]["step"] != self.step):
+            self.validate()
+        files = {"latest": self.save_checkpoint()}
+        if self.step >= config.steps:
+            files["world_model"] = self.export()
+        files.update(self.write_logs())
+        return self.summary(files)
+
+    def summary(self, files: dict | None = None) -> dict:
+        train = self.history["train"]
+        recent = train[-max(1, len(train) // 10):] if train else []
+        return {
+            "step": self.step, "steps": self.config.steps,
+            "train_loss": sum(r["loss"] for r in recent) / len(recent) if recent else None,
+            "val": self.history["val"][-1] if self.history["val"] else None,
+            "copy_baseline": self.info.get("copy_baseline"),
+            "seconds": time.perf_counter() - self.started,
+            "files": {name: str(path) for name, path in (files or {}).items()},
+        }
+
+    # -- files
+
+    def save_checkpoint(self, path: str | Path | None = None) -> Path:
+        """Write the resumable training checkpoint (default ``<out>/latest.pt``)."""
+        path = Path(path) if path else self.out / "latest.pt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rng = {"sampler": self.generator.get_state(), "torch": torch.get_rng_state()}
+        if torch.cuda.is_available():
+            rng["cuda"] = torch.cuda.get_rng_state_all()
+        extra = {"format": CHECKPOINT_FORMAT, "step": self.step,
+                 "opt": self.optimizer.state_dict(), "scaler": None, "rng": rng,
+                 "train_config": config_to_dict(self.config), "history": self.history}
+        return save_world_model(path, self.encoder, self.predictor, extra=extra)
+
+    def restore(self, state: dict) -> None:
+        """Continue from a loaded ``latest.pt`` (its predictor weights already loaded)."""
+        if state.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(f"not a training checkpoint of vjepa-ros train (format "
+                             f"{state.get('format')!r}, expected {CHECKPOINT_FORMAT!r})")
+        self.optimizer.load_state_dict(state["opt"])
+        self.step = int(state["step"])
+        self.history = {"train": list(state["history"]["train"]),
+                        "val": list(state["history"]["val"])}
+        self.generator.set_state(state["rng"]["sampler"])
+        torch.set_rng_state(state["rng"]["torch"])
+        if "cuda" in state["rng"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+
+    def export(self, path: str | Path | None = None) -> Path:
+        """Write the world model (encoder + predictor + config, no optimizer state)."""
+        path = Path(path) if path else self.out / "world_model.pt"
+        encoder, predictor = self.encoder, self.predictor
+        if self.config.export_dtype == "float16":
+            encoder, predictor = _CastView(encoder, torch.float16), _CastView(predictor,
+                                                                             torch.float16)
+        return save_world_model(path, encoder, predictor)
+
+    def write_logs(self) -> dict[str, Path]:
+        """Write ``log.json`` and ``loss.png``; return their paths."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        log = {"config": config_to_dict(self.config), "info": self.info,
+               "summary": self.summary(), "history": self.history}
+        files = {"log": write_json(self.out / "log.json", log)}
+        files["plot"] = plot_losses(self.history, self.out / "loss.png",
+                                    self.info.get("copy_baseline"))
+        return files
+
+
+def config_of_checkpoint(state: dict) -> TrainConfig:
+    """Return the :class:`TrainConfig` stored in a ``latest.pt``."""
+    from vjepa_ros.train.config import make_config
+
+    if "train_config" not in state:
+        raise ValueError("the checkpoint holds no train_config: not written by vjepa-ros train")
+    return make_config(state["train_config"])
+
