@@ -1,7 +1,8 @@
 """The ``vjepa-ros`` command: everything a person runs by hand.
 
 vjepa-ros check            what this machine offers (torch, device, rclpy, network rule)
-vjepa-ros demo             the main job, end to end (see ``vjepa-ros demo --help``)
+vjepa-ros reach            the main job: sim + planner node reach an image goal, closed loop
+vjepa-ros demo             one planning step on real Franka frames (see ``vjepa-ros demo --help``)
 vjepa-ros launch           the planner (and camera) nodes in one process, as vjepa_mpc.launch.py
 vjepa-ros eval BAG         replay a rosbag2 recording through the planner (``vjepa_ros/eval``)
 vjepa-ros record OUT       record a simulator episode as a rosbag2 bag (also: bag-from-npz)
@@ -105,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     from vjepa_ros.sim.command import add_commands as add_sim_commands
 
     add_sim_commands(sub)  # collect
+    from vjepa_ros.nodes.reach_demo import add_commands as add_reach_commands
+
+    add_reach_commands(sub)  # reach
     from vjepa_ros.train.command import add_commands as add_train_commands
 
     add_train_commands(sub)  # train

@@ -1,0 +1,423 @@
+"""``vjepa-ros reach``: the whole system closed loop in the simulator, from one command.
+
+Starts the simulated Franka (``sim_node``) and the planner node (``vjepa_planner``, the demo
+world model or ``--checkpoint``) in this process through :mod:`vjepa_ros.nodes.launcher` (what
+``vjepa-ros launch`` uses), then does what a person does on a real arm:
+
+1. moves the arm to the goal pose by hand (here: the simulator's controller is given the goal
+   pose directly, in-process: the stand-in for hand guiding, not a planner command), calls
+   ``/vjepa_planner/capture_goal`` (std_srvs/Trigger) so the newest camera frame becomes the goal
+   image, and moves the arm back to where it started;
+2. calls ``/vjepa_planner/enable`` (std_srvs/SetBool) and watches the planner reach in blocking
+   mode, printing one line per planning step (energy, distance to goal, planning time);
+3. disables the planner when the true TCP is within the success radius after a move, or after
+   the step limit, and saves an image strip (PNG) and an animation (GIF) of the episode.
+
+The goal of seed ``s`` is the one ``benchmarks/bench_reach.py`` uses for seed ``s``. The nodes run
+on the simulator's ``/clock`` (``use_sim_time``), so a slow CPU slows the run but never makes the
+planner's inputs stale. Numbers per step come from the planner's session (what ``/diagnostics``
+shows); distances from the simulator's true TCP (``current_pose``) at the planned frame's stamp.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import collections
+import dataclasses
+import math
+import os
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from vjepa_ros.config import ConfigError
+
+if TYPE_CHECKING:
+    from vjepa_ros.sim.reach import ReachEpisode, ReachStep
+    from vjepa_ros.sim.reach_config import ReachDemoConfig
+
+# The parser is built for every vjepa-ros command: torch, the simulator and rclpy are imported
+# only when the demo runs (inside the functions below).
+
+PLANNER = "vjepa_planner"
+SIM = "sim_node"
+CAMERA_TOPIC = "/camera/camera/color/image_raw"
+POLL_S = 0.01
+GUIDE_TOLERANCE_M = 0.002  # hand guiding: the arm is "there" within this
+GUIDE_SETTLE_S = 0.3  # simulated seconds to wait once there
+SERVICE_TIMEOUT_S = 30.0
+
+
+class DemoError(RuntimeError):
+    """The demo cannot go on (a node did not answer, the planner failed, time ran out)."""
+
+
+def keep_dds_local() -> None:
+    """Keep DDS discovery on this machine (the network rule); call before rclpy starts."""
+    os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+    os.environ["ROS_LOCALHOST_ONLY"] = "1"
+
+
+def fresh_out_dir(base: Path | None = None) -> Path:
+    """Return a new path ``reach_<date>-<time>[_n]`` under ``base`` (default: cwd)."""
+    base = Path.cwd() if base is None else Path(base)
+    stem = f"reach_{datetime.now():%Y%m%d-%H%M%S}"
+    path, n = base / stem, 1
+    while path.exists():
+        path, n = base / f"{stem}_{n}", n + 1
+    return path
+
+
+def demo_nodes(config: ReachDemoConfig, checkpoint: Path) -> list:
+    """Return the planner (as ``vjepa_mpc.launch.py`` starts it) and the simulator."""
+    from vjepa_ros.nodes.launcher import NodeLaunch, mpc_nodes
+
+    planner_parameters = {f"planner.{name}": value for name, value in
+                          dataclasses.asdict(config.planner).items()}
+    planner_parameters.update({"model.device": config.device, "model.dtype": config.dtype,
+                               "control.mode": "blocking"})
+    nodes = mpc_nodes(str(checkpoint), camera_topic=CAMERA_TOPIC, target_topic="target_pose",
+                      joint_states_topic="/joint_states", gripper_topic="gripper_command",
+                      planner_parameters=planner_parameters)
+    settings = config.sim
+    nodes.append(NodeLaunch("sim", parameters={
+        "use_sim_time": False,  # the simulator makes the clock
+        "publish_clock": True,
+        "seed": config.goal_seed,
+        "real_time_factor": settings.real_time_factor,
+        "camera_rate_hz": config.episode.camera_rate_hz,
+        "camera.width": settings.width,
+        "camera.height": settings.height,
+        "camera.shadows": settings.shadows,
+    }))
+    return nodes
+
+
+class _Watcher:
+    """The demo's own node: stamped TCP states and camera frames, service clients."""
+
+    def __init__(self, context):
+        import rclpy
+        from geometry_msgs.msg import PoseStamped
+        from rclpy.qos import qos_profile_sensor_data
+        from sensor_msgs.msg import Image
+        from std_srvs.srv import SetBool, Trigger
+
+        self.node = rclpy.create_node("reach_demo", context=context)
+        self.lock = threading.Lock()
+        self.states: collections.deque = collections.deque(maxlen=600)  # (stamp, state [7])
+        self.frames: collections.deque = collections.deque(maxlen=40)  # (stamp, rgb)
+        self.node.create_subscription(PoseStamped, "current_pose", self._on_pose, 10)
+        self.node.create_subscription(Image, CAMERA_TOPIC, self._on_image,
+                                      qos_profile_sensor_data)
+        self.capture = self.node.create_client(Trigger, f"/{PLANNER}/capture_goal")
+        self.enable = self.node.create_client(SetBool, f"/{PLANNER}/enable")
+        self.trigger_type, self.set_bool_type = Trigger, SetBool
+
+    def _on_pose(self, msg) -> None:
+        from vjepa_ros.robot.kinematics import pose_to_state
+
+        p, q = msg.pose.position, msg.pose.orientation
+        state = pose_to_state([p.x, p.y, p.z], [q.x, q.y, q.z, q.w], 0.0)
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        with self.lock:
+            if self.states and stamp < self.states[-1][0]:
+                self.states.clear()
+            self.states.append((stamp, state))
+
+    def _on_image(self, msg) -> None:
+        from vjepa_ros.images import image_msg_to_rgb
+
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        with self.lock:
+            self.frames.append((stamp, np.array(image_msg_to_rgb(msg))))
+
+    def latest_state(self):
+        with self.lock:
+            return self.states[-1] if self.states else None
+
+    def state_at(self, stamp: float) -> np.ndarray:
+        with self.lock:
+            stamps = [s for s, _ in self.states]
+            index = min(max(bisect.bisect_left(stamps, stamp), 0), len(stamps) - 1)
+            near = [i for i in (index - 1, index) if 0 <= i < len(stamps)]
+            return self.states[min(near, key=lambda i: abs(stamps[i] - stamp))][1]
+
+    def frame_at(self, stamp: float) -> np.ndarray:
+        with self.lock:
+            return min(self.frames, key=lambda item: abs(item[0] - stamp))[1]
+
+    def latest_frame(self):
+        with self.lock:
+            return self.frames[-1] if self.frames else None
+
+    def call(self, client, request, what: str):
+        if not client.wait_for_service(timeout_sec=SERVICE_TIMEOUT_S):
+            raise DemoError(f"{client.srv_name} did not come up within {SERVICE_TIMEOUT_S} s")
+        future = client.call_async(request)
+        deadline = time.monotonic() + SERVICE_TIMEOUT_S
+        while not future.done():
+            if time.monotonic() > deadline:
+                raise DemoError(f"{what}: no answer within {SERVICE_TIMEOUT_S} s")
+            time.sleep(POLL_S)
+        response = future.result()
+        if not response.success:
+            raise DemoError(f"{what} failed: {response.message}")
+        return response
+
+
+def _wait(done, timeout: float, what: str, deadline: float) -> None:
+    end = min(time.monotonic() + timeout, deadline)
+    while not done():
+        if time.monotonic() > end:
+            raise DemoError(f"timed out waiting for {what}")
+        time.sleep(POLL_S)
+
+
+class ReachDemo:
+    """One demo episode over ROS; ``run()`` returns the :class:`ReachEpisode`."""
+
+    def __init__(self, launch, config: ReachDemoConfig, say=print):
+        self.launch, self.config, self.say = launch, config, say
+        self.planner = launch.node(PLANNER)
+        self.sim_node = launch.node(SIM)
+        self.session = self.planner.session
+        self.watcher = _Watcher(launch.context)
+        launch.executor.add_node(self.watcher.node)
+        self.deadline = time.monotonic() + config.timeout_s
+        self.enabled = False
+
+    # -- the person at the arm ------------------------------------------------------------------
+    def guide_to(self, state: np.ndarray) -> float:
+        """Move the arm to ``state`` by hand; return the sim time it had settled at."""
+        from vjepa_ros.robot.kinematics import state_to_pose
+        from vjepa_ros.sim.tasks import reach_error
+
+        xyz, quat = state_to_pose(state)
+        with self.sim_node.lock:
+            self.sim_node.runner.command_pose(xyz, quat)
+        watcher = self.watcher
+
+        def there() -> bool:
+            latest = watcher.latest_state()
+            return latest is not None and reach_error(latest[1], state) <= GUIDE_TOLERANCE_M
+
+        _wait(there, 60.0, "the arm to reach the guided pose", self.deadline)
+        settled = watcher.latest_state()[0] + GUIDE_SETTLE_S
+
+        def fresh_frame() -> bool:
+            frame = self.session.frame  # what the planner would capture
+            return frame is not None and frame.stamp >= settled
+
+        _wait(fresh_frame, 60.0, "a camera frame at the guided pose", self.deadline)
+        return settled
+
+    def set_goal(self):
+        """Guide the arm to the goal, capture it through the planner's service, guide back."""
+        from vjepa_ros.sim.reach import reach_target
+
+        watcher = self.watcher
+        _wait(lambda: watcher.latest_state() is not None and self.session.frame is not None,
+              60.0, "the simulator's first pose and camera frame", self.deadline)
+        start = watcher.latest_state()[1]
+        target = reach_target(start, self.config.goal_seed)
+        self.guide_to(target)
+        goal_state = watcher.latest_state()[1]
+        message = watcher.call(watcher.capture, watcher.trigger_type.Request(),
+                               "capture_goal").message
+        goal_image = self.session.goals.current.image.copy()
+        self.guide_to(start)
+        return start, goal_state, goal_image, message
+
+    # -- the run --------------------------------------------------------------------------------
+    def set_enabled(self, enabled: bool) -> str:
+        request = self.watcher.set_bool_type.Request(data=enabled)
+        self.enabled = enabled
+        return self.watcher.call(self.watcher.enable, request, "enable").message
+
+    def run(self) -> ReachEpisode:
+        from vjepa_ros.sim.reach import STEP_HEADER, ReachEpisode
+        from vjepa_ros.sim.tasks import reach_error
+
+        self.launch.start()
+        started = time.monotonic()
+        episode_cfg = self.config.episode
+        start, goal_state, goal_image, message = self.set_goal()
+        start_distance = reach_error(start, goal_state)
+        self.say(f"goal         seed {self.config.goal_seed}: TCP {_xyz(start)} -> "
+                 f"{_xyz(goal_state)} m, {start_distance * 100:.1f} cm away")
+        self.say(f"             set through /{PLANNER}/capture_goal ({message})")
+        sim_started = self.watcher.latest_state()[0]
+        _log_levels("WARN")
+        self.set_enabled(True)
+        self.say(f"enabled      /{PLANNER}/enable: blocking MPC until within "
+                 f"{episode_cfg.success_radius * 100:g} cm or {episode_cfg.max_steps} steps")
+        self.say(STEP_HEADER)
+        steps = self._watch(goal_state)
+        self.set_enabled(False)
+        final_stamp, final_state = self.watcher.latest_state()
+        final_distance = reach_error(final_state, goal_state)
+        _wait(lambda: self.watcher.latest_frame()[0] >= final_stamp, 30.0,
+              "the final camera frame", self.deadline)
+        success = final_distance <= episode_cfg.success_radius
+        return ReachEpisode(
+            goal_frame=goal_image, goal_state=goal_state, start_distance=start_distance,
+            steps=steps, final_distance=final_distance,
+            final_frame=self.watcher.latest_frame()[1], success=success,
+            stop_reason="reached" if success else "step limit",
+            success_radius=episode_cfg.success_radius,
+            sim_seconds=final_stamp - sim_started, wall_seconds=time.monotonic() - started,
+        )
+
+    def _watch(self, goal_state) -> list[ReachStep]:
+        """Follow the planner's steps until success or the step limit (see module docstring)."""
+        from vjepa_ros.sim.reach import ReachStep, format_step
+        from vjepa_ros.sim.tasks import reach_error
+
+        session, watcher, cfg = self.session, self.watcher, self.config.episode
+        seen = session.last_report
+        steps: list[ReachStep] = []
+        while True:
+            if time.monotonic() > self.deadline:
+                raise DemoError(f"no result within timeout_s {self.config.timeout_s} s")
+            report = session.last_report
+            if report is not seen:
+                seen = report
+                if report.reason.startswith(("planner error", "internal error")):
+                    raise DemoError(f"the planner failed: {report.reason}")
+                if report.command is not None:
+                    stamp = session.last_planned_stamp
+                    state = watcher.state_at(stamp)
+                    energy = math.nan if report.energy is None else report.energy
+                    steps.append(ReachStep(
+                        len(steps) + 1, reach_error(state, goal_state), energy,
+                        report.latency_s, watcher.frame_at(stamp), report.action,
+                        report.command))
+                    self.say(format_step(steps[-1]))
+            if steps and not session.moving and session.last_report is seen:
+                settled = session.arrival_time + session.control.settle_s
+                latest = watcher.latest_state()
+                if latest[0] >= settled:
+                    if reach_error(latest[1], goal_state) <= cfg.success_radius:
+                        return steps
+                    if len(steps) >= cfg.max_steps:
+                        return steps
+            time.sleep(POLL_S)
+
+    def close(self) -> None:
+        """Stop commanding (if the enable service was not reached), then stop every node."""
+        self.session.set_enabled(False)
+        self.enabled = False
+        self.launch.executor.remove_node(self.watcher.node)
+        self.watcher.node.destroy_node()
+        self.launch.shutdown()
+
+
+def _xyz(state) -> str:
+    return "[" + " ".join(f"{v:+.3f}" for v in np.asarray(state)[:3]) + "]"
+
+
+def _log_levels(planner: str) -> None:
+    """Keep node info logs out of the step table; ``planner``: WARN, or ERROR during set-up.
+
+    During set-up the planner has no goal yet, which it would report as a warning.
+    """
+    from rclpy.logging import LoggingSeverity, set_logger_level
+
+    set_logger_level(SIM, LoggingSeverity.WARN)
+    set_logger_level(PLANNER, getattr(LoggingSeverity, planner))
+
+
+def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEpisode:
+    """Start the nodes, run one episode, save the pictures; raise on any failure."""
+    from vjepa_ros.nodes.launcher import Launch
+    from vjepa_ros.sim.reach import format_summary
+    from vjepa_ros.sim.reach_config import resolve_checkpoint
+    from vjepa_ros.sim.reach_media import save_episode_pictures
+
+    checkpoint = resolve_checkpoint(config.checkpoint)
+    cem = config.planner
+    say(f"world model  {checkpoint}")
+    _log_levels("ERROR")
+    launch = Launch(demo_nodes(config, checkpoint), use_sim_time=True)
+    demo = None
+    try:
+        demo = ReachDemo(launch, config, say)
+        model = demo.planner.model
+        say(f"             device {model.device}, {model.dtype}, {model.tokens_per_frame} tokens "
+            f"x {model.embed_dim} per frame")
+        say(f"planner      CEM S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
+            f"k {cem.topk}, maxnorm {cem.maxnorm} m; blocking control; simulator camera "
+            f"{config.sim.width}x{config.sim.height} at {config.episode.camera_rate_hz:g} Hz")
+        episode = demo.run()
+    finally:
+        if demo is not None:
+            demo.close()
+        else:
+            launch.shutdown()
+    say(format_summary(episode))
+    strip, gif = save_episode_pictures(out_dir, episode)
+    say(f"saved        {strip}\n             {gif}")
+    return episode
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", help="world model file (save_world_model format or "
+                        "vjepa2-ac-vitg.pt); default: the packaged demo world model")
+    parser.add_argument("--goal-seed", type=int, help="scene and goal seed (default 900000, "
+                        "the first held-out goal)")
+    parser.add_argument("--max-steps", type=int, help="planning steps before giving up")
+    parser.add_argument("--samples", type=int, help="CEM samples per iteration")
+    parser.add_argument("--iterations", type=int, help="CEM iterations per step")
+    parser.add_argument("--horizon", type=int, help="CEM horizon (1 reaches; 2 hovers)")
+    parser.add_argument("--device", help="cpu, cuda (default: cuda when available)")
+    parser.add_argument("--out", help="directory for the strip and GIF (default: a new "
+                        "reach_<date>-<time> directory here)")
+    parser.add_argument("--config", help="settings file (default: the package's "
+                        "config/reach_demo.yaml)")
+
+
+def cmd_reach(args: argparse.Namespace) -> int:
+    """Run the demo; print one line and return 1 on a bad start or a failure."""
+    keep_dds_local()
+    from vjepa_ros.sim.reach_config import load_reach_config, resolve_checkpoint
+
+    overrides = {"checkpoint": args.checkpoint, "goal_seed": args.goal_seed,
+                 "episode.max_steps": args.max_steps, "planner.samples": args.samples,
+                 "planner.iterations": args.iterations, "planner.horizon": args.horizon,
+                 "device": args.device}
+    try:
+        config = load_reach_config(args.config, overrides)
+        resolve_checkpoint(config.checkpoint)
+        import rclpy  # noqa: F401  (a clear message when ROS is missing)
+    except ImportError as exc:
+        print(f"vjepa-ros reach: needs rclpy ({exc}); run scripts/demo.sh", file=sys.stderr)
+        return 1
+    except (OSError, ValueError, ConfigError) as exc:
+        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
+        return 1
+    out_dir = Path(args.out) if args.out else fresh_out_dir()
+    try:
+        episode = run_reach_demo(config, out_dir)
+    except KeyboardInterrupt:
+        print("vjepa-ros reach: interrupted; planner disabled", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, RuntimeError, ConfigError) as exc:
+        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
+        return 1
+    del episode  # reached or not, the demo ran
+    return 0
+
+
+def add_commands(sub) -> None:
+    """Register ``reach`` on the ``vjepa-ros`` sub-parsers."""
+    reach = sub.add_parser("reach", help="the main job: sim + planner node reach an image goal "
+                           "closed loop; prints each step, saves a strip and a GIF")
+    add_arguments(reach)
+    reach.set_defaults(func=cmd_reach)

@@ -1,0 +1,285 @@
+"""One image-goal reach episode in the simulator, closed loop, without ROS.
+
+The loop is the planner node's: an :class:`~vjepa_ros.robot.mpc.MPCSession` in blocking mode
+(encode the frame, CEM, state ⊕ first action, safety filter, speed-limited set-point stream,
+wait for arrival, observe a frame taken ``settle_s`` after it, replan). Only the transport differs:
+instead of topics, this module hands the session the simulator's frames and TCP state (stamped
+with simulated time) and gives its set-points to the simulated controller. Simulated time stands
+still while the planner thinks, as a blocked arm does.
+
+    with Sim(reach_sim_config(seed)) as sim:
+        goal = make_reach_goal(sim, seed)                  # reset, draw a goal, goal image
+        episode = run_reach_episode(sim, model, goal, cem)  # model: WorldModel or the oracle
+        episode.success, episode.final_distance, episode.steps[0].energy
+
+The success test uses the simulator's true TCP (``tasks.reach_error``) once a move has finished
+(before the next plan). ``RandomActionPlanner`` is the baseline: uniform actions in the CEM
+search box, no model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from vjepa_ros.planning.cem import PlanResult
+from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.sim.config import CameraConfig, SimConfig
+from vjepa_ros.sim.reach_config import ReachConfig, ReachSimSettings
+from vjepa_ros.sim.sim import Sim
+from vjepa_ros.sim.tasks import (
+    Goal,
+    ReachTaskConfig,
+    capture_goal,
+    reach_error,
+    sample_reach_target,
+)
+
+
+class ReachError(RuntimeError):
+    """The episode cannot go on: the planner failed or refused to command (nothing was sent)."""
+
+
+@dataclasses.dataclass
+class ReachStep:
+    """One planning step: what was planned on and what came out."""
+
+    step: int  # 1-based
+    distance: float  # [m] true TCP to goal TCP when the planned frame was taken
+    energy: float  # final elite energy of the CEM (nan for the random baseline)
+    planning_s: float  # encode + plan, wall seconds
+    frame: np.ndarray  # [H, W, 3] uint8, the frame planned on
+    action: np.ndarray  # [7] the first planned action
+    command: np.ndarray  # [7] the safe target given to the arm
+
+
+@dataclasses.dataclass
+class ReachEpisode:
+    goal_frame: np.ndarray  # [H, W, 3] uint8
+    goal_state: np.ndarray  # [7] true TCP state when the goal image was taken
+    start_distance: float  # [m]
+    steps: list[ReachStep]
+    final_distance: float  # [m] after the last move settled
+    final_frame: np.ndarray  # [H, W, 3] uint8
+    success: bool
+    stop_reason: str  # "reached" | "step limit"
+    success_radius: float
+    sim_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    log: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+
+    @property
+    def planning_s_median(self) -> float:
+        return statistics.median(s.planning_s for s in self.steps) if self.steps else math.nan
+
+    @property
+    def frames(self) -> list[np.ndarray]:
+        """Frames planned on, one per step, then the final frame."""
+        return [s.frame for s in self.steps] + [self.final_frame]
+
+
+class RandomActionPlanner:
+    """Baseline in the planner's place: uniform xyz actions within ±maxnorm per axis.
+
+    Rotation and gripper deltas are 0, as in the CEM's plans. It ignores the representations,
+    so the session still encodes frames (with whatever model it was given) but nothing uses them.
+    """
+
+    def __init__(self, config: CEMConfig, seed: int | None = 0):
+        self.config = config
+        self.generator = torch.Generator()
+        self.generator.manual_seed(0 if seed is None else seed)
+
+    def reset(self) -> None:
+        """Nothing to forget (the CEM planner's interface)."""
+
+    def plan(self, context_reps, context_state, goal_reps) -> PlanResult:
+        del context_reps, context_state, goal_reps
+        started = time.perf_counter()
+        horizon, maxnorm = self.config.horizon, self.config.maxnorm
+        actions = torch.zeros(horizon, 7)
+        actions[:, :3] = (torch.rand(horizon, 3, generator=self.generator) * 2 - 1) * maxnorm
+        nan = torch.full((1,), math.nan)
+        return PlanResult(
+            first_action=actions[0].clone(), actions=actions, elite_energies=nan,
+            best_energies=nan, mean=actions.clone(), std=torch.zeros(horizon, 7),
+            iterations_run=0, stopped_early=False,
+            timings={"total": time.perf_counter() - started},
+        )
+
+
+def reach_sim_config(seed: int, settings: ReachSimSettings | None = None) -> SimConfig:
+    """Return the scene of reach episode ``seed`` (objects), camera as ``settings`` say."""
+    settings = settings or ReachSimSettings()
+    camera = CameraConfig(width=settings.width, height=settings.height, shadows=settings.shadows)
+    return SimConfig(seed=seed, camera=camera)
+
+
+def reach_target(start_state, seed: int, task: ReachTaskConfig | None = None) -> np.ndarray:
+    """Return the goal state [7] of episode ``seed``: 8–25 cm from ``start_state``."""
+    return sample_reach_target(start_state, np.random.default_rng(seed), task)
+
+
+def make_reach_goal(sim: Sim, seed: int, task: ReachTaskConfig | None = None) -> Goal:
+    """Reset ``sim`` to scene ``seed``, draw the goal of episode ``seed``, take its image."""
+    sim.reset(seed)
+    return capture_goal(sim, reach_target(sim.ee_state(), seed, task))
+
+
+def check_goal(goal: Goal) -> None:
+    """Raise ValueError when a goal's image or state is unusable."""
+    frame = np.asarray(goal.frame)
+    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3 or 0 in frame.shape:
+        raise ValueError(f"goal image must be [H, W, 3] uint8, got {frame.dtype} "
+                         f"{list(frame.shape)}")
+    state = np.asarray(goal.state, dtype=np.float64)
+    if state.shape != (7,) or not np.isfinite(state).all():
+        raise ValueError(f"goal state must be 7 finite numbers, got {state.tolist()}")
+
+
+def check_model(model) -> None:
+    """Raise ValueError when ``model`` cannot plan (no encoder or no AC predictor)."""
+    if not callable(getattr(model, "encode", None)):
+        raise ValueError(f"{type(model).__name__} has no encode(frames): not a world model")
+    if getattr(model, "predictor", None) is None:
+        raise ValueError(f"{type(model).__name__} has no action-conditioned predictor: use a "
+                         "V-JEPA 2-AC checkpoint (encoder + predictor)")
+
+
+class _SimDriver:
+    """Feeds a session from the simulator and the simulator from the session (one thread)."""
+
+    def __init__(self, sim: Sim, session: MPCSession, camera_rate_hz: float):
+        self.sim, self.session = sim, session
+        self.frame_period = 1.0 / camera_rate_hz
+        rate = session.control.stream_rate_hz
+        self.physics_per_tick = max(1, round(sim.config.physics_hz / rate))
+        self.next_frame_time = -math.inf
+        self.frame: np.ndarray | None = None
+
+    def observe(self, force_frame: bool = False) -> None:
+        now = self.sim.time
+        self.session.observe_state(self.sim.ee_state(), now)
+        if force_frame or now >= self.next_frame_time:
+            self.frame = self.sim.render()
+            self.session.observe_image(self.frame, now)
+            self.next_frame_time = now + self.frame_period
+
+    def tick(self) -> None:
+        """One stream tick: physics, measurements, the set-point to the controller."""
+        self.sim.step(self.physics_per_tick)
+        self.observe()
+        out = self.session.stream_step()
+        if out is not None and out.setpoint is not None:
+            self.sim.set_target(out.setpoint[:3], out.setpoint[3:6])
+
+    def execute(self) -> None:
+        """Stream the command until the session reports arrival (or its timeout), then settle."""
+        while self.session.moving:
+            self.tick()
+        settled = self.session.arrival_time + self.session.control.settle_s
+        while self.sim.time < settled:
+            self.tick()
+        self.observe(force_frame=True)  # the fresh frame the next plan (or the end) looks at
+
+
+def run_reach_episode(
+    sim: Sim,
+    model,
+    goal: Goal,
+    cem: CEMConfig,
+    config: ReachConfig | None = None,
+    limits: SafetyLimits | None = None,
+    control: ControlConfig | None = None,
+    random_actions: bool = False,
+    seed: int | None = 0,
+    on_step: Callable[[ReachStep], None] | None = None,
+) -> ReachEpisode:
+    """Reach ``goal`` from the current scene with blocking MPC; see the module docstring.
+
+    ``model``: a ``WorldModel`` with a predictor, or the simulator's oracle. ``random_actions``:
+    the baseline (the model only encodes). ``on_step`` is called after every planning step.
+    Raises ValueError for an unusable goal or model and :class:`ReachError` when the planner
+    fails (the arm is not commanded then).
+    """
+    config = config or ReachConfig()
+    control = dataclasses.replace(control or ControlConfig(), mode="blocking")
+    check_goal(goal)
+    check_model(model)
+    log: list[tuple[str, str]] = []
+    session = MPCSession(model, cem, limits or SafetyLimits(), control, clock=lambda: sim.time,
+                         log=lambda level, message: log.append((level, message)), seed=seed)
+    if random_actions:
+        session.planner = RandomActionPlanner(cem, seed)
+    driver = _SimDriver(sim, session, config.camera_rate_hz)
+    started_wall, started_sim = time.perf_counter(), sim.time
+    driver.observe(force_frame=True)
+    session.set_goals([SubGoal(goal.frame, 0, source="goal image")])
+    session.set_enabled(True)
+    start_distance = reach_error(sim.ee_state(), goal.state)
+    steps: list[ReachStep] = []
+    while True:
+        distance = reach_error(sim.ee_state(), goal.state)
+        if distance <= config.success_radius or len(steps) >= config.max_steps:
+            break
+        report = session.plan_step()
+        if report is None or report.command is None:
+            why = report.reason if report is not None else session.status()["message"]
+            session.set_enabled(False)
+            raise ReachError(f"step {len(steps) + 1}: nothing commanded: {why}")
+        energy = math.nan if report.energy is None else float(report.energy)
+        step = ReachStep(len(steps) + 1, distance, energy, report.latency_s, driver.frame,
+                         report.action, report.command)
+        steps.append(step)
+        if report.gripper_command is not None:
+            sim.set_gripper(report.gripper_command)
+        if on_step is not None:
+            on_step(step)
+        driver.execute()
+    session.set_enabled(False)
+    success = distance <= config.success_radius
+    return ReachEpisode(
+        goal_frame=goal.frame, goal_state=np.asarray(goal.state, dtype=np.float64),
+        start_distance=start_distance, steps=steps, final_distance=distance,
+        final_frame=driver.frame, success=success,
+        stop_reason="reached" if success else "step limit",
+        success_radius=config.success_radius, sim_seconds=sim.time - started_sim,
+        wall_seconds=time.perf_counter() - started_wall, log=log,
+    )
+
+
+# -- what the demo and the benchmark print ----------------------------------------------------
+
+STEP_HEADER = f"{'step':>4}  {'energy':>10}  {'distance':>9}  {'planning':>9}"
+
+
+def format_step(step: ReachStep) -> str:
+    """One line per planning step: step, energy, distance to goal [cm], planning time [s]."""
+    energy = "-" if math.isnan(step.energy) else f"{step.energy:.6f}"
+    return (f"{step.step:>4}  {energy:>10}  {step.distance * 100:>6.1f} cm  "
+            f"{step.planning_s:>7.2f} s")
+
+
+def format_summary(episode: ReachEpisode) -> str:
+    """Two lines: the outcome, then distances and times."""
+    radius = episode.success_radius * 100
+    count = len(episode.steps)
+    if episode.success:
+        outcome = (f"reached: within {radius:g} cm of the goal after {count} step"
+                   f"{'s' if count != 1 else ''}")
+    else:
+        outcome = f"not reached: step limit ({count} steps), success radius {radius:g} cm"
+    planning = ("" if not count else
+                f", planning {episode.planning_s_median:.2f} s per step (median)")
+    return (f"{outcome}\ndistance {episode.start_distance * 100:.1f} cm -> "
+            f"{episode.final_distance * 100:.1f} cm{planning}, {episode.sim_seconds:.1f} s "
+            f"simulated, {episode.wall_seconds:.1f} s wall")

@@ -1,0 +1,135 @@
+"""Settings of reach episodes: the ROS-free loop, ``vjepa-ros reach`` and ``bench_reach.py``.
+
+``config/reach_demo.yaml`` holds the defaults; :func:`load_reach_config` reads it (or another
+file) strictly and applies command-line overrides. The planner settings use the planner node's
+parameter group (``planner.*``), so the demo, the benchmark and a planner node started with
+``-p planner.samples:=...`` search the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from vjepa_ros.config import ConfigError, config_path, from_dict, param
+from vjepa_ros.nodes.planner_config import CEMParams
+
+HELD_OUT_SEED_START = 900_000  # goal seeds of held-out episodes: 900000, 900001, ...
+DEMO_MODEL_NAME = "demo_world_model.pt"
+
+
+@dataclasses.dataclass
+class ReachConfig:
+    success_radius: float = param(
+        0.05, "A reach succeeds when the true TCP is this close [m] to the goal's TCP."
+    )
+    max_steps: int = param(15, "Planning steps (commands) before the episode gives up.")
+    camera_rate_hz: float = param(
+        4.0, "Camera frames per simulated second while the arm moves (the planner's watchdog "
+        "needs fresh frames; DROID and V-JEPA 2-AC use 4)."
+    )
+
+    def __post_init__(self):
+        if not self.success_radius > 0:
+            raise ValueError(f"success_radius must be > 0 m, got {self.success_radius!r}")
+        if not (isinstance(self.max_steps, int) and self.max_steps >= 1):
+            raise ValueError(f"max_steps must be an integer >= 1, got {self.max_steps!r}")
+        if not self.camera_rate_hz >= 2.5:
+            raise ValueError(f"camera_rate_hz must be >= 2.5 (the planner holds on frames older "
+                             f"than 0.5 s), got {self.camera_rate_hz!r}")
+
+
+@dataclasses.dataclass
+class ReachSimSettings:
+    width: int = param(256, "Camera image width [px] (the model resizes frames to its size).")
+    height: int = param(256, "Camera image height [px].")
+    shadows: bool = param(True, "Render shadows (as the collector's episodes do by default).")
+    real_time_factor: float = param(
+        1.0, "vjepa-ros reach: simulated seconds per wall second (the nodes run on the "
+        "simulator's /clock, so a loaded CPU slows the run down without making inputs stale)."
+    )
+
+
+def _demo_planner() -> CEMParams:
+    return CEMParams(horizon=1, samples=100, iterations=5, maxnorm=0.075)
+
+
+@dataclasses.dataclass
+class ReachDemoConfig:
+    checkpoint: str = param(
+        "", "World model file (save_world_model format or vjepa2-ac-vitg.pt); empty: the "
+        "packaged demo world model."
+    )
+    device: str = param("", "Torch device: cpu, cuda; empty: cuda when available.")
+    dtype: str = param("", "float32 or bfloat16; empty: bfloat16 on CUDA, float32 on CPU.")
+    goal_seed: int = param(
+        HELD_OUT_SEED_START, "Seed of the scene and of the goal (held-out seeds start at "
+        f"{HELD_OUT_SEED_START})."
+    )
+    timeout_s: float = param(900.0, "vjepa-ros reach: give up after this many wall seconds.")
+    episode: ReachConfig = dataclasses.field(default_factory=ReachConfig)
+    planner: CEMParams = dataclasses.field(default_factory=_demo_planner)
+    sim: ReachSimSettings = dataclasses.field(default_factory=ReachSimSettings)
+
+    def __post_init__(self):
+        self.planner.to_cem()  # validate
+
+
+def default_config_file() -> Path:
+    return config_path("reach_demo.yaml")
+
+
+def load_reach_config(path: str | Path | None = None, overrides: dict | None = None
+                      ) -> ReachDemoConfig:
+    """Read ``config/reach_demo.yaml`` (or ``path``) and apply dotted ``overrides``.
+
+    Unknown keys or wrong types raise :class:`~vjepa_ros.config.ConfigError`; impossible values
+    (``max_steps`` 0, ``topk`` > ``samples`` ...) raise ``ValueError``. A ``planner`` section
+    starts from the demo's search (H 1, maxnorm 0.075), not the node's notebook defaults.
+    """
+    path = Path(path) if path else default_config_file()
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings")
+    values = {**_dotted(data), **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    planner = {k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("planner.")}
+    others = {k: v for k, v in values.items() if not k.startswith("planner.")}
+    config = from_dict(ReachDemoConfig, others)
+    base = dataclasses.asdict(_demo_planner())
+    config.planner = from_dict(CEMParams, {**base, **planner}, prefix="planner.")
+    config.__post_init__()
+    return config
+
+
+def _dotted(data: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(_dotted(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def demo_model_path() -> Path:
+    """Where the packaged demo world model lives (it may not exist yet)."""
+    return Path(str(resources.files("vjepa_ros") / "data" / DEMO_MODEL_NAME))
+
+
+def resolve_checkpoint(checkpoint: str = "") -> Path:
+    """Return the model file to use (``checkpoint`` or the demo model); missing → error."""
+    path = Path(checkpoint).expanduser() if checkpoint else demo_model_path()
+    if not path.is_file():
+        if checkpoint:
+            raise FileNotFoundError(f"world model file not found: {path}")
+        raise FileNotFoundError(
+            f"the demo world model is not installed ({path} is missing): train it (README, "
+            "'Demo world model') or pass --checkpoint FILE"
+        )
+    return path
