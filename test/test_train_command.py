@@ -10,17 +10,20 @@ from vjepa_ros.cli import main
 from vjepa_ros.config import flatten
 from vjepa_ros.eval.bags import write_bag
 from vjepa_ros.train import TrainConfig, make_config
-from vjepa_ros.train.synthetic import blob_episode, write_blob_episodes, write_tiny_encoder
+from vjepa_ros.train.synthetic import (
+    blob_episode,
+    single_thread,
+    write_blob_episodes,
+    write_tiny_encoder,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with single_thread():  # tiny models: fastest, and undisturbed by other jobs
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +49,7 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     out = tmp_path / "run"
     assert main(_args(data, out)) == 0
     printed = capsys.readouterr().out
-    assert "data train  3 episodes" in printed and "data val    1 episodes" in printed
+    assert "data train  3 episodes" in printed and "data val    1 episode (" in printed
     assert "done        step 3/3" in printed and "val " in printed
     assert "world_model.pt" in printed and "float16" in printed
     state = torch.load(out / "latest.pt", weights_only=True)

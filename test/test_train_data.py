@@ -18,9 +18,20 @@ from vjepa_ros.train import (
     load_segments,
     split_sources,
 )
-from vjepa_ros.train.synthetic import blob_episode, write_blob_episodes, write_tiny_encoder
+from vjepa_ros.train.synthetic import (
+    blob_episode,
+    single_thread,
+    write_blob_episodes,
+    write_tiny_encoder,
+)
 
 FPC = 4
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    with single_thread():  # tiny models: fastest, and undisturbed by other jobs
+        yield
 
 
 @pytest.fixture(scope="module")

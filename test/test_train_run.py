@@ -15,16 +15,18 @@ from vjepa_ros.models import (
 )
 from vjepa_ros.planning import CEMPlanner, preset
 from vjepa_ros.train import TrainConfig, build_trainer, init_predictor, make_config
-from vjepa_ros.train.synthetic import TINY_ENCODER, write_blob_episodes, write_tiny_encoder
+from vjepa_ros.train.synthetic import (
+    TINY_ENCODER,
+    single_thread,
+    write_blob_episodes,
+    write_tiny_encoder,
+)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def one_thread():
-    """Tiny models run fastest (and undisturbed by other jobs) on one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with single_thread():  # tiny models: fastest, and undisturbed by other jobs
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -149,6 +149,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         summary = trainer.train()
     except KeyboardInterrupt:
         if trainer is None:
+            print("\nvjepa-ros train: interrupted before training started", file=sys.stderr)
             return 130
         print(f"\nvjepa-ros train: interrupted at step {trainer.step}; "
               f"{trainer.out / 'latest.pt'} saved, continue with --resume", file=sys.stderr)

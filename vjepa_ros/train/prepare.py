@@ -180,13 +180,18 @@ def _describe_encoder(encoder: VisionEncoder) -> str:
             f"({count_parameters(encoder) / 1e6:.1f} M parameters, frozen)")
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _log_data(info: dict, config: TrainConfig, log) -> None:
     fpc = config.data.frames_per_clip
     for label in ("train", "val"):
         counts = info.get(label)
         if counts:
-            log(f"data {label:<6} {counts['sources']} episodes ({counts['segments']} segments, "
-                f"{counts['frames']} frames, {counts['clips']} clips of {fpc})")
+            log(f"data {label:<6} {_count(counts['sources'], 'episode')} "
+                f"({_count(counts['segments'], 'segment')}, {counts['frames']} frames, "
+                f"{_count(counts['clips'], 'clip')} of {fpc})")
         else:
             log(f"data {label:<6} none (data.val_fraction 0): no validation loss")
     feats = info["features"]

@@ -8,6 +8,7 @@ moves"; a tiny random encoder turns the frames into representations.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -77,3 +78,14 @@ def write_tiny_encoder(path: str | Path, seed: int = 0, **hyper_parameters) -> P
         encoder = build_encoder(**{**TINY_ENCODER, **hyper_parameters})
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return save_world_model(path, encoder)
+
+
+@contextlib.contextmanager
+def single_thread():
+    """Run torch on one CPU thread inside the block (tiny models: more threads only sync)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

@@ -18,6 +18,9 @@ features cached from deterministic preprocessing (official: random resized crops
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -165,8 +168,13 @@ class Trainer:
     def train(self, until: int | None = None) -> dict:
         """Train up to step ``until`` (default: ``steps``); save, and export when done.
 
-        Ctrl-C saves ``latest.pt`` before the KeyboardInterrupt propagates.
+        Ctrl-C (SIGINT) finishes the current step, saves ``latest.pt`` and raises
+        KeyboardInterrupt; a second Ctrl-C interrupts at once.
         """
+        with _stop_on_sigint() as stop:
+            return self._train(until, stop)
+
+    def _train(self, until: int | None, stop: dict) -> dict:
         from tqdm import tqdm
 
         config = self.config
@@ -190,6 +198,8 @@ class Trainer:
                 if last_val:
                     shown["val"] = f"{last_val['loss']:.4f}"
                 bar.set_postfix(shown, refresh=False)
+                if stop["requested"]:
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
             bar.close()
             self.save_checkpoint()
@@ -263,6 +273,25 @@ class Trainer:
         files["plot"] = plot_losses(self.history, self.out / "loss.png",
                                     self.info.get("copy_baseline"))
         return files
+
+
+@contextlib.contextmanager
+def _stop_on_sigint():
+    """Turn the first SIGINT into a request to stop after the current step (main thread)."""
+    stop = {"requested": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def request(signum, frame):
+        stop["requested"] = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C: at once
+
+    previous = signal.signal(signal.SIGINT, request)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def config_of_checkpoint(state: dict) -> TrainConfig:
