@@ -1,5 +1,6 @@
 """``vjepa-ros train`` end to end on npz episodes and a bag; bad settings exit 1 with a line."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,9 @@ def _args(data, out, *more):
 
 def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(_args(data, out)) == 0
+    encoder = tmp_path / "encoder.pt"
+    shutil.copy(data["encoder"], encoder)
+    assert main(_args({**data, "encoder": encoder}, out)) == 0
     printed = capsys.readouterr().out
     assert "data train  3 episodes" in printed and "data val    1 episode (" in printed
     assert "done        step 3/3" in printed and "val " in printed
@@ -57,10 +60,14 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     assert all(key.startswith("module.") for key in state["predictor"])
     assert {"encoder", "predictor", "config", "opt", "rng", "history"} <= set(state)
 
-    # The same command with --resume and more steps continues; other changes are refused.
-    assert main(_args(data, out, "--resume", "--steps", "5")) == 0
+    # --resume continues with more steps from latest.pt alone (its encoder inside) ...
+    encoder.unlink()
+    assert main(["train", "--out", str(out), "--resume", "--steps", "5", "--quiet"]) == 0
     assert "done        step 5/5" in capsys.readouterr().out
-    assert main(_args(data, out, "--resume", "--lr", "0.01")) == 1
+    # ... the same command line may repeat the stored settings; other changes are refused.
+    same = {**data, "encoder": encoder}
+    assert main(_args(same, out, "--resume", "--steps", "5")) == 0
+    assert main(_args(same, out, "--resume", "--steps", "5", "--lr", "0.01")) == 1
     assert "cannot change optim.lr" in capsys.readouterr().err
     assert main(_args(data, out)) == 1
     assert "holds a training run (latest.pt): pass --resume" in capsys.readouterr().err

@@ -135,7 +135,7 @@ def config_from_args(args: argparse.Namespace):
         if config.predictor.init and sized:
             raise ConfigError(f"{', '.join(sized)}: the predictor's size comes from "
                               f"--init {config.predictor.init}; leave these out")
-    return config.check()
+    return config.check(need_encoder=not args.resume)
 
 
 def cmd_train(args: argparse.Namespace) -> int:

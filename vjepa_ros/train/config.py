@@ -149,11 +149,12 @@ class TrainConfig:
         return (_phase(self.optim.warmup, self.steps, "optim.warmup"),
                 _phase(self.optim.decay, self.steps, "optim.decay"))
 
-    def check(self, need_paths: bool = True) -> TrainConfig:
+    def check(self, need_paths: bool = True, need_encoder: bool = True) -> TrainConfig:
         """Raise :class:`ConfigError` naming the first impossible setting; return self.
 
-        ``need_paths``: also require ``out``, training data and an encoder (or init) file
-        that exist.
+        ``need_paths``: also require ``out`` and training data that exist, and (with
+        ``need_encoder``; a resumed run takes its models from ``latest.pt``) an existing encoder
+        or init file.
         """
         for name in ("steps", "batch_size", "auto_steps"):
             _require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
@@ -173,7 +174,7 @@ class TrainConfig:
         self._check_predictor()
         self._check_optim()
         if need_paths:
-            self._check_paths()
+            self._check_paths(need_encoder)
         return self
 
     def _check_data(self) -> None:
@@ -227,15 +228,17 @@ class TrainConfig:
                  f"optim.warmup ({warmup} steps) + optim.decay ({decay} steps) exceed steps "
                  f"({self.steps})")
 
-    def _check_paths(self) -> None:
+    def _check_paths(self, need_encoder: bool) -> None:
         _require(bool(self.out), "out: give an output directory (--out DIR)")
         _require(bool(self.data.train), "data.train: give episode directories or files (--data)")
-        _require(bool(self.encoder or self.predictor.init),
-                 "encoder: give the frozen encoder's checkpoint (--encoder FILE), or an AC file "
-                 "to start from (--init) whose encoder is used")
-        for name, value in (("encoder", self.encoder), ("predictor.init", self.predictor.init)):
-            if value and not Path(value).expanduser().exists():
-                raise ConfigError(f"{name}: {value} does not exist")
+        if need_encoder:
+            _require(bool(self.encoder or self.predictor.init),
+                     "encoder: give the frozen encoder's checkpoint (--encoder FILE), or an AC "
+                     "file to start from (--init) whose encoder is used")
+            for name, value in (("encoder", self.encoder),
+                                ("predictor.init", self.predictor.init)):
+                if value and not Path(value).expanduser().exists():
+                    raise ConfigError(f"{name}: {value} does not exist")
         for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
             for path in paths:
                 if not Path(path).expanduser().exists():

@@ -18,8 +18,11 @@ what this module matches, with z the layer-normed target representations of a cl
   (gradients flow through the whole rollout, the teacher-forced frame 1 included);
 - ``loss = jloss + sloss``, no other term (``reg_coeff: 0``).
 
-Not reproduced here (see the trainer): the official random-resized-crop augmentation (features
-are cached from the deterministic preprocessing the planner uses) and its multi-GPU batch of 256.
+Preprocessing: the official DROID config's ``random_resized_crop`` has scale 1.777, so a crop
+never fits and ``_get_param_spatial_crop`` always falls back to the central crop with the aspect
+ratio clamped into [0.75, 1.35] (``src/datasets/utils/video/transforms.py``): training frames get
+the deterministic preprocessing of ``WorldModel.encode``, which is why caching the features loses
+no augmentation. Not reproduced (see the trainer): the multi-GPU batch of 256.
 """
 
 from __future__ import annotations

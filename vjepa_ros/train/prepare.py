@@ -47,6 +47,9 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder) -> tuple[ACPredi
         if predictor is None:
             raise CheckpointError(f"{path} holds no action-conditioned predictor to start from "
                                   "(predictor.init wants a V-JEPA 2-AC file, vjepa2-ac-vitg.pt)")
+        if predictor.config.use_extrinsics:
+            raise CheckpointError(f"{path}: predictors with camera extrinsics (use_extrinsics) "
+                                  "are not supported by vjepa-ros train")
         try:
             check_encoder_fits(encoder, predictor)
         except CheckpointError as exc:
@@ -149,7 +152,7 @@ def read_latest(out) -> tuple[Path, dict]:
 
 def build_trainer(config: TrainConfig, resume: bool = False, log=print) -> Trainer:
     """Set up the run (see the module docstring); ``log`` receives one line per stage."""
-    config.check()
+    config.check(need_encoder=not resume)
     out = Path(config.out).expanduser()
     if resume:
         path, state = read_latest(out)

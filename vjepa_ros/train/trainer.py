@@ -12,8 +12,8 @@ Files in ``<out>``:
 
 Compute: the predictor keeps float32 weights and AdamW state; with ``dtype`` bfloat16 (the CUDA
 default) the forward runs under ``torch.autocast``. Differences to the official trainer: one
-process (no DDP), optional gradient clipping (official: none), no GradScaler (bf16 needs none),
-features cached from deterministic preprocessing (official: random resized crops per clip).
+process (no DDP), optional gradient clipping (official: none), no GradScaler (bf16 needs none).
+Features are cached once: the official preprocessing is deterministic too (see ``objective``).
 """
 
 from __future__ import annotations
@@ -258,11 +258,9 @@ class Trainer:
     def export(self, path: str | Path | None = None) -> Path:
         """Write the world model (encoder + predictor + config, no optimizer state)."""
         path = Path(path) if path else self.out / "world_model.pt"
-        encoder, predictor = self.encoder, self.predictor
-        if self.config.export_dtype == "float16":
-            encoder, predictor = _CastView(encoder, torch.float16), _CastView(predictor,
-                                                                             torch.float16)
-        return save_world_model(path, encoder, predictor)
+        dtype = torch.float16 if self.config.export_dtype == "float16" else torch.float32
+        return save_world_model(path, _CastView(self.encoder, dtype),
+                                _CastView(self.predictor, dtype))
 
     def write_logs(self) -> dict[str, Path]:
         """Write ``log.json`` and ``loss.png``; return their paths."""
