@@ -69,6 +69,8 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     assert main(_args(same, out, "--resume", "--steps", "5")) == 0
     assert main(_args(same, out, "--resume", "--steps", "5", "--lr", "0.01")) == 1
     assert "cannot change optim.lr" in capsys.readouterr().err
+    assert main(_args(same, out, "--resume", "--steps", "4")) == 1
+    assert "steps 4 is below the step 5 this run reached" in capsys.readouterr().err
     assert main(_args(data, out)) == 1
     assert "holds a training run (latest.pt): pass --resume" in capsys.readouterr().err
 

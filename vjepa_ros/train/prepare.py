@@ -156,6 +156,9 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print) -> Train
     out = Path(config.out).expanduser()
     if resume:
         path, state = read_latest(out)
+        if int(state["step"]) > config.steps:
+            raise ConfigError(f"steps {config.steps} is below the step {state['step']} this run "
+                              f"reached ({path}); give --steps >= {state['step']}")
         encoder, predictor = load_models(path)
         describe = f"resumed from {path} at step {state['step']}"
     else:
