@@ -19,7 +19,7 @@ setup(
         (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
         (f"share/{PACKAGE}/config", glob("config/*.yaml")),
     ],
-    package_data={PACKAGE: ["data/*.npz"]},
+    package_data={PACKAGE: ["data/*.npz", "data/*.pt"]},  # example frames, demo world model
     install_requires=[
         "numpy>=1.23",
         "scipy>=1.9",
@@ -30,6 +30,7 @@ setup(
         "safetensors>=0.4",
         "rosbags>=0.11",
         "matplotlib>=3.5",
+        "pillow>=9.0",  # vjepa-ros reach: image strip and GIF (also a matplotlib dependency)
         "pybullet>=3.2",
     ],
     extras_require={

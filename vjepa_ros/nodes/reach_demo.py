@@ -27,6 +27,7 @@ import collections
 import dataclasses
 import math
 import os
+import random
 import sys
 import threading
 import time
@@ -58,10 +59,17 @@ class DemoError(RuntimeError):
     """The demo cannot go on (a node did not answer, the planner failed, time ran out)."""
 
 
-def keep_dds_local() -> None:
-    """Keep DDS discovery on this machine (the network rule); call before rclpy starts."""
+def keep_dds_local() -> str:
+    """Keep DDS discovery on this machine (the network rule); call before rclpy starts.
+
+    As ``scripts/ros_env.sh``: a caller's ``ROS_DOMAIN_ID`` is kept, else one is drawn (1..100)
+    so that two demos on one machine do not talk to each other. Returns the domain id.
+    """
     os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
     os.environ["ROS_LOCALHOST_ONLY"] = "1"
+    if not os.environ.get("ROS_DOMAIN_ID"):
+        os.environ["ROS_DOMAIN_ID"] = str(random.randint(1, 100))
+    return os.environ["ROS_DOMAIN_ID"]
 
 
 def fresh_out_dir(base: Path | None = None) -> Path:
@@ -190,6 +198,7 @@ class ReachDemo:
         self.session = self.planner.session
         self.watcher = _Watcher(launch.context)
         launch.executor.add_node(self.watcher.node)
+        launch.nodes.append(self.watcher.node)  # destroyed after the executor has stopped
         self.deadline = time.monotonic() + config.timeout_s
         self.enabled = False
 
@@ -232,7 +241,14 @@ class ReachDemo:
         message = watcher.call(watcher.capture, watcher.trigger_type.Request(),
                                "capture_goal").message
         goal_image = self.session.goals.current.image.copy()
-        self.guide_to(start)
+        settled = self.guide_to(start)
+        # With a goal, the disabled planner plans in shadow mode on every fresh frame. A plan that
+        # started on a frame from before the arm was back would still be commanded if it finished
+        # after ~/enable (its target is that old state + action): wait for it to end first.
+        # Plans that start from now on see the arm at rest at the start.
+        session = self.session
+        _wait(lambda: not (session.planning and session.last_planned_stamp < settled), 600.0,
+              "the planner's shadow-mode plan of an earlier frame to end", self.deadline)
         return start, goal_state, goal_image, message
 
     # -- the run --------------------------------------------------------------------------------
@@ -255,11 +271,12 @@ class ReachDemo:
         self.say(f"             set through /{PLANNER}/capture_goal ({message})")
         sim_started = self.watcher.latest_state()[0]
         _log_levels("WARN")
+        before = self.session.last_report  # a fast first plan may finish before _watch starts
         self.set_enabled(True)
         self.say(f"enabled      /{PLANNER}/enable: blocking MPC until within "
                  f"{episode_cfg.success_radius * 100:g} cm or {episode_cfg.max_steps} steps")
         self.say(STEP_HEADER)
-        steps = self._watch(goal_state)
+        steps = self._watch(goal_state, before)
         self.set_enabled(False)
         final_stamp, final_state = self.watcher.latest_state()
         final_distance = reach_error(final_state, goal_state)
@@ -275,30 +292,37 @@ class ReachDemo:
             sim_seconds=final_stamp - sim_started, wall_seconds=time.monotonic() - started,
         )
 
-    def _watch(self, goal_state) -> list[ReachStep]:
+    def _watch(self, goal_state, seen) -> list[ReachStep]:
         """Follow the planner's steps until success or the step limit (see module docstring)."""
         from vjepa_ros.sim.reach import ReachStep, format_step
         from vjepa_ros.sim.tasks import reach_error
 
         session, watcher, cfg = self.session, self.watcher, self.config.episode
-        seen = session.last_report
         steps: list[ReachStep] = []
+        # Frame and TCP state of the plan in flight, taken when it starts (the buffers are short).
+        # ~/enable resets the planned stamp; a plan already running then sees the arm at rest at
+        # the start (set_goal waited for that), as the newest frame and state do.
+        planned_stamp = session.last_planned_stamp
+        if math.isfinite(planned_stamp):
+            planned = (watcher.frame_at(planned_stamp), watcher.state_at(planned_stamp))
+        else:
+            planned = (watcher.latest_frame()[1], watcher.latest_state()[1])
         while True:
             if time.monotonic() > self.deadline:
                 raise DemoError(f"no result within timeout_s {self.config.timeout_s} s")
+            if session.last_planned_stamp != planned_stamp:
+                planned_stamp = session.last_planned_stamp
+                planned = (watcher.frame_at(planned_stamp), watcher.state_at(planned_stamp))
             report = session.last_report
             if report is not seen:
                 seen = report
                 if report.reason.startswith(("planner error", "internal error")):
                     raise DemoError(f"the planner failed: {report.reason}")
                 if report.command is not None:
-                    stamp = session.last_planned_stamp
-                    state = watcher.state_at(stamp)
                     energy = math.nan if report.energy is None else report.energy
                     steps.append(ReachStep(
-                        len(steps) + 1, reach_error(state, goal_state), energy,
-                        report.latency_s, watcher.frame_at(stamp), report.action,
-                        report.command))
+                        len(steps) + 1, reach_error(planned[1], goal_state), energy,
+                        report.latency_s, planned[0], report.action, report.command))
                     self.say(format_step(steps[-1]))
             if steps and not session.moving and session.last_report is seen:
                 settled = session.arrival_time + session.control.settle_s
@@ -314,9 +338,7 @@ class ReachDemo:
         """Stop commanding (if the enable service was not reached), then stop every node."""
         self.session.set_enabled(False)
         self.enabled = False
-        self.launch.executor.remove_node(self.watcher.node)
-        self.watcher.node.destroy_node()
-        self.launch.shutdown()
+        self.launch.shutdown()  # the watcher's node too: it is one of launch.nodes
 
 
 def _xyz(state) -> str:
@@ -334,8 +356,20 @@ def _log_levels(planner: str) -> None:
     set_logger_level(PLANNER, getattr(LoggingSeverity, planner))
 
 
+def _set_threads(threads: int) -> int:
+    """Give torch ``threads`` CPU threads (0: all cores but one); return the number."""
+    import torch
+
+    if threads <= 0:
+        threads = max(1, (os.cpu_count() or 1) - 1)
+    torch.set_num_threads(threads)
+    return threads
+
+
 def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEpisode:
     """Start the nodes, run one episode, save the pictures; raise on any failure."""
+    import torch
+
     from vjepa_ros.nodes.launcher import Launch
     from vjepa_ros.sim.reach import format_summary
     from vjepa_ros.sim.reach_config import resolve_checkpoint
@@ -343,15 +377,19 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
 
     checkpoint = resolve_checkpoint(config.checkpoint)
     cem = config.planner
+    say(f"ROS          domain {os.environ.get('ROS_DOMAIN_ID', '0')}, this machine only "
+        "(watch with the same ROS_DOMAIN_ID and ROS_LOCALHOST_ONLY=1)")
     say(f"world model  {checkpoint}")
-    _log_levels("ERROR")
-    launch = Launch(demo_nodes(config, checkpoint), use_sim_time=True)
-    demo = None
+    threads_before = torch.get_num_threads()
+    threads = _set_threads(config.threads)
+    demo = launch = None
     try:
+        _log_levels("ERROR")
+        launch = Launch(demo_nodes(config, checkpoint), use_sim_time=True)
         demo = ReachDemo(launch, config, say)
         model = demo.planner.model
         say(f"             device {model.device}, {model.dtype}, {model.tokens_per_frame} tokens "
-            f"x {model.embed_dim} per frame")
+            f"x {model.embed_dim} per frame, {threads} CPU threads")
         say(f"planner      CEM S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
             f"k {cem.topk}, maxnorm {cem.maxnorm} m; blocking control; simulator camera "
             f"{config.sim.width}x{config.sim.height} at {config.episode.camera_rate_hz:g} Hz")
@@ -359,8 +397,9 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     finally:
         if demo is not None:
             demo.close()
-        else:
+        elif launch is not None:
             launch.shutdown()
+        torch.set_num_threads(threads_before)
     say(format_summary(episode))
     strip, gif = save_episode_pictures(out_dir, episode)
     say(f"saved        {strip}\n             {gif}")

@@ -70,6 +70,10 @@ class ReachDemoConfig:
         f"{HELD_OUT_SEED_START})."
     )
     timeout_s: float = param(900.0, "vjepa-ros reach: give up after this many wall seconds.")
+    threads: int = param(
+        0, "vjepa-ros reach: torch CPU threads for planning; 0: all cores but one (the "
+        "simulator runs in the same process and would stall the planner's thread team)."
+    )
     episode: ReachConfig = dataclasses.field(default_factory=ReachConfig)
     planner: CEMParams = dataclasses.field(default_factory=_demo_planner)
     sim: ReachSimSettings = dataclasses.field(default_factory=ReachSimSettings)

@@ -1,0 +1,161 @@
+"""Reach success in the simulator: world model checkpoints, a random-action baseline, the oracle.
+
+For each agent and each held-out goal seed s = seed_start .. seed_start + goals − 1 (default
+900000..900019; training and collection seeds are kept below 900000): reset the scene to seed s,
+draw the goal of seed s (8–25 cm from the start, start orientation), take its goal image, and run
+the ROS-free closed loop of ``vjepa_ros.sim.reach`` (the planner node's MPCSession in blocking
+mode) until the true TCP is within the success radius or the step limit. ``vjepa-ros reach
+--goal-seed s`` runs the same goal over ROS.
+
+Agents
+  <checkpoint>   a world model file (encoder + AC predictor), CEM as configured
+  random         uniform actions within the CEM's ±maxnorm box per axis (no model)
+  oracle         the simulator's exact stand-in world model (vjepa_ros.sim.oracle), same CEM
+
+Run:  python benchmarks/bench_reach.py [--checkpoint demo] [--checkpoint other.pt] [--goals 20]
+          [--max-steps 15] [--samples 100 --iterations 5 --horizon 1] [--json out.json]
+
+``--checkpoint demo`` is the packaged demo world model; without ``--checkpoint`` only the baseline
+and the oracle run. Defaults come from config/reach_demo.yaml. Wall-clock numbers are this
+process's; other processes on the machine slow them down.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from vjepa_ros.models import load_world_model  # noqa: E402
+from vjepa_ros.sim import Sim  # noqa: E402
+from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
+from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config, run_reach_episode  # noqa: E402
+from vjepa_ros.sim.reach_config import (  # noqa: E402
+    HELD_OUT_SEED_START,
+    load_reach_config,
+    resolve_checkpoint,
+)
+
+
+def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=False) -> dict:
+    cem = config.planner.to_cem()
+    episodes = []
+    for seed in seeds:
+        goal = make_reach_goal(sim, seed)
+        started = time.perf_counter()
+        episode = run_reach_episode(sim, model, goal, cem, config.episode,
+                                    random_actions=random_actions, seed=config.planner.seed)
+        episodes.append({
+            "seed": seed,
+            "success": episode.success,
+            "start_distance_m": episode.start_distance,
+            "final_distance_m": episode.final_distance,
+            "steps": len(episode.steps),
+            "planning_s": [s.planning_s for s in episode.steps],
+            "energies": [s.energy for s in episode.steps],
+            "wall_s": time.perf_counter() - started,
+        })
+        if verbose:
+            print(f"  {name:<24} seed {seed}: {'reached' if episode.success else 'missed '} "
+                  f"{episode.start_distance * 100:5.1f} -> {episode.final_distance * 100:5.1f} cm "
+                  f"in {len(episode.steps):2d} steps", flush=True)
+    planning = [t for e in episodes for t in e["planning_s"]]
+    return {
+        "agent": name,
+        "success_rate": float(np.mean([e["success"] for e in episodes])),
+        "successes": int(sum(e["success"] for e in episodes)),
+        "median_final_distance_m": float(np.median([e["final_distance_m"] for e in episodes])),
+        "mean_steps": float(np.mean([e["steps"] for e in episodes])),
+        "planning_s_median": statistics.median(planning) if planning else float("nan"),
+        "wall_s_per_episode_median": statistics.median(e["wall_s"] for e in episodes),
+        "episodes": episodes,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--checkpoint", action="append", default=[],
+                        help="world model file; 'demo' = the packaged demo model; repeatable")
+    parser.add_argument("--goals", type=int, default=20)
+    parser.add_argument("--seed-start", type=int, default=HELD_OUT_SEED_START)
+    parser.add_argument("--max-steps", type=int)
+    parser.add_argument("--success-radius", type=float, help="m (default 0.05)")
+    parser.add_argument("--samples", type=int)
+    parser.add_argument("--iterations", type=int)
+    parser.add_argument("--horizon", type=int)
+    parser.add_argument("--device", help="cpu, cuda (default: config, then cuda if available)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--no-random", action="store_true", help="skip the random baseline")
+    parser.add_argument("--no-oracle", action="store_true", help="skip the oracle")
+    parser.add_argument("--config", help="settings file (default config/reach_demo.yaml)")
+    parser.add_argument("--json", help="also write all numbers (per episode) to this file")
+    parser.add_argument("--verbose", action="store_true", help="one line per episode")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = load_reach_config(args.config, {
+        "episode.max_steps": args.max_steps, "episode.success_radius": args.success_radius,
+        "planner.samples": args.samples, "planner.iterations": args.iterations,
+        "planner.horizon": args.horizon, "device": args.device,
+    })
+    seeds = list(range(args.seed_start, args.seed_start + args.goals))
+    checkpoints = [resolve_checkpoint("" if c == "demo" else c) for c in args.checkpoint]
+
+    cem, episode_cfg, cam = config.planner, config.episode, config.sim
+    settings = {
+        "goal_seeds": f"{seeds[0]}..{seeds[-1]}",
+        "goals": len(seeds),
+        "success_radius_m": episode_cfg.success_radius,
+        "max_steps": episode_cfg.max_steps,
+        "cem": {"samples": cem.samples, "iterations": cem.iterations, "horizon": cem.horizon,
+                "topk": cem.topk, "maxnorm": cem.maxnorm, "seed": cem.seed},
+        "camera": f"{cam.width}x{cam.height}, shadows {cam.shadows}",
+        "control": "blocking (MPCSession), safety defaults (10 cm max step, 0.1 m/s)",
+        "device": config.device or "auto",
+        "torch_threads": torch.get_num_threads(),
+        "cpu": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "torch": torch.__version__,
+    }
+    print("reach benchmark (ROS-free closed loop, vjepa_ros.sim.reach)")
+    for key, value in settings.items():
+        print(f"  {key:<18} {value}")
+
+    results = []
+    with Sim(reach_sim_config(seeds[0], config.sim)) as sim:
+        oracle = OracleWorldModel().attach(sim)
+        for path in checkpoints:
+            model = load_world_model(path, device=config.device or None,
+                                     dtype=config.dtype or None)
+            results.append(run_agent(path.name, sim, model, seeds, config,
+                                     verbose=args.verbose))
+        if not args.no_random:
+            results.append(run_agent("random actions", sim, oracle, seeds, config,
+                                     random_actions=True, verbose=args.verbose))
+        if not args.no_oracle:
+            results.append(run_agent("oracle world model", sim, oracle, seeds, config,
+                                     verbose=args.verbose))
+
+    radius = episode_cfg.success_radius * 100
+    print(f"\n{'agent':<24} {'success (<' + format(radius, 'g') + ' cm)':>18} "
+          f"{'median final':>13} {'mean steps':>11} {'plan s/step':>12} {'wall s/ep':>10}")
+    for r in results:
+        print(f"{r['agent']:<24} {r['successes']:>8}/{len(seeds):<3} ({r['success_rate']:4.0%}) "
+              f"{r['median_final_distance_m'] * 100:>10.1f} cm {r['mean_steps']:>11.1f} "
+              f"{r['planning_s_median']:>12.3f} {r['wall_s_per_episode_median']:>10.1f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"settings": settings, "results": results},
+                                              indent=1))
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
