@@ -380,7 +380,10 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     say(f"ROS          domain {os.environ.get('ROS_DOMAIN_ID', '0')}, this machine only "
         "(watch with the same ROS_DOMAIN_ID and ROS_LOCALHOST_ONLY=1)")
     say(f"world model  {checkpoint}")
+    from rclpy.logging import get_logger_effective_level, set_logger_level
+
     threads_before = torch.get_num_threads()
+    levels_before = {name: get_logger_effective_level(name) for name in (PLANNER, SIM)}
     threads = _set_threads(config.threads)
     demo = launch = None
     try:
@@ -400,6 +403,8 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
         elif launch is not None:
             launch.shutdown()
         torch.set_num_threads(threads_before)
+        for name, level in levels_before.items():
+            set_logger_level(name, level)
     say(format_summary(episode))
     strip, gif = save_episode_pictures(out_dir, episode)
     say(f"saved        {strip}\n             {gif}")
