@@ -255,6 +255,27 @@ def test_goal_changed_while_planning_discards_the_plan(model, monkeypatch):
     assert report.command is None and "goal changed" in report.reason
 
 
+def test_plan_started_in_shadow_mode_is_not_commanded_after_enable(model, monkeypatch):
+    session, clock, _ = make_session(model)
+    observe(session, clock)
+    session.capture_goal()
+    plan = session.planner.plan
+
+    def plan_then_enable(*args, **kwargs):
+        result = plan(*args, **kwargs)
+        session.set_enabled(True)  # ~/enable arrives while a shadow plan runs
+        return result
+
+    monkeypatch.setattr(session.planner, "plan", plan_then_enable)
+    report = session.plan_step()
+    assert report.command is None and "discarded" in report.reason
+    assert session.stream_step() is None and session.commands_sent == 0
+    monkeypatch.setattr(session.planner, "plan", plan)
+    clock.now += 0.05
+    observe(session, clock, seed=1)
+    assert session.plan_step().command is not None, "the next plan, made enabled, commands"
+
+
 def test_debug_image_shows_current_goal_and_error(model):
     session, clock, _ = make_session(model)
     observe(session, clock)

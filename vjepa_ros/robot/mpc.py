@@ -137,6 +137,7 @@ class MPCSession:
         self.goals: GoalSequence | None = None
         self.goal_version = 0
         self.enabled = False
+        self.enable_epoch = 0  # bumped by every enable/disable: a plan made before is void
         self.phase = "shadow"  # shadow | idle | planning | moving | holding
         self.moving = False  # blocking: a command is executing
         self.command_time = self.arrival_time = -float("inf")
@@ -228,6 +229,7 @@ class MPCSession:
         with self._lock:
             if not enabled:
                 was = self.enabled
+                self.enable_epoch += was
                 self.enabled, self.moving = False, False
                 self.streamer.deactivate()
                 self.phase = "shadow"
@@ -237,6 +239,7 @@ class MPCSession:
             if self.enabled:
                 return True, "already enabled"
             self.enabled, self.moving = True, False
+            self.enable_epoch += 1
             self.phase = "idle"
             self.last_planned_stamp = -float("inf")
             self.last_gripper = None
@@ -308,6 +311,7 @@ class MPCSession:
             if inputs is None:
                 return None
             frame, state, goal, version = inputs
+            epoch = self.enable_epoch
             self.last_planned_stamp = frame.stamp
             self.planning = True
             self._idle.clear()
@@ -329,7 +333,7 @@ class MPCSession:
         with self._lock:
             self.planning = False
             self._idle.set()
-            report = self._command(plan, frame, state, version)
+            report = self._command(plan, frame, state, version, epoch)
             report.latency_s, report.debug_rgb = latency, debug_rgb
             self.last_report = report
             return report
@@ -353,7 +357,8 @@ class MPCSession:
             debug_rgb = compose_debug_image(frame.value, goal.image, token_error.numpy(), grid)
         return plan, debug_rgb
 
-    def _command(self, plan, frame: Stamped, state: Stamped, version: int) -> PlanReport:
+    def _command(self, plan, frame: Stamped, state: Stamped, version: int,
+                 epoch: int) -> PlanReport:
         """Turn a plan into a safe command (when enabled); under the lock."""
         now = self.clock()
         action = plan.first_action.double().numpy()
@@ -369,6 +374,9 @@ class MPCSession:
             return report
         if not self.enabled:
             report.reason = "shadow mode: enable with ~/enable to command the arm"
+            return report
+        if epoch != self.enable_epoch:
+            report.reason = "enabled while planning: a plan started in shadow mode is discarded"
             return report
         latest = self.states[-1] if self.states else None
         decision = filter_target(
