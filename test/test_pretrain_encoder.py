@@ -78,6 +78,10 @@ def test_pretraining_lowers_the_masked_prediction_loss_and_moves_the_target():
                                                   strict=True)]
     assert max(moved) > 1e-4  # the EMA target followed the trained context encoder
     assert not any(p.requires_grad for p in target.parameters())
+    untrained, no_losses = pretrain_encoder(frames, PretrainConfig(steps=0, **TINY), log=None)
+    assert no_losses == []
+    for a, b in zip(untrained.parameters(), initial.parameters(), strict=True):
+        assert torch.equal(a, b), "steps 0 saves the seeded initialization"
 
 
 def test_pretrain_command_writes_a_loadable_encoder_file(tmp_path, capsys):

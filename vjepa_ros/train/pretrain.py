@@ -44,7 +44,7 @@ class PretrainConfig:
     predictor_dim: int = param(96, "Width of the pretraining predictor.")
     predictor_depth: int = param(2, "Blocks of the pretraining predictor.")
     predictor_heads: int = param(3, "Attention heads of the pretraining predictor.")
-    steps: int = param(1500, "Optimizer steps.")
+    steps: int = param(1500, "Optimizer steps; 0 saves the seeded initialization untrained.")
     batch_size: int = param(32, "Frames per step.")
     lr: float = param(5e-4, "Peak learning rate (AdamW).")
     warmup_fraction: float = param(0.1, "Fraction of the steps spent warming the rate up from 0.")
@@ -61,7 +61,9 @@ class PretrainConfig:
     def __post_init__(self):
         if self.img_size % self.patch_size:
             raise ValueError(f"img_size {self.img_size} is not a multiple of {self.patch_size}")
-        for name in ("steps", "batch_size", "depth", "predictor_depth"):
+        if self.steps < 0:
+            raise ValueError("PretrainConfig.steps must be >= 0 (0: save the initialization)")
+        for name in ("batch_size", "depth", "predictor_depth"):
             if getattr(self, name) < 1:
                 raise ValueError(f"PretrainConfig.{name} must be >= 1")
         if not 0 <= self.warmup_fraction < 1 or not self.lr > 0:

@@ -38,9 +38,10 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         return 1
     minutes = (time.perf_counter() - started) / 60
     plot = plot_losses(losses, path.with_suffix(".png"))
+    final = (f"final loss (mean of last 50) {sum(losses[-50:]) / len(losses[-50:]):.4f}"
+             if losses else "untrained: the seeded initialization")
     print(f"saved {path} ({path.stat().st_size / 1e6:.1f} MB) after {config.steps} steps in "
-          f"{minutes:.1f} min; final loss (mean of last 50) "
-          f"{sum(losses[-50:]) / len(losses[-50:]):.4f}; plot {plot}")
+          f"{minutes:.1f} min; {final}; plot {plot}")
     path.with_suffix(".json").write_text(json.dumps({"losses": losses}, indent=0))
     return 0
 
