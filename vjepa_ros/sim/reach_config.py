@@ -44,8 +44,8 @@ class ReachConfig:
 
 @dataclasses.dataclass
 class ReachSimSettings:
-    width: int = param(256, "Camera image width [px] (the model resizes frames to its size).")
-    height: int = param(256, "Camera image height [px].")
+    width: int = param(128, "Camera image width [px]: the demo model was trained on 128 px renders.")
+    height: int = param(128, "Camera image height [px].")
     shadows: bool = param(True, "Render shadows (as the collector's episodes do by default).")
     real_time_factor: float = param(
         1.0, "vjepa-ros reach: simulated seconds per wall second (the nodes run on the "
@@ -54,7 +54,7 @@ class ReachSimSettings:
 
 
 def _demo_planner() -> CEMParams:
-    return CEMParams(horizon=1, samples=100, iterations=5, maxnorm=0.075)
+    return CEMParams(horizon=1, samples=100, iterations=5, maxnorm=0.05)
 
 
 @dataclasses.dataclass
@@ -92,7 +92,7 @@ def load_reach_config(path: str | Path | None = None, overrides: dict | None = N
 
     Unknown keys or wrong types raise :class:`~vjepa_ros.config.ConfigError`; impossible values
     (``max_steps`` 0, ``topk`` > ``samples`` ...) raise ``ValueError``. A ``planner`` section
-    starts from the demo's search (H 1, maxnorm 0.075), not the node's notebook defaults.
+    starts from the demo's search (H 1, maxnorm 0.05), not the node's notebook defaults.
     """
     path = Path(path) if path else default_config_file()
     try:

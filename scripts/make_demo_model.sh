@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Reproduce the packaged demo world model (vjepa_ros/data/demo_world_model.pt) from scratch, on CPU.
+# Every step is a `vjepa-ros` command; the numbers of the shipped run are in the README
+# ("The demo world model"). WORK=<dir> keeps the episodes and runs (default: ./demo_model_work).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/bootstrap.sh"
+cd "$VJEPA_ROOT"
+work="${WORK:-$VJEPA_ROOT/demo_model_work}"
+run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
+
+# 1. Scripted simulator episodes, 128x128 like the model's input (seeds 0..399 train, 100000.. val).
+run collect --out "$work/episodes/train" --episodes 400 --frames 16 --width 128 --height 128 --seed 0
+run collect --out "$work/episodes/val" --episodes 40 --frames 16 --width 128 --height 128 --seed 100000
+# 2. The encoder: the V-JEPA 2 architecture at a small size (config/pretrain.yaml: 128 px, width 192,
+#    depth 4), seeded initialization (--steps 0). JEPA pretraining (--steps 1000) collapsed on this
+#    data; the README's "demo world model" section has the measurements.
+run pretrain --data "$work/episodes/train" --out "$work/encoder.pt" --steps 0
+# 3. Post-train the action-conditioned predictor on the frozen encoder (config/train.yaml +
+#    config/demo_model.yaml): 1200 steps, then resumed to 3000 (the schedule's constant phase
+#    resumes at the peak rate, then decays again), as the shipped model was made.
+run train --data "$work/episodes/train" --val "$work/episodes/val" --encoder "$work/encoder.pt" \
+  --out "$work/predictor" --config "$VJEPA_ROOT/config/demo_model.yaml"
+run train --out "$work/predictor" --resume --steps 3000
+cp "$work/predictor/world_model.pt" "$VJEPA_ROOT/vjepa_ros/data/demo_world_model.pt"
+echo "wrote vjepa_ros/data/demo_world_model.pt" >&2
