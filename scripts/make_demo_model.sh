@@ -17,10 +17,13 @@ run collect --out "$work/episodes/val" --episodes 40 --frames 16 --width 128 --h
 #    data; the README's "demo world model" section has the measurements.
 run pretrain --data "$work/episodes/train" --out "$work/encoder.pt" --steps 0
 # 3. Post-train the action-conditioned predictor on the frozen encoder (config/train.yaml +
-#    config/demo_model.yaml): 1200 steps, then resumed to 3000 (the schedule's constant phase
-#    resumes at the peak rate, then decays again), as the shipped model was made.
+#    config/demo_model.yaml): 1200 steps, then resumed to 3000 and to 6000 steps, as the shipped
+#    model was made (each resume re-enters the schedule's constant phase at the peak rate and
+#    decays again at its end). CPU thread counts change float rounding: a rerun gives a model of
+#    the same quality, not the same bytes.
 run train --data "$work/episodes/train" --val "$work/episodes/val" --encoder "$work/encoder.pt" \
   --out "$work/predictor" --config "$VJEPA_ROOT/config/demo_model.yaml"
 run train --out "$work/predictor" --resume --steps 3000
+run train --out "$work/predictor" --resume --steps 6000
 cp "$work/predictor/world_model.pt" "$VJEPA_ROOT/vjepa_ros/data/demo_world_model.pt"
 echo "wrote vjepa_ros/data/demo_world_model.pt" >&2

@@ -50,6 +50,7 @@ PLANNER = "vjepa_planner"
 SIM = "sim_node"
 CAMERA_TOPIC = "/camera/camera/color/image_raw"
 POLL_S = 0.01
+GIL_SWITCH_INTERVAL_S = 1e-4  # s; see run_reach_demo
 GUIDE_TOLERANCE_M = 0.002  # hand guiding: the arm is "there" within this
 GUIDE_SETTLE_S = 0.3  # simulated seconds to wait once there
 SERVICE_TIMEOUT_S = 30.0
@@ -383,6 +384,11 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     from rclpy.logging import get_logger_effective_level, set_logger_level
 
     threads_before = torch.get_num_threads()
+    # The simulator's callbacks share this process: with Python's default 5 ms GIL switch interval
+    # every small torch op of the planner thread can wait that long for the GIL (measured: 45 s
+    # instead of 1.5 s per plan). A short interval hands the GIL back quickly.
+    switch_before = sys.getswitchinterval()
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     levels_before = {name: get_logger_effective_level(name) for name in (PLANNER, SIM)}
     threads = _set_threads(config.threads)
     demo = launch = None
@@ -403,6 +409,7 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
         elif launch is not None:
             launch.shutdown()
         torch.set_num_threads(threads_before)
+        sys.setswitchinterval(switch_before)
         for name, level in levels_before.items():
             set_logger_level(name, level)
     say(format_summary(episode))
