@@ -86,6 +86,18 @@ def from_dict(cls, data: dict | None, prefix: str = ""):
     return dataclasses.replace(defaults, **values)
 
 
+def read_yaml_mapping(path: str | Path, what: str = "settings") -> dict:
+    """Return the mapping in YAML file ``path`` ({} when empty) or raise :class:`ConfigError`."""
+    path = Path(path).expanduser()
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of {what}, got {type(data).__name__}")
+    return data
+
+
 def unflatten(data: dict) -> dict:
     """Turn ``{"a.b": 1}`` into ``{"a": {"b": 1}}``; groups given twice are merged deeply."""
     out: dict = {}

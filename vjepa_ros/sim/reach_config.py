@@ -12,9 +12,7 @@ import dataclasses
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
-from vjepa_ros.config import ConfigError, config_path, from_dict, param
+from vjepa_ros.config import config_path, from_dict, param, read_yaml_mapping
 from vjepa_ros.nodes.planner_config import CEMParams
 
 HELD_OUT_SEED_START = 900_000  # goal seeds of held-out episodes: 900000, 900001, ...
@@ -44,7 +42,7 @@ class ReachConfig:
 
 @dataclasses.dataclass
 class ReachSimSettings:
-    width: int = param(128, "Camera image width [px]: the demo model was trained on 128 px renders.")
+    width: int = param(128, "Camera image width [px] (the demo model saw 128 px renders).")
     height: int = param(128, "Camera image height [px].")
     shadows: bool = param(True, "Render shadows (as the collector's episodes do by default).")
     real_time_factor: float = param(
@@ -95,12 +93,7 @@ def load_reach_config(path: str | Path | None = None, overrides: dict | None = N
     starts from the demo's search (H 1, maxnorm 0.05), not the node's notebook defaults.
     """
     path = Path(path) if path else default_config_file()
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings")
+    data = read_yaml_mapping(path)
     values = {**_dotted(data), **{k: v for k, v in (overrides or {}).items() if v is not None}}
     planner = {k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("planner.")}
     others = {k: v for k, v in values.items() if not k.startswith("planner.")}

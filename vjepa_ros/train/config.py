@@ -11,9 +11,14 @@ import dataclasses
 import math
 from pathlib import Path
 
-import yaml
-
-from vjepa_ros.config import ConfigError, _merge_deep, from_dict, param, unflatten
+from vjepa_ros.config import (
+    ConfigError,
+    _merge_deep,
+    from_dict,
+    param,
+    read_yaml_mapping,
+    unflatten,
+)
 from vjepa_ros.eval.bags import BagError, BagTopics
 
 DTYPES = ("float32", "bfloat16")
@@ -268,14 +273,7 @@ def _choice(name: str, value: str, choices: tuple) -> None:
 
 def config_from_yaml(path: str | Path) -> dict:
     """Read a train settings file (a nested or dotted mapping of :class:`TrainConfig` fields)."""
-    path = Path(path).expanduser()
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read train settings {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
-    return data
+    return read_yaml_mapping(path, "train settings")
 
 
 def make_config(*layers: dict) -> TrainConfig:

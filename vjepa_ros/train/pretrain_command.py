@@ -8,9 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
-from vjepa_ros.config import ConfigError, from_dict
+from vjepa_ros.config import from_dict, read_yaml_mapping
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
@@ -23,7 +21,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     )
 
     try:
-        settings = yaml.safe_load(Path(args.config).read_text()) if args.config else {}
+        settings = read_yaml_mapping(args.config) if args.config else {}
         overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
                                        ("seed", args.seed)) if v is not None}
         config = from_dict(PretrainConfig, {**(settings or {}), **overrides})
@@ -33,7 +31,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         encoder, losses = pretrain_encoder(frames, config)
         path = save_pretrained(args.out, encoder, config, losses, len(frames))
-    except (OSError, ValueError, ConfigError, yaml.YAMLError, FloatingPointError) as exc:
+    except (OSError, ValueError, FloatingPointError) as exc:
         print(f"vjepa-ros pretrain: {exc}", file=sys.stderr)
         return 1
     minutes = (time.perf_counter() - started) / 60
