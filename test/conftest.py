@@ -40,3 +40,15 @@ def context():
     rclpy.init(context=ctx)
     yield ctx
     ctx.try_shutdown()
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Run a module's tests on one torch thread; use with ``pytest.mark.usefixtures``.
+
+    Tiny models: more threads only synchronise, which is very slow on a busy 2-core machine.
+    """
+    from vjepa_ros.train.synthetic import single_thread
+
+    with single_thread():
+        yield

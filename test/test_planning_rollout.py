@@ -27,16 +27,10 @@ from vjepa_ros.planning.energy import energy
 from vjepa_ros.planning.reference import reference_plan
 from vjepa_ros.planning.rollout import ImaginedRollout
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: 1 thread is fastest
+
+
 WIDTH = 32
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models: two OpenMP threads only add synchronisation (very slow on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

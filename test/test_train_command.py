@@ -13,18 +13,14 @@ from vjepa_ros.eval.bags import write_bag
 from vjepa_ros.train import TrainConfig, make_config
 from vjepa_ros.train.synthetic import (
     blob_episode,
-    single_thread,
     write_blob_episodes,
     write_tiny_encoder,
 )
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: 1 thread is fastest
+
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    with single_thread():  # tiny models: fastest, and undisturbed by other jobs
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -20,18 +20,14 @@ from vjepa_ros.train import (
 )
 from vjepa_ros.train.synthetic import (
     blob_episode,
-    single_thread,
     write_blob_episodes,
     write_tiny_encoder,
 )
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: 1 thread is fastest
+
+
 FPC = 4
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    with single_thread():  # tiny models: fastest, and undisturbed by other jobs
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,11 @@ import torch
 from vjepa_ros.config import ConfigError
 from vjepa_ros.models import build_predictor
 from vjepa_ros.train import LRSchedule, TrainConfig, make_optimizer, prediction_losses
-from vjepa_ros.train.synthetic import single_thread
 
 TOKENS, DIM = 4, 16  # 16 px, patch 8 -> 2x2 tokens per frame
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    with single_thread():  # tiny models: fastest, and undisturbed by other jobs
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: 1 thread is fastest
 
 
 @pytest.fixture(scope="module")

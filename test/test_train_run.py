@@ -17,16 +17,11 @@ from vjepa_ros.planning import CEMPlanner, preset
 from vjepa_ros.train import TrainConfig, build_trainer, init_predictor, make_config
 from vjepa_ros.train.synthetic import (
     TINY_ENCODER,
-    single_thread,
     write_blob_episodes,
     write_tiny_encoder,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    with single_thread():  # tiny models: fastest, and undisturbed by other jobs
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: 1 thread is fastest
 
 
 @pytest.fixture(scope="module")
