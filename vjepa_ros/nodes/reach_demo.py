@@ -204,8 +204,8 @@ class ReachDemo:
         self.enabled = False
 
     # -- the person at the arm ------------------------------------------------------------------
-    def guide_to(self, state: np.ndarray) -> float:
-        """Move the arm to ``state`` by hand; return the sim time it had settled at."""
+    def guide_to(self, state: np.ndarray) -> None:
+        """Move the arm to ``state`` by hand and wait for a camera frame of it at rest."""
         from vjepa_ros.robot.kinematics import state_to_pose
         from vjepa_ros.sim.tasks import reach_error
 
@@ -226,7 +226,6 @@ class ReachDemo:
             return frame is not None and frame.stamp >= settled
 
         _wait(fresh_frame, 60.0, "a camera frame at the guided pose", self.deadline)
-        return settled
 
     def set_goal(self):
         """Guide the arm to the goal, capture it through the planner's service, guide back."""
@@ -242,14 +241,9 @@ class ReachDemo:
         message = watcher.call(watcher.capture, watcher.trigger_type.Request(),
                                "capture_goal").message
         goal_image = self.session.goals.current.image.copy()
-        settled = self.guide_to(start)
-        # With a goal, the disabled planner plans in shadow mode on every fresh frame. A plan that
-        # started on a frame from before the arm was back would still be commanded if it finished
-        # after ~/enable (its target is that old state + action): wait for it to end first.
-        # Plans that start from now on see the arm at rest at the start.
-        session = self.session
-        _wait(lambda: not (session.planning and session.last_planned_stamp < settled), 600.0,
-              "the planner's shadow-mode plan of an earlier frame to end", self.deadline)
+        # A shadow-mode plan still running on a frame from before the arm came back is never
+        # commanded: MPCSession discards plans that started before ~/enable.
+        self.guide_to(start)
         return start, goal_state, goal_image, message
 
     # -- the run --------------------------------------------------------------------------------
@@ -301,8 +295,8 @@ class ReachDemo:
         session, watcher, cfg = self.session, self.watcher, self.config.episode
         steps: list[ReachStep] = []
         # Frame and TCP state of the plan in flight, taken when it starts (the buffers are short).
-        # ~/enable resets the planned stamp; a plan already running then sees the arm at rest at
-        # the start (set_goal waited for that), as the newest frame and state do.
+        # ~/enable resets the planned stamp; a plan already running then is discarded (started in
+        # shadow mode), so the first commanded plan starts on the newest frame and state.
         planned_stamp = session.last_planned_stamp
         if math.isfinite(planned_stamp):
             planned = (watcher.frame_at(planned_stamp), watcher.state_at(planned_stamp))
