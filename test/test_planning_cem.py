@@ -4,6 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from vjepa_ros.planning import PlanCancelled
 from vjepa_ros.planning.cem import (
     CEMPlanner,
     cem_search,
@@ -125,6 +126,30 @@ def test_warm_start_starts_from_the_shifted_previous_mean():
     planner.reset()
     third = planner.plan(context, START, goal)
     assert torch.allclose(third.mean, torch.zeros(3, 7))
+
+
+def test_should_stop_cancels_between_chunks_and_iterations_and_keeps_the_warm_start():
+    model, context, goal = _problem([0.03, 0.0, 0.0])
+    config = CEMConfig(horizon=2, samples=8, topk=2, iterations=3, chunk_size=2, warm_start=True)
+    planner = CEMPlanner(model, config, seed=0)
+    planner.plan(context, START, goal)
+    kept = planner._last_mean.clone()
+    assert model.steps == 3 * 4 * 2, "3 iterations x 4 chunks x 2 rollout steps"
+
+    model.steps = 0
+    with pytest.raises(PlanCancelled, match="before iteration 1 of 3"):
+        planner.plan(context, START, goal, should_stop=lambda: True)
+    assert model.steps == 0, "nothing imagined once should_stop is true"
+
+    model.steps = 0
+    with pytest.raises(PlanCancelled, match="after sample chunk 1 of 4"):
+        planner.plan(context, START, goal, should_stop=lambda: model.steps > 0)
+    assert model.steps == 2, "only the first chunk (2 rollout steps) ran"
+    assert torch.equal(planner._last_mean, kept), "a cancelled plan leaves the warm start alone"
+
+    model.steps = 0
+    result = planner.plan(context, START, goal, should_stop=lambda: False)
+    assert result.iterations_run == 3 and model.steps == 3 * 4 * 2
 
 
 def test_warm_start_reaches_a_lower_energy_in_few_iterations_on_a_moving_robot():

@@ -276,6 +276,49 @@ def test_plan_started_in_shadow_mode_is_not_commanded_after_enable(model, monkey
     assert session.plan_step().command is not None, "the next plan, made enabled, commands"
 
 
+def _calling_at_first_rollout_step(monkeypatch, predictor, action):
+    """Patch ``predictor.step`` to run ``action()`` once, at its first call; return the counter."""
+    calls, step = [], predictor.step
+
+    def step_and_act(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            action()
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(predictor, "step", step_and_act)
+    return calls
+
+
+def test_enable_during_a_shadow_plan_cancels_it_at_the_next_iteration(model, monkeypatch):
+    session, clock, logs = make_session(model)
+    observe(session, clock)
+    session.capture_goal()
+    calls = _calling_at_first_rollout_step(monkeypatch, model.predictor,
+                                           lambda: session.set_enabled(True))
+    report = session.plan_step()
+    assert report.command is None and report.reason.startswith("enabled while planning: plan "
+                                                               "cancelled before iteration 2")
+    assert len(calls) == 1, "CEM.iterations=2 at H 1: the second iteration never ran"
+    assert session.refusal == "" and session.phase != "holding", "a cancel is not a fault"
+    assert session.stream_step() is None and session.commands_sent == 0
+    clock.now += 0.05
+    observe(session, clock, seed=1)
+    assert session.plan_step().command is not None, "the next plan, made enabled, commands"
+    assert len(calls) == 1 + CEM.iterations
+
+
+def test_close_during_a_plan_cancels_it_and_plans_no_more(model, monkeypatch):
+    session, clock, _ = enabled_session(model)
+    _calling_at_first_rollout_step(monkeypatch, model.predictor, session.close)
+    report = session.plan_step()
+    assert report.command is None and report.reason.startswith("shutting down: plan cancelled")
+    assert not session.enabled and session.commands_sent == 0 and session.wait_idle(0)
+    clock.now += 0.05
+    observe(session, clock, seed=1)
+    assert session.plan_step() is None, "closed: no further plans"
+
+
 def test_debug_image_shows_current_goal_and_error(model):
     session, clock, _ = make_session(model)
     observe(session, clock)

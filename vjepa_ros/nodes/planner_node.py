@@ -342,7 +342,7 @@ class PlannerNode(Node):
         self.closing = True
         session = getattr(self, "session", None)  # None when __init__ failed half-way
         if session is not None:
-            session.set_enabled(False)
+            session.close()  # a running plan stops at its next sample chunk
             session.wait_idle(timeout)
 
     def destroy_node(self) -> None:

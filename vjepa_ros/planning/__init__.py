@@ -7,6 +7,7 @@ Pose algebra, cached world-model rollout, energies and the CEM planner::
     result = planner.plan(context_reps, context_state, goal_reps)  # result.first_action [7]
 """
 
+from vjepa_ros.planning.cancel import PlanCancelled
 from vjepa_ros.planning.cem import CEMPlanner, PlanResult, plan
 from vjepa_ros.planning.config import PRESETS, CEMConfig, preset
 from vjepa_ros.planning.energy import energy
@@ -18,6 +19,7 @@ __all__ = [
     "CEMPlanner",
     "ImaginedRollout",
     "PRESETS",
+    "PlanCancelled",
     "PlanResult",
     "apply_action",
     "energy",

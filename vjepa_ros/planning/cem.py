@@ -19,10 +19,12 @@ plan.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 
+from vjepa_ros.planning.cancel import PlanCancelled, check_stop  # noqa: F401 (re-exported)
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.rollout import ImaginedRollout
 
@@ -147,14 +149,20 @@ def cem_search(
     device: torch.device,
     generator: torch.Generator,
     warm_mean: torch.Tensor | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> PlanResult:
-    """Run CEM over any batched scorer ``score(actions [S, H, 7] float32) → energies [S]``."""
+    """Run CEM over any batched scorer ``score(actions [S, H, 7] float32) → energies [S]``.
+
+    ``should_stop`` is polled before every iteration; when it returns true the search raises
+    :class:`PlanCancelled` (a scorer may poll it too, between its chunks).
+    """
     started = time.perf_counter()
     mean, std = initial_distribution(config, device, warm_mean)
     elite_energies, best_energies, per_iteration = [], [], []
     rollout_seconds = 0.0
     best_so_far, stale, stopped_early = float("inf"), 0, False
-    for _ in range(config.iterations):
+    for iteration in range(config.iterations):
+        check_stop(should_stop, f"before iteration {iteration + 1} of {config.iterations}")
         iteration_start = time.perf_counter()
         noise = torch.randn((config.samples, config.horizon, 7), generator=generator).to(device)
         actions = sample_actions(mean, std, noise, config)  # [S, H, 7]
@@ -210,6 +218,7 @@ def plan(
     generator: int | torch.Generator | None = 0,
     warm_mean: torch.Tensor | None = None,
     token_weights: torch.Tensor | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> PlanResult:
     """One replanning step toward ``goal_reps``.
 
@@ -222,6 +231,8 @@ def plan(
         generator: a seed or a CPU ``torch.Generator`` for the sampling noise.
         warm_mean: optional [H, 7] initial search mean (warm start); ``None`` starts from 0.
         token_weights: optional [N] per-token energy weights.
+        should_stop: optional callable polled between iterations and sample chunks; when it
+            returns true the step raises :class:`PlanCancelled` (nothing is returned).
 
     """
     rollout = ImaginedRollout(
@@ -233,9 +244,12 @@ def plan(
         token_weights=token_weights,
         chunk_size=config.chunk_size,
     )
+    def score(actions: torch.Tensor) -> torch.Tensor:
+        return rollout.energies(actions, should_stop=should_stop)
+
     with torch.inference_mode():
         return cem_search(
-            rollout.energies, config, rollout.device, make_generator(generator), warm_mean
+            score, config, rollout.device, make_generator(generator), warm_mean, should_stop
         )
 
 
@@ -248,7 +262,8 @@ class CEMPlanner:
     """Hold the world model, the settings, the noise generator and (warm start) the last mean.
 
     ``plan(context_reps, context_state, goal_reps)`` runs one replanning step; ``reset()`` forgets
-    the warm-start state (call it when the goal changes or the robot was moved by hand).
+    the warm-start state (call it when the goal changes or the robot was moved by hand). A step
+    cancelled through ``should_stop`` (:class:`PlanCancelled`) leaves the warm-start state alone.
     """
 
     def __init__(self, model, config: CEMConfig, seed: int | torch.Generator | None = 0):
@@ -266,6 +281,7 @@ class CEMPlanner:
         context_state: torch.Tensor,
         goal_reps: torch.Tensor,
         token_weights: torch.Tensor | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> PlanResult:
         warm_mean = None
         last = self._last_mean
@@ -280,6 +296,7 @@ class CEMPlanner:
             generator=self.generator,
             warm_mean=warm_mean,
             token_weights=token_weights,
+            should_stop=should_stop,
         )
         self._last_mean = result.mean
         return result

@@ -8,10 +8,12 @@ last imagined frame with the goal.
 """
 
 import itertools
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
+from vjepa_ros.planning.cancel import check_stop
 from vjepa_ros.planning.cost import auto_chunk_size, predictor_dims
 from vjepa_ros.planning.energy import check_token_weights, energy
 from vjepa_ros.planning.pose import apply_action
@@ -117,19 +119,23 @@ class ImaginedRollout:
         chunk = self.samples_per_call(actions.shape[0], actions.shape[1])
         return torch.cat([self._imagine_chunk(part) for part in actions.split(chunk)], dim=0)
 
-    def energies(self, actions: torch.Tensor) -> torch.Tensor:
-        """Energy [S] (float32) of each action sequence [S, H, 7]; lower is closer to the goal."""
+    def energies(
+        self, actions: torch.Tensor, should_stop: Callable[[], bool] | None = None
+    ) -> torch.Tensor:
+        """Energy [S] (float32) of each action sequence [S, H, 7]; lower is closer to the goal.
+
+        ``should_stop`` is polled before every chunk after the first (``cem.PlanCancelled``).
+        """
         self._check_actions(actions)
         chunk = self.samples_per_call(actions.shape[0], actions.shape[1])
-        return torch.cat(
-            [
-                energy(
-                    self._imagine_chunk(part), self.goal_reps, self.energy_kind, self.token_weights
-                )
-                for part in actions.split(chunk)
-            ],
-            dim=0,
-        )
+        parts = actions.split(chunk)
+        energies = []
+        for index, part in enumerate(parts):
+            if index:
+                check_stop(should_stop, f"after sample chunk {index} of {len(parts)}")
+            imagined = self._imagine_chunk(part)
+            energies.append(energy(imagined, self.goal_reps, self.energy_kind, self.token_weights))
+        return torch.cat(energies, dim=0)
 
     def _imagine_chunk(self, actions: torch.Tensor) -> torch.Tensor:
         samples, horizon, _ = actions.shape

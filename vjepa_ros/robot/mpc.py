@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from vjepa_ros.config import param
+from vjepa_ros.planning.cancel import PlanCancelled
 from vjepa_ros.planning.cem import CEMPlanner
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.rollout import ImaginedRollout
@@ -149,6 +150,7 @@ class MPCSession:
         self.last_report = PlanReport()
         self.commands_sent = 0
         self.planning = False
+        self.closed = False  # close(): no more plans; a running one is cancelled
         self._idle = threading.Event()
         self._idle.set()
 
@@ -248,6 +250,12 @@ class MPCSession:
             suffix = f" (not commanding yet: {'; '.join(problems)})" if problems else ""
             return True, "enabled: commanding the arm" + suffix
 
+    def close(self) -> None:
+        """Stop commanding and planning for good; a running plan stops within one sample chunk."""
+        with self._lock:
+            self.closed = True
+        self.set_enabled(False)
+
     def _goal_problem(self) -> str:
         if self.goals is None:
             return ("no goal: call ~/capture_goal, publish on ~/goal_image or set "
@@ -280,7 +288,7 @@ class MPCSession:
     # -- planning (worker thread) ---------------------------------------------------------------
     def _next_plan_inputs(self, now: float):
         """Return (frame, state, goal, version) to plan on now, or None (setting the refusal)."""
-        if self.frame is None or self.frame.stamp <= self.last_planned_stamp:
+        if self.closed or self.frame is None or self.frame.stamp <= self.last_planned_stamp:
             return None
         goal_problem = self._goal_problem()
         if goal_problem:
@@ -318,8 +326,26 @@ class MPCSession:
             if self.phase != "moving":
                 self.phase = "planning" if self.enabled else "shadow"
         started = time.perf_counter()
+
+        def void() -> str:
+            """Why this plan's result can no longer be used ("" while it still can)."""
+            if self.closed:
+                return "shutting down"
+            if version != self.goal_version:
+                return "goal changed while planning"
+            if epoch != self.enable_epoch:
+                return "enabled while planning" if self.enabled else "disabled while planning"
+            return ""
+
         try:
-            plan, debug_rgb = self._plan(frame, state, goal, want_debug)
+            plan, debug_rgb = self._plan(frame, state, goal, want_debug, lambda: bool(void()))
+        except PlanCancelled as exc:  # its result was void anyway: no hold, nothing commanded
+            with self._lock:
+                self.planning = False
+                self._idle.set()
+                self.last_report = PlanReport(reason=f"{void() or 'stopped'}: {exc}",
+                                              latency_s=time.perf_counter() - started)
+                return self.last_report
         except Exception as exc:  # noqa: BLE001 - any planner failure means: hold, report
             with self._lock:
                 self.planning = False
@@ -338,13 +364,18 @@ class MPCSession:
             self.last_report = report
             return report
 
-    def _plan(self, frame: Stamped, state: Stamped, goal: SubGoal, want_debug: bool):
-        """Encode goal (once) and frame, run CEM: the GPU work, outside the lock."""
+    def _plan(self, frame: Stamped, state: Stamped, goal: SubGoal, want_debug: bool,
+              should_stop: Callable[[], bool]):
+        """Encode goal (once) and frame, run CEM: the GPU work, outside the lock.
+
+        ``should_stop`` becomes true when the result would be discarded (disable, enable, new goal,
+        shutdown): CEM then raises ``PlanCancelled`` between iterations or sample chunks.
+        """
         if goal.reps is None:
             goal.reps = self.model.encode(goal.image[None])  # [1, N, D]
         reps = self.model.encode(frame.value[None])  # [1, N, D]
         state_tensor = torch.as_tensor(state.value, dtype=torch.float32)
-        plan = self.planner.plan(reps, state_tensor, goal.reps)
+        plan = self.planner.plan(reps, state_tensor, goal.reps, should_stop=should_stop)
         debug_rgb = None
         if want_debug:
             rollout = ImaginedRollout(self.model, reps, state_tensor, goal.reps)
