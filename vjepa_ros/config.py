@@ -109,7 +109,7 @@ def unflatten(data: dict) -> dict:
             value = unflatten(value)
             if head in out and not isinstance(out[head], dict):
                 raise ConfigError(f"'{head}' is both a value and a group")
-            out[head] = _merge_deep(out.get(head, {}), value)
+            out[head] = merge_deep(out.get(head, {}), value)
         elif isinstance(out.get(head), dict):
             raise ConfigError(f"'{head}' is both a value and a group")
         else:
@@ -117,11 +117,12 @@ def unflatten(data: dict) -> dict:
     return out
 
 
-def _merge_deep(base: dict, extra: dict) -> dict:
+def merge_deep(base: dict, extra: dict) -> dict:
+    """Return ``base`` updated by ``extra``, merging nested dicts key by key (inputs unchanged)."""
     merged = dict(base)
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge_deep(merged[key], value)
+            merged[key] = merge_deep(merged[key], value)
         else:
             merged[key] = value
     return merged

@@ -59,7 +59,7 @@ class WorldModel:
         self.encoder = encoder.to(device=self.device, dtype=self.dtype).eval()
         self.predictor = None
         if predictor is not None:
-            self._check_pair(encoder, predictor)
+            self.check_pair(encoder, predictor)
             self.predictor = predictor.to(device=self.device, dtype=self.dtype).eval()
         self.img_size = encoder.img_size  # (height, width) frames are resized to
         self.aspect_ratio_range = tuple(aspect_ratio_range)
@@ -68,7 +68,8 @@ class WorldModel:
             self.img_size[1] // encoder.patch_size)
 
     @staticmethod
-    def _check_pair(encoder: VisionEncoder, predictor: ACPredictor) -> None:
+    def check_pair(encoder: VisionEncoder, predictor: ACPredictor) -> None:
+        """Raise ValueError unless the predictor fits the encoder (width, patch size, image size)."""
         enc, pred = encoder.config, predictor.config
         pairs = {"embed_dim": (enc.embed_dim, pred.embed_dim),
                  "patch_size": (enc.patch_size, pred.patch_size),

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from vjepa_ros.config import (
     ConfigError,
-    _merge_deep,
     from_dict,
+    merge_deep,
     param,
     read_yaml_mapping,
     unflatten,
@@ -280,7 +280,7 @@ def make_config(*layers: dict) -> TrainConfig:
     """Build a :class:`TrainConfig` from mappings applied in order (later ones win)."""
     merged: dict = {}
     for layer in layers:
-        merged = _merge_deep(merged, unflatten(dict(layer or {})))
+        merged = merge_deep(merged, unflatten(dict(layer or {})))
     return from_dict(TrainConfig, merged)
 
 

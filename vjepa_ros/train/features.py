@@ -228,6 +228,6 @@ class FeatureBank:
 def check_encoder_fits(encoder: VisionEncoder, predictor) -> None:
     """Raise CheckpointError when the predictor was not made for this encoder's tokens."""
     try:
-        WorldModel._check_pair(encoder, predictor)
+        WorldModel.check_pair(encoder, predictor)
     except ValueError as exc:
         raise CheckpointError(str(exc)) from exc
