@@ -17,6 +17,8 @@ import os
 import platform
 import sys
 
+from vjepa_ros.cli_options import add_planning_arguments
+
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Print the environment the package will run in; exit 1 if something required is missing."""
@@ -80,17 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
 
     demo = sub.add_parser("demo", help="plan one step on real Franka frames, end to end")
-    demo.add_argument("--checkpoint", help="official V-JEPA 2-AC file (vjepa2-ac-vitg.pt) or a "
-                      "file this project saved; default: a small random-weight model")
+    add_planning_arguments(demo, default_preset="notebook")
     demo.add_argument("--episode", help="npz with observations [T,H,W,3] and states [T,7]; "
                       "default: the packaged real Franka example")
-    demo.add_argument("--preset", default="notebook", help="CEM preset: notebook, paper, ...")
-    demo.add_argument("--samples", type=int, help="override the preset's sample count")
-    demo.add_argument("--iterations", type=int, help="override the preset's iterations")
-    demo.add_argument("--horizon", type=int, help="override the preset's horizon")
-    demo.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
-    demo.add_argument("--dtype", help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the CEM noise and random model")
     demo.set_defaults(func=cmd_demo)
 
     from vjepa_ros.nodes.launcher import add_launch_arguments, cmd_launch  # ROS-free until run

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.cli_options import add_planning_arguments
+
 
 def add_commands(sub) -> None:
     """Register the subcommands on an ``argparse`` subparsers object."""
@@ -24,17 +26,12 @@ def add_commands(sub) -> None:
     )
     ev.add_argument("bag", help="bag directory (metadata.yaml) or a .mcap / .db3 file")
     ev.add_argument("--out", help="output directory (default: ./eval_<bag name>)")
-    ev.add_argument("--checkpoint", help="official V-JEPA 2-AC file (vjepa2-ac-vitg.pt) or a "
-                    "file this project saved; default: a small RANDOM-weight model")
+    add_planning_arguments(ev, default_preset="paper")
     ev.add_argument("--goal", help="goal image file; default: the frame --goal-offset steps later")
     ev.add_argument("--goal-offset", type=int, default=0,
                     help="goal = frame this many steps later (default: the planner horizon)")
     ev.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
     ev.add_argument("--max-steps", type=int, default=0, help="evaluate at most N steps")
-    ev.add_argument("--preset", default="paper", help="CEM preset: paper (H 1), notebook (H 2)")
-    ev.add_argument("--samples", type=int, help="override the preset's sample count")
-    ev.add_argument("--iterations", type=int, help="override the preset's iterations")
-    ev.add_argument("--horizon", type=int, help="override the preset's horizon")
     ev.add_argument("--landscape-points", type=int, default=11,
                     help="Δx/Δz energy landscape grid size per axis (0: none)")
     ev.add_argument("--min-motion", type=float, default=0.002,
@@ -46,9 +43,6 @@ def add_commands(sub) -> None:
     ev.add_argument("--state-source", choices=("auto", "pose", "joint_states"), default="auto")
     ev.add_argument("--no-plots", action="store_true", help="write report.json only")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
-    ev.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
-    ev.add_argument("--dtype", help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
-    ev.add_argument("--seed", type=int, default=0, help="seed of the CEM noise and random model")
     ev.set_defaults(func=cmd_eval)
 
     to_bag = sub.add_parser(
