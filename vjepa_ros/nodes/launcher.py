@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
+import json
+import math
 import sys
 import threading
 
@@ -57,19 +59,41 @@ class NodeLaunch:
         """Keyword arguments for the node class: cli_args and parameter_overrides."""
         from rclpy.parameter import Parameter
 
+        parameters = {"use_sim_time": use_sim_time, **self.parameters}
+        overrides = [Parameter(name, value=value) for name, value in parameters.items()]
+        return {"cli_args": self._file_and_remap_args(), "parameter_overrides": overrides}
+
+    def command(self, use_sim_time: bool = False) -> list[str]:
+        """Return the same node as a command line (its module's ``main``): a child process."""
+        module = self._entry().target.partition(":")[0]
+        parameters = {"use_sim_time": use_sim_time, **self.parameters}
+        values = [["-p", f"{name}:={_ros_arg_value(value)}"] for name, value in parameters.items()]
+        return [sys.executable, "-m", module, *self._file_and_remap_args(),
+                *(arg for pair in values for arg in pair)]
+
+    def _entry(self) -> NodeEntry:
         if self.name not in NODES:
             raise ValueError(f"unknown node {self.name!r}; known: {sorted(NODES)}")
-        params_file = NODES[self.name].params_file if self.params_file is None else \
-            self.params_file
+        return NODES[self.name]
+
+    def _file_and_remap_args(self) -> list[str]:
+        params_file = self._entry().params_file if self.params_file is None else self.params_file
         cli_args = ["--ros-args"]
         if params_file:
             path = params_file if "/" in params_file else str(config_path(params_file))
             cli_args += ["--params-file", path]
         for source, target in self.remappings.items():
             cli_args += ["-r", f"{source}:={target}"]
-        parameters = {"use_sim_time": use_sim_time, **self.parameters}
-        overrides = [Parameter(name, value=value) for name, value in parameters.items()]
-        return {"cli_args": cli_args, "parameter_overrides": overrides}
+        return cli_args
+
+
+def _ros_arg_value(value) -> str:
+    """Return ``value`` as ``-p name:=VALUE`` text; ROS reads it as YAML, keeping the type."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+    if isinstance(value, (bool, int, float, str, list, tuple)):
+        return json.dumps(list(value) if isinstance(value, tuple) else value)
+    raise ValueError(f"parameter value {value!r}: only bool, int, float, str and lists of them")
 
 
 def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/image_raw",

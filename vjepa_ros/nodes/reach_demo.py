@@ -1,13 +1,15 @@
 """``vjepa-ros reach``: the whole system closed loop in the simulator, from one command.
 
-Starts the simulated Franka (``sim_node``) and the planner node (``vjepa_planner``, the demo
-world model or ``--checkpoint``) in this process through :mod:`vjepa_ros.nodes.launcher` (what
-``vjepa-ros launch`` uses), then does what a person does on a real arm:
+Starts the simulated Franka (``sim_node``) in a child process (its own GIL: physics, rendering
+and ``/clock`` never stall the planner) and the planner node (``vjepa_planner``, the demo world
+model or ``--checkpoint``) in this process, both configured through
+:mod:`vjepa_ros.nodes.launcher` (what ``vjepa-ros launch`` uses), then does what a person does on
+a real arm:
 
-1. moves the arm to the goal pose by hand (here: the simulator's controller is given the goal
-   pose directly, in-process: the stand-in for hand guiding, not a planner command), calls
-   ``/vjepa_planner/capture_goal`` (std_srvs/Trigger) so the newest camera frame becomes the goal
-   image, and moves the arm back to where it started;
+1. guides the arm to the goal pose (the stand-in for hand guiding: while the planner is disabled,
+   the demo publishes the goal pose on the controller's ``target_pose`` topic, the one the planner
+   commands on), calls ``/vjepa_planner/capture_goal`` (std_srvs/Trigger) so the newest camera
+   frame becomes the goal image, and guides the arm back to where it started;
 2. calls ``/vjepa_planner/enable`` (std_srvs/SetBool) and watches the planner reach in blocking
    mode, printing one line per planning step (energy, distance to goal, planning time);
 3. disables the planner when the true TCP is within the success radius after a move, or after
@@ -28,7 +30,10 @@ import dataclasses
 import math
 import os
 import random
+import signal
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime
@@ -53,7 +58,10 @@ POLL_S = 0.01
 GIL_SWITCH_INTERVAL_S = 1e-4  # s; see run_reach_demo
 GUIDE_TOLERANCE_M = 0.002  # hand guiding: the arm is "there" within this
 GUIDE_SETTLE_S = 0.3  # simulated seconds to wait once there
+GUIDE_RESEND_S = 0.5  # wall seconds between repeats of the guide pose (lost before discovery)
 SERVICE_TIMEOUT_S = 30.0
+SIM_STOP_TIMEOUT_S = 5.0  # after SIGINT, then SIGKILL
+SIM_LOG_LINES = 12  # lines of the simulator's output in an error message
 
 
 class DemoError(RuntimeError):
@@ -108,8 +116,88 @@ def demo_nodes(config: ReachDemoConfig, checkpoint: Path) -> list:
     return nodes
 
 
+def _child_signals():
+    """Return the child's set-up between fork and exec (prepared here: no imports there).
+
+    It lets SIGINT stop the child: a shell starts background jobs with SIGINT ignored, an ignored
+    signal stays ignored across exec, and Python then never installs its Ctrl-C handler. On Linux
+    it also asks the kernel for SIGTERM to the child when the demo dies without stopping it.
+    """
+    prctl = None
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            pass
+
+    def set_up() -> None:  # pragma: no cover - runs in the forked child
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+        except ValueError:  # forked from a thread other than the main one: leave it
+            pass
+        if prctl is not None:
+            prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return set_up
+
+
+class SimProcess:
+    """The simulator node in a child process: started, watched, and always stopped.
+
+    The child is ``python -m vjepa_ros.nodes.sim_node --ros-args ...`` (what ``ros2 run``
+    starts), with this process's ROS environment and one torch/OpenMP thread, so it leaves the
+    other cores to the planner. Its output goes to a temporary file; :meth:`check` raises
+    :class:`DemoError` with its tail once it has exited. :meth:`stop` sends SIGINT (the node shuts
+    down cleanly), then SIGKILL after ``SIM_STOP_TIMEOUT_S``; on Linux the child also gets
+    SIGTERM if this process dies first.
+    """
+
+    def __init__(self, node, use_sim_time: bool = False):
+        self.command = [*node.command(use_sim_time), "--log-level", "warn"]
+        self.process: subprocess.Popen | None = None
+        self.output = tempfile.TemporaryFile()
+
+    def start(self) -> SimProcess:
+        import vjepa_ros
+
+        package_root = str(Path(vjepa_ros.__file__).resolve().parents[1])
+        python_path = [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "PYTHONPATH": os.pathsep.join(python_path), "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            self.command, stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.STDOUT,
+            env=env, preexec_fn=_child_signals())
+        return self
+
+    def tail(self, lines: int = SIM_LOG_LINES) -> str:
+        """Return the last ``lines`` lines the child printed."""
+        self.output.seek(0)
+        text = self.output.read().decode(errors="replace").strip().splitlines()
+        return "\n".join(text[-lines:])
+
+    def check(self) -> None:
+        """Raise :class:`DemoError` (with the child's last lines) if the simulator has exited."""
+        if self.process is not None and self.process.poll() is not None:
+            raise DemoError(f"the simulator process ({SIM}) exited with code "
+                            f"{self.process.returncode}:\n{self.tail()}")
+
+    def stop(self) -> None:
+        """Stop the child (SIGINT, then SIGKILL) and wait for it; safe to call twice."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(SIM_STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.output.close()
+
+
 class _Watcher:
-    """The demo's own node: stamped TCP states and camera frames, service clients."""
+    """The demo's own node: stamped TCP states and camera frames, service clients, the guide."""
 
     def __init__(self, context):
         import rclpy
@@ -128,6 +216,11 @@ class _Watcher:
         self.capture = self.node.create_client(Trigger, f"/{PLANNER}/capture_goal")
         self.enable = self.node.create_client(SetBool, f"/{PLANNER}/enable")
         self.trigger_type, self.set_bool_type = Trigger, SetBool
+        # The hand: target poses on the topic the planner commands on, only while it is disabled.
+        # A node of its own, never spun, so that it can go (let_go) while the executor runs.
+        self.hand = rclpy.create_node("reach_demo_hand", context=context)
+        self.guide = self.hand.create_publisher(PoseStamped, "target_pose", 10)
+        self.pose_type = PoseStamped
 
     def _on_pose(self, msg) -> None:
         from vjepa_ros.robot.kinematics import pose_to_state
@@ -146,6 +239,12 @@ class _Watcher:
         stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
         with self.lock:
             self.frames.append((stamp, np.array(image_msg_to_rgb(msg))))
+
+    def let_go(self) -> None:
+        """Remove the hand: the planner warns about other publishers on its command topic."""
+        if self.hand is not None:
+            self.hand.destroy_node()
+            self.hand = None
 
     def latest_state(self):
         with self.lock:
@@ -181,21 +280,15 @@ class _Watcher:
         return response
 
 
-def _wait(done, timeout: float, what: str, deadline: float) -> None:
-    end = min(time.monotonic() + timeout, deadline)
-    while not done():
-        if time.monotonic() > end:
-            raise DemoError(f"timed out waiting for {what}")
-        time.sleep(POLL_S)
-
-
 class ReachDemo:
-    """One demo episode over ROS; ``run()`` returns the :class:`ReachEpisode`."""
+    """One demo episode over ROS; ``run()`` returns the :class:`ReachEpisode`.
 
-    def __init__(self, launch, config: ReachDemoConfig, say=print):
-        self.launch, self.config, self.say = launch, config, say
+    ``launch`` holds the planner node (this process), ``sim`` the simulator's :class:`SimProcess`.
+    """
+
+    def __init__(self, launch, sim: SimProcess, config: ReachDemoConfig, say=print):
+        self.launch, self.sim, self.config, self.say = launch, sim, config, say
         self.planner = launch.node(PLANNER)
-        self.sim_node = launch.node(SIM)
         self.session = self.planner.session
         self.watcher = _Watcher(launch.context)
         launch.executor.add_node(self.watcher.node)
@@ -203,37 +296,63 @@ class ReachDemo:
         self.deadline = time.monotonic() + config.timeout_s
         self.enabled = False
 
+    def _wait(self, done, timeout: float, what: str) -> None:
+        """Poll ``done()``; raise DemoError on a timeout or when the simulator has exited."""
+        end = min(time.monotonic() + timeout, self.deadline)
+        while not done():
+            self.sim.check()
+            if time.monotonic() > end:
+                raise DemoError(f"timed out waiting for {what}")
+            time.sleep(POLL_S)
+
     # -- the person at the arm ------------------------------------------------------------------
     def guide_to(self, state: np.ndarray) -> None:
-        """Move the arm to ``state`` by hand and wait for a camera frame of it at rest."""
+        """Guide the arm to ``state`` and wait for a camera frame of it at rest.
+
+        The pose goes to the simulated controller's ``target_pose`` (planner disabled), repeated
+        every ``GUIDE_RESEND_S`` until the arm is there: the first one may precede discovery.
+        Goals are 8–25 cm away, well within the controller's ``max_target_distance`` (0.5 m).
+        """
         from vjepa_ros.robot.kinematics import state_to_pose
         from vjepa_ros.sim.tasks import reach_error
 
-        xyz, quat = state_to_pose(state)
-        with self.sim_node.lock:
-            self.sim_node.runner.command_pose(xyz, quat)
+        if self.enabled:
+            raise DemoError("guiding the arm while the planner commands it")
         watcher = self.watcher
+        msg = watcher.pose_type()
+        msg.header.frame_id = self.planner.kinematics.base_frame
+        xyz, quat = state_to_pose(state)
+        p, q = msg.pose.position, msg.pose.orientation
+        p.x, p.y, p.z = (float(v) for v in xyz)
+        q.x, q.y, q.z, q.w = (float(v) for v in quat)
+        next_send = -math.inf
 
         def there() -> bool:
+            nonlocal next_send
             latest = watcher.latest_state()
-            return latest is not None and reach_error(latest[1], state) <= GUIDE_TOLERANCE_M
+            if latest is not None and reach_error(latest[1], state) <= GUIDE_TOLERANCE_M:
+                return True
+            if time.monotonic() >= next_send and watcher.guide.get_subscription_count() > 0:
+                watcher.guide.publish(msg)
+                next_send = time.monotonic() + GUIDE_RESEND_S
+            return False
 
-        _wait(there, 60.0, "the arm to reach the guided pose", self.deadline)
+        self._wait(there, 60.0, "the arm to reach the guided pose")
         settled = watcher.latest_state()[0] + GUIDE_SETTLE_S
 
         def fresh_frame() -> bool:
             frame = self.session.frame  # what the planner would capture
             return frame is not None and frame.stamp >= settled
 
-        _wait(fresh_frame, 60.0, "a camera frame at the guided pose", self.deadline)
+        self._wait(fresh_frame, 60.0, "a camera frame at the guided pose")
 
     def set_goal(self):
         """Guide the arm to the goal, capture it through the planner's service, guide back."""
         from vjepa_ros.sim.reach import reach_target
 
         watcher = self.watcher
-        _wait(lambda: watcher.latest_state() is not None and self.session.frame is not None,
-              60.0, "the simulator's first pose and camera frame", self.deadline)
+        self._wait(lambda: watcher.latest_state() is not None and self.session.frame is not None,
+                   60.0, "the simulator's first pose and camera frame")
         start = watcher.latest_state()[1]
         target = reach_target(start, self.config.goal_seed)
         self.guide_to(target)
@@ -244,6 +363,7 @@ class ReachDemo:
         # A shadow-mode plan still running on a frame from before the arm came back is never
         # commanded: MPCSession discards plans that started before ~/enable.
         self.guide_to(start)
+        watcher.let_go()
         return start, goal_state, goal_image, message
 
     # -- the run --------------------------------------------------------------------------------
@@ -275,8 +395,8 @@ class ReachDemo:
         self.set_enabled(False)
         final_stamp, final_state = self.watcher.latest_state()
         final_distance = reach_error(final_state, goal_state)
-        _wait(lambda: self.watcher.latest_frame()[0] >= final_stamp, 30.0,
-              "the final camera frame", self.deadline)
+        self._wait(lambda: self.watcher.latest_frame()[0] >= final_stamp, 30.0,
+                   "the final camera frame")
         success = final_distance <= episode_cfg.success_radius
         return ReachEpisode(
             goal_frame=goal_image, goal_state=goal_state, start_distance=start_distance,
@@ -303,6 +423,7 @@ class ReachDemo:
         else:
             planned = (watcher.latest_frame()[1], watcher.latest_state()[1])
         while True:
+            self.sim.check()
             if time.monotonic() > self.deadline:
                 raise DemoError(f"no result within timeout_s {self.config.timeout_s} s")
             if session.last_planned_stamp != planned_stamp:
@@ -330,9 +451,10 @@ class ReachDemo:
             time.sleep(POLL_S)
 
     def close(self) -> None:
-        """Stop commanding (if the enable service was not reached), then stop every node."""
+        """Stop commanding, then stop this process's nodes (the simulator is the caller's)."""
         self.session.set_enabled(False)
         self.enabled = False
+        self.watcher.let_go()
         self.launch.shutdown()  # the watcher's node too: it is one of launch.nodes
 
 
@@ -347,7 +469,6 @@ def _log_levels(planner: str) -> None:
     """
     from rclpy.logging import LoggingSeverity, set_logger_level
 
-    set_logger_level(SIM, LoggingSeverity.WARN)
     set_logger_level(PLANNER, getattr(LoggingSeverity, planner))
 
 
@@ -378,18 +499,21 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     from rclpy.logging import get_logger_effective_level, set_logger_level
 
     threads_before = torch.get_num_threads()
-    # The simulator's callbacks share this process: with Python's default 5 ms GIL switch interval
-    # every small torch op of the planner thread can wait that long for the GIL (measured: 45 s
-    # instead of 1.5 s per plan). A short interval hands the GIL back quickly.
+    # The executor's callbacks (clock, poses, frames) share this process: with Python's default
+    # 5 ms GIL switch interval every small torch op of the planner thread can wait that long for
+    # the GIL. A short interval hands the GIL back quickly.
     switch_before = sys.getswitchinterval()
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-    levels_before = {name: get_logger_effective_level(name) for name in (PLANNER, SIM)}
+    level_before = get_logger_effective_level(PLANNER)
     threads = _set_threads(config.threads)
+    nodes = demo_nodes(config, checkpoint)
+    sim = SimProcess(next(node for node in nodes if node.name == "sim"))
     demo = launch = None
     try:
         _log_levels("ERROR")
-        launch = Launch(demo_nodes(config, checkpoint), use_sim_time=True)
-        demo = ReachDemo(launch, config, say)
+        sim.start()  # its start-up overlaps the model loading below
+        launch = Launch([node for node in nodes if node.name != "sim"], use_sim_time=True)
+        demo = ReachDemo(launch, sim, config, say)
         model = demo.planner.model
         say(f"             device {model.device}, {model.dtype}, {model.tokens_per_frame} tokens "
             f"x {model.embed_dim} per frame, {threads} CPU threads")
@@ -398,14 +522,16 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
             f"{config.sim.width}x{config.sim.height} at {config.episode.camera_rate_hz:g} Hz")
         episode = demo.run()
     finally:
-        if demo is not None:
-            demo.close()
-        elif launch is not None:
-            launch.shutdown()
-        torch.set_num_threads(threads_before)
-        sys.setswitchinterval(switch_before)
-        for name, level in levels_before.items():
-            set_logger_level(name, level)
+        try:
+            if demo is not None:
+                demo.close()
+            elif launch is not None:
+                launch.shutdown()
+        finally:
+            sim.stop()
+            torch.set_num_threads(threads_before)
+            sys.setswitchinterval(switch_before)
+            set_logger_level(PLANNER, level_before)
     say(format_summary(episode))
     strip, gif = save_episode_pictures(out_dir, episode)
     say(f"saved        {strip}\n             {gif}")
@@ -426,10 +552,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "reach_<date>-<time> directory here)")
     parser.add_argument("--config", help="settings file (default: the package's "
                         "config/reach_demo.yaml)")
+    parser.add_argument("--require-success", action="store_true", help="exit 1 when the goal "
+                        "was not reached (default: 0 whenever the episode ran)")
 
 
 def cmd_reach(args: argparse.Namespace) -> int:
-    """Run the demo; print one line and return 1 on a bad start or a failure."""
+    """Run the demo; print one line and return 1 on a bad start or a failure.
+
+    An episode that ran but did not reach the goal returns 0, or 1 with ``--require-success``.
+    """
     keep_dds_local()
     from vjepa_ros.sim.reach_config import load_reach_config, resolve_checkpoint
 
@@ -456,8 +587,11 @@ def cmd_reach(args: argparse.Namespace) -> int:
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)
         return 1
-    del episode  # reached or not, the demo ran
-    return 0
+    if args.require_success and not episode.success:
+        print(f"vjepa-ros reach: goal not reached ({episode.stop_reason}, "
+              f"{episode.final_distance * 100:.1f} cm); --require-success", file=sys.stderr)
+        return 1
+    return 0  # reached or not, the demo ran
 
 
 def add_commands(sub) -> None:

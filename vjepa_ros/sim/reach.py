@@ -102,8 +102,10 @@ class RandomActionPlanner:
     def reset(self) -> None:
         """Nothing to forget (the CEM planner's interface)."""
 
-    def plan(self, context_reps, context_state, goal_reps) -> PlanResult:
-        del context_reps, context_state, goal_reps
+    def plan(self, context_reps, context_state, goal_reps, token_weights=None,
+             should_stop=None) -> PlanResult:
+        """Return uniform random actions (the arguments of ``CEMPlanner.plan``, all unused)."""
+        del context_reps, context_state, goal_reps, token_weights, should_stop
         started = time.perf_counter()
         horizon, maxnorm = self.config.horizon, self.config.maxnorm
         actions = torch.zeros(horizon, 7)
