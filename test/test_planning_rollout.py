@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from scipy.spatial.transform import Rotation
 from torch.nn.attention import SDPBackend, sdpa_kernel
+from torch.profiler import profile
 from torch.utils.flop_counter import FlopCounterMode
 
 from vjepa_ros.models import build_predictor
@@ -252,6 +253,51 @@ def test_flop_counter_matches_torch_flop_counter(predictor):
     assert rollout_flops(dims, samples, 2, cached=True).total == cached.get_total_flops()
     assert rollout_flops(dims, samples, 2, cached=False).total == full.get_total_flops()
     assert plan_flops(dims, samples, 2, 10).total == 10 * cached.get_total_flops()
+
+
+def _allocator_peak_bytes(fn) -> int:
+    """Peak bytes the CPU allocator held above the start while ``fn()`` ran (profiler log)."""
+    with profile(profile_memory=True) as prof:
+        fn()
+    results = getattr(prof.profiler, "kineto_results", None)
+    if results is None or not hasattr(results, "events"):
+        pytest.skip("this torch's profiler does not expose its allocation log")
+    log = sorted((e for e in results.events() if e.name() == "[memory]"),
+                 key=lambda e: e.start_ns())
+    held = peak = 0
+    for event in log:
+        held += event.nbytes()
+        peak = max(peak, held)
+    return peak
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_chunk_memory_estimate_bounds_the_measured_peak(predictor, scene, dtype):
+    # auto_chunk_size trusts bytes_per_sample to fit a chunk into the free GPU memory (the paper
+    # settings on a 24 GB card): it must be an upper bound of what a chunk really allocates.
+    model = predictor.to(dtype)
+    context, state, goal = scene
+    try:
+        for horizon in (1, 2, 3):
+            rollout = ImaginedRollout(model, context, state, goal, chunk_size=16)
+            noise = torch.randn(16, horizon, 7, generator=torch.Generator().manual_seed(0))
+            actions = noise * 0.05
+            with torch.inference_mode():
+                peak = _allocator_peak_bytes(lambda r=rollout, a=actions: r.energies(a))
+            estimate = 16 * bytes_per_sample(predictor_dims(model), horizon, dtype.itemsize)
+            assert 0.5 * estimate < peak <= estimate, (horizon, peak / estimate)
+    finally:
+        predictor.float()
+
+
+def test_cached_values_hold_only_their_own_memory(predictor, scene):
+    context, state, _ = scene
+    cache = predictor.new_cache()
+    with torch.inference_mode():
+        predictor.step(context.expand(3, -1, -1), torch.zeros(3, 7), state.expand(3, 7), cache)
+    for keys, values in zip(cache.keys, cache.values, strict=True):
+        for tensor in (keys, values):  # not a view of the fused qkv output (3x the memory)
+            assert tensor.untyped_storage().nbytes() == tensor.numel() * tensor.element_size()
 
 
 def test_cost_model_numbers_for_the_released_preset():

@@ -224,7 +224,9 @@ class ACPredictor(nn.Module):
                 past = (cache.keys[i], cache.values[i])
             tokens, (keys, values) = block(tokens, cos, sin, attn_mask=mask, past_kv=past)
             if cache is not None and append:
-                cache.keys[i], cache.values[i] = keys, values
+                # Without a past, values are a view of the fused qkv output: keeping that view
+                # would keep all of qkv (3 widths) alive in the cache instead of 1.
+                cache.keys[i], cache.values[i] = keys, values.contiguous()
         if cache is not None and append:
             cache.num_frames += num_frames
 
