@@ -17,6 +17,8 @@ Columns
   speedup : reference / fast, medians (mins: the better estimate on a machine shared with other
         work, whose load only ever adds time)
   peak  : peak memory above the start of the step (CUDA: allocated; CPU: resident set, VmHWM)
+  est. 1call : cost.bytes_per_sample x S, the upper bound automatic chunking plans with (test:
+        the CPU allocator's measured peak of a chunk is 0.6-0.85 of it)
   TFLOP : predictor FLOPs per step (cost.plan_flops) fast / reference
   floor : on CUDA, fast time / (FLOPs / peak bf16 FLOP/s), i.e. how far from the FLOP floor
 
@@ -45,7 +47,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from vjepa_ros.models import build_encoder, build_predictor  # noqa: E402
 from vjepa_ros.planning.cem import plan  # noqa: E402
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
-from vjepa_ros.planning.cost import auto_chunk_size, plan_flops, predictor_dims  # noqa: E402
+from vjepa_ros.planning.cost import (  # noqa: E402
+    auto_chunk_size,
+    bytes_per_sample,
+    plan_flops,
+    predictor_dims,
+)
 from vjepa_ros.planning.reference import reference_plan  # noqa: E402
 
 MID_PREDICTOR = dict(embed_dim=384, predictor_embed_dim=384, depth=6, num_heads=6, img_size=128)
@@ -173,6 +180,8 @@ def bench_case(name, predictor, config, device, dtype, repeats, with_reference, 
         "reference": fmt_time(times.get("reference", [])),
         "speedup": "-",
         "peak fast/1call/ref": " / ".join(fmt_bytes(peaks.get(k)) for k in runs),
+        "est. 1call": fmt_bytes(config.samples * bytes_per_sample(dims, config.horizon,
+                                                                  dtype.itemsize)),
         "TFLOP fast/ref": f"{fast_flops / 1e12:.2f} / {ref_flops / 1e12:.2f}",
         "GFLOP/s fast": f"{fast_flops / fast / 1e9:.0f}",
         "floor": "-",
