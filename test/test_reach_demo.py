@@ -69,13 +69,23 @@ def _config(tmp_path, max_steps: int, real_time_factor: float = 3.0):
 
 
 def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_checkpoint, tmp_path, capsys,
-                                                            sim_processes):
+                                                            monkeypatch, sim_processes):
+    other_publishers = []
+    watch = reach_demo.ReachDemo._watch
+
+    def watch_and_look(self, *args):
+        steps = watch(self, *args)
+        other_publishers.append(list(self.planner.other_publishers))
+        return steps
+
+    monkeypatch.setattr(reach_demo.ReachDemo, "_watch", watch_and_look)
     out = tmp_path / "out"
     code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config",
                  str(_config(tmp_path, 2)), "--out", str(out)])
     printed = capsys.readouterr()
     assert code == 0, printed.err
     assert len(sim_processes) == 1
+    assert other_publishers == [[]], "the guiding hand let go before the planner commanded"
     steps = [STEP_LINE.match(line) for line in printed.out.splitlines()]
     steps = [m for m in steps if m]
     assert [int(m.group(1)) for m in steps] == [1, 2], printed.out

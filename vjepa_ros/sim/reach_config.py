@@ -70,7 +70,7 @@ class ReachDemoConfig:
     timeout_s: float = param(900.0, "vjepa-ros reach: give up after this many wall seconds.")
     threads: int = param(
         0, "vjepa-ros reach: torch CPU threads for planning; 0: all cores but one (the "
-        "simulator runs in the same process and would stall the planner's thread team)."
+        "simulator's process, rendering and stepping in real time, needs about half a core)."
     )
     episode: ReachConfig = dataclasses.field(default_factory=ReachConfig)
     planner: CEMParams = dataclasses.field(default_factory=_demo_planner)
