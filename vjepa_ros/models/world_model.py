@@ -69,7 +69,7 @@ class WorldModel:
 
     @staticmethod
     def check_pair(encoder: VisionEncoder, predictor: ACPredictor) -> None:
-        """Raise ValueError unless the predictor fits the encoder (width, patch size, image size)."""
+        """Raise ValueError unless the predictor fits the encoder: width, patch and image size."""
         enc, pred = encoder.config, predictor.config
         pairs = {"embed_dim": (enc.embed_dim, pred.embed_dim),
                  "patch_size": (enc.patch_size, pred.patch_size),
