@@ -197,7 +197,8 @@ def test_commands_only_after_enable_and_with_a_goal_and_within_limits(harness):
     assert len(action.data) == 7 and action.layout.dim[0].label == \
         "dx dy dz droll dpitch dyaw dgripper"
     assert h.enable().success
-    assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 40), (
+    # 40 set-points take 0.4 s at 100 Hz; the long timeout only matters on a starved CI machine.
+    assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= 40), (
         f"no commands after enable: {len(h.got['pose'])} poses, diagnostics "
         f"{h.diagnostics()[1]}, log {[m.msg for m in h.got['log']][-5:]}")
     poses = poses_of(h.got["pose"])
@@ -361,7 +362,9 @@ def test_use_sim_time_measures_frame_age_on_the_sim_clock(harness):
     assert h.pump(5.0, until=lambda: h.got["action"]), "no plan on sim time"
     image_age, state_age = h.session.ages(h.planner.now())
     assert abs(h.planner.now() - h.sim_time) < 1.0
-    assert 0 <= image_age < 0.8 and 0 <= state_age < 0.8
+    # The harness publishes /clock, then inputs stamped with it; the node may take an input before
+    # that /clock message (separate subscriptions), so an age may be one tick (0.03 s) negative.
+    assert -0.1 < image_age < 0.8 and -0.1 < state_age < 0.8
 
 
 def test_compressed_images_and_debug_image(harness):
