@@ -72,18 +72,23 @@ class RobotConfig:
     )
 
 
-def modified_dh(a: float, d: float, alpha: float, q: np.ndarray) -> np.ndarray:
-    """Link transforms [..., 4, 4] for joint angles q [...] (Craig: RotX·TransX·RotZ·TransZ)."""
+def modified_dh(a, d, alpha, q: np.ndarray) -> np.ndarray:
+    """Link transforms [..., 4, 4] for joint angles q [...] (Craig: RotX·TransX·RotZ·TransZ).
+
+    ``a``, ``d`` and ``alpha`` are scalars or arrays broadcasting with ``q`` (e.g. all seven rows
+    of the DH table at once for q [..., 7]).
+    """
+    q = np.asarray(q, dtype=np.float64)
     cq, sq = np.cos(q), np.sin(q)
-    ca, sa = math.cos(alpha), math.sin(alpha)
-    zero, one = np.zeros_like(q), np.ones_like(q)
-    rows = [
-        [cq, -sq, zero, a * one],
-        [sq * ca, cq * ca, -sa * one, -d * sa * one],
-        [sq * sa, cq * sa, ca * one, d * ca * one],
-        [zero, zero, zero, one],
-    ]
-    return np.stack([np.stack(row, axis=-1) for row in rows], axis=-2)
+    ca, sa = np.cos(alpha), np.sin(alpha)
+    link = np.zeros(np.broadcast_shapes(q.shape, np.shape(a), np.shape(alpha)) + (4, 4))
+    link[..., 0, 0], link[..., 0, 1], link[..., 0, 3] = cq, -sq, a
+    link[..., 1, 0], link[..., 1, 1], link[..., 1, 2], link[..., 1, 3] = (
+        sq * ca, cq * ca, -sa, -sa * d)
+    link[..., 2, 0], link[..., 2, 1], link[..., 2, 2], link[..., 2, 3] = (
+        sq * sa, cq * sa, ca, ca * d)
+    link[..., 3, 3] = 1.0
+    return link
 
 
 def transform(xyz, rpy) -> np.ndarray:
@@ -101,9 +106,10 @@ def forward_kinematics(
     joints = np.asarray(joints, dtype=np.float64)
     if joints.ndim == 0 or joints.shape[-1] != 7:
         raise StateError(f"expected 7 arm joint angles [..., 7], got shape {list(joints.shape)}")
-    pose = np.broadcast_to(np.eye(4), joints.shape[:-1] + (4, 4))
-    for index, (a, d, alpha) in enumerate(FRANKA_DH):
-        pose = pose @ modified_dh(a, d, alpha, joints[..., index])
+    links = modified_dh(*FRANKA_DH.T, joints)  # [..., 7, 4, 4], all seven built at once
+    pose = links[..., 0, :, :]
+    for index in range(1, 7):
+        pose = pose @ links[..., index, :, :]
     flange = np.eye(4)
     flange[2, 3] = flange_offset
     tool = transform(HAND_TCP_XYZ, HAND_TCP_RPY) if tool is None else tool
