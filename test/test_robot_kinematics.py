@@ -135,3 +135,20 @@ def test_pose_state_round_trip_and_bad_quaternions():
         pose_to_state([0, 0, 0], [0, 0, 0, 0], 0.0)
     with pytest.raises(StateError, match="NaN"):
         pose_to_state([0, float("nan"), 0], [0, 0, 0, 1], 0.0)
+
+
+def test_pose_messages_round_trip_states_without_ros():
+    from types import SimpleNamespace
+
+    from vjepa_ros.nodes.pose_msgs import set_pose, stamp_seconds, state_from_pose
+
+    pose = SimpleNamespace(position=SimpleNamespace(x=0, y=0, z=0),
+                           orientation=SimpleNamespace(x=0, y=0, z=0, w=1))
+    state = np.array([0.4, -0.1, 0.3, 2.9, 0.3, -1.2, 0.6])
+    set_pose(pose, state)
+    assert isinstance(pose.position.x, float) and isinstance(pose.orientation.w, float)
+    np.testing.assert_allclose(state_from_pose(pose, 0.6), state, atol=1e-12)
+    pose.orientation.w = pose.orientation.x = pose.orientation.y = pose.orientation.z = 0.0
+    with pytest.raises(StateError, match="zero quaternion"):
+        state_from_pose(pose, 0.0)
+    assert stamp_seconds(SimpleNamespace(sec=12, nanosec=500_000_000)) == 12.5

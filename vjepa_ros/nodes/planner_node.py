@@ -31,8 +31,9 @@ from std_srvs.srv import SetBool, Trigger
 from vjepa_ros.images import ImageError, decode_compressed, image_msg_to_rgb, rgb_to_image_fields
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig
+from vjepa_ros.nodes.pose_msgs import set_pose, stamp_seconds, state_from_pose
 from vjepa_ros.robot.goals import SubGoal, goals_from_files
-from vjepa_ros.robot.kinematics import FrankaKinematics, StateError, pose_to_state, state_to_pose
+from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
 from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.targets import ACTION_LABELS
 
@@ -46,10 +47,6 @@ LATCHED = QoSProfile(
 )
 RUNTIME_PARAMETERS = set(GOAL_PARAMETERS) | {"use_sim_time"}
 PLAN_POLL_S = 0.01
-
-
-def stamp_seconds(stamp) -> float:
-    return stamp.sec + stamp.nanosec * 1e-9
 
 
 class PlannerNode(Node):
@@ -184,9 +181,8 @@ class PlannerNode(Node):
         self.session.observe_state(state, stamp_seconds(msg.header.stamp))
 
     def _on_pose(self, msg: PoseStamped) -> None:
-        p, q = msg.pose.position, msg.pose.orientation
         try:
-            state = pose_to_state([p.x, p.y, p.z], [q.x, q.y, q.z, q.w], self.gripper_state or 0.0)
+            state = state_from_pose(msg.pose, self.gripper_state or 0.0)
         except StateError as exc:
             self._log_input_error(f"unusable current_pose: {exc}")
             self.session.reject_state(f"unusable current_pose: {exc}")
@@ -294,10 +290,7 @@ class PlannerNode(Node):
         if out.setpoint is not None:
             msg = PoseStamped()
             msg.header.stamp, msg.header.frame_id = stamp, frame_id
-            xyz, quat = state_to_pose(out.setpoint)
-            p, q = msg.pose.position, msg.pose.orientation
-            p.x, p.y, p.z = (float(v) for v in xyz)
-            q.x, q.y, q.z, q.w = (float(v) for v in quat)
+            set_pose(msg.pose, out.setpoint)
             self.target_pub.publish(msg)
         if self.twist_pub is not None:
             twist = TwistStamped()

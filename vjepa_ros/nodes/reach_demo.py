@@ -223,11 +223,10 @@ class _Watcher:
         self.pose_type = PoseStamped
 
     def _on_pose(self, msg) -> None:
-        from vjepa_ros.robot.kinematics import pose_to_state
+        from vjepa_ros.nodes.pose_msgs import stamp_seconds, state_from_pose
 
-        p, q = msg.pose.position, msg.pose.orientation
-        state = pose_to_state([p.x, p.y, p.z], [q.x, q.y, q.z, q.w], 0.0)
-        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        state = state_from_pose(msg.pose, 0.0)
+        stamp = stamp_seconds(msg.header.stamp)
         with self.lock:
             if self.states and stamp < self.states[-1][0]:
                 self.states.clear()
@@ -235,8 +234,9 @@ class _Watcher:
 
     def _on_image(self, msg) -> None:
         from vjepa_ros.images import image_msg_to_rgb
+        from vjepa_ros.nodes.pose_msgs import stamp_seconds
 
-        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        stamp = stamp_seconds(msg.header.stamp)
         with self.lock:
             self.frames.append((stamp, np.array(image_msg_to_rgb(msg))))
 
@@ -313,7 +313,7 @@ class ReachDemo:
         every ``GUIDE_RESEND_S`` until the arm is there: the first one may precede discovery.
         Goals are 8–25 cm away, well within the controller's ``max_target_distance`` (0.5 m).
         """
-        from vjepa_ros.robot.kinematics import state_to_pose
+        from vjepa_ros.nodes.pose_msgs import set_pose
         from vjepa_ros.sim.tasks import reach_error
 
         if self.enabled:
@@ -321,10 +321,7 @@ class ReachDemo:
         watcher = self.watcher
         msg = watcher.pose_type()
         msg.header.frame_id = self.planner.kinematics.base_frame
-        xyz, quat = state_to_pose(state)
-        p, q = msg.pose.position, msg.pose.orientation
-        p.x, p.y, p.z = (float(v) for v in xyz)
-        q.x, q.y, q.z, q.w = (float(v) for v in quat)
+        set_pose(msg.pose, state)
         next_send = -math.inf
 
         def there() -> bool:

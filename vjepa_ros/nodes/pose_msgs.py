@@ -1,0 +1,29 @@
+"""geometry_msgs/Pose and header stamps <-> the 7-D state, for the nodes (no rclpy import here).
+
+The functions take message objects (or anything with the same fields), so they run without ROS.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vjepa_ros.robot.kinematics import pose_to_state, state_to_pose
+
+
+def stamp_seconds(stamp) -> float:
+    """Seconds of a ``builtin_interfaces/Time`` (``sec`` + ``nanosec``)."""
+    return stamp.sec + stamp.nanosec * 1e-9
+
+
+def state_from_pose(pose, gripper: float) -> np.ndarray:
+    """7-D state of a ``geometry_msgs/Pose``; ``StateError`` on NaN/inf or a zero quaternion."""
+    p, q = pose.position, pose.orientation
+    return pose_to_state([p.x, p.y, p.z], [q.x, q.y, q.z, q.w], gripper)
+
+
+def set_pose(pose, state) -> None:
+    """Write the position and orientation of a 7-D state into a ``geometry_msgs/Pose``."""
+    xyz, quat = state_to_pose(state)
+    p, q = pose.position, pose.orientation
+    p.x, p.y, p.z = (float(v) for v in xyz)
+    q.x, q.y, q.z, q.w = (float(v) for v in quat)
