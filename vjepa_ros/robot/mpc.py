@@ -326,43 +326,40 @@ class MPCSession:
             if self.phase != "moving":
                 self.phase = "planning" if self.enabled else "shadow"
         started = time.perf_counter()
-
-        def void() -> str:
-            """Why this plan's result can no longer be used ("" while it still can)."""
-            if self.closed:
-                return "shutting down"
-            if version != self.goal_version:
-                return "goal changed while planning"
-            if epoch != self.enable_epoch:
-                return "enabled while planning" if self.enabled else "disabled while planning"
-            return ""
-
         try:
-            plan, debug_rgb = self._plan(frame, state, goal, want_debug, lambda: bool(void()))
+            plan, debug_rgb = self._plan(frame, state, goal, want_debug,
+                                         lambda: bool(self._void_reason(version, epoch)))
         except PlanCancelled as exc:  # its result was void anyway: no hold, nothing commanded
             with self._lock:
-                self.planning = False
-                self._idle.set()
-                self.last_report = PlanReport(reason=f"{void() or 'stopped'}: {exc}",
-                                              latency_s=time.perf_counter() - started)
-                return self.last_report
+                reason = f"{self._void_reason(version, epoch) or 'stopped'}: {exc}"
+                return self._finish(PlanReport(reason=reason), started)
         except Exception as exc:  # noqa: BLE001 - any planner failure means: hold, report
             with self._lock:
-                self.planning = False
-                self._idle.set()
                 reason = f"planner error: {type(exc).__name__}: {exc}"
                 self._hold(reason)
-                latency = time.perf_counter() - started
-                self.last_report = PlanReport(reason=reason, latency_s=latency)
-                return self.last_report
-        latency = time.perf_counter() - started
+                return self._finish(PlanReport(reason=reason), started)
         with self._lock:
-            self.planning = False
-            self._idle.set()
             report = self._command(plan, frame, state, version, epoch)
-            report.latency_s, report.debug_rgb = latency, debug_rgb
-            self.last_report = report
-            return report
+            report.debug_rgb = debug_rgb
+            return self._finish(report, started)
+
+    def _finish(self, report: PlanReport, started: float) -> PlanReport:
+        """End a plan_step (under the lock): idle again, latency set, report kept and returned."""
+        self.planning = False
+        self._idle.set()
+        report.latency_s = time.perf_counter() - started
+        self.last_report = report
+        return report
+
+    def _void_reason(self, version: int, epoch: int) -> str:
+        """Why a plan begun at goal ``version``, enable ``epoch`` is void now ("" if it is not)."""
+        if self.closed:
+            return "shutting down"
+        if version != self.goal_version:
+            return "goal changed while planning"
+        if epoch != self.enable_epoch:
+            return "enabled while planning" if self.enabled else "disabled while planning"
+        return ""
 
     def _plan(self, frame: Stamped, state: Stamped, goal: SubGoal, want_debug: bool,
               should_stop: Callable[[], bool]):
@@ -400,14 +397,12 @@ class MPCSession:
             energy=float(plan.elite_energies[-1]),
             frame_age_s=now - frame.stamp,
         )
-        if version != self.goal_version:
-            report.reason = "goal changed while planning: plan discarded"
+        void = self._void_reason(version, epoch)
+        if void:
+            report.reason = f"{void}: plan discarded"
             return report
         if not self.enabled:
             report.reason = "shadow mode: enable with ~/enable to command the arm"
-            return report
-        if epoch != self.enable_epoch:
-            report.reason = "enabled while planning: a plan started in shadow mode is discarded"
             return report
         latest = self.states[-1] if self.states else None
         decision = filter_target(
