@@ -96,3 +96,94 @@ def test_retargeting_mid_motion_keeps_the_set_point_in_the_box():
     for _ in range(400):
         setpoint = streamer.step(0.01)
         assert np.all(setpoint[:3] <= UPPER) and np.all(setpoint[:3] >= LOWER)
+
+
+def rotation_from(a, b) -> float:
+    return (Rotation.from_euler("xyz", b) * Rotation.from_euler("xyz", a).inv()).magnitude()
+
+
+def stream_targets(limits, start, proposals, ticks_between, dt=0.01, lag=0.0):
+    """Stream set-points through a sequence of planned targets, as MPCSession does.
+
+    The measured pose follows the set-point with a first-order ``lag`` (0: the arm stands still).
+    Each proposal is made safe by ``filter_target`` against the measured pose of that moment and
+    given to the streamer with that pose as its anchor. Yield (set-point, anchor) per tick.
+    """
+    from vjepa_ros.robot.safety import filter_target
+
+    measured = np.array(start, dtype=float)
+    streamer = SetpointStreamer(limits)
+    streamer.reset(measured)
+    for proposal, ticks in zip(proposals, ticks_between, strict=True):
+        decision = filter_target(measured, proposal, limits)
+        assert decision.accepted, decision.reason
+        anchor = measured.copy()
+        streamer.set_target(decision.target, anchor=anchor)
+        for _ in range(ticks):
+            setpoint = streamer.step(dt)
+            yield setpoint, anchor
+            if lag:
+                measured[:3] += (setpoint[:3] - measured[:3]) * lag
+                measured[3:6] = setpoint[3:6]
+
+
+def test_a_turning_retarget_does_not_carry_the_set_point_past_the_step_limit():
+    # The reported case: arm still, max_step_m 0.03; 30 mm along +x, then 0.3 s later 30 mm at 20°.
+    limits = SafetyLimits(max_step_m=0.03)
+    start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+    turn = math.radians(20)
+    first = start + [0.03, 0, 0, 0, 0, 0, 0]
+    second = start + [0.03 * math.cos(turn), 0.03 * math.sin(turn), 0, 0, 0, 0, 0]
+    farthest = max(
+        np.linalg.norm(setpoint[:3] - anchor[:3])
+        for setpoint, anchor in stream_targets(limits, start, [first, second], [30, 300])
+    )
+    assert farthest <= 0.03 + 1e-9
+    assert farthest > 0.029, "the set-point still reaches the (limited) target"
+
+
+@st.composite
+def target_sequences(draw):
+    start = np.array([draw(st.floats(0.35, 0.7)), draw(st.floats(-0.3, 0.3)),
+                      draw(st.floats(0.15, 0.6)), math.pi, 0.0, 0.0, 0.5])
+    count = draw(st.integers(2, 6))
+    proposals = []
+    for _ in range(count):
+        step = np.array([draw(st.floats(-0.2, 0.2)) for _ in range(3)])
+        spin = np.array([draw(st.floats(-0.8, 0.8)) for _ in range(3)])
+        proposals.append(np.concatenate([start[:3] + step, start[3:6] + spin,
+                                         [draw(st.floats(0, 1))]]))
+    ticks = [draw(st.integers(1, 80)) for _ in range(count - 1)] + [300]
+    return start, proposals, ticks
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=target_sequences(), lag=st.sampled_from([0.0, 0.05, 0.3]),
+       max_step=st.sampled_from([0.03, 0.1]), max_speed=st.sampled_from([0.1, 0.5]))
+def test_no_set_point_leaves_the_reach_of_the_pose_its_target_was_checked_against(
+        case, lag, max_step, max_speed):
+    limits = SafetyLimits(max_step_m=max_step, max_speed_m_s=max_speed,
+                          max_rotation_step_rad=0.35, max_angular_speed_rad_s=1.0)
+    start, proposals, ticks = case
+    lower, upper = limits.box
+    for setpoint, anchor in stream_targets(limits, start, proposals, ticks, lag=lag):
+        assert np.linalg.norm(setpoint[:3] - anchor[:3]) <= limits.max_step_m + 1e-9
+        assert rotation_from(anchor[3:6], setpoint[3:6]) <= limits.max_rotation_step_rad + 1e-9
+        assert np.all(setpoint[:3] >= lower) and np.all(setpoint[:3] <= upper)
+
+
+def test_the_twist_matches_the_set_point_motion_when_the_reach_limit_acts():
+    limits = SafetyLimits(max_step_m=0.03)
+    start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+    streamer = SetpointStreamer(limits)
+    streamer.reset(start)
+    streamer.set_target(start + [0.03, 0, 0, 0, 0, 0, 0], anchor=start)
+    for _ in range(30):
+        streamer.step(0.01)
+    streamer.set_target(start + [0.0, 0.03, 0, 0, 0, 0, 0], anchor=start)
+    previous = streamer.setpoint.copy()
+    for _ in range(100):
+        setpoint = streamer.step(0.01)
+        np.testing.assert_allclose(streamer.twist()[:3], (setpoint[:3] - previous[:3]) / 0.01,
+                                   atol=1e-9)
+        previous = setpoint

@@ -422,7 +422,7 @@ class MPCSession:
         if not self.streamer.active:
             self.streamer.reset(latest.value)
             self.last_stream_time = None
-        self.streamer.set_target(decision.target)
+        self.streamer.set_target(decision.target, anchor=latest.value)
         self.inputs_holding = False
         self.moving = self.control.mode == "blocking"
         self.phase = "moving"

@@ -5,6 +5,12 @@ the absolute end-effector target state ⊕ action with the planning package's po
 :class:`SetpointStreamer` then moves a set-point toward that target at the stream rate with
 bounded speed and acceleration (linear and angular), so the arm never receives a jump: Franka's
 controllers abort on acceleration/jerk discontinuities of the commanded motion.
+
+A target given with the measured pose it was made safe against (``set_target(target, anchor=...)``)
+also bounds every set-point on the way: never farther than ``max_step_m`` (translation) and
+``max_rotation_step_rad`` (rotation) from that measured pose. The velocity carried over from an
+earlier target would otherwise swing the set-point outside the limit the safety filter applied to
+the target (up to v²/2a beyond it: 10 mm at the default limits).
 """
 
 from __future__ import annotations
@@ -59,7 +65,10 @@ class SetpointStreamer:
     ``reset(state)`` places it at the measured pose (zero velocity), ``set_target`` gives a new
     target (a safe one: see ``safety.filter_target``), ``step(dt)`` advances it one tick and
     returns the new set-point [7]; ``hold()`` freezes it where it is. Positions are clamped into
-    the workspace box at every tick.
+    the workspace box at every tick and, after ``set_target(..., anchor=measured_state)``, into
+    the reach of that measured pose (``max_step_m``, ``max_rotation_step_rad``). Where a clamp
+    acts, the velocity becomes the set-point's actual motion in that tick, so the twist stays
+    consistent with the set-points (position limits win over the acceleration limit there).
     """
 
     def __init__(self, limits: SafetyLimits):
@@ -68,6 +77,7 @@ class SetpointStreamer:
         self.target: np.ndarray | None = None  # [7]
         self.velocity = np.zeros(3)  # [m/s]
         self.angular_velocity = np.zeros(3)  # [rad/s], base frame
+        self.anchor: np.ndarray | None = None  # [7] measured pose the reach limit is around
 
     @property
     def active(self) -> bool:
@@ -78,16 +88,31 @@ class SetpointStreamer:
         self.target = self.setpoint.copy()
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
+        self.anchor = None
 
     def deactivate(self) -> None:
-        self.setpoint = self.target = None
+        self.setpoint = self.target = self.anchor = None
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
 
-    def set_target(self, target) -> None:
+    def set_target(self, target, anchor=None) -> None:
+        """Follow ``target`` [7] from now on.
+
+        ``anchor`` [7]: the measured state the target was made safe against (``filter_target``'s
+        ``current``). When given, every later set-point stays within ``limits.max_step_m`` and
+        ``limits.max_rotation_step_rad`` of it (the target must lie within them; the safety filter
+        guarantees that). None: no reach limit (box only).
+        """
         if self.setpoint is None:
             raise RuntimeError("SetpointStreamer.reset(state) must come before set_target")
         self.target = np.asarray(target, dtype=np.float64).copy()
+        if anchor is None:
+            self.anchor = None
+        else:
+            anchor = np.asarray(anchor, dtype=np.float64).reshape(7).copy()
+            lower, upper = self.limits.box
+            anchor[:3] = np.clip(anchor[:3], lower, upper)  # as filter_target measures the step
+            self.anchor = anchor
 
     def hold(self) -> None:
         """Stop where the set-point is now (target := set-point, velocities 0)."""
@@ -131,7 +156,10 @@ class SetpointStreamer:
         if np.linalg.norm(self.target[:3] - xyz) <= 1e-9:  # landed, up to float rounding
             xyz = self.target[:3].copy()
         lower, upper = limits.box
-        self.setpoint[:3] = np.clip(xyz, lower, upper)
+        clamped = np.clip(self._within_reach(xyz), lower, upper)
+        if not np.array_equal(clamped, xyz):
+            self.velocity = (clamped - self.setpoint[:3]) / dt
+        self.setpoint[:3] = clamped
 
         rotvec = self._remaining_rotation().as_rotvec()
         self.angular_velocity = ramp_velocity(
@@ -144,12 +172,40 @@ class SetpointStreamer:
         if np.linalg.norm(rotvec - self.angular_velocity * dt) <= 1e-9:
             self.setpoint[3:6] = self.target[3:6]
         else:
-            turn = Rotation.from_rotvec(self.angular_velocity * dt)
-            self.setpoint[3:6] = (turn * Rotation.from_euler("xyz", self.setpoint[3:6])).as_euler(
-                "xyz"
-            )
+            before = Rotation.from_euler("xyz", self.setpoint[3:6])
+            turned = Rotation.from_rotvec(self.angular_velocity * dt) * before
+            limited = self._turn_within_reach(turned)
+            if limited is not turned:
+                self.angular_velocity = (limited * before.inv()).as_rotvec() / dt
+            self.setpoint[3:6] = limited.as_euler("xyz")
         self.setpoint[6] = self.target[6]
         return self.setpoint.copy()
+
+    def _within_reach(self, xyz: np.ndarray) -> np.ndarray:
+        """Project ``xyz`` [3] onto the ball of radius ``max_step_m`` around the anchor."""
+        if self.anchor is None:
+            return xyz
+        offset = xyz - self.anchor[:3]
+        distance = float(np.linalg.norm(offset))
+        radius = self.limits.max_step_m
+        if distance <= radius:
+            return xyz
+        return self.anchor[:3] + offset * (radius / distance * (1 - 1e-12))
+
+    def _turn_within_reach(self, orientation: Rotation) -> Rotation:
+        """Return ``orientation``, or the nearest one within ``max_rotation_step_rad`` of anchor.
+
+        The same object is returned when no limit applies (callers test identity).
+        """
+        if self.anchor is None:
+            return orientation
+        anchor = Rotation.from_euler("xyz", self.anchor[3:6])
+        offset = (orientation * anchor.inv()).as_rotvec()
+        angle = float(np.linalg.norm(offset))
+        limit = self.limits.max_rotation_step_rad
+        if angle <= limit:
+            return orientation
+        return Rotation.from_rotvec(offset * (limit / angle * (1 - 1e-12))) * anchor
 
     def twist(self) -> np.ndarray:
         """Return the set-point velocity [6]: linear [m/s] then angular [rad/s], base frame."""
