@@ -302,6 +302,10 @@ def test_enable_during_a_shadow_plan_cancels_it_at_the_next_iteration(model, mon
     assert len(calls) == 1, "CEM.iterations=2 at H 1: the second iteration never ran"
     assert session.refusal == "" and session.phase != "holding", "a cancel is not a fault"
     assert session.stream_step() is None and session.commands_sent == 0
+    status = session.status()
+    assert status["level"] == 0
+    assert status["values"]["last_plan"].startswith("enabled while planning: plan cancelled")
+    assert any("plan cancelled before iteration 2" in line for _, line in logs), logs
     clock.now += 0.05
     observe(session, clock, seed=1)
     assert session.plan_step().command is not None, "the next plan, made enabled, commands"

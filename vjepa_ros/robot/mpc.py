@@ -332,6 +332,7 @@ class MPCSession:
         except PlanCancelled as exc:  # its result was void anyway: no hold, nothing commanded
             with self._lock:
                 reason = f"{self._void_reason(version, epoch) or 'stopped'}: {exc}"
+                self.log("info", reason)
                 return self._finish(PlanReport(reason=reason), started)
         except Exception as exc:  # noqa: BLE001 - any planner failure means: hold, report
             with self._lock:
@@ -508,6 +509,7 @@ class MPCSession:
                 "planned_frame_age_s": f"{report.frame_age_s:.3f}",
                 "commands_sent": str(self.commands_sent),
                 "refusal": refusal,
+                "last_plan": report.reason or ("commanded" if report.command is not None else ""),
                 "last_action": "" if report.action is None else " ".join(
                     f"{v:+.4f}" for v in report.action),
             }
