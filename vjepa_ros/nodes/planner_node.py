@@ -7,9 +7,10 @@ A thin shell around :class:`vjepa_ros.robot.mpc.MPCSession` (all logic, tested w
         -r target_pose:=/cartesian_impedance_controller/target_pose
 
 It starts disabled (shadow mode: plans and publishes ``~/action``, diagnostics and the debug
-image, commands nothing). ``~/enable`` (SetBool) starts commanding. Planning runs in its own
-callback group, so subscriptions, services, parameters and the streaming/watchdog timer keep
-running while the GPU works: spin it with a MultiThreadedExecutor (``main`` does).
+image, commands nothing). ``~/enable`` (SetBool) starts commanding. Planning runs on a thread of
+its own (:class:`vjepa_ros.robot.planning_worker.PlanningWorker`), never as an executor callback:
+callbacks store inputs and wake it, so subscriptions, services, parameters and the streaming
+timer keep their rates while the GPU (or CPU) works.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ import time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from rcl_interfaces.msg import SetParametersResult
-from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CompressedImage, Image, JointState
@@ -35,6 +34,7 @@ from vjepa_ros.nodes.pose_msgs import set_pose, stamp_seconds, state_from_pose
 from vjepa_ros.robot.goals import SubGoal, goals_from_files
 from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
 from vjepa_ros.robot.mpc import MPCSession
+from vjepa_ros.robot.planning_worker import PlanningWorker
 from vjepa_ros.robot.targets import ACTION_LABELS
 
 NODE_NAME = "vjepa_planner"
@@ -46,7 +46,6 @@ LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
 RUNTIME_PARAMETERS = set(GOAL_PARAMETERS) | {"use_sim_time"}
-PLAN_POLL_S = 0.01
 
 
 class PlannerNode(Node):
@@ -66,7 +65,7 @@ class PlannerNode(Node):
         self.input_errors: dict[str, float] = {}  # message → when it was last logged
         self.closing = False
         self.other_publishers: list[str] = []
-        self.plan_group = MutuallyExclusiveCallbackGroup()  # GPU work only
+        self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed)
 
         self.action_pub = self.create_publisher(Float64MultiArray, "~/action", 10)
         self.target_pub = self.create_publisher(PoseStamped, "target_pose", 10)
@@ -90,10 +89,9 @@ class PlannerNode(Node):
         self._load_goal_files(cfg.goal_files(), at_start=True)
         self.goal_values = {name: getattr(cfg, name) for name in GOAL_PARAMETERS}
         self.add_on_set_parameters_callback(self._on_set_parameters)
-        self.create_timer(PLAN_POLL_S, self._plan_tick, self.plan_group,
-                          clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
         self.create_timer(0.5, self._publish_diagnostics)
+        self.worker.start()
         self.get_logger().info(
             f"ready in shadow mode: {cfg.control.mode} control, device {self.model.device}, "
             f"{self.model.dtype}; call {self.get_fully_qualified_name()}/enable to command the arm"
@@ -161,6 +159,7 @@ class PlannerNode(Node):
             self._log_input_error(f"dropping camera image: {exc}")
             return
         self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
+        self.worker.wake()
 
     def _on_joint_state(self, msg: JointState) -> None:
         names, positions = list(msg.name), list(msg.position)
@@ -195,6 +194,7 @@ class PlannerNode(Node):
             self.session.set_goals([SubGoal(image_msg_to_rgb(msg), 0, source="~/goal_image")])
         except (ImageError, ValueError) as exc:
             self.get_logger().error(f"ignoring goal image: {exc}")
+        self.worker.wake()
 
     def _load_goal_files(self, files, at_start: bool = False) -> str:
         paths, steps = files
@@ -207,7 +207,9 @@ class PlannerNode(Node):
                 raise ValueError(message)
             self.get_logger().warning(message)
             return message
-        return self.session.set_goals(goals_from_files(paths, steps))
+        message = self.session.set_goals(goals_from_files(paths, steps))
+        self.worker.wake()
+        return message
 
     def _on_set_parameters(self, params) -> SetParametersResult:
         fixed = sorted({p.name for p in params} - RUNTIME_PARAMETERS)
@@ -231,34 +233,37 @@ class PlannerNode(Node):
         try:
             response.message = self.session.capture_goal()
             response.success = True
+            self.worker.wake()
         except RuntimeError as exc:
             response.success, response.message = False, str(exc)
         return response
 
     def _enable(self, request, response):
         response.success, response.message = self.session.set_enabled(bool(request.data))
+        self.worker.wake()
         return response
 
-    # -- planning (plan_group) and streaming ----------------------------------------------------
-    def _guarded(self, where: str, step) -> None:
-        """Run a timer's work; an unexpected exception stops commanding but not the node."""
+    # -- planning (worker thread) and streaming --------------------------------------------------
+    def _failed(self, where: str, exc: BaseException) -> None:
+        """Stop commanding after an unexpected exception; the node goes on."""
+        self.session.set_enabled(False)
+        self.get_logger().error(f"{where} failed, commanding disabled: "
+                                f"{type(exc).__name__}: {exc}")
+
+    def _planning_failed(self, exc: BaseException) -> None:
+        if not self.closing:
+            self._failed("planning step", exc)
+
+    def _plan_and_publish(self) -> bool:
+        """Plan once if possible (worker thread) and publish; return True when a plan ran."""
         if self.closing:
-            return
-        try:
-            step()
-        except Exception as exc:  # noqa: BLE001 - anything unexpected: disable, log, go on
-            self.session.set_enabled(False)
-            self.get_logger().error(f"{where} failed, commanding disabled: "
-                                    f"{type(exc).__name__}: {exc}")
-
-    def _plan_tick(self) -> None:
-        self._guarded("planning step", self._plan_and_publish)
-
-    def _plan_and_publish(self) -> None:
+            return False
         want_debug = self.debug_pub.get_subscription_count() > 0
         report = self.session.plan_step(want_debug=want_debug)
-        if report is None or self.closing:
-            return
+        if report is None:
+            return False
+        if self.closing:
+            return True
         if report.action is not None:
             msg = Float64MultiArray(data=[float(v) for v in report.action])
             msg.layout.dim = [MultiArrayDimension(label=" ".join(ACTION_LABELS), size=7, stride=7)]
@@ -269,6 +274,7 @@ class PlannerNode(Node):
             image = Image(**rgb_to_image_fields(report.debug_rgb))
             image.header.stamp = self.get_clock().now().to_msg()
             self.debug_pub.publish(image)
+        return True
 
     def _send_gripper(self, closedness: float) -> None:
         self.gripper_pub.publish(Float64(data=closedness))
@@ -279,7 +285,12 @@ class PlannerNode(Node):
             self.gripper_action.send_goal_async(goal)
 
     def _stream_tick(self) -> None:
-        self._guarded("set-point stream", self._stream)
+        if self.closing:
+            return
+        try:
+            self._stream()
+        except Exception as exc:  # noqa: BLE001 - anything unexpected: disable, log, go on
+            self._failed("set-point stream", exc)
 
     def _stream(self) -> None:
         out = self.session.stream_step()
@@ -337,6 +348,9 @@ class PlannerNode(Node):
         if session is not None:
             session.close()  # a running plan stops at its next sample chunk
             session.wait_idle(timeout)
+        worker = getattr(self, "worker", None)
+        if worker is not None:
+            worker.stop(timeout)
 
     def destroy_node(self) -> None:
         self.prepare_shutdown()

@@ -151,6 +151,7 @@ class MPCSession:
         self.commands_sent = 0
         self.planning = False
         self.closed = False  # close(): no more plans; a running one is cancelled
+        self.frames_received = 0
         self._idle = threading.Event()
         self._idle.set()
 
@@ -160,6 +161,7 @@ class MPCSession:
             rgb = rgb.copy()
         with self._lock:
             self.frame = Stamped(stamp, rgb)
+            self.frames_received += 1
 
     def observe_state(self, state, stamp: float) -> None:
         state = np.asarray(state, dtype=np.float64)
@@ -508,6 +510,7 @@ class MPCSession:
                 "state_age_s": "" if state_age is None else f"{state_age:.3f}",
                 "planned_frame_age_s": f"{report.frame_age_s:.3f}",
                 "commands_sent": str(self.commands_sent),
+                "frames_received": str(self.frames_received),
                 "refusal": refusal,
                 "last_plan": report.reason or ("commanded" if report.command is not None else ""),
                 "last_action": "" if report.action is None else " ".join(

@@ -1,0 +1,226 @@
+"""The planner node as its own process under camera and joint-state load, measured from outside.
+
+Three processes, as on a lab machine: the planner node started the way ``ros2 run`` starts it
+(``python -m vjepa_ros.nodes.planner_node --ros-args --params-file config/planner.yaml ...``,
+a tiny random-weight model, continuous control, enabled, goal captured), a sensor process
+publishing camera frames (default 640×480 rgb8 at 30 Hz) and joint states (100 Hz), and this
+process watching ``target_pose`` and ``/diagnostics``. Printed per run:
+
+  target_pose/s    median, p10 and minimum over 10 s windows (the node streams at 100/s)
+  windows ≥ 95 %   10 s windows whose set-point rate is at least 95 % of the stream rate
+  stale holds      10 s windows in which diagnostics showed a stale-input refusal
+  frames/s         frames the node absorbed (diagnostics ``frames_received``), median over windows
+  frame age        node clock − the planned frame's stamp (diagnostics, median) [ms]
+  node CPU         CPU seconds per wall second of the node process, and its RSS first → last [MiB]
+
+Run:  python benchmarks/bench_planner_soak.py [--seconds 600] [--fps 30] [--width 640 --height 480]
+      [--samples 16 --iterations 2] [--transport raw|compressed]
+Loopback only: every process runs with ROS_LOCALHOST_ONLY=1 and discovery range LOCALHOST.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+os.environ["ROS_LOCALHOST_ONLY"] = "1"
+os.environ.setdefault("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
+
+HOME = [0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4]
+JOINTS = [f"panda_joint{i}" for i in range(1, 8)] + ["panda_finger_joint1", "panda_finger_joint2"]
+TINY = (dict(img_size=64, embed_dim=64, depth=1, num_heads=2),
+        dict(img_size=64, embed_dim=64, predictor_embed_dim=64, depth=1, num_heads=2))
+WINDOW_S = 10.0
+
+
+def publish_sensors(args) -> None:
+    """Publish frames at ``--fps`` and joint states at 100 Hz until killed (sensor process)."""
+    import rclpy
+    from rclpy.qos import qos_profile_sensor_data
+    from sensor_msgs.msg import CompressedImage, Image, JointState
+    from std_msgs.msg import Header
+
+    from vjepa_ros.eval.messages import compressed_image_message
+    from vjepa_ros.images import rgb_to_image_fields
+
+    rclpy.init()
+    node = rclpy.create_node("soak_sensors")
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (4, args.height, args.width, 3), dtype=np.uint8)
+    if args.transport == "compressed":
+        image_pub = node.create_publisher(CompressedImage, "soak/image/compressed",
+                                          qos_profile_sensor_data)
+        images = []
+        for frame in frames:
+            msg = compressed_image_message(frame, 0, "camera")
+            images.append(CompressedImage(format=msg.format, data=bytes(msg.data)))
+    else:
+        image_pub = node.create_publisher(Image, "soak/image", qos_profile_sensor_data)
+        images = [Image(**rgb_to_image_fields(frame)) for frame in frames]
+    joint_pub = node.create_publisher(JointState, "soak/joint_states", 10)
+    next_image = next_joint = time.monotonic()
+    index = 0
+    while rclpy.ok():
+        now = time.monotonic()
+        stamp = node.get_clock().now().to_msg()
+        if now >= next_image:
+            msg = images[index % len(images)]
+            msg.header.stamp = stamp
+            image_pub.publish(msg)
+            index += 1
+            next_image += 1.0 / args.fps
+        if now >= next_joint:
+            joint_pub.publish(JointState(header=Header(stamp=stamp), name=JOINTS,
+                                         position=HOME + [0.04, 0.04]))
+            next_joint += 0.01
+        time.sleep(max(0.0, min(next_image, next_joint) - time.monotonic()))
+
+
+def proc_cpu_rss(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) and resident memory [MiB] of a process, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    with open(f"/proc/{pid}/status") as f:
+        rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+    return cpu, rss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=600.0)
+    parser.add_argument("--fps", type=float, default=30.0)
+    parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--height", type=int, default=480)
+    parser.add_argument("--transport", choices=("raw", "compressed"), default="raw")
+    parser.add_argument("--samples", type=int, default=16)
+    parser.add_argument("--iterations", type=int, default=2)
+    parser.add_argument("--role", choices=("watch", "sensors"), default="watch",
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role == "sensors":
+        publish_sensors(args)
+        return
+
+    import rclpy
+    import torch
+    from diagnostic_msgs.msg import DiagnosticArray
+    from geometry_msgs.msg import PoseStamped
+    from rclpy.executors import SingleThreadedExecutor
+    from std_srvs.srv import SetBool, Trigger
+
+    from vjepa_ros.models import build_encoder, build_predictor, save_world_model
+    from vjepa_ros.nodes.launcher import mpc_nodes
+
+    torch.manual_seed(0)
+    folder = tempfile.mkdtemp()
+    checkpoint = save_world_model(f"{folder}/model.pt", build_encoder(**TINY[0]),
+                                  build_predictor(**TINY[1]))
+    camera = "soak/image/compressed" if args.transport == "compressed" else "soak/image"
+    planner = mpc_nodes(str(checkpoint), camera_topic=camera,
+                        joint_states_topic="soak/joint_states", target_topic="soak/target_pose",
+                        image_transport=args.transport,
+                        planner_parameters={"planner.samples": args.samples,
+                                            "planner.topk": min(10, args.samples),
+                                            "planner.iterations": args.iterations,
+                                            "control.mode": "continuous"})[0]
+    node_proc = subprocess.Popen(planner.command(), stdout=subprocess.DEVNULL,
+                                 stderr=open(f"{folder}/planner.log", "w"))
+    sensors = subprocess.Popen([sys.executable, __file__, "--role", "sensors",
+                                "--fps", str(args.fps), "--width", str(args.width),
+                                "--height", str(args.height), "--transport", args.transport])
+    rclpy.init()
+    watcher = rclpy.create_node("soak_watch")
+    executor = SingleThreadedExecutor()
+    executor.add_node(watcher)
+    poses: list[float] = []
+    diagnostics: list[tuple[float, dict]] = []
+    watcher.create_subscription(PoseStamped, "soak/target_pose",
+                                lambda msg: poses.append(time.monotonic()), 200)
+
+    def on_diagnostics(msg):
+        for status in msg.status:
+            if status.name.endswith(": mpc"):
+                diagnostics.append((time.monotonic(), {kv.key: kv.value for kv in status.values}))
+
+    watcher.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 10)
+    try:
+        capture = watcher.create_client(Trigger, "/vjepa_planner/capture_goal")
+        enable = watcher.create_client(SetBool, "/vjepa_planner/enable")
+        if not (capture.wait_for_service(timeout_sec=60)
+                and enable.wait_for_service(timeout_sec=10)):
+            raise SystemExit(f"planner node did not start; see {folder}/planner.log")
+        deadline = time.monotonic() + 30
+        while True:
+            future = capture.call_async(Trigger.Request())
+            executor.spin_until_future_complete(future, timeout_sec=5)
+            if future.result() is not None and future.result().success:
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit("no camera frame reached the planner node in 30 s: "
+                                 f"{future.result() and future.result().message}")
+            time.sleep(0.5)
+        future = enable.call_async(SetBool.Request(data=True))
+        executor.spin_until_future_complete(future, timeout_sec=5)
+        warm_end = time.monotonic() + 3.0
+        while time.monotonic() < warm_end:
+            executor.spin_once(timeout_sec=0.05)
+        poses.clear()
+        diagnostics.clear()
+        start = time.monotonic()
+        cpu0, rss0 = proc_cpu_rss(node_proc.pid)
+        while time.monotonic() - start < args.seconds:
+            executor.spin_once(timeout_sec=0.05)
+        cpu1, rss1 = proc_cpu_rss(node_proc.pid)
+        elapsed = time.monotonic() - start
+    finally:
+        node_proc.send_signal(2)
+        sensors.kill()
+        try:
+            node_proc.wait(30)
+        except subprocess.TimeoutExpired:
+            node_proc.kill()
+        watcher.destroy_node()
+        rclpy.try_shutdown()
+
+    windows = int(elapsed // WINDOW_S)
+    rates, stale, frames = [], 0, []
+    for w in range(windows):
+        lo, hi = start + w * WINDOW_S, start + (w + 1) * WINDOW_S
+        rates.append(sum(lo <= t < hi for t in poses) / WINDOW_S)
+        inside = [(t, values) for t, values in diagnostics if lo <= t < hi]
+        stale += any("stale" in values.get("refusal", "") for _, values in inside)
+        counts = [(t, int(values["frames_received"])) for t, values in inside
+                  if values.get("frames_received", "").isdigit()]  # absent before this was added
+        if len(counts) >= 2 and counts[-1][0] > counts[0][0]:
+            frames.append((counts[-1][1] - counts[0][1]) / (counts[-1][0] - counts[0][0]))
+    ages = [float(v["planned_frame_age_s"]) for _, v in diagnostics
+            if v.get("planned_frame_age_s")]
+    good = sum(rate >= 95.0 for rate in rates)
+    nan = float("nan")
+    p10 = float(np.percentile(rates, 10)) if rates else nan
+    frames_median = statistics.median(frames) if frames else nan
+    age_ms = 1e3 * statistics.median(ages) if ages else nan
+    print(f"# planner node soak: {elapsed:.0f} s, frames {args.width}x{args.height} "
+          f"{args.transport} at {args.fps:g} Hz, joint states 100 Hz, tiny model, "
+          f"CEM S {args.samples} I {args.iterations} H 1, continuous, {os.cpu_count()} CPUs")
+    print("| target_pose/s median | p10 | min | windows ≥ 95/s | stale-hold windows | frames/s "
+          "median | planned frame age median [ms] | node CPU [s/s] | node RSS first → last "
+          "[MiB] |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| {statistics.median(rates):.1f} | {p10:.1f} | {min(rates):.1f} | "
+          f"{good}/{windows} | {stale}/{windows} | {frames_median:.1f} | {age_ms:.0f} | "
+          f"{(cpu1 - cpu0) / elapsed:.2f} | {rss0:.0f} → {rss1:.0f} |")
+
+if __name__ == "__main__":
+    main()
