@@ -22,6 +22,7 @@ import numpy as np
 
 from vjepa_ros.config import param
 from vjepa_ros.eval import messages as m
+from vjepa_ros.eval.bag_files import BagError, iter_messages, open_reader, storage_of
 from vjepa_ros.images import ImageError
 from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig, pose_to_state
 
@@ -29,10 +30,6 @@ STORAGES = ("mcap", "sqlite3")
 IMAGE_FORMATS = ("raw", "jpeg", "png")
 STATE_SOURCES = ("auto", "pose", "joint_states")
 DEFAULT_START_NS = 1_700_000_000 * 1_000_000_000  # stamps of written bags start here
-
-
-class BagError(ValueError):
-    """A bag that cannot be used: missing, damaged, lacking a topic or of an unknown type."""
 
 
 @dataclasses.dataclass
@@ -79,52 +76,6 @@ class BagTopics:
 # -- reading
 
 
-def open_reader(path: str | Path):
-    """Open a bag directory (metadata.yaml + files) or a single .mcap / .db3 file."""
-    from rosbags.rosbag2 import Reader
-
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise BagError(f"bag not found: {path}")
-    try:
-        reader = Reader(path)
-        reader.open()
-    except Exception as exc:  # rosbags raises several types for damaged files
-        raise BagError(f"{path}: cannot open as a rosbag2 bag: {exc}") from exc
-    return reader
-
-
-def storage_of(reader) -> str:
-    """'mcap' or 'sqlite3': the storage plugin of an open reader."""
-    name = type(reader.storage).__name__.lower()
-    if "mcap" in name:
-        return "mcap"
-    if "sqlite" in name:
-        return "sqlite3"
-    files = getattr(reader.storage, "files", None) or []
-    paths = [str(f.get("path", "")) for f in files if isinstance(f, dict)]
-    return "mcap" if any(p.endswith(".mcap") for p in paths) else "sqlite3"
-
-
-def iter_messages(reader, path: Path, topics: list[str]):
-    """Yield ``(connection, bag time ns, raw CDR bytes)`` of these topics, in time order.
-
-    Damage inside the file becomes a :class:`BagError` naming the topic being read.
-    """
-    connections = [c for c in reader.connections if c.topic in topics]
-    iterator = reader.messages(connections=connections)
-    while True:
-        try:
-            item = next(iterator)
-        except StopIteration:
-            return
-        except Exception as exc:
-            raise BagError(
-                f"{path}: damaged bag while reading {', '.join(topics)}: {exc}"
-            ) from exc
-        yield item
-
-
 def header_stamp_from_cdr(raw) -> int:
     """header.stamp [ns] of a serialized message whose first field is a std_msgs/Header."""
     data = bytes(raw[:12])
@@ -158,6 +109,7 @@ class Recording:
     state_topic: str
     gripper_source: str  # a topic name, or "none (assumed open)"
     notes: list[str] = dataclasses.field(default_factory=list)
+    compression: str = "none"  # "none", "zstd file", "zstd message", "zstd chunks", "lz4 chunks"
 
     @property
     def duration_s(self) -> float:
@@ -266,7 +218,7 @@ def read_recording(
     reader = open_reader(path)
     try:
         types = {c.topic: c.msgtype for c in reader.connections}
-        notes: list[str] = []
+        notes: list[str] = list(reader.notes)
         image_topic = _resolve_image_topic(path, types, config.image, notes)
         source, state_topic = _resolve_state_topic(path, types, config)
         gripper_topic = config.gripper if config.gripper in types else None
@@ -295,7 +247,7 @@ def read_recording(
                 ) from exc
             stamps.append(m.stamp_ns(msg.header))
             msgs.append(_compact(msg, connection.msgtype))  # a few numbers, not the message
-        storage = storage_of(reader)
+        storage, compression = storage_of(reader), reader.compression
     finally:
         reader.close()
 
@@ -333,7 +285,8 @@ def read_recording(
     state_times, states = state_times[state_order], states[state_order]
     keep = np.append(np.diff(state_times) > 0, True)  # repeated stamps: keep the last
     return Recording(
-        path=path, storage=storage, topic_types=types, image_topic=image_topic,
+        path=path, storage=storage, compression=compression, topic_types=types,
+        image_topic=image_topic,
         image_type=types[image_topic], image_times=image_times[order], image_ordinals=order,
         state_times=state_times[keep], states=states[keep], state_source=source,
         state_topic=state_topic, gripper_source=gripper_source, notes=notes,
