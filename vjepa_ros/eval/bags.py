@@ -23,7 +23,7 @@ import numpy as np
 from vjepa_ros.config import param
 from vjepa_ros.eval import messages as m
 from vjepa_ros.eval.bag_files import BagError, iter_messages, open_reader, storage_of
-from vjepa_ros.images import ImageError
+from vjepa_ros.images import ImageError, decode_image_message
 from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig, pose_to_state
 
 STORAGES = ("mcap", "sqlite3")
@@ -156,7 +156,7 @@ class Recording:
     def _decode(self, raw, ordinal: int) -> np.ndarray:
         try:
             msg = m.typestore().deserialize_cdr(raw, self.image_type)
-            return m.decode_image(msg, self.image_type)
+            return decode_image_message(msg)
         except ImageError as exc:
             raise BagError(f"{self.path}: {self.image_topic} message {ordinal}: {exc}") from exc
         except Exception as exc:
