@@ -117,7 +117,7 @@ BARS = [
 
 
 def _yuv422_frame(order, rows=2):
-    """A frame of the colour bars, each bar two pixels wide (one U/V pair), in YUYV or UYVY."""
+    """Return the colour bars, each two pixels wide (one U/V pair), as YUYV or UYVY bytes."""
     row = []
     for (y, u, v), _ in BARS:
         row += [y, u, y, v] if order == "yuyv" else [u, y, v, y]
