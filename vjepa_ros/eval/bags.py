@@ -29,6 +29,10 @@ from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig, pose_to_st
 STORAGES = ("mcap", "sqlite3")
 IMAGE_FORMATS = ("raw", "jpeg", "png")
 STATE_SOURCES = ("auto", "pose", "joint_states")
+STAMPS = ("header", "receive")
+STAMPS_HINT = ("if a camera stamps frames on its own device clock while the robot uses the system "
+               "clock, time every message by when the recorder received it: --stamps receive "
+               "(data.topics.stamps: receive)")
 DEFAULT_START_NS = 1_700_000_000 * 1_000_000_000  # stamps of written bags start here
 
 
@@ -58,9 +62,10 @@ class BagTopics:
         "joint_states), pose or joint_states.",
     )
     gripper_max_width: float = param(0.08, "Finger opening [m] that counts as fully open.")
-    use_header_stamps: bool = param(
-        True, "Time messages by header.stamp (the sensor's time); false, or a topic whose stamps "
-        "are all 0, uses the time the recorder received them.",
+    stamps: str = param(
+        "header", "Clock of the messages: header (header.stamp, the sensor's time; a topic whose "
+        "stamps are all 0 falls back to receive) or receive (when the recorder received them: "
+        "one clock for all topics, for a camera that stamps on its own device clock).",
     )
 
     def check(self) -> BagTopics:
@@ -68,6 +73,8 @@ class BagTopics:
             raise BagError(
                 f"state_source must be one of {STATE_SOURCES}, got {self.state_source!r}"
             )
+        if self.stamps not in STAMPS:
+            raise BagError(f"stamps must be one of {STAMPS}, got {self.stamps!r}")
         if not self.gripper_max_width > 0:
             raise BagError(f"gripper_max_width must be > 0, got {self.gripper_max_width}")
         return self
@@ -90,6 +97,31 @@ def _choose_times(stamps: np.ndarray, received: np.ndarray, use_header: bool) ->
     if use_header and len(stamps) and np.all(stamps > 0):
         return stamps
     return received
+
+
+def describe_span(times: np.ndarray) -> str:
+    """'t0..t1 s' of int64 ns times, with the UTC date when they read as system-clock times."""
+    import datetime
+
+    first, last = int(times.min()), int(times.max())
+    text = f"{first / 1e9:.3f}..{last / 1e9:.3f} s"
+    if first > 10**18:  # after 2001-09-09: a system (epoch) clock
+        date = datetime.datetime.fromtimestamp(first / 1e9, datetime.UTC)
+        return f"{text} (from {date:%Y-%m-%d %H:%M:%S} UTC)"
+    return f"{text} (not a system-clock time: a device clock or time since boot?)"
+
+
+def _check_overlap(path, config, image_topic, image_times, state_topic, state_times):
+    """Refuse frames and states that share no time (the resampler would find no step)."""
+    if max(image_times[0], state_times[0]) <= min(image_times[-1], state_times[-1]):
+        return
+    hint = STAMPS_HINT if config.stamps == "header" else (
+        "the recorder received them at different times: are both topics from this recording?")
+    raise BagError(
+        f"{path}: the camera frames ({image_topic}: {describe_span(image_times)}) and the states "
+        f"({state_topic}: {describe_span(state_times)}) do not overlap in time (timed by "
+        f"{config.stamps}); {hint}"
+    )
 
 
 @dataclasses.dataclass
@@ -253,16 +285,25 @@ def read_recording(
 
     def times_of(topic):
         stamps, received, _ = collected[topic]
-        return _choose_times(np.array(stamps, np.int64), np.array(received, np.int64),
-                             config.use_header_stamps)
+        stamps = np.array(stamps, np.int64)
+        if config.stamps == "header" and len(stamps) and not np.all(stamps > 0):
+            note = f"{topic}: header stamps are 0: timed by when the recorder received them"
+            if note not in notes:
+                notes.append(note)
+        return _choose_times(stamps, np.array(received, np.int64), config.stamps == "header")
 
     image_times = times_of(image_topic)
-    if len(image_times) == 0:
-        raise BagError(f"{path}: image topic {image_topic} has no messages")
+    if len(image_times) < 2:
+        raise BagError(
+            f"{path}: image topic {image_topic} has {len(image_times)} message(s); evaluation and "
+            "training need a camera stream of at least two frames: check --image-topic (the "
+            "camera topic of this bag) or record longer"
+        )
     order = np.argsort(image_times, kind="stable")
     state_msgs = collected[state_topic][2]
     if not state_msgs:
-        raise BagError(f"{path}: state topic {state_topic} has no messages")
+        raise BagError(f"{path}: state topic {state_topic} has no messages: name the topic "
+                       "that carries the arm's state (--pose-topic / --joint-states-topic)")
     state_times = times_of(state_topic)
     if source == "pose":
         poses = np.stack(state_msgs)  # [M, 7]: position, quaternion (x, y, z, w)
@@ -284,6 +325,7 @@ def read_recording(
     state_order = np.argsort(state_times, kind="stable")
     state_times, states = state_times[state_order], states[state_order]
     keep = np.append(np.diff(state_times) > 0, True)  # repeated stamps: keep the last
+    _check_overlap(path, config, image_topic, image_times[order], state_topic, state_times)
     return Recording(
         path=path, storage=storage, compression=compression, topic_types=types,
         image_topic=image_topic,

@@ -41,6 +41,9 @@ def add_commands(sub) -> None:
     ev.add_argument("--joint-states-topic", help="arm JointState topic (default /joint_states)")
     ev.add_argument("--gripper-topic", help="gripper JointState topic")
     ev.add_argument("--state-source", choices=("auto", "pose", "joint_states"), default="auto")
+    ev.add_argument("--stamps", choices=("header", "receive"), default="header",
+                    help="message clock: header (header.stamp, default) or receive (when the "
+                    "recorder received it; for a camera stamping on its own device clock)")
     ev.add_argument("--no-plots", action="store_true", help="write report.json only")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
     ev.set_defaults(func=cmd_eval)
@@ -80,7 +83,7 @@ def _topics(args):
         ("image", args.image_topic), ("pose", args.pose_topic),
         ("joint_states", args.joint_states_topic), ("gripper", args.gripper_topic),
     ) if value}
-    return BagTopics(state_source=args.state_source, **changes)
+    return BagTopics(state_source=args.state_source, stamps=args.stamps, **changes)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

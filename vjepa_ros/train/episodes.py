@@ -141,7 +141,8 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         raise EpisodeError(message if str(path) in message else f"{path}: {message}") from exc
     runs = _valid_runs(steps.valid)
     long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
-    notes = [f"{path.name}: {reason}: {count} steps" for reason, count in steps.dropped.items()]
+    notes = list(recording.notes)  # what reading repaired or lost (damaged files, clocks)
+    notes += [f"{path.name}: {reason}: {count} steps" for reason, count in steps.dropped.items()]
     short = [b - a for a, b in runs if b - a < data.frames_per_clip]
     if short:
         notes.append(f"{path.name}: {len(short)} run(s) of valid steps shorter than a clip "
