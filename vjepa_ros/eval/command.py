@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.cli_options import add_planning_arguments
+from vjepa_ros.cli_options import add_planning_arguments, cem_changes
 
 
 def add_commands(sub) -> None:
@@ -94,13 +94,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from vjepa_ros.images import load_image_file
     from vjepa_ros.planning.config import preset
 
-    changes = {k: v for k, v in (("samples", args.samples), ("iterations", args.iterations),
-                                 ("horizon", args.horizon)) if v is not None}
-    if not args.checkpoint:
-        changes = {"samples": 64, "iterations": 3, **changes}  # random model on a CPU: seconds
+    # The random model on a CPU: fewer samples and iterations, so it runs in seconds.
+    defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
     out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
-        cem = preset(args.preset, **changes)
+        cem = preset(args.preset, **cem_changes(args, defaults))
         config = EvalConfig(rate_hz=args.rate, goal_offset=args.goal_offset,
                             max_steps=args.max_steps, landscape_points=args.landscape_points,
                             min_motion_m=args.min_motion, seed=args.seed).check()
