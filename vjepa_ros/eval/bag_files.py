@@ -18,6 +18,7 @@ from pathlib import Path
 
 STORAGE_OF_SUFFIX = {".mcap": "mcap", ".db3": "sqlite3"}
 DATA_SUFFIXES = (".mcap", ".db3", ".mcap.zstd", ".db3.zstd")
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # zstd frame magic (RFC 8878); CDR starts 00 01 / 00 00
 
 
 class BagError(ValueError):
@@ -42,10 +43,13 @@ class BagReader:
     """
 
     def __init__(self, path: Path, parts, storage: str, compression: str, notes: list[str],
-                 cleanup=()):
+                 cleanup=(), zstd_messages=False):
         self.path, self.parts, self.storage, self.compression = path, list(parts), storage, \
             compression
         self.notes, self._cleanup = list(notes), list(cleanup)
+        # Message-compressed data files read without metadata.yaml (rosbag2 records that mode
+        # only there): each message is a zstd frame.
+        self._zstd_messages = zstd_messages
 
     @property
     def connections(self) -> list:
@@ -55,7 +59,10 @@ class BagReader:
         chosen = list(connections) or self.connections
         for part in self.parts:
             own = [c for c in chosen if any(c is mine for mine in part.connections)]
-            if own:
+            if own and self._zstd_messages:
+                for connection, time_ns, data in part.messages(connections=own):
+                    yield connection, time_ns, _zstd().decompress(bytes(data))
+            elif own:
                 yield from part.messages(connections=own)
 
     def close(self) -> None:
@@ -174,7 +181,24 @@ def _open_files(path: Path, files: list[Path], notes: list[str]) -> BagReader:
         raise BagError(f"{path}: data files of both storages ({', '.join(sorted(storages))}); "
                        "keep one recording per directory")
     compression = compressions.pop() if len(compressions) == 1 else "+".join(sorted(compressions))
-    return BagReader(path, parts, storages.pop(), compression, notes, cleanup)
+    zstd_messages = _messages_are_zstd(parts[0])
+    if zstd_messages:
+        compression = "zstd message"
+    return BagReader(path, parts, storages.pop(), compression, notes, cleanup, zstd_messages)
+
+
+def _messages_are_zstd(part) -> bool:
+    """Whether a data file's first message is a zstd frame (rosbag2 message compression)."""
+    first = next(iter(part.messages(connections=part.connections)), None)
+    return first is not None and bytes(first[2][:4]) == ZSTD_MAGIC
+
+
+def _zstd():
+    try:
+        from compression import zstd  # Python >= 3.14
+    except ImportError:
+        from backports import zstd
+    return zstd
 
 
 def _open_data_file(file: Path, storage: str, shown: Path):
@@ -203,11 +227,7 @@ def _open_data_file(file: Path, storage: str, shown: Path):
 
 def _unpack_zstd(file: Path, cleanup: list) -> tuple[Path, str | None]:
     """Decompress a file-compressed data file into a temporary directory (as rosbags does)."""
-    try:
-        from compression import zstd  # Python >= 3.14
-    except ImportError:
-        from backports import zstd
-
+    zstd = _zstd()
     directory = tempfile.mkdtemp(prefix="vjepa_ros_bag_")
     cleanup.append(directory)
     target = Path(directory) / file.name[: -len(".zstd")]

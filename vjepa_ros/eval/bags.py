@@ -28,6 +28,7 @@ from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig, pose_to_st
 
 STORAGES = ("mcap", "sqlite3")
 IMAGE_FORMATS = ("raw", "jpeg", "png")
+COMPRESSIONS = ("none", "file", "message", "storage")  # rosbag2 zstd modes; storage: MCAP chunks
 STATE_SOURCES = ("auto", "pose", "joint_states")
 STAMPS = ("header", "receive")
 STAMPS_HINT = ("if a camera stamps frames on its own device clock while the robot uses the system "
@@ -420,6 +421,7 @@ def write_bag(
     rate_hz: float = 4.0,
     storage: str = "mcap",
     image_format: str = "raw",
+    compression: str = "none",
     topics: BagTopics | None = None,
     joint_names: list[str] | None = None,
     joint_positions: np.ndarray | None = None,
@@ -433,9 +435,12 @@ def write_bag(
     start; default every 1/rate_hz). Writes the camera (``raw`` Image, or ``jpeg``/``png``
     CompressedImage on ``<image>/compressed``), the end-effector PoseStamped, the gripper's
     finger JointState, and ``joint_states`` when ``joint_positions`` [T, n] are given. Header
-    stamps equal the record times.
+    stamps equal the record times. ``compression`` is a rosbag2 zstd mode: ``file`` (the data
+    file becomes ``.mcap.zstd`` / ``.db3.zstd``), ``message``, or ``storage`` (MCAP's own chunk
+    compression; MCAP only).
     """
     from rosbags.rosbag2 import StoragePlugin, Writer
+    from rosbags.rosbag2.enums import CompressionFormat, CompressionMode
 
     config = (topics or BagTopics()).check()
     path = Path(path).expanduser()
@@ -444,6 +449,9 @@ def write_bag(
         raise BagError(f"storage must be one of {STORAGES}, got {storage!r}")
     if image_format not in IMAGE_FORMATS:
         raise BagError(f"image_format must be one of {IMAGE_FORMATS}, got {image_format!r}")
+    if compression not in COMPRESSIONS or (compression == "storage" and storage != "mcap"):
+        raise BagError(f"compression must be one of {COMPRESSIONS} ('storage' with mcap only), "
+                       f"got {compression!r} for {storage}")
     if path.exists():
         raise BagError(f"{path} exists already; rosbag2 bags are never overwritten")
     if joint_positions is not None:
@@ -457,7 +465,10 @@ def write_bag(
     gripper_mapping = _gripper_mapping(config)
     finger_names = gripper_mapping.finger_names
     try:
-        with Writer(path, version=8, storage_plugin=plugin) as writer:
+        writer = Writer(path, version=8, storage_plugin=plugin)
+        if compression != "none":
+            writer.set_compression(CompressionMode[compression.upper()], CompressionFormat.ZSTD)
+        with writer:
             image = writer.add_connection(image_topic, image_type, typestore=store)
             pose = writer.add_connection(config.pose, m.POSE_STAMPED, typestore=store)
             gripper = writer.add_connection(config.gripper, m.JOINT_STATE, typestore=store)
