@@ -25,6 +25,10 @@ class BagError(ValueError):
     """A bag that cannot be used: missing, damaged, lacking a topic or of an unknown type."""
 
 
+class DamagedBagError(BagError):
+    """A data file that fails while its messages are read (corrupt chunk, sqlite error)."""
+
+
 def repair_hint(path: Path, storage: str) -> str:
     """Return the command that recovers the intact part of a damaged data file."""
     if storage == "sqlite3":
@@ -89,10 +93,12 @@ def data_files(directory: Path) -> list[Path]:
     return sorted(found, key=order)
 
 
-def open_reader(path: str | Path) -> BagReader:
+def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     """Open a bag directory, a directory without ``metadata.yaml``, or one data file.
 
-    Raises :class:`BagError` (naming the file and the repair command) when nothing is readable.
+    ``salvage``: read MCAP data files by their intact records only (:mod:`mcap_salvage`), for a
+    file whose index opens but whose chunks fail. Raises :class:`BagError` (naming the file and
+    the repair command) when nothing is readable.
     """
     path = Path(path).expanduser()
     if not path.exists():
@@ -100,8 +106,10 @@ def open_reader(path: str | Path) -> BagReader:
     if path.is_file() and path.name == "metadata.yaml":
         path = path.parent
     if path.is_file():
-        return _open_files(path, [path], [])
+        return _open_files(path, [path], [], salvage)
     files = data_files(path)
+    if salvage and files:
+        return _open_files(path, files, [], salvage)
     if (path / "metadata.yaml").exists():
         try:
             return _open_directory(path)
@@ -147,7 +155,7 @@ def _chunk_compression(stores) -> str:
     return f"{'+'.join(sorted(kinds))} chunks" if kinds else "none"
 
 
-def _open_files(path: Path, files: list[Path], notes: list[str]) -> BagReader:
+def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) -> BagReader:
     parts, cleanup, storages, compressions = [], [], set(), set()
     try:
         for file in files:
@@ -161,7 +169,7 @@ def _open_files(path: Path, files: list[Path], notes: list[str]) -> BagReader:
             if storage is None:
                 raise BagError(f"{file}: not a rosbag2 data file (expected a directory, or "
                                f"{', '.join(DATA_SUFFIXES)})")
-            part, note = _open_data_file(inner, storage, shown=file)
+            part, note = _open_data_file(inner, storage, file, salvage)
             parts.append(part)
             storages.add(storage)
             if note:
@@ -201,16 +209,18 @@ def _zstd():
     return zstd
 
 
-def _open_data_file(file: Path, storage: str, shown: Path):
+def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
     """Open one .mcap/.db3 with rosbags; a damaged MCAP falls back to its intact part."""
     from rosbags.rosbag2 import Reader
 
-    reader = Reader(file)
-    try:
-        reader.open()
-        return reader, None
-    except Exception as exc:  # rosbags raises several types for damaged files
-        error = exc
+    error = "its chunks fail"
+    if not (salvage and storage == "mcap"):
+        reader = Reader(file)
+        try:
+            reader.open()
+            return reader, None
+        except Exception as exc:  # rosbags raises several types for damaged files
+            error = exc
     if storage == "sqlite3":
         raise BagError(f"{shown}: the SQLite3 file is damaged ({error}); "
                        f"{repair_hint(shown, storage)}") from error
@@ -259,6 +269,6 @@ def iter_messages(reader: BagReader, path: Path, topics: list[str]):
         except StopIteration:
             return
         except Exception as exc:  # rosbags/sqlite/decompression errors of a damaged file
-            raise BagError(f"{path}: damaged bag while reading {', '.join(topics)}: {exc}; "
+            raise DamagedBagError(f"{path}: damaged bag while reading {', '.join(topics)}: {exc}; "
                            f"{repair_hint(path, reader.storage)}") from exc
         yield item

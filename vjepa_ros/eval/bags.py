@@ -22,7 +22,13 @@ import numpy as np
 
 from vjepa_ros.config import param
 from vjepa_ros.eval import messages as m
-from vjepa_ros.eval.bag_files import BagError, iter_messages, open_reader, storage_of
+from vjepa_ros.eval.bag_files import (
+    BagError,
+    DamagedBagError,
+    iter_messages,
+    open_reader,
+    storage_of,
+)
 from vjepa_ros.images import ImageError, decode_image_message
 from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig, pose_to_state
 
@@ -31,6 +37,8 @@ IMAGE_FORMATS = ("raw", "jpeg", "png")
 COMPRESSIONS = ("none", "file", "message", "storage")  # rosbag2 zstd modes; storage: MCAP chunks
 STATE_SOURCES = ("auto", "pose", "joint_states")
 STAMPS = ("header", "receive")
+DAMAGED_HINT = ("the recording is damaged at this message: re-copy it from the recording "
+                "machine, or re-record")
 STAMPS_HINT = ("if a camera stamps frames on its own device clock while the robot uses the system "
                "clock, time every message by when the recorder received it: --stamps receive "
                "(data.topics.stamps: receive)")
@@ -143,6 +151,7 @@ class Recording:
     gripper_source: str  # a topic name, or "none (assumed open)"
     notes: list[str] = dataclasses.field(default_factory=list)
     compression: str = "none"  # "none", "zstd file", "zstd message", "zstd chunks", "lz4 chunks"
+    salvaged: bool = False  # read by the intact records of a damaged MCAP (open_reader salvage)
 
     @property
     def duration_s(self) -> float:
@@ -161,7 +170,7 @@ class Recording:
         if frame_indices[0] < 0 or frame_indices[-1] >= len(self.image_times):
             raise BagError(f"frame index out of range 0..{len(self.image_times) - 1}")
         wanted = {int(self.image_ordinals[i]): int(i) for i in frame_indices}
-        reader = open_reader(self.path)
+        reader = open_reader(self.path, salvage=True) if self.salvaged else open_reader(self.path)
         try:
             for ordinal, (_, _, raw) in enumerate(
                 iter_messages(reader, self.path, [self.image_topic])
@@ -248,41 +257,48 @@ def read_recording(
     """
     config = (topics or BagTopics()).check()
     path = Path(path).expanduser()
-    reader = open_reader(path)
-    try:
-        types = {c.topic: c.msgtype for c in reader.connections}
-        notes: list[str] = list(reader.notes)
-        image_topic = _resolve_image_topic(path, types, config.image, notes)
-        source, state_topic = _resolve_state_topic(path, types, config)
-        gripper_topic = config.gripper if config.gripper in types else None
-        if gripper_topic and types[gripper_topic] != m.JOINT_STATE:
-            raise BagError(f"{path}: gripper topic {gripper_topic} has type "
-                           f"{types[gripper_topic]}, expected {m.JOINT_STATE}")
-        wanted = [image_topic, state_topic] + ([gripper_topic] if gripper_topic else [])
-        collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, contents
-        for connection, received, raw in iter_messages(reader, path, wanted):
-            topic = connection.topic
-            stamps, times, msgs = collected[topic]
-            times.append(received)
-            if topic == image_topic:
+    salvaged = False
+    while True:  # a second pass reads a damaged MCAP by its intact records
+        reader = open_reader(path, salvage=True) if salvaged else open_reader(path)
+        try:
+            types = {c.topic: c.msgtype for c in reader.connections}
+            notes: list[str] = list(reader.notes)
+            image_topic = _resolve_image_topic(path, types, config.image, notes)
+            source, state_topic = _resolve_state_topic(path, types, config)
+            gripper_topic = config.gripper if config.gripper in types else None
+            if gripper_topic and types[gripper_topic] != m.JOINT_STATE:
+                raise BagError(f"{path}: gripper topic {gripper_topic} has type "
+                               f"{types[gripper_topic]}, expected {m.JOINT_STATE}")
+            wanted = [image_topic, state_topic] + ([gripper_topic] if gripper_topic else [])
+            collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, contents
+            for connection, received, raw in iter_messages(reader, path, wanted):
+                topic = connection.topic
+                stamps, times, msgs = collected[topic]
+                times.append(received)
+                if topic == image_topic:
+                    try:
+                        stamps.append(header_stamp_from_cdr(raw))
+                    except ValueError as exc:
+                        raise BagError(f"{path}: {topic} message {len(msgs)} is damaged: {exc}") \
+                            from exc
+                    msgs.append(None)
+                    continue
                 try:
-                    stamps.append(header_stamp_from_cdr(raw))
-                except ValueError as exc:
-                    raise BagError(f"{path}: {topic} message {len(msgs)} is damaged: {exc}") \
-                        from exc
-                msgs.append(None)
-                continue
-            try:
-                msg = m.typestore().deserialize_cdr(raw, connection.msgtype)
-            except Exception as exc:
-                raise BagError(
-                    f"{path}: {topic} message {len(msgs)} is damaged: {exc}"
-                ) from exc
-            stamps.append(m.stamp_ns(msg.header))
-            msgs.append(_compact(msg, connection.msgtype))  # a few numbers, not the message
-        storage, compression = storage_of(reader), reader.compression
-    finally:
-        reader.close()
+                    msg = m.typestore().deserialize_cdr(raw, connection.msgtype)
+                except Exception as exc:
+                    raise BagError(
+                        f"{path}: {topic} message {len(msgs)} is damaged: {exc}; {DAMAGED_HINT}"
+                    ) from exc
+                stamps.append(m.stamp_ns(msg.header))
+                msgs.append(_compact(msg, connection.msgtype))  # a few numbers, not the message
+            storage, compression = storage_of(reader), reader.compression
+            break
+        except DamagedBagError:
+            if salvaged or reader.storage != "mcap":
+                raise
+            salvaged = True
+        finally:
+            reader.close()
 
     def times_of(topic):
         stamps, received, _ = collected[topic]
@@ -332,7 +348,7 @@ def read_recording(
         image_topic=image_topic,
         image_type=types[image_topic], image_times=image_times[order], image_ordinals=order,
         state_times=state_times[keep], states=states[keep], state_source=source,
-        state_topic=state_topic, gripper_source=gripper_source, notes=notes,
+        state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
     )
 
 

@@ -223,7 +223,7 @@ class SalvagedMcap:
             raw = _decompress_prefix(bytes(records), compression)
             if complete and (len(raw) != size or (crc and crc32(raw) != crc)):
                 raise ValueError("size or CRC mismatch")
-        except (ValueError, struct.error, OSError, RuntimeError):
+        except Exception:  # noqa: BLE001 - any decoder error (ZstdError, LZ4 RuntimeError): lost
             if damage is not None:
                 damage.lost_chunks += complete
                 damage.partial_chunks += not complete
