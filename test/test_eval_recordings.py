@@ -355,3 +355,19 @@ def test_cem_options_are_validated_with_their_names():
     args = parser.parse_args(["eval", "bag", "--momentum-mean", "1.5"])
     with pytest.raises(ValueError, match=r"--momentum-mean must lie in \[0, 1\]"):
         cem_changes(args)
+
+
+def test_train_finds_and_reads_a_killed_compressed_recording(tmp_path, episode):
+    from vjepa_ros.train.config import DataConfig
+    from vjepa_ros.train.episodes import _bag_segments, find_sources
+
+    frames, states = episode
+    bag = write_bag(tmp_path / "data" / "killed", frames, states, compression="file")
+    (bag / "metadata.yaml").unlink()
+    data_file = next(bag.glob("*.mcap.zstd"))
+    assert [(s.path, s.kind) for s in find_sources([tmp_path / "data"])] == [(bag, "bag")]
+    assert [s.kind for s in find_sources([bag, data_file])] == ["bag", "bag"]
+    segments, notes = _bag_segments(bag, DataConfig())
+    assert len(segments) == 1 and len(segments[0]) == len(frames)
+    np.testing.assert_array_equal(segments[0].frames, frames)
+    assert any("no metadata.yaml" in note for note in notes)

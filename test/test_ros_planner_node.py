@@ -243,7 +243,7 @@ def test_malformed_images_log_errors_and_send_nothing(harness):
     assert h.enable().success
     good = rgb_to_image_fields(frame(1))
     bad = [
-        Image(**{**good, "encoding": "yuv422"}),
+        Image(**{**good, "encoding": "32FC1"}),
         Image(**{**good, "height": 0, "width": 0, "step": 0, "data": b""}),
         Image(**{**good, "step": good["step"] + 7}),
     ]
@@ -251,7 +251,7 @@ def test_malformed_images_log_errors_and_send_nothing(harness):
         h.pump(0.4, image=image)
     h.pump(3.0, until=lambda: len(h.logs("dropping camera image")) >= 3, image=None)
     errors = h.logs("dropping camera image", level=Log.ERROR)
-    assert any("unsupported image encoding 'yuv422'" in e for e in errors)
+    assert any("unsupported image encoding '32FC1'" in e for e in errors)
     assert any("empty image" in e for e in errors)
     assert any("image data has" in e for e in errors)
     assert not h.got["pose"] and not h.got["action"] and h.session.frame is None
