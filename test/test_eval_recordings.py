@@ -219,19 +219,29 @@ def test_every_storage_and_compression_is_read_and_labelled(tmp_path, episode, s
                                   frames[[0, len(frames) - 1]])
 
 
-def test_an_unreadable_state_message_names_bag_topic_and_message(tmp_path):
+def _camera_and_pose_bag(path, count, image_at, pose_at):
+    """Write frames ``image_at(i, t)`` and poses ``pose_at(i, t)`` (CDR) received at 4 Hz."""
     store = m.typestore()
-    bag = tmp_path / "bag"
-    with Writer(bag, version=8, storage_plugin=StoragePlugin.MCAP) as writer:
+    with Writer(path, version=8, storage_plugin=StoragePlugin.MCAP) as writer:
         image = writer.add_connection("/camera/camera/color/image_raw", m.IMAGE, typestore=store)
         pose = writer.add_connection("/franka_robot_state_broadcaster/current_pose",
                                      m.POSE_STAMPED, typestore=store)
-        for i in range(3):
+        for i in range(count):
             t = DEFAULT_START_NS + i * SEC // 4
-            msg = m.image_message(np.zeros((4, 4, 3), np.uint8), t, "cam")
-            writer.write(image, t, store.serialize_cdr(msg, m.IMAGE))
-            good = store.serialize_cdr(m.pose_message(np.zeros(7), t, "base"), m.POSE_STAMPED)
-            writer.write(pose, t, good if i != 1 else good[:20])  # message 1 cut short
+            writer.write(image, t, store.serialize_cdr(image_at(i, t), m.IMAGE))
+            writer.write(pose, t, pose_at(i, t))
+    return path
+
+
+def _pose_bytes(state, t):
+    return m.typestore().serialize_cdr(m.pose_message(state, t, "base"), m.POSE_STAMPED)
+
+
+def test_an_unreadable_state_message_names_bag_topic_and_message(tmp_path):
+    bag = _camera_and_pose_bag(
+        tmp_path / "bag", 3, lambda i, t: m.image_message(np.zeros((4, 4, 3), np.uint8), t, "c"),
+        lambda i, t: _pose_bytes(np.zeros(7), t)[:20 if i == 1 else None],  # message 1 cut short
+    )
     with pytest.raises(BagError, match=f"{bag}: /franka_robot_state_broadcaster/current_pose "
                        "message 1 is damaged"):
         read_recording(bag)
@@ -240,26 +250,18 @@ def test_an_unreadable_state_message_names_bag_topic_and_message(tmp_path):
 # -- clocks
 
 
-def _two_clock_bag(path, camera_offset_ns):
-    """Camera stamped on a device clock (since boot), robot on the system clock; 4 Hz."""
+def _two_clock_bag(path):
+    """Camera stamped on a device clock (42 s since boot), robot on the system clock; 4 Hz."""
     frames, states, _ = synthetic_episode(5)
-    store = m.typestore()
-    with Writer(path, version=8, storage_plugin=StoragePlugin.MCAP) as writer:
-        image = writer.add_connection("/camera/camera/color/image_raw", m.IMAGE, typestore=store)
-        pose = writer.add_connection("/franka_robot_state_broadcaster/current_pose",
-                                     m.POSE_STAMPED, typestore=store)
-        for i, (frame, state) in enumerate(zip(frames, states, strict=True)):
-            received = DEFAULT_START_NS + i * SEC // 4
-            device = 42 * SEC + i * SEC // 4 + camera_offset_ns
-            msg = m.image_message(frame, device, "cam")
-            writer.write(image, received, store.serialize_cdr(msg, m.IMAGE))
-            msg = m.pose_message(state, received, "base")
-            writer.write(pose, received, store.serialize_cdr(msg, m.POSE_STAMPED))
-    return path, states
+    bag = _camera_and_pose_bag(
+        path, len(frames), lambda i, t: m.image_message(frames[i], 42 * SEC + i * SEC // 4, "c"),
+        lambda i, t: _pose_bytes(states[i], t),
+    )
+    return bag, states
 
 
 def test_a_camera_on_its_device_clock_is_refused_with_spans_and_the_option(tmp_path):
-    bag, states = _two_clock_bag(tmp_path / "bag", 0)
+    bag, states = _two_clock_bag(tmp_path / "bag")
     with pytest.raises(BagError) as caught:
         read_recording(bag)
     text = str(caught.value)
@@ -280,7 +282,7 @@ def test_eval_and_train_take_the_stamps_option(tmp_path, capsys):
     from vjepa_ros.cli import build_parser, main
     from vjepa_ros.train.command import overrides_from_args
 
-    bag, _ = _two_clock_bag(tmp_path / "bag", 0)
+    bag, _ = _two_clock_bag(tmp_path / "bag")
     common = ["--samples", "4", "--topk", "2", "--iterations", "1", "--landscape-points", "0",
               "--max-steps", "1", "--no-plots", "--quiet", "--out", str(tmp_path / "out")]
     assert main(["eval", str(bag), *common]) == 1
@@ -313,19 +315,13 @@ def test_missing_and_thin_camera_topics_name_the_bag_and_the_fix(tmp_path, episo
 
 
 def test_an_unsupported_camera_encoding_in_a_bag_names_bag_topic_encoding_and_fix(tmp_path):
-    store = m.typestore()
-    bag = tmp_path / "bag"
-    with Writer(bag, version=8, storage_plugin=StoragePlugin.MCAP) as writer:
-        image = writer.add_connection("/camera/camera/color/image_raw", m.IMAGE, typestore=store)
-        pose = writer.add_connection("/franka_robot_state_broadcaster/current_pose",
-                                     m.POSE_STAMPED, typestore=store)
-        for i in range(2):
-            t = DEFAULT_START_NS + i * SEC // 4
-            msg = m.image_message(np.zeros((2, 2, 3), np.uint8), t, "cam")
-            msg.encoding, msg.step, msg.data = "32FC1", 8, np.zeros(16, np.uint8)
-            writer.write(image, t, store.serialize_cdr(msg, m.IMAGE))
-            msg = m.pose_message(np.zeros(7), t, "base")
-            writer.write(pose, t, store.serialize_cdr(msg, m.POSE_STAMPED))
+    def depth_image(i, t):
+        msg = m.image_message(np.zeros((2, 2, 3), np.uint8), t, "cam")
+        msg.encoding, msg.step, msg.data = "32FC1", 8, np.zeros(16, np.uint8)
+        return msg
+
+    bag = _camera_and_pose_bag(tmp_path / "bag", 2, depth_image,
+                               lambda i, t: _pose_bytes(np.zeros(7), t))
     recording = read_recording(bag)
     with pytest.raises(BagError, match=f"{bag}: /camera/camera/color/image_raw message 0: "
                        "unsupported image encoding '32FC1'.*colour stream"):
