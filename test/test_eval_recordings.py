@@ -85,10 +85,12 @@ def test_field_camera_8uc3_decodes_as_bgr():
 # -- damaged bags made here
 
 
-def test_truncated_mcap_at_several_fractions_keeps_an_exact_prefix(tmp_path, episode):
+@pytest.mark.parametrize("compression", ["none", "storage"])  # storage: zstd chunks
+def test_truncated_mcap_at_several_fractions_keeps_an_exact_prefix(tmp_path, episode,
+                                                                    compression):
     _, states = episode
     frames = _big_frames(len(states))
-    source = write_bag(tmp_path / "whole", frames, states)
+    source = write_bag(tmp_path / "whole", frames, states, compression=compression)
     data = next(source.glob("*.mcap")).read_bytes()
     counts = []
     for fraction in (0.15, 0.4, 0.7, 0.9, 0.995):
@@ -111,6 +113,24 @@ def test_truncated_mcap_at_several_fractions_keeps_an_exact_prefix(tmp_path, epi
                                    atol=1e-12)
         np.testing.assert_array_equal(recording.load_frames(range(count)), frames[:count])
     assert counts == sorted(counts) and counts[-1] >= len(states) - 5 and counts[0] < counts[-1]
+
+
+@pytest.mark.parametrize("codec", ["zstd", "lz4"])
+def test_a_cut_compressed_chunk_decompresses_to_a_prefix(codec):
+    from vjepa_ros.eval.mcap_salvage import _decompress_prefix
+
+    raw = np.random.default_rng(2).integers(0, 4, 400_000, dtype=np.uint8).tobytes()
+    if codec == "zstd":
+        from vjepa_ros.eval.bag_files import _zstd
+
+        packed = _zstd().compress(raw)
+    else:
+        import lz4.frame
+
+        packed = lz4.frame.compress(raw, block_size=lz4.frame.BLOCKSIZE_MAX64KB)
+    out = _decompress_prefix(packed[: len(packed) * 3 // 4], codec)
+    assert 0 < len(out) < len(raw) and out == raw[: len(out)]
+    assert _decompress_prefix(packed, codec) == raw
 
 
 def test_truncated_mcap_beside_its_metadata_is_read_too(tmp_path, episode):

@@ -54,8 +54,8 @@ class Damage:
         """One line: what was read, what was lost (bytes, chunks, time span)."""
         parts = []
         if self.truncated_at is not None:
-            parts.append(f"the file is truncated: its last {self.file_size - self.truncated_at} "
-                         f"of {self.file_size} bytes are an incomplete record")
+            parts.append(f"the file is truncated at {self.file_size} bytes, inside the record "
+                         f"that starts at byte {self.truncated_at}")
         if self.partial_chunks:
             parts.append(f"{self.partial_chunks} chunk(s) cut short (complete messages kept)")
         if self.lost_chunks:
@@ -109,11 +109,9 @@ def _decompress_prefix(data: bytes, compression: str) -> bytes:
     if compression == "":
         return data
     if compression == "zstd":
-        try:
-            from compression import zstd  # Python >= 3.14
-        except ImportError:
-            from backports import zstd
-        return zstd.ZstdDecompressor().decompress(data)
+        from vjepa_ros.eval.bag_files import _zstd
+
+        return _zstd().ZstdDecompressor().decompress(data)
     if compression == "lz4":
         from lz4.frame import LZ4FrameDecompressor
 
