@@ -257,6 +257,19 @@ def test_malformed_images_log_errors_and_send_nothing(harness):
     assert not h.got["pose"] and not h.got["action"] and h.session.frame is None
 
 
+def test_lab_camera_encodings_reach_the_session_as_rgb(harness):
+    h = harness()
+    rgb = frame(5)
+    opencv = Image(**{**rgb_to_image_fields(rgb, "bgr8"), "encoding": "8UC3"})  # cv_bridge
+    assert h.pump(3.0, until=lambda: h.session.frame is not None, image=opencv)
+    np.testing.assert_array_equal(h.session.frame.value, rgb)
+    red = bytes([81, 90, 81, 240]) * (rgb.shape[1] // 2) * rgb.shape[0]  # BT.601 red, YUYV
+    yuyv = Image(height=rgb.shape[0], width=rgb.shape[1], encoding="yuv422_yuy2",
+                 step=2 * rgb.shape[1], data=red)
+    assert h.pump(3.0, until=lambda: h.session.frame.value[0, 0, 1] < 5, image=yuyv)
+    assert np.abs(h.session.frame.value.astype(int) - [255, 0, 0]).max() <= 2
+
+
 def test_nan_joint_states_send_nothing(harness):
     h = harness()
     h.goal_pub.publish(Image(**rgb_to_image_fields(frame(99))))

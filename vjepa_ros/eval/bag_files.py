@@ -65,7 +65,7 @@ class BagReader:
             own = [c for c in chosen if any(c is mine for mine in part.connections)]
             if own and self._zstd_messages:
                 for connection, time_ns, data in part.messages(connections=own):
-                    yield connection, time_ns, _zstd().decompress(bytes(data))
+                    yield connection, time_ns, zstd_module().decompress(bytes(data))
             elif own:
                 yield from part.messages(connections=own)
 
@@ -201,7 +201,7 @@ def _messages_are_zstd(part) -> bool:
     return first is not None and bytes(first[2][:4]) == ZSTD_MAGIC
 
 
-def _zstd():
+def zstd_module():
     try:
         from compression import zstd  # Python >= 3.14
     except ImportError:
@@ -237,7 +237,7 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
 
 def _unpack_zstd(file: Path, cleanup: list) -> tuple[Path, str | None]:
     """Decompress a file-compressed data file into a temporary directory (as rosbags does)."""
-    zstd = _zstd()
+    zstd = zstd_module()
     directory = tempfile.mkdtemp(prefix="vjepa_ros_bag_")
     cleanup.append(directory)
     target = Path(directory) / file.name[: -len(".zstd")]

@@ -109,9 +109,9 @@ def _decompress_prefix(data: bytes, compression: str) -> bytes:
     if compression == "":
         return data
     if compression == "zstd":
-        from vjepa_ros.eval.bag_files import _zstd
+        from vjepa_ros.eval.bag_files import zstd_module
 
-        return _zstd().ZstdDecompressor().decompress(data)
+        return zstd_module().ZstdDecompressor().decompress(data)
     if compression == "lz4":
         from lz4.frame import LZ4FrameDecompressor
 
