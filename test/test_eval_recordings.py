@@ -387,3 +387,11 @@ def test_train_finds_and_reads_a_killed_compressed_recording(tmp_path, episode):
     assert len(segments) == 1 and len(segments[0]) == len(frames)
     np.testing.assert_array_equal(segments[0].frames, frames)
     assert any("no metadata.yaml" in note for note in notes)
+
+
+def test_metadata_naming_a_missing_data_file_names_the_bag(tmp_path, episode):
+    frames, states = episode
+    bag = write_bag(tmp_path / "bag", frames, states)
+    next(bag.glob("*.mcap")).unlink()
+    with pytest.raises(BagError, match=f"^{bag}: cannot open as a rosbag2 bag: .*missing"):
+        read_recording(bag)

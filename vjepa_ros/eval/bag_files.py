@@ -116,7 +116,7 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
         except BagError as exc:
             if not files:
                 raise
-            note = f"{path}: {exc}: reading its data files directly"
+            note = f"{exc}: reading its data files directly"
             return _open_files(path, files, [note])
     if not files:
         present = sorted(p.name for p in path.iterdir())[:10]
@@ -138,7 +138,7 @@ def _open_directory(path: Path) -> BagReader:
     try:
         reader.open()
     except Exception as exc:  # rosbags raises several types for damaged bags
-        raise BagError(f"cannot open as a rosbag2 bag: {exc}") from exc
+        raise BagError(f"{path}: cannot open as a rosbag2 bag: {exc}") from exc
     stores = reader.storage.storages
     storage = "mcap" if stores and "mcap" in type(stores[0]).__name__.lower() else "sqlite3"
     if reader.compression_mode:
