@@ -219,11 +219,13 @@ def _resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: l
         images = [t for t, ty in types.items() if ty in m.IMAGE_TYPES]
         raise BagError(
             f"{path}: image topic {topic} is not in the bag; image topics there: "
-            f"{', '.join(images) or 'none'} (all topics: {', '.join(sorted(types))})"
+            f"{', '.join(images) or 'none'} (all topics: {', '.join(sorted(types)) or 'none'}); "
+            "name the camera topic with --image-topic (data.topics.image)"
         )
     if types[topic] not in m.IMAGE_TYPES:
         raise BagError(
-            f"{path}: topic {topic} has type {types[topic]}, expected one of {m.IMAGE_TYPES}"
+            f"{path}: topic {topic} has type {types[topic]}, expected one of {m.IMAGE_TYPES}; "
+            "name the camera topic with --image-topic (data.topics.image)"
         )
     return topic
 
