@@ -13,6 +13,7 @@ from vjepa_ros.eval import messages as m
 from vjepa_ros.eval.bags import DEFAULT_START_NS, BagError, write_bag
 from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_topics, iter_bag, play
 from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.images import decode_image_message
 
 SEC = 1_000_000_000
 
@@ -71,7 +72,7 @@ def test_iter_bag_reads_every_topic_in_time_order(tmp_path):
     assert len(everything) == 12  # 4 frames, 4 poses, 4 gripper states
     assert all(np.diff([msg.time_ns for msg in everything]) >= 0)
     images = list(iter_bag(bag, ["/camera/camera/color/image_raw"]))
-    decoded = [m.decode_image(m.typestore().deserialize_cdr(msg.data, msg.msgtype), msg.msgtype)
+    decoded = [decode_image_message(m.typestore().deserialize_cdr(msg.data, msg.msgtype))
                for msg in images]
     np.testing.assert_array_equal(np.stack(decoded), frames)
     with pytest.raises(BagError, match=r"/nope not in the bag \(it has /camera"):

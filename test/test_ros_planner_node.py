@@ -243,7 +243,7 @@ def test_malformed_images_log_errors_and_send_nothing(harness):
     assert h.enable().success
     good = rgb_to_image_fields(frame(1))
     bad = [
-        Image(**{**good, "encoding": "yuv422"}),
+        Image(**{**good, "encoding": "32FC1"}),
         Image(**{**good, "height": 0, "width": 0, "step": 0, "data": b""}),
         Image(**{**good, "step": good["step"] + 7}),
     ]
@@ -251,10 +251,23 @@ def test_malformed_images_log_errors_and_send_nothing(harness):
         h.pump(0.4, image=image)
     h.pump(3.0, until=lambda: len(h.logs("dropping camera image")) >= 3, image=None)
     errors = h.logs("dropping camera image", level=Log.ERROR)
-    assert any("unsupported image encoding 'yuv422'" in e for e in errors)
+    assert any("unsupported image encoding '32FC1'" in e for e in errors)
     assert any("empty image" in e for e in errors)
     assert any("image data has" in e for e in errors)
     assert not h.got["pose"] and not h.got["action"] and h.session.frame is None
+
+
+def test_lab_camera_encodings_reach_the_session_as_rgb(harness):
+    h = harness()
+    rgb = frame(5)
+    opencv = Image(**{**rgb_to_image_fields(rgb, "bgr8"), "encoding": "8UC3"})  # cv_bridge
+    assert h.pump(3.0, until=lambda: h.session.frame is not None, image=opencv)
+    np.testing.assert_array_equal(h.session.frame.value, rgb)
+    red = bytes([81, 90, 81, 240]) * (rgb.shape[1] // 2) * rgb.shape[0]  # BT.601 red, YUYV
+    yuyv = Image(height=rgb.shape[0], width=rgb.shape[1], encoding="yuv422_yuy2",
+                 step=2 * rgb.shape[1], data=red)
+    assert h.pump(3.0, until=lambda: h.session.frame.value[0, 0, 1] < 5, image=yuyv)
+    assert np.abs(h.session.frame.value.astype(int) - [255, 0, 0]).max() <= 2
 
 
 def test_nan_joint_states_send_nothing(harness):

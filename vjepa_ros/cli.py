@@ -17,7 +17,7 @@ import os
 import platform
 import sys
 
-from vjepa_ros.cli_options import add_planning_arguments
+from vjepa_ros.cli_options import add_planning_arguments, cem_changes
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -59,12 +59,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Plan one step on the real example frames (see ``vjepa_ros/demo.py``)."""
     from vjepa_ros.demo import run_demo
 
-    changes = {k: v for k, v in (("samples", args.samples), ("iterations", args.iterations),
-                                 ("horizon", args.horizon)) if v is not None}
-    if not args.checkpoint:
-        # The random small model on a CPU: fewer samples/iterations so it runs in seconds.
-        changes = {"samples": 64, "iterations": 3, **changes}
+    # The random small model on a CPU: fewer samples/iterations so it runs in seconds.
+    defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
     try:
+        changes = cem_changes(args, defaults)
         run_demo(args.checkpoint, args.episode, args.preset, args.device, args.dtype, args.seed,
                  **changes)
     except (OSError, ValueError, RuntimeError) as exc:

@@ -3,17 +3,57 @@
 from __future__ import annotations
 
 import argparse
+import re
+
+# CEM settings on the command line: (CEMConfig field, type, help). Option = --field-with-dashes;
+# the official notebook's mpc_args names are the same except rollout = horizon and
+# cem_steps = iterations.
+CEM_OPTIONS = (
+    ("samples", int, "S: action sequences per CEM iteration"),
+    ("iterations", int, "I: CEM iterations per replanning step (official cem_steps)"),
+    ("horizon", int, "H: actions per plan (official rollout)"),
+    ("topk", int, "k: lowest-energy samples that update the mean and std (<= --samples)"),
+    ("maxnorm", float, "initial xyz std and per-axis clip of sampled deltas [m]"),
+    ("momentum_mean", float, "xyz mean momentum in [0, 1]"),
+    ("momentum_std", float, "xyz std momentum in [0, 1]"),
+    ("momentum_mean_gripper", float, "gripper mean momentum in [0, 1]"),
+    ("momentum_std_gripper", float, "gripper std momentum in [0, 1]"),
+)
+
+
+def cem_changes(args: argparse.Namespace, defaults: dict | None = None) -> dict:
+    """Return the CEMConfig fields given on the command line, over ``defaults``, validated.
+
+    Raises ValueError naming the options (``--topk of preset 'paper' (10) must not exceed
+    --samples (8)``) when the preset with these changes is not a valid CEM configuration.
+    """
+    from vjepa_ros.planning.config import preset
+
+    given = {name: getattr(args, name) for name, _, _ in CEM_OPTIONS
+             if getattr(args, name, None) is not None}
+    changes = {**(defaults or {}), **given}
+    try:
+        preset(args.preset, **changes)
+    except ValueError as exc:
+        def option(match):
+            name = match.group(1)
+            source = "" if name in given else \
+                f" of {'the default' if name in changes else f'preset {args.preset!r}'}"
+            return f"--{name.replace('_', '-')}{source}"
+
+        raise ValueError(re.sub(r"CEMConfig\.(\w+)", option, str(exc))) from exc
+    return changes
 
 
 def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str) -> None:
-    """Add ``--checkpoint --preset --samples --iterations --horizon --device --dtype --seed``."""
+    """Add ``--checkpoint --preset``, the :data:`CEM_OPTIONS`, ``--device --dtype --seed``."""
     parser.add_argument("--checkpoint", help="official V-JEPA 2-AC file (vjepa2-ac-vitg.pt) or a "
                         "file this project saved; default: a small RANDOM-weight model")
     parser.add_argument("--preset", default=default_preset,
                         help=f"CEM preset: paper (H 1), notebook (H 2) (default {default_preset})")
-    parser.add_argument("--samples", type=int, help="override the preset's sample count")
-    parser.add_argument("--iterations", type=int, help="override the preset's iterations")
-    parser.add_argument("--horizon", type=int, help="override the preset's horizon")
+    for name, kind, text in CEM_OPTIONS:
+        parser.add_argument(f"--{name.replace('_', '-')}", type=kind,
+                            help=f"{text} (default: the preset's)")
     parser.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
     parser.add_argument("--dtype",
                         help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")

@@ -22,17 +22,27 @@ import numpy as np
 
 from vjepa_ros.config import param
 from vjepa_ros.eval import messages as m
-from vjepa_ros.images import ImageError
+from vjepa_ros.eval.bag_files import (
+    BagError,
+    DamagedBagError,
+    iter_messages,
+    open_reader,
+    storage_of,
+)
+from vjepa_ros.images import ImageError, decode_image_message
 from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig, pose_to_state
 
 STORAGES = ("mcap", "sqlite3")
 IMAGE_FORMATS = ("raw", "jpeg", "png")
+COMPRESSIONS = ("none", "file", "message", "storage")  # rosbag2 zstd modes; storage: MCAP chunks
 STATE_SOURCES = ("auto", "pose", "joint_states")
+STAMPS = ("header", "receive")
+DAMAGED_HINT = ("the recording is damaged at this message: re-copy it from the recording "
+                "machine, or re-record")
+STAMPS_HINT = ("if a camera stamps frames on its own device clock while the robot uses the system "
+               "clock, time every message by when the recorder received it: --stamps receive "
+               "(data.topics.stamps: receive)")
 DEFAULT_START_NS = 1_700_000_000 * 1_000_000_000  # stamps of written bags start here
-
-
-class BagError(ValueError):
-    """A bag that cannot be used: missing, damaged, lacking a topic or of an unknown type."""
 
 
 @dataclasses.dataclass
@@ -61,9 +71,10 @@ class BagTopics:
         "joint_states), pose or joint_states.",
     )
     gripper_max_width: float = param(0.08, "Finger opening [m] that counts as fully open.")
-    use_header_stamps: bool = param(
-        True, "Time messages by header.stamp (the sensor's time); false, or a topic whose stamps "
-        "are all 0, uses the time the recorder received them.",
+    stamps: str = param(
+        "header", "Clock of the messages: header (header.stamp, the sensor's time; a topic whose "
+        "stamps are all 0 falls back to receive) or receive (when the recorder received them: "
+        "one clock for all topics, for a camera that stamps on its own device clock).",
     )
 
     def check(self) -> BagTopics:
@@ -71,58 +82,14 @@ class BagTopics:
             raise BagError(
                 f"state_source must be one of {STATE_SOURCES}, got {self.state_source!r}"
             )
+        if self.stamps not in STAMPS:
+            raise BagError(f"stamps must be one of {STAMPS}, got {self.stamps!r}")
         if not self.gripper_max_width > 0:
             raise BagError(f"gripper_max_width must be > 0, got {self.gripper_max_width}")
         return self
 
 
 # -- reading
-
-
-def open_reader(path: str | Path):
-    """Open a bag directory (metadata.yaml + files) or a single .mcap / .db3 file."""
-    from rosbags.rosbag2 import Reader
-
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise BagError(f"bag not found: {path}")
-    try:
-        reader = Reader(path)
-        reader.open()
-    except Exception as exc:  # rosbags raises several types for damaged files
-        raise BagError(f"{path}: cannot open as a rosbag2 bag: {exc}") from exc
-    return reader
-
-
-def storage_of(reader) -> str:
-    """'mcap' or 'sqlite3': the storage plugin of an open reader."""
-    name = type(reader.storage).__name__.lower()
-    if "mcap" in name:
-        return "mcap"
-    if "sqlite" in name:
-        return "sqlite3"
-    files = getattr(reader.storage, "files", None) or []
-    paths = [str(f.get("path", "")) for f in files if isinstance(f, dict)]
-    return "mcap" if any(p.endswith(".mcap") for p in paths) else "sqlite3"
-
-
-def iter_messages(reader, path: Path, topics: list[str]):
-    """Yield ``(connection, bag time ns, raw CDR bytes)`` of these topics, in time order.
-
-    Damage inside the file becomes a :class:`BagError` naming the topic being read.
-    """
-    connections = [c for c in reader.connections if c.topic in topics]
-    iterator = reader.messages(connections=connections)
-    while True:
-        try:
-            item = next(iterator)
-        except StopIteration:
-            return
-        except Exception as exc:
-            raise BagError(
-                f"{path}: damaged bag while reading {', '.join(topics)}: {exc}"
-            ) from exc
-        yield item
 
 
 def header_stamp_from_cdr(raw) -> int:
@@ -139,6 +106,31 @@ def _choose_times(stamps: np.ndarray, received: np.ndarray, use_header: bool) ->
     if use_header and len(stamps) and np.all(stamps > 0):
         return stamps
     return received
+
+
+def describe_span(times: np.ndarray) -> str:
+    """'t0..t1 s' of int64 ns times, with the UTC date when they read as system-clock times."""
+    import datetime
+
+    first, last = int(times.min()), int(times.max())
+    text = f"{first / 1e9:.3f}..{last / 1e9:.3f} s"
+    if first > 10**18:  # after 2001-09-09: a system (epoch) clock
+        date = datetime.datetime.fromtimestamp(first / 1e9, datetime.UTC)
+        return f"{text} (from {date:%Y-%m-%d %H:%M:%S} UTC)"
+    return f"{text} (not a system-clock time: a device clock or time since boot?)"
+
+
+def _check_overlap(path, config, image_topic, image_times, state_topic, state_times):
+    """Refuse frames and states that share no time (the resampler would find no step)."""
+    if max(image_times[0], state_times[0]) <= min(image_times[-1], state_times[-1]):
+        return
+    hint = STAMPS_HINT if config.stamps == "header" else (
+        "the recorder received them at different times: are both topics from this recording?")
+    raise BagError(
+        f"{path}: the camera frames ({image_topic}: {describe_span(image_times)}) and the states "
+        f"({state_topic}: {describe_span(state_times)}) do not overlap in time (timed by "
+        f"{config.stamps}); {hint}"
+    )
 
 
 @dataclasses.dataclass
@@ -158,6 +150,8 @@ class Recording:
     state_topic: str
     gripper_source: str  # a topic name, or "none (assumed open)"
     notes: list[str] = dataclasses.field(default_factory=list)
+    compression: str = "none"  # "none", "zstd file", "zstd message", "zstd chunks", "lz4 chunks"
+    salvaged: bool = False  # read by the intact records of a damaged MCAP (open_reader salvage)
 
     @property
     def duration_s(self) -> float:
@@ -176,7 +170,7 @@ class Recording:
         if frame_indices[0] < 0 or frame_indices[-1] >= len(self.image_times):
             raise BagError(f"frame index out of range 0..{len(self.image_times) - 1}")
         wanted = {int(self.image_ordinals[i]): int(i) for i in frame_indices}
-        reader = open_reader(self.path)
+        reader = open_reader(self.path, salvage=True) if self.salvaged else open_reader(self.path)
         try:
             for ordinal, (_, _, raw) in enumerate(
                 iter_messages(reader, self.path, [self.image_topic])
@@ -204,7 +198,7 @@ class Recording:
     def _decode(self, raw, ordinal: int) -> np.ndarray:
         try:
             msg = m.typestore().deserialize_cdr(raw, self.image_type)
-            return m.decode_image(msg, self.image_type)
+            return decode_image_message(msg)
         except ImageError as exc:
             raise BagError(f"{self.path}: {self.image_topic} message {ordinal}: {exc}") from exc
         except Exception as exc:
@@ -225,11 +219,13 @@ def _resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: l
         images = [t for t, ty in types.items() if ty in m.IMAGE_TYPES]
         raise BagError(
             f"{path}: image topic {topic} is not in the bag; image topics there: "
-            f"{', '.join(images) or 'none'} (all topics: {', '.join(sorted(types))})"
+            f"{', '.join(images) or 'none'} (all topics: {', '.join(sorted(types)) or 'none'}); "
+            "name the camera topic with --image-topic (data.topics.image)"
         )
     if types[topic] not in m.IMAGE_TYPES:
         raise BagError(
-            f"{path}: topic {topic} has type {types[topic]}, expected one of {m.IMAGE_TYPES}"
+            f"{path}: topic {topic} has type {types[topic]}, expected one of {m.IMAGE_TYPES}; "
+            "name the camera topic with --image-topic (data.topics.image)"
         )
     return topic
 
@@ -263,54 +259,70 @@ def read_recording(
     """
     config = (topics or BagTopics()).check()
     path = Path(path).expanduser()
-    reader = open_reader(path)
-    try:
-        types = {c.topic: c.msgtype for c in reader.connections}
-        notes: list[str] = []
-        image_topic = _resolve_image_topic(path, types, config.image, notes)
-        source, state_topic = _resolve_state_topic(path, types, config)
-        gripper_topic = config.gripper if config.gripper in types else None
-        if gripper_topic and types[gripper_topic] != m.JOINT_STATE:
-            raise BagError(f"{path}: gripper topic {gripper_topic} has type "
-                           f"{types[gripper_topic]}, expected {m.JOINT_STATE}")
-        wanted = [image_topic, state_topic] + ([gripper_topic] if gripper_topic else [])
-        collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, contents
-        for connection, received, raw in iter_messages(reader, path, wanted):
-            topic = connection.topic
-            stamps, times, msgs = collected[topic]
-            times.append(received)
-            if topic == image_topic:
+    salvaged = False
+    while True:  # a second pass reads a damaged MCAP by its intact records
+        reader = open_reader(path, salvage=True) if salvaged else open_reader(path)
+        try:
+            types = {c.topic: c.msgtype for c in reader.connections}
+            notes: list[str] = list(reader.notes)
+            image_topic = _resolve_image_topic(path, types, config.image, notes)
+            source, state_topic = _resolve_state_topic(path, types, config)
+            gripper_topic = config.gripper if config.gripper in types else None
+            if gripper_topic and types[gripper_topic] != m.JOINT_STATE:
+                raise BagError(f"{path}: gripper topic {gripper_topic} has type "
+                               f"{types[gripper_topic]}, expected {m.JOINT_STATE}")
+            wanted = [image_topic, state_topic] + ([gripper_topic] if gripper_topic else [])
+            collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, contents
+            for connection, received, raw in iter_messages(reader, path, wanted):
+                topic = connection.topic
+                stamps, times, msgs = collected[topic]
+                times.append(received)
+                if topic == image_topic:
+                    try:
+                        stamps.append(header_stamp_from_cdr(raw))
+                    except ValueError as exc:
+                        raise BagError(f"{path}: {topic} message {len(msgs)} is damaged: {exc}") \
+                            from exc
+                    msgs.append(None)
+                    continue
                 try:
-                    stamps.append(header_stamp_from_cdr(raw))
-                except ValueError as exc:
-                    raise BagError(f"{path}: {topic} message {len(msgs)} is damaged: {exc}") \
-                        from exc
-                msgs.append(None)
-                continue
-            try:
-                msg = m.typestore().deserialize_cdr(raw, connection.msgtype)
-            except Exception as exc:
-                raise BagError(
-                    f"{path}: {topic} message {len(msgs)} is damaged: {exc}"
-                ) from exc
-            stamps.append(m.stamp_ns(msg.header))
-            msgs.append(_compact(msg, connection.msgtype))  # a few numbers, not the message
-        storage = storage_of(reader)
-    finally:
-        reader.close()
+                    msg = m.typestore().deserialize_cdr(raw, connection.msgtype)
+                except Exception as exc:
+                    raise BagError(
+                        f"{path}: {topic} message {len(msgs)} is damaged: {exc}; {DAMAGED_HINT}"
+                    ) from exc
+                stamps.append(m.stamp_ns(msg.header))
+                msgs.append(_compact(msg, connection.msgtype))  # a few numbers, not the message
+            storage, compression = storage_of(reader), reader.compression
+            break
+        except DamagedBagError:
+            if salvaged or reader.storage != "mcap":
+                raise
+            salvaged = True
+        finally:
+            reader.close()
 
     def times_of(topic):
         stamps, received, _ = collected[topic]
-        return _choose_times(np.array(stamps, np.int64), np.array(received, np.int64),
-                             config.use_header_stamps)
+        stamps = np.array(stamps, np.int64)
+        if config.stamps == "header" and len(stamps) and not np.all(stamps > 0):
+            note = f"{topic}: header stamps are 0: timed by when the recorder received them"
+            if note not in notes:
+                notes.append(note)
+        return _choose_times(stamps, np.array(received, np.int64), config.stamps == "header")
 
     image_times = times_of(image_topic)
-    if len(image_times) == 0:
-        raise BagError(f"{path}: image topic {image_topic} has no messages")
+    if len(image_times) < 2:
+        raise BagError(
+            f"{path}: image topic {image_topic} has {len(image_times)} message(s); evaluation and "
+            "training need a camera stream of at least two frames: check --image-topic (the "
+            "camera topic of this bag) or record longer"
+        )
     order = np.argsort(image_times, kind="stable")
     state_msgs = collected[state_topic][2]
     if not state_msgs:
-        raise BagError(f"{path}: state topic {state_topic} has no messages")
+        raise BagError(f"{path}: state topic {state_topic} has no messages: name the topic "
+                       "that carries the arm's state (--pose-topic / --joint-states-topic)")
     state_times = times_of(state_topic)
     if source == "pose":
         poses = np.stack(state_msgs)  # [M, 7]: position, quaternion (x, y, z, w)
@@ -332,11 +344,13 @@ def read_recording(
     state_order = np.argsort(state_times, kind="stable")
     state_times, states = state_times[state_order], states[state_order]
     keep = np.append(np.diff(state_times) > 0, True)  # repeated stamps: keep the last
+    _check_overlap(path, config, image_topic, image_times[order], state_topic, state_times)
     return Recording(
-        path=path, storage=storage, topic_types=types, image_topic=image_topic,
+        path=path, storage=storage, compression=compression, topic_types=types,
+        image_topic=image_topic,
         image_type=types[image_topic], image_times=image_times[order], image_ordinals=order,
         state_times=state_times[keep], states=states[keep], state_source=source,
-        state_topic=state_topic, gripper_source=gripper_source, notes=notes,
+        state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
     )
 
 
@@ -425,6 +439,7 @@ def write_bag(
     rate_hz: float = 4.0,
     storage: str = "mcap",
     image_format: str = "raw",
+    compression: str = "none",
     topics: BagTopics | None = None,
     joint_names: list[str] | None = None,
     joint_positions: np.ndarray | None = None,
@@ -438,9 +453,12 @@ def write_bag(
     start; default every 1/rate_hz). Writes the camera (``raw`` Image, or ``jpeg``/``png``
     CompressedImage on ``<image>/compressed``), the end-effector PoseStamped, the gripper's
     finger JointState, and ``joint_states`` when ``joint_positions`` [T, n] are given. Header
-    stamps equal the record times.
+    stamps equal the record times. ``compression`` is a rosbag2 zstd mode: ``file`` (the data
+    file becomes ``.mcap.zstd`` / ``.db3.zstd``), ``message``, or ``storage`` (MCAP's own chunk
+    compression; MCAP only).
     """
     from rosbags.rosbag2 import StoragePlugin, Writer
+    from rosbags.rosbag2.enums import CompressionFormat, CompressionMode
 
     config = (topics or BagTopics()).check()
     path = Path(path).expanduser()
@@ -449,6 +467,9 @@ def write_bag(
         raise BagError(f"storage must be one of {STORAGES}, got {storage!r}")
     if image_format not in IMAGE_FORMATS:
         raise BagError(f"image_format must be one of {IMAGE_FORMATS}, got {image_format!r}")
+    if compression not in COMPRESSIONS or (compression == "storage" and storage != "mcap"):
+        raise BagError(f"compression must be one of {COMPRESSIONS} ('storage' with mcap only), "
+                       f"got {compression!r} for {storage}")
     if path.exists():
         raise BagError(f"{path} exists already; rosbag2 bags are never overwritten")
     if joint_positions is not None:
@@ -462,7 +483,10 @@ def write_bag(
     gripper_mapping = _gripper_mapping(config)
     finger_names = gripper_mapping.finger_names
     try:
-        with Writer(path, version=8, storage_plugin=plugin) as writer:
+        writer = Writer(path, version=8, storage_plugin=plugin)
+        if compression != "none":
+            writer.set_compression(CompressionMode[compression.upper()], CompressionFormat.ZSTD)
+        with writer:
             image = writer.add_connection(image_topic, image_type, typestore=store)
             pose = writer.add_connection(config.pose, m.POSE_STAMPED, typestore=store)
             gripper = writer.add_connection(config.gripper, m.JOINT_STATE, typestore=store)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.cli_options import add_planning_arguments
+from vjepa_ros.cli_options import add_planning_arguments, cem_changes
 
 
 def add_commands(sub) -> None:
@@ -41,6 +41,9 @@ def add_commands(sub) -> None:
     ev.add_argument("--joint-states-topic", help="arm JointState topic (default /joint_states)")
     ev.add_argument("--gripper-topic", help="gripper JointState topic")
     ev.add_argument("--state-source", choices=("auto", "pose", "joint_states"), default="auto")
+    ev.add_argument("--stamps", choices=("header", "receive"), default="header",
+                    help="message clock: header (header.stamp, default) or receive (when the "
+                    "recorder received it; for a camera stamping on its own device clock)")
     ev.add_argument("--no-plots", action="store_true", help="write report.json only")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
     ev.set_defaults(func=cmd_eval)
@@ -80,7 +83,7 @@ def _topics(args):
         ("image", args.image_topic), ("pose", args.pose_topic),
         ("joint_states", args.joint_states_topic), ("gripper", args.gripper_topic),
     ) if value}
-    return BagTopics(state_source=args.state_source, **changes)
+    return BagTopics(state_source=args.state_source, stamps=args.stamps, **changes)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -91,13 +94,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from vjepa_ros.images import load_image_file
     from vjepa_ros.planning.config import preset
 
-    changes = {k: v for k, v in (("samples", args.samples), ("iterations", args.iterations),
-                                 ("horizon", args.horizon)) if v is not None}
-    if not args.checkpoint:
-        changes = {"samples": 64, "iterations": 3, **changes}  # random model on a CPU: seconds
+    # The random model on a CPU: fewer samples and iterations, so it runs in seconds.
+    defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
     out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
-        cem = preset(args.preset, **changes)
+        cem = preset(args.preset, **cem_changes(args, defaults))
         config = EvalConfig(rate_hz=args.rate, goal_offset=args.goal_offset,
                             max_steps=args.max_steps, landscape_points=args.landscape_points,
                             min_motion_m=args.min_motion, seed=args.seed).check()

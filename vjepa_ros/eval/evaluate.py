@@ -166,6 +166,7 @@ def describe_recording(recording: Recording, steps: Steps) -> dict:
     return {
         "path": str(recording.path),
         "storage": recording.storage,
+        "compression": recording.compression,
         "duration_s": recording.duration_s,
         "image_topic": recording.image_topic,
         "image_type": recording.image_type,

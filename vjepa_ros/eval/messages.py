@@ -1,8 +1,9 @@
 """ROS messages of a recording <-> numpy, through the ``rosbags`` type store (no ROS install).
 
 The message objects here are ``rosbags`` dataclasses; they carry the same attribute names as the
-rclpy ones, so the image decoding of :mod:`vjepa_ros.images` reads them directly. A state is the
-7-vector of V-JEPA 2-AC: xyz [m], extrinsic "xyz" Euler angles [rad], gripper closedness in [0, 1].
+rclpy ones, so :func:`vjepa_ros.images.decode_image_message` (the one image decoder) reads them
+directly. A state is the 7-vector of V-JEPA 2-AC: xyz [m], extrinsic "xyz" Euler angles [rad],
+gripper closedness in [0, 1].
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from vjepa_ros.images import ImageError, decode_compressed, image_msg_to_rgb, rgb_to_image_fields
+from vjepa_ros.images import ImageError, rgb_to_image_fields
 from vjepa_ros.robot.kinematics import state_to_pose
 
 IMAGE = "sensor_msgs/msg/Image"
@@ -51,15 +52,6 @@ def make_header(time_ns: int, frame_id: str):
 
 
 # -- images
-
-
-def decode_image(msg, msgtype: str) -> np.ndarray:
-    """Decode an ``Image`` or ``CompressedImage`` message into ``[H, W, 3]`` uint8 RGB."""
-    if msgtype == IMAGE:
-        return image_msg_to_rgb(msg)
-    if msgtype == COMPRESSED_IMAGE:
-        return decode_compressed(str(msg.format), msg.data)
-    raise ImageError(f"not an image message type: {msgtype} (expected one of {IMAGE_TYPES})")
 
 
 def image_message(rgb: np.ndarray, time_ns: int, frame_id: str, encoding: str = "rgb8"):

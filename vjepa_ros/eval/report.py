@@ -121,7 +121,8 @@ def summary_lines(report: dict) -> list[str]:
     signs = "  ".join(f"{a} {_fmt(actions['sign_agreement'][a], '.2f')} "
                       f"({actions['sign_agreement_steps'][a]})" for a in AXES)
     lines = [
-        f"bag           {rec['path']} ({rec['storage']}, {rec['duration_s']:.1f} s)",
+        f"bag           {rec['path']} ({rec['storage']}, compression "
+        f"{rec.get('compression', 'none')}, {rec['duration_s']:.1f} s)",
         f"              frames {rec['frames']} on {rec['image_topic']}, states {rec['states']} "
         f"from {rec['state_topic']} ({rec['state_source']}), gripper: {rec['gripper_source']}",
         f"steps         {summary['steps_evaluated']} evaluated of {rec['grid_steps']} at "

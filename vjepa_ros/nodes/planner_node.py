@@ -27,7 +27,12 @@ from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension
 from std_srvs.srv import SetBool, Trigger
 
-from vjepa_ros.images import ImageError, decode_compressed, image_msg_to_rgb, rgb_to_image_fields
+from vjepa_ros.images import (
+    ImageError,
+    decode_image_message,
+    image_msg_to_rgb,
+    rgb_to_image_fields,
+)
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig
 from vjepa_ros.nodes.pose_msgs import set_pose, stamp_seconds, state_from_pose
@@ -78,7 +83,8 @@ class PlannerNode(Node):
         self.debug_pub = self.create_publisher(Image, "~/debug_image", 1)
 
         image_type = CompressedImage if cfg.image_transport == "compressed" else Image
-        self.create_subscription(image_type, "image", self._on_image, SENSOR_QOS)
+        self.image_subscription = self.create_subscription(image_type, "image", self._on_image,
+                                                           SENSOR_QOS)
         self.create_subscription(JointState, "joint_states", self._on_joint_state, 10)
         if cfg.robot.state_source == "pose":
             self.create_subscription(PoseStamped, "current_pose", self._on_pose, 10)
@@ -151,12 +157,10 @@ class PlannerNode(Node):
     # -- inputs ---------------------------------------------------------------------------------
     def _on_image(self, msg) -> None:
         try:
-            if isinstance(msg, CompressedImage):
-                rgb = decode_compressed(msg.format, msg.data)
-            else:
-                rgb = image_msg_to_rgb(msg)
+            rgb = decode_image_message(msg)
         except ImageError as exc:
-            self._log_input_error(f"dropping camera image: {exc}")
+            topic = self.image_subscription.topic_name
+            self._log_input_error(f"dropping camera image on {topic}: {exc}")
             return
         self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
         self.worker.wake()

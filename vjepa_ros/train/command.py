@@ -53,6 +53,8 @@ OPTIONS = (
     ("--gripper-topic", "data.topics.gripper", dict(help="bags: gripper JointState topic")),
     ("--state-source", "data.topics.state_source",
      dict(choices=("auto", "pose", "joint_states"))),
+    ("--stamps", "data.topics.stamps", dict(choices=("header", "receive"), help="bags: message "
+     "clock, header (header.stamp) or receive (when the recorder received it)")),
 )
 # Switches: (option, dotted field, value when given, help)
 SWITCHES = (

@@ -15,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files
 from vjepa_ros.eval.bags import BagError, read_recording
 from vjepa_ros.eval.resample import resample
 from vjepa_ros.sim.episode import Episode, actions_from_states
 from vjepa_ros.train.config import DataConfig
-
-BAG_FILE_SUFFIXES = (".mcap", ".db3")
 
 
 class EpisodeError(ValueError):
@@ -51,14 +50,16 @@ class Segment:
 
 
 def _is_bag_dir(path: Path) -> bool:
-    return path.is_dir() and (path / "metadata.yaml").is_file()
+    """Return whether path is a bag: metadata.yaml, or the data files of a killed recorder."""
+    return path.is_dir() and ((path / "metadata.yaml").is_file() or bool(data_files(path)))
 
 
 def find_sources(paths) -> list[Source]:
     """Return the episode sources under these paths, sorted, each once.
 
-    A path is an ``.npz`` episode, a bag (a directory with ``metadata.yaml``, or a ``.mcap`` /
-    ``.db3`` file), or a directory searched recursively for both.
+    A path is an ``.npz`` episode, a bag (a directory with ``metadata.yaml`` or rosbag2 data
+    files, or one ``.mcap`` / ``.db3`` / ``.zstd`` data file), or a directory searched
+    recursively for both.
     """
     found: dict[Path, Source] = {}
     for given in paths:
@@ -68,15 +69,17 @@ def find_sources(paths) -> list[Source]:
         if path.is_file():
             if path.suffix == ".npz":
                 found[path.resolve()] = Source(path, "npz")
-            elif path.suffix in BAG_FILE_SUFFIXES:
+            elif path.name.endswith(DATA_SUFFIXES):
                 found[path.resolve()] = Source(path, "bag")
             else:
-                raise EpisodeError(f"{path}: not an episode (.npz) or a bag (.mcap, .db3)")
+                raise EpisodeError(f"{path}: not an episode (.npz) or a bag "
+                                   f"({', '.join(DATA_SUFFIXES)})")
             continue
         if _is_bag_dir(path):
             found[path.resolve()] = Source(path, "bag")
             continue
-        bag_dirs = sorted(p.parent for p in path.rglob("metadata.yaml"))
+        bag_dirs = sorted({p.parent for p in path.rglob("*")
+                           if p.name == "metadata.yaml" or p.name.endswith(DATA_SUFFIXES)})
         inside_bag = {d.resolve() for d in bag_dirs}
         before = len(found)
         for bag in bag_dirs:
@@ -141,7 +144,8 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         raise EpisodeError(message if str(path) in message else f"{path}: {message}") from exc
     runs = _valid_runs(steps.valid)
     long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
-    notes = [f"{path.name}: {reason}: {count} steps" for reason, count in steps.dropped.items()]
+    notes = list(recording.notes)  # what reading repaired or lost (damaged files, clocks)
+    notes += [f"{path.name}: {reason}: {count} steps" for reason, count in steps.dropped.items()]
     short = [b - a for a, b in runs if b - a < data.frames_per_clip]
     if short:
         notes.append(f"{path.name}: {len(short)} run(s) of valid steps shorter than a clip "

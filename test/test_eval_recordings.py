@@ -1,0 +1,397 @@
+"""Recordings as labs have them: killed before closing, truncated, corrupt, compressed, two clocks.
+
+Field examples from ../shared/data/field plus damaged bags made here with ``rosbags``: every one is
+read (with a note that counts what was lost) or refused with one line naming the file and the fix.
+"""
+
+import shutil
+
+import numpy as np
+import pytest
+from rosbags.rosbag2 import StoragePlugin, Writer
+
+from conftest import SHARED_DATA
+from vjepa_ros.eval import messages as m
+from vjepa_ros.eval.bags import DEFAULT_START_NS, BagError, BagTopics, read_recording, write_bag
+from vjepa_ros.eval.synthetic import synthetic_episode
+
+FIELD = SHARED_DATA / "field"
+SEC = 1_000_000_000
+
+
+def _field(name):
+    path = FIELD / name
+    if not path.is_dir():
+        pytest.fail(f"field recording missing: {path} (../shared must sit beside the repository)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def episode():
+    frames, states, _ = synthetic_episode(15)  # 16 frames of 32x32
+    return frames, states
+
+
+def _big_frames(count):
+    """Frames large enough (192 KiB) that the rosbags writer starts a new MCAP chunk every ~5."""
+    rng = np.random.default_rng(1)
+    return rng.integers(0, 256, size=(count, 256, 256, 3), dtype=np.uint8)
+
+
+# -- field recordings
+
+
+@pytest.mark.parametrize("name, storage", [("killed-no-metadata-mcap", "mcap"),
+                                           ("killed-no-metadata-db3", "sqlite3")])
+def test_field_killed_recordings_are_read_from_their_data_file(name, storage):
+    path = _field(name)
+    recording = read_recording(path)
+    assert recording.storage == storage
+    assert len(recording.image_times) == 10 and len(recording.state_times) == 10
+    assert any("no metadata.yaml" in note and f"`ros2 bag reindex {path}`" in note
+               for note in recording.notes)
+    assert recording.load_frames(range(10)).shape[0] == 10
+
+
+def test_field_truncated_mcap_reads_its_intact_part_and_counts_the_loss():
+    path = _field("truncated-mcap")
+    recording = read_recording(path)
+    note = next(note for note in recording.notes if "is damaged" in note)
+    assert "recording_0.mcap" in note and "read 21 intact messages" in note
+    assert "mcap recover" in note
+    # Frames every 0.25 s; the cut at 70 % keeps the first 7 of 10 and loses 0.75 s.
+    assert len(recording.image_times) == 7
+    np.testing.assert_array_equal(np.diff(recording.image_times), SEC // 4)
+    assert "lost messages spanning 0.75 s" in note
+    assert recording.load_frames(range(7)).shape == (7, *recording.load_frames([0]).shape[1:])
+
+
+def test_field_camera_8uc3_decodes_as_bgr():
+    path = _field("camera-8uc3")
+    recording = read_recording(path)
+    assert recording.storage == "mcap"
+    from rosbags.rosbag2 import Reader
+
+    with Reader(path) as reader:
+        connection = next(c for c in reader.connections if c.topic == recording.image_topic)
+        _, _, raw = next(reader.messages(connections=[connection]))
+    msg = m.typestore().deserialize_cdr(raw, m.IMAGE)
+    assert msg.encoding == "8UC3"
+    bgr = np.frombuffer(bytes(msg.data), np.uint8).reshape(msg.height, msg.width, 3)
+    first = int(np.flatnonzero(recording.image_ordinals == 0)[0])
+    np.testing.assert_array_equal(recording.load_frames([first])[0], bgr[..., ::-1])
+
+
+# -- damaged bags made here
+
+
+@pytest.mark.parametrize("compression", ["none", "storage"])  # storage: zstd chunks
+def test_truncated_mcap_at_several_fractions_keeps_an_exact_prefix(tmp_path, episode,
+                                                                    compression):
+    _, states = episode
+    frames = _big_frames(len(states))
+    source = write_bag(tmp_path / "whole", frames, states, compression=compression)
+    data = next(source.glob("*.mcap")).read_bytes()
+    counts = []
+    for fraction in (0.15, 0.4, 0.7, 0.9, 0.995):
+        bag = tmp_path / f"cut_{fraction}"
+        bag.mkdir()
+        cut = bag / "cut_0.mcap"
+        cut.write_bytes(data[: int(len(data) * fraction)])
+        try:
+            recording = read_recording(bag)
+        except BagError as exc:  # too little left: one line naming the file
+            assert str(bag) in str(exc) and "\n" not in str(exc)
+            counts.append(0)
+            continue
+        count = len(recording.image_times)
+        counts.append(count)
+        note = next(note for note in recording.notes if "is damaged" in note)
+        assert str(cut) in note and "intact messages" in note
+        # What is read is exactly the start of the recording, frames and states.
+        np.testing.assert_allclose(recording.states[:, :3], states[: len(recording.states), :3],
+                                   atol=1e-12)
+        np.testing.assert_array_equal(recording.load_frames(range(count)), frames[:count])
+    assert counts == sorted(counts) and counts[-1] >= len(states) - 5 and counts[0] < counts[-1]
+
+
+@pytest.mark.parametrize("codec", ["zstd", "lz4"])
+def test_a_cut_compressed_chunk_decompresses_to_a_prefix(codec):
+    from vjepa_ros.eval.mcap_salvage import _decompress_prefix
+
+    raw = np.random.default_rng(2).integers(0, 4, 400_000, dtype=np.uint8).tobytes()
+    if codec == "zstd":
+        from vjepa_ros.eval.bag_files import zstd_module
+
+        packed = zstd_module().compress(raw)
+    else:
+        import lz4.frame
+
+        packed = lz4.frame.compress(raw, block_size=lz4.frame.BLOCKSIZE_MAX64KB)
+    out = _decompress_prefix(packed[: len(packed) * 3 // 4], codec)
+    assert 0 < len(out) < len(raw) and out == raw[: len(out)]
+    assert _decompress_prefix(packed, codec) == raw
+
+
+def test_truncated_mcap_beside_its_metadata_is_read_too(tmp_path, episode):
+    frames, states = episode
+    bag = write_bag(tmp_path / "bag", frames, states)
+    data_file = next(bag.glob("*.mcap"))
+    data = data_file.read_bytes()
+    data_file.write_bytes(data[: int(len(data) * 0.8)])
+    recording = read_recording(bag)
+    assert 2 <= len(recording.image_times) < len(frames)
+    assert any("truncated" in note for note in recording.notes)
+
+
+def test_a_corrupt_compressed_chunk_is_skipped_and_counted(tmp_path, episode):
+    _, states = episode
+    frames = _big_frames(len(states))
+    bag = write_bag(tmp_path / "bag", frames, states, compression="storage")
+    data_file = next(bag.glob("*.mcap"))
+    data = bytearray(data_file.read_bytes())
+    magic = b"\x28\xb5\x2f\xfd"  # each chunk holds one zstd frame: spoil the second one
+    second = data.index(magic, data.index(magic) + 1)
+    data[second:second + 16] = bytes(16)
+    data_file.write_bytes(bytes(data))
+    recording = read_recording(bag)
+    note = next(note for note in recording.notes if "corrupt chunk" in note)
+    assert "1 corrupt chunk(s) skipped" in note
+    assert 2 <= len(recording.image_times) < len(frames)
+    kept = np.isin(states[:, 0], recording.states[:, 0])
+    assert kept.sum() == len(recording.states)  # the survivors are recorded states, unchanged
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.95])
+def test_truncated_db3_is_read_or_refused_with_the_recover_command(tmp_path, episode, fraction):
+    frames, states = episode
+    bag = write_bag(tmp_path / "bag", frames, states, storage="sqlite3")
+    (bag / "metadata.yaml").unlink()
+    data_file = next(bag.glob("*.db3"))
+    data = data_file.read_bytes()
+    data_file.write_bytes(data[: int(len(data) * fraction)])
+    try:
+        recording = read_recording(bag)
+        frames_read = recording.load_frames(range(len(recording.image_times)))
+    except BagError as exc:
+        text = str(exc)
+        assert str(data_file) in text or str(bag) in text
+        assert ".recover" in text and "\n" not in text
+        return
+    np.testing.assert_array_equal(frames_read, frames[: len(frames_read)])
+
+
+def test_directories_and_files_that_are_not_recordings(tmp_path, episode):
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "notes.txt").write_text("hello")
+    with pytest.raises(BagError, match=f"{junk}: no metadata.yaml and no rosbag2 data file.*"
+                       "notes.txt"):
+        read_recording(junk)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "empty_0.mcap").write_bytes(b"")
+    with pytest.raises(BagError, match=f"{empty / 'empty_0.mcap'}.*empty"):
+        read_recording(empty)
+    ros1 = tmp_path / "old.bag"
+    ros1.write_bytes(b"#ROSBAG V2.0\n")
+    with pytest.raises(BagError, match=f"{ros1}: not a rosbag2 data file"):
+        read_recording(ros1)
+    not_mcap = tmp_path / "x.mcap"
+    not_mcap.write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(BagError, match=f"{not_mcap}.*MCAP magic"):
+        read_recording(not_mcap)
+
+
+def test_a_split_recording_without_metadata_reads_its_files_in_order(tmp_path, episode):
+    frames, states = episode
+    half = len(frames) // 2
+    times = np.arange(len(frames)) * 0.25
+    first = write_bag(tmp_path / "a", frames[:half], states[:half], times[:half])
+    second = write_bag(tmp_path / "b", frames[half:], states[half:], times[half:] - times[half],
+                       start_time_ns=DEFAULT_START_NS + int(times[half] * SEC))
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    shutil.copy(next(second.glob("*.mcap")), killed / "rec_1.mcap")  # listed out of order
+    shutil.copy(next(first.glob("*.mcap")), killed / "rec_0.mcap")
+    recording = read_recording(killed)
+    assert len(recording.image_times) == len(frames)
+    assert "rec_0.mcap, rec_1.mcap" in recording.notes[0]
+    np.testing.assert_array_equal(recording.load_frames(range(len(frames))), frames)
+
+
+@pytest.mark.parametrize("storage, compression, label", [
+    ("mcap", "none", "none"), ("mcap", "file", "zstd file"), ("mcap", "message", "zstd message"),
+    ("mcap", "storage", "zstd chunks"), ("sqlite3", "none", "none"),
+    ("sqlite3", "file", "zstd file"), ("sqlite3", "message", "zstd message"),
+])
+@pytest.mark.parametrize("metadata", [True, False])
+def test_every_storage_and_compression_is_read_and_labelled(tmp_path, episode, storage,
+                                                          compression, label, metadata):
+    frames, states = episode
+    bag = write_bag(tmp_path / "bag", frames, states, storage=storage, compression=compression)
+    if not metadata:
+        (bag / "metadata.yaml").unlink()
+    recording = read_recording(bag)
+    assert (recording.storage, recording.compression) == (storage, label)
+    np.testing.assert_allclose(recording.states[:, :3], states[:, :3], atol=1e-12)
+    np.testing.assert_array_equal(recording.load_frames([0, len(frames) - 1]),
+                                  frames[[0, len(frames) - 1]])
+
+
+def _camera_and_pose_bag(path, count, image_at, pose_at):
+    """Write frames ``image_at(i, t)`` and poses ``pose_at(i, t)`` (CDR) received at 4 Hz."""
+    store = m.typestore()
+    with Writer(path, version=8, storage_plugin=StoragePlugin.MCAP) as writer:
+        image = writer.add_connection("/camera/camera/color/image_raw", m.IMAGE, typestore=store)
+        pose = writer.add_connection("/franka_robot_state_broadcaster/current_pose",
+                                     m.POSE_STAMPED, typestore=store)
+        for i in range(count):
+            t = DEFAULT_START_NS + i * SEC // 4
+            writer.write(image, t, store.serialize_cdr(image_at(i, t), m.IMAGE))
+            writer.write(pose, t, pose_at(i, t))
+    return path
+
+
+def _pose_bytes(state, t):
+    return m.typestore().serialize_cdr(m.pose_message(state, t, "base"), m.POSE_STAMPED)
+
+
+def test_an_unreadable_state_message_names_bag_topic_and_message(tmp_path):
+    bag = _camera_and_pose_bag(
+        tmp_path / "bag", 3, lambda i, t: m.image_message(np.zeros((4, 4, 3), np.uint8), t, "c"),
+        lambda i, t: _pose_bytes(np.zeros(7), t)[:20 if i == 1 else None],  # message 1 cut short
+    )
+    with pytest.raises(BagError, match=f"{bag}: /franka_robot_state_broadcaster/current_pose "
+                       "message 1 is damaged"):
+        read_recording(bag)
+
+
+# -- clocks
+
+
+def _two_clock_bag(path):
+    """Camera stamped on a device clock (42 s since boot), robot on the system clock; 4 Hz."""
+    frames, states, _ = synthetic_episode(5)
+    bag = _camera_and_pose_bag(
+        path, len(frames), lambda i, t: m.image_message(frames[i], 42 * SEC + i * SEC // 4, "c"),
+        lambda i, t: _pose_bytes(states[i], t),
+    )
+    return bag, states
+
+
+def test_a_camera_on_its_device_clock_is_refused_with_spans_and_the_option(tmp_path):
+    bag, states = _two_clock_bag(tmp_path / "bag")
+    with pytest.raises(BagError) as caught:
+        read_recording(bag)
+    text = str(caught.value)
+    assert text.startswith(f"{bag}: the camera frames (/camera/camera/color/image_raw: "
+                           "42.000..43.250 s (not a system-clock time")
+    assert "/franka_robot_state_broadcaster/current_pose: 1700000000.000..1700000001.250 s " \
+           "(from 2023-11-14 22:13:20 UTC)" in text
+    assert "--stamps receive" in text and "\n" not in text
+    recording = read_recording(bag, BagTopics(stamps="receive"))
+    np.testing.assert_array_equal(recording.image_times,
+                                  DEFAULT_START_NS + np.arange(6) * SEC // 4)
+    np.testing.assert_allclose(recording.states[:, :3], states[:, :3], atol=1e-12)
+    with pytest.raises(BagError, match="stamps must be one of"):
+        read_recording(bag, BagTopics(stamps="sensor"))
+
+
+def test_eval_and_train_take_the_stamps_option(tmp_path, capsys):
+    from vjepa_ros.cli import build_parser, main
+    from vjepa_ros.train.command import overrides_from_args
+
+    bag, _ = _two_clock_bag(tmp_path / "bag")
+    common = ["--samples", "4", "--topk", "2", "--iterations", "1", "--landscape-points", "0",
+              "--max-steps", "1", "--no-plots", "--quiet", "--out", str(tmp_path / "out")]
+    assert main(["eval", str(bag), *common]) == 1
+    assert "--stamps receive" in capsys.readouterr().err
+    assert main(["eval", str(bag), "--stamps", "receive", *common]) == 0
+    assert "planner       CEM S 4, H 1, I 1, k 2" in capsys.readouterr().out
+    args = build_parser().parse_args(["train", "--data", str(bag), "--stamps", "receive"])
+    assert overrides_from_args(args)["data.topics.stamps"] == "receive"
+
+
+# -- topics and counts
+
+
+def test_missing_and_thin_camera_topics_name_the_bag_and_the_fix(tmp_path, episode):
+    frames, states = episode
+    bag = write_bag(tmp_path / "bag", frames[:1], states[:1])
+    with pytest.raises(BagError, match=f"{bag}: image topic /camera/camera/color/image_raw has 1 "
+                       "message.*--image-topic"):
+        read_recording(bag)
+    bag = write_bag(tmp_path / "bag2", frames, states)
+    with pytest.raises(BagError, match=f"{bag}: image topic /cam is not in the bag; image topics "
+                       "there: /camera/camera/color/image_raw .*--image-topic"):
+        read_recording(bag, BagTopics(image="/cam"))
+    empty = tmp_path / "empty"
+    with Writer(empty, version=8, storage_plugin=StoragePlugin.MCAP):
+        pass
+    with pytest.raises(BagError, match=f"{empty}: image topic .* not in the bag; image topics "
+                       "there: none"):
+        read_recording(empty)
+
+
+def test_an_unsupported_camera_encoding_in_a_bag_names_bag_topic_encoding_and_fix(tmp_path):
+    def depth_image(i, t):
+        msg = m.image_message(np.zeros((2, 2, 3), np.uint8), t, "cam")
+        msg.encoding, msg.step, msg.data = "32FC1", 8, np.zeros(16, np.uint8)
+        return msg
+
+    bag = _camera_and_pose_bag(tmp_path / "bag", 2, depth_image,
+                               lambda i, t: _pose_bytes(np.zeros(7), t))
+    recording = read_recording(bag)
+    with pytest.raises(BagError, match=f"{bag}: /camera/camera/color/image_raw message 0: "
+                       "unsupported image encoding '32FC1'.*colour stream"):
+        recording.load_frames([0])
+
+
+# -- CEM options
+
+
+def test_cem_options_are_validated_with_their_names():
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.cli_options import cem_changes
+
+    parser = build_parser()
+    args = parser.parse_args(["eval", "bag", "--samples", "8"])
+    with pytest.raises(ValueError, match=r"--topk of preset 'paper' \(10\) must not exceed "
+                       r"--samples \(8\)"):
+        cem_changes(args)
+    args = parser.parse_args(["eval", "bag", "--samples", "8", "--topk", "4", "--maxnorm", "0.02",
+                              "--momentum-std-gripper", "0.5"])
+    assert cem_changes(args) == {"samples": 8, "topk": 4, "maxnorm": 0.02,
+                                 "momentum_std_gripper": 0.5}
+    args = parser.parse_args(["demo", "--topk", "100"])
+    with pytest.raises(ValueError, match=r"--topk \(100\) must not exceed --samples of the "
+                       r"default \(64\)"):
+        cem_changes(args, {"samples": 64})
+    args = parser.parse_args(["eval", "bag", "--momentum-mean", "1.5"])
+    with pytest.raises(ValueError, match=r"--momentum-mean must lie in \[0, 1\]"):
+        cem_changes(args)
+
+
+def test_train_finds_and_reads_a_killed_compressed_recording(tmp_path, episode):
+    from vjepa_ros.train.config import DataConfig
+    from vjepa_ros.train.episodes import _bag_segments, find_sources
+
+    frames, states = episode
+    bag = write_bag(tmp_path / "data" / "killed", frames, states, compression="file")
+    (bag / "metadata.yaml").unlink()
+    data_file = next(bag.glob("*.mcap.zstd"))
+    assert [(s.path, s.kind) for s in find_sources([tmp_path / "data"])] == [(bag, "bag")]
+    assert [s.kind for s in find_sources([bag, data_file])] == ["bag", "bag"]
+    segments, notes = _bag_segments(bag, DataConfig())
+    assert len(segments) == 1 and len(segments[0]) == len(frames)
+    np.testing.assert_array_equal(segments[0].frames, frames)
+    assert any("no metadata.yaml" in note for note in notes)
+
+
+def test_metadata_naming_a_missing_data_file_names_the_bag(tmp_path, episode):
+    frames, states = episode
+    bag = write_bag(tmp_path / "bag", frames, states)
+    next(bag.glob("*.mcap")).unlink()
+    with pytest.raises(BagError, match=f"^{bag}: cannot open as a rosbag2 bag: .*missing"):
+        read_recording(bag)

@@ -1,0 +1,274 @@
+"""Opening rosbag2 recordings as labs have them: closed, killed before closing, cut, compressed.
+
+:func:`open_reader` accepts a bag directory (``metadata.yaml`` + data files), a directory whose
+recorder was killed before it wrote ``metadata.yaml``, or one data file (``.mcap``, ``.db3``, or
+either file-compressed as ``.zstd``). It returns a :class:`BagReader` that knows the storage
+(``mcap`` / ``sqlite3``, from the metadata or the data file) and the compression, and carries
+notes on anything that was repaired on the way (a missing ``metadata.yaml``, a truncated MCAP
+read up to its last intact message by :mod:`vjepa_ros.eval.mcap_salvage`). Everything that cannot
+be read is a :class:`BagError` naming the file and the command that repairs it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+STORAGE_OF_SUFFIX = {".mcap": "mcap", ".db3": "sqlite3"}
+DATA_SUFFIXES = (".mcap", ".db3", ".mcap.zstd", ".db3.zstd")
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # zstd frame magic (RFC 8878); CDR starts 00 01 / 00 00
+
+
+class BagError(ValueError):
+    """A bag that cannot be used: missing, damaged, lacking a topic or of an unknown type."""
+
+
+class DamagedBagError(BagError):
+    """A data file that fails while its messages are read (corrupt chunk, sqlite error)."""
+
+
+def repair_hint(path: Path, storage: str) -> str:
+    """Return the command that recovers the intact part of a damaged data file."""
+    if storage == "sqlite3":
+        return (f"recover its intact rows with `sqlite3 {path} .recover | sqlite3 "
+                "recovered.db3` and read recovered.db3")
+    return f"rewrite its intact part with `mcap recover {path} -o recovered.mcap` (MCAP CLI)"
+
+
+class BagReader:
+    """An open recording: one rosbags reader per part (a bag directory, or single data files).
+
+    ``connections`` (rosbags ``Connection`` list), ``messages(connections)`` yields
+    ``(connection, receive time ns, raw CDR bytes)`` part after part; ``storage`` is "mcap" or
+    "sqlite3", ``compression`` a label ("none", "zstd file", "zstd message", "zstd chunks", ...),
+    ``notes`` what was repaired or lost while opening.
+    """
+
+    def __init__(self, path: Path, parts, storage: str, compression: str, notes: list[str],
+                 cleanup=(), zstd_messages=False):
+        self.path, self.parts, self.storage, self.compression = path, list(parts), storage, \
+            compression
+        self.notes, self._cleanup = list(notes), list(cleanup)
+        # Message-compressed data files read without metadata.yaml (rosbag2 records that mode
+        # only there): each message is a zstd frame.
+        self._zstd_messages = zstd_messages
+
+    @property
+    def connections(self) -> list:
+        return [c for part in self.parts for c in part.connections]
+
+    def messages(self, connections=()):
+        chosen = list(connections) or self.connections
+        for part in self.parts:
+            own = [c for c in chosen if any(c is mine for mine in part.connections)]
+            if own and self._zstd_messages:
+                for connection, time_ns, data in part.messages(connections=own):
+                    yield connection, time_ns, zstd_module().decompress(bytes(data))
+            elif own:
+                yield from part.messages(connections=own)
+
+    def close(self) -> None:
+        for part in self.parts:
+            part.close()
+        for directory in self._cleanup:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def storage_of(reader: BagReader) -> str:
+    """'mcap' or 'sqlite3': the storage of an open reader (from the metadata or the data file)."""
+    return reader.storage
+
+
+def data_files(directory: Path) -> list[Path]:
+    """Return the data files of a directory in recording order (``x_0.mcap``, ``x_1.mcap``)."""
+    found = [p for p in directory.iterdir()
+             if p.is_file() and any(p.name.endswith(s) for s in DATA_SUFFIXES)]
+
+    def order(p: Path):
+        number = re.search(r"_(\d+)\.(mcap|db3)", p.name)
+        return (int(number.group(1)) if number else -1, p.name)
+
+    return sorted(found, key=order)
+
+
+def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
+    """Open a bag directory, a directory without ``metadata.yaml``, or one data file.
+
+    ``salvage``: read MCAP data files by their intact records only (:mod:`mcap_salvage`), for a
+    file whose index opens but whose chunks fail. Raises :class:`BagError` (naming the file and
+    the repair command) when nothing is readable.
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise BagError(f"bag not found: {path}")
+    if path.is_file() and path.name == "metadata.yaml":
+        path = path.parent
+    if path.is_file():
+        return _open_files(path, [path], [], salvage)
+    files = data_files(path)
+    if salvage and files:
+        return _open_files(path, files, [], salvage)
+    if (path / "metadata.yaml").exists():
+        try:
+            return _open_directory(path)
+        except BagError as exc:
+            if not files:
+                raise
+            note = f"{exc}: reading its data files directly"
+            return _open_files(path, files, [note])
+    if not files:
+        present = sorted(p.name for p in path.iterdir())[:10]
+        raise BagError(
+            f"{path}: no metadata.yaml and no rosbag2 data file ({', '.join(DATA_SUFFIXES)}) in "
+            f"it: not a rosbag2 recording (it holds: {', '.join(present) or 'nothing'}); give the "
+            "directory `ros2 bag record` wrote, or one of its data files"
+        )
+    note = (f"{path}: no metadata.yaml (the recorder did not close, e.g. it was killed): read "
+            f"{', '.join(f.name for f in files)} directly; `ros2 bag reindex {path}` writes the "
+            "metadata")
+    return _open_files(path, files, [note])
+
+
+def _open_directory(path: Path) -> BagReader:
+    from rosbags.rosbag2 import Reader
+
+    reader = Reader(path)
+    try:
+        reader.open()
+    except Exception as exc:  # rosbags raises several types for damaged bags
+        raise BagError(f"{path}: cannot open as a rosbag2 bag: {exc}") from exc
+    stores = reader.storage.storages
+    storage = "mcap" if stores and "mcap" in type(stores[0]).__name__.lower() else "sqlite3"
+    if reader.compression_mode:
+        compression = f"{reader.compression_format} {reader.compression_mode}"
+    else:
+        compression = _chunk_compression(stores)
+    return BagReader(path, [reader], storage, compression, [])
+
+
+def _chunk_compression(stores) -> str:
+    """MCAP's own chunk compression (zstd / lz4), or "none"."""
+    kinds = {chunk.compression for store in stores for chunk in getattr(store, "chunks", [])}
+    kinds.discard("")
+    return f"{'+'.join(sorted(kinds))} chunks" if kinds else "none"
+
+
+def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) -> BagReader:
+    parts, cleanup, storages, compressions = [], [], set(), set()
+    try:
+        for file in files:
+            inner, compression = file, None
+            if file.name.endswith(".zstd"):
+                inner, note = _unpack_zstd(file, cleanup)
+                compression = "zstd file"
+                if note:
+                    notes.append(note)
+            storage = STORAGE_OF_SUFFIX.get(inner.suffix)
+            if storage is None:
+                raise BagError(f"{file}: not a rosbag2 data file (expected a directory, or "
+                               f"{', '.join(DATA_SUFFIXES)})")
+            part, note = _open_data_file(inner, storage, file, salvage)
+            parts.append(part)
+            storages.add(storage)
+            if note:
+                notes.append(note)
+            if compression is None and storage == "mcap":
+                compression = _chunk_compression([getattr(part, "storage", part)])
+            compressions.add(compression or "none")
+    except BaseException:
+        for part in parts:
+            part.close()
+        for directory in cleanup:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+    if len(storages) > 1:
+        for part in parts:
+            part.close()
+        raise BagError(f"{path}: data files of both storages ({', '.join(sorted(storages))}); "
+                       "keep one recording per directory")
+    compression = compressions.pop() if len(compressions) == 1 else "+".join(sorted(compressions))
+    zstd_messages = _messages_are_zstd(parts[0])
+    if zstd_messages:
+        compression = "zstd message"
+    return BagReader(path, parts, storages.pop(), compression, notes, cleanup, zstd_messages)
+
+
+def _messages_are_zstd(part) -> bool:
+    """Whether a data file's first message is a zstd frame (rosbag2 message compression)."""
+    first = next(iter(part.messages(connections=part.connections)), None)
+    return first is not None and bytes(first[2][:4]) == ZSTD_MAGIC
+
+
+def zstd_module():
+    try:
+        from compression import zstd  # Python >= 3.14
+    except ImportError:
+        from backports import zstd
+    return zstd
+
+
+def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
+    """Open one .mcap/.db3 with rosbags; a damaged MCAP falls back to its intact part."""
+    from rosbags.rosbag2 import Reader
+
+    error = "its chunks fail"
+    if not (salvage and storage == "mcap"):
+        reader = Reader(file)
+        try:
+            reader.open()
+            return reader, None
+        except Exception as exc:  # rosbags raises several types for damaged files
+            error = exc
+    if storage == "sqlite3":
+        raise BagError(f"{shown}: the SQLite3 file is damaged ({error}); "
+                       f"{repair_hint(shown, storage)}") from error
+    from vjepa_ros.eval.mcap_salvage import McapDamageError, SalvagedMcap
+
+    try:
+        salvaged = SalvagedMcap(file)
+    except (McapDamageError, OSError) as exc:
+        raise BagError(f"{shown}: cannot read this MCAP file ({error}; {exc})") from exc
+    if not salvaged.damage.damaged:
+        return salvaged, f"{shown}: no MCAP summary ({error}): read by scanning the file"
+    return salvaged, salvaged.damage.summary(shown)
+
+
+def _unpack_zstd(file: Path, cleanup: list) -> tuple[Path, str | None]:
+    """Decompress a file-compressed data file into a temporary directory (as rosbags does)."""
+    zstd = zstd_module()
+    directory = tempfile.mkdtemp(prefix="vjepa_ros_bag_")
+    cleanup.append(directory)
+    target = Path(directory) / file.name[: -len(".zstd")]
+    decompressor = zstd.ZstdDecompressor()
+    with file.open("rb") as source, target.open("wb") as out:
+        try:
+            while block := source.read(1 << 20):
+                out.write(decompressor.decompress(block))
+        except zstd.ZstdError as exc:
+            raise BagError(f"{file}: the zstd stream is corrupt ({exc}); re-copy the file from "
+                           "the recording machine") from exc
+    if not decompressor.eof:
+        return target, (f"{file}: the zstd stream ends early (file cut short): read what it "
+                        "holds")
+    return target, None
+
+
+def iter_messages(reader: BagReader, path: Path, topics: list[str]):
+    """Yield ``(connection, receive time ns, raw CDR bytes)`` of these topics, in bag order.
+
+    Damage inside a file becomes a :class:`BagError` naming the bag, the topics being read and
+    the command that recovers the intact part.
+    """
+    connections = [c for c in reader.connections if c.topic in topics]
+    iterator = reader.messages(connections=connections)
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:  # rosbags/sqlite/decompression errors of a damaged file
+            raise DamagedBagError(f"{path}: damaged bag while reading {', '.join(topics)}: {exc}; "
+                           f"{repair_hint(path, reader.storage)}") from exc
+        yield item
