@@ -43,6 +43,27 @@ class ModelParams:
     aspect_ratio_max: float = param(
         1.35, "Preprocessing: frames wider than this w/h are centre-cropped to it (DROID)."
     )
+    encoder_args: str = param(
+        "", "Official encoder hyper-parameters for a file that matches no preset, as a YAML/JSON "
+        "mapping, e.g. '{num_heads: 16, num_frames: 64}'; empty: read from the file."
+    )
+    predictor_args: str = param(
+        "", "Official AC predictor hyper-parameters for a file that matches no preset, as a "
+        "YAML/JSON mapping, e.g. '{num_heads: 16}'; empty: read from the file."
+    )
+
+    def __post_init__(self):
+        self.hyper_parameters()  # a malformed mapping fails at start-up, naming the parameter
+
+    def hyper_parameters(self) -> dict:
+        """Return ``{"encoder": {...}, "predictor": {...}}`` for ``load_world_model``.
+
+        Raises ValueError naming the parameter when a string is not a mapping.
+        """
+        from vjepa_ros.models.official_names import parse_hyper_parameters
+
+        return {kind: parse_hyper_parameters(getattr(self, f"{kind}_args"), f"model.{kind}_args")
+                for kind in ("encoder", "predictor")}
 
 
 _NOTEBOOK = CEMConfig()  # the official notebook wrapper's settings

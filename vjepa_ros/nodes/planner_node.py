@@ -108,10 +108,9 @@ class PlannerNode(Node):
             model_cfg.checkpoint, device=model_cfg.device or None, dtype=model_cfg.dtype or None,
             encoder_key=model_cfg.encoder_key,
             aspect_ratio_range=(model_cfg.aspect_ratio_min, model_cfg.aspect_ratio_max),
+            **model_cfg.hyper_parameters(),
         )
-        if model.predictor is None:
-            raise ValueError(f"{model_cfg.checkpoint} holds no action-conditioned predictor: "
-                             "use a V-JEPA 2-AC checkpoint (vjepa2-ac-vitg.pt)")
+        model.check_plannable(model_cfg.checkpoint)
         return model
 
     def _gripper_action_client(self):
