@@ -94,6 +94,8 @@ class PlannerNode(Node):
                           clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
         self.create_timer(0.5, self._publish_diagnostics)
+        for warning in cfg.startup_warnings():
+            self.get_logger().warning(warning)
         self.get_logger().info(
             f"ready in shadow mode: {cfg.control.mode} control, device {self.model.device}, "
             f"{self.model.dtype}; call {self.get_fully_qualified_name()}/enable to command the arm"
