@@ -199,3 +199,20 @@ def test_parse_key_values_reads_yaml_values():
                                        "use_sdpa": False, "depth": 12}
     with pytest.raises(ValueError, match="opt: expected KEY=VALUE"):
         parse_key_values(["=3"], "opt")
+
+
+def test_planner_node_loads_a_no_preset_file_with_its_hyper_parameter_parameters(official_file):
+    pytest.importorskip("rclpy")
+    from vjepa_ros.nodes.launcher import Launch, NodeLaunch
+
+    base = {"model.checkpoint": str(official_file), "model.device": "cpu"}
+    with pytest.raises(CheckpointError, match="planner node: model.encoder_args"):
+        Launch([NodeLaunch("planner", parameters=base)])
+    given = {**base, "model.encoder_args": "{num_heads: 2, num_frames: 64, use_sdpa: true}",
+             "model.predictor_args": "{num_heads: 4, is_frame_causal: true}"}
+    with Launch([NodeLaunch("planner", parameters=given)]) as launch:
+        model = launch.node("vjepa_planner").model
+        assert (model.encoder.num_heads, model.predictor.num_heads) == (2, 4)
+    refused = {**given, "model.predictor_args": "{num_heads: 4, use_silu: true}"}
+    with pytest.raises(CheckpointError, match="predictor: not supported: use_silu=True"):
+        Launch([NodeLaunch("planner", parameters=refused)])
