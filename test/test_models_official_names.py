@@ -137,6 +137,11 @@ def test_a_different_tubelet_size_is_refused_against_the_weights(official_file):
                     predictor={"num_heads": 4})
 
 
+def test_missing_sizes_are_reported_before_checked_values():
+    with pytest.raises(ValueError, match="give a preset"):
+        encoder_config(qk_scale=0.1)
+
+
 def test_unknown_names_list_the_official_ones():
     with pytest.raises(ValueError, match="unknown predictor hyper-parameter") as err:
         predictor_config(**PRED, num_head=4)

@@ -64,8 +64,8 @@ def _official_layer_norm(value) -> bool:
 
 def _default_scale(values: dict, width_key: str):
     def check(value) -> bool:
-        if value is None:
-            return True
+        if value is None or width_key not in values or "num_heads" not in values:
+            return True  # (a missing size is reported as such by the caller)
         head_dim = values[width_key] / values["num_heads"]
         return isinstance(value, (int, float)) and math.isclose(value, head_dim ** -0.5)
     return check
