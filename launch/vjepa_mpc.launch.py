@@ -12,11 +12,13 @@ import os
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument
+from launch.actions import DeclareLaunchArgument, SetEnvironmentVariable
 from launch.conditions import IfCondition
-from launch.substitutions import LaunchConfiguration
+from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
+
+from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_variables
 
 
 def generate_launch_description():
@@ -33,6 +35,11 @@ def generate_launch_description():
         ("camera", "false", "Also start camera_node (pyrealsense2) on the realsense2 topics"),
         ("params_file", os.path.join(config, "planner.yaml"), "Planner parameter file"),
         ("device", "", "Torch device: cpu, cuda, cuda:1; empty: cuda when available"),
+        ("dds_profile", EnvironmentVariable("FASTDDS_DEFAULT_PROFILES_FILE",
+                                            default_value=os.path.join(config, PROFILE_FILE)),
+         "Fast DDS profile of the nodes started here (raw "
+         "camera frames between processes); default: $FASTDDS_DEFAULT_PROFILES_FILE, else "
+         "config/fastdds_camera.xml"),
     ]
     def text(name):
         return ParameterValue(LaunchConfiguration(name), value_type=str)
@@ -72,4 +79,7 @@ def generate_launch_description():
         DeclareLaunchArgument(name, default_value=default, description=description)
         for name, default, description in arguments
     ]
-    return LaunchDescription([*declared, planner, camera])
+    # Before the nodes: Fast DDS reads the profile when a process creates its participant.
+    profile = [SetEnvironmentVariable(name, LaunchConfiguration("dds_profile"))
+               for name in profile_variables(os.environ.get("ROS_DISTRO"))]
+    return LaunchDescription([*declared, *profile, planner, camera])

@@ -6,9 +6,15 @@
 #   PYTHON        interpreter to build it from (default: python3; must be >= 3.10)
 #   VJEPA_TORCH   "cpu" (default): CPU build of PyTorch; "cuda": PyPI's default (CUDA) build;
 #                 "skip": use whatever torch the interpreter already has.
+#   VJEPA_REINSTALL=1  point an environment that runs another checkout's vjepa_ros at this one.
+#
+# vjepa_ros is installed editable: the environment runs the code of ONE checkout. Given an
+# environment that runs another checkout (VJEPA_VENV shared by two clones or worktrees), this
+# script refuses rather than silently running the other checkout's code; VJEPA_REINSTALL=1
+# reinstalls it for this checkout (the other one then runs this code until it does the same).
 set -euo pipefail
 
-VJEPA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VJEPA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 VJEPA_VENV="${VJEPA_VENV:-$VJEPA_ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
 TORCH_VERSION="2.13.0"
@@ -22,8 +28,29 @@ log() { echo "[vjepa_ros setup] $*" >&2; }
 # A sourced ROS 2 distro provides rclpy: the environment must see it (system packages), not wheels.
 if "$PYTHON" -c 'import rclpy' >/dev/null 2>&1; then ros_mode="system"; else ros_mode="wheels"; fi
 
-stamp_want="$(cat "$VJEPA_ROOT/setup.py" "$VJEPA_ROOT/requirements-ros.txt" "${BASH_SOURCE[0]}" \
-  | sha256sum | cut -c1-16)-$ros_mode-$VJEPA_TORCH-$("$PYTHON" -c 'import sys; print(sys.version_info[:2])')"
+vpy="$VJEPA_VENV/bin/python"
+# Which checkout the environment runs: where `import vjepa_ros` resolves (-I: not PYTHONPATH or
+# the current directory, only the environment's own site-packages).
+installed_root() {
+  "$vpy" -I -c 'import importlib.util as u, pathlib as p; s = u.find_spec("vjepa_ros")
+print(p.Path(s.origin).resolve().parent.parent if s and s.origin else "")' 2>/dev/null || true
+}
+if [ -x "$vpy" ]; then
+  owner="$(installed_root)"
+  if [ -n "$owner" ] && [ "$owner" != "$VJEPA_ROOT" ]; then
+    if [ "${VJEPA_REINSTALL:-0}" != "1" ]; then
+      log "refusing: $VJEPA_VENV runs vjepa_ros from another checkout, $owner (this one is $VJEPA_ROOT)."
+      log "Use an environment per checkout (unset VJEPA_VENV to get $VJEPA_ROOT/.venv), or rerun with"
+      log "VJEPA_REINSTALL=1 to install this checkout into it (then $owner runs this code)."
+      exit 1
+    fi
+    log "reinstalling vjepa_ros in $VJEPA_VENV for $VJEPA_ROOT (it ran $owner)"
+  fi
+fi
+
+# The stamp names the checkout, so an environment installed for another one is never taken as ready.
+stamp_want="$( { cat "$VJEPA_ROOT/setup.py" "$VJEPA_ROOT/requirements-ros.txt" "${BASH_SOURCE[0]}"
+  echo "$VJEPA_ROOT"; } | sha256sum | cut -c1-16)-$ros_mode-$VJEPA_TORCH-$("$PYTHON" -c 'import sys; print(sys.version_info[:2])')"
 stamp_file="$VJEPA_VENV/.vjepa_ros_stamp"
 if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp_want" ]; then
   return 0 2>/dev/null || exit 0
@@ -38,7 +65,6 @@ if [ ! -x "$VJEPA_VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VJEPA_VENV"
   fi
 fi
-vpy="$VJEPA_VENV/bin/python"
 pip_q() { "$vpy" -m pip install --quiet --disable-pip-version-check "$@"; }
 
 if [ "$VJEPA_TORCH" != "skip" ] && ! "$vpy" -c 'import torch' >/dev/null 2>&1; then

@@ -13,6 +13,10 @@ import pytest
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
 os.environ.setdefault("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
+# The Fast DDS profile every node executable and launch file uses (raw camera frames between
+# processes; vjepa_ros/nodes/dds_profile.py), also for the participants of the test process.
+os.environ.setdefault("FASTDDS_DEFAULT_PROFILES_FILE", str(
+    Path(__file__).resolve().parent.parent / "config" / "fastdds_camera.xml"))
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"

@@ -36,7 +36,8 @@ def test_share_and_lib_layout(installed):
     assert (installed / "share/ament_index/resource_index/packages/vjepa_ros").is_file()
     launch = {p.name for p in (REPO_ROOT / "launch").glob("*.launch.py")}
     assert launch and launch <= {p.name for p in (share / "launch").iterdir()}
-    configs = {p.name for p in (REPO_ROOT / "config").glob("*.yaml")}
+    configs = {p.name for pattern in ("*.yaml", "*.xml")  # parameter files, the DDS profile
+               for p in (REPO_ROOT / "config").glob(pattern)}
     assert configs and configs <= {p.name for p in (share / "config").iterdir()}
     for exe in ("vjepa-ros", "image_publisher"):
         path = installed / "lib" / "vjepa_ros" / exe

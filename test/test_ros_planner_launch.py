@@ -11,7 +11,7 @@ import pytest
 from vjepa_ros.config import flatten, from_dict, read_ros_params
 from vjepa_ros.nodes.launcher import NODES, NodeLaunch, _parse_overrides, mpc_nodes
 from vjepa_ros.nodes.planner_config import CEMParams, PlannerNodeConfig
-from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.config import PRESETS, CEMConfig
 from vjepa_ros.robot.camera import CameraConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ def test_yaml_files_hold_every_parameter_with_the_dataclass_defaults(yaml_name, 
 
 
 def test_cem_parameters_mirror_the_planning_config():
-    assert CEMParams().to_cem() == CEMConfig()  # defaults: the notebook preset
+    assert CEMParams().to_cem() == PRESETS["paper"]  # defaults: the paper's robot runs (H 1)
     mirrored = {f.name for f in dataclasses.fields(CEMParams)}
     assert {f.name for f in dataclasses.fields(CEMConfig)} - mirrored == {"fixed_axes"}
     cem = CEMParams(close_gripper=2, early_stop_patience=3, chunk_size=64).to_cem()
@@ -67,9 +67,9 @@ def load_launch_file(monkeypatch, name):
     fake = {}
     for module, attributes in {
         "launch": ["LaunchDescription"],
-        "launch.actions": ["DeclareLaunchArgument"],
+        "launch.actions": ["DeclareLaunchArgument", "SetEnvironmentVariable"],
         "launch.conditions": ["IfCondition"],
-        "launch.substitutions": ["LaunchConfiguration"],
+        "launch.substitutions": ["EnvironmentVariable", "LaunchConfiguration"],
         "launch_ros": [],
         "launch_ros.actions": ["Node"],
         "launch_ros.parameter_descriptions": ["ParameterValue"],
@@ -109,10 +109,31 @@ def test_mpc_launch_file_starts_the_nodes_the_in_process_launcher_starts(monkeyp
     camera_yaml = nodes["camera_node"]["parameters"][0]
     assert camera_yaml.endswith("config/camera.yaml") and NODES["camera"].params_file in \
         camera_yaml
+    profile = arguments["dds_profile"].kwargs["default_value"]  # the user's variable, else ours
+    assert profile.args == ("FASTDDS_DEFAULT_PROFILES_FILE",)
+    assert profile.kwargs["default_value"].endswith("config/fastdds_camera.xml")
     setup = (ROOT / "setup.py").read_text()
     for executable, entry in (("planner_node", "planner_node:main"),
                               ("camera_node", "camera_node:main")):
         assert f"{executable} = vjepa_ros.nodes.{entry}" in setup
+
+
+@pytest.mark.parametrize("name", ["vjepa_mpc.launch.py", "bag_player.launch.py",
+                                  "image_publisher.launch.py"])
+def test_launch_files_set_the_dds_profile_before_their_nodes(monkeypatch, name):
+    monkeypatch.delenv("ROS_DISTRO", raising=False)
+    entities = load_launch_file(monkeypatch, name)
+    kinds = [type(e).__name__ for e in entities]
+    settings = [e for e in entities if type(e).__name__ == "SetEnvironmentVariable"]
+    assert [e.args[0] for e in settings] == ["FASTDDS_DEFAULT_PROFILES_FILE"]
+    last_setting = max(i for i, kind in enumerate(kinds) if kind == "SetEnvironmentVariable")
+    assert last_setting < kinds.index("Node")
+    setup = (ROOT / "setup.py").read_text()
+    assert 'glob("config/*.xml")' in setup  # the profile is installed with the YAML files
+    monkeypatch.setenv("ROS_DISTRO", "humble")  # Fast DDS 2 reads the older name
+    entities = load_launch_file(monkeypatch, name)
+    assert [e.args[0] for e in entities if type(e).__name__ == "SetEnvironmentVariable"] == \
+        ["FASTDDS_DEFAULT_PROFILES_FILE", "FASTRTPS_DEFAULT_PROFILES_FILE"]
 
 
 def test_node_launch_arguments_carry_yaml_remappings_and_overrides():

@@ -17,7 +17,7 @@ import os
 import platform
 import sys
 
-from vjepa_ros.cli_options import add_planning_arguments, cem_changes
+from vjepa_ros.cli_options import add_planning_arguments, cem_changes, model_hyper_parameters
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -64,7 +64,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         changes = cem_changes(args, defaults)
         run_demo(args.checkpoint, args.episode, args.preset, args.device, args.dtype, args.seed,
-                 **changes)
+                 model_args=model_hyper_parameters(args), **changes)
     except (OSError, ValueError, RuntimeError) as exc:
         print(f"vjepa-ros demo: {exc}", file=sys.stderr)
         return 1

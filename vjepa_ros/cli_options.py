@@ -59,3 +59,24 @@ def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str)
                         help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the CEM noise and random model")
+    add_model_arguments(parser)
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--encoder-arg KEY=VALUE`` and ``--predictor-arg KEY=VALUE`` (repeatable)."""
+    for kind in ("encoder", "predictor"):
+        parser.add_argument(
+            f"--{kind}-arg", action="append", metavar="KEY=VALUE", dest=f"{kind}_args",
+            help=f"official {kind} hyper-parameter for --checkpoint (repeatable, YAML values, "
+                 f"e.g. num_heads=16 num_frames=64) for files that match no preset")
+
+
+def model_hyper_parameters(args: argparse.Namespace) -> dict:
+    """Return ``{"encoder": {...}, "predictor": {...}}`` from :func:`add_model_arguments` options.
+
+    Raises ValueError naming the option for an item that is not KEY=VALUE.
+    """
+    from vjepa_ros.models.official_names import parse_key_values
+
+    return {kind: parse_key_values(getattr(args, f"{kind}_args", None), f"--{kind}-arg")
+            for kind in ("encoder", "predictor")}

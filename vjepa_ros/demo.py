@@ -60,15 +60,20 @@ def small_random_world_model(device=None, dtype=None, seed: int = 0) -> WorldMod
     )
 
 
-def load_planning_model(checkpoint=None, device=None, dtype=None, seed: int = 0):
-    """Return (model with a predictor, its origin): a checkpoint, else the small random one."""
+def load_planning_model(checkpoint=None, device=None, dtype=None, seed: int = 0,
+                        encoder: dict | None = None, predictor: dict | None = None):
+    """Return (model with a predictor, its origin): a checkpoint, else the small random one.
+
+    ``encoder``/``predictor``: official hyper-parameters for the checkpoint (see
+    ``load_world_model``); refused without a checkpoint.
+    """
     if checkpoint:
-        model = load_world_model(checkpoint, device=device, dtype=dtype)
-        if model.predictor is None:
-            raise ValueError(
-                f"{checkpoint} holds no action-conditioned predictor: use vjepa2-ac-*.pt"
-            )
+        model = load_world_model(checkpoint, device=device, dtype=dtype, encoder=encoder,
+                                 predictor=predictor)
+        model.check_plannable(checkpoint)
         return model, str(checkpoint)
+    if encoder or predictor:
+        raise ValueError("--encoder-arg/--predictor-arg describe a --checkpoint; none given")
     model = small_random_world_model(device, dtype, seed)
     return model, "small V-JEPA 2 architecture, RANDOM weights (pass --checkpoint for real ones)"
 
@@ -79,12 +84,16 @@ def cosine(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, dtype=None,
-             seed=0, **cem_changes) -> dict:
-    """Run the example and print what happens; return the numbers (for tests and scripts)."""
+             seed=0, model_args: dict | None = None, **cem_changes) -> dict:
+    """Run the example and print what happens; return the numbers (for tests and scripts).
+
+    ``model_args``: ``{"encoder": {...}, "predictor": {...}}`` official hyper-parameters for the
+    checkpoint.
+    """
     config = preset(cem_preset, **cem_changes)  # bad settings fail before any model is built
     example = load_example(episode)
     start = time.perf_counter()
-    model, source = load_planning_model(checkpoint, device, dtype, seed)
+    model, source = load_planning_model(checkpoint, device, dtype, seed, **(model_args or {}))
     load_s = time.perf_counter() - start
     print(f"world model   {source}")
     print(f"              device {model.device}, dtype {model.dtype}, "

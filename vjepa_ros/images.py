@@ -234,6 +234,24 @@ def decode_compressed(fmt: str, data: bytes) -> np.ndarray:
     return np.ascontiguousarray(image if fed_rgb else image[..., ::-1])
 
 
+def encode_compressed(rgb: np.ndarray, fmt: str = "jpeg", jpeg_quality: int = 90
+                      ) -> tuple[str, np.ndarray]:
+    """Encode ``[H, W, 3]`` uint8 RGB as JPEG or PNG: (image_transport format string, bytes).
+
+    The format string follows image_transport: "<encoding>; <codec> compressed <codec encoding>".
+    """
+    import cv2
+
+    if fmt not in ("jpeg", "png"):
+        raise ImageError(f"compressed image format must be 'jpeg' or 'png', not {fmt!r}")
+    bgr = np.ascontiguousarray(check_rgb(rgb)[..., ::-1])
+    params = [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)] if fmt == "jpeg" else []
+    ok, buf = cv2.imencode(f".{'jpg' if fmt == 'jpeg' else 'png'}", bgr, params)
+    if not ok:
+        raise ImageError(f"cannot encode a {rgb.shape} frame as {fmt}")
+    return f"rgb8; {fmt} compressed bgr8", buf.reshape(-1).astype(np.uint8)
+
+
 def load_image_file(path: str | Path) -> np.ndarray:
     """Read a PNG/JPEG/... file into ``[H, W, 3]`` uint8 RGB."""
     import cv2

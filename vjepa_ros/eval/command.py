@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.cli_options import add_planning_arguments, cem_changes
+from vjepa_ros.cli_options import add_planning_arguments, cem_changes, model_hyper_parameters
 
 
 def add_commands(sub) -> None:
@@ -104,7 +104,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                             min_motion_m=args.min_motion, seed=args.seed).check()
         goal = load_image_file(args.goal) if args.goal else None
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
-                                            args.seed)
+                                            args.seed, **model_hyper_parameters(args))
         print(f"world model   {source}")
         report = evaluate_bag(args.bag, model, cem, config, _topics(args), goal,
                               progress=not args.quiet)

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from vjepa_ros.images import ImageError, rgb_to_image_fields
+from vjepa_ros.images import encode_compressed, rgb_to_image_fields
 from vjepa_ros.robot.kinematics import state_to_pose
 
 IMAGE = "sensor_msgs/msg/Image"
@@ -64,22 +64,9 @@ def image_message(rgb: np.ndarray, time_ns: int, frame_id: str, encoding: str = 
 def compressed_image_message(rgb: np.ndarray, time_ns: int, frame_id: str, fmt: str = "jpeg",
                              jpeg_quality: int = 90):
     """Build a ``sensor_msgs/CompressedImage`` of ``rgb`` as JPEG or PNG (lossless)."""
-    import cv2
-
-    from vjepa_ros.images import check_rgb
-
-    if fmt not in ("jpeg", "png"):
-        raise ImageError(f"compressed image format must be 'jpeg' or 'png', not {fmt!r}")
-    bgr = np.ascontiguousarray(check_rgb(rgb)[..., ::-1])
-    params = [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)] if fmt == "jpeg" else []
-    ok, buf = cv2.imencode(f".{'jpg' if fmt == 'jpeg' else 'png'}", bgr, params)
-    if not ok:
-        raise ImageError(f"cannot encode a {rgb.shape} frame as {fmt}")
-    # image_transport's format string: "<encoding>; <codec> compressed <codec encoding>".
+    fmt_string, data = encode_compressed(rgb, fmt, jpeg_quality)
     return typestore().types[COMPRESSED_IMAGE](
-        header=make_header(time_ns, frame_id), format=f"rgb8; {fmt} compressed bgr8",
-        data=buf.reshape(-1).astype(np.uint8),
-    )
+        header=make_header(time_ns, frame_id), format=fmt_string, data=data)
 
 
 # -- poses

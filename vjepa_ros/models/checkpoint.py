@@ -186,7 +186,8 @@ def _merge(kind: str, inferred: dict, config: dict, caller: dict | None, path) -
         raise CheckpointError(
             f"{path}: cannot tell the number of attention heads of this {kind} (embed_dim "
             f"{merged.get('embed_dim')}, depth {merged.get('depth')} is no preset and the file "
-            f"has no 'config'); pass {kind}={{'num_heads': ...}} to load_world_model"
+            f"has no 'config'); pass {kind}={{'num_heads': ...}} to load_world_model "
+            f"(command line: --{kind}-arg num_heads=N; planner node: model.{kind}_args)"
         )
     return merged
 
@@ -258,6 +259,8 @@ def load_models(path, encoder: dict | None = None, predictor: dict | None = None
     predictor_values = _merge("predictor",
                               infer_predictor_hyper_parameters(predictor_state, path),
                               config.get("predictor", {}), predictor, path)
+    for name in ("img_size", "patch_size"):  # not in the weights: the encoder's (they must match)
+        predictor_values.setdefault(name, getattr(encoder_model.config, name))
     return encoder_model, build_predictor_from_state(predictor_state, predictor_values, path)
 
 

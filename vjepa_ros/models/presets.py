@@ -3,6 +3,7 @@
 from dataclasses import MISSING, fields
 
 from .encoder import EncoderConfig, VisionEncoder
+from .official_names import split_official
 from .predictor import ACPredictor, PredictorConfig
 
 # Official names: vit_large, vit_huge, vit_giant_xformers (22 heads, MLP 6144 = 1408 * 48/11).
@@ -26,10 +27,6 @@ PREDICTOR_ENCODER = {"vit_ac_giant": "vit_giant"}
 
 
 def _resolve(kind: str, config_cls, presets: dict, preset: str | None, overrides: dict):
-    known = {f.name for f in fields(config_cls)}
-    unknown = sorted(set(overrides) - known)
-    if unknown:
-        raise ValueError(f"unknown {kind} hyper-parameter(s) {unknown}; known: {sorted(known)}")
     if preset is None:
         values = {}
     elif preset in presets:
@@ -37,6 +34,8 @@ def _resolve(kind: str, config_cls, presets: dict, preset: str | None, overrides
     else:
         raise ValueError(f"unknown {kind} preset {preset!r}; presets: {sorted(presets)}")
     values.update(overrides)
+    # Official names beyond the config: checked or ignored (see official_names).
+    values = split_official(kind, values, {f.name for f in fields(config_cls)})
     required = [f.name for f in fields(config_cls) if f.default is MISSING]
     missing = [name for name in required if name not in values]
     if missing:
@@ -46,12 +45,23 @@ def _resolve(kind: str, config_cls, presets: dict, preset: str | None, overrides
 
 
 def encoder_config(preset: str | None = None, **hyper_parameters) -> EncoderConfig:
-    """EncoderConfig from a preset name and/or official hyper-parameter names."""
+    """EncoderConfig from a preset name and/or official hyper-parameter names.
+
+    Every keyword of the official ``VisionTransformer`` builder is accepted: those that change
+    the computation are checked, the others ignored (see :mod:`vjepa_ros.models.official_names`).
+    Raises ValueError for unknown names and unsupported values.
+    """
     return _resolve("encoder", EncoderConfig, ENCODER_PRESETS, preset, hyper_parameters)
 
 
 def predictor_config(preset: str | None = None, **hyper_parameters) -> PredictorConfig:
-    """PredictorConfig from a preset name and/or official hyper-parameter names."""
+    """PredictorConfig from a preset name and/or official hyper-parameter names.
+
+    Every keyword of the official ``VisionTransformerPredictorAC`` builder is accepted: those
+    that change the computation are checked, the others ignored (see
+    :mod:`vjepa_ros.models.official_names`). Raises ValueError for unknown names and unsupported
+    values.
+    """
     return _resolve("predictor", PredictorConfig, PREDICTOR_PRESETS, preset, hyper_parameters)
 
 

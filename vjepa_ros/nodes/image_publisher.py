@@ -5,7 +5,9 @@
 
 With ``rate_hz`` 0 the image is published once on a transient-local (latched) topic, so a
 subscriber that starts later still receives it; with ``rate_hz`` > 0 it is republished at that
-rate with fresh stamps.
+rate with fresh stamps. As a stand-in camera (``rate_hz`` > 0, ``qos`` sensor_data) it publishes
+what a camera driver does: best-effort frames, raw on ``image`` or JPEG
+(``transport`` compressed) on ``image/compressed`` as image_transport names it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,16 @@ import dataclasses
 import sys
 
 from rclpy.node import Node
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import Image
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import CompressedImage, Image
 
 from vjepa_ros.config import param
-from vjepa_ros.images import ImageError, load_image_file, rgb_to_image_fields
+from vjepa_ros.images import (
+    ImageError,
+    encode_compressed,
+    load_image_file,
+    rgb_to_image_fields,
+)
 from vjepa_ros.nodes.launcher import run_node
 from vjepa_ros.nodes.params import declare_config
 
@@ -29,6 +36,17 @@ class ImagePublisherConfig:
     frame_id: str = param("camera_color_optical_frame", "header.frame_id of the published image.")
     encoding: str = param("rgb8", "Published pixel encoding: rgb8 or bgr8.")
     rate_hz: float = param(0.0, "Republish rate in Hz; 0 publishes once on a latched topic.")
+    qos: str = param("latched", "latched (reliable, transient local, depth 1: goal images) or "
+                     "sensor_data (best effort, depth 5: what camera drivers publish).")
+    transport: str = param("raw", "raw: sensor_msgs/Image on 'image'; compressed: JPEG "
+                           "sensor_msgs/CompressedImage on 'image/compressed'.")
+
+    def __post_init__(self):
+        for name, allowed in (("qos", ("latched", "sensor_data")),
+                              ("transport", ("raw", "compressed"))):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"parameter '{name}' must be one of {allowed}, got "
+                                 f"{getattr(self, name)!r}")
 
 
 LATCHED = QoSProfile(
@@ -42,16 +60,23 @@ class ImagePublisher(Node):
         self.config = declare_config(self, ImagePublisherConfig())
         if not self.config.path:
             raise ImageError("parameter 'path' is empty: give the image file to publish")
-        fields = rgb_to_image_fields(load_image_file(self.config.path), self.config.encoding)
-        self.message = Image(**fields)
+        rgb = load_image_file(self.config.path)
+        if self.config.transport == "compressed":
+            fmt, data = encode_compressed(rgb)
+            self.message = CompressedImage(format=fmt, data=data.tobytes())
+            kind, topic = CompressedImage, "image/compressed"
+        else:
+            self.message = Image(**rgb_to_image_fields(rgb, self.config.encoding))
+            kind, topic = Image, "image"
         self.message.header.frame_id = self.config.frame_id
-        self.publisher = self.create_publisher(Image, "image", LATCHED)
+        qos = LATCHED if self.config.qos == "latched" else qos_profile_sensor_data
+        self.publisher = self.create_publisher(kind, topic, qos)
         if self.config.rate_hz > 0:
             self.create_timer(1.0 / self.config.rate_hz, self.publish)
         self.publish()
         self.get_logger().info(
-            f"publishing {self.config.path} ({self.message.width}x{self.message.height}) on "
-            f"{self.publisher.topic_name}"
+            f"publishing {self.config.path} ({rgb.shape[1]}x{rgb.shape[0]}, "
+            f"{self.config.transport}) on {self.publisher.topic_name}"
         )
 
     def publish(self):

@@ -23,6 +23,7 @@ import sys
 import threading
 
 from vjepa_ros.config import ConfigError, config_path
+from vjepa_ros.nodes.dds_profile import use_camera_profile
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,6 +195,7 @@ def run_node(node_class, args=None) -> int:
     import rclpy
     from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 
+    use_camera_profile()  # before rclpy.init: raw camera frames between processes
     rclpy.init(args=args)
     try:
         node = node_class()
@@ -267,6 +269,7 @@ def cmd_launch(args: argparse.Namespace) -> int:
         for node in nodes:
             if node.name != "planner":
                 node.parameters.update(overrides.get(node.name, {}))
+        use_camera_profile()  # as the launch files: before the first participant is created
         launch = Launch(nodes, use_sim_time=args.use_sim_time)
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:
         print(f"vjepa-ros launch: {exc}", file=sys.stderr)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from vjepa_ros.config import param
-from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.config import PRESETS, CEMConfig, horizon_warning
 from vjepa_ros.robot.kinematics import RobotConfig
 from vjepa_ros.robot.mpc import ControlConfig
 from vjepa_ros.robot.safety import SafetyLimits
@@ -43,19 +43,45 @@ class ModelParams:
     aspect_ratio_max: float = param(
         1.35, "Preprocessing: frames wider than this w/h are centre-cropped to it (DROID)."
     )
+    encoder_args: str = param(
+        "", "Official encoder hyper-parameters for a file that matches no preset, as a YAML/JSON "
+        "mapping, e.g. '{num_heads: 16, num_frames: 64}'; empty: read from the file."
+    )
+    predictor_args: str = param(
+        "", "Official AC predictor hyper-parameters for a file that matches no preset, as a "
+        "YAML/JSON mapping, e.g. '{num_heads: 16}'; empty: read from the file."
+    )
+
+    def __post_init__(self):
+        self.hyper_parameters()  # a malformed mapping fails at start-up, naming the parameter
+
+    def hyper_parameters(self) -> dict:
+        """Return ``{"encoder": {...}, "predictor": {...}}`` for ``load_world_model``.
+
+        Raises ValueError naming the parameter when a string is not a mapping.
+        """
+        from vjepa_ros.models.official_names import parse_hyper_parameters
+
+        return {kind: parse_hyper_parameters(getattr(self, f"{kind}_args"), f"model.{kind}_args")
+                for kind in ("encoder", "predictor")}
 
 
-_NOTEBOOK = CEMConfig()  # the official notebook wrapper's settings
+_NOTEBOOK = CEMConfig()  # the official notebook wrapper's settings (momenta, clips, ...)
+# Defaults of horizon, samples and maxnorm: the paper's robot runs (H 1 converges where the
+# notebook's H 2 stops short, see planning.config.horizon_warning); config/planner_notebook.yaml
+# holds the notebook's.
+_PAPER = PRESETS["paper"]
 
 
 @dataclasses.dataclass
 class CEMParams:
-    horizon: int = param(_NOTEBOOK.horizon, "Actions per imagined rollout (paper: 1).")
-    samples: int = param(_NOTEBOOK.samples, "Action sequences per CEM iteration (paper: 800).")
+    horizon: int = param(_PAPER.horizon, "Actions per imagined rollout. 1 (paper) converges; "
+                         ">= 2 scores only the plan's end and stops short (notebook: 2).")
+    samples: int = param(_PAPER.samples, "Action sequences per CEM iteration (notebook: 400).")
     topk: int = param(_NOTEBOOK.topk, "Elites that refit the search distribution.")
     iterations: int = param(_NOTEBOOK.iterations, "CEM iterations per replanning step.")
     maxnorm: float = param(
-        _NOTEBOOK.maxnorm, "xyz search: initial std and per-axis clip [m] (paper: 0.075)."
+        _PAPER.maxnorm, "xyz search: initial std and per-axis clip [m] (notebook: 0.05)."
     )
     gripper_clip: float = param(_NOTEBOOK.gripper_clip, "Gripper deltas are clipped to ±this.")
     gripper_init_std: float = param(_NOTEBOOK.gripper_init_std, "Initial gripper delta std.")
@@ -137,6 +163,10 @@ class PlannerNodeConfig:
                 f"image_transport must be one of {IMAGE_TRANSPORTS}, got {self.image_transport!r}"
             )
         self.planner.to_cem()  # validate the CEM settings at start-up
+
+    def startup_warnings(self) -> list[str]:
+        """Return the warnings the node logs once at start-up (settings known to misbehave)."""
+        return [text for text in (horizon_warning(self.planner.to_cem()),) if text]
 
     def goal_files(self) -> tuple[list[str], list[int]]:
         """Goal image paths and step counts from the goal parameters (empty: no file goal)."""

@@ -97,6 +97,8 @@ class PlannerNode(Node):
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
         self.create_timer(0.5, self._publish_diagnostics)
+        for warning in cfg.startup_warnings():
+            self.get_logger().warning(warning)
         self.worker.start()
         self.get_logger().info(
             f"ready in shadow mode: {cfg.control.mode} control, device {self.model.device}, "
@@ -112,10 +114,9 @@ class PlannerNode(Node):
             model_cfg.checkpoint, device=model_cfg.device or None, dtype=model_cfg.dtype or None,
             encoder_key=model_cfg.encoder_key,
             aspect_ratio_range=(model_cfg.aspect_ratio_min, model_cfg.aspect_ratio_max),
+            **model_cfg.hyper_parameters(),
         )
-        if model.predictor is None:
-            raise ValueError(f"{model_cfg.checkpoint} holds no action-conditioned predictor: "
-                             "use a V-JEPA 2-AC checkpoint (vjepa2-ac-vitg.pt)")
+        model.check_plannable(model_cfg.checkpoint)
         return model
 
     def _gripper_action_client(self):

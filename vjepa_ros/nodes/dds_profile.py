@@ -1,0 +1,50 @@
+"""The Fast DDS profile that lets raw camera frames cross process boundaries.
+
+Fast DDS passes a sample between processes through the publisher's shared-memory segment (512 KiB
+by default); bigger frames fall back to UDP fragments that best-effort camera subscriptions lose.
+``config/fastdds_camera.xml`` enlarges the segment. Fast DDS reads the profile from
+``FASTDDS_DEFAULT_PROFILES_FILE`` (3.x) or ``FASTRTPS_DEFAULT_PROFILES_FILE`` (2.x) when a process
+creates its first participant, so the variables must be set before ``rclpy.init``, in every
+process that publishes or subscribes to frames. The launch files set them the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import MutableMapping
+
+PROFILE_FILE = "fastdds_camera.xml"
+PROFILE_VARIABLES = ("FASTDDS_DEFAULT_PROFILES_FILE", "FASTRTPS_DEFAULT_PROFILES_FILE")
+FAST_DDS_2_DISTROS = ("humble", "iron")  # Fast DDS 2.x: reads FASTRTPS_DEFAULT_PROFILES_FILE
+
+
+def profile_variables(ros_distro: str | None) -> tuple[str, ...]:
+    """Return the variables to set for a ROS distro (``$ROS_DISTRO``; None for the PyPI wheels).
+
+    Fast DDS 3 (Jazzy and newer, the wheels) reads FASTDDS_DEFAULT_PROFILES_FILE, and its RMW
+    warns that FASTRTPS_DEFAULT_PROFILES_FILE is deprecated; Fast DDS 2 (Humble, Iron) reads only
+    the latter.
+    """
+    if (ros_distro or "").lower() in FAST_DDS_2_DISTROS:
+        return PROFILE_VARIABLES
+    return PROFILE_VARIABLES[:1]
+
+
+def use_camera_profile(environ: MutableMapping[str, str] = os.environ) -> str:
+    """Point both profile variables at the package's profile unless one is already set.
+
+    Returns the profile file in force. A variable set to "" means "the Fast DDS defaults": the
+    empty variables are removed (Fast DDS would log an error for them) and "" is returned. Raises
+    ConfigError when the package's file is missing.
+    """
+    given = {name: environ[name] for name in PROFILE_VARIABLES if name in environ}
+    if given:
+        for name in [name for name, value in given.items() if not value]:
+            del environ[name]
+        return next((value for value in given.values() if value), "")
+    from vjepa_ros.config import config_path
+
+    path = str(config_path(PROFILE_FILE))
+    for name in profile_variables(environ.get("ROS_DISTRO")):
+        environ[name] = path
+    return path
