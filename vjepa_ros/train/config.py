@@ -72,6 +72,11 @@ class DataConfig:
         "float16", "Dtype the cached representations are kept in: float16 (half the memory) "
         "or float32.",
     )
+    feature_cache_dir: str = param(
+        "", "Directory of the on-disk feature cache (implies feature_cache disk); empty: "
+        "<out>/features. Share one directory between runs (and ranks) with the same encoder and "
+        "preprocessing: its key.json says which; another key rebuilds it.",
+    )
 
 
 @dataclasses.dataclass
@@ -122,7 +127,18 @@ class TrainConfig:
         "AC training, else encoder), encoder or target_encoder.",
     )
     steps: int = param(2000, "Optimizer steps in all.")
-    batch_size: int = param(8, "Clips per step (official: 8 per GPU, 256 in all).")
+    batch_size: int = param(
+        8, "Clips per micro-batch on each process (official: 8 per GPU, 256 in all); one step "
+        "averages batch_size x processes x grad_accum_steps clips.",
+    )
+    grad_accum_steps: int = param(
+        1, "Micro-batches whose gradients are summed before each optimizer step (gradient "
+        "accumulation: a large effective batch on few GPUs; the official run uses 1).",
+    )
+    activation_checkpointing: bool = param(
+        False, "Recompute each predictor block's activations in the backward pass instead of "
+        "storing them (official use_activation_checkpointing): far less memory, ~30 % more time.",
+    )
     auto_steps: int = param(
         2, "Rollout steps of the second loss term (official: 2); at most frames_per_clip - 1.",
     )
@@ -161,7 +177,7 @@ class TrainConfig:
         ``need_encoder``; a resumed run takes its models from ``latest.pt``) an existing encoder
         or init file.
         """
-        for name in ("steps", "batch_size", "auto_steps"):
+        for name in ("steps", "batch_size", "grad_accum_steps", "auto_steps"):
             _require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("eval_every", "save_every"):
             _require(getattr(self, name) >= 0, f"{name} must be >= 0, got {getattr(self, name)}")
