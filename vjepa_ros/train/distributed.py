@@ -143,3 +143,31 @@ def broadcast_object(value, topology: Topology):
     box = [value]
     dist.broadcast_object_list(box, src=0)
     return box[0]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Return a TCP port free on ``host`` now (for a loopback rendezvous)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def spawn_local(fn, world_size: int, args: tuple = (), device: str = "cpu") -> None:
+    """Run ``fn(topology, *args)`` in ``world_size`` processes joined on loopback (127.0.0.1).
+
+    What torchrun does on one machine, from Python (tests and benchmarks); ``fn`` must be
+    importable (a module-level function). Raises when a process fails.
+    """
+    import torch.multiprocessing as mp
+
+    mp.spawn(_local_rank, args=(fn, world_size, free_port(), device, args), nprocs=world_size,
+             join=True)
+
+
+def _local_rank(rank: int, fn, world_size: int, port: int, device: str, args: tuple) -> None:
+    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world_size), LOCAL_RANK=str(rank),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    with process_group(device) as topology:
+        fn(topology, *args)

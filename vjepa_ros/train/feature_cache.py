@@ -169,7 +169,7 @@ def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
         mine = list(sources)
     shards: dict[Source, dict] = {}
     bar = tqdm(mine, unit="episode", dynamic_ncols=True, desc="features",
-               disable=not (progress and topology.is_main))
+               disable=not (progress and topology.is_main and mine))
     for source in bar:
         shard = encode_source(source, data, encode)
         bar.set_postfix({"frames": encode.frames_encoded}, refresh=False)

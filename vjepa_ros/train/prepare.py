@@ -236,7 +236,8 @@ def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
                  f"({per_1000:.1f} MB per 1000 frames)")
     log(line)
     world, accum = topology.world_size, config.grad_accum_steps
-    log(f"batch       {config.batch_size} clips x {_count(world, 'process')} x {accum} "
+    processes = f"{world} process{'' if world == 1 else 'es'}"
+    log(f"batch       {config.batch_size} clips x {processes} x {accum} "
         f"accumulated = {config.batch_size * world * accum} clips per step (official: 256); "
         f"lr {config.optim.lr:.3g}")
     for note in info["notes"]:

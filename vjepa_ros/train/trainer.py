@@ -40,7 +40,14 @@ from torch import Tensor
 from vjepa_ros.config import ConfigError
 from vjepa_ros.models import ACPredictor, VisionEncoder, save_world_model
 from vjepa_ros.train.config import TrainConfig, config_to_dict
-from vjepa_ros.train.distributed import Topology, all_reduce, any_rank, current, rank_device
+from vjepa_ros.train.distributed import (
+    Topology,
+    all_reduce,
+    any_rank,
+    barrier,
+    current,
+    rank_device,
+)
 from vjepa_ros.train.features import FeatureBank
 from vjepa_ros.train.objective import prediction_losses
 from vjepa_ros.train.report import plot_losses, write_json
@@ -273,6 +280,7 @@ class Trainer:
             if main:
                 self.save_checkpoint()
                 self.write_logs()
+            barrier(self.topology)
             raise
         bar.close()
         if self.val_bank is not None and (not self.history["val"] or
@@ -284,6 +292,7 @@ class Trainer:
             if self.step >= config.steps:
                 files["world_model"] = self.export()
             files.update(self.write_logs())
+        barrier(self.topology)  # the files exist for every rank once train() returns
         return self.summary(files)
 
     def summary(self, files: dict | None = None) -> dict:
