@@ -72,7 +72,7 @@ def _two_rank_runs(topology: Topology, root: Path) -> None:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """The 2-rank runs and the 1-process references (2b, and 2 x b accumulated)."""
+    """Run on 2 ranks and the 1-process references (batch 2b; 2 x b accumulated)."""
     root = tmp_path_factory.mktemp("ddp")
     write_tiny_encoder(root / "encoder.pt")
     write_blob_episodes(root / "episodes", 8, frames=10, seed=0)
