@@ -78,8 +78,8 @@ def runs(tmp_path_factory):
     write_blob_episodes(root / "episodes", 8, frames=10, seed=0)
     single = build_trainer(_config(root, root / "single", batch_size=2 * BATCH), log=_quiet)
     single.train()
-    accumulated = build_trainer(_config(root, root / "accumulated", grad_accum_steps=2),
-                                log=_quiet)
+    accumulated = build_trainer(_config(root, root / "accumulated", grad_accum_steps=2,
+                                        activation_checkpointing=True), log=_quiet)
     accumulated.train()
     spawn_local(_two_rank_runs, 2, (root,))
     ranks = [torch.load(root / f"rank{r}.pt", weights_only=True) for r in range(2)]
@@ -113,7 +113,8 @@ def test_two_ranks_equal_one_process_on_the_whole_batch(runs):
 
 def test_accumulated_micro_batches_equal_the_whole_batch(runs):
     accumulated, single = runs["accumulated"], runs["single"]
-    assert accumulated.global_batch == 2 * BATCH
+    assert accumulated.global_batch == 2 * BATCH  # (and activation checkpointing on)
+    assert accumulated.predictor.use_activation_checkpointing
     _assert_same_run(accumulated.history, accumulated.predictor.state_dict(), single,
                      atol=2e-5)
 
