@@ -92,18 +92,42 @@ def step_activation_bytes(predictor, batch: int, frames_per_clip: int, auto_step
 
 @dataclasses.dataclass(frozen=True)
 class ActivationModel:
-    """Activation bytes = tokens x (depth x width x per_block + embed_dim x outside)."""
+    """Bytes = tokens x (depth x width x per_block + width x once + embed_dim x outside).
+
+    ``once``: predictor-width activations that do not repeat per block (the embedded tokens, the
+    final norm; with checkpointing the one block being recomputed).
+    """
 
     per_block: float  # bytes per token per predictor width unit per block
-    outside: float  # bytes per token per encoder width unit (embed, norm, projection, loss)
+    once: float  # bytes per token per predictor width unit, once
+    outside: float  # bytes per token per encoder width unit (input, projection, loss)
+
+    def bytes(self, tokens: int, depth: int, width: int, embed_dim: int) -> float:
+        return tokens * (depth * width * self.per_block + width * self.once +
+                         embed_dim * self.outside)
 
 
 def fit_activation_model(rows) -> ActivationModel:
-    """Least-squares fit of measured rows (tokens, depth, width, embed_dim, bytes)."""
-    a = torch.tensor([[t * d * w, t * e] for t, d, w, e, _ in rows], dtype=torch.float64)
-    b = torch.tensor([[float(row[-1])] for row in rows], dtype=torch.float64)
-    solution = torch.linalg.lstsq(a, b).solution.flatten().tolist()
-    return ActivationModel(max(solution[0], 0.0), max(solution[1], 0.0))
+    """Non-negative least-squares fit of measured rows (tokens, depth, width, embed_dim, bytes).
+
+    Relative errors are minimized (each row weighted by 1 / its bytes), so small models count as
+    much as large ones; a coefficient that would come out negative is fixed at 0 and the others
+    refitted (active set).
+    """
+    a = torch.tensor([[t * d * w, t * w, t * e] for t, d, w, e, _ in rows], dtype=torch.float64)
+    b = torch.tensor([float(row[-1]) for row in rows], dtype=torch.float64)
+    a, b = a / b[:, None], torch.ones_like(b)
+    active = [0, 1, 2]
+    while True:
+        solution = torch.linalg.lstsq(a[:, active], b[:, None]).solution.flatten()
+        if active and solution.min() < 0:
+            active.pop(int(solution.argmin()))
+            continue
+        break
+    values = [0.0, 0.0, 0.0]
+    for column, value in zip(active, solution.tolist(), strict=True):
+        values[column] = value
+    return ActivationModel(*values)
 
 
 def estimate_training_bytes(model: ActivationModel, parameters: int, batch: int,
@@ -113,7 +137,6 @@ def estimate_training_bytes(model: ActivationModel, parameters: int, batch: int,
     static: ``BYTES_PER_PARAMETER`` per predictor parameter (the frozen encoder is not on the
     GPU while training: features are cached); activations: the fitted model for ``batch`` clips.
     """
-    tokens = batch * tokens_per_clip
-    activations = tokens * (depth * width * model.per_block + embed_dim * model.outside)
+    activations = model.bytes(batch * tokens_per_clip, depth, width, embed_dim)
     static = parameters * BYTES_PER_PARAMETER
     return {"static": static, "activations": activations, "total": static + activations}
