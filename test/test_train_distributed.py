@@ -169,7 +169,8 @@ def test_cli_under_torchrun_prints_once(runs, tmp_path):
                "--out", str(tmp_path / "run"), "--encoder", str(root / "encoder.pt"),
                "--feature-cache", str(root / "cache"), "--steps", "2", "--batch-size", "2",
                "--accumulate", "2", "--frames-per-clip", "4", "--predictor-dim", "32",
-               "--depth", "1", "--heads", "2", "--val-fraction", "0.25", "--quiet"]
+               "--depth", "1", "--heads", "2", "--val-fraction", "0.25", "--quiet",
+               "--activation-checkpointing"]
     env = {**os.environ, "OMP_NUM_THREADS": "1",
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300,

@@ -70,13 +70,14 @@ def test_checkpointing_cuts_the_measured_activation_peak(dtype):
 
 def test_memory_model_predicts_a_size_it_was_not_fitted_on():
     rows = []
-    for width, depth, img in ((32, 2, 32), (64, 2, 32), (32, 4, 32), (64, 4, 48)):
-        predictor = _predictor(width, depth, img)
+    for width, depth, img, embed in ((32, 2, 32, 24), (64, 2, 32, 48), (32, 4, 32, 48),
+                                     (64, 4, 48, 24), (32, 6, 48, 24)):
+        predictor = _predictor(width, depth, img, embed)
         tokens = 2 * clip_tokens(predictor.tokens_per_frame, 6, 2)
         rows.append((tokens, depth, width, predictor.embed_dim,
                      step_activation_bytes(predictor, 2, 6, 2)))
     model = fit_activation_model(rows)
-    assert model.per_block > 0 and model.outside >= 0
+    assert model.per_block > 0 and model.once >= 0 and model.outside >= 0
     held_out = _predictor(48, 6, 48)
     tokens_per_clip = clip_tokens(held_out.tokens_per_frame, 6, 2)
     measured = step_activation_bytes(held_out, 3, 6, 2)

@@ -64,15 +64,15 @@ SWITCHES = (
 )
 # Scaling past one process and one GPU (torchrun, accumulation, memory, shared feature cache).
 OPTIONS += (
-    ("--accumulate", "grad_accum_steps", dict(type=int, help="micro-batches of --batch-size "
-     "per optimizer step (gradient accumulation); a step averages batch-size x processes x "
-     "accumulate clips")),
+    ("--accumulate", "grad_accum_steps", dict(type=int, metavar="N", help="micro-batches of "
+     "--batch-size per optimizer step (gradient accumulation); a step averages batch-size x "
+     "processes x accumulate clips")),
     ("--feature-cache", "data.feature_cache_dir", dict(metavar="DIR", help="on-disk feature "
      "cache to build or reuse (shared by runs and torchrun ranks; implies --cache-on-disk)")),
 )
 SWITCHES += (
     ("--activation-checkpointing", "activation_checkpointing", True, "recompute predictor "
-     "block activations in the backward pass (far less GPU memory, ~30 %% more time)"),
+     "block activations in the backward pass (far less GPU memory, one more forward)"),
 )
 PREDICTOR_SIZE = ("predictor.embed_dim", "predictor.depth", "predictor.num_heads",
                   "predictor.mlp_ratio")

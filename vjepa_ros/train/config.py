@@ -137,7 +137,8 @@ class TrainConfig:
     )
     activation_checkpointing: bool = param(
         False, "Recompute each predictor block's activations in the backward pass instead of "
-        "storing them (official use_activation_checkpointing): far less memory, ~30 % more time.",
+        "storing them (official use_activation_checkpointing): far less memory for one more "
+        "forward of the blocks (~1/3 more predictor compute).",
     )
     auto_steps: int = param(
         2, "Rollout steps of the second loss term (official: 2); at most frames_per_clip - 1.",
