@@ -1,12 +1,13 @@
 """The on-disk feature cache: reused across runs, rebuilt on a changed key, resumable shards."""
 
 import os
+from pathlib import Path
 
 import pytest
 import torch
 
 from vjepa_ros.models import load_models
-from vjepa_ros.train import DataConfig, FrameEncoder, find_sources
+from vjepa_ros.train import DataConfig, FeatureBank, FrameEncoder, find_sources
 from vjepa_ros.train import feature_cache as fc
 from vjepa_ros.train.distributed import Topology
 from vjepa_ros.train.synthetic import write_blob_episodes, write_tiny_encoder
@@ -122,3 +123,43 @@ def test_key_ignores_settings_that_do_not_change_features(encoders):
     assert fc.cache_key(encode, data) != base
     bf16 = FrameEncoder(encoders[0], "cpu", torch.bfloat16, (0.75, 1.35))  # other numbers
     assert fc.cache_key(bf16, DataConfig()) != base
+
+
+def test_banks_are_memory_mapped_files_equal_to_the_shards(tmp_path, encoders):
+    sources = find_sources(write_blob_episodes(tmp_path / "eps", 3, frames=6))
+    shards, _, _ = _build(tmp_path / "cache", sources, encoders[0])
+    cache = fc.FeatureCache(tmp_path / "cache", _key(encoders[0]))  # the key _build used
+    bank = fc.mapped_bank(cache, sources[1:], shards, ONE)
+    joined = FeatureBank.concat([fc.shard_bank(shards[s]) for s in sources[1:]])
+    for name in ("reps", "states", "actions", "starts", "lengths"):
+        assert torch.equal(getattr(bank, name), getattr(joined, name)), name
+    assert bank.names == joined.names and bank.reps.dtype == torch.float16
+    files = list((tmp_path / "cache" / "banks").glob("*.bin"))
+    assert len(files) == 1 and files[0].stat().st_size == joined.reps.numel() * 2
+    assert _mapped_from(bank.reps) == files[0].resolve()  # mapped, not copied into memory
+    written = files[0].stat().st_mtime_ns
+    fc.mapped_bank(cache, sources[1:], shards, ONE)  # the same sources: reused
+    assert files[0].stat().st_mtime_ns == written
+    fc.mapped_bank(cache, sources[:2], shards, ONE)  # other sources: another bank
+    assert len(list((tmp_path / "cache" / "banks").glob("*.bin"))) == 2
+    reps, _, _ = bank.gather(torch.tensor([0, 7]), 4)
+    assert reps.dtype == torch.float32 and torch.isfinite(reps).all()
+
+
+def _key(encoder):
+    data = DataConfig(frames_per_clip=4)
+    encode = FrameEncoder(encoder, "cpu", torch.float32, (data.aspect_ratio_min,
+                                                          data.aspect_ratio_max), batch=8)
+    return fc.cache_key(encode, data)
+
+
+def _mapped_from(tensor):
+    """Return the file whose mapping holds the tensor's data (/proc/self/maps), or None."""
+    address = tensor.data_ptr()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            if start <= address < end and len(fields) >= 6:
+                return Path(fields[5]).resolve()
+    return None

@@ -5,6 +5,8 @@ Layout of a cache directory (``data.feature_cache_dir``, default ``<out>/feature
     key.json                       what the features were computed with (see cache_key)
     shards/<name>-<digest>.pt      one episode source (.npz file or bag): reps [F, N, D] in the
                                    feature dtype, states, actions, segment lengths and names, notes
+    banks/<digest>.bin, .pt        the reps of a run's training (validation) sources, raw and
+                                   concatenated, memory-mapped by every rank (see mapped_bank)
 
 The *key* holds the encoder fingerprint (architecture and a digest of every weight tensor), the
 compute dtype and device type, the preprocessing (aspect-ratio clamp, feature dtype) and every
@@ -16,8 +18,11 @@ encoding of every unchanged source.
 
 Building is resumable (every shard is written atomically once its source is encoded; an
 interrupted build keeps what it finished) and shared by ranks: under torchrun every rank encodes
-every world_size-th missing source, then all wait on a barrier and read all shards. Ranks on other
-machines must see the same directory (a shared filesystem), as they must see ``--out``.
+every world_size-th missing source, then all wait on a barrier; rank 0 joins the shards of the
+run's sources into one raw file that every rank maps, so the ranks of a machine share one copy
+of the features in the page cache instead of holding one each. Ranks on other machines must see
+the same directory (a shared filesystem), as they must see ``--out``. A bank file is kept for
+the next run over the same sources; delete ``banks/`` to reclaim the space.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -96,7 +102,8 @@ class FeatureCache:
                 log(f"features    cache {self.dir} was built with other settings "
                     f"({', '.join(_changed(stored, self.key)) or 'its key.json is damaged'}): "
                     "rebuilding it")
-                shutil.rmtree(self.dir / "shards", ignore_errors=True)
+                for folder in ("shards", "banks"):
+                    shutil.rmtree(self.dir / folder, ignore_errors=True)
             self.dir.mkdir(parents=True, exist_ok=True)
             partial = key_file.with_name(KEY_FILE + ".partial")
             partial.write_text(json.dumps(self.key, indent=1, sort_keys=True, default=str))
@@ -115,20 +122,15 @@ class FeatureCache:
         if not path.is_file():
             return None
         try:
-            shard = torch.load(path, map_location="cpu", weights_only=True)
+            shard = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
         except Exception:  # damaged (e.g. a full disk): encoded again
             return None
         return shard if shard.get("key") == self.key_digest else None
 
     def save(self, source: Source, shard: dict) -> Path:
         """Write a shard atomically (a build interrupted meanwhile leaves no partial shard)."""
-        path = self.shard_path(source)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        torch.save({**shard, "key": self.key_digest, "source": source_identity(source)},
-                   partial)
-        partial.replace(path)
-        return path
+        return _save_atomic({**shard, "key": self.key_digest, "source": source_identity(source)},
+                            self.shard_path(source))
 
     def disk_bytes(self, sources) -> int:
         return sum(self.shard_path(s).stat().st_size for s in sources
@@ -152,10 +154,11 @@ def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
                  log=print) -> tuple[dict[Source, dict], dict]:
     """Return ({source: shard}, counts) for every source, encoding what the cache lacks.
 
-    Without a cache every rank encodes every source itself. With one, the missing sources are
-    split over the ranks (rank r encodes sources r, r + world_size, ...), written as shards,
-    and after a barrier every rank reads all of them. counts: ``encoded`` / ``from_disk``
-    frames, ``seconds`` of encoding (this rank), ``disk_bytes`` of the sources' shards.
+    Without a cache every rank encodes every source itself and the shards are in memory. With
+    one, the missing sources are split over the ranks (rank r encodes sources r, r + world_size,
+    ...) and written; after a barrier every rank opens all shards memory-mapped (read lazily).
+    counts: ``encoded`` / ``from_disk`` frames, ``seconds`` of encoding (this rank),
+    ``disk_bytes`` of the sources' shards.
     """
     from tqdm import tqdm
 
@@ -174,27 +177,71 @@ def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
         shard = encode_source(source, data, encode)
         bar.set_postfix({"frames": encode.frames_encoded}, refresh=False)
         if cache is not None:
-            cache.save(source, shard)
-        shards[source] = shard
+            cache.save(source, shard)  # and dropped: read back memory-mapped below
+        else:
+            shards[source] = shard
     bar.close()
     counts = {"encoded": 0, "from_disk": 0, "seconds": encode.seconds, "disk_bytes": None}
-    if cache is not None:
-        barrier(topology)  # every rank's shards written
-        encoded_here = set(shards)
-        for source in sources:
-            if source in shards:
-                continue
-            shard = cache.load(source)
-            if shard is None:  # damaged since, or written by a rank that failed: encode it
-                shard = encode_source(source, data, encode)
-                cache.save(source, shard)
-                encoded_here.add(source)
-            shards[source] = shard
-        missing_set = {sources[i] for i in missing}
-        for source in sources:
-            frames = int(shards[source]["lengths"].sum())
-            counts["encoded" if source in missing_set | encoded_here else "from_disk"] += frames
-        counts["disk_bytes"] = cache.disk_bytes(sources)
-    else:
+    if cache is None:
         counts["encoded"] = encode.frames_encoded
+        return shards, counts
+    barrier(topology)  # every rank's shards written
+    encoded = {sources[i] for i in missing}
+    for source in sources:
+        shard = cache.load(source)
+        if shard is None:  # damaged since, or written by a rank that failed: encode it
+            cache.save(source, encode_source(source, data, encode))
+            shard = cache.load(source)
+            encoded.add(source)
+        shards[source] = shard
+        counts["encoded" if source in encoded else "from_disk"] += int(shard["lengths"].sum())
+    counts["seconds"] = encode.seconds
+    counts["disk_bytes"] = cache.disk_bytes(sources)
     return shards, counts
+
+
+def mapped_bank(cache: FeatureCache, sources: list[Source], shards: dict[Source, dict],
+                topology: Topology) -> FeatureBank:
+    """Return one bank of these sources whose representations are a memory-mapped file.
+
+    Rank 0 writes ``banks/<digest>.bin`` (the shards' reps one after another, raw) and a small
+    ``.pt`` beside it (states, actions, segments) unless they exist; every rank then maps the
+    file read-only with ``torch.from_file``: pages are read when a clip touches them and are
+    shared through the page cache by all ranks on a machine, so N ranks hold the features once.
+    """
+    names = "\n".join(cache.shard_path(s).name for s in sources)
+    digest = hashlib.sha1(names.encode()).hexdigest()[:20]
+    raw = cache.dir / "banks" / f"{digest}.bin"
+    meta_path = raw.with_suffix(".pt")
+    if topology.is_main and not (raw.is_file() and meta_path.is_file()):
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        partial = raw.with_name(f"{raw.name}.{os.getpid()}.partial")
+        with open(partial, "wb") as file:
+            for source in sources:  # one shard in memory at a time
+                file.write(shards[source]["reps"].contiguous().numpy().tobytes())
+        first = shards[sources[0]]["reps"]
+        frames = sum(int(shards[s]["reps"].shape[0]) for s in sources)
+        meta = {"shape": [frames, *first.shape[1:]], "dtype": str(first.dtype),
+                **{name: torch.cat([shards[s][name] for s in sources])
+                   for name in ("states", "actions", "lengths")},
+                "names": [n for s in sources for n in shards[s]["names"]]}
+        _save_atomic(meta, meta_path)
+        partial.replace(raw)
+    barrier(topology)
+    meta = torch.load(meta_path, map_location="cpu", weights_only=True)
+    dtype = {str(d): d for d in (torch.float16, torch.float32)}[meta["dtype"]]
+    shape = meta["shape"]
+    reps = torch.from_file(str(raw), shared=False, size=shape[0] * shape[1] * shape[2],
+                           dtype=dtype).view(*shape)
+    lengths = meta["lengths"]
+    return FeatureBank(reps, meta["states"], meta["actions"], torch.cumsum(lengths, 0) - lengths,
+                       lengths, list(meta["names"]))
+
+
+def _save_atomic(payload: dict, path: Path) -> Path:
+    """torch.save to a partial file of this process, then rename (readers never see half)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    torch.save(payload, partial)
+    partial.replace(path)
+    return path

@@ -26,7 +26,13 @@ from vjepa_ros.models.checkpoint import read_checkpoint_file
 from vjepa_ros.train.config import TrainConfig, make_config
 from vjepa_ros.train.distributed import Topology, current, rank_device
 from vjepa_ros.train.episodes import EpisodeError, find_sources, split_sources
-from vjepa_ros.train.feature_cache import FeatureCache, build_shards, cache_key, shard_bank
+from vjepa_ros.train.feature_cache import (
+    FeatureCache,
+    build_shards,
+    cache_key,
+    mapped_bank,
+    shard_bank,
+)
 from vjepa_ros.train.features import FeatureBank, FrameEncoder, check_encoder_fits, load_encoder
 from vjepa_ros.train.trainer import (
     Trainer,
@@ -94,7 +100,8 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     """Find, split, load and encode the episodes: (train bank, val bank or None, info).
 
     With an on-disk cache (:func:`feature_cache_dir`) the features come from its shards and
-    only missing sources are read and encoded, split over the ranks (see ``feature_cache``).
+    only missing sources are read and encoded, split over the ranks; the banks' representations
+    are then memory-mapped files shared by the ranks of a machine (see ``feature_cache``).
     """
     topology = topology or current()
     data = config.data
@@ -122,7 +129,10 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
         if not group:
             banks.append(None)
             continue
-        bank = FeatureBank.concat([shard_bank(shards[s]) for s in group])
+        if cache is not None:
+            bank = mapped_bank(cache, group, shards, topology)
+        else:
+            bank = FeatureBank.concat([shard_bank(shards[s]) for s in group])
         for source in group:
             info["notes"].extend(shards[source]["notes"])
         info[label] = {"sources": len(group), "segments": len(bank.names),
@@ -230,6 +240,7 @@ def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
             f"({per_frame:.1f} ms/frame), {feats['from_disk']} from disk; "
             f"{feats['megabytes']:.1f} MB {feats['dtype']}")
     if feats["cache"]:
+        line += " memory-mapped"
         frames = feats["encoded"] + feats["from_disk"]
         per_1000 = feats["disk_megabytes"] / frames * 1000 if frames else 0.0
         line += (f"; cache {feats['cache']}: {feats['disk_megabytes']:.1f} MB on disk "
