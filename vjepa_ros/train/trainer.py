@@ -244,7 +244,7 @@ class Trainer:
         Ctrl-C (SIGINT) finishes the current step, saves ``latest.pt`` and raises
         KeyboardInterrupt; a second Ctrl-C interrupts at once.
         """
-        with _stop_on_sigint() as stop:
+        with stop_on_sigint(at_once_on_second=not self.topology.distributed) as stop:
             return self._train(until, stop)
 
     def _train(self, until: int | None, stop: dict) -> dict:
@@ -356,8 +356,14 @@ class Trainer:
 
 
 @contextlib.contextmanager
-def _stop_on_sigint():
-    """Turn the first SIGINT into a request to stop after the current step (main thread)."""
+def stop_on_sigint(at_once_on_second: bool = True):
+    """Turn SIGINT into a request to stop after the current step (main thread only).
+
+    ``at_once_on_second``: a second Ctrl-C interrupts at once (one process). Under torchrun each
+    rank gets SIGINT twice (from the terminal and from torchrun passing it on), and a rank that
+    stopped mid-step would leave the others waiting in a collective: there every SIGINT only
+    requests the stop (torchrun kills ranks that do not exit in time).
+    """
     stop = {"requested": False}
     if threading.current_thread() is not threading.main_thread():
         yield stop
@@ -365,7 +371,8 @@ def _stop_on_sigint():
 
     def request(signum, frame):
         stop["requested"] = True
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C: at once
+        if at_once_on_second:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
     previous = signal.signal(signal.SIGINT, request)
     try:
