@@ -65,8 +65,9 @@ class DataConfig:
     )
     encode_batch: int = param(16, "Frames per encoder call while caching features.")
     feature_cache: str = param(
-        "memory", "memory: encode every frame once per run; disk: also keep the features in "
-        "<out>/features and reuse them on later runs with the same encoder and frames.",
+        "memory", "memory: encode every frame once per run; disk: keep the features in "
+        "<out>/features (or feature_cache_dir), one shard per source, reused by later runs with "
+        "the same encoder and preprocessing, memory-mapped and shared by the ranks of a machine.",
     )
     feature_dtype: str = param(
         "float16", "Dtype the cached representations are kept in: float16 (half the memory) "
