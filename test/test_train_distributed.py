@@ -197,3 +197,13 @@ def test_sigint_requests_a_stop_and_a_second_one_interrupts_only_alone(at_once_o
         else:  # torchrun ranks: every SIGINT only requests the stop after the step
             signal.raise_signal(signal.SIGINT)
             assert stop["requested"]
+
+
+def test_ranks_always_share_a_disk_cache(tmp_path):
+    from vjepa_ros.train.prepare import feature_cache_dir
+
+    config = make_config({"out": str(tmp_path / "run")})
+    assert feature_cache_dir(config, Topology()) is None  # one process: in memory, as before
+    assert feature_cache_dir(config, Topology(1, 2, 1)) == tmp_path / "run" / "features"
+    config.data.feature_cache_dir = str(tmp_path / "shared")
+    assert feature_cache_dir(config, Topology(1, 2, 1)) == tmp_path / "shared"

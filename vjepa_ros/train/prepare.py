@@ -85,12 +85,16 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder) -> tuple[ACPredi
                        f"{pc.num_heads} ({count_parameters(predictor) / 1e6:.2f} M parameters)")
 
 
-def feature_cache_dir(config: TrainConfig) -> Path | None:
-    """Return the on-disk feature cache of a run, or None (features in memory only)."""
+def feature_cache_dir(config: TrainConfig, topology: Topology | None = None) -> Path | None:
+    """Return the on-disk feature cache of a run, or None (features in memory only).
+
+    Under torchrun (``topology`` of more than one process) the cache is always on disk,
+    ``<out>/features`` unless given: the ranks share the encoding and the mapped features.
+    """
     data = config.data
     if data.feature_cache_dir:
         return Path(data.feature_cache_dir).expanduser()
-    if data.feature_cache == "disk":
+    if data.feature_cache == "disk" or (topology is not None and topology.distributed):
         return Path(config.out).expanduser() / "features"
     return None
 
@@ -119,7 +123,7 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     encode = FrameEncoder(encoder, device, compute_dtype(config, device),
                           (data.aspect_ratio_min, data.aspect_ratio_max), data.encode_batch,
                           data.feature_dtype)
-    directory = feature_cache_dir(config)
+    directory = feature_cache_dir(config, topology)
     cache = FeatureCache(directory, cache_key(encode, data)) if directory else None
     shards, counts = build_shards(train_sources + val_sources, data, encode, cache, topology,
                                   config.progress, log)
