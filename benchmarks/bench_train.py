@@ -7,8 +7,9 @@
 Runs the trainer's own code path (``FrameEncoder`` -> ``FeatureBank`` -> ``Trainer.train_step``)
 on synthetic blob episodes with random weights: the speed is the architecture's. Rows: device,
 compute dtype (CPU float32, CUDA bfloat16 autocast), model; columns: encoder ms per frame (cached
-once per run), median train step, clips per second, peak CUDA memory. ``ac_giant`` is the
-published size (ViT-g encoder, 24-block 1024-wide predictor), for GPUs. Shared CPUs: noisy.
+once per run), median train step, clips per second, the step with activation checkpointing, peak
+CUDA memory without (with) checkpointing. ``ac_giant`` is the published size (ViT-g encoder,
+24-block 1024-wide predictor), for GPUs. Shared CPUs: noisy.
 """
 
 from __future__ import annotations
@@ -79,20 +80,29 @@ def bench(name: str, device: str, args) -> dict:
         trainer = Trainer(config, encoder, predictor, bank)
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
-        times = []
-        for i in range(args.warmup + args.steps):
-            sync(device)
-            start = time.perf_counter()
-            trainer.train_step()
-            sync(device)
-            if i >= args.warmup:
-                times.append(time.perf_counter() - start)
-    step = statistics.median(times)
-    peak = torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
+        times = {}
+        for checkpointing in (False, True):  # activation checkpointing: recompute in backward
+            trainer.predictor.use_activation_checkpointing = checkpointing
+            times[checkpointing] = []
+            for i in range(args.warmup + args.steps):
+                sync(device)
+                start = time.perf_counter()
+                trainer.train_step()
+                sync(device)
+                if i >= args.warmup:
+                    times[checkpointing].append(time.perf_counter() - start)
+            if checkpointing is False and device.type == "cuda":
+                peak_plain = torch.cuda.max_memory_allocated(device) / 2**30
+                torch.cuda.reset_peak_memory_stats(device)
+    step = statistics.median(times[False])
+    step_ckpt = statistics.median(times[True])
+    peak = (peak_plain, torch.cuda.max_memory_allocated(device) / 2**30) \
+        if device.type == "cuda" else None
     params = sum(p.numel() for p in predictor.parameters()) / 1e6
     return {"device": device.type, "dtype": str(dtype).removeprefix("torch."), "model": name,
             "tokens": bank.tokens_per_frame, "params": params, "encode_ms": encode_ms,
-            "step_s": step, "clips_s": args.batch_size / step, "peak": peak}
+            "step_s": step, "clips_s": args.batch_size / step, "peak": peak,
+            "step_ckpt_s": step_ckpt}
 
 
 def main() -> None:
@@ -118,16 +128,17 @@ def main() -> None:
           f"{args.episodes * args.frames} frames encoded (256x256 in), torch "
           f"{torch.__version__}, {torch.get_num_threads()} CPU threads")
     header = ("| device | dtype | model | tokens/frame | predictor M params | encode ms/frame | "
-              "train step | clips/s | peak GiB |")
+              "train step | clips/s | step, checkpointing | peak GiB (checkpointing) |")
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
     for device in devices:
         for name in args.models:
             row = bench(name, device, args)
-            peak = f"{row['peak']:.2f}" if row["peak"] is not None else "-"
+            peak = f"{row['peak'][0]:.2f} ({row['peak'][1]:.2f})" if row["peak"] else "-"
             print(f"| {row['device']} | {row['dtype']} | {row['model']} | {row['tokens']} | "
                   f"{row['params']:.2f} | {row['encode_ms']:.1f} | {row['step_s'] * 1e3:.0f} ms | "
-                  f"{row['clips_s']:.1f} | {peak} |", flush=True)
+                  f"{row['clips_s']:.1f} | {row['step_ckpt_s'] * 1e3:.0f} ms | {peak} |",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ import torch
 import torch.nn.functional as F
 from scipy.spatial.transform import Rotation
 from torch.nn.attention import SDPBackend, sdpa_kernel
-from torch.profiler import profile
 from torch.utils.flop_counter import FlopCounterMode
 
 from vjepa_ros.models import build_predictor
@@ -27,6 +26,7 @@ from vjepa_ros.planning.cost import (
 from vjepa_ros.planning.energy import energy
 from vjepa_ros.planning.reference import reference_plan
 from vjepa_ros.planning.rollout import ImaginedRollout
+from vjepa_ros.train.memory import allocator_peak_bytes
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: 1 thread is fastest
 
@@ -256,19 +256,10 @@ def test_flop_counter_matches_torch_flop_counter(predictor):
 
 
 def _allocator_peak_bytes(fn) -> int:
-    """Peak bytes the CPU allocator held above the start while ``fn()`` ran (profiler log)."""
-    with profile(profile_memory=True) as prof:
-        fn()
-    results = getattr(prof.profiler, "kineto_results", None)
-    if results is None or not hasattr(results, "events"):
-        pytest.skip("this torch's profiler does not expose its allocation log")
-    log = sorted((e for e in results.events() if e.name() == "[memory]"),
-                 key=lambda e: e.start_ns())
-    held = peak = 0
-    for event in log:
-        held += event.nbytes()
-        peak = max(peak, held)
-    return peak
+    try:
+        return allocator_peak_bytes(fn)
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])

@@ -36,9 +36,9 @@ def encoder(tmp_path_factory):
     return load_models(path)[0]
 
 
-def _encoder_for(encoder, cache_dir=None, feature_dtype="float16"):
+def _encoder_for(encoder, feature_dtype="float16"):
     return FrameEncoder(encoder, "cpu", torch.float32, (0.75, 1.35), batch=5,
-                        feature_dtype=feature_dtype, cache_dir=cache_dir)
+                        feature_dtype=feature_dtype)
 
 
 def test_npz_episodes_and_bags_feed_one_bank(tmp_path, encoder):
@@ -103,18 +103,6 @@ def test_split_is_by_whole_episodes_and_deterministic(tmp_path):
     assert split_sources(sources, 0.0, seed=0) == (sources, [])
     with pytest.raises(EpisodeError, match="cannot hold one out"):
         split_sources(sources[:1], 0.1, seed=0)
-
-
-def test_disk_cache_is_reused_and_keyed_by_the_frames(tmp_path, encoder):
-    frames = blob_episode(frames=6, seed=1).frames
-    first = _encoder_for(encoder, tmp_path / "features")
-    reps = first(frames)
-    assert first.frames_encoded == 6 and len(list((tmp_path / "features").glob("*.pt"))) == 1
-    second = _encoder_for(encoder, tmp_path / "features")
-    torch.testing.assert_close(second(frames), reps, atol=0, rtol=0)
-    assert second.frames_encoded == 0 and second.frames_from_disk == 6
-    second(frames[::-1].copy())  # other frames: encoded, not looked up
-    assert second.frames_encoded == 6
 
 
 def _write_npz(path, frames, states):

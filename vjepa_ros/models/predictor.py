@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
 
 from .encoder import as_hw, check_positive
 from .rope import rope_cos_sin
@@ -123,6 +124,9 @@ class ACPredictor(nn.Module):
         self.predictor_proj = nn.Linear(pdim, dim)
         self._rope_tables: dict = {}
         self._masks: dict = {}
+        # Training only (the official ``use_activation_checkpointing``): blocks keep their inputs
+        # and recompute the rest in the backward pass. Off: inference never stores activations.
+        self.use_activation_checkpointing = False
         init_weights(self, self.predictor_blocks)
 
     @property
@@ -222,6 +226,10 @@ class ACPredictor(nn.Module):
             past = None
             if cache is not None and cache.keys[i] is not None:
                 past = (cache.keys[i], cache.values[i])
+            if self.use_activation_checkpointing and cache is None and torch.is_grad_enabled():
+                tokens, _ = checkpoint(block, tokens, cos, sin, attn_mask=mask,
+                                       use_reentrant=False)
+                continue
             tokens, (keys, values) = block(tokens, cos, sin, attn_mask=mask, past_kv=past)
             if cache is not None and append:
                 # Without a past, values are a view of the fused qkv output: keeping that view

@@ -12,9 +12,11 @@ Public API::
     find_sources(paths) / split_sources / load_segments   .npz episodes and rosbag2 bags
     FrameEncoder(encoder, device, dtype, ...)(frames) -> reps; FeatureBank.build(segments, enc)
 
-Modules: ``config`` (settings), ``episodes`` (data), ``features`` (frozen encoder, cache, bank),
-``objective`` (losses), ``schedule`` (AdamW, learning rate), ``trainer`` (the loop, files),
-``prepare`` (set-up from a config), ``report`` (log.json, loss.png), ``command`` (the CLI).
+Modules: ``config`` (settings), ``episodes`` (data), ``features`` (frozen encoder, bank),
+``feature_cache`` (on-disk shards shared by runs and ranks), ``objective`` (losses), ``schedule``
+(AdamW, learning rate), ``trainer`` (the loop, files), ``distributed`` (torchrun process group),
+``memory`` (measured and estimated training memory), ``prepare`` (set-up from a config),
+``report`` (log.json, loss.png), ``command`` (the CLI).
 """
 
 from vjepa_ros.train.config import (

@@ -3,6 +3,7 @@
 vjepa-ros train --data DIR [DIR ...] --out DIR --encoder FILE [--val DIR ...] [--init AC_FILE]
                 [--steps N --batch-size B --lr LR ...] [--config train.yaml] [--set KEY=VALUE]
                 [--resume]
+torchrun --nproc_per_node N [--nnodes M ...] -m vjepa_ros.cli train ...   (data parallel)
 
 Settings: the defaults of :class:`TrainConfig` (= ``config/train.yaml``), then ``--config``, then
 the options given on the command line. With ``--resume`` the run stored in ``<out>/latest.pt``
@@ -62,6 +63,18 @@ SWITCHES = (
     ("--cache-on-disk", "data.feature_cache", "disk", "keep encoded features in <out>/features "
      "and reuse them on later runs"),
     ("--quiet", "progress", False, "no progress bar"),
+)
+# Scaling past one process and one GPU (torchrun, accumulation, memory, shared feature cache).
+OPTIONS += (
+    ("--accumulate", "grad_accum_steps", dict(type=int, metavar="N", help="micro-batches of "
+     "--batch-size per optimizer step (gradient accumulation); a step averages batch-size x "
+     "processes x accumulate clips")),
+    ("--feature-cache", "data.feature_cache_dir", dict(metavar="DIR", help="on-disk feature "
+     "cache to build or reuse (shared by runs and torchrun ranks; implies --cache-on-disk)")),
+)
+SWITCHES += (
+    ("--activation-checkpointing", "activation_checkpointing", True, "recompute predictor "
+     "block activations in the backward pass (far less GPU memory, one more forward)"),
 )
 PREDICTOR_SIZE = ("predictor.embed_dim", "predictor.depth", "predictor.num_heads",
                   "predictor.mlp_ratio")
@@ -141,15 +154,24 @@ def config_from_args(args: argparse.Namespace):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Run (or resume) a training run; exit 1 with one line on bad settings or data."""
+    """Run (or resume) a training run; exit 1 with one line on bad settings or data.
+
+    Under torchrun every rank runs this; rank 0 alone prints (errors: every rank, prefixed).
+    """
+    from vjepa_ros.train.distributed import Topology, process_group
     from vjepa_ros.train.prepare import build_trainer
 
-    trainer = None
+    trainer, topology = None, Topology()
     try:
         config = config_from_args(args)
-        trainer = build_trainer(config, resume=args.resume)
-        summary = trainer.train()
+        with process_group(config.device) as topology:
+            quiet = not topology.is_main
+            trainer = build_trainer(config, resume=args.resume, topology=topology,
+                                    log=(lambda line: None) if quiet else print)
+            summary = trainer.train()
     except KeyboardInterrupt:
+        if not topology.is_main:
+            return 130
         if trainer is None:
             print("\nvjepa-ros train: interrupted before training started", file=sys.stderr)
             return 130
@@ -157,9 +179,11 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"{trainer.out / 'latest.pt'} saved, continue with --resume", file=sys.stderr)
         return 130
     except (OSError, ValueError, RuntimeError, ImportError) as exc:
-        print(f"vjepa-ros train: {exc}", file=sys.stderr)
+        rank = f"rank {topology.rank}: " if topology.distributed else ""
+        print(f"vjepa-ros train: {rank}{exc}", file=sys.stderr)
         return 1
-    print("\n".join(summary_lines(summary, config)))
+    if topology.is_main:
+        print("\n".join(summary_lines(summary, config)))
     return 0
 
 
@@ -167,8 +191,9 @@ def summary_lines(summary: dict, config) -> list[str]:
     """Return the lines a finished (or stopped) run prints."""
     seconds = summary["seconds"]
     rate = summary["step"] / seconds if seconds > 0 else float("nan")
+    batch = summary.get("batch", config.batch_size)
     lines = [f"done        step {summary['step']}/{summary['steps']} in {seconds:.1f} s "
-             f"({rate:.2f} steps/s, {rate * config.batch_size:.1f} clips/s)"]
+             f"({rate:.2f} steps/s, {rate * batch:.1f} clips/s)"]
     loss = f"loss        train {summary['train_loss']:.4f} (mean of the last 10 % of steps)"
     val = summary.get("val")
     if val:

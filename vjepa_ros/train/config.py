@@ -65,12 +65,18 @@ class DataConfig:
     )
     encode_batch: int = param(16, "Frames per encoder call while caching features.")
     feature_cache: str = param(
-        "memory", "memory: encode every frame once per run; disk: also keep the features in "
-        "<out>/features and reuse them on later runs with the same encoder and frames.",
+        "memory", "memory: encode every frame once per run; disk: keep the features in "
+        "<out>/features (or feature_cache_dir), one shard per source, reused by later runs with "
+        "the same encoder and preprocessing, memory-mapped and shared by the ranks of a machine.",
     )
     feature_dtype: str = param(
         "float16", "Dtype the cached representations are kept in: float16 (half the memory) "
         "or float32.",
+    )
+    feature_cache_dir: str = param(
+        "", "Directory of the on-disk feature cache (implies feature_cache disk); empty: "
+        "<out>/features. Share one directory between runs (and ranks) with the same encoder and "
+        "preprocessing: its key.json says which; another key rebuilds it.",
     )
 
 
@@ -122,7 +128,19 @@ class TrainConfig:
         "AC training, else encoder), encoder or target_encoder.",
     )
     steps: int = param(2000, "Optimizer steps in all.")
-    batch_size: int = param(8, "Clips per step (official: 8 per GPU, 256 in all).")
+    batch_size: int = param(
+        8, "Clips per micro-batch on each process (official: 8 per GPU, 256 in all); one step "
+        "averages batch_size x processes x grad_accum_steps clips.",
+    )
+    grad_accum_steps: int = param(
+        1, "Micro-batches whose gradients are summed before each optimizer step (gradient "
+        "accumulation: a large effective batch on few GPUs; the official run uses 1).",
+    )
+    activation_checkpointing: bool = param(
+        False, "Recompute each predictor block's activations in the backward pass instead of "
+        "storing them (official use_activation_checkpointing): far less memory for one more "
+        "forward of the blocks (~1/3 more predictor compute).",
+    )
     auto_steps: int = param(
         2, "Rollout steps of the second loss term (official: 2); at most frames_per_clip - 1.",
     )
@@ -161,7 +179,7 @@ class TrainConfig:
         ``need_encoder``; a resumed run takes its models from ``latest.pt``) an existing encoder
         or init file.
         """
-        for name in ("steps", "batch_size", "auto_steps"):
+        for name in ("steps", "batch_size", "grad_accum_steps", "auto_steps"):
             _require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("eval_every", "save_every"):
             _require(getattr(self, name) >= 0, f"{name} must be >= 0, got {getattr(self, name)}")

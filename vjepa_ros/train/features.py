@@ -2,9 +2,9 @@
 
 The encoder never trains, so each frame is encoded once with :meth:`WorldModel.encode` semantics
 (DROID preprocessing, the frame repeated into one tubelet, layer norm without affine) and the
-representations are cached, in memory and optionally on disk (``<out>/features/<hash>.pt``, keyed
-by the encoder weights, the preprocessing and the frame bytes). A training step then costs only the
-predictor: :meth:`FeatureBank.gather` takes a batch of clips with one ``index_select``.
+representations are kept in memory (the on-disk cache of many episodes, shared by runs and ranks,
+is ``feature_cache``). A training step then costs only the predictor: :meth:`FeatureBank.gather`
+takes a batch of clips with one ``index_select``.
 """
 
 from __future__ import annotations
@@ -71,46 +71,31 @@ def encoder_fingerprint(encoder: VisionEncoder, settings: dict) -> str:
 
 
 class FrameEncoder:
-    """Encode uint8 frames [T, H, W, 3] into cached representations [T, N, D] on the CPU."""
+    """Encode uint8 frames [T, H, W, 3] into representations [T, N, D] on the CPU.
+
+    ``fingerprint`` identifies what it computes (encoder architecture and weights, compute dtype,
+    device type, preprocessing, feature dtype): the feature cache's key.
+    """
 
     def __init__(self, encoder: VisionEncoder, device, dtype, aspect_ratio_range,
-                 batch: int = 16, feature_dtype: str = "float16", cache_dir=None):
+                 batch: int = 16, feature_dtype: str = "float16"):
         self.model = WorldModel(encoder_copy(encoder, device, dtype), None, device=device,
                                 dtype=dtype, aspect_ratio_range=aspect_ratio_range)
         self.batch = int(batch)
         self.feature_dtype = FEATURE_DTYPES[feature_dtype]
-        self.cache_dir = Path(cache_dir) if cache_dir else None
         self.fingerprint = encoder_fingerprint(encoder, {
             "dtype": str(self.model.dtype), "device": self.model.device.type,
             "aspect_ratio_range": list(aspect_ratio_range), "features": feature_dtype,
         })
         self.frames_encoded = 0
-        self.frames_from_disk = 0
         self.seconds = 0.0
 
     @property
     def tokens_per_frame(self) -> int:
         return self.model.tokens_per_frame
 
-    def _cache_file(self, frames: np.ndarray) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        digest = hashlib.sha1(self.fingerprint.encode())
-        digest.update(str(frames.shape).encode())
-        digest.update(np.ascontiguousarray(frames).data)
-        return self.cache_dir / f"{digest.hexdigest()[:24]}.pt"
-
     def __call__(self, frames: np.ndarray) -> Tensor:
         """Representations [T, N, D] (layer-normed, feature dtype, CPU) of frames [T,H,W,3]."""
-        cache_file = self._cache_file(frames)
-        if cache_file is not None and cache_file.is_file():
-            try:
-                reps = torch.load(cache_file, map_location="cpu", weights_only=True)["reps"]
-                if reps.shape[0] == len(frames) and reps.dtype == self.feature_dtype:
-                    self.frames_from_disk += len(frames)
-                    return reps
-            except Exception:  # a damaged cache file is recomputed and rewritten
-                pass
         start = time.perf_counter()
         chunks = []
         for first in range(0, len(frames), self.batch):
@@ -119,11 +104,6 @@ class FrameEncoder:
         reps = torch.cat(chunks)
         self.seconds += time.perf_counter() - start
         self.frames_encoded += len(frames)
-        if cache_file is not None:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            partial = cache_file.with_name(cache_file.name + ".partial")
-            torch.save({"reps": reps}, partial)
-            partial.replace(cache_file)
         return reps
 
 
@@ -156,10 +136,24 @@ class FeatureBank:
             names.append(segment.name)
         if not names:
             raise ValueError("no segments to build a feature bank from")
+        return cls._joined(reps, states, actions, lengths, names)
+
+    @classmethod
+    def concat(cls, banks: list[FeatureBank]) -> FeatureBank:
+        """One bank holding the segments of ``banks`` in order."""
+        if not banks:
+            raise ValueError("no feature banks to join")
+        return cls._joined([b.reps for b in banks], [b.states for b in banks],
+                           [b.actions for b in banks],
+                           [n for b in banks for n in b.lengths.tolist()],
+                           [n for b in banks for n in b.names])
+
+    @classmethod
+    def _joined(cls, reps, states, actions, lengths, names) -> FeatureBank:
         lengths = torch.tensor(lengths, dtype=torch.int64)
         starts = torch.cumsum(lengths, 0) - lengths
         return cls(torch.cat(reps), torch.cat(states), torch.cat(actions), starts, lengths,
-                   names)
+                   list(names))
 
     @property
     def num_frames(self) -> int:

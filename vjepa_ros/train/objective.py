@@ -22,7 +22,8 @@ Preprocessing: the official DROID config's ``random_resized_crop`` has scale 1.7
 never fits and ``_get_param_spatial_crop`` always falls back to the central crop with the aspect
 ratio clamped into [0.75, 1.35] (``src/datasets/utils/video/transforms.py``): training frames get
 the deterministic preprocessing of ``WorldModel.encode``, which is why caching the features loses
-no augmentation. Not reproduced (see the trainer): the multi-GPU batch of 256.
+no augmentation. The official global batch of 256 (8 per GPU on 32 GPUs) needs torchrun or
+gradient accumulation (see the trainer).
 """
 
 from __future__ import annotations

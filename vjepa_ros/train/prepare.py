@@ -23,15 +23,28 @@ from vjepa_ros.models import (
     load_models,
 )
 from vjepa_ros.models.checkpoint import read_checkpoint_file
-from vjepa_ros.models.world_model import resolve_device
 from vjepa_ros.train.config import TrainConfig, make_config
-from vjepa_ros.train.episodes import EpisodeError, find_sources, load_segments, split_sources
+from vjepa_ros.train.distributed import Topology, current, rank_device
+from vjepa_ros.train.episodes import EpisodeError, find_sources, split_sources
+from vjepa_ros.train.feature_cache import (
+    FeatureCache,
+    build_shards,
+    cache_key,
+    mapped_bank,
+    shard_bank,
+)
 from vjepa_ros.train.features import FeatureBank, FrameEncoder, check_encoder_fits, load_encoder
-from vjepa_ros.train.trainer import Trainer, compute_dtype, config_of_checkpoint
+from vjepa_ros.train.trainer import (
+    Trainer,
+    check_world_size,
+    compute_dtype,
+    config_of_checkpoint,
+)
 
 # Settings a resumed run may change; any other difference to the stored run is refused.
 RESUME_CHANGEABLE = ("steps", "eval_every", "save_every", "progress", "device", "dtype",
-                     "export_dtype", "data.feature_cache", "data.encode_batch", "data.val_clips")
+                     "export_dtype", "activation_checkpointing", "data.feature_cache",
+                     "data.feature_cache_dir", "data.encode_batch", "data.val_clips")
 
 
 def count_parameters(module: torch.nn.Module) -> int:
@@ -72,20 +85,29 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder) -> tuple[ACPredi
                        f"{pc.num_heads} ({count_parameters(predictor) / 1e6:.2f} M parameters)")
 
 
-def _segments(sources, config: TrainConfig, notes: list[str], counts: dict):
-    """Yield the segments of each source in turn (frames are dropped once encoded)."""
-    for source in sources:
-        segments, more = load_segments(source, config.data)
-        notes.extend(more)
-        counts["sources"] += 1
-        for segment in segments:
-            counts["segments"] += 1
-            counts["frames"] += len(segment)
-            yield segment
+def feature_cache_dir(config: TrainConfig, topology: Topology | None = None) -> Path | None:
+    """Return the on-disk feature cache of a run, or None (features in memory only).
+
+    Under torchrun (``topology`` of more than one process) the cache is always on disk,
+    ``<out>/features`` unless given: the ranks share the encoding and the mapped features.
+    """
+    data = config.data
+    if data.feature_cache_dir:
+        return Path(data.feature_cache_dir).expanduser()
+    if data.feature_cache == "disk" or (topology is not None and topology.distributed):
+        return Path(config.out).expanduser() / "features"
+    return None
 
 
-def load_banks(config: TrainConfig, encoder: VisionEncoder):
-    """Find, split, load and encode the episodes: (train bank, val bank or None, info)."""
+def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology | None = None,
+               log=print):
+    """Find, split, load and encode the episodes: (train bank, val bank or None, info).
+
+    With an on-disk cache (:func:`feature_cache_dir`) the features come from its shards and
+    only missing sources are read and encoded, split over the ranks; the banks' representations
+    are then memory-mapped files shared by the ranks of a machine (see ``feature_cache``).
+    """
+    topology = topology or current()
     data = config.data
     sources = find_sources(data.train)
     if data.val:
@@ -97,28 +119,36 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder):
         train_sources = sources
     else:
         train_sources, val_sources = split_sources(sources, data.val_fraction, config.seed)
-    device = resolve_device(config.device or None)
-    cache_dir = Path(config.out).expanduser() / "features" if data.feature_cache == "disk" \
-        else None
+    device = rank_device(config.device, topology)
     encode = FrameEncoder(encoder, device, compute_dtype(config, device),
                           (data.aspect_ratio_min, data.aspect_ratio_max), data.encode_batch,
-                          data.feature_dtype, cache_dir)
+                          data.feature_dtype)
+    directory = feature_cache_dir(config, topology)
+    cache = FeatureCache(directory, cache_key(encode, data)) if directory else None
+    shards, counts = build_shards(train_sources + val_sources, data, encode, cache, topology,
+                                  config.progress, log)
     info: dict = {"tokens_per_frame": encode.tokens_per_frame, "notes": []}
     banks = []
     for label, group in (("train", train_sources), ("val", val_sources)):
         if not group:
             banks.append(None)
             continue
-        counts = {"sources": 0, "segments": 0, "frames": 0}
-        bank = FeatureBank.build(_segments(group, config, info["notes"], counts), encode)
-        counts["clips"] = bank.num_clips(data.frames_per_clip)
-        counts["names"] = [s.name for s in group]
-        info[label] = counts
+        if cache is not None:
+            bank = mapped_bank(cache, group, shards, topology)
+        else:
+            bank = FeatureBank.concat([shard_bank(shards[s]) for s in group])
+        for source in group:
+            info["notes"].extend(shards[source]["notes"])
+        info[label] = {"sources": len(group), "segments": len(bank.names),
+                       "frames": bank.num_frames, "clips": bank.num_clips(data.frames_per_clip),
+                       "names": [s.name for s in group]}
         banks.append(bank)
     info["features"] = {
-        "encoded": encode.frames_encoded, "from_disk": encode.frames_from_disk,
-        "seconds": encode.seconds, "dtype": data.feature_dtype,
+        "encoded": counts["encoded"], "from_disk": counts["from_disk"],
+        "seconds": counts["seconds"], "dtype": data.feature_dtype,
         "megabytes": sum(b.reps.numel() * b.reps.element_size() for b in banks if b) / 2**20,
+        "cache": str(directory) if directory else None,
+        "disk_megabytes": None if counts["disk_bytes"] is None else counts["disk_bytes"] / 2**20,
     }
     return banks[0], banks[1], info
 
@@ -150,12 +180,19 @@ def read_latest(out) -> tuple[Path, dict]:
     return path, state
 
 
-def build_trainer(config: TrainConfig, resume: bool = False, log=print) -> Trainer:
-    """Set up the run (see the module docstring); ``log`` receives one line per stage."""
+def build_trainer(config: TrainConfig, resume: bool = False, log=print,
+                  topology: Topology | None = None) -> Trainer:
+    """Set up the run (see the module docstring); ``log`` receives one line per stage.
+
+    Under torchrun every rank calls it (``topology``: default the joined process group); pass
+    ``log`` only on rank 0 to print once.
+    """
+    topology = topology or current()
     config.check(need_encoder=not resume)
     out = Path(config.out).expanduser()
     if resume:
         path, state = read_latest(out)
+        check_world_size(state, topology.world_size, path)
         if int(state["step"]) > config.steps:
             raise ConfigError(f"steps {config.steps} is below the step {state['step']} this run "
                               f"reached ({path}); give --steps >= {state['step']}")
@@ -170,9 +207,10 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print) -> Train
         log(f"encoder     {encoder_path} [{key}]: {_describe_encoder(encoder)}")
         predictor, describe = init_predictor(config, encoder)
     log(f"predictor   {describe}")
-    train_bank, val_bank, info = load_banks(config, encoder)
-    _log_data(info, config, log)
-    trainer = Trainer(config, encoder, predictor, train_bank, val_bank, info)
+    train_bank, val_bank, info = load_banks(config, encoder, topology, log)
+    info["world_size"] = topology.world_size
+    _log_data(info, config, log, topology)
+    trainer = Trainer(config, encoder, predictor, train_bank, val_bank, info, topology)
     if resume:
         trainer.restore(state)
     return trainer
@@ -190,7 +228,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _log_data(info: dict, config: TrainConfig, log) -> None:
+def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
     fpc = config.data.frames_per_clip
     for label in ("train", "val"):
         counts = info.get(label)
@@ -202,9 +240,21 @@ def _log_data(info: dict, config: TrainConfig, log) -> None:
             log(f"data {label:<6} none (data.val_fraction 0): no validation loss")
     feats = info["features"]
     per_frame = feats["seconds"] / feats["encoded"] * 1e3 if feats["encoded"] else 0.0
-    log(f"features    {feats['encoded']} frames encoded in {feats['seconds']:.1f} s "
-        f"({per_frame:.1f} ms/frame), {feats['from_disk']} from disk; "
-        f"{feats['megabytes']:.1f} MB {feats['dtype']}")
+    line = (f"features    {feats['encoded']} frames encoded in {feats['seconds']:.1f} s "
+            f"({per_frame:.1f} ms/frame), {feats['from_disk']} from disk; "
+            f"{feats['megabytes']:.1f} MB {feats['dtype']}")
+    if feats["cache"]:
+        line += " memory-mapped"
+        frames = feats["encoded"] + feats["from_disk"]
+        per_1000 = feats["disk_megabytes"] / frames * 1000 if frames else 0.0
+        line += (f"; cache {feats['cache']}: {feats['disk_megabytes']:.1f} MB on disk "
+                 f"({per_1000:.1f} MB per 1000 frames)")
+    log(line)
+    world, accum = topology.world_size, config.grad_accum_steps
+    processes = f"{world} process{'' if world == 1 else 'es'}"
+    log(f"batch       {config.batch_size} clips x {processes} x {accum} "
+        f"accumulated = {config.batch_size * world * accum} clips per step (official: 256); "
+        f"lr {config.optim.lr:.3g}")
     for note in info["notes"]:
         log(f"note        {note}")
 

@@ -11,9 +11,19 @@ Files in ``<out>``:
 - ``log.json`` (settings, data, history, summary) and ``loss.png``.
 
 Compute: the predictor keeps float32 weights and AdamW state; with ``dtype`` bfloat16 (the CUDA
-default) the forward runs under ``torch.autocast``. Differences to the official trainer: one
-process (no DDP), optional gradient clipping (official: none), no GradScaler (bf16 needs none).
-Features are cached once: the official preprocessing is deterministic too (see ``objective``).
+default) the forward runs under ``torch.autocast``; ``activation_checkpointing`` recomputes block
+activations in the backward pass. Differences to the official trainer: optional gradient clipping
+(official: none), no GradScaler (bf16 needs none), optional gradient accumulation. Features are
+cached once: the official preprocessing is deterministic too (see ``objective``).
+
+Many processes (``torchrun``, see ``distributed``): every rank holds the same sampler generator
+and draws the same global batch of ``batch_size x world_size x grad_accum_steps`` clips per step
+(for one process and no accumulation: exactly the draw of a single-process run); rank r takes its
+own ``grad_accum_steps`` micro-batches of ``batch_size`` clips out of it (disjoint: the
+DistributedSampler rule that no two ranks see the same sample), ``DistributedDataParallel``
+averages the gradients, so a step equals one process on the whole global batch up to float
+rounding. Losses are averaged over ranks before they are logged; rank 0 alone writes files.
+A checkpoint records its world size; resuming under another one is refused.
 """
 
 from __future__ import annotations
@@ -25,10 +35,19 @@ import time
 from pathlib import Path
 
 import torch
+from torch import Tensor
 
+from vjepa_ros.config import ConfigError
 from vjepa_ros.models import ACPredictor, VisionEncoder, save_world_model
-from vjepa_ros.models.world_model import resolve_device
 from vjepa_ros.train.config import TrainConfig, config_to_dict
+from vjepa_ros.train.distributed import (
+    Topology,
+    all_reduce,
+    any_rank,
+    barrier,
+    current,
+    rank_device,
+)
 from vjepa_ros.train.features import FeatureBank
 from vjepa_ros.train.objective import prediction_losses
 from vjepa_ros.train.report import plot_losses, write_json
@@ -56,18 +75,46 @@ class _CastView:
                 for name, value in self._module.state_dict().items()}
 
 
+class Objective(torch.nn.Module):
+    """The predictor and the loss as one module: one forward per backward, as DDP wants."""
+
+    def __init__(self, predictor: ACPredictor, auto_steps: int):
+        super().__init__()
+        self.predictor = predictor
+        self.auto_steps = auto_steps
+
+    def forward(self, reps, actions, states):
+        """(jloss, sloss) of :func:`prediction_losses`."""
+        return prediction_losses(self.predictor, reps, actions, states, self.auto_steps)
+
+
 class Trainer:
-    """Train ``predictor`` on clips of ``train_bank``; ``encoder`` is only stored with it."""
+    """Train ``predictor`` on clips of ``train_bank``; ``encoder`` is only stored with it.
+
+    ``topology``: this process's place in a torchrun group (default: the joined group, else one
+    process); every rank builds its Trainer with the same config, banks and predictor.
+    """
 
     def __init__(self, config: TrainConfig, encoder: VisionEncoder, predictor: ACPredictor,
                  train_bank: FeatureBank, val_bank: FeatureBank | None = None,
-                 info: dict | None = None):
+                 info: dict | None = None, topology: Topology | None = None):
         self.config = config
+        self.topology = topology or current()
         self.out = Path(config.out).expanduser()
-        self.device = resolve_device(config.device or None)
+        self.device = rank_device(config.device, self.topology)
         self.dtype = compute_dtype(config, self.device)
         self.encoder = encoder
         self.predictor = predictor.to(device=self.device, dtype=torch.float32).train()
+        self.predictor.use_activation_checkpointing = config.activation_checkpointing
+        self.model = Objective(self.predictor, config.auto_steps)
+        if self.topology.distributed:
+            from torch.nn.parallel import DistributedDataParallel
+
+            # find_unused_parameters: extrinsics_encoder is in every official checkpoint but
+            # gets no gradient without extrinsics.
+            self.model = DistributedDataParallel(
+                self.model, device_ids=[self.device] if self.device.type == "cuda" else None,
+                find_unused_parameters=True)
         self.optimizer = make_optimizer(self.predictor, config.optim.weight_decay,
                                         config.optim.betas, config.optim.eps)
         warmup, decay = config.phase_steps()
@@ -101,25 +148,47 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=torch.bfloat16,
                               enabled=self.dtype == torch.bfloat16)
 
+    @property
+    def global_batch(self) -> int:
+        """Clips per optimizer step: batch_size x processes x grad_accum_steps."""
+        return self.config.batch_size * self.topology.world_size * self.config.grad_accum_steps
+
+    def my_micro_batches(self, firsts: Tensor) -> Tensor:
+        """Return this rank's micro-batches [grad_accum_steps, batch_size] of a global batch."""
+        config, topo = self.config, self.topology
+        return firsts.view(topo.world_size, config.grad_accum_steps, config.batch_size)[topo.rank]
+
     # -- steps
 
     def train_step(self) -> dict:
-        """One AdamW update on a random batch; return its losses and learning rate."""
+        """One AdamW update on a random global batch; return its losses and learning rate.
+
+        Losses are the means over the global batch (all ranks, all micro-batches).
+        """
         config = self.config
         fpc = config.data.frames_per_clip
-        firsts = self.train_bank.sample(config.batch_size, fpc, self.generator)
-        reps, actions, states = self.train_bank.gather(firsts, fpc, self.device)
+        firsts = self.train_bank.sample(self.global_batch, fpc, self.generator)
         lr = self.schedule(self.step + 1)
         set_lr(self.optimizer, lr)
-        with self._autocast():
-            jloss, sloss = prediction_losses(self.predictor, reps, actions, states,
-                                             config.auto_steps)
-            loss = jloss + sloss
-        values = torch.stack([loss, jloss, sloss]).detach().float().cpu().tolist()
+        micro = self.my_micro_batches(firsts)
+        sums = torch.zeros(3, dtype=torch.float64)
+        for index, chunk in enumerate(micro):
+            reps, actions, states = self.train_bank.gather(chunk, fpc, self.device)
+            last = index == len(micro) - 1
+            syncing = contextlib.nullcontext() if last or not self.topology.distributed \
+                else self.model.no_sync()  # DDP: all-reduce the gradients once, at the last
+            with syncing:
+                with self._autocast():
+                    jloss, sloss = self.model(reps, actions, states)
+                    loss = jloss + sloss
+                (loss if len(micro) == 1 else loss / len(micro)).backward()
+            sums += torch.stack([loss, jloss, sloss]).detach().double().cpu()
+        sums = all_reduce(sums.to(self.device), self.topology).cpu()
+        values = (sums / (len(micro) * self.topology.world_size)).float().tolist()
         if not all(torch.isfinite(torch.tensor(values))):
+            self.optimizer.zero_grad(set_to_none=True)
             raise RuntimeError(f"loss is {values[0]} at step {self.step + 1} (lr {lr:.3g}); "
                                "nothing was updated: lower optim.lr or check the data")
-        loss.backward()
         grad_norm = None
         if config.optim.grad_clip > 0:
             grad_norm = float(torch.nn.utils.clip_grad_norm_(self.predictor.parameters(),
@@ -134,13 +203,16 @@ class Trainer:
 
     @torch.no_grad()
     def validate(self) -> dict | None:
-        """Mean losses over the fixed validation clips (None without validation data)."""
+        """Mean losses over the fixed validation clips (None without validation data).
+
+        Under torchrun each rank scores every world_size-th clip; the sums are all-reduced.
+        """
         if self.val_bank is None:
             return None
-        config = self.config
+        config, topo = self.config, self.topology
         self.predictor.eval()
         sums = torch.zeros(2, dtype=torch.float64)
-        for chunk in self.val_firsts.split(config.batch_size):
+        for chunk in self.val_firsts[topo.rank::topo.world_size].split(config.batch_size):
             reps, actions, states = self.val_bank.gather(chunk, config.data.frames_per_clip,
                                                          self.device)
             with self._autocast():
@@ -148,6 +220,7 @@ class Trainer:
                                                  config.auto_steps)
             sums += torch.stack([jloss, sloss]).double().cpu() * len(chunk)
         self.predictor.train()
+        sums = all_reduce(sums.to(self.device), topo).cpu()
         jloss, sloss = (sums / len(self.val_firsts)).tolist()
         row = {"step": self.step, "loss": jloss + sloss, "jloss": jloss, "sloss": sloss}
         self.history["val"].append(row)
@@ -171,17 +244,18 @@ class Trainer:
         Ctrl-C (SIGINT) finishes the current step, saves ``latest.pt`` and raises
         KeyboardInterrupt; a second Ctrl-C interrupts at once.
         """
-        with _stop_on_sigint() as stop:
+        with stop_on_sigint(at_once_on_second=not self.topology.distributed) as stop:
             return self._train(until, stop)
 
     def _train(self, until: int | None, stop: dict) -> dict:
         from tqdm import tqdm
 
-        config = self.config
+        config, main = self.config, self.topology.is_main
         target = config.steps if until is None else min(until, config.steps)
-        self.out.mkdir(parents=True, exist_ok=True)
+        if main:
+            self.out.mkdir(parents=True, exist_ok=True)
         bar = tqdm(total=config.steps, initial=self.step, unit="step", dynamic_ncols=True,
-                   disable=not config.progress, desc="train")
+                   disable=not (config.progress and main), desc="train")
         if self.val_bank is not None and not self.history["val"]:
             self.validate()  # the untrained predictor's loss, for reference
         last_val = self.history["val"][-1] if self.history["val"] else None
@@ -191,35 +265,41 @@ class Trainer:
                 if config.eval_every and self.step % config.eval_every == 0:
                     last_val = self.validate() or last_val
                 if config.save_every and self.step % config.save_every == 0 and \
-                        self.step < target:
+                        self.step < target and main:
                     self.save_checkpoint()
                 bar.update(1)
                 shown = {"loss": f"{row['loss']:.4f}", "lr": f"{row['lr']:.2e}"}
                 if last_val:
                     shown["val"] = f"{last_val['loss']:.4f}"
                 bar.set_postfix(shown, refresh=False)
-                if stop["requested"]:
+                # Every rank stops after the same step (torchrun signals them one by one).
+                if any_rank(stop["requested"], self.topology, self.device):
                     raise KeyboardInterrupt
         except KeyboardInterrupt:
             bar.close()
-            self.save_checkpoint()
-            self.write_logs()
+            if main:
+                self.save_checkpoint()
+                self.write_logs()
+            barrier(self.topology)
             raise
         bar.close()
         if self.val_bank is not None and (not self.history["val"] or
                                           self.history["val"][-1]["step"] != self.step):
             self.validate()
-        files = {"latest": self.save_checkpoint()}
-        if self.step >= config.steps:
-            files["world_model"] = self.export()
-        files.update(self.write_logs())
+        files = {}
+        if main:
+            files["latest"] = self.save_checkpoint()
+            if self.step >= config.steps:
+                files["world_model"] = self.export()
+            files.update(self.write_logs())
+        barrier(self.topology)  # the files exist for every rank once train() returns
         return self.summary(files)
 
     def summary(self, files: dict | None = None) -> dict:
         train = self.history["train"]
         recent = train[-max(1, len(train) // 10):] if train else []
         return {
-            "step": self.step, "steps": self.config.steps,
+            "step": self.step, "steps": self.config.steps, "batch": self.global_batch,
             "train_loss": sum(r["loss"] for r in recent) / len(recent) if recent else None,
             "val": self.history["val"][-1] if self.history["val"] else None,
             "copy_baseline": self.info.get("copy_baseline"),
@@ -237,6 +317,7 @@ class Trainer:
         if torch.cuda.is_available():
             rng["cuda"] = torch.cuda.get_rng_state_all()
         extra = {"format": CHECKPOINT_FORMAT, "step": self.step,
+                 "world_size": self.topology.world_size,
                  "opt": self.optimizer.state_dict(), "scaler": None, "rng": rng,
                  "train_config": config_to_dict(self.config), "history": self.history}
         return save_world_model(path, self.encoder, self.predictor, extra=extra)
@@ -246,6 +327,7 @@ class Trainer:
         if state.get("format") != CHECKPOINT_FORMAT:
             raise ValueError(f"not a training checkpoint of vjepa-ros train (format "
                              f"{state.get('format')!r}, expected {CHECKPOINT_FORMAT!r})")
+        check_world_size(state, self.topology.world_size, self.out / "latest.pt")
         self.optimizer.load_state_dict(state["opt"])
         self.step = int(state["step"])
         self.history = {"train": list(state["history"]["train"]),
@@ -274,8 +356,14 @@ class Trainer:
 
 
 @contextlib.contextmanager
-def _stop_on_sigint():
-    """Turn the first SIGINT into a request to stop after the current step (main thread)."""
+def stop_on_sigint(at_once_on_second: bool = True):
+    """Turn SIGINT into a request to stop after the current step (main thread only).
+
+    ``at_once_on_second``: a second Ctrl-C interrupts at once (one process). Under torchrun each
+    rank gets SIGINT twice (from the terminal and from torchrun passing it on), and a rank that
+    stopped mid-step would leave the others waiting in a collective: there every SIGINT only
+    requests the stop (torchrun kills ranks that do not exit in time).
+    """
     stop = {"requested": False}
     if threading.current_thread() is not threading.main_thread():
         yield stop
@@ -283,13 +371,29 @@ def _stop_on_sigint():
 
     def request(signum, frame):
         stop["requested"] = True
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C: at once
+        if at_once_on_second:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
     previous = signal.signal(signal.SIGINT, request)
     try:
         yield stop
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def check_world_size(state: dict, world_size: int, path) -> None:
+    """Raise ConfigError when a checkpoint was written by a run of another world size.
+
+    The sampler draws the global batch of ``batch_size x world_size x grad_accum_steps`` clips,
+    so another world size would not continue the same run.
+    """
+    stored = int(state.get("world_size", 1))
+    if stored != world_size:
+        raise ConfigError(
+            f"{path} was written by {stored} process(es) (world size {stored}) but this run has "
+            f"world size {world_size}: resume with {stored} process(es) in all (torchrun "
+            f"--nnodes x --nproc_per_node = {stored}), or start a new run from its weights "
+            f"with --init {path}")
 
 
 def config_of_checkpoint(state: dict) -> TrainConfig:

@@ -1,0 +1,165 @@
+"""The on-disk feature cache: reused across runs, rebuilt on a changed key, resumable shards."""
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from vjepa_ros.models import load_models
+from vjepa_ros.train import DataConfig, FeatureBank, FrameEncoder, find_sources
+from vjepa_ros.train import feature_cache as fc
+from vjepa_ros.train.distributed import Topology
+from vjepa_ros.train.synthetic import write_blob_episodes, write_tiny_encoder
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: 1 thread is fastest
+
+ONE = Topology()
+
+
+@pytest.fixture(scope="module")
+def encoders(tmp_path_factory):
+    root = tmp_path_factory.mktemp("encoders")
+    return [load_models(write_tiny_encoder(root / f"e{seed}.pt", seed=seed))[0]
+            for seed in (0, 1)]
+
+
+def _build(directory, sources, encoder, data=None, **encoder_settings):
+    data = data or DataConfig(frames_per_clip=4)
+    settings = {"aspect_ratio_range": (data.aspect_ratio_min, data.aspect_ratio_max),
+                **encoder_settings}
+    encode = FrameEncoder(encoder, "cpu", torch.float32, batch=8, **settings)
+    cache = fc.FeatureCache(directory, fc.cache_key(encode, data))
+    lines = []
+    shards, counts = fc.build_shards(sources, data, encode, cache, ONE, progress=False,
+                                     log=lines.append)
+    return shards, counts, lines
+
+
+def _same_shards(a, b, sources):
+    for source in sources:
+        for name in ("reps", "states", "actions", "lengths"):
+            assert torch.equal(a[source][name], b[source][name]), (source.name, name)
+
+
+def test_cache_is_reused_and_a_changed_key_rebuilds_it(tmp_path, encoders):
+    sources = find_sources(write_blob_episodes(tmp_path / "eps", 3, frames=6))
+    cache = tmp_path / "cache"
+    first, counts, lines = _build(cache, sources, encoders[0])
+    assert counts["encoded"] == 18 and counts["from_disk"] == 0 and not lines
+    assert len(list((cache / "shards").glob("*.pt"))) == 3 and (cache / "key.json").is_file()
+    assert counts["disk_bytes"] == sum(p.stat().st_size for p in (cache / "shards").iterdir())
+    # Same encoder and settings: every frame from disk, bit for bit; the sources are not read.
+    again, counts, lines = _build(cache, sources, encoders[0])
+    assert counts == {**counts, "encoded": 0, "from_disk": 18} and not lines
+    _same_shards(first, again, sources)
+    # Each member of the key family rebuilds: other weights, preprocessing, data settings.
+    changes = [
+        ((encoders[1],), {}, "encoder"),
+        ((encoders[0],), {"aspect_ratio_range": (1.0, 1.0)}, "encoder"),
+        ((encoders[0],), {"feature_dtype": "float32"}, "encoder"),
+        ((encoders[0], DataConfig(frames_per_clip=4, rate_hz=2.0)), {}, "data.rate_hz"),
+        ((encoders[0], DataConfig(frames_per_clip=5)), {}, "data.frames_per_clip"),
+    ]
+    for args, settings, changed in changes:
+        rebuilt, counts, lines = _build(cache, sources, *args, **settings)
+        assert counts["encoded"] == 18 and counts["from_disk"] == 0, changed
+        assert len(lines) == 1 and changed in lines[0] and "rebuilding it" in lines[0]
+        assert len(list((cache / "shards").glob("*.pt"))) == 3  # old shards removed
+    back, counts, lines = _build(cache, sources, encoders[0])  # back to the first key: rebuilt
+    assert counts["encoded"] == 18 and len(lines) == 1
+    _same_shards(first, back, sources)
+
+
+def test_changed_or_new_sources_are_encoded_alone(tmp_path, encoders):
+    paths = write_blob_episodes(tmp_path / "eps", 3, frames=6)
+    cache = tmp_path / "cache"
+    _build(cache, find_sources(paths), encoders[0])
+    write_blob_episodes(tmp_path / "eps", 1, frames=7, seed=10)  # a new episode
+    rewritten = write_blob_episodes(tmp_path / "eps", 1, frames=8, seed=5)[0]  # blob_0005
+    os.replace(rewritten, paths[1])  # same path, other content (size, mtime)
+    sources = find_sources([tmp_path / "eps"])
+    shards, counts, _ = _build(cache, sources, encoders[0])
+    assert counts["encoded"] == 7 + 8 and counts["from_disk"] == 6 + 6
+    assert [int(shards[s]["lengths"].sum()) for s in sources] == [6, 8, 6, 7]
+
+
+def test_interrupted_build_resumes_and_damaged_shards_are_encoded_again(tmp_path, encoders,
+                                                                          monkeypatch):
+    sources = find_sources(write_blob_episodes(tmp_path / "eps", 4, frames=6))
+    cache = tmp_path / "cache"
+    real, calls = fc.encode_source, []
+
+    def interrupted(source, data, encode):
+        calls.append(source.name)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(source, data, encode)
+
+    monkeypatch.setattr(fc, "encode_source", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _build(cache, sources, encoders[0])
+    assert len(list((cache / "shards").glob("*.pt"))) == 2
+    monkeypatch.setattr(fc, "encode_source", real)
+    _, counts, _ = _build(cache, sources, encoders[0])
+    assert counts["encoded"] == 12 and counts["from_disk"] == 12  # the 2 missing, not all 4
+
+    shard = fc.FeatureCache(cache, {}).dir / "shards"
+    victim = sorted(shard.glob("*.pt"))[0]
+    victim.write_bytes(victim.read_bytes()[:100])  # truncated (e.g. a full disk)
+    shards, counts, _ = _build(cache, sources, encoders[0])
+    assert counts["encoded"] == 6 and all(torch.isfinite(s["reps"].float()).all()
+                                          for s in shards.values())
+
+
+def test_key_ignores_settings_that_do_not_change_features(encoders):
+    encode = FrameEncoder(encoders[0], "cpu", torch.float32, (0.75, 1.35))
+    base = fc.cache_key(encode, DataConfig())
+    same = DataConfig(train=["a"], val=["b"], val_fraction=0.5, val_clips=3, encode_batch=2,
+                      feature_cache="disk", feature_cache_dir="/x")
+    assert fc.cache_key(encode, same) == base
+    data = DataConfig()
+    data.topics.image = "/wrist/image"
+    assert fc.cache_key(encode, data) != base
+    bf16 = FrameEncoder(encoders[0], "cpu", torch.bfloat16, (0.75, 1.35))  # other numbers
+    assert fc.cache_key(bf16, DataConfig()) != base
+
+
+def test_banks_are_memory_mapped_files_equal_to_the_shards(tmp_path, encoders):
+    sources = find_sources(write_blob_episodes(tmp_path / "eps", 3, frames=6))
+    shards, _, _ = _build(tmp_path / "cache", sources, encoders[0])
+    cache = fc.FeatureCache(tmp_path / "cache", _key(encoders[0]))  # the key _build used
+    bank = fc.mapped_bank(cache, sources[1:], shards, ONE)
+    joined = FeatureBank.concat([fc.shard_bank(shards[s]) for s in sources[1:]])
+    for name in ("reps", "states", "actions", "starts", "lengths"):
+        assert torch.equal(getattr(bank, name), getattr(joined, name)), name
+    assert bank.names == joined.names and bank.reps.dtype == torch.float16
+    files = list((tmp_path / "cache" / "banks").glob("*.bin"))
+    assert len(files) == 1 and files[0].stat().st_size == joined.reps.numel() * 2
+    assert _mapped_from(bank.reps) == files[0].resolve()  # mapped, not copied into memory
+    written = files[0].stat().st_mtime_ns
+    fc.mapped_bank(cache, sources[1:], shards, ONE)  # the same sources: reused
+    assert files[0].stat().st_mtime_ns == written
+    fc.mapped_bank(cache, sources[:2], shards, ONE)  # other sources: another bank
+    assert len(list((tmp_path / "cache" / "banks").glob("*.bin"))) == 2
+    reps, _, _ = bank.gather(torch.tensor([0, 7]), 4)
+    assert reps.dtype == torch.float32 and torch.isfinite(reps).all()
+
+
+def _key(encoder):
+    data = DataConfig(frames_per_clip=4)
+    encode = FrameEncoder(encoder, "cpu", torch.float32, (data.aspect_ratio_min,
+                                                          data.aspect_ratio_max), batch=8)
+    return fc.cache_key(encode, data)
+
+
+def _mapped_from(tensor):
+    """Return the file whose mapping holds the tensor's data (/proc/self/maps), or None."""
+    address = tensor.data_ptr()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            if start <= address < end and len(fields) >= 6:
+                return Path(fields[5]).resolve()
+    return None

@@ -1,0 +1,173 @@
+"""Data-parallel training under ``torchrun``: process group, rank device, collectives.
+
+``vjepa-ros train`` runs as one process, or as N processes started by ``torchrun`` (PyTorch's
+launcher), which sets ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR`` and ``MASTER_PORT``
+in each process's environment. :func:`process_group` reads them and joins the group (``env://``
+rendezvous): NCCL when the run's device is CUDA, gloo on CPUs. Every rank then holds the same
+predictor wrapped in ``DistributedDataParallel``, which averages the gradients over the ranks in
+the backward pass; rank 0 alone writes files and shows the progress bar (see ``trainer``).
+
+Without ``WORLD_SIZE`` (or with ``WORLD_SIZE=1``) nothing is set up and every helper here is a
+no-op: the single-process path is unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import os
+
+import torch
+from torch import distributed as dist
+
+from vjepa_ros.config import ConfigError
+
+# Collectives wait this long for the slowest rank (the default 30 min is too short when each rank
+# encodes its share of a few hundred bags before the first barrier).
+TIMEOUT = datetime.timedelta(hours=3)
+
+
+@dataclasses.dataclass(frozen=True)
+class Topology:
+    """Where this process sits: rank in 0..world_size-1, local_rank on its machine."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        """Rank 0: the one that writes files, logs and the progress bar."""
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+
+def topology_from_env(environ=None) -> Topology:
+    """Read torchrun's ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``; raise ConfigError on bad ones."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for name, default in (("RANK", 0), ("WORLD_SIZE", 1), ("LOCAL_RANK", 0)):
+        text = environ.get(name, "")
+        try:
+            values[name] = int(text) if text.strip() else default
+        except ValueError:
+            raise ConfigError(f"environment variable {name}={text!r} is not a whole number "
+                              "(torchrun sets it; unset it for a single process)") from None
+    rank, world, local = values["RANK"], values["WORLD_SIZE"], values["LOCAL_RANK"]
+    if world < 1 or not 0 <= rank < world or local < 0:
+        raise ConfigError(f"environment RANK={rank} WORLD_SIZE={world} LOCAL_RANK={local}: need "
+                          "0 <= RANK < WORLD_SIZE (start the processes with torchrun)")
+    if world > 1:
+        missing = [n for n in ("MASTER_ADDR", "MASTER_PORT") if not environ.get(n)]
+        if missing:
+            raise ConfigError(f"WORLD_SIZE={world} but {' and '.join(missing)} not set: start "
+                              "the processes with torchrun, which sets them")
+    return Topology(rank, world, local)
+
+
+def current() -> Topology:
+    """Return the joined process group's topology, or a single process when there is none."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return Topology()
+    local = int(os.environ.get("LOCAL_RANK", "0") or 0)
+    return Topology(dist.get_rank(), dist.get_world_size(), local)
+
+
+def rank_device(device: str, topology: Topology) -> torch.device:
+    """Return the torch device of this rank: ``cuda`` becomes ``cuda:LOCAL_RANK`` in a group.
+
+    ``device`` as in TrainConfig (empty: cuda when available, else cpu); an explicit index
+    (``cuda:1``) is kept.
+    """
+    from vjepa_ros.models.world_model import resolve_device
+
+    resolved = resolve_device(device or None)
+    if resolved.type == "cuda" and topology.distributed and ":" not in (device or ""):
+        return torch.device("cuda", topology.local_rank)
+    return resolved
+
+
+@contextlib.contextmanager
+def process_group(device: str = ""):
+    """Join torchrun's process group for the block (yield its :class:`Topology`); leave after.
+
+    Single process (no ``WORLD_SIZE`` > 1) or a group already joined: nothing is set up. The
+    backend is NCCL when this rank's device is CUDA, gloo otherwise. Raises ConfigError on a bad
+    environment (one line naming the variable).
+    """
+    topology = topology_from_env()
+    if not topology.distributed or dist.is_initialized():
+        yield current()
+        return
+    device = rank_device(device, topology)
+    backend = "nccl" if device.type == "cuda" else "gloo"
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    dist.init_process_group(backend, init_method="env://", rank=topology.rank,
+                            world_size=topology.world_size, timeout=TIMEOUT)
+    try:
+        yield topology
+    finally:
+        dist.destroy_process_group()
+
+
+def barrier(topology: Topology) -> None:
+    """Wait for every rank (no-op for one process)."""
+    if topology.distributed:
+        dist.barrier()
+
+
+def all_reduce(tensor: torch.Tensor, topology: Topology, op: str = "sum") -> torch.Tensor:
+    """Sum (or ``max``) a tensor over the ranks in place and return it (no-op for one process)."""
+    if topology.distributed:
+        dist.all_reduce(tensor, op=dist.ReduceOp.MAX if op == "max" else dist.ReduceOp.SUM)
+    return tensor
+
+
+def any_rank(flag: bool, topology: Topology, device=None) -> bool:
+    """Return whether ``flag`` is true on any rank (every rank calls it at the same point)."""
+    if not topology.distributed:
+        return bool(flag)
+    value = torch.tensor([1.0 if flag else 0.0], device=device)
+    return bool(all_reduce(value, topology, "max").item() > 0)
+
+
+def broadcast_object(value, topology: Topology):
+    """Rank 0's ``value`` on every rank (pickled; for small objects only)."""
+    if not topology.distributed:
+        return value
+    box = [value]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Return a TCP port free on ``host`` now (for a loopback rendezvous)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def spawn_local(fn, world_size: int, args: tuple = (), device: str = "cpu") -> None:
+    """Run ``fn(topology, *args)`` in ``world_size`` processes joined on loopback (127.0.0.1).
+
+    What torchrun does on one machine, from Python (tests and benchmarks); ``fn`` must be
+    importable (a module-level function). Raises when a process fails.
+    """
+    import torch.multiprocessing as mp
+
+    mp.spawn(_local_rank, args=(fn, world_size, free_port(), device, args), nprocs=world_size,
+             join=True)
+
+
+def _local_rank(rank: int, fn, world_size: int, port: int, device: str, args: tuple) -> None:
+    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world_size), LOCAL_RANK=str(rank),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    with process_group(device) as topology:
+        fn(topology, *args)

@@ -1,0 +1,247 @@
+"""Frozen-encoder features of many episodes: one shard per source, cached on disk, shared by ranks.
+
+Layout of a cache directory (``data.feature_cache_dir``, default ``<out>/features``)::
+
+    key.json                       what the features were computed with (see cache_key)
+    shards/<name>-<digest>.pt      one episode source (.npz file or bag): reps [F, N, D] in the
+                                   feature dtype, states, actions, segment lengths and names, notes
+    banks/<digest>.bin, .pt        the reps of a run's training (validation) sources, raw and
+                                   concatenated, memory-mapped by every rank (see mapped_bank)
+
+The *key* holds the encoder fingerprint (architecture and a digest of every weight tensor), the
+compute dtype and device type, the preprocessing (aspect-ratio clamp, feature dtype) and every
+data setting that changes which frames are kept (rate, state gap, topics, frames_per_clip, ...).
+A directory whose ``key.json`` differs is emptied and rebuilt (one line says so). A shard's file
+name digests the key and the source's *identity* (resolved path, total bytes, latest mtime), so
+a changed or new bag is encoded again and nothing else is: re-running skips decoding and
+encoding of every unchanged source.
+
+Building is resumable (every shard is written atomically once its source is encoded; an
+interrupted build keeps what it finished) and shared by ranks: under torchrun every rank encodes
+every world_size-th missing source, then all wait on a barrier; rank 0 joins the shards of the
+run's sources into one raw file that every rank maps, so the ranks of a machine share one copy
+of the features in the page cache instead of holding one each. Ranks on other machines must see
+the same directory (a shared filesystem), as they must see ``--out``. A bank file is kept for
+the next run over the same sources; delete ``banks/`` to reclaim the space.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import torch
+
+from vjepa_ros.train.config import DataConfig
+from vjepa_ros.train.distributed import Topology, barrier, broadcast_object
+from vjepa_ros.train.episodes import Source, load_segments
+from vjepa_ros.train.features import FeatureBank, FrameEncoder
+
+FORMAT = "vjepa_ros.features/1"
+KEY_FILE = "key.json"
+# DataConfig fields that do not change a source's features (which sources, how they are used).
+NOT_IN_KEY = ("train", "val", "val_fraction", "val_clips", "encode_batch", "feature_cache",
+              "feature_cache_dir")
+
+
+def cache_key(encode: FrameEncoder, data: DataConfig) -> dict:
+    """Return the key of features computed by ``encode`` from sources read with ``data``."""
+    settings = {name: value for name, value in dataclasses.asdict(data).items()
+                if name not in NOT_IN_KEY}
+    return {"format": FORMAT, "encoder": encode.fingerprint, "data": settings}
+
+
+def source_identity(source: Source) -> dict:
+    """Return the resolved path, total bytes and latest mtime [ns] of a source's file(s)."""
+    path = source.path.expanduser().resolve()
+    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+    stats = [p.stat() for p in files]
+    return {"path": str(path), "bytes": sum(s.st_size for s in stats),
+            "mtime_ns": max((s.st_mtime_ns for s in stats), default=0)}
+
+
+def encode_source(source: Source, data: DataConfig, encode: FrameEncoder) -> dict:
+    """Read one source and encode its segments: a shard (bank fields and notes)."""
+    segments, notes = load_segments(source, data)
+    bank = FeatureBank.build(segments, encode)
+    return {"reps": bank.reps, "states": bank.states, "actions": bank.actions,
+            "lengths": bank.lengths, "names": bank.names, "notes": notes}
+
+
+def shard_bank(shard: dict) -> FeatureBank:
+    lengths = shard["lengths"]
+    return FeatureBank(shard["reps"], shard["states"], shard["actions"],
+                       torch.cumsum(lengths, 0) - lengths, lengths, list(shard["names"]))
+
+
+class FeatureCache:
+    """A cache directory for one key (see the module docstring)."""
+
+    def __init__(self, directory: str | Path, key: dict):
+        self.dir = Path(directory).expanduser()
+        self.key = key
+        text = json.dumps(key, sort_keys=True, default=str)
+        self.key_digest = hashlib.sha1(text.encode()).hexdigest()
+
+    def prepare(self, topology: Topology, log=print) -> None:
+        """Rank 0: empty the directory when its key differs, write key.json; all: wait."""
+        if topology.is_main:
+            key_file = self.dir / KEY_FILE
+            stored = None
+            if key_file.is_file():
+                try:
+                    stored = json.loads(key_file.read_text())
+                except (OSError, ValueError):
+                    stored = {}
+            if stored is not None and stored != json.loads(json.dumps(self.key, default=str)):
+                log(f"features    cache {self.dir} was built with other settings "
+                    f"({', '.join(_changed(stored, self.key)) or 'its key.json is damaged'}): "
+                    "rebuilding it")
+                for folder in ("shards", "banks"):
+                    shutil.rmtree(self.dir / folder, ignore_errors=True)
+            self.dir.mkdir(parents=True, exist_ok=True)
+            partial = key_file.with_name(KEY_FILE + ".partial")
+            partial.write_text(json.dumps(self.key, indent=1, sort_keys=True, default=str))
+            partial.replace(key_file)
+        barrier(topology)
+
+    def shard_path(self, source: Source) -> Path:
+        identity = json.dumps(source_identity(source), sort_keys=True)
+        digest = hashlib.sha1((self.key_digest + identity).encode()).hexdigest()[:20]
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", source.name)[:60]
+        return self.dir / "shards" / f"{name}-{digest}.pt"
+
+    def load(self, source: Source) -> dict | None:
+        """Return the shard of ``source``, or None when it is missing or unreadable."""
+        path = self.shard_path(source)
+        if not path.is_file():
+            return None
+        try:
+            shard = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        except Exception:  # damaged (e.g. a full disk): encoded again
+            return None
+        return shard if shard.get("key") == self.key_digest else None
+
+    def save(self, source: Source, shard: dict) -> Path:
+        """Write a shard atomically (a build interrupted meanwhile leaves no partial shard)."""
+        return _save_atomic({**shard, "key": self.key_digest, "source": source_identity(source)},
+                            self.shard_path(source))
+
+    def disk_bytes(self, sources) -> int:
+        return sum(self.shard_path(s).stat().st_size for s in sources
+                   if self.shard_path(s).is_file())
+
+
+def _changed(stored: dict, key: dict) -> list[str]:
+    """Names of the key entries that differ (encoder, data.rate_hz, ...)."""
+    if not isinstance(stored, dict):
+        return []
+    changed = [name for name in ("format", "encoder") if stored.get(name) != key.get(name)]
+    stored_data = stored.get("data") if isinstance(stored.get("data"), dict) else {}
+    current = json.loads(json.dumps(key["data"], default=str))
+    changed += [f"data.{name}" for name in sorted(set(stored_data) | set(current))
+                if stored_data.get(name) != current.get(name)]
+    return changed
+
+
+def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
+                 cache: FeatureCache | None, topology: Topology, progress: bool = True,
+                 log=print) -> tuple[dict[Source, dict], dict]:
+    """Return ({source: shard}, counts) for every source, encoding what the cache lacks.
+
+    Without a cache every rank encodes every source itself and the shards are in memory. With
+    one, the missing sources are split over the ranks (rank r encodes sources r, r + world_size,
+    ...) and written; after a barrier every rank opens all shards memory-mapped (read lazily).
+    counts: ``encoded`` / ``from_disk`` frames, ``seconds`` of encoding (this rank),
+    ``disk_bytes`` of the sources' shards.
+    """
+    from tqdm import tqdm
+
+    if cache is not None:
+        cache.prepare(topology, log)
+        missing = broadcast_object(
+            [i for i, s in enumerate(sources) if not cache.shard_path(s).is_file()], topology)
+        mine = [sources[i] for i in missing[topology.rank::topology.world_size]]
+    else:
+        missing = list(range(len(sources)))
+        mine = list(sources)
+    shards: dict[Source, dict] = {}
+    bar = tqdm(mine, unit="episode", dynamic_ncols=True, desc="features",
+               disable=not (progress and topology.is_main and mine))
+    for source in bar:
+        shard = encode_source(source, data, encode)
+        bar.set_postfix({"frames": encode.frames_encoded}, refresh=False)
+        if cache is not None:
+            cache.save(source, shard)  # and dropped: read back memory-mapped below
+        else:
+            shards[source] = shard
+    bar.close()
+    counts = {"encoded": 0, "from_disk": 0, "seconds": encode.seconds, "disk_bytes": None}
+    if cache is None:
+        counts["encoded"] = encode.frames_encoded
+        return shards, counts
+    barrier(topology)  # every rank's shards written
+    encoded = {sources[i] for i in missing}
+    for source in sources:
+        shard = cache.load(source)
+        if shard is None:  # damaged since, or written by a rank that failed: encode it
+            cache.save(source, encode_source(source, data, encode))
+            shard = cache.load(source)
+            encoded.add(source)
+        shards[source] = shard
+        counts["encoded" if source in encoded else "from_disk"] += int(shard["lengths"].sum())
+    counts["seconds"] = encode.seconds
+    counts["disk_bytes"] = cache.disk_bytes(sources)
+    return shards, counts
+
+
+def mapped_bank(cache: FeatureCache, sources: list[Source], shards: dict[Source, dict],
+                topology: Topology) -> FeatureBank:
+    """Return one bank of these sources whose representations are a memory-mapped file.
+
+    Rank 0 writes ``banks/<digest>.bin`` (the shards' reps one after another, raw) and a small
+    ``.pt`` beside it (states, actions, segments) unless they exist; every rank then maps the
+    file read-only with ``torch.from_file``: pages are read when a clip touches them and are
+    shared through the page cache by all ranks on a machine, so N ranks hold the features once.
+    """
+    names = "\n".join(cache.shard_path(s).name for s in sources)
+    digest = hashlib.sha1(names.encode()).hexdigest()[:20]
+    raw = cache.dir / "banks" / f"{digest}.bin"
+    meta_path = raw.with_suffix(".pt")
+    if topology.is_main and not (raw.is_file() and meta_path.is_file()):
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        partial = raw.with_name(f"{raw.name}.{os.getpid()}.partial")
+        with open(partial, "wb") as file:
+            for source in sources:  # one shard in memory at a time
+                file.write(shards[source]["reps"].contiguous().numpy().tobytes())
+        first = shards[sources[0]]["reps"]
+        frames = sum(int(shards[s]["reps"].shape[0]) for s in sources)
+        meta = {"shape": [frames, *first.shape[1:]], "dtype": str(first.dtype),
+                **{name: torch.cat([shards[s][name] for s in sources])
+                   for name in ("states", "actions", "lengths")},
+                "names": [n for s in sources for n in shards[s]["names"]]}
+        _save_atomic(meta, meta_path)
+        partial.replace(raw)
+    barrier(topology)
+    meta = torch.load(meta_path, map_location="cpu", weights_only=True)
+    dtype = {str(d): d for d in (torch.float16, torch.float32)}[meta["dtype"]]
+    shape = meta["shape"]
+    reps = torch.from_file(str(raw), shared=False, size=shape[0] * shape[1] * shape[2],
+                           dtype=dtype).view(*shape)
+    lengths = meta["lengths"]
+    return FeatureBank(reps, meta["states"], meta["actions"], torch.cumsum(lengths, 0) - lengths,
+                       lengths, list(meta["names"]))
+
+
+def _save_atomic(payload: dict, path: Path) -> Path:
+    """torch.save to a partial file of this process, then rename (readers never see half)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    torch.save(payload, partial)
+    partial.replace(path)
+    return path
