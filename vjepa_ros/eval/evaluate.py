@@ -174,6 +174,7 @@ def describe_recording(recording: Recording, steps: Steps) -> dict:
         "state_topic": recording.state_topic,
         "states": int(len(recording.state_times)),
         "gripper_source": recording.gripper_source,
+        "gripper_topics_searched": list(recording.gripper_searched),
         "notes": list(recording.notes),
         "grid_steps": int(len(steps)),
         "valid_steps": int(steps.valid.sum()),

@@ -145,5 +145,6 @@ def summary_lines(report: dict) -> list[str]:
         f"({summary['wall_s']:.1f} s in all)",
     ]
     for note in rec["notes"] + report.get("notes", []):
-        lines.append(f"note          {note}")
+        warning = note.startswith("warning: ")
+        lines.append(f"{'warning' if warning else 'note':<14}{note[9:] if warning else note}")
     return lines
