@@ -537,6 +537,28 @@ def write_bag(
     return path
 
 
+def write_messages(path: str | Path, entries, storage: str = "mcap") -> Path:
+    """Write ``(topic, message type, bag time ns, rosbags message)`` entries as a rosbag2 bag.
+
+    For recordings of any layout (e.g. arm and finger joints as separate messages); the
+    messages come from :mod:`vjepa_ros.eval.messages`. Entries are written in the order given.
+    """
+    from rosbags.rosbag2 import StoragePlugin, Writer
+
+    if storage not in STORAGES:
+        raise BagError(f"storage must be one of {STORAGES}, got {storage!r}")
+    store = m.typestore()
+    plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
+    path = Path(path).expanduser()
+    with Writer(path, version=8, storage_plugin=plugin) as writer:
+        connections = {}
+        for topic, msgtype, time_ns, msg in entries:
+            if topic not in connections:
+                connections[topic] = writer.add_connection(topic, msgtype, typestore=store)
+            writer.write(connections[topic], int(time_ns), store.serialize_cdr(msg, msgtype))
+    return path
+
+
 def _check_episode(frames, states, times_s, rate_hz, start_time_ns):
     frames = np.asarray(frames)
     states = np.asarray(states, dtype=np.float64)
