@@ -452,14 +452,16 @@ def test_foreign_joint_states_are_ignored_counted_once_and_never_hold(harness):
     assert h.session.state_problem == "" and not h.logs("unusable joint state")
     assert h.pump(2.0, until=lambda: int(h.diagnostics()[1]["foreign_joint_states"]) >= 12)
     assert len(h.logs("without this arm's joints")) == 1, "one log line, not one per message"
-    assert h.diagnostics()[1]["gripper_topic"] == "/joint_states"
+    assert h.diagnostics()[1]["gripper_state_topic"] == "/joint_states"
 
 
-def test_split_arm_and_finger_messages_merge_and_a_namespaced_gripper_is_found(harness):
-    fr3 = [f"fr3_joint{i}" for i in range(1, 8)]
+FR3 = [f"fr3_joint{i}" for i in range(1, 8)]
+
+
+def test_split_arm_and_finger_messages_on_one_topic_merge(harness):
     h = harness()
     # franka_ros style: arm and fingers as separate messages on /joint_states, fingers half closed.
-    h.extra = [(h.joint_pub, JointState(name=list(reversed(fr3)) + ["fr3_extra"],
+    h.extra = [(h.joint_pub, JointState(name=list(reversed(FR3)) + ["fr3_extra"],
                                         position=list(reversed(HOME)) + [9.0])),
                (h.joint_pub, JointState(name=["fr3_finger_joint2", "fr3_finger_joint1"],
                                         position=[0.02, 0.02]))]
@@ -470,17 +472,29 @@ def test_split_arm_and_finger_messages_merge_and_a_namespaced_gripper_is_found(h
     assert h.capture().success and h.enable().success
     assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 5, joints=None)
 
+
+def test_a_gripper_on_its_own_namespaced_topic_is_found(harness):
     # franka_ros2 style: the fingers on /<arm id>_gripper/joint_states, found by the node.
     g = harness()
     gripper_pub = g.node.create_publisher(JointState, "/fr3_gripper/joint_states", 10)
-    g.extra = [(g.joint_pub, JointState(name=fr3, position=HOME)),
+    g.extra = [(g.joint_pub, JointState(name=FR3, position=HOME)),
                (gripper_pub, JointState(name=["fr3_finger_joint1", "fr3_finger_joint2"],
                                         position=[0.01, 0.01]))]
-    assert g.pump(8.0, until=lambda: g.got["diag"] and g.diagnostics()[1]["gripper_topic"] ==
-                  "/fr3_gripper/joint_states", joints=None), g.diagnostics()[1]
+    assert g.pump(8.0, until=lambda: g.got["diag"] and g.diagnostics()[1][
+        "gripper_state_topic"] == "/fr3_gripper/joint_states", joints=None), g.diagnostics()[1]
     assert g.pump(3.0, until=lambda: g.session.latest_state().value[6] == pytest.approx(0.75),
                   joints=None)
     assert g.logs("gripper state from /fr3_gripper/joint_states")
+
+
+def test_a_gripper_topic_named_by_the_parameter(harness):
+    # A topic the search would not find (no 'gripper' in its name), named by the parameter.
+    n = harness(**{"robot.gripper_state_topic": "/hand/fingers"})
+    fingers_pub = n.node.create_publisher(JointState, "/hand/fingers", 10)
+    n.extra = [(n.joint_pub, JointState(name=FR3, position=HOME)),
+               (fingers_pub, JointState(name=["fr3_finger_joint1"], position=[0.03]))]
+    assert n.pump(5.0, until=lambda: n.session.latest_state() is not None and
+                  n.session.latest_state().value[6] == pytest.approx(0.25), joints=None)
 
 
 def test_current_pose_in_another_frame_is_refused_and_an_empty_frame_is_noted(harness):

@@ -69,7 +69,7 @@ class PlannerNode(Node):
         )
         self.gripper_state: float | None = None
         self.joints = JointStateReader(cfg.robot.joint_prefix)
-        self.gripper_topic = cfg.robot.gripper_topic  # where finger joints come from once known
+        self.gripper_topic = cfg.robot.gripper_state_topic  # the finger joints' topic, once known
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
@@ -399,7 +399,7 @@ class PlannerNode(Node):
         status = self.session.status()
         values = dict(status["values"])
         values["other_command_publishers"] = ", ".join(self.other_publishers)
-        values["gripper_topic"] = self.gripper_topic or "none yet"
+        values["gripper_state_topic"] = self.gripper_topic or "none yet"
         values["foreign_joint_states"] = str(self.foreign_joint_states)
         values["frame_refusals"] = str(self.frame_refusals)
         level = max(status["level"], 1 if self.other_publishers else 0)

@@ -68,7 +68,7 @@ class RobotConfig:
     gripper_max_width: float = param(
         0.08, "Finger opening [m] that counts as fully open (closedness 0)."
     )
-    gripper_topic: str = param(
+    gripper_state_topic: str = param(
         "", "JointState topic with the gripper's finger joints (<prefix>finger_joint1/2), e.g. "
         "/fr3_gripper/joint_states; empty: joint_states, or the first JointState topic named "
         "*gripper* that brings them (the choice is logged and in diagnostics)."
