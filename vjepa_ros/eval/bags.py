@@ -334,6 +334,7 @@ def read_recording(
     if not state_msgs:
         raise BagError(f"{path}: state topic {state_topic} has no messages")
     joints = JointStateReader(config.joint_prefix)
+    read: dict[str, JointSeries] = {}  # JointState topics already split into arm and fingers
     if source == "pose":
         state_times = times_of(state_topic)
         poses = np.stack(state_msgs)  # [M, 7]: position, quaternion (x, y, z, w)
@@ -342,14 +343,15 @@ def read_recording(
         except ValueError as exc:
             raise BagError(f"{path}: {state_topic}: {exc}") from exc
     else:
-        series = _joint_series(path, state_topic, collected, times_of, joints)
+        series = read[state_topic] = _joint_series(path, state_topic, collected, times_of, joints)
         state_times = series.arm_times
         ee = _joints_to_ee(path, state_topic, series, state_msgs, joints_to_pose)
         if series.foreign:
             notes.append(f"{series.foreign} message(s) on {state_topic} about other joints "
                          "ignored")
     gripper, gripper_source = _gripper(
-        path, config, joint_topics, collected, times_of, joints, state_times, state_topic, notes
+        path, config, joint_topics, collected, times_of, joints, state_times, state_topic, notes,
+        read,
     )
     states = np.concatenate([ee, gripper[:, None]], axis=1)
     if not np.isfinite(states).all():
@@ -411,7 +413,7 @@ def default_joints_to_pose() -> JointsToPose:
 
 
 def _gripper(path, config, joint_topics, collected, times_of, joints, state_times, state_topic,
-             notes):
+             notes, read):
     """Closedness [M] at ``state_times`` and the topic it came from (or "none (assumed open)").
 
     A named ``config.gripper`` must hold finger joints; otherwise the JointState topics holding
@@ -422,8 +424,8 @@ def _gripper(path, config, joint_topics, collected, times_of, joints, state_time
         if config.gripper and topic != config.gripper:
             continue
         try:
-            series = read_series(times_of(topic), collected[topic][2],
-                                 JointStateReader(joints.prefix or ""))
+            series = read.get(topic) or read_series(times_of(topic), collected[topic][2],
+                                                    JointStateReader(joints.prefix or ""))
         except StateError as exc:
             if topic == config.gripper:
                 raise BagError(f"{path}: gripper topic {topic} {exc}") from exc

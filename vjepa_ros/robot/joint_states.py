@@ -26,6 +26,7 @@ max_width clipped to [0, 1] (0 open, 1 closed), max_width 0.08 m.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 import numpy as np
@@ -63,8 +64,12 @@ class JointReading:
         return self.arm is None and self.fingers is None
 
 
-def _groups(names: list[str], pattern: re.Pattern) -> dict[str, dict[int, int]]:
-    """Group the names matching ``pattern``: prefix → {joint number: index in names}."""
+@functools.lru_cache(maxsize=1024)
+def _groups(names: tuple[str, ...], pattern: re.Pattern) -> dict[str, dict[int, int]]:
+    """Group the names matching ``pattern``: prefix → {joint number: index in names}.
+
+    Cached: a stream repeats a few name lists (read-only results, do not modify).
+    """
     groups: dict[str, dict[int, int]] = {}
     for position, name in enumerate(names):
         match = pattern.match(name)
@@ -86,7 +91,7 @@ class JointStateReader:
         self.prefix: str | None = joint_prefix or None  # the arm's prefix once known
 
     def read(self, names, positions) -> JointReading:
-        names = [str(name) for name in names]
+        names = tuple(str(name) for name in names)
         arms = self._arm_groups(names)
         fingers = self._finger_group(names)
         if not arms and fingers is None:
@@ -105,7 +110,7 @@ class JointStateReader:
                                  f"{finger_values.tolist()}")
         return JointReading(arm, finger_values, arm_names)
 
-    def _arm_groups(self, names: list[str]) -> dict[str, dict[int, int]]:
+    def _arm_groups(self, names: tuple[str, ...]) -> dict[str, dict[int, int]]:
         if self.joint_prefix:
             wanted = {f"{self.joint_prefix}joint{i}": i for i in range(1, ARM_JOINTS + 1)}
             found = {wanted[name]: position for position, name in enumerate(names)
@@ -133,7 +138,7 @@ class JointStateReader:
         self.prefix = prefix
         return arm, tuple(expected)
 
-    def _finger_group(self, names: list[str]) -> dict[int, int] | None:
+    def _finger_group(self, names: tuple[str, ...]) -> dict[int, int] | None:
         groups = _groups(names, _FINGER_NAME)
         if self.prefix is not None:
             return groups.get(self.prefix)
