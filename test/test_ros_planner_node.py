@@ -397,15 +397,21 @@ def test_another_publisher_on_the_command_topic_is_reported(harness):
                                             level=Log.WARN))
 
 
-def test_state_from_a_current_pose_topic(harness):
+def pose_source_harness(harness, frame_id):
+    """Start a planner on state_source pose, feed a current_pose in ``frame_id``, enable it."""
     h = harness(**{"robot.state_source": "pose"})
     h.current_pose = PoseStamped()
-    h.current_pose.header.frame_id = "panda_link0"
+    h.current_pose.header.frame_id = frame_id
     p, q = h.current_pose.pose.position, h.current_pose.pose.orientation
     p.x, p.y, p.z = 0.45, 0.1, 0.35
     q.x, q.w = 1.0, 0.0  # pointing down
     assert h.pump(3.0, until=lambda: h.session.frame is not None)
     assert h.capture().success and h.enable().success
+    return h
+
+
+def test_state_from_a_current_pose_topic(harness):
+    h = pose_source_harness(harness, "panda_link0")
     assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 5)
     first = poses_of(h.got["pose"][:1])[0]
     assert np.linalg.norm(first[:3] - [0.45, 0.1, 0.35]) < 0.01, "set-point starts at current_pose"
@@ -498,14 +504,7 @@ def test_a_gripper_topic_named_by_the_parameter(harness):
 
 
 def test_current_pose_in_another_frame_is_refused_and_an_empty_frame_is_noted(harness):
-    h = harness(**{"robot.state_source": "pose"})
-    h.current_pose = PoseStamped()
-    h.current_pose.header.frame_id = "world"
-    p, q = h.current_pose.pose.position, h.current_pose.pose.orientation
-    p.x, p.y, p.z = 0.45, 0.1, 0.35
-    q.x, q.w = 1.0, 0.0
-    assert h.pump(3.0, until=lambda: h.session.frame is not None)
-    assert h.capture().success and h.enable().success
+    h = pose_source_harness(harness, "world")
     h.pump(2.0)
     assert not h.got["pose"] and h.session.latest_state() is None, "used a pose in 'world'"
     assert h.pump(2.0, until=lambda: "'world'" in h.diagnostics()[1]["refusal"])
