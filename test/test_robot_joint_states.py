@@ -125,6 +125,10 @@ def test_a_second_arm_is_an_error_in_auto_mode_and_foreign_with_a_prefix():
     with pytest.raises(StateError, match="left_fr3_joint1..7, right_fr3_joint1..7"):
         auto.read(arm_names("right_fr3_"), HOME)
     assert auto.read(finger_names("right_fr3_"), [0.0, 0.0]).foreign  # the other arm's hand
+    # Two hands in a message with one arm: the arm's prefix picks its hand.
+    one_arm = JointStateReader().read(arm_names("left_fr3_") + finger_names("right_fr3_") +
+                                      finger_names("left_fr3_"), HOME + [0.0, 0.0, 0.01, 0.02])
+    np.testing.assert_array_equal(one_arm.fingers, [0.01, 0.02])
     chosen = JointStateReader("right_fr3_")
     assert chosen.read(arm_names("left_fr3_") + finger_names("left_fr3_"), HOME + [0, 0]).foreign
     both = chosen.read(arm_names("left_fr3_") + arm_names("right_fr3_"), HOME + list(range(7)))

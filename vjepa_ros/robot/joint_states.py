@@ -37,6 +37,8 @@ ARM_JOINTS = 7
 FRANKA_HAND_MAX_WIDTH = 0.08  # m: the Franka Hand's full opening
 _ARM_NAME = re.compile(r"^(?P<prefix>.*(?:panda|fr3)_)joint(?P<index>[1-7])$")
 _FINGER_NAME = re.compile(r"^(?P<prefix>.*)finger_joint(?P<index>[12])$")
+_CHOOSE_PREFIX = ("set the joint prefix of the arm to use (node: robot.joint_prefix; eval/train: "
+                  "--joint-prefix)")
 
 
 def closedness_from_fingers(fingers, max_width: float = FRANKA_HAND_MAX_WIDTH) -> np.ndarray:
@@ -93,7 +95,7 @@ class JointStateReader:
     def read(self, names, positions) -> JointReading:
         names = tuple(str(name) for name in names)
         arms = self._arm_groups(names)
-        fingers = self._finger_group(names)
+        fingers = self._finger_group(names, arms)
         if not arms and fingers is None:
             return JointReading()
         positions = np.asarray(positions, dtype=np.float64).reshape(-1)
@@ -124,8 +126,8 @@ class JointStateReader:
         if self.prefix is not None and self.prefix not in arms or len(arms) > 1:
             seen = sorted(set(arms) | ({self.prefix} if self.prefix else set()))
             arms_seen = ", ".join(f"{prefix}joint1..7" for prefix in seen)
-            raise StateError(f"joint states of more than one Franka arm ({arms_seen}): set "
-                             f"robot.joint_prefix to the arm to control (e.g. {seen[0]!r})")
+            raise StateError(f"joint states of more than one Franka arm ({arms_seen}): "
+                             f"{_CHOOSE_PREFIX} (e.g. {seen[0]!r})")
         prefix, found = next(iter(arms.items()))
         expected = [f"{prefix}joint{i}" for i in range(1, ARM_JOINTS + 1)]
         if len(found) < ARM_JOINTS:
@@ -138,13 +140,16 @@ class JointStateReader:
         self.prefix = prefix
         return arm, tuple(expected)
 
-    def _finger_group(self, names: tuple[str, ...]) -> dict[int, int] | None:
+    def _finger_group(self, names: tuple[str, ...], arms) -> dict[int, int] | None:
+        """Find this hand's finger joints: those sharing the arm's prefix once it is known."""
         groups = _groups(names, _FINGER_NAME)
-        if self.prefix is not None:
-            return groups.get(self.prefix)
+        prefix = self.prefix if self.prefix is not None else (
+            next(iter(arms)) if len(arms) == 1 else None)
+        if prefix is not None:
+            return groups.get(prefix)
         if len(groups) > 1:
             raise StateError(f"finger joints of more than one hand ({', '.join(sorted(groups))}"
-                             "): set robot.joint_prefix to the arm to control")
+                             f"): {_CHOOSE_PREFIX}")
         return next(iter(groups.values()), None)
 
 
