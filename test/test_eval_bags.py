@@ -2,11 +2,18 @@
 
 import numpy as np
 import pytest
-from rosbags.rosbag2 import StoragePlugin, Writer
+from rosbags.rosbag2 import StoragePlugin
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval import messages as m
-from vjepa_ros.eval.bags import DEFAULT_START_NS, BagError, BagTopics, read_recording, write_bag
+from vjepa_ros.eval.bags import (
+    DEFAULT_START_NS,
+    BagError,
+    BagTopics,
+    read_recording,
+    write_bag,
+    write_messages,
+)
 from vjepa_ros.eval.synthetic import synthetic_episode
 
 SEC = 1_000_000_000
@@ -53,15 +60,7 @@ def test_compressed_frames_and_the_compressed_topic_fallback(tmp_path, franka_ex
 
 def _write_custom(path, entries, storage=StoragePlugin.MCAP):
     """Write (topic, msgtype, bag time ns, message) entries with the rosbags writer."""
-    store = m.typestore()
-    with Writer(path, version=8, storage_plugin=storage) as writer:
-        connections = {}
-        for topic, msgtype, _, _ in entries:
-            if topic not in connections:
-                connections[topic] = writer.add_connection(topic, msgtype, typestore=store)
-        for topic, msgtype, time_ns, msg in entries:
-            writer.write(connections[topic], time_ns, store.serialize_cdr(msg, msgtype))
-    return path
+    return write_messages(path, entries, "mcap" if storage == StoragePlugin.MCAP else "sqlite3")
 
 
 def test_header_stamps_win_over_receive_times_unless_zero(tmp_path):
@@ -116,7 +115,7 @@ def test_joint_state_bags_use_forward_kinematics_and_finger_joints(tmp_path):
     path = _write_custom(tmp_path / "bag", entries)
 
     def fake_kinematics(joint_names, positions):  # xyz = first three joints, no rotation
-        assert joint_names == names
+        assert joint_names == names[:7] and positions.shape == (3, 7)
         return np.concatenate([positions[:, :3], np.zeros((len(positions), 3))], axis=1)
 
     recording = read_recording(path, joints_to_pose=fake_kinematics)

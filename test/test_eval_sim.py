@@ -79,7 +79,7 @@ def test_recorded_sim_bags_carry_the_topics_a_lab_records(recorded_bag):
 def test_joint_states_through_forward_kinematics_match_the_recorded_pose(recorded_bag):
     from_pose = read_recording(recorded_bag)
     from_joints = read_recording(recorded_bag, BagTopics(state_source="joint_states",
-                                                         gripper="/none"))
+                                                         gripper="/joint_states"))
     assert from_joints.state_source == "joint_states"
     assert from_joints.gripper_source == "/joint_states"  # its finger joints
     np.testing.assert_allclose(from_joints.states[:, :3], from_pose.states[:, :3], atol=1e-6)

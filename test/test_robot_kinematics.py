@@ -83,44 +83,32 @@ def test_tcp_offset_moves_the_point_along_the_flange_z_axis():
     np.testing.assert_allclose(tcp[:3, 3], flange[:3, 3] + 0.2 * flange[:3, 2], atol=1e-12)
 
 
-def test_state_from_joint_state_reads_names_in_any_order_and_the_fingers():
+def test_state_of_joint_angles_is_the_ready_pose_with_the_gripper_given():
     kin = FrankaKinematics()
-    names = [*reversed(kin.joint_names), "panda_finger_joint2", "extra", "panda_finger_joint1"]
-    positions = list(reversed(HOME)) + [0.01, 9.0, 0.01]
-    state, known = kin.state_from_joint_state(names, positions)
-    assert known
+    state = kin.state(HOME, 0.25)
     np.testing.assert_allclose(state[:3], [0.3069, 0.0, 0.4869], atol=1e-4)
     np.testing.assert_allclose(Rotation.from_euler("xyz", state[3:6]).as_matrix(),
                                np.diag([1.0, -1.0, -1.0]), atol=1e-9)
-    assert state[6] == pytest.approx(1 - 0.02 / 0.08)
-
-
-@pytest.mark.parametrize("fingers, closedness", [((0.04, 0.04), 0.0), ((0.0, 0.0), 1.0),
-                                                 ((0.02, 0.02), 0.5), ((0.05, 0.05), 0.0)])
-def test_gripper_closedness_from_finger_width(fingers, closedness):
-    kin = FrankaKinematics()
-    assert kin.gripper_closedness(fingers) == pytest.approx(closedness)
-    if closedness > 0:
-        assert 2 * kin.finger_position(closedness) == pytest.approx(sum(fingers))
+    assert state[6] == 0.25
+    batch = kin.ee_pose(np.stack([HOME, np.zeros(7)]))  # batched over leading dims
+    assert batch.shape == (2, 6)
+    np.testing.assert_allclose(batch[0], state[:6], atol=1e-12)
 
 
 def test_fr3_uses_its_joint_names_and_base_frame():
     kin = FrankaKinematics(RobotConfig(model="fr3"))
     assert kin.joint_names[0] == "fr3_joint1" and kin.base_frame == "fr3_link0"
-    state, known = kin.state_from_joint_state(kin.joint_names, HOME, gripper=0.25)
-    assert known and state[6] == 0.25
-    with pytest.raises(StateError, match="lacks fr3_joint1"):
-        kin.state_from_joint_state([f"panda_joint{i}" for i in range(1, 8)], HOME)
+    prefixed = FrankaKinematics(RobotConfig(joint_prefix="left_fr3_"))
+    assert prefixed.base_frame == "left_fr3_link0"
+    assert prefixed.finger_names == ["left_fr3_finger_joint1", "left_fr3_finger_joint2"]
 
 
 def test_bad_joint_states_are_clear_errors():
     kin = FrankaKinematics()
     with pytest.raises(StateError, match="NaN"):
-        kin.state_from_joint_state(kin.joint_names, HOME[:6] + [float("nan")])
-    with pytest.raises(StateError, match="7 names but 6 positions"):
-        kin.state_from_joint_state(kin.joint_names, HOME[:6])
-    with pytest.raises(StateError, match="finger"):
-        kin.state_from_joint_state(kin.joint_names + kin.finger_names, HOME + [float("inf"), 0])
+        kin.state(HOME[:6] + [float("nan")], 0.0)
+    with pytest.raises(StateError, match="7 arm joint angles"):
+        kin.state(HOME[:6], 0.0)
     with pytest.raises(ValueError, match="robot.model"):
         FrankaKinematics(RobotConfig(model="ur5"))
 

@@ -91,6 +91,7 @@ class Harness:
         self.sim_time = None  # seconds, when publishing /clock
         self.current_pose = None  # PoseStamped to publish on current_pose with every tick
         self.pose_pub = self.node.create_publisher(PoseStamped, "current_pose", 10)
+        self.extra = []  # (publisher, JointState) sent with every tick, stamped then
         self.seed = 0
 
     def stamp(self):
@@ -115,6 +116,9 @@ class Harness:
         if self.current_pose is not None:
             self.current_pose.header.stamp = self.stamp()
             self.pose_pub.publish(self.current_pose)
+        for publisher, msg in self.extra:
+            msg.header.stamp = self.stamp()
+            publisher.publish(msg)
 
     def pump(self, seconds, until=None, **inputs):
         """Publish inputs every ~30 ms and spin, for ``seconds`` or until ``until()``."""
@@ -406,15 +410,21 @@ def test_another_publisher_on_the_command_topic_is_reported(harness):
                                             level=Log.WARN))
 
 
-def test_state_from_a_current_pose_topic(harness):
+def pose_source_harness(harness, frame_id):
+    """Start a planner on state_source pose, feed a current_pose in ``frame_id``, enable it."""
     h = harness(**{"robot.state_source": "pose"})
     h.current_pose = PoseStamped()
-    h.current_pose.header.frame_id = "panda_link0"
+    h.current_pose.header.frame_id = frame_id
     p, q = h.current_pose.pose.position, h.current_pose.pose.orientation
     p.x, p.y, p.z = 0.45, 0.1, 0.35
     q.x, q.w = 1.0, 0.0  # pointing down
     assert h.pump(3.0, until=lambda: h.session.frame is not None)
     assert h.capture().success and h.enable().success
+    return h
+
+
+def test_state_from_a_current_pose_topic(harness):
+    h = pose_source_harness(harness, "panda_link0")
     assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 5)
     first = poses_of(h.got["pose"][:1])[0]
     assert np.linalg.norm(first[:3] - [0.45, 0.1, 0.35]) < 0.01, "set-point starts at current_pose"
@@ -434,3 +444,88 @@ def test_an_unexpected_callback_error_disables_commanding_and_the_node_lives_on(
     assert h.pump(2.0, until=lambda: h.logs("set-point stream failed, commanding disabled",
                                             level=Log.ERROR))
     assert h.capture().success, "the node stopped answering"
+
+
+FOREIGN = [  # what else robots publish on /joint_states: a head, a mobile base, another arm
+    JointState(name=["head_pan_joint", "head_tilt_joint"], position=[0.1, -0.2]),
+    JointState(name=["wheel_left_joint", "wheel_right_joint"], position=[3.0, 2.9]),
+    JointState(name=[f"ur_joint{i}" for i in range(1, 7)], position=[0.0] * 6),
+    JointState(name=["camera_pan"], position=[]),  # malformed, but not about this arm
+]
+
+
+def test_foreign_joint_states_are_ignored_counted_once_and_never_hold(harness):
+    h = harness()
+    holds = []
+    reject = h.session.reject_state
+    h.session.reject_state = lambda reason: (holds.append(reason), reject(reason))
+    assert h.pump(3.0, until=lambda: h.session.frame is not None)
+    assert h.capture().success and h.enable().success
+    assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 5)
+    # Three foreign messages (and the malformed one) with every arm message.
+    h.extra = [(h.joint_pub, msg) for msg in FOREIGN]
+    before = len(h.got["pose"])
+    h.pump(2.0)
+    assert len(h.got["pose"]) - before >= 20, "the set-point stream was held"
+    assert not holds, f"foreign joint states held the arm: {holds[:2]}"
+    assert h.session.state_problem == "" and not h.logs("unusable joint state")
+    assert h.pump(2.0, until=lambda: int(h.diagnostics()[1]["foreign_joint_states"]) >= 12)
+    assert len(h.logs("without this arm's joints")) == 1, "one log line, not one per message"
+    assert h.diagnostics()[1]["gripper_state_topic"] == "/joint_states"
+
+
+FR3 = [f"fr3_joint{i}" for i in range(1, 8)]
+
+
+def test_split_arm_and_finger_messages_on_one_topic_merge(harness):
+    h = harness()
+    # franka_ros style: arm and fingers as separate messages on /joint_states, fingers half closed.
+    h.extra = [(h.joint_pub, JointState(name=list(reversed(FR3)) + ["fr3_extra"],
+                                        position=list(reversed(HOME)) + [9.0])),
+               (h.joint_pub, JointState(name=["fr3_finger_joint2", "fr3_finger_joint1"],
+                                        position=[0.02, 0.02]))]
+    assert h.pump(5.0, until=lambda: h.session.latest_state() is not None and
+                  h.session.latest_state().value[6] == pytest.approx(0.5), joints=None)
+    np.testing.assert_allclose(h.session.latest_state().value[:3], [0.3069, 0.0, 0.4869],
+                               atol=1e-4)
+    assert h.capture().success and h.enable().success
+    assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 5, joints=None)
+
+
+def test_a_gripper_on_its_own_namespaced_topic_is_found(harness):
+    # franka_ros2 style: the fingers on /<arm id>_gripper/joint_states, found by the node.
+    g = harness()
+    gripper_pub = g.node.create_publisher(JointState, "/fr3_gripper/joint_states", 10)
+    g.extra = [(g.joint_pub, JointState(name=FR3, position=HOME)),
+               (gripper_pub, JointState(name=["fr3_finger_joint1", "fr3_finger_joint2"],
+                                        position=[0.01, 0.01]))]
+    assert g.pump(8.0, until=lambda: g.got["diag"] and g.diagnostics()[1][
+        "gripper_state_topic"] == "/fr3_gripper/joint_states", joints=None), g.diagnostics()[1]
+    assert g.pump(3.0, until=lambda: g.session.latest_state().value[6] == pytest.approx(0.75),
+                  joints=None)
+    assert g.logs("gripper state from /fr3_gripper/joint_states")
+
+
+def test_a_gripper_topic_named_by_the_parameter(harness):
+    # A topic the search would not find (no 'gripper' in its name), named by the parameter.
+    n = harness(**{"robot.gripper_state_topic": "/hand/fingers"})
+    fingers_pub = n.node.create_publisher(JointState, "/hand/fingers", 10)
+    n.extra = [(n.joint_pub, JointState(name=FR3, position=HOME)),
+               (fingers_pub, JointState(name=["fr3_finger_joint1"], position=[0.03]))]
+    assert n.pump(5.0, until=lambda: n.session.latest_state() is not None and
+                  n.session.latest_state().value[6] == pytest.approx(0.25), joints=None)
+
+
+def test_current_pose_in_another_frame_is_refused_and_an_empty_frame_is_noted(harness):
+    h = pose_source_harness(harness, "world")
+    h.pump(2.0)
+    assert not h.got["pose"] and h.session.latest_state() is None, "used a pose in 'world'"
+    assert h.pump(2.0, until=lambda: "'world'" in h.diagnostics()[1]["refusal"])
+    refusal = h.diagnostics()[1]["refusal"]
+    assert "/current_pose" in refusal and "'panda_link0'" in refusal
+    assert "robot.base_frame" in refusal
+    assert len(h.logs("is in frame 'world'", level=Log.ERROR)) == 1
+    assert int(h.diagnostics()[1]["frame_refusals"]) > 10
+    h.current_pose.header.frame_id = ""  # no frame: taken as the base frame, said once
+    assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 5)
+    assert len(h.logs("empty header.frame_id")) == 1

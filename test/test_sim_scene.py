@@ -132,6 +132,7 @@ def test_planner_forward_kinematics_gives_the_sim_end_effector_state(sim):
     import torch
 
     from vjepa_ros.planning.pose import state_difference
+    from vjepa_ros.robot.joint_states import JointStateReader, closedness_from_fingers
     from vjepa_ros.robot.kinematics import FrankaKinematics
 
     kinematics = FrankaKinematics()
@@ -144,8 +145,8 @@ def test_planner_forward_kinematics_gives_the_sim_end_effector_state(sim):
         target[6] = rng.uniform(0.0, 1.0)
         sim.move_to(target, timeout=3.0)
         names, positions, _, _ = sim.joint_states()
-        planner_state, known = kinematics.state_from_joint_state(list(names), positions.tolist())
-        assert known
+        reading = JointStateReader().read(list(names), positions.tolist())
+        planner_state = kinematics.state(reading.arm, closedness_from_fingers(reading.fingers))
         difference = state_difference(torch.from_numpy(sim.ee_state()),
                                       torch.from_numpy(planner_state))
         assert difference.abs().max() < 1e-5, difference  # pybullet works in float32

@@ -6,6 +6,7 @@ Public API::
     write_bag(path, frames [T,H,W,3], states [T,7], times_s, storage="mcap"|"sqlite3",
               image_format="raw"|"jpeg"|"png") -> Path  the topics a Franka lab records
     write_episode(path, episode)                          same, from an episode object
+    write_messages(path, [(topic, type, time ns, msg)])   any layout (e.g. split joint states)
     resample(image_times, state_times, states, rate_hz) -> Steps
     evaluate_bag(bag, world_model, cem_config, EvalConfig(...), BagTopics(...)) -> report dict
     write_report(report, out_dir) -> {name: path}         report.json + PNG plots
@@ -24,6 +25,7 @@ from vjepa_ros.eval.bags import (
     read_recording,
     write_bag,
     write_episode,
+    write_messages,
 )
 from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag, evaluate_recording
 from vjepa_ros.eval.playback import PlaybackConfig, iter_bag, play
@@ -46,5 +48,6 @@ __all__ = [
     "summary_lines",
     "write_bag",
     "write_episode",
+    "write_messages",
     "write_report",
 ]

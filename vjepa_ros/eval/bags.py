@@ -8,7 +8,10 @@ a long 30 fps recording never sits decoded in memory.
 Topics are the ones a Franka lab records (all configurable, :class:`BagTopics`): the RealSense
 colour stream (raw ``sensor_msgs/Image`` or ``.../compressed``), the end-effector pose
 (``geometry_msgs/PoseStamped``) and/or ``/joint_states`` (forward kinematics), and the gripper's
-finger joints. Every problem is a :class:`BagError` that names the bag and the topic.
+finger joints on any JointState topic (named, or found by the finger joint names). Joint states
+in every layout (split/merged, prefixed, reordered, extra joints) go through
+:mod:`vjepa_ros.robot.joint_states`. Every problem is a :class:`BagError` that names the bag and
+the topic.
 """
 
 from __future__ import annotations
@@ -30,7 +33,14 @@ from vjepa_ros.eval.bag_files import (
     storage_of,
 )
 from vjepa_ros.images import ImageError, decode_image_message
-from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig, pose_to_state
+from vjepa_ros.robot.joint_states import (
+    JointSeries,
+    JointStateReader,
+    closedness_from_fingers,
+    finger_position,
+    read_series,
+)
+from vjepa_ros.robot.kinematics import FrankaKinematics, StateError, pose_to_state
 
 STORAGES = ("mcap", "sqlite3")
 IMAGE_FORMATS = ("raw", "jpeg", "png")
@@ -43,6 +53,7 @@ STAMPS_HINT = ("if a camera stamps frames on its own device clock while the robo
                "clock, time every message by when the recorder received it: --stamps receive "
                "(data.topics.stamps: receive)")
 DEFAULT_START_NS = 1_700_000_000 * 1_000_000_000  # stamps of written bags start here
+WRITTEN_GRIPPER_TOPIC = "/franka_gripper/joint_states"  # write_bag's gripper topic (franka_ros)
 
 
 @dataclasses.dataclass
@@ -59,12 +70,21 @@ class BagTopics:
     )
     joint_states: str = param(
         "/joint_states", "Arm joint states (sensor_msgs/JointState), used through forward "
-        "kinematics when no pose topic is recorded; its finger joints give the gripper.",
+        "kinematics when no pose topic is recorded. Any layout: Panda/FR3 names with any "
+        "prefix, any order, extra joints, arm and fingers merged or in separate messages.",
+    )
+    joint_prefix: str = param(
+        "", "Arm joint name prefix (e.g. left_fr3_); empty: found from the names. Needed only "
+        "when the bag holds two Franka arms.",
     )
     gripper: str = param(
-        "/franka_gripper/joint_states",
-        "Gripper finger joints (sensor_msgs/JointState); closedness = 1 - opening / "
-        "gripper_max_width. Optional: without it the gripper comes from joint_states, else 0.",
+        "", "Gripper topic (sensor_msgs/JointState with <prefix>finger_joint1/2); closedness = "
+        "1 - opening / gripper_max_width. Empty: the JointState topic holding the finger "
+        "joints (one named *gripper* first, then joint_states, then any other).",
+    )
+    no_gripper: bool = param(
+        False, "Accept bags without gripper state (closedness 0 throughout): train refuses "
+        "them otherwise, eval warns.",
     )
     state_source: str = param(
         "auto", "Where end-effector states come from: auto (pose if recorded, else "
@@ -152,6 +172,7 @@ class Recording:
     notes: list[str] = dataclasses.field(default_factory=list)
     compression: str = "none"  # "none", "zstd file", "zstd message", "zstd chunks", "lz4 chunks"
     salvaged: bool = False  # read by the intact records of a damaged MCAP (open_reader salvage)
+    gripper_searched: list[str] = dataclasses.field(default_factory=list)  # JointState topics
 
     @property
     def duration_s(self) -> float:
@@ -207,7 +228,8 @@ class Recording:
             ) from exc
 
 
-# A function of (joint names, positions [M, n]) -> ee states without gripper [M, 6].
+# A function of (the bag's names of arm joints 1..7, positions [M, 7]) -> ee states without
+# gripper [M, 6] (xyz, extrinsic xyz Euler).
 JointsToPose = Callable[[list[str], np.ndarray], np.ndarray]
 
 
@@ -267,11 +289,12 @@ def read_recording(
             notes: list[str] = list(reader.notes)
             image_topic = _resolve_image_topic(path, types, config.image, notes)
             source, state_topic = _resolve_state_topic(path, types, config)
-            gripper_topic = config.gripper if config.gripper in types else None
-            if gripper_topic and types[gripper_topic] != m.JOINT_STATE:
-                raise BagError(f"{path}: gripper topic {gripper_topic} has type "
-                               f"{types[gripper_topic]}, expected {m.JOINT_STATE}")
-            wanted = [image_topic, state_topic] + ([gripper_topic] if gripper_topic else [])
+            if config.gripper and config.gripper in types and \
+                    types[config.gripper] != m.JOINT_STATE:
+                raise BagError(f"{path}: gripper topic {config.gripper} has type "
+                               f"{types[config.gripper]}, expected {m.JOINT_STATE}")
+            joint_topics = sorted(t for t, ty in types.items() if ty == m.JOINT_STATE)
+            wanted = list(dict.fromkeys([image_topic, state_topic, *joint_topics]))
             collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, contents
             for connection, received, raw in iter_messages(reader, path, wanted):
                 topic = connection.topic
@@ -323,21 +346,26 @@ def read_recording(
     if not state_msgs:
         raise BagError(f"{path}: state topic {state_topic} has no messages: name the topic "
                        "that carries the arm's state (--pose-topic / --joint-states-topic)")
-    state_times = times_of(state_topic)
+    joints = JointStateReader(config.joint_prefix)
+    read: dict[str, JointSeries] = {}  # JointState topics already split into arm and fingers
     if source == "pose":
+        state_times = times_of(state_topic)
         poses = np.stack(state_msgs)  # [M, 7]: position, quaternion (x, y, z, w)
         try:
             ee = pose_to_state(poses[:, :3], poses[:, 3:], np.zeros(len(poses)))[:, :6]
         except ValueError as exc:
             raise BagError(f"{path}: {state_topic}: {exc}") from exc
-        fingers = None
     else:
-        ee, fingers = _joint_states_to_ee(path, state_topic, state_msgs, joints_to_pose)
+        series = read[state_topic] = _joint_series(path, state_topic, collected, times_of, joints)
+        state_times = series.arm_times
+        ee = _joints_to_ee(path, state_topic, series, state_msgs, joints_to_pose)
+        if series.foreign:
+            notes.append(f"{series.foreign} message(s) on {state_topic} about other joints "
+                         "ignored")
     gripper, gripper_source = _gripper(
-        config, collected, gripper_topic, fingers, state_times, state_topic, times_of
+        path, config, joint_topics, collected, times_of, joints, state_times, state_topic, notes,
+        read,
     )
-    if gripper_source.startswith("none"):
-        notes.append("no gripper state recorded: gripper closedness assumed 0 (open)")
     states = np.concatenate([ee, gripper[:, None]], axis=1)
     if not np.isfinite(states).all():
         raise BagError(f"{path}: {state_topic} holds NaN or inf states")
@@ -351,6 +379,7 @@ def read_recording(
         image_type=types[image_topic], image_times=image_times[order], image_ordinals=order,
         state_times=state_times[keep], states=states[keep], state_source=source,
         state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
+        gripper_searched=joint_topics,
     )
 
 
@@ -362,69 +391,87 @@ def _compact(msg, msgtype: str):
     return tuple(str(n) for n in msg.name), np.asarray(msg.position, dtype=np.float64)
 
 
-def _joint_states_to_ee(path, topic, rows, joints_to_pose):
-    names = rows[0][0]
-    if any(row_names != names for row_names, _ in rows):
-        raise BagError(f"{path}: {topic}: the joint names change between messages")
-    if any(len(positions) != len(names) for _, positions in rows):
-        raise BagError(f"{path}: {topic}: messages with {len(names)} names but a different "
-                       "number of positions")
-    names = list(names)
-    positions = np.stack([positions for _, positions in rows])  # [M, joints]
-    if joints_to_pose is None:
-        joints_to_pose = default_joints_to_pose()
+def _joint_series(path, topic, collected, times_of, joints: JointStateReader) -> JointSeries:
+    """Split the JointState messages of ``topic`` into arm and finger samples (any layout)."""
     try:
-        ee = joints_to_pose(names, positions)
+        return read_series(times_of(topic), collected[topic][2], joints)
+    except StateError as exc:
+        raise BagError(f"{path}: {topic} {exc}") from exc
+
+
+def _joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose) -> np.ndarray:
+    if len(series.arm) == 0:
+        names = sorted({name for names, _ in rows for name in names})
+        raise BagError(
+            f"{path}: {topic}: no message holds the 7 arm joints (<prefix>panda_joint1..7 or "
+            f"<prefix>fr3_joint1..7; names there: {', '.join(names[:20]) or 'none'}); give the "
+            "arm's topic with --joint-states-topic or record the end-effector pose (--pose-topic)"
+        )
+    try:
+        ee = (joints_to_pose or default_joints_to_pose())(list(series.arm_names), series.arm)
     except ValueError as exc:
         raise BagError(f"{path}: {topic}: {exc}") from exc
-    fingers = None
-    if m.finger_positions(names, positions[0]) is not None:
-        fingers = np.stack([m.finger_positions(names, row) for row in positions])
-    return np.asarray(ee, dtype=np.float64), fingers
+    return np.asarray(ee, dtype=np.float64)
 
 
 def default_joints_to_pose() -> JointsToPose:
     """Franka forward kinematics (``vjepa_ros.robot.kinematics``, Franka Hand TCP) as a function.
 
-    The arm model follows the joint names: ``fr3_joint1..7`` is an FR3, else a Panda.
+    Panda and FR3 share the kinematics, so the joint names are not needed.
     """
-    from scipy.spatial.transform import Rotation
+    kinematics = FrankaKinematics()
 
     def joints_to_pose(names: list[str], positions: np.ndarray) -> np.ndarray:
-        model = "fr3" if any(name.startswith("fr3_") for name in names) else "panda"
-        kinematics = FrankaKinematics(RobotConfig(model=model))
-        missing = [name for name in kinematics.joint_names if name not in names]
-        if missing:
-            raise ValueError(f"joint states lack {', '.join(missing)} (have {', '.join(names)})")
-        arm = positions[:, [names.index(name) for name in kinematics.joint_names]]
-        if not np.isfinite(arm).all():
-            raise ValueError("arm joint positions contain NaN or inf")
-        poses = kinematics.tool_pose(arm)  # [M, 4, 4]
-        angles = Rotation.from_matrix(poses[:, :3, :3]).as_euler("xyz")
-        return np.concatenate([poses[:, :3, 3], angles], axis=1)
+        return kinematics.ee_pose(positions)
 
     return joints_to_pose
 
 
-def _gripper_mapping(config: BagTopics) -> FrankaKinematics:
-    """Return the robot package's finger-joint <-> closedness mapping for this hand width."""
-    return FrankaKinematics(RobotConfig(gripper_max_width=config.gripper_max_width))
+def _gripper(path, config, joint_topics, collected, times_of, joints, state_times, state_topic,
+             notes, read):
+    """Closedness [M] at ``state_times`` and the topic it came from (or "none (assumed open)").
 
-
-def _gripper(config, collected, gripper_topic, fingers, state_times, state_topic, times_of):
-    if gripper_topic is not None:
-        rows = collected[gripper_topic][2]  # (joint names, positions) per message
-        values = [m.finger_positions(names, positions) for names, positions in rows]
-        pairs = [(t, v) for t, v in zip(times_of(gripper_topic), values, strict=True)
-                 if v is not None]
-        if pairs:
-            times = np.array([t for t, _ in pairs], np.int64)
-            closed = _gripper_mapping(config).gripper_closedness(np.stack([v for _, v in pairs]))
-            order = np.argsort(times, kind="stable")
-            return np.interp(state_times, times[order], closed[order]), gripper_topic
-    if fingers is not None:
-        return _gripper_mapping(config).gripper_closedness(fingers), state_topic
-    return np.zeros(len(state_times)), "none (assumed open)"
+    A named ``config.gripper`` must hold finger joints; otherwise the JointState topics holding
+    them are ranked: names with 'gripper', then the state topic, then the rest (alphabetical).
+    """
+    found: dict[str, JointSeries] = {}
+    for topic in joint_topics:
+        if config.gripper and topic != config.gripper:
+            continue
+        try:
+            series = read.get(topic) or read_series(times_of(topic), collected[topic][2],
+                                                    JointStateReader(joints.prefix or ""))
+        except StateError as exc:
+            if topic == config.gripper:
+                raise BagError(f"{path}: gripper topic {topic} {exc}") from exc
+            notes.append(f"{topic} not used for the gripper: {exc}")
+            continue
+        if len(series.fingers):
+            found[topic] = series
+    if config.gripper and config.gripper not in found:
+        where = ("it is not in the bag" if config.gripper not in collected
+                 else "it holds no finger joints (<prefix>finger_joint1/2)")
+        raise BagError(
+            f"{path}: gripper topic {config.gripper}: {where}; JointState topics there: "
+            f"{', '.join(joint_topics) or 'none'}. Leave --gripper-topic out to search them, or "
+            "pass --no-gripper to use closedness 0"
+        )
+    ranked = sorted(found, key=lambda t: ("gripper" not in t, t != state_topic, t))
+    if not ranked:
+        if not config.no_gripper:
+            notes.append(
+                "warning: no gripper state in the bag (looked for finger joints on "
+                f"{', '.join(joint_topics) or 'no JointState topic'}): gripper closedness 0 "
+                "(open) throughout; name the topic with --gripper-topic"
+            )
+        return np.zeros(len(state_times)), "none (assumed open)"
+    if len(ranked) > 1:
+        notes.append(f"gripper from {ranked[0]}; finger joints also on {', '.join(ranked[1:])} "
+                     "(choose with --gripper-topic)")
+    series = found[ranked[0]]
+    order = np.argsort(series.finger_times, kind="stable")
+    closed = closedness_from_fingers(series.fingers[order], config.gripper_max_width)
+    return np.interp(state_times, series.finger_times[order], closed), ranked[0]
 
 
 # -- writing
@@ -480,8 +527,7 @@ def write_bag(
     store = m.typestore()
     image_topic = config.image if image_format == "raw" else f"{config.image}/compressed"
     image_type = m.IMAGE if image_format == "raw" else m.COMPRESSED_IMAGE
-    gripper_mapping = _gripper_mapping(config)
-    finger_names = gripper_mapping.finger_names
+    finger_names = FrankaKinematics().finger_names
     try:
         writer = Writer(path, version=8, storage_plugin=plugin)
         if compression != "none":
@@ -489,7 +535,8 @@ def write_bag(
         with writer:
             image = writer.add_connection(image_topic, image_type, typestore=store)
             pose = writer.add_connection(config.pose, m.POSE_STAMPED, typestore=store)
-            gripper = writer.add_connection(config.gripper, m.JOINT_STATE, typestore=store)
+            gripper = writer.add_connection(config.gripper or WRITTEN_GRIPPER_TOPIC,
+                                            m.JOINT_STATE, typestore=store)
             joints = None
             if joint_positions is not None:
                 joints = writer.add_connection(config.joint_states, m.JOINT_STATE,
@@ -500,7 +547,7 @@ def write_bag(
                     msg = m.image_message(frame, time_ns, camera_frame)
                 else:
                     msg = m.compressed_image_message(frame, time_ns, camera_frame, image_format)
-                fingers = [gripper_mapping.finger_position(state[6])] * 2
+                fingers = [finger_position(state[6], config.gripper_max_width)] * 2
                 out = [
                     (image, msg, image_type),
                     (pose, m.pose_message(state, time_ns, base_frame), m.POSE_STAMPED),
@@ -514,6 +561,28 @@ def write_bag(
                     writer.write(connection, int(time_ns), store.serialize_cdr(message, msgtype))
     except ImageError as exc:
         raise BagError(f"cannot write {path}: {exc}") from exc
+    return path
+
+
+def write_messages(path: str | Path, entries, storage: str = "mcap") -> Path:
+    """Write ``(topic, message type, bag time ns, rosbags message)`` entries as a rosbag2 bag.
+
+    For recordings of any layout (e.g. arm and finger joints as separate messages); the
+    messages come from :mod:`vjepa_ros.eval.messages`. Entries are written in the order given.
+    """
+    from rosbags.rosbag2 import StoragePlugin, Writer
+
+    if storage not in STORAGES:
+        raise BagError(f"storage must be one of {STORAGES}, got {storage!r}")
+    store = m.typestore()
+    plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
+    path = Path(path).expanduser()
+    with Writer(path, version=8, storage_plugin=plugin) as writer:
+        connections = {}
+        for topic, msgtype, time_ns, msg in entries:
+            if topic not in connections:
+                connections[topic] = writer.add_connection(topic, msgtype, typestore=store)
+            writer.write(connections[topic], int(time_ns), store.serialize_cdr(msg, msgtype))
     return path
 
 

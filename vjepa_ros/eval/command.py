@@ -39,7 +39,12 @@ def add_commands(sub) -> None:
     ev.add_argument("--image-topic", help="camera topic (default /camera/camera/color/image_raw)")
     ev.add_argument("--pose-topic", help="end-effector PoseStamped topic")
     ev.add_argument("--joint-states-topic", help="arm JointState topic (default /joint_states)")
-    ev.add_argument("--gripper-topic", help="gripper JointState topic")
+    ev.add_argument("--gripper-topic", help="gripper JointState topic (default: the JointState "
+                    "topic holding the finger joints; none found: a warning, closedness 0)")
+    ev.add_argument("--joint-prefix", help="arm joint name prefix, e.g. left_fr3_ (default: "
+                    "found from the names; needed only with two Franka arms)")
+    ev.add_argument("--no-gripper", action="store_true",
+                    help="the bag has no gripper state: closedness 0 without a warning")
     ev.add_argument("--state-source", choices=("auto", "pose", "joint_states"), default="auto")
     ev.add_argument("--stamps", choices=("header", "receive"), default="header",
                     help="message clock: header (header.stamp, default) or receive (when the "
@@ -82,8 +87,10 @@ def _topics(args):
     changes = {name: value for name, value in (
         ("image", args.image_topic), ("pose", args.pose_topic),
         ("joint_states", args.joint_states_topic), ("gripper", args.gripper_topic),
+        ("joint_prefix", args.joint_prefix),
     ) if value}
-    return BagTopics(state_source=args.state_source, stamps=args.stamps, **changes)
+    return BagTopics(state_source=args.state_source, stamps=args.stamps,
+                     no_gripper=args.no_gripper, **changes)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -162,6 +162,14 @@ def describe_model(model) -> dict:
     }
 
 
+def _range(values: np.ndarray) -> dict:
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) == 0:
+        return {"min": None, "max": None, "mean": None}
+    return {"min": float(values.min()), "max": float(values.max()),
+            "mean": float(values.mean())}
+
+
 def describe_recording(recording: Recording, steps: Steps) -> dict:
     return {
         "path": str(recording.path),
@@ -175,6 +183,8 @@ def describe_recording(recording: Recording, steps: Steps) -> dict:
         "state_topic": recording.state_topic,
         "states": int(len(recording.state_times)),
         "gripper_source": recording.gripper_source,
+        "gripper_topics_searched": list(recording.gripper_searched),
+        "gripper_closedness": _range(recording.states[:, 6]),
         "notes": list(recording.notes),
         "grid_steps": int(len(steps)),
         "valid_steps": int(steps.valid.sum()),

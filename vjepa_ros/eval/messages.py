@@ -23,7 +23,6 @@ POSE_WITH_COVARIANCE_STAMPED = "geometry_msgs/msg/PoseWithCovarianceStamped"
 IMAGE_TYPES = (IMAGE, COMPRESSED_IMAGE)
 POSE_TYPES = (POSE_STAMPED, POSE_WITH_COVARIANCE_STAMPED)
 
-FINGER_SUFFIXES = ("finger_joint1", "finger_joint2")
 
 
 @lru_cache(maxsize=1)
@@ -91,21 +90,7 @@ def pose_message(state: np.ndarray, time_ns: int, frame_id: str):
     return store.types[POSE_STAMPED](header=make_header(time_ns, frame_id), pose=pose)
 
 
-# -- joint states and the gripper
-
-
-def finger_positions(names, positions) -> np.ndarray | None:
-    """Return the finger joint positions [2] of a JointState (names *finger_joint1/2)."""
-    found = {}
-    for name, position in zip(names, positions, strict=False):
-        for suffix in FINGER_SUFFIXES:
-            if str(name).endswith(suffix):
-                found[suffix] = float(position)
-    if len(found) == 0:
-        return None
-    # A single finger joint (the other mimics it) is half the opening.
-    first = found.get(FINGER_SUFFIXES[0], found.get(FINGER_SUFFIXES[1]))
-    return np.array([first, found.get(FINGER_SUFFIXES[1], first)])
+# -- joint states (read by vjepa_ros.robot.joint_states)
 
 
 def joint_state_message(names, positions, time_ns: int, velocities=None, efforts=None):

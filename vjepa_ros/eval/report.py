@@ -112,6 +112,12 @@ def _fmt(value, spec: str = ".3f") -> str:
         else format(value, spec)
 
 
+def _closedness(spread: dict | None) -> str:
+    if not spread or spread.get("min") is None:
+        return ""
+    return f" (closedness {spread['min']:.2f}..{spread['max']:.2f})"
+
+
 def summary_lines(report: dict) -> list[str]:
     """Return the human-readable summary of a report (what ``vjepa-ros eval`` prints)."""
     rec, summary = report["recording"], report["summary"]
@@ -124,7 +130,8 @@ def summary_lines(report: dict) -> list[str]:
         f"bag           {rec['path']} ({rec['storage']}, compression "
         f"{rec.get('compression', 'none')}, {rec['duration_s']:.1f} s)",
         f"              frames {rec['frames']} on {rec['image_topic']}, states {rec['states']} "
-        f"from {rec['state_topic']} ({rec['state_source']}), gripper: {rec['gripper_source']}",
+        f"from {rec['state_topic']} ({rec['state_source']}), gripper: {rec['gripper_source']}"
+        + _closedness(rec.get("gripper_closedness")),
         f"steps         {summary['steps_evaluated']} evaluated of {rec['grid_steps']} at "
         f"{report['eval']['rate_hz']:g} Hz ({rec['valid_steps']} valid)",
         f"planner       CEM S {planner['samples']}, H {planner['horizon']}, "
@@ -146,5 +153,6 @@ def summary_lines(report: dict) -> list[str]:
         f"({summary['wall_s']:.1f} s in all)",
     ]
     for note in rec["notes"] + report.get("notes", []):
-        lines.append(f"note          {note}")
+        warning = note.startswith("warning: ")
+        lines.append(f"{'warning' if warning else 'note':<14}{note[9:] if warning else note}")
     return lines

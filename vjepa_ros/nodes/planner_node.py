@@ -35,8 +35,13 @@ from vjepa_ros.images import (
 )
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig
-from vjepa_ros.nodes.pose_msgs import set_pose, stamp_seconds, state_from_pose
+from vjepa_ros.nodes.pose_msgs import frame_problem, set_pose, stamp_seconds, state_from_pose
 from vjepa_ros.robot.goals import SubGoal, goals_from_files
+from vjepa_ros.robot.joint_states import (
+    JointStateReader,
+    closedness_from_fingers,
+    finger_position,
+)
 from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
 from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.planning_worker import PlanningWorker
@@ -67,6 +72,12 @@ class PlannerNode(Node):
             log=self._log, seed=cfg.planner.seed_or_none,
         )
         self.gripper_state: float | None = None
+        self.joints = JointStateReader(cfg.robot.joint_prefix)
+        self.gripper_topic = cfg.robot.gripper_state_topic  # the finger joints' topic, once known
+        self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
+        self.foreign_joint_states = 0  # messages about neither this arm nor its hand
+        self.frame_refusals = 0  # poses refused for their frame_id
+        self.logged_once: set[str] = set()
         self.input_errors: dict[str, float] = {}  # message → when it was last logged
         self.closing = False
         self.other_publishers: list[str] = []
@@ -85,9 +96,13 @@ class PlannerNode(Node):
         image_type = CompressedImage if cfg.image_transport == "compressed" else Image
         self.image_subscription = self.create_subscription(image_type, "image", self._on_image,
                                                            SENSOR_QOS)
-        self.create_subscription(JointState, "joint_states", self._on_joint_state, 10)
+        self.joint_states_sub = self.create_subscription(
+            JointState, "joint_states", self._on_joint_state, 10)
+        if self.gripper_topic:
+            self._probe_gripper_topic(self.gripper_topic)
         if cfg.robot.state_source == "pose":
-            self.create_subscription(PoseStamped, "current_pose", self._on_pose, 10)
+            self.pose_sub = self.create_subscription(PoseStamped, "current_pose", self._on_pose,
+                                                     10)
         self.create_subscription(Image, "~/goal_image", self._on_goal_image, LATCHED)
         self.create_service(Trigger, "~/capture_goal", self._capture_goal)
         self.create_service(SetBool, "~/enable", self._enable)
@@ -166,25 +181,87 @@ class PlannerNode(Node):
         self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
         self.worker.wake()
 
-    def _on_joint_state(self, msg: JointState) -> None:
-        names, positions = list(msg.name), list(msg.position)
+    def _log_once(self, message: str, level: str = "info") -> None:
+        if message not in self.logged_once:
+            self.logged_once.add(message)
+            self._log(level, message)
+
+    def _on_joint_state(self, msg: JointState, topic: str = "") -> None:
+        """Arm state from arm messages, gripper from the newest finger message (any layout).
+
+        ``topic`` is set for messages of a gripper topic: only their finger joints are used.
+        Messages about neither this arm nor its hand are counted and ignored (never a hold).
+        """
+        topic = topic or self.joint_states_sub.topic_name
         try:
-            gripper = self.kinematics.gripper_from_joint_state(names, positions)
-            if gripper is not None:
-                self.gripper_state = gripper
-            arm_present = any(name in names for name in self.kinematics.joint_names)
-            if self.config.robot.state_source == "pose" or (gripper is not None
-                                                            and not arm_present):
-                return  # a gripper-only message, or the pose comes from current_pose
-            state, _ = self.kinematics.state_from_joint_state(names, positions,
-                                                              self.gripper_state)
+            reading = self.joints.read(msg.name, msg.position)
         except StateError as exc:
+            if topic != self.joint_states_sub.topic_name:
+                self._log_input_error(f"ignoring finger joints on {topic}: {exc}")
+                return
             self._log_input_error(f"unusable joint state: {exc}")
             self.session.reject_state(f"unusable joint state: {exc}")
             return
+        if reading.fingers is not None:
+            self._use_gripper_topic(topic)
+            if topic == self.gripper_topic:
+                self.gripper_state = float(closedness_from_fingers(
+                    reading.fingers, self.config.robot.gripper_max_width))
+        if reading.foreign:
+            self.foreign_joint_states += 1
+            if topic not in self.logged_once:  # once per topic, not once per message
+                self.logged_once.add(topic)
+                self.get_logger().info(
+                    f"ignoring JointState messages on {topic} without this arm's joints (first: "
+                    f"{', '.join(list(msg.name)[:4]) or 'no names'}); counted in diagnostics as "
+                    "foreign_joint_states")
+        if (reading.arm is None or self.config.robot.state_source == "pose"
+                or topic != self.joint_states_sub.topic_name):
+            return  # finger-only or foreign message, or the pose comes from current_pose
+        state = self.kinematics.state(reading.arm, self.gripper_state or 0.0)
         self.session.observe_state(state, stamp_seconds(msg.header.stamp))
 
+    def _probe_gripper_topic(self, topic: str) -> None:
+        if topic not in self.gripper_probes and topic != self.joint_states_sub.topic_name:
+            self.gripper_probes[topic] = self.create_subscription(
+                JointState, topic, lambda msg: self._on_joint_state(msg, topic), 10)
+
+    def _find_gripper_topics(self) -> None:
+        """Auto search: listen to JointState topics named *gripper* until one has fingers."""
+        if self.gripper_topic:
+            return
+        for topic, types in self.get_topic_names_and_types():
+            if "sensor_msgs/msg/JointState" in types and "gripper" in topic.lower():
+                self._probe_gripper_topic(topic)
+
+    def _use_gripper_topic(self, topic: str) -> None:
+        """Take the first topic that brings this hand's finger joints as the gripper topic."""
+        if self.gripper_topic:
+            return
+        self.gripper_topic = topic
+        self.get_logger().info(f"gripper state from {topic} (found by its finger joints)")
+        for other, subscription in list(self.gripper_probes.items()):
+            if other != topic:
+                self.destroy_subscription(subscription)
+                del self.gripper_probes[other]
+
+    def _frame_ok(self, topic: str, frame_id: str) -> bool:
+        """Check a pose's header.frame_id against the base frame: refuse (hold) on a mismatch."""
+        problem = frame_problem(topic, frame_id, self.kinematics.base_frame)
+        if problem is None:
+            self._log_once(f"{topic} has an empty header.frame_id: taken as the base frame "
+                           f"{self.kinematics.base_frame}")
+            return True
+        if problem:
+            self.frame_refusals += 1
+            self._log_once(problem, "error")
+            self.session.reject_state(problem)
+            return False
+        return True
+
     def _on_pose(self, msg: PoseStamped) -> None:
+        if not self._frame_ok(self.pose_sub.topic_name, msg.header.frame_id):
+            return
         try:
             state = state_from_pose(msg.pose, self.gripper_state or 0.0)
         except StateError as exc:
@@ -285,7 +362,8 @@ class PlannerNode(Node):
         self.gripper_pub.publish(Float64(data=closedness))
         if self.gripper_action is not None and self.gripper_action.server_is_ready():
             goal = self.gripper_goal_type()
-            goal.command.position = self.kinematics.finger_position(closedness)
+            goal.command.position = finger_position(closedness,
+                                                    self.config.robot.gripper_max_width)
             goal.command.max_effort = self.config.control.gripper_max_effort
             self.gripper_action.send_goal_async(goal)
 
@@ -333,9 +411,13 @@ class PlannerNode(Node):
         if self.closing:
             return
         self._check_other_publishers()
+        self._find_gripper_topics()
         status = self.session.status()
         values = dict(status["values"])
         values["other_command_publishers"] = ", ".join(self.other_publishers)
+        values["gripper_state_topic"] = self.gripper_topic or "none yet"
+        values["foreign_joint_states"] = str(self.foreign_joint_states)
+        values["frame_refusals"] = str(self.frame_refusals)
         level = max(status["level"], 1 if self.other_publishers else 0)
         msg = DiagnosticArray()
         msg.header.stamp = self.get_clock().now().to_msg()

@@ -27,3 +27,19 @@ def set_pose(pose, state) -> None:
     p, q = pose.position, pose.orientation
     p.x, p.y, p.z = (float(v) for v in xyz)
     q.x, q.y, q.z, q.w = (float(v) for v in quat)
+
+
+def frame_problem(topic: str, frame_id: str, base_frame: str) -> str | None:
+    """Compare a pose's ``header.frame_id`` with the base frame (a leading '/' is ignored).
+
+    Returns "" when they match, None when ``frame_id`` is empty (callers take the pose as in the
+    base frame and say so once), else the refusal: topic, frame received, frame expected, fix.
+    No transform is looked up: a pose in another frame is refused, never silently re-used.
+    """
+    if not frame_id:
+        return None
+    if frame_id.lstrip("/") == base_frame.lstrip("/"):
+        return ""
+    return (f"{topic} is in frame '{frame_id}' but the planner works in '{base_frame}': "
+            f"refusing it (nothing is commanded); publish it in {base_frame}, or set "
+            f"robot.base_frame:={frame_id} if that is the arm's base frame")

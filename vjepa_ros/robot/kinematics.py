@@ -8,8 +8,9 @@ configurable tool frame (default: the Franka Hand TCP, 0.1034 m along z and −4
 must match the end-effector frame of the controller the targets go to.
 
 The state is position xyz [m] in the base frame, orientation as extrinsic "xyz" Euler angles [rad]
-and gripper closedness in [0, 1] (0 open), computed from the finger joints as
-1 − (finger1 + finger2) / max_width. Everything is numpy float64 and batched over leading dims.
+and gripper closedness in [0, 1] (0 open); joint states in any layout and the finger-width ↔
+closedness mapping are read by :mod:`vjepa_ros.robot.joint_states`. Everything is numpy float64
+and batched over leading dims.
 """
 
 from __future__ import annotations
@@ -48,10 +49,12 @@ class StateError(ValueError):
 class RobotConfig:
     model: str = param("panda", "Arm model: panda or fr3 (same kinematics, other joint names).")
     joint_prefix: str = param(
-        "", "Joint name prefix; empty: '<model>_' (panda_joint1.., fr3_joint1..)."
+        "", "Joint name prefix of the arm (e.g. left_fr3_ for left_fr3_joint1..7); empty: found "
+        "from the names (<any>panda_ or <any>fr3_ joint1..7, the first arm seen)."
     )
     base_frame: str = param(
-        "", "Frame of states and target poses; empty: '<prefix>link0' (the arm's base)."
+        "", "Base frame of states, current_pose and target poses; empty: '<joint_prefix>link0' "
+        "('<model>_link0' without a prefix). Poses stamped in another frame are refused."
     )
     flange_offset: float = param(FLANGE_OFFSET, "Joint 7 to flange distance along z [m].")
     tcp_xyz: list[float] = param(
@@ -65,10 +68,15 @@ class RobotConfig:
     gripper_max_width: float = param(
         0.08, "Finger opening [m] that counts as fully open (closedness 0)."
     )
+    gripper_state_topic: str = param(
+        "", "JointState topic with the gripper's finger joints (<prefix>finger_joint1/2), e.g. "
+        "/fr3_gripper/joint_states; empty: joint_states, or the first JointState topic named "
+        "*gripper* that brings them (the choice is logged and in diagnostics)."
+    )
     state_source: str = param(
         "joint_states",
         "Where the end-effector pose comes from: joint_states (forward kinematics) or pose "
-        "(a geometry_msgs/PoseStamped topic 'current_pose' in the base frame).",
+        "(a geometry_msgs/PoseStamped topic 'current_pose' stamped in base_frame).",
     )
 
 
@@ -139,7 +147,7 @@ def state_to_pose(state) -> tuple[np.ndarray, np.ndarray]:
 
 
 class FrankaKinematics:
-    """Joint names, forward kinematics and gripper mapping of one configured arm."""
+    """Joint names, base frame and forward kinematics of one configured arm."""
 
     def __init__(self, config: RobotConfig | None = None):
         config = config or RobotConfig()
@@ -164,53 +172,18 @@ class FrankaKinematics:
         """Return base → TCP transforms [..., 4, 4] of arm joint angles [..., 7]."""
         return forward_kinematics(joints, self.config.flange_offset, self.tool)
 
-    def gripper_closedness(self, finger_positions) -> np.ndarray:
-        """Closedness in [0, 1] of the two finger joint positions [..., 2] (each 0..width/2)."""
-        width = np.asarray(finger_positions, dtype=np.float64).sum(axis=-1)
-        return np.clip(1.0 - width / self.config.gripper_max_width, 0.0, 1.0)
+    def ee_pose(self, joints) -> np.ndarray:
+        """End-effector xyz [m] + extrinsic xyz Euler angles [rad], [..., 6], of joints [..., 7].
 
-    def finger_position(self, closedness: float) -> float:
-        """Per-finger joint position [m] for a closedness in [0, 1] (inverse of the mapping)."""
-        return (1.0 - float(np.clip(closedness, 0.0, 1.0))) * self.config.gripper_max_width / 2
-
-    def joint_positions(self, names, positions, wanted) -> np.ndarray | None:
-        """Positions of the ``wanted`` joints from parallel name/position lists, else None."""
-        lookup = dict(zip(names, positions, strict=False))
-        if not all(name in lookup for name in wanted):
-            return None
-        return np.array([lookup[name] for name in wanted], dtype=np.float64)
-
-    def gripper_from_joint_state(self, names, positions) -> float | None:
-        """Gripper closedness from a JointState's finger joints, or None if they are absent."""
-        fingers = self.joint_positions(names, positions, self.finger_names)
-        if fingers is None:
-            return None
-        if not np.isfinite(fingers).all():
-            raise StateError(f"finger joint positions contain NaN or inf: {fingers.tolist()}")
-        return float(self.gripper_closedness(fingers))
-
-    def state_from_joint_state(self, names, positions, gripper: float | None = None):
-        """7-D state from a JointState's names/positions; gripper from fingers, else ``gripper``.
-
-        Returns ``(state [7], gripper_known)``. Raises :class:`StateError` naming the missing
-        joints or the non-finite values.
+        Raises :class:`StateError` for NaN/inf joint angles or a wrong shape.
         """
-        if len(names) != len(positions):
-            raise StateError(
-                f"joint state has {len(names)} names but {len(positions)} positions"
-            )
-        joints = self.joint_positions(names, positions, self.joint_names)
-        if joints is None:
-            missing = [name for name in self.joint_names if name not in set(names)]
-            raise StateError(
-                f"joint state lacks {', '.join(missing)} (has {', '.join(names) or 'none'}); "
-                "check robot.model / robot.joint_prefix"
-            )
+        joints = np.asarray(joints, dtype=np.float64)
         if not np.isfinite(joints).all():
-            raise StateError(f"arm joint positions contain NaN or inf: {joints.tolist()}")
-        from_fingers = self.gripper_from_joint_state(names, positions)
-        known = from_fingers is not None or gripper is not None
-        closedness = from_fingers if from_fingers is not None else (gripper or 0.0)
+            raise StateError("arm joint positions contain NaN or inf")
         pose = self.tool_pose(joints)
-        angles = Rotation.from_matrix(pose[:3, :3]).as_euler("xyz")
-        return np.concatenate([pose[:3, 3], angles, [closedness]]), known
+        angles = Rotation.from_matrix(pose[..., :3, :3].reshape(-1, 3, 3)).as_euler("xyz")
+        return np.concatenate([pose[..., :3, 3], angles.reshape(pose.shape[:-2] + (3,))], axis=-1)
+
+    def state(self, joints, gripper: float) -> np.ndarray:
+        """7-D state [7] of arm joint angles [7] and a gripper closedness in [0, 1]."""
+        return np.concatenate([self.ee_pose(joints), [float(gripper)]])

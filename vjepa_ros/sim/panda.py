@@ -9,6 +9,8 @@ moved ``tcp_offset`` (0.1034 m for the Franka Hand) along its z axis — libfran
 
 import numpy as np
 
+from vjepa_ros.robot.joint_states import closedness_from_fingers, finger_position
+
 ARM_JOINT_NAMES = tuple(f"panda_joint{i}" for i in range(1, 8))
 FINGER_JOINT_NAMES = ("panda_finger_joint1", "panda_finger_joint2")
 JOINT_NAMES = ARM_JOINT_NAMES + FINGER_JOINT_NAMES
@@ -30,10 +32,9 @@ FINGER_MAX_OPENING = 0.04  # m per finger; the hand opens 0.08 m
 
 def closedness_to_finger_position(closedness: float) -> float:
     """Return each finger's joint position [m] for a gripper closedness in [0, 1] (0 open)."""
-    return FINGER_MAX_OPENING * (1.0 - float(np.clip(closedness, 0.0, 1.0)))
+    return finger_position(closedness, 2 * FINGER_MAX_OPENING)
 
 
 def finger_positions_to_closedness(finger1: float, finger2: float) -> float:
     """Return the gripper closedness in [0, 1] measured from the two finger joint positions."""
-    width = float(finger1) + float(finger2)
-    return float(np.clip(1.0 - width / (2 * FINGER_MAX_OPENING), 0.0, 1.0))
+    return float(closedness_from_fingers([finger1, finger2], 2 * FINGER_MAX_OPENING))

@@ -51,7 +51,10 @@ OPTIONS = (
     ("--image-topic", "data.topics.image", dict(help="bags: camera topic")),
     ("--pose-topic", "data.topics.pose", dict(help="bags: end-effector PoseStamped topic")),
     ("--joint-states-topic", "data.topics.joint_states", dict(help="bags: arm JointState")),
-    ("--gripper-topic", "data.topics.gripper", dict(help="bags: gripper JointState topic")),
+    ("--gripper-topic", "data.topics.gripper", dict(help="bags: gripper JointState topic "
+     "(default: the JointState topic holding the finger joints)")),
+    ("--joint-prefix", "data.topics.joint_prefix", dict(help="bags: arm joint name prefix, "
+     "e.g. left_fr3_ (default: found from the names; needed only with two Franka arms)")),
     ("--state-source", "data.topics.state_source",
      dict(choices=("auto", "pose", "joint_states"))),
     ("--stamps", "data.topics.stamps", dict(choices=("header", "receive"), help="bags: message "
@@ -63,6 +66,8 @@ SWITCHES = (
     ("--cache-on-disk", "data.feature_cache", "disk", "keep encoded features in <out>/features "
      "and reuse them on later runs"),
     ("--quiet", "progress", False, "no progress bar"),
+    ("--no-gripper", "data.topics.no_gripper", True, "bags: accept bags without gripper state "
+     "(closedness 0 throughout); refused otherwise"),
 )
 # Scaling past one process and one GPU (torchrun, accumulation, memory, shared feature cache).
 OPTIONS += (

@@ -142,6 +142,13 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
     except (BagError, ValueError) as exc:
         message = str(exc)
         raise EpisodeError(message if str(path) in message else f"{path}: {message}") from exc
+    if recording.gripper_source.startswith("none") and not data.topics.no_gripper:
+        raise EpisodeError(
+            f"{path}: no gripper state: no finger joints (<prefix>finger_joint1/2) on "
+            f"{', '.join(recording.gripper_searched) or 'any JointState topic (there is none)'}"
+            "; name the topic with --gripper-topic, or pass --no-gripper to train with "
+            "closedness 0 throughout"
+        )
     runs = _valid_runs(steps.valid)
     long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
     notes = list(recording.notes)  # what reading repaired or lost (damaged files, clocks)

@@ -1,0 +1,191 @@
+"""Franka joint states in any layout → arm joint positions [7] and gripper closedness.
+
+The one reader of ``sensor_msgs/JointState`` contents for the planner node, ``vjepa-ros eval``,
+``vjepa-ros train`` and the bag reader. Layouts accepted:
+
+- Panda or FR3 joint names with any prefix: ``panda_joint1``, ``fr3_joint1``, ``left_fr3_joint1``,
+  ``robot1/panda_joint3`` ... With an empty ``joint_prefix`` the prefix is found from the names
+  (``<anything>panda_`` or ``<anything>fr3_``) and the first complete arm seen is kept; a second
+  Franka arm is then an error that asks for ``joint_prefix``. With a ``joint_prefix`` the arm is
+  exactly ``<prefix>joint1..7`` and every other arm is foreign.
+- Any order and extra joints (ignored).
+- Merged (arm and fingers in one message) or split (franka_ros style: the 7 arm joints and the 2
+  finger joints as *separate* messages on one topic), or the fingers on their own topic
+  (franka_ros2: ``/<arm_id>_gripper/joint_states``).
+- Finger joints ``<prefix>finger_joint1/2``; one of them alone (the other mimics it) counts for
+  both. When the arm's prefix is known the fingers must share it (another robot's hand is foreign).
+
+A message with none of this arm's joints and no finger joint is *foreign* (a head, a mobile base,
+another robot): :attr:`JointReading.foreign`; callers ignore it.
+
+Gripper mapping (Franka Hand, as ``franka_gripper`` reports it): each finger joint is the
+distance [m] of one finger from the centre, 0..0.04 m; closedness = 1 − (finger1 + finger2) /
+max_width clipped to [0, 1] (0 open, 1 closed), max_width 0.08 m.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+
+import numpy as np
+
+from vjepa_ros.robot.kinematics import StateError
+
+ARM_JOINTS = 7
+FRANKA_HAND_MAX_WIDTH = 0.08  # m: the Franka Hand's full opening
+_ARM_NAME = re.compile(r"^(?P<prefix>.*(?:panda|fr3)_)joint(?P<index>[1-7])$")
+_FINGER_NAME = re.compile(r"^(?P<prefix>.*)finger_joint(?P<index>[12])$")
+_CHOOSE_PREFIX = ("set the joint prefix of the arm to use (node: robot.joint_prefix; eval/train: "
+                  "--joint-prefix)")
+
+
+def closedness_from_fingers(fingers, max_width: float = FRANKA_HAND_MAX_WIDTH) -> np.ndarray:
+    """Gripper closedness in [0, 1] (float64 [...]) of finger joint positions [..., 2] in m."""
+    width = np.asarray(fingers, dtype=np.float64).sum(axis=-1)
+    return np.clip(1.0 - width / max_width, 0.0, 1.0)
+
+
+def finger_position(closedness: float, max_width: float = FRANKA_HAND_MAX_WIDTH) -> float:
+    """Per-finger joint position [m] of a closedness in [0, 1] (inverse of the mapping)."""
+    return (1.0 - float(np.clip(closedness, 0.0, 1.0))) * max_width / 2
+
+
+@dataclasses.dataclass(frozen=True)
+class JointReading:
+    """What one JointState message says about the arm and its hand."""
+
+    arm: np.ndarray | None = None  # [7] float64 rad, joint1..joint7; None: no arm joints
+    fingers: np.ndarray | None = None  # [2] float64 m; None: no finger joints
+    arm_names: tuple[str, ...] = ()  # the message's names of joint1..7 (empty without arm)
+
+    @property
+    def foreign(self) -> bool:
+        """True when the message holds none of this arm's joints and no finger joint."""
+        return self.arm is None and self.fingers is None
+
+
+@functools.lru_cache(maxsize=1024)
+def _groups(names: tuple[str, ...], pattern: re.Pattern) -> dict[str, dict[int, int]]:
+    """Group the names matching ``pattern``: prefix → {joint number: index in names}.
+
+    Cached: a stream repeats a few name lists (read-only results, do not modify).
+    """
+    groups: dict[str, dict[int, int]] = {}
+    for position, name in enumerate(names):
+        match = pattern.match(name)
+        if match:
+            groups.setdefault(match["prefix"], {})[int(match["index"])] = position
+    return groups
+
+
+class JointStateReader:
+    """Reads JointState name/position lists of one Franka arm (see the module docstring).
+
+    Keeps the arm prefix it found first (``prefix``), so use one reader per arm and stream.
+    :meth:`read` raises :class:`StateError` for messages about this arm that cannot be used
+    (some arm joints missing, NaN/inf, names and positions of different lengths, two arms).
+    """
+
+    def __init__(self, joint_prefix: str = ""):
+        self.joint_prefix = joint_prefix
+        self.prefix: str | None = joint_prefix or None  # the arm's prefix once known
+
+    def read(self, names, positions) -> JointReading:
+        names = tuple(str(name) for name in names)
+        arms = self._arm_groups(names)
+        fingers = self._finger_group(names, arms)
+        if not arms and fingers is None:
+            return JointReading()
+        positions = np.asarray(positions, dtype=np.float64).reshape(-1)
+        if len(positions) != len(names):
+            raise StateError(f"joint state has {len(names)} names but {len(positions)} "
+                             "positions")
+        arm, arm_names = self._arm(arms, names, positions)
+        finger_values = None
+        if fingers is not None:
+            finger_values = positions[[fingers.get(1, fingers.get(2)),
+                                       fingers.get(2, fingers.get(1))]]
+            if not np.isfinite(finger_values).all():
+                raise StateError(f"finger joint positions contain NaN or inf: "
+                                 f"{finger_values.tolist()}")
+        return JointReading(arm, finger_values, arm_names)
+
+    def _arm_groups(self, names: tuple[str, ...]) -> dict[str, dict[int, int]]:
+        if self.joint_prefix:
+            wanted = {f"{self.joint_prefix}joint{i}": i for i in range(1, ARM_JOINTS + 1)}
+            found = {wanted[name]: position for position, name in enumerate(names)
+                     if name in wanted}
+            return {self.joint_prefix: found} if found else {}
+        return _groups(names, _ARM_NAME)
+
+    def _arm(self, arms, names, positions):
+        if not arms:
+            return None, ()
+        if self.prefix is not None and self.prefix not in arms or len(arms) > 1:
+            seen = sorted(set(arms) | ({self.prefix} if self.prefix else set()))
+            arms_seen = ", ".join(f"{prefix}joint1..7" for prefix in seen)
+            raise StateError(f"joint states of more than one Franka arm ({arms_seen}): "
+                             f"{_CHOOSE_PREFIX} (e.g. {seen[0]!r})")
+        prefix, found = next(iter(arms.items()))
+        expected = [f"{prefix}joint{i}" for i in range(1, ARM_JOINTS + 1)]
+        if len(found) < ARM_JOINTS:
+            missing = [name for i, name in enumerate(expected, 1) if i not in found]
+            raise StateError(f"joint state lacks {', '.join(missing)} (has {', '.join(names)}); "
+                             "each message must hold all 7 arm joints or none")
+        arm = positions[[found[i] for i in range(1, ARM_JOINTS + 1)]]
+        if not np.isfinite(arm).all():
+            raise StateError(f"arm joint positions contain NaN or inf: {arm.tolist()}")
+        self.prefix = prefix
+        return arm, tuple(expected)
+
+    def _finger_group(self, names: tuple[str, ...], arms) -> dict[int, int] | None:
+        """Find this hand's finger joints: those sharing the arm's prefix once it is known."""
+        groups = _groups(names, _FINGER_NAME)
+        prefix = self.prefix if self.prefix is not None else (
+            next(iter(arms)) if len(arms) == 1 else None)
+        if prefix is not None:
+            return groups.get(prefix)
+        if len(groups) > 1:
+            raise StateError(f"finger joints of more than one hand ({', '.join(sorted(groups))}"
+                             f"): {_CHOOSE_PREFIX}")
+        return next(iter(groups.values()), None)
+
+
+@dataclasses.dataclass
+class JointSeries:
+    """A recorded JointState stream split into arm and finger samples (any layout)."""
+
+    arm_times: np.ndarray  # [M] int64 ns of the messages with arm joints
+    arm: np.ndarray  # [M, 7] float64 rad
+    arm_names: tuple[str, ...]  # the recording's names of joint1..7 (empty: no arm)
+    finger_times: np.ndarray  # [K] int64 ns of the messages with finger joints
+    fingers: np.ndarray  # [K, 2] float64 m
+    foreign: int  # messages about neither this arm nor its hand
+
+
+def read_series(times, rows, reader: JointStateReader) -> JointSeries:
+    """Split ``rows`` of (names, positions) at ``times`` [N] ns into arm and finger samples.
+
+    Raises :class:`StateError` prefixed with the index of the first unusable message.
+    """
+    arm_times, arm, finger_times, fingers, foreign, arm_names = [], [], [], [], 0, ()
+    for index, (time, (names, positions)) in enumerate(zip(times, rows, strict=True)):
+        try:
+            reading = reader.read(names, positions)
+        except StateError as exc:
+            raise StateError(f"message {index}: {exc}") from exc
+        foreign += reading.foreign
+        if reading.arm is not None:
+            arm_times.append(time)
+            arm.append(reading.arm)
+            arm_names = reading.arm_names
+        if reading.fingers is not None:
+            finger_times.append(time)
+            fingers.append(reading.fingers)
+    return JointSeries(
+        np.array(arm_times, np.int64), np.array(arm, np.float64).reshape(-1, ARM_JOINTS),
+        arm_names, np.array(finger_times, np.int64), np.array(fingers, np.float64).reshape(-1, 2),
+        foreign,
+    )
