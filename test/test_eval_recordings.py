@@ -133,6 +133,85 @@ def test_a_cut_compressed_chunk_decompresses_to_a_prefix(codec):
     assert _decompress_prefix(packed, codec) == raw
 
 
+def _mcap_of_codec(path, codec, count=40, size=20_000):
+    """Write incompressible messages on two channels in ~200 kB chunks of this codec (mcap).
+
+    Return the written ``(topic, time, data)`` and the chunk indexes in file order.
+    """
+    from mcap.reader import make_reader
+    from mcap.writer import CompressionType, Writer
+
+    rng = np.random.default_rng(3)
+    written = []
+    with path.open("wb") as stream:
+        writer = Writer(stream, chunk_size=200_000, compression=CompressionType[codec])
+        writer.start()
+        schema = writer.register_schema("std_msgs/msg/String", "ros2msg", b"string data")
+        channels = {topic: writer.register_channel(topic, "cdr", schema)
+                    for topic in ("/a", "/b")}
+        for i in range(count):
+            topic, time, data = ("/a", "/b")[i % 2], SEC + i * SEC // 10, rng.bytes(size)
+            writer.add_message(channels[topic], time, data, time)
+            written.append((topic, time, data))
+        writer.finish()
+    with path.open("rb") as stream:
+        chunks = sorted(make_reader(stream).get_summary().chunk_indexes,
+                        key=lambda c: c.chunk_start_offset)
+    return written, chunks
+
+
+def _salvage(path):
+    from vjepa_ros.eval.mcap_salvage import SalvagedMcap
+
+    salvaged = SalvagedMcap(path)
+    read = [(c.topic, t, bytes(d)) for c, t, d in salvaged.messages()]
+    salvaged.close()
+    return read, salvaged.damage
+
+
+@pytest.mark.parametrize("codec", ["NONE", "LZ4", "ZSTD"])
+def test_mcap_chunks_of_every_codec_cut_anywhere_keep_an_exact_prefix(tmp_path, codec):
+    written, chunks = _mcap_of_codec(tmp_path / "whole.mcap", codec)
+    data = (tmp_path / "whole.mcap").read_bytes()
+    assert len(chunks) >= 4
+    second = chunks[1]  # cuts at 80 % of the second chunk: the library alone loses all of it
+    cuts = [int(len(data) * f) for f in (0.2, 0.5, 0.75, 0.999)]
+    cuts.append(second.chunk_start_offset + second.chunk_length * 4 // 5)
+    for cut in sorted(cuts):
+        path = tmp_path / f"cut_{cut}.mcap"
+        path.write_bytes(data[:cut])
+        read, damage = _salvage(path)
+        assert read == written[: len(read)], cut  # exactly the start of the recording
+        assert damage.messages_read == len(read) and damage.truncated_at is not None
+        assert damage.partial_chunks <= 1 and damage.lost_chunks == 0
+        in_whole_chunks = sum(1 for _, t, _ in written if any(
+            c.chunk_start_offset + c.chunk_length <= cut and t <= c.message_end_time
+            for c in chunks))
+        assert damage.chunks_read == sum(c.chunk_start_offset + c.chunk_length <= cut
+                                         for c in chunks)
+        assert len(read) >= in_whole_chunks
+        if cut == cuts[-1]:  # the cut chunk's whole messages are kept too
+            assert len(read) > in_whole_chunks and damage.partial_chunks == 1
+            assert damage.lost_spans[0][1] == second.message_end_time
+
+
+@pytest.mark.parametrize("codec", ["NONE", "LZ4", "ZSTD"])
+def test_an_mcap_chunk_failing_its_crc_is_skipped_and_its_span_counted(tmp_path, codec):
+    path = tmp_path / "flipped.mcap"
+    written, chunks = _mcap_of_codec(path, codec)
+    data = bytearray(path.read_bytes())
+    second = chunks[1]
+    data[second.chunk_start_offset + second.chunk_length // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    read, damage = _salvage(path)
+    lost = [w for w in written
+            if second.message_start_time <= w[1] <= second.message_end_time]
+    assert lost and read == [w for w in written if w not in lost]
+    assert damage.lost_chunks == 1 and damage.chunks_read == len(chunks) - 1
+    assert damage.lost_spans == [(second.message_start_time, second.message_end_time)]
+    assert damage.damaged and "1 corrupt chunk(s) skipped" in damage.summary(path)
+
+
 def test_truncated_mcap_beside_its_metadata_is_read_too(tmp_path, episode):
     frames, states = episode
     bag = write_bag(tmp_path / "bag", frames, states)

@@ -1,12 +1,17 @@
 """Read what is intact in a damaged MCAP file: a recorder killed mid-write, or corrupt chunks.
 
 The ``rosbags`` MCAP reader needs the file's footer and summary (written when the recorder
-closes); a file cut short ("File end magic is invalid") is refused whole. This reader walks the
-data section record by record instead (MCAP spec, https://mcap.dev/spec: magic, then records of
-``opcode u8, length u64 LE, content``) and keeps every complete Schema, Channel and Message,
-inside Chunks as well. A chunk cut by the truncation is decompressed as far as its bytes go (no
-compression, zstd and lz4 are streamed) and its complete messages are kept; a whole chunk that
-does not decompress or fails its CRC is skipped. :class:`Damage` counts what was lost.
+closes); a file cut short ("File end magic is invalid") is refused whole. This reader streams the
+data section with the MCAP project's own ``mcap.stream_reader.StreamReader`` instead, which needs
+no footer, decompresses each chunk with ``breakup_chunk`` (zstd/lz4, CRC checked) and skips a
+chunk that fails. :class:`Damage` counts what was lost.
+
+The library loses a chunk cut by the truncation whole (its record runs past the end of the
+file). rosbag2 writes ~1 MiB chunks, up to a second of camera frames, and a short recording may
+be one chunk: the field recording ``truncated-mcap`` would give nothing (0 instead of 21
+messages), a bag cut at 70 % 6 instead of 11 frames. So for that one chunk the library parses the
+header (``Chunk.read``), :func:`_decompress_prefix` decompresses what is there, and
+``breakup_chunk`` reads its whole records.
 
 The reader has the subset of the ``rosbags.rosbag2.Reader`` interface this package uses:
 ``connections``, ``messages(connections)``, ``close()``.
@@ -15,17 +20,20 @@ The reader has the subset of the ``rosbags.rosbag2.Reader`` interface this packa
 from __future__ import annotations
 
 import dataclasses
-import mmap
 import struct
-from binascii import crc32
+from collections import Counter
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
 
-MAGIC = b"\x89MCAP0\r\n"
-OP_FOOTER, OP_SCHEMA, OP_CHANNEL, OP_MESSAGE, OP_CHUNK, OP_DATA_END = 0x02, 0x03, 0x04, 0x05, \
-    0x06, 0x0F
-RECORD_HEAD = 9  # opcode u8 + length u64
-CHUNK_FIXED = 8 + 8 + 8 + 4  # message_start_time, message_end_time, uncompressed_size, crc
+from mcap.data_stream import ReadDataStream
+from mcap.exceptions import EndOfFile, InvalidMagic, RecordLengthLimitExceeded
+from mcap.opcode import Opcode
+from mcap.records import Channel, Chunk, DataEnd, Footer, Message, Schema
+from mcap.stream_reader import StreamReader, breakup_chunk
+
+MAGIC_SIZE = 8
+RECORD_HEAD = 9  # opcode u8 + length u64 (MCAP spec, "Records")
 
 
 class McapDamageError(ValueError):
@@ -37,7 +45,7 @@ class Damage:
     """What a scan of a damaged MCAP file found. Times are log times [ns]."""
 
     file_size: int = 0
-    truncated_at: int | None = None  # byte offset where a record runs past the end of the file
+    truncated_at: int | None = None  # byte offset of the record that runs past the end of the file
     messages_read: int = 0
     chunks_read: int = 0  # complete, intact chunks
     partial_chunks: int = 0  # chunks cut by the truncation (their complete messages are kept)
@@ -68,40 +76,11 @@ class Damage:
                 f"{self.messages_read} intact messages{span}, lost messages spanning "
                 f"{lost:.2f} s; `mcap recover {path} -o recovered.mcap` (MCAP CLI) rewrites it")
 
-
-def _string(buf: memoryview, pos: int) -> tuple[str, int]:
-    (size,) = struct.unpack_from("<I", buf, pos)
-    end = pos + 4 + size
-    if end > len(buf):
-        raise struct.error("string runs past its record")
-    return bytes(buf[pos + 4:end]).decode("utf-8", "replace"), end
-
-
-def _string_map(buf: memoryview, pos: int) -> dict[str, str]:
-    (size,) = struct.unpack_from("<I", buf, pos)
-    pos, end, found = pos + 4, pos + 4 + size, {}
-    while pos < end:
-        key, pos = _string(buf, pos)
-        value, pos = _string(buf, pos)
-        found[key] = value
-    return found
-
-
-def _records(buf: memoryview) -> Iterator[tuple[int, memoryview | None, int]]:
-    """Yield ``(opcode, content, offset)``; content None for a record cut by the buffer's end."""
-    pos = 0
-    while pos < len(buf):
-        if pos + RECORD_HEAD > len(buf):
-            yield -1, None, pos
-            return
-        op = buf[pos]
-        (length,) = struct.unpack_from("<Q", buf, pos + 1)
-        end = pos + RECORD_HEAD + length
-        if end > len(buf):
-            yield op, None, pos
-            return
-        yield op, buf[pos + RECORD_HEAD:end], pos
-        pos = end
+    def count(self, message: Message) -> None:
+        self.messages_read += 1
+        time = message.log_time
+        self.first_time = time if self.first_time is None else min(self.first_time, time)
+        self.last_time = time if self.last_time is None else max(self.last_time, time)
 
 
 def _decompress_prefix(data: bytes, compression: str) -> bytes:
@@ -119,8 +98,23 @@ def _decompress_prefix(data: bytes, compression: str) -> bytes:
     raise ValueError(f"unknown chunk compression {compression!r}")
 
 
+def _whole_records(raw: bytes) -> bytes:
+    """Return the longest prefix of a chunk's records that ends on a record boundary."""
+    end = 0
+    while end + RECORD_HEAD <= len(raw):
+        (length,) = struct.unpack_from("<Q", raw, end + 1)
+        if end + RECORD_HEAD + length > len(raw):
+            break
+        end += RECORD_HEAD + length
+    return raw[:end]
+
+
 class SalvagedMcap:
-    """The intact part of one MCAP file, read without its footer and summary."""
+    """The intact part of one MCAP file, read without its footer and summary.
+
+    Raises :class:`McapDamageError` for an empty file, one without the MCAP magic, or one cut
+    before its first complete message; ``OSError`` when the file cannot be read.
+    """
 
     def __init__(self, path: str | Path):
         from rosbags.interfaces import (
@@ -132,137 +126,109 @@ class SalvagedMcap:
         from rosbags.rosbag2.metadata import parse_qos
 
         self.path = Path(path)
-        self._file = self.path.open("rb")
-        try:
-            self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError as exc:  # an empty file cannot be mapped
-            self._file.close()
-            raise McapDamageError(f"{self.path} is empty (0 bytes)") from exc
-        if self._map[:len(MAGIC)] != MAGIC:
-            self.close()
-            raise McapDamageError(f"{self.path} does not start with the MCAP magic bytes: not an "
-                                  "MCAP file, or its start is overwritten")
-        self.damage = Damage(file_size=len(self._map))
-        self._schemas: dict[int, str] = {}
-        self._channels: dict[int, tuple[str, int, str, dict]] = {}
-        counts: dict[int, int] = {}
-        for channel_id, _, _ in self._walk(self.damage):
-            counts[channel_id] = counts.get(channel_id, 0) + 1
+        self.damage = Damage(file_size=self.path.stat().st_size)
+        if self.damage.file_size < MAGIC_SIZE:
+            size = self.damage.file_size
+            raise McapDamageError(f"{self.path} is {'cut' if size else 'empty'} ({size} bytes, "
+                                  "less than the MCAP magic): nothing to read")
+        self._schemas: dict[int, Schema] = {}
+        self._channels: dict[int, Channel] = {}
+        counts = Counter(message.channel_id for message in self._walk(self.damage))
         self.connections = []
-        for channel_id, (topic, schema_id, encoding, meta) in sorted(self._channels.items()):
+        for channel in sorted(self._channels.values(), key=lambda c: c.id):
             try:
-                qos = parse_qos(meta.get("offered_qos_profiles", ""))
+                qos = parse_qos(channel.metadata.get("offered_qos_profiles", ""))
             except Exception:  # noqa: BLE001 - damaged QoS text: the topic is still readable
                 qos = []
+            schema = self._schemas.get(channel.schema_id)
             self.connections.append(Connection(
-                channel_id, topic, self._schemas.get(schema_id, ""),
-                MessageDefinition(MessageDefinitionFormat.NONE, ""), "", counts.get(channel_id, 0),
-                ConnectionExtRosbag2(encoding, qos), self,
+                channel.id, channel.topic, schema.name if schema else "",
+                MessageDefinition(MessageDefinitionFormat.NONE, ""), "", counts[channel.id],
+                ConnectionExtRosbag2(channel.message_encoding, qos), self,
             ))
         if self.damage.messages_read == 0 and self.damage.damaged:
-            self.close()
             raise McapDamageError(
                 f"{self.path} is truncated before its first complete message "
                 f"({self.damage.file_size} bytes): nothing to read"
             )
 
     def close(self) -> None:
-        if self._map is not None:
-            try:
-                self._map.close()
-            except BufferError:  # a message generator left unfinished still holds a view
-                pass  # the map closes when that generator is collected
-            self._map = None
-        self._file.close()
+        """Nothing is held open: each :meth:`messages` call reads the file on its own."""
 
     def messages(self, connections=()) -> Iterator[tuple[object, int, bytes]]:
         """Yield ``(connection, log time ns, raw CDR bytes)`` of these connections (all: empty)."""
         wanted = {c.id: c for c in (connections or self.connections)}
-        for channel_id, log_time, data in self._walk(None):
-            if channel_id in wanted:
-                yield wanted[channel_id], log_time, data
+        for message in self._walk(Damage(file_size=self.damage.file_size)):
+            if message.channel_id in wanted:
+                yield wanted[message.channel_id], message.log_time, message.data
 
     # -- the scan
 
-    def _walk(self, damage: Damage | None) -> Iterator[tuple[int, int, bytes]]:
-        """Yield ``(channel id, log time, data)`` of every intact message in file order.
+    def _walk(self, damage: Damage) -> Iterator[Message]:
+        """Yield every intact message in file order (by log time inside a chunk); count it."""
+        with self.path.open("rb") as file:
+            # No record is longer than the file: a longer length is the cut (or corrupt) one.
+            records = StreamReader(file, emit_chunks=True,
+                                   record_size_limit=self.damage.file_size).records
+            while True:
+                start = max(file.tell(), MAGIC_SIZE)
+                try:
+                    record = next(records, None)
+                except InvalidMagic as exc:
+                    raise McapDamageError(f"{self.path} does not start with the MCAP magic "
+                                          "bytes: not an MCAP file, or its start is "
+                                          "overwritten") from exc
+                except (EndOfFile, RecordLengthLimitExceeded, struct.error):
+                    if start < damage.file_size:  # else: the file ends between records
+                        damage.truncated_at = start
+                        file.seek(start)
+                        yield from self._cut_chunk(file.read(), damage)
+                    return
+                if record is None or isinstance(record, (DataEnd, Footer)):
+                    return
+                if isinstance(record, Chunk):
+                    yield from self._chunk(record, damage)
+                else:
+                    yield from self._keep([record], damage)
 
-        With ``damage`` given, record schemas/channels and count what is lost into it.
-        """
-        buf = memoryview(self._map)[len(MAGIC):]
-        for op, content, offset in _records(buf):
-            if op == OP_CHUNK:
-                yield from self._chunk(content, buf[offset + RECORD_HEAD:], damage)
-            elif content is None:
-                if damage is not None:
-                    damage.truncated_at = len(MAGIC) + offset
-                return
-            elif op in (OP_DATA_END, OP_FOOTER):
-                return
-            else:
-                yield from self._record(op, content, damage)
-            if op == OP_CHUNK and content is None:
-                if damage is not None:
-                    damage.truncated_at = len(MAGIC) + offset
-                return
-
-    def _chunk(self, content, rest, damage):
-        complete = content is not None
-        body = content if complete else rest
-        if len(body) < CHUNK_FIXED + 4:
-            return
-        start, end, size, crc = struct.unpack_from("<QQQI", body, 0)
+    def _chunk(self, chunk: Chunk, damage: Damage) -> list[Message]:
         try:
-            compression, pos = _string(body, CHUNK_FIXED)
-            records = body[pos + 8:]
-            if complete:
-                (records_size,) = struct.unpack_from("<Q", body, pos)
-                records = records[:records_size]
-            raw = _decompress_prefix(bytes(records), compression)
-            if complete and (len(raw) != size or (crc and crc32(raw) != crc)):
-                raise ValueError("size or CRC mismatch")
-        except Exception:  # noqa: BLE001 - any decoder error (ZstdError, LZ4 RuntimeError): lost
-            if damage is not None:
-                damage.lost_chunks += complete
-                damage.partial_chunks += not complete
-                damage.lost_spans.append((start, end))
-            return
+            records = breakup_chunk(chunk, validate_crc=True)
+        except Exception:  # noqa: BLE001 - any decoder/CRC/record error: the chunk is lost
+            damage.lost_chunks += 1
+            damage.lost_spans.append((chunk.message_start_time, chunk.message_end_time))
+            return []
+        damage.chunks_read += 1
+        return self._keep(records, damage)
+
+    def _cut_chunk(self, rest: bytes, damage: Damage) -> list[Message]:
+        """Return the whole messages of a chunk cut by the end of the file (``rest``)."""
+        if not rest or rest[0] != Opcode.CHUNK:
+            return []  # a cut record outside a chunk: nothing whole in it
+        try:  # the library reads the header; the data is as long as the file allows
+            chunk = Chunk.read(ReadDataStream(BytesIO(rest[RECORD_HEAD:])))
+        except (EndOfFile, struct.error):
+            return []  # cut inside the chunk header
+        try:
+            raw = _whole_records(_decompress_prefix(chunk.data, chunk.compression))
+            whole = dataclasses.replace(chunk, compression="", data=raw, uncompressed_crc=0)
+            messages = self._keep(breakup_chunk(whole), damage)
+        except Exception:  # noqa: BLE001 - any decoder error (ZstdError, LZ4 RuntimeError)
+            messages = []
+        damage.partial_chunks += 1
+        last = messages[-1].log_time if messages else chunk.message_start_time
+        damage.lost_spans.append((last, max(chunk.message_end_time, last)))
+        return messages
+
+    def _keep(self, records, damage: Damage) -> list[Message]:
+        """Remember schemas and channels; return the messages, by log time."""
         messages = []
-        for op, inner, _ in _records(memoryview(raw)):
-            if inner is None:
-                break
-            messages.extend(self._record(op, inner, damage))
-        messages.sort(key=lambda item: item[1])
-        if damage is not None:
-            if complete:
-                damage.chunks_read += 1
-            else:
-                damage.partial_chunks += 1
-                last = messages[-1][1] if messages else start
-                damage.lost_spans.append((last, max(end, last)))
-        yield from messages
-
-    def _record(self, op, content, damage) -> list[tuple[int, int, bytes]]:
-        try:
-            if op == OP_SCHEMA and damage is not None:
-                (schema_id,) = struct.unpack_from("<H", content, 0)
-                name, _ = _string(content, 2)
-                self._schemas[schema_id] = name
-            elif op == OP_CHANNEL and damage is not None:
-                channel_id, schema_id = struct.unpack_from("<HH", content, 0)
-                topic, pos = _string(content, 4)
-                encoding, pos = _string(content, pos)
-                self._channels[channel_id] = (topic, schema_id, encoding,
-                                              _string_map(content, pos))
-            elif op == OP_MESSAGE:
-                channel_id, _, log_time, _ = struct.unpack_from("<HIQQ", content, 0)
-                if damage is not None:
-                    damage.messages_read += 1
-                    damage.first_time = log_time if damage.first_time is None \
-                        else min(damage.first_time, log_time)
-                    damage.last_time = log_time if damage.last_time is None \
-                        else max(damage.last_time, log_time)
-                return [(channel_id, log_time, bytes(content[22:]))]
-        except struct.error:
-            pass  # a record too short for its fields: corrupt, skipped
-        return []
+        for record in records:
+            if isinstance(record, Schema):
+                self._schemas[record.id] = record
+            elif isinstance(record, Channel):
+                self._channels[record.id] = record
+            elif isinstance(record, Message):
+                messages.append(record)
+                damage.count(record)
+        return sorted(messages, key=lambda message: message.log_time)
