@@ -108,6 +108,7 @@ def test_truncated_mcap_at_several_fractions_keeps_an_exact_prefix(tmp_path, epi
         counts.append(count)
         note = next(note for note in recording.notes if "is damaged" in note)
         assert str(cut) in note and "intact messages" in note
+        assert recording.compression == ("zstd chunks" if compression == "storage" else "none")
         # What is read is exactly the start of the recording, frames and states.
         np.testing.assert_allclose(recording.states[:, :3], states[: len(recording.states), :3],
                                    atol=1e-12)

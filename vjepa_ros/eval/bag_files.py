@@ -151,6 +151,7 @@ def _open_directory(path: Path) -> BagReader:
 def _chunk_compression(stores) -> str:
     """MCAP's own chunk compression (zstd / lz4), or "none"."""
     kinds = {chunk.compression for store in stores for chunk in getattr(store, "chunks", [])}
+    kinds.update(kind for store in stores for kind in getattr(store, "chunk_compressions", ()))
     kinds.discard("")
     return f"{'+'.join(sorted(kinds))} chunks" if kinds else "none"
 

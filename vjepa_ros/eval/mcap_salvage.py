@@ -132,6 +132,7 @@ class SalvagedMcap:
             raise McapDamageError(f"{self.path} is {'cut' if size else 'empty'} ({size} bytes, "
                                   "less than the MCAP magic): nothing to read")
         self._schemas: dict[int, Schema] = {}
+        self.chunk_compressions: set[str] = set()  # "" (none), "zstd", "lz4" of the chunks seen
         self._channels: dict[int, Channel] = {}
         counts = Counter(message.channel_id for message in self._walk(self.damage))
         self.connections = []
@@ -192,6 +193,7 @@ class SalvagedMcap:
                     yield from self._keep([record], damage)
 
     def _chunk(self, chunk: Chunk, damage: Damage) -> list[Message]:
+        self.chunk_compressions.add(chunk.compression)
         try:
             records = breakup_chunk(chunk, validate_crc=True)
         except Exception:  # noqa: BLE001 - any decoder/CRC/record error: the chunk is lost
@@ -209,6 +211,7 @@ class SalvagedMcap:
             chunk = Chunk.read(ReadDataStream(BytesIO(rest[RECORD_HEAD:])))
         except (EndOfFile, struct.error):
             return []  # cut inside the chunk header
+        self.chunk_compressions.add(chunk.compression)
         try:
             raw = _whole_records(_decompress_prefix(chunk.data, chunk.compression))
             whole = dataclasses.replace(chunk, compression="", data=raw, uncompressed_crc=0)
