@@ -11,6 +11,7 @@ pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 from vjepa_ros.config import ConfigError  # noqa: E402
 from vjepa_ros.models import WorldModel, build_encoder  # noqa: E402
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
+from vjepa_ros.robot.mpc import ControlConfig  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
@@ -106,6 +107,21 @@ def test_random_baseline_moves_within_the_search_box_and_records_true_distances(
             assert np.linalg.norm(step.command[:3] - start[:3]) <= LIMITS.max_step_m + 1e-9
     moved = [np.linalg.norm(b[:3] - a[:3]) for a, b in zip(starts[:-1], starts[1:], strict=True)]
     assert min(moved) > 0.005, "the arm executes the random actions"
+
+
+@pytest.mark.parametrize("mode", ["async", "continuous"])
+def test_other_control_modes_reach_the_goal_while_planning_takes_time(sim, oracle, mode):
+    goal = make_reach_goal(sim, SEED + 1)
+    episode = run_reach_episode(sim, oracle, goal, CEM, ReachConfig(max_steps=12),
+                                control=ControlConfig(mode=mode), real_time=True)
+    assert episode.success and episode.final_distance < 0.05
+    assert 0.0 <= episode.still_fraction < 1.0
+    predicted = [s.from_prediction for s in episode.steps]
+    if mode == "async":
+        assert not predicted[0] and any(predicted[1:]), "later steps came from predicted starts"
+        assert not any("discarded" in m for _, m in episode.log), "the oracle predicts exactly"
+    else:
+        assert not any(predicted)
 
 
 def test_step_limit_stops_the_loop(sim, oracle):

@@ -18,13 +18,18 @@ START = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
 CEM = CEMConfig(horizon=1, samples=12, topk=4, iterations=2, maxnorm=0.075)
 
 
-@pytest.fixture(scope="module")
-def model():
+def tiny_world_model() -> WorldModel:
+    """Return a random-weight V-JEPA 2-AC (64 px, width 64, one layer) on the CPU."""
     torch.manual_seed(0)
     encoder = build_encoder(img_size=64, embed_dim=64, depth=1, num_heads=2)
     predictor = build_predictor(img_size=64, embed_dim=64, predictor_embed_dim=64, depth=1,
                                 num_heads=2)
     return WorldModel(encoder, predictor, device="cpu", dtype=torch.float32)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_world_model()
 
 
 class Clock:

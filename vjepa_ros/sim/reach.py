@@ -57,10 +57,11 @@ class ReachStep:
     step: int  # 1-based
     distance: float  # [m] true TCP to goal TCP when the planned frame was taken
     energy: float  # final elite energy of the CEM (nan for the random baseline)
-    planning_s: float  # encode + plan, wall seconds
+    planning_s: float  # encode + plan, wall seconds (real_time: with the simulation meanwhile)
     frame: np.ndarray  # [H, W, 3] uint8, the frame planned on
     action: np.ndarray  # [7] the first planned action
     command: np.ndarray  # [7] the safe target given to the arm
+    from_prediction: bool = False  # async: planned from the predicted end of the step before
 
 
 @dataclasses.dataclass
@@ -298,7 +299,8 @@ def run_reach_episode(
         last_command = sim.time
         energy = math.nan if report.energy is None else float(report.energy)
         step = ReachStep(len(steps) + 1, reach_error(sim.ee_state(), goal.state), energy,
-                         report.latency_s, driver.frame, report.action, report.command)
+                         report.latency_s, driver.frame, report.action, report.command,
+                         report.predicted_start)
         steps.append(step)
         if report.gripper_command is not None:
             sim.set_gripper(report.gripper_command)
