@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from test_robot_mpc import CEM, START, Clock, frame, tiny_world_model
+from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, tiny_world_model
 
 from vjepa_ros.nodes.planner_diagnostics import diagnostic_status
 from vjepa_ros.planning.pose import state_difference
@@ -15,6 +15,7 @@ from vjepa_ros.robot.predicted_start import imagine_next_frame, start_mismatch
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import target_from_action
 from vjepa_ros.sim.oracle import OracleWorldModel, decode_poses, encode_states
+
 
 @pytest.fixture(scope="module")
 def model():
@@ -165,19 +166,20 @@ def follow_or_stop(session, clock):
         session.observe_state(state, clock.now)
 
 
-def test_preparation_made_while_disabled_is_discarded(model, monkeypatch):
-    session, clock, _ = async_session(model)
+def test_preparation_made_while_disabled_is_discarded(model):
+    planner = HookedPlanner(model)
+    clock = Clock()
+    session = MPCSession(model, CEM, LIMITS, ControlConfig(mode="async"), clock=clock,
+                         planner=planner)
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    session.set_goals([session_goal()])
+    session.set_enabled(True)
     session.plan_step()
-    plan = session.planner.plan
-
-    def plan_then_disable(*args, **kwargs):
-        result = plan(*args, **kwargs)
-        session.set_enabled(False)
-        return result
-
-    monkeypatch.setattr(session.planner, "plan", plan_then_disable)
+    planner.after = lambda: session.set_enabled(False)
     report = session.plan_step()
-    assert report.command is None and "disabled while planning" in report.reason
+    assert report.predicted_start and report.command is None
+    assert "disabled while planning" in report.reason
     assert session.prepared is None and session.commands_sent == 1
 
 

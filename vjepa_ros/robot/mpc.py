@@ -31,62 +31,21 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import torch
 
 from vjepa_ros.planning.cancel import PlanCancelled
 from vjepa_ros.planning.cem import CEMPlanner
 from vjepa_ros.planning.config import CEMConfig
-from vjepa_ros.planning.rollout import ImaginedRollout
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: F401 (re-exported)
-from vjepa_ros.robot.debug_view import compose_debug_image
 from vjepa_ros.robot.goals import GoalSequence, SubGoal
 from vjepa_ros.robot.inputs import STATE_HISTORY, InputBuffer, Stamped  # noqa: F401
 from vjepa_ros.robot.interfaces import Planner, WorldModel
 from vjepa_ros.robot.phase import Event, Phase, next_phase
-from vjepa_ros.robot.predicted_start import PreparedPlan, imagine_next_frame, start_mismatch
+from vjepa_ros.robot.plan_compute import compute_plan
+from vjepa_ros.robot.plan_report import PlanReport, SessionStatus, StreamOutput
+from vjepa_ros.robot.predicted_start import PreparedPlan, start_mismatch
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import SafetyLimits, filter_target, input_problem, is_safe_setpoint
 from vjepa_ros.robot.targets import SetpointStreamer, target_from_action
-
-
-@dataclasses.dataclass
-class PlanReport:
-    """What one planning step produced, for publishing and diagnostics (numpy float64)."""
-
-    action: np.ndarray | None = None  # [7] first planned delta
-    actions: np.ndarray | None = None  # [H, 7] the whole plan
-    target: np.ndarray | None = None  # [7] start ⊕ action, before the safety filter
-    command: np.ndarray | None = None  # [7] safe target given to the set-point streamer
-    gripper_command: float | None = None  # closedness to send to the gripper, if it changed
-    energy: float | None = None  # elite energy of the last CEM iteration
-    latency_s: float = 0.0  # encode + plan wall time
-    frame_age_s: float = 0.0  # age of the planned frame when the plan finished
-    reason: str = ""  # why nothing was commanded (or what was clipped)
-    debug_rgb: np.ndarray | None = None  # current | goal | error image
-    predicted_start: bool = False  # async: planned from the predicted end of the running step
-
-
-@dataclasses.dataclass
-class StreamOutput:
-    setpoint: np.ndarray | None  # [7] the set-point to publish; None: publish nothing
-    twist: np.ndarray  # [6] set-point velocity (zero on hold)
-    hold_started: bool = False  # this tick entered a hold (send one zero twist)
-
-
-@dataclasses.dataclass
-class SessionStatus:
-    """Everything diagnostics shows, typed (``nodes/planner_diagnostics.py`` formats it)."""
-
-    phase: Phase
-    enabled: bool
-    mode: str
-    goal: str  # the goal sequence described, "" without a goal
-    refusal: Refusal | None  # why nothing is commanded (None: nothing refused)
-    last_report: PlanReport
-    image_age_s: float | None
-    state_age_s: float | None
-    commands_sent: int
-    frames_received: int
 
 
 @dataclasses.dataclass
@@ -458,35 +417,9 @@ class MPCSession:
         return ""
 
     def _plan(self, job: _Job, want_debug: bool, should_stop: Callable[[], bool]):
-        """Encode goal (once) and frame, run the planner: the GPU work, outside the lock.
-
-        ``should_stop`` becomes true when the result would be discarded (disable, enable, new goal,
-        shutdown): CEM then raises ``PlanCancelled`` between iterations or sample chunks.
-        """
-        goal = job.goal
-        if goal.reps is None:
-            goal.reps = self.model.encode(goal.image[None])  # [1, N, D]
-        reps = self.model.encode(job.frame.value[None])  # [1, N, D]
-        context = {}
-        start = job.state.value
-        if job.predicted_start is not None:
-            reps, context["context_cache"] = imagine_next_frame(
-                self.model, reps, job.state.value, job.predicted_start)
-            start = job.predicted_start
-        state_tensor = torch.as_tensor(start, dtype=torch.float32)
-        plan = self.planner.plan(reps, state_tensor, goal.reps, should_stop=should_stop,
-                                 **context)
-        debug_rgb = None
-        if want_debug:
-            rollout = ImaginedRollout(self.model, reps, state_tensor, goal.reps, **context)
-            with torch.inference_mode():
-                imagined = rollout.imagine(plan.actions[None].to(rollout.device))  # [1, N, D]
-            token_error = (imagined[0].float().cpu() - goal.reps[0].float().cpu()).abs().mean(-1)
-            encoder = self.model.encoder
-            grid = (self.model.img_size[0] // encoder.patch_size,
-                    self.model.img_size[1] // encoder.patch_size)
-            debug_rgb = compose_debug_image(job.frame.value, goal.image, token_error.numpy(), grid)
-        return plan, debug_rgb
+        """Encode, (async) imagine, plan: the GPU work, outside the lock (``plan_compute``)."""
+        return compute_plan(self.model, self.planner, job.frame.value, job.state.value,
+                            job.goal, want_debug, should_stop, job.predicted_start)
 
     def _prepare(self, plan, job: _Job, latency_s: float) -> PlanReport:
         """async: keep a plan made from the predicted start; command it if the arm is there."""
