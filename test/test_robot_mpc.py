@@ -46,8 +46,10 @@ def frame(seed):
 
 
 class HookedPlanner:
-    """A CEM planner passed in at construction: ``after`` runs once a plan is computed (an event
-    arriving while the planner works); with ``error`` set, planning raises it.
+    """A CEM planner passed in at construction, with hooks for events during a plan.
+
+    ``after`` runs once, when a plan is computed (an event arriving while the planner works);
+    with ``error`` set, planning raises it.
     """
 
     def __init__(self, model):
