@@ -1,20 +1,22 @@
 """One image-goal reach episode in the simulator, closed loop, without ROS.
 
-The loop is the planner node's: an :class:`~vjepa_ros.robot.mpc.MPCSession` in blocking mode
-(encode the frame, CEM, state ⊕ first action, safety filter, speed-limited set-point stream,
-wait for arrival, observe a frame taken ``settle_s`` after it, replan). Only the transport differs:
-instead of topics, this module hands the session the simulator's frames and TCP state (stamped
-with simulated time) and gives its set-points to the simulated controller. Simulated time stands
-still while the planner thinks, as a blocked arm does.
+The loop is the planner node's: an :class:`~vjepa_ros.robot.mpc.MPCSession` (blocking by
+default: encode the frame, CEM, state ⊕ first action, safety filter, speed-limited set-point
+stream, wait for arrival, observe a frame taken ``settle_s`` after it, replan; or continuous, or
+async, ``control.mode``). Only the transport differs: instead of topics, this module hands the
+session the simulator's frames and TCP state (stamped with simulated time) and gives its
+set-points to the simulated controller. By default simulated time stands still while the planner
+thinks; with ``real_time=True`` each encoder and planner call's wall time passes in the simulator
+(the arm executes, or stands still, meanwhile), as on a robot.
 
     with Sim(reach_sim_config(seed)) as sim:
         goal = make_reach_goal(sim, seed)                  # reset, draw a goal, goal image
         episode = run_reach_episode(sim, model, goal, cem)  # model: WorldModel or the oracle
         episode.success, episode.final_distance, episode.steps[0].energy
 
-The success test uses the simulator's true TCP (``tasks.reach_error``) once a move has finished
-(before the next plan). ``RandomActionPlanner`` is the baseline: uniform actions in the CEM
-search box, no model.
+The success test uses the simulator's true TCP (``tasks.reach_error``) whenever the set-point
+has stopped at its target (a move finished). ``RandomActionPlanner`` is the baseline: uniform
+actions in the CEM search box, no model.
 """
 
 from __future__ import annotations
