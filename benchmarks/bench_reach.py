@@ -23,8 +23,9 @@ Control modes: ``--mode blocking --mode continuous --mode async`` runs every age
 ``control.mode`` (default: blocking only). ``--real-time`` lets planning take simulated time (its
 measured wall time, encoder and planner calls) while the arm goes on executing, so "time to
 goal" is what a robot would take at this machine's planning speed, and "still" is the share of
-that time the true TCP moved slower than 1 cm/s. Without it simulated time stands still while
-the planner thinks (the arm never waits for it).
+that time the true TCP moved slower than 1 cm/s. ``--planning-s L`` instead makes every plan take
+exactly L simulated seconds (a latency model: results independent of this machine's load).
+Without either, simulated time stands still while the planner thinks.
 """
 
 import argparse
@@ -54,7 +55,7 @@ from vjepa_ros.sim.reach_config import (  # noqa: E402
 
 
 def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=False,
-              mode="blocking", real_time=False) -> dict:
+              mode="blocking", real_time=False, planning_s=None) -> dict:
     cem = config.planner.to_cem()
     control = ControlConfig(mode=mode)
     episodes = []
@@ -63,7 +64,7 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
         started = time.perf_counter()
         episode = run_reach_episode(sim, model, goal, cem, config.episode, control=control,
                                     random_actions=random_actions, seed=config.planner.seed,
-                                    real_time=real_time)
+                                    real_time=real_time, planning_s=planning_s)
         episodes.append({
             "seed": seed,
             "success": episode.success,
@@ -124,6 +125,9 @@ def main() -> int:
                         help="control.mode; repeatable (default: blocking)")
     parser.add_argument("--real-time", action="store_true",
                         help="planning takes simulated time while the arm executes")
+    parser.add_argument("--planning-s", type=float,
+                        help="every plan takes exactly this many simulated seconds (a latency "
+                        "model, independent of this machine's load)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -147,7 +151,8 @@ def main() -> int:
         "camera": f"{cam.width}x{cam.height}, shadows {cam.shadows}",
         "control": f"{', '.join(modes)} (MPCSession), safety defaults (10 cm max step, "
                    f"0.1 m/s), ControlConfig defaults",
-        "planning_takes_sim_time": args.real_time,
+        "planning_takes_sim_time": (f"fixed {args.planning_s} s per plan"
+                                    if args.planning_s is not None else args.real_time),
         "device": config.device or "auto",
         "torch_threads": torch.get_num_threads(),
         "cpu": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
@@ -166,16 +171,19 @@ def main() -> int:
             for mode in modes:
                 results.append(run_agent(path.name, sim, model, seeds, config,
                                          verbose=args.verbose, mode=mode,
-                                         real_time=args.real_time))
+                                         real_time=args.real_time,
+                                         planning_s=args.planning_s))
         for mode in modes:
             if not args.no_random:
                 results.append(run_agent("random actions", sim, oracle, seeds, config,
                                          random_actions=True, verbose=args.verbose, mode=mode,
-                                         real_time=args.real_time))
+                                         real_time=args.real_time,
+                                         planning_s=args.planning_s))
             if not args.no_oracle:
                 results.append(run_agent("oracle world model", sim, oracle, seeds, config,
                                          verbose=args.verbose, mode=mode,
-                                         real_time=args.real_time))
+                                         real_time=args.real_time,
+                                         planning_s=args.planning_s))
 
     radius = episode_cfg.success_radius * 100
     print(f"\n{'agent':<24} {'mode':<10} {'success (<' + format(radius, 'g') + ' cm)':>18} "

@@ -247,6 +247,7 @@ def run_reach_episode(
     seed: int | None = 0,
     on_step: Callable[[ReachStep], None] | None = None,
     real_time: bool = False,
+    planning_s: float | None = None,
 ) -> ReachEpisode:
     """Reach ``goal`` from the current scene with MPC; see the module docstring.
 
@@ -254,7 +255,9 @@ def run_reach_episode(
     the baseline (the model only encodes). ``control.mode`` (default blocking) picks blocking,
     continuous or async control. ``real_time``: planning takes simulated time (its wall time),
     the arm goes on executing meanwhile; otherwise simulated time stands still while the planner
-    thinks. ``on_step`` is called after every command. The episode ends when the set-point has
+    thinks. ``planning_s``: instead, every planner call takes exactly this many simulated seconds
+    (a latency model independent of this machine's load; encoding is then free). ``on_step`` is
+    called after every command. The episode ends when the set-point has
     stopped with the true TCP within the success radius, or after ``max_steps`` commands once
     the last one has finished. Raises ValueError for an unusable goal or model and
     :class:`ReachError` when the session refuses to command (the arm is not commanded then).
@@ -267,7 +270,11 @@ def run_reach_episode(
     driver = _SimDriver(sim, control.stream_rate_hz, config.camera_rate_hz,
                         config.success_radius, np.asarray(goal.state, dtype=np.float64))
     planner = RandomActionPlanner(cem, seed) if random_actions else CEMPlanner(model, cem, seed)
-    if real_time:
+    if planning_s is not None:
+        if not planning_s >= 0:
+            raise ValueError(f"planning_s must be >= 0 simulated seconds, got {planning_s!r}")
+        planner = _Charged(planner, lambda _: driver.advance(planning_s), ("plan",))
+    elif real_time:
         model = _Charged(model, driver.advance, ("encode",))
         planner = _Charged(planner, driver.advance, ("plan",))
     session = MPCSession(model, cem, limits or SafetyLimits(), control, clock=lambda: sim.time,
