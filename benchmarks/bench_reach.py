@@ -103,6 +103,26 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
     }
 
 
+def print_time_ratios(results) -> None:
+    """Per agent: each mode's time to goal over blocking's, paired by goal (both reached)."""
+    blocking = {r["agent"]: r for r in results if r["mode"] == "blocking"}
+    lines = []
+    for r in results:
+        base = blocking.get(r["agent"])
+        if base is None or r is base:
+            continue
+        times = {e["seed"]: e["time_to_goal_s"] for e in base["episodes"] if e["success"]}
+        ratios = [e["time_to_goal_s"] / times[e["seed"]] for e in r["episodes"]
+                  if e["success"] and e["seed"] in times]
+        if ratios:
+            median, mean = statistics.median(ratios), statistics.mean(ratios)
+            lines.append(f"  {r['agent']:<24} {r['mode']:<10} median {median:.2f}x, mean "
+                         f"{mean:.2f}x over {len(ratios)} goals")
+    if lines:
+        print("\ntime to goal relative to blocking (same goal, both reached):")
+        print("\n".join(lines))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", action="append", default=[],
@@ -195,6 +215,7 @@ def main() -> int:
               f"{r['mean_steps']:>11.1f} {r['planning_s_median']:>12.3f} "
               f"{r['time_to_goal_s_median']:>10.2f} {r['still_fraction_mean']:>6.0%} "
               f"{r['wall_s_per_episode_median']:>10.1f}")
+    print_time_ratios(results)
     if args.json:
         Path(args.json).write_text(json.dumps({"settings": settings, "results": results},
                                               indent=1))
