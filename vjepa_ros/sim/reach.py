@@ -77,7 +77,7 @@ class ReachEpisode:
     success: bool
     stop_reason: str  # "reached" | "step limit"
     success_radius: float
-    sim_seconds: float = 0.0
+    sim_seconds: float = 0.0  # simulated time from enabling to success (or to the step limit)
     wall_seconds: float = 0.0
     still_fraction: float = 0.0  # share of stream ticks with the true TCP slower than 1 cm/s
     log: list[tuple[str, str]] = dataclasses.field(default_factory=list)
@@ -183,6 +183,7 @@ class _SimDriver:
         self.next_frame_time = -math.inf
         self.frame: np.ndarray | None = None
         self.reached = False  # the set-point stopped with the true TCP within the radius
+        self.reached_at: float | None = None  # [s] simulated time of the first such tick
         self.ticks = self.still_ticks = 0
         self._last_xyz = sim.ee_state()[:3].copy()
 
@@ -204,11 +205,13 @@ class _SimDriver:
         state = self.sim.ee_state()
         speed = np.linalg.norm(state[:3] - self._last_xyz) / self.tick_period
         self._last_xyz = state[:3].copy()
+        if self.reached:
+            return  # a planner call still under way after success: not part of the episode
         self.ticks += 1
         self.still_ticks += bool(speed < self.STILL_SPEED)
         if self.session.streamer.arrived() and \
                 reach_error(state, self.goal_state) <= self.success_radius:
-            self.reached = True
+            self.reached, self.reached_at = True, self.sim.time
 
     def advance(self, seconds: float) -> None:
         for _ in range(round(seconds / self.tick_period)):
@@ -295,6 +298,8 @@ def run_reach_episode(
             driver.tick()
             continue
         report = session.plan_step()
+        if driver.reached:
+            break  # reached while this plan was computed (planning takes simulated time)
         if report is None or report.command is None:
             if session.phase is Phase.HOLDING or \
                     sim.time - last_command > control.arrival_timeout_s + 5.0:
@@ -323,7 +328,8 @@ def run_reach_episode(
         start_distance=start_distance, steps=steps, final_distance=distance,
         final_frame=driver.frame, success=success,
         stop_reason="reached" if success else "step limit",
-        success_radius=config.success_radius, sim_seconds=sim.time - started_sim,
+        success_radius=config.success_radius,
+        sim_seconds=(driver.reached_at if success else sim.time) - started_sim,
         wall_seconds=time.perf_counter() - started_wall, log=log,
         still_fraction=driver.still_ticks / max(driver.ticks, 1),
     )
