@@ -244,3 +244,17 @@ def test_rollout_continues_the_cache_of_the_real_frame(model):
     torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)
     assert cache.num_frames == 1, "the shared context cache is left as it was"
     assert not torch.allclose(alone, got, atol=1e-4), "the history matters"
+
+
+def test_models_and_planners_meet_the_session_interfaces(model):
+    from vjepa_ros.planning.cem import CEMPlanner
+    from vjepa_ros.robot.interfaces import Planner, WorldModel
+    from vjepa_ros.sim.reach import RandomActionPlanner
+
+    assert isinstance(model, WorldModel) and isinstance(OracleWorldModel(), WorldModel)
+    assert isinstance(CEMPlanner(model, CEM), Planner)
+    assert isinstance(RandomActionPlanner(CEM), Planner)
+    with pytest.raises(TypeError, match="not a world model"):
+        MPCSession(model.encoder, CEM, LIMITS, ControlConfig(), clock=Clock())
+    with pytest.raises(TypeError, match="not a planner"):
+        MPCSession(model, CEM, LIMITS, ControlConfig(), clock=Clock(), planner=object())

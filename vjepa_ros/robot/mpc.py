@@ -73,6 +73,7 @@ class MPCSession:
         seed: planner noise seed (None: random).
         planner: the planner (``interfaces.Planner``); default ``CEMPlanner(model, cem, seed)``.
             Tests and benchmarks that need a slower, failing or recording planner pass one here.
+            A model or planner without the interface's methods raises TypeError.
         wake: called (under the session lock, so it must be cheap) when a plan can go out without
             a new input: async control, the arm arrived where a prepared plan starts.
     """
@@ -89,8 +90,14 @@ class MPCSession:
         planner: Planner | None = None,
         wake: Callable[[], None] = lambda: None,
     ):
+        if not isinstance(model, WorldModel):
+            raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
+                            " and an action-conditioned .predictor (step, new_cache)")
         self.model = model
         self._planner = planner if planner is not None else CEMPlanner(model, cem, seed=seed)
+        if not isinstance(self._planner, Planner):
+            raise TypeError(f"{type(self._planner).__name__} is not a planner: it needs plan() "
+                            "and reset()")
         self.limits, self.control = limits, control
         self.clock, self.log, self._wake = clock, log, wake
         self.streamer = SetpointStreamer(limits)
