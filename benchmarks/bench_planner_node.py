@@ -86,15 +86,8 @@ def main():
     frames = np.random.default_rng(0).integers(0, 256, (8, 480, 640, 3), dtype=np.uint8)
     images = [Image(**rgb_to_image_fields(f)) for f in frames]
     reports, calls = [], {"capture": [], "enable": []}
-    plan_step = session.plan_step
-
-    def recording_plan_step(**kwargs):
-        report = plan_step(**kwargs)
-        if report is not None and report.action is not None:
-            reports.append(report)
-        return report
-
-    session.plan_step = recording_plan_step
+    session.add_report_listener(
+        lambda report: reports.append(report) if report.action is not None else None)
     clients = {"capture": (node.create_client(Trigger, "/vjepa_planner/capture_goal"),
                            Trigger.Request()),
                "enable": (node.create_client(SetBool, "/vjepa_planner/enable"),

@@ -18,6 +18,14 @@ Run:  python benchmarks/bench_reach.py [--checkpoint demo] [--checkpoint other.p
 ``--checkpoint demo`` is the packaged demo world model; without ``--checkpoint`` only the baseline
 and the oracle run. Defaults come from config/reach_demo.yaml. Wall-clock numbers are this
 process's; other processes on the machine slow them down.
+
+Control modes: ``--mode blocking --mode continuous --mode async`` runs every agent in each
+``control.mode`` (default: blocking only). ``--real-time`` lets planning take simulated time (its
+measured wall time, encoder and planner calls) while the arm goes on executing, so "time to
+goal" is what a robot would take at this machine's planning speed, and "still" is the share of
+that time the true TCP moved slower than 1 cm/s. ``--planning-s L`` instead makes every plan take
+exactly L simulated seconds (a latency model: results independent of this machine's load).
+Without either, simulated time stands still while the planner thinks.
 """
 
 import argparse
@@ -35,6 +43,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vjepa_ros.models import load_world_model  # noqa: E402
+from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config, run_reach_episode  # noqa: E402
@@ -45,14 +54,17 @@ from vjepa_ros.sim.reach_config import (  # noqa: E402
 )
 
 
-def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=False) -> dict:
+def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=False,
+              mode="blocking", real_time=False, planning_s=None) -> dict:
     cem = config.planner.to_cem()
+    control = ControlConfig(mode=mode)
     episodes = []
     for seed in seeds:
         goal = make_reach_goal(sim, seed)
         started = time.perf_counter()
-        episode = run_reach_episode(sim, model, goal, cem, config.episode,
-                                    random_actions=random_actions, seed=config.planner.seed)
+        episode = run_reach_episode(sim, model, goal, cem, config.episode, control=control,
+                                    random_actions=random_actions, seed=config.planner.seed,
+                                    real_time=real_time, planning_s=planning_s)
         episodes.append({
             "seed": seed,
             "success": episode.success,
@@ -62,14 +74,25 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
             "planning_s": [s.planning_s for s in episode.steps],
             "energies": [s.energy for s in episode.steps],
             "wall_s": time.perf_counter() - started,
+            "time_to_goal_s": episode.sim_seconds,
+            "still_fraction": episode.still_fraction,
+            "discarded": sum("prepared plan discarded" in m for _, m in episode.log),
         })
         if verbose:
-            print(f"  {name:<24} seed {seed}: {'reached' if episode.success else 'missed '} "
+            print(f"  {name:<24} {mode:<10} seed {seed}: "
+                  f"{'reached' if episode.success else 'missed '} "
                   f"{episode.start_distance * 100:5.1f} -> {episode.final_distance * 100:5.1f} cm "
-                  f"in {len(episode.steps):2d} steps", flush=True)
+                  f"in {len(episode.steps):2d} steps, {episode.sim_seconds:5.1f} s, still "
+                  f"{episode.still_fraction:4.0%}", flush=True)
     planning = [t for e in episodes for t in e["planning_s"]]
+    reached = [e for e in episodes if e["success"]]
     return {
         "agent": name,
+        "mode": mode,
+        "time_to_goal_s_median": statistics.median(e["time_to_goal_s"] for e in reached)
+        if reached else float("nan"),
+        "still_fraction_mean": float(np.mean([e["still_fraction"] for e in episodes])),
+        "discarded_async_plans": int(sum(e["discarded"] for e in episodes)),
         "success_rate": float(np.mean([e["success"] for e in episodes])),
         "successes": int(sum(e["success"] for e in episodes)),
         "median_final_distance_m": float(np.median([e["final_distance_m"] for e in episodes])),
@@ -78,6 +101,26 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
         "wall_s_per_episode_median": statistics.median(e["wall_s"] for e in episodes),
         "episodes": episodes,
     }
+
+
+def print_time_ratios(results) -> None:
+    """Per agent: each mode's time to goal over blocking's, paired by goal (both reached)."""
+    blocking = {r["agent"]: r for r in results if r["mode"] == "blocking"}
+    lines = []
+    for r in results:
+        base = blocking.get(r["agent"])
+        if base is None or r is base:
+            continue
+        times = {e["seed"]: e["time_to_goal_s"] for e in base["episodes"] if e["success"]}
+        ratios = [e["time_to_goal_s"] / times[e["seed"]] for e in r["episodes"]
+                  if e["success"] and e["seed"] in times]
+        if ratios:
+            median, mean = statistics.median(ratios), statistics.mean(ratios)
+            lines.append(f"  {r['agent']:<24} {r['mode']:<10} median {median:.2f}x, mean "
+                         f"{mean:.2f}x over {len(ratios)} goals")
+    if lines:
+        print("\ntime to goal relative to blocking (same goal, both reached):")
+        print("\n".join(lines))
 
 
 def main() -> int:
@@ -98,6 +141,13 @@ def main() -> int:
     parser.add_argument("--config", help="settings file (default config/reach_demo.yaml)")
     parser.add_argument("--json", help="also write all numbers (per episode) to this file")
     parser.add_argument("--verbose", action="store_true", help="one line per episode")
+    parser.add_argument("--mode", action="append", choices=MODES,
+                        help="control.mode; repeatable (default: blocking)")
+    parser.add_argument("--real-time", action="store_true",
+                        help="planning takes simulated time while the arm executes")
+    parser.add_argument("--planning-s", type=float,
+                        help="every plan takes exactly this many simulated seconds (a latency "
+                        "model, independent of this machine's load)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -107,6 +157,7 @@ def main() -> int:
         "planner.horizon": args.horizon, "device": args.device,
     })
     seeds = list(range(args.seed_start, args.seed_start + args.goals))
+    modes = args.mode or ["blocking"]
     checkpoints = [resolve_checkpoint("" if c == "demo" else c) for c in args.checkpoint]
 
     cem, episode_cfg, cam = config.planner, config.episode, config.sim
@@ -118,7 +169,10 @@ def main() -> int:
         "cem": {"samples": cem.samples, "iterations": cem.iterations, "horizon": cem.horizon,
                 "topk": cem.topk, "maxnorm": cem.maxnorm, "seed": cem.seed},
         "camera": f"{cam.width}x{cam.height}, shadows {cam.shadows}",
-        "control": "blocking (MPCSession), safety defaults (10 cm max step, 0.1 m/s)",
+        "control": f"{', '.join(modes)} (MPCSession), safety defaults (10 cm max step, "
+                   f"0.1 m/s), ControlConfig defaults",
+        "planning_takes_sim_time": (f"fixed {args.planning_s} s per plan"
+                                    if args.planning_s is not None else args.real_time),
         "device": config.device or "auto",
         "torch_threads": torch.get_num_threads(),
         "cpu": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
@@ -134,22 +188,34 @@ def main() -> int:
         for path in checkpoints:
             model = load_world_model(path, device=config.device or None,
                                      dtype=config.dtype or None)
-            results.append(run_agent(path.name, sim, model, seeds, config,
-                                     verbose=args.verbose))
-        if not args.no_random:
-            results.append(run_agent("random actions", sim, oracle, seeds, config,
-                                     random_actions=True, verbose=args.verbose))
-        if not args.no_oracle:
-            results.append(run_agent("oracle world model", sim, oracle, seeds, config,
-                                     verbose=args.verbose))
+            for mode in modes:
+                results.append(run_agent(path.name, sim, model, seeds, config,
+                                         verbose=args.verbose, mode=mode,
+                                         real_time=args.real_time,
+                                         planning_s=args.planning_s))
+        for mode in modes:
+            if not args.no_random:
+                results.append(run_agent("random actions", sim, oracle, seeds, config,
+                                         random_actions=True, verbose=args.verbose, mode=mode,
+                                         real_time=args.real_time,
+                                         planning_s=args.planning_s))
+            if not args.no_oracle:
+                results.append(run_agent("oracle world model", sim, oracle, seeds, config,
+                                         verbose=args.verbose, mode=mode,
+                                         real_time=args.real_time,
+                                         planning_s=args.planning_s))
 
     radius = episode_cfg.success_radius * 100
-    print(f"\n{'agent':<24} {'success (<' + format(radius, 'g') + ' cm)':>18} "
-          f"{'median final':>13} {'mean steps':>11} {'plan s/step':>12} {'wall s/ep':>10}")
+    print(f"\n{'agent':<24} {'mode':<10} {'success (<' + format(radius, 'g') + ' cm)':>18} "
+          f"{'median final':>13} {'mean steps':>11} {'plan s/step':>12} {'to goal s':>10} "
+          f"{'still':>6} {'wall s/ep':>10}")
     for r in results:
-        print(f"{r['agent']:<24} {r['successes']:>8}/{len(seeds):<3} ({r['success_rate']:4.0%}) "
-              f"{r['median_final_distance_m'] * 100:>10.1f} cm {r['mean_steps']:>11.1f} "
-              f"{r['planning_s_median']:>12.3f} {r['wall_s_per_episode_median']:>10.1f}")
+        print(f"{r['agent']:<24} {r['mode']:<10} {r['successes']:>8}/{len(seeds):<3} "
+              f"({r['success_rate']:4.0%}) {r['median_final_distance_m'] * 100:>10.1f} cm "
+              f"{r['mean_steps']:>11.1f} {r['planning_s_median']:>12.3f} "
+              f"{r['time_to_goal_s_median']:>10.2f} {r['still_fraction_mean']:>6.0%} "
+              f"{r['wall_s_per_episode_median']:>10.1f}")
+    print_time_ratios(results)
     if args.json:
         Path(args.json).write_text(json.dumps({"settings": settings, "results": results},
                                               indent=1))

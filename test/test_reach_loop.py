@@ -11,6 +11,7 @@ pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 from vjepa_ros.config import ConfigError  # noqa: E402
 from vjepa_ros.models import WorldModel, build_encoder  # noqa: E402
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
+from vjepa_ros.robot.mpc import ControlConfig  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
@@ -106,6 +107,33 @@ def test_random_baseline_moves_within_the_search_box_and_records_true_distances(
             assert np.linalg.norm(step.command[:3] - start[:3]) <= LIMITS.max_step_m + 1e-9
     moved = [np.linalg.norm(b[:3] - a[:3]) for a, b in zip(starts[:-1], starts[1:], strict=True)]
     assert min(moved) > 0.005, "the arm executes the random actions"
+
+
+def test_async_reaches_sooner_and_stands_still_less_when_planning_takes_time(sim, oracle):
+    episodes = {}
+    for mode in ("blocking", "continuous", "async"):
+        goal = make_reach_goal(sim, SEED + 1)
+        episodes[mode] = run_reach_episode(sim, oracle, goal, CEM, ReachConfig(max_steps=12),
+                                           control=ControlConfig(mode=mode), planning_s=0.5)
+        assert episodes[mode].success and episodes[mode].final_distance < 0.05, mode
+    blocking, continuous, run = episodes["blocking"], episodes["continuous"], episodes["async"]
+    assert run.sim_seconds < 0.9 * blocking.sim_seconds
+    assert run.still_fraction < blocking.still_fraction
+    assert blocking.still_fraction > 0.3, "0.5 s plans with the arm standing still"
+    predicted = [s.from_prediction for s in run.steps]
+    assert not predicted[0] and all(predicted[1:]), "later steps came from predicted starts"
+    assert not any("discarded" in m for _, m in run.log), "the oracle predicts exactly"
+    assert not any(s.from_prediction for s in blocking.steps + continuous.steps)
+    with pytest.raises(ValueError, match="planning_s"):
+        run_reach_episode(sim, oracle, make_reach_goal(sim, SEED), CEM, planning_s=-1.0)
+
+
+def test_async_closed_loop_with_measured_planning_time(sim, oracle):
+    goal = make_reach_goal(sim, SEED + 2)
+    episode = run_reach_episode(sim, oracle, goal, CEM, ReachConfig(max_steps=12),
+                                control=ControlConfig(mode="async"), real_time=True)
+    assert episode.success and 0.0 <= episode.still_fraction < 1.0
+    assert sum(s.from_prediction for s in episode.steps) >= len(episode.steps) - 1
 
 
 def test_step_limit_stops_the_loop(sim, oracle):

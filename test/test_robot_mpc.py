@@ -8,6 +8,7 @@ import torch
 
 from vjepa_ros.images import ImageError, save_image_file
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor
+from vjepa_ros.planning.cem import CEMPlanner
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.goals import GoalSequence, SubGoal, goals_from_files
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
@@ -18,13 +19,18 @@ START = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
 CEM = CEMConfig(horizon=1, samples=12, topk=4, iterations=2, maxnorm=0.075)
 
 
-@pytest.fixture(scope="module")
-def model():
+def tiny_world_model() -> WorldModel:
+    """Return a random-weight V-JEPA 2-AC (64 px, width 64, one layer) on the CPU."""
     torch.manual_seed(0)
     encoder = build_encoder(img_size=64, embed_dim=64, depth=1, num_heads=2)
     predictor = build_predictor(img_size=64, embed_dim=64, predictor_embed_dim=64, depth=1,
                                 num_heads=2)
     return WorldModel(encoder, predictor, device="cpu", dtype=torch.float32)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_world_model()
 
 
 class Clock:
@@ -39,10 +45,35 @@ def frame(seed):
     return np.random.default_rng(seed).integers(0, 256, (48, 64, 3), dtype=np.uint8)
 
 
-def make_session(model, mode="continuous", **limit_changes):
+class HookedPlanner:
+    """A CEM planner passed in at construction, with hooks for events during a plan.
+
+    ``after`` runs once, when a plan is computed (an event arriving while the planner works);
+    with ``error`` set, planning raises it.
+    """
+
+    def __init__(self, model):
+        self.inner = CEMPlanner(model, CEM, seed=0)
+        self.after = self.error = None
+
+    def reset(self):
+        self.inner.reset()
+
+    def plan(self, *args, **kwargs):
+        if self.error is not None:
+            raise self.error
+        result = self.inner.plan(*args, **kwargs)
+        if self.after is not None:
+            after, self.after = self.after, None
+            after()
+        return result
+
+
+def make_session(model, mode="continuous", planner=None, **limit_changes):
     clock, logs = Clock(), []
     session = MPCSession(model, CEM, SafetyLimits(**limit_changes), ControlConfig(mode=mode),
-                         clock=clock, log=lambda level, message: logs.append((level, message)))
+                         clock=clock, log=lambda level, message: logs.append((level, message)),
+                         planner=planner)
     return session, clock, logs
 
 
@@ -51,9 +82,9 @@ def observe(session, clock, seed=0, state=START):
     session.observe_state(state, clock.now)
 
 
-def enabled_session(model, mode="continuous"):
+def enabled_session(model, mode="continuous", planner=None):
     """Return a session that has a frame, a state, the frame as goal, and is enabled."""
-    session, clock, logs = make_session(model, mode)
+    session, clock, logs = make_session(model, mode, planner)
     observe(session, clock)
     session.capture_goal()
     session.set_enabled(True)
@@ -149,15 +180,13 @@ def test_nan_joint_state_holds_until_a_valid_one(model):
     assert session.stream_step().setpoint is not None
 
 
-def test_planner_error_holds_and_reports_an_error(model, monkeypatch):
-    session, clock, _ = enabled_session(model)
+def test_planner_error_holds_and_reports_an_error(model):
+    planner = HookedPlanner(model)
+    session, clock, _ = enabled_session(model, planner=planner)
+    assert session.planner is planner
     session.plan_step()
     stream(session, clock, ticks=3)
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("CUDA out of memory")
-
-    monkeypatch.setattr(session.planner, "plan", broken)
+    planner.error = RuntimeError("CUDA out of memory")
     observe(session, clock, seed=5)
     report = session.plan_step()
     assert "planner error" in report.reason and "out of memory" in report.reason
@@ -241,36 +270,23 @@ def test_sub_goals_switch_after_their_step_counts(model):
     assert any("next sub-goal" in message for _, message in logs)
 
 
-def test_goal_changed_while_planning_discards_the_plan(model, monkeypatch):
-    session, clock, _ = enabled_session(model)
-    plan = session.planner.plan
-
-    def plan_then_change_goal(*args, **kwargs):
-        result = plan(*args, **kwargs)
-        session.set_goals([SubGoal(frame(9), 0, "new")])
-        return result
-
-    monkeypatch.setattr(session.planner, "plan", plan_then_change_goal)
+def test_goal_changed_while_planning_discards_the_plan(model):
+    planner = HookedPlanner(model)
+    session, clock, _ = enabled_session(model, planner=planner)
+    planner.after = lambda: session.set_goals([SubGoal(frame(9), 0, "new")])
     report = session.plan_step()
     assert report.command is None and "goal changed" in report.reason
 
 
-def test_plan_started_in_shadow_mode_is_not_commanded_after_enable(model, monkeypatch):
-    session, clock, _ = make_session(model)
+def test_plan_started_in_shadow_mode_is_not_commanded_after_enable(model):
+    planner = HookedPlanner(model)
+    session, clock, _ = make_session(model, planner=planner)
     observe(session, clock)
     session.capture_goal()
-    plan = session.planner.plan
-
-    def plan_then_enable(*args, **kwargs):
-        result = plan(*args, **kwargs)
-        session.set_enabled(True)  # ~/enable arrives while a shadow plan runs
-        return result
-
-    monkeypatch.setattr(session.planner, "plan", plan_then_enable)
+    planner.after = lambda: session.set_enabled(True)  # ~/enable arrives while a shadow plan runs
     report = session.plan_step()
     assert report.command is None and "discarded" in report.reason
     assert session.stream_step() is None and session.commands_sent == 0
-    monkeypatch.setattr(session.planner, "plan", plan)
     clock.now += 0.05
     observe(session, clock, seed=1)
     assert session.plan_step().command is not None, "the next plan, made enabled, commands"

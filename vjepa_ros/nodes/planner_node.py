@@ -69,7 +69,7 @@ class PlannerNode(Node):
         self.model = self._load_model()
         self.session = MPCSession(
             self.model, cfg.planner.to_cem(), cfg.safety, cfg.control, clock=self.now,
-            log=self._log, seed=cfg.planner.seed_or_none,
+            log=self._log, seed=cfg.planner.seed_or_none, wake=lambda: self.worker.wake(),
         )
         self.gripper_state: float | None = None
         self.joints = JointStateReader(cfg.robot.joint_prefix)

@@ -219,6 +219,7 @@ def plan(
     warm_mean: torch.Tensor | None = None,
     token_weights: torch.Tensor | None = None,
     should_stop: Callable[[], bool] | None = None,
+    context_cache=None,
 ) -> PlanResult:
     """One replanning step toward ``goal_reps``.
 
@@ -233,7 +234,8 @@ def plan(
         token_weights: optional [N] per-token energy weights.
         should_stop: optional callable polled between iterations and sample chunks; when it
             returns true the step raises :class:`PlanCancelled` (nothing is returned).
-
+        context_cache: optional predictor cache (batch 1) holding the frames before the context
+            frame (``ImaginedRollout``); None: the context frame alone.
     """
     rollout = ImaginedRollout(
         model,
@@ -243,7 +245,9 @@ def plan(
         energy_kind=config.energy,
         token_weights=token_weights,
         chunk_size=config.chunk_size,
+        context_cache=context_cache,
     )
+
     def score(actions: torch.Tensor) -> torch.Tensor:
         return rollout.energies(actions, should_stop=should_stop)
 
@@ -282,6 +286,7 @@ class CEMPlanner:
         goal_reps: torch.Tensor,
         token_weights: torch.Tensor | None = None,
         should_stop: Callable[[], bool] | None = None,
+        context_cache=None,
     ) -> PlanResult:
         warm_mean = None
         last = self._last_mean
@@ -297,6 +302,7 @@ class CEMPlanner:
             warm_mean=warm_mean,
             token_weights=token_weights,
             should_stop=should_stop,
+            context_cache=context_cache,
         )
         self._last_mean = result.mean
         return result

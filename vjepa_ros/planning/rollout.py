@@ -63,6 +63,10 @@ class ImaginedRollout:
 
     ``chunk_size`` bounds how many samples go through the predictor at once (its KV cache and
     activations scale with it); results do not depend on it beyond float rounding.
+    ``context_cache``: a predictor cache of batch 1 that already holds the frames before the
+    context frame (its keys/values are shared by every sample; each chunk steps a ``copy()``).
+    Asynchronous control passes the cache that imagined the context frame, so the predictor sees
+    the real frame before it as history; None starts every rollout from an empty cache.
     """
 
     def __init__(
@@ -74,8 +78,10 @@ class ImaginedRollout:
         energy_kind: str = "l1",
         token_weights: torch.Tensor | None = None,
         chunk_size: int | None = None,
+        context_cache=None,
     ):
         self.predictor = predictor_of(model)
+        self.context_cache = context_cache
         tensors = itertools.chain(self.predictor.parameters(), self.predictor.buffers())
         parameter = next(tensors, None)
         if parameter is None:
@@ -141,7 +147,10 @@ class ImaginedRollout:
         samples, horizon, _ = actions.shape
         actions = actions.to(self.device, torch.float32)
         width = self.predictor.embed_dim
-        cache = self.predictor.new_cache()
+        if self.context_cache is None:
+            cache = self.predictor.new_cache()
+        else:
+            cache = self.context_cache.copy()
         reps = self.context_reps.expand(samples, -1, -1)  # [s, N, D], shared context frame
         states = self.context_state.expand(samples, 7)  # [s, 7] float32
         for step in range(horizon):

@@ -1,210 +1,223 @@
-"""The MPC loop without ROS: inputs, goals, enable/shadow, blocking/continuous control, watchdog.
+"""The MPC loop without ROS: inputs, goals, enable/shadow, blocking/continuous/async control.
 
 The planner node is a thin shell around :class:`MPCSession`: its subscriptions call
 ``observe_image`` / ``observe_state``, its services ``capture_goal`` / ``set_enabled``, a worker
-(the planning callback group) calls ``plan_step`` in a loop and a timer calls ``stream_step`` at
-the stream rate. Every public method is thread-safe; the GPU work in ``plan_step`` runs outside
-the lock, so inputs, services and the watchdog stay responsive while a plan is computed.
+thread (``planning_worker.PlanningWorker``) calls ``plan_step`` whenever it is woken and a timer
+calls ``stream_step`` at the stream rate. Every public method is thread-safe; the GPU work in
+``plan_step`` runs outside the lock, so inputs, services and the watchdog stay responsive while a
+plan is computed.
+
+The session is a state machine: one :class:`~vjepa_ros.robot.phase.Phase`, changed only by
+``phase.next_phase`` (``_transition``). Its parts live in files of their own: the inputs
+(``inputs.InputBuffer``), refusals (``refusal.Refusal``), the world model and planner interfaces
+(``interfaces``), the settings (``control_config.ControlConfig``) and the predicted start of
+asynchronous control (``predicted_start``). Diagnostics text is the node's
+(``nodes/planner_diagnostics.py``); :meth:`MPCSession.snapshot` returns typed values.
 
 What reaches the arm (``stream_step``'s set-points and ``PlanReport.gripper_command``):
 - nothing before ``set_enabled(True)`` (shadow mode: plans, actions and diagnostics only),
-- nothing without a goal, with stale or invalid inputs, or after a planner error,
-- only targets that passed ``safety.filter_target`` (workspace box, step length, NaN/inf), reached
-  through a speed- and acceleration-limited set-point (``targets.SetpointStreamer``).
-Every refusal goes to ``log`` once (until it clears) and stays visible in ``status()``.
+- nothing without a goal, with stale or invalid inputs, after a planner error, or once closed,
+- only targets that passed ``safety.filter_target`` (workspace box, step length, NaN/inf, anchored
+  on the pose measured at command time), reached through a speed- and acceleration-limited
+  set-point (``targets.SetpointStreamer``).
+Every refusal goes to ``log`` once per kind (until it clears) and stays visible in the status.
 """
 
 from __future__ import annotations
 
-import bisect
-import collections
 import dataclasses
 import threading
 import time
 from collections.abc import Callable
 
 import numpy as np
-import torch
 
-from vjepa_ros.config import param
 from vjepa_ros.planning.cancel import PlanCancelled
 from vjepa_ros.planning.cem import CEMPlanner
 from vjepa_ros.planning.config import CEMConfig
-from vjepa_ros.planning.rollout import ImaginedRollout
-from vjepa_ros.robot.debug_view import compose_debug_image
+from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: F401 (re-exported)
 from vjepa_ros.robot.goals import GoalSequence, SubGoal
+from vjepa_ros.robot.inputs import STATE_HISTORY, InputBuffer, Stamped  # noqa: F401
+from vjepa_ros.robot.interfaces import Planner, WorldModel
+from vjepa_ros.robot.phase import Event, Phase, next_phase
+from vjepa_ros.robot.plan_compute import compute_plan
+from vjepa_ros.robot.plan_report import PlanReport, SessionStatus, StreamOutput
+from vjepa_ros.robot.predicted_start import PreparedPlan, start_mismatch
+from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import SafetyLimits, filter_target, input_problem, is_safe_setpoint
 from vjepa_ros.robot.targets import SetpointStreamer, target_from_action
 
-MODES = ("blocking", "continuous")
-STATE_HISTORY = 400  # robot states kept to find the one at a frame's stamp
-
 
 @dataclasses.dataclass
-class ControlConfig:
-    mode: str = param(
-        "blocking",
-        "blocking: plan on a fresh frame, move, wait for arrival (or timeout), observe again (as "
-        "the paper); continuous: replan on the newest frame while the last command executes.",
-    )
-    stream_rate_hz: float = param(
-        100.0, "Rate of the interpolated set-points sent to the controller [Hz]."
-    )
-    arrival_tolerance_m: float = param(
-        0.01, "blocking: the arm has arrived when the measured TCP is this close to the target "
-        "[m]."
-    )
-    arrival_timeout_s: float = param(
-        10.0, "blocking: stop waiting for arrival after this long and observe again [s]."
-    )
-    settle_s: float = param(
-        0.2, "blocking: only frames stamped this long after arrival count as fresh [s]."
-    )
-    publish_twist: bool = param(
-        False, "Also publish the set-point velocity on servo_twist (MoveIt Servo)."
-    )
-    gripper_deadband: float = param(
-        0.1, "Send a gripper command only when the planned closedness changes more than this."
-    )
-    gripper_action: str = param(
-        "", "control_msgs/GripperCommand action server for gripper goals (e.g. "
-        "/franka_gripper/gripper_action); empty: off. Used only when control_msgs is installed."
-    )
-    gripper_max_effort: float = param(20.0, "max_effort of GripperCommand goals [N].")
+class _Job:
+    """What a plan starts from: a measured frame and state, or (async) a predicted start."""
 
-    def __post_init__(self):
-        if self.mode not in MODES:
-            raise ValueError(f"control.mode must be one of {MODES}, got {self.mode!r}")
-        for name in ("stream_rate_hz", "arrival_tolerance_m", "arrival_timeout_s"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"control.{name} must be > 0, got {getattr(self, name)!r}")
-
-
-@dataclasses.dataclass
-class Stamped:
-    stamp: float  # [s], node clock
-    value: np.ndarray
-
-
-@dataclasses.dataclass
-class PlanReport:
-    """What one planning step produced, for publishing and diagnostics (numpy float64)."""
-
-    action: np.ndarray | None = None  # [7] first planned delta
-    actions: np.ndarray | None = None  # [H, 7] the whole plan
-    target: np.ndarray | None = None  # [7] state ⊕ action, before the safety filter
-    command: np.ndarray | None = None  # [7] safe target given to the set-point streamer
-    gripper_command: float | None = None  # closedness to send to the gripper, if it changed
-    energy: float | None = None  # elite energy of the last CEM iteration
-    latency_s: float = 0.0  # encode + plan wall time
-    frame_age_s: float = 0.0  # age of the planned frame when the plan finished
-    reason: str = ""  # why nothing was commanded (or what was clipped)
-    debug_rgb: np.ndarray | None = None  # current | goal | error image
-
-
-@dataclasses.dataclass
-class StreamOutput:
-    setpoint: np.ndarray | None  # [7] the set-point to publish; None: publish nothing
-    twist: np.ndarray  # [6] set-point velocity (zero on hold)
-    hold_started: bool = False  # this tick entered a hold (send one zero twist)
-
-
-def _reason_kind(reason: str) -> str:
-    return reason.split(":", 1)[0]
+    frame: Stamped
+    state: Stamped  # measured state at the frame's stamp
+    goal: SubGoal
+    version: int
+    epoch: int
+    predicted_start: np.ndarray | None = None  # [7] async: the command being executed
+    command_index: int = 0  # async: commands_sent when the preparation began
 
 
 class MPCSession:
-    """The state of one image-goal MPC run; see the module docstring."""
+    """The state of one image-goal MPC run; see the module docstring.
+
+    Args:
+        model: the world model (encoder + ``.predictor``; ``interfaces.WorldModel``).
+        cem: planner settings (used to build the default planner).
+        limits, control: safety limits and control settings.
+        clock: returns now [s] on the clock the inputs are stamped with.
+        log: receives (level, message), level one of "info", "warning", "error".
+        seed: planner noise seed (None: random).
+        planner: the planner (``interfaces.Planner``); default ``CEMPlanner(model, cem, seed)``.
+            Tests and benchmarks that need a slower, failing or recording planner pass one here.
+            A model or planner without the interface's methods raises TypeError.
+        wake: called (under the session lock, so it must be cheap) when a plan can go out without
+            a new input: async control, the arm arrived where a prepared plan starts.
+    """
 
     def __init__(
         self,
-        model,
+        model: WorldModel,
         cem: CEMConfig,
         limits: SafetyLimits,
         control: ControlConfig,
         clock: Callable[[], float],
         log: Callable[[str, str], None] = lambda level, message: None,
         seed: int | None = 0,
+        planner: Planner | None = None,
+        wake: Callable[[], None] = lambda: None,
     ):
+        if not isinstance(model, WorldModel):
+            raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
+                            " and an action-conditioned .predictor (step, new_cache)")
         self.model = model
-        self.planner = CEMPlanner(model, cem, seed=seed)
+        self._planner = planner if planner is not None else CEMPlanner(model, cem, seed=seed)
+        if not isinstance(self._planner, Planner):
+            raise TypeError(f"{type(self._planner).__name__} is not a planner: it needs plan() "
+                            "and reset()")
         self.limits, self.control = limits, control
-        self.clock, self.log = clock, log
+        self.clock, self.log, self._wake = clock, log, wake
         self.streamer = SetpointStreamer(limits)
+        self.inputs = InputBuffer()
         self._lock = threading.RLock()
-        self.frame: Stamped | None = None
-        self.states: collections.deque[Stamped] = collections.deque(maxlen=STATE_HISTORY)
-        self.state_problem = ""  # set by reject_state (NaN joints ...) until a valid state
+        self._phase = Phase.SHADOW
         self.goals: GoalSequence | None = None
         self.goal_version = 0
-        self.enabled = False
         self.enable_epoch = 0  # bumped by every enable/disable: a plan made before is void
-        self.phase = "shadow"  # shadow | idle | planning | moving | holding
-        self.moving = False  # blocking: a command is executing
         self.command_time = self.arrival_time = -float("inf")
+        self.command_target: np.ndarray | None = None  # [7] the safe target being executed
         self.last_planned_stamp = -float("inf")
         self.last_stream_time: float | None = None
-        self.inputs_holding = False
-        self.refusal = ""
+        self._stream_held = False  # the stream entered a hold on bad inputs (one zero twist)
+        self._refusal: Refusal | None = None
         self.last_gripper: float | None = None
         self.last_report = PlanReport()
         self.commands_sent = 0
         self.planning = False
-        self.closed = False  # close(): no more plans; a running one is cancelled
-        self.frames_received = 0
+        self._prepared: PreparedPlan | None = None  # async: the next step, ready for arrival
+        self._prepared_for = -1  # async: commands_sent a preparation was begun for
+        self._listeners: list[Callable[[PlanReport], None]] = []
         self._idle = threading.Event()
         self._idle.set()
 
-    # -- inputs ---------------------------------------------------------------------------------
-    def observe_image(self, rgb: np.ndarray, stamp: float) -> None:
-        if not rgb.flags.writeable:  # a view of a message buffer: torch wants its own copy
-            rgb = rgb.copy()
+    # -- state ----------------------------------------------------------------------------------
+    @property
+    def planner(self) -> Planner:
+        return self._planner
+
+    @property
+    def phase(self) -> Phase:
+        return self._phase
+
+    @property
+    def enabled(self) -> bool:
+        return self._phase not in (Phase.SHADOW, Phase.CLOSED)
+
+    @property
+    def closed(self) -> bool:
+        return self._phase is Phase.CLOSED
+
+    @property
+    def moving(self) -> bool:
+        """blocking/async: a command executes and the next measured plan waits for its end."""
+        return self._phase is Phase.MOVING and self.control.mode != "continuous"
+
+    @property
+    def refusal(self) -> str:
+        """The current refusal's message ("" when nothing is refused)."""
+        return "" if self._refusal is None else self._refusal.detail
+
+    @property
+    def prepared(self) -> PreparedPlan | None:
+        """async: the plan waiting for the arm to arrive at its predicted start."""
+        return self._prepared
+
+    def _transition(self, event: Event) -> None:
+        self._phase = next_phase(self._phase, event)
+
+    def add_report_listener(self, listener: Callable[[PlanReport], None]) -> None:
+        """Call ``listener(report)`` after every plan_step that returns a report.
+
+        It runs under the session lock: keep it short. The supported way to record plans.
+        """
         with self._lock:
-            self.frame = Stamped(stamp, rgb)
-            self.frames_received += 1
+            self._listeners.append(listener)
+
+    # -- inputs ---------------------------------------------------------------------------------
+    @property
+    def frame(self) -> Stamped | None:
+        return self.inputs.frame
+
+    @property
+    def frames_received(self) -> int:
+        return self.inputs.frames_received
+
+    @property
+    def states(self):
+        return self.inputs.states
+
+    @property
+    def state_problem(self) -> str:
+        return self.inputs.state_problem
+
+    def observe_image(self, rgb: np.ndarray, stamp: float) -> None:
+        self.inputs.observe_image(rgb, stamp)
 
     def observe_state(self, state, stamp: float) -> None:
-        state = np.asarray(state, dtype=np.float64)
-        if state.shape != (7,) or not np.isfinite(state).all():
-            self.reject_state(f"robot state is invalid: {state.tolist()}")
-            return
-        with self._lock:
-            if self.states and stamp < self.states[-1].stamp:
-                self.states.clear()  # time went backwards (bag loop, sim reset)
-            self.states.append(Stamped(stamp, state))
-            if self.state_problem:
-                self.log("info", f"robot state valid again (was: {self.state_problem})")
-            self.state_problem = ""
+        cleared = self.inputs.observe_state(state, stamp)
+        if cleared is None:
+            self.reject_state(self.inputs.state_problem)
+        elif cleared:
+            self.log("info", f"robot state valid again (was: {cleared})")
 
     def reject_state(self, reason: str) -> None:
         """Report an unusable robot state (NaN joints ...): hold until a valid one comes."""
         with self._lock:
-            self.state_problem = reason
-            self._hold(reason)
+            self.inputs.reject_state(reason)
+            self._hold(Refusal(RefusalKind.INVALID_STATE, reason))
 
     def latest_state(self) -> Stamped | None:
-        with self._lock:
-            return self.states[-1] if self.states else None
+        return self.inputs.latest_state()
 
     def state_at(self, stamp: float) -> Stamped | None:
         """Return the stored robot state nearest in time to ``stamp``."""
-        with self._lock:
-            if not self.states:
-                return None
-            stamps = [s.stamp for s in self.states]
-            index = bisect.bisect_left(stamps, stamp)
-            near = [i for i in (index - 1, index) if 0 <= i < len(stamps)]
-            return self.states[min(near, key=lambda i: abs(stamps[i] - stamp))]
+        return self.inputs.state_at(stamp)
 
     def ages(self, now: float) -> tuple[float | None, float | None]:
-        with self._lock:
-            image_age = now - self.frame.stamp if self.frame else None
-            state_age = now - self.states[-1].stamp if self.states else None
-            return image_age, state_age
+        return self.inputs.ages(now)
 
     def input_problem(self, now: float) -> str:
-        with self._lock:
-            return self.state_problem or input_problem(*self.ages(now), self.limits)
+        refusal = self._input_refusal(now)
+        return "" if refusal is None else refusal.detail
+
+    def _input_refusal(self, now: float) -> Refusal | None:
+        if self.inputs.state_problem:
+            return Refusal(RefusalKind.INVALID_STATE, self.inputs.state_problem)
+        problem = input_problem(*self.inputs.ages(now), self.limits)
+        return Refusal(RefusalKind.STALE_INPUTS, problem) if problem else None
 
     # -- goals and enable -----------------------------------------------------------------------
     def set_goals(self, goals: list[SubGoal]) -> str:
@@ -215,36 +228,35 @@ class MPCSession:
             self.goal_version += 1
             self.planner.reset()
             self.last_planned_stamp = -float("inf")  # plan again on the current frame
-            self._clear_refusal_kind("no goal")
+            self._drop_prepared("new goal")
+            if self._refusal is not None and self._refusal.kind is RefusalKind.NO_GOAL:
+                self._refusal = None
             message = f"new goal: {sequence.describe()}"
             self.log("info", message)
             return message
 
     def capture_goal(self) -> str:
         """Make the newest camera frame the goal; raises RuntimeError without a frame."""
-        with self._lock:
-            if self.frame is None:
-                raise RuntimeError("no camera frame received yet: nothing to capture")
-            image = self.frame.value.copy()
-        return self.set_goals([SubGoal(image, 0, source="captured frame")])
+        frame = self.inputs.frame
+        if frame is None:
+            raise RuntimeError("no camera frame received yet: nothing to capture")
+        return self.set_goals([SubGoal(frame.value.copy(), 0, source="captured frame")])
 
     def set_enabled(self, enabled: bool) -> tuple[bool, str]:
         """Start (True) or stop (False) commanding the arm; returns (success, message)."""
         with self._lock:
+            if self.closed:
+                return (not enabled), "closed: the planner is shutting down"
             if not enabled:
                 was = self.enabled
-                self.enable_epoch += was
-                self.enabled, self.moving = False, False
-                self.streamer.deactivate()
-                self.phase = "shadow"
-                self.inputs_holding = False
+                self._stop_commanding("disabled")
+                self._transition(Event.DISABLE)
                 return True, "disabled: shadow mode (planning, no commands)" if was else (
                     "already disabled")
             if self.enabled:
                 return True, "already enabled"
-            self.enabled, self.moving = True, False
+            self._transition(Event.ENABLE)
             self.enable_epoch += 1
-            self.phase = "idle"
             self.last_planned_stamp = -float("inf")
             self.last_gripper = None
             self.log("info", "enabled: commands go to the arm")
@@ -255,8 +267,15 @@ class MPCSession:
     def close(self) -> None:
         """Stop commanding and planning for good; a running plan stops within one sample chunk."""
         with self._lock:
-            self.closed = True
-        self.set_enabled(False)
+            self._stop_commanding("shutting down")
+            self._transition(Event.CLOSE)
+
+    def _stop_commanding(self, why: str) -> None:
+        if self.enabled:
+            self.enable_epoch += 1
+        self.streamer.deactivate()
+        self._stream_held = False
+        self._drop_prepared(why)
 
     def _goal_problem(self) -> str:
         if self.goals is None:
@@ -267,82 +286,118 @@ class MPCSession:
         return ""
 
     # -- refusals -------------------------------------------------------------------------------
-    def _refuse(self, reason: str) -> None:
-        if _reason_kind(reason) != _reason_kind(self.refusal):
-            self.log("warning", f"not commanding: {reason}")
-        self.refusal = reason
+    def _refuse(self, refusal: Refusal) -> None:
+        if self._refusal is None or refusal.kind is not self._refusal.kind:
+            self.log("warning", f"not commanding: {refusal.detail}")
+        self._refusal = refusal
 
     def _clear_refusal(self) -> None:
-        if self.refusal:
-            self.log("info", f"inputs and plan fine again (was: {self.refusal})")
-        self.refusal = ""
+        if self._refusal is not None:
+            self.log("info", f"inputs and plan fine again (was: {self._refusal.detail})")
+        self._refusal = None
 
-    def _clear_refusal_kind(self, kind: str) -> None:
-        if self.refusal.startswith(kind):
-            self.refusal = ""
-
-    def _hold(self, reason: str) -> None:
+    def _hold(self, refusal: Refusal) -> None:
         if self.enabled:
             self.streamer.hold()
-            self.phase = "holding"
-        self._refuse(reason)
+            self._transition(Event.HOLD)
+            self._drop_prepared(f"held: {refusal.detail}")
+        self._refuse(refusal)
+
+    def _drop_prepared(self, why: str) -> None:
+        """async: forget the prepared plan; the report (diagnostics ``last_plan``) says why."""
+        if self._prepared is not None:
+            self._prepared = None
+            self.last_report = PlanReport(reason=f"{why}: prepared plan dropped",
+                                          predicted_start=True)
+            self.log("info", self.last_report.reason)
 
     # -- planning (worker thread) ---------------------------------------------------------------
-    def _next_plan_inputs(self, now: float):
-        """Return (frame, state, goal, version) to plan on now, or None (setting the refusal)."""
-        if self.closed or self.frame is None or self.frame.stamp <= self.last_planned_stamp:
+    def _next_job(self, now: float) -> _Job | None:
+        """Return what to plan on now, or None (setting the refusal when something is wrong)."""
+        if self.closed:
             return None
-        goal_problem = self._goal_problem()
-        if goal_problem:
-            self._hold(goal_problem)
+        if self.control.mode == "async" and self._phase is Phase.MOVING:
+            return self._preparation_job(now)
+        frame = self.inputs.frame
+        if frame is None or frame.stamp <= self.last_planned_stamp:
             return None
-        problem = self.input_problem(now)
-        if problem:
-            self._hold(problem)
+        state = self._checked_state(frame, now)
+        if state is None:
             return None
-        if self.enabled and self.control.mode == "blocking":
-            if self.moving or self.frame.stamp < self.arrival_time + self.control.settle_s:
+        if self.enabled and self.control.mode != "continuous":
+            if self._phase is Phase.MOVING or self._prepared is not None or \
+                    frame.stamp < self.arrival_time + self.control.settle_s:
                 return None
-        state = self.state_at(self.frame.stamp)
-        if abs(state.stamp - self.frame.stamp) > self.limits.max_state_age_s:
-            self._hold(
-                f"no robot state near the frame: nearest is {state.stamp - self.frame.stamp:+.2f}"
-                " s from the frame's stamp"
-            )
-            return None
         if not self.enabled:
             self._clear_refusal()  # shadow mode: nothing to command, the inputs are fine again
-        return self.frame, state, self.goals.current, self.goal_version
+        return _Job(frame, state, self.goals.current, self.goal_version, self.enable_epoch)
+
+    def _checked_state(self, frame: Stamped, now: float) -> Stamped | None:
+        """Goal and inputs fine: the state at ``frame``'s stamp; otherwise hold and None."""
+        goal_problem = self._goal_problem()
+        if goal_problem:
+            self._hold(Refusal(RefusalKind.NO_GOAL, goal_problem))
+            return None
+        refusal = self._input_refusal(now)
+        if refusal is not None:
+            self._hold(refusal)
+            return None
+        state = self.inputs.state_at(frame.stamp)
+        if abs(state.stamp - frame.stamp) > self.limits.max_state_age_s:
+            self._hold(Refusal(RefusalKind.STALE_INPUTS, (
+                f"no robot state near the frame: nearest is {state.stamp - frame.stamp:+.2f}"
+                " s from the frame's stamp")))
+            return None
+        return state
+
+    def _preparation_job(self, now: float) -> _Job | None:
+        """async: plan the next step from the predicted end of the one executing (once each)."""
+        frame = self.inputs.frame
+        if self._prepared is not None or self._prepared_for == self.commands_sent or \
+                frame is None:
+            return None
+        state = self._checked_state(frame, now)
+        if state is None:
+            return None
+        self._prepared_for = self.commands_sent
+        return _Job(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
+                    predicted_start=self.command_target.copy(), command_index=self.commands_sent)
 
     def plan_step(self, want_debug: bool = False) -> PlanReport | None:
-        """Plan once if there is something to plan on; None when there is nothing to do."""
+        """Plan (or command a prepared plan) if there is something to do; None when not."""
         with self._lock:
-            inputs = self._next_plan_inputs(self.clock())
-            if inputs is None:
+            started = time.perf_counter()
+            report = self._take_prepared(self.clock())
+            if report is not None:
+                return self._finish(report, started)
+            job = self._next_job(self.clock())
+            if job is None:
                 return None
-            frame, state, goal, version = inputs
-            epoch = self.enable_epoch
-            self.last_planned_stamp = frame.stamp
+            if job.predicted_start is None:
+                self.last_planned_stamp = job.frame.stamp
             self.planning = True
             self._idle.clear()
-            if self.phase != "moving":
-                self.phase = "planning" if self.enabled else "shadow"
+            self._transition(Event.PLAN_STARTED)
         started = time.perf_counter()
         try:
-            plan, debug_rgb = self._plan(frame, state, goal, want_debug,
-                                         lambda: bool(self._void_reason(version, epoch)))
+            plan, debug_rgb = self._plan(job, want_debug,
+                                         lambda: bool(self._void_reason(job.version, job.epoch)))
         except PlanCancelled as exc:  # its result was void anyway: no hold, nothing commanded
             with self._lock:
-                reason = f"{self._void_reason(version, epoch) or 'stopped'}: {exc}"
+                reason = f"{self._void_reason(job.version, job.epoch) or 'stopped'}: {exc}"
                 self.log("info", reason)
                 return self._finish(PlanReport(reason=reason), started)
         except Exception as exc:  # noqa: BLE001 - any planner failure means: hold, report
             with self._lock:
                 reason = f"planner error: {type(exc).__name__}: {exc}"
-                self._hold(reason)
+                self._hold(Refusal(RefusalKind.PLANNER_ERROR, reason))
                 return self._finish(PlanReport(reason=reason), started)
         with self._lock:
-            report = self._command(plan, frame, state, version, epoch)
+            if job.predicted_start is None:
+                report = self._command(plan, job.frame.stamp, job.state.value, job.version,
+                                       job.epoch)
+            else:
+                report = self._prepare(plan, job, time.perf_counter() - started)
             report.debug_rgb = debug_rgb
             return self._finish(report, started)
 
@@ -350,8 +405,12 @@ class MPCSession:
         """End a plan_step (under the lock): idle again, latency set, report kept and returned."""
         self.planning = False
         self._idle.set()
-        report.latency_s = time.perf_counter() - started
+        self._transition(Event.PLAN_ENDED)  # planning → idle; any other phase stays
+        if not report.latency_s:
+            report.latency_s = time.perf_counter() - started
         self.last_report = report
+        for listener in self._listeners:
+            listener(report)
         return report
 
     def _void_reason(self, version: int, epoch: int) -> str:
@@ -364,42 +423,66 @@ class MPCSession:
             return "enabled while planning" if self.enabled else "disabled while planning"
         return ""
 
-    def _plan(self, frame: Stamped, state: Stamped, goal: SubGoal, want_debug: bool,
-              should_stop: Callable[[], bool]):
-        """Encode goal (once) and frame, run CEM: the GPU work, outside the lock.
+    def _plan(self, job: _Job, want_debug: bool, should_stop: Callable[[], bool]):
+        """Encode, (async) imagine, plan: the GPU work, outside the lock (``plan_compute``)."""
+        return compute_plan(self.model, self.planner, job.frame.value, job.state.value,
+                            job.goal, want_debug, should_stop, job.predicted_start)
 
-        ``should_stop`` becomes true when the result would be discarded (disable, enable, new goal,
-        shutdown): CEM then raises ``PlanCancelled`` between iterations or sample chunks.
-        """
-        if goal.reps is None:
-            goal.reps = self.model.encode(goal.image[None])  # [1, N, D]
-        reps = self.model.encode(frame.value[None])  # [1, N, D]
-        state_tensor = torch.as_tensor(state.value, dtype=torch.float32)
-        plan = self.planner.plan(reps, state_tensor, goal.reps, should_stop=should_stop)
-        debug_rgb = None
-        if want_debug:
-            rollout = ImaginedRollout(self.model, reps, state_tensor, goal.reps)
-            with torch.inference_mode():
-                imagined = rollout.imagine(plan.actions[None].to(rollout.device))  # [1, N, D]
-            token_error = (imagined[0].float().cpu() - goal.reps[0].float().cpu()).abs().mean(-1)
-            encoder = self.model.encoder
-            grid = (self.model.img_size[0] // encoder.patch_size,
-                    self.model.img_size[1] // encoder.patch_size)
-            debug_rgb = compose_debug_image(frame.value, goal.image, token_error.numpy(), grid)
-        return plan, debug_rgb
+    def _prepare(self, plan, job: _Job, latency_s: float) -> PlanReport:
+        """async: keep a plan made from the predicted start; command it if the arm is there."""
+        report = self._report(plan, job.frame.stamp, job.predicted_start)
+        report.predicted_start, report.latency_s = True, latency_s
+        void = self._void_reason(job.version, job.epoch)
+        if not void and job.command_index != self.commands_sent:
+            void = "another command went out while planning"
+        if void:
+            report.reason = f"{void}: plan discarded"
+            return report
+        self._prepared = PreparedPlan(plan, job.predicted_start, job.frame.stamp,
+                                      job.command_index, job.version, job.epoch, latency_s)
+        taken = self._take_prepared(self.clock())
+        if taken is not None:
+            return taken  # the arm arrived while this plan was computed: commanded now
+        report.reason = "async: planned from the predicted start, commanded on arrival"
+        return report
 
-    def _command(self, plan, frame: Stamped, state: Stamped, version: int,
-                 epoch: int) -> PlanReport:
-        """Turn a plan into a safe command (when enabled); under the lock."""
-        now = self.clock()
+    def _take_prepared(self, now: float) -> PlanReport | None:
+        """async, under the lock: the arm arrived; command the prepared plan or discard it."""
+        prepared = self._prepared
+        if prepared is None or self._phase is not Phase.IDLE:
+            return None
+        self._prepared = None
+        measured = self.inputs.latest_state()
+        mismatch = start_mismatch(measured.value, prepared.start)
+        tolerance = self.control.async_tolerance_m
+        if mismatch > tolerance:
+            report = self._report(prepared.plan, prepared.frame_stamp, prepared.start)
+            report.predicted_start, report.latency_s = True, prepared.latency_s
+            report.reason = (f"async: arrived {mismatch * 1000:.1f} mm from the predicted start "
+                             f"(tolerance {tolerance * 1000:.1f} mm): prepared plan discarded, "
+                             "planning on a fresh frame")
+            self.log("info", report.reason)
+            return report
+        report = self._command(prepared.plan, prepared.frame_stamp, prepared.start,
+                               prepared.version, prepared.epoch)
+        report.predicted_start, report.latency_s = True, prepared.latency_s
+        return report
+
+    def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
         action = plan.first_action.double().numpy()
-        report = PlanReport(
+        return PlanReport(
             action=action,
             actions=plan.actions.double().numpy(),
-            target=target_from_action(state.value, action),
+            target=target_from_action(start, action),
             energy=float(plan.elite_energies[-1]),
-            frame_age_s=now - frame.stamp,
+            frame_age_s=self.clock() - frame_stamp,
         )
+
+    def _command(self, plan, frame_stamp: float, start: np.ndarray, version: int,
+                 epoch: int) -> PlanReport:
+        """Turn a plan made from ``start`` [7] into a safe command (when enabled); locked."""
+        now = self.clock()
+        report = self._report(plan, frame_stamp, start)
         void = self._void_reason(version, epoch)
         if void:
             report.reason = f"{void}: plan discarded"
@@ -407,18 +490,20 @@ class MPCSession:
         if not self.enabled:
             report.reason = "shadow mode: enable with ~/enable to command the arm"
             return report
-        latest = self.states[-1] if self.states else None
+        latest = self.inputs.latest_state()
         decision = filter_target(
             None if latest is None else latest.value,
             report.target,
             self.limits,
-            *self.ages(now),
+            *self.inputs.ages(now),
         )
-        if self.state_problem:
-            decision = dataclasses.replace(decision, target=None, reason=self.state_problem)
+        if self.inputs.state_problem:
+            decision = dataclasses.replace(decision, target=None,
+                                           reason=self.inputs.state_problem)
         if not decision.accepted:
             report.reason = decision.reason
-            self._hold(decision.reason)
+            kind = RefusalKind.INVALID_STATE if self.inputs.state_problem else RefusalKind.SAFETY
+            self._hold(Refusal(kind, decision.reason))
             return report
         self._clear_refusal()
         report.command, report.reason = decision.target, decision.reason
@@ -426,10 +511,10 @@ class MPCSession:
             self.streamer.reset(latest.value)
             self.last_stream_time = None
         self.streamer.set_target(decision.target, anchor=latest.value)
-        self.inputs_holding = False
-        self.moving = self.control.mode == "blocking"
-        self.phase = "moving"
+        self._stream_held = False
+        self._transition(Event.COMMANDED)
         self.command_time = now
+        self.command_target = np.array(decision.target, dtype=np.float64)
         self.commands_sent += 1
         if self.goals.count_step():
             self.planner.reset()
@@ -451,17 +536,18 @@ class MPCSession:
             if not self.enabled or not self.streamer.active:
                 return None
             now = self.clock()
-            problem = self.input_problem(now)
-            if problem:
+            refusal = self._input_refusal(now)
+            if refusal is not None:
                 self.last_stream_time = now
-                if self.inputs_holding:
+                if self._stream_held:
                     return None
-                self.inputs_holding = True
-                self._hold(problem)
+                self._stream_held = True
+                self._hold(refusal)
                 return StreamOutput(None, np.zeros(6), hold_started=True)
-            if self.inputs_holding:
-                self.inputs_holding = False
-                self.phase = "moving" if self.moving else "idle"
+            if self._stream_held:
+                self._stream_held = False
+                self._transition(Event.RESUME)
+                self.arrival_time = now  # held still: the next blocking plan needs a fresh frame
                 self._clear_refusal()
             period = 1.0 / self.control.stream_rate_hz
             dt = period if self.last_stream_time is None else now - self.last_stream_time
@@ -469,52 +555,53 @@ class MPCSession:
             setpoint = self.streamer.step(min(max(dt, 0.0), 5 * period))
             if not is_safe_setpoint(setpoint, self.limits):  # never expected: belt and braces
                 self.streamer.deactivate()
-                self._hold(f"internal error: unsafe set-point {setpoint.tolist()} suppressed")
+                self._hold(Refusal(RefusalKind.INTERNAL_ERROR,
+                                   f"internal error: unsafe set-point {setpoint.tolist()} "
+                                   "suppressed"))
                 return None
             self._check_arrival(now)
             return StreamOutput(setpoint, self.streamer.twist())
 
     def _check_arrival(self, now: float) -> None:
-        if not self.moving:
-            if self.phase == "moving" and self.streamer.arrived():
-                self.phase = "idle"
+        if self._phase is not Phase.MOVING:
             return
-        latest = self.states[-1].value
+        if self.control.mode == "continuous":
+            if self.streamer.arrived():
+                self._transition(Event.ARRIVED)
+            return
+        latest = self.inputs.latest_state().value
         close = np.linalg.norm(latest[:3] - self.streamer.target[:3])
-        if self.streamer.arrived() and close <= self.control.arrival_tolerance_m:
-            self.moving, self.phase, self.arrival_time = False, "idle", now
-        elif now - self.command_time > self.control.arrival_timeout_s:
+        if not (self.streamer.arrived() and close <= self.control.arrival_tolerance_m):
+            if now - self.command_time <= self.control.arrival_timeout_s:
+                return
             self.log("warning", f"arm did not reach the target within "
                      f"{self.control.arrival_timeout_s} s ({close:.3f} m away): observing again")
-            self.moving, self.phase, self.arrival_time = False, "idle", now
+        self._transition(Event.ARRIVED)
+        self.arrival_time = now
+        if self._prepared is not None:
+            self._wake()  # async: the prepared plan can go out now
 
     # -- diagnostics ----------------------------------------------------------------------------
-    def status(self) -> dict:
-        """Everything diagnostics shows: level (0 ok, 1 warn, 2 error), message and values."""
+    def snapshot(self) -> SessionStatus:
+        """Everything diagnostics shows, typed; ``status()`` is its text form."""
         with self._lock:
-            now = self.clock()
-            image_age, state_age = self.ages(now)
-            report = self.last_report
-            refusal = self.refusal or (self._goal_problem() if self.enabled else "")
-            level = 0
-            if refusal:
-                level = 2 if refusal.startswith(("planner error", "internal error")) else 1
-            values = {
-                "state": self.phase,
-                "enabled": str(self.enabled),
-                "mode": self.control.mode,
-                "goal": self.goals.describe() if self.goals else "none",
-                "energy": "" if report.energy is None else f"{report.energy:.6f}",
-                "planning_latency_s": f"{report.latency_s:.3f}",
-                "frame_age_s": "" if image_age is None else f"{image_age:.3f}",
-                "state_age_s": "" if state_age is None else f"{state_age:.3f}",
-                "planned_frame_age_s": f"{report.frame_age_s:.3f}",
-                "commands_sent": str(self.commands_sent),
-                "frames_received": str(self.frames_received),
-                "refusal": refusal,
-                "last_plan": report.reason or ("commanded" if report.command is not None else ""),
-                "last_action": "" if report.action is None else " ".join(
-                    f"{v:+.4f}" for v in report.action),
-            }
-            message = refusal or ("commanding" if self.enabled else "shadow mode (not enabled)")
-            return {"level": level, "message": message, "values": values}
+            image_age, state_age = self.inputs.ages(self.clock())
+            refusal = self._refusal
+            goal_problem = self._goal_problem() if self.enabled else ""
+            if refusal is None and goal_problem:
+                refusal = Refusal(RefusalKind.NO_GOAL, goal_problem)
+            return SessionStatus(
+                phase=self._phase, enabled=self.enabled, mode=self.control.mode,
+                goal=self.goals.describe() if self.goals else "", refusal=refusal,
+                last_report=self.last_report, image_age_s=image_age, state_age_s=state_age,
+                commands_sent=self.commands_sent, frames_received=self.inputs.frames_received,
+            )
+
+    def status(self) -> dict:
+        """Return the node's diagnostics: level (0 ok, 1 warn, 2 error), message, text values.
+
+        Formatted by ``vjepa_ros.nodes.planner_diagnostics`` (ROS-free) from :meth:`snapshot`.
+        """
+        from vjepa_ros.nodes.planner_diagnostics import diagnostic_status
+
+        return diagnostic_status(self.snapshot())

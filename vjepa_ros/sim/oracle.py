@@ -89,6 +89,9 @@ class OracleCache:
 
     num_frames: int = 0
 
+    def copy(self) -> OracleCache:
+        return OracleCache(self.num_frames)
+
 
 class OraclePredictor(nn.Module):
     """Applies actions exactly to the pose a representation holds (see the module docstring)."""

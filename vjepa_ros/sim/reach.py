@@ -1,20 +1,22 @@
 """One image-goal reach episode in the simulator, closed loop, without ROS.
 
-The loop is the planner node's: an :class:`~vjepa_ros.robot.mpc.MPCSession` in blocking mode
-(encode the frame, CEM, state ⊕ first action, safety filter, speed-limited set-point stream,
-wait for arrival, observe a frame taken ``settle_s`` after it, replan). Only the transport differs:
-instead of topics, this module hands the session the simulator's frames and TCP state (stamped
-with simulated time) and gives its set-points to the simulated controller. Simulated time stands
-still while the planner thinks, as a blocked arm does.
+The loop is the planner node's: an :class:`~vjepa_ros.robot.mpc.MPCSession` (blocking by
+default: encode the frame, CEM, state ⊕ first action, safety filter, speed-limited set-point
+stream, wait for arrival, observe a frame taken ``settle_s`` after it, replan; or continuous, or
+async, ``control.mode``). Only the transport differs: instead of topics, this module hands the
+session the simulator's frames and TCP state (stamped with simulated time) and gives its
+set-points to the simulated controller. By default simulated time stands still while the planner
+thinks; with ``real_time=True`` each encoder and planner call's wall time passes in the simulator
+(the arm executes, or stands still, meanwhile), as on a robot.
 
     with Sim(reach_sim_config(seed)) as sim:
         goal = make_reach_goal(sim, seed)                  # reset, draw a goal, goal image
         episode = run_reach_episode(sim, model, goal, cem)  # model: WorldModel or the oracle
         episode.success, episode.final_distance, episode.steps[0].energy
 
-The success test uses the simulator's true TCP (``tasks.reach_error``) once a move has finished
-(before the next plan). ``RandomActionPlanner`` is the baseline: uniform actions in the CEM
-search box, no model.
+The success test uses the simulator's true TCP (``tasks.reach_error``) whenever the set-point
+has stopped at its target (a move finished). ``RandomActionPlanner`` is the baseline: uniform
+actions in the CEM search box, no model.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from vjepa_ros.planning.cem import PlanResult
+from vjepa_ros.planning.cem import CEMPlanner, PlanResult
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.reach_config import ReachConfig, ReachSimSettings
@@ -56,10 +59,11 @@ class ReachStep:
     step: int  # 1-based
     distance: float  # [m] true TCP to goal TCP when the planned frame was taken
     energy: float  # final elite energy of the CEM (nan for the random baseline)
-    planning_s: float  # encode + plan, wall seconds
+    planning_s: float  # encode + plan, wall seconds (real_time: with the simulation meanwhile)
     frame: np.ndarray  # [H, W, 3] uint8, the frame planned on
     action: np.ndarray  # [7] the first planned action
     command: np.ndarray  # [7] the safe target given to the arm
+    from_prediction: bool = False  # async: planned from the predicted end of the step before
 
 
 @dataclasses.dataclass
@@ -73,8 +77,9 @@ class ReachEpisode:
     success: bool
     stop_reason: str  # "reached" | "step limit"
     success_radius: float
-    sim_seconds: float = 0.0
+    sim_seconds: float = 0.0  # simulated time from enabling to success (or to the step limit)
     wall_seconds: float = 0.0
+    still_fraction: float = 0.0  # share of stream ticks with the true TCP slower than 1 cm/s
     log: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
@@ -103,9 +108,9 @@ class RandomActionPlanner:
         """Nothing to forget (the CEM planner's interface)."""
 
     def plan(self, context_reps, context_state, goal_reps, token_weights=None,
-             should_stop=None) -> PlanResult:
+             should_stop=None, context_cache=None) -> PlanResult:
         """Return uniform random actions (the arguments of ``CEMPlanner.plan``, all unused)."""
-        del context_reps, context_state, goal_reps, token_weights, should_stop
+        del context_reps, context_state, goal_reps, token_weights, should_stop, context_cache
         started = time.perf_counter()
         horizon, maxnorm = self.config.horizon, self.config.maxnorm
         actions = torch.zeros(horizon, 7)
@@ -158,15 +163,29 @@ def check_model(model) -> None:
 
 
 class _SimDriver:
-    """Feeds a session from the simulator and the simulator from the session (one thread)."""
+    """Feeds a session from the simulator and the simulator from the session (one thread).
 
-    def __init__(self, sim: Sim, session: MPCSession, camera_rate_hz: float):
-        self.sim, self.session = sim, session
+    ``advance(seconds)`` runs the stream for that long: with ``real_time`` the session's planner
+    and encoder charge their wall time to simulated time this way, so the arm executes (or
+    stands still) while the planner thinks, as on a real robot.
+    """
+
+    STILL_SPEED = 0.01  # [m/s] the hand counts as standing still below this TCP speed
+
+    def __init__(self, sim: Sim, stream_rate_hz: float, camera_rate_hz: float,
+                 success_radius: float, goal_state: np.ndarray):
+        self.sim = sim
+        self.session: MPCSession | None = None
         self.frame_period = 1.0 / camera_rate_hz
-        rate = session.control.stream_rate_hz
-        self.physics_per_tick = max(1, round(sim.config.physics_hz / rate))
+        self.tick_period = 1.0 / stream_rate_hz
+        self.physics_per_tick = max(1, round(sim.config.physics_hz / stream_rate_hz))
+        self.success_radius, self.goal_state = success_radius, goal_state
         self.next_frame_time = -math.inf
         self.frame: np.ndarray | None = None
+        self.reached = False  # the set-point stopped with the true TCP within the radius
+        self.reached_at: float | None = None  # [s] simulated time of the first such tick
+        self.ticks = self.still_ticks = 0
+        self._last_xyz = sim.ee_state()[:3].copy()
 
     def observe(self, force_frame: bool = False) -> None:
         now = self.sim.time
@@ -183,15 +202,40 @@ class _SimDriver:
         out = self.session.stream_step()
         if out is not None and out.setpoint is not None:
             self.sim.set_target(out.setpoint[:3], out.setpoint[3:6])
+        state = self.sim.ee_state()
+        speed = np.linalg.norm(state[:3] - self._last_xyz) / self.tick_period
+        self._last_xyz = state[:3].copy()
+        if self.reached:
+            return  # a planner call still under way after success: not part of the episode
+        self.ticks += 1
+        self.still_ticks += bool(speed < self.STILL_SPEED)
+        if self.session.streamer.arrived() and \
+                reach_error(state, self.goal_state) <= self.success_radius:
+            self.reached, self.reached_at = True, self.sim.time
 
-    def execute(self) -> None:
-        """Stream the command until the session reports arrival (or its timeout), then settle."""
-        while self.session.moving:
+    def advance(self, seconds: float) -> None:
+        for _ in range(round(seconds / self.tick_period)):
             self.tick()
-        settled = self.session.arrival_time + self.session.control.settle_s
-        while self.sim.time < settled:
-            self.tick()
-        self.observe(force_frame=True)  # the fresh frame the next plan (or the end) looks at
+
+
+class _Charged:
+    """Wraps the world model or the planner: each call's wall time passes in the simulator."""
+
+    def __init__(self, inner, charge: Callable[[float], None], methods: tuple[str, ...]):
+        self._inner, self._charge = inner, charge
+        for name in methods:
+            setattr(self, name, self._timed(getattr(inner, name)))
+
+    def _timed(self, method):
+        def call(*args, **kwargs):
+            started = time.perf_counter()
+            result = method(*args, **kwargs)
+            self._charge(time.perf_counter() - started)
+            return result
+        return call
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
 
 
 def run_reach_episode(
@@ -205,57 +249,89 @@ def run_reach_episode(
     random_actions: bool = False,
     seed: int | None = 0,
     on_step: Callable[[ReachStep], None] | None = None,
+    real_time: bool = False,
+    planning_s: float | None = None,
 ) -> ReachEpisode:
-    """Reach ``goal`` from the current scene with blocking MPC; see the module docstring.
+    """Reach ``goal`` from the current scene with MPC; see the module docstring.
 
     ``model``: a ``WorldModel`` with a predictor, or the simulator's oracle. ``random_actions``:
-    the baseline (the model only encodes). ``on_step`` is called after every planning step.
-    Raises ValueError for an unusable goal or model and :class:`ReachError` when the planner
-    fails (the arm is not commanded then).
+    the baseline (the model only encodes). ``control.mode`` (default blocking) picks blocking,
+    continuous or async control. ``real_time``: planning takes simulated time (its wall time),
+    the arm goes on executing meanwhile; otherwise simulated time stands still while the planner
+    thinks. ``planning_s``: instead, every planner call takes exactly this many simulated seconds
+    (a latency model independent of this machine's load; encoding is then free). ``on_step`` is
+    called after every command. The episode ends when the set-point has
+    stopped with the true TCP within the success radius, or after ``max_steps`` commands once
+    the last one has finished. Raises ValueError for an unusable goal or model and
+    :class:`ReachError` when the session refuses to command (the arm is not commanded then).
     """
     config = config or ReachConfig()
-    control = dataclasses.replace(control or ControlConfig(), mode="blocking")
+    control = control or ControlConfig()
     check_goal(goal)
     check_model(model)
     log: list[tuple[str, str]] = []
+    driver = _SimDriver(sim, control.stream_rate_hz, config.camera_rate_hz,
+                        config.success_radius, np.asarray(goal.state, dtype=np.float64))
+    planner = RandomActionPlanner(cem, seed) if random_actions else CEMPlanner(model, cem, seed)
+    if planning_s is not None:
+        if not planning_s >= 0:
+            raise ValueError(f"planning_s must be >= 0 simulated seconds, got {planning_s!r}")
+        planner = _Charged(planner, lambda _: driver.advance(planning_s), ("plan",))
+    elif real_time:
+        model = _Charged(model, driver.advance, ("encode",))
+        planner = _Charged(planner, driver.advance, ("plan",))
     session = MPCSession(model, cem, limits or SafetyLimits(), control, clock=lambda: sim.time,
-                         log=lambda level, message: log.append((level, message)), seed=seed)
-    if random_actions:
-        session.planner = RandomActionPlanner(cem, seed)
-    driver = _SimDriver(sim, session, config.camera_rate_hz)
+                         log=lambda level, message: log.append((level, message)), seed=seed,
+                         planner=planner)
+    driver.session = session
     started_wall, started_sim = time.perf_counter(), sim.time
     driver.observe(force_frame=True)
     session.set_goals([SubGoal(goal.frame, 0, source="goal image")])
     session.set_enabled(True)
     start_distance = reach_error(sim.ee_state(), goal.state)
     steps: list[ReachStep] = []
-    while True:
-        distance = reach_error(sim.ee_state(), goal.state)
-        if distance <= config.success_radius or len(steps) >= config.max_steps:
-            break
+    last_command = sim.time
+    while not driver.reached:
+        if len(steps) >= config.max_steps:
+            if session.phase is not Phase.MOVING:
+                break
+            driver.tick()
+            continue
         report = session.plan_step()
+        if driver.reached:
+            break  # reached while this plan was computed (planning takes simulated time)
         if report is None or report.command is None:
-            why = report.reason if report is not None else session.status()["message"]
-            session.set_enabled(False)
-            raise ReachError(f"step {len(steps) + 1}: nothing commanded: {why}")
+            if session.phase is Phase.HOLDING or \
+                    sim.time - last_command > control.arrival_timeout_s + 5.0:
+                why = report.reason if report is not None and report.reason else (
+                    session.refusal or "no plan")
+                session.set_enabled(False)
+                raise ReachError(f"step {len(steps) + 1}: nothing commanded: {why}")
+            if report is None:
+                driver.tick()
+            continue
+        last_command = sim.time
         energy = math.nan if report.energy is None else float(report.energy)
-        step = ReachStep(len(steps) + 1, distance, energy, report.latency_s, driver.frame,
-                         report.action, report.command)
+        step = ReachStep(len(steps) + 1, reach_error(sim.ee_state(), goal.state), energy,
+                         report.latency_s, driver.frame, report.action, report.command,
+                         report.predicted_start)
         steps.append(step)
         if report.gripper_command is not None:
             sim.set_gripper(report.gripper_command)
         if on_step is not None:
             on_step(step)
-        driver.execute()
     session.set_enabled(False)
-    success = distance <= config.success_radius
+    distance = reach_error(sim.ee_state(), goal.state)
+    success = driver.reached
     return ReachEpisode(
         goal_frame=goal.frame, goal_state=np.asarray(goal.state, dtype=np.float64),
         start_distance=start_distance, steps=steps, final_distance=distance,
         final_frame=driver.frame, success=success,
         stop_reason="reached" if success else "step limit",
-        success_radius=config.success_radius, sim_seconds=sim.time - started_sim,
+        success_radius=config.success_radius,
+        sim_seconds=(driver.reached_at if success else sim.time) - started_sim,
         wall_seconds=time.perf_counter() - started_wall, log=log,
+        still_fraction=driver.still_ticks / max(driver.ticks, 1),
     )
 
 

@@ -1,0 +1,67 @@
+"""The input buffer alone: newest frame, state history, state at a stamp, ages, problems."""
+
+import numpy as np
+import pytest
+
+from vjepa_ros.robot.inputs import InputBuffer
+from vjepa_ros.robot.safety import SafetyLimits
+
+LIMITS = SafetyLimits()
+
+
+def state(x):
+    return np.array([x, 0.0, 0.3, 3.14, 0.0, 0.0, 0.0])
+
+
+def test_state_at_returns_the_nearest_stored_state():
+    buffer = InputBuffer()
+    assert buffer.state_at(1.0) is None and buffer.latest_state() is None
+    for stamp in (1.0, 1.1, 1.2, 1.3):
+        assert buffer.observe_state(state(stamp), stamp) == ""
+    for stamp, want in ((0.5, 1.0), (1.04, 1.0), (1.06, 1.1), (1.26, 1.3), (9.0, 1.3)):
+        assert buffer.state_at(stamp).stamp == pytest.approx(want)
+        assert buffer.state_at(stamp).value[0] == pytest.approx(want)
+    assert buffer.latest_state().stamp == 1.3
+
+
+def test_history_is_bounded_and_time_going_back_starts_it_afresh():
+    buffer = InputBuffer(history=3)
+    for stamp in range(5):
+        buffer.observe_state(state(stamp), float(stamp))
+    assert [s.stamp for s in buffer.states] == [2.0, 3.0, 4.0]
+    buffer.observe_state(state(0.5), 0.5)  # a bag loops, a simulator resets
+    assert [s.stamp for s in buffer.states] == [0.5]
+    with pytest.raises(ValueError, match="history"):
+        InputBuffer(history=0)
+
+
+@pytest.mark.parametrize("bad", [np.full(7, np.nan), np.r_[state(0)[:6], np.inf], np.zeros(6),
+                                 np.zeros((7, 1))])
+def test_invalid_states_are_rejected_until_a_valid_one(bad):
+    buffer = InputBuffer()
+    buffer.observe_state(state(0.4), 1.0)
+    assert buffer.observe_state(bad, 1.1) is None
+    assert buffer.latest_state().stamp == 1.0, "an invalid state is never stored"
+    assert "robot state is invalid" in buffer.problem(1.1, LIMITS)
+    assert buffer.observe_state(state(0.5), 1.2).startswith("robot state is invalid")
+    assert buffer.problem(1.2, LIMITS) == "no camera image received yet"
+    assert buffer.state_problem == ""
+
+
+def test_ages_and_input_problems():
+    buffer = InputBuffer()
+    assert buffer.ages(5.0) == (None, None)
+    assert buffer.problem(5.0, LIMITS) == "no camera image received yet"
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    rgb.flags.writeable = False
+    buffer.observe_image(rgb, 4.9)
+    assert buffer.frame.value.flags.writeable and buffer.frames_received == 1
+    assert buffer.problem(5.0, LIMITS) == "no robot state received yet"
+    buffer.observe_state(state(0.4), 4.95)
+    assert buffer.ages(5.0) == pytest.approx((0.1, 0.05))
+    assert buffer.problem(5.0, LIMITS) == ""
+    assert buffer.problem(5.0 + LIMITS.max_image_age_s, LIMITS).startswith(
+        "camera image is stale")
+    assert "future" in buffer.problem(4.9 - 2 * LIMITS.max_image_age_s, LIMITS)
+    buffer.reject_state("unusable joint state: NaN")
+    assert buffer.problem(5.0, LIMITS) == "unusable joint state: NaN"

@@ -1,0 +1,45 @@
+"""The planner node's ``/diagnostics`` text, formatted from the session's typed status.
+
+ROS-free (no rclpy), so ROS-free tools and tests read the same keys and messages the node
+publishes: ``MPCSession.status()`` returns :func:`diagnostic_status` of its snapshot.
+"""
+
+from __future__ import annotations
+
+from vjepa_ros.robot.mpc import PlanReport, SessionStatus
+
+OK, WARN, ERROR = 0, 1, 2  # diagnostic_msgs/DiagnosticStatus levels
+
+
+def last_plan_text(report: PlanReport) -> str:
+    """Say what became of the last plan: its reason, "commanded", or "" before any plan."""
+    return report.reason or ("commanded" if report.command is not None else "")
+
+
+def diagnostic_status(status: SessionStatus) -> dict:
+    """Return {"level": 0|1|2, "message": str, "values": {key: str}} for ``/diagnostics``."""
+    report = status.last_report
+    refusal = status.refusal
+    level = OK if refusal is None else (ERROR if refusal.is_error else WARN)
+    values = {
+        "state": str(status.phase),
+        "enabled": str(status.enabled),
+        "mode": status.mode,
+        "goal": status.goal or "none",
+        "energy": "" if report.energy is None else f"{report.energy:.6f}",
+        "planning_latency_s": f"{report.latency_s:.3f}",
+        "frame_age_s": "" if status.image_age_s is None else f"{status.image_age_s:.3f}",
+        "state_age_s": "" if status.state_age_s is None else f"{status.state_age_s:.3f}",
+        "planned_frame_age_s": f"{report.frame_age_s:.3f}",
+        "commands_sent": str(status.commands_sent),
+        "frames_received": str(status.frames_received),
+        "refusal": "" if refusal is None else refusal.detail,
+        "last_plan": last_plan_text(report),
+        "last_action": "" if report.action is None else " ".join(
+            f"{v:+.4f}" for v in report.action),
+    }
+    if refusal is not None:
+        message = refusal.detail
+    else:
+        message = "commanding" if status.enabled else "shadow mode (not enabled)"
+    return {"level": level, "message": message, "values": values}

@@ -1,0 +1,56 @@
+"""Settings of the control loop (``control.*`` parameters of the planner node)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vjepa_ros.config import param
+
+MODES = ("blocking", "continuous", "async")
+
+
+@dataclasses.dataclass
+class ControlConfig:
+    mode: str = param(
+        "blocking",
+        "blocking: plan on a fresh frame, move, wait for arrival (or timeout), observe again (as "
+        "the paper); continuous: replan on the newest frame while the last command executes; "
+        "async: while a step executes, plan the next one from its predicted end (state ⊕ action "
+        "and the predictor's imagined frame) and command it on arrival.",
+    )
+    stream_rate_hz: float = param(
+        100.0, "Rate of the interpolated set-points sent to the controller [Hz]."
+    )
+    arrival_tolerance_m: float = param(
+        0.01, "blocking, async: the arm has arrived when the measured TCP is this close to the "
+        "target [m]."
+    )
+    arrival_timeout_s: float = param(
+        10.0, "blocking, async: stop waiting for arrival after this long and observe again [s]."
+    )
+    settle_s: float = param(
+        0.2, "blocking, async: only frames stamped this long after arrival count as fresh [s]."
+    )
+    async_tolerance_m: float = param(
+        0.02, "async: discard the plan prepared from the predicted start when the measured TCP "
+        "on arrival is farther than this from that start [m]; then plan on a fresh frame."
+    )
+    publish_twist: bool = param(
+        False, "Also publish the set-point velocity on servo_twist (MoveIt Servo)."
+    )
+    gripper_deadband: float = param(
+        0.1, "Send a gripper command only when the planned closedness changes more than this."
+    )
+    gripper_action: str = param(
+        "", "control_msgs/GripperCommand action server for gripper goals (e.g. "
+        "/franka_gripper/gripper_action); empty: off. Used only when control_msgs is installed."
+    )
+    gripper_max_effort: float = param(20.0, "max_effort of GripperCommand goals [N].")
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"control.mode must be one of {MODES}, got {self.mode!r}")
+        for name in ("stream_rate_hz", "arrival_tolerance_m", "arrival_timeout_s",
+                     "async_tolerance_m"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"control.{name} must be > 0, got {getattr(self, name)!r}")

@@ -1,0 +1,50 @@
+"""One plan's computation: encode the goal (once) and the frame, (async) imagine, run the planner.
+
+The GPU (or CPU) work of ``MPCSession.plan_step``, run outside the session's lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from vjepa_ros.planning.rollout import ImaginedRollout
+from vjepa_ros.robot.debug_view import compose_debug_image
+from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.interfaces import Planner, WorldModel
+from vjepa_ros.robot.predicted_start import imagine_next_frame
+
+
+def compute_plan(model: WorldModel, planner: Planner, frame: np.ndarray, state: np.ndarray,
+                 goal: SubGoal, want_debug: bool, should_stop: Callable[[], bool],
+                 predicted_start: np.ndarray | None = None):
+    """Plan from a frame [H, W, 3] uint8 and the state [7] measured at it; return (plan, debug).
+
+    With ``predicted_start`` [7] (async control) the plan starts there instead: from the
+    predictor's imagined frame at that state, with the real frame kept in the predictor's cache
+    (``predicted_start.imagine_next_frame``). ``should_stop`` becomes true when the result would
+    be discarded; the planner then raises ``PlanCancelled``. ``debug`` is the current | goal |
+    error image [224, 672, 3] uint8 when ``want_debug``, else None. Encoder and planner errors
+    propagate (the session holds and reports them).
+    """
+    if goal.reps is None:
+        goal.reps = model.encode(goal.image[None])  # [1, N, D]
+    reps = model.encode(frame[None])  # [1, N, D]
+    context = {}
+    start = state
+    if predicted_start is not None:
+        reps, context["context_cache"] = imagine_next_frame(model, reps, state, predicted_start)
+        start = predicted_start
+    state_tensor = torch.as_tensor(start, dtype=torch.float32)
+    plan = planner.plan(reps, state_tensor, goal.reps, should_stop=should_stop, **context)
+    if not want_debug:
+        return plan, None
+    rollout = ImaginedRollout(model, reps, state_tensor, goal.reps, **context)
+    with torch.inference_mode():
+        imagined = rollout.imagine(plan.actions[None].to(rollout.device))  # [1, N, D]
+    token_error = (imagined[0].float().cpu() - goal.reps[0].float().cpu()).abs().mean(-1)
+    encoder = model.encoder
+    grid = (model.img_size[0] // encoder.patch_size, model.img_size[1] // encoder.patch_size)
+    return plan, compose_debug_image(frame, goal.image, token_error.numpy(), grid)

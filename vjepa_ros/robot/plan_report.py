@@ -1,0 +1,50 @@
+"""What the MPC session hands out: plan reports, stream outputs, its typed status."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from vjepa_ros.robot.phase import Phase
+from vjepa_ros.robot.refusal import Refusal
+
+
+@dataclasses.dataclass
+class PlanReport:
+    """What one planning step produced, for publishing and diagnostics (numpy float64)."""
+
+    action: np.ndarray | None = None  # [7] first planned delta
+    actions: np.ndarray | None = None  # [H, 7] the whole plan
+    target: np.ndarray | None = None  # [7] start ⊕ action, before the safety filter
+    command: np.ndarray | None = None  # [7] safe target given to the set-point streamer
+    gripper_command: float | None = None  # closedness to send to the gripper, if it changed
+    energy: float | None = None  # elite energy of the last CEM iteration
+    latency_s: float = 0.0  # encode + plan wall time
+    frame_age_s: float = 0.0  # age of the planned frame when the plan finished
+    reason: str = ""  # why nothing was commanded (or what was clipped)
+    debug_rgb: np.ndarray | None = None  # current | goal | error image
+    predicted_start: bool = False  # async: planned from the predicted end of the running step
+
+
+@dataclasses.dataclass
+class StreamOutput:
+    setpoint: np.ndarray | None  # [7] the set-point to publish; None: publish nothing
+    twist: np.ndarray  # [6] set-point velocity (zero on hold)
+    hold_started: bool = False  # this tick entered a hold (send one zero twist)
+
+
+@dataclasses.dataclass
+class SessionStatus:
+    """Everything diagnostics shows, typed (``nodes/planner_diagnostics.py`` formats it)."""
+
+    phase: Phase
+    enabled: bool
+    mode: str
+    goal: str  # the goal sequence described, "" without a goal
+    refusal: Refusal | None  # why nothing is commanded (None: nothing refused)
+    last_report: PlanReport
+    image_age_s: float | None
+    state_age_s: float | None
+    commands_sent: int
+    frames_received: int

@@ -1,0 +1,74 @@
+"""Asynchronous control: the start of the next plan, predicted while the arm executes a step.
+
+While the arm moves to the commanded target T_k, the next plan cannot start from a measured frame
+of T_k (there is none yet). It starts from the prediction instead:
+
+- state: T_k itself (state ⊕ action, the safe command the set-point stream is executing),
+- representation: the predictor's imagined frame at T_k, one step from the newest real frame F
+  (its measured state s_F, action T_k ⊖ s_F, ``planning.pose.state_difference``), with F's
+  keys/values kept in the predictor's cache so the plan's rollouts see F as history.
+
+Each real frame re-anchors the next prediction on measured data. When the arm arrives, the
+prepared plan is commanded at once, unless the measured pose differs from the predicted start
+by more than ``control.async_tolerance_m`` (then it is discarded and the next plan starts from a
+fresh frame, as in blocking mode).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from vjepa_ros.planning.cem import PlanResult
+from vjepa_ros.planning.pose import state_difference
+from vjepa_ros.planning.rollout import predictor_of
+
+
+@dataclasses.dataclass
+class PreparedPlan:
+    """A plan made from a predicted start, waiting for the arm to arrive there."""
+
+    plan: PlanResult
+    start: np.ndarray  # [7] predicted start state (the command being executed), float64
+    frame_stamp: float  # [s] stamp of the real frame the prediction started from
+    command_index: int  # commands_sent when it was prepared: void once another command went out
+    version: int  # goal version it was planned for
+    epoch: int  # enable epoch it was planned in
+    latency_s: float = 0.0  # [s] encode + imagine + plan wall time
+
+
+def imagine_next_frame(model, frame_reps: torch.Tensor, frame_state: np.ndarray,
+                       target: np.ndarray):
+    """Imagine the frame at ``target`` from a real frame; return (reps [1, N, D], cache).
+
+    Args:
+        model: a world model with ``.predictor`` (``models.WorldModel``, the oracle).
+        frame_reps: [1, N, D] layer-normed representation of the real frame F.
+        frame_state: [7] measured state at F's stamp.
+        target: [7] the state the arm is moving to (the command being executed).
+    Returns:
+        The predictor's layer-normed output for the next frame (float32, the planner's context)
+        and the predictor cache holding F (batch 1), to continue the rollouts from.
+    """
+    predictor = predictor_of(model)
+    parameter = next(itertools.chain(predictor.parameters(), predictor.buffers()))
+    device, dtype = parameter.device, parameter.dtype
+    start = torch.as_tensor(np.asarray(frame_state), dtype=torch.float64)
+    action = state_difference(start, torch.as_tensor(np.asarray(target), dtype=torch.float64))
+    cache = predictor.new_cache()
+    with torch.inference_mode():
+        predicted = predictor.step(
+            frame_reps.to(device, dtype), action[None].to(device, dtype),
+            start[None].to(device, dtype), cache, append=True,
+        )
+    reps = F.layer_norm(predicted.float(), (predictor.embed_dim,))
+    return reps, cache
+
+
+def start_mismatch(measured: np.ndarray, predicted: np.ndarray) -> float:
+    """Distance [m] between the measured and the predicted TCP position (xyz of [7] states)."""
+    return float(np.linalg.norm(np.asarray(measured)[:3] - np.asarray(predicted)[:3]))

@@ -1,0 +1,42 @@
+"""Why the session does not command the arm: a kind to act on and a detail for people.
+
+The kind decides behaviour (the severity in diagnostics, whether a warning is logged again, which
+refusal a new goal clears); the detail is the one-line message shown in ``/diagnostics`` and the
+log. Nothing parses the detail back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+
+class RefusalKind(str, enum.Enum):
+    NO_GOAL = "no_goal"  # no goal image, or every sub-goal done
+    STALE_INPUTS = "stale_inputs"  # camera or robot state missing, too old, or from the future
+    INVALID_STATE = "invalid_state"  # the robot state is unusable (NaN joints, bad pose ...)
+    SAFETY = "safety"  # the safety filter rejected the target
+    PLANNER_ERROR = "planner_error"  # encoding or planning raised
+    INTERNAL_ERROR = "internal_error"  # a check that should never fire did (unsafe set-point)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+ERROR_KINDS = (RefusalKind.PLANNER_ERROR, RefusalKind.INTERNAL_ERROR)
+
+
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    """One refusal: ``kind`` (what to do about it) and ``detail`` (the message, one line)."""
+
+    kind: RefusalKind
+    detail: str
+
+    @property
+    def is_error(self) -> bool:
+        """True for faults of the planner or the session (diagnostics level ERROR)."""
+        return self.kind in ERROR_KINDS
+
+    def __str__(self) -> str:
+        return self.detail
