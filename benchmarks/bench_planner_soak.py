@@ -15,7 +15,9 @@ process watching ``target_pose`` and ``/diagnostics``. Printed per run:
 
 Run:  python benchmarks/bench_planner_soak.py [--seconds 600] [--fps 30] [--width 640 --height 480]
       [--samples 16 --iterations 2] [--transport raw|compressed]
-Loopback only: every process runs with ROS_LOCALHOST_ONLY=1 and discovery range LOCALHOST.
+Loopback only: every process runs with ROS_LOCALHOST_ONLY=1 and discovery range LOCALHOST. The
+sensor process uses the package's Fast DDS profile (``config/fastdds_camera.xml``) as a camera
+driver must; set FASTDDS_DEFAULT_PROFILES_FILE="" to measure the Fast DDS defaults.
 """
 
 from __future__ import annotations
@@ -51,7 +53,12 @@ def publish_sensors(args) -> None:
 
     from vjepa_ros.eval.messages import compressed_image_message
     from vjepa_ros.images import rgb_to_image_fields
-
+    try:
+        from vjepa_ros.nodes.dds_profile import use_camera_profile
+    except ImportError:  # an older vjepa_ros (before/after runs): FASTDDS_DEFAULT_PROFILES_FILE
+        pass
+    else:
+        use_camera_profile()  # as a camera driver must (README: cameras in other processes)
     rclpy.init()
     node = rclpy.create_node("soak_sensors")
     rng = np.random.default_rng(0)

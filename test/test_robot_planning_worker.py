@@ -94,3 +94,22 @@ def test_stop_waits_for_the_running_step_and_no_step_starts_after_it():
 def test_the_idle_timeout_must_be_positive():
     with pytest.raises(ValueError, match="idle_timeout_s"):
         PlanningWorker(lambda: False, on_error=print, idle_timeout_s=0)
+
+
+def test_setup_runs_once_on_the_worker_thread_before_the_first_step():
+    order = []
+    def note(kind):
+        order.append((kind, threading.current_thread().name))
+
+    worker = PlanningWorker(lambda: note("step") and False, on_error=pytest.fail,
+                            idle_timeout_s=10.0, setup=lambda: note("setup"))
+    worker.start()
+    try:
+        worker.wake()
+        assert wait_for(lambda: len(order) >= 2)
+        worker.wake()
+        assert wait_for(lambda: len(order) >= 3)
+    finally:
+        worker.stop(2.0)
+    assert order[0] == ("setup", "vjepa-planning")
+    assert [kind for kind, _ in order].count("setup") == 1

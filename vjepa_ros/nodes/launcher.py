@@ -193,7 +193,11 @@ class Launch:
 def run_node(node_class, args=None) -> int:
     """Run one node until Ctrl-C (``main()`` of an executable); start-up errors → exit code 1."""
     import rclpy
-    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+    from rclpy.executors import (
+        ExternalShutdownException,
+        MultiThreadedExecutor,
+        SingleThreadedExecutor,
+    )
 
     use_camera_profile()  # before rclpy.init: raw camera frames between processes
     rclpy.init(args=args)
@@ -203,7 +207,10 @@ def run_node(node_class, args=None) -> int:
         print(f"{node_class.__name__}: {exc}", file=sys.stderr)
         rclpy.try_shutdown()
         return 1
-    executor = MultiThreadedExecutor(num_threads=4)
+    # A node whose callbacks are all short (the planner: planning runs on its own thread) spins
+    # best on one thread; the pinned rclpy's MultiThreadedExecutor busy-loops over queued work.
+    threads = getattr(node_class, "EXECUTOR_THREADS", 4)
+    executor = SingleThreadedExecutor() if threads == 1 else MultiThreadedExecutor(threads)
     executor.add_node(node)
     try:
         executor.spin()

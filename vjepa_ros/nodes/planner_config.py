@@ -51,6 +51,10 @@ class ModelParams:
         "", "Official AC predictor hyper-parameters for a file that matches no preset, as a "
         "YAML/JSON mapping, e.g. '{num_heads: 16}'; empty: read from the file."
     )
+    threads: int = param(
+        0, "CPU threads torch uses for encoding and planning; 0: all cores but one (at least 1), "
+        "so the node's callbacks keep a core (set-points, frames, services)."
+    )
 
     def __post_init__(self):
         self.hyper_parameters()  # a malformed mapping fails at start-up, naming the parameter

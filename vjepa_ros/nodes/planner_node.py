@@ -46,6 +46,7 @@ from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
 from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.planning_worker import PlanningWorker
 from vjepa_ros.robot.targets import ACTION_LABELS
+from vjepa_ros.threads import set_torch_threads
 
 NODE_NAME = "vjepa_planner"
 SENSOR_QOS = QoSProfile(
@@ -59,12 +60,14 @@ RUNTIME_PARAMETERS = set(GOAL_PARAMETERS) | {"use_sim_time"}
 
 
 class PlannerNode(Node):
+    EXECUTOR_THREADS = 1  # run_node: every callback is short; plans run on self.worker
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
         self.config = cfg = declare_config(self, PlannerNodeConfig())
         if not cfg.model.checkpoint:
             raise ValueError("parameter 'model.checkpoint' is empty: give the V-JEPA 2-AC "
                              "checkpoint file (e.g. vjepa2-ac-vitg.pt)")
+        self.torch_threads = set_torch_threads(cfg.model.threads)  # encoding here; plans: worker
         self.kinematics = FrankaKinematics(cfg.robot)
         self.model = self._load_model()
         self.session = MPCSession(
@@ -81,7 +84,8 @@ class PlannerNode(Node):
         self.input_errors: dict[str, float] = {}  # message → when it was last logged
         self.closing = False
         self.other_publishers: list[str] = []
-        self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed)
+        self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed,
+                                     setup=lambda: set_torch_threads(cfg.model.threads))
 
         self.action_pub = self.create_publisher(Float64MultiArray, "~/action", 10)
         self.target_pub = self.create_publisher(PoseStamped, "target_pose", 10)
@@ -117,7 +121,8 @@ class PlannerNode(Node):
         self.worker.start()
         self.get_logger().info(
             f"ready in shadow mode: {cfg.control.mode} control, device {self.model.device}, "
-            f"{self.model.dtype}; call {self.get_fully_qualified_name()}/enable to command the arm"
+            f"{self.model.dtype}, {self.torch_threads} CPU threads; call "
+            f"{self.get_fully_qualified_name()}/enable to command the arm"
         )
 
     # -- set-up ---------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vjepa_ros.config import ConfigError
+from vjepa_ros.threads import set_torch_threads
 
 if TYPE_CHECKING:
     from vjepa_ros.sim.reach import ReachEpisode, ReachStep
@@ -469,16 +470,6 @@ def _log_levels(planner: str) -> None:
     set_logger_level(PLANNER, getattr(LoggingSeverity, planner))
 
 
-def _set_threads(threads: int) -> int:
-    """Give torch ``threads`` CPU threads (0: all cores but one); return the number."""
-    import torch
-
-    if threads <= 0:
-        threads = max(1, (os.cpu_count() or 1) - 1)
-    torch.set_num_threads(threads)
-    return threads
-
-
 def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEpisode:
     """Start the nodes, run one episode, save the pictures; raise on any failure."""
     import torch
@@ -502,7 +493,7 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     switch_before = sys.getswitchinterval()
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     level_before = get_logger_effective_level(PLANNER)
-    threads = _set_threads(config.threads)
+    threads = set_torch_threads(config.threads)
     nodes = demo_nodes(config, checkpoint)
     sim = SimProcess(next(node for node in nodes if node.name == "sim"))
     demo = launch = None

@@ -31,15 +31,19 @@ class PlanningWorker:
         on_error: receives any exception ``step`` raises.
         idle_timeout_s: longest sleep without a wake [s] (> 0).
         name: the thread's name (shows in py-spy, gdb and ``threading.enumerate()``).
+        setup: called once on the worker thread before its first step, for per-thread settings:
+            torch's CPU thread count is an OpenMP setting of the calling thread, so a
+            ``torch.set_num_threads`` made on another thread does not reach the plans.
     Raises:
         ValueError: ``idle_timeout_s`` is not > 0.
     """
 
     def __init__(self, step: Callable[[], bool], on_error: Callable[[BaseException], None],
-                 idle_timeout_s: float = 0.1, name: str = "vjepa-planning"):
+                 idle_timeout_s: float = 0.1, name: str = "vjepa-planning",
+                 setup: Callable[[], object] | None = None):
         if not idle_timeout_s > 0:
             raise ValueError(f"idle_timeout_s must be > 0, got {idle_timeout_s!r}")
-        self._step, self._on_error = step, on_error
+        self._step, self._on_error, self._setup = step, on_error, setup
         self.idle_timeout_s = idle_timeout_s
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -71,6 +75,11 @@ class PlanningWorker:
         return not self._thread.is_alive()
 
     def _run(self) -> None:
+        if self._setup is not None:
+            try:
+                self._setup()
+            except Exception as exc:  # noqa: BLE001 - reported; planning still runs
+                self._on_error(exc)
         while not self._stopping.is_set():
             self._wake.wait(self.idle_timeout_s)
             self._wake.clear()

@@ -1,0 +1,23 @@
+"""The torch thread policy for processes that also run ROS callbacks."""
+
+import os
+
+import torch
+
+from vjepa_ros.threads import cpu_threads, set_torch_threads
+
+
+def test_auto_leaves_one_core_and_never_goes_below_one(monkeypatch):
+    for cores, expected in ((1, 1), (2, 1), (16, 15), (None, 1)):
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        assert cpu_threads(0) == expected
+        assert cpu_threads(-3) == expected
+    assert cpu_threads(4) == 4
+
+
+def test_set_torch_threads_applies_the_number():
+    before = torch.get_num_threads()
+    try:
+        assert set_torch_threads(1) == 1 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -1,0 +1,29 @@
+"""How many CPU threads torch gets in a process that also runs ROS callbacks.
+
+Measured with ``benchmarks/bench_planner_soak.py`` (the planner node as its own process, tiny
+model, continuous control, 640×480 frames at 30 Hz, joint states at 100 Hz, 2 cores): with
+torch's default (one thread per core) the plan's OpenMP workers took every core and the node
+streamed a median 59–63 of its 100 set-points/s, absorbed 7–8 frames/s and held on "stale inputs"
+in 3–5 of 9 ten-second windows; with all cores but one for torch it streamed 98/s and absorbed
+22 frames/s with no stale hold.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def cpu_threads(requested: int = 0) -> int:
+    """Return the torch CPU thread count for ``requested`` (0 or less: all cores but one, ≥ 1)."""
+    if requested > 0:
+        return int(requested)
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
+def set_torch_threads(requested: int = 0) -> int:
+    """Give torch :func:`cpu_threads` ``(requested)`` intra-op threads; return the number set."""
+    import torch
+
+    threads = cpu_threads(requested)
+    torch.set_num_threads(threads)
+    return threads
