@@ -17,7 +17,11 @@ import os
 import platform
 import sys
 
-from vjepa_ros.cli_options import add_planning_arguments
+from vjepa_ros.cli_options import (
+    add_planning_arguments,
+    add_search_method_arguments,
+    search_method_changes,
+)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -61,6 +65,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     changes = {k: v for k, v in (("samples", args.samples), ("iterations", args.iterations),
                                  ("horizon", args.horizon)) if v is not None}
+    changes.update(search_method_changes(args))
     if not args.checkpoint:
         # The random small model on a CPU: fewer samples/iterations so it runs in seconds.
         changes = {"samples": 64, "iterations": 3, **changes}
@@ -83,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="plan one step on real Franka frames, end to end")
     add_planning_arguments(demo, default_preset="notebook")
+    add_search_method_arguments(demo)
     demo.add_argument("--episode", help="npz with observations [T,H,W,3] and states [T,7]; "
                       "default: the packaged real Franka example")
     demo.set_defaults(func=cmd_demo)

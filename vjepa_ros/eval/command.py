@@ -13,7 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.cli_options import add_planning_arguments
+from vjepa_ros.cli_options import (
+    add_planning_arguments,
+    add_search_method_arguments,
+    search_method_changes,
+)
 
 
 def add_commands(sub) -> None:
@@ -27,6 +31,7 @@ def add_commands(sub) -> None:
     ev.add_argument("bag", help="bag directory (metadata.yaml) or a .mcap / .db3 file")
     ev.add_argument("--out", help="output directory (default: ./eval_<bag name>)")
     add_planning_arguments(ev, default_preset="paper")
+    add_search_method_arguments(ev)
     ev.add_argument("--goal", help="goal image file; default: the frame --goal-offset steps later")
     ev.add_argument("--goal-offset", type=int, default=0,
                     help="goal = frame this many steps later (default: the planner horizon)")
@@ -93,6 +98,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     changes = {k: v for k, v in (("samples", args.samples), ("iterations", args.iterations),
                                  ("horizon", args.horizon)) if v is not None}
+    changes.update(search_method_changes(args))
     if not args.checkpoint:
         changes = {"samples": 64, "iterations": 3, **changes}  # random model on a CPU: seconds
     out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")

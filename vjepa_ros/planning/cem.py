@@ -46,6 +46,7 @@ class PlanResult:
     iterations_run: int
     stopped_early: bool
     timings: dict = field(default_factory=dict)  # seconds: total, rollout, per_iteration (list)
+    evaluations: int = 0  # action sequences imagined (scored) in this step: the compute spent
 
 
 def initial_distribution(
@@ -206,7 +207,38 @@ def cem_search(
             "rollout": rollout_seconds,
             "per_iteration": per_iteration,
         },
+        evaluations=config.samples * len(elite_energies),
     )
+
+
+def make_scorer(
+    model,
+    context_reps: torch.Tensor,
+    context_state: torch.Tensor,
+    goal_reps: torch.Tensor,
+    config: CEMConfig,
+    token_weights: torch.Tensor | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[Callable[[torch.Tensor], torch.Tensor], torch.device]:
+    """Return ``score(actions [S, H, 7]) → energies [S]`` over the world model, and its device.
+
+    The inputs are checked here (``ImaginedRollout``: shapes, NaN/inf → ``ValueError``); the
+    scorer polls ``should_stop`` between its sample chunks.
+    """
+    rollout = ImaginedRollout(
+        model,
+        context_reps,
+        context_state,
+        goal_reps,
+        energy_kind=config.energy,
+        token_weights=token_weights,
+        chunk_size=config.chunk_size,
+    )
+
+    def score(actions: torch.Tensor) -> torch.Tensor:
+        return rollout.energies(actions, should_stop=should_stop)
+
+    return score, rollout.device
 
 
 def plan(
@@ -220,14 +252,14 @@ def plan(
     token_weights: torch.Tensor | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> PlanResult:
-    """One replanning step toward ``goal_reps``.
+    """One replanning step of the published CEM toward ``goal_reps``.
 
     Args:
         model: a ``WorldModel`` (its ``.predictor`` is used) or an AC predictor.
         context_reps: [1, N, D] or [N, D], the current frame's layer-normed representation.
         context_state: [7] or [1, 7], the current end-effector state.
         goal_reps: [1, N, D] or [N, D], the goal frame's layer-normed representation.
-        config: the CEM settings.
+        config: the CEM settings (``config.method`` is not looked at: this is CEM).
         generator: a seed or a CPU ``torch.Generator`` for the sampling noise.
         warm_mean: optional [H, 7] initial search mean (warm start); ``None`` starts from 0.
         token_weights: optional [N] per-token energy weights.
@@ -235,45 +267,42 @@ def plan(
             returns true the step raises :class:`PlanCancelled` (nothing is returned).
 
     """
-    rollout = ImaginedRollout(
-        model,
-        context_reps,
-        context_state,
-        goal_reps,
-        energy_kind=config.energy,
-        token_weights=token_weights,
-        chunk_size=config.chunk_size,
+    score, device = make_scorer(
+        model, context_reps, context_state, goal_reps, config, token_weights, should_stop
     )
-    def score(actions: torch.Tensor) -> torch.Tensor:
-        return rollout.energies(actions, should_stop=should_stop)
-
     with torch.inference_mode():
-        return cem_search(
-            score, config, rollout.device, make_generator(generator), warm_mean, should_stop
-        )
+        return cem_search(score, config, device, make_generator(generator), warm_mean, should_stop)
 
 
 def shift_plan(mean: torch.Tensor) -> torch.Tensor:
-    """Shift a plan mean [H, 7] for warm start: drop the executed step, repeat the last one."""
-    return torch.cat([mean[1:], mean[-1:]], dim=0)
+    """Shift a plan [..., H, 7] for warm start: drop the executed step, repeat the last one."""
+    return torch.cat([mean[..., 1:, :], mean[..., -1:, :]], dim=-2)
 
 
-class CEMPlanner:
-    """Hold the world model, the settings, the noise generator and (warm start) the last mean.
+class SamplingPlanner:
+    """Hold the world model, the settings, the noise generator and the warm-start state.
 
-    ``plan(context_reps, context_state, goal_reps)`` runs one replanning step; ``reset()`` forgets
-    the warm-start state (call it when the goal changes or the robot was moved by hand). A step
-    cancelled through ``should_stop`` (:class:`PlanCancelled`) leaves the warm-start state alone.
+    ``plan(context_reps, context_state, goal_reps)`` runs one replanning step (shapes as
+    :func:`plan`); ``reset()`` forgets the warm-start state (call it when the goal changes or the
+    robot was moved by hand). A step cancelled through ``should_stop`` (:class:`PlanCancelled`)
+    leaves the warm-start state alone. Subclasses implement ``_search`` (one method each).
     """
 
     def __init__(self, model, config: CEMConfig, seed: int | torch.Generator | None = 0):
         self.model = model
         self.config = config
         self.generator = make_generator(seed)
-        self._last_mean: torch.Tensor | None = None
+        self.reset()
 
     def reset(self) -> None:
-        self._last_mean = None
+        self._last_mean: torch.Tensor | None = None
+
+    def _warm_mean(self, enabled: bool) -> torch.Tensor | None:
+        """Return the last mean shifted by one step (None: not ``enabled`` or other horizon)."""
+        last = self._last_mean
+        if enabled and last is not None and last.shape[0] == self.config.horizon:
+            return shift_plan(last)
+        return None
 
     def plan(
         self,
@@ -283,20 +312,22 @@ class CEMPlanner:
         token_weights: torch.Tensor | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> PlanResult:
-        warm_mean = None
-        last = self._last_mean
-        if self.config.warm_start and last is not None and last.shape[0] == self.config.horizon:
-            warm_mean = shift_plan(last)
-        result = plan(
-            self.model,
-            context_reps,
-            context_state,
-            goal_reps,
-            self.config,
-            generator=self.generator,
-            warm_mean=warm_mean,
-            token_weights=token_weights,
-            should_stop=should_stop,
+        score, device = make_scorer(
+            self.model, context_reps, context_state, goal_reps, self.config, token_weights,
+            should_stop,
         )
+        with torch.inference_mode():
+            return self._search(score, device, should_stop)
+
+    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+        raise NotImplementedError
+
+
+class CEMPlanner(SamplingPlanner):
+    """The published CEM (``cem_search``), warm-started from the shifted last mean if asked."""
+
+    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+        warm_mean = self._warm_mean(self.config.warm_start)
+        result = cem_search(score, self.config, device, self.generator, warm_mean, should_stop)
         self._last_mean = result.mean
         return result

@@ -28,8 +28,8 @@ import torch
 
 from vjepa_ros.config import param
 from vjepa_ros.planning.cancel import PlanCancelled
-from vjepa_ros.planning.cem import CEMPlanner
 from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.planning.rollout import ImaginedRollout
 from vjepa_ros.robot.debug_view import compose_debug_image
 from vjepa_ros.robot.goals import GoalSequence, SubGoal
@@ -127,7 +127,7 @@ class MPCSession:
         seed: int | None = 0,
     ):
         self.model = model
-        self.planner = CEMPlanner(model, cem, seed=seed)
+        self.planner = make_planner(model, cem, seed=seed)
         self.limits, self.control = limits, control
         self.clock, self.log = clock, log
         self.streamer = SetpointStreamer(limits)
