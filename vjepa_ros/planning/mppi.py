@@ -76,6 +76,8 @@ def mppi_search(
         mean = torch.einsum("s,shd->hd", weights.to(actions.dtype), actions)
         if not config.search_rotation:
             mean[:, ROTATION] = 0.0
+        for index, value in config.fixed_axes:  # exact, not a weighted sum of equal values
+            mean[:, index] = value
         std = std * settings.noise_decay
         lowest = energies.topk(config.topk, largest=False).values
         best_energy = min(best_energy, lowest[0].item())
