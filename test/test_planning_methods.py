@@ -216,7 +216,8 @@ def test_mppi_weights_mean_noise_schedule_and_warm_start():
     expected = torch.softmax(-(energies - 0.1), dim=0)
     assert torch.allclose(weights, expected)
     # Normalised costs: weights do not depend on the energy scale; a tiny λ picks the best.
-    assert torch.allclose(mppi_weights(energies * 10, 0.5, True), mppi_weights(energies, 0.5, True))
+    scaled = mppi_weights(energies * 10, 0.5, True)
+    assert torch.allclose(scaled, mppi_weights(energies, 0.5, True))
     assert mppi_weights(energies, 1e-4, True)[1] == pytest.approx(1.0)
     assert torch.allclose(mppi_weights(torch.ones(5), 0.1, True), torch.full((5,), 0.2))
     config = CEMConfig(horizon=1, samples=50, topk=5, iterations=3, method="mppi",
