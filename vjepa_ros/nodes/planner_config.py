@@ -96,8 +96,8 @@ class CEMParams:
     seed: int = param(0, "Seed of the CEM sampling noise; -1: random.")
     # -- search method: the published CEM (default), iCEM or MPPI (vjepa_ros/planning/methods.py)
     method: str = param(
-        _NOTEBOOK.method, f"Search method: {', '.join(METHODS)} (cem: the published planner; "
-        "icem, mppi: fewer predictor evaluations for the same plan, see README)."
+        _NOTEBOOK.method, f"Search method, one of {', '.join(METHODS)}: cem = the published "
+        "planner; icem (Pinneri et al. 2020), mppi (Williams et al. 2017): README, Planner."
     )
     icem: ICEMSettings = _group(ICEMSettings)
     mppi: MPPISettings = _group(MPPISettings)
