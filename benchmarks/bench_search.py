@@ -13,7 +13,8 @@ open-loop  Fixed planning problems; per planner and budget (predictor evaluation
                  tokens, width 384, depth 6) on random layer-normed context/goal, H 2 (the
                  notebook's).
 closed-loop  Reach success in the simulator over held-out goals (ROS-free loop, bench_reach.py's
-           run_agent) for the runs given with --run METHOD:samples=S,iterations=I[,key=value].
+           run_agent) for the runs given with --run METHOD:samples=S,iterations=I[,key=value],
+           with the demo world model or (--world-model oracle) the simulator's exact oracle.
 
 Budgets: CEM and MPPI spend samples × iterations; iCEM spends Σ max(S/γ^i, 2k) + the mean
 (+ shifted elites when warm), so S is the largest giving at most the budget
@@ -222,16 +223,22 @@ def parse_run(spec: str) -> tuple[str, dict]:
     return spec, overrides
 
 
-def closed_loop(runs, goals: int, seed_start: int, json_path: str | None, log) -> list[dict]:
+def closed_loop(runs, goals: int, seed_start: int, json_path: str | None, log,
+                world_model: str = "demo") -> list[dict]:
     from vjepa_ros.models import load_world_model
     from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach import reach_sim_config
     from vjepa_ros.sim.reach_config import resolve_checkpoint
 
     seeds = list(range(seed_start, seed_start + goals))
     results = []
     with Sim(reach_sim_config(seeds[0], load_reach_config().sim)) as sim:
-        model = load_world_model(resolve_checkpoint(""))
+        if world_model == "oracle":
+            model = OracleWorldModel().attach(sim)
+        else:
+            model = load_world_model(resolve_checkpoint(""))
+        log(f"world model: {world_model}")
         for spec, overrides in runs:
             config = load_reach_config(None, overrides)
             cem = config.planner.to_cem()
@@ -268,6 +275,9 @@ def main() -> int:
     parser.add_argument("--run", action="append", default=[], help="closed loop: "
                         "METHOD:samples=S,iterations=I[,icem.noise_beta=...]; repeatable")
     parser.add_argument("--goals", type=int, default=20)
+    parser.add_argument("--world-model", default="demo", choices=("demo", "oracle"),
+                        help="closed loop: the demo world model or the simulator's exact oracle "
+                             "(vjepa_ros.sim.oracle: no predictor cost, shows the search alone)")
     parser.add_argument("--seed-start", type=int, default=HELD_OUT_SEED_START)
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("--json", help="write (open-loop, closed-loop) or read (plot) numbers")
@@ -285,7 +295,7 @@ def main() -> int:
         if not args.run:
             raise SystemExit("closed-loop needs at least one --run")
         closed_loop([parse_run(s) for s in args.run], args.goals, args.seed_start, args.json,
-                    log)
+                    log, args.world_model)
         return 0
     if args.part == "plot":
         rows = json.loads(Path(args.json).read_text())
