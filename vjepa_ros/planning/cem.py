@@ -144,6 +144,63 @@ def make_generator(seed_or_generator: int | torch.Generator | None) -> torch.Gen
     return generator
 
 
+@dataclass
+class SearchLog:
+    """What a search records: energies per iteration, timings, evaluations; makes the result."""
+
+    started: float = field(default_factory=time.perf_counter)
+    elite_energies: list = field(default_factory=list)  # mean elite energy per iteration
+    best_energies: list = field(default_factory=list)  # lowest energy per iteration
+    per_iteration: list = field(default_factory=list)  # seconds
+    rollout_seconds: float = 0.0
+    evaluations: int = 0  # action sequences scored
+
+    def score(self, score, actions: torch.Tensor, device: torch.device) -> torch.Tensor:
+        """Return ``score(actions)`` [S'] (checked), timed and counted."""
+        rollout_start = time.perf_counter()
+        energies = score(actions)  # [S']
+        _sync(device)
+        self.rollout_seconds += time.perf_counter() - rollout_start
+        if energies.shape != (actions.shape[0],):
+            raise RuntimeError(
+                f"scorer returned shape {list(energies.shape)}, expected [{actions.shape[0]}]"
+            )
+        self.evaluations += actions.shape[0]
+        return energies
+
+    def record(self, elite_energy: float, best_energy: float, iteration_start: float) -> None:
+        self.elite_energies.append(elite_energy)
+        self.best_energies.append(best_energy)
+        self.per_iteration.append(time.perf_counter() - iteration_start)
+
+    def result(
+        self,
+        chosen: torch.Tensor,
+        mean: torch.Tensor,
+        std: torch.Tensor,
+        config: CEMConfig,
+        stopped_early: bool = False,
+    ) -> PlanResult:
+        """Return the step's result; the plan is ``chosen`` [H, 7] under ``plan_from_mean``."""
+        actions = plan_from_mean(chosen, config).cpu()
+        return PlanResult(
+            first_action=actions[0].clone(),
+            actions=actions,
+            elite_energies=torch.tensor(self.elite_energies),
+            best_energies=torch.tensor(self.best_energies),
+            mean=mean.cpu(),
+            std=std.cpu(),
+            iterations_run=len(self.elite_energies),
+            stopped_early=stopped_early,
+            timings={
+                "total": time.perf_counter() - self.started,
+                "rollout": self.rollout_seconds,
+                "per_iteration": self.per_iteration,
+            },
+            evaluations=self.evaluations,
+        )
+
+
 def cem_search(
     score: "callable",
     config: CEMConfig,
@@ -157,30 +214,19 @@ def cem_search(
     ``should_stop`` is polled before every iteration; when it returns true the search raises
     :class:`PlanCancelled` (a scorer may poll it too, between its chunks).
     """
-    started = time.perf_counter()
+    log = SearchLog()
     mean, std = initial_distribution(config, device, warm_mean)
-    elite_energies, best_energies, per_iteration = [], [], []
-    rollout_seconds = 0.0
     best_so_far, stale, stopped_early = float("inf"), 0, False
     for iteration in range(config.iterations):
         check_stop(should_stop, f"before iteration {iteration + 1} of {config.iterations}")
         iteration_start = time.perf_counter()
         noise = torch.randn((config.samples, config.horizon, 7), generator=generator).to(device)
         actions = sample_actions(mean, std, noise, config)  # [S, H, 7]
-        rollout_start = time.perf_counter()
-        energies = score(actions)  # [S]
-        _sync(device)
-        rollout_seconds += time.perf_counter() - rollout_start
-        if energies.shape != (config.samples,):
-            raise RuntimeError(
-                f"scorer returned shape {list(energies.shape)}, expected [{config.samples}]"
-            )
+        energies = log.score(score, actions, device)  # [S]
         elite_values, elite_index = energies.topk(config.topk, largest=False)
         mean, std = refit_distribution(mean, std, actions[elite_index], config)
         elite_energy = elite_values.mean().item()
-        elite_energies.append(elite_energy)
-        best_energies.append(elite_values[0].item())
-        per_iteration.append(time.perf_counter() - iteration_start)
+        log.record(elite_energy, elite_values[0].item(), iteration_start)
         if config.early_stop_patience is not None:
             improved = best_so_far == float("inf") or (
                 elite_energy < best_so_far - config.early_stop_rel_tol * abs(best_so_far)
@@ -192,23 +238,7 @@ def cem_search(
                 if stale >= config.early_stop_patience:
                     stopped_early = True
                     break
-    actions = plan_from_mean(mean, config).cpu()
-    return PlanResult(
-        first_action=actions[0].clone(),
-        actions=actions,
-        elite_energies=torch.tensor(elite_energies),
-        best_energies=torch.tensor(best_energies),
-        mean=mean.cpu(),
-        std=std.cpu(),
-        iterations_run=len(elite_energies),
-        stopped_early=stopped_early,
-        timings={
-            "total": time.perf_counter() - started,
-            "rollout": rollout_seconds,
-            "per_iteration": per_iteration,
-        },
-        evaluations=config.samples * len(elite_energies),
-    )
+    return log.result(mean, mean, std, config, stopped_early)
 
 
 def make_scorer(

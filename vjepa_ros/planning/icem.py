@@ -27,8 +27,8 @@ from vjepa_ros.planning.cancel import check_stop
 from vjepa_ros.planning.cem import (
     PlanResult,
     SamplingPlanner,
+    SearchLog,
     initial_distribution,
-    plan_from_mean,
     refit_distribution,
     sample_actions,
     shift_plan,
@@ -73,15 +73,13 @@ def icem_search(
     ``should_stop`` is polled before every iteration (:class:`~vjepa_ros.planning.PlanCancelled`).
     """
     settings = config.icem
-    started = time.perf_counter()
+    log = SearchLog()
     mean, std = initial_distribution(config, device, warm_mean)
     zero_noise = torch.zeros(1, config.horizon, 7, device=device)
     keep = kept_count(config)
     kept_actions = None if warm_elites is None or keep == 0 else warm_elites[:keep].to(device)
     kept_energies = None  # None: the kept actions must be scored (new frame)
     best_actions, best_energy = None, math.inf
-    elite_energies, best_energies, per_iteration = [], [], []
-    evaluations, rollout_seconds = 0, 0.0
     for iteration in range(config.iterations):
         check_stop(should_stop, f"before iteration {iteration + 1} of {config.iterations}")
         iteration_start = time.perf_counter()
@@ -94,14 +92,7 @@ def icem_search(
         if settings.add_mean and iteration + 1 == config.iterations:
             fresh.append(sample_actions(mean, std, zero_noise, config))
         actions = torch.cat(fresh, dim=0)
-        rollout_start = time.perf_counter()
-        energies = score(actions)
-        rollout_seconds += time.perf_counter() - rollout_start
-        if energies.shape != (actions.shape[0],):
-            raise RuntimeError(
-                f"scorer returned shape {list(energies.shape)}, expected [{actions.shape[0]}]"
-            )
-        evaluations += actions.shape[0]
+        energies = log.score(score, actions, device)
         if kept_energies is not None:  # known energies of this step's kept elites
             actions = torch.cat([actions, kept_actions], dim=0)
             energies = torch.cat([energies, kept_energies], dim=0)
@@ -112,27 +103,8 @@ def icem_search(
         mean, std = refit_distribution(mean, std, elites, config)
         kept_actions = elites[:keep] if keep else None
         kept_energies = elite_values[:keep] if keep else None
-        elite_energies.append(elite_values.mean().item())
-        best_energies.append(best_energy)
-        per_iteration.append(time.perf_counter() - iteration_start)
-    chosen = best_actions if settings.execute_best else mean
-    actions = plan_from_mean(chosen, config).cpu()
-    result = PlanResult(
-        first_action=actions[0].clone(),
-        actions=actions,
-        elite_energies=torch.tensor(elite_energies),
-        best_energies=torch.tensor(best_energies),
-        mean=mean.cpu(),
-        std=std.cpu(),
-        iterations_run=len(elite_energies),
-        stopped_early=False,
-        timings={
-            "total": time.perf_counter() - started,
-            "rollout": rollout_seconds,
-            "per_iteration": per_iteration,
-        },
-        evaluations=evaluations,
-    )
+        log.record(elite_values.mean().item(), best_energy, iteration_start)
+    result = log.result(best_actions if settings.execute_best else mean, mean, std, config)
     empty = torch.zeros(0, config.horizon, 7)
     return result, (kept_actions.cpu() if kept_actions is not None else empty)
 

@@ -23,8 +23,8 @@ from vjepa_ros.planning.cem import (
     ROTATION,
     PlanResult,
     SamplingPlanner,
+    SearchLog,
     initial_distribution,
-    plan_from_mean,
     sample_actions,
 )
 from vjepa_ros.planning.config import CEMConfig
@@ -54,24 +54,16 @@ def mppi_search(
     the CPU ``generator``). ``should_stop`` is polled before every iteration.
     """
     settings = config.mppi
-    started = time.perf_counter()
+    log = SearchLog()
     mean, std = initial_distribution(config, device, warm_mean)
     std = std * settings.noise_sigma
     best_energy = math.inf
-    elite_energies, best_energies, per_iteration = [], [], []
-    rollout_seconds = 0.0
     for iteration in range(config.iterations):
         check_stop(should_stop, f"before iteration {iteration + 1} of {config.iterations}")
         iteration_start = time.perf_counter()
         noise = torch.randn((config.samples, config.horizon, 7), generator=generator).to(device)
         actions = sample_actions(mean, std, noise, config)
-        rollout_start = time.perf_counter()
-        energies = score(actions)
-        rollout_seconds += time.perf_counter() - rollout_start
-        if energies.shape != (config.samples,):
-            raise RuntimeError(
-                f"scorer returned shape {list(energies.shape)}, expected [{config.samples}]"
-            )
+        energies = log.score(score, actions, device)
         weights = mppi_weights(energies, settings.temperature, settings.normalize_costs)
         mean = torch.einsum("s,shd->hd", weights.to(actions.dtype), actions)
         if not config.search_rotation:
@@ -81,26 +73,8 @@ def mppi_search(
         std = std * settings.noise_decay
         lowest = energies.topk(config.topk, largest=False).values
         best_energy = min(best_energy, lowest[0].item())
-        elite_energies.append(lowest.mean().item())
-        best_energies.append(best_energy)
-        per_iteration.append(time.perf_counter() - iteration_start)
-    actions = plan_from_mean(mean, config).cpu()
-    return PlanResult(
-        first_action=actions[0].clone(),
-        actions=actions,
-        elite_energies=torch.tensor(elite_energies),
-        best_energies=torch.tensor(best_energies),
-        mean=mean.cpu(),
-        std=std.cpu(),
-        iterations_run=len(elite_energies),
-        stopped_early=False,
-        timings={
-            "total": time.perf_counter() - started,
-            "rollout": rollout_seconds,
-            "per_iteration": per_iteration,
-        },
-        evaluations=config.samples * len(elite_energies),
-    )
+        log.record(lowest.mean().item(), best_energy, iteration_start)
+    return log.result(mean, mean, std, config)
 
 
 class MPPIPlanner(SamplingPlanner):
