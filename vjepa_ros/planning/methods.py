@@ -2,7 +2,9 @@
 
 ``CEMConfig.method`` picks the method (``cem``, the published planner, is the default);
 ``CEMConfig.icem`` / ``CEMConfig.mppi`` hold the method's own knobs. Everything else (samples,
-iterations, top-k, horizon, clipping, gripper and rotation rules, energy, chunking) is shared.
+iterations, top-k, horizon, clipping, gripper and rotation rules, energy, chunking) is shared;
+CEM's own ``warm_start`` and early stop (``early_stop_patience``) apply to ``cem`` only (iCEM and
+MPPI have their own ``shift_warm_start`` and always run all iterations).
 The fields are described (``vjepa_ros.config.param``), so the planner node publishes them as ROS
 parameters ``planner.icem.*`` and ``planner.mppi.*``.
 
