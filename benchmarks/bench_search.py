@@ -205,7 +205,7 @@ def plot(table: list[dict], path: str) -> None:
             axis.grid(True, which="both", alpha=0.3)
             axis.legend()
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    figure.savefig(path, dpi=72)
     print(f"wrote {path}")
 
 
