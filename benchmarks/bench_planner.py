@@ -16,6 +16,8 @@ Columns
         one predictor call, no chunking); min in brackets
   speedup : reference / fast, medians (mins: the better estimate on a machine shared with other
         work, whose load only ever adds time)
+  CPU s / CPU speedup : on CPU, process CPU seconds per step (min over repeats) and their ratio:
+        with --threads 1 the measure least disturbed by other processes on a shared machine
   peak  : peak memory above the start of the step (CUDA: allocated; CPU: resident set, VmHWM)
   est. 1call : cost.bytes_per_sample x S, the upper bound automatic chunking plans with (test:
         the CPU allocator's measured peak of a chunk is 0.6-0.85 of it)
@@ -30,7 +32,7 @@ Columns
 
 Run:  python benchmarks/bench_planner.py [--device cpu|cuda] [--repeats 3] [--quick]
       [--tuned-malloc] [--no-reference] [--peak-tflops 989.4] [--cap-gib 24] [--threads N]
-      [--cpu-bf16]
+      [--cpu-bf16] [--case 'cpu H2'] [--lean]
 
 On CPU, glibc returns tensors above its mmap threshold (<= 32 MiB) to the OS, so each big
 activation is page-faulted in again; the reference's whole-batch tensors pay that, the fast
@@ -184,13 +186,12 @@ def bf16_agreement(predictor, half, config, context, state, goal) -> dict:
 
 
 def bench_case(name, predictor, config, device, dtype, repeats, with_reference, peak_tflops,
-               cpu_bf16=False):
+               cpu_bf16=False, lean=False):
     context, state, goal = scene(predictor, device, dtype)
     one_call = config.with_(chunk_size=config.samples)
-    runs = {
-        "fast": lambda: plan(predictor, context, state, goal, config, generator=0),
-        "fast-1call": lambda: plan(predictor, context, state, goal, one_call, generator=0),
-    }
+    runs = {"fast": lambda: plan(predictor, context, state, goal, config, generator=0)}
+    if not lean:
+        runs["fast-1call"] = lambda: plan(predictor, context, state, goal, one_call, generator=0)
     if cpu_bf16:  # INEXACT: a bfloat16 copy of the predictor, float32 energies
         half = copy.deepcopy(predictor).to(torch.bfloat16)
         half_context = context.bfloat16()
@@ -200,12 +201,15 @@ def bench_case(name, predictor, config, device, dtype, repeats, with_reference, 
     warm = config.with_(iterations=1)
     plan(predictor, context, state, goal, warm)  # warm-up (allocator, kernels, tables)
     times = {key: [] for key in runs}
+    cpu_times = {key: [] for key in runs}  # process CPU seconds: robust to other processes' load
     for _ in range(repeats):
         for key, fn in runs.items():
+            cpu_start = time.process_time()
             times[key].append(run_once(fn, device))
+            cpu_times[key].append(time.process_time() - cpu_start)
     # Memory in separate runs: on CPU the measurement trims the heap first, which would
     # otherwise add page faults to the timed runs.
-    peaks = {key: measure_peak(fn, device) for key, fn in runs.items()}
+    peaks = {} if lean else {key: measure_peak(fn, device) for key, fn in runs.items()}
     dims = predictor_dims(predictor)
     fast_flops = plan_flops(dims, config.samples, config.horizon, config.iterations).total
     ref_flops = plan_flops(dims, config.samples, config.horizon, config.iterations, False).total
@@ -214,7 +218,7 @@ def bench_case(name, predictor, config, device, dtype, repeats, with_reference, 
         "case": name,
         "settings": f"S{config.samples} H{config.horizon} I{config.iterations} k{config.topk}",
         "fast": fmt_time(times["fast"]),
-        "fast-1call": fmt_time(times["fast-1call"]),
+        "fast-1call": fmt_time(times.get("fast-1call", [])),
         "reference": fmt_time(times.get("reference", [])),
         "speedup": "-",
         "peak " + "/".join(runs): " / ".join(fmt_bytes(peaks.get(k)) for k in runs),
@@ -228,6 +232,11 @@ def bench_case(name, predictor, config, device, dtype, repeats, with_reference, 
         reference = times["reference"]
         row["speedup"] = (f"{statistics.median(reference) / fast:.2f}x "
                           f"({min(reference) / min(times['fast']):.2f}x)")
+    if device.type == "cpu":
+        row["CPU s " + "/".join(runs)] = " / ".join(
+            f"{min(cpu_times[key]):.1f}" for key in runs)
+        if with_reference:
+            row["CPU speedup"] = f"{min(cpu_times['reference']) / min(cpu_times['fast']):.2f}x"
     if cpu_bf16:
         row["fast-bf16"] = fmt_time(times["fast-bf16"])
         if with_reference:
@@ -288,6 +297,10 @@ def main():
                         help="re-run with glibc keeping big buffers (MALLOC_MMAP_THRESHOLD_ / "
                              "MALLOC_TRIM_THRESHOLD_), removing page-fault costs of big tensors")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--case", action="append", default=[],
+                        help="run only this case (e.g. 'cpu H2'); repeatable")
+    parser.add_argument("--lean", action="store_true",
+                        help="only fast (+ bf16) and reference: no fast-1call, no memory peaks")
     parser.add_argument("--cpu-bf16", action="store_true",
                         help="INEXACT: also time the fast planner with a bf16 predictor on CPU, "
                              "with its energy error and plan agreement")
@@ -320,11 +333,13 @@ def main():
         cases = CPU_CASES
     print(f"predictor: {predictor_dims(predictor)}")
     for name, config in cases:
+        if args.case and name not in args.case:
+            continue
         if args.quick:
             config = config.with_(samples=max(config.topk, config.samples // 4), iterations=2)
         rows.append(bench_case(name, predictor, config, device, dtype, repeats,
                                not args.no_reference, args.peak_tflops,
-                               args.cpu_bf16 and device.type == "cpu"))
+                               args.cpu_bf16 and device.type == "cpu", args.lean))
         print(f"  done: {name}", flush=True)
     print()
     print_table(rows)
