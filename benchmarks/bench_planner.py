@@ -16,14 +16,23 @@ Columns
         one predictor call, no chunking); min in brackets
   speedup : reference / fast, medians (mins: the better estimate on a machine shared with other
         work, whose load only ever adds time)
+  CPU s / CPU speedup : on CPU, process CPU seconds per step (min over repeats) and their ratio:
+        with --threads 1 the measure least disturbed by other processes on a shared machine
   peak  : peak memory above the start of the step (CUDA: allocated; CPU: resident set, VmHWM)
   est. 1call : cost.bytes_per_sample x S, the upper bound automatic chunking plans with (test:
         the CPU allocator's measured peak of a chunk is 0.6-0.85 of it)
   TFLOP : predictor FLOPs per step (cost.plan_flops) fast / reference
   floor : on CUDA, fast time / (FLOPs / peak bf16 FLOP/s), i.e. how far from the FLOP floor
+  --cpu-bf16 (INEXACT, CPU only): adds "fast-bf16", the fast planner with a bfloat16 copy of the
+        predictor (bf16 matmuls, float32 energies), timed in the same alternating loop; "bf16 vs
+        ref" = reference / fast-bf16; its energy error on S random actions of the search box
+        (mean |E_bf16 − E_fp32| / std of E_fp32 over the samples: how much rounding can reorder
+        samples), top-k overlap with fp32 on those samples, and plan agreement (max |first
+        action bf16 − fp32| over xyz, in units of maxnorm, same noise)
 
 Run:  python benchmarks/bench_planner.py [--device cpu|cuda] [--repeats 3] [--quick]
       [--tuned-malloc] [--no-reference] [--peak-tflops 989.4] [--cap-gib 24] [--threads N]
+      [--cpu-bf16] [--case 'cpu H2'] [--lean]
 
 On CPU, glibc returns tensors above its mmap threshold (<= 32 MiB) to the OS, so each big
 activation is page-faulted in again; the reference's whole-batch tensors pay that, the fast
@@ -31,6 +40,7 @@ planner's ~2048-token chunks mostly do not. --tuned-malloc shows the comparison 
 """
 
 import argparse
+import copy
 import ctypes
 import os
 import platform
@@ -54,6 +64,7 @@ from vjepa_ros.planning.cost import (  # noqa: E402
     predictor_dims,
 )
 from vjepa_ros.planning.reference import reference_plan  # noqa: E402
+from vjepa_ros.planning.rollout import ImaginedRollout  # noqa: E402
 
 MID_PREDICTOR = dict(embed_dim=384, predictor_embed_dim=384, depth=6, num_heads=6, img_size=128)
 CPU_CASES = [("cpu H2", CEMConfig(horizon=2, samples=100, topk=10, iterations=5)),
@@ -150,24 +161,55 @@ def scene(predictor, device, dtype):
     return context.to(device, dtype), state, goal.to(device, dtype)
 
 
-def bench_case(name, predictor, config, device, dtype, repeats, with_reference, peak_tflops):
+def bf16_agreement(predictor, half, config, context, state, goal) -> dict:
+    """Energy error, top-k overlap and plan agreement of a bf16 predictor copy against fp32.
+
+    Scored on S random actions of the search box (not the reference's samples).
+    """
+    generator = torch.Generator().manual_seed(1)
+    actions = torch.randn(config.samples, config.horizon, 7, generator=generator) * config.maxnorm
+    actions[..., 3:6] = 0.0
+    actions[..., :3].clamp_(-config.maxnorm, config.maxnorm)
+    with torch.inference_mode():
+        exact = ImaginedRollout(predictor, context, state, goal).energies(actions)
+        approx = ImaginedRollout(half, context.bfloat16(), state, goal).energies(actions)
+    k = config.topk
+    overlap = len(set(exact.topk(k, largest=False).indices.tolist())
+                  & set(approx.topk(k, largest=False).indices.tolist())) / k
+    fp32 = plan(predictor, context, state, goal, config, generator=0).first_action
+    bf16 = plan(half, context.bfloat16(), state, goal, config, generator=0).first_action
+    return {
+        "bf16 energy err/spread": f"{((approx - exact).abs().mean() / exact.std()).item():.3f}",
+        "bf16 top-k overlap": f"{overlap:.0%}",
+        "bf16 plan diff": f"{((bf16 - fp32)[:3].abs().max() / config.maxnorm).item():.3f}",
+    }
+
+
+def bench_case(name, predictor, config, device, dtype, repeats, with_reference, peak_tflops,
+               cpu_bf16=False, lean=False):
     context, state, goal = scene(predictor, device, dtype)
     one_call = config.with_(chunk_size=config.samples)
-    runs = {
-        "fast": lambda: plan(predictor, context, state, goal, config, generator=0),
-        "fast-1call": lambda: plan(predictor, context, state, goal, one_call, generator=0),
-    }
+    runs = {"fast": lambda: plan(predictor, context, state, goal, config, generator=0)}
+    if not lean:
+        runs["fast-1call"] = lambda: plan(predictor, context, state, goal, one_call, generator=0)
+    if cpu_bf16:  # INEXACT: a bfloat16 copy of the predictor, float32 energies
+        half = copy.deepcopy(predictor).to(torch.bfloat16)
+        half_context = context.bfloat16()
+        runs["fast-bf16"] = lambda: plan(half, half_context, state, goal, config, generator=0)
     if with_reference:
         runs["reference"] = lambda: reference_plan(predictor, context, state, goal, config, 0)
     warm = config.with_(iterations=1)
     plan(predictor, context, state, goal, warm)  # warm-up (allocator, kernels, tables)
     times = {key: [] for key in runs}
+    cpu_times = {key: [] for key in runs}  # process CPU seconds: robust to other processes' load
     for _ in range(repeats):
         for key, fn in runs.items():
+            cpu_start = time.process_time()
             times[key].append(run_once(fn, device))
+            cpu_times[key].append(time.process_time() - cpu_start)
     # Memory in separate runs: on CPU the measurement trims the heap first, which would
     # otherwise add page faults to the timed runs.
-    peaks = {key: measure_peak(fn, device) for key, fn in runs.items()}
+    peaks = {} if lean else {key: measure_peak(fn, device) for key, fn in runs.items()}
     dims = predictor_dims(predictor)
     fast_flops = plan_flops(dims, config.samples, config.horizon, config.iterations).total
     ref_flops = plan_flops(dims, config.samples, config.horizon, config.iterations, False).total
@@ -176,10 +218,10 @@ def bench_case(name, predictor, config, device, dtype, repeats, with_reference, 
         "case": name,
         "settings": f"S{config.samples} H{config.horizon} I{config.iterations} k{config.topk}",
         "fast": fmt_time(times["fast"]),
-        "fast-1call": fmt_time(times["fast-1call"]),
+        "fast-1call": fmt_time(times.get("fast-1call", [])),
         "reference": fmt_time(times.get("reference", [])),
         "speedup": "-",
-        "peak fast/1call/ref": " / ".join(fmt_bytes(peaks.get(k)) for k in runs),
+        "peak " + "/".join(runs): " / ".join(fmt_bytes(peaks.get(k)) for k in runs),
         "est. 1call": fmt_bytes(config.samples * bytes_per_sample(dims, config.horizon,
                                                                   dtype.itemsize)),
         "TFLOP fast/ref": f"{fast_flops / 1e12:.2f} / {ref_flops / 1e12:.2f}",
@@ -190,6 +232,19 @@ def bench_case(name, predictor, config, device, dtype, repeats, with_reference, 
         reference = times["reference"]
         row["speedup"] = (f"{statistics.median(reference) / fast:.2f}x "
                           f"({min(reference) / min(times['fast']):.2f}x)")
+    if device.type == "cpu":
+        row["CPU s " + "/".join(runs)] = " / ".join(
+            f"{min(cpu_times[key]):.1f}" for key in runs)
+        if with_reference:
+            row["CPU speedup"] = f"{min(cpu_times['reference']) / min(cpu_times['fast']):.2f}x"
+    if cpu_bf16:
+        row["fast-bf16"] = fmt_time(times["fast-bf16"])
+        if with_reference:
+            half_times = times["fast-bf16"]
+            ratio = statistics.median(reference) / statistics.median(half_times)
+            row["bf16 vs ref"] = (f"{ratio:.2f}x "
+                                  f"({min(reference) / min(half_times):.2f}x)")
+        row.update(bf16_agreement(predictor, half, config, context, state, goal))
     if device.type == "cuda":
         floor = fast_flops / (peak_tflops * 1e12)
         row["floor"] = f"{fast / floor:.2f}x of {floor:.2f} s"
@@ -242,6 +297,13 @@ def main():
                         help="re-run with glibc keeping big buffers (MALLOC_MMAP_THRESHOLD_ / "
                              "MALLOC_TRIM_THRESHOLD_), removing page-fault costs of big tensors")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--case", action="append", default=[],
+                        help="run only this case (e.g. 'cpu H2'); repeatable")
+    parser.add_argument("--lean", action="store_true",
+                        help="only fast (+ bf16) and reference: no fast-1call, no memory peaks")
+    parser.add_argument("--cpu-bf16", action="store_true",
+                        help="INEXACT: also time the fast planner with a bf16 predictor on CPU, "
+                             "with its energy error and plan agreement")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -271,10 +333,13 @@ def main():
         cases = CPU_CASES
     print(f"predictor: {predictor_dims(predictor)}")
     for name, config in cases:
+        if args.case and name not in args.case:
+            continue
         if args.quick:
             config = config.with_(samples=max(config.topk, config.samples // 4), iterations=2)
         rows.append(bench_case(name, predictor, config, device, dtype, repeats,
-                               not args.no_reference, args.peak_tflops))
+                               not args.no_reference, args.peak_tflops,
+                               args.cpu_bf16 and device.type == "cpu", args.lean))
         print(f"  done: {name}", flush=True)
     print()
     print_table(rows)

@@ -14,6 +14,7 @@ Agents
 
 Run:  python benchmarks/bench_reach.py [--checkpoint demo] [--checkpoint other.pt] [--goals 20]
           [--max-steps 15] [--samples 100 --iterations 5 --horizon 1] [--json out.json]
+          [--method cem|icem|mppi] [--icem-* / --mppi-* settings]
 
 ``--checkpoint demo`` is the packaged demo world model; without ``--checkpoint`` only the baseline
 and the oracle run. Defaults come from config/reach_demo.yaml. Wall-clock numbers are this
@@ -42,6 +43,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.cli_options import (  # noqa: E402
+    add_search_method_arguments,
+    search_method_overrides,
+)
 from vjepa_ros.models import load_world_model  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
@@ -148,13 +153,14 @@ def main() -> int:
     parser.add_argument("--planning-s", type=float,
                         help="every plan takes exactly this many simulated seconds (a latency "
                         "model, independent of this machine's load)")
+    add_search_method_arguments(parser)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     config = load_reach_config(args.config, {
         "episode.max_steps": args.max_steps, "episode.success_radius": args.success_radius,
         "planner.samples": args.samples, "planner.iterations": args.iterations,
-        "planner.horizon": args.horizon, "device": args.device,
+        "planner.horizon": args.horizon, "device": args.device, **search_method_overrides(args),
     })
     seeds = list(range(args.seed_start, args.seed_start + args.goals))
     modes = args.mode or ["blocking"]
@@ -167,7 +173,8 @@ def main() -> int:
         "success_radius_m": episode_cfg.success_radius,
         "max_steps": episode_cfg.max_steps,
         "cem": {"samples": cem.samples, "iterations": cem.iterations, "horizon": cem.horizon,
-                "topk": cem.topk, "maxnorm": cem.maxnorm, "seed": cem.seed},
+                "topk": cem.topk, "maxnorm": cem.maxnorm, "seed": cem.seed,
+                "method": cem.method},
         "camera": f"{cam.width}x{cam.height}, shadows {cam.shadows}",
         "control": f"{', '.join(modes)} (MPCSession), safety defaults (10 cm max step, "
                    f"0.1 m/s), ControlConfig defaults",

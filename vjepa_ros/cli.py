@@ -17,7 +17,12 @@ import os
 import platform
 import sys
 
-from vjepa_ros.cli_options import add_planning_arguments, cem_changes, model_hyper_parameters
+from vjepa_ros.cli_options import (
+    add_planning_arguments,
+    add_search_method_arguments,
+    cem_changes,
+    model_hyper_parameters,
+)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -81,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="plan one step on real Franka frames, end to end")
     add_planning_arguments(demo, default_preset="notebook")
+    add_search_method_arguments(demo)
     demo.add_argument("--episode", help="npz with observations [T,H,W,3] and states [T,7]; "
                       "default: the packaged real Franka example")
     demo.set_defaults(func=cmd_demo)

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, load_world_model
-from vjepa_ros.planning.cem import CEMPlanner
 from vjepa_ros.planning.config import preset
+from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.planning.pose import state_difference
 
 # A small V-JEPA 2 / AC predictor for CPU runs (same architecture, 256 px, 16x16 tokens per frame).
@@ -106,7 +106,7 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
     print(f"encode        2 frames {example.frames.shape[1]}x{example.frames.shape[2]} "
           f"in {encode_s * 1e3:.0f} ms")
 
-    planner = CEMPlanner(model, config, seed=seed)
+    planner = make_planner(model, config, seed=seed)
     context_state = torch.from_numpy(example.states[0])
     result = planner.plan(reps[:1], context_state, reps[1:2])
     print(f"plan          CEM '{cem_preset}': S {config.samples}, H {config.horizon}, "

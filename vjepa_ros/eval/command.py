@@ -13,7 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.cli_options import add_planning_arguments, cem_changes, model_hyper_parameters
+from vjepa_ros.cli_options import (
+    add_planning_arguments,
+    add_search_method_arguments,
+    cem_changes,
+    model_hyper_parameters,
+)
 
 
 def add_commands(sub) -> None:
@@ -27,6 +32,7 @@ def add_commands(sub) -> None:
     ev.add_argument("bag", help="bag directory (metadata.yaml) or a .mcap / .db3 file")
     ev.add_argument("--out", help="output directory (default: ./eval_<bag name>)")
     add_planning_arguments(ev, default_preset="paper")
+    add_search_method_arguments(ev)
     ev.add_argument("--goal", help="goal image file; default: the frame --goal-offset steps later")
     ev.add_argument("--goal-offset", type=int, default=0,
                     help="goal = frame this many steps later (default: the planner horizon)")

@@ -28,7 +28,7 @@ from vjepa_ros.config import param
 from vjepa_ros.eval import metrics
 from vjepa_ros.eval.bags import BagTopics, JointsToPose, Recording, read_recording
 from vjepa_ros.eval.resample import Steps, resample
-from vjepa_ros.planning import CEMConfig, CEMPlanner, ImaginedRollout, state_difference
+from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
 
 
 @dataclasses.dataclass
@@ -226,7 +226,7 @@ def evaluate_recording(
     if goal_image is not None:
         fixed_goal = model.encode(np.asarray(goal_image)[None]).float().cpu()[0]
 
-    planner = CEMPlanner(model, cem, seed=config.seed)
+    planner = make_planner(model, cem, seed=config.seed)
     records, previous = [], None
     landscape_report = None
     t0 = steps.grid_times[0]

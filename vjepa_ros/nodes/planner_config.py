@@ -12,6 +12,7 @@ import dataclasses
 
 from vjepa_ros.config import param
 from vjepa_ros.planning.config import PRESETS, CEMConfig, horizon_warning
+from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings
 from vjepa_ros.robot.kinematics import RobotConfig
 from vjepa_ros.robot.mpc import ControlConfig
 from vjepa_ros.robot.safety import SafetyLimits
@@ -123,6 +124,13 @@ class CEMParams:
         0, "Samples per predictor call (bounds memory); 0: automatic from free memory."
     )
     seed: int = param(0, "Seed of the CEM sampling noise; -1: random.")
+    # -- search method: the published CEM (default), iCEM or MPPI (vjepa_ros/planning/methods.py)
+    method: str = param(
+        _NOTEBOOK.method, f"Search method, one of {', '.join(METHODS)}: cem = the published "
+        "planner; icem (Pinneri et al. 2020), mppi (Williams et al. 2017): README, Planner."
+    )
+    icem: ICEMSettings = _group(ICEMSettings)
+    mppi: MPPISettings = _group(MPPISettings)
 
     def to_cem(self) -> CEMConfig:
         """Return the planning package's config (validated there)."""

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import collections
-import dataclasses
 import math
 import os
 import random
@@ -42,7 +41,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vjepa_ros.config import ConfigError
+from vjepa_ros.cli_options import add_search_method_arguments, search_method_overrides
+from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.threads import set_torch_threads
 
 if TYPE_CHECKING:
@@ -96,8 +96,7 @@ def demo_nodes(config: ReachDemoConfig, checkpoint: Path) -> list:
     """Return the planner (as ``vjepa_mpc.launch.py`` starts it) and the simulator."""
     from vjepa_ros.nodes.launcher import NodeLaunch, mpc_nodes
 
-    planner_parameters = {f"planner.{name}": value for name, value in
-                          dataclasses.asdict(config.planner).items()}
+    planner_parameters = {name: value for name, value, _ in flatten(config.planner, "planner.")}
     planner_parameters.update({"model.device": config.device, "model.dtype": config.dtype,
                                "control.mode": "blocking"})
     nodes = mpc_nodes(str(checkpoint), camera_topic=CAMERA_TOPIC, target_topic="target_pose",
@@ -542,6 +541,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "config/reach_demo.yaml)")
     parser.add_argument("--require-success", action="store_true", help="exit 1 when the goal "
                         "was not reached (default: 0 whenever the episode ran)")
+    add_search_method_arguments(parser)
 
 
 def cmd_reach(args: argparse.Namespace) -> int:
@@ -556,6 +556,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
                  "episode.max_steps": args.max_steps, "planner.samples": args.samples,
                  "planner.iterations": args.iterations, "planner.horizon": args.horizon,
                  "device": args.device}
+    overrides.update(search_method_overrides(args))
     try:
         config = load_reach_config(args.config, overrides)
         resolve_checkpoint(config.checkpoint)

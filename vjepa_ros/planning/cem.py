@@ -46,6 +46,7 @@ class PlanResult:
     iterations_run: int
     stopped_early: bool
     timings: dict = field(default_factory=dict)  # seconds: total, rollout, per_iteration (list)
+    evaluations: int = 0  # action sequences imagined (scored) in this step: the compute spent
 
 
 def initial_distribution(
@@ -143,6 +144,63 @@ def make_generator(seed_or_generator: int | torch.Generator | None) -> torch.Gen
     return generator
 
 
+@dataclass
+class SearchLog:
+    """What a search records: energies per iteration, timings, evaluations; makes the result."""
+
+    started: float = field(default_factory=time.perf_counter)
+    elite_energies: list = field(default_factory=list)  # mean elite energy per iteration
+    best_energies: list = field(default_factory=list)  # lowest energy per iteration
+    per_iteration: list = field(default_factory=list)  # seconds
+    rollout_seconds: float = 0.0
+    evaluations: int = 0  # action sequences scored
+
+    def score(self, score, actions: torch.Tensor, device: torch.device) -> torch.Tensor:
+        """Return ``score(actions)`` [S'] (checked), timed and counted."""
+        rollout_start = time.perf_counter()
+        energies = score(actions)  # [S']
+        _sync(device)
+        self.rollout_seconds += time.perf_counter() - rollout_start
+        if energies.shape != (actions.shape[0],):
+            raise RuntimeError(
+                f"scorer returned shape {list(energies.shape)}, expected [{actions.shape[0]}]"
+            )
+        self.evaluations += actions.shape[0]
+        return energies
+
+    def record(self, elite_energy: float, best_energy: float, iteration_start: float) -> None:
+        self.elite_energies.append(elite_energy)
+        self.best_energies.append(best_energy)
+        self.per_iteration.append(time.perf_counter() - iteration_start)
+
+    def result(
+        self,
+        chosen: torch.Tensor,
+        mean: torch.Tensor,
+        std: torch.Tensor,
+        config: CEMConfig,
+        stopped_early: bool = False,
+    ) -> PlanResult:
+        """Return the step's result; the plan is ``chosen`` [H, 7] under ``plan_from_mean``."""
+        actions = plan_from_mean(chosen, config).cpu()
+        return PlanResult(
+            first_action=actions[0].clone(),
+            actions=actions,
+            elite_energies=torch.tensor(self.elite_energies),
+            best_energies=torch.tensor(self.best_energies),
+            mean=mean.cpu(),
+            std=std.cpu(),
+            iterations_run=len(self.elite_energies),
+            stopped_early=stopped_early,
+            timings={
+                "total": time.perf_counter() - self.started,
+                "rollout": self.rollout_seconds,
+                "per_iteration": self.per_iteration,
+            },
+            evaluations=self.evaluations,
+        )
+
+
 def cem_search(
     score: "callable",
     config: CEMConfig,
@@ -156,30 +214,19 @@ def cem_search(
     ``should_stop`` is polled before every iteration; when it returns true the search raises
     :class:`PlanCancelled` (a scorer may poll it too, between its chunks).
     """
-    started = time.perf_counter()
+    log = SearchLog()
     mean, std = initial_distribution(config, device, warm_mean)
-    elite_energies, best_energies, per_iteration = [], [], []
-    rollout_seconds = 0.0
     best_so_far, stale, stopped_early = float("inf"), 0, False
     for iteration in range(config.iterations):
         check_stop(should_stop, f"before iteration {iteration + 1} of {config.iterations}")
         iteration_start = time.perf_counter()
         noise = torch.randn((config.samples, config.horizon, 7), generator=generator).to(device)
         actions = sample_actions(mean, std, noise, config)  # [S, H, 7]
-        rollout_start = time.perf_counter()
-        energies = score(actions)  # [S]
-        _sync(device)
-        rollout_seconds += time.perf_counter() - rollout_start
-        if energies.shape != (config.samples,):
-            raise RuntimeError(
-                f"scorer returned shape {list(energies.shape)}, expected [{config.samples}]"
-            )
+        energies = log.score(score, actions, device)  # [S]
         elite_values, elite_index = energies.topk(config.topk, largest=False)
         mean, std = refit_distribution(mean, std, actions[elite_index], config)
         elite_energy = elite_values.mean().item()
-        elite_energies.append(elite_energy)
-        best_energies.append(elite_values[0].item())
-        per_iteration.append(time.perf_counter() - iteration_start)
+        log.record(elite_energy, elite_values[0].item(), iteration_start)
         if config.early_stop_patience is not None:
             improved = best_so_far == float("inf") or (
                 elite_energy < best_so_far - config.early_stop_rel_tol * abs(best_so_far)
@@ -191,51 +238,24 @@ def cem_search(
                 if stale >= config.early_stop_patience:
                     stopped_early = True
                     break
-    actions = plan_from_mean(mean, config).cpu()
-    return PlanResult(
-        first_action=actions[0].clone(),
-        actions=actions,
-        elite_energies=torch.tensor(elite_energies),
-        best_energies=torch.tensor(best_energies),
-        mean=mean.cpu(),
-        std=std.cpu(),
-        iterations_run=len(elite_energies),
-        stopped_early=stopped_early,
-        timings={
-            "total": time.perf_counter() - started,
-            "rollout": rollout_seconds,
-            "per_iteration": per_iteration,
-        },
-    )
+    return log.result(mean, mean, std, config, stopped_early)
 
 
-def plan(
+def make_scorer(
     model,
     context_reps: torch.Tensor,
     context_state: torch.Tensor,
     goal_reps: torch.Tensor,
     config: CEMConfig,
-    generator: int | torch.Generator | None = 0,
-    warm_mean: torch.Tensor | None = None,
     token_weights: torch.Tensor | None = None,
     should_stop: Callable[[], bool] | None = None,
     context_cache=None,
-) -> PlanResult:
-    """One replanning step toward ``goal_reps``.
+) -> tuple[Callable[[torch.Tensor], torch.Tensor], torch.device]:
+    """Return ``score(actions [S, H, 7]) → energies [S]`` over the world model, and its device.
 
-    Args:
-        model: a ``WorldModel`` (its ``.predictor`` is used) or an AC predictor.
-        context_reps: [1, N, D] or [N, D], the current frame's layer-normed representation.
-        context_state: [7] or [1, 7], the current end-effector state.
-        goal_reps: [1, N, D] or [N, D], the goal frame's layer-normed representation.
-        config: the CEM settings.
-        generator: a seed or a CPU ``torch.Generator`` for the sampling noise.
-        warm_mean: optional [H, 7] initial search mean (warm start); ``None`` starts from 0.
-        token_weights: optional [N] per-token energy weights.
-        should_stop: optional callable polled between iterations and sample chunks; when it
-            returns true the step raises :class:`PlanCancelled` (nothing is returned).
-        context_cache: optional predictor cache (batch 1) holding the frames before the context
-            frame (``ImaginedRollout``); None: the context frame alone.
+    The inputs are checked here (``ImaginedRollout``: shapes, NaN/inf → ``ValueError``); the
+    scorer polls ``should_stop`` between its sample chunks. ``context_cache``: optional predictor
+    cache (batch 1) of the frames before the context frame (async control's imagined start).
     """
     rollout = ImaginedRollout(
         model,
@@ -251,33 +271,74 @@ def plan(
     def score(actions: torch.Tensor) -> torch.Tensor:
         return rollout.energies(actions, should_stop=should_stop)
 
+    return score, rollout.device
+
+
+def plan(
+    model,
+    context_reps: torch.Tensor,
+    context_state: torch.Tensor,
+    goal_reps: torch.Tensor,
+    config: CEMConfig,
+    generator: int | torch.Generator | None = 0,
+    warm_mean: torch.Tensor | None = None,
+    token_weights: torch.Tensor | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    context_cache=None,
+) -> PlanResult:
+    """One replanning step of the published CEM toward ``goal_reps``.
+
+    Args:
+        model: a ``WorldModel`` (its ``.predictor`` is used) or an AC predictor.
+        context_reps: [1, N, D] or [N, D], the current frame's layer-normed representation.
+        context_state: [7] or [1, 7], the current end-effector state.
+        goal_reps: [1, N, D] or [N, D], the goal frame's layer-normed representation.
+        config: the CEM settings (``config.method`` is not looked at: this is CEM).
+        generator: a seed or a CPU ``torch.Generator`` for the sampling noise.
+        warm_mean: optional [H, 7] initial search mean (warm start); ``None`` starts from 0.
+        token_weights: optional [N] per-token energy weights.
+        should_stop: optional callable polled between iterations and sample chunks; when it
+            returns true the step raises :class:`PlanCancelled` (nothing is returned).
+        context_cache: optional predictor cache (batch 1) holding the frames before the context
+            frame (``ImaginedRollout``); None: the context frame alone.
+    """
+    score, device = make_scorer(
+        model, context_reps, context_state, goal_reps, config, token_weights, should_stop,
+        context_cache,
+    )
     with torch.inference_mode():
-        return cem_search(
-            score, config, rollout.device, make_generator(generator), warm_mean, should_stop
-        )
+        return cem_search(score, config, device, make_generator(generator), warm_mean, should_stop)
 
 
 def shift_plan(mean: torch.Tensor) -> torch.Tensor:
-    """Shift a plan mean [H, 7] for warm start: drop the executed step, repeat the last one."""
-    return torch.cat([mean[1:], mean[-1:]], dim=0)
+    """Shift a plan [..., H, 7] for warm start: drop the executed step, repeat the last one."""
+    return torch.cat([mean[..., 1:, :], mean[..., -1:, :]], dim=-2)
 
 
-class CEMPlanner:
-    """Hold the world model, the settings, the noise generator and (warm start) the last mean.
+class SamplingPlanner:
+    """Hold the world model, the settings, the noise generator and the warm-start state.
 
-    ``plan(context_reps, context_state, goal_reps)`` runs one replanning step; ``reset()`` forgets
-    the warm-start state (call it when the goal changes or the robot was moved by hand). A step
-    cancelled through ``should_stop`` (:class:`PlanCancelled`) leaves the warm-start state alone.
+    ``plan(context_reps, context_state, goal_reps)`` runs one replanning step (shapes as
+    :func:`plan`); ``reset()`` forgets the warm-start state (call it when the goal changes or the
+    robot was moved by hand). A step cancelled through ``should_stop`` (:class:`PlanCancelled`)
+    leaves the warm-start state alone. Subclasses implement ``_search`` (one method each).
     """
 
     def __init__(self, model, config: CEMConfig, seed: int | torch.Generator | None = 0):
         self.model = model
         self.config = config
         self.generator = make_generator(seed)
-        self._last_mean: torch.Tensor | None = None
+        self.reset()
 
     def reset(self) -> None:
-        self._last_mean = None
+        self._last_mean: torch.Tensor | None = None
+
+    def _warm_mean(self, enabled: bool) -> torch.Tensor | None:
+        """Return the last mean shifted by one step (None: not ``enabled`` or other horizon)."""
+        last = self._last_mean
+        if enabled and last is not None and last.shape[0] == self.config.horizon:
+            return shift_plan(last)
+        return None
 
     def plan(
         self,
@@ -288,21 +349,22 @@ class CEMPlanner:
         should_stop: Callable[[], bool] | None = None,
         context_cache=None,
     ) -> PlanResult:
-        warm_mean = None
-        last = self._last_mean
-        if self.config.warm_start and last is not None and last.shape[0] == self.config.horizon:
-            warm_mean = shift_plan(last)
-        result = plan(
-            self.model,
-            context_reps,
-            context_state,
-            goal_reps,
-            self.config,
-            generator=self.generator,
-            warm_mean=warm_mean,
-            token_weights=token_weights,
-            should_stop=should_stop,
-            context_cache=context_cache,
+        score, device = make_scorer(
+            self.model, context_reps, context_state, goal_reps, self.config, token_weights,
+            should_stop, context_cache,
         )
+        with torch.inference_mode():
+            return self._search(score, device, should_stop)
+
+    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+        raise NotImplementedError
+
+
+class CEMPlanner(SamplingPlanner):
+    """The published CEM (``cem_search``), warm-started from the shifted last mean if asked."""
+
+    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+        warm_mean = self._warm_mean(self.config.warm_start)
+        result = cem_search(score, self.config, device, self.generator, warm_mean, should_stop)
         self._last_mean = result.mean
         return result

@@ -13,6 +13,8 @@ Fields marked *beyond published* are off by default, so a preset reproduces the 
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings
+
 ENERGIES = ("l1", "l2")
 
 
@@ -49,6 +51,10 @@ class CEMConfig:
     # Samples per predictor call (bounds memory; results do not depend on it). None = automatic:
     # ~2048 tokens per call on CPU, 70 % of the free memory on CUDA (see cost.auto_chunk_size).
     chunk_size: int | None = None
+    # -- search method (beyond published): cem = the published CEM; icem, mppi: methods.py --
+    method: Literal["cem", "icem", "mppi"] = "cem"
+    icem: ICEMSettings = ICEMSettings()  # used when method == "icem"
+    mppi: MPPISettings = MPPISettings()  # used when method == "mppi"
 
     def __post_init__(self):
         for name in ("horizon", "samples", "topk", "iterations"):
@@ -93,6 +99,8 @@ class CEMConfig:
             raise ValueError("CEMConfig.early_stop_patience must be None or >= 1")
         if self.chunk_size is not None and self.chunk_size < 1:
             raise ValueError(f"CEMConfig.chunk_size must be None or >= 1, got {self.chunk_size}")
+        if self.method not in METHODS:
+            raise ValueError(f"CEMConfig.method must be one of {METHODS}, got {self.method!r}")
 
     def with_(self, **changes) -> "CEMConfig":
         """Return a copy with some fields changed (validated again)."""

@@ -33,8 +33,8 @@ from collections.abc import Callable
 import numpy as np
 
 from vjepa_ros.planning.cancel import PlanCancelled
-from vjepa_ros.planning.cem import CEMPlanner
 from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: F401 (re-exported)
 from vjepa_ros.robot.goals import GoalSequence, SubGoal
 from vjepa_ros.robot.inputs import STATE_HISTORY, InputBuffer, Stamped  # noqa: F401
@@ -71,7 +71,8 @@ class MPCSession:
         clock: returns now [s] on the clock the inputs are stamped with.
         log: receives (level, message), level one of "info", "warning", "error".
         seed: planner noise seed (None: random).
-        planner: the planner (``interfaces.Planner``); default ``CEMPlanner(model, cem, seed)``.
+        planner: the planner (``interfaces.Planner``); default ``make_planner(model, cem, seed)``
+            (``cem.method``: cem, icem or mppi).
             Tests and benchmarks that need a slower, failing or recording planner pass one here.
             A model or planner without the interface's methods raises TypeError.
         wake: called (under the session lock, so it must be cheap) when a plan can go out without
@@ -94,7 +95,7 @@ class MPCSession:
             raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
                             " and an action-conditioned .predictor (step, new_cache)")
         self.model = model
-        self._planner = planner if planner is not None else CEMPlanner(model, cem, seed=seed)
+        self._planner = planner if planner is not None else make_planner(model, cem, seed=seed)
         if not isinstance(self._planner, Planner):
             raise TypeError(f"{type(self._planner).__name__} is not a planner: it needs plan() "
                             "and reset()")

@@ -1,0 +1,324 @@
+"""Plan quality per unit of compute: the published CEM, iCEM and MPPI at equal predictor budgets.
+
+Two parts (run one or both):
+
+open-loop  Fixed planning problems; per planner and budget (predictor evaluations per replanning
+           step = action sequences imagined), one replanning step per problem; the quality is the
+           energy of the returned plan (imagined once more, not counted), also relative to CEM at
+           the largest budget on the same problem. Problems:
+           demo  the packaged demo world model on simulator frames: context = the start frame of a
+                 held-out reach episode (seeds 900000+), goal = its goal image, H 1, maxnorm 0.05
+                 (the demo's search box);
+           mid   the random mid-size official-architecture predictor of bench_planner.py (64
+                 tokens, width 384, depth 6) on random layer-normed context/goal, H 2 (the
+                 notebook's).
+closed-loop  Reach success in the simulator over held-out goals (ROS-free loop, bench_reach.py's
+           run_agent) for the runs given with --run METHOD:samples=S,iterations=I[,key=value],
+           with the demo world model or (--world-model oracle) the simulator's exact oracle.
+
+Budgets: CEM and MPPI spend samples × iterations; iCEM spends Σ max(S/γ^i, 2k) + the mean
+(+ shifted elites when warm), so S is the largest giving at most the budget
+(``icem.evaluations_per_step``). Iterations: 5 below 1000 evaluations, 10 from 1000 on (the
+paper's S 800, I 10 is 8000).
+
+Run:  python benchmarks/bench_search.py open-loop [--models demo mid] [--budgets 100 500 2000 8000]
+          [--problems 6] [--json out.json] [--plot out.png]
+      python benchmarks/bench_search.py closed-loop --run cem:samples=800,iterations=10
+          --run icem:samples=440,iterations=10 [--goals 20] [--json out.json]
+      python benchmarks/bench_search.py plot --json open.json --plot out.png   (from saved numbers)
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_planner import MID_PREDICTOR  # noqa: E402
+from bench_reach import run_agent  # noqa: E402
+
+from vjepa_ros.planning.config import CEMConfig  # noqa: E402
+from vjepa_ros.planning.icem import evaluations_per_step  # noqa: E402
+from vjepa_ros.planning.planners import make_planner  # noqa: E402
+from vjepa_ros.planning.rollout import ImaginedRollout  # noqa: E402
+from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
+
+METHODS = ("cem", "icem", "mppi")
+
+
+def iterations_for(budget: int) -> int:
+    return 5 if budget < 1000 else 10
+
+
+def config_for(method: str, budget: int, base: CEMConfig) -> CEMConfig:
+    """Return the settings of ``method`` spending at most ``budget`` evaluations per step."""
+    iterations = iterations_for(budget)
+    config = base.with_(method=method, iterations=iterations,
+                        samples=max(base.topk, budget // iterations))
+    if method != "icem":
+        return config
+    samples = config.topk
+    while evaluations_per_step(config.with_(samples=samples + 1), warm=False) <= budget:
+        samples += 1
+    return config.with_(samples=samples)
+
+
+# -- problems -----------------------------------------------------------------------------------
+
+def demo_problems(count: int):
+    """(model, context_reps, state, goal_reps) from held-out reach episodes with the demo model."""
+    from vjepa_ros.models import load_world_model
+    from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config
+    from vjepa_ros.sim.reach_config import resolve_checkpoint
+
+    model = load_world_model(resolve_checkpoint(""))
+    settings = load_reach_config().sim
+    problems = []
+    with Sim(reach_sim_config(HELD_OUT_SEED_START, settings)) as sim:
+        for seed in range(HELD_OUT_SEED_START, HELD_OUT_SEED_START + count):
+            goal = make_reach_goal(sim, seed)
+            sim.reset(seed)  # back to the start pose
+            frame, state = sim.render(), torch.tensor(sim.ee_state(), dtype=torch.float32)
+            with torch.inference_mode():
+                reps = model.encode(np.stack([frame, goal.frame])).float()
+            problems.append((model, reps[:1], state, reps[1:2]))
+    base = CEMConfig(horizon=1, samples=100, topk=10, iterations=5, maxnorm=0.05)
+    return problems, base
+
+
+def mid_problems(count: int):
+    """Random layer-normed context/goal for the random mid-size predictor (bench_planner.py)."""
+    from vjepa_ros.models import build_predictor
+
+    torch.manual_seed(0)
+    predictor = build_predictor(**MID_PREDICTOR).eval()
+    tokens, width = predictor.tokens_per_frame, predictor.embed_dim
+    problems = []
+    for index in range(count):
+        generator = torch.Generator().manual_seed(index)
+        context = F.layer_norm(torch.randn(1, tokens, width, generator=generator), (width,))
+        goal = F.layer_norm(torch.randn(1, tokens, width, generator=generator), (width,))
+        state = torch.tensor([0.45, -0.05, 0.3, 2.9, 0.3, -1.2, 0.1])
+        problems.append((predictor, context, state, goal))
+    return problems, CEMConfig(horizon=2, samples=100, topk=10, iterations=5, maxnorm=0.05)
+
+
+def plan_energy(model, context, state, goal, actions) -> float:
+    rollout = ImaginedRollout(model, context, state, goal)
+    with torch.inference_mode():
+        return rollout.energies(actions[None]).item()
+
+
+def open_loop(name: str, problems, base: CEMConfig, budgets, log) -> list[dict]:
+    rows = []
+    for method in METHODS:
+        for budget in budgets:
+            config = config_for(method, budget, base)
+            for index, (model, context, state, goal) in enumerate(problems):
+                planner = make_planner(model, config, seed=index)
+                started = time.perf_counter()
+                result = planner.plan(context, state, goal)
+                wall = time.perf_counter() - started
+                rows.append({
+                    "model": name, "method": method, "budget": budget, "problem": index,
+                    "samples": config.samples, "iterations": config.iterations,
+                    "evaluations": result.evaluations, "wall_s": wall,
+                    "plan_energy": plan_energy(model, context, state, goal, result.actions),
+                    "best_sampled_energy": float(result.best_energies.min()),
+                })
+            last = rows[-len(problems):]
+            log(f"  {name:<5} {method:<5} budget {budget:>5}: S {config.samples:>4} "
+                f"I {config.iterations:>2}, evaluations {last[0]['evaluations']:>5}, "
+                f"plan energy {statistics.mean(r['plan_energy'] for r in last):.5f}, "
+                f"{statistics.median(r['wall_s'] for r in last):.2f} s/step")
+    return rows
+
+
+def summarize(rows: list[dict]) -> list[dict]:
+    """Mean plan energy and its gap to CEM at the largest budget, per model/method/budget."""
+    reference = {}
+    for model in {r["model"] for r in rows}:
+        top = max(r["budget"] for r in rows if r["model"] == model)
+        for r in rows:
+            if r["model"] == model and r["method"] == "cem" and r["budget"] == top:
+                reference[(model, r["problem"])] = r["plan_energy"]
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault((r["model"], r["method"], r["budget"]), []).append(r)
+    table = []
+    for (model, method, budget), group in sorted(groups.items()):
+        gaps = [r["plan_energy"] - reference[(model, r["problem"])] for r in group
+                if (model, r["problem"]) in reference]
+        table.append({
+            "model": model, "method": method, "budget": budget,
+            "S": group[0]["samples"], "I": group[0]["iterations"],
+            "evaluations": statistics.mean(r["evaluations"] for r in group),
+            "plan_energy": statistics.mean(r["plan_energy"] for r in group),
+            "gap_to_cem_top": statistics.mean(gaps) if gaps else math.nan,
+            "wall_s": statistics.median(r["wall_s"] for r in group),
+        })
+    return table
+
+
+def print_open_table(table: list[dict]) -> None:
+    print(f"\n{'model':<6}{'method':<7}{'budget':>7}{'S':>6}{'I':>4}{'evals':>8}"
+          f"{'plan energy':>13}{'gap to CEM@top':>16}{'s/step':>9}")
+    for t in table:
+        print(f"{t['model']:<6}{t['method']:<7}{t['budget']:>7}{t['S']:>6}{t['I']:>4}"
+              f"{t['evaluations']:>8.0f}{t['plan_energy']:>13.5f}{t['gap_to_cem_top']:>+16.5f}"
+              f"{t['wall_s']:>9.2f}")
+
+
+def plot(table: list[dict], path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    models = sorted({t["model"] for t in table})
+    figure, axes = plt.subplots(len(models), 2, figsize=(11, 4 * len(models)), squeeze=False)
+    for row, model in enumerate(models):
+        for column, (key, label) in enumerate((("evaluations", "predictor evaluations per step"),
+                                               ("wall_s", "wall time per step [s]"))):
+            axis = axes[row][column]
+            for method in METHODS:
+                points = sorted((t[key], t["plan_energy"]) for t in table
+                                if t["model"] == model and t["method"] == method)
+                if points:
+                    axis.plot(*zip(*points, strict=True), marker="o", label=method)
+            axis.set_xscale("log")
+            axis.set_xlabel(label)
+            axis.set_ylabel("energy of the returned plan (mean)")
+            axis.set_title(f"{model} model")
+            axis.grid(True, which="both", alpha=0.3)
+            axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=72)
+    print(f"wrote {path}")
+
+
+# -- closed loop --------------------------------------------------------------------------------
+
+def parse_run(spec: str) -> tuple[str, dict]:
+    """``icem:samples=440,iterations=10,icem.noise_beta=3`` → ("icem", {planner.* overrides})."""
+    method, _, rest = spec.partition(":")
+    if method not in METHODS:
+        raise SystemExit(f"--run {spec!r}: method must be one of {METHODS}")
+    overrides = {"planner.method": method}
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        overrides[f"planner.{key}"] = json.loads(value) if value not in ("", None) else None
+    return spec, overrides
+
+
+def closed_loop(runs, goals: int, seed_start: int, json_path: str | None, log,
+                world_model: str = "demo") -> list[dict]:
+    from vjepa_ros.models import load_world_model
+    from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.oracle import OracleWorldModel
+    from vjepa_ros.sim.reach import reach_sim_config
+    from vjepa_ros.sim.reach_config import resolve_checkpoint
+
+    seeds = list(range(seed_start, seed_start + goals))
+    results = []
+    with Sim(reach_sim_config(seeds[0], load_reach_config().sim)) as sim:
+        if world_model == "oracle":
+            model = OracleWorldModel().attach(sim)
+        else:
+            model = load_world_model(resolve_checkpoint(""))
+        log(f"world model: {world_model}")
+        for spec, overrides in runs:
+            config = load_reach_config(None, overrides)
+            cem = config.planner.to_cem()
+            per_step = (evaluations_per_step(cem) if cem.method == "icem"
+                        else cem.samples * cem.iterations)
+            log(f"closed loop {spec}: {per_step} evaluations per step, goals {seeds[0]}.."
+                f"{seeds[-1]}")
+            result = run_agent(spec, sim, model, seeds, config, verbose=True)
+            result["evaluations_per_step"] = per_step
+            results.append(result)
+            log(f"  -> {result['successes']}/{goals}, median final "
+                f"{result['median_final_distance_m'] * 100:.1f} cm, mean steps "
+                f"{result['mean_steps']:.1f}, planning {result['planning_s_median']:.2f} s/step")
+            if json_path:
+                Path(json_path).write_text(json.dumps(results, indent=1))
+    print(f"\n{'run':<44}{'evals/step':>11}{'success':>10}{'median final':>14}"
+          f"{'mean steps':>12}{'plan s/step':>13}")
+    for r in results:
+        print(f"{r['agent']:<44}{r['evaluations_per_step']:>11}{r['successes']:>6}/{goals:<3}"
+              f"{r['median_final_distance_m'] * 100:>11.1f} cm{r['mean_steps']:>12.1f}"
+              f"{r['planning_s_median']:>13.2f}")
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("part", choices=("open-loop", "closed-loop", "plot"))
+    parser.add_argument("--models", nargs="+", default=["demo", "mid"], choices=("demo", "mid"))
+    parser.add_argument("--budgets", nargs="+", type=int,
+                        default=[100, 250, 500, 1000, 2000, 8000])
+    parser.add_argument("--mid-budgets", nargs="+", type=int, default=[100, 300, 1000])
+    parser.add_argument("--problems", type=int, default=6, help="demo problems (held-out seeds)")
+    parser.add_argument("--mid-problems", type=int, default=3)
+    parser.add_argument("--run", action="append", default=[], help="closed loop: "
+                        "METHOD:samples=S,iterations=I[,icem.noise_beta=...]; repeatable")
+    parser.add_argument("--goals", type=int, default=20)
+    parser.add_argument("--world-model", default="demo", choices=("demo", "oracle"),
+                        help="closed loop: the demo world model or the simulator's exact oracle "
+                             "(vjepa_ros.sim.oracle: no predictor cost, shows the search alone)")
+    parser.add_argument("--seed-start", type=int, default=HELD_OUT_SEED_START)
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--json", help="write (open-loop, closed-loop) or read (plot) numbers")
+    parser.add_argument("--plot", help="save the open-loop plot here (PNG)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    def log(line):
+        print(line, flush=True)
+
+    log(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, {torch.get_num_threads()} threads, float32")
+    if args.part == "closed-loop":
+        if not args.run:
+            raise SystemExit("closed-loop needs at least one --run")
+        closed_loop([parse_run(s) for s in args.run], args.goals, args.seed_start, args.json,
+                    log, args.world_model)
+        return 0
+    if args.part == "plot":
+        rows = json.loads(Path(args.json).read_text())
+    else:
+        rows = []
+        for name in args.models:
+            if name == "demo":
+                problems, base = demo_problems(args.problems)
+                budgets = args.budgets
+            else:
+                problems, base = mid_problems(args.mid_problems)
+                budgets = args.mid_budgets
+            log(f"{name}: {len(problems)} problems, H {base.horizon}, k {base.topk}, "
+                f"maxnorm {base.maxnorm}, budgets {budgets}")
+            rows += open_loop(name, problems, base, budgets, log)
+            if args.json:
+                Path(args.json).write_text(json.dumps(rows, indent=1))
+    table = summarize(rows)
+    print_open_table(table)
+    if args.plot:
+        plot(table, args.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Typed settings of the search methods beside the published CEM: iCEM and MPPI.
+
+``CEMConfig.method`` picks the method (``cem``, the published planner, is the default);
+``CEMConfig.icem`` / ``CEMConfig.mppi`` hold the method's own knobs. Everything else (samples,
+iterations, top-k, horizon, clipping, gripper and rotation rules, energy, chunking) is shared;
+CEM's own ``warm_start`` and early stop (``early_stop_patience``) apply to ``cem`` only (iCEM and
+MPPI have their own ``shift_warm_start`` and always run all iterations).
+The fields are described (``vjepa_ros.config.param``), so the planner node publishes them as ROS
+parameters ``planner.icem.*`` and ``planner.mppi.*``.
+
+Sources
+- iCEM: Pinneri et al., "Sample-efficient Cross-Entropy Method for Real-time Planning", CoRL 2020
+  (arXiv 2008.06389): colored noise with PSD ∝ 1/f^β along the horizon, a fraction of the elites
+  kept into the next iteration and (shifted) into the next replanning step, population
+  N_i = max(N·γ^−i, 2K) with γ = 1.25, the mean added as a sample in the last iteration, the best
+  sequence seen executed. The paper's defaults: γ 1.25, kept fraction 0.3, β 2–4 per task.
+- MPPI: Williams et al., "Information Theoretic MPC for Model-Based Reinforcement Learning",
+  ICRA 2017: weights w ∝ exp(−(E − min E)/λ), mean ← Σ w·a, Gaussian noise of std σ around it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vjepa_ros.config import param
+
+METHODS = ("cem", "icem", "mppi")
+
+
+@dataclasses.dataclass(frozen=True)
+class ICEMSettings:
+    """The iCEM knobs (Pinneri et al. 2020); ``samples`` is the first iteration's population N."""
+
+    noise_beta: float = param(
+        2.0, "iCEM colored-noise exponent beta: PSD ~ 1/f^beta along the horizon; 0: white "
+        "noise. Horizons 1-3 get white noise whatever beta (no lower frequency than 1/H)."
+    )
+    keep_elites_fraction: float = param(
+        0.3, "iCEM: fraction of the top-k elites carried into the next iteration and, shifted "
+        "by one step, into the next replanning step (paper: 0.3)."
+    )
+    population_decay: float = param(
+        1.25, "iCEM population decay gamma: iteration i draws max(samples / gamma^i, 2 topk) "
+        "new samples (paper: 1.25; 1: constant)."
+    )
+    shift_warm_start: bool = param(
+        True, "iCEM: start each replanning step from the previous mean and kept elites, "
+        "shifted by one step."
+    )
+    add_mean: bool = param(True, "iCEM: score the search mean as one more sample in the last "
+                           "iteration.")
+    execute_best: bool = param(
+        True, "iCEM: return the lowest-energy sequence seen in this step instead of the mean."
+    )
+
+    def __post_init__(self):
+        if not self.noise_beta >= 0:
+            raise ValueError(f"icem.noise_beta must be >= 0, got {self.noise_beta!r}")
+        if not 0.0 <= self.keep_elites_fraction <= 1.0:
+            raise ValueError(
+                f"icem.keep_elites_fraction must lie in [0, 1], got {self.keep_elites_fraction!r}"
+            )
+        if not self.population_decay >= 1.0:
+            raise ValueError(
+                f"icem.population_decay must be >= 1, got {self.population_decay!r}"
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class MPPISettings:
+    """The MPPI knobs (Williams et al. 2017), run for ``iterations`` refinements per step."""
+
+    temperature: float = param(
+        0.1, "MPPI temperature lambda: weights exp(-(E - min E) / lambda); with normalize_costs "
+        "in units of the energies' standard deviation. Lower: closer to taking the best sample."
+    )
+    normalize_costs: bool = param(
+        True, "MPPI: divide energies by their standard deviation over the samples before "
+        "weighting (lambda then does not depend on the energy scale of the model)."
+    )
+    noise_sigma: float = param(
+        1.0, "MPPI noise std as a multiple of the CEM's initial std (maxnorm for xyz, "
+        "gripper_init_std for the gripper)."
+    )
+    noise_decay: float = param(
+        0.7, "MPPI noise schedule: the std is multiplied by this after every iteration."
+    )
+    shift_warm_start: bool = param(
+        True, "MPPI: start each replanning step from the previous mean shifted by one step."
+    )
+
+    def __post_init__(self):
+        for name in ("temperature", "noise_sigma"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"mppi.{name} must be > 0, got {getattr(self, name)!r}")
+        if not 0.0 < self.noise_decay <= 1.0:
+            raise ValueError(f"mppi.noise_decay must lie in (0, 1], got {self.noise_decay!r}")

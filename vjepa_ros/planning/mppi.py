@@ -1,0 +1,87 @@
+"""MPPI (Williams et al., ICRA 2017) over the world model, iterated within a replanning step.
+
+Per iteration (``config.mppi`` holds the knobs, see ``methods.MPPISettings``): draw S sequences
+around the mean with Gaussian noise of std σ·(CEM's initial std), turned into actions exactly as
+CEM does (``cem.sample_actions``: per-axis clip, rotation 0 unless searched, fixed axes,
+close-gripper step); score them; weight them by w ∝ exp(−(E − min E) / λ) (energies first divided
+by their std over the samples when ``normalize_costs``); the new mean is Σ w·a over the clipped
+samples, so it stays inside the search box. The std shrinks by ``noise_decay`` per iteration. The
+plan is the final mean with CEM's plan rules (rotation 0 unless searched, |gripper| < threshold
+→ 0); the next step starts from it shifted by one step (``shift_warm_start``).
+
+``PlanResult.elite_energies`` holds the mean of the k lowest energies per iteration (k = ``topk``,
+as CEM reports), ``best_energies`` the lowest energy sampled so far in this step.
+"""
+
+import math
+import time
+
+import torch
+
+from vjepa_ros.planning.cancel import check_stop
+from vjepa_ros.planning.cem import (
+    ROTATION,
+    PlanResult,
+    SamplingPlanner,
+    SearchLog,
+    initial_distribution,
+    sample_actions,
+)
+from vjepa_ros.planning.config import CEMConfig
+
+
+def mppi_weights(energies: torch.Tensor, temperature: float, normalize: bool) -> torch.Tensor:
+    """Return MPPI weights [S] (sum 1, float32) of energies [S]: softmax(−(E − min E) / λ)."""
+    costs = energies.float() - energies.min()
+    if normalize:
+        spread = costs.std() if costs.numel() > 1 else costs.new_tensor(0.0)
+        if spread > 0:
+            costs = costs / spread
+    return torch.softmax(-costs / temperature, dim=0)
+
+
+def mppi_search(
+    score,
+    config: CEMConfig,
+    device: torch.device,
+    generator: torch.Generator,
+    warm_mean: torch.Tensor | None = None,
+    should_stop=None,
+) -> PlanResult:
+    """Run MPPI over a batched scorer ``score(actions [S, H, 7]) → energies [S]``.
+
+    The noise is the same draw CEM makes (one standard-normal [S, H, 7] tensor per iteration from
+    the CPU ``generator``). ``should_stop`` is polled before every iteration.
+    """
+    settings = config.mppi
+    log = SearchLog()
+    mean, std = initial_distribution(config, device, warm_mean)
+    std = std * settings.noise_sigma
+    best_energy = math.inf
+    for iteration in range(config.iterations):
+        check_stop(should_stop, f"before iteration {iteration + 1} of {config.iterations}")
+        iteration_start = time.perf_counter()
+        noise = torch.randn((config.samples, config.horizon, 7), generator=generator).to(device)
+        actions = sample_actions(mean, std, noise, config)
+        energies = log.score(score, actions, device)
+        weights = mppi_weights(energies, settings.temperature, settings.normalize_costs)
+        mean = torch.einsum("s,shd->hd", weights.to(actions.dtype), actions)
+        if not config.search_rotation:
+            mean[:, ROTATION] = 0.0
+        for index, value in config.fixed_axes:  # exact, not a weighted sum of equal values
+            mean[:, index] = value
+        std = std * settings.noise_decay
+        lowest = energies.topk(config.topk, largest=False).values
+        best_energy = min(best_energy, lowest[0].item())
+        log.record(lowest.mean().item(), best_energy, iteration_start)
+    return log.result(mean, mean, std, config)
+
+
+class MPPIPlanner(SamplingPlanner):
+    """MPPI, warm-started from the previous mean shifted by one step (``shift_warm_start``)."""
+
+    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+        warm_mean = self._warm_mean(self.config.mppi.shift_warm_start)
+        result = mppi_search(score, self.config, device, self.generator, warm_mean, should_stop)
+        self._last_mean = result.mean
+        return result

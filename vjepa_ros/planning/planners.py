@@ -1,0 +1,29 @@
+"""Pick the search method: one planner interface for the published CEM, iCEM and MPPI.
+
+    planner = make_planner(world_model, preset("paper", method="icem"), seed=0)
+    result = planner.plan(context_reps, context_state, goal_reps)   # a cem.PlanResult
+
+Every planner has ``plan(context_reps, context_state, goal_reps, token_weights=None,
+should_stop=None)`` and ``reset()``, the same clipping, gripper and rotation rules and the same
+cancellation (``PlanCancelled``); see ``cem.py``, ``icem.py``, ``mppi.py``.
+"""
+
+import torch
+
+from vjepa_ros.planning.cem import CEMPlanner, SamplingPlanner
+from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.icem import ICEMPlanner
+from vjepa_ros.planning.mppi import MPPIPlanner
+
+PLANNERS: dict[str, type[SamplingPlanner]] = {
+    "cem": CEMPlanner,
+    "icem": ICEMPlanner,
+    "mppi": MPPIPlanner,
+}
+
+
+def make_planner(
+    model, config: CEMConfig, seed: int | torch.Generator | None = 0
+) -> SamplingPlanner:
+    """Return the planner of ``config.method`` over ``model`` (a WorldModel or AC predictor)."""
+    return PLANNERS[config.method](model, config, seed=seed)
