@@ -258,3 +258,26 @@ def test_models_and_planners_meet_the_session_interfaces(model):
         MPCSession(model.encoder, CEM, LIMITS, ControlConfig(), clock=Clock())
     with pytest.raises(TypeError, match="not a planner"):
         MPCSession(model, CEM, LIMITS, ControlConfig(), clock=Clock(), planner=object())
+
+
+@pytest.mark.parametrize("method", ["icem", "mppi"])
+def test_every_search_method_prepares_and_commands_async_plans(model, method):
+    """Plan with iCEM and MPPI from the imagined start (the real frame in the cache), as CEM does."""
+    import dataclasses
+
+    clock = Clock()
+    session = MPCSession(model, dataclasses.replace(CEM, method=method), LIMITS,
+                         ControlConfig(mode="async"), clock=clock)
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    session.set_goals([session_goal()])
+    session.set_enabled(True)
+    first = session.plan_step()
+    assert first.command is not None
+    prepared = session.plan_step()
+    assert prepared.predicted_start and prepared.command is None, prepared.reason
+    follow(session, clock)
+    second = session.plan_step()  # on arrival: the prepared plan, no new frame
+    assert second.command is not None and second.predicted_start
+    assert session.commands_sent == 2
+    np.testing.assert_allclose(second.target, target_from_action(first.command, second.action))
