@@ -262,7 +262,7 @@ def test_models_and_planners_meet_the_session_interfaces(model):
 
 @pytest.mark.parametrize("method", ["icem", "mppi"])
 def test_every_search_method_prepares_and_commands_async_plans(model, method):
-    """Plan with iCEM and MPPI from the imagined start (the real frame in the cache), as CEM does."""
+    """Plan with iCEM and MPPI from the imagined start (real frame in the cache), as CEM does."""
     import dataclasses
 
     clock = Clock()
