@@ -83,6 +83,11 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--data", "nowhere"], "data.train: nowhere does not exist"),
     (["--device", "gpu7"], "device:"),
     (["--image-topic", "/wrist"], "/wrist is not in the bag"),
+    # official hyper-parameters reach the encoder loader: a value the model cannot compute is
+    # refused by name; a malformed item names the option
+    (["--encoder-arg", "use_rope=false"], "use_rope=False"),
+    (["--encoder-arg", "num_heads"], "--encoder-arg"),
+    (["--set", "predictor_args=[1]"], "predictor_args: expected a mapping"),
 ])
 def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, message):
     extra = [str(data["encoder"]) if item == "ENCODER" else item for item in extra]
@@ -103,3 +108,18 @@ def test_config_file_and_package_defaults(data, tmp_path, capsys):
     settings.write_text("steps: [1\n")
     assert main(_args(data, tmp_path / "out2", "--config", str(settings))) == 1
     assert "cannot read train settings" in capsys.readouterr().err
+
+
+def test_official_hyper_parameters_reach_the_settings():
+    import argparse
+
+    from vjepa_ros.train.command import add_commands, overrides_from_args
+
+    parser = argparse.ArgumentParser()
+    add_commands(parser.add_subparsers())
+    args = parser.parse_args(["train", "--encoder-arg", "num_frames=64", "--predictor-arg",
+                              "num_heads=16", "--predictor-arg", "use_sdpa=true"])
+    given = overrides_from_args(args)
+    assert given["encoder_args"] == {"num_frames": 64}
+    assert given["predictor_args"] == {"num_heads": 16, "use_sdpa": True}
+    assert make_config(given).predictor_args == {"num_heads": 16, "use_sdpa": True}

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters
+
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
     ("--data", "data.train", dict(nargs="+", metavar="PATH", help="training episodes: .npz "
@@ -100,6 +102,7 @@ def add_commands(sub) -> None:
         train.add_argument(option, dest=_dest(field), default=None, **keywords)
     for option, field, _, text in SWITCHES:
         train.add_argument(option, dest=_dest(field), action="store_true", help=text)
+    add_model_arguments(train)
     train.add_argument("--config", help="YAML file of settings (TrainConfig fields, nested or "
                        "dotted), applied before the options above")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -123,6 +126,9 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
     for _, field, value, _ in SWITCHES:
         if getattr(args, _dest(field)):
             given[field] = value
+    for kind, values in model_hyper_parameters(args).items():  # --encoder-arg, --predictor-arg
+        if values:
+            given[f"{kind}_args"] = values
     for item in args.set:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():

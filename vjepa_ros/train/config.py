@@ -127,6 +127,14 @@ class TrainConfig:
         "auto", "Encoder entry of the file: auto (target_encoder when present, as the official "
         "AC training, else encoder), encoder or target_encoder.",
     )
+    encoder_args: dict = param(
+        {}, "Official encoder hyper-parameters for an encoder file that matches no preset "
+        "(e.g. {num_heads: 16}); empty: read from the file.",
+    )
+    predictor_args: dict = param(
+        {}, "Official AC predictor hyper-parameters for a predictor.init file that matches no "
+        "preset (e.g. {num_heads: 16}); empty: read from the file.",
+    )
     steps: int = param(2000, "Optimizer steps in all.")
     batch_size: int = param(
         8, "Clips per micro-batch on each process (official: 8 per GPU, 256 in all); one step "
@@ -179,6 +187,10 @@ class TrainConfig:
         ``need_encoder``; a resumed run takes its models from ``latest.pt``) an existing encoder
         or init file.
         """
+        for name in ("encoder_args", "predictor_args"):
+            if not isinstance(getattr(self, name), dict):
+                raise ConfigError(f"{name}: expected a mapping of official hyper-parameter names "
+                                  f"(e.g. {{num_heads: 16}}), got {getattr(self, name)!r}")
         for name in ("steps", "batch_size", "grad_accum_steps", "auto_steps"):
             _require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("eval_every", "save_every"):

@@ -42,10 +42,16 @@ def resolve_encoder_key(path, encoder_key: str = "auto") -> str:
     return "target_encoder" if isinstance(raw, dict) and "target_encoder" in raw else "encoder"
 
 
-def load_encoder(path, encoder_key: str = "auto") -> tuple[VisionEncoder, str]:
-    """Load the frozen encoder of a checkpoint on CPU: (encoder, the entry it came from)."""
+def load_encoder(path, encoder_key: str = "auto",
+                 hyper_parameters: dict | None = None) -> tuple[VisionEncoder, str]:
+    """Load the frozen encoder of a checkpoint on CPU: (encoder, the entry it came from).
+
+    ``hyper_parameters``: official encoder hyper-parameter names for a file that matches no
+    preset (``load_models``' ``encoder``); unsupported values raise ``CheckpointError``.
+    """
     key = resolve_encoder_key(path, encoder_key)
-    encoder, _ = load_models(Path(path).expanduser(), encoder_key=key)
+    encoder, _ = load_models(Path(path).expanduser(), encoder=hyper_parameters or None,
+                             encoder_key=key)
     return encoder, key
 
 

@@ -56,7 +56,8 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder) -> tuple[ACPredi
     settings = config.predictor
     if settings.init:
         path = Path(settings.init).expanduser()
-        _, predictor = load_models(path, encoder_key="encoder")
+        _, predictor = load_models(path, encoder=config.encoder_args or None,
+                                   predictor=config.predictor_args or None, encoder_key="encoder")
         if predictor is None:
             raise CheckpointError(f"{path} holds no action-conditioned predictor to start from "
                                   "(predictor.init wants a V-JEPA 2-AC file, vjepa2-ac-vitg.pt)")
@@ -203,7 +204,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
             raise ConfigError(f"{out} holds a training run (latest.pt): pass --resume to "
                               "continue it, or choose another --out")
         encoder_path = config.encoder or config.predictor.init
-        encoder, key = load_encoder(encoder_path, config.encoder_key)
+        encoder, key = load_encoder(encoder_path, config.encoder_key, config.encoder_args)
         log(f"encoder     {encoder_path} [{key}]: {_describe_encoder(encoder)}")
         predictor, describe = init_predictor(config, encoder)
     log(f"predictor   {describe}")
