@@ -322,27 +322,35 @@ class MPCSession:
         frame = self.inputs.frame
         if frame is None or frame.stamp <= self.last_planned_stamp:
             return None
-        state = self._checked_state(frame, now)
-        if state is None:
+        if not self._inputs_usable(now):
             return None
+        # blocking/async: wait for arrival before the state-at-frame check, which would otherwise
+        # hold the arm mid-motion on a frame whose nearest state is stale (as before the refactor)
         if self.enabled and self.control.mode != "continuous":
             if self._phase is Phase.MOVING or self._prepared is not None or \
                     frame.stamp < self.arrival_time + self.control.settle_s:
                 return None
+        state = self._state_near(frame)
+        if state is None:
+            return None
         if not self.enabled:
             self._clear_refusal()  # shadow mode: nothing to command, the inputs are fine again
         return _Job(frame, state, self.goals.current, self.goal_version, self.enable_epoch)
 
-    def _checked_state(self, frame: Stamped, now: float) -> Stamped | None:
-        """Goal and inputs fine: the state at ``frame``'s stamp; otherwise hold and None."""
+    def _inputs_usable(self, now: float) -> bool:
+        """Return True when there is a goal and the inputs are fresh; otherwise hold."""
         goal_problem = self._goal_problem()
         if goal_problem:
             self._hold(Refusal(RefusalKind.NO_GOAL, goal_problem))
-            return None
+            return False
         refusal = self._input_refusal(now)
         if refusal is not None:
             self._hold(refusal)
-            return None
+            return False
+        return True
+
+    def _state_near(self, frame: Stamped) -> Stamped | None:
+        """Return the state recorded nearest to ``frame``'s stamp, or hold and None if too far."""
         state = self.inputs.state_at(frame.stamp)
         if abs(state.stamp - frame.stamp) > self.limits.max_state_age_s:
             self._hold(Refusal(RefusalKind.STALE_INPUTS, (
@@ -357,7 +365,7 @@ class MPCSession:
         if self._prepared is not None or self._prepared_for == self.commands_sent or \
                 frame is None:
             return None
-        state = self._checked_state(frame, now)
+        state = self._state_near(frame) if self._inputs_usable(now) else None
         if state is None:
             return None
         self._prepared_for = self.commands_sent
