@@ -197,10 +197,15 @@ class ReachClient:
     def arrival(self, check=lambda: None) -> Arrival:
         """Read the planner's arrival rule from its parameters (``get_parameters``)."""
         request = self.types["GetParameters"].Request(names=list(ARRIVAL_PARAMETERS))
+        from rcl_interfaces.msg import ParameterType
+
         values = self.call(self.get_parameters, request, "parameters", check=check).values
-        numbers = [v.double_value for v in values]
+        numbers = [v.double_value if v.type == ParameterType.PARAMETER_DOUBLE else
+                   float(v.integer_value) for v in values
+                   if v.type in (ParameterType.PARAMETER_DOUBLE, ParameterType.PARAMETER_INTEGER)]
         if len(numbers) != len(ARRIVAL_PARAMETERS):
-            raise DemoError(f"/{self.planner} did not return {', '.join(ARRIVAL_PARAMETERS)}")
+            raise DemoError(f"/{self.planner} did not return the numbers "
+                            f"{', '.join(ARRIVAL_PARAMETERS)}")
         return Arrival(*numbers)
 
     def set_enabled(self, enabled: bool, check=lambda: None,
