@@ -1,14 +1,14 @@
-"""``vjepa-ros reach``: the simulator node in a child process, the planner node in this one.
+"""``vjepa-ros reach``: the simulator and the planner node in child processes, the demo a client.
 
-Real rclpy on loopback (the launcher makes a private context). Small camera, few samples and a
-faster-than-real-time simulator keep it short; the nodes run on the simulator's /clock. Every test
-that starts the demo checks that the simulator's process is gone afterwards.
+Real rclpy on loopback. Small camera, few samples and a faster-than-real-time simulator keep it
+short; the nodes run on the simulator's /clock. Every test that starts the demo checks that each
+node's process is gone afterwards.
 """
 
 import os
 import re
-import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,9 +20,8 @@ pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 from vjepa_ros.cli import main  # noqa: E402
 from vjepa_ros.models import build_encoder, build_predictor  # noqa: E402
 from vjepa_ros.models.checkpoint import save_world_model  # noqa: E402
-from vjepa_ros.nodes import reach_demo  # noqa: E402
+from vjepa_ros.nodes import launcher, node_processes, reach_client, reach_demo  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
-from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach import ReachEpisode, make_reach_goal, reach_sim_config  # noqa: E402
 from vjepa_ros.sim.reach_config import load_reach_config  # noqa: E402
 
@@ -45,21 +44,54 @@ def tiny_checkpoint(tmp_path_factory):
 
 
 @pytest.fixture
-def sim_processes(monkeypatch):
-    """Record every simulator child the demo starts; assert each is gone after the test."""
+def node_children(monkeypatch):
+    """Record every node process the demo starts (by ROS name); assert each is gone after."""
     started = []
+    start = node_processes.NodeProcess.start
 
-    class RecordingSimProcess(reach_demo.SimProcess):
-        def start(self):
-            started.append(self)
-            return super().start()
+    def recording_start(self):
+        started.append(self)
+        return start(self)
 
-    monkeypatch.setattr(reach_demo, "SimProcess", RecordingSimProcess)
+    monkeypatch.setattr(node_processes.NodeProcess, "start", recording_start)
     yield started
-    for sim in started:
-        assert sim.process.returncode is not None, "the simulator process was not waited for"
+    for child in started:
+        assert child.process.returncode is not None, f"{child.ros_name} was not waited for"
         with pytest.raises(ProcessLookupError):
-            os.kill(sim.process.pid, 0)
+            os.kill(child.process.pid, 0)
+        rule = {k: child.environment[k] for k in ("ROS_AUTOMATIC_DISCOVERY_RANGE",
+                                                   "ROS_LOCALHOST_ONLY", "ROS_DOMAIN_ID")}
+        assert rule == {"ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "ROS_LOCALHOST_ONLY": "1",
+                        "ROS_DOMAIN_ID": os.environ["ROS_DOMAIN_ID"]}, "the network rule"
+
+
+def test_node_processes_get_the_network_rule_and_this_package(monkeypatch):
+    monkeypatch.setenv("ROS_LOCALHOST_ONLY", "0")
+    monkeypatch.delenv("ROS_AUTOMATIC_DISCOVERY_RANGE", raising=False)
+    env = node_processes.child_environment({"OMP_NUM_THREADS": "1"})
+    assert env["ROS_AUTOMATIC_DISCOVERY_RANGE"] == "LOCALHOST" and env["ROS_LOCALHOST_ONLY"] == "1"
+    assert env["ROS_DOMAIN_ID"] == os.environ["ROS_DOMAIN_ID"] and env["OMP_NUM_THREADS"] == "1"
+    root = str(Path(reach_demo.__file__).resolve().parents[2])
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == root
+    environ = {}
+    domain = node_processes.keep_dds_local(environ)
+    assert 1 <= int(domain) <= 100 and environ["ROS_LOCALHOST_ONLY"] == "1"
+    assert node_processes.keep_dds_local({"ROS_DOMAIN_ID": "42"}) == "42"
+
+
+def test_demo_starts_each_node_as_the_launch_file_does(tmp_path):
+    config = load_reach_config(_config(tmp_path, 2))
+    processes = reach_demo.demo_processes(reach_demo.demo_nodes(config, Path("m.pt"))).processes
+    assert [p.ros_name for p in processes] == ["sim_node", "vjepa_planner"]
+    sim, planner = (p.command for p in processes)
+    assert sim[1:3] == ["-m", "vjepa_ros.nodes.sim_node"]
+    assert planner[1:3] == ["-m", "vjepa_ros.nodes.planner_node"]
+    assert planner[planner.index("--params-file") + 1].endswith("config/planner.yaml")
+    for remap in ("image:=/camera/camera/color/image_raw", "target_pose:=target_pose",
+                  "joint_states:=/joint_states"):
+        assert planner[planner.index(remap) - 1] == "-r"
+    assert "use_sim_time:=true" in planner and "control.mode:=\"blocking\"" in planner
+    assert "model.checkpoint:=\"m.pt\"" in planner and "publish_clock:=true" in sim
 
 
 def _config(tmp_path, max_steps: int, real_time_factor: float = 3.0):
@@ -69,28 +101,32 @@ def _config(tmp_path, max_steps: int, real_time_factor: float = 3.0):
 
 
 def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_checkpoint, tmp_path, capsys,
-                                                            monkeypatch, sim_processes):
+                                                            monkeypatch, node_children):
     other_publishers = []
-    watch = reach_demo.ReachDemo._watch
+    follow = reach_client.ReachDemo.follow
 
-    def watch_and_look(self, *args):
-        steps = watch(self, *args)
-        other_publishers.append(list(self.planner.other_publishers))
-        return steps
+    def follow_and_look(self, *args):
+        stop = follow(self, *args)
+        diagnostics = self.client.diagnostics  # the planner's /diagnostics, while enabled
+        assert diagnostics["enabled"] == "True", diagnostics
+        other_publishers.append(diagnostics["other_command_publishers"])
+        return stop
 
-    monkeypatch.setattr(reach_demo.ReachDemo, "_watch", watch_and_look)
+    monkeypatch.setattr(reach_client.ReachDemo, "follow", follow_and_look)
     out = tmp_path / "out"
     code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config",
                  str(_config(tmp_path, 2)), "--out", str(out)])
     printed = capsys.readouterr()
     assert code == 0, printed.err
-    assert len(sim_processes) == 1
-    assert other_publishers == [[]], "the guiding hand let go before the planner commanded"
+    assert [child.ros_name for child in node_children] == ["sim_node", "vjepa_planner"]
+    assert other_publishers == [""], "the guiding hand let go before the planner commanded"
     steps = [STEP_LINE.match(line) for line in printed.out.splitlines()]
     steps = [m for m in steps if m]
     assert [int(m.group(1)) for m in steps] == [1, 2], printed.out
     assert all(float(m.group(3)) > 0 for m in steps)
     assert "capture_goal" in printed.out and "step limit (2 steps)" in printed.out
+    assert "vjepa_planner process: blocking control, device cpu" in printed.out, \
+        "the planner's start-up line, read from /rosout"
     from PIL import Image
 
     with Image.open(out / "reach.gif") as gif:
@@ -101,22 +137,23 @@ def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_checkpoint, tmp
 
 
 def test_missing_or_corrupt_model_exits_1_and_stops_the_simulator(tmp_path, capsys,
-                                                                  sim_processes):
+                                                                  node_children):
     assert main(["reach", "--checkpoint", str(tmp_path / "missing.pt")]) == 1
     assert "world model file not found" in capsys.readouterr().err
-    assert not sim_processes, "a missing file is caught before anything starts"
+    assert not node_children, "a missing file is caught before anything starts"
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(b"PK\x03\x04 not really a zip")
     assert main(["reach", "--checkpoint", str(corrupt), "--config",
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
     assert "vjepa-ros reach:" in err and "corrupt.pt" in err
+    assert "the planner process (vjepa_planner) exited with code 1" in err
     assert not (tmp_path / "o").exists()
-    assert len(sim_processes) == 1  # started beside the model loading, stopped on its error
+    assert len(node_children) == 2  # the simulator started beside it, stopped on its error
 
 
 def test_simulator_dying_is_reported_with_its_output(tiny_checkpoint, tmp_path, capsys,
-                                                     sim_processes):
+                                                     node_children):
     code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config",
                  str(_config(tmp_path, 2, real_time_factor=-1.0)), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
@@ -126,20 +163,26 @@ def test_simulator_dying_is_reported_with_its_output(tiny_checkpoint, tmp_path, 
     assert not (tmp_path / "o").exists()
 
 
-def test_ctrl_c_stops_the_simulator_and_disables_the_planner(tiny_checkpoint, tmp_path, capsys,
-                                                            monkeypatch, sim_processes):
-    planners = []
+def test_ctrl_c_disables_the_planner_and_stops_the_nodes(tiny_checkpoint, tmp_path, capsys,
+                                                        monkeypatch, node_children):
+    answers = []
+    set_enabled = reach_client.ReachClient.set_enabled
 
-    def interrupted(self):
-        planners.append(self.session)
-        raise KeyboardInterrupt
+    def recording_set_enabled(self, enabled, *args, **kwargs):
+        answers.append((enabled, set_enabled(self, enabled, *args, **kwargs)))
+        return answers[-1][1]
 
-    monkeypatch.setattr(reach_demo.ReachDemo, "set_goal", interrupted)
+    def interrupted(self, follower):
+        raise KeyboardInterrupt  # Ctrl-C while the planner commands the arm
+
+    monkeypatch.setattr(reach_client.ReachClient, "set_enabled", recording_set_enabled)
+    monkeypatch.setattr(reach_client.ReachDemo, "follow", interrupted)
     code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config",
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")])
     assert code == 130 and "interrupted; planner disabled" in capsys.readouterr().err
-    assert len(planners) == 1 and not planners[0].enabled
-    assert len(sim_processes) == 1
+    assert [enabled for enabled, _ in answers] == [True, False]
+    assert answers[-1][1].startswith("disabled: shadow mode"), "the planner confirmed it"
+    assert len(node_children) == 2
 
 
 def _episode(success: bool) -> ReachEpisode:
@@ -160,54 +203,14 @@ def test_require_success_turns_a_miss_into_exit_1(monkeypatch, tmp_path, capsys)
     assert main([*args, "--require-success"]) == 0
 
 
-class _RosOracle(OracleWorldModel):
-    """The oracle, taught over ROS: a frame's state is the TCP pose with the same stamp.
-
-    The planner may encode a frame before the demo's watcher has paired it: wait a little.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.known = threading.Condition()
-
-    def remember(self, frame, state) -> None:
-        with self.known:
-            super().remember(frame, state)
-            self.known.notify_all()
-
-    def state_of(self, frame):
-        deadline = time.monotonic() + 10.0
-        with self.known:
-            while True:
-                try:
-                    return super().state_of(frame)
-                except ValueError:
-                    if time.monotonic() > deadline:
-                        raise
-                    self.known.wait(0.05)
-
-
 def test_reach_over_ros_with_an_exact_model_succeeds_on_the_benchmark_goal(tmp_path, monkeypatch,
-                                                                           sim_processes):
-    """The oracle in the planner node: the demo must stop on success, with the goal of its seed."""
-    from vjepa_ros.nodes import planner_node
-
-    oracle = _RosOracle()
-    watcher_class = reach_demo._Watcher
-    on_pose, on_image = watcher_class._on_pose, watcher_class._on_image
-
-    def pair(watcher) -> None:
-        with watcher.lock:
-            states = dict(watcher.states)
-            pairs = [(frame, states[stamp]) for stamp, frame in watcher.frames if stamp in states]
-        for frame, state in pairs:
-            oracle.remember(frame, state)
-
-    monkeypatch.setattr(watcher_class, "_on_pose", lambda self, msg: (on_pose(self, msg),
-                                                                      pair(self)))
-    monkeypatch.setattr(watcher_class, "_on_image", lambda self, msg: (on_image(self, msg),
-                                                                       pair(self)))
-    monkeypatch.setattr(planner_node.PlannerNode, "_load_model", lambda self: oracle)
+                                                                           node_children):
+    """The oracle in the planner's process: the demo stops on success, at the goal of its seed."""
+    here = str(Path(__file__).resolve().parent)  # test/ros_oracle_planner.py: the planner's main
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
+        here, os.environ.get("PYTHONPATH")])))
+    monkeypatch.setitem(launcher.NODES, "planner", launcher.NodeEntry(
+        "ros_oracle_planner:OraclePlannerNode", "planner.yaml"))
     episodes, run = [], reach_demo.run_reach_demo
     monkeypatch.setattr(reach_demo, "run_reach_demo",
                         lambda *args, **kwargs: episodes.append(run(*args, **kwargs)) or
@@ -224,7 +227,7 @@ def test_reach_over_ros_with_an_exact_model_succeeds_on_the_benchmark_goal(tmp_p
     with Sim(reach_sim_config(config.goal_seed, config.sim)) as sim:
         expected = make_reach_goal(sim, config.goal_seed)
     np.testing.assert_allclose(episode.goal_state[:3], expected.state[:3], atol=0.003)
-    assert len(sim_processes) == 1
+    assert len(node_children) == 2
 
 
 def test_simulator_child_dies_with_a_killed_demo(tmp_path):
@@ -237,8 +240,9 @@ def test_simulator_child_dies_with_a_killed_demo(tmp_path):
         pytest.skip("PR_SET_PDEATHSIG is Linux only")
     parent = subprocess.Popen(
         [sys.executable, "-c", "import time; from vjepa_ros.nodes.launcher import NodeLaunch; "
-         "from vjepa_ros.nodes.reach_demo import SimProcess; "
-         "print(SimProcess(NodeLaunch('sim')).start().process.pid, flush=True); time.sleep(60)"],
+         "from vjepa_ros.nodes.node_processes import NodeProcess; "
+         "print(NodeProcess(NodeLaunch('sim'), 'simulator', 'sim_node').start().process.pid, "
+         "flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
     try:
         child = int(parent.stdout.readline())

@@ -65,3 +65,16 @@ def test_ages_and_input_problems():
     assert "future" in buffer.problem(4.9 - 2 * LIMITS.max_image_age_s, LIMITS)
     buffer.reject_state("unusable joint state: NaN")
     assert buffer.problem(5.0, LIMITS) == "unusable joint state: NaN"
+
+
+def test_states_after_a_stamp_come_oldest_first_and_exclude_the_stamp():
+    inputs = InputBuffer(history=3)
+    assert inputs.states_after(0.0) == []
+    for stamp in (1.0, 2.0, 3.0, 4.0):  # the first falls out of the history
+        inputs.observe_state(np.full(7, stamp), stamp)
+    assert [s.stamp for s in inputs.states_after(-np.inf)] == [2.0, 3.0, 4.0]
+    assert [s.stamp for s in inputs.states_after(2.0)] == [3.0, 4.0]
+    assert [s.stamp for s in inputs.states_after(2.5)] == [3.0, 4.0]
+    assert inputs.states_after(4.0) == []
+    inputs.observe_state(np.zeros(7), 0.5)  # time went back: history starts afresh
+    assert [s.stamp for s in inputs.states_after(-np.inf)] == [0.5]

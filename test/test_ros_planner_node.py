@@ -21,13 +21,15 @@ from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.qos import qos_profile_sensor_data  # noqa: E402
 from rosgraph_msgs.msg import Clock  # noqa: E402
 from sensor_msgs.msg import CompressedImage, Image, JointState  # noqa: E402
-from std_msgs.msg import Float64, Float64MultiArray  # noqa: E402
+from std_msgs.msg import Float64, Float64MultiArray, String  # noqa: E402
 from std_srvs.srv import SetBool, Trigger  # noqa: E402
 
 from vjepa_ros.images import rgb_to_image_fields, save_image_file  # noqa: E402
 from vjepa_ros.models import build_encoder, build_predictor, save_world_model  # noqa: E402
 from vjepa_ros.nodes.launcher import Launch, mpc_nodes  # noqa: E402
 from vjepa_ros.nodes.planner_node import LATCHED  # noqa: E402
+from vjepa_ros.nodes.pose_msgs import stamp_seconds  # noqa: E402
+from vjepa_ros.robot.plan_record import PlanRecord  # noqa: E402
 
 HOME = [0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4]
 JOINTS = [f"panda_joint{i}" for i in range(1, 8)] + ["panda_finger_joint1", "panda_finger_joint2"]
@@ -77,7 +79,8 @@ class Harness:
         self.goal_pub = self.node.create_publisher(Image, "/vjepa_planner/goal_image", LATCHED)
         self.clock_pub = self.node.create_publisher(Clock, "/clock", 10)
         self.got = {name: [] for name in ("pose", "action", "gripper", "diag", "log", "twist",
-                                          "debug")}
+                                          "debug", "report")}
+        self.image_stamps = []  # [s] of every camera image sent
         for msg_type, topic, name in [
             (PoseStamped, "target_pose", "pose"),
             (Float64MultiArray, "/vjepa_planner/action", "action"),
@@ -85,6 +88,7 @@ class Harness:
             (DiagnosticArray, "/diagnostics", "diag"),
             (Log, "/rosout", "log"),
             (TwistStamped, "servo_twist", "twist"),
+            (String, "/vjepa_planner/plan_report", "report"),
         ]:
             self.node.create_subscription(msg_type, topic, self.got[name].append, 100)
         self.clients = {}  # service name → client
@@ -109,6 +113,7 @@ class Harness:
         if image is not None:
             image.header.stamp = self.stamp()
             self.image_pub.publish(image)
+            self.image_stamps.append(stamp_seconds(image.header.stamp))
         if joints is not None:
             msg = JointState(name=JOINTS, position=list(joints) + [0.04, 0.04])
             msg.header.stamp = self.stamp()
@@ -529,3 +534,34 @@ def test_current_pose_in_another_frame_is_refused_and_an_empty_frame_is_noted(ha
     h.current_pose.header.frame_id = ""  # no frame: taken as the base frame, said once
     assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 5)
     assert len(h.logs("empty header.frame_id")) == 1
+
+
+def test_plan_report_says_what_became_of_every_plan(harness):
+    h = harness()
+    h.pump(1.0)
+    assert h.capture().success
+    assert h.pump(5.0, until=lambda: len(h.got["report"]) >= 2), "shadow mode reports its plans"
+    home = h.planner.kinematics.state(np.array(HOME), 0.0)
+    shadow = [PlanRecord.from_json(m.data) for m in h.got["report"]]
+    for record in shadow:
+        assert (record.outcome, record.commanded, record.phase) == ("shadow", False, "shadow")
+        assert record.stamp in h.image_stamps, "stamp: the planned camera frame's header stamp"
+        np.testing.assert_allclose(record.start_state, home, atol=1e-9)
+        assert len(record.first_action) == 7 and record.command is None
+        assert record.mode == "continuous" and record.subgoal_index == 0
+    assert h.enable().success
+    assert h.pump(20.0, until=lambda: sum(PlanRecord.from_json(m.data).commanded
+                                          for m in h.got["report"]) >= 3)
+    records = [PlanRecord.from_json(m.data) for m in h.got["report"]]
+    commanded = [r for r in records if r.commanded]
+    assert all(r.outcome == "commanded" and r.refusal is None for r in commanded)
+    assert {r.enable_epoch for r in commanded} == {shadow[0].enable_epoch + 1}
+    assert [r.commands_sent for r in commanded] == list(range(1, len(commanded) + 1))
+    assert all(BOX_MIN[0] <= r.command[0] <= BOX_MAX[0] for r in commanded)
+    stamps = [r.stamp for r in records]
+    assert stamps == sorted(stamps), "one report per plan, in planning order"
+    assert h.enable(False).success
+    last_plan = lambda: PlanRecord.from_json(h.got["report"][-1].data).detail  # noqa: E731
+    assert h.pump(5.0, until=lambda: "shadow mode" in last_plan())
+    assert h.pump(5.0, until=lambda: h.diagnostics()[1]["last_plan"] == last_plan()), \
+        "/diagnostics last_plan is the newest report's detail"

@@ -6,14 +6,10 @@ publishes: ``MPCSession.status()`` returns :func:`diagnostic_status` of its snap
 
 from __future__ import annotations
 
-from vjepa_ros.robot.mpc import PlanReport, SessionStatus
+from vjepa_ros.robot.mpc import SessionStatus
+from vjepa_ros.robot.plan_record import last_plan_text
 
 OK, WARN, ERROR = 0, 1, 2  # diagnostic_msgs/DiagnosticStatus levels
-
-
-def last_plan_text(report: PlanReport) -> str:
-    """Say what became of the last plan: its reason, "commanded", or "" before any plan."""
-    return report.reason or ("commanded" if report.command is not None else "")
 
 
 def diagnostic_status(status: SessionStatus) -> dict:

@@ -24,7 +24,7 @@ from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CompressedImage, Image, JointState
-from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension
+from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
 from std_srvs.srv import SetBool, Trigger
 
 from vjepa_ros.images import (
@@ -44,6 +44,7 @@ from vjepa_ros.robot.joint_states import (
 )
 from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
 from vjepa_ros.robot.mpc import MPCSession
+from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planning_worker import PlanningWorker
 from vjepa_ros.robot.targets import ACTION_LABELS
 from vjepa_ros.threads import set_torch_threads
@@ -96,6 +97,8 @@ class PlannerNode(Node):
         self.gripper_action = self._gripper_action_client()
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.debug_pub = self.create_publisher(Image, "~/debug_image", 1)
+        # One JSON message per plan (robot/plan_record.py); reliable, so a tool misses none.
+        self.plan_report_pub = self.create_publisher(String, "~/plan_report", 50)
 
         image_type = CompressedImage if cfg.image_transport == "compressed" else Image
         self.image_subscription = self.create_subscription(image_type, "image", self._on_image,
@@ -351,6 +354,7 @@ class PlannerNode(Node):
             return False
         if self.closing:
             return True
+        self.plan_report_pub.publish(String(data=PlanRecord.from_report(report).to_json()))
         if report.action is not None:
             msg = Float64MultiArray(data=[float(v) for v in report.action])
             msg.layout.dim = [MultiArrayDimension(label=" ".join(ACTION_LABELS), size=7, stride=7)]

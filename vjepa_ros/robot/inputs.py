@@ -85,6 +85,12 @@ class InputBuffer:
             near = [i for i in (index - 1, index) if 0 <= i < len(stamps)]
             return self.states[min(near, key=lambda i: abs(stamps[i] - stamp))]
 
+    def states_after(self, stamp: float) -> list[Stamped]:
+        """Return the stored states stamped after ``stamp``, oldest first."""
+        with self._lock:
+            stamps = [s.stamp for s in self.states]
+            return list(self.states)[bisect.bisect_right(stamps, stamp):]
+
     def ages(self, now: float) -> tuple[float | None, float | None]:
         """Return (newest frame age, newest state age) [s] at ``now``; None when none came."""
         with self._lock:

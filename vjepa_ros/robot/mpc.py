@@ -41,7 +41,7 @@ from vjepa_ros.robot.inputs import STATE_HISTORY, InputBuffer, Stamped  # noqa: 
 from vjepa_ros.robot.interfaces import Planner, WorldModel
 from vjepa_ros.robot.phase import Event, Phase, next_phase
 from vjepa_ros.robot.plan_compute import compute_plan
-from vjepa_ros.robot.plan_report import PlanReport, SessionStatus, StreamOutput
+from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport, SessionStatus, StreamOutput
 from vjepa_ros.robot.predicted_start import PreparedPlan, start_mismatch
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import SafetyLimits, filter_target, input_problem, is_safe_setpoint
@@ -309,7 +309,7 @@ class MPCSession:
         if self._prepared is not None:
             self._prepared = None
             self.last_report = PlanReport(reason=f"{why}: prepared plan dropped",
-                                          predicted_start=True)
+                                          predicted_start=True, outcome=PlanOutcome.DISCARDED)
             self.log("info", self.last_report.reason)
 
     # -- planning (worker thread) ---------------------------------------------------------------
@@ -395,12 +395,14 @@ class MPCSession:
             with self._lock:
                 reason = f"{self._void_reason(job.version, job.epoch) or 'stopped'}: {exc}"
                 self.log("info", reason)
-                return self._finish(PlanReport(reason=reason), started)
+                return self._finish(PlanReport(reason=reason, outcome=PlanOutcome.CANCELLED),
+                                    started, job)
         except Exception as exc:  # noqa: BLE001 - any planner failure means: hold, report
             with self._lock:
                 reason = f"planner error: {type(exc).__name__}: {exc}"
                 self._hold(Refusal(RefusalKind.PLANNER_ERROR, reason))
-                return self._finish(PlanReport(reason=reason), started)
+                return self._finish(PlanReport(reason=reason, outcome=PlanOutcome.REFUSED,
+                                               refusal=RefusalKind.PLANNER_ERROR), started, job)
         with self._lock:
             if job.predicted_start is None:
                 report = self._command(plan, job.frame.stamp, job.state.value, job.version,
@@ -408,15 +410,30 @@ class MPCSession:
             else:
                 report = self._prepare(plan, job, time.perf_counter() - started)
             report.debug_rgb = debug_rgb
-            return self._finish(report, started)
+            return self._finish(report, started, job)
 
-    def _finish(self, report: PlanReport, started: float) -> PlanReport:
-        """End a plan_step (under the lock): idle again, latency set, report kept and returned."""
+    def _finish(self, report: PlanReport, started: float, job: _Job | None = None) -> PlanReport:
+        """End a plan_step (under the lock): idle again, latency set, report kept and returned.
+
+        Completes the report's context (``job``: what the plan started from; None for a
+        prepared plan, whose report already has it): mode, phase, goal and enable epoch.
+        """
         self.planning = False
         self._idle.set()
         self._transition(Event.PLAN_ENDED)  # planning → idle; any other phase stays
         if not report.latency_s:
             report.latency_s = time.perf_counter() - started
+        if job is not None:
+            report.goal_version, report.enable_epoch = job.version, job.epoch
+            if report.frame_stamp is None:
+                report.frame_stamp = job.frame.stamp
+                report.start = job.state.value if job.predicted_start is None else \
+                    job.predicted_start
+        if report.subgoal_index is None and self.goals is not None and not self.goals.finished:
+            report.subgoal_index = self.goals.index
+        report.mode, report.phase, report.commands_sent = \
+            self.control.mode, self._phase, self.commands_sent
+        report.subgoal_count = len(self.goals.goals) if self.goals is not None else 0
         self.last_report = report
         for listener in self._listeners:
             listener(report)
@@ -445,7 +462,7 @@ class MPCSession:
         if not void and job.command_index != self.commands_sent:
             void = "another command went out while planning"
         if void:
-            report.reason = f"{void}: plan discarded"
+            report.reason, report.outcome = f"{void}: plan discarded", PlanOutcome.DISCARDED
             return report
         self._prepared = PreparedPlan(plan, job.predicted_start, job.frame.stamp,
                                       job.command_index, job.version, job.epoch, latency_s)
@@ -453,6 +470,7 @@ class MPCSession:
         if taken is not None:
             return taken  # the arm arrived while this plan was computed: commanded now
         report.reason = "async: planned from the predicted start, commanded on arrival"
+        report.outcome = PlanOutcome.PREPARED
         return report
 
     def _take_prepared(self, now: float) -> PlanReport | None:
@@ -470,11 +488,13 @@ class MPCSession:
             report.reason = (f"async: arrived {mismatch * 1000:.1f} mm from the predicted start "
                              f"(tolerance {tolerance * 1000:.1f} mm): prepared plan discarded, "
                              "planning on a fresh frame")
+            report.outcome = PlanOutcome.DISCARDED
             self.log("info", report.reason)
-            return report
-        report = self._command(prepared.plan, prepared.frame_stamp, prepared.start,
-                               prepared.version, prepared.epoch)
-        report.predicted_start, report.latency_s = True, prepared.latency_s
+        else:
+            report = self._command(prepared.plan, prepared.frame_stamp, prepared.start,
+                                   prepared.version, prepared.epoch)
+            report.predicted_start, report.latency_s = True, prepared.latency_s
+        report.goal_version, report.enable_epoch = prepared.version, prepared.epoch
         return report
 
     def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
@@ -485,6 +505,9 @@ class MPCSession:
             target=target_from_action(start, action),
             energy=float(plan.elite_energies[-1]),
             frame_age_s=self.clock() - frame_stamp,
+            frame_stamp=frame_stamp,
+            start=np.array(start, dtype=np.float64),
+            subgoal_index=None if self.goals is None or self.goals.finished else self.goals.index,
         )
 
     def _command(self, plan, frame_stamp: float, start: np.ndarray, version: int,
@@ -494,10 +517,11 @@ class MPCSession:
         report = self._report(plan, frame_stamp, start)
         void = self._void_reason(version, epoch)
         if void:
-            report.reason = f"{void}: plan discarded"
+            report.reason, report.outcome = f"{void}: plan discarded", PlanOutcome.DISCARDED
             return report
         if not self.enabled:
             report.reason = "shadow mode: enable with ~/enable to command the arm"
+            report.outcome = PlanOutcome.SHADOW
             return report
         latest = self.inputs.latest_state()
         decision = filter_target(
@@ -513,9 +537,11 @@ class MPCSession:
             report.reason = decision.reason
             kind = RefusalKind.INVALID_STATE if self.inputs.state_problem else RefusalKind.SAFETY
             self._hold(Refusal(kind, decision.reason))
+            report.outcome, report.refusal = PlanOutcome.REFUSED, kind
             return report
         self._clear_refusal()
         report.command, report.reason = decision.target, decision.reason
+        report.outcome = PlanOutcome.COMMANDED
         if not self.streamer.active:
             self.streamer.reset(latest.value)
             self.last_stream_time = None

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 
 import numpy as np
 
 from vjepa_ros.robot.phase import Phase
-from vjepa_ros.robot.refusal import Refusal
+from vjepa_ros.robot.refusal import Refusal, RefusalKind
+
+
+class PlanOutcome(str, enum.Enum):
+    """What became of one plan (``PlanReport.outcome``); a ``str`` enum."""
+
+    COMMANDED = "commanded"  # its safe target went to the set-point streamer
+    SHADOW = "shadow"  # not enabled: published, never commanded
+    PREPARED = "prepared"  # async: kept, to be commanded when the arm arrives
+    DISCARDED = "discarded"  # void (enable, new goal, another command, async start mismatch)
+    CANCELLED = "cancelled"  # stopped before its end because its result was void
+    REFUSED = "refused"  # a refusal (``PlanReport.refusal``): safety, invalid state, error
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclasses.dataclass
 class PlanReport:
-    """What one planning step produced, for publishing and diagnostics (numpy float64)."""
+    """What one planning step produced, for publishing and diagnostics (numpy float64).
+
+    ``robot/plan_record.py`` turns it into the planner node's ``~/plan_report`` message.
+    """
 
     action: np.ndarray | None = None  # [7] first planned delta
     actions: np.ndarray | None = None  # [H, 7] the whole plan
@@ -25,6 +43,18 @@ class PlanReport:
     reason: str = ""  # why nothing was commanded (or what was clipped)
     debug_rgb: np.ndarray | None = None  # current | goal | error image
     predicted_start: bool = False  # async: planned from the predicted end of the running step
+    outcome: PlanOutcome | None = None  # None: no plan yet (the session's first last_report)
+    refusal: RefusalKind | None = None  # set when outcome is REFUSED
+    frame_stamp: float | None = None  # [s] stamp of the planned frame (the inputs' clock)
+    start: np.ndarray | None = None  # [7] state planned from (measured, or async: predicted)
+    # Filled in by the session when the plan step ends (under its lock):
+    mode: str = ""  # control.mode
+    phase: Phase | None = None  # the session's phase right after this plan step
+    goal_version: int = 0  # the goal the plan was made for (bumped by every new goal)
+    enable_epoch: int = 0  # the enable epoch it was made in (bumped by every enable/disable)
+    subgoal_index: int | None = None  # 0-based sub-goal it planned toward (None: no goal)
+    subgoal_count: int = 0  # sub-goals in the goal sequence
+    commands_sent: int = 0  # commands sent by the session so far, this plan's included
 
 
 @dataclasses.dataclass

@@ -1,0 +1,171 @@
+"""Nodes as child processes, as a launch file starts them: started, watched, always stopped.
+
+Each child is ``python -m <node module> --ros-args --params-file config/<node>.yaml -p ... -r ...``
+(``launcher.NodeLaunch.command``: what ``ros2 run`` / ``ros2 launch`` start), with the network
+rule (``ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST``, ``ROS_LOCALHOST_ONLY=1``), this process's
+``ROS_DOMAIN_ID`` and the Fast DDS camera profile in its environment. Its output goes to a
+temporary file; :meth:`NodeProcess.check` raises :class:`NodeExited` with the tail of it once
+the child has exited. ``vjepa-ros reach`` uses this; nothing here imports rclpy.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
+
+STOP_TIMEOUT_S = 5.0  # after SIGINT, then SIGKILL
+LOG_LINES = 12  # lines of a child's output in an error message
+NETWORK_RULE = {"ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "ROS_LOCALHOST_ONLY": "1"}
+
+
+class NodeExited(RuntimeError):
+    """A node's process ended while it was needed; the message carries its last output."""
+
+
+def keep_dds_local(environ: MutableMapping[str, str] = os.environ) -> str:
+    """Keep DDS discovery on this machine (the network rule); call before rclpy starts.
+
+    As ``scripts/ros_env.sh``: a caller's ``ROS_DOMAIN_ID`` is kept, else one is drawn (1..100)
+    so that two demos on one machine do not talk to each other. Returns the domain id.
+    """
+    environ.update(NETWORK_RULE)
+    if not environ.get("ROS_DOMAIN_ID"):
+        environ["ROS_DOMAIN_ID"] = str(random.randint(1, 100))
+    return environ["ROS_DOMAIN_ID"]
+
+
+def child_environment(extra: Mapping[str, str] | None = None,
+                      environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """Return a node child's environment.
+
+    That is ``environ``, the network rule, this package first on ``PYTHONPATH`` (the same code as
+    this process), unbuffered output, the camera profile, then ``extra`` (``OMP_NUM_THREADS``).
+    """
+    import vjepa_ros
+    from vjepa_ros.nodes.dds_profile import use_camera_profile
+
+    package_root = str(Path(vjepa_ros.__file__).resolve().parents[1])
+    python_path = [package_root, *filter(None, [environ.get("PYTHONPATH")])]
+    env = {**environ, **NETWORK_RULE, "PYTHONPATH": os.pathsep.join(python_path),
+           "PYTHONUNBUFFERED": "1"}
+    use_camera_profile(env)
+    env.update(extra or {})
+    return env
+
+
+def _child_signals():
+    """Return the child's set-up between fork and exec (prepared here: no imports there).
+
+    It lets SIGINT stop the child: a shell starts background jobs with SIGINT ignored, an ignored
+    signal stays ignored across exec, and Python then never installs its Ctrl-C handler. On Linux
+    it also asks the kernel for SIGTERM to the child when this process dies without stopping it.
+    """
+    prctl = None
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            pass
+
+    def set_up() -> None:  # pragma: no cover - runs in the forked child
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+        except ValueError:  # forked from a thread other than the main one: leave it
+            pass
+        if prctl is not None:
+            prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return set_up
+
+
+class NodeProcess:
+    """One node in a child process; see the module docstring.
+
+    Args:
+        node: the node to start (``launcher.NodeLaunch``).
+        label: what it is, for messages ("simulator", "planner").
+        ros_name: its ROS node name, for messages ("sim_node").
+        use_sim_time: the node's ``use_sim_time`` parameter.
+        log_level: ROS log level of the child ("warn" ...; None: the node's default).
+        env: extra environment variables for the child.
+    """
+
+    def __init__(self, node, label: str, ros_name: str, use_sim_time: bool = False,
+                 log_level: str | None = None, env: Mapping[str, str] | None = None):
+        self.command = [*node.command(use_sim_time),
+                        *(["--log-level", log_level] if log_level else [])]
+        self.label, self.ros_name, self.env = label, ros_name, dict(env or {})
+        self.process: subprocess.Popen | None = None
+        self.environment: dict[str, str] = {}  # the child's, once started
+        self.output = tempfile.TemporaryFile()
+
+    def start(self) -> NodeProcess:
+        self.environment = child_environment(self.env)
+        self.process = subprocess.Popen(
+            self.command, stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.STDOUT,
+            env=self.environment, preexec_fn=_child_signals())
+        return self
+
+    def tail(self, lines: int = LOG_LINES) -> str:
+        """Return the last ``lines`` lines the child printed."""
+        self.output.seek(0)
+        text = self.output.read().decode(errors="replace").strip().splitlines()
+        return "\n".join(text[-lines:])
+
+    def check(self) -> None:
+        """Raise :class:`NodeExited` (with the child's last lines) if the child has exited."""
+        if self.process is not None and self.process.poll() is not None:
+            raise NodeExited(f"the {self.label} process ({self.ros_name}) exited with code "
+                             f"{self.process.returncode}:\n{self.tail()}")
+
+    def stop(self) -> None:
+        """Stop the child (SIGINT, then SIGKILL) and wait for it; safe to call twice."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if not self.output.closed:
+            self.output.close()
+
+
+class NodeProcesses:
+    """Several :class:`NodeProcess` started together, checked together, stopped in reverse."""
+
+    def __init__(self, processes: list[NodeProcess]):
+        self.processes = list(processes)
+
+    def start(self) -> NodeProcesses:
+        try:
+            for process in self.processes:
+                process.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def check(self) -> None:
+        for process in self.processes:
+            process.check()
+
+    def stop(self) -> None:
+        """Stop every child, even when stopping one of them fails."""
+        errors = []
+        for process in reversed(self.processes):
+            try:
+                process.stop()
+            except Exception as exc:  # noqa: BLE001 - stop the others, then raise the first
+                errors.append(exc)
+        if errors:
+            raise errors[0]

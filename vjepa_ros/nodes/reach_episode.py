@@ -1,0 +1,138 @@
+"""Following one reach episode from what the planner publishes: steps, success, limit, timeout.
+
+ROS-free (the demo's ROS side feeds it; tests feed it scripted reports and states). Inputs:
+
+- the planner's per-plan reports (``~/plan_report``,
+  :class:`~vjepa_ros.robot.plan_record.PlanRecord`): every commanded plan is one step; a planner
+  or session fault ends the episode with an error;
+- the simulator's true TCP (``current_pose``), stamped with simulated time, in an
+  :class:`~vjepa_ros.robot.inputs.InputBuffer`: the distance of each step (TCP at the planned
+  frame's stamp) and the success test.
+
+The success test runs when the arm has settled after the latest command, judged as the planner
+judges arrival in blocking mode (its ``control.*`` parameters, :class:`Arrival`): the TCP came
+within ``arrival_tolerance_m`` of the commanded target (or ``arrival_timeout_s`` passed), then
+``settle_s`` more simulated seconds. Settled within ``success_radius`` of the goal: "reached";
+settled after ``max_steps`` steps: "step limit".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from vjepa_ros.robot.inputs import InputBuffer
+from vjepa_ros.robot.plan_record import PlanRecord
+from vjepa_ros.sim.reach import ReachStep
+from vjepa_ros.sim.tasks import reach_error
+
+REACHED, STEP_LIMIT = "reached", "step limit"
+
+
+class DemoError(RuntimeError):
+    """The demo cannot go on (a node did not answer, the planner failed, time ran out)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Arrival:
+    """When the planner (blocking mode) considers a move finished: its ``control.*`` values."""
+
+    tolerance_m: float = 0.01  # control.arrival_tolerance_m: TCP to commanded target [m]
+    timeout_s: float = 10.0  # control.arrival_timeout_s: give up waiting [s, simulated]
+    settle_s: float = 0.2  # control.settle_s: then this long at rest [s, simulated]
+
+
+class ReachFollower:
+    """Count the planner's commanded steps and decide when the episode ends.
+
+    Args:
+        goal_state: [7] true TCP state at the goal image.
+        success_radius: [m] true TCP to goal TCP.
+        max_steps: commanded steps before the episode gives up.
+        arrival: the planner's arrival rule.
+        states: the true TCP states (stamped, simulated seconds).
+        frame_at: the camera frame [H, W, 3] uint8 at a stamp (for the pictures), or None.
+        deadline: ``clock()`` value [s] after which :meth:`update` raises :class:`DemoError`.
+        clock: wall clock [s] (default ``time.monotonic``).
+    """
+
+    def __init__(self, goal_state, success_radius: float, max_steps: int, arrival: Arrival,
+                 states: InputBuffer,
+                 frame_at: Callable[[float], np.ndarray | None] = lambda stamp: None,
+                 deadline: float = math.inf, clock: Callable[[], float] = time.monotonic):
+        self.goal_state = np.asarray(goal_state, dtype=np.float64)
+        self.success_radius, self.max_steps, self.arrival = success_radius, max_steps, arrival
+        self.states, self.frame_at = states, frame_at
+        self.deadline, self.clock = deadline, clock
+        self.steps: list[ReachStep] = []
+        self._target: np.ndarray | None = None  # [7] the latest command
+        self._commanded_at = -math.inf  # [s] newest TCP stamp when it was seen
+        self._arrived_at: float | None = None  # [s] TCP stamp of its arrival
+        self._scanned = -math.inf  # [s] newest TCP stamp already checked for arrival
+
+    def on_report(self, record: PlanRecord) -> ReachStep | None:
+        """Take one plan report; return the new step when it was commanded.
+
+        Raises :class:`DemoError` for a planner or session fault (the planner holds).
+        """
+        if record.is_error:
+            raise DemoError(f"the planner failed: {record.detail}")
+        if not record.commanded:
+            return None
+        if record.stamp is None or record.command is None or record.first_action is None:
+            raise DemoError(f"a commanded plan report without stamp, command or action: "
+                            f"{record}")
+        at_frame = self.states.state_at(record.stamp)
+        if at_frame is None:
+            raise DemoError("a commanded plan before any current_pose: no true TCP to measure")
+        energy = math.nan if record.energy is None else record.energy
+        step = ReachStep(len(self.steps) + 1, reach_error(at_frame.value, self.goal_state),
+                         energy, record.latency_s, self.frame_at(record.stamp),
+                         np.array(record.first_action), np.array(record.command),
+                         from_prediction=record.predicted_start)
+        self.steps.append(step)
+        latest = self.states.latest_state()
+        self._target = step.command
+        self._commanded_at = latest.stamp if latest is not None else record.stamp
+        self._arrived_at, self._scanned = None, self._commanded_at
+        return step
+
+    def update(self) -> str | None:
+        """Return ``REACHED`` or ``STEP_LIMIT`` once the episode is over, else None.
+
+        Raises :class:`DemoError` after the deadline.
+        """
+        if self.clock() > self.deadline:
+            raise DemoError(f"no result in time: {len(self.steps)} steps so far")
+        latest = self.states.latest_state()
+        if self._target is None or latest is None:
+            return None
+        if self._arrived_at is None:
+            self._arrived_at = self._arrival_stamp()
+            if self._arrived_at is None:
+                return None
+        if latest.stamp < self._arrived_at + self.arrival.settle_s:
+            return None
+        if reach_error(latest.value, self.goal_state) <= self.success_radius:
+            return REACHED
+        if len(self.steps) >= self.max_steps:
+            return STEP_LIMIT
+        return None
+
+    def _arrival_stamp(self) -> float | None:
+        """Return the stamp of the arrival after the latest command; None before it.
+
+        The first state within tolerance of the target, or the first after the arrival
+        timeout; each state is looked at once.
+        """
+        for state in self.states.states_after(self._scanned):
+            self._scanned = state.stamp
+            if np.linalg.norm(state.value[:3] - self._target[:3]) <= self.arrival.tolerance_m:
+                return state.stamp
+            if state.stamp >= self._commanded_at + self.arrival.timeout_s:
+                return state.stamp
+        return None

@@ -1,0 +1,139 @@
+"""One plan as the planner node publishes it on ``~/plan_report``: a documented JSON object.
+
+The wire form of a :class:`~vjepa_ros.robot.plan_report.PlanReport`, built in this one place
+(``PlanRecord.from_report``) and read back by tools (``PlanRecord.from_json``: ``vjepa-ros reach``,
+a user's script). The message is ``std_msgs/String`` whose ``data`` is one JSON object with the
+fields of :class:`PlanRecord` (units in the comments; README, planner node, ``~/plan_report``):
+numbers stay numbers and vectors stay arrays, which ``diagnostic_msgs`` key/values (strings only)
+would not give. ``schema`` names the layout; a field is only ever added under the same schema.
+Non-finite numbers (the random baseline's energy) are written as ``null``: JSON has no NaN.
+
+``/diagnostics`` shows the same plan's fate as ``last_plan`` through :func:`last_plan_text`.
+ROS-free: no rclpy here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+
+from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
+from vjepa_ros.robot.refusal import RefusalKind
+
+SCHEMA = "vjepa_ros/plan_report/1"
+VECTOR_FIELDS = ("start_state", "first_action", "command")
+
+
+def last_plan_text(report: PlanReport) -> str:
+    """Say what became of a plan: its reason, "commanded", or "" before any plan."""
+    return report.reason or ("commanded" if report.command is not None else "")
+
+
+@dataclasses.dataclass
+class PlanRecord:
+    """One plan attempt of the planner node; see the module docstring for the transport.
+
+    States and targets are [7]: x y z [m] in ``robot.base_frame``, roll pitch yaw [rad]
+    (extrinsic xyz Euler), gripper closedness [0 = open, 1 = closed]. Actions are [7] deltas:
+    dx dy dz [m], droll dpitch dyaw [rad], dgripper.
+    """
+
+    stamp: float | None  # [s] header stamp of the planned frame (node clock / sim time)
+    outcome: str  # commanded | shadow | prepared | discarded | cancelled | refused
+    refusal: str | None  # refused: no_goal | stale_inputs | invalid_state | safety | ...
+    detail: str  # what became of the plan, one line (= /diagnostics last_plan)
+    commanded: bool  # its safe target went to the arm
+    start_state: list[float] | None  # [7] state planned from (async: the predicted start)
+    predicted_start: bool  # async: planned from the predicted end of the running step
+    first_action: list[float] | None  # [7] first planned action
+    command: list[float] | None  # [7] safe target sent to the set-point stream (if commanded)
+    energy: float | None  # final elite energy of the search (None: none or not finite)
+    latency_s: float  # [s] encode + plan wall time
+    frame_age_s: float  # [s] age of the planned frame when the plan finished
+    mode: str  # control.mode: blocking | continuous | async
+    phase: str  # session phase after the plan: shadow | idle | planning | moving | holding | ...
+    goal_version: int  # goal id: bumped by every new goal (capture, ~/goal_image, parameters)
+    enable_epoch: int  # bumped by every ~/enable call that changes enable; plan made in this one
+    subgoal_index: int | None  # 0-based sub-goal planned toward (None: no goal)
+    subgoal_count: int  # sub-goals in the goal sequence (0: no goal)
+    commands_sent: int  # commands sent since start, this plan's included
+    schema: str = SCHEMA
+
+    @classmethod
+    def from_report(cls, report: PlanReport) -> PlanRecord:
+        """Return the record of a finished plan step (``MPCSession.plan_step``'s report)."""
+        return cls(
+            stamp=report.frame_stamp,
+            outcome=str(report.outcome) if report.outcome is not None else "",
+            refusal=None if report.refusal is None else str(report.refusal),
+            detail=last_plan_text(report),
+            commanded=report.command is not None,
+            start_state=_vector(report.start),
+            predicted_start=bool(report.predicted_start),
+            first_action=_vector(report.action),
+            command=_vector(report.command),
+            energy=_number(report.energy),
+            latency_s=float(report.latency_s),
+            frame_age_s=float(report.frame_age_s),
+            mode=report.mode,
+            phase="" if report.phase is None else str(report.phase),
+            goal_version=int(report.goal_version),
+            enable_epoch=int(report.enable_epoch),
+            subgoal_index=report.subgoal_index,
+            subgoal_count=int(report.subgoal_count),
+            commands_sent=int(report.commands_sent),
+        )
+
+    def to_json(self) -> str:
+        """Return the message text: one JSON object, keys in field order."""
+        return json.dumps(dataclasses.asdict(self), allow_nan=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str, topic: str = "~/plan_report") -> PlanRecord:
+        """Parse a message's ``data``; ValueError (naming ``topic``) for anything else.
+
+        Unknown keys are ignored (a newer planner may add fields); a missing one, another
+        ``schema``, a vector that is not 7 numbers or an unknown outcome/refusal kind is refused.
+        """
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{topic}: not JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"{topic}: expected a JSON object, got {type(data).__name__}")
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"{topic}: schema {data.get('schema')!r}, this tool reads "
+                             f"{SCHEMA!r}: update vjepa_ros on one side")
+        names = [f.name for f in dataclasses.fields(cls)]
+        missing = [name for name in names if name not in data]
+        if missing:
+            raise ValueError(f"{topic}: missing {', '.join(missing)}")
+        record = cls(**{name: data[name] for name in names})
+        for name in VECTOR_FIELDS:
+            value = getattr(record, name)
+            if value is not None and (not isinstance(value, list) or len(value) != 7 or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
+                raise ValueError(f"{topic}: {name} must be 7 numbers or null, got {value!r}")
+        outcomes = {str(o) for o in PlanOutcome}
+        if record.outcome not in outcomes:
+            raise ValueError(f"{topic}: outcome {record.outcome!r} is not one of "
+                             f"{sorted(outcomes)}")
+        if record.refusal is not None and record.refusal not in {str(k) for k in RefusalKind}:
+            raise ValueError(f"{topic}: unknown refusal kind {record.refusal!r}")
+        return record
+
+    @property
+    def is_error(self) -> bool:
+        """True for a planner or session fault (the planner stopped commanding)."""
+        return self.refusal in (str(RefusalKind.PLANNER_ERROR), str(RefusalKind.INTERNAL_ERROR))
+
+
+def _vector(value) -> list[float] | None:
+    return None if value is None else [float(v) for v in np.asarray(value, dtype=np.float64)]
+
+
+def _number(value) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
