@@ -16,6 +16,22 @@ def last_plan_text(report: PlanReport) -> str:
     return report.reason or ("commanded" if report.command is not None else "")
 
 
+def subgoal_values(status: SessionStatus, shown: int = 3) -> dict:
+    """Return the sub-goal keys: active index (1-based or "done"), rule, last switches."""
+    progress, rule = status.subgoal, status.goal_switching
+    if progress is None:
+        index = ""
+    elif progress.index >= progress.count:
+        index = f"done ({progress.count})"
+    else:
+        index = f"{progress.index + 1}/{progress.count}"
+    return {
+        "subgoal": index,
+        "subgoal_rule": "" if rule is None else rule.describe(),
+        "subgoal_switches": "; ".join(s.describe() for s in status.subgoal_switches[-shown:]),
+    }
+
+
 def diagnostic_status(status: SessionStatus) -> dict:
     """Return {"level": 0|1|2, "message": str, "values": {key: str}} for ``/diagnostics``."""
     report = status.last_report
@@ -38,6 +54,7 @@ def diagnostic_status(status: SessionStatus) -> dict:
         "last_action": "" if report.action is None else " ".join(
             f"{v:+.4f}" for v in report.action),
     }
+    values.update(subgoal_values(status))
     if refusal is not None:
         message = refusal.detail
     else:

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig, SubGoalSwitch
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.refusal import Refusal
 
@@ -25,6 +26,7 @@ class PlanReport:
     reason: str = ""  # why nothing was commanded (or what was clipped)
     debug_rgb: np.ndarray | None = None  # current | goal | error image
     predicted_start: bool = False  # async: planned from the predicted end of the running step
+    subgoal: GoalProgress | None = None  # sub-goal planned toward, rule, switch (goals.py)
 
 
 @dataclasses.dataclass
@@ -48,3 +50,6 @@ class SessionStatus:
     state_age_s: float | None
     commands_sent: int
     frames_received: int
+    goal_switching: GoalSwitchConfig | None = None  # the sub-goal switching rule in force
+    subgoal: GoalProgress | None = None  # None without a goal
+    subgoal_switches: tuple[SubGoalSwitch, ...] = ()  # of the current sequence, in order
