@@ -261,7 +261,7 @@ class MPCSession:
                 raise RuntimeError(f"~/add_subgoal refused: the list is full ({len(goals)} = "
                                    "goals.max_subgoals); call ~/clear_goals to start a new one")
             goal = self._captured_subgoal("~/add_subgoal", f"added sub-goal {len(goals) + 1}")
-            return self.set_goals(goals + [goal])
+            return f"sub-goal {len(goals) + 1} added; {self.set_goals(goals + [goal])}"
 
     def clear_goals(self) -> str:
         """Forget every goal: nothing is planned or commanded until a new one (arm holds)."""
