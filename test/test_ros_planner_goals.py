@@ -48,7 +48,7 @@ def oracle_harness(monkeypatch):
 
 
 def hand_state(closedness):
-    """The state [7] the node measures at HOME with this closedness."""
+    """Return the state [7] the node measures at HOME with this closedness."""
     return FrankaKinematics(RobotConfig()).state(np.array(HOME), closedness)
 
 
