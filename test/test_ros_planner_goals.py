@@ -9,11 +9,13 @@ import pytest
 
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 import numpy as np  # noqa: E402
+from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue  # noqa: E402
+from rcl_interfaces.srv import SetParameters  # noqa: E402
 from sensor_msgs.msg import Image, JointState  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 from test_ros_planner_node import HOME, JOINTS, Harness  # noqa: E402
 
-from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
+from vjepa_ros.images import rgb_to_image_fields, save_image_file  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
 from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
@@ -101,7 +103,7 @@ def test_close_gripper_parameter_reaches_the_gripper_command(oracle_harness):
     assert h.got["gripper"][0].data == pytest.approx(1.0 - 0.15 ** ITERATIONS, rel=1e-4)
 
 
-def test_sub_goal_list_services(oracle_harness):
+def test_sub_goal_list_services(oracle_harness, tmp_path):
     oracle, make = oracle_harness
     for seed in range(4):
         oracle.remember(image(seed), hand_state(seed / 4))
@@ -132,3 +134,11 @@ def test_sub_goal_list_services(oracle_harness):
     assert cleared.success and cleared.message == "goals cleared (3 removed)"
     h.pump(1.5, until=lambda: "no goal" in h.diagnostics()[1]["refusal"], image=image_msg(3))
     assert "no goal" in h.diagnostics()[1]["refusal"]
+    # sub-goal files without step counts: the paper's 4, 10, 4 (goals.default_steps)
+    paths = [str(save_image_file(tmp_path / f"{i}.png", image(i))) for i in range(3)]
+    value = ParameterValue(type=ParameterType.PARAMETER_STRING_ARRAY, string_array_value=paths)
+    request = SetParameters.Request(parameters=[Parameter(name="goal_image_paths", value=value)])
+    (result,) = h.call(SetParameters, "/vjepa_planner/set_parameters", request).results
+    assert result.successful, result.reason
+    assert h.session.goals.steps == [4, 10, 4]
+    assert [g.source for g in h.session.goals.goals] == paths
