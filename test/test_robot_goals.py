@@ -204,6 +204,10 @@ def test_add_subgoal_builds_a_list_with_the_captured_states(model):
     observe(session, clock, seed=9)
     assert "goal 1/1" in session.capture_goal(), "~/capture_goal replaces the list"
     assert len(session.goals.goals) == 1 and session.goals.steps == [0]
+    for first in (SubGoal(frame(5), 0, "held until changed"), SubGoal(frame(5), 7, "counted")):
+        session.set_goals([first])
+        session.add_subgoal()  # a goal without limit is no longer the last: default count
+        assert session.goals.steps == [7 if first.steps else 4, 10]
 
 
 def test_add_subgoal_refusals_say_what_to_do_and_move_nothing(model):

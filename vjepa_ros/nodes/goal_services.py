@@ -22,7 +22,7 @@ def add_goal_list_services(node) -> None:
             try:
                 response.message = call()
                 response.success = True
-            except RuntimeError as exc:
+            except (RuntimeError, ValueError) as exc:
                 response.success, response.message = False, str(exc)
                 node.get_logger().warning(response.message)
             node.worker.wake()

@@ -256,7 +256,9 @@ class MPCSession:
             if self.enabled:
                 raise RuntimeError("~/add_subgoal refused: commanding is enabled; call ~/enable "
                                    "false, guide the arm to the sub-goal, then add it")
-            goals = list(self.goals.goals) if self.goals is not None else []
+            # a goal held "until changed" (steps 0: captured, ~/goal_image) is one step count now
+            goals = [dataclasses.replace(g, steps=None) if g.steps == 0 else g
+                     for g in (self.goals.goals if self.goals is not None else [])]
             if len(goals) >= self.goal_switching.max_subgoals:
                 raise RuntimeError(f"~/add_subgoal refused: the list is full ({len(goals)} = "
                                    "goals.max_subgoals); call ~/clear_goals to start a new one")
