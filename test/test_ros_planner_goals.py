@@ -5,6 +5,8 @@ world model (``sim/oracle.py``) in place of a checkpoint, so the best gripper de
 a goal image is known. The tester plays camera and robot (``test_ros_planner_node.Harness``).
 """
 
+import importlib.util
+
 import pytest
 
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
@@ -91,16 +93,23 @@ def test_a_plan_that_moves_the_gripper_publishes_its_closedness(oracle_harness, 
     assert len(h.got["gripper"]) == 1, "disabled: no gripper command"
 
 
-def test_close_gripper_parameter_reaches_the_gripper_command(oracle_harness):
+def test_close_gripper_parameter_reaches_the_gripper_command(oracle_harness, capfd):
     oracle, make = oracle_harness
     oracle.remember(image(1), hand_state(0.0))
     oracle.remember(image(2), hand_state(0.0))  # the goal is open: only the option closes
-    h = make(**{"planner.close_gripper": 0})
+    h = make(**{"planner.close_gripper": 0,
+                "control.gripper_action": "/fr3_gripper/gripper_action"})
     fingers(h, 0.0)
     set_goal(h, 2)
     assert h.enable().success
     assert h.pump(10.0, until=lambda: h.got["gripper"], image=image_msg(1), joints=None)
     assert h.got["gripper"][0].data == pytest.approx(1.0 - 0.15 ** ITERATIONS, rel=1e-4)
+    if importlib.util.find_spec("control_msgs") is None:  # no wheel: the topic alone, one warning
+        assert h.planner.gripper_action is None
+        assert "control_msgs is not installed: no GripperCommand goals to /fr3_gripper/" \
+            "gripper_action (gripper_command still publishes)" in capfd.readouterr().err
+    else:  # a ROS install: GripperCommand goals go to the action server as well
+        assert h.planner.gripper_action is not None
 
 
 def test_sub_goal_list_services(oracle_harness, tmp_path):
