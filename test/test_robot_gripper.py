@@ -1,5 +1,8 @@
 """The gripper dimension of the search reaches the controller: plan → target → gripper command.
 
+In the session (ROS-free) and closed through the simulated gripper (``run_reach_episode`` sends
+the session's gripper commands to ``Sim.set_gripper``); over ROS in test_ros_planner_goals.py.
+
 The world model is the oracle (``sim/oracle.py``: representations hold the true end-effector
 state, actions applied exactly), so the best gripper delta is known: the goal's closedness minus
 the current one, clipped to ±gripper_clip and zeroed below gripper_round_threshold.
@@ -115,3 +118,29 @@ def test_no_gripper_command_in_shadow_mode_on_hold_or_once_closed():
     session.observe_image(image(1), clock.now)
     session.observe_state(pose(0.0), clock.now)
     assert session.plan_step() is None and session.last_gripper is None
+
+
+@pytest.mark.parametrize("start, goal", [(0.0, 1.0), (1.0, 0.0)])
+def test_closed_loop_in_the_simulator_the_hand_reaches_the_goal_closedness(start, goal):
+    """Plan → command → the simulated gripper moves → measured closedness → next plan."""
+    from vjepa_ros.sim import Sim, capture_goal
+    from vjepa_ros.sim.reach import reach_sim_config, run_reach_episode
+    from vjepa_ros.sim.reach_config import ReachConfig
+
+    with Sim(reach_sim_config(900000)) as sim:
+        oracle = OracleWorldModel().attach(sim)
+        here = sim.ee_state()
+        here[6] = start
+        assert sim.move_to(here)  # the hand as it starts
+        there = sim.ee_state()
+        there[6] = goal
+        target = capture_goal(sim, there)  # the same pose, the hand open or closed
+        assert abs(target.state[6] - goal) < 0.05 and abs(sim.ee_state()[6] - start) < 0.05
+        never_reached = ReachConfig(max_steps=3, success_radius=1e-9)  # all three steps run
+        episode = run_reach_episode(sim, oracle, target, CEM, config=never_reached)
+        commanded = [step.command[6] for step in episode.steps]
+        final = sim.ee_state()
+    first = start + np.clip(goal - start, -0.75, 0.75)  # the clip: two steps to the goal
+    assert commanded[0] == pytest.approx(first, abs=0.02) and commanded[1] == goal
+    assert abs(final[6] - goal) < 0.05, f"measured closedness {final[6]:.3f}"
+    assert np.linalg.norm(final[:3] - here[:3]) < 0.01, "the hand stays where it was"
