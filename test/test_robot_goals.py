@@ -193,7 +193,9 @@ def test_add_subgoal_builds_a_list_with_the_captured_states(model):
     poses = [START + np.array([0.0, 0.05 * i, 0.0, 0, 0, 0, i / 2]) for i in range(3)]
     for i, pose in enumerate(poses):
         observe(session, clock, seed=i, state=pose)
-        assert f"goal 1/{i + 1}" in session.add_subgoal()
+        answer = session.add_subgoal()
+        where = f"at TCP (0.500, {0.05 * i:.3f}, 0.300) m, gripper {i / 2:.2f}"
+        assert answer.startswith(f"sub-goal {i + 1} added {where}; new goal: goal 1/{i + 1}")
     goals = session.goals
     assert goals.steps == [4, 10, 4], "the published counts for three sub-goals"
     for i, goal in enumerate(goals.goals):

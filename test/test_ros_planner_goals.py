@@ -127,8 +127,8 @@ def test_sub_goal_list_services(oracle_harness, tmp_path):
     for seed in range(3):  # the person guides the arm to three poses, adding each
         h.pump(0.2, image=image_msg(seed))
         answer = call("add_subgoal")
-        assert answer.success and answer.message.startswith(
-            f"sub-goal {seed + 1} added; new goal: goal 1/{seed + 1} (added sub-goal 1)")
+        assert answer.success and answer.message.startswith(f"sub-goal {seed + 1} added at TCP (")
+        assert f"; new goal: goal 1/{seed + 1} (added sub-goal 1)" in answer.message
     goals = h.session.goals
     assert goals.steps == [4, 10, 4] and [g.state[6] for g in goals.goals] == [0, 0, 0]
     h.pump(1.0, until=lambda: h.got["diag"] and h.diagnostics()[1]["subgoal"] == "1/3",

@@ -263,7 +263,10 @@ class MPCSession:
                 raise RuntimeError(f"~/add_subgoal refused: the list is full ({len(goals)} = "
                                    "goals.max_subgoals); call ~/clear_goals to start a new one")
             goal = self._captured_subgoal("~/add_subgoal", f"added sub-goal {len(goals) + 1}")
-            return f"sub-goal {len(goals) + 1} added; {self.set_goals(goals + [goal])}"
+            where = "" if goal.state is None else (
+                f" at TCP ({', '.join(f'{v:.3f}' for v in goal.state[:3])}) m, gripper "
+                f"{goal.state[6]:.2f}")
+            return f"sub-goal {len(goals) + 1} added{where}; {self.set_goals(goals + [goal])}"
 
     def clear_goals(self) -> str:
         """Forget every goal: nothing is planned or commanded until a new one (arm holds)."""
