@@ -30,7 +30,7 @@ from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.sim import Sim, capture_goal, sample_reach_target
 from vjepa_ros.sim.oracle import OracleWorldModel, encode_states
-from vjepa_ros.sim.reach import reach_sim_config
+from vjepa_ros.sim.reach import _SimDriver, reach_sim_config
 from vjepa_ros.sim.tasks import reach_error
 
 STREAM_HZ, CAMERA_HZ = 100.0, 10.0
@@ -52,24 +52,14 @@ class Episode:
         self.sim, self.goals, self.radius, self.max_steps = sim, goals, radius, max_steps
         self.session = MPCSession(oracle, cem, SafetyLimits(), ControlConfig(),
                                   clock=lambda: sim.time, goal_switching=switching, seed=0)
-        self.physics_per_tick = max(1, round(sim.config.physics_hz / STREAM_HZ))
-        self.next_frame = -np.inf
+        # the reach episode's driver: frames at CAMERA_HZ, states and set-points at STREAM_HZ
+        self.driver = _SimDriver(sim, STREAM_HZ, CAMERA_HZ, radius, goals[-1].state)
+        self.driver.session = self.session
         self.closest = [np.inf] * len(goals)  # per waypoint, while a command toward it ran
         self.executing = 0  # the sub-goal the command being executed was planned toward
 
-    def observe(self) -> None:
-        now = self.sim.time
-        self.session.observe_state(self.sim.ee_state(), now)
-        if now >= self.next_frame:
-            self.session.observe_image(self.sim.render(), now)
-            self.next_frame = now + 1.0 / CAMERA_HZ
-
     def tick(self) -> None:
-        self.sim.step(self.physics_per_tick)
-        self.observe()
-        out = self.session.stream_step()
-        if out is not None and out.setpoint is not None:
-            self.sim.set_target(out.setpoint[:3], out.setpoint[3:6])
+        self.driver.tick()
         error = reach_error(self.sim.ee_state(), self.goals[self.executing].state)
         self.closest[self.executing] = min(self.closest[self.executing], error)
 
@@ -81,7 +71,7 @@ class Episode:
 
     def run(self) -> dict:
         session, started = self.session, time.perf_counter()
-        self.observe()
+        self.driver.observe(force_frame=True)
         session.set_goals([SubGoal(g.frame, None, f"waypoint {i + 1}")
                            for i, g in enumerate(self.goals)])
         session.set_enabled(True)
