@@ -363,7 +363,8 @@ def test_goal_sequences_are_validated(tmp_path):
         goals_from_files(paths, [4, 10])
     with pytest.raises(ImageError, match="not found"):
         goals_from_files([str(tmp_path / "missing.png")])
-    assert goals_from_files(paths[:1])[0].steps == 0
+    assert GoalSequence(goals_from_files(paths[:1])).steps == [0], "one file: no limit"
+    assert GoalSequence(goals_from_files(paths)).steps == [4, 10, 4], "the paper's default"
 
 
 def test_enable_without_inputs_reports_why_and_disable_stops_streaming(model):

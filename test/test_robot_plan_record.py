@@ -112,15 +112,21 @@ def test_sub_goal_index_is_the_one_planned_toward(model):
     goals = [SubGoal(frame(20), 1, "a"), SubGoal(frame(21), 0, "b")]
     session, clock = session_with_inputs(model, mode="continuous", goals=goals)
     session.set_enabled(True)
-    indices = []
+    indices, switches = [], []
     for step in range(3):
         clock.now += 0.05
         session.observe_state(START, clock.now)
         session.observe_image(frame(30 + step), clock.now)
         record = wire(session.plan_step())
         assert record["commanded"]
+        assert record["subgoal_rule"] == "steps"
         indices.append((record["subgoal_index"], record["subgoal_count"]))
+        switches.append(record["subgoal_switch"])
     assert indices == [(0, 2), (1, 2), (1, 2)]
+    # The first command used up sub-goal 1's single step: that command records the switch.
+    assert switches[0] is not None and (switches[0]["index"], switches[0]["reason"],
+                                        switches[0]["step"]) == (0, "steps", 1)
+    assert switches[1:] == [None, None]
 
 
 def test_non_finite_energy_is_null_and_the_first_report_is_empty():

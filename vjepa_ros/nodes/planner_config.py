@@ -13,6 +13,7 @@ import dataclasses
 from vjepa_ros.config import param
 from vjepa_ros.planning.config import PRESETS, CEMConfig, horizon_warning
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings
+from vjepa_ros.robot.goals import GoalSwitchConfig
 from vjepa_ros.robot.kinematics import RobotConfig
 from vjepa_ros.robot.mpc import ControlConfig
 from vjepa_ros.robot.safety import SafetyLimits
@@ -153,6 +154,7 @@ class PlannerNodeConfig:
     robot: RobotConfig = _group(RobotConfig)
     control: ControlConfig = _group(ControlConfig)
     safety: SafetyLimits = _group(SafetyLimits)
+    goals: GoalSwitchConfig = _group(GoalSwitchConfig)
     image_transport: str = param(
         "raw", "Type on the 'image' topic: raw (sensor_msgs/Image) or compressed "
         "(sensor_msgs/CompressedImage, JPEG/PNG; remap image to .../image_raw/compressed)."
@@ -166,7 +168,7 @@ class PlannerNodeConfig:
     )
     goal_steps: list[int] = param(
         [], "Executed steps per sub-goal before switching to the next (one per path; 0 = no "
-        "limit, last one only). Empty with a single goal: no limit."
+        "limit, last one only). Empty: goals.default_steps (a single goal: no limit)."
     )
 
     def __post_init__(self):

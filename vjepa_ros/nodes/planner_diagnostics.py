@@ -12,6 +12,22 @@ from vjepa_ros.robot.plan_record import last_plan_text
 OK, WARN, ERROR = 0, 1, 2  # diagnostic_msgs/DiagnosticStatus levels
 
 
+def subgoal_values(status: SessionStatus, shown: int = 3) -> dict:
+    """Return the sub-goal keys: active index (1-based or "done"), rule, last switches."""
+    progress, rule = status.subgoal, status.goal_switching
+    if progress is None:
+        index = ""
+    elif progress.index >= progress.count:
+        index = f"done ({progress.count})"
+    else:
+        index = f"{progress.index + 1}/{progress.count}"
+    return {
+        "subgoal": index,
+        "subgoal_rule": "" if rule is None else rule.describe(),
+        "subgoal_switches": "; ".join(s.describe() for s in status.subgoal_switches[-shown:]),
+    }
+
+
 def diagnostic_status(status: SessionStatus) -> dict:
     """Return {"level": 0|1|2, "message": str, "values": {key: str}} for ``/diagnostics``."""
     report = status.last_report
@@ -34,6 +50,7 @@ def diagnostic_status(status: SessionStatus) -> dict:
         "last_action": "" if report.action is None else " ".join(
             f"{v:+.4f}" for v in report.action),
     }
+    values.update(subgoal_values(status))
     if refusal is not None:
         message = refusal.detail
     else:

@@ -25,7 +25,7 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
-from std_srvs.srv import SetBool, Trigger
+from std_srvs.srv import SetBool
 
 from vjepa_ros.images import (
     ImageError,
@@ -33,6 +33,7 @@ from vjepa_ros.images import (
     image_msg_to_rgb,
     rgb_to_image_fields,
 )
+from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig
 from vjepa_ros.nodes.pose_msgs import frame_problem, set_pose, stamp_seconds, state_from_pose
@@ -74,6 +75,7 @@ class PlannerNode(Node):
         self.session = MPCSession(
             self.model, cfg.planner.to_cem(), cfg.safety, cfg.control, clock=self.now,
             log=self._log, seed=cfg.planner.seed_or_none, wake=lambda: self.worker.wake(),
+            goal_switching=cfg.goals,
         )
         self.gripper_state: float | None = None
         self.joints = JointStateReader(cfg.robot.joint_prefix)
@@ -111,8 +113,8 @@ class PlannerNode(Node):
             self.pose_sub = self.create_subscription(PoseStamped, "current_pose", self._on_pose,
                                                      10)
         self.create_subscription(Image, "~/goal_image", self._on_goal_image, LATCHED)
-        self.create_service(Trigger, "~/capture_goal", self._capture_goal)
         self.create_service(SetBool, "~/enable", self._enable)
+        add_goal_list_services(self)  # ~/capture_goal, ~/add_subgoal, ~/clear_goals
 
         self._load_goal_files(cfg.goal_files(), at_start=True)
         self.goal_values = {name: getattr(cfg, name) for name in GOAL_PARAMETERS}
@@ -290,9 +292,9 @@ class PlannerNode(Node):
         paths, steps = files
         if not paths:
             return "no goal file"
-        if len(paths) > 1 and len(steps) != len(paths):
+        if len(paths) > 1 and steps and len(steps) != len(paths):
             message = (f"goal not changed yet: {len(paths)} goal images but {len(steps)} "
-                       "goal_steps; set goal_steps with one count per image")
+                       "goal_steps; set goal_steps with one count per image (or none)")
             if at_start:
                 raise ValueError(message)
             self.get_logger().warning(message)
@@ -318,15 +320,6 @@ class PlannerNode(Node):
             return SetParametersResult(successful=False, reason=str(exc))
         self.goal_values = values
         return SetParametersResult(successful=True)
-
-    def _capture_goal(self, request, response):
-        try:
-            response.message = self.session.capture_goal()
-            response.success = True
-            self.worker.wake()
-        except RuntimeError as exc:
-            response.success, response.message = False, str(exc)
-        return response
 
     def _enable(self, request, response):
         response.success, response.message = self.session.set_enabled(bool(request.data))

@@ -1,8 +1,16 @@
-"""Goal images for the MPC loop: one goal, or a list of sub-goals each held for a number of steps.
+"""Goal images for the MPC loop: one goal, or a list of sub-goals and the rule that switches them.
 
 The paper's pick-and-place switched between three sub-goal images after 4, 10 and 4 executed
-steps; ``GoalSequence([SubGoal(img1, 4), SubGoal(img2, 10), SubGoal(img3, 4)])`` does that. A
-step count of 0 means "until the goal is changed" and is allowed on the last sub-goal only.
+steps (V-JEPA 2 paper, §planning; facts file §5); ``GoalSequence`` with the ``steps`` rule does
+that. A step count of 0 means "until the goal is changed" and is allowed on the last sub-goal
+only; a count of None takes ``GoalSwitchConfig.default_steps`` (a single goal: no limit).
+
+Beyond the paper, the ``energy`` rule also switches from a sub-goal that is not the last one as
+soon as the energy of the commanded plan to it (the planner's elite energy, the imagined distance
+to the sub-goal after the step) falls below ``energy_threshold``, or has not improved by more
+than ``min_delta`` for ``patience`` steps; its step counts stay as an upper bound. The last
+sub-goal never switches on energy. Every switch is recorded (:class:`SubGoalSwitch`) and the
+sequence's progress (:class:`GoalProgress`) goes into each plan report and the diagnostics.
 """
 
 from __future__ import annotations
@@ -11,36 +19,142 @@ import dataclasses
 
 import numpy as np
 
+from vjepa_ros.config import param
 from vjepa_ros.images import check_rgb, load_image_file
+
+SWITCH_RULES = ("steps", "energy")
+
+
+@dataclasses.dataclass
+class GoalSwitchConfig:
+    """How sub-goals are switched and kept (the planner node's ``goals.*`` parameters)."""
+
+    rule: str = param(
+        "steps", "Sub-goal switching: steps = after each sub-goal's executed-step count (the "
+        "paper's pick-and-place); energy = also early, when the energy to a sub-goal (not the "
+        "last) falls below energy_threshold or stops improving for patience steps."
+    )
+    default_steps: list[int] = param(
+        [4, 10, 4], "Executed steps per sub-goal when none are given (goal_steps empty, "
+        "~/add_subgoal): sub-goal i takes entry i, later ones the last entry; a single goal has "
+        "no limit. Default: the paper's pick-and-place (4, 10, 4)."
+    )
+    energy_threshold: float = param(
+        0.0, "energy rule: switch when the commanded plan's energy to the sub-goal is below "
+        "this (the scale is the model's: read 'energy' in /diagnostics at a sub-goal); 0: off."
+    )
+    patience: int = param(
+        3, "energy rule: switch after this many steps in a row whose energy did not improve on "
+        "the sub-goal's best by more than min_delta; 0: off."
+    )
+    min_delta: float = param(
+        0.001, "energy rule: an energy drop of at most this counts as no improvement."
+    )
+    max_subgoals: int = param(
+        10, "Most sub-goals ~/add_subgoal keeps; a further one is refused (clear the list with "
+        "~/clear_goals)."
+    )
+
+    def __post_init__(self):
+        if self.rule not in SWITCH_RULES:
+            raise ValueError(f"goals.rule must be one of {SWITCH_RULES}, got {self.rule!r}")
+        if any(not isinstance(n, int) or n < 1 for n in self.default_steps):
+            raise ValueError(f"goals.default_steps must be integers >= 1, got "
+                             f"{list(self.default_steps)}")
+        for name in ("energy_threshold", "min_delta"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"goals.{name} must be >= 0, got {getattr(self, name)!r}")
+        if self.patience < 0:
+            raise ValueError(f"goals.patience must be >= 0, got {self.patience}")
+        if self.max_subgoals < 1:
+            raise ValueError(f"goals.max_subgoals must be >= 1, got {self.max_subgoals}")
+
+    def describe(self) -> str:
+        """Return the rule in words, as the log and diagnostics show it."""
+        if self.rule == "steps":
+            return "steps (fixed step counts, as published)"
+        parts = [f"energy < {self.energy_threshold:g}"] if self.energy_threshold > 0 else []
+        if self.patience:
+            parts.append(f"no improvement > {self.min_delta:g} for {self.patience} steps")
+        return f"energy ({' or '.join(parts) or 'no energy test set'}; step counts as limits)"
 
 
 @dataclasses.dataclass
 class SubGoal:
     image: np.ndarray  # [H, W, 3] uint8 RGB
-    steps: int = 0  # executed commands toward this goal before the next; 0 = no limit
+    steps: int | None = None  # executed commands toward it before the next; 0 = no limit;
+    # None = GoalSwitchConfig.default_steps
     source: str = ""  # where it came from (file path, "captured", topic), for diagnostics
     reps: object = None  # [1, N, D] torch.Tensor once encoded (by the planning thread)
+    state: np.ndarray | None = None  # [7] robot state when it was captured, if known
+
+
+@dataclasses.dataclass(frozen=True)
+class SubGoalSwitch:
+    """One switch: from sub-goal ``index`` (0-based) after ``step`` executed steps toward it."""
+
+    index: int
+    reason: str  # "steps" (its count used up), "threshold" or "plateau" (energy rule)
+    step: int
+    energy: float | None  # the energy of the step that switched (None when not known)
+    count: int  # sub-goals in the sequence; index + 1 == count: the last one ended
+
+    def describe(self) -> str:
+        to = "done" if self.index + 1 >= self.count else f"sub-goal {self.index + 2}/{self.count}"
+        energy = "" if self.energy is None else f", energy {self.energy:.4f}"
+        return (f"sub-goal {self.index + 1}/{self.count} → {to} ({self.reason} after "
+                f"{self.step} steps{energy})")
+
+
+@dataclasses.dataclass(frozen=True)
+class GoalProgress:
+    """Where a goal sequence stands; in every plan report (``PlanReport.subgoal``)."""
+
+    index: int  # active sub-goal, 0-based; == count when all are done
+    count: int
+    steps_done: int  # executed steps toward the active sub-goal
+    rule: str  # GoalSwitchConfig.rule
+    switch: SubGoalSwitch | None = None  # the switch this plan's command made, if any
+
+
+def default_step_counts(count: int, config: GoalSwitchConfig) -> list[int]:
+    """Step counts of ``count`` sub-goals given none: [0] for one, else ``default_steps``."""
+    if count == 1:
+        return [0]
+    defaults = list(config.default_steps)
+    if not defaults:
+        raise ValueError(f"{count} sub-goals without step counts and goals.default_steps is "
+                         "empty: set goal_steps or goals.default_steps")
+    return [defaults[min(i, len(defaults) - 1)] for i in range(count)]
 
 
 class GoalSequence:
-    """The active sub-goal and how many steps were executed toward it."""
+    """The active sub-goal, the steps executed toward it, and the switches so far."""
 
-    def __init__(self, goals: list[SubGoal]):
+    def __init__(self, goals: list[SubGoal], switching: GoalSwitchConfig | None = None):
         if not goals:
             raise ValueError("a goal sequence needs at least one goal image")
+        self.switching = switching or GoalSwitchConfig()
+        defaults = default_step_counts(len(goals), self.switching)
+        self.steps: list[int] = []  # resolved step counts, one per sub-goal
         for index, goal in enumerate(goals):
             goal.image = np.array(check_rgb(goal.image))  # own, writable copy
-            if not isinstance(goal.steps, int) or goal.steps < 0:
+            steps = defaults[index] if goal.steps is None else goal.steps
+            if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
                 raise ValueError(f"sub-goal {index}: steps must be an integer >= 0, got "
                                  f"{goal.steps!r}")
-            if goal.steps == 0 and index < len(goals) - 1:
+            if steps == 0 and index < len(goals) - 1:
                 raise ValueError(
                     f"sub-goal {index} has steps 0 (no limit) but is not the last one: the "
                     "goals after it would never be reached"
                 )
+            self.steps.append(steps)
         self.goals = goals
         self.index = 0
         self.steps_done = 0
+        self.switches: list[SubGoalSwitch] = []
+        self._best = float("inf")  # lowest energy toward the active sub-goal
+        self._stale = 0  # steps in a row without an improvement > min_delta
 
     @property
     def current(self) -> SubGoal | None:
@@ -51,29 +165,55 @@ class GoalSequence:
     def finished(self) -> bool:
         return self.index >= len(self.goals)
 
-    def count_step(self) -> bool:
-        """Count one executed command; return True when it moved on to the next sub-goal."""
-        goal = self.current
-        if goal is None:
-            return False
+    def count_step(self, energy: float | None = None) -> SubGoalSwitch | None:
+        """Count one executed command and its plan's ``energy``; return the switch it made.
+
+        None when the active sub-goal stays (or none is left).
+        """
+        if self.finished:
+            return None
         self.steps_done += 1
-        if goal.steps and self.steps_done >= goal.steps:
-            self.index += 1
-            self.steps_done = 0
-            return True
-        return False
+        reason = self._energy_reason(energy)
+        limit = self.steps[self.index]
+        if not reason and limit and self.steps_done >= limit:
+            reason = "steps"
+        if not reason:
+            return None
+        switch = SubGoalSwitch(self.index, reason, self.steps_done, energy, len(self.goals))
+        self.switches.append(switch)
+        self.index += 1
+        self.steps_done, self._best, self._stale = 0, float("inf"), 0
+        return switch
+
+    def _energy_reason(self, energy: float | None) -> str:
+        """Return the energy rule's reason: "threshold", "plateau" or "" (never on the last)."""
+        config = self.switching
+        if config.rule != "energy" or energy is None or not np.isfinite(energy) or \
+                self.index == len(self.goals) - 1:
+            return ""
+        if energy < config.energy_threshold:
+            return "threshold"
+        if energy < self._best - config.min_delta:  # improvement on the best (as Keras'
+            self._best, self._stale = energy, 0  # EarlyStopping: slow, steady progress counts)
+        else:
+            self._stale += 1
+        return "plateau" if config.patience and self._stale >= config.patience else ""
+
+    def progress(self, switch: SubGoalSwitch | None = None) -> GoalProgress:
+        return GoalProgress(self.index, len(self.goals), self.steps_done, self.switching.rule,
+                            switch)
 
     def describe(self) -> str:
         goal = self.current
         if goal is None:
             return f"all {len(self.goals)} sub-goals done"
-        limit = goal.steps or "∞"
+        limit = self.steps[self.index] or "∞"
         return (f"goal {self.index + 1}/{len(self.goals)} ({goal.source or 'image'}), "
                 f"step {self.steps_done}/{limit}")
 
 
 def goals_from_files(paths: list[str], steps: list[int] | None = None) -> list[SubGoal]:
-    """Load sub-goals from image files; ``steps`` per file (default: 0 for a single goal).
+    """Load sub-goals from image files; ``steps`` one per file, or none (the default counts).
 
     Raises :class:`vjepa_ros.images.ImageError` for a missing/unreadable file and ValueError when
     the counts do not match.
@@ -82,15 +222,22 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None) -> list[S
     if not paths:
         raise ValueError("no goal image path given")
     steps = list(steps or [])
-    if not steps:
-        if len(paths) > 1:
-            raise ValueError(
-                f"{len(paths)} goal images need goal_steps (one step count per image)"
-            )
-        steps = [0]
-    if len(steps) != len(paths):
+    if steps and len(steps) != len(paths):
         raise ValueError(
-            f"goal_steps has {len(steps)} entries for {len(paths)} goal images; give one each"
+            f"goal_steps has {len(steps)} entries for {len(paths)} goal images; give one each "
+            "(or none: goals.default_steps)"
         )
-    return [SubGoal(load_image_file(p), int(n), source=p) for p, n in zip(paths, steps,
-                                                                           strict=True)]
+    counts = [int(n) for n in steps] if steps else [None] * len(paths)
+    return [SubGoal(load_image_file(p), n, source=p) for p, n in zip(paths, counts, strict=True)]
+
+
+def capture_refusal(service: str, frame_age_s: float | None, max_age_s: float) -> str:
+    """Why the newest frame cannot become a goal through ``service`` ("" when it can)."""
+    if frame_age_s is None:
+        return (f"{service} refused: no camera frame received yet; check the camera topic "
+                "('image'), then call it again")
+    if frame_age_s > max_age_s:
+        return (f"{service} refused: the newest camera frame is {frame_age_s:.2f} s old (limit "
+                f"safety.max_image_age_s = {max_age_s:g} s); check the camera, then call it "
+                "again")
+    return ""

@@ -36,7 +36,7 @@ from vjepa_ros.planning.cancel import PlanCancelled
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: F401 (re-exported)
-from vjepa_ros.robot.goals import GoalSequence, SubGoal
+from vjepa_ros.robot.goals import GoalSequence, GoalSwitchConfig, SubGoal, capture_refusal
 from vjepa_ros.robot.inputs import STATE_HISTORY, InputBuffer, Stamped  # noqa: F401
 from vjepa_ros.robot.interfaces import Planner, WorldModel
 from vjepa_ros.robot.phase import Event, Phase, next_phase
@@ -77,6 +77,7 @@ class MPCSession:
             A model or planner without the interface's methods raises TypeError.
         wake: called (under the session lock, so it must be cheap) when a plan can go out without
             a new input: async control, the arm arrived where a prepared plan starts.
+        goal_switching: how sub-goals switch and how many ``add_subgoal`` keeps (``goals.py``).
     """
 
     def __init__(
@@ -90,6 +91,7 @@ class MPCSession:
         seed: int | None = 0,
         planner: Planner | None = None,
         wake: Callable[[], None] = lambda: None,
+        goal_switching: GoalSwitchConfig | None = None,
     ):
         if not isinstance(model, WorldModel):
             raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
@@ -106,6 +108,7 @@ class MPCSession:
         self._lock = threading.RLock()
         self._phase = Phase.SHADOW
         self.goals: GoalSequence | None = None
+        self.goal_switching = goal_switching or GoalSwitchConfig()
         self.goal_version = 0
         self.enable_epoch = 0  # bumped by every enable/disable: a plan made before is void
         self.command_time = self.arrival_time = -float("inf")
@@ -223,7 +226,7 @@ class MPCSession:
     # -- goals and enable -----------------------------------------------------------------------
     def set_goals(self, goals: list[SubGoal]) -> str:
         """Replace the goal (sequence); the planning thread encodes it before the next plan."""
-        sequence = GoalSequence(goals)
+        sequence = GoalSequence(goals, self.goal_switching)
         with self._lock:
             self.goals = sequence
             self.goal_version += 1
@@ -233,15 +236,63 @@ class MPCSession:
             if self._refusal is not None and self._refusal.kind is RefusalKind.NO_GOAL:
                 self._refusal = None
             message = f"new goal: {sequence.describe()}"
+            if len(goals) > 1:
+                message += f"; switching: {self.goal_switching.describe()}"
             self.log("info", message)
             return message
 
     def capture_goal(self) -> str:
-        """Make the newest camera frame the goal; raises RuntimeError without a frame."""
+        """Make the newest camera frame the only goal; RuntimeError without a fresh frame."""
+        with self._lock:
+            return self.set_goals([self._captured_subgoal("~/capture_goal", "captured frame")])
+
+    def add_subgoal(self) -> str:
+        """Append the newest frame (and the state at it) to the sub-goal list; start over at 1.
+
+        Raises RuntimeError (a one-line refusal naming ``~/add_subgoal``) without a fresh frame,
+        while commanding is enabled (the person guides the arm) or with a full list.
+        """
+        with self._lock:
+            if self.enabled:
+                raise RuntimeError("~/add_subgoal refused: commanding is enabled; call ~/enable "
+                                   "false, guide the arm to the sub-goal, then add it")
+            # a goal held "until changed" (steps 0: captured, ~/goal_image) is one step count now
+            goals = [dataclasses.replace(g, steps=None) if g.steps == 0 else g
+                     for g in (self.goals.goals if self.goals is not None else [])]
+            if len(goals) >= self.goal_switching.max_subgoals:
+                raise RuntimeError(f"~/add_subgoal refused: the list is full ({len(goals)} = "
+                                   "goals.max_subgoals); call ~/clear_goals to start a new one")
+            goal = self._captured_subgoal("~/add_subgoal", f"added sub-goal {len(goals) + 1}")
+            where = "" if goal.state is None else (
+                f" at TCP ({', '.join(f'{v:.3f}' for v in goal.state[:3])}) m, gripper "
+                f"{goal.state[6]:.2f}")
+            return f"sub-goal {len(goals) + 1} added{where}; {self.set_goals(goals + [goal])}"
+
+    def clear_goals(self) -> str:
+        """Forget every goal: nothing is planned or commanded until a new one (arm holds)."""
+        with self._lock:
+            count = 0 if self.goals is None else len(self.goals.goals)
+            self.goals = None
+            self.goal_version += 1
+            self.planner.reset()
+            self._drop_prepared("goals cleared")
+            message = f"goals cleared ({count} removed)"
+            self.log("info", message)
+            if self.enabled:
+                self._hold(Refusal(RefusalKind.NO_GOAL, self._goal_problem()))
+            return message
+
+    def _captured_subgoal(self, service: str, source: str) -> SubGoal:
+        """Return the newest frame as a sub-goal (with the state nearest to it); locked."""
         frame = self.inputs.frame
-        if frame is None:
-            raise RuntimeError("no camera frame received yet: nothing to capture")
-        return self.set_goals([SubGoal(frame.value.copy(), 0, source="captured frame")])
+        problem = capture_refusal(service, None if frame is None else self.clock() - frame.stamp,
+                                  self.limits.max_image_age_s)
+        if problem:
+            raise RuntimeError(problem)
+        state = self.inputs.state_at(frame.stamp)
+        near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
+        return SubGoal(frame.value.copy(), None, source=source,
+                       state=np.array(state.value, dtype=np.float64) if near else None)
 
     def set_enabled(self, enabled: bool) -> tuple[bool, str]:
         """Start (True) or stop (False) commanding the arm; returns (success, message)."""
@@ -280,8 +331,8 @@ class MPCSession:
 
     def _goal_problem(self) -> str:
         if self.goals is None:
-            return ("no goal: call ~/capture_goal, publish on ~/goal_image or set "
-                    "goal_image_path")
+            return ("no goal: call ~/capture_goal or ~/add_subgoal, publish on ~/goal_image or "
+                    "set goal_image_path")
         if self.goals.finished:
             return f"no goal: {self.goals.describe()}"
         return ""
@@ -508,6 +559,7 @@ class MPCSession:
             frame_stamp=frame_stamp,
             start=np.array(start, dtype=np.float64),
             subgoal_index=None if self.goals is None or self.goals.finished else self.goals.index,
+            subgoal=None if self.goals is None else self.goals.progress(),
         )
 
     def _command(self, plan, frame_stamp: float, start: np.ndarray, version: int,
@@ -551,9 +603,11 @@ class MPCSession:
         self.command_time = now
         self.command_target = np.array(decision.target, dtype=np.float64)
         self.commands_sent += 1
-        if self.goals.count_step():
+        switch = self.goals.count_step(report.energy)
+        if switch is not None:
+            report.subgoal = dataclasses.replace(report.subgoal, switch=switch)
             self.planner.reset()
-            self.log("info", f"next sub-goal: {self.goals.describe()}")
+            self.log("info", f"{switch.describe()}; next sub-goal: {self.goals.describe()}")
         gripper = float(decision.target[6])
         if self.last_gripper is None or abs(gripper - self.last_gripper) > \
                 self.control.gripper_deadband:
@@ -630,6 +684,9 @@ class MPCSession:
                 goal=self.goals.describe() if self.goals else "", refusal=refusal,
                 last_report=self.last_report, image_age_s=image_age, state_age_s=state_age,
                 commands_sent=self.commands_sent, frames_received=self.inputs.frames_received,
+                goal_switching=self.goal_switching,
+                subgoal=None if self.goals is None else self.goals.progress(),
+                subgoal_switches=tuple(self.goals.switches) if self.goals else (),
             )
 
     def status(self) -> dict:

@@ -60,6 +60,9 @@ class PlanRecord:
     subgoal_index: int | None  # 0-based sub-goal planned toward (None: no goal)
     subgoal_count: int  # sub-goals in the goal sequence (0: no goal)
     commands_sent: int  # commands sent since start, this plan's included
+    subgoal_rule: str  # goals.rule: steps | energy ("" without a goal)
+    subgoal_steps_done: int  # executed steps toward the active sub-goal, before this command
+    subgoal_switch: dict | None  # the switch this command made: index, reason, step, energy
     schema: str = SCHEMA
 
     @classmethod
@@ -85,6 +88,9 @@ class PlanRecord:
             subgoal_index=report.subgoal_index,
             subgoal_count=int(report.subgoal_count),
             commands_sent=int(report.commands_sent),
+            subgoal_rule="" if report.subgoal is None else report.subgoal.rule,
+            subgoal_steps_done=0 if report.subgoal is None else int(report.subgoal.steps_done),
+            subgoal_switch=_switch(report.subgoal),
         )
 
     def to_json(self) -> str:
@@ -129,6 +135,14 @@ class PlanRecord:
     def is_error(self) -> bool:
         """True for a planner or session fault (the planner stopped commanding)."""
         return self.refusal in (str(RefusalKind.PLANNER_ERROR), str(RefusalKind.INTERNAL_ERROR))
+
+
+def _switch(progress) -> dict | None:
+    switch = None if progress is None else progress.switch
+    if switch is None:
+        return None
+    return {"index": int(switch.index), "reason": switch.reason, "step": int(switch.step),
+            "energy": _number(switch.energy)}
 
 
 def _vector(value) -> list[float] | None:

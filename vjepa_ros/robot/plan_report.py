@@ -7,6 +7,7 @@ import enum
 
 import numpy as np
 
+from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig, SubGoalSwitch
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 
@@ -55,6 +56,7 @@ class PlanReport:
     subgoal_index: int | None = None  # 0-based sub-goal it planned toward (None: no goal)
     subgoal_count: int = 0  # sub-goals in the goal sequence
     commands_sent: int = 0  # commands sent by the session so far, this plan's included
+    subgoal: GoalProgress | None = None  # sub-goal planned toward, rule, switch (goals.py)
 
 
 @dataclasses.dataclass
@@ -78,3 +80,6 @@ class SessionStatus:
     state_age_s: float | None
     commands_sent: int
     frames_received: int
+    goal_switching: GoalSwitchConfig | None = None  # the sub-goal switching rule in force
+    subgoal: GoalProgress | None = None  # None without a goal
+    subgoal_switches: tuple[SubGoalSwitch, ...] = ()  # of the current sequence, in order

@@ -1,0 +1,146 @@
+"""The gripper dimension of the search reaches the controller: plan → target → gripper command.
+
+In the session (ROS-free) and closed through the simulated gripper (``run_reach_episode`` sends
+the session's gripper commands to ``Sim.set_gripper``); over ROS in test_ros_planner_goals.py.
+
+The world model is the oracle (``sim/oracle.py``: representations hold the true end-effector
+state, actions applied exactly), so the best gripper delta is known: the goal's closedness minus
+the current one, clipped to ±gripper_clip and zeroed below gripper_round_threshold.
+"""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.sim.oracle import OracleWorldModel
+
+START = np.array([0.5, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])
+# The published gripper search (clip 0.75, own momenta 0.15, rounding 0.25), enough samples
+CEM = CEMConfig(horizon=1, samples=300, topk=10, iterations=6, maxnorm=0.075)
+
+
+class Clock:
+    now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def pose(gripper, dx=0.0):
+    return START + np.array([dx, 0, 0, 0, 0, 0, gripper])
+
+
+def image(seed):
+    return np.random.default_rng(seed).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+
+
+def session_toward(start, goal, cem=CEM, enable=True, **limits):
+    """Return a session whose frame shows ``start`` [7] and whose goal image shows ``goal`` [7]."""
+    oracle, clock = OracleWorldModel(), Clock()
+    oracle.remember(image(1), start)
+    oracle.remember(image(2), goal)
+    session = MPCSession(oracle, cem, SafetyLimits(**limits), ControlConfig(mode="continuous"),
+                         clock=clock, seed=0)
+    session.set_goals([SubGoal(image(2), None, "goal")])
+    session.observe_image(image(1), clock.now)
+    session.observe_state(start, clock.now)
+    if enable:
+        session.set_enabled(True)
+    return session, clock
+
+
+@pytest.mark.parametrize("start, goal, expected", [
+    (0.0, 1.0, 0.75),  # close: the delta is clipped to +0.75
+    (1.0, 0.0, 0.25),  # open: clipped to -0.75
+    (0.2, 0.8, 0.8),  # within the clip: the goal's closedness
+    (0.5, 0.65, 0.5),  # a delta below the rounding threshold 0.25 becomes 0: no change
+])
+def test_planned_gripper_delta_becomes_the_gripper_command(start, goal, expected):
+    session, _ = session_toward(pose(start), pose(goal))
+    report = session.plan_step()
+    assert abs(report.action[6]) <= CEM.gripper_clip + 1e-6
+    assert report.command[6] == pytest.approx(expected, abs=0.02)
+    assert report.gripper_command == report.command[6]
+    if expected == start:
+        assert report.action[6] == 0.0, "rounded to exactly 0"
+
+
+def test_deadband_sends_a_gripper_command_only_when_it_changes():
+    session, clock = session_toward(pose(0.0), pose(1.0))
+    assert session.plan_step().gripper_command == pytest.approx(0.75, abs=0.02)
+    clock.now += 0.05
+    session.observe_image(image(1), clock.now)  # the hand has not closed yet: the same plan
+    session.observe_state(pose(0.0), clock.now)
+    report = session.plan_step()
+    assert report.command is not None and report.gripper_command is None
+
+
+def test_close_gripper_option_forces_the_plan_closed():
+    cem = dataclasses.replace(CEM, close_gripper=0)
+    session, _ = session_toward(pose(0.0), pose(0.0))  # the goal itself is open
+    assert session.plan_step().command[6] == 0.0, "without the option the hand stays open"
+    # every sample's delta is 1 from step 0 on: the mean moves from 0 toward 1 with momentum
+    expected = 1.0 - CEM.momentum_mean_gripper ** CEM.iterations
+    session, _ = session_toward(pose(0.0), pose(0.0), cem=cem)
+    report = session.plan_step()
+    assert report.action[6] == pytest.approx(expected, rel=1e-5)
+    assert report.gripper_command == pytest.approx(expected, rel=1e-5)
+
+
+def test_the_gripper_has_its_own_momentum():
+    frozen = dataclasses.replace(CEM, momentum_mean_gripper=1.0, momentum_std_gripper=1.0)
+    session, _ = session_toward(pose(0.0), pose(1.0, dx=0.05), cem=frozen)
+    report = session.plan_step()
+    assert report.action[6] == 0.0, "momentum 1: the gripper mean never leaves 0"
+    assert report.action[0] > 0.03, "xyz (momentum 0.15) still moves toward the goal"
+    assert report.command[6] == 0.0
+
+
+def test_no_gripper_command_in_shadow_mode_on_hold_or_once_closed():
+    session, clock = session_toward(pose(0.0), pose(1.0), enable=False)
+    report = session.plan_step()
+    assert report.action[6] == pytest.approx(0.75, abs=0.02), "shadow mode plans the gripper"
+    assert report.command is None and report.gripper_command is None
+    # hold: the measured hand is outside the workspace box → the safety filter refuses
+    outside = pose(0.0, dx=0.5)
+    session, clock = session_toward(outside, pose(1.0, dx=0.5))
+    report = session.plan_step()
+    assert report.command is None and report.gripper_command is None
+    assert "outside the workspace" in report.reason and str(session.phase) == "holding"
+    session, clock = session_toward(pose(0.0), pose(1.0))
+    session.close()
+    clock.now += 0.05
+    session.observe_image(image(1), clock.now)
+    session.observe_state(pose(0.0), clock.now)
+    assert session.plan_step() is None and session.last_gripper is None
+
+
+@pytest.mark.parametrize("start, goal", [(0.0, 1.0), (1.0, 0.0)])
+def test_closed_loop_in_the_simulator_the_hand_reaches_the_goal_closedness(start, goal):
+    """Plan → command → the simulated gripper moves → measured closedness → next plan."""
+    from vjepa_ros.sim import Sim, capture_goal
+    from vjepa_ros.sim.reach import reach_sim_config, run_reach_episode
+    from vjepa_ros.sim.reach_config import ReachConfig
+
+    with Sim(reach_sim_config(900000)) as sim:
+        oracle = OracleWorldModel().attach(sim)
+        here = sim.ee_state()
+        here[6] = start
+        assert sim.move_to(here)  # the hand as it starts
+        there = sim.ee_state()
+        there[6] = goal
+        target = capture_goal(sim, there)  # the same pose, the hand open or closed
+        assert abs(target.state[6] - goal) < 0.05 and abs(sim.ee_state()[6] - start) < 0.05
+        never_reached = ReachConfig(max_steps=3, success_radius=1e-9)  # all three steps run
+        episode = run_reach_episode(sim, oracle, target, CEM, config=never_reached)
+        commanded = [step.command[6] for step in episode.steps]
+        final = sim.ee_state()
+    first = start + np.clip(goal - start, -0.75, 0.75)  # the clip: two steps to the goal
+    assert commanded[0] == pytest.approx(first, abs=0.02) and commanded[1] == goal
+    assert abs(final[6] - goal) < 0.05, f"measured closedness {final[6]:.3f}"
+    assert np.linalg.norm(final[:3] - here[:3]) < 0.01, "the hand stays where it was"

@@ -1,0 +1,153 @@
+"""Over ROS: the gripper command path end to end, and the sub-goal list services.
+
+The planner node runs as launched (in-process ``Launch``, config/planner.yaml) with the oracle
+world model (``sim/oracle.py``) in place of a checkpoint, so the best gripper delta of a frame and
+a goal image is known. The tester plays camera and robot (``test_ros_planner_node.Harness``).
+"""
+
+import importlib.util
+
+import pytest
+
+pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+import numpy as np  # noqa: E402
+from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue  # noqa: E402
+from rcl_interfaces.srv import SetParameters  # noqa: E402
+from sensor_msgs.msg import Image, JointState  # noqa: E402
+from std_srvs.srv import Trigger  # noqa: E402
+from test_ros_planner_node import HOME, JOINTS, Harness  # noqa: E402
+
+from vjepa_ros.images import rgb_to_image_fields, save_image_file  # noqa: E402
+from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
+from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig  # noqa: E402
+from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
+
+# The published gripper search (clip 0.75, momenta 0.15, rounding 0.25) with enough samples
+ORACLE = {"planner.samples": 200, "planner.topk": 10, "planner.iterations": 5}
+ITERATIONS = ORACLE["planner.iterations"]
+
+
+def image(seed):
+    return np.random.default_rng(seed).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+
+
+def image_msg(seed):
+    return Image(**rgb_to_image_fields(image(seed)))
+
+
+@pytest.fixture
+def oracle_harness(monkeypatch):
+    """Make ``(oracle, harness)``: the planner node loads the oracle instead of a checkpoint."""
+    oracle = OracleWorldModel()
+    monkeypatch.setattr(PlannerNode, "_load_model", lambda self: oracle)
+    made = []
+
+    def make(**params):
+        made.append(Harness("oracle (test stand-in)", **{**ORACLE, **params}))
+        return made[-1]
+
+    yield oracle, make
+    for h in made:
+        h.close()
+
+
+def hand_state(closedness):
+    """Return the state [7] the node measures at HOME with this closedness."""
+    return FrankaKinematics(RobotConfig()).state(np.array(HOME), closedness)
+
+
+def fingers(h, closedness):
+    """Publish HOME with fingers at ``closedness`` (0 open, 1 closed) with every tick."""
+    width = (1.0 - closedness) * 0.08
+    h.extra = [(h.joint_pub, JointState(name=JOINTS, position=HOME + [width / 2] * 2))]
+
+
+def set_goal(h, goal_seed):
+    h.pump(0.3, image=image_msg(goal_seed), joints=None)
+    answer = h.capture()
+    assert answer.success, answer.message
+
+
+@pytest.mark.parametrize("start, goal, expected", [(0.0, 1.0, 0.75), (1.0, 0.0, 0.25)])
+def test_a_plan_that_moves_the_gripper_publishes_its_closedness(oracle_harness, start, goal,
+                                                               expected):
+    oracle, make = oracle_harness
+    oracle.remember(image(1), hand_state(start))
+    oracle.remember(image(2), hand_state(goal))
+    h = make()
+    fingers(h, start)
+    set_goal(h, 2)
+    frames = {"image": image_msg(1), "joints": None}
+    assert h.pump(10.0, until=lambda: len(h.got["action"]) >= 2, **frames), "shadow plans"
+    planned = h.got["action"][-1].data[6]
+    assert planned == pytest.approx(np.clip(goal - start, -0.75, 0.75), abs=0.03)
+    assert not h.got["gripper"], "shadow mode: no gripper command"
+    assert h.enable().success
+    assert h.pump(10.0, until=lambda: h.got["gripper"], **frames), "no gripper command"
+    assert h.got["gripper"][0].data == pytest.approx(expected, abs=0.03)
+    h.pump(1.5, **frames)  # more plans, the hand has not moved: within the deadband
+    assert len(h.got["gripper"]) == 1 and len(h.got["action"]) >= 4
+    assert h.enable(False).success
+    count = len(h.got["action"])
+    h.pump(1.5, until=lambda: len(h.got["action"]) > count + 1, **frames)
+    assert len(h.got["gripper"]) == 1, "disabled: no gripper command"
+
+
+def test_close_gripper_parameter_reaches_the_gripper_command(oracle_harness, capfd):
+    oracle, make = oracle_harness
+    oracle.remember(image(1), hand_state(0.0))
+    oracle.remember(image(2), hand_state(0.0))  # the goal is open: only the option closes
+    h = make(**{"planner.close_gripper": 0,
+                "control.gripper_action": "/fr3_gripper/gripper_action"})
+    fingers(h, 0.0)
+    set_goal(h, 2)
+    assert h.enable().success
+    assert h.pump(10.0, until=lambda: h.got["gripper"], image=image_msg(1), joints=None)
+    assert h.got["gripper"][0].data == pytest.approx(1.0 - 0.15 ** ITERATIONS, rel=1e-4)
+    if importlib.util.find_spec("control_msgs") is None:  # no wheel: the topic alone, one warning
+        assert h.planner.gripper_action is None
+        assert "control_msgs is not installed: no GripperCommand goals to /fr3_gripper/" \
+            "gripper_action (gripper_command still publishes)" in capfd.readouterr().err
+    else:  # a ROS install: GripperCommand goals go to the action server as well
+        assert h.planner.gripper_action is not None
+
+
+def test_sub_goal_list_services(oracle_harness, tmp_path):
+    oracle, make = oracle_harness
+    for seed in range(4):
+        oracle.remember(image(seed), hand_state(seed / 4))
+    h = make()
+
+    def call(service):
+        return h.call(Trigger, f"/vjepa_planner/{service}", Trigger.Request())
+
+    refused = call("add_subgoal")
+    assert not refused.success and "no camera frame" in refused.message
+    assert h.logs("~/add_subgoal refused: no camera frame")
+    for seed in range(3):  # the person guides the arm to three poses, adding each
+        h.pump(0.2, image=image_msg(seed))
+        answer = call("add_subgoal")
+        assert answer.success and answer.message.startswith(f"sub-goal {seed + 1} added at TCP (")
+        assert f"; new goal: goal 1/{seed + 1} (added sub-goal 1)" in answer.message
+    goals = h.session.goals
+    assert goals.steps == [4, 10, 4] and [g.state[6] for g in goals.goals] == [0, 0, 0]
+    h.pump(1.0, until=lambda: h.got["diag"] and h.diagnostics()[1]["subgoal"] == "1/3",
+           image=image_msg(3))
+    values = h.diagnostics()[1]
+    assert values["subgoal"] == "1/3" and values["subgoal_rule"].startswith("steps")
+    assert h.enable().success
+    refused = call("add_subgoal")
+    assert not refused.success and "call ~/enable false" in refused.message
+    assert len(h.session.goals.goals) == 3
+    cleared = call("clear_goals")
+    assert cleared.success and cleared.message == "goals cleared (3 removed)"
+    h.pump(1.5, until=lambda: "no goal" in h.diagnostics()[1]["refusal"], image=image_msg(3))
+    assert "no goal" in h.diagnostics()[1]["refusal"]
+    # sub-goal files without step counts: the paper's 4, 10, 4 (goals.default_steps)
+    paths = [str(save_image_file(tmp_path / f"{i}.png", image(i))) for i in range(3)]
+    value = ParameterValue(type=ParameterType.PARAMETER_STRING_ARRAY, string_array_value=paths)
+    request = SetParameters.Request(parameters=[Parameter(name="goal_image_paths", value=value)])
+    (result,) = h.call(SetParameters, "/vjepa_planner/set_parameters", request).results
+    assert result.successful, result.reason
+    assert h.session.goals.steps == [4, 10, 4]
+    assert [g.source for g in h.session.goals.goals] == paths

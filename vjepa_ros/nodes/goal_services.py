@@ -1,0 +1,35 @@
+"""The planner node's sub-goal list services: goals set as a person does (std_srvs/Trigger).
+
+Guide the arm (commanding disabled) to each sub-goal pose and call ``~/add_subgoal``: the newest
+camera frame, with the robot state measured at it, is appended to the sub-goal list and the
+sequence starts over at its first sub-goal. ``~/clear_goals`` empties the list (an enabled arm
+holds). ``~/capture_goal`` keeps its meaning: the list becomes the newest frame alone. All three
+are created here; the logic, refusals included, is :class:`vjepa_ros.robot.mpc.MPCSession`'s
+(``capture_goal``, ``add_subgoal``, ``clear_goals``): a refusal answers success false with its
+one-line reason, is logged as a warning and moves nothing.
+"""
+
+from __future__ import annotations
+
+from std_srvs.srv import Trigger
+
+
+def add_goal_list_services(node) -> None:
+    """Create ``~/capture_goal``, ``~/add_subgoal``, ``~/clear_goals`` on a planner node."""
+
+    def answer(call):
+        def callback(request, response):
+            try:
+                response.message = call()
+                response.success = True
+            except (RuntimeError, ValueError) as exc:
+                response.success, response.message = False, str(exc)
+                node.get_logger().warning(response.message)
+            node.worker.wake()
+            return response
+
+        return callback
+
+    node.create_service(Trigger, "~/capture_goal", answer(node.session.capture_goal))
+    node.create_service(Trigger, "~/add_subgoal", answer(node.session.add_subgoal))
+    node.create_service(Trigger, "~/clear_goals", answer(node.session.clear_goals))
