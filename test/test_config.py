@@ -1,6 +1,7 @@
 """Typed configuration: strict dataclass loading and ROS parameter files."""
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,23 @@ def test_unreadable_param_file(tmp_path):
     bad.write_text("node: [unclosed")
     with pytest.raises(ConfigError, match="cannot read parameter file"):
         read_ros_params(bad, "node")
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parent.parent / "config")
+                                        .glob("*.yaml")), ids=lambda p: p.name)
+def test_config_files_have_no_duplicate_keys(path):
+    """YAML keeps the last of two equal keys silently: a pasted block would hide an edit."""
+    import yaml
+
+    class UniqueKeys(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(key, deep=deep) for key, _ in node.value]
+        repeated = {key for key in keys if keys.count(key) > 1}
+        assert not repeated, f"{path.name}: duplicate keys {sorted(repeated)} near line " \
+                             f"{node.start_mark.line + 1}"
+        return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+    UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    assert yaml.load(path.read_text(), Loader=UniqueKeys) is not None
