@@ -1,14 +1,15 @@
 """Spin several nodes in one process: a SingleThreadedExecutor and a thread per node.
 
 Why not rclpy's ``MultiThreadedExecutor``: in the pinned rclpy (9.1.x) its spin loop hands every
-task that was submitted to its thread pool but has not started yet back to the pool on each pass
-(``Executor._wait_for_ready_callbacks`` yields "tasks in progress" before it waits; the busy loop
-of ros2/rclpy issue 1452, fixed upstream later). Until a pool thread picks a task up — it needs
-the GIL, which the spinning thread holds — the spin thread re-submits it without waiting. Measured
-with ``benchmarks/bench_ros_loop.py`` (simulator + planner with the oracle world model + a
-listener in one process, 2 shared cores): ~5 submissions per callback, and 15–25 % more CPU per
-simulated second than one executor per node; on a busy machine the lost GIL time and CPU slow the
-simulator's stepping timer down, which is what ``test/test_ros_sim_closed_loop.py`` saw.
+task that was submitted to its thread pool but has not started yet to the pool again on each pass
+(``Executor._wait_for_ready_callbacks`` yields "tasks in progress" first; the busy loop of
+ros2/rclpy issue 1452, fixed upstream later), and every callback's start and end wake that loop.
+Until a pool thread picks a task up — it needs the GIL, which the spinning thread holds — the
+task keeps being re-submitted. Measured with ``benchmarks/bench_ros_loop.py`` (simulator + planner
+with the oracle world model + a listener in one process, 2 shared cores): 6–10× the executor
+passes and 15–40 % more CPU per simulated second than one executor per node, with which the 3
+goals take 17 % (both cores) to 25–50 % (one busy core) less wall time: the spinning thread holds
+the GIL the simulator's stepping timer needs (docs/performance.md, "In-process closed loop").
 
 A single-threaded executor runs each callback inline: nothing is queued, nothing re-submitted,
 and it sleeps in ``wait`` until an entity is ready. One per node keeps the nodes independent (a
