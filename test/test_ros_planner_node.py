@@ -343,7 +343,8 @@ def test_shutdown_waits_for_a_running_plan_and_is_clean(harness):
     release.set()
     closer.join(20.0)
     assert done.is_set() and not closer.is_alive()
-    assert h.launch.thread is not None and not h.launch.thread.is_alive()
+    threads = h.launch.executor.threads  # the launch's spinning threads, one per node
+    assert threads and not any(thread.is_alive() for thread in threads)
     assert not h.launch.nodes
 
 

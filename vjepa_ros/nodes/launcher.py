@@ -2,7 +2,9 @@
 
 ``ros2 launch vjepa_ros vjepa_mpc.launch.py`` needs the ``launch`` packages of a ROS install; this
 module starts the same nodes with the same ``config/*.yaml`` files (passed as ``--params-file``,
-exactly what ``ros2 launch`` does) and the same remappings, on one MultiThreadedExecutor::
+exactly what ``ros2 launch`` does) and the same remappings, each node on a single-threaded
+executor and thread of its own (``spinning.NodeSpinner``; not rclpy's MultiThreadedExecutor, which
+busy-loops in the pinned rclpy)::
 
     vjepa-ros launch --checkpoint vjepa2-ac-vitg.pt --camera-topic /camera/camera/color/image_raw \
         --target-topic /cartesian_impedance_controller/target_pose [--camera] [--use-sim-time]
@@ -20,10 +22,10 @@ import importlib
 import json
 import math
 import sys
-import threading
 
 from vjepa_ros.config import ConfigError, config_path
 from vjepa_ros.nodes.dds_profile import use_camera_profile
+from vjepa_ros.nodes.spinning import NodeSpinner
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,20 +119,18 @@ def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/im
 
 
 class Launch:
-    """Nodes in one process on one MultiThreadedExecutor; a context manager.
+    """Nodes in one process, each spun by an executor thread of its own; a context manager.
 
-    ``Launch(nodes)`` creates the nodes (its own rclpy context unless one is given), ``start()``
-    spins them on a background thread, ``spin()`` in the foreground, ``shutdown()`` destroys
-    the nodes and the context (if it made it).
+    ``Launch(nodes)`` creates the nodes (its own rclpy context unless one is given); its
+    ``executor`` (a ``spinning.NodeSpinner``) spins them: ``start()`` on background threads,
+    ``spin()`` in the foreground; ``shutdown()`` destroys the nodes and the context (if it made
+    it).
     """
 
-    def __init__(self, nodes: list[NodeLaunch], context=None, use_sim_time: bool = False,
-                 num_threads: int = 4):
+    def __init__(self, nodes: list[NodeLaunch], context=None, use_sim_time: bool = False):
         import rclpy
-        from rclpy.executors import MultiThreadedExecutor
 
         self.own_context = context is None
-        self.thread: threading.Thread | None = None
         self.executor = None
         self.context = rclpy.Context() if context is None else context
         if self.own_context:
@@ -144,7 +144,7 @@ class Launch:
         except BaseException:
             self.shutdown()
             raise
-        self.executor = MultiThreadedExecutor(num_threads=num_threads, context=self.context)
+        self.executor = NodeSpinner(self.context)  # add_node, spin, shutdown like an executor
         for node in self.nodes:
             self.executor.add_node(node)
 
@@ -164,8 +164,7 @@ class Launch:
             pass
 
     def start(self) -> Launch:
-        self.thread = threading.Thread(target=self.spin, name="vjepa-launch", daemon=True)
-        self.thread.start()
+        self.executor.start()
         return self
 
     def shutdown(self, timeout: float = 30.0) -> None:
@@ -175,8 +174,6 @@ class Launch:
                 prepare(timeout)  # wake-up guard condition
         if self.executor is not None:
             self.executor.shutdown(timeout_sec=timeout)
-        if self.thread is not None:
-            self.thread.join(timeout)
         for node in self.nodes:
             node.destroy_node()
         self.nodes = []
@@ -193,11 +190,7 @@ class Launch:
 def run_node(node_class, args=None) -> int:
     """Run one node until Ctrl-C (``main()`` of an executable); start-up errors → exit code 1."""
     import rclpy
-    from rclpy.executors import (
-        ExternalShutdownException,
-        MultiThreadedExecutor,
-        SingleThreadedExecutor,
-    )
+    from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
     use_camera_profile()  # before rclpy.init: raw camera frames between processes
     rclpy.init(args=args)
@@ -207,10 +200,9 @@ def run_node(node_class, args=None) -> int:
         print(f"{node_class.__name__}: {exc}", file=sys.stderr)
         rclpy.try_shutdown()
         return 1
-    # A node whose callbacks are all short (the planner: planning runs on its own thread) spins
-    # best on one thread; the pinned rclpy's MultiThreadedExecutor busy-loops over queued work.
-    threads = getattr(node_class, "EXECUTOR_THREADS", 4)
-    executor = SingleThreadedExecutor() if threads == 1 else MultiThreadedExecutor(threads)
+    # One thread: every node's long work runs on threads of its own (the planner's planning
+    # worker), and the pinned rclpy's MultiThreadedExecutor busy-loops (nodes/spinning.py).
+    executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:
         executor.spin()

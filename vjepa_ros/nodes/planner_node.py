@@ -62,7 +62,6 @@ RUNTIME_PARAMETERS = set(GOAL_PARAMETERS) | {"use_sim_time"}
 
 
 class PlannerNode(Node):
-    EXECUTOR_THREADS = 1  # run_node: every callback is short; plans run on self.worker
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
         self.config = cfg = declare_config(self, PlannerNodeConfig())

@@ -1,0 +1,152 @@
+"""How ``vjepa-ros launch`` spins nodes in one process (``NodeSpinner`` inside ``Launch``).
+
+The in-process closed loop (sim + planner + listener) ran far below real time on a busy machine
+because rclpy's MultiThreadedExecutor re-submits queued work in a busy loop (nodes/spinning.py).
+These tests pin the behaviour that avoids it: executors wait for work instead of re-dispatching
+it, one node's long callback does not stall another node, errors surface, shutdown ends.
+"""
+
+import threading
+import time
+
+import pytest
+
+rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+from rclpy.callback_groups import ReentrantCallbackGroup  # noqa: E402
+from std_msgs.msg import Int32  # noqa: E402
+
+from vjepa_ros.nodes.launcher import Launch  # noqa: E402
+
+
+def wait(done, timeout):
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return done()
+
+
+def executors_of(launch):
+    """Return the executors the launch spins with (one shared executor: a list of one)."""
+    return getattr(launch.executor, "executors", [launch.executor])
+
+
+def count_dispatch_passes(executor, counter):
+    """Count the executor's passes through wait_for_ready_callbacks (one per dispatched task)."""
+    inner = executor.wait_for_ready_callbacks
+
+    def counted(*args, **kwargs):
+        counter[0] += 1
+        return inner(*args, **kwargs)
+
+    executor.wait_for_ready_callbacks = counted
+
+
+def test_executors_wait_for_work_instead_of_redispatching_it(context):
+    """Executors pass once per callback they run, never re-dispatching queued work.
+
+    More ready callbacks than a thread pool takes, each blocking 20 ms: rclpy's
+    MultiThreadedExecutor hands queued tasks out again on every wake-up (4-5 passes per callback
+    here).
+    """
+    slow = rclpy.create_node("slow", context=context)
+    ran = [0]
+
+    def blocking():
+        ran[0] += 1
+        time.sleep(0.02)
+
+    group = ReentrantCallbackGroup()
+    for _ in range(6):
+        slow.create_timer(0.01, blocking, callback_group=group)
+    with Launch([], context=context) as launch:
+        launch.executor.add_node(slow)
+        passes = [0]
+        for executor in executors_of(launch):
+            count_dispatch_passes(executor, passes)
+        launch.start()
+        assert wait(lambda: ran[0] >= 40, 10.0), f"only {ran[0]} callbacks ran"
+        ran_now, passes_now = ran[0], passes[0]
+    assert passes_now <= ran_now + 5, (
+        f"{passes_now} dispatch passes for {ran_now} callbacks: the executor re-dispatches "
+        "queued work in a busy loop")
+
+
+def test_a_long_callback_of_one_node_does_not_stall_another_node(context):
+    """Each node has its own executor thread.
+
+    A talker keeps publishing while another node's callback blocks.
+    """
+    blocker = rclpy.create_node("blocker", context=context)
+    talker = rclpy.create_node("talker", context=context)
+    listener = rclpy.create_node("listener", context=context)
+    release, blocked = threading.Event(), threading.Event()
+
+    def block():
+        blocked.set()
+        release.wait(5.0)
+
+    blocker.create_timer(0.01, block)
+    publisher = talker.create_publisher(Int32, "ticks", 10)
+    talker.create_timer(0.01, lambda: publisher.publish(Int32(data=1)))
+    received = []
+    listener.create_subscription(Int32, "ticks", received.append, 10)
+    try:
+        with Launch([], context=context) as launch:
+            for node in (blocker, talker, listener):
+                launch.executor.add_node(node)
+            launch.start()
+            assert blocked.wait(10.0)
+            before = len(received)
+            assert wait(lambda: len(received) >= before + 20, 10.0), (
+                f"{len(received) - before} messages while another node's callback blocked")
+            release.set()
+    finally:
+        release.set()
+
+
+def test_a_callback_error_ends_spin_with_that_error_and_stops_the_other_nodes(context):
+    broken = rclpy.create_node("broken", context=context)
+    healthy = rclpy.create_node("healthy", context=context)
+    ticks = [0]
+    broken.create_timer(0.05, lambda: 1 / 0)
+    healthy.create_timer(0.01, lambda: ticks.__setitem__(0, ticks[0] + 1))
+    with Launch([], context=context) as launch:
+        for node in (broken, healthy):
+            launch.executor.add_node(node)
+        done = threading.Event()
+        errors = []
+
+        def spin():
+            try:
+                launch.executor.spin()
+            except ZeroDivisionError as exc:
+                errors.append(exc)
+            done.set()
+
+        threading.Thread(target=spin, daemon=True).start()
+        assert done.wait(10.0), "spin() did not end after a callback raised"
+        assert errors, "the callback's exception did not reach spin()"
+        assert all(not thread.is_alive() for thread in launch.executor.threads)
+        stopped_at = ticks[0]
+        time.sleep(0.1)
+        assert ticks[0] == stopped_at  # the healthy node stopped too
+
+
+def test_a_node_added_while_spinning_spins_and_shutdown_ends_every_thread(context):
+    first = rclpy.create_node("first", context=context)
+    late = rclpy.create_node("late", context=context)
+    ticks = {"first": 0, "late": 0}
+    first.create_timer(0.01, lambda: ticks.__setitem__("first", ticks["first"] + 1))
+    late.create_timer(0.01, lambda: ticks.__setitem__("late", ticks["late"] + 1))
+    launch = Launch([], context=context)
+    launch.executor.add_node(first)
+    launch.start()
+    assert wait(lambda: ticks["first"] > 3, 10.0)
+    launch.executor.add_node(late)
+    assert wait(lambda: ticks["late"] > 3, 10.0), "a node added while spinning never ran"
+    threads = list(launch.executor.threads)
+    assert len(threads) == 2 and all(thread.is_alive() for thread in threads)
+    launch.shutdown(timeout=10.0)
+    assert not any(thread.is_alive() for thread in threads)
+    with pytest.raises(RuntimeError, match="after shutdown"):
+        launch.executor.add_node(rclpy.create_node("too_late", context=context))

@@ -1,0 +1,130 @@
+"""Spin several nodes in one process: a SingleThreadedExecutor and a thread per node.
+
+Why not rclpy's ``MultiThreadedExecutor``: in the pinned rclpy (9.1.x) its spin loop hands every
+task that was submitted to its thread pool but has not started yet to the pool again on each pass
+(``Executor._wait_for_ready_callbacks`` yields "tasks in progress" first; the busy loop of
+ros2/rclpy issue 1452, fixed upstream later), and every callback's start and end wake that loop.
+Until a pool thread picks a task up — it needs the GIL, which the spinning thread holds — the
+task keeps being re-submitted. Measured with ``benchmarks/bench_ros_loop.py`` (simulator + planner
+with the oracle world model + a listener in one process, 2 shared cores): 6–10× the executor
+passes and 15–40 % more CPU per simulated second than one executor per node, with which the 3
+goals take 17 % (both cores) to 25–50 % (one busy core) less wall time: the spinning thread holds
+the GIL the simulator's stepping timer needs (docs/performance.md, "In-process closed loop").
+
+A single-threaded executor runs each callback inline: nothing is queued, nothing re-submitted,
+and it sleeps in ``wait`` until an entity is ready. One per node keeps the nodes independent (a
+long simulator step does not delay the planner's set-point timer); within a node callbacks run
+one at a time, which every node of this package expects (long work runs on threads of their own:
+the planner's ``PlanningWorker``, the camera and bag reader threads).
+"""
+
+from __future__ import annotations
+
+import threading
+
+
+class NodeSpinner:
+    """Spin every added node on its own ``SingleThreadedExecutor`` and thread.
+
+    Usage: ``spinner = NodeSpinner(context); spinner.add_node(a); spinner.add_node(b);
+    spinner.start()`` (background) or ``spinner.spin()`` (foreground, until shutdown, the
+    context's shutdown or Ctrl-C); ``spinner.shutdown()``. ``add_node`` also works while spinning
+    (the node starts spinning at once), like ``Executor.add_node``.
+
+    An exception escaping a callback stops every node (as it stops a shared executor's spin): it
+    is re-raised by :meth:`spin`, and by the node's thread (``threading.excepthook`` prints it)
+    after :meth:`start`; :attr:`error` keeps it.
+
+    Args:
+        context: the rclpy context of the nodes (None: the default context).
+    """
+
+    def __init__(self, context=None):
+        self.context = context
+        self.executors: list = []  # one SingleThreadedExecutor per node, in add_node order
+        self.threads: list[threading.Thread] = []
+        self.error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._running = False
+        self._stopped = False
+        self._foreground = False  # spin() waits and re-raises a callback error itself
+
+    def add_node(self, node) -> bool:
+        """Give ``node`` an executor of its own (spinning at once if the spinner runs)."""
+        from rclpy.executors import SingleThreadedExecutor
+
+        executor = SingleThreadedExecutor(context=self.context)
+        executor.add_node(node)
+        with self._lock:
+            if self._stopped:
+                executor.shutdown()
+                raise RuntimeError("NodeSpinner.add_node after shutdown")
+            self.executors.append(executor)
+            if self._running:
+                self._start_thread(executor, node.get_name())
+        return True
+
+    def start(self) -> NodeSpinner:
+        """Spin every node in the background; return at once."""
+        with self._lock:
+            if not self._running and not self._stopped:
+                self._running = True
+                for executor in self.executors:
+                    self._start_thread(executor, executor.get_nodes()[0].get_name())
+        return self
+
+    def spin(self) -> None:
+        """Spin until every node stops (shutdown, context shutdown, Ctrl-C, a callback error)."""
+        self._foreground = True
+        self.start()
+        try:
+            while True:
+                with self._lock:
+                    alive = [thread for thread in self.threads if thread.is_alive()]
+                if not alive:
+                    break
+                alive[0].join(0.2)  # a timeout, so that Ctrl-C reaches this thread
+        except KeyboardInterrupt:
+            self.shutdown(timeout_sec=5.0)
+        if self.error is not None:
+            raise self.error
+
+    def shutdown(self, timeout_sec: float | None = None) -> bool:
+        """Stop every executor and join the threads (each up to ``timeout_sec``).
+
+        Returns False when a thread did not end in time (its callback still runs).
+        """
+        with self._lock:
+            self._stopped = True
+            executors, threads = list(self.executors), list(self.threads)
+        for executor in executors:
+            executor.shutdown(timeout_sec=timeout_sec)
+        current = threading.current_thread()
+        for thread in threads:
+            if thread is not current:
+                thread.join(timeout_sec)
+        return not any(thread.is_alive() for thread in threads if thread is not current)
+
+    def _start_thread(self, executor, name: str) -> None:
+        thread = threading.Thread(target=self._spin_one, args=(executor,),
+                                  name=f"vjepa-spin-{name}", daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _spin_one(self, executor) -> None:
+        from rclpy.executors import ExternalShutdownException, ShutdownException
+
+        try:
+            executor.spin()
+        except (ExternalShutdownException, ShutdownException):
+            pass  # the context or this spinner shut down: a normal end
+        except BaseException as exc:
+            if self._stopped:
+                return  # shutting down: a callback cut short or a destroyed handle, no error
+            if self.error is None:
+                self.error = exc
+            for other in list(self.executors):
+                if other is not executor:
+                    other.shutdown(timeout_sec=0.0)
+            if not self._foreground:
+                raise
