@@ -6,7 +6,6 @@ import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 pytest.importorskip("pybullet", reason="the bag is recorded in the simulator")
-from rclpy.executors import MultiThreadedExecutor  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
 from std_msgs.msg import Float64MultiArray  # noqa: E402
 
@@ -20,6 +19,7 @@ from vjepa_ros.models import (  # noqa: E402
 )
 from vjepa_ros.nodes.bag_player import BagPlayer  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
+from vjepa_ros.nodes.spinning import NodeSpinner  # noqa: E402
 from vjepa_ros.sim import CollectorConfig, SimConfig  # noqa: E402
 from vjepa_ros.sim.config import CameraConfig  # noqa: E402
 
@@ -65,13 +65,14 @@ def _replay(recorded, use_sim_time: bool) -> list:
                                      10)
         player = BagPlayer(context=context, parameter_overrides=[
             Parameter("bag", value=str(bag)), Parameter("start_delay_s", value=1.0)])
-        executor = MultiThreadedExecutor(num_threads=3, context=context)
+        executor = NodeSpinner(context)  # one thread per node, as vjepa-ros launch spins them
         for node in (planner, listener, player):
             executor.add_node(node)
+        executor.start()
         deadline = time.monotonic() + 20.0
         finished = None
         while time.monotonic() < deadline:
-            executor.spin_once(timeout_sec=0.05)
+            time.sleep(0.05)
             if player.done.is_set():
                 finished = finished or time.monotonic()
                 if time.monotonic() - finished > 1.5:  # time to plan on the last frames
