@@ -12,7 +12,7 @@ continuous control, enabled, goal captured from the camera. Measured:
                  [ms]; the run then holds each plan 0.5 s longer (a slow GPU) to prove it
 
 Run:  python benchmarks/bench_planner_node.py [--size tiny|small] [--seconds 10] [--device cpu]
-      [--samples 16] [--iterations 2] [--horizon 1]
+      [--samples 16] [--iterations 2] [--horizon 1] [--switch-interval 1e-4]
 Sizes: tiny = 64 px, width 64, depth 1 (the tests' model); small = the demo's 256 px, width 192,
 depth 4 encoder and predictor. Weights are random: the numbers are about the node, not the model.
 """
@@ -48,6 +48,8 @@ def main():
     parser.add_argument("--samples", type=int, default=16)
     parser.add_argument("--iterations", type=int, default=2)
     parser.add_argument("--horizon", type=int, default=1)
+    parser.add_argument("--switch-interval", type=float, default=1e-4,
+                        help="model.gil_switch_interval_s [s]; 0.005 is Python's default")
     args = parser.parse_args()
 
     import rclpy
@@ -69,7 +71,8 @@ def main():
                                   build_predictor(**predictor_kw))
     params = {"planner.samples": args.samples, "planner.topk": min(10, args.samples),
               "planner.iterations": args.iterations, "planner.horizon": args.horizon,
-              "model.device": args.device, "control.mode": "continuous"}
+              "model.device": args.device, "control.mode": "continuous",
+              "model.gil_switch_interval_s": args.switch_interval}
     context = rclpy.Context()
     rclpy.init(context=context)
     launch = Launch(mpc_nodes(str(checkpoint), camera_topic="bench/image",

@@ -2,6 +2,7 @@
 
 import os
 
+import pytest
 import torch
 
 from vjepa_ros.threads import cpu_threads, set_torch_threads
@@ -21,3 +22,17 @@ def test_set_torch_threads_applies_the_number():
         assert set_torch_threads(1) == 1 and torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_gil_switch_interval_is_set_and_zero_leaves_the_default():
+    import sys
+
+    from vjepa_ros.threads import set_gil_switch_interval
+
+    before = sys.getswitchinterval()
+    try:
+        assert set_gil_switch_interval(1e-4) == pytest.approx(1e-4)
+        assert sys.getswitchinterval() == pytest.approx(1e-4)
+        assert set_gil_switch_interval(0.0) == pytest.approx(1e-4)  # 0: leave as it is
+    finally:
+        sys.setswitchinterval(before)

@@ -11,6 +11,7 @@ in 3–5 of 9 ten-second windows; with all cores but one for torch it streamed 9
 from __future__ import annotations
 
 import os
+import sys
 
 
 def cpu_threads(requested: int = 0) -> int:
@@ -27,3 +28,17 @@ def set_torch_threads(requested: int = 0) -> int:
     threads = cpu_threads(requested)
     torch.set_num_threads(threads)
     return threads
+
+
+def set_gil_switch_interval(seconds: float) -> float:
+    """Set this process's GIL switch interval (``sys.setswitchinterval``); return the one in force.
+
+    ``seconds`` ≤ 0 leaves Python's default (5 ms). torch releases the GIL inside each op; after
+    the op the planning thread must take it back, and while a callback thread holds it the
+    planning thread waits up to the switch interval for every op. Measured in the reach demo with
+    the simulator's callbacks in the planner's process: 45 s per plan at 5 ms, 1.5 s at 0.1 ms;
+    with the planner in its own process: ``benchmarks/bench_planner_node.py --switch-interval``.
+    """
+    if seconds > 0:
+        sys.setswitchinterval(float(seconds))
+    return sys.getswitchinterval()

@@ -57,6 +57,11 @@ class ModelParams:
         0, "CPU threads torch uses for encoding and planning; 0: all cores but one (at least 1), "
         "so the node's callbacks keep a core (set-points, frames, services)."
     )
+    gil_switch_interval_s: float = param(
+        1e-4, "Python's GIL switch interval in this process [s] (sys.setswitchinterval; Python's "
+        "own default 0.005): how long the planning thread may wait for the GIL after each torch "
+        "op while callbacks run; 0: leave Python's default."
+    )
 
     def __post_init__(self):
         self.hyper_parameters()  # a malformed mapping fails at start-up, naming the parameter

@@ -48,7 +48,7 @@ from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planning_worker import PlanningWorker
 from vjepa_ros.robot.targets import ACTION_LABELS
-from vjepa_ros.threads import set_torch_threads
+from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 
 NODE_NAME = "vjepa_planner"
 SENSOR_QOS = QoSProfile(
@@ -69,6 +69,7 @@ class PlannerNode(Node):
             raise ValueError("parameter 'model.checkpoint' is empty: give the V-JEPA 2-AC "
                              "checkpoint file (e.g. vjepa2-ac-vitg.pt)")
         self.torch_threads = set_torch_threads(cfg.model.threads)  # encoding here; plans: worker
+        self.switch_interval_s = set_gil_switch_interval(cfg.model.gil_switch_interval_s)
         self.kinematics = FrankaKinematics(cfg.robot)
         self.model = self._load_model()
         self.session = MPCSession(
@@ -125,7 +126,8 @@ class PlannerNode(Node):
         self.worker.start()
         self.get_logger().info(
             f"ready in shadow mode: {cfg.control.mode} control, device {self.model.device}, "
-            f"{self.model.dtype}, {self.torch_threads} CPU threads; call "
+            f"{self.model.dtype}, {self.torch_threads} CPU threads, GIL switch interval "
+            f"{self.switch_interval_s * 1e3:g} ms; call "
             f"{self.get_fully_qualified_name()}/enable to command the arm"
         )
 
