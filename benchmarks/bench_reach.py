@@ -2,10 +2,10 @@
 
 For each agent and each held-out goal seed s = seed_start .. seed_start + goals − 1 (default
 900000..900019; training and collection seeds are kept below 900000): reset the scene to seed s,
-draw the goal of seed s (8–25 cm from the start, start orientation), take its goal image, and run
-the ROS-free closed loop of ``vjepa_ros.sim.reach`` (the planner node's MPCSession in blocking
-mode) until the true TCP is within the success radius or the step limit. ``vjepa-ros reach
---goal-seed s`` runs the same goal over ROS.
+draw the goal of seed s (8–25 cm from the start, or ``--goal-distance``; start orientation),
+take its goal image, and run the ROS-free closed loop of ``vjepa_ros.sim.reach`` (the planner
+node's MPCSession in blocking mode) until the true TCP is within the success radius or the step
+limit. ``vjepa-ros reach --goal-seed s`` runs the same goal over ROS.
 
 Agents
   <checkpoint>   a world model file (encoder + AC predictor), CEM as configured
@@ -57,15 +57,17 @@ from vjepa_ros.sim.reach_config import (  # noqa: E402
     load_reach_config,
     resolve_checkpoint,
 )
+from vjepa_ros.sim.tasks import ReachTaskConfig  # noqa: E402
 
 
 def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=False,
-              mode="blocking", real_time=False, planning_s=None) -> dict:
+              mode="blocking", real_time=False, planning_s=None, task=None,
+              control_overrides=None) -> dict:
     cem = config.planner.to_cem()
-    control = ControlConfig(mode=mode)
+    control = ControlConfig(mode=mode, **(control_overrides or {}))
     episodes = []
     for seed in seeds:
-        goal = make_reach_goal(sim, seed)
+        goal = make_reach_goal(sim, seed, task)
         started = time.perf_counter()
         episode = run_reach_episode(sim, model, goal, cem, config.episode, control=control,
                                     random_actions=random_actions, seed=config.planner.seed,
@@ -153,6 +155,10 @@ def main() -> int:
     parser.add_argument("--planning-s", type=float,
                         help="every plan takes exactly this many simulated seconds (a latency "
                         "model, independent of this machine's load)")
+    parser.add_argument("--goal-distance", type=float, nargs=2, metavar=("MIN", "MAX"),
+                        help="goals MIN..MAX m from the start (default 0.08 0.25)")
+    parser.add_argument("--async-blend-m", type=float,
+                        help="control.async_blend_m (default: the parameter's default)")
     add_search_method_arguments(parser)
     args = parser.parse_args()
     if args.threads:
@@ -163,6 +169,11 @@ def main() -> int:
         "planner.horizon": args.horizon, "device": args.device, **search_method_overrides(args),
     })
     seeds = list(range(args.seed_start, args.seed_start + args.goals))
+    task = ReachTaskConfig() if args.goal_distance is None else ReachTaskConfig(
+        min_distance=args.goal_distance[0], max_distance=args.goal_distance[1])
+    control_overrides = {} if args.async_blend_m is None else {
+        "async_blend_m": args.async_blend_m}
+    control = ControlConfig(**control_overrides)
     modes = args.mode or ["blocking"]
     checkpoints = [resolve_checkpoint("" if c == "demo" else c) for c in args.checkpoint]
 
@@ -170,6 +181,7 @@ def main() -> int:
     settings = {
         "goal_seeds": f"{seeds[0]}..{seeds[-1]}",
         "goals": len(seeds),
+        "goal_distance_m": f"{task.min_distance}..{task.max_distance}",
         "success_radius_m": episode_cfg.success_radius,
         "max_steps": episode_cfg.max_steps,
         "cem": {"samples": cem.samples, "iterations": cem.iterations, "horizon": cem.horizon,
@@ -177,7 +189,9 @@ def main() -> int:
                 "method": cem.method},
         "camera": f"{cam.width}x{cam.height}, shadows {cam.shadows}",
         "control": f"{', '.join(modes)} (MPCSession), safety defaults (10 cm max step, "
-                   f"0.1 m/s), ControlConfig defaults",
+                   f"0.1 m/s), settle {control.settle_s} s, arrival tolerance "
+                   f"{control.arrival_tolerance_m} m, async tolerance "
+                   f"{control.async_tolerance_m} m, async blend {control.async_blend_m} m",
         "planning_takes_sim_time": (f"fixed {args.planning_s} s per plan"
                                     if args.planning_s is not None else args.real_time),
         "device": config.device or "auto",
@@ -199,18 +213,21 @@ def main() -> int:
                 results.append(run_agent(path.name, sim, model, seeds, config,
                                          verbose=args.verbose, mode=mode,
                                          real_time=args.real_time,
-                                         planning_s=args.planning_s))
+                                         planning_s=args.planning_s, task=task,
+                                         control_overrides=control_overrides))
         for mode in modes:
             if not args.no_random:
                 results.append(run_agent("random actions", sim, oracle, seeds, config,
                                          random_actions=True, verbose=args.verbose, mode=mode,
                                          real_time=args.real_time,
-                                         planning_s=args.planning_s))
+                                         planning_s=args.planning_s, task=task,
+                                         control_overrides=control_overrides))
             if not args.no_oracle:
                 results.append(run_agent("oracle world model", sim, oracle, seeds, config,
                                          verbose=args.verbose, mode=mode,
                                          real_time=args.real_time,
-                                         planning_s=args.planning_s))
+                                         planning_s=args.planning_s, task=task,
+                                         control_overrides=control_overrides))
 
     radius = episode_cfg.success_radius * 100
     print(f"\n{'agent':<24} {'mode':<10} {'success (<' + format(radius, 'g') + ' cm)':>18} "
