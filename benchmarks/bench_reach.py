@@ -24,7 +24,9 @@ Control modes: ``--mode blocking --mode continuous --mode async`` runs every age
 ``control.mode`` (default: blocking only). ``--real-time`` lets planning take simulated time (its
 measured wall time, encoder and planner calls) while the arm goes on executing, so "time to
 goal" is what a robot would take at this machine's planning speed, and "still" is the share of
-that time the true TCP moved slower than 1 cm/s. ``--planning-s L`` instead makes every plan take
+that time the true TCP moved slower than 1 cm/s; "where the time went" splits it
+(``vjepa_ros.sim.reach.TIME_SPLIT``: first plan, moving, braking, arrived and planning, arrived
+and waiting). ``--planning-s L`` instead makes every plan take
 exactly L simulated seconds (a latency model: results independent of this machine's load).
 Without either, simulated time stands still while the planner thinks.
 """
@@ -51,7 +53,12 @@ from vjepa_ros.models import load_world_model  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
-from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config, run_reach_episode  # noqa: E402
+from vjepa_ros.sim.reach import (  # noqa: E402
+    TIME_SPLIT,
+    make_reach_goal,
+    reach_sim_config,
+    run_reach_episode,
+)
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
     load_reach_config,
@@ -83,6 +90,7 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
             "wall_s": time.perf_counter() - started,
             "time_to_goal_s": episode.sim_seconds,
             "still_fraction": episode.still_fraction,
+            "time_split_s": episode.time_split,
             "discarded": sum("prepared plan discarded" in m for _, m in episode.log),
         })
         if verbose:
@@ -99,6 +107,8 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
         "time_to_goal_s_median": statistics.median(e["time_to_goal_s"] for e in reached)
         if reached else float("nan"),
         "still_fraction_mean": float(np.mean([e["still_fraction"] for e in episodes])),
+        "time_split_s_mean": {key: float(np.mean([e["time_split_s"][key] for e in episodes]))
+                              for key in TIME_SPLIT},
         "discarded_async_plans": int(sum(e["discarded"] for e in episodes)),
         "success_rate": float(np.mean([e["success"] for e in episodes])),
         "successes": int(sum(e["success"] for e in episodes)),
@@ -128,6 +138,16 @@ def print_time_ratios(results) -> None:
     if lines:
         print("\ntime to goal relative to blocking (same goal, both reached):")
         print("\n".join(lines))
+
+
+def print_time_split(results) -> None:
+    """Where the time of an episode went (mean seconds per episode, ``reach.TIME_SPLIT``)."""
+    print(f"\nwhere the time went (mean s per episode): {'agent':<24} {'mode':<10} "
+          + " ".join(f"{key:>17}" for key in TIME_SPLIT))
+    for r in results:
+        split = r["time_split_s_mean"]
+        print(f"{'':<42} {r['agent']:<24} {r['mode']:<10} "
+              + " ".join(f"{split[key]:>17.2f}" for key in TIME_SPLIT))
 
 
 def main() -> int:
@@ -240,6 +260,7 @@ def main() -> int:
               f"{r['time_to_goal_s_median']:>10.2f} {r['still_fraction_mean']:>6.0%} "
               f"{r['wall_s_per_episode_median']:>10.1f}")
     print_time_ratios(results)
+    print_time_split(results)
     if args.json:
         Path(args.json).write_text(json.dumps({"settings": settings, "results": results},
                                               indent=1))
