@@ -458,7 +458,11 @@ class MPCSession:
         return report
 
     def _take_prepared(self, now: float) -> PlanReport | None:
-        """async, under the lock: the arm arrived; command the prepared plan or discard it."""
+        """async, under the lock: arrived (or blending): command the prepared plan or drop it.
+
+        Blending (moving, within ``control.async_blend_m``): the arm already tracks the set-point
+        within the tolerance (``_blending``), so the plan goes out; the start check is arrival's.
+        """
         prepared = self._prepared
         if prepared is None or not (self._phase is Phase.IDLE or self._blending()):
             return None
