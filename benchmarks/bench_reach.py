@@ -2,10 +2,10 @@
 
 For each agent and each held-out goal seed s = seed_start .. seed_start + goals − 1 (default
 900000..900019; training and collection seeds are kept below 900000): reset the scene to seed s,
-draw the goal of seed s (8–25 cm from the start, start orientation), take its goal image, and run
-the ROS-free closed loop of ``vjepa_ros.sim.reach`` (the planner node's MPCSession in blocking
-mode) until the true TCP is within the success radius or the step limit. ``vjepa-ros reach
---goal-seed s`` runs the same goal over ROS.
+draw the goal of seed s (8–25 cm from the start, or ``--goal-distance``; start orientation),
+take its goal image, and run the ROS-free closed loop of ``vjepa_ros.sim.reach`` (the planner
+node's MPCSession in blocking mode) until the true TCP is within the success radius or the step
+limit. ``vjepa-ros reach --goal-seed s`` runs the same goal over ROS.
 
 Agents
   <checkpoint>   a world model file (encoder + AC predictor), CEM as configured
@@ -24,7 +24,9 @@ Control modes: ``--mode blocking --mode continuous --mode async`` runs every age
 ``control.mode`` (default: blocking only). ``--real-time`` lets planning take simulated time (its
 measured wall time, encoder and planner calls) while the arm goes on executing, so "time to
 goal" is what a robot would take at this machine's planning speed, and "still" is the share of
-that time the true TCP moved slower than 1 cm/s. ``--planning-s L`` instead makes every plan take
+that time the true TCP moved slower than 1 cm/s; "where the time went" splits it
+(``vjepa_ros.sim.reach.TIME_SPLIT``: first plan, moving, braking, arrived and planning, arrived
+and waiting). ``--planning-s L`` instead makes every plan take
 exactly L simulated seconds (a latency model: results independent of this machine's load).
 Without either, simulated time stands still while the planner thinks.
 """
@@ -51,21 +53,28 @@ from vjepa_ros.models import load_world_model  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
-from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config, run_reach_episode  # noqa: E402
+from vjepa_ros.sim.reach import (  # noqa: E402
+    TIME_SPLIT,
+    make_reach_goal,
+    reach_sim_config,
+    run_reach_episode,
+)
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
     load_reach_config,
     resolve_checkpoint,
 )
+from vjepa_ros.sim.tasks import ReachTaskConfig  # noqa: E402
 
 
 def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=False,
-              mode="blocking", real_time=False, planning_s=None) -> dict:
+              mode="blocking", real_time=False, planning_s=None, task=None,
+              control_overrides=None) -> dict:
     cem = config.planner.to_cem()
-    control = ControlConfig(mode=mode)
+    control = ControlConfig(mode=mode, **(control_overrides or {}))
     episodes = []
     for seed in seeds:
-        goal = make_reach_goal(sim, seed)
+        goal = make_reach_goal(sim, seed, task)
         started = time.perf_counter()
         episode = run_reach_episode(sim, model, goal, cem, config.episode, control=control,
                                     random_actions=random_actions, seed=config.planner.seed,
@@ -81,6 +90,7 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
             "wall_s": time.perf_counter() - started,
             "time_to_goal_s": episode.sim_seconds,
             "still_fraction": episode.still_fraction,
+            "time_split_s": episode.time_split,
             "discarded": sum("prepared plan discarded" in m for _, m in episode.log),
         })
         if verbose:
@@ -97,6 +107,8 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
         "time_to_goal_s_median": statistics.median(e["time_to_goal_s"] for e in reached)
         if reached else float("nan"),
         "still_fraction_mean": float(np.mean([e["still_fraction"] for e in episodes])),
+        "time_split_s_mean": {key: float(np.mean([e["time_split_s"][key] for e in episodes]))
+                              for key in TIME_SPLIT},
         "discarded_async_plans": int(sum(e["discarded"] for e in episodes)),
         "success_rate": float(np.mean([e["success"] for e in episodes])),
         "successes": int(sum(e["success"] for e in episodes)),
@@ -128,6 +140,16 @@ def print_time_ratios(results) -> None:
         print("\n".join(lines))
 
 
+def print_time_split(results) -> None:
+    """Where the time of an episode went (mean seconds per episode, ``reach.TIME_SPLIT``)."""
+    print(f"\nwhere the time went (mean s per episode): {'agent':<24} {'mode':<10} "
+          + " ".join(f"{key:>17}" for key in TIME_SPLIT))
+    for r in results:
+        split = r["time_split_s_mean"]
+        print(f"{'':<42} {r['agent']:<24} {r['mode']:<10} "
+              + " ".join(f"{split[key]:>17.2f}" for key in TIME_SPLIT))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", action="append", default=[],
@@ -153,6 +175,10 @@ def main() -> int:
     parser.add_argument("--planning-s", type=float,
                         help="every plan takes exactly this many simulated seconds (a latency "
                         "model, independent of this machine's load)")
+    parser.add_argument("--goal-distance", type=float, nargs=2, metavar=("MIN", "MAX"),
+                        help="goals MIN..MAX m from the start (default 0.08 0.25)")
+    parser.add_argument("--async-blend-m", type=float,
+                        help="control.async_blend_m (default: the parameter's default)")
     add_search_method_arguments(parser)
     args = parser.parse_args()
     if args.threads:
@@ -163,6 +189,11 @@ def main() -> int:
         "planner.horizon": args.horizon, "device": args.device, **search_method_overrides(args),
     })
     seeds = list(range(args.seed_start, args.seed_start + args.goals))
+    task = ReachTaskConfig() if args.goal_distance is None else ReachTaskConfig(
+        min_distance=args.goal_distance[0], max_distance=args.goal_distance[1])
+    control_overrides = {} if args.async_blend_m is None else {
+        "async_blend_m": args.async_blend_m}
+    control = ControlConfig(**control_overrides)
     modes = args.mode or ["blocking"]
     checkpoints = [resolve_checkpoint("" if c == "demo" else c) for c in args.checkpoint]
 
@@ -170,6 +201,7 @@ def main() -> int:
     settings = {
         "goal_seeds": f"{seeds[0]}..{seeds[-1]}",
         "goals": len(seeds),
+        "goal_distance_m": f"{task.min_distance}..{task.max_distance}",
         "success_radius_m": episode_cfg.success_radius,
         "max_steps": episode_cfg.max_steps,
         "cem": {"samples": cem.samples, "iterations": cem.iterations, "horizon": cem.horizon,
@@ -177,7 +209,9 @@ def main() -> int:
                 "method": cem.method},
         "camera": f"{cam.width}x{cam.height}, shadows {cam.shadows}",
         "control": f"{', '.join(modes)} (MPCSession), safety defaults (10 cm max step, "
-                   f"0.1 m/s), ControlConfig defaults",
+                   f"0.1 m/s), settle {control.settle_s} s, arrival tolerance "
+                   f"{control.arrival_tolerance_m} m, async tolerance "
+                   f"{control.async_tolerance_m} m, async blend {control.async_blend_m} m",
         "planning_takes_sim_time": (f"fixed {args.planning_s} s per plan"
                                     if args.planning_s is not None else args.real_time),
         "device": config.device or "auto",
@@ -199,18 +233,21 @@ def main() -> int:
                 results.append(run_agent(path.name, sim, model, seeds, config,
                                          verbose=args.verbose, mode=mode,
                                          real_time=args.real_time,
-                                         planning_s=args.planning_s))
+                                         planning_s=args.planning_s, task=task,
+                                         control_overrides=control_overrides))
         for mode in modes:
             if not args.no_random:
                 results.append(run_agent("random actions", sim, oracle, seeds, config,
                                          random_actions=True, verbose=args.verbose, mode=mode,
                                          real_time=args.real_time,
-                                         planning_s=args.planning_s))
+                                         planning_s=args.planning_s, task=task,
+                                         control_overrides=control_overrides))
             if not args.no_oracle:
                 results.append(run_agent("oracle world model", sim, oracle, seeds, config,
                                          verbose=args.verbose, mode=mode,
                                          real_time=args.real_time,
-                                         planning_s=args.planning_s))
+                                         planning_s=args.planning_s, task=task,
+                                         control_overrides=control_overrides))
 
     radius = episode_cfg.success_radius * 100
     print(f"\n{'agent':<24} {'mode':<10} {'success (<' + format(radius, 'g') + ' cm)':>18} "
@@ -223,6 +260,7 @@ def main() -> int:
               f"{r['time_to_goal_s_median']:>10.2f} {r['still_fraction_mean']:>6.0%} "
               f"{r['wall_s_per_episode_median']:>10.1f}")
     print_time_ratios(results)
+    print_time_split(results)
     if args.json:
         Path(args.json).write_text(json.dumps({"settings": settings, "results": results},
                                               indent=1))

@@ -124,6 +124,13 @@ def test_async_reaches_sooner_and_stands_still_less_when_planning_takes_time(sim
     assert not predicted[0] and all(predicted[1:]), "later steps came from predicted starts"
     assert not any("discarded" in m for _, m in run.log), "the oracle predicts exactly"
     assert not any(s.from_prediction for s in blocking.steps + continuous.steps)
+    for episode in episodes.values():  # the time split accounts for the whole episode
+        assert sum(episode.time_split.values()) == pytest.approx(episode.sim_seconds, abs=0.02)
+        assert episode.time_split["first plan"] == pytest.approx(0.5, abs=0.02)
+    waited = {mode: e.time_split["arrived, planning"] + e.time_split["arrived, waiting"]
+              for mode, e in episodes.items()}
+    assert waited["blocking"] >= 0.5 * (len(blocking.steps) - 1), "a plan after every arrival"
+    assert waited["async"] < 0.5 * waited["blocking"], "async plans while the arm moves"
     with pytest.raises(ValueError, match="planning_s"):
         run_reach_episode(sim, oracle, make_reach_goal(sim, SEED), CEM, planning_s=-1.0)
 

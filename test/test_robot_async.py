@@ -11,7 +11,7 @@ from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.planning.rollout import ImaginedRollout
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.phase import Phase
-from vjepa_ros.robot.predicted_start import imagine_next_frame, start_mismatch
+from vjepa_ros.robot.predicted_start import blend_ready, imagine_next_frame, start_mismatch
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import target_from_action
 from vjepa_ros.sim.oracle import OracleWorldModel, decode_poses, encode_states
@@ -26,11 +26,11 @@ def model():
 LIMITS = SafetyLimits(max_image_age_s=5.0)
 
 
-def async_session(model, tolerance=0.02, limits=LIMITS):
+def async_session(model, tolerance=0.02, limits=LIMITS, blend=0.01, wake=lambda: None):
     clock, logs = Clock(), []
-    session = MPCSession(model, CEM, limits,
-                         ControlConfig(mode="async", async_tolerance_m=tolerance), clock=clock,
-                         log=lambda level, message: logs.append((level, message)))
+    control = ControlConfig(mode="async", async_tolerance_m=tolerance, async_blend_m=blend)
+    session = MPCSession(model, CEM, limits, control, clock=clock,
+                         log=lambda level, message: logs.append((level, message)), wake=wake)
     session.observe_image(frame(0), clock.now)
     session.observe_state(START, clock.now)
     session.set_goals([session_goal()])
@@ -78,8 +78,8 @@ def prepared_session(model, **kwargs):
 def test_prepared_plan_is_commanded_on_arrival_without_a_new_frame(model):
     wakes = []
     clock = Clock()
-    session = MPCSession(model, CEM, LIMITS, ControlConfig(mode="async"), clock=clock,
-                         wake=lambda: wakes.append(clock.now))
+    session = MPCSession(model, CEM, LIMITS, ControlConfig(mode="async", async_blend_m=0.0),
+                         clock=clock, wake=lambda: wakes.append(clock.now))
     session.observe_image(frame(0), clock.now)
     session.observe_state(START, clock.now)
     session.set_goals([session_goal()])
@@ -125,6 +125,103 @@ def test_prepared_plan_is_dropped_when_the_arm_arrives_off_the_predicted_start(
         session.observe_state(session.latest_state().value, clock.now)
         fresh = session.plan_step()
         assert fresh.command is not None and not fresh.predicted_start
+
+
+@pytest.mark.parametrize("remaining_mm, lag_mm, ready", [
+    (0.0, 0.0, True), (6.0, 0.0, True), (10.0, 0.0, True), (10.0, 19.0, True),
+    (10.5, 0.0, False), (30.0, 0.0, False), (100.0, 0.0, False),  # far: never
+    (5.0, 21.0, False), (0.0, 40.0, False),  # the arm does not track the set-point
+])
+def test_blend_rule_fires_within_the_radius_and_only_when_the_arm_tracks(remaining_mm, lag_mm,
+                                                                         ready):
+    target = START + np.r_[0.05, -0.02, 0.01, 0, 0, 0, 0]
+    direction = np.r_[-1.0, 2.0, 2.0] / 3.0  # unit vector
+    setpoint = target.copy()
+    setpoint[:3] += direction * remaining_mm / 1000
+    measured = setpoint.copy()
+    measured[:3] += np.r_[0.0, 0.6, -0.8] * lag_mm / 1000
+    assert blend_ready(setpoint, target, measured, 0.01, 0.02) == ready
+    assert not blend_ready(setpoint, target, measured, 0.0, 0.02), "0: blending off"
+
+
+def blend_run(model, offset_mm=0.0, tolerance=0.02, blend=0.01):
+    """Step 1 commanded, step 2 prepared; follow the set-point and call plan_step every tick.
+
+    Returns (session, per-tick records (remaining set-point distance [m], report), wake times,
+    the measured state at the second command).
+    """
+    wakes = []
+    session, clock, _ = async_session(model, tolerance=tolerance, blend=blend,
+                                      wake=lambda: wakes.append(clock.now))
+    first = session.plan_step()
+    assert session.plan_step().predicted_start and session.prepared is not None
+    offset = np.zeros(7)
+    offset[1] = offset_mm / 1000
+    records, anchor = [], None
+    for _ in range(400):
+        clock.now += 0.01
+        out = session.stream_step()
+        remaining = float(np.linalg.norm(first.command[:3] - out.setpoint[:3]))
+        session.observe_state(out.setpoint + offset, clock.now)
+        report = session.plan_step()
+        records.append((remaining, report))
+        if report is not None and report.command is not None:
+            anchor = session.latest_state().value.copy()
+            break
+        if session.phase is not Phase.MOVING and report is not None:
+            break
+    return session, records, wakes, anchor, clock
+
+
+def test_prepared_plan_is_blended_in_at_the_radius_not_before(model):
+    session, records, wakes, anchor, clock = blend_run(model)
+    remaining, report = records[-1]
+    assert report.command is not None and report.predicted_start
+    assert remaining <= 0.01 + 1e-12, "commanded within the blend radius"
+    assert remaining > 1e-4, "before the set-point stopped at the running target"
+    assert all(r > 0.01 for r, _ in records[:-1]), "never while the set-point was farther"
+    assert all(rep is None for _, rep in records[:-1])
+    assert session.commands_sent == 2 and session.phase is Phase.MOVING
+    assert len(wakes) == 1, "the blend wakes the planning thread once"
+    # the step limit holds around the pose measured at the blend, whatever velocity it carried
+    for _ in range(300):
+        clock.now += 0.01
+        out = session.stream_step()
+        if out is None or out.setpoint is None:
+            break
+        assert np.linalg.norm(out.setpoint[:3] - anchor[:3]) <= LIMITS.max_step_m + 1e-9
+        if session.commands_sent > 2:
+            break
+        session.observe_state(out.setpoint, clock.now)
+        session.plan_step()  # prepares step 3 from step 2's end
+    assert session.prepared is not None or session.commands_sent == 3
+
+
+@pytest.mark.parametrize("offset_mm, blended", [(4.0, True), (6.0, False), (9.0, False)])
+def test_arm_lagging_the_set_point_is_not_blended(model, offset_mm, blended):
+    """An arm farther from the set-point than the async tolerance (5 mm) waits for arrival."""
+    session, records, _, _, _ = blend_run(model, offset_mm=offset_mm, tolerance=0.005)
+    remaining, report = records[-1]
+    if blended:
+        assert report.command is not None and 1e-4 < remaining <= 0.01
+        return
+    assert remaining <= 1e-4, "nothing went out before the set-point stopped"
+    assert report.command is None and session.commands_sent == 1
+    assert "prepared plan discarded" in report.reason
+
+
+def test_blend_off_commands_only_on_arrival(model):
+    session, records, wakes, _, _ = blend_run(model, blend=0.0)
+    remaining, report = records[-1]
+    assert report.command is not None and remaining <= 1e-4
+    assert session.phase is Phase.MOVING and len(wakes) == 1
+
+
+def test_blend_radius_is_validated():
+    with pytest.raises(ValueError, match="control.async_blend_m must be >= 0"):
+        ControlConfig(mode="async", async_blend_m=-0.01)
+    with pytest.raises(ValueError, match="async_blend_m"):
+        ControlConfig(mode="async", async_blend_m=float("nan"))
 
 
 def test_arm_that_never_arrives_drops_the_prepared_plan(model):

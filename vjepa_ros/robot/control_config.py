@@ -35,6 +35,12 @@ class ControlConfig:
         0.02, "async: discard the plan prepared from the predicted start when the measured TCP "
         "on arrival is farther than this from that start [m]; then plan on a fresh frame."
     )
+    async_blend_m: float = param(
+        0.01, "async: command the prepared plan once the set-point is this close to the running "
+        "target [m] (a blend radius: the arm turns toward the next target instead of stopping), "
+        "if the measured TCP tracks the set-point within async_tolerance_m; 0: wait for arrival. "
+        "Default: the set-point's braking distance v²/2a at the default speed and acceleration."
+    )
     publish_twist: bool = param(
         False, "Also publish the set-point velocity on servo_twist (MoveIt Servo)."
     )
@@ -54,3 +60,6 @@ class ControlConfig:
                      "async_tolerance_m"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"control.{name} must be > 0, got {getattr(self, name)!r}")
+        if not self.async_blend_m >= 0:
+            raise ValueError(f"control.async_blend_m must be >= 0 (0: off), got "
+                             f"{self.async_blend_m!r}")

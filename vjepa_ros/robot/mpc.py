@@ -42,7 +42,7 @@ from vjepa_ros.robot.interfaces import Planner, WorldModel
 from vjepa_ros.robot.phase import Event, Phase, next_phase
 from vjepa_ros.robot.plan_compute import compute_plan
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport, SessionStatus, StreamOutput
-from vjepa_ros.robot.predicted_start import PreparedPlan, start_mismatch
+from vjepa_ros.robot.predicted_start import PreparedPlan, blend_ready, start_mismatch
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import SafetyLimits, filter_target, input_problem, is_safe_setpoint
 from vjepa_ros.robot.targets import SetpointStreamer, target_from_action
@@ -123,6 +123,7 @@ class MPCSession:
         self.planning = False
         self._prepared: PreparedPlan | None = None  # async: the next step, ready for arrival
         self._prepared_for = -1  # async: commands_sent a preparation was begun for
+        self._blend_woken = False  # async: the worker was woken for the prepared plan's blend
         self._listeners: list[Callable[[PlanReport], None]] = []
         self._idle = threading.Event()
         self._idle.set()
@@ -517,6 +518,7 @@ class MPCSession:
             return report
         self._prepared = PreparedPlan(plan, job.predicted_start, job.frame.stamp,
                                       job.command_index, job.version, job.epoch, latency_s)
+        self._blend_woken = False
         taken = self._take_prepared(self.clock())
         if taken is not None:
             return taken  # the arm arrived while this plan was computed: commanded now
@@ -525,15 +527,19 @@ class MPCSession:
         return report
 
     def _take_prepared(self, now: float) -> PlanReport | None:
-        """async, under the lock: the arm arrived; command the prepared plan or discard it."""
+        """async, under the lock: arrived (or blending): command the prepared plan or drop it.
+
+        Blending (moving, within ``control.async_blend_m``): the arm already tracks the set-point
+        within the tolerance (``_blending``), so the plan goes out; the start check is arrival's.
+        """
         prepared = self._prepared
-        if prepared is None or self._phase is not Phase.IDLE:
+        if prepared is None or not (self._phase is Phase.IDLE or self._blending()):
             return None
         self._prepared = None
         measured = self.inputs.latest_state()
         mismatch = start_mismatch(measured.value, prepared.start)
         tolerance = self.control.async_tolerance_m
-        if mismatch > tolerance:
+        if mismatch > tolerance and self._phase is Phase.IDLE:
             report = self._report(prepared.plan, prepared.frame_stamp, prepared.start)
             report.predicted_start, report.latency_s = True, prepared.latency_s
             report.reason = (f"async: arrived {mismatch * 1000:.1f} mm from the predicted start "
@@ -547,6 +553,15 @@ class MPCSession:
             report.predicted_start, report.latency_s = True, prepared.latency_s
         report.goal_version, report.enable_epoch = prepared.version, prepared.epoch
         return report
+
+    def _blending(self) -> bool:
+        """async: the running step is within the blend radius (``predicted_start.blend_ready``)."""
+        if self._phase is not Phase.MOVING or self.control.mode != "async" or \
+                not self.streamer.active:
+            return False
+        return blend_ready(self.streamer.setpoint, self.streamer.target,
+                           self.inputs.latest_state().value, self.control.async_blend_m,
+                           self.control.async_tolerance_m)
 
     def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
         action = plan.first_action.double().numpy()
@@ -654,6 +669,9 @@ class MPCSession:
     def _check_arrival(self, now: float) -> None:
         if self._phase is not Phase.MOVING:
             return
+        if self._prepared is not None and not self._blend_woken and self._blending():
+            self._blend_woken = True
+            self._wake()  # async: the prepared plan can go out now, before the arm stops
         if self.control.mode == "continuous":
             if self.streamer.arrived():
                 self._transition(Event.ARRIVED)

@@ -11,7 +11,10 @@ of T_k (there is none yet). It starts from the prediction instead:
 Each real frame re-anchors the next prediction on measured data. When the arm arrives, the
 prepared plan is commanded at once, unless the measured pose differs from the predicted start
 by more than ``control.async_tolerance_m`` (then it is discarded and the next plan starts from a
-fresh frame, as in blocking mode).
+fresh frame, as in blocking mode). It may go out earlier, once the set-point is within
+``control.async_blend_m`` of the running target (:func:`blend_ready`): the target is absolute
+(T_k ⊕ a), so the arm turns toward it instead of braking to a stop at T_k first, as a blend
+radius (industrial robots' "zone"/"blend" between consecutive moves) does.
 """
 
 from __future__ import annotations
@@ -72,3 +75,24 @@ def imagine_next_frame(model, frame_reps: torch.Tensor, frame_state: np.ndarray,
 def start_mismatch(measured: np.ndarray, predicted: np.ndarray) -> float:
     """Distance [m] between the measured and the predicted TCP position (xyz of [7] states)."""
     return float(np.linalg.norm(np.asarray(measured)[:3] - np.asarray(predicted)[:3]))
+
+
+def blend_ready(setpoint: np.ndarray, target: np.ndarray, measured: np.ndarray, blend_m: float,
+                tolerance_m: float) -> bool:
+    """Return True when the prepared target may be commanded before the running one is reached.
+
+    Args:
+        setpoint: [7] the streamed set-point now.
+        target: [7] the running target (the predicted start of the prepared plan).
+        measured: [7] the measured state now.
+        blend_m: blend radius [m]: the set-point's position is at most this far from ``target``
+            (0: never; wait for arrival).
+        tolerance_m: the measured TCP tracks the set-point within this distance [m]; otherwise
+            the arm may not get where the plan starts, and the decision waits for arrival
+            (where ``start_mismatch`` against ``control.async_tolerance_m`` decides).
+    Positions only (xyz); the orientation goes on toward the next target's.
+    """
+    if not blend_m > 0:
+        return False
+    remaining = float(np.linalg.norm(np.asarray(target)[:3] - np.asarray(setpoint)[:3]))
+    return remaining <= blend_m and start_mismatch(measured, setpoint) <= tolerance_m

@@ -80,6 +80,7 @@ class ReachEpisode:
     sim_seconds: float = 0.0  # simulated time from enabling to success (or to the step limit)
     wall_seconds: float = 0.0
     still_fraction: float = 0.0  # share of stream ticks with the true TCP slower than 1 cm/s
+    time_split: dict[str, float] = dataclasses.field(default_factory=dict)  # [s] see TIME_SPLIT
     log: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
@@ -162,6 +163,14 @@ def check_model(model) -> None:
                          "V-JEPA 2-AC checkpoint (encoder + predictor)")
 
 
+TIME_SPLIT = ("first plan", "moving", "braking", "arrived, planning", "arrived, waiting")
+"""Where an episode's time goes (``ReachEpisode.time_split``, seconds per stream tick counted):
+before the first command; the set-point on its way; the set-point within its braking distance
+v²/2a of the target (``SafetyLimits`` top speed and acceleration) or stopped there while the arm
+settles; no command executing and a plan running; no command executing and none running (waiting
+for a frame taken ``settle_s`` after arrival, for the camera)."""
+
+
 class _SimDriver:
     """Feeds a session from the simulator and the simulator from the session (one thread).
 
@@ -177,14 +186,17 @@ class _SimDriver:
         self.sim = sim
         self.session: MPCSession | None = None
         self.frame_period = 1.0 / camera_rate_hz
-        self.tick_period = 1.0 / stream_rate_hz
         self.physics_per_tick = max(1, round(sim.config.physics_hz / stream_rate_hz))
+        # simulated seconds per tick: whole physics steps, so not always 1 / stream_rate_hz
+        # (240 Hz physics, 100 Hz stream: 2 steps, 1/120 s)
+        self.tick_period = self.physics_per_tick / sim.config.physics_hz
         self.success_radius, self.goal_state = success_radius, goal_state
         self.next_frame_time = -math.inf
         self.frame: np.ndarray | None = None
         self.reached = False  # the set-point stopped with the true TCP within the radius
         self.reached_at: float | None = None  # [s] simulated time of the first such tick
         self.ticks = self.still_ticks = 0
+        self.split = dict.fromkeys(TIME_SPLIT, 0.0)
         self._last_xyz = sim.ee_state()[:3].copy()
 
     def observe(self, force_frame: bool = False) -> None:
@@ -209,9 +221,21 @@ class _SimDriver:
             return  # a planner call still under way after success: not part of the episode
         self.ticks += 1
         self.still_ticks += bool(speed < self.STILL_SPEED)
+        self.split[self._split_key()] += self.tick_period
         if self.session.streamer.arrived() and \
                 reach_error(state, self.goal_state) <= self.success_radius:
             self.reached, self.reached_at = True, self.sim.time
+
+    def _split_key(self) -> str:
+        session, streamer = self.session, self.session.streamer
+        if session.commands_sent == 0:
+            return "first plan"
+        if session.phase is Phase.MOVING:
+            limits = session.limits
+            braking = limits.max_speed_m_s ** 2 / (2 * limits.max_accel_m_s2)
+            remaining = np.linalg.norm(streamer.target[:3] - streamer.setpoint[:3])
+            return "braking" if remaining <= braking + 1e-9 else "moving"
+        return "arrived, planning" if session.planning else "arrived, waiting"
 
     def advance(self, seconds: float) -> None:
         for _ in range(round(seconds / self.tick_period)):
@@ -331,7 +355,7 @@ def run_reach_episode(
         success_radius=config.success_radius,
         sim_seconds=(driver.reached_at if success else sim.time) - started_sim,
         wall_seconds=time.perf_counter() - started_wall, log=log,
-        still_fraction=driver.still_ticks / max(driver.ticks, 1),
+        still_fraction=driver.still_ticks / max(driver.ticks, 1), time_split=driver.split,
     )
 
 
