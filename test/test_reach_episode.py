@@ -28,7 +28,8 @@ def record(stamp, outcome="commanded", command=None, refusal=None, energy=0.5, l
         first_action=[0.05, 0, 0, 0, 0, 0, 0],
         command=list(command) if commanded else None, energy=energy, latency_s=latency,
         frame_age_s=latency, mode="blocking", phase="moving" if commanded else "shadow",
-        goal_version=1, enable_epoch=1, subgoal_index=0, subgoal_count=1, commands_sent=1)
+        goal_version=1, enable_epoch=1, subgoal_index=0, subgoal_count=1, commands_sent=1,
+        subgoal_rule="steps", subgoal_steps_done=0, subgoal_switch=None)
 
 
 class Arm:
