@@ -142,7 +142,7 @@ def main() -> int:
                       f"{s['wall_s_median']:>6.1f}  {s['subgoal_images']}/{s['episodes']}",
                       flush=True)
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+        Path(args.json).write_text(json.dumps(results, indent=1, default=lambda o: o.item()))
     return 0
 
 

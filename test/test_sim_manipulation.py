@@ -8,6 +8,7 @@ import pytest
 
 pytest.importorskip("pybullet", reason="the simulator needs pybullet (pip install pybullet)")
 
+from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
 from vjepa_ros.robot.joint_states import finger_position  # noqa: E402
 from vjepa_ros.sim import Sim, SimConfig  # noqa: E402
 from vjepa_ros.sim.config import SceneConfig  # noqa: E402
@@ -30,6 +31,9 @@ from vjepa_ros.sim.manipulation import (  # noqa: E402
     record_expert_episode,
     setup_task,
 )
+from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, run_task_episode  # noqa: E402
+from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
+from vjepa_ros.sim.reach_config import load_reach_config  # noqa: E402
 from vjepa_ros.sim.runner import CommandError, SimRunner  # noqa: E402
 
 REST = 0.045  # m: the cup's centre standing on the table
@@ -239,3 +243,26 @@ def test_noisy_expert_reaches_with_the_object(kind):
         episode, outcome = record_expert_episode(sim, setup)
         assert outcome.success and outcome.grasped and outcome.reach_error < 0.01
         assert np.linalg.norm(episode.states[-1, :3] - setup.goal_state[:3]) < 0.01
+
+
+def test_closed_loop_with_the_oracle_carries_the_object_and_switches_sub_goals():
+    cem = load_reach_config().planner.to_cem()
+    with Sim(manipulation_sim_config(900000, "box", width=64, height=64)) as sim:
+        oracle = OracleWorldModel().attach(sim)  # before the sub-goal images are rendered
+        setup = setup_task(sim, 900000, "reach-with-object")
+        episode, outcome = run_task_episode(sim, oracle, setup, cem)
+        assert episode.success and outcome.success and outcome.reach_error < 0.05
+        assert len(episode.steps) <= 8
+
+        setup = setup_task(sim, 900000, "pick-and-place")
+        config = TaskLoopConfig(subgoal_steps=[1, 2, 1])
+        goals = []
+        episode, outcome = run_task_episode(sim, oracle, setup, cem, config,
+                                            on_step=lambda step: goals.append(sim.gripper_goal))
+        assert len(episode.steps) == 4 and not outcome.success  # 4 steps cannot pick and place
+        switches = [message for _, message in episode.log if "next sub-goal" in message]
+        assert len(switches) == 2 and "carry" in switches[0] and "place" in switches[1]
+        # The box's sub-goals hold it at closedness 0.375: the planner closed the gripper, sent
+        # as the node's GripperCommand: a grasp with control.gripper_max_effort.
+        grasps = [goal for goal in goals if goal.grasp]
+        assert grasps and grasps[0].max_effort == ControlConfig().gripper_max_effort
