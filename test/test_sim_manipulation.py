@@ -266,3 +266,25 @@ def test_closed_loop_with_the_oracle_carries_the_object_and_switches_sub_goals()
         # as the node's GripperCommand: a grasp with control.gripper_max_effort.
         grasps = [goal for goal in goals if goal.grasp]
         assert grasps and grasps[0].max_effort == ControlConfig().gripper_max_effort
+
+
+def test_collect_command_records_expert_episodes_that_training_reads(tmp_path, capsys):
+    from vjepa_ros.cli import main
+    from vjepa_ros.train.config import DataConfig
+    from vjepa_ros.train.episodes import find_sources, load_segments
+
+    args = ["collect", "--task", "reach-with-object", "--object", "box", "--episodes", "1",
+            "--seed", "7", "--width", "48", "--height", "48", "--out", str(tmp_path)]
+    assert main(args) == 0
+    assert "success" in capsys.readouterr().out
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["reach-with-object_box_000007.npz",
+                     "reach-with-object_box_000007_subgoal1_goal.png"]
+    sources = find_sources([tmp_path])
+    segments, notes = load_segments(sources[0], DataConfig())
+    assert len(segments[0]) >= DataConfig().frames_per_clip and not notes
+    assert segments[0].frames.shape[1:] == (48, 48, 3)
+    assert segments[0].states[:, 6].min() > 0.3  # the box is held throughout: closedness 0.375
+    with pytest.raises(SystemExit):  # argparse names the choices
+        main(args[:2] + ["grasp", "--object", "mug", "--out", str(tmp_path)])
+    assert "invalid choice: 'mug'" in capsys.readouterr().err

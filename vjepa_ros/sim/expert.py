@@ -72,6 +72,10 @@ class ExpertConfig:
     pause_probability: float = param(0.05, "Chance per frame that the arm holds still.")
     max_regrasps: int = param(2, "Grasp attempts after a miss (and re-placements) allowed.")
     max_frames: int = param(120, "The episode ends after this many frames whatever happened.")
+    min_frames: int = param(
+        8, "A shorter episode ends holding still until it has this many frames (one training "
+        "clip: vjepa-ros train's data.frames_per_clip, 8)."
+    )
     detour_region: list[float] = param(
         [0.35, 0.62, -0.2, 0.2, 0.15, 0.35],
         "Box [x_min, x_max, y_min, y_max, z_min, z_max] (m) of detour waypoints.",
@@ -83,6 +87,8 @@ class ExpertConfig:
                      "lift_height", "gripper_effort", "max_frames"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"ExpertConfig.{name} must be > 0")
+        if not 2 <= self.min_frames <= self.max_frames:
+            raise ValueError("ExpertConfig.min_frames must lie in [2, max_frames]")
         for name in ("miss_probability", "detour_probability", "place_miss_probability",
                      "pause_probability"):
             if not 0 <= getattr(self, name) <= 1:

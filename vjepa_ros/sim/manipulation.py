@@ -223,8 +223,9 @@ def record_expert_episode(sim: Sim, setup: TaskSetup, noise_seed: int | None = N
     except OutOfFrames:
         ran_out = True
     else:
-        if expert.count < setup.expert.max_frames:
-            expert.hold(1, "end")  # the final frame shows the outcome
+        # The final frame shows the outcome; short episodes fill up to min_frames.
+        end = max(expert.count + 1, setup.expert.min_frames)
+        expert.hold(min(end, setup.expert.max_frames) - expert.count, "end")
     outcome = dataclasses.replace(task_outcome(sim, setup, expert), ran_out=ran_out)
     rec = expert.recording
     times = np.array(rec.times) - rec.times[0]
