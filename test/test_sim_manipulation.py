@@ -217,10 +217,7 @@ def test_grasp_episodes_success_and_miss_are_detected(cup_sim, tmp_path):
 
 def test_pick_and_place_episodes_success_and_misplacement_are_detected(cup_sim):
     config, clean = ManipulationTaskConfig(), ExpertConfig().clean()
-    setup = setup_task(cup_sim, 2, "pick-and-place", config, clean)
-    assert len(setup.goals) == 3
-    frames = np.stack([g.frame for g in setup.goals])
-    assert all(np.abs(frames[i].astype(int) - frames[j]).mean() > 1 for i, j in ((0, 1), (1, 2)))
+    setup = setup_task(cup_sim, 2, "pick-and-place", config, clean, subgoal_images=False)
     start_xy = cup_sim.object_reading().position[:2]
     assert np.linalg.norm(setup.place_xy - start_xy) >= config.place_min_distance
     _, outcome = record_expert_episode(cup_sim, setup)
@@ -234,9 +231,8 @@ def test_pick_and_place_episodes_success_and_misplacement_are_detected(cup_sim):
     assert not outcome.success and outcome.placed is False and off > config.reach_radius
 
 
-@pytest.mark.parametrize("kind", ["cup", "box"])
-def test_noisy_expert_reaches_with_the_object(kind):
-    with Sim(manipulation_sim_config(3, kind, width=64, height=64)) as sim:
+def test_noisy_expert_reaches_with_the_object():  # the box: in the closed-loop test
+    with Sim(manipulation_sim_config(3, "cup", width=64, height=64)) as sim:
         setup = setup_task(sim, 3, "reach-with-object")
         assert sim.object_reading().finger_forces.min() > 1.0  # the object is in hand already
         assert setup.goals[0].state[6] > 0.2
@@ -255,6 +251,10 @@ def test_closed_loop_with_the_oracle_carries_the_object_and_switches_sub_goals()
         assert len(episode.steps) <= 8
 
         setup = setup_task(sim, 900000, "pick-and-place")
+        assert len(setup.goals) == 3  # grasp, carry, place: three different pictures
+        frames = np.stack([goal.frame for goal in setup.goals]).astype(int)
+        assert all(np.abs(frames[i] - frames[j]).mean() > 1 for i, j in ((0, 1), (1, 2)))
+        assert setup.goals[0].state[6] > 0.3 and setup.goals[2].state[6] < 0.05  # held, open
         config = TaskLoopConfig(subgoal_steps=[1, 2, 1])
         goals = []
         episode, outcome = run_task_episode(sim, oracle, setup, cem, config,
