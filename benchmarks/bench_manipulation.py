@@ -25,6 +25,13 @@ random   the same loop with uniform xyz actions within the CEM's ±maxnorm box (
 Run:  python benchmarks/bench_manipulation.py [--agents expert oracle random] [--seeds 20]
           [--seed-start 900000] [--objects cup box]
           [--tasks grasp reach-with-object pick-and-place] [--size 128] [--json out.json]
+          [--dense] [--round-threshold 0.1]
+
+``--dense``: the loop agents get a sub-goal image at every turn of the expert's motion
+(``manipulation.DENSE_MILESTONES``: pre-grasp, descend, closed, grasp, carry, lower, release,
+place; switched after ``TaskLoopConfig.dense_steps``) instead of the paper's. ``--round-threshold``
+overrides the planner's gripper round threshold (published 0.25: planned gripper changes smaller
+than that are dropped, and the cup is held at closedness 0.24).
 
 A trained world model plugs in where the oracle does (``run_task_episode(sim, model, ...)``).
 Wall-clock numbers are this process's (rendering a frame per 0.25 s of simulated time plus the
@@ -32,6 +39,7 @@ physics at 240 Hz); other processes on the machine slow them down.
 """
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -122,8 +130,9 @@ def summarize_expert(rows: list[dict]) -> dict:
     }
 
 
-def run_loop(sim: Sim, oracle, cem, task: str, seed: int, random_actions: bool) -> dict:
-    setup = setup_task(sim, seed, task)
+def run_loop(sim: Sim, oracle, cem, task: str, seed: int, random_actions: bool,
+             dense: bool) -> dict:
+    setup = setup_task(sim, seed, task, dense=dense)
     started = time.perf_counter()
     episode, outcome = run_task_episode(sim, oracle, setup, cem, random_actions=random_actions,
                                         seed=seed)
@@ -145,13 +154,21 @@ def main() -> int:
     parser.add_argument("--objects", nargs="+", default=["cup", "box"], choices=["cup", "box"])
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--size", type=int, default=128, help="camera image size [px]")
+    parser.add_argument("--dense", action="store_true",
+                        help="loop agents: a sub-goal image at every turn of the expert's motion "
+                        "(DENSE_MILESTONES) instead of the paper's")
+    parser.add_argument("--round-threshold", type=float,
+                        help="override planner.gripper_round_threshold (published: 0.25)")
     parser.add_argument("--json", help="write every episode's numbers here")
     args = parser.parse_args()
     cem = load_reach_config().planner.to_cem()
+    if args.round_threshold is not None:
+        cem = dataclasses.replace(cem, gripper_round_threshold=args.round_threshold)
     seeds = range(args.seed_start, args.seed_start + args.seeds)
     print(f"# manipulation: seeds {seeds[0]}..{seeds[-1]}, camera {args.size}x{args.size}; loop: "
           f"blocking control, CEM H {cem.horizon} S {cem.samples} I {cem.iterations} maxnorm "
-          f"{cem.maxnorm}")
+          f"{cem.maxnorm}, gripper round threshold {cem.gripper_round_threshold}, "
+          f"{'dense' if args.dense else 'paper'} sub-goals")
     print(f"{'agent':7} {'object':6}  {'task':18}  {'success':>7}  {'steps':>5}  {'sim s':>6}  "
           f"{'wall s':>6}  expert: agree, misses → recovered, sub-goal images")
     results = {}
@@ -168,8 +185,8 @@ def main() -> int:
                         extra = (f"  {s['agree']:.0%}, {s['episodes_with_a_miss']} → "
                                  f"{s['recovered']}, {s['subgoal_images']}/{s['episodes']}")
                     else:
-                        rows = [run_loop(sim, oracle, cem, task, seed, agent == "random")
-                                for seed in seeds]
+                        rows = [run_loop(sim, oracle, cem, task, seed, agent == "random",
+                                         args.dense) for seed in seeds]
                         success = sum(r["success"] for r in rows) / len(rows)
                         steps = statistics.median(r["steps"] for r in rows)
                         sim_s = statistics.median(r["sim_s"] for r in rows)

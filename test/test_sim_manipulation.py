@@ -31,7 +31,7 @@ from vjepa_ros.sim.manipulation import (  # noqa: E402
     record_expert_episode,
     setup_task,
 )
-from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, run_task_episode  # noqa: E402
+from vjepa_ros.sim.manipulation_loop import run_task_episode  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach_config import load_reach_config  # noqa: E402
 from vjepa_ros.sim.runner import CommandError, SimRunner  # noqa: E402
@@ -241,7 +241,7 @@ def test_noisy_expert_reaches_with_the_object():  # the box: in the closed-loop 
         assert np.linalg.norm(episode.states[-1, :3] - setup.goal_state[:3]) < 0.01
 
 
-def test_closed_loop_with_the_oracle_carries_the_object_and_switches_sub_goals():
+def test_closed_loop_with_the_oracle_carries_and_picks_and_places_with_dense_sub_goals():
     cem = load_reach_config().planner.to_cem()
     with Sim(manipulation_sim_config(900000, "box", width=64, height=64)) as sim:
         oracle = OracleWorldModel().attach(sim)  # before the sub-goal images are rendered
@@ -250,20 +250,24 @@ def test_closed_loop_with_the_oracle_carries_the_object_and_switches_sub_goals()
         assert episode.success and outcome.success and outcome.reach_error < 0.05
         assert len(episode.steps) <= 8
 
-        setup = setup_task(sim, 900000, "pick-and-place")
-        assert len(setup.goals) == 3  # grasp, carry, place: three different pictures
+        setup = setup_task(sim, 900000, "pick-and-place")  # the paper's three sub-goals
+        assert setup.names == ("grasp", "carry", "place")
         frames = np.stack([goal.frame for goal in setup.goals]).astype(int)
         assert all(np.abs(frames[i] - frames[j]).mean() > 1 for i, j in ((0, 1), (1, 2)))
         assert setup.goals[0].state[6] > 0.3 and setup.goals[2].state[6] < 0.05  # held, open
-        config = TaskLoopConfig(subgoal_steps=[1, 2, 1])
+
+        # The oracle sees only the hand: it needs a sub-goal at every turn of the motion.
+        setup = setup_task(sim, 900000, "pick-and-place", dense=True)
+        assert len(setup.goals) == 8
         goals = []
-        episode, outcome = run_task_episode(sim, oracle, setup, cem, config,
+        episode, outcome = run_task_episode(sim, oracle, setup, cem,
                                             on_step=lambda step: goals.append(sim.gripper_goal))
-        assert len(episode.steps) == 4 and not outcome.success  # 4 steps cannot pick and place
+        assert outcome.success and outcome.placed and episode.success
         switches = [message for _, message in episode.log if "next sub-goal" in message]
-        assert len(switches) == 2 and "carry" in switches[0] and "place" in switches[1]
-        # The box's sub-goals hold it at closedness 0.375: the planner closed the gripper, sent
-        # as the node's GripperCommand: a grasp with control.gripper_max_effort.
+        # placed (released, at rest) once the release sub-goal is reached, maybe before "place"
+        assert len(switches) >= 6 and "descend" in switches[0] and "release" in switches[5]
+        # The planner closed the gripper on the box (closedness 0.375 in the "closed" image),
+        # sent as the node's GripperCommand: a grasp with control.gripper_max_effort.
         grasps = [goal for goal in goals if goal.grasp]
         assert grasps and grasps[0].max_effort == ControlConfig().gripper_max_effort
 

@@ -134,8 +134,10 @@ class Expert:
     """Runs the scripted expert on a :class:`~vjepa_ros.sim.Sim` with a graspable object.
 
     ``record``: render and keep a frame per period (else only the physics runs). ``on_milestone``
-    is called with a name ("grasp", "carry", "place", "goal") when the clean expert reaches a
-    sub-goal of the task.
+    is called with a name when the expert reaches a point a sub-goal image can show: "pre-grasp"
+    (above the object, open), "descend" (around it, open), "closed", "grasp" (held and lifted),
+    "carry" (held above the spot), "lower" (on the spot, held), "release" (opened), "place"
+    (retreated above the placed object).
     """
 
     def __init__(self, sim, config: ExpertConfig, rng: np.random.Generator,
@@ -248,8 +250,11 @@ class Expert:
                 self.event("mis-aimed descent")
             above = aim + [0.0, 0.0, cfg.approach_height]
             self.move(self.pose(above, yaw), "approach")
+            self.on_milestone("pre-grasp")
             self.move(self.pose(aim, yaw), "descend")
+            self.on_milestone("descend")
             self.gripper(1.0, "close", cfg.close_frames)
+            self.on_milestone("closed")
             self.move(self.pose(aim + [0.0, 0.0, cfg.lift_height], yaw), "lift")
             if self.monitor.grasped():
                 if attempt:
@@ -289,7 +294,9 @@ class Expert:
             bottom = self.monitor.reading().position[2] - self.spec.height / 2
             down = aim - [0.0, 0.0, bottom - self.table - cfg.place_clearance]
             self.move(self.pose(down, yaw), "lower")
+            self.on_milestone("lower")
             self.gripper(0.0, "release", cfg.open_frames)
+            self.on_milestone("release")
             self.move(self.pose(down + [0.0, 0.0, cfg.approach_height], yaw), "retreat")
             self.hold(1, "retreat")
             if self.monitor.placed(target_xy):

@@ -45,6 +45,14 @@ MILESTONES = {
     "reach-with-object": ("goal",),
     "pick-and-place": ("grasp", "carry", "place"),
 }
+# Beyond the paper: a sub-goal image at every turn of the expert's motion (for a world model that
+# sees only the hand, like the oracle, which cannot infer "descend first" from a lifted object).
+DENSE_MILESTONES = {
+    "grasp": ("pre-grasp", "descend", "closed", "grasp"),
+    "reach-with-object": ("goal",),
+    "pick-and-place": ("pre-grasp", "descend", "closed", "grasp", "carry", "lower", "release",
+                       "place"),
+}
 
 
 @dataclasses.dataclass
@@ -83,7 +91,8 @@ class TaskSetup:
 
     task: str
     seed: int
-    goals: list[Goal]  # sub-goal images in order (MILESTONES[task])
+    goals: list[Goal]  # sub-goal images in order, named by ``names``
+    names: tuple[str, ...]  # MILESTONES[task] or DENSE_MILESTONES[task]
     place_xy: np.ndarray | None  # [2] m, pick-and-place
     goal_state: np.ndarray | None  # [7], reach-with-object: the goal pose
     config: ManipulationTaskConfig
@@ -132,12 +141,14 @@ def _place_spot(sim: Sim, rng: np.random.Generator, config: ManipulationTaskConf
 
 
 def setup_task(sim: Sim, seed: int, task: str, config: ManipulationTaskConfig | None = None,
-               expert: ExpertConfig | None = None, subgoal_images: bool = True) -> TaskSetup:
+               expert: ExpertConfig | None = None, subgoal_images: bool = True,
+               dense: bool = False) -> TaskSetup:
     """Reset ``sim`` to episode ``seed``'s start state and make the task's sub-goal images.
 
-    ``subgoal_images=False`` skips the images (``goals`` is then empty): a quicker start when
-    only the expert's own episode matters. RuntimeError when the clean expert cannot do the task
-    on this seed (no sub-goal images can be made).
+    The paper's sub-goals (:data:`MILESTONES`), or with ``dense`` one at every turn of the
+    expert's motion (:data:`DENSE_MILESTONES`). ``subgoal_images=False`` skips the images
+    (``goals`` is then empty): a quicker start when only the expert's own episode matters.
+    RuntimeError when the clean expert cannot do the task on this seed (no sub-goal images).
     """
     check_task(task)
     config, expert = config or ManipulationTaskConfig(), expert or ExpertConfig()
@@ -157,12 +168,14 @@ def setup_task(sim: Sim, seed: int, task: str, config: ManipulationTaskConfig | 
                                                    min_distance=0.1, max_distance=0.25))
         goal_state[3:6] = sim.target_state()[3:6]
     goals: list[Goal] = []
+    wanted = (DENSE_MILESTONES if dense else MILESTONES)[task]
     if not subgoal_images:
-        return TaskSetup(task, seed, goals, place_xy, goal_state, config, expert)
+        return TaskSetup(task, seed, goals, wanted, place_xy, goal_state, config, expert)
 
     def capture(name: str) -> None:
-        goals.append(Goal(frame=sim.render(), state=sim.ee_state(), target=sim.target_state(),
-                          reached=True))
+        if name in wanted:
+            goals.append(Goal(frame=sim.render(), state=sim.ee_state(),
+                              target=sim.target_state(), reached=True))
 
     with sim.preserved():
         runner = Expert(sim, clean, np.random.default_rng([seed, 3]), record=False,
@@ -170,11 +183,10 @@ def setup_task(sim: Sim, seed: int, task: str, config: ManipulationTaskConfig | 
         _run(runner, task, place_xy, goal_state)
         if task == "reach-with-object":
             capture("goal")
-    wanted = MILESTONES[task]
     if len(goals) != len(wanted):
         raise RuntimeError(f"seed {seed}: the clean expert reached {len(goals)} of the "
                            f"{len(wanted)} sub-goals of {task} ({', '.join(wanted)})")
-    return TaskSetup(task, seed, goals, place_xy, goal_state, config, expert)
+    return TaskSetup(task, seed, goals, wanted, place_xy, goal_state, config, expert)
 
 
 def _run(expert: Expert, task: str, place_xy, goal_state) -> None:
@@ -279,8 +291,7 @@ def collect_manipulation(out_dir, task: str, kind: str, episodes: int, seed: int
             episode, outcome = record_expert_episode(sim, setup)
             stem = f"{task}_{kind}_{episode_seed:06d}"
             paths.append(episode.save(out_dir / f"{stem}.npz"))
-            for number, (goal, name) in enumerate(zip(setup.goals, MILESTONES[task],
-                                                      strict=True), 1):
+            for number, (goal, name) in enumerate(zip(setup.goals, setup.names, strict=True), 1):
                 save_image_file(out_dir / f"{stem}_subgoal{number}_{name}.png", goal.frame)
             events = ", ".join(what for _, what in outcome.events) or "no perturbation"
             log(f"{paths[-1]}  {len(episode)} frames, "
