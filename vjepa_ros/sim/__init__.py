@@ -13,6 +13,14 @@ Public API::
     Episode(frames, states, actions, timestamps, metadata).save(path) / Episode.load(path)
     OracleWorldModel().attach(sim)                     test stand-in for the world model
 
+Manipulation (``scene.graspable``: cup or box; ``manipulation.py``, ``expert.py``,
+``detectors.py``, ``gripper.py``, ``manipulation_loop.py``)::
+
+    sim.command_gripper(position, max_effort)          GripperCommand, franka semantics
+    sim.object_reading() -> ObjectReading;  SuccessMonitor(sim).grasped() / .placed(xy)
+    setup_task(sim, seed, task) -> TaskSetup(goals, ...);  record_expert_episode(sim, setup)
+    run_task_episode(sim, model, setup, cem)           closed loop toward the sub-goals
+
 States are 7 numbers in the robot base frame: TCP xyz [m], extrinsic xyz Euler angles [rad],
 gripper closedness [0, 1] (V-JEPA 2-AC facts §4); the TCP is the Franka Hand's (``panda.py``).
 """

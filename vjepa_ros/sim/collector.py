@@ -56,6 +56,23 @@ class CollectorConfig:
                 raise ValueError(f"CollectorConfig.{name} must lie in [0, 1]")
 
 
+def bounded_step(target: np.ndarray, waypoint: np.ndarray, max_step: float,
+                 max_rotation_step: float) -> np.ndarray:
+    """Return ``target`` [7] moved towards ``waypoint`` [7] by one planner-sized action.
+
+    At most ``max_step`` [m] per axis and ``max_rotation_step`` [rad] of rotation; the gripper
+    entry stays ``target``'s. The step is ``waypoint ⊖ target`` (facts §4) clipped, then applied.
+    """
+    step = state_difference(torch.from_numpy(target), torch.from_numpy(waypoint)).numpy()
+    step[:3] = np.clip(step[:3], -max_step, max_step)
+    # Scaling the Euler angles of the relative rotation bounds its angle (small angles).
+    angle = float(np.linalg.norm(step[3:6]))
+    if angle > max_rotation_step:
+        step[3:6] *= max_rotation_step / angle
+    step[6] = 0.0
+    return apply_action(torch.from_numpy(target), torch.from_numpy(step)).numpy()
+
+
 class _Script:
     """The scripted motion of one episode: waypoints, bounded steps, gripper toggles, pauses."""
 
@@ -77,16 +94,9 @@ class _Script:
     def next_target(self, target: np.ndarray, waypoint: np.ndarray) -> np.ndarray:
         """Move ``target`` [7] towards ``waypoint`` by at most one step; toggle the gripper."""
         cfg, rng = self.config, self.rng
-        step = state_difference(torch.from_numpy(target), torch.from_numpy(waypoint)).numpy()
-        step[:3] = np.clip(step[:3], -cfg.max_step, cfg.max_step)
-        # Scaling the Euler angles of the relative rotation bounds its angle (small angles).
-        angle = float(np.linalg.norm(step[3:6]))
-        if angle > cfg.max_rotation_step:
-            step[3:6] *= cfg.max_rotation_step / angle
-        step[6] = 0.0
+        nxt = bounded_step(target, waypoint, cfg.max_step, cfg.max_rotation_step)
         if rng.random() < cfg.pause_probability:
-            step[:6] = 0.0
-        nxt = apply_action(torch.from_numpy(target), torch.from_numpy(step)).numpy()
+            nxt = target.copy()
         if rng.random() < cfg.gripper_toggle_probability:
             nxt[6] = 1.0 - round(float(target[6]))
         return nxt

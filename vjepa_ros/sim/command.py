@@ -1,4 +1,4 @@
-"""``vjepa-ros collect``: record scripted simulator episodes (see ``collector.py``)."""
+"""``vjepa-ros collect``: record scripted sim episodes (``collector.py``, ``manipulation.py``)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ def cmd_collect(args: argparse.Namespace) -> int:
     """Record episodes into ``args.out``; exit 1 with a message on bad settings."""
     from vjepa_ros.sim.collector import CollectorConfig, collect
     from vjepa_ros.sim.config import CameraConfig, SimConfig
+    from vjepa_ros.sim.manipulation import collect_manipulation
 
     try:
-        sim_config = SimConfig(camera=CameraConfig(width=args.width, height=args.height))
-        config = CollectorConfig(frames=args.frames)
-        collect(args.out, args.episodes, args.seed, sim_config, config)
-    except (OSError, ValueError, ImportError) as exc:
+        if args.task == "motion":
+            sim_config = SimConfig(camera=CameraConfig(width=args.width, height=args.height))
+            config = CollectorConfig(frames=args.frames)
+            collect(args.out, args.episodes, args.seed, sim_config, config)
+        else:
+            collect_manipulation(args.out, args.task, args.object, args.episodes, args.seed,
+                                 args.width, args.height)
+    except (OSError, ValueError, ImportError, RuntimeError) as exc:
         print(f"vjepa-ros collect: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -28,7 +33,16 @@ def add_commands(sub) -> None:
     )
     collect.add_argument("--out", required=True, help="directory for episode_<seed>.npz files")
     collect.add_argument("--episodes", type=int, default=10, help="how many episodes")
-    collect.add_argument("--frames", type=int, default=16, help="frames per episode (4 Hz)")
+    collect.add_argument(
+        "--task", default="motion", choices=("motion", "grasp", "reach-with-object",
+                                             "pick-and-place"),
+        help="motion: varied scripted arm motions (--frames each); grasp, reach-with-object, "
+        "pick-and-place: the scripted manipulation expert with misses and recoveries, plus "
+        "the task's sub-goal images as PNG")
+    collect.add_argument("--object", default="cup", choices=("cup", "box"),
+                         help="graspable object of the manipulation tasks")
+    collect.add_argument("--frames", type=int, default=16,
+                         help="frames per episode (4 Hz; --task motion)")
     collect.add_argument("--seed", type=int, default=0, help="seed of the first episode")
     collect.add_argument("--width", type=int, default=256, help="image width")
     collect.add_argument("--height", type=int, default=256, help="image height")

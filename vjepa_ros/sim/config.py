@@ -49,6 +49,18 @@ class SceneConfig:
         [1.3, 1.4], "Table top size [x, y] in metres; its front edge is 0.3 m behind the base."
     )
     table_height: float = param(0.0, "Height of the table top in the base frame [m].")
+    graspable: str = param(
+        "", "Graspable object placed in addition to the coloured ones: 'cup', 'box' or '' (none)."
+    )
+    graspable_region: list[float] = param(
+        [0.42, 0.62, -0.15, 0.15],
+        "Region [x_min, x_max, y_min, y_max] (m, base frame) of the graspable object's centre: "
+        "within reach of a top-down grasp and in the camera's view.",
+    )
+    graspable_spacing: float = param(
+        0.13, "Minimum distance [m] between the graspable object's centre and the others' "
+        "(room for the open fingers)."
+    )
 
 
 @dataclasses.dataclass
@@ -99,6 +111,13 @@ class SimConfig:
         x0, x1, y0, y1 = scene.object_region
         _require(x0 < x1 and y0 < y1, "scene.object_region must be [x_min, x_max, y_min, y_max]")
         _require(scene.object_spacing >= 0, "scene.object_spacing must be >= 0")
+        _require(scene.graspable in ("", "cup", "box"),
+                 "scene.graspable must be '', 'cup' or 'box'")
+        _require_vector("scene.graspable_region", scene.graspable_region, 4)
+        gx0, gx1, gy0, gy1 = scene.graspable_region
+        _require(gx0 < gx1 and gy0 < gy1,
+                 "scene.graspable_region must be [x_min, x_max, y_min, y_max]")
+        _require(scene.graspable_spacing >= 0, "scene.graspable_spacing must be >= 0")
         _require_vector("scene.table_size", scene.table_size, 2)
         _require(min(scene.table_size) > 0, "scene.table_size must be positive")
         _require(self.physics_hz >= 50, "physics_hz must be >= 50")

@@ -182,7 +182,7 @@ class _SimDriver:
     STILL_SPEED = 0.01  # [m/s] the hand counts as standing still below this TCP speed
 
     def __init__(self, sim: Sim, stream_rate_hz: float, camera_rate_hz: float,
-                 success_radius: float, goal_state: np.ndarray):
+                 done: Callable[[np.ndarray], bool]):
         self.sim = sim
         self.session: MPCSession | None = None
         self.frame_period = 1.0 / camera_rate_hz
@@ -190,10 +190,10 @@ class _SimDriver:
         # simulated seconds per tick: whole physics steps, so not always 1 / stream_rate_hz
         # (240 Hz physics, 100 Hz stream: 2 steps, 1/120 s)
         self.tick_period = self.physics_per_tick / sim.config.physics_hz
-        self.success_radius, self.goal_state = success_radius, goal_state
+        self.done = done  # success test on the true state [7] once a move has finished
         self.next_frame_time = -math.inf
         self.frame: np.ndarray | None = None
-        self.reached = False  # the set-point stopped with the true TCP within the radius
+        self.reached = False  # the set-point stopped with the success test true
         self.reached_at: float | None = None  # [s] simulated time of the first such tick
         self.ticks = self.still_ticks = 0
         self.split = dict.fromkeys(TIME_SPLIT, 0.0)
@@ -222,8 +222,7 @@ class _SimDriver:
         self.ticks += 1
         self.still_ticks += bool(speed < self.STILL_SPEED)
         self.split[self._split_key()] += self.tick_period
-        if self.session.streamer.arrived() and \
-                reach_error(state, self.goal_state) <= self.success_radius:
+        if self.session.streamer.arrived() and self.done(state):
             self.reached, self.reached_at = True, self.sim.time
 
     def _split_key(self) -> str:
@@ -275,6 +274,9 @@ def run_reach_episode(
     on_step: Callable[[ReachStep], None] | None = None,
     real_time: bool = False,
     planning_s: float | None = None,
+    subgoals: list[SubGoal] | None = None,
+    done: Callable[[np.ndarray], bool] | None = None,
+    gripper: Callable[[float], None] | None = None,
 ) -> ReachEpisode:
     """Reach ``goal`` from the current scene with MPC; see the module docstring.
 
@@ -286,16 +288,23 @@ def run_reach_episode(
     (a latency model independent of this machine's load; encoding is then free). ``on_step`` is
     called after every command. The episode ends when the set-point has
     stopped with the true TCP within the success radius, or after ``max_steps`` commands once
-    the last one has finished. Raises ValueError for an unusable goal or model and
-    :class:`ReachError` when the session refuses to command (the arm is not commanded then).
+    the last one has finished. Other tasks (``manipulation_loop.py``) pass ``subgoals`` (the goal
+    sequence instead of ``goal``'s image alone), ``done(state [7]) -> bool`` (their success test
+    instead of the radius) and ``gripper(closedness)`` (how a gripper command reaches the hand;
+    default ``sim.set_gripper``, the ``gripper_command`` Float64 path). Raises ValueError for an
+    unusable goal or model and :class:`ReachError` when the session refuses to command (the arm
+    is not commanded then).
     """
     config = config or ReachConfig()
     control = control or ControlConfig()
     check_goal(goal)
     check_model(model)
     log: list[tuple[str, str]] = []
-    driver = _SimDriver(sim, control.stream_rate_hz, config.camera_rate_hz,
-                        config.success_radius, np.asarray(goal.state, dtype=np.float64))
+    goal_state = np.asarray(goal.state, dtype=np.float64)
+    if done is None:
+        def done(state):
+            return reach_error(state, goal_state) <= config.success_radius
+    driver = _SimDriver(sim, control.stream_rate_hz, config.camera_rate_hz, done)
     planner = RandomActionPlanner(cem, seed) if random_actions else CEMPlanner(model, cem, seed)
     if planning_s is not None:
         if not planning_s >= 0:
@@ -310,7 +319,7 @@ def run_reach_episode(
     driver.session = session
     started_wall, started_sim = time.perf_counter(), sim.time
     driver.observe(force_frame=True)
-    session.set_goals([SubGoal(goal.frame, 0, source="goal image")])
+    session.set_goals(subgoals or [SubGoal(goal.frame, 0, source="goal image")])
     session.set_enabled(True)
     start_distance = reach_error(sim.ee_state(), goal.state)
     steps: list[ReachStep] = []
@@ -341,7 +350,7 @@ def run_reach_episode(
                          report.predicted_start)
         steps.append(step)
         if report.gripper_command is not None:
-            sim.set_gripper(report.gripper_command)
+            (gripper or sim.set_gripper)(report.gripper_command)
         if on_step is not None:
             on_step(step)
     session.set_enabled(False)

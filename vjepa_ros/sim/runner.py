@@ -97,6 +97,17 @@ class SimRunner:
             raise CommandError(f"gripper command refused: {closedness!r} is not finite")
         self.sim.set_gripper(closedness)
 
+    def command_gripper_goal(self, position: float, max_effort: float):
+        """Accept a ``control_msgs/GripperCommand`` or raise CommandError.
+
+        ``position`` [m per finger] = width / 2, ``max_effort`` [N] (``sim/gripper.py``); returns
+        the goal as applied.
+        """
+        try:
+            return self.sim.command_gripper(position, max_effort)
+        except ValueError as exc:
+            raise CommandError(f"gripper command refused: {exc}") from exc
+
     def goal_for_pose(self, position, quaternion_xyzw, frame_id: str = "") -> Goal:
         """Render the goal image of a TCP pose (move there, capture, come back)."""
         position, rotation = self.parse_pose(position, quaternion_xyzw, frame_id)

@@ -2,7 +2,9 @@
 
 The robot base sits at the world origin with identity orientation, so the world frame is the
 robot base frame (``panda_link0``) that end-effector states are expressed in. Objects are primitive
-shapes (boxes and cylinders) in distinct colours, placed at random (seeded) on the table.
+shapes (boxes and cylinders) in distinct colours, placed at random (seeded) on the table. With
+``scene.graspable`` set, one graspable cup or box (``objects.py``) is placed too, after the
+coloured objects (so their placement per seed does not change) and ``graspable_spacing`` from them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vjepa_ros.sim.config import SceneConfig
+from vjepa_ros.sim.objects import create_graspable, graspable_spec
 from vjepa_ros.sim.panda import FINGER_JOINT_NAMES, HAND_LINK, JOINT_NAMES
 
 OBJECT_COLOURS = (
@@ -37,6 +40,8 @@ class SceneHandles:
     hand_link: int
     objects: list[int]
     object_names: list[str]
+    graspable: int | None = None  # body id of the cup or box (scene.graspable), None without
+    graspable_name: str = ""
 
 
 def build_scene(pybullet, client: int, config: SceneConfig, robot_urdf: str) -> SceneHandles:
@@ -86,6 +91,8 @@ def build_scene(pybullet, client: int, config: SceneConfig, robot_urdf: str) -> 
                                  physicsClientId=client)
         p.changeDynamics(body, -1, lateralFriction=0.8, physicsClientId=client)
         objects.append(body)
+    graspable = create_graspable(p, client, graspable_spec(config.graspable)) \
+        if config.graspable else None
     return SceneHandles(
         robot=robot,
         arm_joints=[joints[name] for name in JOINT_NAMES[:7]],
@@ -94,6 +101,8 @@ def build_scene(pybullet, client: int, config: SceneConfig, robot_urdf: str) -> 
         hand_link=links[HAND_LINK],
         objects=objects,
         object_names=names,
+        graspable=graspable,
+        graspable_name=config.graspable,
     )
 
 
@@ -114,6 +123,27 @@ def object_placements(config: SceneConfig, rng: np.random.Generator) -> np.ndarr
         z = config.table_height + config.object_size / 2
         placed.append(np.array([xy[0], xy[1], z, rng.uniform(-np.pi, np.pi)]))
     return np.array(placed).reshape(-1, 4)
+
+
+def graspable_placement(config: SceneConfig, rng: np.random.Generator,
+                        others: np.ndarray) -> np.ndarray:
+    """Draw the graspable object's pose [4] (x, y, z, yaw) in ``graspable_region``.
+
+    Its centre stays ``graspable_spacing`` from the coloured objects' (``others`` [K, >=2]); the
+    yaw is uniform (the cup is round; the box is symmetric under a half turn).
+    """
+    x0, x1, y0, y1 = config.graspable_region
+    spec = graspable_spec(config.graspable)
+    for _attempt in range(1000):
+        xy = np.array([rng.uniform(x0, x1), rng.uniform(y0, y1)])
+        if all(np.linalg.norm(xy - other[:2]) >= config.graspable_spacing for other in others):
+            z = config.table_height + spec.height / 2
+            return np.array([xy[0], xy[1], z, rng.uniform(-np.pi, np.pi)])
+    raise ValueError(
+        f"cannot place the {config.graspable} {config.graspable_spacing} m from "
+        f"{len(others)} other objects in scene.graspable_region {config.graspable_region}: "
+        "lower scene.num_objects or scene.graspable_spacing"
+    )
 
 
 def _static_box(p, client: int, size, position, rgba) -> int:

@@ -2,6 +2,7 @@
 
     with Sim(SimConfig(seed=3)) as sim:
         sim.set_target_state(goal_state)       # [7]: xyz, extrinsic xyz Euler, gripper closedness
+        sim.command_gripper(0.02, 20.0)         # or a GripperCommand: m per finger, max effort N
         sim.advance(0.25)                       # physics + controller for 0.25 s of sim time
         frame = sim.render()                    # [H, W, 3] uint8 RGB from the exterior camera
         state = sim.ee_state()                  # [7] float64, the same convention
@@ -22,16 +23,31 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.planning.pose import euler_to_matrix, quat_to_euler
+from vjepa_ros.robot.joint_states import FRANKA_HAND_MAX_WIDTH
 from vjepa_ros.sim.camera import Camera
 from vjepa_ros.sim.config import SimConfig
 from vjepa_ros.sim.controller import CartesianController, JointCommand, orientation_error
+from vjepa_ros.sim.detectors import ObjectReading
+from vjepa_ros.sim.gripper import (
+    GripperGoal,
+    GripperResult,
+    goal_for_closedness,
+    gripper_goal,
+    gripper_result,
+)
 from vjepa_ros.sim.panda import (
+    FINGER_MAX_OPENING,
     JOINT_MAX_TORQUE,
     JOINT_NAMES,
     closedness_to_finger_position,
     finger_positions_to_closedness,
 )
-from vjepa_ros.sim.scene import SceneHandles, build_scene, object_placements
+from vjepa_ros.sim.scene import (
+    SceneHandles,
+    build_scene,
+    graspable_placement,
+    object_placements,
+)
 
 RenderHook = Callable[[np.ndarray, np.ndarray], None]
 
@@ -95,6 +111,11 @@ class Sim:
             orientation = p.getQuaternionFromEuler([0, 0, yaw])
             p.resetBasePositionAndOrientation(body, [x, y, z], orientation,
                                               physicsClientId=client)
+        if self.handles.graspable is not None:
+            x, y, z, yaw = graspable_placement(self.config.scene, rng, self.object_poses())
+            p.resetBasePositionAndOrientation(self.handles.graspable, [x, y, z],
+                                              p.getQuaternionFromEuler([0, 0, yaw]),
+                                              physicsClientId=client)
         for joint, angle in zip(self.handles.arm_joints, self.config.home_joints, strict=True):
             p.resetJointState(self.handles.robot, joint, angle, 0.0, physicsClientId=client)
         for joint in self.handles.finger_joints:
@@ -105,7 +126,7 @@ class Sim:
         self.last_command: JointCommand | None = None
         position, rotation = self.ee_pose()
         self.target_position, self.target_rotation = position, rotation
-        self.gripper_command = 0.0
+        self.gripper_goal = GripperGoal(FINGER_MAX_OPENING, self.config.controller.gripper_force)
 
     def close(self) -> None:
         """Disconnect the pybullet client (idempotent)."""
@@ -140,12 +161,42 @@ class Sim:
             rotation = euler_to_matrix(torch.from_numpy(angles)).numpy()
         self.target_position, self.target_rotation = position, rotation
 
-    def set_gripper(self, closedness: float) -> None:
-        """Set the gripper command: closedness in [0, 1] (0 open); outside values are clipped."""
+    def set_gripper(self, closedness: float, max_effort: float | None = None) -> None:
+        """Set the gripper command: closedness in [0, 1] (0 open); outside values are clipped.
+
+        The ``gripper_command`` (Float64) path: executed as the GripperCommand the planner sends
+        for it (``gripper.py``): opening moves there, closing grasps with ``max_effort`` [N]
+        (default ``controller.gripper_force``), an unchanged width changes nothing.
+        """
         value = float(closedness)
         if not math.isfinite(value):
             raise ValueError(f"gripper closedness must be finite, got {closedness!r}")
-        self.gripper_command = min(max(value, 0.0), 1.0)
+        force = self.config.controller.gripper_force
+        goal = goal_for_closedness(value, force if max_effort is None else max_effort,
+                                   self._finger_width(), force, FRANKA_HAND_MAX_WIDTH)
+        if goal is not None:
+            self.gripper_goal = goal
+
+    def command_gripper(self, position: float, max_effort: float) -> GripperGoal:
+        """Take a ``control_msgs/GripperCommand`` as franka_gripper does (``gripper.py``).
+
+        ``position`` [m per finger] = width / 2, ``max_effort`` [N]. Returns the goal now in
+        force; ValueError (nothing changes) for NaN/inf, a width outside [0, 0.08] m or a grasp
+        without force.
+        """
+        goal = gripper_goal(position, max_effort, self._finger_width(),
+                            self.config.controller.gripper_force, FRANKA_HAND_MAX_WIDTH)
+        if goal is not None:
+            self.gripper_goal = goal
+        return self.gripper_goal
+
+    def _finger_width(self) -> float:
+        return float(self.finger_positions().sum())
+
+    @property
+    def gripper_command(self) -> float:
+        """The commanded closedness in [0, 1] (0 open) of the current gripper goal."""
+        return self.gripper_goal.closedness(FRANKA_HAND_MAX_WIDTH)
 
     def set_target_state(self, state) -> None:
         """Set pose target and gripper from a state [7] (xyz, Euler xyz, closedness)."""
@@ -158,7 +209,7 @@ class Sim:
     def step(self, count: int = 1) -> None:
         """Advance ``count`` physics steps, running the controller before each."""
         p, client, handles = self._p, self.client, self.handles
-        finger = closedness_to_finger_position(self.gripper_command)
+        finger, force = self.gripper_goal.finger_target, self.gripper_goal.max_effort
         cfg = self.config.controller
         for _ in range(int(count)):
             joints = self.arm_joint_positions()
@@ -176,7 +227,7 @@ class Sim:
             for joint in handles.finger_joints:
                 p.setJointMotorControl2(
                     handles.robot, joint, p.POSITION_CONTROL, targetPosition=finger,
-                    force=cfg.gripper_force, maxVelocity=cfg.gripper_speed,
+                    force=force, maxVelocity=cfg.gripper_speed,
                     physicsClientId=client,
                 )
             p.stepSimulation(physicsClientId=client)
@@ -229,14 +280,14 @@ class Sim:
         """
         p, client = self._p, self.client
         saved_id = p.saveState(physicsClientId=client)
-        saved = (self.target_position, self.target_rotation, self.gripper_command, self.steps,
+        saved = (self.target_position, self.target_rotation, self.gripper_goal, self.steps,
                  self.time, self.last_command)
         try:
             yield self
         finally:
             p.restoreState(stateId=saved_id, physicsClientId=client)
             p.removeState(saved_id, physicsClientId=client)
-            (self.target_position, self.target_rotation, self.gripper_command, self.steps,
+            (self.target_position, self.target_rotation, self.gripper_goal, self.steps,
              self.time, self.last_command) = saved
 
     # -- measurements
@@ -290,6 +341,33 @@ class Sim:
         """Return the commanded state [7] (pose target and gripper command)."""
         angles = matrix_to_euler(self.target_rotation)
         return np.concatenate([self.target_position, angles, [self.gripper_command]])
+
+    def gripper_result(self) -> GripperResult:
+        """Return the GripperCommand result fields of the current goal, measured now."""
+        _, positions, velocities, efforts = self.joint_states()
+        return gripper_result(self.gripper_goal, positions[7:], velocities[7:], efforts[7:])
+
+    def object_reading(self, body: int | None = None) -> ObjectReading:
+        """Measure ``body`` (default: the graspable object): pose, velocity, finger contacts.
+
+        Finger forces are the summed normal forces [N] of pybullet's contact points between each
+        finger link and the body; ``hand_contact`` is any other contact with the robot.
+        """
+        p, client, handles = self._p, self.client, self.handles
+        body = handles.graspable if body is None else body
+        if body is None:
+            raise ValueError("no graspable object in this scene: set scene.graspable (cup, box)")
+        position, quaternion = p.getBasePositionAndOrientation(body, physicsClientId=client)
+        linear, angular = p.getBaseVelocity(body, physicsClientId=client)
+        forces = [0.0, 0.0]
+        other = False
+        for contact in p.getContactPoints(bodyA=handles.robot, bodyB=body, physicsClientId=client):
+            if contact[3] in handles.finger_joints:  # the finger link's index is its joint's
+                forces[handles.finger_joints.index(contact[3])] += contact[9]
+            else:
+                other = True
+        return ObjectReading(np.array(position), np.array(quaternion), np.array(linear),
+                             np.array(angular), np.array(forces), other)
 
     def object_poses(self) -> np.ndarray:
         """Object poses [K, 7]: position xyz and quaternion (x, y, z, w), base frame."""

@@ -1,0 +1,114 @@
+"""Success tests of manipulation tasks, measured from the simulator (issue 15).
+
+- **grasped**: the object's centre is at least ``lift_height`` (0.05 m) above its resting height
+  and both fingers press on it (pybullet contact points, normal force ≥ ``min_finger_force``).
+- **placed**: the object is at rest (linear speed < ``max_speed``, angular speed <
+  ``max_angular_speed``), standing on the table (centre within ``height_tolerance`` of its resting
+  height, so not tipped over or stacked), its centre within ``place_radius`` of the target spot in
+  x-y, and not in the hand (no contact with any robot link).
+
+The tests are pure functions of an :class:`ObjectReading` (what :meth:`Sim.object_reading`
+measures); :class:`SuccessMonitor` binds them to a simulator and the graspable object's resting
+height.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from vjepa_ros.config import param
+from vjepa_ros.sim.objects import graspable_spec
+
+
+@dataclasses.dataclass(frozen=True)
+class ObjectReading:
+    """One measurement of an object (base frame)."""
+
+    position: np.ndarray  # [3] m, centre of mass
+    quaternion: np.ndarray  # [4] (x, y, z, w)
+    linear_velocity: np.ndarray  # [3] m/s
+    angular_velocity: np.ndarray  # [3] rad/s
+    finger_forces: np.ndarray  # [2] N, summed contact normal force of each finger on the object
+    hand_contact: bool  # a robot link other than the fingers touches the object
+
+    def touches_hand(self, min_force: float = 0.0) -> bool:
+        """Whether any robot link touches the object (a finger with more than ``min_force``)."""
+        return self.hand_contact or bool((np.asarray(self.finger_forces) > min_force).any())
+
+
+@dataclasses.dataclass
+class DetectorConfig:
+    lift_height: float = param(0.05, "Grasped: the object is this much [m] above its rest height.")
+    min_finger_force: float = param(
+        0.5, "A finger holds the object when it presses with at least this force [N]."
+    )
+    place_radius: float = param(
+        0.05, "Placed: the object's centre is within this distance [m] of the target spot (x-y)."
+    )
+    max_speed: float = param(0.02, "Placed: the object moves slower than this [m/s].")
+    max_angular_speed: float = param(0.3, "Placed: the object turns slower than this [rad/s].")
+    height_tolerance: float = param(
+        0.01, "Placed: the object's centre is within this [m] of its resting height (upright, "
+        "on the table)."
+    )
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            if not getattr(self, field.name) > 0:
+                raise ValueError(f"DetectorConfig.{field.name} must be > 0, got "
+                                 f"{getattr(self, field.name)!r}")
+
+
+def is_grasped(reading: ObjectReading, rest_height: float,
+               config: DetectorConfig | None = None) -> bool:
+    """Lifted ≥ ``lift_height`` above ``rest_height`` [m] and pressed by both fingers."""
+    config = config or DetectorConfig()
+    lifted = float(reading.position[2]) - rest_height >= config.lift_height
+    held = bool((np.asarray(reading.finger_forces) >= config.min_finger_force).all())
+    return lifted and held
+
+
+def is_placed(reading: ObjectReading, target_xy, rest_height: float,
+              config: DetectorConfig | None = None) -> bool:
+    """At rest, upright on the table, within ``place_radius`` of ``target_xy`` [2], not held."""
+    config = config or DetectorConfig()
+    target_xy = np.asarray(target_xy, dtype=np.float64).reshape(-1)
+    if target_xy.shape != (2,) or not np.isfinite(target_xy).all():
+        raise ValueError(f"place target must be 2 finite numbers (x, y in m), got {target_xy}")
+    position = np.asarray(reading.position, dtype=np.float64)
+    return bool(
+        np.linalg.norm(reading.linear_velocity) < config.max_speed
+        and np.linalg.norm(reading.angular_velocity) < config.max_angular_speed
+        and abs(position[2] - rest_height) <= config.height_tolerance
+        and np.linalg.norm(position[:2] - target_xy) <= config.place_radius
+        and not reading.touches_hand()
+    )
+
+
+class SuccessMonitor:
+    """The detectors on a :class:`~vjepa_ros.sim.Sim`'s graspable object.
+
+    The resting height is the table height plus half the object's height (its centre when it
+    stands on the table), so it holds whether or not the object starts on the table.
+    """
+
+    def __init__(self, sim, config: DetectorConfig | None = None):
+        if sim.handles.graspable is None:
+            raise ValueError("no graspable object in this scene: set scene.graspable (cup, box)")
+        self.sim = sim
+        self.config = config or DetectorConfig()
+        scene = sim.config.scene
+        self.rest_height = scene.table_height + graspable_spec(scene.graspable).height / 2
+
+    def reading(self) -> ObjectReading:
+        return self.sim.object_reading()
+
+    def grasped(self) -> bool:
+        """Whether the object is held and lifted now (see :func:`is_grasped`)."""
+        return is_grasped(self.reading(), self.rest_height, self.config)
+
+    def placed(self, target_xy) -> bool:
+        """Whether the object stands at rest at ``target_xy`` [2], out of the hand."""
+        return is_placed(self.reading(), target_xy, self.rest_height, self.config)

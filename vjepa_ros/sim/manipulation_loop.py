@@ -1,0 +1,133 @@
+"""Manipulation tasks in closed loop without ROS: the reach loop with sub-goals and task success.
+
+``run_task_episode`` runs :func:`vjepa_ros.sim.reach.run_reach_episode` (the planner node's
+MPCSession, blocking control by default) on a :class:`~vjepa_ros.sim.manipulation.TaskSetup`:
+
+- goals: the task's sub-goal images; pick-and-place switches them after a fixed number of executed
+  steps, as published (4, 10, 4; the last one stays active until the step limit, the sum); dense
+  sub-goals (``setup_task(dense=True)``) likewise after ``dense_steps``;
+- success: the task's detector test (``manipulation.task_outcome``) once a move has finished;
+- gripper: each planned gripper command goes to the hand as the ``control_msgs/GripperCommand``
+  the planner node sends (``finger_position(closedness)``, ``control.gripper_max_effort``),
+  executed with franka_gripper's semantics (``sim/gripper.py``).
+
+    with Sim(manipulation_sim_config(seed, "cup")) as sim:
+        oracle = OracleWorldModel().attach(sim)        # before the sub-goal images are rendered
+        setup = setup_task(sim, seed, "grasp")
+        episode, outcome = run_task_episode(sim, oracle, setup, cem)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from vjepa_ros.config import param
+from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.joint_states import finger_position
+from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.sim.manipulation import (
+    DENSE_MILESTONES,
+    MILESTONES,
+    ExpertOutcome,
+    TaskSetup,
+    task_outcome,
+)
+from vjepa_ros.sim.reach import ReachEpisode, ReachStep, run_reach_episode
+from vjepa_ros.sim.reach_config import ReachConfig
+from vjepa_ros.sim.sim import Sim
+
+
+@dataclasses.dataclass
+class TaskLoopConfig:
+    subgoal_steps: list[int] = param(
+        [4, 10, 4], "pick-and-place: executed steps per sub-goal (grasp, carry, place) before "
+        "switching to the next, as published; the last one holds until the step limit (the sum)."
+    )
+    max_steps: int = param(20, "grasp and reach-with-object: planning steps before giving up.")
+    dense_steps: list[int] = param(
+        [6, 3, 2, 4, 5, 3, 2, 3], "Dense sub-goals (setup_task(dense=True)): executed steps per "
+        "sub-goal, in the order pre-grasp, descend, closed, grasp, carry, lower, release, place "
+        "(grasp uses the first four); the last one holds until the step limit (the sum)."
+    )
+    camera_rate_hz: float = param(4.0, "Camera frames per simulated second (as for reach).")
+
+    def __post_init__(self):
+        if len(self.subgoal_steps) != 3 or not all(
+                isinstance(n, int) and n >= 1 for n in self.subgoal_steps):
+            raise ValueError(f"TaskLoopConfig.subgoal_steps must be 3 integers >= 1 (grasp, "
+                             f"carry, place), got {self.subgoal_steps!r}")
+        if len(self.dense_steps) != len(DENSE_MILESTONES["pick-and-place"]) or not all(
+                isinstance(n, int) and n >= 1 for n in self.dense_steps):
+            raise ValueError(f"TaskLoopConfig.dense_steps must be 8 integers >= 1, got "
+                             f"{self.dense_steps!r}")
+        if not (isinstance(self.max_steps, int) and self.max_steps >= 1):
+            raise ValueError(f"TaskLoopConfig.max_steps must be an integer >= 1, got "
+                             f"{self.max_steps!r}")
+
+
+def task_subgoals(setup: TaskSetup, config: TaskLoopConfig) -> tuple[list[SubGoal], int]:
+    """Return the session's sub-goals of ``setup`` and the episode's step limit.
+
+    One goal: held until ``max_steps``. Several: each switched after its fixed number of executed
+    steps (paper pick-and-place: ``subgoal_steps``; dense: ``dense_steps``), the last held until
+    the sum.
+    """
+    names = setup.names
+    if len(setup.goals) != len(names):
+        raise ValueError(f"{setup.task} needs {len(names)} sub-goal images ({', '.join(names)}), "
+                         f"the setup has {len(setup.goals)}: make it with subgoal_images=True")
+    if len(names) == 1:
+        return [SubGoal(setup.goals[0].frame, 0, source=names[0])], config.max_steps
+    if names == MILESTONES[setup.task]:
+        steps = list(config.subgoal_steps)
+    else:
+        steps = list(config.dense_steps[:len(names)])
+    last = len(names) - 1
+    subgoals = [SubGoal(goal.frame, count if index < last else 0, source=name)
+                for index, (goal, name, count) in enumerate(zip(setup.goals, names, steps,
+                                                                strict=True))]
+    return subgoals, sum(steps)
+
+
+def gripper_command_path(sim: Sim, control: ControlConfig) -> Callable[[float], None]:
+    """Return how a planned closedness reaches the hand: the planner node's GripperCommand."""
+    def send(closedness: float) -> None:
+        sim.command_gripper(finger_position(closedness), control.gripper_max_effort)
+    return send
+
+
+def run_task_episode(
+    sim: Sim,
+    model,
+    setup: TaskSetup,
+    cem: CEMConfig,
+    config: TaskLoopConfig | None = None,
+    limits: SafetyLimits | None = None,
+    control: ControlConfig | None = None,
+    random_actions: bool = False,
+    seed: int | None = 0,
+    on_step: Callable[[ReachStep], None] | None = None,
+) -> tuple[ReachEpisode, ExpertOutcome]:
+    """Run ``setup``'s task from the scene's current (start) state with MPC toward its sub-goals.
+
+    Returns the loop's episode (steps, energies, frames; ``success``: the task's test held once
+    a move had finished) and the task's test on the final scene. Raises as
+    :func:`~vjepa_ros.sim.reach.run_reach_episode` does.
+    """
+    config = config or TaskLoopConfig()
+    control = control or ControlConfig()
+    subgoals, max_steps = task_subgoals(setup, config)
+    reach = ReachConfig(success_radius=setup.config.reach_radius, max_steps=max_steps,
+                        camera_rate_hz=config.camera_rate_hz)
+
+    def done(_state) -> bool:
+        return task_outcome(sim, setup).success
+
+    episode = run_reach_episode(
+        sim, model, setup.goals[-1], cem, reach, limits, control, random_actions, seed,
+        on_step, subgoals=subgoals, done=done, gripper=gripper_command_path(sim, control),
+    )
+    return episode, task_outcome(sim, setup)

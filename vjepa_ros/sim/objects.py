@@ -1,0 +1,78 @@
+"""Graspable objects of the paper's two kinds: a cup and a box (V-JEPA 2-AC facts §6).
+
+Sizes fit the Franka Hand (0.08 m maximum opening) with room for an aiming error of about 1 cm
+per side across the grasp; masses and friction are those of light household objects:
+
+======= ================================ ======== ======== ======================================
+kind    shape                            mass     friction grasped across
+======= ================================ ======== ======== ======================================
+``cup`` solid cylinder ⌀ 0.06 m, 0.09 m  0.15 kg  1.0      its diameter (any yaw)
+``box`` box 0.05 × 0.07 × 0.06 m         0.12 kg  1.0      its 0.05 m side (the hand turns to it)
+======= ================================ ======== ======== ======================================
+
+The cup is a *solid* cylinder of cup size: a hollow shell changes nothing about a side grasp, and
+pybullet's primitive cylinder collides more stably than a concave mesh. Friction: Bullet multiplies
+the two bodies' coefficients; the Panda URDF's fingers have lateral friction 1.0, a friction anchor
+and a soft contact (stiffness 3e4, damping 1e3), so finger/object friction is 1.0. A grasp with
+``max_effort`` F N per finger holds up to about 2·F N of weight (1.5 N for the cup: F ≥ 1 N).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+GRASPABLE_KINDS = ("cup", "box")
+
+
+@dataclasses.dataclass(frozen=True)
+class ObjectSpec:
+    kind: str
+    size: tuple[float, float, float]  # [m] x, y, z extents in the object frame (cup: ⌀, ⌀, h)
+    mass: float  # kg
+    friction: float  # lateral friction coefficient
+    rgba: tuple[float, float, float, float]
+
+    @property
+    def height(self) -> float:
+        """Height [m] of the object standing on the table."""
+        return self.size[2]
+
+    @property
+    def grasp_width(self) -> float:
+        """Width [m] between the fingers when the object is grasped across its narrow side."""
+        return min(self.size[0], self.size[1])
+
+
+GRASPABLES = {
+    "cup": ObjectSpec("cup", (0.06, 0.06, 0.09), 0.15, 1.0, (0.05, 0.7, 0.8, 1.0)),  # cyan
+    "box": ObjectSpec("box", (0.05, 0.07, 0.06), 0.12, 1.0, (0.85, 0.2, 0.65, 1.0)),  # magenta
+}
+
+
+def graspable_spec(kind: str) -> ObjectSpec:
+    """Return the :class:`ObjectSpec` of ``kind`` ('cup' or 'box'); ValueError otherwise."""
+    try:
+        return GRASPABLES[kind]
+    except KeyError:
+        raise ValueError(
+            f"unknown graspable object {kind!r}: choose one of {', '.join(GRASPABLE_KINDS)}"
+        ) from None
+
+
+def create_graspable(p, client: int, spec: ObjectSpec) -> int:
+    """Create ``spec`` as a body (below the floor until the scene places it); return its id."""
+    if spec.kind == "cup":
+        radius, height = spec.size[0] / 2, spec.size[2]
+        collision = p.createCollisionShape(p.GEOM_CYLINDER, radius=radius, height=height,
+                                           physicsClientId=client)
+        visual = p.createVisualShape(p.GEOM_CYLINDER, radius=radius, length=height,
+                                     rgbaColor=spec.rgba, physicsClientId=client)
+    else:
+        half = [s / 2 for s in spec.size]
+        collision = p.createCollisionShape(p.GEOM_BOX, halfExtents=half, physicsClientId=client)
+        visual = p.createVisualShape(p.GEOM_BOX, halfExtents=half, rgbaColor=spec.rgba,
+                                     physicsClientId=client)
+    body = p.createMultiBody(spec.mass, collision, visual, [0, 0, -10], physicsClientId=client)
+    p.changeDynamics(body, -1, lateralFriction=spec.friction, spinningFriction=0.001,
+                     rollingFriction=0.0001, physicsClientId=client)
+    return body
