@@ -10,11 +10,14 @@ def cmd_collect(args: argparse.Namespace) -> int:
     """Record episodes into ``args.out``; exit 1 with a message on bad settings."""
     from vjepa_ros.sim.collector import CollectorConfig, collect
     from vjepa_ros.sim.config import CameraConfig, SimConfig
+    from vjepa_ros.sim.randomize import SceneRandomization
 
     try:
         sim_config = SimConfig(camera=CameraConfig(width=args.width, height=args.height))
         config = CollectorConfig(frames=args.frames)
-        collect(args.out, args.episodes, args.seed, sim_config, config)
+        randomization = SceneRandomization() if args.randomize else None
+        collect(args.out, args.episodes, args.seed, sim_config, config,
+                randomization=randomization)
     except (OSError, ValueError, ImportError) as exc:
         print(f"vjepa-ros collect: {exc}", file=sys.stderr)
         return 1
@@ -32,4 +35,7 @@ def add_commands(sub) -> None:
     collect.add_argument("--seed", type=int, default=0, help="seed of the first episode")
     collect.add_argument("--width", type=int, default=256, help="image width")
     collect.add_argument("--height", type=int, default=256, help="image height")
+    collect.add_argument("--randomize", action="store_true",
+                         help="a scene of its own per episode: camera pose and field of view, "
+                         "light, number and size of objects (for encoder pretraining)")
     collect.set_defaults(func=cmd_collect)
