@@ -1,17 +1,22 @@
 """Energy landscape of an encoder in the simulated scene: does energy rank distance to goal.
 
-Renders ``--poses`` random end-effector positions in one scene, encodes every frame, and for each
-of ``--goals`` goal frames compares the planner's energy (mean |z - z_goal| of layer-normed
+Renders ``--poses`` random end-effector positions in each scene of ``--seeds`` (held-out
+scenes: seeds no training run used; ``--randomize`` draws each scene's camera, light and objects
+as ``vjepa-ros collect --randomize`` does), encodes every frame, and for each of ``--goals`` goal
+frames compares the planner's energy (mean |z - z_goal| of layer-normed
 representations) with the true end-effector distance to the goal pose:
 
 - ``spearman``: rank correlation of energy and distance over all poses (1 = perfect ordering);
 - ``spearman<25cm``: the same over poses within 25 cm of the goal (where reaching starts);
 - ``pair acc``: fraction of pose pairs within 25 cm whose energies are ordered as their distances.
 
-Rows: each ``--encoder`` checkpoint, the same architecture with random weights, and raw pixels
-(mean |pixel difference|, a model-free reference).
+Rows: each ``--encoder`` checkpoint, the same architecture with random weights (the seeded
+initialization of ``vjepa-ros pretrain``: seed 0), and raw pixels (mean |pixel difference|, a
+model-free reference). Numbers are means over the scenes (± their standard deviation).
 
     python benchmarks/bench_encoder_landscape.py --encoder demo_encoder.pt --poses 150
+    python benchmarks/bench_encoder_landscape.py --encoder encoder.pt --seeds 900000 900001 \
+        900002 --randomize
 """
 
 from __future__ import annotations
@@ -25,15 +30,19 @@ from scipy.stats import spearmanr
 
 from vjepa_ros.models import WorldModel, build_encoder, load_world_model
 from vjepa_ros.sim.config import CameraConfig, SimConfig
+from vjepa_ros.sim.randomize import randomized_sim_config
 from vjepa_ros.sim.sim import Sim
 from vjepa_ros.sim.tasks import capture_goal
 
 
-def render_poses(count: int, size: int, seed: int):
+def render_poses(count: int, size: int, seed: int, randomize: bool = False):
     """Frames [N, size, size, 3] and end-effector states [N, 7] at random workspace positions."""
     rng = np.random.default_rng(seed)
     frames, states = [], []
-    with Sim(SimConfig(camera=CameraConfig(width=size, height=size), seed=seed)) as sim:
+    config = SimConfig(camera=CameraConfig(width=size, height=size), seed=seed)
+    if randomize:
+        config = randomized_sim_config(config, seed)
+    with Sim(config) as sim:
         home = sim.ee_state()
         for _ in range(count):
             target = home.copy()
@@ -69,27 +78,35 @@ def main() -> None:
     parser.add_argument("--poses", type=int, default=150, help="rendered poses")
     parser.add_argument("--goals", type=int, default=30, help="poses used as goals")
     parser.add_argument("--size", type=int, default=128, help="rendered frame size [px]")
-    parser.add_argument("--seed", type=int, default=7, help="scene and pose seed")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[7],
+                        help="scene and pose seeds (one scene each)")
+    parser.add_argument("--randomize", action="store_true",
+                        help="randomized scenes (camera, light, objects) drawn from the seeds")
     args = parser.parse_args()
     torch.set_grad_enabled(False)
-    start = time.perf_counter()
-    frames, states = render_poses(args.poses, args.size, args.seed)
-    print(f"rendered {len(frames)} poses {args.size}x{args.size} in "
-          f"{time.perf_counter() - start:.0f} s (scene seed {args.seed}); {args.goals} goals")
-    rows = []
     models = [(path, load_world_model(path, device="cpu")) for path in args.encoder]
     if models:
         config = models[0][1].encoder.config
         torch.manual_seed(0)
         random = build_encoder(**{k: v for k, v in config.to_dict().items()})
         models.append(("same architecture, random weights", WorldModel(random, None, "cpu")))
-    for name, model in models:
-        rows.append((name, landscape(model.encode(frames), states[:, :3], args.goals)))
-    pixels = torch.from_numpy(frames).float() / 255
-    rows.append(("raw pixels", landscape(pixels, states[:, :3], args.goals)))
-    print(f"{'features':48s} {'spearman':>9s} {'spearman<25cm':>14s} {'pair acc':>9s}")
-    for name, (all_corr, near_corr, pair_acc) in rows:
-        print(f"{name[-48:]:48s} {all_corr:9.3f} {near_corr:14.3f} {pair_acc:9.3f}")
+    rows: dict[str, list] = {}
+    for seed in args.seeds:
+        start = time.perf_counter()
+        frames, states = render_poses(args.poses, args.size, seed, args.randomize)
+        print(f"rendered {len(frames)} poses {args.size}x{args.size} in "
+              f"{time.perf_counter() - start:.0f} s (scene seed {seed}"
+              f"{', randomized' if args.randomize else ''}); {args.goals} goals")
+        for name, model in models:
+            rows.setdefault(name, []).append(
+                landscape(model.encode(frames), states[:, :3], args.goals))
+        pixels = torch.from_numpy(frames).float() / 255
+        rows.setdefault("raw pixels", []).append(landscape(pixels, states[:, :3], args.goals))
+    print(f"{'features':48s} {'spearman':>13s} {'spearman<25cm':>14s} {'pair acc':>13s}")
+    for name, values in rows.items():
+        mean, spread = np.mean(values, axis=0), np.std(values, axis=0)
+        cells = [f"{m:.3f}±{s:.3f}" for m, s in zip(mean, spread, strict=True)]
+        print(f"{name[-48:]:48s} {cells[0]:>13s} {cells[1]:>14s} {cells[2]:>13s}")
 
 
 if __name__ == "__main__":

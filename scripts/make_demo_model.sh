@@ -13,8 +13,8 @@ run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
 run collect --out "$work/episodes/train" --episodes 400 --frames 16 --width 128 --height 128 --seed 0
 run collect --out "$work/episodes/val" --episodes 40 --frames 16 --width 128 --height 128 --seed 100000
 # 2. The encoder: the V-JEPA 2 architecture at a small size (config/pretrain.yaml: 128 px, width 192,
-#    depth 4), seeded initialization (--steps 0). JEPA pretraining (--steps 1000) collapsed on this
-#    data; the README's "demo world model" section has the measurements.
+#    depth 4), seeded initialization (--steps 0). JEPA pretraining is not used yet: docs/pretraining.md
+#    has its measurements (a pretrained encoder must beat this one on landscape and reach first).
 run pretrain --data "$work/episodes/train" --out "$work/encoder.pt" --steps 0
 # 3. Post-train the action-conditioned predictor on the frozen encoder (config/train.yaml +
 #    config/demo_model.yaml): 1200 steps, then resumed to 3000 and to 6000 steps, as the shipped

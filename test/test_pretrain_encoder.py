@@ -1,4 +1,6 @@
-"""JEPA encoder pretraining: masks, the masked encoder forward, the loop, the file and command."""
+"""V-JEPA encoder pretraining: masked encoder forward, clips, the loop, the file and command."""
+
+import json
 
 import numpy as np
 import pytest
@@ -8,38 +10,37 @@ import yaml
 from vjepa_ros.cli import main
 from vjepa_ros.models import build_encoder, load_world_model
 from vjepa_ros.sim.episode import Episode
-from vjepa_ros.train.pretrain import PretrainConfig, learning_rate, pretrain_encoder
-from vjepa_ros.train.pretrain_masks import sample_block_mask
+from vjepa_ros.train.pretrain import PretrainConfig, pretrain_encoder
+from vjepa_ros.train.pretrain_data import ClipSampler, spread_frames
 
 TINY = dict(img_size=32, patch_size=8, embed_dim=48, depth=1, num_heads=2, predictor_dim=24,
-            predictor_depth=1, predictor_heads=2, batch_size=16, num_blocks=2,
-            block_scale_min=0.1, block_scale_max=0.2)
+            predictor_depth=1, predictor_heads=2, batch_size=8, frames_per_clip=2,
+            monitor_frames=16, monitor_every=10,
+            mask_short={"num_blocks": 4, "spatial_scale": [0.15, 0.15]},
+            mask_long={"num_blocks": 1, "spatial_scale": [0.5, 0.5]})
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: 1 thread is fastest
 
 
-def square_frames(count: int, size: int = 32, seed: int = 0) -> np.ndarray:
-    """Frames of a grey background with one bright square at a random place (learnable)."""
+def square_videos(count: int, frames: int = 6, size: int = 32, seed: int = 0) -> list:
+    """Videos [frames, size, size, 3] of a bright square moving over a grey background."""
     rng = np.random.default_rng(seed)
-    frames = np.full((count, size, size, 3), 60, dtype=np.uint8)
-    for frame in frames:
+    videos = []
+    for _ in range(count):
+        video = np.full((frames, size, size, 3), 60, dtype=np.uint8)
         top, left = rng.integers(0, size - 10, size=2)
-        frame[top:top + 10, left:left + 10] = (230, 80, 40)
-    return frames
+        step = rng.integers(-2, 3, size=2)
+        for frame in video:
+            frame[top:top + 10, left:left + 10] = (230, 80, 40)
+            top, left = np.clip([top + step[0], left + step[1]], 0, size - 10)
+        videos.append(video)
+    return videos
 
 
-def test_block_masks_split_the_grid_and_are_seeded():
-    for seed in range(20):
-        mask = sample_block_mask(8, 8, torch.Generator().manual_seed(seed))
-        context, target = set(mask.context.tolist()), set(mask.target.tolist())
-        assert not context & target
-        assert context | target == set(range(64))
-        assert len(context) >= 16 and target
-    first = sample_block_mask(8, 8, torch.Generator().manual_seed(3))
-    again = sample_block_mask(8, 8, torch.Generator().manual_seed(3))
-    assert torch.equal(first.target, again.target)
-    with pytest.raises(ValueError, match="too small"):
-        sample_block_mask(1, 8, torch.Generator())
-    with pytest.raises(ValueError, match="context"):
-        sample_block_mask(4, 4, torch.Generator(), num_blocks=8, block_scale=(0.9, 1.0))
+def tiny_config(**changes) -> PretrainConfig:
+    from vjepa_ros.config import from_dict
+
+    return from_dict(PretrainConfig, {**TINY, **changes})
 
 
 def test_masked_encoder_forward_sees_only_the_kept_tokens():
@@ -59,53 +60,89 @@ def test_masked_encoder_forward_sees_only_the_kept_tokens():
         encoder(clip, keep=torch.tensor([16]))
 
 
-def test_learning_rate_warms_up_then_decays_to_the_floor():
-    config = PretrainConfig(steps=100, lr=1e-3, warmup_fraction=0.1, final_lr_fraction=0.1)
-    rates = [learning_rate(step, config) for step in range(100)]
-    assert rates[0] == pytest.approx(1e-4) and rates[9] == pytest.approx(1e-3)
-    assert all(a >= b for a, b in zip(rates[10:], rates[11:], strict=False))
-    assert rates[-1] == pytest.approx(1e-4, rel=0.01)
+def test_clip_sampler_draws_consecutive_and_still_clips():
+    videos = [np.arange(5 * 4 * 4 * 3, dtype=np.uint8).reshape(5, 4, 4, 3) // 2 + 40 * i
+              for i in range(3)]
+    sampler = ClipSampler(videos, 2, 4, 0.5, torch.Generator().manual_seed(0))
+    assert len(sampler.starts) == 3 * 4 and sampler.num_frames == 15
+    clips = sampler.sample(64)
+    assert clips.shape == (64, 3, 2, 4, 4)
+    still = (clips[:, :, 0] == clips[:, :, 1]).flatten(1).all(1)
+    assert 0.3 < still.float().mean() < 0.7  # still_fraction 0.5
+    with pytest.raises(ValueError, match="at least 6"):
+        ClipSampler(videos, 6, 4, 0.0, torch.Generator())
+    assert len(spread_frames(videos, 4)) == 4 and len(spread_frames(videos, 99)) == 15
 
 
-def test_pretraining_lowers_the_masked_prediction_loss_and_moves_the_target():
-    frames = square_frames(64)
-    config = PretrainConfig(steps=30, lr=3e-3, warmup_fraction=0.1, **TINY)
+def test_short_pretraining_lowers_the_loss_without_collapsing():
+    videos = square_videos(24)
+    config = tiny_config(steps=40, lr=3e-3, start_lr=3e-3)
     torch.manual_seed(config.seed)
     initial = build_encoder(img_size=32, patch_size=8, embed_dim=48, depth=1, num_heads=2)
-    target, losses = pretrain_encoder(frames, config, log=None)
-    assert np.mean(losses[-10:]) < 0.8 * np.mean(losses[:5])
-    moved = [(a - b).abs().max() for a, b in zip(target.parameters(), initial.parameters(),
-                                                  strict=True)]
+    sampler = ClipSampler(videos, 2, 32, 0.25, torch.Generator().manual_seed(0))
+    saved = []
+    result = pretrain_encoder(sampler, spread_frames(videos, 16), config, log=None,
+                              checkpoint=lambda step, encoder: saved.append(step))
+    losses = result.losses
+    assert len(losses) == 40 and np.mean(losses[-10:]) < 0.8 * np.mean(losses[:5])
+    assert [m["step"] for m in result.monitors] == [0, 10, 20, 30, 40]
+    assert saved == [10, 20, 30, 40]
+    first, last = result.monitors[0], result.monitors[-1]
+    for name, floor in config.floors.items():
+        assert last[name] >= floor * first[name], (name, first, last)
+    assert result.warnings == []
+    moved = [(a - b).abs().max() for a, b in zip(result.encoder.parameters(),
+                                                  initial.parameters(), strict=True)]
     assert max(moved) > 1e-4  # the EMA target followed the trained context encoder
-    assert not any(p.requires_grad for p in target.parameters())
-    untrained, no_losses = pretrain_encoder(frames, PretrainConfig(steps=0, **TINY), log=None)
-    assert no_losses == []
-    for a, b in zip(untrained.parameters(), initial.parameters(), strict=True):
+    assert not any(p.requires_grad for p in result.encoder.parameters())
+    untrained = pretrain_encoder(sampler, spread_frames(videos, 16), tiny_config(steps=0),
+                                 log=None)
+    assert untrained.losses == [] and len(untrained.monitors) == 1
+    for a, b in zip(untrained.encoder.parameters(), initial.parameters(), strict=True):
         assert torch.equal(a, b), "steps 0 saves the seeded initialization"
+
+
+def test_a_collapsing_run_is_flagged():
+    """A target that forgets its input (momentum 0 + a huge rate) trips the monitors' floors."""
+    videos = square_videos(16)
+    config = tiny_config(steps=30, lr=0.5, start_lr=0.5, final_lr=0.5, ema_start=0.0,
+                         ema_end=0.0, clip_grad=0.0, weight_decay=0.0, final_weight_decay=0.0)
+    sampler = ClipSampler(videos, 2, 32, 0.0, torch.Generator().manual_seed(0))
+    result = pretrain_encoder(sampler, spread_frames(videos, 16), config, log=None)
+    assert result.warnings, result.monitors
+    assert result.warnings[0].startswith("step ") and "fell below its floor" in result.warnings[0]
 
 
 def test_pretrain_command_writes_a_loadable_encoder_file(tmp_path, capsys):
     data = tmp_path / "episodes"
-    frames = square_frames(12)
-    states = np.zeros((12, 7))
-    states[:, 0] = np.linspace(0.3, 0.5, 12)
-    Episode.from_states(frames, states, np.arange(12) / 4.0).save(data / "episode_000000.npz")
+    for index, frames in enumerate(square_videos(2)):
+        states = np.zeros((len(frames), 7))
+        states[:, 0] = np.linspace(0.3, 0.5, len(frames))
+        Episode.from_states(frames, states, np.arange(len(frames)) / 4.0).save(
+            data / f"episode_{index:06d}.npz")
     settings = tmp_path / "tiny.yaml"
-    settings.write_text(yaml.safe_dump({**TINY, "steps": 3}))
+    settings.write_text(yaml.safe_dump({**TINY, "steps": 20}))
     out = tmp_path / "encoder.pt"
-    assert main(["pretrain", "--data", str(data), "--out", str(out),
-                 "--config", str(settings)]) == 0
+    assert main(["pretrain", "--data", str(data), "--out", str(out), "--threads", "1",
+                 "--config", str(settings), "--save-every", "10"]) == 0
     printed = capsys.readouterr().out
-    assert "pretraining on 12 frames 32x32" in printed and "saved" in printed
+    assert "pretraining on 12 frames 32x32 in 2 segments (10 clips of 2 frames)" in printed
+    assert "monitor step    20  feature_std" in printed and "saved" in printed
+    assert "monitors feature_std" in printed and "pairwise_distance" in printed
     assert out.with_suffix(".png").stat().st_size > 0
+    assert out.with_name("encoder.step10.pt").is_file()  # the last step is the final file
+    assert not out.with_name("encoder.step20.pt").exists()
+    curves = json.loads(out.with_suffix(".json").read_text())
+    assert len(curves["losses"]) == 20 and len(curves["monitors"]) == 3
     model = load_world_model(out, device="cpu")
     assert model.predictor is None and model.tokens_per_frame == 16
-    assert torch.load(out, weights_only=True)["pretrain"]["steps"] == 3
+    stored = torch.load(out, weights_only=True)
+    assert stored["pretrain"]["steps"] == 20 and len(stored["pretrain_monitors"]) == 3
     reps = model.encode(frames[:2])
     assert reps.shape == (2, 16, 48) and torch.isfinite(reps).all()
 
     assert main(["pretrain", "--data", str(tmp_path / "nothing"), "--out", str(out)]) == 1
-    assert "not a directory of episode" in capsys.readouterr().err
+    assert "does not exist" in capsys.readouterr().err
     settings.write_text(yaml.safe_dump({"img_size": 30}))
     assert main(["pretrain", "--data", str(data), "--out", str(out),
                  "--config", str(settings)]) == 1

@@ -12,6 +12,7 @@ change when reached; the gripper toggles now and then; sometimes the arm pauses.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import time
@@ -24,6 +25,7 @@ from vjepa_ros.config import flatten, param
 from vjepa_ros.planning.pose import apply_action, state_difference
 from vjepa_ros.sim.config import SimConfig, check_box
 from vjepa_ros.sim.episode import Episode
+from vjepa_ros.sim.randomize import SceneRandomization, randomized_sim_config
 from vjepa_ros.sim.sim import Sim
 
 
@@ -146,17 +148,30 @@ def collect(
     sim_config: SimConfig | None = None,
     config: CollectorConfig | None = None,
     log=print,
+    randomization: SceneRandomization | None = None,
 ) -> list[Path]:
-    """Record ``episodes`` episodes (seeds ``seed``, ``seed + 1``, ...) into ``out_dir``."""
+    """Record ``episodes`` episodes (seeds ``seed``, ``seed + 1``, ...) into ``out_dir``.
+
+    With ``randomization`` every episode gets a scene of its own (camera, light, objects drawn
+    from its seed by ``sim.randomize.randomized_sim_config``); without, all share ``sim_config``
+    and only the object placement follows the seed.
+    """
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
     config = config or CollectorConfig()
+    sim_config = sim_config or SimConfig()
     out_dir = Path(out_dir)
     paths = []
-    with Sim(sim_config) as sim:
+    with contextlib.ExitStack() as stack:
+        sim = None if randomization else stack.enter_context(Sim(sim_config))
         for index in range(episodes):
             started = time.perf_counter()
-            episode = collect_episode(sim, seed + index, config)
+            if randomization:
+                scene = randomized_sim_config(sim_config, seed + index, randomization)
+                with Sim(scene) as scene_sim:
+                    episode = collect_episode(scene_sim, seed + index, config)
+            else:
+                episode = collect_episode(sim, seed + index, config)
             path = episode.save(out_dir / f"episode_{seed + index:06d}.npz")
             paths.append(path)
             moved = float(np.linalg.norm(np.diff(episode.states[:, :3], axis=0), axis=1).sum())
@@ -166,6 +181,7 @@ def collect(
                 f"{time.perf_counter() - started:.1f} s"
             )
     (out_dir / "collector.json").write_text(
-        json.dumps({"episodes": [p.name for p in paths], "seed": seed}, indent=1)
+        json.dumps({"episodes": [p.name for p in paths], "seed": seed,
+                    "randomized_scenes": randomization is not None}, indent=1)
     )
     return paths

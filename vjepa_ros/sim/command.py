@@ -11,12 +11,18 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from vjepa_ros.sim.collector import CollectorConfig, collect
     from vjepa_ros.sim.config import CameraConfig, SimConfig
     from vjepa_ros.sim.manipulation import collect_manipulation
+    from vjepa_ros.sim.randomize import SceneRandomization
 
     try:
         if args.task == "motion":
             sim_config = SimConfig(camera=CameraConfig(width=args.width, height=args.height))
             config = CollectorConfig(frames=args.frames)
-            collect(args.out, args.episodes, args.seed, sim_config, config)
+            randomization = SceneRandomization() if args.randomize else None
+            collect(args.out, args.episodes, args.seed, sim_config, config,
+                    randomization=randomization)
+        elif args.randomize:
+            raise ValueError(f"--randomize is for --task motion (pretraining data), not --task "
+                             f"{args.task}: leave it out")
         else:
             collect_manipulation(args.out, args.task, args.object, args.episodes, args.seed,
                                  args.width, args.height)
@@ -46,4 +52,8 @@ def add_commands(sub) -> None:
     collect.add_argument("--seed", type=int, default=0, help="seed of the first episode")
     collect.add_argument("--width", type=int, default=256, help="image width")
     collect.add_argument("--height", type=int, default=256, help="image height")
+    collect.add_argument("--randomize", action="store_true",
+                         help="a scene of its own per episode: camera pose and field of view, "
+                         "light, number and size of objects (for encoder pretraining; --task "
+                         "motion)")
     collect.set_defaults(func=cmd_collect)

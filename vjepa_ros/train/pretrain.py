@@ -1,14 +1,26 @@
-"""Self-supervised JEPA pretraining of a small V-JEPA 2 encoder on recorded frames.
+"""Self-supervised V-JEPA pretraining of a small V-JEPA 2 encoder on video clips.
 
-The route V-JEPA takes, at a size a laptop CPU can train: a context encoder sees the frame's
-tokens outside a multi-block mask (``pretrain_masks.py``); a narrow predictor
-(``pretrain_predictor.py``) infers, at the masked positions, the layer-normed outputs of a target
-encoder that sees every token; the loss is their mean absolute difference (L1, as V-JEPA); the
-target encoder is an exponential moving average of the context encoder (momentum ramped from
-``ema_start`` to ``ema_end``). No pixels are reconstructed and no labels are used. Each frame is
-repeated into one 2-frame tubelet, as V-JEPA 2-AC encodes frames at planning time. The target
-encoder is what gets saved (an encoder-only file in the official layout + ``config``), ready for
-``vjepa-ros train --encoder``.
+The recipe of V-JEPA (Bardes et al. 2024, arXiv 2404.08471; ``facebookresearch/jepa``
+``app/vjepa/train.py``) as V-JEPA 2 (arXiv 2506.09985) keeps it, at a size a laptop CPU trains:
+
+- data: clips of ``frames_per_clip`` consecutive frames (``pretrain_data.py``), patchified into
+  tubelets of 2 frames x 16 x 16 pixels by the encoder's Conv3d;
+- masks: every step, a short-range (8 blocks of 0.15) and a long-range (2 blocks of 0.7) tube
+  mask, aspect ratio 0.75-1.5 (``pretrain_masks.py``); the context encoder sees the tokens
+  outside a mask, once per mask;
+- predictor (``pretrain_predictor.py``): half the encoder's depth and 3/8 of its width (V-JEPA
+  ViT-L: a 12-block, 384-wide predictor for a 24-block, 1024-wide encoder), a learned mask token
+  at every target position, RoPE positions;
+- loss: L1 between the predictions and the layer-normed (no affine) target-encoder outputs at the
+  masked tokens (``loss_exp`` 1.0), averaged over the two masks;
+- target encoder: an exponential moving average of the context encoder, momentum ramped
+  linearly; AdamW with warm-up + cosine learning rate and a cosine weight decay 0.04 -> 0.4 on
+  weight matrices (``pretrain_schedule.py``);
+- collapse monitors (``collapse.py``) on fixed frames every ``monitor_every`` steps, with a
+  warning below their floors.
+
+The target encoder is what gets saved (an encoder-only file in the official layout + ``config``),
+ready for ``vjepa-ros train --encoder``.
 
     vjepa-ros pretrain --data episodes/ --out encoder.pt --steps 1500
 """
@@ -29,9 +41,22 @@ from vjepa_ros.config import flatten, param
 from vjepa_ros.models import build_encoder
 from vjepa_ros.models.checkpoint import save_world_model
 from vjepa_ros.models.preprocess import frames_to_clip, preprocess_frames
-from vjepa_ros.sim.episode import Episode
-from vjepa_ros.train.pretrain_masks import sample_block_mask
+from vjepa_ros.train.collapse import MONITORS, collapse_monitors, collapse_warnings
+from vjepa_ros.train.pretrain_data import ClipSampler
+from vjepa_ros.train.pretrain_masks import (
+    LONG_RANGE,
+    SHORT_RANGE,
+    MaskConfig,
+    sample_block_mask,
+)
 from vjepa_ros.train.pretrain_predictor import MaskPredictor
+from vjepa_ros.train.pretrain_schedule import (
+    cosine_weight_decay,
+    ema_momentum,
+    ema_update,
+    warmup_cosine_lr,
+)
+from vjepa_ros.train.schedule import make_optimizer, set_lr
 
 
 @dataclasses.dataclass
@@ -41,125 +66,178 @@ class PretrainConfig:
     embed_dim: int = param(192, "Encoder width.")
     depth: int = param(4, "Encoder blocks.")
     num_heads: int = param(3, "Encoder attention heads.")
-    predictor_dim: int = param(96, "Width of the pretraining predictor.")
-    predictor_depth: int = param(2, "Blocks of the pretraining predictor.")
-    predictor_heads: int = param(3, "Attention heads of the pretraining predictor.")
+    predictor_dim: int = param(72, "Predictor width (V-JEPA: 3/8 of the encoder's, 384 : 1024).")
+    predictor_depth: int = param(2, "Predictor blocks (V-JEPA: half the encoder's, 12 : 24).")
+    predictor_heads: int = param(3, "Predictor attention heads.")
+    frames_per_clip: int = param(4, "Consecutive frames per clip (a multiple of tubelet 2).")
+    still_fraction: float = param(
+        0.25, "Fraction of clips that repeat one frame (images as video, and the way frames are "
+        "encoded at planning time)."
+    )
     steps: int = param(1500, "Optimizer steps; 0 saves the seeded initialization untrained.")
-    batch_size: int = param(32, "Frames per step.")
-    lr: float = param(5e-4, "Peak learning rate (AdamW).")
-    warmup_fraction: float = param(0.1, "Fraction of the steps spent warming the rate up from 0.")
-    final_lr_fraction: float = param(0.05, "Learning rate at the end, as a fraction of lr.")
-    weight_decay: float = param(0.04, "AdamW weight decay.")
-    ema_start: float = param(0.996, "Target-encoder momentum at the first step.")
-    ema_end: float = param(1.0, "Target-encoder momentum at the last step.")
-    num_blocks: int = param(4, "Rectangles per mask.")
-    block_scale_min: float = param(0.1, "Smallest area fraction of one rectangle.")
-    block_scale_max: float = param(0.25, "Largest area fraction of one rectangle.")
-    clip_grad: float = param(1.0, "Gradient-norm clip; 0 disables.")
+    batch_size: int = param(8, "Clips per step.")
+    start_lr: float = param(2e-4, "Learning rate at the first step (V-JEPA: 2e-4).")
+    lr: float = param(6.25e-4, "Peak learning rate after the warm-up (V-JEPA: 6.25e-4).")
+    final_lr: float = param(1e-6, "End of the cosine decay (V-JEPA: 1e-6).")
+    warmup_fraction: float = param(
+        0.133, "Fraction of the steps spent warming up (V-JEPA: 40 of 300 epochs)."
+    )
+    weight_decay: float = param(0.04, "AdamW weight decay at the start (V-JEPA: 0.04).")
+    final_weight_decay: float = param(0.4, "Weight decay at the end of the schedule (0.4).")
+    ema_start: float = param(
+        0.998, "Target-encoder momentum at the first step (V-JEPA; V-JEPA 2: 0.99925)."
+    )
+    ema_end: float = param(1.0, "Target-encoder momentum at the end of the schedule.")
+    ipe_scale: float = param(
+        1.25, "Schedules (cosine, weight decay, momentum) span ipe_scale x steps (V-JEPA: 1.25)."
+    )
+    mask_short: MaskConfig = dataclasses.field(
+        default_factory=lambda: copy.deepcopy(SHORT_RANGE),
+        metadata={"description": "Short-range mask (V-JEPA: 8 blocks of 0.15)."},
+    )
+    mask_long: MaskConfig = dataclasses.field(
+        default_factory=lambda: copy.deepcopy(LONG_RANGE),
+        metadata={"description": "Long-range mask (V-JEPA: 2 blocks of 0.7)."},
+    )
+    clip_grad: float = param(10.0, "Gradient-norm clip (V-JEPA configs: 10); 0 disables.")
+    monitor_frames: int = param(64, "Frames the collapse monitors are computed on.")
+    monitor_every: int = param(100, "Steps between collapse-monitor evaluations.")
+    floor_feature_std: float = param(0.5, "Warn when feature_std falls below this x its start.")
+    floor_effective_rank: float = param(
+        0.5, "Warn when effective_rank falls below this x its start."
+    )
+    floor_pairwise_distance: float = param(
+        0.5, "Warn when pairwise_distance (energy between frames) falls below this x its start."
+    )
     seed: int = param(0, "Seed of the initialization, masks and batches.")
 
     def __post_init__(self):
         if self.img_size % self.patch_size:
             raise ValueError(f"img_size {self.img_size} is not a multiple of {self.patch_size}")
+        if self.frames_per_clip < 2 or self.frames_per_clip % 2:
+            raise ValueError("PretrainConfig.frames_per_clip must be a positive multiple of the "
+                             f"tubelet size 2, got {self.frames_per_clip}")
         if self.steps < 0:
             raise ValueError("PretrainConfig.steps must be >= 0 (0: save the initialization)")
-        for name in ("batch_size", "depth", "predictor_depth"):
+        for name in ("batch_size", "depth", "predictor_depth", "monitor_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"PretrainConfig.{name} must be >= 1")
-        if not 0 <= self.warmup_fraction < 1 or not self.lr > 0:
-            raise ValueError("PretrainConfig: need lr > 0 and 0 <= warmup_fraction < 1")
+        if self.monitor_frames < 2:
+            raise ValueError("PretrainConfig.monitor_frames must be >= 2")
+        if not 0 <= self.warmup_fraction < 1 or not self.lr > 0 or self.ipe_scale < 1:
+            raise ValueError("PretrainConfig: need lr > 0, 0 <= warmup_fraction < 1, "
+                             "ipe_scale >= 1")
         if not 0 <= self.ema_start <= self.ema_end <= 1:
             raise ValueError("PretrainConfig: need 0 <= ema_start <= ema_end <= 1")
 
-
-def load_episode_frames(paths) -> np.ndarray:
-    """All frames [N, H, W, 3] uint8 of the Episode ``.npz`` files in the given files/dirs."""
-    files = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            files += sorted(path.glob("*.npz"))
-        elif path.suffix == ".npz" and path.is_file():
-            files.append(path)
-        else:
-            raise ValueError(f"{path}: not a directory of episode .npz files nor an .npz file")
-    if not files:
-        raise ValueError(f"no episode .npz files in {[str(p) for p in paths]}")
-    frames = [Episode.load(file).frames for file in files]
-    shapes = {f.shape[1:] for f in frames}
-    if len(shapes) != 1:
-        raise ValueError(f"episodes have different frame sizes: {sorted(shapes)}")
-    return np.concatenate(frames)
+    @property
+    def floors(self) -> dict[str, float]:
+        return {name: getattr(self, f"floor_{name}") for name in MONITORS}
 
 
-def learning_rate(step: int, config: PretrainConfig) -> float:
-    """Linear warm-up from 0, then cosine decay to ``final_lr_fraction * lr``."""
-    warmup = int(config.warmup_fraction * config.steps)
-    if step < warmup:
-        return config.lr * (step + 1) / warmup
-    progress = (step - warmup) / max(1, config.steps - warmup)
-    final = config.final_lr_fraction * config.lr
-    return final + 0.5 * (config.lr - final) * (1 + math.cos(math.pi * progress))
+@dataclasses.dataclass
+class PretrainResult:
+    encoder: torch.nn.Module  # the target encoder, eval mode, frozen
+    losses: list[float]  # per step
+    monitors: list[dict]  # {"step", "feature_std", "effective_rank", "pairwise_distance"}
+    warnings: list[str]  # collapse warnings, "step N: ..."
+    seconds: float
 
 
-def pretrain_encoder(frames: np.ndarray, config: PretrainConfig, log=print):
-    """Pretrain on uint8 frames [N, H, W, 3]; return (target encoder, loss per step)."""
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or len(frames) < 2:
-        raise ValueError(f"need >= 2 uint8 frames [N, H, W, 3], got {frames.dtype} "
-                         f"{list(frames.shape)}")
+def encode_still(encoder, frames: np.ndarray, img_size: int) -> torch.Tensor:
+    """Layer-normed features [N, T, D] of frames [N, H, W, 3], each encoded on its own."""
+    with torch.no_grad():
+        clip = frames_to_clip(preprocess_frames(frames, img_size), encoder.tubelet_size)
+        features = encoder(clip)
+    return F.layer_norm(features, features.shape[-1:])
+
+
+def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: PretrainConfig,
+                     log=print, checkpoint=None) -> PretrainResult:
+    """Pretrain on clips from ``sampler``; monitor collapse on ``monitor_frames`` [N, H, W, 3].
+
+    ``checkpoint(step, target_encoder)`` is called every ``monitor_every`` steps if given.
+    Raises ``FloatingPointError`` when the loss stops being finite.
+    """
     torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
     encoder = build_encoder(img_size=config.img_size, patch_size=config.patch_size,
                             embed_dim=config.embed_dim, depth=config.depth,
                             num_heads=config.num_heads)
     target_encoder = copy.deepcopy(encoder).requires_grad_(False)
     side = config.img_size // config.patch_size
-    predictor = MaskPredictor(config.embed_dim, (1, side, side), config.predictor_dim,
+    grid = (config.frames_per_clip // encoder.tubelet_size, side, side)
+    predictor = MaskPredictor(config.embed_dim, grid, config.predictor_dim,
                               config.predictor_depth, config.predictor_heads)
-    parameters = [*encoder.parameters(), *predictor.parameters()]
-    decay = [p for p in parameters if p.ndim > 1]
-    no_decay = [p for p in parameters if p.ndim <= 1]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=config.lr)
-    frames_t = torch.from_numpy(frames)
-    losses, started = [], time.perf_counter()
+    model = torch.nn.ModuleDict({"encoder": encoder, "predictor": predictor})
+    optimizer = make_optimizer(model, config.weight_decay)
+    decayed = optimizer.param_groups[0]
+    total = max(1, round(config.ipe_scale * config.steps))
+    warmup = int(config.warmup_fraction * config.steps)
+    masks = (config.mask_short, config.mask_long)
+    losses, monitors, warnings = [], [], []
+    started = time.perf_counter()
+
+    def monitor(step: int) -> None:
+        values = collapse_monitors(encode_still(target_encoder, monitor_frames, config.img_size))
+        monitors.append({"step": step, **values})
+        found = collapse_warnings(monitors[0], values, config.floors)
+        warnings.extend(f"step {step}: {line}" for line in found)
+        if log:
+            log(f"monitor step {step:5d}  feature_std {values['feature_std']:.4f}  "
+                f"effective_rank {values['effective_rank']:.1f}  "
+                f"pairwise_distance {values['pairwise_distance']:.4f}")
+            for line in found:
+                log(f"WARNING step {step}: {line}")
+
+    monitor(0)
     for step in range(config.steps):
-        lr = learning_rate(step, config)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        index = torch.randint(0, len(frames_t), (config.batch_size,), generator=generator)
-        pixels = preprocess_frames(frames_t[index], (config.img_size, config.img_size))
-        clip = frames_to_clip(pixels, encoder.tubelet_size)  # [B, 3, 2, H, W]
-        mask = sample_block_mask(side, side, generator, config.num_blocks,
-                                 (config.block_scale_min, config.block_scale_max))
+        lr = warmup_cosine_lr(step, total, warmup, config.start_lr, config.lr, config.final_lr)
+        set_lr(optimizer, lr)
+        decayed["weight_decay"] = cosine_weight_decay(step, total, config.weight_decay,
+                                                      config.final_weight_decay)
+        clips = sampler.sample(config.batch_size)  # [B, 3, T, S, S]
         with torch.no_grad():
-            targets = F.layer_norm(target_encoder(clip), (config.embed_dim,))[:, mask.target]
-        context = encoder(clip, keep=mask.context)
-        predictions = predictor(context, mask.context, mask.target)
-        loss = (predictions - targets).abs().mean()
+            targets = F.layer_norm(target_encoder(clips), (config.embed_dim,))
+        loss = 0.0
+        for spec in masks:
+            mask = sample_block_mask(grid, spec, sampler.generator)
+            context = encoder(clips, keep=mask.context)
+            predictions = predictor(context, mask.context, mask.target)
+            loss = loss + (predictions - targets[:, mask.target]).abs().mean() / len(masks)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.clip_grad > 0:
-            torch.nn.utils.clip_grad_norm_(parameters, config.clip_grad)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad)
         optimizer.step()
-        momentum = config.ema_start + (config.ema_end - config.ema_start) * step / config.steps
-        with torch.no_grad():
-            for online, target in zip(encoder.parameters(), target_encoder.parameters(),
-                                      strict=True):
-                target.lerp_(online, 1.0 - momentum)
+        momentum = ema_momentum(step, total, config.ema_start, config.ema_end)
+        ema_update(target_encoder, encoder, momentum)
         losses.append(loss.item())
         if not math.isfinite(losses[-1]):
             raise FloatingPointError(f"pretraining loss became {losses[-1]} at step {step}")
-        if log and (step % 50 == 0 or step + 1 == config.steps):
+        done = step + 1
+        if done % config.monitor_every == 0 or done == config.steps:
             elapsed = time.perf_counter() - started
-            log(f"step {step + 1:5d}/{config.steps}  loss {losses[-1]:.4f}  lr {lr:.2e}  "
-                f"ema {momentum:.4f}  {elapsed:.0f} s")
-    return target_encoder.eval(), losses
+            if log:
+                recent = losses[-config.monitor_every:]
+                log(f"step {done:5d}/{config.steps}  loss {sum(recent) / len(recent):.4f}  "
+                    f"lr {lr:.2e}  wd {decayed['weight_decay']:.3f}  ema {momentum:.5f}  "
+                    f"{elapsed:.0f} s ({elapsed / done:.2f} s/step)")
+            monitor(done)
+            if checkpoint:
+                checkpoint(done, target_encoder)
+    return PretrainResult(target_encoder.eval(), losses, monitors, warnings,
+                          time.perf_counter() - started)
 
 
-def save_pretrained(path, encoder, config: PretrainConfig, losses, num_frames: int) -> Path:
+def save_pretrained(path, encoder, config: PretrainConfig, result: PretrainResult | None,
+                    num_frames: int, step: int | None = None) -> Path:
     """Write the encoder-only file (official layout + ``config`` + how it was made)."""
     info = {name: value for name, value, _ in flatten(config)}
     info["num_frames"] = int(num_frames)
-    save_world_model(path, encoder, None,
-                     extra={"pretrain": info, "pretrain_loss": [round(x, 5) for x in losses]})
+    info["trained_steps"] = config.steps if step is None else int(step)
+    extra = {"pretrain": info}
+    if result is not None:
+        extra["pretrain_loss"] = [round(x, 5) for x in result.losses]
+        extra["pretrain_monitors"] = result.monitors
+    save_world_model(path, encoder, None, extra=extra)
     return Path(path)

@@ -1,62 +1,100 @@
-"""Multi-block masks for JEPA pretraining on one frame's token grid.
+"""Multi-block "tube" masks of V-JEPA pretraining on a clip's token grid.
 
-A mask is the union of a few random rectangles of the ``rows x cols`` grid (the target tokens the
-predictor must infer); the rest are the context tokens the context encoder sees. As in I-JEPA /
-V-JEPA, one mask serves the whole batch (every sample has the same token counts, so the batch
-stays one tensor); a new mask is drawn every step.
+Source: V-JEPA (Bardes et al. 2024, arXiv 2404.08471, §3.2 and its configs) and V-JEPA 2
+(arXiv 2506.09985, which keeps the masking): every step draws two masks, each the union of
+``num_blocks`` rectangles of the same size on the ``rows x cols`` spatial grid, extended over
+every temporal position of the clip (``temporal_scale`` 1.0: a "tube", so the masked region cannot
+be copied from a neighbouring frame):
+
+- short-range: 8 blocks of ``spatial_scale`` 0.15 of the frame each;
+- long-range: 2 blocks of ``spatial_scale`` 0.7 each;
+
+both with ``aspect_ratio`` (height / width) drawn uniformly from [0.75, 1.5]. A block of scale s
+covers ``int(s * rows * cols)`` tokens: height ``round(sqrt(n * ar))``, width
+``round(sqrt(n / ar))``, clipped to the grid. The masked tokens are the targets the predictor must
+infer; the rest are the context the context encoder sees. One mask serves the whole batch (every
+sample keeps the same token counts, so the batch stays one tensor; the official collator draws per
+sample and trims to a common count); a new mask is drawn every step.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
+from vjepa_ros.config import param
 
-@dataclass(frozen=True)
+
+@dataclasses.dataclass
+class MaskConfig:
+    num_blocks: int = param(8, "Rectangles per mask (V-JEPA short-range: 8, long-range: 2).")
+    spatial_scale: list[float] = param(
+        [0.15, 0.15], "Range of one rectangle's area as a fraction of the frame (short: 0.15, "
+        "long: 0.7)."
+    )
+    aspect_ratio: list[float] = param(
+        [0.75, 1.5], "Range of a rectangle's height / width (V-JEPA: 0.75 to 1.5)."
+    )
+
+    def __post_init__(self):
+        low, high = self.spatial_scale
+        if self.num_blocks < 1 or not 0 < low <= high <= 1:
+            raise ValueError(f"MaskConfig: need num_blocks >= 1 and 0 < spatial_scale <= 1, got "
+                             f"{self.num_blocks} blocks of {self.spatial_scale}")
+        if not 0 < self.aspect_ratio[0] <= self.aspect_ratio[1]:
+            raise ValueError(f"MaskConfig.aspect_ratio must be 0 < low <= high, got "
+                             f"{self.aspect_ratio}")
+
+
+SHORT_RANGE = MaskConfig(8, [0.15, 0.15], [0.75, 1.5])
+LONG_RANGE = MaskConfig(2, [0.7, 0.7], [0.75, 1.5])
+
+
+@dataclasses.dataclass(frozen=True)
 class BlockMask:
     context: Tensor  # long [K]: token indices the context encoder sees
     target: Tensor  # long [M]: token indices the predictor must infer
 
 
-def sample_block_mask(
-    rows: int,
-    cols: int,
-    generator: torch.Generator,
-    num_blocks: int = 4,
-    block_scale: tuple[float, float] = (0.1, 0.25),
-    aspect_ratio: tuple[float, float] = (0.75, 1.5),
-    min_context: float = 0.25,
-    max_tries: int = 100,
-) -> BlockMask:
-    """Draw ``num_blocks`` rectangles (area fraction in ``block_scale``) as the target.
+def sample_block_size(rows: int, cols: int, spec: MaskConfig,
+                      generator: torch.Generator) -> tuple[int, int]:
+    """Draw one rectangle (height, width) in tokens for a ``rows x cols`` grid (see module doc)."""
+    scale = _uniform(generator, *spec.spatial_scale)
+    ratio = _uniform(generator, *spec.aspect_ratio)
+    count = max(1, int(scale * rows * cols))
+    height = min(rows, max(1, round(math.sqrt(count * ratio))))
+    width = min(cols, max(1, round(math.sqrt(count / ratio))))
+    return height, width
 
-    Redraws until at least ``min_context`` of the tokens remain as context (and one is a target).
+
+def sample_block_mask(grid: tuple[int, int, int], spec: MaskConfig, generator: torch.Generator,
+                      min_context: int = 1, max_tries: int = 100) -> BlockMask:
+    """Draw a tube mask on a ``(time, rows, cols)`` grid (token index t*rows*cols + r*cols + c).
+
+    The ``num_blocks`` rectangles share one size, drawn once per mask (as the official mask
+    collator); their positions are uniform. Redraws until at least ``min_context`` spatial
+    positions stay visible. Raises ``ValueError`` for a grid smaller than 2x2 or when no draw in
+    ``max_tries`` leaves enough context (lower ``num_blocks`` or ``spatial_scale``).
     """
-    if rows < 2 or cols < 2:
-        raise ValueError(f"a token grid of {rows}x{cols} is too small to mask")
-    if not 0 < block_scale[0] <= block_scale[1] <= 1 or num_blocks < 1:
-        raise ValueError(f"bad mask settings: {num_blocks} blocks of scale {block_scale}")
-    total = rows * cols
+    time_steps, rows, cols = grid
+    if rows < 2 or cols < 2 or time_steps < 1:
+        raise ValueError(f"a token grid of {time_steps}x{rows}x{cols} is too small to mask")
+    height, width = sample_block_size(rows, cols, spec, generator)
     for _ in range(max_tries):
         masked = torch.zeros(rows, cols, dtype=torch.bool)
-        for _ in range(num_blocks):
-            scale = _uniform(generator, *block_scale)
-            log_ratio = _uniform(generator, math.log(aspect_ratio[0]), math.log(aspect_ratio[1]))
-            ratio = math.exp(log_ratio)
-            height = max(1, min(rows, round(math.sqrt(scale * total / ratio))))
-            width = max(1, min(cols, round(math.sqrt(scale * total * ratio))))
+        for _ in range(spec.num_blocks):
             top = int(torch.randint(0, rows - height + 1, (1,), generator=generator))
             left = int(torch.randint(0, cols - width + 1, (1,), generator=generator))
-            masked[top : top + height, left : left + width] = True
-        flat = masked.flatten()
-        if 0 < int(flat.sum()) <= (1 - min_context) * total:
+            masked[top:top + height, left:left + width] = True
+        if int((~masked).sum()) >= min_context:
+            flat = masked.flatten().repeat(time_steps)  # the same rectangles at every time step
             return BlockMask(context=(~flat).nonzero()[:, 0], target=flat.nonzero()[:, 0])
     raise ValueError(
-        f"could not draw a mask leaving {min_context:.0%} context in {max_tries} tries: "
-        f"lower num_blocks ({num_blocks}) or block_scale ({block_scale})"
+        f"could not draw a mask leaving {min_context} context positions in {max_tries} tries: "
+        f"lower num_blocks ({spec.num_blocks}) or spatial_scale ({spec.spatial_scale})"
     )
 
 

@@ -1,0 +1,78 @@
+"""Randomized simulator scenes for pretraining data: ranges, determinism, the collector flag."""
+
+import json
+
+import numpy as np
+import pytest
+
+from vjepa_ros.cli import main
+from vjepa_ros.sim.config import CameraConfig, SimConfig
+from vjepa_ros.sim.episode import Episode
+from vjepa_ros.sim.randomize import SceneRandomization, randomized_sim_config
+
+
+def test_scenes_are_drawn_within_the_ranges_and_follow_the_seed():
+    base = SimConfig(camera=CameraConfig(width=64, height=64))
+    spec = SceneRandomization()
+    scenes = [randomized_sim_config(base, seed, spec) for seed in range(60)]
+    eyes = np.array([s.camera.eye for s in scenes])
+    offsets = np.abs(eyes - np.array(base.camera.eye))
+    assert np.all(offsets <= np.array(spec.camera_eye_jitter) + 1e-3)
+    assert np.all(offsets.max(0) > 0.5 * np.array(spec.camera_eye_jitter))  # the range is used
+    targets = np.abs(np.array([s.camera.target for s in scenes]) - base.camera.target)
+    assert targets.max() <= spec.camera_target_jitter + 1e-3
+    fov = [s.camera.vertical_fov_deg for s in scenes]
+    assert spec.fov_deg[0] <= min(fov) and max(fov) <= spec.fov_deg[1]
+    light = np.array([s.camera.light_direction for s in scenes])
+    np.testing.assert_allclose(np.linalg.norm(light, axis=1), 1.0, atol=1e-3)
+    assert light[:, 2].min() >= np.sin(np.radians(spec.light_min_elevation_deg)) - 1e-3
+    counts = {s.scene.num_objects for s in scenes}
+    assert counts <= set(range(7)) and len(counts) >= 5
+    assert {s.camera.shadows for s in scenes} == {True, False}
+    assert [s.seed for s in scenes] == list(range(60))
+    assert randomized_sim_config(base, 7, spec) == scenes[7]  # deterministic
+    assert base == SimConfig(camera=CameraConfig(width=64, height=64))  # base left unchanged
+    assert scenes[0].camera.width == 64
+
+
+def test_bad_randomization_settings_name_the_field():
+    for bad, field in (({"camera_eye_jitter": [0.1, 0.1]}, "camera_eye_jitter"),
+                       ({"fov_deg": [80.0, 60.0]}, "fov_deg"),
+                       ({"num_objects": [0, 9]}, "num_objects"),
+                       ({"shadow_probability": 1.5}, "shadow_probability"),
+                       ({"light_min_elevation_deg": 90.0}, "light_min_elevation_deg")):
+        with pytest.raises(ValueError, match=field):
+            SceneRandomization(**bad)
+    pytest.importorskip("pybullet", reason="the simulator needs pybullet")
+    from vjepa_ros.sim.sim import Sim
+
+    crowded = SimConfig()
+    crowded.scene.object_region = [0.4, 0.45, 0.0, 0.05]
+    scene = randomized_sim_config(crowded, 0, SceneRandomization(num_objects=[6, 6]))
+    with pytest.raises(ValueError, match="object_region"), Sim(scene):
+        pass
+
+
+def test_collect_randomize_gives_every_episode_its_own_scene(tmp_path, capsys):
+    pytest.importorskip("pybullet", reason="the simulator needs pybullet")
+    out = tmp_path / "episodes"
+    assert main(["collect", "--out", str(out), "--episodes", "2", "--frames", "2",
+                 "--width", "48", "--height", "48", "--seed", "3", "--randomize"]) == 0
+    first, second = (Episode.load(out / f"episode_00000{i}.npz") for i in (3, 4))
+    cameras = [e.metadata["sim"] for e in (first, second)]
+    assert cameras[0]["camera.eye"] != cameras[1]["camera.eye"]
+    assert cameras[0]["camera.eye"] == randomized_sim_config(
+        SimConfig(camera=CameraConfig(width=48, height=48)), 3).camera.eye
+    assert first.frames.shape == (2, 48, 48, 3)
+    assert np.abs(first.frames[0].astype(int) - second.frames[0]).mean() > 5  # other scene
+    assert json.loads((out / "collector.json").read_text())["randomized_scenes"] is True
+
+
+def test_collect_refuses_randomize_with_a_manipulation_task(tmp_path, capsys):
+    out = tmp_path / "eps"
+    code = main(["collect", "--out", str(out), "--task", "grasp", "--randomize",
+                 "--episodes", "1"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "--randomize" in err and "--task grasp" in err
+    assert not out.exists() or not any(out.iterdir())

@@ -1,0 +1,87 @@
+"""Video clips for encoder pretraining, from simulator episodes (``.npz``) and rosbag2 bags.
+
+Sources are found and read exactly as ``vjepa-ros train`` reads them (``train.episodes``: bags are
+resampled to ``rate_hz`` and split at gaps); only the frames are used. A clip is
+``frames_per_clip`` consecutive frames of one segment, the unit V-JEPA learns from (its tubelets
+of 2 frames become one temporal token each). A ``still_fraction`` of the clips repeat one frame
+instead — how V-JEPA 2 feeds images (an image repeated into a clip) and how the AC model encodes
+every frame at planning time (one frame repeated into a tubelet).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from vjepa_ros.eval.bags import BagTopics
+from vjepa_ros.models.preprocess import preprocess_frames
+from vjepa_ros.train.config import DataConfig
+from vjepa_ros.train.episodes import find_sources, load_segments
+
+
+def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
+                       log=print) -> list[np.ndarray]:
+    """Frames [T, H, W, 3] uint8 of every segment (>= ``frames_per_clip`` frames) under ``paths``.
+
+    ``paths``: episode ``.npz`` files, bags, or directories holding them. Bags need no gripper
+    (states are not used). Raises ``train.episodes.EpisodeError`` (a ValueError naming the
+    file) for missing/damaged data or when no segment is long enough, and ValueError when the
+    frames differ in size.
+    """
+    data = DataConfig(frames_per_clip=frames_per_clip, rate_hz=rate_hz,
+                      topics=BagTopics(no_gripper=True))
+    segments = []
+    for source in find_sources(paths):
+        found, notes = load_segments(source, data)
+        segments += [segment.frames for segment in found]
+        for note in notes:
+            if log:
+                log(f"note: {note}")
+    shapes = sorted({segment.shape[1:] for segment in segments})
+    if len(shapes) != 1:
+        raise ValueError(f"the sources' frames differ in size: {shapes}; record them at one size")
+    return segments
+
+
+class ClipSampler:
+    """Draws batches of clips [B, 3, T, S, S] (normalized, as ``preprocess_frames``) at random."""
+
+    def __init__(self, segments: list[np.ndarray], frames_per_clip: int, img_size: int,
+                 still_fraction: float, generator: torch.Generator):
+        if not segments or min(len(s) for s in segments) < frames_per_clip:
+            raise ValueError(f"need segments of at least {frames_per_clip} frames")
+        if not 0 <= still_fraction <= 1:
+            raise ValueError(f"still_fraction must lie in [0, 1], got {still_fraction}")
+        self.segments = [torch.from_numpy(np.ascontiguousarray(s)) for s in segments]
+        self.frames_per_clip, self.img_size = frames_per_clip, img_size
+        self.still_fraction, self.generator = still_fraction, generator
+        # Every clip start, uniformly: segment index and first frame.
+        self.starts = torch.tensor([(i, t) for i, s in enumerate(segments)
+                                    for t in range(len(s) - frames_per_clip + 1)])
+
+    @property
+    def num_frames(self) -> int:
+        return sum(len(s) for s in self.segments)
+
+    def sample(self, batch_size: int) -> Tensor:
+        """Return clips [batch_size, 3, frames_per_clip, img_size, img_size] float32."""
+        picks = self.starts[torch.randint(0, len(self.starts), (batch_size,),
+                                          generator=self.generator)]
+        still = torch.rand(batch_size, generator=self.generator) < self.still_fraction
+        offsets = torch.arange(self.frames_per_clip)
+        frames = torch.stack([
+            self.segments[int(i)][int(t) + (offsets * 0 if s else offsets)]
+            for (i, t), s in zip(picks.tolist(), still.tolist(), strict=True)
+        ])  # [B, T, H, W, 3] uint8
+        pixels = preprocess_frames(frames.flatten(0, 1), self.img_size)  # [B*T, 3, S, S]
+        return pixels.unflatten(0, (batch_size, self.frames_per_clip)).transpose(1, 2)
+
+
+def spread_frames(segments: list[np.ndarray], count: int) -> np.ndarray:
+    """``count`` frames [count, H, W, 3] spread evenly over all segments (the monitor set)."""
+    frames = np.concatenate(segments)
+    if len(frames) < 2:
+        raise ValueError("need at least 2 frames to monitor collapse")
+    index = np.linspace(0, len(frames) - 1, min(count, len(frames))).round().astype(int)
+    return frames[index]

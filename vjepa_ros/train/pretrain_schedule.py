@@ -1,0 +1,61 @@
+"""Schedules of V-JEPA pretraining: learning rate, weight decay and the target encoder's momentum.
+
+Source: the V-JEPA pretraining code and configs (``facebookresearch/jepa``: ``src/utils/
+schedulers.py`` ``WarmupCosineSchedule`` and ``CosineWDSchedule``, ``app/vjepa/train.py``
+momentum scheduler; configs ``vitl16.yaml``: ``start_lr`` 2e-4, ``lr`` 6.25e-4, ``final_lr``
+1e-6, warm-up 40 of 300 epochs, ``weight_decay`` 0.04 -> ``final_weight_decay`` 0.4,
+``ema`` [0.998, 1.0], ``ipe_scale`` 1.25). V-JEPA 2 (arXiv 2506.09985) keeps the momentum at
+0.99925 and trains at a constant rate with a final cool-down; this package's default starts the
+ramp at V-JEPA 2's 0.99925 (see ``config/pretrain.yaml``).
+
+All three are functions of the update number ``step`` (0-based) and ``total`` = the schedule's
+length, which the official code stretches to ``ipe_scale`` x the updates actually run, so that
+training ends before the cosine reaches ``final_lr`` and before the momentum reaches 1.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def warmup_cosine_lr(step: int, total: int, warmup: int, start_lr: float, lr: float,
+                     final_lr: float) -> float:
+    """Linear warm-up ``start_lr -> lr`` over ``warmup`` updates, then cosine to ``final_lr``.
+
+    ``step < warmup``: ``start_lr + (step + 1) / warmup * (lr - start_lr)``; afterwards
+    ``final_lr + (lr - final_lr) * 0.5 * (1 + cos(pi * p))`` with
+    ``p = (step - warmup) / (total - warmup)`` (clamped to 1).
+    """
+    if step < warmup:
+        return start_lr + (step + 1) / warmup * (lr - start_lr)
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return final_lr + (lr - final_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def cosine_weight_decay(step: int, total: int, weight_decay: float,
+                        final_weight_decay: float) -> float:
+    """Weight decay rising (or falling) along a half cosine from ``weight_decay`` to the final."""
+    progress = min(1.0, step / max(1, total))
+    return final_weight_decay + (weight_decay - final_weight_decay) * 0.5 * (
+        1.0 + math.cos(math.pi * progress))
+
+
+def ema_momentum(step: int, total: int, start: float, end: float) -> float:
+    """Momentum of the target encoder, linear from ``start`` (step 0) to ``end`` (step total)."""
+    return start + (end - start) * min(1.0, step / max(1, total))
+
+
+def ema_update(target: nn.Module, online: nn.Module, momentum: float) -> None:
+    """``target <- momentum * target + (1 - momentum) * online``, parameter by parameter.
+
+    ``target`` and ``online`` are modules of the same architecture (ValueError otherwise).
+    """
+    target_params, online_params = list(target.parameters()), list(online.parameters())
+    if len(target_params) != len(online_params):
+        raise ValueError("ema_update: target and online modules differ in parameters")
+    with torch.no_grad():
+        for t, o in zip(target_params, online_params, strict=True):
+            t.lerp_(o, 1.0 - momentum)
