@@ -169,6 +169,28 @@ def test_vjepa_ros_launch_with_a_missing_checkpoint_fails_clearly(capsys):
     assert "'model.checkpoint' is empty" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("extra, expected", [([], True),
+                                             (["-p", "sim.publish_clock:=false"], False)])
+def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys, extra,
+                                                            expected):
+    """--use-sim-time --node sim: the simulator publishes /clock unless told otherwise."""
+    from vjepa_ros.cli import main
+    from vjepa_ros.nodes import launcher
+
+    started = {}
+
+    def fake_launch(nodes, use_sim_time=False, **kwargs):
+        started.update(nodes=nodes, use_sim_time=use_sim_time)
+        raise ValueError("not started in this test")
+
+    monkeypatch.setattr(launcher, "Launch", fake_launch)
+    assert main(["launch", "--checkpoint", "model.pt", "--use-sim-time", "--node", "sim",
+                 *extra]) == 1
+    sim = next(node for node in started["nodes"] if node.name == "sim")
+    assert started["use_sim_time"] and sim.parameters["publish_clock"] is expected
+    assert "not started in this test" in capsys.readouterr().err
+
+
 def test_a_registered_node_starts_with_its_yaml_and_remappings(tmp_path, franka_example):
     pytest.importorskip("rclpy")
     from vjepa_ros.images import save_image_file

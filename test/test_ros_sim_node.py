@@ -159,6 +159,22 @@ def test_bad_parameters_fail_at_start(context):
         SimNode(context=context, parameter_overrides=[Parameter("camera.width", value=2)])
     with pytest.raises(ValueError, match="real_time_factor"):
         SimNode(context=context, parameter_overrides=[Parameter("real_time_factor", value=-1.0)])
+    # use_sim_time with nobody publishing /clock: the simulation would never step.
+    with pytest.raises(ValueError, match="publish_clock:=true"):
+        SimNode(context=context, parameter_overrides=[Parameter("use_sim_time", value=True)])
+
+
+def test_with_use_sim_time_the_simulator_steps_and_is_the_clock(context):
+    """It steps on the steady clock: a ROS-time timer would wait for the /clock it publishes."""
+    harness = Harness(context, use_sim_time=True, real_time_factor=1.0)
+    try:
+        assert harness.spin_until(lambda: len(harness.received["clock"]) >= 5
+                                  and len(harness.received["joints"]) >= 5, timeout=20.0)
+        clocks = [c.clock.sec + c.clock.nanosec * 1e-9 for c in harness.received["clock"]]
+        assert clocks[-1] > clocks[0]
+        assert harness.node.runner.sim.time > 0.0
+    finally:
+        harness.close()
 
 
 def test_shipped_yaml_matches_node_config():

@@ -268,6 +268,10 @@ def cmd_launch(args: argparse.Namespace) -> int:
         for node in nodes:
             if node.name != "planner":
                 node.parameters.update(overrides.get(node.name, {}))
+            if node.name == "sim" and args.use_sim_time:
+                # --use-sim-time with the simulator: it is the /clock source (sim_node refuses
+                # use_sim_time without publish_clock, nothing else would publish /clock)
+                node.parameters.setdefault("publish_clock", True)
         use_camera_profile()  # as the launch files: before the first participant is created
         launch = Launch(nodes, use_sim_time=args.use_sim_time)
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:

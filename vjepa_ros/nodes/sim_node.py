@@ -26,6 +26,8 @@ import time
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.clock import Clock as RosClock
+from rclpy.clock import ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
@@ -70,6 +72,11 @@ class SimNode(Node):
         self.config = declare_config(self, SimNodeConfig())
         if self.config.real_time_factor < 0:
             raise ValueError("real_time_factor must be >= 0 (0: as fast as possible)")
+        if self.get_parameter("use_sim_time").value and not self.config.publish_clock:
+            raise ValueError("sim_node: use_sim_time is true but publish_clock is false, so "
+                             "nothing publishes /clock and the simulation would never step; set "
+                             "publish_clock:=true (the simulator is the clock) or "
+                             "use_sim_time:=false")
         self.lock = threading.Lock()  # one thread at a time in pybullet
         try:
             self.runner = SimRunner(self.config, self.config)
@@ -97,7 +104,9 @@ class SimNode(Node):
         self._wall_start = time.monotonic()
         self._sim_start = 0.0
         self._time_offset = 0.0
-        self.create_timer(period, self.on_timer)
+        # The simulator is a clock source: it steps on the steady clock whatever use_sim_time
+        # says (a ROS-time timer with use_sim_time would wait for the /clock it publishes).
+        self.create_timer(period, self.on_timer, clock=RosClock(clock_type=ClockType.STEADY_TIME))
         self.publish_state()
         self.publish_frame()
         cam = self.config.camera
