@@ -140,6 +140,27 @@ def test_device_and_dtype_selection(models, tmp_path):
     assert default.dtype == expected
 
 
+@pytest.mark.parametrize("device, message", [
+    ("tpu", "unknown device 'tpu': use cpu, cuda, cuda:N or mps"),
+    ("cuda:x", "unknown device"),
+    ("meta", "runs on cpu, cuda or mps"),
+])
+def test_devices_torch_or_this_package_cannot_use_are_refused_in_one_line(models, tmp_path,
+                                                                        device, message):
+    path = save_world_model(tmp_path / "wm.pt", *models)
+    with pytest.raises(ValueError, match=message) as caught:
+        load_world_model(path, device=device)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_cuda_device_this_machine_lacks_is_refused_before_loading(models, tmp_path):
+    path = save_world_model(tmp_path / "wm.pt", *models)
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    missing = "cuda" if count == 0 else f"cuda:{count}"
+    with pytest.raises(ValueError, match="CUDA"):
+        load_world_model(path, device=missing)
+
+
 def test_hf_snapshot_directory(tmp_path, probe):
     transformers = pytest.importorskip("transformers")
     config = transformers.VJEPA2Config(

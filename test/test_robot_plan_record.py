@@ -145,6 +145,12 @@ def test_non_finite_energy_is_null_and_the_first_report_is_empty():
     (lambda d: d.update(start_state=[True] * 7), "start_state must be 7 numbers"),
     (lambda d: d.update(outcome="exploded"), "outcome 'exploded'"),
     (lambda d: d.update(refusal="tired"), "unknown refusal kind 'tired'"),
+    (lambda d: d.update(energy="abc"), "energy must be int or float or null"),
+    (lambda d: d.update(commanded="yes"), "commanded must be bool"),
+    (lambda d: d.update(latency_s=None), "latency_s must be int or float, got None"),
+    (lambda d: d.update(goal_version=True), "goal_version must be int"),
+    (lambda d: d.update(goal_version=1.5), "goal_version must be int"),
+    (lambda d: d.update(subgoal_switch=[1]), "subgoal_switch must be dict or null"),
 ])
 def test_a_tool_refuses_malformed_messages_with_one_line(change, message):
     report = PlanReport(outcome=PlanOutcome.COMMANDED, frame_stamp=2.0, action=np.zeros(7),
@@ -159,3 +165,7 @@ def test_a_tool_refuses_malformed_messages_with_one_line(change, message):
     data = json.loads(PlanRecord.from_report(report).to_json())
     data["added_later"] = 1  # a newer planner's extra field is ignored
     assert PlanRecord.from_json(json.dumps(data)).commanded
+    for name in ("subgoal_rule", "subgoal_steps_done", "subgoal_switch"):
+        del data[name]  # an older planner of the same schema lacks the fields added later
+    older = PlanRecord.from_json(json.dumps(data))
+    assert (older.subgoal_rule, older.subgoal_steps_done, older.subgoal_switch) == ("", 0, None)

@@ -20,10 +20,32 @@ _DTYPES = {
 
 
 def resolve_device(device=None) -> torch.device:
-    """Return the given device, else CUDA when available, else CPU."""
+    """Return the given device, else CUDA when available, else CPU.
+
+    ``device``: None, a ``torch.device`` or a name (``cpu``, ``cuda``, ``cuda:1``, ``mps``).
+    Raises ValueError (one line, with what to use instead) for a name torch does not know, and
+    for a CUDA/MPS device this torch build or machine does not have, before any model is built.
+    """
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"unknown device {device!r}: use cpu, cuda, cuda:N or mps") from None
+    if resolved.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(f"device {device!r}: this torch has no CUDA device here "
+                             f"(torch {torch.__version__}, cuda.is_available() False); use cpu "
+                             "or a CUDA build of torch on a machine with an NVIDIA GPU")
+        if resolved.index is not None and resolved.index >= count:
+            raise ValueError(f"device {device!r}: only {count} CUDA device(s) here "
+                             f"(cuda:0..cuda:{count - 1})")
+    elif resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {device!r}: MPS is not available here; use cpu")
+    elif resolved.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device {device!r}: vjepa_ros runs on cpu, cuda or mps")
+    return resolved
 
 
 def resolve_dtype(dtype, device: torch.device) -> torch.dtype:

@@ -9,6 +9,7 @@ types: ``close_gripper`` −1, ``early_stop_patience`` 0 and ``chunk_size`` 0 me
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from vjepa_ros.config import param
 from vjepa_ros.planning.config import PRESETS, CEMConfig, horizon_warning
@@ -65,6 +66,10 @@ class ModelParams:
 
     def __post_init__(self):
         self.hyper_parameters()  # a malformed mapping fails at start-up, naming the parameter
+        interval = self.gil_switch_interval_s
+        if not (math.isfinite(interval) and 0.0 <= interval <= 0.1):
+            raise ValueError(f"model.gil_switch_interval_s must be between 0 (Python's default) "
+                             f"and 0.1 s, got {interval!r}")
 
     def hyper_parameters(self) -> dict:
         """Return ``{"encoder": {...}, "predictor": {...}}`` for ``load_world_model``.

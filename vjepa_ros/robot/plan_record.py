@@ -25,6 +25,17 @@ from vjepa_ros.robot.refusal import RefusalKind
 
 SCHEMA = "vjepa_ros/plan_report/1"
 VECTOR_FIELDS = ("start_state", "first_action", "command")
+# field → (accepted JSON types, null allowed); the vectors are checked on their own
+FIELD_TYPES = {
+    "stamp": ((int, float), True), "outcome": ((str,), False), "refusal": ((str,), True),
+    "detail": ((str,), False), "commanded": ((bool,), False), "predicted_start": ((bool,), False),
+    "energy": ((int, float), True), "latency_s": ((int, float), False),
+    "frame_age_s": ((int, float), False), "mode": ((str,), False), "phase": ((str,), False),
+    "goal_version": ((int,), False), "enable_epoch": ((int,), False),
+    "subgoal_index": ((int,), True), "subgoal_count": ((int,), False),
+    "commands_sent": ((int,), False), "subgoal_rule": ((str,), False),
+    "subgoal_steps_done": ((int,), False), "subgoal_switch": ((dict,), True),
+}
 
 
 def last_plan_text(report: PlanReport) -> str:
@@ -60,9 +71,10 @@ class PlanRecord:
     subgoal_index: int | None  # 0-based sub-goal planned toward (None: no goal)
     subgoal_count: int  # sub-goals in the goal sequence (0: no goal)
     commands_sent: int  # commands sent since start, this plan's included
-    subgoal_rule: str  # goals.rule: steps | energy ("" without a goal)
-    subgoal_steps_done: int  # executed steps toward the active sub-goal, before this command
-    subgoal_switch: dict | None  # the switch this command made: index, reason, step, energy
+    # Added later under the same schema: a reader takes the defaults when a planner omits them.
+    subgoal_rule: str = ""  # goals.rule: steps | energy ("" without a goal)
+    subgoal_steps_done: int = 0  # executed steps toward the active sub-goal, before this command
+    subgoal_switch: dict | None = None  # the switch this command made: index, reason, step, energy
     schema: str = SCHEMA
 
     @classmethod
@@ -113,11 +125,19 @@ class PlanRecord:
         if data.get("schema") != SCHEMA:
             raise ValueError(f"{topic}: schema {data.get('schema')!r}, this tool reads "
                              f"{SCHEMA!r}: update vjepa_ros on one side")
-        names = [f.name for f in dataclasses.fields(cls)]
-        missing = [name for name in names if name not in data]
+        fields = dataclasses.fields(cls)
+        missing = [f.name for f in fields
+                   if f.name not in data and f.default is dataclasses.MISSING]
         if missing:
             raise ValueError(f"{topic}: missing {', '.join(missing)}")
-        record = cls(**{name: data[name] for name in names})
+        for name, (kinds, nullable) in FIELD_TYPES.items():
+            value = data.get(name)
+            if name not in data or (value is None and nullable):
+                continue
+            if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
+                allowed = " or ".join(k.__name__ for k in kinds) + (" or null" if nullable else "")
+                raise ValueError(f"{topic}: {name} must be {allowed}, got {value!r}")
+        record = cls(**{f.name: data[f.name] for f in fields if f.name in data})
         for name in VECTOR_FIELDS:
             value = getattr(record, name)
             if value is not None and (not isinstance(value, list) or len(value) != 7 or not all(
