@@ -191,6 +191,23 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
     assert "not started in this test" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("override, message", [
+    ("sim.bogus:=1", "sim: unknown parameter(s) bogus; see config/sim.yaml"),
+    ("sim.camera.width:=wide", "sim: "),
+    ("sim.real_time_factor:=[1, 2]", "sim: "),
+    ("planner.goals.bogus:=1", "planner: unknown parameter(s) goals.bogus"),
+])
+def test_launch_refuses_unknown_or_mistyped_overrides_in_one_line(capsys, override, message):
+    """Undeclared overrides (which rclpy drops silently) and mistyped ones: one line each."""
+    from vjepa_ros.cli import main
+
+    checkpoint = ROOT / "vjepa_ros" / "data" / "demo_world_model.pt"
+    assert main(["launch", "--checkpoint", str(checkpoint), "--node", "sim", "-p", override]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert message in err
+
+
 def test_a_registered_node_starts_with_its_yaml_and_remappings(tmp_path, franka_example):
     pytest.importorskip("rclpy")
     from vjepa_ros.images import save_image_file

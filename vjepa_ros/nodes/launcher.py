@@ -129,6 +129,7 @@ class Launch:
 
     def __init__(self, nodes: list[NodeLaunch], context=None, use_sim_time: bool = False):
         import rclpy
+        from rclpy.exceptions import ParameterException
 
         self.own_context = context is None
         self.executor = None
@@ -140,7 +141,15 @@ class Launch:
             for spec in nodes:
                 kwargs = spec.node_kwargs(use_sim_time)  # checks the name
                 node_class = NODES[spec.name].load()
-                self.nodes.append(node_class(context=self.context, **kwargs))
+                try:
+                    node = node_class(context=self.context, **kwargs)
+                except ParameterException as exc:  # e.g. a string for a float parameter
+                    raise ValueError(f"{spec.name}: {_one_line(exc)}") from None
+                self.nodes.append(node)
+                unknown = [name for name in spec.parameters if not node.has_parameter(name)]
+                if unknown:  # rclpy drops overrides of undeclared parameters without a word
+                    raise ValueError(f"{spec.name}: unknown parameter(s) {', '.join(unknown)}; "
+                                     f"see config/{NODES[spec.name].params_file} for the names")
         except BaseException:
             self.shutdown()
             raise
@@ -187,6 +196,11 @@ class Launch:
         self.shutdown()
 
 
+def _one_line(exc: BaseException) -> str:
+    """Return an exception's message on one line (rclpy's parameter errors span several)."""
+    return " ".join(str(exc).split())
+
+
 def run_node(node_class, args=None) -> int:
     """Run one node until Ctrl-C (``main()`` of an executable); start-up errors → exit code 1."""
     import rclpy
@@ -194,10 +208,12 @@ def run_node(node_class, args=None) -> int:
 
     use_camera_profile()  # before rclpy.init: raw camera frames between processes
     rclpy.init(args=args)
+    from rclpy.exceptions import ParameterException
+
     try:
         node = node_class()
-    except (OSError, ValueError, RuntimeError) as exc:
-        print(f"{node_class.__name__}: {exc}", file=sys.stderr)
+    except (OSError, ValueError, RuntimeError, ParameterException) as exc:
+        print(f"{node_class.__name__}: {_one_line(exc)}", file=sys.stderr)
         rclpy.try_shutdown()
         return 1
     # One thread: every node's long work runs on threads of its own (the planner's planning
