@@ -105,12 +105,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag
     from vjepa_ros.eval.report import summary_lines, write_report
     from vjepa_ros.images import load_image_file
+    from vjepa_ros.out_paths import output_dir
     from vjepa_ros.planning.config import preset
 
     # The random model on a CPU: fewer samples and iterations, so it runs in seconds.
     defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
     out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
+        output_dir(out)
         cem = preset(args.preset, **cem_changes(args, defaults))
         config = EvalConfig(rate_hz=args.rate, goal_offset=args.goal_offset,
                             max_steps=args.max_steps, landscape_points=args.landscape_points,

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from vjepa_ros.cli_options import add_search_method_arguments, search_method_overrides
 from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
+from vjepa_ros.out_paths import output_dir
 
 if TYPE_CHECKING:
     from vjepa_ros.sim.reach import ReachEpisode
@@ -186,7 +187,11 @@ def cmd_reach(args: argparse.Namespace) -> int:
     except (OSError, ValueError, ConfigError) as exc:
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)
         return 1
-    out_dir = Path(args.out) if args.out else fresh_out_dir()
+    try:
+        out_dir = output_dir(args.out) if args.out else fresh_out_dir()
+    except ValueError as exc:
+        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
+        return 1
     try:
         episode = run_reach_demo(config, out_dir)
     except KeyboardInterrupt:

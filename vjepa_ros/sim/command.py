@@ -8,12 +8,14 @@ import sys
 
 def cmd_collect(args: argparse.Namespace) -> int:
     """Record episodes into ``args.out``; exit 1 with a message on bad settings."""
+    from vjepa_ros.out_paths import output_dir
     from vjepa_ros.sim.collector import CollectorConfig, collect
     from vjepa_ros.sim.config import CameraConfig, SimConfig
     from vjepa_ros.sim.manipulation import collect_manipulation
     from vjepa_ros.sim.randomize import SceneRandomization
 
     try:
+        output_dir(args.out)
         if args.task == "motion":
             sim_config = SimConfig(camera=CameraConfig(width=args.width, height=args.height))
             config = CollectorConfig(frames=args.frames)

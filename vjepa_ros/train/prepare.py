@@ -23,6 +23,7 @@ from vjepa_ros.models import (
     load_models,
 )
 from vjepa_ros.models.checkpoint import read_checkpoint_file
+from vjepa_ros.out_paths import output_dir
 from vjepa_ros.train.config import TrainConfig, make_config
 from vjepa_ros.train.distributed import Topology, current, rank_device
 from vjepa_ros.train.episodes import EpisodeError, find_sources, split_sources
@@ -190,7 +191,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     """
     topology = topology or current()
     config.check(need_encoder=not resume)
-    out = Path(config.out).expanduser()
+    out = output_dir(Path(config.out).expanduser())  # before any data or model is read
     if resume:
         path, state = read_latest(out)
         check_world_size(state, topology.world_size, path)

@@ -14,6 +14,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     """Pretrain, save the encoder file, its curves (.json) and plot (.png); exit 1 on bad input."""
     import torch
 
+    from vjepa_ros.out_paths import output_file
     from vjepa_ros.train.pretrain import PretrainConfig, pretrain_encoder, save_pretrained
     from vjepa_ros.train.pretrain_data import ClipSampler, load_clip_segments, spread_frames
 
@@ -21,6 +22,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
+        output_file(out)
         settings = read_yaml_mapping(args.config) if args.config else {}
         overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
                                        ("seed", args.seed)) if v is not None}

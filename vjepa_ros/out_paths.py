@@ -1,0 +1,45 @@
+"""Output locations of the ``vjepa-ros`` commands, checked before any work starts.
+
+A command that runs for minutes and only then finds that its ``--out`` is a file, or a folder it
+cannot write, wastes the run: every command checks its output location first, with one line that
+names the option.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def output_dir(path: str | os.PathLike, option: str = "--out") -> Path:
+    """Create directory ``path`` (with parents) if needed and return it.
+
+    Raises ValueError naming ``option`` when ``path`` or a parent is a file, or when the
+    directory cannot be created or written.
+    """
+    path = Path(path)
+    for part in (path, *path.parents):
+        if part.exists() and not part.is_dir():
+            raise ValueError(f"{option} {path}: {part} is a file, not a directory; give a "
+                             "directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"{option} {path}: cannot create it ({exc.strerror}); give a "
+                         "directory you can write") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValueError(f"{option} {path}: not writable; give a directory you can write")
+    return path
+
+
+def output_file(path: str | os.PathLike, option: str = "--out") -> Path:
+    """Check that file ``path`` can be written (its folder is created); return it.
+
+    Raises ValueError naming ``option`` when ``path`` is a directory or its folder cannot be
+    created or written.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{option} {path}: is a directory; give a file name")
+    output_dir(path.parent if str(path.parent) else ".", option)
+    return path
