@@ -50,6 +50,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.out_paths import output_file
 from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.manipulation import (  # noqa: E402
@@ -161,6 +162,17 @@ def main() -> int:
                         help="override planner.gripper_round_threshold (published: 0.25)")
     parser.add_argument("--json", help="write every episode's numbers here")
     args = parser.parse_args()
+    if args.seeds < 1 or args.seed_start < 0:
+        parser.error("--seeds must be >= 1 and --seed-start >= 0")
+    if args.size < 32:
+        parser.error(f"--size {args.size}: the camera needs at least 32 px")
+    if args.round_threshold is not None and not 0.0 <= args.round_threshold <= 1.0:
+        parser.error(f"--round-threshold {args.round_threshold}: between 0 and 1")
+    if args.json:
+        try:
+            output_file(args.json, "--json")
+        except ValueError as exc:
+            parser.error(str(exc))
     cem = load_reach_config().planner.to_cem()
     if args.round_threshold is not None:
         cem = dataclasses.replace(cem, gripper_round_threshold=args.round_threshold)

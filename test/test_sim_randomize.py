@@ -68,11 +68,15 @@ def test_collect_randomize_gives_every_episode_its_own_scene(tmp_path, capsys):
     assert json.loads((out / "collector.json").read_text())["randomized_scenes"] is True
 
 
-def test_collect_refuses_randomize_with_a_manipulation_task(tmp_path, capsys):
+def test_collect_refuses_options_that_do_not_apply_to_the_task(tmp_path, capsys):
     out = tmp_path / "eps"
-    code = main(["collect", "--out", str(out), "--task", "grasp", "--randomize",
-                 "--episodes", "1"])
-    err = capsys.readouterr().err
-    assert code == 1
-    assert err.count("\n") == 1 and "--randomize" in err and "--task grasp" in err
-    assert not out.exists() or not any(out.iterdir())
+    cases = [(["--task", "grasp", "--randomize"], ("--randomize", "--task grasp")),
+             (["--task", "pick-and-place", "--frames", "5"], ("--frames", "--task pick")),
+             (["--task", "motion", "--object", "box"], ("--object", "--task motion")),
+             (["--task", "grasp", "--seed", "-1"], ("--seed -1", ">= 0"))]
+    for options, words in cases:
+        code = main(["collect", "--out", str(out), "--episodes", "1", *options])
+        err = capsys.readouterr().err
+        assert code == 1
+        assert err.count("\n") == 1 and all(word in err for word in words), err
+        assert not out.exists() or not any(out.iterdir())

@@ -15,23 +15,36 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from vjepa_ros.sim.randomize import SceneRandomization
 
     try:
+        _check_collect_options(args)
         output_dir(args.out)
         if args.task == "motion":
             sim_config = SimConfig(camera=CameraConfig(width=args.width, height=args.height))
-            config = CollectorConfig(frames=args.frames)
+            config = CollectorConfig(frames=16 if args.frames is None else args.frames)
             randomization = SceneRandomization() if args.randomize else None
             collect(args.out, args.episodes, args.seed, sim_config, config,
                     randomization=randomization)
-        elif args.randomize:
-            raise ValueError(f"--randomize is for --task motion (pretraining data), not --task "
-                             f"{args.task}: leave it out")
         else:
-            collect_manipulation(args.out, args.task, args.object, args.episodes, args.seed,
-                                 args.width, args.height)
+            collect_manipulation(args.out, args.task, args.object or "cup", args.episodes,
+                                 args.seed, args.width, args.height)
     except (OSError, ValueError, ImportError, RuntimeError) as exc:
         print(f"vjepa-ros collect: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _check_collect_options(args: argparse.Namespace) -> None:
+    """Refuse options that do not apply to ``--task`` (they would be ignored) and bad numbers."""
+    if args.seed < 0:
+        raise ValueError(f"--seed {args.seed}: must be >= 0")
+    if args.task == "motion":
+        if args.object is not None:
+            raise ValueError("--object is for the manipulation tasks (grasp, "
+                             "reach-with-object, pick-and-place), not --task motion")
+        return
+    for option, given in (("--frames", args.frames is not None), ("--randomize", args.randomize)):
+        if given:
+            raise ValueError(f"{option} is for --task motion, not --task {args.task} (the "
+                             "expert's episodes end when the task does): leave it out")
 
 
 def add_commands(sub) -> None:
@@ -39,7 +52,9 @@ def add_commands(sub) -> None:
     collect = sub.add_parser(
         "collect", help="record scripted episodes (frames, states, actions at 4 Hz) in the sim"
     )
-    collect.add_argument("--out", required=True, help="directory for episode_<seed>.npz files")
+    collect.add_argument("--out", required=True,
+                         help="directory for the episodes: episode_<seed>.npz (motion), "
+                         "<task>_<object>_<seed>.npz + sub-goal PNGs (manipulation)")
     collect.add_argument("--episodes", type=int, default=10, help="how many episodes")
     collect.add_argument(
         "--task", default="motion", choices=("motion", "grasp", "reach-with-object",
@@ -47,10 +62,10 @@ def add_commands(sub) -> None:
         help="motion: varied scripted arm motions (--frames each); grasp, reach-with-object, "
         "pick-and-place: the scripted manipulation expert with misses and recoveries, plus "
         "the task's sub-goal images as PNG")
-    collect.add_argument("--object", default="cup", choices=("cup", "box"),
-                         help="graspable object of the manipulation tasks")
-    collect.add_argument("--frames", type=int, default=16,
-                         help="frames per episode (4 Hz; --task motion)")
+    collect.add_argument("--object", choices=("cup", "box"),
+                         help="graspable object of the manipulation tasks (default cup)")
+    collect.add_argument("--frames", type=int,
+                         help="frames per episode (4 Hz; --task motion; default 16)")
     collect.add_argument("--seed", type=int, default=0, help="seed of the first episode")
     collect.add_argument("--width", type=int, default=256, help="image width")
     collect.add_argument("--height", type=int, default=256, help="image height")
