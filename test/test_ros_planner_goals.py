@@ -123,6 +123,9 @@ def test_sub_goal_list_services(oracle_harness, tmp_path):
 
     refused = call("add_subgoal")
     assert not refused.success and "no camera frame" in refused.message
+    # the topic the node really subscribes to (remapped), not the name in the code
+    assert f"({h.planner.image_subscription.topic_name})" in refused.message
+    assert h.planner.image_subscription.topic_name != "image"
     assert h.logs("~/add_subgoal refused: no camera frame")
     for seed in range(3):  # the person guides the arm to three poses, adding each
         h.pump(0.2, image=image_msg(seed))

@@ -75,7 +75,7 @@ class PlannerNode(Node):
         self.session = MPCSession(
             self.model, cfg.planner.to_cem(), cfg.safety, cfg.control, clock=self.now,
             log=self._log, seed=cfg.planner.seed_or_none, wake=lambda: self.worker.wake(),
-            goal_switching=cfg.goals,
+            goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
         )
         self.gripper_state: float | None = None
         self.joints = JointStateReader(cfg.robot.joint_prefix)

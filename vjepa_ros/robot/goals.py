@@ -231,11 +231,12 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None) -> list[S
     return [SubGoal(load_image_file(p), n, source=p) for p, n in zip(paths, counts, strict=True)]
 
 
-def capture_refusal(service: str, frame_age_s: float | None, max_age_s: float) -> str:
+def capture_refusal(service: str, frame_age_s: float | None, max_age_s: float,
+                    camera_topic: str = "image") -> str:
     """Why the newest frame cannot become a goal through ``service`` ("" when it can)."""
     if frame_age_s is None:
         return (f"{service} refused: no camera frame received yet; check the camera topic "
-                "('image'), then call it again")
+                f"({camera_topic}), then call it again")
     if frame_age_s > max_age_s:
         return (f"{service} refused: the newest camera frame is {frame_age_s:.2f} s old (limit "
                 f"safety.max_image_age_s = {max_age_s:g} s); check the camera, then call it "

@@ -78,6 +78,7 @@ class MPCSession:
         wake: called (under the session lock, so it must be cheap) when a plan can go out without
             a new input: async control, the arm arrived where a prepared plan starts.
         goal_switching: how sub-goals switch and how many ``add_subgoal`` keeps (``goals.py``).
+        camera_topic: the camera topic's resolved name, for refusals (the node's subscription).
     """
 
     def __init__(
@@ -92,6 +93,7 @@ class MPCSession:
         planner: Planner | None = None,
         wake: Callable[[], None] = lambda: None,
         goal_switching: GoalSwitchConfig | None = None,
+        camera_topic: Callable[[], str] = lambda: "image",
     ):
         if not isinstance(model, WorldModel):
             raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
@@ -109,6 +111,7 @@ class MPCSession:
         self._phase = Phase.SHADOW
         self.goals: GoalSequence | None = None
         self.goal_switching = goal_switching or GoalSwitchConfig()
+        self.camera_topic = camera_topic
         self.goal_version = 0
         self.enable_epoch = 0  # bumped by every enable/disable: a plan made before is void
         self.command_time = self.arrival_time = -float("inf")
@@ -287,7 +290,7 @@ class MPCSession:
         """Return the newest frame as a sub-goal (with the state nearest to it); locked."""
         frame = self.inputs.frame
         problem = capture_refusal(service, None if frame is None else self.clock() - frame.stamp,
-                                  self.limits.max_image_age_s)
+                                  self.limits.max_image_age_s, self.camera_topic())
         if problem:
             raise RuntimeError(problem)
         state = self.inputs.state_at(frame.stamp)
