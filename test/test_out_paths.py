@@ -16,6 +16,14 @@ def test_output_dir_creates_parents_and_refuses_files_in_the_way(tmp_path):
             output_dir(path)
 
 
+def test_output_dir_can_check_without_creating(tmp_path):
+    path = output_dir(tmp_path / "later" / "run", create=False)
+    assert not path.exists() and not path.parent.exists()
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ValueError, match="is a file"):
+        output_dir(tmp_path / "f" / "run", create=False)
+
+
 def test_output_file_refuses_a_directory_and_creates_the_folder(tmp_path):
     with pytest.raises(ValueError, match="is a directory; give a file name"):
         output_file(tmp_path)

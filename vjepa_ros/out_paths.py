@@ -11,17 +11,26 @@ import os
 from pathlib import Path
 
 
-def output_dir(path: str | os.PathLike, option: str = "--out") -> Path:
+def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = True) -> Path:
     """Create directory ``path`` (with parents) if needed and return it.
 
-    Raises ValueError naming ``option`` when ``path`` or a parent is a file, or when the
-    directory cannot be created or written.
+    ``create`` False: only check that it could be created (the nearest existing folder on its way
+    is writable), for a command that writes nothing when it fails. Raises ValueError naming
+    ``option`` when ``path`` or a parent is a file, or when the directory cannot be created or
+    written.
     """
     path = Path(path)
     for part in (path, *path.parents):
         if part.exists() and not part.is_dir():
             raise ValueError(f"{option} {path}: {part} is a file, not a directory; give a "
                              "directory")
+    if not create:
+        existing = next(part for part in (path.absolute(), *path.absolute().parents)
+                        if part.exists())
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ValueError(f"{option} {path}: {existing} is not writable; give a directory "
+                             "you can write")
+        return path
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

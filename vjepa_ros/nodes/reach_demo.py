@@ -188,7 +188,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)
         return 1
     try:
-        out_dir = output_dir(args.out) if args.out else fresh_out_dir()
+        out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()
     except ValueError as exc:
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)
         return 1
