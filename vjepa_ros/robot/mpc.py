@@ -484,11 +484,10 @@ class MPCSession:
                 report.frame_stamp = job.frame.stamp
                 report.start = job.state.value if job.predicted_start is None else \
                     job.predicted_start
-        if report.subgoal_index is None and self.goals is not None and not self.goals.finished:
-            report.subgoal_index = self.goals.index
+        if report.subgoal is None and self.goals is not None:  # refusals: where the goals stand
+            report.subgoal = self.goals.progress()
         report.mode, report.phase, report.commands_sent = \
             self.control.mode, self._phase, self.commands_sent
-        report.subgoal_count = len(self.goals.goals) if self.goals is not None else 0
         self.last_report = report
         for listener in self._listeners:
             listener(report)
@@ -576,7 +575,6 @@ class MPCSession:
             frame_age_s=self.clock() - frame_stamp,
             frame_stamp=frame_stamp,
             start=np.array(start, dtype=np.float64),
-            subgoal_index=None if self.goals is None or self.goals.finished else self.goals.index,
             subgoal=None if self.goals is None else self.goals.progress(),
         )
 

@@ -15,8 +15,10 @@ ROS-free: no rclpy here.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
+import typing
 
 import numpy as np
 
@@ -25,17 +27,6 @@ from vjepa_ros.robot.refusal import RefusalKind
 
 SCHEMA = "vjepa_ros/plan_report/1"
 VECTOR_FIELDS = ("start_state", "first_action", "command")
-# field → (accepted JSON types, null allowed); the vectors are checked on their own
-FIELD_TYPES = {
-    "stamp": ((int, float), True), "outcome": ((str,), False), "refusal": ((str,), True),
-    "detail": ((str,), False), "commanded": ((bool,), False), "predicted_start": ((bool,), False),
-    "energy": ((int, float), True), "latency_s": ((int, float), False),
-    "frame_age_s": ((int, float), False), "mode": ((str,), False), "phase": ((str,), False),
-    "goal_version": ((int,), False), "enable_epoch": ((int,), False),
-    "subgoal_index": ((int,), True), "subgoal_count": ((int,), False),
-    "commands_sent": ((int,), False), "subgoal_rule": ((str,), False),
-    "subgoal_steps_done": ((int,), False), "subgoal_switch": ((dict,), True),
-}
 
 
 def last_plan_text(report: PlanReport) -> str:
@@ -97,8 +88,8 @@ class PlanRecord:
             phase="" if report.phase is None else str(report.phase),
             goal_version=int(report.goal_version),
             enable_epoch=int(report.enable_epoch),
-            subgoal_index=report.subgoal_index,
-            subgoal_count=int(report.subgoal_count),
+            subgoal_index=_active_index(report.subgoal),
+            subgoal_count=0 if report.subgoal is None else int(report.subgoal.count),
             commands_sent=int(report.commands_sent),
             subgoal_rule="" if report.subgoal is None else report.subgoal.rule,
             subgoal_steps_done=0 if report.subgoal is None else int(report.subgoal.steps_done),
@@ -130,7 +121,7 @@ class PlanRecord:
                    if f.name not in data and f.default is dataclasses.MISSING]
         if missing:
             raise ValueError(f"{topic}: missing {', '.join(missing)}")
-        for name, (kinds, nullable) in FIELD_TYPES.items():
+        for name, (kinds, nullable) in _json_types().items():
             value = data.get(name)
             if name not in data or (value is None and nullable):
                 continue
@@ -155,6 +146,27 @@ class PlanRecord:
     def is_error(self) -> bool:
         """True for a planner or session fault (the planner stopped commanding)."""
         return self.refusal in (str(RefusalKind.PLANNER_ERROR), str(RefusalKind.INTERNAL_ERROR))
+
+
+@functools.cache
+def _json_types() -> dict[str, tuple[tuple[type, ...], bool]]:
+    """Return field → (accepted JSON types, null allowed), from PlanRecord's annotations."""
+    accepted = {float: (int, float), int: (int,), str: (str,), bool: (bool,), dict: (dict,)}
+    types = {}
+    for name, hint in typing.get_type_hints(PlanRecord).items():
+        if name in VECTOR_FIELDS:
+            continue
+        args = typing.get_args(hint) or (hint,)
+        kind = next(arg for arg in args if arg is not type(None))
+        types[name] = (accepted[kind], type(None) in args)
+    return types
+
+
+def _active_index(progress) -> int | None:
+    """0-based sub-goal planned toward; None without goals or once all are done."""
+    if progress is None or progress.index >= progress.count:
+        return None
+    return int(progress.index)
 
 
 def _switch(progress) -> dict | None:

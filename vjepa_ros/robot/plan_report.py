@@ -53,8 +53,6 @@ class PlanReport:
     phase: Phase | None = None  # the session's phase right after this plan step
     goal_version: int = 0  # the goal the plan was made for (bumped by every new goal)
     enable_epoch: int = 0  # the enable epoch it was made in (bumped by every enable/disable)
-    subgoal_index: int | None = None  # 0-based sub-goal it planned toward (None: no goal)
-    subgoal_count: int = 0  # sub-goals in the goal sequence
     commands_sent: int = 0  # commands sent by the session so far, this plan's included
     subgoal: GoalProgress | None = None  # sub-goal planned toward, rule, switch (goals.py)
 
