@@ -32,7 +32,11 @@ import math
 
 import numpy as np
 
-from vjepa_ros.robot.joint_states import FRANKA_HAND_MAX_WIDTH, finger_position
+from vjepa_ros.robot.joint_states import (
+    FRANKA_HAND_MAX_WIDTH,
+    closedness_from_fingers,
+    finger_position,
+)
 
 FRANKA_HAND_MAX_FORCE = 70.0  # N: continuous grasp force of the Franka Hand (datasheet)
 SAME_WIDTH = 1e-4  # m: franka_gripper treats a goal this close to the current width as done
@@ -53,8 +57,8 @@ class GripperGoal:
         return 0.0 if self.grasp else self.position
 
     def closedness(self, max_width: float = FRANKA_HAND_MAX_WIDTH) -> float:
-        """Return the commanded closedness in [0, 1] (0 open): 1 − 2·position / max_width."""
-        return float(np.clip(1.0 - 2.0 * self.position / max_width, 0.0, 1.0))
+        """Return the commanded closedness in [0, 1] (0 open), the joint-state mapping's."""
+        return float(closedness_from_fingers([self.position, self.position], max_width))
 
 
 @dataclasses.dataclass(frozen=True)
