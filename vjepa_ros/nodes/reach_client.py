@@ -35,7 +35,7 @@ from vjepa_ros.nodes.reach_episode import (
     DemoError,
     ReachFollower,
 )
-from vjepa_ros.robot.inputs import InputBuffer
+from vjepa_ros.robot.inputs import InputBuffer, Stamped, nearest
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.sim.reach import STEP_HEADER, ReachEpisode, format_step, reach_target
 from vjepa_ros.sim.tasks import reach_error
@@ -73,7 +73,7 @@ class ReachClient:
         rclpy.init(context=self.context)
         self.node = rclpy.create_node("reach_demo", context=self.context)
         self.inputs = InputBuffer(history=STATE_HISTORY)
-        self.frames: collections.deque = collections.deque(maxlen=FRAME_HISTORY)  # (stamp, rgb)
+        self.frames: collections.deque[Stamped] = collections.deque(maxlen=FRAME_HISTORY)
         self.reports: queue.SimpleQueue = queue.SimpleQueue()  # PlanRecord or ValueError
         self.diagnostics: dict[str, str] = {}  # the planner's newest /diagnostics values
         self.diagnostics_stamp = -math.inf  # [s] their header stamp (the planner's clock)
@@ -121,7 +121,7 @@ class ReachClient:
 
         stamp, rgb = stamp_seconds(msg.header.stamp), image_msg_to_rgb(msg)
         self.inputs.observe_image(rgb, stamp)
-        self.frames.append((stamp, self.inputs.frame.value))
+        self.frames.append(Stamped(stamp, self.inputs.frame.value))
 
     def _on_report(self, msg) -> None:
         try:
@@ -152,10 +152,8 @@ class ReachClient:
 
     def frame_at(self, stamp: float) -> np.ndarray | None:
         """Return the kept camera frame stamped nearest to ``stamp`` (None before any)."""
-        frames = list(self.frames)
-        if not frames:
-            return None
-        return min(frames, key=lambda item: abs(item[0] - stamp))[1]
+        frame = nearest(list(self.frames), stamp)
+        return None if frame is None else frame.value
 
     def drain_reports(self) -> None:
         """Forget the reports received so far (plans from before the episode)."""

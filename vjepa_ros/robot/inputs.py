@@ -25,6 +25,19 @@ class Stamped:
     value: np.ndarray
 
 
+def nearest(items, stamp: float) -> Stamped | None:
+    """Return the item of ``items`` (Stamped, sorted by stamp) nearest to ``stamp``; None if none.
+
+    The one nearest-stamp lookup of the robot side (states at a frame's stamp, the demo's frames).
+    """
+    if not items:
+        return None
+    stamps = [item.stamp for item in items]
+    index = bisect.bisect_left(stamps, stamp)
+    near = [i for i in (index - 1, index) if 0 <= i < len(stamps)]
+    return items[min(near, key=lambda i: abs(stamps[i] - stamp))]
+
+
 class InputBuffer:
     """Newest frame, recent robot states, their ages, and the state at a frame's stamp.
 
@@ -78,12 +91,7 @@ class InputBuffer:
     def state_at(self, stamp: float) -> Stamped | None:
         """Return the stored state nearest in time to ``stamp`` (None before any state)."""
         with self._lock:
-            if not self.states:
-                return None
-            stamps = [s.stamp for s in self.states]
-            index = bisect.bisect_left(stamps, stamp)
-            near = [i for i in (index - 1, index) if 0 <= i < len(stamps)]
-            return self.states[min(near, key=lambda i: abs(stamps[i] - stamp))]
+            return nearest(self.states, stamp)
 
     def states_after(self, stamp: float) -> list[Stamped]:
         """Return the stored states stamped after ``stamp``, oldest first."""
