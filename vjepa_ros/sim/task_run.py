@@ -105,7 +105,7 @@ class TaskRun:
             "seed": self.setup.seed,
             "object": self.kind,
             "task": self.setup.task,
-            "subgoals": list(self.setup.names),
+            "subgoal_names": list(self.setup.names),
             "rule": self.switching.rule,
             "success": bool(self.outcome.success),
             "grasped": bool(self.outcome.grasped),
