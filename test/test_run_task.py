@@ -26,7 +26,7 @@ from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task  # no
 from vjepa_ros.sim.manipulation_loop import TaskLoopConfig  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach_config import load_reach_config  # noqa: E402
-from vjepa_ros.sim.task_run import format_task_step, run_task  # noqa: E402
+from vjepa_ros.sim.task_run import format_task_step, format_totals, run_task  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EPISODE = ROOT / "vjepa_ros" / "data" / "franka_example_traj.npz"  # an episode, not a model
@@ -92,6 +92,8 @@ def test_energy_rule_switches_before_the_step_count_once_the_energy_is_below_thr
     assert row["active_subgoal"] == [0, 0, 0, 1] and row["placed"] is False
     line = format_task_step(early.steps[0], early.readings[0], setup.names)
     assert STEP_LINE.match(line).group(10).endswith("cm")  # pick-and-place: object to spot
+    assert format_totals([fixed, early]).startswith(
+        "total: success 0/2 (0%), grasped during 0/2, placed 0/2; median 4 steps")
 
 
 @pytest.fixture(scope="module")

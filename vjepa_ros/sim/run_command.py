@@ -91,7 +91,8 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
         model = load_world_model(path, device=resolved, dtype=dtype)
         check_model(model)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise ValueError(f"{option} {spec}: {exc}") from None
+        hint = str(exc).replace("--checkpoint FILE", f"{option} FILE")  # the demo is missing
+        raise ValueError(f"{option} {spec}: {hint}") from None
     return model
 
 
