@@ -192,7 +192,7 @@ def print_rule_comparison(results: dict, rules: list[str]) -> None:
     print("\nsub-goal switching on the same seeds (switch at: median step of the 1st, 2nd, ... "
           "switch; reasons: threshold / plateau / steps)")
     print(f"{'agent':24} {'object':6}  {'task':18}  {'rule':6}  {'success':>7}  {'steps':>5}  "
-          f"{'sim s':>6}  {'switch at':>9}  reasons")
+          f"{'sim s':>6}  {'switch at':<18}  reasons")
     keys = sorted({key.rsplit("/", 1)[0] for key in results if key.count("/") == 3})
     for key in keys:
         agent, kind, task = key.split("/")
@@ -205,7 +205,7 @@ def print_rule_comparison(results: dict, rules: list[str]) -> None:
             why = " / ".join(str(reasons.count(x)) for x in ("threshold", "plateau", "steps"))
             at = "/".join(f"{v:g}" for v in s["switch_steps_median"]) or "-"
             print(f"{agent[:24]:24} {kind:6}  {task:18}  {rule:6}  {s['success']:>7.0%}  "
-                  f"{s['steps_median']:>5g}  {s['sim_s_median']:>6.1f}  {at:>9}  {why}")
+                  f"{s['steps_median']:>5g}  {s['sim_s_median']:>6.1f}  {at:<18}  {why}")
 
 
 def main() -> int:
