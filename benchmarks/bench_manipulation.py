@@ -21,16 +21,30 @@ oracle   the ROS-free MPC loop (``manipulation_loop.run_task_episode``: the plan
          stand-in world model of the simulator (``vjepa_ros.sim.oracle``), which represents the
          end-effector pose and gripper only, not the object
 random   the same loop with uniform xyz actions within the CEM's ±maxnorm box (gripper still)
+FILE     ``--checkpoint FILE`` (repeatable; ``demo`` = the packaged demo world model): the same
+         loop with a learned world model (encoder + AC predictor), named by its file
 
 Run:  python benchmarks/bench_manipulation.py [--agents expert oracle random] [--seeds 20]
-          [--seed-start 900000] [--objects cup box]
+          [--seed-start 900000] [--objects cup box] [--checkpoint demo] [--max-steps N]
           [--tasks grasp reach-with-object pick-and-place] [--size 128] [--json out.json]
-          [--dense] [--round-threshold 0.1]
+          [--dense] [--gripper-round-threshold 0.1] [--samples S ...] [--device cpu]
+          [--threads N]
+          [--subgoal-rule steps energy] [--subgoal-energy-threshold E] [--subgoal-patience N]
+          [--subgoal-min-delta D]
+
+``--subgoal-rule``: how the loop agents switch sub-goals (``robot/goals.py``, the node's
+``goals.*``): steps = after 4, 10, 4 executed steps, as published; energy = also early, when the
+energy to a sub-goal falls below ``--subgoal-energy-threshold`` or stops improving for
+``--subgoal-patience`` steps. Given both, every model agent runs under each and a second table
+compares them on the same seeds (random actions have no energy: they run once). ``--json``: one
+row per episode (success, grasped, placed, steps, sim and wall s, gripper commands, per-step
+energy, active sub-goal and switches: ``vjepa_ros.sim.task_run.TaskRun.row``).
 
 ``--dense``: the loop agents get a sub-goal image at every turn of the expert's motion
 (``manipulation.DENSE_MILESTONES``: pre-grasp, descend, closed, grasp, carry, lower, release,
-place; switched after ``TaskLoopConfig.dense_steps``) instead of the paper's. ``--round-threshold``
-overrides the planner's gripper round threshold (published 0.25: planned gripper changes smaller
+place; switched after ``TaskLoopConfig.dense_steps``) instead of the paper's. The planner is
+config/reach_demo.yaml's; ``--samples``, ``--iterations``, ... (``vjepa-ros run``'s CEM options)
+override it, e.g. ``--gripper-round-threshold`` (published 0.25: planned gripper changes smaller
 than that are dropped, and the cup is held at closedness 0.24).
 
 A trained world model plugs in where the oracle does (``run_task_episode(sim, model, ...)``).
@@ -39,7 +53,6 @@ physics at 240 Hz); other processes on the machine slow them down.
 """
 
 import argparse
-import dataclasses
 import json
 import statistics
 import sys
@@ -47,10 +60,19 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vjepa_ros.out_paths import output_file
+from vjepa_ros.cli_options import (  # noqa: E402
+    add_cem_arguments,
+    add_goal_switch_arguments,
+    goal_switch_configs,
+    option_message,
+    planner_overrides,
+)
+from vjepa_ros.config import ConfigError  # noqa: E402
+from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.manipulation import (  # noqa: E402
@@ -59,9 +81,11 @@ from vjepa_ros.sim.manipulation import (  # noqa: E402
     record_expert_episode,
     setup_task,
 )
-from vjepa_ros.sim.manipulation_loop import run_task_episode  # noqa: E402
+from vjepa_ros.sim.manipulation_loop import TaskLoopConfig  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
+from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
+from vjepa_ros.sim.task_run import run_task  # noqa: E402
 
 
 def probe_held(sim: Sim, monitor: SuccessMonitor) -> bool:
@@ -131,25 +155,66 @@ def summarize_expert(rows: list[dict]) -> dict:
     }
 
 
-def run_loop(sim: Sim, oracle, cem, task: str, seed: int, random_actions: bool,
-             dense: bool) -> dict:
-    setup = setup_task(sim, seed, task, dense=dense)
-    started = time.perf_counter()
-    episode, outcome = run_task_episode(sim, oracle, setup, cem, random_actions=random_actions,
-                                        seed=seed)
+def run_loop(sim: Sim, model, cem, task: str, seed: int, random_actions: bool, dense: bool,
+             loop: TaskLoopConfig, switching, kind: str) -> dict:
+    try:
+        setup = setup_task(sim, seed, task, dense=dense)
+    except RuntimeError:
+        return {"seed": seed, "subgoals": False}
+    run = run_task(sim, model, setup, cem, kind, loop, switching, random_actions, seed=seed)
+    return {"subgoals": True, **run.row()}
+
+
+def summarize_loop(rows: list[dict]) -> dict:
+    done = [r for r in rows if r["subgoals"]]
     return {
-        "seed": seed, "success": outcome.success, "grasped": outcome.grasped,
-        "placed": outcome.placed, "reach_error": outcome.reach_error,
-        "steps": len(episode.steps), "sim_s": episode.sim_seconds,
-        "wall_s": time.perf_counter() - started,
-        "gripper_commands": [round(float(s.command[6]), 3) for s in episode.steps],
+        "episodes": len(rows),
+        "subgoal_images": len(done),
+        "success": sum(r["success"] for r in done) / max(len(done), 1),
+        "steps_median": statistics.median(r["steps"] for r in done) if done else None,
+        "sim_s_median": statistics.median(r["sim_s"] for r in done) if done else None,
+        "wall_s_median": statistics.median(r["wall_s"] for r in done) if done else None,
+        "switch_steps_median": _switch_steps(done),
     }
+
+
+def _switch_steps(rows: list[dict]) -> list:
+    """Median step of the 1st, 2nd, ... sub-goal switch over the episodes that made it."""
+    by_order: dict[int, list[int]] = {}
+    for row in rows:
+        for order, (step, _) in enumerate(row["switches"]):
+            by_order.setdefault(order, []).append(step)
+    return [statistics.median(by_order[order]) for order in sorted(by_order)]
+
+
+def print_rule_comparison(results: dict, rules: list[str]) -> None:
+    """Fixed-step vs energy-based switching, per model agent, object and task (same seeds)."""
+    print("\nsub-goal switching on the same seeds (switch at: median step of the 1st, 2nd, ... "
+          "switch; reasons: threshold / plateau / steps)")
+    print(f"{'agent':24} {'object':6}  {'task':18}  {'rule':6}  {'success':>7}  {'steps':>5}  "
+          f"{'sim s':>6}  {'switch at':<18}  reasons")
+    keys = sorted({key.rsplit("/", 1)[0] for key in results if key.count("/") == 3})
+    for key in keys:
+        agent, kind, task = key.split("/")
+        for rule in rules:
+            rows = [r for r in results.get(f"{key}/{rule}", []) if r["subgoals"]]
+            if not rows:
+                continue
+            s = summarize_loop(rows)
+            reasons = [reason for r in rows for _, reason in r["switches"]]
+            why = " / ".join(str(reasons.count(x)) for x in ("threshold", "plateau", "steps"))
+            at = "/".join(f"{v:g}" for v in s["switch_steps_median"]) or "-"
+            print(f"{agent[:24]:24} {kind:6}  {task:18}  {rule:6}  {s['success']:>7.0%}  "
+                  f"{s['steps_median']:>5g}  {s['sim_s_median']:>6.1f}  {at:<18}  {why}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--agents", nargs="+", default=["expert", "oracle", "random"],
+    parser.add_argument("--agents", nargs="*", default=["expert", "oracle", "random"],
                         choices=["expert", "oracle", "random"])
+    parser.add_argument("--checkpoint", action="append", default=[],
+                        help="world model file as one more agent; 'demo' = the packaged demo "
+                        "model; repeatable")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--seed-start", type=int, default=HELD_OUT_SEED_START)
     parser.add_argument("--objects", nargs="+", default=["cup", "box"], choices=["cup", "box"])
@@ -158,55 +223,76 @@ def main() -> int:
     parser.add_argument("--dense", action="store_true",
                         help="loop agents: a sub-goal image at every turn of the expert's motion "
                         "(DENSE_MILESTONES) instead of the paper's")
-    parser.add_argument("--round-threshold", type=float,
-                        help="override planner.gripper_round_threshold (published: 0.25)")
+    parser.add_argument("--max-steps", type=int,
+                        help="loop agents: at most this many planning steps per episode")
+    parser.add_argument("--device", help="learned models: cpu, cuda (default: cuda if available)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("--json", help="write every episode's numbers here")
+    add_goal_switch_arguments(parser, several=True)
+    add_cem_arguments(parser.add_argument_group("planner"), "config/reach_demo.yaml")
     args = parser.parse_args()
     if args.seeds < 1 or args.seed_start < 0:
         parser.error("--seeds must be >= 1 and --seed-start >= 0")
     if args.size < 32:
         parser.error(f"--size {args.size}: the camera needs at least 32 px")
-    if args.round_threshold is not None and not 0.0 <= args.round_threshold <= 1.0:
-        parser.error(f"--round-threshold {args.round_threshold}: between 0 and 1")
-    if args.json:
-        try:
+    if args.max_steps is not None and args.max_steps < 1:
+        parser.error(f"--max-steps {args.max_steps}: must be >= 1")
+    if not args.agents and not args.checkpoint:
+        parser.error("no agent: give --agents and/or --checkpoint")
+    try:
+        cem = load_reach_config(None, planner_overrides(args)).planner.to_cem()
+        switchings = goal_switch_configs(args)
+        if args.json:
             output_file(args.json, "--json")
-        except ValueError as exc:
-            parser.error(str(exc))
-    cem = load_reach_config().planner.to_cem()
-    if args.round_threshold is not None:
-        cem = dataclasses.replace(cem, gripper_round_threshold=args.round_threshold)
+        models = [(Path(c).name if c != "demo" else "demo",
+                   load_run_model(c, args.device, option="--checkpoint"))
+                  for c in args.checkpoint]
+    except (ValueError, ConfigError) as exc:
+        parser.error(option_message(str(exc)))
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    loop = TaskLoopConfig(step_limit=args.max_steps or 0)
+    rules = [s.rule for s in switchings]
     seeds = range(args.seed_start, args.seed_start + args.seeds)
     print(f"# manipulation: seeds {seeds[0]}..{seeds[-1]}, camera {args.size}x{args.size}; loop: "
           f"blocking control, CEM H {cem.horizon} S {cem.samples} I {cem.iterations} maxnorm "
           f"{cem.maxnorm}, gripper round threshold {cem.gripper_round_threshold}, "
-          f"{'dense' if args.dense else 'paper'} sub-goals")
-    print(f"{'agent':7} {'object':6}  {'task':18}  {'success':>7}  {'steps':>5}  {'sim s':>6}  "
+          f"{'dense' if args.dense else 'paper'} sub-goals, switching: "
+          f"{'; '.join(s.describe() for s in switchings)}"
+          f"{f', at most {args.max_steps} steps' if args.max_steps else ''}")
+    print(f"{'agent':24} {'object':6}  {'task':18}  {'success':>7}  {'steps':>5}  {'sim s':>6}  "
           f"{'wall s':>6}  expert: agree, misses → recovered, sub-goal images")
     results = {}
     for kind in args.objects:
         with Sim(manipulation_sim_config(args.seed_start, kind, args.size, args.size)) as sim:
             oracle = OracleWorldModel().attach(sim)  # remembers every frame from here on
+            loop_agents = [(name, model, False) for name, model in models]
+            loop_agents += [(agent, oracle, agent == "random") for agent in args.agents
+                            if agent != "expert"]
             for task in args.tasks:
-                for agent in args.agents:
-                    if agent == "expert":
-                        rows = [run_expert(sim, task, seed) for seed in seeds]
-                        s = summarize_expert(rows)
-                        success, steps, sim_s, wall_s = (s["success"], s["frames_median"],
-                                                         s["sim_s_median"], s["wall_s_median"])
-                        extra = (f"  {s['agree']:.0%}, {s['episodes_with_a_miss']} → "
-                                 f"{s['recovered']}, {s['subgoal_images']}/{s['episodes']}")
-                    else:
-                        rows = [run_loop(sim, oracle, cem, task, seed, agent == "random",
-                                         args.dense) for seed in seeds]
-                        success = sum(r["success"] for r in rows) / len(rows)
-                        steps = statistics.median(r["steps"] for r in rows)
-                        sim_s = statistics.median(r["sim_s"] for r in rows)
-                        wall_s = statistics.median(r["wall_s"] for r in rows)
-                        extra = ""
-                    results[f"{agent}/{kind}/{task}"] = rows
-                    print(f"{agent:7} {kind:6}  {task:18}  {success:>7.0%}  {steps:>5}  "
-                          f"{sim_s:>6.1f}  {wall_s:>6.1f}{extra}", flush=True)
+                if "expert" in args.agents:
+                    rows = [run_expert(sim, task, seed) for seed in seeds]
+                    s = summarize_expert(rows)
+                    results[f"expert/{kind}/{task}"] = rows
+                    print(f"{'expert':24} {kind:6}  {task:18}  {s['success']:>7.0%}  "
+                          f"{s['frames_median']:>5}  {s['sim_s_median']:>6.1f}  "
+                          f"{s['wall_s_median']:>6.1f}  {s['agree']:.0%}, "
+                          f"{s['episodes_with_a_miss']} → {s['recovered']}, "
+                          f"{s['subgoal_images']}/{s['episodes']}", flush=True)
+                for name, model, random_actions in loop_agents:
+                    for switching in switchings[:1] if random_actions else switchings:
+                        rows = [run_loop(sim, model, cem, task, seed, random_actions,
+                                         args.dense, loop, switching, kind) for seed in seeds]
+                        results[f"{name}/{kind}/{task}/{switching.rule}"] = rows
+                        s = summarize_loop(rows)
+                        label = name if len(switchings) == 1 or random_actions else \
+                            f"{name} [{switching.rule}]"
+                        print(f"{label[:24]:24} {kind:6}  {task:18}  {s['success']:>7.0%}  "
+                              f"{s['steps_median']:>5}  {s['sim_s_median']:>6.1f}  "
+                              f"{s['wall_s_median']:>6.1f}", flush=True)
+    if len(rules) > 1:
+        print_rule_comparison({k: v for k, v in results.items()
+                               if not k.startswith(("expert/", "random/"))}, rules)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=lambda o: o.item()))
     return 0

@@ -2,6 +2,7 @@
 
 vjepa-ros check            what this machine offers (torch, device, rclpy, network rule)
 vjepa-ros reach            the main job: sim + planner node reach an image goal, closed loop
+vjepa-ros run --task T     a manipulation task in the sim: grasp, reach-with-object, pick-and-place
 vjepa-ros demo             one planning step on real Franka frames (see ``vjepa-ros demo --help``)
 vjepa-ros launch           the planner (and camera) nodes in one process, as vjepa_mpc.launch.py
 vjepa-ros eval BAG         replay a rosbag2 recording through the planner (``vjepa_ros/eval``)
@@ -107,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     from vjepa_ros.nodes.reach_demo import add_commands as add_reach_commands
 
     add_reach_commands(sub)  # reach
+    from vjepa_ros.sim.run_command import add_commands as add_run_commands
+
+    add_run_commands(sub)  # run
     from vjepa_ros.train.command import add_commands as add_train_commands
 
     add_train_commands(sub)  # train

@@ -18,6 +18,10 @@ CEM_OPTIONS = (
     ("momentum_std", float, "xyz std momentum in [0, 1]"),
     ("momentum_mean_gripper", float, "gripper mean momentum in [0, 1]"),
     ("momentum_std_gripper", float, "gripper std momentum in [0, 1]"),
+    ("gripper_round_threshold", float, "planned gripper deltas smaller than this become 0 "
+     "(published 0.25)"),
+    ("close_gripper", int, "from this rollout step on the gripper delta is forced to 1 (close); "
+     "-1: never"),
 )
 
 
@@ -31,6 +35,8 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None) -> dict:
 
     given = {name: getattr(args, name) for name, _, _ in CEM_OPTIONS
              if getattr(args, name, None) is not None}
+    if given.get("close_gripper", 0) < 0:  # -1: never, as the node's planner.close_gripper
+        given["close_gripper"] = None
     given.update(search_method_changes(args))  # --method, --icem-*, --mppi-* (if the parser has)
     changes = {**(defaults or {}), **given}
     try:
@@ -52,15 +58,95 @@ def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str)
                         "file this project saved; default: a small RANDOM-weight model")
     parser.add_argument("--preset", default=default_preset,
                         help=f"CEM preset: paper (H 1), notebook (H 2) (default {default_preset})")
-    for name, kind, text in CEM_OPTIONS:
-        parser.add_argument(f"--{name.replace('_', '-')}", type=kind,
-                            help=f"{text} (default: the preset's)")
+    add_cem_arguments(parser, "the preset's")
     parser.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
     parser.add_argument("--dtype",
                         help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the CEM noise and random model")
     add_model_arguments(parser)
+
+
+def add_cem_arguments(parser, defaults: str) -> None:
+    """Add one ``--field-name`` option per :data:`CEM_OPTIONS` entry (default: ``defaults``)."""
+    for name, kind, text in CEM_OPTIONS:
+        parser.add_argument(f"--{name.replace('_', '-')}", type=kind,
+                            help=f"{text} (default: {defaults})")
+
+
+def planner_overrides(args: argparse.Namespace) -> dict:
+    """Return the :data:`CEM_OPTIONS` and search-method options given, as ``planner.*`` keys.
+
+    The planner node's parameter names, for ``load_reach_config`` overrides; check the result
+    with :func:`option_message` on its ValueError.
+    """
+    given = {f"planner.{name}": getattr(args, name, None) for name, _, _ in CEM_OPTIONS}
+    given.update(search_method_overrides(args))
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def option_message(message: str) -> str:
+    """Return ``message`` with the command-line options named instead of the settings.
+
+    ``CEMConfig.topk`` -> ``--topk``, ``goals.energy_threshold`` -> ``--subgoal-energy-threshold``.
+    """
+    message = re.sub(r"(?:CEMConfig\.|planner\.|\b(?=(?:icem|mppi)\.))(\w+(?:\.\w+)?)",
+                     lambda m: f"--{re.sub('[._]', '-', m.group(1))}", message)
+    return re.sub(r"goals\.(\w+)", lambda m: _goal_option(m.group(1)), message)
+
+
+# -- sub-goal switching (the planner node's goals.* parameters) ---------------------------------
+
+GOAL_SWITCH_OPTIONS = ("rule", "energy_threshold", "patience", "min_delta")
+
+
+def _goal_option(name: str) -> str:
+    return f"--subgoal-{name.replace('_', '-')}"
+
+
+def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = False) -> None:
+    """Add ``--subgoal-rule`` and the energy rule's ``--subgoal-*`` options.
+
+    Generated from ``robot.goals.GoalSwitchConfig`` (the node's ``goals.*`` parameters): same
+    names, help and defaults. ``several``: ``--subgoal-rule`` takes one or more rules (a
+    benchmark comparing them). Read them back with :func:`goal_switch_configs`.
+    """
+    import dataclasses
+
+    from vjepa_ros.robot.goals import SWITCH_RULES, GoalSwitchConfig
+
+    group = parser.add_argument_group("sub-goal switching (the planner node's goals.*)")
+    fields = {f.name: f for f in dataclasses.fields(GoalSwitchConfig)}
+    for name in GOAL_SWITCH_OPTIONS:
+        field = fields[name]
+        kind = {"rule": {"choices": SWITCH_RULES, "nargs": "+" if several else None},
+                "patience": {"type": int, "metavar": "N"}}.get(
+            name, {"type": float, "metavar": "VALUE"})
+        group.add_argument(_goal_option(name), dest=f"goals__{name}", default=None,
+                           help=f"{field.metadata['description']} (default {field.default})",
+                           **kind)
+
+
+def goal_switch_configs(args: argparse.Namespace) -> list:
+    """Return one ``GoalSwitchConfig`` per ``--subgoal-rule`` given (default: the steps rule).
+
+    Raises ValueError naming the option for a bad value, and for an energy option given without
+    the energy rule (it would be ignored).
+    """
+    from vjepa_ros.robot.goals import GoalSwitchConfig
+
+    rules = getattr(args, "goals__rule", None) or ["steps"]
+    rules = [rules] if isinstance(rules, str) else list(dict.fromkeys(rules))
+    given = {name: getattr(args, f"goals__{name}", None) for name in GOAL_SWITCH_OPTIONS[1:]}
+    given = {name: value for name, value in given.items() if value is not None}
+    if "energy" not in rules and given:
+        raise ValueError(f"{_goal_option(next(iter(given)))} is for --subgoal-rule energy (the "
+                         "steps rule switches on step counts only): add --subgoal-rule energy "
+                         "or leave it out")
+    try:
+        return [GoalSwitchConfig(rule=rule, **given) for rule in rules]
+    except ValueError as exc:
+        raise ValueError(option_message(str(exc))) from None
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:

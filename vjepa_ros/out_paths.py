@@ -41,6 +41,18 @@ def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = Tr
     return path
 
 
+def fresh_output_dir(prefix: str, base: str | os.PathLike | None = None) -> Path:
+    """Return a new, not yet existing path ``<prefix>_<date>-<time>[_n]`` under ``base`` (cwd)."""
+    from datetime import datetime
+
+    base = Path.cwd() if base is None else Path(base)
+    stem = f"{prefix}_{datetime.now():%Y%m%d-%H%M%S}"
+    path, n = base / stem, 1
+    while path.exists():
+        path, n = base / f"{stem}_{n}", n + 1
+    return path
+
+
 def output_file(path: str | os.PathLike, option: str = "--out") -> Path:
     """Check that file ``path`` can be written (its folder is created); return it.
 

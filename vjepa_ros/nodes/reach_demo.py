@@ -28,14 +28,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vjepa_ros.cli_options import add_search_method_arguments, search_method_overrides
 from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
-from vjepa_ros.out_paths import output_dir
+from vjepa_ros.out_paths import fresh_output_dir, output_dir
 
 if TYPE_CHECKING:
     from vjepa_ros.sim.reach import ReachEpisode
@@ -51,12 +50,7 @@ CAMERA_TOPIC = "/camera/camera/color/image_raw"
 
 def fresh_out_dir(base: Path | None = None) -> Path:
     """Return a new path ``reach_<date>-<time>[_n]`` under ``base`` (default: cwd)."""
-    base = Path.cwd() if base is None else Path(base)
-    stem = f"reach_{datetime.now():%Y%m%d-%H%M%S}"
-    path, n = base / stem, 1
-    while path.exists():
-        path, n = base / f"{stem}_{n}", n + 1
-    return path
+    return fresh_output_dir("reach", base)
 
 
 def demo_nodes(config: ReachDemoConfig, checkpoint: Path) -> list:

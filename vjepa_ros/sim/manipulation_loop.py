@@ -25,7 +25,7 @@ from collections.abc import Callable
 from vjepa_ros.config import param
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
 from vjepa_ros.robot.joint_states import finger_position
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.sim.manipulation import (
@@ -53,6 +53,10 @@ class TaskLoopConfig:
         "(grasp uses the first four); the last one holds until the step limit (the sum)."
     )
     camera_rate_hz: float = param(4.0, "Camera frames per simulated second (as for reach).")
+    step_limit: int = param(
+        0, "Every task: at most this many planning steps (a cap below max_steps or the sum of "
+        "the sub-goal steps); 0: no cap."
+    )
 
     def __post_init__(self):
         if len(self.subgoal_steps) != 3 or not all(
@@ -66,6 +70,9 @@ class TaskLoopConfig:
         if not (isinstance(self.max_steps, int) and self.max_steps >= 1):
             raise ValueError(f"TaskLoopConfig.max_steps must be an integer >= 1, got "
                              f"{self.max_steps!r}")
+        if not (isinstance(self.step_limit, int) and self.step_limit >= 0):
+            raise ValueError(f"TaskLoopConfig.step_limit must be an integer >= 0, got "
+                             f"{self.step_limit!r}")
 
 
 def task_subgoals(setup: TaskSetup, config: TaskLoopConfig) -> tuple[list[SubGoal], int]:
@@ -73,8 +80,13 @@ def task_subgoals(setup: TaskSetup, config: TaskLoopConfig) -> tuple[list[SubGoa
 
     One goal: held until ``max_steps``. Several: each switched after its fixed number of executed
     steps (paper pick-and-place: ``subgoal_steps``; dense: ``dense_steps``), the last held until
-    the sum.
+    the sum. ``step_limit`` (when > 0) caps the limit.
     """
+    subgoals, limit = _task_subgoals(setup, config)
+    return subgoals, min(limit, config.step_limit) if config.step_limit else limit
+
+
+def _task_subgoals(setup: TaskSetup, config: TaskLoopConfig) -> tuple[list[SubGoal], int]:
     names = setup.names
     if len(setup.goals) != len(names):
         raise ValueError(f"{setup.task} needs {len(names)} sub-goal images ({', '.join(names)}), "
@@ -110,11 +122,14 @@ def run_task_episode(
     random_actions: bool = False,
     seed: int | None = 0,
     on_step: Callable[[ReachStep], None] | None = None,
+    switching: GoalSwitchConfig | None = None,
 ) -> tuple[ReachEpisode, ExpertOutcome]:
     """Run ``setup``'s task from the scene's current (start) state with MPC toward its sub-goals.
 
-    Returns the loop's episode (steps, energies, frames; ``success``: the task's test held once
-    a move had finished) and the task's test on the final scene. Raises as
+    ``switching``: the sub-goal switching rule (``goals.py``; default: the fixed step counts, as
+    published); with the ``energy`` rule the step counts stay upper bounds. Returns the loop's
+    episode (steps, energies, frames, each step's sub-goal and switch; ``success``: the task's
+    test held once a move had finished) and the task's test on the final scene. Raises as
     :func:`~vjepa_ros.sim.reach.run_reach_episode` does.
     """
     config = config or TaskLoopConfig()
@@ -129,5 +144,6 @@ def run_task_episode(
     episode = run_reach_episode(
         sim, model, setup.goals[-1], cem, reach, limits, control, random_actions, seed,
         on_step, subgoals=subgoals, done=done, gripper=gripper_command_path(sim, control),
+        switching=switching,
     )
     return episode, task_outcome(sim, setup)

@@ -32,7 +32,7 @@ import torch
 
 from vjepa_ros.planning.cem import CEMPlanner, PlanResult
 from vjepa_ros.planning.config import CEMConfig
-from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig, SubGoal
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits
@@ -64,6 +64,8 @@ class ReachStep:
     action: np.ndarray  # [7] the first planned action
     command: np.ndarray  # [7] the safe target given to the arm
     from_prediction: bool = False  # async: planned from the predicted end of the step before
+    subgoal: GoalProgress | None = None  # sub-goal planned toward, and the switch it made
+    gripper_command: float | None = None  # closedness sent to the hand (None: unchanged)
 
 
 @dataclasses.dataclass
@@ -277,6 +279,7 @@ def run_reach_episode(
     subgoals: list[SubGoal] | None = None,
     done: Callable[[np.ndarray], bool] | None = None,
     gripper: Callable[[float], None] | None = None,
+    switching: GoalSwitchConfig | None = None,
 ) -> ReachEpisode:
     """Reach ``goal`` from the current scene with MPC; see the module docstring.
 
@@ -291,7 +294,10 @@ def run_reach_episode(
     the last one has finished. Other tasks (``manipulation_loop.py``) pass ``subgoals`` (the goal
     sequence instead of ``goal``'s image alone), ``done(state [7]) -> bool`` (their success test
     instead of the radius) and ``gripper(closedness)`` (how a gripper command reaches the hand;
-    default ``sim.set_gripper``, the ``gripper_command`` Float64 path). Raises ValueError for an
+    default ``sim.set_gripper``, the ``gripper_command`` Float64 path); ``switching`` is the
+    session's sub-goal switching rule (the node's ``goals.*``; default: fixed step counts). Each
+    step records the sub-goal it was planned toward and the switch its command made
+    (``ReachStep.subgoal``). Raises ValueError for an
     unusable goal or model and :class:`ReachError` when the session refuses to command (the arm
     is not commanded then).
     """
@@ -315,7 +321,7 @@ def run_reach_episode(
         planner = _Charged(planner, driver.advance, ("plan",))
     session = MPCSession(model, cem, limits or SafetyLimits(), control, clock=lambda: sim.time,
                          log=lambda level, message: log.append((level, message)), seed=seed,
-                         planner=planner)
+                         planner=planner, goal_switching=switching)
     driver.session = session
     started_wall, started_sim = time.perf_counter(), sim.time
     driver.observe(force_frame=True)
@@ -347,7 +353,7 @@ def run_reach_episode(
         energy = math.nan if report.energy is None else float(report.energy)
         step = ReachStep(len(steps) + 1, reach_error(sim.ee_state(), goal.state), energy,
                          report.latency_s, driver.frame, report.action, report.command,
-                         report.predicted_start)
+                         report.predicted_start, report.subgoal, report.gripper_command)
         steps.append(step)
         if report.gripper_command is not None:
             (gripper or sim.set_gripper)(report.gripper_command)

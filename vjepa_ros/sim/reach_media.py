@@ -1,8 +1,9 @@
-"""Pictures of a reach episode: an image strip (PNG) and an animation (GIF), with PIL.
+"""Pictures of a reach or task episode: an image strip (PNG) and an animation (GIF), with PIL.
 
-Strip: the goal image, then the frame planned on at every step, then the final frame, in rows of
-at most ``columns`` tiles, each captioned. GIF: one frame per planning step plus the final one,
-each showing the camera frame beside the goal image.
+Strip: the goal image (a task: its sub-goal images), then the frame planned on at every step, then
+the final frame, in rows of at most ``columns`` tiles, each captioned; goal tiles have a green
+border. GIF: one frame per planning step plus the final one, each showing the camera frame beside
+the goal image (a task: the sub-goal that step planned toward).
 """
 
 from __future__ import annotations
@@ -43,10 +44,22 @@ def _tile(frame: np.ndarray, caption: str, border=None):
     return tile
 
 
+def _frame_list(frames) -> list[np.ndarray]:
+    """One frame [H, W, 3] as a list of one, or a sequence of frames as a list."""
+    array = np.asarray(frames[0] if isinstance(frames, (list, tuple)) else frames)
+    if isinstance(frames, (list, tuple)) or array.ndim == 4:
+        return [np.asarray(f) for f in frames]
+    return [array]
+
+
 def save_strip(path, goal_frame, frames, captions, columns: int = 8) -> Path:
-    """Write goal + frames as a captioned grid PNG; ``captions`` has one entry per tile."""
+    """Write goal(s) + frames as a captioned grid PNG; ``captions`` has one entry per tile.
+
+    ``goal_frame``: one goal image [H, W, 3] or a sequence of them (sub-goals), each bordered.
+    """
     image_cls, _ = _pil()
-    tiles = [np.asarray(goal_frame), *[np.asarray(f) for f in frames]]
+    goals = _frame_list(goal_frame)
+    tiles = [*goals, *[np.asarray(f) for f in frames]]
     if len(captions) != len(tiles):
         raise ValueError(f"{len(tiles)} tiles but {len(captions)} captions")
     shapes = {t.shape for t in tiles}
@@ -58,7 +71,7 @@ def save_strip(path, goal_frame, frames, captions, columns: int = 8) -> Path:
     cell_h = height + CAPTION_HEIGHT
     sheet = image_cls.new("RGB", (columns * width, rows * cell_h), BACKGROUND)
     for index, (frame, caption) in enumerate(zip(tiles, captions, strict=True)):
-        border = GOAL_BORDER if index == 0 else None
+        border = GOAL_BORDER if index < len(goals) else None
         sheet.paste(_tile(frame, caption, border), ((index % columns) * width,
                                                      (index // columns) * cell_h))
     path = Path(path)
@@ -66,16 +79,28 @@ def save_strip(path, goal_frame, frames, captions, columns: int = 8) -> Path:
     return path
 
 
-def save_gif(path, goal_frame, frames, captions, seconds_per_frame: float = 0.5) -> Path:
-    """Write an animated GIF: each frame beside the goal image; one caption per frame."""
+def save_gif(path, goal_frame, frames, captions, seconds_per_frame: float = 0.5,
+             goal_captions=None) -> Path:
+    """Write an animated GIF: each frame beside its goal image; one caption per frame.
+
+    ``goal_frame``: one goal image [H, W, 3] for every frame, or one per frame (the sub-goal each
+    step planned toward), captioned by ``goal_captions`` (default "goal").
+    """
     image_cls, _ = _pil()
     if len(captions) != len(frames) or not frames:
         raise ValueError(f"need one caption per frame, got {len(frames)} frames and "
                          f"{len(captions)} captions")
-    goal_tile = _tile(goal_frame, "goal", GOAL_BORDER)
+    goals = _frame_list(goal_frame)
+    goals = goals * len(frames) if len(goals) == 1 else goals
+    goal_captions = list(goal_captions or ["goal"] * len(frames))
+    if len(goals) != len(frames) or len(goal_captions) != len(frames):
+        raise ValueError(f"need one goal image and goal caption per frame (or one goal), got "
+                         f"{len(frames)} frames, {len(goals)} goals, {len(goal_captions)} "
+                         "goal captions")
     pictures = []
-    for frame, caption in zip(frames, captions, strict=True):
-        current = _tile(frame, caption)
+    for frame, caption, goal, goal_caption in zip(frames, captions, goals, goal_captions,
+                                                  strict=True):
+        current, goal_tile = _tile(frame, caption), _tile(goal, goal_caption, GOAL_BORDER)
         picture = image_cls.new("RGB", (current.width + goal_tile.width,
                                         max(current.height, goal_tile.height)), BACKGROUND)
         picture.paste(current, (0, 0))
@@ -97,4 +122,27 @@ def save_episode_pictures(out_dir, episode, name: str = "reach") -> tuple[Path, 
     strip = save_strip(out_dir / f"{name}_strip.png", episode.goal_frame, episode.frames,
                        captions)
     gif = save_gif(out_dir / f"{name}.gif", episode.goal_frame, episode.frames, captions[1:])
+    return strip, gif
+
+
+def save_task_pictures(out_dir, run, name: str) -> tuple[Path, Path]:
+    """Write ``<name>_strip.png`` and ``<name>.gif`` of a task run (``sim/task_run.TaskRun``).
+
+    Strip: the sub-goal images ("g1 grasp", ...), the frame of every step ("3 g1": step 3 planned
+    toward sub-goal 1), the final frame ("end ok" / "end fail"). GIF: each of those frames beside
+    the sub-goal it planned toward (the final frame beside the last one).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names, goals = run.setup.names, [goal.frame for goal in run.setup.goals]
+    last = len(goals) - 1
+    active = [last if s.subgoal is None else min(s.subgoal.index, last) for s in run.steps]
+    captions = [f"{s.step} g{index + 1}" for s, index in zip(run.steps, active, strict=True)]
+    captions.append(f"end {'ok' if run.outcome.success else 'fail'}")
+    frames = run.episode.frames
+    strip = save_strip(out_dir / f"{name}_strip.png", goals, frames,
+                       [f"g{i + 1} {n}" for i, n in enumerate(names)] + captions)
+    active.append(last)
+    gif = save_gif(out_dir / f"{name}.gif", [goals[i] for i in active], frames, captions,
+                   goal_captions=[f"g{i + 1} {names[i]}" for i in active])
     return strip, gif

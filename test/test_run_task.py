@@ -1,0 +1,181 @@
+"""``vjepa-ros run --task``, its step report, energy-based switching, bench_manipulation's models.
+
+Small camera (64 px), the oracle world model or few CEM samples, few steps.
+"""
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("pybullet", reason="the simulator needs pybullet (pip install pybullet)")
+
+from PIL import Image  # noqa: E402
+
+from vjepa_ros.cli import main  # noqa: E402
+from vjepa_ros.models import build_encoder  # noqa: E402
+from vjepa_ros.models.checkpoint import save_world_model  # noqa: E402
+from vjepa_ros.robot.goals import GoalSwitchConfig  # noqa: E402
+from vjepa_ros.sim import Sim  # noqa: E402
+from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task  # noqa: E402
+from vjepa_ros.sim.manipulation_loop import TaskLoopConfig  # noqa: E402
+from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
+from vjepa_ros.sim.reach_config import load_reach_config  # noqa: E402
+from vjepa_ros.sim.task_run import format_task_step, format_totals, run_task  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+EPISODE = ROOT / "vjepa_ros" / "data" / "franka_example_traj.npz"  # an episode, not a model
+# step, sub-goal, energy, grip cmd, grip, hand-obj, obj up, obj-spot, held, switch
+STEP_LINE = re.compile(r"^\s+(\d+)  (\d+)/(\d+) (\S+)\s+(\d+\.\d{5})\s+(\d\.\d\d)\s+(\d\.\d\d)\s+"
+                       r"(\d+\.\d) cm\s+(-?\d+\.\d) cm\s+(-|\d+\.\d cm)\s+(yes|-)(?:\s+(.*))?$")
+
+
+def test_run_reach_with_object_with_the_oracle_prints_each_step_and_saves_strip_and_gif(
+        tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "--task", "reach-with-object", "--object", "box", "--world-model",
+                 "oracle", "--size", "64", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "switching: steps (fixed step counts, as published)" in printed
+    steps = [STEP_LINE.match(line) for line in printed.splitlines()]
+    steps = [m for m in steps if m]
+    assert 1 <= len(steps) <= 8
+    assert [int(m.group(1)) for m in steps] == list(range(1, len(steps) + 1))
+    for m in steps:
+        assert m.group(2, 3, 4) == ("1", "1", "goal")
+        # the box is in the hand from the start: near the TCP, lifted, held, at its closedness
+        assert float(m.group(8)) < 5.0 and float(m.group(9)) > 5.0 and m.group(11) == "yes"
+        assert float(m.group(7)) > 0.2 and m.group(10) == "-" and m.group(12) is None
+    energies = [float(m.group(5)) for m in steps]
+    assert energies[-1] < energies[0]  # the oracle's energy falls as the hand nears the goal
+    summary = next(line for line in printed.splitlines() if line.startswith("seed 900000"))
+    assert "SUCCESS" in summary and "grasped during the episode yes, at the end yes" in summary
+    assert f"{len(steps)} step" in summary
+    strip = out / "reach-with-object_box_900000_strip.png"
+    gif = out / "reach-with-object_box_900000.gif"
+    assert f"saved        {strip}" in printed and str(gif) in printed
+    with Image.open(strip) as picture:  # sub-goal, one frame per step, the final frame
+        tiles = 1 + len(steps) + 1
+        assert picture.size[0] == 64 * min(tiles, 8)
+        assert picture.size[1] == (64 + 14) * -(-tiles // 8)
+    with Image.open(gif) as animation:  # each frame beside its sub-goal
+        assert animation.n_frames == len(steps) + 1 and animation.size == (128, 64 + 14)
+
+
+def test_energy_rule_switches_before_the_step_count_once_the_energy_is_below_threshold():
+    """Same episode twice (same seeds): steps switches after 4; energy as soon as E < threshold."""
+    cem = load_reach_config().planner.to_cem()
+    loop = TaskLoopConfig(step_limit=4)
+    with Sim(manipulation_sim_config(900000, "cup", width=64, height=64)) as sim:
+        oracle = OracleWorldModel().attach(sim)
+        setup = setup_task(sim, 900000, "pick-and-place")
+        with sim.preserved():  # the scene comes back to the start state afterwards
+            fixed = run_task(sim, oracle, setup, cem, "cup", loop, GoalSwitchConfig())
+        assert fixed.switches == [(4, "steps")]
+        energies = [s.energy for s in fixed.steps]
+        assert energies[2] < energies[1] < energies[0]  # the oracle approaches the grasp pose
+        threshold = energies[2] + 1e-6  # the third step's energy is below it, the first two not
+        switching = GoalSwitchConfig(rule="energy", energy_threshold=threshold, patience=0)
+        lines = []
+        early = run_task(sim, oracle, setup, cem, "cup", loop, switching, say=lines.append)
+    assert early.switches[0] == (3, "threshold")
+    assert [s.energy for s in early.steps[:3]] == pytest.approx(energies[:3], rel=1e-6)
+    assert [s.subgoal.index for s in early.steps] == [0, 0, 0, 1]
+    assert lines[3].endswith("-> 2/3 carry (threshold)") and "1/3 grasp" in lines[3]
+    row = early.row()
+    assert row["rule"] == "energy" and row["switches"][0] == [3, "threshold"]
+    assert row["active_subgoal"] == [0, 0, 0, 1] and row["placed"] is False
+    line = format_task_step(early.steps[0], early.readings[0], setup.names)
+    assert STEP_LINE.match(line).group(10).endswith("cm")  # pick-and-place: object to spot
+    assert format_totals([fixed, early]).startswith(
+        "total: success 0/2 (0%), grasped during 0/2, placed 0/2; median 4 steps")
+
+
+@pytest.fixture(scope="module")
+def encoder_only(tmp_path_factory):
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("model") / "encoder_only.pt"
+    save_world_model(path, build_encoder(img_size=64, embed_dim=32, depth=1, num_heads=2))
+    return path
+
+
+def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing(
+        tmp_path, capsys, encoder_only):
+    a_file = tmp_path / "a_file.txt"
+    a_file.write_text("not a model")
+    out = tmp_path / "never"
+    cases = [
+        (["--world-model", str(tmp_path / "missing.pt")],
+         "--world-model .*missing.pt: .*not found"),
+        (["--world-model", str(a_file)], "--world-model .*a_file.txt: .*refusing to unpickle"),
+        (["--world-model", str(EPISODE)], "--world-model .*traj.npz: cannot read"),
+        (["--world-model", str(encoder_only)], "--world-model .*: .*no action-conditioned"),
+        (["--world-model", "oracle", "--device", "cpu"], "--device is for a learned world model"),
+        (["--device", "tpu"], "--device: unknown device 'tpu'"),
+        (["--episodes", "0"], "--episodes 0: must be >= 1"),
+        (["--seed", "-1"], "--seed -1: must be >= 0"),
+        (["--size", "8"], "--size 8: .*32..1024 px"),
+        (["--max-steps", "0"], "--max-steps 0: must be >= 1"),
+        (["--samples", "4"], r"--topk \(10\) must not exceed --samples \(4\)"),
+        (["--gripper-round-threshold", "-0.1"], "--gripper-round-threshold must be >= 0"),
+        (["--subgoal-patience", "2"], "--subgoal-patience is for --subgoal-rule energy"),
+        (["--subgoal-rule", "energy", "--subgoal-energy-threshold", "-1"],
+         "--subgoal-energy-threshold must be >= 0"),
+        (["--method", "mppi", "--mppi-temperature", "0"], "--mppi-temperature must be > 0"),
+    ]
+    for extra, message in cases:
+        code = main(["run", "--task", "grasp", "--out", str(out), *extra])
+        captured = capsys.readouterr()
+        assert code == 1 and captured.out == "", extra
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1 and re.match(f"vjepa-ros run: {message}", lines[0]), lines
+        assert not out.exists(), extra
+    for bad_out in (a_file, a_file / "sub"):  # --out is a file, or below one
+        assert main(["run", "--task", "grasp", "--world-model", "oracle", "--out",
+                     str(bad_out)]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and f"--out {bad_out}: {a_file} is a file" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file.txt"]
+
+
+def _bench_main():
+    spec = importlib.util.spec_from_file_location("bench_manipulation",
+                                                  ROOT / "benchmarks" / "bench_manipulation.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+def test_bench_runs_the_packaged_demo_model_as_an_agent_under_both_rules(tmp_path, monkeypatch,
+                                                                         capsys):
+    rows_file = tmp_path / "rows.json"
+    monkeypatch.setattr(sys, "argv", [
+        "bench_manipulation.py", "--agents", "--checkpoint", "demo", "--seeds", "1",
+        "--objects", "cup", "--tasks", "reach-with-object", "--max-steps", "1", "--size", "64",
+        "--samples", "8", "--iterations", "1", "--topk", "2", "--subgoal-rule", "steps",
+        "energy", "--json", str(rows_file)])
+    assert _bench_main()() == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"^demo \[steps\]\s+cup\s+reach-with-object\s+\d+%\s+1\s", printed, re.M)
+    assert re.search(r"^demo\s+cup\s+reach-with-object\s+energy\s+\d+%\s+1\s", printed, re.M)
+    results = json.loads(rows_file.read_text())
+    assert sorted(results) == ["demo/cup/reach-with-object/energy",
+                               "demo/cup/reach-with-object/steps"]
+    for rule, rows in (("energy", results["demo/cup/reach-with-object/energy"]),
+                       ("steps", results["demo/cup/reach-with-object/steps"])):
+        (row,) = rows
+        assert row["seed"] == 900000 and row["rule"] == rule and row["subgoals"] is True
+        assert row["steps"] == 1 and row["placed"] is None and row["switches"] == []
+        assert isinstance(row["success"], bool) and isinstance(row["grasped"], bool)
+        assert row["grasped_during"] is True  # reach-with-object starts with the cup in hand
+        assert row["wall_s"] > 0 and row["sim_s"] > 0 and 0 < row["reach_error_m"] < 1
+        assert len(row["gripper_commands"]) == 1 and 0 <= row["gripper_commands"][0] <= 1
+        assert len(row["energies"]) == 1 and np.isfinite(row["energies"][0])
+        assert row["energies"][0] > 0 and row["active_subgoal"] == [0]
+    steps, energy = (results[f"demo/cup/reach-with-object/{r}"][0] for r in ("steps", "energy"))
+    assert steps["energies"] == energy["energies"]  # one step: the rule changes nothing yet

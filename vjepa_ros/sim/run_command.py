@@ -1,0 +1,221 @@
+"""``vjepa-ros run --task grasp|reach-with-object|pick-and-place``: a task, closed loop, no ROS.
+
+Per episode (seeds ``--seed``, ``--seed + 1``, ...): the scene of that seed with a cup or a box,
+the task's sub-goal images made by the clean scripted expert (``sim/manipulation.py``: the
+paper's, or ``--subgoals dense``), then the ROS-free closed loop (``sim/task_run.py`` →
+``manipulation_loop.run_task_episode``: the planner node's MPCSession, blocking control, gripper
+commands as the node's GripperCommand) with the chosen world model and sub-goal switching rule.
+Prints one line per planning step and a summary per episode, and saves a strip (PNG) and an
+animation (GIF) per episode. Every option is checked before anything runs or is written: a bad
+one ends the command with one line that names it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from vjepa_ros.cli_options import (
+    add_cem_arguments,
+    add_goal_switch_arguments,
+    add_search_method_arguments,
+    goal_switch_configs,
+    option_message,
+    planner_overrides,
+)
+
+WORLD_MODEL_HELP = ("demo: the packaged demo world model (default); oracle: the simulator's "
+                    "exact stand-in (it sees the hand, not the object: use --subgoals dense for "
+                    "grasp and pick-and-place); or a world model FILE (save_world_model format "
+                    "or vjepa2-ac-vitg.pt)")
+MIN_SIZE, MAX_SIZE = 32, 1024  # camera image [px]
+
+
+def _settings(args: argparse.Namespace) -> dict:
+    """Check every option that needs no model; return the run's settings or raise ValueError."""
+    from vjepa_ros.config import ConfigError
+    from vjepa_ros.sim.manipulation_loop import TaskLoopConfig
+    from vjepa_ros.sim.reach_config import load_reach_config
+
+    for option, value, low in (("--episodes", args.episodes, 1), ("--seed", args.seed, 0),
+                               ("--threads", args.threads, 1), ("--max-steps", args.max_steps, 1)):
+        if value is not None and value < low:
+            raise ValueError(f"{option} {value}: must be >= {low}")
+    if not MIN_SIZE <= args.size <= MAX_SIZE:
+        raise ValueError(f"--size {args.size}: the camera image must be {MIN_SIZE}..{MAX_SIZE} px")
+    if args.world_model == "oracle":
+        for option, value in (("--device", args.device), ("--dtype", args.dtype)):
+            if value is not None:
+                raise ValueError(f"{option} is for a learned world model; the oracle runs on "
+                                 "the CPU: leave it out")
+    try:
+        planner = load_reach_config(None, planner_overrides(args)).planner
+        cem = planner.to_cem()
+    except (ValueError, ConfigError) as exc:
+        raise ValueError(option_message(str(exc))) from None
+    return {
+        "cem": cem,
+        "cem_seed": planner.seed_or_none,
+        "switching": goal_switch_configs(args)[0],
+        "loop": TaskLoopConfig(step_limit=args.max_steps or 0),
+    }
+
+
+def load_run_model(spec: str, device: str | None = None, dtype: str | None = None,
+                   option: str = "--world-model"):
+    """Return the world model ``spec`` names: ``demo``, ``oracle`` or a file.
+
+    Raises ValueError naming ``option`` (or ``--device`` / ``--dtype``) for a missing file,
+    a file that is not a world model, one without an action-conditioned predictor, or a device
+    or dtype this machine cannot use.
+    """
+    from vjepa_ros.models import load_world_model
+    from vjepa_ros.models.world_model import resolve_device, resolve_dtype
+    from vjepa_ros.sim.oracle import OracleWorldModel
+    from vjepa_ros.sim.reach import check_model
+    from vjepa_ros.sim.reach_config import resolve_checkpoint
+
+    if spec == "oracle":
+        return OracleWorldModel()
+    try:
+        resolved = resolve_device(device)
+    except ValueError as exc:
+        raise ValueError(f"--device: {exc}") from None
+    try:
+        resolve_dtype(dtype, resolved)
+    except ValueError as exc:
+        raise ValueError(f"--dtype: {exc}") from None
+    try:
+        path = resolve_checkpoint("" if spec == "demo" else spec)
+        model = load_world_model(path, device=resolved, dtype=dtype)
+        check_model(model)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        hint = str(exc).replace("--checkpoint FILE", f"{option} FILE")  # the demo is missing
+        raise ValueError(f"{option} {spec}: {hint}") from None
+    return model
+
+
+def _model_text(spec: str, model) -> str:
+    if spec == "oracle":
+        return "oracle (the simulator's exact stand-in world model: it knows the hand, not " \
+               "the object)"
+    from vjepa_ros.sim.reach_config import resolve_checkpoint
+
+    path = resolve_checkpoint("" if spec == "demo" else spec)
+    return f"{path} ({model.device}, {str(model.dtype).replace('torch.', '')})"
+
+
+def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
+                 say=print) -> list:
+    """Run the episodes, print their lines, save their pictures; return the ``TaskRun`` list."""
+    from vjepa_ros.sim.manipulation import (
+        DENSE_MILESTONES,
+        MILESTONES,
+        manipulation_sim_config,
+        setup_task,
+    )
+    from vjepa_ros.sim.oracle import OracleWorldModel
+    from vjepa_ros.sim.reach_media import save_task_pictures
+    from vjepa_ros.sim.sim import Sim
+    from vjepa_ros.sim.task_run import format_totals, run_task
+
+    cem, switching = settings["cem"], settings["switching"]
+    dense = args.subgoals == "dense"
+    names = (DENSE_MILESTONES if dense else MILESTONES)[args.task]
+    seeds = range(args.seed, args.seed + args.episodes)
+    say(f"world model  {_model_text(args.world_model, model)}")
+    say(f"task         {args.task} with a {args.object}, seed{'s' if len(seeds) > 1 else ''} "
+        f"{seeds[0]}{f'..{seeds[-1]}' if len(seeds) > 1 else ''}, camera {args.size}x{args.size}; "
+        f"{args.subgoals} sub-goals ({', '.join(names)}); switching: {switching.describe()}")
+    say(f"planner      {cem.method.upper()} S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
+        f"k {cem.topk}, maxnorm {cem.maxnorm} m, gripper clip {cem.gripper_clip}, round "
+        f"threshold {cem.gripper_round_threshold}; blocking control (the planner node's "
+        "MPCSession, no ROS)")
+    runs, skipped = [], 0
+    with Sim(manipulation_sim_config(seeds[0], args.object, args.size, args.size)) as sim:
+        if isinstance(model, OracleWorldModel):
+            model.attach(sim)  # before the sub-goal images are rendered
+        for number, seed in enumerate(seeds, 1):
+            say(f"\nepisode {number}/{len(seeds)}: seed {seed}")
+            try:
+                setup = setup_task(sim, seed, args.task, dense=dense)
+            except RuntimeError as exc:
+                say(f"seed {seed}: skipped ({exc})")
+                skipped += 1
+                continue
+            if setup.place_xy is not None:
+                say(f"place spot   ({setup.place_xy[0]:.3f}, {setup.place_xy[1]:.3f}) m")
+            run = run_task(sim, model, setup, cem, args.object, settings["loop"], switching,
+                           seed=settings["cem_seed"], say=say)
+            runs.append(run)
+            say(run.summary())
+            strip, gif = save_task_pictures(out_dir, run, f"{args.task}_{args.object}_{seed}")
+            say(f"saved        {strip}\n             {gif}")
+    if len(seeds) > 1:
+        say("\n" + format_totals(runs, skipped))
+    return runs
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the episodes; print one line and return 1 on a bad option or a failure."""
+    from vjepa_ros.out_paths import fresh_output_dir, output_dir
+    from vjepa_ros.threads import set_torch_threads
+
+    try:
+        settings = _settings(args)
+        out_dir = output_dir(args.out, create=False) if args.out else fresh_output_dir("run")
+        model = load_run_model(args.world_model, args.device, args.dtype)
+    except (OSError, ValueError) as exc:
+        print(f"vjepa-ros run: {exc}", file=sys.stderr)
+        return 1
+    if args.threads:
+        set_torch_threads(args.threads)
+    try:
+        run_episodes(args, settings, model, out_dir)
+    except KeyboardInterrupt:
+        print("vjepa-ros run: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"vjepa-ros run: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_commands(sub) -> None:
+    """Register ``run`` on the ``vjepa-ros`` sub-parsers."""
+    from vjepa_ros.sim.manipulation import TASKS
+    from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START
+
+    run = sub.add_parser(
+        "run", help="a manipulation task (grasp, reach-with-object, pick-and-place) closed loop "
+        "in the simulator without ROS; prints each step, saves a strip and a GIF",
+        description=__doc__.split("\n\n")[1].replace("\n", " "))
+    run.add_argument("--task", required=True, choices=TASKS, help="the paper's task")
+    run.add_argument("--object", default="cup", choices=("cup", "box"),
+                     help="graspable object (default cup)")
+    run.add_argument("--episodes", type=int, default=1, help="episodes, seeds --seed, "
+                     "--seed + 1, ... (default 1)")
+    run.add_argument("--seed", type=int, default=HELD_OUT_SEED_START,
+                     help=f"scene seed of the first episode (default {HELD_OUT_SEED_START}, the "
+                     "first held-out one)")
+    run.add_argument("--world-model", default="demo", metavar="demo|oracle|FILE",
+                     help=WORLD_MODEL_HELP)
+    run.add_argument("--subgoals", default="paper", choices=("paper", "dense"),
+                     help="paper: the published sub-goal images (grasp; goal; grasp, carry, "
+                     "place); dense: one at every turn of the expert's motion (default paper)")
+    run.add_argument("--max-steps", type=int, help="at most this many planning steps per "
+                     "episode (default: the task's, 20 for one goal, else the sum of the "
+                     "sub-goals' step counts)")
+    run.add_argument("--size", type=int, default=128,
+                     help="camera image size [px] (default 128, the demo model's)")
+    run.add_argument("--out", help="directory for the strips and GIFs (default: a new "
+                     "run_<date>-<time> directory here)")
+    run.add_argument("--device", help="cpu, cuda (default: cuda when available)")
+    run.add_argument("--dtype", help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
+    run.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    add_goal_switch_arguments(run)
+    planner = run.add_argument_group("planner (default: config/reach_demo.yaml's planner)")
+    add_cem_arguments(planner, "config/reach_demo.yaml")
+    add_search_method_arguments(run)
+    run.set_defaults(func=cmd_run)

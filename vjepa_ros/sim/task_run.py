@@ -1,0 +1,222 @@
+"""A manipulation task episode, closed loop, measured step by step: what ``vjepa-ros run`` prints.
+
+:func:`run_task` runs :func:`~vjepa_ros.sim.manipulation_loop.run_task_episode` (the planner
+node's MPCSession on the simulator) and, at every planning step, measures the scene the plan was
+made on (:class:`SceneReading`: measured gripper closedness, hand-to-object distance, object height
+above its rest, object-to-place-spot distance, whether the grasp detector holds). The result
+(:class:`TaskRun`) formats as the command's lines and as a JSON row (``benchmarks/
+bench_manipulation.py``).
+
+    with Sim(manipulation_sim_config(seed, "cup")) as sim:
+        setup = setup_task(sim, seed, "pick-and-place")
+        run = run_task(sim, model, setup, cem, switching=GoalSwitchConfig(rule="energy"),
+                       say=print)                      # prints TASK_STEP_HEADER-aligned lines
+        print(run.summary())
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig
+from vjepa_ros.sim.detectors import SuccessMonitor
+from vjepa_ros.sim.manipulation import ExpertOutcome, TaskSetup
+from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, run_task_episode
+from vjepa_ros.sim.reach import ReachEpisode, ReachStep
+from vjepa_ros.sim.sim import Sim
+
+
+@dataclasses.dataclass(frozen=True)
+class SceneReading:
+    """The scene at one moment, measured by the simulator (base frame, metres)."""
+
+    closedness: float  # measured gripper closedness, 0 open .. 1 closed (finger joints)
+    hand_object_m: float  # TCP to the object's centre
+    object_height_m: float  # object centre above its resting height (0: standing on the table)
+    object_spot_m: float | None  # object centre to the place spot in x-y (pick-and-place)
+    grasped: bool  # the grasp detector (lifted >= 5 cm, both fingers pressing)
+
+
+def read_scene(sim: Sim, setup: TaskSetup, monitor: SuccessMonitor) -> SceneReading:
+    """Measure ``sim`` now for ``setup``'s task (see :class:`SceneReading`)."""
+    tcp = sim.ee_state()
+    reading = monitor.reading()
+    position = np.asarray(reading.position, dtype=np.float64)
+    spot = None if setup.place_xy is None else \
+        float(np.linalg.norm(position[:2] - setup.place_xy))
+    return SceneReading(
+        closedness=float(tcp[6]),
+        hand_object_m=float(np.linalg.norm(tcp[:3] - position)),
+        object_height_m=float(position[2] - monitor.rest_height),
+        object_spot_m=spot,
+        grasped=monitor.grasped(),
+    )
+
+
+@dataclasses.dataclass
+class TaskRun:
+    """One episode of a task: the loop's episode, a reading per step, the task's final test."""
+
+    setup: TaskSetup
+    kind: str  # graspable object: cup | box
+    switching: GoalSwitchConfig
+    episode: ReachEpisode
+    outcome: ExpertOutcome  # the task's detectors on the final scene
+    readings: list[SceneReading]  # one per step, measured when the step was planned
+    final: SceneReading  # after the last move
+    wall_s: float  # the whole episode (planning, simulation, rendering)
+
+    @property
+    def steps(self) -> list[ReachStep]:
+        return self.episode.steps
+
+    @property
+    def grasped_during(self) -> bool:
+        """Whether the grasp detector held at some planning step or at the end."""
+        return self.final.grasped or any(r.grasped for r in self.readings)
+
+    @property
+    def switches(self) -> list[tuple[int, str]]:
+        """(step, reason) of every sub-goal switch, in order."""
+        return [(s.step, s.subgoal.switch.reason) for s in self.steps
+                if s.subgoal is not None and s.subgoal.switch is not None]
+
+    def summary(self) -> str:
+        """One line: success, grasped / placed, steps, simulated and wall seconds."""
+        outcome, count = self.outcome, len(self.steps)
+        placed = "" if outcome.placed is None else f", placed {_yes(outcome.placed)}"
+        reach = "" if outcome.reach_error is None else \
+            f", hand {outcome.reach_error * 100:.1f} cm from the goal pose"
+        return (f"seed {self.setup.seed} ({self.kind}, {self.setup.task}): "
+                f"{'SUCCESS' if outcome.success else 'failure'}; grasped during the episode "
+                f"{_yes(self.grasped_during)}, at the end {_yes(outcome.grasped)}{placed}{reach}; "
+                f"{count} step{'s' if count != 1 else ''}, {self.episode.sim_seconds:.1f} s "
+                f"simulated, {self.wall_s:.1f} s wall")
+
+    def row(self) -> dict:
+        """Return the episode's numbers as JSON types (``bench_manipulation.py --json`` rows)."""
+        return {
+            "seed": self.setup.seed,
+            "object": self.kind,
+            "task": self.setup.task,
+            "subgoal_names": list(self.setup.names),
+            "rule": self.switching.rule,
+            "success": bool(self.outcome.success),
+            "grasped": bool(self.outcome.grasped),
+            "grasped_during": bool(self.grasped_during),
+            "placed": self.outcome.placed,
+            "reach_error_m": self.outcome.reach_error,
+            "steps": len(self.steps),
+            "sim_s": self.episode.sim_seconds,
+            "wall_s": self.wall_s,
+            "gripper_commands": [round(float(s.command[6]), 4) for s in self.steps],
+            "energies": [None if math.isnan(s.energy) else s.energy for s in self.steps],
+            "active_subgoal": [None if s.subgoal is None else s.subgoal.index
+                               for s in self.steps],
+            "switches": [list(switch) for switch in self.switches],
+        }
+
+
+def run_task(sim: Sim, model, setup: TaskSetup, cem: CEMConfig, kind: str,
+             config: TaskLoopConfig | None = None, switching: GoalSwitchConfig | None = None,
+             random_actions: bool = False, seed: int | None = 0,
+             say: Callable[[str], None] | None = None) -> TaskRun:
+    """Run ``setup``'s task with MPC from its start state; ``say`` gets one line per step.
+
+    ``kind``: the scene's graspable object (for the report). Raises as
+    :func:`~vjepa_ros.sim.manipulation_loop.run_task_episode` does.
+    """
+    switching = switching or GoalSwitchConfig()
+    monitor = SuccessMonitor(sim)
+    readings: list[SceneReading] = []
+
+    def on_step(step: ReachStep) -> None:
+        readings.append(read_scene(sim, setup, monitor))
+        if say is not None:
+            say(format_task_step(step, readings[-1], setup.names))
+
+    if say is not None:
+        say(TASK_STEP_HEADER)
+    started = time.perf_counter()
+    episode, outcome = run_task_episode(sim, model, setup, cem, config,
+                                        random_actions=random_actions, seed=seed,
+                                        on_step=on_step, switching=switching)
+    return TaskRun(setup, kind, switching, episode, outcome, readings,
+                   read_scene(sim, setup, monitor), time.perf_counter() - started)
+
+
+# -- the lines ---------------------------------------------------------------------------------
+
+TASK_STEP_HEADER = (f"{'step':>4}  {'sub-goal':<14} {'energy':>9}  {'grip cmd':>8}  "
+                    f"{'grip':>5}  {'hand-obj':>8}  {'obj up':>7}  {'obj-spot':>8}  "
+                    f"{'held':>4}  switch")
+
+
+def subgoal_label(progress: GoalProgress | None, names) -> str:
+    """``2/3 carry``: the sub-goal planned toward (1-based) and its name."""
+    if progress is None or progress.index >= len(names):
+        return "-"
+    return f"{progress.index + 1}/{progress.count} {names[progress.index]}"
+
+
+def switch_label(progress: GoalProgress | None, names) -> str:
+    """``-> 2/3 carry (threshold)``: the switch this step's command made, or ``""``."""
+    switch = None if progress is None else progress.switch
+    if switch is None:
+        return ""
+    following = switch.index + 1
+    where = names[following] if following < len(names) else "done"
+    return f"-> {following + 1}/{switch.count} {where} ({switch.reason})"
+
+
+def format_task_step(step: ReachStep, reading: SceneReading, names) -> str:
+    """One line per planning step, aligned with :data:`TASK_STEP_HEADER`.
+
+    step; sub-goal planned toward; elite energy to it; planned gripper closedness (the safe
+    command's, 0 open .. 1 closed) and the measured one; hand-to-object [cm]; object height above
+    its rest [cm]; object-to-place-spot [cm] (pick-and-place, else ``-``); ``yes`` when the grasp
+    detector holds; the sub-goal switch the command made and its rule's reason (``steps``,
+    ``threshold``, ``plateau``). Distances are measured when the step was planned.
+    """
+    energy = "-" if math.isnan(step.energy) else f"{step.energy:.5f}"
+    spot = "-" if reading.object_spot_m is None else f"{_cm(reading.object_spot_m):.1f} cm"
+    return (f"{step.step:>4}  {subgoal_label(step.subgoal, names):<14} {energy:>9}  "
+            f"{float(step.command[6]):>8.2f}  {reading.closedness:>5.2f}  "
+            f"{_cm(reading.hand_object_m):>5.1f} cm  {_cm(reading.object_height_m):>4.1f} cm  "
+            f"{spot:>8}  {'yes' if reading.grasped else '-':>4}  "
+            f"{switch_label(step.subgoal, names)}").rstrip()
+
+
+def format_totals(runs: list[TaskRun], skipped: int = 0) -> str:
+    """One line over several episodes: successes, grasped, placed, median steps and seconds."""
+    count = len(runs)
+    if not count:
+        return f"total: no episode ran ({skipped} seed{'s' if skipped != 1 else ''} skipped)"
+    placed = [r.outcome.placed for r in runs if r.outcome.placed is not None]
+    placed_text = f", placed {sum(placed)}/{len(placed)}" if placed else ""
+    skipped_text = f"; {skipped} seed(s) skipped (no sub-goal images)" if skipped else ""
+    return (f"total: success {sum(r.outcome.success for r in runs)}/{count} "
+            f"({sum(r.outcome.success for r in runs) / count:.0%}), grasped during "
+            f"{sum(r.grasped_during for r in runs)}/{count}{placed_text}; median "
+            f"{_median([len(r.steps) for r in runs]):g} steps, "
+            f"{_median([r.episode.sim_seconds for r in runs]):.1f} s simulated, "
+            f"{_median([r.wall_s for r in runs]):.1f} s wall per episode{skipped_text}")
+
+
+def _cm(metres: float) -> float:
+    """Centimetres rounded to 0.1, without a negative zero (-0.0 + 0.0 is 0.0)."""
+    return round(metres * 100, 1) + 0.0
+
+
+def _median(values) -> float:
+    return float(np.median(values))
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
