@@ -53,7 +53,9 @@ class Episode:
         self.session = MPCSession(oracle, cem, SafetyLimits(), ControlConfig(),
                                   clock=lambda: sim.time, goal_switching=switching, seed=0)
         # the reach episode's driver: frames at CAMERA_HZ, states and set-points at STREAM_HZ
-        self.driver = _SimDriver(sim, STREAM_HZ, CAMERA_HZ, radius, goals[-1].state)
+        last = goals[-1].state
+        self.driver = _SimDriver(sim, STREAM_HZ, CAMERA_HZ,
+                                 done=lambda state: reach_error(state, last) <= radius)
         self.driver.session = self.session
         self.closest = [np.inf] * len(goals)  # per waypoint, while a command toward it ran
         self.executing = 0  # the sub-goal the command being executed was planned toward
