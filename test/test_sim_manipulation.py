@@ -241,6 +241,36 @@ def test_noisy_expert_reaches_with_the_object():  # the box: in the closed-loop 
         assert np.linalg.norm(episode.states[-1, :3] - setup.goal_state[:3]) < 0.01
 
 
+def test_expert_drops_mid_carry_and_fidgets_with_an_empty_hand(cup_sim):
+    """A drop opens the full hand in the air (the cup falls), then the expert grasps it again.
+
+    A fidget twitches the empty hand shut for a frame above the cup before the descent.
+    """
+    dropper = dataclasses.replace(ExpertConfig().clean(), drop_probability=1.0)
+    setup = setup_task(cup_sim, 1, "pick-and-place", expert=dropper, subgoal_images=False)
+    episode, outcome = record_expert_episode(cup_sim, setup)
+    events = [what for _, what in outcome.events]
+    assert events[:2] == ["dropped", "picked up again"] and outcome.success
+    phases, closedness = episode.metadata["phases"], episode.states[:, 6]
+    drop = phases.index("drop")
+    assert closedness[drop - 1] > 0.2  # the cup was held when the hand opened in the air
+    assert episode.states[drop, 2] > REST + 0.08  # high above the table
+    after = [i for i, phase in enumerate(phases) if phase == "drop"][-1] + 1
+    assert closedness[after] < 0.05  # open: the cup fell out
+    assert phases[after:].count("descend") >= 1  # and was grasped again
+
+    fidgeter = dataclasses.replace(ExpertConfig().clean(), fidget_probability=1.0)
+    setup = setup_task(cup_sim, 1, "grasp", expert=fidgeter, subgoal_images=False)
+    episode, outcome = record_expert_episode(cup_sim, setup)
+    phases, closedness = episode.metadata["phases"], episode.states[:, 6]
+    fidget = [i for i, phase in enumerate(phases) if phase == "fidget"]
+    assert outcome.success and fidget and fidget[-1] < phases.index("descend")
+    assert closedness[fidget].max() > 0.5  # closing on nothing (one frame: most of the way)
+    assert closedness[fidget[-1] + 1] < 0.05  # open again before the descent
+    clean = ExpertConfig().clean()
+    assert clean.drop_probability == clean.fidget_probability == 0
+
+
 def test_closed_loop_with_the_oracle_carries_and_picks_and_places_with_dense_sub_goals():
     cem = load_reach_config().planner.to_cem()
     with Sim(manipulation_sim_config(900000, "box", width=64, height=64)) as sim:

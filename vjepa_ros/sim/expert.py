@@ -11,9 +11,13 @@ worked it decides with the simulator's success detectors (``detectors.py``), and
   cup is round), descend, close, lift. With ``miss_probability`` (halved, thirded on later
   attempts) the descent is mis-aimed beside the object, across the closing direction; the lift
   then shows no grasp, the expert opens and tries again where the object now is, up to
-  ``max_regrasps`` times.
+  ``max_regrasps`` times. With ``fidget_probability`` the empty hand closes for one frame (most
+  of the way) and opens again above the object first (the gripper moving without an object, as
+  teleoperators do).
 - **carry** (reach-with-object and pick-and-place): with ``detour_probability`` via a random
-  waypoint first.
+  waypoint first; with ``drop_probability`` the hand opens midway and the object falls, and the
+  expert grasps it again where it fell (what opening a full hand in the air does, which no
+  other behaviour shows a world model).
 - **place**: lower the object onto the table at the target spot, open, retreat. With
   ``place_miss_probability`` it is put down ``place_miss_offset`` off the target; the expert sees
   it is not placed, grasps it again and puts it where it belongs.
@@ -70,6 +74,12 @@ class ExpertConfig:
         [0.07, 0.1], "Range [m] of a mis-aimed placement's offset from the target."
     )
     pause_probability: float = param(0.05, "Chance per frame that the arm holds still.")
+    fidget_probability: float = param(
+        0.2, "Chance that a grasp attempt first shuts the empty hand for a frame above the object."
+    )
+    drop_probability: float = param(
+        0.2, "Chance that a carry opens the hand midway (the object falls), then grasps it again."
+    )
     max_regrasps: int = param(2, "Grasp attempts after a miss (and re-placements) allowed.")
     max_frames: int = param(120, "The episode ends after this many frames whatever happened.")
     min_frames: int = param(
@@ -90,7 +100,7 @@ class ExpertConfig:
         if not 2 <= self.min_frames <= self.max_frames:
             raise ValueError("ExpertConfig.min_frames must lie in [2, max_frames]")
         for name in ("miss_probability", "detour_probability", "place_miss_probability",
-                     "pause_probability"):
+                     "pause_probability", "fidget_probability", "drop_probability"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"ExpertConfig.{name} must lie in [0, 1]")
         for name in ("miss_offset", "place_miss_offset"):
@@ -102,7 +112,8 @@ class ExpertConfig:
         """Return the same expert without noise or perturbations (sub-goal images)."""
         return dataclasses.replace(
             self, aim_noise=0.0, yaw_noise=0.0, miss_probability=0.0, detour_probability=0.0,
-            place_miss_probability=0.0, pause_probability=0.0,
+            place_miss_probability=0.0, pause_probability=0.0, fidget_probability=0.0,
+            drop_probability=0.0,
         )
 
 
@@ -143,6 +154,9 @@ class Expert:
     def __init__(self, sim, config: ExpertConfig, rng: np.random.Generator,
                  record: bool = True, on_milestone: Callable[[str], None] | None = None):
         self.sim, self.config, self.rng, self.record = sim, config, rng, record
+        # fidgets and drops draw from a child stream, so adding them left the other
+        # behaviours' draws (and the episodes without a fidget or a drop) as they were
+        self.perturb = rng.spawn(1)[0]
         self.monitor = SuccessMonitor(sim)
         self.spec = graspable_spec(sim.config.scene.graspable)
         self.table = sim.config.scene.table_height
@@ -250,6 +264,10 @@ class Expert:
                 self.event("mis-aimed descent")
             above = aim + [0.0, 0.0, cfg.approach_height]
             self.move(self.pose(above, yaw), "approach")
+            if self.perturb.random() < cfg.fidget_probability:
+                self.event("empty hand closed and opened")
+                self.gripper(1.0, "fidget", 1)
+                self.gripper(0.0, "fidget", cfg.open_frames)
             self.on_milestone("pre-grasp")
             self.move(self.pose(aim, yaw), "descend")
             self.on_milestone("descend")
@@ -265,14 +283,28 @@ class Expert:
             self.gripper(0.0, "release", cfg.open_frames)
         return False
 
-    def carry(self, waypoint: np.ndarray, phase: str = "carry") -> None:
-        """Move the held object to ``waypoint`` [7], maybe via a detour."""
+    def carry(self, waypoint: np.ndarray, phase: str = "carry") -> bool:
+        """Move the held object to ``waypoint`` [7], maybe via a detour or after a drop.
+
+        Returns False when the object was dropped and could not be grasped again (the hand then
+        stays where that last attempt left it).
+        """
         cfg = self.config
         if self.rng.random() < cfg.detour_probability:
             low, high = np.array(cfg.detour_region[::2]), np.array(cfg.detour_region[1::2])
             self.event("detour")
             self.move(self.pose(self.rng.uniform(low, high), self._yaw()), phase)
+        if self.perturb.random() < cfg.drop_probability:
+            start = self.target[:3]
+            midway = start + (waypoint[:3] - start) * self.perturb.uniform(0.3, 0.7)
+            self.move(self.pose(midway, self._yaw()), phase)
+            self.event("dropped")
+            self.gripper(0.0, "drop", cfg.open_frames)
+            if not self.grasp():
+                return False
+            self.event("picked up again")
         self.move(waypoint, phase)
+        return True
 
     def place(self, target_xy) -> bool:
         """Put the held object down at ``target_xy`` [2], open, retreat; re-place after a miss."""
@@ -289,7 +321,8 @@ class Expert:
                 aim[:2] += self.rng.uniform(*cfg.place_miss_offset) * np.array(
                     [np.cos(angle), np.sin(angle)])
                 self.event("mis-aimed placement")
-            self.carry(self.pose(aim, yaw))
+            if not self.carry(self.pose(aim, yaw)):
+                return False
             self.on_milestone("carry")
             bottom = self.monitor.reading().position[2] - self.spec.height / 2
             down = aim - [0.0, 0.0, bottom - self.table - cfg.place_clearance]

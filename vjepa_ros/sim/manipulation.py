@@ -195,8 +195,8 @@ def _run(expert: Expert, task: str, place_xy, goal_state) -> None:
         if expert.grasp():
             expert.hold(2, "hold")
     elif task == "reach-with-object":
-        expert.carry(goal_state, "carry")
-        expert.hold(2, "hold")
+        if expert.carry(goal_state, "carry"):
+            expert.hold(2, "hold")
     else:
         if expert.grasp():
             expert.place(place_xy)
