@@ -119,7 +119,7 @@ class RefineSettings:
         "is lower. Each step costs about 3 predictor evaluations (README, Planner)."
     )
     lr: float = param(
-        0.05, "Gradient refinement: Adam learning rate as a fraction of each axis' clip bound "
+        0.1, "Gradient refinement: Adam learning rate as a fraction of each axis' clip bound "
         "(maxnorm for xyz, gripper_clip, rotation_maxnorm); one step moves an entry by at most "
         "about lr times its bound."
     )
