@@ -315,13 +315,40 @@ def closed_loop(runs, goals: int, seed_start: int, json_path: str | None, log,
                 f"{result['mean_steps']:.1f}, planning {result['planning_s_median']:.2f} s/step")
             if json_path:
                 Path(json_path).write_text(json.dumps(results, indent=1))
-    print(f"\n{'run':<44}{'evals/step':>11}{'success':>10}{'median final':>14}"
+    print(f"\n{'run':<44}{'evals/step':>11}{'success':>10}{'95% CI':>14}{'median final':>14}"
           f"{'mean steps':>12}{'plan s/step':>13}")
     for r in results:
+        low, high = success_interval(r["successes"], goals)
         print(f"{r['agent']:<44}{r['evaluations_per_step']:>11}{r['successes']:>6}/{goals:<3}"
+              f"{f'{low:.2f}-{high:.2f}':>14}"
               f"{r['median_final_distance_m'] * 100:>11.1f} cm{r['mean_steps']:>12.1f}"
               f"{r['planning_s_median']:>13.2f}")
+    for r in results[1:]:
+        print(paired_line(results[0], r))
     return results
+
+
+def success_interval(successes: int, goals: int) -> tuple[float, float]:
+    """Return the exact (Clopper-Pearson) 95 % interval of a success rate (scipy binomtest)."""
+    from scipy.stats import binomtest
+
+    interval = binomtest(successes, goals).proportion_ci(method="exact")
+    return interval.low, interval.high
+
+
+def paired_line(first: dict, other: dict) -> str:
+    """Return, over the goals both runs did, how many only one reached and the McNemar p."""
+    from scipy.stats import binomtest
+
+    a = {e["seed"]: e["success"] for e in first["episodes"]}
+    b = {e["seed"]: e["success"] for e in other["episodes"]}
+    common = sorted(set(a) & set(b))
+    only_first = sum(a[s] and not b[s] for s in common)
+    only_other = sum(b[s] and not a[s] for s in common)
+    discordant = only_first + only_other
+    p = binomtest(only_first, discordant).pvalue if discordant else 1.0
+    return (f"paired, {len(common)} goals: only {first['agent']} reached {only_first}, only "
+            f"{other['agent']} reached {only_other} (exact McNemar p = {p:.2f})")
 
 
 def main() -> int:
