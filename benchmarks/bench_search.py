@@ -12,9 +12,16 @@ open-loop  Fixed planning problems; per planner and budget (predictor evaluation
            mid   the random mid-size official-architecture predictor of bench_planner.py (64
                  tokens, width 384, depth 6) on random layer-normed context/goal, H 2 (the
                  notebook's).
+           With --refine-steps N, every method and budget also runs with N gradient refinement
+           steps (``planner.refine``), labelled METHOD+gdN; its evaluations include the
+           refinement's cost in forward-equivalents.
 closed-loop  Reach success in the simulator over held-out goals (ROS-free loop, bench_reach.py's
-           run_agent) for the runs given with --run METHOD:samples=S,iterations=I[,key=value],
-           with the demo world model or (--world-model oracle) the simulator's exact oracle.
+           run_agent) for the runs given with --run METHOD:samples=S,iterations=I[,key=value]
+           (e.g. refine.steps=5), with the demo world model or (--world-model oracle) the
+           simulator's exact oracle.
+gradient-cost  One forward+backward pass of one sequence (the refinement's step) against one
+           sequence's share of a batched forward (scoring), per model: the factor behind
+           ``refine.FORWARDS_PER_GRADIENT_STEP``.
 
 Budgets: CEM and MPPI spend samples × iterations; iCEM spends Σ max(S/γ^i, 2k) + the mean
 (+ shifted elites when warm), so S is the largest giving at most the budget
@@ -22,10 +29,12 @@ Budgets: CEM and MPPI spend samples × iterations; iCEM spends Σ max(S/γ^i, 2k
 paper's S 800, I 10 is 8000).
 
 Run:  python benchmarks/bench_search.py open-loop [--models demo mid] [--budgets 100 500 2000 8000]
-          [--problems 6] [--json out.json] [--plot out.png]
+          [--problems 6] [--methods cem icem mppi] [--refine-steps 5] [--refine-lr 0.1]
+          [--json out.json] [--plot out.png]
       python benchmarks/bench_search.py closed-loop --run cem:samples=800,iterations=10
           --run icem:samples=440,iterations=10 [--goals 20] [--json out.json]
       python benchmarks/bench_search.py plot --json open.json --plot out.png   (from saved numbers)
+      python benchmarks/bench_search.py gradient-cost [--models demo mid]
 """
 
 import argparse
@@ -50,7 +59,9 @@ from bench_reach import run_agent  # noqa: E402
 
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
 from vjepa_ros.planning.icem import evaluations_per_step  # noqa: E402
+from vjepa_ros.planning.methods import RefineSettings  # noqa: E402
 from vjepa_ros.planning.planners import make_planner  # noqa: E402
+from vjepa_ros.planning.refine import refinement_evaluations  # noqa: E402
 from vjepa_ros.planning.rollout import ImaginedRollout  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 
@@ -121,25 +132,31 @@ def plan_energy(model, context, state, goal, actions) -> float:
         return rollout.energies(actions[None]).item()
 
 
-def open_loop(name: str, problems, base: CEMConfig, budgets, log) -> list[dict]:
+def open_loop(name: str, problems, base: CEMConfig, budgets, log, methods=METHODS,
+              refine: RefineSettings | None = None) -> list[dict]:
+    """One replanning step per problem, method and budget (and refined: ``refine``)."""
     rows = []
-    for method in METHODS:
+    variants = [(m, RefineSettings()) for m in methods]
+    if refine is not None and refine.steps:
+        variants += [(m, refine) for m in methods]
+    for method, refinement in variants:
+        label = f"{method}+gd{refinement.steps}" if refinement.steps else method
         for budget in budgets:
-            config = config_for(method, budget, base)
+            config = config_for(method, budget, base).with_(refine=refinement)
             for index, (model, context, state, goal) in enumerate(problems):
                 planner = make_planner(model, config, seed=index)
                 started = time.perf_counter()
                 result = planner.plan(context, state, goal)
                 wall = time.perf_counter() - started
                 rows.append({
-                    "model": name, "method": method, "budget": budget, "problem": index,
+                    "model": name, "method": label, "budget": budget, "problem": index,
                     "samples": config.samples, "iterations": config.iterations,
                     "evaluations": result.evaluations, "wall_s": wall,
                     "plan_energy": plan_energy(model, context, state, goal, result.actions),
                     "best_sampled_energy": float(result.best_energies.min()),
                 })
             last = rows[-len(problems):]
-            log(f"  {name:<5} {method:<5} budget {budget:>5}: S {config.samples:>4} "
+            log(f"  {name:<5} {label:<9} budget {budget:>5}: S {config.samples:>4} "
                 f"I {config.iterations:>2}, evaluations {last[0]['evaluations']:>5}, "
                 f"plan energy {statistics.mean(r['plan_energy'] for r in last):.5f}, "
                 f"{statistics.median(r['wall_s'] for r in last):.2f} s/step")
@@ -173,10 +190,10 @@ def summarize(rows: list[dict]) -> list[dict]:
 
 
 def print_open_table(table: list[dict]) -> None:
-    print(f"\n{'model':<6}{'method':<7}{'budget':>7}{'S':>6}{'I':>4}{'evals':>8}"
+    print(f"\n{'model':<6}{'method':<11}{'budget':>7}{'S':>6}{'I':>4}{'evals':>8}"
           f"{'plan energy':>13}{'gap to CEM@top':>16}{'s/step':>9}")
     for t in table:
-        print(f"{t['model']:<6}{t['method']:<7}{t['budget']:>7}{t['S']:>6}{t['I']:>4}"
+        print(f"{t['model']:<6}{t['method']:<11}{t['budget']:>7}{t['S']:>6}{t['I']:>4}"
               f"{t['evaluations']:>8.0f}{t['plan_energy']:>13.5f}{t['gap_to_cem_top']:>+16.5f}"
               f"{t['wall_s']:>9.2f}")
 
@@ -193,7 +210,7 @@ def plot(table: list[dict], path: str) -> None:
         for column, (key, label) in enumerate((("evaluations", "predictor evaluations per step"),
                                                ("wall_s", "wall time per step [s]"))):
             axis = axes[row][column]
-            for method in METHODS:
+            for method in sorted({t["method"] for t in table if t["model"] == model}):
                 points = sorted((t[key], t["plan_energy"]) for t in table
                                 if t["model"] == model and t["method"] == method)
                 if points:
@@ -207,6 +224,48 @@ def plot(table: list[dict], path: str) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=72)
     print(f"wrote {path}")
+
+
+# -- cost of a gradient step -------------------------------------------------------------------
+
+def gradient_cost(name: str, problems, base: CEMConfig, log, samples: int = 100,
+                  repeats: int = 5) -> dict:
+    """CPU seconds of one sequence's forward+backward vs its share of a batched forward."""
+    model, context, state, goal = problems[0]
+    rollout = ImaginedRollout(model, context, state, goal)
+    differentiable = rollout.differentiable()
+    actions = torch.randn(samples, base.horizon, 7, generator=torch.Generator().manual_seed(0))
+    actions = actions * base.maxnorm / 2
+
+    def batched():
+        with torch.inference_mode():
+            rollout.energies(actions)
+
+    def single():
+        with torch.inference_mode():
+            rollout.energies(actions[:1])
+
+    def forward_backward():
+        one = actions[:1].clone().requires_grad_(True)
+        torch.autograd.grad(differentiable.energies(one)[0], one)
+
+    def cpu_seconds(function, count):
+        function()  # warm-up (tables, allocator)
+        started = time.process_time()
+        for _ in range(count):
+            function()
+        return (time.process_time() - started) / count
+
+    per_sample = cpu_seconds(batched, max(1, repeats // 2)) / samples
+    one, both = cpu_seconds(single, repeats), cpu_seconds(forward_backward, repeats)
+    row = {"model": name, "horizon": base.horizon, "batched_forward_per_sample_s": per_sample,
+           "single_forward_s": one, "forward_backward_s": both,
+           "factor": both / per_sample, "factor_vs_single_forward": both / one}
+    log(f"  {name:<5} H {base.horizon}: one sequence's share of a batched forward (S {samples}) "
+        f"{per_sample * 1e3:.1f} ms, batch-1 forward {one * 1e3:.1f} ms, forward+backward "
+        f"{both * 1e3:.1f} ms (CPU time): one gradient step = {row['factor']:.2f} forwards "
+        f"({row['factor_vs_single_forward']:.2f} batch-1 forwards)")
+    return row
 
 
 # -- closed loop --------------------------------------------------------------------------------
@@ -244,6 +303,8 @@ def closed_loop(runs, goals: int, seed_start: int, json_path: str | None, log,
             cem = config.planner.to_cem()
             per_step = (evaluations_per_step(cem) if cem.method == "icem"
                         else cem.samples * cem.iterations)
+            if cem.refine.steps:
+                per_step += refinement_evaluations(cem.refine.steps)
             log(f"closed loop {spec}: {per_step} evaluations per step, goals {seeds[0]}.."
                 f"{seeds[-1]}")
             result = run_agent(spec, sim, model, seeds, config, verbose=True)
@@ -254,24 +315,58 @@ def closed_loop(runs, goals: int, seed_start: int, json_path: str | None, log,
                 f"{result['mean_steps']:.1f}, planning {result['planning_s_median']:.2f} s/step")
             if json_path:
                 Path(json_path).write_text(json.dumps(results, indent=1))
-    print(f"\n{'run':<44}{'evals/step':>11}{'success':>10}{'median final':>14}"
+    print(f"\n{'run':<44}{'evals/step':>11}{'success':>10}{'95% CI':>14}{'median final':>14}"
           f"{'mean steps':>12}{'plan s/step':>13}")
     for r in results:
+        low, high = success_interval(r["successes"], goals)
         print(f"{r['agent']:<44}{r['evaluations_per_step']:>11}{r['successes']:>6}/{goals:<3}"
+              f"{f'{low:.2f}-{high:.2f}':>14}"
               f"{r['median_final_distance_m'] * 100:>11.1f} cm{r['mean_steps']:>12.1f}"
               f"{r['planning_s_median']:>13.2f}")
+    for r in results[1:]:
+        print(paired_line(results[0], r))
     return results
+
+
+def success_interval(successes: int, goals: int) -> tuple[float, float]:
+    """Return the exact (Clopper-Pearson) 95 % interval of a success rate (scipy binomtest)."""
+    from scipy.stats import binomtest
+
+    interval = binomtest(successes, goals).proportion_ci(method="exact")
+    return interval.low, interval.high
+
+
+def paired_line(first: dict, other: dict) -> str:
+    """Return, over the goals both runs did, how many only one reached and the McNemar p."""
+    from scipy.stats import binomtest
+
+    a = {e["seed"]: e["success"] for e in first["episodes"]}
+    b = {e["seed"]: e["success"] for e in other["episodes"]}
+    common = sorted(set(a) & set(b))
+    only_first = sum(a[s] and not b[s] for s in common)
+    only_other = sum(b[s] and not a[s] for s in common)
+    discordant = only_first + only_other
+    p = binomtest(only_first, discordant).pvalue if discordant else 1.0
+    return (f"paired, {len(common)} goals: only {first['agent']} reached {only_first}, only "
+            f"{other['agent']} reached {only_other} (exact McNemar p = {p:.2f})")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("part", choices=("open-loop", "closed-loop", "plot"))
+    parser.add_argument("part", choices=("open-loop", "closed-loop", "plot", "gradient-cost"))
     parser.add_argument("--models", nargs="+", default=["demo", "mid"], choices=("demo", "mid"))
     parser.add_argument("--budgets", nargs="+", type=int,
                         default=[100, 250, 500, 1000, 2000, 8000])
     parser.add_argument("--mid-budgets", nargs="+", type=int, default=[100, 300, 1000])
     parser.add_argument("--problems", type=int, default=6, help="demo problems (held-out seeds)")
     parser.add_argument("--mid-problems", type=int, default=3)
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS,
+                        help="open loop: the samplers to run")
+    parser.add_argument("--refine-steps", type=int, default=0,
+                        help="open loop: also run every method with this many gradient "
+                             "refinement steps (planner.refine.steps); 0: not")
+    parser.add_argument("--refine-lr", type=float, default=RefineSettings().lr,
+                        help="open loop: refinement learning rate (planner.refine.lr)")
     parser.add_argument("--run", action="append", default=[], help="closed loop: "
                         "METHOD:samples=S,iterations=I[,icem.noise_beta=...]; repeatable")
     parser.add_argument("--goals", type=int, default=20)
@@ -297,6 +392,11 @@ def main() -> int:
         closed_loop([parse_run(s) for s in args.run], args.goals, args.seed_start, args.json,
                     log, args.world_model)
         return 0
+    if args.part == "gradient-cost":
+        for name in args.models:
+            problems, base = demo_problems(1) if name == "demo" else mid_problems(1)
+            gradient_cost(name, problems, base, log)
+        return 0
     if args.part == "plot":
         rows = json.loads(Path(args.json).read_text())
     else:
@@ -310,7 +410,8 @@ def main() -> int:
                 budgets = args.mid_budgets
             log(f"{name}: {len(problems)} problems, H {base.horizon}, k {base.topk}, "
                 f"maxnorm {base.maxnorm}, budgets {budgets}")
-            rows += open_loop(name, problems, base, budgets, log)
+            refine = RefineSettings(steps=args.refine_steps, lr=args.refine_lr)
+            rows += open_loop(name, problems, base, budgets, log, args.methods, refine)
             if args.json:
                 Path(args.json).write_text(json.dumps(rows, indent=1))
     table = summarize(rows)

@@ -18,7 +18,7 @@ from vjepa_ros.planning.cem import CEMPlanner, cem_search, make_generator
 from vjepa_ros.planning.colored_noise import colored_noise
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.icem import ICEMPlanner, evaluations_per_step, icem_search, population
-from vjepa_ros.planning.methods import ICEMSettings, MPPISettings
+from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.planning.mppi import MPPIPlanner, mppi_search, mppi_weights
 from vjepa_ros.planning.rollout import ImaginedRollout
 
@@ -68,10 +68,12 @@ def test_each_method_reaches_the_target_over_two_steps_and_the_clip_bound(method
     assert result.first_action[0] <= 0.05
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_same_seed_same_plans_other_seed_other_plans(method):
+@pytest.mark.parametrize("refine_steps", [0, 3])  # gradient refinement draws no noise
+@pytest.mark.parametrize("method", ["cem", *METHODS])
+def test_same_seed_same_plans_other_seed_other_plans(method, refine_steps):
     model, context, goal = _problem([0.03, -0.02, 0.01])
-    config = CEMConfig(horizon=4, samples=40, topk=5, iterations=3, method=method)
+    config = CEMConfig(horizon=4, samples=40, topk=5, iterations=3, method=method,
+                       refine=RefineSettings(steps=refine_steps))
 
     def run(seed):
         planner = make_planner(model, config, seed=seed)

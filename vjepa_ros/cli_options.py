@@ -169,28 +169,30 @@ def model_hyper_parameters(args: argparse.Namespace) -> dict:
             for kind in ("encoder", "predictor")}
 
 
-# -- search method (cem / icem / mppi): its own block, generated from the typed settings --------
+# -- search method (cem / icem / mppi, gradient refinement): generated from the typed settings ----
 
 def add_search_method_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--method`` and one ``--icem-*`` / ``--mppi-*`` option per field of its settings.
+    """Add ``--method`` and one ``--icem-*`` / ``--mppi-*`` / ``--refine-*`` option per field.
 
-    Option names and help come from ``planning.methods.ICEMSettings`` / ``MPPISettings`` (the
-    same fields as the node's ``planner.icem.*`` / ``planner.mppi.*`` parameters); booleans get
-    ``--no-`` forms. Read them back with :func:`search_method_changes`.
+    Option names and help come from ``planning.methods.SETTINGS_GROUPS`` (the same fields as the
+    node's ``planner.icem.*`` / ``planner.mppi.*`` / ``planner.refine.*`` parameters); booleans
+    get ``--no-`` forms. Read them back with :func:`search_method_changes`.
     """
     import dataclasses
 
-    from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings
+    from vjepa_ros.planning.methods import METHODS, SETTINGS_GROUPS
 
     group = parser.add_argument_group("search method")
     group.add_argument("--method", choices=METHODS,
                        help="cem (the published planner, default), icem or mppi")
-    for prefix, settings in (("icem", ICEMSettings), ("mppi", MPPISettings)):
+    for prefix, settings in SETTINGS_GROUPS.items():
         for field in dataclasses.fields(settings):
             flag = f"--{prefix}-{field.name.replace('_', '-')}"
-            boolean = field.type in (bool, "bool")
-            extra = ({"action": argparse.BooleanOptionalAction} if boolean
-                     else {"type": float, "metavar": "VALUE"})
+            if field.type in (bool, "bool"):
+                extra = {"action": argparse.BooleanOptionalAction}
+            else:
+                number = int if field.type in (int, "int") else float
+                extra = {"type": number, "metavar": number.__name__.upper()}
             group.add_argument(flag, dest=f"{prefix}__{field.name}", default=None,
                                help=field.metadata["description"], **extra)
 
@@ -199,21 +201,21 @@ def search_method_overrides(args: argparse.Namespace) -> dict:
     """Return the options given as dotted parameters (``planner.method``, ``planner.icem.*``)."""
     import dataclasses
 
-    from vjepa_ros.planning.methods import ICEMSettings, MPPISettings
+    from vjepa_ros.planning.methods import SETTINGS_GROUPS
 
     given = {"planner.method": getattr(args, "method", None)}
-    for prefix, settings in (("icem", ICEMSettings), ("mppi", MPPISettings)):
+    for prefix, settings in SETTINGS_GROUPS.items():
         for f in dataclasses.fields(settings):
             given[f"planner.{prefix}.{f.name}"] = getattr(args, f"{prefix}__{f.name}", None)
     return {key: value for key, value in given.items() if value is not None}
 
 
 def search_method_changes(args: argparse.Namespace) -> dict:
-    """Return ``CEMConfig`` changes (``method``, ``icem``, ``mppi``) for the options given.
+    """Return ``CEMConfig`` changes (``method``, ``icem``, ``mppi``, ``refine``) for the options.
 
     Exits with a one-line message naming the option when a value is out of range.
     """
-    from vjepa_ros.planning.methods import ICEMSettings, MPPISettings
+    from vjepa_ros.planning.methods import SETTINGS_GROUPS
 
     changes: dict = {}
     for key, value in search_method_overrides(args).items():
@@ -223,7 +225,7 @@ def search_method_changes(args: argparse.Namespace) -> dict:
         else:
             changes.setdefault(group, {})[name[0]] = value
     try:
-        for group, settings in (("icem", ICEMSettings), ("mppi", MPPISettings)):
+        for group, settings in SETTINGS_GROUPS.items():
             if group in changes:
                 changes[group] = settings(**changes[group])
     except ValueError as exc:  # e.g. icem.noise_beta must be >= 0

@@ -158,17 +158,22 @@ class ACPredictor(nn.Module):
         return torch.cat([cond, patches], dim=0)
 
     def rope_tables(self, first_frame: int, num_frames: int, device) -> tuple[Tensor, Tensor]:
-        """Float32 cos/sin [num_frames*tokens_per_step, head_dim] for frames first.. first+n-1."""
+        """Float32 cos/sin [num_frames*tokens_per_step, head_dim] for frames first.. first+n-1.
+
+        Built outside inference mode even when first asked for inside it, so that a rollout
+        with gradients (``ImaginedRollout.differentiable``) can save them for backward.
+        """
         key = (first_frame, num_frames, str(device))
         if key not in self._rope_tables:
-            block = self._frame_positions(device)  # [S, 3]
-            frames = torch.arange(first_frame, first_frame + num_frames, device=device)
-            positions = block.repeat(num_frames, 1)
-            positions[:, 0] = frames.repeat_interleave(block.shape[0]).to(torch.float32)
-            head_dim = self.predictor_embed_dim // self.num_heads
-            if len(self._rope_tables) > 256:
-                self._rope_tables.clear()
-            self._rope_tables[key] = rope_cos_sin(positions, head_dim)
+            with torch.inference_mode(False):
+                block = self._frame_positions(device)  # [S, 3]
+                frames = torch.arange(first_frame, first_frame + num_frames, device=device)
+                positions = block.repeat(num_frames, 1)
+                positions[:, 0] = frames.repeat_interleave(block.shape[0]).to(torch.float32)
+                head_dim = self.predictor_embed_dim // self.num_heads
+                if len(self._rope_tables) > 256:
+                    self._rope_tables.clear()
+                self._rope_tables[key] = rope_cos_sin(positions, head_dim)
         return self._rope_tables[key]
 
     def attention_mask(self, num_frames: int, num_cached: int, device) -> Tensor | None:
@@ -177,10 +182,11 @@ class ACPredictor(nn.Module):
             return None  # one new frame sees all cached frames and itself: no mask needed
         key = (num_frames, str(device))
         if key not in self._masks:
-            frame_of_token = torch.arange(num_frames, device=device).repeat_interleave(
-                self.tokens_per_step
-            )
-            self._masks[key] = frame_of_token[None, :] <= frame_of_token[:, None]
+            with torch.inference_mode(False):  # a plain tensor, as the RoPE tables
+                frame_of_token = torch.arange(num_frames, device=device).repeat_interleave(
+                    self.tokens_per_step
+                )
+                self._masks[key] = frame_of_token[None, :] <= frame_of_token[:, None]
         mask = self._masks[key]
         if num_cached:
             mask = torch.cat([mask.new_ones(mask.shape[0], num_cached), mask], dim=1)

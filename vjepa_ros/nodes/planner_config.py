@@ -13,7 +13,7 @@ import math
 
 from vjepa_ros.config import param
 from vjepa_ros.planning.config import PRESETS, CEMConfig, horizon_warning
-from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings
+from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.robot.goals import GoalSwitchConfig
 from vjepa_ros.robot.kinematics import RobotConfig
 from vjepa_ros.robot.mpc import ControlConfig
@@ -142,6 +142,7 @@ class CEMParams:
     )
     icem: ICEMSettings = _group(ICEMSettings)
     mppi: MPPISettings = _group(MPPISettings)
+    refine: RefineSettings = _group(RefineSettings)  # gradient refinement after any method
 
     def to_cem(self) -> CEMConfig:
         """Return the planning package's config (validated there)."""

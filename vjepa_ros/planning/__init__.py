@@ -1,7 +1,7 @@
 """Planning toward an image goal with the V-JEPA 2-AC world model (pure PyTorch, no ROS).
 
 Pose algebra, cached world-model rollout, energies and the planners (the published CEM, iCEM,
-MPPI; ``CEMConfig.method`` picks one)::
+MPPI; ``CEMConfig.method`` picks one; ``CEMConfig.refine`` adds gradient steps on the plan)::
 
     from vjepa_ros.planning import make_planner, preset
     planner = make_planner(world_model, preset("paper"), seed=0)  # preset("paper", method="icem")
@@ -13,7 +13,7 @@ from vjepa_ros.planning.cem import CEMPlanner, PlanResult, plan
 from vjepa_ros.planning.config import PRESETS, CEMConfig, preset
 from vjepa_ros.planning.energy import energy
 from vjepa_ros.planning.icem import ICEMPlanner
-from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings
+from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.planning.mppi import MPPIPlanner
 from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.planning.pose import apply_action, state_difference
@@ -31,6 +31,7 @@ __all__ = [
     "PRESETS",
     "PlanCancelled",
     "PlanResult",
+    "RefineSettings",
     "apply_action",
     "energy",
     "make_planner",

@@ -46,7 +46,12 @@ class PlanResult:
     iterations_run: int
     stopped_early: bool
     timings: dict = field(default_factory=dict)  # seconds: total, rollout, per_iteration (list)
-    evaluations: int = 0  # action sequences imagined (scored) in this step: the compute spent
+    # Action sequences imagined (scored) in this step, plus a gradient refinement's cost in
+    # forward-equivalents (refine.py): the compute spent.
+    evaluations: int = 0
+    # [n]: with gradient refinement (config.refine.steps > 0), the energy of the sampler's plan,
+    # then of each refined iterate (the plan is the lowest); empty without.
+    refine_energies: torch.Tensor = field(default_factory=lambda: torch.zeros(0))
 
 
 def initial_distribution(
@@ -250,8 +255,8 @@ def make_scorer(
     token_weights: torch.Tensor | None = None,
     should_stop: Callable[[], bool] | None = None,
     context_cache=None,
-) -> tuple[Callable[[torch.Tensor], torch.Tensor], torch.device]:
-    """Return ``score(actions [S, H, 7]) → energies [S]`` over the world model, and its device.
+) -> tuple[Callable[[torch.Tensor], torch.Tensor], ImaginedRollout]:
+    """Return ``score(actions [S, H, 7]) → energies [S]`` over the world model, and its rollout.
 
     The inputs are checked here (``ImaginedRollout``: shapes, NaN/inf → ``ValueError``); the
     scorer polls ``should_stop`` between its sample chunks. ``context_cache``: optional predictor
@@ -271,7 +276,16 @@ def make_scorer(
     def score(actions: torch.Tensor) -> torch.Tensor:
         return rollout.energies(actions, should_stop=should_stop)
 
-    return score, rollout.device
+    return score, rollout
+
+
+def finish(
+    result: PlanResult, rollout: ImaginedRollout, config: CEMConfig, should_stop=None
+) -> PlanResult:
+    """Return the search's result, refined by gradient steps if ``config.refine.steps`` > 0."""
+    from vjepa_ros.planning.refine import refine_result  # refine.py imports this module
+
+    return refine_result(result, rollout, config, should_stop)
 
 
 def plan(
@@ -286,7 +300,7 @@ def plan(
     should_stop: Callable[[], bool] | None = None,
     context_cache=None,
 ) -> PlanResult:
-    """One replanning step of the published CEM toward ``goal_reps``.
+    """One replanning step of the published CEM toward ``goal_reps`` (then ``config.refine``).
 
     Args:
         model: a ``WorldModel`` (its ``.predictor`` is used) or an AC predictor.
@@ -302,12 +316,15 @@ def plan(
         context_cache: optional predictor cache (batch 1) holding the frames before the context
             frame (``ImaginedRollout``); None: the context frame alone.
     """
-    score, device = make_scorer(
+    score, rollout = make_scorer(
         model, context_reps, context_state, goal_reps, config, token_weights, should_stop,
         context_cache,
     )
     with torch.inference_mode():
-        return cem_search(score, config, device, make_generator(generator), warm_mean, should_stop)
+        result = cem_search(
+            score, config, rollout.device, make_generator(generator), warm_mean, should_stop
+        )
+    return finish(result, rollout, config, should_stop)
 
 
 def shift_plan(mean: torch.Tensor) -> torch.Tensor:
@@ -321,7 +338,9 @@ class SamplingPlanner:
     ``plan(context_reps, context_state, goal_reps)`` runs one replanning step (shapes as
     :func:`plan`); ``reset()`` forgets the warm-start state (call it when the goal changes or the
     robot was moved by hand). A step cancelled through ``should_stop`` (:class:`PlanCancelled`)
-    leaves the warm-start state alone. Subclasses implement ``_search`` (one method each).
+    leaves the warm-start state alone. Subclasses implement ``_search`` (one method each). With
+    ``config.refine.steps`` > 0 the search's plan is then refined by gradient steps
+    (``refine.py``); the warm-start state stays the sampler's own.
     """
 
     def __init__(self, model, config: CEMConfig, seed: int | torch.Generator | None = 0):
@@ -349,12 +368,18 @@ class SamplingPlanner:
         should_stop: Callable[[], bool] | None = None,
         context_cache=None,
     ) -> PlanResult:
-        score, device = make_scorer(
+        score, rollout = make_scorer(
             self.model, context_reps, context_state, goal_reps, self.config, token_weights,
             should_stop, context_cache,
         )
+        warm_state = dict(vars(self))  # restored if the step is cancelled during refinement
         with torch.inference_mode():
-            return self._search(score, device, should_stop)
+            result = self._search(score, rollout.device, should_stop)
+        try:
+            return finish(result, rollout, self.config, should_stop)
+        except PlanCancelled:
+            vars(self).update(warm_state)
+            raise
 
     def _search(self, score, device: torch.device, should_stop) -> PlanResult:
         raise NotImplementedError

@@ -13,7 +13,7 @@ Fields marked *beyond published* are off by default, so a preset reproduces the 
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings
+from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
 
 ENERGIES = ("l1", "l2")
 
@@ -55,6 +55,7 @@ class CEMConfig:
     method: Literal["cem", "icem", "mppi"] = "cem"
     icem: ICEMSettings = ICEMSettings()  # used when method == "icem"
     mppi: MPPISettings = MPPISettings()  # used when method == "mppi"
+    refine: RefineSettings = RefineSettings()  # gradient refinement after any method; 0 steps: off
 
     def __post_init__(self):
         for name in ("horizon", "samples", "topk", "iterations"):

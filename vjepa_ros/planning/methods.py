@@ -1,12 +1,13 @@
-"""Typed settings of the search methods beside the published CEM: iCEM and MPPI.
+"""Typed settings of the search methods beside the published CEM: iCEM, MPPI, gradient refinement.
 
 ``CEMConfig.method`` picks the method (``cem``, the published planner, is the default);
 ``CEMConfig.icem`` / ``CEMConfig.mppi`` hold the method's own knobs. Everything else (samples,
 iterations, top-k, horizon, clipping, gripper and rotation rules, energy, chunking) is shared;
 CEM's own ``warm_start`` and early stop (``early_stop_patience``) apply to ``cem`` only (iCEM and
-MPPI have their own ``shift_warm_start`` and always run all iterations).
+MPPI have their own ``shift_warm_start`` and always run all iterations). ``CEMConfig.refine``
+(off by default) adds gradient steps on the returned plan after any of the three.
 The fields are described (``vjepa_ros.config.param``), so the planner node publishes them as ROS
-parameters ``planner.icem.*`` and ``planner.mppi.*``.
+parameters ``planner.icem.*``, ``planner.mppi.*`` and ``planner.refine.*``.
 
 Sources
 - iCEM: Pinneri et al., "Sample-efficient Cross-Entropy Method for Real-time Planning", CoRL 2020
@@ -16,6 +17,12 @@ Sources
   sequence seen executed. The paper's defaults: γ 1.25, kept fraction 0.3, β 2–4 per task.
 - MPPI: Williams et al., "Information Theoretic MPC for Model-Based Reinforcement Learning",
   ICRA 2017: weights w ∝ exp(−(E − min E)/λ), mean ← Σ w·a, Gaussian noise of std σ around it.
+- Gradient refinement: Bharadhwaj, Xie, Shkurti, "Model-Predictive Control via Cross-Entropy and
+  Gradient-Based Optimization", L4DC 2020 (arXiv 2004.08763), and Huang et al., "CEM-GD", 2021
+  (arXiv 2112.07746): sampled action sequences refined by a few gradient steps on the planning
+  cost through the differentiable model. Here only the sampler's returned plan is refined, with
+  Adam (Kingma & Ba, ICLR 2015: per-entry step ≈ lr, whatever the energy's scale; our choice),
+  and the result is kept only if its energy is lower.
 """
 
 from __future__ import annotations
@@ -95,3 +102,35 @@ class MPPISettings:
                 raise ValueError(f"mppi.{name} must be > 0, got {getattr(self, name)!r}")
         if not 0.0 < self.noise_decay <= 1.0:
             raise ValueError(f"mppi.noise_decay must lie in (0, 1], got {self.noise_decay!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class RefineSettings:
+    """Gradient refinement of the sampler's plan through the predictor (``planning/refine.py``).
+
+    Adam on the searched action entries (xyz; the gripper unless fixed or closed by
+    ``close_gripper``; rotation only with ``search_rotation``), in units of each axis' clip bound,
+    projected back into the search box after every step. 0 steps: off (the published planner).
+    """
+
+    steps: int = param(
+        0, "Gradient refinement: Adam steps on the energy of the returned plan through the "
+        "predictor, after cem/icem/mppi; 0: off. The refined plan is kept only if its energy "
+        "is lower. Each step costs about 3 predictor evaluations (README, Planner)."
+    )
+    lr: float = param(
+        0.1, "Gradient refinement: Adam learning rate as a fraction of each axis' clip bound "
+        "(maxnorm for xyz, gripper_clip, rotation_maxnorm); one step moves an entry by at most "
+        "about lr times its bound."
+    )
+
+    def __post_init__(self):
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 0:
+            raise ValueError(f"refine.steps must be an integer >= 0, got {self.steps!r}")
+        if not self.lr > 0:
+            raise ValueError(f"refine.lr must be > 0, got {self.lr!r}")
+
+
+# The settings groups of CEMConfig beside its own fields: CLI options --GROUP-FIELD and node
+# parameters planner.GROUP.FIELD are generated from them (cli_options.py, nodes/planner_config.py).
+SETTINGS_GROUPS = {"icem": ICEMSettings, "mppi": MPPISettings, "refine": RefineSettings}

@@ -5,7 +5,8 @@
 
 Every planner has ``plan(context_reps, context_state, goal_reps, token_weights=None,
 should_stop=None)`` and ``reset()``, the same clipping, gripper and rotation rules and the same
-cancellation (``PlanCancelled``); see ``cem.py``, ``icem.py``, ``mppi.py``.
+cancellation (``PlanCancelled``); see ``cem.py``, ``icem.py``, ``mppi.py``. With
+``config.refine.steps`` > 0 each of them refines its plan by gradient steps (``refine.py``).
 """
 
 import torch

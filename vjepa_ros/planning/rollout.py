@@ -7,12 +7,14 @@ the device for all samples at once (``pose.apply_action``). The energy of a sequ
 last imagined frame with the goal.
 """
 
+import copy
 import itertools
 from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
+from vjepa_ros.models.predictor import KVCache
 from vjepa_ros.planning.cancel import check_stop
 from vjepa_ros.planning.cost import auto_chunk_size, predictor_dims
 from vjepa_ros.planning.energy import check_token_weights, energy
@@ -114,6 +116,25 @@ class ImaginedRollout:
             chunk = auto_chunk_size(dims, horizon, dtype_bytes, self.device)
             self._auto_chunks[key] = min(samples, chunk)
         return self._auto_chunks[key]
+
+    def differentiable(self) -> "ImaginedRollout":
+        """Return this rollout over plain-tensor copies of its inputs, for gradient rollouts.
+
+        The planner scores under ``torch.inference_mode``; tensors made there (encoder outputs,
+        an async control's context cache) cannot be saved for backward. The copy shares the
+        predictor, energy and chunking, so its :meth:`energies` under ``torch.enable_grad()``
+        (outside inference mode) is the same computation with a graph back to the actions.
+        """
+        twin = copy.copy(self)
+        with torch.inference_mode(False):
+            twin.context_reps = self.context_reps.clone()
+            twin.goal_reps = self.goal_reps.clone()
+            twin.context_state = self.context_state.clone()
+            if isinstance(self.context_cache, KVCache):
+                twin.context_cache = self.context_cache.copy()
+                for tensors in (twin.context_cache.keys, twin.context_cache.values):
+                    tensors[:] = [None if t is None else t.clone() for t in tensors]
+        return twin
 
     def _check_actions(self, actions: torch.Tensor) -> None:
         if actions.ndim != 3 or actions.shape[-1] != 7 or actions.shape[1] < 1:
