@@ -20,6 +20,9 @@ What reaches the arm (``stream_step``'s set-points and ``PlanReport.gripper_comm
 - only targets that passed ``safety.filter_target`` (workspace box, step length, NaN/inf, anchored
   on the pose measured at command time), reached through a speed- and acceleration-limited
   set-point (``targets.SetpointStreamer``).
+- with ``control.model_frame_rpy_deg`` (the camera check's correction) plans are searched in the
+  world model's frame and turned into base-frame actions before ``state ⊕ action`` and the
+  filter (``model_frame.ModelFrame``, applied in ``plan_compute.compute_plan`` only).
 Every refusal goes to ``log`` once per kind (until it clears) and stays visible in the status.
 """
 
@@ -39,6 +42,7 @@ from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: F401 (r
 from vjepa_ros.robot.goals import GoalSequence, GoalSwitchConfig, SubGoal, capture_refusal
 from vjepa_ros.robot.inputs import STATE_HISTORY, InputBuffer, Stamped  # noqa: F401
 from vjepa_ros.robot.interfaces import Planner, WorldModel
+from vjepa_ros.robot.model_frame import ModelFrame
 from vjepa_ros.robot.phase import Event, Phase, next_phase
 from vjepa_ros.robot.plan_compute import compute_plan
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport, SessionStatus, StreamOutput
@@ -104,6 +108,7 @@ class MPCSession:
             raise TypeError(f"{type(self._planner).__name__} is not a planner: it needs plan() "
                             "and reset()")
         self.limits, self.control = limits, control
+        self.model_frame = ModelFrame(control.model_frame_rpy_deg)  # the camera check's correction
         self.clock, self.log, self._wake = clock, log, wake
         self.streamer = SetpointStreamer(limits)
         self.inputs = InputBuffer()
@@ -506,7 +511,8 @@ class MPCSession:
     def _plan(self, job: _Job, want_debug: bool, should_stop: Callable[[], bool]):
         """Encode, (async) imagine, plan: the GPU work, outside the lock (``plan_compute``)."""
         return compute_plan(self.model, self.planner, job.frame.value, job.state.value,
-                            job.goal, want_debug, should_stop, job.predicted_start)
+                            job.goal, want_debug, should_stop, job.predicted_start,
+                            self.model_frame)
 
     def _prepare(self, plan, job: _Job, latency_s: float) -> PlanReport:
         """async: keep a plan made from the predicted start; command it if the arm is there."""
