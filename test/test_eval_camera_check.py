@@ -143,3 +143,81 @@ def test_a_base_parameter_file_without_planner_parameters_is_refused(tmp_path):
     other.write_text("camera:\n  ros__parameters:\n    fps: 30\n")
     with pytest.raises(ValueError, match="other.yaml: no ros__parameters"):
         base_planner_params(other)
+
+
+# -- the offline check on a simulator bag, with the oracle told to misjudge the axes ----------
+
+@pytest.fixture(scope="module")
+def sim_bag(tmp_path_factory):
+    """Record a 12-frame scripted simulator bag (64x64) with ``vjepa-ros record``."""
+    pytest.importorskip("pybullet", reason="pybullet is in install_requires")
+    from vjepa_ros.cli import main
+
+    path = tmp_path_factory.mktemp("camcheck") / "bag"
+    assert main(["record", str(path), "--frames", "12", "--width", "64", "--height", "64",
+                 "--seed", "3"]) == 0
+    return path
+
+
+def _oracle_for(bag, rpy):
+    """Return a rotated oracle that knows the bag's frames (rendered at its states)."""
+    from vjepa_ros.eval import read_recording
+    from vjepa_ros.sim.oracle import OracleWorldModel
+
+    recording = read_recording(bag)
+    oracle = OracleWorldModel(model_frame_rpy_deg=rpy)
+    frames = recording.load_frames(np.arange(len(recording.image_times)))
+    for frame, state in zip(frames, recording.states, strict=True):
+        oracle.remember(frame, state)
+    return oracle
+
+
+@pytest.mark.parametrize("yaw, verdict", [(0.0, Verdict.FINE), (60.0, Verdict.ROTATE),
+                                          (-135.0, Verdict.ROTATE)])
+def test_offline_check_on_a_sim_bag_recovers_the_oracles_yaw(sim_bag, yaw, verdict):
+    from vjepa_ros.eval.camera_check_bag import check_bag
+    from vjepa_ros.planning import preset
+
+    result, report = check_bag(sim_bag, _oracle_for(sim_bag, (0, 0, yaw)),
+                               preset("paper", samples=64, iterations=4, maxnorm=0.075))
+    assert result.motions >= 6 and report["summary"]["steps_evaluated"] == 11
+    assert abs((result.yaw_deg - yaw + 180) % 360 - 180) < 4.0, result.yaw_deg
+    assert result.verdict == verdict
+    if verdict == Verdict.ROTATE:
+        assert abs((result.correction_rpy_deg[2] - yaw + 180) % 360 - 180) < 4.0
+
+
+def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, tmp_path,
+                                                                      monkeypatch, capsys):
+    import vjepa_ros.demo
+    from vjepa_ros.cli import main
+
+    oracle = _oracle_for(sim_bag, (0, 0, 90))
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model",
+                        lambda *args, **kwargs: (oracle, "rotated oracle (test)"))
+    out = tmp_path / "check"
+    assert main(["camera-check", str(sim_bag), "--out", str(out), "--quiet", "--samples", "64",
+                 "--iterations", "4", "--maxnorm", "0.075"]) == 0
+    printed = capsys.readouterr().out
+    assert "CORRECT BY ROTATION" in printed and "rotated oracle (test)" in printed
+    assert sorted(p.name for p in out.iterdir()) == ["camera_check.json", "camera_check.png",
+                                                     PARAMS_FILE]
+    yaw = read_ros_params(out / PARAMS_FILE, "vjepa_planner")["control"]["model_frame_rpy_deg"][2]
+    assert abs(yaw - 90) < 4
+
+
+@pytest.mark.parametrize("args, message", [
+    (["camera-check", "/nonexistent/bag"], "/nonexistent/bag"),
+    (["camera-check", "BAG", "--fine-deg", "0"], "fine_deg must be > 0"),
+    (["camera-check", "BAG", "--params-file", "/nonexistent/planner.yaml"], "planner.yaml"),
+])
+def test_camera_check_command_errors_are_one_line_and_write_nothing(args, message, sim_bag,
+                                                                    tmp_path, capsys):
+    from vjepa_ros.cli import main
+
+    out = tmp_path / "never"
+    args = [str(sim_bag) if a == "BAG" else a for a in args] + ["--out", str(out)]
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip()
+    assert message in err and err.startswith("vjepa-ros camera-check:") and "\n" not in err
+    assert not out.exists()
