@@ -5,11 +5,13 @@ frame rotated from the base frame by a given rotation (``model_frame_rpy_deg``):
 a learned model that misjudges the robot's axes from an unusual camera placement, with the error
 known. For each rotation:
 
-1. **check**: from the reach start pose of the first goal's scene, the camera check's motions
-   (±x, ±y, ±z, ``--distance`` each, ``vjepa_ros.sim.check_motions``), the model's inferred
-   motion of each (the planner's search toward the frame after, horizon 1), and the estimate
-   (``vjepa_ros.eval.camera_check.check_motions``): estimated rotation, its error against the
-   true one [deg], verdict;
+1. **check**: from the reach start pose of the first goal's scene, the live camera check as the
+   planner node runs it (``MPCSession.start_camera_check`` through ``vjepa_ros.sim.check_motions``:
+   ±x, ±y, ±z, ``--distance`` each, through the safety filter and the set-point stream), the
+   model's inferred motion of each (the planner's search toward the frame after, horizon 1) and
+   the estimate (``vjepa_ros.eval.camera_check``): estimated rotation, its error against the
+   true one [deg], verdict, the check's simulated duration, and whether every commanded target
+   stayed in the workspace box within ``--distance`` of the start;
 2. **reach**: the held-out goals (seeds 900000.., as ``bench_reach.py``) uncorrected and
    corrected with the check's *estimated* correction (``control.model_frame_rpy_deg``).
 
@@ -30,11 +32,11 @@ from scipy.spatial.transform import Rotation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vjepa_ros.eval.camera_check import check_motions, infer_motions  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
+from vjepa_ros.robot.safety import SafetyLimits, in_box  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
-from vjepa_ros.sim.check_motions import run_check_motions  # noqa: E402
+from vjepa_ros.sim.check_motions import run_live_check  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config, run_reach_episode  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
@@ -79,13 +81,15 @@ def main() -> int:
         for rpy in rotations:
             model = OracleWorldModel(model_frame_rpy_deg=rpy).attach(sim)
             sim.reset(seeds[0])
-            started = time.perf_counter()
-            record = run_check_motions(sim, config=CheckMotionConfig(distance_m=args.distance))
-            moved_s = time.perf_counter() - started
-            inferred = infer_motions(model, cem, record.befores, record.before_states,
-                                     record.afters)
-            result = check_motions(record.executed, inferred)
-            check_s = time.perf_counter() - started
+            started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
+            limits = SafetyLimits()
+            run, _ = run_live_check(sim, model, cem, limits,
+                                    config=CheckMotionConfig(distance_m=args.distance))
+            if run.error:
+                raise SystemExit(f"rotation {rpy}: {run.error}")
+            result = run.result
+            commands = np.array(run.commands)
+            reach_m = float(np.linalg.norm(commands[:, :3] - start[:3], axis=1).max())
             truth = Rotation.from_euler("xyz", rpy, degrees=True)
             estimate = Rotation.from_euler("xyz", result.rotation_rpy_deg, degrees=True)
             row = {
@@ -94,7 +98,11 @@ def main() -> int:
                 "yaw_error_deg": float(abs((result.yaw_deg - rpy[2] + 180) % 360 - 180)),
                 "residual_deg": result.residual_deg, "verdict": result.verdict,
                 "correction_rpy_deg": result.correction_rpy_deg,
-                "check_wall_s": check_s, "motion_wall_s": moved_s,
+                "check_wall_s": time.perf_counter() - started,
+                "check_sim_s": sim.time - sim_started,
+                "commands": len(commands),
+                "commands_in_box": bool(all(in_box(c[:3], limits) for c in commands)),
+                "farthest_command_m": reach_m,
             }
             if not args.no_reach:
                 row["uncorrected"] = reach(sim, model, seeds, config, (0, 0, 0))
@@ -102,7 +110,7 @@ def main() -> int:
             rows.append(row)
             print(f"  rotation {rpy}: {json.dumps(row)}", flush=True)
     print(f"\n{'true rpy [deg]':<22} {'estimated':<22} {'error':>6} {'verdict':<20} "
-          f"{'uncorrected':>12} {'corrected':>10}")
+          f"{'check sim s':>11} {'uncorrected':>12} {'corrected':>10}")
     for row in rows:
         fmt = ", ".join(f"{v:.0f}" for v in row["true_rpy_deg"])
         est = ", ".join(f"{v:.1f}" for v in row["estimated_rpy_deg"])
@@ -110,7 +118,7 @@ def main() -> int:
             f" {row['uncorrected']['successes']:>9}/{len(seeds):<2} "
             f"{row['corrected']['successes']:>7}/{len(seeds):<2}")
         print(f"{'[' + fmt + ']':<22} {'[' + est + ']':<22} {row['estimation_error_deg']:>5.1f}° "
-              f"{row['verdict']:<20}{reach_cells}")
+              f"{row['verdict']:<20} {row['check_sim_s']:>11.1f}{reach_cells}")
     if args.json:
         Path(args.json).write_text(json.dumps({"seeds": seeds, "rows": rows}, indent=1))
     return 0

@@ -1,53 +1,53 @@
-"""The camera check's motions on the simulated arm: frames and states before and after each.
+"""The live camera check on the simulated arm, without ROS: the planner node's session drives it.
 
-A stand-in for the planner node's live check (``robot/camera_check_motions.py`` gives the same
-±x, ±y, ±z out-moves, checked by the safety filter); here the simulator's own controller
-(``Sim.move_to``) executes them. Used by the camera check benchmark and tests.
+``run_live_check`` runs :meth:`MPCSession.start_camera_check` exactly as the node's
+``~/camera_check`` service does — the same moves through the safety filter and the set-point
+stream, frames after ``settle_s``, the estimate on the planning worker's turn — with the
+simulator's frames, TCP state and controller in place of the topics (``reach._SimDriver``, the
+transport of the reach loop). Simulated time stands still while the model infers. Used by the
+camera check benchmark and tests.
 """
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Callable
 
-import numpy as np
-
-from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, check_motions
+from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
+from vjepa_ros.robot.camera_check_run import CameraCheckRun
+from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.sim.reach import _SimDriver
+from vjepa_ros.sim.reach_config import ReachConfig
 
 
-@dataclasses.dataclass
-class MotionRecord:
-    """Frames [N, H, W, 3] uint8 and measured states [N, 7] before and after each out-move."""
+def run_live_check(sim, model, cem: CEMConfig, limits: SafetyLimits | None = None,
+                   control: ControlConfig | None = None,
+                   config: CheckMotionConfig | None = None, thresholds=None,
+                   on_tick: Callable[[MPCSession], None] | None = None,
+                   camera_rate_hz: float = ReachConfig().camera_rate_hz,
+                   ) -> tuple[CameraCheckRun, MPCSession]:
+    """Run the live check from the simulated hand's pose; return (the finished run, session).
 
-    labels: list[str]
-    befores: np.ndarray
-    before_states: np.ndarray
-    afters: np.ndarray
-    after_states: np.ndarray
-
-    @property
-    def executed(self) -> np.ndarray:
-        """Executed Δxyz [N, 3] in the base frame (measured)."""
-        return self.after_states[:, :3] - self.before_states[:, :3]
-
-
-def run_check_motions(sim, limits: SafetyLimits | None = None,
-                      config: CheckMotionConfig | None = None) -> MotionRecord:
-    """Move the simulated hand through the check's motions from where it is; back at the end."""
-    config = config or CheckMotionConfig()
-    settle = max(1, round(config.settle_s * sim.config.physics_hz))
-    start = sim.ee_state()
-    record = MotionRecord([], [], [], [], [])
-    for motion in check_motions(start, limits or SafetyLimits(), config):
-        sim.move_to(motion.start, timeout=config.timeout_s)
-        sim.step(settle)
-        record.befores.append(sim.render())
-        record.before_states.append(sim.ee_state())
-        sim.move_to(motion.target, timeout=config.timeout_s)
-        sim.step(settle)
-        record.afters.append(sim.render())
-        record.after_states.append(sim.ee_state())
-        record.labels.append(motion.label)
-    sim.move_to(start, timeout=config.timeout_s)
-    return MotionRecord(record.labels, np.stack(record.befores), np.stack(record.before_states),
-                        np.stack(record.afters), np.stack(record.after_states))
+    ``on_tick(session)`` is called after every stream tick (a test may disable the session
+    there). The session is disabled at the end. Raises RuntimeError when the check is refused
+    (the session's one-line reason).
+    """
+    control = control or ControlConfig()
+    driver = _SimDriver(sim, control.stream_rate_hz, camera_rate_hz, done=lambda state: False)
+    session = MPCSession(model, cem, limits or SafetyLimits(), control, clock=lambda: sim.time)
+    driver.session = session
+    driver.observe(force_frame=True)
+    session.set_enabled(True)
+    try:
+        run = session.start_camera_check(config, thresholds)
+        while not run.done.is_set():
+            if run.moving_done:
+                session.plan_step()  # the worker's turn: infer and estimate
+            else:
+                driver.tick()
+                if on_tick is not None:
+                    on_tick(session)
+    finally:
+        session.set_enabled(False)
+    return run, session
