@@ -52,9 +52,9 @@ class CheckThresholds:
     """When the placement is fine, correctable by a rotation, or the camera must move."""
 
     fine_deg: float = param(
-        10.0, "Placement fine when the estimated rotation is at most this angle [deg] "
-        "(the reach benchmark with a rotated exact model: 30° still reaches every goal, but "
-        "slower; see the README)."
+        10.0, "Placement fine when the estimated rotation is at most this angle [deg] (a "
+        "margin: an exact model rotated by 30° still reaches every benchmark goal; README, "
+        "Camera placement check)."
     )
     max_residual_deg: float = param(
         25.0, "Move the camera when no rotation explains the model's inferred motion directions "

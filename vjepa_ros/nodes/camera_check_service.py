@@ -13,7 +13,7 @@ that file (the node's parameters other than the goals are fixed at start-up).
 
 The service blocks until the check has ended (up to a minute), so it lives on a helper node
 (``<planner>_camera_check``, serving ``<planner>/camera_check``) spun on a single-threaded
-executor and thread of its own, as ``spinning.NodeSpinner`` spins nodes: the planner's executor
+executor and thread of its own (``spinning.NodeSpinner``): the planner's executor
 keeps running the stream timer, subscriptions and other services meanwhile. (A coroutine callback
 on the planner's own executor would starve it: the pinned rclpy's executor hands the pending task
 back on every pass, see ``spinning.py``.)
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import threading
 from pathlib import Path
 
 from std_srvs.srv import Trigger
@@ -47,26 +46,17 @@ class CameraCheckService:
 
     def __init__(self, node):
         import rclpy
-        from rclpy.executors import SingleThreadedExecutor
+
+        from vjepa_ros.nodes.spinning import NodeSpinner
 
         self.node = node
         self.helper = rclpy.create_node(f"{node.get_name()}_camera_check",
                                         namespace=node.get_namespace(), context=node.context)
         self.service = self.helper.create_service(
             Trigger, f"{node.get_fully_qualified_name()}/camera_check", self._callback)
-        self.executor = SingleThreadedExecutor(context=node.context)
-        self.executor.add_node(self.helper)
-        self.thread = threading.Thread(target=self._spin, name="vjepa-camera-check",
-                                       daemon=True)
-        self.thread.start()
-
-    def _spin(self) -> None:
-        from rclpy.executors import ExternalShutdownException
-
-        try:
-            self.executor.spin()
-        except ExternalShutdownException:
-            pass
+        self.spinner = NodeSpinner(node.context)
+        self.spinner.add_node(self.helper)
+        self.spinner.start()
 
     def _callback(self, request, response):
         node = self.node
@@ -99,6 +89,5 @@ class CameraCheckService:
         return response
 
     def close(self) -> None:
-        self.executor.shutdown(timeout_sec=1.0)
+        self.spinner.shutdown(timeout_sec=1.0)
         self.helper.destroy_node()
-        self.thread.join(timeout=5.0)
