@@ -9,8 +9,11 @@ plays camera and an ideal arm: ``current_pose`` (``robot.state_source: pose``) e
 import pytest
 
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+from pathlib import Path  # noqa: E402
+
 import numpy as np  # noqa: E402
 from geometry_msgs.msg import PoseStamped  # noqa: E402
+from rclpy.parameter import parameter_dict_from_yaml_file  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 from test_ros_planner_node import Harness, frame  # noqa: E402
@@ -21,6 +24,7 @@ from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
 from vjepa_ros.nodes.pose_msgs import state_from_pose  # noqa: E402
 
+ROOT = Path(__file__).resolve().parent.parent
 START = (0.45, 0.05, 0.35)
 DISTANCE = 0.03
 
@@ -90,6 +94,13 @@ def test_camera_check_service_moves_estimates_and_writes_the_correction(arm):
     params = read_ros_params(h.check_dir / PARAMS_FILE, "vjepa_planner")
     np.testing.assert_allclose(params["control"]["model_frame_rpy_deg"], [0, 0, 90], atol=3)
     assert params["robot"]["state_source"] == "pose"  # the node's own parameters came along
+    assert "goal_image_paths" not in params  # [] cannot be typed in a ROS parameter file
+    # rclpy reads it with the parameter types of config/planner.yaml (what the node declares)
+    written = parameter_dict_from_yaml_file(str(h.check_dir / PARAMS_FILE), use_wildcard=True)
+    package = parameter_dict_from_yaml_file(str(ROOT / "config" / "planner.yaml"),
+                                            use_wildcard=True)
+    assert set(written) == set(package)
+    assert all(written[n].value.type == package[n].value.type for n in package)
     assert (h.check_dir / "camera_check.png").is_file()
 
 

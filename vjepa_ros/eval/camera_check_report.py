@@ -51,9 +51,19 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
     ]
 
 
+def _without_empty_lists(mapping: dict) -> dict:
+    """Drop ``[]`` values: a ROS 2 parameter file cannot type an empty list (rcl refuses it)."""
+    return {key: _without_empty_lists(value) if isinstance(value, dict) else value
+            for key, value in mapping.items() if value != []}
+
+
 def params_with_correction(base: dict, rpy_deg) -> dict:
-    """Return a ROS 2 parameter file mapping: ``base`` (nested planner parameters), rotation."""
-    params = json.loads(json.dumps(base))  # a deep copy of plain data
+    """Return a ROS 2 parameter file mapping: ``base`` (nested planner parameters), rotation.
+
+    Empty lists (``goal_image_paths: []``) are left out, as in ``config/planner.yaml``: their
+    defaults are empty anyway.
+    """
+    params = _without_empty_lists(json.loads(json.dumps(base)))  # a deep copy of plain data
     params.setdefault("control", {})["model_frame_rpy_deg"] = [round(float(v), 4)
                                                                for v in rpy_deg]
     return {NODE_KEY: {"ros__parameters": params}}
