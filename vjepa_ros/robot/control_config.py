@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from vjepa_ros.config import param
+from vjepa_ros.robot.model_frame import ModelFrame
 
 MODES = ("blocking", "continuous", "async")
 
@@ -66,8 +67,6 @@ class ControlConfig:
                      "async_tolerance_m"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"control.{name} must be > 0, got {getattr(self, name)!r}")
-        from vjepa_ros.robot.model_frame import ModelFrame
-
         ModelFrame(self.model_frame_rpy_deg)  # 3 finite numbers, or a ValueError naming it
         if not self.async_blend_m >= 0:
             raise ValueError(f"control.async_blend_m must be >= 0 (0: off), got "
