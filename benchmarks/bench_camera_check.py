@@ -15,8 +15,11 @@ known. For each rotation:
 2. **reach**: the held-out goals (seeds 900000.., as ``bench_reach.py``) uncorrected and
    corrected with the check's *estimated* correction (``control.model_frame_rpy_deg``).
 
+``--blind`` adds a model that cannot see motion along one base axis (``axis_gain`` 0 there, e.g. a
+camera looking along it), the case where the check must say "move the camera".
+
 Run:  python benchmarks/bench_camera_check.py [--goals 10] [--yaw 0 30 60 90 135]
-          [--tilt 20 -10 60] [--json out.json]
+          [--tilt 20 -10 60] [--blind z] [--json out.json]
 Defaults (planner, episode, camera) come from config/reach_demo.yaml; simulated time stands still
 while the planner thinks (as bench_reach.py without --real-time).
 """
@@ -62,13 +65,18 @@ def main() -> int:
     parser.add_argument("--yaw", type=float, nargs="*", default=[0, 30, 60, 90, 135])
     parser.add_argument("--tilt", type=float, nargs=3, action="append", metavar=("R", "P", "Y"),
                         help="also a full rotation (roll pitch yaw, deg); repeatable")
+    parser.add_argument("--blind", choices=("x", "y", "z"), action="append", default=[],
+                        help="also a model blind to motion along this axis; repeatable")
     parser.add_argument("--distance", type=float, default=0.04, help="check motion [m]")
     parser.add_argument("--no-reach", action="store_true", help="only the check")
     parser.add_argument("--json", help="write the numbers to this file")
     args = parser.parse_args()
     config = load_reach_config(None, {})
     seeds = list(range(HELD_OUT_SEED_START, HELD_OUT_SEED_START + args.goals))
-    rotations = [(0.0, 0.0, yaw) for yaw in args.yaw] + [tuple(t) for t in args.tilt or []]
+    models = [((0.0, 0.0, yaw), (1.0, 1.0, 1.0)) for yaw in args.yaw] + \
+        [(tuple(t), (1.0, 1.0, 1.0)) for t in args.tilt or []] + \
+        [((0.0, 0.0, 0.0), tuple(0.0 if a == axis else 1.0 for a in "xyz"))
+         for axis in args.blind]
     cem = config.planner.to_cem()
     print("camera check benchmark (oracle world model with a known frame error)")
     print(f"  goals          {seeds[0]}..{seeds[-1]} ({len(seeds)}), success radius "
@@ -78,8 +86,8 @@ def main() -> int:
     print(f"  check motions  ±{args.distance * 100:g} cm along x, y, z from the start pose")
     rows = []
     with Sim(reach_sim_config(seeds[0], config.sim)) as sim:
-        for rpy in rotations:
-            model = OracleWorldModel(model_frame_rpy_deg=rpy).attach(sim)
+        for rpy, gain in models:
+            model = OracleWorldModel(model_frame_rpy_deg=rpy, axis_gain=gain).attach(sim)
             sim.reset(seeds[0])
             started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
             limits = SafetyLimits()
@@ -93,7 +101,8 @@ def main() -> int:
             truth = Rotation.from_euler("xyz", rpy, degrees=True)
             estimate = Rotation.from_euler("xyz", result.rotation_rpy_deg, degrees=True)
             row = {
-                "true_rpy_deg": list(rpy), "estimated_rpy_deg": result.rotation_rpy_deg,
+                "true_rpy_deg": list(rpy), "axis_gain": list(gain),
+                "estimated_rpy_deg": result.rotation_rpy_deg,
                 "estimation_error_deg": float(np.degrees((estimate * truth.inv()).magnitude())),
                 "yaw_error_deg": float(abs((result.yaw_deg - rpy[2] + 180) % 360 - 180)),
                 "residual_deg": result.residual_deg, "verdict": result.verdict,
@@ -108,11 +117,12 @@ def main() -> int:
                 row["uncorrected"] = reach(sim, model, seeds, config, (0, 0, 0))
                 row["corrected"] = reach(sim, model, seeds, config, result.correction_rpy_deg)
             rows.append(row)
-            print(f"  rotation {rpy}: {json.dumps(row)}", flush=True)
+            print(f"  rotation {rpy}, axis gain {gain}: {json.dumps(row)}", flush=True)
     print(f"\n{'true rpy [deg]':<22} {'estimated':<22} {'error':>6} {'verdict':<20} "
           f"{'check sim s':>11} {'uncorrected':>12} {'corrected':>10}")
     for row in rows:
-        fmt = ", ".join(f"{v:.0f}" for v in row["true_rpy_deg"])
+        fmt = ", ".join(f"{v:.0f}" for v in row["true_rpy_deg"]) + (
+            "" if min(row["axis_gain"]) > 0 else f"; blind {'xyz'[row['axis_gain'].index(0.0)]}")
         est = ", ".join(f"{v:.1f}" for v in row["estimated_rpy_deg"])
         reach_cells = "" if args.no_reach else (
             f" {row['uncorrected']['successes']:>9}/{len(seeds):<2} "

@@ -134,3 +134,32 @@ def test_session_plans_in_the_model_frame_and_commands_in_the_base_frame(rpy):
     np.testing.assert_allclose(report.action, base_action, atol=1e-6)
     np.testing.assert_allclose(report.command, target_from_action(start, base_action), atol=1e-6)
     assert not np.allclose(report.action[:3], planner.action[:3].numpy(), atol=1e-3)
+
+
+@pytest.mark.parametrize("rpy", [(0, 0, 90), (20, -10, 60)])
+def test_rotated_oracle_executes_the_model_frame_action_in_the_base_frame(rpy):
+    from vjepa_ros.sim.oracle import OraclePredictor, decode_poses
+
+    states, actions = _states(8), _actions(8) * torch.tensor([1, 1, 1, 0.2, 0.2, 0.2, 0.0])
+    predicted = OraclePredictor(model_frame_rpy_deg=rpy).step(encode_states(states),
+                                                            actions.float())
+    frame = ModelFrame(rpy)
+    expected = apply_action(states, frame.action_to_base(actions))
+    xyz, rotation, _ = decode_poses(predicted)
+    torch.testing.assert_close(xyz, expected[:, :3], atol=1e-5, rtol=0)
+    assert rotation.shape == (8, 3, 3)
+    torch.testing.assert_close(encode_states(expected), predicted, atol=1e-5, rtol=0)
+
+
+def test_oracle_blind_along_an_axis_ignores_that_component():
+    from vjepa_ros.sim.oracle import OraclePredictor, decode_poses
+
+    states = _states(4)
+    action = torch.tensor([[0.02, -0.01, 0.05, 0, 0, 0, 0]] * 4)
+    predicted = OraclePredictor(axis_gain=(1, 1, 0)).step(encode_states(states), action)
+    xyz, _, _ = decode_poses(predicted)
+    torch.testing.assert_close(xyz - states[:, :3], torch.tensor([[0.02, -0.01, 0.0]] * 4,
+                                                                dtype=torch.float64),
+                               atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="axis_gain"):
+        OraclePredictor(axis_gain=(1, 1))
