@@ -23,6 +23,8 @@ What reaches the arm (``stream_step``'s set-points and ``PlanReport.gripper_comm
 - with ``control.model_frame_rpy_deg`` (the camera check's correction) plans are searched in the
   world model's frame and turned into base-frame actions before ``state ⊕ action`` and the
   filter (``model_frame.ModelFrame``, applied in ``plan_compute.compute_plan`` only).
+- the live camera check (:meth:`MPCSession.start_camera_check`, ``camera_check_run.py``) commands
+  its own small moves through the same filter and stream, and no goal is planned meanwhile.
 Every refusal goes to ``log`` once per kind (until it clears) and stays visible in the status.
 """
 
@@ -813,6 +815,7 @@ class MPCSession:
                 return  # disabled or closed meanwhile: already ended
             self.camera_check = None
             self.last_planned_stamp = -float("inf")
+            self.arrival_time = self.clock()  # blocking: plan on a frame taken after settling
             if error:
                 run.fail(error, self.clock())
                 self.log("error", error)
