@@ -14,6 +14,7 @@ from vjepa_ros.eval.camera_check import (
     check_motions,
     estimate_rotation,
     estimate_yaw,
+    explained_share,
 )
 from vjepa_ros.eval.camera_check_report import (
     PARAMS_FILE,
@@ -96,6 +97,20 @@ def test_a_model_blind_along_one_axis_or_barely_moving_says_move_the_camera():
     assert result.correction == "none" and result.correction_rpy_deg == [0.0, 0.0, 0.0]
     tiny = check_motions(AXIS_MOTIONS, AXIS_MOTIONS * 0.1)
     assert tiny.verdict == Verdict.MOVE and "10%" in tiny.explanation
+
+
+def test_an_axis_whose_motion_the_model_cannot_explain_says_move_the_camera():
+    """A blind model's free search axis may fit a rotation by chance; the energies tell."""
+    lucky = AXIS_MOTIONS * np.array([1, 1, 0.4])  # z inferred shorter, but the right sign
+    seen = np.array([0.97, 0.95, 0.96, 0.98, 0.9, 0.93])
+    assert check_motions(AXIS_MOTIONS, lucky, explained=seen).verdict == Verdict.FINE
+    blind = seen * np.array([1, 1, 1, 1, 0.02, 0.03])
+    result = check_motions(AXIS_MOTIONS, lucky, explained=blind)
+    assert result.verdict == Verdict.MOVE and "does not see the arm move along z" in \
+        result.explanation
+    assert result.explained["x"] == pytest.approx(0.96) and result.explained["z"] < 0.05
+    assert check_motions(AXIS_MOTIONS, lucky).explained == {"x": None, "y": None, "z": None}
+    np.testing.assert_allclose(explained_share([0.1, 2.0, 0.3], [1.0, 2.0, 0.0]), [0.9, 0, 0])
 
 
 def test_thresholds_decide_fine_versus_rotate():

@@ -84,6 +84,17 @@ def test_live_check_recovers_the_rotation_and_never_leaves_its_limits(rpy):
     assert arm.session.phase is Phase.HOLDING and "no goal" in arm.session.refusal
 
 
+def test_live_check_with_a_model_blind_along_z_says_move_the_camera():
+    arm = IdealArm()
+    arm.oracle.predictor.axis_gain[2] = 0.0  # the model cannot see motion along z
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03))
+    arm.run(run)
+    assert run.result.verdict == Verdict.MOVE, run.result.explanation
+    assert "along z" in run.result.explanation and run.result.correction_rpy_deg == [0, 0, 0]
+    assert run.result.explained["x"] > 0.8 and run.result.explained["z"] < 0.2
+
+
 def test_disable_stops_the_check_at_once_and_nothing_more_is_streamed():
     arm = IdealArm()
     arm.session.set_enabled(True)

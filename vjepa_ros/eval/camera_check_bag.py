@@ -4,7 +4,9 @@ The bag is read and resampled exactly as ``vjepa-ros eval`` does (``bags.read_re
 ``resample``); the model's inferred motion of every step is the evaluation's planned first
 action with horizon 1 toward the frame one step later (``evaluate.evaluate_recording`` with
 ``goal_offset`` 1: the inverse model through the predictor that ``camera_check`` describes), and
-the executed one is ``s_{k+1} ⊖ s_k``. Those pairs go to ``camera_check.check_motions``.
+the executed one is ``s_{k+1} ⊖ s_k``; the share of the frame change it explains comes from the
+evaluation's energies of the planned action and of standing still. Those go to
+``camera_check.check_motions``.
 A bag of the live check's motions, or any run where the arm moved a few cm along each base axis,
 gives a determined rotation; a bag that moves along one line only is refused with that reason.
 """
@@ -17,7 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from vjepa_ros.eval.bags import BagTopics, JointsToPose, Recording, read_recording
-from vjepa_ros.eval.camera_check import CameraCheckResult, CheckThresholds, check_motions
+from vjepa_ros.eval.camera_check import (
+    CameraCheckResult,
+    CheckThresholds,
+    check_motions,
+    explained_share,
+)
 from vjepa_ros.eval.evaluate import EvalConfig, evaluate_recording
 
 
@@ -36,8 +43,10 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     report = evaluate_recording(recording, model, cem, config, progress=progress)
     executed = np.array([r["executed_action"] for r in report["steps"]])
     inferred = np.array([r["planned_action"] for r in report["steps"]])
+    explained = explained_share([r["energy_planned"] for r in report["steps"]],
+                                [r["energy_still"] for r in report["steps"]])
     try:
-        result = check_motions(executed, inferred, thresholds)
+        result = check_motions(executed, inferred, thresholds, explained)
     except ValueError as exc:
         raise ValueError(f"{recording.path}: {exc}") from None
     return result, report

@@ -49,6 +49,10 @@ def add_commands(sub) -> None:
     group.add_argument("--min-scale", type=float, default=0.3,
                        help="move the camera when the model infers less than this fraction of "
                        "the executed motion's length (default 0.3)")
+    group.add_argument("--min-explained", type=float, default=0.5,
+                       help="move the camera when the model's best action explains less than "
+                       "this fraction of its best axis' share of the frame change along some "
+                       "axis (default 0.5)")
     group.add_argument("--min-motion", type=float, default=0.01,
                        help="executed motions shorter than this [m] are not used (default 0.01)")
     add_topic_arguments(check)
@@ -73,7 +77,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         cem = preset(args.preset, **cem_changes(args, defaults))
         thresholds = CheckThresholds(fine_deg=args.fine_deg,
                                      max_residual_deg=args.max_residual_deg,
-                                     min_scale=args.min_scale, min_motion_m=args.min_motion)
+                                     min_scale=args.min_scale, min_motion_m=args.min_motion,
+                                     min_explained=args.min_explained)
         base = base_planner_params(args.params_file)
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_hyper_parameters(args))

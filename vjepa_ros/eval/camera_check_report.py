@@ -41,6 +41,8 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
         f"sign agree    {_fmt_agreement(r.sign_agreement)}   (inferred vs executed, per "
         "base axis)",
         f"  corrected   {_fmt_agreement(r.sign_agreement_corrected)}",
+        f"explained     {_fmt_agreement(r.explained)}   (share of the frame change the model's "
+        "best action explains, per axis moved)",
         f"yaw           {r.yaw_deg:+.1f}° about base z (base -> model frame)",
         f"rotation      rpy [{rpy}]° ({r.rotation_angle_deg:.1f}° in all; full 3-D fit)",
         f"residual      RMS angle none {r.residual_deg['none']:.1f}°  yaw "

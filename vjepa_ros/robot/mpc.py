@@ -802,9 +802,9 @@ class MPCSession:
         from vjepa_ros.eval.camera_check import infer_motions
 
         try:
-            inferred = infer_motions(self.model, self.cem, run.befores, run.before_states,
-                                     run.afters)
-            result = estimate(run.executed, inferred, run.thresholds)
+            inferred, explained = infer_motions(self.model, self.cem, run.befores,
+                                                run.before_states, run.afters)
+            result = estimate(run.executed, inferred, run.thresholds, explained)
             error = ""
         except Exception as exc:  # noqa: BLE001 - any failure ends the check with its reason
             result, error = None, f"camera check failed: {type(exc).__name__}: {exc}"
