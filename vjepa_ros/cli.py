@@ -6,6 +6,7 @@ vjepa-ros run --task T     a manipulation task in the sim: grasp, reach-with-obj
 vjepa-ros demo             one planning step on real Franka frames (see ``vjepa-ros demo --help``)
 vjepa-ros launch           the planner (and camera) nodes in one process, as vjepa_mpc.launch.py
 vjepa-ros eval BAG         replay a rosbag2 recording through the planner (``vjepa_ros/eval``)
+vjepa-ros camera-check BAG does the world model see the robot's axes from this camera placement
 vjepa-ros record OUT       record a simulator episode as a rosbag2 bag (also: bag-from-npz)
 vjepa-ros collect          record scripted simulator episodes (``vjepa_ros/sim``)
 vjepa-ros train            post-train the AC predictor on episodes (``vjepa_ros/train``)
@@ -102,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     from vjepa_ros.eval.command import add_commands as add_eval_commands
 
     add_eval_commands(sub)  # eval, bag-from-npz, record
+    from vjepa_ros.eval.camera_check_command import add_commands as add_camera_check_commands
+
+    add_camera_check_commands(sub)  # camera-check
     from vjepa_ros.sim.command import add_commands as add_sim_commands
 
     add_sim_commands(sub)  # collect

@@ -42,19 +42,7 @@ def add_commands(sub) -> None:
                     help="Δx/Δz energy landscape grid size per axis (0: none)")
     ev.add_argument("--min-motion", type=float, default=0.002,
                     help="executed motion [m] below which an axis' sign is not scored")
-    ev.add_argument("--image-topic", help="camera topic (default /camera/camera/color/image_raw)")
-    ev.add_argument("--pose-topic", help="end-effector PoseStamped topic")
-    ev.add_argument("--joint-states-topic", help="arm JointState topic (default /joint_states)")
-    ev.add_argument("--gripper-topic", help="gripper JointState topic (default: the JointState "
-                    "topic holding the finger joints; none found: a warning, closedness 0)")
-    ev.add_argument("--joint-prefix", help="arm joint name prefix, e.g. left_fr3_ (default: "
-                    "found from the names; needed only with two Franka arms)")
-    ev.add_argument("--no-gripper", action="store_true",
-                    help="the bag has no gripper state: closedness 0 without a warning")
-    ev.add_argument("--state-source", choices=("auto", "pose", "joint_states"), default="auto")
-    ev.add_argument("--stamps", choices=("header", "receive"), default="header",
-                    help="message clock: header (header.stamp, default) or receive (when the "
-                    "recorder received it; for a camera stamping on its own device clock)")
+    add_topic_arguments(ev)
     ev.add_argument("--no-plots", action="store_true", help="write report.json only")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
     ev.set_defaults(func=cmd_eval)
@@ -87,7 +75,29 @@ def add_commands(sub) -> None:
     record.set_defaults(func=cmd_record)
 
 
-def _topics(args):
+def add_topic_arguments(parser) -> None:
+    """Add the bag topic options (read back with :func:`topics_from_args`)."""
+    parser.add_argument("--image-topic",
+                        help="camera topic (default /camera/camera/color/image_raw)")
+    parser.add_argument("--pose-topic", help="end-effector PoseStamped topic")
+    parser.add_argument("--joint-states-topic",
+                        help="arm JointState topic (default /joint_states)")
+    parser.add_argument("--gripper-topic", help="gripper JointState topic (default: the "
+                        "JointState topic holding the finger joints; none found: a warning, "
+                        "closedness 0)")
+    parser.add_argument("--joint-prefix", help="arm joint name prefix, e.g. left_fr3_ (default: "
+                        "found from the names; needed only with two Franka arms)")
+    parser.add_argument("--no-gripper", action="store_true",
+                        help="the bag has no gripper state: closedness 0 without a warning")
+    parser.add_argument("--state-source", choices=("auto", "pose", "joint_states"),
+                        default="auto")
+    parser.add_argument("--stamps", choices=("header", "receive"), default="header",
+                        help="message clock: header (header.stamp, default) or receive (when "
+                        "the recorder received it; for a camera stamping on its own device "
+                        "clock)")
+
+
+def topics_from_args(args):
     from vjepa_ros.eval.bags import BagTopics
 
     changes = {name: value for name, value in (
@@ -121,7 +131,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_hyper_parameters(args))
         print(f"world model   {source}")
-        report = evaluate_bag(args.bag, model, cem, config, _topics(args), goal,
+        report = evaluate_bag(args.bag, model, cem, config, topics_from_args(args), goal,
                               progress=not args.quiet)
         written = write_report(report, out, plots=not args.no_plots)
     except (BagError, OSError, ValueError, RuntimeError) as exc:

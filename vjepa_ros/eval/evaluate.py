@@ -6,8 +6,9 @@ For a recording resampled to the model's step rate (see ``resample.py``), at eve
    (default: the planner's horizon H), or one given goal image;
 2. compare the planned first action with the executed one, a_k = s_{k+1} ⊖ s_k (sign agreement
    per axis, cosine similarity and magnitude error of Δxyz);
-3. score, under the model and toward the same goal, the planned sequence [H, 7] and the executed
-   one (a_k … a_{k+H−1}) with the planner's own rollout (``planning.ImaginedRollout``);
+3. score, under the model and toward the same goal, the planned sequence [H, 7], the executed
+   one (a_k … a_{k+H−1}) and standing still (zero actions) with the planner's own rollout
+   (``planning.ImaginedRollout``);
 4. time the planning step.
 
 Optionally the energy landscape of one step: the executed sequence with its first action's Δx and
@@ -239,7 +240,8 @@ def evaluate_recording(
         result = planner.plan(context, state, goal)
         executed = executed_actions(steps.states, k, horizon)  # [H, 7]
         energies = sequence_energies(model, cem, context, state, goal,
-                                     torch.stack([result.actions, executed]))
+                                     torch.stack([result.actions, executed,
+                                                  torch.zeros_like(executed)]))
         if k == landscape_at and config.landscape_points:
             landscape_report = landscape(model, cem, context, state, goal, executed,
                                          result.actions, config.landscape_points)
@@ -253,6 +255,7 @@ def evaluate_recording(
             "executed_action": executed[0].tolist(),
             "energy_planned": float(energies[0]),
             "energy_executed": float(energies[1]),
+            "energy_still": float(energies[2]),  # the arm standing still (zero actions)
             "elite_energies": result.elite_energies.tolist(),
             "plan_s": float(result.timings["total"]),
         })

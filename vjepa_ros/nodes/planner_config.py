@@ -12,8 +12,10 @@ import dataclasses
 import math
 
 from vjepa_ros.config import param
+from vjepa_ros.eval.camera_check import CheckThresholds
 from vjepa_ros.planning.config import PRESETS, CEMConfig, horizon_warning
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
+from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
 from vjepa_ros.robot.goals import GoalSwitchConfig
 from vjepa_ros.robot.kinematics import RobotConfig
 from vjepa_ros.robot.mpc import ControlConfig
@@ -159,6 +161,19 @@ class CEMParams:
 
 
 @dataclasses.dataclass
+class CameraCheckParams:
+    """The live camera check (``~/camera_check``): its motions, verdict and output."""
+
+    motion: CheckMotionConfig = _group(CheckMotionConfig)
+    verdict: CheckThresholds = _group(CheckThresholds)
+    output_dir: str = param(
+        "", "Where ~/camera_check writes camera_check.json, camera_check.png and "
+        "planner_camera_check.yaml (this node's parameters with the correction); empty: "
+        "$ROS_HOME/camera_check (default ~/.ros/camera_check)."
+    )
+
+
+@dataclasses.dataclass
 class PlannerNodeConfig:
     model: ModelParams = _group(ModelParams)
     planner: CEMParams = _group(CEMParams)
@@ -166,6 +181,7 @@ class PlannerNodeConfig:
     control: ControlConfig = _group(ControlConfig)
     safety: SafetyLimits = _group(SafetyLimits)
     goals: GoalSwitchConfig = _group(GoalSwitchConfig)
+    camera_check: CameraCheckParams = _group(CameraCheckParams)
     image_transport: str = param(
         "raw", "Type on the 'image' topic: raw (sensor_msgs/Image) or compressed "
         "(sensor_msgs/CompressedImage, JPEG/PNG; remap image to .../image_raw/compressed)."

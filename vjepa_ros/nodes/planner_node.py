@@ -33,6 +33,7 @@ from vjepa_ros.images import (
     image_msg_to_rgb,
     rgb_to_image_fields,
 )
+from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig
@@ -115,6 +116,8 @@ class PlannerNode(Node):
         self.create_subscription(Image, "~/goal_image", self._on_goal_image, LATCHED)
         self.create_service(SetBool, "~/enable", self._enable)
         add_goal_list_services(self)  # ~/capture_goal, ~/add_subgoal, ~/clear_goals
+        # ~/camera_check: the live camera placement check (its own helper node and thread)
+        self.camera_check_service = CameraCheckService(self)
 
         self._load_goal_files(cfg.goal_files(), at_start=True)
         self.goal_values = {name: getattr(cfg, name) for name in GOAL_PARAMETERS}
@@ -441,6 +444,10 @@ class PlannerNode(Node):
         worker = getattr(self, "worker", None)
         if worker is not None:
             worker.stop(timeout)
+        service = getattr(self, "camera_check_service", None)
+        if service is not None:
+            self.camera_check_service = None
+            service.close()
 
     def destroy_node(self) -> None:
         self.prepare_shutdown()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from vjepa_ros.config import param
+from vjepa_ros.robot.model_frame import ModelFrame
 
 MODES = ("blocking", "continuous", "async")
 
@@ -52,6 +53,12 @@ class ControlConfig:
         "/franka_gripper/gripper_action); empty: off. Used only when control_msgs is installed."
     )
     gripper_max_effort: float = param(20.0, "max_effort of GripperCommand goals [N].")
+    model_frame_rpy_deg: list[float] = param(
+        [0.0, 0.0, 0.0], "Rotation base frame -> the frame the world model predicts motion in, as "
+        "extrinsic xyz Euler angles [deg] (roll, pitch, yaw), from the camera check "
+        "(vjepa-ros camera-check, ~/camera_check). Plans are searched in the model's frame and "
+        "commanded in the base frame. [0, 0, 0]: no correction."
+    )
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -60,6 +67,7 @@ class ControlConfig:
                      "async_tolerance_m"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"control.{name} must be > 0, got {getattr(self, name)!r}")
+        ModelFrame(self.model_frame_rpy_deg)  # 3 finite numbers, or a ValueError naming it
         if not self.async_blend_m >= 0:
             raise ValueError(f"control.async_blend_m must be >= 0 (0: off), got "
                              f"{self.async_blend_m!r}")

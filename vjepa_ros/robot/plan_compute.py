@@ -14,12 +14,14 @@ from vjepa_ros.planning.rollout import ImaginedRollout
 from vjepa_ros.robot.debug_view import compose_debug_image
 from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.interfaces import Planner, WorldModel
+from vjepa_ros.robot.model_frame import ModelFrame
 from vjepa_ros.robot.predicted_start import imagine_next_frame
 
 
 def compute_plan(model: WorldModel, planner: Planner, frame: np.ndarray, state: np.ndarray,
                  goal: SubGoal, want_debug: bool, should_stop: Callable[[], bool],
-                 predicted_start: np.ndarray | None = None):
+                 predicted_start: np.ndarray | None = None,
+                 model_frame: ModelFrame | None = None):
     """Plan from a frame [H, W, 3] uint8 and the state [7] measured at it; return (plan, debug).
 
     With ``predicted_start`` [7] (async control) the plan starts there instead: from the
@@ -28,7 +30,18 @@ def compute_plan(model: WorldModel, planner: Planner, frame: np.ndarray, state: 
     be discarded; the planner then raises ``PlanCancelled``. ``debug`` is the current | goal |
     error image [224, 672, 3] uint8 when ``want_debug``, else None. Encoder and planner errors
     propagate (the session holds and reports them).
+
+    ``model_frame`` (``control.model_frame_rpy_deg``, the camera check's correction): the states
+    go to the model and the planner in the model's frame, and the returned plan's actions are in
+    the base frame (``model_frame.ModelFrame``); None or the identity: no conversion.
     """
+    if model_frame is not None and not model_frame.identity:
+        state = model_frame.state_to_model(state).numpy()
+        if predicted_start is not None:
+            predicted_start = model_frame.state_to_model(predicted_start).numpy()
+        plan, debug = compute_plan(model, planner, frame, state, goal, want_debug, should_stop,
+                                   predicted_start)
+        return model_frame.plan_to_base(plan), debug
     if goal.reps is None:
         goal.reps = model.encode(goal.image[None])  # [1, N, D]
     reps = model.encode(frame[None])  # [1, N, D]

@@ -19,6 +19,14 @@ s_R·R[:,0], s_R·R[:,1], s_g·gripper, r]`` (11 numbers, ``r`` chosen so that |
 unchanged, and the planner's L1 energy grows with the position, orientation and gripper distance.
 The rotation enters as two matrix columns, continuous where Euler angles wrap (a hand pointing
 down has roll ≈ ±π).
+
+**A world model with a known frame error** (for the camera check, ``robot/camera_check.py``):
+``OracleWorldModel(model_frame_rpy_deg=(0, 0, 30))`` predicts motion in a frame rotated from the
+base frame by ``R`` (extrinsic xyz Euler angles [deg]): an action ``a`` moves the predicted hand by
+``Rᵀ·a_xyz`` (rotation delta ``Rᵀ·R_a·R``), as a learned model does that infers the robot's axes
+wrongly from an unusual camera placement; ``axis_gain`` [3] scales each model axis before that
+(0: the model cannot see motion along that axis, e.g. along the camera's optical axis). The
+encoder stays exact: only the predictor's notion of the axes is off.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from vjepa_ros.planning.pose import euler_to_matrix
+from vjepa_ros.robot.model_frame import ModelFrame
 
 HALF_DIM = 11
 EMBED_DIM = 2 * HALF_DIM
@@ -99,9 +108,14 @@ class OraclePredictor(nn.Module):
     tokens_per_frame = 1
     embed_dim = EMBED_DIM
 
-    def __init__(self):
+    def __init__(self, model_frame_rpy_deg=(0.0, 0.0, 0.0), axis_gain=(1.0, 1.0, 1.0)):
         super().__init__()
         self.register_buffer("anchor", torch.zeros(()))  # gives the rollout a device and dtype
+        self.model_frame = ModelFrame(model_frame_rpy_deg)
+        gain = np.asarray(axis_gain, dtype=np.float64)
+        if gain.shape != (3,) or not np.isfinite(gain).all():
+            raise ValueError(f"oracle: axis_gain must be 3 finite numbers, got {axis_gain!r}")
+        self.axis_gain = torch.as_tensor(gain)
 
     def new_cache(self) -> OracleCache:
         return OracleCache()
@@ -124,6 +138,10 @@ class OraclePredictor(nn.Module):
             raise ValueError(f"oracle: action must be [B, 7], got {list(action.shape)}")
         xyz, rotation, gripper = decode_poses(frame_reps)
         action = action.double()
+        if not self.model_frame.identity or bool((self.axis_gain != 1).any()):
+            action = torch.cat([action[:, :3] * self.axis_gain.to(action.device), action[:, 3:]],
+                               dim=-1)
+            action = self.model_frame.action_to_base(action)  # what the model's action does
         rotation = euler_to_matrix(action[:, 3:6]) @ rotation
         gripper = (gripper + action[:, 6]).clamp(0.0, 1.0)
         if cache is not None and append:
@@ -144,13 +162,15 @@ class OracleWorldModel:
     """The oracle encoder + predictor pair (test stand-in; see the module docstring).
 
     Usage: ``oracle = OracleWorldModel().attach(sim)``; then give ``oracle`` to the planner in
-    place of a ``WorldModel``.
+    place of a ``WorldModel``. ``model_frame_rpy_deg`` [3] and ``axis_gain`` [3]: a known frame
+    error of the predictor (see the module docstring); the defaults are exact.
     """
 
-    def __init__(self, capacity: int = 4096, device="cpu"):
+    def __init__(self, capacity: int = 4096, device="cpu", model_frame_rpy_deg=(0.0, 0.0, 0.0),
+                 axis_gain=(1.0, 1.0, 1.0)):
         self.device = torch.device(device)
         self.dtype = torch.float32
-        self.predictor = OraclePredictor().to(self.device)
+        self.predictor = OraclePredictor(model_frame_rpy_deg, axis_gain).to(self.device)
         self.embed_dim = EMBED_DIM
         self.tokens_per_frame = 1
         self.capacity = capacity

@@ -1,0 +1,238 @@
+"""Camera check: rotation estimation on synthetic motions, verdicts, reports, parameter file."""
+
+import math
+
+import numpy as np
+import pytest
+import yaml
+from scipy.spatial.transform import Rotation
+
+from vjepa_ros.config import read_ros_params
+from vjepa_ros.eval.camera_check import (
+    CheckThresholds,
+    Verdict,
+    check_motions,
+    estimate_rotation,
+    estimate_yaw,
+    explained_share,
+)
+from vjepa_ros.eval.camera_check_report import (
+    PARAMS_FILE,
+    base_planner_params,
+    summary_lines,
+    write_check,
+)
+from vjepa_ros.robot.control_config import ControlConfig
+
+AXIS_MOTIONS = 0.04 * np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1],
+                                [0, 0, -1]], dtype=float)
+
+
+def _noisy(motions, rotation, noise_deg, seed):
+    """Inferred motions: rotate the executed ones, then turn each by a random noise_deg angle."""
+    rng = np.random.default_rng(seed)
+    axes = rng.normal(size=motions.shape)
+    axes /= np.linalg.norm(axes, axis=1, keepdims=True)
+    noise = Rotation.from_rotvec(axes * np.radians(noise_deg))
+    return noise.apply(rotation.apply(motions)) * rng.uniform(0.8, 1.2, (len(motions), 1))
+
+
+def _random_motions(count, seed, planar=False):
+    rng = np.random.default_rng(seed)
+    motions = rng.normal(0, 0.03, (count, 3))
+    if planar:
+        motions[:, 2] = 0
+    return motions
+
+
+@pytest.mark.parametrize("rpy", [(0, 0, 0), (0, 0, 90), (0, 0, 180), (0, 0, -60),
+                                 (20, 0, 30), (-15, 25, 135)])
+@pytest.mark.parametrize("noise_deg", [0.0, 4.0])
+def test_full_rotation_is_recovered_from_axis_and_random_motions(rpy, noise_deg):
+    truth = Rotation.from_euler("xyz", rpy, degrees=True)
+    executed = np.concatenate([AXIS_MOTIONS, _random_motions(10, seed=1)])
+    inferred = _noisy(executed, truth, noise_deg, seed=2)
+    error = np.degrees((estimate_rotation(executed, inferred) * truth.inv()).magnitude())
+    assert error <= 0.01 + noise_deg / 2, f"rotation {rpy}: {error:.2f}° off"
+    result = check_motions(executed, inferred)
+    assert result.correction == ("full" if truth.magnitude() > math.radians(10) else "none")
+    applied = Rotation.from_euler("xyz", result.correction_rpy_deg, degrees=True)
+    if truth.magnitude() > math.radians(10):
+        assert result.verdict == Verdict.ROTATE
+        assert np.degrees((applied * truth.inv()).magnitude()) <= 0.01 + noise_deg / 2
+        assert result.residual_deg["full"] < result.residual_deg["none"]
+        least = 1.0 if noise_deg == 0 else 0.8  # noise flips a few small components
+        assert all(v >= least for v in result.sign_agreement_corrected.values())
+    else:
+        assert result.verdict == Verdict.FINE and result.correction_rpy_deg == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("yaw", [0.0, 45.0, 90.0, 179.0, -120.0])
+def test_closed_form_yaw_matches_and_planar_motions_get_a_yaw_correction(yaw):
+    truth = Rotation.from_euler("z", yaw, degrees=True)
+    executed = _random_motions(12, seed=3, planar=True)
+    inferred = _noisy(executed, truth, 2.0, seed=4)
+    estimated = math.degrees(estimate_yaw(executed, inferred))
+    assert abs((estimated - yaw + 180) % 360 - 180) < 2.0
+    result = check_motions(executed, inferred)
+    assert result.correction == ("none" if abs(yaw) < 10 else "yaw")  # no z: no tilt estimate
+    if result.correction == "yaw":
+        assert result.correction_rpy_deg[:2] == pytest.approx([0, 0], abs=1e-9)
+        assert abs((result.correction_rpy_deg[2] - yaw + 180) % 360 - 180) < 2.0
+
+
+def test_180_degree_yaw_flips_the_x_and_y_agreement():
+    truth = Rotation.from_euler("z", 180, degrees=True)
+    result = check_motions(AXIS_MOTIONS, truth.apply(AXIS_MOTIONS))
+    assert result.sign_agreement == {"x": 0.0, "y": 0.0, "z": 1.0}
+    assert result.sign_agreement_corrected == {"x": 1.0, "y": 1.0, "z": 1.0}
+    assert abs(abs(result.yaw_deg) - 180) < 1e-6 and result.residual_deg["none"] > 100
+
+
+def test_a_model_blind_along_one_axis_or_barely_moving_says_move_the_camera():
+    blind = AXIS_MOTIONS * np.array([1, 1, 0.02])  # no motion along z seen
+    blind += np.random.default_rng(0).normal(0, 0.01, blind.shape) * np.array([0, 0, 1])
+    result = check_motions(AXIS_MOTIONS, blind)
+    assert result.verdict == Verdict.MOVE and "no rotation explains" in result.explanation
+    assert result.correction == "none" and result.correction_rpy_deg == [0.0, 0.0, 0.0]
+    tiny = check_motions(AXIS_MOTIONS, AXIS_MOTIONS * 0.1)
+    assert tiny.verdict == Verdict.MOVE and "10%" in tiny.explanation
+
+
+def test_an_axis_whose_motion_the_model_cannot_explain_says_move_the_camera():
+    """A blind model's free search axis may fit a rotation by chance; the energies tell."""
+    lucky = AXIS_MOTIONS * np.array([1, 1, 0.4])  # z inferred shorter, but the right sign
+    seen = np.array([0.97, 0.95, 0.96, 0.98, 0.9, 0.93])
+    assert check_motions(AXIS_MOTIONS, lucky, explained=seen).verdict == Verdict.FINE
+    blind = seen * np.array([1, 1, 1, 1, 0.02, 0.03])
+    result = check_motions(AXIS_MOTIONS, lucky, explained=blind)
+    assert result.verdict == Verdict.MOVE and "does not see the arm move along z" in \
+        result.explanation
+    assert result.explained["x"] == pytest.approx(0.96) and result.explained["z"] < 0.05
+    assert check_motions(AXIS_MOTIONS, lucky).explained == {"x": None, "y": None, "z": None}
+    np.testing.assert_allclose(explained_share([0.1, 2.0, 0.3], [1.0, 2.0, 0.0]), [0.9, 0, 0])
+
+
+def test_thresholds_decide_fine_versus_rotate():
+    inferred = Rotation.from_euler("z", 12, degrees=True).apply(AXIS_MOTIONS)
+    assert check_motions(AXIS_MOTIONS, inferred).verdict == Verdict.ROTATE
+    assert check_motions(AXIS_MOTIONS, inferred, CheckThresholds(fine_deg=15)).verdict == \
+        Verdict.FINE
+
+
+@pytest.mark.parametrize("executed, match", [
+    (AXIS_MOTIONS[:2], "2 executed motions"),  # too few
+    (AXIS_MOTIONS * 0.1, "0 executed motions"),  # all shorter than 1 cm
+    (np.outer(np.linspace(-1, 1, 8), [0.03, 0.01, 0]), "one line"),  # along one line
+])
+def test_too_little_motion_is_a_one_line_error(executed, match):
+    with pytest.raises(ValueError, match=match):
+        check_motions(executed, executed)
+
+
+def test_bad_shapes_and_thresholds_are_refused():
+    with pytest.raises(ValueError, match=r"\[N, 3\+\]"):
+        check_motions(AXIS_MOTIONS, AXIS_MOTIONS[:, :2])
+    with pytest.raises(ValueError, match="fine_deg"):
+        CheckThresholds(fine_deg=0)
+
+
+def test_reports_and_the_parameter_file_load_as_planner_parameters(tmp_path):
+    truth = Rotation.from_euler("xyz", (5, -5, 60), degrees=True)
+    result = check_motions(AXIS_MOTIONS, truth.apply(AXIS_MOTIONS))
+    written = write_check(result, tmp_path, base_planner_params(), extra={"source": "test"})
+    assert {p.name for p in written.values()} == {PARAMS_FILE, "camera_check.png",
+                                                  "camera_check.json"}
+    params = read_ros_params(written["params"], "vjepa_planner")
+    rpy = params["control"]["model_frame_rpy_deg"]
+    np.testing.assert_allclose(rpy, result.correction_rpy_deg, atol=1e-4)
+    assert params["planner"]["horizon"] == 1  # the rest of config/planner.yaml came along
+    ControlConfig(**params["control"])  # loads as the node's control settings
+    assert yaml.safe_load(written["params"].read_text())["/**"]["ros__parameters"]
+    text = "\n".join(summary_lines(result))
+    assert "CORRECT BY ROTATION" in text and "rpy [5.0, -5.0, 60.0]" in text
+
+
+def test_a_base_parameter_file_without_planner_parameters_is_refused(tmp_path):
+    other = tmp_path / "other.yaml"
+    other.write_text("camera:\n  ros__parameters:\n    fps: 30\n")
+    with pytest.raises(ValueError, match="other.yaml: no ros__parameters"):
+        base_planner_params(other)
+
+
+# -- the offline check on a simulator bag, with the oracle told to misjudge the axes ----------
+
+@pytest.fixture(scope="module")
+def sim_bag(tmp_path_factory):
+    """Record a 12-frame scripted simulator bag (64x64) with ``vjepa-ros record``."""
+    pytest.importorskip("pybullet", reason="pybullet is in install_requires")
+    from vjepa_ros.cli import main
+
+    path = tmp_path_factory.mktemp("camcheck") / "bag"
+    assert main(["record", str(path), "--frames", "12", "--width", "64", "--height", "64",
+                 "--seed", "3"]) == 0
+    return path
+
+
+def _oracle_for(bag, rpy):
+    """Return a rotated oracle that knows the bag's frames (rendered at its states)."""
+    from vjepa_ros.eval import read_recording
+    from vjepa_ros.sim.oracle import OracleWorldModel
+
+    recording = read_recording(bag)
+    oracle = OracleWorldModel(model_frame_rpy_deg=rpy)
+    frames = recording.load_frames(np.arange(len(recording.image_times)))
+    for frame, state in zip(frames, recording.states, strict=True):
+        oracle.remember(frame, state)
+    return oracle
+
+
+@pytest.mark.parametrize("yaw, verdict", [(0.0, Verdict.FINE), (60.0, Verdict.ROTATE),
+                                          (-135.0, Verdict.ROTATE)])
+def test_offline_check_on_a_sim_bag_recovers_the_oracles_yaw(sim_bag, yaw, verdict):
+    from vjepa_ros.eval.camera_check_bag import check_bag
+    from vjepa_ros.planning import preset
+
+    result, report = check_bag(sim_bag, _oracle_for(sim_bag, (0, 0, yaw)),
+                               preset("paper", samples=64, iterations=4, maxnorm=0.075))
+    assert result.motions >= 6 and report["summary"]["steps_evaluated"] == 11
+    assert abs((result.yaw_deg - yaw + 180) % 360 - 180) < 4.0, result.yaw_deg
+    assert result.verdict == verdict
+    if verdict == Verdict.ROTATE:
+        assert abs((result.correction_rpy_deg[2] - yaw + 180) % 360 - 180) < 4.0
+
+
+def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, tmp_path,
+                                                                      monkeypatch, capsys):
+    import vjepa_ros.demo
+    from vjepa_ros.cli import main
+
+    oracle = _oracle_for(sim_bag, (0, 0, 90))
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model",
+                        lambda *args, **kwargs: (oracle, "rotated oracle (test)"))
+    out = tmp_path / "check"
+    assert main(["camera-check", str(sim_bag), "--out", str(out), "--quiet", "--samples", "64",
+                 "--iterations", "4", "--maxnorm", "0.075"]) == 0
+    printed = capsys.readouterr().out
+    assert "CORRECT BY ROTATION" in printed and "rotated oracle (test)" in printed
+    assert sorted(p.name for p in out.iterdir()) == ["camera_check.json", "camera_check.png",
+                                                     PARAMS_FILE]
+    yaw = read_ros_params(out / PARAMS_FILE, "vjepa_planner")["control"]["model_frame_rpy_deg"][2]
+    assert abs(yaw - 90) < 4
+
+
+@pytest.mark.parametrize("args, message", [
+    (["camera-check", "/nonexistent/bag"], "/nonexistent/bag"),
+    (["camera-check", "BAG", "--fine-deg", "0"], "fine_deg must be > 0"),
+    (["camera-check", "BAG", "--params-file", "/nonexistent/planner.yaml"], "planner.yaml"),
+])
+def test_camera_check_command_errors_are_one_line_and_write_nothing(args, message, sim_bag,
+                                                                    tmp_path, capsys):
+    from vjepa_ros.cli import main
+
+    out = tmp_path / "never"
+    args = [str(sim_bag) if a == "BAG" else a for a in args] + ["--out", str(out)]
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip()
+    assert message in err and err.startswith("vjepa-ros camera-check:") and "\n" not in err
+    assert not out.exists()

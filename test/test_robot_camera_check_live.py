@@ -1,0 +1,175 @@
+"""The live camera check in the MPC session: moves, limits, stop on disable, refusals, estimate."""
+
+import math
+
+import numpy as np
+import pytest
+
+from vjepa_ros.eval.camera_check import Verdict
+from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, check_motions
+from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.phase import Phase
+from vjepa_ros.robot.safety import SafetyLimits, in_box, is_safe_setpoint
+from vjepa_ros.sim.oracle import OracleWorldModel
+
+START = np.array([0.45, 0.05, 0.35, math.pi, 0.0, 0.0, 0.0])
+CEM = CEMConfig(horizon=1, samples=64, topk=8, iterations=4, maxnorm=0.075)
+
+
+class IdealArm:
+    """An arm that is where the set-point says, a camera at 10 Hz whose frames the oracle knows."""
+
+    def __init__(self, rpy=(0, 0, 0), start=START):
+        self.now, self.state = 50.0, np.array(start, dtype=np.float64)
+        self.oracle = OracleWorldModel(model_frame_rpy_deg=rpy)
+        self.rng = np.random.default_rng(0)
+        self.session = MPCSession(self.oracle, CEM, SafetyLimits(), ControlConfig(),
+                                  clock=lambda: self.now)
+        self.setpoints, self.next_frame = [], 0.0
+        self.observe()
+
+    def observe(self, state_too=True):
+        if state_too:
+            self.session.observe_state(self.state, self.now)
+        if self.now >= self.next_frame:
+            frame = self.rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+            self.oracle.remember(frame, self.state)
+            self.session.observe_image(frame, self.now)
+            self.next_frame = self.now + 0.1
+
+    def tick(self, state_too=True):
+        self.now += 0.01
+        self.observe(state_too)
+        out = self.session.stream_step()
+        if out is not None and out.setpoint is not None:
+            self.setpoints.append(out.setpoint.copy())
+            self.state = out.setpoint.copy()
+        return out
+
+    def run(self, run, on_tick=lambda arm: None, max_ticks=20000):
+        for _ in range(max_ticks):
+            if run.done.is_set():
+                return
+            if run.moving_done:
+                self.session.plan_step()
+            else:
+                self.tick()
+                on_tick(self)
+        raise AssertionError(f"the check did not end: {run.describe()}")
+
+
+@pytest.mark.parametrize("rpy", [(0, 0, 90), (15, -10, -135)])
+def test_live_check_recovers_the_rotation_and_never_leaves_its_limits(rpy):
+    arm = IdealArm(rpy)
+    arm.session.set_enabled(True)
+    config = CheckMotionConfig(distance_m=0.03)
+    run = arm.session.start_camera_check(config)
+    arm.run(run)
+    assert not run.error, run.error
+    assert run.labels == ["+x", "-x", "+y", "-y", "+z", "-z"] and len(run.commands) == 13
+    np.testing.assert_allclose(np.abs(run.executed).max(axis=1), 0.03, atol=1e-6)
+    # every set-point safe, inside the box and within the check's distance of the start
+    limits = arm.session.limits
+    assert all(is_safe_setpoint(s, limits) for s in arm.setpoints)
+    reach = np.linalg.norm(np.array(arm.setpoints)[:, :3] - START[:3], axis=1)
+    assert reach.max() <= 0.03 + 1e-9
+    assert all(in_box(c[:3], limits) for c in run.commands)
+    np.testing.assert_allclose(arm.state[:3], START[:3], atol=1e-9)  # back at the start
+    result = run.result
+    assert result.verdict == Verdict.ROTATE and result.correction == "full"
+    np.testing.assert_allclose(result.correction_rpy_deg, rpy, atol=2.0)
+    assert arm.session.camera_check is None
+    assert arm.session.plan_step() is None  # no goal: nothing planned after the check
+    assert arm.session.phase is Phase.HOLDING and "no goal" in arm.session.refusal
+
+
+def test_live_check_with_a_model_blind_along_z_says_move_the_camera():
+    arm = IdealArm()
+    arm.oracle.predictor.axis_gain[2] = 0.0  # the model cannot see motion along z
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03))
+    arm.run(run)
+    assert run.result.verdict == Verdict.MOVE, run.result.explanation
+    assert "along z" in run.result.explanation and run.result.correction_rpy_deg == [0, 0, 0]
+    assert run.result.explained["x"] > 0.8 and run.result.explained["z"] < 0.2
+
+
+def test_disable_stops_the_check_at_once_and_nothing_more_is_streamed():
+    arm = IdealArm()
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.04))
+
+    def disable_after_three_commands(arm):
+        if len(run.commands) == 3:
+            arm.session.set_enabled(False)
+
+    arm.run(run, disable_after_three_commands)
+    assert "disabled" in run.error and run.result is None and len(run.commands) == 3
+    count = len(arm.setpoints)
+    for _ in range(50):
+        assert arm.tick() is None
+    assert len(arm.setpoints) == count and arm.session.camera_check is None
+
+
+def test_stale_robot_state_ends_the_check_and_holds():
+    arm = IdealArm()
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check()
+    for _ in range(40):
+        arm.tick()
+    assert arm.session.phase is Phase.MOVING
+    while not run.done.is_set():  # the robot stops reporting: its state grows stale
+        arm.tick(state_too=False)
+    assert "held" in run.error and "robot state is stale" in run.error
+    assert arm.session.phase is Phase.HOLDING and arm.session.camera_check is None
+    count = len(arm.setpoints)
+    for _ in range(40):
+        arm.tick(state_too=False)
+    assert len(arm.setpoints) == count, "nothing streamed after the hold"
+
+
+def test_refusals_name_the_service_and_move_nothing():
+    arm = IdealArm()
+    with pytest.raises(RuntimeError, match=r"~/camera_check refused: commanding is disabled"):
+        arm.session.start_camera_check()
+    arm.session.set_enabled(True)
+    with pytest.raises(RuntimeError, match=r"camera check refused: the \+x motion .* safety "
+                                            r"filter .*lower camera_check.distance_m"):
+        arm.session.start_camera_check(CheckMotionConfig(distance_m=0.2))  # > max_step_m
+    arm.session.start_camera_check()
+    with pytest.raises(RuntimeError, match="already running"):
+        arm.session.start_camera_check()
+    arm.session.set_enabled(False)
+    arm.now += 5  # inputs stale
+    arm.session.set_enabled(True)
+    with pytest.raises(RuntimeError, match="~/camera_check refused: .*stale"):
+        arm.session.start_camera_check()
+
+
+@pytest.mark.parametrize("start, axis", [((0.78, 0.0, 0.35), "+x"), ((0.45, -0.43, 0.35), "-y"),
+                                         ((0.45, 0.0, 0.07), "-z")])
+def test_motions_near_the_workspace_edge_are_refused(start, axis):
+    state = np.concatenate([start, [math.pi, 0, 0, 0]])
+    with pytest.raises(ValueError, match=rf"the \{axis} motion of 0.040 m"):
+        check_motions(state, SafetyLimits())
+    motions = check_motions(np.concatenate([[0.45, 0, 0.35], [math.pi, 0, 0, 0]]), SafetyLimits())
+    assert [m.label for m in motions] == ["+x", "-x", "+y", "-y", "+z", "-z"]
+
+
+def test_live_check_on_the_simulated_arm():
+    """The node's check on pybullet's arm and controller: a 60° yaw error found within 3°."""
+    pytest.importorskip("pybullet", reason="pybullet is in install_requires")
+    from vjepa_ros.sim import Sim, SimConfig
+    from vjepa_ros.sim.check_motions import run_live_check
+    from vjepa_ros.sim.config import CameraConfig
+
+    with Sim(SimConfig(seed=900000, camera=CameraConfig(width=64, height=64))) as sim:
+        oracle = OracleWorldModel(model_frame_rpy_deg=(0, 0, 60)).attach(sim)
+        start, started = sim.ee_state(), sim.time
+        run, session = run_live_check(sim, oracle, CEM)
+        assert not run.error, run.error
+        assert sim.time - started < 60, "the check takes under a simulated minute"
+        assert abs(run.result.yaw_deg - 60) < 3 and run.result.verdict == Verdict.ROTATE
+        np.testing.assert_allclose(sim.ee_state()[:3], start[:3], atol=0.01)
+        assert not session.enabled

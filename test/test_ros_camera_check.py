@@ -1,0 +1,125 @@
+"""Over ROS: the planner node's ``~/camera_check`` service (std_srvs/Trigger).
+
+The planner runs as launched (in-process ``Launch``) with an oracle world model that predicts
+motion in a frame rotated 90° about z (``sim/oracle.py``, ``model_frame_rpy_deg``). The tester
+plays camera and an ideal arm: ``current_pose`` (``robot.state_source: pose``) echoes the newest
+``target_pose`` set-point, and every camera frame it sends is taught to the oracle with that pose.
+"""
+
+import pytest
+
+pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+from geometry_msgs.msg import PoseStamped  # noqa: E402
+from rclpy.parameter import parameter_dict_from_yaml_file  # noqa: E402
+from sensor_msgs.msg import Image  # noqa: E402
+from std_srvs.srv import Trigger  # noqa: E402
+from test_ros_planner_node import Harness, frame  # noqa: E402
+
+from vjepa_ros.config import read_ros_params  # noqa: E402
+from vjepa_ros.eval.camera_check_report import PARAMS_FILE  # noqa: E402
+from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
+from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
+from vjepa_ros.nodes.pose_msgs import state_from_pose  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+START = (0.45, 0.05, 0.35)
+DISTANCE = 0.03
+
+
+@pytest.fixture
+def arm(monkeypatch, tmp_path):
+    """Make a harness whose planner uses a 90°-rotated oracle and an ideal arm on current_pose."""
+    from vjepa_ros.sim.oracle import OracleWorldModel
+
+    oracle = OracleWorldModel(model_frame_rpy_deg=(0, 0, 90))
+    monkeypatch.setattr(PlannerNode, "_load_model", lambda self: oracle)
+    h = Harness("oracle (test stand-in)", **{
+        "robot.state_source": "pose", "planner.samples": 64, "planner.topk": 8,
+        "planner.iterations": 4, "planner.maxnorm": 0.075,
+        "camera_check.output_dir": str(tmp_path / "check"),
+        "camera_check.motion.distance_m": DISTANCE, "camera_check.motion.settle_s": 0.1})
+    h.current_pose = PoseStamped()
+    h.current_pose.header.frame_id = "panda_link0"
+    p, q = h.current_pose.pose.position, h.current_pose.pose.orientation
+    p.x, p.y, p.z = START
+    q.x, q.w = 1.0, 0.0  # pointing down
+    h.oracle, h.check_dir = oracle, tmp_path / "check"
+    yield h
+    h.close()
+
+
+def ideal_arm(h, seconds, until=None):
+    """Echo target_pose into current_pose and send frames the oracle knows, for ``seconds``."""
+    def step():
+        if h.got["pose"]:
+            h.current_pose.pose = h.got["pose"][-1].pose
+        h.seed += 1
+        rgb = frame(h.seed)
+        h.oracle.remember(rgb, state_from_pose(h.current_pose.pose, 0.0))
+        return Image(**rgb_to_image_fields(rgb))
+
+    deadline_steps = int(seconds / 0.03)
+    for _ in range(deadline_steps):
+        h.publish(image=step(), joints=None)
+        h.executor.spin_once(timeout_sec=0.03)
+        if until is not None and until():
+            return True
+    return until() if until else None
+
+
+def call_async(h):
+    client = h.node.create_client(Trigger, "/vjepa_planner/camera_check")
+    assert client.wait_for_service(timeout_sec=10)
+    return client.call_async(Trigger.Request())
+
+
+def test_camera_check_service_moves_estimates_and_writes_the_correction(arm):
+    h = arm
+    assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
+    assert h.enable().success
+    answer = call_async(h)
+    assert ideal_arm(h, 90.0, until=answer.done), "no answer within 90 s"
+    response = answer.result()
+    assert response.success, response.message
+    assert "correct by rotation" in response.message and PARAMS_FILE in response.message
+    poses = np.array([[m.pose.position.x, m.pose.position.y, m.pose.position.z]
+                      for m in h.got["pose"]])
+    # never farther than the check's distance (the set-point may overshoot by a fraction of a
+    # millimetre when the stream timer's period jitters), far inside max_step_m (0.1 m)
+    assert np.linalg.norm(poses - START, axis=1).max() <= DISTANCE + 0.001
+    np.testing.assert_allclose(poses[-1], START, atol=1e-3)  # back at the start
+    params = read_ros_params(h.check_dir / PARAMS_FILE, "vjepa_planner")
+    np.testing.assert_allclose(params["control"]["model_frame_rpy_deg"], [0, 0, 90], atol=3)
+    assert params["robot"]["state_source"] == "pose"  # the node's own parameters came along
+    assert "goal_image_paths" not in params  # [] cannot be typed in a ROS parameter file
+    # rclpy reads it with the parameter types of config/planner.yaml (what the node declares)
+    written = parameter_dict_from_yaml_file(str(h.check_dir / PARAMS_FILE), use_wildcard=True)
+    package = parameter_dict_from_yaml_file(str(ROOT / "config" / "planner.yaml"),
+                                            use_wildcard=True)
+    assert set(written) == set(package)
+    assert all(written[n].value.type == package[n].value.type for n in package)
+    assert (h.check_dir / "camera_check.png").is_file()
+
+
+def test_camera_check_refused_while_disabled_and_stopped_by_disable(arm):
+    h = arm
+    assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
+    answer = call_async(h)
+    assert ideal_arm(h, 10.0, until=answer.done)
+    refused = answer.result()
+    assert not refused.success and "commanding is disabled" in refused.message
+    assert not h.got["pose"], "nothing commanded"
+    assert h.enable().success
+    answer = call_async(h)
+    assert ideal_arm(h, 20.0, until=lambda: len(h.got["pose"]) > 30)
+    assert h.enable(False).success
+    assert ideal_arm(h, 10.0, until=answer.done)
+    stopped = answer.result()
+    assert not stopped.success and "disabled" in stopped.message
+    count = len(h.got["pose"])
+    ideal_arm(h, 0.5)
+    assert len(h.got["pose"]) == count, "nothing streamed after the disable"
+    assert not (h.check_dir / PARAMS_FILE).exists()

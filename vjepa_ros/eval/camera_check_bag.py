@@ -1,0 +1,61 @@
+"""The offline camera check: a recorded bag → the model's frame, the verdict, the correction.
+
+The bag is read and resampled exactly as ``vjepa-ros eval`` does (``bags.read_recording``,
+``resample``); the model's inferred motion of every step is the evaluation's planned first
+action with horizon 1 toward the frame one step later (``evaluate.evaluate_recording`` with
+``goal_offset`` 1: the inverse model through the predictor that ``camera_check`` describes), and
+the executed one is ``s_{k+1} ⊖ s_k``; the share of the frame change it explains comes from the
+evaluation's energies of the planned action and of standing still. Those go to
+``camera_check.check_motions``.
+A bag of the live check's motions, or any run where the arm moved a few cm along each base axis,
+gives a determined rotation; a bag that moves along one line only is refused with that reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from vjepa_ros.eval.bags import BagTopics, JointsToPose, Recording, read_recording
+from vjepa_ros.eval.camera_check import (
+    CameraCheckResult,
+    CheckThresholds,
+    check_motions,
+    explained_share,
+)
+from vjepa_ros.eval.evaluate import EvalConfig, evaluate_recording
+
+
+def check_recording(recording: Recording, model, cem, thresholds: CheckThresholds | None = None,
+                    rate_hz: float = 4.0, max_steps: int = 0, seed: int = 0,
+                    progress: bool = False) -> tuple[CameraCheckResult, dict]:
+    """Run the camera check on an indexed recording; return (result, the evaluation report).
+
+    ``cem``: the planner settings of the search (horizon forced to 1). Raises ValueError (a
+    one-line reason naming the bag) when the bag has too little or too one-sided motion.
+    """
+    thresholds = thresholds or CheckThresholds()
+    cem = dataclasses.replace(cem, horizon=1)
+    config = EvalConfig(rate_hz=rate_hz, goal_offset=1, max_steps=max_steps,
+                        min_motion_m=thresholds.min_motion_m / 2, landscape_points=0, seed=seed)
+    report = evaluate_recording(recording, model, cem, config, progress=progress)
+    executed = np.array([r["executed_action"] for r in report["steps"]])
+    inferred = np.array([r["planned_action"] for r in report["steps"]])
+    explained = explained_share([r["energy_planned"] for r in report["steps"]],
+                                [r["energy_still"] for r in report["steps"]])
+    try:
+        result = check_motions(executed, inferred, thresholds, explained)
+    except ValueError as exc:
+        raise ValueError(f"{recording.path}: {exc}") from None
+    return result, report
+
+
+def check_bag(bag: str | Path, model, cem, thresholds: CheckThresholds | None = None,
+              topics: BagTopics | None = None, rate_hz: float = 4.0, max_steps: int = 0,
+              seed: int = 0, progress: bool = False,
+              joints_to_pose: JointsToPose | None = None) -> tuple[CameraCheckResult, dict]:
+    """Read a rosbag2 bag (MCAP or SQLite3) and run the camera check on it (see the module)."""
+    recording = read_recording(bag, topics, joints_to_pose)
+    return check_recording(recording, model, cem, thresholds, rate_hz, max_steps, seed, progress)

@@ -1,0 +1,100 @@
+"""The ``vjepa-ros camera-check`` subcommand: the offline camera placement check on a bag.
+
+vjepa-ros camera-check BAG [--checkpoint vjepa2-ac-vitg.pt] [--out DIR] [--params-file FILE]
+
+Prints per-axis agreement, the estimated yaw and full rotation, the verdict; writes
+``camera_check.json``, ``camera_check.png`` and ``planner_camera_check.yaml`` (the planner
+parameters with ``control.model_frame_rpy_deg``) into ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from vjepa_ros.cli_options import (
+    add_planning_arguments,
+    add_search_method_arguments,
+    cem_changes,
+    model_hyper_parameters,
+)
+from vjepa_ros.eval.command import add_topic_arguments, topics_from_args
+
+
+def add_commands(sub) -> None:
+    """Register ``camera-check`` on an ``argparse`` subparsers object."""
+    check = sub.add_parser(
+        "camera-check", help="does the world model see the robot's axes? (camera placement)",
+        description="From a recorded bag: the world model's inferred motion between consecutive "
+        "steps (the planner's search toward the next frame) against the executed motion; the "
+        "rotation from the robot's base frame to the model's, a verdict (placement fine / "
+        "correct by rotation / move the camera), a plot and a planner parameter file with the "
+        "correction (control.model_frame_rpy_deg).",
+    )
+    check.add_argument("bag", help="bag directory (metadata.yaml) or a .mcap / .db3 file")
+    check.add_argument("--out", help="output directory (default: ./camera_check_<bag name>)")
+    check.add_argument("--params-file", help="planner parameter file the written file starts "
+                       "from (default: the package's config/planner.yaml)")
+    add_planning_arguments(check, default_preset="paper")
+    add_search_method_arguments(check)
+    check.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
+    check.add_argument("--max-steps", type=int, default=0, help="use at most N steps")
+    group = check.add_argument_group("verdict thresholds (vjepa_ros.eval.camera_check)")
+    group.add_argument("--fine-deg", type=float, default=10.0,
+                       help="placement fine up to this rotation [deg] (default 10)")
+    group.add_argument("--max-residual-deg", type=float, default=25.0,
+                       help="move the camera when no rotation fits better than this RMS angle "
+                       "[deg] (default 25)")
+    group.add_argument("--min-scale", type=float, default=0.3,
+                       help="move the camera when the model infers less than this fraction of "
+                       "the executed motion's length (default 0.3)")
+    group.add_argument("--min-explained", type=float, default=0.5,
+                       help="move the camera when the model's best action explains less than "
+                       "this fraction of its best axis' share of the frame change along some "
+                       "axis (default 0.5)")
+    group.add_argument("--min-motion", type=float, default=0.01,
+                       help="executed motions shorter than this [m] are not used (default 0.01)")
+    add_topic_arguments(check)
+    check.add_argument("--no-plots", action="store_true", help="no camera_check.png")
+    check.add_argument("--quiet", action="store_true", help="no progress bar")
+    check.set_defaults(func=cmd_camera_check)
+
+
+def cmd_camera_check(args: argparse.Namespace) -> int:
+    from vjepa_ros.demo import load_planning_model
+    from vjepa_ros.eval.bags import BagError
+    from vjepa_ros.eval.camera_check import CheckThresholds
+    from vjepa_ros.eval.camera_check_bag import check_bag
+    from vjepa_ros.eval.camera_check_report import base_planner_params, summary_lines, write_check
+    from vjepa_ros.out_paths import output_dir
+    from vjepa_ros.planning.config import preset
+
+    defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
+    out = Path(args.out or f"camera_check_{Path(args.bag).name.rsplit('.', 1)[0]}")
+    try:
+        output_dir(out, create=False)
+        cem = preset(args.preset, **cem_changes(args, defaults))
+        thresholds = CheckThresholds(fine_deg=args.fine_deg,
+                                     max_residual_deg=args.max_residual_deg,
+                                     min_scale=args.min_scale, min_motion_m=args.min_motion,
+                                     min_explained=args.min_explained)
+        base = base_planner_params(args.params_file)
+        model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
+                                            args.seed, **model_hyper_parameters(args))
+        print(f"world model   {source}")
+        result, report = check_bag(args.bag, model, cem, thresholds, topics_from_args(args),
+                                   args.rate, args.max_steps, args.seed,
+                                   progress=not args.quiet)
+        written = write_check(result, out, base, plot=not args.no_plots, extra={
+            "bag": str(args.bag), "world_model": source,
+            "steps_evaluated": report["summary"]["steps_evaluated"],
+            "planner": report["planner"]})
+    except (BagError, OSError, ValueError, RuntimeError) as exc:
+        print(f"vjepa-ros camera-check: {exc}", file=sys.stderr)
+        return 1
+    print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
+          f"{args.rate:g} Hz")
+    print("\n".join(summary_lines(result)))
+    print(f"written       {', '.join(str(p) for p in written.values())}")
+    return 0

@@ -1,0 +1,158 @@
+"""Camera check outputs: the text summary, ``camera_check.json``, the plot and the parameter file.
+
+The parameter file (``planner_camera_check.yaml``) is a complete planner parameter file: the
+base file's parameters (default the package's ``config/planner.yaml``; the live check: the
+node's own) with ``control.model_frame_rpy_deg`` set to the check's correction (0, 0, 0 when
+the verdict is "placement fine" or "move the camera"). ``ros2 launch vjepa_ros
+vjepa_mpc.launch.py params_file:=…/planner_camera_check.yaml``, ``--ros-args --params-file`` and
+``vjepa-ros launch --params-file`` load it as they load ``config/planner.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from vjepa_ros.eval.camera_check import CameraCheckResult
+from vjepa_ros.eval.metrics import AXES
+from vjepa_ros.eval.report import json_safe
+
+PARAMS_FILE = "planner_camera_check.yaml"
+NODE_KEY = "/**"
+
+
+def _fmt_agreement(agreement: dict) -> str:
+    return "  ".join(
+        f"{axis} {'n/a' if agreement[axis] is None else format(agreement[axis], '.2f')}"
+        for axis in AXES)
+
+
+def summary_lines(result: CameraCheckResult) -> list[str]:
+    """Return what the check prints: agreement, rotations, residuals, the verdict."""
+    r = result
+    rpy = ", ".join(f"{v:.1f}" for v in r.rotation_rpy_deg)
+    correction = ", ".join(f"{v:.1f}" for v in r.correction_rpy_deg)
+    return [
+        f"motions       {r.motions} used (executed >= {r.thresholds['min_motion_m'] * 100:g} cm), "
+        f"the model infers {r.scale:.0%} of their length",
+        f"sign agree    {_fmt_agreement(r.sign_agreement)}   (inferred vs executed, per "
+        "base axis)",
+        f"  corrected   {_fmt_agreement(r.sign_agreement_corrected)}",
+        f"explained     {_fmt_agreement(r.explained)}   (share of the frame change the model's "
+        "best action explains, per axis moved)",
+        f"yaw           {r.yaw_deg:+.1f}° about base z (base -> model frame)",
+        f"rotation      rpy [{rpy}]° ({r.rotation_angle_deg:.1f}° in all; full 3-D fit)",
+        f"residual      RMS angle none {r.residual_deg['none']:.1f}°  yaw "
+        f"{r.residual_deg['yaw']:.1f}°  full {r.residual_deg['full']:.1f}°",
+        f"correction    {r.correction}: control.model_frame_rpy_deg [{correction}]",
+        f"verdict       {r.verdict.upper()}",
+        f"              {r.explanation}",
+    ]
+
+
+def _without_empty_lists(mapping: dict) -> dict:
+    """Drop ``[]`` values: a ROS 2 parameter file cannot type an empty list (rcl refuses it)."""
+    return {key: _without_empty_lists(value) if isinstance(value, dict) else value
+            for key, value in mapping.items() if value != []}
+
+
+def params_with_correction(base: dict, rpy_deg) -> dict:
+    """Return a ROS 2 parameter file mapping: ``base`` (nested planner parameters), rotation.
+
+    Empty lists (``goal_image_paths: []``) are left out, as in ``config/planner.yaml``: their
+    defaults are empty anyway.
+    """
+    params = _without_empty_lists(json.loads(json.dumps(base)))  # a deep copy of plain data
+    params.setdefault("control", {})["model_frame_rpy_deg"] = [round(float(v), 4)
+                                                               for v in rpy_deg]
+    return {NODE_KEY: {"ros__parameters": params}}
+
+
+def base_planner_params(params_file: str | Path | None = None) -> dict:
+    """Nested planner parameters of ``params_file`` (default the package's config/planner.yaml).
+
+    Raises ``ConfigError`` (a ValueError naming the file) when it cannot be read or holds no
+    ``ros__parameters`` for ``/**`` or ``vjepa_planner``.
+    """
+    from vjepa_ros.config import ConfigError, config_path, read_ros_params
+
+    path = Path(params_file) if params_file else config_path("planner.yaml")
+    params = read_ros_params(path, "vjepa_planner")
+    if not params:
+        raise ConfigError(f"{path}: no ros__parameters for /** or vjepa_planner: pass a planner "
+                          "parameter file (like config/planner.yaml) as --params-file")
+    return params
+
+
+def write_params(result: CameraCheckResult, path: str | Path, base: dict) -> Path:
+    """Write the planner parameter file with the check's correction; return its path."""
+    path = Path(path)
+    header = (f"# Planner parameters with the camera check's correction (vjepa-ros camera-check / "
+              f"~/camera_check).\n# verdict: {result.verdict}; estimated rotation "
+              f"{result.rotation_angle_deg:.1f}° (yaw {result.yaw_deg:.1f}°), correction "
+              f"{result.correction}.\n")
+    body = yaml.safe_dump(params_with_correction(base, result.correction_rpy_deg),
+                          sort_keys=False, default_flow_style=None)
+    path.write_text(header + body)
+    return path
+
+
+def write_plot(result: CameraCheckResult, path: Path) -> Path | None:
+    """Plot executed vs inferred motion directions (xy, xz planes), before and after correction."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    from scipy.spatial.transform import Rotation
+
+    executed = np.asarray(result.executed)
+    inferred = np.asarray(result.inferred)
+    corrected = Rotation.from_euler("xyz", result.correction_rpy_deg, degrees=True).inv() \
+        .apply(inferred)
+    fig, axes = plt.subplots(2, 2, figsize=(8, 8))
+    for row, (shown, label) in enumerate(((inferred, "inferred (model frame)"),
+                                          (corrected, "inferred, corrected to base"))):
+        for col, (i, j) in enumerate(((0, 1), (0, 2))):
+            ax = axes[row, col]
+            reach = 1.2 * max(np.abs(executed).max(), np.abs(shown).max(), 1e-3) * 100
+            for b, m in zip(executed, shown, strict=True):
+                ax.annotate("", xy=(b[i] * 100, b[j] * 100), xytext=(0, 0),
+                            arrowprops={"arrowstyle": "->", "color": "C0"})
+                ax.annotate("", xy=(m[i] * 100, m[j] * 100), xytext=(0, 0),
+                            arrowprops={"arrowstyle": "->", "color": "C3"})
+            ax.plot([], [], color="C0", label="executed (base)")
+            ax.plot([], [], color="C3", label=label)
+            ax.set(xlim=(-reach, reach), ylim=(-reach, reach), aspect="equal",
+                   xlabel=f"Δ{AXES[i]} [cm]", ylabel=f"Δ{AXES[j]} [cm]")
+            ax.axhline(0, color="0.85", lw=0.8)
+            ax.axvline(0, color="0.85", lw=0.8)
+            ax.legend(loc="upper left", fontsize=8)
+    fig.suptitle(f"Camera check: {result.verdict} (rotation {result.rotation_angle_deg:.1f}°, "
+                 f"yaw {result.yaw_deg:.1f}°)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dict,
+                extra: dict | None = None, plot: bool = True) -> dict[str, Path]:
+    """Write ``camera_check.json`` (with ``extra``), the plot and the parameter file."""
+    out_dir = Path(out_dir).expanduser()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {"params": write_params(result, out_dir / PARAMS_FILE, base_params)}
+    if plot:
+        picture = write_plot(result, out_dir / "camera_check.png")
+        if picture is not None:
+            written["plot"] = picture
+    path = out_dir / "camera_check.json"
+    path.write_text(json.dumps(json_safe({**result.to_dict(), **(extra or {})}), indent=1,
+                               allow_nan=False))
+    written["report"] = path
+    return written

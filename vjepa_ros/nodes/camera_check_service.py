@@ -1,0 +1,93 @@
+"""The planner node's ``~/camera_check`` service (std_srvs/Trigger): the live camera check.
+
+With commanding enabled (``~/enable`` true: the user's consent to motion) and no goal motion in
+progress, a call moves the end effector ±x, ±y, ±z by ``camera_check.motion.distance_m`` and
+back, each move through the safety filter and the set-point stream, then estimates the frame the
+world model predicts motion in (``MPCSession.start_camera_check``, all logic there). ``~/enable``
+false (or stale inputs) stops it at once. The response comes when the check has ended:
+``success`` true with the verdict and the written files, or false with the one-line reason it
+was refused or stopped. It writes ``camera_check.json``, ``camera_check.png`` and
+``planner_camera_check.yaml`` (this node's parameters with ``control.model_frame_rpy_deg`` set)
+into ``camera_check.output_dir``; the correction takes effect when the node is restarted with
+that file (the node's parameters other than the goals are fixed at start-up).
+
+The service blocks until the check has ended (up to a minute), so it lives on a helper node
+(``<planner>_camera_check``, serving ``<planner>/camera_check``) spun on a single-threaded
+executor and thread of its own (``spinning.NodeSpinner``): the planner's executor
+keeps running the stream timer, subscriptions and other services meanwhile. (A coroutine callback
+on the planner's own executor would starve it: the pinned rclpy's executor hands the pending task
+back on every pass, see ``spinning.py``.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from std_srvs.srv import Trigger
+
+WAIT_S = 0.1  # [s] how often the waiting callback looks whether the node is shutting down
+
+
+def output_dir(configured: str) -> Path:
+    """``camera_check.output_dir``, or ``$ROS_HOME/camera_check`` (``~/.ros/camera_check``)."""
+    if configured:
+        return Path(configured).expanduser()
+    return Path(os.environ.get("ROS_HOME", "~/.ros")).expanduser() / "camera_check"
+
+
+class CameraCheckService:
+    """``~/camera_check`` of a planner node (``node.session``, ``node.config``, ``node.worker``).
+
+    Call :meth:`close` when the planner shuts down (after ``session.close()``, which ends a
+    running check so that a waiting call answers).
+    """
+
+    def __init__(self, node):
+        import rclpy
+
+        from vjepa_ros.nodes.spinning import NodeSpinner
+
+        self.node = node
+        self.helper = rclpy.create_node(f"{node.get_name()}_camera_check",
+                                        namespace=node.get_namespace(), context=node.context)
+        self.service = self.helper.create_service(
+            Trigger, f"{node.get_fully_qualified_name()}/camera_check", self._callback)
+        self.spinner = NodeSpinner(node.context)
+        self.spinner.add_node(self.helper)
+        self.spinner.start()
+
+    def _callback(self, request, response):
+        node = self.node
+        settings = node.config.camera_check
+        try:
+            run = node.session.start_camera_check(settings.motion, settings.verdict)
+        except RuntimeError as exc:
+            response.success, response.message = False, str(exc)
+            node.get_logger().warning(response.message)
+            return response
+        while not run.done.wait(WAIT_S):
+            if node.closing:
+                run.done.wait(5.0)  # session.close() ends it
+                break
+        node.worker.wake()
+        if run.result is None:
+            response.success, response.message = False, run.describe()
+            return response
+        response.success, response.message = True, run.result.explanation
+        try:
+            from vjepa_ros.eval.camera_check_report import write_check
+
+            written = write_check(run.result, output_dir(settings.output_dir),
+                                  dataclasses.asdict(node.config),
+                                  extra={"source": "~/camera_check", "labels": run.labels})
+            response.message += f"; written: {', '.join(str(p) for p in written.values())}"
+        except (OSError, ValueError) as exc:
+            response.message += f"; could not write the results: {exc}"
+        node.get_logger().info(f"camera check: {response.message}")
+        return response
+
+    def close(self) -> None:
+        self.spinner.shutdown(timeout_sec=1.0)
+        self.helper.destroy_node()

@@ -1,0 +1,76 @@
+"""The camera check's motions: ±x, ±y, ±z a few cm from the start pose, each one back again.
+
+The check moves the end effector out along each base axis and back to the start (6 out-moves,
+6 returns), orientation and gripper held. Every target is made safe by the planner's own filter
+(``safety.filter_target``: workspace box, step length, NaN/inf), anchored on the measured pose
+it starts from, so the check never commands what a plan could not. A target the filter would
+shorten or move (the start too close to the box's edge) refuses the whole check: its motions
+must be the ones asked for, or the estimate mixes axes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from vjepa_ros.config import param
+from vjepa_ros.robot.safety import SafetyLimits, filter_target
+
+AXES = ("x", "y", "z")
+
+
+@dataclasses.dataclass
+class CheckMotionConfig:
+    distance_m: float = param(
+        0.04, "Camera check: length of each motion along ±x, ±y, ±z from the start pose [m]."
+    )
+    settle_s: float = param(
+        0.3, "Camera check: the frame after a motion is taken this long after arrival [s]."
+    )
+    timeout_s: float = param(
+        10.0, "Camera check: give up a motion that has not arrived after this long [s]."
+    )
+
+    def __post_init__(self):
+        for name in ("distance_m", "settle_s", "timeout_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"camera_check.{name} must be > 0, got {getattr(self, name)!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckMotion:
+    """One out-move of the check (and the return after it)."""
+
+    label: str  # "+x", "-z", ...
+    target: np.ndarray  # [7] the out target (base frame), safe
+    start: np.ndarray  # [7] where it starts and returns to
+
+
+def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None = None
+                  ) -> list[CheckMotion]:
+    """Return the check's out-moves from ``start`` [7] (measured state, base frame), each safe.
+
+    Raises ValueError (one line: which motion, why, what to do) when a target or the way back
+    would not pass the safety filter unchanged: the start is too near the workspace box's edge
+    for ``distance_m`` or ``distance_m`` exceeds ``safety.max_step_m``.
+    """
+    config = config or CheckMotionConfig()
+    start = np.asarray(start, dtype=np.float64).reshape(7)
+    motions = []
+    for i, axis in enumerate(AXES):
+        for sign in (1.0, -1.0):
+            target = start.copy()
+            target[i] += sign * config.distance_m
+            label = f"{'+' if sign > 0 else '-'}{axis}"
+            for frm, to in ((start, target), (target, start)):
+                decision = filter_target(frm, to, limits)
+                if not decision.accepted or decision.clipped:
+                    why = decision.reason or "refused"
+                    raise ValueError(
+                        f"camera check refused: the {label} motion of {config.distance_m:.3f} m "
+                        f"from [{', '.join(f'{v:.3f}' for v in start[:3])}] does not pass the "
+                        f"safety filter ({why}); move the arm nearer the workspace centre or "
+                        "lower camera_check.distance_m")
+            motions.append(CheckMotion(label, target, start.copy()))
+    return motions

@@ -1,0 +1,144 @@
+"""The live camera check's progress: which move is commanded, what was seen before and after.
+
+An :class:`MPCSession` owns at most one :class:`CameraCheckRun` (``start_camera_check``). The
+stream timer advances it (:meth:`CameraCheckRun.advance`): each move's target (from
+``camera_check_motions.check_motions``) is commanded once through the session's safety filter
+and set-point stream; when the set-point has stopped at it and the measured TCP is within the
+arrival tolerance, the run waits ``settle_s`` and records the newest frame stamped after that,
+with the state measured at it. Moves alternate: back at the start (frame "before"), out along
+one axis (frame "after"); a last move returns to the start. Then the planning worker infers the
+model's motions and estimates its frame (``eval.camera_check``), outside the session's lock.
+A disable, a hold (stale inputs, ...), a move that does not arrive within ``timeout_s`` or no
+fresh frame ends the run at once with the reason (:attr:`error`); the arm is not moved further.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from vjepa_ros.robot.camera_check_motions import CheckMotion, CheckMotionConfig
+from vjepa_ros.robot.inputs import Stamped
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckMove:
+    """One commanded move: to ``target``, then the frame recorded as ``record`` (before/after)."""
+
+    label: str
+    target: np.ndarray  # [7] base frame
+    record: str  # "before", "after" or "" (the final return)
+
+
+class CameraCheckRun:
+    """State of one live check (see the module docstring); the session's lock guards it."""
+
+    def __init__(self, motions: list[CheckMotion], config: CheckMotionConfig,
+                 arrival_tolerance_m: float, started_at: float, thresholds=None):
+        self.config = config
+        self.thresholds = thresholds  # eval.camera_check.CheckThresholds (None: defaults)
+        self.arrival_tolerance_m = arrival_tolerance_m
+        self.started_at = started_at
+        self.moves: list[CheckMove] = []
+        for motion in motions:
+            self.moves.append(CheckMove(f"start before {motion.label}", motion.start, "before"))
+            self.moves.append(CheckMove(motion.label, motion.target, "after"))
+        self.moves.append(CheckMove("back to the start", motions[0].start, ""))
+        self.index = 0
+        self.commanded = -1  # index of the move commanded last
+        self.commanded_at = 0.0
+        self.arrived_at: float | None = None
+        self.befores: list[np.ndarray] = []
+        self.before_states: list[np.ndarray] = []
+        self.afters: list[np.ndarray] = []
+        self.after_states: list[np.ndarray] = []
+        self.labels = [motion.label for motion in motions]
+        self.commands: list[np.ndarray] = []  # every safe target sent (for tests and reports)
+        self.error = ""
+        self.result = None  # eval.camera_check.CameraCheckResult once estimated
+        self.inferring = False
+        self.finished_at: float | None = None
+        self.done = threading.Event()
+
+    @property
+    def moving_done(self) -> bool:
+        """All moves made (back at the start): the frames wait for the estimate."""
+        return self.index >= len(self.moves)
+
+    @property
+    def active(self) -> bool:
+        """The run still commands moves (not failed, not all made)."""
+        return not self.error and not self.moving_done
+
+    def fail(self, reason: str, now: float) -> None:
+        if not self.done.is_set():
+            self.error = reason
+            self.finished_at = now
+            self.done.set()
+
+    def finish(self, result, now: float) -> None:
+        self.result = result
+        self.finished_at = now
+        self.done.set()
+
+    def advance(self, now: float, measured: np.ndarray, stopped: bool,
+                frame: Stamped | None, state_at: Callable[[float], Stamped | None],
+                max_state_age_s: float) -> np.ndarray | None:
+        """Step the run at time ``now`` [s]; return a target [7] to command now, or None.
+
+        ``measured``: the newest measured state [7]; ``stopped``: the set-point has reached its
+        target; ``frame``: the newest camera frame; ``state_at(stamp)``: the stored state nearest
+        a stamp. Sets :attr:`error` (and ``done``) when a move or a frame does not come in time.
+        """
+        if not self.active:
+            return None
+        move = self.moves[self.index]
+        if self.commanded != self.index:
+            self.commanded, self.commanded_at, self.arrived_at = self.index, now, None
+            return move.target.copy()
+        if self.arrived_at is None:
+            close = float(np.linalg.norm(measured[:3] - move.target[:3]))
+            if stopped and close <= self.arrival_tolerance_m:
+                self.arrived_at = now
+            elif now - self.commanded_at > self.config.timeout_s:
+                self.fail(f"camera check stopped: the {move.label} move did not arrive within "
+                          f"{self.config.timeout_s:g} s ({close * 100:.1f} cm away)", now)
+            return None
+        if not move.record:
+            self.index += 1  # back at the start: all moves made
+            return None
+        fresh = frame is not None and frame.stamp >= self.arrived_at + self.config.settle_s
+        if not fresh:
+            if now - self.arrived_at > self.config.settle_s + self.config.timeout_s:
+                self.fail(f"camera check stopped: no camera frame after the {move.label} move "
+                          f"within {self.config.timeout_s:g} s", now)
+            return None
+        state = state_at(frame.stamp)
+        if state is None or abs(state.stamp - frame.stamp) > max_state_age_s:
+            return None  # wait for a state near a frame
+        if move.record == "before":
+            self.befores.append(frame.value.copy())
+            self.before_states.append(np.array(state.value, dtype=np.float64))
+        else:
+            self.afters.append(frame.value.copy())
+            self.after_states.append(np.array(state.value, dtype=np.float64))
+        self.index += 1
+        return None
+
+    @property
+    def executed(self) -> np.ndarray:
+        """Executed Δxyz [N, 3] (base frame) of the recorded out-moves."""
+        return np.stack(self.after_states)[:, :3] - np.stack(self.before_states)[:, :3]
+
+    def describe(self) -> str:
+        if self.error:
+            return self.error
+        if self.result is not None:
+            return self.result.explanation
+        if self.moving_done:
+            return "camera check: moves done, estimating the model's frame"
+        return (f"camera check: move {self.index + 1}/{len(self.moves)} "
+                f"({self.moves[self.index].label})")
