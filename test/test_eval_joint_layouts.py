@@ -202,7 +202,7 @@ def test_the_field_recording_with_split_joint_states_reads_in_eval_and_train():
 
 def test_train_and_eval_options_reach_the_bag_settings():
     from vjepa_ros.cli import build_parser
-    from vjepa_ros.eval.command import _topics
+    from vjepa_ros.eval.command import topics_from_args
     from vjepa_ros.train.command import overrides_from_args
 
     train = build_parser().parse_args(["train", "--data", "d", "--no-gripper", "--joint-prefix",
@@ -213,6 +213,6 @@ def test_train_and_eval_options_reach_the_bag_settings():
     assert given["data.topics.gripper"] == "/hand"
     assert "data.topics.no_gripper" not in overrides_from_args(
         build_parser().parse_args(["train", "--data", "d"]))
-    topics = _topics(build_parser().parse_args(["eval", "bag", "--no-gripper",
+    topics = topics_from_args(build_parser().parse_args(["eval", "bag", "--no-gripper",
                                                 "--joint-prefix", "right_panda_"]))
     assert topics.no_gripper and topics.joint_prefix == "right_panda_" and topics.gripper == ""
