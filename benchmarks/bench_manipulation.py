@@ -81,7 +81,7 @@ from vjepa_ros.sim.manipulation import (  # noqa: E402
     record_expert_episode,
     setup_task,
 )
-from vjepa_ros.sim.manipulation_loop import TaskLoopConfig  # noqa: E402
+from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, task_cem  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
@@ -281,7 +281,8 @@ def main() -> int:
                           f"{s['subgoal_images']}/{s['episodes']}", flush=True)
                 for name, model, random_actions in loop_agents:
                     for switching in switchings[:1] if random_actions else switchings:
-                        rows = [run_loop(sim, model, cem, task, seed, random_actions,
+                        task_settings = task_cem(task, cem, args.close_gripper is not None)
+                        rows = [run_loop(sim, model, task_settings, task, seed, random_actions,
                                          args.dense, loop, switching, kind) for seed in seeds]
                         results[f"{name}/{kind}/{task}/{switching.rule}"] = rows
                         s = summarize_loop(rows)

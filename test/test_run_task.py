@@ -23,7 +23,7 @@ from vjepa_ros.models.checkpoint import save_world_model  # noqa: E402
 from vjepa_ros.robot.goals import GoalSwitchConfig  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task  # noqa: E402
-from vjepa_ros.sim.manipulation_loop import TaskLoopConfig  # noqa: E402
+from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, task_cem  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach_config import load_reach_config  # noqa: E402
 from vjepa_ros.sim.task_run import format_task_step, format_totals, run_task  # noqa: E402
@@ -42,6 +42,7 @@ def test_run_reach_with_object_with_the_oracle_prints_each_step_and_saves_strip_
                  "oracle", "--size", "64", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "switching: steps (fixed step counts, as published)" in printed
+    assert "close gripper from step 0" in printed  # the task's default: keep the object
     steps = [STEP_LINE.match(line) for line in printed.splitlines()]
     steps = [m for m in steps if m]
     assert 1 <= len(steps) <= 8
@@ -51,6 +52,7 @@ def test_run_reach_with_object_with_the_oracle_prints_each_step_and_saves_strip_
         # the box is in the hand from the start: near the TCP, lifted, held, at its closedness
         assert float(m.group(8)) < 5.0 and float(m.group(9)) > 5.0 and m.group(11) == "yes"
         assert float(m.group(7)) > 0.2 and m.group(10) == "-" and m.group(12) is None
+        assert float(m.group(6)) >= float(m.group(7))  # never commanded to open
     energies = [float(m.group(5)) for m in steps]
     assert energies[-1] < energies[0]  # the oracle's energy falls as the hand nears the goal
     summary = next(line for line in printed.splitlines() if line.startswith("seed 900000"))
@@ -65,6 +67,15 @@ def test_run_reach_with_object_with_the_oracle_prints_each_step_and_saves_strip_
         assert picture.size[1] == (64 + 14) * -(-tiles // 8)
     with Image.open(gif) as animation:  # each frame beside its sub-goal
         assert animation.n_frames == len(steps) + 1 and animation.size == (128, 64 + 14)
+
+
+def test_reach_with_object_keeps_the_hand_closed_unless_close_gripper_is_given():
+    cem = load_reach_config().planner.to_cem()
+    assert cem.close_gripper is None
+    assert task_cem("reach-with-object", cem, close_gripper_given=False).close_gripper == 0
+    assert task_cem("reach-with-object", cem, close_gripper_given=True) is cem  # -1: never
+    for task in ("grasp", "pick-and-place"):  # these must open and close the hand
+        assert task_cem(task, cem, close_gripper_given=False) is cem
 
 
 def test_energy_rule_switches_before_the_step_count_once_the_energy_is_below_threshold():

@@ -115,12 +115,14 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
         manipulation_sim_config,
         setup_task,
     )
+    from vjepa_ros.sim.manipulation_loop import task_cem
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach_media import save_task_pictures
     from vjepa_ros.sim.sim import Sim
     from vjepa_ros.sim.task_run import format_totals, run_task
 
-    cem, switching = settings["cem"], settings["switching"]
+    cem = task_cem(args.task, settings["cem"], args.close_gripper is not None)
+    switching = settings["switching"]
     dense = args.subgoals == "dense"
     names = (DENSE_MILESTONES if dense else MILESTONES)[args.task]
     seeds = range(args.seed, args.seed + args.episodes)
@@ -130,8 +132,9 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
         f"{args.subgoals} sub-goals ({', '.join(names)}); switching: {switching.describe()}")
     say(f"planner      {cem.method.upper()} S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
         f"k {cem.topk}, maxnorm {cem.maxnorm} m, gripper clip {cem.gripper_clip}, round "
-        f"threshold {cem.gripper_round_threshold}; blocking control (the planner node's "
-        "MPCSession, no ROS)")
+        f"threshold {cem.gripper_round_threshold}"
+        f"{'' if cem.close_gripper is None else f', close gripper from step {cem.close_gripper}'}"
+        "; blocking control (the planner node's MPCSession, no ROS)")
     runs, skipped = [], 0
     with Sim(manipulation_sim_config(seeds[0], args.object, args.size, args.size)) as sim:
         if isinstance(model, OracleWorldModel):
