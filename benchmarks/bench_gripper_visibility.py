@@ -55,7 +55,11 @@ def measure(model, paths: list[Path]) -> dict[str, list[tuple[float, float]]]:
     """Return per kind the (energy, hand motion [m]) of every classified frame pair."""
     rows: dict[str, list[tuple[float, float]]] = {kind: [] for kind in KINDS}
     for path in paths:
-        episode = Episode.load(path)
+        try:
+            episode = Episode.load(path)
+        except Exception as exc:  # zip, pickle, shape errors: one line naming the file
+            raise ValueError(f"{path}: not a readable episode file ({type(exc).__name__}: "
+                             f"{exc})") from None
         states, phases = episode.states, episode.metadata.get("phases")
         if not phases:
             raise ValueError(f"{path}: no per-frame phases in its metadata: record it with "
@@ -79,6 +83,9 @@ def main() -> int:
     parser.add_argument("--max-episodes", type=int, default=40)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
+    for option, value in (("--max-episodes", args.max_episodes), ("--threads", args.threads)):
+        if value < 1:
+            parser.error(f"{option} {value}: must be >= 1")
     torch.set_num_threads(args.threads)
     paths = []
     for item in map(Path, args.episodes):
@@ -88,8 +95,11 @@ def main() -> int:
     if not paths:
         parser.error(f"--episodes {' '.join(args.episodes)}: no .npz episodes there")
     paths = paths[:args.max_episodes]
-    checkpoint = resolve_checkpoint("" if args.checkpoint == "demo" else args.checkpoint)
-    model = load_world_model(checkpoint, device="cpu")
+    try:
+        checkpoint = resolve_checkpoint("" if args.checkpoint == "demo" else args.checkpoint)
+        model = load_world_model(checkpoint, device="cpu")
+    except (OSError, ValueError, RuntimeError) as exc:
+        parser.error(f"--checkpoint {args.checkpoint}: {exc}")
     try:
         rows = measure(model, paths)
     except ValueError as exc:

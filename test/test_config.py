@@ -81,6 +81,22 @@ def test_unreadable_param_file(tmp_path):
         read_ros_params(bad, "node")
 
 
+@pytest.mark.parametrize("text, message", [
+    ("just-a-hostname\n", "not a ROS 2 parameter file.*holds a str"),
+    ("- a\n- b\n", "not a ROS 2 parameter file.*holds a list"),
+    ("node: 3\n", "'node' must hold a 'ros__parameters' mapping"),
+    ("node:\n  ros__parameters: [1, 2]\n", "'node' must hold a 'ros__parameters' mapping"),
+])
+def test_a_yaml_file_that_is_not_a_parameter_file_is_refused_in_one_line(tmp_path, text, message):
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        read_ros_params(path, "node")
+    path.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(ConfigError, match="cannot read parameter file"):
+        read_ros_params(path, "node")
+
+
 @pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parent.parent / "config")
                                         .glob("*.yaml")), ids=lambda p: p.name)
 def test_config_files_have_no_duplicate_keys(path):

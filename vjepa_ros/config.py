@@ -145,12 +145,19 @@ def read_ros_params(path: str | Path, node_name: str) -> dict:
     path = Path(path)
     try:
         doc = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read parameter file {path}: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise ConfigError(f"parameter file {path} is not a ROS 2 parameter file (a YAML mapping "
+                          f"'<node>: ros__parameters: ...'), it holds a {type(doc).__name__}")
     params: dict = {}
     for key in ("/**", node_name, f"/{node_name}"):
         section = doc.get(key) or {}
-        params.update(unflatten(section.get("ros__parameters") or {}))
+        parameters = section.get("ros__parameters") if isinstance(section, dict) else None
+        if section and not isinstance(parameters, dict):
+            raise ConfigError(f"parameter file {path}: '{key}' must hold a 'ros__parameters' "
+                              f"mapping")
+        params.update(unflatten(parameters or {}))
     return params
 
 
