@@ -28,10 +28,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vjepa_ros.models.checkpoint import load_world_model
 from vjepa_ros.planning.energy import energy
 from vjepa_ros.sim.episode import Episode
-from vjepa_ros.sim.reach_config import resolve_checkpoint
+from vjepa_ros.sim.run_command import load_run_model
 
 KINDS = ("close", "move", "lift", "still")
 
@@ -95,17 +94,18 @@ def main() -> int:
     if not paths:
         parser.error(f"--episodes {' '.join(args.episodes)}: no .npz episodes there")
     paths = paths[:args.max_episodes]
+    if args.checkpoint == "oracle":
+        parser.error("--checkpoint oracle: the oracle has no image encoder; give demo or a file")
     try:
-        checkpoint = resolve_checkpoint("" if args.checkpoint == "demo" else args.checkpoint)
-        model = load_world_model(checkpoint, device="cpu")
-    except (OSError, ValueError, RuntimeError) as exc:
-        parser.error(f"--checkpoint {args.checkpoint}: {exc}")
+        model = load_run_model(args.checkpoint, device="cpu", option="--checkpoint")
+    except ValueError as exc:
+        parser.error(str(exc))
     try:
         rows = measure(model, paths)
     except ValueError as exc:
         print(f"bench_gripper_visibility: {exc}", file=sys.stderr)
         return 2
-    print(f"# encoder of {checkpoint.name}, {len(paths)} episodes, L1 energy between consecutive "
+    print(f"# encoder of {args.checkpoint}, {len(paths)} episodes, L1 energy between consecutive "
           f"frames at 4 Hz")
     for kind in KINDS:
         if not rows[kind]:

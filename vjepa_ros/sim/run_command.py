@@ -35,7 +35,7 @@ MIN_SIZE, MAX_SIZE = 32, 1024  # camera image [px]
 def _settings(args: argparse.Namespace) -> dict:
     """Check every option that needs no model; return the run's settings or raise ValueError."""
     from vjepa_ros.config import ConfigError
-    from vjepa_ros.sim.manipulation_loop import TaskLoopConfig
+    from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, task_cem
     from vjepa_ros.sim.reach_config import load_reach_config
 
     for option, value, low in (("--episodes", args.episodes, 1), ("--seed", args.seed, 0),
@@ -51,7 +51,7 @@ def _settings(args: argparse.Namespace) -> dict:
                                  "the CPU: leave it out")
     try:
         planner = load_reach_config(None, planner_overrides(args)).planner
-        cem = planner.to_cem()
+        cem = task_cem(args.task, planner.to_cem(), args.close_gripper is not None)
     except (ValueError, ConfigError) as exc:
         raise ValueError(option_message(str(exc))) from None
     return {
@@ -115,14 +115,12 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
         manipulation_sim_config,
         setup_task,
     )
-    from vjepa_ros.sim.manipulation_loop import task_cem
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach_media import save_task_pictures
     from vjepa_ros.sim.sim import Sim
     from vjepa_ros.sim.task_run import format_totals, run_task
 
-    cem = task_cem(args.task, settings["cem"], args.close_gripper is not None)
-    switching = settings["switching"]
+    cem, switching = settings["cem"], settings["switching"]
     dense = args.subgoals == "dense"
     names = (DENSE_MILESTONES if dense else MILESTONES)[args.task]
     seeds = range(args.seed, args.seed + args.episodes)
