@@ -42,6 +42,15 @@ def test_demo_loads_a_checkpoint_file(tmp_path):
     assert len(out["elite_energies"]) == 1
 
 
+def test_demo_names_the_packaged_demo_world_model():
+    from vjepa_ros.demo import load_planning_model
+    from vjepa_ros.sim.reach_config import resolve_checkpoint
+
+    model, source = load_planning_model("demo", device="cpu")
+    assert source == str(resolve_checkpoint("")) and source.endswith("demo_world_model.pt")
+    assert model.predictor is not None and tuple(model.encoder.img_size) == (128, 128)
+
+
 def test_cli_reports_bad_inputs_without_a_traceback(tmp_path, capsys):
     assert main(["demo", "--checkpoint", str(tmp_path / "missing.pt")]) == 1
     assert "missing.pt" in capsys.readouterr().err

@@ -65,8 +65,13 @@ def load_planning_model(checkpoint=None, device=None, dtype=None, seed: int = 0,
     """Return (model with a predictor, its origin): a checkpoint, else the small random one.
 
     ``encoder``/``predictor``: official hyper-parameters for the checkpoint (see
-    ``load_world_model``); refused without a checkpoint.
+    ``load_world_model``); refused without a checkpoint. ``demo`` names the packaged demo world
+    model, as for ``vjepa-ros run`` and the benchmarks.
     """
+    if checkpoint == "demo":
+        from vjepa_ros.sim.reach_config import resolve_checkpoint
+
+        checkpoint = resolve_checkpoint("")
     if checkpoint:
         model = load_world_model(checkpoint, device=device, dtype=dtype, encoder=encoder,
                                  predictor=predictor)
