@@ -25,6 +25,7 @@ while the planner thinks (as bench_reach.py without --real-time).
 """
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -35,14 +36,26 @@ from scipy.spatial.transform import Rotation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.models import load_world_model  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, in_box  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
+from vjepa_ros.sim.camera_orbit import camera_placement, orbit_camera  # noqa: E402
 from vjepa_ros.sim.check_motions import run_live_check  # noqa: E402
+from vjepa_ros.sim.config import CameraConfig, SimConfig  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
+from vjepa_ros.sim.randomize import (  # noqa: E402
+    RANDOMIZE_WHAT,
+    SceneRandomization,
+    randomized_sim_config,
+)
 from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config, run_reach_episode  # noqa: E402
-from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
+from vjepa_ros.sim.reach_config import (  # noqa: E402
+    HELD_OUT_SEED_START,
+    load_reach_config,
+    resolve_checkpoint,
+)
 
 
 def reach(sim, model, seeds, config, rpy) -> dict:
@@ -59,6 +72,55 @@ def reach(sim, model, seeds, config, rpy) -> dict:
             "median_final_distance_m": float(np.median([o[2] for o in outcomes]))}
 
 
+def check_row(sim, model, seeds, config, distance, no_reach) -> dict:
+    """Run the live check from the first goal's start pose, then reach without/with correction."""
+    cem = config.planner.to_cem()
+    sim.reset(seeds[0])
+    started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
+    limits = SafetyLimits()
+    run, _ = run_live_check(sim, model, cem, limits,
+                            config=CheckMotionConfig(distance_m=distance))
+    if run.error:
+        raise SystemExit(f"camera check: {run.error}")
+    result = run.result
+    commands = np.array(run.commands)
+    row = {
+        "estimated_rpy_deg": result.rotation_rpy_deg,
+        "estimated_angle_deg": result.rotation_angle_deg,
+        "yaw_deg": result.yaw_deg,
+        "residual_deg": result.residual_deg, "scale": result.scale,
+        "explained": result.explained, "verdict": result.verdict,
+        "correction_rpy_deg": result.correction_rpy_deg,
+        "check_wall_s": time.perf_counter() - started,
+        "check_sim_s": sim.time - sim_started,
+        "commands": len(commands),
+        "commands_in_box": bool(all(in_box(c[:3], limits) for c in commands)),
+        "farthest_command_m": float(np.linalg.norm(commands[:, :3] - start[:3], axis=1).max()),
+    }
+    if not no_reach:
+        row["uncorrected"] = reach(sim, model, seeds, config, (0, 0, 0))
+        row["corrected"] = (row["uncorrected"] if result.correction == "none" else
+                            reach(sim, model, seeds, config, result.correction_rpy_deg))
+    return row
+
+
+def placements(args, base: CameraConfig) -> list[tuple[str, CameraConfig]]:
+    """Return the camera placements of a learned model's rows: (label, camera)."""
+    az0, _, _ = camera_placement(base)
+    chosen = [("default", base)]
+    for seed in args.training_scene:
+        scene = randomized_sim_config(SimConfig(camera=base), seed,
+                                      SceneRandomization(what=args.randomize))
+        camera = dataclasses.replace(base, eye=scene.camera.eye, target=scene.camera.target,
+                                     vertical_fov_deg=scene.camera.vertical_fov_deg)
+        az, el, dist = camera_placement(camera)
+        chosen.append((f"training pose {seed}: az {az:.0f}, el {el:.0f}, {dist:.2f} m", camera))
+    for azimuth_offset, elevation in args.placement or []:
+        chosen.append((f"az {az0 + azimuth_offset:.0f} (default {azimuth_offset:+.0f}), el "
+                       f"{elevation:.0f}", orbit_camera(base, az0 + azimuth_offset, elevation)))
+    return chosen
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--goals", type=int, default=10)
@@ -67,71 +129,94 @@ def main() -> int:
                         help="also a full rotation (roll pitch yaw, deg); repeatable")
     parser.add_argument("--blind", choices=("x", "y", "z"), action="append", default=[],
                         help="also a model blind to motion along this axis; repeatable")
+    parser.add_argument("--checkpoint",
+                        help="a learned world model (file or 'demo') instead of the oracle: "
+                        "rows are camera placements (the default, --training-scene, "
+                        "--placement), not frame errors")
+    parser.add_argument("--placement", type=float, nargs=2, action="append",
+                        metavar=("DAZ", "EL"),
+                        help="with --checkpoint: a camera orbited about its look-at point to "
+                        "the default azimuth + DAZ and elevation EL [deg]; repeatable")
+    parser.add_argument("--training-scene", type=int, action="append", default=[],
+                        help="with --checkpoint: the camera of this collect --randomize seed "
+                        "(a placement the model was trained on); repeatable")
+    parser.add_argument("--randomize", choices=RANDOMIZE_WHAT, default="camera",
+                        help="with --training-scene: how the model's episodes were randomized "
+                        "(collect --randomize WHAT; default camera)")
     parser.add_argument("--distance", type=float, default=0.04, help="check motion [m]")
     parser.add_argument("--no-reach", action="store_true", help="only the check")
     parser.add_argument("--json", help="write the numbers to this file")
     args = parser.parse_args()
+    if not args.checkpoint and (args.placement or args.training_scene):
+        parser.error("--placement and --training-scene need --checkpoint")
     config = load_reach_config(None, {})
     seeds = list(range(HELD_OUT_SEED_START, HELD_OUT_SEED_START + args.goals))
-    models = [((0.0, 0.0, yaw), (1.0, 1.0, 1.0)) for yaw in args.yaw] + \
-        [(tuple(t), (1.0, 1.0, 1.0)) for t in args.tilt or []] + \
-        [((0.0, 0.0, 0.0), tuple(0.0 if a == axis else 1.0 for a in "xyz"))
-         for axis in args.blind]
     cem = config.planner.to_cem()
-    print("camera check benchmark (oracle world model with a known frame error)")
+    what = (f"world model {args.checkpoint} at camera placements" if args.checkpoint else
+            "oracle world model with a known frame error")
+    print(f"camera check benchmark ({what})")
     print(f"  goals          {seeds[0]}..{seeds[-1]} ({len(seeds)}), success radius "
           f"{config.episode.success_radius} m, max steps {config.episode.max_steps}")
     print(f"  planner        CEM S {cem.samples}, I {cem.iterations}, H {cem.horizon}, "
           f"maxnorm {cem.maxnorm}")
     print(f"  check motions  ±{args.distance * 100:g} cm along x, y, z from the start pose")
     rows = []
-    with Sim(reach_sim_config(seeds[0], config.sim)) as sim:
-        for rpy, gain in models:
-            model = OracleWorldModel(model_frame_rpy_deg=rpy, axis_gain=gain).attach(sim)
-            sim.reset(seeds[0])
-            started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
-            limits = SafetyLimits()
-            run, _ = run_live_check(sim, model, cem, limits,
-                                    config=CheckMotionConfig(distance_m=args.distance))
-            if run.error:
-                raise SystemExit(f"rotation {rpy}: {run.error}")
-            result = run.result
-            commands = np.array(run.commands)
-            reach_m = float(np.linalg.norm(commands[:, :3] - start[:3], axis=1).max())
-            truth = Rotation.from_euler("xyz", rpy, degrees=True)
-            estimate = Rotation.from_euler("xyz", result.rotation_rpy_deg, degrees=True)
-            row = {
-                "true_rpy_deg": list(rpy), "axis_gain": list(gain),
-                "estimated_rpy_deg": result.rotation_rpy_deg,
-                "estimation_error_deg": float(np.degrees((estimate * truth.inv()).magnitude())),
-                "yaw_error_deg": float(abs((result.yaw_deg - rpy[2] + 180) % 360 - 180)),
-                "residual_deg": result.residual_deg, "verdict": result.verdict,
-                "correction_rpy_deg": result.correction_rpy_deg,
-                "check_wall_s": time.perf_counter() - started,
-                "check_sim_s": sim.time - sim_started,
-                "commands": len(commands),
-                "commands_in_box": bool(all(in_box(c[:3], limits) for c in commands)),
-                "farthest_command_m": reach_m,
-            }
-            if not args.no_reach:
-                row["uncorrected"] = reach(sim, model, seeds, config, (0, 0, 0))
-                row["corrected"] = reach(sim, model, seeds, config, result.correction_rpy_deg)
+    if args.checkpoint:
+        model = load_world_model(resolve_checkpoint("" if args.checkpoint == "demo"
+                                                    else args.checkpoint))
+        base = reach_sim_config(seeds[0], config.sim)
+        for label, camera in placements(args, base.camera):
+            az, el, dist = camera_placement(camera)
+            with Sim(dataclasses.replace(base, camera=camera)) as sim:
+                row = {"placement": label, "azimuth_deg": az, "elevation_deg": el,
+                       "distance_m": dist, "eye": camera.eye, "target": camera.target,
+                       "vertical_fov_deg": camera.vertical_fov_deg,
+                       **check_row(sim, model, seeds, config, args.distance, args.no_reach)}
             rows.append(row)
-            print(f"  rotation {rpy}, axis gain {gain}: {json.dumps(row)}", flush=True)
-    print(f"\n{'true rpy [deg]':<22} {'estimated':<22} {'error':>6} {'verdict':<20} "
-          f"{'check sim s':>11} {'uncorrected':>12} {'corrected':>10}")
-    for row in rows:
-        fmt = ", ".join(f"{v:.0f}" for v in row["true_rpy_deg"]) + (
-            "" if min(row["axis_gain"]) > 0 else f"; blind {'xyz'[row['axis_gain'].index(0.0)]}")
-        est = ", ".join(f"{v:.1f}" for v in row["estimated_rpy_deg"])
-        reach_cells = "" if args.no_reach else (
-            f" {row['uncorrected']['successes']:>9}/{len(seeds):<2} "
-            f"{row['corrected']['successes']:>7}/{len(seeds):<2}")
-        print(f"{'[' + fmt + ']':<22} {'[' + est + ']':<22} {row['estimation_error_deg']:>5.1f}° "
-              f"{row['verdict']:<20} {row['check_sim_s']:>11.1f}{reach_cells}")
+            print(f"  {label}: {json.dumps(row)}", flush=True)
+        print_rows(rows, seeds, args.no_reach, "placement", lambda r: r["placement"][:34])
+    else:
+        models = [((0.0, 0.0, yaw), (1.0, 1.0, 1.0)) for yaw in args.yaw] + \
+            [(tuple(t), (1.0, 1.0, 1.0)) for t in args.tilt or []] + \
+            [((0.0, 0.0, 0.0), tuple(0.0 if a == axis else 1.0 for a in "xyz"))
+             for axis in args.blind]
+        with Sim(reach_sim_config(seeds[0], config.sim)) as sim:
+            for rpy, gain in models:
+                model = OracleWorldModel(model_frame_rpy_deg=rpy, axis_gain=gain).attach(sim)
+                truth = Rotation.from_euler("xyz", rpy, degrees=True)
+                row = check_row(sim, model, seeds, config, args.distance, args.no_reach)
+                estimate = Rotation.from_euler("xyz", row["estimated_rpy_deg"], degrees=True)
+                row = {"true_rpy_deg": list(rpy), "axis_gain": list(gain),
+                       "estimation_error_deg": float(np.degrees(
+                           (estimate * truth.inv()).magnitude())),
+                       "yaw_error_deg": float(abs((row["yaw_deg"] - rpy[2] + 180) % 360 - 180)),
+                       **row}
+                rows.append(row)
+                print(f"  rotation {rpy}, axis gain {gain}: {json.dumps(row)}", flush=True)
+        print_rows(rows, seeds, args.no_reach, "true rpy [deg]", _oracle_label)
     if args.json:
         Path(args.json).write_text(json.dumps({"seeds": seeds, "rows": rows}, indent=1))
     return 0
+
+
+def _oracle_label(row) -> str:
+    fmt = ", ".join(f"{v:.0f}" for v in row["true_rpy_deg"]) + (
+        "" if min(row["axis_gain"]) > 0 else f"; blind {'xyz'[row['axis_gain'].index(0.0)]}")
+    return f"[{fmt}] (err {row['estimation_error_deg']:.1f}°)"
+
+
+def print_rows(rows, seeds, no_reach, title, label) -> None:
+    """Print the summary table: one line per row."""
+    print(f"\n{title:<36} {'estimated rpy [deg]':<22} {'RMS':>5} {'verdict':<20} "
+          f"{'check sim s':>11} {'uncorrected':>12} {'corrected':>10}")
+    for row in rows:
+        est = ", ".join(f"{v:.1f}" for v in row["estimated_rpy_deg"])
+        reach_cells = "" if no_reach else (
+            f" {row['uncorrected']['successes']:>9}/{len(seeds):<2} "
+            f"{row['corrected']['successes']:>7}/{len(seeds):<2}")
+        residual = min(row["residual_deg"].values())
+        print(f"{label(row):<36} {'[' + est + ']':<22} {residual:>4.0f}° {row['verdict']:<20} "
+              f"{row['check_sim_s']:>11.1f}{reach_cells}")
 
 
 if __name__ == "__main__":

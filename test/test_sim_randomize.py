@@ -35,6 +35,21 @@ def test_scenes_are_drawn_within_the_ranges_and_follow_the_seed():
     assert scenes[0].camera.width == 64
 
 
+def test_camera_only_randomization_moves_the_camera_exactly_as_all_and_keeps_the_rest():
+    base = SimConfig(camera=CameraConfig(width=64, height=64))
+    for seed in (0, 5, 31):
+        everything = randomized_sim_config(base, seed, SceneRandomization())
+        camera_only = randomized_sim_config(base, seed, SceneRandomization(what="camera"))
+        assert camera_only.camera.eye == everything.camera.eye != base.camera.eye
+        assert camera_only.camera.target == everything.camera.target != base.camera.target
+        for field in ("vertical_fov_deg", "light_direction", "shadows", "width"):
+            assert getattr(camera_only.camera, field) == getattr(base.camera, field), field
+        assert camera_only.scene == base.scene  # objects: the base scene's count and size
+        assert camera_only.seed == seed  # their placement still follows the episode seed
+    with pytest.raises(ValueError, match="what"):
+        SceneRandomization(what="lights")
+
+
 def test_bad_randomization_settings_name_the_field():
     for bad, field in (({"camera_eye_jitter": [0.1, 0.1]}, "camera_eye_jitter"),
                        ({"fov_deg": [80.0, 60.0]}, "fov_deg"),
@@ -66,6 +81,14 @@ def test_collect_randomize_gives_every_episode_its_own_scene(tmp_path, capsys):
     assert first.frames.shape == (2, 48, 48, 3)
     assert np.abs(first.frames[0].astype(int) - second.frames[0]).mean() > 5  # other scene
     assert json.loads((out / "collector.json").read_text())["randomized_scenes"] is True
+    assert json.loads((out / "collector.json").read_text())["randomized"] == "all"
+    camera_out = tmp_path / "camera"
+    assert main(["collect", "--out", str(camera_out), "--episodes", "1", "--frames", "2",
+                 "--width", "48", "--height", "48", "--seed", "3", "--randomize", "camera"]) == 0
+    only = Episode.load(camera_out / "episode_000003.npz").metadata["sim"]
+    assert only["camera.eye"] == cameras[0]["camera.eye"]
+    assert only["camera.light_direction"] == CameraConfig().light_direction
+    assert json.loads((camera_out / "collector.json").read_text())["randomized"] == "camera"
 
 
 def test_collect_refuses_options_that_do_not_apply_to_the_task(tmp_path, capsys):

@@ -182,6 +182,7 @@ def collect(
             )
     (out_dir / "collector.json").write_text(
         json.dumps({"episodes": [p.name for p in paths], "seed": seed,
-                    "randomized_scenes": randomization is not None}, indent=1)
+                    "randomized_scenes": randomization is not None,
+                    "randomized": randomization.what if randomization else "nothing"}, indent=1)
     )
     return paths

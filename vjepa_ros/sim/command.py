@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from vjepa_ros.sim.randomize import RANDOMIZE_WHAT
+
 
 def cmd_collect(args: argparse.Namespace) -> int:
     """Record episodes into ``args.out``; exit 1 with a message on bad settings."""
@@ -20,7 +22,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
         if args.task == "motion":
             sim_config = SimConfig(camera=CameraConfig(width=args.width, height=args.height))
             config = CollectorConfig(frames=16 if args.frames is None else args.frames)
-            randomization = SceneRandomization() if args.randomize else None
+            randomization = (SceneRandomization(what=args.randomize) if args.randomize
+                             else None)
             collect(args.out, args.episodes, args.seed, sim_config, config,
                     randomization=randomization)
         else:
@@ -69,8 +72,9 @@ def add_commands(sub) -> None:
     collect.add_argument("--seed", type=int, default=0, help="seed of the first episode")
     collect.add_argument("--width", type=int, default=256, help="image width")
     collect.add_argument("--height", type=int, default=256, help="image height")
-    collect.add_argument("--randomize", action="store_true",
-                         help="a scene of its own per episode: camera pose and field of view, "
-                         "light, number and size of objects (for encoder pretraining; --task "
-                         "motion)")
+    collect.add_argument("--randomize", nargs="?", const="all", choices=RANDOMIZE_WHAT,
+                         help="a scene of its own per episode (--task motion): 'all' (the "
+                         "default when given alone): camera pose and field of view, light, "
+                         "number and size of objects (for encoder pretraining); 'camera': only "
+                         "the camera pose (a world model trained across camera placements)")
     collect.set_defaults(func=cmd_collect)

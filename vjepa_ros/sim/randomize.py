@@ -23,6 +23,8 @@ import numpy as np
 from vjepa_ros.config import param
 from vjepa_ros.sim.config import SimConfig
 
+RANDOMIZE_WHAT = ("all", "camera")
+
 
 @dataclasses.dataclass
 class SceneRandomization:
@@ -39,6 +41,11 @@ class SceneRandomization:
     shadow_probability: float = param(0.7, "Chance that a scene renders shadows.")
     num_objects: list[int] = param([0, 6], "Range (inclusive) of the number of objects.")
     object_size: list[float] = param([0.03, 0.07], "Range [m] of the object edge/diameter.")
+    what: str = param(
+        "all", "What is drawn per scene: all (camera pose, field of view, light, objects) or "
+        "camera (only the camera pose; field of view, light and objects stay the base scene's). "
+        "Both draw the same numbers, so seed k puts the camera at the same pose either way."
+    )
 
     def __post_init__(self):
         if len(self.camera_eye_jitter) != 3 or min(self.camera_eye_jitter) < 0:
@@ -55,6 +62,9 @@ class SceneRandomization:
             raise ValueError("SceneRandomization.light_min_elevation_deg must be in [0, 90)")
         if not 0 <= self.shadow_probability <= 1:
             raise ValueError("SceneRandomization.shadow_probability must be in [0, 1]")
+        if self.what not in RANDOMIZE_WHAT:
+            raise ValueError("SceneRandomization.what must be one of "
+                             f"{', '.join(RANDOMIZE_WHAT)}, got {self.what!r}")
 
 
 def randomized_sim_config(base: SimConfig, seed: int,
@@ -75,13 +85,18 @@ def randomized_sim_config(base: SimConfig, seed: int,
     target_jitter = spec.camera_target_jitter
     camera.target = (np.asarray(camera.target)
                      + rng.uniform(-target_jitter, target_jitter, 3)).round(4).tolist()
-    camera.vertical_fov_deg = round(float(rng.uniform(*spec.fov_deg)), 2)
+    fov = round(float(rng.uniform(*spec.fov_deg)), 2)
     elevation = math.radians(rng.uniform(spec.light_min_elevation_deg, 90.0))
     azimuth = rng.uniform(-math.pi, math.pi)
-    camera.light_direction = [round(math.cos(elevation) * math.cos(azimuth), 4),
-                              round(math.cos(elevation) * math.sin(azimuth), 4),
-                              round(math.sin(elevation), 4)]
-    camera.shadows = bool(rng.random() < spec.shadow_probability)
-    config.scene.num_objects = int(rng.integers(spec.num_objects[0], spec.num_objects[1] + 1))
-    config.scene.object_size = round(float(rng.uniform(*spec.object_size)), 4)
+    shadows = bool(rng.random() < spec.shadow_probability)
+    num_objects = int(rng.integers(spec.num_objects[0], spec.num_objects[1] + 1))
+    object_size = round(float(rng.uniform(*spec.object_size)), 4)
+    if spec.what == "all":
+        camera.vertical_fov_deg = fov
+        camera.light_direction = [round(math.cos(elevation) * math.cos(azimuth), 4),
+                                  round(math.cos(elevation) * math.sin(azimuth), 4),
+                                  round(math.sin(elevation), 4)]
+        camera.shadows = shadows
+        config.scene.num_objects = num_objects
+        config.scene.object_size = object_size
     return config.check()
