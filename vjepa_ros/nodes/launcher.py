@@ -161,11 +161,12 @@ class Launch:
         raise KeyError(f"no node named {name!r}; started: {[n.get_name() for n in self.nodes]}")
 
     def spin(self) -> None:
+        """Spin the nodes in the foreground until they stop; Ctrl-C stops them and re-raises."""
         from rclpy.executors import ExternalShutdownException
 
         try:
             self.executor.spin()
-        except (KeyboardInterrupt, ExternalShutdownException):
+        except ExternalShutdownException:
             pass
 
     def start(self) -> Launch:
@@ -292,7 +293,7 @@ def cmd_launch(args: argparse.Namespace) -> int:
     names = ", ".join(node.get_fully_qualified_name() for node in launch.nodes)
     print(f"vjepa-ros launch: running {names} (Ctrl-C stops)", file=sys.stderr)
     try:
-        launch.spin()
+        launch.spin()  # Ctrl-C: KeyboardInterrupt, exit status 130 (cli.main)
     finally:
         launch.shutdown()
     return 0
