@@ -35,12 +35,24 @@ class Small:
     inner: Inner = dataclasses.field(default_factory=Inner)
 
 
+@dataclasses.dataclass
+class Lists:
+    paths: list[str] = param([], "Paths (empty by default).")
+    steps: list[int] = param([], "Steps (empty by default).")
+    rpy: list[float] = param([0.0, 0.0, 0.0], "Angles.")
+    flags: list[bool] = param([True], "Flags.")
+
+
 def _declare(context, defaults, **kwargs):
     node = rclpy.create_node("params_test", context=context, **kwargs)
     try:
         return declare_config(node, defaults)
     finally:
         node.destroy_node()
+
+
+ARRAYS = {"paths": Parameter.Type.STRING_ARRAY, "steps": Parameter.Type.INTEGER_ARRAY,
+          "rpy": Parameter.Type.DOUBLE_ARRAY, "flags": Parameter.Type.BOOL_ARRAY}
 
 
 @pytest.mark.parametrize("args, message", [
@@ -101,3 +113,48 @@ def test_closest_name_prefers_the_same_last_part_then_spelling():
     assert closest_name("topk", names) == "planner.topk"
     assert closest_name("planner.smaples", names) == "planner.samples"
     assert closest_name("safety.max_img_age_s", names) == "safety.max_image_age_s"
+
+
+@pytest.mark.parametrize("given", ["cli", "overrides"])
+def test_an_empty_list_at_start_up_is_an_empty_list_of_the_declared_type(context, given):
+    # -p x:=[] arrives untyped (NOT_SET); Parameter(value=[]) (the launcher) as a byte array.
+    names = ["paths", "steps", "rpy", "flags"]
+    kwargs = ({"cli_args": ["--ros-args", *[a for n in names for a in ("-p", f"{n}:=[]")]]}
+              if given == "cli" else
+              {"parameter_overrides": [Parameter(n, value=[]) for n in names]})
+    node = rclpy.create_node("lists_test", context=context, **kwargs)
+    try:
+        assert declare_config(node, Lists()) == Lists(paths=[], steps=[], rpy=[], flags=[])
+        for name, kind in ARRAYS.items():
+            assert node.get_parameter(name).type_ == kind
+            assert list(node.get_parameter(name).value) == []
+        # At run time too: ros2 param set NODE paths "[]" sends a bool array.
+        for name, kind in ARRAYS.items():
+            (result,) = node.set_parameters([Parameter(name, Parameter.Type.BOOL_ARRAY, [])])
+            assert result.successful, result.reason
+            assert node.get_parameter(name).type_ == kind
+    finally:
+        node.destroy_node()
+
+
+def test_non_empty_lists_keep_their_type_rules(context):
+    config = _declare(context, Lists(), cli_args=["--ros-args", "-p", "paths:=[a.png, b.png]",
+                                                  "-p", "rpy:=[1.0, 2.0, 3.0]"])
+    assert config.paths == ["a.png", "b.png"] and config.rpy == [1.0, 2.0, 3.0]
+    assert config.steps == [] and config.flags == [True]  # defaults
+    from rclpy.exceptions import InvalidParameterTypeException
+
+    with pytest.raises(InvalidParameterTypeException):  # a non-empty list of the wrong type
+        _declare(context, Lists(), parameter_overrides=[Parameter("rpy", value=["x"])])
+
+
+def test_the_planner_takes_empty_goal_lists_from_the_launcher_and_the_command_line(context):
+    # Typed: the next start-up check (no checkpoint) is reached, not an InvalidParameterType.
+    with pytest.raises(ValueError, match="model.checkpoint' is empty"):
+        PlannerNode(context=context,
+                    cli_args=["--ros-args", "-p", "goal_steps:=[]"],
+                    parameter_overrides=[Parameter("goal_image_paths", value=[])])
+    # An empty model_frame_rpy_deg is read as [] and refused for its length, not its type.
+    with pytest.raises(ValueError, match="model_frame_rpy_deg"):
+        PlannerNode(context=context, cli_args=["--ros-args", "-p",
+                                               "control.model_frame_rpy_deg:=[]"])
