@@ -1,5 +1,6 @@
 """Camera check: rotation estimation on synthetic motions, verdicts, reports, parameter file."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -96,7 +97,7 @@ def test_a_model_blind_along_one_axis_or_barely_moving_says_move_the_camera():
     assert result.verdict == Verdict.MOVE and "no rotation explains" in result.explanation
     assert result.correction == "none" and result.correction_rpy_deg == [0.0, 0.0, 0.0]
     tiny = check_motions(AXIS_MOTIONS, AXIS_MOTIONS * 0.1)
-    assert tiny.verdict == Verdict.MOVE and "10%" in tiny.explanation
+    assert tiny.verdict == Verdict.MOVE and "10.0%" in tiny.explanation
 
 
 def test_an_axis_whose_motion_the_model_cannot_explain_says_move_the_camera():
@@ -111,6 +112,27 @@ def test_an_axis_whose_motion_the_model_cannot_explain_says_move_the_camera():
     assert result.explained["x"] == pytest.approx(0.96) and result.explained["z"] < 0.05
     assert check_motions(AXIS_MOTIONS, lucky).explained == {"x": None, "y": None, "z": None}
     np.testing.assert_allclose(explained_share([0.1, 2.0, 0.3], [1.0, 2.0, 0.0]), [0.9, 0, 0])
+
+
+@pytest.mark.parametrize("above", [0.04, 0.3, 0.45])
+def test_a_verdict_shows_the_compared_value_with_one_decimal(above):
+    """RMS 25.4° against a 25° threshold must not print as "RMS 25°, threshold 25°"."""
+    inferred = _noisy(AXIS_MOTIONS, Rotation.identity(), 30.0, seed=5)
+    residual = check_motions(AXIS_MOTIONS, inferred).residual_deg["full"]
+    threshold = round(residual - above, 2)
+    result = check_motions(AXIS_MOTIONS, inferred, CheckThresholds(max_residual_deg=threshold))
+    assert result.verdict == Verdict.MOVE
+    assert f"RMS {residual:.1f}° after the best full rotation, threshold {threshold:g}°" in \
+        result.explanation
+    for scale, threshold in ((0.296, 0.3), (0.254, 0.255), (0.1, 0.3)):
+        short = check_motions(AXIS_MOTIONS, AXIS_MOTIONS * scale,
+                              CheckThresholds(min_scale=threshold))
+        assert f"only {scale:.1%} of the executed motion's length (threshold " \
+               f"{threshold * 100:g}%)" in short.explanation
+    seen = np.array([0.9, 0.9, 0.9, 0.9, 0.446, 0.446])  # z: 49.6 % of the best axis' share
+    blind = check_motions(AXIS_MOTIONS, AXIS_MOTIONS, explained=seen)
+    assert "explains z 44.6% of the frame change, against 90.0% along the best-seen axis " \
+           "(threshold 50% of that)" in blind.explanation
 
 
 def test_thresholds_decide_fine_versus_rotate():
@@ -151,6 +173,21 @@ def test_reports_and_the_parameter_file_load_as_planner_parameters(tmp_path):
     assert yaml.safe_load(written["params"].read_text())["/**"]["ros__parameters"]
     text = "\n".join(summary_lines(result))
     assert "CORRECT BY ROTATION" in text and "rpy [5.0, -5.0, 60.0]" in text
+
+
+def test_the_parameter_file_carries_the_verdict_thresholds_the_check_used(tmp_path):
+    from vjepa_ros.config import from_dict
+    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+
+    thresholds = CheckThresholds(fine_deg=12.5, max_residual_deg=20.0, min_scale=0.25,
+                                 min_motion_m=0.02, min_motions=4, min_explained=0.4)
+    result = check_motions(AXIS_MOTIONS, AXIS_MOTIONS, thresholds)
+    written = write_check(result, tmp_path, base_planner_params(), plot=False)
+    params = read_ros_params(written["params"], "vjepa_planner")
+    assert params["camera_check"]["verdict"] == dataclasses.asdict(thresholds)
+    assert params["camera_check"]["motion"]["distance_m"] == 0.04  # the base file's, kept
+    config = from_dict(PlannerNodeConfig, params)  # loads as the node's parameters
+    assert config.camera_check.verdict == thresholds
 
 
 def test_a_base_parameter_file_without_planner_parameters_is_refused(tmp_path):
@@ -212,13 +249,58 @@ def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, t
                         lambda *args, **kwargs: (oracle, "rotated oracle (test)"))
     out = tmp_path / "check"
     assert main(["camera-check", str(sim_bag), "--out", str(out), "--quiet", "--samples", "64",
-                 "--iterations", "4", "--maxnorm", "0.075"]) == 0
+                 "--iterations", "4", "--maxnorm", "0.075", "--fine-deg", "7.5",
+                 "--min-scale", "0.2"]) == 0
     printed = capsys.readouterr().out
     assert "CORRECT BY ROTATION" in printed and "rotated oracle (test)" in printed
     assert sorted(p.name for p in out.iterdir()) == ["camera_check.json", "camera_check.png",
                                                      PARAMS_FILE]
-    yaw = read_ros_params(out / PARAMS_FILE, "vjepa_planner")["control"]["model_frame_rpy_deg"][2]
-    assert abs(yaw - 90) < 4
+    params = read_ros_params(out / PARAMS_FILE, "vjepa_planner")
+    assert abs(params["control"]["model_frame_rpy_deg"][2] - 90) < 4
+    verdict = params["camera_check"]["verdict"]  # the command line's thresholds reproduce
+    assert (verdict["fine_deg"], verdict["min_scale"], verdict["max_residual_deg"]) == \
+        (7.5, 0.2, 25.0)
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--horizon", "3"], "--horizon 3: the camera check infers each motion by a horizon-1"),
+    (["--horizon", "0"], "--horizon 0: the camera check"),
+    (["--min-motion", "0"], "--min-motion: camera check min_motion_m must be > 0"),
+    (["--min-motion", "nan"], "--min-motion: camera check min_motion_m must be > 0"),
+    (["--max-residual-deg", "-5"], "--max-residual-deg: camera check max_residual_deg"),
+    (["--min-explained", "0"], "--min-explained: camera check min_explained"),
+    (["--rate", "0"], "--rate: rate_hz must be > 0"),
+    (["--max-steps", "-1"], "--max-steps: max_steps must be >= 0"),
+    (["--samples", "4", "--topk", "8"], "--topk"),
+    (["--refine-lr", "0.1"], "--refine-lr does nothing"),
+])
+def test_camera_check_options_are_checked_before_the_bag_or_model_is_loaded(
+        option, message, tmp_path, monkeypatch, capsys):
+    import vjepa_ros.demo
+    import vjepa_ros.eval.bags
+    from vjepa_ros.cli import main
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("loaded before the options were checked")
+
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
+    monkeypatch.setattr(vjepa_ros.eval.bags, "read_recording", loaded)
+    out = tmp_path / "never"
+    assert main(["camera-check", str(tmp_path / "bag"), "--out", str(out), *option]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vjepa-ros camera-check: ") and message in err and "\n" not in err
+    assert not out.exists()
+
+
+def test_camera_check_takes_horizon_1_and_searches_with_it():
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.eval.camera_check_command import checked_options
+
+    for argv in ([], ["--horizon", "1"], ["--preset", "notebook"]):  # notebook: H 2 elsewhere
+        args = build_parser().parse_args(["camera-check", "BAG", *argv])
+        cem, thresholds, config = checked_options(args)
+        assert cem.horizon == 1 and config.goal_offset == 1
+        assert thresholds.min_motion_m == 0.01 and config.min_motion_m == 0.005
 
 
 @pytest.mark.parametrize("args, message", [

@@ -95,6 +95,23 @@ def test_a_goal_image_replaces_the_frame_k_steps_later(tmp_path):
         evaluate_bag(bag, oracle, cem, EvalConfig(landscape_step=3))  # H 2: steps 0..2
 
 
+def test_the_planner_line_names_the_method_and_shows_refinement_when_it_is_on(tmp_path):
+    from vjepa_ros.planning.methods import RefineSettings
+
+    frames, states, times = synthetic_episode(2, seed=2)
+    bag = write_bag(tmp_path / "bag", frames, states, times)
+    oracle = oracle_for(frames, states)
+    lines = {}
+    for name, cem in (("plain", preset("paper", samples=16, topk=4, iterations=1)),
+                      ("refined", preset("paper", samples=16, topk=4, iterations=1,
+                                         method="icem", refine=RefineSettings(steps=2, lr=0.05)))):
+        report = evaluate_bag(bag, oracle, cem, EvalConfig(landscape_points=0))
+        (lines[name],) = [x for x in summary_lines(report) if x.startswith("planner")]
+    assert lines["plain"].startswith("planner       CEM S 16, H 1, I 1, k 4; model ")
+    assert lines["refined"].startswith("planner       ICEM S 16, H 1, I 1, k 4, refine 2 steps "
+                                       "lr 0.05; model ")
+
+
 def test_real_franka_frames_evaluate_end_to_end(tmp_path, franka_example, capsys):
     bag = tmp_path / "real"
     assert main(["bag-from-npz", str(bag), "--storage", "sqlite3"]) == 0

@@ -244,3 +244,74 @@ def test_refine_settings_node_parameters_and_cli_options():
         search_method_changes(parser.parse_args(["--refine-lr", "0"]))
     with pytest.raises(SystemExit):  # argparse: not an integer
         parser.parse_args(["--refine-steps", "2.5"])
+
+
+@pytest.mark.parametrize("refine", [["--refine-lr", "0.05"],
+                                    ["--refine-steps", "0", "--refine-lr", "0.05"]])
+@pytest.mark.parametrize("command", [["demo"], ["eval", "BAG"], ["camera-check", "BAG"],
+                                     ["run", "--task", "grasp"], ["reach"]])
+def test_a_learning_rate_without_refinement_steps_is_refused_by_every_command(
+        tmp_path, capsys, monkeypatch, command, refine):
+    from vjepa_ros.cli import main
+
+    monkeypatch.chdir(tmp_path)  # eval makes its output directory before it checks the options
+    argv = [str(tmp_path / "missing.mcap") if a == "BAG" else a for a in command]
+    assert main([*argv, *refine]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--refine-lr does nothing while --refine-steps is 0" in err
+    assert "planner." not in err, "the options are named, not the node parameters"
+
+
+def test_a_learning_rate_with_refinement_steps_from_the_options_or_a_config_file_is_taken(
+        tmp_path):
+    from vjepa_ros.cli_options import cem_changes
+    from vjepa_ros.sim.reach_config import load_reach_config
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--preset", default="paper")
+    add_search_method_arguments(parser)
+    args = parser.parse_args(["--refine-steps", "2", "--refine-lr", "0.05"])
+    assert cem_changes(args)["refine"] == RefineSettings(steps=2, lr=0.05)
+    # vjepa-ros reach --config FILE: the file turns refinement on, the option sets its rate.
+    config_file = tmp_path / "reach.yaml"
+    config_file.write_text("planner:\n  refine:\n    steps: 3\n")
+    config = load_reach_config(config_file, {"planner.refine.lr": 0.05})
+    assert config.planner.refine == RefineSettings(steps=3, lr=0.05)
+    with pytest.raises(ValueError, match="planner.refine.lr does nothing"):
+        load_reach_config(None, {"planner.refine.lr": 0.05})
+
+
+def test_planner_lines_show_refinement_only_when_it_is_on(tmp_path, capsys):
+    from test_eval_evaluate import tiny_world_model
+
+    from vjepa_ros.demo import run_demo
+    from vjepa_ros.models import save_world_model
+
+    assert RefineSettings().describe() == ""
+    assert RefineSettings(steps=4, lr=0.2).describe() == ", refine 4 steps lr 0.2"
+    model = tiny_world_model()
+    save_world_model(tmp_path / "tiny.pt", model.encoder, model.predictor)
+    run_demo(tmp_path / "tiny.pt", samples=8, topk=4, iterations=1, horizon=1, method="icem",
+             refine=RefineSettings(steps=1, lr=0.05))
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("plan ")]
+    assert line.startswith("plan          ICEM 'notebook': S 8, H 1, I 1, k 4, refine 1 steps "
+                           "lr 0.05 in "), line
+
+
+def test_refinement_works_on_the_oracle_world_model():
+    from vjepa_ros.sim.oracle import OracleWorldModel, encode_states
+
+    # The oracle's step is torch arithmetic (decode, pose algebra, encode): differentiable.
+    oracle = OracleWorldModel()
+    start = torch.tensor([0.45, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+    goal_state = start.clone()
+    goal_state[:3] += torch.tensor([0.03, -0.02, 0.01])
+    context, goal = encode_states(start[None]), encode_states(goal_state[None])
+    base = CEMConfig(horizon=1, samples=20, topk=5, iterations=2, maxnorm=0.05)
+    plain = make_planner(oracle, base, seed=0).plan(context, start, goal)
+    refined = make_planner(oracle, base.with_(refine=RefineSettings(steps=20, lr=0.1)),
+                           seed=0).plan(context, start, goal)
+    energies = refined.refine_energies
+    assert energies.min() < 0.2 * energies[0], energies
+    error = (refined.actions[0, :3] - goal_state[:3] + start[:3]).norm()
+    assert error < 0.5 * (plain.actions[0, :3] - goal_state[:3] + start[:3]).norm()

@@ -112,6 +112,38 @@ def test_disable_stops_the_check_at_once_and_nothing_more_is_streamed():
     assert len(arm.setpoints) == count and arm.session.camera_check is None
 
 
+def test_diagnostics_show_the_check_idle_moving_estimating_done_and_stopped():
+    arm = IdealArm(rpy=(0, 0, 90))
+
+    def shown():
+        return arm.session.status()["values"]["camera_check"]
+
+    assert shown() == "idle"
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03))
+    seen = [shown()]
+    while not run.moving_done:
+        arm.tick()
+        if shown() != seen[-1]:
+            seen.append(shown())
+    assert seen[0] == "moving 1 of 13 (start before +x)"
+    assert seen[1:3] == ["moving 2 of 13 (+x)", "moving 3 of 13 (start before -x)"]
+    assert seen[-2:] == ["moving 13 of 13 (back to the start)", "estimating the model's frame"]
+    assert len(seen) == 14
+    arm.session.plan_step()
+    assert run.result.verdict == Verdict.ROTATE
+    assert shown() == (f"done: correct by rotation (rotation {run.result.rotation_angle_deg:.1f}°"
+                       ", correction full)")
+    assert arm.session.camera_check is None, "ended: a new check may start"
+    second = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03))
+    for _ in range(5):
+        arm.tick()
+    assert shown().startswith("moving 1 of 13") or shown().startswith("moving 2 of 13")
+    arm.session.set_enabled(False)
+    assert second.error and shown() == f"stopped: {second.error.split(': ', 1)[1]}"
+    assert "disabled" in shown()
+
+
 def test_stale_robot_state_ends_the_check_and_holds():
     arm = IdealArm()
     arm.session.set_enabled(True)

@@ -78,3 +78,47 @@ def test_states_after_a_stamp_come_oldest_first_and_exclude_the_stamp():
     assert inputs.states_after(4.0) == []
     inputs.observe_state(np.zeros(7), 0.5)  # time went back: history starts afresh
     assert [s.stamp for s in inputs.states_after(-np.inf)] == [0.5]
+
+
+def _reference_state_at(kept, stamp):
+    """Return the stored state next to the stamp's insertion point (the earlier O(n) lookup)."""
+    import bisect
+
+    if not kept:
+        return None
+    stamps = [s.stamp for s in kept]
+    index = bisect.bisect_left(stamps, stamp)
+    near = [i for i in (index - 1, index) if 0 <= i < len(stamps)]
+    return kept[min(near, key=lambda i: abs(stamps[i] - stamp))]
+
+
+@pytest.mark.parametrize("history", [1, 3, 7])
+def test_state_at_and_states_after_match_the_plain_search_with_duplicates_and_jumps_back(history):
+    """Duplicate stamps are kept, a stamp before the newest starts afresh; lookups unchanged."""
+    import collections
+
+    rng = np.random.default_rng(history)
+    buffer, kept, stamp = InputBuffer(history=history), collections.deque(maxlen=history), 0.0
+    for count in range(300):
+        step = rng.choice([0.0, 0.0, 0.01, 0.05, -0.3])  # duplicates, steps, time going back
+        stamp = round(stamp + step, 2)
+        if kept and stamp < kept[-1].stamp:
+            kept.clear()
+        buffer.observe_state(state(count), stamp)
+        kept.append(buffer.latest_state())
+        assert [s.value[0] for s in buffer.states] == [s.value[0] for s in kept]
+        for query in (stamp, stamp - 0.005, stamp - 0.02, stamp + 1.0, -1e9,
+                      *rng.uniform(stamp - 0.2, stamp + 0.05, 3)):
+            assert buffer.state_at(query) is _reference_state_at(kept, query), (count, query)
+            after = [s for s in kept if s.stamp > query]
+            assert buffer.states_after(query) == after
+
+
+def test_of_equally_near_states_the_earlier_and_of_duplicates_the_side_of_the_stamp():
+    buffer = InputBuffer()
+    for x, stamp in ((0.0, 1.0), (1.0, 2.0), (2.0, 2.0), (3.0, 3.0)):
+        buffer.observe_state(state(x), stamp)
+    assert buffer.state_at(1.5).value[0] == 0.0  # halfway: the earlier
+    assert buffer.state_at(2.0).value[0] == 1.0  # at a duplicate stamp: its first state
+    assert buffer.state_at(2.4).value[0] == 2.0  # just after: its last state
+    assert buffer.state_at(2.5).value[0] == 2.0  # halfway to 3.0: the earlier

@@ -192,10 +192,11 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
 
 
 @pytest.mark.parametrize("override, message", [
-    ("sim.bogus:=1", "sim: unknown parameter(s) bogus; see config/sim.yaml"),
+    ("sim.bogus:=1", "sim_node: unknown parameter 'bogus' (closest: "),
     ("sim.camera.width:=wide", "sim: "),
     ("sim.real_time_factor:=[1, 2]", "sim: "),
-    ("planner.goals.bogus:=1", "planner: unknown parameter(s) goals.bogus"),
+    ("planner.goals.bogus:=1", "vjepa_planner: unknown parameter 'goals.bogus' (closest: "
+     "'goals."),
 ])
 def test_launch_refuses_unknown_or_mistyped_overrides_in_one_line(capsys, override, message):
     """Undeclared overrides (which rclpy drops silently) and mistyped ones: one line each."""

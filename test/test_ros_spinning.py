@@ -150,3 +150,23 @@ def test_a_node_added_while_spinning_spins_and_shutdown_ends_every_thread(contex
     assert not any(thread.is_alive() for thread in threads)
     with pytest.raises(RuntimeError, match="after shutdown"):
         launch.executor.add_node(rclpy.create_node("too_late", context=context))
+
+
+def test_ctrl_c_stops_every_node_then_reaches_the_command(context):
+    """Ctrl-C in the foreground spin: all nodes stop, and the KeyboardInterrupt goes on up.
+
+    ``vjepa-ros launch`` then exits 130 (test_cli_interrupt.py).
+    """
+    import _thread
+
+    ticks = [0]
+    node = rclpy.create_node("ticking", context=context)
+    node.create_timer(0.01, lambda: ticks.__setitem__(0, ticks[0] + 1))
+    with Launch([], context=context) as launch:
+        launch.executor.add_node(node)
+        timer = threading.Timer(0.3, _thread.interrupt_main)  # as SIGINT raises it in main
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            launch.spin()
+        assert ticks[0] > 0, "the node spun before the interrupt"
+        assert all(not thread.is_alive() for thread in launch.executor.threads)

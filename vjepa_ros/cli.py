@@ -125,8 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``vjepa-ros`` command; return its exit status.
+
+    Ctrl-C (KeyboardInterrupt) anywhere in a command ends it with one line and status 130, the
+    shell's convention for SIGINT (128 + 2); commands that clean up first (``run``, ``reach``,
+    ``train``) print their own line and return 130 themselves.
+    """
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"vjepa-ros {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

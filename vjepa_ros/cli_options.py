@@ -29,7 +29,8 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None) -> dict:
     """Return the CEMConfig fields given on the command line, over ``defaults``, validated.
 
     Raises ValueError naming the options (``--topk of preset 'paper' (10) must not exceed
-    --samples (8)``) when the preset with these changes is not a valid CEM configuration.
+    --samples (8)``) when the preset with these changes is not a valid CEM configuration, and
+    for ``--refine-lr`` while refinement is off (``--refine-steps`` 0 or not given).
     """
     from vjepa_ros.planning.config import preset
 
@@ -40,7 +41,7 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None) -> dict:
     given.update(search_method_changes(args))  # --method, --icem-*, --mppi-* (if the parser has)
     changes = {**(defaults or {}), **given}
     try:
-        preset(args.preset, **changes)
+        config = preset(args.preset, **changes)
     except ValueError as exc:
         def option(match):
             name = match.group(1)
@@ -49,6 +50,10 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None) -> dict:
             return f"--{name.replace('_', '-')}{source}"
 
         raise ValueError(re.sub(r"CEMConfig\.(\w+)", option, str(exc))) from exc
+    try:
+        config.refine.check_lr_used(getattr(args, "refine__lr", None) is not None)
+    except ValueError as exc:
+        raise ValueError(option_message(str(exc))) from None
     return changes
 
 

@@ -114,8 +114,9 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
     planner = make_planner(model, config, seed=seed)
     context_state = torch.from_numpy(example.states[0])
     result = planner.plan(reps[:1], context_state, reps[1:2])
-    print(f"plan          CEM '{cem_preset}': S {config.samples}, H {config.horizon}, "
-          f"I {config.iterations}, k {config.topk} in {result.timings['total']:.2f} s")
+    print(f"plan          {config.method.upper()} '{cem_preset}': S {config.samples}, "
+          f"H {config.horizon}, I {config.iterations}, k {config.topk}"
+          f"{config.refine.describe()} in {result.timings['total']:.2f} s")
     for i, energy in enumerate(result.elite_energies.tolist()):
         print(f"  iteration {i + 1:2d}  elite energy {energy:.6f}")
 

@@ -254,15 +254,16 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     if blind or scale < thresholds.min_scale or residual[choice] > thresholds.max_residual_deg:
         verdict = Verdict.MOVE
         if blind:
-            shares = ", ".join(f"{axis} {by_axis[axis]:.0%}" for axis in blind)
+            # One decimal wherever a value is compared with a threshold (25.4 is not "25").
+            shares = ", ".join(f"{axis} {by_axis[axis]:.1%}" for axis in blind)
             why = (f"the model does not see the arm move along {' and '.join(blind)}: its best "
-                   f"action explains {shares} of the frame change, against {best:.0%} along the "
-                   f"best-seen axis (threshold {thresholds.min_explained:.0%} of that)")
+                   f"action explains {shares} of the frame change, against {best:.1%} along the "
+                   f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)")
         elif scale < thresholds.min_scale:
-            why = (f"the model infers only {scale:.0%} of the executed motion's length "
-                   f"(threshold {thresholds.min_scale:.0%}): it hardly sees the arm move")
+            why = (f"the model infers only {scale:.1%} of the executed motion's length "
+                   f"(threshold {thresholds.min_scale * 100:g}%): it hardly sees the arm move")
         else:
-            why = (f"no rotation explains the model's motions (RMS {residual[choice]:.0f}° after "
+            why = (f"no rotation explains the model's motions (RMS {residual[choice]:.1f}° after "
                    f"the best {choice} rotation, threshold {thresholds.max_residual_deg:g}°)")
         explanation = (f"move the camera: {why}; place it so that the arm's motion along x, y "
                        "and z shows clearly in the image, nearer the views the model was "

@@ -28,6 +28,18 @@ from vjepa_ros.eval.camera_check import (
 from vjepa_ros.eval.evaluate import EvalConfig, evaluate_recording
 
 
+def check_eval_config(thresholds: CheckThresholds, rate_hz: float = 4.0, max_steps: int = 0,
+                      seed: int = 0) -> EvalConfig:
+    """Return the evaluation settings of a camera check, checked (ValueError naming the field).
+
+    The goal is the frame one step later (``goal_offset`` 1), no landscape; sign agreement
+    counts motions from half the verdict's ``min_motion_m``.
+    """
+    return EvalConfig(rate_hz=rate_hz, goal_offset=1, max_steps=max_steps,
+                      min_motion_m=thresholds.min_motion_m / 2, landscape_points=0,
+                      seed=seed).check()
+
+
 def check_recording(recording: Recording, model, cem, thresholds: CheckThresholds | None = None,
                     rate_hz: float = 4.0, max_steps: int = 0, seed: int = 0,
                     progress: bool = False) -> tuple[CameraCheckResult, dict]:
@@ -38,8 +50,7 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     """
     thresholds = thresholds or CheckThresholds()
     cem = dataclasses.replace(cem, horizon=1)
-    config = EvalConfig(rate_hz=rate_hz, goal_offset=1, max_steps=max_steps,
-                        min_motion_m=thresholds.min_motion_m / 2, landscape_points=0, seed=seed)
+    config = check_eval_config(thresholds, rate_hz, max_steps, seed)
     report = evaluate_recording(recording, model, cem, config, progress=progress)
     executed = np.array([r["executed_action"] for r in report["steps"]])
     inferred = np.array([r["planned_action"] for r in report["steps"]])

@@ -61,31 +61,60 @@ def add_commands(sub) -> None:
     check.set_defaults(func=cmd_camera_check)
 
 
-def cmd_camera_check(args: argparse.Namespace) -> int:
-    from vjepa_ros.demo import load_planning_model
-    from vjepa_ros.eval.bags import BagError
+# Options named in the one-line errors: the settings' field -> its option.
+_OPTIONS = {"fine_deg": "--fine-deg", "max_residual_deg": "--max-residual-deg",
+            "min_scale": "--min-scale", "min_motion_m": "--min-motion",
+            "min_explained": "--min-explained", "rate_hz": "--rate", "max_steps": "--max-steps"}
+
+
+def checked_options(args: argparse.Namespace) -> tuple:
+    """Check every option before anything is loaded; return ``(cem, thresholds, eval_config)``.
+
+    Raises ValueError naming the option: ``--horizon`` other than 1 (the check's inverse
+    inference is a one-step search toward the next frame), a bad planner option, a verdict
+    threshold, ``--rate`` or ``--max-steps`` out of range.
+    """
     from vjepa_ros.eval.camera_check import CheckThresholds
-    from vjepa_ros.eval.camera_check_bag import check_bag
-    from vjepa_ros.eval.camera_check_report import base_planner_params, summary_lines, write_check
-    from vjepa_ros.out_paths import output_dir
+    from vjepa_ros.eval.camera_check_bag import check_eval_config
     from vjepa_ros.planning.config import preset
 
-    defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
-    out = Path(args.out or f"camera_check_{Path(args.bag).name.rsplit('.', 1)[0]}")
+    if args.horizon is not None and args.horizon != 1:
+        raise ValueError(f"--horizon {args.horizon}: the camera check infers each motion by a "
+                         "horizon-1 search toward the next frame; leave --horizon out")
+    defaults = {"horizon": 1} if args.checkpoint else {"samples": 64, "iterations": 3,
+                                                       "horizon": 1}
+    cem = preset(args.preset, **cem_changes(args, defaults))
     try:
-        output_dir(out, create=False)
-        cem = preset(args.preset, **cem_changes(args, defaults))
         thresholds = CheckThresholds(fine_deg=args.fine_deg,
                                      max_residual_deg=args.max_residual_deg,
                                      min_scale=args.min_scale, min_motion_m=args.min_motion,
                                      min_explained=args.min_explained)
+        config = check_eval_config(thresholds, args.rate, args.max_steps, args.seed)
+    except ValueError as exc:
+        field = next((name for name in _OPTIONS if name in str(exc)), None)
+        raise ValueError(f"{_OPTIONS[field]}: {exc}" if field else str(exc)) from None
+    return cem, thresholds, config
+
+
+def cmd_camera_check(args: argparse.Namespace) -> int:
+    """Check the options, read the bag, load the model, run the check, print and write."""
+    from vjepa_ros.demo import load_planning_model
+    from vjepa_ros.eval.bags import BagError, read_recording
+    from vjepa_ros.eval.camera_check_bag import check_recording
+    from vjepa_ros.eval.camera_check_report import base_planner_params, summary_lines, write_check
+    from vjepa_ros.out_paths import output_dir
+
+    out = Path(args.out or f"camera_check_{Path(args.bag).name.rsplit('.', 1)[0]}")
+    try:
+        output_dir(out, create=False)
+        cem, thresholds, _ = checked_options(args)
         base = base_planner_params(args.params_file)
+        recording = read_recording(args.bag, topics_from_args(args))  # before the model
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_hyper_parameters(args))
         print(f"world model   {source}")
-        result, report = check_bag(args.bag, model, cem, thresholds, topics_from_args(args),
-                                   args.rate, args.max_steps, args.seed,
-                                   progress=not args.quiet)
+        result, report = check_recording(recording, model, cem, thresholds, args.rate,
+                                         args.max_steps, args.seed, progress=not args.quiet)
         written = write_check(result, out, base, plot=not args.no_plots, extra={
             "bag": str(args.bag), "world_model": source,
             "steps_evaluated": report["summary"]["steps_evaluated"],

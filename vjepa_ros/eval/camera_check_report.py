@@ -59,15 +59,19 @@ def _without_empty_lists(mapping: dict) -> dict:
             for key, value in mapping.items() if value != []}
 
 
-def params_with_correction(base: dict, rpy_deg) -> dict:
+def params_with_correction(base: dict, rpy_deg, thresholds: dict | None = None) -> dict:
     """Return a ROS 2 parameter file mapping: ``base`` (nested planner parameters), rotation.
 
-    Empty lists (``goal_image_paths: []``) are left out, as in ``config/planner.yaml``: their
-    defaults are empty anyway.
+    ``thresholds`` (the check's ``CheckThresholds`` as a dict) become
+    ``camera_check.verdict.*``, so the file reproduces the verdict's settings. Empty lists
+    (``goal_image_paths: []``) are left out, as in ``config/planner.yaml``: their defaults are
+    empty anyway.
     """
     params = _without_empty_lists(json.loads(json.dumps(base)))  # a deep copy of plain data
     params.setdefault("control", {})["model_frame_rpy_deg"] = [round(float(v), 4)
                                                                for v in rpy_deg]
+    if thresholds:
+        params.setdefault("camera_check", {})["verdict"] = dict(thresholds)
     return {NODE_KEY: {"ros__parameters": params}}
 
 
@@ -94,7 +98,8 @@ def write_params(result: CameraCheckResult, path: str | Path, base: dict) -> Pat
               f"~/camera_check).\n# verdict: {result.verdict}; estimated rotation "
               f"{result.rotation_angle_deg:.1f}° (yaw {result.yaw_deg:.1f}°), correction "
               f"{result.correction}.\n")
-    body = yaml.safe_dump(params_with_correction(base, result.correction_rpy_deg),
+    body = yaml.safe_dump(params_with_correction(base, result.correction_rpy_deg,
+                                                 result.thresholds),
                           sort_keys=False, default_flow_style=None)
     path.write_text(header + body)
     return path

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from vjepa_ros.eval.metrics import AXES, cosine_similarity
+from vjepa_ros.planning.methods import RefineSettings
 
 
 def json_safe(value):
@@ -134,8 +135,10 @@ def summary_lines(report: dict) -> list[str]:
         + _closedness(rec.get("gripper_closedness")),
         f"steps         {summary['steps_evaluated']} evaluated of {rec['grid_steps']} at "
         f"{report['eval']['rate_hz']:g} Hz ({rec['valid_steps']} valid)",
-        f"planner       CEM S {planner['samples']}, H {planner['horizon']}, "
-        f"I {planner['iterations']}, k {planner['topk']}; model {report['model']['type']} "
+        f"planner       {planner.get('method', 'cem').upper()} S {planner['samples']}, "
+        f"H {planner['horizon']}, I {planner['iterations']}, k {planner['topk']}"
+        f"{RefineSettings(**planner.get('refine', {})).describe()}; "
+        f"model {report['model']['type']} "
         f"on {report['model']['device']} ({report['model']['dtype']})",
         f"sign agree    {signs}   all axes {_fmt(actions['sign_agreement_all_axes'], '.2f')}",
         f"cosine dxyz   mean {_fmt(actions['cosine_xyz_mean'])}  median "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import typing
 
 from rcl_interfaces.msg import ParameterDescriptor
@@ -17,6 +18,7 @@ _ARRAY_TYPES = {
     float: Parameter.Type.DOUBLE_ARRAY,
     bool: Parameter.Type.BOOL_ARRAY,
 }
+_EMPTY_ARRAY_TYPES = {*_ARRAY_TYPES.values(), Parameter.Type.BYTE_ARRAY}
 
 
 def _field_hint(cfg, dotted: str):
@@ -27,22 +29,96 @@ def _field_hint(cfg, dotted: str):
     return typing.get_type_hints(type(cfg))[head]
 
 
+def closest_name(name: str, names) -> str:
+    """Return the name in ``names`` most like ``name`` (one ending in ``.name`` first).
+
+    ``samples`` → ``planner.samples``; ``planner.sampels`` → ``planner.samples``.
+    """
+    names = sorted(names)
+    suffixed = [candidate for candidate in names if candidate.endswith(f".{name}")]
+    if suffixed:
+        return suffixed[0]
+    return max(names, key=lambda candidate: difflib.SequenceMatcher(None, name, candidate)
+               .ratio())
+
+
+def refuse_undeclared_overrides(node: Node) -> None:
+    """Raise ValueError when a parameter given at start-up was never declared by ``node``.
+
+    rclpy keeps start-up values (``-p``, ``--params-file``, ``parameter_overrides``) aside until
+    the node declares the parameter, and silently drops the rest: a typo would leave a default
+    in force (:func:`start_up_overrides`). One line names each unknown parameter and the closest
+    declared name.
+    """
+    overrides = start_up_overrides(node)
+    declared = node.get_parameters_by_prefix("")  # every declared parameter
+    unknown = sorted(name for name in overrides if not node.has_parameter(name))
+    if unknown:
+        named = "; ".join(f"{name!r} (closest: {closest_name(name, declared)!r})"
+                          for name in unknown)
+        raise ValueError(f"{node.get_name()}: unknown parameter{'s' if len(unknown) > 1 else ''} "
+                         f"{named}; `ros2 param list` on the running node (or its config/*.yaml) "
+                         "lists the names")
+
+
+def start_up_overrides(node: Node) -> dict[str, Parameter]:
+    """Return the parameter values ``node`` was given at start-up, by name.
+
+    ``-p``, ``--params-file`` and ``parameter_overrides``: rclpy's ``Node._parameter_overrides``
+    (rclpy has no public accessor; every rclpy since Dashing has it).
+    """
+    return dict(getattr(node, "_parameter_overrides", {}))
+
+
+def _untyped_empty(parameter: Parameter) -> bool:
+    """Whether ``parameter`` is an empty list whose element type ROS had to guess.
+
+    ``[]`` carries no type: ``-p x:=[]`` arrives without a value (NOT_SET),
+    ``Parameter(value=[])`` as a byte array and ``ros2 param set ... "[]"`` as a bool array.
+    """
+    if parameter.type_ == Parameter.Type.NOT_SET:
+        return True
+    return parameter.type_ in _EMPTY_ARRAY_TYPES and len(parameter.value) == 0
+
+
+def _typed_empty_lists(params: list[Parameter], list_types: dict) -> list[Parameter]:
+    """Return ``params`` with each untyped empty list of a list parameter as its declared type."""
+    return [Parameter(p.name, list_types[p.name], [])
+            if p.name in list_types and _untyped_empty(p) else p for p in params]
+
+
 def declare_config(node: Node, defaults):
     """Declare every field of dataclass ``defaults`` on ``node``; return the configured copy.
 
     Values given at start-up (``--ros-args --params-file``, launch ``parameters=[...]``,
     ``parameter_overrides``) win over the defaults; the result is type-checked by
     :func:`vjepa_ros.config.from_dict`. A list field whose default is empty is declared with its
-    array type (``list[str]`` → string array), since rclpy cannot infer a type from ``[]``.
+    array type (``list[str]`` → string array), since rclpy cannot infer a type from ``[]``; an
+    empty list given for a list parameter, at start-up or at run time, is taken as an empty list
+    of its declared type (:func:`_untyped_empty`). A start-up value for a parameter the node
+    does not have raises ValueError (:func:`refuse_undeclared_overrides`).
     """
     assert dataclasses.is_dataclass(defaults)
-    values = {}
+    values, list_types = {}, {}
+    overrides = start_up_overrides(node)
     for name, default, description in flatten(defaults):
         descriptor = ParameterDescriptor(description=description)
-        if isinstance(default, list) and not default:
+        if isinstance(default, list):
             (item,) = typing.get_args(_field_hint(defaults, name)) or (str,)
-            value = node.declare_parameter(name, _ARRAY_TYPES[item], descriptor).value
+            list_types[name] = _ARRAY_TYPES[item]
+        if name in list_types and name in overrides and _untyped_empty(overrides[name]):
+            # An empty list given at start-up: declare, then set it with the declared type.
+            node.declare_parameter(name, default or list_types[name], descriptor,
+                                   ignore_override=True)
+            node.set_parameters([Parameter(name, list_types[name], [])])
+            values[name] = []
+        elif isinstance(default, list) and not default:
+            value = node.declare_parameter(name, list_types[name], descriptor).value
             values[name] = [] if value is None else list(value)
         else:
             values[name] = node.declare_parameter(name, default, descriptor).value
+    if list_types and hasattr(node, "add_pre_set_parameters_callback"):  # rclpy >= Iron
+        # At run time too (ros2 param set NODE goal_image_paths "[]"): typed before it is set.
+        node.add_pre_set_parameters_callback(lambda params: _typed_empty_lists(params, list_types))
+    refuse_undeclared_overrides(node)
     return from_dict(type(defaults), values)

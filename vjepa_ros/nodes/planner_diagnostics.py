@@ -49,6 +49,7 @@ def diagnostic_status(status: SessionStatus) -> dict:
         "last_plan": last_plan_text(report),
         "last_action": "" if report.action is None else " ".join(
             f"{v:+.4f}" for v in report.action),
+        "camera_check": status.camera_check,
     }
     values.update(subgoal_values(status))
     if refusal is not None:

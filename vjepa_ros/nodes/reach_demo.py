@@ -31,7 +31,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vjepa_ros.cli_options import add_search_method_arguments, search_method_overrides
+from vjepa_ros.cli_options import (
+    add_search_method_arguments,
+    option_message,
+    search_method_overrides,
+)
 from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
 from vjepa_ros.out_paths import fresh_output_dir, output_dir
@@ -178,8 +182,11 @@ def cmd_reach(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"vjepa-ros reach: needs rclpy ({exc}); run scripts/demo.sh", file=sys.stderr)
         return 1
-    except (OSError, ValueError, ConfigError) as exc:
+    except OSError as exc:
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, ConfigError) as exc:  # planner.X named as its option --X
+        print(f"vjepa-ros reach: {option_message(str(exc))}", file=sys.stderr)
         return 1
     try:
         out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()

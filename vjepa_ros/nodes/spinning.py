@@ -74,7 +74,11 @@ class NodeSpinner:
         return self
 
     def spin(self) -> None:
-        """Spin until every node stops (shutdown, context shutdown, Ctrl-C, a callback error)."""
+        """Spin until every node stops (shutdown, context shutdown, Ctrl-C, a callback error).
+
+        Ctrl-C (KeyboardInterrupt) stops every node, then is raised again: the command's exit
+        status is the shell's 130 (``cli.main``). A callback's error is raised the same way.
+        """
         self._foreground = True
         self.start()
         try:
@@ -86,6 +90,7 @@ class NodeSpinner:
                 alive[0].join(0.2)  # a timeout, so that Ctrl-C reaches this thread
         except KeyboardInterrupt:
             self.shutdown(timeout_sec=5.0)
+            raise
         if self.error is not None:
             raise self.error
 

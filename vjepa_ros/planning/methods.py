@@ -130,6 +130,21 @@ class RefineSettings:
         if not self.lr > 0:
             raise ValueError(f"refine.lr must be > 0, got {self.lr!r}")
 
+    def describe(self) -> str:
+        """Return ``", refine N steps lr X"`` when on, else ``""`` (the commands' planner line)."""
+        return f", refine {self.steps} steps lr {self.lr}" if self.steps else ""
+
+    def check_lr_used(self, lr_given: bool) -> None:
+        """Raise ValueError when a learning rate was given but refinement is off (0 steps).
+
+        The message names the node parameters (``planner.refine.lr``); the commands turn them
+        into their options (``--refine-lr``) with ``cli_options.option_message``.
+        """
+        if lr_given and self.steps == 0:
+            raise ValueError("planner.refine.lr does nothing while planner.refine.steps is 0 "
+                             "(gradient refinement off): set planner.refine.steps > 0 or leave "
+                             "planner.refine.lr out")
+
 
 # The settings groups of CEMConfig beside its own fields: CLI options --GROUP-FIELD and node
 # parameters planner.GROUP.FIELD are generated from them (cli_options.py, nodes/planner_config.py).

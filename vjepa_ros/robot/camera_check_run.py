@@ -133,12 +133,26 @@ class CameraCheckRun:
         """Executed Δxyz [N, 3] (base frame) of the recorded out-moves."""
         return np.stack(self.after_states)[:, :3] - np.stack(self.before_states)[:, :3]
 
+    def state(self) -> str:
+        """Return the run's state in a few words (the planner's ``/diagnostics`` ``camera_check``).
+
+        ``moving k of n (label)``, ``estimating the model's frame``, ``done: <verdict>
+        (rotation A°, correction C)`` or ``stopped: <reason>``.
+        """
+        if self.error:
+            reason = self.error.removeprefix("camera check stopped: ")
+            return f"stopped: {reason.removeprefix('camera check ')}"
+        if self.result is not None:
+            return (f"done: {self.result.verdict} (rotation "
+                    f"{self.result.rotation_angle_deg:.1f}°, correction {self.result.correction})")
+        if self.moving_done:
+            return "estimating the model's frame"
+        return f"moving {self.index + 1} of {len(self.moves)} ({self.moves[self.index].label})"
+
     def describe(self) -> str:
+        """Return the run in a sentence: why it stopped, the verdict's explanation or state."""
         if self.error:
             return self.error
         if self.result is not None:
             return self.result.explanation
-        if self.moving_done:
-            return "camera check: moves done, estimating the model's frame"
-        return (f"camera check: move {self.index + 1}/{len(self.moves)} "
-                f"({self.moves[self.index].label})")
+        return f"camera check: {self.state()}"

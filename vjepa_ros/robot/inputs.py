@@ -8,7 +8,6 @@ the buffer (the node's clock, or simulated time).
 from __future__ import annotations
 
 import bisect
-import collections
 import dataclasses
 import threading
 
@@ -25,17 +24,26 @@ class Stamped:
     value: np.ndarray
 
 
+def nearest_index(stamps, stamp: float, lo: int = 0) -> int | None:
+    """Return the index in ``stamps[lo:]`` (sorted, ties allowed) nearest to ``stamp``; O(log n).
+
+    Of two equally near neighbours the earlier one; None when ``stamps[lo:]`` is empty. The one
+    nearest-stamp rule of the robot side (states at a frame's stamp, the demo's frames).
+    """
+    if lo >= len(stamps):
+        return None
+    index = bisect.bisect_left(stamps, stamp, lo)
+    near = [i for i in (index - 1, index) if lo <= i < len(stamps)]
+    return min(near, key=lambda i: abs(stamps[i] - stamp))
+
+
 def nearest(items, stamp: float) -> Stamped | None:
     """Return the item of ``items`` (Stamped, sorted by stamp) nearest to ``stamp``; None if none.
 
-    The one nearest-stamp lookup of the robot side (states at a frame's stamp, the demo's frames).
+    Builds the stamp list (O(n)); a history searched often keeps one (:class:`InputBuffer`).
     """
-    if not items:
-        return None
-    stamps = [item.stamp for item in items]
-    index = bisect.bisect_left(stamps, stamp)
-    near = [i for i in (index - 1, index) if 0 <= i < len(stamps)]
-    return items[min(near, key=lambda i: abs(stamps[i] - stamp))]
+    index = nearest_index([item.stamp for item in items], stamp)
+    return None if index is None else items[index]
 
 
 class InputBuffer:
@@ -53,8 +61,20 @@ class InputBuffer:
         self._lock = threading.Lock()
         self.frame: Stamped | None = None
         self.frames_received = 0
-        self.states: collections.deque[Stamped] = collections.deque(maxlen=history)
+        self.history = history
+        # The kept states are _states[_start:], their stamps _stamps[_start:] (non-decreasing):
+        # the stamp list is kept beside the states, so a lookup is a bisection (O(log n)), and
+        # the dropped head is cut off once it is as long as the history (amortized O(1)).
+        self._states: list[Stamped] = []
+        self._stamps: list[float] = []
+        self._start = 0
         self.state_problem = ""  # why the robot state is unusable ("" when it is fine)
+
+    @property
+    def states(self) -> list[Stamped]:
+        """The kept robot states, oldest first (a copy; at most ``history``)."""
+        with self._lock:
+            return self._states[self._start:]
 
     def observe_image(self, rgb: np.ndarray, stamp: float) -> None:
         """Keep ``rgb`` [H, W, 3] uint8 as the newest frame (copied when it is read-only)."""
@@ -74,9 +94,15 @@ class InputBuffer:
             self.reject_state(f"robot state is invalid: {state.tolist()}")
             return None
         with self._lock:
-            if self.states and stamp < self.states[-1].stamp:
-                self.states.clear()
-            self.states.append(Stamped(stamp, state))
+            if self._stamps and stamp < self._stamps[-1]:
+                self._states, self._stamps, self._start = [], [], 0
+            self._states.append(Stamped(stamp, state))
+            self._stamps.append(stamp)
+            if len(self._stamps) - self._start > self.history:
+                self._start += 1
+                if self._start >= self.history:
+                    del self._states[:self._start], self._stamps[:self._start]
+                    self._start = 0
             cleared, self.state_problem = self.state_problem, ""
         return cleared
 
@@ -86,24 +112,27 @@ class InputBuffer:
 
     def latest_state(self) -> Stamped | None:
         with self._lock:
-            return self.states[-1] if self.states else None
+            return self._states[-1] if self._states else None
 
     def state_at(self, stamp: float) -> Stamped | None:
-        """Return the stored state nearest in time to ``stamp`` (None before any state)."""
+        """Return the stored state nearest in time to ``stamp`` (None before any state).
+
+        Of two equally near states the earlier one; O(log n) (:func:`nearest_index`).
+        """
         with self._lock:
-            return nearest(self.states, stamp)
+            index = nearest_index(self._stamps, stamp, self._start)
+            return None if index is None else self._states[index]
 
     def states_after(self, stamp: float) -> list[Stamped]:
         """Return the stored states stamped after ``stamp``, oldest first."""
         with self._lock:
-            stamps = [s.stamp for s in self.states]
-            return list(self.states)[bisect.bisect_right(stamps, stamp):]
+            return self._states[bisect.bisect_right(self._stamps, stamp, self._start):]
 
     def ages(self, now: float) -> tuple[float | None, float | None]:
         """Return (newest frame age, newest state age) [s] at ``now``; None when none came."""
         with self._lock:
             image_age = now - self.frame.stamp if self.frame else None
-            state_age = now - self.states[-1].stamp if self.states else None
+            state_age = now - self._stamps[-1] if self._stamps else None
             return image_age, state_age
 
     def problem(self, now: float, limits: SafetyLimits) -> str:

@@ -141,6 +141,7 @@ class MPCSession:
         self._idle = threading.Event()
         self._idle.set()
         self.camera_check: CameraCheckRun | None = None  # the live check, while it runs
+        self.last_camera_check: CameraCheckRun | None = None  # the latest one, running or ended
 
     # -- state ----------------------------------------------------------------------------------
     @property
@@ -744,6 +745,7 @@ class MPCSession:
             self._drop_prepared("camera check")
             self.camera_check = CameraCheckRun(motions, config or CheckMotionConfig(),
                                                self.control.arrival_tolerance_m, now, thresholds)
+            self.last_camera_check = self.camera_check
             if not self.streamer.active:
                 self.streamer.reset(self.inputs.latest_state().value)
                 self.last_stream_time = None
@@ -840,6 +842,8 @@ class MPCSession:
                 goal_switching=self.goal_switching,
                 subgoal=None if self.goals is None else self.goals.progress(),
                 subgoal_switches=tuple(self.goals.switches) if self.goals else (),
+                camera_check="idle" if self.last_camera_check is None else
+                self.last_camera_check.state(),
             )
 
     def status(self) -> dict:

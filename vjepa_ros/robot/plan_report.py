@@ -81,3 +81,4 @@ class SessionStatus:
     goal_switching: GoalSwitchConfig | None = None  # the sub-goal switching rule in force
     subgoal: GoalProgress | None = None  # None without a goal
     subgoal_switches: tuple[SubGoalSwitch, ...] = ()  # of the current sequence, in order
+    camera_check: str = "idle"  # the last live camera check's state (CameraCheckRun.state)

@@ -89,7 +89,8 @@ def load_reach_config(path: str | Path | None = None, overrides: dict | None = N
     """Read ``config/reach_demo.yaml`` (or ``path``) and apply dotted ``overrides``.
 
     Unknown keys or wrong types raise :class:`~vjepa_ros.config.ConfigError`; impossible values
-    (``max_steps`` 0, ``topk`` > ``samples`` ...) raise ``ValueError``. A ``planner`` section
+    (``max_steps`` 0, ``topk`` > ``samples`` ...) raise ``ValueError``, and so does an
+    override ``planner.refine.lr`` while ``planner.refine.steps`` is 0. A ``planner`` section
     starts from the demo's search (H 1, maxnorm 0.05), not the node's notebook defaults.
     """
     path = Path(path) if path else default_config_file()
@@ -101,6 +102,7 @@ def load_reach_config(path: str | Path | None = None, overrides: dict | None = N
     base = dataclasses.asdict(_demo_planner())
     config.planner = from_dict(CEMParams, {**base, **planner}, prefix="planner.")
     config.__post_init__()
+    config.planner.refine.check_lr_used((overrides or {}).get("planner.refine.lr") is not None)
     return config
 
 

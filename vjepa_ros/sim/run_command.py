@@ -132,7 +132,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
         f"k {cem.topk}, maxnorm {cem.maxnorm} m, gripper clip {cem.gripper_clip}, round "
         f"threshold {cem.gripper_round_threshold}"
         f"{'' if cem.close_gripper is None else f', close gripper from step {cem.close_gripper}'}"
-        f"{f', refine {cem.refine.steps} steps lr {cem.refine.lr}' if cem.refine.steps else ''}"
+        f"{cem.refine.describe()}"
         "; blocking control (the planner node's MPCSession, no ROS)")
     runs, skipped = [], 0
     with Sim(manipulation_sim_config(seeds[0], args.object, args.size, args.size)) as sim:

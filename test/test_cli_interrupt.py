@@ -1,0 +1,59 @@
+"""Ctrl-C ends every long-running ``vjepa-ros`` command with exit status 130 (128 + SIGINT).
+
+The KeyboardInterrupt is injected where each command does its long work (model loading, bag
+reading, simulation, training data), as Ctrl-C would raise it there.
+"""
+
+import pytest
+
+from vjepa_ros.cli import main
+
+
+def _interrupt(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("argv, module, name", [
+    (["demo"], "vjepa_ros.demo", "run_demo"),
+    (["eval", "BAG"], "vjepa_ros.demo", "load_planning_model"),
+    (["camera-check", "BAG"], "vjepa_ros.eval.bags", "read_recording"),
+    (["record", "OUT/bag"], "vjepa_ros.eval.record", "record_sim_bag"),
+    (["collect", "--out", "OUT/data", "--episodes", "1"], "vjepa_ros.sim.collector", "collect"),
+    (["pretrain", "--data", "BAG", "--out", "OUT/enc.pt"], "vjepa_ros.train.pretrain_data",
+     "load_clip_segments"),
+])
+def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, capsys, argv,
+                                                     module, name):
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module(module), name, _interrupt)
+    monkeypatch.chdir(tmp_path)  # eval makes its default output directory here
+    bag = tmp_path / "bag"
+    bag.mkdir()
+    argv = [str(bag) if a == "BAG" else a.replace("OUT", str(tmp_path)) for a in argv]
+    assert main(argv) == 130
+    assert capsys.readouterr().err == f"vjepa-ros {argv[0]}: interrupted\n"
+
+
+def test_launch_exits_130_on_ctrl_c_after_stopping_its_nodes(monkeypatch, capsys):
+    from vjepa_ros.nodes import launcher
+
+    events = []
+
+    class Interrupted:
+        nodes = []
+
+        def __init__(self, nodes, use_sim_time=False):
+            events.append("started")
+
+        def spin(self):
+            raise KeyboardInterrupt
+
+        def shutdown(self):
+            events.append("shut down")
+
+    monkeypatch.setattr(launcher, "Launch", Interrupted)
+    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    assert main(["launch", "--checkpoint", "model.pt"]) == 130
+    assert events == ["started", "shut down"]
+    assert capsys.readouterr().err.endswith("vjepa-ros launch: interrupted\n")

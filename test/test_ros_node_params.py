@@ -1,0 +1,160 @@
+"""Node parameters at start-up (nodes/params.py): unknown names refused, empty arrays typed.
+
+Nodes are started in-process with ``cli_args`` (as ``ros2 run ... --ros-args``) and
+``parameter_overrides`` (as the launcher), on a context of their own.
+"""
+
+import dataclasses
+
+import pytest
+import rclpy
+from rclpy.parameter import Parameter
+
+from vjepa_ros.config import param
+from vjepa_ros.nodes import launcher
+from vjepa_ros.nodes.params import closest_name, declare_config
+from vjepa_ros.nodes.planner_node import PlannerNode
+
+
+@pytest.fixture
+def context():
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    yield context
+    rclpy.try_shutdown(context=context)
+
+
+@dataclasses.dataclass
+class Inner:
+    rate_hz: float = param(4.0, "A rate.")
+
+
+@dataclasses.dataclass
+class Small:
+    name: str = param("a", "A name.")
+    inner: Inner = dataclasses.field(default_factory=Inner)
+
+
+@dataclasses.dataclass
+class Lists:
+    paths: list[str] = param([], "Paths (empty by default).")
+    steps: list[int] = param([], "Steps (empty by default).")
+    rpy: list[float] = param([0.0, 0.0, 0.0], "Angles.")
+    flags: list[bool] = param([True], "Flags.")
+
+
+def _declare(context, defaults, **kwargs):
+    node = rclpy.create_node("params_test", context=context, **kwargs)
+    try:
+        return declare_config(node, defaults)
+    finally:
+        node.destroy_node()
+
+
+ARRAYS = {"paths": Parameter.Type.STRING_ARRAY, "steps": Parameter.Type.INTEGER_ARRAY,
+          "rpy": Parameter.Type.DOUBLE_ARRAY, "flags": Parameter.Type.BOOL_ARRAY}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-p", "planner.sampels:=5"], "'planner.sampels' (closest: 'planner.samples')"),
+    (["-p", "samples:=5"], "'samples' (closest: 'planner.samples')"),
+    (["-p", "control.mdoe:=continuous"], "'control.mdoe' (closest: 'control.mode')"),
+    (["-p", "typo:=1"], "'typo' (closest: '"),
+])
+def test_the_planner_refuses_an_unknown_command_line_parameter_before_loading_anything(
+        context, args, message):
+    # No model.checkpoint given: the unknown name is reported first, before the model check.
+    with pytest.raises(ValueError) as caught:
+        PlannerNode(context=context, cli_args=["--ros-args", *args])
+    text = str(caught.value)
+    assert text.startswith("vjepa_planner: unknown parameter ") and message in text
+    assert "\n" not in text
+
+
+def test_parameter_files_and_overrides_are_checked_too_and_declared_names_pass(context,
+                                                                              tmp_path):
+    params = tmp_path / "planner.yaml"
+    params.write_text("/**:\n  ros__parameters:\n    planner:\n      samples: 10\n"
+                      "      topkk: 3\n    safty:\n      max_image_age_s: 1.0\n")
+    with pytest.raises(ValueError) as caught:
+        PlannerNode(context=context, cli_args=["--ros-args", "--params-file", str(params)],
+                    parameter_overrides=[Parameter("use_sim_time", value=True)])
+    text = str(caught.value)
+    assert "unknown parameters 'planner.topkk' (closest: 'planner.topk'); " \
+           "'safty.max_image_age_s' (closest: 'safety.max_image_age_s')" in text
+    assert "use_sim_time" not in text, "rclpy's own parameter is declared"
+    with pytest.raises(ValueError, match="model.checkpoint' is empty"):  # known names: next check
+        PlannerNode(context=context, cli_args=["--ros-args", "-p", "planner.samples:=20"],
+                    parameter_overrides=[Parameter("control.mode", value="blocking")])
+
+
+def test_declare_config_refuses_undeclared_overrides_on_any_node(context):
+    overrides = [Parameter("inner.rate_hz", value=2.0), Parameter("name", value="b")]
+    assert _declare(context, Small(), parameter_overrides=overrides) == \
+        Small(name="b", inner=Inner(rate_hz=2.0))
+    with pytest.raises(ValueError, match=r"params_test: unknown parameter 'inner.rate' "
+                                         r"\(closest: 'inner.rate_hz'\)"):
+        _declare(context, Small(), parameter_overrides=[Parameter("inner.rate", value=2.0)])
+    with pytest.raises(ValueError, match="unknown parameter 'rate_hz' .closest: 'inner.rate_hz'"):
+        _declare(context, Small(), cli_args=["--ros-args", "-p", "rate_hz:=2.0"])
+
+
+def test_ros2_run_of_a_node_with_a_typo_exits_1_with_one_line(monkeypatch, capsys):
+    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    code = launcher.run_node(PlannerNode, ["planner_node", "--ros-args", "-p",
+                                           "planner.horizn:=2"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert "'planner.horizn' (closest: 'planner.horizon')" in err
+
+
+def test_closest_name_prefers_the_same_last_part_then_spelling():
+    names = ["planner.samples", "planner.topk", "control.mode", "safety.max_image_age_s"]
+    assert closest_name("topk", names) == "planner.topk"
+    assert closest_name("planner.smaples", names) == "planner.samples"
+    assert closest_name("safety.max_img_age_s", names) == "safety.max_image_age_s"
+
+
+@pytest.mark.parametrize("given", ["cli", "overrides"])
+def test_an_empty_list_at_start_up_is_an_empty_list_of_the_declared_type(context, given):
+    # -p x:=[] arrives untyped (NOT_SET); Parameter(value=[]) (the launcher) as a byte array.
+    names = ["paths", "steps", "rpy", "flags"]
+    kwargs = ({"cli_args": ["--ros-args", *[a for n in names for a in ("-p", f"{n}:=[]")]]}
+              if given == "cli" else
+              {"parameter_overrides": [Parameter(n, value=[]) for n in names]})
+    node = rclpy.create_node("lists_test", context=context, **kwargs)
+    try:
+        assert declare_config(node, Lists()) == Lists(paths=[], steps=[], rpy=[], flags=[])
+        for name, kind in ARRAYS.items():
+            assert node.get_parameter(name).type_ == kind
+            assert list(node.get_parameter(name).value) == []
+        # At run time too: ros2 param set NODE paths "[]" sends a bool array.
+        for name, kind in ARRAYS.items():
+            (result,) = node.set_parameters([Parameter(name, Parameter.Type.BOOL_ARRAY, [])])
+            assert result.successful, result.reason
+            assert node.get_parameter(name).type_ == kind
+    finally:
+        node.destroy_node()
+
+
+def test_non_empty_lists_keep_their_type_rules(context):
+    config = _declare(context, Lists(), cli_args=["--ros-args", "-p", "paths:=[a.png, b.png]",
+                                                  "-p", "rpy:=[1.0, 2.0, 3.0]"])
+    assert config.paths == ["a.png", "b.png"] and config.rpy == [1.0, 2.0, 3.0]
+    assert config.steps == [] and config.flags == [True]  # defaults
+    from rclpy.exceptions import InvalidParameterTypeException
+
+    with pytest.raises(InvalidParameterTypeException):  # a non-empty list of the wrong type
+        _declare(context, Lists(), parameter_overrides=[Parameter("rpy", value=["x"])])
+
+
+def test_the_planner_takes_empty_goal_lists_from_the_launcher_and_the_command_line(context):
+    # Typed: the next start-up check (no checkpoint) is reached, not an InvalidParameterType.
+    with pytest.raises(ValueError, match="model.checkpoint' is empty"):
+        PlannerNode(context=context,
+                    cli_args=["--ros-args", "-p", "goal_steps:=[]"],
+                    parameter_overrides=[Parameter("goal_image_paths", value=[])])
+    # An empty model_frame_rpy_deg is read as [] and refused for its length, not its type.
+    with pytest.raises(ValueError, match="model_frame_rpy_deg"):
+        PlannerNode(context=context, cli_args=["--ros-args", "-p",
+                                               "control.model_frame_rpy_deg:=[]"])
