@@ -183,11 +183,15 @@ def main() -> int:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = load_reach_config(args.config, {
-        "episode.max_steps": args.max_steps, "episode.success_radius": args.success_radius,
-        "planner.samples": args.samples, "planner.iterations": args.iterations,
-        "planner.horizon": args.horizon, "device": args.device, **search_method_overrides(args),
-    })
+    try:
+        config = load_reach_config(args.config, {
+            "episode.max_steps": args.max_steps, "episode.success_radius": args.success_radius,
+            "planner.samples": args.samples, "planner.iterations": args.iterations,
+            "planner.horizon": args.horizon, "device": args.device,
+            **search_method_overrides(args),
+        })
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
     seeds = list(range(args.seed_start, args.seed_start + args.goals))
     task = ReachTaskConfig() if args.goal_distance is None else ReachTaskConfig(
         min_distance=args.goal_distance[0], max_distance=args.goal_distance[1])
