@@ -107,7 +107,7 @@ def check_row(sim, model, seeds, config, distance, no_reach) -> dict:
 def placements(args, base: CameraConfig) -> list[tuple[str, CameraConfig]]:
     """Return the camera placements of a learned model's rows: (label, camera)."""
     az0, _, _ = camera_placement(base)
-    chosen = [("default", base)]
+    chosen = [] if args.skip_default else [("default", base)]
     for seed in args.training_scene:
         scene = randomized_sim_config(SimConfig(camera=base), seed,
                                       SceneRandomization(what=args.randomize))
@@ -140,6 +140,8 @@ def main() -> int:
     parser.add_argument("--training-scene", type=int, action="append", default=[],
                         help="with --checkpoint: the camera of this collect --randomize seed "
                         "(a placement the model was trained on); repeatable")
+    parser.add_argument("--skip-default", action="store_true",
+                        help="with --checkpoint: leave out the default placement's row")
     parser.add_argument("--randomize", choices=RANDOMIZE_WHAT, default="camera",
                         help="with --training-scene: how the model's episodes were randomized "
                         "(collect --randomize WHAT; default camera)")
