@@ -69,6 +69,34 @@ def test_setpoint_reaches_the_target_without_exceeding_speed_or_acceleration(sta
     assert setpoint[6] == target[6]
 
 
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), length=st.sampled_from([0.005, 0.03, 0.08]))
+def test_a_jittery_tick_never_carries_the_set_point_past_its_target(seed, length):
+    # ticks of 2-60 ms in random order (a loaded machine's timer): the slowing-down planned with
+    # short ticks must not overshoot on a long one (the ROS camera check saw 1.5 mm past 3 cm)
+    rng = np.random.default_rng(seed)
+    start = np.array([0.45, 0.05, 0.35, math.pi, 0.0, 0.0, 0.0])
+    direction = rng.normal(size=3)
+    target = start.copy()
+    target[:3] += length * direction / np.linalg.norm(direction)
+    streamer = SetpointStreamer(LIMITS)
+    streamer.reset(start)
+    streamer.set_target(target, anchor=start)
+    previous = start
+    for _ in range(5000):
+        dt = float(rng.choice([0.002, 0.01, 0.017, 0.06]))
+        setpoint = streamer.step(dt)
+        assert np.linalg.norm(setpoint[:3] - start[:3]) <= length + 1e-9
+        along = np.dot(setpoint[:3] - start[:3], target[:3] - start[:3]) / length
+        assert along <= length + 1e-9
+        assert np.linalg.norm(setpoint[:3] - previous[:3]) <= LIMITS.max_speed_m_s * dt + 1e-9
+        previous = setpoint
+        if streamer.arrived():
+            break
+    assert streamer.arrived(), "the set-point never arrived"
+    np.testing.assert_allclose(setpoint[:3], target[:3], atol=1e-9)
+
+
 def test_hold_stops_in_place_and_a_new_target_starts_from_rest():
     start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
     streamer = SetpointStreamer(LIMITS)

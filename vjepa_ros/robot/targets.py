@@ -155,6 +155,12 @@ class SetpointStreamer:
         xyz = self.setpoint[:3] + self.velocity * dt
         if np.linalg.norm(self.target[:3] - xyz) <= 1e-9:  # landed, up to float rounding
             xyz = self.target[:3].copy()
+        elif float(np.dot(self.velocity * dt, remaining)) >= float(np.dot(remaining, remaining)):
+            # this step would pass the target: a tick much longer than the ones the slowing-down
+            # was planned with (a jittery timer). Land on the target and stop there, never beyond
+            # (the jump is shorter than the step it replaces).
+            xyz = self.target[:3].copy()
+            self.velocity = np.zeros(3)
         lower, upper = limits.box
         clamped = np.clip(self._within_reach(xyz), lower, upper)
         if not np.array_equal(clamped, xyz):
