@@ -72,14 +72,13 @@ def reach(sim, model, seeds, config, rpy) -> dict:
             "median_final_distance_m": float(np.median([o[2] for o in outcomes]))}
 
 
-def check_row(sim, model, seeds, config, distance, no_reach) -> dict:
+def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach) -> dict:
     """Run the live check from the first goal's start pose, then reach without/with correction."""
     cem = config.planner.to_cem()
     sim.reset(seeds[0])
     started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
     limits = SafetyLimits()
-    run, _ = run_live_check(sim, model, cem, limits,
-                            config=CheckMotionConfig(distance_m=distance))
+    run, _ = run_live_check(sim, model, cem, limits, config=motion)
     if run.error:
         raise SystemExit(f"camera check: {run.error}")
     result = run.result
@@ -146,6 +145,9 @@ def main() -> int:
                         help="with --training-scene: how the model's episodes were randomized "
                         "(collect --randomize WHAT; default camera)")
     parser.add_argument("--distance", type=float, default=0.04, help="check motion [m]")
+    parser.add_argument("--diagonals", action="store_true",
+                        help="the check also moves along the 12 face diagonals "
+                        "(camera_check.motion.diagonals)")
     parser.add_argument("--no-reach", action="store_true", help="only the check")
     parser.add_argument("--json", help="write the numbers to this file")
     args = parser.parse_args()
@@ -154,6 +156,7 @@ def main() -> int:
     config = load_reach_config(None, {})
     seeds = list(range(HELD_OUT_SEED_START, HELD_OUT_SEED_START + args.goals))
     cem = config.planner.to_cem()
+    motion = CheckMotionConfig(distance_m=args.distance, diagonals=args.diagonals)
     what = (f"world model {args.checkpoint} at camera placements" if args.checkpoint else
             "oracle world model with a known frame error")
     print(f"camera check benchmark ({what})")
@@ -161,7 +164,8 @@ def main() -> int:
           f"{config.episode.success_radius} m, max steps {config.episode.max_steps}")
     print(f"  planner        CEM S {cem.samples}, I {cem.iterations}, H {cem.horizon}, "
           f"maxnorm {cem.maxnorm}")
-    print(f"  check motions  ±{args.distance * 100:g} cm along x, y, z from the start pose")
+    print(f"  check motions  {args.distance * 100:g} cm along ±x, ±y, ±z"
+          f"{' and the 12 face diagonals' if args.diagonals else ''} from the start pose")
     rows = []
     if args.checkpoint:
         model = load_world_model(resolve_checkpoint("" if args.checkpoint == "demo"
@@ -173,7 +177,7 @@ def main() -> int:
                 row = {"placement": label, "azimuth_deg": az, "elevation_deg": el,
                        "distance_m": dist, "eye": camera.eye, "target": camera.target,
                        "vertical_fov_deg": camera.vertical_fov_deg,
-                       **check_row(sim, model, seeds, config, args.distance, args.no_reach)}
+                       **check_row(sim, model, seeds, config, motion, args.no_reach)}
             rows.append(row)
             print(f"  {label}: {json.dumps(row)}", flush=True)
         print_rows(rows, seeds, args.no_reach, "placement", lambda r: r["placement"][:34])
@@ -186,7 +190,7 @@ def main() -> int:
             for rpy, gain in models:
                 model = OracleWorldModel(model_frame_rpy_deg=rpy, axis_gain=gain).attach(sim)
                 truth = Rotation.from_euler("xyz", rpy, degrees=True)
-                row = check_row(sim, model, seeds, config, args.distance, args.no_reach)
+                row = check_row(sim, model, seeds, config, motion, args.no_reach)
                 estimate = Rotation.from_euler("xyz", row["estimated_rpy_deg"], degrees=True)
                 row = {"true_rpy_deg": list(rpy), "axis_gain": list(gain),
                        "estimation_error_deg": float(np.degrees(

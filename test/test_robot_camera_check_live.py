@@ -7,7 +7,11 @@ import pytest
 
 from vjepa_ros.eval.camera_check import Verdict
 from vjepa_ros.planning.config import CEMConfig
-from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, check_motions
+from vjepa_ros.robot.camera_check_motions import (
+    CheckMotionConfig,
+    check_motions,
+    motion_directions,
+)
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits, in_box, is_safe_setpoint
@@ -92,6 +96,35 @@ def test_live_check_with_a_model_blind_along_z_says_move_the_camera():
     arm.run(run)
     assert run.result.verdict == Verdict.MOVE, run.result.explanation
     assert "along z" in run.result.explanation and run.result.correction_rpy_deg == [0, 0, 0]
+    assert run.result.explained["x"] > 0.8 and run.result.explained["z"] < 0.2
+
+
+def test_diagonal_motions_add_twelve_directions_within_the_limits_and_keep_blind_axes_clear():
+    directions = dict(motion_directions(diagonals=True))
+    assert list(directions)[:6] == ["+x", "-x", "+y", "-y", "+z", "-z"] and len(directions) == 18
+    unit = np.array(list(directions.values()))
+    np.testing.assert_allclose(np.linalg.norm(unit, axis=1), 1.0)
+    assert len({tuple(np.round(u, 6)) for u in unit}) == 18  # all different
+    np.testing.assert_allclose(directions["+x-z"], [2 ** -0.5, 0.0, -(2 ** -0.5)])
+    # the live check with diagonals: 18 out-moves, all safe and within the distance
+    arm = IdealArm((0, 0, 60))
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, diagonals=True))
+    arm.run(run)
+    assert not run.error, run.error
+    assert len(run.labels) == 18 and len(run.commands) == 37
+    np.testing.assert_allclose(np.linalg.norm(run.executed, axis=1), 0.03, atol=1e-6)
+    reach = np.linalg.norm(np.array(arm.setpoints)[:, :3] - START[:3], axis=1)
+    assert reach.max() <= 0.03 + 1e-9
+    assert all(in_box(c[:3], arm.session.limits) for c in run.commands)
+    np.testing.assert_allclose(run.result.correction_rpy_deg, (0, 0, 60), atol=2.0)
+    # a model blind along z: the diagonals through z must not hide it in x's or y's share
+    blind = IdealArm()
+    blind.oracle.predictor.axis_gain[2] = 0.0
+    blind.session.set_enabled(True)
+    run = blind.session.start_camera_check(CheckMotionConfig(distance_m=0.03, diagonals=True))
+    blind.run(run)
+    assert run.result.verdict == Verdict.MOVE and "along z" in run.result.explanation
     assert run.result.explained["x"] > 0.8 and run.result.explained["z"] < 0.2
 
 

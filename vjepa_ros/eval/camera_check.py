@@ -182,12 +182,28 @@ def explained_share(inferred_energy, still_energy) -> np.ndarray:
     return np.where(still_energy > 0, share, 0.0)
 
 
+AXIS_LIKE = 0.8  # a motion is "along" its dominant axis when that component is >= 0.8 of it
+
+
 def _explained_by_axis(executed: np.ndarray, explained: np.ndarray | None) -> dict:
+    """Mean explained share per base axis over the motions mostly along it.
+
+    A motion counts for its dominant axis; where an axis has motions within ~37° of it (the
+    dominant component >= 0.8 of the length), only those count, so the live check's diagonal
+    motions (45° between two axes) do not blur the per-axis shares of its axis motions.
+    """
     if explained is None:
         return dict.fromkeys(AXES)
-    dominant = np.argmax(np.abs(executed), axis=1)
-    return {axis: (float(explained[dominant == i].mean()) if (dominant == i).any() else None)
-            for i, axis in enumerate(AXES)}
+    size = np.abs(executed)
+    dominant = np.argmax(size, axis=1)
+    axis_like = size.max(axis=1) >= AXIS_LIKE * np.linalg.norm(executed, axis=1)
+    shares = {}
+    for i, axis in enumerate(AXES):
+        mine = dominant == i
+        if (mine & axis_like).any():
+            mine = mine & axis_like
+        shares[axis] = float(explained[mine].mean()) if mine.any() else None
+    return shares
 
 
 def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
