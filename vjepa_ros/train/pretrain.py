@@ -42,11 +42,13 @@ from vjepa_ros.models import build_encoder
 from vjepa_ros.models.checkpoint import save_world_model
 from vjepa_ros.models.preprocess import frames_to_clip, preprocess_frames
 from vjepa_ros.train.collapse import MONITORS, collapse_monitors, collapse_warnings
+from vjepa_ros.train.pretrain_augment import ClipAugment
 from vjepa_ros.train.pretrain_data import ClipSampler
 from vjepa_ros.train.pretrain_masks import (
     LONG_RANGE,
     SHORT_RANGE,
     MaskConfig,
+    sample_batch_masks,
     sample_block_mask,
 )
 from vjepa_ros.train.pretrain_predictor import MaskPredictor
@@ -99,6 +101,20 @@ class PretrainConfig:
         default_factory=lambda: copy.deepcopy(LONG_RANGE),
         metadata={"description": "Long-range mask (V-JEPA: 2 blocks of 0.7)."},
     )
+    per_sample_masks: bool = param(
+        False, "Draw every sample's mask rectangles on its own (the official collator) instead "
+        "of one mask for the whole batch."
+    )
+    random_resize_scale: list[float] = param(
+        [1.0, 1.0], "Area range of the random resized crop, one box per clip (V-JEPA: [0.3, "
+        "1.0]); [1.0, 1.0] turns the crop off."
+    )
+    random_resize_aspect_ratio: list[float] = param(
+        [0.75, 1.35], "Width / height range of the crop box (V-JEPA: [0.75, 1.35])."
+    )
+    random_horizontal_flip: bool = param(
+        False, "Mirror half of the clips left-right (V-JEPA's video transform: on)."
+    )
     clip_grad: float = param(10.0, "Gradient-norm clip (V-JEPA configs: 10); 0 disables.")
     monitor_frames: int = param(64, "Frames the collapse monitors are computed on.")
     monitor_every: int = param(100, "Steps between collapse-monitor evaluations.")
@@ -129,6 +145,14 @@ class PretrainConfig:
                              "ipe_scale >= 1")
         if not 0 <= self.ema_start <= self.ema_end <= 1:
             raise ValueError("PretrainConfig: need 0 <= ema_start <= ema_end <= 1")
+        self.augment()  # raises ValueError for a bad crop range
+
+    def augment(self) -> ClipAugment | None:
+        """Return the clip augmentation these settings ask for, or None (no crop, no flip)."""
+        if list(self.random_resize_scale) == [1.0, 1.0] and not self.random_horizontal_flip:
+            return None
+        return ClipAugment(tuple(self.random_resize_scale),
+                           tuple(self.random_resize_aspect_ratio), self.random_horizontal_flip)
 
     @property
     def floors(self) -> dict[str, float]:
@@ -200,10 +224,16 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
             targets = F.layer_norm(target_encoder(clips), (config.embed_dim,))
         loss = 0.0
         for spec in masks:
-            mask = sample_block_mask(grid, spec, sampler.generator)
+            if config.per_sample_masks:
+                mask = sample_batch_masks(grid, spec, len(clips), sampler.generator)
+                index = mask.target[..., None].expand(-1, -1, targets.shape[-1])
+                wanted = targets.gather(1, index)
+            else:
+                mask = sample_block_mask(grid, spec, sampler.generator)
+                wanted = targets[:, mask.target]
             context = encoder(clips, keep=mask.context)
             predictions = predictor(context, mask.context, mask.target)
-            loss = loss + (predictions - targets[:, mask.target]).abs().mean() / len(masks)
+            loss = loss + (predictions - wanted).abs().mean() / len(masks)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.clip_grad > 0:
