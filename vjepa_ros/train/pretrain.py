@@ -52,6 +52,7 @@ from vjepa_ros.train.pretrain_masks import (
     sample_block_mask,
 )
 from vjepa_ros.train.pretrain_predictor import MaskPredictor
+from vjepa_ros.train.pretrain_regularizer import variance_covariance
 from vjepa_ros.train.pretrain_schedule import (
     cosine_weight_decay,
     ema_momentum,
@@ -115,6 +116,14 @@ class PretrainConfig:
     random_horizontal_flip: bool = param(
         False, "Mirror half of the clips left-right (V-JEPA's video transform: on)."
     )
+    variance_weight: float = param(
+        0.0, "BEYOND THE PAPER (off: 0): weight of VICReg's variance term on the context "
+        "encoder's tokens (pretrain_regularizer.py)."
+    )
+    covariance_weight: float = param(
+        0.0, "BEYOND THE PAPER (off: 0): weight of VICReg's covariance term on the context "
+        "encoder's tokens."
+    )
     clip_grad: float = param(10.0, "Gradient-norm clip (V-JEPA configs: 10); 0 disables.")
     monitor_frames: int = param(64, "Frames the collapse monitors are computed on.")
     monitor_every: int = param(100, "Steps between collapse-monitor evaluations.")
@@ -143,6 +152,8 @@ class PretrainConfig:
         if not 0 <= self.warmup_fraction < 1 or not self.lr > 0 or self.ipe_scale < 1:
             raise ValueError("PretrainConfig: need lr > 0, 0 <= warmup_fraction < 1, "
                              "ipe_scale >= 1")
+        if self.variance_weight < 0 or self.covariance_weight < 0:
+            raise ValueError("PretrainConfig: variance_weight and covariance_weight must be >= 0")
         if not 0 <= self.ema_start <= self.ema_end <= 1:
             raise ValueError("PretrainConfig: need 0 <= ema_start <= ema_end <= 1")
         self.augment()  # raises ValueError for a bad crop range
@@ -162,7 +173,7 @@ class PretrainConfig:
 @dataclasses.dataclass
 class PretrainResult:
     encoder: torch.nn.Module  # the target encoder, eval mode, frozen
-    losses: list[float]  # per step
+    losses: list[float]  # prediction loss (L1, without the optional regularizer) per step
     monitors: list[dict]  # {"step", "feature_std", "effective_rank", "pairwise_distance"}
     warnings: list[str]  # collapse warnings, "step N: ..."
     seconds: float
@@ -222,7 +233,7 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
         clips = sampler.sample(config.batch_size)  # [B, 3, T, S, S]
         with torch.no_grad():
             targets = F.layer_norm(target_encoder(clips), (config.embed_dim,))
-        loss = 0.0
+        loss, regularizer = 0.0, 0.0
         for spec in masks:
             if config.per_sample_masks:
                 mask = sample_batch_masks(grid, spec, len(clips), sampler.generator)
@@ -234,8 +245,12 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
             context = encoder(clips, keep=mask.context)
             predictions = predictor(context, mask.context, mask.target)
             loss = loss + (predictions - wanted).abs().mean() / len(masks)
+            if config.variance_weight or config.covariance_weight:
+                variance, covariance = variance_covariance(context)
+                regularizer = regularizer + (config.variance_weight * variance
+                                             + config.covariance_weight * covariance) / len(masks)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss + regularizer).backward()
         if config.clip_grad > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad)
         optimizer.step()
