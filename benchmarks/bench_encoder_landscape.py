@@ -17,12 +17,16 @@ model-free reference). Numbers are means over the scenes (± their standard devi
     python benchmarks/bench_encoder_landscape.py --encoder demo_encoder.pt --poses 150
     python benchmarks/bench_encoder_landscape.py --encoder encoder.pt --seeds 900000 900001 \
         900002 --randomize
+
+``--cache DIR`` keeps each scene's rendered poses (``poses_<default|randomized>_<seed>_<poses>x
+<size>.npz``) so that later encoders are compared on the same frames without rendering again.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -51,6 +55,21 @@ def render_poses(count: int, size: int, seed: int, randomize: bool = False):
             frames.append(goal.frame)
             states.append(goal.state)
     return np.stack(frames), np.stack(states)
+
+
+def cached_poses(args, seed: int):
+    """(frames, states, "rendered"/"loaded") of one scene, through ``args.cache`` if given."""
+    if not args.cache:
+        return (*render_poses(args.poses, args.size, seed, args.randomize), "rendered")
+    kind = "randomized" if args.randomize else "default"
+    path = Path(args.cache) / f"poses_{kind}_{seed}_{args.poses}x{args.size}.npz"
+    if path.is_file():
+        with np.load(path) as stored:
+            return stored["frames"], stored["states"], "loaded"
+    frames, states = render_poses(args.poses, args.size, seed, args.randomize)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, frames=frames, states=states)
+    return frames, states, "rendered"
 
 
 def landscape(features: torch.Tensor, positions: np.ndarray, goals: int, near: float = 0.25):
@@ -82,6 +101,8 @@ def main() -> None:
                         help="scene and pose seeds (one scene each)")
     parser.add_argument("--randomize", action="store_true",
                         help="randomized scenes (camera, light, objects) drawn from the seeds")
+    parser.add_argument("--cache", help="folder keeping the rendered poses per scene (.npz): a "
+                        "later run with the same settings reuses them instead of rendering")
     args = parser.parse_args()
     torch.set_grad_enabled(False)
     models = [(path, load_world_model(path, device="cpu")) for path in args.encoder]
@@ -93,8 +114,8 @@ def main() -> None:
     rows: dict[str, list] = {}
     for seed in args.seeds:
         start = time.perf_counter()
-        frames, states = render_poses(args.poses, args.size, seed, args.randomize)
-        print(f"rendered {len(frames)} poses {args.size}x{args.size} in "
+        frames, states, how = cached_poses(args, seed)
+        print(f"{how} {len(frames)} poses {args.size}x{args.size} in "
               f"{time.perf_counter() - start:.0f} s (scene seed {seed}"
               f"{', randomized' if args.randomize else ''}); {args.goals} goals")
         for name, model in models:

@@ -74,12 +74,19 @@ def test_clip_sampler_draws_consecutive_and_still_clips():
     assert len(spread_frames(videos, 4)) == 4 and len(spread_frames(videos, 99)) == 15
 
 
-def test_short_pretraining_lowers_the_loss_without_collapsing():
+@pytest.mark.parametrize("options", [
+    {},
+    # the official per-sample masks and crops, plus the (beyond-the-paper) VICReg terms
+    {"per_sample_masks": True, "random_resize_scale": [0.3, 1.0], "random_horizontal_flip": True,
+     "variance_weight": 1.0, "covariance_weight": 0.04},
+])
+def test_short_pretraining_lowers_the_loss_without_collapsing(options):
     videos = square_videos(24)
-    config = tiny_config(steps=40, lr=3e-3, start_lr=3e-3)
+    config = tiny_config(steps=40, lr=3e-3, start_lr=3e-3, **options)
     torch.manual_seed(config.seed)
     initial = build_encoder(img_size=32, patch_size=8, embed_dim=48, depth=1, num_heads=2)
-    sampler = ClipSampler(videos, 2, 32, 0.25, torch.Generator().manual_seed(0))
+    sampler = ClipSampler(videos, 2, 32, 0.25, torch.Generator().manual_seed(0),
+                          config.augment())
     saved = []
     result = pretrain_encoder(sampler, spread_frames(videos, 16), config, log=None,
                               checkpoint=lambda step, encoder: saved.append(step))

@@ -104,8 +104,9 @@ class VisionEncoder(nn.Module):
     def forward(self, clip: Tensor, keep: Tensor | None = None) -> Tensor:
         """Encode clip [B, C, T, H, W] -> [B, N, D]; with ``keep`` only those tokens [B, K, D].
 
-        ``keep`` (long [K], token indices shared by the batch) runs the blocks on a subset of the
-        tokens with their own positions, as the context encoder of JEPA pretraining does.
+        ``keep`` (long [K], token indices shared by the batch, or [B, K], one row per sample) runs
+        the blocks on a subset of the tokens with their own positions, as the context encoder of
+        JEPA pretraining does. Raises ``ValueError`` for indices outside the grid.
         """
         if clip.ndim != 5 or clip.shape[1] != self.config.in_chans:
             raise ValueError(
@@ -125,10 +126,26 @@ class VisionEncoder(nn.Module):
         grid = (frames // self.tubelet_size, height // self.patch_size, width // self.patch_size)
         cos, sin = self.rope_tables(grid, tokens.device)
         if keep is not None:
-            if keep.ndim != 1 or len(keep) == 0 or int(keep.max()) >= tokens.shape[1] \
-                    or int(keep.min()) < 0:
-                raise ValueError(f"keep must be 1-D token indices in [0, {tokens.shape[1]})")
-            tokens, cos, sin = tokens[:, keep], cos[keep], sin[keep]
+            tokens, cos, sin = keep_tokens(tokens, cos, sin, keep)
         for block in self.blocks:
             tokens, _ = block(tokens, cos, sin)
         return self.norm(tokens).to(out_dtype)
+
+
+def keep_tokens(tokens: Tensor, cos: Tensor, sin: Tensor,
+                keep: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Select tokens [B, N, D] and their RoPE tables [N, d] at ``keep`` (long [K] or [B, K]).
+
+    Returns tokens [B, K, D] and tables [K, d] (shared indices) or [B, 1, K, d] (per-sample
+    indices, broadcast over the heads by ``apply_rope``). Raises ``ValueError`` for indices
+    outside [0, N), an empty selection, or a per-sample ``keep`` whose rows are not B.
+    """
+    batch, count = tokens.shape[:2]
+    rows_ok = keep.ndim == 1 or (keep.ndim == 2 and keep.shape[0] == batch)
+    if not rows_ok or keep.shape[-1] == 0 or int(keep.max()) >= count or int(keep.min()) < 0:
+        raise ValueError(f"keep must be token indices in [0, {count}), shaped [K] or "
+                         f"[{batch}, K], got {tuple(keep.shape)}")
+    if keep.ndim == 1:
+        return tokens[:, keep], cos[keep], sin[keep]
+    picked = tokens.gather(1, keep[..., None].expand(-1, -1, tokens.shape[-1]))
+    return picked, cos[keep][:, None], sin[keep][:, None]

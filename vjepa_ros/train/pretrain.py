@@ -42,14 +42,17 @@ from vjepa_ros.models import build_encoder
 from vjepa_ros.models.checkpoint import save_world_model
 from vjepa_ros.models.preprocess import frames_to_clip, preprocess_frames
 from vjepa_ros.train.collapse import MONITORS, collapse_monitors, collapse_warnings
+from vjepa_ros.train.pretrain_augment import ClipAugment
 from vjepa_ros.train.pretrain_data import ClipSampler
 from vjepa_ros.train.pretrain_masks import (
     LONG_RANGE,
     SHORT_RANGE,
     MaskConfig,
+    sample_batch_masks,
     sample_block_mask,
 )
 from vjepa_ros.train.pretrain_predictor import MaskPredictor
+from vjepa_ros.train.pretrain_regularizer import variance_covariance
 from vjepa_ros.train.pretrain_schedule import (
     cosine_weight_decay,
     ema_momentum,
@@ -99,6 +102,28 @@ class PretrainConfig:
         default_factory=lambda: copy.deepcopy(LONG_RANGE),
         metadata={"description": "Long-range mask (V-JEPA: 2 blocks of 0.7)."},
     )
+    per_sample_masks: bool = param(
+        False, "Draw every sample's mask rectangles on its own (the official collator) instead "
+        "of one mask for the whole batch."
+    )
+    random_resize_scale: list[float] = param(
+        [1.0, 1.0], "Area range of the random resized crop, one box per clip (V-JEPA: [0.3, "
+        "1.0]); [1.0, 1.0] turns the crop off."
+    )
+    random_resize_aspect_ratio: list[float] = param(
+        [0.75, 1.35], "Width / height range of the crop box (V-JEPA: [0.75, 1.35])."
+    )
+    random_horizontal_flip: bool = param(
+        False, "Mirror half of the clips left-right (V-JEPA's video transform: on)."
+    )
+    variance_weight: float = param(
+        0.0, "BEYOND THE PAPER (off: 0): weight of VICReg's variance term on the context "
+        "encoder's tokens (pretrain_regularizer.py)."
+    )
+    covariance_weight: float = param(
+        0.0, "BEYOND THE PAPER (off: 0): weight of VICReg's covariance term on the context "
+        "encoder's tokens."
+    )
     clip_grad: float = param(10.0, "Gradient-norm clip (V-JEPA configs: 10); 0 disables.")
     monitor_frames: int = param(64, "Frames the collapse monitors are computed on.")
     monitor_every: int = param(100, "Steps between collapse-monitor evaluations.")
@@ -127,8 +152,18 @@ class PretrainConfig:
         if not 0 <= self.warmup_fraction < 1 or not self.lr > 0 or self.ipe_scale < 1:
             raise ValueError("PretrainConfig: need lr > 0, 0 <= warmup_fraction < 1, "
                              "ipe_scale >= 1")
+        if self.variance_weight < 0 or self.covariance_weight < 0:
+            raise ValueError("PretrainConfig: variance_weight and covariance_weight must be >= 0")
         if not 0 <= self.ema_start <= self.ema_end <= 1:
             raise ValueError("PretrainConfig: need 0 <= ema_start <= ema_end <= 1")
+        self.augment()  # raises ValueError for a bad crop range
+
+    def augment(self) -> ClipAugment | None:
+        """Return the clip augmentation these settings ask for, or None (no crop, no flip)."""
+        if list(self.random_resize_scale) == [1.0, 1.0] and not self.random_horizontal_flip:
+            return None
+        return ClipAugment(tuple(self.random_resize_scale),
+                           tuple(self.random_resize_aspect_ratio), self.random_horizontal_flip)
 
     @property
     def floors(self) -> dict[str, float]:
@@ -138,7 +173,7 @@ class PretrainConfig:
 @dataclasses.dataclass
 class PretrainResult:
     encoder: torch.nn.Module  # the target encoder, eval mode, frozen
-    losses: list[float]  # per step
+    losses: list[float]  # prediction loss (L1, without the optional regularizer) per step
     monitors: list[dict]  # {"step", "feature_std", "effective_rank", "pairwise_distance"}
     warnings: list[str]  # collapse warnings, "step N: ..."
     seconds: float
@@ -198,14 +233,24 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
         clips = sampler.sample(config.batch_size)  # [B, 3, T, S, S]
         with torch.no_grad():
             targets = F.layer_norm(target_encoder(clips), (config.embed_dim,))
-        loss = 0.0
+        loss, regularizer = 0.0, 0.0
         for spec in masks:
-            mask = sample_block_mask(grid, spec, sampler.generator)
+            if config.per_sample_masks:
+                mask = sample_batch_masks(grid, spec, len(clips), sampler.generator)
+                index = mask.target[..., None].expand(-1, -1, targets.shape[-1])
+                wanted = targets.gather(1, index)
+            else:
+                mask = sample_block_mask(grid, spec, sampler.generator)
+                wanted = targets[:, mask.target]
             context = encoder(clips, keep=mask.context)
             predictions = predictor(context, mask.context, mask.target)
-            loss = loss + (predictions - targets[:, mask.target]).abs().mean() / len(masks)
+            loss = loss + (predictions - wanted).abs().mean() / len(masks)
+            if config.variance_weight or config.covariance_weight:
+                variance, covariance = variance_covariance(context)
+                regularizer = regularizer + (config.variance_weight * variance
+                                             + config.covariance_weight * covariance) / len(masks)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss + regularizer).backward()
         if config.clip_grad > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad)
         optimizer.step()

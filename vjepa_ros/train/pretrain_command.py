@@ -30,7 +30,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         segments = load_clip_segments(args.data, config.frames_per_clip)
         generator = torch.Generator().manual_seed(config.seed)
         sampler = ClipSampler(segments, config.frames_per_clip, config.img_size,
-                              config.still_fraction, generator)
+                              config.still_fraction, generator, config.augment())
         monitor_frames = spread_frames(segments, config.monitor_frames)
         height, width = segments[0].shape[1:3]
         print(f"pretraining on {sampler.num_frames} frames {width}x{height} in {len(segments)} "

@@ -45,17 +45,21 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
 
 
 class ClipSampler:
-    """Draws batches of clips [B, 3, T, S, S] (normalized, as ``preprocess_frames``) at random."""
+    """Draws batches of clips [B, 3, T, S, S] (normalized, as ``preprocess_frames``) at random.
+
+    ``augment(clips, generator)`` (e.g. ``pretrain_augment.ClipAugment``), if given, transforms
+    every batch.
+    """
 
     def __init__(self, segments: list[np.ndarray], frames_per_clip: int, img_size: int,
-                 still_fraction: float, generator: torch.Generator):
+                 still_fraction: float, generator: torch.Generator, augment=None):
         if not segments or min(len(s) for s in segments) < frames_per_clip:
             raise ValueError(f"need segments of at least {frames_per_clip} frames")
         if not 0 <= still_fraction <= 1:
             raise ValueError(f"still_fraction must lie in [0, 1], got {still_fraction}")
         self.segments = [torch.from_numpy(np.ascontiguousarray(s)) for s in segments]
         self.frames_per_clip, self.img_size = frames_per_clip, img_size
-        self.still_fraction, self.generator = still_fraction, generator
+        self.still_fraction, self.generator, self.augment = still_fraction, generator, augment
         # Every clip start, uniformly: segment index and first frame.
         self.starts = torch.tensor([(i, t) for i, s in enumerate(segments)
                                     for t in range(len(s) - frames_per_clip + 1)])
@@ -75,7 +79,8 @@ class ClipSampler:
             for (i, t), s in zip(picks.tolist(), still.tolist(), strict=True)
         ])  # [B, T, H, W, 3] uint8
         pixels = preprocess_frames(frames.flatten(0, 1), self.img_size)  # [B*T, 3, S, S]
-        return pixels.unflatten(0, (batch_size, self.frames_per_clip)).transpose(1, 2)
+        clips = pixels.unflatten(0, (batch_size, self.frames_per_clip)).transpose(1, 2)
+        return self.augment(clips, self.generator) if self.augment else clips
 
 
 def spread_frames(segments: list[np.ndarray], count: int) -> np.ndarray:

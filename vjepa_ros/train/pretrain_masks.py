@@ -12,9 +12,13 @@ be copied from a neighbouring frame):
 both with ``aspect_ratio`` (height / width) drawn uniformly from [0.75, 1.5]. A block of scale s
 covers ``int(s * rows * cols)`` tokens: height ``round(sqrt(n * ar))``, width
 ``round(sqrt(n / ar))``, clipped to the grid. The masked tokens are the targets the predictor must
-infer; the rest are the context the context encoder sees. One mask serves the whole batch (every
-sample keeps the same token counts, so the batch stays one tensor; the official collator draws per
-sample and trims to a common count); a new mask is drawn every step.
+infer; the rest are the context the context encoder sees. A new mask is drawn every step.
+
+Per batch, either one mask serves every sample (``sample_block_mask``) or, as the official
+``MaskCollator`` of ``src/masks/multiseq_multiblock3d.py`` does, every sample gets its own
+rectangles (``sample_batch_masks``): the block size is drawn once per batch, the positions per
+sample, and every sample's context and target index lists are cut to the batch's shortest (the
+official ``[:min_keep]``), so the batch stays one tensor.
 """
 
 from __future__ import annotations
@@ -55,8 +59,8 @@ LONG_RANGE = MaskConfig(2, [0.7, 0.7], [0.75, 1.5])
 
 @dataclasses.dataclass(frozen=True)
 class BlockMask:
-    context: Tensor  # long [K]: token indices the context encoder sees
-    target: Tensor  # long [M]: token indices the predictor must infer
+    context: Tensor  # long [K] (or [B, K] per sample): token indices the context encoder sees
+    target: Tensor  # long [M] (or [B, M] per sample): token indices the predictor must infer
 
 
 def sample_block_size(rows: int, cols: int, spec: MaskConfig,
@@ -71,18 +75,20 @@ def sample_block_size(rows: int, cols: int, spec: MaskConfig,
 
 
 def sample_block_mask(grid: tuple[int, int, int], spec: MaskConfig, generator: torch.Generator,
-                      min_context: int = 1, max_tries: int = 100) -> BlockMask:
+                      min_context: int = 1, max_tries: int = 100,
+                      size: tuple[int, int] | None = None) -> BlockMask:
     """Draw a tube mask on a ``(time, rows, cols)`` grid (token index t*rows*cols + r*cols + c).
 
-    The ``num_blocks`` rectangles share one size, drawn once per mask (as the official mask
-    collator); their positions are uniform. Redraws until at least ``min_context`` spatial
-    positions stay visible. Raises ``ValueError`` for a grid smaller than 2x2 or when no draw in
-    ``max_tries`` leaves enough context (lower ``num_blocks`` or ``spatial_scale``).
+    The ``num_blocks`` rectangles share one size (height, width in tokens), ``size`` or drawn
+    once per mask (as the official mask collator); their positions are uniform. Redraws until at
+    least ``min_context`` spatial positions stay visible. Returns 1-D sorted index tensors.
+    Raises ``ValueError`` for a grid smaller than 2x2 or when no draw in ``max_tries`` leaves
+    enough context (lower ``num_blocks`` or ``spatial_scale``).
     """
     time_steps, rows, cols = grid
     if rows < 2 or cols < 2 or time_steps < 1:
         raise ValueError(f"a token grid of {time_steps}x{rows}x{cols} is too small to mask")
-    height, width = sample_block_size(rows, cols, spec, generator)
+    height, width = size or sample_block_size(rows, cols, spec, generator)
     for _ in range(max_tries):
         masked = torch.zeros(rows, cols, dtype=torch.bool)
         for _ in range(spec.num_blocks):
@@ -96,6 +102,27 @@ def sample_block_mask(grid: tuple[int, int, int], spec: MaskConfig, generator: t
         f"could not draw a mask leaving {min_context} context positions in {max_tries} tries: "
         f"lower num_blocks ({spec.num_blocks}) or spatial_scale ({spec.spatial_scale})"
     )
+
+
+def sample_batch_masks(grid: tuple[int, int, int], spec: MaskConfig, batch_size: int,
+                       generator: torch.Generator, min_context: int = 1) -> BlockMask:
+    """One tube mask per sample: ``context`` long [B, K], ``target`` long [B, M].
+
+    As the official collator: one block size for the batch, rectangle positions drawn per sample
+    (``sample_block_mask``), then each sample's sorted context and target lists cut to the
+    shortest in the batch (K = min context count, M = min target count), so a few of a sample's
+    masked tokens may be neither context nor target. Errors as ``sample_block_mask``;
+    ``ValueError`` for ``batch_size`` < 1.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    size = sample_block_size(grid[1], grid[2], spec, generator)
+    masks = [sample_block_mask(grid, spec, generator, min_context, size=size)
+             for _ in range(batch_size)]
+    keep_context = min(len(mask.context) for mask in masks)
+    keep_target = min(len(mask.target) for mask in masks)
+    return BlockMask(context=torch.stack([mask.context[:keep_context] for mask in masks]),
+                     target=torch.stack([mask.target[:keep_target] for mask in masks]))
 
 
 def _uniform(generator: torch.Generator, low: float, high: float) -> float:

@@ -35,11 +35,17 @@ class MaskPredictor(nn.Module):
         nn.init.trunc_normal_(self.mask_token, std=0.02)
 
     def forward(self, context: Tensor, context_index: Tensor, target_index: Tensor) -> Tensor:
-        batch = context.shape[0]
-        masks = self.mask_token.expand(batch, len(target_index), -1)
+        """Predict [B, M, D] from context [B, K, D] at the target token indices.
+
+        Indices: long [K] and [M] (shared by the batch) or [B, K] and [B, M] (per sample).
+        """
+        batch, targets = context.shape[0], target_index.shape[-1]
+        masks = self.mask_token.expand(batch, targets, -1)
         tokens = torch.cat([self.embed(context), masks], dim=1)  # [B, K + M, Dp]
-        order = torch.cat([context_index, target_index])
+        order = torch.cat([context_index, target_index], dim=-1)
         cos, sin = self.cos[order], self.sin[order]
+        if order.ndim == 2:  # per sample: [B, 1, K + M, d], broadcast over the heads
+            cos, sin = cos[:, None], sin[:, None]
         for block in self.blocks:
             tokens, _ = block(tokens, cos, sin)
-        return self.proj(self.norm(tokens[:, len(context_index):]))  # [B, M, D]
+        return self.proj(self.norm(tokens[:, -targets:]))  # [B, M, D]
