@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Reproduce the camera-placement world model of the camera check's proof (issue 19; README "Camera
+# placement check", docs/camera_placement.md) from the packaged reach demo model, on CPU, and run
+# its benchmark. Every step is a `vjepa-ros` command or a benchmark script. WORK=<dir> keeps the
+# episodes, the run and the benchmark's JSON (default: ./camera_placement_work). About 1 h on 2 free
+# CPU cores (collection ~13 min, training ~17 min, benchmark ~30 min as two processes).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/bootstrap.sh"
+cd "$VJEPA_ROOT"
+work="${WORK:-$VJEPA_ROOT/camera_placement_work}"
+run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
+bench() { echo "+ bench_camera_check.py $*" >&2; "$VJEPA_VENV/bin/python" \
+  benchmarks/bench_camera_check.py --checkpoint "$work/run/world_model.pt" --goals 10 "$@"; }
+
+# 1. The demo's scripted motions, 128x128, each episode with a camera pose of its own (collect
+#    --randomize camera: the eye within +-(0.2, 0.3, 0.2) m and the look-at point within +-6 cm of
+#    the default; field of view, light and objects as the default scene). Azimuths -58..-13 deg,
+#    elevations 0..32 deg, 0.6..1.3 m from the look-at point.
+run collect --out "$work/episodes/train" --episodes 600 --frames 16 --width 128 --height 128 \
+  --seed 0 --randomize camera
+run collect --out "$work/episodes/val" --episodes 40 --frames 16 --width 128 --height 128 \
+  --seed 100000 --randomize camera
+# 2. Post-train the packaged demo model's predictor on them (its frozen seeded encoder).
+run train --data "$work/episodes/train" --val "$work/episodes/val" \
+  --init "$VJEPA_ROOT/vjepa_ros/data/demo_world_model.pt" --out "$work/run" \
+  --config "$VJEPA_ROOT/config/demo_model.yaml" --steps 3000 --eval-every 500 --save-every 500
+# 3. The camera check and reach at the default placement, two training poses and held-out
+#    placements (azimuth offsets from the default's -36 deg; elevation 50 deg), as two processes.
+bench --training-scene 2 --training-scene 6 --placement 45 15 --placement -45 15 \
+  --json "$work/bench_a.json" > "$work/bench_a.log" 2>&1 &
+bench --skip-default --placement 70 15 --placement -70 15 --placement 100 15 --placement 0 50 \
+  --json "$work/bench_b.json" > "$work/bench_b.log" 2>&1 &
+wait
+tail -n 8 "$work/bench_a.log" "$work/bench_b.log"
