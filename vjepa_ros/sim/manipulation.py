@@ -118,11 +118,16 @@ def check_task(task: str) -> str:
 
 
 def manipulation_sim_config(seed: int, kind: str = "cup", width: int = 128, height: int = 128,
-                            num_objects: int = 2) -> SimConfig:
-    """Return the scene of episode ``seed``: a cup or box, coloured objects, the camera."""
+                            num_objects: int = 2, camera: CameraConfig | None = None) -> SimConfig:
+    """Return the scene of episode ``seed``: a cup or box, coloured objects, the camera.
+
+    ``camera``: its pose, field of view and lighting (default :class:`CameraConfig`'s, the
+    DROID-like exterior view); the image is always ``width`` x ``height`` [px]. Raises ValueError
+    naming the field for an impossible camera (``SimConfig.check``).
+    """
+    camera = dataclasses.replace(camera or CameraConfig(), width=width, height=height)
     return SimConfig(
-        seed=seed, scene=SceneConfig(graspable=kind, num_objects=num_objects),
-        camera=CameraConfig(width=width, height=height),
+        seed=seed, scene=SceneConfig(graspable=kind, num_objects=num_objects), camera=camera,
     ).check()
 
 
@@ -269,11 +274,13 @@ def record_expert_episode(sim: Sim, setup: TaskSetup, noise_seed: int | None = N
 
 def collect_manipulation(out_dir, task: str, kind: str, episodes: int, seed: int = 0,
                          width: int = 128, height: int = 128, expert: ExpertConfig | None = None,
-                         log=print) -> list:
+                         log=print, camera: CameraConfig | None = None) -> list:
     """Record ``episodes`` expert episodes of ``task`` with a ``kind`` object into ``out_dir``.
 
     Seeds ``seed``, ``seed + 1``, ...; files ``<task>_<kind>_<seed>.npz`` (the episode, read by
     ``vjepa-ros train``) and ``<task>_<kind>_<seed>_subgoal<i>_<name>.png`` (its sub-goal images).
+    ``camera``: pose and field of view (:func:`manipulation_sim_config`); the expert's motions,
+    states and outcomes do not depend on it or on the image size.
     """
     from pathlib import Path
 
@@ -284,7 +291,7 @@ def collect_manipulation(out_dir, task: str, kind: str, episodes: int, seed: int
         raise ValueError(f"episodes must be >= 1, got {episodes}")
     out_dir = Path(out_dir)
     paths = []
-    with Sim(manipulation_sim_config(seed, kind, width, height)) as sim:
+    with Sim(manipulation_sim_config(seed, kind, width, height, camera=camera)) as sim:
         for index in range(episodes):
             episode_seed = seed + index
             setup = setup_task(sim, episode_seed, task, expert=expert)

@@ -63,12 +63,13 @@ def _settings(args: argparse.Namespace) -> dict:
 
 
 def load_run_model(spec: str, device: str | None = None, dtype: str | None = None,
-                   option: str = "--world-model"):
+                   option: str = "--world-model", need_predictor: bool = True):
     """Return the world model ``spec`` names: ``demo``, ``oracle`` or a file.
 
-    Raises ValueError naming ``option`` (or ``--device`` / ``--dtype``) for a missing file,
-    a file that is not a world model, one without an action-conditioned predictor, or a device
-    or dtype this machine cannot use.
+    ``need_predictor=False`` also accepts an encoder-only file (``vjepa-ros pretrain``'s; the
+    model's ``predictor`` is then None). Raises ValueError naming ``option`` (or ``--device`` /
+    ``--dtype``) for a missing file, a file that is not a world model, one without an
+    action-conditioned predictor (when needed), or a device or dtype this machine cannot use.
     """
     from vjepa_ros.models import load_world_model
     from vjepa_ros.models.world_model import resolve_device, resolve_dtype
@@ -89,7 +90,8 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
     try:
         path = resolve_checkpoint("" if spec == "demo" else spec)
         model = load_world_model(path, device=resolved, dtype=dtype)
-        check_model(model)
+        if need_predictor:
+            check_model(model)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         hint = str(exc).replace("--checkpoint FILE", f"{option} FILE")  # the demo is missing
         raise ValueError(f"{option} {spec}: {hint}") from None

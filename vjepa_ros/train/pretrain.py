@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from vjepa_ros.config import flatten, param
+from vjepa_ros.config import flatten, from_dict, param, read_yaml_mapping
 from vjepa_ros.models import build_encoder
 from vjepa_ros.models.checkpoint import save_world_model
 from vjepa_ros.models.preprocess import frames_to_clip, preprocess_frames
@@ -179,6 +179,33 @@ class PretrainResult:
     seconds: float
 
 
+def load_pretrain_config(path: str | Path | None = None, **overrides) -> PretrainConfig:
+    """Return the :class:`PretrainConfig` of YAML file ``path`` (None: the defaults) + overrides.
+
+    Settings not in the file keep their defaults. Raises ``ConfigError`` (a ValueError) naming
+    the file or the setting for an unreadable file, an unknown key or a wrong type, and
+    ValueError for impossible values (``PretrainConfig.__post_init__``).
+    """
+    settings = read_yaml_mapping(path, "pretraining settings") if path else {}
+    try:
+        return from_dict(PretrainConfig, {**settings, **overrides})
+    except ValueError as exc:
+        raise type(exc)(f"{path}: {exc}" if path else str(exc)) from None
+
+
+def seeded_encoder(config: PretrainConfig) -> torch.nn.Module:
+    """Return the encoder of ``config`` at its seeded initialization (pretraining's start).
+
+    ``torch.manual_seed(config.seed)`` then the V-JEPA 2 encoder at ``img_size``, ``patch_size``,
+    ``embed_dim``, ``depth``, ``num_heads``: the weights ``vjepa-ros pretrain --steps 0`` saves.
+    Reseeds torch's global generator.
+    """
+    torch.manual_seed(config.seed)
+    return build_encoder(img_size=config.img_size, patch_size=config.patch_size,
+                         embed_dim=config.embed_dim, depth=config.depth,
+                         num_heads=config.num_heads)
+
+
 def encode_still(encoder, frames: np.ndarray, img_size: int) -> torch.Tensor:
     """Layer-normed features [N, T, D] of frames [N, H, W, 3], each encoded on its own."""
     with torch.no_grad():
@@ -194,10 +221,7 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     ``checkpoint(step, target_encoder)`` is called every ``monitor_every`` steps if given.
     Raises ``FloatingPointError`` when the loss stops being finite.
     """
-    torch.manual_seed(config.seed)
-    encoder = build_encoder(img_size=config.img_size, patch_size=config.patch_size,
-                            embed_dim=config.embed_dim, depth=config.depth,
-                            num_heads=config.num_heads)
+    encoder = seeded_encoder(config)
     target_encoder = copy.deepcopy(encoder).requires_grad_(False)
     side = config.img_size // config.patch_size
     grid = (config.frames_per_clip // encoder.tubelet_size, side, side)

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from vjepa_ros.config import ConfigError, from_dict, read_yaml_mapping
+from vjepa_ros.config import ConfigError
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
@@ -15,7 +15,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     import torch
 
     from vjepa_ros.out_paths import output_file
-    from vjepa_ros.train.pretrain import PretrainConfig, pretrain_encoder, save_pretrained
+    from vjepa_ros.train.pretrain import load_pretrain_config, pretrain_encoder, save_pretrained
     from vjepa_ros.train.pretrain_data import ClipSampler, load_clip_segments, spread_frames
 
     out = Path(args.out)
@@ -23,10 +23,9 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     try:
         output_file(out)
-        settings = read_yaml_mapping(args.config) if args.config else {}
         overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
                                        ("seed", args.seed)) if v is not None}
-        config = from_dict(PretrainConfig, {**(settings or {}), **overrides})
+        config = load_pretrain_config(args.config, **overrides)
         segments = load_clip_segments(args.data, config.frames_per_clip)
         generator = torch.Generator().manual_seed(config.seed)
         sampler = ClipSampler(segments, config.frames_per_clip, config.img_size,
