@@ -123,7 +123,8 @@ def placements(args, base: CameraConfig) -> list[tuple[str, CameraConfig]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--goals", type=int, default=10)
-    parser.add_argument("--yaw", type=float, nargs="*", default=[0, 30, 60, 90, 135])
+    parser.add_argument("--yaw", type=float, nargs="*",
+                        help="oracle rows: frame errors about z [deg] (default 0 30 60 90 135)")
     parser.add_argument("--tilt", type=float, nargs=3, action="append", metavar=("R", "P", "Y"),
                         help="also a full rotation (roll pitch yaw, deg); repeatable")
     parser.add_argument("--blind", choices=("x", "y", "z"), action="append", default=[],
@@ -141,7 +142,7 @@ def main() -> int:
                         "(a placement the model was trained on); repeatable")
     parser.add_argument("--skip-default", action="store_true",
                         help="with --checkpoint: leave out the default placement's row")
-    parser.add_argument("--randomize", choices=RANDOMIZE_WHAT, default="camera",
+    parser.add_argument("--randomize", choices=RANDOMIZE_WHAT,
                         help="with --training-scene: how the model's episodes were randomized "
                         "(collect --randomize WHAT; default camera)")
     parser.add_argument("--distance", type=float, default=0.04, help="check motion [m]")
@@ -151,12 +152,34 @@ def main() -> int:
     parser.add_argument("--no-reach", action="store_true", help="only the check")
     parser.add_argument("--json", help="write the numbers to this file")
     args = parser.parse_args()
-    if not args.checkpoint and (args.placement or args.training_scene):
-        parser.error("--placement and --training-scene need --checkpoint")
+    learned_only = {"--placement": args.placement, "--training-scene": args.training_scene,
+                    "--skip-default": args.skip_default, "--randomize": args.randomize}
+    oracle_only = {"--yaw": args.yaw is not None, "--tilt": args.tilt, "--blind": args.blind}
+    given = [name for name, value in (oracle_only if args.checkpoint else learned_only).items()
+             if value]
+    if given:
+        rows = ("to --checkpoint (learned model) rows" if args.checkpoint
+                else "without --checkpoint (oracle rows)")
+        parser.error(f"{', '.join(given)}: {'do' if len(given) > 1 else 'does'} not apply {rows}")
+    if args.goals < 1:
+        parser.error(f"--goals {args.goals}: must be >= 1")
+    if any(seed < 0 for seed in args.training_scene):
+        parser.error("--training-scene: collect seeds are >= 0")
+    args.yaw = [0, 30, 60, 90, 135] if args.yaw is None else args.yaw
+    args.randomize = args.randomize or "camera"
     config = load_reach_config(None, {})
     seeds = list(range(HELD_OUT_SEED_START, HELD_OUT_SEED_START + args.goals))
     cem = config.planner.to_cem()
-    motion = CheckMotionConfig(distance_m=args.distance, diagonals=args.diagonals)
+    try:
+        motion = CheckMotionConfig(distance_m=args.distance, diagonals=args.diagonals)
+        base = reach_sim_config(seeds[0], config.sim)
+        cameras = placements(args, base.camera) if args.checkpoint else []
+        checkpoint = (resolve_checkpoint("" if args.checkpoint == "demo" else args.checkpoint)
+                      if args.checkpoint else None)
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
+    if args.checkpoint and not cameras:
+        parser.error("--skip-default leaves no placement: add --placement or --training-scene")
     what = (f"world model {args.checkpoint} at camera placements" if args.checkpoint else
             "oracle world model with a known frame error")
     print(f"camera check benchmark ({what})")
@@ -168,10 +191,8 @@ def main() -> int:
           f"{' and the 12 face diagonals' if args.diagonals else ''} from the start pose")
     rows = []
     if args.checkpoint:
-        model = load_world_model(resolve_checkpoint("" if args.checkpoint == "demo"
-                                                    else args.checkpoint))
-        base = reach_sim_config(seeds[0], config.sim)
-        for label, camera in placements(args, base.camera):
+        model = load_world_model(checkpoint)
+        for label, camera in cameras:
             az, el, dist = camera_placement(camera)
             with Sim(dataclasses.replace(base, camera=camera)) as sim:
                 row = {"placement": label, "azimuth_deg": az, "elevation_deg": el,

@@ -42,5 +42,7 @@ def test_bad_placements_are_refused_naming_what_is_wrong():
                        ((0.0, 10.0, -1.0), "distance")):
         with pytest.raises(ValueError, match=word):
             orbit_camera(camera, *args)
+    with pytest.raises(ValueError, match="finite"):
+        camera_placement(CameraConfig(eye=[float("nan"), 0.0, 0.5]))
     with pytest.raises(ValueError, match="eye equals"):
         camera_placement(CameraConfig(eye=[0.4, 0.0, 0.35], target=[0.4, 0.0, 0.35]))

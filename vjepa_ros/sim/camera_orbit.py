@@ -25,9 +25,12 @@ from vjepa_ros.sim.config import CameraConfig
 def camera_placement(camera: CameraConfig) -> tuple[float, float, float]:
     """Return (azimuth [deg], elevation [deg], distance [m]) of ``camera``'s eye about its target.
 
-    Raises ``ValueError`` when the eye and the target coincide.
+    Raises ``ValueError`` when the eye and the target coincide or are not finite.
     """
     offset = np.asarray(camera.eye, dtype=float) - np.asarray(camera.target, dtype=float)
+    if not np.isfinite(offset).all():
+        raise ValueError(f"camera.eye {camera.eye} and camera.target {camera.target} must be "
+                         "finite")
     distance = float(np.linalg.norm(offset))
     if distance <= 1e-9:
         raise ValueError("camera.eye equals camera.target: the camera has no direction")
