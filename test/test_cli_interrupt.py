@@ -1,7 +1,10 @@
 """Ctrl-C ends every long-running ``vjepa-ros`` command with exit status 130 (128 + SIGINT).
 
 The KeyboardInterrupt is injected where each command does its long work (model loading, bag
-reading, simulation, training data), as Ctrl-C would raise it there.
+reading, simulation, training data), as Ctrl-C would raise it there. Every module of the
+package's ROS-free core is imported before anything is patched: a module first imported while a
+function is patched (``from vjepa_ros.eval.bags import read_recording`` at its top) would stay
+bound to the interrupting stand-in for the rest of the test run and abort later tests.
 """
 
 import pytest
@@ -11,6 +14,18 @@ from vjepa_ros.cli import main
 
 def _interrupt(*args, **kwargs):
     raise KeyboardInterrupt
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _core_imported():
+    import importlib
+    import pkgutil
+
+    import vjepa_ros
+
+    for info in pkgutil.walk_packages(vjepa_ros.__path__, "vjepa_ros."):
+        if not info.name.startswith("vjepa_ros.nodes"):
+            importlib.import_module(info.name)
 
 
 @pytest.mark.parametrize("argv, module, name", [
