@@ -40,21 +40,23 @@ def add_commands(sub) -> None:
     add_search_method_arguments(check)
     check.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
     check.add_argument("--max-steps", type=int, default=0, help="use at most N steps")
-    group = check.add_argument_group("verdict thresholds (vjepa_ros.eval.camera_check)")
-    group.add_argument("--fine-deg", type=float, default=10.0,
-                       help="placement fine up to this rotation [deg] (default 10)")
-    group.add_argument("--max-residual-deg", type=float, default=25.0,
+    group = check.add_argument_group(
+        "verdict thresholds", "default: camera_check.verdict.* of config/planner.yaml "
+        "(vjepa_ros.eval.camera_check.CheckThresholds)")
+    group.add_argument("--fine-deg", type=float,
+                       help="placement fine up to this rotation [deg]")
+    group.add_argument("--max-residual-deg", type=float,
                        help="move the camera when no rotation fits better than this RMS angle "
-                       "[deg] (default 25)")
-    group.add_argument("--min-scale", type=float, default=0.3,
+                       "[deg]")
+    group.add_argument("--min-scale", type=float,
                        help="move the camera when the model infers less than this fraction of "
-                       "the executed motion's length (default 0.3)")
-    group.add_argument("--min-explained", type=float, default=0.5,
+                       "the executed motion's length")
+    group.add_argument("--min-explained", type=float,
                        help="move the camera when the model's best action explains less than "
                        "this fraction of its best axis' share of the frame change along some "
-                       "axis (default 0.5)")
-    group.add_argument("--min-motion", type=float, default=0.01,
-                       help="executed motions shorter than this [m] are not used (default 0.01)")
+                       "axis")
+    group.add_argument("--min-motion", type=float,
+                       help="executed motions shorter than this [m] are not used")
     add_topic_arguments(check)
     check.add_argument("--no-plots", action="store_true", help="no camera_check.png")
     check.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -85,10 +87,10 @@ def checked_options(args: argparse.Namespace) -> tuple:
                                                        "horizon": 1}
     cem = preset(args.preset, **cem_changes(args, defaults))
     try:
-        thresholds = CheckThresholds(fine_deg=args.fine_deg,
-                                     max_residual_deg=args.max_residual_deg,
-                                     min_scale=args.min_scale, min_motion_m=args.min_motion,
-                                     min_explained=args.min_explained)
+        given = {"fine_deg": args.fine_deg, "max_residual_deg": args.max_residual_deg,
+                 "min_scale": args.min_scale, "min_motion_m": args.min_motion,
+                 "min_explained": args.min_explained}
+        thresholds = CheckThresholds(**{k: v for k, v in given.items() if v is not None})
         config = check_eval_config(thresholds, args.rate, args.max_steps, args.seed)
     except ValueError as exc:
         field = next((name for name in _OPTIONS if name in str(exc)), None)
