@@ -37,6 +37,7 @@ from scipy.spatial.transform import Rotation
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vjepa_ros.models import load_world_model  # noqa: E402
+from vjepa_ros.nodes.planner_config import CameraCheckParams  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, in_box  # noqa: E402
@@ -172,12 +173,13 @@ def main() -> int:
     cem = config.planner.to_cem()
     try:
         motion = CheckMotionConfig(distance_m=args.distance, diagonals=args.diagonals)
+        CameraCheckParams(motion=motion)  # the verdict's thresholds can count these motions
         base = reach_sim_config(seeds[0], config.sim)
         cameras = placements(args, base.camera) if args.checkpoint else []
         checkpoint = (resolve_checkpoint("" if args.checkpoint == "demo" else args.checkpoint)
                       if args.checkpoint else None)
     except (OSError, ValueError) as exc:
-        parser.error(str(exc))
+        parser.error(str(exc).replace("camera_check.motion.distance_m", "--distance"))
     if args.checkpoint and not cameras:
         parser.error("--skip-default leaves no placement: add --placement or --training-scene")
     what = (f"world model {args.checkpoint} at camera placements" if args.checkpoint else

@@ -10,6 +10,7 @@ parameters with ``control.model_frame_rpy_deg``) into ``--out``.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from vjepa_ros.cli_options import (
     cem_changes,
     model_hyper_parameters,
 )
+from vjepa_ros.eval.camera_check_thresholds import PARAM_PREFIX, CheckThresholds
 from vjepa_ros.eval.command import add_topic_arguments, topics_from_args
 
 
@@ -76,7 +78,6 @@ def checked_options(args: argparse.Namespace) -> tuple:
     inference is a one-step search toward the next frame), a bad planner option, a verdict
     threshold, ``--rate`` or ``--max-steps`` out of range.
     """
-    from vjepa_ros.eval.camera_check import CheckThresholds
     from vjepa_ros.eval.camera_check_bag import check_eval_config
     from vjepa_ros.planning.config import preset
 
@@ -93,9 +94,20 @@ def checked_options(args: argparse.Namespace) -> tuple:
         thresholds = CheckThresholds(**{k: v for k, v in given.items() if v is not None})
         config = check_eval_config(thresholds, args.rate, args.max_steps, args.seed)
     except ValueError as exc:
-        field = next((name for name in _OPTIONS if name in str(exc)), None)
-        raise ValueError(f"{_OPTIONS[field]}: {exc}" if field else str(exc)) from None
+        raise ValueError(_option_named(str(exc))) from None
     return cem, thresholds, config
+
+
+def _option_named(message: str) -> str:
+    """Return ``message`` naming the option the user gave instead of the setting.
+
+    ``camera_check.verdict.fine_deg`` -> ``--fine-deg``, ``rate_hz`` -> ``--rate``.
+    """
+    for field, option in _OPTIONS.items():
+        for name in (f"{PARAM_PREFIX}{field}", field):
+            if re.search(rf"\b{re.escape(name)}\b", message):
+                return re.sub(rf"\b{re.escape(name)}\b", option, message, count=1)
+    return message
 
 
 def cmd_camera_check(args: argparse.Namespace) -> int:
