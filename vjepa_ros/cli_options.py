@@ -95,7 +95,7 @@ def option_message(message: str) -> str:
 
     ``CEMConfig.topk`` -> ``--topk``, ``goals.energy_threshold`` -> ``--subgoal-energy-threshold``.
     """
-    message = re.sub(r"(?:CEMConfig\.|planner\.|\b(?=(?:icem|mppi)\.))(\w+(?:\.\w+)?)",
+    message = re.sub(r"(?:CEMConfig\.|planner\.|\b(?=(?:icem|mppi|refine)\.))(\w+(?:\.\w+)?)",
                      lambda m: f"--{re.sub('[._]', '-', m.group(1))}", message)
     return re.sub(r"goals\.(\w+)", lambda m: _goal_option(m.group(1)), message)
 
@@ -218,7 +218,8 @@ def search_method_overrides(args: argparse.Namespace) -> dict:
 def search_method_changes(args: argparse.Namespace) -> dict:
     """Return ``CEMConfig`` changes (``method``, ``icem``, ``mppi``, ``refine``) for the options.
 
-    Exits with a one-line message naming the option when a value is out of range.
+    Raises ValueError naming the option (``--icem-noise-beta must be >= 0, got -1.0``) when a
+    value is out of range; the command prints it after its own prefix.
     """
     from vjepa_ros.planning.methods import SETTINGS_GROUPS
 
@@ -233,7 +234,6 @@ def search_method_changes(args: argparse.Namespace) -> dict:
         for group, settings in SETTINGS_GROUPS.items():
             if group in changes:
                 changes[group] = settings(**changes[group])
-    except ValueError as exc:  # e.g. icem.noise_beta must be >= 0
-        option = str(exc).split(" ", 1)[0].replace(".", "-").replace("_", "-")
-        raise SystemExit(f"--{option}: {exc}") from None
+    except ValueError as exc:  # e.g. icem.noise_beta must be >= 0 -> --icem-noise-beta ...
+        raise ValueError(option_message(str(exc))) from None
     return changes
