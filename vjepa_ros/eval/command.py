@@ -122,7 +122,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
     out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
-        output_dir(out)
+        output_dir(out, create=False)  # created by write_report, after every check and the run
         cem = preset(args.preset, **cem_changes(args, defaults))
         config = EvalConfig(rate_hz=args.rate, goal_offset=args.goal_offset,
                             max_steps=args.max_steps, landscape_points=args.landscape_points,

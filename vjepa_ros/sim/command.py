@@ -18,7 +18,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     try:
         _check_collect_options(args)
-        output_dir(args.out)
+        output_dir(args.out, create=False)  # the first episode's file creates it
         if args.task == "motion":
             sim_config = SimConfig(camera=CameraConfig(width=args.width, height=args.height))
             config = CollectorConfig(frames=16 if args.frames is None else args.frames)

@@ -22,7 +22,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        output_file(out)
+        output_file(out, create=False)  # its folder is created once the rest is checked
         overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
                                        ("seed", args.seed)) if v is not None}
         config = load_pretrain_config(args.config, **overrides)
@@ -31,6 +31,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         sampler = ClipSampler(segments, config.frames_per_clip, config.img_size,
                               config.still_fraction, generator, config.augment())
         monitor_frames = spread_frames(segments, config.monitor_frames)
+        output_file(out)
         height, width = segments[0].shape[1:3]
         print(f"pretraining on {sampler.num_frames} frames {width}x{height} in {len(segments)} "
               f"segments ({len(sampler.starts)} clips of {config.frames_per_clip} frames) from "
