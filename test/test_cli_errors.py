@@ -50,14 +50,14 @@ def test_search_method_option_errors_carry_the_command_prefix_and_the_option(
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["eval", "BAG", "--out", "OUT", "--rate", "0"], "rate_hz"),
+    (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate"),
     (["eval", "BAG", "--out", "OUT", "--goal", "/nonexistent/goal.png"], "goal.png"),
     (["eval", "BAG", "--out", "OUT"], "bag not found"),
-    (["collect", "--out", "OUT", "--width", "8"], "width"),
-    (["collect", "--out", "OUT", "--frames", "1"], "frames"),
-    (["collect", "--out", "OUT", "--episodes", "0"], "episodes"),
+    (["collect", "--out", "OUT", "--width", "8"], "--width"),
+    (["collect", "--out", "OUT", "--frames", "1"], "--frames"),
+    (["collect", "--out", "OUT", "--episodes", "0"], "--episodes"),
     (["pretrain", "--out", "OUT/encoder.pt", "--data", "DATA", "--batch-size", "0"],
-     "batch_size"),
+     "--batch-size"),
     (["pretrain", "--out", "OUT/encoder.pt", "--data", "/nonexistent/clips"],
      "/nonexistent/clips does not exist"),
     (["train", "--out", "OUT", "--data", "/nonexistent/bags"], "--encoder FILE"),
@@ -69,3 +69,46 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
             a.startswith("OUT/") else a for a in argv]
     err = run_command(argv, tmp_path, capsys)
     assert err.startswith(f"vjepa-ros {argv[0]}: ") and message in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate must be > 0, got 0.0"),
+    (["eval", "BAG", "--out", "OUT", "--goal-offset", "-1"], "--goal-offset must be >= 0, got -1"),
+    (["eval", "BAG", "--out", "OUT", "--max-steps", "-2"], "--max-steps must be >= 0, got -2"),
+    (["eval", "BAG", "--out", "OUT", "--landscape-points", "1"],
+     "--landscape-points must be 0 (none) or >= 2"),
+    (["eval", "BAG", "--out", "OUT", "--min-motion", "-0.1"],
+     "--min-motion must be a finite length >= 0 [m], got -0.1"),
+    (["eval", "BAG", "--out", "OUT", "--min-motion", "nan"], "--min-motion must be a finite"),
+    (["camera-check", "BAG", "--out", "OUT", "--rate", "-4"], "--rate must be > 0, got -4.0"),
+    (["collect", "--out", "OUT", "--width", "8"], "--width/--height must be >= 16"),
+    (["collect", "--out", "OUT", "--task", "grasp", "--height", "4"],
+     "--width/--height must be >= 16"),
+    (["collect", "--out", "OUT", "--frames", "1"], "--frames must be >= 2, got 1"),
+    (["collect", "--out", "OUT", "--episodes", "0"], "--episodes 0: must be >= 1"),
+    (["collect", "--out", "OUT", "--seed", "-1"], "--seed -1: must be >= 0"),
+    (["record", "OUT", "--seed", "-3"], "--seed -3: must be >= 0"),
+    (["record", "OUT", "--width", "10"], "--width/--height must be >= 16"),
+    (["record", "OUT", "--frames", "0"], "--frames must be >= 2, got 0"),
+    (["bag-from-npz", "OUT", "--rate", "0"], "--rate 0.0: the frame rate must be > 0 Hz"),
+    (["reach", "--out", "OUT", "--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
+    (["reach", "--out", "OUT", "--goal-seed", "-1"], "--goal-seed must be an integer >= 0"),
+    (["train", "--out", "OUT", "--data", "DATA", "--lr", "-1"], "--lr must be a finite number"),
+    (["train", "--out", "OUT", "--data", "DATA", "--steps", "0"], "--steps must be >= 1, got 0"),
+    (["train", "--out", "OUT", "--data", "DATA", "--batch-size", "0"],
+     "--batch-size must be >= 1"),
+    (["train", "--out", "OUT", "--data", "DATA", "--set", "optim.lr=-1"], "optim.lr must be a"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--batch-size", "0"],
+     "--batch-size must be >= 1"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--steps", "-1"], "--steps must be >= 0"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--threads", "-1"],
+     "--threads -1: must be >= 0"),
+])
+def test_errors_name_the_option_the_user_gave_not_the_setting_behind_it(argv, message, tmp_path,
+                                                                         capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    argv = [str(data) if a == "DATA" else a.replace("OUT", str(tmp_path / "out")) if
+            a.startswith("OUT/") else a for a in argv]
+    err = run_command(argv, tmp_path, capsys)
+    assert err.startswith(f"vjepa-ros {argv[0]}: {message}"), err

@@ -10,7 +10,6 @@ parameters with ``control.model_frame_rpy_deg``) into ``--out``.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from vjepa_ros.cli_options import (
     add_search_method_arguments,
     cem_changes,
     model_hyper_parameters,
+    option_message,
 )
 from vjepa_ros.eval.camera_check_thresholds import PARAM_PREFIX, CheckThresholds
 from vjepa_ros.eval.command import add_topic_arguments, topics_from_args
@@ -65,10 +65,12 @@ def add_commands(sub) -> None:
     check.set_defaults(func=cmd_camera_check)
 
 
-# Options named in the one-line errors: the settings' field -> its option.
-_OPTIONS = {"fine_deg": "--fine-deg", "max_residual_deg": "--max-residual-deg",
-            "min_scale": "--min-scale", "min_motion_m": "--min-motion",
-            "min_explained": "--min-explained", "rate_hz": "--rate", "max_steps": "--max-steps"}
+# Options named in the one-line errors: the setting (as the errors spell it) -> its option.
+_VERDICT_OPTIONS = {"fine_deg": "--fine-deg", "max_residual_deg": "--max-residual-deg",
+                    "min_scale": "--min-scale", "min_motion_m": "--min-motion",
+                    "min_explained": "--min-explained"}
+_OPTIONS = {**{f"{PARAM_PREFIX}{name}": option for name, option in _VERDICT_OPTIONS.items()},
+            "rate_hz": "--rate", "max_steps": "--max-steps"}
 
 
 def checked_options(args: argparse.Namespace) -> tuple:
@@ -88,26 +90,13 @@ def checked_options(args: argparse.Namespace) -> tuple:
                                                        "horizon": 1}
     cem = preset(args.preset, **cem_changes(args, defaults))
     try:
-        given = {"fine_deg": args.fine_deg, "max_residual_deg": args.max_residual_deg,
-                 "min_scale": args.min_scale, "min_motion_m": args.min_motion,
-                 "min_explained": args.min_explained}
+        given = {name: getattr(args, option[2:].replace("-", "_"))
+                 for name, option in _VERDICT_OPTIONS.items()}
         thresholds = CheckThresholds(**{k: v for k, v in given.items() if v is not None})
         config = check_eval_config(thresholds, args.rate, args.max_steps, args.seed)
     except ValueError as exc:
-        raise ValueError(_option_named(str(exc))) from None
+        raise ValueError(option_message(str(exc), _OPTIONS)) from None
     return cem, thresholds, config
-
-
-def _option_named(message: str) -> str:
-    """Return ``message`` naming the option the user gave instead of the setting.
-
-    ``camera_check.verdict.fine_deg`` -> ``--fine-deg``, ``rate_hz`` -> ``--rate``.
-    """
-    for field, option in _OPTIONS.items():
-        for name in (f"{PARAM_PREFIX}{field}", field):
-            if re.search(rf"\b{re.escape(name)}\b", message):
-                return re.sub(rf"\b{re.escape(name)}\b", option, message, count=1)
-    return message
 
 
 def cmd_camera_check(args: argparse.Namespace) -> int:

@@ -13,12 +13,13 @@ continues; options may repeat its settings, and only a few may change (``steps``
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 import yaml
 
-from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters
+from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, option_message
 
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
@@ -141,7 +142,27 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
 
 
 def config_from_args(args: argparse.Namespace):
-    """Return the run's checked TrainConfig from the layers (see the module docstring)."""
+    """Return the run's checked TrainConfig from the layers (see the module docstring).
+
+    Raises ValueError (ConfigError) naming the option for a setting given as an option
+    (``--lr must be ...``, not ``optim.lr``), the setting for one from ``--config``/``--set``.
+    """
+    given = {field: option for option, field, _ in OPTIONS
+             if getattr(args, _dest(field)) is not None}
+    # Identifiers (optim.lr, batch_size) wherever they stand; plain words (steps, out) only
+    # where they lead the message, as the setting it is about.
+    named = {field: option for field, option in given.items() if "." in field or "_" in field}
+    try:
+        return _config_from_layers(args)
+    except ValueError as exc:
+        message = option_message(str(exc), named)
+        for field, option in given.items():
+            if field not in named and re.match(rf"{field}\b", message):
+                message = option + message[len(field):]
+        raise type(exc)(message) from None
+
+
+def _config_from_layers(args: argparse.Namespace):
     from vjepa_ros.config import ConfigError, unflatten
     from vjepa_ros.train.config import config_from_yaml, make_config
     from vjepa_ros.train.prepare import read_latest, resume_config

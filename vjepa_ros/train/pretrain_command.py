@@ -7,25 +7,42 @@ import json
 import sys
 from pathlib import Path
 
+from vjepa_ros.cli_options import option_message
 from vjepa_ros.config import ConfigError
+
+
+def checked_pretrain_config(args: argparse.Namespace):
+    """Return the ``PretrainConfig`` of ``--config`` and the options; ValueError naming them."""
+    from vjepa_ros.train.pretrain import load_pretrain_config
+
+    for option, value, low in (("--threads", args.threads, 0), ("--save-every", args.save_every,
+                                                                 0)):
+        if value is not None and value < low:
+            raise ValueError(f"{option} {value}: must be >= {low}")
+    overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
+                                   ("seed", args.seed)) if v is not None}
+    try:
+        return load_pretrain_config(args.config, **overrides)
+    except ValueError as exc:  # ConfigError too
+        options = {f"PretrainConfig.{name}": f"--{name.replace('_', '-')}" for name in overrides}
+        raise type(exc)(option_message(str(exc), options)) from None
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
     """Pretrain, save the encoder file, its curves (.json) and plot (.png); exit 1 on bad input."""
-    import torch
-
     from vjepa_ros.out_paths import output_file
-    from vjepa_ros.train.pretrain import load_pretrain_config, pretrain_encoder, save_pretrained
-    from vjepa_ros.train.pretrain_data import ClipSampler, load_clip_segments, spread_frames
 
     out = Path(args.out)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     try:
         output_file(out, create=False)  # its folder is created once the rest is checked
-        overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
-                                       ("seed", args.seed)) if v is not None}
-        config = load_pretrain_config(args.config, **overrides)
+        config = checked_pretrain_config(args)
+        import torch
+
+        from vjepa_ros.train.pretrain import pretrain_encoder, save_pretrained
+        from vjepa_ros.train.pretrain_data import ClipSampler, load_clip_segments, spread_frames
+
+        if args.threads:
+            torch.set_num_threads(args.threads)
         segments = load_clip_segments(args.data, config.frames_per_clip)
         generator = torch.Generator().manual_seed(config.seed)
         sampler = ClipSampler(segments, config.frames_per_clip, config.img_size,

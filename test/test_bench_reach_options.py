@@ -1,0 +1,54 @@
+"""benchmarks/bench_reach.py: bad options are refused in one line naming the option typed."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_reach",
+                                                  ROOT / "benchmarks" / "bench_reach.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--refine-lr", "-1"], "--refine-lr must be > 0, got -1.0"),
+    (["--refine-lr", "0.1"], "--refine-lr does nothing while --refine-steps is 0"),
+    (["--refine-steps", "-1"], "--refine-steps must be an integer >= 0"),
+    (["--icem-noise-beta", "-2"], "--icem-noise-beta must be >= 0"),
+    (["--samples", "0"], "--samples must be an integer >= 1"),
+    (["--samples", "4"], "--topk"),  # the demo's topk 10 exceeds 4 samples
+    (["--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
+    (["--success-radius", "-0.1"], "--success-radius must be > 0 m, got -0.1"),
+    (["--async-blend-m", "-1"], "--async-blend-m must be >= 0"),
+    (["--goal-distance", "0.3", "0.1"], "--goal-distance 0.3 0.1: need 0 <= MIN < MAX [m]"),
+    (["--goals", "0"], "--goals 0: must be >= 1"),
+    (["--seed-start", "-5"], "--seed-start -5: must be >= 0"),
+    (["--threads", "-1"], "--threads -1: must be >= 0"),
+    (["--planning-s", "-0.5"], "--planning-s -0.5: simulated seconds per plan must be >= 0"),
+    (["--checkpoint", "/nonexistent/model.pt"], "/nonexistent/model.pt"),
+])
+def test_bad_options_name_what_the_user_typed(bench, argv, message):
+    args = bench.build_parser().parse_args(argv)
+    with pytest.raises((ValueError, OSError)) as caught:
+        bench.checked_settings(args)
+    text = str(caught.value)
+    assert text.startswith(message) or message in text, text
+    assert "planner." not in text and "episode." not in text and "control." not in text
+    assert "\n" not in text
+
+
+def test_good_options_give_the_settings(bench):
+    args = bench.build_parser().parse_args(["--max-steps", "7", "--refine-steps", "2",
+                                            "--refine-lr", "0.05", "--goal-distance", "0.1",
+                                            "0.2", "--async-blend-m", "0.01"])
+    config, task, control, checkpoints = bench.checked_settings(args)
+    assert config.episode.max_steps == 7 and config.planner.refine.lr == 0.05
+    assert (task.min_distance, task.max_distance) == (0.1, 0.2)
+    assert control == {"async_blend_m": 0.01} and checkpoints == []
