@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 from vjepa_ros.config import param
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
@@ -237,3 +238,13 @@ class PlannerNodeConfig:
 
 
 GOAL_PARAMETERS = ("goal_image_path", "goal_image_paths", "goal_steps")
+
+
+def parameter_message(message: str) -> str:
+    """Return ``message`` naming the node's parameters instead of the planning settings.
+
+    ``CEMConfig.samples`` -> ``planner.samples``, ``icem.noise_beta`` ->
+    ``planner.icem.noise_beta`` (the planning package's own names for the ``planner.*`` group).
+    """
+    return re.sub(r"(?<![\w.])(?:CEMConfig\.|(?=(?:icem|mppi|refine)\.\w))", "planner.",
+                  message)
