@@ -20,7 +20,11 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
     option_message,
 )
-from vjepa_ros.eval.camera_check_thresholds import PARAM_PREFIX, CheckThresholds
+from vjepa_ros.eval.camera_check_thresholds import (
+    PARAM_PREFIX,
+    CheckThresholds,
+    check_eval_config,
+)
 from vjepa_ros.eval.command import add_topic_arguments, topics_from_args
 
 
@@ -80,7 +84,6 @@ def checked_options(args: argparse.Namespace) -> tuple:
     inference is a one-step search toward the next frame), a bad planner option, a verdict
     threshold, ``--rate`` or ``--max-steps`` out of range.
     """
-    from vjepa_ros.eval.camera_check_bag import check_eval_config
     from vjepa_ros.planning.config import preset
 
     if args.horizon is not None and args.horizon != 1:
@@ -101,20 +104,27 @@ def checked_options(args: argparse.Namespace) -> tuple:
 
 def cmd_camera_check(args: argparse.Namespace) -> int:
     """Check the options, read the bag, load the model, run the check, print and write."""
-    from vjepa_ros.demo import load_planning_model
-    from vjepa_ros.eval.bags import BagError, read_recording
-    from vjepa_ros.eval.camera_check_bag import check_recording
-    from vjepa_ros.eval.camera_check_report import base_planner_params, summary_lines, write_check
+    from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.out_paths import output_dir
 
     out = Path(args.out or f"camera_check_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
         output_dir(out, create=False)
         cem, thresholds, _ = checked_options(args)
+        model_args = model_hyper_parameters(args)
+        from vjepa_ros.demo import load_planning_model  # torch: after every option is checked
+        from vjepa_ros.eval.bags import read_recording
+        from vjepa_ros.eval.camera_check_bag import check_recording
+        from vjepa_ros.eval.camera_check_report import (
+            base_planner_params,
+            summary_lines,
+            write_check,
+        )
+
         base = base_planner_params(args.params_file)
         recording = read_recording(args.bag, topics_from_args(args))  # before the model
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
-                                            args.seed, **model_hyper_parameters(args))
+                                            args.seed, **model_args)
         print(f"world model   {source}")
         result, report = check_recording(recording, model, cem, thresholds, args.rate,
                                          args.max_steps, args.seed, progress=not args.quiet)

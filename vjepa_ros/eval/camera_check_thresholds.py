@@ -1,7 +1,8 @@
-"""The camera placement check's verdict thresholds (``camera_check.verdict.*``), torch-free.
+"""The camera placement check's settings, torch-free.
 
-Kept apart from ``camera_check.py`` (numpy, scipy) so that the ``vjepa-ros camera-check``
-options are checked before anything heavy is imported.
+The verdict thresholds (``camera_check.verdict.*``) and the offline check's evaluation settings
+(:func:`check_eval_config`). Kept apart from ``camera_check.py`` (numpy, scipy) so that the
+``vjepa-ros camera-check`` options are checked before anything heavy is imported.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import dataclasses
 import math
 
 from vjepa_ros.config import param
+from vjepa_ros.eval.eval_config import EvalConfig
 
 # Where the thresholds live in config/planner.yaml (the planner node's parameters); the command
 # line names its options instead (``camera_check_command.checked_options``).
@@ -68,3 +70,15 @@ class CheckThresholds:
         if self.min_motions < 2:
             raise ValueError(f"{PARAM_PREFIX}min_motions must be >= 2 (a rotation needs two "
                              f"directions), got {self.min_motions!r}")
+
+
+def check_eval_config(thresholds: CheckThresholds, rate_hz: float = 4.0, max_steps: int = 0,
+                      seed: int = 0) -> EvalConfig:
+    """Return the evaluation settings of a camera check, checked (ValueError naming the field).
+
+    The goal is the frame one step later (``goal_offset`` 1), no landscape; sign agreement
+    counts motions from half the verdict's ``min_motion_m``.
+    """
+    return EvalConfig(rate_hz=rate_hz, goal_offset=1, max_steps=max_steps,
+                      min_motion_m=thresholds.min_motion_m / 2, landscape_points=0,
+                      seed=seed).check()

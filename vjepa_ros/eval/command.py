@@ -11,8 +11,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from vjepa_ros.cli_options import (
     add_planning_arguments,
     add_search_method_arguments,
@@ -128,10 +126,7 @@ def checked_eval_config(args: argparse.Namespace):
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from vjepa_ros.demo import load_planning_model
-    from vjepa_ros.eval.bags import BagError
-    from vjepa_ros.eval.evaluate import evaluate_bag
-    from vjepa_ros.eval.report import summary_lines, write_report
+    from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.images import load_image_file
     from vjepa_ros.out_paths import output_dir
     from vjepa_ros.planning.config import preset
@@ -144,8 +139,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         cem = preset(args.preset, **cem_changes(args, defaults))
         config = checked_eval_config(args)
         goal = load_image_file(args.goal) if args.goal else None
+        model_args = model_hyper_parameters(args)
+        from vjepa_ros.demo import load_planning_model  # torch: after every option is checked
+        from vjepa_ros.eval.evaluate import evaluate_bag
+        from vjepa_ros.eval.report import summary_lines, write_report
+
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
-                                            args.seed, **model_hyper_parameters(args))
+                                            args.seed, **model_args)
         print(f"world model   {source}")
         report = evaluate_bag(args.bag, model, cem, config, topics_from_args(args), goal,
                               progress=not args.quiet)
@@ -159,12 +159,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:
-    from vjepa_ros.demo import load_example
-    from vjepa_ros.eval.bags import BagError, write_bag
+    from vjepa_ros.eval.bag_files import BagError
 
     try:
         if not 0 < args.rate < float("inf"):
             raise ValueError(f"--rate {args.rate}: the frame rate must be > 0 Hz")
+        from vjepa_ros.demo import load_example  # torch: after the options are checked
+        from vjepa_ros.eval.bags import write_bag
+
         example = load_example(args.episode)
         path = write_bag(args.out, example.frames, example.states, rate_hz=args.rate,
                          storage=args.storage, image_format=args.image_format)
@@ -176,6 +178,8 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from vjepa_ros.eval.bags import BagError
     from vjepa_ros.eval.record import record_sim_bag
     from vjepa_ros.sim.command import checked_sim_options

@@ -17,9 +17,9 @@ from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.planning.config import PRESETS, CEMConfig, horizon_warning
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
+from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalSwitchConfig
 from vjepa_ros.robot.kinematics import RobotConfig
-from vjepa_ros.robot.mpc import ControlConfig
 from vjepa_ros.robot.safety import SafetyLimits
 
 IMAGE_TRANSPORTS = ("raw", "compressed")

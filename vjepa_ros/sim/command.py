@@ -5,21 +5,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vjepa_ros.sim.randomize import RANDOMIZE_WHAT
+from vjepa_ros.sim.choices import RANDOMIZE_WHAT, TASKS
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
     """Record episodes into ``args.out``; exit 1 with a message on bad settings."""
     from vjepa_ros.out_paths import output_dir
-    from vjepa_ros.sim.collector import collect
-    from vjepa_ros.sim.manipulation import collect_manipulation
-    from vjepa_ros.sim.randomize import SceneRandomization
 
     try:
         _check_collect_options(args)
         sim_config, config = checked_sim_options(args, 16 if args.frames is None else
                                                  args.frames)
         output_dir(args.out, create=False)  # the first episode's file creates it
+        from vjepa_ros.sim.collector import collect  # the simulator: after every check
+        from vjepa_ros.sim.manipulation import collect_manipulation
+        from vjepa_ros.sim.randomize import SceneRandomization
+
         if args.task == "motion":
             randomization = (SceneRandomization(what=args.randomize) if args.randomize
                              else None)
@@ -46,7 +47,7 @@ def checked_sim_options(args: argparse.Namespace, frames: int) -> tuple:
     option (``--width/--height must be >= 16``, ``--seed -1: must be >= 0``).
     """
     from vjepa_ros.cli_options import option_message
-    from vjepa_ros.sim.collector import CollectorConfig
+    from vjepa_ros.sim.collector_config import CollectorConfig
     from vjepa_ros.sim.config import CameraConfig, SimConfig
 
     if args.seed < 0:
@@ -83,8 +84,7 @@ def add_commands(sub) -> None:
                          "<task>_<object>_<seed>.npz + sub-goal PNGs (manipulation)")
     collect.add_argument("--episodes", type=int, default=10, help="how many episodes")
     collect.add_argument(
-        "--task", default="motion", choices=("motion", "grasp", "reach-with-object",
-                                             "pick-and-place"),
+        "--task", default="motion", choices=("motion", *TASKS),
         help="motion: varied scripted arm motions (--frames each); grasp, reach-with-object, "
         "pick-and-place: the scripted manipulation expert with misses and recoveries, plus "
         "the task's sub-goal images as PNG")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from vjepa_ros.config import config_path, from_dict, param, read_yaml_mapping
 from vjepa_ros.nodes.planner_config import CEMParams
+from vjepa_ros.sim.choices import HELD_OUT_SEED_START
 
-HELD_OUT_SEED_START = 900_000  # goal seeds of held-out episodes: 900000, 900001, ...
 DEMO_MODEL_NAME = "demo_world_model.pt"
 
 

@@ -165,12 +165,13 @@ def config_from_args(args: argparse.Namespace):
 def _config_from_layers(args: argparse.Namespace):
     from vjepa_ros.config import ConfigError, unflatten
     from vjepa_ros.train.config import config_from_yaml, make_config
-    from vjepa_ros.train.prepare import read_latest, resume_config
-    from vjepa_ros.train.trainer import config_of_checkpoint
 
     file_layer = config_from_yaml(args.config) if args.config else {}
     given = overrides_from_args(args)
     if args.resume:
+        from vjepa_ros.train.prepare import read_latest, resume_config  # torch: a checkpoint
+        from vjepa_ros.train.trainer import config_of_checkpoint
+
         out = given.get("out") or unflatten(file_layer).get("out")
         if not out:
             raise ConfigError("--resume needs --out DIR (the run's output directory)")
@@ -190,19 +191,19 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     Under torchrun every rank runs this; rank 0 alone prints (errors: every rank, prefixed).
     """
-    from vjepa_ros.train.distributed import Topology, process_group
-    from vjepa_ros.train.prepare import build_trainer
-
-    trainer, topology = None, Topology()
+    trainer, topology = None, None  # topology: known once the process group is up
     try:
-        config = config_from_args(args)
+        config = config_from_args(args)  # every option, before torch is imported
+        from vjepa_ros.train.distributed import process_group
+        from vjepa_ros.train.prepare import build_trainer
+
         with process_group(config.device) as topology:
             quiet = not topology.is_main
             trainer = build_trainer(config, resume=args.resume, topology=topology,
                                     log=(lambda line: None) if quiet else print)
             summary = trainer.train()
     except KeyboardInterrupt:
-        if not topology.is_main:
+        if topology is not None and not topology.is_main:
             return 130
         if trainer is None:
             print("\nvjepa-ros train: interrupted before training started", file=sys.stderr)
@@ -211,7 +212,7 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"{trainer.out / 'latest.pt'} saved, continue with --resume", file=sys.stderr)
         return 130
     except (OSError, ValueError, RuntimeError, ImportError) as exc:
-        rank = f"rank {topology.rank}: " if topology.distributed else ""
+        rank = f"rank {topology.rank}: " if topology is not None and topology.distributed else ""
         print(f"vjepa-ros train: {rank}{exc}", file=sys.stderr)
         return 1
     if topology.is_main:
