@@ -31,9 +31,16 @@ COMMANDS = {  # the arguments each command needs before its options
 
 
 def run_command(argv, tmp_path, capsys) -> str:
-    """Run ``vjepa-ros ARGV`` in-process; return its one stderr line (exit status 1)."""
-    out = tmp_path / "out"
-    argv = [{"BAG": str(tmp_path / "bag"), "OUT": str(out)}.get(a, a) for a in argv]
+    """Run ``vjepa-ros ARGV`` in-process; return its one stderr line (exit status 1).
+
+    BAG: a missing bag; OUT: the output path (OUT/x: a file in it), never to exist; DATA: an
+    empty folder.
+    """
+    out, data = tmp_path / "out", tmp_path / "data"
+    data.mkdir()
+    names = {"BAG": str(tmp_path / "bag"), "DATA": str(data)}
+    argv = [names.get(a, a.replace("OUT", str(out), 1) if a.split("/")[0] == "OUT" else a)
+            for a in argv]
     assert main(argv) == 1
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "Traceback" not in err, err
@@ -63,12 +70,8 @@ def test_search_method_option_errors_carry_the_command_prefix_and_the_option(
     (["train", "--out", "OUT", "--data", "/nonexistent/bags"], "--encoder FILE"),
 ])
 def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, capsys):
-    data = tmp_path / "data"
-    data.mkdir()
-    argv = [str(data) if a == "DATA" else a.replace("OUT", str(tmp_path / "out")) if
-            a.startswith("OUT/") else a for a in argv]
     err = run_command(argv, tmp_path, capsys)
-    assert err.startswith(f"vjepa-ros {argv[0]}: ") and message in err
+    assert err.startswith(f"vjepa-ros {argv[0]}: ") and message in err, err
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -106,9 +109,5 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
 ])
 def test_errors_name_the_option_the_user_gave_not_the_setting_behind_it(argv, message, tmp_path,
                                                                          capsys):
-    data = tmp_path / "data"
-    data.mkdir()
-    argv = [str(data) if a == "DATA" else a.replace("OUT", str(tmp_path / "out")) if
-            a.startswith("OUT/") else a for a in argv]
     err = run_command(argv, tmp_path, capsys)
     assert err.startswith(f"vjepa-ros {argv[0]}: {message}"), err

@@ -94,6 +94,7 @@ def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, messag
     assert main(_args(data, tmp_path / "out", *extra)) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros train: ") and message in err and "\n" not in err
+    assert not (tmp_path / "out").exists(), "a refused run left its --out folder behind"
 
 
 def test_config_file_and_package_defaults(data, tmp_path, capsys):
