@@ -1,6 +1,12 @@
-"""benchmarks/bench_reach.py: bad options are refused in one line naming the option typed."""
+"""Benchmarks refuse bad options before loading anything, in one line naming what was typed.
+
+``bench_reach.py`` names its options (``--refine-lr``, not ``planner.refine.lr``);
+``bench_search.py`` names the settings as written in a ``--run`` spec (``samples``, not
+``CEMConfig.samples``).
+"""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,13 +14,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _load(name: str):
+    sys.path.insert(0, str(ROOT / "benchmarks"))  # bench_search imports bench_reach by name
+    try:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return module
+
+
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_reach",
-                                                  ROOT / "benchmarks" / "bench_reach.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _load("bench_reach")
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -52,3 +65,21 @@ def test_good_options_give_the_settings(bench):
     assert config.episode.max_steps == 7 and config.planner.refine.lr == 0.05
     assert (task.min_distance, task.max_distance) == (0.1, 0.2)
     assert control == {"async_blend_m": 0.01} and checkpoints == []
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("icem:samples=0", "--run 'icem:samples=0': samples must be an integer >= 1, got 0"),
+    ("icem:samples=abc", "samples=abc is not a number"),
+    ("mppi:mppi.temperature=-1", "mppi.temperature must be > 0, got -1.0"),
+    ("cem:refine.lr=0.1", "refine.lr does nothing while refine.steps is 0"),
+    ("icem:sampels=5", "unknown CEMParams setting(s): sampels"),
+    ("bogus:samples=5", "method must be one of"),
+])
+def test_bench_search_checks_each_run_spec_before_the_simulator_starts(spec, message):
+    search = _load("bench_search")
+    with pytest.raises(SystemExit) as caught:
+        search.parse_run(spec)
+    text = str(caught.value)
+    assert message in text and "CEMConfig" not in text and "planner." not in text
+    assert search.parse_run("icem:samples=64,iterations=3")[1] == {
+        "planner.method": "icem", "planner.samples": 64, "planner.iterations": 3}
