@@ -10,6 +10,7 @@ checking the rest).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from vjepa_ros.cli import main
@@ -37,7 +38,7 @@ def run_command(argv, tmp_path, capsys) -> str:
     empty folder.
     """
     out, data = tmp_path / "out", tmp_path / "data"
-    data.mkdir()
+    data.mkdir(exist_ok=True)
     names = {"BAG": str(tmp_path / "bag"), "DATA": str(data)}
     argv = [names.get(a, a.replace("OUT", str(out), 1) if a.split("/")[0] == "OUT" else a)
             for a in argv]
@@ -111,3 +112,20 @@ def test_errors_name_the_option_the_user_gave_not_the_setting_behind_it(argv, me
                                                                          capsys):
     err = run_command(argv, tmp_path, capsys)
     assert err.startswith(f"vjepa-ros {argv[0]}: {message}"), err
+
+
+@pytest.mark.parametrize("command", ["demo", "bag-from-npz"])
+def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_path, capsys):
+    text = tmp_path / "notes.npz"
+    text.write_text("not numpy")
+    single = tmp_path / "single.npy"
+    np.save(single, np.zeros(3))
+    lacking = tmp_path / "lacking.npz"
+    np.savez(lacking, frames=np.zeros((2, 4, 4, 3)))
+    head = [command] if command == "demo" else [command, "OUT"]
+    for path, why in ((tmp_path / "missing.npz", "does not exist"), (tmp_path, "is a folder"),
+                      (text, "is not an .npz archive"), (single, "holds one array"),
+                      (lacking, "missing arrays ['observations', 'states']")):
+        err = run_command([*head, "--episode", str(path)], tmp_path, capsys)
+        assert err.startswith(f"vjepa-ros {command}: ") and str(path) in err and why in err
+        assert path == lacking or "give an .npz with observations [T, H, W, 3]" in err
