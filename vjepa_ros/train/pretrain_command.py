@@ -15,10 +15,9 @@ def checked_pretrain_config(args: argparse.Namespace):
     """Return the ``PretrainConfig`` of ``--config`` and the options; ValueError naming them."""
     from vjepa_ros.train.pretrain import load_pretrain_config
 
-    for option, value, low in (("--threads", args.threads, 0), ("--save-every", args.save_every,
-                                                                 0)):
-        if value is not None and value < low:
-            raise ValueError(f"{option} {value}: must be >= {low}")
+    for option, value in (("--threads", args.threads), ("--save-every", args.save_every)):
+        if value is not None and value < 0:
+            raise ValueError(f"{option} {value}: must be >= 0")
     overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
                                    ("seed", args.seed)) if v is not None}
     try:
