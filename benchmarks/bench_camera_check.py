@@ -37,6 +37,7 @@ from scipy.spatial.transform import Rotation
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vjepa_ros.models import load_world_model  # noqa: E402
+from vjepa_ros.nodes.planner_config import CameraCheckParams  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, in_box  # noqa: E402
@@ -103,20 +104,29 @@ def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach) ->
     return row
 
 
-def placements(args, base: CameraConfig) -> list[tuple[str, CameraConfig]]:
-    """Return the camera placements of a learned model's rows: (label, camera)."""
-    az0, _, _ = camera_placement(base)
+def placements(args, base: CameraConfig, table_height: float) -> list[tuple[str, CameraConfig]]:
+    """Return the camera placements of a learned model's rows: (label, camera).
+
+    Raises ValueError naming ``--placement`` for one that puts the eye under the table or at the
+    vertical (``sim.camera_orbit``).
+    """
+    az0, _, _ = camera_placement(base, table_height)
     chosen = [] if args.skip_default else [("default", base)]
     for seed in args.training_scene:
         scene = randomized_sim_config(SimConfig(camera=base), seed,
                                       SceneRandomization(what=args.randomize))
         camera = dataclasses.replace(base, eye=scene.camera.eye, target=scene.camera.target,
                                      vertical_fov_deg=scene.camera.vertical_fov_deg)
-        az, el, dist = camera_placement(camera)
+        az, el, dist = camera_placement(camera, table_height)
         chosen.append((f"training pose {seed}: az {az:.0f}, el {el:.0f}, {dist:.2f} m", camera))
     for azimuth_offset, elevation in args.placement or []:
+        try:
+            camera = orbit_camera(base, az0 + azimuth_offset, elevation,
+                                  table_height=table_height)
+        except ValueError as exc:
+            raise ValueError(f"--placement {azimuth_offset:g} {elevation:g}: {exc}") from None
         chosen.append((f"az {az0 + azimuth_offset:.0f} (default {azimuth_offset:+.0f}), el "
-                       f"{elevation:.0f}", orbit_camera(base, az0 + azimuth_offset, elevation)))
+                       f"{elevation:.0f}", camera))
     return chosen
 
 
@@ -172,12 +182,14 @@ def main() -> int:
     cem = config.planner.to_cem()
     try:
         motion = CheckMotionConfig(distance_m=args.distance, diagonals=args.diagonals)
+        CameraCheckParams(motion=motion)  # the verdict's thresholds can count these motions
         base = reach_sim_config(seeds[0], config.sim)
-        cameras = placements(args, base.camera) if args.checkpoint else []
+        cameras = (placements(args, base.camera, base.scene.table_height) if args.checkpoint
+                   else [])
         checkpoint = (resolve_checkpoint("" if args.checkpoint == "demo" else args.checkpoint)
                       if args.checkpoint else None)
     except (OSError, ValueError) as exc:
-        parser.error(str(exc))
+        parser.error(str(exc).replace("camera_check.motion.distance_m", "--distance"))
     if args.checkpoint and not cameras:
         parser.error("--skip-default leaves no placement: add --placement or --training-scene")
     what = (f"world model {args.checkpoint} at camera placements" if args.checkpoint else
@@ -193,7 +205,7 @@ def main() -> int:
     if args.checkpoint:
         model = load_world_model(checkpoint)
         for label, camera in cameras:
-            az, el, dist = camera_placement(camera)
+            az, el, dist = camera_placement(camera, base.scene.table_height)
             with Sim(dataclasses.replace(base, camera=camera)) as sim:
                 row = {"placement": label, "azimuth_deg": az, "elevation_deg": el,
                        "distance_m": dist, "eye": camera.eye, "target": camera.target,

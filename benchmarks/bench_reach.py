@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vjepa_ros.cli_options import (  # noqa: E402
     add_search_method_arguments,
+    option_message,
     search_method_overrides,
 )
 from vjepa_ros.models import load_world_model  # noqa: E402
@@ -150,7 +151,53 @@ def print_time_split(results) -> None:
               + " ".join(f"{split[key]:>17.2f}" for key in TIME_SPLIT))
 
 
-def main() -> int:
+# The settings the options set (as the errors of load_reach_config and ControlConfig spell them)
+# -> the option, for the one-line errors: the user typed --max-steps, not episode.max_steps.
+OPTION_SETTINGS = {"max_steps": ("episode.max_steps", "max_steps"),
+                   "success_radius": ("episode.success_radius", "success_radius"),
+                   "async_blend_m": ("control.async_blend_m",)}
+
+
+def checked_settings(args: argparse.Namespace) -> tuple:
+    """Check every option before anything is loaded; return (config, task, control, checkpoints).
+
+    ``control`` is the ``ControlConfig`` changes. Raises ValueError naming the option the user
+    gave (``--refine-lr``, ``--max-steps``, ``--goal-distance``), never the setting behind it.
+    """
+    for option, value, low in (("--goals", args.goals, 1), ("--seed-start", args.seed_start, 0),
+                               ("--threads", args.threads, 0)):
+        if value is not None and value < low:
+            raise ValueError(f"{option} {value}: must be >= {low}")
+    if args.planning_s is not None and not 0 <= args.planning_s < float("inf"):
+        raise ValueError(f"--planning-s {args.planning_s}: simulated seconds per plan must be "
+                         ">= 0 and finite")
+    given = {name: f"--{name.replace('_', '-')}" for name in OPTION_SETTINGS
+             if getattr(args, name) is not None}
+    options = {key: option for name, option in given.items() for key in OPTION_SETTINGS[name]}
+    try:
+        config = load_reach_config(args.config, {
+            "episode.max_steps": args.max_steps, "episode.success_radius": args.success_radius,
+            "planner.samples": args.samples, "planner.iterations": args.iterations,
+            "planner.horizon": args.horizon, "device": args.device,
+            **search_method_overrides(args),
+        })
+        control_overrides = {} if args.async_blend_m is None else {
+            "async_blend_m": args.async_blend_m}
+        ControlConfig(**control_overrides)
+    except ValueError as exc:  # ConfigError too
+        raise ValueError(option_message(str(exc), options)) from None
+    if args.goal_distance is None:
+        task = ReachTaskConfig()
+    else:
+        low, high = args.goal_distance
+        if not 0 <= low < high < float("inf"):
+            raise ValueError(f"--goal-distance {low:g} {high:g}: need 0 <= MIN < MAX [m]")
+        task = ReachTaskConfig(min_distance=low, max_distance=high)
+    checkpoints = [resolve_checkpoint("" if c == "demo" else c) for c in args.checkpoint]
+    return config, task, control_overrides, checkpoints
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", action="append", default=[],
                         help="world model file; 'demo' = the packaged demo model; repeatable")
@@ -180,26 +227,21 @@ def main() -> int:
     parser.add_argument("--async-blend-m", type=float,
                         help="control.async_blend_m (default: the parameter's default)")
     add_search_method_arguments(parser)
+    return parser
+
+
+def main() -> int:
+    parser = build_parser()
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
     try:
-        config = load_reach_config(args.config, {
-            "episode.max_steps": args.max_steps, "episode.success_radius": args.success_radius,
-            "planner.samples": args.samples, "planner.iterations": args.iterations,
-            "planner.horizon": args.horizon, "device": args.device,
-            **search_method_overrides(args),
-        })
+        config, task, control_overrides, checkpoints = checked_settings(args)
     except (OSError, ValueError) as exc:
         parser.error(str(exc))
+    if args.threads:
+        torch.set_num_threads(args.threads)
     seeds = list(range(args.seed_start, args.seed_start + args.goals))
-    task = ReachTaskConfig() if args.goal_distance is None else ReachTaskConfig(
-        min_distance=args.goal_distance[0], max_distance=args.goal_distance[1])
-    control_overrides = {} if args.async_blend_m is None else {
-        "async_blend_m": args.async_blend_m}
     control = ControlConfig(**control_overrides)
     modes = args.mode or ["blocking"]
-    checkpoints = [resolve_checkpoint("" if c == "demo" else c) for c in args.checkpoint]
 
     cem, episode_cfg, cam = config.planner, config.episode, config.sim
     settings = {

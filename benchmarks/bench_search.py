@@ -42,6 +42,7 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -271,14 +272,28 @@ def gradient_cost(name: str, problems, base: CEMConfig, log, samples: int = 100,
 # -- closed loop --------------------------------------------------------------------------------
 
 def parse_run(spec: str) -> tuple[str, dict]:
-    """``icem:samples=440,iterations=10,icem.noise_beta=3`` → ("icem", {planner.* overrides})."""
+    """``icem:samples=440,iterations=10,icem.noise_beta=3`` → ("icem", {planner.* overrides}).
+
+    Checked here, before the simulator and the model load: a bad method, value or setting exits
+    with one line naming the spec and the setting as written in it (``samples``, not
+    ``CEMConfig.samples`` or ``planner.samples``).
+    """
     method, _, rest = spec.partition(":")
     if method not in METHODS:
         raise SystemExit(f"--run {spec!r}: method must be one of {METHODS}")
     overrides = {"planner.method": method}
     for item in filter(None, rest.split(",")):
         key, _, value = item.partition("=")
-        overrides[f"planner.{key}"] = json.loads(value) if value not in ("", None) else None
+        try:
+            overrides[f"planner.{key}"] = json.loads(value) if value else None
+        except json.JSONDecodeError:
+            raise SystemExit(f"--run {spec!r}: {key}={value} is not a number, true/false or a "
+                             "JSON list") from None
+    try:
+        load_reach_config(None, overrides)
+    except ValueError as exc:  # ConfigError too
+        raise SystemExit(f"--run {spec!r}: {re.sub(r'(?:CEMConfig|planner)[.]', '', str(exc))}"
+                         ) from None
     return spec, overrides
 
 

@@ -159,6 +159,57 @@ def test_bad_shapes_and_thresholds_are_refused():
         CheckThresholds(fine_deg=0)
 
 
+@pytest.mark.parametrize("field, value, message", [
+    ("fine_deg", 200.0, "an angle in (0, 180) deg"),
+    ("fine_deg", 180.0, "would call every placement fine"),
+    ("fine_deg", -1.0, "an angle in (0, 180) deg"),
+    ("fine_deg", math.inf, "an angle in (0, 180) deg"),
+    ("max_residual_deg", 180.0, "would never say move the camera"),
+    ("max_residual_deg", math.nan, "an angle in (0, 180) deg"),
+    ("min_explained", 2.0, "a fraction of the best-seen axis's share in (0, 1]"),
+    ("min_explained", -0.5, "(0, 1]"),
+    ("min_scale", 1.5, "a fraction of the executed motion's length in (0, 1]"),
+    ("min_motion_m", math.inf, "a length > 0 [m]"),
+    ("min_motions", 1, "must be >= 2"),
+])
+def test_thresholds_that_make_the_verdict_meaningless_are_refused_naming_the_parameter(
+        field, value, message):
+    with pytest.raises(ValueError) as caught:
+        CheckThresholds(**{field: value})
+    text = str(caught.value)
+    assert text.startswith(f"camera_check.verdict.{field} must be ") and message in text
+    assert "\n" not in text
+
+
+def test_the_edges_of_the_threshold_ranges_are_accepted():
+    CheckThresholds(fine_deg=179.9, max_residual_deg=179.9, min_scale=1.0, min_explained=1.0,
+                    min_motion_m=1e-4, min_motions=2)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"verdict": {"min_motion_m": 0.05}}, "camera_check.verdict.min_motion_m (0.05 m) must be "
+     "below camera_check.motion.distance_m (0.04 m)"),
+    ({"verdict": {"min_motion_m": 0.02}, "motion": {"distance_m": 0.02}},
+     "must be below camera_check.motion.distance_m (0.02 m)"),
+    ({"verdict": {"min_motions": 7}}, "camera_check.verdict.min_motions (7) exceeds the 6 "
+     "motions the check makes (camera_check.motion.diagonals false)"),
+    ({"verdict": {"min_motions": 19}, "motion": {"diagonals": True}}, "exceeds the 18 motions"),
+    ({"verdict": {"fine_deg": 200.0}}, "camera_check.verdict.fine_deg must be an angle"),
+    ({"motion": {"distance_m": math.inf}}, "camera_check.motion.distance_m must be finite"),
+])
+def test_the_planner_nodes_camera_check_parameters_are_checked_before_the_arm_moves(
+        params, message):
+    from vjepa_ros.config import from_dict
+    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+
+    with pytest.raises(ValueError) as caught:
+        from_dict(PlannerNodeConfig, {"camera_check": params})
+    assert message in str(caught.value)
+    lengthened = {"motion": {"distance_m": 0.06}, "verdict": {"min_motion_m": 0.05}}
+    assert from_dict(PlannerNodeConfig, {"camera_check": lengthened}).camera_check.verdict \
+        .min_motion_m == 0.05  # the same threshold passes with longer motions
+
+
 def test_reports_and_the_parameter_file_load_as_planner_parameters(tmp_path):
     truth = Rotation.from_euler("xyz", (5, -5, 60), degrees=True)
     result = check_motions(AXIS_MOTIONS, truth.apply(AXIS_MOTIONS))
@@ -265,12 +316,15 @@ def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, t
 @pytest.mark.parametrize("option, message", [
     (["--horizon", "3"], "--horizon 3: the camera check infers each motion by a horizon-1"),
     (["--horizon", "0"], "--horizon 0: the camera check"),
-    (["--min-motion", "0"], "--min-motion: camera check min_motion_m must be > 0"),
-    (["--min-motion", "nan"], "--min-motion: camera check min_motion_m must be > 0"),
-    (["--max-residual-deg", "-5"], "--max-residual-deg: camera check max_residual_deg"),
-    (["--min-explained", "0"], "--min-explained: camera check min_explained"),
-    (["--rate", "0"], "--rate: rate_hz must be > 0"),
-    (["--max-steps", "-1"], "--max-steps: max_steps must be >= 0"),
+    (["--min-motion", "0"], "--min-motion must be a length > 0 [m], got 0.0"),
+    (["--min-motion", "nan"], "--min-motion must be a length > 0 [m], got nan"),
+    (["--max-residual-deg", "-5"], "--max-residual-deg must be an angle in (0, 180) deg"),
+    (["--min-explained", "0"], "--min-explained must be a fraction of the best-seen axis"),
+    (["--min-explained", "2"], "--min-explained must be a fraction of the best-seen axis"),
+    (["--fine-deg", "200"], "--fine-deg must be an angle in (0, 180) deg: a rotation turns by"),
+    (["--min-scale", "3"], "--min-scale must be a fraction of the executed motion's length"),
+    (["--rate", "0"], "--rate must be > 0, got 0"),
+    (["--max-steps", "-1"], "--max-steps must be >= 0, got -1"),
     (["--samples", "4", "--topk", "8"], "--topk"),
     (["--refine-lr", "0.1"], "--refine-lr does nothing"),
 ])
@@ -305,7 +359,7 @@ def test_camera_check_takes_horizon_1_and_searches_with_it():
 
 @pytest.mark.parametrize("args, message", [
     (["camera-check", "/nonexistent/bag"], "/nonexistent/bag"),
-    (["camera-check", "BAG", "--fine-deg", "0"], "fine_deg must be > 0"),
+    (["camera-check", "BAG", "--fine-deg", "0"], "--fine-deg must be an angle in (0, 180)"),
     (["camera-check", "BAG", "--params-file", "/nonexistent/planner.yaml"], "planner.yaml"),
 ])
 def test_camera_check_command_errors_are_one_line_and_write_nothing(args, message, sim_bag,

@@ -301,5 +301,5 @@ def test_node_parameters_and_cli_options_reach_the_planner_config():
                                              "planner.icem.execute_best": False,
                                              "planner.mppi.temperature": 0.3}
     assert search_method_changes(parser.parse_args([])) == {}
-    with pytest.raises(SystemExit, match="--mppi-noise-decay: mppi.noise_decay"):
+    with pytest.raises(ValueError, match=r"^--mppi-noise-decay must lie in \(0, 1\], got 2"):
         search_method_changes(parser.parse_args(["--mppi-noise-decay", "2"]))

@@ -240,7 +240,7 @@ def test_refine_settings_node_parameters_and_cli_options():
     assert search_method_changes(args) == {"refine": RefineSettings(steps=3, lr=0.2)}
     assert search_method_overrides(args) == {"planner.refine.steps": 3,
                                              "planner.refine.lr": 0.2}
-    with pytest.raises(SystemExit, match="--refine-lr: refine.lr must be > 0"):
+    with pytest.raises(ValueError, match="^--refine-lr must be > 0"):
         search_method_changes(parser.parse_args(["--refine-lr", "0"]))
     with pytest.raises(SystemExit):  # argparse: not an integer
         parser.parse_args(["--refine-steps", "2.5"])

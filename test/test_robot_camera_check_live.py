@@ -200,7 +200,7 @@ def test_refusals_name_the_service_and_move_nothing():
         arm.session.start_camera_check()
     arm.session.set_enabled(True)
     with pytest.raises(RuntimeError, match=r"camera check refused: the \+x motion .* safety "
-                                            r"filter .*lower camera_check.distance_m"):
+                                            r"filter .*lower camera_check.motion.distance_m"):
         arm.session.start_camera_check(CheckMotionConfig(distance_m=0.2))  # > max_step_m
     arm.session.start_camera_check()
     with pytest.raises(RuntimeError, match="already running"):

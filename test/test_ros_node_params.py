@@ -67,7 +67,7 @@ def test_the_planner_refuses_an_unknown_command_line_parameter_before_loading_an
     with pytest.raises(ValueError) as caught:
         PlannerNode(context=context, cli_args=["--ros-args", *args])
     text = str(caught.value)
-    assert text.startswith("vjepa_planner: unknown parameter ") and message in text
+    assert text.startswith("unknown parameter ") and message in text  # runner: the node name
     assert "\n" not in text
 
 
@@ -92,7 +92,7 @@ def test_declare_config_refuses_undeclared_overrides_on_any_node(context):
     overrides = [Parameter("inner.rate_hz", value=2.0), Parameter("name", value="b")]
     assert _declare(context, Small(), parameter_overrides=overrides) == \
         Small(name="b", inner=Inner(rate_hz=2.0))
-    with pytest.raises(ValueError, match=r"params_test: unknown parameter 'inner.rate' "
+    with pytest.raises(ValueError, match=r"^unknown parameter 'inner.rate' "
                                          r"\(closest: 'inner.rate_hz'\)"):
         _declare(context, Small(), parameter_overrides=[Parameter("inner.rate", value=2.0)])
     with pytest.raises(ValueError, match="unknown parameter 'rate_hz' .closest: 'inner.rate_hz'"):
@@ -106,6 +106,37 @@ def test_ros2_run_of_a_node_with_a_typo_exits_1_with_one_line(monkeypatch, capsy
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1
     assert "'planner.horizn' (closest: 'planner.horizon')" in err
+    assert err.startswith("vjepa_planner: unknown parameter ") and err.count("vjepa_planner") == 1
+    assert "PlannerNode" not in err
+
+
+@pytest.mark.parametrize("parameter, message", [
+    ("planner.samples:=0", "planner.samples must be an integer >= 1, got 0"),
+    ("planner.icem.noise_beta:=-1.0", "planner.icem.noise_beta must be >= 0, got -1.0"),
+    ("planner.refine.lr:=-0.5", "planner.refine.lr must be > 0, got -0.5"),
+    ("camera_check.verdict.fine_deg:=200.0", "camera_check.verdict.fine_deg must be an angle"),
+    ("camera_check.verdict.min_motions:=9", "camera_check.verdict.min_motions (9) exceeds the 6"),
+    ("camera_check.motion.distance_m:=0.0", "camera_check.motion.distance_m must be finite"),
+])
+def test_a_bad_planner_parameter_is_one_line_with_one_prefix_naming_the_parameter(
+        monkeypatch, capsys, parameter, message):
+    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    code = launcher.run_node(PlannerNode, ["planner_node", "--ros-args", "-p", parameter])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1, err
+    assert err.startswith(f"vjepa_planner: {message}"), err
+    assert "CEMConfig" not in err and "PlannerNode" not in err
+
+
+def test_the_simulator_nodes_start_up_error_has_one_prefix(monkeypatch, capsys):
+    from vjepa_ros.nodes.sim_node import SimNode
+
+    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    code = launcher.run_node(SimNode, ["sim_node", "--ros-args", "-p", "use_sim_time:=true",
+                                       "-p", "publish_clock:=false"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("sim_node: use_sim_time is true but publish_clock is ")
+    assert err.count("sim_node") == 1 and "SimNode" not in err
 
 
 def test_closest_name_prefers_the_same_last_part_then_spelling():

@@ -192,11 +192,16 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
 
 
 @pytest.mark.parametrize("override, message", [
-    ("sim.bogus:=1", "sim_node: unknown parameter 'bogus' (closest: "),
+    ("sim.bogus:=1", "vjepa-ros launch: sim: unknown parameter 'bogus' (closest: "),
     ("sim.camera.width:=wide", "sim: "),
     ("sim.real_time_factor:=[1, 2]", "sim: "),
-    ("planner.goals.bogus:=1", "vjepa_planner: unknown parameter 'goals.bogus' (closest: "
-     "'goals."),
+    ("planner.goals.bogus:=1", "vjepa-ros launch: planner: unknown parameter 'goals.bogus' "
+     "(closest: 'goals."),
+    ("planner.planner.samples:=0", "vjepa-ros launch: planner: planner.samples must be an "
+     "integer >= 1, got 0"),
+    ("planner.camera_check.verdict.min_explained:=2.0", "vjepa-ros launch: planner: "
+     "camera_check.verdict.min_explained must be a fraction"),
+    ("sim.real_time_factor:=-1.0", "vjepa-ros launch: sim: real_time_factor must be >= 0"),
 ])
 def test_launch_refuses_unknown_or_mistyped_overrides_in_one_line(capsys, override, message):
     """Undeclared overrides (which rclpy drops silently) and mistyped ones: one line each."""
@@ -205,8 +210,9 @@ def test_launch_refuses_unknown_or_mistyped_overrides_in_one_line(capsys, overri
     checkpoint = ROOT / "vjepa_ros" / "data" / "demo_world_model.pt"
     assert main(["launch", "--checkpoint", str(checkpoint), "--node", "sim", "-p", override]) == 1
     err = capsys.readouterr().err
-    assert "Traceback" not in err
+    assert "Traceback" not in err and err.count("\n") == 1
     assert message in err
+    assert "vjepa_planner" not in err and "sim_node" not in err  # one node name: -p's
 
 
 def test_a_registered_node_starts_with_its_yaml_and_remappings(tmp_path, franka_example):

@@ -64,7 +64,7 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     same = {**data, "encoder": encoder}
     assert main(_args(same, out, "--resume", "--steps", "5")) == 0
     assert main(_args(same, out, "--resume", "--steps", "5", "--lr", "0.01")) == 1
-    assert "cannot change optim.lr" in capsys.readouterr().err
+    assert "cannot change --lr (stored" in capsys.readouterr().err
     assert main(_args(same, out, "--resume", "--steps", "4")) == 1
     assert "steps 4 is below the step 5 this run reached" in capsys.readouterr().err
     assert main(_args(data, out)) == 1
@@ -76,11 +76,11 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--set", "optim.warmup=3", "--set", "optim.decay=1"], "exceed steps"),
     (["--set", "optim.momentum=1"], "unknown OptimConfig setting"),
     (["--set", "steps"], "--set wants KEY=VALUE"),
-    (["--auto-steps", "4"], "auto_steps 4 needs frames_per_clip >= 5"),
-    (["--heads", "3"], "not divisible by predictor.num_heads"),
-    (["--init", "ENCODER"], "predictor.depth, predictor.num_heads: the predictor's size comes"),
-    (["--encoder", "missing.pt"], "encoder: missing.pt does not exist"),
-    (["--data", "nowhere"], "data.train: nowhere does not exist"),
+    (["--auto-steps", "4"], "--auto-steps 4 needs frames_per_clip >= 5"),
+    (["--heads", "3"], "is not divisible by --heads 3"),
+    (["--init", "ENCODER"], "--depth, --heads: the predictor's size comes"),
+    (["--encoder", "missing.pt"], "--encoder: missing.pt does not exist"),
+    (["--data", "nowhere"], "--data: nowhere does not exist"),
     (["--device", "gpu7"], "device:"),
     (["--image-topic", "/wrist"], "/wrist is not in the bag"),
     # official hyper-parameters reach the encoder loader: a value the model cannot compute is
@@ -94,6 +94,7 @@ def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, messag
     assert main(_args(data, tmp_path / "out", *extra)) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros train: ") and message in err and "\n" not in err
+    assert not (tmp_path / "out").exists(), "a refused run left its --out folder behind"
 
 
 def test_config_file_and_package_defaults(data, tmp_path, capsys):

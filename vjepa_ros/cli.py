@@ -64,14 +64,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Plan one step on the real example frames (see ``vjepa_ros/demo.py``)."""
-    from vjepa_ros.demo import run_demo
-
     # The random small model on a CPU: fewer samples/iterations so it runs in seconds.
     defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
     try:
-        changes = cem_changes(args, defaults)
+        changes = cem_changes(args, defaults)  # every option, before torch is imported
+        model_args = model_hyper_parameters(args)
+        from vjepa_ros.demo import run_demo
+
         run_demo(args.checkpoint, args.episode, args.preset, args.device, args.dtype, args.seed,
-                 model_args=model_hyper_parameters(args), **changes)
+                 model_args=model_args, **changes)
     except (OSError, ValueError, RuntimeError) as exc:
         print(f"vjepa-ros demo: {exc}", file=sys.stderr)
         return 1

@@ -90,12 +90,17 @@ def planner_overrides(args: argparse.Namespace) -> dict:
     return {key: value for key, value in given.items() if value is not None}
 
 
-def option_message(message: str) -> str:
+def option_message(message: str, options: dict[str, str] | None = None) -> str:
     """Return ``message`` with the command-line options named instead of the settings.
 
-    ``CEMConfig.topk`` -> ``--topk``, ``goals.energy_threshold`` -> ``--subgoal-energy-threshold``.
+    ``CEMConfig.topk`` -> ``--topk``, ``goals.energy_threshold`` -> ``--subgoal-energy-threshold``;
+    ``options`` maps further setting names (as the message spells them, e.g. ``rate_hz`` or
+    ``episode.max_steps``) to the command's options (``--rate``), whole words only, longest
+    first; pass only the options the user gave, so that a value from a file keeps its key.
     """
-    message = re.sub(r"(?:CEMConfig\.|planner\.|\b(?=(?:icem|mppi)\.))(\w+(?:\.\w+)?)",
+    for name in sorted(options or {}, key=len, reverse=True):
+        message = re.sub(rf"(?<![\w./-]){re.escape(name)}(?![\w])", options[name], message)
+    message = re.sub(r"(?:CEMConfig\.|planner\.|\b(?=(?:icem|mppi|refine)\.))(\w+(?:\.\w+)?)",
                      lambda m: f"--{re.sub('[._]', '-', m.group(1))}", message)
     return re.sub(r"goals\.(\w+)", lambda m: _goal_option(m.group(1)), message)
 
@@ -218,7 +223,8 @@ def search_method_overrides(args: argparse.Namespace) -> dict:
 def search_method_changes(args: argparse.Namespace) -> dict:
     """Return ``CEMConfig`` changes (``method``, ``icem``, ``mppi``, ``refine``) for the options.
 
-    Exits with a one-line message naming the option when a value is out of range.
+    Raises ValueError naming the option (``--icem-noise-beta must be >= 0, got -1.0``) when a
+    value is out of range; the command prints it after its own prefix.
     """
     from vjepa_ros.planning.methods import SETTINGS_GROUPS
 
@@ -233,7 +239,6 @@ def search_method_changes(args: argparse.Namespace) -> dict:
         for group, settings in SETTINGS_GROUPS.items():
             if group in changes:
                 changes[group] = settings(**changes[group])
-    except ValueError as exc:  # e.g. icem.noise_beta must be >= 0
-        option = str(exc).split(" ", 1)[0].replace(".", "-").replace("_", "-")
-        raise SystemExit(f"--{option}: {exc}") from None
+    except ValueError as exc:  # e.g. icem.noise_beta must be >= 0 -> --icem-noise-beta ...
+        raise ValueError(option_message(str(exc))) from None
     return changes

@@ -33,11 +33,29 @@ class Example:
     states: np.ndarray  # [T, 7] float32: xyz, extrinsic xyz Euler, gripper closedness
 
 
+EPISODE_FORMAT = "an .npz with observations [T, H, W, 3] uint8 and states [T, 7]"
+
+
 def load_example(path: str | Path | None = None) -> Example:
-    """Load an episode in the published notebook format (``observations``, ``states``)."""
+    """Load an episode in the published notebook format (``observations``, ``states``).
+
+    Raises ValueError (one line naming the file and the format to give) for a missing file, a
+    folder, a file that is not an .npz archive or one without those arrays.
+    """
     if path is None:
         path = resources.files("vjepa_ros") / "data" / "franka_example_traj.npz"
-    with np.load(str(path)) as data:
+    if not Path(str(path)).is_file():
+        what = "is a folder" if Path(str(path)).is_dir() else "does not exist"
+        raise ValueError(f"episode {path} {what}: give {EPISODE_FORMAT}")
+    try:
+        archive = np.load(str(path))
+    except (OSError, ValueError, EOFError) as exc:  # not numpy's format at all
+        raise ValueError(f"episode {path} is not an .npz archive ({exc}): give "
+                         f"{EPISODE_FORMAT}") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):  # a single .npy array
+        raise ValueError(f"episode {path} holds one array, not an .npz archive: give "
+                         f"{EPISODE_FORMAT}")
+    with archive as data:
         missing = {"observations", "states"} - set(data.files)
         if missing:
             raise ValueError(f"{path}: missing arrays {sorted(missing)} (has {data.files})")

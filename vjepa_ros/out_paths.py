@@ -53,14 +53,15 @@ def fresh_output_dir(prefix: str, base: str | os.PathLike | None = None) -> Path
     return path
 
 
-def output_file(path: str | os.PathLike, option: str = "--out") -> Path:
+def output_file(path: str | os.PathLike, option: str = "--out", create: bool = True) -> Path:
     """Check that file ``path`` can be written (its folder is created); return it.
 
-    Raises ValueError naming ``option`` when ``path`` is a directory or its folder cannot be
-    created or written.
+    ``create`` False: only check that its folder could be created (:func:`output_dir`), for a
+    command that checks its other options first. Raises ValueError naming ``option`` when
+    ``path`` is a directory or its folder cannot be created or written.
     """
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{option} {path}: is a directory; give a file name")
-    output_dir(path.parent if str(path.parent) else ".", option)
+    output_dir(path.parent if str(path.parent) else ".", option, create)
     return path

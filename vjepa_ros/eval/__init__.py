@@ -18,36 +18,16 @@ Modules: ``bags`` (read/write), ``messages`` (ROS messages <-> numpy), ``resampl
 (the CLI subcommands).
 """
 
-from vjepa_ros.eval.bags import (
-    BagError,
-    BagTopics,
-    Recording,
-    read_recording,
-    write_bag,
-    write_episode,
-    write_messages,
-)
-from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag, evaluate_recording
-from vjepa_ros.eval.playback import PlaybackConfig, iter_bag, play
-from vjepa_ros.eval.report import summary_lines, write_report
-from vjepa_ros.eval.resample import Steps, resample
+from vjepa_ros.lazy_exports import lazy_exports
 
-__all__ = [
-    "BagError",
-    "BagTopics",
-    "EvalConfig",
-    "PlaybackConfig",
-    "Recording",
-    "Steps",
-    "evaluate_bag",
-    "evaluate_recording",
-    "iter_bag",
-    "play",
-    "read_recording",
-    "resample",
-    "summary_lines",
-    "write_bag",
-    "write_episode",
-    "write_messages",
-    "write_report",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "bags": (
+        "BagError", "BagTopics", "Recording", "read_recording", "write_bag", "write_episode",
+        "write_messages",
+    ),
+    "eval_config": ("EvalConfig",),
+    "evaluate": ("evaluate_bag", "evaluate_recording"),
+    "playback": ("PlaybackConfig", "iter_bag", "play"),
+    "report": ("summary_lines", "write_report"),
+    "resample": ("Steps", "resample"),
+})

@@ -50,7 +50,7 @@ import math
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.config import param
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.eval.metrics import AXES, sign_agreement
 
 # The base motions span all three axes when the smallest singular value of the stacked unit
@@ -58,45 +58,6 @@ from vjepa_ros.eval.metrics import AXES, sign_agreement
 SPAN_3D = 0.3
 # ... and at least two directions (a plane) when the middle one is: needed for any estimate.
 SPAN_2D = 0.2
-
-
-@dataclasses.dataclass
-class CheckThresholds:
-    """When the placement is fine, correctable by a rotation, or the camera must move."""
-
-    fine_deg: float = param(
-        10.0, "Placement fine when the estimated rotation is at most this angle [deg] (a "
-        "margin: an exact model rotated by 30° still reaches every benchmark goal; README, "
-        "Camera placement check)."
-    )
-    max_residual_deg: float = param(
-        25.0, "Move the camera when no rotation explains the model's inferred motion directions "
-        "better than this RMS angle [deg]."
-    )
-    min_scale: float = param(
-        0.3, "Move the camera when the model infers less than this fraction of the executed "
-        "motion's length (it hardly sees the arm move)."
-    )
-    min_motion_m: float = param(
-        0.01, "Executed motions shorter than this [m] are not used (their direction is noise)."
-    )
-    min_motions: int = param(3, "Fewest usable motions for a check.")
-    min_explained: float = param(
-        0.5, "Move the camera when, for the motions along some base axis, the model's best action "
-        "explains less than this fraction of what it explains along the best-seen axis (share of "
-        "the frame change = 1 - energy of the inferred action / energy of standing still): it "
-        "does not see motion along that axis."
-    )
-
-    def __post_init__(self):
-        for name in ("fine_deg", "max_residual_deg", "min_scale", "min_motion_m",
-                     "min_explained"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"camera check {name} must be > 0, got {getattr(self, name)!r}")
-        if self.min_motions < 2:
-            raise ValueError(f"camera check min_motions must be >= 2, got {self.min_motions}")
-
-
 class Verdict:
     FINE = "placement fine"
     ROTATE = "correct by rotation"

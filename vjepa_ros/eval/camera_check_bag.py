@@ -25,19 +25,8 @@ from vjepa_ros.eval.camera_check import (
     check_motions,
     explained_share,
 )
-from vjepa_ros.eval.evaluate import EvalConfig, evaluate_recording
-
-
-def check_eval_config(thresholds: CheckThresholds, rate_hz: float = 4.0, max_steps: int = 0,
-                      seed: int = 0) -> EvalConfig:
-    """Return the evaluation settings of a camera check, checked (ValueError naming the field).
-
-    The goal is the frame one step later (``goal_offset`` 1), no landscape; sign agreement
-    counts motions from half the verdict's ``min_motion_m``.
-    """
-    return EvalConfig(rate_hz=rate_hz, goal_offset=1, max_steps=max_steps,
-                      min_motion_m=thresholds.min_motion_m / 2, landscape_points=0,
-                      seed=seed).check()
+from vjepa_ros.eval.camera_check_thresholds import check_eval_config
+from vjepa_ros.eval.evaluate import evaluate_recording
 
 
 def check_recording(recording: Recording, model, cem, thresholds: CheckThresholds | None = None,

@@ -18,6 +18,12 @@ from vjepa_ros.cli_options import (
     add_search_method_arguments,
     cem_changes,
     model_hyper_parameters,
+    option_message,
+)
+from vjepa_ros.eval.camera_check_thresholds import (
+    PARAM_PREFIX,
+    CheckThresholds,
+    check_eval_config,
 )
 from vjepa_ros.eval.command import add_topic_arguments, topics_from_args
 
@@ -63,10 +69,12 @@ def add_commands(sub) -> None:
     check.set_defaults(func=cmd_camera_check)
 
 
-# Options named in the one-line errors: the settings' field -> its option.
-_OPTIONS = {"fine_deg": "--fine-deg", "max_residual_deg": "--max-residual-deg",
-            "min_scale": "--min-scale", "min_motion_m": "--min-motion",
-            "min_explained": "--min-explained", "rate_hz": "--rate", "max_steps": "--max-steps"}
+# Options named in the one-line errors: the setting (as the errors spell it) -> its option.
+_VERDICT_OPTIONS = {"fine_deg": "--fine-deg", "max_residual_deg": "--max-residual-deg",
+                    "min_scale": "--min-scale", "min_motion_m": "--min-motion",
+                    "min_explained": "--min-explained"}
+_OPTIONS = {**{f"{PARAM_PREFIX}{name}": option for name, option in _VERDICT_OPTIONS.items()},
+            "rate_hz": "--rate", "max_steps": "--max-steps"}
 
 
 def checked_options(args: argparse.Namespace) -> tuple:
@@ -76,8 +84,6 @@ def checked_options(args: argparse.Namespace) -> tuple:
     inference is a one-step search toward the next frame), a bad planner option, a verdict
     threshold, ``--rate`` or ``--max-steps`` out of range.
     """
-    from vjepa_ros.eval.camera_check import CheckThresholds
-    from vjepa_ros.eval.camera_check_bag import check_eval_config
     from vjepa_ros.planning.config import preset
 
     if args.horizon is not None and args.horizon != 1:
@@ -87,33 +93,38 @@ def checked_options(args: argparse.Namespace) -> tuple:
                                                        "horizon": 1}
     cem = preset(args.preset, **cem_changes(args, defaults))
     try:
-        given = {"fine_deg": args.fine_deg, "max_residual_deg": args.max_residual_deg,
-                 "min_scale": args.min_scale, "min_motion_m": args.min_motion,
-                 "min_explained": args.min_explained}
+        given = {name: getattr(args, option[2:].replace("-", "_"))
+                 for name, option in _VERDICT_OPTIONS.items()}
         thresholds = CheckThresholds(**{k: v for k, v in given.items() if v is not None})
         config = check_eval_config(thresholds, args.rate, args.max_steps, args.seed)
     except ValueError as exc:
-        field = next((name for name in _OPTIONS if name in str(exc)), None)
-        raise ValueError(f"{_OPTIONS[field]}: {exc}" if field else str(exc)) from None
+        raise ValueError(option_message(str(exc), _OPTIONS)) from None
     return cem, thresholds, config
 
 
 def cmd_camera_check(args: argparse.Namespace) -> int:
     """Check the options, read the bag, load the model, run the check, print and write."""
-    from vjepa_ros.demo import load_planning_model
-    from vjepa_ros.eval.bags import BagError, read_recording
-    from vjepa_ros.eval.camera_check_bag import check_recording
-    from vjepa_ros.eval.camera_check_report import base_planner_params, summary_lines, write_check
+    from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.out_paths import output_dir
 
     out = Path(args.out or f"camera_check_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
         output_dir(out, create=False)
         cem, thresholds, _ = checked_options(args)
+        model_args = model_hyper_parameters(args)
+        from vjepa_ros.demo import load_planning_model  # torch: after every option is checked
+        from vjepa_ros.eval.bags import read_recording
+        from vjepa_ros.eval.camera_check_bag import check_recording
+        from vjepa_ros.eval.camera_check_report import (
+            base_planner_params,
+            summary_lines,
+            write_check,
+        )
+
         base = base_planner_params(args.params_file)
         recording = read_recording(args.bag, topics_from_args(args))  # before the model
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
-                                            args.seed, **model_hyper_parameters(args))
+                                            args.seed, **model_args)
         print(f"world model   {source}")
         result, report = check_recording(recording, model, cem, thresholds, args.rate,
                                          args.max_steps, args.seed, progress=not args.quiet)

@@ -11,13 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from vjepa_ros.cli_options import (
     add_planning_arguments,
     add_search_method_arguments,
     cem_changes,
     model_hyper_parameters,
+    option_message,
 )
 
 
@@ -109,11 +108,25 @@ def topics_from_args(args):
                      no_gripper=args.no_gripper, **changes)
 
 
+# EvalConfig's fields (as its errors name them) -> the options that set them.
+EVAL_OPTIONS = {"rate_hz": "--rate", "goal_offset": "--goal-offset", "max_steps": "--max-steps",
+                "landscape_points": "--landscape-points", "min_motion_m": "--min-motion"}
+
+
+def checked_eval_config(args: argparse.Namespace):
+    """Return the checked ``EvalConfig`` of the options; ValueError naming the option."""
+    from vjepa_ros.eval.eval_config import EvalConfig
+
+    try:
+        return EvalConfig(rate_hz=args.rate, goal_offset=args.goal_offset,
+                          max_steps=args.max_steps, landscape_points=args.landscape_points,
+                          min_motion_m=args.min_motion, seed=args.seed).check()
+    except ValueError as exc:
+        raise ValueError(option_message(str(exc), EVAL_OPTIONS)) from None
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
-    from vjepa_ros.demo import load_planning_model
-    from vjepa_ros.eval.bags import BagError
-    from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag
-    from vjepa_ros.eval.report import summary_lines, write_report
+    from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.images import load_image_file
     from vjepa_ros.out_paths import output_dir
     from vjepa_ros.planning.config import preset
@@ -122,14 +135,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
     out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
-        output_dir(out)
+        output_dir(out, create=False)  # created by write_report, after every check and the run
         cem = preset(args.preset, **cem_changes(args, defaults))
-        config = EvalConfig(rate_hz=args.rate, goal_offset=args.goal_offset,
-                            max_steps=args.max_steps, landscape_points=args.landscape_points,
-                            min_motion_m=args.min_motion, seed=args.seed).check()
+        config = checked_eval_config(args)
         goal = load_image_file(args.goal) if args.goal else None
+        model_args = model_hyper_parameters(args)
+        from vjepa_ros.demo import load_planning_model  # torch: after every option is checked
+        from vjepa_ros.eval.evaluate import evaluate_bag
+        from vjepa_ros.eval.report import summary_lines, write_report
+
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
-                                            args.seed, **model_hyper_parameters(args))
+                                            args.seed, **model_args)
         print(f"world model   {source}")
         report = evaluate_bag(args.bag, model, cem, config, topics_from_args(args), goal,
                               progress=not args.quiet)
@@ -143,10 +159,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:
-    from vjepa_ros.demo import load_example
-    from vjepa_ros.eval.bags import BagError, write_bag
+    from vjepa_ros.eval.bag_files import BagError
 
     try:
+        if not 0 < args.rate < float("inf"):
+            raise ValueError(f"--rate {args.rate}: the frame rate must be > 0 Hz")
+        from vjepa_ros.demo import load_example  # torch: after the options are checked
+        from vjepa_ros.eval.bags import write_bag
+
         example = load_example(args.episode)
         path = write_bag(args.out, example.frames, example.states, rate_hz=args.rate,
                          storage=args.storage, image_format=args.image_format)
@@ -158,16 +178,16 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from vjepa_ros.eval.bags import BagError
     from vjepa_ros.eval.record import record_sim_bag
-    from vjepa_ros.sim import CollectorConfig, SimConfig
-    from vjepa_ros.sim.config import CameraConfig
+    from vjepa_ros.sim.command import checked_sim_options
 
     try:
-        sim_config = SimConfig(camera=CameraConfig(width=args.width, height=args.height)).check()
-        path, episode = record_sim_bag(args.out, args.seed, sim_config,
-                                       CollectorConfig(frames=args.frames), args.storage,
-                                       args.image_format)
+        sim_config, collector_config = checked_sim_options(args, args.frames)
+        path, episode = record_sim_bag(args.out, args.seed, sim_config, collector_config,
+                                       args.storage, args.image_format)
     except (BagError, OSError, ValueError, ImportError) as exc:
         print(f"vjepa-ros record: {exc}", file=sys.stderr)
         return 1

@@ -25,48 +25,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vjepa_ros.config import param
 from vjepa_ros.eval import metrics
 from vjepa_ros.eval.bags import BagTopics, JointsToPose, Recording, read_recording
+from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.resample import Steps, resample
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
-
-
-@dataclasses.dataclass
-class EvalConfig:
-    rate_hz: float = param(4.0, "Model step rate [Hz] the recording is resampled to (DROID: 4).")
-    goal_offset: int = param(
-        0, "Goal = the frame this many steps after the current one; 0: the planner's horizon."
-    )
-    max_steps: int = param(0, "Evaluate at most this many steps (0: all).")
-    min_motion_m: float = param(
-        0.002, "Executed motions below this [m] are left out of sign agreement and cosine."
-    )
-    max_frame_offset_s: float = param(
-        0.0, "Largest distance [s] between a step's grid time and its frame; 0: half a step."
-    )
-    max_state_gap_s: float = param(
-        0.1, "Largest span [s] between the two recorded states a step's state is interpolated "
-        "from; a longer gap drops the step.",
-    )
-    landscape_points: int = param(
-        11, "Grid points per axis of the Δx/Δz energy landscape (0: no landscape)."
-    )
-    landscape_step: int = param(-1, "Step of the energy landscape; -1: the first evaluated step.")
-    encode_batch: int = param(8, "Frames per encoder call.")
-    seed: int = param(0, "Seed of the planner's sampling noise.")
-
-    def check(self) -> EvalConfig:
-        if not self.rate_hz > 0:
-            raise ValueError(f"rate_hz must be > 0, got {self.rate_hz}")
-        for name in ("goal_offset", "max_steps", "landscape_points"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if self.landscape_points == 1:
-            raise ValueError("landscape_points must be 0 (none) or >= 2")
-        if self.encode_batch < 1:
-            raise ValueError(f"encode_batch must be >= 1, got {self.encode_batch}")
-        return self
 
 
 def _as_tensor(array) -> torch.Tensor:

@@ -22,9 +22,6 @@ import functools
 import math
 
 import yaml
-from torch import nn
-
-from .encoder import as_hw
 
 _NO_EFFECT_DROPOUT = ("dropout/stochastic depth: identity in eval mode (planning); this package's "
                       "post-training runs without them")
@@ -58,6 +55,8 @@ def _positive_int(value) -> bool:
 
 def _official_layer_norm(value) -> bool:
     # The official builders pass partial(nn.LayerNorm, eps=1e-6); None means "the builder's".
+    from torch import nn  # here: parsing command-line KEY=VALUE items needs no torch
+
     return value is None or (isinstance(value, functools.partial) and value.func is nn.LayerNorm
                              and not value.args and value.keywords == {"eps": 1e-6})
 
@@ -74,6 +73,8 @@ def _default_scale(values: dict, width_key: str):
 def _checked(kind: str, values: dict) -> dict:
     """Return name -> (predicate on the value, what is supported) for one builder."""
     width_key = "embed_dim" if kind == "encoder" else "predictor_embed_dim"
+    from .encoder import as_hw
+
     height, width = as_hw(values.get("img_size", 256))
     rules = {
         "use_rope": (lambda v: v is True, "True: 3D rotary position embedding (the released "

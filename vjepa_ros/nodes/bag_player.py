@@ -33,8 +33,10 @@ def message_class(msgtype: str):
 
 
 class BagPlayer(Node):
+    ROS_NAME = "bag_player"  # the one prefix of its start-up errors (main)
+
     def __init__(self, **kwargs):
-        super().__init__("bag_player", **kwargs)
+        super().__init__(self.ROS_NAME, **kwargs)
         self.config = declare_config(self, PlaybackConfig()).check()
         topics = bag_topics(self.config.bag, self.config.topic_list())
         self.publishers_by_topic, self.message_classes = {}, {}
@@ -116,7 +118,7 @@ def main(args=None):
     try:
         node = BagPlayer()
     except (BagError, ValueError) as exc:
-        print(f"bag_player: {exc}", file=sys.stderr)
+        print(f"{BagPlayer.ROS_NAME}: {exc}", file=sys.stderr)
         rclpy.try_shutdown()
         return 1
     executor = rclpy.executors.SingleThreadedExecutor()

@@ -23,9 +23,11 @@ from vjepa_ros.robot.camera import CameraConfig, CameraError, RealSenseColor
 
 
 class CameraNode(Node):
+    ROS_NAME = "camera"  # the one prefix of its start-up errors (launcher.run_node)
+
     def __init__(self, camera_factory=RealSenseColor, **kwargs):
         kwargs.setdefault("namespace", "camera")
-        super().__init__("camera", **kwargs)
+        super().__init__(self.ROS_NAME, **kwargs)
         self.config = declare_config(self, CameraConfig())
         self.camera = camera_factory(self.config)
         self.info = CameraInfo(**self.camera.info)

@@ -55,8 +55,10 @@ LATCHED = QoSProfile(
 
 
 class ImagePublisher(Node):
+    ROS_NAME = "image_publisher"  # the one prefix of its start-up errors (launcher.run_node)
+
     def __init__(self, **kwargs):
-        super().__init__("image_publisher", **kwargs)
+        super().__init__(self.ROS_NAME, **kwargs)
         self.config = declare_config(self, ImagePublisherConfig())
         if not self.config.path:
             raise ImageError("parameter 'path' is empty: give the image file to publish")

@@ -143,8 +143,9 @@ class Launch:
                 node_class = NODES[spec.name].load()
                 try:
                     node = node_class(context=self.context, **kwargs)
-                except ParameterException as exc:  # e.g. a string for a float parameter
-                    raise ValueError(f"{spec.name}: {_one_line(exc)}") from None
+                except (ParameterException, OSError, ValueError, RuntimeError) as exc:
+                    # One prefix, the node as -p NODE.param names it; its messages carry none.
+                    raise _prefixed(exc, spec.name) from None
                 self.nodes.append(node)  # (an unknown parameter: refused by the node itself)
         except BaseException:
             self.shutdown()
@@ -193,6 +194,20 @@ class Launch:
         self.shutdown()
 
 
+def _prefixed(exc: BaseException, name: str) -> Exception:
+    """Return ``exc`` as the same kind of error with ``name: `` before its one-line message.
+
+    rclpy's ParameterException (e.g. a string for a float parameter) becomes a ValueError.
+    """
+    message = f"{name}: {_one_line(exc)}"
+    if isinstance(exc, (OSError, ValueError, RuntimeError)):
+        try:
+            return type(exc)(message)
+        except TypeError:  # an exception class with another signature
+            pass
+    return ValueError(message)
+
+
 def _one_line(exc: BaseException) -> str:
     """Return an exception's message on one line (rclpy's parameter errors span several)."""
     return " ".join(str(exc).split())
@@ -210,7 +225,9 @@ def run_node(node_class, args=None) -> int:
     try:
         node = node_class()
     except (OSError, ValueError, RuntimeError, ParameterException) as exc:
-        print(f"{node_class.__name__}: {_one_line(exc)}", file=sys.stderr)
+        # One prefix, the node's ROS name; the node's own messages carry none.
+        name = getattr(node_class, "ROS_NAME", node_class.__name__)
+        print(f"{name}: {_one_line(exc)}", file=sys.stderr)
         rclpy.try_shutdown()
         return 1
     # One thread: every node's long work runs on threads of its own (the planner's planning

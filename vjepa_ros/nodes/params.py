@@ -56,7 +56,7 @@ def refuse_undeclared_overrides(node: Node) -> None:
     if unknown:
         named = "; ".join(f"{name!r} (closest: {closest_name(name, declared)!r})"
                           for name in unknown)
-        raise ValueError(f"{node.get_name()}: unknown parameter{'s' if len(unknown) > 1 else ''} "
+        raise ValueError(f"unknown parameter{'s' if len(unknown) > 1 else ''} "
                          f"{named}; `ros2 param list` on the running node (or its config/*.yaml) "
                          "lists the names")
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 from vjepa_ros.config import param
-from vjepa_ros.eval.camera_check import CheckThresholds
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.planning.config import PRESETS, CEMConfig, horizon_warning
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
-from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
+from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
+from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalSwitchConfig
 from vjepa_ros.robot.kinematics import RobotConfig
-from vjepa_ros.robot.mpc import ControlConfig
 from vjepa_ros.robot.safety import SafetyLimits
 
 IMAGE_TRANSPORTS = ("raw", "compressed")
@@ -172,6 +173,26 @@ class CameraCheckParams:
         "$ROS_HOME/camera_check (default ~/.ros/camera_check)."
     )
 
+    def __post_init__(self):
+        """Refuse verdict thresholds the check's own motions cannot meet (before the arm moves).
+
+        Raises ValueError naming both parameters: ``verdict.min_motion_m`` not below
+        ``motion.distance_m`` (no motion would count) or ``verdict.min_motions`` above the number
+        of motions the check makes (6, or 18 with ``motion.diagonals``).
+        """
+        motion, verdict = self.motion, self.verdict
+        if not verdict.min_motion_m < motion.distance_m:
+            raise ValueError(
+                f"camera_check.verdict.min_motion_m ({verdict.min_motion_m:g} m) must be below "
+                f"camera_check.motion.distance_m ({motion.distance_m:g} m): no motion of the "
+                "check would count; lower the one or raise the other")
+        made = len(motion_directions(motion.diagonals))
+        if verdict.min_motions > made:
+            raise ValueError(
+                f"camera_check.verdict.min_motions ({verdict.min_motions}) exceeds the "
+                f"{made} motions the check makes (camera_check.motion.diagonals "
+                f"{str(motion.diagonals).lower()}); lower it or turn the diagonals on")
+
 
 @dataclasses.dataclass
 class PlannerNodeConfig:
@@ -217,3 +238,13 @@ class PlannerNodeConfig:
 
 
 GOAL_PARAMETERS = ("goal_image_path", "goal_image_paths", "goal_steps")
+
+
+def parameter_message(message: str) -> str:
+    """Return ``message`` naming the node's parameters instead of the planning settings.
+
+    ``CEMConfig.samples`` -> ``planner.samples``, ``icem.noise_beta`` ->
+    ``planner.icem.noise_beta`` (the planning package's own names for the ``planner.*`` group).
+    """
+    return re.sub(r"(?<![\w.])(?:CEMConfig\.|(?=(?:icem|mppi|refine)\.\w))", "planner.",
+                  message)

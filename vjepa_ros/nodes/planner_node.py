@@ -36,7 +36,7 @@ from vjepa_ros.images import (
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.params import declare_config
-from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig
+from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.nodes.pose_msgs import frame_problem, set_pose, stamp_seconds, state_from_pose
 from vjepa_ros.robot.goals import SubGoal, goals_from_files
 from vjepa_ros.robot.joint_states import (
@@ -63,9 +63,14 @@ RUNTIME_PARAMETERS = set(GOAL_PARAMETERS) | {"use_sim_time"}
 
 
 class PlannerNode(Node):
+    ROS_NAME = NODE_NAME  # the one prefix of its start-up errors (launcher.run_node)
+
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
-        self.config = cfg = declare_config(self, PlannerNodeConfig())
+        try:
+            self.config = cfg = declare_config(self, PlannerNodeConfig())
+        except ValueError as exc:  # CEMConfig.samples, icem.noise_beta: as their parameters
+            raise type(exc)(parameter_message(str(exc))) from None
         if not cfg.model.checkpoint:
             raise ValueError("parameter 'model.checkpoint' is empty: give the V-JEPA 2-AC "
                              "checkpoint file (e.g. vjepa2-ac-vitg.pt)")

@@ -185,8 +185,10 @@ def cmd_reach(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)
         return 1
-    except (ValueError, ConfigError) as exc:  # planner.X named as its option --X
-        print(f"vjepa-ros reach: {option_message(str(exc))}", file=sys.stderr)
+    except (ValueError, ConfigError) as exc:  # planner.X, episode.max_steps: as their options
+        given = {"goal_seed": "--goal-seed", "episode.max_steps": "--max-steps"}
+        options = {key: option for key, option in given.items() if overrides[key] is not None}
+        print(f"vjepa-ros reach: {option_message(str(exc), options)}", file=sys.stderr)
         return 1
     try:
         out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()

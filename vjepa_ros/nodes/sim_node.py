@@ -67,13 +67,15 @@ def _stamp(seconds: float) -> Time:
 
 
 class SimNode(Node):
+    ROS_NAME = "sim_node"  # the one prefix of its start-up errors (launcher.run_node)
+
     def __init__(self, **kwargs):
-        super().__init__("sim_node", **kwargs)
+        super().__init__(self.ROS_NAME, **kwargs)
         self.config = declare_config(self, SimNodeConfig())
         if self.config.real_time_factor < 0:
             raise ValueError("real_time_factor must be >= 0 (0: as fast as possible)")
         if self.get_parameter("use_sim_time").value and not self.config.publish_clock:
-            raise ValueError("sim_node: use_sim_time is true but publish_clock is false, so "
+            raise ValueError("use_sim_time is true but publish_clock is false, so "
                              "nothing publishes /clock and the simulation would never step; set "
                              "publish_clock:=true (the simulator is the clock) or "
                              "use_sim_time:=false")

@@ -8,34 +8,17 @@ MPPI; ``CEMConfig.method`` picks one; ``CEMConfig.refine`` adds gradient steps o
     result = planner.plan(context_reps, context_state, goal_reps)  # result.first_action [7]
 """
 
-from vjepa_ros.planning.cancel import PlanCancelled
-from vjepa_ros.planning.cem import CEMPlanner, PlanResult, plan
-from vjepa_ros.planning.config import PRESETS, CEMConfig, preset
-from vjepa_ros.planning.energy import energy
-from vjepa_ros.planning.icem import ICEMPlanner
-from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
-from vjepa_ros.planning.mppi import MPPIPlanner
-from vjepa_ros.planning.planners import make_planner
-from vjepa_ros.planning.pose import apply_action, state_difference
-from vjepa_ros.planning.rollout import ImaginedRollout
+from vjepa_ros.lazy_exports import lazy_exports
 
-__all__ = [
-    "CEMConfig",
-    "CEMPlanner",
-    "ICEMPlanner",
-    "ICEMSettings",
-    "METHODS",
-    "MPPIPlanner",
-    "MPPISettings",
-    "ImaginedRollout",
-    "PRESETS",
-    "PlanCancelled",
-    "PlanResult",
-    "RefineSettings",
-    "apply_action",
-    "energy",
-    "make_planner",
-    "plan",
-    "preset",
-    "state_difference",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "cancel": ("PlanCancelled",),
+    "cem": ("CEMPlanner", "PlanResult", "plan"),
+    "config": ("PRESETS", "CEMConfig", "preset"),
+    "energy": ("energy",),
+    "icem": ("ICEMPlanner",),
+    "methods": ("METHODS", "ICEMSettings", "MPPISettings", "RefineSettings"),
+    "mppi": ("MPPIPlanner",),
+    "planners": ("make_planner",),
+    "pose": ("apply_action", "state_difference"),
+    "rollout": ("ImaginedRollout",),
+})

@@ -14,6 +14,7 @@ whole check: its motions must be the ones asked for, or the estimate mixes axes.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -41,8 +42,9 @@ class CheckMotionConfig:
 
     def __post_init__(self):
         for name in ("distance_m", "settle_s", "timeout_s"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"camera_check.{name} must be > 0, got {getattr(self, name)!r}")
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                raise ValueError(f"camera_check.motion.{name} must be finite and > 0, got "
+                                 f"{getattr(self, name)!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +78,7 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
                     f"camera check refused: the {label} motion of {config.distance_m:.3f} m "
                     f"from [{', '.join(f'{v:.3f}' for v in start[:3])}] does not pass the "
                     f"safety filter ({why}); move the arm nearer the workspace centre or "
-                    "lower camera_check.distance_m")
+                    "lower camera_check.motion.distance_m")
         motions.append(CheckMotion(label, target, start.copy()))
     return motions
 

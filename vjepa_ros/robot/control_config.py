@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from vjepa_ros.config import param
-from vjepa_ros.robot.model_frame import ModelFrame
 
 MODES = ("blocking", "continuous", "async")
 
@@ -67,7 +68,22 @@ class ControlConfig:
                      "async_tolerance_m"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"control.{name} must be > 0, got {getattr(self, name)!r}")
-        ModelFrame(self.model_frame_rpy_deg)  # 3 finite numbers, or a ValueError naming it
+        model_frame_angles(self.model_frame_rpy_deg)  # 3 finite numbers, or a ValueError
         if not self.async_blend_m >= 0:
             raise ValueError(f"control.async_blend_m must be >= 0 (0: off), got "
                              f"{self.async_blend_m!r}")
+
+
+def model_frame_angles(rpy_deg) -> np.ndarray:
+    """Return ``control.model_frame_rpy_deg`` as float64 [3] (numpy only: checked at start-up).
+
+    Raises ValueError naming the parameter when it is not 3 finite numbers [deg].
+    """
+    try:
+        angles = np.asarray(rpy_deg, dtype=np.float64).reshape(3)
+    except (TypeError, ValueError):
+        raise ValueError("control.model_frame_rpy_deg must be 3 numbers [deg] (roll, pitch, "
+                         f"yaw), got {rpy_deg!r}") from None
+    if not np.isfinite(angles).all():
+        raise ValueError(f"control.model_frame_rpy_deg must be finite, got {angles.tolist()}")
+    return angles

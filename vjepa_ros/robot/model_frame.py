@@ -33,6 +33,7 @@ from vjepa_ros.planning.pose import (
     quat_multiply,
     quat_to_euler,
 )
+from vjepa_ros.robot.control_config import model_frame_angles
 
 
 class ModelFrame:
@@ -47,13 +48,7 @@ class ModelFrame:
     """
 
     def __init__(self, rpy_deg=(0.0, 0.0, 0.0)):
-        try:
-            angles = np.asarray(rpy_deg, dtype=np.float64).reshape(3)
-        except (TypeError, ValueError):
-            raise ValueError("control.model_frame_rpy_deg must be 3 numbers [deg] (roll, pitch, "
-                             f"yaw), got {rpy_deg!r}") from None
-        if not np.isfinite(angles).all():
-            raise ValueError(f"control.model_frame_rpy_deg must be finite, got {angles.tolist()}")
+        angles = model_frame_angles(rpy_deg)
         self.rpy_deg = angles
         radians = torch.as_tensor(np.radians(angles))
         self.quat = euler_to_quat(radians)  # [4] (w, x, y, z) float64

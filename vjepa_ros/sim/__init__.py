@@ -25,31 +25,13 @@ States are 7 numbers in the robot base frame: TCP xyz [m], extrinsic xyz Euler a
 gripper closedness [0, 1] (V-JEPA 2-AC facts §4); the TCP is the Franka Hand's (``panda.py``).
 """
 
-from vjepa_ros.sim.collector import CollectorConfig, collect, collect_episode
-from vjepa_ros.sim.config import CameraConfig, ControllerConfig, SceneConfig, SimConfig
-from vjepa_ros.sim.episode import Episode
-from vjepa_ros.sim.sim import Sim
-from vjepa_ros.sim.tasks import (
-    Goal,
-    ReachTaskConfig,
-    capture_goal,
-    reach_error,
-    sample_reach_target,
-)
+from vjepa_ros.lazy_exports import lazy_exports
 
-__all__ = [
-    "CameraConfig",
-    "CollectorConfig",
-    "ControllerConfig",
-    "Episode",
-    "Goal",
-    "ReachTaskConfig",
-    "SceneConfig",
-    "Sim",
-    "SimConfig",
-    "capture_goal",
-    "collect",
-    "collect_episode",
-    "reach_error",
-    "sample_reach_target",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "collector": ("collect", "collect_episode"),
+    "collector_config": ("CollectorConfig",),
+    "config": ("CameraConfig", "ControllerConfig", "SceneConfig", "SimConfig"),
+    "episode": ("Episode",),
+    "sim": ("Sim",),
+    "tasks": ("Goal", "ReachTaskConfig", "capture_goal", "reach_error", "sample_reach_target"),
+})

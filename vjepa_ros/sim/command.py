@@ -5,23 +5,23 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vjepa_ros.sim.randomize import RANDOMIZE_WHAT
+from vjepa_ros.sim.choices import RANDOMIZE_WHAT, TASKS
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
     """Record episodes into ``args.out``; exit 1 with a message on bad settings."""
     from vjepa_ros.out_paths import output_dir
-    from vjepa_ros.sim.collector import CollectorConfig, collect
-    from vjepa_ros.sim.config import CameraConfig, SimConfig
-    from vjepa_ros.sim.manipulation import collect_manipulation
-    from vjepa_ros.sim.randomize import SceneRandomization
 
     try:
         _check_collect_options(args)
-        output_dir(args.out)
+        sim_config, config = checked_sim_options(args, 16 if args.frames is None else
+                                                 args.frames)
+        output_dir(args.out, create=False)  # the first episode's file creates it
+        from vjepa_ros.sim.collector import collect  # the simulator: after every check
+        from vjepa_ros.sim.manipulation import collect_manipulation
+        from vjepa_ros.sim.randomize import SceneRandomization
+
         if args.task == "motion":
-            sim_config = SimConfig(camera=CameraConfig(width=args.width, height=args.height))
-            config = CollectorConfig(frames=16 if args.frames is None else args.frames)
             randomization = (SceneRandomization(what=args.randomize) if args.randomize
                              else None)
             collect(args.out, args.episodes, args.seed, sim_config, config,
@@ -35,10 +35,34 @@ def cmd_collect(args: argparse.Namespace) -> int:
     return 0
 
 
+# The settings behind the simulator options (as their errors spell them) -> the options.
+SIM_OPTIONS = {"SimConfig: camera.width/height": "--width/--height",
+               "CollectorConfig.frames": "--frames"}
+
+
+def checked_sim_options(args: argparse.Namespace, frames: int) -> tuple:
+    """Return ``(SimConfig, CollectorConfig)`` of ``--width --height --seed`` and ``frames``.
+
+    ``collect`` and ``record`` check them before any simulator starts; ValueError naming the
+    option (``--width/--height must be >= 16``, ``--seed -1: must be >= 0``).
+    """
+    from vjepa_ros.cli_options import option_message
+    from vjepa_ros.sim.collector_config import CollectorConfig
+    from vjepa_ros.sim.config import CameraConfig, SimConfig
+
+    if args.seed < 0:
+        raise ValueError(f"--seed {args.seed}: must be >= 0 (a scene seed)")
+    try:
+        return (SimConfig(camera=CameraConfig(width=args.width, height=args.height)).check(),
+                CollectorConfig(frames=frames))
+    except ValueError as exc:
+        raise ValueError(option_message(str(exc), SIM_OPTIONS)) from None
+
+
 def _check_collect_options(args: argparse.Namespace) -> None:
     """Refuse options that do not apply to ``--task`` (they would be ignored) and bad numbers."""
-    if args.seed < 0:
-        raise ValueError(f"--seed {args.seed}: must be >= 0")
+    if args.episodes < 1:
+        raise ValueError(f"--episodes {args.episodes}: must be >= 1")
     if args.task == "motion":
         if args.object is not None:
             raise ValueError("--object is for the manipulation tasks (grasp, "
@@ -60,8 +84,7 @@ def add_commands(sub) -> None:
                          "<task>_<object>_<seed>.npz + sub-goal PNGs (manipulation)")
     collect.add_argument("--episodes", type=int, default=10, help="how many episodes")
     collect.add_argument(
-        "--task", default="motion", choices=("motion", "grasp", "reach-with-object",
-                                             "pick-and-place"),
+        "--task", default="motion", choices=("motion", *TASKS),
         help="motion: varied scripted arm motions (--frames each); grasp, reach-with-object, "
         "pick-and-place: the scripted manipulation expert with misses and recoveries, plus "
         "the task's sub-goal images as PNG")

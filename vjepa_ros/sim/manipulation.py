@@ -32,6 +32,7 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.config import flatten, param
+from vjepa_ros.sim.choices import TASKS
 from vjepa_ros.sim.config import CameraConfig, SceneConfig, SimConfig, check_box
 from vjepa_ros.sim.detectors import SuccessMonitor
 from vjepa_ros.sim.episode import Episode
@@ -39,7 +40,6 @@ from vjepa_ros.sim.expert import Expert, ExpertConfig, OutOfFrames
 from vjepa_ros.sim.sim import Sim
 from vjepa_ros.sim.tasks import Goal, ReachTaskConfig, reach_error, sample_reach_target
 
-TASKS = ("grasp", "reach-with-object", "pick-and-place")
 MILESTONES = {
     "grasp": ("grasp",),
     "reach-with-object": ("goal",),

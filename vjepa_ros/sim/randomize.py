@@ -21,9 +21,8 @@ import math
 import numpy as np
 
 from vjepa_ros.config import param
+from vjepa_ros.sim.choices import RANDOMIZE_WHAT
 from vjepa_ros.sim.config import SimConfig
-
-RANDOMIZE_WHAT = ("all", "camera")
 
 
 @dataclasses.dataclass

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from vjepa_ros.config import config_path, from_dict, param, read_yaml_mapping
 from vjepa_ros.nodes.planner_config import CEMParams
+from vjepa_ros.sim.choices import HELD_OUT_SEED_START
 
-HELD_OUT_SEED_START = 900_000  # goal seeds of held-out episodes: 900000, 900001, ...
 DEMO_MODEL_NAME = "demo_world_model.pt"
 
 
@@ -32,12 +32,13 @@ class ReachConfig:
 
     def __post_init__(self):
         if not self.success_radius > 0:
-            raise ValueError(f"success_radius must be > 0 m, got {self.success_radius!r}")
+            raise ValueError(f"episode.success_radius must be > 0 m, got {self.success_radius!r}")
         if not (isinstance(self.max_steps, int) and self.max_steps >= 1):
-            raise ValueError(f"max_steps must be an integer >= 1, got {self.max_steps!r}")
+            raise ValueError(f"episode.max_steps must be an integer >= 1, got "
+                             f"{self.max_steps!r}")
         if not self.camera_rate_hz >= 2.5:
-            raise ValueError(f"camera_rate_hz must be >= 2.5 (the planner holds on frames older "
-                             f"than 0.5 s), got {self.camera_rate_hz!r}")
+            raise ValueError(f"episode.camera_rate_hz must be >= 2.5 (the planner holds on "
+                             f"frames older than 0.5 s), got {self.camera_rate_hz!r}")
 
 
 @dataclasses.dataclass
@@ -77,6 +78,14 @@ class ReachDemoConfig:
     sim: ReachSimSettings = dataclasses.field(default_factory=ReachSimSettings)
 
     def __post_init__(self):
+        if not (isinstance(self.goal_seed, int) and self.goal_seed >= 0):
+            raise ValueError(f"goal_seed must be an integer >= 0 (a scene seed), got "
+                             f"{self.goal_seed!r}")
+        if not self.timeout_s > 0:
+            raise ValueError(f"timeout_s must be > 0 s, got {self.timeout_s!r}")
+        if not (isinstance(self.threads, int) and self.threads >= 0):
+            raise ValueError(f"threads must be an integer >= 0 (0: all cores but one), got "
+                             f"{self.threads!r}")
         self.planner.to_cem()  # validate
 
 

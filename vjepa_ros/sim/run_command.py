@@ -35,7 +35,6 @@ MIN_SIZE, MAX_SIZE = 32, 1024  # camera image [px]
 def _settings(args: argparse.Namespace) -> dict:
     """Check every option that needs no model; return the run's settings or raise ValueError."""
     from vjepa_ros.config import ConfigError
-    from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, task_cem
     from vjepa_ros.sim.reach_config import load_reach_config
 
     for option, value, low in (("--episodes", args.episodes, 1), ("--seed", args.seed, 0),
@@ -51,13 +50,16 @@ def _settings(args: argparse.Namespace) -> dict:
                                  "the CPU: leave it out")
     try:
         planner = load_reach_config(None, planner_overrides(args)).planner
-        cem = task_cem(args.task, planner.to_cem(), args.close_gripper is not None)
+        cem = planner.to_cem()
     except (ValueError, ConfigError) as exc:
         raise ValueError(option_message(str(exc))) from None
+    switching = goal_switch_configs(args)[0]
+    from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, task_cem  # the simulator
+
     return {
-        "cem": cem,
+        "cem": task_cem(args.task, cem, args.close_gripper is not None),
         "cem_seed": planner.seed_or_none,
-        "switching": goal_switch_configs(args)[0],
+        "switching": switching,
         "loop": TaskLoopConfig(step_limit=args.max_steps or 0),
     }
 
@@ -188,8 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def add_commands(sub) -> None:
     """Register ``run`` on the ``vjepa-ros`` sub-parsers."""
-    from vjepa_ros.sim.manipulation import TASKS
-    from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START
+    from vjepa_ros.sim.choices import HELD_OUT_SEED_START, TASKS
 
     run = sub.add_parser(
         "run", help="a manipulation task (grasp, reach-with-object, pick-and-place) closed loop "

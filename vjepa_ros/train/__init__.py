@@ -19,47 +19,17 @@ Modules: ``config`` (settings), ``episodes`` (data), ``features`` (frozen encode
 ``report`` (log.json, loss.png), ``command`` (the CLI).
 """
 
-from vjepa_ros.train.config import (
-    DataConfig,
-    OptimConfig,
-    PredictorSettings,
-    TrainConfig,
-    config_from_yaml,
-    make_config,
-)
-from vjepa_ros.train.episodes import (
-    EpisodeError,
-    Segment,
-    find_sources,
-    load_segments,
-    split_sources,
-)
-from vjepa_ros.train.features import FeatureBank, FrameEncoder, load_encoder
-from vjepa_ros.train.objective import prediction_losses
-from vjepa_ros.train.prepare import build_trainer, init_predictor, resume_config
-from vjepa_ros.train.schedule import LRSchedule, make_optimizer
-from vjepa_ros.train.trainer import Trainer
+from vjepa_ros.lazy_exports import lazy_exports
 
-__all__ = [
-    "DataConfig",
-    "EpisodeError",
-    "FeatureBank",
-    "FrameEncoder",
-    "LRSchedule",
-    "OptimConfig",
-    "PredictorSettings",
-    "Segment",
-    "TrainConfig",
-    "Trainer",
-    "build_trainer",
-    "config_from_yaml",
-    "find_sources",
-    "init_predictor",
-    "load_encoder",
-    "load_segments",
-    "make_config",
-    "make_optimizer",
-    "prediction_losses",
-    "resume_config",
-    "split_sources",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "config": (
+        "DataConfig", "OptimConfig", "PredictorSettings", "TrainConfig", "config_from_yaml",
+        "make_config",
+    ),
+    "episodes": ("EpisodeError", "Segment", "find_sources", "load_segments", "split_sources"),
+    "features": ("FeatureBank", "FrameEncoder", "load_encoder"),
+    "objective": ("prediction_losses",),
+    "prepare": ("build_trainer", "init_predictor", "resume_config"),
+    "schedule": ("LRSchedule", "make_optimizer"),
+    "trainer": ("Trainer",),
+})

@@ -13,12 +13,13 @@ continues; options may repeat its settings, and only a few may change (``steps``
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 import yaml
 
-from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters
+from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, option_message
 
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
@@ -141,15 +142,36 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
 
 
 def config_from_args(args: argparse.Namespace):
-    """Return the run's checked TrainConfig from the layers (see the module docstring)."""
+    """Return the run's checked TrainConfig from the layers (see the module docstring).
+
+    Raises ValueError (ConfigError) naming the option for a setting given as an option
+    (``--lr must be ...``, not ``optim.lr``), the setting for one from ``--config``/``--set``.
+    """
+    given = {field: option for option, field, _ in OPTIONS
+             if getattr(args, _dest(field)) is not None}
+    # Identifiers (optim.lr, batch_size) wherever they stand; plain words (steps, out) only
+    # where they lead the message, as the setting it is about.
+    named = {field: option for field, option in given.items() if "." in field or "_" in field}
+    try:
+        return _config_from_layers(args)
+    except ValueError as exc:
+        message = option_message(str(exc), named)
+        for field, option in given.items():
+            if field not in named and re.match(rf"{field}\b", message):
+                message = option + message[len(field):]
+        raise type(exc)(message) from None
+
+
+def _config_from_layers(args: argparse.Namespace):
     from vjepa_ros.config import ConfigError, unflatten
     from vjepa_ros.train.config import config_from_yaml, make_config
-    from vjepa_ros.train.prepare import read_latest, resume_config
-    from vjepa_ros.train.trainer import config_of_checkpoint
 
     file_layer = config_from_yaml(args.config) if args.config else {}
     given = overrides_from_args(args)
     if args.resume:
+        from vjepa_ros.train.prepare import read_latest, resume_config  # torch: a checkpoint
+        from vjepa_ros.train.trainer import config_of_checkpoint
+
         out = given.get("out") or unflatten(file_layer).get("out")
         if not out:
             raise ConfigError("--resume needs --out DIR (the run's output directory)")
@@ -169,19 +191,19 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     Under torchrun every rank runs this; rank 0 alone prints (errors: every rank, prefixed).
     """
-    from vjepa_ros.train.distributed import Topology, process_group
-    from vjepa_ros.train.prepare import build_trainer
-
-    trainer, topology = None, Topology()
+    trainer, topology = None, None  # topology: known once the process group is up
     try:
-        config = config_from_args(args)
+        config = config_from_args(args)  # every option, before torch is imported
+        from vjepa_ros.train.distributed import process_group
+        from vjepa_ros.train.prepare import build_trainer
+
         with process_group(config.device) as topology:
             quiet = not topology.is_main
             trainer = build_trainer(config, resume=args.resume, topology=topology,
                                     log=(lambda line: None) if quiet else print)
             summary = trainer.train()
     except KeyboardInterrupt:
-        if not topology.is_main:
+        if topology is not None and not topology.is_main:
             return 130
         if trainer is None:
             print("\nvjepa-ros train: interrupted before training started", file=sys.stderr)
@@ -190,7 +212,7 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"{trainer.out / 'latest.pt'} saved, continue with --resume", file=sys.stderr)
         return 130
     except (OSError, ValueError, RuntimeError, ImportError) as exc:
-        rank = f"rank {topology.rank}: " if topology.distributed else ""
+        rank = f"rank {topology.rank}: " if topology is not None and topology.distributed else ""
         print(f"vjepa-ros train: {rank}{exc}", file=sys.stderr)
         return 1
     if topology.is_main:

@@ -191,7 +191,9 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     """
     topology = topology or current()
     config.check(need_encoder=not resume)
-    out = output_dir(Path(config.out).expanduser())  # before any data or model is read
+    # Checked before any data or model is read, created once they are: a run refused for its
+    # encoder or data leaves no empty folder behind.
+    out = output_dir(Path(config.out).expanduser(), create=False)
     if resume:
         path, state = read_latest(out)
         check_world_size(state, topology.world_size, path)
@@ -210,6 +212,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
         predictor, describe = init_predictor(config, encoder)
     log(f"predictor   {describe}")
     train_bank, val_bank, info = load_banks(config, encoder, topology, log)
+    output_dir(out)
     info["world_size"] = topology.world_size
     _log_data(info, config, log, topology)
     trainer = Trainer(config, encoder, predictor, train_bank, val_bank, info, topology)

@@ -7,30 +7,47 @@ import json
 import sys
 from pathlib import Path
 
+from vjepa_ros.cli_options import option_message
 from vjepa_ros.config import ConfigError
+
+
+def checked_pretrain_config(args: argparse.Namespace):
+    """Return the ``PretrainConfig`` of ``--config`` and the options; ValueError naming them."""
+    from vjepa_ros.train.pretrain import load_pretrain_config
+
+    for option, value in (("--threads", args.threads), ("--save-every", args.save_every)):
+        if value is not None and value < 0:
+            raise ValueError(f"{option} {value}: must be >= 0")
+    overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
+                                   ("seed", args.seed)) if v is not None}
+    try:
+        return load_pretrain_config(args.config, **overrides)
+    except ValueError as exc:  # ConfigError too
+        options = {f"PretrainConfig.{name}": f"--{name.replace('_', '-')}" for name in overrides}
+        raise type(exc)(option_message(str(exc), options)) from None
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
     """Pretrain, save the encoder file, its curves (.json) and plot (.png); exit 1 on bad input."""
-    import torch
-
     from vjepa_ros.out_paths import output_file
-    from vjepa_ros.train.pretrain import load_pretrain_config, pretrain_encoder, save_pretrained
-    from vjepa_ros.train.pretrain_data import ClipSampler, load_clip_segments, spread_frames
 
     out = Path(args.out)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     try:
-        output_file(out)
-        overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
-                                       ("seed", args.seed)) if v is not None}
-        config = load_pretrain_config(args.config, **overrides)
+        output_file(out, create=False)  # its folder is created once the rest is checked
+        config = checked_pretrain_config(args)
+        import torch
+
+        from vjepa_ros.train.pretrain import pretrain_encoder, save_pretrained
+        from vjepa_ros.train.pretrain_data import ClipSampler, load_clip_segments, spread_frames
+
+        if args.threads:
+            torch.set_num_threads(args.threads)
         segments = load_clip_segments(args.data, config.frames_per_clip)
         generator = torch.Generator().manual_seed(config.seed)
         sampler = ClipSampler(segments, config.frames_per_clip, config.img_size,
                               config.still_fraction, generator, config.augment())
         monitor_frames = spread_frames(segments, config.monitor_frames)
+        output_file(out)
         height, width = segments[0].shape[1:3]
         print(f"pretraining on {sampler.num_frames} frames {width}x{height} in {len(segments)} "
               f"segments ({len(sampler.starts)} clips of {config.frames_per_clip} frames) from "

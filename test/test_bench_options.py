@@ -1,0 +1,85 @@
+"""Benchmarks refuse bad options before loading anything, in one line naming what was typed.
+
+``bench_reach.py`` names its options (``--refine-lr``, not ``planner.refine.lr``);
+``bench_search.py`` names the settings as written in a ``--run`` spec (``samples``, not
+``CEMConfig.samples``).
+"""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load(name: str):
+    sys.path.insert(0, str(ROOT / "benchmarks"))  # bench_search imports bench_reach by name
+    try:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return _load("bench_reach")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--refine-lr", "-1"], "--refine-lr must be > 0, got -1.0"),
+    (["--refine-lr", "0.1"], "--refine-lr does nothing while --refine-steps is 0"),
+    (["--refine-steps", "-1"], "--refine-steps must be an integer >= 0"),
+    (["--icem-noise-beta", "-2"], "--icem-noise-beta must be >= 0"),
+    (["--samples", "0"], "--samples must be an integer >= 1"),
+    (["--samples", "4"], "--topk"),  # the demo's topk 10 exceeds 4 samples
+    (["--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
+    (["--success-radius", "-0.1"], "--success-radius must be > 0 m, got -0.1"),
+    (["--async-blend-m", "-1"], "--async-blend-m must be >= 0"),
+    (["--goal-distance", "0.3", "0.1"], "--goal-distance 0.3 0.1: need 0 <= MIN < MAX [m]"),
+    (["--goals", "0"], "--goals 0: must be >= 1"),
+    (["--seed-start", "-5"], "--seed-start -5: must be >= 0"),
+    (["--threads", "-1"], "--threads -1: must be >= 0"),
+    (["--planning-s", "-0.5"], "--planning-s -0.5: simulated seconds per plan must be >= 0"),
+    (["--checkpoint", "/nonexistent/model.pt"], "/nonexistent/model.pt"),
+])
+def test_bad_options_name_what_the_user_typed(bench, argv, message):
+    args = bench.build_parser().parse_args(argv)
+    with pytest.raises((ValueError, OSError)) as caught:
+        bench.checked_settings(args)
+    text = str(caught.value)
+    assert text.startswith(message) or message in text, text
+    assert "planner." not in text and "episode." not in text and "control." not in text
+    assert "\n" not in text
+
+
+def test_good_options_give_the_settings(bench):
+    args = bench.build_parser().parse_args(["--max-steps", "7", "--refine-steps", "2",
+                                            "--refine-lr", "0.05", "--goal-distance", "0.1",
+                                            "0.2", "--async-blend-m", "0.01"])
+    config, task, control, checkpoints = bench.checked_settings(args)
+    assert config.episode.max_steps == 7 and config.planner.refine.lr == 0.05
+    assert (task.min_distance, task.max_distance) == (0.1, 0.2)
+    assert control == {"async_blend_m": 0.01} and checkpoints == []
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("icem:samples=0", "--run 'icem:samples=0': samples must be an integer >= 1, got 0"),
+    ("icem:samples=abc", "samples=abc is not a number"),
+    ("mppi:mppi.temperature=-1", "mppi.temperature must be > 0, got -1.0"),
+    ("cem:refine.lr=0.1", "refine.lr does nothing while refine.steps is 0"),
+    ("icem:sampels=5", "unknown CEMParams setting(s): sampels"),
+    ("bogus:samples=5", "method must be one of"),
+])
+def test_bench_search_checks_each_run_spec_before_the_simulator_starts(spec, message):
+    search = _load("bench_search")
+    with pytest.raises(SystemExit) as caught:
+        search.parse_run(spec)
+    text = str(caught.value)
+    assert message in text and "CEMConfig" not in text and "planner." not in text
+    assert search.parse_run("icem:samples=64,iterations=3")[1] == {
+        "planner.method": "icem", "planner.samples": 64, "planner.iterations": 3}

@@ -1,0 +1,131 @@
+"""Every ``vjepa-ros`` command's option errors: one line, the command's prefix, the option named.
+
+Bad values of the search-method options (``--method``'s ``--icem-*``, ``--mppi-*``,
+``--refine-*``) once left the commands as a bare ``SystemExit`` without the ``vjepa-ros CMD:``
+prefix, and the commands built on ``load_reach_config`` named ``refine.lr`` instead of
+``--refine-lr``. Each case here is refused before any model, bag or simulator is loaded, and
+leaves no output directory behind (``eval``, ``collect`` and ``pretrain`` once created it before
+checking the rest).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vjepa_ros.cli import main
+
+SEARCH_OPTIONS = [
+    (["--refine-lr", "-1"], "--refine-lr must be > 0, got -1.0"),
+    (["--refine-steps", "-2"], "--refine-steps must be an integer >= 0, got -2"),
+    (["--icem-noise-beta", "-1"], "--icem-noise-beta must be >= 0, got -1.0"),
+    (["--mppi-temperature", "0"], "--mppi-temperature must be > 0, got 0.0"),
+    (["--mppi-noise-sigma", "-0.5"], "--mppi-noise-sigma must be > 0, got -0.5"),
+]
+COMMANDS = {  # the arguments each command needs before its options
+    "demo": [],
+    "eval": ["BAG", "--out", "OUT"],
+    "camera-check": ["BAG", "--out", "OUT"],
+    "run": ["--task", "grasp", "--out", "OUT"],
+    "reach": ["--out", "OUT"],
+}
+
+
+def run_command(argv, tmp_path, capsys) -> str:
+    """Run ``vjepa-ros ARGV`` in-process; return its one stderr line (exit status 1).
+
+    BAG: a missing bag; OUT: the output path (OUT/x: a file in it), never to exist; DATA: an
+    empty folder.
+    """
+    out, data = tmp_path / "out", tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    names = {"BAG": str(tmp_path / "bag"), "DATA": str(data)}
+    argv = [names.get(a, a.replace("OUT", str(out), 1) if a.split("/")[0] == "OUT" else a)
+            for a in argv]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err, err
+    assert not out.exists(), f"{argv[0]} left its output behind: {err}"
+    return err
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("option, message", SEARCH_OPTIONS)
+def test_search_method_option_errors_carry_the_command_prefix_and_the_option(
+        command, option, message, tmp_path, capsys):
+    err = run_command([command, *COMMANDS[command], *option], tmp_path, capsys)
+    assert err == f"vjepa-ros {command}: {message}"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate"),
+    (["eval", "BAG", "--out", "OUT", "--goal", "/nonexistent/goal.png"], "goal.png"),
+    (["eval", "BAG", "--out", "OUT"], "bag not found"),
+    (["collect", "--out", "OUT", "--width", "8"], "--width"),
+    (["collect", "--out", "OUT", "--frames", "1"], "--frames"),
+    (["collect", "--out", "OUT", "--episodes", "0"], "--episodes"),
+    (["pretrain", "--out", "OUT/encoder.pt", "--data", "DATA", "--batch-size", "0"],
+     "--batch-size"),
+    (["pretrain", "--out", "OUT/encoder.pt", "--data", "/nonexistent/clips"],
+     "/nonexistent/clips does not exist"),
+    (["train", "--out", "OUT", "--data", "/nonexistent/bags"], "--encoder FILE"),
+])
+def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, capsys):
+    err = run_command(argv, tmp_path, capsys)
+    assert err.startswith(f"vjepa-ros {argv[0]}: ") and message in err, err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate must be > 0, got 0.0"),
+    (["eval", "BAG", "--out", "OUT", "--goal-offset", "-1"], "--goal-offset must be >= 0, got -1"),
+    (["eval", "BAG", "--out", "OUT", "--max-steps", "-2"], "--max-steps must be >= 0, got -2"),
+    (["eval", "BAG", "--out", "OUT", "--landscape-points", "1"],
+     "--landscape-points must be 0 (none) or >= 2"),
+    (["eval", "BAG", "--out", "OUT", "--min-motion", "-0.1"],
+     "--min-motion must be a finite length >= 0 [m], got -0.1"),
+    (["eval", "BAG", "--out", "OUT", "--min-motion", "nan"], "--min-motion must be a finite"),
+    (["camera-check", "BAG", "--out", "OUT", "--rate", "-4"], "--rate must be > 0, got -4.0"),
+    (["collect", "--out", "OUT", "--width", "8"], "--width/--height must be >= 16"),
+    (["collect", "--out", "OUT", "--task", "grasp", "--height", "4"],
+     "--width/--height must be >= 16"),
+    (["collect", "--out", "OUT", "--frames", "1"], "--frames must be >= 2, got 1"),
+    (["collect", "--out", "OUT", "--episodes", "0"], "--episodes 0: must be >= 1"),
+    (["collect", "--out", "OUT", "--seed", "-1"], "--seed -1: must be >= 0"),
+    (["record", "OUT", "--seed", "-3"], "--seed -3: must be >= 0"),
+    (["record", "OUT", "--width", "10"], "--width/--height must be >= 16"),
+    (["record", "OUT", "--frames", "0"], "--frames must be >= 2, got 0"),
+    (["bag-from-npz", "OUT", "--rate", "0"], "--rate 0.0: the frame rate must be > 0 Hz"),
+    (["reach", "--out", "OUT", "--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
+    (["reach", "--out", "OUT", "--goal-seed", "-1"], "--goal-seed must be an integer >= 0"),
+    (["train", "--out", "OUT", "--data", "DATA", "--lr", "-1"], "--lr must be a finite number"),
+    (["train", "--out", "OUT", "--data", "DATA", "--steps", "0"], "--steps must be >= 1, got 0"),
+    (["train", "--out", "OUT", "--data", "DATA", "--batch-size", "0"],
+     "--batch-size must be >= 1"),
+    (["train", "--out", "OUT", "--data", "DATA", "--set", "optim.lr=-1"], "optim.lr must be a"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--batch-size", "0"],
+     "--batch-size must be >= 1"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--steps", "-1"], "--steps must be >= 0"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--threads", "-1"],
+     "--threads -1: must be >= 0"),
+])
+def test_errors_name_the_option_the_user_gave_not_the_setting_behind_it(argv, message, tmp_path,
+                                                                         capsys):
+    err = run_command(argv, tmp_path, capsys)
+    assert err.startswith(f"vjepa-ros {argv[0]}: {message}"), err
+
+
+@pytest.mark.parametrize("command", ["demo", "bag-from-npz"])
+def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_path, capsys):
+    text = tmp_path / "notes.npz"
+    text.write_text("not numpy")
+    single = tmp_path / "single.npy"
+    np.save(single, np.zeros(3))
+    lacking = tmp_path / "lacking.npz"
+    np.savez(lacking, frames=np.zeros((2, 4, 4, 3)))
+    head = [command] if command == "demo" else [command, "OUT"]
+    for path, why in ((tmp_path / "missing.npz", "does not exist"), (tmp_path, "is a folder"),
+                      (text, "is not an .npz archive"), (single, "holds one array"),
+                      (lacking, "missing arrays ['observations', 'states']")):
+        err = run_command([*head, "--episode", str(path)], tmp_path, capsys)
+        assert err.startswith(f"vjepa-ros {command}: ") and str(path) in err and why in err
+        assert path == lacking or "give an .npz with observations [T, H, W, 3]" in err

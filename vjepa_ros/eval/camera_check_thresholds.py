@@ -1,0 +1,84 @@
+"""The camera placement check's settings, torch-free.
+
+The verdict thresholds (``camera_check.verdict.*``) and the offline check's evaluation settings
+(:func:`check_eval_config`). Kept apart from ``camera_check.py`` (numpy, scipy) so that the
+``vjepa-ros camera-check`` options are checked before anything heavy is imported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from vjepa_ros.config import param
+from vjepa_ros.eval.eval_config import EvalConfig
+
+# Where the thresholds live in config/planner.yaml (the planner node's parameters); the command
+# line names its options instead (``camera_check_command.checked_options``).
+PARAM_PREFIX = "camera_check.verdict."
+
+
+@dataclasses.dataclass
+class CheckThresholds:
+    """When the placement is fine, correctable by a rotation, or the camera must move."""
+
+    fine_deg: float = param(
+        10.0, "Placement fine when the estimated rotation is at most this angle [deg] (a "
+        "margin: an exact model rotated by 30° still reaches every benchmark goal; README, "
+        "Camera placement check)."
+    )
+    max_residual_deg: float = param(
+        25.0, "Move the camera when no rotation explains the model's inferred motion directions "
+        "better than this RMS angle [deg]."
+    )
+    min_scale: float = param(
+        0.3, "Move the camera when the model infers less than this fraction of the executed "
+        "motion's length (it hardly sees the arm move)."
+    )
+    min_motion_m: float = param(
+        0.01, "Executed motions shorter than this [m] are not used (their direction is noise)."
+    )
+    min_motions: int = param(3, "Fewest usable motions for a check.")
+    min_explained: float = param(
+        0.5, "Move the camera when, for the motions along some base axis, the model's best action "
+        "explains less than this fraction of what it explains along the best-seen axis (share of "
+        "the frame change = 1 - energy of the inferred action / energy of standing still): it "
+        "does not see motion along that axis."
+    )
+
+    def __post_init__(self):
+        """Refuse values that make the verdict meaningless, in one line naming the parameter.
+
+        Raises ValueError: an angle outside (0, 180) deg (a rotation's angle and the angle
+        between two directions are at most 180°: a threshold of 180 or more never decides),
+        a fraction (``min_scale``, ``min_explained``) outside (0, 1], ``min_motion_m`` not a
+        finite length > 0, ``min_motions`` < 2.
+        """
+        for name, high, why in (
+                ("fine_deg", 180.0, "an angle in (0, 180) deg: a rotation turns by at most "
+                 "180°, so 180 or more would call every placement fine"),
+                ("max_residual_deg", 180.0, "an angle in (0, 180) deg: two directions are at "
+                 "most 180° apart, so 180 or more would never say move the camera"),
+                ("min_scale", 1.0, "a fraction of the executed motion's length in (0, 1]"),
+                ("min_explained", 1.0, "a fraction of the best-seen axis's share in (0, 1]"),
+                ("min_motion_m", math.inf, "a length > 0 [m]")):
+            value = getattr(self, name)
+            angle = name.endswith("_deg")  # open at 180; the fractions include 1
+            if not (math.isfinite(value) and value > 0
+                    and (value < high if angle else value <= high)):
+                raise ValueError(f"{PARAM_PREFIX}{name} must be {why}, got {value!r}")
+        if self.min_motions < 2:
+            raise ValueError(f"{PARAM_PREFIX}min_motions must be >= 2 (a rotation needs two "
+                             f"directions), got {self.min_motions!r}")
+
+
+def check_eval_config(thresholds: CheckThresholds, rate_hz: float = 4.0, max_steps: int = 0,
+                      seed: int = 0) -> EvalConfig:
+    """Return the evaluation settings of a camera check, checked (ValueError naming the field).
+
+    The goal is the frame one step later (``goal_offset`` 1), no landscape; sign agreement
+    counts motions from half the verdict's ``min_motion_m``.
+    """
+    return EvalConfig(rate_hz=rate_hz, goal_offset=1, max_steps=max_steps,
+                      min_motion_m=thresholds.min_motion_m / 2, landscape_points=0,
+                      seed=seed).check()

@@ -1,0 +1,52 @@
+"""Settings of the offline evaluation (``vjepa-ros eval``), torch-free.
+
+Kept apart from ``evaluate.py`` (torch) so that the command checks its options before anything
+heavy is imported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from vjepa_ros.config import param
+
+
+@dataclasses.dataclass
+class EvalConfig:
+    rate_hz: float = param(4.0, "Model step rate [Hz] the recording is resampled to (DROID: 4).")
+    goal_offset: int = param(
+        0, "Goal = the frame this many steps after the current one; 0: the planner's horizon."
+    )
+    max_steps: int = param(0, "Evaluate at most this many steps (0: all).")
+    min_motion_m: float = param(
+        0.002, "Executed motions below this [m] are left out of sign agreement and cosine."
+    )
+    max_frame_offset_s: float = param(
+        0.0, "Largest distance [s] between a step's grid time and its frame; 0: half a step."
+    )
+    max_state_gap_s: float = param(
+        0.1, "Largest span [s] between the two recorded states a step's state is interpolated "
+        "from; a longer gap drops the step.",
+    )
+    landscape_points: int = param(
+        11, "Grid points per axis of the Δx/Δz energy landscape (0: no landscape)."
+    )
+    landscape_step: int = param(-1, "Step of the energy landscape; -1: the first evaluated step.")
+    encode_batch: int = param(8, "Frames per encoder call.")
+    seed: int = param(0, "Seed of the planner's sampling noise.")
+
+    def check(self) -> EvalConfig:
+        if not self.rate_hz > 0:
+            raise ValueError(f"rate_hz must be > 0, got {self.rate_hz}")
+        for name in ("goal_offset", "max_steps", "landscape_points"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not 0 <= self.min_motion_m < math.inf:
+            raise ValueError(f"min_motion_m must be a finite length >= 0 [m], got "
+                             f"{self.min_motion_m}")
+        if self.landscape_points == 1:
+            raise ValueError("landscape_points must be 0 (none) or >= 2")
+        if self.encode_batch < 1:
+            raise ValueError(f"encode_batch must be >= 1, got {self.encode_batch}")
+        return self
