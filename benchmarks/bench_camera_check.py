@@ -13,7 +13,12 @@ known. For each rotation:
    true one [deg], verdict, the check's simulated duration, and whether every commanded target
    stayed in the workspace box within ``--distance`` of the start;
 2. **reach**: the held-out goals (seeds 900000.., as ``bench_reach.py``) uncorrected and
-   corrected with the check's *estimated* correction (``control.model_frame_rpy_deg``).
+   corrected with the check's *estimated* correction (``control.model_frame_rpy_deg``); with
+   ``--reach-with-yaw`` also corrected by the check's yaw estimate alone, whatever the verdict
+   (does the model's frame error hold a usable yaw where the verdict says "move the camera"?).
+
+Every row keeps the check's motions (``executed``, ``inferred``: [N, 3] m, base frame and the
+model's frame) in ``--json``, so verdict rules can be studied offline.
 
 ``--blind`` adds a model that cannot see motion along one base axis (``axis_gain`` 0 there, e.g. a
 camera looking along it), the case where the check must say "move the camera".
@@ -73,8 +78,13 @@ def reach(sim, model, seeds, config, rpy) -> dict:
             "median_final_distance_m": float(np.median([o[2] for o in outcomes]))}
 
 
-def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach) -> dict:
-    """Run the live check from the first goal's start pose, then reach without/with correction."""
+def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
+              reach_with_yaw: bool = False) -> dict:
+    """Run the live check from the first goal's start pose, then reach without/with correction.
+
+    With ``reach_with_yaw`` the row also holds ``yaw_corrected``: reach corrected by the check's
+    yaw estimate alone (rotation about base z), whatever the verdict.
+    """
     cem = config.planner.to_cem()
     sim.reset(seeds[0])
     started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
@@ -96,11 +106,14 @@ def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach) ->
         "commands": len(commands),
         "commands_in_box": bool(all(in_box(c[:3], limits) for c in commands)),
         "farthest_command_m": float(np.linalg.norm(commands[:, :3] - start[:3], axis=1).max()),
+        "executed": result.executed, "inferred": result.inferred,
     }
     if not no_reach:
         row["uncorrected"] = reach(sim, model, seeds, config, (0, 0, 0))
         row["corrected"] = (row["uncorrected"] if result.correction == "none" else
                             reach(sim, model, seeds, config, result.correction_rpy_deg))
+        if reach_with_yaw:
+            row["yaw_corrected"] = reach(sim, model, seeds, config, (0, 0, result.yaw_deg))
     return row
 
 
@@ -160,10 +173,14 @@ def main() -> int:
                         help="the check also moves along the 12 face diagonals "
                         "(camera_check.motion.diagonals)")
     parser.add_argument("--no-reach", action="store_true", help="only the check")
+    parser.add_argument("--reach-with-yaw", action="store_true",
+                        help="with --checkpoint: also reach corrected by the check's yaw "
+                        "estimate alone, whatever the verdict")
     parser.add_argument("--json", help="write the numbers to this file")
     args = parser.parse_args()
     learned_only = {"--placement": args.placement, "--training-scene": args.training_scene,
-                    "--skip-default": args.skip_default, "--randomize": args.randomize}
+                    "--skip-default": args.skip_default, "--randomize": args.randomize,
+                    "--reach-with-yaw": args.reach_with_yaw}
     oracle_only = {"--yaw": args.yaw is not None, "--tilt": args.tilt, "--blind": args.blind}
     given = [name for name, value in (oracle_only if args.checkpoint else learned_only).items()
              if value]
@@ -173,6 +190,8 @@ def main() -> int:
         parser.error(f"{', '.join(given)}: {'do' if len(given) > 1 else 'does'} not apply {rows}")
     if args.goals < 1:
         parser.error(f"--goals {args.goals}: must be >= 1")
+    if args.reach_with_yaw and args.no_reach:
+        parser.error("--reach-with-yaw: reaches, which --no-reach turns off; give one of them")
     if any(seed < 0 for seed in args.training_scene):
         parser.error("--training-scene: collect seeds are >= 0")
     args.yaw = [0, 30, 60, 90, 135] if args.yaw is None else args.yaw
@@ -210,7 +229,8 @@ def main() -> int:
                 row = {"placement": label, "azimuth_deg": az, "elevation_deg": el,
                        "distance_m": dist, "eye": camera.eye, "target": camera.target,
                        "vertical_fov_deg": camera.vertical_fov_deg,
-                       **check_row(sim, model, seeds, config, motion, args.no_reach)}
+                       **check_row(sim, model, seeds, config, motion, args.no_reach,
+                                   args.reach_with_yaw)}
             rows.append(row)
             print(f"  {label}: {json.dumps(row)}", flush=True)
         print_rows(rows, seeds, args.no_reach, "placement", lambda r: r["placement"][:34])
@@ -246,13 +266,17 @@ def _oracle_label(row) -> str:
 
 def print_rows(rows, seeds, no_reach, title, label) -> None:
     """Print the summary table: one line per row."""
+    with_yaw = any("yaw_corrected" in row for row in rows)
     print(f"\n{title:<36} {'estimated rpy [deg]':<22} {'RMS':>5} {'verdict':<20} "
-          f"{'check sim s':>11} {'uncorrected':>12} {'corrected':>10}")
+          f"{'check sim s':>11} {'uncorrected':>12} {'corrected':>10}"
+          f"{' yaw-corrected' if with_yaw else ''}")
     for row in rows:
         est = ", ".join(f"{v:.1f}" for v in row["estimated_rpy_deg"])
         reach_cells = "" if no_reach else (
             f" {row['uncorrected']['successes']:>9}/{len(seeds):<2} "
             f"{row['corrected']['successes']:>7}/{len(seeds):<2}")
+        if with_yaw and not no_reach:
+            reach_cells += f" {row['yaw_corrected']['successes']:>10}/{len(seeds):<2}"
         residual = min(row["residual_deg"].values())
         print(f"{label(row):<36} {'[' + est + ']':<22} {residual:>4.0f}° {row['verdict']:<20} "
               f"{row['check_sim_s']:>11.1f}{reach_cells}")

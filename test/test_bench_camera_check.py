@@ -1,0 +1,53 @@
+"""benchmarks/bench_camera_check.py: its option checks and one real row (oracle, one goal)."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from benchmarks import bench_camera_check as bench  # repository root on sys.path: conftest
+from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
+from vjepa_ros.sim import Sim
+from vjepa_ros.sim.oracle import OracleWorldModel
+from vjepa_ros.sim.reach import reach_sim_config
+from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--reach-with-yaw"], "--reach-with-yaw: does not apply without --checkpoint"),
+    (["--checkpoint", "demo", "--reach-with-yaw", "--no-reach"],
+     "--reach-with-yaw: reaches, which --no-reach turns off"),
+    (["--placement", "45", "15"], "--placement: does not apply without --checkpoint"),
+    (["--checkpoint", "demo", "--yaw", "30"], "--yaw: does not apply to --checkpoint"),
+    (["--checkpoint", "demo", "--placement", "0", "-60"], "--placement 0 -60"),
+    (["--goals", "0"], "--goals 0: must be >= 1"),
+])
+def test_bad_options_are_refused_in_one_line(monkeypatch, capsys, argv, message):
+    monkeypatch.setattr(sys, "argv", ["bench_camera_check.py", *argv])
+    with pytest.raises(SystemExit) as exc:
+        bench.main()
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_row_reaches_with_the_checks_yaw_where_uncorrected_fails():
+    """Reach corrected by the check's yaw alone succeeds where the uncorrected reach fails.
+
+    An oracle whose frame is turned 90° about z; the row also keeps the check's motions.
+    """
+    config = load_reach_config(None, {})
+    seeds = [HELD_OUT_SEED_START]
+    with Sim(reach_sim_config(seeds[0], config.sim)) as sim:
+        model = OracleWorldModel(model_frame_rpy_deg=(0.0, 0.0, 90.0)).attach(sim)
+        row = bench.check_row(sim, model, seeds, config, CheckMotionConfig(), no_reach=False,
+                              reach_with_yaw=True)
+    assert abs(row["yaw_deg"] - 90.0) < 2.0
+    assert row["uncorrected"]["successes"] == 0
+    assert row["yaw_corrected"]["successes"] == 1
+    executed, inferred = np.array(row["executed"]), np.array(row["inferred"])
+    assert executed.shape == inferred.shape == (6, 3)
+    # the oracle's inferred motions are the executed ones turned by +90° about z: (x, y) -> (-y, x)
+    np.testing.assert_allclose(inferred[:, :2], np.stack([-executed[:, 1], executed[:, 0]], 1),
+                               atol=0.012)
+    assert row["commands_in_box"] and row["farthest_command_m"] <= 0.04 + 1e-9
