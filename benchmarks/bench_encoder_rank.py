@@ -25,7 +25,10 @@ width, then layer-normed (``pixels -> D``: a linear random encoder). The monitor
 
 ``--monitor-frames N`` adds a second table: the three collapse monitors of ``vjepa-ros pretrain``
 (``train/collapse.py``) of every row on the N frames it monitors (spread evenly over all of
-``--data``'s segments, as ``pretrain`` picks them; 64 there).
+``--data``'s segments, as ``pretrain`` picks them; 64 there), and how the variance of the same
+centred token matrix is spread: ``dims 90%`` (principal directions holding 90 % of it) and
+``top share`` (the first direction's fraction). The effective rank weighs singular values, not
+variances, so it counts weak directions that these two ignore.
 
     python benchmarks/bench_encoder_rank.py --data episodes/ --encoder encoder.pt
     python benchmarks/bench_encoder_rank.py --data episodes/ --pixels --monitor-frames 64
@@ -62,6 +65,18 @@ def rank_split(features: torch.Tensor) -> dict[str, float]:
         "arm share": float(within.pow(2).sum() / across.pow(2).sum()),
         "rank pooled": effective_rank((pooled - pooled.mean((0, 1))).flatten(0, 1)),
     }
+
+
+def variance_spread(features: torch.Tensor) -> tuple[int, float]:
+    """(directions holding 90 % of the variance, the first direction's share) of [N, T, D].
+
+    Tokens are centred per position over the N frames, as ``collapse.collapse_monitors`` does;
+    the variances are the squared singular values of the [N * T, D] matrix.
+    """
+    z = features.double()
+    variances = torch.linalg.svdvals((z - z.mean(0, keepdim=True)).flatten(0, 1)).pow(2)
+    share = variances / variances.sum()
+    return int((share.cumsum(0) < 0.9).sum()) + 1, float(share[0])
 
 
 def pixel_tokens(frames: np.ndarray, img_size: int, patch_size: int = 16,
@@ -150,11 +165,14 @@ def main() -> None:
         monitor = spread_frames(load_clip_segments(args.data, clip_frames, log=None),
                                 args.monitor_frames)
         print(f"collapse monitors on the {len(monitor)} frames `vjepa-ros pretrain` monitors")
-        print(f"{'encoder':48s} {'feature_std':>12s} {'eff. rank':>10s} {'pairwise':>10s}")
+        print(f"{'encoder':48s} {'feature_std':>12s} {'eff. rank':>10s} {'pairwise':>10s} "
+              f"{'dims 90%':>9s} {'top share':>10s}")
         for name, features in feature_rows(args, monitor):
             values = collapse_monitors(features)
+            dims, top = variance_spread(features)
             print(f"{name[-48:]:48s} {values['feature_std']:12.4f} "
-                  f"{values['effective_rank']:10.1f} {values['pairwise_distance']:10.4f}")
+                  f"{values['effective_rank']:10.1f} {values['pairwise_distance']:10.4f} "
+                  f"{dims:9d} {top:10.3f}")
 
 if __name__ == "__main__":
     main()

@@ -109,5 +109,23 @@ def test_main_prints_pixel_rows_and_the_monitors_pretrain_starts_from(tmp_path, 
     frames = spread_frames(load_clip_segments([data], config.frames_per_clip, log=None), 10)
     start = collapse_monitors(encode_still(seeded_encoder(config), frames, config.img_size))
     printed = monitor_rows[1][48:].split()
-    assert printed == [f"{start['feature_std']:.4f}", f"{start['effective_rank']:.1f}",
-                       f"{start['pairwise_distance']:.4f}"]
+    assert printed[:3] == [f"{start['feature_std']:.4f}", f"{start['effective_rank']:.1f}",
+                           f"{start['pairwise_distance']:.4f}"]
+    assert 1 <= int(printed[3]) <= 32 and 0 < float(printed[4]) <= 1
+
+
+@pytest.mark.parametrize(("weights", "dims"), [([10.0, 0.1, 0.1], 1), ([1.0, 1.0, 1.0, 1.0], 4),
+                                               ([3.0, 2.0, 1.5, 0.3], 3), ([2.0, 2.0, 0.5], 2)])
+def test_variance_spread_counts_the_directions_holding_90_percent(weights, dims):
+    # Orthogonal directions with the given std (codes centred per position, then made
+    # orthonormal), plus a fixed per-position layout the centring must remove: the variance
+    # shares are weights^2 / sum(weights^2).
+    torch.manual_seed(0)
+    basis = torch.linalg.qr(torch.randn(16, len(weights)))[0].T  # [k, 16] orthonormal rows
+    codes = torch.randn(400, 3, len(weights)).double()
+    codes = torch.linalg.qr((codes - codes.mean(0)).flatten(0, 1))[0].unflatten(0, (400, 3))
+    scale = torch.tensor(weights).double()
+    features = codes * scale @ basis.double() + torch.randn(1, 3, 16).double()
+    found_dims, found_top = _bench().variance_spread(features)
+    assert found_dims == dims
+    assert found_top == pytest.approx(float(scale[0] ** 2 / scale.pow(2).sum()), rel=1e-6)
