@@ -1,21 +1,10 @@
 """benchmarks/bench_encoder_landscape.py: per-goal landscape numbers and paired differences."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_encoder_landscape", ROOT / "benchmarks" / "bench_encoder_landscape.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmarks import bench_encoder_landscape as bench  # repository root on sys.path: conftest
 
 
 def _positions(count: int, seed: int) -> np.ndarray:
@@ -28,25 +17,24 @@ def test_landscape_scores_features_that_are_the_positions_as_perfect(seed):
     # Energy = mean |dx|, distance = |dx|_2: not the same order in general; a 1-D line is.
     line = positions.copy()
     line[:, 1:] = 0.3
-    per_goal = _bench().landscape_per_goal(torch.from_numpy(line[:, :1] * 7), line, goals=10)
+    per_goal = bench.landscape_per_goal(torch.from_numpy(line[:, :1] * 7), line, goals=10)
     assert per_goal.shape == (10, 3)
     assert np.nanmin(per_goal) == pytest.approx(1.0)
     # Features unrelated to the positions score near 0, and far below the positions themselves.
     noise = torch.from_numpy(np.random.default_rng(seed + 10).normal(size=(60, 5)))
-    unrelated = _bench().landscape(noise, positions, goals=10)
-    related = _bench().landscape(torch.from_numpy(positions), positions, goals=10)
+    unrelated = bench.landscape(noise, positions, goals=10)
+    related = bench.landscape(torch.from_numpy(positions), positions, goals=10)
     assert abs(unrelated[0]) < 0.3 and related[0] > 0.8 and related[2] > unrelated[2] + 0.2
 
 
 def test_landscape_leaves_goals_without_near_poses_out_of_the_near_columns():
     positions = np.array([[0.0, 0, 0], [0.1, 0, 0], [0.15, 0, 0], [0.2, 0, 0], [2.0, 0, 0]])
-    per_goal = _bench().landscape_per_goal(torch.from_numpy(positions[:, :1]), positions, goals=5)
+    per_goal = bench.landscape_per_goal(torch.from_numpy(positions[:, :1]), positions, goals=5)
     assert np.isnan(per_goal[4, 1:]).all() and not np.isnan(per_goal[:4]).any()
-    assert np.isfinite(_bench().landscape(torch.from_numpy(positions[:, :1]), positions, 5)).all()
+    assert np.isfinite(bench.landscape(torch.from_numpy(positions[:, :1]), positions, 5)).all()
 
 
 def test_paired_differences_counts_scenes_and_goals():
-    bench = _bench()
     reference = [np.full((4, 3), 0.5), np.full((4, 3), 0.6)]
     better = [np.array([[0.6, 0.5, 0.4]] * 4), np.array([[0.7, np.nan, 0.5]] * 4)]
     paired = bench.paired_differences(better, reference)

@@ -1,31 +1,16 @@
 """benchmarks/bench_encoder_rank.py: the effective rank split into scene and arm variation."""
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from benchmarks import bench_encoder_rank as bench  # repository root on sys.path: conftest
 from vjepa_ros.train.collapse import collapse_monitors, effective_rank
 from vjepa_ros.train.pretrain import PretrainConfig, encode_still, seeded_encoder
 from vjepa_ros.train.pretrain_data import load_clip_segments, spread_frames
 from vjepa_ros.train.synthetic import write_blob_episodes, write_tiny_encoder
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_encoder_rank", ROOT / "benchmarks" / "bench_encoder_rank.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _rank_split():
-    return _bench().rank_split
 
 
 @pytest.mark.parametrize(("scene_dims", "arm_dims", "arm_scale"), [(3, 2, 0.5), (6, 1, 1.0),
@@ -37,7 +22,7 @@ def test_rank_split_separates_scene_and_within_episode_variation(scene_dims, arm
     scene_basis, arm_basis = torch.randn(scene_dims, dim), torch.randn(arm_dims, dim)
     scene = torch.randn(episodes, 1, tokens, scene_dims) @ scene_basis
     arm = arm_scale * torch.randn(episodes, frames, tokens, arm_dims) @ arm_basis
-    split = _rank_split()(scene + arm + torch.randn(1, 1, tokens, dim))  # + a fixed layout
+    split = bench.rank_split(scene + arm + torch.randn(1, 1, tokens, dim))  # + a fixed layout
     assert split["rank arm"] <= arm_dims + 0.01 and split["rank arm"] > 0.6 * arm_dims
     assert split["rank scene"] <= scene_dims + arm_dims + 0.01  # means keep a little arm
     assert split["rank all"] <= scene_dims + arm_dims + 0.01
@@ -46,7 +31,7 @@ def test_rank_split_separates_scene_and_within_episode_variation(scene_dims, arm
     expected = float(within.pow(2).sum() / centred.pow(2).sum())
     assert split["arm share"] == pytest.approx(expected, rel=1e-6)
     with pytest.raises(ValueError, match="E >= 2"):
-        _rank_split()(torch.randn(1, 5, 4, 8))
+        bench.rank_split(torch.randn(1, 5, 4, 8))
 
 
 @pytest.mark.parametrize(("img_size", "patch"), [(32, 8), (64, 16), (48, 16)])
@@ -59,7 +44,7 @@ def test_pixel_tokens_cut_each_patch_into_one_layer_normed_tubelet_token(img_siz
     for r in range(side):
         for c in range(side):
             frame[r * patch + r % patch, c * patch + c % patch] = 255
-    tokens = _bench().pixel_tokens(np.stack([frame, frame]), img_size, patch)
+    tokens = bench.pixel_tokens(np.stack([frame, frame]), img_size, patch)
     assert tokens.shape == (2, side * side, 3 * 2 * patch * patch)
     torch.testing.assert_close(tokens.mean(-1), torch.zeros(2, side * side), atol=1e-5, rtol=0)
     torch.testing.assert_close(tokens.var(-1, unbiased=False), torch.ones(2, side * side),
@@ -74,10 +59,10 @@ def test_pixel_tokens_cut_each_patch_into_one_layer_normed_tubelet_token(img_siz
 def test_random_projection_keeps_the_rank_of_low_rank_tokens(rank):
     torch.manual_seed(rank)
     tokens = torch.randn(40, 4, rank) @ torch.randn(rank, 300) + torch.randn(300)
-    projected = _bench().random_projection(tokens, 48)
+    projected = bench.random_projection(tokens, 48)
     assert projected.shape == (40, 4, 48)
-    torch.testing.assert_close(projected, _bench().random_projection(tokens, 48))  # seeded
-    assert not torch.allclose(projected, _bench().random_projection(tokens, 48, seed=1))
+    torch.testing.assert_close(projected, bench.random_projection(tokens, 48))  # seeded
+    assert not torch.allclose(projected, bench.random_projection(tokens, 48, seed=1))
     torch.testing.assert_close(projected.mean(-1), torch.zeros(40, 4), atol=1e-5, rtol=0)
     # A linear map keeps the span (rank directions + the offset); layer norm scales each token
     # and adds at most the all-ones direction: rank + 2, far below the 48 dimensions.
@@ -86,15 +71,16 @@ def test_random_projection_keeps_the_rank_of_low_rank_tokens(rank):
     assert effective_rank(centred) > 0.5 * rank
 
 
+@pytest.mark.usefixtures("one_thread")
 def test_main_prints_pixel_rows_and_the_monitors_pretrain_starts_from(tmp_path, monkeypatch,
                                                                       capsys):
     data = tmp_path / "episodes"
     write_blob_episodes(data, 4, frames=6, size=32)
     encoder = write_tiny_encoder(tmp_path / "tiny.pt")
     monkeypatch.setattr(sys, "argv", [
-        "bench_encoder_rank.py", "--data", str(data), "--encoder", str(encoder),
+        "bench.py", "--data", str(data), "--encoder", str(encoder),
         "--episodes", "3", "--frames", "5", "--pixels", "--monitor-frames", "10"])
-    _bench().main()
+    bench.main()
     lines = capsys.readouterr().out.splitlines()
     monitor_at = next(i for i, line in enumerate(lines) if line.startswith("collapse monitors"))
     split_rows, monitor_rows = lines[2:monitor_at], lines[monitor_at + 2:]
@@ -126,6 +112,6 @@ def test_variance_spread_counts_the_directions_holding_90_percent(weights, dims)
     codes = torch.linalg.qr((codes - codes.mean(0)).flatten(0, 1))[0].unflatten(0, (400, 3))
     scale = torch.tensor(weights).double()
     features = codes * scale @ basis.double() + torch.randn(1, 3, 16).double()
-    found_dims, found_top = _bench().variance_spread(features)
+    found_dims, found_top = bench.variance_spread(features)
     assert found_dims == dims
     assert found_top == pytest.approx(float(scale[0] ** 2 / scale.pow(2).sum()), rel=1e-6)
