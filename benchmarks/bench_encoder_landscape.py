@@ -18,6 +18,10 @@ model-free reference). Numbers are means over the scenes (± their standard devi
     python benchmarks/bench_encoder_landscape.py --encoder encoder.pt --seeds 900000 900001 \
         900002 --randomize
 
+``--per-scene`` adds each scene's numbers and, per encoder, the paired difference to the random
+weights in every scene (the same frames and goals on both sides) and how many scenes and goals it
+wins.
+
 ``--cache DIR`` keeps each scene's rendered poses (``poses_<default|randomized>_<seed>_<poses>x
 <size>.npz``) so that later encoders are compared on the same frames without rendering again.
 """
@@ -72,23 +76,84 @@ def cached_poses(args, seed: int):
     return frames, states, "rendered"
 
 
-def landscape(features: torch.Tensor, positions: np.ndarray, goals: int, near: float = 0.25):
-    """(spearman, spearman near, pair accuracy near) averaged over the first ``goals`` frames."""
+METRICS = ("spearman", "spearman<25cm", "pair acc")
+RANDOM_ROW = "same architecture, random weights"
+
+
+def landscape_per_goal(features: torch.Tensor, positions: np.ndarray, goals: int,
+                       near: float = 0.25) -> np.ndarray:
+    """Per goal [goals, 3]: spearman, spearman near, pair accuracy near (NaN: < 3 poses near).
+
+    ``features`` [N, ...] (any float features, flattened per pose; energy = mean |z - z_goal|),
+    ``positions`` [N, 3] end-effector positions [m]; the first ``goals`` poses are the goals.
+    """
     features = features.flatten(1).float()
-    all_corr, near_corr, pair_acc = [], [], []
+    values = np.full((goals, 3), np.nan)
     for goal in range(goals):
         energy = (features - features[goal]).abs().mean(1).numpy()
         distance = np.linalg.norm(positions - positions[goal], axis=1)
         others = distance > 1e-6
-        all_corr.append(spearmanr(energy[others], distance[others])[0])
+        values[goal, 0] = spearmanr(energy[others], distance[others])[0]
         close = others & (distance < near)
         if close.sum() >= 3:
-            near_corr.append(spearmanr(energy[close], distance[close])[0])
             e, d = energy[close], distance[close]
+            values[goal, 1] = spearmanr(e, d)[0]
             upper = np.triu_indices(len(e), 1)
             agree = np.sign(e[:, None] - e[None, :]) == np.sign(d[:, None] - d[None, :])
-            pair_acc.append(agree[upper].mean())
-    return float(np.mean(all_corr)), float(np.mean(near_corr)), float(np.mean(pair_acc))
+            values[goal, 2] = agree[upper].mean()
+    return values
+
+
+def goal_mean(per_goal: np.ndarray) -> np.ndarray:
+    """Mean over the goals [3] of ``per_goal`` [goals, 3], skipping NaN (all NaN: NaN)."""
+    count = (~np.isnan(per_goal)).sum(0)
+    return np.where(count > 0, np.nansum(per_goal, 0) / np.maximum(count, 1), np.nan)
+
+
+def landscape(features: torch.Tensor, positions: np.ndarray, goals: int, near: float = 0.25):
+    """(spearman, spearman near, pair accuracy near) averaged over the first ``goals`` frames."""
+    return tuple(float(v) for v in goal_mean(landscape_per_goal(features, positions, goals, near)))
+
+
+def paired_differences(per_goal: list[np.ndarray], reference: list[np.ndarray]) -> dict:
+    """Paired comparison of one row with a reference row on the same scenes and goals.
+
+    ``per_goal`` and ``reference``: one array [goals, 3] per scene (``landscape_per_goal``).
+    Returns ``scene_diff`` [scenes, 3] (difference of the scene means), ``scene_wins`` [3]
+    (scenes where the row is higher), ``goal_wins`` [3] and ``goals`` [3] (goals where it is
+    higher, of those with a value on both sides). Raises ``ValueError`` on unequal shapes.
+    """
+    if len(per_goal) != len(reference) or any(
+            a.shape != b.shape for a, b in zip(per_goal, reference, strict=True)):
+        raise ValueError("paired rows need the same scenes and goals")
+    scene_diff = np.stack([goal_mean(a) - goal_mean(b)
+                           for a, b in zip(per_goal, reference, strict=True)])
+    row, ref = np.concatenate(per_goal), np.concatenate(reference)
+    both = ~(np.isnan(row) | np.isnan(ref))
+    return {"scene_diff": scene_diff, "scene_wins": (scene_diff > 0).sum(0),
+            "goal_wins": ((row > ref) & both).sum(0), "goals": both.sum(0)}
+
+
+def print_per_scene(rows: dict[str, list[np.ndarray]], seeds: list[int]) -> None:
+    """Each scene's means, then each row's paired differences to the random weights."""
+    print("per scene (spearman / spearman<25cm / pair acc):")
+    for index, seed in enumerate(seeds):
+        for name, scenes in rows.items():
+            cells = " ".join(f"{v:6.3f}" for v in goal_mean(scenes[index]))
+            print(f"  scene {seed}  {name[-48:]:48s} {cells}")
+    if RANDOM_ROW not in rows:
+        return
+    print(f"paired difference to '{RANDOM_ROW}' (per scene; mean; scenes and goals higher):")
+    for name, scenes in rows.items():
+        if name == RANDOM_ROW:
+            continue
+        paired = paired_differences(scenes, rows[RANDOM_ROW])
+        for column, metric in enumerate(METRICS):
+            diffs = " ".join(f"{d:+.3f}" for d in paired["scene_diff"][:, column])
+            print(f"  {name[-40:]:40s} {metric:13s} {diffs}  mean "
+                  f"{paired['scene_diff'][:, column].mean():+.3f}  scenes "
+                  f"{paired['scene_wins'][column]}/{len(scenes)}  goals "
+                  f"{paired['goal_wins'][column]}/{paired['goals'][column]}")
 
 
 def main() -> None:
@@ -103,6 +168,9 @@ def main() -> None:
                         help="randomized scenes (camera, light, objects) drawn from the seeds")
     parser.add_argument("--cache", help="folder keeping the rendered poses per scene (.npz): a "
                         "later run with the same settings reuses them instead of rendering")
+    parser.add_argument("--per-scene", action="store_true",
+                        help="also print each scene's numbers and the paired differences of "
+                        "every encoder to the random weights")
     args = parser.parse_args()
     torch.set_grad_enabled(False)
     models = [(path, load_world_model(path, device="cpu")) for path in args.encoder]
@@ -110,7 +178,7 @@ def main() -> None:
         config = models[0][1].encoder.config
         torch.manual_seed(0)
         random = build_encoder(**{k: v for k, v in config.to_dict().items()})
-        models.append(("same architecture, random weights", WorldModel(random, None, "cpu")))
+        models.append((RANDOM_ROW, WorldModel(random, None, "cpu")))
     rows: dict[str, list] = {}
     for seed in args.seeds:
         start = time.perf_counter()
@@ -120,14 +188,18 @@ def main() -> None:
               f"{', randomized' if args.randomize else ''}); {args.goals} goals")
         for name, model in models:
             rows.setdefault(name, []).append(
-                landscape(model.encode(frames), states[:, :3], args.goals))
+                landscape_per_goal(model.encode(frames), states[:, :3], args.goals))
         pixels = torch.from_numpy(frames).float() / 255
-        rows.setdefault("raw pixels", []).append(landscape(pixels, states[:, :3], args.goals))
+        rows.setdefault("raw pixels", []).append(
+            landscape_per_goal(pixels, states[:, :3], args.goals))
     print(f"{'features':48s} {'spearman':>13s} {'spearman<25cm':>14s} {'pair acc':>13s}")
-    for name, values in rows.items():
+    for name, scenes in rows.items():
+        values = [goal_mean(scene) for scene in scenes]
         mean, spread = np.mean(values, axis=0), np.std(values, axis=0)
         cells = [f"{m:.3f}±{s:.3f}" for m, s in zip(mean, spread, strict=True)]
         print(f"{name[-48:]:48s} {cells[0]:>13s} {cells[1]:>14s} {cells[2]:>13s}")
+    if args.per_scene:
+        print_per_scene(rows, args.seeds)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,22 @@ frame on its own (layer-normed, as the planner does) and prints, per encoder:
 Rows: each ``--encoder`` file and the same architecture with the seeded random weights (seed 0,
 ``vjepa-ros pretrain --steps 0``). Effective rank: Roy & Vetterli 2007 (RankMe).
 
+``--pixels`` adds what the data itself gives, without an encoder: the frames cut into the
+encoder's tubelet tokens (each frame repeated into a tubelet, as at planning time; 2 x 16 x 16 x 3
+= 1536 normalized pixel values per token), layer-normed per token as the pretraining targets are
+(``pixels``), and the same tokens through a seeded Gaussian random projection to the encoder's
+width, then layer-normed (``pixels -> D``: a linear random encoder). The monitor's floor is
+``0.5 x`` the seeded encoder's rank; these rows say how much of that rank the frames hold.
+
+``--monitor-frames N`` adds a second table: the three collapse monitors of ``vjepa-ros pretrain``
+(``train/collapse.py``) of every row on the N frames it monitors (spread evenly over all of
+``--data``'s segments, as ``pretrain`` picks them; 64 there), and how the variance of the same
+centred token matrix is spread: ``dims 90%`` (principal directions holding 90 % of it) and
+``top share`` (the first direction's fraction). The effective rank weighs singular values, not
+variances, so it counts weak directions that these two ignore.
+
     python benchmarks/bench_encoder_rank.py --data episodes/ --encoder encoder.pt
+    python benchmarks/bench_encoder_rank.py --data episodes/ --pixels --monitor-frames 64
 """
 
 from __future__ import annotations
@@ -25,10 +40,13 @@ import argparse
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from vjepa_ros.models import WorldModel, build_encoder, load_world_model
-from vjepa_ros.train.collapse import effective_rank
-from vjepa_ros.train.pretrain_data import load_clip_segments
+from vjepa_ros.models.preprocess import frames_to_clip, preprocess_frames
+from vjepa_ros.train.collapse import collapse_monitors, effective_rank
+from vjepa_ros.train.pretrain import PretrainConfig
+from vjepa_ros.train.pretrain_data import load_clip_segments, spread_frames
 
 
 def rank_split(features: torch.Tensor) -> dict[str, float]:
@@ -49,6 +67,64 @@ def rank_split(features: torch.Tensor) -> dict[str, float]:
     }
 
 
+def variance_spread(features: torch.Tensor) -> tuple[int, float]:
+    """(directions holding 90 % of the variance, the first direction's share) of [N, T, D].
+
+    Tokens are centred per position over the N frames, as ``collapse.collapse_monitors`` does;
+    the variances are the squared singular values of the [N * T, D] matrix.
+    """
+    z = features.double()
+    variances = torch.linalg.svdvals((z - z.mean(0, keepdim=True)).flatten(0, 1)).pow(2)
+    share = variances / variances.sum()
+    return int((share.cumsum(0) < 0.9).sum()) + 1, float(share[0])
+
+
+def pixel_tokens(frames: np.ndarray, img_size: int, patch_size: int = 16,
+                 tubelet_size: int = 2) -> torch.Tensor:
+    """Layer-normed pixel tubelet tokens [N, (img_size / patch_size)^2, 3 * tubelet * patch^2].
+
+    ``frames`` [N, H, W, 3] uint8, each preprocessed as the encoder's input (``preprocess_frames``:
+    crop, resize to ``img_size``, ImageNet normalization) and repeated into one tubelet; tokens in
+    the patch embedding's row-major order, each layer-normed over its values (no affine), as the
+    pretraining targets are over their D. float32.
+    """
+    clip = frames_to_clip(preprocess_frames(frames, img_size), tubelet_size)  # [N, 3, t, S, S]
+    side = img_size // patch_size
+    patches = clip.unflatten(3, (side, patch_size)).unflatten(5, (side, patch_size))
+    tokens = patches.permute(0, 3, 5, 1, 2, 4, 6).flatten(1, 2).flatten(2)  # [N, side^2, ...]
+    return F.layer_norm(tokens, tokens.shape[-1:])
+
+
+def random_projection(tokens: torch.Tensor, dim: int, seed: int = 0) -> torch.Tensor:
+    """Random linear encoder: ``tokens`` [..., C] -> layer-normed [..., dim] float32.
+
+    The matrix [C, dim] is Gaussian with std 1/sqrt(C), drawn from ``seed``.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    weight = torch.randn(tokens.shape[-1], dim, generator=generator) / tokens.shape[-1] ** 0.5
+    projected = tokens.float() @ weight
+    return F.layer_norm(projected, projected.shape[-1:])
+
+
+def feature_rows(args, frames: np.ndarray):
+    """(name, features [N, T, D]) of every row for frames [N, H, W, 3], one row at a time."""
+    models = [(path, load_world_model(path, device="cpu")) for path in args.encoder]
+    config = (models[0][1].encoder.config.to_dict() if models else
+              {"img_size": frames.shape[1], "patch_size": 16, "embed_dim": 192, "depth": 4,
+               "num_heads": 3})
+    torch.manual_seed(0)
+    models.append(("same architecture, seeded random weights",
+                   WorldModel(build_encoder(**config), None, "cpu")))
+    for name, model in models:
+        yield name, model.encode(frames)
+    if args.pixels:
+        tokens = pixel_tokens(frames, config["img_size"], config["patch_size"],
+                              config.get("tubelet_size", 2))
+        yield f"pixels ({tokens.shape[-1]} per token)", tokens
+        yield f"pixels -> {config['embed_dim']} (random projection)", random_projection(
+            tokens, config["embed_dim"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", nargs="+", required=True,
@@ -56,9 +132,17 @@ def main() -> None:
     parser.add_argument("--encoder", nargs="*", default=[], help="encoder/world-model files")
     parser.add_argument("--episodes", type=int, default=16, help="episodes, spread over the data")
     parser.add_argument("--frames", type=int, default=16, help="frames per episode (its first)")
+    parser.add_argument("--pixels", action="store_true",
+                        help="add rows of layer-normed pixel tubelet tokens and of their random "
+                        "projection to the encoder's width (the data's own rank)")
+    parser.add_argument("--monitor-frames", type=int, default=0,
+                        help="also print the collapse monitors on this many frames spread over "
+                        "the data, as `vjepa-ros pretrain` picks them (64 there); 0 = off")
     args = parser.parse_args()
     if args.episodes < 2 or args.frames < 2:
         parser.error("--episodes and --frames must be >= 2")
+    if args.monitor_frames and args.monitor_frames < 2:
+        parser.error("--monitor-frames must be 0 (off) or >= 2")
     torch.set_grad_enabled(False)
     segments = load_clip_segments(args.data, args.frames, log=None)
     if len(segments) < args.episodes:
@@ -66,24 +150,29 @@ def main() -> None:
                      f"fewer than --episodes {args.episodes}")
     picks = np.linspace(0, len(segments) - 1, args.episodes).round().astype(int)
     frames = np.stack([segments[i][:args.frames] for i in picks])  # [E, T, H, W, 3]
-    models = [(path, load_world_model(path, device="cpu")) for path in args.encoder]
-    config = (models[0][1].encoder.config.to_dict() if models else
-              {"img_size": frames.shape[2], "patch_size": 16, "embed_dim": 192, "depth": 4,
-               "num_heads": 3})
-    torch.manual_seed(0)
-    models.append(("same architecture, seeded random weights",
-                   WorldModel(build_encoder(**config), None, "cpu")))
     print(f"{args.episodes} episodes x {args.frames} frames {frames.shape[3]}x{frames.shape[2]} "
           f"from {', '.join(args.data)}")
     names = ("rank all", "rank arm", "rank scene", "arm share", "rank pooled")
     print(f"{'encoder':48s} " + " ".join(f"{name:>11s}" for name in names))
-    for name, model in models:
-        features = model.encode(frames.reshape(-1, *frames.shape[2:]))
+    for name, features in feature_rows(args, frames.reshape(-1, *frames.shape[2:])):
         split = rank_split(features.unflatten(0, frames.shape[:2]))
         print(f"{name[-48:]:48s} " + " ".join(
             f"{split[key]:11.3f}" if key == "arm share" else f"{split[key]:11.1f}"
             for key in names))
-
+    if args.monitor_frames:
+        # Segments as `pretrain` loads them (>= frames_per_clip frames), then its monitor pick.
+        clip_frames = PretrainConfig().frames_per_clip
+        monitor = spread_frames(load_clip_segments(args.data, clip_frames, log=None),
+                                args.monitor_frames)
+        print(f"collapse monitors on the {len(monitor)} frames `vjepa-ros pretrain` monitors")
+        print(f"{'encoder':48s} {'feature_std':>12s} {'eff. rank':>10s} {'pairwise':>10s} "
+              f"{'dims 90%':>9s} {'top share':>10s}")
+        for name, features in feature_rows(args, monitor):
+            values = collapse_monitors(features)
+            dims, top = variance_spread(features)
+            print(f"{name[-48:]:48s} {values['feature_std']:12.4f} "
+                  f"{values['effective_rank']:10.1f} {values['pairwise_distance']:10.4f} "
+                  f"{dims:9d} {top:10.3f}")
 
 if __name__ == "__main__":
     main()
