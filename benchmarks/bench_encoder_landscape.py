@@ -156,6 +156,7 @@ def print_per_scene(rows: dict[str, list[np.ndarray]], seeds: list[int]) -> None
                   f"{paired['goal_wins'][column]}/{paired['goals'][column]}")
 
 
+@torch.no_grad()  # as a function (tests) it must not switch autograd off for the caller
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--encoder", nargs="*", default=[], help="encoder/world-model files")
@@ -172,7 +173,6 @@ def main() -> None:
                         help="also print each scene's numbers and the paired differences of "
                         "every encoder to the random weights")
     args = parser.parse_args()
-    torch.set_grad_enabled(False)
     models = [(path, load_world_model(path, device="cpu")) for path in args.encoder]
     if models:
         config = models[0][1].encoder.config

@@ -125,6 +125,7 @@ def feature_rows(args, frames: np.ndarray):
             tokens, config["embed_dim"])
 
 
+@torch.no_grad()  # as a function (tests) it must not switch autograd off for the caller
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", nargs="+", required=True,
@@ -143,7 +144,6 @@ def main() -> None:
         parser.error("--episodes and --frames must be >= 2")
     if args.monitor_frames and args.monitor_frames < 2:
         parser.error("--monitor-frames must be 0 (off) or >= 2")
-    torch.set_grad_enabled(False)
     segments = load_clip_segments(args.data, args.frames, log=None)
     if len(segments) < args.episodes:
         parser.error(f"--data holds {len(segments)} segments of >= {args.frames} frames, "

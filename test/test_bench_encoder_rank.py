@@ -81,6 +81,7 @@ def test_main_prints_pixel_rows_and_the_monitors_pretrain_starts_from(tmp_path, 
         "bench.py", "--data", str(data), "--encoder", str(encoder),
         "--episodes", "3", "--frames", "5", "--pixels", "--monitor-frames", "10"])
     bench.main()
+    assert torch.is_grad_enabled()  # main() must not switch autograd off for the rest of the suite
     lines = capsys.readouterr().out.splitlines()
     monitor_at = next(i for i, line in enumerate(lines) if line.startswith("collapse monitors"))
     split_rows, monitor_rows = lines[2:monitor_at], lines[monitor_at + 2:]
