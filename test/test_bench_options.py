@@ -31,10 +31,10 @@ def bench():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--refine-lr", "-1"], "--refine-lr must be > 0, got -1.0"),
+    (["--refine-lr", "-1"], "--refine-lr must be a finite number > 0, got -1.0"),
     (["--refine-lr", "0.1"], "--refine-lr does nothing while --refine-steps is 0"),
     (["--refine-steps", "-1"], "--refine-steps must be an integer >= 0"),
-    (["--icem-noise-beta", "-2"], "--icem-noise-beta must be >= 0"),
+    (["--icem-noise-beta", "-2"], "--icem-noise-beta must be a finite number >= 0"),
     (["--samples", "0"], "--samples must be an integer >= 1"),
     (["--samples", "4"], "--topk"),  # the demo's topk 10 exceeds 4 samples
     (["--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
@@ -70,7 +70,7 @@ def test_good_options_give_the_settings(bench):
 @pytest.mark.parametrize("spec, message", [
     ("icem:samples=0", "--run 'icem:samples=0': samples must be an integer >= 1, got 0"),
     ("icem:samples=abc", "samples=abc is not a number"),
-    ("mppi:mppi.temperature=-1", "mppi.temperature must be > 0, got -1.0"),
+    ("mppi:mppi.temperature=-1", "mppi.temperature must be a finite number > 0, got -1.0"),
     ("cem:refine.lr=0.1", "refine.lr does nothing while refine.steps is 0"),
     ("icem:sampels=5", "unknown CEMParams setting(s): sampels"),
     ("bogus:samples=5", "method must be one of"),

@@ -16,11 +16,16 @@ import pytest
 from vjepa_ros.cli import main
 
 SEARCH_OPTIONS = [
-    (["--refine-lr", "-1"], "--refine-lr must be > 0, got -1.0"),
+    (["--refine-lr", "-1"], "--refine-lr must be a finite number > 0, got -1.0"),
     (["--refine-steps", "-2"], "--refine-steps must be an integer >= 0, got -2"),
-    (["--icem-noise-beta", "-1"], "--icem-noise-beta must be >= 0, got -1.0"),
-    (["--mppi-temperature", "0"], "--mppi-temperature must be > 0, got 0.0"),
-    (["--mppi-noise-sigma", "-0.5"], "--mppi-noise-sigma must be > 0, got -0.5"),
+    (["--icem-noise-beta", "-1"], "--icem-noise-beta must be a finite number >= 0, got -1.0"),
+    (["--mppi-temperature", "0"], "--mppi-temperature must be a finite number > 0, got 0.0"),
+    (["--mppi-noise-sigma", "-0.5"], "--mppi-noise-sigma must be a finite number > 0, got -0.5"),
+    (["--mppi-noise-sigma", "inf"], "--mppi-noise-sigma must be a finite number > 0, got inf"),
+    (["--refine-steps", "2", "--refine-lr", "nan"],
+     "--refine-lr must be a finite number > 0, got nan"),
+    (["--icem-population-decay", "inf"],
+     "--icem-population-decay must be a finite number >= 1, got inf"),
 ]
 COMMANDS = {  # the arguments each command needs before its options
     "demo": [],
@@ -76,6 +81,11 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
 
 
 @pytest.mark.parametrize("argv, message", [
+    (["demo", "--maxnorm", "inf"], "--maxnorm must be a finite number > 0, got inf"),
+    (["demo", "--gripper-round-threshold", "nan"], "--gripper-round-threshold must be a finite"),
+    (["demo", "--close-gripper", "-5"], "--close-gripper must be -1 (never) or a rollout step"),
+    (["run", "--task", "grasp", "--out", "OUT", "--close-gripper", "-2"],
+     "--close-gripper must be -1 (never) or a rollout step"),
     (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate must be > 0, got 0.0"),
     (["eval", "BAG", "--out", "OUT", "--goal-offset", "-1"], "--goal-offset must be >= 0, got -1"),
     (["eval", "BAG", "--out", "OUT", "--max-steps", "-2"], "--max-steps must be >= 0, got -2"),

@@ -112,8 +112,11 @@ def test_ros2_run_of_a_node_with_a_typo_exits_1_with_one_line(monkeypatch, capsy
 
 @pytest.mark.parametrize("parameter, message", [
     ("planner.samples:=0", "planner.samples must be an integer >= 1, got 0"),
-    ("planner.icem.noise_beta:=-1.0", "planner.icem.noise_beta must be >= 0, got -1.0"),
-    ("planner.refine.lr:=-0.5", "planner.refine.lr must be > 0, got -0.5"),
+    ("planner.icem.noise_beta:=-1.0",
+     "planner.icem.noise_beta must be a finite number >= 0, got -1.0"),
+    ("planner.maxnorm:=.inf", "planner.maxnorm must be a finite number > 0, got inf"),
+    ("planner.close_gripper:=-5", "planner.close_gripper must be -1 (never) or a rollout step"),
+    ("planner.refine.lr:=-0.5", "planner.refine.lr must be a finite number > 0, got -0.5"),
     ("camera_check.verdict.fine_deg:=200.0", "camera_check.verdict.fine_deg must be an angle"),
     ("camera_check.verdict.min_motions:=9", "camera_check.verdict.min_motions (9) exceeds the 6"),
     ("camera_check.motion.distance_m:=0.0", "camera_check.motion.distance_m must be finite"),

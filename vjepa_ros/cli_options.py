@@ -36,7 +36,10 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None) -> dict:
 
     given = {name: getattr(args, name) for name, _, _ in CEM_OPTIONS
              if getattr(args, name, None) is not None}
-    if given.get("close_gripper", 0) < 0:  # -1: never, as the node's planner.close_gripper
+    if given.get("close_gripper", 0) < -1:
+        raise ValueError(f"--close-gripper must be -1 (never) or a rollout step >= 0, got "
+                         f"{given['close_gripper']}")
+    if given.get("close_gripper", 0) == -1:  # never, as the node's planner.close_gripper
         given["close_gripper"] = None
     given.update(search_method_changes(args))  # --method, --icem-*, --mppi-* (if the parser has)
     changes = {**(defaults or {}), **given}

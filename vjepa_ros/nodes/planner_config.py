@@ -151,7 +151,10 @@ class CEMParams:
         """Return the planning package's config (validated there)."""
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         values.pop("seed")
-        values["close_gripper"] = None if self.close_gripper < 0 else self.close_gripper
+        if self.close_gripper < -1:
+            raise ValueError(f"planner.close_gripper must be -1 (never) or a rollout step >= 0, "
+                             f"got {self.close_gripper}")
+        values["close_gripper"] = None if self.close_gripper == -1 else self.close_gripper
         values["early_stop_patience"] = self.early_stop_patience or None
         values["chunk_size"] = self.chunk_size or None
         return CEMConfig(**values)

@@ -10,6 +10,7 @@ returned plan is the final mean with rotation 0 and gripper values |g| < 0.25 se
 Fields marked *beyond published* are off by default, so a preset reproduces the published planner.
 """
 
+import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -71,8 +72,9 @@ class CEMConfig:
                 f"CEMConfig.topk must be >= 2 (the elite std needs two), got {self.topk}"
             )
         for name in ("maxnorm", "gripper_clip", "rotation_maxnorm", "gripper_init_std"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"CEMConfig.{name} must be > 0, got {getattr(self, name)!r}")
+            if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
+                raise ValueError(f"CEMConfig.{name} must be a finite number > 0, got "
+                                 f"{getattr(self, name)!r}")
         for name in (
             "momentum_mean",
             "momentum_std",
@@ -83,8 +85,9 @@ class CEMConfig:
                 raise ValueError(
                     f"CEMConfig.{name} must lie in [0, 1], got {getattr(self, name)!r}"
                 )
-        if self.gripper_round_threshold < 0:
-            raise ValueError("CEMConfig.gripper_round_threshold must be >= 0")
+        if not (self.gripper_round_threshold >= 0 and math.isfinite(self.gripper_round_threshold)):
+            raise ValueError(f"CEMConfig.gripper_round_threshold must be a finite number >= 0, "
+                             f"got {self.gripper_round_threshold!r}")
         if self.close_gripper is not None and self.close_gripper < 0:
             raise ValueError(
                 f"CEMConfig.close_gripper must be None or >= 0, got {self.close_gripper}"

@@ -28,6 +28,7 @@ Sources
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from vjepa_ros.config import param
 
@@ -61,15 +62,17 @@ class ICEMSettings:
     )
 
     def __post_init__(self):
-        if not self.noise_beta >= 0:
-            raise ValueError(f"icem.noise_beta must be >= 0, got {self.noise_beta!r}")
+        if not (self.noise_beta >= 0 and math.isfinite(self.noise_beta)):
+            raise ValueError(f"icem.noise_beta must be a finite number >= 0, got "
+                             f"{self.noise_beta!r}")
         if not 0.0 <= self.keep_elites_fraction <= 1.0:
             raise ValueError(
                 f"icem.keep_elites_fraction must lie in [0, 1], got {self.keep_elites_fraction!r}"
             )
-        if not self.population_decay >= 1.0:
+        if not (self.population_decay >= 1.0 and math.isfinite(self.population_decay)):
             raise ValueError(
-                f"icem.population_decay must be >= 1, got {self.population_decay!r}"
+                f"icem.population_decay must be a finite number >= 1, got "
+                f"{self.population_decay!r}"
             )
 
 
@@ -98,8 +101,9 @@ class MPPISettings:
 
     def __post_init__(self):
         for name in ("temperature", "noise_sigma"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"mppi.{name} must be > 0, got {getattr(self, name)!r}")
+            if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
+                raise ValueError(f"mppi.{name} must be a finite number > 0, got "
+                                 f"{getattr(self, name)!r}")
         if not 0.0 < self.noise_decay <= 1.0:
             raise ValueError(f"mppi.noise_decay must lie in (0, 1], got {self.noise_decay!r}")
 
@@ -127,8 +131,8 @@ class RefineSettings:
     def __post_init__(self):
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 0:
             raise ValueError(f"refine.steps must be an integer >= 0, got {self.steps!r}")
-        if not self.lr > 0:
-            raise ValueError(f"refine.lr must be > 0, got {self.lr!r}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ValueError(f"refine.lr must be a finite number > 0, got {self.lr!r}")
 
     def describe(self) -> str:
         """Return ``", refine N steps lr X"`` when on, else ``""`` (the commands' planner line)."""
