@@ -133,11 +133,13 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
         (["--size", "8"], "--size 8: .*32..1024 px"),
         (["--max-steps", "0"], "--max-steps 0: must be >= 1"),
         (["--samples", "4"], r"--topk \(10\) must not exceed --samples \(4\)"),
-        (["--gripper-round-threshold", "-0.1"], "--gripper-round-threshold must be >= 0"),
+        (["--gripper-round-threshold", "-0.1"],
+         "--gripper-round-threshold must be a finite number >= 0"),
         (["--subgoal-patience", "2"], "--subgoal-patience is for --subgoal-rule energy"),
         (["--subgoal-rule", "energy", "--subgoal-energy-threshold", "-1"],
          "--subgoal-energy-threshold must be >= 0"),
-        (["--method", "mppi", "--mppi-temperature", "0"], "--mppi-temperature must be > 0"),
+        (["--method", "mppi", "--mppi-temperature", "0"],
+         "--mppi-temperature must be a finite number > 0"),
     ]
     for extra, message in cases:
         code = main(["run", "--task", "grasp", "--out", str(out), *extra])

@@ -140,6 +140,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         config = checked_eval_config(args)
         goal = load_image_file(args.goal) if args.goal else None
         model_args = model_hyper_parameters(args)
+        from vjepa_ros.eval.bag_files import open_reader
+
+        open_reader(args.bag).close()  # a missing or unreadable bag: before torch and the model
         from vjepa_ros.demo import load_planning_model  # torch: after every option is checked
         from vjepa_ros.eval.evaluate import evaluate_bag
         from vjepa_ros.eval.report import summary_lines, write_report
