@@ -30,7 +30,7 @@ def _core_imported():
 
 @pytest.mark.parametrize("argv, module, name", [
     (["demo"], "vjepa_ros.demo", "run_demo"),
-    (["eval", "BAG"], "vjepa_ros.demo", "load_planning_model"),
+    (["eval", "BAG"], "vjepa_ros.eval.bag_files", "open_reader"),  # eval opens the bag first
     (["camera-check", "BAG"], "vjepa_ros.eval.bags", "read_recording"),
     (["record", "OUT/bag"], "vjepa_ros.eval.record", "record_sim_bag"),
     (["collect", "--out", "OUT/data", "--episodes", "1"], "vjepa_ros.sim.collector", "collect"),
