@@ -163,6 +163,8 @@ def test_bad_shapes_and_thresholds_are_refused():
     ("fine_deg", 200.0, "an angle in (0, 180) deg"),
     ("fine_deg", 180.0, "would call every placement fine"),
     ("fine_deg", -1.0, "an angle in (0, 180) deg"),
+    ("fine_deg", 0.0, "0 or less would call no placement fine"),
+    ("max_residual_deg", -5.0, "0 or less would say move the camera for every placement"),
     ("fine_deg", math.inf, "an angle in (0, 180) deg"),
     ("max_residual_deg", 180.0, "would never say move the camera"),
     ("max_residual_deg", math.nan, "an angle in (0, 180) deg"),

@@ -54,19 +54,25 @@ class CheckThresholds:
         a fraction (``min_scale``, ``min_explained``) outside (0, 1], ``min_motion_m`` not a
         finite length > 0, ``min_motions`` < 2.
         """
-        for name, high, why in (
+        for name, high, why, why_low in (
                 ("fine_deg", 180.0, "an angle in (0, 180) deg: a rotation turns by at most "
-                 "180°, so 180 or more would call every placement fine"),
+                 "180°, so 180 or more would call every placement fine",
+                 "an angle in (0, 180) deg: 0 or less would call no placement fine (a learned "
+                 "model's estimate is never exactly 0°)"),
                 ("max_residual_deg", 180.0, "an angle in (0, 180) deg: two directions are at "
-                 "most 180° apart, so 180 or more would never say move the camera"),
-                ("min_scale", 1.0, "a fraction of the executed motion's length in (0, 1]"),
-                ("min_explained", 1.0, "a fraction of the best-seen axis's share in (0, 1]"),
-                ("min_motion_m", math.inf, "a length > 0 [m]")):
+                 "most 180° apart, so 180 or more would never say move the camera",
+                 "an angle in (0, 180) deg: 0 or less would say move the camera for every "
+                 "placement"),
+                ("min_scale", 1.0, "a fraction of the executed motion's length in (0, 1]", ""),
+                ("min_explained", 1.0, "a fraction of the best-seen axis's share in (0, 1]", ""),
+                ("min_motion_m", math.inf, "a length > 0 [m]", "")):
             value = getattr(self, name)
             angle = name.endswith("_deg")  # open at 180; the fractions include 1
             if not (math.isfinite(value) and value > 0
                     and (value < high if angle else value <= high)):
-                raise ValueError(f"{PARAM_PREFIX}{name} must be {why}, got {value!r}")
+                low = not value > 0 and bool(why_low)  # NaN and +inf take the general reason
+                raise ValueError(f"{PARAM_PREFIX}{name} must be {why_low if low else why}, "
+                                 f"got {value!r}")
         if self.min_motions < 2:
             raise ValueError(f"{PARAM_PREFIX}min_motions must be >= 2 (a rotation needs two "
                              f"directions), got {self.min_motions!r}")
