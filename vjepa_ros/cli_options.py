@@ -32,15 +32,12 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None) -> dict:
     --samples (8)``) when the preset with these changes is not a valid CEM configuration, and
     for ``--refine-lr`` while refinement is off (``--refine-steps`` 0 or not given).
     """
-    from vjepa_ros.planning.config import preset
+    from vjepa_ros.planning.config import close_gripper_step, preset
 
     given = {name: getattr(args, name) for name, _, _ in CEM_OPTIONS
              if getattr(args, name, None) is not None}
-    if given.get("close_gripper", 0) < -1:
-        raise ValueError(f"--close-gripper must be -1 (never) or a rollout step >= 0, got "
-                         f"{given['close_gripper']}")
-    if given.get("close_gripper", 0) == -1:  # never, as the node's planner.close_gripper
-        given["close_gripper"] = None
+    if "close_gripper" in given:  # -1: never, as the node's planner.close_gripper
+        given["close_gripper"] = close_gripper_step(given["close_gripper"], "--close-gripper")
     given.update(search_method_changes(args))  # --method, --icem-*, --mppi-* (if the parser has)
     changes = {**(defaults or {}), **given}
     try:

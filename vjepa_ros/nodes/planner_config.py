@@ -14,7 +14,7 @@ import re
 
 from vjepa_ros.config import param
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
-from vjepa_ros.planning.config import PRESETS, CEMConfig, horizon_warning
+from vjepa_ros.planning.config import PRESETS, CEMConfig, close_gripper_step, horizon_warning
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
 from vjepa_ros.robot.control_config import ControlConfig
@@ -151,10 +151,7 @@ class CEMParams:
         """Return the planning package's config (validated there)."""
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         values.pop("seed")
-        if self.close_gripper < -1:
-            raise ValueError(f"planner.close_gripper must be -1 (never) or a rollout step >= 0, "
-                             f"got {self.close_gripper}")
-        values["close_gripper"] = None if self.close_gripper == -1 else self.close_gripper
+        values["close_gripper"] = close_gripper_step(self.close_gripper, "planner.close_gripper")
         values["early_stop_patience"] = self.early_stop_patience or None
         values["chunk_size"] = self.chunk_size or None
         return CEMConfig(**values)

@@ -10,11 +10,16 @@ returned plan is the final mean with rotation 0 and gripper values |g| < 0.25 se
 Fields marked *beyond published* are off by default, so a preset reproduces the published planner.
 """
 
-import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
+from vjepa_ros.planning.methods import (
+    METHODS,
+    ICEMSettings,
+    MPPISettings,
+    RefineSettings,
+    require_finite,
+)
 
 ENERGIES = ("l1", "l2")
 
@@ -72,9 +77,7 @@ class CEMConfig:
                 f"CEMConfig.topk must be >= 2 (the elite std needs two), got {self.topk}"
             )
         for name in ("maxnorm", "gripper_clip", "rotation_maxnorm", "gripper_init_std"):
-            if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
-                raise ValueError(f"CEMConfig.{name} must be a finite number > 0, got "
-                                 f"{getattr(self, name)!r}")
+            require_finite(f"CEMConfig.{name}", getattr(self, name), 0.0, strict=True)
         for name in (
             "momentum_mean",
             "momentum_std",
@@ -85,9 +88,8 @@ class CEMConfig:
                 raise ValueError(
                     f"CEMConfig.{name} must lie in [0, 1], got {getattr(self, name)!r}"
                 )
-        if not (self.gripper_round_threshold >= 0 and math.isfinite(self.gripper_round_threshold)):
-            raise ValueError(f"CEMConfig.gripper_round_threshold must be a finite number >= 0, "
-                             f"got {self.gripper_round_threshold!r}")
+        require_finite("CEMConfig.gripper_round_threshold", self.gripper_round_threshold, 0.0,
+                       strict=False)
         if self.close_gripper is not None and self.close_gripper < 0:
             raise ValueError(
                 f"CEMConfig.close_gripper must be None or >= 0, got {self.close_gripper}"
@@ -144,3 +146,14 @@ def preset(name: str, **changes) -> CEMConfig:
     if name not in PRESETS:
         raise ValueError(f"unknown CEM preset {name!r}; known: {sorted(PRESETS)}")
     return PRESETS[name].with_(**changes)
+
+
+def close_gripper_step(value: int, name: str) -> int | None:
+    """Return ``CEMConfig.close_gripper`` from the integer convention of options and parameters.
+
+    ``-1``: never (None); ``>= 0``: from this rollout step on the gripper delta is forced to 1.
+    Raises ValueError naming ``name`` (``--close-gripper``, ``planner.close_gripper``) below -1.
+    """
+    if value < -1:
+        raise ValueError(f"{name} must be -1 (never) or a rollout step >= 0, got {value}")
+    return None if value == -1 else value

@@ -35,6 +35,17 @@ from vjepa_ros.config import param
 METHODS = ("cem", "icem", "mppi")
 
 
+def require_finite(name: str, value: float, low: float, strict: bool) -> None:
+    """Refuse a setting that is not a finite number above ``low`` (``strict``: > low, else >=).
+
+    Raises ValueError ``"<name> must be a finite number > <low>, got <value>"`` (NaN and ±inf
+    included: the planner's samples would turn NaN).
+    """
+    if not (math.isfinite(value) and (value > low if strict else value >= low)):
+        raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} {low:g}, "
+                         f"got {value!r}")
+
+
 @dataclasses.dataclass(frozen=True)
 class ICEMSettings:
     """The iCEM knobs (Pinneri et al. 2020); ``samples`` is the first iteration's population N."""
@@ -62,18 +73,12 @@ class ICEMSettings:
     )
 
     def __post_init__(self):
-        if not (self.noise_beta >= 0 and math.isfinite(self.noise_beta)):
-            raise ValueError(f"icem.noise_beta must be a finite number >= 0, got "
-                             f"{self.noise_beta!r}")
+        require_finite("icem.noise_beta", self.noise_beta, 0.0, strict=False)
         if not 0.0 <= self.keep_elites_fraction <= 1.0:
             raise ValueError(
                 f"icem.keep_elites_fraction must lie in [0, 1], got {self.keep_elites_fraction!r}"
             )
-        if not (self.population_decay >= 1.0 and math.isfinite(self.population_decay)):
-            raise ValueError(
-                f"icem.population_decay must be a finite number >= 1, got "
-                f"{self.population_decay!r}"
-            )
+        require_finite("icem.population_decay", self.population_decay, 1.0, strict=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,9 +106,7 @@ class MPPISettings:
 
     def __post_init__(self):
         for name in ("temperature", "noise_sigma"):
-            if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
-                raise ValueError(f"mppi.{name} must be a finite number > 0, got "
-                                 f"{getattr(self, name)!r}")
+            require_finite(f"mppi.{name}", getattr(self, name), 0.0, strict=True)
         if not 0.0 < self.noise_decay <= 1.0:
             raise ValueError(f"mppi.noise_decay must lie in (0, 1], got {self.noise_decay!r}")
 
@@ -131,8 +134,7 @@ class RefineSettings:
     def __post_init__(self):
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 0:
             raise ValueError(f"refine.steps must be an integer >= 0, got {self.steps!r}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ValueError(f"refine.lr must be a finite number > 0, got {self.lr!r}")
+        require_finite("refine.lr", self.lr, 0.0, strict=True)
 
     def describe(self) -> str:
         """Return ``", refine N steps lr X"`` when on, else ``""`` (the commands' planner line)."""
