@@ -81,7 +81,11 @@ from vjepa_ros.sim.manipulation import (  # noqa: E402
     record_expert_episode,
     setup_task,
 )
-from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, task_cem  # noqa: E402
+from vjepa_ros.sim.manipulation_loop import (  # noqa: E402
+    TaskLoopConfig,
+    task_cem,
+    task_loop_config,
+)
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
@@ -223,6 +227,10 @@ def main() -> int:
     parser.add_argument("--dense", action="store_true",
                         help="loop agents: a sub-goal image at every turn of the expert's motion "
                         "(DENSE_MILESTONES) instead of the paper's")
+    parser.add_argument("--dense-steps", type=int, nargs=8, metavar="N",
+                        help="loop agents with --dense: executed steps per sub-goal (pre-grasp, "
+                        "descend, closed, grasp, carry, lower, release, place; default "
+                        "TaskLoopConfig.dense_steps)")
     parser.add_argument("--max-steps", type=int,
                         help="loop agents: at most this many planning steps per episode")
     parser.add_argument("--device", help="learned models: cpu, cuda (default: cuda if available)")
@@ -251,13 +259,17 @@ def main() -> int:
         parser.error(option_message(str(exc)))
     if args.threads:
         torch.set_num_threads(args.threads)
-    loop = TaskLoopConfig(step_limit=args.max_steps or 0)
+    try:
+        loop = task_loop_config(args.max_steps, args.dense_steps, args.dense)
+    except ValueError as exc:
+        parser.error(str(exc).replace("--subgoals dense", "--dense"))
     rules = [s.rule for s in switchings]
     seeds = range(args.seed_start, args.seed_start + args.seeds)
     print(f"# manipulation: seeds {seeds[0]}..{seeds[-1]}, camera {args.size}x{args.size}; loop: "
           f"blocking control, CEM H {cem.horizon} S {cem.samples} I {cem.iterations} maxnorm "
           f"{cem.maxnorm}, gripper round threshold {cem.gripper_round_threshold}, "
-          f"{'dense' if args.dense else 'paper'} sub-goals, switching: "
+          f"{f'dense sub-goals (steps {loop.dense_steps})' if args.dense else 'paper sub-goals'}, "
+          f"switching: "
           f"{'; '.join(s.describe() for s in switchings)}"
           f"{f', at most {args.max_steps} steps' if args.max_steps else ''}")
     print(f"{'agent':24} {'object':6}  {'task':18}  {'success':>7}  {'steps':>5}  {'sim s':>6}  "

@@ -154,3 +154,48 @@ def test_sub_goal_list_services(oracle_harness, tmp_path):
     assert result.successful, result.reason
     assert h.session.goals.steps == [4, 10, 4]
     assert [g.source for g in h.session.goals.goals] == paths
+
+
+def test_subgoal_gripper_over_ros_files_and_captured_sub_goals(oracle_harness, tmp_path):
+    """goals.gripper subgoal: goal files need goal_gripper; a captured closed hand closes it."""
+    oracle, make = oracle_harness
+    oracle.remember(image(1), hand_state(0.0))
+    oracle.remember(image(2), hand_state(0.5))  # a held object: half closed
+    h = make(**{"goals.gripper": "subgoal"})
+    paths = [str(save_image_file(tmp_path / f"{i}.png", image(i))) for i in range(2)]
+
+    def set_param(name, value):
+        kind, field = ((ParameterType.PARAMETER_STRING_ARRAY, "string_array_value")
+                       if isinstance(value[0], str) else
+                       (ParameterType.PARAMETER_DOUBLE_ARRAY, "double_array_value"))
+        request = SetParameters.Request(parameters=[Parameter(name=name, value=ParameterValue(
+            type=kind, **{field: value}))])
+        (result,) = h.call(SetParameters, "/vjepa_planner/set_parameters", request).results
+        return result
+
+    # one parameter at a time (ros2 param set): the goal waits until the lists agree
+    assert set_param("goal_image_paths", paths).successful and h.session.goals is None
+    assert h.logs("goal not changed yet: 2 goal images but 0 goal_gripper entries; set "
+                  "goal_gripper with one closedness (0 open .. 1 closed) per image (goals.gripper "
+                  "is subgoal)")
+    assert set_param("goal_gripper", [0.0]).successful and h.session.goals is None
+    assert h.logs("2 goal images but 1 goal_gripper entries")
+    refused = set_param("goal_gripper", [0.0, 2.0])
+    assert not refused.successful and "goal_gripper entries must be closedness values in [0, 1]" \
+        in refused.reason and h.session.goals is None
+    assert set_param("goal_gripper", [0.0, 1.0]).successful
+    assert [g.gripper_command() for g in h.session.goals.goals] == [0.0, 1.0]
+    # a sub-goal captured with the hand half closed: the command toward it closes the hand
+    clear = h.call(Trigger, "/vjepa_planner/clear_goals", Trigger.Request())
+    assert clear.success
+    fingers(h, 0.5)
+    h.pump(0.3, image=image_msg(2), joints=None)
+    added = h.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request())
+    assert added.success and "gripper 0.50" in added.message, added.message
+    fingers(h, 0.0)
+    frames = {"image": image_msg(1), "joints": None}
+    assert h.pump(3.0, until=lambda: h.got["diag"], **frames)
+    assert h.diagnostics()[1]["gripper_source"] == "subgoal"
+    assert h.enable().success
+    assert h.pump(10.0, until=lambda: h.got["gripper"], **frames), "no gripper command"
+    assert h.got["gripper"][0].data == 1.0, "closed (a grasp), not the planned 0.5"

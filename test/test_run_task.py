@@ -42,7 +42,7 @@ def test_run_reach_with_object_with_the_oracle_prints_each_step_and_saves_strip_
                  "oracle", "--size", "64", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "switching: steps (fixed step counts, as published)" in printed
-    assert "close gripper from step 0" in printed  # the task's default: keep the object
+    assert "close from step 0" in printed  # the task's default: keep the object
     steps = [STEP_LINE.match(line) for line in printed.splitlines()]
     steps = [m for m in steps if m]
     assert 1 <= len(steps) <= 8

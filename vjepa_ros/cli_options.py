@@ -115,7 +115,7 @@ def _goal_option(name: str) -> str:
 
 
 def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = False) -> None:
-    """Add ``--subgoal-rule`` and the energy rule's ``--subgoal-*`` options.
+    """Add ``--subgoal-rule``, the energy rule's ``--subgoal-*`` options and ``--subgoal-gripper``.
 
     Generated from ``robot.goals.GoalSwitchConfig`` (the node's ``goals.*`` parameters): same
     names, help and defaults. ``several``: ``--subgoal-rule`` takes one or more rules (a
@@ -123,7 +123,7 @@ def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = F
     """
     import dataclasses
 
-    from vjepa_ros.robot.goals import SWITCH_RULES, GoalSwitchConfig
+    from vjepa_ros.robot.goals import GRIPPER_SOURCES, SWITCH_RULES, GoalSwitchConfig
 
     group = parser.add_argument_group("sub-goal switching (the planner node's goals.*)")
     fields = {f.name: f for f in dataclasses.fields(GoalSwitchConfig)}
@@ -135,6 +135,10 @@ def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = F
         group.add_argument(_goal_option(name), dest=f"goals__{name}", default=None,
                            help=f"{field.metadata['description']} (default {field.default})",
                            **kind)
+    field = fields["gripper"]
+    group.add_argument(_goal_option("gripper"), dest="goals__gripper", default=None,
+                       choices=GRIPPER_SOURCES,
+                       help=f"{field.metadata['description']} (default {field.default})")
 
 
 def goal_switch_configs(args: argparse.Namespace) -> list:
@@ -153,6 +157,9 @@ def goal_switch_configs(args: argparse.Namespace) -> list:
         raise ValueError(f"{_goal_option(next(iter(given)))} is for --subgoal-rule energy (the "
                          "steps rule switches on step counts only): add --subgoal-rule energy "
                          "or leave it out")
+    gripper = getattr(args, "goals__gripper", None)
+    if gripper is not None:
+        given["gripper"] = gripper
     try:
         return [GoalSwitchConfig(rule=rule, **given) for rule in rules]
     except ValueError as exc:

@@ -218,6 +218,10 @@ class PlannerNodeConfig:
         [], "Executed steps per sub-goal before switching to the next (one per path; 0 = no "
         "limit, last one only). Empty: goals.default_steps (a single goal: no limit)."
     )
+    goal_gripper: list[float] = param(
+        [], "Gripper closedness (0 open .. 1 closed) at each goal image file, one per path, for "
+        "goals.gripper subgoal (captured sub-goals carry their own). Empty: not known."
+    )
 
     def __post_init__(self):
         if self.image_transport not in IMAGE_TRANSPORTS:
@@ -230,14 +234,14 @@ class PlannerNodeConfig:
         """Return the warnings the node logs once at start-up (settings known to misbehave)."""
         return [text for text in (horizon_warning(self.planner.to_cem()),) if text]
 
-    def goal_files(self) -> tuple[list[str], list[int]]:
-        """Goal image paths and step counts from the goal parameters (empty: no file goal)."""
+    def goal_files(self) -> tuple[list[str], list[int], list[float]]:
+        """Goal image paths, step counts and gripper closedness from the goal parameters."""
         paths = list(self.goal_image_paths) or ([self.goal_image_path] if self.goal_image_path
                                                 else [])
-        return paths, list(self.goal_steps)
+        return paths, list(self.goal_steps), list(self.goal_gripper)
 
 
-GOAL_PARAMETERS = ("goal_image_path", "goal_image_paths", "goal_steps")
+GOAL_PARAMETERS = ("goal_image_path", "goal_image_paths", "goal_steps", "goal_gripper")
 
 
 def parameter_message(message: str) -> str:

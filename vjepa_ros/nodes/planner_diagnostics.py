@@ -13,7 +13,7 @@ OK, WARN, ERROR = 0, 1, 2  # diagnostic_msgs/DiagnosticStatus levels
 
 
 def subgoal_values(status: SessionStatus, shown: int = 3) -> dict:
-    """Return the sub-goal keys: active index (1-based or "done"), rule, last switches."""
+    """Return the sub-goal keys: index (1-based or "done"), rule, switches, gripper source."""
     progress, rule = status.subgoal, status.goal_switching
     if progress is None:
         index = ""
@@ -25,6 +25,7 @@ def subgoal_values(status: SessionStatus, shown: int = 3) -> dict:
         "subgoal": index,
         "subgoal_rule": "" if rule is None else rule.describe(),
         "subgoal_switches": "; ".join(s.describe() for s in status.subgoal_switches[-shown:]),
+        "gripper_source": "" if rule is None else rule.gripper,
     }
 
 

@@ -298,17 +298,24 @@ class PlannerNode(Node):
         self.worker.wake()
 
     def _load_goal_files(self, files, at_start: bool = False) -> str:
-        paths, steps = files
+        paths, steps, grippers = files
         if not paths:
             return "no goal file"
+        message = ""
         if len(paths) > 1 and steps and len(steps) != len(paths):
             message = (f"goal not changed yet: {len(paths)} goal images but {len(steps)} "
                        "goal_steps; set goal_steps with one count per image (or none)")
+        elif len(grippers) != len(paths) and (grippers or self.session.goal_switching.gripper
+                                              == "subgoal"):
+            message = (f"goal not changed yet: {len(paths)} goal images but {len(grippers)} "
+                       "goal_gripper entries; set goal_gripper with one closedness (0 open .. 1 "
+                       "closed) per image" + ("" if grippers else " (goals.gripper is subgoal)"))
+        if message:
             if at_start:
                 raise ValueError(message)
             self.get_logger().warning(message)
             return message
-        message = self.session.set_goals(goals_from_files(paths, steps))
+        message = self.session.set_goals(goals_from_files(paths, steps, grippers))
         self.worker.wake()
         return message
 
@@ -324,7 +331,8 @@ class PlannerNode(Node):
         paths = list(values["goal_image_paths"] or []) or (
             [values["goal_image_path"]] if values["goal_image_path"] else [])
         try:
-            self._load_goal_files((paths, list(values["goal_steps"] or [])))
+            self._load_goal_files((paths, list(values["goal_steps"] or []),
+                                   list(values["goal_gripper"] or [])))
         except (ImageError, ValueError) as exc:
             return SetParametersResult(successful=False, reason=str(exc))
         self.goal_values = values

@@ -11,6 +11,14 @@ to the sub-goal after the step) falls below ``energy_threshold``, or has not imp
 than ``min_delta`` for ``patience`` steps; its step counts stay as an upper bound. The last
 sub-goal never switches on energy. Every switch is recorded (:class:`SubGoalSwitch`) and the
 sequence's progress (:class:`GoalProgress`) goes into each plan report and the diagnostics.
+
+Also beyond the paper, ``gripper`` ``subgoal`` takes the gripper from the sub-goals instead of the
+planner: each sub-goal knows the hand's closedness when it was captured (``~/add_subgoal``: the
+measured state; goal files: the ``goal_gripper`` parameter), and every command toward it opens
+(closedness ≤ :data:`GRIPPER_CLOSED_ABOVE`) or closes the hand (closedness 1: franka_gripper
+grasps until the fingers are blocked). The planner then searches the arm's motion only (gripper
+delta fixed at 0, :func:`planner_settings`). Why: a world model that barely sees the fingers
+plans the published gripper dimension as noise (docs/manipulation.md).
 """
 
 from __future__ import annotations
@@ -23,6 +31,10 @@ from vjepa_ros.config import param
 from vjepa_ros.images import check_rgb, load_image_file
 
 SWITCH_RULES = ("steps", "energy")
+GRIPPER_SOURCES = ("planned", "subgoal")
+GRIPPER_INDEX = 6  # the gripper entry of the 7-dim state and action (planning.cem.GRIPPER)
+GRIPPER_CLOSED_ABOVE = 0.1  # a sub-goal captured with the hand closed more than this: close it
+# (0.1 = 8 mm of an 80 mm Franka Hand; a held 6 cm cup reads 0.25, an empty closed hand 1)
 
 
 @dataclasses.dataclass
@@ -54,10 +66,19 @@ class GoalSwitchConfig:
         10, "Most sub-goals ~/add_subgoal keeps; a further one is refused (clear the list with "
         "~/clear_goals)."
     )
+    gripper: str = param(
+        "planned", "Who decides the gripper: planned = the planner's gripper dimension (as "
+        "published); subgoal = each command toward a sub-goal opens or closes the hand as it was "
+        "when the sub-goal was captured (~/add_subgoal, or goal_gripper for files), and the "
+        "planner searches the arm's motion only."
+    )
 
     def __post_init__(self):
         if self.rule not in SWITCH_RULES:
             raise ValueError(f"goals.rule must be one of {SWITCH_RULES}, got {self.rule!r}")
+        if self.gripper not in GRIPPER_SOURCES:
+            raise ValueError(f"goals.gripper must be one of {GRIPPER_SOURCES}, got "
+                             f"{self.gripper!r}")
         if any(not isinstance(n, int) or n < 1 for n in self.default_steps):
             raise ValueError(f"goals.default_steps must be integers >= 1, got "
                              f"{list(self.default_steps)}")
@@ -70,13 +91,15 @@ class GoalSwitchConfig:
             raise ValueError(f"goals.max_subgoals must be >= 1, got {self.max_subgoals}")
 
     def describe(self) -> str:
-        """Return the rule in words, as the log and diagnostics show it."""
+        """Return the rule (and a gripper taken from the sub-goals) in words, as logged."""
+        gripper = "; gripper from the sub-goals" if self.gripper == "subgoal" else ""
         if self.rule == "steps":
-            return "steps (fixed step counts, as published)"
+            return f"steps (fixed step counts, as published){gripper}"
         parts = [f"energy < {self.energy_threshold:g}"] if self.energy_threshold > 0 else []
         if self.patience:
             parts.append(f"no improvement > {self.min_delta:g} for {self.patience} steps")
-        return f"energy ({' or '.join(parts) or 'no energy test set'}; step counts as limits)"
+        return (f"energy ({' or '.join(parts) or 'no energy test set'}; step counts as "
+                f"limits){gripper}")
 
 
 @dataclasses.dataclass
@@ -87,6 +110,25 @@ class SubGoal:
     source: str = ""  # where it came from (file path, "captured", topic), for diagnostics
     reps: object = None  # [1, N, D] torch.Tensor once encoded (by the planning thread)
     state: np.ndarray | None = None  # [7] robot state when it was captured, if known
+    gripper: float | None = None  # closedness 0..1 at the sub-goal, when given without a state
+
+    def closedness(self) -> float | None:
+        """Return the hand's closedness 0..1 here: ``gripper``, else ``state[6]``, else None."""
+        if self.gripper is not None:
+            return float(self.gripper)
+        return None if self.state is None else float(self.state[6])
+
+    def gripper_command(self) -> float:
+        """Return the closedness commanded toward this sub-goal under ``goals.gripper`` subgoal.
+
+        1.0 (close: a GripperCommand grasp until the fingers are blocked) when the sub-goal was
+        captured with the hand closed more than :data:`GRIPPER_CLOSED_ABOVE`, else 0.0 (open).
+        Raises ValueError when the sub-goal's gripper is not known.
+        """
+        closedness = self.closedness()
+        if closedness is None:
+            raise ValueError(f"sub-goal {self.source or 'image'} has no gripper state")
+        return 1.0 if closedness > GRIPPER_CLOSED_ABOVE else 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,6 +191,8 @@ class GoalSequence:
                     "goals after it would never be reached"
                 )
             self.steps.append(steps)
+            if self.switching.gripper == "subgoal":
+                _check_gripper(index, goal)
         self.goals = goals
         self.index = 0
         self.steps_done = 0
@@ -212,11 +256,39 @@ class GoalSequence:
                 f"step {self.steps_done}/{limit}")
 
 
-def goals_from_files(paths: list[str], steps: list[int] | None = None) -> list[SubGoal]:
+def _check_gripper(index: int, goal: SubGoal) -> None:
+    """Raise ValueError unless ``goal`` has a closedness in [0, 1] (goals.gripper subgoal)."""
+    closedness = goal.closedness()
+    name = f"sub-goal {index + 1} ({goal.source or 'image'})"
+    if closedness is None:
+        raise ValueError(
+            f"goals.gripper is 'subgoal' but {name} has no gripper state: capture sub-goals "
+            "with ~/add_subgoal (joint states with finger joints), give goal_gripper for goal "
+            "files, or set goals.gripper planned")
+    if not 0.0 <= closedness <= 1.0:
+        raise ValueError(f"{name}: gripper closedness must be in [0, 1], got {closedness!r}")
+
+
+def planner_settings(cem, switching: GoalSwitchConfig | None):
+    """Return ``cem`` (a CEMConfig) as the planner runs it under ``switching``.
+
+    ``gripper`` subgoal: the gripper delta is fixed at 0 in every sample (``fixed_axes``), so the
+    search is over the arm's motion and the hand is left to the sub-goals. Otherwise unchanged.
+    """
+    if switching is None or switching.gripper != "subgoal":
+        return cem
+    fixed = tuple((i, v) for i, v in cem.fixed_axes if i != GRIPPER_INDEX) + ((GRIPPER_INDEX,
+                                                                                0.0),)
+    return dataclasses.replace(cem, fixed_axes=fixed)
+
+
+def goals_from_files(paths: list[str], steps: list[int] | None = None,
+                     grippers: list[float] | None = None) -> list[SubGoal]:
     """Load sub-goals from image files; ``steps`` one per file, or none (the default counts).
 
-    Raises :class:`vjepa_ros.images.ImageError` for a missing/unreadable file and ValueError when
-    the counts do not match.
+    ``grippers``: the hand's closedness 0..1 at each file's sub-goal (``goals.gripper``
+    subgoal), one per file, or none (unknown). Raises :class:`vjepa_ros.images.ImageError` for a
+    missing/unreadable file and ValueError when the counts do not match.
     """
     paths = [p for p in paths if p]
     if not paths:
@@ -228,7 +300,18 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None) -> list[S
             "(or none: goals.default_steps)"
         )
     counts = [int(n) for n in steps] if steps else [None] * len(paths)
-    return [SubGoal(load_image_file(p), n, source=p) for p, n in zip(paths, counts, strict=True)]
+    grippers = list(grippers or [])
+    if grippers and len(grippers) != len(paths):
+        raise ValueError(
+            f"goal_gripper has {len(grippers)} entries for {len(paths)} goal images; give one "
+            "closedness (0 open .. 1 closed) each, or none")
+    for value in grippers:
+        if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
+            raise ValueError(f"goal_gripper entries must be closedness values in [0, 1] (0 open, "
+                             f"1 closed), got {value!r}")
+    closed = [float(g) for g in grippers] if grippers else [None] * len(paths)
+    return [SubGoal(load_image_file(p), n, source=p, gripper=g)
+            for p, n, g in zip(paths, counts, closed, strict=True)]
 
 
 def capture_refusal(service: str, frame_age_s: float | None, max_age_s: float,

@@ -17,6 +17,8 @@ asynchronous control (``predicted_start``). Diagnostics text is the node's
 What reaches the arm (``stream_step``'s set-points and ``PlanReport.gripper_command``):
 - nothing before ``set_enabled(True)`` (shadow mode: plans, actions and diagnostics only),
 - nothing without a goal, with stale or invalid inputs, after a planner error, or once closed,
+- with ``goals.gripper`` subgoal the gripper part of each command is the active sub-goal's (open
+  or closed as captured) and the planner searches the arm's motion only (``goals.py``).
 - only targets that passed ``safety.filter_target`` (workspace box, step length, NaN/inf, anchored
   on the pose measured at command time), reached through a speed- and acceleration-limited
   set-point (``targets.SetpointStreamer``).
@@ -43,7 +45,13 @@ from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, check_motions
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: F401 (re-exported)
-from vjepa_ros.robot.goals import GoalSequence, GoalSwitchConfig, SubGoal, capture_refusal
+from vjepa_ros.robot.goals import (
+    GoalSequence,
+    GoalSwitchConfig,
+    SubGoal,
+    capture_refusal,
+    planner_settings,
+)
 from vjepa_ros.robot.inputs import STATE_HISTORY, InputBuffer, Stamped  # noqa: F401
 from vjepa_ros.robot.interfaces import Planner, WorldModel
 from vjepa_ros.robot.model_frame import ModelFrame
@@ -107,6 +115,7 @@ class MPCSession:
             raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
                             " and an action-conditioned .predictor (step, new_cache)")
         self.model = model
+        cem = planner_settings(cem, goal_switching)  # goals.gripper subgoal: gripper fixed at 0
         self._planner = planner if planner is not None else make_planner(model, cem, seed=seed)
         self.cem = cem
         if not isinstance(self._planner, Planner):
@@ -587,6 +596,10 @@ class MPCSession:
 
     def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
         action = plan.first_action.double().numpy()
+        goal = None if self.goals is None else self.goals.current
+        if self.goal_switching.gripper == "subgoal" and goal is not None:
+            action = action.copy()  # the hand as at the sub-goal (goals.py), not as planned
+            action[6] = goal.gripper_command() - float(start[6])
         return PlanReport(
             action=action,
             actions=plan.actions.double().numpy(),

@@ -75,12 +75,32 @@ class TaskLoopConfig:
                              f"{self.step_limit!r}")
 
 
+def task_loop_config(max_steps: int | None, dense_steps: list[int] | None,
+                     dense: bool) -> TaskLoopConfig:
+    """Return the loop settings of the ``--max-steps`` and ``--dense-steps`` options.
+
+    Raises ValueError naming the option: ``--dense-steps`` without dense sub-goals (it would be
+    ignored) or with a count below 1.
+    """
+    if dense_steps is not None and not dense:
+        raise ValueError("--dense-steps is for --subgoals dense (the paper's sub-goals switch "
+                         "after 4, 10, 4 steps): add --subgoals dense or leave it out")
+    values = {"step_limit": max_steps or 0}
+    if dense_steps is not None:
+        if any(n < 1 for n in dense_steps):
+            raise ValueError(f"--dense-steps {' '.join(map(str, dense_steps))}: every count "
+                             "must be >= 1")
+        values["dense_steps"] = list(dense_steps)
+    return TaskLoopConfig(**values)
+
+
 def task_subgoals(setup: TaskSetup, config: TaskLoopConfig) -> tuple[list[SubGoal], int]:
     """Return the session's sub-goals of ``setup`` and the episode's step limit.
 
     One goal: held until ``max_steps``. Several: each switched after its fixed number of executed
     steps (paper pick-and-place: ``subgoal_steps``; dense: ``dense_steps``), the last held until
-    the sum. ``step_limit`` (when > 0) caps the limit.
+    the sum. ``step_limit`` (when > 0) caps the limit. Each sub-goal keeps the state measured when
+    its image was taken (as ``~/add_subgoal`` does), so ``goals.gripper`` subgoal can use it.
     """
     subgoals, limit = _task_subgoals(setup, config)
     return subgoals, min(limit, config.step_limit) if config.step_limit else limit
@@ -92,13 +112,14 @@ def _task_subgoals(setup: TaskSetup, config: TaskLoopConfig) -> tuple[list[SubGo
         raise ValueError(f"{setup.task} needs {len(names)} sub-goal images ({', '.join(names)}), "
                          f"the setup has {len(setup.goals)}: make it with subgoal_images=True")
     if len(names) == 1:
-        return [SubGoal(setup.goals[0].frame, 0, source=names[0])], config.max_steps
+        return [SubGoal(setup.goals[0].frame, 0, source=names[0],
+                        state=setup.goals[0].state)], config.max_steps
     if names == MILESTONES[setup.task]:
         steps = list(config.subgoal_steps)
     else:
         steps = list(config.dense_steps[:len(names)])
     last = len(names) - 1
-    subgoals = [SubGoal(goal.frame, count if index < last else 0, source=name)
+    subgoals = [SubGoal(goal.frame, count if index < last else 0, source=name, state=goal.state)
                 for index, (goal, name, count) in enumerate(zip(setup.goals, names, steps,
                                                                 strict=True))]
     return subgoals, sum(steps)

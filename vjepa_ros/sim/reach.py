@@ -32,7 +32,7 @@ import torch
 
 from vjepa_ros.planning.cem import CEMPlanner, PlanResult
 from vjepa_ros.planning.config import CEMConfig
-from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig, SubGoal
+from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig, SubGoal, planner_settings
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits
@@ -311,6 +311,7 @@ def run_reach_episode(
         def done(state):
             return reach_error(state, goal_state) <= config.success_radius
     driver = _SimDriver(sim, control.stream_rate_hz, config.camera_rate_hz, done)
+    cem = planner_settings(cem, switching)  # goals.gripper subgoal: the search leaves the hand
     planner = RandomActionPlanner(cem, seed) if random_actions else CEMPlanner(model, cem, seed)
     if planning_s is not None:
         if not planning_s >= 0:

@@ -54,13 +54,13 @@ def _settings(args: argparse.Namespace) -> dict:
     except (ValueError, ConfigError) as exc:
         raise ValueError(option_message(str(exc))) from None
     switching = goal_switch_configs(args)[0]
-    from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, task_cem  # the simulator
+    from vjepa_ros.sim.manipulation_loop import task_cem, task_loop_config  # the simulator
 
     return {
         "cem": task_cem(args.task, cem, args.close_gripper is not None),
         "cem_seed": planner.seed_or_none,
         "switching": switching,
-        "loop": TaskLoopConfig(step_limit=args.max_steps or 0),
+        "loop": task_loop_config(args.max_steps, args.dense_steps, args.subgoals == "dense"),
     }
 
 
@@ -132,10 +132,12 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     say(f"task         {args.task} with a {args.object}, seed{'s' if len(seeds) > 1 else ''} "
         f"{seeds[0]}{f'..{seeds[-1]}' if len(seeds) > 1 else ''}, camera {args.size}x{args.size}; "
         f"{args.subgoals} sub-goals ({', '.join(names)}); switching: {switching.describe()}")
+    gripper = ("gripper from the sub-goals (--subgoal-gripper subgoal: open or closed as each "
+               "was captured)" if switching.gripper == "subgoal" else
+               f"gripper clip {cem.gripper_clip}, round threshold {cem.gripper_round_threshold}"
+               f"{'' if cem.close_gripper is None else f', close from step {cem.close_gripper}'}")
     say(f"planner      {cem.method.upper()} S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
-        f"k {cem.topk}, maxnorm {cem.maxnorm} m, gripper clip {cem.gripper_clip}, round "
-        f"threshold {cem.gripper_round_threshold}"
-        f"{'' if cem.close_gripper is None else f', close gripper from step {cem.close_gripper}'}"
+        f"k {cem.topk}, maxnorm {cem.maxnorm} m, {gripper}"
         f"{cem.refine.describe()}"
         "; blocking control (the planner node's MPCSession, no ROS)")
     runs, skipped = [], 0
@@ -209,6 +211,10 @@ def add_commands(sub) -> None:
     run.add_argument("--subgoals", default="paper", choices=("paper", "dense"),
                      help="paper: the published sub-goal images (grasp; goal; grasp, carry, "
                      "place); dense: one at every turn of the expert's motion (default paper)")
+    run.add_argument("--dense-steps", type=int, nargs=8, metavar="N",
+                     help="with --subgoals dense: executed steps per sub-goal (pre-grasp, "
+                     "descend, closed, grasp, carry, lower, release, place; grasp uses the first "
+                     "four; default: TaskLoopConfig.dense_steps)")
     run.add_argument("--max-steps", type=int, help="at most this many planning steps per "
                      "episode (default: the task's, 20 for one goal, else the sum of the "
                      "sub-goals' step counts)")
