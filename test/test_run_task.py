@@ -69,6 +69,24 @@ def test_run_reach_with_object_with_the_oracle_prints_each_step_and_saves_strip_
         assert animation.n_frames == len(steps) + 1 and animation.size == (128, 64 + 14)
 
 
+def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, capsys):
+    assert main(["run", "--task", "grasp", "--world-model", "oracle", "--size", "64",
+                 "--subgoals", "dense", "--subgoal-gripper", "subgoal", "--dense-steps",
+                 *"10 5 2 4 8 4 2 3".split(), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "gripper from the sub-goals (--subgoal-gripper subgoal" in printed
+    assert "switching: steps (fixed step counts, as published); gripper from the sub-goals" \
+        in printed
+    steps = [m for m in map(STEP_LINE.match, printed.splitlines()) if m]
+    commanded = [float(m.group(6)) for m in steps]  # grip cmd: 0 or 1, never a planned value
+    assert set(commanded) == {0.0, 1.0} and commanded[0] == 0.0
+    first_closed = commanded.index(1.0)
+    assert steps[first_closed].group(4) == "closed", "closed at the 'closed' sub-goal"
+    assert all(c == 1.0 for c in commanded[first_closed:])
+    summary = next(line for line in printed.splitlines() if line.startswith("seed 900000"))
+    assert "SUCCESS" in summary
+
+
 def test_reach_with_object_keeps_the_hand_closed_unless_close_gripper_is_given():
     cem = load_reach_config().planner.to_cem()
     assert cem.close_gripper is None
@@ -140,6 +158,9 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
          "--subgoal-energy-threshold must be >= 0"),
         (["--method", "mppi", "--mppi-temperature", "0"],
          "--mppi-temperature must be a finite number > 0"),
+        (["--dense-steps", *"10 5 2 4 8 4 2 3".split()], "--dense-steps is for --subgoals dense"),
+        (["--subgoals", "dense", "--dense-steps", *"10 5 0 4 8 4 2 3".split()],
+         "--dense-steps 10 5 0 4 8 4 2 3: every count must be >= 1"),
     ]
     for extra, message in cases:
         code = main(["run", "--task", "grasp", "--out", str(out), *extra])
