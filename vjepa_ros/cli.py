@@ -23,6 +23,7 @@ from vjepa_ros.cli_options import (
     add_planning_arguments,
     add_search_method_arguments,
     cem_changes,
+    check_input_paths,
     model_hyper_parameters,
 )
 
@@ -69,6 +70,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         changes = cem_changes(args, defaults)  # every option, before torch is imported
         model_args = model_hyper_parameters(args)
+        check_input_paths(args)
         from vjepa_ros.demo import run_demo
 
         run_demo(args.checkpoint, args.episode, args.preset, args.device, args.dtype, args.seed,

@@ -72,6 +72,20 @@ def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str)
     add_model_arguments(parser)
 
 
+def check_input_paths(args: argparse.Namespace) -> None:
+    """Check ``--checkpoint`` and ``--episode`` (where the parser has and the user gave them).
+
+    Run before torch is imported. Raises ValueError naming the option (``--checkpoint X does not
+    exist: give ...``) for a path that does not exist or cannot be read.
+    """
+    from vjepa_ros.input_paths import EPISODE_FORMAT, input_path, world_model_path
+
+    if getattr(args, "checkpoint", None):
+        world_model_path(args.checkpoint)
+    if getattr(args, "episode", None):
+        input_path(args.episode, "--episode", EPISODE_FORMAT)
+
+
 def add_cem_arguments(parser, defaults: str) -> None:
     """Add one ``--field-name`` option per :data:`CEM_OPTIONS` entry (default: ``defaults``)."""
     for name, kind, text in CEM_OPTIONS:

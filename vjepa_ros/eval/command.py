@@ -15,6 +15,7 @@ from vjepa_ros.cli_options import (
     add_planning_arguments,
     add_search_method_arguments,
     cem_changes,
+    check_input_paths,
     model_hyper_parameters,
     option_message,
 )
@@ -140,6 +141,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         config = checked_eval_config(args)
         goal = load_image_file(args.goal) if args.goal else None
         model_args = model_hyper_parameters(args)
+        check_input_paths(args)  # --checkpoint
         from vjepa_ros.eval.bag_files import open_reader
 
         open_reader(args.bag).close()  # a missing or unreadable bag: before torch and the model
@@ -163,10 +165,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:
     from vjepa_ros.eval.bag_files import BagError
+    from vjepa_ros.out_paths import new_output_dir
 
     try:
         if not 0 < args.rate < float("inf"):
             raise ValueError(f"--rate {args.rate}: the frame rate must be > 0 Hz")
+        new_output_dir(args.out)
+        check_input_paths(args)  # --episode
         from vjepa_ros.demo import load_example  # torch: after the options are checked
         from vjepa_ros.eval.bags import write_bag
 
@@ -183,12 +188,15 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
 def cmd_record(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from vjepa_ros.eval.bags import BagError
-    from vjepa_ros.eval.record import record_sim_bag
+    from vjepa_ros.eval.bag_files import BagError
+    from vjepa_ros.out_paths import new_output_dir
     from vjepa_ros.sim.command import checked_sim_options
 
     try:
         sim_config, collector_config = checked_sim_options(args, args.frames)
+        new_output_dir(args.out)
+        from vjepa_ros.eval.record import record_sim_bag  # the simulator: after the checks
+
         path, episode = record_sim_bag(args.out, args.seed, sim_config, collector_config,
                                        args.storage, args.image_format)
     except (BagError, OSError, ValueError, ImportError) as exc:
