@@ -80,6 +80,16 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
      "vjepa-ros train: --data: MISSING does not exist"),
     (["train", "--out", "OUT", "--data", "FILE", "--init", "MISSING"],
      "vjepa-ros train: --init: MISSING does not exist"),
+    (["launch", "--checkpoint", "MISSING"], "vjepa-ros launch: --checkpoint MISSING does not "
+     "exist: give Meta's vjepa2-ac-vitg.pt"),
+    (["launch", "-p", "planner.model.checkpoint:=FOLDER"],
+     "vjepa-ros launch: -p planner.model.checkpoint FOLDER is a folder"),
+    (["launch"], "vjepa-ros launch: the planner's parameter 'model.checkpoint' is empty: give "
+     "--checkpoint"),
+    (["launch", "--params-file", "MISSING"], "vjepa-ros launch: --params-file MISSING does not "
+     "exist: give a ROS 2 parameter file like config/planner.yaml"),
+    (["launch", "--params-file", "FILE", "--checkpoint", "FILE"],
+     "vjepa-ros launch: --params-file FILE: it holds a YAML str, not a mapping of nodes"),
 ])
 def test_a_missing_input_path_is_refused_before_the_heavy_libraries_load(argv, message,
                                                                           tmp_path):
