@@ -157,3 +157,20 @@ def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_pa
 def test_train_names_every_missing_input_in_one_line(argv, parts, tmp_path, capsys):
     err = run_command(argv, tmp_path, capsys)
     assert err == "vjepa-ros train: " + "; ".join(parts)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["demo", "--topk", "1000"], "--topk (1000) must not exceed --samples (64, the default "
+     "without --checkpoint, for the small random model)"),
+    (["eval", "BAG", "--out", "OUT", "--topk", "100"], "--topk (100) must not exceed --samples "
+     "(64, the default without --checkpoint, for the small random model)"),
+    (["demo", "--checkpoint", "demo", "--topk", "500"],
+     "--topk (500) must not exceed --samples of preset 'notebook' (400)"),
+    (["demo", "--samples", "4"], "--topk of preset 'notebook' (10) must not exceed --samples (4)"),
+    (["camera-check", "BAG", "--out", "OUT", "--topk", "65"],
+     "--topk (65) must not exceed --samples (64, this command's default)"),
+])
+def test_a_cem_setting_the_user_did_not_give_says_where_its_value_comes_from(
+        argv, message, tmp_path, capsys):
+    err = run_command(argv, tmp_path, capsys)
+    assert err == f"vjepa-ros {argv[0]}: {message}"

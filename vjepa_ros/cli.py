@@ -20,6 +20,8 @@ import platform
 import sys
 
 from vjepa_ros.cli_options import (
+    RANDOM_MODEL_CEM,
+    RANDOM_MODEL_CEM_WHY,
     add_planning_arguments,
     add_search_method_arguments,
     cem_changes,
@@ -65,10 +67,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Plan one step on the real example frames (see ``vjepa_ros/demo.py``)."""
-    # The random small model on a CPU: fewer samples/iterations so it runs in seconds.
-    defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
+    defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     try:
-        changes = cem_changes(args, defaults)  # every option, before torch is imported
+        changes = cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY)  # before torch is imported
         model_args = model_hyper_parameters(args)
         check_input_paths(args)
         from vjepa_ros.demo import run_demo

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from vjepa_ros.cli_options import (
+    RANDOM_MODEL_CEM,
+    RANDOM_MODEL_CEM_WHY,
     add_planning_arguments,
     add_search_method_arguments,
     cem_changes,
@@ -132,12 +134,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from vjepa_ros.out_paths import output_dir
     from vjepa_ros.planning.config import preset
 
-    # The random model on a CPU: fewer samples and iterations, so it runs in seconds.
-    defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
+    defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
         output_dir(out, create=False)  # created by write_report, after every check and the run
-        cem = preset(args.preset, **cem_changes(args, defaults))
+        cem = preset(args.preset, **cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY))
         config = checked_eval_config(args)
         goal = load_image_file(args.goal) if args.goal else None
         model_args = model_hyper_parameters(args)
