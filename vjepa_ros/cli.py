@@ -57,7 +57,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{name:<30}{os.environ.get(name, '(unset)')}")
     for optional in ("launch_ros", "cv_bridge", "rosbags", "pybullet", "pyrealsense2"):
         try:
-            __import__(optional)
+            if optional == "pybullet":
+                from vjepa_ros.sim.pybullet_import import import_pybullet
+
+                import_pybullet()  # without the build-time line it prints on stderr
+            else:
+                __import__(optional)
             state = "available"
         except ImportError:
             state = "not installed"
