@@ -47,7 +47,11 @@ from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, in_box  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
-from vjepa_ros.sim.camera_orbit import camera_placement, orbit_camera  # noqa: E402
+from vjepa_ros.sim.camera_orbit import (  # noqa: E402
+    camera_placement,
+    elevation_range,
+    orbit_camera,
+)
 from vjepa_ros.sim.check_motions import run_live_check  # noqa: E402
 from vjepa_ros.sim.config import CameraConfig, SimConfig  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
@@ -136,11 +140,23 @@ def placements(args, base: CameraConfig, table_height: float) -> list[tuple[str,
         try:
             camera = orbit_camera(base, az0 + azimuth_offset, elevation,
                                   table_height=table_height)
-        except ValueError as exc:
-            raise ValueError(f"--placement {azimuth_offset:g} {elevation:g}: {exc}") from None
+        except ValueError:
+            raise ValueError(placement_refusal(base, table_height, azimuth_offset,
+                                               elevation)) from None
         chosen.append((f"az {az0 + azimuth_offset:.0f} (default {azimuth_offset:+.0f}), el "
                        f"{elevation:.0f}", camera))
     return chosen
+
+
+def placement_refusal(base: CameraConfig, table_height: float, azimuth_offset: float,
+                      elevation: float) -> str:
+    """Return the one short line refusing ``--placement DAZ EL`` (the reasons: camera_orbit)."""
+    given = f"--placement {azimuth_offset:g} {elevation:g}"
+    if not (np.isfinite(azimuth_offset) and np.isfinite(elevation)):
+        return f"{given}: give two finite angles [deg]"
+    low, high = elevation_range(base, camera_placement(base, table_height)[2], table_height)
+    return (f"{given}: EL must be in ({low:.1f}, {high:.1f}) deg (above the table, off the "
+            "vertical; see vjepa_ros/sim/camera_orbit.py)")
 
 
 def main() -> int:
