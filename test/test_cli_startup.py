@@ -90,6 +90,10 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
      "exist: give a ROS 2 parameter file like config/planner.yaml"),
     (["launch", "--params-file", "FILE", "--checkpoint", "FILE"],
      "vjepa-ros launch: --params-file FILE: it holds a YAML str, not a mapping of nodes"),
+    (["launch", "--params-file", "nosuch.yaml"], "vjepa-ros launch: --params-file nosuch.yaml "
+     "is not in the package's config/ folder"),
+    (["launch", "--params-file", "planner_notebook.yaml", "--checkpoint", "MISSING"],
+     "vjepa-ros launch: --checkpoint MISSING does not exist"),  # a packaged file by its name
 ])
 def test_a_missing_input_path_is_refused_before_the_heavy_libraries_load(argv, message,
                                                                           tmp_path):

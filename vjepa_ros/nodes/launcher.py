@@ -23,7 +23,7 @@ import json
 import math
 import sys
 
-from vjepa_ros.config import ConfigError, config_path, read_ros_params
+from vjepa_ros.config import ConfigError, config_path, package_share_dir, read_ros_params
 from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.spinning import NodeSpinner
 
@@ -297,8 +297,16 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> No
     from vjepa_ros.input_paths import CHECKPOINT_FORMAT, input_path
     from vjepa_ros.nodes.params_file import check_params_file
 
-    params_file = (check_params_file(args.params_file) if args.params_file else
-                   config_path(NODES["planner"].params_file))
+    name = args.params_file or NODES["planner"].params_file
+    if "/" in name:
+        params_file = check_params_file(name)
+    else:  # a bare name is the package's config/NAME, as _file_and_remap_args passes it to rcl
+        params_file = package_share_dir() / "config" / name
+        if not params_file.is_file():
+            raise ValueError(f"--params-file {name} is not in the package's config/ folder "
+                             f"{params_file.parent} (a name without '/' is looked up there): give "
+                             f"./{name} for a file of your own")
+        check_params_file(params_file)
     sources = (("--checkpoint", args.checkpoint),
                ("-p planner.model.checkpoint", planner_overrides.get("model.checkpoint")),
                (f"{params_file}: model.checkpoint",
