@@ -307,10 +307,11 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> No
                              f"{params_file.parent} (a name without '/' is looked up there): give "
                              f"./{name} for a file of your own")
         check_params_file(params_file)
+    model = read_ros_params(params_file, "vjepa_planner").get("model")
     sources = (("--checkpoint", args.checkpoint),
                ("-p planner.model.checkpoint", planner_overrides.get("model.checkpoint")),
                (f"{params_file}: model.checkpoint",
-                read_ros_params(params_file, "vjepa_planner").get("model", {}).get("checkpoint")))
+                model.get("checkpoint") if isinstance(model, dict) else None))
     for source, checkpoint in sources:
         if checkpoint:
             input_path(str(checkpoint), source, CHECKPOINT_FORMAT)
