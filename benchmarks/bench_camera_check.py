@@ -37,34 +37,37 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vjepa_ros.models import load_world_model  # noqa: E402
 from vjepa_ros.nodes.planner_config import CameraCheckParams  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, in_box  # noqa: E402
-from vjepa_ros.sim import Sim  # noqa: E402
-from vjepa_ros.sim.camera_orbit import camera_placement, orbit_camera  # noqa: E402
-from vjepa_ros.sim.check_motions import run_live_check  # noqa: E402
+from vjepa_ros.sim.camera_orbit import (  # noqa: E402
+    camera_placement,
+    elevation_range,
+    orbit_camera,
+)
 from vjepa_ros.sim.config import CameraConfig, SimConfig  # noqa: E402
-from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.randomize import (  # noqa: E402
     RANDOMIZE_WHAT,
     SceneRandomization,
     randomized_sim_config,
 )
-from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config, run_reach_episode  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
     load_reach_config,
     resolve_checkpoint,
 )
 
+# torch and the simulator (seconds; a minute under load) are imported where they are first
+# needed, after the options are parsed: --help and a bad combination of options answer at once.
+
 
 def reach(sim, model, seeds, config, rpy) -> dict:
+    from vjepa_ros.sim.reach import make_reach_goal, run_reach_episode
+
     cem = config.planner.to_cem()
     control = ControlConfig(model_frame_rpy_deg=list(rpy))
     outcomes = []
@@ -85,6 +88,8 @@ def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
     With ``reach_with_yaw`` the row also holds ``yaw_corrected``: reach corrected by the check's
     yaw estimate alone (rotation about base z), whatever the verdict.
     """
+    from vjepa_ros.sim.check_motions import run_live_check
+
     cem = config.planner.to_cem()
     sim.reset(seeds[0])
     started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
@@ -136,11 +141,23 @@ def placements(args, base: CameraConfig, table_height: float) -> list[tuple[str,
         try:
             camera = orbit_camera(base, az0 + azimuth_offset, elevation,
                                   table_height=table_height)
-        except ValueError as exc:
-            raise ValueError(f"--placement {azimuth_offset:g} {elevation:g}: {exc}") from None
+        except ValueError:
+            raise ValueError(placement_refusal(base, table_height, azimuth_offset,
+                                               elevation)) from None
         chosen.append((f"az {az0 + azimuth_offset:.0f} (default {azimuth_offset:+.0f}), el "
                        f"{elevation:.0f}", camera))
     return chosen
+
+
+def placement_refusal(base: CameraConfig, table_height: float, azimuth_offset: float,
+                      elevation: float) -> str:
+    """Return the one short line refusing ``--placement DAZ EL`` (the reasons: camera_orbit)."""
+    given = f"--placement {azimuth_offset:g} {elevation:g}"
+    if not (np.isfinite(azimuth_offset) and np.isfinite(elevation)):
+        return f"{given}: give two finite angles [deg]"
+    low, high = elevation_range(base, camera_placement(base, table_height)[2], table_height)
+    return (f"{given}: EL must be in ({low:.1f}, {high:.1f}) deg (above the table, off the "
+            "vertical; see vjepa_ros/sim/camera_orbit.py)")
 
 
 def main() -> int:
@@ -194,6 +211,13 @@ def main() -> int:
         parser.error("--reach-with-yaw: reaches, which --no-reach turns off; give one of them")
     if any(seed < 0 for seed in args.training_scene):
         parser.error("--training-scene: collect seeds are >= 0")
+    from scipy.spatial.transform import Rotation
+
+    from vjepa_ros.models import load_world_model
+    from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.oracle import OracleWorldModel
+    from vjepa_ros.sim.reach import reach_sim_config
+
     args.yaw = [0, 30, 60, 90, 135] if args.yaw is None else args.yaw
     args.randomize = args.randomize or "camera"
     config = load_reach_config(None, {})

@@ -38,6 +38,16 @@ CASES = {
     "run": ["run", "--task", "grasp", "--episodes", "0"],
     "train": ["train", "--out", "OUT", "--data", "DATA", "--steps", "0"],
     "pretrain": ["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--batch-size", "0"],
+    # a missing input, an output that exists (DATA), an empty or bad parameter file
+    "demo-episode": ["demo", "--episode", "/nonexistent/e.npz"],
+    "demo-ckpt": ["demo", "--checkpoint", "/nonexistent/m.pt"],
+    "run-model": ["run", "--task", "grasp", "--world-model", "/nonexistent/m.pt"],
+    "launch-ckpt": ["launch", "--checkpoint", "/nonexistent/m.pt"],
+    "launch-params": ["launch", "--params-file", "/nonexistent/p.yaml"],
+    "record-exists": ["record", "DATA"],
+    "npz-exists": ["bag-from-npz", "DATA"],
+    "train-data": ["train", "--out", "OUT", "--data", "/nonexistent/d"],
+    "collect-width": ["collect", "--out", "OUT", "--width", "0"],
 }
 
 

@@ -31,20 +31,25 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from scipy.stats import spearmanr
 
-from vjepa_ros.models import WorldModel, build_encoder, load_world_model
 from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.randomize import randomized_sim_config
-from vjepa_ros.sim.sim import Sim
-from vjepa_ros.sim.tasks import capture_goal
+
+if TYPE_CHECKING:
+    import torch
+
+# torch, scipy.stats and the simulator (seconds; a minute under load) are imported where they are
+# first needed, after the options are parsed: --help answers at once.
 
 
 def render_poses(count: int, size: int, seed: int, randomize: bool = False):
     """Frames [N, size, size, 3] and end-effector states [N, 7] at random workspace positions."""
+    from vjepa_ros.sim.sim import Sim
+    from vjepa_ros.sim.tasks import capture_goal
+
     rng = np.random.default_rng(seed)
     frames, states = [], []
     config = SimConfig(camera=CameraConfig(width=size, height=size), seed=seed)
@@ -87,6 +92,8 @@ def landscape_per_goal(features: torch.Tensor, positions: np.ndarray, goals: int
     ``features`` [N, ...] (any float features, flattened per pose; energy = mean |z - z_goal|),
     ``positions`` [N, 3] end-effector positions [m]; the first ``goals`` poses are the goals.
     """
+    from scipy.stats import spearmanr
+
     features = features.flatten(1).float()
     values = np.full((goals, 3), np.nan)
     for goal in range(goals):
@@ -156,7 +163,6 @@ def print_per_scene(rows: dict[str, list[np.ndarray]], seeds: list[int]) -> None
                   f"{paired['goal_wins'][column]}/{paired['goals'][column]}")
 
 
-@torch.no_grad()  # as a function (tests) it must not switch autograd off for the caller
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--encoder", nargs="*", default=[], help="encoder/world-model files")
@@ -173,6 +179,18 @@ def main() -> None:
                         help="also print each scene's numbers and the paired differences of "
                         "every encoder to the random weights")
     args = parser.parse_args()
+    import torch
+
+    with torch.no_grad():  # as a function (tests) it must not switch autograd off for the caller
+        report(args)
+
+
+def report(args: argparse.Namespace) -> None:
+    """Render (or load) the poses, print the landscape table: ``main``'s work."""
+    import torch
+
+    from vjepa_ros.models import WorldModel, build_encoder, load_world_model
+
     models = [(path, load_world_model(path, device="cpu")) for path in args.encoder]
     if models:
         config = models[0][1].encoder.config

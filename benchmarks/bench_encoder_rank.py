@@ -37,20 +37,21 @@ variances, so it counts weak directions that these two ignore.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from vjepa_ros.models import WorldModel, build_encoder, load_world_model
-from vjepa_ros.models.preprocess import frames_to_clip, preprocess_frames
-from vjepa_ros.train.collapse import collapse_monitors, effective_rank
-from vjepa_ros.train.pretrain import PretrainConfig
-from vjepa_ros.train.pretrain_data import load_clip_segments, spread_frames
+if TYPE_CHECKING:
+    import torch
+
+# torch and the models (seconds; a minute under load) are imported where they are first needed,
+# after the options are parsed: --help and a bad option answer at once.
 
 
 def rank_split(features: torch.Tensor) -> dict[str, float]:
     """Return the module doc's five numbers for features [E, T, N, D] (E episodes x T frames)."""
+    from vjepa_ros.train.collapse import effective_rank
+
     if features.ndim != 4 or features.shape[0] < 2 or features.shape[1] < 2:
         raise ValueError(f"features must be [E >= 2, T >= 2, N, D], got {tuple(features.shape)}")
     z = features.double()
@@ -73,6 +74,8 @@ def variance_spread(features: torch.Tensor) -> tuple[int, float]:
     Tokens are centred per position over the N frames, as ``collapse.collapse_monitors`` does;
     the variances are the squared singular values of the [N * T, D] matrix.
     """
+    import torch
+
     z = features.double()
     variances = torch.linalg.svdvals((z - z.mean(0, keepdim=True)).flatten(0, 1)).pow(2)
     share = variances / variances.sum()
@@ -88,6 +91,10 @@ def pixel_tokens(frames: np.ndarray, img_size: int, patch_size: int = 16,
     the patch embedding's row-major order, each layer-normed over its values (no affine), as the
     pretraining targets are over their D. float32.
     """
+    import torch.nn.functional as F
+
+    from vjepa_ros.models.preprocess import frames_to_clip, preprocess_frames
+
     clip = frames_to_clip(preprocess_frames(frames, img_size), tubelet_size)  # [N, 3, t, S, S]
     side = img_size // patch_size
     patches = clip.unflatten(3, (side, patch_size)).unflatten(5, (side, patch_size))
@@ -100,6 +107,9 @@ def random_projection(tokens: torch.Tensor, dim: int, seed: int = 0) -> torch.Te
 
     The matrix [C, dim] is Gaussian with std 1/sqrt(C), drawn from ``seed``.
     """
+    import torch
+    import torch.nn.functional as F
+
     generator = torch.Generator().manual_seed(seed)
     weight = torch.randn(tokens.shape[-1], dim, generator=generator) / tokens.shape[-1] ** 0.5
     projected = tokens.float() @ weight
@@ -108,6 +118,10 @@ def random_projection(tokens: torch.Tensor, dim: int, seed: int = 0) -> torch.Te
 
 def feature_rows(args, frames: np.ndarray):
     """(name, features [N, T, D]) of every row for frames [N, H, W, 3], one row at a time."""
+    import torch
+
+    from vjepa_ros.models import WorldModel, build_encoder, load_world_model
+
     models = [(path, load_world_model(path, device="cpu")) for path in args.encoder]
     config = (models[0][1].encoder.config.to_dict() if models else
               {"img_size": frames.shape[1], "patch_size": 16, "embed_dim": 192, "depth": 4,
@@ -125,7 +139,6 @@ def feature_rows(args, frames: np.ndarray):
             tokens, config["embed_dim"])
 
 
-@torch.no_grad()  # as a function (tests) it must not switch autograd off for the caller
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", nargs="+", required=True,
@@ -144,6 +157,18 @@ def main() -> None:
         parser.error("--episodes and --frames must be >= 2")
     if args.monitor_frames and args.monitor_frames < 2:
         parser.error("--monitor-frames must be 0 (off) or >= 2")
+    import torch
+
+    with torch.no_grad():  # as a function (tests) it must not switch autograd off for the caller
+        report(args, parser)
+
+
+def report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Load the data, print the rank table (and the collapse monitors): ``main``'s work."""
+    from vjepa_ros.train.collapse import collapse_monitors
+    from vjepa_ros.train.pretrain import PretrainConfig
+    from vjepa_ros.train.pretrain_data import load_clip_segments, spread_frames
+
     segments = load_clip_segments(args.data, args.frames, log=None)
     if len(segments) < args.episodes:
         parser.error(f"--data holds {len(segments)} segments of >= {args.frames} frames, "

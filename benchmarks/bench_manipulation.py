@@ -52,6 +52,8 @@ Wall-clock numbers are this process's (rendering a frame per 0.25 s of simulated
 physics at 240 Hz); other processes on the machine slow them down.
 """
 
+from __future__ import annotations  # annotations name the simulator's classes, imported later
+
 import argparse
 import json
 import statistics
@@ -60,7 +62,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -73,23 +74,30 @@ from vjepa_ros.cli_options import (  # noqa: E402
 )
 from vjepa_ros.config import ConfigError  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
-from vjepa_ros.sim import Sim  # noqa: E402
+from vjepa_ros.sim.choices import TASKS, check_dense_steps  # noqa: E402
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
-from vjepa_ros.sim.manipulation import (  # noqa: E402
-    TASKS,
-    manipulation_sim_config,
-    record_expert_episode,
-    setup_task,
-)
-from vjepa_ros.sim.manipulation_loop import (  # noqa: E402
-    TaskLoopConfig,
-    task_cem,
-    task_loop_config,
-)
-from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
-from vjepa_ros.sim.task_run import run_task  # noqa: E402
+
+
+def import_simulator() -> None:
+    """Import torch and the simulator as this module's names, once the options are checked.
+
+    They take seconds (a minute on a busy machine): ``--help`` and a bad option answer at once.
+    """
+    global torch, Sim, manipulation_sim_config, record_expert_episode, setup_task
+    global TaskLoopConfig, task_cem, task_loop_config, OracleWorldModel, run_task
+    import torch
+
+    from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.manipulation import (
+        manipulation_sim_config,
+        record_expert_episode,
+        setup_task,
+    )
+    from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, task_cem, task_loop_config
+    from vjepa_ros.sim.oracle import OracleWorldModel
+    from vjepa_ros.sim.task_run import run_task
 
 
 def probe_held(sim: Sim, monitor: SuccessMonitor) -> bool:
@@ -248,6 +256,7 @@ def main() -> int:
     if not args.agents and not args.checkpoint:
         parser.error("no agent: give --agents and/or --checkpoint")
     try:
+        check_dense_steps(args.dense_steps, args.dense, "--dense")
         cem = load_reach_config(None, planner_overrides(args)).planner.to_cem()
         switchings = goal_switch_configs(args)
         if args.json:
@@ -257,12 +266,10 @@ def main() -> int:
                   for c in args.checkpoint]
     except (ValueError, ConfigError) as exc:
         parser.error(option_message(str(exc)))
+    import_simulator()
     if args.threads:
         torch.set_num_threads(args.threads)
-    try:
-        loop = task_loop_config(args.max_steps, args.dense_steps, args.dense)
-    except ValueError as exc:
-        parser.error(str(exc).replace("--subgoals dense", "--dense"))
+    loop = task_loop_config(args.max_steps, args.dense_steps, args.dense)
     rules = [s.rule for s in switchings]
     seeds = range(args.seed_start, args.seed_start + args.seeds)
     print(f"# manipulation: seeds {seeds[0]}..{seeds[-1]}, camera {args.size}x{args.size}; loop: "

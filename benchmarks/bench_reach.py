@@ -41,7 +41,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,27 +49,22 @@ from vjepa_ros.cli_options import (  # noqa: E402
     option_message,
     search_method_overrides,
 )
-from vjepa_ros.models import load_world_model  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
-from vjepa_ros.sim import Sim  # noqa: E402
-from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
-from vjepa_ros.sim.reach import (  # noqa: E402
-    TIME_SPLIT,
-    make_reach_goal,
-    reach_sim_config,
-    run_reach_episode,
-)
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
     load_reach_config,
     resolve_checkpoint,
 )
-from vjepa_ros.sim.tasks import ReachTaskConfig  # noqa: E402
+
+# torch and the simulator (seconds; a minute under load) are imported where they are first
+# needed, after the options are parsed and checked: --help and a bad option answer at once.
 
 
 def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=False,
               mode="blocking", real_time=False, planning_s=None, task=None,
               control_overrides=None) -> dict:
+    from vjepa_ros.sim.reach import TIME_SPLIT, make_reach_goal, run_reach_episode
+
     cem = config.planner.to_cem()
     control = ControlConfig(mode=mode, **(control_overrides or {}))
     episodes = []
@@ -143,6 +137,8 @@ def print_time_ratios(results) -> None:
 
 def print_time_split(results) -> None:
     """Where the time of an episode went (mean seconds per episode, ``reach.TIME_SPLIT``)."""
+    from vjepa_ros.sim.reach import TIME_SPLIT
+
     print(f"\nwhere the time went (mean s per episode): {'agent':<24} {'mode':<10} "
           + " ".join(f"{key:>17}" for key in TIME_SPLIT))
     for r in results:
@@ -186,6 +182,8 @@ def checked_settings(args: argparse.Namespace) -> tuple:
         ControlConfig(**control_overrides)
     except ValueError as exc:  # ConfigError too
         raise ValueError(option_message(str(exc), options)) from None
+    from vjepa_ros.sim.tasks import ReachTaskConfig  # the simulator: after the checks above
+
     if args.goal_distance is None:
         task = ReachTaskConfig()
     else:
@@ -237,6 +235,13 @@ def main() -> int:
         config, task, control_overrides, checkpoints = checked_settings(args)
     except (OSError, ValueError) as exc:
         parser.error(str(exc))
+    import torch
+
+    from vjepa_ros.models import load_world_model
+    from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.oracle import OracleWorldModel
+    from vjepa_ros.sim.reach import reach_sim_config
+
     if args.threads:
         torch.set_num_threads(args.threads)
     seeds = list(range(args.seed_start, args.seed_start + args.goals))

@@ -49,22 +49,18 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_planner import MID_PREDICTOR  # noqa: E402
-from bench_reach import run_agent  # noqa: E402
+from bench_reach import run_agent  # noqa: E402  (light: bench_reach imports torch in main)
 
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
-from vjepa_ros.planning.icem import evaluations_per_step  # noqa: E402
 from vjepa_ros.planning.methods import RefineSettings  # noqa: E402
-from vjepa_ros.planning.planners import make_planner  # noqa: E402
-from vjepa_ros.planning.refine import refinement_evaluations  # noqa: E402
-from vjepa_ros.planning.rollout import ImaginedRollout  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
+
+# torch, the planners and the simulator (seconds; a minute under load) are imported where they are
+# first needed, after the options are parsed and the --run specs checked.
 
 METHODS = ("cem", "icem", "mppi")
 
@@ -80,6 +76,8 @@ def config_for(method: str, budget: int, base: CEMConfig) -> CEMConfig:
                         samples=max(base.topk, budget // iterations))
     if method != "icem":
         return config
+    from vjepa_ros.planning.icem import evaluations_per_step
+
     samples = config.topk
     while evaluations_per_step(config.with_(samples=samples + 1), warm=False) <= budget:
         samples += 1
@@ -90,6 +88,8 @@ def config_for(method: str, budget: int, base: CEMConfig) -> CEMConfig:
 
 def demo_problems(count: int):
     """(model, context_reps, state, goal_reps) from held-out reach episodes with the demo model."""
+    import torch
+
     from vjepa_ros.models import load_world_model
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config
@@ -112,6 +112,10 @@ def demo_problems(count: int):
 
 def mid_problems(count: int):
     """Random layer-normed context/goal for the random mid-size predictor (bench_planner.py)."""
+    import torch
+    import torch.nn.functional as F
+    from bench_planner import MID_PREDICTOR
+
     from vjepa_ros.models import build_predictor
 
     torch.manual_seed(0)
@@ -128,6 +132,10 @@ def mid_problems(count: int):
 
 
 def plan_energy(model, context, state, goal, actions) -> float:
+    import torch
+
+    from vjepa_ros.planning.rollout import ImaginedRollout
+
     rollout = ImaginedRollout(model, context, state, goal)
     with torch.inference_mode():
         return rollout.energies(actions[None]).item()
@@ -136,6 +144,8 @@ def plan_energy(model, context, state, goal, actions) -> float:
 def open_loop(name: str, problems, base: CEMConfig, budgets, log, methods=METHODS,
               refine: RefineSettings | None = None) -> list[dict]:
     """One replanning step per problem, method and budget (and refined: ``refine``)."""
+    from vjepa_ros.planning.planners import make_planner
+
     rows = []
     variants = [(m, RefineSettings()) for m in methods]
     if refine is not None and refine.steps:
@@ -232,6 +242,10 @@ def plot(table: list[dict], path: str) -> None:
 def gradient_cost(name: str, problems, base: CEMConfig, log, samples: int = 100,
                   repeats: int = 5) -> dict:
     """CPU seconds of one sequence's forward+backward vs its share of a batched forward."""
+    import torch
+
+    from vjepa_ros.planning.rollout import ImaginedRollout
+
     model, context, state, goal = problems[0]
     rollout = ImaginedRollout(model, context, state, goal)
     differentiable = rollout.differentiable()
@@ -300,6 +314,8 @@ def parse_run(spec: str) -> tuple[str, dict]:
 def closed_loop(runs, goals: int, seed_start: int, json_path: str | None, log,
                 world_model: str = "demo") -> list[dict]:
     from vjepa_ros.models import load_world_model
+    from vjepa_ros.planning.icem import evaluations_per_step
+    from vjepa_ros.planning.refine import refinement_evaluations
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach import reach_sim_config
@@ -393,6 +409,11 @@ def main() -> int:
     parser.add_argument("--json", help="write (open-loop, closed-loop) or read (plot) numbers")
     parser.add_argument("--plot", help="save the open-loop plot here (PNG)")
     args = parser.parse_args()
+    if args.part == "closed-loop" and not args.run:
+        raise SystemExit("closed-loop needs at least one --run")
+    runs = [parse_run(s) for s in args.run]  # each spec checked before torch loads
+    import torch
+
     if args.threads:
         torch.set_num_threads(args.threads)
 
@@ -402,10 +423,7 @@ def main() -> int:
     log(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, {torch.get_num_threads()} threads, float32")
     if args.part == "closed-loop":
-        if not args.run:
-            raise SystemExit("closed-loop needs at least one --run")
-        closed_loop([parse_run(s) for s in args.run], args.goals, args.seed_start, args.json,
-                    log, args.world_model)
+        closed_loop(runs, args.goals, args.seed_start, args.json, log, args.world_model)
         return 0
     if args.part == "gradient-cost":
         for name in args.models:

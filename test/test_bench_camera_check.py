@@ -31,6 +31,21 @@ def test_bad_options_are_refused_in_one_line(monkeypatch, capsys, argv, message)
     assert message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("placement, message", [
+    (["0", "-60"], "--placement 0 -60: EL must be in (-21.3, 85.0) deg (above the table, off the "
+     "vertical; see vjepa_ros/sim/camera_orbit.py)"),
+    (["30", "89.5"], "--placement 30 89.5: EL must be in (-21.3, 85.0) deg"),
+    (["nan", "10"], "--placement nan 10: give two finite angles [deg]"),
+])
+def test_a_refused_placement_is_one_short_line(monkeypatch, capsys, placement, message):
+    monkeypatch.setattr(sys, "argv", ["bench_camera_check.py", "--checkpoint", "demo",
+                                      "--placement", *placement])
+    with pytest.raises(SystemExit):
+        bench.main()
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert line.startswith(f"bench_camera_check.py: error: {message}") and len(line) < 160, line
+
+
 def test_a_row_reaches_with_the_checks_yaw_where_uncorrected_fails():
     """Reach corrected by the check's yaw alone succeeds where the uncorrected reach fails.
 

@@ -6,6 +6,8 @@
 """
 
 import importlib.util
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -83,3 +85,48 @@ def test_bench_search_checks_each_run_spec_before_the_simulator_starts(spec, mes
     assert message in text and "CEMConfig" not in text and "planner." not in text
     assert search.parse_run("icem:samples=64,iterations=3")[1] == {
         "planner.method": "icem", "planner.samples": 64, "planner.iterations": 3}
+
+
+HEAVY = ("torch", "pybullet", "scipy", "matplotlib", "rclpy")
+STARTUP_PROBE = """
+import contextlib, io, json, runpy, sys
+script, argv = sys.argv[1], sys.argv[2:]
+sys.argv = [script, *argv]
+out, err = io.StringIO(), io.StringIO()
+with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    try:
+        runpy.run_path(script, run_name="__main__")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+loaded = [m for m in %r if m in sys.modules]
+print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue(), "loaded": loaded}))
+""" % (HEAVY,)
+
+
+@pytest.mark.parametrize("script, argv, message", [
+    ("bench_reach", ["--help"], "usage: bench_reach.py"),
+    ("bench_reach", ["--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
+    ("bench_manipulation", ["--help"], "usage: bench_manipulation.py"),
+    ("bench_manipulation", ["--size", "8"], "--size 8: the camera needs at least 32 px"),
+    ("bench_camera_check", ["--help"], "usage: bench_camera_check.py"),
+    ("bench_camera_check", ["--checkpoint", "demo", "--yaw", "30"], "--yaw: does not apply"),
+    ("bench_encoder_landscape", ["--help"], "usage: bench_encoder_landscape.py"),
+    ("bench_encoder_rank", ["--help"], "usage: bench_encoder_rank.py"),
+    ("bench_encoder_rank", ["--data", "x", "--frames", "1"], "--episodes and --frames must be"),
+    ("bench_search", ["--help"], "usage: bench_search.py"),
+    ("bench_search", ["closed-loop", "--run", "icem:samples=0"],
+     "--run 'icem:samples=0': samples must be an integer >= 1, got 0"),
+])
+def test_help_and_a_bad_option_answer_before_torch_and_the_simulator_load(script, argv,
+                                                                          message):
+    """A fresh interpreter runs the script as ``python benchmarks/NAME.py ARGV`` would."""
+    done = subprocess.run([sys.executable, "-c", STARTUP_PROBE,
+                           str(ROOT / "benchmarks" / f"{script}.py"), *argv],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin"})
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["code"] in ((0, None) if argv == ["--help"] else (1, 2, message)), result
+    assert message in result["out"] + result["err"] + str(result["code"]), result
+    assert result["loaded"] == [], f"{script} {argv} imported {result['loaded']} first"

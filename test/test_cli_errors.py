@@ -139,3 +139,38 @@ def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_pa
         err = run_command([*head, "--episode", str(path)], tmp_path, capsys)
         assert err.startswith(f"vjepa-ros {command}: ") and str(path) in err and why in err
         assert path == lacking or "give an .npz with observations [T, H, W, 3]" in err
+
+
+@pytest.mark.parametrize("argv, parts", [
+    (["train", "--data", "/nonexistent/a"],
+     ["out: give an output directory (--out DIR)", "--data: /nonexistent/a does not exist",
+      "encoder: give the frozen encoder's checkpoint (--encoder FILE), or an AC file to start "
+      "from (--init) whose encoder is used"]),
+    (["train", "--out", "OUT", "--data", "/nonexistent/a", "DATA", "/nonexistent/b",
+      "--encoder", "/nonexistent/e.pt", "--init", "/nonexistent/i.pt"],
+     ["--data: /nonexistent/a does not exist", "--data: /nonexistent/b does not exist",
+      "--encoder: /nonexistent/e.pt does not exist", "--init: /nonexistent/i.pt does not exist"]),
+    (["train", "--out", "OUT", "--val", "/nonexistent/v", "--encoder", "/nonexistent/e.pt"],
+     ["data.train: give episode directories or files (--data)",
+      "--val: /nonexistent/v does not exist", "--encoder: /nonexistent/e.pt does not exist"]),
+])
+def test_train_names_every_missing_input_in_one_line(argv, parts, tmp_path, capsys):
+    err = run_command(argv, tmp_path, capsys)
+    assert err == "vjepa-ros train: " + "; ".join(parts)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["demo", "--topk", "1000"], "--topk (1000) must not exceed --samples (64, the default "
+     "without --checkpoint, for the small random model)"),
+    (["eval", "BAG", "--out", "OUT", "--topk", "100"], "--topk (100) must not exceed --samples "
+     "(64, the default without --checkpoint, for the small random model)"),
+    (["demo", "--checkpoint", "demo", "--topk", "500"],
+     "--topk (500) must not exceed --samples of preset 'notebook' (400)"),
+    (["demo", "--samples", "4"], "--topk of preset 'notebook' (10) must not exceed --samples (4)"),
+    (["camera-check", "BAG", "--out", "OUT", "--topk", "65"],
+     "--topk (65) must not exceed --samples (64, this command's default)"),
+])
+def test_a_cem_setting_the_user_did_not_give_says_where_its_value_comes_from(
+        argv, message, tmp_path, capsys):
+    err = run_command(argv, tmp_path, capsys)
+    assert err == f"vjepa-ros {argv[0]}: {message}"

@@ -7,6 +7,8 @@ function is patched (``from vjepa_ros.eval.bags import read_recording`` at its t
 bound to the interrupting stand-in for the rest of the test run and abort later tests.
 """
 
+from pathlib import Path
+
 import pytest
 
 from vjepa_ros.cli import main
@@ -32,7 +34,7 @@ def _core_imported():
     (["demo"], "vjepa_ros.demo", "run_demo"),
     (["eval", "BAG"], "vjepa_ros.eval.bag_files", "open_reader"),  # eval opens the bag first
     (["camera-check", "BAG"], "vjepa_ros.eval.bags", "read_recording"),
-    (["record", "OUT/bag"], "vjepa_ros.eval.record", "record_sim_bag"),
+    (["record", "OUT/new_bag"], "vjepa_ros.eval.record", "record_sim_bag"),  # BAG exists
     (["collect", "--out", "OUT/data", "--episodes", "1"], "vjepa_ros.sim.collector", "collect"),
     (["pretrain", "--data", "BAG", "--out", "OUT/enc.pt"], "vjepa_ros.train.pretrain_data",
      "load_clip_segments"),
@@ -69,6 +71,7 @@ def test_launch_exits_130_on_ctrl_c_after_stopping_its_nodes(monkeypatch, capsys
 
     monkeypatch.setattr(launcher, "Launch", Interrupted)
     monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
-    assert main(["launch", "--checkpoint", "model.pt"]) == 130
+    demo_model = Path(launcher.__file__).parent.parent / "data" / "demo_world_model.pt"
+    assert main(["launch", "--checkpoint", str(demo_model)]) == 130  # a file: checked first
     assert events == ["started", "shut down"]
     assert capsys.readouterr().err.endswith("vjepa-ros launch: interrupted\n")

@@ -9,6 +9,7 @@ in well under a second instead of after seconds of imports (timed by
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("torch", "pybullet", "rclpy", "matplotlib", "rosbags")
+HEAVY = ("torch", "pybullet", "rclpy", "scipy", "matplotlib", "rosbags")
 PROBE = """
 import contextlib, io, json, sys
 from vjepa_ros.cli import main
@@ -52,8 +53,81 @@ def probe(argv: list[str], cwd: Path) -> dict:
      "vjepa-ros train: --steps must be >= 1"),
 ])
 def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, tmp_path):
-    argv = [str(tmp_path / "bag") if a == "BAG" else str(tmp_path / "out") if a == "OUT" else a
-            for a in argv]
+    assert_refused_light(argv, message, tmp_path)
+
+
+# Input paths: MISSING does not exist, FOLDER and FILE do (a folder, a file).
+@pytest.mark.parametrize("argv, message", [
+    (["demo", "--episode", "MISSING"], "vjepa-ros demo: --episode MISSING does not exist: give"),
+    (["demo", "--episode", "FOLDER"], "vjepa-ros demo: --episode FOLDER is a folder: give"),
+    (["demo", "--checkpoint", "MISSING"],
+     "vjepa-ros demo: --checkpoint MISSING does not exist: give Meta's vjepa2-ac-vitg.pt"),
+    (["demo", "--checkpoint", "FOLDER"], "vjepa-ros demo: --checkpoint FOLDER is a folder"),
+    (["eval", "FOLDER", "--out", "OUT", "--checkpoint", "MISSING"],
+     "vjepa-ros eval: --checkpoint MISSING does not exist"),
+    (["run", "--task", "grasp", "--world-model", "MISSING"],
+     "vjepa-ros run: --world-model MISSING does not exist: give"),
+    (["run", "--task", "pick-and-place", "--world-model", "FOLDER"],
+     "vjepa-ros run: --world-model FOLDER is a folder"),
+    (["reach", "--checkpoint", "MISSING"], "vjepa-ros reach: world model file not found"),
+    (["bag-from-npz", "OUT", "--episode", "MISSING"],
+     "vjepa-ros bag-from-npz: --episode MISSING does not exist"),
+    (["pretrain", "--data", "FILE", "MISSING", "--out", "OUT/e.pt"],
+     "vjepa-ros pretrain: --data MISSING does not exist: give"),
+    (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--config", "MISSING"],
+     "vjepa-ros pretrain: --config MISSING does not exist: give a YAML file"),
+    (["train", "--out", "OUT", "--data", "MISSING", "--encoder", "FILE"],
+     "vjepa-ros train: --data: MISSING does not exist"),
+    (["train", "--out", "OUT", "--data", "FILE", "--init", "MISSING"],
+     "vjepa-ros train: --init: MISSING does not exist"),
+    (["launch", "--checkpoint", "MISSING"], "vjepa-ros launch: --checkpoint MISSING does not "
+     "exist: give Meta's vjepa2-ac-vitg.pt"),
+    (["launch", "-p", "planner.model.checkpoint:=FOLDER"],
+     "vjepa-ros launch: -p planner.model.checkpoint FOLDER is a folder"),
+    (["launch"], "vjepa-ros launch: the planner's parameter 'model.checkpoint' is empty: give "
+     "--checkpoint"),
+    (["launch", "--params-file", "MISSING"], "vjepa-ros launch: --params-file MISSING does not "
+     "exist: give a ROS 2 parameter file like config/planner.yaml"),
+    (["launch", "--params-file", "FILE", "--checkpoint", "FILE"],
+     "vjepa-ros launch: --params-file FILE: it holds a YAML str, not a mapping of nodes"),
+    (["launch", "--params-file", "nosuch.yaml"], "vjepa-ros launch: --params-file nosuch.yaml "
+     "is not in the package's config/ folder"),
+    (["launch", "--params-file", "planner_notebook.yaml", "--checkpoint", "MISSING"],
+     "vjepa-ros launch: --checkpoint MISSING does not exist"),  # a packaged file by its name
+])
+def test_a_missing_input_path_is_refused_before_the_heavy_libraries_load(argv, message,
+                                                                          tmp_path):
+    assert_refused_light(argv, message, tmp_path)
+
+
+# Outputs never overwritten (bags): an existing folder or file, or a path below a file.
+@pytest.mark.parametrize("argv, message", [
+    (["record", "FOLDER"], "vjepa-ros record: bag FOLDER exists already (a folder); rosbag2 "
+     "bags are never overwritten: give a new name"),
+    (["record", "FILE", "--frames", "4"], "vjepa-ros record: bag FILE exists already (a file)"),
+    (["record", "FILE/bag"], "vjepa-ros record: bag FILE/bag: FILE is a file, not a directory"),
+    (["bag-from-npz", "FOLDER"], "vjepa-ros bag-from-npz: bag FOLDER exists already"),
+    (["bag-from-npz", "FILE", "--storage", "sqlite3"], "vjepa-ros bag-from-npz: bag FILE exists"),
+])
+def test_an_existing_bag_is_refused_before_the_heavy_libraries_load(argv, message, tmp_path):
+    assert_refused_light(argv, message, tmp_path)
+
+
+def assert_refused_light(argv: list[str], message: str, tmp_path: Path) -> None:
+    """Run ``vjepa-ros ARGV`` fresh: exit 1 with ``message`` in one line, nothing heavy loaded.
+
+    Placeholders (in ``argv`` and ``message``): BAG and OUT (paths that do not exist), MISSING
+    (one more), FOLDER (an empty folder), FILE (a small file).
+    """
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file.npz").write_bytes(b"not numpy")
+    names = {"BAG": "bag", "OUT": "out", "MISSING": "missing.pt", "FOLDER": "folder",
+             "FILE": "file.npz"}
+
+    def place(text: str) -> str:
+        return re.sub("|".join(names), lambda m: str(tmp_path / names[m.group(0)]), text)
+
+    argv, message = [place(a) for a in argv], place(message)
     result = probe(argv, tmp_path)
     assert result["code"] == (0 if argv == ["--help"] else 1)
     assert result["err"].startswith(message) and result["err"].count("\n") <= 1, result["err"]

@@ -445,8 +445,8 @@ def test_cem_options_are_validated_with_their_names():
     assert cem_changes(args) == {"samples": 8, "topk": 4, "maxnorm": 0.02,
                                  "momentum_std_gripper": 0.5}
     args = parser.parse_args(["demo", "--topk", "100"])
-    with pytest.raises(ValueError, match=r"--topk \(100\) must not exceed --samples of the "
-                       r"default \(64\)"):
+    with pytest.raises(ValueError, match=r"--topk \(100\) must not exceed --samples \(64, "
+                       r"this command's default\)$"):
         cem_changes(args, {"samples": 64})
     args = parser.parse_args(["eval", "bag", "--momentum-mean", "1.5"])
     with pytest.raises(ValueError, match=r"--momentum-mean must lie in \[0, 1\]"):

@@ -15,6 +15,7 @@ from vjepa_ros.planning.config import PRESETS, CEMConfig
 from vjepa_ros.robot.camera import CameraConfig
 
 ROOT = Path(__file__).resolve().parent.parent
+DEMO_MODEL = ROOT / "vjepa_ros" / "data" / "demo_world_model.pt"  # an existing model file
 
 
 @pytest.mark.parametrize("yaml_name, config", [("planner.yaml", PlannerNodeConfig()),
@@ -164,7 +165,7 @@ def test_vjepa_ros_launch_with_a_missing_checkpoint_fails_clearly(capsys):
     from vjepa_ros.cli import main
 
     assert main(["launch", "--checkpoint", "/nonexistent/vjepa2-ac-vitg.pt"]) == 1
-    assert "checkpoint not found: /nonexistent/vjepa2-ac-vitg.pt" in capsys.readouterr().err
+    assert "--checkpoint /nonexistent/vjepa2-ac-vitg.pt does not exist" in capsys.readouterr().err
     assert main(["launch"]) == 1
     assert "'model.checkpoint' is empty" in capsys.readouterr().err
 
@@ -184,7 +185,7 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
         raise ValueError("not started in this test")
 
     monkeypatch.setattr(launcher, "Launch", fake_launch)
-    assert main(["launch", "--checkpoint", "model.pt", "--use-sim-time", "--node", "sim",
+    assert main(["launch", "--checkpoint", str(DEMO_MODEL), "--use-sim-time", "--node", "sim",
                  *extra]) == 1
     sim = next(node for node in started["nodes"] if node.name == "sim")
     assert started["use_sim_time"] and sim.parameters["publish_clock"] is expected
@@ -207,8 +208,7 @@ def test_launch_refuses_unknown_or_mistyped_overrides_in_one_line(capsys, overri
     """Undeclared overrides (which rclpy drops silently) and mistyped ones: one line each."""
     from vjepa_ros.cli import main
 
-    checkpoint = ROOT / "vjepa_ros" / "data" / "demo_world_model.pt"
-    assert main(["launch", "--checkpoint", str(checkpoint), "--node", "sim", "-p", override]) == 1
+    assert main(["launch", "--checkpoint", str(DEMO_MODEL), "--node", "sim", "-p", override]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.count("\n") == 1
     assert message in err

@@ -140,7 +140,7 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
     out = tmp_path / "never"
     cases = [
         (["--world-model", str(tmp_path / "missing.pt")],
-         "--world-model .*missing.pt: .*not found"),
+         "--world-model .*missing.pt does not exist: give Meta's vjepa2-ac-vitg.pt"),
         (["--world-model", str(a_file)], "--world-model .*a_file.txt: .*refusing to unpickle"),
         (["--world-model", str(EPISODE)], "--world-model .*traj.npz: cannot read"),
         (["--world-model", str(encoder_only)], "--world-model .*: .*no action-conditioned"),

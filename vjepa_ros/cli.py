@@ -20,9 +20,12 @@ import platform
 import sys
 
 from vjepa_ros.cli_options import (
+    RANDOM_MODEL_CEM,
+    RANDOM_MODEL_CEM_WHY,
     add_planning_arguments,
     add_search_method_arguments,
     cem_changes,
+    check_input_paths,
     model_hyper_parameters,
 )
 
@@ -54,7 +57,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{name:<30}{os.environ.get(name, '(unset)')}")
     for optional in ("launch_ros", "cv_bridge", "rosbags", "pybullet", "pyrealsense2"):
         try:
-            __import__(optional)
+            if optional == "pybullet":
+                from vjepa_ros.sim.pybullet_import import import_pybullet
+
+                import_pybullet()  # without the build-time line it prints on stderr
+            else:
+                __import__(optional)
             state = "available"
         except ImportError:
             state = "not installed"
@@ -64,11 +72,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Plan one step on the real example frames (see ``vjepa_ros/demo.py``)."""
-    # The random small model on a CPU: fewer samples/iterations so it runs in seconds.
-    defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
+    defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     try:
-        changes = cem_changes(args, defaults)  # every option, before torch is imported
+        changes = cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY)  # before torch is imported
         model_args = model_hyper_parameters(args)
+        check_input_paths(args)
         from vjepa_ros.demo import run_demo
 
         run_demo(args.checkpoint, args.episode, args.preset, args.device, args.dtype, args.seed,

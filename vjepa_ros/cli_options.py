@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 import re
 
+# The CEM settings of the commands that plan with the small random model when no --checkpoint is
+# given (it runs on a CPU in seconds), and how their messages name that default.
+RANDOM_MODEL_CEM = {"samples": 64, "iterations": 3}
+RANDOM_MODEL_CEM_WHY = "the default without --checkpoint, for the small random model"
+
 # CEM settings on the command line: (CEMConfig field, type, help). Option = --field-with-dashes;
 # the official notebook's mpc_args names are the same except rollout = horizon and
 # cem_steps = iterations.
@@ -25,12 +30,15 @@ CEM_OPTIONS = (
 )
 
 
-def cem_changes(args: argparse.Namespace, defaults: dict | None = None) -> dict:
+def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
+                defaults_why: str = "this command's default") -> dict:
     """Return the CEMConfig fields given on the command line, over ``defaults``, validated.
 
-    Raises ValueError naming the options (``--topk of preset 'paper' (10) must not exceed
-    --samples (8)``) when the preset with these changes is not a valid CEM configuration, and
-    for ``--refine-lr`` while refinement is off (``--refine-steps`` 0 or not given).
+    Raises ValueError naming the options and where a value not given comes from (``--topk of
+    preset 'paper' (10) must not exceed --samples (8)``; ``--topk (100) must not exceed
+    --samples (64, DEFAULTS_WHY)`` for a value of ``defaults``) when the preset with these
+    changes is not a valid CEM configuration, and for ``--refine-lr`` while refinement is off
+    (``--refine-steps`` 0 or not given).
     """
     from vjepa_ros.planning.config import close_gripper_step, preset
 
@@ -44,12 +52,15 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None) -> dict:
         config = preset(args.preset, **changes)
     except ValueError as exc:
         def option(match):
-            name = match.group(1)
-            source = "" if name in given else \
-                f" of {'the default' if name in changes else f'preset {args.preset!r}'}"
-            return f"--{name.replace('_', '-')}{source}"
+            name, value = match.group(1), match.group(2)
+            flag = f"--{name.replace('_', '-')}"
+            if name in given:
+                return flag + ("" if value is None else f" ({value})")
+            if name in changes:  # the caller's default: say whose
+                return f"{flag} ({'' if value is None else f'{value}, '}{defaults_why})"
+            return f"{flag} of preset {args.preset!r}" + ("" if value is None else f" ({value})")
 
-        raise ValueError(re.sub(r"CEMConfig\.(\w+)", option, str(exc))) from exc
+        raise ValueError(re.sub(r"CEMConfig\.(\w+)(?: \(([^()]*)\))?", option, str(exc))) from exc
     try:
         config.refine.check_lr_used(getattr(args, "refine__lr", None) is not None)
     except ValueError as exc:
@@ -70,6 +81,20 @@ def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str)
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the CEM noise and random model")
     add_model_arguments(parser)
+
+
+def check_input_paths(args: argparse.Namespace) -> None:
+    """Check ``--checkpoint`` and ``--episode`` (where the parser has and the user gave them).
+
+    Run before torch is imported. Raises ValueError naming the option (``--checkpoint X does not
+    exist: give ...``) for a path that does not exist or cannot be read.
+    """
+    from vjepa_ros.input_paths import EPISODE_FORMAT, input_path, world_model_path
+
+    if getattr(args, "checkpoint", None):
+        world_model_path(args.checkpoint)
+    if getattr(args, "episode", None):
+        input_path(args.episode, "--episode", EPISODE_FORMAT)
 
 
 def add_cem_arguments(parser, defaults: str) -> None:

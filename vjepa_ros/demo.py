@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vjepa_ros.input_paths import EPISODE_FORMAT, input_path
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, load_world_model
 from vjepa_ros.planning.config import preset
 from vjepa_ros.planning.planners import make_planner
@@ -33,9 +34,6 @@ class Example:
     states: np.ndarray  # [T, 7] float32: xyz, extrinsic xyz Euler, gripper closedness
 
 
-EPISODE_FORMAT = "an .npz with observations [T, H, W, 3] uint8 and states [T, 7]"
-
-
 def load_example(path: str | Path | None = None) -> Example:
     """Load an episode in the published notebook format (``observations``, ``states``).
 
@@ -44,9 +42,7 @@ def load_example(path: str | Path | None = None) -> Example:
     """
     if path is None:
         path = resources.files("vjepa_ros") / "data" / "franka_example_traj.npz"
-    if not Path(str(path)).is_file():
-        what = "is a folder" if Path(str(path)).is_dir() else "does not exist"
-        raise ValueError(f"episode {path} {what}: give {EPISODE_FORMAT}")
+    path = input_path(str(path), "episode", EPISODE_FORMAT)
     try:
         archive = np.load(str(path))
     except (OSError, ValueError, EOFError) as exc:  # not numpy's format at all

@@ -41,6 +41,21 @@ def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = Tr
     return path
 
 
+def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
+    """Check that directory ``path`` does not exist yet and could be created; return it.
+
+    For outputs that are never overwritten (rosbag2 bags). Raises ValueError naming ``what``
+    when ``path`` exists, or (:func:`output_dir`) when its folder cannot be created or written.
+    """
+    path = Path(path).expanduser()
+    if path.exists() or path.is_symlink():
+        kind = "a folder" if path.is_dir() else "a file"
+        raise ValueError(f"{what} {path} exists already ({kind}); rosbag2 bags are never "
+                         "overwritten: give a new name or remove it")
+    output_dir(path, what, create=False)
+    return path
+
+
 def fresh_output_dir(prefix: str, base: str | os.PathLike | None = None) -> Path:
     """Return a new, not yet existing path ``<prefix>_<date>-<time>[_n]`` under ``base`` (cwd)."""
     from datetime import datetime

@@ -12,9 +12,12 @@ import sys
 from pathlib import Path
 
 from vjepa_ros.cli_options import (
+    RANDOM_MODEL_CEM,
+    RANDOM_MODEL_CEM_WHY,
     add_planning_arguments,
     add_search_method_arguments,
     cem_changes,
+    check_input_paths,
     model_hyper_parameters,
     option_message,
 )
@@ -131,15 +134,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from vjepa_ros.out_paths import output_dir
     from vjepa_ros.planning.config import preset
 
-    # The random model on a CPU: fewer samples and iterations, so it runs in seconds.
-    defaults = {} if args.checkpoint else {"samples": 64, "iterations": 3}
+    defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
         output_dir(out, create=False)  # created by write_report, after every check and the run
-        cem = preset(args.preset, **cem_changes(args, defaults))
+        cem = preset(args.preset, **cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY))
         config = checked_eval_config(args)
         goal = load_image_file(args.goal) if args.goal else None
         model_args = model_hyper_parameters(args)
+        check_input_paths(args)  # --checkpoint
         from vjepa_ros.eval.bag_files import open_reader
 
         open_reader(args.bag).close()  # a missing or unreadable bag: before torch and the model
@@ -163,10 +166,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:
     from vjepa_ros.eval.bag_files import BagError
+    from vjepa_ros.out_paths import new_output_dir
 
     try:
         if not 0 < args.rate < float("inf"):
             raise ValueError(f"--rate {args.rate}: the frame rate must be > 0 Hz")
+        new_output_dir(args.out)
+        check_input_paths(args)  # --episode
         from vjepa_ros.demo import load_example  # torch: after the options are checked
         from vjepa_ros.eval.bags import write_bag
 
@@ -183,12 +189,15 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
 def cmd_record(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from vjepa_ros.eval.bags import BagError
-    from vjepa_ros.eval.record import record_sim_bag
+    from vjepa_ros.eval.bag_files import BagError
+    from vjepa_ros.out_paths import new_output_dir
     from vjepa_ros.sim.command import checked_sim_options
 
     try:
         sim_config, collector_config = checked_sim_options(args, args.frames)
+        new_output_dir(args.out)
+        from vjepa_ros.eval.record import record_sim_bag  # the simulator: after the checks
+
         path, episode = record_sim_bag(args.out, args.seed, sim_config, collector_config,
                                        args.storage, args.image_format)
     except (BagError, OSError, ValueError, ImportError) as exc:

@@ -23,7 +23,7 @@ import json
 import math
 import sys
 
-from vjepa_ros.config import ConfigError, config_path
+from vjepa_ros.config import ConfigError, config_path, package_share_dir, read_ros_params
 from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.spinning import NodeSpinner
 
@@ -287,10 +287,44 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         "planner.control.mode:=continuous")
 
 
+def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> None:
+    """Check ``--params-file`` and the planner's checkpoint file; ValueError naming the source.
+
+    The checkpoint comes from ``--checkpoint``, else ``-p planner.model.checkpoint``, else the
+    parameter file's ``model.checkpoint`` (as the node will read it); none at all is refused as
+    the node refuses it, but before rclpy, torch and the model load.
+    """
+    from vjepa_ros.input_paths import CHECKPOINT_FORMAT, input_path
+    from vjepa_ros.nodes.params_file import check_params_file
+
+    name = args.params_file or NODES["planner"].params_file
+    if "/" in name:
+        params_file = check_params_file(name)
+    else:  # a bare name is the package's config/NAME, as _file_and_remap_args passes it to rcl
+        params_file = package_share_dir() / "config" / name
+        if not params_file.is_file():
+            raise ValueError(f"--params-file {name} is not in the package's config/ folder "
+                             f"{params_file.parent} (a name without '/' is looked up there): give "
+                             f"./{name} for a file of your own")
+        check_params_file(params_file)
+    model = read_ros_params(params_file, "vjepa_planner").get("model")
+    sources = (("--checkpoint", args.checkpoint),
+               ("-p planner.model.checkpoint", planner_overrides.get("model.checkpoint")),
+               (f"{params_file}: model.checkpoint",
+                model.get("checkpoint") if isinstance(model, dict) else None))
+    for source, checkpoint in sources:
+        if checkpoint:
+            input_path(str(checkpoint), source, CHECKPOINT_FORMAT)
+            return
+    raise ValueError(f"the planner's parameter 'model.checkpoint' is empty: give --checkpoint "
+                     f"with {CHECKPOINT_FORMAT}")
+
+
 def cmd_launch(args: argparse.Namespace) -> int:
     """Run the planner (and camera / extra nodes) until Ctrl-C."""
     try:
         overrides = _parse_overrides(args.overrides)
+        check_launch_inputs(args, overrides.get("planner", {}))  # before rclpy and torch load
         nodes = mpc_nodes(args.checkpoint, args.camera_topic, args.target_topic,
                           args.joint_states_topic, args.gripper_topic, args.camera,
                           args.params_file, args.image_transport, overrides.get("planner"))

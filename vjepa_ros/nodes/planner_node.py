@@ -45,10 +45,8 @@ from vjepa_ros.robot.joint_states import (
     finger_position,
 )
 from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
-from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planning_worker import PlanningWorker
-from vjepa_ros.robot.targets import ACTION_LABELS
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 
 NODE_NAME = "vjepa_planner"
@@ -74,6 +72,11 @@ class PlannerNode(Node):
         if not cfg.model.checkpoint:
             raise ValueError("parameter 'model.checkpoint' is empty: give the V-JEPA 2-AC "
                              "checkpoint file (e.g. vjepa2-ac-vitg.pt)")
+        # torch (seconds) only once every parameter is checked: a bad -p fails fast
+        from vjepa_ros.robot.mpc import MPCSession
+        from vjepa_ros.robot.targets import ACTION_LABELS
+
+        self.action_labels = " ".join(ACTION_LABELS)
         self.torch_threads = set_torch_threads(cfg.model.threads)  # encoding here; plans: worker
         self.switch_interval_s = set_gil_switch_interval(cfg.model.gil_switch_interval_s)
         self.kinematics = FrankaKinematics(cfg.robot)
@@ -367,7 +370,7 @@ class PlannerNode(Node):
         self.plan_report_pub.publish(String(data=PlanRecord.from_report(report).to_json()))
         if report.action is not None:
             msg = Float64MultiArray(data=[float(v) for v in report.action])
-            msg.layout.dim = [MultiArrayDimension(label=" ".join(ACTION_LABELS), size=7, stride=7)]
+            msg.layout.dim = [MultiArrayDimension(label=self.action_labels, size=7, stride=7)]
             self.action_pub.publish(msg)
         if report.gripper_command is not None:
             self._send_gripper(report.gripper_command)

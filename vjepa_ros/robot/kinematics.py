@@ -19,7 +19,6 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from vjepa_ros.config import param
 
@@ -99,10 +98,21 @@ def modified_dh(a, d, alpha, q: np.ndarray) -> np.ndarray:
     return link
 
 
+def _rotation():
+    """Return scipy's ``Rotation``, imported on first use.
+
+    ``RobotConfig`` (here) is part of every node and command configuration; importing scipy's
+    spatial package with it (0.3 s) would delay each command's option check.
+    """
+    from scipy.spatial.transform import Rotation
+
+    return Rotation
+
+
 def transform(xyz, rpy) -> np.ndarray:
     """Homogeneous transform [4, 4] from a translation and extrinsic xyz Euler angles."""
     matrix = np.eye(4)
-    matrix[:3, :3] = Rotation.from_euler("xyz", np.asarray(rpy, dtype=float)).as_matrix()
+    matrix[:3, :3] = _rotation().from_euler("xyz", np.asarray(rpy, dtype=float)).as_matrix()
     matrix[:3, 3] = np.asarray(xyz, dtype=float)
     return matrix
 
@@ -135,14 +145,14 @@ def pose_to_state(position, quat_xyzw, gripper) -> np.ndarray:
     norm = np.linalg.norm(quat, axis=-1)
     if np.any(norm < 1e-6):
         raise StateError("end-effector orientation is a zero quaternion")
-    angles = Rotation.from_quat(quat.reshape(-1, 4)).as_euler("xyz").reshape(position.shape)
+    angles = _rotation().from_quat(quat.reshape(-1, 4)).as_euler("xyz").reshape(position.shape)
     return np.concatenate([position, angles, gripper[..., None]], axis=-1)
 
 
 def state_to_pose(state) -> tuple[np.ndarray, np.ndarray]:
     """Position [..., 3] and quaternion [..., 4] (x, y, z, w) of 7-D states [..., 7]."""
     state = np.asarray(state, dtype=np.float64)
-    quat = Rotation.from_euler("xyz", state[..., 3:6].reshape(-1, 3)).as_quat()
+    quat = _rotation().from_euler("xyz", state[..., 3:6].reshape(-1, 3)).as_quat()
     return state[..., :3].copy(), quat.reshape(state.shape[:-1] + (4,))
 
 
@@ -181,7 +191,7 @@ class FrankaKinematics:
         if not np.isfinite(joints).all():
             raise StateError("arm joint positions contain NaN or inf")
         pose = self.tool_pose(joints)
-        angles = Rotation.from_matrix(pose[..., :3, :3].reshape(-1, 3, 3)).as_euler("xyz")
+        angles = _rotation().from_matrix(pose[..., :3, :3].reshape(-1, 3, 3)).as_euler("xyz")
         return np.concatenate([pose[..., :3, 3], angles.reshape(pose.shape[:-2] + (3,))], axis=-1)
 
     def state(self, joints, gripper: float) -> np.ndarray:

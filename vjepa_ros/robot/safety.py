@@ -13,7 +13,6 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy.spatial.transform import Rotation, Slerp
 
 from vjepa_ros.config import param
 
@@ -112,6 +111,9 @@ def in_box(xyz: np.ndarray, limits: SafetyLimits, tolerance: float = 0.0) -> boo
 
 def limit_rotation(current_rpy, target_rpy, max_angle: float) -> tuple[np.ndarray, bool]:
     """Target Euler angles moved toward the current ones so the rotation between is <= max."""
+    # scipy on first use: SafetyLimits (here) is part of the configurations every command checks
+    from scipy.spatial.transform import Rotation, Slerp
+
     current = Rotation.from_euler("xyz", current_rpy)
     target = Rotation.from_euler("xyz", target_rpy)
     angle = (target * current.inv()).magnitude()

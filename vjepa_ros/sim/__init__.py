@@ -11,7 +11,7 @@ Public API::
     sample_reach_target(start [7], rng, ReachTaskConfig()) -> target [7];  reach_error(a, b) -> m
     collect_episode(sim, seed, CollectorConfig()) -> Episode;  collect(out_dir, episodes, seed)
     Episode(frames, states, actions, timestamps, metadata).save(path) / Episode.load(path)
-    OracleWorldModel().attach(sim)                     test stand-in for the world model
+    OracleWorldModel().attach(sim)                     test stand-in for the world model (torch)
 
 Manipulation (``scene.graspable``: cup or box; ``manipulation.py``, ``expert.py``,
 ``detectors.py``, ``gripper.py``, ``manipulation_loop.py``)::
@@ -23,6 +23,8 @@ Manipulation (``scene.graspable``: cup or box; ``manipulation.py``, ``expert.py`
 
 States are 7 numbers in the robot base frame: TCP xyz [m], extrinsic xyz Euler angles [rad],
 gripper closedness [0, 1] (V-JEPA 2-AC facts §4); the TCP is the Franka Hand's (``panda.py``).
+Every name above is exported here and imported on first use (``lazy_exports.py``): ``import
+vjepa_ros.sim`` loads neither pybullet nor torch.
 """
 
 from vjepa_ros.lazy_exports import lazy_exports
@@ -31,7 +33,11 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "collector": ("collect", "collect_episode"),
     "collector_config": ("CollectorConfig",),
     "config": ("CameraConfig", "ControllerConfig", "SceneConfig", "SimConfig"),
+    "detectors": ("ObjectReading", "SuccessMonitor"),
     "episode": ("Episode",),
+    "manipulation": ("TaskSetup", "record_expert_episode", "setup_task"),
+    "manipulation_loop": ("run_task_episode",),
+    "oracle": ("OracleWorldModel",),
     "sim": ("Sim",),
     "tasks": ("Goal", "ReachTaskConfig", "capture_goal", "reach_error", "sample_reach_target"),
 })

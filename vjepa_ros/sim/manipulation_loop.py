@@ -28,6 +28,7 @@ from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
 from vjepa_ros.robot.joint_states import finger_position
 from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.sim.choices import check_dense_steps
 from vjepa_ros.sim.manipulation import (
     DENSE_MILESTONES,
     MILESTONES,
@@ -82,14 +83,9 @@ def task_loop_config(max_steps: int | None, dense_steps: list[int] | None,
     Raises ValueError naming the option: ``--dense-steps`` without dense sub-goals (it would be
     ignored) or with a count below 1.
     """
-    if dense_steps is not None and not dense:
-        raise ValueError("--dense-steps is for --subgoals dense (the paper's sub-goals switch "
-                         "after 4, 10, 4 steps): add --subgoals dense or leave it out")
+    check_dense_steps(dense_steps, dense)
     values = {"step_limit": max_steps or 0}
     if dense_steps is not None:
-        if any(n < 1 for n in dense_steps):
-            raise ValueError(f"--dense-steps {' '.join(map(str, dense_steps))}: every count "
-                             "must be >= 1")
         values["dense_steps"] = list(dense_steps)
     return TaskLoopConfig(**values)
 

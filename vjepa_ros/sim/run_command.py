@@ -171,6 +171,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from vjepa_ros.threads import set_torch_threads
 
     try:
+        if args.world_model != "oracle":  # a missing file: before the simulator and torch load
+            from vjepa_ros.input_paths import world_model_path
+
+            world_model_path(args.world_model, "--world-model")
         settings = _settings(args)
         out_dir = output_dir(args.out, create=False) if args.out else fresh_output_dir("run")
         model = load_run_model(args.world_model, args.device, args.dtype)

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vjepa_ros.config import param
 from vjepa_ros.sim.config import SimConfig
 from vjepa_ros.sim.panda import BASE_FRAME
-from vjepa_ros.sim.sim import Sim, matrix_to_euler, quaternion_to_matrix
-from vjepa_ros.sim.tasks import Goal, capture_goal
+
+if TYPE_CHECKING:
+    from vjepa_ros.sim.tasks import Goal
+
+# The simulator (pybullet, torch: seconds) is imported where a runner first needs it, so that
+# sim_node refuses a bad parameter (RunnerConfig, SimConfig) before loading it.
 
 
 class CommandError(ValueError):
@@ -47,6 +52,8 @@ class SimRunner:
                 f"control_rate_hz {self.config.control_rate_hz} exceeds sim.physics_hz "
                 f"{sim_config.physics_hz}"
             )
+        from vjepa_ros.sim.sim import Sim
+
         self.sim = Sim(sim_config)
         self.steps_per_tick = max(1, round(sim_config.physics_hz / self.config.control_rate_hz))
         self.tick_seconds = self.steps_per_tick * self.sim.dt
@@ -70,6 +77,8 @@ class SimRunner:
             raise CommandError(
                 f"target pose is in frame '{frame_id}', expected '{self.config.base_frame}'"
             )
+        from vjepa_ros.sim.sim import quaternion_to_matrix
+
         try:
             position = np.asarray(position, dtype=np.float64)
             rotation = quaternion_to_matrix(quaternion_xyzw)
@@ -110,6 +119,9 @@ class SimRunner:
 
     def goal_for_pose(self, position, quaternion_xyzw, frame_id: str = "") -> Goal:
         """Render the goal image of a TCP pose (move there, capture, come back)."""
+        from vjepa_ros.sim.sim import matrix_to_euler
+        from vjepa_ros.sim.tasks import capture_goal
+
         position, rotation = self.parse_pose(position, quaternion_xyzw, frame_id)
         target = np.concatenate([position, matrix_to_euler(rotation), [self.sim.gripper_command]])
         return capture_goal(self.sim, target)

@@ -42,6 +42,7 @@ from vjepa_ros.sim.panda import (
     closedness_to_finger_position,
     finger_positions_to_closedness,
 )
+from vjepa_ros.sim.pybullet_import import import_pybullet
 from vjepa_ros.sim.scene import (
     SceneHandles,
     build_scene,
@@ -50,17 +51,6 @@ from vjepa_ros.sim.scene import (
 )
 
 RenderHook = Callable[[np.ndarray, np.ndarray], None]
-
-
-def _import_pybullet():
-    try:
-        import pybullet
-        import pybullet_data
-    except ImportError as exc:  # pragma: no cover - depends on the machine
-        raise ImportError(
-            "the simulator needs pybullet: pip install pybullet (CPU-only wheels exist)"
-        ) from exc
-    return pybullet, pybullet_data
 
 
 def _finite(name: str, values, size: int) -> np.ndarray:
@@ -85,7 +75,7 @@ class Sim:
 
     def __init__(self, config: SimConfig | None = None):
         self.config = (config or SimConfig()).check()
-        self._p, data = _import_pybullet()
+        self._p, data = import_pybullet()  # without its build-time banner
         self._urdf = f"{data.getDataPath()}/franka_panda/panda.urdf"
         self.client = self._p.connect(self._p.DIRECT)
         self.dt = 1.0 / self.config.physics_hz

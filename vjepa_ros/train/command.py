@@ -155,11 +155,12 @@ def config_from_args(args: argparse.Namespace):
     try:
         return _config_from_layers(args)
     except ValueError as exc:
-        message = option_message(str(exc), named)
+        parts = option_message(str(exc), named).split("; ")  # several missing paths: each
         for field, option in given.items():
-            if field not in named and re.match(rf"{field}\b", message):
-                message = option + message[len(field):]
-        raise type(exc)(message) from None
+            if field not in named:
+                parts = [option + part[len(field):] if re.match(rf"{field}\b", part) else part
+                         for part in parts]
+        raise type(exc)("; ".join(parts)) from None
 
 
 def _config_from_layers(args: argparse.Namespace):

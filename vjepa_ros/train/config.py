@@ -264,20 +264,24 @@ class TrainConfig:
                  f"({self.steps})")
 
     def _check_paths(self, need_encoder: bool) -> None:
-        _require(bool(self.out), "out: give an output directory (--out DIR)")
-        _require(bool(self.data.train), "data.train: give episode directories or files (--data)")
-        if need_encoder:
-            _require(bool(self.encoder or self.predictor.init),
-                     "encoder: give the frozen encoder's checkpoint (--encoder FILE), or an AC "
-                     "file to start from (--init) whose encoder is used")
-            for name, value in (("encoder", self.encoder),
-                                ("predictor.init", self.predictor.init)):
-                if value and not Path(value).expanduser().exists():
-                    raise ConfigError(f"{name}: {value} does not exist")
+        """Raise one :class:`ConfigError` listing every missing input and output ("; ")."""
+        problems = []
+        if not self.out:
+            problems.append("out: give an output directory (--out DIR)")
+        if not self.data.train:
+            problems.append("data.train: give episode directories or files (--data)")
         for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
-            for path in paths:
-                if not Path(path).expanduser().exists():
-                    raise ConfigError(f"{name}: {path} does not exist")
+            problems += [f"{name}: {path} does not exist" for path in paths
+                         if not Path(path).expanduser().exists()]
+        if need_encoder:
+            if not (self.encoder or self.predictor.init):
+                problems.append("encoder: give the frozen encoder's checkpoint (--encoder FILE), "
+                                "or an AC file to start from (--init) whose encoder is used")
+            problems += [f"{name}: {value} does not exist" for name, value in (
+                ("encoder", self.encoder), ("predictor.init", self.predictor.init))
+                if value and not Path(value).expanduser().exists()]
+        if problems:
+            raise ConfigError("; ".join(problems))
 
 
 def _phase(value: float, steps: int, name: str) -> int:

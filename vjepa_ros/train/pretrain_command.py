@@ -27,6 +27,18 @@ def checked_pretrain_config(args: argparse.Namespace):
         raise type(exc)(option_message(str(exc), options)) from None
 
 
+def check_pretrain_inputs(args: argparse.Namespace) -> None:
+    """Check ``--data`` and ``--config`` before torch loads; ValueError naming the option."""
+    from vjepa_ros.input_paths import input_path
+
+    for path in args.data:
+        input_path(path, "--data", "episode .npz files, rosbag2 bags or directories holding "
+                   "them", folder=True)
+    if args.config:
+        input_path(args.config, "--config", "a YAML file of PretrainConfig settings (like "
+                   "config/pretrain.yaml)")
+
+
 def cmd_pretrain(args: argparse.Namespace) -> int:
     """Pretrain, save the encoder file, its curves (.json) and plot (.png); exit 1 on bad input."""
     from vjepa_ros.out_paths import output_file
@@ -34,6 +46,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         output_file(out, create=False)  # its folder is created once the rest is checked
+        check_pretrain_inputs(args)
         config = checked_pretrain_config(args)
         import torch
 

@@ -1,0 +1,95 @@
+"""ROS 2 parameter files checked before rcl reads them (no rclpy here).
+
+rcl refuses a bad ``--params-file`` only once rclpy, torch and the node have loaded, and in
+words of its YAML parser (``Cannot have a value before ros__parameters at line 2, at
+/project/src/parser.c:...``). :func:`check_params_file` says the same in one line naming the
+option, before any of that: the layout rcl reads is ``<node>: ros__parameters: {name: value}``
+(``<node>`` may be ``/**``, a name, or namespaces nesting a name), parameter groups may nest,
+and a list holds values of one type (the ROS 2 parameter types; rcl_yaml_param_parser).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from vjepa_ros.input_paths import input_path
+
+LAYOUT = "<node>: ros__parameters: {name: value}"
+
+
+def check_params_file(path: str | os.PathLike, option: str = "--params-file",
+                      like: str = "config/planner.yaml") -> Path:
+    """Return ``path`` when rcl can read it as a ROS 2 parameter file; else ValueError.
+
+    Args:
+        path: the file given.
+        option: the option (or parameter) that gave it, as the message names it.
+        like: the package's example file for the message.
+    Raises:
+        ValueError: one line ``{option} {path} ...: give a ROS 2 parameter file (...)`` for a
+            missing, unreadable or non-YAML file, a document that is not a mapping, a value
+            outside ``ros__parameters``, a parameter without a value, or a list mixing types.
+    """
+    give = f"a ROS 2 parameter file like {like} ({LAYOUT})"
+    path = input_path(path, option, give)
+    try:
+        document = yaml.safe_load(path.read_text())
+    except UnicodeDecodeError:
+        raise ValueError(f"{option} {path} is not a text file: give {give}") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise ValueError(f"{option} {path} is not valid YAML ({problem}{line}): give "
+                         f"{give}") from None
+    except OSError as exc:
+        raise ValueError(f"{option} {path} cannot be read ({exc.strerror}): give {give}") from None
+    if document is None:  # an empty file: rcl reads no parameters from it
+        return path
+    problem = (_node_problem(document, "") if isinstance(document, dict) else
+               f"it holds a YAML {type(document).__name__}, not a mapping of nodes")
+    if problem:
+        raise ValueError(f"{option} {path}: {problem}: give {give}")
+    return path
+
+
+def _node_problem(section: dict, where: str) -> str:
+    """Return the first layout problem in a mapping of nodes or namespaces ('' none)."""
+    for key, value in section.items():
+        here = f"{where}{key}"
+        if not isinstance(key, str) or key[:1].isdigit():
+            problem = f"node name '{here}' starts with a digit"
+        elif key == "ros__parameters":
+            problem = (_values_problem(value, where.rstrip("/") or "/", "")
+                       if isinstance(value, dict) else
+                       f"'{here}' holds {_kind(value)}, not a mapping of parameters")
+        elif isinstance(value, dict):
+            problem = _node_problem(value, f"{here}/")
+        else:
+            problem = f"'{here}' holds {_kind(value)} outside any ros__parameters"
+        if problem:
+            return problem
+    return ""
+
+
+def _values_problem(parameters: dict, node: str, group: str) -> str:
+    """Return the first value rcl refuses (none, or a list mixing types) ('' none)."""
+    for name, value in parameters.items():
+        here = f"parameter '{group}{name}' of {node}"
+        if isinstance(value, dict):
+            problem = _values_problem(value, node, f"{group}{name}.")
+            if problem:
+                return problem
+        elif value is None or (isinstance(value, list) and None in value):
+            return f"{here} has no value"
+        elif isinstance(value, list) and len({type(item) for item in value}) > 1:
+            kinds = ", ".join(sorted({type(item).__name__ for item in value}))
+            return f"{here} mixes types in one list ({kinds})"
+    return ""
+
+
+def _kind(value) -> str:
+    return "nothing" if value is None else f"the value {value!r:.40}"
