@@ -211,5 +211,8 @@ def test_bench_runs_the_packaged_demo_model_as_an_agent_under_both_rules(tmp_pat
         assert len(row["gripper_commands"]) == 1 and 0 <= row["gripper_commands"][0] <= 1
         assert len(row["energies"]) == 1 and np.isfinite(row["energies"][0])
         assert row["energies"][0] > 0 and row["active_subgoal"] == [0]
+        # the cup is in the hand: near the TCP and lifted; the goal pose is 8-25 cm away
+        assert 0 < row["hand_object_m"][0] < 0.05 and row["object_height_m"][0] > 0.05
+        assert 0.05 < row["subgoal_error_m"][0] < 0.3
     steps, energy = (results[f"demo/cup/reach-with-object/{r}"][0] for r in ("steps", "energy"))
     assert steps["energies"] == energy["energies"]  # one step: the rule changes nothing yet

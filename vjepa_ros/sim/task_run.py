@@ -41,6 +41,7 @@ class SceneReading:
     object_height_m: float  # object centre above its resting height (0: standing on the table)
     object_spot_m: float | None  # object centre to the place spot in x-y (pick-and-place)
     grasped: bool  # the grasp detector (lifted >= 5 cm, both fingers pressing)
+    tcp: np.ndarray | None = None  # [7] the measured end-effector state
 
 
 def read_scene(sim: Sim, setup: TaskSetup, monitor: SuccessMonitor) -> SceneReading:
@@ -56,6 +57,7 @@ def read_scene(sim: Sim, setup: TaskSetup, monitor: SuccessMonitor) -> SceneRead
         object_height_m=float(position[2] - monitor.rest_height),
         object_spot_m=spot,
         grasped=monitor.grasped(),
+        tcp=np.array(tcp, dtype=np.float64),
     )
 
 
@@ -120,7 +122,27 @@ class TaskRun:
             "active_subgoal": [None if s.subgoal is None else s.subgoal.index
                                for s in self.steps],
             "switches": [list(switch) for switch in self.switches],
+            "hand_object_m": [round(r.hand_object_m, 4) for r in self.readings],
+            "object_height_m": [round(r.object_height_m, 4) for r in self.readings],
+            "subgoal_error_m": self.subgoal_errors(),
         }
+
+    def subgoal_errors(self) -> list[float | None]:
+        """TCP to the active sub-goal's TCP [m] when each step was planned (None: not known).
+
+        The sub-goal's TCP is the one measured when its image was captured: how far the arm was
+        from where the sub-goal wants it, e.g. when the gripper closed.
+        """
+        errors = []
+        for step, reading in zip(self.steps, self.readings, strict=True):
+            index = None if step.subgoal is None else step.subgoal.index
+            if step.subgoal is not None and step.subgoal.switch is not None:
+                index = step.subgoal.switch.index  # planned toward the one it switched from
+            goal = None if index is None or index >= len(self.setup.goals) else \
+                self.setup.goals[index]
+            errors.append(None if goal is None or reading.tcp is None else
+                          round(float(np.linalg.norm(reading.tcp[:3] - goal.state[:3])), 4))
+        return errors
 
 
 def run_task(sim: Sim, model, setup: TaskSetup, cem: CEMConfig, kind: str,
