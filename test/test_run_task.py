@@ -72,7 +72,7 @@ def test_run_reach_with_object_with_the_oracle_prints_each_step_and_saves_strip_
 def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, capsys):
     assert main(["run", "--task", "grasp", "--world-model", "oracle", "--size", "64",
                  "--subgoals", "dense", "--subgoal-gripper", "subgoal", "--dense-steps",
-                 *"10 5 2 4 8 4 2 3".split(), "--out", str(tmp_path)]) == 0
+                 *"6 3 2 4 5 3 2 3".split(), "--out", str(tmp_path)]) == 0  # the oracle's
     printed = capsys.readouterr().out
     assert "gripper from the sub-goals (--subgoal-gripper subgoal" in printed
     assert "switching: steps (fixed step counts, as published); gripper from the sub-goals" \
@@ -80,6 +80,7 @@ def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, caps
     steps = [m for m in map(STEP_LINE.match, printed.splitlines()) if m]
     commanded = [float(m.group(6)) for m in steps]  # grip cmd: 0 or 1, never a planned value
     assert set(commanded) == {0.0, 1.0} and commanded[0] == 0.0
+    assert len(steps) <= 6 + 3 + 2 + 4, "the grasp's four counts bound the episode"
     first_closed = commanded.index(1.0)
     assert steps[first_closed].group(4) == "closed", "closed at the 'closed' sub-goal"
     assert all(c == 1.0 for c in commanded[first_closed:])
