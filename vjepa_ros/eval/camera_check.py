@@ -11,7 +11,9 @@ into an answer:
   ``scipy.spatial.transform.Rotation.align_vectors``, a Kabsch/SVD solution:
   :func:`estimate_rotation`);
 - how well a rotation explains the model's motions (RMS angle between the inferred directions
-  and the rotated executed ones) and how much of the motion the model sees (length ratio);
+  and the rotated executed ones) and how much of the motion the model sees (length ratio, over
+  all motions and per base axis: along the camera's optical axis a model may see almost none);
+  the agreement, the mean cosine of the direction errors (``camera_check_stats``);
 - per-axis sign agreement of the inferred with the executed motion (as ``vjepa-ros eval``),
   before and after the correction;
 - a verdict in plain words (:class:`Verdict`, thresholds in :class:`CheckThresholds`).
