@@ -94,7 +94,9 @@ def test_a_model_blind_along_one_axis_or_barely_moving_says_move_the_camera():
     blind = AXIS_MOTIONS * np.array([1, 1, 0.02])  # no motion along z seen
     blind += np.random.default_rng(0).normal(0, 0.01, blind.shape) * np.array([0, 0, 1])
     result = check_motions(AXIS_MOTIONS, blind)
-    assert result.verdict == Verdict.MOVE and "no rotation explains" in result.explanation
+    assert result.verdict == Verdict.MOVE and "hardly sees the arm move along z" in \
+        result.explanation
+    assert result.axis_scale["z"] < 0.3 < result.axis_scale["x"]
     assert result.correction == "none" and result.correction_rpy_deg == [0.0, 0.0, 0.0]
     tiny = check_motions(AXIS_MOTIONS, AXIS_MOTIONS * 0.1)
     assert tiny.verdict == Verdict.MOVE and "10.0%" in tiny.explanation
@@ -130,7 +132,8 @@ def test_a_verdict_shows_the_compared_value_with_one_decimal(above):
         assert f"only {scale:.1%} of the executed motion's length (threshold " \
                f"{threshold * 100:g}%)" in short.explanation
     seen = np.array([0.9, 0.9, 0.9, 0.9, 0.446, 0.446])  # z: 49.6 % of the best axis' share
-    blind = check_motions(AXIS_MOTIONS, AXIS_MOTIONS, explained=seen)
+    blind = check_motions(AXIS_MOTIONS, AXIS_MOTIONS, CheckThresholds(min_explained=0.5),
+                          explained=seen)
     assert "explains z 44.6% of the frame change, against 90.0% along the best-seen axis " \
            "(threshold 50% of that)" in blind.explanation
 
@@ -312,7 +315,7 @@ def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, t
     assert abs(params["control"]["model_frame_rpy_deg"][2] - 90) < 4
     verdict = params["camera_check"]["verdict"]  # the command line's thresholds reproduce
     assert (verdict["fine_deg"], verdict["min_scale"], verdict["max_residual_deg"]) == \
-        (7.5, 0.2, 25.0)
+        (7.5, 0.2, 60.0)
 
 
 @pytest.mark.parametrize("option, message", [

@@ -11,7 +11,9 @@ into an answer:
   ``scipy.spatial.transform.Rotation.align_vectors``, a Kabsch/SVD solution:
   :func:`estimate_rotation`);
 - how well a rotation explains the model's motions (RMS angle between the inferred directions
-  and the rotated executed ones) and how much of the motion the model sees (length ratio);
+  and the rotated executed ones) and how much of the motion the model sees (length ratio, over
+  all motions and per base axis: along the camera's optical axis a model may see almost none);
+  the agreement, the mean cosine of the direction errors (``camera_check_stats``);
 - per-axis sign agreement of the inferred with the executed motion (as ``vjepa-ros eval``),
   before and after the correction;
 - a verdict in plain words (:class:`Verdict`, thresholds in :class:`CheckThresholds`).
@@ -50,6 +52,13 @@ import math
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from vjepa_ros.eval.camera_check_stats import (
+    agreement,
+    axis_masks,
+    axis_scale,
+    direction_errors_deg,
+    unit_directions,
+)
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.eval.metrics import AXES, sign_agreement
 
@@ -82,6 +91,8 @@ class CameraCheckResult:
     sign_agreement: dict  # per base axis, inferred vs executed (fraction, None: axis unused)
     sign_agreement_corrected: dict  # the same after turning the inferred motions into base frame
     explained: dict  # per base axis: mean share of the frame change explained (None: not known)
+    axis_scale: dict  # per base axis: inferred / executed length of its motions (None: no motion)
+    agreement: dict  # mean cosine executed vs inferred direction: none / yaw / full rotation
     span: list[float]  # singular values of the unit executed directions (their spread)
     executed: list[list[float]]  # [N, 3] m, base frame
     inferred: list[list[float]]  # [N, 3] m, the model's frame
@@ -91,18 +102,14 @@ class CameraCheckResult:
         return dataclasses.asdict(self)
 
 
-def _directions(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-
-
 def estimate_yaw(executed, inferred) -> float:
     """Yaw θ [rad] about base z that best maps executed to inferred xy directions.
 
     Minimises Σ |m̂_xy − Rz(θ)·b̂_xy|² over the unit directions b̂ (executed, [N, 3]) and m̂
     (inferred, [N, 3]); closed form θ = atan2(Σ b̂×m̂ (z), Σ b̂·m̂ (xy)) (2-D Procrustes).
     """
-    b = _directions(np.asarray(executed, dtype=np.float64))
-    m = _directions(np.asarray(inferred, dtype=np.float64))
+    b = unit_directions(np.asarray(executed, dtype=np.float64))
+    m = unit_directions(np.asarray(inferred, dtype=np.float64))
     cross = float(np.sum(b[:, 0] * m[:, 1] - b[:, 1] * m[:, 0]))
     dot = float(np.sum(b[:, 0] * m[:, 0] + b[:, 1] * m[:, 1]))
     return math.atan2(cross, dot)
@@ -114,18 +121,15 @@ def estimate_rotation(executed, inferred) -> Rotation:
     Wahba's problem, solved by ``Rotation.align_vectors(m̂, b̂)`` (Kabsch/SVD). Needs two
     non-parallel directions for a unique answer (:func:`check_motions` checks the spread).
     """
-    b = _directions(np.asarray(executed, dtype=np.float64))
-    m = _directions(np.asarray(inferred, dtype=np.float64))
+    b = unit_directions(np.asarray(executed, dtype=np.float64))
+    m = unit_directions(np.asarray(inferred, dtype=np.float64))
     rotation, _ = Rotation.align_vectors(m, b)
     return rotation
 
 
 def rms_angle_deg(executed, inferred, rotation: Rotation) -> float:
     """RMS angle [deg] between the inferred directions and the rotated executed ones."""
-    b = rotation.apply(_directions(np.asarray(executed, dtype=np.float64)))
-    m = _directions(np.asarray(inferred, dtype=np.float64))
-    cosine = np.clip(np.sum(b * m, axis=1), -1.0, 1.0)
-    return float(np.degrees(np.sqrt(np.mean(np.arccos(cosine) ** 2))))
+    return float(np.sqrt(np.mean(direction_errors_deg(executed, inferred, rotation) ** 2)))
 
 
 def _agreement(inferred: np.ndarray, executed: np.ndarray, min_motion: float) -> dict:
@@ -143,28 +147,52 @@ def explained_share(inferred_energy, still_energy) -> np.ndarray:
     return np.where(still_energy > 0, share, 0.0)
 
 
-AXIS_LIKE = 0.8  # a motion is "along" its dominant axis when that component is >= 0.8 of it
-
-
 def _explained_by_axis(executed: np.ndarray, explained: np.ndarray | None) -> dict:
-    """Mean explained share per base axis over the motions mostly along it.
+    """Mean explained share per base axis over the motions along it (``axis_masks``).
 
-    A motion counts for its dominant axis; where an axis has motions within ~37° of it (the
-    dominant component >= 0.8 of the length), only those count, so the live check's diagonal
-    motions (45° between two axes) do not blur the per-axis shares of its axis motions.
+    A motion counts for its dominant axis; where an axis has motions within ~37° of it, only
+    those count, so the live check's diagonal motions (45° between two axes) do not blur the
+    per-axis shares of its axis motions.
     """
     if explained is None:
         return dict.fromkeys(AXES)
-    size = np.abs(executed)
-    dominant = np.argmax(size, axis=1)
-    axis_like = size.max(axis=1) >= AXIS_LIKE * np.linalg.norm(executed, axis=1)
-    shares = {}
-    for i, axis in enumerate(AXES):
-        mine = dominant == i
-        if (mine & axis_like).any():
-            mine = mine & axis_like
-        shares[axis] = float(explained[mine].mean()) if mine.any() else None
-    return shares
+    return {axis: float(explained[mine].mean()) if mine.any() else None
+            for axis, mine in axis_masks(executed).items()}
+
+
+def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales: dict,
+                 residual: float, choice: str) -> str | None:
+    """Why the camera must move, in words with the numbers (None: no reason to move it).
+
+    In this order: an axis whose explained share is below ``min_explained`` of the best-seen
+    axis's; the model's inferred length below ``min_scale`` of the executed one over all motions,
+    or along one axis (the camera looks along it: the model infers hardly any motion there); the
+    best ``choice`` rotation leaving more than ``max_residual_deg`` RMS. Every value compared
+    with a threshold shows one decimal (25.4 is not "25").
+    """
+    known = [share for share in by_axis.values() if share is not None]
+    best = max(known, default=0.0)
+    blind = [axis for axis, share in by_axis.items()
+             if share is not None and best > 0 and not share >= thresholds.min_explained * best]
+    short = [axis for axis, ratio in scales.items()
+             if ratio is not None and ratio < thresholds.min_scale]
+    if blind:
+        shares = ", ".join(f"{axis} {by_axis[axis]:.1%}" for axis in blind)
+        return (f"the model does not see the arm move along {' and '.join(blind)}: its best "
+                f"action explains {shares} of the frame change, against {best:.1%} along the "
+                f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)")
+    if scale < thresholds.min_scale:
+        return (f"the model infers only {scale:.1%} of the executed motion's length "
+                f"(threshold {thresholds.min_scale * 100:g}%): it hardly sees the arm move")
+    if short:
+        ratios = ", ".join(f"{axis} {scales[axis]:.1%}" for axis in short)
+        return (f"the model hardly sees the arm move along {' and '.join(short)}: it infers "
+                f"{ratios} of the executed motion's length there (threshold "
+                f"{thresholds.min_scale * 100:g}%; the camera may look along that axis)")
+    if residual > thresholds.max_residual_deg:
+        return (f"no rotation explains the model's motions (RMS {residual:.1f}° after the best "
+                f"{choice} rotation, threshold {thresholds.max_residual_deg:g}°)")
+    return None
 
 
 def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
@@ -204,11 +232,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     if explained is not None:
         explained = np.asarray(explained, dtype=np.float64).reshape(-1)[used]
     by_axis = _explained_by_axis(executed, explained)
-    known = [share for share in by_axis.values() if share is not None]
-    best = max(known, default=0.0)
-    blind = [axis for axis, share in by_axis.items()
-             if share is not None and best > 0 and not share >= thresholds.min_explained * best]
-    span = np.linalg.svd(_directions(executed), compute_uv=False)
+    span = np.linalg.svd(unit_directions(executed), compute_uv=False)
     span = np.concatenate([span, np.zeros(3 - len(span))])
     if span[1] < SPAN_2D * span[0]:
         raise ValueError("camera check: the executed motions all lie along one line, which does "
@@ -228,20 +252,10 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     choice = "full" if spans_3d else "yaw"
     chosen = full if spans_3d else yaw_rotation
     angle = float(np.degrees(chosen.magnitude()))
-    if blind or scale < thresholds.min_scale or residual[choice] > thresholds.max_residual_deg:
+    scales = axis_scale(executed, inferred)
+    why = _move_reason(thresholds, by_axis, scale, scales, residual[choice], choice)
+    if why is not None:
         verdict = Verdict.MOVE
-        if blind:
-            # One decimal wherever a value is compared with a threshold (25.4 is not "25").
-            shares = ", ".join(f"{axis} {by_axis[axis]:.1%}" for axis in blind)
-            why = (f"the model does not see the arm move along {' and '.join(blind)}: its best "
-                   f"action explains {shares} of the frame change, against {best:.1%} along the "
-                   f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)")
-        elif scale < thresholds.min_scale:
-            why = (f"the model infers only {scale:.1%} of the executed motion's length "
-                   f"(threshold {thresholds.min_scale * 100:g}%): it hardly sees the arm move")
-        else:
-            why = (f"no rotation explains the model's motions (RMS {residual[choice]:.1f}° after "
-                   f"the best {choice} rotation, threshold {thresholds.max_residual_deg:g}°)")
         explanation = (f"move the camera: {why}; place it so that the arm's motion along x, y "
                        "and z shows clearly in the image, nearer the views the model was "
                        "trained on, and check again")
@@ -272,7 +286,10 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         residual_deg=residual, scale=scale,
         sign_agreement=_agreement(inferred, executed, thresholds.min_motion_m / 2),
         sign_agreement_corrected=_agreement(corrected, executed, thresholds.min_motion_m / 2),
-        explained=by_axis,
+        explained=by_axis, axis_scale=scales,
+        agreement={name: (agreement(executed, inferred, rotation) if moved.any() else 0.0)
+                   for name, rotation in (("none", identity), ("yaw", yaw_rotation),
+                                          ("full", full))},
         span=span.tolist(), executed=executed.tolist(), inferred=inferred.tolist(),
         thresholds=dataclasses.asdict(thresholds),
     )

@@ -56,7 +56,7 @@ def add_commands(sub) -> None:
                        "[deg]")
     group.add_argument("--min-scale", type=float,
                        help="move the camera when the model infers less than this fraction of "
-                       "the executed motion's length")
+                       "the executed motion's length, over all motions or along one base axis")
     group.add_argument("--min-explained", type=float,
                        help="move the camera when the model's best action explains less than "
                        "this fraction of its best axis' share of the frame change along some "

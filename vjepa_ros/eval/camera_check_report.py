@@ -38,6 +38,7 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
     return [
         f"motions       {r.motions} used (executed >= {r.thresholds['min_motion_m'] * 100:g} cm), "
         f"the model infers {r.scale:.0%} of their length",
+        f"length        {_fmt_agreement(r.axis_scale)}   (inferred / executed, per base axis)",
         f"sign agree    {_fmt_agreement(r.sign_agreement)}   (inferred vs executed, per "
         "base axis)",
         f"  corrected   {_fmt_agreement(r.sign_agreement_corrected)}",
@@ -47,6 +48,9 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
         f"rotation      rpy [{rpy}]° ({r.rotation_angle_deg:.1f}° in all; full 3-D fit)",
         f"residual      RMS angle none {r.residual_deg['none']:.1f}°  yaw "
         f"{r.residual_deg['yaw']:.1f}°  full {r.residual_deg['full']:.1f}°",
+        f"agreement     none {r.agreement['none']:.2f}  yaw {r.agreement['yaw']:.2f}  full "
+        f"{r.agreement['full']:.2f}   (mean cosine of the direction errors: the share of a "
+        "step that is progress)",
         f"correction    {r.correction}: control.model_frame_rpy_deg [{correction}]",
         f"verdict       {r.verdict.upper()}",
         f"              {r.explanation}",

@@ -28,22 +28,27 @@ class CheckThresholds:
         "Camera placement check)."
     )
     max_residual_deg: float = param(
-        25.0, "Move the camera when no rotation explains the model's inferred motion directions "
-        "better than this RMS angle [deg]."
+        60.0, "Move the camera when no rotation explains the model's inferred motion directions "
+        "better than this RMS angle [deg] (an exact model turned by 60° no longer reaches the "
+        "benchmark's goals; a learned model's motions scatter 19-50° RMS where it still does: "
+        "docs/camera_placement.md, Session 9)."
     )
     min_scale: float = param(
         0.3, "Move the camera when the model infers less than this fraction of the executed "
-        "motion's length (it hardly sees the arm move)."
+        "motion's length, over all motions or along one base axis (it hardly sees the arm move "
+        "there, e.g. along the camera's optical axis)."
     )
     min_motion_m: float = param(
         0.01, "Executed motions shorter than this [m] are not used (their direction is noise)."
     )
     min_motions: int = param(3, "Fewest usable motions for a check.")
     min_explained: float = param(
-        0.5, "Move the camera when, for the motions along some base axis, the model's best action "
-        "explains less than this fraction of what it explains along the best-seen axis (share of "
-        "the frame change = 1 - energy of the inferred action / energy of standing still): it "
-        "does not see motion along that axis."
+        0.05, "Move the camera when, for the motions along some base axis, the model's best "
+        "action explains less than this fraction of what it explains along the best-seen axis "
+        "(share of the frame change = 1 - energy of the inferred action / energy of standing "
+        "still): it does not see motion along that axis (a model blind along an axis scores "
+        "about 0; a learned model that still reaches its goals 0.097-0.96: "
+        "docs/camera_placement.md, Session 9)."
     )
 
     def __post_init__(self):

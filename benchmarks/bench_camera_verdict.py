@@ -1,0 +1,224 @@
+"""Camera check verdicts against reach outcomes, from saved check rows (no model, no simulator).
+
+Reads the ``--json`` files of ``bench_camera_check.py --checkpoint ... --reach-with-yaw`` (each
+row: the check's ``executed`` and ``inferred`` motions, its per-axis ``explained`` shares, its
+verdict, and reach success uncorrected / corrected / corrected by the check's yaw) and prints per
+camera placement the statistics a verdict can rest on (``vjepa_ros.eval.camera_check_stats``):
+
+- ``yaw``: the check's yaw estimate [deg]; ``loo``: how far leaving one motion out moves it
+  (max |Δyaw|, deg: a stable estimate moves little);
+- ``agree none / yaw / R``: mean cosine between executed and inferred directions uncorrected,
+  after the yaw, after the verdict's rotation (``camera_check_stats.agreement``);
+- ``RMS``: RMS angle after the best rotation (the old ``max_residual_deg`` rule's number);
+- ``axis scale``: the smallest per-axis inferred/executed length ratio, and its axis;
+- ``pairs``: the worst ± pair consistency [deg] (> 90°: the model infers the same way for +a
+  and −a);
+- ``expl``: the smallest per-axis explained share over the largest (the ``min_explained`` rule);
+- the verdict saved in the row and the verdict of the check as it is now (``check_motions``
+  with ``--fine-deg`` etc., default ``CheckThresholds``), and the reach outcomes.
+
+Each verdict is scored against reach as issue 19 measures it, with the reference success the
+``default`` row's uncorrected one (or ``--reference``): "placement fine" is right when reach
+uncorrected reaches 80 % of the reference; "correct by rotation" when reach corrected does (the
+row's ``corrected`` if its verdict applied the rotation, else ``yaw_corrected``, marked ``~``);
+"move the camera" when reach uncorrected stays below 80 % (``missed`` when the yaw correction
+would have reached it).
+
+The per-axis explained shares are saved as means per axis; the verdict needs no more (its rule
+compares those means), so each motion gets its axis's mean back.
+
+Run:  python benchmarks/bench_camera_verdict.py --rows a.json b.json [--reference 8]
+          [--fine-deg 10] [--max-residual-deg 60] [--min-scale 0.3] [--min-explained 0.1]
+"""
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from vjepa_ros.eval.camera_check import (  # noqa: E402
+    CheckThresholds,
+    Verdict,
+    check_motions,
+    estimate_yaw,
+)
+from vjepa_ros.eval.camera_check_stats import (  # noqa: E402
+    agreement,
+    axis_masks,
+    axis_scale,
+    pair_consistency_deg,
+)
+
+SHARE = 0.8  # issue 19: corrected success recovers to >= 80 % of the default placement's
+
+
+def load_rows(paths) -> list[dict]:
+    """Rows with motions from ``bench_camera_check.py --json`` files, each with its file.
+
+    Raises ValueError naming the file: not JSON, no ``rows``, or a row without ``executed`` /
+    ``inferred`` motions (made before the rows kept them: rerun the check).
+    """
+    rows = []
+    for path in paths:
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path}: not a bench_camera_check.py --json file ({exc})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
+            raise ValueError(f"{path}: no 'rows' list: pass a bench_camera_check.py --json file")
+        for k, row in enumerate(data["rows"]):
+            if not isinstance(row, dict) or "executed" not in row or "inferred" not in row:
+                raise ValueError(f"{path}: row {k} has no 'executed'/'inferred' motions (made "
+                                 "before bench_camera_check.py kept them): rerun its check")
+            rows.append({**row, "file": str(path)})
+    return rows
+
+
+def per_motion_explained(executed, explained: dict) -> np.ndarray | None:
+    """Each motion's explained share back from the per-axis means (NaN off the counted ones)."""
+    if not explained or any(explained.get(axis) is None for axis in "xyz"):
+        return None
+    shares = np.full(len(executed), np.nan)
+    for axis, mine in axis_masks(executed).items():
+        shares[mine] = explained[axis]
+    return np.nan_to_num(shares, nan=max(explained.values()))
+
+
+def leave_one_out_yaw_deg(executed, inferred) -> float:
+    """Largest |Δyaw| [deg] when one motion is left out of the closed-form yaw estimate."""
+    yaw = math.degrees(estimate_yaw(executed, inferred))
+    moved = [math.degrees(estimate_yaw(np.delete(executed, k, 0), np.delete(inferred, k, 0)))
+             for k in range(len(executed))]
+    return max(abs((y - yaw + 180) % 360 - 180) for y in moved)
+
+
+def row_statistics(row: dict, thresholds: CheckThresholds) -> dict:
+    """Return the statistics of one saved check row and the verdict the check gives now."""
+    executed = np.asarray(row["executed"], dtype=np.float64)
+    inferred = np.asarray(row["inferred"], dtype=np.float64)
+    now = check_motions(executed, inferred, thresholds,
+                        explained=per_motion_explained(executed, row.get("explained")))
+    from scipy.spatial.transform import Rotation
+
+    yaw = Rotation.from_euler("z", now.yaw_deg, degrees=True)
+    fitted = Rotation.from_euler("xyz", now.rotation_rpy_deg, degrees=True)
+    scales = {a: s for a, s in axis_scale(executed, inferred).items() if s is not None}
+    pairs = [angle for _, angle in pair_consistency_deg(executed, inferred)]
+    known = [v for v in (row.get("explained") or {}).values() if v is not None]
+    return {
+        "motions": now.motions, "yaw_deg": now.yaw_deg,
+        "loo_yaw_deg": leave_one_out_yaw_deg(executed, inferred),
+        "agree_none": agreement(executed, inferred),
+        "agree_yaw": agreement(executed, inferred, yaw),
+        "agree_rotation": agreement(executed, inferred, fitted),
+        "rms_best_deg": min(now.residual_deg["yaw"], now.residual_deg["full"]),
+        "axis_scale": min(scales.items(), key=lambda kv: kv[1]) if scales else (None, None),
+        "worst_pair_deg": max(pairs) if pairs else None,
+        "explained_ratio": (min(known) / max(known) if known and max(known) > 0 else None),
+        "verdict_saved": row.get("verdict"), "verdict_now": now.verdict,
+        "why_now": now.explanation.split(":", 1)[1].split(";")[0].strip(),
+    }
+
+
+def successes(row: dict, key: str) -> int | None:
+    value = row.get(key)
+    return value.get("successes") if isinstance(value, dict) else None
+
+
+def score(verdict: str, row: dict, reference: float) -> str:
+    """``ok`` / ``wrong`` / ``missed`` for a verdict against the row's reach (module docstring)."""
+    bar = SHARE * reference
+    plain = successes(row, "uncorrected")
+    applied = row.get("verdict") == Verdict.ROTATE  # the saved row's 'corrected' used a rotation
+    corrected = successes(row, "corrected") if applied else successes(row, "yaw_corrected")
+    proxy = "" if applied else "~"
+    if plain is None:
+        return "-"
+    if verdict == Verdict.FINE:
+        return "ok" if plain >= bar else "wrong"
+    if verdict == Verdict.ROTATE:
+        if corrected is None:
+            return "?"
+        return ("ok" if corrected >= bar else "wrong") + proxy
+    if plain >= bar:
+        return "wrong"
+    return "missed" + proxy if corrected is not None and corrected >= bar else "ok"
+
+
+def _short(verdict: str | None) -> str:
+    return {Verdict.FINE: "fine", Verdict.ROTATE: "rotation", Verdict.MOVE: "move"}.get(
+        verdict, "-")
+
+
+def _num(value, fmt) -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def print_table(rows: list[dict], stats: list[dict], reference: float) -> None:
+    """One line per placement: statistics, verdicts (saved / now), reach, scores."""
+    print(f"{'placement':<30} {'n':>2} {'yaw':>6} {'loo':>4}  {'agree none yaw R':<16} "
+          f"{'RMS':>4} {'axis scale':>10} {'pairs':>5} {'expl':>5}  {'verdict saved':<15}"
+          f"{'verdict now':<15}{'reach u/c/yaw':<14}")
+    for row, s in zip(rows, stats, strict=True):
+        axis, scale = s["axis_scale"]
+        reach = "/".join(_num(successes(row, k), "d")
+                         for k in ("uncorrected", "corrected", "yaw_corrected"))
+        saved = f"{_short(s['verdict_saved'])} {score(s['verdict_saved'], row, reference)}"
+        now = f"{_short(s['verdict_now'])} {score(s['verdict_now'], row, reference)}"
+        print(f"{row['placement'][:30]:<30} {s['motions']:>2} {s['yaw_deg']:>+6.1f} "
+              f"{s['loo_yaw_deg']:>4.0f}  {s['agree_none']:>4.2f} {s['agree_yaw']:>4.2f} "
+              f"{s['agree_rotation']:>4.2f}   {s['rms_best_deg']:>4.0f} "
+              f"{(axis or '-') + ' ' + _num(scale, '.2f'):>10} "
+              f"{_num(s['worst_pair_deg'], '.0f'):>5} "
+              f"{_num(s['explained_ratio'], '.2f'):>5}  {saved:<15}{now:<15}{reach:<14}")
+    for row, s in zip(rows, stats, strict=True):
+        print(f"  {row['placement'][:30]}: now {s['verdict_now']}: {s['why_now']}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", nargs="+", required=True,
+                        help="bench_camera_check.py --json files (rows with motions)")
+    parser.add_argument("--reference", type=float,
+                        help="reach successes at the reference placement (default: the "
+                        "'default' row's uncorrected successes)")
+    defaults = CheckThresholds()
+    for name in ("fine_deg", "max_residual_deg", "min_scale", "min_explained"):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=float,
+                            default=getattr(defaults, name),
+                            help=f"verdict threshold (default {getattr(defaults, name):g})")
+    args = parser.parse_args(argv)
+    try:
+        thresholds = CheckThresholds(fine_deg=args.fine_deg,
+                                     max_residual_deg=args.max_residual_deg,
+                                     min_scale=args.min_scale, min_explained=args.min_explained)
+        rows = load_rows(args.rows)
+        stats = [row_statistics(row, thresholds) for row in rows]
+    except ValueError as exc:
+        parser.error(str(exc))
+    reference = args.reference
+    if reference is None:
+        defaults_rows = [r for r in rows if r["placement"] == "default"
+                         and successes(r, "uncorrected") is not None]
+        if not defaults_rows:
+            parser.error("no 'default' row with reach: give --reference (reach successes at the "
+                         "reference placement)")
+        reference = successes(defaults_rows[0], "uncorrected")
+    print(f"camera check verdicts against reach ({len(rows)} rows from {len(args.rows)} files)")
+    print(f"  thresholds     fine_deg {thresholds.fine_deg:g}, max_residual_deg "
+          f"{thresholds.max_residual_deg:g}, min_scale {thresholds.min_scale:g}, "
+          f"min_explained {thresholds.min_explained:g}")
+    print(f"  reference      {reference:g} successes; right: fine when uncorrected >= "
+          f"{SHARE * reference:g}, rotation when corrected >= {SHARE * reference:g}, move when "
+          "uncorrected below it (~: reach corrected by the yaw alone)")
+    print_table(rows, stats, reference)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""benchmarks/bench_camera_verdict.py on a tiny synthetic rows file: statistics, verdicts."""
+
+import json
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from benchmarks import bench_camera_verdict as bench  # repository root on sys.path: conftest
+from vjepa_ros.eval.camera_check import Verdict
+
+AXIS = 0.04 * np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]])
+
+
+def _row(placement, inferred, verdict, reach, explained=None):
+    plain, corrected, yaw = reach
+    return {"placement": placement, "executed": AXIS.tolist(), "inferred": inferred.tolist(),
+            "explained": explained or {"x": 0.15, "y": 0.15, "z": 0.15}, "verdict": verdict,
+            "uncorrected": {"successes": plain}, "corrected": {"successes": corrected},
+            "yaw_corrected": {"successes": yaw}}
+
+
+@pytest.fixture
+def rows_file(tmp_path):
+    turned = Rotation.from_euler("z", 70, degrees=True).apply(AXIS)
+    blind_y = turned.copy()
+    blind_y[2:4] *= 0.2
+    rows = [
+        _row("default", AXIS * 1.1, Verdict.FINE, (8, 8, 8)),
+        # turned 70°: the old verdict said move, the yaw recovers reach (a missed correction)
+        _row("turned", turned, Verdict.MOVE, (1, 1, 9)),
+        # the model hardly sees y: move, and the yaw makes it worse
+        _row("blind y", blind_y, Verdict.MOVE, (3, 3, 0)),
+    ]
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps({"seeds": [900000], "rows": rows}))
+    return path
+
+
+def test_rows_are_scored_against_reach(rows_file, capsys):
+    assert bench.main(["--rows", str(rows_file)]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines()
+             if line.startswith(("default", "turned", "blind"))}
+    assert "fine ok" in lines["default"] and lines["default"].rstrip().endswith("8/8/8")
+    # saved "move" missed the yaw's 9/10; the check now says rotation, right by the yaw's reach
+    assert "move missed~" in lines["turned"] and "rotation ok~" in lines["turned"]
+    assert "+70.0" in lines["turned"] and " y 0.20" in lines["blind"]
+    assert lines["blind"].count("move ok") == 2
+    assert "blind y: now move the camera: the model hardly sees the arm move along y" in out
+    # the thresholds are options: a 90° fine threshold calls the turned frame fine: wrong (1/10)
+    assert bench.main(["--rows", str(rows_file), "--fine-deg", "90"]) == 0
+    turned = [line for line in capsys.readouterr().out.splitlines()
+              if line.startswith("turned")][0]
+    assert "fine wrong" in turned
+
+
+def test_statistics_of_a_row():
+    turned = Rotation.from_euler("z", -40, degrees=True).apply(AXIS)
+    stats = bench.row_statistics(_row("x", turned, Verdict.MOVE, (7, 7, 9)),
+                                 bench.CheckThresholds())
+    assert stats["yaw_deg"] == pytest.approx(-40.0)
+    assert stats["agree_none"] == pytest.approx((4 * np.cos(np.radians(40)) + 2) / 6)
+    assert stats["agree_yaw"] == pytest.approx(1.0)
+    assert stats["loo_yaw_deg"] == pytest.approx(0.0, abs=1e-9)
+    assert stats["worst_pair_deg"] == pytest.approx(0.0, abs=1e-6)
+    assert stats["verdict_now"] == Verdict.ROTATE
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json", "not a bench_camera_check.py --json file"),
+    (json.dumps({"rows": [{"placement": "old"}]}), "row 0 has no 'executed'/'inferred' motions"),
+    (json.dumps([1, 2]), "no 'rows' list"),
+])
+def test_bad_rows_files_are_refused_in_one_line(tmp_path, capsys, content, message):
+    path = tmp_path / "rows.json"
+    path.write_text(content)
+    with pytest.raises(SystemExit) as exc:
+        bench.main(["--rows", str(path)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and message in err and "Traceback" not in err
+
+
+def test_no_reference_row_asks_for_one(rows_file, tmp_path, capsys):
+    data = json.loads(rows_file.read_text())
+    data["rows"] = data["rows"][1:]
+    path = tmp_path / "no_default.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(SystemExit):
+        bench.main(["--rows", str(path)])
+    assert "give --reference" in capsys.readouterr().err
+    assert bench.main(["--rows", str(path), "--reference", "8"]) == 0

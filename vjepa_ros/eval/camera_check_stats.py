@@ -1,0 +1,133 @@
+"""Statistics of the camera check's motions: what a verdict can rest on (numpy only).
+
+Each executed motion ``b`` (base frame) has the model's inferred motion ``m`` (its frame); a
+rotation ``R`` (base → model) turns ``m`` back into the base frame as ``Rᵀ·m``. These functions
+measure, per check:
+
+- :func:`direction_errors_deg`: the angle between each executed direction and the inferred one
+  (after an optional correction);
+- :func:`agreement`: the mean cosine of those angles — the share of a step's length that the
+  planner turns into progress toward the goal when it commands the inferred direction (1: all
+  of it; 0.5: a 60° error, where an exact model turned by 60° no longer reaches the benchmark's
+  goals, README "Camera placement check"; ≤ 0: it moves sideways or away);
+- :func:`axis_scale`: per base axis, the inferred length over the executed length of the motions
+  along it (a model that does not see motion along the camera's optical axis infers almost
+  none there);
+- :func:`pair_consistency_deg`: for executed motions in opposite directions (+x and −x), the
+  angle between one inferred motion and the other's reverse — 0 when the model tells the two
+  apart, above 90° when it infers nearly the same motion for both (it does not see the motion,
+  whatever the frame: no rotation can help).
+
+The motions along an axis (:func:`axis_masks`) are those whose largest component is that axis;
+where an axis has motions within ~37° of it (largest component ≥ :data:`AXIS_LIKE` of the
+length), only those count, so the 12 face diagonals of the live check (45° between two axes) do
+not blur the per-axis numbers of its six axis motions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from vjepa_ros.eval.metrics import AXES
+
+AXIS_LIKE = 0.8  # a motion is "along" its dominant axis when that component is >= 0.8 of it
+OPPOSITE_COS = -0.9  # two executed motions are a ± pair when their directions' cosine is below
+
+
+def unit_directions(vectors) -> np.ndarray:
+    """Rows of ``vectors`` [N, 3] scaled to unit length (float64; a zero row stays NaN)."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _cosines(executed, inferred, rotation: Rotation | None) -> np.ndarray:
+    """Cosine [N] between executed directions and inferred ones turned into the base frame."""
+    inferred = np.asarray(inferred, dtype=np.float64)[:, :3]
+    if rotation is not None:
+        inferred = rotation.inv().apply(inferred)
+    cosine = np.sum(unit_directions(np.asarray(executed, dtype=np.float64)[:, :3])
+                    * unit_directions(inferred), axis=1)
+    return np.clip(np.nan_to_num(cosine, nan=0.0), -1.0, 1.0)
+
+
+def direction_errors_deg(executed, inferred, rotation: Rotation | None = None) -> np.ndarray:
+    """Angle [deg] between each executed direction and the inferred one, [N] float64.
+
+    ``executed`` [N, 3+] base frame, ``inferred`` [N, 3+] model frame (Δxyz first); with
+    ``rotation`` (base → model) the inferred motions are first turned back into the base frame.
+    An inferred motion of length 0 counts as 90° (no direction).
+    """
+    return np.degrees(np.arccos(_cosines(executed, inferred, rotation)))
+
+
+def agreement(executed, inferred, rotation: Rotation | None = None) -> float:
+    """Mean cosine between executed and inferred directions, in [-1, 1].
+
+    What a planner step of length L in the inferred direction gains toward a goal in the
+    executed direction, over L, averaged over the motions (the projection ``L·cos(error)``).
+    An inferred motion of length 0 counts 0. ``rotation`` as in :func:`direction_errors_deg`.
+    """
+    return float(np.mean(_cosines(executed, inferred, rotation)))
+
+
+def axis_masks(executed) -> dict[str, np.ndarray]:
+    """Per base axis, the boolean mask [N] of the executed motions along it (module docstring)."""
+    executed = np.asarray(executed, dtype=np.float64)[:, :3]
+    size = np.abs(executed)
+    dominant = np.argmax(size, axis=1)
+    axis_like = size.max(axis=1) >= AXIS_LIKE * np.linalg.norm(executed, axis=1)
+    masks = {}
+    for i, axis in enumerate(AXES):
+        mine = dominant == i
+        masks[axis] = mine & axis_like if (mine & axis_like).any() else mine
+    return masks
+
+
+def axis_scale(executed, inferred) -> dict[str, float | None]:
+    """Per base axis, Σ|inferred| / Σ|executed| over the motions along it (None: no motion).
+
+    Lengths only: a model that infers a long motion in a wrong direction still scores 1 here
+    (:func:`agreement` judges directions).
+    """
+    executed = np.asarray(executed, dtype=np.float64)[:, :3]
+    inferred = np.asarray(inferred, dtype=np.float64)[:, :3]
+    scales = {}
+    for axis, mine in axis_masks(executed).items():
+        total = float(np.linalg.norm(executed[mine], axis=1).sum())
+        scales[axis] = (float(np.linalg.norm(inferred[mine], axis=1).sum()) / total
+                        if total > 0 else None)
+    return scales
+
+
+def opposite_pairs(executed) -> list[tuple[int, int]]:
+    """Index pairs (i, j), i < j, of executed motions in opposite directions (cosine < −0.9).
+
+    Each motion is in at most one pair (the most opposite partner still free first).
+    """
+    directions = unit_directions(np.asarray(executed, dtype=np.float64)[:, :3])
+    cosine = np.nan_to_num(directions @ directions.T, nan=1.0)
+    pairs, used = [], set()
+    for i, j in sorted(zip(*np.nonzero(np.triu(cosine < OPPOSITE_COS, 1)), strict=True),
+                       key=lambda ij: cosine[ij]):
+        if i not in used and j not in used:
+            pairs.append((int(i), int(j)))
+            used.update((i, j))
+    return sorted(pairs)
+
+
+def pair_consistency_deg(executed, inferred) -> list[tuple[tuple[int, int], float]]:
+    """For each ± pair (:func:`opposite_pairs`): ((i, j), angle [deg] between m_i and −m_j).
+
+    Rotation-invariant: 0° when the model infers opposite motions for opposite executed ones,
+    whatever its frame; above 90° when it infers motions pointing the same way for both.
+    """
+    inferred = np.asarray(inferred, dtype=np.float64)[:, :3]
+    pairs = opposite_pairs(executed)
+    if not pairs:
+        return []
+    first = np.array([i for i, _ in pairs])
+    second = np.array([j for _, j in pairs])
+    angles = direction_errors_deg(inferred[first], -inferred[second])
+    return [(pair, float(angle)) for pair, angle in zip(pairs, angles, strict=True)]
