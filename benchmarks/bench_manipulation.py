@@ -68,6 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from vjepa_ros.cli_options import (  # noqa: E402
     add_cem_arguments,
     add_goal_switch_arguments,
+    check_subgoal_gripper,
     goal_switch_configs,
     option_message,
     planner_overrides,
@@ -238,7 +239,7 @@ def main() -> int:
     parser.add_argument("--dense-steps", type=int, nargs=8, metavar="N",
                         help="loop agents with --dense: executed steps per sub-goal (pre-grasp, "
                         "descend, closed, grasp, carry, lower, release, place; default "
-                        "TaskLoopConfig.dense_steps)")
+                        "10 5 2 4 8 4 2 3)")
     parser.add_argument("--max-steps", type=int,
                         help="loop agents: at most this many planning steps per episode")
     parser.add_argument("--device", help="learned models: cpu, cuda (default: cuda if available)")
@@ -256,9 +257,10 @@ def main() -> int:
     if not args.agents and not args.checkpoint:
         parser.error("no agent: give --agents and/or --checkpoint")
     try:
-        check_dense_steps(args.dense_steps, args.dense, "--dense")
+        check_dense_steps(args.dense_steps, args.dense, "--dense", tasks=args.tasks)
         cem = load_reach_config(None, planner_overrides(args)).planner.to_cem()
         switchings = goal_switch_configs(args)
+        check_subgoal_gripper(args, switchings, args.tasks, args.dense, "--dense")
         if args.json:
             output_file(args.json, "--json")
         models = [(Path(c).name if c != "demo" else "demo",
@@ -272,9 +274,11 @@ def main() -> int:
     loop = task_loop_config(args.max_steps, args.dense_steps, args.dense)
     rules = [s.rule for s in switchings]
     seeds = range(args.seed_start, args.seed_start + args.seeds)
+    round_threshold = "" if switchings[0].gripper == "subgoal" else \
+        f"gripper round threshold {cem.gripper_round_threshold}, "  # off: no gripper search
     print(f"# manipulation: seeds {seeds[0]}..{seeds[-1]}, camera {args.size}x{args.size}; loop: "
           f"blocking control, CEM H {cem.horizon} S {cem.samples} I {cem.iterations} maxnorm "
-          f"{cem.maxnorm}, gripper round threshold {cem.gripper_round_threshold}, "
+          f"{cem.maxnorm}, {round_threshold}"
           f"{f'dense sub-goals (steps {loop.dense_steps})' if args.dense else 'paper sub-goals'}, "
           f"switching: "
           f"{'; '.join(s.describe() for s in switchings)}"

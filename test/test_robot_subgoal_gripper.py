@@ -18,6 +18,7 @@ from vjepa_ros.robot.goals import (
     GoalSequence,
     GoalSwitchConfig,
     SubGoal,
+    check_goal_gripper,
     goals_from_files,
     planner_settings,
 )
@@ -71,9 +72,53 @@ def test_subgoal_gripper_refuses_a_sequence_with_an_unknown_or_bad_closedness(go
     GoalSequence([first, goal])  # the published gripper search needs no gripper state
 
 
-def test_unknown_gripper_source_is_refused_with_the_parameter_name():
+def test_unknown_gripper_source_and_bad_numbers_are_refused_with_the_parameter_name():
     with pytest.raises(ValueError, match="goals.gripper must be one of"):
         GoalSwitchConfig(gripper="auto")
+    for bad in (1.0, -0.1, float("nan")):
+        with pytest.raises(ValueError, match=r"goals.gripper_closed_above must be in \[0, 1\)"):
+            GoalSwitchConfig(gripper_closed_above=bad)
+    for bad in (float("nan"), float("inf"), -1.0):
+        with pytest.raises(ValueError, match="goals.energy_threshold must be a finite number"):
+            GoalSwitchConfig(rule="energy", energy_threshold=bad)
+    for bad in (True, 1.5, "1", None):
+        with pytest.raises(ValueError, match="goal_gripper entries must be closedness"):
+            check_goal_gripper([0.0, bad])
+
+
+def test_the_closed_cutoff_is_a_parameter_for_wide_objects():
+    wide = SubGoal(image(0), gripper=0.05)  # a 7.6 cm object held in an 8 cm hand
+    assert wide.gripper_command() == 0.0, "read as open at the default cutoff 0.1"
+    assert wide.gripper_command(closed_above=0.03) == 1.0
+    switching = GoalSwitchConfig(gripper="subgoal", gripper_closed_above=0.03)
+    session, clock = session_with([pose(0.02, 0.05)], switching)
+    assert step(session, clock, pose()).command[6] == 1.0
+
+
+def test_a_sub_goal_captured_without_finger_joints_has_no_gripper_and_is_refused():
+    measured = [False]
+    oracle, clock = OracleWorldModel(), Clock()
+    oracle.remember(image(1), pose())
+
+    def session_for(switching):
+        session = MPCSession(oracle, CEM, SafetyLimits(), ControlConfig(mode="continuous"),
+                             clock=clock, seed=0, goal_switching=switching,
+                             gripper_measured=lambda: measured[0])
+        clock.now += 0.05
+        session.observe_image(image(1), clock.now)
+        session.observe_state(pose(), clock.now)  # gripper 0.0: a placeholder
+        return session
+
+    answer = session_for(GoalSwitchConfig()).add_subgoal()  # the published search needs none
+    assert "gripper unknown (no finger joints yet)" in answer
+    session = session_for(SUBGOAL)
+    with pytest.raises(ValueError, match="sub-goal 1 \\(added sub-goal 1\\) was captured before "
+                                         "any finger joint state arrived: publish the finger "
+                                         "joints \\(robot.gripper_state_topic\\)"):
+        session.add_subgoal()
+    assert session.goals is None, "nothing set"
+    measured[0] = True
+    assert "gripper 0.00" in session_for(SUBGOAL).add_subgoal()
 
 
 def test_planner_settings_fix_the_gripper_delta_only_for_subgoal_gripper():

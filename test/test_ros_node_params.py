@@ -182,6 +182,24 @@ def test_non_empty_lists_keep_their_type_rules(context):
         _declare(context, Lists(), parameter_overrides=[Parameter("rpy", value=["x"])])
 
 
+@pytest.mark.parametrize("given", ["cli", "overrides"])
+def test_integers_for_a_float_list_are_floats_at_start_up_and_at_run_time(context, given):
+    # goal_gripper:=[1, 0] arrives as an integer array; the parameter is a double array
+    kwargs = ({"cli_args": ["--ros-args", "-p", "rpy:=[1, 2, 3]"]} if given == "cli" else
+              {"parameter_overrides": [Parameter("rpy", value=[1, 2, 3])]})
+    node = rclpy.create_node("int_lists_test", context=context, **kwargs)
+    try:
+        assert declare_config(node, Lists()).rpy == [1.0, 2.0, 3.0]
+        assert node.get_parameter("rpy").type_ == Parameter.Type.DOUBLE_ARRAY
+        (result,) = node.set_parameters([Parameter("rpy", Parameter.Type.INTEGER_ARRAY, [4, 5])])
+        assert result.successful, result.reason
+        assert list(node.get_parameter("rpy").value) == [4.0, 5.0]
+        (result,) = node.set_parameters([Parameter("steps", Parameter.Type.DOUBLE_ARRAY, [1.5])])
+        assert not result.successful, "floats for an integer list are not rounded silently"
+    finally:
+        node.destroy_node()
+
+
 def test_the_planner_takes_empty_goal_lists_from_the_launcher_and_the_command_line(context):
     # Typed: the next start-up check (no checkpoint) is reached, not an InvalidParameterType.
     with pytest.raises(ValueError, match="model.checkpoint' is empty"):

@@ -158,6 +158,13 @@ def test_cli_overrides_are_parsed_per_node_and_checked():
     }
     with pytest.raises(ValueError, match="NODE.param:=value"):
         _parse_overrides(["samples=8"])
+    # ROS lists hold one type: ints among floats are floats; any other mix is one clear line
+    assert _parse_overrides(["planner.goal_gripper:=[0.0, 1, 0.0]"]) == {
+        "planner": {"goal_gripper": [0.0, 1.0, 0.0]}}
+    for mixed, kinds in (("[1, a.png]", "int, str"), ("[true, 1]", "bool, int")):
+        with pytest.raises(ValueError, match=f"-p planner.x: a ROS list holds one type, this one "
+                                             f"mixes {kinds}"):
+            _parse_overrides([f"planner.x:={mixed}"])
 
 
 def test_vjepa_ros_launch_with_a_missing_checkpoint_fails_clearly(capsys):

@@ -156,12 +156,21 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
          "--gripper-round-threshold must be a finite number >= 0"),
         (["--subgoal-patience", "2"], "--subgoal-patience is for --subgoal-rule energy"),
         (["--subgoal-rule", "energy", "--subgoal-energy-threshold", "-1"],
-         "--subgoal-energy-threshold must be >= 0"),
+         "--subgoal-energy-threshold must be a finite number >= 0"),
         (["--method", "mppi", "--mppi-temperature", "0"],
          "--mppi-temperature must be a finite number > 0"),
         (["--dense-steps", *"10 5 2 4 8 4 2 3".split()], "--dense-steps is for --subgoals dense"),
         (["--subgoals", "dense", "--dense-steps", *"10 5 0 4 8 4 2 3".split()],
-         "--dense-steps 10 5 0 4 8 4 2 3: every count must be >= 1"),
+         "--dense-steps 10 5 0 4 8 4 2 3: every count must be 1..1000"),
+        (["--subgoals", "dense", "--dense-steps", "100000000", *"1 1 1 1 1 1 1".split()],
+         "--dense-steps 100000000 1 1 1 1 1 1 1: every count must be 1..1000"),
+        (["--subgoal-gripper", "subgoal"],
+         "--subgoal-gripper subgoal with the paper's grasp sub-goals: .* add --subgoals dense"),
+        (["--subgoals", "dense", "--subgoal-gripper", "subgoal", "--close-gripper", "0"],
+         "--close-gripper sets the planner's gripper search, which --subgoal-gripper subgoal "
+         "turns off"),
+        (["--subgoals", "dense", "--subgoal-gripper", "subgoal", "--gripper-round-threshold",
+          "0.1"], "--gripper-round-threshold sets the planner's gripper search"),
     ]
     for extra, message in cases:
         code = main(["run", "--task", "grasp", "--out", str(out), *extra])
@@ -170,6 +179,9 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
         lines = captured.err.strip().splitlines()
         assert len(lines) == 1 and re.match(f"vjepa-ros run: {message}", lines[0]), lines
         assert not out.exists(), extra
+    code = main(["run", "--task", "reach-with-object", "--subgoals", "dense", "--dense-steps",
+                 *"1 1 1 1 1 1 1 1".split(), "--out", str(out)])
+    assert code == 1 and "--dense-steps is for grasp and pick-and-place" in capsys.readouterr().err
     for bad_out in (a_file, a_file / "sub"):  # --out is a file, or below one
         assert main(["run", "--task", "grasp", "--world-model", "oracle", "--out",
                      str(bad_out)]) == 1

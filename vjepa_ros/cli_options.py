@@ -191,6 +191,33 @@ def goal_switch_configs(args: argparse.Namespace) -> list:
         raise ValueError(option_message(str(exc))) from None
 
 
+GRIPPER_SEARCH_OPTIONS = ("close_gripper", "gripper_round_threshold", "gripper_clip",
+                          "gripper_init_std", "momentum_mean_gripper", "momentum_std_gripper")
+
+
+def check_subgoal_gripper(args: argparse.Namespace, switchings: list, tasks, dense: bool,
+                          dense_option: str = "--subgoals dense") -> None:
+    """Refuse options that ``--subgoal-gripper subgoal`` would silently ignore or defeat.
+
+    With the gripper from the sub-goals the planner's gripper search is off, so its options
+    (:data:`GRIPPER_SEARCH_OPTIONS`) do nothing; and the paper's grasp / pick-and-place
+    sub-goals start with a closed one (held, lifted), so the hand would close before it descends.
+    Raises ValueError naming the option.
+    """
+    if not any(s.gripper == "subgoal" for s in switchings):
+        return
+    given = [name for name in GRIPPER_SEARCH_OPTIONS if getattr(args, name, None) is not None]
+    if given:
+        option = f"--{given[0].replace('_', '-')}"
+        raise ValueError(f"{option} sets the planner's gripper search, which --subgoal-gripper "
+                         "subgoal turns off (the gripper follows the sub-goals): leave one out")
+    sparse = [task for task in tasks if task != "reach-with-object"]
+    if sparse and not dense:
+        raise ValueError(f"--subgoal-gripper subgoal with the paper's {sparse[0]} sub-goals: "
+                         "the first one (the object held and lifted) is closed, so the hand "
+                         f"would close before it descends; add {dense_option}")
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--encoder-arg KEY=VALUE`` and ``--predictor-arg KEY=VALUE`` (repeatable)."""
     for kind in ("encoder", "predictor"):

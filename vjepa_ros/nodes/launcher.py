@@ -258,8 +258,25 @@ def _parse_overrides(items: list[str]) -> dict[str, dict]:
         if not sep or not dot or not name:
             raise ValueError("-p expects NODE.param:=value (e.g. "
                              f"planner.control.mode:=continuous), got {item!r}")
-        out.setdefault(node, {})[name] = yaml.safe_load(raw)
+        out.setdefault(node, {})[name] = _one_type_list(key, yaml.safe_load(raw))
     return out
+
+
+def _one_type_list(key: str, value):
+    """Return ``value``, a list mixing ints and floats as floats (ROS lists hold one type).
+
+    ``[0.0, 1, 0.0]`` → ``[0.0, 1.0, 0.0]``; any other mix raises ValueError naming ``-p key``.
+    """
+    if not isinstance(value, list) or not value:
+        return value
+    kinds = {type(item) for item in value}
+    if kinds == {int, float}:
+        return [float(item) for item in value]
+    if len(kinds) > 1:
+        names = ", ".join(sorted(kind.__name__ for kind in kinds))
+        raise ValueError(f"-p {key}: a ROS list holds one type, this one mixes {names}; write "
+                         "every item the same way (e.g. all quoted strings)")
+    return value
 
 
 def add_launch_arguments(parser: argparse.ArgumentParser) -> None:

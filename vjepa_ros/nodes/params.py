@@ -82,9 +82,25 @@ def _untyped_empty(parameter: Parameter) -> bool:
 
 
 def _typed_empty_lists(params: list[Parameter], list_types: dict) -> list[Parameter]:
-    """Return ``params`` with each untyped empty list of a list parameter as its declared type."""
-    return [Parameter(p.name, list_types[p.name], [])
-            if p.name in list_types and _untyped_empty(p) else p for p in params]
+    """Return ``params`` with untyped empty lists and integer-for-float lists typed as declared.
+
+    An empty list takes the list parameter's declared type; an integer list given for a float
+    list parameter becomes floats (``[1, 0]`` for ``goal_gripper``).
+    """
+    typed = []
+    for p in params:
+        if p.name in list_types and _untyped_empty(p):
+            p = Parameter(p.name, list_types[p.name], [])
+        elif _ints_for_floats(p, list_types):
+            p = Parameter(p.name, Parameter.Type.DOUBLE_ARRAY, [float(v) for v in p.value])
+        typed.append(p)
+    return typed
+
+
+def _ints_for_floats(parameter: Parameter, list_types: dict) -> bool:
+    """Whether ``parameter`` is an integer list given for a float list parameter."""
+    return list_types.get(parameter.name) == Parameter.Type.DOUBLE_ARRAY and \
+        parameter.type_ == Parameter.Type.INTEGER_ARRAY
 
 
 def declare_config(node: Node, defaults):
@@ -106,12 +122,15 @@ def declare_config(node: Node, defaults):
         if isinstance(default, list):
             (item,) = typing.get_args(_field_hint(defaults, name)) or (str,)
             list_types[name] = _ARRAY_TYPES[item]
-        if name in list_types and name in overrides and _untyped_empty(overrides[name]):
-            # An empty list given at start-up: declare, then set it with the declared type.
+        if name in list_types and name in overrides and (
+                _untyped_empty(overrides[name]) or _ints_for_floats(overrides[name], list_types)):
+            # An empty list, or integers for floats, given at start-up: declare, then set it
+            # with the declared type.
+            (typed,) = _typed_empty_lists([overrides[name]], list_types)
             node.declare_parameter(name, default or list_types[name], descriptor,
                                    ignore_override=True)
-            node.set_parameters([Parameter(name, list_types[name], [])])
-            values[name] = []
+            node.set_parameters([typed])
+            values[name] = list(typed.value)
         elif isinstance(default, list) and not default:
             value = node.declare_parameter(name, list_types[name], descriptor).value
             values[name] = [] if value is None else list(value)

@@ -72,6 +72,11 @@ class GoalSwitchConfig:
         "when the sub-goal was captured (~/add_subgoal, or goal_gripper for files), and the "
         "planner searches the arm's motion only."
     )
+    gripper_closed_above: float = param(
+        GRIPPER_CLOSED_ABOVE, "gripper subgoal: a sub-goal captured with the hand closed more "
+        "than this (0 open .. 1 closed) closes the hand, else opens it. 0.1 = 8 mm of an 80 mm "
+        "Franka Hand: an object wider than ~7.2 cm reads as open; lower it for such objects."
+    )
 
     def __post_init__(self):
         if self.rule not in SWITCH_RULES:
@@ -79,12 +84,16 @@ class GoalSwitchConfig:
         if self.gripper not in GRIPPER_SOURCES:
             raise ValueError(f"goals.gripper must be one of {GRIPPER_SOURCES}, got "
                              f"{self.gripper!r}")
+        if not 0.0 <= self.gripper_closed_above < 1.0:
+            raise ValueError(f"goals.gripper_closed_above must be in [0, 1), got "
+                             f"{self.gripper_closed_above!r}")
         if any(not isinstance(n, int) or n < 1 for n in self.default_steps):
             raise ValueError(f"goals.default_steps must be integers >= 1, got "
                              f"{list(self.default_steps)}")
         for name in ("energy_threshold", "min_delta"):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f"goals.{name} must be >= 0, got {getattr(self, name)!r}")
+            if not 0 <= getattr(self, name) < float("inf"):
+                raise ValueError(f"goals.{name} must be a finite number >= 0, got "
+                                 f"{getattr(self, name)!r}")
         if self.patience < 0:
             raise ValueError(f"goals.patience must be >= 0, got {self.patience}")
         if self.max_subgoals < 1:
@@ -111,24 +120,27 @@ class SubGoal:
     reps: object = None  # [1, N, D] torch.Tensor once encoded (by the planning thread)
     state: np.ndarray | None = None  # [7] robot state when it was captured, if known
     gripper: float | None = None  # closedness 0..1 at the sub-goal, when given without a state
+    gripper_measured: bool = True  # False: state[6] is a placeholder (no finger joints received)
 
     def closedness(self) -> float | None:
         """Return the hand's closedness 0..1 here: ``gripper``, else ``state[6]``, else None."""
         if self.gripper is not None:
             return float(self.gripper)
-        return None if self.state is None else float(self.state[6])
+        if self.state is None or not self.gripper_measured:
+            return None
+        return float(self.state[6])
 
-    def gripper_command(self) -> float:
+    def gripper_command(self, closed_above: float = GRIPPER_CLOSED_ABOVE) -> float:
         """Return the closedness commanded toward this sub-goal under ``goals.gripper`` subgoal.
 
         1.0 (close: a GripperCommand grasp until the fingers are blocked) when the sub-goal was
-        captured with the hand closed more than :data:`GRIPPER_CLOSED_ABOVE`, else 0.0 (open).
-        Raises ValueError when the sub-goal's gripper is not known.
+        captured with the hand closed more than ``closed_above`` (``goals.gripper_closed_above``),
+        else 0.0 (open). Raises ValueError when the sub-goal's gripper is not known.
         """
         closedness = self.closedness()
         if closedness is None:
             raise ValueError(f"sub-goal {self.source or 'image'} has no gripper state")
-        return 1.0 if closedness > GRIPPER_CLOSED_ABOVE else 0.0
+        return 1.0 if closedness > closed_above else 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -261,10 +273,16 @@ def _check_gripper(index: int, goal: SubGoal) -> None:
     closedness = goal.closedness()
     name = f"sub-goal {index + 1} ({goal.source or 'image'})"
     if closedness is None:
-        raise ValueError(
-            f"goals.gripper is 'subgoal' but {name} has no gripper state: capture sub-goals "
-            "with ~/add_subgoal (joint states with finger joints), give goal_gripper for goal "
-            "files, or set goals.gripper planned")
+        if goal.state is not None:  # captured, but no finger joints had arrived
+            why = ("was captured before any finger joint state arrived: publish the finger "
+                   "joints (robot.gripper_state_topic) and capture it again")
+        elif goal.source.startswith(("added sub-goal", "captured")):
+            why = ("was captured with no robot state near its frame's time (joint states "
+                   "missing or late): check the joint states and capture it again")
+        else:
+            why = "has no gripper state: give goal_gripper (one closedness per goal file)"
+        raise ValueError(f"goals.gripper is 'subgoal' but {name} {why}, or set goals.gripper "
+                         "planned")
     if not 0.0 <= closedness <= 1.0:
         raise ValueError(f"{name}: gripper closedness must be in [0, 1], got {closedness!r}")
 
@@ -280,6 +298,15 @@ def planner_settings(cem, switching: GoalSwitchConfig | None):
     fixed = tuple((i, v) for i, v in cem.fixed_axes if i != GRIPPER_INDEX) + ((GRIPPER_INDEX,
                                                                                 0.0),)
     return dataclasses.replace(cem, fixed_axes=fixed)
+
+
+def check_goal_gripper(grippers) -> None:
+    """Raise ValueError unless every ``goal_gripper`` entry is a closedness in [0, 1]."""
+    for value in grippers:
+        if isinstance(value, bool) or not (isinstance(value, (int, float)) and
+                                           0.0 <= value <= 1.0):
+            raise ValueError(f"goal_gripper entries must be closedness values in [0, 1] (0 open, "
+                             f"1 closed), got {value!r}")
 
 
 def goals_from_files(paths: list[str], steps: list[int] | None = None,
@@ -305,10 +332,7 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None,
         raise ValueError(
             f"goal_gripper has {len(grippers)} entries for {len(paths)} goal images; give one "
             "closedness (0 open .. 1 closed) each, or none")
-    for value in grippers:
-        if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
-            raise ValueError(f"goal_gripper entries must be closedness values in [0, 1] (0 open, "
-                             f"1 closed), got {value!r}")
+    check_goal_gripper(grippers)
     closed = [float(g) for g in grippers] if grippers else [None] * len(paths)
     return [SubGoal(load_image_file(p), n, source=p, gripper=g)
             for p, n, g in zip(paths, counts, closed, strict=True)]

@@ -110,6 +110,7 @@ class MPCSession:
         wake: Callable[[], None] = lambda: None,
         goal_switching: GoalSwitchConfig | None = None,
         camera_topic: Callable[[], str] = lambda: "image",
+        gripper_measured: Callable[[], bool] = lambda: True,
     ):
         if not isinstance(model, WorldModel):
             raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
@@ -131,6 +132,7 @@ class MPCSession:
         self.goals: GoalSequence | None = None
         self.goal_switching = goal_switching or GoalSwitchConfig()
         self.camera_topic = camera_topic
+        self.gripper_measured = gripper_measured  # whether states carry a measured gripper
         self.goal_version = 0
         self.enable_epoch = 0  # bumped by every enable/disable: a plan made before is void
         self.command_time = self.arrival_time = -float("inf")
@@ -288,9 +290,10 @@ class MPCSession:
                 raise RuntimeError(f"~/add_subgoal refused: the list is full ({len(goals)} = "
                                    "goals.max_subgoals); call ~/clear_goals to start a new one")
             goal = self._captured_subgoal("~/add_subgoal", f"added sub-goal {len(goals) + 1}")
+            gripper = "unknown (no finger joints yet)" if goal.closedness() is None else \
+                f"{goal.closedness():.2f}"
             where = "" if goal.state is None else (
-                f" at TCP ({', '.join(f'{v:.3f}' for v in goal.state[:3])}) m, gripper "
-                f"{goal.state[6]:.2f}")
+                f" at TCP ({', '.join(f'{v:.3f}' for v in goal.state[:3])}) m, gripper {gripper}")
             return f"sub-goal {len(goals) + 1} added{where}; {self.set_goals(goals + [goal])}"
 
     def clear_goals(self) -> str:
@@ -317,7 +320,8 @@ class MPCSession:
         state = self.inputs.state_at(frame.stamp)
         near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
         return SubGoal(frame.value.copy(), None, source=source,
-                       state=np.array(state.value, dtype=np.float64) if near else None)
+                       state=np.array(state.value, dtype=np.float64) if near else None,
+                       gripper_measured=self.gripper_measured())
 
     def set_enabled(self, enabled: bool) -> tuple[bool, str]:
         """Start (True) or stop (False) commanding the arm; returns (success, message)."""
@@ -599,7 +603,8 @@ class MPCSession:
         goal = None if self.goals is None else self.goals.current
         if self.goal_switching.gripper == "subgoal" and goal is not None:
             action = action.copy()  # the hand as at the sub-goal (goals.py), not as planned
-            action[6] = goal.gripper_command() - float(start[6])
+            action[6] = goal.gripper_command(self.goal_switching.gripper_closed_above) - \
+                float(start[6])
         return PlanReport(
             action=action,
             actions=plan.actions.double().numpy(),

@@ -10,17 +10,26 @@ RANDOMIZE_WHAT = ("all", "camera")  # what ``collect --randomize`` draws per epi
 HELD_OUT_SEED_START = 900_000  # goal seeds of held-out episodes: 900000, 900001, ...
 
 
-def check_dense_steps(dense_steps: list[int] | None, dense: bool,
-                      dense_option: str = "--subgoals dense") -> None:
-    """Refuse ``--dense-steps`` without dense sub-goals or with a count below 1 (ValueError).
+MAX_DENSE_STEPS = 1000  # executed steps per dense sub-goal (--dense-steps), a sanity bound
+DENSE_STEPS_DEFAULT = (10, 5, 2, 4, 8, 4, 2, 3)  # TaskLoopConfig.dense_steps (manipulation_loop)
 
-    ``dense_option``: how the command asks for dense sub-goals, named in the message.
+
+def check_dense_steps(dense_steps: list[int] | None, dense: bool,
+                      dense_option: str = "--subgoals dense", tasks=()) -> None:
+    """Refuse a ``--dense-steps`` that would be ignored or never end (ValueError).
+
+    Refused: without dense sub-goals, a count outside 1..1000, or for reach-with-object alone
+    (one goal, no counts). ``dense_option``: how the command asks for dense sub-goals, named
+    in the message.
     """
     if dense_steps is None:
         return
+    if tasks and all(task == "reach-with-object" for task in tasks):
+        raise ValueError("--dense-steps is for grasp and pick-and-place: reach-with-object has "
+                         "one goal, held until --max-steps")
     if not dense:
         raise ValueError(f"--dense-steps is for {dense_option} (the paper's sub-goals switch "
                          f"after 4, 10, 4 steps): add {dense_option} or leave it out")
-    if any(n < 1 for n in dense_steps):
+    if any(not 1 <= n <= MAX_DENSE_STEPS for n in dense_steps):
         raise ValueError(f"--dense-steps {' '.join(map(str, dense_steps))}: every count must "
-                         "be >= 1")
+                         f"be 1..{MAX_DENSE_STEPS}")

@@ -28,7 +28,7 @@ from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
 from vjepa_ros.robot.joint_states import finger_position
 from vjepa_ros.robot.safety import SafetyLimits
-from vjepa_ros.sim.choices import check_dense_steps
+from vjepa_ros.sim.choices import DENSE_STEPS_DEFAULT, check_dense_steps
 from vjepa_ros.sim.manipulation import (
     DENSE_MILESTONES,
     MILESTONES,
@@ -49,7 +49,7 @@ class TaskLoopConfig:
     )
     max_steps: int = param(20, "grasp and reach-with-object: planning steps before giving up.")
     dense_steps: list[int] = param(
-        [10, 5, 2, 4, 8, 4, 2, 3], "Dense sub-goals (setup_task(dense=True)): executed steps per "
+        list(DENSE_STEPS_DEFAULT), "Dense sub-goals (setup_task(dense=True)): executed steps per "
         "sub-goal, in the order pre-grasp, descend, closed, grasp, carry, lower, release, place "
         "(grasp uses the first four); the last one holds until the step limit (the sum). Enough "
         "for a learned model to reach the pre-grasp pose from the start (~40 cm at <= 5 cm per "

@@ -20,6 +20,7 @@ from vjepa_ros.cli_options import (
     add_cem_arguments,
     add_goal_switch_arguments,
     add_search_method_arguments,
+    check_subgoal_gripper,
     goal_switch_configs,
     option_message,
     planner_overrides,
@@ -54,6 +55,10 @@ def _settings(args: argparse.Namespace) -> dict:
     except (ValueError, ConfigError) as exc:
         raise ValueError(option_message(str(exc))) from None
     switching = goal_switch_configs(args)[0]
+    from vjepa_ros.sim.choices import check_dense_steps
+
+    check_dense_steps(args.dense_steps, args.subgoals == "dense", tasks=[args.task])
+    check_subgoal_gripper(args, [switching], [args.task], args.subgoals == "dense")
     from vjepa_ros.sim.manipulation_loop import task_cem, task_loop_config  # the simulator
 
     return {
@@ -218,7 +223,7 @@ def add_commands(sub) -> None:
     run.add_argument("--dense-steps", type=int, nargs=8, metavar="N",
                      help="with --subgoals dense: executed steps per sub-goal (pre-grasp, "
                      "descend, closed, grasp, carry, lower, release, place; grasp uses the first "
-                     "four; default: TaskLoopConfig.dense_steps)")
+                     "four; default 10 5 2 4 8 4 2 3)")
     run.add_argument("--max-steps", type=int, help="at most this many planning steps per "
                      "episode (default: the task's, 20 for one goal, else the sum of the "
                      "sub-goals' step counts)")

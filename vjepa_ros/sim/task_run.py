@@ -26,7 +26,7 @@ import numpy as np
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig
 from vjepa_ros.sim.detectors import SuccessMonitor
-from vjepa_ros.sim.manipulation import ExpertOutcome, TaskSetup
+from vjepa_ros.sim.manipulation import MILESTONES, ExpertOutcome, TaskSetup
 from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, run_task_episode
 from vjepa_ros.sim.reach import ReachEpisode, ReachStep
 from vjepa_ros.sim.sim import Sim
@@ -109,6 +109,8 @@ class TaskRun:
             "task": self.setup.task,
             "subgoal_names": list(self.setup.names),
             "rule": self.switching.rule,
+            "gripper": self.switching.gripper,  # planned | subgoal (goals.gripper)
+            "dense": tuple(self.setup.names) != MILESTONES[self.setup.task],
             "success": bool(self.outcome.success),
             "grasped": bool(self.outcome.grasped),
             "grasped_during": bool(self.grasped_during),
