@@ -157,6 +157,18 @@ def test_ctrl_c_stops_every_node_then_reaches_the_command(context):
 
     ``vjepa-ros launch`` then exits 130 (test_cli_interrupt.py).
     """
+    import signal
+
+    # interrupt_main acts only through Python's SIGINT handler: make it the default one here
+    # whatever an earlier test in this process left (SIG_IGN or SIG_DFL would swallow it)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _ctrl_c_during_spin(context)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _ctrl_c_during_spin(context):
     import _thread
 
     ticks = [0]

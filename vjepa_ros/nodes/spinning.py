@@ -80,8 +80,8 @@ class NodeSpinner:
         status is the shell's 130 (``cli.main``). A callback's error is raised the same way.
         """
         self._foreground = True
-        self.start()
         try:
+            self.start()  # inside: a Ctrl-C while the threads start also stops them
             while True:
                 with self._lock:
                     alive = [thread for thread in self.threads if thread.is_alive()]
