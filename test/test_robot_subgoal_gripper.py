@@ -19,6 +19,7 @@ from vjepa_ros.robot.goals import (
     GoalSwitchConfig,
     SubGoal,
     check_goal_gripper,
+    goal_files_problem,
     goals_from_files,
     planner_settings,
 )
@@ -86,6 +87,35 @@ def test_unknown_gripper_source_and_bad_numbers_are_refused_with_the_parameter_n
             check_goal_gripper([0.0, bad])
 
 
+def test_goal_file_lists_of_different_lengths_wait_and_bad_values_are_refused_at_once():
+    paths = ["a.png", "b.png"]
+    assert goal_files_problem(paths, [], [], GoalSwitchConfig()) == ""  # nothing needed
+    assert goal_files_problem(paths, [], [], SUBGOAL) == (
+        "2 goal images but 0 goal_gripper entries; set goal_gripper with one closedness (0 open "
+        ".. 1 closed) per image (goals.gripper is subgoal)")
+    assert goal_files_problem(paths[:1], [], [0.0, 1.0], GoalSwitchConfig()).startswith(
+        "1 goal image but 2 goal_gripper entries")
+    assert goal_files_problem(paths, [4], [0.0, 1.0], SUBGOAL).startswith(
+        "2 goal images but 1 goal_steps")
+    assert goal_files_problem(paths, [4, 0], [0.0, 1.0], SUBGOAL) == ""
+    with pytest.raises(ValueError, match="goal_gripper entries must be closedness"):
+        goal_files_problem(paths, [], [0.0, 2.0, 1.0], SUBGOAL)  # whatever the counts
+
+
+def test_the_refusal_says_why_the_gripper_is_not_known():
+    first = SubGoal(image(1), source="a.png", state=pose())
+    cases = [
+        (SubGoal(image(0), source="~/goal_image"), "has no gripper state: give goal_gripper"),
+        (SubGoal(image(0), source="added sub-goal 2", gripper_measured=False),
+         "was captured with no robot state near its frame's time"),
+        (SubGoal(image(0), source="added sub-goal 2", state=pose(), gripper_measured=False),
+         "was captured before any finger joint state arrived"),
+    ]
+    for goal, message in cases:
+        with pytest.raises(ValueError, match=message):
+            GoalSequence([first, goal], SUBGOAL)
+
+
 def test_the_closed_cutoff_is_a_parameter_for_wide_objects():
     wide = SubGoal(image(0), gripper=0.05)  # a 7.6 cm object held in an 8 cm hand
     assert wide.gripper_command() == 0.0, "read as open at the default cutoff 0.1"
@@ -119,6 +149,11 @@ def test_a_sub_goal_captured_without_finger_joints_has_no_gripper_and_is_refused
     assert session.goals is None, "nothing set"
     measured[0] = True
     assert "gripper 0.00" in session_for(SUBGOAL).add_subgoal()
+    session = session_for(SUBGOAL)
+    clock.now += 1.0  # a newer frame, and no robot state near its time
+    session.observe_image(image(1), clock.now)
+    with pytest.raises(ValueError, match="was captured with no robot state near its frame's"):
+        session.add_subgoal()
 
 
 def test_planner_settings_fix_the_gripper_delta_only_for_subgoal_gripper():

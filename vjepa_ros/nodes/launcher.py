@@ -267,15 +267,17 @@ def _one_type_list(key: str, value):
 
     ``[0.0, 1, 0.0]`` → ``[0.0, 1.0, 0.0]``; any other mix raises ValueError naming ``-p key``.
     """
+    from vjepa_ros.nodes.params_file import list_kinds
+
     if not isinstance(value, list) or not value:
         return value
-    kinds = {type(item) for item in value}
-    if kinds == {int, float}:
+    kinds = list_kinds(value)
+    if kinds == ["float", "int"]:
         return [float(item) for item in value]
     if len(kinds) > 1:
-        names = ", ".join(sorted(kind.__name__ for kind in kinds))
-        raise ValueError(f"-p {key}: a ROS list holds one type, this one mixes {names}; write "
-                         "every item the same way (e.g. all quoted strings)")
+        raise ValueError(f"-p {key}: a ROS list holds one type, this one mixes "
+                         f"{', '.join(kinds)}; write every item the same way (e.g. all quoted "
+                         "strings)")
     return value
 
 

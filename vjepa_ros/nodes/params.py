@@ -81,7 +81,7 @@ def _untyped_empty(parameter: Parameter) -> bool:
     return parameter.type_ in _EMPTY_ARRAY_TYPES and len(parameter.value) == 0
 
 
-def _typed_empty_lists(params: list[Parameter], list_types: dict) -> list[Parameter]:
+def _typed_lists(params: list[Parameter], list_types: dict) -> list[Parameter]:
     """Return ``params`` with untyped empty lists and integer-for-float lists typed as declared.
 
     An empty list takes the list parameter's declared type; an integer list given for a float
@@ -126,7 +126,7 @@ def declare_config(node: Node, defaults):
                 _untyped_empty(overrides[name]) or _ints_for_floats(overrides[name], list_types)):
             # An empty list, or integers for floats, given at start-up: declare, then set it
             # with the declared type.
-            (typed,) = _typed_empty_lists([overrides[name]], list_types)
+            (typed,) = _typed_lists([overrides[name]], list_types)
             node.declare_parameter(name, default or list_types[name], descriptor,
                                    ignore_override=True)
             node.set_parameters([typed])
@@ -138,6 +138,6 @@ def declare_config(node: Node, defaults):
             values[name] = node.declare_parameter(name, default, descriptor).value
     if list_types and hasattr(node, "add_pre_set_parameters_callback"):  # rclpy >= Iron
         # At run time too (ros2 param set NODE goal_image_paths "[]"): typed before it is set.
-        node.add_pre_set_parameters_callback(lambda params: _typed_empty_lists(params, list_types))
+        node.add_pre_set_parameters_callback(lambda params: _typed_lists(params, list_types))
     refuse_undeclared_overrides(node)
     return from_dict(type(defaults), values)

@@ -85,10 +85,14 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
                 return problem
         elif value is None or (isinstance(value, list) and None in value):
             return f"{here} has no value"
-        elif isinstance(value, list) and len({type(item) for item in value}) > 1:
-            kinds = ", ".join(sorted({type(item).__name__ for item in value}))
-            return f"{here} mixes types in one list ({kinds})"
+        elif isinstance(value, list) and len(list_kinds(value)) > 1:
+            return f"{here} mixes types in one list ({', '.join(list_kinds(value))})"
     return ""
+
+
+def list_kinds(values: list) -> list[str]:
+    """Return the sorted type names of the items of ``values`` (one: a list ROS accepts)."""
+    return sorted({type(item).__name__ for item in values})
 
 
 def _kind(value) -> str:

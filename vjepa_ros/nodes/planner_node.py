@@ -38,7 +38,7 @@ from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.nodes.pose_msgs import frame_problem, set_pose, stamp_seconds, state_from_pose
-from vjepa_ros.robot.goals import SubGoal, check_goal_gripper, goals_from_files
+from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
 from vjepa_ros.robot.joint_states import (
     JointStateReader,
     closedness_from_fingers,
@@ -305,18 +305,9 @@ class PlannerNode(Node):
         paths, steps, grippers = files
         if not paths:
             return "no goal file"
-        check_goal_gripper(grippers)  # a bad value is refused at once, whatever the counts
-        message = ""
+        problem = goal_files_problem(paths, steps, grippers, self.session.goal_switching)
         head = "goal files not loaded" if at_start else "goal not changed yet"
-        images = f"{len(paths)} goal image{'s' if len(paths) != 1 else ''}"
-        if len(paths) > 1 and steps and len(steps) != len(paths):
-            message = (f"{head}: {images} but {len(steps)} goal_steps; set goal_steps with one "
-                       "count per image (or none)")
-        elif len(grippers) != len(paths) and (grippers or self.session.goal_switching.gripper
-                                              == "subgoal"):
-            message = (f"{head}: {images} but {len(grippers)} goal_gripper entries; set "
-                       "goal_gripper with one closedness (0 open .. 1 closed) per image"
-                       + ("" if grippers else " (goals.gripper is subgoal)"))
+        message = f"{head}: {problem}" if problem else ""
         if message:
             if at_start:
                 raise ValueError(message)

@@ -120,7 +120,8 @@ class SubGoal:
     reps: object = None  # [1, N, D] torch.Tensor once encoded (by the planning thread)
     state: np.ndarray | None = None  # [7] robot state when it was captured, if known
     gripper: float | None = None  # closedness 0..1 at the sub-goal, when given without a state
-    gripper_measured: bool = True  # False: state[6] is a placeholder (no finger joints received)
+    gripper_measured: bool = True  # False: captured without a measured hand (no finger joints
+    # received, or no state at the frame's time): state[6], if any, is a placeholder
 
     def closedness(self) -> float | None:
         """Return the hand's closedness 0..1 here: ``gripper``, else ``state[6]``, else None."""
@@ -273,14 +274,14 @@ def _check_gripper(index: int, goal: SubGoal) -> None:
     closedness = goal.closedness()
     name = f"sub-goal {index + 1} ({goal.source or 'image'})"
     if closedness is None:
-        if goal.state is not None:  # captured, but no finger joints had arrived
+        if goal.gripper_measured:  # a file or a ~/goal_image message: no hand state comes along
+            why = "has no gripper state: give goal_gripper (one closedness per goal file)"
+        elif goal.state is not None:  # captured, but no finger joints had arrived
             why = ("was captured before any finger joint state arrived: publish the finger "
                    "joints (robot.gripper_state_topic) and capture it again")
-        elif goal.source.startswith(("added sub-goal", "captured")):
+        else:
             why = ("was captured with no robot state near its frame's time (joint states "
                    "missing or late): check the joint states and capture it again")
-        else:
-            why = "has no gripper state: give goal_gripper (one closedness per goal file)"
         raise ValueError(f"goals.gripper is 'subgoal' but {name} {why}, or set goals.gripper "
                          "planned")
     if not 0.0 <= closedness <= 1.0:
@@ -307,6 +308,28 @@ def check_goal_gripper(grippers) -> None:
                                            0.0 <= value <= 1.0):
             raise ValueError(f"goal_gripper entries must be closedness values in [0, 1] (0 open, "
                              f"1 closed), got {value!r}")
+
+
+def goal_files_problem(paths: list[str], steps: list, grippers: list,
+                       switching: GoalSwitchConfig) -> str:
+    """Why goal files cannot be loaded yet with these counts ('' when they can).
+
+    The goal parameters are set one at a time (``ros2 param set``), so lists of different
+    lengths are a state to wait through, not an error: the node keeps the previous goal and logs
+    this. ``goal_steps`` must have one count per image (or none); ``goal_gripper`` one closedness
+    per image, or none unless ``switching.gripper`` is subgoal. Raises ValueError for a
+    ``goal_gripper`` value outside [0, 1] (refused at once, whatever the counts).
+    """
+    check_goal_gripper(grippers)
+    images = f"{len(paths)} goal image{'s' if len(paths) != 1 else ''}"
+    if len(paths) > 1 and steps and len(steps) != len(paths):
+        return (f"{images} but {len(steps)} goal_steps; set goal_steps with one count per image "
+                "(or none)")
+    if len(grippers) != len(paths) and (grippers or switching.gripper == "subgoal"):
+        return (f"{images} but {len(grippers)} goal_gripper entries; set goal_gripper with one "
+                "closedness (0 open .. 1 closed) per image"
+                + ("" if grippers else " (goals.gripper is subgoal)"))
+    return ""
 
 
 def goals_from_files(paths: list[str], steps: list[int] | None = None,

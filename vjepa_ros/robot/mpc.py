@@ -321,7 +321,7 @@ class MPCSession:
         near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
         return SubGoal(frame.value.copy(), None, source=source,
                        state=np.array(state.value, dtype=np.float64) if near else None,
-                       gripper_measured=self.gripper_measured())
+                       gripper_measured=near and self.gripper_measured())
 
     def set_enabled(self, enabled: bool) -> tuple[bool, str]:
         """Start (True) or stop (False) commanding the arm; returns (success, message)."""
