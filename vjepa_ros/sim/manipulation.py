@@ -32,7 +32,7 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.config import flatten, param
-from vjepa_ros.sim.choices import TASKS
+from vjepa_ros.sim.choices import DENSE_MILESTONES, TASKS
 from vjepa_ros.sim.config import CameraConfig, SceneConfig, SimConfig, check_box
 from vjepa_ros.sim.detectors import SuccessMonitor
 from vjepa_ros.sim.episode import Episode
@@ -44,14 +44,6 @@ MILESTONES = {
     "grasp": ("grasp",),
     "reach-with-object": ("goal",),
     "pick-and-place": ("grasp", "carry", "place"),
-}
-# Beyond the paper: a sub-goal image at every turn of the expert's motion (for a world model that
-# sees only the hand, like the oracle, which cannot infer "descend first" from a lifted object).
-DENSE_MILESTONES = {
-    "grasp": ("pre-grasp", "descend", "closed", "grasp"),
-    "reach-with-object": ("goal",),
-    "pick-and-place": ("pre-grasp", "descend", "closed", "grasp", "carry", "lower", "release",
-                       "place"),
 }
 
 

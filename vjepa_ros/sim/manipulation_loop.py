@@ -50,10 +50,11 @@ class TaskLoopConfig:
     max_steps: int = param(20, "grasp and reach-with-object: planning steps before giving up.")
     dense_steps: list[int] = param(
         list(DENSE_STEPS_DEFAULT), "Dense sub-goals (setup_task(dense=True)): executed steps per "
-        "sub-goal, in the order pre-grasp, descend, closed, grasp, carry, lower, release, place "
-        "(grasp uses the first four); the last one holds until the step limit (the sum). Enough "
-        "for a learned model to reach the pre-grasp pose from the start (~40 cm at <= 5 cm per "
-        "axis and step; the oracle needed 6, 3, 2, 4, 5, 3, 2, 3)."
+        "sub-goal, in the order approach, pre-grasp, descend, closed, grasp, carry, lower, "
+        "release, place (grasp uses the first five); the last one holds until the step limit "
+        "(the sum). Enough for a learned model to reach the pre-grasp pose from the start (~40 cm "
+        "at <= 5 cm per axis and step, halfway at the approach sub-goal; the oracle needs 3, 3, "
+        "3, 2, 4, 5, 3, 2, 3)."
     )
     camera_rate_hz: float = param(4.0, "Camera frames per simulated second (as for reach).")
     step_limit: int = param(
@@ -68,7 +69,9 @@ class TaskLoopConfig:
                              f"carry, place), got {self.subgoal_steps!r}")
         if len(self.dense_steps) != len(DENSE_MILESTONES["pick-and-place"]) or not all(
                 isinstance(n, int) and n >= 1 for n in self.dense_steps):
-            raise ValueError(f"TaskLoopConfig.dense_steps must be 8 integers >= 1, got "
+            raise ValueError(f"TaskLoopConfig.dense_steps must be "
+                             f"{len(DENSE_MILESTONES['pick-and-place'])} integers >= 1 (one per "
+                             f"sub-goal: {', '.join(DENSE_MILESTONES['pick-and-place'])}), got "
                              f"{self.dense_steps!r}")
         if not (isinstance(self.max_steps, int) and self.max_steps >= 1):
             raise ValueError(f"TaskLoopConfig.max_steps must be an integer >= 1, got "
