@@ -69,6 +69,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from vjepa_ros.cli_options import (  # noqa: E402
     add_cem_arguments,
     add_goal_switch_arguments,
+    add_search_method_arguments,
     check_subgoal_gripper,
     goal_switch_configs,
     option_message,
@@ -251,6 +252,7 @@ def main() -> int:
     parser.add_argument("--json", help="write every episode's numbers here")
     add_goal_switch_arguments(parser, several=True)
     add_cem_arguments(parser.add_argument_group("planner"), "config/reach_demo.yaml")
+    add_search_method_arguments(parser)
     args = parser.parse_args()
     if args.seeds < 1 or args.seed_start < 0:
         parser.error("--seeds must be >= 1 and --seed-start >= 0")
@@ -281,7 +283,8 @@ def main() -> int:
     round_threshold = "" if switchings[0].gripper == "subgoal" else \
         f"gripper round threshold {cem.gripper_round_threshold}, "  # off: no gripper search
     print(f"# manipulation: seeds {seeds[0]}..{seeds[-1]}, camera {args.size}x{args.size}; loop: "
-          f"blocking control, CEM H {cem.horizon} S {cem.samples} I {cem.iterations} maxnorm "
+          f"blocking control, {cem.method.upper()} H {cem.horizon} S {cem.samples} "
+          f"I {cem.iterations} maxnorm "
           f"{cem.maxnorm}, {round_threshold}"
           f"{f'dense sub-goals (steps {loop.dense_steps})' if args.dense else 'paper sub-goals'}, "
           f"switching: "

@@ -109,6 +109,29 @@ def in_box(xyz: np.ndarray, limits: SafetyLimits, tolerance: float = 0.0) -> boo
     return bool(np.all(xyz >= lower - tolerance) and np.all(xyz <= upper + tolerance))
 
 
+def unreachable_goal_note(xyz, limits: SafetyLimits) -> str:
+    """Return a warning when a goal's TCP position ``xyz`` [3] (m, base frame) is outside the box.
+
+    Every planned target is clamped into ``safety.workspace_min``..``workspace_max``, so such a
+    goal can never be reached (e.g. a grasp sub-goal below the box's floor: the hand would close
+    above the object). ``""`` when inside (or ``xyz`` is None); otherwise one sentence naming the
+    axes, the box and what to do.
+    """
+    if xyz is None:
+        return ""
+    xyz = np.asarray(xyz, dtype=float)[:3]
+    lower, upper = limits.box
+    names = "xyz"
+    out = [f"{names[i]} {xyz[i]:.3f} m < safety.workspace_min[{i}] {lower[i]:g}"
+           for i in range(3) if xyz[i] < lower[i] - BOX_TOLERANCE]
+    out += [f"{names[i]} {xyz[i]:.3f} m > safety.workspace_max[{i}] {upper[i]:g}"
+            for i in range(3) if xyz[i] > upper[i] + BOX_TOLERANCE]
+    if not out:
+        return ""
+    return (f"its TCP is outside the safety workspace box ({', '.join(out)}): the planner cannot "
+            "reach it; widen safety.workspace_min/max if the table and the cell allow")
+
+
 def limit_rotation(current_rpy, target_rpy, max_angle: float) -> tuple[np.ndarray, bool]:
     """Target Euler angles moved toward the current ones so the rotation between is <= max."""
     # scipy on first use: SafetyLimits (here) is part of the configurations every command checks

@@ -163,13 +163,17 @@ def run_task_episode(
     """Run ``setup``'s task from the scene's current (start) state with MPC toward its sub-goals.
 
     ``switching``: the sub-goal switching rule (``goals.py``; default: the fixed step counts, as
-    published); with the ``energy`` rule the step counts stay upper bounds. Returns the loop's
-    episode (steps, energies, frames, each step's sub-goal and switch; ``success``: the task's
-    test held once a move had finished) and the task's test on the final scene. Raises as
-    :func:`~vjepa_ros.sim.reach.run_reach_episode` does.
+    published); with the ``energy`` rule the step counts stay upper bounds. ``limits``: default
+    the node's, with the box floor ``setup.config.workspace_floor`` above the table (the
+    node's 0.05 m is above a box's grasp). Returns the loop's episode (steps, energies, frames,
+    each step's sub-goal and switch; ``success``: the task's test held once a move had
+    finished; an arm the safety filter holds, e.g. pushed out of the box by a contact, ends it
+    with ``stop_reason`` ``"held: <why>"``) and the task's test on the final scene. Raises
+    ValueError as :func:`~vjepa_ros.sim.reach.run_reach_episode` does.
     """
     config = config or TaskLoopConfig()
     control = control or ControlConfig()
+    limits = limits or task_limits(sim, setup)
     subgoals, max_steps = task_subgoals(setup, config)
     reach = ReachConfig(success_radius=setup.config.reach_radius, max_steps=max_steps,
                         camera_rate_hz=config.camera_rate_hz)
@@ -180,6 +184,17 @@ def run_task_episode(
     episode = run_reach_episode(
         sim, model, setup.goals[-1], cem, reach, limits, control, random_actions, seed,
         on_step, subgoals=subgoals, done=done, gripper=gripper_command_path(sim, control),
-        switching=switching,
+        switching=switching, stop_on_hold=True,
     )
     return episode, task_outcome(sim, setup)
+
+
+def task_limits(sim: Sim, setup: TaskSetup) -> SafetyLimits:
+    """Return the node's default safety limits with the box floor at ``workspace_floor``.
+
+    The floor is ``setup.config.workspace_floor`` [m] above the scene's table top, so every
+    sub-goal the expert made (grasp heights down to ``min_grasp_height``) lies inside the box.
+    """
+    limits = SafetyLimits()
+    floor = sim.config.scene.table_height + setup.config.workspace_floor
+    return dataclasses.replace(limits, workspace_min=[*limits.workspace_min[:2], floor])
