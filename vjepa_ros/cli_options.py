@@ -134,6 +134,24 @@ def option_message(message: str, options: dict[str, str] | None = None) -> str:
 
 GOAL_SWITCH_OPTIONS = ("rule", "energy_threshold", "patience", "min_delta")
 
+# Help of the --subgoal-* options in a simulator user's words, where the node's description
+# (GoalSwitchConfig, kept for the ROS parameters) speaks of the node's services, topics and
+# parameters (~/add_subgoal, goal_gripper, /diagnostics, energy_threshold) that the simulator
+# commands (``vjepa-ros run``, bench_manipulation.py) do not have.
+SIM_GOAL_HELP = {
+    "rule": "steps = switch after each sub-goal's executed-step count (the paper's "
+    "pick-and-place); energy = also early, when the energy to a sub-goal (not the last) falls "
+    "below --subgoal-energy-threshold or stops improving for --subgoal-patience steps",
+    "energy_threshold": "energy rule: switch when the energy to the sub-goal is below this (the "
+    "scale is the model's: read the 'energy' column of `vjepa-ros run` at a sub-goal); 0: off",
+    "patience": "energy rule: switch after this many steps in a row whose energy did not "
+    "improve on the sub-goal's best by more than --subgoal-min-delta; 0: off",
+    "gripper": "who decides the gripper: planned = the planner's gripper dimension (as "
+    "published); subgoal = each command toward a sub-goal opens or closes the hand as the "
+    "expert's hand was when that sub-goal image was made, and the planner searches the arm's "
+    "motion only",
+}
+
 
 def _goal_option(name: str) -> str:
     return f"--subgoal-{name.replace('_', '-')}"
@@ -143,7 +161,8 @@ def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = F
     """Add ``--subgoal-rule``, the energy rule's ``--subgoal-*`` options and ``--subgoal-gripper``.
 
     Generated from ``robot.goals.GoalSwitchConfig`` (the node's ``goals.*`` parameters): same
-    names, help and defaults. ``several``: ``--subgoal-rule`` takes one or more rules (a
+    names and defaults; the help is the field's description, or :data:`SIM_GOAL_HELP` where that
+    speaks of the node. ``several``: ``--subgoal-rule`` takes one or more rules (a
     benchmark comparing them). Read them back with :func:`goal_switch_configs`.
     """
     import dataclasses
@@ -158,12 +177,14 @@ def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = F
                 "patience": {"type": int, "metavar": "N"}}.get(
             name, {"type": float, "metavar": "VALUE"})
         group.add_argument(_goal_option(name), dest=f"goals__{name}", default=None,
-                           help=f"{field.metadata['description']} (default {field.default})",
-                           **kind)
-    field = fields["gripper"]
+                           help=_goal_help(field), **kind)
     group.add_argument(_goal_option("gripper"), dest="goals__gripper", default=None,
-                       choices=GRIPPER_SOURCES,
-                       help=f"{field.metadata['description']} (default {field.default})")
+                       choices=GRIPPER_SOURCES, help=_goal_help(fields["gripper"]))
+
+
+def _goal_help(field) -> str:
+    text = SIM_GOAL_HELP.get(field.name, field.metadata["description"]).rstrip(".")
+    return f"{text} (default {field.default})"
 
 
 def goal_switch_configs(args: argparse.Namespace) -> list:
