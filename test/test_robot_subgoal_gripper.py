@@ -254,8 +254,10 @@ def switching_help(parser: argparse.ArgumentParser) -> dict[str, str]:
 
 
 def test_subgoal_options_help_speaks_of_the_simulator_not_of_the_node():
-    """`run` and bench_manipulation (add_goal_switch_arguments) have no ~/add_subgoal service,
-    goal_gripper parameter or /diagnostics topic: their help says what the option means there."""
+    """The help of `run` and bench_manipulation says what an option means in the simulator.
+
+    They have no ~/add_subgoal service, goal_gripper parameter or /diagnostics topic.
+    """
     from vjepa_ros.cli import build_parser
 
     bench = argparse.ArgumentParser()
