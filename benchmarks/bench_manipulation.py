@@ -70,7 +70,7 @@ from vjepa_ros.cli_options import (  # noqa: E402
     add_goal_switch_arguments,
     check_subgoal_gripper,
     goal_switch_configs,
-    option_message,
+    planner_option_message,
     planner_overrides,
 )
 from vjepa_ros.config import ConfigError  # noqa: E402
@@ -267,7 +267,7 @@ def main() -> int:
                    load_run_model(c, args.device, option="--checkpoint"))
                   for c in args.checkpoint]
     except (ValueError, ConfigError) as exc:
-        parser.error(option_message(str(exc)))
+        parser.error(planner_option_message(str(exc), args))
     import_simulator()
     if args.threads:
         torch.set_num_threads(args.threads)

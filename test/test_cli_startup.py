@@ -51,6 +51,13 @@ def probe(argv: list[str], cwd: Path) -> dict:
      "vjepa-ros run: --refine-lr must be a finite number > 0"),
     (["train", "--out", "OUT", "--data", "OUT", "--steps", "0"],
      "vjepa-ros train: --steps must be >= 1"),
+    # A CEM value the user did not give is named with where it comes from, as demo names it.
+    (["demo", "--samples", "4"], "vjepa-ros demo: --topk of preset 'notebook' (10) must not "
+     "exceed --samples (4)"),
+    (["run", "--task", "grasp", "--samples", "4"], "vjepa-ros run: --topk of "
+     "config/reach_demo.yaml (10) must not exceed --samples (4)"),
+    (["reach", "--samples", "4"], "vjepa-ros reach: --topk of config/reach_demo.yaml (10) must "
+     "not exceed --samples (4)"),
 ])
 def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, tmp_path):
     assert_refused_light(argv, message, tmp_path)

@@ -51,21 +51,47 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
     try:
         config = preset(args.preset, **changes)
     except ValueError as exc:
-        def option(match):
-            name, value = match.group(1), match.group(2)
-            flag = f"--{name.replace('_', '-')}"
-            if name in given:
-                return flag + ("" if value is None else f" ({value})")
-            if name in changes:  # the caller's default: say whose
-                return f"{flag} ({'' if value is None else f'{value}, '}{defaults_why})"
-            return f"{flag} of preset {args.preset!r}" + ("" if value is None else f" ({value})")
-
-        raise ValueError(re.sub(r"CEMConfig\.(\w+)(?: \(([^()]*)\))?", option, str(exc))) from exc
+        raise ValueError(cem_option_message(str(exc), given, f"preset {args.preset!r}",
+                                            defaults or {}, defaults_why)) from exc
     try:
         config.refine.check_lr_used(getattr(args, "refine__lr", None) is not None)
     except ValueError as exc:
         raise ValueError(option_message(str(exc))) from None
     return changes
+
+
+def cem_option_message(message: str, given, source: str, defaults=(),
+                       defaults_why: str = "") -> str:
+    """Return a ``CEMConfig`` error with each setting named as the option, and whose value it is.
+
+    ``CEMConfig.topk (100)`` becomes ``--topk (100)`` when ``topk`` is in ``given`` (the user
+    typed it), ``--topk (100, DEFAULTS_WHY)`` when in ``defaults`` (the command's own default),
+    else ``--topk of SOURCE (100)`` (``preset 'paper'``, ``config/reach_demo.yaml``): one message
+    for every command that plans, whichever option the user gave.
+    """
+    def option(match):
+        name, value = match.group(1), match.group(2)
+        flag = f"--{name.replace('_', '-')}"
+        if name in given:
+            return flag + ("" if value is None else f" ({value})")
+        if name in defaults:  # the caller's default: say whose
+            return f"{flag} ({'' if value is None else f'{value}, '}{defaults_why})"
+        return f"{flag} of {source}" + ("" if value is None else f" ({value})")
+
+    return re.sub(r"CEMConfig\.(\w+)(?: \(([^()]*)\))?", option, message)
+
+
+def planner_option_message(message: str, args: argparse.Namespace, source: str | None = None,
+                           options: dict[str, str] | None = None) -> str:
+    """Return an error of ``load_reach_config(SOURCE, planner_overrides(args))`` in options.
+
+    The :data:`CEM_OPTIONS` the user gave are named as typed, the others as values of ``source``
+    (``--config``, default ``config/reach_demo.yaml``) (:func:`cem_option_message`); then
+    :func:`option_message` with ``options``.
+    """
+    given = {name for name, _, _ in CEM_OPTIONS if getattr(args, name, None) is not None}
+    message = cem_option_message(message, given, source or "config/reach_demo.yaml")
+    return option_message(message, options)
 
 
 def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str) -> None:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from vjepa_ros.cli_options import (
     add_search_method_arguments,
-    option_message,
+    planner_option_message,
     search_method_overrides,
 )
 from vjepa_ros.config import ConfigError, flatten
@@ -188,7 +188,8 @@ def cmd_reach(args: argparse.Namespace) -> int:
     except (ValueError, ConfigError) as exc:  # planner.X, episode.max_steps: as their options
         given = {"goal_seed": "--goal-seed", "episode.max_steps": "--max-steps"}
         options = {key: option for key, option in given.items() if overrides[key] is not None}
-        print(f"vjepa-ros reach: {option_message(str(exc), options)}", file=sys.stderr)
+        print(f"vjepa-ros reach: {planner_option_message(str(exc), args, args.config, options)}",
+              file=sys.stderr)
         return 1
     try:
         out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()

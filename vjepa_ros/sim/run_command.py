@@ -22,7 +22,7 @@ from vjepa_ros.cli_options import (
     add_search_method_arguments,
     check_subgoal_gripper,
     goal_switch_configs,
-    option_message,
+    planner_option_message,
     planner_overrides,
 )
 
@@ -53,7 +53,7 @@ def _settings(args: argparse.Namespace) -> dict:
         planner = load_reach_config(None, planner_overrides(args)).planner
         cem = planner.to_cem()
     except (ValueError, ConfigError) as exc:
-        raise ValueError(option_message(str(exc))) from None
+        raise ValueError(planner_option_message(str(exc), args)) from None
     switching = goal_switch_configs(args)[0]
     from vjepa_ros.sim.choices import check_dense_steps
 
