@@ -50,6 +50,7 @@ from vjepa_ros.cli_options import (  # noqa: E402
     planner_option_message,
     planner_overrides,
 )
+from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
@@ -165,6 +166,7 @@ def checked_settings(args: argparse.Namespace) -> tuple:
                                ("--threads", args.threads, 0)):
         if value is not None and value < low:
             raise ValueError(f"{option} {value}: must be >= {low}")
+    check_device_and_dtype(args.device, None, ("--device", "--dtype"))
     if args.planning_s is not None and not 0 <= args.planning_s < float("inf"):
         raise ValueError(f"--planning-s {args.planning_s}: simulated seconds per plan must be "
                          ">= 0 and finite")

@@ -110,13 +110,18 @@ def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str)
 
 
 def check_input_paths(args: argparse.Namespace) -> None:
-    """Check ``--checkpoint`` and ``--episode`` (where the parser has and the user gave them).
+    """Check ``--checkpoint`` and ``--episode`` paths, ``--device`` and ``--dtype`` names.
 
-    Run before torch is imported. Raises ValueError naming the option (``--checkpoint X does not
-    exist: give ...``) for a path that does not exist or cannot be read.
+    Each where the parser has it and the user gave it. Run before torch is imported. Raises
+    ValueError naming the option (``--checkpoint X does not exist: give ...``, ``--device:
+    unknown device 'tpu': use ...``) for a path that does not exist or cannot be read, a device
+    or dtype name the models do not know.
     """
     from vjepa_ros.input_paths import EPISODE_FORMAT, input_path, world_model_path
+    from vjepa_ros.models.device_names import check_device_and_dtype
 
+    check_device_and_dtype(getattr(args, "device", None), getattr(args, "dtype", None),
+                           ("--device", "--dtype"))
     if getattr(args, "checkpoint", None):
         world_model_path(args.checkpoint)
     if getattr(args, "episode", None):

@@ -142,7 +142,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         config = checked_eval_config(args)
         goal = load_image_file(args.goal) if args.goal else None
         model_args = model_hyper_parameters(args)
-        check_input_paths(args)  # --checkpoint
+        check_input_paths(args)  # --checkpoint, --device, --dtype
         from vjepa_ros.eval.bag_files import open_reader
 
         open_reader(args.bag).close()  # a missing or unreadable bag: before torch and the model
