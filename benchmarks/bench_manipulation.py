@@ -74,6 +74,7 @@ from vjepa_ros.cli_options import (  # noqa: E402
     planner_overrides,
 )
 from vjepa_ros.config import ConfigError  # noqa: E402
+from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.sim.choices import TASKS, check_dense_steps  # noqa: E402
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
@@ -257,6 +258,7 @@ def main() -> int:
     if not args.agents and not args.checkpoint:
         parser.error("no agent: give --agents and/or --checkpoint")
     try:
+        check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # before torch
         check_dense_steps(args.dense_steps, args.dense, "--dense", tasks=args.tasks)
         cem = load_reach_config(None, planner_overrides(args)).planner.to_cem()
         switchings = goal_switch_configs(args)

@@ -125,6 +125,15 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
      "is not in the package's config/ folder"),
     (["launch", "--params-file", "planner_notebook.yaml", "--checkpoint", "MISSING"],
      "vjepa-ros launch: --checkpoint MISSING does not exist"),  # a packaged file by its name
+    # -p for a node this launch does not start: refused, not dropped while the rest runs.
+    (["launch", "--checkpoint", "FILE", "-p", "sim.camera.width:=64"],
+     "vjepa-ros launch: -p sim.camera.width: node 'sim' is not started, so the value would be "
+     "dropped: add --node sim"),
+    (["launch", "--checkpoint", "FILE", "--node", "sim", "-p", "camera.fps:=15"],
+     "vjepa-ros launch: -p camera.fps: node 'camera' is not started"),
+    (["launch", "--checkpoint", "FILE", "-p", "plannr.planner.samples:=8"],
+     "vjepa-ros launch: -p plannr.planner.samples: no node 'plannr'; the nodes are bag_player, "
+     "camera, image_publisher, planner, sim"),
     # camera-check: its bag, --checkpoint and --params-file before torch and the model.
     (["camera-check", "BAG"], "vjepa-ros camera-check: bag not found: BAG"),
     (["camera-check", "FILE"], "vjepa-ros camera-check: FILE: not a rosbag2 data file"),

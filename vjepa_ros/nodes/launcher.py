@@ -352,6 +352,22 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> No
                      f"with {CHECKPOINT_FORMAT}")
 
 
+def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None:
+    """Refuse ``-p NODE.param`` for a node this launch does not start (it would be dropped).
+
+    Raises ValueError naming the ``-p`` item and what to do: ``--node NODE`` for a registered
+    node (``NODES``), else the names there are.
+    """
+    for node, parameters in overrides.items():
+        if node in started:
+            continue
+        item = f"-p {node}.{next(iter(parameters))}"
+        if node in NODES:
+            raise ValueError(f"{item}: node '{node}' is not started, so the value would be "
+                             f"dropped: add --node {node}, or leave it out")
+        raise ValueError(f"{item}: no node '{node}'; the nodes are {', '.join(sorted(NODES))}")
+
+
 def cmd_launch(args: argparse.Namespace) -> int:
     """Run the planner (and camera / extra nodes) until Ctrl-C."""
     try:
@@ -361,6 +377,7 @@ def cmd_launch(args: argparse.Namespace) -> int:
                           args.joint_states_topic, args.gripper_topic, args.camera,
                           args.params_file, args.image_transport, overrides.get("planner"))
         nodes += [NodeLaunch(name) for name in args.node if name not in {n.name for n in nodes}]
+        check_override_nodes(overrides, [node.name for node in nodes])
         for node in nodes:
             if node.name != "planner":
                 node.parameters.update(overrides.get(node.name, {}))
