@@ -208,3 +208,25 @@ def test_launch_refuses_a_node_parameter_before_the_world_model_loads(argv, mess
     assert result["code"] == 1
     assert result["err"].startswith(message) and result["err"].count("\n") <= 1, result["err"]
     assert "torch" not in result["loaded"], f"launch {argv} imported torch first"
+
+
+# A bag that exists but lacks what the command asks of it: refused from the bag's contents
+# (rosbags reads them), before torch and the world model.
+@pytest.mark.parametrize("command", ["eval", "camera-check"])
+@pytest.mark.parametrize("options, message", [
+    (["--image-topic", "/nope"], "image topic /nope is not in the bag"),
+    (["--state-source", "joint_states", "--joint-states-topic", "/arm/joint_states"],
+     "/arm/joint_states"),
+])
+def test_a_bag_without_the_asked_topic_is_refused_before_torch(command, options, message,
+                                                               tmp_path):
+    import numpy as np
+
+    from vjepa_ros.eval.bags import write_bag
+
+    bag = write_bag(tmp_path / "bag", np.zeros((3, 16, 16, 3), np.uint8),
+                    np.tile([0.5, 0.0, 0.3, 3.14, 0.0, 0.0, 0.0], (3, 1)))
+    result = probe([command, str(bag), "--out", str(tmp_path / "out"), *options], tmp_path)
+    assert result["code"] == 1 and message in result["err"], result["err"]
+    assert result["err"].startswith(f"vjepa-ros {command}: ") and result["err"].count("\n") == 1
+    assert "torch" not in result["loaded"], f"{command} imported torch before reading the bag"
