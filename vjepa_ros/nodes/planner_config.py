@@ -14,6 +14,7 @@ import re
 
 from vjepa_ros.config import param
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
+from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.planning.config import PRESETS, CEMConfig, close_gripper_step, horizon_warning
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
@@ -69,6 +70,8 @@ class ModelParams:
 
     def __post_init__(self):
         self.hyper_parameters()  # a malformed mapping fails at start-up, naming the parameter
+        # the names only (torch knows whether the device is here): before torch loads
+        check_device_and_dtype(self.device, self.dtype, ("model.device", "model.dtype"))
         interval = self.gil_switch_interval_s
         if not (math.isfinite(interval) and 0.0 <= interval <= 0.1):
             raise ValueError(f"model.gil_switch_interval_s must be between 0 (Python's default) "
