@@ -14,6 +14,7 @@ whole check: its motions must be the ones asked for, or the estimate mixes axes.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
@@ -38,6 +39,10 @@ class CheckMotionConfig:
     diagonals: bool = param(
         False, "Camera check: also move along the 12 face diagonals (±x±y, ±x±z, ±y±z; 18 "
         "motions instead of 6, about 3x the time) for a steadier estimate with a learned model."
+    )
+    corners: bool = param(
+        False, "Camera check: also move toward the 8 cube corners (±x±y±z, each component "
+        "distance_m/sqrt(3)): 8 more motions (14 alone, 26 with diagonals)."
     )
 
     def __post_init__(self):
@@ -67,7 +72,7 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
     config = config or CheckMotionConfig()
     start = np.asarray(start, dtype=np.float64).reshape(7)
     motions = []
-    for label, direction in motion_directions(config.diagonals):
+    for label, direction in motion_directions(config.diagonals, config.corners):
         target = start.copy()
         target[:3] += config.distance_m * direction
         for frm, to in ((start, target), (target, start)):
@@ -83,11 +88,14 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
     return motions
 
 
-def motion_directions(diagonals: bool = False) -> list[tuple[str, np.ndarray]]:
-    """Return the check's (label, unit direction [3], base frame): ±x, ±y, ±z, then diagonals.
+def motion_directions(diagonals: bool = False, corners: bool = False
+                      ) -> list[tuple[str, np.ndarray]]:
+    """Return the check's (label, unit direction [3], base frame): ±x, ±y, ±z, then the others.
 
     The diagonals (with ``diagonals``) are the 12 face diagonals ``(±e_i ± e_j)/√2``, labelled
-    e.g. ``+x-z``.
+    e.g. ``+x-z``; the corners (with ``corners``) the 8 cube diagonals ``(±1, ±1, ±1)/√3``,
+    labelled e.g. ``+x-y+z``. Every direction's opposite is in the set too (the ± pairs of
+    ``camera_check_stats``).
     """
     eye = np.eye(3)
     directions = [(f"{'+' if sign > 0 else '-'}{axis}", sign * eye[i])
@@ -99,4 +107,9 @@ def motion_directions(diagonals: bool = False) -> list[tuple[str, np.ndarray]]:
                     label = (f"{'+' if si > 0 else '-'}{AXES[i]}"
                              f"{'+' if sj > 0 else '-'}{AXES[j]}")
                     directions.append((label, (si * eye[i] + sj * eye[j]) / np.sqrt(2.0)))
+    if corners:
+        for signs in itertools.product((1.0, -1.0), repeat=3):
+            label = "".join(f"{'+' if sign > 0 else '-'}{axis}"
+                            for sign, axis in zip(signs, AXES, strict=True))
+            directions.append((label, np.array(signs) / np.sqrt(3.0)))
     return directions
