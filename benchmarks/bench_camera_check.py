@@ -7,11 +7,13 @@ known. For each rotation:
 
 1. **check**: from the reach start pose of the first goal's scene, the live camera check as the
    planner node runs it (``MPCSession.start_camera_check`` through ``vjepa_ros.sim.check_motions``:
-   ±x, ±y, ±z, ``--distance`` each, through the safety filter and the set-point stream), the
-   model's inferred motion of each (the planner's search toward the frame after, horizon 1) and
-   the estimate (``vjepa_ros.eval.camera_check``): estimated rotation, its error against the
-   true one [deg], verdict, the check's simulated duration, and whether every commanded target
-   stayed in the workspace box within ``--distance`` of the start;
+   ±x, ±y, ±z and the 8 cube corners (``--no-corners``: the axes only; ``--diagonals``: the
+   12 face diagonals too), ``--distance`` each, through the safety filter and the set-point
+   stream), the model's inferred motion of each (the planner's search toward the frame after,
+   horizon 1) and the estimate (``vjepa_ros.eval.camera_check``): estimated rotation, its
+   error against the true one [deg], its uncertainty, verdict, the check's simulated
+   duration, and whether every commanded target stayed in the workspace box within
+   ``--distance`` of the start;
 2. **reach**: the held-out goals (seeds 900000.., as ``bench_reach.py``) uncorrected and
    corrected with the check's *estimated* correction (``control.model_frame_rpy_deg``); with
    ``--reach-with-yaw`` also corrected by the check's yaw estimate alone, whatever the verdict
@@ -190,9 +192,10 @@ def main() -> int:
     parser.add_argument("--diagonals", action="store_true",
                         help="the check also moves along the 12 face diagonals "
                         "(camera_check.motion.diagonals)")
-    parser.add_argument("--corners", action="store_true",
+    parser.add_argument("--corners", action=argparse.BooleanOptionalAction,
+                        default=CheckMotionConfig().corners,
                         help="the check also moves toward the 8 cube corners "
-                        "(camera_check.motion.corners)")
+                        "(camera_check.motion.corners; default as the node: on)")
     parser.add_argument("--no-reach", action="store_true", help="only the check")
     parser.add_argument("--reach-with-yaw", action="store_true",
                         help="with --checkpoint: also reach corrected by the check's yaw "

@@ -1,10 +1,12 @@
 """The camera check's motions: ±x, ±y, ±z a few cm from the start pose, each one back again.
 
 The check moves the end effector out along each base axis and back to the start (6 out-moves,
-6 returns), orientation and gripper held. With ``diagonals`` it also moves along the 12 face
-diagonals (±x±y, ±x±z, ±y±z, each of the same length): 18 directions whose frames differ, so a
-learned model's per-motion error (about 20° RMS for the demo-sized models) averages over three
-times as many motions (README, Camera placement check). Every target is made safe by the
+6 returns), orientation and gripper held. With ``corners`` (the default) it also moves toward the
+8 cube corners (±x±y±z), with ``diagonals`` along the 12 face diagonals (±x±y, ±x±z, ±y±z), each
+motion of the same length: up to 26 directions whose frames differ, so a learned model's
+per-motion error (20–30° RMS for the demo-sized models) averages over more motions; the
+estimate's uncertainty falls as 1/√N (README, Camera placement check; the 14 default motions
+take about 28 s on the simulated arm, 26 about 52 s). Every target is made safe by the
 planner's own filter (``safety.filter_target``: workspace box, step length, NaN/inf), anchored
 on the measured pose it starts from, so the check never commands what a plan could not. A
 target the filter would shorten or move (the start too close to the box's edge) refuses the
@@ -28,7 +30,8 @@ AXES = ("x", "y", "z")
 @dataclasses.dataclass
 class CheckMotionConfig:
     distance_m: float = param(
-        0.04, "Camera check: length of each motion along ±x, ±y, ±z from the start pose [m]."
+        0.04, "Camera check: length of each motion from the start pose (along ±x, ±y, ±z and "
+        "the diagonals and corners turned on) [m]."
     )
     settle_s: float = param(
         0.3, "Camera check: the frame after a motion is taken this long after arrival [s]."
@@ -37,12 +40,15 @@ class CheckMotionConfig:
         10.0, "Camera check: give up a motion that has not arrived after this long [s]."
     )
     diagonals: bool = param(
-        False, "Camera check: also move along the 12 face diagonals (±x±y, ±x±z, ±y±z; 18 "
-        "motions instead of 6, about 3x the time) for a steadier estimate with a learned model."
+        False, "Camera check: also move along the 12 face diagonals (±x±y, ±x±z, ±y±z): 12 more "
+        "motions (26 with corners, about 1.9x the time of the 14) for a steadier estimate "
+        "with a learned model."
     )
     corners: bool = param(
-        False, "Camera check: also move toward the 8 cube corners (±x±y±z, each component "
-        "distance_m/sqrt(3)): 8 more motions (14 alone, 26 with diagonals)."
+        True, "Camera check: also move toward the 8 cube corners (±x±y±z, each component "
+        "distance_m/sqrt(3)): 14 motions instead of 6 (26 with diagonals), so a learned model's "
+        "per-motion error averages out (docs/camera_placement.md, Session 10); false: 6, "
+        "about 0.4x the time."
     )
 
     def __post_init__(self):
