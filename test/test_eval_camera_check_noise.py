@@ -31,12 +31,10 @@ SETS = {n: 0.04 * np.array([d for _, d in motion_directions(diag, corners)])
 def noisy(executed, sigma_deg, rng, rotation=None):
     """Inferred motions: the executed ones turned by ``rotation`` (if given), then noise."""
     turned = executed if rotation is None else rotation.apply(executed)
-    out = []
-    for v in turned:
-        kick = rng.normal(scale=math.radians(sigma_deg), size=3)
-        kick -= kick.dot(v) / v.dot(v) * v  # perpendicular to the motion: a direction error
-        out.append(Rotation.from_rotvec(np.cross(v, kick) / np.linalg.norm(v)).apply(v))
-    return np.array(out)
+    unit = turned / np.linalg.norm(turned, axis=1, keepdims=True)
+    kick = rng.normal(scale=math.radians(sigma_deg), size=turned.shape)
+    kick -= np.sum(kick * unit, axis=1, keepdims=True) * unit  # perpendicular: a direction error
+    return Rotation.from_rotvec(np.cross(unit, kick)).apply(turned)
 
 
 def _bounds(n, sigma_deg, draws=40, seed=0):
