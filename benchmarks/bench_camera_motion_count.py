@@ -90,14 +90,18 @@ def print_table(runs: list[dict]) -> None:
 def measure(args, parser) -> list[dict]:
     """Run the 26-motion live check per placement and distance; return the runs."""
     import vjepa_ros.eval.camera_check as camera_check
-    from bench_camera_check import placements
+    from benchmarks.bench_camera_check import placements
     from vjepa_ros.models import load_world_model
     from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.camera_orbit import camera_placement
     from vjepa_ros.sim.check_motions import run_live_check
     from vjepa_ros.sim.reach import reach_sim_config
-    from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config
+    from vjepa_ros.sim.reach_config import (
+        HELD_OUT_SEED_START,
+        load_reach_config,
+        resolve_checkpoint,
+    )
 
     config = load_reach_config(None, {})
     cem = config.planner.to_cem()
@@ -109,7 +113,11 @@ def measure(args, parser) -> list[dict]:
         cameras = placements(args, base.camera, base.scene.table_height)
     except ValueError as exc:
         parser.error(str(exc).replace("camera_check.motion.distance_m", "--distance"))
-    model = load_world_model(args.checkpoint)
+    try:
+        checkpoint = resolve_checkpoint("" if args.checkpoint == "demo" else args.checkpoint)
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
+    model = load_world_model(checkpoint)
     infer, seen = camera_check.infer_motions, {}
 
     def timed_infer(*a, **k):  # the session's inference, timed; its per-motion shares kept
@@ -139,7 +147,8 @@ def measure(args, parser) -> list[dict]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--checkpoint", help="the learned world model to check (file)")
+    parser.add_argument("--checkpoint", help="the learned world model to check (file, or 'demo' "
+                        "for the packaged demo model)")
     parser.add_argument("--rows", help="print the table of a saved --json file instead")
     parser.add_argument("--training-scene", type=int, action="append", default=[],
                         help="the camera of this collect --randomize camera seed; repeatable")
