@@ -175,6 +175,15 @@ def test_a_confidence_outside_0_1_is_refused_naming_the_parameter(value):
         CheckThresholds(confidence=value)
 
 
+def test_a_check_whose_model_infers_no_motion_has_an_unbounded_uncertainty(tmp_path):
+    result = check_motions(SETS[6], np.zeros_like(SETS[6]))
+    assert result.verdict == Verdict.MOVE and math.isinf(result.uncertainty["bound_deg"])
+    line = next(text for text in summary_lines(result) if text.startswith("uncertainty"))
+    assert "unbounded" in line and "unknown: too few motions" in line
+    written = write_check(result, tmp_path, {"control": {}}, plot=False)
+    assert json.loads(written["report"].read_text())["uncertainty"]["bound_deg"] is None
+
+
 def test_the_uncertainty_is_printed_and_kept_in_the_json_and_the_parameter_file(tmp_path):
     rng = np.random.default_rng(2)
     result = check_motions(SETS[18], noisy(SETS[18], 20.0, rng))

@@ -34,9 +34,11 @@ def _uncertainty_line(u: dict) -> str:
     """Return the rotation's uncertainty and its test against the identity, in one line."""
     fitted = "full rotation" if u["dof"] == 3 else "yaw"
     bound = "unbounded" if u["bound_deg"] == float("inf") else f"±{u['bound_deg']:.1f}°"
+    sigma = ("unknown: too few motions" if u["sigma_deg"] == float("inf")
+             else f"{u['sigma_deg']:.1f}°")
     differs = "differs from" if u["distinguishable"] else "cannot be told from"
     return (f"uncertainty   {bound} ({fitted}, {u['confidence']:.0%}; per-motion error "
-            f"{u['sigma_deg']:.1f}°): {differs} no rotation (p {u['p_value']:.2f})")
+            f"{sigma}): {differs} no rotation (p {u['p_value']:.2f})")
 
 
 def summary_lines(result: CameraCheckResult) -> list[str]:
