@@ -62,6 +62,9 @@ def add_commands(sub) -> None:
                        help="move the camera when the model's best action explains less than "
                        "this fraction of its best axis' share of the frame change along some "
                        "axis")
+    group.add_argument("--confidence", type=float,
+                       help="placement fine when the estimated rotation cannot be told from no "
+                       "rotation at this confidence, in (0, 1) (default 0.95)")
     group.add_argument("--min-motion", type=float,
                        help="executed motions shorter than this [m] are not used")
     add_topic_arguments(check)
@@ -73,7 +76,7 @@ def add_commands(sub) -> None:
 # Options named in the one-line errors: the setting (as the errors spell it) -> its option.
 _VERDICT_OPTIONS = {"fine_deg": "--fine-deg", "max_residual_deg": "--max-residual-deg",
                     "min_scale": "--min-scale", "min_motion_m": "--min-motion",
-                    "min_explained": "--min-explained"}
+                    "min_explained": "--min-explained", "confidence": "--confidence"}
 _OPTIONS = {**{f"{PARAM_PREFIX}{name}": option for name, option in _VERDICT_OPTIONS.items()},
             "rate_hz": "--rate", "max_steps": "--max-steps"}
 

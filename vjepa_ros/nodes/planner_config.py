@@ -181,7 +181,8 @@ class CameraCheckParams:
 
         Raises ValueError naming both parameters: ``verdict.min_motion_m`` not below
         ``motion.distance_m`` (no motion would count) or ``verdict.min_motions`` above the number
-        of motions the check makes (6, or 18 with ``motion.diagonals``).
+        of motions the check makes (6; 18 with ``motion.diagonals``, 14 with ``motion.corners``,
+        26 with both).
         """
         motion, verdict = self.motion, self.verdict
         if not verdict.min_motion_m < motion.distance_m:
@@ -189,12 +190,13 @@ class CameraCheckParams:
                 f"camera_check.verdict.min_motion_m ({verdict.min_motion_m:g} m) must be below "
                 f"camera_check.motion.distance_m ({motion.distance_m:g} m): no motion of the "
                 "check would count; lower the one or raise the other")
-        made = len(motion_directions(motion.diagonals))
+        made = len(motion_directions(motion.diagonals, motion.corners))
         if verdict.min_motions > made:
             raise ValueError(
                 f"camera_check.verdict.min_motions ({verdict.min_motions}) exceeds the "
                 f"{made} motions the check makes (camera_check.motion.diagonals "
-                f"{str(motion.diagonals).lower()}); lower it or turn the diagonals on")
+                f"{str(motion.diagonals).lower()}, corners {str(motion.corners).lower()}); "
+                "lower it or turn the diagonals or corners on")
 
 
 @dataclasses.dataclass
