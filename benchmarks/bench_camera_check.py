@@ -7,11 +7,13 @@ known. For each rotation:
 
 1. **check**: from the reach start pose of the first goal's scene, the live camera check as the
    planner node runs it (``MPCSession.start_camera_check`` through ``vjepa_ros.sim.check_motions``:
-   ±x, ±y, ±z, ``--distance`` each, through the safety filter and the set-point stream), the
-   model's inferred motion of each (the planner's search toward the frame after, horizon 1) and
-   the estimate (``vjepa_ros.eval.camera_check``): estimated rotation, its error against the
-   true one [deg], verdict, the check's simulated duration, and whether every commanded target
-   stayed in the workspace box within ``--distance`` of the start;
+   ±x, ±y, ±z and the 8 cube corners (``--no-corners``: the axes only; ``--diagonals``: the
+   12 face diagonals too), ``--distance`` each, through the safety filter and the set-point
+   stream), the model's inferred motion of each (the planner's search toward the frame after,
+   horizon 1) and the estimate (``vjepa_ros.eval.camera_check``): estimated rotation, its
+   error against the true one [deg], its uncertainty, verdict, the check's simulated
+   duration, and whether every commanded target stayed in the workspace box within
+   ``--distance`` of the start;
 2. **reach**: the held-out goals (seeds 900000.., as ``bench_reach.py``) uncorrected and
    corrected with the check's *estimated* correction (``control.model_frame_rpy_deg``); with
    ``--reach-with-yaw`` also corrected by the check's yaw estimate alone, whatever the verdict
@@ -105,6 +107,7 @@ def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
         "yaw_deg": result.yaw_deg,
         "residual_deg": result.residual_deg, "scale": result.scale,
         "explained": result.explained, "verdict": result.verdict,
+        "uncertainty": result.uncertainty,
         "correction_rpy_deg": result.correction_rpy_deg,
         "check_wall_s": time.perf_counter() - started,
         "check_sim_s": sim.time - sim_started,
@@ -189,6 +192,10 @@ def main() -> int:
     parser.add_argument("--diagonals", action="store_true",
                         help="the check also moves along the 12 face diagonals "
                         "(camera_check.motion.diagonals)")
+    parser.add_argument("--corners", action=argparse.BooleanOptionalAction,
+                        default=CheckMotionConfig().corners,
+                        help="the check also moves toward the 8 cube corners "
+                        "(camera_check.motion.corners; default as the node: on)")
     parser.add_argument("--no-reach", action="store_true", help="only the check")
     parser.add_argument("--reach-with-yaw", action="store_true",
                         help="with --checkpoint: also reach corrected by the check's yaw "
@@ -224,7 +231,8 @@ def main() -> int:
     seeds = list(range(HELD_OUT_SEED_START, HELD_OUT_SEED_START + args.goals))
     cem = config.planner.to_cem()
     try:
-        motion = CheckMotionConfig(distance_m=args.distance, diagonals=args.diagonals)
+        motion = CheckMotionConfig(distance_m=args.distance, diagonals=args.diagonals,
+                                   corners=args.corners)
         CameraCheckParams(motion=motion)  # the verdict's thresholds can count these motions
         base = reach_sim_config(seeds[0], config.sim)
         cameras = (placements(args, base.camera, base.scene.table_height) if args.checkpoint
@@ -243,7 +251,8 @@ def main() -> int:
     print(f"  planner        CEM S {cem.samples}, I {cem.iterations}, H {cem.horizon}, "
           f"maxnorm {cem.maxnorm}")
     print(f"  check motions  {args.distance * 100:g} cm along ±x, ±y, ±z"
-          f"{' and the 12 face diagonals' if args.diagonals else ''} from the start pose")
+          f"{' and the 12 face diagonals' if args.diagonals else ''}"
+          f"{' and the 8 cube corners' if args.corners else ''} from the start pose")
     rows = []
     if args.checkpoint:
         model = load_world_model(checkpoint)
@@ -291,7 +300,7 @@ def _oracle_label(row) -> str:
 def print_rows(rows, seeds, no_reach, title, label) -> None:
     """Print the summary table: one line per row."""
     with_yaw = any("yaw_corrected" in row for row in rows)
-    print(f"\n{title:<36} {'estimated rpy [deg]':<22} {'RMS':>5} {'verdict':<20} "
+    print(f"\n{title:<36} {'estimated rpy [deg]':<22} {'±95%':>6} {'RMS':>5} {'verdict':<20} "
           f"{'check sim s':>11} {'uncorrected':>12} {'corrected':>10}"
           f"{' yaw-corrected' if with_yaw else ''}")
     for row in rows:
@@ -302,7 +311,9 @@ def print_rows(rows, seeds, no_reach, title, label) -> None:
         if with_yaw and not no_reach:
             reach_cells += f" {row['yaw_corrected']['successes']:>10}/{len(seeds):<2}"
         residual = min(row["residual_deg"].values())
-        print(f"{label(row):<36} {'[' + est + ']':<22} {residual:>4.0f}° {row['verdict']:<20} "
+        bound = row["uncertainty"]["bound_deg"]
+        print(f"{label(row):<36} {'[' + est + ']':<22} {bound:>5.1f}° {residual:>4.0f}° "
+              f"{row['verdict']:<20} "
               f"{row['check_sim_s']:>11.1f}{reach_cells}")
 
 

@@ -14,6 +14,9 @@ camera placement the statistics a verdict can rest on (``vjepa_ros.eval.camera_c
 - ``pairs``: the worst ± pair consistency [deg] (> 90°: the model infers the same way for +a
   and −a);
 - ``expl``: the smallest per-axis explained share over the largest (the ``min_explained`` rule);
+- ``±95%`` and ``p``: the uncertainty of the rotation the check chose (the half-width of its
+  confidence region, deg) and the probability of an estimate this far from the identity if the
+  model had no frame error (``vjepa_ros.eval.camera_check_noise``: the ``confidence`` rule);
 - the verdict saved in the row and the verdict of the check as it is now (``check_motions``
   with ``--fine-deg`` etc., default ``CheckThresholds``), and the reach outcomes.
 
@@ -28,7 +31,8 @@ The per-axis explained shares are saved as means per axis; the verdict needs no 
 compares those means), so each motion gets its axis's mean back.
 
 Run:  python benchmarks/bench_camera_verdict.py --rows a.json b.json [--reference 8]
-          [--fine-deg 10] [--max-residual-deg 60] [--min-scale 0.3] [--min-explained 0.1]
+          [--fine-deg 10] [--max-residual-deg 60] [--min-scale 0.3] [--min-explained 0.05]
+          [--confidence 0.95]
 """
 
 import argparse
@@ -120,6 +124,8 @@ def row_statistics(row: dict, thresholds: CheckThresholds) -> dict:
         "axis_scale": min(scales.items(), key=lambda kv: kv[1]) if scales else (None, None),
         "worst_pair_deg": max(pairs) if pairs else None,
         "explained_ratio": (min(known) / max(known) if known and max(known) > 0 else None),
+        "angle_deg": now.rotation_angle_deg if now.uncertainty["dof"] == 3 else abs(now.yaw_deg),
+        "bound_deg": now.uncertainty["bound_deg"], "p_identity": now.uncertainty["p_value"],
         "verdict_saved": row.get("verdict"), "verdict_now": now.verdict,
         "why_now": now.explanation.split(":", 1)[1].split(";")[0].strip(),
     }
@@ -162,7 +168,8 @@ def _num(value, fmt) -> str:
 def print_table(rows: list[dict], stats: list[dict], reference: float) -> None:
     """One line per placement: statistics, verdicts (saved / now), reach, scores."""
     print(f"{'placement':<30} {'n':>2} {'yaw':>6} {'loo':>4}  {'agree none yaw R':<16} "
-          f"{'RMS':>4} {'axis scale':>10} {'pairs':>5} {'expl':>5}  {'verdict saved':<15}"
+          f"{'RMS':>4} {'axis scale':>10} {'pairs':>5} {'expl':>5} {'angle':>5} {'±95%':>5} "
+          f"{'p':>4}  {'verdict saved':<15}"
           f"{'verdict now':<15}{'reach u/c/yaw':<14}")
     for row, s in zip(rows, stats, strict=True):
         axis, scale = s["axis_scale"]
@@ -175,9 +182,16 @@ def print_table(rows: list[dict], stats: list[dict], reference: float) -> None:
               f"{s['agree_rotation']:>4.2f}   {s['rms_best_deg']:>4.0f} "
               f"{(axis or '-') + ' ' + _num(scale, '.2f'):>10} "
               f"{_num(s['worst_pair_deg'], '.0f'):>5} "
-              f"{_num(s['explained_ratio'], '.2f'):>5}  {saved:<15}{now:<15}{reach:<14}")
+              f"{_num(s['explained_ratio'], '.2f'):>5} {s['angle_deg']:>5.1f} "
+              f"{s['bound_deg']:>5.1f} {s['p_identity']:>4.2f}  {saved:<15}{now:<15}{reach:<14}")
     for row, s in zip(rows, stats, strict=True):
         print(f"  {row['placement'][:30]}: now {s['verdict_now']}: {s['why_now']}")
+    for which in ("saved", "now"):
+        scores = [score(s[f"verdict_{which}"], row, reference).rstrip("~")
+                  for row, s in zip(rows, stats, strict=True)]
+        counts = {kind: scores.count(kind) for kind in ("ok", "wrong", "missed")}
+        print(f"  verdict {which:<5}  {counts['ok']} right, {counts['wrong']} wrong, "
+              f"{counts['missed']} missed, {len(scores) - sum(counts.values())} without reach")
 
 
 def main(argv=None) -> int:
@@ -188,7 +202,7 @@ def main(argv=None) -> int:
                         help="reach successes at the reference placement (default: the "
                         "'default' row's uncorrected successes)")
     defaults = CheckThresholds()
-    for name in ("fine_deg", "max_residual_deg", "min_scale", "min_explained"):
+    for name in ("fine_deg", "max_residual_deg", "min_scale", "min_explained", "confidence"):
         parser.add_argument(f"--{name.replace('_', '-')}", type=float,
                             default=getattr(defaults, name),
                             help=f"verdict threshold (default {getattr(defaults, name):g})")
@@ -196,7 +210,8 @@ def main(argv=None) -> int:
     try:
         thresholds = CheckThresholds(fine_deg=args.fine_deg,
                                      max_residual_deg=args.max_residual_deg,
-                                     min_scale=args.min_scale, min_explained=args.min_explained)
+                                     min_scale=args.min_scale, min_explained=args.min_explained,
+                                     confidence=args.confidence)
         rows = load_rows(args.rows)
         stats = [row_statistics(row, thresholds) for row in rows]
     except ValueError as exc:
@@ -212,7 +227,7 @@ def main(argv=None) -> int:
     print(f"camera check verdicts against reach ({len(rows)} rows from {len(args.rows)} files)")
     print(f"  thresholds     fine_deg {thresholds.fine_deg:g}, max_residual_deg "
           f"{thresholds.max_residual_deg:g}, min_scale {thresholds.min_scale:g}, "
-          f"min_explained {thresholds.min_explained:g}")
+          f"min_explained {thresholds.min_explained:g}, confidence {thresholds.confidence:g}")
     print(f"  reference      {reference:g} successes; right: fine when uncorrected >= "
           f"{SHARE * reference:g}, rotation when corrected >= {SHARE * reference:g}, move when "
           "uncorrected below it (~: reach corrected by the yaw alone)")

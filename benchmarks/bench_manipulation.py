@@ -72,10 +72,11 @@ from vjepa_ros.cli_options import (  # noqa: E402
     add_search_method_arguments,
     check_subgoal_gripper,
     goal_switch_configs,
-    option_message,
+    planner_option_message,
     planner_overrides,
 )
 from vjepa_ros.config import ConfigError  # noqa: E402
+from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.sim.choices import (  # noqa: E402
     DENSE_STEPS_DEFAULT,
@@ -263,6 +264,7 @@ def main() -> int:
     if not args.agents and not args.checkpoint:
         parser.error("no agent: give --agents and/or --checkpoint")
     try:
+        check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # before torch
         check_dense_steps(args.dense_steps, args.dense, "--dense", tasks=args.tasks)
         cem = load_reach_config(None, planner_overrides(args)).planner.to_cem()
         switchings = goal_switch_configs(args)
@@ -273,7 +275,7 @@ def main() -> int:
                    load_run_model(c, args.device, option="--checkpoint"))
                   for c in args.checkpoint]
     except (ValueError, ConfigError) as exc:
-        parser.error(option_message(str(exc)))
+        parser.error(planner_option_message(str(exc), args))
     import_simulator()
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -13,7 +13,7 @@ Agents
   oracle         the simulator's exact stand-in world model (vjepa_ros.sim.oracle), same CEM
 
 Run:  python benchmarks/bench_reach.py [--checkpoint demo] [--checkpoint other.pt] [--goals 20]
-          [--max-steps 15] [--samples 100 --iterations 5 --horizon 1] [--json out.json]
+          [--max-steps 15] [--samples 100 --iterations 5 --horizon 1 --topk 10] [--json out.json]
           [--method cem|icem|mppi] [--icem-* / --mppi-* settings]
 
 ``--checkpoint demo`` is the packaged demo world model; without ``--checkpoint`` only the baseline
@@ -45,10 +45,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vjepa_ros.cli_options import (  # noqa: E402
+    add_cem_arguments,
     add_search_method_arguments,
-    option_message,
-    search_method_overrides,
+    planner_option_message,
+    planner_overrides,
 )
+from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
@@ -164,6 +166,7 @@ def checked_settings(args: argparse.Namespace) -> tuple:
                                ("--threads", args.threads, 0)):
         if value is not None and value < low:
             raise ValueError(f"{option} {value}: must be >= {low}")
+    check_device_and_dtype(args.device, None, ("--device", "--dtype"))
     if args.planning_s is not None and not 0 <= args.planning_s < float("inf"):
         raise ValueError(f"--planning-s {args.planning_s}: simulated seconds per plan must be "
                          ">= 0 and finite")
@@ -173,15 +176,13 @@ def checked_settings(args: argparse.Namespace) -> tuple:
     try:
         config = load_reach_config(args.config, {
             "episode.max_steps": args.max_steps, "episode.success_radius": args.success_radius,
-            "planner.samples": args.samples, "planner.iterations": args.iterations,
-            "planner.horizon": args.horizon, "device": args.device,
-            **search_method_overrides(args),
+            "device": args.device, **planner_overrides(args),
         })
         control_overrides = {} if args.async_blend_m is None else {
             "async_blend_m": args.async_blend_m}
         ControlConfig(**control_overrides)
     except ValueError as exc:  # ConfigError too
-        raise ValueError(option_message(str(exc), options)) from None
+        raise ValueError(planner_option_message(str(exc), args, args.config, options)) from None
     from vjepa_ros.sim.tasks import ReachTaskConfig  # the simulator: after the checks above
 
     if args.goal_distance is None:
@@ -203,9 +204,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed-start", type=int, default=HELD_OUT_SEED_START)
     parser.add_argument("--max-steps", type=int)
     parser.add_argument("--success-radius", type=float, help="m (default 0.05)")
-    parser.add_argument("--samples", type=int)
-    parser.add_argument("--iterations", type=int)
-    parser.add_argument("--horizon", type=int)
     parser.add_argument("--device", help="cpu, cuda (default: config, then cuda if available)")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("--no-random", action="store_true", help="skip the random baseline")
@@ -224,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="goals MIN..MAX m from the start (default 0.08 0.25)")
     parser.add_argument("--async-blend-m", type=float,
                         help="control.async_blend_m (default: the parameter's default)")
+    add_cem_arguments(parser.add_argument_group("planner"), "--config's planner")
     add_search_method_arguments(parser)
     return parser
 

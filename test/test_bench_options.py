@@ -38,7 +38,11 @@ def bench():
     (["--refine-steps", "-1"], "--refine-steps must be an integer >= 0"),
     (["--icem-noise-beta", "-2"], "--icem-noise-beta must be a finite number >= 0"),
     (["--samples", "0"], "--samples must be an integer >= 1"),
-    (["--samples", "4"], "--topk"),  # the demo's topk 10 exceeds 4 samples
+    (["--samples", "4"], "--topk of config/reach_demo.yaml (10) must not exceed --samples (4)"),
+    (["--topk", "100", "--samples", "8"], "--topk (100) must not exceed --samples (8)"),
+    (["--topk", "0"], "--topk must be an integer >= 1, got 0"),
+    (["--topk", "101"], "--topk (101) must not exceed --samples of config/reach_demo.yaml (100)"),
+    (["--maxnorm", "-1"], "--maxnorm must be"),
     (["--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
     (["--success-radius", "-0.1"], "--success-radius must be > 0 m, got -0.1"),
     (["--async-blend-m", "-1"], "--async-blend-m must be >= 0"),
@@ -57,6 +61,19 @@ def test_bad_options_name_what_the_user_typed(bench, argv, message):
     assert text.startswith(message) or message in text, text
     assert "planner." not in text and "episode." not in text and "control." not in text
     assert "\n" not in text
+
+
+@pytest.mark.parametrize("argv", [["--topk", "100", "--samples", "8"], ["--topk", "0"],
+                                  ["--samples", "4"]])
+def test_a_bad_topk_reads_as_the_demo_says_it(bench, argv, capsys):
+    """bench_reach and `vjepa-ros demo` share cli_options.cem_option_message: one sentence."""
+    from vjepa_ros.cli import main
+
+    with pytest.raises(ValueError) as caught:
+        bench.checked_settings(bench.build_parser().parse_args(argv))
+    assert main(["demo", *argv, "--preset", "paper", "--checkpoint", __file__]) == 1
+    demo = capsys.readouterr().err.removeprefix("vjepa-ros demo: ").strip()
+    assert str(caught.value) == demo.replace("preset 'paper'", "config/reach_demo.yaml")
 
 
 def test_good_options_give_the_settings(bench):
@@ -109,6 +126,10 @@ print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue(), "l
     ("bench_reach", ["--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
     ("bench_manipulation", ["--help"], "usage: bench_manipulation.py"),
     ("bench_manipulation", ["--size", "8"], "--size 8: the camera needs at least 32 px"),
+    ("bench_manipulation", ["--checkpoint", "demo", "--device", "tpu"],
+     "--device: unknown device 'tpu'"),
+    ("bench_reach", ["--device", "gpu"], "--device: unknown device 'gpu'"),
+    ("bench_reach", ["--topk", "0"], "--topk must be an integer >= 1, got 0"),
     ("bench_camera_check", ["--help"], "usage: bench_camera_check.py"),
     ("bench_camera_check", ["--checkpoint", "demo", "--yaw", "30"], "--yaw: does not apply"),
     ("bench_encoder_landscape", ["--help"], "usage: bench_encoder_landscape.py"),

@@ -9,6 +9,7 @@ in well under a second instead of after seconds of imports (timed by
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -32,9 +33,14 @@ print(json.dumps({"code": code, "err": err.getvalue(), "loaded": loaded}))
 """ % (HEAVY,)
 
 
+ROS_ENV = ("ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE", "ROS_LOCALHOST_ONLY")
+
+
 def probe(argv: list[str], cwd: Path) -> dict:
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin", "HOME": str(cwd),  # ROS logs there
+           **{name: os.environ[name] for name in ROS_ENV if name in os.environ}}  # network rule
     done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True,
-                          cwd=cwd, timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin"})
+                          cwd=cwd, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
 
@@ -51,6 +57,31 @@ def probe(argv: list[str], cwd: Path) -> dict:
      "vjepa-ros run: --refine-lr must be a finite number > 0"),
     (["train", "--out", "OUT", "--data", "OUT", "--steps", "0"],
      "vjepa-ros train: --steps must be >= 1"),
+    # Device and dtype names: before torch, which knows only whether the device is here.
+    (["demo", "--device", "bogus"],
+     "vjepa-ros demo: --device: unknown device 'bogus': use cpu, cuda, cuda:N or mps"),
+    (["eval", "BAG", "--out", "OUT", "--dtype", "f8"], "vjepa-ros eval: --dtype: unknown dtype"),
+    (["camera-check", "BAG", "--device", "cuda:x"],
+     "vjepa-ros camera-check: --device: unknown device 'cuda:x'"),
+    (["run", "--task", "grasp", "--device", "tpu"], "vjepa-ros run: --device: unknown device"),
+    (["run", "--task", "grasp", "--dtype", "half-ish"], "vjepa-ros run: --dtype: unknown dtype"),
+    (["reach", "--device", "gpu"], "vjepa-ros reach: --device: unknown device 'gpu'"),
+    (["train", "--out", "OUT", "--data", "OUT", "--device", "meta"],
+     "vjepa-ros train: --device: unknown device 'meta'"),
+    # pretrain's settings (PretrainConfig) are checked without torch.
+    (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--steps", "-1"],
+     "vjepa-ros pretrain: --steps must be >= 0"),
+    (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--batch-size", "0"],
+     "vjepa-ros pretrain: --batch-size must be >= 1"),
+    (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--config", "FILE"],
+     "vjepa-ros pretrain: FILE: expected a mapping of pretraining settings"),
+    # A CEM value the user did not give is named with where it comes from, as demo names it.
+    (["demo", "--samples", "4"], "vjepa-ros demo: --topk of preset 'notebook' (10) must not "
+     "exceed --samples (4)"),
+    (["run", "--task", "grasp", "--samples", "4"], "vjepa-ros run: --topk of "
+     "config/reach_demo.yaml (10) must not exceed --samples (4)"),
+    (["reach", "--samples", "4"], "vjepa-ros reach: --topk of config/reach_demo.yaml (10) must "
+     "not exceed --samples (4)"),
 ])
 def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, tmp_path):
     assert_refused_light(argv, message, tmp_path)
@@ -94,6 +125,29 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
      "is not in the package's config/ folder"),
     (["launch", "--params-file", "planner_notebook.yaml", "--checkpoint", "MISSING"],
      "vjepa-ros launch: --checkpoint MISSING does not exist"),  # a packaged file by its name
+    # -p for a node this launch does not start: refused, not dropped while the rest runs.
+    (["launch", "--checkpoint", "FILE", "-p", "sim.camera.width:=64"],
+     "vjepa-ros launch: -p sim.camera.width: node 'sim' is not started, so the value would be "
+     "dropped: add --node sim"),
+    (["launch", "--checkpoint", "FILE", "--node", "sim", "-p", "camera.fps:=15"],
+     "vjepa-ros launch: -p camera.fps: node 'camera' is not started"),
+    (["launch", "--checkpoint", "FILE", "-p", "plannr.planner.samples:=8"],
+     "vjepa-ros launch: -p plannr.planner.samples: no node 'plannr'; the nodes are bag_player, "
+     "camera, image_publisher, planner, sim"),
+    # camera-check: its bag, --checkpoint and --params-file before torch and the model.
+    (["camera-check", "BAG"], "vjepa-ros camera-check: bag not found: BAG"),
+    (["camera-check", "FILE"], "vjepa-ros camera-check: FILE: not a rosbag2 data file"),
+    (["camera-check", "FOLDER"], "vjepa-ros camera-check: FOLDER: no metadata.yaml and no "
+     "rosbag2 data file"),
+    (["camera-check", "FOLDER", "--checkpoint", "MISSING"],
+     "vjepa-ros camera-check: --checkpoint MISSING does not exist: give"),
+    (["camera-check", "FOLDER", "--params-file", "MISSING"],
+     "vjepa-ros camera-check: --params-file MISSING does not exist: give a ROS 2 parameter file"),
+    (["camera-check", "FOLDER", "--params-file", "FILE"],
+     "vjepa-ros camera-check: --params-file FILE: it holds a YAML str, not a mapping of nodes"),
+    (["camera-check", "FOLDER", "--out", "FILE/check"],
+     "vjepa-ros camera-check: --out FILE/check: FILE is a file, not a directory"),
+    (["reach", "--out", "FILE/reach"], "vjepa-ros reach: --out FILE/reach: FILE is a file"),
 ])
 def test_a_missing_input_path_is_refused_before_the_heavy_libraries_load(argv, message,
                                                                           tmp_path):
@@ -132,3 +186,47 @@ def assert_refused_light(argv: list[str], message: str, tmp_path: Path) -> None:
     assert result["code"] == (0 if argv == ["--help"] else 1)
     assert result["err"].startswith(message) and result["err"].count("\n") <= 1, result["err"]
     assert result["loaded"] == [], f"{' '.join(argv[:1])} imported {result['loaded']} first"
+
+
+# Nodes started by `launch` (rclpy loads): each one's parameters are refused before the planner
+# loads torch and the world model (it starts last), in one line, never a traceback.
+@pytest.mark.parametrize("argv, message", [
+    (["--node", "sim", "-p", "sim.camera.width:=5"],
+     "vjepa-ros launch: sim: SimConfig: camera.width/height must be >= 16"),
+    (["--node", "sim", "-p", "sim.real_time_factor:=-1.0"],
+     "vjepa-ros launch: sim: real_time_factor must be >= 0"),
+    (["--node", "image_publisher"], "vjepa-ros launch: image_publisher: parameter 'path' is "
+     "empty"),
+    (["--node", "bag_player"], "vjepa-ros launch: bag_player: parameter 'bag' is empty"),
+    (["-p", "planner.model.device:=tpu"],
+     "vjepa-ros launch: planner: model.device: unknown device 'tpu'"),
+    (["-p", "planner.model.dtype:=f8"], "vjepa-ros launch: planner: model.dtype: unknown dtype"),
+])
+def test_launch_refuses_a_node_parameter_before_the_world_model_loads(argv, message, tmp_path):
+    (tmp_path / "model.pt").write_bytes(b"not a model")
+    result = probe(["launch", "--checkpoint", str(tmp_path / "model.pt"), *argv], tmp_path)
+    assert result["code"] == 1
+    assert result["err"].startswith(message) and result["err"].count("\n") <= 1, result["err"]
+    assert "torch" not in result["loaded"], f"launch {argv} imported torch first"
+
+
+# A bag that exists but lacks what the command asks of it: refused from the bag's contents
+# (rosbags reads them), before torch and the world model.
+@pytest.mark.parametrize("command", ["eval", "camera-check"])
+@pytest.mark.parametrize("options, message", [
+    (["--image-topic", "/nope"], "image topic /nope is not in the bag"),
+    (["--state-source", "joint_states", "--joint-states-topic", "/arm/joint_states"],
+     "/arm/joint_states"),
+])
+def test_a_bag_without_the_asked_topic_is_refused_before_torch(command, options, message,
+                                                               tmp_path):
+    import numpy as np
+
+    from vjepa_ros.eval.bags import write_bag
+
+    bag = write_bag(tmp_path / "bag", np.zeros((3, 16, 16, 3), np.uint8),
+                    np.tile([0.5, 0.0, 0.3, 3.14, 0.0, 0.0, 0.0], (3, 1)))
+    result = probe([command, str(bag), "--out", str(tmp_path / "out"), *options], tmp_path)
+    assert result["code"] == 1 and message in result["err"], result["err"]
+    assert result["err"].startswith(f"vjepa-ros {command}: ") and result["err"].count("\n") == 1
+    assert "torch" not in result["loaded"], f"{command} imported torch before reading the bag"

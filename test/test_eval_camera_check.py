@@ -196,9 +196,14 @@ def test_the_edges_of_the_threshold_ranges_are_accepted():
      "below camera_check.motion.distance_m (0.04 m)"),
     ({"verdict": {"min_motion_m": 0.02}, "motion": {"distance_m": 0.02}},
      "must be below camera_check.motion.distance_m (0.02 m)"),
-    ({"verdict": {"min_motions": 7}}, "camera_check.verdict.min_motions (7) exceeds the 6 "
-     "motions the check makes (camera_check.motion.diagonals false)"),
-    ({"verdict": {"min_motions": 19}, "motion": {"diagonals": True}}, "exceeds the 18 motions"),
+    ({"verdict": {"min_motions": 15}}, "camera_check.verdict.min_motions (15) exceeds the 14 "
+     "motions the check makes (camera_check.motion.diagonals false, corners true)"),
+    ({"verdict": {"min_motions": 7}, "motion": {"corners": False}}, "exceeds the 6 motions"),
+    ({"verdict": {"min_motions": 19}, "motion": {"diagonals": True, "corners": False}},
+     "exceeds the 18 motions"),
+    ({"verdict": {"min_motions": 27}, "motion": {"diagonals": True, "corners": True}},
+     "exceeds the 26 motions"),
+    ({"verdict": {"confidence": 1.0}}, "camera_check.verdict.confidence must be a probability"),
     ({"verdict": {"fine_deg": 200.0}}, "camera_check.verdict.fine_deg must be an angle"),
     ({"motion": {"distance_m": math.inf}}, "camera_check.motion.distance_m must be finite"),
 ])

@@ -143,7 +143,7 @@ def test_device_and_dtype_selection(models, tmp_path):
 @pytest.mark.parametrize("device, message", [
     ("tpu", "unknown device 'tpu': use cpu, cuda, cuda:N or mps"),
     ("cuda:x", "unknown device"),
-    ("meta", "runs on cpu, cuda or mps"),
+    ("meta", "unknown device 'meta': use cpu, cuda, cuda:N or mps"),
 ])
 def test_devices_torch_or_this_package_cannot_use_are_refused_in_one_line(models, tmp_path,
                                                                         device, message):

@@ -67,7 +67,7 @@ class IdealArm:
 def test_live_check_recovers_the_rotation_and_never_leaves_its_limits(rpy):
     arm = IdealArm(rpy)
     arm.session.set_enabled(True)
-    config = CheckMotionConfig(distance_m=0.03)
+    config = CheckMotionConfig(distance_m=0.03, corners=False)
     run = arm.session.start_camera_check(config)
     arm.run(run)
     assert not run.error, run.error
@@ -92,7 +92,7 @@ def test_live_check_with_a_model_blind_along_z_says_move_the_camera():
     arm = IdealArm()
     arm.oracle.predictor.axis_gain[2] = 0.0  # the model cannot see motion along z
     arm.session.set_enabled(True)
-    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03))
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, corners=False))
     arm.run(run)
     assert run.result.verdict == Verdict.MOVE, run.result.explanation
     assert "along z" in run.result.explanation and run.result.correction_rpy_deg == [0, 0, 0]
@@ -109,7 +109,8 @@ def test_diagonal_motions_add_twelve_directions_within_the_limits_and_keep_blind
     # the live check with diagonals: 18 out-moves, all safe and within the distance
     arm = IdealArm((0, 0, 60))
     arm.session.set_enabled(True)
-    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, diagonals=True))
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, diagonals=True,
+                                                           corners=False))
     arm.run(run)
     assert not run.error, run.error
     assert len(run.labels) == 18 and len(run.commands) == 37
@@ -122,16 +123,40 @@ def test_diagonal_motions_add_twelve_directions_within_the_limits_and_keep_blind
     blind = IdealArm()
     blind.oracle.predictor.axis_gain[2] = 0.0
     blind.session.set_enabled(True)
-    run = blind.session.start_camera_check(CheckMotionConfig(distance_m=0.03, diagonals=True))
+    run = blind.session.start_camera_check(CheckMotionConfig(distance_m=0.03, diagonals=True,
+                                                             corners=False))
     blind.run(run)
     assert run.result.verdict == Verdict.MOVE and "along z" in run.result.explanation
     assert run.result.explained["x"] > 0.8 and run.result.explained["z"] < 0.2
 
 
+def test_the_default_check_adds_the_eight_corners_within_the_limits():
+    directions = dict(motion_directions(corners=True))
+    assert len(directions) == 14 and list(directions)[6:8] == ["+x+y+z", "+x+y-z"]
+    np.testing.assert_allclose(directions["-x+y-z"], np.array([-1, 1, -1]) / np.sqrt(3))
+    every = np.array([d for _, d in motion_directions(diagonals=True, corners=True)])
+    assert len({tuple(np.round(u, 6)) for u in every}) == 26  # none repeated
+    for d in every:  # every direction's opposite is in the set (the ± pairs)
+        assert np.isclose(every @ -d, 1.0).any()
+    arm = IdealArm((10, 0, -40))
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check()  # the default: axes and corners, 4 cm
+    arm.run(run)
+    assert not run.error, run.error
+    assert len(run.labels) == 14 and len(run.commands) == 29
+    np.testing.assert_allclose(np.linalg.norm(run.executed, axis=1), 0.04, atol=1e-6)
+    np.testing.assert_allclose(np.abs(run.executed[6:]), 0.04 / np.sqrt(3), atol=1e-6)
+    reach = np.linalg.norm(np.array(arm.setpoints)[:, :3] - START[:3], axis=1)
+    assert reach.max() <= 0.04 + 1e-9
+    assert all(in_box(c[:3], arm.session.limits) for c in run.commands)
+    np.testing.assert_allclose(run.result.rotation_rpy_deg, (10, 0, -40), atol=2.0)
+    assert run.result.verdict == Verdict.ROTATE and run.result.uncertainty["bound_deg"] < 3.0
+
+
 def test_disable_stops_the_check_at_once_and_nothing_more_is_streamed():
     arm = IdealArm()
     arm.session.set_enabled(True)
-    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.04))
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.04, corners=False))
 
     def disable_after_three_commands(arm):
         if len(run.commands) == 3:
@@ -153,7 +178,7 @@ def test_diagnostics_show_the_check_idle_moving_estimating_done_and_stopped():
 
     assert shown() == "idle"
     arm.session.set_enabled(True)
-    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03))
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, corners=False))
     seen = [shown()]
     while not run.moving_done:
         arm.tick()
@@ -168,7 +193,7 @@ def test_diagnostics_show_the_check_idle_moving_estimating_done_and_stopped():
     assert shown() == (f"done: correct by rotation (rotation {run.result.rotation_angle_deg:.1f}°"
                        ", correction full)")
     assert arm.session.camera_check is None, "ended: a new check may start"
-    second = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03))
+    second = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, corners=False))
     for _ in range(5):
         arm.tick()
     assert shown().startswith("moving 1 of 13") or shown().startswith("moving 2 of 13")
@@ -219,7 +244,8 @@ def test_motions_near_the_workspace_edge_are_refused(start, axis):
     with pytest.raises(ValueError, match=rf"the \{axis} motion of 0.040 m"):
         check_motions(state, SafetyLimits())
     motions = check_motions(np.concatenate([[0.45, 0, 0.35], [math.pi, 0, 0, 0]]), SafetyLimits())
-    assert [m.label for m in motions] == ["+x", "-x", "+y", "-y", "+z", "-z"]
+    assert [m.label for m in motions][:6] == ["+x", "-x", "+y", "-y", "+z", "-z"]
+    assert len(motions) == 14 and motions[-1].label == "-x-y-z"  # the corners by default
 
 
 def test_live_check_on_the_simulated_arm():

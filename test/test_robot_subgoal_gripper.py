@@ -7,6 +7,7 @@ the cup (docs/manipulation.md: held, it reads closedness 0.24, below the roundin
 
 import argparse
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -242,6 +243,38 @@ def test_subgoal_gripper_option_reaches_every_rule():
     assert goal_switch_configs(parser.parse_args([]))[0].gripper == "planned"
     with pytest.raises(SystemExit):
         parser.parse_args(["--subgoal-gripper", "auto"])
+
+
+def switching_help(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Return the help of each --subgoal-* option of ``parser``, by option."""
+    return {action.option_strings[0]: action.help % {"default": action.default}
+            for action in parser._actions if action.option_strings
+            and action.option_strings[0].startswith("--subgoal-")
+            and action.option_strings[0] != "--subgoals"}
+
+
+def test_subgoal_options_help_speaks_of_the_simulator_not_of_the_node():
+    """The help of `run` and bench_manipulation says what an option means in the simulator.
+
+    They have no ~/add_subgoal service, goal_gripper parameter or /diagnostics topic.
+    """
+    from vjepa_ros.cli import build_parser
+
+    bench = argparse.ArgumentParser()
+    add_goal_switch_arguments(bench, several=True)
+    run = build_parser()._subparsers._group_actions[0].choices["run"]
+    for parser in (bench, run):
+        helps = switching_help(parser)
+        assert set(helps) == {"--subgoal-rule", "--subgoal-energy-threshold", "--subgoal-patience",
+                              "--subgoal-min-delta", "--subgoal-gripper"}
+        for option, text in helps.items():
+            node_words = re.findall(r"~/\w+|goal_gripper|/diagnostics|\b[a-z]+_[a-z_]+\b", text)
+            assert not node_words, f"{option} help names the node's {node_words}: {text}"
+        assert "expert's hand was when that sub-goal image was made" in helps["--subgoal-gripper"]
+        assert "--subgoal-energy-threshold" in helps["--subgoal-rule"]
+    # The node's parameter keeps its own words.
+    gripper = {f.name: f for f in dataclasses.fields(GoalSwitchConfig)}["gripper"]
+    assert "~/add_subgoal, or goal_gripper for files" in gripper.metadata["description"]
 
 
 def test_closed_loop_cup_grasp_with_the_gripper_from_dense_sub_goals():

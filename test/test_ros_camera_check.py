@@ -40,7 +40,8 @@ def arm(monkeypatch, tmp_path):
         "robot.state_source": "pose", "planner.samples": 64, "planner.topk": 8,
         "planner.iterations": 4, "planner.maxnorm": 0.075,
         "camera_check.output_dir": str(tmp_path / "check"),
-        "camera_check.motion.distance_m": DISTANCE, "camera_check.motion.settle_s": 0.1})
+        "camera_check.motion.distance_m": DISTANCE, "camera_check.motion.settle_s": 0.1,
+        "camera_check.motion.corners": False})
     h.current_pose = PoseStamped()
     h.current_pose.header.frame_id = "panda_link0"
     p, q = h.current_pose.pose.position, h.current_pose.pose.orientation

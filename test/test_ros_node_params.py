@@ -118,7 +118,8 @@ def test_ros2_run_of_a_node_with_a_typo_exits_1_with_one_line(monkeypatch, capsy
     ("planner.close_gripper:=-5", "planner.close_gripper must be -1 (never) or a rollout step"),
     ("planner.refine.lr:=-0.5", "planner.refine.lr must be a finite number > 0, got -0.5"),
     ("camera_check.verdict.fine_deg:=200.0", "camera_check.verdict.fine_deg must be an angle"),
-    ("camera_check.verdict.min_motions:=9", "camera_check.verdict.min_motions (9) exceeds the 6"),
+    ("camera_check.verdict.min_motions:=15",
+     "camera_check.verdict.min_motions (15) exceeds the 14"),
     ("camera_check.motion.distance_m:=0.0", "camera_check.motion.distance_m must be finite"),
 ])
 def test_a_bad_planner_parameter_is_one_line_with_one_prefix_naming_the_parameter(

@@ -199,3 +199,47 @@ def test_subgoal_gripper_over_ros_files_and_captured_sub_goals(oracle_harness, t
     assert h.enable().success
     assert h.pump(10.0, until=lambda: h.got["gripper"], **frames), "no gripper command"
     assert h.got["gripper"][0].data == 1.0, "closed (a grasp), not the planned 0.5"
+
+
+def set_double_array(h, name, value):
+    """``ros2 param set /vjepa_planner NAME [..]`` for a float list; return the result."""
+    request = SetParameters.Request(parameters=[Parameter(name=name, value=ParameterValue(
+        type=ParameterType.PARAMETER_DOUBLE_ARRAY, double_array_value=value))])
+    (result,) = h.call(SetParameters, "/vjepa_planner/set_parameters", request).results
+    return result
+
+
+def test_parameters_idle_under_the_other_settings_are_accepted_with_one_warning_each(
+        oracle_harness, capfd):
+    """goal_gripper while goals.gripper is planned (and the like): one line, what to do."""
+    _, make = oracle_harness
+    h = make(**{"goal_gripper": [1.0], "goals.patience": 5, "goals.min_delta": 0.01,
+                "planner.mppi.temperature": 2.0})
+    err = capfd.readouterr().err
+    expected = [
+        "goal_gripper does nothing while goals.gripper is 'planned' (the planner's gripper "
+        "dimension decides the gripper): set goals.gripper to subgoal, or drop goal_gripper",
+        "goals.patience, goals.min_delta do nothing while goals.rule is 'steps' (switching on "
+        "step counts only): set goals.rule to energy, or drop goals.patience, goals.min_delta",
+        "planner.mppi.temperature does nothing while planner.method is 'cem': set planner.method "
+        "to mppi, or drop planner.mppi.temperature",
+    ]
+    for line in expected:
+        assert err.count(line) == 1, (line, err)
+    assert "planner.icem" not in err and "control." not in err  # defaults: no warning
+    # At run time: goal_gripper set (accepted) while the gripper is planned, warned on each change.
+    assert set_double_array(h, "goal_gripper", [0.5]).successful
+    assert h.pump(2.0, until=lambda: h.logs("goal_gripper does nothing"), joints=None)
+    warned = h.logs("goal_gripper does nothing while goals.gripper is 'planned'", level=30)
+    assert len(warned) == 1 and warned[0] == expected[0]
+    assert set_double_array(h, "goal_gripper", []).successful  # dropped: nothing more to say
+    h.pump(0.5, joints=None)
+    assert len(h.logs("goal_gripper does nothing")) == 1
+
+
+def test_goal_gripper_under_subgoal_gripper_is_not_idle(oracle_harness, capfd):
+    _, make = oracle_harness
+    h = make(**{"goals.gripper": "subgoal", "goal_gripper": [1.0]})
+    err = capfd.readouterr().err
+    assert "does nothing" not in err, err
+    assert h.planner.config.goal_gripper == [1.0]

@@ -51,21 +51,47 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
     try:
         config = preset(args.preset, **changes)
     except ValueError as exc:
-        def option(match):
-            name, value = match.group(1), match.group(2)
-            flag = f"--{name.replace('_', '-')}"
-            if name in given:
-                return flag + ("" if value is None else f" ({value})")
-            if name in changes:  # the caller's default: say whose
-                return f"{flag} ({'' if value is None else f'{value}, '}{defaults_why})"
-            return f"{flag} of preset {args.preset!r}" + ("" if value is None else f" ({value})")
-
-        raise ValueError(re.sub(r"CEMConfig\.(\w+)(?: \(([^()]*)\))?", option, str(exc))) from exc
+        raise ValueError(cem_option_message(str(exc), given, f"preset {args.preset!r}",
+                                            defaults or {}, defaults_why)) from exc
     try:
         config.refine.check_lr_used(getattr(args, "refine__lr", None) is not None)
     except ValueError as exc:
         raise ValueError(option_message(str(exc))) from None
     return changes
+
+
+def cem_option_message(message: str, given, source: str, defaults=(),
+                       defaults_why: str = "") -> str:
+    """Return a ``CEMConfig`` error with each setting named as the option, and whose value it is.
+
+    ``CEMConfig.topk (100)`` becomes ``--topk (100)`` when ``topk`` is in ``given`` (the user
+    typed it), ``--topk (100, DEFAULTS_WHY)`` when in ``defaults`` (the command's own default),
+    else ``--topk of SOURCE (100)`` (``preset 'paper'``, ``config/reach_demo.yaml``): one message
+    for every command that plans, whichever option the user gave.
+    """
+    def option(match):
+        name, value = match.group(1), match.group(2)
+        flag = f"--{name.replace('_', '-')}"
+        if name in given:
+            return flag + ("" if value is None else f" ({value})")
+        if name in defaults:  # the caller's default: say whose
+            return f"{flag} ({'' if value is None else f'{value}, '}{defaults_why})"
+        return f"{flag} of {source}" + ("" if value is None else f" ({value})")
+
+    return re.sub(r"CEMConfig\.(\w+)(?: \(([^()]*)\))?", option, message)
+
+
+def planner_option_message(message: str, args: argparse.Namespace, source: str | None = None,
+                           options: dict[str, str] | None = None) -> str:
+    """Return an error of ``load_reach_config(SOURCE, planner_overrides(args))`` in options.
+
+    The :data:`CEM_OPTIONS` the user gave are named as typed, the others as values of ``source``
+    (``--config``, default ``config/reach_demo.yaml``) (:func:`cem_option_message`); then
+    :func:`option_message` with ``options``.
+    """
+    given = {name for name, _, _ in CEM_OPTIONS if getattr(args, name, None) is not None}
+    message = cem_option_message(message, given, source or "config/reach_demo.yaml")
+    return option_message(message, options)
 
 
 def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str) -> None:
@@ -84,13 +110,18 @@ def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str)
 
 
 def check_input_paths(args: argparse.Namespace) -> None:
-    """Check ``--checkpoint`` and ``--episode`` (where the parser has and the user gave them).
+    """Check ``--checkpoint`` and ``--episode`` paths, ``--device`` and ``--dtype`` names.
 
-    Run before torch is imported. Raises ValueError naming the option (``--checkpoint X does not
-    exist: give ...``) for a path that does not exist or cannot be read.
+    Each where the parser has it and the user gave it. Run before torch is imported. Raises
+    ValueError naming the option (``--checkpoint X does not exist: give ...``, ``--device:
+    unknown device 'tpu': use ...``) for a path that does not exist or cannot be read, a device
+    or dtype name the models do not know.
     """
     from vjepa_ros.input_paths import EPISODE_FORMAT, input_path, world_model_path
+    from vjepa_ros.models.device_names import check_device_and_dtype
 
+    check_device_and_dtype(getattr(args, "device", None), getattr(args, "dtype", None),
+                           ("--device", "--dtype"))
     if getattr(args, "checkpoint", None):
         world_model_path(args.checkpoint)
     if getattr(args, "episode", None):
@@ -134,6 +165,24 @@ def option_message(message: str, options: dict[str, str] | None = None) -> str:
 
 GOAL_SWITCH_OPTIONS = ("rule", "energy_threshold", "patience", "min_delta")
 
+# Help of the --subgoal-* options in a simulator user's words, where the node's description
+# (GoalSwitchConfig, kept for the ROS parameters) speaks of the node's services, topics and
+# parameters (~/add_subgoal, goal_gripper, /diagnostics, energy_threshold) that the simulator
+# commands (``vjepa-ros run``, bench_manipulation.py) do not have.
+SIM_GOAL_HELP = {
+    "rule": "steps = switch after each sub-goal's executed-step count (the paper's "
+    "pick-and-place); energy = also early, when the energy to a sub-goal (not the last) falls "
+    "below --subgoal-energy-threshold or stops improving for --subgoal-patience steps",
+    "energy_threshold": "energy rule: switch when the energy to the sub-goal is below this (the "
+    "scale is the model's: read the 'energy' column of `vjepa-ros run` at a sub-goal); 0: off",
+    "patience": "energy rule: switch after this many steps in a row whose energy did not "
+    "improve on the sub-goal's best by more than --subgoal-min-delta; 0: off",
+    "gripper": "who decides the gripper: planned = the planner's gripper dimension (as "
+    "published); subgoal = each command toward a sub-goal opens or closes the hand as the "
+    "expert's hand was when that sub-goal image was made, and the planner searches the arm's "
+    "motion only",
+}
+
 
 def _goal_option(name: str) -> str:
     return f"--subgoal-{name.replace('_', '-')}"
@@ -143,7 +192,8 @@ def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = F
     """Add ``--subgoal-rule``, the energy rule's ``--subgoal-*`` options and ``--subgoal-gripper``.
 
     Generated from ``robot.goals.GoalSwitchConfig`` (the node's ``goals.*`` parameters): same
-    names, help and defaults. ``several``: ``--subgoal-rule`` takes one or more rules (a
+    names and defaults; the help is the field's description, or :data:`SIM_GOAL_HELP` where that
+    speaks of the node. ``several``: ``--subgoal-rule`` takes one or more rules (a
     benchmark comparing them). Read them back with :func:`goal_switch_configs`.
     """
     import dataclasses
@@ -158,12 +208,14 @@ def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = F
                 "patience": {"type": int, "metavar": "N"}}.get(
             name, {"type": float, "metavar": "VALUE"})
         group.add_argument(_goal_option(name), dest=f"goals__{name}", default=None,
-                           help=f"{field.metadata['description']} (default {field.default})",
-                           **kind)
-    field = fields["gripper"]
+                           help=_goal_help(field), **kind)
     group.add_argument(_goal_option("gripper"), dest="goals__gripper", default=None,
-                       choices=GRIPPER_SOURCES,
-                       help=f"{field.metadata['description']} (default {field.default})")
+                       choices=GRIPPER_SOURCES, help=_goal_help(fields["gripper"]))
+
+
+def _goal_help(field) -> str:
+    text = SIM_GOAL_HELP.get(field.name, field.metadata["description"]).rstrip(".")
+    return f"{text} (default {field.default})"
 
 
 def goal_switch_configs(args: argparse.Namespace) -> list:

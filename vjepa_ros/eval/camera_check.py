@@ -52,6 +52,7 @@ import math
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from vjepa_ros.eval.camera_check_noise import rotation_uncertainty
 from vjepa_ros.eval.camera_check_stats import (
     agreement,
     axis_masks,
@@ -93,6 +94,7 @@ class CameraCheckResult:
     explained: dict  # per base axis: mean share of the frame change explained (None: not known)
     axis_scale: dict  # per base axis: inferred / executed length of its motions (None: no motion)
     agreement: dict  # mean cosine executed vs inferred direction: none / yaw / full rotation
+    uncertainty: dict  # the chosen rotation's spread and identity test (camera_check_noise)
     span: list[float]  # singular values of the unit executed directions (their spread)
     executed: list[list[float]]  # [N, 3] m, base frame
     inferred: list[list[float]]  # [N, 3] m, the model's frame
@@ -253,6 +255,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     chosen = full if spans_3d else yaw_rotation
     angle = float(np.degrees(chosen.magnitude()))
     scales = axis_scale(executed, inferred)
+    noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not spans_3d,
+                                 confidence=thresholds.confidence)
     why = _move_reason(thresholds, by_axis, scale, scales, residual[choice], choice)
     if why is not None:
         verdict = Verdict.MOVE
@@ -266,10 +270,20 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                        f"{angle:.1f}° (threshold {thresholds.fine_deg:g}°; RMS "
                        f"{residual['none']:.1f}° uncorrected); no correction needed")
         choice, chosen = "none", identity
+    elif not noise.distinguishable:
+        verdict = Verdict.FINE
+        explanation = (f"placement fine: the estimated rotation, {angle:.1f}°, lies within its "
+                       f"own uncertainty (±{noise.bound_deg:.1f}° at {noise.confidence:.0%}: "
+                       f"the model's {count} motions scatter {residual[choice]:.1f}° RMS about "
+                       f"it), so it cannot be told from no rotation (p {noise.p_value:.2f}); no "
+                       "correction applied (more motions narrow the uncertainty: "
+                       "camera_check.motion.diagonals / corners)")
+        choice, chosen = "none", identity
     else:
         verdict = Verdict.ROTATE
         explanation = (f"correct by rotation: the model predicts motion in a frame rotated "
-                       f"{angle:.1f}° from the base frame (yaw {math.degrees(yaw):.1f}°); the "
+                       f"{angle:.1f}° ±{noise.bound_deg:.1f}° ({noise.confidence:.0%}) from the "
+                       f"base frame (yaw {math.degrees(yaw):.1f}°); the "
                        f"{choice} rotation explains its motions within {residual[choice]:.1f}° "
                        f"RMS (uncorrected {residual['none']:.1f}°): load the written parameter "
                        "file (control.model_frame_rpy_deg), or move the camera nearer the "
@@ -290,6 +304,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         agreement={name: (agreement(executed, inferred, rotation) if moved.any() else 0.0)
                    for name, rotation in (("none", identity), ("yaw", yaw_rotation),
                                           ("full", full))},
+        uncertainty=noise.to_dict(),
         span=span.tolist(), executed=executed.tolist(), inferred=inferred.tolist(),
         thresholds=dataclasses.asdict(thresholds),
     )

@@ -17,6 +17,7 @@ from vjepa_ros.cli_options import (
     add_planning_arguments,
     add_search_method_arguments,
     cem_changes,
+    check_input_paths,
     model_hyper_parameters,
     option_message,
 )
@@ -61,6 +62,9 @@ def add_commands(sub) -> None:
                        help="move the camera when the model's best action explains less than "
                        "this fraction of its best axis' share of the frame change along some "
                        "axis")
+    group.add_argument("--confidence", type=float,
+                       help="placement fine when the estimated rotation cannot be told from no "
+                       "rotation at this confidence, in (0, 1) (default 0.95)")
     group.add_argument("--min-motion", type=float,
                        help="executed motions shorter than this [m] are not used")
     add_topic_arguments(check)
@@ -72,7 +76,7 @@ def add_commands(sub) -> None:
 # Options named in the one-line errors: the setting (as the errors spell it) -> its option.
 _VERDICT_OPTIONS = {"fine_deg": "--fine-deg", "max_residual_deg": "--max-residual-deg",
                     "min_scale": "--min-scale", "min_motion_m": "--min-motion",
-                    "min_explained": "--min-explained"}
+                    "min_explained": "--min-explained", "confidence": "--confidence"}
 _OPTIONS = {**{f"{PARAM_PREFIX}{name}": option for name, option in _VERDICT_OPTIONS.items()},
             "rate_hz": "--rate", "max_steps": "--max-steps"}
 
@@ -102,6 +106,22 @@ def checked_options(args: argparse.Namespace) -> tuple:
     return cem, thresholds, config
 
 
+def check_inputs(args: argparse.Namespace) -> None:
+    """Check what the command reads, before the libraries that read it load.
+
+    ``--checkpoint`` (and the ``--device``/``--dtype`` names), ``--params-file`` (as rcl would
+    read it) and the bag (exists, holds a recording: ``open_reader``). Raises ValueError (or
+    ``BagError``) naming the option or the bag.
+    """
+    from vjepa_ros.eval.bag_files import open_reader
+    from vjepa_ros.nodes.params_file import check_params_file
+
+    check_input_paths(args)
+    if args.params_file:
+        check_params_file(args.params_file)
+    open_reader(args.bag).close()
+
+
 def cmd_camera_check(args: argparse.Namespace) -> int:
     """Check the options, read the bag, load the model, run the check, print and write."""
     from vjepa_ros.eval.bag_files import BagError
@@ -112,9 +132,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         output_dir(out, create=False)
         cem, thresholds, _ = checked_options(args)
         model_args = model_hyper_parameters(args)
-        from vjepa_ros.demo import load_planning_model  # torch: after every option is checked
+        check_inputs(args)
         from vjepa_ros.eval.bags import read_recording
-        from vjepa_ros.eval.camera_check_bag import check_recording
         from vjepa_ros.eval.camera_check_report import (
             base_planner_params,
             summary_lines,
@@ -123,6 +142,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
 
         base = base_planner_params(args.params_file)
         recording = read_recording(args.bag, topics_from_args(args))  # before the model
+        from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
+        from vjepa_ros.eval.camera_check_bag import check_recording
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_args)
         print(f"world model   {source}")

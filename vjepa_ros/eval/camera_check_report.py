@@ -30,6 +30,17 @@ def _fmt_agreement(agreement: dict) -> str:
         for axis in AXES)
 
 
+def _uncertainty_line(u: dict) -> str:
+    """Return the rotation's uncertainty and its test against the identity, in one line."""
+    fitted = "full rotation" if u["dof"] == 3 else "yaw"
+    bound = "unbounded" if u["bound_deg"] == float("inf") else f"±{u['bound_deg']:.1f}°"
+    sigma = ("unknown: too few motions" if u["sigma_deg"] == float("inf")
+             else f"{u['sigma_deg']:.1f}°")
+    differs = "differs from" if u["distinguishable"] else "cannot be told from"
+    return (f"uncertainty   {bound} ({fitted}, {u['confidence']:.0%}; per-motion error "
+            f"{sigma}): {differs} no rotation (p {u['p_value']:.2f})")
+
+
 def summary_lines(result: CameraCheckResult) -> list[str]:
     """Return what the check prints: agreement, rotations, residuals, the verdict."""
     r = result
@@ -51,6 +62,7 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
         f"agreement     none {r.agreement['none']:.2f}  yaw {r.agreement['yaw']:.2f}  full "
         f"{r.agreement['full']:.2f}   (mean cosine of the direction errors: the share of a "
         "step that is progress)",
+        _uncertainty_line(r.uncertainty),
         f"correction    {r.correction}: control.model_frame_rpy_deg [{correction}]",
         f"verdict       {r.verdict.upper()}",
         f"              {r.explanation}",
@@ -101,7 +113,7 @@ def write_params(result: CameraCheckResult, path: str | Path, base: dict) -> Pat
     header = (f"# Planner parameters with the camera check's correction (vjepa-ros camera-check / "
               f"~/camera_check).\n# verdict: {result.verdict}; estimated rotation "
               f"{result.rotation_angle_deg:.1f}° (yaw {result.yaw_deg:.1f}°), correction "
-              f"{result.correction}.\n")
+              f"{result.correction}.\n# {_uncertainty_line(result.uncertainty)}\n")
     body = yaml.safe_dump(params_with_correction(base, result.correction_rpy_deg,
                                                  result.thresholds),
                           sort_keys=False, default_flow_style=None)

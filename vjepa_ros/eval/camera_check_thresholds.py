@@ -50,6 +50,13 @@ class CheckThresholds:
         "about 0; a learned model that still reaches its goals 0.097-0.96: "
         "docs/camera_placement.md, Session 9)."
     )
+    confidence: float = param(
+        0.95, "Placement fine, not correct by rotation, when the estimated rotation cannot be "
+        "told from no rotation at this confidence: its distance from the identity, in units of "
+        "its own spread (from the motions' scatter about it and their number: Fisher's F test, "
+        "vjepa_ros/eval/camera_check_noise.py), is within the region holding this share of the "
+        "estimates of a model that has no frame error. In (0, 1)."
+    )
 
     def __post_init__(self):
         """Refuse values that make the verdict meaningless, in one line naming the parameter.
@@ -78,6 +85,9 @@ class CheckThresholds:
                 low = not value > 0 and bool(why_low)  # NaN and +inf take the general reason
                 raise ValueError(f"{PARAM_PREFIX}{name} must be {why_low if low else why}, "
                                  f"got {value!r}")
+        if not (math.isfinite(self.confidence) and 0 < self.confidence < 1):
+            raise ValueError(f"{PARAM_PREFIX}confidence must be a probability in (0, 1) (0.95: "
+                             f"a 95 % region), got {self.confidence!r}")
         if self.min_motions < 2:
             raise ValueError(f"{PARAM_PREFIX}min_motions must be >= 2 (a rotation needs two "
                              f"directions), got {self.min_motions!r}")

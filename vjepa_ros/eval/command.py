@@ -142,19 +142,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
         config = checked_eval_config(args)
         goal = load_image_file(args.goal) if args.goal else None
         model_args = model_hyper_parameters(args)
-        check_input_paths(args)  # --checkpoint
+        check_input_paths(args)  # --checkpoint, --device, --dtype
         from vjepa_ros.eval.bag_files import open_reader
+        from vjepa_ros.eval.bags import read_recording
 
-        open_reader(args.bag).close()  # a missing or unreadable bag: before torch and the model
-        from vjepa_ros.demo import load_planning_model  # torch: after every option is checked
-        from vjepa_ros.eval.evaluate import evaluate_bag
+        open_reader(args.bag).close()  # a missing or unreadable bag: at once
+        # its topics and states (a wrong --image-topic): before torch and the model
+        recording = read_recording(args.bag, topics_from_args(args))
+        from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
+        from vjepa_ros.eval.evaluate import evaluate_recording
         from vjepa_ros.eval.report import summary_lines, write_report
 
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_args)
         print(f"world model   {source}")
-        report = evaluate_bag(args.bag, model, cem, config, topics_from_args(args), goal,
-                              progress=not args.quiet)
+        report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet)
         written = write_report(report, out, plots=not args.no_plots)
     except (BagError, OSError, ValueError, RuntimeError) as exc:
         print(f"vjepa-ros eval: {exc}", file=sys.stderr)

@@ -8,15 +8,10 @@ from :meth:`WorldModel.encode` are layer-normed without affine parameters, in fl
 import torch
 from torch import Tensor
 
+from .device_names import check_device_name, check_dtype_name
 from .encoder import VisionEncoder
 from .predictor import ACPredictor, layer_norm_reps
 from .preprocess import DROID_ASPECT_RATIO_RANGE, frames_to_clip, preprocess_frames
-
-_DTYPES = {
-    "float32": torch.float32, "fp32": torch.float32, "float": torch.float32,
-    "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
-    "float16": torch.float16, "fp16": torch.float16, "half": torch.float16,
-}
 
 
 def resolve_device(device=None) -> torch.device:
@@ -28,6 +23,8 @@ def resolve_device(device=None) -> torch.device:
     """
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if isinstance(device, str):
+        check_device_name(device)  # the message of the commands' torch-free check
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
@@ -53,9 +50,7 @@ def resolve_dtype(dtype, device: torch.device) -> torch.dtype:
     if dtype is None:
         return torch.bfloat16 if device.type == "cuda" else torch.float32
     if isinstance(dtype, str):
-        if dtype.lower() not in _DTYPES:
-            raise ValueError(f"unknown dtype {dtype!r}; use one of {sorted(_DTYPES)}")
-        return _DTYPES[dtype.lower()]
+        return getattr(torch, check_dtype_name(dtype))
     if dtype not in (torch.float32, torch.bfloat16, torch.float16):
         raise ValueError(f"dtype must be float32, bfloat16 or float16, got {dtype}")
     return dtype

@@ -107,9 +107,11 @@ class BagPlayer(Node):
             self.done.set()
 
     def destroy_node(self):
-        self.stop_event.set()
-        if self.thread.is_alive():
-            self.thread.join(timeout=5.0)
+        thread = getattr(self, "thread", None)  # None when __init__ failed half-way
+        if thread is not None:
+            self.stop_event.set()
+            if thread.is_alive():
+                thread.join(timeout=5.0)
         return super().destroy_node()
 
 

@@ -1,10 +1,11 @@
 """The planner node's ``~/camera_check`` service (std_srvs/Trigger): the live camera check.
 
 With commanding enabled (``~/enable`` true: the user's consent to motion) and no goal motion in
-progress, a call moves the end effector ±x, ±y, ±z by ``camera_check.motion.distance_m`` and
-back, each move through the safety filter and the set-point stream, then estimates the frame the
-world model predicts motion in (``MPCSession.start_camera_check``, all logic there). ``~/enable``
-false (or stale inputs) stops it at once. The response comes when the check has ended:
+progress, a call moves the end effector ±x, ±y, ±z and toward the cube corners (as
+``camera_check.motion.*`` say) by ``camera_check.motion.distance_m`` and back, each move
+through the safety filter and the set-point stream, then estimates the frame the world model
+predicts motion in (``MPCSession.start_camera_check``, all logic there). ``~/enable`` false (or
+stale inputs) stops it at once. The response comes when the check has ended:
 ``success`` true with the verdict and the written files, or false with the one-line reason it
 was refused or stopped. It writes ``camera_check.json``, ``camera_check.png`` and
 ``planner_camera_check.yaml`` (this node's parameters with ``control.model_frame_rpy_deg`` set)

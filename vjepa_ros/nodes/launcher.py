@@ -32,6 +32,9 @@ from vjepa_ros.nodes.spinning import NodeSpinner
 class NodeEntry:
     target: str  # "module:Class"; the class takes rclpy Node keyword arguments
     params_file: str = ""  # file in config/ with the node's ros__parameters ("" none)
+    # Loads the world model (seconds to minutes): started after the others, so that their
+    # parameter errors come before that wait.
+    slow_start: bool = False
 
     def load(self):
         module, _, name = self.target.partition(":")
@@ -39,7 +42,8 @@ class NodeEntry:
 
 
 NODES: dict[str, NodeEntry] = {
-    "planner": NodeEntry("vjepa_ros.nodes.planner_node:PlannerNode", "planner.yaml"),
+    "planner": NodeEntry("vjepa_ros.nodes.planner_node:PlannerNode", "planner.yaml",
+                         slow_start=True),
     "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml"),
     "image_publisher": NodeEntry(
         "vjepa_ros.nodes.image_publisher:ImagePublisher", "image_publisher.yaml"
@@ -121,7 +125,9 @@ def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/im
 class Launch:
     """Nodes in one process, each spun by an executor thread of its own; a context manager.
 
-    ``Launch(nodes)`` creates the nodes (its own rclpy context unless one is given); its
+    ``Launch(nodes)`` creates the nodes (its own rclpy context unless one is given), those
+    that load the world model (``NodeEntry.slow_start``) last, so that a bad parameter of
+    another node is refused before that wait; ``nodes`` keeps the order given. Its
     ``executor`` (a ``spinning.NodeSpinner``) spins them: ``start()`` on background threads,
     ``spin()`` in the foreground; ``shutdown()`` destroys the nodes and the context (if it made
     it).
@@ -139,14 +145,21 @@ class Launch:
         self.nodes = []
         try:
             for spec in nodes:
-                kwargs = spec.node_kwargs(use_sim_time)  # checks the name
-                node_class = NODES[spec.name].load()
-                try:
-                    node = node_class(context=self.context, **kwargs)
-                except (ParameterException, OSError, ValueError, RuntimeError) as exc:
-                    # One prefix, the node as -p NODE.param names it; its messages carry none.
-                    raise _prefixed(exc, spec.name) from None
-                self.nodes.append(node)  # (an unknown parameter: refused by the node itself)
+                spec.node_kwargs(use_sim_time)  # checks every name before any node starts
+            started = {}  # index in nodes -> the node
+            try:
+                for index, spec in sorted(enumerate(nodes),
+                                          key=lambda item: NODES[item[1].name].slow_start):
+                    node_class = NODES[spec.name].load()
+                    try:
+                        node = node_class(context=self.context, **spec.node_kwargs(use_sim_time))
+                    except (ParameterException, OSError, ValueError, RuntimeError) as exc:
+                        # One prefix, the node as -p NODE.param names it; its messages carry
+                        # none.
+                        raise _prefixed(exc, spec.name) from None
+                    started[index] = node  # (an unknown parameter: refused by the node itself)
+            finally:  # the order given; on an error, the nodes started so far (shut down)
+                self.nodes = [started[i] for i in sorted(started)]
         except BaseException:
             self.shutdown()
             raise
@@ -339,6 +352,22 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> No
                      f"with {CHECKPOINT_FORMAT}")
 
 
+def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None:
+    """Refuse ``-p NODE.param`` for a node this launch does not start (it would be dropped).
+
+    Raises ValueError naming the ``-p`` item and what to do: ``--node NODE`` for a registered
+    node (``NODES``), else the names there are.
+    """
+    for node, parameters in overrides.items():
+        if node in started:
+            continue
+        item = f"-p {node}.{next(iter(parameters))}"
+        if node in NODES:
+            raise ValueError(f"{item}: node '{node}' is not started, so the value would be "
+                             f"dropped: add --node {node}, or leave it out")
+        raise ValueError(f"{item}: no node '{node}'; the nodes are {', '.join(sorted(NODES))}")
+
+
 def cmd_launch(args: argparse.Namespace) -> int:
     """Run the planner (and camera / extra nodes) until Ctrl-C."""
     try:
@@ -348,6 +377,7 @@ def cmd_launch(args: argparse.Namespace) -> int:
                           args.joint_states_topic, args.gripper_topic, args.camera,
                           args.params_file, args.image_transport, overrides.get("planner"))
         nodes += [NodeLaunch(name) for name in args.node if name not in {n.name for n in nodes}]
+        check_override_nodes(overrides, [node.name for node in nodes])
         for node in nodes:
             if node.name != "planner":
                 node.parameters.update(overrides.get(node.name, {}))

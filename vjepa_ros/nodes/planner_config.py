@@ -14,6 +14,7 @@ import re
 
 from vjepa_ros.config import param
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
+from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.planning.config import PRESETS, CEMConfig, close_gripper_step, horizon_warning
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
@@ -69,6 +70,8 @@ class ModelParams:
 
     def __post_init__(self):
         self.hyper_parameters()  # a malformed mapping fails at start-up, naming the parameter
+        # the names only (torch knows whether the device is here): before torch loads
+        check_device_and_dtype(self.device, self.dtype, ("model.device", "model.dtype"))
         interval = self.gil_switch_interval_s
         if not (math.isfinite(interval) and 0.0 <= interval <= 0.1):
             raise ValueError(f"model.gil_switch_interval_s must be between 0 (Python's default) "
@@ -178,7 +181,8 @@ class CameraCheckParams:
 
         Raises ValueError naming both parameters: ``verdict.min_motion_m`` not below
         ``motion.distance_m`` (no motion would count) or ``verdict.min_motions`` above the number
-        of motions the check makes (6, or 18 with ``motion.diagonals``).
+        of motions the check makes (6; 18 with ``motion.diagonals``, 14 with ``motion.corners``,
+        26 with both).
         """
         motion, verdict = self.motion, self.verdict
         if not verdict.min_motion_m < motion.distance_m:
@@ -186,12 +190,13 @@ class CameraCheckParams:
                 f"camera_check.verdict.min_motion_m ({verdict.min_motion_m:g} m) must be below "
                 f"camera_check.motion.distance_m ({motion.distance_m:g} m): no motion of the "
                 "check would count; lower the one or raise the other")
-        made = len(motion_directions(motion.diagonals))
+        made = len(motion_directions(motion.diagonals, motion.corners))
         if verdict.min_motions > made:
             raise ValueError(
                 f"camera_check.verdict.min_motions ({verdict.min_motions}) exceeds the "
                 f"{made} motions the check makes (camera_check.motion.diagonals "
-                f"{str(motion.diagonals).lower()}); lower it or turn the diagonals on")
+                f"{str(motion.diagonals).lower()}, corners {str(motion.corners).lower()}); "
+                "lower it or turn the diagonals or corners on")
 
 
 @dataclasses.dataclass

@@ -15,6 +15,7 @@ timer keep their rates while the GPU (or CPU) works.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 
@@ -35,6 +36,7 @@ from vjepa_ros.images import (
 )
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_services import add_goal_list_services
+from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.nodes.pose_msgs import frame_problem, set_pose, stamp_seconds, state_from_pose
@@ -58,6 +60,7 @@ LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
 RUNTIME_PARAMETERS = set(GOAL_PARAMETERS) | {"use_sim_time"}
+RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_parameters.RULES name
 
 
 class PlannerNode(Node):
@@ -133,7 +136,7 @@ class PlannerNode(Node):
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
         self.create_timer(0.5, self._publish_diagnostics)
-        for warning in cfg.startup_warnings():
+        for warning in cfg.startup_warnings() + idle_parameter_warnings(cfg):
             self.get_logger().warning(warning)
         self.worker.start()
         self.get_logger().info(
@@ -334,6 +337,12 @@ class PlannerNode(Node):
         except (ImageError, ValueError) as exc:
             return SetParametersResult(successful=False, reason=str(exc))
         self.goal_values = values
+        changed = set(changes) & RUNTIME_IDLE_CHECKED  # a run-time value set in vain: say so
+        if changed:
+            current = dataclasses.replace(
+                self.config, **{name: list(values[name] or []) for name in changed})
+            for warning in idle_parameter_warnings(current, only=changed):
+                self.get_logger().warning(warning)
         return SetParametersResult(successful=True)
 
     def _enable(self, request, response):

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from vjepa_ros.cli_options import (
     add_search_method_arguments,
-    option_message,
+    planner_option_message,
     search_method_overrides,
 )
 from vjepa_ros.config import ConfigError, flatten
@@ -168,6 +168,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
     An episode that ran but did not reach the goal returns 0, or 1 with ``--require-success``.
     """
     keep_dds_local()
+    from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.sim.reach_config import load_reach_config, resolve_checkpoint
 
     overrides = {"checkpoint": args.checkpoint, "goal_seed": args.goal_seed,
@@ -176,6 +177,12 @@ def cmd_reach(args: argparse.Namespace) -> int:
                  "device": args.device}
     overrides.update(search_method_overrides(args))
     try:
+        out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()
+    except ValueError as exc:
+        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
+        return 1
+    try:
+        check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # else as "device"
         config = load_reach_config(args.config, overrides)
         resolve_checkpoint(config.checkpoint)
         import rclpy  # noqa: F401  (a clear message when ROS is missing)
@@ -188,12 +195,8 @@ def cmd_reach(args: argparse.Namespace) -> int:
     except (ValueError, ConfigError) as exc:  # planner.X, episode.max_steps: as their options
         given = {"goal_seed": "--goal-seed", "episode.max_steps": "--max-steps"}
         options = {key: option for key, option in given.items() if overrides[key] is not None}
-        print(f"vjepa-ros reach: {option_message(str(exc), options)}", file=sys.stderr)
-        return 1
-    try:
-        out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()
-    except ValueError as exc:
-        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
+        print(f"vjepa-ros reach: {planner_option_message(str(exc), args, args.config, options)}",
+              file=sys.stderr)
         return 1
     try:
         episode = run_reach_demo(config, out_dir)

@@ -72,6 +72,7 @@ class SimNode(Node):
     def __init__(self, **kwargs):
         super().__init__(self.ROS_NAME, **kwargs)
         self.config = declare_config(self, SimNodeConfig())
+        self.config.check()  # the simulator's settings, before pybullet and torch load
         if self.config.real_time_factor < 0:
             raise ValueError("real_time_factor must be >= 0 (0: as fast as possible)")
         if self.get_parameter("use_sim_time").value and not self.config.publish_clock:

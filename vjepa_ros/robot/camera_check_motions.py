@@ -1,10 +1,12 @@
 """The camera check's motions: ±x, ±y, ±z a few cm from the start pose, each one back again.
 
 The check moves the end effector out along each base axis and back to the start (6 out-moves,
-6 returns), orientation and gripper held. With ``diagonals`` it also moves along the 12 face
-diagonals (±x±y, ±x±z, ±y±z, each of the same length): 18 directions whose frames differ, so a
-learned model's per-motion error (about 20° RMS for the demo-sized models) averages over three
-times as many motions (README, Camera placement check). Every target is made safe by the
+6 returns), orientation and gripper held. With ``corners`` (the default) it also moves toward the
+8 cube corners (±x±y±z), with ``diagonals`` along the 12 face diagonals (±x±y, ±x±z, ±y±z), each
+motion of the same length: up to 26 directions whose frames differ, so a learned model's
+per-motion error (20–30° RMS for the demo-sized models) averages over more motions; the
+estimate's uncertainty falls as 1/√N (README, Camera placement check; the 14 default motions
+take about 28 s on the simulated arm, 26 about 52 s). Every target is made safe by the
 planner's own filter (``safety.filter_target``: workspace box, step length, NaN/inf), anchored
 on the measured pose it starts from, so the check never commands what a plan could not. A
 target the filter would shorten or move (the start too close to the box's edge) refuses the
@@ -14,6 +16,7 @@ whole check: its motions must be the ones asked for, or the estimate mixes axes.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
@@ -27,7 +30,8 @@ AXES = ("x", "y", "z")
 @dataclasses.dataclass
 class CheckMotionConfig:
     distance_m: float = param(
-        0.04, "Camera check: length of each motion along ±x, ±y, ±z from the start pose [m]."
+        0.04, "Camera check: length of each motion from the start pose (along ±x, ±y, ±z and "
+        "the diagonals and corners turned on) [m]."
     )
     settle_s: float = param(
         0.3, "Camera check: the frame after a motion is taken this long after arrival [s]."
@@ -36,8 +40,15 @@ class CheckMotionConfig:
         10.0, "Camera check: give up a motion that has not arrived after this long [s]."
     )
     diagonals: bool = param(
-        False, "Camera check: also move along the 12 face diagonals (±x±y, ±x±z, ±y±z; 18 "
-        "motions instead of 6, about 3x the time) for a steadier estimate with a learned model."
+        False, "Camera check: also move along the 12 face diagonals (±x±y, ±x±z, ±y±z): 12 more "
+        "motions (26 with corners, about 1.9x the time of the 14) for a steadier estimate "
+        "with a learned model."
+    )
+    corners: bool = param(
+        True, "Camera check: also move toward the 8 cube corners (±x±y±z, each component "
+        "distance_m/sqrt(3)): 14 motions instead of 6 (26 with diagonals), so a learned model's "
+        "per-motion error averages out (docs/camera_placement.md, Session 10); false: 6, "
+        "about 0.4x the time."
     )
 
     def __post_init__(self):
@@ -67,7 +78,7 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
     config = config or CheckMotionConfig()
     start = np.asarray(start, dtype=np.float64).reshape(7)
     motions = []
-    for label, direction in motion_directions(config.diagonals):
+    for label, direction in motion_directions(config.diagonals, config.corners):
         target = start.copy()
         target[:3] += config.distance_m * direction
         for frm, to in ((start, target), (target, start)):
@@ -83,11 +94,14 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
     return motions
 
 
-def motion_directions(diagonals: bool = False) -> list[tuple[str, np.ndarray]]:
-    """Return the check's (label, unit direction [3], base frame): ±x, ±y, ±z, then diagonals.
+def motion_directions(diagonals: bool = False, corners: bool = False
+                      ) -> list[tuple[str, np.ndarray]]:
+    """Return the check's (label, unit direction [3], base frame): ±x, ±y, ±z, then the others.
 
     The diagonals (with ``diagonals``) are the 12 face diagonals ``(±e_i ± e_j)/√2``, labelled
-    e.g. ``+x-z``.
+    e.g. ``+x-z``; the corners (with ``corners``) the 8 cube diagonals ``(±1, ±1, ±1)/√3``,
+    labelled e.g. ``+x-y+z``. Every direction's opposite is in the set too (the ± pairs of
+    ``camera_check_stats``).
     """
     eye = np.eye(3)
     directions = [(f"{'+' if sign > 0 else '-'}{axis}", sign * eye[i])
@@ -99,4 +113,9 @@ def motion_directions(diagonals: bool = False) -> list[tuple[str, np.ndarray]]:
                     label = (f"{'+' if si > 0 else '-'}{AXES[i]}"
                              f"{'+' if sj > 0 else '-'}{AXES[j]}")
                     directions.append((label, (si * eye[i] + sj * eye[j]) / np.sqrt(2.0)))
+    if corners:
+        for signs in itertools.product((1.0, -1.0), repeat=3):
+            label = "".join(f"{'+' if sign > 0 else '-'}{axis}"
+                            for sign, axis in zip(signs, AXES, strict=True))
+            directions.append((label, np.array(signs) / np.sqrt(3.0)))
     return directions

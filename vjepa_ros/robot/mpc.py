@@ -751,7 +751,8 @@ class MPCSession:
                            thresholds=None) -> CameraCheckRun:
         """Start the live camera check from the measured pose; return its run.
 
-        Moves ±x, ±y, ±z (``config.distance_m``) and back, each target through the safety filter
+        Moves ±x, ±y, ±z and the corners and diagonals ``config`` turns on (``config.distance_m``)
+        and back, each target through the safety filter
         and the set-point stream; then the planning worker estimates the model's frame
         (``run.result``, an ``eval.camera_check.CameraCheckResult``; ``run.done`` is set at the
         end, ``run.error`` says why it stopped early). Raises RuntimeError (one line naming

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from vjepa_ros.config import config_path, from_dict, param, read_yaml_mapping
+from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.nodes.planner_config import CEMParams
 from vjepa_ros.sim.choices import HELD_OUT_SEED_START
 
@@ -87,6 +88,7 @@ class ReachDemoConfig:
             raise ValueError(f"threads must be an integer >= 0 (0: all cores but one), got "
                              f"{self.threads!r}")
         self.planner.to_cem()  # validate
+        check_device_and_dtype(self.device, self.dtype)  # names only: before torch loads
 
 
 def default_config_file() -> Path:

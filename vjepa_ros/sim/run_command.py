@@ -22,7 +22,7 @@ from vjepa_ros.cli_options import (
     add_search_method_arguments,
     check_subgoal_gripper,
     goal_switch_configs,
-    option_message,
+    planner_option_message,
     planner_overrides,
 )
 
@@ -36,6 +36,7 @@ MIN_SIZE, MAX_SIZE = 32, 1024  # camera image [px]
 def _settings(args: argparse.Namespace) -> dict:
     """Check every option that needs no model; return the run's settings or raise ValueError."""
     from vjepa_ros.config import ConfigError
+    from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.sim.reach_config import load_reach_config
 
     for option, value, low in (("--episodes", args.episodes, 1), ("--seed", args.seed, 0),
@@ -49,11 +50,12 @@ def _settings(args: argparse.Namespace) -> dict:
             if value is not None:
                 raise ValueError(f"{option} is for a learned world model; the oracle runs on "
                                  "the CPU: leave it out")
+    check_device_and_dtype(args.device, args.dtype, ("--device", "--dtype"))  # before torch
     try:
         planner = load_reach_config(None, planner_overrides(args)).planner
         cem = planner.to_cem()
     except (ValueError, ConfigError) as exc:
-        raise ValueError(option_message(str(exc))) from None
+        raise ValueError(planner_option_message(str(exc), args)) from None
     switching = goal_switch_configs(args)[0]
     from vjepa_ros.sim.choices import check_dense_steps
 

@@ -20,6 +20,7 @@ from vjepa_ros.config import (
     unflatten,
 )
 from vjepa_ros.eval.bags import BagError, BagTopics
+from vjepa_ros.models.device_names import check_device_and_dtype
 
 DTYPES = ("float32", "bfloat16")
 EXPORT_DTYPES = ("float32", "float16")
@@ -198,13 +199,10 @@ class TrainConfig:
         _choice("dtype", self.dtype, ("",) + DTYPES)
         _choice("export_dtype", self.export_dtype, EXPORT_DTYPES)
         _choice("encoder_key", self.encoder_key, ENCODER_KEYS)
-        if self.device:
-            import torch
-
-            try:
-                torch.device(self.device)
-            except RuntimeError as exc:
-                raise ConfigError(f"device: {exc}") from exc
+        try:
+            check_device_and_dtype(self.device, None)  # the name; torch knows if it is here
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         self._check_data()
         self._check_predictor()
         self._check_optim()

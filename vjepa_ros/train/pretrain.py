@@ -37,20 +37,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from vjepa_ros.config import flatten, from_dict, param, read_yaml_mapping
+from vjepa_ros.config import flatten
 from vjepa_ros.models import build_encoder
 from vjepa_ros.models.checkpoint import save_world_model
 from vjepa_ros.models.preprocess import frames_to_clip, preprocess_frames
-from vjepa_ros.train.collapse import MONITORS, collapse_monitors, collapse_warnings
-from vjepa_ros.train.pretrain_augment import ClipAugment
-from vjepa_ros.train.pretrain_data import ClipSampler
-from vjepa_ros.train.pretrain_masks import (
-    LONG_RANGE,
-    SHORT_RANGE,
-    MaskConfig,
-    sample_batch_masks,
-    sample_block_mask,
+from vjepa_ros.train.collapse import collapse_monitors, collapse_warnings
+from vjepa_ros.train.pretrain_config import (  # noqa: F401  (load_pretrain_config: here too)
+    PretrainConfig,
+    load_pretrain_config,
 )
+from vjepa_ros.train.pretrain_data import ClipSampler
+from vjepa_ros.train.pretrain_masks import sample_batch_masks, sample_block_mask
 from vjepa_ros.train.pretrain_predictor import MaskPredictor
 from vjepa_ros.train.pretrain_regularizer import variance_covariance
 from vjepa_ros.train.pretrain_schedule import (
@@ -63,134 +60,12 @@ from vjepa_ros.train.schedule import make_optimizer, set_lr
 
 
 @dataclasses.dataclass
-class PretrainConfig:
-    img_size: int = param(128, "Frame size [px] the encoder sees (frames are resized to it).")
-    patch_size: int = param(16, "Patch size [px]; img_size / patch_size tokens per side.")
-    embed_dim: int = param(192, "Encoder width.")
-    depth: int = param(4, "Encoder blocks.")
-    num_heads: int = param(3, "Encoder attention heads.")
-    predictor_dim: int = param(72, "Predictor width (V-JEPA: 3/8 of the encoder's, 384 : 1024).")
-    predictor_depth: int = param(2, "Predictor blocks (V-JEPA: half the encoder's, 12 : 24).")
-    predictor_heads: int = param(3, "Predictor attention heads.")
-    frames_per_clip: int = param(4, "Consecutive frames per clip (a multiple of tubelet 2).")
-    still_fraction: float = param(
-        0.25, "Fraction of clips that repeat one frame (images as video, and the way frames are "
-        "encoded at planning time)."
-    )
-    steps: int = param(1500, "Optimizer steps; 0 saves the seeded initialization untrained.")
-    batch_size: int = param(8, "Clips per step.")
-    start_lr: float = param(2e-4, "Learning rate at the first step (V-JEPA: 2e-4).")
-    lr: float = param(6.25e-4, "Peak learning rate after the warm-up (V-JEPA: 6.25e-4).")
-    final_lr: float = param(1e-6, "End of the cosine decay (V-JEPA: 1e-6).")
-    warmup_fraction: float = param(
-        0.133, "Fraction of the steps spent warming up (V-JEPA: 40 of 300 epochs)."
-    )
-    weight_decay: float = param(0.04, "AdamW weight decay at the start (V-JEPA: 0.04).")
-    final_weight_decay: float = param(0.4, "Weight decay at the end of the schedule (0.4).")
-    ema_start: float = param(
-        0.998, "Target-encoder momentum at the first step (V-JEPA; V-JEPA 2: 0.99925)."
-    )
-    ema_end: float = param(1.0, "Target-encoder momentum at the end of the schedule.")
-    ipe_scale: float = param(
-        1.25, "Schedules (cosine, weight decay, momentum) span ipe_scale x steps (V-JEPA: 1.25)."
-    )
-    mask_short: MaskConfig = dataclasses.field(
-        default_factory=lambda: copy.deepcopy(SHORT_RANGE),
-        metadata={"description": "Short-range mask (V-JEPA: 8 blocks of 0.15)."},
-    )
-    mask_long: MaskConfig = dataclasses.field(
-        default_factory=lambda: copy.deepcopy(LONG_RANGE),
-        metadata={"description": "Long-range mask (V-JEPA: 2 blocks of 0.7)."},
-    )
-    per_sample_masks: bool = param(
-        False, "Draw every sample's mask rectangles on its own (the official collator) instead "
-        "of one mask for the whole batch."
-    )
-    random_resize_scale: list[float] = param(
-        [1.0, 1.0], "Area range of the random resized crop, one box per clip (V-JEPA: [0.3, "
-        "1.0]); [1.0, 1.0] turns the crop off."
-    )
-    random_resize_aspect_ratio: list[float] = param(
-        [0.75, 1.35], "Width / height range of the crop box (V-JEPA: [0.75, 1.35])."
-    )
-    random_horizontal_flip: bool = param(
-        False, "Mirror half of the clips left-right (V-JEPA's video transform: on)."
-    )
-    variance_weight: float = param(
-        0.0, "BEYOND THE PAPER (off: 0): weight of VICReg's variance term on the context "
-        "encoder's tokens (pretrain_regularizer.py)."
-    )
-    covariance_weight: float = param(
-        0.0, "BEYOND THE PAPER (off: 0): weight of VICReg's covariance term on the context "
-        "encoder's tokens."
-    )
-    clip_grad: float = param(10.0, "Gradient-norm clip (V-JEPA configs: 10); 0 disables.")
-    monitor_frames: int = param(64, "Frames the collapse monitors are computed on.")
-    monitor_every: int = param(100, "Steps between collapse-monitor evaluations.")
-    floor_feature_std: float = param(0.5, "Warn when feature_std falls below this x its start.")
-    floor_effective_rank: float = param(
-        0.5, "Warn when effective_rank falls below this x its start."
-    )
-    floor_pairwise_distance: float = param(
-        0.5, "Warn when pairwise_distance (energy between frames) falls below this x its start."
-    )
-    seed: int = param(0, "Seed of the initialization, masks and batches.")
-
-    def __post_init__(self):
-        if self.img_size % self.patch_size:
-            raise ValueError(f"img_size {self.img_size} is not a multiple of {self.patch_size}")
-        if self.frames_per_clip < 2 or self.frames_per_clip % 2:
-            raise ValueError("PretrainConfig.frames_per_clip must be a positive multiple of the "
-                             f"tubelet size 2, got {self.frames_per_clip}")
-        if self.steps < 0:
-            raise ValueError("PretrainConfig.steps must be >= 0 (0: save the initialization)")
-        for name in ("batch_size", "depth", "predictor_depth", "monitor_every"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"PretrainConfig.{name} must be >= 1")
-        if self.monitor_frames < 2:
-            raise ValueError("PretrainConfig.monitor_frames must be >= 2")
-        if not 0 <= self.warmup_fraction < 1 or not self.lr > 0 or self.ipe_scale < 1:
-            raise ValueError("PretrainConfig: need lr > 0, 0 <= warmup_fraction < 1, "
-                             "ipe_scale >= 1")
-        if self.variance_weight < 0 or self.covariance_weight < 0:
-            raise ValueError("PretrainConfig: variance_weight and covariance_weight must be >= 0")
-        if not 0 <= self.ema_start <= self.ema_end <= 1:
-            raise ValueError("PretrainConfig: need 0 <= ema_start <= ema_end <= 1")
-        self.augment()  # raises ValueError for a bad crop range
-
-    def augment(self) -> ClipAugment | None:
-        """Return the clip augmentation these settings ask for, or None (no crop, no flip)."""
-        if list(self.random_resize_scale) == [1.0, 1.0] and not self.random_horizontal_flip:
-            return None
-        return ClipAugment(tuple(self.random_resize_scale),
-                           tuple(self.random_resize_aspect_ratio), self.random_horizontal_flip)
-
-    @property
-    def floors(self) -> dict[str, float]:
-        return {name: getattr(self, f"floor_{name}") for name in MONITORS}
-
-
-@dataclasses.dataclass
 class PretrainResult:
     encoder: torch.nn.Module  # the target encoder, eval mode, frozen
     losses: list[float]  # prediction loss (L1, without the optional regularizer) per step
     monitors: list[dict]  # {"step", "feature_std", "effective_rank", "pairwise_distance"}
     warnings: list[str]  # collapse warnings, "step N: ..."
     seconds: float
-
-
-def load_pretrain_config(path: str | Path | None = None, **overrides) -> PretrainConfig:
-    """Return the :class:`PretrainConfig` of YAML file ``path`` (None: the defaults) + overrides.
-
-    Settings not in the file keep their defaults. Raises ``ConfigError`` (a ValueError) naming
-    the file or the setting for an unreadable file, an unknown key or a wrong type, and
-    ValueError for impossible values (``PretrainConfig.__post_init__``).
-    """
-    settings = read_yaml_mapping(path, "pretraining settings") if path else {}
-    try:
-        return from_dict(PretrainConfig, {**settings, **overrides})
-    except ValueError as exc:
-        raise type(exc)(f"{path}: {exc}" if path else str(exc)) from None
 
 
 def seeded_encoder(config: PretrainConfig) -> torch.nn.Module:

@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from vjepa_ros.train.pretrain_config import check_crop_ranges
+
 
 @dataclasses.dataclass(frozen=True)
 class ClipAugment:
@@ -25,12 +27,7 @@ class ClipAugment:
     flip: bool = True  # mirror half of the clips left-right
 
     def __post_init__(self):
-        if not 0 < self.scale[0] <= self.scale[1] <= 1:
-            raise ValueError(f"random_resize_scale must satisfy 0 < low <= high <= 1, got "
-                             f"{list(self.scale)}")
-        if not 0 < self.ratio[0] <= self.ratio[1]:
-            raise ValueError(f"random_resize_aspect_ratio must satisfy 0 < low <= high, got "
-                             f"{list(self.ratio)}")
+        check_crop_ranges(self.scale, self.ratio)
 
     def __call__(self, clips: Tensor, generator: torch.Generator) -> Tensor:
         """Crop-resize (and maybe flip) each clip of [B, C, T, H, W]; same shape back."""

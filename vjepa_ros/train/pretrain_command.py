@@ -13,7 +13,7 @@ from vjepa_ros.config import ConfigError
 
 def checked_pretrain_config(args: argparse.Namespace):
     """Return the ``PretrainConfig`` of ``--config`` and the options; ValueError naming them."""
-    from vjepa_ros.train.pretrain import load_pretrain_config
+    from vjepa_ros.train.pretrain_config import load_pretrain_config  # torch-free
 
     for option, value in (("--threads", args.threads), ("--save-every", args.save_every)):
         if value is not None and value < 0:

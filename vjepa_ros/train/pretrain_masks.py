@@ -29,32 +29,11 @@ import math
 import torch
 from torch import Tensor
 
-from vjepa_ros.config import param
-
-
-@dataclasses.dataclass
-class MaskConfig:
-    num_blocks: int = param(8, "Rectangles per mask (V-JEPA short-range: 8, long-range: 2).")
-    spatial_scale: list[float] = param(
-        [0.15, 0.15], "Range of one rectangle's area as a fraction of the frame (short: 0.15, "
-        "long: 0.7)."
-    )
-    aspect_ratio: list[float] = param(
-        [0.75, 1.5], "Range of a rectangle's height / width (V-JEPA: 0.75 to 1.5)."
-    )
-
-    def __post_init__(self):
-        low, high = self.spatial_scale
-        if self.num_blocks < 1 or not 0 < low <= high <= 1:
-            raise ValueError(f"MaskConfig: need num_blocks >= 1 and 0 < spatial_scale <= 1, got "
-                             f"{self.num_blocks} blocks of {self.spatial_scale}")
-        if not 0 < self.aspect_ratio[0] <= self.aspect_ratio[1]:
-            raise ValueError(f"MaskConfig.aspect_ratio must be 0 < low <= high, got "
-                             f"{self.aspect_ratio}")
-
-
-SHORT_RANGE = MaskConfig(8, [0.15, 0.15], [0.75, 1.5])
-LONG_RANGE = MaskConfig(2, [0.7, 0.7], [0.75, 1.5])
+from vjepa_ros.train.pretrain_config import (  # noqa: F401  (the mask settings, torch-free)
+    LONG_RANGE,
+    SHORT_RANGE,
+    MaskConfig,
+)
 
 
 @dataclasses.dataclass(frozen=True)

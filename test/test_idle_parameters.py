@@ -1,0 +1,87 @@
+"""Planner parameters that do nothing under the other settings: which ones, and the words.
+
+ROS-free (``nodes/idle_parameters.py``); the node logs these lines at start-up and on a run-time
+``goal_gripper`` change (``test_ros_planner_goals.py``).
+"""
+
+import pytest
+
+from vjepa_ros.config import config_path, flatten, from_dict, read_ros_params
+from vjepa_ros.nodes.idle_parameters import RULES, idle_parameter_warnings
+from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+
+
+def config(**values):
+    return from_dict(PlannerNodeConfig, values)
+
+
+@pytest.mark.parametrize("values, idle, fix", [
+    ({"goal_gripper": [1.0, 0.0]}, "goal_gripper does", "set goals.gripper to subgoal"),
+    ({"goals.gripper_closed_above": 0.3}, "goals.gripper_closed_above does",
+     "set goals.gripper to subgoal"),
+    ({"goals.gripper": "subgoal", "planner.close_gripper": 1,
+      "planner.gripper_round_threshold": 0.1}, "planner.gripper_round_threshold, "
+     "planner.close_gripper do", "set goals.gripper to planned"),
+    ({"goals.energy_threshold": 0.2}, "goals.energy_threshold does", "set goals.rule to energy"),
+    ({"planner.icem.noise_beta": 1.0}, "planner.icem.noise_beta does",
+     "set planner.method to icem"),
+    ({"planner.method": "icem", "planner.mppi.temperature": 0.5},
+     "planner.mppi.temperature does nothing while planner.method is 'icem'",
+     "set planner.method to mppi"),
+    ({"planner.refine.lr": 0.05}, "planner.refine.lr does", "set planner.refine.steps > 0"),
+    ({"planner.rotation_maxnorm": 0.3}, "planner.rotation_maxnorm does",
+     "set planner.search_rotation true"),
+    ({"planner.early_stop_rel_tol": 0.01}, "planner.early_stop_rel_tol does",
+     "set planner.early_stop_patience > 0"),
+    ({"control.async_blend_m": 0.03}, "control.async_blend_m does nothing while control.mode is "
+     "'blocking'", "set control.mode to async"),
+    ({"control.mode": "continuous", "control.settle_s": 0.5}, "control.settle_s does",
+     "set control.mode to blocking or async"),
+    ({"control.gripper_max_effort": 40.0}, "control.gripper_max_effort does",
+     "set control.gripper_action"),
+])
+def test_a_parameter_idled_by_another_gets_one_line_naming_both(values, idle, fix):
+    (line,) = idle_parameter_warnings(config(**values))
+    assert line.startswith(idle) and f": {fix}, or drop " in line and "\n" not in line, line
+
+
+@pytest.mark.parametrize("values", [
+    {"goals.gripper": "subgoal", "goal_gripper": [1.0]},  # used
+    {"goals.gripper": "subgoal", "goals.gripper_closed_above": 0.3},
+    {"planner.close_gripper": 1},  # the planned gripper: the search uses it
+    {"goals.rule": "energy", "goals.energy_threshold": 0.2, "goals.patience": 1},
+    {"planner.method": "icem", "planner.icem.noise_beta": 1.0},
+    {"planner.method": "mppi", "planner.mppi.temperature": 0.5},
+    {"planner.refine.steps": 2, "planner.refine.lr": 0.05},
+    {"planner.search_rotation": True, "planner.rotation_maxnorm": 0.3},
+    {"planner.early_stop_patience": 2, "planner.early_stop_rel_tol": 0.01},
+    {"control.mode": "async", "control.async_blend_m": 0.03},
+    {"control.settle_s": 0.5},  # blocking waits for arrival
+    {"control.gripper_action": "/franka_gripper/gripper_action",
+     "control.gripper_max_effort": 40.0},
+    {"goals.gripper": "planned", "goal_gripper": []},  # the defaults, spelled out
+    {"control.mode": "continuous", "planner.method": "mppi"},  # switches alone: nothing idle
+])
+def test_used_parameters_and_defaults_get_no_warning(values):
+    assert idle_parameter_warnings(config(**values)) == []
+
+
+@pytest.mark.parametrize("name", ["planner.yaml", "planner_notebook.yaml"])
+def test_the_packaged_parameter_files_set_nothing_in_vain(name):
+    params = read_ros_params(config_path(name), "vjepa_planner")
+    assert idle_parameter_warnings(from_dict(PlannerNodeConfig, params)) == []
+
+
+def test_only_limits_the_lines_to_the_changed_parameters():
+    both = config(**{"goal_gripper": [1.0], "planner.icem.noise_beta": 1.0})
+    assert len(idle_parameter_warnings(both)) == 2
+    (line,) = idle_parameter_warnings(both, only={"goal_gripper"})
+    assert line.startswith("goal_gripper does nothing")
+
+
+def test_every_rule_names_parameters_the_node_has():
+    names = {name for name, _, _ in flatten(PlannerNodeConfig())}
+    for rule in RULES:
+        for name in rule.names:
+            assert name in names or (name.endswith(".") and any(n.startswith(name)
+                                                                  for n in names)), name

@@ -1,0 +1,102 @@
+"""Planner node parameters that do nothing under the node's other settings: a warning each.
+
+A parameter set away from its default while another parameter turns its feature off
+(``goal_gripper`` while ``goals.gripper`` is ``planned``, ``planner.icem.*`` while
+``planner.method`` is ``cem``) is
+accepted, as ROS accepts it, but silently it would look as if it worked. The node logs one
+warning line per feature at start-up (and for ``goal_gripper``, the one such parameter settable at
+run time, on each change), naming the idle parameters, the setting that idles them, and what to
+do. A warning, not a refusal: a shared parameter file may well set both, and nothing moves
+differently because of it. The command-line tools refuse the same combinations
+(``cli_options.goal_switch_configs``, ``check_subgoal_gripper``, ``refine.check_lr_used``).
+
+Not listed, because they are used whatever the other settings: ``goals.default_steps`` and
+``goals.max_subgoals`` (both switching rules, ``~/add_subgoal``), ``camera_check.*`` (read when
+``~/camera_check`` is called), ``model.encoder_args`` / ``predictor_args`` (whether a file needs
+them is known only once it is read, and a wrong one is refused there).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from vjepa_ros.cli_options import GRIPPER_SEARCH_OPTIONS
+from vjepa_ros.config import flatten
+from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class IdleRule:
+    """Parameters that do nothing while ``idle(config)``.
+
+    ``names``: dotted parameter names (one ending in ``.`` stands for its whole group);
+    ``because(config)`` says why they do nothing, ``fix`` what to do instead of dropping them.
+    """
+
+    names: tuple[str, ...]
+    idle: Callable[[PlannerNodeConfig], bool]
+    because: Callable[[PlannerNodeConfig], str]
+    fix: str
+
+
+RULES = (
+    IdleRule(("goal_gripper", "goals.gripper_closed_above"),
+             lambda c: c.goals.gripper == "planned",
+             lambda c: "goals.gripper is 'planned' (the planner's gripper dimension decides the "
+             "gripper)", "set goals.gripper to subgoal"),
+    IdleRule(tuple(f"planner.{name}" for name in GRIPPER_SEARCH_OPTIONS),
+             lambda c: c.goals.gripper == "subgoal",
+             lambda c: "goals.gripper is 'subgoal' (the gripper follows the sub-goals; the "
+             "planner searches the arm's motion only)", "set goals.gripper to planned"),
+    IdleRule(("goals.energy_threshold", "goals.patience", "goals.min_delta"),
+             lambda c: c.goals.rule == "steps",
+             lambda c: "goals.rule is 'steps' (switching on step counts only)",
+             "set goals.rule to energy"),
+    IdleRule(("planner.icem.",), lambda c: c.planner.method != "icem",
+             lambda c: f"planner.method is {c.planner.method!r}", "set planner.method to icem"),
+    IdleRule(("planner.mppi.",), lambda c: c.planner.method != "mppi",
+             lambda c: f"planner.method is {c.planner.method!r}", "set planner.method to mppi"),
+    IdleRule(("planner.refine.lr",), lambda c: c.planner.refine.steps == 0,
+             lambda c: "planner.refine.steps is 0 (gradient refinement off)",
+             "set planner.refine.steps > 0"),
+    IdleRule(("planner.rotation_maxnorm",), lambda c: not c.planner.search_rotation,
+             lambda c: "planner.search_rotation is false", "set planner.search_rotation true"),
+    IdleRule(("planner.early_stop_rel_tol",), lambda c: c.planner.early_stop_patience == 0,
+             lambda c: "planner.early_stop_patience is 0 (every iteration runs)",
+             "set planner.early_stop_patience > 0"),
+    IdleRule(("control.async_tolerance_m", "control.async_blend_m"),
+             lambda c: c.control.mode != "async",
+             lambda c: f"control.mode is {c.control.mode!r}", "set control.mode to async"),
+    IdleRule(("control.arrival_tolerance_m", "control.arrival_timeout_s", "control.settle_s"),
+             lambda c: c.control.mode == "continuous",
+             lambda c: "control.mode is 'continuous' (it never waits for arrival)",
+             "set control.mode to blocking or async"),
+    IdleRule(("control.gripper_max_effort",), lambda c: not c.control.gripper_action,
+             lambda c: "control.gripper_action is empty (no GripperCommand goals)",
+             "set control.gripper_action"),
+)
+
+
+def idle_parameter_warnings(config: PlannerNodeConfig, only=None) -> list[str]:
+    """Return one warning line per :data:`RULES` entry whose parameters ``config`` sets in vain.
+
+    A parameter counts when its value differs from the node's default (``PlannerNodeConfig()``)
+    while its rule's setting idles it; ``only``: consider these parameter names alone (a run-time
+    change). Each line: ``A, B do nothing while X is 'v' (why): set X to w, or drop A, B``.
+    """
+    values = {name: value for name, value, _ in flatten(config)}
+    defaults = {name: value for name, value, _ in flatten(PlannerNodeConfig())}
+    lines = []
+    for rule in RULES:
+        names = [name for name in values
+                 if any(name == n or (n.endswith(".") and name.startswith(n))
+                        for n in rule.names)]
+        given = [name for name in names if values[name] != defaults[name]
+                 and (only is None or name in only)]
+        if given and rule.idle(config):
+            listed = ", ".join(given)
+            verb = "does" if len(given) == 1 else "do"
+            lines.append(f"{listed} {verb} nothing while {rule.because(config)}: {rule.fix}, or "
+                         f"drop {listed}")
+    return lines
