@@ -102,3 +102,26 @@ def test_limits_are_validated():
         SafetyLimits(max_speed_m_s=0.0)
     with pytest.raises(ValueError, match="3 numbers"):
         SafetyLimits(workspace_min=[0, 0])
+
+
+def test_a_measured_pose_just_outside_the_box_plans_farther_out_holds():
+    """An arm on a set-point at the box's floor overshoots by millimetres: still planned from."""
+    limits = SafetyLimits()
+    floor = limits.workspace_min[2]
+    current = np.array([0.5, 0.0, floor, np.pi, 0.0, 0.0, 0.0])
+    target = current.copy()
+    target[2] = floor - 0.05  # below the floor: clamped onto it
+    for dip in (0.0, 0.004, 0.009):
+        measured = current.copy()
+        measured[2] = floor - dip
+        decision = filter_target(measured, target, limits)
+        assert decision.target is not None and decision.target[2] == pytest.approx(floor), dip
+    measured = current.copy()
+    measured[2] = floor - 0.02
+    reason = filter_target(measured, target, limits).reason
+    assert "outside the workspace box (by more than safety.workspace_tolerance_m 0.01 m)" in reason
+    tight = SafetyLimits(workspace_tolerance_m=0.002)
+    measured[2] = floor - 0.004
+    assert "outside the workspace box" in filter_target(measured, target, tight).reason
+    with pytest.raises(ValueError, match="workspace_tolerance_m"):
+        SafetyLimits(workspace_tolerance_m=-0.01)

@@ -28,6 +28,11 @@ class SafetyLimits:
     workspace_max: list[float] = param(
         [0.80, 0.45, 0.70], "Upper corner xyz [m] of the box targets must stay in (base frame)."
     )
+    workspace_tolerance_m: float = param(
+        0.01, "A measured end effector up to this far [m] outside the workspace box is still "
+        "planned from (targets stay clamped inside): an arm tracking a set-point on the box's "
+        "face overshoots by millimetres (a grasp near the floor); farther out -> hold."
+    )
     max_step_m: float = param(
         0.10, "Longest translation of one planned target from the measured pose [m]; longer "
         "steps are shortened."
@@ -170,9 +175,10 @@ def filter_target(
         return refuse(f"target or state is not 7 numbers: {exc}")
     if not np.isfinite(current).all():
         return refuse("measured end-effector state contains NaN or inf")
-    if not in_box(current[:3], limits, BOX_TOLERANCE):
+    if not in_box(current[:3], limits, max(limits.workspace_tolerance_m, BOX_TOLERANCE)):
         return refuse(
-            "end effector is outside the workspace box: at "
+            f"end effector is outside the workspace box (by more than "
+            f"safety.workspace_tolerance_m {limits.workspace_tolerance_m:g} m): at "
             f"[{', '.join(f'{v:.3f}' for v in current[:3])}], box {limits.workspace_min}.."
             f"{limits.workspace_max}; move it back by hand"
         )
