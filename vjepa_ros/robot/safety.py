@@ -18,6 +18,7 @@ from vjepa_ros.config import param
 
 # The measured pose may lie this far outside the box and still count as inside (sensor noise) [m].
 BOX_TOLERANCE = 1e-3
+MAX_WORKSPACE_TOLERANCE = 0.02  # [m] largest safety.workspace_tolerance_m
 
 
 @dataclasses.dataclass
@@ -30,8 +31,9 @@ class SafetyLimits:
     )
     workspace_tolerance_m: float = param(
         0.01, "A measured end effector up to this far [m] outside the workspace box is still "
-        "planned from (targets stay clamped inside): an arm tracking a set-point on the box's "
-        "face overshoots by millimetres (a grasp near the floor); farther out -> hold."
+        "planned from (targets and set-points stay clamped inside): an arm tracking a set-point "
+        "on the box's face overshoots by millimetres (a grasp near the floor); farther out -> "
+        "hold. (0, 0.02]."
     )
     max_step_m: float = param(
         0.10, "Longest translation of one planned target from the measured pose [m]; longer "
@@ -70,6 +72,10 @@ class SafetyLimits:
             value = getattr(self, f.name)
             if isinstance(value, float) and not (math.isfinite(value) and value > 0):
                 raise ValueError(f"safety.{f.name} must be a finite number > 0, got {value!r}")
+        if self.workspace_tolerance_m > MAX_WORKSPACE_TOLERANCE:
+            raise ValueError(f"safety.workspace_tolerance_m must be at most "
+                             f"{MAX_WORKSPACE_TOLERANCE} m (a measured pose farther outside the "
+                             f"box is not tracking overshoot), got {self.workspace_tolerance_m!r}")
 
     @property
     def box(self) -> tuple[np.ndarray, np.ndarray]:
