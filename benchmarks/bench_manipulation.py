@@ -41,11 +41,12 @@ row per episode (success, grasped, placed, steps, sim and wall s, gripper comman
 energy, active sub-goal and switches: ``vjepa_ros.sim.task_run.TaskRun.row``).
 
 ``--dense``: the loop agents get a sub-goal image at every turn of the expert's motion
-(``manipulation.DENSE_MILESTONES``: pre-grasp, descend, closed, grasp, carry, lower, release,
-place; switched after ``TaskLoopConfig.dense_steps``) instead of the paper's. The planner is
-config/reach_demo.yaml's; ``--samples``, ``--iterations``, ... (``vjepa-ros run``'s CEM options)
-override it, e.g. ``--gripper-round-threshold`` (published 0.25: planned gripper changes smaller
-than that are dropped, and the cup is held at closedness 0.24).
+(``choices.DENSE_MILESTONES``: approach (halfway to pre-grasp), pre-grasp, descend, closed, grasp,
+carry, lower, release, place; switched after ``TaskLoopConfig.dense_steps``) instead of the
+paper's. The planner is config/reach_demo.yaml's; ``--samples``, ``--iterations``, ...
+(``vjepa-ros run``'s CEM options) override it, e.g. ``--gripper-round-threshold`` (published
+0.25: planned gripper changes smaller than that are dropped, and the cup is held at closedness
+0.24).
 
 A trained world model plugs in where the oracle does (``run_task_episode(sim, model, ...)``).
 Wall-clock numbers are this process's (rendering a frame per 0.25 s of simulated time plus the
@@ -68,6 +69,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from vjepa_ros.cli_options import (  # noqa: E402
     add_cem_arguments,
     add_goal_switch_arguments,
+    add_search_method_arguments,
     check_subgoal_gripper,
     goal_switch_configs,
     planner_option_message,
@@ -76,7 +78,12 @@ from vjepa_ros.cli_options import (  # noqa: E402
 from vjepa_ros.config import ConfigError  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
-from vjepa_ros.sim.choices import TASKS, check_dense_steps  # noqa: E402
+from vjepa_ros.sim.choices import (  # noqa: E402
+    DENSE_STEPS_DEFAULT,
+    DENSE_STEPS_HELP,
+    TASKS,
+    check_dense_steps,
+)
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
@@ -237,10 +244,8 @@ def main() -> int:
     parser.add_argument("--dense", action="store_true",
                         help="loop agents: a sub-goal image at every turn of the expert's motion "
                         "(DENSE_MILESTONES) instead of the paper's")
-    parser.add_argument("--dense-steps", type=int, nargs=8, metavar="N",
-                        help="loop agents with --dense: executed steps per sub-goal (pre-grasp, "
-                        "descend, closed, grasp, carry, lower, release, place; default "
-                        "10 5 2 4 8 4 2 3)")
+    parser.add_argument("--dense-steps", type=int, nargs=len(DENSE_STEPS_DEFAULT), metavar="N",
+                        help=f"loop agents with --dense: {DENSE_STEPS_HELP}")
     parser.add_argument("--max-steps", type=int,
                         help="loop agents: at most this many planning steps per episode")
     parser.add_argument("--device", help="learned models: cpu, cuda (default: cuda if available)")
@@ -248,6 +253,7 @@ def main() -> int:
     parser.add_argument("--json", help="write every episode's numbers here")
     add_goal_switch_arguments(parser, several=True)
     add_cem_arguments(parser.add_argument_group("planner"), "config/reach_demo.yaml")
+    add_search_method_arguments(parser)
     args = parser.parse_args()
     if args.seeds < 1 or args.seed_start < 0:
         parser.error("--seeds must be >= 1 and --seed-start >= 0")
@@ -279,7 +285,8 @@ def main() -> int:
     round_threshold = "" if switchings[0].gripper == "subgoal" else \
         f"gripper round threshold {cem.gripper_round_threshold}, "  # off: no gripper search
     print(f"# manipulation: seeds {seeds[0]}..{seeds[-1]}, camera {args.size}x{args.size}; loop: "
-          f"blocking control, CEM H {cem.horizon} S {cem.samples} I {cem.iterations} maxnorm "
+          f"blocking control, {cem.method.upper()} H {cem.horizon} S {cem.samples} "
+          f"I {cem.iterations} maxnorm "
           f"{cem.maxnorm}, {round_threshold}"
           f"{f'dense sub-goals (steps {loop.dense_steps})' if args.dense else 'paper sub-goals'}, "
           f"switching: "

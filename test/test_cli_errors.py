@@ -26,6 +26,13 @@ SEARCH_OPTIONS = [
      "--refine-lr must be a finite number > 0, got nan"),
     (["--icem-population-decay", "inf"],
      "--icem-population-decay must be a finite number >= 1, got inf"),
+    # a setting of another method than the one given would do nothing
+    (["--method", "cem", "--icem-noise-beta", "3"],
+     "--icem-noise-beta is for --method icem, and this run plans with --method cem: use "
+     "--method icem or leave --icem-noise-beta out"),
+    (["--method", "icem", "--mppi-temperature", "0.5"],
+     "--mppi-temperature is for --method mppi, and this run plans with --method icem: use "
+     "--method mppi or leave --mppi-temperature out"),
 ]
 COMMANDS = {  # the arguments each command needs before its options
     "demo": [],

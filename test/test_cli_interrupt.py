@@ -33,7 +33,7 @@ def _core_imported():
 @pytest.mark.parametrize("argv, module, name", [
     (["demo"], "vjepa_ros.demo", "run_demo"),
     (["eval", "BAG"], "vjepa_ros.eval.bag_files", "open_reader"),  # eval opens the bag first
-    (["camera-check", "BAG"], "vjepa_ros.eval.bags", "read_recording"),
+    (["camera-check", "BAG"], "vjepa_ros.eval.bag_files", "open_reader"),  # checked first too
     (["record", "OUT/new_bag"], "vjepa_ros.eval.record", "record_sim_bag"),  # BAG exists
     (["collect", "--out", "OUT/data", "--episodes", "1"], "vjepa_ros.sim.collector", "collect"),
     (["pretrain", "--data", "BAG", "--out", "OUT/enc.pt"], "vjepa_ros.train.pretrain_data",

@@ -294,7 +294,8 @@ def test_closed_loop_cup_grasp_with_the_gripper_from_dense_sub_goals():
         oracle = OracleWorldModel().attach(sim)
         setup = setup_task(sim, 900000, "grasp", dense=True)
         closed = [goal.state[6] > GRIPPER_CLOSED_ABOVE for goal in setup.goals]
-        assert closed == [False, False, True, True]  # pre-grasp, descend | closed, grasp
+        # approach, pre-grasp, descend | closed, grasp
+        assert closed == [False, False, False, True, True]
         sent = []
         episode, outcome = run_task_episode(
             sim, oracle, setup, cem, switching=SUBGOAL,

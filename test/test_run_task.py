@@ -72,7 +72,7 @@ def test_run_reach_with_object_with_the_oracle_prints_each_step_and_saves_strip_
 def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, capsys):
     assert main(["run", "--task", "grasp", "--world-model", "oracle", "--size", "64",
                  "--subgoals", "dense", "--subgoal-gripper", "subgoal", "--dense-steps",
-                 *"6 3 2 4 5 3 2 3".split(), "--out", str(tmp_path)]) == 0  # the oracle's
+                 *"3 3 3 2 4 5 3 2 3".split(), "--out", str(tmp_path)]) == 0  # the oracle's
     printed = capsys.readouterr().out
     assert "gripper from the sub-goals (--subgoal-gripper subgoal" in printed
     assert "switching: steps (fixed step counts, as published); gripper from the sub-goals" \
@@ -80,7 +80,7 @@ def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, caps
     steps = [m for m in map(STEP_LINE.match, printed.splitlines()) if m]
     commanded = [float(m.group(6)) for m in steps]  # grip cmd: 0 or 1, never a planned value
     assert set(commanded) == {0.0, 1.0} and commanded[0] == 0.0
-    assert len(steps) <= 6 + 3 + 2 + 4, "the grasp's four counts bound the episode"
+    assert len(steps) <= 3 + 3 + 3 + 2 + 4, "the grasp's five counts bound the episode"
     first_closed = commanded.index(1.0)
     assert steps[first_closed].group(4) == "closed", "closed at the 'closed' sub-goal"
     assert all(c == 1.0 for c in commanded[first_closed:])
@@ -160,11 +160,11 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
          "--subgoal-energy-threshold must be a finite number >= 0"),
         (["--method", "mppi", "--mppi-temperature", "0"],
          "--mppi-temperature must be a finite number > 0"),
-        (["--dense-steps", *"10 5 2 4 8 4 2 3".split()], "--dense-steps is for --subgoals dense"),
-        (["--subgoals", "dense", "--dense-steps", *"10 5 0 4 8 4 2 3".split()],
-         "--dense-steps 10 5 0 4 8 4 2 3: every count must be 1..1000"),
-        (["--subgoals", "dense", "--dense-steps", "100000000", *"1 1 1 1 1 1 1".split()],
-         "--dense-steps 100000000 1 1 1 1 1 1 1: every count must be 1..1000"),
+        (["--dense-steps", *"6 6 5 2 4 8 4 2 3".split()], "--dense-steps is for --subgoals dense"),
+        (["--subgoals", "dense", "--dense-steps", *"6 6 5 0 4 8 4 2 3".split()],
+         "--dense-steps 6 6 5 0 4 8 4 2 3: every count must be 1..1000"),
+        (["--subgoals", "dense", "--dense-steps", "100000000", *"1 1 1 1 1 1 1 1".split()],
+         "--dense-steps 100000000 1 1 1 1 1 1 1 1: every count must be 1..1000"),
         (["--subgoal-gripper", "subgoal"],
          "--subgoal-gripper subgoal with the paper's grasp sub-goals: .* add --subgoals dense"),
         (["--subgoals", "dense", "--subgoal-gripper", "subgoal", "--close-gripper", "0"],
@@ -181,7 +181,7 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
         assert len(lines) == 1 and re.match(f"vjepa-ros run: {message}", lines[0]), lines
         assert not out.exists(), extra
     code = main(["run", "--task", "reach-with-object", "--subgoals", "dense", "--dense-steps",
-                 *"1 1 1 1 1 1 1 1".split(), "--out", str(out)])
+                 *"1 1 1 1 1 1 1 1 1".split(), "--out", str(out)])
     assert code == 1 and "--dense-steps is for grasp and pick-and-place" in capsys.readouterr().err
     for bad_out in (a_file, a_file / "sub"):  # --out is a file, or below one
         assert main(["run", "--task", "grasp", "--world-model", "oracle", "--out",

@@ -288,14 +288,22 @@ def test_closed_loop_with_the_oracle_carries_and_picks_and_places_with_dense_sub
 
         # The oracle sees only the hand: it needs a sub-goal at every turn of the motion.
         setup = setup_task(sim, 900000, "pick-and-place", dense=True)
-        assert len(setup.goals) == 8
+        assert len(setup.goals) == 9
+        # "approach": halfway on the hand's way to the pre-grasp pose (per-axis capped steps
+        # bend the path), open
+        start, approach, pre = sim.ee_state()[:3], setup.goals[0].state, setup.goals[1].state
+        whole = np.linalg.norm(pre[:3] - start)
+        assert whole > 0.2 and approach[6] < 0.05
+        assert 0.3 * whole <= np.linalg.norm(pre[:3] - approach[:3]) <= 0.5 * whole + 1e-9
+        assert np.linalg.norm(approach[:3] - start) >= 0.35 * whole
         goals = []
         episode, outcome = run_task_episode(sim, oracle, setup, cem,
                                             on_step=lambda step: goals.append(sim.gripper_goal))
         assert outcome.success and outcome.placed and episode.success
         switches = [message for _, message in episode.log if "next sub-goal" in message]
         # placed (released, at rest) once the release sub-goal is reached, maybe before "place"
-        assert len(switches) >= 6 and "descend" in switches[0] and "release" in switches[5]
+        assert len(switches) >= 7 and "pre-grasp" in switches[0] and "descend" in switches[1]
+        assert "release" in switches[6]
         # The planner closed the gripper on the box (closedness 0.375 in the "closed" image),
         # sent as the node's GripperCommand: a grasp with control.gripper_max_effort.
         grasps = [goal for goal in goals if goal.grasp]

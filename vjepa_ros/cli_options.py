@@ -319,15 +319,27 @@ def add_search_method_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def search_method_overrides(args: argparse.Namespace) -> dict:
-    """Return the options given as dotted parameters (``planner.method``, ``planner.icem.*``)."""
+    """Return the options given as dotted parameters (``planner.method``, ``planner.icem.*``).
+
+    Raises ValueError naming the option when ``--method`` is given and an ``--icem-*`` or
+    ``--mppi-*`` option of another method is too (it would do nothing; ``--refine-*`` applies
+    to every method).
+    """
     import dataclasses
 
-    from vjepa_ros.planning.methods import SETTINGS_GROUPS
+    from vjepa_ros.planning.methods import METHODS, SETTINGS_GROUPS
 
-    given = {"planner.method": getattr(args, "method", None)}
+    method = getattr(args, "method", None)
+    given = {"planner.method": method}
     for prefix, settings in SETTINGS_GROUPS.items():
         for f in dataclasses.fields(settings):
-            given[f"planner.{prefix}.{f.name}"] = getattr(args, f"{prefix}__{f.name}", None)
+            value = getattr(args, f"{prefix}__{f.name}", None)
+            given[f"planner.{prefix}.{f.name}"] = value
+            if value is not None and method is not None and prefix in METHODS \
+                    and prefix != method:
+                flag = f"--{prefix}-{f.name.replace('_', '-')}"
+                raise ValueError(f"{flag} is for --method {prefix}, and this run plans with "
+                                 f"--method {method}: use --method {prefix} or leave {flag} out")
     return {key: value for key, value in given.items() if value is not None}
 
 

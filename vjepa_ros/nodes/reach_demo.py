@@ -175,8 +175,8 @@ def cmd_reach(args: argparse.Namespace) -> int:
                  "episode.max_steps": args.max_steps, "planner.samples": args.samples,
                  "planner.iterations": args.iterations, "planner.horizon": args.horizon,
                  "device": args.device}
-    overrides.update(search_method_overrides(args))
     try:
+        overrides.update(search_method_overrides(args))
         out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()
     except ValueError as exc:
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)

@@ -60,7 +60,13 @@ from vjepa_ros.robot.plan_compute import compute_plan
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport, SessionStatus, StreamOutput
 from vjepa_ros.robot.predicted_start import PreparedPlan, blend_ready, start_mismatch
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
-from vjepa_ros.robot.safety import SafetyLimits, filter_target, input_problem, is_safe_setpoint
+from vjepa_ros.robot.safety import (
+    SafetyLimits,
+    filter_target,
+    input_problem,
+    is_safe_setpoint,
+    unreachable_goal_note,
+)
 from vjepa_ros.robot.targets import SetpointStreamer, target_from_action
 
 
@@ -271,7 +277,8 @@ class MPCSession:
     def capture_goal(self) -> str:
         """Make the newest camera frame the only goal; RuntimeError without a fresh frame."""
         with self._lock:
-            return self.set_goals([self._captured_subgoal("~/capture_goal", "captured frame")])
+            goal = self._captured_subgoal("~/capture_goal", "captured frame")
+            return self.set_goals([goal]) + self._unreachable("the goal", goal)
 
     def add_subgoal(self) -> str:
         """Append the newest frame (and the state at it) to the sub-goal list; start over at 1.
@@ -294,7 +301,16 @@ class MPCSession:
                 f"{goal.closedness():.2f}"
             where = "" if goal.state is None else (
                 f" at TCP ({', '.join(f'{v:.3f}' for v in goal.state[:3])}) m, gripper {gripper}")
-            return f"sub-goal {len(goals) + 1} added{where}; {self.set_goals(goals + [goal])}"
+            message = f"sub-goal {len(goals) + 1} added{where}; {self.set_goals(goals + [goal])}"
+            return message + self._unreachable(f"sub-goal {len(goals) + 1}", goal)
+
+    def _unreachable(self, what: str, goal: SubGoal) -> str:
+        """``"; warning: <what>: <why>"`` (also logged) when ``goal``'s TCP is outside the box."""
+        note = unreachable_goal_note(None if goal.state is None else goal.state[:3], self.limits)
+        if not note:
+            return ""
+        self.log("warning", f"{what}: {note}")
+        return f"; warning: {what}: {note}"
 
     def clear_goals(self) -> str:
         """Forget every goal: nothing is planned or commanded until a new one (arm holds)."""

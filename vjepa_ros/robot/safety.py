@@ -18,6 +18,7 @@ from vjepa_ros.config import param
 
 # The measured pose may lie this far outside the box and still count as inside (sensor noise) [m].
 BOX_TOLERANCE = 1e-3
+MAX_WORKSPACE_TOLERANCE = 0.02  # [m] largest safety.workspace_tolerance_m
 
 
 @dataclasses.dataclass
@@ -27,6 +28,12 @@ class SafetyLimits:
     )
     workspace_max: list[float] = param(
         [0.80, 0.45, 0.70], "Upper corner xyz [m] of the box targets must stay in (base frame)."
+    )
+    workspace_tolerance_m: float = param(
+        0.01, "A measured end effector up to this far [m] outside the workspace box is still "
+        "planned from (targets and set-points stay clamped inside): an arm tracking a set-point "
+        "on the box's face overshoots by millimetres (a grasp near the floor); farther out -> "
+        "hold. (0, 0.02]."
     )
     max_step_m: float = param(
         0.10, "Longest translation of one planned target from the measured pose [m]; longer "
@@ -65,6 +72,10 @@ class SafetyLimits:
             value = getattr(self, f.name)
             if isinstance(value, float) and not (math.isfinite(value) and value > 0):
                 raise ValueError(f"safety.{f.name} must be a finite number > 0, got {value!r}")
+        if self.workspace_tolerance_m > MAX_WORKSPACE_TOLERANCE:
+            raise ValueError(f"safety.workspace_tolerance_m must be at most "
+                             f"{MAX_WORKSPACE_TOLERANCE} m (a measured pose farther outside the "
+                             f"box is not tracking overshoot), got {self.workspace_tolerance_m!r}")
 
     @property
     def box(self) -> tuple[np.ndarray, np.ndarray]:
@@ -109,6 +120,29 @@ def in_box(xyz: np.ndarray, limits: SafetyLimits, tolerance: float = 0.0) -> boo
     return bool(np.all(xyz >= lower - tolerance) and np.all(xyz <= upper + tolerance))
 
 
+def unreachable_goal_note(xyz, limits: SafetyLimits) -> str:
+    """Return a warning when a goal's TCP position ``xyz`` [3] (m, base frame) is outside the box.
+
+    Every planned target is clamped into ``safety.workspace_min``..``workspace_max``, so such a
+    goal can never be reached (e.g. a grasp sub-goal below the box's floor: the hand would close
+    above the object). ``""`` when inside (or ``xyz`` is None); otherwise one sentence naming the
+    axes, the box and what to do.
+    """
+    if xyz is None:
+        return ""
+    xyz = np.asarray(xyz, dtype=float)[:3]
+    lower, upper = limits.box
+    names = "xyz"
+    out = [f"{names[i]} {xyz[i]:.3f} m < safety.workspace_min[{i}] {lower[i]:g}"
+           for i in range(3) if xyz[i] < lower[i] - BOX_TOLERANCE]
+    out += [f"{names[i]} {xyz[i]:.3f} m > safety.workspace_max[{i}] {upper[i]:g}"
+            for i in range(3) if xyz[i] > upper[i] + BOX_TOLERANCE]
+    if not out:
+        return ""
+    return (f"its TCP is outside the safety workspace box ({', '.join(out)}): the planner cannot "
+            "reach it; widen safety.workspace_min/max if the table and the cell allow")
+
+
 def limit_rotation(current_rpy, target_rpy, max_angle: float) -> tuple[np.ndarray, bool]:
     """Target Euler angles moved toward the current ones so the rotation between is <= max."""
     # scipy on first use: SafetyLimits (here) is part of the configurations every command checks
@@ -147,9 +181,10 @@ def filter_target(
         return refuse(f"target or state is not 7 numbers: {exc}")
     if not np.isfinite(current).all():
         return refuse("measured end-effector state contains NaN or inf")
-    if not in_box(current[:3], limits, BOX_TOLERANCE):
+    if not in_box(current[:3], limits, max(limits.workspace_tolerance_m, BOX_TOLERANCE)):
         return refuse(
-            "end effector is outside the workspace box: at "
+            f"end effector is outside the workspace box (by more than "
+            f"safety.workspace_tolerance_m {limits.workspace_tolerance_m:g} m): at "
             f"[{', '.join(f'{v:.3f}' for v in current[:3])}], box {limits.workspace_min}.."
             f"{limits.workspace_max}; move it back by hand"
         )

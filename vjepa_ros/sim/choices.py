@@ -10,8 +10,24 @@ RANDOMIZE_WHAT = ("all", "camera")  # what ``collect --randomize`` draws per epi
 HELD_OUT_SEED_START = 900_000  # goal seeds of held-out episodes: 900000, 900001, ...
 
 
+# Beyond the paper: a sub-goal image at every turn of the expert's motion (for a world model that
+# sees only the hand, like the oracle, which cannot infer "descend first" from a lifted object),
+# and one halfway on the way to the pre-grasp pose (a learned model's energy is flat ~40 cm away).
+# ``manipulation.setup_task(dense=True)`` makes them; grasp uses the first five.
+DENSE_MILESTONES = {
+    "grasp": ("approach", "pre-grasp", "descend", "closed", "grasp"),
+    "reach-with-object": ("goal",),
+    "pick-and-place": ("approach", "pre-grasp", "descend", "closed", "grasp", "carry", "lower",
+                       "release", "place"),
+}
 MAX_DENSE_STEPS = 1000  # executed steps per dense sub-goal (--dense-steps), a sanity bound
-DENSE_STEPS_DEFAULT = (10, 5, 2, 4, 8, 4, 2, 3)  # TaskLoopConfig.dense_steps (manipulation_loop)
+# TaskLoopConfig.dense_steps (manipulation_loop), one per DENSE_MILESTONES["pick-and-place"]
+DENSE_STEPS_DEFAULT = (6, 6, 5, 2, 4, 8, 4, 2, 3)
+DENSE_STEPS_HELP = (
+    f"executed steps per sub-goal ({', '.join(DENSE_MILESTONES['pick-and-place'])}; grasp uses "
+    f"the first {len(DENSE_MILESTONES['grasp'])}; default "
+    f"{' '.join(map(str, DENSE_STEPS_DEFAULT))})"
+)
 
 
 def check_dense_steps(dense_steps: list[int] | None, dense: bool,

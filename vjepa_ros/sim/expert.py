@@ -145,7 +145,8 @@ class Expert:
     """Runs the scripted expert on a :class:`~vjepa_ros.sim.Sim` with a graspable object.
 
     ``record``: render and keep a frame per period (else only the physics runs). ``on_milestone``
-    is called with a name when the expert reaches a point a sub-goal image can show: "pre-grasp"
+    is called with a name when the expert reaches a point a sub-goal image can show: "approach"
+    (halfway from where the hand was to the pre-grasp pose, open), "pre-grasp"
     (above the object, open), "descend" (around it, open), "closed", "grasp" (held and lifted),
     "carry" (held above the spot), "lower" (on the spot, held), "release" (opened), "place"
     (retreated above the placed object).
@@ -185,15 +186,22 @@ class Expert:
     def event(self, what: str) -> None:
         self.recording.events.append((self.count, what))
 
-    def move(self, waypoint: np.ndarray, phase: str, tolerance: float = 0.006) -> None:
+    def move(self, waypoint: np.ndarray, phase: str, tolerance: float = 0.006,
+             halfway: Callable[[], None] | None = None) -> None:
         """Step the target to ``waypoint`` [7] and let the hand arrive.
 
         The gripper entry of ``waypoint`` is ignored; arrived: within ``tolerance`` [m] and
-        0.05 rad (after at most 6 frames of waiting).
+        0.05 rad (after at most 6 frames of waiting). ``halfway`` is called once, at the first
+        frame whose TCP is at most half its starting distance [m] from ``waypoint``.
         """
         cfg = self.config
         waiting = 0
+        half = float(np.linalg.norm(self.sim.ee_state()[:3] - waypoint[:3])) / 2
         while True:
+            if halfway is not None and np.linalg.norm(
+                    self.sim.ee_state()[:3] - waypoint[:3]) <= half:
+                halfway()
+                halfway = None
             arrived = _within(self.target, waypoint, 1e-4, 1e-3)
             if arrived and _within(self.sim.ee_state(), waypoint, tolerance, 0.05):
                 return
@@ -263,7 +271,8 @@ class Expert:
                 aim += across * self.rng.choice([-1, 1]) * beyond
                 self.event("mis-aimed descent")
             above = aim + [0.0, 0.0, cfg.approach_height]
-            self.move(self.pose(above, yaw), "approach")
+            self.move(self.pose(above, yaw), "approach",
+                      halfway=lambda: self.on_milestone("approach"))
             if self.perturb.random() < cfg.fidget_probability:
                 self.event("empty hand closed and opened")
                 self.gripper(1.0, "fidget", 1)

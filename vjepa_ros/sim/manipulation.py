@@ -32,7 +32,7 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.config import flatten, param
-from vjepa_ros.sim.choices import TASKS
+from vjepa_ros.sim.choices import DENSE_MILESTONES, TASKS
 from vjepa_ros.sim.config import CameraConfig, SceneConfig, SimConfig, check_box
 from vjepa_ros.sim.detectors import SuccessMonitor
 from vjepa_ros.sim.episode import Episode
@@ -44,14 +44,6 @@ MILESTONES = {
     "grasp": ("grasp",),
     "reach-with-object": ("goal",),
     "pick-and-place": ("grasp", "carry", "place"),
-}
-# Beyond the paper: a sub-goal image at every turn of the expert's motion (for a world model that
-# sees only the hand, like the oracle, which cannot infer "descend first" from a lifted object).
-DENSE_MILESTONES = {
-    "grasp": ("pre-grasp", "descend", "closed", "grasp"),
-    "reach-with-object": ("goal",),
-    "pick-and-place": ("pre-grasp", "descend", "closed", "grasp", "carry", "lower", "release",
-                       "place"),
 }
 
 
@@ -73,6 +65,12 @@ class ManipulationTaskConfig:
     reach_radius: float = param(
         0.05, "Reach-with-object succeeds with the TCP this close [m] to the goal pose."
     )
+    workspace_floor: float = param(
+        0.015, "The closed loop's safety box floor (safety.workspace_min z) this high [m] above "
+        "the table top: below the expert's lowest grasp (ExpertConfig.min_grasp_height, 2.5 cm: "
+        "a 6 cm box), as a lab sets safety.workspace_min for its table; the planner node's "
+        "default floor (0.05 m) would keep the hand above a box's grasp height."
+    )
 
     def __post_init__(self):
         check_box("ManipulationTaskConfig.goal_workspace", self.goal_workspace)
@@ -83,6 +81,9 @@ class ManipulationTaskConfig:
                              "[x_min, x_max, y_min, y_max]")
         if not self.reach_radius > 0:
             raise ValueError("ManipulationTaskConfig.reach_radius must be > 0")
+        if not 0 <= self.workspace_floor < 0.7:
+            raise ValueError(f"ManipulationTaskConfig.workspace_floor must be in [0, 0.7) m above "
+                             f"the table, got {self.workspace_floor!r}")
 
 
 @dataclasses.dataclass

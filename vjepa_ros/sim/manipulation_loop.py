@@ -50,10 +50,11 @@ class TaskLoopConfig:
     max_steps: int = param(20, "grasp and reach-with-object: planning steps before giving up.")
     dense_steps: list[int] = param(
         list(DENSE_STEPS_DEFAULT), "Dense sub-goals (setup_task(dense=True)): executed steps per "
-        "sub-goal, in the order pre-grasp, descend, closed, grasp, carry, lower, release, place "
-        "(grasp uses the first four); the last one holds until the step limit (the sum). Enough "
-        "for a learned model to reach the pre-grasp pose from the start (~40 cm at <= 5 cm per "
-        "axis and step; the oracle needed 6, 3, 2, 4, 5, 3, 2, 3)."
+        "sub-goal, in the order approach, pre-grasp, descend, closed, grasp, carry, lower, "
+        "release, place (grasp uses the first five); the last one holds until the step limit "
+        "(the sum). Enough for a learned model to reach the pre-grasp pose from the start (~40 cm "
+        "at <= 5 cm per axis and step, halfway at the approach sub-goal; the oracle needs 3, 3, "
+        "3, 2, 4, 5, 3, 2, 3)."
     )
     camera_rate_hz: float = param(4.0, "Camera frames per simulated second (as for reach).")
     step_limit: int = param(
@@ -68,7 +69,9 @@ class TaskLoopConfig:
                              f"carry, place), got {self.subgoal_steps!r}")
         if len(self.dense_steps) != len(DENSE_MILESTONES["pick-and-place"]) or not all(
                 isinstance(n, int) and n >= 1 for n in self.dense_steps):
-            raise ValueError(f"TaskLoopConfig.dense_steps must be 8 integers >= 1, got "
+            raise ValueError(f"TaskLoopConfig.dense_steps must be "
+                             f"{len(DENSE_MILESTONES['pick-and-place'])} integers >= 1 (one per "
+                             f"sub-goal: {', '.join(DENSE_MILESTONES['pick-and-place'])}), got "
                              f"{self.dense_steps!r}")
         if not (isinstance(self.max_steps, int) and self.max_steps >= 1):
             raise ValueError(f"TaskLoopConfig.max_steps must be an integer >= 1, got "
@@ -160,13 +163,17 @@ def run_task_episode(
     """Run ``setup``'s task from the scene's current (start) state with MPC toward its sub-goals.
 
     ``switching``: the sub-goal switching rule (``goals.py``; default: the fixed step counts, as
-    published); with the ``energy`` rule the step counts stay upper bounds. Returns the loop's
-    episode (steps, energies, frames, each step's sub-goal and switch; ``success``: the task's
-    test held once a move had finished) and the task's test on the final scene. Raises as
-    :func:`~vjepa_ros.sim.reach.run_reach_episode` does.
+    published); with the ``energy`` rule the step counts stay upper bounds. ``limits``: default
+    the node's, with the box floor ``setup.config.workspace_floor`` above the table (the
+    node's 0.05 m is above a box's grasp). Returns the loop's episode (steps, energies, frames,
+    each step's sub-goal and switch; ``success``: the task's test held once a move had
+    finished; an arm the safety filter holds, e.g. pushed out of the box by a contact, ends it
+    with ``stop_reason`` ``"held: <why>"``) and the task's test on the final scene. Raises
+    ValueError as :func:`~vjepa_ros.sim.reach.run_reach_episode` does.
     """
     config = config or TaskLoopConfig()
     control = control or ControlConfig()
+    limits = limits or task_limits(sim, setup)
     subgoals, max_steps = task_subgoals(setup, config)
     reach = ReachConfig(success_radius=setup.config.reach_radius, max_steps=max_steps,
                         camera_rate_hz=config.camera_rate_hz)
@@ -177,6 +184,17 @@ def run_task_episode(
     episode = run_reach_episode(
         sim, model, setup.goals[-1], cem, reach, limits, control, random_actions, seed,
         on_step, subgoals=subgoals, done=done, gripper=gripper_command_path(sim, control),
-        switching=switching,
+        switching=switching, stop_on_hold=True,
     )
     return episode, task_outcome(sim, setup)
+
+
+def task_limits(sim: Sim, setup: TaskSetup) -> SafetyLimits:
+    """Return the node's default safety limits with the box floor at ``workspace_floor``.
+
+    The floor is ``setup.config.workspace_floor`` [m] above the scene's table top, so every
+    sub-goal the expert made (grasp heights down to ``min_grasp_height``) lies inside the box.
+    """
+    limits = SafetyLimits()
+    floor = sim.config.scene.table_height + setup.config.workspace_floor
+    return dataclasses.replace(limits, workspace_min=[*limits.workspace_min[:2], floor])

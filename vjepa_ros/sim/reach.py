@@ -77,7 +77,7 @@ class ReachEpisode:
     final_distance: float  # [m] after the last move settled
     final_frame: np.ndarray  # [H, W, 3] uint8
     success: bool
-    stop_reason: str  # "reached" | "step limit"
+    stop_reason: str  # "reached" | "step limit" | "held: <why>" (stop_on_hold)
     success_radius: float
     sim_seconds: float = 0.0  # simulated time from enabling to success (or to the step limit)
     wall_seconds: float = 0.0
@@ -280,6 +280,7 @@ def run_reach_episode(
     done: Callable[[np.ndarray], bool] | None = None,
     gripper: Callable[[float], None] | None = None,
     switching: GoalSwitchConfig | None = None,
+    stop_on_hold: bool = False,
 ) -> ReachEpisode:
     """Reach ``goal`` from the current scene with MPC; see the module docstring.
 
@@ -299,7 +300,9 @@ def run_reach_episode(
     step records the sub-goal it was planned toward and the switch its command made
     (``ReachStep.subgoal``). Raises ValueError for an
     unusable goal or model and :class:`ReachError` when the session refuses to command (the arm
-    is not commanded then).
+    is not commanded then); with ``stop_on_hold`` such a refusal ends the episode instead, as a
+    failure with ``stop_reason`` ``"held: <why>"`` (what a held arm means to a task whose arm
+    touches the scene, e.g. pushed out of the workspace box by a contact).
     """
     config = config or ReachConfig()
     control = control or ControlConfig()
@@ -331,6 +334,7 @@ def run_reach_episode(
     start_distance = reach_error(sim.ee_state(), goal.state)
     steps: list[ReachStep] = []
     last_command = sim.time
+    held = None  # why the session held the arm (stop_on_hold)
     while not driver.reached:
         if len(steps) >= config.max_steps:
             if session.phase is not Phase.MOVING:
@@ -345,6 +349,11 @@ def run_reach_episode(
                     sim.time - last_command > control.arrival_timeout_s + 5.0:
                 why = report.reason if report is not None and report.reason else (
                     session.refusal or "no plan")
+                if stop_on_hold:
+                    held = why
+                    log.append(("warning", f"step {len(steps) + 1}: nothing commanded, the "
+                                f"episode ends: {why}"))
+                    break
                 session.set_enabled(False)
                 raise ReachError(f"step {len(steps) + 1}: nothing commanded: {why}")
             if report is None:
@@ -367,7 +376,7 @@ def run_reach_episode(
         goal_frame=goal.frame, goal_state=np.asarray(goal.state, dtype=np.float64),
         start_distance=start_distance, steps=steps, final_distance=distance,
         final_frame=driver.frame, success=success,
-        stop_reason="reached" if success else "step limit",
+        stop_reason="reached" if success else f"held: {held}" if held else "step limit",
         success_radius=config.success_radius,
         sim_seconds=(driver.reached_at if success else sim.time) - started_sim,
         wall_seconds=time.perf_counter() - started_wall, log=log,

@@ -203,7 +203,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def add_commands(sub) -> None:
     """Register ``run`` on the ``vjepa-ros`` sub-parsers."""
-    from vjepa_ros.sim.choices import HELD_OUT_SEED_START, TASKS
+    from vjepa_ros.sim.choices import (
+        DENSE_STEPS_DEFAULT,
+        DENSE_STEPS_HELP,
+        HELD_OUT_SEED_START,
+        TASKS,
+    )
 
     run = sub.add_parser(
         "run", help="a manipulation task (grasp, reach-with-object, pick-and-place) closed loop "
@@ -221,11 +226,10 @@ def add_commands(sub) -> None:
                      help=WORLD_MODEL_HELP)
     run.add_argument("--subgoals", default="paper", choices=("paper", "dense"),
                      help="paper: the published sub-goal images (grasp; goal; grasp, carry, "
-                     "place); dense: one at every turn of the expert's motion (default paper)")
-    run.add_argument("--dense-steps", type=int, nargs=8, metavar="N",
-                     help="with --subgoals dense: executed steps per sub-goal (pre-grasp, "
-                     "descend, closed, grasp, carry, lower, release, place; grasp uses the first "
-                     "four; default 10 5 2 4 8 4 2 3)")
+                     "place); dense: one at every turn of the expert's motion and one halfway "
+                     "to the pre-grasp pose (default paper)")
+    run.add_argument("--dense-steps", type=int, nargs=len(DENSE_STEPS_DEFAULT), metavar="N",
+                     help=f"with --subgoals dense: {DENSE_STEPS_HELP}")
     run.add_argument("--max-steps", type=int, help="at most this many planning steps per "
                      "episode (default: the task's, 20 for one goal, else the sum of the "
                      "sub-goals' step counts)")

@@ -95,11 +95,14 @@ class TaskRun:
         placed = "" if outcome.placed is None else f", placed {_yes(outcome.placed)}"
         reach = "" if outcome.reach_error is None else \
             f", hand {outcome.reach_error * 100:.1f} cm from the goal pose"
+        stop = self.episode.stop_reason
+        held = f"; the safety filter held the arm, episode ended ({stop[6:]})" \
+            if stop.startswith("held: ") else ""
         return (f"seed {self.setup.seed} ({self.kind}, {self.setup.task}): "
                 f"{'SUCCESS' if outcome.success else 'failure'}; grasped during the episode "
                 f"{_yes(self.grasped_during)}, at the end {_yes(outcome.grasped)}{placed}{reach}; "
                 f"{count} step{'s' if count != 1 else ''}, {self.episode.sim_seconds:.1f} s "
-                f"simulated, {self.wall_s:.1f} s wall")
+                f"simulated, {self.wall_s:.1f} s wall{held}")
 
     def row(self) -> dict:
         """Return the episode's numbers as JSON types (``bench_manipulation.py --json`` rows)."""
@@ -117,6 +120,7 @@ class TaskRun:
             "placed": self.outcome.placed,
             "reach_error_m": self.outcome.reach_error,
             "steps": len(self.steps),
+            "stop_reason": self.episode.stop_reason,  # reached | step limit | held: <why>
             "sim_s": self.episode.sim_seconds,
             "wall_s": self.wall_s,
             "gripper_commands": [round(float(s.command[6]), 4) for s in self.steps],
