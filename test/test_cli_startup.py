@@ -129,6 +129,8 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
     (["launch", "--checkpoint", "FILE", "-p", "sim.camera.width:=64"],
      "vjepa-ros launch: -p sim.camera.width: node 'sim' is not started, so the value would be "
      "dropped: add --node sim"),
+    (["launch", "--checkpoint", "demo", "-p", "sim.camera.width:=64"],  # demo: past the file
+     "vjepa-ros launch: -p sim.camera.width: node 'sim' is not started"),  # check, as in run
     (["launch", "--checkpoint", "FILE", "--node", "sim", "-p", "camera.fps:=15"],
      "vjepa-ros launch: -p camera.fps: node 'camera' is not started"),
     (["launch", "--checkpoint", "FILE", "-p", "plannr.planner.samples:=8"],

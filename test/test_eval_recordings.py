@@ -475,3 +475,17 @@ def test_metadata_naming_a_missing_data_file_names_the_bag(tmp_path, episode):
     next(bag.glob("*.mcap")).unlink()
     with pytest.raises(BagError, match=f"^{bag}: cannot open as a rosbag2 bag: .*missing"):
         read_recording(bag)
+
+
+@pytest.mark.parametrize("size, model_size, smaller", [
+    (32, (64, 64), True), (32, (32, 32), False), (64, (32, 32), False), (32, (32, 48), True),
+])
+def test_frames_smaller_than_the_models_input_get_a_note(tmp_path, size, model_size, smaller):
+    frames, states, _ = synthetic_episode(6, size=size)
+    recording = read_recording(write_bag(tmp_path / "bag", frames, states))
+    note = recording.frame_size_note(model_size)
+    assert bool(note) == smaller, note
+    if smaller:
+        assert note.startswith(f"the bag's frames are {size}x{size} px, smaller than the world "
+                               f"model's {model_size[1]}x{model_size[0]} input")
+    assert recording.frame_size_note(None) == ""

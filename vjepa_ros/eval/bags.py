@@ -179,6 +179,24 @@ class Recording:
         times = np.concatenate([self.image_times, self.state_times])
         return float(times.max() - times.min()) / 1e9 if len(times) else 0.0
 
+    def frame_size_note(self, model_size) -> str:
+        """Return a note when the bag's frames are smaller than the model's input, else "".
+
+        ``model_size``: (height, width) [px] the world model resizes frames to (a WorldModel's
+        ``img_size``; None: no note). Smaller frames are upsampled: a model trained on sharper
+        frames may then infer wrong motions (a 64 px bag gave the 128 px demo model a confident
+        60° "correction" in the camera check). Reads the first frame only.
+        """
+        if model_size is None or not len(self.image_times):
+            return ""
+        _, frame = next(self.iter_frames([0]))
+        height, width = frame.shape[:2]
+        if height >= model_size[0] and width >= model_size[1]:
+            return ""
+        return (f"the bag's frames are {width}x{height} px, smaller than the world model's "
+                f"{model_size[1]}x{model_size[0]} input: they are upsampled, and a model trained "
+                "on sharper frames may infer wrong motions; record at its size or larger")
+
     def iter_frames(self, frame_indices) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(frame index, [H, W, 3] uint8 RGB)`` for these frames, in one pass.
 

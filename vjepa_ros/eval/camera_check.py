@@ -276,8 +276,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                        f"own uncertainty (±{noise.bound_deg:.1f}° at {noise.confidence:.0%}: "
                        f"the model's {count} motions scatter {residual[choice]:.1f}° RMS about "
                        f"it), so it cannot be told from no rotation (p {noise.p_value:.2f}); no "
-                       "correction applied (more motions narrow the uncertainty: "
-                       "camera_check.motion.diagonals / corners)")
+                       "correction applied (more motions narrow the uncertainty: the live "
+                       "check's camera_check.motion.diagonals, or a longer recording offline)")
         choice, chosen = "none", identity
     else:
         verdict = Verdict.ROTATE

@@ -147,6 +147,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_args)
         print(f"world model   {source}")
+        note = recording.frame_size_note(getattr(model, "img_size", None))
+        if note:
+            print(f"note          {note}")
         result, report = check_recording(recording, model, cem, thresholds, args.rate,
                                          args.max_steps, args.seed, progress=not args.quiet)
         written = write_check(result, out, base, plot=not args.no_plots, extra={

@@ -156,6 +156,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_args)
         print(f"world model   {source}")
+        note = recording.frame_size_note(getattr(model, "img_size", None))
+        if note:
+            print(f"note          {note}")
         report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet)
         written = write_report(report, out, plots=not args.no_plots)
     except (BagError, OSError, ValueError, RuntimeError) as exc:

@@ -296,7 +296,7 @@ def _one_type_list(key: str, value):
 
 def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", default="", help="V-JEPA 2-AC checkpoint file "
-                        "(model.checkpoint)")
+                        "(model.checkpoint); 'demo': the packaged demo world model")
     parser.add_argument("--camera-topic", default="/camera/camera/color/image_raw",
                         help="camera image topic the planner subscribes to")
     parser.add_argument("--target-topic", default="target_pose",
@@ -372,6 +372,10 @@ def cmd_launch(args: argparse.Namespace) -> int:
     """Run the planner (and camera / extra nodes) until Ctrl-C."""
     try:
         overrides = _parse_overrides(args.overrides)
+        if args.checkpoint == "demo":  # as run / bench accept it
+            from vjepa_ros.input_paths import world_model_path
+
+            args.checkpoint = str(world_model_path("demo", "--checkpoint"))
         check_launch_inputs(args, overrides.get("planner", {}))  # before rclpy and torch load
         nodes = mpc_nodes(args.checkpoint, args.camera_topic, args.target_topic,
                           args.joint_states_topic, args.gripper_topic, args.camera,
