@@ -296,15 +296,21 @@ def test_node_parameters_and_cli_options_reach_the_planner_config():
         from_dict(PlannerNodeConfig, {"planner.method": "pso"})
     parser = argparse.ArgumentParser()
     add_search_method_arguments(parser)
-    args = parser.parse_args(["--method", "mppi", "--mppi-temperature", "0.3",
-                              "--no-icem-execute-best"])
+    args = parser.parse_args(["--method", "mppi", "--mppi-temperature", "0.3"])
     changes = search_method_changes(args)
     assert changes["method"] == "mppi" and changes["mppi"].temperature == 0.3
-    assert changes["icem"].execute_best is False and changes["icem"].noise_beta == 2.0
     assert CEMConfig(**changes).mppi.temperature == 0.3
     assert search_method_overrides(args) == {"planner.method": "mppi",
-                                             "planner.icem.execute_best": False,
                                              "planner.mppi.temperature": 0.3}
+    # without --method the settings of either method pass (a config file may choose it)
+    args = parser.parse_args(["--mppi-temperature", "0.3", "--no-icem-execute-best"])
+    changes = search_method_changes(args)
+    assert changes["icem"].execute_best is False and changes["icem"].noise_beta == 2.0
+    assert search_method_overrides(args) == {"planner.icem.execute_best": False,
+                                             "planner.mppi.temperature": 0.3}
+    with pytest.raises(ValueError, match="^--icem-execute-best is for --method icem, and this "
+                                         "run plans with --method mppi"):
+        search_method_changes(parser.parse_args(["--method", "mppi", "--no-icem-execute-best"]))
     assert search_method_changes(parser.parse_args([])) == {}
     with pytest.raises(ValueError, match=r"^--mppi-noise-decay must lie in \(0, 1\], got 2"):
         search_method_changes(parser.parse_args(["--mppi-noise-decay", "2"]))
