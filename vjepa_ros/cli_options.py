@@ -243,21 +243,19 @@ def goal_switch_configs(args: argparse.Namespace) -> list:
         raise ValueError(option_message(str(exc))) from None
 
 
-GRIPPER_SEARCH_OPTIONS = ("close_gripper", "gripper_round_threshold", "gripper_clip",
-                          "gripper_init_std", "momentum_mean_gripper", "momentum_std_gripper")
-
-
 def check_subgoal_gripper(args: argparse.Namespace, switchings: list, tasks, dense: bool,
                           dense_option: str = "--subgoals dense") -> None:
     """Refuse options that ``--subgoal-gripper subgoal`` would silently ignore or defeat.
 
     With the gripper from the sub-goals the planner's gripper search is off, so its options
-    (:data:`GRIPPER_SEARCH_OPTIONS`) do nothing; and the paper's grasp / pick-and-place
+    (``robot.goals.GRIPPER_SEARCH_OPTIONS``) do nothing; and the paper's grasp / pick-and-place
     sub-goals start with a closed one (held, lifted), so the hand would close before it descends.
     Raises ValueError naming the option.
     """
     if not any(s.gripper == "subgoal" for s in switchings):
         return
+    from vjepa_ros.robot.goals import GRIPPER_SEARCH_OPTIONS
+
     given = [name for name in GRIPPER_SEARCH_OPTIONS if getattr(args, name, None) is not None]
     if given:
         option = f"--{given[0].replace('_', '-')}"

@@ -21,9 +21,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from vjepa_ros.cli_options import GRIPPER_SEARCH_OPTIONS
 from vjepa_ros.config import flatten
 from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+from vjepa_ros.robot.goals import GRIPPER_SEARCH_OPTIONS
 
 
 @dataclasses.dataclass(frozen=True)

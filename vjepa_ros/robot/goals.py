@@ -33,6 +33,10 @@ from vjepa_ros.images import check_rgb, load_image_file
 SWITCH_RULES = ("steps", "energy")
 GRIPPER_SOURCES = ("planned", "subgoal")
 GRIPPER_INDEX = 6  # the gripper entry of the 7-dim state and action (planning.cem.GRIPPER)
+# The planner settings of its gripper search (CEMConfig fields), which goals.gripper subgoal
+# turns off: the CLI refuses them, the node warns about them (nodes/idle_parameters.py).
+GRIPPER_SEARCH_OPTIONS = ("close_gripper", "gripper_round_threshold", "gripper_clip",
+                          "gripper_init_std", "momentum_mean_gripper", "momentum_std_gripper")
 GRIPPER_CLOSED_ABOVE = 0.1  # a sub-goal captured with the hand closed more than this: close it
 # (0.1 = 8 mm of an 80 mm Franka Hand; a held 6 cm cup reads 0.25, an empty closed hand 1)
 

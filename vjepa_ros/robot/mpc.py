@@ -46,6 +46,7 @@ from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, check_motion
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: F401 (re-exported)
 from vjepa_ros.robot.goals import (
+    GRIPPER_INDEX,
     GoalSequence,
     GoalSwitchConfig,
     SubGoal,
@@ -619,8 +620,8 @@ class MPCSession:
         goal = None if self.goals is None else self.goals.current
         if self.goal_switching.gripper == "subgoal" and goal is not None:
             action = action.copy()  # the hand as at the sub-goal (goals.py), not as planned
-            action[6] = goal.gripper_command(self.goal_switching.gripper_closed_above) - \
-                float(start[6])
+            action[GRIPPER_INDEX] = goal.gripper_command(
+                self.goal_switching.gripper_closed_above) - float(start[GRIPPER_INDEX])
         return PlanReport(
             action=action,
             actions=plan.actions.double().numpy(),

@@ -83,6 +83,7 @@ class ReachEpisode:
     wall_seconds: float = 0.0
     still_fraction: float = 0.0  # share of stream ticks with the true TCP slower than 1 cm/s
     time_split: dict[str, float] = dataclasses.field(default_factory=dict)  # [s] see TIME_SPLIT
+    held: str = ""  # why the safety filter held the arm and ended the episode (stop_on_hold)
     log: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
@@ -334,7 +335,7 @@ def run_reach_episode(
     start_distance = reach_error(sim.ee_state(), goal.state)
     steps: list[ReachStep] = []
     last_command = sim.time
-    held = None  # why the session held the arm (stop_on_hold)
+    held = ""  # why the session held the arm (stop_on_hold)
     while not driver.reached:
         if len(steps) >= config.max_steps:
             if session.phase is not Phase.MOVING:
@@ -377,6 +378,7 @@ def run_reach_episode(
         start_distance=start_distance, steps=steps, final_distance=distance,
         final_frame=driver.frame, success=success,
         stop_reason="reached" if success else f"held: {held}" if held else "step limit",
+        held=held,
         success_radius=config.success_radius,
         sim_seconds=(driver.reached_at if success else sim.time) - started_sim,
         wall_seconds=time.perf_counter() - started_wall, log=log,

@@ -95,9 +95,8 @@ class TaskRun:
         placed = "" if outcome.placed is None else f", placed {_yes(outcome.placed)}"
         reach = "" if outcome.reach_error is None else \
             f", hand {outcome.reach_error * 100:.1f} cm from the goal pose"
-        stop = self.episode.stop_reason
-        held = f"; the safety filter held the arm, episode ended ({stop[6:]})" \
-            if stop.startswith("held: ") else ""
+        held = f"; the safety filter held the arm, episode ended ({self.episode.held})" \
+            if self.episode.held else ""
         return (f"seed {self.setup.seed} ({self.kind}, {self.setup.task}): "
                 f"{'SUCCESS' if outcome.success else 'failure'}; grasped during the episode "
                 f"{_yes(self.grasped_during)}, at the end {_yes(outcome.grasped)}{placed}{reach}; "
