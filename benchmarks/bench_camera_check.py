@@ -42,6 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.nodes.planner_config import CameraCheckParams  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
@@ -164,7 +165,7 @@ def placement_refusal(base: CameraConfig, table_height: float, azimuth_offset: f
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--goals", type=int, default=10)
     parser.add_argument("--yaw", type=float, nargs="*",
                         help="oracle rows: frame errors about z [deg] (default 0 30 60 90 135)")

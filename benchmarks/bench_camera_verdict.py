@@ -35,7 +35,6 @@ Run:  python benchmarks/bench_camera_verdict.py --rows a.json b.json [--referenc
           [--confidence 0.95]
 """
 
-import argparse
 import json
 import math
 import sys
@@ -45,6 +44,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.eval.camera_check import (  # noqa: E402
     CheckThresholds,
     Verdict,
@@ -195,7 +195,7 @@ def print_table(rows: list[dict], stats: list[dict], reference: float) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", nargs="+", required=True,
                         help="bench_camera_check.py --json files (rows with motions)")
     parser.add_argument("--reference", type=float,

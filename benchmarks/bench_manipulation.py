@@ -55,7 +55,6 @@ physics at 240 Hz); other processes on the machine slow them down.
 
 from __future__ import annotations  # annotations name the simulator's classes, imported later
 
-import argparse
 import json
 import statistics
 import sys
@@ -75,6 +74,7 @@ from vjepa_ros.cli_options import (  # noqa: E402
     planner_option_message,
     planner_overrides,
 )
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.config import ConfigError  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
@@ -230,7 +230,7 @@ def print_rule_comparison(results: dict, rules: list[str]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--agents", nargs="*", default=["expert", "oracle", "random"],
                         choices=["expert", "oracle", "random"])
     parser.add_argument("--checkpoint", action="append", default=[],

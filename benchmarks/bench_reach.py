@@ -50,6 +50,7 @@ from vjepa_ros.cli_options import (  # noqa: E402
     planner_option_message,
     planner_overrides,
 )
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
@@ -197,7 +198,7 @@ def checked_settings(args: argparse.Namespace) -> tuple:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", action="append", default=[],
                         help="world model file; 'demo' = the packaged demo model; repeatable")
     parser.add_argument("--goals", type=int, default=20)
