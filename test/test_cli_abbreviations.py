@@ -76,7 +76,7 @@ class _Captured(Exception):
 
 
 def benchmark_parser(path: Path) -> argparse.ArgumentParser:
-    """The parser a benchmark's ``main()`` builds, caught at its ``parse_args`` call."""
+    """Return the parser a benchmark's ``main()`` builds, caught at its ``parse_args`` call."""
     caught = []
 
     def capture(self, *args, **kwargs):
