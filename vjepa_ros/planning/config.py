@@ -90,6 +90,13 @@ class CEMConfig:
                 )
         require_finite("CEMConfig.gripper_round_threshold", self.gripper_round_threshold, 0.0,
                        strict=False)
+        if self.gripper_round_threshold >= self.gripper_clip:
+            raise ValueError(
+                f"CEMConfig.gripper_round_threshold ({self.gripper_round_threshold}) must be "
+                f"below CEMConfig.gripper_clip ({self.gripper_clip}): every planned gripper "
+                "value lies within the clip, so all would round to 0 and the gripper could never "
+                "move; lower the round threshold (published 0.25 with clip 0.75)"
+            )
         if self.close_gripper is not None and self.close_gripper < 0:
             raise ValueError(
                 f"CEMConfig.close_gripper must be None or >= 0, got {self.close_gripper}"
