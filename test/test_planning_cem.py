@@ -290,7 +290,7 @@ def test_presets_hold_the_published_settings():
         (dict(gripper_round_threshold=0.75), r"gripper_round_threshold \(0.75\) must be below "
          r"CEMConfig.gripper_clip \(0.75\).*could never move; lower the round threshold"),
         (dict(gripper_round_threshold=2.0), r"threshold \(2.0\) must be below .*clip \(0.75\)"),
-        (dict(gripper_clip=0.2), r"threshold \(0.25\) must be below CEMConfig.gripper_clip \(0.2\)"),
+        (dict(gripper_clip=0.2), r"\(0.25\) must be below CEMConfig.gripper_clip \(0.2\)"),
         (dict(fixed_axes=((4, 0.0),)), "fixed_axes index"),
         (dict(chunk_size=0), "chunk_size"),
     ],
