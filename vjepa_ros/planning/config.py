@@ -10,7 +10,7 @@ returned plan is the final mean with rotation 0 and gripper values |g| < 0.25 se
 Fields marked *beyond published* are off by default, so a preset reproduces the published planner.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 from vjepa_ros.planning.methods import (
@@ -114,6 +114,20 @@ class CEMConfig:
             raise ValueError(f"CEMConfig.chunk_size must be None or >= 1, got {self.chunk_size}")
         if self.method not in METHODS:
             raise ValueError(f"CEMConfig.method must be one of {METHODS}, got {self.method!r}")
+
+    def describe_method(self) -> str:
+        """Return the search method and its own settings, for the commands' planner lines.
+
+        ``"CEM"`` (the published method has no settings of its own beyond the shared ones);
+        ``"ICEM (noise_beta 2.0, keep_elites_fraction 0.3, ...)"``, ``"MPPI (temperature 0.1,
+        ...)"``: every field of ``icem`` / ``mppi`` (``planning/methods.py``), as the
+        ``planner.icem.*`` / ``planner.mppi.*`` parameters name them.
+        """
+        if self.method == "cem":
+            return "CEM"
+        settings = getattr(self, self.method)
+        own = ", ".join(f"{name} {value}" for name, value in asdict(settings).items())
+        return f"{self.method.upper()} ({own})"
 
     def with_(self, **changes) -> "CEMConfig":
         """Return a copy with some fields changed (validated again)."""
