@@ -27,8 +27,12 @@ camera looking along it), the case where the check must say "move the camera".
 
 Run:  python benchmarks/bench_camera_check.py [--goals 10] [--yaw 0 30 60 90 135]
           [--tilt 20 -10 60] [--blind z] [--json out.json]
+          [--fine-deg 10] [--max-residual-deg 60] [--min-scale 0.3] [--min-explained 0.05]
+          [--confidence 0.95] [--min-motion 0.01]
 Defaults (planner, episode, camera) come from config/reach_demo.yaml; simulated time stands still
-while the planner thinks (as bench_reach.py without --real-time).
+while the planner thinks (as bench_reach.py without --real-time). The verdict thresholds are the
+options of ``vjepa-ros camera-check`` (``eval/camera_check_options.py``), default the node's
+``camera_check.verdict.*``; the header and ``--json`` (``thresholds``) carry the ones used.
 """
 
 import argparse
@@ -42,6 +46,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.eval.camera_check_options import (  # noqa: E402
+    add_verdict_arguments,
+    verdict_option_message,
+    verdict_thresholds,
+)
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds  # noqa: E402
 from vjepa_ros.nodes.planner_config import CameraCheckParams  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
@@ -84,11 +95,12 @@ def reach(sim, model, seeds, config, rpy) -> dict:
 
 
 def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
-              reach_with_yaw: bool = False) -> dict:
+              reach_with_yaw: bool = False, thresholds: CheckThresholds | None = None) -> dict:
     """Run the live check from the first goal's start pose, then reach without/with correction.
 
-    With ``reach_with_yaw`` the row also holds ``yaw_corrected``: reach corrected by the check's
-    yaw estimate alone (rotation about base z), whatever the verdict.
+    ``thresholds``: the verdict's (default: the node's ``camera_check.verdict.*``). With
+    ``reach_with_yaw`` the row also holds ``yaw_corrected``: reach corrected by the check's yaw
+    estimate alone (rotation about base z), whatever the verdict.
     """
     from vjepa_ros.sim.check_motions import run_live_check
 
@@ -96,7 +108,7 @@ def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
     sim.reset(seeds[0])
     started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
     limits = SafetyLimits()
-    run, _ = run_live_check(sim, model, cem, limits, config=motion)
+    run, _ = run_live_check(sim, model, cem, limits, config=motion, thresholds=thresholds)
     if run.error:
         raise SystemExit(f"camera check: {run.error}")
     result = run.result
@@ -164,7 +176,7 @@ def placement_refusal(base: CameraConfig, table_height: float, azimuth_offset: f
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--goals", type=int, default=10)
     parser.add_argument("--yaw", type=float, nargs="*",
                         help="oracle rows: frame errors about z [deg] (default 0 30 60 90 135)")
@@ -201,6 +213,7 @@ def main() -> int:
                         help="with --checkpoint: also reach corrected by the check's yaw "
                         "estimate alone, whatever the verdict")
     parser.add_argument("--json", help="write the numbers to this file")
+    add_verdict_arguments(parser)
     args = parser.parse_args()
     learned_only = {"--placement": args.placement, "--training-scene": args.training_scene,
                     "--skip-default": args.skip_default, "--randomize": args.randomize,
@@ -231,16 +244,18 @@ def main() -> int:
     seeds = list(range(HELD_OUT_SEED_START, HELD_OUT_SEED_START + args.goals))
     cem = config.planner.to_cem()
     try:
+        thresholds = verdict_thresholds(args)
         motion = CheckMotionConfig(distance_m=args.distance, diagonals=args.diagonals,
                                    corners=args.corners)
-        CameraCheckParams(motion=motion)  # the verdict's thresholds can count these motions
+        CameraCheckParams(motion=motion, verdict=thresholds)  # the verdict can count these
         base = reach_sim_config(seeds[0], config.sim)
         cameras = (placements(args, base.camera, base.scene.table_height) if args.checkpoint
                    else [])
         checkpoint = (resolve_checkpoint("" if args.checkpoint == "demo" else args.checkpoint)
                       if args.checkpoint else None)
     except (OSError, ValueError) as exc:
-        parser.error(str(exc).replace("camera_check.motion.distance_m", "--distance"))
+        parser.error(verdict_option_message(str(exc)).replace("camera_check.motion.distance_m",
+                                                              "--distance"))
     if args.checkpoint and not cameras:
         parser.error("--skip-default leaves no placement: add --placement or --training-scene")
     what = (f"world model {args.checkpoint} at camera placements" if args.checkpoint else
@@ -253,6 +268,8 @@ def main() -> int:
     print(f"  check motions  {args.distance * 100:g} cm along ±x, ±y, ±z"
           f"{' and the 12 face diagonals' if args.diagonals else ''}"
           f"{' and the 8 cube corners' if args.corners else ''} from the start pose")
+    verdict = dataclasses.asdict(thresholds)
+    print(f"  verdict        {', '.join(f'{k} {v:g}' for k, v in verdict.items())}")
     rows = []
     if args.checkpoint:
         model = load_world_model(checkpoint)
@@ -263,7 +280,7 @@ def main() -> int:
                        "distance_m": dist, "eye": camera.eye, "target": camera.target,
                        "vertical_fov_deg": camera.vertical_fov_deg,
                        **check_row(sim, model, seeds, config, motion, args.no_reach,
-                                   args.reach_with_yaw)}
+                                   args.reach_with_yaw, thresholds)}
             rows.append(row)
             print(f"  {label}: {json.dumps(row)}", flush=True)
         print_rows(rows, seeds, args.no_reach, "placement", lambda r: r["placement"][:34])
@@ -276,7 +293,8 @@ def main() -> int:
             for rpy, gain in models:
                 model = OracleWorldModel(model_frame_rpy_deg=rpy, axis_gain=gain).attach(sim)
                 truth = Rotation.from_euler("xyz", rpy, degrees=True)
-                row = check_row(sim, model, seeds, config, motion, args.no_reach)
+                row = check_row(sim, model, seeds, config, motion, args.no_reach,
+                                thresholds=thresholds)
                 estimate = Rotation.from_euler("xyz", row["estimated_rpy_deg"], degrees=True)
                 row = {"true_rpy_deg": list(rpy), "axis_gain": list(gain),
                        "estimation_error_deg": float(np.degrees(
@@ -287,7 +305,8 @@ def main() -> int:
                 print(f"  rotation {rpy}, axis gain {gain}: {json.dumps(row)}", flush=True)
         print_rows(rows, seeds, args.no_reach, "true rpy [deg]", _oracle_label)
     if args.json:
-        Path(args.json).write_text(json.dumps({"seeds": seeds, "rows": rows}, indent=1))
+        Path(args.json).write_text(json.dumps({"seeds": seeds, "thresholds": verdict,
+                                               "rows": rows}, indent=1))
     return 0
 
 

@@ -26,6 +26,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+
 SIZES = [(640, 480), (848, 480), (1280, 720)]
 PROFILES = {"Fast DDS defaults": "", "config/fastdds_camera.xml":
             str(ROOT / "config" / "fastdds_camera.xml")}
@@ -96,7 +98,7 @@ def subscriber(args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--window", type=float, default=3.0, help="counting window [s]")
     parser.add_argument("--rates", type=float, nargs="+", default=[15.0, 30.0])
     parser.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)

@@ -23,7 +23,6 @@ Run:  python benchmarks/bench_camera_motion_count.py --checkpoint run2/world_mod
 Use one torch thread (``OMP_NUM_THREADS=1``) for inference times comparable with the docs'.
 """
 
-import argparse
 import dataclasses
 import json
 import sys
@@ -34,6 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import motion_directions  # noqa: E402
 
 # The cuts: name -> labels of the motions kept (their order in the full run doesn't matter).
@@ -146,7 +146,7 @@ def measure(args, parser) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", help="the learned world model to check (file, or 'demo' "
                         "for the packaged demo model)")
     parser.add_argument("--rows", help="print the table of a saved --json file instead")

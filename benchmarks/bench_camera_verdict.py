@@ -32,10 +32,10 @@ compares those means), so each motion gets its axis's mean back.
 
 Run:  python benchmarks/bench_camera_verdict.py --rows a.json b.json [--reference 8]
           [--fine-deg 10] [--max-residual-deg 60] [--min-scale 0.3] [--min-explained 0.05]
-          [--confidence 0.95]
+          [--confidence 0.95] [--min-motion 0.01]
 """
 
-import argparse
+import dataclasses
 import json
 import math
 import sys
@@ -45,11 +45,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.eval.camera_check import (  # noqa: E402
     CheckThresholds,
     Verdict,
     check_motions,
     estimate_yaw,
+)
+from vjepa_ros.eval.camera_check_options import (  # noqa: E402
+    add_verdict_arguments,
+    verdict_thresholds,
 )
 from vjepa_ros.eval.camera_check_stats import (  # noqa: E402
     agreement,
@@ -195,23 +200,16 @@ def print_table(rows: list[dict], stats: list[dict], reference: float) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", nargs="+", required=True,
                         help="bench_camera_check.py --json files (rows with motions)")
     parser.add_argument("--reference", type=float,
                         help="reach successes at the reference placement (default: the "
                         "'default' row's uncorrected successes)")
-    defaults = CheckThresholds()
-    for name in ("fine_deg", "max_residual_deg", "min_scale", "min_explained", "confidence"):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=float,
-                            default=getattr(defaults, name),
-                            help=f"verdict threshold (default {getattr(defaults, name):g})")
+    add_verdict_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        thresholds = CheckThresholds(fine_deg=args.fine_deg,
-                                     max_residual_deg=args.max_residual_deg,
-                                     min_scale=args.min_scale, min_explained=args.min_explained,
-                                     confidence=args.confidence)
+        thresholds = verdict_thresholds(args)
         rows = load_rows(args.rows)
         stats = [row_statistics(row, thresholds) for row in rows]
     except ValueError as exc:
@@ -225,9 +223,8 @@ def main(argv=None) -> int:
                          "reference placement)")
         reference = successes(defaults_rows[0], "uncorrected")
     print(f"camera check verdicts against reach ({len(rows)} rows from {len(args.rows)} files)")
-    print(f"  thresholds     fine_deg {thresholds.fine_deg:g}, max_residual_deg "
-          f"{thresholds.max_residual_deg:g}, min_scale {thresholds.min_scale:g}, "
-          f"min_explained {thresholds.min_explained:g}, confidence {thresholds.confidence:g}")
+    print(f"  thresholds     "
+          f"{', '.join(f'{k} {v:g}' for k, v in dataclasses.asdict(thresholds).items())}")
     print(f"  reference      {reference:g} successes; right: fine when uncorrected >= "
           f"{SHARE * reference:g}, rotation when corrected >= {SHARE * reference:g}, move when "
           "uncorrected below it (~: reach corrected by the yaw alone)")

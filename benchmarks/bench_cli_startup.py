@@ -12,7 +12,6 @@ Run:  python benchmarks/bench_cli_startup.py [--tree before=/tmp/base --tree aft
           [--only demo eval]
 """
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -20,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from vjepa_ros.cli_parser import ArgumentParser
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,7 +68,7 @@ def time_once(tree: Path, argv: list[str], scratch: Path) -> tuple[float, str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tree", action="append", metavar="NAME=DIR",
                         help="a checkout to time (repeatable; default: this one as 'this')")
     parser.add_argument("--repeats", type=int, default=3)

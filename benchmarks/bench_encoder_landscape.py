@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.randomize import randomized_sim_config
 
@@ -164,7 +165,7 @@ def print_per_scene(rows: dict[str, list[np.ndarray]], seeds: list[int]) -> None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--encoder", nargs="*", default=[], help="encoder/world-model files")
     parser.add_argument("--poses", type=int, default=150, help="rendered poses")
     parser.add_argument("--goals", type=int, default=30, help="poses used as goals")

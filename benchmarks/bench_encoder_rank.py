@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vjepa_ros.cli_parser import ArgumentParser
+
 if TYPE_CHECKING:
     import torch
 
@@ -140,7 +142,7 @@ def feature_rows(args, frames: np.ndarray):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", nargs="+", required=True,
                         help="episode .npz files, bags, or directories holding them")
     parser.add_argument("--encoder", nargs="*", default=[], help="encoder/world-model files")

@@ -13,7 +13,6 @@ shared CPUs are noisy.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.eval import messages as m
 from vjepa_ros.eval.bags import BagTopics, read_recording, write_bag
 from vjepa_ros.eval.evaluate import EvalConfig, evaluate_recording
@@ -124,7 +124,7 @@ def bench_truncated(path: Path, tmp: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=16, help="steps in the bag")
     parser.add_argument("--models", default="tiny,small", help=f"of {sorted(MODELS)}")
     parser.add_argument("--device", default=None)

@@ -40,7 +40,6 @@ grid and width (random weights: speed does not depend on them).
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -51,6 +50,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.planning.energy import energy  # noqa: E402
 from vjepa_ros.sim.episode import Episode  # noqa: E402
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
@@ -237,7 +237,7 @@ def print_kinds(rows: dict[str, list[tuple[float, float]]]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", nargs="+", action="append", metavar=("SPEC", "EPISODES"),
                         help="an encoder and its episodes (files or directories): SPEC is demo, "
                         "a world model or encoder file, or a pretraining settings YAML (its "

@@ -55,7 +55,6 @@ physics at 240 Hz); other processes on the machine slow them down.
 
 from __future__ import annotations  # annotations name the simulator's classes, imported later
 
-import argparse
 import json
 import statistics
 import sys
@@ -75,6 +74,7 @@ from vjepa_ros.cli_options import (  # noqa: E402
     planner_option_message,
     planner_overrides,
 )
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.config import ConfigError  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
@@ -83,6 +83,7 @@ from vjepa_ros.sim.choices import (  # noqa: E402
     DENSE_STEPS_HELP,
     TASKS,
     check_dense_steps,
+    subgoals_text,
 )
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
@@ -229,8 +230,28 @@ def print_rule_comparison(results: dict, rules: list[str]) -> None:
                   f"{s['steps_median']:>5g}  {s['sim_s_median']:>6.1f}  {at:<18}  {why}")
 
 
+def header_lines(args, cem, loop, switchings, seeds) -> list[str]:
+    """Return the settings lines printed above the table: seeds, camera, planner, sub-goals.
+
+    The planner as ``vjepa-ros run`` names it (the method with its own settings, gradient
+    refinement when on); the sub-goals per task, with the dense step counts that task uses.
+    """
+    round_threshold = "" if switchings[0].gripper == "subgoal" else \
+        f", gripper round threshold {cem.gripper_round_threshold}"  # off: no gripper search
+    subgoals = "; ".join(f"{task}: {subgoals_text(task, args.dense, loop.dense_steps)}"
+                         for task in args.tasks)
+    return [
+        f"# manipulation: seeds {seeds[0]}..{seeds[-1]}, camera {args.size}x{args.size}; loop: "
+        f"blocking control, {cem.describe_method()} H {cem.horizon} S {cem.samples} "
+        f"I {cem.iterations} k {cem.topk} maxnorm {cem.maxnorm}{round_threshold}"
+        f"{cem.refine.describe()}; switching: {'; '.join(s.describe() for s in switchings)}"
+        f"{f', at most {args.max_steps} steps' if args.max_steps else ''}",
+        f"# sub-goals: {subgoals}",
+    ]
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--agents", nargs="*", default=["expert", "oracle", "random"],
                         choices=["expert", "oracle", "random"])
     parser.add_argument("--checkpoint", action="append", default=[],
@@ -282,16 +303,7 @@ def main() -> int:
     loop = task_loop_config(args.max_steps, args.dense_steps, args.dense)
     rules = [s.rule for s in switchings]
     seeds = range(args.seed_start, args.seed_start + args.seeds)
-    round_threshold = "" if switchings[0].gripper == "subgoal" else \
-        f"gripper round threshold {cem.gripper_round_threshold}, "  # off: no gripper search
-    print(f"# manipulation: seeds {seeds[0]}..{seeds[-1]}, camera {args.size}x{args.size}; loop: "
-          f"blocking control, {cem.method.upper()} H {cem.horizon} S {cem.samples} "
-          f"I {cem.iterations} maxnorm "
-          f"{cem.maxnorm}, {round_threshold}"
-          f"{f'dense sub-goals (steps {loop.dense_steps})' if args.dense else 'paper sub-goals'}, "
-          f"switching: "
-          f"{'; '.join(s.describe() for s in switchings)}"
-          f"{f', at most {args.max_steps} steps' if args.max_steps else ''}")
+    print("\n".join(header_lines(args, cem, loop, switchings, seeds)))
     print(f"{'agent':24} {'object':6}  {'task':18}  {'success':>7}  {'steps':>5}  {'sim s':>6}  "
           f"{'wall s':>6}  expert: agree, misses → recovered, sub-goal images")
     results = {}

@@ -14,7 +14,6 @@ Rows:
 Run:  python benchmarks/bench_models.py [--device cuda|cpu] [--dtypes bf16,fp32] [--repeats 5]
 """
 
-import argparse
 import statistics
 import sys
 import time
@@ -24,6 +23,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.models import build_encoder, build_predictor, resolve_dtype  # noqa: E402
 
 SMALL_ENCODER = dict(embed_dim=192, depth=4, num_heads=3, img_size=256)
@@ -129,7 +129,7 @@ def bench_predictor(name, spec, device, dtype, batch, frames, samples, horizon, 
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default=None, help="cuda or cpu (default: cuda if present)")
     parser.add_argument("--dtypes", default=None, help="comma list (default cuda: bf16,fp32; "
                         "cpu: fp32)")

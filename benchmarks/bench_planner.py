@@ -39,7 +39,6 @@ activation is page-faulted in again; the reference's whole-batch tensors pay tha
 planner's ~2048-token chunks mostly do not. --tuned-malloc shows the comparison without it.
 """
 
-import argparse
 import copy
 import ctypes
 import os
@@ -54,6 +53,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.models import build_encoder, build_predictor  # noqa: E402
 from vjepa_ros.planning.cem import plan  # noqa: E402
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
@@ -285,7 +285,7 @@ def print_table(rows):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="1 repeat, fewer samples (smoke)")

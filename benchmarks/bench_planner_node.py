@@ -17,7 +17,6 @@ Sizes: tiny = 64 px, width 64, depth 1 (the tests' model); small = the demo's 25
 depth 4 encoder and predictor. Weights are random: the numbers are about the node, not the model.
 """
 
-import argparse
 import math
 import os
 import statistics
@@ -26,6 +25,8 @@ import time
 
 import numpy as np
 import torch
+
+from vjepa_ros.cli_parser import ArgumentParser
 
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 os.environ.setdefault("ROS_LOCALHOST_ONLY", "1")
@@ -41,7 +42,7 @@ JOINTS = [f"panda_joint{i}" for i in range(1, 8)] + ["panda_finger_joint1", "pan
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--device", default="cpu")

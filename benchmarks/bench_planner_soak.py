@@ -33,6 +33,8 @@ import time
 
 import numpy as np
 
+from vjepa_ros.cli_parser import ArgumentParser
+
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
 os.environ.setdefault("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
@@ -104,7 +106,7 @@ def proc_cpu_rss(pid: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=600.0)
     parser.add_argument("--fps", type=float, default=30.0)
     parser.add_argument("--width", type=int, default=640)

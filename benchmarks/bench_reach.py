@@ -32,6 +32,7 @@ Without either, simulated time stands still while the planner thinks.
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -50,6 +51,7 @@ from vjepa_ros.cli_options import (  # noqa: E402
     planner_option_message,
     planner_overrides,
 )
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
@@ -196,8 +198,24 @@ def checked_settings(args: argparse.Namespace) -> tuple:
     return config, task, control_overrides, checkpoints
 
 
+def planner_settings(planner) -> dict:
+    """Return the planner's settings for the header and ``--json`` (``planner``: PlannerParams).
+
+    The shared CEM settings, the method and, for icem / mppi, its own settings, and gradient
+    refinement (``{"steps": 0, ...}``: off), as ``vjepa-ros run`` prints them.
+    """
+    cem = planner.to_cem()
+    settings = {"samples": cem.samples, "iterations": cem.iterations, "horizon": cem.horizon,
+                "topk": cem.topk, "maxnorm": cem.maxnorm, "seed": planner.seed,
+                "method": cem.method}
+    if cem.method != "cem":
+        settings[cem.method] = dataclasses.asdict(getattr(cem, cem.method))
+    settings["refine"] = dataclasses.asdict(cem.refine)
+    return settings
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", action="append", default=[],
                         help="world model file; 'demo' = the packaged demo model; repeatable")
     parser.add_argument("--goals", type=int, default=20)
@@ -254,9 +272,7 @@ def main() -> int:
         "goal_distance_m": f"{task.min_distance}..{task.max_distance}",
         "success_radius_m": episode_cfg.success_radius,
         "max_steps": episode_cfg.max_steps,
-        "cem": {"samples": cem.samples, "iterations": cem.iterations, "horizon": cem.horizon,
-                "topk": cem.topk, "maxnorm": cem.maxnorm, "seed": cem.seed,
-                "method": cem.method},
+        "cem": planner_settings(cem),
         "camera": f"{cam.width}x{cam.height}, shadows {cam.shadows}",
         "control": f"{', '.join(modes)} (MPCSession), safety defaults (10 cm max step, "
                    f"0.1 m/s), settle {control.settle_s} s, arrival tolerance "

@@ -32,6 +32,8 @@ import time
 
 import numpy as np
 
+from vjepa_ros.cli_parser import ArgumentParser
+
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 os.environ.setdefault("ROS_LOCALHOST_ONLY", "1")
 
@@ -181,7 +183,7 @@ def report(kind: str, result: dict) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--spin", nargs="+", default=["launch", "multithreaded"],
                         choices=("launch", "multithreaded"))
     parser.add_argument("--goals", type=int, default=3)

@@ -37,7 +37,6 @@ Run:  python benchmarks/bench_search.py open-loop [--models demo mid] [--budgets
       python benchmarks/bench_search.py gradient-cost [--models demo mid]
 """
 
-import argparse
 import json
 import math
 import os
@@ -55,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_reach import run_agent  # noqa: E402  (light: bench_reach imports torch in main)
 
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
 from vjepa_ros.planning.methods import RefineSettings  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
@@ -383,7 +383,7 @@ def paired_line(first: dict, other: dict) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("part", choices=("open-loop", "closed-loop", "plot", "gradient-cost"))
     parser.add_argument("--models", nargs="+", default=["demo", "mid"], choices=("demo", "mid"))
     parser.add_argument("--budgets", nargs="+", type=int,

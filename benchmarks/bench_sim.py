@@ -19,7 +19,6 @@ Run:  python benchmarks/bench_sim.py [--repeats 10] [--targets 30] [--goals 10] 
 The numbers are wall-clock times of this process; other processes on the machine slow them.
 """
 
-import argparse
 import os
 import platform
 import statistics
@@ -32,6 +31,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.planning import CEMPlanner, apply_action, preset  # noqa: E402
 from vjepa_ros.sim import (  # noqa: E402
     CameraConfig,
@@ -141,7 +141,7 @@ def bench_loop(goals: int, steps: int, samples: int, iterations: int, cem_preset
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--targets", type=int, default=30)
     parser.add_argument("--goals", type=int, default=10)

@@ -15,13 +15,13 @@ within the radius while a command planned toward it was executed.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
 import numpy as np
 import torch
 
+from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.energy import energy
 from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
@@ -107,7 +107,7 @@ def make_waypoints(sim: Sim, seed: int, count: int):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--first-seed", type=int, default=900000)
     parser.add_argument("--radius", type=float, default=0.03, help="success radius [m]")

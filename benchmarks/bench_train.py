@@ -14,13 +14,13 @@ CUDA memory without (with) checkpointing. ``ac_giant`` is the published size (Vi
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import tempfile
 import time
 
 import torch
 
+from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.models import build_encoder, build_predictor
 from vjepa_ros.train import FeatureBank, FrameEncoder, Trainer, make_config
 from vjepa_ros.train.episodes import Segment
@@ -106,7 +106,7 @@ def bench(name: str, device: str, args) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["tiny", "mid"], choices=list(MODELS))
     parser.add_argument("--devices", nargs="+", default=None,
                         help="cpu and/or cuda (default: cpu, plus cuda when available)")

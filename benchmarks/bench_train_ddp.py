@@ -15,7 +15,6 @@ one run. Models as in ``bench_train.py``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import statistics
@@ -29,6 +28,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_train import build_models  # noqa: E402
 
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.train import DataConfig, FeatureBank, FrameEncoder, Trainer, make_config  # noqa: E402
 from vjepa_ros.train.distributed import barrier, rank_device, spawn_local  # noqa: E402
 from vjepa_ros.train.episodes import Segment, find_sources  # noqa: E402
@@ -91,7 +91,7 @@ def cache_rank(topology, name: str, args, root: str, result: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["tiny", "mid"])
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--device", default="cpu")

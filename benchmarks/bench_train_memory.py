@@ -16,12 +16,12 @@ the block-causal mask) and the frozen encoder off the GPU (features are cached b
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import itertools
 
 import torch
 
+from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.models import build_predictor
 from vjepa_ros.train.memory import (
     clip_tokens,
@@ -62,7 +62,7 @@ def measure(args):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=4, help="clips per measured step")
     parser.add_argument("--fit-frames", type=int, default=8, help="frames per measured clip")
     parser.add_argument("--budget-gib", type=float, default=24.0)

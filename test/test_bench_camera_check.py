@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks import bench_camera_check as bench  # repository root on sys.path: conftest
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
 from vjepa_ros.sim import Sim
 from vjepa_ros.sim.oracle import OracleWorldModel
@@ -21,6 +22,13 @@ from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config
     (["--checkpoint", "demo", "--yaw", "30"], "--yaw: does not apply to --checkpoint"),
     (["--checkpoint", "demo", "--placement", "0", "-60"], "--placement 0 -60"),
     (["--goals", "0"], "--goals 0: must be >= 1"),
+    # the verdict thresholds of `vjepa-ros camera-check` (eval/camera_check_options.py)
+    (["--fine-deg", "200"], "--fine-deg must be an angle in (0, 180) deg"),
+    (["--max-residual-deg", "0"], "--max-residual-deg must be an angle in (0, 180) deg"),
+    (["--min-scale", "2"], "--min-scale must be a fraction"),
+    (["--min-explained", "0"], "--min-explained must be a fraction"),
+    (["--confidence", "1"], "--confidence must be a probability in (0, 1)"),
+    (["--min-motion", "0.05"], "--min-motion (0.05 m) must be below --distance (0.04 m)"),
 ])
 def test_bad_options_are_refused_in_one_line(monkeypatch, capsys, argv, message):
     monkeypatch.setattr(sys, "argv", ["bench_camera_check.py", *argv])
@@ -56,8 +64,11 @@ def test_a_row_reaches_with_the_checks_yaw_where_uncorrected_fails():
     with Sim(reach_sim_config(seeds[0], config.sim)) as sim:
         model = OracleWorldModel(model_frame_rpy_deg=(0.0, 0.0, 90.0)).attach(sim)
         row = bench.check_row(sim, model, seeds, config, CheckMotionConfig(corners=False),
-                              no_reach=False, reach_with_yaw=True)
+                              no_reach=False, reach_with_yaw=True,
+                              thresholds=CheckThresholds(fine_deg=120.0))
     assert abs(row["yaw_deg"] - 90.0) < 2.0
+    assert row["verdict"] == "placement fine"  # the 90° estimate within the given fine_deg
+    assert row["corrected"] == row["uncorrected"]  # a fine placement is not corrected
     assert row["uncorrected"]["successes"] == 0
     assert row["yaw_corrected"]["successes"] == 1
     executed, inferred = np.array(row["executed"]), np.array(row["inferred"])

@@ -91,3 +91,25 @@ def test_no_reference_row_asks_for_one(rows_file, tmp_path, capsys):
         bench.main(["--rows", str(path)])
     assert "give --reference" in capsys.readouterr().err
     assert bench.main(["--rows", str(path), "--reference", "8"]) == 0
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--confidence", "1"], "--confidence must be a probability in (0, 1)"),
+    (["--fine-deg", "180"], "--fine-deg must be an angle in (0, 180) deg"),
+    (["--min-motion", "-0.01"], "--min-motion must be a length > 0 [m]"),
+])
+def test_the_thresholds_are_the_camera_checks_options_and_errors(rows_file, capsys, option,
+                                                                   message):
+    """The same options (eval/camera_check_options.py) and one-line errors as camera-check."""
+    with pytest.raises(SystemExit):
+        bench.main(["--rows", str(rows_file), *option])
+    err = capsys.readouterr().err
+    assert message in err and "camera_check.verdict" not in err, err
+
+
+def test_min_motion_drops_the_motions_it_is_given(rows_file, capsys):
+    """--min-motion above the rows' 4 cm motions leaves none to judge: refused, not ignored."""
+    with pytest.raises(SystemExit):
+        bench.main(["--rows", str(rows_file), "--min-motion", "0.05"])
+    assert "0 executed motions of at least 5 cm, need 3" in capsys.readouterr().err
+    assert bench.main(["--rows", str(rows_file), "--min-motion", "0.03"]) == 0  # 4 cm count

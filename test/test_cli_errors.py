@@ -166,6 +166,11 @@ def test_train_names_every_missing_input_in_one_line(argv, parts, tmp_path, caps
     assert err == "vjepa-ros train: " + "; ".join(parts)
 
 
+NEVER_MOVES = (": every planned gripper value lies within the clip, so all would round to 0 and "
+               "the gripper could never move; lower the round threshold (published 0.25 with "
+               "clip 0.75)")
+
+
 @pytest.mark.parametrize("argv, message", [
     (["demo", "--topk", "1000"], "--topk (1000) must not exceed --samples (64, the default "
      "without --checkpoint, for the small random model)"),
@@ -176,8 +181,26 @@ def test_train_names_every_missing_input_in_one_line(argv, parts, tmp_path, caps
     (["demo", "--samples", "4"], "--topk of preset 'notebook' (10) must not exceed --samples (4)"),
     (["camera-check", "BAG", "--out", "OUT", "--topk", "65"],
      "--topk (65) must not exceed --samples (64, this command's default)"),
+    # gripper_clip has no option: named as the setting, with where its value comes from
+    (["demo", "--gripper-round-threshold", "0.75"], "--gripper-round-threshold (0.75) must be "
+     f"below gripper_clip of preset 'notebook' (0.75){NEVER_MOVES}"),
+    (["run", "--task", "grasp", "--gripper-round-threshold", "0.9"],
+     f"--gripper-round-threshold (0.9) must be below gripper_clip of config/reach_demo.yaml "
+     f"(0.75){NEVER_MOVES}"),
+    (["eval", "BAG", "--out", "OUT", "--gripper-round-threshold", "1"],
+     f"--gripper-round-threshold (1.0) must be below gripper_clip of preset 'paper' (0.75)"
+     f"{NEVER_MOVES}"),
 ])
 def test_a_cem_setting_the_user_did_not_give_says_where_its_value_comes_from(
         argv, message, tmp_path, capsys):
     err = run_command(argv, tmp_path, capsys)
     assert err == f"vjepa-ros {argv[0]}: {message}"
+
+
+def test_a_setting_this_command_has_no_option_for_is_named_by_its_key(tmp_path, capsys):
+    """``reach`` has ``--samples`` but no ``--topk`` option: the file's topk is named as such."""
+    config = tmp_path / "reach.yaml"
+    config.write_text("planner:\n  topk: 500\n")
+    assert main(["reach", "--config", str(config)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"vjepa-ros reach: topk of {config} (500) must not exceed --samples of {config} (100)")

@@ -286,6 +286,11 @@ def test_presets_hold_the_published_settings():
         (dict(gripper_clip=float("nan")), "gripper_clip must be a finite number > 0"),
         (dict(gripper_round_threshold=float("nan")), "gripper_round_threshold must be a finite"),
         (dict(gripper_round_threshold=-0.1), "gripper_round_threshold must be a finite"),
+        # at or above the clip every plan value rounds to 0: the gripper could never move
+        (dict(gripper_round_threshold=0.75), r"gripper_round_threshold \(0.75\) must be below "
+         r"CEMConfig.gripper_clip \(0.75\).*could never move; lower the round threshold"),
+        (dict(gripper_round_threshold=2.0), r"threshold \(2.0\) must be below .*clip \(0.75\)"),
+        (dict(gripper_clip=0.2), r"\(0.25\) must be below CEMConfig.gripper_clip \(0.2\)"),
         (dict(fixed_axes=((4, 0.0),)), "fixed_axes index"),
         (dict(chunk_size=0), "chunk_size"),
     ],

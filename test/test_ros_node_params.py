@@ -117,6 +117,11 @@ def test_ros2_run_of_a_node_with_a_typo_exits_1_with_one_line(monkeypatch, capsy
     ("planner.maxnorm:=.inf", "planner.maxnorm must be a finite number > 0, got inf"),
     ("planner.close_gripper:=-5", "planner.close_gripper must be -1 (never) or a rollout step"),
     ("planner.refine.lr:=-0.5", "planner.refine.lr must be a finite number > 0, got -0.5"),
+    ("planner.gripper_round_threshold:=0.75", "planner.gripper_round_threshold (0.75) must be "
+     "below planner.gripper_clip (0.75): every planned gripper value lies within the clip, so all "
+     "would round to 0 and the gripper could never move; lower the round threshold"),
+    ("planner.gripper_clip:=0.1", "planner.gripper_round_threshold (0.25) must be below "
+     "planner.gripper_clip (0.1)"),
     ("camera_check.verdict.fine_deg:=200.0", "camera_check.verdict.fine_deg must be an angle"),
     ("camera_check.verdict.min_motions:=15",
      "camera_check.verdict.min_motions (15) exceeds the 14"),

@@ -97,7 +97,7 @@ def test_a_held_arm_ends_the_task_episode_as_a_failure_with_the_reason():
     from vjepa_ros.sim.detectors import SuccessMonitor
     from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task
     from vjepa_ros.sim.manipulation_loop import run_task_episode
-    from vjepa_ros.sim.reach import ReachError, run_reach_episode
+    from vjepa_ros.sim.reach import SIM_OUTSIDE_BOX_ADVICE, ReachError, run_reach_episode
     from vjepa_ros.sim.task_run import TaskRun, read_scene
 
     cem = CEM
@@ -107,16 +107,20 @@ def test_a_held_arm_ends_the_task_episode_as_a_failure_with_the_reason():
         z = sim.ee_state()[2]
         above = SafetyLimits(workspace_min=[0.25, -0.45, z + 0.05])  # the start is below it
         with sim.preserved():
-            with pytest.raises(ReachError, match="outside the workspace box"):
+            with pytest.raises(ReachError, match="outside the workspace box") as raised:
                 run_reach_episode(sim, oracle, setup.goals[-1], cem, limits=above)
         with sim.preserved():
             episode, outcome = run_task_episode(sim, oracle, setup, cem, limits=above)
         assert not episode.success and not outcome.success and episode.steps == []
         assert episode.stop_reason.startswith("held: end effector is outside the workspace box")
+        for why in (str(raised.value), episode.held):  # nobody can move a simulated arm by hand
+            assert why.endswith(f"; {SIM_OUTSIDE_BOX_ADVICE}") and "by hand" not in why, why
         assert any(level == "warning" and "the episode ends" in message
                    for level, message in episode.log)
         run = TaskRun(setup, "cup", GoalSwitchConfig(), episode, outcome, [],
                       read_scene(sim, setup, SuccessMonitor(sim)), 0.0)
     assert "; the safety filter held the arm, episode ended (end effector is outside" \
+        in run.summary()
+    assert "by hand" not in run.summary() and "the episode ends: check that the goal" \
         in run.summary()
     assert run.row()["stop_reason"] == episode.stop_reason and run.row()["steps"] == 0

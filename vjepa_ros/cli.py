@@ -28,6 +28,7 @@ from vjepa_ros.cli_options import (
     check_input_paths,
     model_hyper_parameters,
 )
+from vjepa_ros.cli_parser import ArgumentParser
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -88,7 +89,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="vjepa-ros", description="V-JEPA 2-AC world-model MPC for Franka arms on ROS 2."
     )
     sub = parser.add_subparsers(dest="command", required=True)

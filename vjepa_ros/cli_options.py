@@ -29,6 +29,9 @@ CEM_OPTIONS = (
      "-1: never"),
 )
 
+# CEMConfig fields that have a command-line option: CEM_OPTIONS and --method.
+OPTION_FIELDS = frozenset([name for name, _, _ in CEM_OPTIONS] + ["method"])
+
 
 def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
                 defaults_why: str = "this command's default") -> dict:
@@ -52,7 +55,8 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
         config = preset(args.preset, **changes)
     except ValueError as exc:
         raise ValueError(cem_option_message(str(exc), given, f"preset {args.preset!r}",
-                                            defaults or {}, defaults_why)) from exc
+                                            defaults or {}, defaults_why,
+                                            option_fields(args))) from exc
     try:
         config.refine.check_lr_used(getattr(args, "refine__lr", None) is not None)
     except ValueError as exc:
@@ -60,18 +64,24 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
     return changes
 
 
+def option_fields(args: argparse.Namespace) -> frozenset[str]:
+    """Return the :data:`OPTION_FIELDS` this command has options for (``args`` has them all)."""
+    return frozenset(name for name in OPTION_FIELDS if hasattr(args, name))
+
+
 def cem_option_message(message: str, given, source: str, defaults=(),
-                       defaults_why: str = "") -> str:
+                       defaults_why: str = "", options=OPTION_FIELDS) -> str:
     """Return a ``CEMConfig`` error with each setting named as the option, and whose value it is.
 
     ``CEMConfig.topk (100)`` becomes ``--topk (100)`` when ``topk`` is in ``given`` (the user
     typed it), ``--topk (100, DEFAULTS_WHY)`` when in ``defaults`` (the command's own default),
     else ``--topk of SOURCE (100)`` (``preset 'paper'``, ``config/reach_demo.yaml``): one message
-    for every command that plans, whichever option the user gave.
+    for every command that plans, whichever option the user gave. A field not in ``options``
+    (the fields this command has an option for) keeps its name: ``gripper_clip of SOURCE (0.75)``.
     """
     def option(match):
         name, value = match.group(1), match.group(2)
-        flag = f"--{name.replace('_', '-')}"
+        flag = f"--{name.replace('_', '-')}" if name in options else name
         if name in given:
             return flag + ("" if value is None else f" ({value})")
         if name in defaults:  # the caller's default: say whose
@@ -90,7 +100,8 @@ def planner_option_message(message: str, args: argparse.Namespace, source: str |
     :func:`option_message` with ``options``.
     """
     given = {name for name, _, _ in CEM_OPTIONS if getattr(args, name, None) is not None}
-    message = cem_option_message(message, given, source or "config/reach_demo.yaml")
+    message = cem_option_message(message, given, source or "config/reach_demo.yaml",
+                                 options=option_fields(args))
     return option_message(message, options)
 
 

@@ -21,11 +21,12 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
     option_message,
 )
-from vjepa_ros.eval.camera_check_thresholds import (
-    PARAM_PREFIX,
-    CheckThresholds,
-    check_eval_config,
+from vjepa_ros.eval.camera_check_options import (
+    PARAMETER_OPTIONS,
+    add_verdict_arguments,
+    verdict_thresholds,
 )
+from vjepa_ros.eval.camera_check_thresholds import check_eval_config
 from vjepa_ros.eval.command import add_topic_arguments, topics_from_args
 
 
@@ -47,26 +48,7 @@ def add_commands(sub) -> None:
     add_search_method_arguments(check)
     check.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
     check.add_argument("--max-steps", type=int, default=0, help="use at most N steps")
-    group = check.add_argument_group(
-        "verdict thresholds", "default: camera_check.verdict.* of config/planner.yaml "
-        "(vjepa_ros.eval.camera_check.CheckThresholds)")
-    group.add_argument("--fine-deg", type=float,
-                       help="placement fine up to this rotation [deg]")
-    group.add_argument("--max-residual-deg", type=float,
-                       help="move the camera when no rotation fits better than this RMS angle "
-                       "[deg]")
-    group.add_argument("--min-scale", type=float,
-                       help="move the camera when the model infers less than this fraction of "
-                       "the executed motion's length, over all motions or along one base axis")
-    group.add_argument("--min-explained", type=float,
-                       help="move the camera when the model's best action explains less than "
-                       "this fraction of its best axis' share of the frame change along some "
-                       "axis")
-    group.add_argument("--confidence", type=float,
-                       help="placement fine when the estimated rotation cannot be told from no "
-                       "rotation at this confidence, in (0, 1) (default 0.95)")
-    group.add_argument("--min-motion", type=float,
-                       help="executed motions shorter than this [m] are not used")
+    add_verdict_arguments(check)
     add_topic_arguments(check)
     check.add_argument("--no-plots", action="store_true", help="no camera_check.png")
     check.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -74,11 +56,7 @@ def add_commands(sub) -> None:
 
 
 # Options named in the one-line errors: the setting (as the errors spell it) -> its option.
-_VERDICT_OPTIONS = {"fine_deg": "--fine-deg", "max_residual_deg": "--max-residual-deg",
-                    "min_scale": "--min-scale", "min_motion_m": "--min-motion",
-                    "min_explained": "--min-explained", "confidence": "--confidence"}
-_OPTIONS = {**{f"{PARAM_PREFIX}{name}": option for name, option in _VERDICT_OPTIONS.items()},
-            "rate_hz": "--rate", "max_steps": "--max-steps"}
+_OPTIONS = {**PARAMETER_OPTIONS, "rate_hz": "--rate", "max_steps": "--max-steps"}
 
 
 def checked_options(args: argparse.Namespace) -> tuple:
@@ -96,10 +74,8 @@ def checked_options(args: argparse.Namespace) -> tuple:
     defaults = {"horizon": 1} if args.checkpoint else {"samples": 64, "iterations": 3,
                                                        "horizon": 1}
     cem = preset(args.preset, **cem_changes(args, defaults))
+    thresholds = verdict_thresholds(args)
     try:
-        given = {name: getattr(args, option[2:].replace("-", "_"))
-                 for name, option in _VERDICT_OPTIONS.items()}
-        thresholds = CheckThresholds(**{k: v for k, v in given.items() if v is not None})
         config = check_eval_config(thresholds, args.rate, args.max_steps, args.seed)
     except ValueError as exc:
         raise ValueError(option_message(str(exc), _OPTIONS)) from None

@@ -10,7 +10,7 @@ returned plan is the final mean with rotation 0 and gripper values |g| < 0.25 se
 Fields marked *beyond published* are off by default, so a preset reproduces the published planner.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 from vjepa_ros.planning.methods import (
@@ -90,6 +90,13 @@ class CEMConfig:
                 )
         require_finite("CEMConfig.gripper_round_threshold", self.gripper_round_threshold, 0.0,
                        strict=False)
+        if self.gripper_round_threshold >= self.gripper_clip:
+            raise ValueError(
+                f"CEMConfig.gripper_round_threshold ({self.gripper_round_threshold}) must be "
+                f"below CEMConfig.gripper_clip ({self.gripper_clip}): every planned gripper "
+                "value lies within the clip, so all would round to 0 and the gripper could never "
+                "move; lower the round threshold (published 0.25 with clip 0.75)"
+            )
         if self.close_gripper is not None and self.close_gripper < 0:
             raise ValueError(
                 f"CEMConfig.close_gripper must be None or >= 0, got {self.close_gripper}"
@@ -107,6 +114,20 @@ class CEMConfig:
             raise ValueError(f"CEMConfig.chunk_size must be None or >= 1, got {self.chunk_size}")
         if self.method not in METHODS:
             raise ValueError(f"CEMConfig.method must be one of {METHODS}, got {self.method!r}")
+
+    def describe_method(self) -> str:
+        """Return the search method and its own settings, for the commands' planner lines.
+
+        ``"CEM"`` (the published method has no settings of its own beyond the shared ones);
+        ``"ICEM (noise_beta 2.0, keep_elites_fraction 0.3, ...)"``, ``"MPPI (temperature 0.1,
+        ...)"``: every field of ``icem`` / ``mppi`` (``planning/methods.py``), as the
+        ``planner.icem.*`` / ``planner.mppi.*`` parameters name them.
+        """
+        if self.method == "cem":
+            return "CEM"
+        settings = getattr(self, self.method)
+        own = ", ".join(f"{name} {value}" for name, value in asdict(settings).items())
+        return f"{self.method.upper()} ({own})"
 
     def with_(self, **changes) -> "CEMConfig":
         """Return a copy with some fields changed (validated again)."""

@@ -19,6 +19,9 @@ from vjepa_ros.config import param
 # The measured pose may lie this far outside the box and still count as inside (sensor noise) [m].
 BOX_TOLERANCE = 1e-3
 MAX_WORKSPACE_TOLERANCE = 0.02  # [m] largest safety.workspace_tolerance_m
+# What to do about a measured pose outside the box, on a real arm: the filter refuses every target
+# from there, so a person brings the arm back (the simulator says its own: sim/reach.py).
+OUTSIDE_BOX_ADVICE = "move it back by hand"
 
 
 @dataclasses.dataclass
@@ -186,7 +189,7 @@ def filter_target(
             f"end effector is outside the workspace box (by more than "
             f"safety.workspace_tolerance_m {limits.workspace_tolerance_m:g} m): at "
             f"[{', '.join(f'{v:.3f}' for v in current[:3])}], box {limits.workspace_min}.."
-            f"{limits.workspace_max}; move it back by hand"
+            f"{limits.workspace_max}; {OUTSIDE_BOX_ADVICE}"
         )
     if not np.isfinite(proposed).all():
         return refuse(f"planned target is not finite: {proposed.tolist()}")

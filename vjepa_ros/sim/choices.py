@@ -9,6 +9,13 @@ TASKS = ("grasp", "reach-with-object", "pick-and-place")  # the manipulation tas
 RANDOMIZE_WHAT = ("all", "camera")  # what ``collect --randomize`` draws per episode
 HELD_OUT_SEED_START = 900_000  # goal seeds of held-out episodes: 900000, 900001, ...
 
+# The paper's sub-goal images per task (``manipulation.setup_task``), switched after
+# ``TaskLoopConfig.subgoal_steps`` (4, 10, 4) executed steps.
+MILESTONES = {
+    "grasp": ("grasp",),
+    "reach-with-object": ("goal",),
+    "pick-and-place": ("grasp", "carry", "place"),
+}
 
 # Beyond the paper: a sub-goal image at every turn of the expert's motion (for a world model that
 # sees only the hand, like the oracle, which cannot infer "descend first" from a lifted object),
@@ -49,3 +56,21 @@ def check_dense_steps(dense_steps: list[int] | None, dense: bool,
     if any(not 1 <= n <= MAX_DENSE_STEPS for n in dense_steps):
         raise ValueError(f"--dense-steps {' '.join(map(str, dense_steps))}: every count must "
                          f"be 1..{MAX_DENSE_STEPS}")
+
+
+def subgoals_text(task: str, dense: bool, dense_steps=DENSE_STEPS_DEFAULT) -> str:
+    """Return how a header line names the sub-goals ``task`` plans toward.
+
+    Paper: ``paper sub-goals (grasp, carry, place)``. Dense: the milestones this task uses,
+    each with its executed-step count from ``dense_steps`` (one per pick-and-place milestone;
+    grasp uses the first five): ``dense sub-goals (steps: approach 6, pre-grasp 6, descend 5,
+    closed 2, grasp 4)``. reach-with-object has one goal either way: ``one goal``, with
+    ``(no dense sub-goals)`` when dense ones were asked for.
+    """
+    if len(MILESTONES[task]) == 1 and len(DENSE_MILESTONES[task]) == 1:
+        return "one goal (no dense sub-goals)" if dense else "one goal"
+    if not dense:
+        return f"paper sub-goals ({', '.join(MILESTONES[task])})"
+    used = zip(DENSE_MILESTONES[task], dense_steps, strict=False)  # grasp: the first five
+    counts = ", ".join(f"{name} {n}" for name, n in used)
+    return f"dense sub-goals (steps: {counts})"

@@ -117,15 +117,26 @@ def _model_text(spec: str, model) -> str:
     return f"{path} ({model.device}, {str(model.dtype).replace('torch.', '')})"
 
 
+def planner_text(cem, switching) -> str:
+    """Return the run's planner settings as its header prints them (after ``planner``).
+
+    The method with its own settings (``CEMConfig.describe_method``), the shared CEM settings,
+    the gripper rule, gradient refinement when on, and the control mode.
+    """
+    gripper = ("gripper from the sub-goals (--subgoal-gripper subgoal: open or closed as each "
+               "was captured)" if switching.gripper == "subgoal" else
+               f"gripper clip {cem.gripper_clip}, round threshold {cem.gripper_round_threshold}"
+               f"{'' if cem.close_gripper is None else f', close from step {cem.close_gripper}'}")
+    return (f"{cem.describe_method()} S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
+            f"k {cem.topk}, maxnorm {cem.maxnorm} m, {gripper}{cem.refine.describe()}"
+            "; blocking control (the planner node's MPCSession, no ROS)")
+
+
 def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
                  say=print) -> list:
     """Run the episodes, print their lines, save their pictures; return the ``TaskRun`` list."""
-    from vjepa_ros.sim.manipulation import (
-        DENSE_MILESTONES,
-        MILESTONES,
-        manipulation_sim_config,
-        setup_task,
-    )
+    from vjepa_ros.sim.choices import subgoals_text
+    from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach_media import save_task_pictures
     from vjepa_ros.sim.sim import Sim
@@ -133,20 +144,13 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
 
     cem, switching = settings["cem"], settings["switching"]
     dense = args.subgoals == "dense"
-    names = (DENSE_MILESTONES if dense else MILESTONES)[args.task]
     seeds = range(args.seed, args.seed + args.episodes)
     say(f"world model  {_model_text(args.world_model, model)}")
     say(f"task         {args.task} with a {args.object}, seed{'s' if len(seeds) > 1 else ''} "
         f"{seeds[0]}{f'..{seeds[-1]}' if len(seeds) > 1 else ''}, camera {args.size}x{args.size}; "
-        f"{args.subgoals} sub-goals ({', '.join(names)}); switching: {switching.describe()}")
-    gripper = ("gripper from the sub-goals (--subgoal-gripper subgoal: open or closed as each "
-               "was captured)" if switching.gripper == "subgoal" else
-               f"gripper clip {cem.gripper_clip}, round threshold {cem.gripper_round_threshold}"
-               f"{'' if cem.close_gripper is None else f', close from step {cem.close_gripper}'}")
-    say(f"planner      {cem.method.upper()} S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
-        f"k {cem.topk}, maxnorm {cem.maxnorm} m, {gripper}"
-        f"{cem.refine.describe()}"
-        "; blocking control (the planner node's MPCSession, no ROS)")
+        f"{subgoals_text(args.task, dense, settings['loop'].dense_steps)}; "
+        f"switching: {switching.describe()}")
+    say(f"planner      {planner_text(cem, switching)}")
     runs, skipped = [], 0
     with Sim(manipulation_sim_config(seeds[0], args.object, args.size, args.size)) as sim:
         if isinstance(model, OracleWorldModel):

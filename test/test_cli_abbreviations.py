@@ -1,0 +1,141 @@
+"""Every command and benchmark takes whole option names only (vjepa_ros/cli_parser.py).
+
+argparse's default ``allow_abbrev`` took a unique prefix as the option: ``vjepa-ros reach
+--goal x.png`` set ``--goal-seed``. Each long option of each parser is given cut short by one
+character (where that prefix names no other option) and must be refused as unrecognized.
+"""
+
+import argparse
+import importlib.util
+import inspect
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from vjepa_ros.cli import build_parser
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+
+
+def abbreviations(parser: argparse.ArgumentParser) -> list[str]:
+    """Each long option minus its last character, where no other option starts with that."""
+    options = [o for o in parser._option_string_actions if o.startswith("--") and o != "--help"]
+    cut = [o[:-1] for o in options]
+    return [p for p in cut if sum(o.startswith(p) for o in options) == 1 and len(p) > 3]
+
+
+def required(parser: argparse.ArgumentParser) -> list[str]:
+    """Values for the required arguments and options (so that the abbreviation is what fails)."""
+    argv = []
+    for action in parser._actions:
+        if action.option_strings and not action.required or action.nargs in ("?", "*"):
+            continue
+        value = str(action.choices[0]) if action.choices else \
+            "1" if action.type in (int, float) else "x"
+        argv += [*action.option_strings[:1], value]
+    return argv
+
+
+def assert_refused(parser, argv_before: list[str], prefix: str, capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        parser.parse_args([*argv_before, f"{prefix}=1"])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and f"unrecognized arguments: {prefix}=1" in err, (prefix, err)
+
+
+def sub_commands() -> dict[str, argparse.ArgumentParser]:
+    root = build_parser()
+    sub = next(a for a in root._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def test_every_sub_command_refuses_an_abbreviated_option(capsys):
+    commands = sub_commands()
+    assert {"reach", "run", "demo", "eval", "camera-check", "train", "collect"} <= set(commands)
+    root = build_parser()
+    checked = 0
+    for name, parser in commands.items():
+        for prefix in abbreviations(parser):
+            assert_refused(root, [name, *required(parser)], prefix, capsys)
+            checked += 1
+    assert checked > 100  # every command's options, not a few
+
+
+def test_the_reported_case_goal_for_goal_seed_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["reach", "--goal", "x.png"])
+    assert "unrecognized arguments: --goal x.png" in capsys.readouterr().err
+    assert build_parser().parse_args(["reach", "--goal-seed", "3"]).goal_seed == 3
+
+
+class _Captured(Exception):
+    pass
+
+
+def benchmark_parser(path: Path) -> argparse.ArgumentParser:
+    """Return the parser a benchmark's ``main()`` builds, caught at its ``parse_args`` call."""
+    caught = []
+
+    def capture(self, *args, **kwargs):
+        caught.append(self)
+        raise _Captured
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(ROOT / "benchmarks"))
+        spec = importlib.util.spec_from_file_location(f"_abbrev_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        patch.setattr(argparse.ArgumentParser, "parse_args", capture)
+        patch.setattr(sys, "argv", [str(path)])
+        with pytest.raises(_Captured):
+            module.main(*([None] if inspect.signature(module.main).parameters else []))
+    return caught[0]
+
+
+@pytest.fixture(scope="module")
+def bench_parsers() -> dict[str, argparse.ArgumentParser]:
+    return {path.name: benchmark_parser(path) for path in BENCHMARKS}
+
+
+@pytest.mark.parametrize("name", [p.name for p in BENCHMARKS])
+def test_every_benchmark_refuses_an_abbreviated_option(name, bench_parsers, capsys):
+    parser = bench_parsers[name]
+    prefixes = abbreviations(parser)
+    assert prefixes, f"{name}: no option to abbreviate"
+    for prefix in prefixes:
+        assert_refused(parser, required(parser), prefix, capsys)
+
+
+COMMAND_LINE = re.compile(r"vjepa-ros\s+(?P<command>[a-z-]+)(?P<rest>[^`|\n]*)"
+                          r"|(?P<bench>bench_[a-z_]+\.py)(?P<bench_rest>[^`|\n]*)")
+
+
+def test_documented_command_lines_use_whole_option_names(bench_parsers):
+    """Each ``--option`` on a ``vjepa-ros CMD`` / ``bench_X.py`` line of the docs is CMD's own."""
+    options = {name: set(p._option_string_actions) for name, p in sub_commands().items()}
+    options.update({name: set(p._option_string_actions) for name, p in bench_parsers.items()})
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *BENCHMARKS]
+    wrong, checked = [], 0
+    for doc in docs:
+        text = re.sub(r"\\\n\s*", " ", doc.read_text())  # shell line continuations
+        for match in COMMAND_LINE.finditer(text):
+            command = match["command"] or match["bench"]
+            if command not in options:
+                continue  # prose ("vjepa-ros is ...") or a command without options
+            for option in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*",
+                                     match["rest"] or match["bench_rest"] or ""):
+                checked += 1
+                if option not in options[command]:
+                    wrong.append(f"{doc.name}: {command} {option}")
+    assert wrong == [] and checked > 200, (wrong, checked)
+
+
+def test_no_parser_is_made_without_the_package_class():
+    """A new command or benchmark gets the rule by using ``vjepa_ros.cli_parser``."""
+    sources = [*BENCHMARKS, *(ROOT / "vjepa_ros").rglob("*.py"), *(ROOT / "scripts").rglob("*.py")]
+    offenders = [str(p.relative_to(ROOT)) for p in sources if p.name != "cli_parser.py"
+                 and re.search(r"argparse\.ArgumentParser\(|parser_class=", p.read_text())]
+    assert offenders == []
