@@ -66,7 +66,7 @@ from vjepa_ros.sim.reach_config import (  # noqa: E402
 
 def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=False,
               mode="blocking", real_time=False, planning_s=None, task=None,
-              control_overrides=None) -> dict:
+              control_overrides=None, limits=None) -> dict:
     from vjepa_ros.sim.reach import TIME_SPLIT, make_reach_goal, run_reach_episode
 
     cem = config.planner.to_cem()
@@ -77,7 +77,8 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
         started = time.perf_counter()
         episode = run_reach_episode(sim, model, goal, cem, config.episode, control=control,
                                     random_actions=random_actions, seed=config.planner.seed,
-                                    real_time=real_time, planning_s=planning_s)
+                                    real_time=real_time, planning_s=planning_s,
+                                    limits=limits, stop_on_hold=True)
         episodes.append({
             "seed": seed,
             "success": episode.success,
@@ -91,13 +92,15 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
             "still_fraction": episode.still_fraction,
             "time_split_s": episode.time_split,
             "discarded": sum("prepared plan discarded" in m for _, m in episode.log),
+            "held": episode.held,  # why the safety filter held the arm (a miss), or ""
         })
         if verbose:
             print(f"  {name:<24} {mode:<10} seed {seed}: "
                   f"{'reached' if episode.success else 'missed '} "
                   f"{episode.start_distance * 100:5.1f} -> {episode.final_distance * 100:5.1f} cm "
                   f"in {len(episode.steps):2d} steps, {episode.sim_seconds:5.1f} s, still "
-                  f"{episode.still_fraction:4.0%}", flush=True)
+                  f"{episode.still_fraction:4.0%}"
+                  f"{f'; held: {episode.held}' if episode.held else ''}", flush=True)
     planning = [t for e in episodes for t in e["planning_s"]]
     reached = [e for e in episodes if e["success"]]
     return {
@@ -111,6 +114,7 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
         "discarded_async_plans": int(sum(e["discarded"] for e in episodes)),
         "success_rate": float(np.mean([e["success"] for e in episodes])),
         "successes": int(sum(e["success"] for e in episodes)),
+        "held_episodes": [e["seed"] for e in episodes if e["held"]],
         "median_final_distance_m": float(np.median([e["final_distance_m"] for e in episodes])),
         "mean_steps": float(np.mean([e["steps"] for e in episodes])),
         "planning_s_median": statistics.median(planning) if planning else float("nan"),
@@ -325,6 +329,11 @@ def main() -> int:
               f"{r['mean_steps']:>11.1f} {r['planning_s_median']:>12.3f} "
               f"{r['time_to_goal_s_median']:>10.2f} {r['still_fraction_mean']:>6.0%} "
               f"{r['wall_s_per_episode_median']:>10.1f}")
+    for r in results:
+        if r["held_episodes"]:
+            print(f"{r['agent']} ({r['mode']}): the safety filter held the arm and ended "
+                  f"{len(r['held_episodes'])} episode(s) as misses, goal seeds "
+                  f"{', '.join(map(str, r['held_episodes']))} (--verbose or --json: why)")
     print_time_ratios(results)
     print_time_split(results)
     if args.json:

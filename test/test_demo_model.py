@@ -32,13 +32,17 @@ def test_demo_model_file_is_small_and_loads_as_float32(demo_model):
 
 
 def test_demo_model_reaches_a_held_out_goal_from_17_cm(demo_model):
-    """Seed 900000: the goal is 17.3 cm away; random actions end ~20 cm away (README table)."""
+    """Seed 900000: the goal is 17.3 cm away; random actions end ~20 cm away (README table).
+
+    The packaged model (reach + manipulation, docs/manipulation.md) gets within 5 cm in its 10th
+    step (the reach-only model of sessions 2-10 in its 7th); 12 steps leave a little room.
+    """
     settings = load_reach_config()  # the demo's own camera (128 px, shadows) and search
     cem = settings.planner.to_cem()
     assert cem.horizon == 1 and cem.maxnorm == 0.05
     with single_thread(), Sim(reach_sim_config(HELD_OUT_SEED_START, settings.sim)) as sim:
         goal = make_reach_goal(sim, HELD_OUT_SEED_START)
-        episode = run_reach_episode(sim, demo_model, goal, cem, ReachConfig(max_steps=8))
+        episode = run_reach_episode(sim, demo_model, goal, cem, ReachConfig(max_steps=12))
     distances = [step.distance for step in episode.steps]
     assert distances[0] > 0.15
     assert episode.success, f"distances {distances} -> {episode.final_distance}"

@@ -43,6 +43,7 @@ def test_run_reach_with_object_with_the_oracle_prints_each_step_and_saves_strip_
     printed = capsys.readouterr().out
     assert "switching: steps (fixed step counts, as published)" in printed
     assert "close from step 0" in printed  # the task's default: keep the object
+    assert "\nnote " not in printed  # one goal: nothing to warn about
     steps = [STEP_LINE.match(line) for line in printed.splitlines()]
     steps = [m for m in steps if m]
     assert 1 <= len(steps) <= 8
@@ -77,6 +78,7 @@ def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, caps
     assert "gripper from the sub-goals (--subgoal-gripper subgoal" in printed
     assert "switching: steps (fixed step counts, as published); gripper from the sub-goals" \
         in printed
+    assert "\nnote " not in printed  # the measured setup: nothing to warn about
     steps = [m for m in map(STEP_LINE.match, printed.splitlines()) if m]
     commanded = [float(m.group(6)) for m in steps]  # grip cmd: 0 or 1, never a planned value
     assert set(commanded) == {0.0, 1.0} and commanded[0] == 0.0
@@ -86,6 +88,35 @@ def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, caps
     assert all(c == 1.0 for c in commanded[first_closed:])
     summary = next(line for line in printed.splitlines() if line.startswith("seed 900000"))
     assert "SUCCESS" in summary
+
+
+@pytest.mark.parametrize("task, dense, gripper, world_model, expected", [
+    ("grasp", False, "planned", "demo", "adds --subgoals dense --subgoal-gripper subgoal"),
+    ("pick-and-place", True, "planned", "run3.pt", "barely sees the fingers"),
+    ("grasp", False, "planned", "oracle", "adds --subgoals dense (README"),
+    ("pick-and-place", False, "planned", "oracle", "'descend first'"),
+    ("grasp", True, "planned", "oracle", ""),  # the oracle grasps 10/10 this way
+    ("grasp", True, "subgoal", "demo", ""),
+    ("reach-with-object", False, "planned", "demo", ""),
+])
+def test_run_says_when_its_sub_goals_and_gripper_rule_are_known_to_fail(
+        task, dense, gripper, world_model, expected):
+    from vjepa_ros.sim.run_command import setup_note
+
+    note = setup_note(task, dense, gripper, world_model)
+    assert (expected in note) if expected else note == ""
+    if expected:
+        assert note.startswith(f"{task} grasped 0-2 of 5 seeds this way")
+
+
+def test_run_prints_the_note_before_its_first_step(tmp_path, capsys):
+    assert main(["run", "--task", "grasp", "--world-model", "oracle", "--size", "32",
+                 "--max-steps", "1", "--out", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    note = next(i for i, line in enumerate(lines) if line.startswith("note "))
+    assert "adds --subgoals dense (README, Manipulation)" in lines[note]
+    assert lines[note - 1].startswith("planner ") and not any(
+        STEP_LINE.match(line) for line in lines[:note])
 
 
 def test_reach_with_object_keeps_the_hand_closed_unless_close_gripper_is_given():

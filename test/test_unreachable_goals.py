@@ -124,3 +124,30 @@ def test_a_held_arm_ends_the_task_episode_as_a_failure_with_the_reason():
     assert "by hand" not in run.summary() and "the episode ends: check that the goal" \
         in run.summary()
     assert run.row()["stop_reason"] == episode.stop_reason and run.row()["steps"] == 0
+
+
+def test_bench_reach_counts_a_held_arm_as_a_miss_and_says_why():
+    """bench_reach raised out of the whole run when the safety filter held the arm once."""
+    import importlib.util
+    from pathlib import Path
+
+    from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.reach import SIM_OUTSIDE_BOX_ADVICE, reach_sim_config
+    from vjepa_ros.sim.reach_config import load_reach_config
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_reach.py"
+    spec = importlib.util.spec_from_file_location("bench_reach_held", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    config = load_reach_config(None, {"planner.samples": 16, "planner.topk": 4,
+                                      "planner.iterations": 2, "episode.max_steps": 2})
+    with Sim(reach_sim_config(900000, config.sim)) as sim:
+        oracle = OracleWorldModel().attach(sim)
+        z = sim.ee_state()[2]
+        above = SafetyLimits(workspace_min=[0.25, -0.45, z + 0.05])  # the start is below it
+        result = bench.run_agent("oracle", sim, oracle, [900000, 900001], config, limits=above)
+    assert result["successes"] == 0 and result["held_episodes"] == [900000, 900001]
+    for episode in result["episodes"]:
+        assert episode["steps"] == 0 and not episode["success"]
+        assert episode["held"].startswith("end effector is outside the workspace box")
+        assert episode["held"].endswith(SIM_OUTSIDE_BOX_ADVICE)
