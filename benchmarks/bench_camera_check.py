@@ -233,7 +233,6 @@ def main() -> int:
         parser.error("--training-scene: collect seeds are >= 0")
     from scipy.spatial.transform import Rotation
 
-    from vjepa_ros.models import load_world_model
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach import reach_sim_config
@@ -258,6 +257,13 @@ def main() -> int:
                                                               "--distance"))
     if args.checkpoint and not cameras:
         parser.error("--skip-default leaves no placement: add --placement or --training-scene")
+    if args.checkpoint:
+        from vjepa_ros.sim.run_command import load_run_model
+
+        try:  # a file that is not a world model: one line, before anything runs
+            model = load_run_model(str(checkpoint), option="--checkpoint")
+        except ValueError as exc:
+            parser.error(str(exc))
     what = (f"world model {args.checkpoint} at camera placements" if args.checkpoint else
             "oracle world model with a known frame error")
     print(f"camera check benchmark ({what})")
@@ -272,7 +278,6 @@ def main() -> int:
     print(f"  verdict        {', '.join(f'{k} {v:g}' for k, v in verdict.items())}")
     rows = []
     if args.checkpoint:
-        model = load_world_model(checkpoint)
         for label, camera in cameras:
             az, el, dist = camera_placement(camera, base.scene.table_height)
             with Sim(dataclasses.replace(base, camera=camera)) as sim:

@@ -53,6 +53,7 @@ from vjepa_ros.cli_options import (  # noqa: E402
 )
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
+from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
@@ -173,6 +174,8 @@ def checked_settings(args: argparse.Namespace) -> tuple:
         if value is not None and value < low:
             raise ValueError(f"{option} {value}: must be >= {low}")
     check_device_and_dtype(args.device, None, ("--device", "--dtype"))
+    if args.json:
+        output_file(args.json, "--json")  # before the episodes: a folder would lose them
     if args.planning_s is not None and not 0 <= args.planning_s < float("inf"):
         raise ValueError(f"--planning-s {args.planning_s}: simulated seconds per plan must be "
                          ">= 0 and finite")
@@ -258,10 +261,10 @@ def main() -> int:
         parser.error(str(exc))
     import torch
 
-    from vjepa_ros.models import load_world_model
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.oracle import OracleWorldModel
-    from vjepa_ros.sim.reach import reach_sim_config
+    from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config
+    from vjepa_ros.sim.run_command import load_run_model
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -293,12 +296,22 @@ def main() -> int:
     for key, value in settings.items():
         print(f"  {key:<18} {value}")
 
+    try:  # a file that is not a world model: one line, before the simulator starts
+        models = [(path, load_run_model(str(path), config.device or None, config.dtype or None,
+                                        option="--checkpoint")) for path in checkpoints]
+    except ValueError as exc:
+        parser.error(str(exc))
     results = []
     with Sim(reach_sim_config(seeds[0], config.sim)) as sim:
         oracle = OracleWorldModel().attach(sim)
-        for path in checkpoints:
-            model = load_world_model(path, device=config.device or None,
-                                     dtype=config.dtype or None)
+        if args.goal_distance is not None:
+            try:  # the range and the workspace box may not meet
+                make_reach_goal(sim, seeds[0], task)
+            except ValueError as exc:
+                parser.error(f"--goal-distance {args.goal_distance[0]:g} "
+                             f"{args.goal_distance[1]:g}: {exc}; choose a range the goal box "
+                             "allows (default 0.08 0.25)")
+        for path, model in models:
             for mode in modes:
                 results.append(run_agent(path.name, sim, model, seeds, config,
                                          verbose=args.verbose, mode=mode,

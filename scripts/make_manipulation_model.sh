@@ -4,19 +4,22 @@
 # run alone, it needs the stage-1 outputs:
 #   REACH_MODEL=<reach world_model.pt> REACH_EPISODES=<its training episodes> bash scripts/make_manipulation_model.sh
 # Every step is a `vjepa-ros` command; the numbers of the shipped run are in docs/manipulation.md
-# ("The packaged demo model on manipulation"). WORK=<dir> keeps the episodes and runs (default:
-# ./manipulation_model_work). About 1.5 h on 2 free CPU cores (collection ~25 min, training
-# 18 + 14 + 22 min). The result is copied to vjepa_ros/data/demo_world_model.pt.
+# ("The packaged demo model: reach and manipulation in one model"). WORK=<dir> keeps the episodes
+# and runs (default: ./manipulation_model_work). About 1.5 h on 2 free CPU cores (collection
+# ~25 min, training 18 + 14 + 22 min). The result is copied to vjepa_ros/data/demo_world_model.pt.
 set -euo pipefail
+reach_model="${REACH_MODEL:?set REACH_MODEL to the stage-1 reach model (scripts/make_demo_model.sh)}"
+reach_episodes="${REACH_EPISODES:?set REACH_EPISODES to the stage-1 training episodes}"
+# Checked before the install and the ~25 min of collection: a wrong path fails here, not at `train`.
+[[ -f "$reach_model" ]] || { echo "make_manipulation_model.sh: REACH_MODEL $reach_model is not a file" \
+  "(stage 1 writes WORK/predictor/world_model.pt)" >&2; exit 2; }
+compgen -G "$reach_episodes/*.npz" > /dev/null || { echo "make_manipulation_model.sh: REACH_EPISODES" \
+  "$reach_episodes holds no .npz episodes (stage 1 writes WORK/episodes/train)" >&2; exit 2; }
+reach_model="$(realpath "$reach_model")" reach_episodes="$(realpath "$reach_episodes")"  # before cd
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/bootstrap.sh"
 cd "$VJEPA_ROOT"
 work="${WORK:-$VJEPA_ROOT/manipulation_model_work}"
-reach_model="${REACH_MODEL:?set REACH_MODEL to the stage-1 reach model (scripts/make_demo_model.sh)}"
-reach_episodes="${REACH_EPISODES:?set REACH_EPISODES to the stage-1 training episodes}"
-for path in "$reach_model" "$reach_episodes"; do
-  [[ -e "$path" ]] || { echo "make_manipulation_model.sh: $path not found" >&2; exit 2; }
-done
 run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
 collect() {  # task object episodes first-seed out
   run collect --task "$1" --object "$2" --episodes "$3" --seed "$4" --width 128 --height 128 \

@@ -130,6 +130,7 @@ print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue(), "l
      "--device: unknown device 'tpu'"),
     ("bench_reach", ["--device", "gpu"], "--device: unknown device 'gpu'"),
     ("bench_reach", ["--topk", "0"], "--topk must be an integer >= 1, got 0"),
+    ("bench_reach", ["--json", "benchmarks"], "--json benchmarks: is a directory"),
     ("bench_camera_check", ["--help"], "usage: bench_camera_check.py"),
     ("bench_camera_check", ["--checkpoint", "demo", "--yaw", "30"], "--yaw: does not apply"),
     ("bench_encoder_landscape", ["--help"], "usage: bench_encoder_landscape.py"),
@@ -151,3 +152,23 @@ def test_help_and_a_bad_option_answer_before_torch_and_the_simulator_load(script
     assert result["code"] in ((0, None) if argv == ["--help"] else (1, 2, message)), result
     assert message in result["out"] + result["err"] + str(result["code"]), result
     assert result["loaded"] == [], f"{script} {argv} imported {result['loaded']} first"
+
+
+@pytest.mark.parametrize("script, argv, message", [
+    ("bench_reach", ["--checkpoint", "NOT_A_MODEL", "--goals", "1", "--no-oracle"],
+     "error: --checkpoint NOT_A_MODEL: "),
+    ("bench_camera_check", ["--checkpoint", "NOT_A_MODEL", "--goals", "1"],
+     "error: --checkpoint NOT_A_MODEL: "),
+    ("bench_reach", ["--goal-distance", "5", "6", "--no-oracle", "--no-random", "--goals", "1"],
+     "error: --goal-distance 5 6: no goal 5.0..6.0 m from"),
+])
+def test_bad_models_and_goal_ranges_end_in_one_line_before_any_episode(tmp_path, script, argv,
+                                                                       message):
+    """These were tracebacks: a text file as --checkpoint, a goal range the box cannot meet."""
+    (tmp_path / "NOT_A_MODEL").write_text("not a checkpoint\n")
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"{script}.py"), *argv],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin"})
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert message in last and "Traceback" not in done.stderr, done.stderr

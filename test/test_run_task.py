@@ -90,23 +90,29 @@ def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, caps
     assert "SUCCESS" in summary
 
 
-@pytest.mark.parametrize("task, dense, gripper, world_model, expected", [
-    ("grasp", False, "planned", "demo", "adds --subgoals dense --subgoal-gripper subgoal"),
-    ("pick-and-place", True, "planned", "run3.pt", "barely sees the fingers"),
-    ("grasp", False, "planned", "oracle", "adds --subgoals dense (README"),
-    ("pick-and-place", False, "planned", "oracle", "'descend first'"),
-    ("grasp", True, "planned", "oracle", ""),  # the oracle grasps 10/10 this way
-    ("grasp", True, "subgoal", "demo", ""),
-    ("reach-with-object", False, "planned", "demo", ""),
+@pytest.mark.parametrize("task, dense, gripper, world_model, kind, threshold, expected", [
+    ("grasp", False, "planned", "demo", "cup", 0.25,
+     "0 of 5 seeds grasped from the paper's sub-goals in the simulator"),
+    ("grasp", False, "planned", "demo", "box", 0.25,
+     "adds --subgoals dense --subgoal-gripper subgoal (measured with --method icem"),
+    ("pick-and-place", True, "planned", "run3.pt", "cup", 0.25, "barely sees the fingers"),
+    ("grasp", False, "planned", "oracle", "cup", 0.25, "adds --subgoals dense (README"),
+    ("pick-and-place", False, "planned", "oracle", "box", 0.25, "'descend first'"),
+    ("grasp", True, "planned", "oracle", "cup", 0.25, "below --gripper-round-threshold 0.25"),
+    ("grasp", True, "planned", "oracle", "cup", 0.1, ""),  # the oracle grasps 10/10 this way
+    ("grasp", True, "planned", "oracle", "box", 0.25, ""),  # 10/10
+    ("grasp", True, "subgoal", "demo", "cup", 0.25, ""),
+    ("grasp", True, "subgoal", "oracle", "cup", 0.25, ""),
+    ("reach-with-object", False, "planned", "demo", "cup", 0.25, ""),
 ])
 def test_run_says_when_its_sub_goals_and_gripper_rule_are_known_to_fail(
-        task, dense, gripper, world_model, expected):
+        task, dense, gripper, world_model, kind, threshold, expected):
     from vjepa_ros.sim.run_command import setup_note
 
-    note = setup_note(task, dense, gripper, world_model)
+    note = setup_note(task, dense, gripper, world_model, kind, threshold)
     assert (expected in note) if expected else note == ""
     if expected:
-        assert note.startswith(f"{task} grasped 0-2 of 5 seeds this way")
+        assert note.startswith(f"{task}: ")
 
 
 def test_run_prints_the_note_before_its_first_step(tmp_path, capsys):

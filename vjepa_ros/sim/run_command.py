@@ -71,6 +71,10 @@ def _settings(args: argparse.Namespace) -> dict:
     }
 
 
+MEASURED_SEARCH = " (measured with --method icem --refine-steps 5)"
+HELD_CUP_CLOSEDNESS = 0.24  # 6 cm cup in the 8 cm Franka hand (docs/manipulation.md, Limits)
+
+
 def load_run_model(spec: str, device: str | None = None, dtype: str | None = None,
                    option: str = "--world-model", need_predictor: bool = True):
     """Return the world model ``spec`` names: ``demo``, ``oracle`` or a file.
@@ -132,26 +136,37 @@ def planner_text(cem, switching) -> str:
             "; blocking control (the planner node's MPCSession, no ROS)")
 
 
-def setup_note(task: str, dense: bool, gripper: str, world_model: str) -> str:
+def setup_note(task: str, dense: bool, gripper: str, world_model: str, object_kind: str = "cup",
+               round_threshold: float = 0.25) -> str:
     """Return a note when the chosen sub-goals and gripper rule are known to fail ("" if not).
 
     Measured (docs/manipulation.md): from the paper's three sub-goals neither the oracle nor a
     learned model grasps (0/5: the first sub-goal is the object held and lifted, and nothing
     says "descend first"); with dense sub-goals a learned model grasps 0-2/5 with the published
-    gripper search (the seeded encoder barely sees the fingers) and 80 % with the gripper from
-    the sub-goals. reach-with-object has one goal and closes the hand from the first step.
+    gripper search (the seeded encoder barely sees the fingers) and 65 % (cup) with the gripper
+    from the sub-goals; the oracle's planned gripper never closes on the cup while the round
+    threshold is above the held cup's closedness (0.24). reach-with-object has one goal and
+    closes the hand from the first step.
     """
-    if task == "reach-with-object":
+    if task == "reach-with-object" or (dense and gripper == "subgoal"):
         return ""
     learned = world_model != "oracle"
-    if dense and (gripper == "subgoal" or not learned):
-        return ""
-    measured = "--subgoals dense --subgoal-gripper subgoal" if learned else "--subgoals dense"
-    why = ("the paper's sub-goals start with the object held and lifted, and nothing says "
-           "'descend first'" if not dense else "the planner's gripper search rests on an "
-           "energy that barely sees the fingers at 128 px")
-    return (f"{task} grasped 0-2 of 5 seeds this way in the simulator ({why}); the measured "
-            f"setup adds {measured} (README, Manipulation)")
+    if not dense:
+        measured = "--subgoals dense --subgoal-gripper subgoal" if learned else "--subgoals dense"
+        return (f"{task}: 0 of 5 seeds grasped from the paper's sub-goals in the simulator (the "
+                "first is the object held and lifted, and nothing says 'descend first'); the "
+                f"measured setup adds {measured}{MEASURED_SEARCH if learned else ''} (README, "
+                "Manipulation)")
+    if learned:
+        return (f"{task}: 0-2 of 5 seeds grasped with dense sub-goals and the planner's gripper "
+                "search (its energy barely sees the fingers at 128 px); the measured setup adds "
+                f"--subgoal-gripper subgoal{MEASURED_SEARCH} (README, Manipulation)")
+    if object_kind == "cup" and round_threshold > HELD_CUP_CLOSEDNESS:
+        return (f"{task}: the oracle's plans for the held cup read closedness "
+                f"{HELD_CUP_CLOSEDNESS}, below --gripper-round-threshold {round_threshold:g}, so "
+                "the hand never closes; add --gripper-round-threshold 0.1 or --subgoal-gripper "
+                "subgoal (README, Manipulation)")
+    return ""
 
 
 def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
@@ -173,7 +188,8 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
         f"{subgoals_text(args.task, dense, settings['loop'].dense_steps)}; "
         f"switching: {switching.describe()}")
     say(f"planner      {planner_text(cem, switching)}")
-    note = setup_note(args.task, dense, switching.gripper, args.world_model)
+    note = setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
+                      cem.gripper_round_threshold)
     if note:
         say(f"note         {note}")
     runs, skipped = [], 0
