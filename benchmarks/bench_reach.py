@@ -174,6 +174,9 @@ def checked_settings(args: argparse.Namespace) -> tuple:
         if value is not None and value < low:
             raise ValueError(f"{option} {value}: must be >= {low}")
     check_device_and_dtype(args.device, None, ("--device", "--dtype"))
+    if not args.checkpoint and args.no_random and args.no_oracle:
+        raise ValueError("no agent: --no-random and --no-oracle leave nothing to run; give "
+                         "--checkpoint FILE (or demo) or drop one of them")
     if args.json:
         output_file(args.json, "--json")  # before the episodes: a folder would lose them
     if args.planning_s is not None and not 0 <= args.planning_s < float("inf"):

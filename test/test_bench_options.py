@@ -131,6 +131,7 @@ print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue(), "l
     ("bench_reach", ["--device", "gpu"], "--device: unknown device 'gpu'"),
     ("bench_reach", ["--topk", "0"], "--topk must be an integer >= 1, got 0"),
     ("bench_reach", ["--json", "benchmarks"], "--json benchmarks: is a directory"),
+    ("bench_reach", ["--no-random", "--no-oracle"], "no agent: --no-random and --no-oracle"),
     ("bench_camera_check", ["--help"], "usage: bench_camera_check.py"),
     ("bench_camera_check", ["--checkpoint", "demo", "--yaw", "30"], "--yaw: does not apply"),
     ("bench_encoder_landscape", ["--help"], "usage: bench_encoder_landscape.py"),
@@ -159,7 +160,7 @@ def test_help_and_a_bad_option_answer_before_torch_and_the_simulator_load(script
      "error: --checkpoint NOT_A_MODEL: "),
     ("bench_camera_check", ["--checkpoint", "NOT_A_MODEL", "--goals", "1"],
      "error: --checkpoint NOT_A_MODEL: "),
-    ("bench_reach", ["--goal-distance", "5", "6", "--no-oracle", "--no-random", "--goals", "1"],
+    ("bench_reach", ["--goal-distance", "5", "6", "--no-oracle", "--goals", "1"],
      "error: --goal-distance 5 6: no goal 5.0..6.0 m from"),
 ])
 def test_bad_models_and_goal_ranges_end_in_one_line_before_any_episode(tmp_path, script, argv,

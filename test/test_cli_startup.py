@@ -102,6 +102,8 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
     (["run", "--task", "pick-and-place", "--world-model", "FOLDER"],
      "vjepa-ros run: --world-model FOLDER is a folder"),
     (["reach", "--checkpoint", "MISSING"], "vjepa-ros reach: world model file not found"),
+    (["reach", "--checkpoint", "FOLDER"], "vjepa-ros reach: world model FOLDER is a folder: give "
+     "the world model file"),
     (["bag-from-npz", "OUT", "--episode", "MISSING"],
      "vjepa-ros bag-from-npz: --episode MISSING does not exist"),
     (["pretrain", "--data", "FILE", "MISSING", "--out", "OUT/e.pt"],

@@ -133,9 +133,16 @@ def demo_model_path() -> Path:
 
 
 def resolve_checkpoint(checkpoint: str = "") -> Path:
-    """Return the model file to use (``checkpoint`` or the demo model); missing → error."""
+    """Return the model file to use (``checkpoint`` or the demo model).
+
+    Raises FileNotFoundError for a missing file (or a missing demo model) and IsADirectoryError
+    (an OSError too) for a folder.
+    """
     path = Path(checkpoint).expanduser() if checkpoint else demo_model_path()
     if not path.is_file():
+        if checkpoint and path.is_dir():
+            raise IsADirectoryError(f"world model {path} is a folder: give the world model file "
+                                    "(vjepa-ros train writes RUN/world_model.pt)")
         if checkpoint:
             raise FileNotFoundError(f"world model file not found: {path}")
         raise FileNotFoundError(
