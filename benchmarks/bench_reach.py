@@ -266,7 +266,7 @@ def main() -> int:
 
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.oracle import OracleWorldModel
-    from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config
+    from vjepa_ros.sim.reach import reach_sim_config, reach_target
     from vjepa_ros.sim.run_command import load_run_model
 
     if args.threads:
@@ -308,8 +308,8 @@ def main() -> int:
     with Sim(reach_sim_config(seeds[0], config.sim)) as sim:
         oracle = OracleWorldModel().attach(sim)
         if args.goal_distance is not None:
-            try:  # the range and the workspace box may not meet
-                make_reach_goal(sim, seeds[0], task)
+            try:  # the range and the goal box may not meet: draw (not render) the first goal
+                reach_target(sim.ee_state(), seeds[0], task)
             except ValueError as exc:
                 parser.error(f"--goal-distance {args.goal_distance[0]:g} "
                              f"{args.goal_distance[1]:g}: {exc}; choose a range the goal box "

@@ -31,6 +31,10 @@ WORLD_MODEL_HELP = ("demo: the packaged demo world model (default); oracle: the 
                     "grasp and pick-and-place); or a world model FILE (save_world_model format "
                     "or vjepa2-ac-vitg.pt)")
 MIN_SIZE, MAX_SIZE = 32, 1024  # camera image [px]
+# setup_note: the search the manipulation numbers were measured with, and the held cup's
+# closedness as measured (6 cm cup in the 8 cm Franka hand; docs/manipulation.md, Limits)
+MEASURED_SEARCH = " (measured with --method icem --refine-steps 5)"
+HELD_CUP_CLOSEDNESS = 0.24
 
 
 def _settings(args: argparse.Namespace) -> dict:
@@ -69,10 +73,6 @@ def _settings(args: argparse.Namespace) -> dict:
         "switching": switching,
         "loop": task_loop_config(args.max_steps, args.dense_steps, args.subgoals == "dense"),
     }
-
-
-MEASURED_SEARCH = " (measured with --method icem --refine-steps 5)"
-HELD_CUP_CLOSEDNESS = 0.24  # 6 cm cup in the 8 cm Franka hand (docs/manipulation.md, Limits)
 
 
 def load_run_model(spec: str, device: str | None = None, dtype: str | None = None,
