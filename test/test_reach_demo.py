@@ -20,7 +20,13 @@ pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 from vjepa_ros.cli import main  # noqa: E402
 from vjepa_ros.models import build_encoder, build_predictor  # noqa: E402
 from vjepa_ros.models.checkpoint import save_world_model  # noqa: E402
-from vjepa_ros.nodes import launcher, node_processes, reach_client, reach_demo  # noqa: E402
+from vjepa_ros.nodes import (  # noqa: E402
+    launcher,
+    node_processes,
+    reach_client,
+    reach_demo,
+    reach_episode,
+)
 from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.reach import ReachEpisode, make_reach_goal, reach_sim_config  # noqa: E402
 from vjepa_ros.sim.reach_config import load_reach_config  # noqa: E402
@@ -183,6 +189,54 @@ def test_ctrl_c_disables_the_planner_and_stops_the_nodes(tiny_checkpoint, tmp_pa
     assert [enabled for enabled, _ in answers] == [True, False]
     assert answers[-1][1].startswith("disabled: shadow mode"), "the planner confirmed it"
     assert len(node_children) == 2
+
+
+def _box_away_from_the_arm(monkeypatch):
+    """Put the planner's safety box 30 cm in front of the arm: every pose is outside it."""
+    nodes = reach_demo.demo_nodes
+
+    def boxed(config, checkpoint):
+        planner, *others = nodes(config, checkpoint)
+        planner.parameters.update({"safety.workspace_min": [0.9, -0.45, 0.05],
+                                   "safety.workspace_max": [1.0, 0.45, 0.70]})
+        return [planner, *others]
+
+    monkeypatch.setattr(reach_demo, "demo_nodes", boxed)
+
+
+def _no_capture(monkeypatch):
+    """Never capture the goal: the planner is enabled without one."""
+    monkeypatch.setattr(reach_client.ReachClient, "capture_goal", lambda self, check: "skipped")
+
+
+@pytest.mark.parametrize("hold, expected", [
+    (_box_away_from_the_arm, "(safety in its /diagnostics): end effector is outside the "
+     "workspace box"),
+    (_no_capture, "(no_goal in its /diagnostics): no goal: call ~/capture_goal"),
+])
+def test_a_held_arm_ends_the_demo_at_once_with_why_and_what_to_do(hold, expected, tiny_checkpoint,
+                                                                  tmp_path, capsys, monkeypatch,
+                                                                  node_children):
+    hold(monkeypatch)
+    answers = []
+    set_enabled = reach_client.ReachClient.set_enabled
+    monkeypatch.setattr(reach_client.ReachClient, "set_enabled", lambda self, enabled, *a, **k:
+                        answers.append(enabled) or set_enabled(self, enabled, *a, **k))
+    config = _config(tmp_path, 5)
+    config.write_text(config.read_text() + "timeout_s: 120\n")  # without the fix: no result
+    code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config", str(config),
+                 "--out", str(tmp_path / "o")])
+    printed = capsys.readouterr()
+    assert code == 1
+    error = printed.err.strip().splitlines()[-1]
+    assert error.startswith("vjepa-ros reach: the planner holds the arm "), printed.err
+    assert expected in error and "the episode ends after 0 steps: " in error
+    kind = expected[1:].split(" ")[0]
+    assert error.endswith(reach_episode.HOLD_ADVICE[kind])
+    assert not [line for line in printed.out.splitlines() if STEP_LINE.match(line)], \
+        "nothing commanded"
+    assert answers == [True, False], "disabled once held: no further command"
+    assert not (tmp_path / "o").exists() and len(node_children) == 2
 
 
 def _episode(success: bool) -> ReachEpisode:
