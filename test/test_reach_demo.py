@@ -151,8 +151,16 @@ def test_missing_or_corrupt_model_exits_1_and_stops_the_simulator(tmp_path, caps
     corrupt.write_bytes(b"PK\x03\x04 not really a zip")
     assert main(["reach", "--checkpoint", str(corrupt), "--config",
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err == f"vjepa-ros reach: {corrupt} is not a vjepa_ros " \
+        "checkpoint (a truncated or damaged torch.save file): give a file written by vjepa-ros " \
+        "train or the official checkpoint (vjepa2-ac-vitg.pt)\n"
+    assert not node_children, "a file that is no checkpoint is caught before anything starts"
+    headless = tmp_path / "headless.pt"  # a checkpoint, but only the planner's load finds its flaw
+    torch.save({"encoder": {"patch_embed.proj.weight": torch.zeros(8, 3, 2, 4, 4)}}, headless)
+    assert main(["reach", "--checkpoint", str(headless), "--config",
+                 str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
-    assert "vjepa-ros reach:" in err and "corrupt.pt" in err
+    assert "vjepa-ros reach:" in err and "headless.pt" in err
     assert "the planner process (vjepa_planner) exited with code 1" in err
     assert not (tmp_path / "o").exists()
     assert len(node_children) == 2  # the simulator started beside it, stopped on its error
@@ -245,10 +253,10 @@ def _episode(success: bool) -> ReachEpisode:
                         "reached" if success else "step limit", 0.05)
 
 
-def test_require_success_turns_a_miss_into_exit_1(monkeypatch, tmp_path, capsys):
+def test_require_success_turns_a_miss_into_exit_1(monkeypatch, tmp_path, capsys, tiny_checkpoint):
     outcome = []
     monkeypatch.setattr(reach_demo, "run_reach_demo", lambda config, out_dir: outcome[-1])
-    args = ["reach", "--checkpoint", __file__, "--out", str(tmp_path)]
+    args = ["reach", "--checkpoint", str(tiny_checkpoint), "--out", str(tmp_path)]
     outcome.append(_episode(success=False))
     assert main(args) == 0, "by default a demo that ran exits 0, reached or not"
     assert main([*args, "--require-success"]) == 1
@@ -258,7 +266,8 @@ def test_require_success_turns_a_miss_into_exit_1(monkeypatch, tmp_path, capsys)
 
 
 def test_reach_over_ros_with_an_exact_model_succeeds_on_the_benchmark_goal(tmp_path, monkeypatch,
-                                                                           node_children):
+                                                                           node_children,
+                                                                           tiny_checkpoint):
     """The oracle in the planner's process: the demo stops on success, at the goal of its seed."""
     here = str(Path(__file__).resolve().parent)  # test/ros_oracle_planner.py: the planner's main
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
@@ -269,7 +278,8 @@ def test_reach_over_ros_with_an_exact_model_succeeds_on_the_benchmark_goal(tmp_p
     monkeypatch.setattr(reach_demo, "run_reach_demo",
                         lambda *args, **kwargs: episodes.append(run(*args, **kwargs)) or
                         episodes[-1])
-    code = main(["reach", "--checkpoint", __file__, "--config", str(_config(tmp_path, 6)),
+    code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config",
+                 str(_config(tmp_path, 6)),
                  "--samples", "64", "--iterations", "4", "--out", str(tmp_path / "out"),
                  "--require-success"])
     assert code == 0 and len(episodes) == 1

@@ -179,8 +179,10 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
     cases = [
         (["--world-model", str(tmp_path / "missing.pt")],
          "--world-model .*missing.pt does not exist: give Meta's vjepa2-ac-vitg.pt"),
-        (["--world-model", str(a_file)], "--world-model .*a_file.txt: .*refusing to unpickle"),
-        (["--world-model", str(EPISODE)], "--world-model .*traj.npz: cannot read"),
+        (["--world-model", str(a_file)], "--world-model .*a_file.txt is not a vjepa_ros "
+         r"checkpoint \(not a torch.save file\): give a file written by vjepa-ros train"),
+        (["--world-model", str(EPISODE)], "--world-model .*traj.npz is not a vjepa_ros "
+         r"checkpoint \(a zip archive torch.save did not write, e.g. an .npz\)"),
         (["--world-model", str(encoder_only)], "--world-model .*: .*no action-conditioned"),
         (["--world-model", "oracle", "--device", "cpu"], "--device is for a learned world model"),
         (["--device", "tpu"], "--device: unknown device 'tpu'"),

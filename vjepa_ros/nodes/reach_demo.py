@@ -168,7 +168,9 @@ def cmd_reach(args: argparse.Namespace) -> int:
     An episode that ran but did not reach the goal returns 0, or 1 with ``--require-success``.
     """
     keep_dds_local()
+    from vjepa_ros.models.checkpoint import check_checkpoint
     from vjepa_ros.models.device_names import check_device_and_dtype
+    from vjepa_ros.models.errors import CheckpointError
     from vjepa_ros.sim.reach_config import load_reach_config, resolve_checkpoint
 
     overrides = {"checkpoint": args.checkpoint, "goal_seed": args.goal_seed,
@@ -184,8 +186,11 @@ def cmd_reach(args: argparse.Namespace) -> int:
     try:
         check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # else as "device"
         config = load_reach_config(args.config, overrides)
-        resolve_checkpoint(config.checkpoint)
+        check_checkpoint(resolve_checkpoint(config.checkpoint))  # before the nodes start
         import rclpy  # noqa: F401  (a clear message when ROS is missing)
+    except CheckpointError as exc:  # "FILE is not a vjepa_ros checkpoint (...): give ..."
+        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
+        return 1
     except ImportError as exc:
         print(f"vjepa-ros reach: needs rclpy ({exc}); run scripts/demo.sh", file=sys.stderr)
         return 1

@@ -100,6 +100,7 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
         resolve_dtype(dtype, resolved)
     except ValueError as exc:
         raise ValueError(f"--dtype: {exc}") from None
+    path = None
     try:
         path = resolve_checkpoint("" if spec == "demo" else spec)
         model = load_world_model(path, device=resolved, dtype=dtype)
@@ -107,6 +108,8 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
             check_model(model)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         hint = str(exc).replace("--checkpoint FILE", f"{option} FILE")  # the demo is missing
+        if spec != "demo" and hint.startswith(f"{path} "):  # "FILE is not a ... checkpoint"
+            raise ValueError(f"{option} {hint}") from None
         raise ValueError(f"{option} {spec}: {hint}") from None
     return model
 
