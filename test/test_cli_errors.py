@@ -239,3 +239,22 @@ def test_a_file_that_is_no_checkpoint_is_named_in_one_line_by_every_command(
                             "written by vjepa-ros train or the official checkpoint "
                             "(vjepa2-ac-vitg.pt)"), err
 
+
+@pytest.mark.parametrize("argv", [
+    ["reach", "--out", "OUT", "--config", "FILE"],
+    ["train", "--out", "OUT", "--data", "DATA", "--config", "FILE"],
+    ["pretrain", "--out", "OUT/encoder.pt", "--data", "DATA", "--config", "FILE"],
+    ["launch", "--params-file", "FILE"],
+    ["camera-check", "BAG", "--out", "OUT", "--params-file", "FILE"],
+])
+def test_an_empty_list_or_scalar_settings_file_is_refused_naming_it(argv, tmp_path, capsys):
+    """``vjepa-ros reach --config empty.yaml`` once ran with every default, without a word."""
+    path = tmp_path / "settings.yaml"
+    for text, problem in (("", "is empty (nothing but comments or blank lines)"),
+                          ("# samples: 64\n", "is empty"), ("- samples\n", "YAML list"),
+                          ("64\n", "YAML int")):
+        path.write_text(text)
+        err = run_command([str(path) if a == "FILE" else a for a in argv], tmp_path, capsys)
+        assert err.startswith(f"vjepa-ros {argv[0]}: ") and str(path) in err, err
+        assert problem in err, err
+
