@@ -171,16 +171,34 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
     return encoder_state, predictor_state, config
 
 
-def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder") -> None:
+def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder") -> int | None:
     """Raise unless ``path`` holds checkpoint entries; cheap (a zip file is memory-mapped).
 
     For commands that hand the file to another process (``vjepa-ros reach``'s planner node): the
     one-line :func:`not_a_checkpoint` error comes before anything starts. Raises
     FileNotFoundError or :class:`CheckpointError` (as :func:`load_models`). A folder (a Hugging
     Face snapshot) is not checked here.
+
+    Returns the image size [px] the model was trained at as :func:`load_models` reads it (the
+    file's ``config`` entry, else the official preset its shapes match); None when the file
+    records none (or for a folder).
     """
-    if not Path(path).is_dir():
-        split_checkpoint(read_checkpoint_file(path), Path(path), encoder_key)
+    path = Path(path)
+    if path.is_dir():
+        return None
+    encoder_state, _, config = split_checkpoint(read_checkpoint_file(path), path, encoder_key)
+    size = config.get("encoder", {}).get("img_size")
+    if size is None:
+        size = _file_encoder_values(encoder_state, path).get("img_size")
+    return size
+
+
+def _file_encoder_values(state: dict, path: Path) -> dict:
+    """Return the encoder hyper-parameters read from the shapes (and the 384 px file's name)."""
+    inferred = infer_encoder_hyper_parameters(state, path)
+    if path.is_file() and OFFICIAL_384_NAME.search(path.name) and "img_size" in inferred:
+        inferred["img_size"] = 384  # the official 384 px file (vitg-384.pt): same shapes as 256 px
+    return inferred
 
 
 # -- architecture from shapes
@@ -300,9 +318,7 @@ def load_models(path, encoder: dict | None = None, predictor: dict | None = None
     else:
         raw = read_checkpoint_file(path)
         encoder_state, predictor_state, config = split_checkpoint(raw, path, encoder_key)
-    inferred = infer_encoder_hyper_parameters(encoder_state, path)
-    if path.is_file() and OFFICIAL_384_NAME.search(path.name) and "img_size" in inferred:
-        inferred["img_size"] = 384  # the official 384 px file (vitg-384.pt): same shapes as 256 px
+    inferred = _file_encoder_values(encoder_state, path)
     encoder_values = _merge("encoder", inferred, config.get("encoder", {}), encoder, path)
     encoder_model = build_encoder_from_state(encoder_state, encoder_values, path)
     if predictor_state is None:
