@@ -145,7 +145,9 @@ def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_checkpoint, tmp
 def test_missing_or_corrupt_model_exits_1_and_stops_the_simulator(tmp_path, capsys,
                                                                   node_children):
     assert main(["reach", "--checkpoint", str(tmp_path / "missing.pt")]) == 1
-    assert "world model file not found" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"vjepa-ros reach: --checkpoint {tmp_path / 'missing.pt'} " \
+        "does not exist: give Meta's vjepa2-ac-vitg.pt or a world model file this project " \
+        "saved (save_world_model)\n"
     assert not node_children, "a missing file is caught before anything starts"
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(b"PK\x03\x04 not really a zip")
@@ -245,6 +247,26 @@ def test_a_held_arm_ends_the_demo_at_once_with_why_and_what_to_do(hold, expected
         "nothing commanded"
     assert answers == [True, False], "disabled once held: no further command"
     assert not (tmp_path / "o").exists() and len(node_children) == 2
+
+
+@pytest.mark.parametrize("width, noted", [(32, True), (64, False)])
+def test_reach_notes_a_camera_size_the_model_was_not_trained_at(width, noted, tiny_checkpoint,
+                                                                 tmp_path, capsys, monkeypatch):
+    """The size the checkpoint records (64 px here) against the simulator's camera."""
+    def stop(*args):
+        raise RuntimeError("stopped before the nodes start")
+
+    monkeypatch.setattr(reach_demo, "demo_processes", stop)
+    config = tmp_path / "camera.yaml"
+    config.write_text(f"sim: {{width: {width}, height: {width}}}\n")
+    assert main(["reach", "--checkpoint", str(tiny_checkpoint), "--config", str(config),
+                 "--out", str(tmp_path / "o")]) == 1
+    printed = capsys.readouterr()
+    assert "stopped before the nodes start" in printed.err
+    expected = f"note         the world model was trained at 64 px and the camera gives " \
+        f"{width}x{width} px: each frame is resized to 64 px for it"
+    assert any(line.startswith(expected) for line in printed.out.splitlines()) is noted, \
+        printed.out
 
 
 def _episode(success: bool) -> ReachEpisode:
