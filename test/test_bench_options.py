@@ -179,22 +179,14 @@ def test_bad_models_and_goal_ranges_end_in_one_line_before_any_episode(tmp_path,
     assert message in last and "Traceback" not in done.stderr, done.stderr
 
 
-def test_bench_reach_notes_a_camera_size_the_model_was_not_trained_at(tmp_path):
+def test_bench_reach_notes_a_camera_size_the_model_was_not_trained_at(tmp_path,
+                                                                     tiny_world_model):
     """A 64 px model with the 128 px camera of config/reach_demo.yaml: a note before episodes."""
-    import torch
-
-    from vjepa_ros.models import build_encoder, build_predictor
-    from vjepa_ros.models.checkpoint import save_world_model
-
-    torch.manual_seed(0)
-    model = save_world_model(
-        tmp_path / "tiny_64.pt", build_encoder(img_size=64, embed_dim=32, depth=1, num_heads=2),
-        build_predictor(img_size=64, embed_dim=32, predictor_embed_dim=32, depth=1, num_heads=2))
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_reach.py"),
-                           "--checkpoint", str(model), "--goals", "1", "--no-oracle",
+                           "--checkpoint", str(tiny_world_model), "--goals", "1", "--no-oracle",
                            "--no-random", "--goal-distance", "5", "6"],  # ends before episodes
                           capture_output=True, text=True, timeout=300, cwd=tmp_path,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin"})
     assert done.returncode == 2 and "--goal-distance 5 6" in done.stderr, done.stderr
-    assert "  note: tiny_64.pt: the world model was trained at 64 px and the camera gives " \
+    assert "  note: tiny.pt: the world model was trained at 64 px and the camera gives " \
         "128x128 px: each frame is resized to 64 px for it" in done.stdout, done.stdout

@@ -18,8 +18,6 @@ pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh"
 pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 
 from vjepa_ros.cli import main  # noqa: E402
-from vjepa_ros.models import build_encoder, build_predictor  # noqa: E402
-from vjepa_ros.models.checkpoint import save_world_model  # noqa: E402
 from vjepa_ros.nodes import (  # noqa: E402
     launcher,
     node_processes,
@@ -37,16 +35,6 @@ planner: {samples: 16, iterations: 2, topk: 4}
 sim: {width: 64, height: 64, shadows: false, real_time_factor: %s}
 """
 STEP_LINE = re.compile(r"^\s+(\d+)\s+(\d+\.\d{6}|-)\s+(\d+\.\d) cm\s+(\d+\.\d\d) s$")
-
-
-@pytest.fixture(scope="module")
-def tiny_checkpoint(tmp_path_factory):
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("model") / "tiny.pt"
-    save_world_model(path, build_encoder(img_size=64, embed_dim=32, depth=1, num_heads=2),
-                     build_predictor(img_size=64, embed_dim=32, predictor_embed_dim=32, depth=1,
-                                     num_heads=2))
-    return path
 
 
 @pytest.fixture
@@ -106,7 +94,7 @@ def _config(tmp_path, max_steps: int, real_time_factor: float = 3.0):
     return path
 
 
-def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_checkpoint, tmp_path, capsys,
+def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_world_model, tmp_path, capsys,
                                                             monkeypatch, node_children):
     other_publishers = []
     follow = reach_client.ReachDemo.follow
@@ -120,7 +108,7 @@ def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_checkpoint, tmp
 
     monkeypatch.setattr(reach_client.ReachDemo, "follow", follow_and_look)
     out = tmp_path / "out"
-    code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config",
+    code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
                  str(_config(tmp_path, 2)), "--out", str(out)])
     printed = capsys.readouterr()
     assert code == 0, printed.err
@@ -168,9 +156,9 @@ def test_missing_or_corrupt_model_exits_1_and_stops_the_simulator(tmp_path, caps
     assert len(node_children) == 2  # the simulator started beside it, stopped on its error
 
 
-def test_simulator_dying_is_reported_with_its_output(tiny_checkpoint, tmp_path, capsys,
+def test_simulator_dying_is_reported_with_its_output(tiny_world_model, tmp_path, capsys,
                                                      node_children):
-    code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config",
+    code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
                  str(_config(tmp_path, 2, real_time_factor=-1.0)), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 1
@@ -179,7 +167,7 @@ def test_simulator_dying_is_reported_with_its_output(tiny_checkpoint, tmp_path, 
     assert not (tmp_path / "o").exists()
 
 
-def test_ctrl_c_disables_the_planner_and_stops_the_nodes(tiny_checkpoint, tmp_path, capsys,
+def test_ctrl_c_disables_the_planner_and_stops_the_nodes(tiny_world_model, tmp_path, capsys,
                                                         monkeypatch, node_children):
     answers = []
     set_enabled = reach_client.ReachClient.set_enabled
@@ -193,7 +181,7 @@ def test_ctrl_c_disables_the_planner_and_stops_the_nodes(tiny_checkpoint, tmp_pa
 
     monkeypatch.setattr(reach_client.ReachClient, "set_enabled", recording_set_enabled)
     monkeypatch.setattr(reach_client.ReachDemo, "follow", interrupted)
-    code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config",
+    code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")])
     assert code == 130 and "interrupted; planner disabled" in capsys.readouterr().err
     assert [enabled for enabled, _ in answers] == [True, False]
@@ -224,7 +212,7 @@ def _no_capture(monkeypatch):
      "workspace box"),
     (_no_capture, "(no_goal in its /diagnostics): no goal: call ~/capture_goal"),
 ])
-def test_a_held_arm_ends_the_demo_at_once_with_why_and_what_to_do(hold, expected, tiny_checkpoint,
+def test_a_held_arm_ends_the_demo_at_once_with_why_and_what_to_do(hold, expected, tiny_world_model,
                                                                   tmp_path, capsys, monkeypatch,
                                                                   node_children):
     hold(monkeypatch)
@@ -234,7 +222,7 @@ def test_a_held_arm_ends_the_demo_at_once_with_why_and_what_to_do(hold, expected
                         answers.append(enabled) or set_enabled(self, enabled, *a, **k))
     config = _config(tmp_path, 5)
     config.write_text(config.read_text() + "timeout_s: 120\n")  # without the fix: no result
-    code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config", str(config),
+    code = main(["reach", "--checkpoint", str(tiny_world_model), "--config", str(config),
                  "--out", str(tmp_path / "o")])
     printed = capsys.readouterr()
     assert code == 1
@@ -250,7 +238,7 @@ def test_a_held_arm_ends_the_demo_at_once_with_why_and_what_to_do(hold, expected
 
 
 @pytest.mark.parametrize("width, noted", [(32, True), (64, False)])
-def test_reach_notes_a_camera_size_the_model_was_not_trained_at(width, noted, tiny_checkpoint,
+def test_reach_notes_a_camera_size_the_model_was_not_trained_at(width, noted, tiny_world_model,
                                                                  tmp_path, capsys, monkeypatch):
     """The size the checkpoint records (64 px here) against the simulator's camera."""
     def stop(*args):
@@ -259,7 +247,7 @@ def test_reach_notes_a_camera_size_the_model_was_not_trained_at(width, noted, ti
     monkeypatch.setattr(reach_demo, "demo_processes", stop)
     config = tmp_path / "camera.yaml"
     config.write_text(f"sim: {{width: {width}, height: {width}}}\n")
-    assert main(["reach", "--checkpoint", str(tiny_checkpoint), "--config", str(config),
+    assert main(["reach", "--checkpoint", str(tiny_world_model), "--config", str(config),
                  "--out", str(tmp_path / "o")]) == 1
     printed = capsys.readouterr()
     assert "stopped before the nodes start" in printed.err
@@ -275,10 +263,10 @@ def _episode(success: bool) -> ReachEpisode:
                         "reached" if success else "step limit", 0.05)
 
 
-def test_require_success_turns_a_miss_into_exit_1(monkeypatch, tmp_path, capsys, tiny_checkpoint):
+def test_require_success_turns_a_miss_into_exit_1(monkeypatch, tmp_path, capsys, tiny_world_model):
     outcome = []
     monkeypatch.setattr(reach_demo, "run_reach_demo", lambda config, out_dir: outcome[-1])
-    args = ["reach", "--checkpoint", str(tiny_checkpoint), "--out", str(tmp_path)]
+    args = ["reach", "--checkpoint", str(tiny_world_model), "--out", str(tmp_path)]
     outcome.append(_episode(success=False))
     assert main(args) == 0, "by default a demo that ran exits 0, reached or not"
     assert main([*args, "--require-success"]) == 1
@@ -289,7 +277,7 @@ def test_require_success_turns_a_miss_into_exit_1(monkeypatch, tmp_path, capsys,
 
 def test_reach_over_ros_with_an_exact_model_succeeds_on_the_benchmark_goal(tmp_path, monkeypatch,
                                                                            node_children,
-                                                                           tiny_checkpoint):
+                                                                           tiny_world_model):
     """The oracle in the planner's process: the demo stops on success, at the goal of its seed."""
     here = str(Path(__file__).resolve().parent)  # test/ros_oracle_planner.py: the planner's main
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
@@ -300,7 +288,7 @@ def test_reach_over_ros_with_an_exact_model_succeeds_on_the_benchmark_goal(tmp_p
     monkeypatch.setattr(reach_demo, "run_reach_demo",
                         lambda *args, **kwargs: episodes.append(run(*args, **kwargs)) or
                         episodes[-1])
-    code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config",
+    code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
                  str(_config(tmp_path, 6)),
                  "--samples", "64", "--iterations", "4", "--out", str(tmp_path / "out"),
                  "--require-success"])

@@ -289,33 +289,21 @@ def test_a_camera_size_other_than_the_models_is_noted(trained, width, height, no
     assert (note in text and text) if note else text == ""
 
 
-@pytest.fixture(scope="module")
-def tiny_64(tmp_path_factory):
-    from vjepa_ros.models import build_predictor
-
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("model") / "tiny_64.pt"
-    save_world_model(path, build_encoder(img_size=64, embed_dim=32, depth=1, num_heads=2),
-                     build_predictor(img_size=64, embed_dim=32, predictor_embed_dim=32, depth=1,
-                                     num_heads=2))
-    return path
-
-
 @pytest.mark.parametrize("size, noted", [(40, True), (64, False)])
-def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_64, tmp_path,
-                                                               capsys, monkeypatch):
+def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_world_model,
+                                                               tmp_path, capsys, monkeypatch):
     """``run --size 40`` with a 64 px model once ran without a word."""
     from vjepa_ros.models.checkpoint import check_checkpoint
     from vjepa_ros.sim import task_run
 
-    assert check_checkpoint(tiny_64) == 64, "the size its file records"
+    assert check_checkpoint(tiny_world_model) == 64, "the size its file records"
 
     def stop(*args, **kwargs):
         raise RuntimeError("stopped before the first step")
 
     monkeypatch.setattr(task_run, "run_task", stop)
-    assert main(["run", "--task", "reach-with-object", "--world-model", str(tiny_64), "--size",
-                 str(size), "--out", str(tmp_path / "out")]) == 1
+    assert main(["run", "--task", "reach-with-object", "--world-model", str(tiny_world_model),
+                 "--size", str(size), "--out", str(tmp_path / "out")]) == 1
     lines = capsys.readouterr().out.splitlines()
     expected = f"note         the world model was trained at 64 px and the camera gives " \
         f"{size}x{size} px: each frame is resized to 64 px for it"
