@@ -74,7 +74,8 @@ def probe(argv: list[str], cwd: Path) -> dict:
     (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--batch-size", "0"],
      "vjepa-ros pretrain: --batch-size must be >= 1"),
     (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--config", "FILE"],
-     "vjepa-ros pretrain: FILE: expected a mapping of pretraining settings"),
+     "vjepa-ros pretrain: pretraining settings file FILE holds a YAML str ('not numpy'), not a "
+     "mapping of pretraining settings (name: value)"),
     # A CEM value the user did not give is named with where it comes from, as demo names it.
     (["demo", "--samples", "4"], "vjepa-ros demo: --topk of preset 'notebook' (10) must not "
      "exceed --samples (4)"),
