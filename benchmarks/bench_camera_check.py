@@ -53,6 +53,7 @@ from vjepa_ros.eval.camera_check_options import (  # noqa: E402
     verdict_thresholds,
 )
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds  # noqa: E402
+from vjepa_ros.input_paths import world_model_path  # noqa: E402
 from vjepa_ros.nodes.planner_config import CameraCheckParams  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
@@ -71,7 +72,6 @@ from vjepa_ros.sim.randomize import (  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
     load_reach_config,
-    resolve_checkpoint,
 )
 
 # torch and the simulator (seconds; a minute under load) are imported where they are first
@@ -250,8 +250,7 @@ def main() -> int:
         base = reach_sim_config(seeds[0], config.sim)
         cameras = (placements(args, base.camera, base.scene.table_height) if args.checkpoint
                    else [])
-        checkpoint = (resolve_checkpoint("" if args.checkpoint == "demo" else args.checkpoint)
-                      if args.checkpoint else None)
+        checkpoint = world_model_path(args.checkpoint) if args.checkpoint else None
     except (OSError, ValueError) as exc:
         parser.error(verdict_option_message(str(exc)).replace("camera_check.motion.distance_m",
                                                               "--distance"))

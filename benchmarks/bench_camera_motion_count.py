@@ -91,6 +91,7 @@ def measure(args, parser) -> list[dict]:
     """Run the 26-motion live check per placement and distance; return the runs."""
     import vjepa_ros.eval.camera_check as camera_check
     from benchmarks.bench_camera_check import placements
+    from vjepa_ros.input_paths import world_model_path
     from vjepa_ros.models import load_world_model
     from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
     from vjepa_ros.sim import Sim
@@ -100,7 +101,6 @@ def measure(args, parser) -> list[dict]:
     from vjepa_ros.sim.reach_config import (
         HELD_OUT_SEED_START,
         load_reach_config,
-        resolve_checkpoint,
     )
 
     config = load_reach_config(None, {})
@@ -114,7 +114,7 @@ def measure(args, parser) -> list[dict]:
     except ValueError as exc:
         parser.error(str(exc).replace("camera_check.motion.distance_m", "--distance"))
     try:
-        checkpoint = resolve_checkpoint("" if args.checkpoint == "demo" else args.checkpoint)
+        checkpoint = world_model_path(args.checkpoint)
     except (OSError, ValueError) as exc:
         parser.error(str(exc))
     model = load_world_model(checkpoint)

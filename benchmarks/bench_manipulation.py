@@ -87,7 +87,7 @@ from vjepa_ros.sim.choices import (  # noqa: E402
 )
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
-from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
+from vjepa_ros.sim.run_command import image_size_note, load_run_model  # noqa: E402
 
 
 def import_simulator() -> None:
@@ -304,6 +304,10 @@ def main() -> int:
     rules = [s.rule for s in switchings]
     seeds = range(args.seed_start, args.seed_start + args.seeds)
     print("\n".join(header_lines(args, cem, loop, switchings, seeds)))
+    for name, model in models:
+        note = image_size_note(model.img_size, args.size, args.size)
+        if note:
+            print(f"# note: {name}: {note}")
     print(f"{'agent':24} {'object':6}  {'task':18}  {'success':>7}  {'steps':>5}  {'sim s':>6}  "
           f"{'wall s':>6}  expert: agree, misses → recovered, sub-goal images")
     results = {}

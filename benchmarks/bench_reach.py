@@ -52,13 +52,13 @@ from vjepa_ros.cli_options import (  # noqa: E402
     planner_overrides,
 )
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.input_paths import world_model_path  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
     load_reach_config,
-    resolve_checkpoint,
 )
 
 # torch and the simulator (seconds; a minute under load) are imported where they are first
@@ -204,7 +204,7 @@ def checked_settings(args: argparse.Namespace) -> tuple:
         if not 0 <= low < high < float("inf"):
             raise ValueError(f"--goal-distance {low:g} {high:g}: need 0 <= MIN < MAX [m]")
         task = ReachTaskConfig(min_distance=low, max_distance=high)
-    checkpoints = [resolve_checkpoint("" if c == "demo" else c) for c in args.checkpoint]
+    checkpoints = [world_model_path(c, "--checkpoint") for c in args.checkpoint]
     return config, task, control_overrides, checkpoints
 
 
@@ -267,7 +267,7 @@ def main() -> int:
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach import reach_sim_config, reach_target
-    from vjepa_ros.sim.run_command import load_run_model
+    from vjepa_ros.sim.run_command import image_size_note, load_run_model
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -304,6 +304,10 @@ def main() -> int:
                                         option="--checkpoint")) for path in checkpoints]
     except ValueError as exc:
         parser.error(str(exc))
+    for path, model in models:
+        note = image_size_note(model.img_size, cam.width, cam.height)
+        if note:
+            print(f"  note: {path.name}: {note}")
     results = []
     with Sim(reach_sim_config(seeds[0], config.sim)) as sim:
         oracle = OracleWorldModel().attach(sim)

@@ -25,6 +25,22 @@ if str(REPO_ROOT) not in sys.path:
 
 
 @pytest.fixture(scope="session")
+def tiny_world_model(tmp_path_factory):
+    """Save a tiny random world model (64 px, one block; save_world_model); return its path."""
+    import torch
+
+    from vjepa_ros.models import build_encoder, build_predictor
+    from vjepa_ros.models.checkpoint import save_world_model
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("model") / "tiny.pt"
+    save_world_model(path, build_encoder(img_size=64, embed_dim=32, depth=1, num_heads=2),
+                     build_predictor(img_size=64, embed_dim=32, predictor_embed_dim=32, depth=1,
+                                     num_heads=2))
+    return path
+
+
+@pytest.fixture(scope="session")
 def franka_example():
     """Load the two real Franka frames and end-effector states shipped in ../shared/data."""
     import numpy as np

@@ -157,9 +157,13 @@ def test_help_and_a_bad_option_answer_before_torch_and_the_simulator_load(script
 
 @pytest.mark.parametrize("script, argv, message", [
     ("bench_reach", ["--checkpoint", "NOT_A_MODEL", "--goals", "1", "--no-oracle"],
-     "error: --checkpoint NOT_A_MODEL: "),
+     "error: --checkpoint NOT_A_MODEL is not a vjepa_ros checkpoint (not a torch.save file): "
+     "give a file written by vjepa-ros train or the official checkpoint"),
+    ("bench_manipulation", ["--checkpoint", "NOT_A_MODEL", "--seeds", "1", "--agents"],
+     "error: --checkpoint NOT_A_MODEL is not a vjepa_ros checkpoint (not a torch.save file): "
+     "give a file written by vjepa-ros train or the official checkpoint"),
     ("bench_camera_check", ["--checkpoint", "NOT_A_MODEL", "--goals", "1"],
-     "error: --checkpoint NOT_A_MODEL: "),
+     "error: --checkpoint NOT_A_MODEL is not a vjepa_ros checkpoint (not a torch.save file)"),
     ("bench_reach", ["--goal-distance", "5", "6", "--no-oracle", "--goals", "1"],
      "error: --goal-distance 5 6: no goal 5.0..6.0 m from"),
 ])
@@ -173,3 +177,16 @@ def test_bad_models_and_goal_ranges_end_in_one_line_before_any_episode(tmp_path,
     assert done.returncode == 2, done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert message in last and "Traceback" not in done.stderr, done.stderr
+
+
+def test_bench_reach_notes_a_camera_size_the_model_was_not_trained_at(tmp_path,
+                                                                     tiny_world_model):
+    """A 64 px model with the 128 px camera of config/reach_demo.yaml: a note before episodes."""
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_reach.py"),
+                           "--checkpoint", str(tiny_world_model), "--goals", "1", "--no-oracle",
+                           "--no-random", "--goal-distance", "5", "6"],  # ends before episodes
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin"})
+    assert done.returncode == 2 and "--goal-distance 5 6" in done.stderr, done.stderr
+    assert "  note: tiny.pt: the world model was trained at 64 px and the camera gives " \
+        "128x128 px: each frame is resized to 64 px for it" in done.stdout, done.stdout

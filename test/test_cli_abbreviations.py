@@ -20,11 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = sorted((ROOT / "benchmarks").glob("bench_*.py"))
 
 
-def abbreviations(parser: argparse.ArgumentParser) -> list[str]:
-    """Each long option minus its last character, where no other option starts with that."""
+def abbreviations(parser: argparse.ArgumentParser) -> list[tuple[str, str]]:
+    """Return (prefix, option): each long option minus its last character, unique as a prefix."""
     options = [o for o in parser._option_string_actions if o.startswith("--") and o != "--help"]
-    cut = [o[:-1] for o in options]
-    return [p for p in cut if sum(o.startswith(p) for o in options) == 1 and len(p) > 3]
+    return [(o[:-1], o) for o in options
+            if sum(other.startswith(o[:-1]) for other in options) == 1 and len(o) > 4]
 
 
 def required(parser: argparse.ArgumentParser) -> list[str]:
@@ -39,11 +39,16 @@ def required(parser: argparse.ArgumentParser) -> list[str]:
     return argv
 
 
-def assert_refused(parser, argv_before: list[str], prefix: str, capsys) -> None:
+def assert_refused(parser, argv_before: list[str], prefix: str, option: str, prog: str,
+                   capsys) -> None:
+    """Assert the refusal shows ``prog``'s usage (the sub-command's), suggests the option."""
     with pytest.raises(SystemExit) as caught:
         parser.parse_args([*argv_before, f"{prefix}=1"])
     err = capsys.readouterr().err
-    assert caught.value.code == 2 and f"unrecognized arguments: {prefix}=1" in err, (prefix, err)
+    assert caught.value.code == 2 and err.startswith(f"usage: {prog} "), (prefix, err)
+    assert err.splitlines()[-1] == (f"{prog}: error: unrecognized arguments: {prefix}=1; "
+                                    f"{prefix} is no option of {prog}: did you mean "
+                                    f"{option}?"), err
 
 
 def sub_commands() -> dict[str, argparse.ArgumentParser]:
@@ -58,8 +63,9 @@ def test_every_sub_command_refuses_an_abbreviated_option(capsys):
     root = build_parser()
     checked = 0
     for name, parser in commands.items():
-        for prefix in abbreviations(parser):
-            assert_refused(root, [name, *required(parser)], prefix, capsys)
+        for prefix, option in abbreviations(parser):
+            assert_refused(root, [name, *required(parser)], prefix, option,
+                           f"vjepa-ros {name}", capsys)
             checked += 1
     assert checked > 100  # every command's options, not a few
 
@@ -67,8 +73,46 @@ def test_every_sub_command_refuses_an_abbreviated_option(capsys):
 def test_the_reported_case_goal_for_goal_seed_is_refused(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["reach", "--goal", "x.png"])
-    assert "unrecognized arguments: --goal x.png" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("usage: vjepa-ros reach "), "the sub-command's usage, not the top's"
+    assert err.splitlines()[-1] == "vjepa-ros reach: error: unrecognized arguments: --goal " \
+        "x.png; --goal is no option of vjepa-ros reach: did you mean --goal-seed?"
     assert build_parser().parse_args(["reach", "--goal-seed", "3"]).goal_seed == 3
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["eval", "BAG", "--goal", "g.png"], None),  # eval has --goal itself: accepted
+    (["eval", "BAG", "--goal-o", "3"], "--goal-o is no option of vjepa-ros eval: did you mean "
+     "--goal-offset?"),
+    (["eval", "BAG", "--momentum-s", "3"], "--momentum-s is no option of vjepa-ros eval: did you "
+     "mean --momentum-std, --momentum-std-gripper?"),  # every option that starts so, sorted
+    (["reach", "--samles", "64"], "--samles is no option of vjepa-ros reach: did you mean "
+     "--samples?"),  # a typo: the closest names
+    (["reach", "--frobnicate"], "--frobnicate is no option of vjepa-ros reach (see vjepa-ros "
+     "reach --help)"),
+    (["reach", "stray"], ""),  # a stray positional: no option to suggest
+])
+def test_an_unknown_option_is_refused_by_its_sub_command_with_the_options_it_may_mean(
+        argv, hint, capsys):
+    if hint is None:
+        assert build_parser().parse_args(argv).goal == "g.png"
+        return
+    with pytest.raises(SystemExit) as caught:
+        build_parser().parse_args(argv)
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and err.startswith(f"usage: vjepa-ros {argv[0]} ")
+    last = err.splitlines()[-1]
+    assert last.startswith(f"vjepa-ros {argv[0]}: error: unrecognized arguments: "), last
+    assert last.endswith(f"; {hint}" if hint else " ".join(argv[-1:])), last
+
+
+def test_a_benchmark_suggests_too(bench_parsers, capsys):
+    parser = bench_parsers["bench_reach.py"]
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--goal", "3"])
+    assert capsys.readouterr().err.splitlines()[-1] == "bench_reach.py: error: unrecognized " \
+        "arguments: --goal 3; --goal is no option of bench_reach.py: did you mean " \
+        "--goal-distance, --goals?"
 
 
 class _Captured(Exception):
@@ -105,8 +149,8 @@ def test_every_benchmark_refuses_an_abbreviated_option(name, bench_parsers, caps
     parser = bench_parsers[name]
     prefixes = abbreviations(parser)
     assert prefixes, f"{name}: no option to abbreviate"
-    for prefix in prefixes:
-        assert_refused(parser, required(parser), prefix, capsys)
+    for prefix, option in prefixes:
+        assert_refused(parser, required(parser), prefix, option, parser.prog, capsys)
 
 
 COMMAND_LINE = re.compile(r"vjepa-ros\s+(?P<command>[a-z-]+)(?P<rest>[^`|\n]*)"

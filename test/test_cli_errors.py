@@ -204,3 +204,57 @@ def test_a_setting_this_command_has_no_option_for_is_named_by_its_key(tmp_path, 
     assert main(["reach", "--config", str(config)]) == 1
     assert capsys.readouterr().err.strip() == (
         f"vjepa-ros reach: topk of {config} (500) must not exceed --samples of {config} (100)")
+
+
+NOT_A_CHECKPOINT = {  # a file given as the world model by mistake, and the short why
+    "notes.txt": (b"the model is on the other machine\n", "not a torch.save file"),
+    "empty.pt": (b"", "an empty file"),
+    "settings.json": (b'{"encoder": "vitg"}', "not a torch.save file"),
+}
+
+
+@pytest.mark.parametrize("command, option, argv", [
+    ("run", "--world-model", ["--task", "grasp", "--out", "OUT"]),
+    ("demo", "--checkpoint", []),
+    ("eval", "--checkpoint", ["GOOD_BAG", "--out", "OUT"]),
+    ("reach", "--checkpoint", ["--out", "OUT"]),
+])
+def test_a_file_that_is_no_checkpoint_is_named_in_one_line_by_every_command(
+        command, option, argv, tmp_path, capsys):
+    """One loader (models/checkpoint.py) for every command: its message, not torch's."""
+    bag = tmp_path / "good_bag"
+    if "GOOD_BAG" in argv:
+        from vjepa_ros.eval.bags import write_bag
+
+        frames = np.zeros((4, 32, 32, 3), np.uint8)
+        states = np.tile(np.array([0.4, 0.0, 0.4, 3.14, 0.0, 0.0, 0.0]), (4, 1))
+        write_bag(bag, frames, states)
+    for name, (content, why) in NOT_A_CHECKPOINT.items():
+        model = tmp_path / name
+        model.write_bytes(content)
+        given = [str(bag) if a == "GOOD_BAG" else a for a in argv]
+        err = run_command([command, *given, option, str(model)], tmp_path, capsys)
+        assert err.startswith(f"vjepa-ros {command}: "), err
+        assert err.endswith(f"{model} is not a vjepa_ros checkpoint ({why}): give a file "
+                            "written by vjepa-ros train or the official checkpoint "
+                            "(vjepa2-ac-vitg.pt)"), err
+
+
+@pytest.mark.parametrize("argv", [
+    ["reach", "--out", "OUT", "--config", "FILE"],
+    ["train", "--out", "OUT", "--data", "DATA", "--config", "FILE"],
+    ["pretrain", "--out", "OUT/encoder.pt", "--data", "DATA", "--config", "FILE"],
+    ["launch", "--params-file", "FILE"],
+    ["camera-check", "BAG", "--out", "OUT", "--params-file", "FILE"],
+])
+def test_an_empty_list_or_scalar_settings_file_is_refused_naming_it(argv, tmp_path, capsys):
+    """``vjepa-ros reach --config empty.yaml`` once ran with every default, without a word."""
+    path = tmp_path / "settings.yaml"
+    for text, problem in (("", "is empty (nothing but comments or blank lines)"),
+                          ("# samples: 64\n", "is empty"), ("- samples\n", "YAML list"),
+                          ("64\n", "YAML int")):
+        path.write_text(text)
+        err = run_command([str(path) if a == "FILE" else a for a in argv], tmp_path, capsys)
+        assert err.startswith(f"vjepa-ros {argv[0]}: ") and str(path) in err, err
+        assert problem in err, err
+

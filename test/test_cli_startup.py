@@ -74,7 +74,8 @@ def probe(argv: list[str], cwd: Path) -> dict:
     (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--batch-size", "0"],
      "vjepa-ros pretrain: --batch-size must be >= 1"),
     (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--config", "FILE"],
-     "vjepa-ros pretrain: FILE: expected a mapping of pretraining settings"),
+     "vjepa-ros pretrain: pretraining settings file FILE holds a YAML str ('not numpy'), not a "
+     "mapping of pretraining settings (name: value)"),
     # A CEM value the user did not give is named with where it comes from, as demo names it.
     (["demo", "--samples", "4"], "vjepa-ros demo: --topk of preset 'notebook' (10) must not "
      "exceed --samples (4)"),
@@ -101,9 +102,10 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
      "vjepa-ros run: --world-model MISSING does not exist: give"),
     (["run", "--task", "pick-and-place", "--world-model", "FOLDER"],
      "vjepa-ros run: --world-model FOLDER is a folder"),
-    (["reach", "--checkpoint", "MISSING"], "vjepa-ros reach: world model file not found"),
-    (["reach", "--checkpoint", "FOLDER"], "vjepa-ros reach: world model FOLDER is a folder: give "
-     "the world model file"),
+    (["reach", "--checkpoint", "MISSING"], "vjepa-ros reach: --checkpoint MISSING does not exist: "
+     "give Meta's vjepa2-ac-vitg.pt"),
+    (["reach", "--checkpoint", "FOLDER"], "vjepa-ros reach: --checkpoint FOLDER is a folder: give "
+     "Meta's vjepa2-ac-vitg.pt or a world model file this project saved"),
     (["bag-from-npz", "OUT", "--episode", "MISSING"],
      "vjepa-ros bag-from-npz: --episode MISSING does not exist"),
     (["pretrain", "--data", "FILE", "MISSING", "--out", "OUT/e.pt"],

@@ -82,6 +82,8 @@ def test_unreadable_param_file(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
+    ("", "parameter file .* is empty .nothing but comments or blank lines.: give a ROS 2"),
+    ("# to do\n", "parameter file .* is empty"),
     ("just-a-hostname\n", "not a ROS 2 parameter file.*holds a str"),
     ("- a\n- b\n", "not a ROS 2 parameter file.*holds a list"),
     ("node: 3\n", "'node' must hold a 'ros__parameters' mapping"),
@@ -115,3 +117,30 @@ def test_config_files_have_no_duplicate_keys(path):
 
     UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     assert yaml.load(path.read_text(), Loader=UniqueKeys) is not None
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("", "is empty (nothing but comments or blank lines): write the train settings to change "
+     "in it, or leave it out for the defaults"),
+    ("# lr: 1e-4\n\n", "is empty (nothing but comments"),
+    ("---\n", "is empty (nothing but comments"),
+    ("- lr\n- steps\n", "holds a YAML list (['lr', 'steps']), not a mapping of train settings "
+     "(name: value)"),
+    ("[]\n", "holds a YAML list ([])"),
+    ("lr\n", "holds a YAML str ('lr')"),
+    ("0\n", "holds a YAML int (0)"),
+    ("false\n", "holds a YAML bool (False)"),
+    ("'{}'\n", "holds a YAML str ('{}')"),
+])
+def test_a_settings_file_that_is_empty_or_not_a_mapping_is_refused_naming_it(text, problem,
+                                                                             tmp_path):
+    """Once read as "all defaults" when empty, a list or a false-y scalar (``or {}``)."""
+    from vjepa_ros.config import read_yaml_mapping
+
+    path = tmp_path / "settings.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        read_yaml_mapping(path, "train settings")
+    assert str(caught.value).startswith(f"train settings file {path} {problem}"), caught.value
+    path.write_text("lr: 0.001\n")
+    assert read_yaml_mapping(path, "train settings") == {"lr": 0.001}

@@ -224,27 +224,80 @@ def test_wrong_shapes_and_missing_keys_are_named(models, tmp_path):
         load_models(path)
 
 
-@pytest.mark.parametrize("payload,message", [
-    ([1, 2, 3], "holds a list"),
-    ({"weights": {"a": torch.zeros(1)}}, "no 'encoder' or 'target_encoder'"),
-    ({"encoder": {"patch_embed.proj.weight": "text"}}, "non-tensor"),
-    ({"encoder": [torch.zeros(1)]}, "not a state dict"),
-    ({"a.weight": torch.zeros(1)}, "not an encoder"),
-])
-def test_pickles_that_are_not_state_dicts(payload, message, tmp_path):
-    path = tmp_path / "bad.pt"
-    torch.save(payload, path)
-    with pytest.raises(CheckpointError, match=message):
+HINT = "give a file written by vjepa-ros train or the official checkpoint (vjepa2-ac-vitg.pt)"
+
+
+def _optimizer_state():
+    layer = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.Adam(layer.parameters())
+    layer(torch.ones(1, 2)).sum().backward()
+    optimizer.step()
+    return optimizer.state_dict()
+
+
+def _write_saved(payload):
+    return lambda path: torch.save(payload, path)
+
+
+def _write_truncated(path):
+    torch.save({"encoder": {"patch_embed.proj.weight": torch.zeros(4, 3, 2, 4, 4)}}, path)
+    path.write_bytes(path.read_bytes()[:300])
+
+
+def _write_npz(path):
+    import numpy as np
+
+    with open(path, "wb") as file:
+        np.savez(file, observations=np.zeros((2, 4, 4, 3), np.uint8))
+
+
+NOT_CHECKPOINTS = {  # what a user gives by mistake: how to write it, the short why
+    "empty": (lambda path: path.write_bytes(b""), "an empty file"),
+    "text": (lambda path: path.write_text("model: vitg\n"), "not a torch.save file"),
+    "json": (lambda path: path.write_text('{"encoder": {}}'), "not a torch.save file"),
+    "random bytes": (lambda path: path.write_bytes(bytes(range(256)) * 8),
+                     "not a torch.save file"),
+    "npz": (_write_npz, "a zip archive torch.save did not write, e.g. an .npz"),
+    "truncated zip": (_write_truncated, "a truncated or damaged torch.save file"),
+    "bare tensor": (_write_saved(torch.zeros(3)), "it holds a Tensor, not a dict with an "
+                    "'encoder' state dict"),
+    "list": (_write_saved([1, 2, 3]), "it holds a list, not a dict"),
+    "optimizer state": (_write_saved(_optimizer_state()), "an optimizer state without an "
+                        "'encoder' entry, entries ['param_groups', 'state']"),
+    "other dict": (_write_saved({"weights": {"a": torch.zeros(1)}}), "a dict without an "
+                   "'encoder' entry, entries ['weights']"),
+    "other network": (_write_saved(torch.nn.Linear(2, 2).state_dict()), "a state dict without "
+                      "patch_embed.proj.weight, first keys ['bias', 'weight']: not an encoder"),
+    "encoder of another network": (_write_saved({"encoder": {"fc.weight": torch.zeros(1)}}),
+                                   "its 'encoder' state dict has no patch_embed.proj.weight"),
+    "non-tensor entries": (_write_saved({"encoder": {"patch_embed.proj.weight": "text"}}),
+                           "its 'encoder' entry is not a state dict: non-tensor entries"),
+    "encoder list": (_write_saved({"encoder": [torch.zeros(1)]}),
+                     "its 'encoder' entry is a list, not a state dict"),
+    "pickled object": (_write_saved({"encoder": NotAStateDict()}), "it holds a pickled "
+                       "test_models_checkpoint.NotAStateDict, not only tensors"),
+    "pickled module": (_write_saved(torch.nn.Linear(2, 2)),
+                       "it holds a pickled torch.nn.modules.linear.Linear, not only tensors"),
+}
+
+
+@pytest.mark.parametrize("kind", NOT_CHECKPOINTS)
+def test_a_file_that_is_not_a_checkpoint_is_named_with_a_short_why_and_what_to_give(kind,
+                                                                                    tmp_path):
+    write, why = NOT_CHECKPOINTS[kind]
+    path = tmp_path / "model.pt"
+    write(path)
+    with pytest.raises(CheckpointError) as caught:
         load_models(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path} is not a vjepa_ros checkpoint ({why}"), message
+    assert message.endswith(f"): {HINT}") and "\n" not in message, message
 
 
-def test_arbitrary_pickles_are_refused(tmp_path):
+def test_a_pickle_cut_short_is_not_a_checkpoint(tmp_path):
     path = tmp_path / "object.pt"
-    torch.save({"encoder": NotAStateDict()}, path)
-    with pytest.raises(CheckpointError, match="refusing to unpickle"):
-        load_models(path)
     path.write_bytes(pickle.dumps({"encoder": {}}, protocol=2)[:-3])
-    with pytest.raises(CheckpointError, match="cannot read"):
+    with pytest.raises(CheckpointError, match="is not a vjepa_ros checkpoint .not a torch.save"):
         load_models(path)
 
 

@@ -18,9 +18,13 @@ pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh"
 pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 
 from vjepa_ros.cli import main  # noqa: E402
-from vjepa_ros.models import build_encoder, build_predictor  # noqa: E402
-from vjepa_ros.models.checkpoint import save_world_model  # noqa: E402
-from vjepa_ros.nodes import launcher, node_processes, reach_client, reach_demo  # noqa: E402
+from vjepa_ros.nodes import (  # noqa: E402
+    launcher,
+    node_processes,
+    reach_client,
+    reach_demo,
+    reach_episode,
+)
 from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.reach import ReachEpisode, make_reach_goal, reach_sim_config  # noqa: E402
 from vjepa_ros.sim.reach_config import load_reach_config  # noqa: E402
@@ -31,16 +35,6 @@ planner: {samples: 16, iterations: 2, topk: 4}
 sim: {width: 64, height: 64, shadows: false, real_time_factor: %s}
 """
 STEP_LINE = re.compile(r"^\s+(\d+)\s+(\d+\.\d{6}|-)\s+(\d+\.\d) cm\s+(\d+\.\d\d) s$")
-
-
-@pytest.fixture(scope="module")
-def tiny_checkpoint(tmp_path_factory):
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("model") / "tiny.pt"
-    save_world_model(path, build_encoder(img_size=64, embed_dim=32, depth=1, num_heads=2),
-                     build_predictor(img_size=64, embed_dim=32, predictor_embed_dim=32, depth=1,
-                                     num_heads=2))
-    return path
 
 
 @pytest.fixture
@@ -100,7 +94,7 @@ def _config(tmp_path, max_steps: int, real_time_factor: float = 3.0):
     return path
 
 
-def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_checkpoint, tmp_path, capsys,
+def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_world_model, tmp_path, capsys,
                                                             monkeypatch, node_children):
     other_publishers = []
     follow = reach_client.ReachDemo.follow
@@ -114,7 +108,7 @@ def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_checkpoint, tmp
 
     monkeypatch.setattr(reach_client.ReachDemo, "follow", follow_and_look)
     out = tmp_path / "out"
-    code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config",
+    code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
                  str(_config(tmp_path, 2)), "--out", str(out)])
     printed = capsys.readouterr()
     assert code == 0, printed.err
@@ -139,22 +133,32 @@ def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_checkpoint, tmp
 def test_missing_or_corrupt_model_exits_1_and_stops_the_simulator(tmp_path, capsys,
                                                                   node_children):
     assert main(["reach", "--checkpoint", str(tmp_path / "missing.pt")]) == 1
-    assert "world model file not found" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"vjepa-ros reach: --checkpoint {tmp_path / 'missing.pt'} " \
+        "does not exist: give Meta's vjepa2-ac-vitg.pt or a world model file this project " \
+        "saved (save_world_model)\n"
     assert not node_children, "a missing file is caught before anything starts"
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(b"PK\x03\x04 not really a zip")
     assert main(["reach", "--checkpoint", str(corrupt), "--config",
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err == f"vjepa-ros reach: {corrupt} is not a vjepa_ros " \
+        "checkpoint (a truncated or damaged torch.save file): give a file written by vjepa-ros " \
+        "train or the official checkpoint (vjepa2-ac-vitg.pt)\n"
+    assert not node_children, "a file that is no checkpoint is caught before anything starts"
+    headless = tmp_path / "headless.pt"  # a checkpoint, but only the planner's load finds its flaw
+    torch.save({"encoder": {"patch_embed.proj.weight": torch.zeros(8, 3, 2, 4, 4)}}, headless)
+    assert main(["reach", "--checkpoint", str(headless), "--config",
+                 str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
-    assert "vjepa-ros reach:" in err and "corrupt.pt" in err
+    assert "vjepa-ros reach:" in err and "headless.pt" in err
     assert "the planner process (vjepa_planner) exited with code 1" in err
     assert not (tmp_path / "o").exists()
     assert len(node_children) == 2  # the simulator started beside it, stopped on its error
 
 
-def test_simulator_dying_is_reported_with_its_output(tiny_checkpoint, tmp_path, capsys,
+def test_simulator_dying_is_reported_with_its_output(tiny_world_model, tmp_path, capsys,
                                                      node_children):
-    code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config",
+    code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
                  str(_config(tmp_path, 2, real_time_factor=-1.0)), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 1
@@ -163,7 +167,7 @@ def test_simulator_dying_is_reported_with_its_output(tiny_checkpoint, tmp_path, 
     assert not (tmp_path / "o").exists()
 
 
-def test_ctrl_c_disables_the_planner_and_stops_the_nodes(tiny_checkpoint, tmp_path, capsys,
+def test_ctrl_c_disables_the_planner_and_stops_the_nodes(tiny_world_model, tmp_path, capsys,
                                                         monkeypatch, node_children):
     answers = []
     set_enabled = reach_client.ReachClient.set_enabled
@@ -177,12 +181,80 @@ def test_ctrl_c_disables_the_planner_and_stops_the_nodes(tiny_checkpoint, tmp_pa
 
     monkeypatch.setattr(reach_client.ReachClient, "set_enabled", recording_set_enabled)
     monkeypatch.setattr(reach_client.ReachDemo, "follow", interrupted)
-    code = main(["reach", "--checkpoint", str(tiny_checkpoint), "--config",
+    code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")])
     assert code == 130 and "interrupted; planner disabled" in capsys.readouterr().err
     assert [enabled for enabled, _ in answers] == [True, False]
     assert answers[-1][1].startswith("disabled: shadow mode"), "the planner confirmed it"
     assert len(node_children) == 2
+
+
+def _box_away_from_the_arm(monkeypatch):
+    """Put the planner's safety box 30 cm in front of the arm: every pose is outside it."""
+    nodes = reach_demo.demo_nodes
+
+    def boxed(config, checkpoint):
+        planner, *others = nodes(config, checkpoint)
+        planner.parameters.update({"safety.workspace_min": [0.9, -0.45, 0.05],
+                                   "safety.workspace_max": [1.0, 0.45, 0.70]})
+        return [planner, *others]
+
+    monkeypatch.setattr(reach_demo, "demo_nodes", boxed)
+
+
+def _no_capture(monkeypatch):
+    """Never capture the goal: the planner is enabled without one."""
+    monkeypatch.setattr(reach_client.ReachClient, "capture_goal", lambda self, check: "skipped")
+
+
+@pytest.mark.parametrize("hold, expected", [
+    (_box_away_from_the_arm, "(safety in its /diagnostics): end effector is outside the "
+     "workspace box"),
+    (_no_capture, "(no_goal in its /diagnostics): no goal: call ~/capture_goal"),
+])
+def test_a_held_arm_ends_the_demo_at_once_with_why_and_what_to_do(hold, expected, tiny_world_model,
+                                                                  tmp_path, capsys, monkeypatch,
+                                                                  node_children):
+    hold(monkeypatch)
+    answers = []
+    set_enabled = reach_client.ReachClient.set_enabled
+    monkeypatch.setattr(reach_client.ReachClient, "set_enabled", lambda self, enabled, *a, **k:
+                        answers.append(enabled) or set_enabled(self, enabled, *a, **k))
+    config = _config(tmp_path, 5)
+    config.write_text(config.read_text() + "timeout_s: 120\n")  # without the fix: no result
+    code = main(["reach", "--checkpoint", str(tiny_world_model), "--config", str(config),
+                 "--out", str(tmp_path / "o")])
+    printed = capsys.readouterr()
+    assert code == 1
+    error = printed.err.strip().splitlines()[-1]
+    assert error.startswith("vjepa-ros reach: the planner holds the arm "), printed.err
+    assert expected in error and "the episode ends after 0 steps: " in error
+    kind = expected[1:].split(" ")[0]
+    assert error.endswith(reach_episode.HOLD_ADVICE[kind])
+    assert not [line for line in printed.out.splitlines() if STEP_LINE.match(line)], \
+        "nothing commanded"
+    assert answers == [True, False], "disabled once held: no further command"
+    assert not (tmp_path / "o").exists() and len(node_children) == 2
+
+
+@pytest.mark.parametrize("width, noted", [(32, True), (64, False)])
+def test_reach_notes_a_camera_size_the_model_was_not_trained_at(width, noted, tiny_world_model,
+                                                                 tmp_path, capsys, monkeypatch):
+    """The size the checkpoint records (64 px here) against the simulator's camera."""
+    def stop(*args):
+        raise RuntimeError("stopped before the nodes start")
+
+    monkeypatch.setattr(reach_demo, "demo_processes", stop)
+    config = tmp_path / "camera.yaml"
+    config.write_text(f"sim: {{width: {width}, height: {width}}}\n")
+    assert main(["reach", "--checkpoint", str(tiny_world_model), "--config", str(config),
+                 "--out", str(tmp_path / "o")]) == 1
+    printed = capsys.readouterr()
+    assert "stopped before the nodes start" in printed.err
+    expected = f"note         the world model was trained at 64 px and the camera gives " \
+        f"{width}x{width} px: each frame is resized to 64 px for it"
+    assert any(line.startswith(expected) for line in printed.out.splitlines()) is noted, \
+        printed.out
 
 
 def _episode(success: bool) -> ReachEpisode:
@@ -191,10 +263,10 @@ def _episode(success: bool) -> ReachEpisode:
                         "reached" if success else "step limit", 0.05)
 
 
-def test_require_success_turns_a_miss_into_exit_1(monkeypatch, tmp_path, capsys):
+def test_require_success_turns_a_miss_into_exit_1(monkeypatch, tmp_path, capsys, tiny_world_model):
     outcome = []
     monkeypatch.setattr(reach_demo, "run_reach_demo", lambda config, out_dir: outcome[-1])
-    args = ["reach", "--checkpoint", __file__, "--out", str(tmp_path)]
+    args = ["reach", "--checkpoint", str(tiny_world_model), "--out", str(tmp_path)]
     outcome.append(_episode(success=False))
     assert main(args) == 0, "by default a demo that ran exits 0, reached or not"
     assert main([*args, "--require-success"]) == 1
@@ -204,7 +276,8 @@ def test_require_success_turns_a_miss_into_exit_1(monkeypatch, tmp_path, capsys)
 
 
 def test_reach_over_ros_with_an_exact_model_succeeds_on_the_benchmark_goal(tmp_path, monkeypatch,
-                                                                           node_children):
+                                                                           node_children,
+                                                                           tiny_world_model):
     """The oracle in the planner's process: the demo stops on success, at the goal of its seed."""
     here = str(Path(__file__).resolve().parent)  # test/ros_oracle_planner.py: the planner's main
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
@@ -215,7 +288,8 @@ def test_reach_over_ros_with_an_exact_model_succeeds_on_the_benchmark_goal(tmp_p
     monkeypatch.setattr(reach_demo, "run_reach_demo",
                         lambda *args, **kwargs: episodes.append(run(*args, **kwargs)) or
                         episodes[-1])
-    code = main(["reach", "--checkpoint", __file__, "--config", str(_config(tmp_path, 6)),
+    code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
+                 str(_config(tmp_path, 6)),
                  "--samples", "64", "--iterations", "4", "--out", str(tmp_path / "out"),
                  "--require-success"])
     assert code == 0 and len(episodes) == 1

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from vjepa_ros.nodes.reach_episode import (
+    HOLD_ADVICE,
     REACHED,
+    STALE_GRACE_S,
     STEP_LIMIT,
     Arrival,
     DemoError,
@@ -132,7 +134,8 @@ def test_a_planner_fault_ends_the_episode_with_its_message(kind):
 
 
 @pytest.mark.parametrize("kind", ["safety", "stale_inputs", "invalid_state", "no_goal"])
-def test_holds_are_not_steps_and_not_failures(kind):
+def test_refused_plan_reports_are_not_steps_and_not_failures(kind):
+    """A refused plan alone ends nothing: the planner's status decides (on_status)."""
     arm = Arm()
     f = follower(arm)
     assert f.on_report(record(0.0, outcome="refused", refusal=kind)) is None
@@ -154,3 +157,47 @@ def test_a_commanded_report_before_any_tcp_state_is_an_error():
     f = ReachFollower(GOAL, 0.05, 3, ARRIVAL, InputBuffer())
     with pytest.raises(DemoError, match="before any current_pose"):
         f.on_report(record(0.0, command=START))
+
+
+def status(kind, detail="why", enabled="True"):
+    """Return the planner's /diagnostics values the follower reads (planner_diagnostics)."""
+    return {"enabled": enabled, "refusal_kind": kind, "refusal": detail}
+
+
+@pytest.mark.parametrize("kind", ["safety", "invalid_state", "no_goal", "planner_error",
+                                  "internal_error"])
+def test_a_hold_in_the_planners_status_ends_the_episode_at_once_saying_what_to_do(kind):
+    arm = Arm()
+    f = follower(arm)
+    move(arm, f, 0.05)
+    with pytest.raises(DemoError) as raised:
+        f.on_status(status(kind, "end effector is outside the workspace box"))
+    message = str(raised.value)
+    assert f"the planner holds the arm ({kind} in its /diagnostics): end effector is outside " \
+        "the workspace box; the episode ends after 1 steps: " in message
+    assert message.endswith(HOLD_ADVICE[kind]) and "\n" not in message
+
+
+def test_stale_inputs_end_the_episode_only_when_they_do_not_recover_within_the_grace():
+    arm, now = Arm(), [0.0]
+    f = follower(arm, clock=lambda: now[0])
+    f.on_status(status("stale_inputs", "camera image is stale: 0.80 s old (limit 0.50 s)"))
+    now[0] = STALE_GRACE_S - 0.1
+    f.on_status(status("stale_inputs"))
+    f.on_status(status(""))  # recovered: the grace starts again at the next stale status
+    now[0] = STALE_GRACE_S + 0.5
+    f.on_status(status("stale_inputs"))
+    now[0] = 2 * STALE_GRACE_S + 0.4
+    f.on_status(status("stale_inputs"))
+    now[0] = 2 * STALE_GRACE_S + 0.6
+    with pytest.raises(DemoError, match=f"holds the arm for {STALE_GRACE_S:g} s \\(stale_inputs"):
+        f.on_status(status("stale_inputs", "no camera image received yet"))
+
+
+def test_no_hold_while_disabled_nothing_refused_or_from_an_older_planner():
+    arm = Arm()
+    f = follower(arm)
+    for values in (status("no_goal", enabled="False"), status("safety", enabled="False"),
+                   status(""), {"enabled": "True", "refusal": "no goal"}, {}):
+        f.on_status(values)  # shadow mode before ~/enable, a fine status, no refusal_kind key
+    assert f.update() is None

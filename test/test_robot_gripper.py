@@ -120,6 +120,28 @@ def test_no_gripper_command_in_shadow_mode_on_hold_or_once_closed():
     assert session.plan_step() is None and session.last_gripper is None
 
 
+@pytest.mark.parametrize("advice", [None, "nothing moves a simulated arm back"])
+def test_a_hold_outside_the_box_gives_the_sessions_advice(advice):
+    """The real arm's advice by default; the simulator passes its own (no string replacing)."""
+    from vjepa_ros.robot.safety import OUTSIDE_BOX_ADVICE
+
+    oracle, clock = OracleWorldModel(), Clock()
+    outside = pose(0.0, dx=0.5)  # x 1.0 m: beyond workspace_max
+    oracle.remember(image(1), outside)
+    oracle.remember(image(2), pose(0.0, dx=0.4))
+    extra = {} if advice is None else {"outside_box_advice": advice}
+    session = MPCSession(oracle, CEM, SafetyLimits(), ControlConfig(mode="continuous"),
+                         clock=clock, seed=0, **extra)
+    session.set_goals([SubGoal(image(2), None, "goal")])
+    session.observe_image(image(1), clock.now)
+    session.observe_state(outside, clock.now)
+    session.set_enabled(True)
+    report = session.plan_step()
+    assert report.command is None and "outside the workspace box" in report.reason
+    assert report.reason.endswith(f"; {advice or OUTSIDE_BOX_ADVICE}") and \
+        session.refusal == report.reason
+
+
 @pytest.mark.parametrize("start, goal", [(0.0, 1.0), (1.0, 0.0)])
 def test_closed_loop_in_the_simulator_the_hand_reaches_the_goal_closedness(start, goal):
     """Plan → command → the simulated gripper moves → measured closedness → next plan."""

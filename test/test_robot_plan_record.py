@@ -106,6 +106,11 @@ def test_refusals_discards_and_cancellations_name_their_kind(model):
     session.observe_image(frame(3), 100.55)
     refused = wire(session.plan_step())
     assert (refused["outcome"], refused["refusal"]) == ("refused", "safety")
+    values = diagnostic_status(session.snapshot())["values"]  # what vjepa-ros reach reads
+    assert values["refusal_kind"] == "safety" and "outside the workspace box" in values["refusal"]
+    session.clear_goals()  # while enabled: the arm holds without a goal
+    values = diagnostic_status(session.snapshot())["values"]
+    assert (values["refusal_kind"], values["refusal"][:8]) == ("no_goal", "no goal:")
 
 
 def test_sub_goal_index_is_the_one_planned_toward(model):

@@ -121,6 +121,9 @@ def test_a_measured_pose_just_outside_the_box_plans_farther_out_holds():
     reason = filter_target(measured, target, limits).reason
     assert "outside the workspace box (by more than safety.workspace_tolerance_m 0.01 m)" in reason
     assert reason.endswith("; move it back by hand")  # a real arm: a person brings it back
+    advice = "nothing moves a simulated arm back"  # the simulator's, as an argument
+    sim_reason = filter_target(measured, target, limits, outside_box_advice=advice).reason
+    assert sim_reason == reason.replace("move it back by hand", advice)
     tight = SafetyLimits(workspace_tolerance_m=0.002)
     measured[2] = floor - 0.004
     assert "outside the workspace box" in filter_target(measured, target, tight).reason

@@ -15,7 +15,6 @@ FILES = {  # name -> (text, what the one-line refusal says; None: accepted)
     "flat": ("/**:\n  ros__parameters:\n    a: 1\n    b: [1, 2]\n", None),
     "namespaced": ("ns:\n  node:\n    ros__parameters:\n      a: x\n", None),
     "groups": ("node:\n  ros__parameters:\n    model: {device: cpu, sizes: []}\n", None),
-    "empty": ("", None),
     "list": ("- a\n- b\n", "holds a YAML list, not a mapping of nodes"),
     "bare_value": ("node:\n  a: 1\n", "'node/a' holds the value 1 outside any ros__parameters"),
     "sibling": ("/**:\n  ros__parameters:\n    a: 1\n  extra: 2\n", "'/**/extra' holds"),
@@ -58,6 +57,19 @@ def test_the_check_refuses_exactly_what_rcl_refuses_in_one_line(name, tmp_path):
     message = str(caught.value)
     assert message.startswith(f"--params-file {path}") and refusal in message, message
     assert "\n" not in message and message.endswith("(<node>: ros__parameters: {name: value})")
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# planner settings to come\n"])
+def test_an_empty_file_is_refused_though_rcl_reads_no_parameters_from_it(text, tmp_path):
+    """An empty file is a mistake (a wrong or unsaved file), not a request for the defaults."""
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    assert rcl_accepts(path)
+    with pytest.raises(ValueError) as caught:
+        check_params_file(path)
+    assert str(caught.value) == (
+        f"--params-file {path} is empty (nothing but comments or blank lines): give a ROS 2 "
+        "parameter file like config/planner.yaml (<node>: ros__parameters: {name: value})")
 
 
 def test_a_missing_folder_or_binary_file_is_refused_by_name(tmp_path):

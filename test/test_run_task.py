@@ -179,8 +179,10 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
     cases = [
         (["--world-model", str(tmp_path / "missing.pt")],
          "--world-model .*missing.pt does not exist: give Meta's vjepa2-ac-vitg.pt"),
-        (["--world-model", str(a_file)], "--world-model .*a_file.txt: .*refusing to unpickle"),
-        (["--world-model", str(EPISODE)], "--world-model .*traj.npz: cannot read"),
+        (["--world-model", str(a_file)], "--world-model .*a_file.txt is not a vjepa_ros "
+         r"checkpoint \(not a torch.save file\): give a file written by vjepa-ros train"),
+        (["--world-model", str(EPISODE)], "--world-model .*traj.npz is not a vjepa_ros "
+         r"checkpoint \(a zip archive torch.save did not write, e.g. an .npz\)"),
         (["--world-model", str(encoder_only)], "--world-model .*: .*no action-conditioned"),
         (["--world-model", "oracle", "--device", "cpu"], "--device is for a learned world model"),
         (["--device", "tpu"], "--device: unknown device 'tpu'"),
@@ -246,6 +248,8 @@ def test_bench_runs_the_packaged_demo_model_as_an_agent_under_both_rules(tmp_pat
         "energy", "--json", str(rows_file)])
     assert _bench_main()() == 0
     printed = capsys.readouterr().out
+    assert "\n# note: demo: the world model was trained at 128 px and the camera gives 64x64 " \
+        "px: each frame is resized to 128 px for it" in printed
     assert re.search(r"^demo \[steps\]\s+cup\s+reach-with-object\s+\d+%\s+1\s", printed, re.M)
     assert re.search(r"^demo\s+cup\s+reach-with-object\s+energy\s+\d+%\s+1\s", printed, re.M)
     results = json.loads(rows_file.read_text())
@@ -267,3 +271,40 @@ def test_bench_runs_the_packaged_demo_model_as_an_agent_under_both_rules(tmp_pat
         assert 0.05 < row["subgoal_error_m"][0] < 0.3
     steps, energy = (results[f"demo/cup/reach-with-object/{r}"][0] for r in ("steps", "energy"))
     assert steps["energies"] == energy["energies"]  # one step: the rule changes nothing yet
+
+
+@pytest.mark.parametrize("trained, width, height, note", [
+    (128, 128, 128, ""),
+    (None, 40, 40, ""),  # the oracle: no image size
+    (128, 40, 40, "the world model was trained at 128 px and the camera gives 40x40 px: each "
+     "frame is resized to 128 px for it, so expect other results than at 128 px"),
+    ((256, 256), 128, 128, "trained at 256 px and the camera gives 128x128 px"),
+    ((64, 96), 96, 64, ""),  # (height, width) against width x height
+    ((64, 96), 64, 64, "trained at 96x64 px and the camera gives 64x64 px"),
+])
+def test_a_camera_size_other_than_the_models_is_noted(trained, width, height, note):
+    from vjepa_ros.sim.run_command import image_size_note
+
+    text = image_size_note(trained, width, height)
+    assert (note in text and text) if note else text == ""
+
+
+@pytest.mark.parametrize("size, noted", [(40, True), (64, False)])
+def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_world_model,
+                                                               tmp_path, capsys, monkeypatch):
+    """``run --size 40`` with a 64 px model once ran without a word."""
+    from vjepa_ros.models.checkpoint import check_checkpoint
+    from vjepa_ros.sim import task_run
+
+    assert check_checkpoint(tiny_world_model) == 64, "the size its file records"
+
+    def stop(*args, **kwargs):
+        raise RuntimeError("stopped before the first step")
+
+    monkeypatch.setattr(task_run, "run_task", stop)
+    assert main(["run", "--task", "reach-with-object", "--world-model", str(tiny_world_model),
+                 "--size", str(size), "--out", str(tmp_path / "out")]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    expected = f"note         the world model was trained at 64 px and the camera gives " \
+        f"{size}x{size} px: each frame is resized to 64 px for it"
+    assert any(line.startswith(expected) for line in lines) is noted, lines

@@ -5,11 +5,20 @@ argparse takes a unique prefix of a long option as that option by default (``all
 that off; sub-commands inherit it, since ``add_subparsers`` makes each sub-parser with the
 parent's class (argparse: ``parser_class`` defaults to ``type(self)``), and an abbreviated
 option is refused as an unrecognized argument (exit status 2).
+
+The refusal comes from the (sub-)command that was given the option, with that command's usage,
+and suggests the whole options that start with what was typed (``--goal``: ``--goal-seed``), or
+else the closest names (a typo: ``--samles``: ``--samples``).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+
+# Where a sub-parser leaves itself on the namespace when it did not recognize arguments.
+_REFUSED_BY = "_vjepa_ros_unrecognized_by"
+UNRECOGNIZED = "unrecognized arguments: "  # argparse's message (parse_args), then the arguments
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -17,3 +26,40 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def __init__(self, *args, allow_abbrev: bool = False, **kwargs):
         super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras and not hasattr(namespace, _REFUSED_BY):  # the innermost parser answers
+            setattr(namespace, _REFUSED_BY, self)  # (parse_args exits: never seen by a command)
+        self._refused_by = getattr(namespace, _REFUSED_BY, None) if extras else None
+        return namespace, extras
+
+    def error(self, message: str):
+        """Exit (2) with the usage and ``PROG: error: MESSAGE``, as argparse does.
+
+        Unrecognized arguments are refused by the (sub-)command they were given to, with its
+        usage, followed by the whole options each unknown one may mean (:meth:`suggestions`).
+        """
+        parser, self._refused_by = getattr(self, "_refused_by", None), None
+        if message.startswith(UNRECOGNIZED) and parser is not None:
+            extras = message[len(UNRECOGNIZED):].split()
+            hints = [hint for hint in map(parser.suggestions, extras) if hint]
+            message += "".join(f"; {hint}" for hint in hints)
+            argparse.ArgumentParser.error(parser, message)  # its usage; exits
+        super().error(message)
+
+    def suggestions(self, argument: str) -> str:
+        """Say which options ``argument`` (``--name`` or ``--name=value``) may mean; "" if none.
+
+        The options that start with what was typed (an abbreviation), else the closest names
+        (``difflib``, a typo).
+        """
+        if not argument.startswith("--"):
+            return ""
+        typed = argument.split("=", 1)[0]
+        options = [o for o in self._option_string_actions if o.startswith("--")]
+        meant = sorted(o for o in options if o.startswith(typed) and o != typed)
+        meant = meant or difflib.get_close_matches(typed, options, n=3, cutoff=0.75)
+        if not meant:
+            return f"{typed} is no option of {self.prog} (see {self.prog} --help)"
+        return f"{typed} is no option of {self.prog}: did you mean {', '.join(meant)}?"

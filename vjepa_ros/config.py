@@ -86,16 +86,35 @@ def from_dict(cls, data: dict | None, prefix: str = ""):
     return dataclasses.replace(defaults, **values)
 
 
+# A user's YAML file without a document (empty, or comments and blank lines only) is a mistake
+# (a wrong or unsaved file), not a request for the defaults: leaving the file out asks for those.
+EMPTY_YAML = "is empty (nothing but comments or blank lines)"
+
+
 def read_yaml_mapping(path: str | Path, what: str = "settings") -> dict:
-    """Return the mapping in YAML file ``path`` ({} when empty) or raise :class:`ConfigError`."""
+    """Return the mapping in the user's YAML file ``path``.
+
+    Raises :class:`ConfigError` (one line naming the file) for a file that cannot be read or
+    parsed, an empty one (:data:`EMPTY_YAML`), and one whose top level is not a mapping (a list,
+    a string, a number, ``false`` ...).
+    """
     path = Path(path).expanduser()
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read {what} {path}: {exc}") from exc
+    if data is None:
+        raise ConfigError(f"{what} file {path} {EMPTY_YAML}: write the {what} to change in it, "
+                          "or leave it out for the defaults")
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of {what}, got {type(data).__name__}")
+        raise ConfigError(f"{what} file {path} holds a YAML {type(data).__name__} "
+                          f"({_shown(data)}), not a mapping of {what} (name: value)")
     return data
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def unflatten(data: dict) -> dict:
@@ -141,12 +160,19 @@ def flatten(cfg, prefix: str = "") -> list[tuple[str, Any, str]]:
 
 
 def read_ros_params(path: str | Path, node_name: str) -> dict:
-    """Read the ``ros__parameters`` of ``node_name`` (and ``/**``) from a ROS 2 param file."""
+    """Read the ``ros__parameters`` of ``node_name`` (and ``/**``) from a ROS 2 param file.
+
+    Raises :class:`ConfigError` for an unreadable or empty file and for one that is not a
+    mapping of nodes.
+    """
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text()) or {}
+        doc = yaml.safe_load(path.read_text())
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read parameter file {path}: {exc}") from exc
+    if doc is None:
+        raise ConfigError(f"parameter file {path} {EMPTY_YAML}: give a ROS 2 parameter file "
+                          "(a YAML mapping '<node>: ros__parameters: ...')")
     if not isinstance(doc, dict):
         raise ConfigError(f"parameter file {path} is not a ROS 2 parameter file (a YAML mapping "
                           f"'<node>: ros__parameters: ...'), it holds a {type(doc).__name__}")

@@ -65,58 +65,99 @@ def strip_prefixes(state_dict: dict) -> dict:
     return stripped
 
 
+# What to give instead of a file that is not a checkpoint (every command's message ends so).
+CHECKPOINT_HINT = "give a file written by vjepa-ros train or the official checkpoint " \
+    "(vjepa2-ac-vitg.pt)"
+ZIP_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
+UNSUPPORTED_GLOBAL = re.compile(r"Unsupported global: GLOBAL ([\w.]+)")
+
+
+def not_a_checkpoint(path, why: str) -> CheckpointError:
+    """Return the one-line error for a file that is not a checkpoint at all.
+
+    ``{path} is not a vjepa_ros checkpoint ({why}): give a file written by vjepa-ros train or
+    the official checkpoint (vjepa2-ac-vitg.pt)``; ``why`` is short (an empty file, not a
+    torch.save file, a bare tensor ...).
+    """
+    return CheckpointError(f"{path} is not a vjepa_ros checkpoint ({why}): {CHECKPOINT_HINT}")
+
+
 def read_checkpoint_file(path: str | os.PathLike):
-    """``torch.load(path, weights_only=True)`` on CPU, with readable errors."""
+    """``torch.load(path, weights_only=True)`` on CPU, with readable errors.
+
+    Raises FileNotFoundError for a missing path and :class:`CheckpointError`
+    (:func:`not_a_checkpoint`) for a file torch cannot read as a weights-only ``torch.save``
+    file: empty, text, JSON, an .npz, random bytes, a truncated archive, pickled objects.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
+    if path.stat().st_size == 0:
+        raise not_a_checkpoint(path, "an empty file")
     try:
         return torch.load(path, map_location="cpu", weights_only=True,
                           mmap=zipfile.is_zipfile(path))
-    except pickle.UnpicklingError as err:
-        if "weights only load failed" in str(err).lower():
-            raise CheckpointError(
-                f"{path} holds Python objects other than tensors and plain containers; refusing "
-                "to unpickle it (checkpoints are loaded with torch.load(weights_only=True))"
-            ) from err
-        raise CheckpointError(f"{path} is not a torch.save file: {err}") from err
-    except Exception as err:  # torch.load raises many kinds on damaged files
-        raise CheckpointError(f"cannot read {path} (truncated or not a torch.save file): "
-                              f"{str(err).splitlines()[0] if str(err) else type(err).__name__}"
-                              ) from err
+    except Exception as err:  # torch.load raises many kinds on files it cannot read
+        raise not_a_checkpoint(path, _unreadable(path, err)) from err
+
+
+def _unreadable(path: Path, err: Exception) -> str:
+    """Say in a few words why torch.load could not read ``path`` (``err``: its exception)."""
+    objects = UNSUPPORTED_GLOBAL.search(str(err)) if isinstance(err, pickle.UnpicklingError) \
+        else None
+    if objects:
+        return (f"it holds a pickled {objects.group(1)}, not only tensors; checkpoints load "
+                "with torch.load(weights_only=True)")
+    with open(path, "rb") as file:
+        magic = file.read(len(ZIP_MAGIC))
+    if zipfile.is_zipfile(path):
+        return "a zip archive torch.save did not write, e.g. an .npz"
+    if magic == ZIP_MAGIC:
+        return "a truncated or damaged torch.save file"
+    return "not a torch.save file"
 
 
 def _tensor_dict(value, what: str, path) -> dict[str, Tensor]:
     if not isinstance(value, dict) or not value:
-        raise CheckpointError(f"{path}: {what} is {type(value).__name__}, not a state dict")
+        raise not_a_checkpoint(path, f"its {what} entry is a {type(value).__name__}, not a "
+                               "state dict")
     not_tensors = [key for key, tensor in value.items() if not isinstance(tensor, Tensor)]
     if not_tensors:
-        raise CheckpointError(f"{path}: {what} is not a state dict; non-tensor entries "
-                              f"{not_tensors[:5]}")
+        raise not_a_checkpoint(path, f"its {what} entry is not a state dict: non-tensor "
+                               f"entries {not_tensors[:5]}")
     return strip_prefixes(value)
 
 
 def split_checkpoint(raw, path, encoder_key: str = "encoder"):
-    """Split a loaded file into (encoder state, predictor state or None, config dict)."""
+    """Split a loaded file into (encoder state, predictor state or None, config dict).
+
+    Raises :class:`CheckpointError` (:func:`not_a_checkpoint`) for anything else torch.save
+    can hold: a tensor, a list, an optimizer state, a state dict of another network.
+    """
     if encoder_key not in ENCODER_KEYS:
         raise ValueError(f"encoder_key must be one of {ENCODER_KEYS}, got {encoder_key!r}")
     if not isinstance(raw, dict):
-        raise CheckpointError(f"{path} holds a {type(raw).__name__}; expected a dict with an "
-                              "'encoder' state dict (official format) or an encoder state dict")
+        raise not_a_checkpoint(path, f"it holds a {type(raw).__name__}, not a dict with an "
+                               "'encoder' state dict")
     if raw and all(isinstance(value, Tensor) for value in raw.values()):  # a bare state dict
         state = strip_prefixes(raw)
         if "patch_embed.proj.weight" not in state:
-            raise CheckpointError(f"{path} is a bare state dict without patch_embed.proj.weight "
-                                  f"(first keys {sorted(state)[:5]}); not an encoder")
+            raise not_a_checkpoint(path, f"a state dict without patch_embed.proj.weight, first "
+                                   f"keys {sorted(state)[:5]}: not an encoder")
         return state, None, {}
     present = [key for key in ENCODER_KEYS if key in raw]
     if not present:
-        raise CheckpointError(f"{path} has no 'encoder' or 'target_encoder' entry (entries: "
-                              f"{sorted(map(str, raw))[:10]}); not a V-JEPA 2 checkpoint")
+        optimizer = {"state", "param_groups"} <= set(raw)
+        raise not_a_checkpoint(path, ("an optimizer state" if optimizer else "a dict") +
+                               f" without an 'encoder' entry, entries "
+                               f"{sorted(map(str, raw))[:10]}")
     if encoder_key not in raw:
         raise CheckpointError(f"{path} has no {encoder_key!r} entry; it has {present} "
                               f"(pass encoder_key={present[0]!r})")
     encoder_state = _tensor_dict(raw[encoder_key], f"'{encoder_key}'", path)
+    if "patch_embed.proj.weight" not in encoder_state:
+        raise not_a_checkpoint(path, f"its '{encoder_key}' state dict has no "
+                               f"patch_embed.proj.weight, first keys {sorted(encoder_state)[:5]}")
     predictor_state = None
     if raw.get("predictor") is not None:
         predictor_state = _tensor_dict(raw["predictor"], "'predictor'", path)
@@ -128,6 +169,36 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
     if not isinstance(config, dict) or not all(isinstance(v, dict) for v in config.values()):
         raise CheckpointError(f"{path}: 'config' must map 'encoder'/'predictor' to dicts")
     return encoder_state, predictor_state, config
+
+
+def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder") -> int | None:
+    """Raise unless ``path`` holds checkpoint entries; cheap (a zip file is memory-mapped).
+
+    For commands that hand the file to another process (``vjepa-ros reach``'s planner node): the
+    one-line :func:`not_a_checkpoint` error comes before anything starts. Raises
+    FileNotFoundError or :class:`CheckpointError` (as :func:`load_models`). A folder (a Hugging
+    Face snapshot) is not checked here.
+
+    Returns the image size [px] the model was trained at as :func:`load_models` reads it (the
+    file's ``config`` entry, else the official preset its shapes match); None when the file
+    records none (or for a folder).
+    """
+    path = Path(path)
+    if path.is_dir():
+        return None
+    encoder_state, _, config = split_checkpoint(read_checkpoint_file(path), path, encoder_key)
+    size = config.get("encoder", {}).get("img_size")
+    if size is None:
+        size = _file_encoder_values(encoder_state, path).get("img_size")
+    return size
+
+
+def _file_encoder_values(state: dict, path: Path) -> dict:
+    """Return the encoder hyper-parameters read from the shapes (and the 384 px file's name)."""
+    inferred = infer_encoder_hyper_parameters(state, path)
+    if path.is_file() and OFFICIAL_384_NAME.search(path.name) and "img_size" in inferred:
+        inferred["img_size"] = 384  # the official 384 px file (vitg-384.pt): same shapes as 256 px
+    return inferred
 
 
 # -- architecture from shapes
@@ -247,9 +318,7 @@ def load_models(path, encoder: dict | None = None, predictor: dict | None = None
     else:
         raw = read_checkpoint_file(path)
         encoder_state, predictor_state, config = split_checkpoint(raw, path, encoder_key)
-    inferred = infer_encoder_hyper_parameters(encoder_state, path)
-    if path.is_file() and OFFICIAL_384_NAME.search(path.name) and "img_size" in inferred:
-        inferred["img_size"] = 384  # the official 384 px file (vitg-384.pt): same shapes as 256 px
+    inferred = _file_encoder_values(encoder_state, path)
     encoder_values = _merge("encoder", inferred, config.get("encoder", {}), encoder, path)
     encoder_model = build_encoder_from_state(encoder_state, encoder_values, path)
     if predictor_state is None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from vjepa_ros.config import EMPTY_YAML
 from vjepa_ros.input_paths import input_path
 
 LAYOUT = "<node>: ros__parameters: {name: value}"
@@ -30,7 +31,8 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
         like: the package's example file for the message.
     Raises:
         ValueError: one line ``{option} {path} ...: give a ROS 2 parameter file (...)`` for a
-            missing, unreadable or non-YAML file, a document that is not a mapping, a value
+            missing, unreadable, non-YAML or empty file (rcl reads no parameters from it: a
+            mistake, not a request for defaults), a document that is not a mapping, a value
             outside ``ros__parameters``, a parameter without a value, or a list mixing types.
     """
     give = f"a ROS 2 parameter file like {like} ({LAYOUT})"
@@ -47,8 +49,8 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
                          f"{give}") from None
     except OSError as exc:
         raise ValueError(f"{option} {path} cannot be read ({exc.strerror}): give {give}") from None
-    if document is None:  # an empty file: rcl reads no parameters from it
-        return path
+    if document is None:  # rcl reads no parameters from it: a wrong or unsaved file
+        raise ValueError(f"{option} {path} {EMPTY_YAML}: give {give}")
     problem = (_node_problem(document, "") if isinstance(document, dict) else
                f"it holds a YAML {type(document).__name__}, not a mapping of nodes")
     if problem:

@@ -47,6 +47,7 @@ def diagnostic_status(status: SessionStatus) -> dict:
         "commands_sent": str(status.commands_sent),
         "frames_received": str(status.frames_received),
         "refusal": "" if refusal is None else refusal.detail,
+        "refusal_kind": "" if refusal is None else str(refusal.kind),  # robot/refusal.RefusalKind
         "last_plan": last_plan_text(report),
         "last_action": "" if report.action is None else " ".join(
             f"{v:+.4f}" for v in report.action),

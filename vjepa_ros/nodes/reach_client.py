@@ -377,7 +377,10 @@ class ReachDemo:
         )
 
     def follow(self, follower: ReachFollower) -> str:
-        """Feed the planner's reports to ``follower`` until it says the episode is over."""
+        """Feed the planner's reports and status to ``follower`` until the episode is over.
+
+        Raises :class:`DemoError` when the planner holds the arm for good (``on_status``).
+        """
         while True:
             self.check()
             record = self.client.next_report(POLL_S)
@@ -386,6 +389,7 @@ class ReachDemo:
                 if step is not None:
                     self.say(format_step(step))
                 record = self.client.next_report(0.0)
+            follower.on_status(self.client.diagnostics)  # a hold ends it at once
             stop = follower.update()
             if stop is not None:
                 return stop

@@ -96,17 +96,21 @@ def demo_processes(nodes: list) -> NodeProcesses:
 
 def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEpisode:
     """Start the nodes, run one episode, save the pictures; raise on any failure."""
+    from vjepa_ros.models.checkpoint import check_checkpoint
     from vjepa_ros.nodes.dds_profile import use_camera_profile
     from vjepa_ros.nodes.reach_client import ReachClient, ReachDemo
     from vjepa_ros.sim.reach import format_summary
-    from vjepa_ros.sim.reach_config import resolve_checkpoint
     from vjepa_ros.sim.reach_media import save_episode_pictures
+    from vjepa_ros.sim.run_command import image_size_note
 
-    checkpoint = resolve_checkpoint(config.checkpoint)
+    checkpoint = checkpoint_path(config)
     cem = config.planner
     say(f"ROS          domain {os.environ.get('ROS_DOMAIN_ID', '0')}, this machine only "
         "(watch with the same ROS_DOMAIN_ID and ROS_LOCALHOST_ONLY=1)")
     say(f"world model  {checkpoint}")
+    note = image_size_note(check_checkpoint(checkpoint), config.sim.width, config.sim.height)
+    if note:
+        say(f"note         {note}")
     processes = demo_processes(demo_nodes(config, checkpoint))
     use_camera_profile()  # this process subscribes to the frames too
     client = demo = None
@@ -134,6 +138,17 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     strip, gif = save_episode_pictures(out_dir, episode)
     say(f"saved        {strip}\n             {gif}")
     return episode
+
+
+def checkpoint_path(config: ReachDemoConfig, option: str = "--checkpoint") -> Path:
+    """Return the world model file of ``config`` (``checkpoint``, or the packaged demo model).
+
+    ValueError naming ``option`` for a missing, unreadable or folder path
+    (``input_paths.world_model_path``).
+    """
+    from vjepa_ros.input_paths import world_model_path
+
+    return world_model_path(config.checkpoint or "demo", option)
 
 
 def _device_text(ready: str) -> str:
@@ -169,7 +184,8 @@ def cmd_reach(args: argparse.Namespace) -> int:
     """
     keep_dds_local()
     from vjepa_ros.models.device_names import check_device_and_dtype
-    from vjepa_ros.sim.reach_config import load_reach_config, resolve_checkpoint
+    from vjepa_ros.models.errors import CheckpointError
+    from vjepa_ros.sim.reach_config import load_reach_config
 
     overrides = {"checkpoint": args.checkpoint, "goal_seed": args.goal_seed,
                  "episode.max_steps": args.max_steps, "planner.samples": args.samples,
@@ -184,8 +200,16 @@ def cmd_reach(args: argparse.Namespace) -> int:
     try:
         check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # else as "device"
         config = load_reach_config(args.config, overrides)
-        resolve_checkpoint(config.checkpoint)
+        option = "--checkpoint" if args.checkpoint else f"checkpoint of {args.config}"
+        checkpoint = checkpoint_path(config, option)
         import rclpy  # noqa: F401  (a clear message when ROS is missing)
+
+        from vjepa_ros.models.checkpoint import check_checkpoint  # torch: after the checks above
+
+        check_checkpoint(checkpoint)  # a file that is no checkpoint: before the nodes start
+    except CheckpointError as exc:  # "FILE is not a vjepa_ros checkpoint (...): give ..."
+        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
+        return 1
     except ImportError as exc:
         print(f"vjepa-ros reach: needs rclpy ({exc}); run scripts/demo.sh", file=sys.stderr)
         return 1

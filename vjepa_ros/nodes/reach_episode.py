@@ -14,6 +14,12 @@ judges arrival in blocking mode (its ``control.*`` parameters, :class:`Arrival`)
 within ``arrival_tolerance_m`` of the commanded target (or ``arrival_timeout_s`` passed), then
 ``settle_s`` more simulated seconds. Settled within ``success_radius`` of the goal: "reached";
 settled after ``max_steps`` steps: "step limit".
+
+A hold that the planner cannot leave without the user ends the episode at once with a
+:class:`DemoError` saying why and what to do (:meth:`ReachFollower.on_status`, from the planner's
+``/diagnostics`` ``refusal_kind`` and ``refusal`` while it is enabled): the safety filter
+refusing the arm's pose (e.g. outside the workspace box), an unusable robot state, no goal, a
+planner fault; stale inputs after ``STALE_GRACE_S`` without recovery.
 """
 
 from __future__ import annotations
@@ -31,6 +37,21 @@ from vjepa_ros.sim.reach import ReachStep
 from vjepa_ros.sim.tasks import reach_error
 
 REACHED, STEP_LIMIT = "reached", "step limit"
+STALE_GRACE_S = 5.0  # [s, wall] stale inputs may recover this long before the episode ends
+# What the demo's user does about each hold (robot/refusal.RefusalKind values): the planner holds
+# the arm and the goal cannot be reached without them.
+HOLD_ADVICE = {
+    "safety": "the safety filter refuses every target from the arm's pose: check that the goal "
+              "and the arm lie inside the planner's safety.workspace_min/max box "
+              "(config/planner.yaml) and run again",
+    "invalid_state": "the simulator's robot state is unusable: see the simulator's log",
+    "no_goal": "the planner has no goal (cleared by another node, or never captured): run "
+               "again, with nothing else on this ROS_DOMAIN_ID",
+    "stale_inputs": "camera frames or robot states stopped arriving in the planner: check that "
+                    "the simulator runs (its log) and that nothing else uses this ROS_DOMAIN_ID",
+    "planner_error": "see the planner's log",
+    "internal_error": "see the planner's log",
+}
 
 
 class DemoError(RuntimeError):
@@ -73,11 +94,37 @@ class ReachFollower:
         self._commanded_at = -math.inf  # [s] newest TCP stamp when it was seen
         self._arrived_at: float | None = None  # [s] TCP stamp of its arrival
         self._scanned = -math.inf  # [s] newest TCP stamp already checked for arrival
+        self._stale_since: float | None = None  # [s, clock] first stale_inputs hold seen
+
+    def on_status(self, values: dict) -> None:
+        """Take the planner's newest ``/diagnostics`` values; raise when it holds for good.
+
+        Only values with ``enabled`` "True" count (before ``~/enable`` the planner only watches).
+        Raises :class:`DemoError` (one line: the refusal, then what to do) for a hold the planner
+        cannot leave without the user (``HOLD_ADVICE``): at once, or for ``stale_inputs`` once
+        they have not recovered for ``STALE_GRACE_S``.
+        """
+        kind = values.get("refusal_kind", "") if values.get("enabled") == "True" else ""
+        if kind != "stale_inputs":
+            self._stale_since = None
+        if kind not in HOLD_ADVICE:
+            return
+        if kind == "stale_inputs":
+            now = self.clock()
+            self._stale_since = now if self._stale_since is None else self._stale_since
+            if now - self._stale_since < STALE_GRACE_S:
+                return
+        waited = f" for {STALE_GRACE_S:g} s" if kind == "stale_inputs" else ""
+        raise DemoError(f"the planner holds the arm{waited} ({kind} in its /diagnostics): "
+                        f"{values.get('refusal', '')}; the episode ends after {len(self.steps)} "
+                        f"steps: {HOLD_ADVICE[kind]}")
 
     def on_report(self, record: PlanRecord) -> ReachStep | None:
         """Take one plan report; return the new step when it was commanded.
 
-        Raises :class:`DemoError` for a planner or session fault (the planner holds).
+        Raises :class:`DemoError` for a planner or session fault (the planner holds). Other
+        refusals are judged from the planner's status (:meth:`on_status`), which also shows the
+        holds that come before a plan (no goal, stale inputs).
         """
         if record.is_error:
             raise DemoError(f"the planner failed: {record.detail}")

@@ -62,6 +62,7 @@ from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport, SessionStatus, 
 from vjepa_ros.robot.predicted_start import PreparedPlan, blend_ready, start_mismatch
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import (
+    OUTSIDE_BOX_ADVICE,
     SafetyLimits,
     filter_target,
     input_problem,
@@ -102,6 +103,8 @@ class MPCSession:
             a new input: async control, the arm arrived where a prepared plan starts.
         goal_switching: how sub-goals switch and how many ``add_subgoal`` keeps (``goals.py``).
         camera_topic: the camera topic's resolved name, for refusals (the node's subscription).
+        outside_box_advice: what the hold of an arm outside the workspace box tells the user to
+            do (``safety.filter_target``; default a real arm's, the simulator passes its own).
     """
 
     def __init__(
@@ -118,6 +121,7 @@ class MPCSession:
         goal_switching: GoalSwitchConfig | None = None,
         camera_topic: Callable[[], str] = lambda: "image",
         gripper_measured: Callable[[], bool] = lambda: True,
+        outside_box_advice: str = OUTSIDE_BOX_ADVICE,
     ):
         if not isinstance(model, WorldModel):
             raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
@@ -130,6 +134,7 @@ class MPCSession:
             raise TypeError(f"{type(self._planner).__name__} is not a planner: it needs plan() "
                             "and reset()")
         self.limits, self.control = limits, control
+        self.outside_box_advice = outside_box_advice
         self.model_frame = ModelFrame(control.model_frame_rpy_deg)  # the camera check's correction
         self.clock, self.log, self._wake = clock, log, wake
         self.streamer = SetpointStreamer(limits)
@@ -652,6 +657,7 @@ class MPCSession:
             report.target,
             self.limits,
             *self.inputs.ages(now),
+            outside_box_advice=self.outside_box_advice,
         )
         if self.inputs.state_problem:
             decision = dataclasses.replace(decision, target=None,
@@ -804,7 +810,8 @@ class MPCSession:
             if run.moving_done:
                 self._wake()  # the worker estimates the model's frame
             return
-        decision = filter_target(latest.value, target, self.limits, *self.inputs.ages(now))
+        decision = filter_target(latest.value, target, self.limits, *self.inputs.ages(now),
+                                 outside_box_advice=self.outside_box_advice)
         if not decision.accepted or decision.clipped:  # never expected: checked at the start
             self._end_camera_check(f"camera check stopped: the safety filter changed a move "
                                    f"({decision.reason})")

@@ -20,7 +20,8 @@ from vjepa_ros.config import param
 BOX_TOLERANCE = 1e-3
 MAX_WORKSPACE_TOLERANCE = 0.02  # [m] largest safety.workspace_tolerance_m
 # What to do about a measured pose outside the box, on a real arm: the filter refuses every target
-# from there, so a person brings the arm back (the simulator says its own: sim/reach.py).
+# from there, so a person brings the arm back (filter_target's outside_box_advice; the simulator
+# passes its own: sim/reach.SIM_OUTSIDE_BOX_ADVICE).
 OUTSIDE_BOX_ADVICE = "move it back by hand"
 
 
@@ -167,12 +168,15 @@ def filter_target(
     limits: SafetyLimits,
     image_age: float | None = 0.0,
     state_age: float | None = 0.0,
+    outside_box_advice: str = OUTSIDE_BOX_ADVICE,
 ) -> SafetyDecision:
     """Return a safe version of the ``proposed`` 7-D target, or a refusal with its reason.
 
     ``current`` is the measured 7-D state; ages are seconds since the newest image / state (None:
     never received). Translation is clamped into the workspace box, then shortened to
     ``max_step_m``; rotation is shortened to ``max_rotation_step_rad``; the gripper is clipped.
+    ``outside_box_advice`` ends the refusal of a measured pose outside the box: what to do about
+    it (default :data:`OUTSIDE_BOX_ADVICE`, a real arm's).
     """
     problem = input_problem(image_age, state_age, limits)
     if problem:
@@ -189,7 +193,7 @@ def filter_target(
             f"end effector is outside the workspace box (by more than "
             f"safety.workspace_tolerance_m {limits.workspace_tolerance_m:g} m): at "
             f"[{', '.join(f'{v:.3f}' for v in current[:3])}], box {limits.workspace_min}.."
-            f"{limits.workspace_max}; {OUTSIDE_BOX_ADVICE}"
+            f"{limits.workspace_max}; {outside_box_advice}"
         )
     if not np.isfinite(proposed).all():
         return refuse(f"planned target is not finite: {proposed.tolist()}")

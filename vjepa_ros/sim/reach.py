@@ -35,7 +35,7 @@ from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig, SubGoal, planner_settings
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.phase import Phase
-from vjepa_ros.robot.safety import OUTSIDE_BOX_ADVICE, SafetyLimits
+from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.reach_config import ReachConfig, ReachSimSettings
 from vjepa_ros.sim.sim import Sim
@@ -167,19 +167,11 @@ def check_model(model) -> None:
 
 
 # The simulator's advice where the safety filter's would send a person to the arm
-# (robot/safety.OUTSIDE_BOX_ADVICE): nothing moves a simulated arm back, the episode ends.
+# (robot/safety.OUTSIDE_BOX_ADVICE; the session's outside_box_advice): nothing moves a simulated
+# arm back, the episode ends.
 SIM_OUTSIDE_BOX_ADVICE = ("nothing moves a simulated arm back, so the episode ends: check that "
                           "the goal lies inside the box, or widen it (safety.workspace_min, "
                           "safety.workspace_max, safety.workspace_tolerance_m)")
-
-
-def simulator_reason(why: str) -> str:
-    """Return the session's reason for holding the arm as the simulator's user can act on it.
-
-    The safety filter's real-arm advice (``move it back by hand``) becomes
-    :data:`SIM_OUTSIDE_BOX_ADVICE`; other reasons are unchanged.
-    """
-    return why.replace(OUTSIDE_BOX_ADVICE, SIM_OUTSIDE_BOX_ADVICE)
 
 
 TIME_SPLIT = ("first plan", "moving", "braking", "arrived, planning", "arrived, waiting")
@@ -342,7 +334,8 @@ def run_reach_episode(
         planner = _Charged(planner, driver.advance, ("plan",))
     session = MPCSession(model, cem, limits or SafetyLimits(), control, clock=lambda: sim.time,
                          log=lambda level, message: log.append((level, message)), seed=seed,
-                         planner=planner, goal_switching=switching)
+                         planner=planner, goal_switching=switching,
+                         outside_box_advice=SIM_OUTSIDE_BOX_ADVICE)
     driver.session = session
     started_wall, started_sim = time.perf_counter(), sim.time
     driver.observe(force_frame=True)
@@ -364,8 +357,8 @@ def run_reach_episode(
         if report is None or report.command is None:
             if session.phase is Phase.HOLDING or \
                     sim.time - last_command > control.arrival_timeout_s + 5.0:
-                why = simulator_reason(report.reason if report is not None and report.reason
-                                       else session.refusal or "no plan")
+                why = report.reason if report is not None and report.reason else \
+                    session.refusal or "no plan"
                 if stop_on_hold:
                     held = why
                     log.append(("warning", f"step {len(steps) + 1}: nothing commanded, the "

@@ -133,16 +133,14 @@ def demo_model_path() -> Path:
 
 
 def resolve_checkpoint(checkpoint: str = "") -> Path:
-    """Return the model file to use (``checkpoint`` or the demo model).
+    """Return the model path to use (``checkpoint``, ``~`` expanded, or the demo model).
 
-    Raises FileNotFoundError for a missing file (or a missing demo model) and IsADirectoryError
-    (an OSError too) for a folder.
+    Raises FileNotFoundError for a missing path (or a missing demo model). It only locates: the
+    commands check a path the user gave with ``input_paths.world_model_path`` (one line naming
+    the option: missing, a folder, unreadable) and the loader reads it.
     """
     path = Path(checkpoint).expanduser() if checkpoint else demo_model_path()
-    if not path.is_file():
-        if checkpoint and path.is_dir():
-            raise IsADirectoryError(f"world model {path} is a folder: give the world model file "
-                                    "(vjepa-ros train writes RUN/world_model.pt)")
+    if not (path.exists() if checkpoint else path.is_file()):
         if checkpoint:
             raise FileNotFoundError(f"world model file not found: {path}")
         raise FileNotFoundError(

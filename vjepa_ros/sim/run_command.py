@@ -84,14 +84,15 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
     ``--dtype``) for a missing file, a file that is not a world model, one without an
     action-conditioned predictor (when needed), or a device or dtype this machine cannot use.
     """
+    from vjepa_ros.input_paths import world_model_path
     from vjepa_ros.models import load_world_model
     from vjepa_ros.models.world_model import resolve_device, resolve_dtype
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach import check_model
-    from vjepa_ros.sim.reach_config import resolve_checkpoint
 
     if spec == "oracle":
         return OracleWorldModel()
+    path = world_model_path(spec, option)  # missing, a folder, unreadable: one line
     try:
         resolved = resolve_device(device)
     except ValueError as exc:
@@ -101,13 +102,13 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
     except ValueError as exc:
         raise ValueError(f"--dtype: {exc}") from None
     try:
-        path = resolve_checkpoint("" if spec == "demo" else spec)
         model = load_world_model(path, device=resolved, dtype=dtype)
         if need_predictor:
             check_model(model)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        hint = str(exc).replace("--checkpoint FILE", f"{option} FILE")  # the demo is missing
-        raise ValueError(f"{option} {spec}: {hint}") from None
+        if spec != "demo" and str(exc).startswith(f"{path} "):  # "FILE is not a ... checkpoint"
+            raise ValueError(f"{option} {exc}") from None
+        raise ValueError(f"{option} {spec}: {exc}") from None
     return model
 
 
@@ -169,6 +170,24 @@ def setup_note(task: str, dense: bool, gripper: str, world_model: str, object_ki
     return ""
 
 
+def image_size_note(trained, width: int, height: int) -> str:
+    """Return a note when camera frames of ``width`` x ``height`` px are not the model's size.
+
+    ``trained``: the image size [px] the world model was trained at (``WorldModel.img_size``,
+    from its file's ``config`` or its official preset; int or (height, width)); None for a model
+    without one (the oracle). The model resizes every frame to that size, so at another camera
+    size it sees blurred or sharpened images it never saw in training. "" when the sizes match.
+    """
+    if trained is None:
+        return ""
+    trained_h, trained_w = (trained, trained) if isinstance(trained, int) else trained
+    if (height, width) == (trained_h, trained_w):
+        return ""
+    size = f"{trained_h} px" if trained_h == trained_w else f"{trained_w}x{trained_h} px"
+    return (f"the world model was trained at {size} and the camera gives {width}x{height} px: "
+            f"each frame is resized to {size} for it, so expect other results than at {size}")
+
+
 def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
                  say=print) -> list:
     """Run the episodes, print their lines, save their pictures; return the ``TaskRun`` list."""
@@ -188,10 +207,12 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
         f"{subgoals_text(args.task, dense, settings['loop'].dense_steps)}; "
         f"switching: {switching.describe()}")
     say(f"planner      {planner_text(cem, switching)}")
-    note = setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
-                      cem.gripper_round_threshold)
-    if note:
-        say(f"note         {note}")
+    notes = (setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
+                        cem.gripper_round_threshold),
+             image_size_note(getattr(model, "img_size", None), args.size, args.size))
+    for note in notes:
+        if note:
+            say(f"note         {note}")
     runs, skipped = [], 0
     with Sim(manipulation_sim_config(seeds[0], args.object, args.size, args.size)) as sim:
         if isinstance(model, OracleWorldModel):
