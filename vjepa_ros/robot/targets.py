@@ -23,6 +23,9 @@ from vjepa_ros.planning.pose import apply_action
 from vjepa_ros.robot.safety import SafetyLimits
 
 ACTION_LABELS = ("dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper")
+# A late stream tick advances the set-point by at most this many stream periods (MPCSession.
+# stream_step): the longest step a set-point can make is max_speed_m_s times this period.
+MAX_TICK_PERIODS = 5
 
 
 def target_from_action(state, action) -> np.ndarray:
