@@ -43,7 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_planner_soak import (  # noqa: E402 (after the path set-up)
     HOME,
+    NODE_START_S,
+    add_process_options,
     call,
+    node_ready,
     spin_for,
     start_processes,
     stop_processes,
@@ -240,10 +243,10 @@ class Run:
         self.clients = {name: node.create_client(Trigger, f"/{PLANNER}/{name}")
                         for name in ("capture_goal", "add_subgoal")}
         self.enable_client = node.create_client(SetBool, f"/{PLANNER}/enable")
-        if not all(c.wait_for_service(timeout_sec=180) for c in
-                   (*self.clients.values(), self.enable_client)):
+        if not node_ready((*self.clients.values(), self.enable_client)):
             self.close()
-            raise SystemExit(f"the planner node did not start in 180 s; see {self.log}")
+            raise SystemExit(f"the planner node did not start in {NODE_START_S:g} s; see "
+                             f"{self.log}")
         self.phases: list[Phase] = []
         self.failures: list[str] = []
 
@@ -313,6 +316,8 @@ def scenario_tolerance(run: Run, seconds: float) -> None:
     run.expect("warning:" in answer, f"~/add_subgoal answered without a warning: {answer}")
     run.expect(any("outside the safety workspace box" in m for m in run.watch.logs),
                "no warning about the sub-goal outside the box reached /rosout")
+    run.expect(not any("outside" in r for r in phase.refusals),
+               f"held within the tolerance: {phase.refusals}")
 
 
 def scenario_beyond(run: Run, seconds: float) -> None:
@@ -322,6 +327,8 @@ def scenario_beyond(run: Run, seconds: float) -> None:
     run.expect(held.setpoints == 0, f"{held.setpoints} set-points sent from beyond tolerance")
     run.expect(any("outside the workspace box" in r for r in held.refusals),
                f"no outside-the-box refusal in /diagnostics (saw {held.refusals})")
+    run.expect(any("not commanding: end effector is outside the workspace box" in m
+                   for m in run.watch.logs), "no outside-the-box refusal reached /rosout")
     run.move(BACK_XYZ)
     run.expect_start_at_arm(run.record("back inside", seconds / 2, starts_stream=True))
 
@@ -335,7 +342,8 @@ def scenario_gripper(run: Run, seconds: float) -> None:
         expected.append(0.0 if finger == OPEN else 1.0)
     run.move(run.watch.arm[-1][1], OPEN)
     run.enable()
-    run.record("sub-goals open, closed, open", seconds)
+    run.expect_start_at_arm(run.record("sub-goals open, closed, open", seconds,
+                                       starts_stream=True))
     commanded = [p for p in run.watch.plans if p["commanded"]]
     wrong = [(p["subgoal_index"], p["command"][6]) for p in commanded
              if p["command"][6] != expected[p["subgoal_index"]]]
@@ -376,16 +384,12 @@ def table(phases: list[tuple[str, Phase]], limits: SafetyLimits) -> list[str]:
 
 def main() -> None:
     parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=12.0,
-                        help="length of a scenario's main phase [s] (others: half)")
-    parser.add_argument("--fps", type=float, default=30.0)
-    parser.add_argument("--width", type=int, default=640)
-    parser.add_argument("--height", type=int, default=480)
-    parser.add_argument("--transport", choices=("raw", "compressed"), default="raw")
-    parser.add_argument("--samples", type=int, default=16)
-    parser.add_argument("--iterations", type=int, default=2)
+    add_process_options(parser, 12.0, "length of a scenario's main phase [s] (others: half)")
     parser.add_argument("--scenario", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
     args = parser.parse_args()
+    for name in ("seconds", "fps", "width", "height", "samples", "iterations"):
+        if not getattr(args, name) > 0:
+            parser.error(f"--{name} must be > 0, got {getattr(args, name)}")
 
     import rclpy
     from rclpy.executors import SingleThreadedExecutor

@@ -45,6 +45,7 @@ JOINTS = [f"panda_joint{i}" for i in range(1, 8)] + ["panda_finger_joint1", "pan
 TINY = (dict(img_size=64, embed_dim=64, depth=1, num_heads=2),
         dict(img_size=64, embed_dim=64, predictor_embed_dim=64, depth=1, num_heads=2))
 WINDOW_S = 10.0
+NODE_START_S = 180.0  # [s] the node's start (torch, the model) on a loaded machine
 
 
 def read_joint_lines(position: list[float], lines) -> None:
@@ -172,6 +173,13 @@ def stop_processes(node_proc, sensors) -> None:
         node_proc.kill()
 
 
+def node_ready(clients, timeout_s: float = NODE_START_S) -> bool:
+    """Wait until every service client's node answers; False after ``timeout_s`` in all."""
+    deadline = time.monotonic() + timeout_s
+    return all(c.wait_for_service(timeout_sec=max(0.1, deadline - time.monotonic()))
+               for c in clients)
+
+
 def call(executor, client, request, timeout_s: float = 5.0):
     """Call a service and spin until it answers; its response, or None after ``timeout_s``."""
     future = client.call_async(request)
@@ -204,15 +212,20 @@ def spin_for(executor, seconds: float) -> None:
         executor.spin_once(timeout_sec=0.05)
 
 
-def main() -> None:
-    parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=600.0)
+def add_process_options(parser, seconds: float, seconds_help: str = "run length [s]") -> None:
+    """Add the options of the node and sensor processes (frames, transport, CEM size)."""
+    parser.add_argument("--seconds", type=float, default=seconds, help=seconds_help)
     parser.add_argument("--fps", type=float, default=30.0)
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--transport", choices=("raw", "compressed"), default="raw")
     parser.add_argument("--samples", type=int, default=16)
     parser.add_argument("--iterations", type=int, default=2)
+
+
+def main() -> None:
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    add_process_options(parser, 600.0)
     parser.add_argument("--role", choices=("watch", "sensors"), default="watch",
                         help=argparse.SUPPRESS)
     parser.add_argument("--joints-from-stdin", action="store_true", help=argparse.SUPPRESS)
@@ -246,9 +259,8 @@ def main() -> None:
     try:
         capture = watcher.create_client(Trigger, "/vjepa_planner/capture_goal")
         enable = watcher.create_client(SetBool, "/vjepa_planner/enable")
-        if not (capture.wait_for_service(timeout_sec=60)
-                and enable.wait_for_service(timeout_sec=10)):
-            raise SystemExit(f"planner node did not start; see {log}")
+        if not node_ready((capture, enable)):
+            raise SystemExit(f"planner node did not start in {NODE_START_S:g} s; see {log}")
         trigger_until_done(executor, capture)
         call(executor, enable, SetBool.Request(data=True))
         spin_for(executor, 3.0)

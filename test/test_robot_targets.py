@@ -201,14 +201,20 @@ def test_no_set_point_leaves_the_reach_of_the_pose_its_target_was_checked_agains
         assert np.all(setpoint[:3] >= lower) and np.all(setpoint[:3] <= upper)
 
 
+def moving_streamer(limits, start, dx, ticks) -> SetpointStreamer:
+    """Return a streamer reset at ``start``, ``ticks`` 10 ms ticks on its way to ``start`` + dx."""
+    streamer = SetpointStreamer(limits)
+    streamer.reset(start)
+    streamer.set_target(start + [dx, 0, 0, 0, 0, 0, 0], anchor=start)
+    for _ in range(ticks):
+        streamer.step(0.01)
+    return streamer
+
+
 def test_the_twist_matches_the_set_point_motion_when_the_reach_limit_acts():
     limits = SafetyLimits(max_step_m=0.03)
     start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
-    streamer = SetpointStreamer(limits)
-    streamer.reset(start)
-    streamer.set_target(start + [0.03, 0, 0, 0, 0, 0, 0], anchor=start)
-    for _ in range(30):
-        streamer.step(0.01)
+    streamer = moving_streamer(limits, start, 0.03, 30)
     streamer.set_target(start + [0.0, 0.03, 0, 0, 0, 0, 0], anchor=start)
     previous = streamer.setpoint.copy()
     for _ in range(100):
@@ -240,11 +246,7 @@ def test_a_set_point_outside_the_new_anchors_reach_restarts_at_it_instead_of_lur
     as its velocity: 15 cm away it flew at about 6 m/s for four ticks (0.1 m/s allowed).
     """
     start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
-    streamer = SetpointStreamer(LIMITS)
-    streamer.reset(start)
-    streamer.set_target(start + [0.08, 0, 0, 0, 0, 0, 0], anchor=start)
-    for _ in range(60):
-        streamer.step(0.01)
+    streamer = moving_streamer(LIMITS, start, 0.08, 60)
     held = streamer.setpoint.copy()
     anchor = _moved_anchor(start, np.array(offset), np.array(turn))
     target = anchor + [0.0, 0.0, 0.05, 0, 0, 0, 0]  # what the planner commands from there
