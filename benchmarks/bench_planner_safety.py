@@ -243,7 +243,12 @@ class Run:
         self.clients = {name: node.create_client(Trigger, f"/{PLANNER}/{name}")
                         for name in ("capture_goal", "add_subgoal")}
         self.enable_client = node.create_client(SetBool, f"/{PLANNER}/enable")
-        if not node_ready((*self.clients.values(), self.enable_client)):
+        try:
+            ready = node_ready((*self.clients.values(), self.enable_client))
+        except BaseException:  # Ctrl-C while the node starts: stop the children all the same
+            self.close()
+            raise
+        if not ready:
             self.close()
             raise SystemExit(f"the planner node did not start in {NODE_START_S:g} s; see "
                              f"{self.log}")
@@ -266,9 +271,12 @@ class Run:
         if response is None or not response.success:
             self.failures.append(f"FAIL: ~/enable did not answer success: {response}")
 
-    def record(self, name: str, seconds: float, starts_stream: bool = False) -> Phase:
-        """Spin ``seconds`` and keep what reached the arm meanwhile as phase ``name``."""
+    def record(self, name: str, seconds: float, starts_stream: bool = False,
+               action=None) -> Phase:
+        """Do ``action()`` (if given), spin ``seconds``: what reached the arm is phase ``name``."""
         start = self.watch.now()
+        if action is not None:
+            action()
         spin_for(self.executor, seconds)
         phase = self.watch.phase(name, start, self.watch.now(), starts_stream)
         self.phases.append(phase)
@@ -296,22 +304,18 @@ class Run:
 def scenario_inside(run: Run, seconds: float) -> None:
     home = run.watch.arm[-1][1]
     run.trigger("capture_goal")
-    run.enable()
-    run.expect_start_at_arm(run.record("commanding", seconds, starts_stream=True))
-    run.move(MOVED_XYZ)
-    run.record("arm pushed 28 cm", seconds / 2)
-    run.move(below_floor_xyz(run.watch.limits, 2 * run.watch.limits.workspace_tolerance_m))
-    held = run.record("pushed beyond tolerance", seconds / 2)
+    run.expect_start_at_arm(run.record("commanding", seconds, True, run.enable))
+    run.record("arm pushed 28 cm", seconds / 2, action=lambda: run.move(MOVED_XYZ))
+    beyond = below_floor_xyz(run.watch.limits, 2 * run.watch.limits.workspace_tolerance_m)
+    held = run.record("pushed beyond tolerance", seconds / 2, action=lambda: run.move(beyond))
     run.expect(any("outside the workspace box" in r for r in held.refusals),
                f"no outside-the-box refusal in /diagnostics (saw {held.refusals})")
-    run.move(home)
-    run.record("back at home, 28 cm away", seconds / 2)
+    run.record("back at home, 28 cm away", seconds / 2, action=lambda: run.move(home))
 
 
 def scenario_tolerance(run: Run, seconds: float) -> None:
     answer = run.trigger("add_subgoal")
-    run.enable()
-    phase = run.record("within tolerance", seconds, starts_stream=True)
+    phase = run.record("within tolerance", seconds, True, run.enable)
     run.expect_start_at_arm(phase)
     run.expect("warning:" in answer, f"~/add_subgoal answered without a warning: {answer}")
     run.expect(any("outside the safety workspace box" in m for m in run.watch.logs),
@@ -322,15 +326,14 @@ def scenario_tolerance(run: Run, seconds: float) -> None:
 
 def scenario_beyond(run: Run, seconds: float) -> None:
     run.trigger("capture_goal")
-    run.enable()
-    held = run.record("beyond tolerance", seconds / 2)
+    held = run.record("beyond tolerance", seconds / 2, action=run.enable)
     run.expect(held.setpoints == 0, f"{held.setpoints} set-points sent from beyond tolerance")
     run.expect(any("outside the workspace box" in r for r in held.refusals),
                f"no outside-the-box refusal in /diagnostics (saw {held.refusals})")
     run.expect(any("not commanding: end effector is outside the workspace box" in m
                    for m in run.watch.logs), "no outside-the-box refusal reached /rosout")
-    run.move(BACK_XYZ)
-    run.expect_start_at_arm(run.record("back inside", seconds / 2, starts_stream=True))
+    run.expect_start_at_arm(run.record("back inside", seconds / 2, True,
+                                       lambda: run.move(BACK_XYZ)))
 
 
 def scenario_gripper(run: Run, seconds: float) -> None:
@@ -341,9 +344,8 @@ def scenario_gripper(run: Run, seconds: float) -> None:
         run.trigger("add_subgoal")
         expected.append(0.0 if finger == OPEN else 1.0)
     run.move(run.watch.arm[-1][1], OPEN)
-    run.enable()
-    run.expect_start_at_arm(run.record("sub-goals open, closed, open", seconds,
-                                       starts_stream=True))
+    run.expect_start_at_arm(run.record("sub-goals open, closed, open", seconds, True,
+                                       run.enable))
     commanded = [p for p in run.watch.plans if p["commanded"]]
     wrong = [(p["subgoal_index"], p["command"][6]) for p in commanded
              if p["command"][6] != expected[p["subgoal_index"]]]
