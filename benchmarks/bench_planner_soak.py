@@ -18,6 +18,7 @@ Run:  python benchmarks/bench_planner_soak.py [--seconds 600] [--fps 30] [--widt
 Loopback only: every process runs with ROS_LOCALHOST_ONLY=1 and discovery range LOCALHOST. The
 sensor process uses the package's Fast DDS profile (``config/fastdds_camera.xml``) as a camera
 driver must; set FASTDDS_DEFAULT_PROFILES_FILE="" to measure the Fast DDS defaults.
+``bench_planner_safety.py`` starts, calls and stops the same processes with the helpers here.
 """
 
 from __future__ import annotations
