@@ -18,6 +18,7 @@ Run:  python benchmarks/bench_planner_soak.py [--seconds 600] [--fps 30] [--widt
 Loopback only: every process runs with ROS_LOCALHOST_ONLY=1 and discovery range LOCALHOST. The
 sensor process uses the package's Fast DDS profile (``config/fastdds_camera.xml``) as a camera
 driver must; set FASTDDS_DEFAULT_PROFILES_FILE="" to measure the Fast DDS defaults.
+``bench_planner_safety.py`` starts, calls and stops the same processes with the helpers here.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import numpy as np
@@ -44,10 +46,29 @@ JOINTS = [f"panda_joint{i}" for i in range(1, 8)] + ["panda_finger_joint1", "pan
 TINY = (dict(img_size=64, embed_dim=64, depth=1, num_heads=2),
         dict(img_size=64, embed_dim=64, predictor_embed_dim=64, depth=1, num_heads=2))
 WINDOW_S = 10.0
+NODE_START_S = 180.0  # [s] the node's start (torch, the model) on a loaded machine
+
+
+def read_joint_lines(position: list[float], lines) -> None:
+    """Replace ``position`` (9 joint values, in place) by each line "q1 ... q7 finger" read.
+
+    A finger value sets both finger joints [m]; a line that is not 8 numbers is ignored.
+    """
+    for line in lines:
+        try:
+            values = [float(v) for v in line.split()]
+        except ValueError:
+            continue
+        if len(values) == 8:
+            position[:] = values + values[-1:]
 
 
 def publish_sensors(args) -> None:
-    """Publish frames at ``--fps`` and joint states at 100 Hz until killed (sensor process)."""
+    """Publish frames at ``--fps`` and joint states at 100 Hz until killed (sensor process).
+
+    The arm stands at HOME, hand open; with ``--joints-from-stdin`` every line on stdin
+    ("q1 ... q7 finger", :func:`read_joint_lines`) moves it there at once.
+    """
     import rclpy
     from rclpy.qos import qos_profile_sensor_data
     from sensor_msgs.msg import CompressedImage, Image, JointState
@@ -76,6 +97,9 @@ def publish_sensors(args) -> None:
         image_pub = node.create_publisher(Image, "soak/image", qos_profile_sensor_data)
         images = [Image(**rgb_to_image_fields(frame)) for frame in frames]
     joint_pub = node.create_publisher(JointState, "soak/joint_states", 10)
+    position = HOME + [0.04, 0.04]
+    if args.joints_from_stdin:
+        threading.Thread(target=read_joint_lines, args=(position, sys.stdin), daemon=True).start()
     next_image = next_joint = time.monotonic()
     index = 0
     while rclpy.ok():
@@ -89,7 +113,7 @@ def publish_sensors(args) -> None:
             next_image += 1.0 / args.fps
         if now >= next_joint:
             joint_pub.publish(JointState(header=Header(stamp=stamp), name=JOINTS,
-                                         position=HOME + [0.04, 0.04]))
+                                         position=list(position)))
             next_joint += 0.01
         time.sleep(max(0.0, min(next_image, next_joint) - time.monotonic()))
 
@@ -105,28 +129,14 @@ def proc_cpu_rss(pid: int) -> tuple[float, float]:
     return cpu, rss
 
 
-def main() -> None:
-    parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=600.0)
-    parser.add_argument("--fps", type=float, default=30.0)
-    parser.add_argument("--width", type=int, default=640)
-    parser.add_argument("--height", type=int, default=480)
-    parser.add_argument("--transport", choices=("raw", "compressed"), default="raw")
-    parser.add_argument("--samples", type=int, default=16)
-    parser.add_argument("--iterations", type=int, default=2)
-    parser.add_argument("--role", choices=("watch", "sensors"), default="watch",
-                        help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.role == "sensors":
-        publish_sensors(args)
-        return
+def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()):
+    """Start the planner node (tiny random-weight model) and the sensor process.
 
-    import rclpy
+    ``parameters``: the node's ``-p`` values beyond the CEM size (``args.samples``,
+    ``args.iterations``); ``sensor_options``: more options of the sensor process (its stdin is a
+    pipe with ``--joints-from-stdin``). Returns (node process, sensor process, node log path).
+    """
     import torch
-    from diagnostic_msgs.msg import DiagnosticArray
-    from geometry_msgs.msg import PoseStamped
-    from rclpy.executors import SingleThreadedExecutor
-    from std_srvs.srv import SetBool, Trigger
 
     from vjepa_ros.models import build_encoder, build_predictor, save_world_model
     from vjepa_ros.nodes.launcher import mpc_nodes
@@ -138,16 +148,100 @@ def main() -> None:
     camera = "soak/image/compressed" if args.transport == "compressed" else "soak/image"
     planner = mpc_nodes(str(checkpoint), camera_topic=camera,
                         joint_states_topic="soak/joint_states", target_topic="soak/target_pose",
-                        image_transport=args.transport,
+                        gripper_topic="soak/gripper_command", image_transport=args.transport,
                         planner_parameters={"planner.samples": args.samples,
                                             "planner.topk": min(10, args.samples),
                                             "planner.iterations": args.iterations,
-                                            "control.mode": "continuous"})[0]
+                                            **parameters})[0]
+    log = f"{folder}/planner.log"
     node_proc = subprocess.Popen(planner.command(), stdout=subprocess.DEVNULL,
-                                 stderr=open(f"{folder}/planner.log", "w"))
-    sensors = subprocess.Popen([sys.executable, __file__, "--role", "sensors",
-                                "--fps", str(args.fps), "--width", str(args.width),
-                                "--height", str(args.height), "--transport", args.transport])
+                                 stderr=open(log, "w"))
+    sensors = subprocess.Popen(
+        [sys.executable, __file__, "--role", "sensors", "--fps", str(args.fps), "--width",
+         str(args.width), "--height", str(args.height), "--transport", args.transport,
+         *sensor_options],
+        stdin=subprocess.PIPE if "--joints-from-stdin" in sensor_options else None, text=True)
+    return node_proc, sensors, log
+
+
+def stop_processes(node_proc, sensors) -> None:
+    """Stop the node (SIGINT, as Ctrl-C; SIGKILL after 30 s) and the sensor process."""
+    node_proc.send_signal(2)
+    sensors.kill()
+    try:
+        node_proc.wait(30)
+    except subprocess.TimeoutExpired:
+        node_proc.kill()
+
+
+def node_ready(clients, timeout_s: float = NODE_START_S) -> bool:
+    """Wait until every service client's node answers; False after ``timeout_s`` in all."""
+    deadline = time.monotonic() + timeout_s
+    return all(c.wait_for_service(timeout_sec=max(0.1, deadline - time.monotonic()))
+               for c in clients)
+
+
+def call(executor, client, request, timeout_s: float = 5.0):
+    """Call a service and spin until it answers; its response, or None after ``timeout_s``."""
+    future = client.call_async(request)
+    executor.spin_until_future_complete(future, timeout_sec=timeout_s)
+    return future.result()
+
+
+def trigger_until_done(executor, client, timeout_s: float = 30.0):
+    """Call a Trigger service until it succeeds (the node has a fresh frame); its response.
+
+    Raises SystemExit with the node's last answer when it has not succeeded in ``timeout_s``.
+    """
+    from std_srvs.srv import Trigger
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        response = call(executor, client, Trigger.Request())
+        if response is not None and response.success:
+            return response
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{client.srv_name} did not succeed in {timeout_s:g} s: "
+                             f"{response and response.message}")
+        time.sleep(0.5)
+
+
+def spin_for(executor, seconds: float) -> None:
+    """Spin ``executor`` for ``seconds`` (callbacks run in this thread)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        executor.spin_once(timeout_sec=0.05)
+
+
+def add_process_options(parser, seconds: float, seconds_help: str = "run length [s]") -> None:
+    """Add the options of the node and sensor processes (frames, transport, CEM size)."""
+    parser.add_argument("--seconds", type=float, default=seconds, help=seconds_help)
+    parser.add_argument("--fps", type=float, default=30.0)
+    parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--height", type=int, default=480)
+    parser.add_argument("--transport", choices=("raw", "compressed"), default="raw")
+    parser.add_argument("--samples", type=int, default=16)
+    parser.add_argument("--iterations", type=int, default=2)
+
+
+def main() -> None:
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    add_process_options(parser, 600.0)
+    parser.add_argument("--role", choices=("watch", "sensors"), default="watch",
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--joints-from-stdin", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role == "sensors":
+        publish_sensors(args)
+        return
+
+    import rclpy
+    from diagnostic_msgs.msg import DiagnosticArray
+    from geometry_msgs.msg import PoseStamped
+    from rclpy.executors import SingleThreadedExecutor
+    from std_srvs.srv import SetBool, Trigger
+
+    node_proc, sensors, log = start_processes(args, {"control.mode": "continuous"})
     rclpy.init()
     watcher = rclpy.create_node("soak_watch")
     executor = SingleThreadedExecutor()
@@ -166,24 +260,11 @@ def main() -> None:
     try:
         capture = watcher.create_client(Trigger, "/vjepa_planner/capture_goal")
         enable = watcher.create_client(SetBool, "/vjepa_planner/enable")
-        if not (capture.wait_for_service(timeout_sec=60)
-                and enable.wait_for_service(timeout_sec=10)):
-            raise SystemExit(f"planner node did not start; see {folder}/planner.log")
-        deadline = time.monotonic() + 30
-        while True:
-            future = capture.call_async(Trigger.Request())
-            executor.spin_until_future_complete(future, timeout_sec=5)
-            if future.result() is not None and future.result().success:
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit("no camera frame reached the planner node in 30 s: "
-                                 f"{future.result() and future.result().message}")
-            time.sleep(0.5)
-        future = enable.call_async(SetBool.Request(data=True))
-        executor.spin_until_future_complete(future, timeout_sec=5)
-        warm_end = time.monotonic() + 3.0
-        while time.monotonic() < warm_end:
-            executor.spin_once(timeout_sec=0.05)
+        if not node_ready((capture, enable)):
+            raise SystemExit(f"planner node did not start in {NODE_START_S:g} s; see {log}")
+        trigger_until_done(executor, capture)
+        call(executor, enable, SetBool.Request(data=True))
+        spin_for(executor, 3.0)
         poses.clear()
         diagnostics.clear()
         start = time.monotonic()
@@ -193,12 +274,7 @@ def main() -> None:
         cpu1, rss1 = proc_cpu_rss(node_proc.pid)
         elapsed = time.monotonic() - start
     finally:
-        node_proc.send_signal(2)
-        sensors.kill()
-        try:
-            node_proc.wait(30)
-        except subprocess.TimeoutExpired:
-            node_proc.kill()
+        stop_processes(node_proc, sensors)
         watcher.destroy_node()
         rclpy.try_shutdown()
 

@@ -377,3 +377,41 @@ def test_enable_without_inputs_reports_why_and_disable_stops_streaming(model):
     assert stream(session, clock, ticks=2)[-1] is not None
     assert session.set_enabled(False)[0]
     assert session.stream_step() is None and session.status()["values"]["state"] == "shadow"
+
+
+@pytest.mark.parametrize("moved", [[0.15, 0.0, 0.0], [-0.1, 0.15, 0.05]])
+def test_an_arm_held_outside_the_box_and_brought_back_elsewhere_does_not_lurch(model, moved):
+    """A set-point held outside the box restarts at the arm when it comes back elsewhere.
+
+    The bug: the safety hold froze the set-point; the arm came back into the box 15+ cm from it,
+    and the next command pulled the set-point onto the new pose's reach in one tick and flew on at
+    about 6 m/s (found by the process check, benchmarks/bench_planner_safety.py).
+    """
+    session, clock, _ = enabled_session(model)
+
+    def run(state, ticks):
+        setpoints = []
+        for tick in range(ticks):
+            clock.now += 0.01
+            session.observe_state(state, clock.now)
+            session.observe_image(frame(tick), clock.now)
+            if tick % 10 == 0:
+                session.plan_step()
+            out = session.stream_step()
+            setpoints.append(None if out is None or out.setpoint is None else out.setpoint)
+        return setpoints
+
+    run(START, 60)
+    beyond = START.copy()
+    beyond[2] = session.limits.workspace_min[2] - 0.03  # past safety.workspace_tolerance_m
+    held = run(beyond, 30)
+    assert "outside the workspace box" in session.status()["message"]
+    back = START.copy()
+    back[:3] += moved
+    resumed = [s for s in held + run(back, 60) if s is not None]
+    steps = np.linalg.norm(np.diff([s[:3] for s in resumed], axis=0), axis=1)
+    restart = int(np.argmax(steps))
+    np.testing.assert_allclose(resumed[restart + 1][:3], back[:3], atol=1e-4)  # at the arm
+    others = np.delete(steps, restart)
+    assert others.max() <= session.limits.max_speed_m_s * 0.01 + 1e-9, others.max()
+    assert all(is_safe_setpoint(s, session.limits) for s in resumed)

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -200,18 +201,66 @@ def test_no_set_point_leaves_the_reach_of_the_pose_its_target_was_checked_agains
         assert np.all(setpoint[:3] >= lower) and np.all(setpoint[:3] <= upper)
 
 
+def moving_streamer(limits, start, dx, ticks) -> SetpointStreamer:
+    """Return a streamer reset at ``start``, ``ticks`` 10 ms ticks on its way to ``start`` + dx."""
+    streamer = SetpointStreamer(limits)
+    streamer.reset(start)
+    streamer.set_target(start + [dx, 0, 0, 0, 0, 0, 0], anchor=start)
+    for _ in range(ticks):
+        streamer.step(0.01)
+    return streamer
+
+
 def test_the_twist_matches_the_set_point_motion_when_the_reach_limit_acts():
     limits = SafetyLimits(max_step_m=0.03)
     start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
-    streamer = SetpointStreamer(limits)
-    streamer.reset(start)
-    streamer.set_target(start + [0.03, 0, 0, 0, 0, 0, 0], anchor=start)
-    for _ in range(30):
-        streamer.step(0.01)
+    streamer = moving_streamer(limits, start, 0.03, 30)
     streamer.set_target(start + [0.0, 0.03, 0, 0, 0, 0, 0], anchor=start)
     previous = streamer.setpoint.copy()
     for _ in range(100):
         setpoint = streamer.step(0.01)
         np.testing.assert_allclose(streamer.twist()[:3], (setpoint[:3] - previous[:3]) / 0.01,
                                    atol=1e-9)
+        previous = setpoint
+
+
+def _moved_anchor(start, offset, turn):
+    anchor = start.copy()
+    anchor[:3] += offset
+    anchor[3:6] = (Rotation.from_rotvec(turn) * Rotation.from_euler("xyz", start[3:6])).as_euler(
+        "xyz")
+    return anchor
+
+
+@pytest.mark.parametrize("offset, turn, restart", [
+    ([-0.15, 0.0, 0.0], [0, 0, 0], True),  # the arm was moved 15 cm while the set-point held
+    ([-0.08, 0.2, -0.1], [0, 0, 0], True),  # 24 cm, another direction
+    ([0.0, 0.0, 0.0], [0, 0, 0.7], True),  # turned 0.7 rad > max_rotation_step_rad 0.35
+    ([0.0, 0.03, 0.0], [0, 0, 0.1], False),  # within reach: the set-point goes on from where it is
+])
+def test_a_set_point_outside_the_new_anchors_reach_restarts_at_it_instead_of_lurching(
+        offset, turn, restart):
+    """A set-point the arm is out of reach of restarts at the arm, at rest.
+
+    The bug: the reach clamp jumped the set-point onto the new anchor's ball and kept that jump
+    as its velocity: 15 cm away it flew at about 6 m/s for four ticks (0.1 m/s allowed).
+    """
+    start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+    streamer = moving_streamer(LIMITS, start, 0.08, 60)
+    held = streamer.setpoint.copy()
+    anchor = _moved_anchor(start, np.array(offset), np.array(turn))
+    target = anchor + [0.0, 0.0, 0.05, 0, 0, 0, 0]  # what the planner commands from there
+    streamer.set_target(target, anchor=anchor)
+    if restart:
+        np.testing.assert_allclose(streamer.setpoint[:6], anchor[:6], atol=1e-12)
+        assert not streamer.twist().any(), "restarted at rest"
+    else:
+        np.testing.assert_array_equal(streamer.setpoint, held)
+    previous = streamer.setpoint.copy()
+    for _ in range(200):
+        setpoint = streamer.step(0.01)
+        assert np.linalg.norm(setpoint[:3] - previous[:3]) <= LIMITS.max_speed_m_s * 0.01 + 1e-9
+        assert angle_between(previous[3:6], setpoint[3:6]) <= \
+            LIMITS.max_angular_speed_rad_s * 0.01 + 1e-9
+        assert np.linalg.norm(setpoint[:3] - anchor[:3]) <= LIMITS.max_step_m + 1e-9
         previous = setpoint

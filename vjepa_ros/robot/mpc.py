@@ -69,7 +69,7 @@ from vjepa_ros.robot.safety import (
     is_safe_setpoint,
     unreachable_goal_note,
 )
-from vjepa_ros.robot.targets import SetpointStreamer, target_from_action
+from vjepa_ros.robot.targets import MAX_TICK_PERIODS, SetpointStreamer, target_from_action
 
 
 @dataclasses.dataclass
@@ -720,7 +720,7 @@ class MPCSession:
             self.last_stream_time = now
             if self.camera_check is not None:
                 self._advance_camera_check(now)
-            setpoint = self.streamer.step(min(max(dt, 0.0), 5 * period))
+            setpoint = self.streamer.step(min(max(dt, 0.0), MAX_TICK_PERIODS * period))
             if not is_safe_setpoint(setpoint, self.limits):  # never expected: belt and braces
                 self.streamer.deactivate()
                 self._hold(Refusal(RefusalKind.INTERNAL_ERROR,

@@ -124,6 +124,18 @@ def in_box(xyz: np.ndarray, limits: SafetyLimits, tolerance: float = 0.0) -> boo
     return bool(np.all(xyz >= lower - tolerance) and np.all(xyz <= upper + tolerance))
 
 
+def distance_outside_box(xyz, limits: SafetyLimits) -> np.ndarray:
+    """Distance [m] of positions ``xyz`` [..., 3] (base frame) outside the workspace box, [...].
+
+    0 inside or on the box's faces; otherwise the Euclidean distance to the nearest point of the
+    box (the norm of how far each axis lies beyond its face).
+    """
+    lower, upper = limits.box
+    xyz = np.asarray(xyz, dtype=float)
+    beyond = np.maximum(lower - xyz, 0.0) + np.maximum(xyz - upper, 0.0)
+    return np.linalg.norm(beyond, axis=-1)
+
+
 def unreachable_goal_note(xyz, limits: SafetyLimits) -> str:
     """Return a warning when a goal's TCP position ``xyz`` [3] (m, base frame) is outside the box.
 

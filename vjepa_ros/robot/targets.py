@@ -23,6 +23,9 @@ from vjepa_ros.planning.pose import apply_action
 from vjepa_ros.robot.safety import SafetyLimits
 
 ACTION_LABELS = ("dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper")
+# A late stream tick advances the set-point by at most this many stream periods (MPCSession.
+# stream_step): the longest step a set-point can make is max_speed_m_s times this period.
+MAX_TICK_PERIODS = 5
 
 
 def target_from_action(state, action) -> np.ndarray:
@@ -110,7 +113,9 @@ class SetpointStreamer:
         ``anchor`` [7]: the measured state the target was made safe against (``filter_target``'s
         ``current``). When given, every later set-point stays within ``limits.max_step_m`` and
         ``limits.max_rotation_step_rad`` of it (the target must lie within them; the safety filter
-        guarantees that). None: no reach limit (box only).
+        guarantees that). None: no reach limit (box only). A set-point outside the new anchor's
+        reach (the arm was moved or pushed away from it) restarts at the anchor, at rest, instead
+        of being pulled into the reach in one tick.
         """
         if self.setpoint is None:
             raise RuntimeError("SetpointStreamer.reset(state) must come before set_target")
@@ -122,6 +127,23 @@ class SetpointStreamer:
             lower, upper = self.limits.box
             anchor[:3] = np.clip(anchor[:3], lower, upper)  # as filter_target measures the step
             self.anchor = anchor
+            if not self._reaches(self.setpoint):
+                # The arm is elsewhere (moved while the set-point held, pushed away): clamping
+                # the set-point into this reach would be a jump that the velocity then carries
+                # on (15 cm away: about 6 m/s for four ticks). Restart at the measured pose.
+                gripper = self.setpoint[6]
+                self.reset(anchor)
+                self.setpoint[6] = gripper
+                self.target = np.asarray(target, dtype=np.float64).copy()
+                self.anchor = anchor
+
+    def _reaches(self, setpoint: np.ndarray) -> bool:
+        """Whether ``setpoint`` [7] lies within the anchor's reach (translation and rotation)."""
+        offset = float(np.linalg.norm(setpoint[:3] - self.anchor[:3]))
+        turn = (Rotation.from_euler("xyz", setpoint[3:6])
+                * Rotation.from_euler("xyz", self.anchor[3:6]).inv()).magnitude()
+        return offset <= self.limits.max_step_m + 1e-9 and \
+            turn <= self.limits.max_rotation_step_rad + 1e-9
 
     def hold(self) -> None:
         """Stop where the set-point is now (target := set-point, velocities 0)."""
