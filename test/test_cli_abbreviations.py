@@ -131,6 +131,8 @@ def benchmark_parser(path: Path) -> argparse.ArgumentParser:
         patch.syspath_prepend(str(ROOT / "benchmarks"))
         spec = importlib.util.spec_from_file_location(f"_abbrev_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
+        # registered as a normal import would be: dataclasses (string annotations) look it up
+        patch.setitem(sys.modules, spec.name, module)
         spec.loader.exec_module(module)
         patch.setattr(argparse.ArgumentParser, "parse_args", capture)
         patch.setattr(sys, "argv", [str(path)])
