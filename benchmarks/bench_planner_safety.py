@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -223,8 +224,11 @@ class Watch:
         if len(inside) >= 2:
             motion = measure_setpoints(stamps, [s[1] for s in inside], [s[2] for s in inside],
                                        self.limits, self.period_s, measured)
-        refusals = tuple(dict.fromkeys(v["refusal"] for t, v in self.diagnostics
-                                       if start <= t < end and v.get("refusal")))
+        seen = {}  # one per kind of refusal: a stale-input refusal carries its own age
+        for t, v in self.diagnostics:
+            if start <= t < end and v.get("refusal"):
+                seen.setdefault(re.sub(r"\d+(\.\d+)?", "#", v["refusal"]), v["refusal"])
+        refusals = tuple(seen.values())
         return Phase(name, arm, len(inside), len(inside) / max(end - start, 1e-9), motion, gap,
                      refusals)
 
@@ -291,7 +295,7 @@ class Run:
 
     def expect_start_at_arm(self, phase: Phase) -> None:
         self.expect(phase.setpoints > 0, f"no set-point reached the arm in {phase.name}")
-        self.expect(phase.first_gap_m <= FIRST_SETPOINT_TOLERANCE_M,
+        self.expect(phase.setpoints == 0 or phase.first_gap_m <= FIRST_SETPOINT_TOLERANCE_M,
                     f"{phase.name}: first set-point {phase.first_gap_m * 1e3:.1f} mm from the "
                     "measured pose clamped into the box (a lurch)")
 
@@ -320,8 +324,8 @@ def scenario_tolerance(run: Run, seconds: float) -> None:
     run.expect("warning:" in answer, f"~/add_subgoal answered without a warning: {answer}")
     run.expect(any("outside the safety workspace box" in m for m in run.watch.logs),
                "no warning about the sub-goal outside the box reached /rosout")
-    run.expect(not any("outside" in r for r in phase.refusals),
-               f"held within the tolerance: {phase.refusals}")
+    run.expect(not phase.refusals, f"held within the tolerance (any hold fails this phase: a "
+               f"stale-input one means the machine was too loaded to judge): {phase.refusals}")
 
 
 def scenario_beyond(run: Run, seconds: float) -> None:

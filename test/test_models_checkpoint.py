@@ -198,6 +198,23 @@ def test_truncated_file(models, tmp_path):
         load_models(tmp_path / "missing.pt")
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("part", ["encoder", "predictor"])
+def test_weights_with_nan_or_inf_are_refused_naming_the_tensor(models, tmp_path, part, bad):
+    encoder, predictor = models
+    states = {"encoder": dict(encoder.state_dict()), "predictor": dict(predictor.state_dict())}
+    key = next(k for k, v in states[part].items() if v.is_floating_point() and v.ndim == 2)
+    states[part][key] = states[part][key].clone()
+    states[part][key][0, 0] = bad
+    path = tmp_path / "diverged.pt"
+    torch.save({**states, "config": {"encoder": ENC, "predictor": PRED}}, path)
+    with pytest.raises(CheckpointError) as info:
+        load_models(path)
+    message = str(info.value)
+    assert "NaN or inf" in message and key in message and "diverged.pt" in message
+    assert "\n" not in message
+
+
 def test_wrong_shapes_and_missing_keys_are_named(models, tmp_path):
     encoder, predictor = models
     wider = build_predictor(**{**PRED, "predictor_embed_dim": 64})

@@ -1,5 +1,10 @@
 """Every command checks its output location before it works, with one line naming the option."""
 
+import errno
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from vjepa_ros.cli import main
@@ -22,6 +27,23 @@ def test_output_dir_can_check_without_creating(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(ValueError, match="is a file"):
         output_dir(tmp_path / "f" / "run", create=False)
+
+
+def test_checking_without_creating_tries_for_real_and_leaves_nothing(tmp_path, monkeypatch):
+    # /proc: access() says writable to root, yet nothing can be made there (tester, session 12)
+    if Path("/proc/self").is_dir():
+        with pytest.raises(ValueError, match=r"^--out /proc/nope/run: cannot create it in /proc"):
+            output_dir("/proc/nope/run", create=False)
+    before = sorted(tmp_path.iterdir())
+    assert output_dir(tmp_path / "a" / "b", create=False) == tmp_path / "a" / "b"
+    assert sorted(tmp_path.iterdir()) == before  # the probe folder is gone
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    with pytest.raises(ValueError, match="Read-only file system"):
+        output_dir(tmp_path / "c", "--out-dir", create=False)
 
 
 def test_output_file_refuses_a_directory_and_creates_the_folder(tmp_path):

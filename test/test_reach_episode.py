@@ -8,6 +8,7 @@ import pytest
 from vjepa_ros.nodes.reach_episode import (
     HOLD_ADVICE,
     REACHED,
+    SILENT_S,
     STALE_GRACE_S,
     STEP_LIMIT,
     Arrival,
@@ -192,6 +193,23 @@ def test_stale_inputs_end_the_episode_only_when_they_do_not_recover_within_the_g
     now[0] = 2 * STALE_GRACE_S + 0.6
     with pytest.raises(DemoError, match=f"holds the arm for {STALE_GRACE_S:g} s \\(stale_inputs"):
         f.on_status(status("stale_inputs", "no camera image received yet"))
+
+
+def test_a_planner_or_simulator_that_goes_silent_ends_the_episode_after_the_watchdog():
+    # tester, session 12: kill -STOP on either node left reach waiting for its 900 s deadline
+    arm, now = Arm(), [0.0]
+    f = follower(arm, clock=lambda: now[0])
+    f.on_status({}, -math.inf)  # nothing heard yet: no watchdog (the start-up wait covers it)
+    now[0] = 10 * SILENT_S
+    assert f.update() is None
+    for tick in range(1, 5):  # diagnostics every 0.5 s of planner time keep it alive
+        f.on_status(status(""), 0.5 * tick)
+        now[0] += SILENT_S - 1
+        assert f.update() is None
+    f.on_status(status(""), 2.0)  # the same message again is not a new one
+    now[0] += 2
+    with pytest.raises(DemoError, match=f"^no /diagnostics from the planner for {SILENT_S:g} s"):
+        f.update()
 
 
 def test_no_hold_while_disabled_nothing_refused_or_from_an_older_planner():

@@ -8,6 +8,7 @@ names the option.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -15,7 +16,8 @@ def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = Tr
     """Create directory ``path`` (with parents) if needed and return it.
 
     ``create`` False: only check that it could be created (the nearest existing folder on its way
-    is writable), for a command that writes nothing when it fails. Raises ValueError naming
+    is writable, by creating and removing a probe folder there), for a command that writes
+    nothing when it fails. Raises ValueError naming
     ``option`` when ``path`` or a parent is a file, or when the directory cannot be created or
     written.
     """
@@ -27,9 +29,13 @@ def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = Tr
     if not create:
         existing = next(part for part in (path.absolute(), *path.absolute().parents)
                         if part.exists())
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise ValueError(f"{option} {path}: {existing} is not writable; give a directory "
-                             "you can write")
+        # A real try, not os.access: root passes access() where mkdir still fails (/proc, a
+        # read-only bind mount); the probe folder is removed at once.
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".vjepa_ros_probe_", dir=existing))
+        except OSError as exc:
+            raise ValueError(f"{option} {path}: cannot create it in {existing} ({exc.strerror});"
+                             " give a directory you can write") from None
         return path
     try:
         path.mkdir(parents=True, exist_ok=True)

@@ -264,7 +264,10 @@ def _merge(kind: str, inferred: dict, config: dict, caller: dict | None, path) -
 
 
 def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
-    """Strictly load ``state`` into a module built on ``meta`` (its tensors are adopted)."""
+    """Strictly load ``state`` into a module built on ``meta`` (its tensors are adopted).
+
+    CheckpointError for missing, unexpected or mis-shaped keys, and for NaN/inf weights.
+    """
     expected = {key: tuple(value.shape) for key, value in module.state_dict().items()}
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
@@ -279,6 +282,12 @@ def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
                 parts.append(f"{len(items)} {label}: {items[:5]}{more}")
         raise CheckpointError(f"{path}: {what} weights do not match the model "
                               f"{module.config}: " + "; ".join(parts))
+    not_finite = [key for key, value in state.items()
+                  if value.is_floating_point() and not bool(torch.isfinite(value).all())]
+    if not_finite:  # a diverged run or a damaged file: every plan would be NaN
+        raise CheckpointError(f"{path}: {what} weights hold NaN or inf in {len(not_finite)} "
+                              f"tensors ({', '.join(not_finite[:3])}): the file is damaged or "
+                              "its training diverged; give an earlier checkpoint of the run")
     module.load_state_dict(state, strict=True, assign=True)
     return module
 

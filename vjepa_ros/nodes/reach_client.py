@@ -389,7 +389,8 @@ class ReachDemo:
                 if step is not None:
                     self.say(format_step(step))
                 record = self.client.next_report(0.0)
-            follower.on_status(self.client.diagnostics)  # a hold ends it at once
+            # a hold ends it at once; silence (a frozen node) after SILENT_S
+            follower.on_status(self.client.diagnostics, self.client.diagnostics_stamp)
             stop = follower.update()
             if stop is not None:
                 return stop

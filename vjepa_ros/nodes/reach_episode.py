@@ -38,6 +38,9 @@ from vjepa_ros.sim.tasks import reach_error
 
 REACHED, STEP_LIMIT = "reached", "step limit"
 STALE_GRACE_S = 5.0  # [s, wall] stale inputs may recover this long before the episode ends
+# [s, wall] no new /diagnostics (published every 0.5 s of the planner's clock) for this long
+# after the first: the planner or the simulator (whose /clock drives the planner's timers) froze
+SILENT_S = 30.0
 # What the demo's user does about each hold (robot/refusal.RefusalKind values): the planner holds
 # the arm and the goal cannot be reached without them.
 HOLD_ADVICE = {
@@ -95,15 +98,22 @@ class ReachFollower:
         self._arrived_at: float | None = None  # [s] TCP stamp of its arrival
         self._scanned = -math.inf  # [s] newest TCP stamp already checked for arrival
         self._stale_since: float | None = None  # [s, clock] first stale_inputs hold seen
+        self._status_stamp: float | None = None  # the newest /diagnostics header stamp seen
+        self._heard_at: float | None = None  # [s, clock] when it arrived
 
-    def on_status(self, values: dict) -> None:
+    def on_status(self, values: dict, stamp: float | None = None) -> None:
         """Take the planner's newest ``/diagnostics`` values; raise when it holds for good.
+
+        ``stamp``: their header stamp; a new one restarts :meth:`update`'s silence watchdog
+        (``SILENT_S``).
 
         Only values with ``enabled`` "True" count (before ``~/enable`` the planner only watches).
         Raises :class:`DemoError` (one line: the refusal, then what to do) for a hold the planner
         cannot leave without the user (``HOLD_ADVICE``): at once, or for ``stale_inputs`` once
         they have not recovered for ``STALE_GRACE_S``.
         """
+        if stamp is not None and math.isfinite(stamp) and stamp != self._status_stamp:
+            self._status_stamp, self._heard_at = stamp, self.clock()
         kind = values.get("refusal_kind", "") if values.get("enabled") == "True" else ""
         if kind != "stale_inputs":
             self._stale_since = None
@@ -151,10 +161,17 @@ class ReachFollower:
     def update(self) -> str | None:
         """Return ``REACHED`` or ``STEP_LIMIT`` once the episode is over, else None.
 
-        Raises :class:`DemoError` after the deadline.
+        Raises :class:`DemoError` after the deadline, and when no new ``/diagnostics`` came for
+        ``SILENT_S`` after the first (a frozen planner or simulator).
         """
-        if self.clock() > self.deadline:
+        now = self.clock()
+        if now > self.deadline:
             raise DemoError(f"no result in time: {len(self.steps)} steps so far")
+        if self._heard_at is not None and now - self._heard_at > SILENT_S:
+            raise DemoError(f"no /diagnostics from the planner for {SILENT_S:g} s after "
+                            f"{len(self.steps)} steps: the planner or the simulator (its /clock) "
+                            "stopped; check that both processes run and the machine is not "
+                            "overloaded, then start again")
         latest = self.states.latest_state()
         if self._target is None or latest is None:
             return None
