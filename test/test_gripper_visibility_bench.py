@@ -86,7 +86,8 @@ def test_encoder_only_files_load_and_bad_specs_are_refused_naming_the_option(tmp
     (tmp_path / "junk.pt").write_bytes(b"not a model")
     write_yaml(tmp_path / "typo.yaml", img_sise=64)
     write_yaml(tmp_path / "odd.yaml", img_size=30)
-    for spec, words in (("oracle", "no image encoder"), (str(tmp_path / "none.pt"), "does not exist"),
+    for spec, words in (("oracle", "no image encoder"),
+                        (str(tmp_path / "none.pt"), "does not exist"),
                         (str(tmp_path / "junk.pt"), "junk.pt"),
                         (str(tmp_path / "typo.yaml"), "img_sise"),
                         (str(tmp_path / "odd.yaml"), "multiple"),
