@@ -12,7 +12,7 @@ from vjepa_ros.planning.cem import CEMPlanner
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.goals import GoalSequence, SubGoal, goals_from_files
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
-from vjepa_ros.robot.safety import SafetyLimits, is_safe_setpoint
+from vjepa_ros.robot.safety import SafetyLimits, is_safe_setpoint, plan_age_problem
 from vjepa_ros.robot.targets import target_from_action
 
 START = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
@@ -290,6 +290,58 @@ def test_plan_started_in_shadow_mode_is_not_commanded_after_enable(model):
     clock.now += 0.05
     observe(session, clock, seed=1)
     assert session.plan_step().command is not None, "the next plan, made enabled, commands"
+
+
+@pytest.mark.parametrize("mode", ["continuous", "blocking", "async"])
+def test_plan_from_a_frame_older_than_max_plan_age_is_discarded(model, mode):
+    """A process stalled mid-plan (SIGSTOP, swap, a debugger) must not fire the ancient plan.
+
+    The inputs are fresh again when the plan ends, so only the plan's own frame age can tell.
+    """
+    planner = HookedPlanner(model)
+    session, clock, logs = enabled_session(model, mode=mode, planner=planner)
+
+    def stall():
+        clock.now += 120.0
+        observe(session, clock, seed=4)  # camera and robot state arrive again after the stall
+
+    planner.after = stall
+    report = session.plan_step()
+    assert report.command is None and report.gripper_command is None
+    assert "plan too old" in report.reason and "safety.max_plan_age_s = 30 s" in report.reason
+    assert "120.0 s old" in report.reason
+    assert session.commands_sent == 0 and session.stream_step() is None
+    assert any(level == "warning" and "plan too old" in m for level, m in logs)
+    assert session.refusal == "", "not a hold: the next fresh frame is planned on"
+    assert session.plan_step().command is not None, "the plan on the fresh frame commands"
+
+
+def test_max_plan_age_is_the_limit_and_nonfinite_ages_are_refused():
+    limits = SafetyLimits(max_plan_age_s=2.0)
+    assert plan_age_problem(2.0, limits) == ""
+    assert plan_age_problem(-0.01, limits) == ""  # a frame stamped a hair ahead of the clock
+    for age in (2.01, float("nan"), float("inf")):
+        assert "safety.max_plan_age_s = 2 s" in plan_age_problem(age, limits)
+    with pytest.raises(ValueError, match="max_plan_age_s"):
+        SafetyLimits(max_plan_age_s=0.0)
+
+
+def test_disable_and_clear_goals_replace_a_safety_refusal_at_once(model):
+    """After disable → clear goals the status must not keep showing an old safety refusal."""
+    session, clock, _ = enabled_session(model)
+    clock.now += 0.05
+    below = START.copy()
+    below[2] = session.limits.workspace_min[2] - 0.05  # far below the box: the filter refuses
+    session.observe_image(frame(1), clock.now)
+    session.observe_state(below, clock.now)
+    session.plan_step()
+    assert "outside the workspace box" in session.refusal
+    session.set_enabled(False)
+    assert session.refusal == "", "shadow mode sends no command: no safety refusal to show"
+    session.clear_goals()
+    assert session.refusal.startswith("no goal") and "no goal" in session.status()["message"]
+    session.set_enabled(True)
+    assert "outside the workspace box" not in session.status()["message"]
 
 
 def _calling_at_first_rollout_step(monkeypatch, predictor, action):

@@ -67,6 +67,7 @@ from vjepa_ros.robot.safety import (
     filter_target,
     input_problem,
     is_safe_setpoint,
+    plan_age_problem,
     unreachable_goal_note,
 )
 from vjepa_ros.robot.targets import MAX_TICK_PERIODS, SetpointStreamer, target_from_action
@@ -328,8 +329,11 @@ class MPCSession:
             self._drop_prepared("goals cleared")
             message = f"goals cleared ({count} removed)"
             self.log("info", message)
+            refusal = Refusal(RefusalKind.NO_GOAL, self._goal_problem())
             if self.enabled:
-                self._hold(Refusal(RefusalKind.NO_GOAL, self._goal_problem()))
+                self._hold(refusal)
+            else:  # shadow mode: the status says at once why nothing is planned
+                self._refuse(refusal)
             return message
 
     def _captured_subgoal(self, service: str, source: str) -> SubGoal:
@@ -354,6 +358,8 @@ class MPCSession:
                 was = self.enabled
                 self._stop_commanding("disabled")
                 self._transition(Event.DISABLE)
+                if self._refusal is not None and self._refusal.kind is RefusalKind.SAFETY:
+                    self._refusal = None  # about a command; none is sent in shadow mode
                 return True, "disabled: shadow mode (planning, no commands)" if was else (
                     "already disabled")
             if self.enabled:
@@ -650,6 +656,11 @@ class MPCSession:
         if not self.enabled:
             report.reason = "shadow mode: enable with ~/enable to command the arm"
             report.outcome = PlanOutcome.SHADOW
+            return report
+        too_old = plan_age_problem(now - frame_stamp, self.limits)
+        if too_old:  # a stalled process or a slow planner: the view it planned on is history
+            report.reason, report.outcome = too_old, PlanOutcome.DISCARDED
+            self.log("warning", too_old)
             return report
         latest = self.inputs.latest_state()
         decision = filter_target(

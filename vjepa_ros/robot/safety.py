@@ -61,6 +61,12 @@ class SafetyLimits:
     max_state_age_s: float = param(
         0.25, "Newest robot state older than this (node clock − header.stamp) → hold [s]."
     )
+    max_plan_age_s: float = param(
+        30.0, "A plan whose camera frame is older than this when it would be commanded (node "
+        "clock − the frame's header.stamp; a stalled process, a slow planner) is discarded and "
+        "the next plan starts from a fresh frame [s]. The published ViT-g planner takes about 16 "
+        "s per step on a GPU; raise this for a slower planner."
+    )
 
     def __post_init__(self):
         lower = np.asarray(self.workspace_min, dtype=float)
@@ -116,6 +122,19 @@ def input_problem(image_age: float | None, state_age: float | None, limits: Safe
         if age < -limit:
             return f"{what} stamp lies {-age:.2f} s in the future (clock mismatch?)"
     return ""
+
+
+def plan_age_problem(frame_age_s: float, limits: SafetyLimits) -> str:
+    """Return why a plan from a frame ``frame_age_s`` [s] old may not be commanded, or "".
+
+    ``frame_age_s`` is node clock − the planned frame's ``header.stamp`` at command time; a
+    non-finite age is a problem too (a clock that jumped).
+    """
+    if math.isfinite(frame_age_s) and frame_age_s <= limits.max_plan_age_s:
+        return ""
+    return (f"plan too old: its camera frame is {frame_age_s:.1f} s old at command time (limit "
+            f"safety.max_plan_age_s = {limits.max_plan_age_s:g} s; was the process stalled or "
+            "the planner slower than that?): plan discarded, planning on a fresh frame")
 
 
 def in_box(xyz: np.ndarray, limits: SafetyLimits, tolerance: float = 0.0) -> bool:
