@@ -319,12 +319,13 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         "planner.control.mode:=continuous")
 
 
-def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> None:
+def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tuple[str, str]:
     """Check ``--params-file`` and the planner's checkpoint file; ValueError naming the source.
 
     The checkpoint comes from ``--checkpoint``, else ``-p planner.model.checkpoint``, else the
     parameter file's ``model.checkpoint`` (as the node will read it); none at all is refused as
-    the node refuses it, but before rclpy, torch and the model load.
+    the node refuses it, but before rclpy, torch and the model load. Returns (the source as
+    messages name it, the checkpoint).
     """
     from vjepa_ros.input_paths import CHECKPOINT_FORMAT, input_path
     from vjepa_ros.nodes.params_file import check_params_file
@@ -347,7 +348,7 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> No
     for source, checkpoint in sources:
         if checkpoint:
             input_path(str(checkpoint), source, CHECKPOINT_FORMAT)
-            return
+            return source, str(checkpoint)
     raise ValueError(f"the planner's parameter 'model.checkpoint' is empty: give --checkpoint "
                      f"with {CHECKPOINT_FORMAT}")
 
@@ -370,13 +371,16 @@ def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None
 
 def cmd_launch(args: argparse.Namespace) -> int:
     """Run the planner (and camera / extra nodes) until Ctrl-C."""
+    from vjepa_ros.input_paths import world_model_error
+    from vjepa_ros.models.errors import CheckpointError  # (no torch)
+
     try:
         overrides = _parse_overrides(args.overrides)
         if args.checkpoint == "demo":  # as run / bench accept it
             from vjepa_ros.input_paths import world_model_path
 
             args.checkpoint = str(world_model_path("demo", "--checkpoint"))
-        check_launch_inputs(args, overrides.get("planner", {}))  # before rclpy and torch load
+        source, checkpoint = check_launch_inputs(args, overrides.get("planner", {}))  # no torch
         nodes = mpc_nodes(args.checkpoint, args.camera_topic, args.target_topic,
                           args.joint_states_topic, args.gripper_topic, args.camera,
                           args.params_file, args.image_transport, overrides.get("planner"))
@@ -391,6 +395,10 @@ def cmd_launch(args: argparse.Namespace) -> int:
                 node.parameters.setdefault("publish_clock", True)
         use_camera_profile()  # as the launch files: before the first participant is created
         launch = Launch(nodes, use_sim_time=args.use_sim_time)
+    except CheckpointError as exc:  # "planner: FILE is not a vjepa_ros checkpoint (...): ..."
+        error = world_model_error(str(exc).removeprefix("planner: "), checkpoint, source)
+        print(f"vjepa-ros launch: {error}", file=sys.stderr)
+        return 1
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:
         print(f"vjepa-ros launch: {exc}", file=sys.stderr)
         return 1
