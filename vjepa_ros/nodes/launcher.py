@@ -261,8 +261,14 @@ def run_node(node_class, args=None) -> int:
 
 
 def _parse_overrides(items: list[str]) -> dict[str, dict]:
-    """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}."""
+    """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}.
+
+    Raises ValueError (one line naming the ``-p`` item) for an item without ``NODE.`` or ``:=``
+    and for a value that is not YAML.
+    """
     import yaml
+
+    from vjepa_ros.config import yaml_problem
 
     out: dict[str, dict] = {}
     for item in items:
@@ -271,7 +277,13 @@ def _parse_overrides(items: list[str]) -> dict[str, dict]:
         if not sep or not dot or not name:
             raise ValueError("-p expects NODE.param:=value (e.g. "
                              f"planner.control.mode:=continuous), got {item!r}")
-        out.setdefault(node, {})[name] = _one_type_list(key, yaml.safe_load(raw))
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            problem = yaml_problem(exc, line=False)
+            raise ValueError(f"-p {key}: {raw!r} is not a YAML value ({problem}); quote a "
+                             "string that holds YAML signs: -p 'NODE.name:=\"a: b\"'") from None
+        out.setdefault(node, {})[name] = _one_type_list(key, value)
     return out
 
 
