@@ -124,14 +124,14 @@ def declare_config(node: Node, defaults):
     """
     assert dataclasses.is_dataclass(defaults)
     overrides = start_up_overrides(node)
-    defaults_by_name = {name: default for name, default, _ in flatten(defaults)}
+    names = {name for name, _, _ in flatten(defaults)}
     try:
         values, list_types = _declare(node, defaults, overrides)
     except InvalidParameterTypeException as exc:  # rclpy's words: "Trying to set parameter ..."
         name = str(exc).rsplit(": ", 1)[-1]  # "...: NAME" (rclpy's ParameterException)
-        if name not in overrides or name not in defaults_by_name:
+        if name not in overrides or name not in names:
             raise ValueError(" ".join(str(exc).split())) from None
-        raise _type_error(name, overrides[name].value, defaults_by_name[name]) from None
+        raise _type_error(name, overrides[name].value, _field_hint(defaults, name)) from None
     if list_types and hasattr(node, "add_pre_set_parameters_callback"):  # rclpy >= Iron
         # At run time too (ros2 param set NODE goal_image_paths "[]"): typed before it is set.
         node.add_pre_set_parameters_callback(lambda params: _typed_lists(params, list_types))
@@ -139,21 +139,28 @@ def declare_config(node: Node, defaults):
     return from_dict(type(defaults), values)
 
 
-# What a parameter of each type takes, as the type errors say it.
-_KINDS = ((bool, "true or false"), (int, "a whole number (e.g. 100)"),
-          (float, "a number (e.g. 0.05; a whole number such as -3 is read as -3.0)"),
-          (str, "a string (quote one that reads as a number or true/false: '\"3\"')"),
-          (list, "a list of one type ([a, b]; floats: [0.0, 1.5])"))
+# What a parameter of each type takes (and a list of them holds), as the type errors say it.
+_KINDS = {bool: ("true or false", "true/false values"),
+          int: ("a whole number (e.g. 100)", "whole numbers"),
+          float: ("a number (e.g. 0.05; a whole number such as -3 is read as -3.0)", "numbers"),
+          str: ("a string (quote one that reads as a number or true/false: '\"3\"')",
+                "strings")}
+_GOT = {bool: "true/false", int: "an integer", float: "a float", str: "a string"}
 
 
-def _type_error(name: str, value, default) -> ValueError:
-    """Return the one-line error for a start-up ``value`` of another type than ``default``'s.
+def _type_error(name: str, value, hint) -> ValueError:
+    """Return the one-line error for a start-up ``value`` of another type than field ``hint``.
 
-    ``parameter 'planner.samples' takes a whole number (e.g. 100), got 3.5 (a float)``.
+    ``parameter 'planner.samples' takes a whole number (e.g. 100), got 3.5 (a float)``;
+    ``parameter 'rpy' takes a list of numbers ([a, b]), got ['x'] (a list)``.
     """
-    kind = next(text for kind, text in _KINDS if isinstance(default, kind))
-    names = {bool: "true/false", int: "an integer", float: "a float", str: "a string"}
-    got = names.get(type(value), f"a {type(value).__name__}")
+    other = ("a value of its declared type", "values of one type")
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint) or (str,)
+        kind = f"a list of {_KINDS.get(item, other)[1]} ([a, b])"
+    else:
+        kind = _KINDS.get(hint, other)[0]
+    got = _GOT.get(type(value), f"a {type(value).__name__}")
     return ValueError(f"parameter '{name}' takes {kind}, got {value!r} ({got})")
 
 
