@@ -72,6 +72,10 @@ def test_a_loader_error_is_one_line_naming_the_option_and_the_file(tmp_path):
         f"--world-model {path}: no predictor"
     assert str(world_model_error(ValueError(why), path, "--world-model", "demo")) == \
         f"--world-model demo: {why}"
+    from vjepa_ros.models.errors import CheckpointError  # callers that catch it still do
+
+    assert type(world_model_error(CheckpointError(why), path, "--init")) is CheckpointError
+    assert type(world_model_error(KeyError("x"), path, "--init")) is ValueError
 
 
 def test_world_model_path_demo_is_the_packaged_file_or_says_how_to_get_it(tmp_path,

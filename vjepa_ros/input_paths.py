@@ -85,7 +85,7 @@ def world_model_path(spec: str, option: str = "--checkpoint") -> Path:
     return input_path(spec, option, CHECKPOINT_FORMAT)
 
 
-def world_model_error(exc: Exception, path: str | os.PathLike, option: str,
+def world_model_error(exc: Exception | str, path: str | os.PathLike, option: str,
                       spec: str | None = None) -> ValueError:
     """Return a world model loader's error about file ``path`` as one line naming ``option``.
 
@@ -94,9 +94,15 @@ def world_model_error(exc: Exception, path: str | os.PathLike, option: str,
     ...``; a message that does not start with the file gets ``OPTION SPEC: `` before it
     (``spec``: what the user typed, e.g. ``demo``; default ``path``). For every command and
     benchmark that loads a model a user named (``--checkpoint``, ``--world-model``, ``--init``).
+    A ValueError keeps its kind (``CheckpointError``); anything else becomes a ValueError.
     """
     message = " ".join(str(exc).split())
     shown = str(path if spec is None else spec)
     if spec in (None, str(path)) and message.startswith((f"{path} ", f"{path}:")):
-        return ValueError(f"{option} {message}")
-    return ValueError(f"{option} {shown}: {message}")
+        message = f"{option} {message}"
+    else:
+        message = f"{option} {shown}: {message}"
+    try:  # the same kind (a CheckpointError stays one) where it is a ValueError
+        return type(exc)(message) if isinstance(exc, ValueError) else ValueError(message)
+    except TypeError:  # a kind with another signature
+        return ValueError(message)
