@@ -82,29 +82,29 @@ def _untyped_empty(parameter: Parameter) -> bool:
     return parameter.type_ in _EMPTY_ARRAY_TYPES and len(parameter.value) == 0
 
 
-def _typed_lists(params: list[Parameter], list_types: dict) -> list[Parameter]:
+def _typed_lists(params: list[Parameter], declared_types: dict) -> list[Parameter]:
     """Return ``params`` with untyped empty lists and integers for floats typed as declared.
 
     An empty list takes the list parameter's declared type; an integer list given for a float
     list parameter becomes floats (``[1, 0]`` for ``goal_gripper``), an integer for a float
-    parameter a float (``planner.maxnorm:=3``; ``list_types`` holds those as ``DOUBLE``).
+    parameter a float (``planner.maxnorm:=3``; ``declared_types`` holds those as ``DOUBLE``).
     """
     typed = []
     for p in params:
-        if list_types.get(p.name, Parameter.Type.DOUBLE) != Parameter.Type.DOUBLE and \
+        if declared_types.get(p.name, Parameter.Type.DOUBLE) != Parameter.Type.DOUBLE and \
                 _untyped_empty(p):
-            p = Parameter(p.name, list_types[p.name], [])
-        elif _ints_for_floats(p, list_types):
+            p = Parameter(p.name, declared_types[p.name], [])
+        elif _ints_for_floats(p, declared_types):
             value = float(p.value) if p.type_ == Parameter.Type.INTEGER else \
                 [float(v) for v in p.value]
-            p = Parameter(p.name, list_types[p.name], value)
+            p = Parameter(p.name, declared_types[p.name], value)
         typed.append(p)
     return typed
 
 
-def _ints_for_floats(parameter: Parameter, list_types: dict) -> bool:
+def _ints_for_floats(parameter: Parameter, declared_types: dict) -> bool:
     """Whether ``parameter`` is an integer (list) given for a float (list) parameter."""
-    return (list_types.get(parameter.name), parameter.type_) in (
+    return (declared_types.get(parameter.name), parameter.type_) in (
         (Parameter.Type.DOUBLE_ARRAY, Parameter.Type.INTEGER_ARRAY),
         (Parameter.Type.DOUBLE, Parameter.Type.INTEGER))
 
@@ -126,15 +126,15 @@ def declare_config(node: Node, defaults):
     overrides = start_up_overrides(node)
     names = {name for name, _, _ in flatten(defaults)}
     try:
-        values, list_types = _declare(node, defaults, overrides)
+        values, declared_types = _declare(node, defaults, overrides)
     except InvalidParameterTypeException as exc:  # rclpy's words: "Trying to set parameter ..."
         name = str(exc).rsplit(": ", 1)[-1]  # "...: NAME" (rclpy's ParameterException)
         if name not in overrides or name not in names:
             raise ValueError(" ".join(str(exc).split())) from None
         raise _type_error(name, overrides[name].value, _field_hint(defaults, name)) from None
-    if list_types and hasattr(node, "add_pre_set_parameters_callback"):  # rclpy >= Iron
+    if declared_types and hasattr(node, "add_pre_set_parameters_callback"):  # rclpy >= Iron
         # At run time too (ros2 param set NODE goal_image_paths "[]"): typed before it is set.
-        node.add_pre_set_parameters_callback(lambda params: _typed_lists(params, list_types))
+        node.add_pre_set_parameters_callback(lambda params: _typed_lists(params, declared_types))
     refuse_undeclared_overrides(node)
     return from_dict(type(defaults), values)
 
@@ -165,32 +165,32 @@ def _type_error(name: str, value, hint) -> ValueError:
 
 
 def _declare(node: Node, defaults, overrides: dict) -> tuple[dict, dict]:
-    """Declare the fields of ``defaults`` (:func:`declare_config`); return (values, list types).
+    """Declare the fields of ``defaults`` (:func:`declare_config`); return two dicts by name.
 
-    ``list types``: the declared type of each list parameter and ``DOUBLE`` for each float
-    (:func:`_typed_lists`).
+    The values, and the declared types: the array type of each list parameter, ``DOUBLE`` for
+    each float (:func:`_typed_lists`).
     """
-    values, list_types = {}, {}
+    values, declared_types = {}, {}
     for name, default, description in flatten(defaults):
         descriptor = ParameterDescriptor(description=description)
         if isinstance(default, list):
             (item,) = typing.get_args(_field_hint(defaults, name)) or (str,)
-            list_types[name] = _ARRAY_TYPES[item]
+            declared_types[name] = _ARRAY_TYPES[item]
         elif isinstance(default, float):  # an integer given (-p planner.maxnorm:=3) is a float
-            list_types[name] = Parameter.Type.DOUBLE
+            declared_types[name] = Parameter.Type.DOUBLE
         given = overrides.get(name)
-        if given is not None and (_ints_for_floats(given, list_types) or (
+        if given is not None and (_ints_for_floats(given, declared_types) or (
                 isinstance(default, list) and _untyped_empty(given))):
             # An empty list, or integers for floats, given at start-up: declare, then set it
             # with the declared type.
-            (typed,) = _typed_lists([given], list_types)
+            (typed,) = _typed_lists([given], declared_types)
             node.declare_parameter(name, default if default or isinstance(default, float)
-                                   else list_types[name], descriptor, ignore_override=True)
+                                   else declared_types[name], descriptor, ignore_override=True)
             node.set_parameters([typed])
             values[name] = list(typed.value) if isinstance(default, list) else typed.value
         elif isinstance(default, list) and not default:
-            value = node.declare_parameter(name, list_types[name], descriptor).value
+            value = node.declare_parameter(name, declared_types[name], descriptor).value
             values[name] = [] if value is None else list(value)
         else:
             values[name] = node.declare_parameter(name, default, descriptor).value
-    return values, list_types
+    return values, declared_types
