@@ -116,7 +116,8 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
     (["train", "--out", "OUT", "--data", "MISSING", "--encoder", "FILE"],
      "vjepa-ros train: --data: MISSING does not exist"),
     (["train", "--out", "OUT", "--data", "FILE", "--init", "MISSING"],
-     "vjepa-ros train: --init: MISSING does not exist"),
+     "vjepa-ros train: --init: MISSING does not exist: give a file written by vjepa-ros train "
+     "or the official checkpoint (vjepa2-ac-vitg.pt)"),
     (["launch", "--checkpoint", "MISSING"], "vjepa-ros launch: --checkpoint MISSING does not "
      "exist: give a file written by vjepa-ros train"),
     (["launch", "-p", "planner.model.checkpoint:=FOLDER"],

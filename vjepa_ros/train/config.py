@@ -20,7 +20,7 @@ from vjepa_ros.config import (
     unflatten,
 )
 from vjepa_ros.eval.bags import BagError, BagTopics
-from vjepa_ros.input_paths import missing
+from vjepa_ros.input_paths import CHECKPOINT_FORMAT, missing
 from vjepa_ros.models.device_names import check_device_and_dtype
 
 DTYPES = ("float32", "bfloat16")
@@ -275,9 +275,11 @@ class TrainConfig:
             if not (self.encoder or self.predictor.init):
                 problems.append("encoder: give the frozen encoder's checkpoint (--encoder FILE), "
                                 "or an AC file to start from (--init) whose encoder is used")
-            problems += [f"{name}: {value} {why}" for name, value in (
-                ("encoder", self.encoder), ("predictor.init", self.predictor.init))
-                if value and (why := missing(value))]
+            if self.encoder and (why := missing(self.encoder)):
+                problems.append(f"encoder: {self.encoder} {why}")
+            if self.predictor.init and (why := missing(self.predictor.init)):
+                problems.append(f"predictor.init: {self.predictor.init} {why}: give "
+                                f"{CHECKPOINT_FORMAT}")  # as every command says it
         if problems:
             raise ConfigError("; ".join(problems))
 
