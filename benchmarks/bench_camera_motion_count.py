@@ -91,8 +91,9 @@ def measure(args, parser) -> list[dict]:
     """Run the 26-motion live check per placement and distance; return the runs."""
     import vjepa_ros.eval.camera_check as camera_check
     from benchmarks.bench_camera_check import placements
-    from vjepa_ros.input_paths import world_model_path
+    from vjepa_ros.input_paths import world_model_error, world_model_path
     from vjepa_ros.models import load_world_model
+    from vjepa_ros.models.errors import CheckpointError
     from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.camera_orbit import camera_placement
@@ -115,9 +116,11 @@ def measure(args, parser) -> list[dict]:
         parser.error(str(exc).replace("camera_check.motion.distance_m", "--distance"))
     try:
         checkpoint = world_model_path(args.checkpoint)
+        model = load_world_model(checkpoint)
+    except CheckpointError as exc:
+        parser.error(str(world_model_error(exc, checkpoint, "--checkpoint", args.checkpoint)))
     except (OSError, ValueError) as exc:
         parser.error(str(exc))
-    model = load_world_model(checkpoint)
     infer, seen = camera_check.infer_motions, {}
 
     def timed_infer(*a, **k):  # the session's inference, timed; its per-motion shares kept

@@ -34,6 +34,7 @@ import dataclasses
 import json
 import os
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -240,16 +241,17 @@ class Run:
         from std_srvs.srv import SetBool, Trigger
 
         self.executor, self.watch = executor, watch
+        self.clients, self.enable_client = {}, None
         self.node_proc, self.sensors, self.log = start_processes(
             args, {"control.mode": "continuous", **parameters}, ("--joints-from-stdin",))
-        self.move(start_xyz)
-        node = watch.node
-        self.clients = {name: node.create_client(Trigger, f"/{PLANNER}/{name}")
-                        for name in ("capture_goal", "add_subgoal")}
-        self.enable_client = node.create_client(SetBool, f"/{PLANNER}/enable")
         try:
+            self.move(start_xyz)
+            node = watch.node
+            self.clients = {name: node.create_client(Trigger, f"/{PLANNER}/{name}")
+                            for name in ("capture_goal", "add_subgoal")}
+            self.enable_client = node.create_client(SetBool, f"/{PLANNER}/enable")
             ready = node_ready((*self.clients.values(), self.enable_client))
-        except BaseException:  # Ctrl-C while the node starts: stop the children all the same
+        except BaseException:  # Ctrl-C, SIGTERM while the node starts: stop the children
             self.close()
             raise
         if not ready:
@@ -302,7 +304,8 @@ class Run:
     def close(self) -> None:
         stop_processes(self.node_proc, self.sensors)
         for client in (*self.clients.values(), self.enable_client):
-            self.watch.node.destroy_client(client)
+            if client is not None:
+                self.watch.node.destroy_client(client)
 
 
 def scenario_inside(run: Run, seconds: float) -> None:
@@ -388,7 +391,17 @@ def table(phases: list[tuple[str, Phase]], limits: SafetyLimits) -> list[str]:
     return rows
 
 
+_TERMINATED = []  # the SIGTERM received, if one was
+
+
+def _terminated(signum, frame) -> None:
+    """SIGTERM: stop as Ctrl-C does (the scenarios stop their processes), then say so."""
+    _TERMINATED.append(signum)
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    """Parse the options and run the check; Ctrl-C or SIGTERM: one line, status 130 or 143."""
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     add_process_options(parser, 12.0, "length of a scenario's main phase [s] (others: half)")
     parser.add_argument("--scenario", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
@@ -396,9 +409,20 @@ def main() -> None:
     for name in ("seconds", "fps", "width", "height", "samples", "iterations"):
         if not getattr(args, name) > 0:
             parser.error(f"--{name} must be > 0, got {getattr(args, name)}")
+    signal.signal(signal.SIGTERM, _terminated)  # before rclpy.init, whose handler calls it
+    try:
+        check(args)
+    except KeyboardInterrupt:  # each scenario stopped its processes on the way out
+        stopped = "terminated (SIGTERM)" if _TERMINATED else "interrupted"
+        print(f"\nbench_planner_safety.py: {stopped}; the planner node and sensor processes "
+              "it started are stopped", file=sys.stderr)
+        sys.exit(143 if _TERMINATED else 130)  # 128 + the signal, as a shell reports it
 
+
+def check(args) -> None:
+    """Run the scenarios and print the table; exit 1 if a limit or expectation failed."""
     import rclpy
-    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
     limits, period_s = node_settings()
     tolerance = limits.workspace_tolerance_m
@@ -431,7 +455,9 @@ def main() -> None:
             failures += [f"{line} ({name})" for line in run.failures]
             if hasattr(run, "gripper_summary"):
                 notes.append(f"gripper: {run.gripper_summary}")
-    finally:
+    except ExternalShutdownException:  # rclpy's signal handler shut the context down first
+        raise KeyboardInterrupt from None
+    finally:  # (each Run stops its processes in its own finally, before this)
         node.destroy_node()
         rclpy.try_shutdown()
     print(f"# planner node safety check: frames {args.width}x{args.height} {args.transport} at "

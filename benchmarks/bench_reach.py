@@ -145,15 +145,31 @@ def print_time_ratios(results) -> None:
 
 
 def print_time_split(results) -> None:
-    """Where the time of an episode went (mean seconds per episode, ``reach.TIME_SPLIT``)."""
+    """Print :func:`time_split_lines`."""
+    print("\n" + "\n".join(time_split_lines(results)))
+
+
+def time_split_lines(results) -> list[str]:
+    """Where the time of an episode went (mean seconds per episode, ``reach.TIME_SPLIT``).
+
+    A title, then a header row and one row per result whose columns line up: each header
+    ends where its numbers do (agent and mode as wide as the widest).
+    """
     from vjepa_ros.sim.reach import TIME_SPLIT
 
-    print(f"\nwhere the time went (mean s per episode): {'agent':<24} {'mode':<10} "
-          + " ".join(f"{key:>17}" for key in TIME_SPLIT))
+    agent = max([len("agent"), *(len(r["agent"]) for r in results)])
+    mode = max([len("mode"), *(len(r["mode"]) for r in results)])
+    widths = [max(len(key), 8) for key in TIME_SPLIT]
+
+    def row(name, kind, cells):
+        return f"  {name:<{agent}}  {kind:<{mode}}  " + "  ".join(
+            f"{cell:>{width}}" for cell, width in zip(cells, widths, strict=True))
+
+    lines = ["where the time went (mean s per episode):", row("agent", "mode", TIME_SPLIT)]
     for r in results:
         split = r["time_split_s_mean"]
-        print(f"{'':<42} {r['agent']:<24} {r['mode']:<10} "
-              + " ".join(f"{split[key]:>17.2f}" for key in TIME_SPLIT))
+        lines.append(row(r["agent"], r["mode"], [f"{split[key]:.2f}" for key in TIME_SPLIT]))
+    return lines
 
 
 # The settings the options set (as the errors of load_reach_config and ControlConfig spell them)

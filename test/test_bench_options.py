@@ -190,3 +190,23 @@ def test_bench_reach_notes_a_camera_size_the_model_was_not_trained_at(tmp_path,
     assert done.returncode == 2 and "--goal-distance 5 6" in done.stderr, done.stderr
     assert "  note: tiny.pt: the world model was trained at 64 px and the camera gives " \
         "128x128 px: each frame is resized to 64 px for it" in done.stdout, done.stdout
+
+
+def test_bench_reach_time_split_header_lines_up_with_its_columns(bench):
+    """The header once started one column left of its rows (a 42-character title before it)."""
+    from vjepa_ros.sim.reach import TIME_SPLIT
+
+    results = [{"agent": "demo", "mode": "blocking",
+                "time_split_s_mean": {key: 1.5 * i for i, key in enumerate(TIME_SPLIT)}},
+               {"agent": "a-long-checkpoint-name.pt", "mode": "continuous",
+                "time_split_s_mean": {key: 1234.5 for key in TIME_SPLIT}}]
+    title, header, *rows = bench.time_split_lines(results)
+    assert title == "where the time went (mean s per episode):"
+    assert len(rows) == 2 and len({len(line) for line in (header, *rows)}) == 1
+    for name in ("agent", "mode"):  # left-aligned: starts where the rows' names start
+        start = header.index(name)
+        assert all(row[start - 1] == " " and row[start] != " " for row in rows), (header, rows)
+    for key in TIME_SPLIT:  # right-aligned: ends where the numbers end
+        end = header.index(key) + len(key)
+        assert all(row[end - 1].isdigit() and row[end:end + 1] in ("", " ") for row in rows), \
+            (key, header, rows)

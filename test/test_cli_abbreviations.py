@@ -90,6 +90,13 @@ def test_the_reported_case_goal_for_goal_seed_is_refused(capsys):
      "--samples?"),  # a typo: the closest names
     (["reach", "--frobnicate"], "--frobnicate is no option of vjepa-ros reach (see vjepa-ros "
      "reach --help)"),
+    # the same thing under a sister command's name: this command's own option
+    (["reach", "--world-model", "m.pt"], "--world-model is no option of vjepa-ros reach: did "
+     "you mean --checkpoint?"),
+    (["run", "--task", "grasp", "--checkpoint", "m.pt"], "--checkpoint is no option of "
+     "vjepa-ros run: did you mean --world-model?"),
+    (["launch", "--model=m.pt"], "--model is no option of vjepa-ros launch: did you mean "
+     "--checkpoint?"),
     (["reach", "stray"], ""),  # a stray positional: no option to suggest
 ])
 def test_an_unknown_option_is_refused_by_its_sub_command_with_the_options_it_may_mean(
@@ -104,6 +111,29 @@ def test_an_unknown_option_is_refused_by_its_sub_command_with_the_options_it_may
     last = err.splitlines()[-1]
     assert last.startswith(f"vjepa-ros {argv[0]}: error: unrecognized arguments: "), last
     assert last.endswith(f"; {hint}" if hint else " ".join(argv[-1:])), last
+
+
+@pytest.mark.parametrize("typed, line", [
+    ("raech", "vjepa-ros: unknown command 'raech'; did you mean 'reach'? (run vjepa-ros --help "
+     "for the list)"),
+    ("camera_check", "vjepa-ros: unknown command 'camera_check'; did you mean 'camera-check'? "
+     "(run vjepa-ros --help for the list)"),
+    ("frobnicate", "vjepa-ros: unknown command 'frobnicate' (run vjepa-ros --help for the list)"),
+])
+def test_a_mistyped_sub_command_is_one_line_with_the_command_it_may_be(typed, line, capsys):
+    """The usage and every command name (argparse) came before the one useful word."""
+    with pytest.raises(SystemExit) as caught:
+        build_parser().parse_args([typed, "--samples", "3"])
+    assert caught.value.code == 2
+    assert capsys.readouterr().err == line + "\n"
+
+
+def test_a_bad_choice_of_an_option_keeps_argparse_s_message(capsys):
+    """Only the sub-command's choice is one line: an option's choice keeps the usage."""
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["reach", "--method", "nope"])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: vjepa-ros reach ") and "invalid choice: 'nope'" in err
 
 
 def test_a_benchmark_suggests_too(bench_parsers, capsys):

@@ -156,7 +156,8 @@ def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_pa
     (["train", "--out", "OUT", "--data", "/nonexistent/a", "DATA", "/nonexistent/b",
       "--encoder", "/nonexistent/e.pt", "--init", "/nonexistent/i.pt"],
      ["--data: /nonexistent/a does not exist", "--data: /nonexistent/b does not exist",
-      "--encoder: /nonexistent/e.pt does not exist", "--init: /nonexistent/i.pt does not exist"]),
+      "--encoder: /nonexistent/e.pt does not exist", "--init: /nonexistent/i.pt does not exist: "
+      "give a file written by vjepa-ros train or the official checkpoint (vjepa2-ac-vitg.pt)"]),
     (["train", "--out", "OUT", "--val", "/nonexistent/v", "--encoder", "/nonexistent/e.pt"],
      ["data.train: give episode directories or files (--data)",
       "--val: /nonexistent/v does not exist", "--encoder: /nonexistent/e.pt does not exist"]),
@@ -218,10 +219,15 @@ NOT_A_CHECKPOINT = {  # a file given as the world model by mistake, and the shor
     ("demo", "--checkpoint", []),
     ("eval", "--checkpoint", ["GOOD_BAG", "--out", "OUT"]),
     ("reach", "--checkpoint", ["--out", "OUT"]),
+    ("launch", "--checkpoint", []),
+    ("train", "--init", ["--out", "OUT", "--data", "DATA"]),
 ])
 def test_a_file_that_is_no_checkpoint_is_named_in_one_line_by_every_command(
         command, option, argv, tmp_path, capsys):
-    """One loader (models/checkpoint.py) for every command: its message, not torch's."""
+    """One loader (models/checkpoint.py) for every command: its message, after the option.
+
+    Not torch's message; and ``reach``, ``demo``, ``launch`` once left the option out.
+    """
     bag = tmp_path / "good_bag"
     if "GOOD_BAG" in argv:
         from vjepa_ros.eval.bags import write_bag
@@ -234,10 +240,9 @@ def test_a_file_that_is_no_checkpoint_is_named_in_one_line_by_every_command(
         model.write_bytes(content)
         given = [str(bag) if a == "GOOD_BAG" else a for a in argv]
         err = run_command([command, *given, option, str(model)], tmp_path, capsys)
-        assert err.startswith(f"vjepa-ros {command}: "), err
-        assert err.endswith(f"{model} is not a vjepa_ros checkpoint ({why}): give a file "
-                            "written by vjepa-ros train or the official checkpoint "
-                            "(vjepa2-ac-vitg.pt)"), err
+        assert err == (f"vjepa-ros {command}: {option} {model} is not a vjepa_ros checkpoint "
+                       f"({why}): give a file written by vjepa-ros train or the official "
+                       "checkpoint (vjepa2-ac-vitg.pt)"), err
 
 
 @pytest.mark.parametrize("argv", [
@@ -258,3 +263,60 @@ def test_an_empty_list_or_scalar_settings_file_is_refused_naming_it(argv, tmp_pa
         assert err.startswith(f"vjepa-ros {argv[0]}: ") and str(path) in err, err
         assert problem in err, err
 
+
+SETTINGS_FILE_COMMANDS = [  # every command that reads a YAML file the user names
+    ["reach", "--out", "OUT", "--config", "FILE"],
+    ["train", "--out", "OUT", "--data", "DATA", "--config", "FILE"],
+    ["pretrain", "--out", "OUT/encoder.pt", "--data", "DATA", "--config", "FILE"],
+    ["launch", "--params-file", "FILE"],
+    ["camera-check", "BAG", "--out", "OUT", "--params-file", "FILE"],
+]
+
+
+@pytest.mark.parametrize("argv", SETTINGS_FILE_COMMANDS)
+def test_a_settings_file_that_is_no_yaml_or_no_text_is_one_line_with_line_and_column(
+        argv, tmp_path, capsys):
+    """PyYAML's five-line message (and a UnicodeDecodeError for a binary file) once came out."""
+    path = tmp_path / "settings.yaml"
+    for content, problem in (
+            (b"planner:\n  samples: [1, 2\n  horizon: 3\n",
+             "is not valid YAML (line 3, column 10: expected ',' or ']', but got ':'): fix that "
+             "line; give "),
+            (b"a: b: c\n", "is not valid YAML (line 1, column 5: mapping values are not allowed "
+             "here): fix that line; give "),
+            (b"\x80\x02PK\x03\x04 torch", "is not a text file: give ")):
+        path.write_bytes(content)
+        err = run_command([str(path) if a == "FILE" else a for a in argv], tmp_path, capsys)
+        assert err.startswith(f"vjepa-ros {argv[0]}: ") and f"{path} {problem}" in err, err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["launch", "-p", "planner.planner.samples:=[1"], "vjepa-ros launch: -p "
+     "planner.planner.samples: '[1' is not a YAML value (column 3: expected ',' or ']', but got "
+     "'<stream end>'); quote a string that holds YAML signs: -p 'NODE.name:=\"a: b\"'"),
+    (["train", "--out", "OUT", "--data", "DATA", "--set", "steps=[1"], "vjepa-ros train: --set "
+     "'steps=[1': value is not YAML (column 3: expected ',' or ']', but got '<stream end>'); "
+     "quote a string that holds YAML signs"),
+    (["demo", "--encoder-arg", "num_heads=[1"], "vjepa-ros demo: --encoder-arg: not YAML/JSON "
+     "(column 6: expected ',' or ']', but got '<stream end>'); write a mapping such as "
+     "'{num_heads: 16, num_frames: 64}'"),
+])
+def test_a_value_that_is_no_yaml_is_one_line(argv, message, tmp_path, capsys):
+    """``launch -p NODE.x:=[1`` ended in a traceback; ``--set`` printed PyYAML's five lines."""
+    assert run_command(argv, tmp_path, capsys) == message.replace("OUT", str(tmp_path / "out"))
+
+
+@pytest.mark.parametrize("argv", [
+    ["demo", "--checkpoint", "LOOP"],
+    ["reach", "--config", "LOOP"],
+    ["reach", "--out", "LOOP"],
+    ["train", "--out", "OUT", "--data", "LOOP", "--encoder", "LOOP"],
+])
+def test_a_symlink_loop_is_named_as_one_not_as_missing(argv, tmp_path, capsys):
+    """It said "does not exist"; ``reach --out LOOP`` ran the episode, then failed to save."""
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(loop)
+    err = run_command([str(loop) if a == "LOOP" else a for a in argv], tmp_path, capsys)
+    assert f"{loop} is a symlink loop (it cannot be resolved)" in err, err
+    assert "does not exist" not in err, err

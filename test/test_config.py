@@ -77,8 +77,12 @@ def test_shipped_yaml_matches_node_config():
 def test_unreadable_param_file(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("node: [unclosed")
-    with pytest.raises(ConfigError, match="cannot read parameter file"):
+    with pytest.raises(ConfigError) as caught:
         read_ros_params(bad, "node")
+    assert str(caught.value) == (
+        f"parameter file {bad} is not valid YAML (line 1, column 16: expected ',' or ']', but "
+        "got '<stream end>'): fix that line; give a ROS 2 parameter file (a YAML mapping "
+        "'<node>: ros__parameters: ...')")
 
 
 @pytest.mark.parametrize("text, message", [
@@ -95,7 +99,7 @@ def test_a_yaml_file_that_is_not_a_parameter_file_is_refused_in_one_line(tmp_pat
     with pytest.raises(ConfigError, match=message):
         read_ros_params(path, "node")
     path.write_bytes(b"\xff\xfe\x00binary")
-    with pytest.raises(ConfigError, match="cannot read parameter file"):
+    with pytest.raises(ConfigError, match=f"^parameter file {path} is not a text file: give a "):
         read_ros_params(path, "node")
 
 

@@ -1,8 +1,16 @@
 """Input paths are checked with one line naming the option and what to give (``input_paths``)."""
 
+import os
+
 import pytest
 
-from vjepa_ros.input_paths import CHECKPOINT_FORMAT, input_path, world_model_path
+from vjepa_ros.input_paths import (
+    CHECKPOINT_FORMAT,
+    input_path,
+    missing,
+    world_model_error,
+    world_model_path,
+)
 
 
 def test_input_path_accepts_a_file_and_a_folder_only_when_asked(tmp_path):
@@ -25,11 +33,49 @@ def test_input_path_expands_the_home_folder(tmp_path, monkeypatch):
 
 def test_world_model_path_names_the_option_for_a_missing_file_and_a_folder(tmp_path):
     with pytest.raises(ValueError, match=f"^--world-model {tmp_path / 'x.pt'} does not exist: "
-                                         "give Meta's vjepa2-ac-vitg.pt"):
+                                         "give a file written by vjepa-ros train or the "
+                                         r"official checkpoint \(vjepa2-ac-vitg.pt\)$"):
         world_model_path(str(tmp_path / "x.pt"), "--world-model")
     with pytest.raises(ValueError) as caught:
         world_model_path(str(tmp_path))
     assert str(caught.value) == f"--checkpoint {tmp_path} is a folder: give {CHECKPOINT_FORMAT}"
+
+
+def test_a_symlink_loop_or_a_broken_link_is_said_as_such_not_missing(tmp_path):
+    """A symlink loop said "does not exist", sending the user to look for a file that is there."""
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone.pt")
+    assert missing(tmp_path / "a") == "is a symlink loop (it cannot be resolved)"
+    assert missing(tmp_path / "dangling") == \
+        f"is a broken symlink (to {tmp_path / 'gone.pt'}, which does not exist)"
+    assert missing(tmp_path / "nothing") == "does not exist"
+    assert missing(tmp_path) == ""
+    with pytest.raises(ValueError) as caught:
+        world_model_path(str(tmp_path / "a"))
+    assert str(caught.value) == (f"--checkpoint {tmp_path / 'a'} is a symlink loop (it cannot "
+                                 f"be resolved): give {CHECKPOINT_FORMAT}")
+    if os.geteuid() != 0:  # root enters any folder
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0)
+        assert missing(locked / "m.pt") == "cannot be reached (Permission denied)"
+
+
+def test_a_loader_error_is_one_line_naming_the_option_and_the_file(tmp_path):
+    path = tmp_path / "m.pt"
+    why = f"{path} is not a vjepa_ros checkpoint (an empty file): give {CHECKPOINT_FORMAT}"
+    assert str(world_model_error(ValueError(why), path, "--init")) == f"--init {why}"
+    assert str(world_model_error(ValueError(f"{path}: bad\nencoder"), path, "--checkpoint")) \
+        == f"--checkpoint {path}: bad encoder"  # one line
+    # a message about something else, or the file given by another name: both named
+    assert str(world_model_error(ValueError("no predictor"), path, "--world-model")) == \
+        f"--world-model {path}: no predictor"
+    assert str(world_model_error(ValueError(why), path, "--world-model", "demo")) == \
+        f"--world-model demo: {why}"
+    from vjepa_ros.models.errors import CheckpointError  # callers that catch it still do
+
+    assert type(world_model_error(CheckpointError(why), path, "--init")) is CheckpointError
+    assert type(world_model_error(KeyError("x"), path, "--init")) is ValueError
 
 
 def test_world_model_path_demo_is_the_packaged_file_or_says_how_to_get_it(tmp_path,

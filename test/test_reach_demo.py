@@ -134,16 +134,16 @@ def test_missing_or_corrupt_model_exits_1_and_stops_the_simulator(tmp_path, caps
                                                                   node_children):
     assert main(["reach", "--checkpoint", str(tmp_path / "missing.pt")]) == 1
     assert capsys.readouterr().err == f"vjepa-ros reach: --checkpoint {tmp_path / 'missing.pt'} " \
-        "does not exist: give Meta's vjepa2-ac-vitg.pt or a world model file this project " \
-        "saved (save_world_model)\n"
+        "does not exist: give a file written by vjepa-ros train or the official checkpoint " \
+        "(vjepa2-ac-vitg.pt)\n"
     assert not node_children, "a missing file is caught before anything starts"
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(b"PK\x03\x04 not really a zip")
     assert main(["reach", "--checkpoint", str(corrupt), "--config",
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")]) == 1
-    assert capsys.readouterr().err == f"vjepa-ros reach: {corrupt} is not a vjepa_ros " \
-        "checkpoint (a truncated or damaged torch.save file): give a file written by vjepa-ros " \
-        "train or the official checkpoint (vjepa2-ac-vitg.pt)\n"
+    assert capsys.readouterr().err == f"vjepa-ros reach: --checkpoint {corrupt} is not a " \
+        "vjepa_ros checkpoint (a truncated or damaged torch.save file): give a file written by " \
+        "vjepa-ros train or the official checkpoint (vjepa2-ac-vitg.pt)\n"
     assert not node_children, "a file that is no checkpoint is caught before anything starts"
     headless = tmp_path / "headless.pt"  # a checkpoint, but only the planner's load finds its flaw
     torch.save({"encoder": {"patch_embed.proj.weight": torch.zeros(8, 3, 2, 4, 4)}}, headless)

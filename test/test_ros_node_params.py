@@ -182,10 +182,10 @@ def test_non_empty_lists_keep_their_type_rules(context):
                                                   "-p", "rpy:=[1.0, 2.0, 3.0]"])
     assert config.paths == ["a.png", "b.png"] and config.rpy == [1.0, 2.0, 3.0]
     assert config.steps == [] and config.flags == [True]  # defaults
-    from rclpy.exceptions import InvalidParameterTypeException
-
-    with pytest.raises(InvalidParameterTypeException):  # a non-empty list of the wrong type
+    with pytest.raises(ValueError) as caught:  # a non-empty list of the wrong type: one line
         _declare(context, Lists(), parameter_overrides=[Parameter("rpy", value=["x"])])
+    assert str(caught.value) == "parameter 'rpy' takes a list of numbers ([a, b]), got ['x'] " \
+        "(a list)"
 
 
 @pytest.mark.parametrize("given", ["cli", "overrides"])
@@ -216,3 +216,43 @@ def test_the_planner_takes_empty_goal_lists_from_the_launcher_and_the_command_li
     with pytest.raises(ValueError, match="model_frame_rpy_deg"):
         PlannerNode(context=context, cli_args=["--ros-args", "-p",
                                                "control.model_frame_rpy_deg:=[]"])
+
+
+@pytest.mark.parametrize("given", ["cli", "overrides"])
+def test_an_integer_for_a_float_parameter_is_a_float_at_start_up_and_at_run_time(context, given):
+    """``-p planner.maxnorm:=3`` (or ``:=-3``) was refused for its type: INTEGER, not DOUBLE."""
+    kwargs = ({"cli_args": ["--ros-args", "-p", "inner.rate_hz:=-3"]} if given == "cli" else
+              {"parameter_overrides": [Parameter("inner.rate_hz", value=-3)]})
+    node = rclpy.create_node("int_float_test", context=context, **kwargs)
+    try:
+        assert declare_config(node, Small()).inner.rate_hz == -3.0
+        assert node.get_parameter("inner.rate_hz").type_ == Parameter.Type.DOUBLE
+        (result,) = node.set_parameters([Parameter("inner.rate_hz", Parameter.Type.INTEGER, 5)])
+        assert result.successful, result.reason
+        assert node.get_parameter("inner.rate_hz").value == 5.0
+    finally:
+        node.destroy_node()
+
+
+@pytest.mark.parametrize("dataclass, args, message", [
+    (Small, ["name:=3"], "parameter 'name' takes a string (quote one that reads as a number or "
+     "true/false: '\"3\"'), got 3 (an integer)"),
+    (Small, ["inner.rate_hz:=fast"], "parameter 'inner.rate_hz' takes a number (e.g. 0.05; a "
+     "whole number such as -3 is read as -3.0), got 'fast' (a string)"),
+    (Lists, ["steps:=[1.5, 2.0]"], "parameter 'steps' takes a list of whole numbers ([a, b]), "
+     "got [1.5, 2.0] (a list)"),
+])
+def test_a_start_up_value_of_another_type_is_one_line_saying_what_the_parameter_takes(
+        context, dataclass, args, message):
+    """The message was rclpy's: "Trying to set parameter ... of type 'INTEGER', expecting ..."."""
+    with pytest.raises(ValueError) as caught:
+        _declare(context, dataclass(), cli_args=["--ros-args", *[a for item in args
+                                                                 for a in ("-p", item)]])
+    assert str(caught.value) == message
+
+
+def test_the_planner_reads_a_negative_whole_number_for_a_float_by_its_range(context):
+    """The reported case: ``-p planner.maxnorm:=-3`` is refused for its value, not its type."""
+    with pytest.raises(ValueError, match=r"planner.maxnorm must be a finite number > 0, got -3.0"):
+        PlannerNode(context=context, cli_args=["--ros-args", "-p", "planner.maxnorm:=-3",
+                                               "-p", "model.checkpoint:=x.pt"])

@@ -178,7 +178,7 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
     out = tmp_path / "never"
     cases = [
         (["--world-model", str(tmp_path / "missing.pt")],
-         "--world-model .*missing.pt does not exist: give Meta's vjepa2-ac-vitg.pt"),
+         "--world-model .*missing.pt does not exist: give a file written by vjepa-ros train"),
         (["--world-model", str(a_file)], "--world-model .*a_file.txt is not a vjepa_ros "
          r"checkpoint \(not a torch.save file\): give a file written by vjepa-ros train"),
         (["--world-model", str(EPISODE)], "--world-model .*traj.npz is not a vjepa_ros "

@@ -108,7 +108,10 @@ def test_config_file_and_package_defaults(data, tmp_path, capsys):
     assert "data.val_clips must be >= 1" in err  # from the file; its steps: the option wins
     settings.write_text("steps: [1\n")
     assert main(_args(data, tmp_path / "out2", "--config", str(settings))) == 1
-    assert "cannot read train settings" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"vjepa-ros train: train settings file {settings} is not valid YAML (line 2, column 1: "
+        "expected ',' or ']', but got '<stream end>'): fix that line; give a YAML mapping of "
+        "train settings (name: value)\n")
 
 
 def test_official_hyper_parameters_reach_the_settings():

@@ -8,17 +8,26 @@ option is refused as an unrecognized argument (exit status 2).
 
 The refusal comes from the (sub-)command that was given the option, with that command's usage,
 and suggests the whole options that start with what was typed (``--goal``: ``--goal-seed``), or
-else the closest names (a typo: ``--samles``: ``--samples``).
+else the option the command has under a sister name (``--world-model`` where it takes
+``--checkpoint``: :data:`SISTER_OPTIONS`), or else the closest names (a typo: ``--samles``:
+``--samples``). A sub-command that does not exist is one line without the usage: ``vjepa-ros:
+unknown command 'raech'; did you mean 'reach'? (run vjepa-ros --help for the list)``.
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import re
 
 # Where a sub-parser leaves itself on the namespace when it did not recognize arguments.
 _REFUSED_BY = "_vjepa_ros_unrecognized_by"
 UNRECOGNIZED = "unrecognized arguments: "  # argparse's message (parse_args), then the arguments
+INVALID_CHOICE = re.compile(r"argument (\S+): invalid choice: (['\"])(.*?)\2")  # argparse's
+# Options that name the same thing in different commands: each suggests the others.
+SISTER_OPTIONS = (("--checkpoint", "--world-model", "--model", "--weights"),
+                  ("--out", "--output", "--out-dir"),
+                  ("--config", "--settings"))
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -41,6 +50,7 @@ class ArgumentParser(argparse.ArgumentParser):
         usage, followed by the whole options each unknown one may mean (:meth:`suggestions`).
         """
         parser, self._refused_by = getattr(self, "_refused_by", None), None
+        self._refuse_unknown_command(message)
         if message.startswith(UNRECOGNIZED) and parser is not None:
             extras = message[len(UNRECOGNIZED):].split()
             hints = [hint for hint in map(parser.suggestions, extras) if hint]
@@ -48,17 +58,33 @@ class ArgumentParser(argparse.ArgumentParser):
             argparse.ArgumentParser.error(parser, message)  # its usage; exits
         super().error(message)
 
+    def _refuse_unknown_command(self, message: str) -> None:
+        """Exit (2) with one line for a sub-command that does not exist (argparse: the usage)."""
+        match = INVALID_CHOICE.match(message)
+        commands = next((a for a in self._actions if isinstance(a, argparse._SubParsersAction)
+                         and match and match.group(1) in (a.dest, a.metavar)), None)
+        if commands is None:
+            return
+        typed = match.group(3)
+        meant = difflib.get_close_matches(typed, list(commands.choices), n=1, cutoff=0.6)
+        hint = f"; did you mean '{meant[0]}'?" if meant else ""
+        self.exit(2, f"{self.prog}: unknown command '{typed}'{hint} (run {self.prog} --help for "
+                     "the list)\n")
+
     def suggestions(self, argument: str) -> str:
         """Say which options ``argument`` (``--name`` or ``--name=value``) may mean; "" if none.
 
-        The options that start with what was typed (an abbreviation), else the closest names
-        (``difflib``, a typo).
+        The options that start with what was typed (an abbreviation), else this command's
+        option of the same :data:`SISTER_OPTIONS` group, else the closest names (``difflib``,
+        a typo).
         """
         if not argument.startswith("--"):
             return ""
         typed = argument.split("=", 1)[0]
         options = [o for o in self._option_string_actions if o.startswith("--")]
         meant = sorted(o for o in options if o.startswith(typed) and o != typed)
+        meant = meant or [o for group in SISTER_OPTIONS if typed in group
+                          for o in group if o in options]
         meant = meant or difflib.get_close_matches(typed, options, n=3, cutoff=0.75)
         if not meant:
             return f"{typed} is no option of {self.prog} (see {self.prog} --help)"

@@ -91,18 +91,58 @@ def from_dict(cls, data: dict | None, prefix: str = ""):
 EMPTY_YAML = "is empty (nothing but comments or blank lines)"
 
 
+def yaml_problem(exc: yaml.YAMLError, line: bool = True) -> str:
+    """Return PyYAML's error ``exc`` on one line: where, then what (its message spans five).
+
+    ``line 3, column 10: expected ',' or ']', but got ':'`` (counted from 1); ``line=False``:
+    ``column C: ...`` (a one-line value: ``-p``, ``--set``).
+    """
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+    if mark is None:
+        return problem
+    return f"{f'line {mark.line + 1}, ' if line else ''}column {mark.column + 1}: {problem}"
+
+
+def load_yaml_file(path: str | Path, name: str, give: str):
+    """Return the YAML document of the user's file ``path`` (None: no document in it).
+
+    Args:
+        path: the file given (``~`` expanded).
+        name: how the message names the file (``--params-file``, ``settings file``).
+        give: what the file should be, after ``give`` in the message.
+    Raises:
+        ConfigError: one line ``{name} {path} ...: ...give {give}`` for a file that does not
+            exist, is a folder, a symlink loop or unreadable (``input_paths.input_path``), is
+            not UTF-8 text (``is not a text file``) or not valid YAML (``is not valid YAML
+            (line 3, column 10: expected ',' or ']', but got ':'): fix that line; give ...``).
+    """
+    from vjepa_ros.input_paths import input_path
+
+    try:
+        path = input_path(path, name, give)
+        return yaml.safe_load(path.read_text())
+    except ValueError as exc:  # input_path's one line (UnicodeDecodeError is one too)
+        if isinstance(exc, UnicodeDecodeError):
+            raise ConfigError(f"{name} {path} is not a text file: give {give}") from None
+        raise ConfigError(str(exc)) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{name} {path} is not valid YAML ({yaml_problem(exc)}): fix that "
+                          f"line; give {give}") from None
+    except OSError as exc:
+        raise ConfigError(f"{name} {path} cannot be read ({exc.strerror}): give {give}") \
+            from None
+
+
 def read_yaml_mapping(path: str | Path, what: str = "settings") -> dict:
     """Return the mapping in the user's YAML file ``path``.
 
-    Raises :class:`ConfigError` (one line naming the file) for a file that cannot be read or
-    parsed, an empty one (:data:`EMPTY_YAML`), and one whose top level is not a mapping (a list,
-    a string, a number, ``false`` ...).
+    Raises :class:`ConfigError` (one line naming the file, :func:`load_yaml_file`) for a file
+    that cannot be read or parsed, an empty one (:data:`EMPTY_YAML`), and one whose top level
+    is not a mapping (a list, a string, a number, ``false`` ...).
     """
     path = Path(path).expanduser()
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read {what} {path}: {exc}") from exc
+    data = load_yaml_file(path, f"{what} file", f"a YAML mapping of {what} (name: value)")
     if data is None:
         raise ConfigError(f"{what} file {path} {EMPTY_YAML}: write the {what} to change in it, "
                           "or leave it out for the defaults")
@@ -159,23 +199,22 @@ def flatten(cfg, prefix: str = "") -> list[tuple[str, Any, str]]:
     return rows
 
 
+PARAMETER_FILE = "a ROS 2 parameter file (a YAML mapping '<node>: ros__parameters: ...')"
+
+
 def read_ros_params(path: str | Path, node_name: str) -> dict:
     """Read the ``ros__parameters`` of ``node_name`` (and ``/**``) from a ROS 2 param file.
 
-    Raises :class:`ConfigError` for an unreadable or empty file and for one that is not a
-    mapping of nodes.
+    Raises :class:`ConfigError` (one line naming the file, :func:`load_yaml_file`) for an
+    unreadable, non-YAML or empty file and for one that is not a mapping of nodes.
     """
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read parameter file {path}: {exc}") from exc
+    doc = load_yaml_file(path, "parameter file", PARAMETER_FILE)
     if doc is None:
-        raise ConfigError(f"parameter file {path} {EMPTY_YAML}: give a ROS 2 parameter file "
-                          "(a YAML mapping '<node>: ros__parameters: ...')")
+        raise ConfigError(f"parameter file {path} {EMPTY_YAML}: give {PARAMETER_FILE}")
     if not isinstance(doc, dict):
-        raise ConfigError(f"parameter file {path} is not a ROS 2 parameter file (a YAML mapping "
-                          f"'<node>: ros__parameters: ...'), it holds a {type(doc).__name__}")
+        raise ConfigError(f"parameter file {path} is not {PARAMETER_FILE}, it holds a "
+                          f"{type(doc).__name__}")
     params: dict = {}
     for key in ("/**", node_name, f"/{node_name}"):
         section = doc.get(key) or {}

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vjepa_ros.input_paths import EPISODE_FORMAT, input_path
+from vjepa_ros.input_paths import EPISODE_FORMAT, input_path, world_model_error
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, load_world_model
+from vjepa_ros.models.errors import CheckpointError
 from vjepa_ros.planning.config import preset
 from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.planning.pose import state_difference
@@ -75,21 +76,27 @@ def small_random_world_model(device=None, dtype=None, seed: int = 0) -> WorldMod
 
 
 def load_planning_model(checkpoint=None, device=None, dtype=None, seed: int = 0,
-                        encoder: dict | None = None, predictor: dict | None = None):
+                        encoder: dict | None = None, predictor: dict | None = None,
+                        option: str = "--checkpoint"):
     """Return (model with a predictor, its origin): a checkpoint, else the small random one.
 
     ``encoder``/``predictor``: official hyper-parameters for the checkpoint (see
     ``load_world_model``); refused without a checkpoint. ``demo`` names the packaged demo world
-    model, as for ``vjepa-ros run`` and the benchmarks.
+    model, as for ``vjepa-ros run`` and the benchmarks. A file that is no world model, or none
+    to plan with, raises ValueError naming ``option`` (``input_paths.world_model_error``).
     """
+    given = checkpoint
     if checkpoint == "demo":
         from vjepa_ros.sim.reach_config import resolve_checkpoint
 
         checkpoint = resolve_checkpoint("")
     if checkpoint:
-        model = load_world_model(checkpoint, device=device, dtype=dtype, encoder=encoder,
-                                 predictor=predictor)
-        model.check_plannable(checkpoint)
+        try:
+            model = load_world_model(checkpoint, device=device, dtype=dtype, encoder=encoder,
+                                     predictor=predictor)
+            model.check_plannable(checkpoint)
+        except CheckpointError as exc:
+            raise world_model_error(exc, checkpoint, option, str(given)) from None
         return model, str(checkpoint)
     if encoder or predictor:
         raise ValueError("--encoder-arg/--predictor-arg describe a --checkpoint; none given")

@@ -8,13 +8,38 @@ first, with :func:`input_path`, in one line that names the option and says what 
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 # What to give, as the messages say it.
 EPISODE_FORMAT = "an .npz with observations [T, H, W, 3] uint8 and states [T, 7]"
-CHECKPOINT_FORMAT = ("Meta's vjepa2-ac-vitg.pt or a world model file this project saved "
-                     "(save_world_model)")
+# Every command's words for a world model file (models.checkpoint.CHECKPOINT_HINT too).
+CHECKPOINT_FORMAT = "a file written by vjepa-ros train or the official checkpoint " \
+    "(vjepa2-ac-vitg.pt)"
+SYMLINK_LOOP = "is a symlink loop (it cannot be resolved)"
+
+
+def missing(path: str | os.PathLike) -> str:
+    """Say why ``path`` cannot be found, as a message goes on after it; "" when it exists.
+
+    ``does not exist``; for a symlink whose target cannot be reached ``is a symlink loop (it
+    cannot be resolved)`` or ``is a broken symlink (to TARGET, which does not exist)``; for a
+    folder on the way that cannot be entered ``cannot be reached (Permission denied)``. ``~``
+    is expanded.
+    """
+    path = os.path.expanduser(path)
+    try:
+        os.stat(path)
+        return ""
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return SYMLINK_LOOP
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            return f"cannot be reached ({exc.strerror})"
+    if os.path.islink(path):
+        return f"is a broken symlink (to {os.readlink(path)}, which does not exist)"
+    return "does not exist"
 
 
 def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = False) -> Path:
@@ -26,16 +51,17 @@ def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = F
         give: what to give instead (``EPISODE_FORMAT``), after ``give``.
         folder: a directory is accepted too (a Hugging Face snapshot, a folder of episodes).
     Raises:
-        ValueError: ``{option} {path} does not exist|is a folder|is not readable: give {give}``.
+        ValueError: ``{option} {path} PROBLEM: give {give}``: PROBLEM is :func:`missing`'s
+            (``does not exist``, ``is a symlink loop ...``), ``is a folder`` or ``is not
+            readable``.
     """
     path = Path(path).expanduser()
-    if not path.exists():
-        problem = "does not exist"
-    elif path.is_dir() and not folder:
+    problem = missing(path)
+    if not problem and path.is_dir() and not folder:
         problem = "is a folder"
-    elif not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
+    elif not problem and not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
         problem = "is not readable"
-    else:
+    if not problem:
         return path
     raise ValueError(f"{option} {path} {problem}: give {give}")
 
@@ -57,3 +83,26 @@ def world_model_path(spec: str, option: str = "--checkpoint") -> Path:
             hint = str(exc).replace("--checkpoint FILE", f"{option} FILE")
             raise ValueError(f"{option} demo: {hint}") from None
     return input_path(spec, option, CHECKPOINT_FORMAT)
+
+
+def world_model_error(exc: Exception | str, path: str | os.PathLike, option: str,
+                      spec: str | None = None) -> ValueError:
+    """Return a world model loader's error about file ``path`` as one line naming ``option``.
+
+    The loaders (``models.checkpoint``) name the file only: ``FILE is not a vjepa_ros
+    checkpoint (...): give ...`` becomes ``--checkpoint FILE is not a vjepa_ros checkpoint
+    ...``; a message that does not start with the file gets ``OPTION SPEC: `` before it
+    (``spec``: what the user typed, e.g. ``demo``; default ``path``). For every command and
+    benchmark that loads a model a user named (``--checkpoint``, ``--world-model``, ``--init``).
+    A ValueError keeps its kind (``CheckpointError``); anything else becomes a ValueError.
+    """
+    message = " ".join(str(exc).split())
+    shown = str(path if spec is None else spec)
+    if spec in (None, str(path)) and message.startswith((f"{path} ", f"{path}:")):
+        message = f"{option} {message}"
+    else:
+        message = f"{option} {shown}: {message}"
+    try:  # the same kind (a CheckpointError stays one) where it is a ValueError
+        return type(exc)(message) if isinstance(exc, ValueError) else ValueError(message)
+    except TypeError:  # a kind with another signature
+        return ValueError(message)

@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from vjepa_ros.input_paths import SYMLINK_LOOP, missing
+
 
 def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = True) -> Path:
     """Create directory ``path`` (with parents) if needed and return it.
@@ -18,11 +20,14 @@ def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = Tr
     ``create`` False: only check that it could be created (the nearest existing folder on its way
     is writable, by creating and removing a probe folder there), for a command that writes
     nothing when it fails. Raises ValueError naming
-    ``option`` when ``path`` or a parent is a file, or when the directory cannot be created or
-    written.
+    ``option`` when ``path`` or a parent is a file or a symlink that leads nowhere (a loop, a
+    missing target), or when the directory cannot be created or written.
     """
     path = Path(path)
     for part in (path, *path.parents):
+        if _unresolved_link(part):  # mkdir would fail with "File exists", after the run
+            raise ValueError(f"{option} {path}: {part} {_unresolved_link(part)}; give a "
+                             "directory")
         if part.exists() and not part.is_dir():
             raise ValueError(f"{option} {path}: {part} is a file, not a directory; give a "
                              "directory")
@@ -79,10 +84,17 @@ def output_file(path: str | os.PathLike, option: str = "--out", create: bool = T
 
     ``create`` False: only check that its folder could be created (:func:`output_dir`), for a
     command that checks its other options first. Raises ValueError naming ``option`` when
-    ``path`` is a directory or its folder cannot be created or written.
+    ``path`` is a directory or a symlink loop, or its folder cannot be created or written.
     """
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{option} {path}: is a directory; give a file name")
+    if _unresolved_link(path) == SYMLINK_LOOP:  # (a missing target is written: the file)
+        raise ValueError(f"{option} {path}: {SYMLINK_LOOP}; give a file name")
     output_dir(path.parent if str(path.parent) else ".", option, create)
     return path
+
+
+def _unresolved_link(path: Path) -> str:
+    """``input_paths.missing``'s words for a symlink that leads nowhere ("" for anything else)."""
+    return missing(path) if os.path.islink(path) else ""

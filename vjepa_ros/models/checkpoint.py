@@ -33,6 +33,8 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from vjepa_ros.input_paths import CHECKPOINT_FORMAT
+
 from .encoder import VisionEncoder
 from .errors import CheckpointError
 from .hf import read_hf_directory
@@ -66,8 +68,7 @@ def strip_prefixes(state_dict: dict) -> dict:
 
 
 # What to give instead of a file that is not a checkpoint (every command's message ends so).
-CHECKPOINT_HINT = "give a file written by vjepa-ros train or the official checkpoint " \
-    "(vjepa2-ac-vitg.pt)"
+CHECKPOINT_HINT = f"give {CHECKPOINT_FORMAT}"
 ZIP_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
 UNSUPPORTED_GLOBAL = re.compile(r"Unsupported global: GLOBAL ([\w.]+)")
 

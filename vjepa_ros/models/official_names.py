@@ -23,6 +23,8 @@ import math
 
 import yaml
 
+from vjepa_ros.config import yaml_problem
+
 _NO_EFFECT_DROPOUT = ("dropout/stochastic depth: identity in eval mode (planning); this package's "
                       "post-training runs without them")
 
@@ -134,7 +136,7 @@ def parse_hyper_parameters(text: str, what: str) -> dict:
     try:
         values = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise ValueError(f"{what}: not YAML/JSON: {str(err).splitlines()[0]}; write a mapping "
+        raise ValueError(f"{what}: not YAML/JSON ({yaml_problem(err, False)}); write a mapping "
                          "such as '{num_heads: 16, num_frames: 64}'") from err
     if values is None:
         return {}

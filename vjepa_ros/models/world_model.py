@@ -10,6 +10,7 @@ from torch import Tensor
 
 from .device_names import check_device_name, check_dtype_name
 from .encoder import VisionEncoder
+from .errors import CheckpointError
 from .predictor import ACPredictor, layer_norm_reps
 from .preprocess import DROID_ASPECT_RATIO_RANGE, frames_to_clip, preprocess_frames
 
@@ -99,20 +100,20 @@ class WorldModel:
                 f"{name} encoder {a} vs predictor {b}" for name, (a, b) in wrong.items()))
 
     def check_plannable(self, source) -> None:
-        """Raise ValueError unless CEM can plan with this model (``source`` names the file).
+        """Raise CheckpointError (a ValueError) unless CEM can plan with this model (``source``).
 
         Planning needs an AC predictor that takes actions and states only: a predictor built with
         ``use_extrinsics=True`` also needs camera extrinsics per frame, which no planner here
         provides.
         """
         if self.predictor is None:
-            raise ValueError(f"{source} holds no action-conditioned predictor: use a V-JEPA 2-AC "
-                             "checkpoint (vjepa2-ac-vitg.pt)")
+            raise CheckpointError(f"{source} holds no action-conditioned predictor: use a V-JEPA "
+                                  "2-AC checkpoint (vjepa2-ac-vitg.pt)")
         if self.predictor.config.use_extrinsics:
-            raise ValueError(f"{source}: not supported for planning: use_extrinsics=True (the "
-                             "predictor needs camera extrinsics the planner does not have); "
-                             "load it with predictor hyper-parameter use_extrinsics=false only "
-                             "if it was trained without them")
+            raise CheckpointError(f"{source}: not supported for planning: use_extrinsics=True "
+                                  "(the predictor needs camera extrinsics the planner does not "
+                                  "have); load it with predictor hyper-parameter "
+                                  "use_extrinsics=false only if it was trained without them")
 
     def preprocess(self, frames, bgr: bool = False) -> Tensor:
         """Return normalized pixels [B, 3, H, W] float32 on the model device."""

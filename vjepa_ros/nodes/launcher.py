@@ -261,8 +261,14 @@ def run_node(node_class, args=None) -> int:
 
 
 def _parse_overrides(items: list[str]) -> dict[str, dict]:
-    """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}."""
+    """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}.
+
+    Raises ValueError (one line naming the ``-p`` item) for an item without ``NODE.`` or ``:=``
+    and for a value that is not YAML.
+    """
     import yaml
+
+    from vjepa_ros.config import yaml_problem
 
     out: dict[str, dict] = {}
     for item in items:
@@ -271,7 +277,13 @@ def _parse_overrides(items: list[str]) -> dict[str, dict]:
         if not sep or not dot or not name:
             raise ValueError("-p expects NODE.param:=value (e.g. "
                              f"planner.control.mode:=continuous), got {item!r}")
-        out.setdefault(node, {})[name] = _one_type_list(key, yaml.safe_load(raw))
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            problem = yaml_problem(exc, line=False)
+            raise ValueError(f"-p {key}: {raw!r} is not a YAML value ({problem}); quote a "
+                             "string that holds YAML signs: -p 'NODE.name:=\"a: b\"'") from None
+        out.setdefault(node, {})[name] = _one_type_list(key, value)
     return out
 
 
@@ -319,12 +331,13 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         "planner.control.mode:=continuous")
 
 
-def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> None:
+def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tuple[str, str]:
     """Check ``--params-file`` and the planner's checkpoint file; ValueError naming the source.
 
     The checkpoint comes from ``--checkpoint``, else ``-p planner.model.checkpoint``, else the
     parameter file's ``model.checkpoint`` (as the node will read it); none at all is refused as
-    the node refuses it, but before rclpy, torch and the model load.
+    the node refuses it, but before rclpy, torch and the model load. Returns (the source as
+    messages name it, the checkpoint).
     """
     from vjepa_ros.input_paths import CHECKPOINT_FORMAT, input_path
     from vjepa_ros.nodes.params_file import check_params_file
@@ -347,7 +360,7 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> No
     for source, checkpoint in sources:
         if checkpoint:
             input_path(str(checkpoint), source, CHECKPOINT_FORMAT)
-            return
+            return source, str(checkpoint)
     raise ValueError(f"the planner's parameter 'model.checkpoint' is empty: give --checkpoint "
                      f"with {CHECKPOINT_FORMAT}")
 
@@ -370,13 +383,16 @@ def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None
 
 def cmd_launch(args: argparse.Namespace) -> int:
     """Run the planner (and camera / extra nodes) until Ctrl-C."""
+    from vjepa_ros.input_paths import world_model_error
+    from vjepa_ros.models.errors import CheckpointError  # (no torch)
+
     try:
         overrides = _parse_overrides(args.overrides)
         if args.checkpoint == "demo":  # as run / bench accept it
             from vjepa_ros.input_paths import world_model_path
 
             args.checkpoint = str(world_model_path("demo", "--checkpoint"))
-        check_launch_inputs(args, overrides.get("planner", {}))  # before rclpy and torch load
+        source, checkpoint = check_launch_inputs(args, overrides.get("planner", {}))  # no torch
         nodes = mpc_nodes(args.checkpoint, args.camera_topic, args.target_topic,
                           args.joint_states_topic, args.gripper_topic, args.camera,
                           args.params_file, args.image_transport, overrides.get("planner"))
@@ -391,6 +407,10 @@ def cmd_launch(args: argparse.Namespace) -> int:
                 node.parameters.setdefault("publish_clock", True)
         use_camera_profile()  # as the launch files: before the first participant is created
         launch = Launch(nodes, use_sim_time=args.use_sim_time)
+    except CheckpointError as exc:  # "planner: FILE is not a vjepa_ros checkpoint (...): ..."
+        error = world_model_error(str(exc).removeprefix("planner: "), checkpoint, source)
+        print(f"vjepa-ros launch: {error}", file=sys.stderr)
+        return 1
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:
         print(f"vjepa-ros launch: {exc}", file=sys.stderr)
         return 1

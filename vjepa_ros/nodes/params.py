@@ -7,6 +7,7 @@ import difflib
 import typing
 
 from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.exceptions import InvalidParameterTypeException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -81,26 +82,31 @@ def _untyped_empty(parameter: Parameter) -> bool:
     return parameter.type_ in _EMPTY_ARRAY_TYPES and len(parameter.value) == 0
 
 
-def _typed_lists(params: list[Parameter], list_types: dict) -> list[Parameter]:
-    """Return ``params`` with untyped empty lists and integer-for-float lists typed as declared.
+def _typed_lists(params: list[Parameter], declared_types: dict) -> list[Parameter]:
+    """Return ``params`` with untyped empty lists and integers for floats typed as declared.
 
     An empty list takes the list parameter's declared type; an integer list given for a float
-    list parameter becomes floats (``[1, 0]`` for ``goal_gripper``).
+    list parameter becomes floats (``[1, 0]`` for ``goal_gripper``), an integer for a float
+    parameter a float (``planner.maxnorm:=3``; ``declared_types`` holds those as ``DOUBLE``).
     """
     typed = []
     for p in params:
-        if p.name in list_types and _untyped_empty(p):
-            p = Parameter(p.name, list_types[p.name], [])
-        elif _ints_for_floats(p, list_types):
-            p = Parameter(p.name, Parameter.Type.DOUBLE_ARRAY, [float(v) for v in p.value])
+        if declared_types.get(p.name, Parameter.Type.DOUBLE) != Parameter.Type.DOUBLE and \
+                _untyped_empty(p):
+            p = Parameter(p.name, declared_types[p.name], [])
+        elif _ints_for_floats(p, declared_types):
+            value = float(p.value) if p.type_ == Parameter.Type.INTEGER else \
+                [float(v) for v in p.value]
+            p = Parameter(p.name, declared_types[p.name], value)
         typed.append(p)
     return typed
 
 
-def _ints_for_floats(parameter: Parameter, list_types: dict) -> bool:
-    """Whether ``parameter`` is an integer list given for a float list parameter."""
-    return list_types.get(parameter.name) == Parameter.Type.DOUBLE_ARRAY and \
-        parameter.type_ == Parameter.Type.INTEGER_ARRAY
+def _ints_for_floats(parameter: Parameter, declared_types: dict) -> bool:
+    """Whether ``parameter`` is an integer (list) given for a float (list) parameter."""
+    return (declared_types.get(parameter.name), parameter.type_) in (
+        (Parameter.Type.DOUBLE_ARRAY, Parameter.Type.INTEGER_ARRAY),
+        (Parameter.Type.DOUBLE, Parameter.Type.INTEGER))
 
 
 def declare_config(node: Node, defaults):
@@ -111,33 +117,80 @@ def declare_config(node: Node, defaults):
     :func:`vjepa_ros.config.from_dict`. A list field whose default is empty is declared with its
     array type (``list[str]`` → string array), since rclpy cannot infer a type from ``[]``; an
     empty list given for a list parameter, at start-up or at run time, is taken as an empty list
-    of its declared type (:func:`_untyped_empty`). A start-up value for a parameter the node
-    does not have raises ValueError (:func:`refuse_undeclared_overrides`).
+    of its declared type (:func:`_untyped_empty`), and an integer (list) for a float (list)
+    parameter as floats (``-p planner.maxnorm:=3``, as a params file's ``maxnorm: 3``). A
+    start-up value for a parameter the node does not have raises ValueError
+    (:func:`refuse_undeclared_overrides`), and so does one of another type (:func:`_type_error`).
     """
     assert dataclasses.is_dataclass(defaults)
-    values, list_types = {}, {}
     overrides = start_up_overrides(node)
+    names = {name for name, _, _ in flatten(defaults)}
+    try:
+        values, declared_types = _declare(node, defaults, overrides)
+    except InvalidParameterTypeException as exc:  # rclpy's words: "Trying to set parameter ..."
+        name = str(exc).rsplit(": ", 1)[-1]  # "...: NAME" (rclpy's ParameterException)
+        if name not in overrides or name not in names:
+            raise ValueError(" ".join(str(exc).split())) from None
+        raise _type_error(name, overrides[name].value, _field_hint(defaults, name)) from None
+    if declared_types and hasattr(node, "add_pre_set_parameters_callback"):  # rclpy >= Iron
+        # At run time too (ros2 param set NODE goal_image_paths "[]"): typed before it is set.
+        node.add_pre_set_parameters_callback(lambda params: _typed_lists(params, declared_types))
+    refuse_undeclared_overrides(node)
+    return from_dict(type(defaults), values)
+
+
+# What a parameter of each type takes (and a list of them holds), as the type errors say it.
+_KINDS = {bool: ("true or false", "true/false values"),
+          int: ("a whole number (e.g. 100)", "whole numbers"),
+          float: ("a number (e.g. 0.05; a whole number such as -3 is read as -3.0)", "numbers"),
+          str: ("a string (quote one that reads as a number or true/false: '\"3\"')",
+                "strings")}
+_GOT = {bool: "true/false", int: "an integer", float: "a float", str: "a string"}
+
+
+def _type_error(name: str, value, hint) -> ValueError:
+    """Return the one-line error for a start-up ``value`` of another type than field ``hint``.
+
+    ``parameter 'planner.samples' takes a whole number (e.g. 100), got 3.5 (a float)``;
+    ``parameter 'rpy' takes a list of numbers ([a, b]), got ['x'] (a list)``.
+    """
+    other = ("a value of its declared type", "values of one type")
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint) or (str,)
+        kind = f"a list of {_KINDS.get(item, other)[1]} ([a, b])"
+    else:
+        kind = _KINDS.get(hint, other)[0]
+    got = _GOT.get(type(value), f"a {type(value).__name__}")
+    return ValueError(f"parameter '{name}' takes {kind}, got {value!r} ({got})")
+
+
+def _declare(node: Node, defaults, overrides: dict) -> tuple[dict, dict]:
+    """Declare the fields of ``defaults`` (:func:`declare_config`); return two dicts by name.
+
+    The values, and the declared types: the array type of each list parameter, ``DOUBLE`` for
+    each float (:func:`_typed_lists`).
+    """
+    values, declared_types = {}, {}
     for name, default, description in flatten(defaults):
         descriptor = ParameterDescriptor(description=description)
         if isinstance(default, list):
             (item,) = typing.get_args(_field_hint(defaults, name)) or (str,)
-            list_types[name] = _ARRAY_TYPES[item]
-        if name in list_types and name in overrides and (
-                _untyped_empty(overrides[name]) or _ints_for_floats(overrides[name], list_types)):
+            declared_types[name] = _ARRAY_TYPES[item]
+        elif isinstance(default, float):  # an integer given (-p planner.maxnorm:=3) is a float
+            declared_types[name] = Parameter.Type.DOUBLE
+        given = overrides.get(name)
+        if given is not None and (_ints_for_floats(given, declared_types) or (
+                isinstance(default, list) and _untyped_empty(given))):
             # An empty list, or integers for floats, given at start-up: declare, then set it
             # with the declared type.
-            (typed,) = _typed_lists([overrides[name]], list_types)
-            node.declare_parameter(name, default or list_types[name], descriptor,
-                                   ignore_override=True)
+            (typed,) = _typed_lists([given], declared_types)
+            node.declare_parameter(name, default if default or isinstance(default, float)
+                                   else declared_types[name], descriptor, ignore_override=True)
             node.set_parameters([typed])
-            values[name] = list(typed.value)
+            values[name] = list(typed.value) if isinstance(default, list) else typed.value
         elif isinstance(default, list) and not default:
-            value = node.declare_parameter(name, list_types[name], descriptor).value
+            value = node.declare_parameter(name, declared_types[name], descriptor).value
             values[name] = [] if value is None else list(value)
         else:
             values[name] = node.declare_parameter(name, default, descriptor).value
-    if list_types and hasattr(node, "add_pre_set_parameters_callback"):  # rclpy >= Iron
-        # At run time too (ros2 param set NODE goal_image_paths "[]"): typed before it is set.
-        node.add_pre_set_parameters_callback(lambda params: _typed_lists(params, list_types))
-    refuse_undeclared_overrides(node)
-    return from_dict(type(defaults), values)
+    return values, declared_types

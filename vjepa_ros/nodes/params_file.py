@@ -13,10 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
-
-from vjepa_ros.config import EMPTY_YAML
-from vjepa_ros.input_paths import input_path
+from vjepa_ros.config import EMPTY_YAML, load_yaml_file
 
 LAYOUT = "<node>: ros__parameters: {name: value}"
 
@@ -36,19 +33,8 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             outside ``ros__parameters``, a parameter without a value, or a list mixing types.
     """
     give = f"a ROS 2 parameter file like {like} ({LAYOUT})"
-    path = input_path(path, option, give)
-    try:
-        document = yaml.safe_load(path.read_text())
-    except UnicodeDecodeError:
-        raise ValueError(f"{option} {path} is not a text file: give {give}") from None
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where is not None else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise ValueError(f"{option} {path} is not valid YAML ({problem}{line}): give "
-                         f"{give}") from None
-    except OSError as exc:
-        raise ValueError(f"{option} {path} cannot be read ({exc.strerror}): give {give}") from None
+    document = load_yaml_file(path, option, give)  # ConfigError (a ValueError): one line
+    path = Path(path).expanduser()
     if document is None:  # rcl reads no parameters from it: a wrong or unsaved file
         raise ValueError(f"{option} {path} {EMPTY_YAML}: give {give}")
     problem = (_node_problem(document, "") if isinstance(document, dict) else

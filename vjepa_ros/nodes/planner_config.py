@@ -33,8 +33,8 @@ def _group(cls):
 @dataclasses.dataclass
 class ModelParams:
     checkpoint: str = param(
-        "", "V-JEPA 2-AC checkpoint: Meta's vjepa2-ac-vitg.pt or a file saved by vjepa_ros "
-        "(save_world_model); required."
+        "", "V-JEPA 2-AC checkpoint: Meta's vjepa2-ac-vitg.pt or a file written by vjepa-ros "
+        "train; required."
     )
     encoder_key: str = param(
         "encoder", "Checkpoint entry holding the encoder: encoder (as torch.hub) or "

@@ -159,7 +159,7 @@ def _device_text(ready: str) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", help="world model file (save_world_model format or "
+    parser.add_argument("--checkpoint", help="world model file (one vjepa-ros train wrote, or "
                         "vjepa2-ac-vitg.pt); default: the packaged demo world model")
     parser.add_argument("--goal-seed", type=int, help="scene and goal seed (default 900000, "
                         "the first held-out goal)")
@@ -183,6 +183,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
     An episode that ran but did not reach the goal returns 0, or 1 with ``--require-success``.
     """
     keep_dds_local()
+    from vjepa_ros.input_paths import world_model_error
     from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.models.errors import CheckpointError
     from vjepa_ros.sim.reach_config import load_reach_config
@@ -208,7 +209,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
 
         check_checkpoint(checkpoint)  # a file that is no checkpoint: before the nodes start
     except CheckpointError as exc:  # "FILE is not a vjepa_ros checkpoint (...): give ..."
-        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
+        print(f"vjepa-ros reach: {world_model_error(exc, checkpoint, option)}", file=sys.stderr)
         return 1
     except ImportError as exc:
         print(f"vjepa-ros reach: needs rclpy ({exc}); run scripts/demo.sh", file=sys.stderr)

@@ -60,7 +60,7 @@ def _demo_planner() -> CEMParams:
 @dataclasses.dataclass
 class ReachDemoConfig:
     checkpoint: str = param(
-        "", "World model file (save_world_model format or vjepa2-ac-vitg.pt); empty: the "
+        "", "World model file (one vjepa-ros train wrote, or vjepa2-ac-vitg.pt); empty: the "
         "packaged demo world model."
     )
     device: str = param("", "Torch device: cpu, cuda; empty: cuda when available.")

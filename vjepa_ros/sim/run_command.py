@@ -28,7 +28,7 @@ from vjepa_ros.cli_options import (
 
 WORLD_MODEL_HELP = ("demo: the packaged demo world model (default); oracle: the simulator's "
                     "exact stand-in (it sees the hand, not the object: use --subgoals dense for "
-                    "grasp and pick-and-place); or a world model FILE (save_world_model format "
+                    "grasp and pick-and-place); or a world model FILE (one vjepa-ros train wrote, "
                     "or vjepa2-ac-vitg.pt)")
 MIN_SIZE, MAX_SIZE = 32, 1024  # camera image [px]
 # setup_note: the search the manipulation numbers were measured with, and the held cup's
@@ -84,7 +84,7 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
     ``--dtype``) for a missing file, a file that is not a world model, one without an
     action-conditioned predictor (when needed), or a device or dtype this machine cannot use.
     """
-    from vjepa_ros.input_paths import world_model_path
+    from vjepa_ros.input_paths import world_model_error, world_model_path
     from vjepa_ros.models import load_world_model
     from vjepa_ros.models.world_model import resolve_device, resolve_dtype
     from vjepa_ros.sim.oracle import OracleWorldModel
@@ -106,9 +106,7 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
         if need_predictor:
             check_model(model)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        if spec != "demo" and str(exc).startswith(f"{path} "):  # "FILE is not a ... checkpoint"
-            raise ValueError(f"{option} {exc}") from None
-        raise ValueError(f"{option} {spec}: {exc}") from None
+        raise world_model_error(exc, path, option, spec) from None
     return model
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, option_message
+from vjepa_ros.config import yaml_problem
 
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
@@ -137,7 +138,8 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
         try:
             given[key.strip()] = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise ValueError(f"--set {item!r}: value is not YAML: {exc}") from exc
+            raise ValueError(f"--set {item!r}: value is not YAML ({yaml_problem(exc, False)}); "
+                             "quote a string that holds YAML signs") from None
     return given
 
 

@@ -20,6 +20,7 @@ from vjepa_ros.config import (
     unflatten,
 )
 from vjepa_ros.eval.bags import BagError, BagTopics
+from vjepa_ros.input_paths import CHECKPOINT_FORMAT, missing
 from vjepa_ros.models.device_names import check_device_and_dtype
 
 DTYPES = ("float32", "bfloat16")
@@ -269,15 +270,16 @@ class TrainConfig:
         if not self.data.train:
             problems.append("data.train: give episode directories or files (--data)")
         for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
-            problems += [f"{name}: {path} does not exist" for path in paths
-                         if not Path(path).expanduser().exists()]
+            problems += [f"{name}: {path} {why}" for path in paths if (why := missing(path))]
         if need_encoder:
             if not (self.encoder or self.predictor.init):
                 problems.append("encoder: give the frozen encoder's checkpoint (--encoder FILE), "
                                 "or an AC file to start from (--init) whose encoder is used")
-            problems += [f"{name}: {value} does not exist" for name, value in (
-                ("encoder", self.encoder), ("predictor.init", self.predictor.init))
-                if value and not Path(value).expanduser().exists()]
+            if self.encoder and (why := missing(self.encoder)):
+                problems.append(f"encoder: {self.encoder} {why}")
+            if self.predictor.init and (why := missing(self.predictor.init)):
+                problems.append(f"predictor.init: {self.predictor.init} {why}: give "
+                                f"{CHECKPOINT_FORMAT}")  # as every command says it
         if problems:
             raise ConfigError("; ".join(problems))
 

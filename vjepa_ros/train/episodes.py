@@ -18,6 +18,7 @@ import numpy as np
 from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files
 from vjepa_ros.eval.bags import BagError, read_recording
 from vjepa_ros.eval.resample import resample
+from vjepa_ros.input_paths import missing
 from vjepa_ros.sim.episode import Episode, actions_from_states
 from vjepa_ros.train.config import DataConfig
 
@@ -64,8 +65,9 @@ def find_sources(paths) -> list[Source]:
     found: dict[Path, Source] = {}
     for given in paths:
         path = Path(given).expanduser()
-        if not path.exists():
-            raise EpisodeError(f"{path} does not exist")
+        why = missing(path)
+        if why:
+            raise EpisodeError(f"{path} {why}")
         if path.is_file():
             if path.suffix == ".npz":
                 found[path.resolve()] = Source(path, "npz")

@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from vjepa_ros.config import ConfigError, flatten
+from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import (
     ACPredictor,
     CheckpointError,
@@ -207,9 +208,17 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
             raise ConfigError(f"{out} holds a training run (latest.pt): pass --resume to "
                               "continue it, or choose another --out")
         encoder_path = config.encoder or config.predictor.init
-        encoder, key = load_encoder(encoder_path, config.encoder_key, config.encoder_args)
+        option = "--encoder" if config.encoder else "--init"  # (or their keys in --config)
+        try:
+            encoder, key = load_encoder(encoder_path, config.encoder_key, config.encoder_args)
+        except CheckpointError as exc:
+            raise world_model_error(exc, Path(encoder_path).expanduser(), option) from None
         log(f"encoder     {encoder_path} [{key}]: {_describe_encoder(encoder)}")
-        predictor, describe = init_predictor(config, encoder)
+        try:
+            predictor, describe = init_predictor(config, encoder)
+        except CheckpointError as exc:
+            raise world_model_error(exc, Path(config.predictor.init).expanduser(), "--init") \
+                from None
     log(f"predictor   {describe}")
     train_bank, val_bank, info = load_banks(config, encoder, topology, log)
     output_dir(out)
