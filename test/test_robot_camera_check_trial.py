@@ -211,7 +211,7 @@ def test_diagnostics_name_the_trial_and_a_failing_trial_plan_ends_the_check(monk
 
 
 def test_trial_on_the_simulated_arm_confirms_the_correction_and_returns_to_the_start():
-    """pybullet's arm and controller: a 60° yaw error, the trial decides, the arm comes back."""
+    """Pybullet's arm and controller: a 60° yaw error, the trial decides, the arm comes back."""
     pytest.importorskip("pybullet", reason="pybullet is in install_requires")
     from test_robot_camera_check_live import CEM
 
