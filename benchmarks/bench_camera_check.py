@@ -25,6 +25,10 @@ model's frame) in ``--json``, so verdict rules can be studied offline.
 ``--blind`` adds a model that cannot see motion along one base axis (``axis_gain`` 0 there, e.g. a
 camera looking along it), the case where the check must say "move the camera".
 
+With ``--trial`` (default ``auto``, as the node) the check's correction trial runs after a verdict
+other than "placement fine" (``robot/camera_check_trial.py``) and decides the verdict; the
+rows keep the motions' own verdict (``motions_verdict``) and the trial's legs (``trial``).
+
 Run:  python benchmarks/bench_camera_check.py [--goals 10] [--yaw 0 30 60 90 135]
           [--tilt 20 -10 60] [--blind z] [--json out.json]
           [--fine-deg 10] [--max-residual-deg 60] [--min-scale 0.3] [--min-explained 0.05]
@@ -56,6 +60,7 @@ from vjepa_ros.eval.camera_check_thresholds import CheckThresholds  # noqa: E402
 from vjepa_ros.input_paths import world_model_path  # noqa: E402
 from vjepa_ros.nodes.planner_config import CameraCheckParams  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
+from vjepa_ros.robot.camera_check_trial import WHEN, CheckTrialConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, in_box  # noqa: E402
 from vjepa_ros.sim.camera_orbit import (  # noqa: E402
@@ -95,12 +100,17 @@ def reach(sim, model, seeds, config, rpy) -> dict:
 
 
 def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
-              reach_with_yaw: bool = False, thresholds: CheckThresholds | None = None) -> dict:
+              reach_with_yaw: bool = False, thresholds: CheckThresholds | None = None,
+              trial: CheckTrialConfig | None = None, reach_with_candidate: bool = False
+              ) -> dict:
     """Run the live check from the first goal's start pose, then reach without/with correction.
 
-    ``thresholds``: the verdict's (default: the node's ``camera_check.verdict.*``). With
+    ``thresholds``: the verdict's (default: the node's ``camera_check.verdict.*``); ``trial``:
+    the correction trial's (default the node's ``camera_check.trial.*``). With
     ``reach_with_yaw`` the row also holds ``yaw_corrected``: reach corrected by the check's yaw
-    estimate alone (rotation about base z), whatever the verdict.
+    estimate alone (rotation about base z), whatever the verdict; with ``reach_with_candidate``
+    ``candidate_corrected``: by the rotation the trial tries (the check's best fit), whatever
+    the verdict.
     """
     from vjepa_ros.sim.check_motions import run_live_check
 
@@ -108,7 +118,8 @@ def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
     sim.reset(seeds[0])
     started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
     limits = SafetyLimits()
-    run, _ = run_live_check(sim, model, cem, limits, config=motion, thresholds=thresholds)
+    run, _ = run_live_check(sim, model, cem, limits, config=motion, thresholds=thresholds,
+                            trial=trial)
     if run.error:
         raise SystemExit(f"camera check: {run.error}")
     result = run.result
@@ -119,6 +130,8 @@ def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
         "yaw_deg": result.yaw_deg,
         "residual_deg": result.residual_deg, "scale": result.scale,
         "explained": result.explained, "verdict": result.verdict,
+        "motions_verdict": (result.trial or {}).get("motions_verdict", result.verdict),
+        "trial": result.trial, "candidate_rpy_deg": result.candidate_rpy_deg,
         "uncertainty": result.uncertainty,
         "correction_rpy_deg": result.correction_rpy_deg,
         "check_wall_s": time.perf_counter() - started,
@@ -134,6 +147,10 @@ def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
                             reach(sim, model, seeds, config, result.correction_rpy_deg))
         if reach_with_yaw:
             row["yaw_corrected"] = reach(sim, model, seeds, config, (0, 0, result.yaw_deg))
+        if reach_with_candidate:
+            same = np.allclose(result.correction_rpy_deg, result.candidate_rpy_deg)
+            row["candidate_corrected"] = row["corrected"] if same else reach(
+                sim, model, seeds, config, result.candidate_rpy_deg)
     return row
 
 
@@ -212,6 +229,12 @@ def main() -> int:
     parser.add_argument("--reach-with-yaw", action="store_true",
                         help="with --checkpoint: also reach corrected by the check's yaw "
                         "estimate alone, whatever the verdict")
+    parser.add_argument("--reach-with-candidate", action="store_true",
+                        help="also reach corrected by the rotation the correction trial tries "
+                        "(the check's best fit), whatever the verdict")
+    parser.add_argument("--trial", choices=WHEN, default=CheckTrialConfig().when,
+                        help="the correction trial (camera_check.trial.when; default as the "
+                        "node: auto, after a verdict other than placement fine)")
     parser.add_argument("--json", help="write the numbers to this file")
     add_verdict_arguments(parser)
     args = parser.parse_args()
@@ -227,8 +250,10 @@ def main() -> int:
         parser.error(f"{', '.join(given)}: {'do' if len(given) > 1 else 'does'} not apply {rows}")
     if args.goals < 1:
         parser.error(f"--goals {args.goals}: must be >= 1")
-    if args.reach_with_yaw and args.no_reach:
-        parser.error("--reach-with-yaw: reaches, which --no-reach turns off; give one of them")
+    for option in ("reach_with_yaw", "reach_with_candidate"):
+        if getattr(args, option) and args.no_reach:
+            name = "--" + option.replace("_", "-")
+            parser.error(f"{name}: reaches, which --no-reach turns off; give one of them")
     if any(seed < 0 for seed in args.training_scene):
         parser.error("--training-scene: collect seeds are >= 0")
     from scipy.spatial.transform import Rotation
@@ -246,6 +271,7 @@ def main() -> int:
         thresholds = verdict_thresholds(args)
         motion = CheckMotionConfig(distance_m=args.distance, diagonals=args.diagonals,
                                    corners=args.corners)
+        trial = CheckTrialConfig(when=args.trial)
         CameraCheckParams(motion=motion, verdict=thresholds)  # the verdict can count these
         base = reach_sim_config(seeds[0], config.sim)
         cameras = (placements(args, base.camera, base.scene.table_height) if args.checkpoint
@@ -275,6 +301,8 @@ def main() -> int:
           f"{' and the 8 cube corners' if args.corners else ''} from the start pose")
     verdict = dataclasses.asdict(thresholds)
     print(f"  verdict        {', '.join(f'{k} {v:g}' for k, v in verdict.items())}")
+    settings = dataclasses.asdict(trial)
+    print(f"  trial          {', '.join(f'{k} {v}' for k, v in settings.items())}")
     rows = []
     if args.checkpoint:
         for label, camera in cameras:
@@ -284,7 +312,8 @@ def main() -> int:
                        "distance_m": dist, "eye": camera.eye, "target": camera.target,
                        "vertical_fov_deg": camera.vertical_fov_deg,
                        **check_row(sim, model, seeds, config, motion, args.no_reach,
-                                   args.reach_with_yaw, thresholds)}
+                                   args.reach_with_yaw, thresholds, trial,
+                                   args.reach_with_candidate)}
             rows.append(row)
             print(f"  {label}: {json.dumps(row)}", flush=True)
         print_rows(rows, seeds, args.no_reach, "placement", lambda r: r["placement"][:34])
@@ -298,7 +327,8 @@ def main() -> int:
                 model = OracleWorldModel(model_frame_rpy_deg=rpy, axis_gain=gain).attach(sim)
                 truth = Rotation.from_euler("xyz", rpy, degrees=True)
                 row = check_row(sim, model, seeds, config, motion, args.no_reach,
-                                thresholds=thresholds)
+                                thresholds=thresholds, trial=trial,
+                                reach_with_candidate=args.reach_with_candidate)
                 estimate = Rotation.from_euler("xyz", row["estimated_rpy_deg"], degrees=True)
                 row = {"true_rpy_deg": list(rpy), "axis_gain": list(gain),
                        "estimation_error_deg": float(np.degrees(
@@ -323,9 +353,11 @@ def _oracle_label(row) -> str:
 def print_rows(rows, seeds, no_reach, title, label) -> None:
     """Print the summary table: one line per row."""
     with_yaw = any("yaw_corrected" in row for row in rows)
+    with_candidate = any("candidate_corrected" in row for row in rows)
     print(f"\n{title:<36} {'estimated rpy [deg]':<22} {'±95%':>6} {'RMS':>5} {'verdict':<20} "
-          f"{'check sim s':>11} {'uncorrected':>12} {'corrected':>10}"
-          f"{' yaw-corrected' if with_yaw else ''}")
+          f"{'trial u / c':>11} {'check sim s':>11} {'uncorrected':>12} {'corrected':>10}"
+          f"{' yaw-corrected' if with_yaw else ''}"
+          f"{' candidate-corr.' if with_candidate else ''}")
     for row in rows:
         est = ", ".join(f"{v:.1f}" for v in row["estimated_rpy_deg"])
         reach_cells = "" if no_reach else (
@@ -333,10 +365,17 @@ def print_rows(rows, seeds, no_reach, title, label) -> None:
             f"{row['corrected']['successes']:>7}/{len(seeds):<2}")
         if with_yaw and not no_reach:
             reach_cells += f" {row['yaw_corrected']['successes']:>10}/{len(seeds):<2}"
+        if with_candidate and not no_reach:
+            reach_cells += f" {row['candidate_corrected']['successes']:>12}/{len(seeds):<2}"
+        trial = row.get("trial") or {}
+        progress = (f"{trial['progress_uncorrected']:.0%} / {trial['progress_corrected']:.0%}"
+                    if "progress_corrected" in trial else "–")
+        verdict = row["verdict"] if row.get("motions_verdict", row["verdict"]) == row["verdict"] \
+            else f"{row['motions_verdict'].split()[0]} → {row['verdict']}"
         residual = min(row["residual_deg"].values())
         bound = row["uncertainty"]["bound_deg"]
         print(f"{label(row):<36} {'[' + est + ']':<22} {bound:>5.1f}° {residual:>4.0f}° "
-              f"{row['verdict']:<20} "
+              f"{verdict:<20} {progress:>11} "
               f"{row['check_sim_s']:>11.1f}{reach_cells}")
 
 

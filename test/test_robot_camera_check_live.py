@@ -12,6 +12,7 @@ from vjepa_ros.robot.camera_check_motions import (
     check_motions,
     motion_directions,
 )
+from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits, in_box, is_safe_setpoint
@@ -19,6 +20,7 @@ from vjepa_ros.sim.oracle import OracleWorldModel
 
 START = np.array([0.45, 0.05, 0.35, math.pi, 0.0, 0.0, 0.0])
 CEM = CEMConfig(horizon=1, samples=64, topk=8, iterations=4, maxnorm=0.075)
+NO_TRIAL = CheckTrialConfig(when="never")  # the motions alone (test_robot_camera_check_trial.py)
 
 
 class IdealArm:
@@ -55,7 +57,7 @@ class IdealArm:
         for _ in range(max_ticks):
             if run.done.is_set():
                 return
-            if run.moving_done:
+            if run.needs_worker:
                 self.session.plan_step()
             else:
                 self.tick()
@@ -68,7 +70,7 @@ def test_live_check_recovers_the_rotation_and_never_leaves_its_limits(rpy):
     arm = IdealArm(rpy)
     arm.session.set_enabled(True)
     config = CheckMotionConfig(distance_m=0.03, corners=False)
-    run = arm.session.start_camera_check(config)
+    run = arm.session.start_camera_check(config, None, NO_TRIAL)
     arm.run(run)
     assert not run.error, run.error
     assert run.labels == ["+x", "-x", "+y", "-y", "+z", "-z"] and len(run.commands) == 13
@@ -92,7 +94,8 @@ def test_live_check_with_a_model_blind_along_z_says_move_the_camera():
     arm = IdealArm()
     arm.oracle.predictor.axis_gain[2] = 0.0  # the model cannot see motion along z
     arm.session.set_enabled(True)
-    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, corners=False))
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, corners=False),
+                                         None, NO_TRIAL)
     arm.run(run)
     assert run.result.verdict == Verdict.MOVE, run.result.explanation
     assert "along z" in run.result.explanation and run.result.correction_rpy_deg == [0, 0, 0]
@@ -110,7 +113,7 @@ def test_diagonal_motions_add_twelve_directions_within_the_limits_and_keep_blind
     arm = IdealArm((0, 0, 60))
     arm.session.set_enabled(True)
     run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, diagonals=True,
-                                                           corners=False))
+                                                           corners=False), None, NO_TRIAL)
     arm.run(run)
     assert not run.error, run.error
     assert len(run.labels) == 18 and len(run.commands) == 37
@@ -124,7 +127,7 @@ def test_diagonal_motions_add_twelve_directions_within_the_limits_and_keep_blind
     blind.oracle.predictor.axis_gain[2] = 0.0
     blind.session.set_enabled(True)
     run = blind.session.start_camera_check(CheckMotionConfig(distance_m=0.03, diagonals=True,
-                                                             corners=False))
+                                                             corners=False), None, NO_TRIAL)
     blind.run(run)
     assert run.result.verdict == Verdict.MOVE and "along z" in run.result.explanation
     assert run.result.explained["x"] > 0.8 and run.result.explained["z"] < 0.2
@@ -140,7 +143,7 @@ def test_the_default_check_adds_the_eight_corners_within_the_limits():
         assert np.isclose(every @ -d, 1.0).any()
     arm = IdealArm((10, 0, -40))
     arm.session.set_enabled(True)
-    run = arm.session.start_camera_check()  # the default: axes and corners, 4 cm
+    run = arm.session.start_camera_check(trial=NO_TRIAL)  # the default: axes and corners, 4 cm
     arm.run(run)
     assert not run.error, run.error
     assert len(run.labels) == 14 and len(run.commands) == 29
@@ -178,7 +181,8 @@ def test_diagnostics_show_the_check_idle_moving_estimating_done_and_stopped():
 
     assert shown() == "idle"
     arm.session.set_enabled(True)
-    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, corners=False))
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, corners=False),
+                                         None, NO_TRIAL)
     seen = [shown()]
     while not run.moving_done:
         arm.tick()
@@ -258,7 +262,7 @@ def test_live_check_on_the_simulated_arm():
     with Sim(SimConfig(seed=900000, camera=CameraConfig(width=64, height=64))) as sim:
         oracle = OracleWorldModel(model_frame_rpy_deg=(0, 0, 60)).attach(sim)
         start, started = sim.ee_state(), sim.time
-        run, session = run_live_check(sim, oracle, CEM)
+        run, session = run_live_check(sim, oracle, CEM, trial=NO_TRIAL)
         assert not run.error, run.error
         assert sim.time - started < 60, "the check takes under a simulated minute"
         assert abs(run.result.yaw_deg - 60) < 3 and run.result.verdict == Verdict.ROTATE

@@ -6,6 +6,8 @@ plays camera and an ideal arm: ``current_pose`` (``robot.state_source: pose``) e
 ``target_pose`` set-point, and every camera frame it sends is taught to the oracle with that pose.
 """
 
+import json
+
 import pytest
 
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
@@ -23,6 +25,7 @@ from vjepa_ros.eval.camera_check_report import PARAMS_FILE  # noqa: E402
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
 from vjepa_ros.nodes.pose_msgs import state_from_pose  # noqa: E402
+from vjepa_ros.robot.camera_check_trial import CheckTrialConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 START = (0.45, 0.05, 0.35)
@@ -86,12 +89,17 @@ def test_camera_check_service_moves_estimates_and_writes_the_correction(arm):
     response = answer.result()
     assert response.success, response.message
     assert "correct by rotation" in response.message and PARAMS_FILE in response.message
+    # the correction trial ran (camera_check.trial.when auto) and confirmed the rotation
+    assert "in the trial the planner closed" in response.message
+    report = json.loads((h.check_dir / "camera_check.json").read_text())
+    assert report["trial"]["progress_corrected"] > 0.8 > report["trial"]["progress_uncorrected"]
     poses = np.array([[m.pose.position.x, m.pose.position.y, m.pose.position.z]
                       for m in h.got["pose"]])
-    # never farther than the check's distance, even when the stream timer's period jitters
-    # (the set-point lands on a target it would pass), far inside max_step_m (0.1 m)
-    assert np.linalg.norm(poses - START, axis=1).max() <= DISTANCE + 1e-6
-    np.testing.assert_allclose(poses[-1], START, atol=1e-3)  # back at the start
+    # never farther than the trial's leash, even when the stream timer's period jitters
+    # (the set-point lands on a target it would pass); back at the start
+    leash = CheckTrialConfig().max_distance_m  # the node default
+    assert np.linalg.norm(poses - START, axis=1).max() <= leash + 1e-6
+    np.testing.assert_allclose(poses[-1], START, atol=1e-3)
     params = read_ros_params(h.check_dir / PARAMS_FILE, "vjepa_planner")
     np.testing.assert_allclose(params["control"]["model_frame_rpy_deg"], [0, 0, 90], atol=3)
     assert params["robot"]["state_source"] == "pose"  # the node's own parameters came along

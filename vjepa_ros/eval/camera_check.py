@@ -99,6 +99,11 @@ class CameraCheckResult:
     executed: list[list[float]]  # [N, 3] m, base frame
     inferred: list[list[float]]  # [N, 3] m, the model's frame
     thresholds: dict
+    # the best-fitting rotation whatever the verdict ("yaw" or "full", and its angles [deg]): what
+    # the correction trial tries (``camera_check_trial``)
+    candidate: str = "none"
+    candidate_rpy_deg: list = dataclasses.field(default_factory=lambda: [0.0, 0.0, 0.0])
+    trial: dict | None = None  # the correction trial's legs and decision, when it ran
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -253,6 +258,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     spans_3d = span[2] >= SPAN_3D * span[0]
     choice = "full" if spans_3d else "yaw"
     chosen = full if spans_3d else yaw_rotation
+    candidate, candidate_rpy = choice, chosen.as_euler("xyz", degrees=True).tolist()
     angle = float(np.degrees(chosen.magnitude()))
     scales = axis_scale(executed, inferred)
     noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not spans_3d,
@@ -307,6 +313,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         uncertainty=noise.to_dict(),
         span=span.tolist(), executed=executed.tolist(), inferred=inferred.tolist(),
         thresholds=dataclasses.asdict(thresholds),
+        candidate=candidate, candidate_rpy_deg=candidate_rpy,
     )
 
 

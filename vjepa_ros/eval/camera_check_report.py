@@ -41,6 +41,24 @@ def _uncertainty_line(u: dict) -> str:
             f"{sigma}): {differs} no rotation (p {u['p_value']:.2f})")
 
 
+def _trial_lines(trial: dict | None) -> list[str]:
+    """Return the correction trial's lines: per setting, the share of the distance closed."""
+    if not trial:
+        return []
+    if "skipped" in trial:
+        return [f"trial         {trial['skipped']}"]
+    lines = []
+    for setting in ("uncorrected", "corrected"):
+        legs = [leg for leg in trial["legs"] if leg["setting"] == setting]
+        poses = ", ".join(f"{leg['label']} {leg['progress']:.0%}" for leg in legs
+                          if leg["progress"] is not None)
+        lines.append(f"trial {setting:<11} closed {trial[f'progress_{setting}']:.0%} of the "
+                     f"distance to the start's frame ({poses}; threshold "
+                     f"{trial['min_progress']:.0%})")
+    lines.append(f"              the motions alone said: {trial['motions_verdict']}")
+    return lines
+
+
 def summary_lines(result: CameraCheckResult) -> list[str]:
     """Return what the check prints: agreement, rotations, residuals, the verdict."""
     r = result
@@ -63,6 +81,7 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
         f"{r.agreement['full']:.2f}   (mean cosine of the direction errors: the share of a "
         "step that is progress)",
         _uncertainty_line(r.uncertainty),
+        *_trial_lines(r.trial),
         f"correction    {r.correction}: control.model_frame_rpy_deg [{correction}]",
         f"verdict       {r.verdict.upper()}",
         f"              {r.explanation}",

@@ -63,7 +63,8 @@ class CameraCheckService:
         node = self.node
         settings = node.config.camera_check
         try:
-            run = node.session.start_camera_check(settings.motion, settings.verdict)
+            run = node.session.start_camera_check(settings.motion, settings.verdict,
+                                                   settings.trial)
         except RuntimeError as exc:
             response.success, response.message = False, str(exc)
             node.get_logger().warning(response.message)

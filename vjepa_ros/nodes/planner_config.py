@@ -18,6 +18,7 @@ from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.planning.config import PRESETS, CEMConfig, close_gripper_step, horizon_warning
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
+from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalSwitchConfig
 from vjepa_ros.robot.kinematics import RobotConfig
@@ -170,6 +171,7 @@ class CameraCheckParams:
 
     motion: CheckMotionConfig = _group(CheckMotionConfig)
     verdict: CheckThresholds = _group(CheckThresholds)
+    trial: CheckTrialConfig = _group(CheckTrialConfig)
     output_dir: str = param(
         "", "Where ~/camera_check writes camera_check.json, camera_check.png and "
         "planner_camera_check.yaml (this node's parameters with the correction); empty: "

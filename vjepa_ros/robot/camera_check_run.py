@@ -56,6 +56,12 @@ class CameraCheckRun:
         self.afters: list[np.ndarray] = []
         self.after_states: list[np.ndarray] = []
         self.labels = [motion.label for motion in motions]
+        self.start = motions[0].start.copy()  # [7] where the check started and ends
+        self.trial_config = None  # camera_check_trial.CheckTrialConfig (None: no trial)
+        self.trial = None  # camera_check_trial.CorrectionTrial once the estimate asks for one
+        self.motions_result = None  # the motions' own result, while the trial runs
+        self.trial_planner = None  # the trial's own planner (the session's keeps its state)
+        self.trial_goal = None  # goals.SubGoal of the start's frame (its encoding cached)
         self.commands: list[np.ndarray] = []  # every safe target sent (for tests and reports)
         self.error = ""
         self.result = None  # eval.camera_check.CameraCheckResult once estimated
@@ -69,9 +75,23 @@ class CameraCheckRun:
         return self.index >= len(self.moves)
 
     @property
+    def trial_running(self) -> bool:
+        """The correction trial has begun and has not ended."""
+        return self.trial is not None and not self.trial.finished and not self.trial.error
+
+    @property
     def active(self) -> bool:
-        """The run still commands moves (not failed, not all made)."""
-        return not self.error and not self.moving_done
+        """The run still commands moves (not failed; its motions or its trial not all made)."""
+        return not self.error and (not self.moving_done or self.trial_running)
+
+    @property
+    def needs_worker(self) -> bool:
+        """The planning worker has work here: the motions' estimate, or a trial's plan."""
+        if self.done.is_set() or self.error:
+            return False
+        if self.trial is not None:
+            return self.trial.awaiting_plan
+        return self.moving_done
 
     def fail(self, reason: str, now: float) -> None:
         if not self.done.is_set():
@@ -93,6 +113,11 @@ class CameraCheckRun:
         target; ``frame``: the newest camera frame; ``state_at(stamp)``: the stored state nearest
         a stamp. Sets :attr:`error` (and ``done``) when a move or a frame does not come in time.
         """
+        if self.trial_running:
+            target = self.trial.advance(now, measured, stopped, frame, state_at, max_state_age_s)
+            if self.trial.error:
+                self.fail(self.trial.error, now)
+            return target
         if not self.active:
             return None
         move = self.moves[self.index]
@@ -142,6 +167,8 @@ class CameraCheckRun:
         if self.error:
             reason = self.error.removeprefix("camera check stopped: ")
             return f"stopped: {reason.removeprefix('camera check ')}"
+        if self.trial_running:
+            return self.trial.describe_stage()
         if self.result is not None:
             return (f"done: {self.result.verdict} (rotation "
                     f"{self.result.rotation_angle_deg:.1f}°, correction {self.result.correction})")

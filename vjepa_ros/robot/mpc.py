@@ -25,8 +25,8 @@ What reaches the arm (``stream_step``'s set-points and ``PlanReport.gripper_comm
 - with ``control.model_frame_rpy_deg`` (the camera check's correction) plans are searched in the
   world model's frame and turned into base-frame actions before ``state ⊕ action`` and the
   filter (``model_frame.ModelFrame``, applied in ``plan_compute.compute_plan`` only).
-- the live camera check (:meth:`MPCSession.start_camera_check`, ``camera_check_run.py``) commands
-  its own small moves through the same filter and stream, and no goal is planned meanwhile.
+- the live camera check (:meth:`MPCSession.start_camera_check`, ``camera_check_session.py``)
+  commands its own moves through the same filter and stream, and no goal is planned meanwhile.
 Every refusal goes to ``log`` once per kind (until it clears) and stays visible in the status.
 """
 
@@ -42,8 +42,8 @@ import numpy as np
 from vjepa_ros.planning.cancel import PlanCancelled
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.planners import make_planner
-from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, check_motions
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
+from vjepa_ros.robot.camera_check_session import CameraCheckSession
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: F401 (re-exported)
 from vjepa_ros.robot.goals import (
     GRIPPER_INDEX,
@@ -86,7 +86,7 @@ class _Job:
     command_index: int = 0  # async: commands_sent when the preparation began
 
 
-class MPCSession:
+class MPCSession(CameraCheckSession):
     """The state of one image-goal MPC run; see the module docstring.
 
     Args:
@@ -763,121 +763,6 @@ class MPCSession:
         self.arrival_time = now
         if self._prepared is not None:
             self._wake()  # async: the prepared plan can go out now
-
-    # -- the live camera check (``camera_check_run``) -------------------------------------------
-    def start_camera_check(self, config: CheckMotionConfig | None = None,
-                           thresholds=None) -> CameraCheckRun:
-        """Start the live camera check from the measured pose; return its run.
-
-        Moves ±x, ±y, ±z and the corners and diagonals ``config`` turns on (``config.distance_m``)
-        and back, each target through the safety filter
-        and the set-point stream; then the planning worker estimates the model's frame
-        (``run.result``, an ``eval.camera_check.CameraCheckResult``; ``run.done`` is set at the
-        end, ``run.error`` says why it stopped early). Raises RuntimeError (one line naming
-        ``~/camera_check``) unless commanding is enabled, no goal motion or plan is in progress,
-        the inputs are fresh and every motion passes the safety filter unchanged.
-        """
-        with self._lock:
-            refuse = "~/camera_check refused: "
-            if not self.enabled:
-                raise RuntimeError(refuse + "commanding is disabled; call ~/enable true first "
-                                   "(the check moves the arm a few cm along each axis)")
-            if self.camera_check is not None:
-                raise RuntimeError(refuse + "a check is already running")
-            if self._phase in (Phase.MOVING, Phase.PLANNING) or self.planning:
-                raise RuntimeError(refuse + f"the arm is {self._phase.value} toward a goal; "
-                                   "call ~/clear_goals and wait until it stands still")
-            now = self.clock()
-            problem = self._input_refusal(now)
-            if problem is not None:
-                raise RuntimeError(refuse + problem.detail)
-            try:
-                motions = check_motions(self.inputs.latest_state().value, self.limits, config)
-            except ValueError as exc:
-                raise RuntimeError(f"~/{exc}") from None
-            self._drop_prepared("camera check")
-            self.camera_check = CameraCheckRun(motions, config or CheckMotionConfig(),
-                                               self.control.arrival_tolerance_m, now, thresholds)
-            self.last_camera_check = self.camera_check
-            if not self.streamer.active:
-                self.streamer.reset(self.inputs.latest_state().value)
-                self.last_stream_time = None
-            self.log("info", f"camera check started: {len(motions)} motions of "
-                     f"{self.camera_check.config.distance_m * 100:g} cm")
-            return self.camera_check
-
-    def _advance_camera_check(self, now: float) -> None:
-        """Stream tick (locked): the check's next move through the safety filter, or nothing."""
-        run = self.camera_check
-        latest = self.inputs.latest_state()
-        target = run.advance(now, latest.value, self.streamer.arrived(), self.inputs.frame,
-                             self.inputs.state_at, self.limits.max_state_age_s)
-        if run.error:
-            self._end_camera_check(run.error)
-            return
-        if target is None:
-            if run.arrived_at is not None and self._phase is Phase.MOVING:
-                self._transition(Event.ARRIVED)
-            if run.moving_done:
-                self._wake()  # the worker estimates the model's frame
-            return
-        decision = filter_target(latest.value, target, self.limits, *self.inputs.ages(now),
-                                 outside_box_advice=self.outside_box_advice)
-        if not decision.accepted or decision.clipped:  # never expected: checked at the start
-            self._end_camera_check(f"camera check stopped: the safety filter changed a move "
-                                   f"({decision.reason})")
-            return
-        self.streamer.set_target(decision.target, anchor=latest.value)
-        run.commands.append(decision.target.copy())
-        self._transition(Event.COMMANDED)
-
-    def _end_camera_check(self, why: str) -> None:
-        """Stop a running check at once (disable, hold, failure): the set-point holds still."""
-        run = self.camera_check
-        if run is None:
-            return
-        self.camera_check = None
-        if run.active or run.error:
-            self.streamer.hold()
-            if self._phase is Phase.MOVING:
-                self._transition(Event.ARRIVED)
-        run.fail(why if why.startswith("camera check") else f"camera check stopped: {why}",
-                 self.clock())
-        self.log("warning", run.error)
-
-    def _estimate_camera_check(self) -> None:
-        """Worker thread: the moves are made; infer the model's motions and estimate its frame."""
-        with self._lock:
-            run = self.camera_check
-            if run is None or not run.moving_done or run.inferring or run.done.is_set():
-                return
-            run.inferring = True
-            self.planning = True
-            self._idle.clear()
-        from vjepa_ros.eval.camera_check import check_motions as estimate
-        from vjepa_ros.eval.camera_check import infer_motions
-
-        try:
-            inferred, explained = infer_motions(self.model, self.cem, run.befores,
-                                                run.before_states, run.afters)
-            result = estimate(run.executed, inferred, run.thresholds, explained)
-            error = ""
-        except Exception as exc:  # noqa: BLE001 - any failure ends the check with its reason
-            result, error = None, f"camera check failed: {type(exc).__name__}: {exc}"
-        with self._lock:
-            self.planning = False
-            self._idle.set()
-            if self.camera_check is not run:
-                return  # disabled or closed meanwhile: already ended
-            self.camera_check = None
-            self.last_planned_stamp = -float("inf")
-            self.arrival_time = self.clock()  # blocking: plan on a frame taken after settling
-            if error:
-                run.fail(error, self.clock())
-                self.log("error", error)
-            else:
-                run.finish(result, self.clock())
-                self.log("info", result.explanation)
 
     # -- diagnostics ----------------------------------------------------------------------------
     def snapshot(self) -> SessionStatus:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
+from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.sim.reach import _SimDriver
@@ -24,10 +25,14 @@ from vjepa_ros.sim.reach_config import ReachConfig
 def run_live_check(sim, model, cem: CEMConfig, limits: SafetyLimits | None = None,
                    control: ControlConfig | None = None,
                    config: CheckMotionConfig | None = None, thresholds=None,
+                   trial: CheckTrialConfig | None = None,
                    on_tick: Callable[[MPCSession], None] | None = None,
                    camera_rate_hz: float = ReachConfig().camera_rate_hz,
                    ) -> tuple[CameraCheckRun, MPCSession]:
     """Run the live check from the simulated hand's pose; return (the finished run, session).
+
+    ``trial``: the correction trial's settings (default ``CheckTrialConfig()``: when the motions'
+    verdict is not "placement fine"; ``CheckTrialConfig(when="never")``: the motions alone).
 
     ``on_tick(session)`` is called after every stream tick (a test may disable the session
     there). The session is disabled at the end. Raises RuntimeError when the check is refused
@@ -40,10 +45,10 @@ def run_live_check(sim, model, cem: CEMConfig, limits: SafetyLimits | None = Non
     driver.observe(force_frame=True)
     session.set_enabled(True)
     try:
-        run = session.start_camera_check(config, thresholds)
+        run = session.start_camera_check(config, thresholds, trial)
         while not run.done.is_set():
-            if run.moving_done:
-                session.plan_step()  # the worker's turn: infer and estimate
+            if run.needs_worker:
+                session.plan_step()  # the worker's turn: infer and estimate, or a trial's plan
             else:
                 driver.tick()
                 if on_tick is not None:

@@ -1,0 +1,233 @@
+"""The camera check's correction trial: settings, starting poses, verdict, and the live trial."""
+
+import math
+
+import numpy as np
+import pytest
+from test_robot_camera_check_live import START, IdealArm
+
+from vjepa_ros.eval.camera_check import CheckThresholds, Verdict
+from vjepa_ros.eval.camera_check import check_motions as estimate
+from vjepa_ros.eval.camera_check_trial import mean_progress, trial_verdict
+from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
+from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, trial_starts
+from vjepa_ros.robot.safety import SafetyLimits, is_safe_setpoint
+
+SMALL = CheckMotionConfig(distance_m=0.03, corners=False)
+ALWAYS = CheckTrialConfig(when="always")
+
+
+@pytest.mark.parametrize("changes, named", [
+    ({"when": "sometimes"}, "camera_check.trial.when"),
+    ({"offset_m": 0.0}, "camera_check.trial.offset_m"),
+    ({"offset_m": float("nan")}, "camera_check.trial.offset_m"),
+    ({"max_distance_m": 0.05}, "camera_check.trial.max_distance_m"),
+    ({"steps": 0}, "camera_check.trial.steps"),
+    ({"directions": 1.5}, "camera_check.trial.directions"),
+    ({"min_progress": 0.0}, "camera_check.trial.min_progress"),
+    ({"margin": 1.0}, "camera_check.trial.margin"),
+])
+def test_bad_trial_settings_are_refused_naming_the_parameter(changes, named):
+    with pytest.raises(ValueError, match=named.replace(".", r"\.")):
+        CheckTrialConfig(**changes)
+
+
+def test_trial_starts_are_corners_that_fit_the_box_and_none_near_its_corner():
+    limits = SafetyLimits()
+    starts = trial_starts(START, limits, CheckTrialConfig(directions=4))
+    assert [label for label, _ in starts] == ["+x+y+z", "+x-y-z", "-x-y+z", "-x+y-z"]
+    for _, pose in starts:
+        assert np.linalg.norm(pose[:3] - START[:3]) == pytest.approx(0.08)
+        np.testing.assert_array_equal(pose[3:], START[3:])  # orientation and gripper kept
+    # 3 cm from the box's lower x face: only corners with +x fit
+    near = START.copy()
+    near[0] = limits.workspace_min[0] + 0.03
+    labels = [label for label, _ in trial_starts(near, limits, CheckTrialConfig(directions=8))]
+    assert labels and all(label.startswith("+x") for label in labels)
+    # in the box's corner no corner 8 cm away fits both ways... with a 30 cm offset none does
+    assert trial_starts(START, limits, CheckTrialConfig(offset_m=0.09, max_distance_m=0.2,
+                                                        directions=2)) != []
+    assert trial_starts(near, SafetyLimits(max_step_m=0.05), CheckTrialConfig()) == []
+
+
+def _result(rpy=(0, 0, 60)):
+    """Return a check result whose motions fit ``rpy`` exactly (the candidate the trial tries)."""
+    from scipy.spatial.transform import Rotation
+
+    executed = np.array([[0.03, 0, 0], [-0.03, 0, 0], [0, 0.03, 0], [0, -0.03, 0],
+                         [0, 0, 0.03], [0, 0, -0.03]])
+    inferred = Rotation.from_euler("xyz", rpy, degrees=True).apply(executed)
+    return estimate(executed, inferred, CheckThresholds())
+
+
+def _legs(uncorrected, corrected):
+    return [{"label": f"d{i}", "setting": setting, "progress": p}
+            for i, (pu, pc) in enumerate(zip(uncorrected, corrected, strict=True))
+            for setting, p in (("uncorrected", pu), ("corrected", pc))]
+
+
+def test_trial_verdict_rotates_only_when_the_correction_plans_better_by_the_margin():
+    result = _result()
+    assert result.verdict == Verdict.ROTATE and result.candidate == "full"
+    np.testing.assert_allclose(result.candidate_rpy_deg, (0, 0, 60), atol=1e-6)
+    rotate = trial_verdict(result, _legs([0.1, -0.3], [0.9, 0.95]), 0.5, 0.2)
+    assert rotate.verdict == Verdict.ROTATE and rotate.correction == "full"
+    np.testing.assert_allclose(rotate.correction_rpy_deg, (0, 0, 60), atol=1e-6)
+    assert rotate.correction_angle_deg == pytest.approx(60.0, abs=1e-6)
+    assert rotate.trial["progress_uncorrected"] == pytest.approx(-0.1)
+    assert "closed -10% of the distance" in rotate.explanation
+    assert "the motions alone said: correct by rotation" in rotate.explanation
+    # uncorrected works and the correction is not better by the margin: fine, no correction
+    fine = trial_verdict(result, _legs([0.8, 0.7], [0.9, 0.85]), 0.5, 0.2)
+    assert fine.verdict == Verdict.FINE and fine.correction == "none"
+    assert fine.correction_rpy_deg == [0.0, 0.0, 0.0] and fine.correction_angle_deg == 0.0
+    # both work but the correction is better by more than the margin: rotate
+    assert trial_verdict(result, _legs([0.6, 0.6], [0.95, 0.9]), 0.5, 0.2).verdict == \
+        Verdict.ROTATE
+    # neither reaches min_progress: move the camera, whatever the motions said
+    move = trial_verdict(result, _legs([0.2, 0.1], [0.45, 0.4]), 0.5, 0.2)
+    assert move.verdict == Verdict.MOVE and move.correction_rpy_deg == [0.0, 0.0, 0.0]
+    assert move.explanation.startswith("move the camera: in the trial")
+    assert result.verdict == Verdict.ROTATE, "the motions' result itself is not changed"
+
+
+def test_trial_verdict_needs_both_settings_and_skips_unfinished_legs():
+    legs = _legs([0.9], [None])
+    assert mean_progress(legs, "uncorrected") == 0.9 and mean_progress(legs, "corrected") is None
+    with pytest.raises(ValueError, match="without and with the correction"):
+        trial_verdict(_result(), legs, 0.5, 0.2)
+
+
+def _run(arm, trial, motion=SMALL, thresholds=None, on_tick=lambda arm: None):
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(motion, thresholds, trial)
+    arm.run(run, on_tick)
+    return run
+
+
+@pytest.mark.parametrize("rpy", [(0, 0, 90), (0, 0, 180)])
+def test_trial_confirms_a_rotation_and_the_leash_holds_a_model_planning_away(rpy):
+    arm = IdealArm(rpy)
+    config = CheckTrialConfig(when="always", steps=3)
+    run = _run(arm, config)
+    assert not run.error, run.error
+    trial = run.result.trial
+    assert [leg["setting"] for leg in trial["legs"]] == ["uncorrected", "corrected"] * 2
+    assert trial["progress_corrected"] > 0.9 and trial["progress_uncorrected"] < 0.2
+    assert trial["motions_verdict"] == Verdict.ROTATE and run.result.verdict == Verdict.ROTATE
+    np.testing.assert_allclose(run.result.correction_rpy_deg[2] % 360, rpy[2] % 360, atol=3)
+    for leg in trial["legs"]:
+        assert leg["start_distance_m"] == pytest.approx(0.08, abs=0.002)
+        assert len(leg["distances_m"]) == 3 and leg["end_distance_m"] == leg["distances_m"][-1]
+    # every set-point safe and within the leash; the check ends back at its start
+    assert all(is_safe_setpoint(s, arm.session.limits) for s in arm.setpoints)
+    reach = np.linalg.norm(np.array(arm.setpoints)[:, :3] - START[:3], axis=1)
+    assert reach.max() <= config.max_distance_m + 1e-9
+    np.testing.assert_allclose(arm.state[:3], START[:3], atol=0.002)
+    assert arm.session.camera_check is None and run.result.to_dict()["trial"] == trial
+
+
+def test_trial_overrides_a_move_verdict_the_correction_fixes():
+    """Motions judged by a too-strict residual say "move"; planning corrected works: rotate."""
+    arm = IdealArm((0, 0, 90))
+    strict = CheckThresholds(max_residual_deg=0.01)  # any scatter at all: "move the camera"
+    run = _run(arm, CheckTrialConfig(), thresholds=strict)  # when: auto
+    assert run.result.trial["motions_verdict"] == Verdict.MOVE
+    assert run.result.verdict == Verdict.ROTATE, run.result.explanation
+    assert abs(run.result.correction_rpy_deg[2] - 90) < 3
+
+
+def test_no_trial_after_a_fine_verdict_in_auto_and_trial_says_fine_when_forced():
+    arm = IdealArm()
+    run = _run(arm, CheckTrialConfig())
+    assert run.result.verdict == Verdict.FINE and run.result.trial is None
+    assert len(run.commands) == 13, "the motions only"
+    forced = _run(IdealArm(), ALWAYS)
+    assert forced.result.verdict == Verdict.FINE
+    assert forced.result.trial["progress_uncorrected"] > 0.9
+
+
+def test_a_model_blind_along_z_gets_move_the_camera_from_the_trial_too():
+    arm = IdealArm()
+    arm.oracle.predictor.axis_gain[2] = 0.0
+    run = _run(arm, ALWAYS)
+    trial = run.result.trial
+    assert trial["motions_verdict"] == Verdict.MOVE and run.result.verdict == Verdict.MOVE
+    # x and y close, the 4.6 cm along z stays: about 1 - 0.046/0.08 of the distance at best
+    assert trial["progress_uncorrected"] < 0.5 and trial["progress_corrected"] < 0.5
+
+
+def test_disable_during_the_trial_stops_it_at_once():
+    arm = IdealArm((0, 0, 90))
+    counts = {}
+
+    def disable_in_the_trial(arm):
+        run = arm.session.camera_check
+        if run is not None and run.trial is not None and run.trial.leg == 1 and not counts:
+            counts["at"] = len(arm.setpoints)
+            arm.session.set_enabled(False)
+
+    run = _run(arm, ALWAYS, on_tick=disable_in_the_trial)
+    assert "disabled" in run.error and run.result is None
+    for _ in range(50):
+        assert arm.tick() is None
+    assert len(arm.setpoints) == counts["at"] and arm.session.camera_check is None
+
+
+def test_diagnostics_name_the_trial_and_a_failing_trial_plan_ends_the_check(monkeypatch):
+    arm = IdealArm((0, 0, 90))
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(SMALL, None, ALWAYS)
+    seen = set()
+    while run.trial is None or run.trial.leg < 1:
+        if run.needs_worker:
+            arm.session.plan_step()
+        else:
+            arm.tick()
+        seen.add(arm.session.status()["values"]["camera_check"])
+    assert "trial 1 of 4 (uncorrected, from +x+y+z): moving to its start" in seen
+    assert "trial 1 of 4 (uncorrected, from +x+y+z): step 2" in seen
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("CUDA error: device-side assert")
+
+    monkeypatch.setattr("vjepa_ros.robot.camera_check_session.compute_plan", broken)
+    count = None
+    for _ in range(20000):
+        if run.done.is_set():
+            break
+        if run.needs_worker:
+            count = len(arm.setpoints)
+            arm.session.plan_step()
+        else:
+            arm.tick()
+    assert "the trial's plan" in run.error and "device-side assert" in run.error
+    assert run.result is None and arm.session.camera_check is None
+    for _ in range(30):
+        arm.tick()
+    setpoints = np.array(arm.setpoints[count:])
+    assert np.ptp(setpoints[:, :3], axis=0).max() < 0.005, "held: no further move"
+    assert math.isfinite(arm.state[0])
+
+
+def test_trial_on_the_simulated_arm_confirms_the_correction_and_returns_to_the_start():
+    """Pybullet's arm and controller: a 60° yaw error, the trial decides, the arm comes back."""
+    pytest.importorskip("pybullet", reason="pybullet is in install_requires")
+    from test_robot_camera_check_live import CEM
+
+    from vjepa_ros.sim import Sim, SimConfig
+    from vjepa_ros.sim.check_motions import run_live_check
+    from vjepa_ros.sim.config import CameraConfig
+    from vjepa_ros.sim.oracle import OracleWorldModel
+
+    with Sim(SimConfig(seed=900000, camera=CameraConfig(width=64, height=64))) as sim:
+        oracle = OracleWorldModel(model_frame_rpy_deg=(0, 0, 60)).attach(sim)
+        start = sim.ee_state()
+        run, session = run_live_check(sim, oracle, CEM, trial=CheckTrialConfig(steps=3))
+        assert not run.error, run.error
+        trial = run.result.trial
+        assert trial["motions_verdict"] == Verdict.ROTATE and run.result.verdict == Verdict.ROTATE
+        assert trial["progress_corrected"] > 0.8 > 0.5 > trial["progress_uncorrected"]
+        assert abs(run.result.correction_rpy_deg[2] - 60) < 5
+        np.testing.assert_allclose(sim.ee_state()[:3], start[:3], atol=0.01)
+        assert not session.enabled

@@ -1,0 +1,243 @@
+"""The live camera check's part of the MPC session: start, advance, estimate, trial, end.
+
+:class:`CameraCheckSession` is a mixin of :class:`~vjepa_ros.robot.mpc.MPCSession` (its lock,
+inputs, streamer, phase and planner settings are the session's): the check's moves go through the
+session's safety filter and set-point stream (``camera_check_run.CameraCheckRun``), the planning
+worker estimates the model's frame from them (``eval.camera_check``), and the correction trial
+(``camera_check_trial``) plans toward the start's frame to decide the verdict
+(``eval.camera_check_trial``). While a check runs no goal is planned.
+"""
+
+from __future__ import annotations
+
+from vjepa_ros.planning.cancel import PlanCancelled
+from vjepa_ros.planning.planners import make_planner
+from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, check_motions
+from vjepa_ros.robot.camera_check_run import CameraCheckRun
+from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, CorrectionTrial, trial_starts
+from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.model_frame import ModelFrame
+from vjepa_ros.robot.phase import Event, Phase
+from vjepa_ros.robot.plan_compute import compute_plan
+from vjepa_ros.robot.safety import filter_target
+
+
+class CameraCheckSession:
+    """The live camera check's methods of ``MPCSession`` (see the module docstring)."""
+
+    def start_camera_check(self, config: CheckMotionConfig | None = None,
+                           thresholds=None, trial: CheckTrialConfig | None = None
+                           ) -> CameraCheckRun:
+        """Start the live camera check from the measured pose; return its run.
+
+        Moves ±x, ±y, ±z and the corners and diagonals ``config`` turns on (``config.distance_m``)
+        and back, each target through the safety filter
+        and the set-point stream; then the planning worker estimates the model's frame
+        (``run.result``, an ``eval.camera_check.CameraCheckResult``; ``run.done`` is set at the
+        end, ``run.error`` says why it stopped early). Then, as ``trial`` says (default
+        ``CheckTrialConfig()``: when the motions' verdict is not "placement fine"), the
+        correction trial (``camera_check_trial``) plans toward the start's frame uncorrected and
+        corrected, and its progress decides the verdict (``eval.camera_check_trial``).
+        Raises RuntimeError (one line naming ``~/camera_check``) unless commanding is enabled,
+        no goal motion or plan is in progress, the inputs are fresh and every motion passes the
+        safety filter unchanged.
+        """
+        with self._lock:
+            refuse = "~/camera_check refused: "
+            if not self.enabled:
+                raise RuntimeError(refuse + "commanding is disabled; call ~/enable true first "
+                                   "(the check moves the arm a few cm along each axis)")
+            if self.camera_check is not None:
+                raise RuntimeError(refuse + "a check is already running")
+            if self._phase in (Phase.MOVING, Phase.PLANNING) or self.planning:
+                raise RuntimeError(refuse + f"the arm is {self._phase.value} toward a goal; "
+                                   "call ~/clear_goals and wait until it stands still")
+            now = self.clock()
+            problem = self._input_refusal(now)
+            if problem is not None:
+                raise RuntimeError(refuse + problem.detail)
+            try:
+                motions = check_motions(self.inputs.latest_state().value, self.limits, config)
+            except ValueError as exc:
+                raise RuntimeError(f"~/{exc}") from None
+            self._drop_prepared("camera check")
+            self.camera_check = CameraCheckRun(motions, config or CheckMotionConfig(),
+                                               self.control.arrival_tolerance_m, now, thresholds)
+            self.camera_check.trial_config = trial or CheckTrialConfig()
+            self.last_camera_check = self.camera_check
+            if not self.streamer.active:
+                self.streamer.reset(self.inputs.latest_state().value)
+                self.last_stream_time = None
+            self.log("info", f"camera check started: {len(motions)} motions of "
+                     f"{self.camera_check.config.distance_m * 100:g} cm")
+            return self.camera_check
+
+    def _advance_camera_check(self, now: float) -> None:
+        """Stream tick (locked): the check's next move through the safety filter, or nothing."""
+        run = self.camera_check
+        latest = self.inputs.latest_state()
+        target = run.advance(now, latest.value, self.streamer.arrived(), self.inputs.frame,
+                             self.inputs.state_at, self.limits.max_state_age_s)
+        if run.error:
+            self._end_camera_check(run.error)
+            return
+        if target is None:
+            trial = run.trial
+            arrived = run.arrived_at if trial is None else trial.arrived_at
+            if arrived is not None and self._phase is Phase.MOVING:
+                self._transition(Event.ARRIVED)
+            if trial is not None and trial.finished:
+                self._conclude_trial(run)
+            elif run.needs_worker:
+                self._wake()  # the worker estimates the model's frame, or plans a trial's step
+            return
+        decision = filter_target(latest.value, target, self.limits, *self.inputs.ages(now),
+                                 outside_box_advice=self.outside_box_advice)
+        # the check's own motions must go as asked (checked at the start); the trial's plans and
+        # its longer moves may be shortened like any plan
+        if not decision.accepted or (decision.clipped and run.trial is None):
+            self._end_camera_check(f"camera check stopped: the safety filter changed a move "
+                                   f"({decision.reason})")
+            return
+        self.streamer.set_target(decision.target, anchor=latest.value)
+        run.commands.append(decision.target.copy())
+        self._transition(Event.COMMANDED)
+
+    def _end_camera_check(self, why: str) -> None:
+        """Stop a running check at once (disable, hold, failure): the set-point holds still."""
+        run = self.camera_check
+        if run is None:
+            return
+        self.camera_check = None
+        if run.active or run.error:
+            self.streamer.hold()
+            if self._phase is Phase.MOVING:
+                self._transition(Event.ARRIVED)
+        run.fail(why if why.startswith("camera check") else f"camera check stopped: {why}",
+                 self.clock())
+        self.log("warning", run.error)
+
+    def _estimate_camera_check(self) -> None:
+        """Worker thread: the moves are made; infer the model's motions and estimate its frame.
+
+        During the correction trial: compute the trial's pending plan instead.
+        """
+        with self._lock:
+            run = self.camera_check
+            if run is not None and run.trial is not None and run.trial.awaiting_plan and \
+                    not self.planning:
+                job = run.trial.pending
+                self.planning = True
+                self._idle.clear()
+            elif run is None or run.trial is not None or not run.moving_done or \
+                    run.inferring or run.done.is_set():
+                return
+            else:
+                job = None
+                run.inferring = True
+                self.planning = True
+                self._idle.clear()
+        if job is not None:
+            self._plan_trial_step(run, job)
+            return
+        from vjepa_ros.eval.camera_check import check_motions as estimate
+        from vjepa_ros.eval.camera_check import infer_motions
+
+        try:
+            inferred, explained = infer_motions(self.model, self.cem, run.befores,
+                                                run.before_states, run.afters)
+            result = estimate(run.executed, inferred, run.thresholds, explained)
+            error = ""
+        except Exception as exc:  # noqa: BLE001 - any failure ends the check with its reason
+            result, error = None, f"camera check failed: {type(exc).__name__}: {exc}"
+        with self._lock:
+            self.planning = False
+            self._idle.set()
+            if self.camera_check is not run:
+                return  # disabled or closed meanwhile: already ended
+            if not error and self._start_trial(run, result):
+                return
+            self._complete_camera_check(run, result, error)
+
+    def _complete_camera_check(self, run: CameraCheckRun, result, error: str) -> None:
+        """End the check (locked) with its result, or its error: the session plans goals again."""
+        self.camera_check = None
+        self.last_planned_stamp = -float("inf")
+        self.arrival_time = self.clock()  # blocking: plan on a frame taken after settling
+        if error:
+            run.fail(error, self.clock())
+            self.log("error", error)
+        else:
+            run.finish(result, self.clock())
+            self.log("info", result.explanation)
+
+    def _start_trial(self, run: CameraCheckRun, result) -> bool:
+        """Locked: begin the correction trial when its settings ask for one; True if begun.
+
+        ``when`` auto: only after a verdict other than "placement fine". Without room for a
+        trial's starting pose the result keeps the motions' verdict and says why in ``trial``.
+        """
+        from vjepa_ros.eval.camera_check import Verdict
+
+        config = run.trial_config
+        wanted = config is not None and (
+            config.when == "always" or (config.when == "auto" and result.verdict != Verdict.FINE))
+        if not wanted:
+            return False
+        starts = trial_starts(run.start, self.limits, config)
+        if not starts:
+            result.trial = {"skipped": (
+                f"no trial: no starting pose {config.offset_m:g} m from the start passes the "
+                "safety filter (camera_check.trial.offset_m; start nearer the workspace centre)")}
+            return False
+        run.motions_result = result
+        run.trial = CorrectionTrial(run.start, run.befores[0], starts, result.candidate_rpy_deg,
+                                    config, run.config.settle_s, run.config.timeout_s,
+                                    run.arrival_tolerance_m)
+        self.log("info", f"camera check: the motions say '{result.verdict}' (estimated "
+                 f"{result.candidate} rotation {result.rotation_angle_deg:.1f}°); trying the "
+                 f"planner uncorrected and corrected from {len(starts)} poses "
+                 f"{config.offset_m * 100:g} cm away")
+        return True
+
+    def _plan_trial_step(self, run: CameraCheckRun, job) -> None:
+        """Worker thread: one plan of the correction trial (outside the lock), then deliver it."""
+        trial = run.trial
+        if trial.steps_done == 0 or run.trial_planner is None:
+            if run.trial_planner is None:
+                run.trial_planner = make_planner(self.model, self.cem, seed=0)
+                run.trial_goal = SubGoal(trial.goal_image, 0, "camera check start")
+            run.trial_planner.reset()  # each trial starts without the last one's momentum
+        error, action = "", None
+        try:
+            plan, _ = compute_plan(self.model, run.trial_planner, job.frame, job.state,
+                                   run.trial_goal, False, lambda: self.camera_check is not run,
+                                   None, ModelFrame(job.rotation_rpy_deg))
+            action = plan.first_action.double().numpy()
+        except PlanCancelled:
+            pass  # disabled or closed meanwhile: the check has ended already
+        except Exception as exc:  # noqa: BLE001 - any failure ends the check with its reason
+            error = f"camera check failed: the trial's plan: {type(exc).__name__}: {exc}"
+        with self._lock:
+            self.planning = False
+            self._idle.set()
+            if self.camera_check is not run:
+                return
+            if error:
+                trial.fail(error)
+                self._end_camera_check(error)
+            elif action is not None:
+                trial.deliver(action, job.state)
+
+    def _conclude_trial(self, run: CameraCheckRun) -> None:
+        """Locked, stream tick: the trial is back at the start; its progress decides."""
+        from vjepa_ros.eval.camera_check_trial import trial_verdict
+
+        config = run.trial_config
+        try:
+            result = trial_verdict(run.motions_result, [leg.to_dict() for leg in run.trial.legs],
+                                   config.min_progress, config.margin)
+            error = ""
+        except ValueError as exc:
+            result, error = None, f"camera check failed: {exc}"
+        self._complete_camera_check(run, result, error)

@@ -1,0 +1,299 @@
+"""The camera check's correction trial: does planning work uncorrected, or with the correction.
+
+The check's motions estimate the model's frame from a few centimetres of motion each; with a small
+learned model they scatter 20–80° RMS, and the verdict built on them alone could not tell a
+placement whose error the rotation undoes (+70° azimuth in ``docs/camera_placement.md``: reach 1/10
+uncorrected, 9/10 corrected by the check's yaw) from one where it does not (−70°: 3/10 → 0/10).
+The trial asks the question directly, as the planner will meet it: from a pose ``offset_m`` away
+from the check's start, plan toward the frame the camera took at the start, ``steps`` closed-loop
+steps, once without a correction and once with the rotation the check estimated
+(``control.model_frame_rpy_deg``), from each of ``directions`` starting poses; the share of the
+distance closed decides (``eval.camera_check_trial.trial_verdict``).
+
+Every target goes through the session's safety filter and set-point stream (``mpc``), and the
+trial's plans are held within ``max_distance_m`` of the check's start (a leash: a model that plans
+the wrong way cannot walk the arm off). A move that does not arrive within the check's
+``timeout_s``, no fresh frame, a disable or a hold ends the check as for its motions.
+
+:class:`CorrectionTrial` is the state machine; the stream timer advances it (``advance``), the
+planning worker computes its plans (``pending`` → ``deliver``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from vjepa_ros.config import param
+from vjepa_ros.robot.inputs import Stamped
+from vjepa_ros.robot.safety import SafetyLimits, filter_target
+
+WHEN = ("auto", "always", "never")
+# Starting directions, in the order tried: the tetrahedron of cube corners (well spread, each
+# moving along all three base axes, so a model blind along one axis shows), then the others.
+_CORNERS = [np.array(c, dtype=np.float64) for c in (
+    (1, 1, 1), (1, -1, -1), (-1, -1, 1), (-1, 1, -1),
+    (1, 1, -1), (1, -1, 1), (-1, 1, 1), (-1, -1, -1))]
+
+
+@dataclasses.dataclass
+class CheckTrialConfig:
+    when: str = param(
+        "auto", "Camera check correction trial: auto = when the motions' verdict is not "
+        "'placement fine' (a correction or 'move the camera' is about to be advised); always; "
+        "never. The trial plans toward the start's frame from poses offset_m away, uncorrected "
+        "and with the estimated rotation, and its progress decides the verdict (about 50 s more "
+        "on the simulated arm)."
+    )
+    offset_m: float = param(
+        0.08, "Camera check trial: distance of each trial's starting pose from the check's start "
+        "(toward a cube corner) [m]; at most safety.max_step_m."
+    )
+    steps: int = param(4, "Camera check trial: planned and executed steps per trial.")
+    directions: int = param(
+        2, "Camera check trial: starting poses (cube corners that fit the workspace box), each "
+        "tried uncorrected and corrected."
+    )
+    max_distance_m: float = param(
+        0.15, "Camera check trial: planned targets are held within this distance of the "
+        "check's start [m] (a model planning the wrong way cannot walk the arm off)."
+    )
+    min_progress: float = param(
+        0.5, "Camera check trial: a setting works when its trials close at least this share of "
+        "the distance to the start on average (1: arrived; 0: no closer; < 0: farther)."
+    )
+    margin: float = param(
+        0.2, "Camera check trial: the correction is advised only when it closes at least this "
+        "much more of the distance than no correction."
+    )
+
+    def __post_init__(self):
+        if self.when not in WHEN:
+            raise ValueError(f"camera_check.trial.when must be one of {', '.join(WHEN)}, got "
+                             f"{self.when!r}")
+        for name in ("offset_m", "max_distance_m"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                raise ValueError(f"camera_check.trial.{name} must be finite and > 0, got "
+                                 f"{getattr(self, name)!r}")
+        if self.max_distance_m < self.offset_m:
+            raise ValueError(f"camera_check.trial.max_distance_m ({self.max_distance_m:g} m) must "
+                             f"be at least camera_check.trial.offset_m ({self.offset_m:g} m)")
+        for name in ("steps", "directions"):
+            if not (isinstance(getattr(self, name), int) and getattr(self, name) >= 1):
+                raise ValueError(f"camera_check.trial.{name} must be an integer >= 1, got "
+                                 f"{getattr(self, name)!r}")
+        if not (math.isfinite(self.min_progress) and 0 < self.min_progress <= 1):
+            raise ValueError(f"camera_check.trial.min_progress must be in (0, 1], got "
+                             f"{self.min_progress!r}")
+        if not (math.isfinite(self.margin) and 0 <= self.margin < 1):
+            raise ValueError(f"camera_check.trial.margin must be in [0, 1), got {self.margin!r}")
+
+
+def trial_starts(start, limits: SafetyLimits, config: CheckTrialConfig
+                 ) -> list[tuple[str, np.ndarray]]:
+    """Return up to ``config.directions`` (label, starting pose [7]) ``offset_m`` from ``start``.
+
+    A corner direction counts when the move there and back passes the safety filter unchanged
+    (inside the workspace box, within the step limit). Fewer than asked (the start near the box's
+    edge): as many as fit; none: an empty list (the trial is skipped, the report says why).
+    """
+    start = np.asarray(start, dtype=np.float64).reshape(7)
+    found = []
+    for corner in _CORNERS:
+        pose = start.copy()
+        pose[:3] += config.offset_m * corner / math.sqrt(3.0)
+        if all(filter_target(a, b, limits).accepted and not filter_target(a, b, limits).clipped
+               for a, b in ((start, pose), (pose, start))):
+            label = "".join(f"{'+' if c > 0 else '-'}{axis}"
+                            for c, axis in zip(corner, "xyz", strict=True))
+            found.append((label, pose))
+        if len(found) == config.directions:
+            break
+    return found
+
+
+@dataclasses.dataclass
+class TrialLeg:
+    """One trial: from ``pose`` toward the start's frame with ``rotation_rpy_deg`` applied."""
+
+    label: str  # the starting direction, e.g. "+x+y+z"
+    setting: str  # "uncorrected" or "corrected"
+    rotation_rpy_deg: list[float]  # control.model_frame_rpy_deg during the trial
+    pose: np.ndarray  # [7] starting pose (base frame)
+    start_distance_m: float | None = None  # measured at the first frame
+    end_distance_m: float | None = None  # measured after the last step
+    distances_m: list = dataclasses.field(default_factory=list)  # after each step
+    leashed: int = 0  # planned targets pulled back within max_distance_m
+
+    @property
+    def progress(self) -> float | None:
+        """Share of the distance to the start closed: 1 − end / start (None until done)."""
+        if self.start_distance_m is None or self.end_distance_m is None or \
+                self.start_distance_m <= 0:
+            return None
+        return 1.0 - self.end_distance_m / self.start_distance_m
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "setting": self.setting,
+                "rotation_rpy_deg": list(self.rotation_rpy_deg),
+                "start_distance_m": self.start_distance_m, "end_distance_m": self.end_distance_m,
+                "distances_m": list(self.distances_m), "progress": self.progress,
+                "leashed": self.leashed}
+
+
+@dataclasses.dataclass(frozen=True)
+class TrialPlanJob:
+    """A plan the worker owes the trial: from ``frame``/``state`` toward the start's frame."""
+
+    frame: np.ndarray  # [H, W, 3] uint8
+    state: np.ndarray  # [7] measured at the frame
+    rotation_rpy_deg: list[float]
+
+
+class CorrectionTrial:
+    """The trial's state machine (see the module docstring); the session's lock guards it.
+
+    Args:
+        start: [7] the check's start pose (base frame).
+        goal_image: [H, W, 3] uint8, the frame taken at the start (the trials' goal).
+        starts: (label, pose [7]) from :func:`trial_starts`.
+        rotation_rpy_deg: [3] the correction on trial (the check's estimate).
+        config, settle_s, timeout_s, arrival_tolerance_m: the trial's and the check's settings.
+    """
+
+    def __init__(self, start, goal_image: np.ndarray, starts, rotation_rpy_deg,
+                 config: CheckTrialConfig, settle_s: float, timeout_s: float,
+                 arrival_tolerance_m: float):
+        self.start = np.asarray(start, dtype=np.float64).reshape(7)
+        self.goal_image = goal_image
+        self.config = config
+        self.settle_s, self.timeout_s = settle_s, timeout_s
+        self.arrival_tolerance_m = arrival_tolerance_m
+        rotation = [float(v) for v in rotation_rpy_deg]
+        self.legs = [TrialLeg(label, setting, rpy, np.array(pose, dtype=np.float64))
+                     for (label, pose), (setting, rpy) in itertools.product(
+                         starts, (("uncorrected", [0.0, 0.0, 0.0]), ("corrected", rotation)))]
+        self.leg = 0
+        self.stage = "goto"  # goto → frame → plan → step → frame ... → next leg; then "return"
+        self.goal: np.ndarray | None = None  # where the current move goes (base frame)
+        self.commanded_at = 0.0
+        self.arrived_at: float | None = None
+        self.steps_done = 0
+        self.pending: TrialPlanJob | None = None  # a plan for the worker
+        self.planned: np.ndarray | None = None  # the worker's target, to command
+        self.finished = False
+        self.error = ""
+        self.blocked = 0  # moves that did not arrive within timeout_s (gone on from there)
+
+    @property
+    def awaiting_plan(self) -> bool:
+        return not self.finished and not self.error and self.pending is not None
+
+    def describe_stage(self) -> str:
+        """Return the stage for diagnostics: ``trial 2 of 4 (corrected, from +x-y-z): step 3``."""
+        if self.stage == "return":
+            return "trial: back to the start"
+        leg = self.legs[self.leg]
+        what = "moving to its start" if self.stage == "goto" else f"step {self.steps_done + 1}"
+        return (f"trial {self.leg + 1} of {len(self.legs)} ({leg.setting}, from {leg.label}): "
+                f"{what}")
+
+    def _distance(self, state) -> float:
+        return float(np.linalg.norm(np.asarray(state, dtype=np.float64)[:3] - self.start[:3]))
+
+    def _move(self, target: np.ndarray, now: float) -> None:
+        self.goal, self.commanded_at, self.arrived_at = target.copy(), now, None
+
+    def advance(self, now: float, measured: np.ndarray, stopped: bool, frame: Stamped | None,
+                state_at: Callable[[float], Stamped | None], max_state_age_s: float
+                ) -> np.ndarray | None:
+        """Step the trial at ``now`` [s]; return a target [7] to command now, or None.
+
+        As ``CameraCheckRun.advance``; the targets here may be shortened by the safety filter
+        (a move farther than ``safety.max_step_m`` goes in hops: re-commanded until it arrives).
+        Sets :attr:`error` when a move or a frame does not come in time.
+        """
+        if self.finished or self.error or self.pending is not None:
+            return None
+        if self.planned is not None:  # the worker's plan: command it, then wait for arrival
+            target, self.planned = self.planned, None
+            self._move(target, now)
+            self.stage = "step"
+            return target.copy()
+        if self.goal is None:
+            target = self.legs[self.leg].pose if self.stage == "goto" else self.start
+            self._move(target, now)
+            return target.copy()
+        if self.arrived_at is None:
+            away = float(np.linalg.norm(measured[:3] - self.goal[:3]))
+            if stopped and away <= self.arrival_tolerance_m:
+                self.arrived_at = now
+            elif now - self.commanded_at > self.timeout_s:
+                if self.stage == "return":
+                    self.error = (f"camera check stopped: the trial's way back to the start did "
+                                  f"not arrive within {self.timeout_s:g} s "
+                                  f"({away * 100:.1f} cm away)")
+                    return None
+                # blocked (an object, the table) as a planned step may be: go on from where the
+                # arm is, as the planner does after control.arrival_timeout_s
+                self.blocked += 1
+                self.arrived_at = now
+            elif stopped and self.stage in ("goto", "return"):
+                return self.goal.copy()  # shortened by the filter: the next hop
+            return None
+        if self.stage == "return":
+            self.finished = True
+            return None
+        if frame is None or frame.stamp < self.arrived_at + self.settle_s:
+            if now - self.arrived_at > self.settle_s + self.timeout_s:
+                self.error = (f"camera check stopped: no camera frame during the trial "
+                              f"({self.describe_stage()}) within {self.timeout_s:g} s")
+            return None
+        state = state_at(frame.stamp)
+        if state is None or abs(state.stamp - frame.stamp) > max_state_age_s:
+            return None
+        self._record(frame, np.array(state.value, dtype=np.float64))
+        return None
+
+    def _record(self, frame: Stamped, state: np.ndarray) -> None:
+        """Record a settled frame at a trial's start or after a step: plan on, or end the trial."""
+        leg = self.legs[self.leg]
+        distance = self._distance(state)
+        if self.stage == "goto":
+            leg.start_distance_m = distance
+        else:
+            leg.distances_m.append(distance)
+            self.steps_done += 1
+        if self.steps_done >= self.config.steps:
+            leg.end_distance_m = distance
+            self.leg, self.steps_done = self.leg + 1, 0
+            self.stage = "goto" if self.leg < len(self.legs) else "return"
+            self.goal = None
+            return
+        self.stage, self.goal = "plan", None
+        self.pending = TrialPlanJob(frame.value.copy(), state, leg.rotation_rpy_deg)
+
+    def deliver(self, action: np.ndarray, state: np.ndarray) -> None:
+        """Take the worker's plan (first action [7], base frame) from ``state`` [7]: its target.
+
+        The gripper stays as measured; a target farther than ``max_distance_m`` from the check's
+        start is pulled back onto that sphere (counted in the leg's ``leashed``).
+        """
+        from vjepa_ros.robot.targets import target_from_action  # torch: not at import
+
+        target = target_from_action(state, action)
+        target[6] = state[6]
+        offset = target[:3] - self.start[:3]
+        reach = float(np.linalg.norm(offset))
+        if reach > self.config.max_distance_m:
+            target[:3] = self.start[:3] + offset * (self.config.max_distance_m / reach)
+            self.legs[self.leg].leashed += 1
+        self.pending, self.planned = None, target
+
+    def fail(self, reason: str) -> None:
+        self.error = reason
+        self.pending = None
