@@ -59,6 +59,7 @@ from vjepa_ros.eval.camera_check_options import (  # noqa: E402
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds  # noqa: E402
 from vjepa_ros.input_paths import world_model_path  # noqa: E402
 from vjepa_ros.nodes.planner_config import CameraCheckParams  # noqa: E402
+from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
 from vjepa_ros.robot.camera_check_trial import WHEN, CheckTrialConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
@@ -256,6 +257,11 @@ def main() -> int:
             parser.error(f"{name}: reaches, which --no-reach turns off; give one of them")
     if any(seed < 0 for seed in args.training_scene):
         parser.error("--training-scene: collect seeds are >= 0")
+    if args.json:
+        try:  # before the checks and episodes: a folder or an unwritable path would lose them
+            output_file(args.json, "--json")
+        except ValueError as exc:
+            parser.error(str(exc))
     from scipy.spatial.transform import Rotation
 
     from vjepa_ros.sim import Sim

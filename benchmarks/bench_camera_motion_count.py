@@ -34,6 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import motion_directions  # noqa: E402
 
 # The cuts: name -> labels of the motions kept (their order in the full run doesn't matter).
@@ -163,6 +164,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if bool(args.rows) == bool(args.checkpoint):
         parser.error("give --checkpoint (measure) or --rows FILE (print a saved run), one of them")
+    if args.json:
+        try:  # before the checks: a folder or an unwritable path would lose them
+            output_file(args.json, "--json")
+        except ValueError as exc:
+            parser.error(str(exc))
     if args.rows:
         try:
             runs = json.loads(Path(args.rows).read_text())["runs"]

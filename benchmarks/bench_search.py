@@ -55,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_reach import run_agent  # noqa: E402  (light: bench_reach imports torch in main)
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
 from vjepa_ros.planning.methods import RefineSettings  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
@@ -411,6 +412,11 @@ def main() -> int:
     args = parser.parse_args()
     if args.part == "closed-loop" and not args.run:
         raise SystemExit("closed-loop needs at least one --run")
+    if args.json and args.part != "plot":
+        try:  # before the runs: a folder or an unwritable path would lose them
+            output_file(args.json, "--json")
+        except ValueError as exc:
+            parser.error(str(exc))
     runs = [parse_run(s) for s in args.run]  # each spec checked before torch loads
     import torch
 

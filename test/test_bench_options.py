@@ -134,12 +134,17 @@ print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue(), "l
     ("bench_reach", ["--no-random", "--no-oracle"], "no agent: --no-random and --no-oracle"),
     ("bench_camera_check", ["--help"], "usage: bench_camera_check.py"),
     ("bench_camera_check", ["--checkpoint", "demo", "--yaw", "30"], "--yaw: does not apply"),
+    ("bench_camera_check", ["--json", "benchmarks"], "--json benchmarks: is a directory"),
+    ("bench_camera_motion_count", ["--checkpoint", "demo", "--json", "benchmarks"],
+     "--json benchmarks: is a directory"),
     ("bench_encoder_landscape", ["--help"], "usage: bench_encoder_landscape.py"),
     ("bench_encoder_rank", ["--help"], "usage: bench_encoder_rank.py"),
     ("bench_encoder_rank", ["--data", "x", "--frames", "1"], "--episodes and --frames must be"),
     ("bench_search", ["--help"], "usage: bench_search.py"),
     ("bench_search", ["closed-loop", "--run", "icem:samples=0"],
      "--run 'icem:samples=0': samples must be an integer >= 1, got 0"),
+    ("bench_search", ["closed-loop", "--run", "cem", "--json", "benchmarks"],
+     "--json benchmarks: is a directory"),
 ])
 def test_help_and_a_bad_option_answer_before_torch_and_the_simulator_load(script, argv,
                                                                           message):

@@ -312,8 +312,17 @@ def test_plan_from_a_frame_older_than_max_plan_age_is_discarded(model, mode):
     assert "120.0 s old" in report.reason
     assert session.commands_sent == 0 and session.stream_step() is None
     assert any(level == "warning" and "plan too old" in m for level, m in logs)
-    assert session.refusal == "", "not a hold: the next fresh frame is planned on"
+    assert str(report.refusal) == "stale_plan"
+    status = session.status()
+    assert status["values"]["refusal_kind"] == "stale_plan" and status["level"] == 1
+    assert session.phase.value != "holding", "not a hold: the next fresh frame is planned on"
+    planner.after = stall  # a second stall: the same refusal, not logged again
+    clock.now += 0.05
+    observe(session, clock, seed=5)
+    assert "plan too old" in session.plan_step().reason
+    assert sum("plan too old" in m for _, m in logs) == 1
     assert session.plan_step().command is not None, "the plan on the fresh frame commands"
+    assert session.refusal == "" and "was: plan too old" in logs[-1][1]
 
 
 def test_max_plan_age_is_the_limit_and_nonfinite_ages_are_refused():

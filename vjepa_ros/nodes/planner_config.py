@@ -236,6 +236,12 @@ class PlannerNodeConfig:
                 f"image_transport must be one of {IMAGE_TRANSPORTS}, got {self.image_transport!r}"
             )
         self.planner.to_cem()  # validate the CEM settings at start-up
+        trial, step = self.camera_check.trial, self.safety.max_step_m
+        if trial.offset_m > step:
+            raise ValueError(
+                f"camera_check.trial.offset_m ({trial.offset_m:g} m) must be at most "
+                f"safety.max_step_m ({step:g} m): the move to each trial's starting pose is one "
+                "step; lower the one or raise the other")
 
     def startup_warnings(self) -> list[str]:
         """Return the warnings the node logs once at start-up (settings known to misbehave)."""

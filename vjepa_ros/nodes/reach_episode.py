@@ -38,6 +38,7 @@ from vjepa_ros.sim.tasks import reach_error
 
 REACHED, STEP_LIMIT = "reached", "step limit"
 STALE_GRACE_S = 5.0  # [s, wall] stale inputs may recover this long before the episode ends
+GRACE_KINDS = ("stale_inputs", "stale_plan")  # refusals that may clear on their own
 # [s, wall] no new /diagnostics (published every 0.5 s of the planner's clock) for this long
 # after the first: the planner or the simulator (whose /clock drives the planner's timers) froze
 SILENT_S = 30.0
@@ -52,6 +53,8 @@ HOLD_ADVICE = {
                "again, with nothing else on this ROS_DOMAIN_ID",
     "stale_inputs": "camera frames or robot states stopped arriving in the planner: check that "
                     "the simulator runs (its log) and that nothing else uses this ROS_DOMAIN_ID",
+    "stale_plan": "the planner's plans come out older than safety.max_plan_age_s: raise it "
+                  "(config/planner.yaml) or use a faster planner setting",
     "planner_error": "see the planner's log",
     "internal_error": "see the planner's log",
 }
@@ -109,22 +112,22 @@ class ReachFollower:
 
         Only values with ``enabled`` "True" count (before ``~/enable`` the planner only watches).
         Raises :class:`DemoError` (one line: the refusal, then what to do) for a hold the planner
-        cannot leave without the user (``HOLD_ADVICE``): at once, or for ``stale_inputs`` once
-        they have not recovered for ``STALE_GRACE_S``.
+        cannot leave without the user (``HOLD_ADVICE``): at once, or for ``stale_inputs`` and
+        ``stale_plan`` once they have not recovered for ``STALE_GRACE_S``.
         """
         if stamp is not None and math.isfinite(stamp) and stamp != self._status_stamp:
             self._status_stamp, self._heard_at = stamp, self.clock()
         kind = values.get("refusal_kind", "") if values.get("enabled") == "True" else ""
-        if kind != "stale_inputs":
+        if kind not in GRACE_KINDS:
             self._stale_since = None
         if kind not in HOLD_ADVICE:
             return
-        if kind == "stale_inputs":
+        if kind in GRACE_KINDS:
             now = self.clock()
             self._stale_since = now if self._stale_since is None else self._stale_since
             if now - self._stale_since < STALE_GRACE_S:
                 return
-        waited = f" for {STALE_GRACE_S:g} s" if kind == "stale_inputs" else ""
+        waited = f" for {STALE_GRACE_S:g} s" if kind in GRACE_KINDS else ""
         raise DemoError(f"the planner holds the arm{waited} ({kind} in its /diagnostics): "
                         f"{values.get('refusal', '')}; the episode ends after {len(self.steps)} "
                         f"steps: {HOLD_ADVICE[kind]}")

@@ -49,9 +49,12 @@ class CameraCheckSession:
                                    "(the check moves the arm a few cm along each axis)")
             if self.camera_check is not None:
                 raise RuntimeError(refuse + "a check is already running")
-            if self._phase in (Phase.MOVING, Phase.PLANNING) or self.planning:
+            if self._phase is Phase.MOVING or (self.planning and self.goals is not None):
                 raise RuntimeError(refuse + f"the arm is {self._phase.value} toward a goal; "
                                    "call ~/clear_goals and wait until it stands still")
+            if self._phase is Phase.PLANNING or self.planning:
+                raise RuntimeError(refuse + "the planning worker is still busy (a plan or an "
+                                   "estimate in progress); call ~/camera_check again in a moment")
             now = self.clock()
             problem = self._input_refusal(now)
             if problem is not None:
@@ -186,9 +189,12 @@ class CameraCheckSession:
             return False
         starts = trial_starts(run.start, self.limits, config)
         if not starts:
-            result.trial = {"skipped": (
-                f"no trial: no starting pose {config.offset_m:g} m from the start passes the "
-                "safety filter (camera_check.trial.offset_m; start nearer the workspace centre)")}
+            why = (f"no starting pose {config.offset_m:g} m from the start toward a cube corner "
+                   "passes the safety filter: start the check nearer the workspace centre or "
+                   "lower camera_check.trial.offset_m")
+            result.trial = {"skipped": f"no trial: {why}"}
+            result.explanation += f" (the correction trial did not run: {why})"
+            self.log("warning", f"camera check: the correction trial did not run: {why}")
             return False
         run.motions_result = result
         run.trial = CorrectionTrial(run.start, run.befores[0], starts, result.candidate_rpy_deg,

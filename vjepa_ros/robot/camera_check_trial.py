@@ -55,16 +55,16 @@ class CheckTrialConfig:
     )
     steps: int = param(4, "Camera check trial: planned and executed steps per trial.")
     directions: int = param(
-        2, "Camera check trial: starting poses (cube corners that fit the workspace box), each "
-        "tried uncorrected and corrected."
+        2, "Camera check trial: starting poses (cube corners that fit the workspace box, 1-8), "
+        "each tried uncorrected and corrected."
     )
     max_distance_m: float = param(
         0.15, "Camera check trial: planned targets are held within this distance of the "
         "check's start [m] (a model planning the wrong way cannot walk the arm off)."
     )
     min_progress: float = param(
-        0.5, "Camera check trial: a setting works when its trials close at least this share of "
-        "the distance to the start on average (1: arrived; 0: no closer; < 0: farther)."
+        0.5, "Camera check trial: a setting works when every one of its trials closes at least "
+        "this share of the distance to the start (1: arrived; 0: no closer; < 0: farther)."
     )
     margin: float = param(
         0.2, "Camera check trial: the correction is advised only when it closes at least this "
@@ -86,6 +86,9 @@ class CheckTrialConfig:
             if not (isinstance(getattr(self, name), int) and getattr(self, name) >= 1):
                 raise ValueError(f"camera_check.trial.{name} must be an integer >= 1, got "
                                  f"{getattr(self, name)!r}")
+        if self.directions > len(_CORNERS):
+            raise ValueError(f"camera_check.trial.directions must be at most {len(_CORNERS)} "
+                             f"(the cube's corners), got {self.directions}")
         if not (math.isfinite(self.min_progress) and 0 < self.min_progress <= 1):
             raise ValueError(f"camera_check.trial.min_progress must be in (0, 1], got "
                              f"{self.min_progress!r}")

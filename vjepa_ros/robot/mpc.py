@@ -660,8 +660,9 @@ class MPCSession(CameraCheckSession):
         too_old = plan_age_problem(now - frame_stamp, self.limits)
         if too_old:  # a stalled process or a slow planner: the view it planned on is history
             report.reason, report.outcome = too_old, PlanOutcome.DISCARDED
-            self.log("warning", too_old)
-            return report
+            report.refusal = RefusalKind.STALE_PLAN
+            self._refuse(Refusal(RefusalKind.STALE_PLAN, too_old))  # logged once, until a plan
+            return report  # goes out; no hold: the next fresh frame is planned on
         latest = self.inputs.latest_state()
         decision = filter_target(
             None if latest is None else latest.value,
