@@ -331,3 +331,19 @@ def test_official_384_file_name_selects_384_px(monkeypatch, tmp_path):
         assert load_models(path)[0].img_size == (size, size), name
     forced = load_models(tmp_path / "vitg-384.pt", encoder={"img_size": 256})[0]
     assert forced.img_size == (256, 256)
+
+
+def test_a_plain_pickle_is_refused_in_one_line_without_torchs_protocol_warning(tmp_path):
+    """torch.load warns of a pickle's protocol before it fails: the user sees only our line."""
+    import pickle
+    import warnings
+
+    from vjepa_ros.models.checkpoint import CheckpointError, read_checkpoint_file
+
+    path = tmp_path / "list.pt"
+    path.write_bytes(pickle.dumps([1, 2, "x"], protocol=4))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(CheckpointError, match="not a vjepa_ros checkpoint"):
+            read_checkpoint_file(path)
+    assert [str(w.message) for w in caught] == []

@@ -6,8 +6,8 @@ that off; sub-commands inherit it, since ``add_subparsers`` makes each sub-parse
 parent's class (argparse: ``parser_class`` defaults to ``type(self)``), and an abbreviated
 option is refused as an unrecognized argument (exit status 2).
 
-The refusal comes from the (sub-)command that was given the option, with that command's usage,
-and suggests the whole options that start with what was typed (``--goal``: ``--goal-seed``), or
+The refusal comes from the (sub-)command that was given the option, in one line (no usage), and
+suggests the whole options that start with what was typed (``--goal``: ``--goal-seed``), or
 else the option the command has under a sister name (``--world-model`` where it takes
 ``--checkpoint``: :data:`SISTER_OPTIONS`), or else the closest names (a typo: ``--samles``:
 ``--samples``). A sub-command that does not exist is one line without the usage: ``vjepa-ros:
@@ -46,8 +46,9 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):
         """Exit (2) with the usage and ``PROG: error: MESSAGE``, as argparse does.
 
-        Unrecognized arguments are refused by the (sub-)command they were given to, with its
-        usage, followed by the whole options each unknown one may mean (:meth:`suggestions`).
+        Unrecognized arguments are refused in one line by the (sub-)command they were given to
+        (its usage, 16-40 lines, would push the answer off the screen), naming the whole options
+        each unknown one may mean (:meth:`suggestions`) and ``PROG --help``.
         """
         parser, self._refused_by = getattr(self, "_refused_by", None), None
         self._refuse_unknown_command(message)
@@ -55,7 +56,9 @@ class ArgumentParser(argparse.ArgumentParser):
             extras = message[len(UNRECOGNIZED):].split()
             hints = [hint for hint in map(parser.suggestions, extras) if hint]
             message += "".join(f"; {hint}" for hint in hints)
-            argparse.ArgumentParser.error(parser, message)  # its usage; exits
+            if "--help)" not in message:
+                message += f" (run {parser.prog} --help for its options)"
+            parser.exit(2, f"{parser.prog}: error: {message}\n")
         super().error(message)
 
     def _refuse_unknown_command(self, message: str) -> None:

@@ -27,6 +27,7 @@ nothing is ever partially loaded.
 import os
 import pickle
 import re
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -96,8 +97,10 @@ def read_checkpoint_file(path: str | os.PathLike):
     if path.stat().st_size == 0:
         raise not_a_checkpoint(path, "an empty file")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True,
-                          mmap=zipfile.is_zipfile(path))
+        with warnings.catch_warnings():  # a plain pickle: torch warns of its protocol, then fails
+            warnings.filterwarnings("ignore", message=".*pickle protocol", category=UserWarning)
+            return torch.load(path, map_location="cpu", weights_only=True,
+                              mmap=zipfile.is_zipfile(path))
     except Exception as err:  # torch.load raises many kinds on files it cannot read
         raise not_a_checkpoint(path, _unreadable(path, err)) from err
 
