@@ -19,7 +19,7 @@ _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def name_problem(section: str) -> str:
-    """Return why rcl refuses ``section`` (as :func:`sections` gives it) as a node name ('' none)."""
+    """Return why rcl refuses ``section`` (from :func:`sections`) as a node name ('' none)."""
     for token in section.removeprefix("/").split("/"):
         if token in ("*", "**") or _TOKEN.fullmatch(token):
             continue
