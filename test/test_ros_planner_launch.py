@@ -177,6 +177,37 @@ def test_vjepa_ros_launch_with_a_missing_checkpoint_fails_clearly(capsys):
     assert "'model.checkpoint' is empty" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("text, refusal", [
+    ("vjepa_planer:\n  ros__parameters:\n    safety: {workspace_max: [0.5, 0.2, 0.4]}\n",
+     "section 'vjepa_planer' applies to no node started here (vjepa_planner); closest: "
+     "'vjepa_planner' — fix the name or use '/**'"),
+    ("/**:\n  ros__parameters:\n    a: 1\nsim_node:\n  ros__parameters:\n    b: 1\n",
+     "section 'sim_node' applies to no node started here (vjepa_planner); closest: "),
+    ("/ns/vjepa_planner:\n  ros__parameters:\n    a: 1\n",
+     "section '/ns/vjepa_planner' applies to no node started here (vjepa_planner)"),
+    ("vjepa_planner:\n  ros_parameters:\n    a: 1\n",
+     "'vjepa_planner/ros_parameters' is not spelled 'ros__parameters'"),
+])
+def test_launch_refuses_a_parameter_file_section_for_no_node_before_starting(
+        monkeypatch, capsys, tmp_path, text, refusal):
+    """A misspelled node section would leave the planner on its defaults (its workspace box)."""
+    from vjepa_ros.cli import main
+    from vjepa_ros.nodes import launcher
+
+    def no_launch(*args, **kwargs):
+        raise AssertionError("a node was started")
+
+    monkeypatch.setattr(launcher, "Launch", no_launch)
+    params = tmp_path / "wrongnode.yaml"
+    params.write_text(text)
+    # --node sim: the file goes to the planner alone, so a sim_node section is still refused
+    assert main(["launch", "--checkpoint", "demo", "--node", "sim",
+                 "--params-file", str(params)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"vjepa-ros launch: --params-file {params}: {refusal}"), err
+    assert err.count("\n") == 1
+
+
 @pytest.mark.parametrize("extra, expected", [([], True),
                                              (["-p", "sim.publish_clock:=false"], False)])
 def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys, extra,
