@@ -178,3 +178,30 @@ def test_a_section_without_ros_parameters_is_refused(text, problem, tmp_path):
         check_params_file(path, nodes=[PLANNER])
     assert str(caught.value).startswith(f"--params-file {path}: {problem}"), caught.value
     assert str(caught.value).endswith("(<node>: ros__parameters: {name: value})")
+
+
+@pytest.mark.parametrize("node_name", ["/planner", "/ns/planner", "/ns/sub/planner"])
+def test_read_ros_params_gives_a_node_what_rcl_gives_it(node_name, tmp_path):
+    """``config.read_ros_params`` (the launcher's look at model.checkpoint) matches rcl."""
+    import rclpy
+
+    from vjepa_ros.config import read_ros_params
+
+    path = tmp_path / "params.yaml"
+    path.write_text("planner:\n  ros__parameters: {a: own, c: 3}\n"
+                    "/*:\n  ros__parameters: {a: star, b: 2}\n"
+                    "/ns/planner:\n  ros__parameters: {a: other, d: 4}\n"
+                    "ns:\n  '*':\n    ros__parameters: {f: 6}\n"
+                    "/**/planner:\n  ros__parameters: {e: 5}\n"
+                    "/**:\n  ros__parameters: {c: 7}\n")
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    try:
+        namespace, _, name = node_name.rpartition("/")
+        node = rclpy.create_node(name, namespace=namespace or "/", context=context,
+                                 cli_args=["--ros-args", "--params-file", str(path)])
+        given = {key: value.value for key, value in node._parameter_overrides.items()}
+        node.destroy_node()
+    finally:
+        context.try_shutdown()
+    assert read_ros_params(path, node_name) == given

@@ -389,7 +389,7 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
                              f"{params_file.parent} (a name without '/' is looked up there): give "
                              f"./{name} for a file of your own")
         check_params_file(params_file, nodes=nodes)
-    model = read_ros_params(params_file, "vjepa_planner").get("model")
+    model = read_ros_params(params_file, nodes[0]).get("model")
     sources = (("--checkpoint", args.checkpoint),
                ("-p planner.model.checkpoint", planner_overrides.get("model.checkpoint")),
                (f"{params_file}: model.checkpoint",

@@ -33,15 +33,27 @@ def name_problem(section: str) -> str:
     return ""
 
 
-def sections(document: dict, keys: tuple = ()) -> list[str]:
-    """Return the keys (joined with '/') above each ``ros__parameters`` of a parameter file."""
+def sections(document: dict, keys: tuple = ()) -> list[tuple[str, object]]:
+    """Return ``(node name, its ros__parameters value)`` of each section of a parameter file.
+
+    The name is the keys above ``ros__parameters`` joined with '/', as written (``ns/node``).
+    """
     found = []
     for key, value in document.items():
         if key == PARAMETERS:
-            found.append("/".join(keys))
+            found.append(("/".join(keys), value))
         elif isinstance(value, dict):
             found += sections(value, (*keys, str(key)))
     return found
+
+
+def node_sections(document: dict, node: str) -> list[tuple[str, object]]:
+    """Return the sections (as :func:`sections`) rcl applies to ``node`` (fully qualified).
+
+    In file order, the order rcl applies them: a later section's value overrides an earlier
+    one's, wildcard or not (``/**`` after ``node`` wins).
+    """
+    return [(name, value) for name, value in sections(document) if applies(name, node)]
 
 
 def applies(section: str, node: str) -> bool:
@@ -66,7 +78,7 @@ def unmatched_problem(document: dict, nodes) -> str:
 
     The problem names the section, the nodes and the closest node name, in one line.
     """
-    for section in sections(document):
+    for section, _ in sections(document):
         if not any(applies(section, node) for node in nodes):
             names = [shown(node) for node in nodes]
             closest = max(names, key=lambda name: difflib.SequenceMatcher(

@@ -51,7 +51,7 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
         problem = f"it holds a YAML {type(document).__name__}, not a mapping of nodes"
     else:
         problem = _node_problem(document, "") or next(
-            filter(None, map(name_problem, sections(document))), "")
+            filter(None, (name_problem(name) for name, _ in sections(document))), "")
     if problem:
         raise ValueError(f"{option} {path}: {problem}: give {give}")
     problem = unmatched_problem(document, nodes) if nodes else ""
