@@ -13,6 +13,9 @@ from vjepa_ros.nodes.params_file import check_params_file
 
 FILES = {  # name -> (text, what the one-line refusal says; None: accepted)
     "flat": ("/**:\n  ros__parameters:\n    a: 1\n    b: [1, 2]\n", None),
+    "node_named_like_parameters": ("ros_parameter_server:\n  ros__parameters:\n    a: 1\n", None),
+    "misspelled_parameters": ("n:\n  ros_parameters:\n    a: 1\n",
+                              "'n/ros_parameters' is not spelled 'ros__parameters'"),
     "namespaced": ("ns:\n  node:\n    ros__parameters:\n      a: x\n", None),
     "groups": ("node:\n  ros__parameters:\n    model: {device: cpu, sizes: []}\n", None),
     "list": ("- a\n- b\n", "holds a YAML list, not a mapping of nodes"),

@@ -68,7 +68,8 @@ def _node_problem(section: dict, where: str) -> str:
             problem = (_values_problem(value, where.rstrip("/") or "/", "")
                        if isinstance(value, dict) else
                        f"'{here}' holds {_kind(value)}, not a mapping of parameters")
-        elif isinstance(key, str) and difflib.get_close_matches(key, [PARAMETERS], cutoff=0.75):
+        elif (difflib.get_close_matches(str(key), [PARAMETERS], cutoff=0.75)
+              and not (isinstance(value, dict) and sections(value))):  # not a node's name
             problem = f"'{here}' is not spelled '{PARAMETERS}' (rcl reads it as a node name)"
         elif isinstance(value, dict):  # a namespace or a node: ros__parameters somewhere inside
             problem = _node_problem(value, f"{here}/") or (
