@@ -337,3 +337,19 @@ def test_every_executable_through_run_node_checks_files_for_its_own_node(monkeyp
     assert code == 2 and err == (
         f"sim_node: --params-file {params}: section 'sim' applies to no node started here "
         "(sim_node); closest: 'sim_node' — fix the name or use '/**'\n")
+
+
+@pytest.mark.parametrize("remaps", [
+    [], ["-r", "__ns:=/ns"], ["-r", "__ns:=/a/b"], ["-r", "__node:=other"],
+    ["--remap", "vjepa_planner:__ns:=/mine"], ["-r", "camera:__ns:=/theirs"],
+    ["-r", "__node:=other", "-r", "__ns:=/ns", "-r", "image:=/camera/image"],
+])
+def test_the_node_name_files_are_checked_for_is_the_one_rclpy_gives(context, remaps):
+    from vjepa_ros.nodes.ros_args import node_name, ros_arguments
+
+    node = rclpy.create_node("vjepa_planner", context=context, cli_args=["--ros-args", *remaps])
+    try:
+        expected = node.get_fully_qualified_name()
+    finally:
+        node.destroy_node()
+    assert node_name("vjepa_planner", ros_arguments(["x", "--ros-args", *remaps])) == expected

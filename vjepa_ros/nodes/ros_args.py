@@ -58,7 +58,8 @@ def node_name(name: str, arguments: list[tuple[str, str | None]]) -> str:
             name = target
         elif source == "__ns":
             namespace = target
-    return f"{namespace.rstrip('/')}/{name}"
+    namespace = namespace.strip("/")
+    return f"/{namespace}/{name}" if namespace else f"/{name}"
 
 
 def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml") -> None:
