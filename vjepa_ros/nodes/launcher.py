@@ -35,6 +35,7 @@ class NodeEntry:
     # Loads the world model (seconds to minutes): started after the others, so that their
     # parameter errors come before that wait.
     slow_start: bool = False
+    ros_name: str = ""  # the class's ROS_NAME (known before rclpy loads; a test compares them)
 
     def load(self):
         module, _, name = self.target.partition(":")
@@ -43,13 +44,14 @@ class NodeEntry:
 
 NODES: dict[str, NodeEntry] = {
     "planner": NodeEntry("vjepa_ros.nodes.planner_node:PlannerNode", "planner.yaml",
-                         slow_start=True),
-    "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml"),
-    "image_publisher": NodeEntry(
-        "vjepa_ros.nodes.image_publisher:ImagePublisher", "image_publisher.yaml"
-    ),
-    "sim": NodeEntry("vjepa_ros.nodes.sim_node:SimNode", "sim.yaml"),
-    "bag_player": NodeEntry("vjepa_ros.nodes.bag_player:BagPlayer", "bag_player.yaml"),
+                         slow_start=True, ros_name="vjepa_planner"),
+    "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml",
+                        ros_name="camera"),
+    "image_publisher": NodeEntry("vjepa_ros.nodes.image_publisher:ImagePublisher",
+                                 "image_publisher.yaml", ros_name="image_publisher"),
+    "sim": NodeEntry("vjepa_ros.nodes.sim_node:SimNode", "sim.yaml", ros_name="sim_node"),
+    "bag_player": NodeEntry("vjepa_ros.nodes.bag_player:BagPlayer", "bag_player.yaml",
+                            ros_name="bag_player"),
 }
 
 
@@ -379,7 +381,7 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     from vjepa_ros.nodes.params_file import check_params_file
 
     name = args.params_file or NODES["planner"].params_file
-    nodes = [f"/{NODES['planner'].load().ROS_NAME}"]  # the file goes to the planner only
+    nodes = [f"/{NODES['planner'].ros_name}"]  # the file goes to the planner only
     if "/" in name:
         params_file = check_params_file(name, nodes=nodes)
     else:  # a bare name is the package's config/NAME, as _file_and_remap_args passes it to rcl
