@@ -148,3 +148,17 @@ def test_a_settings_file_that_is_empty_or_not_a_mapping_is_refused_naming_it(tex
     assert str(caught.value).startswith(f"train settings file {path} {problem}"), caught.value
     path.write_text("lr: 0.001\n")
     assert read_yaml_mapping(path, "train settings") == {"lr": 0.001}
+
+
+def test_read_ros_params_applies_sections_as_rcl_does(tmp_path):
+    """Matching sections in file order (a later value wins); those of other nodes unread.
+
+    rclpy 9 gives the node {a: star, b: 2, c: 3, e: 5} from this file (checked by hand).
+    """
+    path = tmp_path / "params.yaml"
+    path.write_text("planner:\n  ros__parameters: {a: own, c: 3}\n"
+                    "/*:\n  ros__parameters: {a: star, b: 2}\n"
+                    "/ns/planner:\n  ros__parameters: {a: other, d: 4}\n"
+                    "/**/planner:\n  ros__parameters: {e: 5}\n")
+    assert read_ros_params(path, "planner") == {"a": "star", "b": 2, "c": 3, "e": 5}
+    assert read_ros_params(path, "/ns/planner") == {"a": "other", "d": 4, "e": 5}

@@ -356,6 +356,23 @@ def test_camera_check_options_are_checked_before_the_bag_or_model_is_loaded(
     assert not out.exists()
 
 
+def test_camera_check_refuses_a_planner_file_section_for_no_planner(tmp_path, capsys):
+    """The written file would start from the planner's defaults, not the user's values."""
+    from vjepa_ros.cli import main
+
+    params = tmp_path / "wrongnode.yaml"
+    params.write_text("/**:\n  ros__parameters:\n    planner: {samples: 64}\n"
+                      "vjepa_planer:\n  ros__parameters:\n    control: {rate_hz: 2.0}\n")
+    out = tmp_path / "never"
+    assert main(["camera-check", str(tmp_path / "bag"), "--checkpoint", "demo", "--out", str(out),
+                 "--params-file", str(params)]) == 1
+    assert capsys.readouterr().err == (
+        f"vjepa-ros camera-check: --params-file {params}: section 'vjepa_planer' applies to no "
+        "node started here (vjepa_planner); closest: 'vjepa_planner' — fix the name or use "
+        "'/**'\n")
+    assert not out.exists()
+
+
 def test_camera_check_takes_horizon_1_and_searches_with_it():
     from vjepa_ros.cli import build_parser
     from vjepa_ros.eval.camera_check_command import checked_options

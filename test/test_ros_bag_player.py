@@ -81,3 +81,18 @@ def test_bad_parameters_are_clear_errors(context, tmp_path):
     with pytest.raises(BagError, match="/missing not in the bag"):
         BagPlayer(context=context, parameter_overrides=[
             Parameter("bag", value=str(bag)), Parameter("topics", value="/missing")])
+
+
+def test_the_executable_refuses_bad_ros_arguments_in_one_line_with_status_2(capfd, tmp_path):
+    """bag_player's main checks its ROS arguments as run_node does (launcher.init_node_args)."""
+    from vjepa_ros.nodes.bag_player import main
+
+    params = tmp_path / "player.yaml"
+    params.write_text("bag_playr:\n  ros__parameters:\n    bag: /data/run1\n")
+    for arguments, message in (
+            (["--params-file", str(params)], f"--params-file {params}: section 'bag_playr' "
+             "applies to no node started here (bag_player); closest: 'bag_player' — fix the "
+             "name or use '/**'"),
+            (["-p", "bag"], "-p expects NAME:=VALUE (e.g. -p use_sim_time:=true), got 'bag'")):
+        assert main(["bag_player", "--ros-args", *arguments]) == 2
+        assert capfd.readouterr().err == f"bag_player: {message}\n"

@@ -256,3 +256,100 @@ def test_the_planner_reads_a_negative_whole_number_for_a_float_by_its_range(cont
     with pytest.raises(ValueError, match=r"planner.maxnorm must be a finite number > 0, got -3.0"):
         PlannerNode(context=context, cli_args=["--ros-args", "-p", "planner.maxnorm:=-3",
                                                "-p", "model.checkpoint:=x.pt"])
+
+
+GIVE = ("give a ROS 2 parameter file like config/planner.yaml (<node>: ros__parameters: "
+        "{name: value})")
+WRONG_NODE = "vjepa_planer:\n  ros__parameters:\n    safety: {workspace_max: [0.5, 0.2, 0.4]}\n"
+
+
+def _argument_cases(tmp_path):
+    """(ROS arguments after --ros-args, the one line after 'vjepa_planner: ') of each fault."""
+    (tmp_path / "bad.yaml").write_text("a: [\n")
+    (tmp_path / "binary.yaml").write_bytes(b"\x80\x81\x00")
+    (tmp_path / "wrongnode.yaml").write_text(WRONG_NODE)
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    t = tmp_path
+    return [
+        (["--params-file", f"{t}/bad.yaml"], f"--params-file {t}/bad.yaml is not valid YAML "),
+        (["--params-file", f"{t}/binary.yaml"], f"--params-file {t}/binary.yaml is not a text "
+         f"file"),
+        (["--params-file", f"{t}/none.yaml"], f"--params-file {t}/none.yaml does not exist: "
+         f"{GIVE}"),
+        (["--params-file", str(t)], f"--params-file {t} is a folder: {GIVE}"),
+        (["--params-file", f"{t}/loop.yaml"], f"--params-file {t}/loop.yaml "),
+        (["--params-file", f"{t}/wrongnode.yaml"], f"--params-file {t}/wrongnode.yaml: section "
+         "'vjepa_planer' applies to no node started here (vjepa_planner); closest: "
+         "'vjepa_planner' — fix the name or use '/**'"),
+        (["-r", "__ns:=/ns", "--params-file", f"{t}/wrongnode.yaml"], "--params-file "
+         f"{t}/wrongnode.yaml: section 'vjepa_planer' applies to no node started here "
+         "(/ns/vjepa_planner); closest: '/ns/vjepa_planner'"),
+        (["-p", "planner.samples:=[1,"], "-p planner.samples: '[1,' is not a YAML value ("),
+        (["-p", "planner.samples"], "-p expects NAME:=VALUE (e.g. -p use_sim_time:=true), got "
+         "'planner.samples'"),
+        (["-p", "planner.samples:={a: 1}"], "-p planner.samples: a ROS parameter is a value or "
+         "a list, not a mapping"),
+        (["-p", "safety.workspace_max:=[1, 0.5, x]"], "-p safety.workspace_max: a ROS list holds "
+         "one type, this one mixes float, int, str"),
+        (["--param", "planner.samples"], "-p expects NAME:=VALUE"),
+        (["-r", "image"], "-r expects FROM:=TO"),
+        (["--params-file"], "--ros-args --params-file: no value follows it"),
+        (["--log-level", "bogus"], "--log-level bogus: rcl cannot parse this log level ("),
+        (["--bogus"], "--ros-args: unknown ROS argument '--bogus'; ROS arguments are -p, -r, "),
+    ]
+
+
+def test_bad_ros_arguments_of_a_node_executable_exit_2_with_one_line(monkeypatch, capfd,
+                                                                   tmp_path):
+    """What vjepa-ros launch says, before rclpy.init: no RCLError traceback, no rcl log line."""
+    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    for arguments, message in _argument_cases(tmp_path):
+        code = launcher.run_node(PlannerNode, ["planner_node", "--ros-args", *arguments])
+        out, err = capfd.readouterr()
+        assert (code, out) == (2, ""), (arguments, err)
+        assert err.count("\n") == 1 and err.startswith(f"vjepa_planner: {message}"), err
+        assert "Traceback" not in err and "RCLError" not in err and "/project/" not in err, err
+    assert rclpy.ok() is False  # no context left initialised
+
+
+def test_a_section_for_the_node_in_its_namespace_passes_the_argument_check(monkeypatch, capfd,
+                                                                          tmp_path):
+    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    params = tmp_path / "ns.yaml"
+    params.write_text("/ns/vjepa_planner:\n  ros__parameters:\n    planner: {samples: 7}\n")
+    code = launcher.run_node(PlannerNode, ["planner_node", "--ros-args", "-r", "__ns:=/ns",
+                                           "--params-file", str(params)])
+    err = capfd.readouterr().err
+    # the value reached the node (its own check refuses it): the section applied
+    assert code == 1 and err == ("vjepa_planner: planner.topk (10) must not exceed "
+                                 "planner.samples (7)\n"), err
+
+
+def test_every_executable_through_run_node_checks_files_for_its_own_node(monkeypatch, capfd,
+                                                                       tmp_path):
+    from vjepa_ros.nodes.sim_node import SimNode
+
+    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    params = tmp_path / "sim.yaml"
+    params.write_text("sim:\n  ros__parameters:\n    publish_clock: true\n")
+    code = launcher.run_node(SimNode, ["sim_node", "--ros-args", "--params-file", str(params)])
+    err = capfd.readouterr().err
+    assert code == 2 and err == (
+        f"sim_node: --params-file {params}: section 'sim' applies to no node started here "
+        "(sim_node); closest: 'sim_node' — fix the name or use '/**'\n")
+
+
+@pytest.mark.parametrize("remaps", [
+    [], ["-r", "__ns:=/ns"], ["-r", "__ns:=/a/b"], ["-r", "__node:=other"],
+    ["--remap", "vjepa_planner:__ns:=/mine"], ["-r", "camera:__ns:=/theirs"],
+    ["-r", "__node:=other", "-r", "__ns:=/ns", "-r", "image:=/camera/image"],
+])
+def test_the_node_name_files_are_checked_for_is_the_one_rclpy_gives(context, remaps):
+    from vjepa_ros.nodes.ros_args import node_name, ros_arguments
+
+    node = rclpy.create_node("vjepa_planner", context=context, cli_args=["--ros-args", *remaps])
+    try:
+        expected = node.get_fully_qualified_name()
+    finally:
+        node.destroy_node()
+    assert node_name("vjepa_planner", ros_arguments(["x", "--ros-args", *remaps])) == expected

@@ -48,3 +48,24 @@ def test_a_bad_parameter_is_refused_before_the_heavy_libraries_load(node, parame
     assert result["code"] == 1
     assert result["err"].startswith(message) and result["err"].count("\n") == 1, result["err"]
     assert result["loaded"] == [], f"{node} imported {result['loaded']} before refusing"
+
+
+@pytest.mark.parametrize("node, name", [
+    ("planner_node", "vjepa_planner"), ("sim_node", "sim_node"), ("camera_node", "camera"),
+    ("image_publisher", "image_publisher")])
+def test_a_parameter_file_for_no_node_is_refused_with_status_2_before_anything_loads(
+        node, name, tmp_path):
+    """Each executable through run_node checks --params-file for the node it starts."""
+    params = tmp_path / "wrongnode.yaml"
+    params.write_text("vjepa_planer:\n  ros__parameters:\n    safety: {workspace_max: [0.5]}\n")
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, f"vjepa_ros.nodes.{node}", "--params-file", str(params)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert "[rcl]" not in done.stderr, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["code"] == 2 and result["loaded"] == []
+    assert result["err"] == (f"{name}: --params-file {params}: section 'vjepa_planer' applies to "
+                             f"no node started here ({name}); closest: '{name}' — fix the name "
+                             "or use '/**'\n")

@@ -13,6 +13,9 @@ from vjepa_ros.nodes.params_file import check_params_file
 
 FILES = {  # name -> (text, what the one-line refusal says; None: accepted)
     "flat": ("/**:\n  ros__parameters:\n    a: 1\n    b: [1, 2]\n", None),
+    "node_named_like_parameters": ("ros_parameter_server:\n  ros__parameters:\n    a: 1\n", None),
+    "misspelled_parameters": ("n:\n  ros_parameters:\n    a: 1\n",
+                              "'n/ros_parameters' is not spelled 'ros__parameters'"),
     "namespaced": ("ns:\n  node:\n    ros__parameters:\n      a: x\n", None),
     "groups": ("node:\n  ros__parameters:\n    model: {device: cpu, sizes: []}\n", None),
     "list": ("- a\n- b\n", "holds a YAML list, not a mapping of nodes"),
@@ -27,6 +30,14 @@ FILES = {  # name -> (text, what the one-line refusal says; None: accepted)
                   "parameter 'a' of /** mixes types in one list (float, int)"),
     "bool_int": ("/**:\n  ros__parameters:\n    a: [true, 1]\n", "mixes types"),
     "digit_node": ("3:\n  ros__parameters:\n    a: 1\n", "node name '3' starts with a digit"),
+    "dash_node": ("vjepa-planner:\n  ros__parameters:\n    a: 1\n", "node name 'vjepa-planner' "
+                  "holds a character other than letters, digits and '_' (a wildcard is a whole"),
+    "digit_namespace": ("/ns/1x:\n  ros__parameters:\n    a: 1\n",
+                        "node name '/ns/1x' has a part starting with a digit ('1x')"),
+    "double_slash": ('"/ns//n":\n  ros__parameters:\n    a: 1\n',
+                     "node name '/ns//n' has an empty part"),
+    "trailing_slash": ('"n/":\n  ros__parameters:\n    a: 1\n', "node name 'n/' has an empty"),
+    "star_in_name": ('"/n*":\n  ros__parameters:\n    a: 1\n', "node name '/n*' holds a char"),
     "broken": ("a: [\n", "is not valid YAML ("),
 }
 
@@ -90,3 +101,110 @@ def test_the_packaged_parameter_files_pass(tmp_path):
     assert len(node_files) >= 5
     for path in node_files:
         assert check_params_file(path) == path
+
+
+def rcl_applied(path, nodes) -> set[str]:
+    """Names of the parameters rcl gives to any of ``nodes`` (fully qualified) from ``path``."""
+    import rclpy
+
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    applied = set()
+    try:
+        for node_name in nodes:
+            namespace, _, name = node_name.rpartition("/")
+            node = rclpy.create_node(name, namespace=namespace or "/", context=context,
+                                     cli_args=["--ros-args", "--params-file", str(path)])
+            applied |= set(node._parameter_overrides)
+            node.destroy_node()
+    finally:
+        context.try_shutdown()
+    return applied
+
+
+PLANNER, CAMERA, IN_NS = "/vjepa_planner", "/camera", "/ns/vjepa_planner"
+CLOSEST = " — fix the name or use '/**'"
+SECTIONS = [  # (section names, nodes the file goes to, the refusal after "--params-file PATH: ")
+    (["vjepa_planer"], [PLANNER], "section 'vjepa_planer' applies to no node started here "
+     "(vjepa_planner); closest: 'vjepa_planner'" + CLOSEST),
+    (["vjepa_planner"], [PLANNER], None),
+    (["/vjepa_planner"], [PLANNER], None),
+    (["/vjepa_planner"], [IN_NS], "section '/vjepa_planner' applies to no node started here "
+     "(/ns/vjepa_planner); closest: '/ns/vjepa_planner'" + CLOSEST),
+    (["/ns/vjepa_planner"], [IN_NS], None),
+    (["ns/vjepa_planner"], [IN_NS], None),
+    (["/ns/vjepa_planner"], [PLANNER], "section '/ns/vjepa_planner' applies to no node started "
+     "here (vjepa_planner); closest: 'vjepa_planner'" + CLOSEST),
+    (["/**"], [IN_NS], None),
+    (["**"], [PLANNER], None),
+    (["/*"], [PLANNER], None),
+    (["/*"], [IN_NS], "section '/*' applies to no node started here (/ns/vjepa_planner)"),
+    (["/**/vjepa_planner", "/ns/*", "/*/*", "/**/*"], [IN_NS], None),
+    (["/*/vjepa_planner"], [PLANNER], "section '/*/vjepa_planner' applies to no node"),
+    (["/**", "vjepa_planner", "camra"], [PLANNER, CAMERA], "section 'camra' applies to no "
+     "node started here (vjepa_planner, camera); closest: 'camera'" + CLOSEST),
+    (["vjepa_planner", "camera"], [PLANNER, CAMERA], None),
+]
+
+
+@pytest.mark.parametrize("names, nodes, refusal", SECTIONS)
+def test_a_section_that_applies_to_no_node_is_refused_as_rcl_matches_names(names, nodes, refusal,
+                                                                          tmp_path):
+    """ROS drops a section for no node silently: the node would start on its defaults."""
+    path = tmp_path / "params.yaml"
+    path.write_text("".join(f'"{name}":\n  ros__parameters:\n    p{index}: 1\n'
+                            for index, name in enumerate(names)))
+    all_applied = rcl_applied(path, nodes) == {f"p{index}" for index in range(len(names))}
+    assert all_applied is (refusal is None)  # the check agrees with rcl
+    assert check_params_file(path) == path  # without nodes: any node
+    if refusal is None:
+        assert check_params_file(path, nodes=nodes) == path
+        return
+    with pytest.raises(ValueError) as caught:
+        check_params_file(path, nodes=nodes)
+    assert str(caught.value).startswith(f"--params-file {path}: {refusal}"), caught.value
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("vjepa_planner: {}\n", "'vjepa_planner' holds no ros__parameters (rcl reads nothing"),
+    ("ns:\n  vjepa_planner: {}\n", "'ns/vjepa_planner' holds no ros__parameters"),
+    ("vjepa_planner:\n  ros_parameters:\n    safety: {workspace_max: [0.5, 0.2, 0.4]}\n",
+     "'vjepa_planner/ros_parameters' is not spelled 'ros__parameters' (rcl reads it as a node "
+     "name)"),
+])
+def test_a_section_without_ros_parameters_is_refused(text, problem, tmp_path):
+    """Such a section gives rcl nothing to read (or rcl refuses the file): a mistake."""
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError) as caught:
+        check_params_file(path, nodes=[PLANNER])
+    assert str(caught.value).startswith(f"--params-file {path}: {problem}"), caught.value
+    assert str(caught.value).endswith("(<node>: ros__parameters: {name: value})")
+
+
+@pytest.mark.parametrize("node_name", ["/planner", "/ns/planner", "/ns/sub/planner"])
+def test_read_ros_params_gives_a_node_what_rcl_gives_it(node_name, tmp_path):
+    """``config.read_ros_params`` (the launcher's look at model.checkpoint) matches rcl."""
+    import rclpy
+
+    from vjepa_ros.config import read_ros_params
+
+    path = tmp_path / "params.yaml"
+    path.write_text("planner:\n  ros__parameters: {a: own, c: 3}\n"
+                    "/*:\n  ros__parameters: {a: star, b: 2}\n"
+                    "/ns/planner:\n  ros__parameters: {a: other, d: 4}\n"
+                    "ns:\n  '*':\n    ros__parameters: {f: 6}\n"
+                    "/**/planner:\n  ros__parameters: {e: 5}\n"
+                    "/**:\n  ros__parameters: {c: 7}\n")
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    try:
+        namespace, _, name = node_name.rpartition("/")
+        node = rclpy.create_node(name, namespace=namespace or "/", context=context,
+                                 cli_args=["--ros-args", "--params-file", str(path)])
+        given = {key: value.value for key, value in node._parameter_overrides.items()}
+        node.destroy_node()
+    finally:
+        context.try_shutdown()
+    assert read_ros_params(path, node_name) == given

@@ -177,6 +177,59 @@ def test_vjepa_ros_launch_with_a_missing_checkpoint_fails_clearly(capsys):
     assert "'model.checkpoint' is empty" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_the_registry_knows_each_nodes_ros_name_without_loading_it(name):
+    """``NodeEntry.ros_name`` (parameter files are checked for it before rclpy loads)."""
+    assert NODES[name].ros_name == NODES[name].load().ROS_NAME
+
+
+def test_the_launch_checks_its_parameter_file_before_rclpy_loads(tmp_path):
+    params = tmp_path / "wrongnode.yaml"
+    params.write_text("vjepa_planer:\n  ros__parameters:\n    a: 1\n")
+    probe = ("import argparse, sys\nfrom vjepa_ros.nodes.launcher import check_launch_inputs\n"
+             f"args = argparse.Namespace(params_file={str(params)!r}, checkpoint='x')\n"
+             "try:\n    check_launch_inputs(args, {})\nexcept ValueError as exc:\n"
+             "    print(exc)\nprint('rclpy' in sys.modules)\n")
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.stdout.splitlines()[-2:] == [
+        f"--params-file {params}: section 'vjepa_planer' applies to no node started here "
+        "(vjepa_planner); closest: 'vjepa_planner' — fix the name or use '/**'", "False"], done
+
+
+@pytest.mark.parametrize("text, refusal", [
+    ("vjepa_planer:\n  ros__parameters:\n    safety: {workspace_max: [0.5, 0.2, 0.4]}\n",
+     "section 'vjepa_planer' applies to no node started here (vjepa_planner); closest: "
+     "'vjepa_planner' — fix the name or use '/**'"),
+    ("/**:\n  ros__parameters:\n    a: 1\nsim_node:\n  ros__parameters:\n    b: 1\n",
+     "section 'sim_node' applies to no node started here (vjepa_planner); closest: "),
+    ("/ns/vjepa_planner:\n  ros__parameters:\n    a: 1\n",
+     "section '/ns/vjepa_planner' applies to no node started here (vjepa_planner)"),
+    ("vjepa_planner:\n  ros_parameters:\n    a: 1\n",
+     "'vjepa_planner/ros_parameters' is not spelled 'ros__parameters'"),
+])
+def test_launch_refuses_a_parameter_file_section_for_no_node_before_starting(
+        monkeypatch, capsys, tmp_path, text, refusal):
+    """A misspelled node section would leave the planner on its defaults (its workspace box)."""
+    from vjepa_ros.cli import main
+    from vjepa_ros.nodes import launcher
+
+    def no_launch(*args, **kwargs):
+        raise AssertionError("a node was started")
+
+    monkeypatch.setattr(launcher, "Launch", no_launch)
+    params = tmp_path / "wrongnode.yaml"
+    params.write_text(text)
+    # --node sim: the file goes to the planner alone, so a sim_node section is still refused
+    assert main(["launch", "--checkpoint", "demo", "--node", "sim",
+                 "--params-file", str(params)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"vjepa-ros launch: --params-file {params}: {refusal}"), err
+    assert err.count("\n") == 1
+
+
 @pytest.mark.parametrize("extra, expected", [([], True),
                                              (["-p", "sim.publish_clock:=false"], False)])
 def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys, extra,

@@ -203,7 +203,11 @@ PARAMETER_FILE = "a ROS 2 parameter file (a YAML mapping '<node>: ros__parameter
 
 
 def read_ros_params(path: str | Path, node_name: str) -> dict:
-    """Read the ``ros__parameters`` of ``node_name`` (and ``/**``) from a ROS 2 param file.
+    """Read the ``ros__parameters`` rcl gives node ``node_name`` from a ROS 2 param file.
+
+    Sections apply as rcl applies them: each one whose name matches the node (``/**``, other
+    wildcards, its own name), in file order, a later value overriding an earlier one
+    (``param_sections.node_sections``); ``node_name`` is fully qualified or in no namespace.
 
     Raises :class:`ConfigError` (one line naming the file, :func:`load_yaml_file`) for an
     unreadable, non-YAML or empty file and for one that is not a mapping of nodes.
@@ -215,14 +219,17 @@ def read_ros_params(path: str | Path, node_name: str) -> dict:
     if not isinstance(doc, dict):
         raise ConfigError(f"parameter file {path} is not {PARAMETER_FILE}, it holds a "
                           f"{type(doc).__name__}")
-    params: dict = {}
+    from vjepa_ros.nodes.param_sections import node_sections  # (no rclpy)
+
     for key in ("/**", node_name, f"/{node_name}"):
         section = doc.get(key) or {}
         parameters = section.get("ros__parameters") if isinstance(section, dict) else None
         if section and not isinstance(parameters, dict):
             raise ConfigError(f"parameter file {path}: '{key}' must hold a 'ros__parameters' "
                               f"mapping")
-        params.update(unflatten(parameters or {}))
+    params: dict = {}
+    for _, parameters in node_sections(doc, f"/{node_name.lstrip('/')}"):  # as rcl applies them
+        params.update(unflatten(parameters if isinstance(parameters, dict) else {}))
     return params
 
 

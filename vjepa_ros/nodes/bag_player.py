@@ -116,7 +116,10 @@ class BagPlayer(Node):
 
 
 def main(args=None):
-    rclpy.init(args=args)
+    from vjepa_ros.nodes.launcher import init_node_args
+
+    if not init_node_args(BagPlayer, args):  # bad ROS arguments: one line said
+        return 2
     try:
         node = BagPlayer()
     except (BagError, ValueError) as exc:

@@ -35,6 +35,7 @@ class NodeEntry:
     # Loads the world model (seconds to minutes): started after the others, so that their
     # parameter errors come before that wait.
     slow_start: bool = False
+    ros_name: str = ""  # the class's ROS_NAME (known before rclpy loads; a test compares them)
 
     def load(self):
         module, _, name = self.target.partition(":")
@@ -43,13 +44,14 @@ class NodeEntry:
 
 NODES: dict[str, NodeEntry] = {
     "planner": NodeEntry("vjepa_ros.nodes.planner_node:PlannerNode", "planner.yaml",
-                         slow_start=True),
-    "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml"),
-    "image_publisher": NodeEntry(
-        "vjepa_ros.nodes.image_publisher:ImagePublisher", "image_publisher.yaml"
-    ),
-    "sim": NodeEntry("vjepa_ros.nodes.sim_node:SimNode", "sim.yaml"),
-    "bag_player": NodeEntry("vjepa_ros.nodes.bag_player:BagPlayer", "bag_player.yaml"),
+                         slow_start=True, ros_name="vjepa_planner"),
+    "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml",
+                        ros_name="camera"),
+    "image_publisher": NodeEntry("vjepa_ros.nodes.image_publisher:ImagePublisher",
+                                 "image_publisher.yaml", ros_name="image_publisher"),
+    "sim": NodeEntry("vjepa_ros.nodes.sim_node:SimNode", "sim.yaml", ros_name="sim_node"),
+    "bag_player": NodeEntry("vjepa_ros.nodes.bag_player:BagPlayer", "bag_player.yaml",
+                            ros_name="bag_player"),
 }
 
 
@@ -227,19 +229,24 @@ def _one_line(exc: BaseException) -> str:
 
 
 def run_node(node_class, args=None) -> int:
-    """Run one node until Ctrl-C (``main()`` of an executable); start-up errors → exit code 1."""
+    """Run one node until Ctrl-C (``main()`` of an executable).
+
+    Bad ROS arguments (``ros_args.check_ros_args``, then what ``rclpy.init`` refuses) → one line
+    and exit code 2; start-up errors of the node → one line and exit code 1.
+    """
     import rclpy
     from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
     use_camera_profile()  # before rclpy.init: raw camera frames between processes
-    rclpy.init(args=args)
+    name = getattr(node_class, "ROS_NAME", node_class.__name__)  # the one prefix of its errors
+    if not init_node_args(node_class, args):
+        return 2
     from rclpy.exceptions import ParameterException
 
     try:
         node = node_class()
     except (OSError, ValueError, RuntimeError, ParameterException) as exc:
         # One prefix, the node's ROS name; the node's own messages carry none.
-        name = getattr(node_class, "ROS_NAME", node_class.__name__)
         print(f"{name}: {_one_line(exc)}", file=sys.stderr)
         rclpy.try_shutdown()
         return 1
@@ -260,15 +267,50 @@ def run_node(node_class, args=None) -> int:
     return 0
 
 
+def init_node_args(node_class, args=None) -> bool:
+    """``rclpy.init(args=args)`` after checking its ROS arguments; False (one line said) if bad.
+
+    ``args`` None: ``sys.argv``, as rclpy takes it. The ``--params-file`` files are checked for
+    the node ``node_class.ROS_NAME`` (remapped as ``-r __ns:=``/``__node:=`` say), so a
+    section that applies to it under no name is refused, not dropped.
+    """
+    import rclpy
+    import rclpy.logging
+
+    from vjepa_ros.nodes.ros_args import check_ros_args, ros_args_error, ros_arguments
+
+    name = getattr(node_class, "ROS_NAME", node_class.__name__)
+    files = [entry.params_file for entry in NODES.values()
+             if entry.target.endswith(f":{node_class.__name__}") and entry.params_file]
+    argv = sys.argv if args is None else list(args)
+    try:
+        check_ros_args(argv, name,
+                       f"config/{files[0]}" if files else "config/planner.yaml")
+    except ValueError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return False
+    # rcl logs "Failed to parse global arguments" before raising: the one line below says it
+    severity = rclpy.logging.LoggingSeverity
+    rclpy.logging.set_logger_level("rcl", severity.FATAL)
+    try:
+        rclpy.init(args=args)
+    except RuntimeError as exc:  # RCLError, UnknownROSArgsError: an argument rcl refuses
+        print(f"{name}: {ros_args_error(exc)}", file=sys.stderr)
+        return False
+    finally:  # unless --log-level rcl:=LEVEL set it
+        if not any(flag == "--log-level" and (value or "").startswith("rcl:=")
+                   for flag, value in ros_arguments(argv)):
+            rclpy.logging.set_logger_level("rcl", severity.UNSET)
+    return True
+
+
 def _parse_overrides(items: list[str]) -> dict[str, dict]:
     """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}.
 
     Raises ValueError (one line naming the ``-p`` item) for an item without ``NODE.`` or ``:=``
     and for a value that is not YAML.
     """
-    import yaml
-
-    from vjepa_ros.config import yaml_problem
+    from vjepa_ros.nodes.ros_args import yaml_value
 
     out: dict[str, dict] = {}
     for item in items:
@@ -277,13 +319,7 @@ def _parse_overrides(items: list[str]) -> dict[str, dict]:
         if not sep or not dot or not name:
             raise ValueError("-p expects NODE.param:=value (e.g. "
                              f"planner.control.mode:=continuous), got {item!r}")
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            problem = yaml_problem(exc, line=False)
-            raise ValueError(f"-p {key}: {raw!r} is not a YAML value ({problem}); quote a "
-                             "string that holds YAML signs: -p 'NODE.name:=\"a: b\"'") from None
-        out.setdefault(node, {})[name] = _one_type_list(key, value)
+        out.setdefault(node, {})[name] = _one_type_list(key, yaml_value(key, raw))
     return out
 
 
@@ -293,6 +329,7 @@ def _one_type_list(key: str, value):
     ``[0.0, 1, 0.0]`` → ``[0.0, 1.0, 0.0]``; any other mix raises ValueError naming ``-p key``.
     """
     from vjepa_ros.nodes.params_file import list_kinds
+    from vjepa_ros.nodes.ros_args import mixed_list
 
     if not isinstance(value, list) or not value:
         return value
@@ -300,9 +337,7 @@ def _one_type_list(key: str, value):
     if kinds == ["float", "int"]:
         return [float(item) for item in value]
     if len(kinds) > 1:
-        raise ValueError(f"-p {key}: a ROS list holds one type, this one mixes "
-                         f"{', '.join(kinds)}; write every item the same way (e.g. all quoted "
-                         "strings)")
+        raise ValueError(mixed_list(key, value))
     return value
 
 
@@ -334,6 +369,9 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
 def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tuple[str, str]:
     """Check ``--params-file`` and the planner's checkpoint file; ValueError naming the source.
 
+    The parameter file goes to the planner alone: a section that applies to no node of that
+    name (a misspelled ``vjepa_planer:``) is refused (``check_params_file``), not dropped.
+
     The checkpoint comes from ``--checkpoint``, else ``-p planner.model.checkpoint``, else the
     parameter file's ``model.checkpoint`` (as the node will read it); none at all is refused as
     the node refuses it, but before rclpy, torch and the model load. Returns (the source as
@@ -343,16 +381,17 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     from vjepa_ros.nodes.params_file import check_params_file
 
     name = args.params_file or NODES["planner"].params_file
+    nodes = [f"/{NODES['planner'].ros_name}"]  # the file goes to the planner only
     if "/" in name:
-        params_file = check_params_file(name)
+        params_file = check_params_file(name, nodes=nodes)
     else:  # a bare name is the package's config/NAME, as _file_and_remap_args passes it to rcl
         params_file = package_share_dir() / "config" / name
         if not params_file.is_file():
             raise ValueError(f"--params-file {name} is not in the package's config/ folder "
                              f"{params_file.parent} (a name without '/' is looked up there): give "
                              f"./{name} for a file of your own")
-        check_params_file(params_file)
-    model = read_ros_params(params_file, "vjepa_planner").get("model")
+        check_params_file(params_file, nodes=nodes)
+    model = read_ros_params(params_file, nodes[0]).get("model")
     sources = (("--checkpoint", args.checkpoint),
                ("-p planner.model.checkpoint", planner_overrides.get("model.checkpoint")),
                (f"{params_file}: model.checkpoint",

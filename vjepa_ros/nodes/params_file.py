@@ -5,42 +5,58 @@ words of its YAML parser (``Cannot have a value before ros__parameters at line 2
 /project/src/parser.c:...``). :func:`check_params_file` says the same in one line naming the
 option, before any of that: the layout rcl reads is ``<node>: ros__parameters: {name: value}``
 (``<node>`` may be ``/**``, a name, or namespaces nesting a name), parameter groups may nest,
-and a list holds values of one type (the ROS 2 parameter types; rcl_yaml_param_parser).
+and a list holds values of one type (the ROS 2 parameter types; rcl_yaml_param_parser). Given
+the nodes a file goes to, a section that applies to none of them (a misspelled node name) is
+refused too: rcl would drop it silently (``param_sections``).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from vjepa_ros.config import EMPTY_YAML, load_yaml_file
+from vjepa_ros.nodes.param_sections import PARAMETERS, name_problem, sections, unmatched_problem
 
 LAYOUT = "<node>: ros__parameters: {name: value}"
 
 
 def check_params_file(path: str | os.PathLike, option: str = "--params-file",
-                      like: str = "config/planner.yaml") -> Path:
+                      like: str = "config/planner.yaml", nodes: Sequence[str] = ()) -> Path:
     """Return ``path`` when rcl can read it as a ROS 2 parameter file; else ValueError.
 
     Args:
         path: the file given.
         option: the option (or parameter) that gave it, as the message names it.
         like: the package's example file for the message.
+        nodes: fully qualified names of the nodes the file goes to (``/vjepa_planner``);
+            empty: any node.
     Raises:
         ValueError: one line ``{option} {path} ...: give a ROS 2 parameter file (...)`` for a
             missing, unreadable, non-YAML or empty file (rcl reads no parameters from it: a
             mistake, not a request for defaults), a document that is not a mapping, a value
-            outside ``ros__parameters``, a parameter without a value, or a list mixing types.
+            outside ``ros__parameters``, a node section without one (or with it misspelled), a
+            node name rcl refuses, a parameter without a value, or a list mixing types; one
+            line ``{option} {path}: section '...' applies to no node started here (...);
+            closest: '...' ...`` for a section that applies to none of ``nodes``.
     """
     give = f"a ROS 2 parameter file like {like} ({LAYOUT})"
     document = load_yaml_file(path, option, give)  # ConfigError (a ValueError): one line
     path = Path(path).expanduser()
     if document is None:  # rcl reads no parameters from it: a wrong or unsaved file
         raise ValueError(f"{option} {path} {EMPTY_YAML}: give {give}")
-    problem = (_node_problem(document, "") if isinstance(document, dict) else
-               f"it holds a YAML {type(document).__name__}, not a mapping of nodes")
+    if not isinstance(document, dict):
+        problem = f"it holds a YAML {type(document).__name__}, not a mapping of nodes"
+    else:
+        problem = _node_problem(document, "") or next(
+            filter(None, (name_problem(name) for name, _ in sections(document))), "")
     if problem:
         raise ValueError(f"{option} {path}: {problem}: give {give}")
+    problem = unmatched_problem(document, nodes) if nodes else ""
+    if problem:
+        raise ValueError(f"{option} {path}: {problem}")
     return path
 
 
@@ -48,14 +64,17 @@ def _node_problem(section: dict, where: str) -> str:
     """Return the first layout problem in a mapping of nodes or namespaces ('' none)."""
     for key, value in section.items():
         here = f"{where}{key}"
-        if not isinstance(key, str) or key[:1].isdigit():
-            problem = f"node name '{here}' starts with a digit"
-        elif key == "ros__parameters":
+        if key == PARAMETERS:
             problem = (_values_problem(value, where.rstrip("/") or "/", "")
                        if isinstance(value, dict) else
                        f"'{here}' holds {_kind(value)}, not a mapping of parameters")
-        elif isinstance(value, dict):
-            problem = _node_problem(value, f"{here}/")
+        elif (difflib.get_close_matches(str(key), [PARAMETERS], cutoff=0.75)
+              and not (isinstance(value, dict) and sections(value))):  # not a node's name
+            problem = f"'{here}' is not spelled '{PARAMETERS}' (rcl reads it as a node name)"
+        elif isinstance(value, dict):  # a namespace or a node: ros__parameters somewhere inside
+            problem = _node_problem(value, f"{here}/") or (
+                "" if sections(value) else f"'{here}' holds no {PARAMETERS} (rcl reads nothing "
+                "from it)")
         else:
             problem = f"'{here}' holds {_kind(value)} outside any ros__parameters"
         if problem:

@@ -1,0 +1,144 @@
+"""A node executable's ROS arguments (``--ros-args ...``), checked before rclpy.init (no rclpy).
+
+``rclpy.init`` refuses a bad ``--params-file``, ``-p`` or ``-r`` with a 20-line traceback
+ending in rcl's words (``RCLError: ... Couldn't parse params file ... at /project/src/...``).
+:func:`check_ros_args` says the same in the one line ``vjepa-ros launch`` prints, naming the
+argument: parameter files as rcl reads them, including a section that applies to no node the
+executable starts (``params_file.check_params_file``), and ``-p NAME:=VALUE`` items.
+:func:`ros_args_error` turns what rclpy still raises (an argument of another kind) into one line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vjepa_ros.nodes.params_file import check_params_file, list_kinds
+
+# rcl's flags that take a value (the next argument); the others stand alone
+_VALUED = {"-p": "-p", "--param": "-p", "-r": "-r", "--remap": "-r", "--params-file":
+           "--params-file", "-e": "-e", "--enclave": "-e", "--log-level": "--log-level",
+           "--log-config-file": "--log-config-file", "--log-file-name": "--log-file-name"}
+_EXAMPLE = "-p use_sim_time:=true"
+
+
+def ros_arguments(argv: list[str]) -> list[tuple[str, str | None]]:
+    """Return ``(flag, value)`` of each argument between ``--ros-args`` and ``--`` (or the end).
+
+    Long flags come as their short form (``--param`` → ``-p``, ``--remap`` → ``-r``); a flag
+    without a value gets ``None`` (rcl refuses a valued flag at the end: ``ros_args_error``).
+    """
+    found, inside, index = [], False, 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--ros-args":
+            inside = True
+        elif arg == "--":
+            inside = False
+        elif inside and arg in _VALUED:
+            value = argv[index + 1] if index + 1 < len(argv) else None
+            found.append((_VALUED[arg], value))
+            index += 1
+        elif inside:
+            found.append((arg, None))
+        index += 1
+    return found
+
+
+def node_name(name: str, arguments: list[tuple[str, str | None]]) -> str:
+    """Return the fully qualified name of node ``name`` after ``-r __node:=``/``__ns:=``."""
+    namespace = "/"
+    for flag, rule in arguments:
+        if flag != "-r" or not rule or ":=" not in rule:
+            continue
+        source, _, target = rule.partition(":=")
+        only, _, source = source.rpartition(":")  # "node:__ns:=..." remaps that node only
+        if only and only != name:
+            continue
+        if source in ("__node", "__name"):
+            name = target
+        elif source == "__ns":
+            namespace = target
+    namespace = namespace.strip("/")
+    return f"/{namespace}/{name}" if namespace else f"/{name}"
+
+
+def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml") -> None:
+    """Refuse the ROS arguments rcl would refuse, and parameter files that miss the node.
+
+    Args:
+        argv: the executable's arguments (``sys.argv``).
+        node: the node's ROS name before remapping (``vjepa_planner``).
+        like: the package's example parameter file, for the message.
+    Raises:
+        ValueError: one line naming the argument: a valued flag with nothing after it, a
+            ``--params-file`` that :func:`check_params_file` refuses (given the node, remapped
+            by ``-r __ns:=`` or ``-r __node:=``), a ``-p`` without ``NAME:=`` or whose value is
+            no ROS value.
+    """
+    arguments = ros_arguments(argv)
+    for flag, value in arguments:
+        if flag in _VALUED.values() and value is None:
+            raise ValueError(f"--ros-args {flag}: no value follows it (the last argument): give "
+                             f"{flag} VALUE or leave it out")
+        if flag == "--params-file":
+            check_params_file(value, like=like, nodes=[node_name(node, arguments)])
+        elif flag == "-p":
+            check_param_item(value)
+        elif flag == "-r" and ":=" not in value:
+            raise ValueError(f"-r expects FROM:=TO (e.g. -r image:=/camera/color/image_raw), "
+                             f"got {value!r}")
+
+
+def check_param_item(item: str) -> None:
+    """Refuse ``-p NAME:=VALUE`` (rcl's form) as rcl would: ValueError naming the item."""
+    name, sep, raw = item.partition(":=")
+    if not sep or not name or name.endswith((".", ":")):
+        raise ValueError(f"-p expects NAME:=VALUE (e.g. {_EXAMPLE}), got {item!r}")
+    value = yaml_value(name, raw, "name")
+    if isinstance(value, dict):
+        raise ValueError(f"-p {name}: a ROS parameter is a value or a list, not a mapping: give "
+                         "one -p per parameter (-p group.name:=value)")
+    if isinstance(value, list) and len(list_kinds(value)) > 1:
+        raise ValueError(mixed_list(name, value))
+
+
+def yaml_value(key: str, raw: str, form: str = "NODE.name"):
+    """Return ``raw`` (the text after ``:=``) read as YAML; ValueError naming ``-p key``.
+
+    ``form``: how the message's example names a parameter (``NODE.name`` for ``vjepa-ros
+    launch``, ``name`` for a node executable).
+    """
+    import yaml
+
+    from vjepa_ros.config import yaml_problem
+
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        problem = yaml_problem(exc, line=False)
+        raise ValueError(f"-p {key}: {raw!r} is not a YAML value ({problem}); quote a "
+                         f"string that holds YAML signs: -p '{form}:=\"a: b\"'") from None
+
+
+def mixed_list(key: str, value: list) -> str:
+    """Return the one-line refusal of ``-p key`` for a list mixing types (ROS lists hold one)."""
+    return (f"-p {key}: a ROS list holds one type, this one mixes {', '.join(list_kinds(value))}; "
+            "write every item the same way (e.g. all quoted strings, or 1.0 for 1)")
+
+
+def ros_args_error(exc: BaseException) -> str:
+    """Return rclpy's argument error (RCLError, UnknownROSArgsError) as one line naming it.
+
+    ``failed to initialize rcl: Couldn't parse log level: '--log-level x'. Error: Argument does
+    not use a valid severity level, at /project/src/...`` → ``--log-level x: rcl cannot parse
+    this log level (Argument does not use a valid severity level)``.
+    """
+    text = re.sub(r",? at /\S+:\d+", "", " ".join(str(exc).split()))
+    text = text.removeprefix("failed to initialize rcl: ")
+    rule = re.match(r"Couldn't parse (.+?): '(.+)'\. Error: (.*)", text)
+    if rule:
+        return f"{rule[2]}: rcl cannot parse this {rule[1]} ({rule[3]}): see ros2 run --help"
+    if type(exc).__name__ == "UnknownROSArgsError":
+        return (f"--ros-args: unknown ROS argument {text.strip('[]')}; ROS arguments are -p, -r, "
+                "--params-file, -e, --log-level (see ros2 run --help)")
+    return f"ROS arguments: {text}"
