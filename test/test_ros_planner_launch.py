@@ -159,6 +159,11 @@ def test_cli_overrides_are_parsed_per_node_and_checked():
     with pytest.raises(ValueError, match="NODE.param:=value"):
         _parse_overrides(["samples=8"])
     # ROS lists hold one type: ints among floats are floats; any other mix is one clear line
+    # rcl reads 1e-9 as a float (a node's own -p does): so does vjepa-ros launch -p (PyYAML,
+    # YAML 1.1, would make it the string '1e-9'); quoted, it stays a string
+    assert _parse_overrides(["planner.safety.max_plan_age_s:=1e-9", "planner.x:=[2E3, -1e+2]",
+                             "planner.name:='1e-9'"]) == {
+        "planner": {"safety.max_plan_age_s": 1e-9, "x": [2000.0, -100.0], "name": "1e-9"}}
     assert _parse_overrides(["planner.goal_gripper:=[0.0, 1, 0.0]"]) == {
         "planner": {"goal_gripper": [0.0, 1.0, 0.0]}}
     for mixed, kinds in (("[1, a.png]", "int, str"), ("[true, 1]", "bool, int")):

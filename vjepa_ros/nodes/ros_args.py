@@ -113,11 +113,28 @@ def yaml_value(key: str, raw: str, form: str = "NODE.name"):
     from vjepa_ros.config import yaml_problem
 
     try:
-        return yaml.safe_load(raw)
+        return yaml.load(raw, Loader=_rcl_like_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         problem = yaml_problem(exc, line=False)
         raise ValueError(f"-p {key}: {raw!r} is not a YAML value ({problem}); quote a "
                          f"string that holds YAML signs: -p '{form}:=\"a: b\"'") from None
+
+
+def _rcl_like_loader():
+    """Return a PyYAML SafeLoader that reads ``1e-9`` as a float, as rcl's parser does.
+
+    PyYAML follows YAML 1.1, whose floats need a dot in the mantissa (``1.0e-9``): ``1e-9`` is a
+    string there, while a node given ``-p name:=1e-9`` (rcl, libyaml) gets a double.
+    """
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9]+[eE][-+]?[0-9]+$"),
+        list("-+0123456789"))
+    return Loader
 
 
 def mixed_list(key: str, value: list) -> str:
