@@ -17,6 +17,10 @@ kinematics, ``joints_at``), and this process watching ``target_pose``, ``gripper
              a refusal in /diagnostics; then the arm back inside: the stream starts at it
   gripper    goals.gripper subgoal: three sub-goals captured with the hand open, closed, open;
              every command's gripper and gripper_command follow them
+  camera_check  enable (no goal), call ~/camera_check with camera_check.trial.when always; the
+             arm follows every set-point (at 20 Hz): the check's 14 motions and its correction
+             trial stay inside the box and the trial's leash, answer with a trial verdict and
+             end back at the start
 
 What reached the arm (``vjepa_ros.eval.setpoint_motion``): the largest set-point step and
 linear/angular speed against the node's ``safety.*`` limits, the farthest set-point outside the
@@ -24,7 +28,8 @@ box, restarts (the stream starting again at the arm). A ``FAIL:`` line per broke
 missed expectation; the exit status is 1 if there is one.
 
 Run:  python benchmarks/bench_planner_safety.py [--seconds 12] [--fps 30] [--width 640
-      --height 480] [--scenario inside tolerance beyond gripper] [--samples 16 --iterations 2]
+      --height 480] [--scenario inside tolerance beyond gripper camera_check]
+      [--samples 16 --iterations 2]
 Loopback only: every process runs with ROS_LOCALHOST_ONLY=1 and discovery range LOCALHOST.
 """
 
@@ -36,6 +41,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,7 +75,9 @@ os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
 os.environ.setdefault("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
 
-SCENARIOS = ("inside", "tolerance", "beyond", "gripper")
+SCENARIOS = ("inside", "tolerance", "beyond", "gripper", "camera_check")
+CHECK_S = 300.0  # [s] longest the live camera check with its trial may take here (~1-2 min)
+FOLLOW_S = 0.05  # [s] how often the arm is moved to the newest set-point when it follows them
 OPEN, CLOSED = 0.04, 0.0  # finger joint positions [m] of the open and the closed Franka Hand
 MOVED_XYZ = (0.5, 0.15, 0.35)  # [m] where "inside" moves the arm: 28 cm from the home TCP
 BACK_XYZ = (0.45, 0.1, 0.25)  # [m] where "beyond" brings the arm back into the box
@@ -263,9 +271,23 @@ class Run:
 
     def move(self, xyz, finger: float = OPEN) -> None:
         """Put the sensor process's arm where its TCP is at ``xyz`` (at once)."""
-        joints = joints_at(xyz)
-        self.sensors.stdin.write(" ".join(f"{v:.12g}" for v in [*joints, finger]) + "\n")
+        self._joints = joints_at(xyz, getattr(self, "_joints", HOME))  # seeded: the next pose
+        self.sensors.stdin.write(" ".join(f"{v:.12g}" for v in [*self._joints, finger]) + "\n")
         self.sensors.stdin.flush()
+
+    def spin_following(self, seconds: float, until) -> None:
+        """Spin until ``until()`` or ``seconds``, the arm following the set-points.
+
+        Every ``FOLLOW_S`` the arm moves to the newest set-point: an arm tracking its commands,
+        about 50 ms behind.
+        """
+        end, moved_to, next_move = time.monotonic() + seconds, None, 0.0
+        while time.monotonic() < end and not until():
+            self.executor.spin_once(timeout_sec=0.01)
+            newest = self.watch.setpoints[-1][1] if self.watch.setpoints else None
+            if newest is not None and newest != moved_to and time.monotonic() >= next_move:
+                self.move(newest)
+                moved_to, next_move = newest, time.monotonic() + FOLLOW_S
 
     def trigger(self, name: str) -> str:
         return trigger_until_done(self.executor, self.clients[name]).message
@@ -341,6 +363,49 @@ def scenario_beyond(run: Run, seconds: float) -> None:
                    for m in run.watch.logs), "no outside-the-box refusal reached /rosout")
     run.expect_start_at_arm(run.record("back inside", seconds / 2, True,
                                        lambda: run.move(BACK_XYZ)))
+
+
+def scenario_camera_check(run: Run, seconds: float) -> None:
+    """Run the live camera check and its trial, the arm following every set-point.
+
+    ``seconds`` is unused: the check takes as long as its moves.
+    """
+    from std_srvs.srv import Trigger
+
+    from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
+
+    start_xyz = np.array(run.watch.arm[-1][1])
+    run.enable()
+    client = run.watch.node.create_client(Trigger, f"/{PLANNER}/camera_check")
+    run.expect(client.wait_for_service(timeout_sec=10), "no ~/camera_check service")
+    begin = run.watch.now()
+    future = client.call_async(Trigger.Request())
+    run.spin_following(CHECK_S, future.done)
+    phase = run.watch.phase("motions and correction trial", begin, run.watch.now(), True)
+    run.phases.append(phase)
+    if phase.motion is not None:
+        run.failures += [f"{line} in {phase.name}" for line in limit_failures(
+            phase.motion, run.watch.limits, run.watch.period_s)]
+    run.expect_start_at_arm(phase)
+    response = future.result() if future.done() else None
+    run.expect(response is not None, f"~/camera_check did not answer in {CHECK_S:g} s")
+    if response is None:
+        return
+    run.expect(response.success and "in the trial the planner closed" in response.message,
+               f"~/camera_check answered without a trial verdict: {response.message[:200]}")
+    leash = CheckTrialConfig().max_distance_m
+    setpoints = np.array([s[1] for s in run.watch.setpoints if s[0] >= begin])
+    farthest = float(np.linalg.norm(setpoints - start_xyz, axis=1).max()) if len(setpoints) \
+        else 0.0
+    run.expect(farthest <= leash + 1e-6, f"a set-point {farthest * 100:.1f} cm from the check's "
+               f"start, beyond the trial's leash ({leash * 100:g} cm)")
+    back = float(np.linalg.norm(np.array(run.watch.arm[-1][1]) - start_xyz))
+    run.expect(back <= 0.01, f"the arm ended {back * 100:.1f} cm from the check's start")
+    run.check_summary = (f"camera check: {len(setpoints)} set-points, farthest "
+                         f"{farthest * 100:.1f} cm from the start (leash {leash * 100:g} cm), "
+                         f"ended {back * 1e3:.1f} mm from it; answer: "
+                         f"{response.message.split(';')[0][:160]}")
+    client.destroy()
 
 
 def scenario_gripper(run: Run, seconds: float) -> None:
@@ -427,10 +492,14 @@ def check(args) -> None:
     limits, period_s = node_settings()
     tolerance = limits.workspace_tolerance_m
     starts = {"inside": None, "tolerance": below_floor_xyz(limits, tolerance / 2),
-              "beyond": below_floor_xyz(limits, 2 * tolerance), "gripper": None}
-    parameters = {"gripper": {"goals.gripper": "subgoal"}}
+              "beyond": below_floor_xyz(limits, 2 * tolerance), "gripper": None,
+              "camera_check": None}
+    parameters = {"gripper": {"goals.gripper": "subgoal"},
+                  "camera_check": {"camera_check.trial.when": "always",
+                                   "camera_check.output_dir": tempfile.mkdtemp()}}
     run_scenario = {"inside": scenario_inside, "tolerance": scenario_tolerance,
-                    "beyond": scenario_beyond, "gripper": scenario_gripper}
+                    "beyond": scenario_beyond, "gripper": scenario_gripper,
+                    "camera_check": scenario_camera_check}
     from vjepa_ros.robot.kinematics import FrankaKinematics
 
     home_xyz = FrankaKinematics().ee_pose(HOME)[:3]
@@ -455,6 +524,8 @@ def check(args) -> None:
             failures += [f"{line} ({name})" for line in run.failures]
             if hasattr(run, "gripper_summary"):
                 notes.append(f"gripper: {run.gripper_summary}")
+            if hasattr(run, "check_summary"):
+                notes.append(run.check_summary)
     except ExternalShutdownException:  # rclpy's signal handler shut the context down first
         raise KeyboardInterrupt from None
     finally:  # (each Run stops its processes in its own finally, before this)

@@ -103,6 +103,7 @@ class CameraCheckResult:
     # the correction trial tries (``camera_check_trial``)
     candidate: str = "none"
     candidate_rpy_deg: list = dataclasses.field(default_factory=lambda: [0.0, 0.0, 0.0])
+    candidate_angle_deg: float = 0.0
     trial: dict | None = None  # the correction trial's legs and decision, when it ran
 
     def to_dict(self) -> dict:
@@ -258,8 +259,10 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     spans_3d = span[2] >= SPAN_3D * span[0]
     choice = "full" if spans_3d else "yaw"
     chosen = full if spans_3d else yaw_rotation
-    candidate, candidate_rpy = choice, chosen.as_euler("xyz", degrees=True).tolist()
     angle = float(np.degrees(chosen.magnitude()))
+    # what the correction trial tries, whatever the verdict below sets the correction to
+    candidate, candidate_rpy = choice, chosen.as_euler("xyz", degrees=True).tolist()
+    candidate_angle = angle
     scales = axis_scale(executed, inferred)
     noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not spans_3d,
                                  confidence=thresholds.confidence)
@@ -313,7 +316,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         uncertainty=noise.to_dict(),
         span=span.tolist(), executed=executed.tolist(), inferred=inferred.tolist(),
         thresholds=dataclasses.asdict(thresholds),
-        candidate=candidate, candidate_rpy_deg=candidate_rpy,
+        candidate=candidate, candidate_rpy_deg=candidate_rpy, candidate_angle_deg=candidate_angle,
     )
 
 

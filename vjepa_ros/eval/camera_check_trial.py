@@ -24,7 +24,6 @@ rotation, and the statistics of the motions could not tell a placement the rotat
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 
@@ -65,8 +64,7 @@ def trial_verdict(result: CameraCheckResult, legs: list[dict], min_progress: flo
         raise ValueError("camera check trial: no finished trial without and with the correction")
     worst_u = min(progresses(legs, "uncorrected"))
     worst_c = min(progresses(legs, "corrected"))
-    rpy = [float(v) for v in result.candidate_rpy_deg]
-    angle = _angle_deg(rpy)
+    rpy, angle = [float(v) for v in result.candidate_rpy_deg], result.candidate_angle_deg
     summary = (f"in the trial the planner closed {uncorrected:.0%} of the distance to the "
                f"start's frame uncorrected (worst start pose {worst_u:.0%}) and "
                f"{corrected:.0%} with the estimated {result.candidate} rotation ({angle:.1f}°; "
@@ -93,8 +91,3 @@ def trial_verdict(result: CameraCheckResult, legs: list[dict], min_progress: flo
                                correction=correction, correction_rpy_deg=rpy,
                                correction_angle_deg=angle, trial=trial)
 
-
-def _angle_deg(rpy_deg) -> float:
-    from scipy.spatial.transform import Rotation
-
-    return math.degrees(Rotation.from_euler("xyz", rpy_deg, degrees=True).magnitude())

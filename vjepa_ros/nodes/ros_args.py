@@ -10,6 +10,7 @@ executable starts (``params_file.check_params_file``), and ``-p NAME:=VALUE`` it
 
 from __future__ import annotations
 
+import functools
 import re
 
 from vjepa_ros.nodes.params_file import check_params_file, list_kinds
@@ -120,6 +121,7 @@ def yaml_value(key: str, raw: str, form: str = "NODE.name"):
                          f"string that holds YAML signs: -p '{form}:=\"a: b\"'") from None
 
 
+@functools.cache
 def _rcl_like_loader():
     """Return a PyYAML SafeLoader that reads ``1e-9`` as a float, as rcl's parser does.
 

@@ -81,17 +81,28 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
     for label, direction in motion_directions(config.diagonals, config.corners):
         target = start.copy()
         target[:3] += config.distance_m * direction
-        for frm, to in ((start, target), (target, start)):
-            decision = filter_target(frm, to, limits)
-            if not decision.accepted or decision.clipped:
-                why = decision.reason or "refused"
-                raise ValueError(
-                    f"camera check refused: the {label} motion of {config.distance_m:.3f} m "
-                    f"from [{', '.join(f'{v:.3f}' for v in start[:3])}] does not pass the "
-                    f"safety filter ({why}); move the arm nearer the workspace centre or "
-                    "lower camera_check.motion.distance_m")
+        why = round_trip_refusal(start, target, limits)
+        if why:
+            raise ValueError(
+                f"camera check refused: the {label} motion of {config.distance_m:.3f} m "
+                f"from [{', '.join(f'{v:.3f}' for v in start[:3])}] does not pass the "
+                f"safety filter ({why}); move the arm nearer the workspace centre or "
+                "lower camera_check.motion.distance_m")
         motions.append(CheckMotion(label, target, start.copy()))
     return motions
+
+
+def round_trip_refusal(start: np.ndarray, target: np.ndarray, limits: SafetyLimits) -> str:
+    """Return why the move ``start`` → ``target`` or back [7] would not pass unchanged, or "".
+
+    The safety filter (``safety.filter_target``) must accept both ways and clip nothing: a move
+    it would shorten or move is not the move asked for.
+    """
+    for frm, to in ((start, target), (target, start)):
+        decision = filter_target(frm, to, limits)
+        if not decision.accepted or decision.clipped:
+            return decision.reason or "refused"
+    return ""
 
 
 def motion_directions(diagonals: bool = False, corners: bool = False

@@ -59,9 +59,6 @@ class CameraCheckRun:
         self.start = motions[0].start.copy()  # [7] where the check started and ends
         self.trial_config = None  # camera_check_trial.CheckTrialConfig (None: no trial)
         self.trial = None  # camera_check_trial.CorrectionTrial once the estimate asks for one
-        self.motions_result = None  # the motions' own result, while the trial runs
-        self.trial_planner = None  # the trial's own planner (the session's keeps its state)
-        self.trial_goal = None  # goals.SubGoal of the start's frame (its encoding cached)
         self.commands: list[np.ndarray] = []  # every safe target sent (for tests and reports)
         self.error = ""
         self.result = None  # eval.camera_check.CameraCheckResult once estimated

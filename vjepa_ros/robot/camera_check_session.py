@@ -120,7 +120,7 @@ class CameraCheckSession:
                  self.clock())
         self.log("warning", run.error)
 
-    def _estimate_camera_check(self) -> None:
+    def _camera_check_worker_turn(self) -> None:
         """Worker thread: the moves are made; infer the model's motions and estimate its frame.
 
         During the correction trial: compute the trial's pending plan instead.
@@ -196,10 +196,10 @@ class CameraCheckSession:
             result.explanation += f" (the correction trial did not run: {why})"
             self.log("warning", f"camera check: the correction trial did not run: {why}")
             return False
-        run.motions_result = result
-        run.trial = CorrectionTrial(run.start, run.befores[0], starts, result.candidate_rpy_deg,
-                                    config, run.config.settle_s, run.config.timeout_s,
-                                    run.arrival_tolerance_m)
+        run.trial = CorrectionTrial(
+            run.start, SubGoal(run.befores[0], 0, "camera check start"), starts, result,
+            make_planner(self.model, self.cem, seed=0), config, run.config.settle_s,
+            run.config.timeout_s, run.arrival_tolerance_m)
         self.log("info", f"camera check: the motions say '{result.verdict}' (estimated "
                  f"{result.candidate} rotation {result.rotation_angle_deg:.1f}°); trying the "
                  f"planner uncorrected and corrected from {len(starts)} poses "
@@ -209,15 +209,12 @@ class CameraCheckSession:
     def _plan_trial_step(self, run: CameraCheckRun, job) -> None:
         """Worker thread: one plan of the correction trial (outside the lock), then deliver it."""
         trial = run.trial
-        if trial.steps_done == 0 or run.trial_planner is None:
-            if run.trial_planner is None:
-                run.trial_planner = make_planner(self.model, self.cem, seed=0)
-                run.trial_goal = SubGoal(trial.goal_image, 0, "camera check start")
-            run.trial_planner.reset()  # each trial starts without the last one's momentum
+        if job.first:
+            trial.planner.reset()  # each trial starts without the last one's momentum
         error, action = "", None
         try:
-            plan, _ = compute_plan(self.model, run.trial_planner, job.frame, job.state,
-                                   run.trial_goal, False, lambda: self.camera_check is not run,
+            plan, _ = compute_plan(self.model, trial.planner, job.frame, job.state,
+                                   trial.plan_goal, False, lambda: self.camera_check is not run,
                                    None, ModelFrame(job.rotation_rpy_deg))
             action = plan.first_action.double().numpy()
         except PlanCancelled:
@@ -241,7 +238,8 @@ class CameraCheckSession:
 
         config = run.trial_config
         try:
-            result = trial_verdict(run.motions_result, [leg.to_dict() for leg in run.trial.legs],
+            result = trial_verdict(run.trial.motions_result,
+                                   [leg.to_dict() for leg in run.trial.legs],
                                    config.min_progress, config.margin)
             error = ""
         except ValueError as exc:

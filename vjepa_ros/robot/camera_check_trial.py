@@ -29,15 +29,16 @@ from collections.abc import Callable
 import numpy as np
 
 from vjepa_ros.config import param
+from vjepa_ros.planning.methods import require_finite
+from vjepa_ros.robot.camera_check_motions import motion_directions, round_trip_refusal
 from vjepa_ros.robot.inputs import Stamped
-from vjepa_ros.robot.safety import SafetyLimits, filter_target
+from vjepa_ros.robot.safety import SafetyLimits
 
 WHEN = ("auto", "always", "never")
-# Starting directions, in the order tried: the tetrahedron of cube corners (well spread, each
-# moving along all three base axes, so a model blind along one axis shows), then the others.
-_CORNERS = [np.array(c, dtype=np.float64) for c in (
-    (1, 1, 1), (1, -1, -1), (-1, -1, 1), (-1, 1, -1),
-    (1, 1, -1), (1, -1, 1), (-1, 1, 1), (-1, -1, -1))]
+# Starting directions (camera_check_motions' cube corners), in the order tried: the tetrahedron
+# (well spread, each moving along all three base axes, so a model blind along one axis shows),
+# then the others.
+_CORNERS = ("+x+y+z", "+x-y-z", "-x-y+z", "-x+y-z", "+x+y-z", "+x-y+z", "-x+y+z", "-x-y-z")
 
 
 @dataclasses.dataclass
@@ -76,9 +77,7 @@ class CheckTrialConfig:
             raise ValueError(f"camera_check.trial.when must be one of {', '.join(WHEN)}, got "
                              f"{self.when!r}")
         for name in ("offset_m", "max_distance_m"):
-            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
-                raise ValueError(f"camera_check.trial.{name} must be finite and > 0, got "
-                                 f"{getattr(self, name)!r}")
+            require_finite(f"camera_check.trial.{name}", getattr(self, name), 0.0, strict=True)
         if self.max_distance_m < self.offset_m:
             raise ValueError(f"camera_check.trial.max_distance_m ({self.max_distance_m:g} m) must "
                              f"be at least camera_check.trial.offset_m ({self.offset_m:g} m)")
@@ -105,14 +104,12 @@ def trial_starts(start, limits: SafetyLimits, config: CheckTrialConfig
     edge): as many as fit; none: an empty list (the trial is skipped, the report says why).
     """
     start = np.asarray(start, dtype=np.float64).reshape(7)
+    directions = dict(motion_directions(corners=True))
     found = []
-    for corner in _CORNERS:
+    for label in _CORNERS:
         pose = start.copy()
-        pose[:3] += config.offset_m * corner / math.sqrt(3.0)
-        if all(filter_target(a, b, limits).accepted and not filter_target(a, b, limits).clipped
-               for a, b in ((start, pose), (pose, start))):
-            label = "".join(f"{'+' if c > 0 else '-'}{axis}"
-                            for c, axis in zip(corner, "xyz", strict=True))
+        pose[:3] += config.offset_m * directions[label]
+        if not round_trip_refusal(start, pose, limits):
             found.append((label, pose))
         if len(found) == config.directions:
             break
@@ -155,6 +152,7 @@ class TrialPlanJob:
     frame: np.ndarray  # [H, W, 3] uint8
     state: np.ndarray  # [7] measured at the frame
     rotation_rpy_deg: list[float]
+    first: bool  # the first plan of its trial: the planner starts without the last one's momentum
 
 
 class CorrectionTrial:
@@ -162,21 +160,26 @@ class CorrectionTrial:
 
     Args:
         start: [7] the check's start pose (base frame).
-        goal_image: [H, W, 3] uint8, the frame taken at the start (the trials' goal).
+        plan_goal: ``goals.SubGoal`` of the frame taken at the start (the trials' goal; its
+            encoding is cached there by the first plan).
         starts: (label, pose [7]) from :func:`trial_starts`.
-        rotation_rpy_deg: [3] the correction on trial (the check's estimate).
+        motions_result: the check's result from its motions (``eval.camera_check``); its
+            ``candidate_rpy_deg`` is the correction on trial, and the trial's verdict replaces
+            its own (``eval.camera_check_trial.trial_verdict``).
+        planner: the trial's own planner (the session's keeps its state), used by the worker.
         config, settle_s, timeout_s, arrival_tolerance_m: the trial's and the check's settings.
     """
 
-    def __init__(self, start, goal_image: np.ndarray, starts, rotation_rpy_deg,
+    def __init__(self, start, plan_goal, starts, motions_result, planner,
                  config: CheckTrialConfig, settle_s: float, timeout_s: float,
                  arrival_tolerance_m: float):
         self.start = np.asarray(start, dtype=np.float64).reshape(7)
-        self.goal_image = goal_image
+        self.plan_goal, self.planner = plan_goal, planner
+        self.motions_result = motions_result
         self.config = config
         self.settle_s, self.timeout_s = settle_s, timeout_s
         self.arrival_tolerance_m = arrival_tolerance_m
-        rotation = [float(v) for v in rotation_rpy_deg]
+        rotation = [float(v) for v in motions_result.candidate_rpy_deg]
         self.legs = [TrialLeg(label, setting, rpy, np.array(pose, dtype=np.float64))
                      for (label, pose), (setting, rpy) in itertools.product(
                          starts, (("uncorrected", [0.0, 0.0, 0.0]), ("corrected", rotation)))]
@@ -278,7 +281,8 @@ class CorrectionTrial:
             self.goal = None
             return
         self.stage, self.goal = "plan", None
-        self.pending = TrialPlanJob(frame.value.copy(), state, leg.rotation_rpy_deg)
+        self.pending = TrialPlanJob(frame.value.copy(), state, leg.rotation_rpy_deg,
+                                    first=self.steps_done == 0)
 
     def deliver(self, action: np.ndarray, state: np.ndarray) -> None:
         """Take the worker's plan (first action [7], base frame) from ``state`` [7]: its target.

@@ -486,9 +486,10 @@ class MPCSession(CameraCheckSession):
         """Plan (or command a prepared plan) if there is something to do; None when not.
 
         While the live camera check runs, the worker's turn estimates the model's frame once the
-        check's moves are made (``_estimate_camera_check``) and nothing is planned.
+        check's moves are made, or computes a correction trial's plan
+        (``_camera_check_worker_turn``), and no goal is planned.
         """
-        self._estimate_camera_check()
+        self._camera_check_worker_turn()
         with self._lock:
             started = time.perf_counter()
             report = self._take_prepared(self.clock())
