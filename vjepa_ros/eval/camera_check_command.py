@@ -90,12 +90,12 @@ def check_inputs(args: argparse.Namespace) -> None:
     ``BagError``) naming the option or the bag.
     """
     from vjepa_ros.eval.bag_files import open_reader
-    from vjepa_ros.nodes.launcher import NODES  # (no rclpy)
     from vjepa_ros.nodes.params_file import check_params_file
+    from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
     check_input_paths(args)
     if args.params_file:  # a planner file: a section for no planner would be dropped
-        check_params_file(args.params_file, nodes=[f"/{NODES['planner'].ros_name}"])
+        check_params_file(args.params_file, nodes=[f"/{PLANNER_NODE}"])
     open_reader(args.bag).close()
 
 

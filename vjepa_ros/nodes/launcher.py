@@ -25,6 +25,7 @@ import sys
 
 from vjepa_ros.config import ConfigError, config_path, package_share_dir, read_ros_params
 from vjepa_ros.nodes.dds_profile import use_camera_profile
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.spinning import NodeSpinner
 
 
@@ -44,7 +45,7 @@ class NodeEntry:
 
 NODES: dict[str, NodeEntry] = {
     "planner": NodeEntry("vjepa_ros.nodes.planner_node:PlannerNode", "planner.yaml",
-                         slow_start=True, ros_name="vjepa_planner"),
+                         slow_start=True, ros_name=PLANNER_NODE),
     "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml",
                         ros_name="camera"),
     "image_publisher": NodeEntry("vjepa_ros.nodes.image_publisher:ImagePublisher",
@@ -381,7 +382,7 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     from vjepa_ros.nodes.params_file import check_params_file
 
     name = args.params_file or NODES["planner"].params_file
-    nodes = [f"/{NODES['planner'].ros_name}"]  # the file goes to the planner only
+    nodes = [f"/{PLANNER_NODE}"]  # the file goes to the planner only
     if "/" in name:
         params_file = check_params_file(name, nodes=nodes)
     else:  # a bare name is the package's config/NAME, as _file_and_remap_args passes it to rcl
