@@ -227,9 +227,10 @@ def test_launch_refuses_a_parameter_file_section_for_no_node_before_starting(
     monkeypatch.setattr(launcher, "Launch", no_launch)
     params = tmp_path / "wrongnode.yaml"
     params.write_text(text)
-    # --node sim: the file goes to the planner alone, so a sim_node section is still refused
+    # --node sim: the file goes to the planner alone, so a sim_node section is still refused;
+    # exit status 2 (a usage error), as planner_node --ros-args --params-file refuses it
     assert main(["launch", "--checkpoint", "demo", "--node", "sim",
-                 "--params-file", str(params)]) == 1
+                 "--params-file", str(params)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"vjepa-ros launch: --params-file {params}: {refusal}"), err
     assert err.count("\n") == 1

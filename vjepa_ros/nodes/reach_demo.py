@@ -36,7 +36,7 @@ from vjepa_ros.cli_options import (
     planner_option_message,
     search_method_overrides,
 )
-from vjepa_ros.config import ConfigError, flatten
+from vjepa_ros.config import ConfigError, exit_status, flatten
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.out_paths import fresh_output_dir, output_dir
@@ -180,7 +180,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_reach(args: argparse.Namespace) -> int:
     """Run the demo; print one line and return 1 on a bad start or a failure.
 
-    An episode that ran but did not reach the goal returns 0, or 1 with ``--require-success``.
+    A ``--config`` file that cannot be read as settings (``config.UsageError``) returns 2. An
+    episode that ran but did not reach the goal returns 0, or 1 with ``--require-success``.
     """
     keep_dds_local()
     from vjepa_ros.input_paths import world_model_error
@@ -222,7 +223,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
         options = {key: option for key, option in given.items() if overrides[key] is not None}
         print(f"vjepa-ros reach: {planner_option_message(str(exc), args, args.config, options)}",
               file=sys.stderr)
-        return 1
+        return exit_status(exc)
     try:
         episode = run_reach_demo(config, out_dir)
     except KeyboardInterrupt:
