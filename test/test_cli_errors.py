@@ -318,11 +318,22 @@ def test_a_value_that_is_no_yaml_is_one_line(argv, message, tmp_path, capsys):
         "OUT", str(tmp_path / "out"))
 
 
+BAG_PATH_COMMANDS = [  # a bag read or written (LOOP: the path)
+    ["eval", "LOOP", "--out", "OUT"],
+    ["camera-check", "LOOP", "--out", "OUT"],
+    ["train", "--out", "OUT", "--data", "LOOP"],
+    ["pretrain", "--out", "OUT/encoder.pt", "--data", "LOOP"],
+    ["record", "LOOP", "--frames", "4"],
+    ["bag-from-npz", "LOOP"],
+]
+
+
 @pytest.mark.parametrize("argv, status", [
     (["demo", "--checkpoint", "LOOP"], 1),
     (["reach", "--config", "LOOP"], 2),  # a settings file: a usage error
     (["reach", "--out", "LOOP"], 1),
     (["train", "--out", "OUT", "--data", "LOOP", "--encoder", "LOOP"], 1),
+    *((argv, 1) for argv in BAG_PATH_COMMANDS),
 ])
 def test_a_symlink_loop_is_named_as_one_not_as_missing(argv, status, tmp_path, capsys):
     """It said "does not exist"; ``reach --out LOOP`` ran the episode, then failed to save."""
@@ -331,4 +342,15 @@ def test_a_symlink_loop_is_named_as_one_not_as_missing(argv, status, tmp_path, c
     (tmp_path / "loop2").symlink_to(loop)
     err = run_command([str(loop) if a == "LOOP" else a for a in argv], tmp_path, capsys, status)
     assert f"{loop} is a symlink loop (it cannot be resolved)" in err, err
-    assert "does not exist" not in err, err
+    assert "does not exist" not in err and "not found" not in err, err
+
+
+@pytest.mark.parametrize("argv", BAG_PATH_COMMANDS)
+def test_a_bag_path_that_links_to_nothing_is_named_so(argv, tmp_path, capsys):
+    """``eval`` and ``camera-check`` said "bag not found", ``record`` "exists already (a file)"."""
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "gone")
+    err = run_command([str(link) if a == "LOOP" else a for a in argv], tmp_path, capsys)
+    assert f"{link} is a broken symlink (to {tmp_path / 'gone'}, which does not exist)" in err, \
+        err
+    assert "not found" not in err and "exists already" not in err, err
