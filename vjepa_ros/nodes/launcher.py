@@ -396,15 +396,16 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
 
     name = args.params_file or NODES["planner"].params_file
     nodes = [f"/{PLANNER_NODE}"]  # the file goes to the planner only
+    nodes_are = "launch gives this file to"  # --node sim etc. start with their own files
     if "/" in name:
-        params_file = check_params_file(name, nodes=nodes)
+        params_file = check_params_file(name, nodes=nodes, nodes_are=nodes_are)
     else:  # a bare name is the package's config/NAME, as _file_and_remap_args passes it to rcl
         params_file = package_share_dir() / "config" / name
         if not params_file.is_file():
             raise UsageError(f"--params-file {name} is not in the package's config/ folder "
                              f"{params_file.parent} (a name without '/' is looked up there): give "
                              f"./{name} for a file of your own")
-        check_params_file(params_file, nodes=nodes)
+        check_params_file(params_file, nodes=nodes, nodes_are=nodes_are)
     model = read_ros_params(params_file, nodes[0]).get("model")
     sources = (("--checkpoint", args.checkpoint),
                ("-p planner.model.checkpoint", planner_overrides.get("model.checkpoint")),
