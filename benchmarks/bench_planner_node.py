@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from vjepa_ros.cli_parser import ArgumentParser
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 os.environ.setdefault("ROS_LOCALHOST_ONLY", "1")
@@ -78,7 +79,7 @@ def main():
     rclpy.init(context=context)
     launch = Launch(mpc_nodes(str(checkpoint), camera_topic="bench/image",
                               planner_parameters=params), context=context).start()
-    session = launch.node("vjepa_planner").session
+    session = launch.node(PLANNER_NODE).session
     node = rclpy.create_node("bench", context=context)
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(node)
@@ -92,9 +93,9 @@ def main():
     reports, calls = [], {"capture": [], "enable": []}
     session.add_report_listener(
         lambda report: reports.append(report) if report.action is not None else None)
-    clients = {"capture": (node.create_client(Trigger, "/vjepa_planner/capture_goal"),
+    clients = {"capture": (node.create_client(Trigger, f"/{PLANNER_NODE}/capture_goal"),
                            Trigger.Request()),
-               "enable": (node.create_client(SetBool, "/vjepa_planner/enable"),
+               "enable": (node.create_client(SetBool, f"/{PLANNER_NODE}/enable"),
                           SetBool.Request(data=True))}
 
     def run(seconds, measure_services):

@@ -69,6 +69,7 @@ from vjepa_ros.eval.setpoint_motion import (  # noqa: E402
     longest_step_m,
     measure_setpoints,
 )
+from vjepa_ros.nodes.planner_name import PLANNER_NODE as PLANNER  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, distance_outside_box  # noqa: E402
 
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
@@ -82,7 +83,6 @@ OPEN, CLOSED = 0.04, 0.0  # finger joint positions [m] of the open and the close
 MOVED_XYZ = (0.5, 0.15, 0.35)  # [m] where "inside" moves the arm: 28 cm from the home TCP
 BACK_XYZ = (0.45, 0.1, 0.25)  # [m] where "beyond" brings the arm back into the box
 FIRST_SETPOINT_TOLERANCE_M = 1e-3  # the first set-point of a stream lies this close to the arm
-PLANNER = "vjepa_planner"
 # Franka Panda joint position limits [rad] (Franka's published robot specifications)
 JOINT_LOWER = (-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973)
 JOINT_UPPER = (2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973)

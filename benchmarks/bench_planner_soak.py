@@ -36,6 +36,7 @@ import time
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
@@ -258,8 +259,8 @@ def main() -> None:
 
     watcher.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 10)
     try:
-        capture = watcher.create_client(Trigger, "/vjepa_planner/capture_goal")
-        enable = watcher.create_client(SetBool, "/vjepa_planner/enable")
+        capture = watcher.create_client(Trigger, f"/{PLANNER_NODE}/capture_goal")
+        enable = watcher.create_client(SetBool, f"/{PLANNER_NODE}/enable")
         if not node_ready((capture, enable)):
             raise SystemExit(f"planner node did not start in {NODE_START_S:g} s; see {log}")
         trigger_until_done(executor, capture)

@@ -33,6 +33,7 @@ import time
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 os.environ.setdefault("ROS_LOCALHOST_ONLY", "1")
@@ -109,7 +110,7 @@ def run(kind: str, goals: int, timeout: float) -> dict:
             return oracle
 
     spec = NodeLaunch("planner", parameters=PLANNER, remappings={
-        "image": "/camera/camera/color/image_raw", "/vjepa_planner/goal_image": "/goal_image"})
+        "image": "/camera/camera/color/image_raw", f"/{PLANNER_NODE}/goal_image": "/goal_image"})
     planner = OraclePlanner(context=context, **spec.node_kwargs(use_sim_time=True))
     listener = rclpy.create_node("bench_listener", context=context)
     poses, goal_images, frames = [], [], [0]
@@ -136,7 +137,7 @@ def run(kind: str, goals: int, timeout: float) -> dict:
     try:
         if not wait(lambda: bool(poses), 30.0):
             raise RuntimeError("no current_pose from the sim node within 30 s")
-        client = listener.create_client(SetBool, "/vjepa_planner/enable")
+        client = listener.create_client(SetBool, f"/{PLANNER_NODE}/enable")
         future = client.call_async(SetBool.Request(data=True))
         if not wait(future.done, 30.0):
             raise RuntimeError("~/enable did not answer within 30 s")

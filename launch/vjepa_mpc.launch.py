@@ -19,6 +19,7 @@ from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 
 from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_variables
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
 
 def generate_launch_description():
@@ -48,7 +49,7 @@ def generate_launch_description():
     planner = Node(
         package="vjepa_ros",
         executable="planner_node",
-        name="vjepa_planner",
+        name=PLANNER_NODE,
         parameters=[
             LaunchConfiguration("params_file"),
             {

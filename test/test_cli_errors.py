@@ -43,18 +43,18 @@ COMMANDS = {  # the arguments each command needs before its options
 }
 
 
-def run_command(argv, tmp_path, capsys) -> str:
-    """Run ``vjepa-ros ARGV`` in-process; return its one stderr line (exit status 1).
+def run_command(argv, tmp_path, capsys, status: int = 1) -> str:
+    """Run ``vjepa-ros ARGV`` in-process; return its one stderr line (exit status ``status``).
 
     BAG: a missing bag; OUT: the output path (OUT/x: a file in it), never to exist; DATA: an
-    empty folder.
+    empty folder. Status 2: a usage error (config.UsageError), 1: any other refusal.
     """
     out, data = tmp_path / "out", tmp_path / "data"
     data.mkdir(exist_ok=True)
     names = {"BAG": str(tmp_path / "bag"), "DATA": str(data)}
     argv = [names.get(a, a.replace("OUT", str(out), 1) if a.split("/")[0] == "OUT" else a)
             for a in argv]
-    assert main(argv) == 1
+    assert main(argv) == status
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "Traceback" not in err, err
     assert not out.exists(), f"{argv[0]} left its output behind: {err}"
@@ -259,7 +259,8 @@ def test_an_empty_list_or_scalar_settings_file_is_refused_naming_it(argv, tmp_pa
                           ("# samples: 64\n", "is empty"), ("- samples\n", "YAML list"),
                           ("64\n", "YAML int")):
         path.write_text(text)
-        err = run_command([str(path) if a == "FILE" else a for a in argv], tmp_path, capsys)
+        err = run_command([str(path) if a == "FILE" else a for a in argv], tmp_path, capsys,
+                          status=2)  # a usage error, as argparse's and the nodes' --ros-args
         assert err.startswith(f"vjepa-ros {argv[0]}: ") and str(path) in err, err
         assert problem in err, err
 
@@ -271,6 +272,15 @@ SETTINGS_FILE_COMMANDS = [  # every command that reads a YAML file the user name
     ["launch", "--params-file", "FILE"],
     ["camera-check", "BAG", "--out", "OUT", "--params-file", "FILE"],
 ]
+
+
+@pytest.mark.parametrize("argv", SETTINGS_FILE_COMMANDS)
+def test_a_missing_settings_file_is_a_usage_error(argv, tmp_path, capsys):
+    """Exit status 2, as the node executables for ``--ros-args --params-file`` (it was 1)."""
+    path = tmp_path / "missing.yaml"
+    err = run_command([str(path) if a == "FILE" else a for a in argv], tmp_path, capsys,
+                      status=2)
+    assert err.startswith(f"vjepa-ros {argv[0]}: ") and f"{path} does not exist" in err, err
 
 
 @pytest.mark.parametrize("argv", SETTINGS_FILE_COMMANDS)
@@ -286,7 +296,8 @@ def test_a_settings_file_that_is_no_yaml_or_no_text_is_one_line_with_line_and_co
              "here): fix that line; give "),
             (b"\x80\x02PK\x03\x04 torch", "is not a text file: give ")):
         path.write_bytes(content)
-        err = run_command([str(path) if a == "FILE" else a for a in argv], tmp_path, capsys)
+        err = run_command([str(path) if a == "FILE" else a for a in argv], tmp_path, capsys,
+                          status=2)
         assert err.startswith(f"vjepa-ros {argv[0]}: ") and f"{path} {problem}" in err, err
 
 
@@ -303,20 +314,43 @@ def test_a_settings_file_that_is_no_yaml_or_no_text_is_one_line_with_line_and_co
 ])
 def test_a_value_that_is_no_yaml_is_one_line(argv, message, tmp_path, capsys):
     """``launch -p NODE.x:=[1`` ended in a traceback; ``--set`` printed PyYAML's five lines."""
-    assert run_command(argv, tmp_path, capsys) == message.replace("OUT", str(tmp_path / "out"))
+    assert run_command(argv, tmp_path, capsys, status=2) == message.replace(
+        "OUT", str(tmp_path / "out"))
 
 
-@pytest.mark.parametrize("argv", [
-    ["demo", "--checkpoint", "LOOP"],
-    ["reach", "--config", "LOOP"],
-    ["reach", "--out", "LOOP"],
-    ["train", "--out", "OUT", "--data", "LOOP", "--encoder", "LOOP"],
+BAG_PATH_COMMANDS = [  # a bag read or written (LOOP: the path)
+    ["eval", "LOOP", "--out", "OUT"],
+    ["camera-check", "LOOP", "--out", "OUT"],
+    ["train", "--out", "OUT", "--data", "LOOP"],
+    ["pretrain", "--out", "OUT/encoder.pt", "--data", "LOOP"],
+    ["record", "LOOP", "--frames", "4"],
+    ["bag-from-npz", "LOOP"],
+]
+
+
+@pytest.mark.parametrize("argv, status", [
+    (["demo", "--checkpoint", "LOOP"], 1),
+    (["reach", "--config", "LOOP"], 2),  # a settings file: a usage error
+    (["reach", "--out", "LOOP"], 1),
+    (["train", "--out", "OUT", "--data", "LOOP", "--encoder", "LOOP"], 1),
+    *((argv, 1) for argv in BAG_PATH_COMMANDS),
 ])
-def test_a_symlink_loop_is_named_as_one_not_as_missing(argv, tmp_path, capsys):
+def test_a_symlink_loop_is_named_as_one_not_as_missing(argv, status, tmp_path, capsys):
     """It said "does not exist"; ``reach --out LOOP`` ran the episode, then failed to save."""
     loop = tmp_path / "loop"
     loop.symlink_to(tmp_path / "loop2")
     (tmp_path / "loop2").symlink_to(loop)
-    err = run_command([str(loop) if a == "LOOP" else a for a in argv], tmp_path, capsys)
+    err = run_command([str(loop) if a == "LOOP" else a for a in argv], tmp_path, capsys, status)
     assert f"{loop} is a symlink loop (it cannot be resolved)" in err, err
-    assert "does not exist" not in err, err
+    assert "does not exist" not in err and "not found" not in err, err
+
+
+@pytest.mark.parametrize("argv", BAG_PATH_COMMANDS)
+def test_a_bag_path_that_links_to_nothing_is_named_so(argv, tmp_path, capsys):
+    """``eval`` and ``camera-check`` said "bag not found", ``record`` "exists already (a file)"."""
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "gone")
+    err = run_command([str(link) if a == "LOOP" else a for a in argv], tmp_path, capsys)
+    assert f"{link} is a broken symlink (to {tmp_path / 'gone'}, which does not exist)" in err, \
+        err
+    assert "not found" not in err and "exists already" not in err, err

@@ -73,9 +73,6 @@ def probe(argv: list[str], cwd: Path) -> dict:
      "vjepa-ros pretrain: --steps must be >= 0"),
     (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--batch-size", "0"],
      "vjepa-ros pretrain: --batch-size must be >= 1"),
-    (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--config", "FILE"],
-     "vjepa-ros pretrain: pretraining settings file FILE holds a YAML str ('not numpy'), not a "
-     "mapping of pretraining settings (name: value)"),
     # A CEM value the user did not give is named with where it comes from, as demo names it.
     (["demo", "--samples", "4"], "vjepa-ros demo: --topk of preset 'notebook' (10) must not "
      "exceed --samples (4)"),
@@ -111,8 +108,6 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
      "vjepa-ros bag-from-npz: --episode MISSING does not exist"),
     (["pretrain", "--data", "FILE", "MISSING", "--out", "OUT/e.pt"],
      "vjepa-ros pretrain: --data MISSING does not exist: give"),
-    (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--config", "MISSING"],
-     "vjepa-ros pretrain: --config MISSING does not exist: give a YAML file"),
     (["train", "--out", "OUT", "--data", "MISSING", "--encoder", "FILE"],
      "vjepa-ros train: --data: MISSING does not exist"),
     (["train", "--out", "OUT", "--data", "FILE", "--init", "MISSING"],
@@ -124,14 +119,38 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
      "vjepa-ros launch: -p planner.model.checkpoint FOLDER is a folder"),
     (["launch"], "vjepa-ros launch: the planner's parameter 'model.checkpoint' is empty: give "
      "--checkpoint"),
+    (["launch", "--params-file", "planner_notebook.yaml", "--checkpoint", "MISSING"],
+     "vjepa-ros launch: --checkpoint MISSING does not exist"),  # a packaged file by its name
+    # camera-check: its bag, --checkpoint and --params-file before torch and the model.
+    (["camera-check", "BAG"], "vjepa-ros camera-check: bag not found: BAG"),
+    (["camera-check", "FILE"], "vjepa-ros camera-check: FILE: not a rosbag2 data file"),
+    (["camera-check", "FOLDER"], "vjepa-ros camera-check: FOLDER: no metadata.yaml and no "
+     "rosbag2 data file"),
+    (["camera-check", "FOLDER", "--checkpoint", "MISSING"],
+     "vjepa-ros camera-check: --checkpoint MISSING does not exist: give"),
+    (["camera-check", "FOLDER", "--out", "FILE/check"],
+     "vjepa-ros camera-check: --out FILE/check: FILE is a file, not a directory"),
+    (["reach", "--out", "FILE/reach"], "vjepa-ros reach: --out FILE/reach: FILE is a file"),
+])
+def test_a_missing_input_path_is_refused_before_the_heavy_libraries_load(argv, message,
+                                                                          tmp_path):
+    assert_refused_light(argv, message, tmp_path)
+
+
+# Usage errors (config.UsageError): a settings or parameter file that cannot be used, a -p for no
+# node started. Exit status 2, as argparse's and the node executables' --ros-args (once 1 here).
+@pytest.mark.parametrize("argv, message", [
+    (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--config", "FILE"],
+     "vjepa-ros pretrain: pretraining settings file FILE holds a YAML str ('not numpy'), not a "
+     "mapping of pretraining settings (name: value)"),
+    (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--config", "MISSING"],
+     "vjepa-ros pretrain: --config MISSING does not exist: give a YAML file"),
     (["launch", "--params-file", "MISSING"], "vjepa-ros launch: --params-file MISSING does not "
      "exist: give a ROS 2 parameter file like config/planner.yaml"),
     (["launch", "--params-file", "FILE", "--checkpoint", "FILE"],
      "vjepa-ros launch: --params-file FILE: it holds a YAML str, not a mapping of nodes"),
     (["launch", "--params-file", "nosuch.yaml"], "vjepa-ros launch: --params-file nosuch.yaml "
      "is not in the package's config/ folder"),
-    (["launch", "--params-file", "planner_notebook.yaml", "--checkpoint", "MISSING"],
-     "vjepa-ros launch: --checkpoint MISSING does not exist"),  # a packaged file by its name
     # -p for a node this launch does not start: refused, not dropped while the rest runs.
     (["launch", "--checkpoint", "FILE", "-p", "sim.camera.width:=64"],
      "vjepa-ros launch: -p sim.camera.width: node 'sim' is not started, so the value would be "
@@ -143,24 +162,13 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
     (["launch", "--checkpoint", "FILE", "-p", "plannr.planner.samples:=8"],
      "vjepa-ros launch: -p plannr.planner.samples: no node 'plannr'; the nodes are bag_player, "
      "camera, image_publisher, planner, sim"),
-    # camera-check: its bag, --checkpoint and --params-file before torch and the model.
-    (["camera-check", "BAG"], "vjepa-ros camera-check: bag not found: BAG"),
-    (["camera-check", "FILE"], "vjepa-ros camera-check: FILE: not a rosbag2 data file"),
-    (["camera-check", "FOLDER"], "vjepa-ros camera-check: FOLDER: no metadata.yaml and no "
-     "rosbag2 data file"),
-    (["camera-check", "FOLDER", "--checkpoint", "MISSING"],
-     "vjepa-ros camera-check: --checkpoint MISSING does not exist: give"),
     (["camera-check", "FOLDER", "--params-file", "MISSING"],
      "vjepa-ros camera-check: --params-file MISSING does not exist: give a ROS 2 parameter file"),
     (["camera-check", "FOLDER", "--params-file", "FILE"],
      "vjepa-ros camera-check: --params-file FILE: it holds a YAML str, not a mapping of nodes"),
-    (["camera-check", "FOLDER", "--out", "FILE/check"],
-     "vjepa-ros camera-check: --out FILE/check: FILE is a file, not a directory"),
-    (["reach", "--out", "FILE/reach"], "vjepa-ros reach: --out FILE/reach: FILE is a file"),
 ])
-def test_a_missing_input_path_is_refused_before_the_heavy_libraries_load(argv, message,
-                                                                          tmp_path):
-    assert_refused_light(argv, message, tmp_path)
+def test_a_usage_error_exits_2_before_the_heavy_libraries_load(argv, message, tmp_path):
+    assert_refused_light(argv, message, tmp_path, status=2)
 
 
 # Outputs never overwritten (bags): an existing folder or file, or a path below a file.
@@ -176,8 +184,8 @@ def test_an_existing_bag_is_refused_before_the_heavy_libraries_load(argv, messag
     assert_refused_light(argv, message, tmp_path)
 
 
-def assert_refused_light(argv: list[str], message: str, tmp_path: Path) -> None:
-    """Run ``vjepa-ros ARGV`` fresh: exit 1 with ``message`` in one line, nothing heavy loaded.
+def assert_refused_light(argv: list[str], message: str, tmp_path: Path, status: int = 1) -> None:
+    """Run ``vjepa-ros ARGV`` fresh: exit ``status``, ``message`` in one line, nothing heavy.
 
     Placeholders (in ``argv`` and ``message``): BAG and OUT (paths that do not exist), MISSING
     (one more), FOLDER (an empty folder), FILE (a small file).
@@ -192,7 +200,7 @@ def assert_refused_light(argv: list[str], message: str, tmp_path: Path) -> None:
 
     argv, message = [place(a) for a in argv], place(message)
     result = probe(argv, tmp_path)
-    assert result["code"] == (0 if argv == ["--help"] else 1)
+    assert result["code"] == (0 if argv == ["--help"] else status)
     assert result["err"].startswith(message) and result["err"].count("\n") <= 1, result["err"]
     assert result["loaded"] == [], f"{' '.join(argv[:1])} imported {result['loaded']} first"
 

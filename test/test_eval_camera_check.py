@@ -365,11 +365,11 @@ def test_camera_check_refuses_a_planner_file_section_for_no_planner(tmp_path, ca
                       "vjepa_planer:\n  ros__parameters:\n    control: {rate_hz: 2.0}\n")
     out = tmp_path / "never"
     assert main(["camera-check", str(tmp_path / "bag"), "--checkpoint", "demo", "--out", str(out),
-                 "--params-file", str(params)]) == 1
-    assert capsys.readouterr().err == (
+                 "--params-file", str(params)]) == 2  # a usage error, as launch says it
+    assert capsys.readouterr().err == (  # camera-check starts no node: it reads the planner's
         f"vjepa-ros camera-check: --params-file {params}: section 'vjepa_planer' applies to no "
-        "node started here (vjepa_planner); closest: 'vjepa_planner' — fix the name or use "
-        "'/**'\n")
+        "node whose parameters camera-check reads (vjepa_planner); closest: 'vjepa_planner' — "
+        "fix the name or use '/**'\n")
     assert not out.exists()
 
 
@@ -384,18 +384,19 @@ def test_camera_check_takes_horizon_1_and_searches_with_it():
         assert thresholds.min_motion_m == 0.01 and config.min_motion_m == 0.005
 
 
-@pytest.mark.parametrize("args, message", [
-    (["camera-check", "/nonexistent/bag"], "/nonexistent/bag"),
-    (["camera-check", "BAG", "--fine-deg", "0"], "--fine-deg must be an angle in (0, 180)"),
-    (["camera-check", "BAG", "--params-file", "/nonexistent/planner.yaml"], "planner.yaml"),
+@pytest.mark.parametrize("args, message, status", [
+    (["camera-check", "/nonexistent/bag"], "/nonexistent/bag", 1),
+    (["camera-check", "BAG", "--fine-deg", "0"], "--fine-deg must be an angle in (0, 180)", 1),
+    (["camera-check", "BAG", "--params-file", "/nonexistent/planner.yaml"], "planner.yaml",
+     2),  # a usage error (config.UsageError), as launch's --params-file
 ])
-def test_camera_check_command_errors_are_one_line_and_write_nothing(args, message, sim_bag,
-                                                                    tmp_path, capsys):
+def test_camera_check_command_errors_are_one_line_and_write_nothing(args, message, status,
+                                                                    sim_bag, tmp_path, capsys):
     from vjepa_ros.cli import main
 
     out = tmp_path / "never"
     args = [str(sim_bag) if a == "BAG" else a for a in args] + ["--out", str(out)]
-    assert main(args) == 1
+    assert main(args) == status
     err = capsys.readouterr().err.strip()
     assert message in err and err.startswith("vjepa-ros camera-check:") and "\n" not in err
     assert not out.exists()

@@ -10,7 +10,7 @@ from vjepa_ros.eval.camera_check import CheckThresholds, Verdict
 from vjepa_ros.eval.camera_check import check_motions as estimate
 from vjepa_ros.eval.camera_check_trial import mean_progress, trial_verdict
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
-from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, trial_starts
+from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, leash_problem, trial_starts
 from vjepa_ros.robot.safety import SafetyLimits, is_safe_setpoint
 
 SMALL = CheckMotionConfig(distance_m=0.03, corners=False)
@@ -31,6 +31,36 @@ ALWAYS = CheckTrialConfig(when="always")
 def test_bad_trial_settings_are_refused_naming_the_parameter(changes, named):
     with pytest.raises(ValueError, match=named.replace(".", r"\.")):
         CheckTrialConfig(**changes)
+
+
+@pytest.mark.parametrize("leash, box_max, refused", [
+    (0.15, None, False),  # the default, in the default box (0.55 x 0.90 x 0.65 m)
+    (0.9, None, False),  # the box's largest side (y) itself
+    (0.91, None, True),
+    (5.0, None, True),  # 5 m for 5 cm once went through
+    (0.5, [0.65, -0.05, 0.35], True),  # a small box, 0.4 x 0.4 x 0.3 m
+    (0.5, [0.65, 0.05, 0.45], False),  # 0.4 x 0.5 x 0.4 m: at the limit
+])
+def test_the_leash_is_at_most_the_workspace_box_largest_side(leash, box_max, refused):
+    from vjepa_ros.config import from_dict
+    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+
+    safety = {"workspace_min": [0.25, -0.45, 0.05]} if box_max else {}
+    if box_max:
+        safety["workspace_max"] = box_max
+    limits = SafetyLimits(**safety)
+    problem = leash_problem(CheckTrialConfig(max_distance_m=leash), limits)
+    assert bool(problem) is refused and "\n" not in problem
+    params = {"camera_check": {"trial": {"max_distance_m": leash}}, "safety": safety}
+    if not refused:
+        from_dict(PlannerNodeConfig, params)  # the node starts
+        return
+    side = max(np.subtract(limits.workspace_max, limits.workspace_min))
+    assert problem.startswith(f"camera_check.trial.max_distance_m ({leash:g} m) must be at most "
+                              f"the safety workspace box's largest side ({side:.3g} m, along ")
+    with pytest.raises(ValueError) as caught:  # at the node's start-up
+        from_dict(PlannerNodeConfig, params)
+    assert str(caught.value) == problem
 
 
 def test_trial_starts_are_corners_that_fit_the_box_and_none_near_its_corner():

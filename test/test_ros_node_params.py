@@ -325,6 +325,18 @@ def test_a_section_for_the_node_in_its_namespace_passes_the_argument_check(monke
                                  "planner.samples (7)\n"), err
 
 
+def test_the_planner_refuses_a_camera_check_leash_longer_than_its_workspace_box(monkeypatch,
+                                                                            capfd):
+    """camera_check.trial.max_distance_m 5 (metres for centimetres) once started the node."""
+    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    code = launcher.run_node(PlannerNode, ["planner_node", "--ros-args", "-p",
+                                           "camera_check.trial.max_distance_m:=5.0"])
+    err = capfd.readouterr().err
+    assert code == 1 and err.count("\n") == 1, err
+    assert err.startswith("vjepa_planner: camera_check.trial.max_distance_m (5 m) must be at "
+                          "most the safety workspace box's largest side (0.9 m, along y: "), err
+
+
 def test_every_executable_through_run_node_checks_files_for_its_own_node(monkeypatch, capfd,
                                                                        tmp_path):
     from vjepa_ros.nodes.sim_node import SimNode

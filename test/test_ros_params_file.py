@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.params_file import check_params_file
 
 FILES = {  # name -> (text, what the one-line refusal says; None: accepted)
@@ -63,7 +64,7 @@ def test_the_check_refuses_exactly_what_rcl_refuses_in_one_line(name, tmp_path):
     if refusal is None:
         assert check_params_file(path) == path
         return
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(UsageError) as caught:
         check_params_file(path)
     message = str(caught.value)
     assert message.startswith(f"--params-file {path}") and refusal in message, message
@@ -76,7 +77,7 @@ def test_an_empty_file_is_refused_though_rcl_reads_no_parameters_from_it(text, t
     path = tmp_path / "params.yaml"
     path.write_text(text)
     assert rcl_accepts(path)
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(UsageError) as caught:
         check_params_file(path)
     assert str(caught.value) == (
         f"--params-file {path} is empty (nothing but comments or blank lines): give a ROS 2 "
@@ -88,7 +89,7 @@ def test_a_missing_folder_or_binary_file_is_refused_by_name(tmp_path):
     binary.write_bytes(b"\x80\x81")
     for path, problem in ((tmp_path / "none.yaml", "does not exist"), (tmp_path, "is a folder"),
                           (binary, "is not a text file")):
-        with pytest.raises(ValueError, match=f"^--params-file {path} {problem}: give a ROS 2 "):
+        with pytest.raises(UsageError, match=f"^--params-file {path} {problem}: give a ROS 2 "):
             check_params_file(path)
     assert not rcl_accepts(binary)
 
@@ -160,7 +161,7 @@ def test_a_section_that_applies_to_no_node_is_refused_as_rcl_matches_names(names
     if refusal is None:
         assert check_params_file(path, nodes=nodes) == path
         return
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(UsageError) as caught:  # exit status 2 in every command (config.py)
         check_params_file(path, nodes=nodes)
     assert str(caught.value).startswith(f"--params-file {path}: {refusal}"), caught.value
     assert "\n" not in str(caught.value)
@@ -177,7 +178,7 @@ def test_a_section_without_ros_parameters_is_refused(text, problem, tmp_path):
     """Such a section gives rcl nothing to read (or rcl refuses the file): a mistake."""
     path = tmp_path / "params.yaml"
     path.write_text(text)
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(UsageError) as caught:
         check_params_file(path, nodes=[PLANNER])
     assert str(caught.value).startswith(f"--params-file {path}: {problem}"), caught.value
     assert str(caught.value).endswith("(<node>: ros__parameters: {name: value})")

@@ -200,18 +200,18 @@ def test_the_launch_checks_its_parameter_file_before_rclpy_loads(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
     assert done.stdout.splitlines()[-2:] == [
-        f"--params-file {params}: section 'vjepa_planer' applies to no node started here "
+        f"--params-file {params}: section 'vjepa_planer' applies to no node launch gives this file to "
         "(vjepa_planner); closest: 'vjepa_planner' — fix the name or use '/**'", "False"], done
 
 
 @pytest.mark.parametrize("text, refusal", [
     ("vjepa_planer:\n  ros__parameters:\n    safety: {workspace_max: [0.5, 0.2, 0.4]}\n",
-     "section 'vjepa_planer' applies to no node started here (vjepa_planner); closest: "
+     "section 'vjepa_planer' applies to no node launch gives this file to (vjepa_planner); closest: "
      "'vjepa_planner' — fix the name or use '/**'"),
     ("/**:\n  ros__parameters:\n    a: 1\nsim_node:\n  ros__parameters:\n    b: 1\n",
-     "section 'sim_node' applies to no node started here (vjepa_planner); closest: "),
+     "section 'sim_node' applies to no node launch gives this file to (vjepa_planner); closest: "),
     ("/ns/vjepa_planner:\n  ros__parameters:\n    a: 1\n",
-     "section '/ns/vjepa_planner' applies to no node started here (vjepa_planner)"),
+     "section '/ns/vjepa_planner' applies to no node launch gives this file to (vjepa_planner)"),
     ("vjepa_planner:\n  ros_parameters:\n    a: 1\n",
      "'vjepa_planner/ros_parameters' is not spelled 'ros__parameters'"),
 ])
@@ -227,9 +227,10 @@ def test_launch_refuses_a_parameter_file_section_for_no_node_before_starting(
     monkeypatch.setattr(launcher, "Launch", no_launch)
     params = tmp_path / "wrongnode.yaml"
     params.write_text(text)
-    # --node sim: the file goes to the planner alone, so a sim_node section is still refused
+    # --node sim: the file goes to the planner alone, so a sim_node section is still refused;
+    # exit status 2 (a usage error), as planner_node --ros-args --params-file refuses it
     assert main(["launch", "--checkpoint", "demo", "--node", "sim",
-                 "--params-file", str(params)]) == 1
+                 "--params-file", str(params)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"vjepa-ros launch: --params-file {params}: {refusal}"), err
     assert err.count("\n") == 1

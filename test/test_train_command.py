@@ -75,7 +75,6 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--steps", "0"], "steps must be >= 1"),
     (["--set", "optim.warmup=3", "--set", "optim.decay=1"], "exceed steps"),
     (["--set", "optim.momentum=1"], "unknown OptimConfig setting"),
-    (["--set", "steps"], "--set wants KEY=VALUE"),
     (["--auto-steps", "4"], "--auto-steps 4 needs frames_per_clip >= 5"),
     (["--heads", "3"], "is not divisible by --heads 3"),
     (["--init", "ENCODER"], "--depth, --heads: the predictor's size comes"),
@@ -84,9 +83,8 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--device", "gpu7"], "device:"),
     (["--image-topic", "/wrist"], "/wrist is not in the bag"),
     # official hyper-parameters reach the encoder loader: a value the model cannot compute is
-    # refused by name; a malformed item names the option
+    # refused by name (a malformed item: test_a_malformed_item_is_a_usage_error)
     (["--encoder-arg", "use_rope=false"], "use_rope=False"),
-    (["--encoder-arg", "num_heads"], "--encoder-arg"),
     (["--set", "predictor_args=[1]"], "predictor_args: expected a mapping"),
 ])
 def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, message):
@@ -95,6 +93,18 @@ def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, messag
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros train: ") and message in err and "\n" not in err
     assert not (tmp_path / "out").exists(), "a refused run left its --out folder behind"
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--set", "steps"], "--set wants KEY=VALUE"),
+    (["--encoder-arg", "num_heads"], "--encoder-arg: expected KEY=VALUE"),  # names the option
+])
+def test_a_malformed_item_is_a_usage_error(data, tmp_path, capsys, extra, message):
+    """Exit status 2, as argparse's usage errors and launch's -p items (it was 1)."""
+    assert main(_args(data, tmp_path / "out", *extra)) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vjepa-ros train: ") and message in err and "\n" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_config_file_and_package_defaults(data, tmp_path, capsys):
@@ -106,8 +116,8 @@ def test_config_file_and_package_defaults(data, tmp_path, capsys):
     assert main(_args(data, tmp_path / "out", "--config", str(settings))) == 1
     err = capsys.readouterr().err
     assert "data.val_clips must be >= 1" in err  # from the file; its steps: the option wins
-    settings.write_text("steps: [1\n")
-    assert main(_args(data, tmp_path / "out2", "--config", str(settings))) == 1
+    settings.write_text("steps: [1\n")  # a file that is no settings file: a usage error
+    assert main(_args(data, tmp_path / "out2", "--config", str(settings))) == 2
     assert capsys.readouterr().err == (
         f"vjepa-ros train: train settings file {settings} is not valid YAML (line 2, column 1: "
         "expected ',' or ']', but got '<stream end>'): fix that line; give a YAML mapping of "

@@ -29,6 +29,7 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
 )
 from vjepa_ros.cli_parser import ArgumentParser
+from vjepa_ros.config import exit_status
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -72,7 +73,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Plan one step on the real example frames (see ``vjepa_ros/demo.py``)."""
+    """Plan one step on the real example frames (see ``vjepa_ros/demo.py``).
+
+    Exit status 2 for a usage error (a malformed ``--encoder-arg``), 1 for any other refusal.
+    """
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     try:
         changes = cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY)  # before torch is imported
@@ -84,7 +88,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                  model_args=model_args, **changes)
     except (OSError, ValueError, RuntimeError) as exc:
         print(f"vjepa-ros demo: {exc}", file=sys.stderr)
-        return 1
+        return exit_status(exc)
     return 0
 
 
@@ -137,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one ``vjepa-ros`` command; return its exit status.
 
+    0 done; 2 a usage error (argparse's, or ``config.UsageError``: a malformed ``-p``/``--set``
+    item, a ``--params-file``/``--config`` file that cannot be used; ``config.exit_status``); 1
+    any other refusal or failure, in one line on stderr.
     Ctrl-C (KeyboardInterrupt) anywhere in a command ends it with one line and status 130, the
     shell's convention for SIGINT (128 + 2); commands that clean up first (``run``, ``reach``,
     ``train``) print their own line and return 130 themselves.

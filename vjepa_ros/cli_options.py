@@ -291,12 +291,17 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 def model_hyper_parameters(args: argparse.Namespace) -> dict:
     """Return ``{"encoder": {...}, "predictor": {...}}`` from :func:`add_model_arguments` options.
 
-    Raises ValueError naming the option for an item that is not KEY=VALUE.
+    Raises UsageError (a ValueError; exit status 2, as ``-p``/``--set`` items) naming the option
+    for an item that is not KEY=VALUE with a YAML value.
     """
+    from vjepa_ros.config import UsageError
     from vjepa_ros.models.official_names import parse_key_values
 
-    return {kind: parse_key_values(getattr(args, f"{kind}_args", None), f"--{kind}-arg")
-            for kind in ("encoder", "predictor")}
+    try:
+        return {kind: parse_key_values(getattr(args, f"{kind}_args", None), f"--{kind}-arg")
+                for kind in ("encoder", "predictor")}
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 # -- search method (cem / icem / mppi, gradient refinement): generated from the typed settings ----

@@ -29,6 +29,23 @@ class ConfigError(ValueError):
     """A configuration value of the wrong type, an unknown key or an unreadable file."""
 
 
+class UsageError(ConfigError):
+    """A usage error: an option given wrong, or a settings file that cannot be read as one.
+
+    A ``-p``/``--set`` item that is not ``KEY:=VALUE``/``KEY=VALUE`` YAML, a ``-p`` for a node
+    not started, and a ``--params-file``/``--config`` file that is missing, unreadable, not
+    YAML, empty, not a mapping or not in the ROS 2 layout (a section for no node included). The
+    ``vjepa-ros`` commands exit with status 2 on it (:func:`exit_status`), as argparse does for
+    its usage errors and the node executables for their ``--ros-args``; a value the settings
+    refuse (``planner.samples 0``), a missing bag or checkpoint and a failure at work exit 1.
+    """
+
+
+def exit_status(exc: BaseException) -> int:
+    """Return a command's exit status for its one-line error ``exc``: 2 usage, 1 anything else."""
+    return 2 if isinstance(exc, UsageError) else 1
+
+
 def _field_types(cls) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
@@ -112,7 +129,7 @@ def load_yaml_file(path: str | Path, name: str, give: str):
         name: how the message names the file (``--params-file``, ``settings file``).
         give: what the file should be, after ``give`` in the message.
     Raises:
-        ConfigError: one line ``{name} {path} ...: ...give {give}`` for a file that does not
+        UsageError: one line ``{name} {path} ...: ...give {give}`` for a file that does not
             exist, is a folder, a symlink loop or unreadable (``input_paths.input_path``), is
             not UTF-8 text (``is not a text file``) or not valid YAML (``is not valid YAML
             (line 3, column 10: expected ',' or ']', but got ':'): fix that line; give ...``).
@@ -124,31 +141,31 @@ def load_yaml_file(path: str | Path, name: str, give: str):
         return yaml.safe_load(path.read_text())
     except ValueError as exc:  # input_path's one line (UnicodeDecodeError is one too)
         if isinstance(exc, UnicodeDecodeError):
-            raise ConfigError(f"{name} {path} is not a text file: give {give}") from None
-        raise ConfigError(str(exc)) from None
+            raise UsageError(f"{name} {path} is not a text file: give {give}") from None
+        raise UsageError(str(exc)) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{name} {path} is not valid YAML ({yaml_problem(exc)}): fix that "
-                          f"line; give {give}") from None
+        raise UsageError(f"{name} {path} is not valid YAML ({yaml_problem(exc)}): fix that "
+                         f"line; give {give}") from None
     except OSError as exc:
-        raise ConfigError(f"{name} {path} cannot be read ({exc.strerror}): give {give}") \
+        raise UsageError(f"{name} {path} cannot be read ({exc.strerror}): give {give}") \
             from None
 
 
 def read_yaml_mapping(path: str | Path, what: str = "settings") -> dict:
     """Return the mapping in the user's YAML file ``path``.
 
-    Raises :class:`ConfigError` (one line naming the file, :func:`load_yaml_file`) for a file
+    Raises :class:`UsageError` (one line naming the file, :func:`load_yaml_file`) for a file
     that cannot be read or parsed, an empty one (:data:`EMPTY_YAML`), and one whose top level
     is not a mapping (a list, a string, a number, ``false`` ...).
     """
     path = Path(path).expanduser()
     data = load_yaml_file(path, f"{what} file", f"a YAML mapping of {what} (name: value)")
     if data is None:
-        raise ConfigError(f"{what} file {path} {EMPTY_YAML}: write the {what} to change in it, "
-                          "or leave it out for the defaults")
+        raise UsageError(f"{what} file {path} {EMPTY_YAML}: write the {what} to change in it, "
+                         "or leave it out for the defaults")
     if not isinstance(data, dict):
-        raise ConfigError(f"{what} file {path} holds a YAML {type(data).__name__} "
-                          f"({_shown(data)}), not a mapping of {what} (name: value)")
+        raise UsageError(f"{what} file {path} holds a YAML {type(data).__name__} "
+                         f"({_shown(data)}), not a mapping of {what} (name: value)")
     return data
 
 
@@ -209,24 +226,24 @@ def read_ros_params(path: str | Path, node_name: str) -> dict:
     wildcards, its own name), in file order, a later value overriding an earlier one
     (``param_sections.node_sections``); ``node_name`` is fully qualified or in no namespace.
 
-    Raises :class:`ConfigError` (one line naming the file, :func:`load_yaml_file`) for an
+    Raises :class:`UsageError` (one line naming the file, :func:`load_yaml_file`) for an
     unreadable, non-YAML or empty file and for one that is not a mapping of nodes.
     """
     path = Path(path)
     doc = load_yaml_file(path, "parameter file", PARAMETER_FILE)
     if doc is None:
-        raise ConfigError(f"parameter file {path} {EMPTY_YAML}: give {PARAMETER_FILE}")
+        raise UsageError(f"parameter file {path} {EMPTY_YAML}: give {PARAMETER_FILE}")
     if not isinstance(doc, dict):
-        raise ConfigError(f"parameter file {path} is not {PARAMETER_FILE}, it holds a "
-                          f"{type(doc).__name__}")
+        raise UsageError(f"parameter file {path} is not {PARAMETER_FILE}, it holds a "
+                         f"{type(doc).__name__}")
     from vjepa_ros.nodes.param_sections import node_sections  # (no rclpy)
 
     for key in ("/**", node_name, f"/{node_name}"):
         section = doc.get(key) or {}
         parameters = section.get("ros__parameters") if isinstance(section, dict) else None
         if section and not isinstance(parameters, dict):
-            raise ConfigError(f"parameter file {path}: '{key}' must hold a 'ros__parameters' "
-                              f"mapping")
+            raise UsageError(f"parameter file {path}: '{key}' must hold a 'ros__parameters' "
+                             f"mapping")
     params: dict = {}
     for _, parameters in node_sections(doc, f"/{node_name.lstrip('/')}"):  # as rcl applies them
         params.update(unflatten(parameters if isinstance(parameters, dict) else {}))

@@ -18,6 +18,7 @@ EPISODE_FORMAT = "an .npz with observations [T, H, W, 3] uint8 and states [T, 7]
 CHECKPOINT_FORMAT = "a file written by vjepa-ros train or the official checkpoint " \
     "(vjepa2-ac-vitg.pt)"
 SYMLINK_LOOP = "is a symlink loop (it cannot be resolved)"
+DOES_NOT_EXIST = "does not exist"  # missing()'s word for a path with nothing there at all
 
 
 def missing(path: str | os.PathLike) -> str:
@@ -39,7 +40,7 @@ def missing(path: str | os.PathLike) -> str:
             return f"cannot be reached ({exc.strerror})"
     if os.path.islink(path):
         return f"is a broken symlink (to {os.readlink(path)}, which does not exist)"
-    return "does not exist"
+    return DOES_NOT_EXIST
 
 
 def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = False) -> Path:

@@ -56,9 +56,13 @@ def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
     """Check that directory ``path`` does not exist yet and could be created; return it.
 
     For outputs that are never overwritten (rosbag2 bags). Raises ValueError naming ``what``
-    when ``path`` exists, or (:func:`output_dir`) when its folder cannot be created or written.
+    when ``path`` exists (or is a link that leads nowhere: a symlink loop, a broken symlink, named
+    so), or (:func:`output_dir`) when its folder cannot be created or written.
     """
     path = Path(path).expanduser()
+    link = _unresolved_link(path)
+    if link:
+        raise ValueError(f"{what} {path} {link}: give a new name or remove the link")
     if path.exists() or path.is_symlink():
         kind = "a folder" if path.is_dir() else "a file"
         raise ValueError(f"{what} {path} exists already ({kind}); rosbag2 bags are never "

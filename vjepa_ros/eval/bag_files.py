@@ -98,11 +98,19 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
 
     ``salvage``: read MCAP data files by their intact records only (:mod:`mcap_salvage`), for a
     file whose index opens but whose chunks fail. Raises :class:`BagError` (naming the file and
-    the repair command) when nothing is readable.
+    the repair command) when nothing is readable: ``bag not found: PATH`` when nothing is
+    there, ``bag PATH is a symlink loop (...)`` / ``is a broken symlink (to ..., which does not
+    exist)`` / ``cannot be reached (...)`` as ``input_paths.missing`` says it, then what to give.
     """
+    from vjepa_ros.input_paths import DOES_NOT_EXIST, missing
+
     path = Path(path).expanduser()
-    if not path.exists():
+    problem = missing(path)
+    if problem == DOES_NOT_EXIST:
         raise BagError(f"bag not found: {path}")
+    if problem:  # a link that leads nowhere is no missing bag: the link is what to fix
+        raise BagError(f"bag {path} {problem}: give the directory `ros2 bag record` wrote, or "
+                       "one of its data files")
     if path.is_file() and path.name == "metadata.yaml":
         path = path.parent
     if path.is_file():

@@ -86,21 +86,27 @@ def check_inputs(args: argparse.Namespace) -> None:
     """Check what the command reads, before the libraries that read it load.
 
     ``--checkpoint`` (and the ``--device``/``--dtype`` names), ``--params-file`` (as rcl would
-    read it) and the bag (exists, holds a recording: ``open_reader``). Raises ValueError (or
-    ``BagError``) naming the option or the bag.
+    read it) and the bag (exists, holds a recording: ``open_reader``). Raises ValueError (a
+    ``UsageError`` for ``--params-file``, or ``BagError``) naming the option or the bag.
     """
     from vjepa_ros.eval.bag_files import open_reader
-    from vjepa_ros.nodes.launcher import NODES  # (no rclpy)
     from vjepa_ros.nodes.params_file import check_params_file
+    from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
     check_input_paths(args)
     if args.params_file:  # a planner file: a section for no planner would be dropped
-        check_params_file(args.params_file, nodes=[f"/{NODES['planner'].ros_name}"])
+        check_params_file(args.params_file, nodes=[f"/{PLANNER_NODE}"],
+                          nodes_are="whose parameters camera-check reads")
     open_reader(args.bag).close()
 
 
 def cmd_camera_check(args: argparse.Namespace) -> int:
-    """Check the options, read the bag, load the model, run the check, print and write."""
+    """Check the options, read the bag, load the model, run the check, print and write.
+
+    Exit status 2 for a ``--params-file`` that cannot be used (``config.UsageError``), 1 for
+    any other refusal or failure.
+    """
+    from vjepa_ros.config import exit_status
     from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.out_paths import output_dir
 
@@ -135,7 +141,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             "planner": report["planner"]})
     except (BagError, OSError, ValueError, RuntimeError) as exc:
         print(f"vjepa-ros camera-check: {exc}", file=sys.stderr)
-        return 1
+        return exit_status(exc)
     print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
           f"{args.rate:g} Hz")
     print("\n".join(summary_lines(result)))

@@ -113,16 +113,17 @@ def params_with_correction(base: dict, rpy_deg, thresholds: dict | None = None) 
 def base_planner_params(params_file: str | Path | None = None) -> dict:
     """Nested planner parameters of ``params_file`` (default the package's config/planner.yaml).
 
-    Raises ``ConfigError`` (a ValueError naming the file) when it cannot be read or holds no
-    ``ros__parameters`` for ``/**`` or ``vjepa_planner``.
+    Raises ``UsageError`` (a ValueError naming the file) when it cannot be read or holds no
+    ``ros__parameters`` for the planner (``/**``, ``vjepa_planner``, ...).
     """
-    from vjepa_ros.config import ConfigError, config_path, read_ros_params
+    from vjepa_ros.config import UsageError, config_path, read_ros_params
+    from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
     path = Path(params_file) if params_file else config_path("planner.yaml")
-    params = read_ros_params(path, "vjepa_planner")
+    params = read_ros_params(path, PLANNER_NODE)
     if not params:
-        raise ConfigError(f"{path}: no ros__parameters for /** or vjepa_planner: pass a planner "
-                          "parameter file (like config/planner.yaml) as --params-file")
+        raise UsageError(f"{path}: no ros__parameters for /** or {PLANNER_NODE}: pass a planner "
+                         "parameter file (like config/planner.yaml) as --params-file")
     return params
 
 

@@ -21,6 +21,7 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
     option_message,
 )
+from vjepa_ros.config import exit_status
 
 
 def add_commands(sub) -> None:
@@ -163,7 +164,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         written = write_report(report, out, plots=not args.no_plots)
     except (BagError, OSError, ValueError, RuntimeError) as exc:
         print(f"vjepa-ros eval: {exc}", file=sys.stderr)
-        return 1
+        return exit_status(exc)  # 2: a malformed --encoder-arg (config.UsageError)
     print("\n".join(summary_lines(report)))
     print(f"written       {', '.join(str(p) for p in written.values())}")
     return 0

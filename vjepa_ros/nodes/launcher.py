@@ -23,8 +23,16 @@ import json
 import math
 import sys
 
-from vjepa_ros.config import ConfigError, config_path, package_share_dir, read_ros_params
+from vjepa_ros.config import (
+    ConfigError,
+    UsageError,
+    config_path,
+    exit_status,
+    package_share_dir,
+    read_ros_params,
+)
 from vjepa_ros.nodes.dds_profile import use_camera_profile
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.spinning import NodeSpinner
 
 
@@ -44,7 +52,7 @@ class NodeEntry:
 
 NODES: dict[str, NodeEntry] = {
     "planner": NodeEntry("vjepa_ros.nodes.planner_node:PlannerNode", "planner.yaml",
-                         slow_start=True, ros_name="vjepa_planner"),
+                         slow_start=True, ros_name=PLANNER_NODE),
     "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml",
                         ros_name="camera"),
     "image_publisher": NodeEntry("vjepa_ros.nodes.image_publisher:ImagePublisher",
@@ -307,8 +315,8 @@ def init_node_args(node_class, args=None) -> bool:
 def _parse_overrides(items: list[str]) -> dict[str, dict]:
     """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}.
 
-    Raises ValueError (one line naming the ``-p`` item) for an item without ``NODE.`` or ``:=``
-    and for a value that is not YAML.
+    Raises UsageError (one line naming the ``-p`` item) for an item without ``NODE.`` or ``:=``,
+    a value that is not YAML and a list mixing types, as a node executable refuses its ``-p``.
     """
     from vjepa_ros.nodes.ros_args import yaml_value
 
@@ -317,9 +325,12 @@ def _parse_overrides(items: list[str]) -> dict[str, dict]:
         key, sep, raw = item.partition(":=")
         node, dot, name = key.partition(".")
         if not sep or not dot or not name:
-            raise ValueError("-p expects NODE.param:=value (e.g. "
+            raise UsageError("-p expects NODE.param:=value (e.g. "
                              f"planner.control.mode:=continuous), got {item!r}")
-        out.setdefault(node, {})[name] = _one_type_list(key, yaml_value(key, raw))
+        try:
+            out.setdefault(node, {})[name] = _one_type_list(key, yaml_value(key, raw))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     return out
 
 
@@ -369,6 +380,9 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
 def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tuple[str, str]:
     """Check ``--params-file`` and the planner's checkpoint file; ValueError naming the source.
 
+    A parameter file that cannot be used is a UsageError (exit status 2); a checkpoint that is
+    missing or empty, a ValueError (exit status 1, as the planner node refuses it).
+
     The parameter file goes to the planner alone: a section that applies to no node of that
     name (a misspelled ``vjepa_planer:``) is refused (``check_params_file``), not dropped.
 
@@ -381,16 +395,17 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     from vjepa_ros.nodes.params_file import check_params_file
 
     name = args.params_file or NODES["planner"].params_file
-    nodes = [f"/{NODES['planner'].ros_name}"]  # the file goes to the planner only
+    nodes = [f"/{PLANNER_NODE}"]  # the file goes to the planner only
+    nodes_are = "launch gives this file to"  # --node sim etc. start with their own files
     if "/" in name:
-        params_file = check_params_file(name, nodes=nodes)
+        params_file = check_params_file(name, nodes=nodes, nodes_are=nodes_are)
     else:  # a bare name is the package's config/NAME, as _file_and_remap_args passes it to rcl
         params_file = package_share_dir() / "config" / name
         if not params_file.is_file():
-            raise ValueError(f"--params-file {name} is not in the package's config/ folder "
+            raise UsageError(f"--params-file {name} is not in the package's config/ folder "
                              f"{params_file.parent} (a name without '/' is looked up there): give "
                              f"./{name} for a file of your own")
-        check_params_file(params_file, nodes=nodes)
+        check_params_file(params_file, nodes=nodes, nodes_are=nodes_are)
     model = read_ros_params(params_file, nodes[0]).get("model")
     sources = (("--checkpoint", args.checkpoint),
                ("-p planner.model.checkpoint", planner_overrides.get("model.checkpoint")),
@@ -407,7 +422,7 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
 def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None:
     """Refuse ``-p NODE.param`` for a node this launch does not start (it would be dropped).
 
-    Raises ValueError naming the ``-p`` item and what to do: ``--node NODE`` for a registered
+    Raises UsageError naming the ``-p`` item and what to do: ``--node NODE`` for a registered
     node (``NODES``), else the names there are.
     """
     for node, parameters in overrides.items():
@@ -415,13 +430,17 @@ def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None
             continue
         item = f"-p {node}.{next(iter(parameters))}"
         if node in NODES:
-            raise ValueError(f"{item}: node '{node}' is not started, so the value would be "
+            raise UsageError(f"{item}: node '{node}' is not started, so the value would be "
                              f"dropped: add --node {node}, or leave it out")
-        raise ValueError(f"{item}: no node '{node}'; the nodes are {', '.join(sorted(NODES))}")
+        raise UsageError(f"{item}: no node '{node}'; the nodes are {', '.join(sorted(NODES))}")
 
 
 def cmd_launch(args: argparse.Namespace) -> int:
-    """Run the planner (and camera / extra nodes) until Ctrl-C."""
+    """Run the planner (and camera / extra nodes) until Ctrl-C.
+
+    Exit status 2 for a usage error (``config.UsageError``: a ``-p`` item, a ``--params-file``
+    that cannot be used), 1 for a start-up error (a checkpoint, a parameter value a node refuses).
+    """
     from vjepa_ros.input_paths import world_model_error
     from vjepa_ros.models.errors import CheckpointError  # (no torch)
 
@@ -452,7 +471,7 @@ def cmd_launch(args: argparse.Namespace) -> int:
         return 1
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:
         print(f"vjepa-ros launch: {exc}", file=sys.stderr)
-        return 1
+        return exit_status(exc)
     names = ", ".join(node.get_fully_qualified_name() for node in launch.nodes)
     print(f"vjepa-ros launch: running {names} (Ctrl-C stops)", file=sys.stderr)
     try:

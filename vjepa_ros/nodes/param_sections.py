@@ -73,16 +73,18 @@ def shown(node: str) -> str:
     return node[1:] if node.count("/") == 1 else node
 
 
-def unmatched_problem(document: dict, nodes) -> str:
+def unmatched_problem(document: dict, nodes, nodes_are: str = "started here") -> str:
     """Return the first section that applies to none of ``nodes`` (fully qualified), '' none.
 
-    The problem names the section, the nodes and the closest node name, in one line.
+    The problem names the section, the nodes and the closest node name, in one line;
+    ``nodes_are`` says what the nodes are to the caller, after "no node" (``started here``:
+    a launch or a node executable; ``whose parameters camera-check reads``).
     """
     for section, _ in sections(document):
         if not any(applies(section, node) for node in nodes):
             names = [shown(node) for node in nodes]
             closest = max(names, key=lambda name: difflib.SequenceMatcher(
                 None, section.strip("/"), name.strip("/")).ratio())
-            return (f"section '{section}' applies to no node started here ({', '.join(names)}); "
+            return (f"section '{section}' applies to no node {nodes_are} ({', '.join(names)}); "
                     f"closest: '{closest}' — fix the name or use '/**'")
     return ""

@@ -7,7 +7,8 @@ option, before any of that: the layout rcl reads is ``<node>: ros__parameters: {
 (``<node>`` may be ``/**``, a name, or namespaces nesting a name), parameter groups may nest,
 and a list holds values of one type (the ROS 2 parameter types; rcl_yaml_param_parser). Given
 the nodes a file goes to, a section that applies to none of them (a misspelled node name) is
-refused too: rcl would drop it silently (``param_sections``).
+refused too: rcl would drop it silently (``param_sections``). Every refusal is a
+``config.UsageError``: the ``vjepa-ros`` commands exit 2 on it, as the node executables do.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from vjepa_ros.config import EMPTY_YAML, load_yaml_file
+from vjepa_ros.config import EMPTY_YAML, UsageError, load_yaml_file
 from vjepa_ros.nodes.param_sections import PARAMETERS, name_problem, sections, unmatched_problem
 
 LAYOUT = "<node>: ros__parameters: {name: value}"
 
 
 def check_params_file(path: str | os.PathLike, option: str = "--params-file",
-                      like: str = "config/planner.yaml", nodes: Sequence[str] = ()) -> Path:
-    """Return ``path`` when rcl can read it as a ROS 2 parameter file; else ValueError.
+                      like: str = "config/planner.yaml", nodes: Sequence[str] = (),
+                      nodes_are: str = "started here") -> Path:
+    """Return ``path`` when rcl can read it as a ROS 2 parameter file; else UsageError.
 
     Args:
         path: the file given.
@@ -33,30 +35,33 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
         like: the package's example file for the message.
         nodes: fully qualified names of the nodes the file goes to (``/vjepa_planner``);
             empty: any node.
+        nodes_are: what ``nodes`` are to the caller, after "no node" in the message (``started
+            here``; ``whose parameters camera-check reads``).
     Raises:
-        ValueError: one line ``{option} {path} ...: give a ROS 2 parameter file (...)`` for a
-            missing, unreadable, non-YAML or empty file (rcl reads no parameters from it: a
-            mistake, not a request for defaults), a document that is not a mapping, a value
-            outside ``ros__parameters``, a node section without one (or with it misspelled), a
-            node name rcl refuses, a parameter without a value, or a list mixing types; one
-            line ``{option} {path}: section '...' applies to no node started here (...);
+        UsageError: (a ValueError) one line ``{option} {path} ...: give a ROS 2 parameter
+            file (...)`` for a missing, unreadable, non-YAML or empty file (rcl reads no
+            parameters from it: a mistake, not a request for defaults), a document that is not
+            a mapping, a value outside ``ros__parameters``, a node section without one (or with
+            it misspelled), a node name rcl refuses, a parameter without a value, or a list
+            mixing types; one
+            line ``{option} {path}: section '...' applies to no node {nodes_are} (...);
             closest: '...' ...`` for a section that applies to none of ``nodes``.
     """
     give = f"a ROS 2 parameter file like {like} ({LAYOUT})"
-    document = load_yaml_file(path, option, give)  # ConfigError (a ValueError): one line
+    document = load_yaml_file(path, option, give)  # UsageError: one line
     path = Path(path).expanduser()
     if document is None:  # rcl reads no parameters from it: a wrong or unsaved file
-        raise ValueError(f"{option} {path} {EMPTY_YAML}: give {give}")
+        raise UsageError(f"{option} {path} {EMPTY_YAML}: give {give}")
     if not isinstance(document, dict):
         problem = f"it holds a YAML {type(document).__name__}, not a mapping of nodes"
     else:
         problem = _node_problem(document, "") or next(
             filter(None, (name_problem(name) for name, _ in sections(document))), "")
     if problem:
-        raise ValueError(f"{option} {path}: {problem}: give {give}")
-    problem = unmatched_problem(document, nodes) if nodes else ""
+        raise UsageError(f"{option} {path}: {problem}: give {give}")
+    problem = unmatched_problem(document, nodes, nodes_are) if nodes else ""
     if problem:
-        raise ValueError(f"{option} {path}: {problem}")
+        raise UsageError(f"{option} {path}: {problem}")
     return path
 
 

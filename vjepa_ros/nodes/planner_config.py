@@ -18,7 +18,7 @@ from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.planning.config import PRESETS, CEMConfig, close_gripper_step, horizon_warning
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
-from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
+from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, leash_problem
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalSwitchConfig
 from vjepa_ros.robot.kinematics import RobotConfig
@@ -242,6 +242,9 @@ class PlannerNodeConfig:
                 f"camera_check.trial.offset_m ({trial.offset_m:g} m) must be at most "
                 f"safety.max_step_m ({step:g} m): the move to each trial's starting pose is one "
                 "step; lower the one or raise the other")
+        problem = leash_problem(trial, self.safety)
+        if problem:
+            raise ValueError(problem)
 
     def startup_warnings(self) -> list[str]:
         """Return the warnings the node logs once at start-up (settings known to misbehave)."""

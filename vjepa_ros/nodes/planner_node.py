@@ -39,6 +39,7 @@ from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.pose_msgs import frame_problem, set_pose, stamp_seconds, state_from_pose
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
 from vjepa_ros.robot.joint_states import (
@@ -51,7 +52,6 @@ from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planning_worker import PlanningWorker
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 
-NODE_NAME = "vjepa_planner"
 SENSOR_QOS = QoSProfile(
     depth=1, reliability=qos_profile_sensor_data.reliability,
     durability=qos_profile_sensor_data.durability, history=qos_profile_sensor_data.history,
@@ -64,10 +64,10 @@ RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_paramet
 
 
 class PlannerNode(Node):
-    ROS_NAME = NODE_NAME  # the one prefix of its start-up errors (launcher.run_node)
+    ROS_NAME = PLANNER_NODE  # the one prefix of its start-up errors (launcher.run_node)
 
     def __init__(self, **kwargs):
-        super().__init__(NODE_NAME, **kwargs)
+        super().__init__(PLANNER_NODE, **kwargs)
         try:
             self.config = cfg = declare_config(self, PlannerNodeConfig())
         except ValueError as exc:  # CEMConfig.samples, icem.noise_beta: as their parameters

@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.reach_episode import (
     REACHED,
     STEP_LIMIT,
@@ -40,7 +41,6 @@ from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.sim.reach import STEP_HEADER, ReachEpisode, format_step, reach_target
 from vjepa_ros.sim.tasks import reach_error
 
-PLANNER = "vjepa_planner"
 CAMERA_TOPIC = "/camera/camera/color/image_raw"
 POLL_S = 0.01
 STATE_HISTORY = 6000  # true TCP states kept (60 simulated s at the simulator's 100 Hz)
@@ -56,7 +56,7 @@ ARRIVAL_PARAMETERS = ("control.arrival_tolerance_m", "control.arrival_timeout_s"
 class ReachClient:
     """The demo's node; see the module docstring. ``close()`` ends it (and its context)."""
 
-    def __init__(self, planner: str = PLANNER, camera_topic: str = CAMERA_TOPIC):
+    def __init__(self, planner: str = PLANNER_NODE, camera_topic: str = CAMERA_TOPIC):
         import rclpy
         from diagnostic_msgs.msg import DiagnosticArray
         from geometry_msgs.msg import PoseStamped

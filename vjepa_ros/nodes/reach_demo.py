@@ -36,8 +36,9 @@ from vjepa_ros.cli_options import (
     planner_option_message,
     search_method_overrides,
 )
-from vjepa_ros.config import ConfigError, flatten
+from vjepa_ros.config import ConfigError, exit_status, flatten
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.out_paths import fresh_output_dir, output_dir
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 # The parser is built for every vjepa-ros command: torch, the simulator and rclpy are imported
 # only when the demo runs (inside the functions below).
 
-PLANNER = "vjepa_planner"
 SIM = "sim_node"
 CAMERA_TOPIC = "/camera/camera/color/image_raw"
 
@@ -90,7 +90,7 @@ def demo_processes(nodes: list) -> NodeProcesses:
     return NodeProcesses([
         NodeProcess(by_name["sim"], "simulator", SIM, log_level="warn",
                     env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}),
-        NodeProcess(by_name["planner"], "planner", PLANNER, use_sim_time=True),
+        NodeProcess(by_name["planner"], "planner", PLANNER_NODE, use_sim_time=True),
     ])
 
 
@@ -115,11 +115,11 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     use_camera_profile()  # this process subscribes to the frames too
     client = demo = None
     try:
-        client = ReachClient(PLANNER, CAMERA_TOPIC)  # before the nodes: it misses nothing
+        client = ReachClient(PLANNER_NODE, CAMERA_TOPIC)  # before the nodes: it misses nothing
         processes.start()
         demo = ReachDemo(client, processes.check, config, say)
         ready = demo.wait_for_nodes()
-        say(f"             {PLANNER} process: {_device_text(ready)}")
+        say(f"             {PLANNER_NODE} process: {_device_text(ready)}")
         say(f"planner      CEM S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
             f"k {cem.topk}, maxnorm {cem.maxnorm} m; blocking control; simulator camera "
             f"{config.sim.width}x{config.sim.height} at {config.episode.camera_rate_hz:g} Hz")
@@ -180,7 +180,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_reach(args: argparse.Namespace) -> int:
     """Run the demo; print one line and return 1 on a bad start or a failure.
 
-    An episode that ran but did not reach the goal returns 0, or 1 with ``--require-success``.
+    A ``--config`` file that cannot be read as settings (``config.UsageError``) returns 2. An
+    episode that ran but did not reach the goal returns 0, or 1 with ``--require-success``.
     """
     keep_dds_local()
     from vjepa_ros.input_paths import world_model_error
@@ -222,7 +223,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
         options = {key: option for key, option in given.items() if overrides[key] is not None}
         print(f"vjepa-ros reach: {planner_option_message(str(exc), args, args.config, options)}",
               file=sys.stderr)
-        return 1
+        return exit_status(exc)
     try:
         episode = run_reach_demo(config, out_dir)
     except KeyboardInterrupt:

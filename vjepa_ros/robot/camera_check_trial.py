@@ -61,7 +61,9 @@ class CheckTrialConfig:
     )
     max_distance_m: float = param(
         0.15, "Camera check trial: planned targets are held within this distance of the "
-        "check's start [m] (a model planning the wrong way cannot walk the arm off)."
+        "check's start [m] (a model planning the wrong way cannot walk the arm off); at least "
+        "offset_m, at most the safety workspace box's largest side (safety.workspace_max - "
+        "workspace_min): it keeps the trial near the start, well inside the box."
     )
     min_progress: float = param(
         0.5, "Camera check trial: a setting works when every one of its trials closes at least "
@@ -93,6 +95,24 @@ class CheckTrialConfig:
                              f"{self.min_progress!r}")
         if not (math.isfinite(self.margin) and 0 <= self.margin < 1):
             raise ValueError(f"camera_check.trial.margin must be in [0, 1), got {self.margin!r}")
+
+
+def leash_problem(config: CheckTrialConfig, limits: SafetyLimits) -> str:
+    """Say why ``config.max_distance_m`` is too long for ``limits``' workspace box ('' fine).
+
+    The leash keeps the trial's plans near the check's start, well inside the box: it must not
+    exceed the box's largest side (``safety.workspace_max`` − ``workspace_min`` along x, y or z)
+    [m]. A longer one (5 m) would let a model that plans the wrong way take the arm across the
+    whole box; the node refuses it at start-up (``PlannerNodeConfig``).
+    """
+    sides = limits.box[1] - limits.box[0]
+    axis = int(np.argmax(sides))
+    if config.max_distance_m <= sides[axis]:
+        return ""
+    return (f"camera_check.trial.max_distance_m ({config.max_distance_m:g} m) must be at most "
+            f"the safety workspace box's largest side ({sides[axis]:.3g} m, along {'xyz'[axis]}: "
+            "safety.workspace_max - workspace_min): the leash keeps the trial near the check's "
+            "start, well inside the box; lower it (the default is 0.15 m)")
 
 
 def trial_starts(start, limits: SafetyLimits, config: CheckTrialConfig

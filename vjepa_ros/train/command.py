@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, option_message
-from vjepa_ros.config import yaml_problem
+from vjepa_ros.config import UsageError, exit_status, yaml_problem
 
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
@@ -119,7 +119,10 @@ def _dest(field: str) -> str:
 
 
 def overrides_from_args(args: argparse.Namespace) -> dict:
-    """Dotted settings given on the command line (options, switches, --set)."""
+    """Dotted settings given on the command line (options, switches, --set).
+
+    Raises UsageError (one line) for a ``--set`` item that is not ``KEY=VALUE`` YAML.
+    """
     given = {}
     for _, field, _ in OPTIONS:
         value = getattr(args, _dest(field))
@@ -134,11 +137,11 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
     for item in args.set:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"--set wants KEY=VALUE, got {item!r}")
+            raise UsageError(f"--set wants KEY=VALUE, got {item!r}")
         try:
             given[key.strip()] = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise ValueError(f"--set {item!r}: value is not YAML ({yaml_problem(exc, False)}); "
+            raise UsageError(f"--set {item!r}: value is not YAML ({yaml_problem(exc, False)}); "
                              "quote a string that holds YAML signs") from None
     return given
 
@@ -192,6 +195,9 @@ def _config_from_layers(args: argparse.Namespace):
 def cmd_train(args: argparse.Namespace) -> int:
     """Run (or resume) a training run; exit 1 with one line on bad settings or data.
 
+    Exit 2 instead for a usage error (``config.UsageError``): a ``--config`` file that cannot be
+    read as settings, a ``--set`` item that is not ``KEY=VALUE`` YAML.
+
     Under torchrun every rank runs this; rank 0 alone prints (errors: every rank, prefixed).
     """
     trainer, topology = None, None  # topology: known once the process group is up
@@ -217,7 +223,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     except (OSError, ValueError, RuntimeError, ImportError) as exc:
         rank = f"rank {topology.rank}: " if topology is not None and topology.distributed else ""
         print(f"vjepa-ros train: {rank}{exc}", file=sys.stderr)
-        return 1
+        return exit_status(exc)
     if topology.is_main:
         print("\n".join(summary_lines(summary, config)))
     return 0

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from vjepa_ros.cli_options import option_message
-from vjepa_ros.config import ConfigError
+from vjepa_ros.config import ConfigError, UsageError, exit_status
 
 
 def checked_pretrain_config(args: argparse.Namespace):
@@ -28,19 +28,29 @@ def checked_pretrain_config(args: argparse.Namespace):
 
 
 def check_pretrain_inputs(args: argparse.Namespace) -> None:
-    """Check ``--data`` and ``--config`` before torch loads; ValueError naming the option."""
+    """Check ``--data`` and ``--config`` before torch loads; ValueError naming the option.
+
+    A ``--config`` that cannot be read is a UsageError (exit status 2), as are one that is not
+    YAML or not a mapping (``config.read_yaml_mapping``, when it is read).
+    """
     from vjepa_ros.input_paths import input_path
 
     for path in args.data:
         input_path(path, "--data", "episode .npz files, rosbag2 bags or directories holding "
                    "them", folder=True)
     if args.config:
-        input_path(args.config, "--config", "a YAML file of PretrainConfig settings (like "
-                   "config/pretrain.yaml)")
+        try:
+            input_path(args.config, "--config", "a YAML file of PretrainConfig settings (like "
+                       "config/pretrain.yaml)")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
-    """Pretrain, save the encoder file, its curves (.json) and plot (.png); exit 1 on bad input."""
+    """Pretrain, save the encoder file, its curves (.json) and plot (.png); exit 1 on bad input.
+
+    Exit 2 for a ``--config`` file that cannot be read as settings (``config.UsageError``).
+    """
     from vjepa_ros.out_paths import output_file
 
     out = Path(args.out)
@@ -75,7 +85,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         path = save_pretrained(out, result.encoder, config, result, sampler.num_frames)
     except (OSError, ValueError, ConfigError, FloatingPointError) as exc:
         print(f"vjepa-ros pretrain: {exc}", file=sys.stderr)
-        return 1
+        return exit_status(exc)
     curves = {"losses": result.losses, "monitors": result.monitors, "warnings": result.warnings,
               "seconds": result.seconds}
     path.with_suffix(".json").write_text(json.dumps(curves, indent=0))
