@@ -81,6 +81,7 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--encoder", "missing.pt"], "--encoder: missing.pt does not exist"),
     (["--data", "nowhere"], "--data: nowhere does not exist"),
     (["--device", "gpu7"], "device:"),
+    (["--threads", "-1"], "threads must be >= 0"),
     (["--image-topic", "/wrist"], "/wrist is not in the bag"),
     # official hyper-parameters reach the encoder loader: a value the model cannot compute is
     # refused by name (a malformed item: test_a_malformed_item_is_a_usage_error)
@@ -93,6 +94,18 @@ def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, messag
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros train: ") and message in err and "\n" not in err
     assert not (tmp_path / "out").exists(), "a refused run left its --out folder behind"
+
+
+def test_threads_option_sets_torch_threads_for_the_run(data, tmp_path):
+    """``--threads N``: a shared CPU's job runs on N torch threads (0 leaves torch's own)."""
+    from vjepa_ros.train.synthetic import single_thread
+
+    with single_thread():  # restores the thread count afterwards
+        assert main(_args(data, tmp_path / "two", "--threads", "2")) == 0
+        assert torch.get_num_threads() == 2
+        torch.set_num_threads(3)
+        assert main(_args(data, tmp_path / "default")) == 0
+        assert torch.get_num_threads() == 3
 
 
 @pytest.mark.parametrize("extra, message", [

@@ -75,6 +75,8 @@ SWITCHES = (
 )
 # Scaling past one process and one GPU (torchrun, accumulation, memory, shared feature cache).
 OPTIONS += (
+    ("--threads", "threads", dict(type=int, help="torch CPU threads (0: one per core); on a "
+     "CPU shared with other jobs 1 can be far faster")),
     ("--accumulate", "grad_accum_steps", dict(type=int, metavar="N", help="micro-batches of "
      "--batch-size per optimizer step (gradient accumulation); a step averages batch-size x "
      "processes x accumulate clips")),

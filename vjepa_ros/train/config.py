@@ -156,6 +156,10 @@ class TrainConfig:
     )
     seed: int = param(0, "Seed of the predictor initialization, the split and clip sampling.")
     device: str = param("", "Torch device: cpu, cuda, cuda:1; empty: cuda when available.")
+    threads: int = param(
+        0, "Torch CPU threads of this process (torch.set_num_threads; 0: torch's default, one "
+        "per core). On a CPU shared with other jobs one thread can be far faster than several.",
+    )
     dtype: str = param(
         "", "Compute dtype: bfloat16 (autocast; the encoder runs in bf16) or float32; empty: "
         "bfloat16 on CUDA, float32 on CPU. Weights and optimizer state stay float32.",
@@ -195,7 +199,7 @@ class TrainConfig:
                                   f"(e.g. {{num_heads: 16}}), got {getattr(self, name)!r}")
         for name in ("steps", "batch_size", "grad_accum_steps", "auto_steps"):
             _require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("eval_every", "save_every"):
+        for name in ("eval_every", "save_every", "threads"):
             _require(getattr(self, name) >= 0, f"{name} must be >= 0, got {getattr(self, name)}")
         _choice("dtype", self.dtype, ("",) + DTYPES)
         _choice("export_dtype", self.export_dtype, EXPORT_DTYPES)

@@ -44,8 +44,8 @@ from vjepa_ros.train.trainer import (
 )
 
 # Settings a resumed run may change; any other difference to the stored run is refused.
-RESUME_CHANGEABLE = ("steps", "eval_every", "save_every", "progress", "device", "dtype",
-                     "export_dtype", "activation_checkpointing", "data.feature_cache",
+RESUME_CHANGEABLE = ("steps", "eval_every", "save_every", "progress", "device", "threads",
+                     "dtype", "export_dtype", "activation_checkpointing", "data.feature_cache",
                      "data.feature_cache_dir", "data.encode_batch", "data.val_clips")
 
 
@@ -192,6 +192,8 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     """
     topology = topology or current()
     config.check(need_encoder=not resume)
+    if config.threads:
+        torch.set_num_threads(config.threads)
     # Checked before any data or model is read, created once they are: a run refused for its
     # encoder or data leaves no empty folder behind.
     out = output_dir(Path(config.out).expanduser(), create=False)
