@@ -169,3 +169,15 @@ def test_episode_files_with_impossible_states_are_refused_naming_the_file(tmp_pa
         "gripper closedness), got [6, 6]")
     with pytest.raises(BagError, match="gripper closedness"):
         write_bag(tmp_path / "bag", frames, np.where(np.arange(7) == 6, 2.0, states))
+
+
+def test_base_frame_option_of_eval_camera_check_and_train():
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.eval.command import topics_from_args
+    from vjepa_ros.train.command import overrides_from_args
+
+    for command in ("eval", "camera-check"):
+        args = build_parser().parse_args([command, "bag", "--base-frame", "world"])
+        assert topics_from_args(args).base_frame == "world"
+    train = build_parser().parse_args(["train", "--data", "d", "--base-frame", "world"])
+    assert overrides_from_args(train)["data.topics.base_frame"] == "world"
