@@ -34,6 +34,7 @@ SEARCH_OPTIONS = [
      "--mppi-temperature is for --method mppi, and this run plans with --method icem: use "
      "--method mppi or leave --mppi-temperature out"),
 ]
+RATE = "must be a step rate in 0.1..100 Hz (DROID: 4), got "  # every --rate refusal
 COMMANDS = {  # the arguments each command needs before its options
     "demo": [],
     "eval": ["BAG", "--out", "OUT"],
@@ -93,7 +94,11 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
     (["demo", "--close-gripper", "-5"], "--close-gripper must be -1 (never) or a rollout step"),
     (["run", "--task", "grasp", "--out", "OUT", "--close-gripper", "-2"],
      "--close-gripper must be -1 (never) or a rollout step"),
-    (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate must be > 0, got 0.0"),
+    (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate must be a step rate in 0.1..100 Hz"),
+    (["eval", "BAG", "--out", "OUT", "--rate", "inf"], f"--rate {RATE}inf"),
+    (["eval", "BAG", "--out", "OUT", "--rate", "1e308"], f"--rate {RATE}1e+308"),
+    (["eval", "BAG", "--out", "OUT", "--rate", "1e-300"], f"--rate {RATE}1e-300"),
+    (["eval", "BAG", "--out", "OUT", "--rate", "nan"], f"--rate {RATE}nan"),
     (["eval", "BAG", "--out", "OUT", "--goal-offset", "-1"], "--goal-offset must be >= 0, got -1"),
     (["eval", "BAG", "--out", "OUT", "--max-steps", "-2"], "--max-steps must be >= 0, got -2"),
     (["eval", "BAG", "--out", "OUT", "--landscape-points", "1"],
@@ -101,7 +106,10 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
     (["eval", "BAG", "--out", "OUT", "--min-motion", "-0.1"],
      "--min-motion must be a finite length >= 0 [m], got -0.1"),
     (["eval", "BAG", "--out", "OUT", "--min-motion", "nan"], "--min-motion must be a finite"),
-    (["camera-check", "BAG", "--out", "OUT", "--rate", "-4"], "--rate must be > 0, got -4.0"),
+    (["camera-check", "BAG", "--out", "OUT", "--rate", "-4"], f"--rate {RATE}-4"),
+    (["camera-check", "BAG", "--out", "OUT", "--rate", "inf"], f"--rate {RATE}inf"),
+    (["train", "--out", "OUT", "--data", "DATA", "--rate", "inf"], f"--rate {RATE}inf"),
+    (["train", "--out", "OUT", "--data", "DATA", "--rate", "1e-300"], f"--rate {RATE}1e-300"),
     (["collect", "--out", "OUT", "--width", "8"], "--width/--height must be >= 16"),
     (["collect", "--out", "OUT", "--task", "grasp", "--height", "4"],
      "--width/--height must be >= 16"),
@@ -111,7 +119,8 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
     (["record", "OUT", "--seed", "-3"], "--seed -3: must be >= 0"),
     (["record", "OUT", "--width", "10"], "--width/--height must be >= 16"),
     (["record", "OUT", "--frames", "0"], "--frames must be >= 2, got 0"),
-    (["bag-from-npz", "OUT", "--rate", "0"], "--rate 0.0: the frame rate must be > 0 Hz"),
+    (["bag-from-npz", "OUT", "--rate", "0"], f"--rate {RATE}0"),
+    (["bag-from-npz", "OUT", "--rate", "1e308"], f"--rate {RATE}1e+308"),
     (["reach", "--out", "OUT", "--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
     (["reach", "--out", "OUT", "--goal-seed", "-1"], "--goal-seed must be an integer >= 0"),
     (["train", "--out", "OUT", "--data", "DATA", "--lr", "-1"], "--lr must be a finite number"),

@@ -48,7 +48,7 @@ def probe(argv: list[str], cwd: Path) -> dict:
 @pytest.mark.parametrize("argv, message", [
     (["--help"], ""),
     (["demo", "--refine-lr", "-1"], "vjepa-ros demo: --refine-lr must be a finite number > 0"),
-    (["eval", "BAG", "--out", "OUT", "--rate", "0"], "vjepa-ros eval: --rate must be > 0"),
+    (["eval", "BAG", "--out", "OUT", "--rate", "0"], "vjepa-ros eval: --rate must be a step rate"),
     (["eval", "BAG", "--out", "OUT"], "vjepa-ros eval: bag not found: "),
     (["camera-check", "BAG", "--out", "OUT", "--fine-deg", "200"],
      "vjepa-ros camera-check: --fine-deg must be an angle in (0, 180)"),

@@ -107,7 +107,8 @@ def test_joint_state_bags_use_forward_kinematics_and_finger_joints(tmp_path):
     entries = []
     for i in range(3):
         t = DEFAULT_START_NS + i * SEC // 4
-        positions = np.r_[np.full(7, 0.1 * i), 0.01 * i, 0.01 * i]
+        home = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785]  # within the joint limits
+        positions = np.r_[np.add(home, 0.1 * i), 0.01 * i, 0.01 * i]
         entries.append(("/joint_states", m.JOINT_STATE, t, m.joint_state_message(names, positions,
                                                                                    t)))
         entries.append(("/camera/camera/color/image_raw", m.IMAGE, t,

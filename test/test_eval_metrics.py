@@ -68,8 +68,9 @@ def test_resample_drops_steps_without_frames_or_states_and_says_why():
     assert steps.runs_valid(2, 2) and not steps.runs_valid(3, 2)  # step 5 (1.25 s) has no frame
     with pytest.raises(ValueError, match="do not overlap"):
         resample(image_times, state_times + 10 * SEC, _linear_states(state_times))
-    with pytest.raises(ValueError, match="rate_hz"):
-        resample(image_times, state_times, _linear_states(state_times), rate_hz=0)
+    for rate in (0, float("inf"), 1e308, 1e-300, float("nan")):  # inf, 1e308: OverflowError
+        with pytest.raises(ValueError, match="rate_hz must be a step rate in 0.1..100 Hz"):
+            resample(image_times, state_times, _linear_states(state_times), rate_hz=rate)
 
 
 def test_sign_agreement_counts_only_axes_that_moved():

@@ -15,6 +15,7 @@ from vjepa_ros.robot.joint_states import (
     read_series,
 )
 from vjepa_ros.robot.kinematics import StateError
+from vjepa_ros.robot.state_ranges import FRANKA_JOINT_LIMITS
 from vjepa_ros.sim.panda import closedness_to_finger_position, finger_positions_to_closedness
 
 HOME = [0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4]
@@ -43,7 +44,7 @@ prefixes = st.builds(
        extras=st.integers(0, len(EXTRA)), explicit=st.booleans())
 def test_every_layout_reads_the_same_arm_and_gripper(prefix, seed, split, extras, explicit):
     rng = np.random.default_rng(seed)
-    arm = rng.uniform(-2.5, 2.5, 7)
+    arm = rng.uniform(*FRANKA_JOINT_LIMITS.T)
     fingers = rng.uniform(0.0, 0.04, 2)
     extra = list(rng.choice(EXTRA, extras, replace=False))
     parts = [(arm_names(prefix), list(arm)), (finger_names(prefix), list(fingers))]
@@ -82,7 +83,7 @@ def test_messages_about_other_joints_are_foreign_whatever_their_shape(names, pos
 def test_a_split_stream_with_foreign_messages_becomes_arm_and_finger_series():
     rows, times = [], []
     for k in range(4):
-        rows += [(arm_names("fr3_"), np.full(7, 0.1 * k)), (["head_pan_joint"], [1.0]),
+        rows += [(arm_names("fr3_"), np.add(HOME, 0.1 * k)), (["head_pan_joint"], [1.0]),
                  (finger_names("fr3_")[::-1], [0.01 * k, 0.01 * k])]
         times += [100 * k, 100 * k + 1, 100 * k + 2]
     series = read_series(times, rows, JointStateReader())
@@ -131,8 +132,9 @@ def test_a_second_arm_is_an_error_in_auto_mode_and_foreign_with_a_prefix():
     np.testing.assert_array_equal(one_arm.fingers, [0.01, 0.02])
     chosen = JointStateReader("right_fr3_")
     assert chosen.read(arm_names("left_fr3_") + finger_names("left_fr3_"), HOME + [0, 0]).foreign
-    both = chosen.read(arm_names("left_fr3_") + arm_names("right_fr3_"), HOME + list(range(7)))
-    np.testing.assert_array_equal(both.arm, np.arange(7.0))
+    other = list(np.add(HOME, 0.01 * np.arange(7)))
+    both = chosen.read(arm_names("left_fr3_") + arm_names("right_fr3_"), HOME + other)
+    np.testing.assert_array_equal(both.arm, other)
 
 
 @pytest.mark.parametrize("frame_id, verdict", [

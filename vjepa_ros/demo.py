@@ -23,6 +23,7 @@ from vjepa_ros.models.errors import CheckpointError
 from vjepa_ros.planning.config import preset
 from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.planning.pose import state_difference
+from vjepa_ros.robot.state_ranges import states_problem
 
 # A small V-JEPA 2 / AC predictor for CPU runs (same architecture, 256 px, 16x16 tokens per frame).
 SMALL_ENCODER = dict(img_size=256, embed_dim=192, depth=4, num_heads=3)
@@ -39,7 +40,9 @@ def load_example(path: str | Path | None = None) -> Example:
     """Load an episode in the published notebook format (``observations``, ``states``).
 
     Raises ValueError (one line naming the file and the format to give) for a missing file, a
-    folder, a file that is not an .npz archive or one without those arrays.
+    folder, a file that is not an .npz archive or one without those arrays, and for states that
+    are not [T, 7], hold NaN/inf, a closedness outside [0, 1] or a position beyond the arm's
+    reach (:func:`vjepa_ros.robot.state_ranges.states_problem`).
     """
     if path is None:
         path = resources.files("vjepa_ros") / "data" / "franka_example_traj.npz"
@@ -59,6 +62,9 @@ def load_example(path: str | Path | None = None) -> Example:
         frames, states = data["observations"], data["states"]
     frames = frames[0] if frames.ndim == 5 else frames
     states = states[0] if states.ndim == 3 else states
+    problem = states_problem(states)  # [T, 7], finite, closedness in [0, 1], within reach
+    if problem:
+        raise ValueError(f"{path}: {problem}")
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) < 2 or len(states) != len(frames):
         raise ValueError(
             f"{path}: need >= 2 frames [T, H, W, 3] with states [T, 7], got {frames.shape} and "

@@ -33,14 +33,17 @@ from vjepa_ros.eval.bag_files import (
     storage_of,
 )
 from vjepa_ros.images import ImageError, decode_image_message
+from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.joint_states import (
     JointSeries,
     JointStateReader,
+    RangeError,
     closedness_from_fingers,
     finger_position,
     read_series,
 )
 from vjepa_ros.robot.kinematics import FrankaKinematics, StateError, pose_to_state
+from vjepa_ros.robot.state_ranges import states_problem
 
 STORAGES = ("mcap", "sqlite3")
 IMAGE_FORMATS = ("raw", "jpeg", "png")
@@ -85,6 +88,11 @@ class BagTopics:
     no_gripper: bool = param(
         False, "Accept bags without gripper state (closedness 0 throughout): train refuses "
         "them otherwise, eval warns.",
+    )
+    base_frame: str = param(
+        "", "Base frame of the arm: the header.frame_id the pose topic must carry (poses in "
+        "another frame are refused, as the planner node refuses them); empty: 'base' or any "
+        "'<prefix>link0' (panda_link0, fr3_link0, ...).",
     )
     state_source: str = param(
         "auto", "Where end-effector states come from: auto (pose if recorded, else "
@@ -368,7 +376,8 @@ def read_recording(
     read: dict[str, JointSeries] = {}  # JointState topics already split into arm and fingers
     if source == "pose":
         state_times = times_of(state_topic)
-        poses = np.stack(state_msgs)  # [M, 7]: position, quaternion (x, y, z, w)
+        _check_pose_frames(path, state_topic, [frame for frame, _ in state_msgs], config, notes)
+        poses = np.stack([pose for _, pose in state_msgs])  # [M, 7]: position, quaternion xyzw
         try:
             ee = pose_to_state(poses[:, :3], poses[:, 3:], np.zeros(len(poses)))[:, :6]
         except ValueError as exc:
@@ -402,11 +411,27 @@ def read_recording(
 
 
 def _compact(msg, msgtype: str):
-    """Keep what evaluation needs of a state message: pose [7], or (joint names, positions)."""
+    """Keep what evaluation needs of a state message: (frame_id, pose [7]) or (names, values)."""
     if msgtype in m.POSE_TYPES:
         position, quat = m.pose_from_message(msg, msgtype)
-        return np.concatenate([position, quat])
+        return str(msg.header.frame_id), np.concatenate([position, quat])
     return tuple(str(n) for n in msg.name), np.asarray(msg.position, dtype=np.float64)
+
+
+def _check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str]) -> None:
+    """Refuse poses stamped in a frame other than the arm's base (the planner node's rule)."""
+    for frame in dict.fromkeys(frames):
+        matches = frame_matches(frame, config.base_frame)
+        if matches is None:
+            notes.append(f"{topic} has an empty header.frame_id: taken as the arm's base frame")
+        elif not matches:
+            expected = config.base_frame or "base or <prefix>link0"
+            raise BagError(
+                f"{path}: {topic} is in frame '{frame}', not the arm's base frame ({expected}); "
+                "no transform is looked up: read the states from the joint states instead "
+                "(--state-source joint_states), or name the base frame with --base-frame "
+                f"{frame} (data.topics.base_frame) if it is the arm's base"
+            )
 
 
 def _joint_series(path, topic, collected, times_of, joints: JointStateReader) -> JointSeries:
@@ -460,7 +485,7 @@ def _gripper(path, config, joint_topics, collected, times_of, joints, state_time
             series = read.get(topic) or read_series(times_of(topic), collected[topic][2],
                                                     JointStateReader(joints.prefix or ""))
         except StateError as exc:
-            if topic == config.gripper:
+            if topic == config.gripper or isinstance(exc, RangeError):
                 raise BagError(f"{path}: gripper topic {topic} {exc}") from exc
             notes.append(f"{topic} not used for the gripper: {exc}")
             continue
@@ -611,8 +636,9 @@ def _check_episode(frames, states, times_s, rate_hz, start_time_ns):
         raise BagError(f"frames must be uint8 [T, H, W, 3], got {frames.dtype} {frames.shape}")
     if states.shape != (len(frames), 7):
         raise BagError(f"states must be [T, 7] with T = {len(frames)}, got {states.shape}")
-    if not np.isfinite(states).all():
-        raise BagError("states contain NaN or inf")
+    problem = states_problem(states)  # NaN/inf, closedness outside [0, 1], beyond reach
+    if problem:
+        raise BagError(problem)
     if times_s is None:
         if not rate_hz > 0:
             raise BagError(f"rate_hz must be > 0, got {rate_hz}")

@@ -90,6 +90,8 @@ def add_topic_arguments(parser) -> None:
                         "closedness 0)")
     parser.add_argument("--joint-prefix", help="arm joint name prefix, e.g. left_fr3_ (default: "
                         "found from the names; needed only with two Franka arms)")
+    parser.add_argument("--base-frame", help="header.frame_id of the arm's base: poses in another "
+                        "frame are refused (default: base or <prefix>link0)")
     parser.add_argument("--no-gripper", action="store_true",
                         help="the bag has no gripper state: closedness 0 without a warning")
     parser.add_argument("--state-source", choices=("auto", "pose", "joint_states"),
@@ -106,7 +108,7 @@ def topics_from_args(args):
     changes = {name: value for name, value in (
         ("image", args.image_topic), ("pose", args.pose_topic),
         ("joint_states", args.joint_states_topic), ("gripper", args.gripper_topic),
-        ("joint_prefix", args.joint_prefix),
+        ("joint_prefix", args.joint_prefix), ("base_frame", args.base_frame),
     ) if value}
     return BagTopics(state_source=args.state_source, stamps=args.stamps,
                      no_gripper=args.no_gripper, **changes)
@@ -175,8 +177,10 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
     from vjepa_ros.out_paths import new_output_dir
 
     try:
-        if not 0 < args.rate < float("inf"):
-            raise ValueError(f"--rate {args.rate}: the frame rate must be > 0 Hz")
+        from vjepa_ros.eval.eval_config import rate_problem
+
+        if rate_problem("--rate", args.rate):
+            raise ValueError(rate_problem("--rate", args.rate))
         new_output_dir(args.out)
         check_input_paths(args)  # --episode
         from vjepa_ros.demo import load_example  # torch: after the options are checked

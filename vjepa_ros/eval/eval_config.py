@@ -11,6 +11,19 @@ import math
 
 from vjepa_ros.config import param
 
+# Step rates [Hz] a recording may be resampled to (DROID and the published models: 4 Hz). Beyond
+# the range the grid has no usable step (one step in 10 s) or more steps than any camera has
+# frames; an infinite or huge rate once overflowed the grid, a tiny one the int64 stamps.
+RATE_RANGE_HZ = (0.1, 100.0)
+
+
+def rate_problem(name: str, rate_hz: float) -> str:
+    """Say why ``rate_hz`` [Hz] (the setting ``name``) is not a usable step rate ("" if it is)."""
+    low, high = RATE_RANGE_HZ
+    if low <= rate_hz <= high:  # False for NaN
+        return ""
+    return f"{name} must be a step rate in {low:g}..{high:g} Hz (DROID: 4), got {rate_hz:g}"
+
 
 @dataclasses.dataclass
 class EvalConfig:
@@ -37,8 +50,8 @@ class EvalConfig:
     seed: int = param(0, "Seed of the planner's sampling noise.")
 
     def check(self) -> EvalConfig:
-        if not self.rate_hz > 0:
-            raise ValueError(f"rate_hz must be > 0, got {self.rate_hz}")
+        if rate_problem("rate_hz", self.rate_hz):
+            raise ValueError(rate_problem("rate_hz", self.rate_hz))
         for name in ("goal_offset", "max_steps", "landscape_points"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from vjepa_ros.eval.eval_config import rate_problem
+
 
 @dataclass
 class Steps:
@@ -90,11 +92,12 @@ def resample(
     """Put a recording on a grid of ``rate_hz`` steps (see the module docstring).
 
     image_times [F] int64 ns increasing; state_times [M] int64 ns strictly increasing; states
-    [M, 7]. ``max_frame_offset_s`` (default half a period) bounds how far a frame may be from its
-    grid time; ``max_state_gap_s`` bounds the span of the two states a state is interpolated from.
+    [M, 7]; ``rate_hz`` within ``eval_config.RATE_RANGE_HZ`` (else ValueError).
+    ``max_frame_offset_s`` (default half a period) bounds how far a frame may be from its grid
+    time; ``max_state_gap_s`` bounds the span of the two states a state is interpolated from.
     """
-    if not rate_hz > 0:
-        raise ValueError(f"rate_hz must be > 0, got {rate_hz}")
+    if rate_problem("rate_hz", rate_hz):
+        raise ValueError(rate_problem("rate_hz", rate_hz))
     image_times = np.asarray(image_times, dtype=np.int64)
     state_times = np.asarray(state_times, dtype=np.int64)
     if len(image_times) == 0 or len(state_times) == 0:

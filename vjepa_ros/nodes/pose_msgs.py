@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.kinematics import pose_to_state, state_to_pose
 
 
@@ -30,15 +31,16 @@ def set_pose(pose, state) -> None:
 
 
 def frame_problem(topic: str, frame_id: str, base_frame: str) -> str | None:
-    """Compare a pose's ``header.frame_id`` with the base frame (a leading '/' is ignored).
+    """Compare a pose's ``header.frame_id`` with the base frame (``vjepa_ros.robot.base_frame``).
 
     Returns "" when they match, None when ``frame_id`` is empty (callers take the pose as in the
     base frame and say so once), else the refusal: topic, frame received, frame expected, fix.
     No transform is looked up: a pose in another frame is refused, never silently re-used.
     """
-    if not frame_id:
+    matches = frame_matches(frame_id, base_frame)
+    if matches is None:
         return None
-    if frame_id.lstrip("/") == base_frame.lstrip("/"):
+    if matches:
         return ""
     return (f"{topic} is in frame '{frame_id}' but the planner works in '{base_frame}': "
             f"refusing it (nothing is commanded); publish it in {base_frame}, or set "

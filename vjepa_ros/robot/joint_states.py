@@ -32,6 +32,7 @@ import re
 import numpy as np
 
 from vjepa_ros.robot.kinematics import StateError
+from vjepa_ros.robot.state_ranges import arm_joint_problem, finger_problem
 
 ARM_JOINTS = 7
 FRANKA_HAND_MAX_WIDTH = 0.08  # m: the Franka Hand's full opening
@@ -50,6 +51,10 @@ def closedness_from_fingers(fingers, max_width: float = FRANKA_HAND_MAX_WIDTH) -
 def finger_position(closedness: float, max_width: float = FRANKA_HAND_MAX_WIDTH) -> float:
     """Per-finger joint position [m] of a closedness in [0, 1] (inverse of the mapping)."""
     return (1.0 - float(np.clip(closedness, 0.0, 1.0))) * max_width / 2
+
+
+class RangeError(StateError):
+    """Joint positions outside the Franka's range: wrong units (degrees, millimetres)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,7 +90,9 @@ class JointStateReader:
 
     Keeps the arm prefix it found first (``prefix``), so use one reader per arm and stream.
     :meth:`read` raises :class:`StateError` for messages about this arm that cannot be used
-    (some arm joints missing, NaN/inf, names and positions of different lengths, two arms).
+    (some arm joints missing, NaN/inf, names and positions of different lengths, two arms) and
+    for positions outside the Franka's range (:mod:`vjepa_ros.robot.state_ranges`: arm joints
+    beyond the Panda/FR3 limits, e.g. degrees; fingers outside 0..0.04 m, e.g. millimetres).
     """
 
     def __init__(self, joint_prefix: str = ""):
@@ -110,6 +117,10 @@ class JointStateReader:
             if not np.isfinite(finger_values).all():
                 raise StateError(f"finger joint positions contain NaN or inf: "
                                  f"{finger_values.tolist()}")
+            problem = finger_problem([names[i] for i in sorted(fingers.values())],
+                                     positions[sorted(fingers.values())])
+            if problem:
+                raise RangeError(problem)
         return JointReading(arm, finger_values, arm_names)
 
     def _arm_groups(self, names: tuple[str, ...]) -> dict[str, dict[int, int]]:
@@ -137,6 +148,9 @@ class JointStateReader:
         arm = positions[[found[i] for i in range(1, ARM_JOINTS + 1)]]
         if not np.isfinite(arm).all():
             raise StateError(f"arm joint positions contain NaN or inf: {arm.tolist()}")
+        problem = arm_joint_problem(expected, arm)
+        if problem:
+            raise RangeError(problem)
         self.prefix = prefix
         return arm, tuple(expected)
 
@@ -175,7 +189,7 @@ def read_series(times, rows, reader: JointStateReader) -> JointSeries:
         try:
             reading = reader.read(names, positions)
         except StateError as exc:
-            raise StateError(f"message {index}: {exc}") from exc
+            raise type(exc)(f"message {index}: {exc}") from exc  # a RangeError stays one
         foreign += reading.foreign
         if reading.arm is not None:
             arm_times.append(time)

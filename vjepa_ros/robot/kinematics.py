@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from vjepa_ros.config import param
+from vjepa_ros.robot.state_ranges import reach_problem
 
 # Rows: a_{i-1} [m], d_i [m], alpha_{i-1} [rad] (Franka's published table, Panda and FR3 alike).
 FRANKA_DH = np.array(
@@ -135,7 +136,12 @@ def forward_kinematics(
 
 
 def pose_to_state(position, quat_xyzw, gripper) -> np.ndarray:
-    """7-D state [..., 7] from positions [..., 3], quaternions [..., 4] (x, y, z, w), gripper."""
+    """7-D state [..., 7] from positions [..., 3], quaternions [..., 4] (x, y, z, w), gripper.
+
+    For measured poses: raises :class:`StateError` for NaN/inf, a zero quaternion and a position
+    beyond the arm's reach (``state_ranges.MAX_REACH_M`` from the base: millimetres, another
+    frame).
+    """
     position = np.asarray(position, dtype=np.float64)
     quat = np.asarray(quat_xyzw, dtype=np.float64)
     gripper = np.asarray(gripper, dtype=np.float64)
@@ -145,6 +151,9 @@ def pose_to_state(position, quat_xyzw, gripper) -> np.ndarray:
     norm = np.linalg.norm(quat, axis=-1)
     if np.any(norm < 1e-6):
         raise StateError("end-effector orientation is a zero quaternion")
+    problem = reach_problem(position)
+    if problem:
+        raise StateError(problem)
     angles = _rotation().from_quat(quat.reshape(-1, 4)).as_euler("xyz").reshape(position.shape)
     return np.concatenate([position, angles, gripper[..., None]], axis=-1)
 

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from vjepa_ros.planning.pose import state_difference
+from vjepa_ros.robot.state_ranges import states_problem
 
 DEFAULT_RATE_HZ = 4.0  # DROID's frame rate, which V-JEPA 2-AC was trained at
 
@@ -69,6 +70,9 @@ class Episode:
                 )
             if not np.isfinite(array).all():
                 raise ValueError(f"episode {name} contain NaN or inf")
+        problem = states_problem(self.states)  # closedness in [0, 1], within reach
+        if problem:
+            raise ValueError(f"episode {problem}")
         if count > 1 and not np.all(np.diff(self.timestamps) > 0):
             raise ValueError("episode timestamps must increase")
 
@@ -97,7 +101,11 @@ class Episode:
 
     @classmethod
     def load(cls, path: str | Path) -> Episode:
-        """Read an episode file (this layout, or the published example's)."""
+        """Read an episode file (this layout, or the published example's).
+
+        Raises ValueError naming the file for states that are not [T, 7], hold NaN/inf, a gripper
+        closedness outside [0, 1] or a position beyond the arm's reach (``state_ranges``).
+        """
         path = Path(path)
         try:
             data = np.load(path, allow_pickle=False)
@@ -109,6 +117,9 @@ class Episode:
                 raise ValueError(f"{path}: not an episode file, missing {sorted(missing)}")
             frames = _unbatch(data["observations"], 4)
             states = _unbatch(data["states"], 2)
+            problem = states_problem(states)
+            if problem:
+                raise ValueError(f"{path}: {problem}")
             count = len(frames)
             if "timestamps" in data.files:
                 timestamps = _unbatch(data["timestamps"], 1)

@@ -10,6 +10,7 @@ moved ``tcp_offset`` (0.1034 m for the Franka Hand) along its z axis — libfran
 import numpy as np
 
 from vjepa_ros.robot.joint_states import closedness_from_fingers, finger_position
+from vjepa_ros.robot.state_ranges import FINGER_MAX_M, PANDA_JOINT_LIMITS
 
 ARM_JOINT_NAMES = tuple(f"panda_joint{i}" for i in range(1, 8))
 FINGER_JOINT_NAMES = ("panda_finger_joint1", "panda_finger_joint2")
@@ -18,8 +19,7 @@ HAND_LINK = "panda_hand"
 BASE_FRAME = "panda_link0"
 
 # Franka Emika datasheet limits (rad, rad/s, Nm).
-JOINT_LOWER = np.array([-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973])
-JOINT_UPPER = np.array([2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973])
+JOINT_LOWER, JOINT_UPPER = PANDA_JOINT_LIMITS.T.copy()
 JOINT_MAX_SPEED = np.array([2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61])
 JOINT_MAX_TORQUE = np.array([87.0, 87.0, 87.0, 87.0, 12.0, 12.0, 12.0])
 
@@ -27,7 +27,7 @@ JOINT_MAX_TORQUE = np.array([87.0, 87.0, 87.0, 87.0, 12.0, 12.0, 12.0])
 READY_JOINTS = (0.0, -np.pi / 4, 0.0, -3 * np.pi / 4, 0.0, np.pi / 2, np.pi / 4)
 
 FRANKA_HAND_TCP_OFFSET = 0.1034  # m from the flange along the hand's z axis
-FINGER_MAX_OPENING = 0.04  # m per finger; the hand opens 0.08 m
+FINGER_MAX_OPENING = FINGER_MAX_M  # m per finger; the hand opens 0.08 m
 
 
 def closedness_to_finger_position(closedness: float) -> float:

@@ -59,6 +59,8 @@ OPTIONS = (
      "(default: the JointState topic holding the finger joints)")),
     ("--joint-prefix", "data.topics.joint_prefix", dict(help="bags: arm joint name prefix, "
      "e.g. left_fr3_ (default: found from the names; needed only with two Franka arms)")),
+    ("--base-frame", "data.topics.base_frame", dict(help="bags: header.frame_id of the arm's "
+     "base; poses in another frame are refused (default: base or <prefix>link0)")),
     ("--state-source", "data.topics.state_source",
      dict(choices=("auto", "pose", "joint_states"))),
     ("--stamps", "data.topics.stamps", dict(choices=("header", "receive"), help="bags: message "

@@ -20,6 +20,7 @@ from vjepa_ros.config import (
     unflatten,
 )
 from vjepa_ros.eval.bags import BagError, BagTopics
+from vjepa_ros.eval.eval_config import rate_problem
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT, missing
 from vjepa_ros.models.device_names import check_device_and_dtype
 
@@ -225,7 +226,8 @@ class TrainConfig:
         _require(0 <= data.val_fraction < 1,
                  f"data.val_fraction must be in [0, 1), got {data.val_fraction}")
         _require(data.val_clips >= 1, f"data.val_clips must be >= 1, got {data.val_clips}")
-        _require(data.rate_hz > 0, f"data.rate_hz must be > 0, got {data.rate_hz}")
+        _require(not rate_problem("data.rate_hz", data.rate_hz),
+                 rate_problem("data.rate_hz", data.rate_hz))
         _require(data.max_state_gap_s > 0,
                  f"data.max_state_gap_s must be > 0, got {data.max_state_gap_s}")
         _require(0 < data.aspect_ratio_min <= data.aspect_ratio_max,

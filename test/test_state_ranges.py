@@ -1,0 +1,183 @@
+"""Robot states in the wrong units or frame are refused in one line, by every reader.
+
+Joints in degrees, fingers in millimetres, poses metres away or stamped in a camera frame, a
+gripper closedness of 5: each used to pass every check and give wrong results with no warning.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from vjepa_ros.cli import main
+from vjepa_ros.eval import messages as m
+from vjepa_ros.eval.bags import (
+    DEFAULT_START_NS,
+    BagError,
+    BagTopics,
+    read_recording,
+    write_bag,
+    write_messages,
+)
+from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.robot.base_frame import frame_matches
+from vjepa_ros.robot.joint_states import JointStateReader, RangeError
+from vjepa_ros.robot.kinematics import StateError, pose_to_state
+from vjepa_ros.robot.state_ranges import FR3_JOINT_LIMITS, PANDA_JOINT_LIMITS
+from vjepa_ros.sim.episode import Episode
+from vjepa_ros.train.config import DataConfig
+from vjepa_ros.train.episodes import EpisodeError, find_sources, load_segments
+
+HOME = np.array([0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4])
+ARM = [f"fr3_joint{i}" for i in range(1, 8)]
+FINGERS = ["fr3_finger_joint1", "fr3_finger_joint2"]
+IMAGE = "/camera/camera/color/image_raw"
+SEC = 1_000_000_000
+
+
+def test_the_reader_takes_both_arms_limits_and_refuses_degrees_and_millimetres():
+    reader = JointStateReader()
+    for limits in (PANDA_JOINT_LIMITS, FR3_JOINT_LIMITS):  # either arm's whole range
+        for column in (0, 1):
+            reader.read(ARM + FINGERS, list(limits[:, column]) + [0.0, 0.04])
+    reader.read(ARM + FINGERS, list(FR3_JOINT_LIMITS[:, 1] + 0.05) + [-0.001, 0.041])
+    with pytest.raises(RangeError, match=r"fr3_joint2 = -45 is outside the Franka's joint range "
+                       r"-1.7837..1.7837 rad .*must be in radians"):
+        reader.read(ARM, np.degrees(HOME))
+    with pytest.raises(RangeError, match=r"fr3_finger_joint1 = 40 is outside the Franka Hand's "
+                       r"finger range 0..0.04 m: finger positions must be in metres"):
+        reader.read(FINGERS, [40.0, 40.0])
+    with pytest.raises(RangeError, match="fr3_finger_joint2 = -0.02"):
+        reader.read(ARM + FINGERS, list(HOME) + [0.01, -0.02])
+
+
+def test_a_measured_pose_beyond_reach_is_refused_and_driver_frames_are_the_base():
+    with pytest.raises(StateError, match=r"\(5.45, 0, 0.35\) is 5.46 m from the base, beyond "
+                       r"a Franka's reach \(1.5 m\): positions must be in metres"):
+        pose_to_state([5.45, 0.0, 0.35], [1.0, 0, 0, 0], 0.0)
+    with pytest.raises(StateError, match="message 1: "):
+        pose_to_state([[0.5, 0, 0.3], [450.0, 0, 300.0]], [[1.0, 0, 0, 0]] * 2, [0.0, 0.0])
+    assert pose_to_state([0.5, 0, 0.3], [1.0, 0, 0, 0], 0.0)[0] == 0.5
+    for frame in ("base", "/panda_link0", "fr3_link0", "left_fr3_link0"):
+        assert frame_matches(frame) is True
+    assert frame_matches("camera_color_optical_frame") is False and frame_matches("") is None
+    assert frame_matches("world", "world") and not frame_matches("base", "world")
+
+
+def joint_bag(path, arm, finger):
+    """Camera and merged /joint_states (arm [T, 7] rad, both fingers [T] m) at 4 Hz."""
+    frames, _, _ = synthetic_episode(len(arm) - 1)
+    entries = []
+    for k, (joints, width) in enumerate(zip(arm, finger, strict=True)):
+        t = DEFAULT_START_NS + k * SEC // 4
+        entries.append((IMAGE, m.IMAGE, t, m.image_message(frames[k], t, "cam")))
+        entries.append(("/joint_states", m.JOINT_STATE, t, m.joint_state_message(
+            ARM + FINGERS, list(joints) + [width, width], t)))
+    return write_messages(path, entries)
+
+
+@pytest.mark.parametrize("unit, message", [
+    ("degrees", r"/joint_states message 0: fr3_joint2 = -45 is outside"),
+    ("millimetres", r"/joint_states message 0: fr3_finger_joint1 = 40 is outside"),
+])
+def test_eval_and_train_refuse_joint_states_in_other_units(tmp_path, capsys, unit, message):
+    arm = HOME + 0.01 * np.arange(6)[:, None]
+    finger = np.full(6, 0.04)
+    path = joint_bag(tmp_path / "ok", arm, finger)
+    assert read_recording(path).states[:, 6].max() == pytest.approx(0.0)
+    bad = tmp_path / unit
+    joint_bag(bad, np.degrees(arm) if unit == "degrees" else arm,
+              finger * 1000 if unit == "millimetres" else finger)
+    with pytest.raises(BagError, match=f"{bad}: {message}"):
+        read_recording(bad)
+    (source,) = find_sources([bad])
+    with pytest.raises(EpisodeError, match=message):
+        load_segments(source, DataConfig(frames_per_clip=4))
+    assert main(["eval", str(bad), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith(f"vjepa-ros eval: {bad}: /joint_states message 0")
+
+
+def test_gripper_topic_in_millimetres_is_refused_not_taken_as_open(tmp_path):
+    frames, states, _ = synthetic_episode(4)
+    entries = []
+    for k, frame in enumerate(frames):
+        t = DEFAULT_START_NS + k * SEC // 4
+        entries += [(IMAGE, m.IMAGE, t, m.image_message(frame, t, "cam")),
+                    ("/franka_robot_state_broadcaster/current_pose", m.POSE_STAMPED, t,
+                     m.pose_message(states[k], t, "base")),
+                    ("/franka_gripper/joint_states", m.JOINT_STATE, t, m.joint_state_message(
+                        ["panda_finger_joint1", "panda_finger_joint2"], [30.0, 30.0], t))]
+    path = write_messages(tmp_path / "bag", entries)
+    with pytest.raises(BagError, match=r"gripper topic /franka_gripper/joint_states message 0: "
+                       r"panda_finger_joint1 = 30 is outside"):
+        read_recording(path)
+
+
+def test_poses_far_away_or_in_another_frame_are_refused_naming_topic_and_fix(tmp_path):
+    frames, states, times = synthetic_episode(4)
+    camera = write_bag(tmp_path / "camera", frames, states, times,
+                       base_frame="camera_color_optical_frame")
+    with pytest.raises(BagError, match=r"current_pose is in frame 'camera_color_optical_frame', "
+                       r"not the arm's base frame \(base or <prefix>link0\).*--state-source "
+                       r"joint_states.*--base-frame camera_color_optical_frame"):
+        read_recording(camera)
+    assert len(read_recording(camera, BagTopics(base_frame="camera_color_optical_frame")).states)
+    with pytest.raises(BagError, match=r"not the arm's base frame \(panda_link0\)"):
+        read_recording(write_bag(tmp_path / "base", frames, states, times),
+                       BagTopics(base_frame="panda_link0"))
+    unstamped = read_recording(write_bag(tmp_path / "empty", frames, states, times,
+                                         base_frame=""))
+    assert any("empty header.frame_id: taken as the arm's base frame" in note
+               for note in unstamped.notes)
+    entries = []
+    for k, frame in enumerate(frames):  # the same poses in millimetres
+        t = DEFAULT_START_NS + k * SEC // 4
+        pose = m.pose_message(states[k], t, "base")
+        p = pose.pose.position
+        p.x, p.y, p.z = p.x * 1000, p.y * 1000, p.z * 1000
+        entries += [(IMAGE, m.IMAGE, t, m.image_message(frame, t, "cam")),
+                    ("/franka_robot_state_broadcaster/current_pose", m.POSE_STAMPED, t, pose)]
+    with pytest.raises(BagError, match=r"current_pose: message 0: end-effector position "
+                       r"\(450, 0, 350\) is 570 m from the base, beyond a Franka's reach"):
+        read_recording(write_messages(tmp_path / "mm", entries))
+
+
+def test_episode_files_with_impossible_states_are_refused_naming_the_file(tmp_path, capsys):
+    frames, states, times = synthetic_episode(5)
+    cases = {"grip5": (6, 5.0, r"gripper closedness \(states\[:, 6\]\) must be in \[0, 1\] "
+                       r"\(0 open, 1 closed\), got 5 at step 0"),
+             "nan": (0, np.nan, r"states contain NaN or inf \(step 0\)"),
+             "far": (0, 450.0, r"step 0: end-effector position \(450,")}
+    for name, (column, value, message) in cases.items():
+        bad = states.copy()
+        bad[:, column] = value
+        path = tmp_path / f"{name}.npz"
+        np.savez(path, observations=frames[None], states=bad[None].astype(np.float32))
+        with pytest.raises(ValueError, match=f"{path}: {message}"):
+            Episode.load(path)
+        (source,) = find_sources([path])
+        with pytest.raises(EpisodeError, match=f"{path}: {message}"):
+            load_segments(source, DataConfig(frames_per_clip=4))
+        assert main(["bag-from-npz", str(tmp_path / f"{name}_bag"), "--episode", str(path)]) == 1
+        assert capsys.readouterr().err.strip().startswith(f"vjepa-ros bag-from-npz: {path}: ")
+    path = tmp_path / "six.npz"
+    np.savez(path, observations=frames[None], states=states[None, :, :6])
+    assert main(["bag-from-npz", str(tmp_path / "six_bag"), "--episode", str(path)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"vjepa-ros bag-from-npz: {path}: states must be [T, 7] (xyz, extrinsic xyz Euler, "
+        "gripper closedness), got [6, 6]")
+    with pytest.raises(BagError, match="gripper closedness"):
+        write_bag(tmp_path / "bag", frames, np.where(np.arange(7) == 6, 2.0, states))
+
+
+def test_base_frame_option_of_eval_camera_check_and_train():
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.eval.command import topics_from_args
+    from vjepa_ros.train.command import overrides_from_args
+
+    for command in ("eval", "camera-check"):
+        args = build_parser().parse_args([command, "bag", "--base-frame", "world"])
+        assert topics_from_args(args).base_frame == "world"
+    train = build_parser().parse_args(["train", "--data", "d", "--base-frame", "world"])
+    assert overrides_from_args(train)["data.topics.base_frame"] == "world"

@@ -1,0 +1,115 @@
+"""The physical range of a Franka's measured state: joint limits, finger travel, reach, closedness.
+
+A recording in the wrong units passes every shape and NaN check and gives wrong results with no
+warning: arm joints in degrees put the forward-kinematics pose anywhere (20-38 cm per 0.25 s
+step), finger joints in millimetres read as a closed gripper clipped to "open", a pose in
+millimetres lies metres from the arm. These checks refuse such values; each returns "" when all
+is well, else one line naming the joint (or step) and value and what to do. They serve the one
+joint-state reader (:mod:`vjepa_ros.robot.joint_states`: planner node, eval, train, camera
+check), measured poses (:func:`vjepa_ros.robot.kinematics.pose_to_state`) and episode files.
+
+Arm joint limits [rad]: the union of Franka's published limits of the Panda ("Robot and interface
+specifications", Franka Control Interface docs; also the simulator's, ``sim/panda.py``) and of
+the FR3 (FR3 product manual, "Technical data"): the two arms differ by up to 0.6 rad (joint 6).
+The tolerance, :data:`JOINT_TOLERANCE_RAD`, also covers pybullet's URDF limits (0.07 rad wider)
+and encoder noise at a limit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Rows: joint 1..7, columns: lower, upper [rad].
+PANDA_JOINT_LIMITS = np.array([
+    [-2.8973, 2.8973], [-1.7628, 1.7628], [-2.8973, 2.8973], [-3.0718, -0.0698],
+    [-2.8973, 2.8973], [-0.0175, 3.7525], [-2.8973, 2.8973],
+])
+FR3_JOINT_LIMITS = np.array([
+    [-2.7437, 2.7437], [-1.7837, 1.7837], [-2.9007, 2.9007], [-3.0421, -0.1518],
+    [-2.8065, 2.8065], [0.5445, 4.5169], [-3.0159, 3.0159],
+])
+FRANKA_JOINT_LIMITS = np.stack([np.minimum(PANDA_JOINT_LIMITS[:, 0], FR3_JOINT_LIMITS[:, 0]),
+                                np.maximum(PANDA_JOINT_LIMITS[:, 1], FR3_JOINT_LIMITS[:, 1])], 1)
+JOINT_TOLERANCE_RAD = 0.1
+FINGER_MAX_M = 0.04  # Franka Hand: each finger 0..0.04 m from the centre
+FINGER_TOLERANCE_M = 0.005
+# Farthest a measured TCP may be from the base frame's origin [m]: forward kinematics over the
+# joint limits puts the Franka Hand TCP at most 1.28 m from it (the datasheet's 855 mm reach is
+# measured from the shoulder); 1.5 m leaves room for a longer tool.
+MAX_REACH_M = 1.5
+CLOSEDNESS_TOLERANCE = 0.01  # gripper closedness is in [0, 1]
+
+
+def arm_joint_problem(names, positions) -> str:
+    """Say which arm joint lies outside the Franka's limits ("" when none does).
+
+    ``names``: the 7 joint names (joint1..7); ``positions`` [7] rad. Degrees given as radians
+    fail here for any pose away from the zero pose.
+    """
+    positions = np.asarray(positions, dtype=np.float64)
+    lower, upper = FRANKA_JOINT_LIMITS.T
+    bad = np.flatnonzero((positions < lower - JOINT_TOLERANCE_RAD)
+                         | (positions > upper + JOINT_TOLERANCE_RAD))
+    if not len(bad):
+        return ""
+    i = int(bad[0])
+    return (f"{names[i]} = {positions[i]:g} is outside the Franka's joint range "
+            f"{lower[i]:g}..{upper[i]:g} rad (Panda and FR3 limits): joint positions must be in "
+            "radians (recorded in degrees?)")
+
+
+def finger_problem(names, positions) -> str:
+    """Say which finger joint lies outside the Franka Hand's 0..0.04 m ("" when none does).
+
+    ``names`` and ``positions`` [m] of the finger joints. Millimetres given as metres fail here.
+    """
+    positions = np.asarray(positions, dtype=np.float64)
+    bad = np.flatnonzero((positions < -FINGER_TOLERANCE_M)
+                         | (positions > FINGER_MAX_M + FINGER_TOLERANCE_M))
+    if not len(bad):
+        return ""
+    i = int(bad[0])
+    return (f"{names[i]} = {positions[i]:g} is outside the Franka Hand's finger range "
+            f"0..{FINGER_MAX_M:g} m: finger positions must be in metres (recorded in "
+            "millimetres?)")
+
+
+def reach_problem(xyz, what: str = "message") -> str:
+    """Say which position [..., 3] (m, base frame) lies beyond the arm's reach ("" when none).
+
+    For several positions the first one beyond is named as ``<what> <index>``.
+    """
+    xyz = np.asarray(xyz, dtype=np.float64)
+    distance = np.linalg.norm(xyz.reshape(-1, 3), axis=-1)
+    bad = np.flatnonzero(distance > MAX_REACH_M)
+    if not len(bad):
+        return ""
+    i = int(bad[0])
+    where = f"{what} {i}: " if xyz.ndim > 1 else ""
+    x, y, z = xyz.reshape(-1, 3)[i]
+    return (f"{where}end-effector position ({x:.3g}, {y:.3g}, {z:.3g}) is {distance[i]:.3g} m "
+            f"from the base, beyond a Franka's reach ({MAX_REACH_M:g} m): positions must be in "
+            "metres, in the arm's base frame")
+
+
+def states_problem(states) -> str:
+    """Say what is wrong with end-effector states [T, 7] of an episode ("" when nothing).
+
+    Checks the shape, NaN/inf, the gripper closedness (column 6, within [0, 1]) and the reach.
+    """
+    states = np.asarray(states)
+    if states.ndim != 2 or states.shape[1] != 7:
+        return (f"states must be [T, 7] (xyz, extrinsic xyz Euler, gripper closedness), got "
+                f"{list(states.shape)}")
+    states = states.astype(np.float64)
+    finite = np.isfinite(states).all(axis=1)
+    if not finite.all():
+        return f"states contain NaN or inf (step {int(np.flatnonzero(~finite)[0])})"
+    gripper = states[:, 6]
+    bad = np.flatnonzero((gripper < -CLOSEDNESS_TOLERANCE)
+                         | (gripper > 1 + CLOSEDNESS_TOLERANCE))
+    if len(bad):
+        i = int(bad[0])
+        return (f"gripper closedness (states[:, 6]) must be in [0, 1] (0 open, 1 closed), got "
+                f"{gripper[i]:g} at step {i}")
+    return reach_problem(states[:, :3], "step")
