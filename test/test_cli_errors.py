@@ -146,6 +146,7 @@ def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_pa
         err = run_command([*head, "--episode", str(path)], tmp_path, capsys)
         assert err.startswith(f"vjepa-ros {command}: ") and str(path) in err and why in err
         assert path == lacking or "give an .npz with observations [T, H, W, 3]" in err
+        assert "allow_pickle" not in err, "numpy's advice to unpickle is none for an episode"
 
 
 @pytest.mark.parametrize("argv, parts", [

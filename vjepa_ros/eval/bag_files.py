@@ -181,8 +181,10 @@ def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) 
                     lost = True
             storage = STORAGE_OF_SUFFIX.get(inner.suffix)
             if storage is None:
+                episode = ("; an episode file: write it as a bag with `vjepa-ros bag-from-npz "
+                           f"OUT_BAG --episode {file}`" if file.suffix == ".npz" else "")
                 raise BagError(f"{file}: not a rosbag2 data file (expected a directory, or "
-                               f"{', '.join(DATA_SUFFIXES)})")
+                               f"{', '.join(DATA_SUFFIXES)}){episode}")
             part, note = _open_data_file(inner, storage, file, salvage)
             parts.append(part)
             lost = lost or getattr(getattr(part, "damage", None), "damaged", False)

@@ -36,6 +36,7 @@ from vjepa_ros.images import ImageError, decode_image_message
 from vjepa_ros.robot.joint_states import (
     JointSeries,
     JointStateReader,
+    arm_prefixes,
     closedness_from_fingers,
     finger_position,
     read_series,
@@ -277,9 +278,13 @@ def _resolve_state_topic(path: Path, types: dict[str, str], config: BagTopics):
     topic = config.pose if source == "pose" else config.joint_states
     expected = m.POSE_TYPES if source == "pose" else (m.JOINT_STATE,)
     if topic not in types:
+        other = "joint_states" if source == "pose" else "pose"
+        other_topic = config.joint_states if source == "pose" else config.pose
+        fix = (f"give --state-source {other} (or auto): {other_topic} is in the bag"
+               if other_topic in types else f"record {config.pose} (PoseStamped) or "
+               f"{config.joint_states} (JointState)")
         raise BagError(
-            f"{path}: state topic {topic} ({source}) is not in the bag; record "
-            f"{config.pose} (PoseStamped) or {config.joint_states} (JointState). Topics there: "
+            f"{path}: state topic {topic} ({source}) is not in the bag; {fix}. Topics there: "
             f"{', '.join(f'{t} [{ty}]' for t, ty in sorted(types.items()))}"
         )
     if types[topic] not in expected:
@@ -376,7 +381,8 @@ def read_recording(
     else:
         series = read[state_topic] = _joint_series(path, state_topic, collected, times_of, joints)
         state_times = series.arm_times
-        ee = _joints_to_ee(path, state_topic, series, state_msgs, joints_to_pose)
+        ee = _joints_to_ee(path, state_topic, series, state_msgs, joints_to_pose,
+                           config.joint_prefix)
         if series.foreign:
             notes.append(f"{series.foreign} message(s) on {state_topic} about other joints "
                          "ignored")
@@ -417,13 +423,18 @@ def _joint_series(path, topic, collected, times_of, joints: JointStateReader) ->
         raise BagError(f"{path}: {topic} {exc}") from exc
 
 
-def _joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose) -> np.ndarray:
+def _joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
+                  joint_prefix: str = "") -> np.ndarray:
     if len(series.arm) == 0:
         names = sorted({name for names, _ in rows for name in names})
+        found = arm_prefixes(names)
+        fix = (f"--joint-prefix {joint_prefix} names none of them: give --joint-prefix "
+               f"{found[0]} (or leave it out: the prefix is found from the names)"
+               if joint_prefix and found else "give the arm's topic with --joint-states-topic "
+               "or record the end-effector pose (--pose-topic)")
         raise BagError(
             f"{path}: {topic}: no message holds the 7 arm joints (<prefix>panda_joint1..7 or "
-            f"<prefix>fr3_joint1..7; names there: {', '.join(names[:20]) or 'none'}); give the "
-            "arm's topic with --joint-states-topic or record the end-effector pose (--pose-topic)"
+            f"<prefix>fr3_joint1..7; names there: {', '.join(names[:20]) or 'none'}); {fix}"
         )
     try:
         ee = (joints_to_pose or default_joints_to_pose())(list(series.arm_names), series.arm)

@@ -17,6 +17,7 @@ import numpy as np
 
 from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files
 from vjepa_ros.eval.bags import BagError, read_recording
+from vjepa_ros.eval.rate_hint import slow_camera_hint
 from vjepa_ros.eval.resample import resample
 from vjepa_ros.input_paths import missing
 from vjepa_ros.sim.episode import Episode, actions_from_states
@@ -189,7 +190,8 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         longest = max((b - a for a, b in runs), default=0)
         raise ShortSourceError(
             f"{path}: no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
-            f"(longest run {longest} of {len(steps)} steps; dropped: {steps.dropped or 'none'}); "
+            f"(longest run {longest} of {len(steps)} steps; dropped: {steps.dropped or 'none'})"
+            f"{slow_camera_hint(recording.image_times, data.rate_hz, steps.dropped)}; "
             f"{shorter_fix(path, longest)}"
         )
     wanted = np.concatenate([steps.frame_indices[a:b] for a, b in long_runs])
