@@ -275,6 +275,14 @@ class TrainConfig:
             problems.append("data.train: give episode directories or files (--data)")
         for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
             problems += [f"{name}: {path} {why}" for path in paths if (why := missing(path))]
+        if self.data.feature_cache_dir:  # a file there: one line now, not "File exists" later
+            from vjepa_ros.out_paths import output_dir
+
+            try:
+                output_dir(self.data.feature_cache_dir, "data.feature_cache_dir", create=False)
+            except ValueError as exc:
+                shown = f"data.feature_cache_dir {self.data.feature_cache_dir}: "
+                problems.append(f"data.feature_cache_dir: {str(exc).removeprefix(shown)}")
         if need_encoder:
             if not (self.encoder or self.predictor.init):
                 problems.append("encoder: give the frozen encoder's checkpoint (--encoder FILE), "
