@@ -21,6 +21,7 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
     option_message,
 )
+from vjepa_ros.cli_parser import nonempty
 from vjepa_ros.config import exit_status
 
 
@@ -80,16 +81,17 @@ def add_commands(sub) -> None:
 
 def add_topic_arguments(parser) -> None:
     """Add the bag topic options (read back with :func:`topics_from_args`)."""
-    parser.add_argument("--image-topic",
+    topic = nonempty("a topic name")
+    parser.add_argument("--image-topic", type=topic,
                         help="camera topic (default /camera/camera/color/image_raw)")
-    parser.add_argument("--pose-topic", help="end-effector PoseStamped topic")
-    parser.add_argument("--joint-states-topic",
+    parser.add_argument("--pose-topic", type=topic, help="end-effector PoseStamped topic")
+    parser.add_argument("--joint-states-topic", type=topic,
                         help="arm JointState topic (default /joint_states)")
-    parser.add_argument("--gripper-topic", help="gripper JointState topic (default: the "
-                        "JointState topic holding the finger joints; none found: a warning, "
+    parser.add_argument("--gripper-topic", type=topic, help="gripper JointState topic (default: "
+                        "the JointState topic holding the finger joints; none found: a warning, "
                         "closedness 0)")
-    parser.add_argument("--joint-prefix", help="arm joint name prefix, e.g. left_fr3_ (default: "
-                        "found from the names; needed only with two Franka arms)")
+    parser.add_argument("--joint-prefix", help="arm joint name prefix, e.g. left_fr3_ (default, "
+                        "or '': found from the names; needed only with two Franka arms)")
     parser.add_argument("--no-gripper", action="store_true",
                         help="the bag has no gripper state: closedness 0 without a warning")
     parser.add_argument("--state-source", choices=("auto", "pose", "joint_states"),

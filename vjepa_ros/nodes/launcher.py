@@ -23,6 +23,7 @@ import json
 import math
 import sys
 
+from vjepa_ros.cli_parser import nonempty
 from vjepa_ros.config import (
     ConfigError,
     UsageError,
@@ -368,7 +369,8 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         "(pyrealsense2)")
     parser.add_argument("--use-sim-time", action="store_true", help="use /clock (bag play "
                         "--clock, simulator)")
-    parser.add_argument("--params-file", help="planner parameter file (default: the package's "
+    parser.add_argument("--params-file", type=nonempty("a parameter file"),
+                        help="planner parameter file (default: the package's "
                         "config/planner.yaml)")
     parser.add_argument("--node", action="append", default=[], choices=sorted(NODES),
                         help="start another registered node with its config file")
@@ -443,6 +445,7 @@ def cmd_launch(args: argparse.Namespace) -> int:
     """
     from vjepa_ros.input_paths import world_model_error
     from vjepa_ros.models.errors import CheckpointError  # (no torch)
+    from vjepa_ros.nodes.topic_options import check_topic_options  # rclpy: launch starts nodes
 
     try:
         overrides = _parse_overrides(args.overrides)
@@ -450,6 +453,10 @@ def cmd_launch(args: argparse.Namespace) -> int:
             from vjepa_ros.input_paths import world_model_path
 
             args.checkpoint = str(world_model_path("demo", "--checkpoint"))
+        check_topic_options({"--camera-topic": args.camera_topic,
+                             "--target-topic": args.target_topic,
+                             "--joint-states-topic": args.joint_states_topic,
+                             "--gripper-topic": args.gripper_topic}, PLANNER_NODE)
         source, checkpoint = check_launch_inputs(args, overrides.get("planner", {}))  # no torch
         nodes = mpc_nodes(args.checkpoint, args.camera_topic, args.target_topic,
                           args.joint_states_topic, args.gripper_topic, args.camera,
