@@ -389,3 +389,17 @@ def test_launch_names_the_option_of_a_bad_topic_before_rcl(option, name, problem
                       status=2)
     assert err.startswith(f"vjepa-ros launch: {option} {name!r} is not a valid ROS topic name (")
     assert problem in err and "remap" not in err
+
+
+@pytest.mark.parametrize("command, option, zero", [
+    ("eval", "--max-steps", "0, the default: all"),
+    ("camera-check", "--max-steps", "0, the default: all"),
+    ("eval", "--goal-offset", "0, the default: the planner horizon"),
+])
+def test_what_0_means_is_in_the_help(command, option, zero, capsys):
+    """--max-steps 0 evaluates every step and --goal-offset 0 is the horizon: the help says so."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    start = help_text.rindex(f"{option} ")  # the option's entry, after the usage
+    assert zero in help_text[start:start + 160]

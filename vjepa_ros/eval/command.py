@@ -39,9 +39,11 @@ def add_commands(sub) -> None:
     add_search_method_arguments(ev)
     ev.add_argument("--goal", help="goal image file; default: the frame --goal-offset steps later")
     ev.add_argument("--goal-offset", type=int, default=0,
-                    help="goal = frame this many steps later (default: the planner horizon)")
+                    help="goal = frame this many steps later (0, the default: the planner "
+                    "horizon, --horizon)")
     ev.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
-    ev.add_argument("--max-steps", type=int, default=0, help="evaluate at most N steps")
+    ev.add_argument("--max-steps", type=int, default=0,
+                    help="evaluate at most N steps (0, the default: all)")
     ev.add_argument("--landscape-points", type=int, default=11,
                     help="Δx/Δz energy landscape grid size per axis (0: none)")
     ev.add_argument("--min-motion", type=float, default=0.002,
