@@ -83,6 +83,8 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--device", "gpu7"], "device:"),
     (["--threads", "-1"], "threads must be >= 0"),
     (["--image-topic", "/wrist"], "/wrist is not in the bag"),
+    (["--set", "data.topics.state_source=none"], "state_source none (the camera alone) is for "
+     "pretraining"),
     (["--feature-cache", "ENCODER"], "--feature-cache: ENCODER is a file, not a directory"),
     # official hyper-parameters reach the encoder loader: a value the model cannot compute is
     # refused by name (a malformed item: test_a_malformed_item_is_a_usage_error)

@@ -184,3 +184,31 @@ def test_too_short_sources_among_several_are_left_out_with_a_note(tmp_path, enco
         with pytest.raises(EpisodeError, match="no usable .*among 2 sources") as caught:
             load()
         assert f"left out {bag}" in str(caught.value) and f"left out {short}" in str(caught.value)
+
+
+def test_pretrain_reads_camera_only_bags_on_any_image_topic(tmp_path, capsys):
+    """Pretraining needs no state: a camera-only bag is read, --image-topic names its topic."""
+    from vjepa_ros.cli import main
+    from vjepa_ros.eval import messages as m
+    from vjepa_ros.eval.bags import DEFAULT_START_NS, BagTopics, write_messages
+    from vjepa_ros.train.pretrain_data import load_clip_segments
+
+    frames = blob_episode(frames=9, seed=4).frames
+    topic = "/wrist/color/image_raw"
+    stamps = [DEFAULT_START_NS + k * 250_000_000 for k in range(len(frames))]  # 4 Hz
+    bag = write_messages(tmp_path / "camera_only", [
+        (topic, m.IMAGE, t, m.image_message(frame, t, "cam")) for frame, t in zip(
+            frames, stamps, strict=True)])
+    segments = load_clip_segments([bag], FPC, topics=BagTopics(image=topic), log=None)
+    assert len(segments) == 1
+    np.testing.assert_array_equal(segments[0], frames)
+    # The command: --image-topic reaches the reader; without it, the fix is an option it has.
+    out = tmp_path / "encoder.pt"
+    with pytest.raises(SystemExit):
+        main(["pretrain", "--help"])
+    assert "--image-topic" in capsys.readouterr().out
+    assert main(["pretrain", "--data", str(bag), "--out", str(out), "--steps", "0"]) == 1
+    assert "name the camera topic with --image-topic" in capsys.readouterr().err
+    assert main(["pretrain", "--data", str(bag), "--out", str(out), "--steps", "0",
+                 "--image-topic", topic]) == 0
+    assert out.is_file() and "in 1 segments" in capsys.readouterr().out

@@ -46,7 +46,7 @@ from vjepa_ros.robot.kinematics import FrankaKinematics, StateError, pose_to_sta
 STORAGES = ("mcap", "sqlite3")
 IMAGE_FORMATS = ("raw", "jpeg", "png")
 COMPRESSIONS = ("none", "file", "message", "storage")  # rosbag2 zstd modes; storage: MCAP chunks
-STATE_SOURCES = ("auto", "pose", "joint_states")
+STATE_SOURCES = ("auto", "pose", "joint_states", "none")  # none: camera only (pretraining)
 STAMPS = ("header", "receive")
 DAMAGED_HINT = ("the recording is damaged at this message: re-copy it from the recording "
                 "machine, or re-record")
@@ -89,7 +89,8 @@ class BagTopics:
     )
     state_source: str = param(
         "auto", "Where end-effector states come from: auto (pose if recorded, else "
-        "joint_states), pose or joint_states.",
+        "joint_states), pose or joint_states; none: the camera alone (pretraining, which uses "
+        "no states): states 0 at the frame stamps, so frames are resampled by their own stamps.",
     )
     gripper_max_width: float = param(0.08, "Finger opening [m] that counts as fully open.")
     stamps: str = param(
@@ -273,6 +274,8 @@ def _resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: l
 
 def _resolve_state_topic(path: Path, types: dict[str, str], config: BagTopics):
     source = config.state_source
+    if source == "none":
+        return source, None
     if source == "auto":
         source = "pose" if config.pose in types else "joint_states"
     topic = config.pose if source == "pose" else config.joint_states
@@ -316,8 +319,9 @@ def read_recording(
                     types[config.gripper] != m.JOINT_STATE:
                 raise BagError(f"{path}: gripper topic {config.gripper} has type "
                                f"{types[config.gripper]}, expected {m.JOINT_STATE}")
-            joint_topics = sorted(t for t, ty in types.items() if ty == m.JOINT_STATE)
-            wanted = list(dict.fromkeys([image_topic, state_topic, *joint_topics]))
+            joint_topics = [] if state_topic is None else \
+                sorted(t for t, ty in types.items() if ty == m.JOINT_STATE)
+            wanted = [t for t in dict.fromkeys([image_topic, state_topic, *joint_topics]) if t]
             collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, contents
             for connection, received, raw in iter_messages(reader, path, wanted):
                 topic = connection.topic
@@ -365,6 +369,16 @@ def read_recording(
             "camera topic of this bag) or record longer"
         )
     order = np.argsort(image_times, kind="stable")
+    if state_topic is None:  # camera only: each frame its own step, its state 0
+        times = np.unique(image_times)
+        return Recording(
+            path=path, storage=storage, compression=compression, topic_types=types,
+            image_topic=image_topic, image_type=types[image_topic],
+            image_times=image_times[order], image_ordinals=order, state_times=times,
+            states=np.zeros((len(times), 7)), state_source="none", state_topic="",
+            gripper_source="none (camera only)", notes=notes, salvaged=salvaged,
+            gripper_searched=[],
+        )
     state_msgs = collected[state_topic][2]
     if not state_msgs:
         raise BagError(f"{path}: state topic {state_topic} has no messages: name the topic "

@@ -104,10 +104,7 @@ def add_commands(sub) -> None:
         "features of a frozen encoder. Writes <out>/latest.pt (resumable), world_model.pt, "
         "loss.png and log.json. Defaults: config/train.yaml.",
     )
-    for option, field, keywords in OPTIONS:
-        if "choices" not in keywords:
-            keywords = {"metavar": option.lstrip("-").upper().replace("-", "_"), **keywords}
-        train.add_argument(option, dest=_dest(field), default=None, **keywords)
+    add_options(train, [option for option, _, _ in OPTIONS])
     for option, field, _, text in SWITCHES:
         train.add_argument(option, dest=_dest(field), action="store_true", help=text)
     add_model_arguments(train)
@@ -122,6 +119,33 @@ def add_commands(sub) -> None:
 
 def _dest(field: str) -> str:
     return "opt_" + field.replace(".", "__")
+
+
+def add_options(parser: argparse.ArgumentParser, names) -> None:
+    """Add these of train's :data:`OPTIONS` (by option name) to ``parser`` (train, pretrain)."""
+    for option, field, keywords in OPTIONS:
+        if option not in names:
+            continue
+        if "choices" not in keywords:
+            keywords = {"metavar": option.lstrip("-").upper().replace("-", "_"), **keywords}
+        parser.add_argument(option, dest=_dest(field), default=None, **keywords)
+
+
+def bag_topics_given(args: argparse.Namespace, base=None):
+    """Return ``base`` (a ``BagTopics``; default the defaults) with the topic options given.
+
+    Reads the options :func:`add_options` added for ``data.topics.*`` fields; those a parser
+    lacks are skipped.
+    """
+    import dataclasses
+
+    from vjepa_ros.eval.bags import BagTopics
+
+    prefix = "data.topics."
+    changes = {field[len(prefix):]: getattr(args, _dest(field))
+               for _, field, _ in OPTIONS if field.startswith(prefix)
+               and getattr(args, _dest(field), None) is not None}
+    return dataclasses.replace(base or BagTopics(), **changes)
 
 
 def overrides_from_args(args: argparse.Namespace) -> dict:

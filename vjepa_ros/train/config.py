@@ -232,6 +232,9 @@ class TrainConfig:
                  "data.aspect_ratio_min must be > 0 and <= data.aspect_ratio_max")
         _require(data.encode_batch >= 1,
                  f"data.encode_batch must be >= 1, got {data.encode_batch}")
+        _require(data.topics.state_source != "none", "data.topics.state_source none (the camera "
+                 "alone) is for pretraining: train learns from the states; give auto, pose or "
+                 "joint_states")
         _choice("data.feature_cache", data.feature_cache, FEATURE_CACHES)
         _choice("data.feature_dtype", data.feature_dtype, FEATURE_DTYPES)
         try:
