@@ -453,10 +453,6 @@ def cmd_launch(args: argparse.Namespace) -> int:
             from vjepa_ros.input_paths import world_model_path
 
             args.checkpoint = str(world_model_path("demo", "--checkpoint"))
-        check_topic_options({"--camera-topic": args.camera_topic,
-                             "--target-topic": args.target_topic,
-                             "--joint-states-topic": args.joint_states_topic,
-                             "--gripper-topic": args.gripper_topic}, PLANNER_NODE)
         source, checkpoint = check_launch_inputs(args, overrides.get("planner", {}))  # no torch
         nodes = mpc_nodes(args.checkpoint, args.camera_topic, args.target_topic,
                           args.joint_states_topic, args.gripper_topic, args.camera,
@@ -470,6 +466,11 @@ def cmd_launch(args: argparse.Namespace) -> int:
                 # --use-sim-time with the simulator: it is the /clock source (sim_node refuses
                 # use_sim_time without publish_clock, nothing else would publish /clock)
                 node.parameters.setdefault("publish_clock", True)
+        # rclpy's validators: after the checks that need no ROS, before rcl parses the remaps
+        check_topic_options({"--camera-topic": args.camera_topic,
+                             "--target-topic": args.target_topic,
+                             "--joint-states-topic": args.joint_states_topic,
+                             "--gripper-topic": args.gripper_topic}, PLANNER_NODE)
         use_camera_profile()  # as the launch files: before the first participant is created
         launch = Launch(nodes, use_sim_time=args.use_sim_time)
     except CheckpointError as exc:  # "planner: FILE is not a vjepa_ros checkpoint (...): ..."
