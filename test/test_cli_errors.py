@@ -155,6 +155,7 @@ def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_pa
         err = run_command([*head, "--episode", str(path)], tmp_path, capsys)
         assert err.startswith(f"vjepa-ros {command}: ") and str(path) in err and why in err
         assert path == lacking or "give an .npz with observations [T, H, W, 3]" in err
+        assert "allow_pickle" not in err, "numpy's advice to unpickle is none for an episode"
 
 
 @pytest.mark.parametrize("argv, parts", [
@@ -363,3 +364,51 @@ def test_a_bag_path_that_links_to_nothing_is_named_so(argv, tmp_path, capsys):
     assert f"{link} is a broken symlink (to {tmp_path / 'gone'}, which does not exist)" in err, \
         err
     assert "not found" not in err and "exists already" not in err, err
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["run", "--world-model", ""], "--world-model"),
+    (["reach", "--checkpoint", ""], "--checkpoint"),
+    (["launch", "--params-file", ""], "--params-file"),
+    (["eval", "BAG", "--image-topic", ""], "--image-topic"),
+    (["camera-check", "BAG", "--pose-topic", " "], "--pose-topic"),
+    (["train", "--data", "DATA", "--gripper-topic", ""], "--gripper-topic"),
+])
+def test_an_empty_value_is_refused_in_one_line_not_taken_as_the_default(argv, option, tmp_path,
+                                                                        capsys):
+    """'' once meant the default (or '.' for --world-model): a usage error naming the option."""
+    with pytest.raises(SystemExit) as exit_:
+        run_command(argv, tmp_path, capsys, status=2)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"vjepa-ros {argv[0]}: error: argument {option}: an empty value")
+    assert "or leave the option out for its default" in err and "\n" not in err
+
+
+@pytest.mark.parametrize("option, name, problem", [
+    ("--camera-topic", "", "must not be empty"),
+    ("--camera-topic", "bad topic", "must not contain characters other than"),
+    ("--target-topic", "/x//y", "must not contain repeated '/'"),
+    ("--joint-states-topic", "js/", "must not end with a forward slash"),
+])
+def test_launch_names_the_option_of_a_bad_topic_before_rcl(option, name, problem, tmp_path,
+                                                           capsys):
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    err = run_command(["launch", "--checkpoint", "demo", option, name], tmp_path, capsys,
+                      status=2)
+    assert err.startswith(f"vjepa-ros launch: {option} {name!r} is not a valid ROS topic name (")
+    assert problem in err and "remap" not in err
+
+
+@pytest.mark.parametrize("command, option, zero", [
+    ("eval", "--max-steps", "0, the default: all"),
+    ("camera-check", "--max-steps", "0, the default: all"),
+    ("eval", "--goal-offset", "0, the default: the planner horizon"),
+])
+def test_what_0_means_is_in_the_help(command, option, zero, capsys):
+    """--max-steps 0 evaluates every step and --goal-offset 0 is the horizon: the help says so."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    start = help_text.rindex(f"{option} ")  # the option's entry, after the usage
+    assert zero in help_text[start:start + 160]

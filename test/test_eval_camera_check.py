@@ -401,3 +401,28 @@ def test_camera_check_command_errors_are_one_line_and_write_nothing(args, messag
     err = capsys.readouterr().err.strip()
     assert message in err and err.startswith("vjepa-ros camera-check:") and "\n" not in err
     assert not out.exists()
+
+
+def test_motions_of_exactly_the_minimum_count_despite_float_rounding():
+    """States 1 cm apart give motions a hair under 0.01 m (float32 bags, FK): they count."""
+    executed = AXIS_MOTIONS / 4 * (1 - 1e-12)  # 1 cm along each axis, less float rounding
+    assert (np.linalg.norm(executed, axis=1) < 0.01).all()
+    result = check_motions(executed, executed, CheckThresholds(min_motion_m=0.01))
+    assert result.motions == 6
+
+
+@pytest.mark.parametrize("name", ["joint-states-split", "truncated-mcap"])
+def test_a_field_bag_along_one_line_is_refused_before_any_planning(name):
+    """The bag's states alone show the motions lie on one line: no model is ever called."""
+    from conftest import SHARED_DATA
+    from vjepa_ros.eval.camera_check_bag import check_bag
+    from vjepa_ros.planning import preset
+
+    class NoModel:
+        def __getattr__(self, name):
+            raise AssertionError(f"the model was used ({name}) before the motions were checked")
+
+    bag = SHARED_DATA / "field" / name
+    with pytest.raises(ValueError, match=f"^{bag}: camera check: the executed motions all lie "
+                       "along one line"):
+        check_bag(bag, NoModel(), preset("paper"))

@@ -216,3 +216,42 @@ def test_train_and_eval_options_reach_the_bag_settings():
     topics = topics_from_args(build_parser().parse_args(["eval", "bag", "--no-gripper",
                                                 "--joint-prefix", "right_panda_"]))
     assert topics.no_gripper and topics.joint_prefix == "right_panda_" and topics.gripper == ""
+
+
+# -- the fix each refusal names (tester 14: prefixes, state source, .npz, slow camera)
+
+
+def test_a_wrong_joint_prefix_or_state_source_suggests_the_one_that_fits():
+    from conftest import SHARED_DATA
+
+    bag = SHARED_DATA / "field" / "joint-states-split"  # fr3_joint*, /joint_states, no pose
+    with pytest.raises(BagError, match=r"--joint-prefix panda_ names none of them: give "
+                       r"--joint-prefix fr3_ \(or leave it out"):
+        read_recording(bag, BagTopics(joint_prefix="panda_"))
+    with pytest.raises(BagError, match=r"\(pose\) is not in the bag; give --state-source "
+                       "joint_states \\(or auto\\): /joint_states is in the bag"):
+        read_recording(bag, BagTopics(state_source="pose"))
+
+
+def test_an_episode_file_given_as_a_bag_points_to_bag_from_npz(tmp_path):
+    episode = tmp_path / "episode.npz"
+    np.savez(episode, observations=np.zeros((1, 2, 4, 4, 3), np.uint8))
+    with pytest.raises(BagError, match=f"`vjepa-ros bag-from-npz OUT_BAG --episode {episode}`"):
+        read_recording(episode)
+
+
+def test_a_camera_slower_than_the_steps_gets_the_rate_that_fits(tmp_path):
+    from vjepa_ros.eval.bags import write_bag
+    from vjepa_ros.eval.rate_hint import slow_camera_hint
+    from vjepa_ros.eval.synthetic import synthetic_episode
+
+    frames, states, _ = synthetic_episode(7, size=16)
+    times = np.arange(8) / 2.0  # [s]: a 2 Hz camera (and 2 Hz states)
+    bag = write_bag(tmp_path / "slow", frames, states, times)
+    with pytest.raises(EpisodeError, match=r"the camera runs at 2 Hz, slower than the 4 Hz "
+                       r"steps: give --rate 2 \(or less\)"):
+        load_segments(find_sources([bag])[0], DataConfig(frames_per_clip=8))
+    dropped = {"no camera frame within the step tolerance": 3}
+    stamps = np.arange(8) * SEC // 2
+    assert slow_camera_hint(stamps, 2.0, dropped) == ""  # the camera fits the steps
+    assert slow_camera_hint(stamps, 4.0, {"state gap": 3}) == ""  # not the camera's fault

@@ -63,6 +63,9 @@ def test_field_truncated_mcap_reads_its_intact_part_and_counts_the_loss():
     assert len(recording.image_times) == 7
     np.testing.assert_array_equal(np.diff(recording.image_times), SEC // 4)
     assert "lost messages spanning 0.75 s" in note
+    # Reindexing cannot mend a truncated file: only `mcap recover` is offered.
+    assert not any("reindex" in note for note in recording.notes)
+    assert any("no metadata.yaml" in note for note in recording.notes)
     assert recording.load_frames(range(7)).shape == (7, *recording.load_frames([0]).shape[1:])
 
 

@@ -83,6 +83,36 @@ def test_bad_parameters_are_clear_errors(context, tmp_path):
             Parameter("bag", value=str(bag)), Parameter("topics", value="/missing")])
 
 
+def _cut_mcap(tmp_path, name, fraction):
+    """Write a bag directory holding the first ``fraction`` of an MCAP (no metadata.yaml)."""
+    frames, states, times = synthetic_episode(7, size=16)
+    whole = write_bag(tmp_path / f"{name}_whole", frames, states, times)
+    data = next(whole.glob("*.mcap")).read_bytes()
+    bag = tmp_path / name
+    bag.mkdir()
+    (bag / f"{name}_0.mcap").write_bytes(data[: int(len(data) * fraction)])
+    return bag
+
+
+@pytest.mark.parametrize("fraction, status", [(0.7, 1), (1.0, 0)])
+def test_a_damaged_bag_is_played_with_warnings_and_its_loss_sets_the_exit_status(
+        capfd, tmp_path, fraction, status):
+    """README: notes are logged; exit 1 when messages were lost, 0 when only metadata.yaml was."""
+    from vjepa_ros.nodes.bag_player import main
+
+    bag = _cut_mcap(tmp_path, "cut", fraction)
+    assert main(["bag_player", "--ros-args", "-p", f"bag:={bag}", "-p", "rate:=20.0",
+                 "-p", "start_delay_s:=0.0"]) == status
+    err = capfd.readouterr().err
+    assert f"note: {bag}: no metadata.yaml" in err
+    if status:
+        assert "is damaged" in err and "intact messages" in err and "mcap recover" in err
+        assert f"{bag} is damaged, the messages the notes above count were lost" in err
+        assert "reindex" not in err
+    else:
+        assert "reindex" in err and "is damaged" not in err
+
+
 def test_the_executable_refuses_bad_ros_arguments_in_one_line_with_status_2(capfd, tmp_path):
     """bag_player's main checks its ROS arguments as run_node does (launcher.init_node_args)."""
     from vjepa_ros.nodes.bag_player import main

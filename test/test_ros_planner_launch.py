@@ -200,14 +200,15 @@ def test_the_launch_checks_its_parameter_file_before_rclpy_loads(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
     assert done.stdout.splitlines()[-2:] == [
-        f"--params-file {params}: section 'vjepa_planer' applies to no node launch gives this file to "
-        "(vjepa_planner); closest: 'vjepa_planner' — fix the name or use '/**'", "False"], done
+        f"--params-file {params}: section 'vjepa_planer' applies to no node launch gives this "
+        "file to (vjepa_planner); closest: 'vjepa_planner' — fix the name or use '/**'",
+        "False"], done
 
 
 @pytest.mark.parametrize("text, refusal", [
     ("vjepa_planer:\n  ros__parameters:\n    safety: {workspace_max: [0.5, 0.2, 0.4]}\n",
-     "section 'vjepa_planer' applies to no node launch gives this file to (vjepa_planner); closest: "
-     "'vjepa_planner' — fix the name or use '/**'"),
+     "section 'vjepa_planer' applies to no node launch gives this file to (vjepa_planner); "
+     "closest: 'vjepa_planner' — fix the name or use '/**'"),
     ("/**:\n  ros__parameters:\n    a: 1\nsim_node:\n  ros__parameters:\n    b: 1\n",
      "section 'sim_node' applies to no node launch gives this file to (vjepa_planner); closest: "),
     ("/ns/vjepa_planner:\n  ros__parameters:\n    a: 1\n",

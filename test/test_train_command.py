@@ -83,6 +83,9 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--device", "gpu7"], "device:"),
     (["--threads", "-1"], "threads must be >= 0"),
     (["--image-topic", "/wrist"], "/wrist is not in the bag"),
+    (["--set", "data.topics.state_source=none"], "state_source none (the camera alone) is for "
+     "pretraining"),
+    (["--feature-cache", "ENCODER"], "--feature-cache: ENCODER is a file, not a directory"),
     # official hyper-parameters reach the encoder loader: a value the model cannot compute is
     # refused by name (a malformed item: test_a_malformed_item_is_a_usage_error)
     (["--encoder-arg", "use_rope=false"], "use_rope=False"),
@@ -90,6 +93,7 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
 ])
 def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, message):
     extra = [str(data["encoder"]) if item == "ENCODER" else item for item in extra]
+    message = message.replace("ENCODER", str(data["encoder"]))
     assert main(_args(data, tmp_path / "out", *extra)) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros train: ") and message in err and "\n" not in err

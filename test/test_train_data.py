@@ -149,3 +149,66 @@ def test_bad_bags_give_clear_errors(tmp_path):
         load_segments(find_sources([bag])[0], data)
     with pytest.raises(EpisodeError, match="no 8 consecutive valid steps"):
         load_segments(find_sources([bag])[0], DataConfig(frames_per_clip=8))
+
+
+@pytest.mark.parametrize("cache", ["memory", "disk"])
+def test_too_short_sources_among_several_are_left_out_with_a_note(tmp_path, encoder, cache):
+    """README: a source shorter than a clip is left out with a note, the refusal says the fix."""
+    from vjepa_ros.train import make_config
+    from vjepa_ros.train.prepare import load_banks
+    from vjepa_ros.train.pretrain_data import load_clip_segments
+
+    folder = tmp_path / "eps"
+    write_blob_episodes(folder, 2, frames=6, seed=0)
+    episode = blob_episode(frames=3, seed=9)
+    bag = write_bag(folder / "short_bag", episode.frames, episode.states, episode.timestamps)
+    short = _write_npz(folder / "short.npz", episode.frames, episode.states)
+    config = make_config({"out": str(tmp_path / "run"), "data.train": [str(folder)],
+                          "data.frames_per_clip": FPC, "data.val_fraction": 0.0,
+                          "data.feature_cache": cache, "device": "cpu", "progress": False})
+    bank, val, info = load_banks(config, encoder, log=lambda line: None)
+    assert bank.names == ["blob_0000", "blob_0001"] and val is None
+    for path in (bag, short):
+        assert any(note.startswith(f"left out {path}: ") and f"leave {path} out" in note
+                   and "--frames-per-clip 3" in note for note in info["notes"])
+    lines = []
+    segments = load_clip_segments([folder], FPC, log=lines.append)
+    assert len(segments) == 2 and sum(f"left out {bag}" in line for line in lines) == 1
+    # Alone, a short source is refused with the fix; when all are short, each is named.
+    for given in ([bag], [short]):
+        with pytest.raises(EpisodeError, match=r"--frames-per-clip 3; .* or leave .* out$"):
+            load_segments(find_sources(given)[0], DataConfig(frames_per_clip=FPC))
+    config.data.train = [str(bag), str(short)]
+    for load in (lambda: load_banks(config, encoder, log=lambda line: None),
+                 lambda: load_clip_segments([bag, short], FPC, log=None)):
+        with pytest.raises(EpisodeError, match="no usable .*among 2 sources") as caught:
+            load()
+        assert f"left out {bag}" in str(caught.value) and f"left out {short}" in str(caught.value)
+
+
+def test_pretrain_reads_camera_only_bags_on_any_image_topic(tmp_path, capsys):
+    """Pretraining needs no state: a camera-only bag is read, --image-topic names its topic."""
+    from vjepa_ros.cli import main
+    from vjepa_ros.eval import messages as m
+    from vjepa_ros.eval.bags import DEFAULT_START_NS, BagTopics, write_messages
+    from vjepa_ros.train.pretrain_data import load_clip_segments
+
+    frames = blob_episode(frames=9, seed=4).frames
+    topic = "/wrist/color/image_raw"
+    stamps = [DEFAULT_START_NS + k * 250_000_000 for k in range(len(frames))]  # 4 Hz
+    bag = write_messages(tmp_path / "camera_only", [
+        (topic, m.IMAGE, t, m.image_message(frame, t, "cam")) for frame, t in zip(
+            frames, stamps, strict=True)])
+    segments = load_clip_segments([bag], FPC, topics=BagTopics(image=topic), log=None)
+    assert len(segments) == 1
+    np.testing.assert_array_equal(segments[0], frames)
+    # The command: --image-topic reaches the reader; without it, the fix is an option it has.
+    out = tmp_path / "encoder.pt"
+    with pytest.raises(SystemExit):
+        main(["pretrain", "--help"])
+    assert "--image-topic" in capsys.readouterr().out
+    assert main(["pretrain", "--data", str(bag), "--out", str(out), "--steps", "0"]) == 1
+    assert "name the camera topic with --image-topic" in capsys.readouterr().err
+    assert main(["pretrain", "--data", str(bag), "--out", str(out), "--steps", "0",
+                 "--image-topic", topic]) == 0
+    assert out.is_file() and "in 1 segments" in capsys.readouterr().out

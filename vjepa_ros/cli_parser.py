@@ -24,6 +24,24 @@ import re
 _REFUSED_BY = "_vjepa_ros_unrecognized_by"
 UNRECOGNIZED = "unrecognized arguments: "  # argparse's message (parse_args), then the arguments
 INVALID_CHOICE = re.compile(r"argument (\S+): invalid choice: (['\"])(.*?)\2")  # argparse's
+EMPTY_VALUE = "an empty value"  # nonempty's refusal, answered in one line by the parser
+
+
+def nonempty(what: str):
+    """Return an argparse ``type`` that refuses '' (and blanks), which would mean the default.
+
+    ``what`` says what to give instead. Only for options whose default is None or not empty
+    (argparse runs the type on a string default too).
+    """
+    def check(value: str) -> str:
+        if not value.strip():
+            raise argparse.ArgumentTypeError(f"{EMPTY_VALUE} ({value!r}): give {what}, or leave "
+                                             "the option out for its default")
+        return value
+
+    return check
+
+
 # Options that name the same thing in different commands: each suggests the others.
 SISTER_OPTIONS = (("--checkpoint", "--world-model", "--model", "--weights"),
                   ("--out", "--output", "--out-dir"),
@@ -52,6 +70,8 @@ class ArgumentParser(argparse.ArgumentParser):
         """
         parser, self._refused_by = getattr(self, "_refused_by", None), None
         self._refuse_unknown_command(message)
+        if EMPTY_VALUE in message:  # one line, as an unknown option: the usage would bury it
+            self.exit(2, f"{self.prog}: error: {message}\n")
         if message.startswith(UNRECOGNIZED) and parser is not None:
             extras = message[len(UNRECOGNIZED):].split()
             hints = [hint for hint in map(parser.suggestions, extras) if hint]

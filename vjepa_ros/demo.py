@@ -50,7 +50,11 @@ def load_example(path: str | Path | None = None) -> Example:
     try:
         archive = np.load(str(path))
     except (OSError, ValueError, EOFError) as exc:  # not numpy's format at all
-        raise ValueError(f"episode {path} is not an .npz archive ({exc}): give "
+        # numpy reads any other file as a pickle and refuses it with allow_pickle advice, which
+        # is no advice for an episode: say what the file is not instead.
+        reason = "neither a zip archive nor a .npy array" if isinstance(exc, ValueError) \
+            else str(exc)
+        raise ValueError(f"episode {path} is not an .npz archive ({reason}): give "
                          f"{EPISODE_FORMAT}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):  # a single .npy array
         raise ValueError(f"episode {path} holds one array, not an .npz archive: give "

@@ -43,14 +43,15 @@ class BagReader:
     ``connections`` (rosbags ``Connection`` list), ``messages(connections)`` yields
     ``(connection, receive time ns, raw CDR bytes)`` part after part; ``storage`` is "mcap" or
     "sqlite3", ``compression`` a label ("none", "zstd file", "zstd message", "zstd chunks", ...),
-    ``notes`` what was repaired or lost while opening.
+    ``notes`` what was repaired or lost while opening; ``lost`` whether messages were lost (a
+    truncated or corrupt data file), not merely repaired (a missing ``metadata.yaml``).
     """
 
     def __init__(self, path: Path, parts, storage: str, compression: str, notes: list[str],
-                 cleanup=(), zstd_messages=False):
+                 cleanup=(), zstd_messages=False, lost=False):
         self.path, self.parts, self.storage, self.compression = path, list(parts), storage, \
             compression
-        self.notes, self._cleanup = list(notes), list(cleanup)
+        self.notes, self._cleanup, self.lost = list(notes), list(cleanup), lost
         # Message-compressed data files read without metadata.yaml (rosbag2 records that mode
         # only there): each message is a zstd frame.
         self._zstd_messages = zstd_messages
@@ -133,10 +134,13 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
             f"it: not a rosbag2 recording (it holds: {', '.join(present) or 'nothing'}); give the "
             "directory `ros2 bag record` wrote, or one of its data files"
         )
+    reader = _open_files(path, files, [])
     note = (f"{path}: no metadata.yaml (the recorder did not close, e.g. it was killed): read "
-            f"{', '.join(f.name for f in files)} directly; `ros2 bag reindex {path}` writes the "
-            "metadata")
-    return _open_files(path, files, [note])
+            f"{', '.join(f.name for f in files)} directly")
+    if not reader.lost:  # reindexing cannot mend a truncated file: its own note says what can
+        note += f"; `ros2 bag reindex {path}` writes the metadata"
+    reader.notes.insert(0, note)
+    return reader
 
 
 def _open_directory(path: Path) -> BagReader:
@@ -165,7 +169,7 @@ def _chunk_compression(stores) -> str:
 
 
 def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) -> BagReader:
-    parts, cleanup, storages, compressions = [], [], set(), set()
+    parts, cleanup, storages, compressions, lost = [], [], set(), set(), False
     try:
         for file in files:
             inner, compression = file, None
@@ -174,12 +178,16 @@ def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) 
                 compression = "zstd file"
                 if note:
                     notes.append(note)
+                    lost = True
             storage = STORAGE_OF_SUFFIX.get(inner.suffix)
             if storage is None:
+                episode = ("; an episode file: write it as a bag with `vjepa-ros bag-from-npz "
+                           f"OUT_BAG --episode {file}`" if file.suffix == ".npz" else "")
                 raise BagError(f"{file}: not a rosbag2 data file (expected a directory, or "
-                               f"{', '.join(DATA_SUFFIXES)})")
+                               f"{', '.join(DATA_SUFFIXES)}){episode}")
             part, note = _open_data_file(inner, storage, file, salvage)
             parts.append(part)
+            lost = lost or getattr(getattr(part, "damage", None), "damaged", False)
             storages.add(storage)
             if note:
                 notes.append(note)
@@ -201,7 +209,8 @@ def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) 
     zstd_messages = _messages_are_zstd(parts[0])
     if zstd_messages:
         compression = "zstd message"
-    return BagReader(path, parts, storages.pop(), compression, notes, cleanup, zstd_messages)
+    return BagReader(path, parts, storages.pop(), compression, notes, cleanup, zstd_messages,
+                     lost)
 
 
 def _messages_are_zstd(part) -> bool:

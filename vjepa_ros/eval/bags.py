@@ -38,6 +38,7 @@ from vjepa_ros.robot.joint_states import (
     JointSeries,
     JointStateReader,
     RangeError,
+    arm_prefixes,
     closedness_from_fingers,
     finger_position,
     read_series,
@@ -48,7 +49,7 @@ from vjepa_ros.robot.state_ranges import states_problem
 STORAGES = ("mcap", "sqlite3")
 IMAGE_FORMATS = ("raw", "jpeg", "png")
 COMPRESSIONS = ("none", "file", "message", "storage")  # rosbag2 zstd modes; storage: MCAP chunks
-STATE_SOURCES = ("auto", "pose", "joint_states")
+STATE_SOURCES = ("auto", "pose", "joint_states", "none")  # none: camera only (pretraining)
 STAMPS = ("header", "receive")
 DAMAGED_HINT = ("the recording is damaged at this message: re-copy it from the recording "
                 "machine, or re-record")
@@ -96,7 +97,8 @@ class BagTopics:
     )
     state_source: str = param(
         "auto", "Where end-effector states come from: auto (pose if recorded, else "
-        "joint_states), pose or joint_states.",
+        "joint_states), pose or joint_states; none: the camera alone (pretraining, which uses "
+        "no states): states 0 at the frame stamps, so frames are resampled by their own stamps.",
     )
     gripper_max_width: float = param(0.08, "Finger opening [m] that counts as fully open.")
     stamps: str = param(
@@ -280,14 +282,20 @@ def _resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: l
 
 def _resolve_state_topic(path: Path, types: dict[str, str], config: BagTopics):
     source = config.state_source
+    if source == "none":
+        return source, None
     if source == "auto":
         source = "pose" if config.pose in types else "joint_states"
     topic = config.pose if source == "pose" else config.joint_states
     expected = m.POSE_TYPES if source == "pose" else (m.JOINT_STATE,)
     if topic not in types:
+        other = "joint_states" if source == "pose" else "pose"
+        other_topic = config.joint_states if source == "pose" else config.pose
+        fix = (f"give --state-source {other} (or auto): {other_topic} is in the bag"
+               if other_topic in types else f"record {config.pose} (PoseStamped) or "
+               f"{config.joint_states} (JointState)")
         raise BagError(
-            f"{path}: state topic {topic} ({source}) is not in the bag; record "
-            f"{config.pose} (PoseStamped) or {config.joint_states} (JointState). Topics there: "
+            f"{path}: state topic {topic} ({source}) is not in the bag; {fix}. Topics there: "
             f"{', '.join(f'{t} [{ty}]' for t, ty in sorted(types.items()))}"
         )
     if types[topic] not in expected:
@@ -319,8 +327,9 @@ def read_recording(
                     types[config.gripper] != m.JOINT_STATE:
                 raise BagError(f"{path}: gripper topic {config.gripper} has type "
                                f"{types[config.gripper]}, expected {m.JOINT_STATE}")
-            joint_topics = sorted(t for t, ty in types.items() if ty == m.JOINT_STATE)
-            wanted = list(dict.fromkeys([image_topic, state_topic, *joint_topics]))
+            joint_topics = [] if state_topic is None else \
+                sorted(t for t, ty in types.items() if ty == m.JOINT_STATE)
+            wanted = [t for t in dict.fromkeys([image_topic, state_topic, *joint_topics]) if t]
             collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, contents
             for connection, received, raw in iter_messages(reader, path, wanted):
                 topic = connection.topic
@@ -368,6 +377,16 @@ def read_recording(
             "camera topic of this bag) or record longer"
         )
     order = np.argsort(image_times, kind="stable")
+    if state_topic is None:  # camera only: each frame its own step, its state 0
+        times = np.unique(image_times)
+        return Recording(
+            path=path, storage=storage, compression=compression, topic_types=types,
+            image_topic=image_topic, image_type=types[image_topic],
+            image_times=image_times[order], image_ordinals=order, state_times=times,
+            states=np.zeros((len(times), 7)), state_source="none", state_topic="",
+            gripper_source="none (camera only)", notes=notes, salvaged=salvaged,
+            gripper_searched=[],
+        )
     state_msgs = collected[state_topic][2]
     if not state_msgs:
         raise BagError(f"{path}: state topic {state_topic} has no messages: name the topic "
@@ -385,7 +404,8 @@ def read_recording(
     else:
         series = read[state_topic] = _joint_series(path, state_topic, collected, times_of, joints)
         state_times = series.arm_times
-        ee = _joints_to_ee(path, state_topic, series, state_msgs, joints_to_pose)
+        ee = _joints_to_ee(path, state_topic, series, state_msgs, joints_to_pose,
+                           config.joint_prefix)
         if series.foreign:
             notes.append(f"{series.foreign} message(s) on {state_topic} about other joints "
                          "ignored")
@@ -442,13 +462,18 @@ def _joint_series(path, topic, collected, times_of, joints: JointStateReader) ->
         raise BagError(f"{path}: {topic} {exc}") from exc
 
 
-def _joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose) -> np.ndarray:
+def _joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
+                  joint_prefix: str = "") -> np.ndarray:
     if len(series.arm) == 0:
         names = sorted({name for names, _ in rows for name in names})
+        found = arm_prefixes(names)
+        fix = (f"--joint-prefix {joint_prefix} names none of them: give --joint-prefix "
+               f"{found[0]} (or leave it out: the prefix is found from the names)"
+               if joint_prefix and found else "give the arm's topic with --joint-states-topic "
+               "or record the end-effector pose (--pose-topic)")
         raise BagError(
             f"{path}: {topic}: no message holds the 7 arm joints (<prefix>panda_joint1..7 or "
-            f"<prefix>fr3_joint1..7; names there: {', '.join(names[:20]) or 'none'}); give the "
-            "arm's topic with --joint-states-topic or record the end-effector pose (--pose-topic)"
+            f"<prefix>fr3_joint1..7; names there: {', '.join(names[:20]) or 'none'}); {fix}"
         )
     try:
         ee = (joints_to_pose or default_joints_to_pose())(list(series.arm_names), series.arm)

@@ -203,6 +203,46 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
     return None
 
 
+MOTION_TOLERANCE_M = 1e-6  # a motion of exactly min_motion_m counts despite float rounding
+
+
+def _spans(executed: np.ndarray) -> np.ndarray:
+    """Singular values [3] of the executed motions' unit directions (0 where absent)."""
+    span = np.linalg.svd(unit_directions(executed), compute_uv=False)
+    return np.concatenate([span, np.zeros(3 - len(span))])
+
+
+def usable_motions(executed, thresholds: CheckThresholds | None = None,
+                   also=None) -> np.ndarray:
+    """Return the mask [N] of executed motions [N, 3+] (base frame, m) the check can use.
+
+    A motion is used when finite (and ``also``, a mask [N], where given) and at least
+    ``min_motion_m`` long (to a micrometre: float rounding of a motion of exactly 1 cm counts).
+    Needs no model: ``camera_check_bag`` calls it on a bag's states before planning.
+
+    Raises:
+        ValueError: fewer than ``min_motions`` such motions, or all of them along one line (the
+            rotation is not determined); the message says what motion is missing.
+    """
+    thresholds = thresholds or CheckThresholds()
+    executed = np.asarray(executed, dtype=np.float64).reshape(len(executed), -1)[:, :3]
+    used = np.isfinite(executed).all(1) & (
+        np.linalg.norm(executed, axis=1) >= thresholds.min_motion_m - MOTION_TOLERANCE_M)
+    if also is not None:
+        used &= np.asarray(also, dtype=bool)
+    count = int(used.sum())
+    if count < thresholds.min_motions:
+        raise ValueError(
+            f"camera check: {count} executed motions of at least "
+            f"{thresholds.min_motion_m * 100:g} cm, need {thresholds.min_motions}: record the arm "
+            "moving a few cm along x, y and z (or run the live check, ~/camera_check)")
+    span = _spans(executed[used])
+    if span[1] < SPAN_2D * span[0]:
+        raise ValueError("camera check: the executed motions all lie along one line, which does "
+                         "not determine a rotation: move the arm along at least two axes")
+    return used
+
+
 def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                   explained=None) -> CameraCheckResult:
     """Estimate the model's frame from motions and give the verdict.
@@ -228,23 +268,12 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         raise ValueError(f"camera check: executed and inferred motions must be [N, 3+] each, got "
                          f"{list(executed.shape)} and {list(inferred.shape)}")
     executed, inferred = executed[:, :3], inferred[:, :3]
-    finite = np.isfinite(executed).all(1) & np.isfinite(inferred).all(1)
-    used = finite & (np.linalg.norm(executed, axis=1) >= thresholds.min_motion_m)
-    count = int(used.sum())
-    if count < thresholds.min_motions:
-        raise ValueError(
-            f"camera check: {count} executed motions of at least "
-            f"{thresholds.min_motion_m * 100:g} cm, need {thresholds.min_motions}: record the arm "
-            "moving a few cm along x, y and z (or run the live check, ~/camera_check)")
-    executed, inferred = executed[used], inferred[used]
+    used = usable_motions(executed, thresholds, np.isfinite(inferred).all(1))
+    executed, inferred, count = executed[used], inferred[used], int(used.sum())
     if explained is not None:
         explained = np.asarray(explained, dtype=np.float64).reshape(-1)[used]
     by_axis = _explained_by_axis(executed, explained)
-    span = np.linalg.svd(unit_directions(executed), compute_uv=False)
-    span = np.concatenate([span, np.zeros(3 - len(span))])
-    if span[1] < SPAN_2D * span[0]:
-        raise ValueError("camera check: the executed motions all lie along one line, which does "
-                         "not determine a rotation: move the arm along at least two axes")
+    span = _spans(executed)
     moved = np.linalg.norm(inferred, axis=1) > 0
     scale = float(np.linalg.norm(inferred, axis=1).sum() / np.linalg.norm(executed, axis=1).sum())
     yaw = estimate_yaw(executed[moved], inferred[moved]) if moved.any() else 0.0

@@ -24,9 +24,30 @@ from vjepa_ros.eval.camera_check import (
     CheckThresholds,
     check_motions,
     explained_share,
+    usable_motions,
 )
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
-from vjepa_ros.eval.evaluate import evaluate_recording
+from vjepa_ros.eval.evaluate import evaluate_recording, executed_actions, planned_steps
+from vjepa_ros.eval.resample import resample
+
+
+def check_executed_motions(recording: Recording, thresholds: CheckThresholds, config) -> None:
+    """Refuse, before any planning, a bag whose executed motions cannot determine a rotation.
+
+    The steps and executed motions are those the evaluation will use (``config``: its
+    ``EvalConfig``, goal offset 1, horizon 1). ValueError naming the bag (as ``usable_motions``
+    says); nothing when no step can be evaluated (the evaluation says why).
+    """
+    steps = resample(recording.image_times, recording.state_times, recording.states,
+                     config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s)
+    chosen = planned_steps(steps, 1, 1, config.max_steps)
+    if not chosen:
+        return
+    executed = np.stack([executed_actions(steps.states, k, 1)[0].numpy() for k in chosen])
+    try:
+        usable_motions(executed, thresholds)
+    except ValueError as exc:
+        raise ValueError(f"{recording.path}: {exc}") from None
 
 
 def check_recording(recording: Recording, model, cem, thresholds: CheckThresholds | None = None,
@@ -40,6 +61,7 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     thresholds = thresholds or CheckThresholds()
     cem = dataclasses.replace(cem, horizon=1)
     config = check_eval_config(thresholds, rate_hz, max_steps, seed)
+    check_executed_motions(recording, thresholds, config)  # seconds, not minutes of planning
     report = evaluate_recording(recording, model, cem, config, progress=progress)
     executed = np.array([r["executed_action"] for r in report["steps"]])
     inferred = np.array([r["planned_action"] for r in report["steps"]])

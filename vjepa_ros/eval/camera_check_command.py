@@ -47,7 +47,8 @@ def add_commands(sub) -> None:
     add_planning_arguments(check, default_preset="paper")
     add_search_method_arguments(check)
     check.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
-    check.add_argument("--max-steps", type=int, default=0, help="use at most N steps")
+    check.add_argument("--max-steps", type=int, default=0,
+                       help="use at most N steps (0, the default: all)")
     add_verdict_arguments(check)
     add_topic_arguments(check)
     check.add_argument("--no-plots", action="store_true", help="no camera_check.png")

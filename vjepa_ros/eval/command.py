@@ -21,6 +21,7 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
     option_message,
 )
+from vjepa_ros.cli_parser import nonempty
 from vjepa_ros.config import exit_status
 
 
@@ -38,9 +39,11 @@ def add_commands(sub) -> None:
     add_search_method_arguments(ev)
     ev.add_argument("--goal", help="goal image file; default: the frame --goal-offset steps later")
     ev.add_argument("--goal-offset", type=int, default=0,
-                    help="goal = frame this many steps later (default: the planner horizon)")
+                    help="goal = frame this many steps later (0, the default: the planner "
+                    "horizon, --horizon)")
     ev.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
-    ev.add_argument("--max-steps", type=int, default=0, help="evaluate at most N steps")
+    ev.add_argument("--max-steps", type=int, default=0,
+                    help="evaluate at most N steps (0, the default: all)")
     ev.add_argument("--landscape-points", type=int, default=11,
                     help="Δx/Δz energy landscape grid size per axis (0: none)")
     ev.add_argument("--min-motion", type=float, default=0.002,
@@ -80,18 +83,20 @@ def add_commands(sub) -> None:
 
 def add_topic_arguments(parser) -> None:
     """Add the bag topic options (read back with :func:`topics_from_args`)."""
-    parser.add_argument("--image-topic",
+    topic = nonempty("a topic name")
+    parser.add_argument("--image-topic", type=topic,
                         help="camera topic (default /camera/camera/color/image_raw)")
-    parser.add_argument("--pose-topic", help="end-effector PoseStamped topic")
-    parser.add_argument("--joint-states-topic",
+    parser.add_argument("--pose-topic", type=topic, help="end-effector PoseStamped topic")
+    parser.add_argument("--joint-states-topic", type=topic,
                         help="arm JointState topic (default /joint_states)")
-    parser.add_argument("--gripper-topic", help="gripper JointState topic (default: the "
-                        "JointState topic holding the finger joints; none found: a warning, "
+    parser.add_argument("--gripper-topic", type=topic, help="gripper JointState topic (default: "
+                        "the JointState topic holding the finger joints; none found: a warning, "
                         "closedness 0)")
-    parser.add_argument("--joint-prefix", help="arm joint name prefix, e.g. left_fr3_ (default: "
-                        "found from the names; needed only with two Franka arms)")
-    parser.add_argument("--base-frame", help="header.frame_id of the arm's base: poses in another "
-                        "frame are refused (default: base or <prefix>link0)")
+    parser.add_argument("--joint-prefix", help="arm joint name prefix, e.g. left_fr3_ (default, "
+                        "or '': found from the names; needed only with two Franka arms)")
+    parser.add_argument("--base-frame", type=nonempty("a frame id, e.g. fr3_link0"),
+                        help="header.frame_id of the arm's base: poses in another frame are "
+                        "refused (default: base or <prefix>link0)")
     parser.add_argument("--no-gripper", action="store_true",
                         help="the bag has no gripper state: closedness 0 without a warning")
     parser.add_argument("--state-source", choices=("auto", "pose", "joint_states"),

@@ -28,6 +28,7 @@ import torch
 from vjepa_ros.eval import metrics
 from vjepa_ros.eval.bags import BagTopics, JointsToPose, Recording, read_recording
 from vjepa_ros.eval.eval_config import EvalConfig
+from vjepa_ros.eval.rate_hint import slow_camera_hint
 from vjepa_ros.eval.resample import Steps, resample
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
 
@@ -178,6 +179,7 @@ def evaluate_recording(
             f"{recording.path}: no step to evaluate: {int(steps.valid.sum())} valid of "
             f"{len(steps)} steps at {config.rate_hz:g} Hz, and each needs "
             f"{max(horizon, offset or 0)} valid steps after it (dropped: {steps.dropped or 0})"
+            f"{slow_camera_hint(recording.image_times, config.rate_hz, steps.dropped)}"
         )
     landscape_at = chosen[0] if config.landscape_step < 0 else config.landscape_step
     if config.landscape_points and landscape_at not in chosen:

@@ -62,12 +62,31 @@ class BagMessage:
     data: bytes  # serialized CDR, as recorded
 
 
+@dataclasses.dataclass(frozen=True)
+class BagContents:
+    """What a player needs to know before playing: topics, and what the reader repaired or lost.
+
+    ``notes`` are the reader's one-line notes (a missing ``metadata.yaml``, a truncated file and
+    the span lost); ``lost`` is true when messages were lost, not merely metadata repaired.
+    """
+
+    topics: dict[str, TopicInfo]
+    notes: tuple[str, ...] = ()
+    lost: bool = False
+
+
 def bag_topics(path: str | Path, topics: Iterable[str] = ()) -> dict[str, TopicInfo]:
     """Topics of a bag (all, or the given ones, which must exist) with type and durability."""
+    return bag_contents(path, topics).topics
+
+
+def bag_contents(path: str | Path, topics: Iterable[str] = ()) -> BagContents:
+    """:func:`bag_topics` with the reader's notes; BagError for a missing topic or bag."""
     from rosbags.interfaces import ConnectionExtRosbag2, QosDurability
 
     path = Path(path).expanduser()
     reader = open_reader(path)
+    notes, lost = tuple(reader.notes), reader.lost
     try:
         found: dict[str, TopicInfo] = {}
         for connection in reader.connections:
@@ -84,7 +103,7 @@ def bag_topics(path: str | Path, topics: Iterable[str] = ()) -> dict[str, TopicI
     if missing:
         raise BagError(f"{path}: topic(s) {', '.join(missing)} not in the bag (it has "
                        f"{', '.join(sorted(found)) or 'no topics'})")
-    return {t: found[t] for t in (wanted or sorted(found))}
+    return BagContents({t: found[t] for t in (wanted or sorted(found))}, notes, lost)
 
 
 def iter_bag(path: str | Path, topics: Iterable[str] = ()) -> Iterator[BagMessage]:

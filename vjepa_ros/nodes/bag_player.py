@@ -5,7 +5,10 @@
 
 On a full ROS install ``ros2 bag play run1 --clock`` does the same. Timing and reading live in
 :mod:`vjepa_ros.eval.playback`; this node only creates publishers and sends the recorded bytes.
-The node exits when the bag ends (unless ``loop``).
+The node exits when the bag ends (unless ``loop``). A damaged bag (a recorder killed mid-write)
+is played as far as it is intact: the reader's notes are logged as warnings at the start and the
+exit status is 1 when messages were lost, so a script notices; a bag only missing its
+``metadata.yaml`` plays with a warning and exit status 0.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
 
 from vjepa_ros.eval.bags import BagError
-from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_topics, iter_bag, play
+from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_contents, iter_bag, play
 from vjepa_ros.nodes.params import declare_config
 
 
@@ -38,7 +41,10 @@ class BagPlayer(Node):
     def __init__(self, **kwargs):
         super().__init__(self.ROS_NAME, **kwargs)
         self.config = declare_config(self, PlaybackConfig()).check()
-        topics = bag_topics(self.config.bag, self.config.topic_list())
+        contents = bag_contents(self.config.bag, self.config.topic_list())
+        topics, self.notes, self.lost = contents.topics, contents.notes, contents.lost
+        for note in self.notes:
+            self.get_logger().warning(f"note: {note}")
         self.publishers_by_topic, self.message_classes = {}, {}
         for topic, info in topics.items():
             try:
@@ -99,7 +105,12 @@ class BagPlayer(Node):
                 )
                 if not self.config.loop:
                     break
-            self.get_logger().info(f"bag finished: {self.published} messages published")
+            finished = f"bag finished: {self.published} messages published"
+            if self.lost:
+                self.get_logger().error(f"{finished}; {self.config.bag} is damaged, the messages "
+                                        "the notes above count were lost (exit status 1)")
+            else:
+                self.get_logger().info(finished)
         except Exception as exc:  # a damaged bag: report it and end, never hang
             self.error = exc
             self.get_logger().error(f"playback failed: {exc}")
@@ -137,7 +148,7 @@ def main(args=None):
         executor.shutdown()
         node.destroy_node()
         rclpy.try_shutdown()
-    return 1 if node.error else 0
+    return 1 if node.error or node.lost else 0
 
 
 if __name__ == "__main__":

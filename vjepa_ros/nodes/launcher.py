@@ -23,6 +23,7 @@ import json
 import math
 import sys
 
+from vjepa_ros.cli_parser import nonempty
 from vjepa_ros.config import (
     ConfigError,
     UsageError,
@@ -368,7 +369,8 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         "(pyrealsense2)")
     parser.add_argument("--use-sim-time", action="store_true", help="use /clock (bag play "
                         "--clock, simulator)")
-    parser.add_argument("--params-file", help="planner parameter file (default: the package's "
+    parser.add_argument("--params-file", type=nonempty("a parameter file"),
+                        help="planner parameter file (default: the package's "
                         "config/planner.yaml)")
     parser.add_argument("--node", action="append", default=[], choices=sorted(NODES),
                         help="start another registered node with its config file")
@@ -443,6 +445,7 @@ def cmd_launch(args: argparse.Namespace) -> int:
     """
     from vjepa_ros.input_paths import world_model_error
     from vjepa_ros.models.errors import CheckpointError  # (no torch)
+    from vjepa_ros.nodes.topic_options import check_topic_options  # rclpy: launch starts nodes
 
     try:
         overrides = _parse_overrides(args.overrides)
@@ -463,6 +466,11 @@ def cmd_launch(args: argparse.Namespace) -> int:
                 # --use-sim-time with the simulator: it is the /clock source (sim_node refuses
                 # use_sim_time without publish_clock, nothing else would publish /clock)
                 node.parameters.setdefault("publish_clock", True)
+        # rclpy's validators: after the checks that need no ROS, before rcl parses the remaps
+        check_topic_options({"--camera-topic": args.camera_topic,
+                             "--target-topic": args.target_topic,
+                             "--joint-states-topic": args.joint_states_topic,
+                             "--gripper-topic": args.gripper_topic}, PLANNER_NODE)
         use_camera_profile()  # as the launch files: before the first participant is created
         launch = Launch(nodes, use_sim_time=args.use_sim_time)
     except CheckpointError as exc:  # "planner: FILE is not a vjepa_ros checkpoint (...): ..."

@@ -36,6 +36,7 @@ from vjepa_ros.cli_options import (
     planner_option_message,
     search_method_overrides,
 )
+from vjepa_ros.cli_parser import nonempty
 from vjepa_ros.config import ConfigError, exit_status, flatten
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
@@ -159,7 +160,8 @@ def _device_text(ready: str) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", help="world model file (one vjepa-ros train wrote, or "
+    parser.add_argument("--checkpoint", type=nonempty("a world model file"),
+                        help="world model file (one vjepa-ros train wrote, or "
                         "vjepa2-ac-vitg.pt); default: the packaged demo world model")
     parser.add_argument("--goal-seed", type=int, help="scene and goal seed (default 900000, "
                         "the first held-out goal)")

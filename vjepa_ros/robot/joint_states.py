@@ -71,6 +71,11 @@ class JointReading:
         return self.arm is None and self.fingers is None
 
 
+def arm_prefixes(names) -> list[str]:
+    """Return the prefixes of the Franka arm joints among ``names`` (``fr3_`` of fr3_joint1..7)."""
+    return sorted(_groups(tuple(str(name) for name in names), _ARM_NAME))
+
+
 @functools.lru_cache(maxsize=1024)
 def _groups(names: tuple[str, ...], pattern: re.Pattern) -> dict[str, dict[int, int]]:
     """Group the names matching ``pattern``: prefix → {joint number: index in names}.

@@ -20,8 +20,10 @@ from pathlib import Path
 import yaml
 
 from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, option_message
+from vjepa_ros.cli_parser import nonempty
 from vjepa_ros.config import UsageError, exit_status, yaml_problem
 
+TOPIC = nonempty("a topic name")  # '' would silently mean the default topic
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
     ("--data", "data.train", dict(nargs="+", metavar="PATH", help="training episodes: .npz "
@@ -52,11 +54,13 @@ OPTIONS = (
                               help="default: bfloat16 on CUDA, float32 on CPU")),
     ("--seed", "seed", dict(type=int)),
     ("--rate", "data.rate_hz", dict(type=float, help="bag step rate in Hz (default 4)")),
-    ("--image-topic", "data.topics.image", dict(help="bags: camera topic")),
-    ("--pose-topic", "data.topics.pose", dict(help="bags: end-effector PoseStamped topic")),
-    ("--joint-states-topic", "data.topics.joint_states", dict(help="bags: arm JointState")),
-    ("--gripper-topic", "data.topics.gripper", dict(help="bags: gripper JointState topic "
-     "(default: the JointState topic holding the finger joints)")),
+    ("--image-topic", "data.topics.image", dict(type=TOPIC, help="bags: camera topic")),
+    ("--pose-topic", "data.topics.pose", dict(type=TOPIC, help="bags: end-effector PoseStamped "
+     "topic")),
+    ("--joint-states-topic", "data.topics.joint_states", dict(type=TOPIC,
+                                                              help="bags: arm JointState")),
+    ("--gripper-topic", "data.topics.gripper", dict(type=TOPIC, help="bags: gripper JointState "
+     "topic (default: the JointState topic holding the finger joints)")),
     ("--joint-prefix", "data.topics.joint_prefix", dict(help="bags: arm joint name prefix, "
      "e.g. left_fr3_ (default: found from the names; needed only with two Franka arms)")),
     ("--base-frame", "data.topics.base_frame", dict(help="bags: header.frame_id of the arm's "
@@ -102,10 +106,7 @@ def add_commands(sub) -> None:
         "features of a frozen encoder. Writes <out>/latest.pt (resumable), world_model.pt, "
         "loss.png and log.json. Defaults: config/train.yaml.",
     )
-    for option, field, keywords in OPTIONS:
-        if "choices" not in keywords:
-            keywords = {"metavar": option.lstrip("-").upper().replace("-", "_"), **keywords}
-        train.add_argument(option, dest=_dest(field), default=None, **keywords)
+    add_options(train, [option for option, _, _ in OPTIONS])
     for option, field, _, text in SWITCHES:
         train.add_argument(option, dest=_dest(field), action="store_true", help=text)
     add_model_arguments(train)
@@ -120,6 +121,33 @@ def add_commands(sub) -> None:
 
 def _dest(field: str) -> str:
     return "opt_" + field.replace(".", "__")
+
+
+def add_options(parser: argparse.ArgumentParser, names) -> None:
+    """Add these of train's :data:`OPTIONS` (by option name) to ``parser`` (train, pretrain)."""
+    for option, field, keywords in OPTIONS:
+        if option not in names:
+            continue
+        if "choices" not in keywords:
+            keywords = {"metavar": option.lstrip("-").upper().replace("-", "_"), **keywords}
+        parser.add_argument(option, dest=_dest(field), default=None, **keywords)
+
+
+def bag_topics_given(args: argparse.Namespace, base=None):
+    """Return ``base`` (a ``BagTopics``; default the defaults) with the topic options given.
+
+    Reads the options :func:`add_options` added for ``data.topics.*`` fields; those a parser
+    lacks are skipped.
+    """
+    import dataclasses
+
+    from vjepa_ros.eval.bags import BagTopics
+
+    prefix = "data.topics."
+    changes = {field[len(prefix):]: getattr(args, _dest(field))
+               for _, field, _ in OPTIONS if field.startswith(prefix)
+               and getattr(args, _dest(field), None) is not None}
+    return dataclasses.replace(base or BagTopics(), **changes)
 
 
 def overrides_from_args(args: argparse.Namespace) -> dict:

@@ -234,6 +234,9 @@ class TrainConfig:
                  "data.aspect_ratio_min must be > 0 and <= data.aspect_ratio_max")
         _require(data.encode_batch >= 1,
                  f"data.encode_batch must be >= 1, got {data.encode_batch}")
+        _require(data.topics.state_source != "none", "data.topics.state_source none (the camera "
+                 "alone) is for pretraining: train learns from the states; give auto, pose or "
+                 "joint_states")
         _choice("data.feature_cache", data.feature_cache, FEATURE_CACHES)
         _choice("data.feature_dtype", data.feature_dtype, FEATURE_DTYPES)
         try:
@@ -277,6 +280,14 @@ class TrainConfig:
             problems.append("data.train: give episode directories or files (--data)")
         for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
             problems += [f"{name}: {path} {why}" for path in paths if (why := missing(path))]
+        if self.data.feature_cache_dir:  # a file there: one line now, not "File exists" later
+            from vjepa_ros.out_paths import output_dir
+
+            try:
+                output_dir(self.data.feature_cache_dir, "data.feature_cache_dir", create=False)
+            except ValueError as exc:
+                shown = f"data.feature_cache_dir {self.data.feature_cache_dir}: "
+                problems.append(f"data.feature_cache_dir: {str(exc).removeprefix(shown)}")
         if need_encoder:
             if not (self.encoder or self.predictor.init):
                 problems.append("encoder: give the frozen encoder's checkpoint (--encoder FILE), "

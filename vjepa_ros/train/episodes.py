@@ -17,6 +17,7 @@ import numpy as np
 
 from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files
 from vjepa_ros.eval.bags import BagError, read_recording
+from vjepa_ros.eval.rate_hint import slow_camera_hint
 from vjepa_ros.eval.resample import resample
 from vjepa_ros.input_paths import missing
 from vjepa_ros.sim.episode import Episode, actions_from_states
@@ -25,6 +26,32 @@ from vjepa_ros.train.config import DataConfig
 
 class EpisodeError(ValueError):
     """Training data that cannot be used: missing, empty, damaged, too short, NaN states."""
+
+
+class ShortSourceError(EpisodeError):
+    """A source with no run of ``frames_per_clip`` valid steps; among several it is left out."""
+
+
+def shorter_fix(path: Path, longest: int) -> str:
+    """Say how to fix a too-short source: shorter clips (of at least 2 frames) or leave it out."""
+    shorter = (f"use clips of at most {longest} frames (train: --frames-per-clip {longest}; "
+               "pretrain: frames_per_clip in --config) or " if longest >= 2 else "")
+    return f"{shorter}leave {path} out"
+
+
+def leave_out_short(sources: list[Source], source: Source, exc: ShortSourceError,
+                    notes: list[str]) -> None:
+    """Note a too-short ``source`` as left out when there are several; re-raise when alone."""
+    if len(sources) < 2:
+        raise exc
+    notes.append(f"left out {source.path}: {exc}")
+
+
+def no_usable_source(sources: list[Source], notes: list[str], what: str) -> EpisodeError:
+    """Return the error when every one of several sources was left out as too short."""
+    own = [note for note in notes if any(f" {s.path}:" in note for s in sources)]
+    return EpisodeError(f"no usable {what} among {len(sources)} sources, all shorter than one "
+                        f"clip: {'; '.join(own)}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,9 +155,9 @@ def _npz_segment(path: Path, frames_per_clip: int) -> Segment:
         message = str(exc)
         raise EpisodeError(message if str(path) in message else f"{path}: {message}") from exc
     if len(episode) < frames_per_clip:
-        raise EpisodeError(
-            f"{path}: {len(episode)} frames, shorter than one clip of {frames_per_clip} frames "
-            "(data.frames_per_clip)"
+        raise ShortSourceError(
+            f"{path}: {len(episode)} frames, shorter than one clip of {frames_per_clip} frames; "
+            f"{shorter_fix(path, len(episode))}"
         )
     states = episode.states.astype(np.float32)
     return Segment(path.stem, episode.frames, states, actions_from_states(states))
@@ -161,9 +188,11 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
                      f"left out ({sum(short)} steps)")
     if not long_runs:
         longest = max((b - a for a, b in runs), default=0)
-        raise EpisodeError(
+        raise ShortSourceError(
             f"{path}: no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
             f"(longest run {longest} of {len(steps)} steps; dropped: {steps.dropped or 'none'})"
+            f"{slow_camera_hint(recording.image_times, data.rate_hz, steps.dropped)}; "
+            f"{shorter_fix(path, longest)}"
         )
     wanted = np.concatenate([steps.frame_indices[a:b] for a, b in long_runs])
     try:

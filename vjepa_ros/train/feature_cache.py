@@ -39,7 +39,7 @@ import torch
 
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.distributed import Topology, barrier, broadcast_object
-from vjepa_ros.train.episodes import Source, load_segments
+from vjepa_ros.train.episodes import ShortSourceError, Source, leave_out_short, load_segments
 from vjepa_ros.train.features import FeatureBank, FrameEncoder
 
 FORMAT = "vjepa_ros.features/1"
@@ -158,7 +158,9 @@ def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
     one, the missing sources are split over the ranks (rank r encodes sources r, r + world_size,
     ...) and written; after a barrier every rank opens all shards memory-mapped (read lazily).
     counts: ``encoded`` / ``from_disk`` frames, ``seconds`` of encoding (this rank),
-    ``disk_bytes`` of the sources' shards.
+    ``disk_bytes`` of the sources' shards, ``left_out``: notes on the sources without a clip-long
+    run, which get no shard when there are several (every rank finds them itself: they are short);
+    a single such source raises ``episodes.ShortSourceError``.
     """
     from tqdm import tqdm
 
@@ -171,30 +173,46 @@ def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
         missing = list(range(len(sources)))
         mine = list(sources)
     shards: dict[Source, dict] = {}
+    left_out: list[str] = []
+
+    def encoded(source: Source) -> dict | None:
+        try:
+            return encode_source(source, data, encode)
+        except ShortSourceError as exc:
+            leave_out_short(sources, source, exc, left_out)
+            return None
+
     bar = tqdm(mine, unit="episode", dynamic_ncols=True, desc="features",
                disable=not (progress and topology.is_main and mine))
     for source in bar:
-        shard = encode_source(source, data, encode)
+        shard = encoded(source)
+        if shard is None:
+            continue
         bar.set_postfix({"frames": encode.frames_encoded}, refresh=False)
         if cache is not None:
             cache.save(source, shard)  # and dropped: read back memory-mapped below
         else:
             shards[source] = shard
     bar.close()
-    counts = {"encoded": 0, "from_disk": 0, "seconds": encode.seconds, "disk_bytes": None}
+    counts = {"encoded": 0, "from_disk": 0, "seconds": encode.seconds, "disk_bytes": None,
+              "left_out": left_out}
     if cache is None:
         counts["encoded"] = encode.frames_encoded
         return shards, counts
     barrier(topology)  # every rank's shards written
-    encoded = {sources[i] for i in missing}
+    fresh = {sources[i] for i in missing}
+    left_out.clear()  # this rank's own notes on every source, below
     for source in sources:
         shard = cache.load(source)
-        if shard is None:  # damaged since, or written by a rank that failed: encode it
-            cache.save(source, encode_source(source, data, encode))
+        if shard is None:  # short, damaged since, or written by a rank that failed: encode it
+            shard = encoded(source)
+            if shard is None:
+                continue
+            cache.save(source, shard)
             shard = cache.load(source)
-            encoded.add(source)
+            fresh.add(source)
         shards[source] = shard
-        counts["encoded" if source in encoded else "from_disk"] += int(shard["lengths"].sum())
+        counts["encoded" if source in fresh else "from_disk"] += int(shard["lengths"].sum())
     counts["seconds"] = encode.seconds
     counts["disk_bytes"] = cache.disk_bytes(sources)
     return shards, counts

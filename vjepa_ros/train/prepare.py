@@ -27,7 +27,7 @@ from vjepa_ros.models.checkpoint import read_checkpoint_file
 from vjepa_ros.out_paths import output_dir
 from vjepa_ros.train.config import TrainConfig, make_config
 from vjepa_ros.train.distributed import Topology, current, rank_device
-from vjepa_ros.train.episodes import EpisodeError, find_sources, split_sources
+from vjepa_ros.train.episodes import EpisodeError, find_sources, no_usable_source, split_sources
 from vjepa_ros.train.feature_cache import (
     FeatureCache,
     build_shards,
@@ -130,9 +130,12 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     cache = FeatureCache(directory, cache_key(encode, data)) if directory else None
     shards, counts = build_shards(train_sources + val_sources, data, encode, cache, topology,
                                   config.progress, log)
-    info: dict = {"tokens_per_frame": encode.tokens_per_frame, "notes": []}
+    info: dict = {"tokens_per_frame": encode.tokens_per_frame, "notes": list(counts["left_out"])}
     banks = []
-    for label, group in (("train", train_sources), ("val", val_sources)):
+    for label, given in (("train", train_sources), ("val", val_sources)):
+        group = [source for source in given if source in shards]  # short ones left out
+        if given and not group:
+            raise no_usable_source(given, counts["left_out"], f"{label} source")
         if not group:
             banks.append(None)
             continue

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from vjepa_ros.cli_options import option_message
 from vjepa_ros.config import ConfigError, UsageError, exit_status
+from vjepa_ros.train.command import add_options
 
 
 def checked_pretrain_config(args: argparse.Namespace):
@@ -60,12 +61,14 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         config = checked_pretrain_config(args)
         import torch
 
+        from vjepa_ros.train.command import bag_topics_given
         from vjepa_ros.train.pretrain import pretrain_encoder, save_pretrained
         from vjepa_ros.train.pretrain_data import ClipSampler, load_clip_segments, spread_frames
 
         if args.threads:
             torch.set_num_threads(args.threads)
-        segments = load_clip_segments(args.data, config.frames_per_clip)
+        segments = load_clip_segments(args.data, config.frames_per_clip,
+                                      topics=bag_topics_given(args))
         generator = torch.Generator().manual_seed(config.seed)
         sampler = ClipSampler(segments, config.frames_per_clip, config.img_size,
                               config.still_fraction, generator, config.augment())
@@ -150,6 +153,8 @@ def add_commands(sub) -> None:
     parser.add_argument("--save-every", type=int, default=0,
                         help="also write <out>.step<N>.pt every N steps (a multiple of "
                         "monitor_every; 0: only the final file)")
+    # Bags are read by their camera alone (no robot state): train's camera options apply.
+    add_options(parser, ("--image-topic", "--stamps"))
     parser.add_argument("--threads", type=int, default=0,
                         help="CPU threads of torch (0: its default); on a busy shared CPU 1 "
                         "thread ran 15x faster than 2")

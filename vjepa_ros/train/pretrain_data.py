@@ -10,6 +10,8 @@ every frame at planning time (one frame repeated into a tubelet).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -17,27 +19,43 @@ from torch import Tensor
 from vjepa_ros.eval.bags import BagTopics
 from vjepa_ros.models.preprocess import preprocess_frames
 from vjepa_ros.train.config import DataConfig
-from vjepa_ros.train.episodes import find_sources, load_segments
+from vjepa_ros.train.episodes import (
+    ShortSourceError,
+    find_sources,
+    leave_out_short,
+    load_segments,
+    no_usable_source,
+)
 
 
 def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
-                       log=print) -> list[np.ndarray]:
+                       log=print, topics: BagTopics | None = None) -> list[np.ndarray]:
     """Frames [T, H, W, 3] uint8 of every segment (>= ``frames_per_clip`` frames) under ``paths``.
 
-    ``paths``: episode ``.npz`` files, bags, or directories holding them. Bags need no gripper
-    (states are not used). Raises ``train.episodes.EpisodeError`` (a ValueError naming the
-    file) for missing/damaged data or when no segment is long enough, and ValueError when the
-    frames differ in size.
+    ``paths``: episode ``.npz`` files, bags, or directories holding them. Bags are read by their
+    camera alone (``topics``: its ``image`` and ``stamps``; ``state_source`` "none"): no robot
+    state is needed, the frames are resampled to ``rate_hz`` by their own stamps. Raises
+    ``train.episodes.EpisodeError`` (a ValueError naming the file) for missing/damaged data or
+    when no segment is long enough, and ValueError when the frames differ in size. Among
+    several sources, one without a clip-long run is left out with a note (as ``vjepa-ros train``
+    does); the error comes when none is left.
     """
-    data = DataConfig(frames_per_clip=frames_per_clip, rate_hz=rate_hz,
-                      topics=BagTopics(no_gripper=True))
-    segments = []
-    for source in find_sources(paths):
-        found, notes = load_segments(source, data)
+    camera = dataclasses.replace(topics or BagTopics(), state_source="none", no_gripper=True)
+    data = DataConfig(frames_per_clip=frames_per_clip, rate_hz=rate_hz, topics=camera)
+    segments, left_out = [], []
+    sources = find_sources(paths)
+    for source in sources:
+        try:
+            found, notes = load_segments(source, data)
+        except ShortSourceError as exc:
+            leave_out_short(sources, source, exc, left_out)
+            found, notes = [], left_out[-1:]
         segments += [segment.frames for segment in found]
         for note in notes:
             if log:
                 log(f"note: {note}")
+    if not segments:
+        raise no_usable_source(sources, left_out, "source")
     shapes = sorted({segment.shape[1:] for segment in segments})
     if len(shapes) != 1:
         raise ValueError(f"the sources' frames differ in size: {shapes}; record them at one size")
