@@ -102,14 +102,20 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
      "--min-motion must be a finite length >= 0 [m], got -0.1"),
     (["eval", "BAG", "--out", "OUT", "--min-motion", "nan"], "--min-motion must be a finite"),
     (["camera-check", "BAG", "--out", "OUT", "--rate", "-4"], "--rate must be > 0, got -4.0"),
-    (["collect", "--out", "OUT", "--width", "8"], "--width/--height must be >= 16"),
+    (["collect", "--out", "OUT", "--width", "8"], "--width/--height must be 32..1024 px"),
     (["collect", "--out", "OUT", "--task", "grasp", "--height", "4"],
-     "--width/--height must be >= 16"),
+     "--width/--height must be 32..1024 px"),
+    # as run --size (sim.config.CAMERA_SIZE_PX): record --width 100000 once wrote a bag
+    (["collect", "--out", "OUT", "--width", "100000"], "--width/--height must be 32..1024 px"),
+    (["record", "OUT", "--height", "2000"], "--width/--height must be 32..1024 px, got 256x2000"),
     (["collect", "--out", "OUT", "--frames", "1"], "--frames must be >= 2, got 1"),
     (["collect", "--out", "OUT", "--episodes", "0"], "--episodes 0: must be >= 1"),
     (["collect", "--out", "OUT", "--seed", "-1"], "--seed -1: must be >= 0"),
     (["record", "OUT", "--seed", "-3"], "--seed -3: must be >= 0"),
-    (["record", "OUT", "--width", "10"], "--width/--height must be >= 16"),
+    (["record", "OUT", "--width", "10"], "--width/--height must be 32..1024 px"),
+    (["record", "OUT", "--width", "100000"], "--width/--height must be 32..1024 px"),
+    # an empty --goal once planned toward the future frame without a word
+    (["eval", "BAG", "--out", "OUT", "--goal", ""], "--goal is empty: give a goal image file"),
     (["record", "OUT", "--frames", "0"], "--frames must be >= 2, got 0"),
     (["bag-from-npz", "OUT", "--rate", "0"], "--rate 0.0: the frame rate must be > 0 Hz"),
     (["reach", "--out", "OUT", "--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
@@ -139,13 +145,17 @@ def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_pa
     np.save(single, np.zeros(3))
     lacking = tmp_path / "lacking.npz"
     np.savez(lacking, frames=np.zeros((2, 4, 4, 3)))
+    floats = tmp_path / "floats.npz"  # frames in 0..1: once cast to black uint8 without a word
+    np.savez(floats, observations=np.full((2, 4, 4, 3), 0.5, np.float32),
+             states=np.zeros((2, 7), np.float32))
     head = [command] if command == "demo" else [command, "OUT"]
     for path, why in ((tmp_path / "missing.npz", "does not exist"), (tmp_path, "is a folder"),
                       (text, "is not an .npz archive"), (single, "holds one array"),
-                      (lacking, "missing arrays ['observations', 'states']")):
+                      (lacking, "missing arrays ['observations', 'states']"),
+                      (floats, "episode frames must be uint8 [T, H, W, 3], got float32")):
         err = run_command([*head, "--episode", str(path)], tmp_path, capsys)
         assert err.startswith(f"vjepa-ros {command}: ") and str(path) in err and why in err
-        assert path == lacking or "give an .npz with observations [T, H, W, 3]" in err
+        assert path in (lacking, floats) or "give an .npz with observations [T, H, W, 3]" in err
 
 
 @pytest.mark.parametrize("argv, parts", [
