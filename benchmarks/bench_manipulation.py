@@ -85,6 +85,7 @@ from vjepa_ros.sim.choices import (  # noqa: E402
     check_dense_steps,
     subgoals_text,
 )
+from vjepa_ros.sim.config import CAMERA_SIZE_PX  # noqa: E402
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 from vjepa_ros.sim.run_command import image_size_note, load_run_model  # noqa: E402
@@ -278,8 +279,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.seeds < 1 or args.seed_start < 0:
         parser.error("--seeds must be >= 1 and --seed-start >= 0")
-    if args.size < 32:
-        parser.error(f"--size {args.size}: the camera needs at least 32 px")
+    low, high = CAMERA_SIZE_PX
+    if not low <= args.size <= high:
+        parser.error(f"--size {args.size}: the camera image must be {low}..{high} px")
     if args.max_steps is not None and args.max_steps < 1:
         parser.error(f"--max-steps {args.max_steps}: must be >= 1")
     if not args.agents and not args.checkpoint:

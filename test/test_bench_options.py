@@ -125,7 +125,7 @@ print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue(), "l
     ("bench_reach", ["--help"], "usage: bench_reach.py"),
     ("bench_reach", ["--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
     ("bench_manipulation", ["--help"], "usage: bench_manipulation.py"),
-    ("bench_manipulation", ["--size", "8"], "--size 8: the camera needs at least 32 px"),
+    ("bench_manipulation", ["--size", "8"], "--size 8: the camera image must be 32..1024 px"),
     ("bench_manipulation", ["--checkpoint", "demo", "--device", "tpu"],
      "--device: unknown device 'tpu'"),
     ("bench_reach", ["--device", "gpu"], "--device: unknown device 'gpu'"),

@@ -110,14 +110,20 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
     (["camera-check", "BAG", "--out", "OUT", "--rate", "inf"], f"--rate {RATE}inf"),
     (["train", "--out", "OUT", "--data", "DATA", "--rate", "inf"], f"--rate {RATE}inf"),
     (["train", "--out", "OUT", "--data", "DATA", "--rate", "1e-300"], f"--rate {RATE}1e-300"),
-    (["collect", "--out", "OUT", "--width", "8"], "--width/--height must be >= 16"),
+    (["collect", "--out", "OUT", "--width", "8"], "--width/--height must be 32..1024 px"),
     (["collect", "--out", "OUT", "--task", "grasp", "--height", "4"],
-     "--width/--height must be >= 16"),
+     "--width/--height must be 32..1024 px"),
+    # as run --size (sim.config.CAMERA_SIZE_PX): record --width 100000 once wrote a bag
+    (["collect", "--out", "OUT", "--width", "100000"], "--width/--height must be 32..1024 px"),
+    (["record", "OUT", "--height", "2000"], "--width/--height must be 32..1024 px, got 256x2000"),
     (["collect", "--out", "OUT", "--frames", "1"], "--frames must be >= 2, got 1"),
     (["collect", "--out", "OUT", "--episodes", "0"], "--episodes 0: must be >= 1"),
     (["collect", "--out", "OUT", "--seed", "-1"], "--seed -1: must be >= 0"),
     (["record", "OUT", "--seed", "-3"], "--seed -3: must be >= 0"),
-    (["record", "OUT", "--width", "10"], "--width/--height must be >= 16"),
+    (["record", "OUT", "--width", "10"], "--width/--height must be 32..1024 px"),
+    (["record", "OUT", "--width", "100000"], "--width/--height must be 32..1024 px"),
+    # an empty --goal once planned toward the future frame without a word
+    (["eval", "BAG", "--out", "OUT", "--goal", ""], "--goal is empty: give a goal image file"),
     (["record", "OUT", "--frames", "0"], "--frames must be >= 2, got 0"),
     (["bag-from-npz", "OUT", "--rate", "0"], f"--rate {RATE}0"),
     (["bag-from-npz", "OUT", "--rate", "1e308"], f"--rate {RATE}1e+308"),
@@ -148,13 +154,17 @@ def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_pa
     np.save(single, np.zeros(3))
     lacking = tmp_path / "lacking.npz"
     np.savez(lacking, frames=np.zeros((2, 4, 4, 3)))
+    floats = tmp_path / "floats.npz"  # frames in 0..1: once cast to black uint8 without a word
+    np.savez(floats, observations=np.full((2, 4, 4, 3), 0.5, np.float32),
+             states=np.zeros((2, 7), np.float32))
     head = [command] if command == "demo" else [command, "OUT"]
     for path, why in ((tmp_path / "missing.npz", "does not exist"), (tmp_path, "is a folder"),
                       (text, "is not an .npz archive"), (single, "holds one array"),
-                      (lacking, "missing arrays ['observations', 'states']")):
+                      (lacking, "missing arrays ['observations', 'states']"),
+                      (floats, "episode frames must be uint8 [T, H, W, 3], got float32")):
         err = run_command([*head, "--episode", str(path)], tmp_path, capsys)
         assert err.startswith(f"vjepa-ros {command}: ") and str(path) in err and why in err
-        assert path == lacking or "give an .npz with observations [T, H, W, 3]" in err
+        assert path in (lacking, floats) or "give an .npz with observations [T, H, W, 3]" in err
         assert "allow_pickle" not in err, "numpy's advice to unpickle is none for an episode"
 
 

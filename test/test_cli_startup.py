@@ -209,7 +209,7 @@ def assert_refused_light(argv: list[str], message: str, tmp_path: Path, status: 
 # loads torch and the world model (it starts last), in one line, never a traceback.
 @pytest.mark.parametrize("argv, message", [
     (["--node", "sim", "-p", "sim.camera.width:=5"],
-     "vjepa-ros launch: sim: SimConfig: camera.width/height must be >= 16"),
+     "vjepa-ros launch: sim: SimConfig: camera.width/height must be 32..1024 px, got 5x256"),
     (["--node", "sim", "-p", "sim.real_time_factor:=-1.0"],
      "vjepa-ros launch: sim: real_time_factor must be >= 0"),
     (["--node", "image_publisher"], "vjepa-ros launch: image_publisher: parameter 'path' is "

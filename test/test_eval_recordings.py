@@ -417,18 +417,25 @@ def test_missing_and_thin_camera_topics_name_the_bag_and_the_fix(tmp_path, episo
         read_recording(empty)
 
 
-def test_an_unsupported_camera_encoding_in_a_bag_names_bag_topic_encoding_and_fix(tmp_path):
+@pytest.mark.parametrize("encoding, bytes_per_pixel", [
+    ("32FC1", 4), ("16UC1", 2), ("mono16", 2), ("hsv8", 3),
+])
+def test_a_depth_or_unknown_camera_encoding_in_a_bag_is_refused_when_it_is_read(
+        tmp_path, encoding, bytes_per_pixel):
+    """16UC1 depth (millimetres) on the camera topic once became an almost black grey frame."""
     def depth_image(i, t):
         msg = m.image_message(np.zeros((2, 2, 3), np.uint8), t, "cam")
-        msg.encoding, msg.step, msg.data = "32FC1", 8, np.zeros(16, np.uint8)
+        msg.encoding, msg.step = encoding, 2 * bytes_per_pixel
+        msg.data = np.full(4 * bytes_per_pixel, 7, np.uint8)
         return msg
 
     bag = _camera_and_pose_bag(tmp_path / "bag", 2, depth_image,
                                lambda i, t: _pose_bytes(np.zeros(7), t))
-    recording = read_recording(bag)
-    with pytest.raises(BagError, match=f"{bag}: /camera/camera/color/image_raw message 0: "
-                       "unsupported image encoding '32FC1'.*colour stream"):
-        recording.load_frames([0])
+    with pytest.raises(BagError, match=f"^{bag}: /camera/camera/color/image_raw has '{encoding}' "
+                       "frames, which the world model cannot use: a depth/other stream\\? give "
+                       "the colour topic with --image-topic .*other image topics in the bag: "
+                       "none$"):
+        read_recording(bag)  # at once, before any model is loaded
 
 
 # -- CEM options
@@ -492,3 +499,12 @@ def test_frames_smaller_than_the_models_input_get_a_note(tmp_path, size, model_s
         assert note.startswith(f"the bag's frames are {size}x{size} px, smaller than the world "
                                f"model's {model_size[1]}x{model_size[0]} input")
     assert recording.frame_size_note(None) == ""
+
+
+def test_a_goal_image_of_another_size_than_the_bags_frames_gets_a_note(tmp_path):
+    frames, states, _ = synthetic_episode(6, size=32)
+    recording = read_recording(write_bag(tmp_path / "bag", frames, states))
+    assert recording.goal_size_note((32, 32, 3)) == ""
+    assert recording.goal_size_note((480, 640, 3)).startswith(
+        "the goal image is 640x480 px and the bag's frames are 32x32 px: after the model's crop "
+        "and resize")

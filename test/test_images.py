@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from vjepa_ros.images import (
+    EncodingError,
     ImageError,
     decode_compressed,
     decode_image_message,
@@ -67,7 +68,7 @@ def test_padded_rows_alpha_and_mono():
             dict(height=2, width=3, encoding="yuv422_yuy2", step=6, data=bytes(12)),
             "even width",
         ),
-        (dict(height=2, width=2, encoding="mono16", step=3, data=bytes(6)), "smaller than"),
+        (dict(height=2, width=2, encoding="rgb16", step=3, data=bytes(6)), "smaller than"),
         (dict(height=0, width=2, encoding="rgb8", step=6, data=b""), "empty image"),
         (dict(height=2, width=2, encoding="rgb8", step=5, data=bytes(10)), "smaller than width"),
         (
@@ -97,7 +98,7 @@ def test_files_and_compressed_payloads(tmp_path, frame):
         load_image_file(tmp_path / "missing.png")
     corrupt = tmp_path / "corrupt.png"
     corrupt.write_bytes(path.read_bytes()[:40])
-    with pytest.raises(ImageError, match="cannot read"):
+    with pytest.raises(ImageError, match=f"cannot read {corrupt} as an image"):
         load_image_file(corrupt)
     with pytest.raises(ImageError, match="cannot decode"):
         decode_compressed("jpeg", b"not an image at all")
@@ -156,15 +157,15 @@ def test_yuv_matches_opencv_on_random_frames():
     assert np.abs(ours.astype(int) - theirs.astype(int)).max() <= 2
 
 
-@pytest.mark.parametrize("big_endian", [False, True])
-@pytest.mark.parametrize("encoding", ["mono16", "16UC1"])
-def test_16_bit_mono_scaled_to_8_bit_and_replicated(encoding, big_endian):
-    values = np.array([[0, 257 * 100, 65535, 128]], np.uint16)
-    data = values.astype(">u2" if big_endian else "<u2").tobytes()
-    rgb = image_msg_to_rgb(_msg(height=1, width=4, encoding=encoding, step=8, data=data,
-                                is_bigendian=int(big_endian)))
-    np.testing.assert_array_equal(rgb[0, :, 0], [0, 100, 255, 0])
-    assert (rgb == rgb[..., :1]).all()
+@pytest.mark.parametrize("encoding", ["mono16", "16UC1", "16uc1"])
+def test_single_channel_16_bit_is_refused_as_a_depth_or_infrared_stream(encoding):
+    """16UC1 (RealSense depth, mm) was once scaled to an almost black grey frame, silently."""
+    values = np.array([[0, 500, 1200, 65535]], np.uint16)  # millimetres
+    with pytest.raises(EncodingError, match=f"unsupported image encoding '{encoding}': "
+                       "single-channel 16 bit is a depth or infrared stream, not colour") as info:
+        image_msg_to_rgb(_msg(height=1, width=4, encoding=encoding, step=8,
+                              data=values.tobytes()))
+    assert info.value.encoding == encoding
 
 
 def test_opencv_types_and_alpha_and_16_bit_colour():
@@ -222,11 +223,18 @@ def test_compressed_formats_of_image_transport(frame):
     # A codec fed RGB (format says "compressed rgb8") keeps the channel order it was given.
     ok, raw_rgb = cv2.imencode(".png", frame)
     np.testing.assert_array_equal(decode_compressed("rgb8; png compressed rgb8", raw_rgb), frame)
-    # 16-bit and gray PNG: scaled and replicated like mono16 / mono8.
-    ok, mono16 = cv2.imencode(".png", np.array([[0, 65535], [257 * 9, 257]], np.uint16))
-    out = decode_compressed("mono16; png compressed mono16", mono16)
+    # 16-bit colour PNG: scaled to 8 bit; gray 8-bit PNG: replicated like mono8.
+    ok, bgr16 = cv2.imencode(".png", frame[..., ::-1].astype(np.uint16) * 257)
+    np.testing.assert_array_equal(decode_compressed("png", bgr16), frame)
+    ok, gray = cv2.imencode(".png", np.array([[0, 255], [9, 1]], np.uint8))
+    out = decode_compressed("mono8; png compressed mono8", gray)
     np.testing.assert_array_equal(out[..., 0], [[0, 255], [9, 1]])
     assert (out == out[..., :1]).all()
+    # Single-channel 16-bit (depth or infrared), whatever the format string says.
+    ok, mono16 = cv2.imencode(".png", np.array([[0, 65535], [257 * 9, 257]], np.uint16))
+    for fmt in ("mono16; png compressed mono16", "16UC1; png compressed mono16", "png"):
+        with pytest.raises(EncodingError, match="depth or infrared"):
+            decode_compressed(fmt, mono16)
     for fmt, message in (("16UC1; compressedDepth", "compressed depth.*colour stream"),
                          ("32FC1; compressedDepth rvl", "compressed depth"),
                          ("h264", "video stream.*jpeg/png")):

@@ -60,3 +60,26 @@ def test_missing_image_file_is_a_clear_error(context, tmp_path):
         )
     with pytest.raises(ImageError, match="'path' is empty"):
         ImagePublisher(context=context)
+
+
+@pytest.mark.parametrize("rate", [-1.0, float("nan"), float("inf")])
+def test_a_negative_or_non_finite_rate_is_refused_at_start_up(context, tmp_path, rate):
+    path = save_image_file(tmp_path / "goal.png", np.zeros((48, 64, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"parameter 'rate_hz' must be a finite rate >= 0 \[Hz\]"):
+        ImagePublisher(context=context, parameter_overrides=[
+            Parameter("path", value=str(path)), Parameter("rate_hz", value=rate)])
+
+
+def test_a_decompression_bomb_or_a_cut_file_is_refused_before_publishing(context, tmp_path):
+    """A 48 KB PNG claiming 20000x20000 px was decoded (1.2 GB, 25 s); a cut JPEG went grey."""
+    from PIL import Image as PILImage
+
+    bomb = tmp_path / "bomb.png"
+    PILImage.new("1", (9000, 40)).save(bomb)  # 9000 px a side: its header says so
+    with pytest.raises(ImageError, match=f"{bomb} is 9000x40 px, larger than 8192 px a side"):
+        ImagePublisher(context=context, parameter_overrides=[Parameter("path", value=str(bomb))])
+    cut = tmp_path / "cut.jpg"
+    PILImage.fromarray(np.full((96, 128, 3), 200, np.uint8)).save(tmp_path / "whole.jpg")
+    cut.write_bytes((tmp_path / "whole.jpg").read_bytes()[:300])
+    with pytest.raises(ImageError, match=f"{cut} is truncated or corrupt"):
+        ImagePublisher(context=context, parameter_overrides=[Parameter("path", value=str(cut))])

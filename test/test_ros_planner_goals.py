@@ -243,3 +243,36 @@ def test_goal_gripper_under_subgoal_gripper_is_not_idle(oracle_harness, capfd):
     err = capfd.readouterr().err
     assert "does nothing" not in err, err
     assert h.planner.config.goal_gripper == [1.0]
+
+
+def test_goal_images_too_small_or_cut_are_refused_and_another_size_is_noted_once(
+        oracle_harness, tmp_path):
+    """A 1x1 goal, a cut JPEG, an empty entry: no goal set. A goal of another size: one note."""
+    oracle, make = oracle_harness
+    h = make()
+
+    def set_paths(paths):
+        value = ParameterValue(type=ParameterType.PARAMETER_STRING_ARRAY, string_array_value=paths)
+        request = SetParameters.Request(parameters=[Parameter(name="goal_image_paths",
+                                                              value=value)])
+        (result,) = h.call(SetParameters, "/vjepa_planner/set_parameters", request).results
+        return result
+
+    h.goal_pub.publish(Image(**rgb_to_image_fields(np.zeros((1, 1, 3), np.uint8))))
+    assert h.pump(3.0, until=lambda: h.logs("ignoring goal image: the image is 1x1 px, smaller "
+                                            "than 32 px a side"))
+    assert h.session.goals is None
+    good = str(save_image_file(tmp_path / "good.png", np.zeros((96, 128, 3), np.uint8)))
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(open(good, "rb").read()[:-40])  # IEND and the end of the pixels lost
+    for paths, reason in (([""], "goal_image_paths entry 1 of 1 is empty"),
+                          ([good, str(cut)], f"{cut} is truncated or corrupt")):
+        result = set_paths(paths)
+        assert not result.successful and reason in result.reason, result.reason
+        assert h.session.goals is None
+    assert set_paths([good]).successful and h.session.goals is not None
+    note = "the goal image is 128x96 px and the camera's frames are 64x48 px"
+    assert h.pump(3.0, until=lambda: h.logs(note))
+    h.pump(0.5)  # many more frames of that size
+    assert len(h.logs(note)) == 1
+    assert not h.logs("smaller than the world model's")  # the oracle has no input size

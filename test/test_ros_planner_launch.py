@@ -158,6 +158,10 @@ def test_cli_overrides_are_parsed_per_node_and_checked():
     }
     with pytest.raises(ValueError, match="NODE.param:=value"):
         _parse_overrides(["samples=8"])
+    # nothing after := (the shell's -p planner.goal_image_path:=''): the empty string, not
+    # YAML's null ("goal_image_path: expected a string, got None")
+    assert _parse_overrides(["planner.goal_image_path:=", "planner.x:= "]) == {
+        "planner": {"goal_image_path": "", "x": ""}}
     # ROS lists hold one type: ints among floats are floats; any other mix is one clear line
     # rcl reads 1e-9 as a float (a node's own -p does): so does vjepa-ros launch -p (PyYAML,
     # YAML 1.1, would make it the string '1e-9'); quoted, it stays a string

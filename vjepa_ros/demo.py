@@ -24,6 +24,7 @@ from vjepa_ros.planning.config import preset
 from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.robot.state_ranges import states_problem
+from vjepa_ros.sim.episode import check_episode_frames
 
 # A small V-JEPA 2 / AC predictor for CPU runs (same architecture, 256 px, 16x16 tokens per frame).
 SMALL_ENCODER = dict(img_size=256, embed_dim=192, depth=4, num_heads=3)
@@ -74,7 +75,11 @@ def load_example(path: str | Path | None = None) -> Example:
             f"{path}: need >= 2 frames [T, H, W, 3] with states [T, 7], got {frames.shape} and "
             f"{states.shape}"
         )
-    return Example(frames=frames.astype(np.uint8), states=states.astype(np.float32))
+    try:
+        frames = check_episode_frames(frames)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    return Example(frames=frames, states=states.astype(np.float32))
 
 
 def small_random_world_model(device=None, dtype=None, seed: int = 0) -> WorldModel:

@@ -17,9 +17,12 @@ PACKED = {
     "rgb8": (3, 1, "rgb"), "bgr8": (3, 1, "bgr"), "rgba8": (4, 1, "rgb"), "bgra8": (4, 1, "bgr"),
     "mono8": (1, 1, "mono"), "8uc1": (1, 1, "mono"), "8uc3": (3, 1, "bgr"),
     "8uc4": (4, 1, "bgr"), "rgb16": (3, 2, "rgb"), "bgr16": (3, 2, "bgr"),
-    "rgba16": (4, 2, "rgb"), "bgra16": (4, 2, "bgr"), "mono16": (1, 2, "mono"),
-    "16uc1": (1, 2, "mono"), "16uc3": (3, 2, "bgr"), "16uc4": (4, 2, "bgr"),
+    "rgba16": (4, 2, "rgb"), "bgra16": (4, 2, "bgr"), "16uc3": (3, 2, "bgr"),
+    "16uc4": (4, 2, "bgr"),
 }
+# Single-channel 16 bit: what depth cameras publish (RealSense depth: 16UC1, millimetres) and
+# infrared (Y16: mono16). Decoded as grey they gave an almost black frame without a word.
+NOT_COLOUR = ("16uc1", "mono16")
 # YUV 4:2:2, 2 bytes a pixel (sensor_msgs image_encodings: "yuv422" is UYVY, "yuv422_yuy2" is
 # YUYV, the RealSense/UVC colour format): byte offsets of Y0, U, Y1, V in each 4-byte pair.
 YUV422 = {"yuv422": (1, 0, 3, 2), "uyvy": (1, 0, 3, 2), "yuv422_yuy2": (0, 1, 2, 3),
@@ -39,6 +42,18 @@ class ImageError(ValueError):
     """A camera image that cannot be used: unsupported encoding, bad size or corrupt data."""
 
 
+class EncodingError(ImageError):
+    """A stream the world model cannot use: depth, infrared, float, video or unknown encoding.
+
+    ``encoding``: the message's ``encoding`` (or a ``CompressedImage``'s ``format``), as given.
+    The bag reader turns it into its --image-topic advice (``eval.bags``).
+    """
+
+    def __init__(self, message: str, encoding: str):
+        super().__init__(message)
+        self.encoding = encoding
+
+
 def decode_image_message(msg) -> np.ndarray:
     """Decode a ``sensor_msgs/Image`` or ``CompressedImage``-like object into ``[H, W, 3]`` RGB.
 
@@ -54,13 +69,15 @@ def decode_image_message(msg) -> np.ndarray:
 def image_msg_to_rgb(msg) -> np.ndarray:
     """Decode a ``sensor_msgs/Image``-like object into a new ``[H, W, 3]`` uint8 RGB array.
 
-    Accepts :data:`ENCODINGS`: rgb/bgr(a) 8 and 16 bit, mono8/16, OpenCV's 8UC1/3/4 and
-    16UC1/3/4 (BGR order, as cv_bridge publishes them), YUV 4:2:2 (``yuv422`` = UYVY,
+    Accepts :data:`ENCODINGS`: rgb/bgr(a) 8 and 16 bit, mono8, OpenCV's 8UC1/3/4 and
+    16UC3/4 (BGR order, as cv_bridge publishes them), YUV 4:2:2 (``yuv422`` = UYVY,
     ``yuv422_yuy2`` = YUYV) and ``nv21`` through BT.601 limited range (:func:`yuv_to_rgb`),
     Bayer mosaics (demosaiced by OpenCV). 16-bit values (``is_bigendian`` honoured) become 8 bit
     by a fixed scale (v / 257, so 65535 -> 255): the same for every frame, so a frame and a goal
     stay comparable. Alpha is dropped, mono is replicated into three channels, row padding
-    (``step``) is skipped. Raises :class:`ImageError` naming the encoding and the fix.
+    (``step``) is skipped. Raises :class:`EncodingError` for a depth or infrared stream
+    (:data:`NOT_COLOUR`: 16UC1, mono16), a float one or an unknown encoding, and
+    :class:`ImageError` for malformed data; both name the encoding and the fix.
     """
     encoding = str(msg.encoding).lower()
     height, width, step = int(msg.height), int(msg.width), int(msg.step)
@@ -75,7 +92,8 @@ def image_msg_to_rgb(msg) -> np.ndarray:
     elif encoding[:6] == "bayer_" and encoding[6:10] in BAYER and encoding[10:] in ("8", "16"):
         channels, size, order = 1, int(encoding[10:]) // 8, "bayer"
     else:
-        raise ImageError(f"unsupported image encoding '{msg.encoding}': {_refusal_hint(encoding)}")
+        raise EncodingError(f"unsupported image encoding '{msg.encoding}': "
+                            f"{_refusal_hint(encoding)}", str(msg.encoding))
     row_bytes = width * channels * size
     if step < row_bytes:
         raise ImageError(
@@ -109,6 +127,9 @@ def image_msg_to_rgb(msg) -> np.ndarray:
 
 
 def _refusal_hint(encoding: str) -> str:
+    if encoding in NOT_COLOUR:
+        return ("single-channel 16 bit is a depth or infrared stream, not colour: subscribe to "
+                f"the colour stream (e.g. /camera/camera/color/image_raw) or {PUBLISH_HINT}")
     if encoding[:2] in ("32", "64") or encoding in ("16sc1", "8sc1"):
         return ("a depth or float image cannot feed the world model; subscribe to the colour "
                 f"stream (e.g. /camera/camera/color/image_raw) or {PUBLISH_HINT}")
@@ -201,32 +222,37 @@ def decode_compressed(fmt: str, data: bytes) -> np.ndarray:
 
     ``fmt`` is image_transport's format string: ``"jpeg"``, ``"png"``, or ``"<encoding>;
     <codec> compressed <encoding fed to the codec>"`` (``"rgb8; jpeg compressed bgr8"``). The
-    payload is decoded by OpenCV (JPEG, PNG, WebP, ...); 16-bit PNG is scaled like mono16; a
-    codec fed RGB instead of OpenCV's BGR (``compressed rgb8``) keeps its channel order. Depth
-    (``compressedDepth``) and video codecs (theora, h264, ...) are refused with the fix.
+    payload is decoded by OpenCV (JPEG, PNG, WebP, ...); 16-bit colour PNG is scaled to 8 bit
+    (v / 257); a codec fed RGB instead of OpenCV's BGR (``compressed rgb8``) keeps its channel
+    order. Depth (``compressedDepth``, a 16UC1/mono16 source, single-channel 16-bit pixels) and
+    video codecs (theora, h264, ...) are refused with the fix (:class:`EncodingError`).
     """
     import cv2
 
     text = str(fmt).lower()
-    if "compresseddepth" in text:
-        raise ImageError(f"compressed image format '{fmt}' is a compressed depth image: subscribe "
-                         "to the colour stream's /compressed topic (format 'rgb8; jpeg "
-                         "compressed bgr8') instead")
+    if "compresseddepth" in text or text.partition(";")[0].strip() in NOT_COLOUR:
+        raise EncodingError(f"compressed image format '{fmt}' is a compressed depth or infrared "
+                            "image: subscribe to the colour stream's /compressed topic (format "
+                            "'rgb8; jpeg compressed bgr8') instead", fmt)
     if any(codec in text for codec in ("theora", "h264", "h265", "hevc", "av1", "ffmpeg", "vp8",
                                        "vp9")):
-        raise ImageError(f"compressed image format '{fmt}' is a video stream: record the raw "
-                         "topic or its /compressed (jpeg/png) transport instead")
+        raise EncodingError(f"compressed image format '{fmt}' is a video stream: record the raw "
+                            "topic or its /compressed (jpeg/png) transport instead", fmt)
     buf = np.frombuffer(bytes(data), dtype=np.uint8)
     if buf.size == 0:
         raise ImageError(f"compressed image ('{fmt}') has no data")
     image = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ImageError(f"cannot decode compressed image with format '{fmt}' ({buf.size} bytes)")
+    if image.dtype == np.uint16 and image.ndim == 2:
+        raise EncodingError(f"compressed image ('{fmt}') decodes to single-channel 16-bit "
+                            "pixels, a depth or infrared image: subscribe to the colour "
+                            "stream's /compressed topic instead", fmt)
     if image.dtype == np.uint16:
         image = _to_8bit(image)
     elif image.dtype != np.uint8:
-        raise ImageError(f"compressed image ('{fmt}') decodes to {image.dtype} pixels: "
-                         f"{PUBLISH_HINT}")
+        raise EncodingError(f"compressed image ('{fmt}') decodes to {image.dtype} pixels: "
+                            f"{PUBLISH_HINT}", fmt)
     if image.ndim == 2:
         return np.repeat(image[..., None], 3, axis=2)
     image = image[..., :3]
@@ -253,16 +279,66 @@ def encode_compressed(rgb: np.ndarray, fmt: str = "jpeg", jpeg_quality: int = 90
 
 
 def load_image_file(path: str | Path) -> np.ndarray:
-    """Read a PNG/JPEG/... file into ``[H, W, 3]`` uint8 RGB."""
+    """Read a PNG/JPEG/... file into ``[H, W, 3]`` uint8 RGB, strictly: the one goal-image loader.
+
+    The planner node's goal_image_path(s), ``eval --goal`` and the image publisher read files
+    here. Pillow reads the size from the header first (limits in :mod:`vjepa_ros.image_limits`,
+    checked before a pixel is decoded), then decodes the whole file with truncated loading off:
+    a file cut short or corrupt is refused, never filled in grey. OpenCV then decodes the pixels
+    (EXIF orientation applied; 16-bit scaled to 8). Raises :class:`ImageError` (one line naming
+    the file and what to do) for an empty path, a missing file, a folder, a file that is not an
+    image, a truncated or corrupt one, and one too small, too large or too elongated.
+    """
     import cv2
 
+    if not str(path).strip():
+        raise ImageError("the image path is empty: give an image file (PNG, JPEG, ...)")
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise ImageError(f"{path} is a folder, not an image file: give an image file (PNG, "
+                         "JPEG, ...)")
     if not path.is_file():
         raise ImageError(f"image file not found: {path}")
+    _check_image_file(path)
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if bgr is None:
         raise ImageError(f"cannot read {path} as an image (corrupt or unsupported format)")
     return np.ascontiguousarray(bgr[..., ::-1])
+
+
+def _check_image_file(path: Path) -> None:
+    """Refuse a file Pillow cannot identify, one outside the size limits, or one that is cut."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    from vjepa_ros.image_limits import MAX_SIDE_PX, image_size_problem
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked below
+            image = Image.open(path)
+    except Image.DecompressionBombError:
+        raise ImageError(f"{path} claims more than {2 * (Image.MAX_IMAGE_PIXELS or 0)} pixels "
+                         f"(a decompression bomb or a huge image): give at most {MAX_SIDE_PX} px "
+                         "a side") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"cannot read {path} as an image (not an image file, or a format "
+                         "Pillow does not know): give a PNG or JPEG file") from None
+    except PermissionError as exc:
+        raise ImageError(f"cannot read {path}: {exc}") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # cut inside its header
+        raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
+                         "again") from None
+    with image:
+        problem = image_size_problem(image.width, image.height)
+        if problem:
+            raise ImageError(f"{path} {problem}")
+        try:
+            image.load()  # every pixel decoded: ImageFile.LOAD_TRUNCATED_IMAGES stays False
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
+                             "again") from None
 
 
 def save_image_file(path: str | Path, rgb: np.ndarray) -> Path:

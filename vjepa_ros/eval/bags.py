@@ -32,7 +32,8 @@ from vjepa_ros.eval.bag_files import (
     open_reader,
     storage_of,
 )
-from vjepa_ros.images import ImageError, decode_image_message
+from vjepa_ros.image_notes import frame_size_note, goal_size_note
+from vjepa_ros.images import EncodingError, ImageError, decode_image_message
 from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.joint_states import (
     JointSeries,
@@ -183,29 +184,34 @@ class Recording:
     compression: str = "none"  # "none", "zstd file", "zstd message", "zstd chunks", "lz4 chunks"
     salvaged: bool = False  # read by the intact records of a damaged MCAP (open_reader salvage)
     gripper_searched: list[str] = dataclasses.field(default_factory=list)  # JointState topics
+    _frame_shape: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def duration_s(self) -> float:
         times = np.concatenate([self.image_times, self.state_times])
         return float(times.max() - times.min()) / 1e9 if len(times) else 0.0
 
+    def frame_shape(self) -> tuple[int, ...]:
+        """Return the first frame's shape ``(H, W, 3)`` [px] (read once, then remembered)."""
+        if self._frame_shape is None:
+            self._frame_shape = next(self.iter_frames([0]))[1].shape
+        return self._frame_shape
+
     def frame_size_note(self, model_size) -> str:
         """Return a note when the bag's frames are smaller than the model's input, else "".
 
         ``model_size``: (height, width) [px] the world model resizes frames to (a WorldModel's
-        ``img_size``; None: no note). Smaller frames are upsampled: a model trained on sharper
-        frames may then infer wrong motions (a 64 px bag gave the 128 px demo model a confident
-        60° "correction" in the camera check). Reads the first frame only.
+        ``img_size``; None: no note); wording: :func:`vjepa_ros.image_notes.frame_size_note`.
+        Reads the first frame only.
         """
         if model_size is None or not len(self.image_times):
             return ""
-        _, frame = next(self.iter_frames([0]))
-        height, width = frame.shape[:2]
-        if height >= model_size[0] and width >= model_size[1]:
-            return ""
-        return (f"the bag's frames are {width}x{height} px, smaller than the world model's "
-                f"{model_size[1]}x{model_size[0]} input: they are upsampled, and a model trained "
-                "on sharper frames may infer wrong motions; record at its size or larger")
+        height, width = self.frame_shape()[:2]
+        return frame_size_note(width, height, model_size)
+
+    def goal_size_note(self, goal_shape) -> str:
+        """Return a note when a goal image of ``goal_shape`` (H, W, ...) differs in size."""
+        return goal_size_note(goal_shape, self.frame_shape()) if len(self.image_times) else ""
 
     def iter_frames(self, frame_indices) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(frame index, [H, W, 3] uint8 RGB)`` for these frames, in one pass.
@@ -245,15 +251,30 @@ class Recording:
         return np.stack([decoded[int(i)] for i in frame_indices])
 
     def _decode(self, raw, ordinal: int) -> np.ndarray:
-        try:
-            msg = m.typestore().deserialize_cdr(raw, self.image_type)
-            return decode_image_message(msg)
-        except ImageError as exc:
-            raise BagError(f"{self.path}: {self.image_topic} message {ordinal}: {exc}") from exc
-        except Exception as exc:
-            raise BagError(
-                f"{self.path}: {self.image_topic} message {ordinal} is damaged: {exc}"
-            ) from exc
+        return decode_frame(self.path, self.image_topic, self.image_type, raw, ordinal,
+                            self.topic_types)
+
+
+def decode_frame(path: Path, topic: str, msgtype: str, raw: bytes, ordinal: int,
+                 types: dict[str, str]) -> np.ndarray:
+    """Decode message ``ordinal`` of the camera topic into ``[H, W, 3]`` uint8 RGB.
+
+    Raises BagError naming the bag, the topic and the message: for a depth, infrared, float or
+    unknown encoding (16UC1 once became an almost black grey frame) with the --image-topic fix
+    and the bag's other image topics, for malformed pixels, for a damaged message.
+    """
+    try:
+        return decode_image_message(m.typestore().deserialize_cdr(raw, msgtype))
+    except EncodingError as exc:
+        others = [t for t, ty in sorted(types.items()) if ty in m.IMAGE_TYPES and t != topic]
+        raise BagError(
+            f"{path}: {topic} has '{exc.encoding}' frames, which the world model cannot use: a "
+            "depth/other stream? give the colour topic with --image-topic (data.topics.image); "
+            f"other image topics in the bag: {', '.join(others) or 'none'}") from exc
+    except ImageError as exc:
+        raise BagError(f"{path}: {topic} message {ordinal}: {exc}") from exc
+    except Exception as exc:
+        raise BagError(f"{path}: {topic} message {ordinal} is damaged: {exc}") from exc
 
 
 # A function of (the bag's names of arm joints 1..7, positions [M, 7]) -> ee states without
@@ -336,6 +357,8 @@ def read_recording(
                 stamps, times, msgs = collected[topic]
                 times.append(received)
                 if topic == image_topic:
+                    if not msgs:  # a depth or other stream: refused before any model is loaded
+                        decode_frame(path, topic, types[topic], raw, 0, types)
                     try:
                         stamps.append(header_stamp_from_cdr(raw))
                     except ValueError as exc:

@@ -74,8 +74,8 @@ def add_commands(sub) -> None:
     record.add_argument("out", help="bag directory to create")
     record.add_argument("--seed", type=int, default=0, help="episode seed (scene and motion)")
     record.add_argument("--frames", type=int, default=16, help="frames at 4 Hz")
-    record.add_argument("--width", type=int, default=256, help="camera width [px]")
-    record.add_argument("--height", type=int, default=256, help="camera height [px]")
+    record.add_argument("--width", type=int, default=256, help="camera width [px], 32..1024")
+    record.add_argument("--height", type=int, default=256, help="camera height [px], 32..1024")
     record.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
     record.add_argument("--image-format", choices=("raw", "jpeg", "png"), default="raw")
     record.set_defaults(func=cmd_record)
@@ -136,9 +136,21 @@ def checked_eval_config(args: argparse.Namespace):
         raise ValueError(option_message(str(exc), EVAL_OPTIONS)) from None
 
 
+def _goal_image(path: str):
+    """Read ``--goal`` (:func:`vjepa_ros.images.load_image_file`); ValueError naming the option."""
+    from vjepa_ros.images import ImageError, load_image_file
+
+    if not path.strip():
+        raise ValueError("--goal is empty: give a goal image file, or leave --goal out to plan "
+                         "toward the frame --goal-offset steps later")
+    try:
+        return load_image_file(path)
+    except ImageError as exc:
+        raise ValueError(f"--goal: {exc}") from None
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from vjepa_ros.eval.bag_files import BagError
-    from vjepa_ros.images import load_image_file
     from vjepa_ros.out_paths import output_dir
     from vjepa_ros.planning.config import preset
 
@@ -148,7 +160,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         output_dir(out, create=False)  # created by write_report, after every check and the run
         cem = preset(args.preset, **cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY))
         config = checked_eval_config(args)
-        goal = load_image_file(args.goal) if args.goal else None
+        goal = None if args.goal is None else _goal_image(args.goal)
         model_args = model_hyper_parameters(args)
         check_input_paths(args)  # --checkpoint, --device, --dtype
         from vjepa_ros.eval.bag_files import open_reader
@@ -164,8 +176,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_args)
         print(f"world model   {source}")
-        note = recording.frame_size_note(getattr(model, "img_size", None))
-        if note:
+        notes = [recording.frame_size_note(getattr(model, "img_size", None)),
+                 "" if goal is None else recording.goal_size_note(goal.shape)]
+        for note in filter(None, notes):
             print(f"note          {note}")
         report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet)
         written = write_report(report, out, plots=not args.no_plots)

@@ -13,6 +13,7 @@ what a camera driver does: best-effort frames, raw on ``image`` or JPEG
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 
 from rclpy.node import Node
@@ -32,16 +33,22 @@ from vjepa_ros.nodes.params import declare_config
 
 @dataclasses.dataclass
 class ImagePublisherConfig:
-    path: str = param("", "Image file (PNG, JPEG, ...) to publish; required.")
+    path: str = param("", "Image file (PNG, JPEG, ...) to publish; required. 32 to 8192 px a "
+                      "side, long side at most 4 times the short one (vjepa_ros/image_limits.py)."
+                      )
     frame_id: str = param("camera_color_optical_frame", "header.frame_id of the published image.")
     encoding: str = param("rgb8", "Published pixel encoding: rgb8 or bgr8.")
-    rate_hz: float = param(0.0, "Republish rate in Hz; 0 publishes once on a latched topic.")
+    rate_hz: float = param(0.0, "Republish rate in Hz, finite and >= 0; 0 publishes once on a "
+                           "latched topic.")
     qos: str = param("latched", "latched (reliable, transient local, depth 1: goal images) or "
                      "sensor_data (best effort, depth 5: what camera drivers publish).")
     transport: str = param("raw", "raw: sensor_msgs/Image on 'image'; compressed: JPEG "
                            "sensor_msgs/CompressedImage on 'image/compressed'.")
 
     def __post_init__(self):
+        if not math.isfinite(self.rate_hz) or self.rate_hz < 0:
+            raise ValueError(f"parameter 'rate_hz' must be a finite rate >= 0 [Hz] (0: publish "
+                             f"once, latched), got {self.rate_hz}")
         for name, allowed in (("qos", ("latched", "sensor_data")),
                               ("transport", ("raw", "compressed"))):
             if getattr(self, name) not in allowed:

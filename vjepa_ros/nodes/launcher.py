@@ -316,6 +316,10 @@ def init_node_args(node_class, args=None) -> bool:
 def _parse_overrides(items: list[str]) -> dict[str, dict]:
     """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}.
 
+    An empty value (``-p planner.goal_image_path:=''``: the shell leaves nothing after ``:=``)
+    is the empty string, not YAML's null ("expected a string, got None"): a string parameter
+    takes it, any other refuses it by its type.
+
     Raises UsageError (one line naming the ``-p`` item) for an item without ``NODE.`` or ``:=``,
     a value that is not YAML and a list mixing types, as a node executable refuses its ``-p``.
     """
@@ -329,7 +333,8 @@ def _parse_overrides(items: list[str]) -> dict[str, dict]:
             raise UsageError("-p expects NODE.param:=value (e.g. "
                              f"planner.control.mode:=continuous), got {item!r}")
         try:
-            out.setdefault(node, {})[name] = _one_type_list(key, yaml_value(key, raw))
+            value = "" if not raw.strip() else yaml_value(key, raw)
+            out.setdefault(node, {})[name] = _one_type_list(key, value)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     return out

@@ -215,11 +215,14 @@ class PlannerNodeConfig:
         "(sensor_msgs/CompressedImage, JPEG/PNG; remap image to .../image_raw/compressed)."
     )
     goal_image_path: str = param(
-        "", "Goal image file; settable at run time (ros2 param set). Empty: no file goal."
+        "", "Goal image file, 32..8192 px a side, long side at most 4x the short one (a "
+        "truncated or smaller file is refused); settable at run time (ros2 param set). Empty: "
+        "no file goal."
     )
     goal_image_paths: list[str] = param(
-        [], "Sub-goal image files in order (e.g. pick-and-place); settable at run time. Takes "
-        "precedence over goal_image_path when not empty."
+        [], "Sub-goal image files in order (e.g. pick-and-place), each as goal_image_path; "
+        "settable at run time. Takes precedence over goal_image_path when not empty; an empty "
+        "entry is refused."
     )
     goal_steps: list[int] = param(
         [], "Executed steps per sub-goal before switching to the next (one per path; 0 = no "

@@ -28,6 +28,8 @@ from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
 from std_srvs.srv import SetBool
 
+from vjepa_ros.image_limits import image_size_problem
+from vjepa_ros.image_notes import SizeNotes
 from vjepa_ros.images import (
     ImageError,
     decode_image_message,
@@ -97,6 +99,7 @@ class PlannerNode(Node):
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
         self.logged_once: set[str] = set()
+        self.size_notes = SizeNotes(getattr(self.model, "img_size", None))
         self.input_errors: dict[str, float] = {}  # message → when it was last logged
         self.closing = False
         self.other_publishers: list[str] = []
@@ -206,6 +209,9 @@ class PlannerNode(Node):
             return
         self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
         self.worker.wake()
+        goal = self.session.goals.current if self.session.goals is not None else None
+        for note in self.size_notes.check(rgb.shape, None if goal is None else goal.image.shape):
+            self.get_logger().warning(note)  # each once: frames small, goal of another size
 
     def _log_once(self, message: str, level: str = "info") -> None:
         if message not in self.logged_once:
@@ -299,7 +305,11 @@ class PlannerNode(Node):
     # -- goals and services ---------------------------------------------------------------------
     def _on_goal_image(self, msg: Image) -> None:
         try:
-            self.session.set_goals([SubGoal(image_msg_to_rgb(msg), 0, source="~/goal_image")])
+            rgb = image_msg_to_rgb(msg)
+            problem = image_size_problem(rgb.shape[1], rgb.shape[0])
+            if problem:
+                raise ImageError(f"the image {problem}")
+            self.session.set_goals([SubGoal(rgb, 0, source="~/goal_image")])
         except (ImageError, ValueError) as exc:
             self.get_logger().error(f"ignoring goal image: {exc}")
         self.worker.wake()

@@ -342,11 +342,18 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None,
 
     ``grippers``: the hand's closedness 0..1 at each file's sub-goal (``goals.gripper``
     subgoal), one per file, or none (unknown). Raises :class:`vjepa_ros.images.ImageError` for a
-    missing/unreadable file and ValueError when the counts do not match.
+    missing, unreadable, truncated, too small, too large or too elongated file
+    (:func:`vjepa_ros.images.load_image_file`, the limits of :mod:`vjepa_ros.image_limits`), and
+    ValueError for no path, an empty path (``goal_image_paths: ['']`` once left the entry out
+    without a word) and counts that do not match.
     """
-    paths = [p for p in paths if p]
     if not paths:
         raise ValueError("no goal image path given")
+    empty = [str(i + 1) for i, p in enumerate(paths) if not str(p).strip()]
+    if empty:
+        raise ValueError(
+            f"goal_image_paths entry {', '.join(empty)} of {len(paths)} is empty: give an image "
+            "file there, or leave the entry out (an empty list [] means no file goal)")
     steps = list(steps or [])
     if steps and len(steps) != len(paths):
         raise ValueError(

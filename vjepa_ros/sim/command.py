@@ -44,7 +44,8 @@ def checked_sim_options(args: argparse.Namespace, frames: int) -> tuple:
     """Return ``(SimConfig, CollectorConfig)`` of ``--width --height --seed`` and ``frames``.
 
     ``collect`` and ``record`` check them before any simulator starts; ValueError naming the
-    option (``--width/--height must be >= 16``, ``--seed -1: must be >= 0``).
+    option (``--width/--height must be 32..1024 px`` (``sim.config.CAMERA_SIZE_PX``, as
+    ``run --size``), ``--seed -1: must be >= 0``).
     """
     from vjepa_ros.cli_options import option_message
     from vjepa_ros.sim.collector_config import CollectorConfig
@@ -93,8 +94,8 @@ def add_commands(sub) -> None:
     collect.add_argument("--frames", type=int,
                          help="frames per episode (4 Hz; --task motion; default 16)")
     collect.add_argument("--seed", type=int, default=0, help="seed of the first episode")
-    collect.add_argument("--width", type=int, default=256, help="image width")
-    collect.add_argument("--height", type=int, default=256, help="image height")
+    collect.add_argument("--width", type=int, default=256, help="image width [px], 32..1024")
+    collect.add_argument("--height", type=int, default=256, help="image height [px], 32..1024")
     collect.add_argument("--randomize", nargs="?", const="all", choices=RANDOMIZE_WHAT,
                          help="a scene of its own per episode (--task motion): 'all' (the "
                          "default when given alone): camera pose and field of view, light, "

@@ -13,13 +13,21 @@ import math
 import numpy as np
 
 from vjepa_ros.config import param
+from vjepa_ros.image_limits import MIN_SIDE_PX
 from vjepa_ros.sim.panda import FRANKA_HAND_TCP_OFFSET, READY_JOINTS
+
+# The simulated camera's width and height [px], for every command and node that renders
+# (collect, record, run, sim_node, the benchmarks): at least the smallest image a goal may be
+# (image_limits.MIN_SIDE_PX), at most 1024 (TinyRenderer renders on the CPU; larger frames only
+# cost time, the model resizes them to 256 px or less).
+CAMERA_SIZE_PX = (MIN_SIDE_PX, 1024)
 
 
 @dataclasses.dataclass
 class CameraConfig:
-    width: int = param(256, "Image width [px] (256 for the model, 640 like a RealSense stream).")
-    height: int = param(256, "Image height [px] (256 or 480).")
+    width: int = param(256, "Image width [px], 32..1024 (256 for the model, 640 like a "
+                       "RealSense stream).")
+    height: int = param(256, "Image height [px], 32..1024 (256 or 480).")
     eye: list[float] = param(
         [1.15, -0.55, 0.6], "Camera position [m] in the robot base frame (front-side view)."
     )
@@ -97,7 +105,10 @@ class SimConfig:
     def check(self) -> SimConfig:
         """Raise :class:`ValueError` naming the first impossible setting; return ``self``."""
         camera, scene, ctrl = self.camera, self.scene, self.controller
-        _require(camera.width >= 16 and camera.height >= 16, "camera.width/height must be >= 16")
+        low, high = CAMERA_SIZE_PX
+        _require(low <= camera.width <= high and low <= camera.height <= high,
+                 f"camera.width/height must be {low}..{high} px, got {camera.width}x"
+                 f"{camera.height}")
         _require(0 < camera.vertical_fov_deg < 180, "camera.vertical_fov_deg must be in (0, 180)")
         _require(0.0 < camera.near < camera.far, "camera.near must be > 0 and < camera.far")
         for name in ("eye", "target", "up", "light_direction"):

@@ -36,6 +36,22 @@ def actions_from_states(states: np.ndarray) -> np.ndarray:
     return state_difference(states[:-1], states[1:]).numpy().astype(np.float32)
 
 
+def check_episode_frames(frames) -> np.ndarray:
+    """Return an episode's frames as an array, or raise ValueError: uint8 [T, H, W, 3] only.
+
+    The one frame check of every .npz reader (:meth:`Episode.load`, training, pretraining,
+    ``vjepa_ros.demo.load_example`` behind ``demo --episode`` and ``bag-from-npz``): float frames
+    (values 0..1) were once cast to uint8, all black, and planned on without a word.
+    """
+    frames = np.asarray(frames)
+    if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
+        hint = (": scale and convert them, e.g. (frames * 255).round().astype(np.uint8) for "
+                "values in 0..1" if frames.dtype.kind == "f" else "")
+        raise ValueError(f"episode frames must be uint8 [T, H, W, 3], got {frames.dtype} "
+                         f"{list(frames.shape)}{hint}")
+    return frames
+
+
 @dataclasses.dataclass
 class Episode:
     frames: np.ndarray  # [T, H, W, 3] uint8 RGB
@@ -45,16 +61,11 @@ class Episode:
     metadata: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
-        self.frames = np.asarray(self.frames)
+        self.frames = check_episode_frames(self.frames)
         self.states = np.asarray(self.states, dtype=np.float32)
         self.actions = np.asarray(self.actions, dtype=np.float32)
         self.timestamps = np.asarray(self.timestamps, dtype=np.float64)
         count = len(self.frames)
-        if self.frames.dtype != np.uint8 or self.frames.ndim != 4 or self.frames.shape[-1] != 3:
-            raise ValueError(
-                f"episode frames must be uint8 [T, H, W, 3], got {self.frames.dtype} "
-                f"{list(self.frames.shape)}"
-            )
         if count < 1:
             raise ValueError("an episode needs at least one frame")
         expected = {

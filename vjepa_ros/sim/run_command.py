@@ -31,7 +31,6 @@ WORLD_MODEL_HELP = ("demo: the packaged demo world model (default); oracle: the 
                     "exact stand-in (it sees the hand, not the object: use --subgoals dense for "
                     "grasp and pick-and-place); or a world model FILE (one vjepa-ros train wrote, "
                     "or vjepa2-ac-vitg.pt)")
-MIN_SIZE, MAX_SIZE = 32, 1024  # camera image [px]
 # setup_note: the search the manipulation numbers were measured with, and the held cup's
 # closedness as measured (6 cm cup in the 8 cm Franka hand; docs/manipulation.md, Limits)
 MEASURED_SEARCH = " (measured with --method icem --refine-steps 5)"
@@ -42,14 +41,16 @@ def _settings(args: argparse.Namespace) -> dict:
     """Check every option that needs no model; return the run's settings or raise ValueError."""
     from vjepa_ros.config import ConfigError
     from vjepa_ros.models.device_names import check_device_and_dtype
+    from vjepa_ros.sim.config import CAMERA_SIZE_PX
     from vjepa_ros.sim.reach_config import load_reach_config
 
     for option, value, low in (("--episodes", args.episodes, 1), ("--seed", args.seed, 0),
                                ("--threads", args.threads, 1), ("--max-steps", args.max_steps, 1)):
         if value is not None and value < low:
             raise ValueError(f"{option} {value}: must be >= {low}")
-    if not MIN_SIZE <= args.size <= MAX_SIZE:
-        raise ValueError(f"--size {args.size}: the camera image must be {MIN_SIZE}..{MAX_SIZE} px")
+    low, high = CAMERA_SIZE_PX
+    if not low <= args.size <= high:
+        raise ValueError(f"--size {args.size}: the camera image must be {low}..{high} px")
     if args.world_model == "oracle":
         for option, value in (("--device", args.device), ("--dtype", args.dtype)):
             if value is not None:

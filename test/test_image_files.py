@@ -1,0 +1,123 @@
+"""Goal image files are read strictly and within size limits, by the one loader every path uses.
+
+``load_image_file`` reads the planner node's goal_image_path(s), ``eval --goal`` and the image
+publisher's file. Each case here was once accepted: a JPEG cut in half (grey bottom half), a
+1x1 or 1x5000 px file, a 48 KB PNG claiming 20000x20000 px (1.2 GB decoded), an empty path.
+"""
+
+import struct
+import time
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+
+from vjepa_ros.image_limits import MAX_ASPECT, MAX_SIDE_PX, MIN_SIDE_PX
+from vjepa_ros.image_notes import SizeNotes
+from vjepa_ros.images import ImageError, load_image_file, save_image_file
+from vjepa_ros.robot.goals import goals_from_files
+
+
+def _frame(height=48, width=64, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+def _png_claiming(path, width, height):
+    """Write a tiny PNG whose header claims ``width`` x ``height`` px (pixel data: a stub)."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                     + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
+    return path
+
+
+def test_a_jpeg_or_png_cut_short_is_refused_not_filled_in(tmp_path):
+    frame = _frame(96, 128)
+    ok, jpeg = cv2.imencode(".jpg", frame)
+    cut_jpeg = tmp_path / "cut.jpg"
+    cut_jpeg.write_bytes(jpeg.tobytes()[: len(jpeg) // 2])
+    assert cv2.imread(str(cut_jpeg)) is not None  # OpenCV alone fills the rest in grey
+    png = save_image_file(tmp_path / "whole.png", frame)
+    cut_png = tmp_path / "cut.png"
+    cut_png.write_bytes(png.read_bytes()[: png.stat().st_size * 2 // 3])
+    for path in (cut_jpeg, cut_png):
+        with pytest.raises(ImageError, match=f"^{path} is truncated or corrupt .*save the image "
+                           "again$"):
+            load_image_file(path)
+    np.testing.assert_array_equal(load_image_file(png), frame)
+
+
+@pytest.mark.parametrize("width, height, why", [
+    (1, 1, f"is 1x1 px, smaller than {MIN_SIDE_PX} px a side"),
+    (5000, 1, f"is 5000x1 px, smaller than {MIN_SIDE_PX} px a side"),
+    (MIN_SIDE_PX - 1, 64, f"is {MIN_SIDE_PX - 1}x64 px, smaller than"),
+    (200, 40, f"is 200x40 px: long side more than {MAX_ASPECT:g} times the short one"),
+    (40, 200, "is 40x200 px: long side more than"),
+])
+def test_images_too_small_or_too_elongated_to_plan_on_are_refused(tmp_path, width, height, why):
+    path = save_image_file(tmp_path / "goal.png", _frame(height, width))
+    with pytest.raises(ImageError, match=f"^{path} {why}"):
+        load_image_file(path)
+
+
+def test_the_smallest_and_most_elongated_accepted_images_load(tmp_path):
+    longest = int(MIN_SIDE_PX * MAX_ASPECT)
+    for height, width in ((MIN_SIDE_PX, MIN_SIDE_PX), (MIN_SIDE_PX, longest)):
+        path = save_image_file(tmp_path / f"{width}.png", _frame(height, width))
+        assert load_image_file(path).shape == (height, width, 3)
+
+
+@pytest.mark.parametrize("width, height, message", [
+    (MAX_SIDE_PX + 1, 100, f"is {MAX_SIDE_PX + 1}x100 px, larger than {MAX_SIDE_PX} px a side"),
+    (20000, 20000, f"claims more than .* pixels .*at most {MAX_SIDE_PX} px a side"),
+])
+def test_a_huge_image_is_refused_from_its_header_before_decoding(tmp_path, width, height,
+                                                                 message):
+    path = _png_claiming(tmp_path / "bomb.png", width, height)
+    assert path.stat().st_size < 2000
+    started = time.monotonic()
+    with pytest.raises(ImageError, match=f"^{path} {message}"):
+        load_image_file(path)
+    assert time.monotonic() - started < 1.0  # the pixels were never decoded
+
+
+def test_an_empty_path_and_a_folder_say_so(tmp_path):
+    for empty in ("", "  "):
+        with pytest.raises(ImageError, match="^the image path is empty: give an image file"):
+            load_image_file(empty)
+    folder = tmp_path / "dir.png"
+    folder.mkdir()
+    with pytest.raises(ImageError, match=f"^{folder} is a folder, not an image file"):
+        load_image_file(folder)
+
+
+def test_goal_files_refuse_an_empty_entry_and_a_truncated_file(tmp_path):
+    good = str(save_image_file(tmp_path / "a.png", _frame()))
+    for paths, entries in (([""], "1 of 1"), ([good, ""], "2 of 2"),
+                           (["", good, " "], "1, 3 of 3")):
+        with pytest.raises(ValueError, match=f"^goal_image_paths entry {entries} is empty: give "
+                           "an image file there, or leave the entry out"):
+            goals_from_files(paths)
+    tiny = save_image_file(tmp_path / "tiny.png", _frame(2, 2))
+    with pytest.raises(ImageError, match=f"{tiny} is 2x2 px"):
+        goals_from_files([good, str(tiny)])
+    assert [g.source for g in goals_from_files([good])] == [good]
+
+
+def test_size_notes_of_a_live_stream_come_once_each():
+    notes = SizeNotes((256, 256))
+    first = notes.check((48, 64, 3), (480, 640, 3))
+    assert len(first) == 2
+    assert first[0].startswith("the camera's frames are 64x48 px, smaller than the world "
+                               "model's 256x256 input: they are upsampled")
+    assert first[1].startswith("the goal image is 640x480 px and the camera's frames are 64x48 "
+                               "px") and first[1].endswith("(~/capture_goal) at its size")
+    assert notes.check((48, 64, 3), (480, 640, 3)) == []  # every frame after: nothing
+    assert notes.check((48, 64, 3), None) == []  # the goal cleared: already said
+    assert notes.check((480, 640, 3), (480, 640, 3)) == []  # a large frame, the goal's size
+    assert notes.check((256, 256, 3), None) == []
+    assert SizeNotes(None).check((8, 8, 3), (8, 8, 3)) == []  # no model size, same sizes

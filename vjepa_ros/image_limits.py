@@ -1,0 +1,36 @@
+"""Size limits of the images this package plans on: goal image files, the image publisher's file.
+
+The world model centre-crops a frame to an aspect ratio w/h in ``model.aspect_ratio_min ..
+model.aspect_ratio_max`` (0.75 .. 1.35, DROID's) and resizes the crop to its input (256 px for
+vjepa2-ac-vitg, 16 px patches; 128 px for the demo model), so:
+
+- :data:`MIN_SIDE_PX` 32: a smaller image holds less than 2 x 2 of the encoder's 16 px patches
+  worth of pixels; blown up to the input it shows no scene to plan toward (a 1x1 image passed).
+- :data:`MAX_ASPECT` 4: the long side at most 4 times the short one. A camera frame is 1.33
+  (4:3) to 1.78 (16:9); beyond 4:1 the centre crop keeps a third of the image or less.
+- :data:`MAX_SIDE_PX` 8192: larger than any camera frame; checked from the file's header before
+  its pixels are decoded, so a 48 KB PNG that claims 20000x20000 px (1.2 GB of pixels) is refused
+  at once.
+"""
+
+from __future__ import annotations
+
+MIN_SIDE_PX = 32
+MAX_SIDE_PX = 8192
+MAX_ASPECT = 4.0
+
+
+def image_size_problem(width: int, height: int) -> str:
+    """Why an image of ``width`` x ``height`` px cannot be planned on ("" when it can)."""
+    size = f"{width}x{height} px"
+    if min(width, height) < MIN_SIDE_PX:
+        return (f"is {size}, smaller than {MIN_SIDE_PX} px a side: too few pixels to plan on; "
+                "give a camera-sized image (e.g. a frame of the robot's camera)")
+    if max(width, height) > MAX_SIDE_PX:
+        return (f"is {size}, larger than {MAX_SIDE_PX} px a side: resize it to the camera's "
+                "resolution")
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        return (f"is {size}: long side more than {MAX_ASPECT:g} times the short one, so the "
+                "model's centre crop would keep a small strip of it; give a camera-shaped image "
+                "(4:3 or 16:9)")
+    return ""

@@ -1,0 +1,76 @@
+"""Notes on image sizes that planning still works with, but worse: said once, never refused.
+
+One wording for ``vjepa-ros eval`` (a bag's frames, a ``--goal`` file) and the live planner node
+(camera frames, the active goal image): :func:`frame_size_note` when frames are smaller than
+the world model's input (they are upsampled), :func:`goal_size_note` when the goal image's size
+is not the frames' (another camera or another resolution: another scale or framing after the
+model's crop and resize). :class:`SizeNotes` gives each note once to a live stream.
+"""
+
+from __future__ import annotations
+
+
+def frame_size_note(width: int, height: int, model_size, frames: str = "the bag's frames",
+                    advice: str = "record at its size or larger") -> str:
+    """Return a note when ``width`` x ``height`` px frames are smaller than the model's input.
+
+    ``model_size``: (height, width) [px] the world model resizes frames to (a WorldModel's
+    ``img_size``, or an int for a square one; None: no note). Smaller frames are upsampled: a
+    model trained on sharper frames may then infer wrong motions (a 64 px bag gave the 128 px
+    demo model a confident 60° "correction" in the camera check). "" when they are not smaller.
+    """
+    if model_size is None:
+        return ""
+    model_h, model_w = (model_size, model_size) if isinstance(model_size, int) else model_size
+    if height >= model_h and width >= model_w:
+        return ""
+    return (f"{frames} are {width}x{height} px, smaller than the world model's "
+            f"{model_w}x{model_h} input: they are upsampled, and a model trained on sharper "
+            f"frames may infer wrong motions; {advice}")
+
+
+def goal_size_note(goal_shape, frame_shape, frames: str = "the bag's frames",
+                   advice: str = "take the goal from the same camera at the same size") -> str:
+    """Return a note when the goal image's size differs from the frames' ("" when equal).
+
+    ``goal_shape``, ``frame_shape``: array shapes ``(H, W, ...)`` [px]. Both are cropped and
+    resized to the model's input, so a goal of another size (another camera, or resized) shows
+    the scene at another scale or framing, and the planner may chase that difference.
+    """
+    (goal_h, goal_w), (frame_h, frame_w) = goal_shape[:2], frame_shape[:2]
+    if (goal_h, goal_w) == (frame_h, frame_w):
+        return ""
+    return (f"the goal image is {goal_w}x{goal_h} px and {frames} are {frame_w}x{frame_h} px: "
+            "after the model's crop and resize the goal shows the scene at another scale or "
+            f"framing, and the planner may chase that difference; {advice}")
+
+
+class SizeNotes:
+    """The size notes of a live camera stream and its goal, each new one returned once.
+
+    :meth:`check` is cheap per frame: it computes notes only when the frame or goal size changes.
+    """
+
+    FRAMES = "the camera's frames"
+    FRAME_ADVICE = "set the camera to at least that size"
+    GOAL_ADVICE = "capture the goal with this camera (~/capture_goal) at its size"
+
+    def __init__(self, model_size):
+        self.model_size = model_size
+        self.last: tuple | None = None
+        self.given: set[str] = set()
+
+    def check(self, frame_shape, goal_shape=None) -> list[str]:
+        """Return the notes not given before for frames of ``frame_shape``, goal ``goal_shape``."""
+        key = (tuple(frame_shape[:2]), None if goal_shape is None else tuple(goal_shape[:2]))
+        if key == self.last:
+            return []
+        self.last = key
+        height, width = key[0]
+        notes = [frame_size_note(width, height, self.model_size, self.FRAMES,
+                                 self.FRAME_ADVICE)]
+        if goal_shape is not None:
+            notes.append(goal_size_note(goal_shape, frame_shape, self.FRAMES, self.GOAL_ADVICE))
+        new = [note for note in notes if note and note not in self.given]
+        self.given.update(new)
+        return new
