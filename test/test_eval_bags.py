@@ -180,10 +180,22 @@ def test_a_corrupt_image_message_names_topic_and_message(tmp_path):
         ("/camera/camera/color/image_raw", m.IMAGE, DEFAULT_START_NS + SEC, later),
         ("/franka_robot_state_broadcaster/current_pose", m.POSE_STAMPED, DEFAULT_START_NS, pose),
     ])
-    recording = read_recording(path)
+    # The first frame is decoded when the bag is read (its encoding is checked then), so the
+    # refusal comes before any model loads; a later corrupt frame is named by load_frames.
     with pytest.raises(BagError, match=f"{path}: /camera/camera/color/image_raw message 0: "
                        "image step 5"):
-        recording.load_frames([0])
+        read_recording(path).load_frames([0])
+    later.step = 5
+    image.step = 12
+    path = _write_custom(tmp_path / "bag2", [
+        ("/camera/camera/color/image_raw", m.IMAGE, DEFAULT_START_NS, image),
+        ("/camera/camera/color/image_raw", m.IMAGE, DEFAULT_START_NS + SEC, later),
+        ("/franka_robot_state_broadcaster/current_pose", m.POSE_STAMPED, DEFAULT_START_NS, pose),
+    ])
+    recording = read_recording(path)
+    with pytest.raises(BagError, match=f"{path}: /camera/camera/color/image_raw message 1: "
+                       "image step 5"):
+        recording.load_frames([0, 1])
 
 
 def test_write_bag_refuses_bad_episodes(tmp_path):
