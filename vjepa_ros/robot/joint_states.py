@@ -122,8 +122,8 @@ class JointStateReader:
             if not np.isfinite(finger_values).all():
                 raise StateError(f"finger joint positions contain NaN or inf: "
                                  f"{finger_values.tolist()}")
-            problem = finger_problem([names[i] for i in sorted(fingers.values())],
-                                     positions[sorted(fingers.values())])
+            indices = sorted(fingers.values())
+            problem = finger_problem([names[i] for i in indices], positions[indices])
             if problem:
                 raise RangeError(problem)
         return JointReading(arm, finger_values, arm_names)

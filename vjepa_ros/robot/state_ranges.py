@@ -40,6 +40,16 @@ MAX_REACH_M = 1.5
 CLOSEDNESS_TOLERANCE = 0.01  # gripper closedness is in [0, 1]
 
 
+def first_outside(values, lower, upper, tolerance: float) -> int | None:
+    """Index of the first of ``values`` outside ``[lower - tolerance, upper + tolerance]``.
+
+    ``lower``/``upper``: scalars or arrays broadcast against ``values``. None when all are in.
+    """
+    bad = np.flatnonzero((values < np.asarray(lower) - tolerance)
+                         | (values > np.asarray(upper) + tolerance))
+    return int(bad[0]) if len(bad) else None
+
+
 def arm_joint_problem(names, positions) -> str:
     """Say which arm joint lies outside the Franka's limits ("" when none does).
 
@@ -48,11 +58,9 @@ def arm_joint_problem(names, positions) -> str:
     """
     positions = np.asarray(positions, dtype=np.float64)
     lower, upper = FRANKA_JOINT_LIMITS.T
-    bad = np.flatnonzero((positions < lower - JOINT_TOLERANCE_RAD)
-                         | (positions > upper + JOINT_TOLERANCE_RAD))
-    if not len(bad):
+    i = first_outside(positions, lower, upper, JOINT_TOLERANCE_RAD)
+    if i is None:
         return ""
-    i = int(bad[0])
     return (f"{names[i]} = {positions[i]:g} is outside the Franka's joint range "
             f"{lower[i]:g}..{upper[i]:g} rad (Panda and FR3 limits): joint positions must be in "
             "radians (recorded in degrees?)")
@@ -64,11 +72,9 @@ def finger_problem(names, positions) -> str:
     ``names`` and ``positions`` [m] of the finger joints. Millimetres given as metres fail here.
     """
     positions = np.asarray(positions, dtype=np.float64)
-    bad = np.flatnonzero((positions < -FINGER_TOLERANCE_M)
-                         | (positions > FINGER_MAX_M + FINGER_TOLERANCE_M))
-    if not len(bad):
+    i = first_outside(positions, 0.0, FINGER_MAX_M, FINGER_TOLERANCE_M)
+    if i is None:
         return ""
-    i = int(bad[0])
     return (f"{names[i]} = {positions[i]:g} is outside the Franka Hand's finger range "
             f"0..{FINGER_MAX_M:g} m: finger positions must be in metres (recorded in "
             "millimetres?)")
@@ -106,10 +112,8 @@ def states_problem(states) -> str:
     if not finite.all():
         return f"states contain NaN or inf (step {int(np.flatnonzero(~finite)[0])})"
     gripper = states[:, 6]
-    bad = np.flatnonzero((gripper < -CLOSEDNESS_TOLERANCE)
-                         | (gripper > 1 + CLOSEDNESS_TOLERANCE))
-    if len(bad):
-        i = int(bad[0])
+    i = first_outside(gripper, 0.0, 1.0, CLOSEDNESS_TOLERANCE)
+    if i is not None:
         return (f"gripper closedness (states[:, 6]) must be in [0, 1] (0 open, 1 closed), got "
                 f"{gripper[i]:g} at step {i}")
     return reach_problem(states[:, :3], "step")
