@@ -10,7 +10,7 @@ import yaml
 from vjepa_ros.cli import main
 from vjepa_ros.models import build_encoder, load_world_model
 from vjepa_ros.sim.episode import Episode
-from vjepa_ros.train.pretrain import PretrainConfig, pretrain_encoder
+from vjepa_ros.train.pretrain import PretrainConfig, pretrain_encoder, pretrain_targets
 from vjepa_ros.train.pretrain_data import ClipSampler, spread_frames
 
 TINY = dict(img_size=32, patch_size=8, embed_dim=48, depth=1, num_heads=2, predictor_dim=24,
@@ -60,6 +60,21 @@ def test_masked_encoder_forward_sees_only_the_kept_tokens():
         encoder(clip, keep=torch.tensor([16]))
 
 
+def test_targets_are_layer_normed_per_token_unless_turned_off():
+    torch.manual_seed(0)
+    encoder = build_encoder(img_size=32, patch_size=8, embed_dim=48, depth=1, num_heads=2)
+    clip = torch.randn(2, 3, 2, 32, 32)
+    raw = encoder(clip).detach()
+    normed = pretrain_targets(encoder, clip)
+    assert normed.shape == raw.shape == (2, 16, 48) and not normed.requires_grad
+    torch.testing.assert_close(normed.mean(-1), torch.zeros(2, 16), atol=1e-5, rtol=0)
+    torch.testing.assert_close(normed.std(-1, unbiased=False), torch.ones(2, 16), atol=1e-3,
+                               rtol=0)
+    torch.testing.assert_close(pretrain_targets(encoder, clip, layer_norm=False), raw)
+    assert tiny_config().target_layer_norm and not tiny_config(
+        target_layer_norm=False).target_layer_norm
+
+
 def test_clip_sampler_draws_consecutive_and_still_clips():
     videos = [np.arange(5 * 4 * 4 * 3, dtype=np.uint8).reshape(5, 4, 4, 3) // 2 + 40 * i
               for i in range(3)]
@@ -79,6 +94,7 @@ def test_clip_sampler_draws_consecutive_and_still_clips():
     # the official per-sample masks and crops, plus the (beyond-the-paper) VICReg terms
     {"per_sample_masks": True, "random_resize_scale": [0.3, 1.0], "random_horizontal_flip": True,
      "variance_weight": 1.0, "covariance_weight": 0.04},
+    {"target_layer_norm": False},  # the ablation: raw target tokens
 ])
 def test_short_pretraining_lowers_the_loss_without_collapsing(options):
     videos = square_videos(24)

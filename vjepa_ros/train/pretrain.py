@@ -89,6 +89,18 @@ def encode_still(encoder, frames: np.ndarray, img_size: int) -> torch.Tensor:
     return F.layer_norm(features, features.shape[-1:])
 
 
+def pretrain_targets(target_encoder, clips: torch.Tensor, layer_norm: bool = True) -> torch.Tensor:
+    """Prediction targets [B, N, D] of clips [B, 3, T, S, S]: the target encoder's tokens.
+
+    ``layer_norm``: normalized per token over D without affine, as V-JEPA does
+    (``app/vjepa/train.py`` ``forward_target``); False keeps the raw tokens (an ablation,
+    ``target_layer_norm: false``). No gradient flows into the target encoder.
+    """
+    with torch.no_grad():
+        targets = target_encoder(clips)
+        return F.layer_norm(targets, targets.shape[-1:]) if layer_norm else targets
+
+
 def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: PretrainConfig,
                      log=print, checkpoint=None) -> PretrainResult:
     """Pretrain on clips from ``sampler``; monitor collapse on ``monitor_frames`` [N, H, W, 3].
@@ -130,8 +142,7 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
         decayed["weight_decay"] = cosine_weight_decay(step, total, config.weight_decay,
                                                       config.final_weight_decay)
         clips = sampler.sample(config.batch_size)  # [B, 3, T, S, S]
-        with torch.no_grad():
-            targets = F.layer_norm(target_encoder(clips), (config.embed_dim,))
+        targets = pretrain_targets(target_encoder, clips, config.target_layer_norm)
         loss, regularizer = 0.0, 0.0
         for spec in masks:
             if config.per_sample_masks:

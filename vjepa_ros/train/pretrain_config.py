@@ -124,6 +124,10 @@ class PretrainConfig:
         0.0, "BEYOND THE PAPER (off: 0): weight of VICReg's covariance term on the context "
         "encoder's tokens."
     )
+    target_layer_norm: bool = param(
+        True, "Layer-norm (no affine) the target encoder's tokens before the L1 loss, as V-JEPA "
+        "always does (app/vjepa/train.py forward_target); false = ablation: raw targets."
+    )
     clip_grad: float = param(10.0, "Gradient-norm clip (V-JEPA configs: 10); 0 disables.")
     monitor_frames: int = param(64, "Frames the collapse monitors are computed on.")
     monitor_every: int = param(100, "Steps between collapse-monitor evaluations.")
