@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.image_limits import MAX_SIDE_PX, goal_image_problem, image_size_problem
+
 # Packed encodings: name (lower case) -> (channels, bytes per channel, order of the first three).
 # 8UCn / 16UCn carry no channel order of their own: cv_bridge publishes OpenCV's BGR(A) as them.
 PACKED = {
@@ -285,9 +287,11 @@ def load_image_file(path: str | Path) -> np.ndarray:
     here. Pillow reads the size from the header first (limits in :mod:`vjepa_ros.image_limits`,
     checked before a pixel is decoded), then decodes the whole file with truncated loading off:
     a file cut short or corrupt is refused, never filled in grey. OpenCV then decodes the pixels
-    (EXIF orientation applied; 16-bit scaled to 8). Raises :class:`ImageError` (one line naming
-    the file and what to do) for an empty path, a missing file, a folder, a file that is not an
-    image, a truncated or corrupt one, and one too small, too large or too elongated.
+    (EXIF orientation applied; 16-bit scaled to 8) and the decoded image gets the checks of
+    :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from the planner's topic.
+    Raises :class:`ImageError` (one line naming the file and what to do) for an empty path, a
+    missing file, a folder, a file that is not an image, a truncated or corrupt one, and one too
+    small, too large or too elongated.
     """
     import cv2
 
@@ -303,7 +307,11 @@ def load_image_file(path: str | Path) -> np.ndarray:
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if bgr is None:
         raise ImageError(f"cannot read {path} as an image (corrupt or unsupported format)")
-    return np.ascontiguousarray(bgr[..., ::-1])
+    rgb = np.ascontiguousarray(bgr[..., ::-1])
+    problem = goal_image_problem(rgb)  # the checks a goal from any source gets, once decoded
+    if problem:
+        raise ImageError(f"{path} {problem}")
+    return rgb
 
 
 def _check_image_file(path: Path) -> None:
@@ -311,8 +319,6 @@ def _check_image_file(path: Path) -> None:
     import warnings
 
     from PIL import Image, UnidentifiedImageError
-
-    from vjepa_ros.image_limits import MAX_SIDE_PX, image_size_problem
 
     try:
         with warnings.catch_warnings():

@@ -28,7 +28,7 @@ from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
 from std_srvs.srv import SetBool
 
-from vjepa_ros.image_limits import image_size_problem
+from vjepa_ros.image_limits import goal_image_problem
 from vjepa_ros.image_notes import SizeNotes
 from vjepa_ros.images import (
     ImageError,
@@ -306,7 +306,7 @@ class PlannerNode(Node):
     def _on_goal_image(self, msg: Image) -> None:
         try:
             rgb = image_msg_to_rgb(msg)
-            problem = image_size_problem(rgb.shape[1], rgb.shape[0])
+            problem = goal_image_problem(rgb)
             if problem:
                 raise ImageError(f"the image {problem}")
             self.session.set_goals([SubGoal(rgb, 0, source="~/goal_image")])
