@@ -100,3 +100,19 @@ def test_the_planner_node_refuses_too_many_samples_at_start(tiny_world_model):
                                     "needs about 260770.3 GiB for the planner's action samples, "
                                     "more than the "), result["err"]
     assert result["err"].count("\n") == 1, result["err"]
+
+
+def test_the_planner_node_words_an_allocation_failing_while_it_plans():
+    from types import SimpleNamespace
+
+    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+    from vjepa_ros.nodes.planner_node import PlannerNode
+
+    logged = []
+    node = SimpleNamespace(config=PlannerNodeConfig(), closing=False, _failed=lambda where, exc:
+                           logged.append(f"{type(exc).__name__}: {exc}"))
+    PlannerNode._planning_failed(node, RuntimeError(ALLOCATOR))
+    PlannerNode._planning_failed(node, RuntimeError("shape mismatch"))
+    assert logged == ["MemoryError: out of memory while planning with planner.samples 800 at "
+                      "horizon 1: give fewer samples (the paper's robot runs use 800), or free "
+                      "memory", "RuntimeError: shape mismatch"]
