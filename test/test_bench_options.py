@@ -193,8 +193,9 @@ def test_bench_reach_notes_a_camera_size_the_model_was_not_trained_at(tmp_path,
                           capture_output=True, text=True, timeout=300, cwd=tmp_path,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin"})
     assert done.returncode == 2 and "--goal-distance 5 6" in done.stderr, done.stderr
-    assert "  note: tiny.pt: the world model was trained at 64 px and the camera gives " \
-        "128x128 px: each frame is resized to 64 px for it" in done.stdout, done.stdout
+    assert "  note: tiny.pt: the camera's frames are 128x128 px, larger than the world model's " \
+        "64x64 input, the size it was trained at: they are downsampled" in done.stdout, \
+        done.stdout
 
 
 def test_bench_reach_time_split_header_lines_up_with_its_columns(bench):

@@ -110,6 +110,8 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
     (["camera-check", "BAG", "--out", "OUT", "--rate", "inf"], f"--rate {RATE}inf"),
     (["train", "--out", "OUT", "--data", "DATA", "--rate", "inf"], f"--rate {RATE}inf"),
     (["train", "--out", "OUT", "--data", "DATA", "--rate", "1e-300"], f"--rate {RATE}1e-300"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--rate", "0"], f"--rate {RATE}0"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--rate", "nan"], f"--rate {RATE}nan"),
     (["collect", "--out", "OUT", "--width", "8"], "--width/--height must be 32..1024 px"),
     (["collect", "--out", "OUT", "--task", "grasp", "--height", "4"],
      "--width/--height must be 32..1024 px"),

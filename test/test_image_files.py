@@ -12,7 +12,9 @@ import zlib
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
+from vjepa_ros.cli import main
 from vjepa_ros.image_limits import MAX_ASPECT, MAX_SIDE_PX, MIN_SIDE_PX
 from vjepa_ros.image_notes import SizeNotes
 from vjepa_ros.images import ImageError, load_image_file, save_image_file
@@ -83,6 +85,25 @@ def test_a_huge_image_is_refused_from_its_header_before_decoding(tmp_path, width
     with pytest.raises(ImageError, match=f"^{path} {message}"):
         load_image_file(path)
     assert time.monotonic() - started < 1.0  # the pixels were never decoded
+
+
+@pytest.mark.parametrize("pixels, mode, kind", [
+    (np.float32, "F", "floating-point"), (np.int32, "I", "integer")])
+def test_a_32_bit_tiff_goal_is_refused_in_our_one_line_only(tmp_path, capfd, pixels, mode,
+                                                             kind):
+    """OpenCV printed its own warning line (it cannot decode 32-bit samples) before ours."""
+    path = tmp_path / "depth.tif"
+    Image.fromarray(np.ones((96, 128), pixels), mode=mode).save(path)
+    assert main(["eval", str(tmp_path / "bag"), "--out", str(tmp_path / "out"), "--goal",
+                 str(path)]) == 1
+    out, err = capfd.readouterr()
+    assert err == f"vjepa-ros eval: --goal: {path} has 32-bit {kind} pixels (a depth, HDR or " \
+        "measurement image, not a camera frame): give an 8-bit colour image (PNG or JPEG) of " \
+        "the robot's camera\n", err
+    assert out == ""
+    grey16 = tmp_path / "grey16.tif"  # also Pillow's mode "I", but 16-bit: OpenCV decodes it
+    cv2.imwrite(str(grey16), np.full((48, 64), 1000, np.int16))
+    assert Image.open(grey16).mode == "I" and load_image_file(grey16).shape == (48, 64, 3)
 
 
 def test_an_empty_path_and_a_folder_say_so(tmp_path):

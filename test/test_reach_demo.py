@@ -251,8 +251,8 @@ def test_reach_notes_a_camera_size_the_model_was_not_trained_at(width, noted, ti
                  "--out", str(tmp_path / "o")]) == 1
     printed = capsys.readouterr()
     assert "stopped before the nodes start" in printed.err
-    expected = f"note         the world model was trained at 64 px and the camera gives " \
-        f"{width}x{width} px: each frame is resized to 64 px for it"
+    expected = f"note         the camera's frames are {width}x{width} px, smaller than the " \
+        "world model's 64x64 input: they are upsampled"
     assert any(line.startswith(expected) for line in printed.out.splitlines()) is noted, \
         printed.out
 

@@ -248,8 +248,8 @@ def test_bench_runs_the_packaged_demo_model_as_an_agent_under_both_rules(tmp_pat
         "energy", "--json", str(rows_file)])
     assert _bench_main()() == 0
     printed = capsys.readouterr().out
-    assert "\n# note: demo: the world model was trained at 128 px and the camera gives 64x64 " \
-        "px: each frame is resized to 128 px for it" in printed
+    assert "\n# note: demo: the camera's frames are 64x64 px, smaller than the world model's " \
+        "128x128 input: they are upsampled" in printed
     assert re.search(r"^demo \[steps\]\s+cup\s+reach-with-object\s+\d+%\s+1\s", printed, re.M)
     assert re.search(r"^demo\s+cup\s+reach-with-object\s+energy\s+\d+%\s+1\s", printed, re.M)
     results = json.loads(rows_file.read_text())
@@ -276,17 +276,28 @@ def test_bench_runs_the_packaged_demo_model_as_an_agent_under_both_rules(tmp_pat
 @pytest.mark.parametrize("trained, width, height, note", [
     (128, 128, 128, ""),
     (None, 40, 40, ""),  # the oracle: no image size
-    (128, 40, 40, "the world model was trained at 128 px and the camera gives 40x40 px: each "
-     "frame is resized to 128 px for it, so expect other results than at 128 px"),
-    ((256, 256), 128, 128, "trained at 256 px and the camera gives 128x128 px"),
+    (128, 40, 40, "the camera's frames are 40x40 px, smaller than the world model's 128x128 "
+     "input: they are upsampled, and a model trained on sharper frames may infer wrong motions; "
+     "render the camera at the model's size"),
+    ((256, 256), 128, 128, "frames are 128x128 px, smaller than the world model's 256x256"),
     ((64, 96), 96, 64, ""),  # (height, width) against width x height
-    ((64, 96), 64, 64, "trained at 96x64 px and the camera gives 64x64 px"),
+    ((64, 96), 64, 64, "frames are 64x64 px, smaller than the world model's 96x64 input"),
+    (128, 256, 256, "the camera's frames are 256x256 px, larger than the world model's 128x128 "
+     "input, the size it was trained at: they are downsampled, so expect other results"),
 ])
 def test_a_camera_size_other_than_the_models_is_noted(trained, width, height, note):
     from vjepa_ros.sim.run_command import image_size_note
 
     text = image_size_note(trained, width, height)
     assert (note in text and text) if note else text == ""
+
+
+def test_the_simulator_and_the_live_node_word_the_small_frames_note_alike():
+    from vjepa_ros.image_notes import SizeNotes
+    from vjepa_ros.sim.run_command import image_size_note
+
+    (live,) = SizeNotes((128, 128)).check((40, 40, 3))
+    assert image_size_note(128, 40, 40).split(";")[0] == live.split(";")[0]
 
 
 @pytest.mark.parametrize("size, noted", [(40, True), (64, False)])
@@ -305,6 +316,6 @@ def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_
     assert main(["run", "--task", "reach-with-object", "--world-model", str(tiny_world_model),
                  "--size", str(size), "--out", str(tmp_path / "out")]) == 1
     lines = capsys.readouterr().out.splitlines()
-    expected = f"note         the world model was trained at 64 px and the camera gives " \
-        f"{size}x{size} px: each frame is resized to 64 px for it"
+    expected = f"note         the camera's frames are {size}x{size} px, smaller than the world " \
+        "model's 64x64 input: they are upsampled"
     assert any(line.startswith(expected) for line in lines) is noted, lines

@@ -212,3 +212,9 @@ def test_pretrain_reads_camera_only_bags_on_any_image_topic(tmp_path, capsys):
     assert main(["pretrain", "--data", str(bag), "--out", str(out), "--steps", "0",
                  "--image-topic", topic]) == 0
     assert out.is_file() and "in 1 segments" in capsys.readouterr().out
+    # --rate, as train's: the 4 Hz frames at 2 Hz are every other one (0.0, 0.5 .. 2.0 s)
+    assert main(["pretrain", "--data", str(bag), "--out", str(tmp_path / "two_hz.pt"),
+                 "--steps", "0", "--image-topic", topic, "--rate", "2"]) == 0
+    assert "pretraining on 5 frames" in capsys.readouterr().out
+    np.testing.assert_array_equal(load_clip_segments([bag], FPC, 2.0, log=None, topics=BagTopics(
+        image=topic))[0], frames[::2])

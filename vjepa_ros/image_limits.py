@@ -11,9 +11,14 @@ vjepa2-ac-vitg, 16 px patches; 128 px for the demo model), so:
 - :data:`MAX_SIDE_PX` 8192: larger than any camera frame; checked from the file's header before
   its pixels are decoded, so a 48 KB PNG that claims 20000x20000 px (1.2 GB of pixels) is refused
   at once.
+
+:func:`goal_image_problem` holds every check a decoded goal image gets, whatever its source (a
+goal file, the planner node's ~/goal_image topic).
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 MIN_SIDE_PX = 32
 MAX_SIDE_PX = 8192
@@ -34,3 +39,29 @@ def image_size_problem(width: int, height: int) -> str:
                 "model's centre crop would keep a small strip of it; give a camera-shaped image "
                 "(4:3 or 16:9)")
     return ""
+
+
+def goal_image_problem(rgb) -> str:
+    """Why a decoded goal image cannot be planned toward ("" when it can).
+
+    ``rgb``: the decoded image, ``[H, W, 3]`` uint8 RGB [px]. Refused: anything but a 3-D array
+    of 3 channels, pixels other than uint8 (a float image: also how many values are not finite),
+    and the size limits of :func:`image_size_problem`. The text starts with a verb ("is ...",
+    "has ..."): the caller puts the image's name (a path, "the image") in front.
+    """
+    shape = tuple(np.shape(rgb))
+    if len(shape) != 3:
+        return (f"has shape {shape}, not [H, W, 3]: give a colour image (RGB) of the robot's "
+                "camera")
+    if shape[2] != 3:
+        return (f"has {shape[2]} channels (shape {shape}), not 3: give a colour image (RGB) of "
+                "the robot's camera")
+    dtype = np.asarray(rgb).dtype
+    if dtype != np.uint8:
+        bad = ""
+        if np.issubdtype(dtype, np.floating):
+            count = int(np.size(rgb) - np.count_nonzero(np.isfinite(rgb)))
+            bad = f", {count} of them not finite (NaN or inf)" if count else ""
+        return (f"has {dtype} pixels{bad}, not 8-bit (uint8): save it as an 8-bit image "
+                "(e.g. an 8-bit PNG)")
+    return image_size_problem(shape[1], shape[0])

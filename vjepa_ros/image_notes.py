@@ -1,31 +1,40 @@
 """Notes on image sizes that planning still works with, but worse: said once, never refused.
 
-One wording for ``vjepa-ros eval`` (a bag's frames, a ``--goal`` file) and the live planner node
-(camera frames, the active goal image): :func:`frame_size_note` when frames are smaller than
-the world model's input (they are upsampled), :func:`goal_size_note` when the goal image's size
-is not the frames' (another camera or another resolution: another scale or framing after the
-model's crop and resize). :class:`SizeNotes` gives each note once to a live stream.
+One wording for ``vjepa-ros eval`` (a bag's frames, a ``--goal`` file), the live planner node
+(camera frames, the active goal image) and the simulator commands (``run``, ``reach``, the
+benchmarks): :func:`frame_size_note` when frames are smaller than the world model's input (they
+are upsampled; in the simulator also larger ones), :func:`goal_size_note` when the goal image's
+size is not the frames' (another camera or another resolution: another scale or framing after
+the model's crop and resize). :class:`SizeNotes` gives each note once to a live stream.
 """
 
 from __future__ import annotations
 
 
 def frame_size_note(width: int, height: int, model_size, frames: str = "the bag's frames",
-                    advice: str = "record at its size or larger") -> str:
+                    advice: str = "record at its size or larger", larger_too: bool = False
+                    ) -> str:
     """Return a note when ``width`` x ``height`` px frames are smaller than the model's input.
 
     ``model_size``: (height, width) [px] the world model resizes frames to (a WorldModel's
     ``img_size``, or an int for a square one; None: no note). Smaller frames are upsampled: a
     model trained on sharper frames may then infer wrong motions (a 64 px bag gave the 128 px
-    demo model a confident 60° "correction" in the camera check). "" when they are not smaller.
+    demo model a confident 60° "correction" in the camera check). ``larger_too``: also note
+    larger frames, for the simulator, whose models were trained on renders of exactly their input
+    size (a downsampled larger render is not what they saw). "" when there is nothing to note.
     """
     if model_size is None:
         return ""
     model_h, model_w = (model_size, model_size) if isinstance(model_size, int) else model_size
+    model = f"{model_w}x{model_h}"
     if height >= model_h and width >= model_w:
-        return ""
+        if not larger_too or (height, width) == (model_h, model_w):
+            return ""
+        return (f"{frames} are {width}x{height} px, larger than the world model's {model} "
+                f"input, the size it was trained at: they are downsampled, so expect other "
+                f"results than at {model} px; {advice}")
     return (f"{frames} are {width}x{height} px, smaller than the world model's "
-            f"{model_w}x{model_h} input: they are upsampled, and a model trained on sharper "
+            f"{model} input: they are upsampled, and a model trained on sharper "
             f"frames may infer wrong motions; {advice}")
 
 

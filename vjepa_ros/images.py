@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.image_limits import MAX_SIDE_PX, goal_image_problem, image_size_problem
+
 # Packed encodings: name (lower case) -> (channels, bytes per channel, order of the first three).
 # 8UCn / 16UCn carry no channel order of their own: cv_bridge publishes OpenCV's BGR(A) as them.
 PACKED = {
@@ -282,12 +284,15 @@ def load_image_file(path: str | Path) -> np.ndarray:
     """Read a PNG/JPEG/... file into ``[H, W, 3]`` uint8 RGB, strictly: the one goal-image loader.
 
     The planner node's goal_image_path(s), ``eval --goal`` and the image publisher read files
-    here. Pillow reads the size from the header first (limits in :mod:`vjepa_ros.image_limits`,
-    checked before a pixel is decoded), then decodes the whole file with truncated loading off:
-    a file cut short or corrupt is refused, never filled in grey. OpenCV then decodes the pixels
-    (EXIF orientation applied; 16-bit scaled to 8). Raises :class:`ImageError` (one line naming
-    the file and what to do) for an empty path, a missing file, a folder, a file that is not an
-    image, a truncated or corrupt one, and one too small, too large or too elongated.
+    here. Pillow reads the size and pixel kind from the header first (size limits in
+    :mod:`vjepa_ros.image_limits`; 32-bit float or integer pixels, a depth or HDR TIFF that
+    OpenCV cannot decode, refused), then decodes the whole file with truncated loading off: a
+    file cut short or corrupt is refused, never filled in grey. OpenCV then decodes the pixels
+    (EXIF orientation applied; 16-bit scaled to 8) and the decoded image gets the checks of
+    :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from the planner's topic.
+    Raises :class:`ImageError` (one line naming the file and what to do) for an empty path, a
+    missing file, a folder, a file that is not an image, a truncated or corrupt one, one of 32-bit
+    pixels, and one too small, too large or too elongated.
     """
     import cv2
 
@@ -303,7 +308,11 @@ def load_image_file(path: str | Path) -> np.ndarray:
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if bgr is None:
         raise ImageError(f"cannot read {path} as an image (corrupt or unsupported format)")
-    return np.ascontiguousarray(bgr[..., ::-1])
+    rgb = np.ascontiguousarray(bgr[..., ::-1])
+    problem = goal_image_problem(rgb)  # the checks a goal from any source gets, once decoded
+    if problem:
+        raise ImageError(f"{path} {problem}")
+    return rgb
 
 
 def _check_image_file(path: Path) -> None:
@@ -311,8 +320,6 @@ def _check_image_file(path: Path) -> None:
     import warnings
 
     from PIL import Image, UnidentifiedImageError
-
-    from vjepa_ros.image_limits import MAX_SIDE_PX, image_size_problem
 
     try:
         with warnings.catch_warnings():
@@ -331,7 +338,7 @@ def _check_image_file(path: Path) -> None:
         raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
                          "again") from None
     with image:
-        problem = image_size_problem(image.width, image.height)
+        problem = _pixel_kind_problem(image) or image_size_problem(image.width, image.height)
         if problem:
             raise ImageError(f"{path} {problem}")
         try:
@@ -339,6 +346,21 @@ def _check_image_file(path: Path) -> None:
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
                              "again") from None
+
+
+def _pixel_kind_problem(image) -> str:
+    """Refuse 32-bit float or integer pixels from the header ("" when fine).
+
+    OpenCV cannot decode them (a TIFF of them made it print a warning line of its own before our
+    refusal): a float or 32-bit image is a depth, HDR or measurement image, not a camera frame.
+    """
+    tags = getattr(image, "tag_v2", None)  # TIFF only; BitsPerSample (258) per channel
+    bits = max(tuple(tags.get(258, (0,)))) if tags is not None else 0
+    if image.mode == "F" or (image.mode == "I" and bits > 16):
+        kind = "floating-point" if image.mode == "F" else "integer"
+        return (f"has 32-bit {kind} pixels (a depth, HDR or measurement image, not a camera "
+                "frame): give an 8-bit colour image (PNG or JPEG) of the robot's camera")
+    return ""
 
 
 def save_image_file(path: str | Path, rgb: np.ndarray) -> Path:

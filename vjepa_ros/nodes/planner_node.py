@@ -28,7 +28,7 @@ from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
 from std_srvs.srv import SetBool
 
-from vjepa_ros.image_limits import image_size_problem
+from vjepa_ros.image_limits import goal_image_problem
 from vjepa_ros.image_notes import SizeNotes
 from vjepa_ros.images import (
     ImageError,
@@ -86,6 +86,12 @@ class PlannerNode(Node):
         self.switch_interval_s = set_gil_switch_interval(cfg.model.gil_switch_interval_s)
         self.kinematics = FrankaKinematics(cfg.robot)
         self.model = self._load_model()
+        from vjepa_ros.planning.memory import samples_memory_problem
+
+        problem = samples_memory_problem(cfg.planner.to_cem(),
+                                         getattr(self.model, "device", "cpu"))
+        if problem:  # before the first plan, not torch's allocator message then
+            raise ValueError(parameter_message(problem))
         self.session = MPCSession(
             self.model, cfg.planner.to_cem(), cfg.safety, cfg.control, clock=self.now,
             log=self._log, seed=cfg.planner.seed_or_none, wake=lambda: self.worker.wake(),
@@ -306,7 +312,7 @@ class PlannerNode(Node):
     def _on_goal_image(self, msg: Image) -> None:
         try:
             rgb = image_msg_to_rgb(msg)
-            problem = image_size_problem(rgb.shape[1], rgb.shape[0])
+            problem = goal_image_problem(rgb)
             if problem:
                 raise ImageError(f"the image {problem}")
             self.session.set_goals([SubGoal(rgb, 0, source="~/goal_image")])
@@ -368,6 +374,11 @@ class PlannerNode(Node):
                                 f"{type(exc).__name__}: {exc}")
 
     def _planning_failed(self, exc: BaseException) -> None:
+        from vjepa_ros.planning.memory import is_out_of_memory, out_of_memory_message
+
+        if is_out_of_memory(exc):  # named after the parameter, not torch's allocator text
+            message = out_of_memory_message(self.config.planner.to_cem())
+            exc = MemoryError(parameter_message(message))
         if not self.closing:
             self._failed("planning step", exc)
 

@@ -26,6 +26,7 @@ from vjepa_ros.cli_options import (
     planner_overrides,
 )
 from vjepa_ros.cli_parser import nonempty
+from vjepa_ros.image_notes import SizeNotes, frame_size_note
 
 WORLD_MODEL_HELP = ("demo: the packaged demo world model (default); oracle: the simulator's "
                     "exact stand-in (it sees the hand, not the object: use --subgoals dense for "
@@ -177,15 +178,10 @@ def image_size_note(trained, width: int, height: int) -> str:
     from its file's ``config`` or its official preset; int or (height, width)); None for a model
     without one (the oracle). The model resizes every frame to that size, so at another camera
     size it sees blurred or sharpened images it never saw in training. "" when the sizes match.
+    Wording: the live planner node's (:func:`vjepa_ros.image_notes.frame_size_note`).
     """
-    if trained is None:
-        return ""
-    trained_h, trained_w = (trained, trained) if isinstance(trained, int) else trained
-    if (height, width) == (trained_h, trained_w):
-        return ""
-    size = f"{trained_h} px" if trained_h == trained_w else f"{trained_w}x{trained_h} px"
-    return (f"the world model was trained at {size} and the camera gives {width}x{height} px: "
-            f"each frame is resized to {size} for it, so expect other results than at {size}")
+    return frame_size_note(width, height, trained, SizeNotes.FRAMES,
+                           "render the camera at the model's size", larger_too=True)
 
 
 def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,

@@ -133,6 +133,11 @@ def add_options(parser: argparse.ArgumentParser, names) -> None:
         parser.add_argument(option, dest=_dest(field), default=None, **keywords)
 
 
+def option_given(args: argparse.Namespace, field: str):
+    """Return the value of the option :func:`add_options` added for ``field`` (None: not given)."""
+    return getattr(args, _dest(field), None)
+
+
 def bag_topics_given(args: argparse.Namespace, base=None):
     """Return ``base`` (a ``BagTopics``; default the defaults) with the topic options given.
 

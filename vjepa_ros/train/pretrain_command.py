@@ -9,7 +9,7 @@ from pathlib import Path
 
 from vjepa_ros.cli_options import option_message
 from vjepa_ros.config import ConfigError, UsageError, exit_status
-from vjepa_ros.train.command import add_options
+from vjepa_ros.train.command import add_options, option_given
 
 
 def checked_pretrain_config(args: argparse.Namespace):
@@ -26,6 +26,23 @@ def checked_pretrain_config(args: argparse.Namespace):
     except ValueError as exc:  # ConfigError too
         options = {f"PretrainConfig.{name}": f"--{name.replace('_', '-')}" for name in overrides}
         raise type(exc)(option_message(str(exc), options)) from None
+
+
+def checked_rate(args: argparse.Namespace) -> float:
+    """Return ``--rate`` [Hz] (bags are resampled to it), or train's default; ValueError naming it.
+
+    The range is ``vjepa-ros train --rate``'s (``eval.eval_config.rate_problem``).
+    """
+    from vjepa_ros.eval.eval_config import rate_problem
+    from vjepa_ros.train.config import DataConfig
+
+    rate = option_given(args, "data.rate_hz")
+    if rate is None:
+        return DataConfig.rate_hz
+    problem = rate_problem("--rate", rate)
+    if problem:
+        raise ValueError(problem)
+    return rate
 
 
 def check_pretrain_inputs(args: argparse.Namespace) -> None:
@@ -59,6 +76,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         output_file(out, create=False)  # its folder is created once the rest is checked
         check_pretrain_inputs(args)
         config = checked_pretrain_config(args)
+        rate_hz = checked_rate(args)
         import torch
 
         from vjepa_ros.train.command import bag_topics_given
@@ -67,7 +85,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 
         if args.threads:
             torch.set_num_threads(args.threads)
-        segments = load_clip_segments(args.data, config.frames_per_clip,
+        segments = load_clip_segments(args.data, config.frames_per_clip, rate_hz,
                                       topics=bag_topics_given(args))
         generator = torch.Generator().manual_seed(config.seed)
         sampler = ClipSampler(segments, config.frames_per_clip, config.img_size,
@@ -153,8 +171,9 @@ def add_commands(sub) -> None:
     parser.add_argument("--save-every", type=int, default=0,
                         help="also write <out>.step<N>.pt every N steps (a multiple of "
                         "monitor_every; 0: only the final file)")
-    # Bags are read by their camera alone (no robot state): train's camera options apply.
-    add_options(parser, ("--image-topic", "--stamps"))
+    # Bags are read by their camera alone (no robot state): train's camera options and its step
+    # rate (bags are resampled to it; 4 Hz, DROID's, by default) apply.
+    add_options(parser, ("--rate", "--image-topic", "--stamps"))
     parser.add_argument("--threads", type=int, default=0,
                         help="CPU threads of torch (0: its default); on a busy shared CPU 1 "
                         "thread ran 15x faster than 2")

@@ -1,0 +1,118 @@
+"""A planner sample count too large for memory is refused up front in one line naming it.
+
+``vjepa-ros eval --samples 100000000`` once ended with torch's raw allocator message. No test
+here allocates: the free memory is patched small, or the count is beyond any machine.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vjepa_ros.cli import main
+from vjepa_ros.eval import evaluate
+from vjepa_ros.eval.bags import write_bag
+from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.planning import memory, preset
+from vjepa_ros.planning.memory import GIB, is_out_of_memory, samples_memory_problem
+
+ROOT = Path(__file__).resolve().parent.parent
+ALLOCATOR = ("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: not enough memory: "
+             "you tried to allocate 28000000000 bytes.")
+
+
+def test_samples_beyond_the_free_memory_are_refused_with_the_most_that_fit():
+    config = preset("paper", samples=100_000_000)
+    assert samples_memory_problem(config, "cpu", available=2 * GIB) == (
+        "CEMConfig.samples 100000000 at horizon 1 needs about 26.1 GiB for the planner's action "
+        "samples, more than the 2.0 GiB free on cpu: give at most 7669584 (the paper's robot "
+        "runs use 800)")
+    fits = preset("paper", samples=7_669_584)
+    assert samples_memory_problem(fits, "cpu", available=2 * GIB) == ""
+    assert "at horizon 4 needs about 104.3 GiB" in samples_memory_problem(
+        fits.with_(samples=100_000_000, horizon=4), "cpu", available=2 * GIB)
+    assert samples_memory_problem(preset("paper"), "cpu") == ""  # 800: a few hundred kB
+    assert samples_memory_problem(config, "cpu", available=None) in ("", samples_memory_problem(
+        config, "cpu"))
+
+
+def test_failed_allocations_are_told_from_other_errors():
+    assert is_out_of_memory(RuntimeError(ALLOCATOR))
+    assert is_out_of_memory(RuntimeError("CUDA out of memory. Tried to allocate 20.00 GiB"))
+    assert is_out_of_memory(MemoryError())
+    assert not is_out_of_memory(RuntimeError("shape mismatch"))
+
+
+@pytest.fixture
+def bag(tmp_path):
+    frames, states, times = synthetic_episode(2, seed=2)
+    return write_bag(tmp_path / "bag", frames, states, times)
+
+
+def test_eval_refuses_too_many_samples_before_planning(bag, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 2 * GIB)
+    monkeypatch.setattr(evaluate, "evaluate_recording", lambda *a, **k: pytest.fail("planned"))
+    out = tmp_path / "out"
+    assert main(["eval", str(bag), "--samples", "100000000", "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err == ("vjepa-ros eval: --samples 100000000 at horizon 1 needs about 26.1 GiB for "
+                   "the planner's action samples, more than the 2.0 GiB free on cpu: give at "
+                   "most 7669584 (the paper's robot runs use 800)\n"), err
+    assert not out.exists()
+
+
+def test_eval_words_an_allocation_that_fails_anyway(bag, tmp_path, capsys, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise RuntimeError(ALLOCATOR)
+
+    monkeypatch.setattr(evaluate, "evaluate_recording", out_of_memory)
+    assert main(["eval", str(bag), "--samples", "1000", "--out", str(tmp_path / "out"),
+                 "--quiet"]) == 1
+    assert capsys.readouterr().err == (
+        "vjepa-ros eval: out of memory while planning with --samples 1000 at horizon 1: give "
+        "fewer samples (the paper's robot runs use 800), or free memory\n")
+
+
+PROBE = """
+import contextlib, io, json, sys
+from vjepa_ros.nodes import planner_node
+err = io.StringIO()
+with contextlib.redirect_stderr(err):
+    code = planner_node.main(["node", "--ros-args", *sys.argv[1:]])
+print(json.dumps({"code": code, "err": err.getvalue()}))
+"""
+
+
+def test_the_planner_node_refuses_too_many_samples_at_start(tiny_world_model):
+    """10^12 samples: about 255 TiB, beyond any machine; refused before anything is allocated."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "-p", f"model.checkpoint:={tiny_world_model}", "-p",
+         "planner.samples:=1000000000000"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["code"] == 1
+    assert result["err"].startswith("vjepa_planner: planner.samples 1000000000000 at horizon 1 "
+                                    "needs about 260770.3 GiB for the planner's action samples, "
+                                    "more than the "), result["err"]
+    assert result["err"].count("\n") == 1, result["err"]
+
+
+def test_the_planner_node_words_an_allocation_failing_while_it_plans():
+    from types import SimpleNamespace
+
+    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+    from vjepa_ros.nodes.planner_node import PlannerNode
+
+    logged = []
+    node = SimpleNamespace(config=PlannerNodeConfig(), closing=False, _failed=lambda where, exc:
+                           logged.append(f"{type(exc).__name__}: {exc}"))
+    PlannerNode._planning_failed(node, RuntimeError(ALLOCATOR))
+    PlannerNode._planning_failed(node, RuntimeError("shape mismatch"))
+    assert logged == ["MemoryError: out of memory while planning with planner.samples 800 at "
+                      "horizon 1: give fewer samples (the paper's robot runs use 800), or free "
+                      "memory", "RuntimeError: shape mismatch"]

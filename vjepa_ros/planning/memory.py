@@ -1,0 +1,80 @@
+"""Whether a planner's sample count fits in memory: refuse it up front, in one line.
+
+The predictor runs the samples in chunks (``cost.auto_chunk_size``), so its memory is bounded;
+what grows with ``CEMConfig.samples`` is the search's own action tensors [S, H, 7] float32 (noise,
+samples, the previous iteration's, temporaries): measured peak about 5 copies for CEM and MPPI,
+9.5 for iCEM at H 4 (its colored noise is drawn in float64 through an FFT). :data:`SAMPLE_COPIES`
+10 over-estimates all three. ``--samples 100000000`` once ended ``vjepa-ros eval`` with torch's
+raw allocator message; :func:`samples_memory_problem` says it before planning, and
+:func:`out_of_memory_message` words an allocation that fails anyway (other programs took the
+memory meanwhile).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vjepa_ros.planning.config import CEMConfig
+
+ACTION_BYTES = 7 * 4  # one action: 7 float32
+SAMPLE_COPIES = 10  # [S, H, 7] float32 tensors alive at once, at most (an over-estimate)
+GIB = 1024 ** 3
+
+
+def search_bytes(samples: int, horizon: int) -> int:
+    """Rough peak memory [bytes] of the search's action tensors: ``samples`` x ``horizon``."""
+    return SAMPLE_COPIES * samples * horizon * ACTION_BYTES
+
+
+def available_bytes(device) -> int | None:
+    """Memory [bytes] free for new tensors on ``device`` (a torch.device or its name).
+
+    CUDA: ``torch.cuda.mem_get_info`` plus what torch's caching allocator holds unused; else the
+    host's ``MemAvailable`` (/proc/meminfo). None when unknown (no /proc/meminfo).
+    """
+    if getattr(device, "type", str(device).partition(":")[0]) == "cuda":
+        import torch
+
+        free, _ = torch.cuda.mem_get_info(device)
+        return free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
+    try:
+        lines = Path("/proc/meminfo").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024  # kB
+    return None
+
+
+def samples_memory_problem(config: CEMConfig, device, available: int | None = None) -> str:
+    """Why ``config.samples`` cannot be planned with on ``device`` ("" when it fits or unknown).
+
+    ``available``: free memory [bytes]; None reads it (:func:`available_bytes`). The text names
+    ``CEMConfig.samples``: a command turns it into its option (``cli_options.option_message``:
+    ``--samples``), the planner node into its parameter (``planner.samples``).
+    """
+    free = available_bytes(device) if available is None else available
+    need = search_bytes(config.samples, config.horizon)
+    if free is None or need <= free:
+        return ""
+    fits = max(1, free // (SAMPLE_COPIES * config.horizon * ACTION_BYTES))
+    return (f"CEMConfig.samples {config.samples} at horizon {config.horizon} needs about "
+            f"{need / GIB:.1f} GiB for the planner's action samples, more than the "
+            f"{free / GIB:.1f} GiB free on {device}: give at most {fits} (the paper's robot "
+            "runs use 800)")
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failed allocation (torch's CPU or CUDA allocator, or MemoryError)."""
+    text = str(exc).lower()
+    return isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError" or any(
+        words in text for words in ("can't allocate memory", "not enough memory",
+                                    "out of memory"))
+
+
+def out_of_memory_message(config: CEMConfig) -> str:
+    """One line for an allocation that failed while planning with ``config``."""
+    return (f"out of memory while planning with CEMConfig.samples {config.samples} at horizon "
+            f"{config.horizon}: give fewer samples (the paper's robot runs use 800), or free "
+            "memory")
