@@ -101,9 +101,86 @@ def test_a_32_bit_tiff_goal_is_refused_in_our_one_line_only(tmp_path, capfd, pix
         "measurement image, not a camera frame): give an 8-bit colour image (PNG or JPEG) of " \
         "the robot's camera\n", err
     assert out == ""
-    grey16 = tmp_path / "grey16.tif"  # also Pillow's mode "I", but 16-bit: OpenCV decodes it
-    cv2.imwrite(str(grey16), np.full((48, 64), 1000, np.int16))
-    assert Image.open(grey16).mode == "I" and load_image_file(grey16).shape == (48, 64, 3)
+
+
+DEPTH_MM = np.linspace(400, 3000, 48 * 64).reshape(48, 64)  # a depth camera's millimetres
+
+
+def _pillow_16(mode, raw):
+    def write(path):
+        Image.frombytes(mode, (64, 48), DEPTH_MM.astype(raw).tobytes()).save(path)
+    return write
+
+
+def _opencv_16(dtype):
+    def write(path):
+        cv2.imwrite(str(path), DEPTH_MM.astype(dtype))
+    return write
+
+
+SINGLE_CHANNEL_16 = {  # file -> (how it is written, Pillow's mode for it)
+    "opencv.png": (_opencv_16(np.uint16), "I;16"),  # a depth frame saved with cv2.imwrite
+    "pillow.png": (_pillow_16("I;16", "<u2"), "I;16"),
+    "uint16.tif": (_opencv_16(np.uint16), "I;16"),
+    "int16.tif": (_opencv_16(np.int16), "I"),  # mode "I", 16 bits a sample
+    "big_endian.tif": (_pillow_16("I;16B", ">u2"), "I;16B"),
+    "depth.pgm": (_opencv_16(np.uint16), None),  # a 16-bit PGM (netpbm)
+}
+
+
+@pytest.mark.parametrize("name", SINGLE_CHANNEL_16)
+def test_a_single_channel_16_bit_goal_file_is_refused_as_depth(tmp_path, name):
+    """OpenCV loaded these as grey: a depth image in mm nearly black (below 12 of 255)."""
+    write, mode = SINGLE_CHANNEL_16[name]
+    path = tmp_path / name
+    write(path)
+    if mode is not None:
+        assert Image.open(path).mode == mode
+    with pytest.raises(ImageError) as refused:
+        load_image_file(path)
+    assert str(refused.value) == (
+        f"{path} has single-channel 16-bit pixels, a depth or infrared image, not colour: give "
+        "the camera's colour image (an 8-bit RGB PNG or JPEG)")
+
+
+def test_a_16_bit_depth_goal_is_refused_in_one_line_by_eval(tmp_path, capfd):
+    path = tmp_path / "depth.png"
+    _opencv_16(np.uint16)(path)
+    assert main(["eval", str(tmp_path / "bag"), "--out", str(tmp_path / "out"), "--goal",
+                 str(path)]) == 1
+    out, err = capfd.readouterr()
+    assert err == f"vjepa-ros eval: --goal: {path} has single-channel 16-bit pixels, a depth " \
+        "or infrared image, not colour: give the camera's colour image (an 8-bit RGB PNG or " \
+        "JPEG)\n", err
+    assert out == ""
+
+
+def test_a_48_bit_colour_png_loads_scaled_to_8_bits(tmp_path):
+    """16 bits a channel scaled by 1/257 (to +-1), colours in order: not wrapped or clipped."""
+    rng = np.random.default_rng(3)
+    rgb16 = rng.integers(0, 65536, (48, 64, 3), dtype=np.uint16)
+    rgb16[0, 0] = (65535, 32768, 0)
+    path = tmp_path / "colour48.png"
+    cv2.imwrite(str(path), rgb16[..., ::-1])  # OpenCV writes BGR
+    assert Image.open(path).mode == "RGB"  # Pillow reads it as colour, 8 bits
+    loaded = load_image_file(path)
+    assert loaded.dtype == np.uint8 and loaded.shape == (48, 64, 3)
+    assert np.abs(loaded.astype(int) - np.round(rgb16 / 257)).max() <= 1
+    np.testing.assert_allclose(loaded[0, 0], (255, 128, 0), atol=1)
+
+
+def test_8_bit_grey_and_palette_goal_files_load_as_rgb(tmp_path):
+    """As the topic's mono8: grey in all three channels; a palette image in its colours."""
+    grey = _frame()[..., 0]
+    for mode, name in (("L", "grey.png"), ("L", "grey.tif"), ("LA", "grey_alpha.png")):
+        path = tmp_path / name
+        pixels = grey if mode == "L" else np.stack([grey, np.full_like(grey, 255)], -1)
+        Image.fromarray(pixels, mode).save(path)
+        np.testing.assert_array_equal(load_image_file(path), np.repeat(grey[..., None], 3, 2))
+    palette = Image.fromarray(_frame()).convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
+    path = tmp_path / "palette.png"
+    palette.save(path)
+    np.testing.assert_array_equal(load_image_file(path), np.asarray(palette.convert("RGB")))
 
 
 def test_an_empty_path_and_a_folder_say_so(tmp_path):

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from vjepa_ros.cli import main
-from vjepa_ros.eval import evaluate
 from vjepa_ros.eval.bags import write_bag
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.planning import memory, preset
@@ -48,32 +47,94 @@ def test_failed_allocations_are_told_from_other_errors():
 
 @pytest.fixture
 def bag(tmp_path):
-    frames, states, times = synthetic_episode(2, seed=2)
+    frames, states, times = synthetic_episode(6, size=32, seed=2)  # camera-check: 3 motions
     return write_bag(tmp_path / "bag", frames, states, times)
 
 
-def test_eval_refuses_too_many_samples_before_planning(bag, tmp_path, capsys, monkeypatch):
+HUGE = 100_000_000  # with 2 GiB free: about 26 GiB per horizon step, refused
+
+
+def _fits(horizon: int) -> int:
+    return 2 * GIB // (memory.SAMPLE_COPIES * horizon * memory.ACTION_BYTES)
+
+
+@pytest.fixture
+def small_memory(monkeypatch):
+    """2 GiB free; a planner that plans, a simulator or nodes that start, fail the test.
+
+    The old code planned with the samples (it would have allocated: failed here instead).
+    """
+    from vjepa_ros.nodes import reach_demo
+    from vjepa_ros.planning.cem import SamplingPlanner
+    from vjepa_ros.sim import sim
+
+    def never(*args, **kwargs):
+        pytest.fail("planned, or a simulator or node started, with samples that do not fit")
+
     monkeypatch.setattr(memory, "available_bytes", lambda device: 2 * GIB)
-    monkeypatch.setattr(evaluate, "evaluate_recording", lambda *a, **k: pytest.fail("planned"))
+    monkeypatch.setattr(SamplingPlanner, "plan", never)
+    monkeypatch.setattr(sim, "Sim", never)
+    monkeypatch.setattr(reach_demo, "demo_processes", never)
+
+
+COMMANDS = {  # command line after the out folder, the horizon it plans with
+    "eval": (lambda bag, out: ["eval", str(bag), "--out", str(out), "--quiet"], 1),
+    "camera-check": (lambda bag, out: ["camera-check", str(bag), "--out", str(out), "--quiet",
+                                       "--no-plots"], 1),
+    "demo": (lambda bag, out: ["demo"], 2),  # preset notebook
+    "run": (lambda bag, out: ["run", "--task", "reach-with-object", "--world-model", "oracle",
+                              "--out", str(out)], 1),
+    "reach": (lambda bag, out: ["reach", "--out", str(out)], 1),  # config/reach_demo.yaml
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_planning_command_refuses_too_many_samples_before_planning(
+        command, bag, tmp_path, capsys, small_memory):
+    """One line naming --samples, exit 1, nothing planned, no simulator or node started."""
+    if command == "reach":
+        pytest.importorskip("rclpy")
+    argv, horizon = COMMANDS[command]
     out = tmp_path / "out"
-    assert main(["eval", str(bag), "--samples", "100000000", "--out", str(out), "--quiet"]) == 1
+    assert main([*argv(bag, out), "--samples", str(HUGE)]) == 1
     err = capsys.readouterr().err
-    assert err == ("vjepa-ros eval: --samples 100000000 at horizon 1 needs about 26.1 GiB for "
-                   "the planner's action samples, more than the 2.0 GiB free on cpu: give at "
-                   "most 7669584 (the paper's robot runs use 800)\n"), err
+    need = memory.search_bytes(HUGE, horizon) / GIB
+    assert err == (f"vjepa-ros {command}: --samples {HUGE} at horizon {horizon} needs about "
+                   f"{need:.1f} GiB for the planner's action samples, more than the 2.0 GiB "
+                   f"free on cpu: give at most {_fits(horizon)} (the paper's robot runs use "
+                   "800)\n"), err
     assert not out.exists()
 
 
-def test_eval_words_an_allocation_that_fails_anyway(bag, tmp_path, capsys, monkeypatch):
+def test_make_planner_refuses_too_many_samples_for_any_caller(monkeypatch):
+    """The one check every planner gets, whichever command or script builds it."""
+    import torch
+
+    from vjepa_ros.planning import make_planner
+    from vjepa_ros.planning.memory import SamplesMemoryError
+
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 2 * GIB)
+    model = torch.nn.Linear(1, 1)  # an AC predictor's shape of model: its parameters' device
+    with pytest.raises(SamplesMemoryError, match=r"^CEMConfig\.samples 100000000 at horizon 1 "
+                       r"needs about 26\.1 GiB .* free on cpu: give at most 7669584 "):
+        make_planner(model, preset("paper", samples=HUGE))
+    assert make_planner(model, preset("paper")).config.samples == 800
+
+
+@pytest.mark.parametrize("command", ["eval", "demo"])
+def test_an_allocation_failing_while_planning_is_worded_as_the_samples(
+        command, bag, tmp_path, capsys, monkeypatch):
+    from vjepa_ros.planning.cem import CEMPlanner
+
     def out_of_memory(*args, **kwargs):
         raise RuntimeError(ALLOCATOR)
 
-    monkeypatch.setattr(evaluate, "evaluate_recording", out_of_memory)
-    assert main(["eval", str(bag), "--samples", "1000", "--out", str(tmp_path / "out"),
-                 "--quiet"]) == 1
-    assert capsys.readouterr().err == (
-        "vjepa-ros eval: out of memory while planning with --samples 1000 at horizon 1: give "
-        "fewer samples (the paper's robot runs use 800), or free memory\n")
+    monkeypatch.setattr(CEMPlanner, "_search", out_of_memory)
+    argv, horizon = COMMANDS[command]
+    assert main([*argv(bag, tmp_path / "out"), "--samples", "1000"]) == 1
+    assert capsys.readouterr().err.endswith(
+        f"vjepa-ros {command}: out of memory while planning with --samples 1000 at horizon "
+        f"{horizon}: give fewer samples (the paper's robot runs use 800), or free memory\n")
 
 
 PROBE = """

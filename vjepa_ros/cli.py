@@ -27,6 +27,7 @@ from vjepa_ros.cli_options import (
     cem_changes,
     check_input_paths,
     model_hyper_parameters,
+    option_message,
 )
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.config import exit_status
@@ -146,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     any other refusal or failure, in one line on stderr.
     Ctrl-C (KeyboardInterrupt) anywhere in a command ends it with one line and status 130, the
     shell's convention for SIGINT (128 + 2); commands that clean up first (``run``, ``reach``,
-    ``train``) print their own line and return 130 themselves.
+    ``train``) print their own line and return 130 themselves. A planner sample count that does
+    not fit in memory (``planning.memory.SamplesMemoryError``, from any command's planner) ends
+    it with one line naming ``--samples`` and status 1.
     """
     args = build_parser().parse_args(argv)
     try:
@@ -154,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"vjepa-ros {args.command}: interrupted", file=sys.stderr)
         return 130
+    except MemoryError as exc:
+        from vjepa_ros.planning.memory import SamplesMemoryError
+
+        if not isinstance(exc, SamplesMemoryError):
+            raise
+        print(f"vjepa-ros {args.command}: {option_message(str(exc))}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

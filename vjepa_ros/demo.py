@@ -141,13 +141,13 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
           f"{model.tokens_per_frame} tokens x {model.embed_dim} per frame, "
           f"loaded in {load_s:.2f} s")
 
+    planner = make_planner(model, config, seed=seed)  # too many samples: refused here
     start = time.perf_counter()
     reps = model.encode(example.frames[:2])
     encode_s = time.perf_counter() - start
     print(f"encode        2 frames {example.frames.shape[1]}x{example.frames.shape[2]} "
           f"in {encode_s * 1e3:.0f} ms")
 
-    planner = make_planner(model, config, seed=seed)
     context_state = torch.from_numpy(example.states[0])
     result = planner.plan(reps[:1], context_state, reps[1:2])
     print(f"plan          {config.method.upper()} '{cem_preset}': S {config.samples}, "

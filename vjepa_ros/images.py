@@ -25,6 +25,8 @@ PACKED = {
 # Single-channel 16 bit: what depth cameras publish (RealSense depth: 16UC1, millimetres) and
 # infrared (Y16: mono16). Decoded as grey they gave an almost black frame without a word.
 NOT_COLOUR = ("16uc1", "mono16")
+# How a frame or file of single-channel 16-bit pixels is refused, wherever it comes from.
+SINGLE_CHANNEL_16 = "single-channel 16-bit pixels, a depth or infrared image"
 # YUV 4:2:2, 2 bytes a pixel (sensor_msgs image_encodings: "yuv422" is UYVY, "yuv422_yuy2" is
 # YUYV, the RealSense/UVC colour format): byte offsets of Y0, U, Y1, V in each 4-byte pair.
 YUV422 = {"yuv422": (1, 0, 3, 2), "uyvy": (1, 0, 3, 2), "yuv422_yuy2": (0, 1, 2, 3),
@@ -247,9 +249,8 @@ def decode_compressed(fmt: str, data: bytes) -> np.ndarray:
     if image is None:
         raise ImageError(f"cannot decode compressed image with format '{fmt}' ({buf.size} bytes)")
     if image.dtype == np.uint16 and image.ndim == 2:
-        raise EncodingError(f"compressed image ('{fmt}') decodes to single-channel 16-bit "
-                            "pixels, a depth or infrared image: subscribe to the colour "
-                            "stream's /compressed topic instead", fmt)
+        raise EncodingError(f"compressed image ('{fmt}') decodes to {SINGLE_CHANNEL_16}: "
+                            "subscribe to the colour stream's /compressed topic instead", fmt)
     if image.dtype == np.uint16:
         image = _to_8bit(image)
     elif image.dtype != np.uint8:
@@ -286,13 +287,15 @@ def load_image_file(path: str | Path) -> np.ndarray:
     The planner node's goal_image_path(s), ``eval --goal`` and the image publisher read files
     here. Pillow reads the size and pixel kind from the header first (size limits in
     :mod:`vjepa_ros.image_limits`; 32-bit float or integer pixels, a depth or HDR TIFF that
-    OpenCV cannot decode, refused), then decodes the whole file with truncated loading off: a
-    file cut short or corrupt is refused, never filled in grey. OpenCV then decodes the pixels
-    (EXIF orientation applied; 16-bit scaled to 8) and the decoded image gets the checks of
-    :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from the planner's topic.
-    Raises :class:`ImageError` (one line naming the file and what to do) for an empty path, a
-    missing file, a folder, a file that is not an image, a truncated or corrupt one, one of 32-bit
-    pixels, and one too small, too large or too elongated.
+    OpenCV cannot decode, refused; so are single-channel 16-bit pixels, a depth or infrared image
+    that OpenCV would decode as a nearly black grey one), then decodes the whole file with
+    truncated loading off: a file cut short or corrupt is refused, never filled in grey. OpenCV
+    then decodes the pixels (EXIF orientation applied; 16-bit colour, a 48-bit PNG, scaled to 8
+    bits; 8-bit grey and palette images to RGB, as the topic's mono8) and the decoded image gets
+    the checks of :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from the planner's
+    topic. Raises :class:`ImageError` (one line naming the file and what to do) for an empty
+    path, a missing file, a folder, a file that is not an image, a truncated or corrupt one, one
+    of 32-bit or single-channel 16-bit pixels, and one too small, too large or too elongated.
     """
     import cv2
 
@@ -349,10 +352,15 @@ def _check_image_file(path: Path) -> None:
 
 
 def _pixel_kind_problem(image) -> str:
-    """Refuse 32-bit float or integer pixels from the header ("" when fine).
+    """Refuse 32-bit float or integer and single-channel 16-bit pixels from the header.
 
-    OpenCV cannot decode them (a TIFF of them made it print a warning line of its own before our
-    refusal): a float or 32-bit image is a depth, HDR or measurement image, not a camera frame.
+    "" when fine. OpenCV cannot decode 32-bit ones (a TIFF of them made it print a warning line
+    of its own before our refusal): a float or 32-bit image is a depth, HDR or measurement image,
+    not a camera frame. Single-channel 16-bit (Pillow's modes ``I;16``, ``I;16B``, ``I;16S``, ...
+    and ``I`` of 16 bits or fewer: a 16-bit grey PNG, an uint16 or int16 TIFF, a 16-bit PGM) is
+    what depth cameras save (millimetres) and infrared ones: OpenCV decoded it as grey, nearly
+    black for depth, as the topic path refuses 16UC1 and mono16. 16-bit colour (a 48-bit PNG,
+    Pillow's ``RGB``) and 8-bit grey (``L``) pass.
     """
     tags = getattr(image, "tag_v2", None)  # TIFF only; BitsPerSample (258) per channel
     bits = max(tuple(tags.get(258, (0,)))) if tags is not None else 0
@@ -360,6 +368,9 @@ def _pixel_kind_problem(image) -> str:
         kind = "floating-point" if image.mode == "F" else "integer"
         return (f"has 32-bit {kind} pixels (a depth, HDR or measurement image, not a camera "
                 "frame): give an 8-bit colour image (PNG or JPEG) of the robot's camera")
+    if image.mode.startswith("I"):  # "I;16*", or "I" of at most 16 bits (or not said)
+        return (f"has {SINGLE_CHANNEL_16}, not colour: give the camera's colour image (an 8-bit "
+                "RGB PNG or JPEG)")
     return ""
 
 

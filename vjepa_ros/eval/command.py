@@ -149,31 +149,6 @@ def _goal_image(path: str):
         raise ValueError(f"--goal: {exc}") from None
 
 
-def _evaluate(recording, model, cem, config, goal, progress: bool) -> dict:
-    """``evaluate_recording``; a ``--samples`` too many for memory: ValueError naming it.
-
-    Refused before planning from its estimate (``planning.memory``); an allocation that fails
-    anyway is worded the same way. ``--samples 100000000`` once ended in torch's raw allocator
-    message.
-    """
-    from vjepa_ros.eval.evaluate import evaluate_recording
-    from vjepa_ros.planning.memory import (
-        is_out_of_memory,
-        out_of_memory_message,
-        samples_memory_problem,
-    )
-
-    problem = samples_memory_problem(cem, getattr(model, "device", "cpu"))
-    if problem:
-        raise ValueError(option_message(problem))
-    try:
-        return evaluate_recording(recording, model, cem, config, goal, progress=progress)
-    except (RuntimeError, MemoryError) as exc:
-        if not is_out_of_memory(exc):
-            raise
-        raise ValueError(option_message(out_of_memory_message(cem))) from None
-
-
 def cmd_eval(args: argparse.Namespace) -> int:
     from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.out_paths import output_dir
@@ -195,6 +170,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         # its topics and states (a wrong --image-topic): before torch and the model
         recording = read_recording(args.bag, topics_from_args(args))
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
+        from vjepa_ros.eval.evaluate import evaluate_recording
         from vjepa_ros.eval.report import summary_lines, write_report
 
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
@@ -204,7 +180,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                  "" if goal is None else recording.goal_size_note(goal.shape)]
         for note in filter(None, notes):
             print(f"note          {note}")
-        report = _evaluate(recording, model, cem, config, goal, progress=not args.quiet)
+        report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet)
         written = write_report(report, out, plots=not args.no_plots)
     except (BagError, OSError, ValueError, RuntimeError) as exc:
         print(f"vjepa-ros eval: {exc}", file=sys.stderr)

@@ -185,6 +185,7 @@ def evaluate_recording(
     if config.landscape_points and landscape_at not in chosen:
         raise ValueError(f"landscape_step {config.landscape_step} is not an evaluated step "
                          f"(evaluated: {chosen[0]}..{chosen[-1]})")
+    planner = make_planner(model, cem, seed=config.seed)  # too many samples: before encoding
     started = time.perf_counter()
     needed = set(chosen) | ({k + offset for k in chosen} if offset else set())
     reps, encode_seconds = encode_steps(model, recording, steps, needed, config.encode_batch)
@@ -192,7 +193,6 @@ def evaluate_recording(
     if goal_image is not None:
         fixed_goal = model.encode(np.asarray(goal_image)[None]).float().cpu()[0]
 
-    planner = make_planner(model, cem, seed=config.seed)
     records, previous = [], None
     landscape_report = None
     t0 = steps.grid_times[0]

@@ -211,6 +211,12 @@ def cmd_reach(args: argparse.Namespace) -> int:
         from vjepa_ros.models.checkpoint import check_checkpoint  # torch: after the checks above
 
         check_checkpoint(checkpoint)  # a file that is no checkpoint: before the nodes start
+        from vjepa_ros.models.world_model import resolve_device
+        from vjepa_ros.planning.memory import check_samples_fit
+
+        # the planner node would refuse them too, but in its own process, after the simulator
+        # started (cli.main words this SamplesMemoryError as --samples)
+        check_samples_fit(config.planner.to_cem(), resolve_device(config.device or None))
     except CheckpointError as exc:  # "FILE is not a vjepa_ros checkpoint (...): give ..."
         print(f"vjepa-ros reach: {world_model_error(exc, checkpoint, option)}", file=sys.stderr)
         return 1

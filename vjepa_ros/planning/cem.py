@@ -26,6 +26,7 @@ import torch
 
 from vjepa_ros.planning.cancel import PlanCancelled, check_stop  # noqa: F401 (re-exported)
 from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.memory import allocation_failures_named
 from vjepa_ros.planning.rollout import ImaginedRollout
 
 XYZ = slice(0, 3)
@@ -340,7 +341,8 @@ class SamplingPlanner:
     robot was moved by hand). A step cancelled through ``should_stop`` (:class:`PlanCancelled`)
     leaves the warm-start state alone. Subclasses implement ``_search`` (one method each). With
     ``config.refine.steps`` > 0 the search's plan is then refined by gradient steps
-    (``refine.py``); the warm-start state stays the sampler's own.
+    (``refine.py``); the warm-start state stays the sampler's own. An allocation that fails
+    during ``plan`` raises ``memory.SamplesMemoryError`` naming ``CEMConfig.samples``.
     """
 
     def __init__(self, model, config: CEMConfig, seed: int | torch.Generator | None = 0):
@@ -368,18 +370,19 @@ class SamplingPlanner:
         should_stop: Callable[[], bool] | None = None,
         context_cache=None,
     ) -> PlanResult:
-        score, rollout = make_scorer(
-            self.model, context_reps, context_state, goal_reps, self.config, token_weights,
-            should_stop, context_cache,
-        )
-        warm_state = dict(vars(self))  # restored if the step is cancelled during refinement
-        with torch.inference_mode():
-            result = self._search(score, rollout.device, should_stop)
-        try:
-            return finish(result, rollout, self.config, should_stop)
-        except PlanCancelled:
-            vars(self).update(warm_state)
-            raise
+        with allocation_failures_named(self.config):  # not torch's raw allocator message
+            score, rollout = make_scorer(
+                self.model, context_reps, context_state, goal_reps, self.config, token_weights,
+                should_stop, context_cache,
+            )
+            warm_state = dict(vars(self))  # restored if the step is cancelled during refinement
+            with torch.inference_mode():
+                result = self._search(score, rollout.device, should_stop)
+            try:
+                return finish(result, rollout, self.config, should_stop)
+            except PlanCancelled:
+                vars(self).update(warm_state)
+                raise
 
     def _search(self, score, device: torch.device, should_stop) -> PlanResult:
         raise NotImplementedError

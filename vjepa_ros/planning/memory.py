@@ -7,11 +7,14 @@ samples, the previous iteration's, temporaries): measured peak about 5 copies fo
 10 over-estimates all three. ``--samples 100000000`` once ended ``vjepa-ros eval`` with torch's
 raw allocator message; :func:`samples_memory_problem` says it before planning, and
 :func:`out_of_memory_message` words an allocation that fails anyway (other programs took the
-memory meanwhile).
+memory meanwhile). ``planners.make_planner`` raises both as :class:`SamplesMemoryError`
+(:func:`check_samples_fit`, :func:`allocation_failures_named`), so every command that plans
+refuses the count in one line (``vjepa-ros`` words it after the command's ``--samples``).
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from vjepa_ros.planning.config import CEMConfig
@@ -78,3 +81,37 @@ def out_of_memory_message(config: CEMConfig) -> str:
     return (f"out of memory while planning with CEMConfig.samples {config.samples} at horizon "
             f"{config.horizon}: give fewer samples (the paper's robot runs use 800), or free "
             "memory")
+
+
+class SamplesMemoryError(MemoryError):
+    """A planner sample count that does not fit in memory, or an allocation failed planning.
+
+    Its text is one line naming ``CEMConfig.samples``: ``vjepa-ros`` prints it as the command's
+    ``--samples`` (``cli.main``), the planner node as ``planner.samples``.
+    """
+
+
+def check_samples_fit(config: CEMConfig, device) -> None:
+    """Raise :class:`SamplesMemoryError` when ``config.samples`` does not fit on ``device``.
+
+    ``device``: a torch.device or its name; the text is :func:`samples_memory_problem`'s.
+    """
+    problem = samples_memory_problem(config, device)
+    if problem:
+        raise SamplesMemoryError(problem)
+
+
+@contextmanager
+def allocation_failures_named(config: CEMConfig):
+    """Re-raise a failed allocation inside as :class:`SamplesMemoryError` naming the samples.
+
+    Other errors (and cancellations) pass unchanged; the text is :func:`out_of_memory_message`.
+    """
+    try:
+        yield
+    except SamplesMemoryError:
+        raise
+    except (RuntimeError, MemoryError) as exc:
+        if not is_out_of_memory(exc):
+            raise
+        raise SamplesMemoryError(out_of_memory_message(config)) from None

@@ -14,6 +14,7 @@ import torch
 from vjepa_ros.planning.cem import CEMPlanner, SamplingPlanner
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.icem import ICEMPlanner
+from vjepa_ros.planning.memory import check_samples_fit
 from vjepa_ros.planning.mppi import MPPIPlanner
 
 PLANNERS: dict[str, type[SamplingPlanner]] = {
@@ -26,5 +27,19 @@ PLANNERS: dict[str, type[SamplingPlanner]] = {
 def make_planner(
     model, config: CEMConfig, seed: int | torch.Generator | None = 0
 ) -> SamplingPlanner:
-    """Return the planner of ``config.method`` over ``model`` (a WorldModel or AC predictor)."""
+    """Return the planner of ``config.method`` over ``model`` (a WorldModel or AC predictor).
+
+    Raises ``memory.SamplesMemoryError`` (a MemoryError, one line naming ``CEMConfig.samples``)
+    when ``config.samples`` does not fit in the free memory of the model's device, before
+    anything is allocated; its ``plan`` raises the same for an allocation that fails anyway.
+    """
+    check_samples_fit(config, model_device(model))
     return PLANNERS[config.method](model, config, seed=seed)
+
+
+def model_device(model) -> torch.device:
+    """Return the device ``model`` runs on: its ``device``, its first parameter's, or the CPU."""
+    device = getattr(model, "device", None)
+    if device is None and isinstance(model, torch.nn.Module):
+        device = next((p.device for p in model.parameters()), None)
+    return torch.device(device if device is not None else "cpu")

@@ -247,6 +247,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings = _settings(args)
         out_dir = output_dir(args.out, create=False) if args.out else fresh_output_dir("run")
         model = load_run_model(args.world_model, args.device, args.dtype)
+        from vjepa_ros.planning.memory import check_samples_fit
+        from vjepa_ros.planning.planners import model_device
+
+        # the planner is built per episode, after the expert's sub-goal motions in the
+        # simulator: refused here first (cli.main words this SamplesMemoryError as --samples)
+        check_samples_fit(settings["cem"], model_device(model))
     except (OSError, ValueError) as exc:
         print(f"vjepa-ros run: {exc}", file=sys.stderr)
         return 1
