@@ -12,7 +12,8 @@ import pytest
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 import numpy as np  # noqa: E402
 from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue  # noqa: E402
-from rcl_interfaces.srv import SetParameters  # noqa: E402
+from rcl_interfaces.srv import GetParameters, SetParameters  # noqa: E402
+from rclpy.parameter import parameter_value_to_python  # noqa: E402
 from sensor_msgs.msg import Image, JointState  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 from test_ros_planner_node import HOME, JOINTS, Harness  # noqa: E402
@@ -276,3 +277,91 @@ def test_goal_images_too_small_or_cut_are_refused_and_another_size_is_noted_once
     h.pump(0.5)  # many more frames of that size
     assert len(h.logs(note)) == 1
     assert not h.logs("smaller than the world model's")  # the oracle has no input size
+
+
+def set_goal_param(h, name, value):
+    """``ros2 param set /vjepa_planner NAME VALUE`` for a goal parameter; return the result."""
+    kind, field = {"goal_image_path": (ParameterType.PARAMETER_STRING, "string_value"),
+                   "goal_image_paths": (ParameterType.PARAMETER_STRING_ARRAY,
+                                        "string_array_value"),
+                   "goal_steps": (ParameterType.PARAMETER_INTEGER_ARRAY, "integer_array_value"),
+                   "goal_gripper": (ParameterType.PARAMETER_DOUBLE_ARRAY,
+                                    "double_array_value")}[name]
+    request = SetParameters.Request(parameters=[Parameter(name=name, value=ParameterValue(
+        type=kind, **{field: value}))])
+    (result,) = h.call(SetParameters, "/vjepa_planner/set_parameters", request).results
+    return result
+
+
+def test_goal_parameters_are_checked_alone_and_emptied_with_the_goal(oracle_harness, tmp_path):
+    """Each goal value checked when set; ~/clear_goals and ~/capture_goal empty the parameters.
+
+    The old files once came back: goal_image_paths, ~/clear_goals, then goal_image_path (or
+    goal_steps alone) loaded the old list again, and goal_image_path was ignored without a word.
+    """
+    _, make = oracle_harness
+    h = make()
+    files = [str(save_image_file(tmp_path / f"{i}.png", image(i))) for i in range(2)]
+    tiny = str(save_image_file(tmp_path / "tiny.png", np.zeros((20, 20, 3), np.uint8)))
+
+    def sources():
+        return None if h.session.goals is None else [g.source for g in h.session.goals.goals]
+
+    def params():  # as ros2 param get reads them (an empty list never set: no value)
+        values = {}
+        for name in ("goal_image_path", "goal_image_paths", "goal_steps", "goal_gripper"):
+            answer = h.call(GetParameters, "/vjepa_planner/get_parameters",
+                            GetParameters.Request(names=[name]))
+            value = [parameter_value_to_python(v) for v in answer.values] or [None]
+            values[name] = value[0] if isinstance(value[0], str) else list(value[0] or [])
+        return values
+
+    assert set_goal_param(h, "goal_image_paths", files).successful and sources() == files
+    for name, bad, reason in [  # while the lists disagree in length too: refused, named
+        ("goal_steps", [-3], "goal_steps entry 1 of 1 is -3"),
+        ("goal_gripper", [float("nan")], "goal_gripper entries must be closedness values"),
+        ("goal_gripper", [2.0], "goal_gripper entries must be closedness values"),
+        ("goal_image_path", tiny, f"goal_image_path: {tiny} is 20x20 px"),
+        ("goal_image_paths", [""], "goal_image_paths entry 1 of 1 is empty"),
+    ]:
+        result = set_goal_param(h, name, bad)
+        assert not result.successful and result.reason.startswith(reason), (name, result.reason)
+    assert sources() == files and params()["goal_steps"] == []
+    refused = set_goal_param(h, "goal_image_path", files[1])
+    assert not refused.successful and refused.reason.startswith(
+        "goal_image_path cannot be set while goal_image_paths holds 2 sub-goal file(s)")
+    cleared = h.call(Trigger, "/vjepa_planner/clear_goals", Trigger.Request())
+    assert cleared.success and sources() is None
+    assert params() == {"goal_image_path": "", "goal_image_paths": [], "goal_steps": [],
+                        "goal_gripper": []}
+    assert set_goal_param(h, "goal_steps", [3, 3]).successful and sources() is None
+    assert h.call(Trigger, "/vjepa_planner/clear_goals", Trigger.Request()).success
+    assert params()["goal_steps"] == []
+    assert set_goal_param(h, "goal_image_path", files[1]).successful and sources() == [files[1]]
+    assert h.logs(f"new goal: goal 1/1 ({files[1]})")
+    # a captured goal replaces the file goal: the parameters no longer say otherwise
+    h.pump(0.3, image=image_msg(3), joints=None)
+    assert h.capture().success and sources() == ["captured frame"]
+    assert params()["goal_image_path"] == ""
+
+
+@pytest.mark.parametrize("given, message", [
+    ({"goal_image_path": "GOOD", "goal_steps": "[-3]"},
+     "goal files not loaded: goal_steps entry 1 of 1 is -3: give executed-step counts >= 0"),
+    # goal_steps [5] fits neither: the two file parameters are refused before the lengths
+    ({"goal_image_path": "GOOD", "goal_image_paths": "[GOOD, GOOD]", "goal_steps": "[5]"},
+     "goal files not loaded: goal_image_path and goal_image_paths are both set: give one"),
+])
+def test_goal_parameters_at_start_up_get_the_same_checks(monkeypatch, capfd, tmp_path, given,
+                                                          message):
+    from vjepa_ros.nodes import launcher
+
+    monkeypatch.setattr(PlannerNode, "_load_model", lambda self: OracleWorldModel())
+    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    good = str(save_image_file(tmp_path / "good.png", image(0)))
+    args = ["planner_node", "--ros-args", "-p", "model.checkpoint:=oracle"]
+    for name, value in given.items():
+        args += ["-p", f"{name}:={value.replace('GOOD', good)}"]
+    code = launcher.run_node(PlannerNode, args)
+    err = capfd.readouterr().err
+    assert code == 1 and f"vjepa_planner: {message}" in err, err

@@ -6,7 +6,9 @@ sequence starts over at its first sub-goal. ``~/clear_goals`` empties the list (
 holds). ``~/capture_goal`` keeps its meaning: the list becomes the newest frame alone. All three
 are created here; the logic, refusals included, is :class:`vjepa_ros.robot.mpc.MPCSession`'s
 (``capture_goal``, ``add_subgoal``, ``clear_goals``): a refusal answers success false with its
-one-line reason, is logged as a warning and moves nothing.
+one-line reason, is logged as a warning and moves nothing. A call that changes the goal sets the
+goal parameters back to empty (``PlannerNode.forget_goal_files``), so ``ros2 param get`` tells
+the truth and a later ``goal_steps`` alone does not bring the old goal files back.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ def add_goal_list_services(node) -> None:
             try:
                 response.message = call()
                 response.success = True
+                node.forget_goal_files()  # the goal parameters no longer describe the goal
             except (RuntimeError, ValueError) as exc:
                 response.success, response.message = False, str(exc)
                 node.get_logger().warning(response.message)

@@ -216,13 +216,13 @@ class PlannerNodeConfig:
     )
     goal_image_path: str = param(
         "", "Goal image file, 32..8192 px a side, long side at most 4x the short one (a "
-        "truncated or smaller file is refused); settable at run time (ros2 param set). Empty: "
-        "no file goal."
+        "truncated or smaller file is refused); settable at run time (ros2 param set), not while "
+        "goal_image_paths holds files. Empty: no file goal."
     )
     goal_image_paths: list[str] = param(
         [], "Sub-goal image files in order (e.g. pick-and-place), each as goal_image_path; "
-        "settable at run time. Takes precedence over goal_image_path when not empty; an empty "
-        "entry is refused."
+        "settable at run time, not while goal_image_path holds a file (set it to '' first); an "
+        "empty entry is refused."
     )
     goal_steps: list[int] = param(
         [], "Executed steps per sub-goal before switching to the next (one per path; 0 = no "
@@ -252,12 +252,6 @@ class PlannerNodeConfig:
     def startup_warnings(self) -> list[str]:
         """Return the warnings the node logs once at start-up (settings known to misbehave)."""
         return [text for text in (horizon_warning(self.planner.to_cem()),) if text]
-
-    def goal_files(self) -> tuple[list[str], list[int], list[float]]:
-        """Goal image paths, step counts and gripper closedness from the goal parameters."""
-        paths = list(self.goal_image_paths) or ([self.goal_image_path] if self.goal_image_path
-                                                else [])
-        return paths, list(self.goal_steps), list(self.goal_gripper)
 
 
 GOAL_PARAMETERS = ("goal_image_path", "goal_image_paths", "goal_steps", "goal_gripper")

@@ -37,6 +37,7 @@ from vjepa_ros.images import (
     rgb_to_image_fields,
 )
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
+from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.params import declare_config
@@ -140,8 +141,12 @@ class PlannerNode(Node):
         # ~/camera_check: the live camera placement check (its own helper node and thread)
         self.camera_check_service = CameraCheckService(self)
 
-        self._load_goal_files(cfg.goal_files(), at_start=True)
-        self.goal_values = {name: getattr(cfg, name) for name in GOAL_PARAMETERS}
+        given = {name: getattr(cfg, name) for name in GOAL_PARAMETERS}
+        try:  # each value on its own first, as at run time
+            self.goal_values = updated_goal_values(given, given)
+        except ValueError as exc:
+            raise ValueError(f"goal files not loaded: {exc}") from None
+        self._load_goal_files(goal_files(self.goal_values), at_start=True)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
         self.create_timer(0.5, self._publish_diagnostics)
@@ -316,9 +321,20 @@ class PlannerNode(Node):
             if problem:
                 raise ImageError(f"the image {problem}")
             self.session.set_goals([SubGoal(rgb, 0, source="~/goal_image")])
+            self.forget_goal_files()
         except (ImageError, ValueError) as exc:
             self.get_logger().error(f"ignoring goal image: {exc}")
         self.worker.wake()
+
+    def forget_goal_files(self) -> None:
+        """Set the goal parameters back to empty: a service or topic replaced the goal.
+
+        They no longer describe it, and a later change of one of them (``goal_steps`` alone)
+        must not load the old files again (``nodes/goal_parameters.py``).
+        """
+        stale = emptied(self.goal_values)
+        if stale:
+            self.set_parameters(stale)  # through _on_set_parameters: no file, no goal change
 
     def _load_goal_files(self, files, at_start: bool = False) -> str:
         paths, steps, grippers = files
@@ -344,12 +360,9 @@ class PlannerNode(Node):
         changes = {p.name: p.value for p in params if p.name in GOAL_PARAMETERS}
         if not changes:
             return SetParametersResult(successful=True)
-        values = {**self.goal_values, **changes}
-        paths = list(values["goal_image_paths"] or []) or (
-            [values["goal_image_path"]] if values["goal_image_path"] else [])
-        try:
-            self._load_goal_files((paths, list(values["goal_steps"] or []),
-                                   list(values["goal_gripper"] or [])))
+        try:  # each value on its own, then the files once the lists agree
+            values = updated_goal_values(self.goal_values, changes)
+            self._load_goal_files(goal_files(values))
         except (ImageError, ValueError) as exc:
             return SetParametersResult(successful=False, reason=str(exc))
         self.goal_values = values

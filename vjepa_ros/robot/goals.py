@@ -28,7 +28,7 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.config import param
-from vjepa_ros.images import check_rgb, load_image_file
+from vjepa_ros.images import ImageError, check_rgb, load_image_file
 
 SWITCH_RULES = ("steps", "energy")
 GRIPPER_SOURCES = ("planned", "subgoal")
@@ -314,6 +314,53 @@ def check_goal_gripper(grippers) -> None:
                              f"1 closed), got {value!r}")
 
 
+def check_goal_steps(steps) -> None:
+    """Raise ValueError unless every ``goal_steps`` entry is an executed-step count >= 0.
+
+    0 (no limit) is allowed on the last entry only: the sub-goals after it would never be
+    reached. Checked on its own, whatever the goal image lists hold (the planner node checks
+    each goal parameter when it is set).
+    """
+    steps = list(steps)
+    for index, count in enumerate(steps):
+        entry = f"goal_steps entry {index + 1} of {len(steps)}"
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"{entry} is {count!r}: give executed-step counts >= 0 (0: no "
+                             "limit, last entry only)")
+        if count == 0 and index < len(steps) - 1:
+            raise ValueError(f"{entry} is 0 (no limit) but not the last: the sub-goals after it "
+                             "would never be reached; give a count >= 1 there")
+
+
+def _empty_entries_problem(paths: list) -> str:
+    """Why ``goal_image_paths`` has empty entries ('' when it has none)."""
+    empty = [str(i + 1) for i, p in enumerate(paths) if not str(p).strip()]
+    if not empty:
+        return ""
+    return (f"goal_image_paths entry {', '.join(empty)} of {len(paths)} is empty: give an image "
+            "file there, or leave the entry out (an empty list [] means no file goal)")
+
+
+def check_goal_files(name: str, paths) -> None:
+    """Raise unless every path is a goal image :func:`load_image_file` reads (no path: fine).
+
+    ``name``: the parameter holding them (``goal_image_path`` or ``goal_image_paths``), which
+    starts the message. Raises ValueError for an empty ``goal_image_paths`` entry and
+    :class:`vjepa_ros.images.ImageError` (the loader's one line, after the parameter and entry)
+    for a file that is missing, unreadable, truncated, too small, too large or too elongated.
+    """
+    paths = list(paths)
+    problem = _empty_entries_problem(paths)
+    if problem:
+        raise ValueError(problem)
+    for index, path in enumerate(paths):
+        entry = name if len(paths) == 1 else f"{name} entry {index + 1} of {len(paths)}"
+        try:
+            load_image_file(path)
+        except ImageError as exc:
+            raise ImageError(f"{entry}: {exc}") from None
+
+
 def goal_files_problem(paths: list[str], steps: list, grippers: list,
                        switching: GoalSwitchConfig) -> str:
     """Why goal files cannot be loaded yet with these counts ('' when they can).
@@ -326,7 +373,7 @@ def goal_files_problem(paths: list[str], steps: list, grippers: list,
     """
     check_goal_gripper(grippers)
     images = f"{len(paths)} goal image{'s' if len(paths) != 1 else ''}"
-    if len(paths) > 1 and steps and len(steps) != len(paths):
+    if steps and len(steps) != len(paths):
         return (f"{images} but {len(steps)} goal_steps; set goal_steps with one count per image "
                 "(or none)")
     if len(grippers) != len(paths) and (grippers or switching.gripper == "subgoal"):
@@ -349,11 +396,9 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None,
     """
     if not paths:
         raise ValueError("no goal image path given")
-    empty = [str(i + 1) for i, p in enumerate(paths) if not str(p).strip()]
-    if empty:
-        raise ValueError(
-            f"goal_image_paths entry {', '.join(empty)} of {len(paths)} is empty: give an image "
-            "file there, or leave the entry out (an empty list [] means no file goal)")
+    problem = _empty_entries_problem(paths)
+    if problem:
+        raise ValueError(problem)
     steps = list(steps or [])
     if steps and len(steps) != len(paths):
         raise ValueError(

@@ -1,0 +1,88 @@
+"""The planner node's goal parameters: each value checked when set, one file source at a time.
+
+``goal_image_path`` (one goal file) and ``goal_image_paths`` (sub-goal files) with
+``goal_steps`` and ``goal_gripper`` (one entry per file). Rules:
+
+- Each value is checked on its own when it is set (start-up, ``ros2 param set``), whatever the
+  other goal parameters hold: every file must be a goal image the one loader reads
+  (:func:`vjepa_ros.images.load_image_file`), every step count >= 0 (0 on the last entry only),
+  every closedness in [0, 1]. A refusal names the parameter being set.
+- Only the lengths wait: lists set one at a time disagree for a while, and the node keeps the
+  previous goal until they agree (``goal_files_problem``).
+- ``goal_image_path`` and ``goal_image_paths`` are never both non-empty: setting the one while
+  the other holds files is refused, saying to empty the other first. A value left in the other
+  would silently come back as the goal when this one is emptied.
+- When a service or topic replaces the goal (``~/capture_goal``, ``~/add_subgoal``,
+  ``~/clear_goals``, ``~/goal_image``) the node sets the goal parameters back to their empty
+  defaults (:data:`EMPTY`): they no longer describe the goal, and changing one of them later
+  (``goal_steps`` alone, say) must not load the old files again.
+"""
+
+from __future__ import annotations
+
+from rclpy.parameter import Parameter
+
+from vjepa_ros.robot.goals import check_goal_files, check_goal_gripper, check_goal_steps
+
+# Each goal parameter's empty default and its ROS type (an empty list has none of its own).
+EMPTY = {"goal_image_path": ("", Parameter.Type.STRING),
+         "goal_image_paths": ([], Parameter.Type.STRING_ARRAY),
+         "goal_steps": ([], Parameter.Type.INTEGER_ARRAY),
+         "goal_gripper": ([], Parameter.Type.DOUBLE_ARRAY)}
+
+
+def check_goal_value(name: str, value) -> None:
+    """Check one goal parameter's ``value`` on its own; raise ValueError naming ``name``.
+
+    :class:`vjepa_ros.images.ImageError` (a ValueError) for a goal file the loader refuses.
+    """
+    if name == "goal_image_path":
+        check_goal_files(name, [value] if value else [])
+    elif name == "goal_image_paths":
+        check_goal_files(name, value)
+    elif name == "goal_steps":
+        check_goal_steps(value)
+    elif name == "goal_gripper":
+        check_goal_gripper(value)
+
+
+def updated_goal_values(current: dict, changes: dict) -> dict:
+    """Return ``current`` (goal parameter → value) with ``changes`` once each passes its check.
+
+    Raises ValueError naming the parameter set: a value refused on its own
+    (:func:`check_goal_value`), or ``goal_image_path`` and ``goal_image_paths`` both holding
+    files afterwards.
+    """
+    changes = {name: value if isinstance(value, str) else list(value or [])
+               for name, value in changes.items()}
+    for name, value in changes.items():
+        check_goal_value(name, value)
+    values = {**current, **changes}
+    path, paths = values["goal_image_path"], values["goal_image_paths"]
+    if path and paths:
+        if "goal_image_path" in changes and "goal_image_paths" in changes:
+            raise ValueError("goal_image_path and goal_image_paths are both set: give one (one "
+                             "goal file, or the sub-goal files), and leave the other empty")
+        if "goal_image_path" in changes:
+            raise ValueError(
+                f"goal_image_path cannot be set while goal_image_paths holds {len(paths)} "
+                "sub-goal file(s): set goal_image_paths to [] first (or call ~/clear_goals), "
+                "or put the file in goal_image_paths")
+        raise ValueError(
+            f"goal_image_paths cannot be set while goal_image_path holds {path}: set "
+            "goal_image_path to '' first (or call ~/clear_goals), or list that file in "
+            "goal_image_paths")
+    return values
+
+
+def goal_files(values: dict) -> tuple[list[str], list[int], list[float]]:
+    """Return the goal image paths, step counts and closedness the goal parameters give."""
+    path = values["goal_image_path"]
+    paths = list(values["goal_image_paths"] or []) or ([path] if path else [])
+    return paths, list(values["goal_steps"] or []), list(values["goal_gripper"] or [])
+
+
+def emptied(values: dict) -> list[Parameter]:
+    """Return the goal parameters of ``values`` that are not empty, set back to :data:`EMPTY`."""
+    return [Parameter(name, kind, empty) for name, (empty, kind) in EMPTY.items()
+            if values[name]]
