@@ -64,8 +64,8 @@ from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import (
     OUTSIDE_BOX_ADVICE,
     SafetyLimits,
+    age_problem,
     filter_target,
-    input_problem,
     is_safe_setpoint,
     plan_age_problem,
     unreachable_goal_note,
@@ -257,10 +257,15 @@ class MPCSession(CameraCheckSession):
         refusal = self._input_refusal(now)
         return "" if refusal is None else refusal.detail
 
+    def _camera_problem(self, now: float) -> str:
+        """Why the newest camera frame may not be planned on or captured ("" when it may)."""
+        return age_problem("camera image", self.inputs.ages(now)[0], self.limits.max_image_age_s)
+
     def _input_refusal(self, now: float) -> Refusal | None:
         if self.inputs.state_problem:
             return Refusal(RefusalKind.INVALID_STATE, self.inputs.state_problem)
-        problem = input_problem(*self.inputs.ages(now), self.limits)
+        problem = self._camera_problem(now) or age_problem(
+            "robot state", self.inputs.ages(now)[1], self.limits.max_state_age_s)
         return Refusal(RefusalKind.STALE_INPUTS, problem) if problem else None
 
     # -- goals and enable -----------------------------------------------------------------------
@@ -339,8 +344,8 @@ class MPCSession(CameraCheckSession):
     def _captured_subgoal(self, service: str, source: str) -> SubGoal:
         """Return the newest frame as a sub-goal (with the state nearest to it); locked."""
         frame = self.inputs.frame
-        problem = capture_refusal(service, None if frame is None else self.clock() - frame.stamp,
-                                  self.limits.max_image_age_s, self.camera_topic())
+        problem = capture_refusal(service, self._camera_problem(self.clock()),
+                                  self.camera_topic())
         if problem:
             raise RuntimeError(problem)
         state = self.inputs.state_at(frame.stamp)

@@ -109,19 +109,27 @@ def refuse(reason: str) -> SafetyDecision:
     return SafetyDecision(target=None, reason=reason)
 
 
+def age_problem(what: str, age: float | None, limit: float) -> str:
+    """Why the newest ``what`` ("camera image", "robot state") may not be used ("" when it may).
+
+    ``age`` [s] is node clock − its ``header.stamp`` (None: none received yet); ``limit`` [s] the
+    largest age, in both directions (a stamp more than ``limit`` ahead of the clock is refused
+    too). The one freshness test of the package: the safety filter, the hold of the planning
+    loop and the goal captures (``~/capture_goal``, ``~/add_subgoal``) all ask it.
+    """
+    if age is None:
+        return f"no {what} received yet"
+    if not math.isfinite(age) or age > limit:
+        return f"{what} is stale: {age:.2f} s old (limit {limit:.2f} s)"
+    if age < -limit:
+        return f"{what} stamp lies {-age:.2f} s in the future (clock mismatch?)"
+    return ""
+
+
 def input_problem(image_age: float | None, state_age: float | None, limits: SafetyLimits) -> str:
     """Return why the inputs are too old or missing to command from, or "" when they are fine."""
-    for what, age, limit in (
-        ("camera image", image_age, limits.max_image_age_s),
-        ("robot state", state_age, limits.max_state_age_s),
-    ):
-        if age is None:
-            return f"no {what} received yet"
-        if not math.isfinite(age) or age > limit:
-            return f"{what} is stale: {age:.2f} s old (limit {limit:.2f} s)"
-        if age < -limit:
-            return f"{what} stamp lies {-age:.2f} s in the future (clock mismatch?)"
-    return ""
+    return (age_problem("camera image", image_age, limits.max_image_age_s)
+            or age_problem("robot state", state_age, limits.max_state_age_s))
 
 
 def plan_age_problem(frame_age_s: float, limits: SafetyLimits) -> str:
