@@ -22,6 +22,7 @@ import time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from rcl_interfaces.msg import SetParametersResult
+from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CompressedImage, Image, JointState
@@ -144,7 +145,9 @@ class PlannerNode(Node):
         self.goal_values = {name: getattr(cfg, name) for name in GOAL_PARAMETERS}
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
-        self.create_timer(0.5, self._publish_diagnostics)
+        # on the steady clock: diagnostics report even while sim time does not run (no /clock)
+        self.create_timer(0.5, self._publish_diagnostics,
+                          clock=Clock(clock_type=ClockType.STEADY_TIME))
         for warning in cfg.startup_warnings() + idle_parameter_warnings(cfg):
             self.get_logger().warning(warning)
         self.worker.start()

@@ -139,4 +139,4 @@ class InputBuffer:
         """Why the inputs cannot be commanded from at ``now`` ("" when they can)."""
         with self._lock:
             state_problem = self.state_problem
-        return state_problem or input_problem(*self.ages(now), limits)
+        return state_problem or input_problem(*self.ages(now), limits, now)

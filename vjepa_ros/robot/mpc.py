@@ -259,13 +259,14 @@ class MPCSession(CameraCheckSession):
 
     def _camera_problem(self, now: float) -> str:
         """Why the newest camera frame may not be planned on or captured ("" when it may)."""
-        return age_problem("camera image", self.inputs.ages(now)[0], self.limits.max_image_age_s)
+        return age_problem("camera image", self.inputs.ages(now)[0], self.limits.max_image_age_s,
+                           now)
 
     def _input_refusal(self, now: float) -> Refusal | None:
         if self.inputs.state_problem:
             return Refusal(RefusalKind.INVALID_STATE, self.inputs.state_problem)
         problem = self._camera_problem(now) or age_problem(
-            "robot state", self.inputs.ages(now)[1], self.limits.max_state_age_s)
+            "robot state", self.inputs.ages(now)[1], self.limits.max_state_age_s, now)
         return Refusal(RefusalKind.STALE_INPUTS, problem) if problem else None
 
     # -- goals and enable -----------------------------------------------------------------------
