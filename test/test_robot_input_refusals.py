@@ -2,6 +2,7 @@
 
 import re
 
+import numpy as np
 import pytest
 from test_robot_mpc import START, frame, make_session, tiny_world_model
 
@@ -53,3 +54,28 @@ def test_clock_mismatches_are_named_plainly_and_hold(model, now, image_stamp, st
     if image_stamp != now:
         with pytest.raises(RuntimeError, match=re.escape(expected.split(":")[0])):
             session.capture_goal()
+
+
+@pytest.mark.parametrize("shape", [(2, 2000, 3), (8, 8, 3), (40, 200, 3)])
+def test_camera_frames_a_goal_file_could_not_be_are_held_on_and_never_captured(model, shape):
+    session, clock, logs = make_session(model)
+    bad = np.zeros(shape, np.uint8)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.set_enabled(True)
+    for _ in range(3):
+        clock.now += 0.03
+        assert session.observe_image(bad, clock.now)
+        session.observe_state(START, clock.now)
+        assert session.plan_step() is None and session.stream_step() is None
+    assert session.commands_sent == 0
+    assert "the newest camera frame on image is" in session.refusal
+    warned = [m for _, m in logs if "camera frame refused" in m]
+    assert len(warned) == 1 and f"{shape[1]}x{shape[0]} px" in warned[0]
+    with pytest.raises(RuntimeError, match="~/capture_goal refused: the newest camera "
+                                           "frame on image is"):
+        session.capture_goal()
+    clock.now += 0.03
+    session.observe_image(frame(2), clock.now)  # a usable frame: planned on and commanded
+    session.observe_state(START, clock.now)
+    assert any("usable again" in m for _, m in logs)
+    assert session.plan_step().command is not None

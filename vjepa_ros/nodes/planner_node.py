@@ -216,8 +216,10 @@ class PlannerNode(Node):
             topic = self.image_subscription.topic_name
             self._log_input_error(f"dropping camera image on {topic}: {exc}")
             return
-        self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
+        problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
         self.worker.wake()
+        if problem:  # refused (logged by the session): no note on its size besides
+            return
         goal = self.session.goals.current if self.session.goals is not None else None
         for note in self.size_notes.check(rgb.shape, None if goal is None else goal.image.shape):
             self.get_logger().warning(note)  # each once: frames small, goal of another size

@@ -384,5 +384,5 @@ def capture_refusal(service: str, camera_problem: str, camera_topic: str = "imag
     if camera_problem.startswith("no camera image"):
         return (f"{service} refused: no camera frame received yet; check the camera topic "
                 f"({camera_topic}), then call it again")
-    return (f"{service} refused: the newest camera frame cannot be used: {camera_problem}; "
-            f"check the camera ({camera_topic}), then call it again")
+    return (f"{service} refused: {camera_problem}; check the camera ({camera_topic}), then call "
+            "it again")

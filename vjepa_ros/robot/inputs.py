@@ -69,6 +69,7 @@ class InputBuffer:
         self._stamps: list[float] = []
         self._start = 0
         self.state_problem = ""  # why the robot state is unusable ("" when it is fine)
+        self.image_problem = ""  # why the newest frame is unusable ("" when it is fine)
 
     @property
     def states(self) -> list[Stamped]:
@@ -76,13 +77,18 @@ class InputBuffer:
         with self._lock:
             return self._states[self._start:]
 
-    def observe_image(self, rgb: np.ndarray, stamp: float) -> None:
-        """Keep ``rgb`` [H, W, 3] uint8 as the newest frame (copied when it is read-only)."""
+    def observe_image(self, rgb: np.ndarray, stamp: float, problem: str = "") -> None:
+        """Keep ``rgb`` [H, W, 3] uint8 as the newest frame (copied when it is read-only).
+
+        ``problem``: why this frame may not be planned on (its size), "" when it may; kept as
+        :attr:`image_problem` until the next frame.
+        """
         if not rgb.flags.writeable:  # a view of a message buffer: torch wants its own copy
             rgb = rgb.copy()
         with self._lock:
             self.frame = Stamped(stamp, rgb)
             self.frames_received += 1
+            self.image_problem = problem
 
     def observe_state(self, state, stamp: float) -> str | None:
         """Store a robot state [7]; None when it is invalid (then it is rejected, not stored).

@@ -39,6 +39,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vjepa_ros.image_limits import image_size_problem
 from vjepa_ros.planning.cancel import PlanCancelled
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.planners import make_planner
@@ -227,8 +228,26 @@ class MPCSession(CameraCheckSession):
     def state_problem(self) -> str:
         return self.inputs.state_problem
 
-    def observe_image(self, rgb: np.ndarray, stamp: float) -> None:
-        self.inputs.observe_image(rgb, stamp)
+    def observe_image(self, rgb: np.ndarray, stamp: float) -> str:
+        """Keep a camera frame ``rgb`` [H, W, 3] uint8 stamped ``stamp`` [s] as the newest.
+
+        A frame of a size no goal image may have (``image_limits.image_size_problem``: under 32
+        px a side, sides more than 4:1) is kept but refused like a stale one: nothing is planned
+        or captured on it until a usable frame comes. Logged once until it clears; returns the
+        problem ("" for a usable frame).
+        """
+        size = image_size_problem(rgb.shape[1], rgb.shape[0])
+        problem = f"the newest camera frame on {self.camera_topic()} {size}" if size else ""
+        with self._lock:
+            was = self.inputs.image_problem
+            self.inputs.observe_image(rgb, stamp, problem)
+            if problem and problem != was:
+                self.log("warning", f"camera frame refused, holding until frames of a usable "
+                         f"size come: {problem}")
+            elif was and not problem:
+                self.log("info", f"camera frames on {self.camera_topic()} usable again "
+                         f"({rgb.shape[1]}x{rgb.shape[0]} px)")
+        return problem
 
     def observe_state(self, state, stamp: float) -> None:
         cleared = self.inputs.observe_state(state, stamp)
@@ -259,8 +278,8 @@ class MPCSession(CameraCheckSession):
 
     def _camera_problem(self, now: float) -> str:
         """Why the newest camera frame may not be planned on or captured ("" when it may)."""
-        return age_problem("camera image", self.inputs.ages(now)[0], self.limits.max_image_age_s,
-                           now)
+        return self.inputs.image_problem or age_problem(
+            "camera image", self.inputs.ages(now)[0], self.limits.max_image_age_s, now)
 
     def _input_refusal(self, now: float) -> Refusal | None:
         if self.inputs.state_problem:
@@ -403,7 +422,8 @@ class MPCSession(CameraCheckSession):
 
     # -- refusals -------------------------------------------------------------------------------
     def _refuse(self, refusal: Refusal) -> None:
-        if self._refusal is None or refusal.kind is not self._refusal.kind:
+        logged = refusal.detail == self.inputs.image_problem  # observe_image said it once
+        if (self._refusal is None or refusal.kind is not self._refusal.kind) and not logged:
             self.log("warning", f"not commanding: {refusal.detail}")
         self._refusal = refusal
 
