@@ -79,3 +79,37 @@ def test_camera_frames_a_goal_file_could_not_be_are_held_on_and_never_captured(m
     session.observe_state(START, clock.now)
     assert any("usable again" in m for _, m in logs)
     assert session.plan_step().command is not None
+
+
+def test_two_alternating_refusals_are_each_logged_once(model):
+    session, clock, logs = make_session(model)  # shadow mode, no goal
+    for _ in range(50):
+        clock.now += 0.05
+        session.observe_image(frame(0), clock.now)
+        session.reject_state("/current_pose is in frame 'world', not the base frame")
+        assert session.plan_step() is None  # no goal: held
+    refused = [m for _, m in logs if m.startswith("not commanding")]
+    assert len(refused) == 2, refused
+
+
+def test_a_camera_slower_than_the_age_limit_is_named_once_not_flapping_in_the_log(model):
+    session, clock, logs = make_session(model)
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.set_enabled(True)
+    for tick in range(1, 201):  # 20 s at 10 Hz, a 1 Hz camera, limit 0.5 s
+        clock.now += 0.1
+        if tick % 10 == 0:
+            session.observe_image(frame(tick), clock.now)
+        session.observe_state(START, clock.now)
+        session.plan_step()
+        session.stream_step()
+    assert session.commands_sent > 3, "it still plans on each fresh frame"
+    stale = [m for _, m in logs if "camera image is stale" in m and "not commanding" in m]
+    fine = [m for _, m in logs if "fine again" in m]
+    assert 1 <= len(stale) <= 2 and len(fine) <= 2, (stale, fine)  # once per 10 s at most
+    slow = [m for _, m in logs if "arrive every" in m]
+    assert len(slow) == 1
+    assert "every 1.00 s (1 Hz)" in slow[0] and "raise safety.max_image_age_s above 1.00 s" \
+        in slow[0]
