@@ -7,6 +7,8 @@ import pytest
 
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 import numpy as np  # noqa: E402
+import rclpy  # noqa: E402
+from geometry_msgs.msg import PoseStamped  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from test_ros_planner_node import Harness, checkpoint, frame, harness  # noqa: E402,F401
 
@@ -40,3 +42,20 @@ def test_camera_frames_of_a_refused_size_are_held_on_and_never_captured(harness)
                           f"the newest camera frame on /cam/image is {size} px")) == 1
     assert not h.logs("smaller than the world model's"), "a refused frame is not noted as small"
     assert h.pump(8.0, until=lambda: h.got["pose"]), "no recovery on usable frames"
+
+
+def test_a_second_node_of_the_same_name_is_reported_and_enable_refused(harness):  # noqa: F811
+    h = harness()
+    twin = rclpy.create_node("vjepa_planner", context=h.context)  # another process, same name
+    twin.create_publisher(PoseStamped, "target_pose", 10)
+    assert h.pump(4.0, until=lambda: h.got["diag"] and h.diagnostics()[1][
+        "other_command_publishers"]), "the twin is invisible"
+    status, values = h.diagnostics()
+    assert "/vjepa_planner (another process of this name)" in values["other_command_publishers"]
+    assert status.level == b"\x02" and "another node named /vjepa_planner" in status.message
+    answer = h.enable()
+    assert not answer.success and "stop the other one" in answer.message, answer.message
+    assert len(h.logs("another node named /vjepa_planner publishes on /target_pose")) >= 1
+    assert not h.session.enabled
+    twin.destroy_node()
+    assert h.pump(4.0, until=lambda: h.enable().success and h.session.enabled)

@@ -110,6 +110,7 @@ class PlannerNode(Node):
         self.input_errors: dict[str, float] = {}  # message → when it was last logged
         self.closing = False
         self.other_publishers: list[str] = []
+        self.twin_problem = ""  # another node of this full name runs (_check_other_publishers)
         self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed,
                                      setup=lambda: set_torch_threads(cfg.model.threads))
 
@@ -367,6 +368,12 @@ class PlannerNode(Node):
         return SetParametersResult(successful=True)
 
     def _enable(self, request, response):
+        if request.data:
+            self._check_other_publishers()
+            if self.twin_problem:  # a twin of this name: it could be enabled too
+                response.success, response.message = False, self.twin_problem
+                self.get_logger().warning(f"~/enable refused: {self.twin_problem}")
+                return response
         response.success, response.message = self.session.set_enabled(bool(request.data))
         self.worker.wake()
         return response
@@ -447,16 +454,32 @@ class PlannerNode(Node):
 
     # -- diagnostics and watchdog ---------------------------------------------------------------
     def _check_other_publishers(self) -> None:
+        """Find the other publishers of arm commands, twins of this node's full name included.
+
+        A node of the same name and namespace (another process: a second launch) is not this
+        one: the graph lists a publisher per node on the command topic, so more than one of
+        this name means a twin. Sets :attr:`other_publishers` and :attr:`twin_problem`.
+        """
         topic = self.target_pub.topic_name
         me = (self.get_name(), self.get_namespace())
+        infos = self.get_publishers_info_by_topic(topic)
         others = sorted(
             f"{info.node_namespace.rstrip('/')}/{info.node_name}"
-            for info in self.get_publishers_info_by_topic(topic)
-            if (info.node_name, info.node_namespace) != me
+            for info in infos if (info.node_name, info.node_namespace) != me
         )
+        twins = sum((info.node_name, info.node_namespace) == me for info in infos) - 1
+        name = self.get_fully_qualified_name()
+        self.twin_problem = "" if twins < 1 else (
+            f"another node named {name} publishes on {topic} ({twins + 1} of this name): two "
+            "planners would command the arm, so ~/enable is refused; stop the other one, or "
+            "start this one with another name or namespace (--ros-args -r __node:=<name> or "
+            "-r __ns:=/<namespace>)")
+        if twins > 0:
+            others.append(f"{name} (another process of this name)")
         if others and others != self.other_publishers:
-            self.get_logger().warning(f"another node publishes on {topic}: {', '.join(others)} — "
-                                   "two sources of arm commands fight each other")
+            self.get_logger().warning(self.twin_problem or (
+                f"another node publishes on {topic}: {', '.join(others)} — two sources of arm "
+                "commands fight each other"))
         self.other_publishers = others
 
     def _publish_diagnostics(self) -> None:
@@ -470,11 +493,16 @@ class PlannerNode(Node):
         values["gripper_state_topic"] = self.gripper_topic or "none yet"
         values["foreign_joint_states"] = str(self.foreign_joint_states)
         values["frame_refusals"] = str(self.frame_refusals)
-        level = max(status["level"], 1 if self.other_publishers else 0)
+        level = max(status["level"], 2 if self.twin_problem else 1 if self.other_publishers
+                    else 0)
+        if self.twin_problem:
+            values["refusal"] = "; ".join(v for v in (values.get("refusal"),
+                                                      self.twin_problem) if v)
         msg = DiagnosticArray()
         msg.header.stamp = self.get_clock().now().to_msg()
         msg.status = [DiagnosticStatus(
-            level=bytes([level]), name=f"{self.get_name()}: mpc", message=status["message"],
+            level=bytes([level]), name=f"{self.get_name()}: mpc",
+            message=self.twin_problem or status["message"],
             hardware_id=self.config.robot.model,
             values=[KeyValue(key=k, value=str(v)) for k, v in values.items()],
         )]
