@@ -39,7 +39,7 @@ class IdealArm:
         if state_too:
             self.session.observe_state(self.state, self.now)
         if self.now >= self.next_frame:
-            frame = self.rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+            frame = self.rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
             self.oracle.remember(frame, self.state)
             self.session.observe_image(frame, self.now)
             self.next_frame = self.now + 0.1

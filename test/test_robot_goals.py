@@ -218,7 +218,7 @@ def test_add_subgoal_refusals_say_what_to_do_and_move_nothing(model):
     clock.now += 1.0  # the frame is now 1 s old (limit 0.5 s)
     for call, service in ((session.add_subgoal, "~/add_subgoal"),
                           (session.capture_goal, "~/capture_goal")):
-        with pytest.raises(RuntimeError, match=f"{service} refused: the newest camera frame is "
+        with pytest.raises(RuntimeError, match=f"{service} refused: camera image is stale: "
                                                "1.00 s old.*check the camera"):
             call()
     assert session.goals is None

@@ -113,7 +113,7 @@ class RecordingPlanner:
 def test_session_plans_in_the_model_frame_and_commands_in_the_base_frame(rpy):
     """The state reaches the planner rotated base → model; the command is state ⊕ Rᵀ·a."""
     start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.3, 0.0])
-    frame_image = np.full((8, 8, 3), 7, np.uint8)
+    frame_image = np.full((32, 32, 3), 7, np.uint8)
     oracle = OracleWorldModel()
     oracle.remember(frame_image, start)
     planner = RecordingPlanner([0.03, -0.02, 0.01, 0, 0, 0, 0])

@@ -22,6 +22,7 @@ import time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from rcl_interfaces.msg import SetParametersResult
+from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CompressedImage, Image, JointState
@@ -110,6 +111,7 @@ class PlannerNode(Node):
         self.input_errors: dict[str, float] = {}  # message → when it was last logged
         self.closing = False
         self.other_publishers: list[str] = []
+        self.twin_problem = ""  # another node of this full name runs (_check_other_publishers)
         self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed,
                                      setup=lambda: set_torch_threads(cfg.model.threads))
 
@@ -149,7 +151,9 @@ class PlannerNode(Node):
         self._load_goal_files(goal_files(self.goal_values), at_start=True)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
-        self.create_timer(0.5, self._publish_diagnostics)
+        # on the steady clock: diagnostics report even while sim time does not run (no /clock)
+        self.create_timer(0.5, self._publish_diagnostics,
+                          clock=Clock(clock_type=ClockType.STEADY_TIME))
         for warning in cfg.startup_warnings() + idle_parameter_warnings(cfg):
             self.get_logger().warning(warning)
         self.worker.start()
@@ -218,8 +222,10 @@ class PlannerNode(Node):
             topic = self.image_subscription.topic_name
             self._log_input_error(f"dropping camera image on {topic}: {exc}")
             return
-        self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
+        problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
         self.worker.wake()
+        if problem:  # refused (logged by the session): no note on its size besides
+            return
         goal = self.session.goals.current if self.session.goals is not None else None
         for note in self.size_notes.check(rgb.shape, None if goal is None else goal.image.shape):
             self.get_logger().warning(note)  # each once: frames small, goal of another size
@@ -375,6 +381,12 @@ class PlannerNode(Node):
         return SetParametersResult(successful=True)
 
     def _enable(self, request, response):
+        if request.data:
+            self._check_other_publishers()
+            if self.twin_problem:  # a twin of this name: it could be enabled too
+                response.success, response.message = False, self.twin_problem
+                self.get_logger().warning(f"~/enable refused: {self.twin_problem}")
+                return response
         response.success, response.message = self.session.set_enabled(bool(request.data))
         self.worker.wake()
         return response
@@ -455,16 +467,32 @@ class PlannerNode(Node):
 
     # -- diagnostics and watchdog ---------------------------------------------------------------
     def _check_other_publishers(self) -> None:
+        """Find the other publishers of arm commands, twins of this node's full name included.
+
+        A node of the same name and namespace (another process: a second launch) is not this
+        one: the graph lists a publisher per node on the command topic, so more than one of
+        this name means a twin. Sets :attr:`other_publishers` and :attr:`twin_problem`.
+        """
         topic = self.target_pub.topic_name
         me = (self.get_name(), self.get_namespace())
+        infos = self.get_publishers_info_by_topic(topic)
         others = sorted(
             f"{info.node_namespace.rstrip('/')}/{info.node_name}"
-            for info in self.get_publishers_info_by_topic(topic)
-            if (info.node_name, info.node_namespace) != me
+            for info in infos if (info.node_name, info.node_namespace) != me
         )
+        twins = sum((info.node_name, info.node_namespace) == me for info in infos) - 1
+        name = self.get_fully_qualified_name()
+        self.twin_problem = "" if twins < 1 else (
+            f"another node named {name} publishes on {topic} ({twins + 1} of this name): two "
+            "planners would command the arm, so ~/enable is refused; stop the other one, or "
+            "start this one with another name or namespace (--ros-args -r __node:=<name> or "
+            "-r __ns:=/<namespace>)")
+        if twins > 0:
+            others.append(f"{name} (another process of this name)")
         if others and others != self.other_publishers:
-            self.get_logger().warning(f"another node publishes on {topic}: {', '.join(others)} — "
-                                   "two sources of arm commands fight each other")
+            self.get_logger().warning(self.twin_problem or (
+                f"another node publishes on {topic}: {', '.join(others)} — two sources of arm "
+                "commands fight each other"))
         self.other_publishers = others
 
     def _publish_diagnostics(self) -> None:
@@ -478,11 +506,16 @@ class PlannerNode(Node):
         values["gripper_state_topic"] = self.gripper_topic or "none yet"
         values["foreign_joint_states"] = str(self.foreign_joint_states)
         values["frame_refusals"] = str(self.frame_refusals)
-        level = max(status["level"], 1 if self.other_publishers else 0)
+        level = max(status["level"], 2 if self.twin_problem else 1 if self.other_publishers
+                    else 0)
+        if self.twin_problem:
+            values["refusal"] = "; ".join(v for v in (values.get("refusal"),
+                                                      self.twin_problem) if v)
         msg = DiagnosticArray()
         msg.header.stamp = self.get_clock().now().to_msg()
         msg.status = [DiagnosticStatus(
-            level=bytes([level]), name=f"{self.get_name()}: mpc", message=status["message"],
+            level=bytes([level]), name=f"{self.get_name()}: mpc",
+            message=self.twin_problem or status["message"],
             hardware_id=self.config.robot.model,
             values=[KeyValue(key=k, value=str(v)) for k, v in values.items()],
         )]

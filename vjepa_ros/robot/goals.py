@@ -417,14 +417,17 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None,
             for p, n, g in zip(paths, counts, closed, strict=True)]
 
 
-def capture_refusal(service: str, frame_age_s: float | None, max_age_s: float,
-                    camera_topic: str = "image") -> str:
-    """Why the newest frame cannot become a goal through ``service`` ("" when it can)."""
-    if frame_age_s is None:
+def capture_refusal(service: str, camera_problem: str, camera_topic: str = "image") -> str:
+    """Why the newest frame cannot become a goal through ``service`` ("" when it can).
+
+    ``camera_problem``: why the session would not plan on the newest frame now (``""``: it
+    would); the same test as the planning loop's hold (``safety.age_problem``), so a frame the
+    loop refuses (too old, stamped in the future) is never captured either.
+    """
+    if not camera_problem:
+        return ""
+    if camera_problem.startswith("no camera image"):
         return (f"{service} refused: no camera frame received yet; check the camera topic "
                 f"({camera_topic}), then call it again")
-    if frame_age_s > max_age_s:
-        return (f"{service} refused: the newest camera frame is {frame_age_s:.2f} s old (limit "
-                f"safety.max_image_age_s = {max_age_s:g} s); check the camera, then call it "
-                "again")
-    return ""
+    return (f"{service} refused: {camera_problem}; check the camera ({camera_topic}), then call "
+            "it again")

@@ -8,6 +8,7 @@ the buffer (the node's clock, or simulated time).
 from __future__ import annotations
 
 import bisect
+import collections
 import dataclasses
 import threading
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from vjepa_ros.robot.safety import SafetyLimits, input_problem
 
+PERIOD_FRAMES = 5  # frames whose stamps measure the camera's frame period
 STATE_HISTORY = 400  # robot states kept to find the one at a frame's stamp (4 s at 100 Hz)
 
 
@@ -69,6 +71,8 @@ class InputBuffer:
         self._stamps: list[float] = []
         self._start = 0
         self.state_problem = ""  # why the robot state is unusable ("" when it is fine)
+        self.image_problem = ""  # why the newest frame is unusable ("" when it is fine)
+        self._frame_stamps: collections.deque[float] = collections.deque(maxlen=PERIOD_FRAMES)
 
     @property
     def states(self) -> list[Stamped]:
@@ -76,13 +80,29 @@ class InputBuffer:
         with self._lock:
             return self._states[self._start:]
 
-    def observe_image(self, rgb: np.ndarray, stamp: float) -> None:
-        """Keep ``rgb`` [H, W, 3] uint8 as the newest frame (copied when it is read-only)."""
+    def observe_image(self, rgb: np.ndarray, stamp: float, problem: str = "") -> None:
+        """Keep ``rgb`` [H, W, 3] uint8 as the newest frame (copied when it is read-only).
+
+        ``problem``: why this frame may not be planned on (its size), "" when it may; kept as
+        :attr:`image_problem` until the next frame.
+        """
         if not rgb.flags.writeable:  # a view of a message buffer: torch wants its own copy
             rgb = rgb.copy()
         with self._lock:
+            if self.frame is not None and stamp < self.frame.stamp:
+                self._frame_stamps.clear()  # time went backwards: a looping bag, a reset
             self.frame = Stamped(stamp, rgb)
             self.frames_received += 1
+            self.image_problem = problem
+            self._frame_stamps.append(stamp)
+
+    def frame_period(self) -> float | None:
+        """Mean interval [s] between the last :data:`PERIOD_FRAMES` frames' stamps; None if <2."""
+        with self._lock:
+            stamps = self._frame_stamps
+            if len(stamps) < 2:
+                return None
+            return (stamps[-1] - stamps[0]) / (len(stamps) - 1)
 
     def observe_state(self, state, stamp: float) -> str | None:
         """Store a robot state [7]; None when it is invalid (then it is rejected, not stored).
@@ -139,4 +159,4 @@ class InputBuffer:
         """Why the inputs cannot be commanded from at ``now`` ("" when they can)."""
         with self._lock:
             state_problem = self.state_problem
-        return state_problem or input_problem(*self.ages(now), limits)
+        return state_problem or input_problem(*self.ages(now), limits, now)

@@ -27,7 +27,8 @@ What reaches the arm (``stream_step``'s set-points and ``PlanReport.gripper_comm
   filter (``model_frame.ModelFrame``, applied in ``plan_compute.compute_plan`` only).
 - the live camera check (:meth:`MPCSession.start_camera_check`, ``camera_check_session.py``)
   commands its own moves through the same filter and stream, and no goal is planned meanwhile.
-Every refusal goes to ``log`` once per kind (until it clears) and stays visible in the status.
+Every refusal goes to ``log`` once per kind until it clears, without flapping (``refusal_log``),
+and stays visible in the status.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vjepa_ros.image_limits import image_size_problem
 from vjepa_ros.planning.cancel import PlanCancelled
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.planners import make_planner
@@ -61,11 +63,12 @@ from vjepa_ros.robot.plan_compute import compute_plan
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport, SessionStatus, StreamOutput
 from vjepa_ros.robot.predicted_start import PreparedPlan, blend_ready, start_mismatch
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
+from vjepa_ros.robot.refusal_log import RefusalLog
 from vjepa_ros.robot.safety import (
     OUTSIDE_BOX_ADVICE,
     SafetyLimits,
+    age_problem,
     filter_target,
-    input_problem,
     is_safe_setpoint,
     plan_age_problem,
     unreachable_goal_note,
@@ -154,6 +157,8 @@ class MPCSession(CameraCheckSession):
         self.last_stream_time: float | None = None
         self._stream_held = False  # the stream entered a hold on bad inputs (one zero twist)
         self._refusal: Refusal | None = None
+        self._refusal_log = RefusalLog(clock)  # which refusals were logged, until they clear
+        self._slow_camera_noted = False  # the camera-rate note was given (until the rate is fine)
         self.last_gripper: float | None = None
         self.last_report = PlanReport()
         self.commands_sent = 0
@@ -227,8 +232,28 @@ class MPCSession(CameraCheckSession):
     def state_problem(self) -> str:
         return self.inputs.state_problem
 
-    def observe_image(self, rgb: np.ndarray, stamp: float) -> None:
-        self.inputs.observe_image(rgb, stamp)
+    def observe_image(self, rgb: np.ndarray, stamp: float) -> str:
+        """Keep a camera frame ``rgb`` [H, W, 3] uint8 stamped ``stamp`` [s] as the newest.
+
+        A frame of a size no goal image may have (``image_limits.image_size_problem``: under 32
+        px a side, sides more than 4:1) is kept but refused like a stale one: nothing is planned
+        or captured on it until a usable frame comes. Logged once until it clears; returns the
+        problem ("" for a usable frame).
+        """
+        size = image_size_problem(rgb.shape[1], rgb.shape[0])
+        problem = f"the newest camera frame on {self.camera_topic()} {size}" if size else ""
+        with self._lock:
+            was = self.inputs.image_problem
+            self.inputs.observe_image(rgb, stamp, problem)
+            if problem and problem != was:
+                self.log("warning", f"camera frame refused, holding until frames of a usable "
+                         f"size come: {problem}")
+                self._refusal_log.mark_logged(RefusalKind.STALE_INPUTS)  # not again as a hold
+            elif was and not problem:
+                self._refusal_log.cleared(RefusalKind.STALE_INPUTS)
+                self.log("info", f"camera frames on {self.camera_topic()} usable again "
+                         f"({rgb.shape[1]}x{rgb.shape[0]} px)")
+        return problem
 
     def observe_state(self, state, stamp: float) -> None:
         cleared = self.inputs.observe_state(state, stamp)
@@ -236,6 +261,8 @@ class MPCSession(CameraCheckSession):
             self.reject_state(self.inputs.state_problem)
         elif cleared:
             self.log("info", f"robot state valid again (was: {cleared})")
+            with self._lock:
+                self._refusal_log.cleared(RefusalKind.INVALID_STATE)
 
     def reject_state(self, reason: str) -> None:
         """Report an unusable robot state (NaN joints ...): hold until a valid one comes."""
@@ -257,10 +284,16 @@ class MPCSession(CameraCheckSession):
         refusal = self._input_refusal(now)
         return "" if refusal is None else refusal.detail
 
+    def _camera_problem(self, now: float) -> str:
+        """Why the newest camera frame may not be planned on or captured ("" when it may)."""
+        return self.inputs.image_problem or age_problem(
+            "camera image", self.inputs.ages(now)[0], self.limits.max_image_age_s, now)
+
     def _input_refusal(self, now: float) -> Refusal | None:
         if self.inputs.state_problem:
             return Refusal(RefusalKind.INVALID_STATE, self.inputs.state_problem)
-        problem = input_problem(*self.inputs.ages(now), self.limits)
+        problem = self._camera_problem(now) or age_problem(
+            "robot state", self.inputs.ages(now)[1], self.limits.max_state_age_s, now)
         return Refusal(RefusalKind.STALE_INPUTS, problem) if problem else None
 
     # -- goals and enable -----------------------------------------------------------------------
@@ -275,6 +308,7 @@ class MPCSession(CameraCheckSession):
             self._drop_prepared("new goal")
             if self._refusal is not None and self._refusal.kind is RefusalKind.NO_GOAL:
                 self._refusal = None
+            self._refusal_log.cleared(RefusalKind.NO_GOAL)
             message = f"new goal: {sequence.describe()}"
             if len(goals) > 1:
                 message += f"; switching: {self.goal_switching.describe()}"
@@ -339,8 +373,8 @@ class MPCSession(CameraCheckSession):
     def _captured_subgoal(self, service: str, source: str) -> SubGoal:
         """Return the newest frame as a sub-goal (with the state nearest to it); locked."""
         frame = self.inputs.frame
-        problem = capture_refusal(service, None if frame is None else self.clock() - frame.stamp,
-                                  self.limits.max_image_age_s, self.camera_topic())
+        problem = capture_refusal(service, self._camera_problem(self.clock()),
+                                  self.camera_topic())
         if problem:
             raise RuntimeError(problem)
         state = self.inputs.state_at(frame.stamp)
@@ -360,6 +394,7 @@ class MPCSession(CameraCheckSession):
                 self._transition(Event.DISABLE)
                 if self._refusal is not None and self._refusal.kind is RefusalKind.SAFETY:
                     self._refusal = None  # about a command; none is sent in shadow mode
+                self._refusal_log.cleared(RefusalKind.SAFETY)
                 return True, "disabled: shadow mode (planning, no commands)" if was else (
                     "already disabled")
             if self.enabled:
@@ -397,14 +432,29 @@ class MPCSession(CameraCheckSession):
 
     # -- refusals -------------------------------------------------------------------------------
     def _refuse(self, refusal: Refusal) -> None:
-        if self._refusal is None or refusal.kind is not self._refusal.kind:
+        """Make ``refusal`` the current one; logged once per kind until it clears (refusal_log)."""
+        if self._refusal_log.refused(refusal.kind):
             self.log("warning", f"not commanding: {refusal.detail}")
         self._refusal = refusal
+        if refusal.kind is RefusalKind.STALE_INPUTS:
+            self._note_slow_camera()
 
     def _clear_refusal(self) -> None:
-        if self._refusal is not None:
+        if self._refusal_log.all_clear() and self._refusal is not None:
             self.log("info", f"inputs and plan fine again (was: {self._refusal.detail})")
         self._refusal = None
+
+    def _note_slow_camera(self) -> None:
+        """Say once when the camera's measured frame period exceeds safety.max_image_age_s."""
+        period, limit = self.inputs.frame_period(), self.limits.max_image_age_s
+        slow = period is not None and period > limit
+        if slow and not self._slow_camera_noted:
+            self.log("warning", (
+                f"camera frames on {self.camera_topic()} arrive every {period:.2f} s "
+                f"({1.0 / period:.2g} Hz), longer than safety.max_image_age_s = {limit:g} s: the "
+                f"planner holds between frames; raise safety.max_image_age_s above {period:.2f} "
+                "s or the camera's frame rate"))
+        self._slow_camera_noted = slow
 
     def _hold(self, refusal: Refusal) -> None:
         self._end_camera_check(f"held: {refusal.detail}")

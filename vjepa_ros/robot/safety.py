@@ -109,19 +109,61 @@ def refuse(reason: str) -> SafetyDecision:
     return SafetyDecision(target=None, reason=reason)
 
 
-def input_problem(image_age: float | None, state_age: float | None, limits: SafetyLimits) -> str:
-    """Return why the inputs are too old or missing to command from, or "" when they are fine."""
-    for what, age, limit in (
-        ("camera image", image_age, limits.max_image_age_s),
-        ("robot state", state_age, limits.max_state_age_s),
-    ):
-        if age is None:
-            return f"no {what} received yet"
-        if not math.isfinite(age) or age > limit:
-            return f"{what} is stale: {age:.2f} s old (limit {limit:.2f} s)"
-        if age < -limit:
-            return f"{what} stamp lies {-age:.2f} s in the future (clock mismatch?)"
+# An input further off the node clock than this [s] is not late or early: it is stamped on another
+# clock (sim time against wall time: about 1.8e9 s apart), and the refusal says so.
+OTHER_CLOCK_S = 86400.0
+
+
+def age_problem(what: str, age: float | None, limit: float, now: float | None = None) -> str:
+    """Why the newest ``what`` ("camera image", "robot state") may not be used ("" when it may).
+
+    ``age`` [s] is node clock − its ``header.stamp`` (None: none received yet); ``limit`` [s] the
+    largest age, in both directions (a stamp more than ``limit`` ahead of the clock is refused
+    too). The one freshness test of the package: the safety filter, the hold of the planning
+    loop and the goal captures (``~/capture_goal``, ``~/add_subgoal``) all ask it. With ``now``
+    (the node clock [s]) a refusal names a clock problem plainly: a node clock of 0 (sim time
+    without /clock), a ``header.stamp`` of 0 (an unstamped driver), an offset beyond
+    :data:`OTHER_CLOCK_S` (stamps of another clock).
+    """
+    if age is None:
+        return f"no {what} received yet"
+    if not math.isfinite(age):
+        return f"{what} is stale: {age:.2f} s old (limit {limit:.2f} s)"
+    if abs(age) <= limit:
+        return ""
+    hint = "" if now is None else clock_hint(what, age, now)
+    if hint:
+        return hint
+    if age > limit:
+        return f"{what} is stale: {age:.2f} s old (limit {limit:.2f} s)"
+    return f"{what} stamp lies {-age:.2f} s in the future (clock mismatch?)"
+
+
+def clock_hint(what: str, age: float, now: float) -> str:
+    """Name the clock problem behind an ``age`` [s] far off at node clock ``now`` [s], or ""."""
+    if now == 0.0:
+        return (f"{what} cannot be timed: the node clock reads 0 s: use_sim_time is true but no "
+                "/clock has arrived; start what publishes /clock (the simulator, ros2 bag play "
+                "--clock) or set use_sim_time false")
+    if abs(now - age) < 1e-9:
+        return (f"{what} header.stamp is 0: its driver does not stamp the messages; make the "
+                "driver fill header.stamp (its timestamp option)")
+    if abs(age) > OTHER_CLOCK_S:
+        side = "behind" if age > 0 else "ahead of"
+        return (f"{what} is stamped {abs(age):.0f} s {side} the node clock: the messages are "
+                "stamped on another clock (sim time vs wall time); set use_sim_time to match "
+                "their source")
     return ""
+
+
+def input_problem(image_age: float | None, state_age: float | None, limits: SafetyLimits,
+                  now: float | None = None) -> str:
+    """Return why the inputs are too old or missing to command from, or "" when they are fine.
+
+    ``now``: the node clock [s], for refusals that name a clock problem (:func:`age_problem`).
+    """
+    return (age_problem("camera image", image_age, limits.max_image_age_s, now)
+            or age_problem("robot state", state_age, limits.max_state_age_s, now))
 
 
 def plan_age_problem(frame_age_s: float, limits: SafetyLimits) -> str:

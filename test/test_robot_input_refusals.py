@@ -1,0 +1,115 @@
+"""The session refuses a camera frame the same way everywhere: planning, goal captures, logs."""
+
+import re
+
+import numpy as np
+import pytest
+from test_robot_mpc import START, frame, make_session, tiny_world_model
+
+from vjepa_ros.robot.goals import SubGoal
+
+AHEAD = "in the future|ahead of the node clock"  # 10 s ahead; 1.8e9 s: another clock
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_world_model()
+
+
+@pytest.mark.parametrize("ahead_s", [10.0, 1.8e9])
+def test_captures_refuse_a_frame_stamped_in_the_future_as_the_loop_does(model, ahead_s):
+    session, clock, _ = make_session(model)
+    session.observe_image(frame(0), clock.now + ahead_s)
+    session.observe_state(START, clock.now)
+    for call, service in ((session.capture_goal, "~/capture_goal"),
+                          (session.add_subgoal, "~/add_subgoal")):
+        with pytest.raises(RuntimeError, match=f"{service} refused: .*({AHEAD})"):
+            call()
+    assert session.goals is None
+    session.set_goals([SubGoal(frame(1), 0)])
+    assert session.plan_step() is None, "the loop holds on the same frame"
+    assert re.search(AHEAD, session.refusal)
+
+
+WALL = 1.796e9  # [s] a wall-clock time of 2026
+
+
+@pytest.mark.parametrize("now, image_stamp, state_stamp, expected", [
+    (0.0, WALL, 0.0, "node clock reads 0 s: use_sim_time is true but no /clock has arrived"),
+    (WALL, 1000.0, WALL, "stamped on another clock (sim time vs wall time); set use_sim_time"),
+    (1000.0, WALL, 1000.0, "ahead of the node clock: the messages are stamped on another clock"),
+    (WALL, 0.0, WALL, "camera image header.stamp is 0: its driver does not stamp"),
+    (WALL, WALL, 0.0, "robot state header.stamp is 0: its driver does not stamp"),
+])
+def test_clock_mismatches_are_named_plainly_and_hold(model, now, image_stamp, state_stamp,
+                                                     expected):
+    session, clock, logs = make_session(model)
+    clock.now = now
+    session.observe_image(frame(0), image_stamp)
+    session.observe_state(START, state_stamp)
+    session.set_goals([SubGoal(frame(1), 0)])
+    assert session.plan_step() is None, "held, nothing planned"
+    assert expected in session.refusal
+    assert any(expected in message for _, message in logs)
+    if image_stamp != now:
+        with pytest.raises(RuntimeError, match=re.escape(expected.split(":")[0])):
+            session.capture_goal()
+
+
+@pytest.mark.parametrize("shape", [(2, 2000, 3), (8, 8, 3), (40, 200, 3)])
+def test_camera_frames_a_goal_file_could_not_be_are_held_on_and_never_captured(model, shape):
+    session, clock, logs = make_session(model)
+    bad = np.zeros(shape, np.uint8)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.set_enabled(True)
+    for _ in range(3):
+        clock.now += 0.03
+        assert session.observe_image(bad, clock.now)
+        session.observe_state(START, clock.now)
+        assert session.plan_step() is None and session.stream_step() is None
+    assert session.commands_sent == 0
+    assert "the newest camera frame on image is" in session.refusal
+    warned = [m for _, m in logs if "camera frame refused" in m]
+    assert len(warned) == 1 and f"{shape[1]}x{shape[0]} px" in warned[0]
+    with pytest.raises(RuntimeError, match="~/capture_goal refused: the newest camera "
+                                           "frame on image is"):
+        session.capture_goal()
+    clock.now += 0.03
+    session.observe_image(frame(2), clock.now)  # a usable frame: planned on and commanded
+    session.observe_state(START, clock.now)
+    assert any("usable again" in m for _, m in logs)
+    assert session.plan_step().command is not None
+
+
+def test_two_alternating_refusals_are_each_logged_once(model):
+    session, clock, logs = make_session(model)  # shadow mode, no goal
+    for _ in range(50):
+        clock.now += 0.05
+        session.observe_image(frame(0), clock.now)
+        session.reject_state("/current_pose is in frame 'world', not the base frame")
+        assert session.plan_step() is None  # no goal: held
+    refused = [m for _, m in logs if m.startswith("not commanding")]
+    assert len(refused) == 2, refused
+
+
+def test_a_camera_slower_than_the_age_limit_is_named_once_not_flapping_in_the_log(model):
+    session, clock, logs = make_session(model)
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.set_enabled(True)
+    for tick in range(1, 201):  # 20 s at 10 Hz, a 1 Hz camera, limit 0.5 s
+        clock.now += 0.1
+        if tick % 10 == 0:
+            session.observe_image(frame(tick), clock.now)
+        session.observe_state(START, clock.now)
+        session.plan_step()
+        session.stream_step()
+    assert session.commands_sent > 3, "it still plans on each fresh frame"
+    stale = [m for _, m in logs if "camera image is stale" in m and "not commanding" in m]
+    fine = [m for _, m in logs if "fine again" in m]
+    assert 1 <= len(stale) <= 2 and len(fine) <= 2, (stale, fine)  # once per 10 s at most
+    slow = [m for _, m in logs if "arrive every" in m]
+    assert len(slow) == 1
+    assert "every 1.00 s (1 Hz)" in slow[0] and "raise safety.max_image_age_s above 1.00 s" \
+        in slow[0]
