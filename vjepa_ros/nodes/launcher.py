@@ -447,7 +447,16 @@ def cmd_launch(args: argparse.Namespace) -> int:
 
     Exit status 2 for a usage error (``config.UsageError``: a ``-p`` item, a ``--params-file``
     that cannot be used), 1 for a start-up error (a checkpoint, a parameter value a node refuses).
+    Ctrl-C and SIGTERM stop the nodes and raise KeyboardInterrupt / ``terminate.Terminated``:
+    exit status 130 / 143 with one line (``cli.main``).
     """
+    from vjepa_ros.terminate import sigterm_raises
+
+    with sigterm_raises():  # SIGTERM: the nodes stop as on Ctrl-C, then one line, status 143
+        return _launch(args)
+
+
+def _launch(args: argparse.Namespace) -> int:
     from vjepa_ros.input_paths import world_model_error
     from vjepa_ros.models.errors import CheckpointError  # (no torch)
     from vjepa_ros.nodes.topic_options import check_topic_options  # rclpy: launch starts nodes
@@ -488,7 +497,7 @@ def cmd_launch(args: argparse.Namespace) -> int:
     names = ", ".join(node.get_fully_qualified_name() for node in launch.nodes)
     print(f"vjepa-ros launch: running {names} (Ctrl-C stops)", file=sys.stderr)
     try:
-        launch.spin()  # Ctrl-C: KeyboardInterrupt, exit status 130 (cli.main)
+        launch.spin()  # Ctrl-C / SIGTERM: exit status 130 / 143 (cli.main)
     finally:
         launch.shutdown()
     return 0
