@@ -133,6 +133,24 @@ def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/im
     return nodes
 
 
+# The planner's goal image topic (its "~/goal_image"), where the simulator's goal images go
+PLANNER_GOAL_IMAGE = f"/{PLANNER_NODE}/goal_image"
+
+
+def wire_sim(sim: NodeLaunch, use_sim_time: bool) -> None:
+    """Connect the simulator ``sim`` to the planner this launch starts with it.
+
+    Its goal images (``goal_image``, one per ``/goal_pose``) go to the planner's goal image
+    topic (:data:`PLANNER_GOAL_IMAGE`), as ``-r goal_image:=/vjepa_planner/goal_image`` does
+    for ``ros2 run vjepa_ros sim_node``; with ``use_sim_time`` it publishes ``/clock`` unless a
+    ``-p sim.publish_clock`` says otherwise (sim_node refuses use_sim_time without it: nothing
+    else would publish ``/clock``).
+    """
+    sim.remappings.setdefault("goal_image", PLANNER_GOAL_IMAGE)
+    if use_sim_time:
+        sim.parameters.setdefault("publish_clock", True)
+
+
 class Launch:
     """Nodes in one process, each spun by an executor thread of its own; a context manager.
 
@@ -476,10 +494,8 @@ def _launch(args: argparse.Namespace) -> int:
         for node in nodes:
             if node.name != "planner":
                 node.parameters.update(overrides.get(node.name, {}))
-            if node.name == "sim" and args.use_sim_time:
-                # --use-sim-time with the simulator: it is the /clock source (sim_node refuses
-                # use_sim_time without publish_clock, nothing else would publish /clock)
-                node.parameters.setdefault("publish_clock", True)
+            if node.name == "sim":
+                wire_sim(node, args.use_sim_time)
         # rclpy's validators: after the checks that need no ROS, before rcl parses the remaps
         check_topic_options({"--camera-topic": args.camera_topic,
                              "--target-topic": args.target_topic,
