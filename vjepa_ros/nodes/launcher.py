@@ -413,7 +413,8 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
 
     The checkpoint comes from ``--checkpoint``, else ``-p planner.model.checkpoint``, else the
     parameter file's ``model.checkpoint`` (as the node will read it); none at all is refused as
-    the node refuses it, but before rclpy, torch and the model load. Returns (the source as
+    the node refuses it (naming ``--checkpoint demo`` too), but before rclpy, torch and the
+    model load. Returns (the source as
     messages name it, the checkpoint).
     """
     from vjepa_ros.input_paths import CHECKPOINT_FORMAT, input_path
@@ -441,7 +442,8 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
             input_path(str(checkpoint), source, CHECKPOINT_FORMAT)
             return source, str(checkpoint)
     raise ValueError(f"the planner's parameter 'model.checkpoint' is empty: give --checkpoint "
-                     f"with {CHECKPOINT_FORMAT}")
+                     f"with {CHECKPOINT_FORMAT}, or --checkpoint demo for the packaged demo "
+                     "world model")
 
 
 def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None:
