@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from vjepa_ros.cli import main
+from vjepa_ros.input_paths import CHECKPOINT_FORMAT
 
 SEARCH_OPTIONS = [
     (["--refine-lr", "-1"], "--refine-lr must be a finite number > 0, got -1.0"),
@@ -264,8 +265,7 @@ def test_a_file_that_is_no_checkpoint_is_named_in_one_line_by_every_command(
         given = [str(bag) if a == "GOOD_BAG" else a for a in argv]
         err = run_command([command, *given, option, str(model)], tmp_path, capsys)
         assert err == (f"vjepa-ros {command}: {option} {model} is not a vjepa_ros checkpoint "
-                       f"({why}): give a file written by vjepa-ros train or the official "
-                       "checkpoint (vjepa2-ac-vitg.pt)"), err
+                       f"({why}): give {CHECKPOINT_FORMAT}"), err
 
 
 @pytest.mark.parametrize("argv", [
