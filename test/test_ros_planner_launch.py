@@ -274,6 +274,8 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
     ("planner.camera_check.verdict.min_explained:=2.0", "vjepa-ros launch: planner: "
      "camera_check.verdict.min_explained must be a fraction"),
     ("sim.real_time_factor:=-1.0", "vjepa-ros launch: sim: real_time_factor must be >= 0"),
+    ("planner.safety.max_step_m:=100", "vjepa-ros launch: planner: safety.max_step_m must lie "
+     "in (0, 0.2], got 100.0"),
 ])
 def test_launch_refuses_unknown_or_mistyped_overrides_in_one_line(capsys, override, message):
     """Undeclared overrides (which rclpy drops silently) and mistyped ones: one line each."""
