@@ -163,10 +163,10 @@ def test_help_and_a_bad_option_answer_before_torch_and_the_simulator_load(script
 @pytest.mark.parametrize("script, argv, message", [
     ("bench_reach", ["--checkpoint", "NOT_A_MODEL", "--goals", "1", "--no-oracle"],
      "error: --checkpoint NOT_A_MODEL is not a vjepa_ros checkpoint (not a torch.save file): "
-     "give a file written by vjepa-ros train or the official checkpoint"),
+     "give a file written by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint"),
     ("bench_manipulation", ["--checkpoint", "NOT_A_MODEL", "--seeds", "1", "--agents"],
      "error: --checkpoint NOT_A_MODEL is not a vjepa_ros checkpoint (not a torch.save file): "
-     "give a file written by vjepa-ros train or the official checkpoint"),
+     "give a file written by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint"),
     ("bench_camera_check", ["--checkpoint", "NOT_A_MODEL", "--goals", "1"],
      "error: --checkpoint NOT_A_MODEL is not a vjepa_ros checkpoint (not a torch.save file)"),
     ("bench_reach", ["--goal-distance", "5", "6", "--no-oracle", "--goals", "1"],

@@ -129,12 +129,28 @@ def test_a_mistyped_sub_command_is_one_line_with_the_command_it_may_be(typed, li
     assert capsys.readouterr().err == line + "\n"
 
 
-def test_a_bad_choice_of_an_option_keeps_argparse_s_message(capsys):
-    """Only the sub-command's choice is one line: an option's choice keeps the usage."""
-    with pytest.raises(SystemExit):
-        build_parser().parse_args(["reach", "--method", "nope"])
-    err = capsys.readouterr().err
-    assert err.startswith("usage: vjepa-ros reach ") and "invalid choice: 'nope'" in err
+@pytest.mark.parametrize("argv, line", [
+    (["run", "--task", "foo"], "vjepa-ros run: error: argument --task: invalid choice: 'foo' "
+     "(choose from 'grasp', 'reach-with-object', 'pick-and-place')"),
+    (["demo", "--samples", "x"], "vjepa-ros demo: error: argument --samples: invalid int "
+     "value: 'x'"),
+    (["launch", "--image-transport", "jpeg"], "vjepa-ros launch: error: argument "
+     "--image-transport: invalid choice: 'jpeg' (choose from 'raw', 'compressed')"),
+    (["run", "--samples", "nan"], "vjepa-ros run: error: argument --samples: invalid int "
+     "value: 'nan'"),
+    (["run", "--dense-steps", "1", "2"], "vjepa-ros run: error: argument --dense-steps: "
+     "expected 9 arguments"),
+    (["reach", "--method", "nope"], "vjepa-ros reach: error: argument --method: invalid choice: "
+     "'nope' (choose from 'cem', 'icem', 'mppi')"),
+    ([], "vjepa-ros: error: the following arguments are required: command"),
+])
+def test_every_usage_error_is_one_line_without_the_usage(argv, line, capsys):
+    """Argparse printed the command's usage (10-31 lines) before the one line that matters."""
+    with pytest.raises(SystemExit) as caught:
+        build_parser().parse_args(argv)
+    assert caught.value.code == 2
+    prog = " ".join(["vjepa-ros", *argv[:1]])
+    assert capsys.readouterr().err == f"{line} (run {prog} --help for its options)\n"
 
 
 def test_a_benchmark_suggests_too(bench_parsers, capsys):

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from vjepa_ros.cli import main
+from vjepa_ros.input_paths import CHECKPOINT_FORMAT
 
 SEARCH_OPTIONS = [
     (["--refine-lr", "-1"], "--refine-lr must be a finite number > 0, got -1.0"),
@@ -179,7 +180,8 @@ def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_pa
       "--encoder", "/nonexistent/e.pt", "--init", "/nonexistent/i.pt"],
      ["--data: /nonexistent/a does not exist", "--data: /nonexistent/b does not exist",
       "--encoder: /nonexistent/e.pt does not exist", "--init: /nonexistent/i.pt does not exist: "
-      "give a file written by vjepa-ros train or the official checkpoint (vjepa2-ac-vitg.pt)"]),
+      "give a file written by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint "
+      "(~/.cache/torch/hub/checkpoints/vjepa2-ac-vitg.pt once torch.hub has loaded it"]),
     (["train", "--out", "OUT", "--val", "/nonexistent/v", "--encoder", "/nonexistent/e.pt"],
      ["data.train: give episode directories or files (--data)",
       "--val: /nonexistent/v does not exist", "--encoder: /nonexistent/e.pt does not exist"]),
@@ -263,8 +265,7 @@ def test_a_file_that_is_no_checkpoint_is_named_in_one_line_by_every_command(
         given = [str(bag) if a == "GOOD_BAG" else a for a in argv]
         err = run_command([command, *given, option, str(model)], tmp_path, capsys)
         assert err == (f"vjepa-ros {command}: {option} {model} is not a vjepa_ros checkpoint "
-                       f"({why}): give a file written by vjepa-ros train or the official "
-                       "checkpoint (vjepa2-ac-vitg.pt)"), err
+                       f"({why}): give {CHECKPOINT_FORMAT}"), err
 
 
 @pytest.mark.parametrize("argv", [

@@ -75,3 +75,37 @@ def test_launch_exits_130_on_ctrl_c_after_stopping_its_nodes(monkeypatch, capsys
     assert main(["launch", "--checkpoint", str(demo_model)]) == 130  # a file: checked first
     assert events == ["started", "shut down"]
     assert capsys.readouterr().err.endswith("vjepa-ros launch: interrupted\n")
+
+
+LAUNCH_UNTIL_SIGTERM = """
+import os, signal, sys, time
+from vjepa_ros.cli import main
+from vjepa_ros.nodes import launcher
+
+class Spinning:
+    nodes = []
+    def __init__(self, nodes, use_sim_time=False):
+        print("started", flush=True)
+    def spin(self):
+        os.kill(os.getpid(), signal.SIGTERM)  # as kill PID from another terminal
+        time.sleep(5)
+    def shutdown(self):
+        print("shut down", flush=True)
+
+launcher.Launch = Spinning
+launcher.use_camera_profile = lambda: ""
+sys.exit(main(["launch", "--checkpoint", sys.argv[1]]))
+"""
+
+
+def test_launch_exits_143_on_sigterm_after_stopping_its_nodes():
+    """SIGTERM (kill, systemctl stop) ended launch at once: no clean stop, no line."""
+    import subprocess
+    import sys
+
+    demo_model = Path(__file__).parent.parent / "vjepa_ros" / "data" / "demo_world_model.pt"
+    done = subprocess.run([sys.executable, "-c", LAUNCH_UNTIL_SIGTERM, str(demo_model)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 143, done.stderr
+    assert done.stdout == "started\nshut down\n"
+    assert done.stderr.endswith("vjepa-ros launch: terminated\n"), done.stderr

@@ -92,7 +92,9 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
     (["demo", "--episode", "FOLDER"], "vjepa-ros demo: --episode FOLDER is a folder: give"),
     (["demo", "--checkpoint", "MISSING"],
      "vjepa-ros demo: --checkpoint MISSING does not exist: give a file written by vjepa-ros "
-     "train or the official checkpoint (vjepa2-ac-vitg.pt)"),
+     "train or Meta's V-JEPA 2-AC checkpoint (~/.cache/torch/hub/checkpoints/vjepa2-ac-vitg.pt "
+     "once torch.hub has loaded it; else download "
+     "https://dl.fbaipublicfiles.com/vjepa2/vjepa2-ac-vitg.pt)"),
     (["demo", "--checkpoint", "FOLDER"], "vjepa-ros demo: --checkpoint FOLDER is a folder"),
     (["eval", "FOLDER", "--out", "OUT", "--checkpoint", "MISSING"],
      "vjepa-ros eval: --checkpoint MISSING does not exist"),
@@ -103,7 +105,7 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
     (["reach", "--checkpoint", "MISSING"], "vjepa-ros reach: --checkpoint MISSING does not exist: "
      "give a file written by vjepa-ros train"),
     (["reach", "--checkpoint", "FOLDER"], "vjepa-ros reach: --checkpoint FOLDER is a folder: give "
-     "a file written by vjepa-ros train or the official checkpoint (vjepa2-ac-vitg.pt)"),
+     "a file written by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint"),
     (["bag-from-npz", "OUT", "--episode", "MISSING"],
      "vjepa-ros bag-from-npz: --episode MISSING does not exist"),
     (["pretrain", "--data", "FILE", "MISSING", "--out", "OUT/e.pt"],
@@ -112,13 +114,16 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
      "vjepa-ros train: --data: MISSING does not exist"),
     (["train", "--out", "OUT", "--data", "FILE", "--init", "MISSING"],
      "vjepa-ros train: --init: MISSING does not exist: give a file written by vjepa-ros train "
-     "or the official checkpoint (vjepa2-ac-vitg.pt)"),
+     "or Meta's V-JEPA 2-AC checkpoint"),
     (["launch", "--checkpoint", "MISSING"], "vjepa-ros launch: --checkpoint MISSING does not "
      "exist: give a file written by vjepa-ros train"),
     (["launch", "-p", "planner.model.checkpoint:=FOLDER"],
      "vjepa-ros launch: -p planner.model.checkpoint FOLDER is a folder"),
     (["launch"], "vjepa-ros launch: the planner's parameter 'model.checkpoint' is empty: give "
-     "--checkpoint"),
+     "--checkpoint with a file written by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint "
+     "(~/.cache/torch/hub/checkpoints/vjepa2-ac-vitg.pt once torch.hub has loaded it; else "
+     "download https://dl.fbaipublicfiles.com/vjepa2/vjepa2-ac-vitg.pt), or --checkpoint demo "
+     "for the packaged demo world model"),
     (["launch", "--params-file", "planner_notebook.yaml", "--checkpoint", "MISSING"],
      "vjepa-ros launch: --checkpoint MISSING does not exist"),  # a packaged file by its name
     # camera-check: its bag, --checkpoint and --params-file before torch and the model.

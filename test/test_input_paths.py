@@ -32,10 +32,13 @@ def test_input_path_expands_the_home_folder(tmp_path, monkeypatch):
 
 
 def test_world_model_path_names_the_option_for_a_missing_file_and_a_folder(tmp_path):
-    with pytest.raises(ValueError, match=f"^--world-model {tmp_path / 'x.pt'} does not exist: "
-                                         "give a file written by vjepa-ros train or the "
-                                         r"official checkpoint \(vjepa2-ac-vitg.pt\)$"):
+    with pytest.raises(ValueError) as caught:
         world_model_path(str(tmp_path / "x.pt"), "--world-model")
+    assert str(caught.value) == (
+        f"--world-model {tmp_path / 'x.pt'} does not exist: give a file written by vjepa-ros "
+        "train or Meta's V-JEPA 2-AC checkpoint (~/.cache/torch/hub/checkpoints/vjepa2-ac-vitg.pt"
+        " once torch.hub has loaded it; else download "
+        "https://dl.fbaipublicfiles.com/vjepa2/vjepa2-ac-vitg.pt)")
     with pytest.raises(ValueError) as caught:
         world_model_path(str(tmp_path))
     assert str(caught.value) == f"--checkpoint {tmp_path} is a folder: give {CHECKPOINT_FORMAT}"

@@ -241,7 +241,9 @@ def test_wrong_shapes_and_missing_keys_are_named(models, tmp_path):
         load_models(path)
 
 
-HINT = "give a file written by vjepa-ros train or the official checkpoint (vjepa2-ac-vitg.pt)"
+HINT = ("give a file written by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint "
+        "(~/.cache/torch/hub/checkpoints/vjepa2-ac-vitg.pt once torch.hub has loaded it; else "
+        "download https://dl.fbaipublicfiles.com/vjepa2/vjepa2-ac-vitg.pt)")
 
 
 def _optimizer_state():

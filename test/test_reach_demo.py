@@ -18,6 +18,7 @@ pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh"
 pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 
 from vjepa_ros.cli import main  # noqa: E402
+from vjepa_ros.input_paths import CHECKPOINT_FORMAT  # noqa: E402
 from vjepa_ros.nodes import (  # noqa: E402
     launcher,
     node_processes,
@@ -134,16 +135,15 @@ def test_missing_or_corrupt_model_exits_1_and_stops_the_simulator(tmp_path, caps
                                                                   node_children):
     assert main(["reach", "--checkpoint", str(tmp_path / "missing.pt")]) == 1
     assert capsys.readouterr().err == f"vjepa-ros reach: --checkpoint {tmp_path / 'missing.pt'} " \
-        "does not exist: give a file written by vjepa-ros train or the official checkpoint " \
-        "(vjepa2-ac-vitg.pt)\n"
+        f"does not exist: give {CHECKPOINT_FORMAT}\n"
     assert not node_children, "a missing file is caught before anything starts"
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(b"PK\x03\x04 not really a zip")
     assert main(["reach", "--checkpoint", str(corrupt), "--config",
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")]) == 1
     assert capsys.readouterr().err == f"vjepa-ros reach: --checkpoint {corrupt} is not a " \
-        "vjepa_ros checkpoint (a truncated or damaged torch.save file): give a file written by " \
-        "vjepa-ros train or the official checkpoint (vjepa2-ac-vitg.pt)\n"
+        "vjepa_ros checkpoint (a truncated or damaged torch.save file): give " \
+        f"{CHECKPOINT_FORMAT}\n"
     assert not node_children, "a file that is no checkpoint is caught before anything starts"
     headless = tmp_path / "headless.pt"  # a checkpoint, but only the planner's load finds its flaw
     torch.save({"encoder": {"patch_embed.proj.weight": torch.zeros(8, 3, 2, 4, 4)}}, headless)

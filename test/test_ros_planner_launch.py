@@ -274,6 +274,8 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
     ("planner.camera_check.verdict.min_explained:=2.0", "vjepa-ros launch: planner: "
      "camera_check.verdict.min_explained must be a fraction"),
     ("sim.real_time_factor:=-1.0", "vjepa-ros launch: sim: real_time_factor must be >= 0"),
+    ("planner.safety.max_step_m:=100", "vjepa-ros launch: planner: safety.max_step_m must lie "
+     "in (0, 0.2], got 100.0"),
 ])
 def test_launch_refuses_unknown_or_mistyped_overrides_in_one_line(capsys, override, message):
     """Undeclared overrides (which rclpy drops silently) and mistyped ones: one line each."""
@@ -300,3 +302,25 @@ def test_a_registered_node_starts_with_its_yaml_and_remappings(tmp_path, franka_
         assert node.config.frame_id == "camera_color_optical_frame"  # from image_publisher.yaml
         assert node.get_parameter("use_sim_time").value is False
     assert not launch.context.ok()
+
+
+def test_the_simulator_s_goal_images_go_to_the_planner(monkeypatch, capsys):
+    """--node sim published goal images on /goal_image, which the planner does not read."""
+    pytest.importorskip("rclpy")
+    pytest.importorskip("pybullet")
+    from vjepa_ros.cli import main
+    from vjepa_ros.nodes import launcher
+
+    started = {}
+
+    def fake_launch(nodes, use_sim_time=False, **kwargs):
+        started.update(nodes=nodes)
+        raise ValueError("not started in this test")
+
+    monkeypatch.setattr(launcher, "Launch", fake_launch)
+    assert main(["launch", "--checkpoint", str(DEMO_MODEL), "--node", "sim"]) == 1
+    sim = next(node for node in started["nodes"] if node.name == "sim")
+    monkeypatch.undo()
+    with launcher.Launch([sim]) as launch:  # the topic the sim node really publishes on
+        topic = launch.node("sim_node").goal_pub.topic_name
+    assert topic == "/vjepa_planner/goal_image"  # the planner's ~/goal_image

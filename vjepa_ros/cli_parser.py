@@ -6,12 +6,13 @@ that off; sub-commands inherit it, since ``add_subparsers`` makes each sub-parse
 parent's class (argparse: ``parser_class`` defaults to ``type(self)``), and an abbreviated
 option is refused as an unrecognized argument (exit status 2).
 
-The refusal comes from the (sub-)command that was given the option, in one line (no usage), and
-suggests the whole options that start with what was typed (``--goal``: ``--goal-seed``), or
-else the option the command has under a sister name (``--world-model`` where it takes
-``--checkpoint``: :data:`SISTER_OPTIONS`), or else the closest names (a typo: ``--samles``:
-``--samples``). A sub-command that does not exist is one line without the usage: ``vjepa-ros:
-unknown command 'raech'; did you mean 'reach'? (run vjepa-ros --help for the list)``.
+Every usage error is one line without the usage (:meth:`ArgumentParser.error`). An unknown
+option is refused by the (sub-)command that was given the option, and the line suggests the
+whole options that start with what was typed (``--goal``: ``--goal-seed``), or else the option
+the command has under a sister name (``--world-model`` where it takes ``--checkpoint``:
+:data:`SISTER_OPTIONS`), or else the closest names (a typo: ``--samles``: ``--samples``). A
+sub-command that does not exist is one line too: ``vjepa-ros: unknown command 'raech'; did you
+mean 'reach'? (run vjepa-ros --help for the list)``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import re
 _REFUSED_BY = "_vjepa_ros_unrecognized_by"
 UNRECOGNIZED = "unrecognized arguments: "  # argparse's message (parse_args), then the arguments
 INVALID_CHOICE = re.compile(r"argument (\S+): invalid choice: (['\"])(.*?)\2")  # argparse's
-EMPTY_VALUE = "an empty value"  # nonempty's refusal, answered in one line by the parser
+EMPTY_VALUE = "an empty value"  # nonempty's refusal
 
 
 def nonempty(what: str):
@@ -62,24 +63,25 @@ class ArgumentParser(argparse.ArgumentParser):
         return namespace, extras
 
     def error(self, message: str):
-        """Exit (2) with the usage and ``PROG: error: MESSAGE``, as argparse does.
+        """Exit (2) with one line ``PROG: error: MESSAGE (run PROG --help for its options)``.
 
-        Unrecognized arguments are refused in one line by the (sub-)command they were given to
-        (its usage, 16-40 lines, would push the answer off the screen), naming the whole options
-        each unknown one may mean (:meth:`suggestions`) and ``PROG --help``.
+        argparse prints the (sub-)command's usage first, 10-40 lines that push the one useful
+        line off the screen; every usage error is one line here: a bad choice, a value of the
+        wrong type, a wrong number of values, a missing argument. Unrecognized arguments are
+        refused by the (sub-)command they were given to, naming the whole options each unknown
+        one may mean (:meth:`suggestions`).
         """
         parser, self._refused_by = getattr(self, "_refused_by", None), None
         self._refuse_unknown_command(message)
-        if EMPTY_VALUE in message:  # one line, as an unknown option: the usage would bury it
-            self.exit(2, f"{self.prog}: error: {message}\n")
         if message.startswith(UNRECOGNIZED) and parser is not None:
             extras = message[len(UNRECOGNIZED):].split()
             hints = [hint for hint in map(parser.suggestions, extras) if hint]
             message += "".join(f"; {hint}" for hint in hints)
-            if "--help)" not in message:
-                message += f" (run {parser.prog} --help for its options)"
-            parser.exit(2, f"{parser.prog}: error: {message}\n")
-        super().error(message)
+        else:
+            parser = self
+        if "--help)" not in message:
+            message += f" (run {parser.prog} --help for its options)"
+        parser.exit(2, f"{parser.prog}: error: {message}\n")
 
     def _refuse_unknown_command(self, message: str) -> None:
         """Exit (2) with one line for a sub-command that does not exist (argparse: the usage)."""

@@ -8,6 +8,8 @@ ROS parameter names (``planner.samples``). This module does not import rclpy.
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import typing
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,11 @@ import yaml
 
 
 def param(default, description: str, **kwargs):
-    """Return a dataclass field with a default and a description (``ros2 param describe``)."""
+    """Return a dataclass field with a default and a description (``ros2 param describe``).
+
+    ``range=(low, high)`` (and ``low_open=True`` for ``low < value``) gives a number's sane
+    range, ``frame_id=True`` marks a ROS frame id: :func:`check_values` refuses other values.
+    """
     if isinstance(default, (list, dict)):
         return dataclasses.field(
             default_factory=lambda: type(default)(default),
@@ -202,6 +208,40 @@ def merge_deep(base: dict, extra: dict) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+# A ROS frame id as tf2 takes it: letters, digits, '_' and '/' separators, no spaces.
+FRAME_ID = re.compile(r"/?[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def value_range(field) -> str:
+    """Return a field's ``range`` as ``[low, high]`` / ``(low, high]``; "" when it has none."""
+    if "range" not in field.metadata:
+        return ""
+    low, high = field.metadata["range"]
+    return f"{'(' if field.metadata.get('low_open') else '['}{low:g}, {high:g}]"
+
+
+def check_values(cfg, prefix: str = "") -> None:
+    """Refuse a value of dataclass ``cfg`` (nested too) outside its field's range or frame form.
+
+    Raises ValueError in one line naming the parameter (``prefix`` + dotted name), its range
+    and the value: ``safety.max_step_m must lie in (0, 0.2], got 100.0``; a ``frame_id`` field
+    that is not empty and not a ROS frame id (``'a b'``) likewise.
+    """
+    for f in dataclasses.fields(cfg):
+        value, name = getattr(cfg, f.name), prefix + f.name
+        if dataclasses.is_dataclass(value):
+            check_values(value, f"{name}.")
+            continue
+        if "range" in f.metadata:
+            low, high = f.metadata["range"]
+            above = value > low if f.metadata.get("low_open") else value >= low
+            if not (math.isfinite(value) and above and value <= high):
+                raise ValueError(f"{name} must lie in {value_range(f)}, got {value!r}")
+        if f.metadata.get("frame_id") and value and not FRAME_ID.fullmatch(value):
+            raise ValueError(f"{name} must be a ROS frame id (letters, digits, '_', '/' "
+                             f"separators; no spaces), got {value!r}")
 
 
 def flatten(cfg, prefix: str = "") -> list[tuple[str, Any, str]]:

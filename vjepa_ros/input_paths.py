@@ -14,9 +14,14 @@ from pathlib import Path
 
 # What to give, as the messages say it.
 EPISODE_FORMAT = "an .npz with observations [T, H, W, 3] uint8 and states [T, 7]"
-# Every command's words for a world model file (models.checkpoint.CHECKPOINT_HINT too).
-CHECKPOINT_FORMAT = "a file written by vjepa-ros train or the official checkpoint " \
-    "(vjepa2-ac-vitg.pt)"
+# Every command's words for a world model file (models.checkpoint.CHECKPOINT_HINT too): where
+# Meta's file is once torch.hub has loaded it (torch.hub.get_dir(), default ~/.cache/torch/hub;
+# vjepa2's hub/backbones.py downloads VJEPA_BASE_URL/vjepa2-ac-vitg.pt), and where to get it.
+OFFICIAL_CHECKPOINT = "~/.cache/torch/hub/checkpoints/vjepa2-ac-vitg.pt"
+OFFICIAL_CHECKPOINT_URL = "https://dl.fbaipublicfiles.com/vjepa2/vjepa2-ac-vitg.pt"
+CHECKPOINT_FORMAT = (f"a file written by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint "
+                     f"({OFFICIAL_CHECKPOINT} once torch.hub has loaded it; else download "
+                     f"{OFFICIAL_CHECKPOINT_URL})")
 SYMLINK_LOOP = "is a symlink loop (it cannot be resolved)"
 DOES_NOT_EXIST = "does not exist"  # missing()'s word for a path with nothing there at all
 

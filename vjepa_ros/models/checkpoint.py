@@ -78,8 +78,8 @@ def not_a_checkpoint(path, why: str) -> CheckpointError:
     """Return the one-line error for a file that is not a checkpoint at all.
 
     ``{path} is not a vjepa_ros checkpoint ({why}): give a file written by vjepa-ros train or
-    the official checkpoint (vjepa2-ac-vitg.pt)``; ``why`` is short (an empty file, not a
-    torch.save file, a bare tensor ...).
+    Meta's V-JEPA 2-AC checkpoint (...)`` (:data:`CHECKPOINT_HINT`); ``why`` is short (an empty
+    file, not a torch.save file, a bare tensor ...).
     """
     return CheckpointError(f"{path} is not a vjepa_ros checkpoint ({why}): {CHECKPOINT_HINT}")
 

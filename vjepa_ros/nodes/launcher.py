@@ -133,6 +133,24 @@ def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/im
     return nodes
 
 
+# The planner's goal image topic (its "~/goal_image"), where the simulator's goal images go
+PLANNER_GOAL_IMAGE = f"/{PLANNER_NODE}/goal_image"
+
+
+def wire_sim(sim: NodeLaunch, use_sim_time: bool) -> None:
+    """Connect the simulator ``sim`` to the planner this launch starts with it.
+
+    Its goal images (``goal_image``, one per ``/goal_pose``) go to the planner's goal image
+    topic (:data:`PLANNER_GOAL_IMAGE`), as ``-r goal_image:=/vjepa_planner/goal_image`` does
+    for ``ros2 run vjepa_ros sim_node``; with ``use_sim_time`` it publishes ``/clock`` unless a
+    ``-p sim.publish_clock`` says otherwise (sim_node refuses use_sim_time without it: nothing
+    else would publish ``/clock``).
+    """
+    sim.remappings.setdefault("goal_image", PLANNER_GOAL_IMAGE)
+    if use_sim_time:
+        sim.parameters.setdefault("publish_clock", True)
+
+
 class Launch:
     """Nodes in one process, each spun by an executor thread of its own; a context manager.
 
@@ -395,7 +413,8 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
 
     The checkpoint comes from ``--checkpoint``, else ``-p planner.model.checkpoint``, else the
     parameter file's ``model.checkpoint`` (as the node will read it); none at all is refused as
-    the node refuses it, but before rclpy, torch and the model load. Returns (the source as
+    the node refuses it (naming ``--checkpoint demo`` too), but before rclpy, torch and the
+    model load. Returns (the source as
     messages name it, the checkpoint).
     """
     from vjepa_ros.input_paths import CHECKPOINT_FORMAT, input_path
@@ -423,7 +442,8 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
             input_path(str(checkpoint), source, CHECKPOINT_FORMAT)
             return source, str(checkpoint)
     raise ValueError(f"the planner's parameter 'model.checkpoint' is empty: give --checkpoint "
-                     f"with {CHECKPOINT_FORMAT}")
+                     f"with {CHECKPOINT_FORMAT}, or --checkpoint demo for the packaged demo "
+                     "world model")
 
 
 def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None:
@@ -447,7 +467,16 @@ def cmd_launch(args: argparse.Namespace) -> int:
 
     Exit status 2 for a usage error (``config.UsageError``: a ``-p`` item, a ``--params-file``
     that cannot be used), 1 for a start-up error (a checkpoint, a parameter value a node refuses).
+    Ctrl-C and SIGTERM stop the nodes and raise KeyboardInterrupt / ``terminate.Terminated``:
+    exit status 130 / 143 with one line (``cli.main``).
     """
+    from vjepa_ros.terminate import sigterm_raises
+
+    with sigterm_raises():  # SIGTERM: the nodes stop as on Ctrl-C, then one line, status 143
+        return _launch(args)
+
+
+def _launch(args: argparse.Namespace) -> int:
     from vjepa_ros.input_paths import world_model_error
     from vjepa_ros.models.errors import CheckpointError  # (no torch)
     from vjepa_ros.nodes.topic_options import check_topic_options  # rclpy: launch starts nodes
@@ -467,10 +496,8 @@ def cmd_launch(args: argparse.Namespace) -> int:
         for node in nodes:
             if node.name != "planner":
                 node.parameters.update(overrides.get(node.name, {}))
-            if node.name == "sim" and args.use_sim_time:
-                # --use-sim-time with the simulator: it is the /clock source (sim_node refuses
-                # use_sim_time without publish_clock, nothing else would publish /clock)
-                node.parameters.setdefault("publish_clock", True)
+            if node.name == "sim":
+                wire_sim(node, args.use_sim_time)
         # rclpy's validators: after the checks that need no ROS, before rcl parses the remaps
         check_topic_options({"--camera-topic": args.camera_topic,
                              "--target-topic": args.target_topic,
@@ -488,7 +515,7 @@ def cmd_launch(args: argparse.Namespace) -> int:
     names = ", ".join(node.get_fully_qualified_name() for node in launch.nodes)
     print(f"vjepa-ros launch: running {names} (Ctrl-C stops)", file=sys.stderr)
     try:
-        launch.spin()  # Ctrl-C: KeyboardInterrupt, exit status 130 (cli.main)
+        launch.spin()  # Ctrl-C / SIGTERM: exit status 130 / 143 (cli.main)
     finally:
         launch.shutdown()
     return 0

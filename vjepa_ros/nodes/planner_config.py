@@ -12,7 +12,7 @@ import dataclasses
 import math
 import re
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.planning.config import PRESETS, CEMConfig, close_gripper_step, horizon_warning
@@ -46,10 +46,12 @@ class ModelParams:
         "", "Model dtype: float32 or bfloat16; empty: bfloat16 on CUDA, float32 on CPU."
     )
     aspect_ratio_min: float = param(
-        0.75, "Preprocessing: frames narrower than this w/h are centre-cropped to it (DROID)."
+        0.75, "Preprocessing: frames narrower than this w/h are centre-cropped to it (DROID).",
+        range=(0.1, 1)
     )
     aspect_ratio_max: float = param(
-        1.35, "Preprocessing: frames wider than this w/h are centre-cropped to it (DROID)."
+        1.35, "Preprocessing: frames wider than this w/h are centre-cropped to it (DROID).",
+        range=(1, 10)
     )
     encoder_args: str = param(
         "", "Official encoder hyper-parameters for a file that matches no preset, as a YAML/JSON "
@@ -61,7 +63,8 @@ class ModelParams:
     )
     threads: int = param(
         0, "CPU threads torch uses for encoding and planning; 0: all cores but one (at least 1), "
-        "so the node's callbacks keep a core (set-points, frames, services)."
+        "so the node's callbacks keep a core (set-points, frames, services).",
+        range=(0, 1024)
     )
     gil_switch_interval_s: float = param(
         1e-4, "Python's GIL switch interval in this process [s] (sys.setswitchinterval; Python's "
@@ -99,15 +102,19 @@ _PAPER = PRESETS["paper"]
 @dataclasses.dataclass
 class CEMParams:
     horizon: int = param(_PAPER.horizon, "Actions per imagined rollout. 1 (paper) converges; "
-                         ">= 2 scores only the plan's end and stops short (notebook: 2).")
+                         ">= 2 scores only the plan's end and stops short (notebook: 2).",
+        range=(1, 16))
     samples: int = param(_PAPER.samples, "Action sequences per CEM iteration (notebook: 400).")
     topk: int = param(_NOTEBOOK.topk, "Elites that refit the search distribution.")
     iterations: int = param(_NOTEBOOK.iterations, "CEM iterations per replanning step.")
     maxnorm: float = param(
-        _PAPER.maxnorm, "xyz search: initial std and per-axis clip [m] (notebook: 0.05)."
+        _PAPER.maxnorm, "xyz search: initial std and per-axis clip [m] (notebook: 0.05).",
+        range=(0, 0.2), low_open=True
     )
-    gripper_clip: float = param(_NOTEBOOK.gripper_clip, "Gripper deltas are clipped to ±this.")
-    gripper_init_std: float = param(_NOTEBOOK.gripper_init_std, "Initial gripper delta std.")
+    gripper_clip: float = param(_NOTEBOOK.gripper_clip, "Gripper deltas are clipped to ±this.",
+        range=(0, 1), low_open=True)
+    gripper_init_std: float = param(_NOTEBOOK.gripper_init_std, "Initial gripper delta std.",
+        range=(0, 5), low_open=True)
     momentum_mean: float = param(_NOTEBOOK.momentum_mean, "Momentum of the xyz mean update.")
     momentum_std: float = param(_NOTEBOOK.momentum_std, "Momentum of the xyz std update.")
     momentum_mean_gripper: float = param(
@@ -117,7 +124,8 @@ class CEMParams:
         _NOTEBOOK.momentum_std_gripper, "Momentum of the gripper std update."
     )
     gripper_round_threshold: float = param(
-        _NOTEBOOK.gripper_round_threshold, "Planned gripper deltas below this become 0."
+        _NOTEBOOK.gripper_round_threshold, "Planned gripper deltas below this become 0.",
+        range=(0, 1)
     )
     close_gripper: int = param(
         -1, "From this rollout step on the gripper delta is forced to 1; -1: never."
@@ -126,7 +134,8 @@ class CEMParams:
         _NOTEBOOK.search_rotation, "Also search rotation deltas (beyond the published planner)."
     )
     rotation_maxnorm: float = param(
-        _NOTEBOOK.rotation_maxnorm, "Rotation search std and clip [rad] (search_rotation)."
+        _NOTEBOOK.rotation_maxnorm, "Rotation search std and clip [rad] (search_rotation).",
+        range=(0, 1.0), low_open=True
     )
     energy: str = param(_NOTEBOOK.energy, "Energy: l1 (published) or l2.")
     warm_start: bool = param(
@@ -136,7 +145,8 @@ class CEMParams:
         0, "Stop after this many iterations without improvement; 0: run all iterations."
     )
     early_stop_rel_tol: float = param(
-        _NOTEBOOK.early_stop_rel_tol, "Relative energy drop that counts as improvement."
+        _NOTEBOOK.early_stop_rel_tol, "Relative energy drop that counts as improvement.",
+        range=(0, 1)
     )
     chunk_size: int = param(
         0, "Samples per predictor call (bounds memory); 0: automatic from free memory."
@@ -248,6 +258,7 @@ class PlannerNodeConfig:
         problem = leash_problem(trial, self.safety)
         if problem:
             raise ValueError(problem)
+        check_values(self)  # every range and frame id (config.param's range=, frame_id=)
 
     def startup_warnings(self) -> list[str]:
         """Return the warnings the node logs once at start-up (settings known to misbehave)."""

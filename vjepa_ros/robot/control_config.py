@@ -21,39 +21,47 @@ class ControlConfig:
         "and the predictor's imagined frame) and command it on arrival.",
     )
     stream_rate_hz: float = param(
-        100.0, "Rate of the interpolated set-points sent to the controller [Hz]."
+        100.0, "Rate of the interpolated set-points sent to the controller [Hz].",
+        range=(1, 1000)
     )
     arrival_tolerance_m: float = param(
         0.01, "blocking, async: the arm has arrived when the measured TCP is this close to the "
-        "target [m]."
+        "target [m].",
+        range=(0, 0.1), low_open=True
     )
     arrival_timeout_s: float = param(
-        10.0, "blocking, async: stop waiting for arrival after this long and observe again [s]."
+        10.0, "blocking, async: stop waiting for arrival after this long and observe again [s].",
+        range=(0, 300), low_open=True
     )
     settle_s: float = param(
-        0.2, "blocking, async: only frames stamped this long after arrival count as fresh [s]."
+        0.2, "blocking, async: only frames stamped this long after arrival count as fresh [s].",
+        range=(0, 10)
     )
     async_tolerance_m: float = param(
         0.02, "async: discard the plan prepared from the predicted start when the measured TCP "
-        "on arrival is farther than this from that start [m]; then plan on a fresh frame."
+        "on arrival is farther than this from that start [m]; then plan on a fresh frame.",
+        range=(0, 0.1), low_open=True
     )
     async_blend_m: float = param(
         0.01, "async: command the prepared plan once the set-point is this close to the running "
         "target [m] (a blend radius: the arm turns toward the next target instead of stopping), "
         "if the measured TCP tracks the set-point within async_tolerance_m; 0: wait for arrival. "
-        "Default: the set-point's braking distance v²/2a at the default speed and acceleration."
+        "Default: the set-point's braking distance v²/2a at the default speed and acceleration.",
+        range=(0, 0.1)
     )
     publish_twist: bool = param(
         False, "Also publish the set-point velocity on servo_twist (MoveIt Servo)."
     )
     gripper_deadband: float = param(
-        0.1, "Send a gripper command only when the planned closedness changes more than this."
+        0.1, "Send a gripper command only when the planned closedness changes more than this.",
+        range=(0, 1)
     )
     gripper_action: str = param(
         "", "control_msgs/GripperCommand action server for gripper goals (e.g. "
         "/franka_gripper/gripper_action); empty: off. Used only when control_msgs is installed."
     )
-    gripper_max_effort: float = param(20.0, "max_effort of GripperCommand goals [N].")
+    gripper_max_effort: float = param(20.0, "max_effort of GripperCommand goals [N].",
+        range=(0, 140))
     model_frame_rpy_deg: list[float] = param(
         [0.0, 0.0, 0.0], "Rotation base frame -> the frame the world model predicts motion in, as "
         "extrinsic xyz Euler angles [deg] (roll, pitch, yaw), from the camera check "

@@ -54,9 +54,11 @@ class RobotConfig:
     )
     base_frame: str = param(
         "", "Base frame of states, current_pose and target poses; empty: '<joint_prefix>link0' "
-        "('<model>_link0' without a prefix). Poses stamped in another frame are refused."
+        "('<model>_link0' without a prefix). Poses stamped in another frame are refused.",
+        frame_id=True
     )
-    flange_offset: float = param(FLANGE_OFFSET, "Joint 7 to flange distance along z [m].")
+    flange_offset: float = param(FLANGE_OFFSET, "Joint 7 to flange distance along z [m].",
+        range=(0, 0.5))
     tcp_xyz: list[float] = param(
         HAND_TCP_XYZ,
         "Flange to end-effector (TCP) translation [m]; default the Franka Hand TCP. Must match "
@@ -66,7 +68,8 @@ class RobotConfig:
         HAND_TCP_RPY, "Flange to TCP rotation as extrinsic xyz Euler angles [rad]."
     )
     gripper_max_width: float = param(
-        0.08, "Finger opening [m] that counts as fully open (closedness 0)."
+        0.08, "Finger opening [m] that counts as fully open (closedness 0).",
+        range=(0, 0.3), low_open=True
     )
     gripper_state_topic: str = param(
         "", "JointState topic with the gripper's finger joints (<prefix>finger_joint1/2), e.g. "

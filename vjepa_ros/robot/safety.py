@@ -37,35 +37,45 @@ class SafetyLimits:
         0.01, "A measured end effector up to this far [m] outside the workspace box is still "
         "planned from (targets and set-points stay clamped inside): an arm tracking a set-point "
         "on the box's face overshoots by millimetres (a grasp near the floor); farther out -> "
-        "hold. (0, 0.02]."
+        "hold. (0, 0.02].",
+        range=(0, 0.02), low_open=True
     )
     max_step_m: float = param(
         0.10, "Longest translation of one planned target from the measured pose [m]; longer "
-        "steps are shortened."
+        "steps are shortened.",
+        range=(0, 0.2), low_open=True
     )
     max_rotation_step_rad: float = param(
         0.35, "Largest rotation of one planned target from the measured pose [rad]; larger "
-        "ones are shortened."
+        "ones are shortened.",
+        range=(0, 1.0), low_open=True
     )
-    max_speed_m_s: float = param(0.10, "Top speed of the streamed set-point [m/s].")
+    max_speed_m_s: float = param(0.10, "Top speed of the streamed set-point [m/s].",
+        range=(0, 1.0), low_open=True)
     max_accel_m_s2: float = param(
-        0.5, "Largest change of set-point speed per second [m/s²] (no velocity jumps)."
+        0.5, "Largest change of set-point speed per second [m/s²] (no velocity jumps).",
+        range=(0, 10.0), low_open=True
     )
-    max_angular_speed_rad_s: float = param(0.5, "Top angular speed of the set-point [rad/s].")
+    max_angular_speed_rad_s: float = param(0.5, "Top angular speed of the set-point [rad/s].",
+        range=(0, 2.5), low_open=True)
     max_angular_accel_rad_s2: float = param(
-        2.0, "Largest change of set-point angular speed per second [rad/s²]."
+        2.0, "Largest change of set-point angular speed per second [rad/s²].",
+        range=(0, 25.0), low_open=True
     )
     max_image_age_s: float = param(
-        0.5, "Newest camera frame older than this (node clock − header.stamp) → hold [s]."
+        0.5, "Newest camera frame older than this (node clock − header.stamp) → hold [s].",
+        range=(0, 10.0), low_open=True
     )
     max_state_age_s: float = param(
-        0.25, "Newest robot state older than this (node clock − header.stamp) → hold [s]."
+        0.25, "Newest robot state older than this (node clock − header.stamp) → hold [s].",
+        range=(0, 10.0), low_open=True
     )
     max_plan_age_s: float = param(
         30.0, "A plan whose camera frame is older than this when it would be commanded (node "
         "clock − the frame's header.stamp; a stalled process, a slow planner) is discarded and "
         "the next plan starts from a fresh frame [s]. The published ViT-g planner takes about 16 "
-        "s per step on a GPU; raise this for a slower planner."
+        "s per step on a GPU; raise this for a slower planner.",
+        range=(0, 600.0), low_open=True
     )
 
     def __post_init__(self):

@@ -1,0 +1,42 @@
+"""SIGTERM as an exception, so that a long-running command stops its work as on Ctrl-C.
+
+SIGTERM's default action (``kill``, ``systemctl stop``, ``docker stop``, a supervisor) ends the
+process at once: no node stopped cleanly, no line said. Within :func:`sigterm_raises` it raises
+:class:`Terminated` in the main thread instead; a subclass of KeyboardInterrupt, it takes every
+path Ctrl-C takes (the nodes stopped, then the exception raised again), and ``cli.main`` ends the
+command with one line ``vjepa-ros CMD: terminated`` and :data:`EXIT_STATUS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+
+EXIT_STATUS = 143  # 128 + SIGTERM, the shell's status for a process SIGTERM ended
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived while :func:`sigterm_raises` was in force."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one: a second must not cut the clean-up short
+    raise Terminated
+
+
+@contextlib.contextmanager
+def sigterm_raises():
+    """Within: SIGTERM raises :class:`Terminated` in the main thread (once; later ones ignored).
+
+    The handler in force before is restored on the way out. Outside the main thread (where
+    Python cannot set handlers) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
