@@ -51,7 +51,10 @@ def test_a_refused_placement_is_one_short_line(monkeypatch, capsys, placement, m
     with pytest.raises(SystemExit):
         bench.main()
     line = capsys.readouterr().err.splitlines()[-1]
-    assert line.startswith(f"bench_camera_check.py: error: {message}") and len(line) < 160, line
+    hint = " (run bench_camera_check.py --help for its options)"  # cli_parser's, on every error
+    assert line.endswith(hint), line
+    body = line[:-len(hint)]
+    assert body.startswith(f"bench_camera_check.py: error: {message}") and len(body) < 160, line
 
 
 def test_a_row_reaches_with_the_checks_yaw_where_uncorrected_fails():

@@ -180,8 +180,7 @@ def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_pa
       "--encoder", "/nonexistent/e.pt", "--init", "/nonexistent/i.pt"],
      ["--data: /nonexistent/a does not exist", "--data: /nonexistent/b does not exist",
       "--encoder: /nonexistent/e.pt does not exist", "--init: /nonexistent/i.pt does not exist: "
-      "give a file written by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint "
-      "(~/.cache/torch/hub/checkpoints/vjepa2-ac-vitg.pt once torch.hub has loaded it"]),
+      "give " + CHECKPOINT_FORMAT]),
     (["train", "--out", "OUT", "--val", "/nonexistent/v", "--encoder", "/nonexistent/e.pt"],
      ["data.train: give episode directories or files (--data)",
       "--val: /nonexistent/v does not exist", "--encoder: /nonexistent/e.pt does not exist"]),
