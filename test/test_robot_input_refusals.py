@@ -113,3 +113,39 @@ def test_a_camera_slower_than_the_age_limit_is_named_once_not_flapping_in_the_lo
     assert len(slow) == 1
     assert "every 1.00 s (1 Hz)" in slow[0] and "raise safety.max_image_age_s above 1.00 s" \
         in slow[0]
+
+
+def test_a_frame_held_for_its_size_shows_in_the_status_as_it_arrives_and_clears(model):
+    session, clock, _ = make_session(model)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    session.plan_step()  # planned on a usable frame: nothing refused
+    assert session.status()["values"]["refusal"] == ""
+    for _ in range(3):  # no plan runs meanwhile (the worker is busy, or the frame is old)
+        clock.now += 0.1
+        session.observe_image(np.zeros((8, 8, 3), np.uint8), clock.now)
+        session.observe_state(START, clock.now)
+        status = session.status()
+        assert "the newest camera frame on image is" in status["values"]["refusal"]
+        assert status["level"] == 1 and status["values"]["refusal_kind"] == "stale_inputs"
+    clock.now += 0.1
+    session.observe_image(frame(2), clock.now)
+    session.observe_state(START, clock.now)
+    assert session.status()["values"]["refusal"] == "", "usable frames clear it"
+
+
+def test_the_status_follows_the_inputs_while_a_plan_runs_not_the_last_plans_refusal(model):
+    session, clock, _ = make_session(model)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.observe_image(frame(0), clock.now + 0.57 + 0.5)  # beyond the 0.5 s limit ahead
+    session.observe_state(START, clock.now)
+    assert session.plan_step() is None
+    assert "in the future" in session.status()["values"]["refusal"]
+    clock.now += 0.1  # the stamps are fixed; no plan has run since (a blocking plan takes 13 s)
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    assert session.status()["values"]["refusal"] == ""
+    clock.now += 0.1  # a new clock problem shows at once, not when the plan ends
+    session.observe_image(frame(0), 0.0)
+    assert "header.stamp is 0" in session.status()["values"]["refusal"]

@@ -157,6 +157,7 @@ class MPCSession(CameraCheckSession):
         self.last_stream_time: float | None = None
         self._stream_held = False  # the stream entered a hold on bad inputs (one zero twist)
         self._refusal: Refusal | None = None
+        self._input_held: Refusal | None = None  # the refusal when it came from the input checks
         self._refusal_log = RefusalLog(clock)  # which refusals were logged, until they clear
         self._slow_camera_noted = False  # the camera-rate note was given (until the rate is fine)
         self.last_gripper: float | None = None
@@ -268,7 +269,8 @@ class MPCSession(CameraCheckSession):
         """Report an unusable robot state (NaN joints ...): hold until a valid one comes."""
         with self._lock:
             self.inputs.reject_state(reason)
-            self._hold(Refusal(RefusalKind.INVALID_STATE, reason))
+            self._input_held = Refusal(RefusalKind.INVALID_STATE, reason)
+            self._hold(self._input_held)
 
     def latest_state(self) -> Stamped | None:
         return self.inputs.latest_state()
@@ -505,6 +507,7 @@ class MPCSession(CameraCheckSession):
             return False
         refusal = self._input_refusal(now)
         if refusal is not None:
+            self._input_held = refusal
             self._hold(refusal)
             return False
         return True
@@ -820,8 +823,9 @@ class MPCSession(CameraCheckSession):
     def snapshot(self) -> SessionStatus:
         """Everything diagnostics shows, typed; ``status()`` is its text form."""
         with self._lock:
-            image_age, state_age = self.inputs.ages(self.clock())
-            refusal = self._refusal
+            now = self.clock()
+            image_age, state_age = self.inputs.ages(now)
+            refusal = self._status_refusal(now)
             goal_problem = self._goal_problem() if self.enabled else ""
             if refusal is None and goal_problem:
                 refusal = Refusal(RefusalKind.NO_GOAL, goal_problem)
@@ -836,6 +840,18 @@ class MPCSession(CameraCheckSession):
                 camera_check="idle" if self.last_camera_check is None else
                 self.last_camera_check.state(),
             )
+
+    def _status_refusal(self, now: float) -> Refusal | None:
+        """Return the refusal diagnostics show at ``now`` (caller holds the lock).
+
+        The input checks (size, freshness, clock) of the latest inputs, not those of the last
+        plan, while nothing else is refused: a blocking plan takes seconds, and a frame is held for
+        its size as it arrives; the refusal the planning thread set is out of date meanwhile.
+        """
+        stored = self._refusal
+        if self.inputs.frame is None or (stored is not None and stored is not self._input_held):
+            return stored
+        return self._input_refusal(now)
 
     def status(self) -> dict:
         """Return the node's diagnostics: level (0 ok, 1 warn, 2 error), message, text values.
