@@ -149,3 +149,42 @@ def test_the_status_follows_the_inputs_while_a_plan_runs_not_the_last_plans_refu
     clock.now += 0.1  # a new clock problem shows at once, not when the plan ends
     session.observe_image(frame(0), 0.0)
     assert "header.stamp is 0" in session.status()["values"]["refusal"]
+
+
+def _camera_at_10_hz(session, clock, ticks, image=None, ahead_s=0.0):
+    for _ in range(ticks):
+        clock.now += 0.1
+        session.observe_image(frame(0) if image is None else image, clock.now + ahead_s)
+        session.observe_state(START, clock.now)
+        session.plan_step()
+        session.stream_step()
+
+
+def test_held_frames_and_a_stamp_jump_are_not_taken_for_a_slow_camera(model):
+    session, clock, logs = make_session(model)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.set_enabled(True)
+    _camera_at_10_hz(session, clock, 3)
+    _camera_at_10_hz(session, clock, 3, image=np.zeros((8, 8, 3), np.uint8))  # held: size
+    _camera_at_10_hz(session, clock, 8, ahead_s=10.0)  # stamped 10 s in the future
+    _camera_at_10_hz(session, clock, 8)
+    assert not [m for _, m in logs if "arrive every" in m]
+    assert session.inputs.frame_period() == pytest.approx(0.1)
+
+
+def test_the_slow_camera_note_is_given_per_slow_episode_at_the_rate_of_usable_frames(model):
+    session, clock, logs = make_session(model)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.set_enabled(True)
+    for rate_hz in (1, 10, 1):  # 5 s each, a 0.5 s limit
+        for tick in range(1, 51):
+            clock.now += 0.1
+            if tick % (10 // rate_hz) == 0:
+                session.observe_image(frame(tick), clock.now)
+            if rate_hz == 1 and 25 <= tick <= 28:  # held for their size: the same slow episode
+                session.observe_image(np.zeros((8, 8, 3), np.uint8), clock.now)
+            session.observe_state(START, clock.now)
+            session.plan_step()
+            session.stream_step()
+    slow = [m for _, m in logs if "arrive every" in m]
+    assert len(slow) == 2 and all("every 1.00 s (1 Hz)" in m for m in slow), slow  # each episode

@@ -244,8 +244,10 @@ class MPCSession(CameraCheckSession):
         size = image_size_problem(rgb.shape[1], rgb.shape[0])
         problem = f"the newest camera frame on {self.camera_topic()} {size}" if size else ""
         with self._lock:
-            was = self.inputs.image_problem
-            self.inputs.observe_image(rgb, stamp, problem)
+            was, now = self.inputs.image_problem, self.clock()
+            self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
+                "camera image", now - stamp, self.limits.max_image_age_s))
+            self._camera_rate_recovered()
             if problem and problem != was:
                 self.log("warning", f"camera frame refused, holding until frames of a usable "
                          f"size come: {problem}")
@@ -447,7 +449,11 @@ class MPCSession(CameraCheckSession):
         self._refusal = None
 
     def _note_slow_camera(self) -> None:
-        """Say once when the camera's measured frame period exceeds safety.max_image_age_s."""
+        """Say once per episode of slowness that the camera is slower than its age limit.
+
+        That is when the measured frame period (of accepted, sanely stamped frames only:
+        ``InputBuffer.frame_period``) exceeds safety.max_image_age_s.
+        """
         period, limit = self.inputs.frame_period(), self.limits.max_image_age_s
         slow = period is not None and period > limit
         if slow and not self._slow_camera_noted:
@@ -456,7 +462,13 @@ class MPCSession(CameraCheckSession):
                 f"({1.0 / period:.2g} Hz), longer than safety.max_image_age_s = {limit:g} s: the "
                 f"planner holds between frames; raise safety.max_image_age_s above {period:.2f} "
                 "s or the camera's frame rate"))
-        self._slow_camera_noted = slow
+            self._slow_camera_noted = True
+
+    def _camera_rate_recovered(self) -> None:
+        """Let the slow-camera note be given again once the measured period is fine again."""
+        period = self.inputs.frame_period()
+        if period is not None and period <= self.limits.max_image_age_s:
+            self._slow_camera_noted = False
 
     def _hold(self, refusal: Refusal) -> None:
         self._end_camera_check(f"held: {refusal.detail}")
