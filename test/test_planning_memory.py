@@ -27,8 +27,11 @@ def test_samples_beyond_the_free_memory_are_refused_with_the_most_that_fit():
     config = preset("paper", samples=100_000_000)
     assert samples_memory_problem(config, "cpu", available=2 * GIB) == (
         "CEMConfig.samples 100000000 at horizon 1 needs about 26.1 GiB for the planner's action "
-        "samples, more than the 2.0 GiB free on cpu: give at most 7669584 (the paper's robot "
-        "runs use 800)")
+        "samples, more than the 2.0 GiB free on cpu: give at most 3800000 (half the free memory, "
+        "leaving room for the model and other programs; the paper's robot runs use 800)")
+    assert samples_memory_problem(config.with_(horizon=10**9), "cpu", available=2 * GIB) \
+        .endswith("give at most 1 (half the free memory, leaving room for the model and other "
+                  "programs; the paper's robot runs use 800)")
     fits = preset("paper", samples=7_669_584)
     assert samples_memory_problem(fits, "cpu", available=2 * GIB) == ""
     assert "at horizon 4 needs about 104.3 GiB" in samples_memory_problem(
@@ -55,7 +58,10 @@ HUGE = 100_000_000  # with 2 GiB free: about 26 GiB per horizon step, refused
 
 
 def _fits(horizon: int) -> int:
-    return 2 * GIB // (memory.SAMPLE_COPIES * horizon * memory.ACTION_BYTES)
+    """Half of what fits in 2 GiB, to two leading digits (the count the message suggests)."""
+    half = 2 * GIB // (memory.SAMPLE_COPIES * horizon * memory.ACTION_BYTES) // 2
+    scale = 10 ** (len(str(half)) - 2)
+    return half // scale * scale
 
 
 @pytest.fixture
@@ -101,8 +107,8 @@ def test_every_planning_command_refuses_too_many_samples_before_planning(
     need = memory.search_bytes(HUGE, horizon) / GIB
     assert err == (f"vjepa-ros {command}: --samples {HUGE} at horizon {horizon} needs about "
                    f"{need:.1f} GiB for the planner's action samples, more than the 2.0 GiB "
-                   f"free on cpu: give at most {_fits(horizon)} (the paper's robot runs use "
-                   "800)\n"), err
+                   f"free on cpu: give at most {_fits(horizon)} (half the free memory, leaving "
+                   "room for the model and other programs; the paper's robot runs use 800)\n"), err
     assert not out.exists()
 
 
@@ -116,7 +122,7 @@ def test_make_planner_refuses_too_many_samples_for_any_caller(monkeypatch):
     monkeypatch.setattr(memory, "available_bytes", lambda device: 2 * GIB)
     model = torch.nn.Linear(1, 1)  # an AC predictor's shape of model: its parameters' device
     with pytest.raises(SamplesMemoryError, match=r"^CEMConfig\.samples 100000000 at horizon 1 "
-                       r"needs about 26\.1 GiB .* free on cpu: give at most 7669584 "):
+                       r"needs about 26\.1 GiB .* free on cpu: give at most 3800000 "):
         make_planner(model, preset("paper", samples=HUGE))
     assert make_planner(model, preset("paper")).config.samples == 800
 

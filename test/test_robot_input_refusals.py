@@ -113,3 +113,78 @@ def test_a_camera_slower_than_the_age_limit_is_named_once_not_flapping_in_the_lo
     assert len(slow) == 1
     assert "every 1.00 s (1 Hz)" in slow[0] and "raise safety.max_image_age_s above 1.00 s" \
         in slow[0]
+
+
+def test_a_frame_held_for_its_size_shows_in_the_status_as_it_arrives_and_clears(model):
+    session, clock, _ = make_session(model)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    session.plan_step()  # planned on a usable frame: nothing refused
+    assert session.status()["values"]["refusal"] == ""
+    for _ in range(3):  # no plan runs meanwhile (the worker is busy, or the frame is old)
+        clock.now += 0.1
+        session.observe_image(np.zeros((8, 8, 3), np.uint8), clock.now)
+        session.observe_state(START, clock.now)
+        status = session.status()
+        assert "the newest camera frame on image is" in status["values"]["refusal"]
+        assert status["level"] == 1 and status["values"]["refusal_kind"] == "stale_inputs"
+    clock.now += 0.1
+    session.observe_image(frame(2), clock.now)
+    session.observe_state(START, clock.now)
+    assert session.status()["values"]["refusal"] == "", "usable frames clear it"
+
+
+def test_the_status_follows_the_inputs_while_a_plan_runs_not_the_last_plans_refusal(model):
+    session, clock, _ = make_session(model)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.observe_image(frame(0), clock.now + 0.57 + 0.5)  # beyond the 0.5 s limit ahead
+    session.observe_state(START, clock.now)
+    assert session.plan_step() is None
+    assert "in the future" in session.status()["values"]["refusal"]
+    clock.now += 0.1  # the stamps are fixed; no plan has run since (a blocking plan takes 13 s)
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    assert session.status()["values"]["refusal"] == ""
+    clock.now += 0.1  # a new clock problem shows at once, not when the plan ends
+    session.observe_image(frame(0), 0.0)
+    assert "header.stamp is 0" in session.status()["values"]["refusal"]
+
+
+def _camera_at_10_hz(session, clock, ticks, image=None, ahead_s=0.0):
+    for _ in range(ticks):
+        clock.now += 0.1
+        session.observe_image(frame(0) if image is None else image, clock.now + ahead_s)
+        session.observe_state(START, clock.now)
+        session.plan_step()
+        session.stream_step()
+
+
+def test_held_frames_and_a_stamp_jump_are_not_taken_for_a_slow_camera(model):
+    session, clock, logs = make_session(model)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.set_enabled(True)
+    _camera_at_10_hz(session, clock, 3)
+    _camera_at_10_hz(session, clock, 3, image=np.zeros((8, 8, 3), np.uint8))  # held: size
+    _camera_at_10_hz(session, clock, 8, ahead_s=10.0)  # stamped 10 s in the future
+    _camera_at_10_hz(session, clock, 8)
+    assert not [m for _, m in logs if "arrive every" in m]
+    assert session.inputs.frame_period() == pytest.approx(0.1)
+
+
+def test_the_slow_camera_note_is_given_per_slow_episode_at_the_rate_of_usable_frames(model):
+    session, clock, logs = make_session(model)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.set_enabled(True)
+    for rate_hz in (1, 10, 1):  # 5 s each, a 0.5 s limit
+        for tick in range(1, 51):
+            clock.now += 0.1
+            if tick % (10 // rate_hz) == 0:
+                session.observe_image(frame(tick), clock.now)
+            if rate_hz == 1 and 25 <= tick <= 28:  # held for their size: the same slow episode
+                session.observe_image(np.zeros((8, 8, 3), np.uint8), clock.now)
+            session.observe_state(START, clock.now)
+            session.plan_step()
+            session.stream_step()
+    slow = [m for _, m in logs if "arrive every" in m]
+    assert len(slow) == 2 and all("every 1.00 s (1 Hz)" in m for m in slow), slow  # each episode

@@ -61,11 +61,18 @@ def samples_memory_problem(config: CEMConfig, device, available: int | None = No
     need = search_bytes(config.samples, config.horizon)
     if free is None or need <= free:
         return ""
-    fits = max(1, free // (SAMPLE_COPIES * config.horizon * ACTION_BYTES))
+    fits = free // (SAMPLE_COPIES * config.horizon * ACTION_BYTES)
     return (f"CEMConfig.samples {config.samples} at horizon {config.horizon} needs about "
             f"{need / GIB:.1f} GiB for the planner's action samples, more than the "
-            f"{free / GIB:.1f} GiB free on {device}: give at most {fits} (the paper's robot "
+            f"{free / GIB:.1f} GiB free on {device}: give at most {round_down(fits // 2)} (half "
+            "the free memory, leaving room for the model and other programs; the paper's robot "
             "runs use 800)")
+
+
+def round_down(count: int) -> int:
+    """Return ``count`` rounded down to its two leading digits (3834792 -> 3800000), at least 1."""
+    scale = 10 ** max(0, len(str(count)) - 2)
+    return max(1, count // scale * scale)
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

@@ -80,24 +80,33 @@ class InputBuffer:
         with self._lock:
             return self._states[self._start:]
 
-    def observe_image(self, rgb: np.ndarray, stamp: float, problem: str = "") -> None:
+    def observe_image(self, rgb: np.ndarray, stamp: float, problem: str = "",
+                      timed: bool = True) -> None:
         """Keep ``rgb`` [H, W, 3] uint8 as the newest frame (copied when it is read-only).
 
         ``problem``: why this frame may not be planned on (its size), "" when it may; kept as
-        :attr:`image_problem` until the next frame.
+        :attr:`image_problem` until the next frame. ``timed``: its stamp was sane when it came
+        (not ahead of the clock, not stale). Only such accepted frames with increasing stamps
+        measure :meth:`frame_period`: any other frame starts the measurement over, so a stamp
+        jump or a held frame is never taken for a slow camera.
         """
         if not rgb.flags.writeable:  # a view of a message buffer: torch wants its own copy
             rgb = rgb.copy()
         with self._lock:
-            if self.frame is not None and stamp < self.frame.stamp:
-                self._frame_stamps.clear()  # time went backwards: a looping bag, a reset
+            usable = timed and not problem
+            if not usable or (self._frame_stamps and stamp <= self._frame_stamps[-1]):
+                self._frame_stamps.clear()  # refused, or time went backwards (a looping bag)
             self.frame = Stamped(stamp, rgb)
             self.frames_received += 1
             self.image_problem = problem
-            self._frame_stamps.append(stamp)
+            if usable:
+                self._frame_stamps.append(stamp)
 
     def frame_period(self) -> float | None:
-        """Mean interval [s] between the last :data:`PERIOD_FRAMES` frames' stamps; None if <2."""
+        """Mean interval [s] between the last :data:`PERIOD_FRAMES` timed frames' stamps.
+
+        None with fewer than 2 consecutive accepted frames (``observe_image``'s ``timed``).
+        """
         with self._lock:
             stamps = self._frame_stamps
             if len(stamps) < 2:

@@ -157,6 +157,7 @@ class MPCSession(CameraCheckSession):
         self.last_stream_time: float | None = None
         self._stream_held = False  # the stream entered a hold on bad inputs (one zero twist)
         self._refusal: Refusal | None = None
+        self._input_held: Refusal | None = None  # the refusal when it came from the input checks
         self._refusal_log = RefusalLog(clock)  # which refusals were logged, until they clear
         self._slow_camera_noted = False  # the camera-rate note was given (until the rate is fine)
         self.last_gripper: float | None = None
@@ -243,8 +244,10 @@ class MPCSession(CameraCheckSession):
         size = image_size_problem(rgb.shape[1], rgb.shape[0])
         problem = f"the newest camera frame on {self.camera_topic()} {size}" if size else ""
         with self._lock:
-            was = self.inputs.image_problem
-            self.inputs.observe_image(rgb, stamp, problem)
+            was, now = self.inputs.image_problem, self.clock()
+            self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
+                "camera image", now - stamp, self.limits.max_image_age_s))
+            self._camera_rate_recovered()
             if problem and problem != was:
                 self.log("warning", f"camera frame refused, holding until frames of a usable "
                          f"size come: {problem}")
@@ -268,7 +271,8 @@ class MPCSession(CameraCheckSession):
         """Report an unusable robot state (NaN joints ...): hold until a valid one comes."""
         with self._lock:
             self.inputs.reject_state(reason)
-            self._hold(Refusal(RefusalKind.INVALID_STATE, reason))
+            self._input_held = Refusal(RefusalKind.INVALID_STATE, reason)
+            self._hold(self._input_held)
 
     def latest_state(self) -> Stamped | None:
         return self.inputs.latest_state()
@@ -445,7 +449,11 @@ class MPCSession(CameraCheckSession):
         self._refusal = None
 
     def _note_slow_camera(self) -> None:
-        """Say once when the camera's measured frame period exceeds safety.max_image_age_s."""
+        """Say once per episode of slowness that the camera is slower than its age limit.
+
+        That is when the measured frame period (of accepted, sanely stamped frames only:
+        ``InputBuffer.frame_period``) exceeds safety.max_image_age_s.
+        """
         period, limit = self.inputs.frame_period(), self.limits.max_image_age_s
         slow = period is not None and period > limit
         if slow and not self._slow_camera_noted:
@@ -454,7 +462,13 @@ class MPCSession(CameraCheckSession):
                 f"({1.0 / period:.2g} Hz), longer than safety.max_image_age_s = {limit:g} s: the "
                 f"planner holds between frames; raise safety.max_image_age_s above {period:.2f} "
                 "s or the camera's frame rate"))
-        self._slow_camera_noted = slow
+            self._slow_camera_noted = True
+
+    def _camera_rate_recovered(self) -> None:
+        """Let the slow-camera note be given again once the measured period is fine again."""
+        period = self.inputs.frame_period()
+        if period is not None and period <= self.limits.max_image_age_s:
+            self._slow_camera_noted = False
 
     def _hold(self, refusal: Refusal) -> None:
         self._end_camera_check(f"held: {refusal.detail}")
@@ -505,6 +519,7 @@ class MPCSession(CameraCheckSession):
             return False
         refusal = self._input_refusal(now)
         if refusal is not None:
+            self._input_held = refusal
             self._hold(refusal)
             return False
         return True
@@ -820,8 +835,9 @@ class MPCSession(CameraCheckSession):
     def snapshot(self) -> SessionStatus:
         """Everything diagnostics shows, typed; ``status()`` is its text form."""
         with self._lock:
-            image_age, state_age = self.inputs.ages(self.clock())
-            refusal = self._refusal
+            now = self.clock()
+            image_age, state_age = self.inputs.ages(now)
+            refusal = self._status_refusal(now)
             goal_problem = self._goal_problem() if self.enabled else ""
             if refusal is None and goal_problem:
                 refusal = Refusal(RefusalKind.NO_GOAL, goal_problem)
@@ -836,6 +852,18 @@ class MPCSession(CameraCheckSession):
                 camera_check="idle" if self.last_camera_check is None else
                 self.last_camera_check.state(),
             )
+
+    def _status_refusal(self, now: float) -> Refusal | None:
+        """Return the refusal diagnostics show at ``now`` (caller holds the lock).
+
+        The input checks (size, freshness, clock) of the latest inputs, not those of the last
+        plan, while nothing else is refused: a blocking plan takes seconds, and a frame is held for
+        its size as it arrives; the refusal the planning thread set is out of date meanwhile.
+        """
+        stored = self._refusal
+        if self.inputs.frame is None or (stored is not None and stored is not self._input_held):
+            return stored
+        return self._input_refusal(now)
 
     def status(self) -> dict:
         """Return the node's diagnostics: level (0 ok, 1 warn, 2 error), message, text values.
