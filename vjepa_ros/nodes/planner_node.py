@@ -88,18 +88,17 @@ class PlannerNode(Node):
         self.switch_interval_s = set_gil_switch_interval(cfg.model.gil_switch_interval_s)
         self.kinematics = FrankaKinematics(cfg.robot)
         self.model = self._load_model()
-        from vjepa_ros.planning.memory import samples_memory_problem
+        from vjepa_ros.planning.memory import SamplesMemoryError
 
-        problem = samples_memory_problem(cfg.planner.to_cem(),
-                                         getattr(self.model, "device", "cpu"))
-        if problem:  # before the first plan, not torch's allocator message then
-            raise ValueError(parameter_message(problem))
-        self.session = MPCSession(
-            self.model, cfg.planner.to_cem(), cfg.safety, cfg.control, clock=self.now,
-            log=self._log, seed=cfg.planner.seed_or_none, wake=lambda: self.worker.wake(),
-            goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
-            gripper_measured=lambda: self.gripper_state is not None,
-        )
+        try:  # make_planner refuses samples that do not fit, before the first plan
+            self.session = MPCSession(
+                self.model, cfg.planner.to_cem(), cfg.safety, cfg.control, clock=self.now,
+                log=self._log, seed=cfg.planner.seed_or_none, wake=lambda: self.worker.wake(),
+                goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
+                gripper_measured=lambda: self.gripper_state is not None,
+            )
+        except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
+            raise ValueError(parameter_message(str(exc))) from None
         self.gripper_state: float | None = None
         self.joints = JointStateReader(cfg.robot.joint_prefix)
         self.gripper_topic = cfg.robot.gripper_state_topic  # the finger joints' topic, once known
