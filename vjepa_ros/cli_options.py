@@ -175,18 +175,26 @@ def planner_overrides(args: argparse.Namespace) -> dict:
     return {key: value for key, value in given.items() if value is not None}
 
 
-def option_message(message: str, options: dict[str, str] | None = None) -> str:
+def option_message(message: str, options: dict[str, str] | None = None,
+                   typed=None) -> str:
     """Return ``message`` with the command-line options named instead of the settings.
 
     ``CEMConfig.topk`` -> ``--topk``, ``goals.energy_threshold`` -> ``--subgoal-energy-threshold``;
     ``options`` maps further setting names (as the message spells them, e.g. ``rate_hz`` or
     ``episode.max_steps``) to the command's options (``--rate``), whole words only, longest
     first; pass only the options the user gave, so that a value from a file keeps its key.
+    ``typed`` (a collection of options, e.g. ``{"--samples"}``): a planner setting is named as
+    its option only if given there, else by its bare name (``samples``, ``icem.noise_beta``:
+    a script that has no such option); None: always as the option.
     """
+    def option(match):
+        flag = f"--{re.sub('[._]', '-', match.group(1))}"
+        return flag if typed is None or flag in typed else match.group(1)
+
     for name in sorted(options or {}, key=len, reverse=True):
         message = re.sub(rf"(?<![\w./-]){re.escape(name)}(?![\w])", options[name], message)
     message = re.sub(r"(?:CEMConfig\.|planner\.|\b(?=(?:icem|mppi|refine)\.))(\w+(?:\.\w+)?)",
-                     lambda m: f"--{re.sub('[._]', '-', m.group(1))}", message)
+                     option, message)
     return re.sub(r"goals\.(\w+)", lambda m: _goal_option(m.group(1)), message)
 
 

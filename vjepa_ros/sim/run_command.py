@@ -22,6 +22,7 @@ from vjepa_ros.cli_options import (
     add_search_method_arguments,
     check_subgoal_gripper,
     goal_switch_configs,
+    option_message,
     planner_option_message,
     planner_overrides,
 )
@@ -226,7 +227,9 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
             run = run_task(sim, model, setup, cem, args.object, settings["loop"], switching,
                            seed=settings["cem_seed"], say=say)
             runs.append(run)
-            say(run.summary())
+            # a hold's reason names the planning settings (an allocation failing mid-episode:
+            # CEMConfig.samples): named as this command's options (--samples), as cli.main does
+            say(option_message(run.summary()))
             strip, gif = save_task_pictures(out_dir, run, f"{args.task}_{args.object}_{seed}")
             say(f"saved        {strip}\n             {gif}")
     if len(seeds) > 1:
