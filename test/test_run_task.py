@@ -94,7 +94,7 @@ def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, caps
     ("grasp", False, "planned", "demo", "cup", 0.25,
      "0 of 5 seeds grasped from the paper's sub-goals in the simulator"),
     ("grasp", False, "planned", "demo", "box", 0.25,
-     "adds --subgoals dense --subgoal-gripper subgoal (measured with --method icem"),
+     "adds --subgoals dense --subgoal-gripper subgoal (measured with --refine-steps 5)"),
     ("pick-and-place", True, "planned", "run3.pt", "cup", 0.25, "barely sees the fingers"),
     ("grasp", False, "planned", "oracle", "cup", 0.25, "adds --subgoals dense (README"),
     ("pick-and-place", False, "planned", "oracle", "box", 0.25, "'descend first'"),

@@ -35,7 +35,8 @@ WORLD_MODEL_HELP = ("demo: the packaged demo world model (default); oracle: the 
                     "or vjepa2-ac-vitg.pt)")
 # setup_note: the search the manipulation numbers were measured with, and the held cup's
 # closedness as measured (6 cm cup in the 8 cm Franka hand; docs/manipulation.md, Limits)
-MEASURED_SEARCH = " (measured with --method icem --refine-steps 5)"
+MEASURED_SEARCH = " (measured with --refine-steps 5)"  # --method icem was given, but the loop
+# ran the published CEM whatever the method then (sim/reach.py), so CEM is what was measured
 HELD_CUP_CLOSEDNESS = 0.24
 
 
