@@ -386,4 +386,6 @@ def print_rows(rows, seeds, no_reach, title, label) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
+
+    raise SystemExit(run_script(main))

@@ -202,4 +202,6 @@ def report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
                   f"{dims:9d} {top:10.3f}")
 
 if __name__ == "__main__":
-    main()
+    from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
+
+    raise SystemExit(run_script(main))

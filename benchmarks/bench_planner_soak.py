@@ -309,4 +309,6 @@ def main() -> None:
           f"{(cpu1 - cpu0) / elapsed:.2f} | {rss0:.0f} → {rss1:.0f} |")
 
 if __name__ == "__main__":
-    main()
+    from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
+
+    raise SystemExit(run_script(main))

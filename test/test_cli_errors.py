@@ -17,16 +17,16 @@ from vjepa_ros.cli import main
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT
 
 SEARCH_OPTIONS = [
-    (["--refine-lr", "-1"], "--refine-lr must be a finite number > 0, got -1.0"),
-    (["--refine-steps", "-2"], "--refine-steps must be an integer >= 0, got -2"),
-    (["--icem-noise-beta", "-1"], "--icem-noise-beta must be a finite number >= 0, got -1.0"),
-    (["--mppi-temperature", "0"], "--mppi-temperature must be a finite number > 0, got 0.0"),
-    (["--mppi-noise-sigma", "-0.5"], "--mppi-noise-sigma must be a finite number > 0, got -0.5"),
-    (["--mppi-noise-sigma", "inf"], "--mppi-noise-sigma must be a finite number > 0, got inf"),
+    (["--refine-lr", "-1"], "--refine-lr must lie in (0, 1], got -1.0"),
+    (["--refine-steps", "-2"], "--refine-steps must lie in [0, 1000], got -2"),
+    (["--icem-noise-beta", "-1"], "--icem-noise-beta must lie in [0, 8], got -1.0"),
+    (["--mppi-temperature", "0"], "--mppi-temperature must lie in (0, inf), got 0.0"),
+    (["--mppi-noise-sigma", "-0.5"], "--mppi-noise-sigma must lie in (0, 10], got -0.5"),
+    (["--mppi-noise-sigma", "inf"], "--mppi-noise-sigma must lie in (0, 10], got inf"),
     (["--refine-steps", "2", "--refine-lr", "nan"],
-     "--refine-lr must be a finite number > 0, got nan"),
+     "--refine-lr must lie in (0, 1], got nan"),
     (["--icem-population-decay", "inf"],
-     "--icem-population-decay must be a finite number >= 1, got inf"),
+     "--icem-population-decay must lie in [1, 10], got inf"),
     # a setting of another method than the one given would do nothing
     (["--method", "cem", "--icem-noise-beta", "3"],
      "--icem-noise-beta is for --method icem, and this run plans with --method cem: use "
@@ -90,8 +90,9 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["demo", "--maxnorm", "inf"], "--maxnorm must be a finite number > 0, got inf"),
-    (["demo", "--gripper-round-threshold", "nan"], "--gripper-round-threshold must be a finite"),
+    (["demo", "--maxnorm", "inf"], "--maxnorm must lie in (0, 0.2], got inf"),
+    (["demo", "--gripper-round-threshold", "nan"],
+     "--gripper-round-threshold must lie in [0, 1], got nan"),
     (["demo", "--close-gripper", "-5"], "--close-gripper must be -1 (never) or a rollout step"),
     (["run", "--task", "grasp", "--out", "OUT", "--close-gripper", "-2"],
      "--close-gripper must be -1 (never) or a rollout step"),

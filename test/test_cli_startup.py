@@ -47,14 +47,14 @@ def probe(argv: list[str], cwd: Path) -> dict:
 
 @pytest.mark.parametrize("argv, message", [
     (["--help"], ""),
-    (["demo", "--refine-lr", "-1"], "vjepa-ros demo: --refine-lr must be a finite number > 0"),
+    (["demo", "--refine-lr", "-1"], "vjepa-ros demo: --refine-lr must lie in (0, 1]"),
     (["eval", "BAG", "--out", "OUT", "--rate", "0"], "vjepa-ros eval: --rate must be a step rate"),
     (["eval", "BAG", "--out", "OUT"], "vjepa-ros eval: bag not found: "),
     (["camera-check", "BAG", "--out", "OUT", "--fine-deg", "200"],
      "vjepa-ros camera-check: --fine-deg must be an angle in (0, 180)"),
     (["collect", "--out", "OUT", "--width", "8"], "vjepa-ros collect: --width/--height"),
     (["run", "--task", "grasp", "--refine-lr", "-1"],
-     "vjepa-ros run: --refine-lr must be a finite number > 0"),
+     "vjepa-ros run: --refine-lr must lie in (0, 1]"),
     (["train", "--out", "OUT", "--data", "OUT", "--steps", "0"],
      "vjepa-ros train: --steps must be >= 1"),
     # Device and dtype names: before torch, which knows only whether the device is here.

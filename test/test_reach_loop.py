@@ -188,3 +188,33 @@ def test_settings_file_overrides_and_errors(tmp_path):
         load_reach_config(overrides={"planner.samples": 4})
     with pytest.raises(FileNotFoundError, match="world model file not found"):
         resolve_checkpoint(str(tmp_path / "missing.pt"))
+
+
+@pytest.mark.parametrize("method", ["icem", "mppi"])
+def test_the_episode_plans_with_the_method_asked_for(sim, oracle, method, monkeypatch):
+    """The episode's planner is the method's (it once built a CEMPlanner whatever the method).
+
+    planner.method icem/mppi ran the published CEM in the simulator: bench_search's closed loop,
+    vjepa-ros run, bench_manipulation.
+    """
+    from vjepa_ros.planning.planners import PLANNERS
+
+    searched = []
+    original = PLANNERS[method]._search
+
+    def spy(self, *args, **kwargs):
+        searched.append(type(self).__name__)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PLANNERS[method], "_search", spy)
+    run_reach_episode(sim, oracle, make_reach_goal(sim, SEED), CEM.with_(method=method),
+                      ReachConfig(max_steps=1))
+    assert searched and set(searched) == {PLANNERS[method].__name__}
+
+
+def test_too_many_samples_are_refused_before_the_episode_allocates(sim, oracle):
+    from vjepa_ros.planning.memory import SamplesMemoryError
+
+    with pytest.raises(SamplesMemoryError, match=r"^CEMConfig\.samples 10000000000 "):
+        run_reach_episode(sim, oracle, make_reach_goal(sim, SEED),
+                          CEM.with_(samples=10**10), ReachConfig(max_steps=1))

@@ -111,12 +111,12 @@ def test_ros2_run_of_a_node_with_a_typo_exits_1_with_one_line(monkeypatch, capsy
 
 
 @pytest.mark.parametrize("parameter, message", [
-    ("planner.samples:=0", "planner.samples must be an integer >= 1, got 0"),
+    ("planner.samples:=0", "planner.samples must lie in [1, inf), got 0"),
     ("planner.icem.noise_beta:=-1.0",
-     "planner.icem.noise_beta must be a finite number >= 0, got -1.0"),
-    ("planner.maxnorm:=.inf", "planner.maxnorm must be a finite number > 0, got inf"),
+     "planner.icem.noise_beta must lie in [0, 8], got -1.0"),
+    ("planner.maxnorm:=.inf", "planner.maxnorm must lie in (0, 0.2], got inf"),
     ("planner.close_gripper:=-5", "planner.close_gripper must be -1 (never) or a rollout step"),
-    ("planner.refine.lr:=-0.5", "planner.refine.lr must be a finite number > 0, got -0.5"),
+    ("planner.refine.lr:=-0.5", "planner.refine.lr must lie in (0, 1], got -0.5"),
     ("planner.gripper_round_threshold:=0.75", "planner.gripper_round_threshold (0.75) must be "
      "below planner.gripper_clip (0.75): every planned gripper value lies within the clip, so all "
      "would round to 0 and the gripper could never move; lower the round threshold"),
@@ -253,7 +253,7 @@ def test_a_start_up_value_of_another_type_is_one_line_saying_what_the_parameter_
 
 def test_the_planner_reads_a_negative_whole_number_for_a_float_by_its_range(context):
     """The reported case: ``-p planner.maxnorm:=-3`` is refused for its value, not its type."""
-    with pytest.raises(ValueError, match=r"planner.maxnorm must be a finite number > 0, got -3.0"):
+    with pytest.raises(ValueError, match=r"planner.maxnorm must lie in \(0, 0.2\], got -3.0"):
         PlannerNode(context=context, cli_args=["--ros-args", "-p", "planner.maxnorm:=-3",
                                                "-p", "model.checkpoint:=x.pt"])
 

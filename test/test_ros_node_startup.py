@@ -31,7 +31,7 @@ print(json.dumps({"code": code, "err": err.getvalue(), "loaded": loaded}))
 
 @pytest.mark.parametrize("node, parameter, message", [
     ("planner_node", "planner.samples:=0",
-     "vjepa_planner: planner.samples must be an integer >= 1, got 0"),
+     "vjepa_planner: planner.samples must lie in [1, inf), got 0"),
     ("planner_node", "planner.sampels:=8", "vjepa_planner: unknown parameter 'planner.sampels'"),
     ("planner_node", "model.device:=3", "vjepa_planner: "),
     ("sim_node", "control_rate_hz:=-1.0", "sim_node: "),

@@ -269,8 +269,8 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
     ("sim.real_time_factor:=[1, 2]", "sim: "),
     ("planner.goals.bogus:=1", "vjepa-ros launch: planner: unknown parameter 'goals.bogus' "
      "(closest: 'goals."),
-    ("planner.planner.samples:=0", "vjepa-ros launch: planner: planner.samples must be an "
-     "integer >= 1, got 0"),
+    ("planner.planner.samples:=0", "vjepa-ros launch: planner: planner.samples must lie in "
+     "[1, inf), got 0"),
     ("planner.camera_check.verdict.min_explained:=2.0", "vjepa-ros launch: planner: "
      "camera_check.verdict.min_explained must be a fraction"),
     ("sim.real_time_factor:=-1.0", "vjepa-ros launch: sim: real_time_factor must be >= 0"),

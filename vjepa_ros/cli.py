@@ -27,7 +27,6 @@ from vjepa_ros.cli_options import (
     cem_changes,
     check_input_paths,
     model_hyper_parameters,
-    option_message,
 )
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.config import exit_status
@@ -153,24 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     not fit in memory (``planning.memory.SamplesMemoryError``, from any command's planner) ends
     it with one line naming ``--samples`` and status 1.
     """
-    from vjepa_ros.terminate import EXIT_STATUS, Terminated
+    from vjepa_ros.command_errors import run_reporting
 
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except Terminated:  # SIGTERM where a command asked for it (terminate.sigterm_raises)
-        print(f"vjepa-ros {args.command}: terminated", file=sys.stderr)
-        return EXIT_STATUS
-    except KeyboardInterrupt:
-        print(f"vjepa-ros {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except MemoryError as exc:
-        from vjepa_ros.planning.memory import SamplesMemoryError
-
-        if not isinstance(exc, SamplesMemoryError):
-            raise
-        print(f"vjepa-ros {args.command}: {option_message(str(exc))}", file=sys.stderr)
-        return 1
+    # each command words its own user errors; these end any of them (command_errors)
+    return run_reporting(f"vjepa-ros {args.command}", lambda: args.func(args))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,9 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
     given = {name: getattr(args, name) for name, _, _ in CEM_OPTIONS
              if getattr(args, name, None) is not None}
     if "close_gripper" in given:  # -1: never, as the node's planner.close_gripper
+        close_gripper_step(given["close_gripper"], "--close-gripper")  # (below -1: its words)
+    check_option_ranges(given)  # the ranges the node's planner.* parameters declare
+    if "close_gripper" in given:
         given["close_gripper"] = close_gripper_step(given["close_gripper"], "--close-gripper")
     given.update(search_method_changes(args))  # --method, --icem-*, --mppi-* (if the parser has)
     changes = {**(defaults or {}), **given}
@@ -62,6 +65,21 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
     except ValueError as exc:
         raise ValueError(option_message(str(exc))) from None
     return changes
+
+
+def check_option_ranges(given: dict) -> None:
+    """Refuse a :data:`CEM_OPTIONS` value outside its ``planner.*`` parameter's declared range.
+
+    ``given``: CEMConfig field -> the value typed. Raises ValueError naming the option and the
+    range: ``--iterations must lie in [1, 1000], got 0`` (``nodes.planner_config.CEMParams``).
+    """
+    from vjepa_ros.config import check_given
+    from vjepa_ros.nodes.planner_config import CEMParams
+
+    try:
+        check_given(CEMParams, given, "planner.")
+    except ValueError as exc:
+        raise ValueError(option_message(str(exc))) from None
 
 
 def option_fields(args: argparse.Namespace) -> frozenset[str]:
@@ -157,18 +175,26 @@ def planner_overrides(args: argparse.Namespace) -> dict:
     return {key: value for key, value in given.items() if value is not None}
 
 
-def option_message(message: str, options: dict[str, str] | None = None) -> str:
+def option_message(message: str, options: dict[str, str] | None = None,
+                   typed=None) -> str:
     """Return ``message`` with the command-line options named instead of the settings.
 
     ``CEMConfig.topk`` -> ``--topk``, ``goals.energy_threshold`` -> ``--subgoal-energy-threshold``;
     ``options`` maps further setting names (as the message spells them, e.g. ``rate_hz`` or
     ``episode.max_steps``) to the command's options (``--rate``), whole words only, longest
     first; pass only the options the user gave, so that a value from a file keeps its key.
+    ``typed`` (a collection of options, e.g. ``{"--samples"}``): a planner setting is named as
+    its option only if given there, else by its bare name (``samples``, ``icem.noise_beta``:
+    a script that has no such option); None: always as the option.
     """
+    def option(match):
+        flag = f"--{re.sub('[._]', '-', match.group(1))}"
+        return flag if typed is None or flag in typed else match.group(1)
+
     for name in sorted(options or {}, key=len, reverse=True):
         message = re.sub(rf"(?<![\w./-]){re.escape(name)}(?![\w])", options[name], message)
     message = re.sub(r"(?:CEMConfig\.|planner\.|\b(?=(?:icem|mppi|refine)\.))(\w+(?:\.\w+)?)",
-                     lambda m: f"--{re.sub('[._]', '-', m.group(1))}", message)
+                     option, message)
     return re.sub(r"goals\.(\w+)", lambda m: _goal_option(m.group(1)), message)
 
 
@@ -360,7 +386,7 @@ def search_method_overrides(args: argparse.Namespace) -> dict:
 def search_method_changes(args: argparse.Namespace) -> dict:
     """Return ``CEMConfig`` changes (``method``, ``icem``, ``mppi``, ``refine``) for the options.
 
-    Raises ValueError naming the option (``--icem-noise-beta must be >= 0, got -1.0``) when a
+    Raises ValueError naming the option (``--icem-noise-beta must lie in [0, 8], got -1.0``) when a
     value is out of range; the command prints it after its own prefix.
     """
     from vjepa_ros.planning.methods import SETTINGS_GROUPS

@@ -20,8 +20,9 @@ import yaml
 def param(default, description: str, **kwargs):
     """Return a dataclass field with a default and a description (``ros2 param describe``).
 
-    ``range=(low, high)`` (and ``low_open=True`` for ``low < value``) gives a number's sane
-    range, ``frame_id=True`` marks a ROS frame id: :func:`check_values` refuses other values.
+    ``range=(low, high)`` (and ``low_open=True`` for ``low < value``, ``high_open=True`` for
+    ``value < high``) gives a number's sane range, ``frame_id=True`` marks a ROS frame id:
+    :func:`check_values` refuses other values.
     """
     if isinstance(default, (list, dict)):
         return dataclasses.field(
@@ -218,8 +219,31 @@ def value_range(field) -> str:
     """Return a field's ``range`` as ``[low, high]`` / ``(low, high]``; "" when it has none."""
     if "range" not in field.metadata:
         return ""
-    low, high = field.metadata["range"]
-    return f"{'(' if field.metadata.get('low_open') else '['}{low:g}, {high:g}]"
+    return format_range(**{k: v for k, v in field.metadata.items() if k in RANGE_KEYS})
+
+
+RANGE_KEYS = ("range", "low_open", "high_open")
+
+
+def format_range(range, low_open: bool = False, high_open: bool = False) -> str:  # noqa: A002
+    """Return ``(low, high]``-style text of a range as :func:`param` declares it."""
+    low, high = (f"{b}" if isinstance(b, int) else f"{b:g}" for b in range)
+    return f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+
+
+def check_range(name: str, value, range, low_open: bool = False,  # noqa: A002
+                high_open: bool = False) -> None:
+    """Refuse ``value`` outside ``range`` (as :func:`param` declares it), NaN and ±inf too.
+
+    Raises ValueError in one line naming ``name``, the range and the value: ``planner.samples
+    must lie in [1, 1000000], got 0``.
+    """
+    low, high = range
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (math.isfinite(value) and above and below):
+        raise ValueError(f"{name} must lie in {format_range(range, low_open, high_open)}, "
+                         f"got {value!r}")
 
 
 def check_values(cfg, prefix: str = "") -> None:
@@ -235,13 +259,23 @@ def check_values(cfg, prefix: str = "") -> None:
             check_values(value, f"{name}.")
             continue
         if "range" in f.metadata:
-            low, high = f.metadata["range"]
-            above = value > low if f.metadata.get("low_open") else value >= low
-            if not (math.isfinite(value) and above and value <= high):
-                raise ValueError(f"{name} must lie in {value_range(f)}, got {value!r}")
+            check_range(name, value, **{k: v for k, v in f.metadata.items() if k in RANGE_KEYS})
         if f.metadata.get("frame_id") and value and not FRAME_ID.fullmatch(value):
             raise ValueError(f"{name} must be a ROS frame id (letters, digits, '_', '/' "
                              f"separators; no spaces), got {value!r}")
+
+
+def check_given(cls, values: dict, prefix: str = "") -> None:
+    """Refuse each of ``values`` (field name -> value) outside dataclass ``cls``'s field range.
+
+    For values that are not (yet) in a ``cls``, e.g. a command's options; raises ValueError as
+    :func:`check_values` (``prefix`` + name). Names that are no ranged field are skipped.
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for name, value in values.items():
+        if name in fields and "range" in fields[name].metadata:
+            check_range(prefix + name, value, **{k: v for k, v in fields[name].metadata.items()
+                                                 if k in RANGE_KEYS})
 
 
 def flatten(cfg, prefix: str = "") -> list[tuple[str, Any, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 from vjepa_ros.eval.eval_config import EvalConfig
 
 # Where the thresholds live in config/planner.yaml (the planner node's parameters); the command
@@ -25,37 +25,40 @@ class CheckThresholds:
     fine_deg: float = param(
         10.0, "Placement fine when the estimated rotation is at most this angle [deg] (a "
         "margin: an exact model rotated by 30° still reaches every benchmark goal; README, "
-        "Camera placement check)."
+        "Camera placement check).", range=(0, 180), low_open=True, high_open=True
     )
     max_residual_deg: float = param(
         60.0, "Move the camera when no rotation explains the model's inferred motion directions "
         "better than this RMS angle [deg] (an exact model turned by 60° no longer reaches the "
         "benchmark's goals; a learned model's motions scatter 19-50° RMS where it still does: "
-        "docs/camera_placement.md, Session 9)."
+        "docs/camera_placement.md, Session 9).", range=(0, 180), low_open=True, high_open=True
     )
     min_scale: float = param(
         0.3, "Move the camera when the model infers less than this fraction of the executed "
         "motion's length, over all motions or along one base axis (it hardly sees the arm move "
-        "there, e.g. along the camera's optical axis)."
+        "there, e.g. along the camera's optical axis).", range=(0, 1), low_open=True
     )
     min_motion_m: float = param(
-        0.01, "Executed motions shorter than this [m] are not used (their direction is noise)."
+        0.01, "Executed motions shorter than this [m] are not used (their direction is noise).",
+        range=(0, 0.2), low_open=True  # below camera_check.motion.distance_m
     )
-    min_motions: int = param(3, "Fewest usable motions for a check.")
+    min_motions: int = param(3, "Fewest usable motions for a check.",
+                             range=(2, 26))  # the check makes 6 to 26 motions
     min_explained: float = param(
         0.05, "Move the camera when, for the motions along some base axis, the model's best "
         "action explains less than this fraction of what it explains along the best-seen axis "
         "(share of the frame change = 1 - energy of the inferred action / energy of standing "
         "still): it does not see motion along that axis (a model blind along an axis scores "
         "about 0; a learned model that still reaches its goals 0.097-0.96: "
-        "docs/camera_placement.md, Session 9)."
+        "docs/camera_placement.md, Session 9).", range=(0, 1), low_open=True
     )
     confidence: float = param(
         0.95, "Placement fine, not correct by rotation, when the estimated rotation cannot be "
         "told from no rotation at this confidence: its distance from the identity, in units of "
         "its own spread (from the motions' scatter about it and their number: Fisher's F test, "
         "vjepa_ros/eval/camera_check_noise.py), is within the region holding this share of the "
-        "estimates of a model that has no frame error. In (0, 1)."
+        "estimates of a model that has no frame error. In (0, 1).",
+        range=(0, 1), low_open=True, high_open=True
     )
 
     def __post_init__(self):
@@ -91,6 +94,7 @@ class CheckThresholds:
         if self.min_motions < 2:
             raise ValueError(f"{PARAM_PREFIX}min_motions must be >= 2 (a rotation needs two "
                              f"directions), got {self.min_motions!r}")
+        check_values(self, PARAM_PREFIX)  # the declared ranges (param's range=)
 
 
 def check_eval_config(thresholds: CheckThresholds, rate_hz: float = 4.0, max_steps: int = 0,

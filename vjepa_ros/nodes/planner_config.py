@@ -69,7 +69,7 @@ class ModelParams:
     gil_switch_interval_s: float = param(
         1e-4, "Python's GIL switch interval in this process [s] (sys.setswitchinterval; Python's "
         "own default 0.005): how long the planning thread may wait for the GIL after each torch "
-        "op while callbacks run; 0: leave Python's default."
+        "op while callbacks run; 0: leave Python's default.", range=(0, 0.1)
     )
 
     def __post_init__(self):
@@ -104,9 +104,12 @@ class CEMParams:
     horizon: int = param(_PAPER.horizon, "Actions per imagined rollout. 1 (paper) converges; "
                          ">= 2 scores only the plan's end and stops short (notebook: 2).",
         range=(1, 16))
-    samples: int = param(_PAPER.samples, "Action sequences per CEM iteration (notebook: 400).")
-    topk: int = param(_NOTEBOOK.topk, "Elites that refit the search distribution.")
-    iterations: int = param(_NOTEBOOK.iterations, "CEM iterations per replanning step.")
+    samples: int = param(_PAPER.samples, "Action sequences per CEM iteration (notebook: 400).",
+        range=(1, math.inf), high_open=True)  # too many for the memory: refused at start-up
+    topk: int = param(_NOTEBOOK.topk, "Elites that refit the search distribution.",
+        range=(2, math.inf), high_open=True)  # and at most samples (CEMConfig)
+    iterations: int = param(_NOTEBOOK.iterations, "CEM iterations per replanning step.",
+        range=(1, 1000))
     maxnorm: float = param(
         _PAPER.maxnorm, "xyz search: initial std and per-axis clip [m] (notebook: 0.05).",
         range=(0, 0.2), low_open=True
@@ -115,20 +118,23 @@ class CEMParams:
         range=(0, 1), low_open=True)
     gripper_init_std: float = param(_NOTEBOOK.gripper_init_std, "Initial gripper delta std.",
         range=(0, 5), low_open=True)
-    momentum_mean: float = param(_NOTEBOOK.momentum_mean, "Momentum of the xyz mean update.")
-    momentum_std: float = param(_NOTEBOOK.momentum_std, "Momentum of the xyz std update.")
+    momentum_mean: float = param(_NOTEBOOK.momentum_mean, "Momentum of the xyz mean update.",
+        range=(0, 1))
+    momentum_std: float = param(_NOTEBOOK.momentum_std, "Momentum of the xyz std update.",
+        range=(0, 1))
     momentum_mean_gripper: float = param(
-        _NOTEBOOK.momentum_mean_gripper, "Momentum of the gripper mean update."
+        _NOTEBOOK.momentum_mean_gripper, "Momentum of the gripper mean update.", range=(0, 1)
     )
     momentum_std_gripper: float = param(
-        _NOTEBOOK.momentum_std_gripper, "Momentum of the gripper std update."
+        _NOTEBOOK.momentum_std_gripper, "Momentum of the gripper std update.", range=(0, 1)
     )
     gripper_round_threshold: float = param(
         _NOTEBOOK.gripper_round_threshold, "Planned gripper deltas below this become 0.",
         range=(0, 1)
     )
     close_gripper: int = param(
-        -1, "From this rollout step on the gripper delta is forced to 1; -1: never."
+        -1, "From this rollout step on the gripper delta is forced to 1; -1: never.",
+        range=(-1, 15)  # a rollout step: horizon is at most 16
     )
     search_rotation: bool = param(
         _NOTEBOOK.search_rotation, "Also search rotation deltas (beyond the published planner)."
@@ -142,16 +148,19 @@ class CEMParams:
         _NOTEBOOK.warm_start, "Start each plan from the previous mean shifted by one step."
     )
     early_stop_patience: int = param(
-        0, "Stop after this many iterations without improvement; 0: run all iterations."
+        0, "Stop after this many iterations without improvement; 0: run all iterations.",
+        range=(0, 1000)  # as iterations
     )
     early_stop_rel_tol: float = param(
         _NOTEBOOK.early_stop_rel_tol, "Relative energy drop that counts as improvement.",
         range=(0, 1)
     )
     chunk_size: int = param(
-        0, "Samples per predictor call (bounds memory); 0: automatic from free memory."
+        0, "Samples per predictor call (bounds memory); 0: automatic from free memory.",
+        range=(0, math.inf), high_open=True  # more than samples: all samples in one call
     )
-    seed: int = param(0, "Seed of the CEM sampling noise; -1: random.")
+    seed: int = param(0, "Seed of the CEM sampling noise; -1: random.",
+                      range=(-1, 2**32 - 1))  # numpy's seeds; torch takes these too
     # -- search method: the published CEM (default), iCEM or MPPI (vjepa_ros/planning/methods.py)
     method: str = param(
         _NOTEBOOK.method, f"Search method, one of {', '.join(METHODS)}: cem = the published "
@@ -160,6 +169,19 @@ class CEMParams:
     icem: ICEMSettings = _group(ICEMSettings)
     mppi: MPPISettings = _group(MPPISettings)
     refine: RefineSettings = _group(RefineSettings)  # gradient refinement after any method
+
+    def __post_init__(self):
+        """Refuse a value outside its declared range, then settings the planner cannot run.
+
+        Raises ValueError in one line: ``planner.iterations must lie in [1, 1000], got 0``
+        (``config.param``'s ``range=``), then the planning package's own cross-field checks
+        (``CEMConfig.topk (20) must not exceed CEMConfig.samples (8)``; the node and commands
+        name their parameters and options: ``nodes.planner_config.parameter_message``,
+        ``cli_options.cem_option_message``).
+        """
+        close_gripper_step(self.close_gripper, "planner.close_gripper")  # below -1: its words
+        check_values(self, "planner.")
+        self.to_cem()
 
     def to_cem(self) -> CEMConfig:
         """Return the planning package's config (validated there)."""

@@ -30,7 +30,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 
 METHODS = ("cem", "icem", "mppi")
 
@@ -52,15 +52,17 @@ class ICEMSettings:
 
     noise_beta: float = param(
         2.0, "iCEM colored-noise exponent beta: PSD ~ 1/f^beta along the horizon; 0: white "
-        "noise. Horizons 1-3 get white noise whatever beta (no lower frequency than 1/H)."
+        "noise. Horizons 1-3 get white noise whatever beta (no lower frequency than 1/H).",
+        range=(0, 8)  # the paper: 2-4 per task; above, the noise hardly changes along H
     )
     keep_elites_fraction: float = param(
         0.3, "iCEM: fraction of the top-k elites carried into the next iteration and, shifted "
-        "by one step, into the next replanning step (paper: 0.3)."
+        "by one step, into the next replanning step (paper: 0.3).", range=(0, 1)
     )
     population_decay: float = param(
         1.25, "iCEM population decay gamma: iteration i draws max(samples / gamma^i, 2 topk) "
-        "new samples (paper: 1.25; 1: constant)."
+        "new samples (paper: 1.25; 1: constant).",
+        range=(1, 10)  # 10: the second iteration already draws a tenth
     )
     shift_warm_start: bool = param(
         True, "iCEM: start each replanning step from the previous mean and kept elites, "
@@ -73,12 +75,8 @@ class ICEMSettings:
     )
 
     def __post_init__(self):
-        require_finite("icem.noise_beta", self.noise_beta, 0.0, strict=False)
-        if not 0.0 <= self.keep_elites_fraction <= 1.0:
-            raise ValueError(
-                f"icem.keep_elites_fraction must lie in [0, 1], got {self.keep_elites_fraction!r}"
-            )
-        require_finite("icem.population_decay", self.population_decay, 1.0, strict=False)
+        """Raise ValueError ``icem.noise_beta must lie in [0, 8], got -1.0`` (declared ranges)."""
+        check_values(self, "icem.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +85,9 @@ class MPPISettings:
 
     temperature: float = param(
         0.1, "MPPI temperature lambda: weights exp(-(E - min E) / lambda); with normalize_costs "
-        "in units of the energies' standard deviation. Lower: closer to taking the best sample."
+        "in units of the energies' standard deviation. Lower: closer to taking the best sample.",
+        range=(0, math.inf), low_open=True, high_open=True  # without normalize_costs the
+        # energies' own scale: no upper bound
     )
     normalize_costs: bool = param(
         True, "MPPI: divide energies by their standard deviation over the samples before "
@@ -95,20 +95,19 @@ class MPPISettings:
     )
     noise_sigma: float = param(
         1.0, "MPPI noise std as a multiple of the CEM's initial std (maxnorm for xyz, "
-        "gripper_init_std for the gripper)."
+        "gripper_init_std for the gripper).", range=(0, 10), low_open=True
     )
     noise_decay: float = param(
-        0.7, "MPPI noise schedule: the std is multiplied by this after every iteration."
+        0.7, "MPPI noise schedule: the std is multiplied by this after every iteration.",
+        range=(0, 1), low_open=True
     )
     shift_warm_start: bool = param(
         True, "MPPI: start each replanning step from the previous mean shifted by one step."
     )
 
     def __post_init__(self):
-        for name in ("temperature", "noise_sigma"):
-            require_finite(f"mppi.{name}", getattr(self, name), 0.0, strict=True)
-        if not 0.0 < self.noise_decay <= 1.0:
-            raise ValueError(f"mppi.noise_decay must lie in (0, 1], got {self.noise_decay!r}")
+        """Raise ValueError ``mppi.temperature must lie in (0, inf), got 0.0`` (declared)."""
+        check_values(self, "mppi.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,18 +122,24 @@ class RefineSettings:
     steps: int = param(
         0, "Gradient refinement: Adam steps on the energy of the returned plan through the "
         "predictor, after cem/icem/mppi; 0: off. The refined plan is kept only if its energy "
-        "is lower. Each step costs about 3 predictor evaluations (README, Planner)."
+        "is lower. Each step costs about 3 predictor evaluations (README, Planner).",
+        range=(0, 1000)
     )
     lr: float = param(
         0.1, "Gradient refinement: Adam learning rate as a fraction of each axis' clip bound "
         "(maxnorm for xyz, gripper_clip, rotation_maxnorm); one step moves an entry by at most "
-        "about lr times its bound."
+        "about lr times its bound.",
+        range=(0, 1), low_open=True  # 1: a step may cross the whole search box
     )
 
     def __post_init__(self):
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 0:
-            raise ValueError(f"refine.steps must be an integer >= 0, got {self.steps!r}")
-        require_finite("refine.lr", self.lr, 0.0, strict=True)
+        """Raise ValueError ``refine.lr must lie in (0, 1], got 5.0`` (declared ranges).
+
+        And for ``steps`` that is not an integer (``True``, ``2.5``).
+        """
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int):
+            raise ValueError(f"refine.steps must be an integer, got {self.steps!r}")
+        check_values(self, "refine.")
 
     def describe(self) -> str:
         """Return ``", refine N steps lr X"`` when on, else ``""`` (the commands' planner line)."""

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 from vjepa_ros.robot.safety import SafetyLimits, filter_target
 
 AXES = ("x", "y", "z")
@@ -31,13 +31,16 @@ AXES = ("x", "y", "z")
 class CheckMotionConfig:
     distance_m: float = param(
         0.04, "Camera check: length of each motion from the start pose (along ±x, ±y, ±z and "
-        "the diagonals and corners turned on) [m]."
+        "the diagonals and corners turned on) [m].",
+        range=(0, 0.2), low_open=True  # one step: as safety.max_step_m
     )
     settle_s: float = param(
-        0.3, "Camera check: the frame after a motion is taken this long after arrival [s]."
+        0.3, "Camera check: the frame after a motion is taken this long after arrival [s].",
+        range=(0, 10), low_open=True  # as control.settle_s
     )
     timeout_s: float = param(
-        10.0, "Camera check: give up a motion that has not arrived after this long [s]."
+        10.0, "Camera check: give up a motion that has not arrived after this long [s].",
+        range=(0, 300), low_open=True  # as control.arrival_timeout_s
     )
     diagonals: bool = param(
         False, "Camera check: also move along the 12 face diagonals (±x±y, ±x±z, ±y±z): 12 more "
@@ -56,6 +59,7 @@ class CheckMotionConfig:
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
                 raise ValueError(f"camera_check.motion.{name} must be finite and > 0, got "
                                  f"{getattr(self, name)!r}")
+        check_values(self, "camera_check.motion.")  # the declared ranges (param's range=)
 
 
 @dataclasses.dataclass(frozen=True)

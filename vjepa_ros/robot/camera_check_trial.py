@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 from vjepa_ros.planning.methods import require_finite
 from vjepa_ros.robot.camera_check_motions import motion_directions, round_trip_refusal
 from vjepa_ros.robot.inputs import Stamped
@@ -52,26 +52,31 @@ class CheckTrialConfig:
     )
     offset_m: float = param(
         0.08, "Camera check trial: distance of each trial's starting pose from the check's start "
-        "(toward a cube corner) [m]; at most safety.max_step_m."
+        "(toward a cube corner) [m]; at most safety.max_step_m.",
+        range=(0, 0.2), low_open=True  # one step: as safety.max_step_m
     )
-    steps: int = param(4, "Camera check trial: planned and executed steps per trial.")
+    steps: int = param(4, "Camera check trial: planned and executed steps per trial.",
+                       range=(1, 100))
     directions: int = param(
         2, "Camera check trial: starting poses (cube corners that fit the workspace box, 1-8), "
-        "each tried uncorrected and corrected."
+        "each tried uncorrected and corrected.", range=(1, len(_CORNERS))
     )
     max_distance_m: float = param(
         0.15, "Camera check trial: planned targets are held within this distance of the "
         "check's start [m] (a model planning the wrong way cannot walk the arm off); at least "
         "offset_m, at most the safety workspace box's largest side (safety.workspace_max - "
-        "workspace_min): it keeps the trial near the start, well inside the box."
+        "workspace_min): it keeps the trial near the start, well inside the box.",
+        range=(0, 5), low_open=True  # a sanity bound; the node also holds it to the box's
+        # largest side (leash_problem)
     )
     min_progress: float = param(
         0.5, "Camera check trial: a setting works when every one of its trials closes at least "
-        "this share of the distance to the start (1: arrived; 0: no closer; < 0: farther)."
+        "this share of the distance to the start (1: arrived; 0: no closer; < 0: farther).",
+        range=(0, 1), low_open=True
     )
     margin: float = param(
         0.2, "Camera check trial: the correction is advised only when it closes at least this "
-        "much more of the distance than no correction."
+        "much more of the distance than no correction.", range=(0, 1), high_open=True
     )
 
     def __post_init__(self):
@@ -95,6 +100,7 @@ class CheckTrialConfig:
                              f"{self.min_progress!r}")
         if not (math.isfinite(self.margin) and 0 <= self.margin < 1):
             raise ValueError(f"camera_check.trial.margin must be in [0, 1), got {self.margin!r}")
+        check_values(self, "camera_check.trial.")  # the declared ranges (param's range=)
 
 
 def leash_problem(config: CheckTrialConfig, limits: SafetyLimits) -> str:

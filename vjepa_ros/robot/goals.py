@@ -24,10 +24,11 @@ plans the published gripper dimension as noise (docs/manipulation.md).
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 from vjepa_ros.images import ImageError, check_rgb, load_image_file
 
 SWITCH_RULES = ("steps", "energy")
@@ -57,18 +58,20 @@ class GoalSwitchConfig:
     )
     energy_threshold: float = param(
         0.0, "energy rule: switch when the commanded plan's energy to the sub-goal is below "
-        "this (the scale is the model's: read 'energy' in /diagnostics at a sub-goal); 0: off."
+        "this (the scale is the model's: read 'energy' in /diagnostics at a sub-goal); 0: off.",
+        range=(0, math.inf), high_open=True  # the model's scale: no upper bound
     )
     patience: int = param(
         3, "energy rule: switch after this many steps in a row whose energy did not improve on "
-        "the sub-goal's best by more than min_delta; 0: off."
+        "the sub-goal's best by more than min_delta; 0: off.", range=(0, 1000)
     )
     min_delta: float = param(
-        0.001, "energy rule: an energy drop of at most this counts as no improvement."
+        0.001, "energy rule: an energy drop of at most this counts as no improvement.",
+        range=(0, math.inf), high_open=True  # the model's scale: no upper bound
     )
     max_subgoals: int = param(
         10, "Most sub-goals ~/add_subgoal keeps; a further one is refused (clear the list with "
-        "~/clear_goals)."
+        "~/clear_goals).", range=(1, 1000)
     )
     gripper: str = param(
         "planned", "Who decides the gripper: planned = the planner's gripper dimension (as "
@@ -79,7 +82,8 @@ class GoalSwitchConfig:
     gripper_closed_above: float = param(
         GRIPPER_CLOSED_ABOVE, "gripper subgoal: a sub-goal captured with the hand closed more "
         "than this (0 open .. 1 closed) closes the hand, else opens it. 0.1 = 8 mm of an 80 mm "
-        "Franka Hand: an object wider than ~7.2 cm reads as open; lower it for such objects."
+        "Franka Hand: an object wider than ~7.2 cm reads as open; lower it for such objects.",
+        range=(0, 1), high_open=True
     )
 
     def __post_init__(self):
@@ -102,6 +106,7 @@ class GoalSwitchConfig:
             raise ValueError(f"goals.patience must be >= 0, got {self.patience}")
         if self.max_subgoals < 1:
             raise ValueError(f"goals.max_subgoals must be >= 1, got {self.max_subgoals}")
+        check_values(self, "goals.")  # the declared ranges (param's range=)
 
     def describe(self) -> str:
         """Return the rule (and a gripper taken from the sub-goals) in words, as logged."""

@@ -466,6 +466,8 @@ class MPCSession(CameraCheckSession):
 
     def _camera_rate_recovered(self) -> None:
         """Let the slow-camera note be given again once the measured period is fine again."""
+        if not self._slow_camera_noted:
+            return  # no note to re-arm: the period is measured only once one was given
         period = self.inputs.frame_period()
         if period is not None and period <= self.limits.max_image_age_s:
             self._slow_camera_noted = False

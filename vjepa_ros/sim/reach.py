@@ -30,8 +30,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from vjepa_ros.planning.cem import CEMPlanner, PlanResult
+from vjepa_ros.planning.cem import PlanResult
 from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig, SubGoal, planner_settings
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.phase import Phase
@@ -324,7 +325,8 @@ def run_reach_episode(
             return reach_error(state, goal_state) <= config.success_radius
     driver = _SimDriver(sim, control.stream_rate_hz, config.camera_rate_hz, done)
     cem = planner_settings(cem, switching)  # goals.gripper subgoal: the search leaves the hand
-    planner = RandomActionPlanner(cem, seed) if random_actions else CEMPlanner(model, cem, seed)
+    # the planner of cem.method (cem, icem, mppi), its sample count checked against the memory
+    planner = RandomActionPlanner(cem, seed) if random_actions else make_planner(model, cem, seed)
     if planning_s is not None:
         if not planning_s >= 0:
             raise ValueError(f"planning_s must be >= 0 simulated seconds, got {planning_s!r}")

@@ -22,6 +22,7 @@ from vjepa_ros.cli_options import (
     add_search_method_arguments,
     check_subgoal_gripper,
     goal_switch_configs,
+    option_message,
     planner_option_message,
     planner_overrides,
 )
@@ -34,7 +35,8 @@ WORLD_MODEL_HELP = ("demo: the packaged demo world model (default); oracle: the 
                     "or vjepa2-ac-vitg.pt)")
 # setup_note: the search the manipulation numbers were measured with, and the held cup's
 # closedness as measured (6 cm cup in the 8 cm Franka hand; docs/manipulation.md, Limits)
-MEASURED_SEARCH = " (measured with --method icem --refine-steps 5)"
+MEASURED_SEARCH = " (measured with --refine-steps 5)"  # --method icem was given, but the loop
+# ran the published CEM whatever the method then (sim/reach.py), so CEM is what was measured
 HELD_CUP_CLOSEDNESS = 0.24
 
 
@@ -226,7 +228,9 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
             run = run_task(sim, model, setup, cem, args.object, settings["loop"], switching,
                            seed=settings["cem_seed"], say=say)
             runs.append(run)
-            say(run.summary())
+            # a hold's reason names the planning settings (an allocation failing mid-episode:
+            # CEMConfig.samples): named as this command's options (--samples), as cli.main does
+            say(option_message(run.summary()))
             strip, gif = save_task_pictures(out_dir, run, f"{args.task}_{args.object}_{seed}")
             say(f"saved        {strip}\n             {gif}")
     if len(seeds) > 1:

@@ -20,7 +20,8 @@ def checked_pretrain_config(args: argparse.Namespace):
         if value is not None and value < 0:
             raise ValueError(f"{option} {value}: must be >= 0")
     overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
-                                   ("seed", args.seed)) if v is not None}
+                                   ("seed", args.seed), ("data_seed", args.data_seed))
+                 if v is not None}
     try:
         return load_pretrain_config(args.config, **overrides)
     except ValueError as exc:  # ConfigError too
@@ -81,15 +82,13 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 
         from vjepa_ros.train.command import bag_topics_given
         from vjepa_ros.train.pretrain import pretrain_encoder, save_pretrained
-        from vjepa_ros.train.pretrain_data import ClipSampler, load_clip_segments, spread_frames
+        from vjepa_ros.train.pretrain_data import clip_sampler, load_clip_segments, spread_frames
 
         if args.threads:
             torch.set_num_threads(args.threads)
         segments = load_clip_segments(args.data, config.frames_per_clip, rate_hz,
                                       topics=bag_topics_given(args))
-        generator = torch.Generator().manual_seed(config.seed)
-        sampler = ClipSampler(segments, config.frames_per_clip, config.img_size,
-                              config.still_fraction, generator, config.augment())
+        sampler = clip_sampler(segments, config)  # batches and masks: data_seed, else seed
         monitor_frames = spread_frames(segments, config.monitor_frames)
         output_file(out)
         height, width = segments[0].shape[1:3]
@@ -167,7 +166,11 @@ def add_commands(sub) -> None:
                         "(default: config/pretrain.yaml values)")
     parser.add_argument("--steps", type=int, help="override the number of steps")
     parser.add_argument("--batch-size", type=int, help="override the clips per step")
-    parser.add_argument("--seed", type=int, help="override the seed")
+    parser.add_argument("--seed", type=int, help="override the seed of the initialization "
+                        "(and of the batches and masks, without --data-seed)")
+    parser.add_argument("--data-seed", type=int, help="override the seed of the batches (clip "
+                        "order, still clips, crops) and masks apart from --seed's "
+                        "initialization (default: data_seed of --config, null: --seed)")
     parser.add_argument("--save-every", type=int, default=0,
                         help="also write <out>.step<N>.pt every N steps (a multiple of "
                         "monitor_every; 0: only the final file)")

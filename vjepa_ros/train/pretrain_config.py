@@ -138,7 +138,12 @@ class PretrainConfig:
     floor_pairwise_distance: float = param(
         0.5, "Warn when pairwise_distance (energy between frames) falls below this x its start."
     )
-    seed: int = param(0, "Seed of the initialization, masks and batches.")
+    seed: int = param(0, "Seed of the initialization (encoder and predictor weights); also of "
+                      "the batches and masks while data_seed is null.")
+    data_seed: int | None = param(
+        None, "Seed of the batches (clip order, still clips, crops) and masks; null: seed. "
+        "Apart from seed, it tells the initialization's part in a result from the data's."
+    )
 
     def __post_init__(self):
         if self.img_size % self.patch_size:
@@ -161,6 +166,15 @@ class PretrainConfig:
         if not 0 <= self.ema_start <= self.ema_end <= 1:
             raise ValueError("PretrainConfig: need 0 <= ema_start <= ema_end <= 1")
         check_crop_ranges(self.random_resize_scale, self.random_resize_aspect_ratio)
+        if self.data_seed is not None and (isinstance(self.data_seed, bool)
+                                           or not isinstance(self.data_seed, int)):
+            raise ValueError(f"PretrainConfig.data_seed must be an integer or null (null: seed), "
+                             f"got {self.data_seed!r}")
+
+    @property
+    def batch_seed(self) -> int:
+        """The seed of the batches and masks: ``data_seed``, or ``seed`` when that is None."""
+        return self.seed if self.data_seed is None else self.data_seed
 
     def augment(self) -> ClipAugment | None:
         """Return the clip augmentation these settings ask for, or None (no crop, no flip)."""

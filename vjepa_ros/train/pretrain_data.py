@@ -101,6 +101,19 @@ class ClipSampler:
         return self.augment(clips, self.generator) if self.augment else clips
 
 
+def clip_sampler(segments: list[np.ndarray], config) -> ClipSampler:
+    """Return pretraining's :class:`ClipSampler` over ``segments`` for ``PretrainConfig`` config.
+
+    Its generator, seeded ``config.batch_seed`` (``data_seed``, else ``seed``), draws the clips,
+    the still clips, the crops and (in ``pretrain_encoder``) the masks; the initialization has
+    torch's global generator, seeded ``seed`` (``pretrain.seeded_encoder``). Raises ValueError
+    for segments shorter than a clip.
+    """
+    generator = torch.Generator().manual_seed(config.batch_seed)
+    return ClipSampler(segments, config.frames_per_clip, config.img_size, config.still_fraction,
+                       generator, config.augment())
+
+
 def spread_frames(segments: list[np.ndarray], count: int) -> np.ndarray:
     """``count`` frames [count, H, W, 3] spread evenly over all segments (the monitor set)."""
     frames = np.concatenate(segments)

@@ -1,0 +1,70 @@
+"""A benchmark given bad settings ends in one line, as the ``vjepa-ros`` commands do.
+
+``python benchmarks/bench_eval.py --iterations 0`` ended with a traceback ending in
+``CEMConfig.iterations``, a sample count too large for memory with one ending in
+``SamplesMemoryError: CEMConfig.samples ...``. Every script now runs its ``main`` through
+``command_errors.run_script``, the ending ``cli.main`` uses (``run_reporting``).
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bench(script: str, *argv: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *argv], env=env,
+                          capture_output=True, text=True, timeout=240)
+
+
+@pytest.mark.parametrize("script, argv, line", [
+    # a value the settings refuse, named as the option typed
+    ("bench_eval.py", ["--iterations", "0", "--steps", "2", "--models", "tiny"],
+     "bench_eval.py: --iterations must be an integer >= 1, got 0"),
+    ("bench_subgoal_switching.py", ["--samples", "0", "--seeds", "1"],
+     "bench_subgoal_switching.py: --samples must be an integer >= 1, got 0"),
+    # too many samples for any machine (5 TiB), from a budget: no --samples option to name
+    ("bench_search.py", ["open-loop", "--models", "mid", "--mid-budgets", "100000000000",
+                         "--mid-problems", "1", "--methods", "cem"],
+     "bench_search.py: samples 10000000000 at horizon 2 needs about 5215.4 GiB for the "
+     "planner's action samples, more than the "),
+])
+def test_a_benchmark_ends_a_user_error_in_one_line_without_a_traceback(script, argv, line):
+    done = _bench(script, *argv)
+    last = done.stderr.strip().splitlines()[-1]
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert last.startswith(line) and "CEMConfig" not in last, done.stderr
+    assert "\n" not in done.stderr.strip(), done.stderr
+
+
+def test_a_setting_is_named_as_an_option_only_where_one_was_given():
+    from vjepa_ros.command_errors import error_line, typed_options
+
+    error = ValueError("CEMConfig.samples 9 at horizon 1\n needs more")
+    assert error_line(error, typed_options(["--samples=9"])) == \
+        "--samples 9 at horizon 1 needs more"
+    assert error_line(error, typed_options(["--budgets", "9"])) == \
+        "samples 9 at horizon 1 needs more"
+    assert error_line(error) == "--samples 9 at horizon 1 needs more"  # vjepa-ros: always
+
+
+def test_run_names_the_samples_option_when_an_allocation_fails_mid_episode(tmp_path, capsys,
+                                                                          monkeypatch):
+    from vjepa_ros.cli import main
+    from vjepa_ros.planning.cem import CEMPlanner
+
+    def out_of_memory(*args, **kwargs):
+        raise RuntimeError("DefaultCPUAllocator: not enough memory: you tried to allocate "
+                           "28000000000 bytes.")
+
+    monkeypatch.setattr(CEMPlanner, "_search", out_of_memory)
+    main(["run", "--task", "reach-with-object", "--world-model", "oracle", "--out",
+          str(tmp_path / "out"), "--samples", "1000"])
+    out = capsys.readouterr().out
+    assert "out of memory while planning with --samples 1000 at horizon 1" in out, out
+    assert "CEMConfig" not in out

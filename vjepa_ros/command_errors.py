@@ -1,0 +1,82 @@
+"""How a command or benchmark script ends on a user error: one line on stderr, never a traceback.
+
+``vjepa-ros`` (``cli.main``) and every ``benchmarks/*.py`` script run their work through
+:func:`run_reporting`: Ctrl-C, SIGTERM (``terminate.sigterm_raises``), a planner sample count that
+does not fit in memory (``planning.memory.SamplesMemoryError``) and, for a script that passes them,
+the package's user errors (a value the settings refuse, a missing file: ``ValueError``,
+``OSError``) end it with ``PROG: MESSAGE`` and an exit status, the settings named as the options
+(``CEMConfig.samples`` -> ``--samples``, ``cli_options.option_message``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Collection
+
+# The package's user errors a benchmark script ends on in one line: a value its settings refuse
+# (ValueError, config.ConfigError and UsageError among them) or a file it cannot read or write.
+SCRIPT_ERRORS = (ValueError, OSError)
+
+
+def typed_options(argv: list[str]) -> frozenset[str]:
+    """Return the long options in ``argv`` (``--samples`` of ``--samples=8`` too)."""
+    return frozenset(a.split("=", 1)[0] for a in argv if a.startswith("--"))
+
+
+def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple = (),
+                  typed: Collection[str] | None = None) -> int:
+    """Run ``work()``; return its exit status (None: 0), or end an error in one line.
+
+    Args:
+        prog: the line's prefix (``vjepa-ros eval``, ``bench_search.py``).
+        work: the command; its own exceptions other than the ones below pass unchanged.
+        user_errors: exception types that end it with their message on one line and
+            ``config.exit_status`` (2 for ``config.UsageError``, else 1).
+        typed: the options given; a setting is named as its option only if given (a script's
+            ``--samples``; else its bare name: ``samples``). None: always as the option.
+    Returns 143 after SIGTERM (``terminate.Terminated``: ``PROG: terminated``), 130 after Ctrl-C
+    (``PROG: interrupted``), 1 for a ``SamplesMemoryError`` (``PROG: --samples 100000000 at
+    horizon 1 needs about 26.1 GiB ...``).
+    """
+    from vjepa_ros.terminate import EXIT_STATUS, Terminated
+
+    try:
+        return work() or 0
+    except Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return EXIT_STATUS
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError as exc:
+        from vjepa_ros.planning.memory import SamplesMemoryError
+
+        if not isinstance(exc, SamplesMemoryError):
+            raise
+        print(f"{prog}: {error_line(exc, typed)}", file=sys.stderr)
+        return 1
+    except user_errors as exc:
+        from vjepa_ros.config import exit_status
+
+        print(f"{prog}: {error_line(exc, typed)}", file=sys.stderr)
+        return exit_status(exc)
+
+
+def error_line(exc: BaseException, typed: Collection[str] | None = None) -> str:
+    """Return ``exc``'s message on one line, the settings named as options (see above)."""
+    from vjepa_ros.cli_options import option_message
+
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return option_message(text, typed=typed)
+
+
+def run_script(main: Callable[[], int | None]) -> int:
+    """Run a benchmark script's ``main()`` (:func:`run_reporting` with :data:`SCRIPT_ERRORS`).
+
+    ``PROG`` is the script's file name, as argparse names it; a setting is named as an option
+    only when the command line gave that option.
+    """
+    from pathlib import Path
+
+    return run_reporting(Path(sys.argv[0]).name, main, SCRIPT_ERRORS,
+                         typed=typed_options(sys.argv[1:]))
