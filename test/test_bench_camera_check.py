@@ -13,6 +13,8 @@ from vjepa_ros.sim.oracle import OracleWorldModel
 from vjepa_ros.sim.reach import reach_sim_config
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
+
 
 @pytest.mark.parametrize("argv, message", [
     (["--reach-with-yaw"], "--reach-with-yaw: does not apply without --checkpoint"),

@@ -7,6 +7,7 @@
 
 import importlib.util
 import json
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -107,21 +108,22 @@ def test_bench_search_checks_each_run_spec_before_the_simulator_starts(spec, mes
 HEAVY = ("torch", "pybullet", "scipy", "matplotlib", "rclpy")
 STARTUP_PROBE = """
 import contextlib, io, json, runpy, sys
-script, argv = sys.argv[1], sys.argv[2:]
-sys.argv = [script, *argv]
-out, err = io.StringIO(), io.StringIO()
-with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-    try:
-        runpy.run_path(script, run_name="__main__")
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-loaded = [m for m in %r if m in sys.modules]
-print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue(), "loaded": loaded}))
+results = []
+for script, argv in json.loads(sys.argv[1]):
+    sys.argv = [script, *argv]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            runpy.run_path(script, run_name="__main__")
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+    loaded = [m for m in %r if m in sys.modules]
+    results.append({"code": code, "out": out.getvalue(), "err": err.getvalue(),
+                    "loaded": loaded})
+print(json.dumps(results))
 """ % (HEAVY,)
-
-
-@pytest.mark.parametrize("script, argv, message", [
+STARTUP_CASES = [
     ("bench_reach", ["--help"], "usage: bench_reach.py"),
     ("bench_reach", ["--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
     ("bench_manipulation", ["--help"], "usage: bench_manipulation.py"),
@@ -145,22 +147,51 @@ print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue(), "l
      "--run 'icem:samples=0': samples must lie in [1, inf), got 0"),
     ("bench_search", ["closed-loop", "--run", "cem", "--json", "benchmarks"],
      "--json benchmarks: is a directory"),
-])
-def test_help_and_a_bad_option_answer_before_torch_and_the_simulator_load(script, argv,
-                                                                          message):
-    """A fresh interpreter runs the script as ``python benchmarks/NAME.py ARGV`` would."""
-    done = subprocess.run([sys.executable, "-c", STARTUP_PROBE,
-                           str(ROOT / "benchmarks" / f"{script}.py"), *argv],
+]
+
+
+@pytest.fixture(scope="module")
+def startup_results():
+    """Run every case of STARTUP_CASES, one after another, in one fresh interpreter.
+
+    Each case runs its script as ``python benchmarks/NAME.py ARGV`` would (runpy, as __main__).
+    The heavy libraries are looked for after each case: ``sys.modules`` only grows, so a case that
+    loads one is still caught (and the cases after it fail too); the interpreter start-up is paid
+    once, not per case. Returns {(script, argv): result}.
+    """
+    cases = [(str(ROOT / "benchmarks" / f"{script}.py"), argv)
+             for script, argv, _ in STARTUP_CASES]
+    done = subprocess.run([sys.executable, "-c", STARTUP_PROBE, json.dumps(cases)],
                           capture_output=True, text=True, timeout=300, cwd=ROOT,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin"})
     assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.splitlines()[-1])
+    results = json.loads(done.stdout.splitlines()[-1])
+    return {(script, tuple(argv)): result
+            for (script, argv, _), result in zip(STARTUP_CASES, results, strict=True)}
+
+
+@pytest.mark.parametrize("script, argv, message", STARTUP_CASES)
+def test_help_and_a_bad_option_answer_before_torch_and_the_simulator_load(script, argv,
+                                                                          message,
+                                                                          startup_results):
+    result = startup_results[script, tuple(argv)]
     assert result["code"] in ((0, None) if argv == ["--help"] else (1, 2, message)), result
     assert message in result["out"] + result["err"] + str(result["code"]), result
     assert result["loaded"] == [], f"{script} {argv} imported {result['loaded']} first"
 
 
-@pytest.mark.parametrize("script, argv, message", [
+def run_script(script: str, argv: list[str], monkeypatch, capsys) -> tuple:
+    """Run ``benchmarks/SCRIPT.py ARGV`` in this process as __main__; return (code, out, err)."""
+    path = str(ROOT / "benchmarks" / f"{script}.py")
+    monkeypatch.setattr(sys, "argv", [path, *argv])
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the script puts the repository first
+    with pytest.raises(SystemExit) as caught:
+        runpy.run_path(path, run_name="__main__")
+    printed = capsys.readouterr()
+    return caught.value.code, printed.out, printed.err
+
+
+BAD_MODELS = [
     ("bench_reach", ["--checkpoint", "NOT_A_MODEL", "--goals", "1", "--no-oracle"],
      "error: --checkpoint NOT_A_MODEL is not a vjepa_ros checkpoint (not a torch.save file): "
      "give a file written by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint"),
@@ -171,10 +202,12 @@ def test_help_and_a_bad_option_answer_before_torch_and_the_simulator_load(script
      "error: --checkpoint NOT_A_MODEL is not a vjepa_ros checkpoint (not a torch.save file)"),
     ("bench_reach", ["--goal-distance", "5", "6", "--no-oracle", "--goals", "1"],
      "error: --goal-distance 5 6: no goal 5.0..6.0 m from"),
-])
-def test_bad_models_and_goal_ranges_end_in_one_line_before_any_episode(tmp_path, script, argv,
-                                                                       message):
-    """These were tracebacks: a text file as --checkpoint, a goal range the box cannot meet."""
+]
+
+
+def test_a_bad_model_ends_the_script_with_status_2_in_one_line(tmp_path):
+    """The script as a user runs it (a fresh interpreter): exit status 2, no traceback."""
+    script, argv, message = BAD_MODELS[0]
     (tmp_path / "NOT_A_MODEL").write_text("not a checkpoint\n")
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"{script}.py"), *argv],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path,
@@ -184,18 +217,29 @@ def test_bad_models_and_goal_ranges_end_in_one_line_before_any_episode(tmp_path,
     assert message in last and "Traceback" not in done.stderr, done.stderr
 
 
-def test_bench_reach_notes_a_camera_size_the_model_was_not_trained_at(tmp_path,
-                                                                     tiny_world_model):
+@pytest.mark.parametrize("script, argv, message", BAD_MODELS)
+def test_bad_models_and_goal_ranges_end_in_one_line_before_any_episode(tmp_path, script, argv,
+                                                                       message, monkeypatch,
+                                                                       capsys):
+    """These were tracebacks: a text file as --checkpoint, a goal range the box cannot meet."""
+    (tmp_path / "NOT_A_MODEL").write_text("not a checkpoint\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_script(script, argv, monkeypatch, capsys)
+    assert code == 2, err
+    last = err.strip().splitlines()[-1]
+    assert message in last and "Traceback" not in err, err
+
+
+def test_bench_reach_notes_a_camera_size_the_model_was_not_trained_at(tmp_path, monkeypatch,
+                                                                     capsys, tiny_world_model):
     """A 64 px model with the 128 px camera of config/reach_demo.yaml: a note before episodes."""
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_reach.py"),
-                           "--checkpoint", str(tiny_world_model), "--goals", "1", "--no-oracle",
-                           "--no-random", "--goal-distance", "5", "6"],  # ends before episodes
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin"})
-    assert done.returncode == 2 and "--goal-distance 5 6" in done.stderr, done.stderr
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_script("bench_reach", [
+        "--checkpoint", str(tiny_world_model), "--goals", "1", "--no-oracle", "--no-random",
+        "--goal-distance", "5", "6"], monkeypatch, capsys)  # ends before episodes
+    assert code == 2 and "--goal-distance 5 6" in err, err
     assert "  note: tiny.pt: the camera's frames are 128x128 px, larger than the world model's " \
-        "64x64 input, the size it was trained at: they are downsampled" in done.stdout, \
-        done.stdout
+        "64x64 input, the size it was trained at: they are downsampled" in out, out
 
 
 def test_bench_reach_time_split_header_lines_up_with_its_columns(bench):

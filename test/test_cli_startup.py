@@ -20,32 +20,48 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "pybullet", "rclpy", "scipy", "matplotlib", "rosbags")
 PROBE = """
-import contextlib, io, json, sys
+import contextlib, io, json, os, sys
 from vjepa_ros.cli import main
-err = io.StringIO()
-with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-    try:
-        code = main(sys.argv[1:])
-    except SystemExit as exc:
-        code = exc.code
-loaded = [m for m in %r if m in sys.modules]
-print(json.dumps({"code": code, "err": err.getvalue(), "loaded": loaded}))
+results = []
+for argv, cwd in json.loads(sys.argv[1]):
+    os.chdir(cwd)
+    os.environ["HOME"] = cwd  # ROS logs there
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code
+    loaded = [m for m in %r if m in sys.modules]
+    results.append({"code": code, "err": err.getvalue(), "loaded": loaded})
+print(json.dumps(results))
 """ % (HEAVY,)
 
 
 ROS_ENV = ("ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE", "ROS_LOCALHOST_ONLY")
 
 
-def probe(argv: list[str], cwd: Path) -> dict:
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin", "HOME": str(cwd),  # ROS logs there
+def probe_all(cases: list[tuple[list[str], Path]]) -> list[dict]:
+    """Run ``vjepa-ros ARGV`` in CWD for each case, one after another in one fresh interpreter.
+
+    One interpreter for all cases: the heavy libraries are looked for after each case, and
+    ``sys.modules`` only grows, so a case that loads one is still caught (and every case after
+    it fails too); the interpreter start-up and the light imports are paid once, not per case.
+    """
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin",
            **{name: os.environ[name] for name in ROS_ENV if name in os.environ}}  # network rule
-    done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True,
-                          cwd=cwd, timeout=300, env=env)
+    cases = [(argv, str(cwd)) for argv, cwd in cases]
+    done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(cases)], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
 
 
-@pytest.mark.parametrize("argv, message", [
+def probe(argv: list[str], cwd: Path) -> dict:
+    return probe_all([(argv, cwd)])[0]
+
+
+BAD_OPTIONS = [
     (["--help"], ""),
     (["demo", "--refine-lr", "-1"], "vjepa-ros demo: --refine-lr must lie in (0, 1]"),
     (["eval", "BAG", "--out", "OUT", "--rate", "0"], "vjepa-ros eval: --rate must be a step rate"),
@@ -81,13 +97,16 @@ def probe(argv: list[str], cwd: Path) -> dict:
     # reach has no --topk option: its setting is named as such, not as an option it lacks
     (["reach", "--samples", "4"], "vjepa-ros reach: topk of config/reach_demo.yaml (10) must "
      "not exceed --samples (4)"),
-])
-def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, tmp_path):
-    assert_refused_light(argv, message, tmp_path)
+]
+
+
+@pytest.mark.parametrize("argv, message", BAD_OPTIONS)
+def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, light_results):
+    assert_refused_light(argv, message, light_results)
 
 
 # Input paths: MISSING does not exist, FOLDER and FILE do (a folder, a file).
-@pytest.mark.parametrize("argv, message", [
+MISSING_PATHS = [
     (["demo", "--episode", "MISSING"], "vjepa-ros demo: --episode MISSING does not exist: give"),
     (["demo", "--episode", "FOLDER"], "vjepa-ros demo: --episode FOLDER is a folder: give"),
     (["demo", "--checkpoint", "MISSING"],
@@ -136,15 +155,18 @@ def test_a_bad_option_is_refused_before_the_heavy_libraries_load(argv, message, 
     (["camera-check", "FOLDER", "--out", "FILE/check"],
      "vjepa-ros camera-check: --out FILE/check: FILE is a file, not a directory"),
     (["reach", "--out", "FILE/reach"], "vjepa-ros reach: --out FILE/reach: FILE is a file"),
-])
+]
+
+
+@pytest.mark.parametrize("argv, message", MISSING_PATHS)
 def test_a_missing_input_path_is_refused_before_the_heavy_libraries_load(argv, message,
-                                                                          tmp_path):
-    assert_refused_light(argv, message, tmp_path)
+                                                                          light_results):
+    assert_refused_light(argv, message, light_results)
 
 
 # Usage errors (config.UsageError): a settings or parameter file that cannot be used, a -p for no
 # node started. Exit status 2, as argparse's and the node executables' --ros-args (once 1 here).
-@pytest.mark.parametrize("argv, message", [
+USAGE_ERRORS = [
     (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--config", "FILE"],
      "vjepa-ros pretrain: pretraining settings file FILE holds a YAML str ('not numpy'), not a "
      "mapping of pretraining settings (name: value)"),
@@ -171,40 +193,64 @@ def test_a_missing_input_path_is_refused_before_the_heavy_libraries_load(argv, m
      "vjepa-ros camera-check: --params-file MISSING does not exist: give a ROS 2 parameter file"),
     (["camera-check", "FOLDER", "--params-file", "FILE"],
      "vjepa-ros camera-check: --params-file FILE: it holds a YAML str, not a mapping of nodes"),
-])
-def test_a_usage_error_exits_2_before_the_heavy_libraries_load(argv, message, tmp_path):
-    assert_refused_light(argv, message, tmp_path, status=2)
+]
+
+
+@pytest.mark.parametrize("argv, message", USAGE_ERRORS)
+def test_a_usage_error_exits_2_before_the_heavy_libraries_load(argv, message, light_results):
+    assert_refused_light(argv, message, light_results, status=2)
 
 
 # Outputs never overwritten (bags): an existing folder or file, or a path below a file.
-@pytest.mark.parametrize("argv, message", [
+EXISTING_BAGS = [
     (["record", "FOLDER"], "vjepa-ros record: bag FOLDER exists already (a folder); rosbag2 "
      "bags are never overwritten: give a new name"),
     (["record", "FILE", "--frames", "4"], "vjepa-ros record: bag FILE exists already (a file)"),
     (["record", "FILE/bag"], "vjepa-ros record: bag FILE/bag: FILE is a file, not a directory"),
     (["bag-from-npz", "FOLDER"], "vjepa-ros bag-from-npz: bag FOLDER exists already"),
     (["bag-from-npz", "FILE", "--storage", "sqlite3"], "vjepa-ros bag-from-npz: bag FILE exists"),
-])
-def test_an_existing_bag_is_refused_before_the_heavy_libraries_load(argv, message, tmp_path):
-    assert_refused_light(argv, message, tmp_path)
+]
 
 
-def assert_refused_light(argv: list[str], message: str, tmp_path: Path, status: int = 1) -> None:
-    """Run ``vjepa-ros ARGV`` fresh: exit ``status``, ``message`` in one line, nothing heavy.
+@pytest.mark.parametrize("argv, message", EXISTING_BAGS)
+def test_an_existing_bag_is_refused_before_the_heavy_libraries_load(argv, message,
+                                                                    light_results):
+    assert_refused_light(argv, message, light_results)
+
+
+PLACEHOLDERS = {"BAG": "bag", "OUT": "out", "MISSING": "missing.pt", "FOLDER": "folder",
+                "FILE": "file.npz"}
+
+
+def place(text: str, folder: Path) -> str:
+    """Replace the placeholders in ``text`` by their paths in ``folder``."""
+    return re.sub("|".join(PLACEHOLDERS), lambda m: str(folder / PLACEHOLDERS[m.group(0)]), text)
+
+
+@pytest.fixture(scope="module")
+def light_results(tmp_path_factory):
+    """Run every case of the four tables above in one interpreter, each in its own folder.
 
     Placeholders (in ``argv`` and ``message``): BAG and OUT (paths that do not exist), MISSING
-    (one more), FOLDER (an empty folder), FILE (a small file).
+    (one more), FOLDER (an empty folder), FILE (a small file). Returns {argv: (result, folder)}.
     """
-    (tmp_path / "folder").mkdir()
-    (tmp_path / "file.npz").write_bytes(b"not numpy")
-    names = {"BAG": "bag", "OUT": "out", "MISSING": "missing.pt", "FOLDER": "folder",
-             "FILE": "file.npz"}
+    cases = {}
+    for argv, _ in BAD_OPTIONS + MISSING_PATHS + USAGE_ERRORS + EXISTING_BAGS:
+        folder = tmp_path_factory.mktemp("case")
+        (folder / "folder").mkdir()
+        (folder / "file.npz").write_bytes(b"not numpy")
+        cases[tuple(argv)] = folder
+    results = probe_all([([place(a, folder) for a in argv], folder)
+                         for argv, folder in cases.items()])
+    return {argv: (result, folder) for (argv, folder), result in zip(cases.items(), results,
+                                                                      strict=True)}
 
-    def place(text: str) -> str:
-        return re.sub("|".join(names), lambda m: str(tmp_path / names[m.group(0)]), text)
 
-    argv, message = [place(a) for a in argv], place(message)
-    result = probe(argv, tmp_path)
+def assert_refused_light(argv: list[str], message: str, light_results: dict,
+                         status: int = 1) -> None:
+    """Check ``vjepa-ros ARGV`` (run by ``light_results``): ``status``, one line, nothing heavy."""
+    result, folder = light_results[tuple(argv)]
+    argv, message = [place(a, folder) for a in argv], place(message, folder)
     assert result["code"] == (0 if argv == ["--help"] else status)
     assert result["err"].startswith(message) and result["err"].count("\n") <= 1, result["err"]
     assert result["loaded"] == [], f"{' '.join(argv[:1])} imported {result['loaded']} first"
@@ -212,7 +258,7 @@ def assert_refused_light(argv: list[str], message: str, tmp_path: Path, status: 
 
 # Nodes started by `launch` (rclpy loads): each one's parameters are refused before the planner
 # loads torch and the world model (it starts last), in one line, never a traceback.
-@pytest.mark.parametrize("argv, message", [
+NODE_PARAMETERS = [
     (["--node", "sim", "-p", "sim.camera.width:=5"],
      "vjepa-ros launch: sim: SimConfig: camera.width/height must be 32..1024 px, got 5x256"),
     (["--node", "sim", "-p", "sim.real_time_factor:=-1.0"],
@@ -223,32 +269,59 @@ def assert_refused_light(argv: list[str], message: str, tmp_path: Path, status: 
     (["-p", "planner.model.device:=tpu"],
      "vjepa-ros launch: planner: model.device: unknown device 'tpu'"),
     (["-p", "planner.model.dtype:=f8"], "vjepa-ros launch: planner: model.dtype: unknown dtype"),
-])
-def test_launch_refuses_a_node_parameter_before_the_world_model_loads(argv, message, tmp_path):
-    (tmp_path / "model.pt").write_bytes(b"not a model")
-    result = probe(["launch", "--checkpoint", str(tmp_path / "model.pt"), *argv], tmp_path)
+]
+# A bag that exists but lacks what the command asks of it: refused from the bag's contents
+# (rosbags reads them), before torch and the world model.
+BAG_COMMANDS = ["eval", "camera-check"]
+MISSING_TOPICS = [
+    (["--image-topic", "/nope"], "image topic /nope is not in the bag"),
+    (["--state-source", "joint_states", "--joint-states-topic", "/arm/joint_states"],
+     "/arm/joint_states"),
+]
+
+
+@pytest.fixture(scope="module")
+def torch_free_results(tmp_path_factory):
+    """Run the launch and bag cases below in one interpreter (torch must stay unloaded).
+
+    Returns {(command, options): result}; a separate interpreter from ``light_results``, as these
+    cases load rclpy or rosbags.
+    """
+    import numpy as np
+
+    from vjepa_ros.eval.bags import write_bag
+
+    cases = {}
+    for options, _ in NODE_PARAMETERS:
+        folder = tmp_path_factory.mktemp("launch")
+        (folder / "model.pt").write_bytes(b"not a model")
+        cases["launch", tuple(options)] = (
+            ["launch", "--checkpoint", str(folder / "model.pt"), *options], folder)
+    bag = write_bag(tmp_path_factory.mktemp("bag") / "bag", np.zeros((3, 16, 16, 3), np.uint8),
+                    np.tile([0.5, 0.0, 0.3, 3.14, 0.0, 0.0, 0.0], (3, 1)))
+    for command in BAG_COMMANDS:
+        for options, _ in MISSING_TOPICS:
+            folder = tmp_path_factory.mktemp("bagcase")
+            cases[command, tuple(options)] = (
+                [command, str(bag), "--out", str(folder / "out"), *options], folder)
+    results = probe_all(list(cases.values()))
+    return dict(zip(cases, results, strict=True))
+
+
+@pytest.mark.parametrize("argv, message", NODE_PARAMETERS)
+def test_launch_refuses_a_node_parameter_before_the_world_model_loads(argv, message,
+                                                                      torch_free_results):
+    result = torch_free_results["launch", tuple(argv)]
     assert result["code"] == 1
     assert result["err"].startswith(message) and result["err"].count("\n") <= 1, result["err"]
     assert "torch" not in result["loaded"], f"launch {argv} imported torch first"
 
 
-# A bag that exists but lacks what the command asks of it: refused from the bag's contents
-# (rosbags reads them), before torch and the world model.
-@pytest.mark.parametrize("command", ["eval", "camera-check"])
-@pytest.mark.parametrize("options, message", [
-    (["--image-topic", "/nope"], "image topic /nope is not in the bag"),
-    (["--state-source", "joint_states", "--joint-states-topic", "/arm/joint_states"],
-     "/arm/joint_states"),
-])
+@pytest.mark.parametrize("command", BAG_COMMANDS)
+@pytest.mark.parametrize("options, message", MISSING_TOPICS)
 def test_a_bag_without_the_asked_topic_is_refused_before_torch(command, options, message,
-                                                               tmp_path):
-    import numpy as np
-
-    from vjepa_ros.eval.bags import write_bag
-
-    bag = write_bag(tmp_path / "bag", np.zeros((3, 16, 16, 3), np.uint8),
-                    np.tile([0.5, 0.0, 0.3, 3.14, 0.0, 0.0, 0.0], (3, 1)))
-    result = probe([command, str(bag), "--out", str(tmp_path / "out"), *options], tmp_path)
+                                                               torch_free_results):
+    result = torch_free_results[command, tuple(options)]
     assert result["code"] == 1 and message in result["err"], result["err"]
     assert result["err"].startswith(f"vjepa-ros {command}: ") and result["err"].count("\n") == 1
     assert "torch" not in result["loaded"], f"{command} imported torch before reading the bag"

@@ -25,6 +25,8 @@ from vjepa_ros.eval.camera_check_report import (
 )
 from vjepa_ros.robot.control_config import ControlConfig
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
+
 AXIS_MOTIONS = 0.04 * np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1],
                                 [0, 0, -1]], dtype=float)
 

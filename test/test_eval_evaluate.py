@@ -15,6 +15,8 @@ from vjepa_ros.eval.synthetic import oracle_for, render_state_frames, synthetic_
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, save_world_model
 from vjepa_ros.planning import preset, state_difference
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

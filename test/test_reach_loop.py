@@ -33,6 +33,8 @@ from vjepa_ros.sim.reach_config import (  # noqa: E402
 from vjepa_ros.sim.reach_media import save_episode_pictures  # noqa: E402
 from vjepa_ros.sim.tasks import Goal, reach_error  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
+
 SEED = HELD_OUT_SEED_START
 CEM = CEMConfig(horizon=1, samples=64, iterations=4, topk=8, maxnorm=0.075)
 SMALL = ReachSimSettings(width=64, height=64, shadows=False)

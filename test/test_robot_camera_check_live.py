@@ -18,6 +18,8 @@ from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits, in_box, is_safe_setpoint
 from vjepa_ros.sim.oracle import OracleWorldModel
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
+
 START = np.array([0.45, 0.05, 0.35, math.pi, 0.0, 0.0, 0.0])
 CEM = CEMConfig(horizon=1, samples=64, topk=8, iterations=4, maxnorm=0.075)
 NO_TRIAL = CheckTrialConfig(when="never")  # the motions alone (test_robot_camera_check_trial.py)

@@ -13,6 +13,8 @@ from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, leash_problem, trial_starts
 from vjepa_ros.robot.safety import SafetyLimits, is_safe_setpoint
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
+
 SMALL = CheckMotionConfig(distance_m=0.03, corners=False)
 ALWAYS = CheckTrialConfig(when="always")
 

@@ -28,6 +28,8 @@ from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.sim.oracle import OracleWorldModel
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
+
 START = np.array([0.5, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])
 CEM = CEMConfig(horizon=1, samples=64, topk=8, iterations=3, maxnorm=0.05)
 SUBGOAL = GoalSwitchConfig(gripper="subgoal")

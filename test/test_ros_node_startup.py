@@ -1,6 +1,6 @@
 """Node executables refuse a bad ``-p`` before torch, pybullet or the model load.
 
-Each case runs the node's ``main`` in a fresh interpreter with ``--ros-args -p NAME:=VALUE`` (as
+The cases run the nodes' ``main`` in one fresh interpreter with ``--ros-args -p NAME:=VALUE`` (as
 ``ros2 run`` does): exit 1 with one line naming the parameter, and the heavy libraries still
 unloaded at that point (rclpy is needed to read the parameters). The planner and sim nodes took
 ~3.5 s on a quiet machine (~14 s under load) to refuse one, 0.8 s now; timing is never asserted.
@@ -20,16 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "pybullet", "scipy", "matplotlib", "rosbags")
 PROBE = """
 import contextlib, io, importlib, json, sys
-module = importlib.import_module(sys.argv[1])
-err = io.StringIO()
-with contextlib.redirect_stderr(err):
-    code = module.main(["node", "--ros-args", *sys.argv[2:]])
-loaded = [m for m in %r if m in sys.modules]
-print(json.dumps({"code": code, "err": err.getvalue(), "loaded": loaded}))
+results = []
+for module, args in json.loads(sys.argv[1]):
+    module = importlib.import_module(module)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = module.main(["node", "--ros-args", *args])
+    loaded = [m for m in %r if m in sys.modules]
+    results.append({"code": code, "err": err.getvalue(), "loaded": loaded})
+print(json.dumps(results))
 """ % (HEAVY,)
-
-
-@pytest.mark.parametrize("node, parameter, message", [
+BAD_PARAMETERS = [
     ("planner_node", "planner.samples:=0",
      "vjepa_planner: planner.samples must lie in [1, inf), got 0"),
     ("planner_node", "planner.sampels:=8", "vjepa_planner: unknown parameter 'planner.sampels'"),
@@ -37,34 +38,52 @@ print(json.dumps({"code": code, "err": err.getvalue(), "loaded": loaded}))
     ("sim_node", "control_rate_hz:=-1.0", "sim_node: "),
     ("sim_node", "camera.width:=wide", "sim_node: "),
     ("sim_node", "bogus:=1", "sim_node: unknown parameter 'bogus'"),
-])
-def test_a_bad_parameter_is_refused_before_the_heavy_libraries_load(node, parameter, message):
+]
+NODE_NAMES = [("planner_node", "vjepa_planner"), ("sim_node", "sim_node"),
+              ("camera_node", "camera"), ("image_publisher", "image_publisher")]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """Run every case below, one after another, in one fresh interpreter.
+
+    The heavy libraries are looked for after each case: ``sys.modules`` only grows, so a case that
+    loads one is still caught (and the cases after it fail too); the interpreter start-up and
+    rclpy's import are paid once, not per case. Returns ({case: result}, the wrong-node file,
+    the interpreter's own stderr).
+    """
+    params = tmp_path_factory.mktemp("params") / "wrongnode.yaml"
+    params.write_text("vjepa_planer:\n  ros__parameters:\n    safety: {workspace_max: [0.5]}\n")
+    cases = {(node, parameter): (f"vjepa_ros.nodes.{node}", ["-p", parameter])
+             for node, parameter, _ in BAD_PARAMETERS}
+    cases.update({(node, "params-file"): (f"vjepa_ros.nodes.{node}",
+                                          ["--params-file", str(params)])
+                  for node, _ in NODE_NAMES})
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, f"vjepa_ros.nodes.{node}", "-p", parameter],
+        [sys.executable, "-c", PROBE, json.dumps(list(cases.values()))],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)})  # the ROS network rule, HOME for logs
     assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.splitlines()[-1])
+    found = json.loads(done.stdout.splitlines()[-1])
+    return dict(zip(cases, found, strict=True)), params, done.stderr
+
+
+@pytest.mark.parametrize("node, parameter, message", BAD_PARAMETERS)
+def test_a_bad_parameter_is_refused_before_the_heavy_libraries_load(node, parameter, message,
+                                                                    results):
+    result = results[0][node, parameter]
     assert result["code"] == 1
     assert result["err"].startswith(message) and result["err"].count("\n") == 1, result["err"]
     assert result["loaded"] == [], f"{node} imported {result['loaded']} before refusing"
 
 
-@pytest.mark.parametrize("node, name", [
-    ("planner_node", "vjepa_planner"), ("sim_node", "sim_node"), ("camera_node", "camera"),
-    ("image_publisher", "image_publisher")])
+@pytest.mark.parametrize("node, name", NODE_NAMES)
 def test_a_parameter_file_for_no_node_is_refused_with_status_2_before_anything_loads(
-        node, name, tmp_path):
+        node, name, results):
     """Each executable through run_node checks --params-file for the node it starts."""
-    params = tmp_path / "wrongnode.yaml"
-    params.write_text("vjepa_planer:\n  ros__parameters:\n    safety: {workspace_max: [0.5]}\n")
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, f"vjepa_ros.nodes.{node}", "--params-file", str(params)],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert done.returncode == 0, done.stderr
-    assert "[rcl]" not in done.stderr, done.stderr
-    result = json.loads(done.stdout.splitlines()[-1])
+    found, params, stderr = results
+    assert "[rcl]" not in stderr, stderr
+    result = found[node, "params-file"]
     assert result["code"] == 2 and result["loaded"] == []
     assert result["err"] == (f"{name}: --params-file {params}: section 'vjepa_planer' applies to "
                              f"no node started here ({name}); closest: '{name}' — fix the name "

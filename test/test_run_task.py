@@ -28,6 +28,8 @@ from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach_config import load_reach_config  # noqa: E402
 from vjepa_ros.sim.task_run import format_task_step, format_totals, run_task  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
+
 ROOT = Path(__file__).resolve().parents[1]
 EPISODE = ROOT / "vjepa_ros" / "data" / "franka_example_traj.npz"  # an episode, not a model
 # step, sub-goal, energy, grip cmd, grip, hand-obj, obj up, obj-spot, held, switch

@@ -36,6 +36,8 @@ from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach_config import load_reach_config  # noqa: E402
 from vjepa_ros.sim.runner import CommandError, SimRunner  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
+
 REST = 0.045  # m: the cup's centre standing on the table
 
 

@@ -17,6 +17,8 @@ from vjepa_ros.sim.oracle import (
 )
 from vjepa_ros.sim.tasks import reach_error, sample_reach_target
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
+
 
 def _random_states(count: int, seed: int = 0) -> torch.Tensor:
     rng = np.random.default_rng(seed)

@@ -104,11 +104,12 @@ def test_threads_option_sets_torch_threads_for_the_run(data, tmp_path):
     """``--threads N``: a shared CPU's job runs on N torch threads (0 leaves torch's own)."""
     from vjepa_ros.train.synthetic import single_thread
 
+    one_step = ("--steps", "1")  # the thread count is set before the first step
     with single_thread():  # restores the thread count afterwards
-        assert main(_args(data, tmp_path / "two", "--threads", "2")) == 0
+        assert main(_args(data, tmp_path / "two", "--threads", "2", *one_step)) == 0
         assert torch.get_num_threads() == 2
         torch.set_num_threads(3)
-        assert main(_args(data, tmp_path / "default")) == 0
+        assert main(_args(data, tmp_path / "default", *one_step)) == 0
         assert torch.get_num_threads() == 3
 
 

@@ -20,6 +20,8 @@ from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.safety import SafetyLimits, unreachable_goal_note
 from vjepa_ros.sim.oracle import OracleWorldModel
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
+
 START = np.array([0.5, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])
 CEM = CEMConfig(horizon=1, samples=16, topk=4, iterations=2, maxnorm=0.05)
 
