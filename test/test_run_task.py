@@ -192,6 +192,10 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
         (["--max-steps", "0"], "--max-steps 0: must be >= 1"),
         (["--samples", "4"],
          r"--topk of config/reach_demo.yaml \(10\) must not exceed --samples \(4\)"),
+        (["--close-gripper", "5"], r"--close-gripper \(5\) must be below --horizon of "
+         r"config/reach_demo.yaml \(1\): .* or -1 \(never\)"),  # (it never closed)
+        (["--close-gripper", "2", "--horizon", "2"],
+         r"--close-gripper \(2\) must be below --horizon \(2\)"),
         (["--gripper-round-threshold", "-0.1"],
          r"--gripper-round-threshold must lie in \[0, 1\], got -0.1"),
         (["--subgoal-patience", "2"], "--subgoal-patience is for --subgoal-rule energy"),
