@@ -410,6 +410,9 @@ def main() -> int:
     parser.add_argument("--json", help="write (open-loop, closed-loop) or read (plot) numbers")
     parser.add_argument("--plot", help="save the open-loop plot here (PNG)")
     args = parser.parse_args()
+    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+
+    check_threads_option(args.threads)
     if args.part == "closed-loop" and not args.run:
         raise SystemExit("closed-loop needs at least one --run")
     if args.json and args.part != "plot":

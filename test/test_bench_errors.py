@@ -28,6 +28,11 @@ def _bench(script: str, *argv: str) -> subprocess.CompletedProcess:
      "bench_eval.py: --iterations must be an integer >= 1, got 0"),
     ("bench_subgoal_switching.py", ["--samples", "0", "--seeds", "1"],
      "bench_subgoal_switching.py: --samples must be an integer >= 1, got 0"),
+    # a torch thread count vjepa-ros run refuses (--threads 0 was accepted here)
+    ("bench_manipulation.py", ["--threads", "0"], "bench_manipulation.py: --threads 0: must be "
+     ">= 1 (torch CPU threads; leave it out for the default)"),
+    ("bench_train.py", ["--threads", "0"], "bench_train.py: --threads 0: must be >= 1"),
+    ("bench_planner.py", ["--threads", "-2"], "bench_planner.py: --threads -2: must be >= 1"),
     # too many samples for any machine (5 TiB), from a budget: no --samples option to name
     ("bench_search.py", ["open-loop", "--models", "mid", "--mid-budgets", "100000000000",
                          "--mid-problems", "1", "--methods", "cem"],

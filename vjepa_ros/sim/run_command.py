@@ -45,11 +45,13 @@ def _settings(args: argparse.Namespace) -> dict:
     from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.sim.config import CAMERA_SIZE_PX
     from vjepa_ros.sim.reach_config import load_reach_config
+    from vjepa_ros.threads import check_threads_option
 
     for option, value, low in (("--episodes", args.episodes, 1), ("--seed", args.seed, 0),
-                               ("--threads", args.threads, 1), ("--max-steps", args.max_steps, 1)):
+                               ("--max-steps", args.max_steps, 1)):
         if value is not None and value < low:
             raise ValueError(f"{option} {value}: must be >= {low}")
+    check_threads_option(args.threads)
     low, high = CAMERA_SIZE_PX
     if not low <= args.size <= high:
         raise ValueError(f"--size {args.size}: the camera image must be {low}..{high} px")
