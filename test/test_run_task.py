@@ -5,6 +5,7 @@ Small camera (64 px), the oracle world model or few CEM samples, few steps.
 
 import importlib.util
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -323,3 +324,33 @@ def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_
     expected = f"note         the camera's frames are {size}x{size} px, smaller than the world " \
         "model's 64x64 input: they are upsampled"
     assert any(line.startswith(expected) for line in lines) is noted, lines
+
+
+def test_sigterm_mid_episode_saves_the_steps_done_and_ends_143_in_one_line(tmp_path):
+    """SIGTERM ended vjepa-ros run at once (status 143, no line, the finished steps lost)."""
+    import signal
+    import subprocess
+
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vjepa_ros.cli", "run", "--task", "pick-and-place",
+         "--world-model", "oracle", "--size", "32", "--subgoals", "dense", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})  # each step line as it is printed
+    steps = 0
+    for line in process.stdout:  # the first two steps done, then as `kill PID`
+        steps += bool(STEP_LINE.match(line))
+        if steps == 2:
+            process.send_signal(signal.SIGTERM)
+            break
+    rest, err = process.communicate(timeout=120)
+    assert process.returncode == 143, err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    match = re.fullmatch(r"vjepa-ros run: terminated; steps 1-(\d+) of seed 900000 saved: "
+                         r"(\S+_strip\.png), (\S+\.gif)", lines[0])
+    assert match and int(match.group(1)) >= 2, lines
+    strip, gif = Path(match.group(2)), Path(match.group(3))
+    assert strip.parent == out and strip.name == "pick-and-place_cup_900000_stopped_strip.png"
+    assert Image.open(gif).n_frames == int(match.group(1))  # one per step done, no end frame
+    assert Image.open(strip).size[1] > 0
