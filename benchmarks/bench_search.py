@@ -415,11 +415,13 @@ def main() -> int:
     check_threads_option(args.threads)
     if args.part == "closed-loop" and not args.run:
         raise SystemExit("closed-loop needs at least one --run")
-    if args.json and args.part != "plot":
-        try:  # before the runs: a folder or an unwritable path would lose them
+    try:  # before the runs: a folder or an unwritable path would lose them
+        if args.json and args.part != "plot":
             output_file(args.json, "--json")
-        except ValueError as exc:
-            parser.error(str(exc))
+        if args.plot:
+            output_file(args.plot, "--plot")
+    except ValueError as exc:
+        parser.error(str(exc))
     runs = [parse_run(s) for s in args.run]  # each spec checked before torch loads
     import torch
 

@@ -47,6 +47,18 @@ def test_a_benchmark_ends_a_user_error_in_one_line_without_a_traceback(script, a
     assert "\n" not in done.stderr.strip(), done.stderr
 
 
+@pytest.mark.parametrize("script, argv", [
+    ("bench_manipulation.py", ["--json", "/proc/x.json"]),  # ran, then lost it in a traceback
+    ("bench_search.py", ["open-loop", "--plot", "/proc/x.png"]),  # --plot was never checked
+    ("bench_reach.py", ["--json", "/proc/x.json"]),
+])
+def test_a_benchmark_refuses_an_output_it_cannot_write_before_it_runs(script, argv):
+    done = _bench(script, *argv)
+    assert done.returncode == 2 and done.stdout == "", done.stdout
+    assert done.stderr.startswith(f"{script}: error: {argv[-2]} /proc: not writable"), done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+
+
 def test_a_setting_is_named_as_an_option_only_where_one_was_given():
     from vjepa_ros.command_errors import error_line, typed_options
 
