@@ -255,10 +255,13 @@ def main() -> int:
     parser.add_argument("--plan-timing", action="store_true",
                         help="also time one replanning step per model (module docstring)")
     args = parser.parse_args()
-    for option in ("--max-episodes", "--threads", "--repeats", "--timing-frames"):
+    for option in ("--max-episodes", "--repeats", "--timing-frames"):
         value = getattr(args, option[2:].replace("-", "_"))
         if value < 1:
             parser.error(f"{option} {value}: must be >= 1")
+    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+
+    check_threads_option(args.threads)
     if args.model and args.episodes:
         parser.error("--episodes goes with --checkpoint (one model); with --model give each "
                      "model's episodes after its SPEC")

@@ -277,6 +277,9 @@ def main() -> int:
     add_cem_arguments(parser.add_argument_group("planner"), "config/reach_demo.yaml")
     add_search_method_arguments(parser)
     args = parser.parse_args()
+    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+
+    check_threads_option(args.threads)
     if args.seeds < 1 or args.seed_start < 0:
         parser.error("--seeds must be >= 1 and --seed-start >= 0")
     low, high = CAMERA_SIZE_PX

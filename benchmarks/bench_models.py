@@ -143,6 +143,9 @@ def main():
     parser.add_argument("--full", action="store_true", help="released sizes even on CPU")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
     args = parser.parse_args()
+    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+
+    check_threads_option(args.threads)
     if args.threads:
         torch.set_num_threads(args.threads)
 

@@ -305,6 +305,9 @@ def main():
                         help="INEXACT: also time the fast planner with a bf16 predictor on CPU, "
                              "with its energy error and plan agreement")
     args = parser.parse_args()
+    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+
+    check_threads_option(args.threads)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.tuned_malloc and "MALLOC_MMAP_THRESHOLD_" not in os.environ:

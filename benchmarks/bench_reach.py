@@ -60,6 +60,7 @@ from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
     load_reach_config,
 )
+from vjepa_ros.threads import check_threads_option  # noqa: E402
 
 # torch and the simulator (seconds; a minute under load) are imported where they are first
 # needed, after the options are parsed and checked: --help and a bad option answer at once.
@@ -185,10 +186,10 @@ def checked_settings(args: argparse.Namespace) -> tuple:
     ``control`` is the ``ControlConfig`` changes. Raises ValueError naming the option the user
     gave (``--refine-lr``, ``--max-steps``, ``--goal-distance``), never the setting behind it.
     """
-    for option, value, low in (("--goals", args.goals, 1), ("--seed-start", args.seed_start, 0),
-                               ("--threads", args.threads, 0)):
+    for option, value, low in (("--goals", args.goals, 1), ("--seed-start", args.seed_start, 0)):
         if value is not None and value < low:
             raise ValueError(f"{option} {value}: must be >= {low}")
+    check_threads_option(args.threads)  # as vjepa-ros run
     check_device_and_dtype(args.device, None, ("--device", "--dtype"))
     if not args.checkpoint and args.no_random and args.no_oracle:
         raise ValueError("no agent: --no-random and --no-oracle leave nothing to run; give "

@@ -410,13 +410,18 @@ def main() -> int:
     parser.add_argument("--json", help="write (open-loop, closed-loop) or read (plot) numbers")
     parser.add_argument("--plot", help="save the open-loop plot here (PNG)")
     args = parser.parse_args()
+    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+
+    check_threads_option(args.threads)
     if args.part == "closed-loop" and not args.run:
         raise SystemExit("closed-loop needs at least one --run")
-    if args.json and args.part != "plot":
-        try:  # before the runs: a folder or an unwritable path would lose them
+    try:  # before the runs: a folder or an unwritable path would lose them
+        if args.json and args.part != "plot":
             output_file(args.json, "--json")
-        except ValueError as exc:
-            parser.error(str(exc))
+        if args.plot:
+            output_file(args.plot, "--plot")
+    except ValueError as exc:
+        parser.error(str(exc))
     runs = [parse_run(s) for s in args.run]  # each spec checked before torch loads
     import torch
 

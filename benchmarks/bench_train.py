@@ -118,8 +118,11 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=4, help="episodes of --frames frames")
     parser.add_argument("--frames", type=int, default=16)
     parser.add_argument("--encode-batch", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: keep)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     args = parser.parse_args()
+    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+
+    check_threads_option(args.threads)
     if args.threads:
         torch.set_num_threads(args.threads)
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])

@@ -104,6 +104,9 @@ def main() -> None:
                         help="episodes of --frames frames in the cache rows")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
     args = parser.parse_args()
+    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+
+    check_threads_option(args.threads)
     print(f"settings: {args.device}, {args.threads} torch thread(s) per process, "
           f"{args.batch_size} clips x 8 frames per process per step, auto_steps 2, median of "
           f"{args.steps} steps after {args.warmup}; torch {torch.__version__}")

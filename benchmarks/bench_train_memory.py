@@ -72,6 +72,9 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32])
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
+    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+
+    check_threads_option(args.threads)
     torch.set_num_threads(args.threads)
     print(f"settings: measured steps of {args.batch} clips x {args.fit_frames} frames, "
           f"auto_steps 2, CPU allocator log (torch {torch.__version__})")

@@ -28,6 +28,11 @@ def _bench(script: str, *argv: str) -> subprocess.CompletedProcess:
      "bench_eval.py: --iterations must be an integer >= 1, got 0"),
     ("bench_subgoal_switching.py", ["--samples", "0", "--seeds", "1"],
      "bench_subgoal_switching.py: --samples must be an integer >= 1, got 0"),
+    # a torch thread count vjepa-ros run refuses (--threads 0 was accepted here)
+    ("bench_manipulation.py", ["--threads", "0"], "bench_manipulation.py: --threads 0: must be "
+     ">= 1 (torch CPU threads; leave it out for the default)"),
+    ("bench_train.py", ["--threads", "0"], "bench_train.py: --threads 0: must be >= 1"),
+    ("bench_planner.py", ["--threads", "-2"], "bench_planner.py: --threads -2: must be >= 1"),
     # too many samples for any machine (5 TiB), from a budget: no --samples option to name
     ("bench_search.py", ["open-loop", "--models", "mid", "--mid-budgets", "100000000000",
                          "--mid-problems", "1", "--methods", "cem"],
@@ -40,6 +45,18 @@ def test_a_benchmark_ends_a_user_error_in_one_line_without_a_traceback(script, a
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert last.startswith(line) and "CEMConfig" not in last, done.stderr
     assert "\n" not in done.stderr.strip(), done.stderr
+
+
+@pytest.mark.parametrize("script, argv", [
+    ("bench_manipulation.py", ["--json", "/proc/x.json"]),  # ran, then lost it in a traceback
+    ("bench_search.py", ["open-loop", "--plot", "/proc/x.png"]),  # --plot was never checked
+    ("bench_reach.py", ["--json", "/proc/x.json"]),
+])
+def test_a_benchmark_refuses_an_output_it_cannot_write_before_it_runs(script, argv):
+    done = _bench(script, *argv)
+    assert done.returncode == 2 and done.stdout == "", done.stdout
+    assert done.stderr.startswith(f"{script}: error: {argv[-2]} /proc: not writable"), done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
 
 
 def test_a_setting_is_named_as_an_option_only_where_one_was_given():

@@ -109,3 +109,41 @@ def test_launch_exits_143_on_sigterm_after_stopping_its_nodes():
     assert done.returncode == 143, done.stderr
     assert done.stdout == "started\nshut down\n"
     assert done.stderr.endswith("vjepa-ros launch: terminated\n"), done.stderr
+
+
+COMMAND_UNTIL_SIGTERM = """
+import os, signal, sys, time
+import vjepa_ros.sim.collector as collector
+from vjepa_ros.cli import main
+
+def collect(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGTERM)  # as kill PID from another terminal, mid-work
+    time.sleep(5)
+
+collector.collect = collect
+sys.exit(main(["collect", "--out", sys.argv[1], "--episodes", "1"]))
+"""
+
+SCRIPT_UNTIL_SIGTERM = """
+import os, signal, sys, time
+from vjepa_ros.command_errors import run_script
+
+def main():
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(5)
+
+sys.argv[0] = "bench_x.py"
+raise SystemExit(run_script(main))
+"""
+
+
+@pytest.mark.parametrize("code, line", [(COMMAND_UNTIL_SIGTERM, "vjepa-ros collect: terminated"),
+                                        (SCRIPT_UNTIL_SIGTERM, "bench_x.py: terminated")])
+def test_a_command_and_a_benchmark_exit_143_with_one_line_on_sigterm(tmp_path, code, line):
+    """SIGTERM ended collect, run and the benchmarks at once: status 143 without a word."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (143, line + "\n")

@@ -53,6 +53,22 @@ def test_output_file_refuses_a_directory_and_creates_the_folder(tmp_path):
     assert path.parent.is_dir() and not path.exists()
 
 
+
+def test_an_existing_folder_that_cannot_be_written_is_refused_for_root_too(tmp_path, monkeypatch):
+    # os.access passes for root on /proc, /sys or a read-only mount: bench_manipulation.py --json
+    # /proc/x.json ran the whole benchmark, then lost it in a traceback
+    with pytest.raises(ValueError, match=r"^--json /proc: not writable \(.*\); give a directory"):
+        output_file("/proc/x.json", "--json")
+    (tmp_path / "mount").mkdir()
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    with pytest.raises(ValueError, match="mount: not writable .Read-only file system"):
+        output_file(tmp_path / "mount" / "results.json", "--json")
+
+
 @pytest.mark.parametrize("command", [
     ["collect", "--task", "motion", "--episodes", "1"],
     ["collect", "--task", "grasp", "--episodes", "1"],

@@ -246,6 +246,17 @@ def test_close_gripper_drives_the_plan_gripper_up():
     assert result.actions[1, 6] > 0.9  # elites all have 1 there; the mean moves toward it
 
 
+@pytest.mark.parametrize("horizon, step", [(1, 1), (1, 5), (2, 2), (16, 16)])
+def test_a_close_gripper_step_at_or_past_the_horizon_is_refused_naming_both(horizon, step):
+    # (it was accepted and never closed the hand: the rollout has steps 0..horizon-1)
+    with pytest.raises(ValueError, match=rf"CEMConfig.close_gripper \({step}\) must be below "
+                       rf"CEMConfig.horizon \({horizon}\)"):
+        CEMConfig(horizon=horizon, close_gripper=step)
+    assert CEMConfig(horizon=horizon, close_gripper=horizon - 1).close_gripper == horizon - 1
+    with pytest.raises(ValueError, match="close_gripper .* must be below .*horizon"):
+        PRESETS["notebook"].with_(close_gripper=3)
+
+
 def test_presets_hold_the_published_settings():
     paper, notebook = PRESETS["paper"], PRESETS["notebook"]
     assert (paper.samples, paper.iterations, paper.topk, paper.horizon, paper.maxnorm) == (

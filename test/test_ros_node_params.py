@@ -116,6 +116,8 @@ def test_ros2_run_of_a_node_with_a_typo_exits_1_with_one_line(monkeypatch, capsy
      "planner.icem.noise_beta must lie in [0, 8], got -1.0"),
     ("planner.maxnorm:=.inf", "planner.maxnorm must lie in (0, 0.2], got inf"),
     ("planner.close_gripper:=-5", "planner.close_gripper must be -1 (never) or a rollout step"),
+    ("planner.close_gripper:=1", "planner.close_gripper (1) must be below planner.horizon (1): "
+     "a rollout has steps 0..horizon-1, so the gripper would never be closed"),
     ("planner.refine.lr:=-0.5", "planner.refine.lr must lie in (0, 1], got -0.5"),
     ("planner.gripper_round_threshold:=0.75", "planner.gripper_round_threshold (0.75) must be "
      "below planner.gripper_clip (0.75): every planned gripper value lies within the clip, so all "

@@ -5,6 +5,7 @@ Small camera (64 px), the oracle world model or few CEM samples, few steps.
 
 import importlib.util
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -194,6 +195,10 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
         (["--max-steps", "0"], "--max-steps 0: must be >= 1"),
         (["--samples", "4"],
          r"--topk of config/reach_demo.yaml \(10\) must not exceed --samples \(4\)"),
+        (["--close-gripper", "5"], r"--close-gripper \(5\) must be below --horizon of "
+         r"config/reach_demo.yaml \(1\): .* or -1 \(never\)"),  # (it never closed)
+        (["--close-gripper", "2", "--horizon", "2"],
+         r"--close-gripper \(2\) must be below --horizon \(2\)"),
         (["--gripper-round-threshold", "-0.1"],
          r"--gripper-round-threshold must lie in \[0, 1\], got -0.1"),
         (["--subgoal-patience", "2"], "--subgoal-patience is for --subgoal-rule energy"),
@@ -321,3 +326,33 @@ def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_
     expected = f"note         the camera's frames are {size}x{size} px, smaller than the world " \
         "model's 64x64 input: they are upsampled"
     assert any(line.startswith(expected) for line in lines) is noted, lines
+
+
+def test_sigterm_mid_episode_saves_the_steps_done_and_ends_143_in_one_line(tmp_path):
+    """SIGTERM ended vjepa-ros run at once (status 143, no line, the finished steps lost)."""
+    import signal
+    import subprocess
+
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vjepa_ros.cli", "run", "--task", "pick-and-place",
+         "--world-model", "oracle", "--size", "32", "--subgoals", "dense", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})  # each step line as it is printed
+    steps = 0
+    for line in process.stdout:  # the first two steps done, then as `kill PID`
+        steps += bool(STEP_LINE.match(line))
+        if steps == 2:
+            process.send_signal(signal.SIGTERM)
+            break
+    rest, err = process.communicate(timeout=120)
+    assert process.returncode == 143, err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    match = re.fullmatch(r"vjepa-ros run: terminated; steps 1-(\d+) of seed 900000 saved: "
+                         r"(\S+_strip\.png), (\S+\.gif)", lines[0])
+    assert match and int(match.group(1)) >= 2, lines
+    strip, gif = Path(match.group(2)), Path(match.group(3))
+    assert strip.parent == out and strip.name == "pick-and-place_cup_900000_stopped_strip.png"
+    assert Image.open(gif).n_frames == int(match.group(1))  # one per step done, no end frame
+    assert Image.open(strip).size[1] > 0

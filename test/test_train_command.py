@@ -100,6 +100,28 @@ def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, messag
     assert not (tmp_path / "out").exists(), "a refused run left its --out folder behind"
 
 
+def test_train_says_how_many_of_its_episodes_are_failed_tasks(data, tmp_path, capsys):
+    """A collected FAILURE episode (metadata success false) was trained on without a word."""
+    import dataclasses
+
+    from vjepa_ros.sim.episode import Episode, recorded_success
+
+    episodes = tmp_path / "episodes"
+    paths = write_blob_episodes(episodes, 3, frames=8, seed=30)
+    for path, success in zip(paths, (True, False, None), strict=True):  # None: no outcome
+        episode = Episode.load(path)
+        metadata = {} if success is None else {"task": "grasp", "success": success}
+        dataclasses.replace(episode, metadata=metadata).save(path)
+    assert [recorded_success(p) for p in paths] == [True, False, None]
+    argv = _args({**data, "episodes": episodes}, tmp_path / "run")
+    argv.remove(str(data["bag"]))
+    assert main([*argv, "--val-fraction", "0"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("data train"))
+    assert line.startswith("data train  3 episodes (") and line.endswith(
+        "; 1 of them a failed task (blob_0031.npz: the expert did not finish; used, as the paper "
+        "trains on all its teleoperated data; remove the files to leave them out)"), line
+
+
 def test_threads_option_sets_torch_threads_for_the_run(data, tmp_path):
     """``--threads N``: a shared CPU's job runs on N torch threads (0 leaves torch's own)."""
     from vjepa_ros.train.synthetic import single_thread

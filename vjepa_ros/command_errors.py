@@ -25,7 +25,9 @@ def typed_options(argv: list[str]) -> frozenset[str]:
 
 def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple = (),
                   typed: Collection[str] | None = None) -> int:
-    """Run ``work()``; return its exit status (None: 0), or end an error in one line.
+    """Run ``work()`` (SIGTERM raising ``terminate.Terminated``); return its exit status.
+
+    None from ``work()``: 0; an error below ends in one line.
 
     Args:
         prog: the line's prefix (``vjepa-ros eval``, ``bench_search.py``).
@@ -38,10 +40,11 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
     (``PROG: interrupted``), 1 for a ``SamplesMemoryError`` (``PROG: --samples 100000000 at
     horizon 1 needs about 26.1 GiB ...``).
     """
-    from vjepa_ros.terminate import EXIT_STATUS, Terminated
+    from vjepa_ros.terminate import EXIT_STATUS, Terminated, sigterm_raises
 
     try:
-        return work() or 0
+        with sigterm_raises():  # SIGTERM takes Ctrl-C's way out (the default: a silent end)
+            return work() or 0
     except Terminated:
         print(f"{prog}: terminated", file=sys.stderr)
         return EXIT_STATUS

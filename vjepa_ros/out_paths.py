@@ -47,8 +47,11 @@ def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = Tr
     except OSError as exc:
         raise ValueError(f"{option} {path}: cannot create it ({exc.strerror}); give a "
                          "directory you can write") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ValueError(f"{option} {path}: not writable; give a directory you can write")
+    try:  # a real try, as above: root passes access() on /proc, /sys, a read-only mount
+        os.rmdir(tempfile.mkdtemp(prefix=".vjepa_ros_probe_", dir=path))
+    except OSError as exc:
+        raise ValueError(f"{option} {path}: not writable ({exc.strerror}); give a directory "
+                         "you can write") from None
     return path
 
 

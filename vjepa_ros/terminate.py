@@ -3,8 +3,9 @@
 SIGTERM's default action (``kill``, ``systemctl stop``, ``docker stop``, a supervisor) ends the
 process at once: no node stopped cleanly, no line said. Within :func:`sigterm_raises` it raises
 :class:`Terminated` in the main thread instead; a subclass of KeyboardInterrupt, it takes every
-path Ctrl-C takes (the nodes stopped, then the exception raised again), and ``cli.main`` ends the
-command with one line ``vjepa-ros CMD: terminated`` and :data:`EXIT_STATUS`.
+path Ctrl-C takes (the nodes stopped, then the exception raised again), and
+``command_errors.run_reporting`` (every ``vjepa-ros`` command and benchmark script runs within it)
+ends the command with one line ``PROG: terminated`` and :data:`EXIT_STATUS`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ EXIT_STATUS = 143  # 128 + SIGTERM, the shell's status for a process SIGTERM end
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM arrived while :func:`sigterm_raises` was in force."""
+
+
+def stopped_by(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """Return the word and exit status for a command stopped by ``exc``.
+
+    ``("terminated", 143)`` for :class:`Terminated` (SIGTERM), ``("interrupted", 130)`` for
+    Ctrl-C: for the commands that clean up and say their own line (``run``, ``reach``,
+    ``train``).
+    """
+    return ("terminated", EXIT_STATUS) if isinstance(exc, Terminated) else ("interrupted", 130)
 
 
 def _raise_terminated(signum, frame) -> None:

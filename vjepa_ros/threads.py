@@ -14,6 +14,18 @@ import os
 import sys
 
 
+def check_threads_option(value: int | None, option: str = "--threads") -> int | None:
+    """Return a ``--threads`` value as typed (None: not given), or raise ValueError naming it.
+
+    The check of ``vjepa-ros run --threads`` and of every benchmark's: a torch thread count is
+    >= 1 (``--threads 0: must be >= 1``); leave the option out for the default.
+    """
+    if value is not None and value < 1:
+        raise ValueError(f"{option} {value}: must be >= 1 (torch CPU threads; leave it out for "
+                         "the default)")
+    return value
+
+
 def cpu_threads(requested: int = 0) -> int:
     """Return the torch CPU thread count for ``requested`` (0 or less: all cores but one, ≥ 1)."""
     if requested > 0:

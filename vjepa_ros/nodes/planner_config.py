@@ -133,7 +133,8 @@ class CEMParams:
         range=(0, 1)
     )
     close_gripper: int = param(
-        -1, "From this rollout step on the gripper delta is forced to 1; -1: never.",
+        -1,
+        "From this rollout step (below horizon) on the gripper delta is forced to 1; -1: never.",
         range=(-1, 15)  # a rollout step: horizon is at most 16
     )
     search_rotation: bool = param(

@@ -234,9 +234,12 @@ def cmd_reach(args: argparse.Namespace) -> int:
         return exit_status(exc)
     try:
         episode = run_reach_demo(config, out_dir)
-    except KeyboardInterrupt:
-        print("vjepa-ros reach: interrupted; planner disabled", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (command_errors.run_reporting)
+        from vjepa_ros.terminate import stopped_by
+
+        word, status = stopped_by(exc)
+        print(f"vjepa-ros reach: {word}; planner disabled", file=sys.stderr)
+        return status
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)
         return 1

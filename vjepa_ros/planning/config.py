@@ -40,7 +40,8 @@ class CEMConfig:
     momentum_mean_gripper: float = 0.15
     momentum_std_gripper: float = 0.15
     gripper_round_threshold: float = 0.25  # plan gripper values with |g| below this become 0
-    close_gripper: int | None = None  # from this rollout step on, sampled gripper deltas are 1
+    # From this rollout step on, sampled gripper deltas are 1; below horizon (checked), None: never
+    close_gripper: int | None = None
     # Published `axis` option: (action index, value) pairs held fixed in mean and samples. Action
     # indices are 0..2 for xyz and 6 for the gripper (the official code indexes its 4-vector, where
     # the gripper is 3).
@@ -100,6 +101,12 @@ class CEMConfig:
         if self.close_gripper is not None and self.close_gripper < 0:
             raise ValueError(
                 f"CEMConfig.close_gripper must be None or >= 0, got {self.close_gripper}"
+            )
+        if self.close_gripper is not None and self.close_gripper >= self.horizon:
+            raise ValueError(
+                f"CEMConfig.close_gripper ({self.close_gripper}) must be below "
+                f"CEMConfig.horizon ({self.horizon}): a rollout has steps 0..horizon-1, so the "
+                "gripper would never be closed; give a step below the horizon, or -1 (never)"
             )
         for index, _ in self.fixed_axes:
             if index not in (0, 1, 2, 6):

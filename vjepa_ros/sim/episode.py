@@ -13,6 +13,9 @@ File layout, a superset of the published example ``franka_example_traj.npz`` so 
 
 Files without ``actions``, ``timestamps`` or ``metadata`` (the published example) load too: the
 actions are computed from the states, the timestamps assume 4 Hz, the metadata is empty.
+A manipulation episode's metadata (``vjepa-ros collect --task``) holds its outcome: ``success``
+(false: the scripted expert did not finish the task, e.g. ``ran_out`` of its 120 frames),
+``grasped``, ``placed``; :func:`recorded_success` reads it.
 """
 
 from __future__ import annotations
@@ -142,6 +145,21 @@ class Episode:
         if len(states) != count:
             raise ValueError(f"{path}: {count} frames but {len(states)} states")
         return cls.from_states(frames, states, timestamps, metadata)
+
+
+def recorded_success(path: str | Path) -> bool | None:
+    """Return the task outcome an episode file records (metadata ``success``), None if none.
+
+    Reads only the metadata (not the frames); None too for a file without readable metadata
+    (the published example, a motion episode, a damaged entry).
+    """
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            metadata = json.loads(str(data["metadata"])) if "metadata" in data.files else {}
+    except (OSError, ValueError, KeyError):
+        return None
+    success = metadata.get("success") if isinstance(metadata, dict) else None
+    return success if isinstance(success, bool) else None
 
 
 def _unbatch(array: np.ndarray, ndim: int) -> np.ndarray:

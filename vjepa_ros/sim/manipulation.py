@@ -275,7 +275,8 @@ def collect_manipulation(out_dir, task: str, kind: str, episodes: int, seed: int
     Seeds ``seed``, ``seed + 1``, ...; files ``<task>_<kind>_<seed>.npz`` (the episode, read by
     ``vjepa-ros train``) and ``<task>_<kind>_<seed>_subgoal<i>_<name>.png`` (its sub-goal images).
     ``camera``: pose and field of view (:func:`manipulation_sim_config`); the expert's motions,
-    states and outcomes do not depend on it or on the image size.
+    states and outcomes do not depend on it or on the image size. ``log`` gets one line per
+    episode (``success`` / ``FAILURE``) and :func:`collect_summary`.
     """
     from pathlib import Path
 
@@ -285,7 +286,7 @@ def collect_manipulation(out_dir, task: str, kind: str, episodes: int, seed: int
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
     out_dir = Path(out_dir)
-    paths = []
+    paths, failed = [], []
     with Sim(manipulation_sim_config(seed, kind, width, height, camera=camera)) as sim:
         for index in range(episodes):
             episode_seed = seed + index
@@ -298,4 +299,22 @@ def collect_manipulation(out_dir, task: str, kind: str, episodes: int, seed: int
             events = ", ".join(what for _, what in outcome.events) or "no perturbation"
             log(f"{paths[-1]}  {len(episode)} frames, "
                 f"{'success' if outcome.success else 'FAILURE'} ({events})")
+            if not outcome.success:
+                failed.append(episode_seed)
+    log(collect_summary(episodes, failed))
     return paths
+
+
+def collect_summary(episodes: int, failed: list[int]) -> str:
+    """Return the line after the episodes: how many the expert finished, which seeds it failed.
+
+    A failed episode stays in the folder, its metadata ``success`` false: ``vjepa-ros train``
+    uses it (and says how many), as the paper trains on all its teleoperated data.
+    """
+    if not failed:
+        return f"{episodes} episodes: all successes"
+    seeds = ", ".join(map(str, failed))
+    return (f"{episodes} episodes: {episodes - len(failed)} successes, {len(failed)} "
+            f"FAILURE{'' if len(failed) == 1 else 'S'} (seed{'' if len(failed) == 1 else 's'} "
+            f"{seeds}: the expert did not finish; kept, metadata success false; vjepa-ros train "
+            "uses them unless you remove them)")

@@ -132,17 +132,31 @@ def save_task_pictures(out_dir, run, name: str) -> tuple[Path, Path]:
     toward sub-goal 1), the final frame ("end ok" / "end fail"). GIF: each of those frames beside
     the sub-goal it planned toward (the final frame beside the last one).
     """
+    ending = f"end {'ok' if run.outcome.success else 'fail'}"
+    return save_step_pictures(out_dir, run.setup, run.steps, name, (run.episode.final_frame,
+                                                                    ending))
+
+
+def save_step_pictures(out_dir, setup, steps, name: str, ending=None) -> tuple[Path, Path]:
+    """Write ``<name>_strip.png`` and ``<name>.gif`` of ``steps`` (``sim.reach.ReachStep``).
+
+    ``setup``: the task (``sim.manipulation.TaskSetup``: its sub-goal images and names);
+    ``ending``: ``(frame, caption)`` of a last tile beside the last sub-goal, or None (an episode
+    stopped before its end: only the steps done). Raises ValueError for no tile to show.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    names, goals = run.setup.names, [goal.frame for goal in run.setup.goals]
+    names, goals = setup.names, [goal.frame for goal in setup.goals]
     last = len(goals) - 1
-    active = [last if s.subgoal is None else min(s.subgoal.index, last) for s in run.steps]
-    captions = [f"{s.step} g{index + 1}" for s, index in zip(run.steps, active, strict=True)]
-    captions.append(f"end {'ok' if run.outcome.success else 'fail'}")
-    frames = run.episode.frames
+    active = [last if s.subgoal is None else min(s.subgoal.index, last) for s in steps]
+    captions = [f"{s.step} g{index + 1}" for s, index in zip(steps, active, strict=True)]
+    frames = [s.frame for s in steps]
+    if ending is not None:
+        frames.append(ending[0])
+        captions.append(ending[1])
+        active.append(last)
     strip = save_strip(out_dir / f"{name}_strip.png", goals, frames,
                        [f"g{i + 1} {n}" for i, n in enumerate(names)] + captions)
-    active.append(last)
     gif = save_gif(out_dir / f"{name}.gif", [goals[i] for i in active], frames, captions,
                    goal_captions=[f"g{i + 1} {names[i]}" for i in active])
     return strip, gif

@@ -46,11 +46,13 @@ def _settings(args: argparse.Namespace) -> dict:
     from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.sim.config import CAMERA_SIZE_PX
     from vjepa_ros.sim.reach_config import load_reach_config
+    from vjepa_ros.threads import check_threads_option
 
     for option, value, low in (("--episodes", args.episodes, 1), ("--seed", args.seed, 0),
-                               ("--threads", args.threads, 1), ("--max-steps", args.max_steps, 1)):
+                               ("--max-steps", args.max_steps, 1)):
         if value is not None and value < low:
             raise ValueError(f"{option} {value}: must be >= {low}")
+    check_threads_option(args.threads)
     low, high = CAMERA_SIZE_PX
     if not low <= args.size <= high:
         raise ValueError(f"--size {args.size}: the camera image must be {low}..{high} px")
@@ -187,8 +189,13 @@ def image_size_note(trained, width: int, height: int) -> str:
 
 
 def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
-                 say=print) -> list:
-    """Run the episodes, print their lines, save their pictures; return the ``TaskRun`` list."""
+                 say=print, stopped: list[str] | None = None) -> list:
+    """Run the episodes, print their lines, save their pictures; return the ``TaskRun`` list.
+
+    Ctrl-C or SIGTERM (KeyboardInterrupt) mid-episode: the strip and GIF of the steps done so far
+    are saved (:func:`save_stopped_episode`), ``stopped`` gets the words saying where, and the
+    exception is raised again.
+    """
     from vjepa_ros.sim.choices import subgoals_text
     from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task
     from vjepa_ros.sim.oracle import OracleWorldModel
@@ -225,8 +232,15 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
                 continue
             if setup.place_xy is not None:
                 say(f"place spot   ({setup.place_xy[0]:.3f}, {setup.place_xy[1]:.3f}) m")
-            run = run_task(sim, model, setup, cem, args.object, settings["loop"], switching,
-                           seed=settings["cem_seed"], say=say)
+            done: list = []  # the steps of this episode, as they are done
+            try:
+                run = run_task(sim, model, setup, cem, args.object, settings["loop"],
+                               switching, seed=settings["cem_seed"], say=say, steps=done)
+            except KeyboardInterrupt:
+                words = save_stopped_episode(out_dir, setup, done, args, seed)
+                if stopped is not None:
+                    stopped.append(words)
+                raise
             runs.append(run)
             # a hold's reason names the planning settings (an allocation failing mid-episode:
             # CEMConfig.samples): named as this command's options (--samples), as cli.main does
@@ -236,6 +250,25 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     if len(seeds) > 1:
         say("\n" + format_totals(runs, skipped))
     return runs
+
+
+def save_stopped_episode(out_dir: Path, setup, steps: list, args: argparse.Namespace,
+                         seed: int) -> str:
+    """Save the strip and GIF of an episode stopped after ``steps``; return where, in words.
+
+    ``steps 1-7 of seed 900000 saved: DIR/..._strip.png, DIR/....gif``, or ``nothing saved of
+    seed 900000 (no step done)``. A failure to write is said, not raised (the stop goes on).
+    """
+    from vjepa_ros.sim.reach_media import save_step_pictures
+
+    if not steps:
+        return f"nothing saved of seed {seed} (no step done)"
+    try:
+        strip, gif = save_step_pictures(out_dir, setup, steps,
+                                        f"{args.task}_{args.object}_{seed}_stopped")
+    except (OSError, ValueError) as exc:
+        return f"nothing saved of seed {seed} ({exc})"
+    return f"steps 1-{len(steps)} of seed {seed} saved: {strip}, {gif}"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -262,11 +295,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     if args.threads:
         set_torch_threads(args.threads)
+    stopped: list[str] = []  # what was saved of an episode Ctrl-C or SIGTERM stopped
     try:
-        run_episodes(args, settings, model, out_dir)
-    except KeyboardInterrupt:
-        print("vjepa-ros run: interrupted", file=sys.stderr)
-        return 130
+        run_episodes(args, settings, model, out_dir, stopped=stopped)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (command_errors.run_reporting)
+        from vjepa_ros.terminate import stopped_by
+
+        word, status = stopped_by(exc)
+        print(f"vjepa-ros run: {word}" + "".join(f"; {words}" for words in stopped),
+              file=sys.stderr)
+        return status
     except (OSError, ValueError, RuntimeError) as exc:
         print(f"vjepa-ros run: {exc}", file=sys.stderr)
         return 1

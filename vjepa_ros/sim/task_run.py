@@ -153,10 +153,12 @@ class TaskRun:
 def run_task(sim: Sim, model, setup: TaskSetup, cem: CEMConfig, kind: str,
              config: TaskLoopConfig | None = None, switching: GoalSwitchConfig | None = None,
              random_actions: bool = False, seed: int | None = 0,
-             say: Callable[[str], None] | None = None) -> TaskRun:
+             say: Callable[[str], None] | None = None,
+             steps: list[ReachStep] | None = None) -> TaskRun:
     """Run ``setup``'s task with MPC from its start state; ``say`` gets one line per step.
 
-    ``kind``: the scene's graspable object (for the report). Raises as
+    ``kind``: the scene's graspable object (for the report). ``steps``: a list that gets each
+    step as it is done (what an interrupted run did). Raises as
     :func:`~vjepa_ros.sim.manipulation_loop.run_task_episode` does.
     """
     switching = switching or GoalSwitchConfig()
@@ -164,6 +166,8 @@ def run_task(sim: Sim, model, setup: TaskSetup, cem: CEMConfig, kind: str,
     readings: list[SceneReading] = []
 
     def on_step(step: ReachStep) -> None:
+        if steps is not None:
+            steps.append(step)
         readings.append(read_scene(sim, setup, monitor))
         if say is not None:
             say(format_task_step(step, readings[-1], setup.names))

@@ -248,15 +248,18 @@ def cmd_train(args: argparse.Namespace) -> int:
             trainer = build_trainer(config, resume=args.resume, topology=topology,
                                     log=(lambda line: None) if quiet else print)
             summary = trainer.train()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (command_errors.run_reporting)
+        from vjepa_ros.terminate import stopped_by
+
+        word, status = stopped_by(exc)
         if topology is not None and not topology.is_main:
-            return 130
+            return status
         if trainer is None:
-            print("\nvjepa-ros train: interrupted before training started", file=sys.stderr)
-            return 130
-        print(f"\nvjepa-ros train: interrupted at step {trainer.step}; "
+            print(f"\nvjepa-ros train: {word} before training started", file=sys.stderr)
+            return status
+        print(f"\nvjepa-ros train: {word} at step {trainer.step}; "
               f"{trainer.out / 'latest.pt'} saved, continue with --resume", file=sys.stderr)
-        return 130
+        return status
     except (OSError, ValueError, RuntimeError, ImportError) as exc:
         rank = f"rank {topology.rank}: " if topology is not None and topology.distributed else ""
         print(f"vjepa-ros train: {rank}{exc}", file=sys.stderr)

@@ -25,6 +25,7 @@ from vjepa_ros.models import (
 )
 from vjepa_ros.models.checkpoint import read_checkpoint_file
 from vjepa_ros.out_paths import output_dir
+from vjepa_ros.sim.episode import recorded_success
 from vjepa_ros.train.config import TrainConfig, make_config
 from vjepa_ros.train.distributed import Topology, current, rank_device
 from vjepa_ros.train.episodes import EpisodeError, find_sources, no_usable_source, split_sources
@@ -147,7 +148,9 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
             info["notes"].extend(shards[source]["notes"])
         info[label] = {"sources": len(group), "segments": len(bank.names),
                        "frames": bank.num_frames, "clips": bank.num_clips(data.frames_per_clip),
-                       "names": [s.name for s in group]}
+                       "names": [s.name for s in group],
+                       "failed": [s.name for s in group if s.kind == "npz"
+                                  and recorded_success(s.path) is False]}
         banks.append(bank)
     info["features"] = {
         "encoded": counts["encoded"], "from_disk": counts["from_disk"],
@@ -247,6 +250,17 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def _failed_text(counts: dict) -> str:
+    """``; 1 of them a failed task (...)``: the episodes whose metadata says success false."""
+    failed = counts.get("failed") or []
+    if not failed:
+        return ""
+    shown = ", ".join(failed[:3]) + (", ..." if len(failed) > 3 else "")
+    return (f"; {len(failed)} of them {'a failed task' if len(failed) == 1 else 'failed tasks'}"
+            f" ({shown}: the expert did not finish; used, as the paper trains on all its "
+            "teleoperated data; remove the files to leave them out)")
+
+
 def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
     fpc = config.data.frames_per_clip
     for label in ("train", "val"):
@@ -254,7 +268,7 @@ def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
         if counts:
             log(f"data {label:<6} {_count(counts['sources'], 'episode')} "
                 f"({_count(counts['segments'], 'segment')}, {counts['frames']} frames, "
-                f"{_count(counts['clips'], 'clip')} of {fpc})")
+                f"{_count(counts['clips'], 'clip')} of {fpc})" + _failed_text(counts))
         else:
             log(f"data {label:<6} none (data.val_fraction 0): no validation loss")
     feats = info["features"]
