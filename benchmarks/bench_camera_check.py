@@ -119,8 +119,11 @@ def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
     sim.reset(seeds[0])
     started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
     limits = SafetyLimits()
-    run, _ = run_live_check(sim, model, cem, limits, config=motion, thresholds=thresholds,
-                            trial=trial)
+    try:  # a start the motions do not fit from (the safety filter): one line, not a traceback
+        run, _ = run_live_check(sim, model, cem, limits, config=motion, thresholds=thresholds,
+                                trial=trial)
+    except (RuntimeError, ValueError) as exc:
+        raise SystemExit(f"camera check: {str(exc).lstrip('~/')}") from None
     if run.error:
         raise SystemExit(f"camera check: {run.error}")
     result = run.result
@@ -255,6 +258,16 @@ def main() -> int:
         if getattr(args, option) and args.no_reach:
             name = "--" + option.replace("_", "-")
             parser.error(f"{name}: reaches, which --no-reach turns off; give one of them")
+    for option, angles in (("--yaw", args.yaw or []), ("--tilt", args.tilt or [])):
+        for value in angles:
+            if not np.isfinite(value).all():
+                shown = " ".join(f"{v:g}" for v in np.atleast_1d(value))
+                parser.error(f"{option} {shown}: give finite angles [deg]")
+    max_step = SafetyLimits().max_step_m
+    if args.distance > max_step:  # below 0 or NaN: CheckMotionConfig's range, below
+        parser.error(f"--distance {args.distance:g}: each check motion is one step through the "
+                     f"safety filter, whose limit is safety.max_step_m {max_step:g} m: give at "
+                     f"most {max_step:g}")
     if any(seed < 0 for seed in args.training_scene):
         parser.error("--training-scene: collect seeds are >= 0")
     if args.json:

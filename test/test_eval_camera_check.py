@@ -311,14 +311,28 @@ def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, t
     monkeypatch.setattr(vjepa_ros.demo, "load_planning_model",
                         lambda *args, **kwargs: (oracle, "rotated oracle (test)"))
     out = tmp_path / "check"
-    assert main(["camera-check", str(sim_bag), "--out", str(out), "--quiet", "--samples", "64",
-                 "--iterations", "4", "--maxnorm", "0.075", "--fine-deg", "7.5",
-                 "--min-scale", "0.2"]) == 0
+    assert main(["camera-check", str(sim_bag), "--checkpoint", "demo", "--out", str(out),
+                 "--quiet", "--samples", "64", "--iterations", "4", "--maxnorm", "0.075",
+                 "--seed", "5", "--fine-deg", "7.5", "--min-scale", "0.2"]) == 0
     printed = capsys.readouterr().out
     assert "CORRECT BY ROTATION" in printed and "rotated oracle (test)" in printed
     assert sorted(p.name for p in out.iterdir()) == ["camera_check.json", "camera_check.png",
                                                      PARAMS_FILE]
     params = read_ros_params(out / PARAMS_FILE, "vjepa_planner")
+    # the model and search the correction came from, as the node reads them ('demo': its file)
+    from vjepa_ros.config import from_dict
+    from vjepa_ros.input_paths import world_model_path
+    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+    from vjepa_ros.planning import preset
+
+    demo = str(world_model_path("demo").resolve())
+    assert params["model"]["checkpoint"] == demo
+    config = from_dict(PlannerNodeConfig, params)  # loads as the node's parameters
+    assert config.model.checkpoint == demo and config.planner.seed == 5
+    assert config.planner.to_cem() == preset("paper", samples=64, iterations=4, maxnorm=0.075,
+                                             horizon=1)
+    assert f"plans with model.checkpoint {demo} and the check's search (cem, samples 64, " \
+           "iterations 4, maxnorm 0.075)" in printed
     assert abs(params["control"]["model_frame_rpy_deg"][2] - 90) < 4
     verdict = params["camera_check"]["verdict"]  # the command line's thresholds reproduce
     assert (verdict["fine_deg"], verdict["min_scale"], verdict["max_residual_deg"]) == \
@@ -335,6 +349,8 @@ def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, t
     (["--min-explained", "2"], "--min-explained must be a fraction of the best-seen axis"),
     (["--fine-deg", "200"], "--fine-deg must be an angle in (0, 180) deg: a rotation turns by"),
     (["--min-scale", "3"], "--min-scale must be a fraction of the executed motion's length"),
+    (["--max-scale", "1"], "--max-scale must lie in (1, 100], got 1.0"),
+    (["--min-best-explained", "0"], "--min-best-explained must be a share of the frame change"),
     (["--rate", "0"], "--rate must be a step rate in 0.1..100 Hz (DROID: 4), got 0"),
     (["--rate", "inf"], "--rate must be a step rate in 0.1..100 Hz (DROID: 4), got inf"),
     (["--max-steps", "-1"], "--max-steps must be >= 0, got -1"),
@@ -398,7 +414,8 @@ def test_camera_check_command_errors_are_one_line_and_write_nothing(args, messag
     from vjepa_ros.cli import main
 
     out = tmp_path / "never"
-    args = [str(sim_bag) if a == "BAG" else a for a in args] + ["--out", str(out)]
+    args = [str(sim_bag) if a == "BAG" else a for a in args] + ["--out", str(out),
+                                                                "--checkpoint", "demo"]
     assert main(args) == status
     err = capsys.readouterr().err.strip()
     assert message in err and err.startswith("vjepa-ros camera-check:") and "\n" not in err
@@ -428,3 +445,31 @@ def test_a_field_bag_along_one_line_is_refused_before_any_planning(name):
     with pytest.raises(ValueError, match=f"^{bag}: camera check: the executed motions all lie "
                        "along one line"):
         check_bag(bag, NoModel(), preset("paper"))
+
+
+@pytest.mark.parametrize("option, message", [
+    ([], "no --checkpoint: a world model with random weights sees nothing, so its camera check "
+     "means nothing; pass --checkpoint demo (the packaged demo model), --checkpoint "
+     "vjepa2-ac-vitg.pt (Meta's) or a trained file, or --random-weights to run the pipeline "
+     "anyway"),
+    (["--checkpoint", "demo", "--random-weights"], "--random-weights: does not apply with "
+     "--checkpoint"),
+    (["--checkpoint", "demo", "--min-motion", "0.2"], "camera check: 0 executed motions of at "
+     "least 20 cm, need 3: the bag's 3 longest motions are"),  # the bag's states: no model
+])
+def test_camera_check_refuses_random_weights_and_short_motions_before_the_model_loads(
+        option, message, sim_bag, tmp_path, monkeypatch, capsys):
+    import vjepa_ros.demo
+    from vjepa_ros.cli import main
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("the model loaded before the refusal")
+
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
+    out = tmp_path / "never"
+    assert main(["camera-check", str(sim_bag), "--out", str(out), *option]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vjepa-ros camera-check: ") and message in err and "\n" not in err
+    if "--min-motion" in option:
+        assert "lower --min-motion (a length in metres, default 0.01) to at most" in err
+    assert not out.exists()

@@ -86,7 +86,7 @@ def small_memory(monkeypatch):
 COMMANDS = {  # command line after the out folder, the horizon it plans with
     "eval": (lambda bag, out: ["eval", str(bag), "--out", str(out), "--quiet"], 1),
     "camera-check": (lambda bag, out: ["camera-check", str(bag), "--out", str(out), "--quiet",
-                                       "--no-plots"], 1),
+                                       "--no-plots", "--random-weights"], 1),
     "demo": (lambda bag, out: ["demo"], 2),  # preset notebook
     "run": (lambda bag, out: ["run", "--task", "reach-with-object", "--world-model", "oracle",
                               "--out", str(out)], 1),

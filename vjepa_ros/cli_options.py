@@ -123,10 +123,14 @@ def planner_option_message(message: str, args: argparse.Namespace, source: str |
     return option_message(message, options)
 
 
-def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str) -> None:
-    """Add ``--checkpoint --preset``, the :data:`CEM_OPTIONS`, ``--device --dtype --seed``."""
+def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str,
+                           no_checkpoint: str = "a small RANDOM-weight model") -> None:
+    """Add ``--checkpoint --preset``, the :data:`CEM_OPTIONS`, ``--device --dtype --seed``.
+
+    ``no_checkpoint``: what the command does without ``--checkpoint``, for its help.
+    """
     parser.add_argument("--checkpoint", help="official V-JEPA 2-AC file (vjepa2-ac-vitg.pt) or a "
-                        "file this project saved; default: a small RANDOM-weight model")
+                        f"file this project saved; default: {no_checkpoint}")
     parser.add_argument("--preset", default=default_preset,
                         help=f"CEM preset: paper (H 1), notebook (H 2) (default {default_preset})")
     add_cem_arguments(parser, "the preset's")

@@ -60,7 +60,7 @@ from vjepa_ros.eval.camera_check_stats import (
     direction_errors_deg,
     unit_directions,
 )
-from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
+from vjepa_ros.eval.camera_check_thresholds import PARAM_PREFIX, CheckThresholds
 from vjepa_ros.eval.metrics import AXES, sign_agreement
 
 # The base motions span all three axes when the smallest singular value of the stacked unit
@@ -140,6 +140,21 @@ def rms_angle_deg(executed, inferred, rotation: Rotation) -> float:
     return float(np.sqrt(np.mean(direction_errors_deg(executed, inferred, rotation) ** 2)))
 
 
+def _no_worse_than_identity(executed, inferred, rotation: Rotation) -> Rotation:
+    """Return ``rotation``, or the identity where it leaves a larger RMS angle than no rotation.
+
+    The fits minimise the squared chord ``Σ|m̂ − R·b̂|²`` (``2 − 2·cos`` of each angle), over
+    which they never do worse than the identity; the verdict and the printed residuals use the
+    RMS *angle*, which weighs large errors more: with errors near 90° a fitted rotation can lower
+    the chord sum yet raise the RMS angle (a planar bag: yaw 95.6° against 94.1° uncorrected).
+    A rotation that does not beat the identity on the verdict's own measure is not offered.
+    """
+    if len(executed) and rms_angle_deg(executed, inferred, rotation) > \
+            rms_angle_deg(executed, inferred, Rotation.identity()):
+        return Rotation.identity()
+    return rotation
+
+
 def _agreement(inferred: np.ndarray, executed: np.ndarray, min_motion: float) -> dict:
     fractions, counted = sign_agreement(inferred, executed, min_motion)
     return {axis: (None if n == 0 else float(f))
@@ -172,14 +187,31 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
                  residual: float, choice: str) -> str | None:
     """Why the camera must move, in words with the numbers (None: no reason to move it).
 
-    In this order: an axis whose explained share is below ``min_explained`` of the best-seen
-    axis's; the model's inferred length below ``min_scale`` of the executed one over all motions,
-    or along one axis (the camera looks along it: the model infers hardly any motion there); the
-    best ``choice`` rotation leaving more than ``max_residual_deg`` RMS. Every value compared
-    with a threshold shows one decimal (25.4 is not "25").
+    In this order: the best-seen axis's explained share below ``min_best_explained`` (absolute:
+    the model explains nothing anywhere, e.g. random weights); an axis whose explained share is
+    below ``min_explained`` of the best-seen axis's; the model's inferred length above
+    ``max_scale`` times the executed one, over all motions or along one axis (its actions are the
+    search's spread, not a motion it sees); below ``min_scale`` of it, over all motions or along
+    one axis (the camera looks along it: the model infers hardly any motion there); the best
+    ``choice`` rotation leaving more than ``max_residual_deg`` RMS. Every value compared with a
+    threshold shows one decimal (25.4 is not "25").
     """
     known = [share for share in by_axis.values() if share is not None]
     best = max(known, default=0.0)
+    if known and not best >= thresholds.min_best_explained:
+        return (f"the model does not see the motion: its best action explains at most "
+                f"{best:.1%} of the frame change along any axis (threshold "
+                f"{thresholds.min_best_explained * 100:g}%), so its directions are chance (a "
+                "world model with random weights? pass --checkpoint)")
+    long = [axis for axis, ratio in scales.items()
+            if ratio is not None and ratio > thresholds.max_scale]
+    if scale > thresholds.max_scale or long:
+        ratios = ", ".join(f"{axis} {scales[axis]:.1%}" for axis in long) or f"{scale:.1%}"
+        where = f" along {' and '.join(long)}" if long else ""
+        return (f"the model does not see the motion: it infers {ratios} of the executed "
+                f"motion's length{where} (threshold {thresholds.max_scale * 100:g}%), longer "
+                "than any motion the frames show: its actions are its search's spread (a world "
+                "model with random weights, or too few --samples/--iterations?)")
     blind = [axis for axis, share in by_axis.items()
              if share is not None and best > 0 and not share >= thresholds.min_explained * best]
     short = [axis for axis, ratio in scales.items()
@@ -212,6 +244,25 @@ def _spans(executed: np.ndarray) -> np.ndarray:
     return np.concatenate([span, np.zeros(3 - len(span))])
 
 
+def _more_motion_hint(executed: np.ndarray, thresholds: CheckThresholds) -> str:
+    """Say what to do about too few motions, naming the threshold when shorter ones exist."""
+    lengths = np.linalg.norm(executed[np.isfinite(executed).all(1)], axis=1)
+    moved = np.sort(lengths[lengths > 0])[::-1]
+    record = "record the arm moving a few cm along x, y and z (or run the live check, " \
+        "~/camera_check)"
+    if not len(moved):
+        return record
+    name, default = f"{PARAM_PREFIX}min_motion_m", CheckThresholds().min_motion_m
+    enough = len(moved) >= thresholds.min_motions
+    nth = moved[thresholds.min_motions - 1] if enough else 0.0
+    if enough and nth >= default - MOTION_TOLERANCE_M:
+        return (f"the bag's {thresholds.min_motions} longest motions are {moved[0] * 100:.1f} "
+                f"to {nth * 100:.1f} cm: lower {name} (a length in metres, default {default:g})"
+                f" to at most {math.floor(nth * 1000) / 1000:g}")
+    return (f"the longest motion is {moved[0] * 100:.1f} cm ({name}, a length in metres, default "
+            f"{default:g}: shorter motions' directions are noise): {record}")
+
+
 def usable_motions(executed, thresholds: CheckThresholds | None = None,
                    also=None) -> np.ndarray:
     """Return the mask [N] of executed motions [N, 3+] (base frame, m) the check can use.
@@ -234,8 +285,8 @@ def usable_motions(executed, thresholds: CheckThresholds | None = None,
     if count < thresholds.min_motions:
         raise ValueError(
             f"camera check: {count} executed motions of at least "
-            f"{thresholds.min_motion_m * 100:g} cm, need {thresholds.min_motions}: record the arm "
-            "moving a few cm along x, y and z (or run the live check, ~/camera_check)")
+            f"{thresholds.min_motion_m * 100:g} cm, need {thresholds.min_motions}: "
+            f"{_more_motion_hint(executed, thresholds)}")
     span = _spans(executed[used])
     if span[1] < SPAN_2D * span[0]:
         raise ValueError("camera check: the executed motions all lie along one line, which does "
@@ -282,6 +333,9 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         Rotation.identity()
     identity = Rotation.identity()
     m_b, m_m = executed[moved], inferred[moved]
+    yaw_rotation, full = (_no_worse_than_identity(m_b, m_m, rotation)
+                          for rotation in (yaw_rotation, full))
+    yaw = yaw if yaw_rotation.magnitude() > 0 else 0.0
     residual = {name: (rms_angle_deg(m_b, m_m, rotation) if moved.any() else 180.0)
                 for name, rotation in (("none", identity), ("yaw", yaw_rotation),
                                        ("full", full))}

@@ -24,6 +24,7 @@ from vjepa_ros.cli_options import (
 from vjepa_ros.eval.camera_check_options import (
     PARAMETER_OPTIONS,
     add_verdict_arguments,
+    verdict_option_message,
     verdict_thresholds,
 )
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
@@ -44,7 +45,12 @@ def add_commands(sub) -> None:
     check.add_argument("--out", help="output directory (default: ./camera_check_<bag name>)")
     check.add_argument("--params-file", help="planner parameter file the written file starts "
                        "from (default: the package's config/planner.yaml)")
-    add_planning_arguments(check, default_preset="paper")
+    add_planning_arguments(check, default_preset="paper", no_checkpoint="refused (a model with "
+                           "random weights sees nothing; --random-weights runs it anyway); demo: "
+                           "the packaged demo world model")
+    check.add_argument("--random-weights", action="store_true",
+                       help="run without --checkpoint on a small RANDOM-weight model (a test of "
+                       "the pipeline: its verdict means nothing)")
     add_search_method_arguments(check)
     check.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
     check.add_argument("--max-steps", type=int, default=0,
@@ -83,6 +89,36 @@ def checked_options(args: argparse.Namespace) -> tuple:
     return cem, thresholds, config
 
 
+NO_CHECKPOINT = ("no --checkpoint: a world model with random weights sees nothing, so its "
+                 "camera check means nothing; pass --checkpoint demo (the packaged demo model), "
+                 "--checkpoint vjepa2-ac-vitg.pt (Meta's) or a trained file, or --random-weights "
+                 "to run the pipeline anyway")
+
+
+def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
+    """Return the planner parameters of this run, for the written file (nested, as the node's).
+
+    ``model.checkpoint`` as the node reads it (``demo``: the packaged file's path; a path made
+    absolute; none: empty, which the node refuses), the official hyper-parameters and the
+    ``--device``/``--dtype`` given, and ``planner.*`` from the search the check ran (``cem``,
+    with ``--seed``): loading the file plans with the model and search the correction came from.
+    """
+    import dataclasses
+    import json
+
+    from vjepa_ros.input_paths import world_model_path
+    from vjepa_ros.nodes.planner_config import CEMParams
+
+    model = {"checkpoint": str(world_model_path(args.checkpoint).resolve())
+             if args.checkpoint else ""}
+    model.update({f"{kind}_args": json.dumps(values) for kind, values in model_args.items()
+                  if values})
+    model.update({name: getattr(args, name) for name in ("device", "dtype")
+                  if getattr(args, name)})
+    return {"model": model,
+            "planner": dataclasses.asdict(CEMParams.from_cem(cem, args.seed))}
+
+
 def check_inputs(args: argparse.Namespace) -> None:
     """Check what the command reads, before the libraries that read it load.
 
@@ -101,6 +137,18 @@ def check_inputs(args: argparse.Namespace) -> None:
     open_reader(args.bag).close()
 
 
+def check_world_model_choice(args: argparse.Namespace) -> None:
+    """Refuse no ``--checkpoint`` without ``--random-weights`` (:data:`NO_CHECKPOINT`), and both.
+
+    After the bag's own checks (its topics and motions say more about the bag than this line),
+    before the model loads. Raises ValueError naming the options.
+    """
+    if not args.checkpoint and not args.random_weights:
+        raise ValueError(NO_CHECKPOINT)
+    if args.checkpoint and args.random_weights:
+        raise ValueError("--random-weights: does not apply with --checkpoint, whose weights load")
+
+
 def cmd_camera_check(args: argparse.Namespace) -> int:
     """Check the options, read the bag, load the model, run the check, print and write.
 
@@ -114,20 +162,28 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     out = Path(args.out or f"camera_check_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
         output_dir(out, create=False)
-        cem, thresholds, _ = checked_options(args)
+        cem, thresholds, config = checked_options(args)
         model_args = model_hyper_parameters(args)
         check_inputs(args)
         from vjepa_ros.eval.bags import read_recording
         from vjepa_ros.eval.camera_check_report import (
             base_planner_params,
             summary_lines,
+            with_settings,
             write_check,
         )
 
-        base = base_planner_params(args.params_file)
-        recording = read_recording(args.bag, topics_from_args(args))  # before the model
+        base = with_settings(base_planner_params(args.params_file),
+                             run_settings(args, cem, model_args))
+        recording = read_recording(args.bag, topics_from_args(args))  # before torch
+        from vjepa_ros.eval.camera_check_bag import check_executed_motions, check_recording
+
+        try:  # the bag's states alone: seconds, before the model loads (~10 s)
+            check_executed_motions(recording, thresholds, config)
+        except ValueError as exc:
+            raise ValueError(verdict_option_message(str(exc))) from None
+        check_world_model_choice(args)
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
-        from vjepa_ros.eval.camera_check_bag import check_recording
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_args)
         print(f"world model   {source}")
@@ -147,4 +203,10 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
           f"{args.rate:g} Hz")
     print("\n".join(summary_lines(result)))
     print(f"written       {', '.join(str(p) for p in written.values())}")
+    checkpoint = base["model"]["checkpoint"]
+    print(f"              {written['params'].name} plans with "
+          + (f"model.checkpoint {checkpoint}" if checkpoint else
+             "no model.checkpoint (random weights: the node refuses it until you set one)")
+          + f" and the check's search ({cem.method}, samples {cem.samples}, iterations "
+          f"{cem.iterations}, maxnorm {cem.maxnorm:g})")
     return 0

@@ -15,15 +15,21 @@ from vjepa_ros.eval.camera_check_thresholds import PARAM_PREFIX, CheckThresholds
 
 # CheckThresholds field -> its option (min_motions: no option; the node's parameter only)
 VERDICT_OPTIONS = {"fine_deg": "--fine-deg", "max_residual_deg": "--max-residual-deg",
-                   "min_scale": "--min-scale", "min_explained": "--min-explained",
+                   "min_scale": "--min-scale", "max_scale": "--max-scale",
+                   "min_explained": "--min-explained",
+                   "min_best_explained": "--min-best-explained",
                    "confidence": "--confidence", "min_motion_m": "--min-motion"}
 VERDICT_HELP = {
     "fine_deg": "placement fine up to this rotation [deg]",
     "max_residual_deg": "move the camera when no rotation fits better than this RMS angle [deg]",
     "min_scale": "move the camera when the model infers less than this fraction of the executed "
     "motion's length, over all motions or along one base axis",
+    "max_scale": "move the camera when the model infers more than this multiple of the executed "
+    "motion's length, over all motions or along one base axis",
     "min_explained": "move the camera when the model's best action explains less than this "
     "fraction of its best axis' share of the frame change along some axis",
+    "min_best_explained": "move the camera when the model's best action explains less than this "
+    "share of the frame change along every axis",
     "confidence": "placement fine when the estimated rotation cannot be told from no rotation at "
     "this confidence, in (0, 1)",
     "min_motion_m": "executed motions shorter than this [m] are not used",

@@ -3,7 +3,9 @@
 The parameter file (``planner_camera_check.yaml``) is a complete planner parameter file: the
 base file's parameters (default the package's ``config/planner.yaml``; the live check: the
 node's own) with ``control.model_frame_rpy_deg`` set to the check's correction (0, 0, 0 when
-the verdict is "placement fine" or "move the camera"). ``ros2 launch vjepa_ros
+the verdict is "placement fine" or "move the camera"); ``vjepa-ros camera-check`` also writes
+the checkpoint and the search settings it ran with (``model.*``, ``planner.*``), so the file
+plans with the model the correction belongs to. ``ros2 launch vjepa_ros
 vjepa_mpc.launch.py params_file:=…/planner_camera_check.yaml``, ``--ros-args --params-file`` and
 ``vjepa-ros launch --params-file`` load it as they load ``config/planner.yaml``.
 """
@@ -82,7 +84,9 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
         "step that is progress)",
         _uncertainty_line(r.uncertainty),
         *_trial_lines(r.trial),
-        f"correction    {r.correction}: control.model_frame_rpy_deg [{correction}]",
+        f"correction    {r.correction}: control.model_frame_rpy_deg [{correction}]"
+        + (" (no rotation: the written file leaves the planner uncorrected)"
+           if r.correction == "none" else ""),
         f"verdict       {r.verdict.upper()}",
         f"              {r.explanation}",
     ]
@@ -108,6 +112,16 @@ def params_with_correction(base: dict, rpy_deg, thresholds: dict | None = None) 
     if thresholds:
         params.setdefault("camera_check", {})["verdict"] = dict(thresholds)
     return {NODE_KEY: {"ros__parameters": params}}
+
+
+def with_settings(base: dict, settings: dict) -> dict:
+    """Return ``base`` (nested parameters) with ``settings`` (nested too) written over it."""
+    merged = json.loads(json.dumps(base))  # a deep copy of plain data
+    for key, value in settings.items():
+        merged[key] = (with_settings(merged[key], value)
+                       if isinstance(value, dict) and isinstance(merged.get(key), dict)
+                       else value)
+    return merged
 
 
 def base_planner_params(params_file: str | Path | None = None) -> dict:

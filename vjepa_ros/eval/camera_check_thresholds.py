@@ -38,6 +38,14 @@ class CheckThresholds:
         "motion's length, over all motions or along one base axis (it hardly sees the arm move "
         "there, e.g. along the camera's optical axis).", range=(0, 1), low_open=True
     )
+    max_scale: float = param(
+        1.5, "Move the camera when the model infers more than this multiple of the executed "
+        "motion's length, over all motions or along one base axis (the upper bound beside "
+        "min_scale: a model that sees the motion infers about its length, 0.5-1.0 for the "
+        "learned ones; a search that finds no action better than any other returns its "
+        "sampling spread, about 2x: random weights gave 1.8-3.3).", range=(1, 100),
+        low_open=True
+    )
     min_motion_m: float = param(
         0.01, "Executed motions shorter than this [m] are not used (their direction is noise).",
         range=(0, 0.2), low_open=True  # below camera_check.motion.distance_m
@@ -51,6 +59,13 @@ class CheckThresholds:
         "still): it does not see motion along that axis (a model blind along an axis scores "
         "about 0; a learned model that still reaches its goals 0.097-0.96: "
         "docs/camera_placement.md, Session 9).", range=(0, 1), low_open=True
+    )
+    min_best_explained: float = param(
+        0.02, "Move the camera when, along every base axis, the model's best action explains "
+        "less than this share of the frame change (absolute, unlike min_explained): it explains "
+        "nothing and its directions are chance (random weights: 0.00004; the demo model on a "
+        "64 px simulator bag 0.12 on its best axis; the learned models of "
+        "docs/camera_placement.md 0.06 or more).", range=(0, 1), low_open=True
     )
     confidence: float = param(
         0.95, "Placement fine, not correct by rotation, when the estimated rotation cannot be "
@@ -66,8 +81,10 @@ class CheckThresholds:
 
         Raises ValueError: an angle outside (0, 180) deg (a rotation's angle and the angle
         between two directions are at most 180°: a threshold of 180 or more never decides),
-        a fraction (``min_scale``, ``min_explained``) outside (0, 1], ``min_motion_m`` not a
-        finite length > 0, ``min_motions`` < 2.
+        a fraction (``min_scale``, ``min_explained``, ``min_best_explained``) outside (0, 1],
+        ``max_scale`` outside (1, 100] (its declared range: at 1 or below it would refuse a model
+        that infers the executed length), ``min_motion_m`` not a finite length > 0,
+        ``min_motions`` < 2.
         """
         for name, high, why, why_low in (
                 ("fine_deg", 180.0, "an angle in (0, 180) deg: a rotation turns by at most "
@@ -80,6 +97,7 @@ class CheckThresholds:
                  "placement"),
                 ("min_scale", 1.0, "a fraction of the executed motion's length in (0, 1]", ""),
                 ("min_explained", 1.0, "a fraction of the best-seen axis's share in (0, 1]", ""),
+                ("min_best_explained", 1.0, "a share of the frame change in (0, 1]", ""),
                 ("min_motion_m", math.inf, "a length > 0 [m]", "")):
             value = getattr(self, name)
             angle = name.endswith("_deg")  # open at 180; the fractions include 1

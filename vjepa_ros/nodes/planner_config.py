@@ -193,6 +193,23 @@ class CEMParams:
         values["chunk_size"] = self.chunk_size or None
         return CEMConfig(**values)
 
+    @classmethod
+    def from_cem(cls, cem: CEMConfig, seed: int | None = 0) -> CEMParams:
+        """Return the parameters that :meth:`to_cem` turns back into ``cem`` (seed None: -1).
+
+        The inverse of :meth:`to_cem` (None becomes -1 or 0 as the module says). Raises
+        ValueError for ``cem.fixed_axes``, which no node parameter holds.
+        """
+        if cem.fixed_axes:
+            raise ValueError(f"CEMConfig.fixed_axes {list(cem.fixed_axes)} has no planner.* "
+                             "parameter")
+        values = {f.name: getattr(cem, f.name) for f in dataclasses.fields(cls)
+                  if f.name != "seed"}
+        values["close_gripper"] = -1 if cem.close_gripper is None else cem.close_gripper
+        values["early_stop_patience"] = cem.early_stop_patience or 0
+        values["chunk_size"] = cem.chunk_size or 0
+        return cls(**values, seed=-1 if seed is None else seed)
+
     @property
     def seed_or_none(self) -> int | None:
         return None if self.seed < 0 else self.seed
