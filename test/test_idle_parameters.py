@@ -19,7 +19,7 @@ def config(**values):
     ({"goal_gripper": [1.0, 0.0]}, "goal_gripper does", "set goals.gripper to subgoal"),
     ({"goals.gripper_closed_above": 0.3}, "goals.gripper_closed_above does",
      "set goals.gripper to subgoal"),
-    ({"goals.gripper": "subgoal", "planner.close_gripper": 1,
+    ({"goals.gripper": "subgoal", "planner.close_gripper": 0,
       "planner.gripper_round_threshold": 0.1}, "planner.gripper_round_threshold, "
      "planner.close_gripper do", "set goals.gripper to planned"),
     ({"goals.energy_threshold": 0.2}, "goals.energy_threshold does", "set goals.rule to energy"),
@@ -48,7 +48,7 @@ def test_a_parameter_idled_by_another_gets_one_line_naming_both(values, idle, fi
 @pytest.mark.parametrize("values", [
     {"goals.gripper": "subgoal", "goal_gripper": [1.0]},  # used
     {"goals.gripper": "subgoal", "goals.gripper_closed_above": 0.3},
-    {"planner.close_gripper": 1},  # the planned gripper: the search uses it
+    {"planner.close_gripper": 0},  # the planned gripper: the search uses it
     {"goals.rule": "energy", "goals.energy_threshold": 0.2, "goals.patience": 1},
     {"planner.method": "icem", "planner.icem.noise_beta": 1.0},
     {"planner.method": "mppi", "planner.mppi.temperature": 0.5},

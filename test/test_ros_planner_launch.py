@@ -44,7 +44,7 @@ def test_cem_parameters_mirror_the_planning_config():
     assert CEMParams().to_cem() == PRESETS["paper"]  # defaults: the paper's robot runs (H 1)
     mirrored = {f.name for f in dataclasses.fields(CEMParams)}
     assert {f.name for f in dataclasses.fields(CEMConfig)} - mirrored == {"fixed_axes"}
-    cem = CEMParams(close_gripper=2, early_stop_patience=3, chunk_size=64).to_cem()
+    cem = CEMParams(horizon=3, close_gripper=2, early_stop_patience=3, chunk_size=64).to_cem()
     assert (cem.close_gripper, cem.early_stop_patience, cem.chunk_size) == (2, 3, 64)
     none = CEMParams().to_cem()
     assert none.close_gripper is None and none.early_stop_patience is None and \
