@@ -264,11 +264,16 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
 
 
 @pytest.mark.parametrize("override, message", [
-    ("sim.bogus:=1", "vjepa-ros launch: sim: unknown parameter 'bogus' (closest: "),
+    ("sim.bogus:=1", "vjepa-ros launch: sim: unknown parameter 'bogus' (closest: -p sim."),
     ("sim.camera.width:=wide", "sim: "),
     ("sim.real_time_factor:=[1, 2]", "sim: "),
     ("planner.goals.bogus:=1", "vjepa-ros launch: planner: unknown parameter 'goals.bogus' "
-     "(closest: 'goals."),
+     "(closest: -p planner.goals."),
+    # the hint is the full form to type, not what was typed (the node's names under -p NODE.)
+    ("planner.mppi.temperature:=0", "vjepa-ros launch: planner: unknown parameter "
+     "'mppi.temperature' (closest: -p planner.planner.mppi.temperature:=...)"),
+    ("planner.samples:=0", "vjepa-ros launch: planner: unknown parameter 'samples' "
+     "(closest: -p planner.planner.samples:=...)"),
     ("planner.planner.samples:=0", "vjepa-ros launch: planner: planner.samples must lie in "
      "[1, inf), got 0"),
     ("planner.camera_check.verdict.min_explained:=2.0", "vjepa-ros launch: planner: "

@@ -166,6 +166,8 @@ class Launch:
         import rclpy
         from rclpy.exceptions import ParameterException
 
+        from vjepa_ros.nodes.params import UnknownParameterError
+
         self.own_context = context is None
         self.executor = None
         self.context = rclpy.Context() if context is None else context
@@ -182,6 +184,8 @@ class Launch:
                     node_class = NODES[spec.name].load()
                     try:
                         node = node_class(context=self.context, **spec.node_kwargs(use_sim_time))
+                    except UnknownParameterError as exc:  # the closest as -p NODE.name:=...
+                        raise ValueError(f"{spec.name}: {exc.message(spec.name)}") from None
                     except (ParameterException, OSError, ValueError, RuntimeError) as exc:
                         # One prefix, the node as -p NODE.param names it; its messages carry
                         # none.
