@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vjepa_ros.cli_options import check_option_ranges
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.eval import messages as m
 from vjepa_ros.eval.bags import BagTopics, read_recording, write_bag
@@ -27,7 +28,9 @@ from vjepa_ros.eval.evaluate import EvalConfig, evaluate_recording
 from vjepa_ros.eval.resample import resample
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor
+from vjepa_ros.models.world_model import resolve_device
 from vjepa_ros.planning import preset
+from vjepa_ros.planning.memory import check_samples_fit
 
 MODELS = {
     # name: (encoder hyper-parameters, predictor width and depth)
@@ -136,6 +139,11 @@ def main() -> None:
     parser.add_argument("--lab-seconds", type=float, default=0.0,
                         help="also time reading a lab-rate bag of this length")
     args = parser.parse_args()
+    # the planner settings first, worded as vjepa-ros's options (--samples must lie in ...)
+    check_option_ranges({"samples": args.samples, "iterations": args.iterations,
+                         "horizon": args.horizon})
+    cem = preset("paper", samples=args.samples, iterations=args.iterations, horizon=args.horizon)
+    check_samples_fit(cem, resolve_device(args.device))
     if args.lab_seconds > 0:
         bench_lab_bag(args.lab_seconds)
 
@@ -145,8 +153,6 @@ def main() -> None:
         began = time.perf_counter()
         recording = read_recording(bag)
         index_s = time.perf_counter() - began
-        cem = preset("paper", samples=args.samples, iterations=args.iterations,
-                     horizon=args.horizon)
         config = EvalConfig(landscape_points=args.landscape)
         rows = []
         for name in args.models.split(","):

@@ -293,6 +293,12 @@ def main() -> int:
         check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # before torch
         check_dense_steps(args.dense_steps, args.dense, "--dense", tasks=args.tasks)
         cem = load_reach_config(None, planner_overrides(args)).planner.to_cem()
+        from vjepa_ros.models.world_model import resolve_device
+        from vjepa_ros.planning.memory import check_samples_fit
+
+        # before the header and the expert's rows, not at the first planned step (as
+        # vjepa-ros reach; command_errors words its SamplesMemoryError as --samples)
+        check_samples_fit(cem, resolve_device(args.device))
         switchings = goal_switch_configs(args)
         check_subgoal_gripper(args, switchings, args.tasks, args.dense, "--dense")
         if args.json:

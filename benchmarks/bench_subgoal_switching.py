@@ -21,9 +21,11 @@ import time
 import numpy as np
 import torch
 
+from vjepa_ros.cli_options import check_option_ranges
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.energy import energy
+from vjepa_ros.planning.memory import check_samples_fit
 from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.phase import Phase
@@ -117,7 +119,9 @@ def main() -> None:
     parser.add_argument("--cap", type=int, default=15, help="energy rule: steps per sub-goal cap")
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
+    check_option_ranges({"samples": args.samples})  # worded as vjepa-ros's --samples
     cem = CEMConfig(horizon=1, samples=args.samples, topk=10, iterations=5, maxnorm=0.075)
+    check_samples_fit(cem, "cpu")  # the oracle plans on the CPU
     rules = {}
     results: dict[str, list[dict]] = {}
     for seed in range(args.first_seed, args.first_seed + args.seeds):

@@ -24,10 +24,16 @@ def _bench(script: str, *argv: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("script, argv, line", [
     # a value the settings refuse, named as the option typed
+    # ... before any work, in vjepa-ros's words (cli_options.check_option_ranges)
     ("bench_eval.py", ["--iterations", "0", "--steps", "2", "--models", "tiny"],
-     "bench_eval.py: --iterations must be an integer >= 1, got 0"),
+     "bench_eval.py: --iterations must lie in [1, 1000], got 0"),
+    ("bench_eval.py", ["--samples", "0", "--steps", "1"],
+     "bench_eval.py: --samples must lie in [1, inf), got 0"),
     ("bench_subgoal_switching.py", ["--samples", "0", "--seeds", "1"],
-     "bench_subgoal_switching.py: --samples must be an integer >= 1, got 0"),
+     "bench_subgoal_switching.py: --samples must lie in [1, inf), got 0"),
+    # samples that do not fit: refused before the header and the expert's row
+    ("bench_manipulation.py", ["--samples", "100000000", "--seeds", "1"],
+     "bench_manipulation.py: --samples 100000000 at horizon 1 needs about "),
     # a torch thread count vjepa-ros run refuses (--threads 0 was accepted here)
     ("bench_manipulation.py", ["--threads", "0"], "bench_manipulation.py: --threads 0: must be "
      ">= 1 (torch CPU threads; leave it out for the default)"),
@@ -45,6 +51,8 @@ def test_a_benchmark_ends_a_user_error_in_one_line_without_a_traceback(script, a
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert last.startswith(line) and "CEMConfig" not in last, done.stderr
     assert "\n" not in done.stderr.strip(), done.stderr
+    if script != "bench_search.py":  # (its budget is checked per problem, after its header)
+        assert done.stdout == "", done.stdout  # refused before any work row
 
 
 @pytest.mark.parametrize("script, argv", [

@@ -49,7 +49,8 @@ def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, caps
     bag.mkdir()
     argv = [str(bag) if a == "BAG" else a.replace("OUT", str(tmp_path)) for a in argv]
     assert main(argv) == 130
-    assert capsys.readouterr().err == f"vjepa-ros {argv[0]}: interrupted\n"
+    saved = f"; 0 of 1 episodes saved in {tmp_path}/data" if argv[0] == "collect" else ""
+    assert capsys.readouterr().err == f"vjepa-ros {argv[0]}: interrupted{saved}\n"
 
 
 def test_launch_exits_130_on_ctrl_c_after_stopping_its_nodes(monkeypatch, capsys):
@@ -137,7 +138,8 @@ raise SystemExit(run_script(main))
 """
 
 
-@pytest.mark.parametrize("code, line", [(COMMAND_UNTIL_SIGTERM, "vjepa-ros collect: terminated"),
+@pytest.mark.parametrize("code, line", [(COMMAND_UNTIL_SIGTERM, "vjepa-ros collect: terminated; "
+                                         "0 of 1 episodes saved in OUT"),
                                         (SCRIPT_UNTIL_SIGTERM, "bench_x.py: terminated")])
 def test_a_command_and_a_benchmark_exit_143_with_one_line_on_sigterm(tmp_path, code, line):
     """SIGTERM ended collect, run and the benchmarks at once: status 143 without a word."""
@@ -146,4 +148,35 @@ def test_a_command_and_a_benchmark_exit_143_with_one_line_on_sigterm(tmp_path, c
 
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=120)
+    line = line.replace("OUT", str(tmp_path / "out"))
     assert (done.returncode, done.stderr) == (143, line + "\n")
+
+
+COLLECT_UNTIL_SIGTERM = """
+import os, signal, sys, time
+from pathlib import Path
+import vjepa_ros.sim.collector as collector
+from vjepa_ros.cli import main
+
+def collect(out_dir, episodes, seed, *args, **kwargs):
+    Path(out_dir).mkdir()
+    for index in range(3):  # 3 of 4 episodes written, then kill PID
+        (Path(out_dir) / f"episode_{seed + index:06d}.npz").write_bytes(b"")
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(5)
+
+collector.collect = collect
+sys.exit(main(["collect", "--out", sys.argv[1], "--episodes", "4"]))
+"""
+
+
+def test_collect_stopped_says_how_many_episodes_it_saved_and_where(tmp_path):
+    """SIGTERM after 3 of 4 episodes printed only ``vjepa-ros collect: terminated``."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-c", COLLECT_UNTIL_SIGTERM, str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (
+        143, f"vjepa-ros collect: terminated; 3 of 4 episodes saved in {out}\n")

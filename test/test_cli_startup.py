@@ -177,7 +177,7 @@ USAGE_ERRORS = [
     (["launch", "--params-file", "FILE", "--checkpoint", "FILE"],
      "vjepa-ros launch: --params-file FILE: it holds a YAML str, not a mapping of nodes"),
     (["launch", "--params-file", "nosuch.yaml"], "vjepa-ros launch: --params-file nosuch.yaml "
-     "is not in the package's config/ folder"),
+     "is neither a file here ("),
     # -p for a node this launch does not start: refused, not dropped while the rest runs.
     (["launch", "--checkpoint", "FILE", "-p", "sim.camera.width:=64"],
      "vjepa-ros launch: -p sim.camera.width: node 'sim' is not started, so the value would be "

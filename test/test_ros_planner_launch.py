@@ -264,11 +264,16 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
 
 
 @pytest.mark.parametrize("override, message", [
-    ("sim.bogus:=1", "vjepa-ros launch: sim: unknown parameter 'bogus' (closest: "),
+    ("sim.bogus:=1", "vjepa-ros launch: sim: unknown parameter 'bogus' (closest: -p sim."),
     ("sim.camera.width:=wide", "sim: "),
     ("sim.real_time_factor:=[1, 2]", "sim: "),
     ("planner.goals.bogus:=1", "vjepa-ros launch: planner: unknown parameter 'goals.bogus' "
-     "(closest: 'goals."),
+     "(closest: -p planner.goals."),
+    # the hint is the full form to type, not what was typed (the node's names under -p NODE.)
+    ("planner.mppi.temperature:=0", "vjepa-ros launch: planner: unknown parameter "
+     "'mppi.temperature' (closest: -p planner.planner.mppi.temperature:=...)"),
+    ("planner.samples:=0", "vjepa-ros launch: planner: unknown parameter 'samples' "
+     "(closest: -p planner.planner.samples:=...)"),
     ("planner.planner.samples:=0", "vjepa-ros launch: planner: planner.samples must lie in "
      "[1, inf), got 0"),
     ("planner.camera_check.verdict.min_explained:=2.0", "vjepa-ros launch: planner: "
@@ -324,3 +329,21 @@ def test_the_simulator_s_goal_images_go_to_the_planner(monkeypatch, capsys):
     with launcher.Launch([sim]) as launch:  # the topic the sim node really publishes on
         topic = launch.node("sim_node").goal_pub.topic_name
     assert topic == "/vjepa_planner/goal_image"  # the planner's ~/goal_image
+
+
+def test_launch_params_file_bare_name_is_a_local_file_first_then_the_package_s(tmp_path,
+                                                                               monkeypatch,
+                                                                               capsys):
+    """``launch --params-file bad.yaml`` looked in config/ only; camera-check reads it here."""
+    from vjepa_ros.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.yaml").write_text("not a mapping\n")
+    assert main(["launch", "--params-file", "mine.yaml", "--checkpoint", str(DEMO_MODEL)]) == 2
+    assert capsys.readouterr().err.startswith(
+        "vjepa-ros launch: --params-file mine.yaml: it holds a YAML str, not a mapping of nodes")
+    assert main(["launch", "--params-file", "nosuch.yaml", "--checkpoint", str(DEMO_MODEL)]) == 2
+    err = capsys.readouterr().err  # both places it looked
+    assert err.startswith(f"vjepa-ros launch: --params-file nosuch.yaml is neither a file here "
+                          f"({tmp_path / 'nosuch.yaml'}) nor in the package's config/ folder (")
+    assert err.count("\n") == 1

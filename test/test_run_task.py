@@ -356,3 +356,18 @@ def test_sigterm_mid_episode_saves_the_steps_done_and_ends_143_in_one_line(tmp_p
     assert strip.parent == out and strip.name == "pick-and-place_cup_900000_stopped_strip.png"
     assert Image.open(gif).n_frames == int(match.group(1))  # one per step done, no end frame
     assert Image.open(strip).size[1] > 0
+
+
+@pytest.mark.parametrize("where", ["load_run_model", "run_episodes"])
+def test_sigterm_during_set_up_says_nothing_was_saved(where, tmp_path, capsys, monkeypatch):
+    """SIGTERM before the first step printed only ``vjepa-ros run: terminated``."""
+    from vjepa_ros.sim import run_command
+    from vjepa_ros.terminate import Terminated
+
+    def terminated(*args, **kwargs):
+        raise Terminated
+
+    monkeypatch.setattr(run_command, where, terminated)
+    assert main(["run", "--task", "grasp", "--world-model", "oracle", "--size", "32",
+                 "--out", str(tmp_path / "out")]) == 143
+    assert capsys.readouterr().err == "vjepa-ros run: terminated; nothing saved (no step done)\n"

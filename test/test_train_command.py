@@ -21,6 +21,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: 1 thread is f
 
 
 REPO = Path(__file__).resolve().parent.parent
+DEMO_MODEL = REPO / "vjepa_ros" / "data" / "demo_world_model.pt"
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +79,8 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--auto-steps", "4"], "--auto-steps 4 needs frames_per_clip >= 5"),
     (["--heads", "3"], "is not divisible by --heads 3"),
     (["--init", "ENCODER"], "--depth, --heads: the predictor's size comes"),
+    # 'demo' is the packaged model, as launch and camera-check take it (was: does not exist)
+    (["--init", "demo"], "the predictor's size comes from --init DEMO; "),
     (["--encoder", "missing.pt"], "--encoder: missing.pt does not exist"),
     (["--data", "nowhere"], "--data: nowhere does not exist"),
     (["--device", "gpu7"], "device:"),
@@ -93,7 +96,7 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
 ])
 def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, message):
     extra = [str(data["encoder"]) if item == "ENCODER" else item for item in extra]
-    message = message.replace("ENCODER", str(data["encoder"]))
+    message = message.replace("ENCODER", str(data["encoder"])).replace("DEMO", str(DEMO_MODEL))
     assert main(_args(data, tmp_path / "out", *extra)) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros train: ") and message in err and "\n" not in err

@@ -22,6 +22,7 @@ import importlib
 import json
 import math
 import sys
+from pathlib import Path
 
 from vjepa_ros.cli_parser import nonempty
 from vjepa_ros.config import (
@@ -166,6 +167,8 @@ class Launch:
         import rclpy
         from rclpy.exceptions import ParameterException
 
+        from vjepa_ros.nodes.params import UnknownParameterError
+
         self.own_context = context is None
         self.executor = None
         self.context = rclpy.Context() if context is None else context
@@ -182,6 +185,8 @@ class Launch:
                     node_class = NODES[spec.name].load()
                     try:
                         node = node_class(context=self.context, **spec.node_kwargs(use_sim_time))
+                    except UnknownParameterError as exc:  # the closest as -p NODE.name:=...
+                        raise ValueError(f"{spec.name}: {exc.message(spec.name)}") from None
                     except (ParameterException, OSError, ValueError, RuntimeError) as exc:
                         # One prefix, the node as -p NODE.param names it; its messages carry
                         # none.
@@ -402,6 +407,25 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         "planner.control.mode:=continuous")
 
 
+def _params_file_path(name: str) -> Path:
+    """Return where ``--params-file NAME`` is (a local file wins over the package's).
+
+    A path with ``/`` as given; a bare name: the file here when there is one, else the
+    package's ``config/NAME`` (``planner_notebook.yaml``).
+
+    Raises UsageError naming both places looked in for a bare name found in neither.
+    """
+    local = Path(name).expanduser()
+    if "/" in name or local.is_file():
+        return local  # (a missing path: check_params_file says so)
+    packaged = package_share_dir() / "config" / name
+    if packaged.is_file():
+        return packaged
+    raise UsageError(f"--params-file {name} is neither a file here ({local.absolute()}) nor in "
+                     f"the package's config/ folder ({packaged.parent}): give the path of a ROS "
+                     "2 parameter file")
+
+
 def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tuple[str, str]:
     """Check ``--params-file`` and the planner's checkpoint file; ValueError naming the source.
 
@@ -423,15 +447,9 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     name = args.params_file or NODES["planner"].params_file
     nodes = [f"/{PLANNER_NODE}"]  # the file goes to the planner only
     nodes_are = "launch gives this file to"  # --node sim etc. start with their own files
-    if "/" in name:
-        params_file = check_params_file(name, nodes=nodes, nodes_are=nodes_are)
-    else:  # a bare name is the package's config/NAME, as _file_and_remap_args passes it to rcl
-        params_file = package_share_dir() / "config" / name
-        if not params_file.is_file():
-            raise UsageError(f"--params-file {name} is not in the package's config/ folder "
-                             f"{params_file.parent} (a name without '/' is looked up there): give "
-                             f"./{name} for a file of your own")
-        check_params_file(params_file, nodes=nodes, nodes_are=nodes_are)
+    params_file = check_params_file(_params_file_path(name), nodes=nodes, nodes_are=nodes_are)
+    if args.params_file:  # the file found, as the planner's --ros-args --params-file
+        args.params_file = str(params_file)
     model = read_ros_params(params_file, nodes[0]).get("model")
     sources = (("--checkpoint", args.checkpoint),
                ("-p planner.model.checkpoint", planner_overrides.get("model.checkpoint")),

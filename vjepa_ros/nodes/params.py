@@ -43,8 +43,34 @@ def closest_name(name: str, names) -> str:
                .ratio())
 
 
+class UnknownParameterError(ValueError):
+    """A start-up value for a parameter the node never declared.
+
+    Raised by :func:`refuse_undeclared_overrides`.
+
+    ``pairs``: (unknown name, closest declared name) for each, sorted by name.
+    """
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.pairs = pairs
+        super().__init__(self.message())
+
+    def message(self, node: str | None = None) -> str:
+        """Return the one-line message naming each unknown parameter and its closest name.
+
+        With ``node``: the closest as ``vjepa-ros launch``'s ``-p NODE.param:=...`` (the full
+        form to type), else as the node's own name.
+        """
+        def hint(closest: str) -> str:
+            return f"-p {node}.{closest}:=..." if node else repr(closest)
+
+        named = "; ".join(f"{name!r} (closest: {hint(closest)})" for name, closest in self.pairs)
+        return (f"unknown parameter{'s' if len(self.pairs) > 1 else ''} {named}; "
+                "`ros2 param list` on the running node (or its config/*.yaml) lists the names")
+
+
 def refuse_undeclared_overrides(node: Node) -> None:
-    """Raise ValueError when a parameter given at start-up was never declared by ``node``.
+    """Raise UnknownParameterError (a ValueError) for start-up values ``node`` never declared.
 
     rclpy keeps start-up values (``-p``, ``--params-file``, ``parameter_overrides``) aside until
     the node declares the parameter, and silently drops the rest: a typo would leave a default
@@ -55,11 +81,7 @@ def refuse_undeclared_overrides(node: Node) -> None:
     declared = node.get_parameters_by_prefix("")  # every declared parameter
     unknown = sorted(name for name in overrides if not node.has_parameter(name))
     if unknown:
-        named = "; ".join(f"{name!r} (closest: {closest_name(name, declared)!r})"
-                          for name in unknown)
-        raise ValueError(f"unknown parameter{'s' if len(unknown) > 1 else ''} "
-                         f"{named}; `ros2 param list` on the running node (or its config/*.yaml) "
-                         "lists the names")
+        raise UnknownParameterError([(name, closest_name(name, declared)) for name in unknown])
 
 
 def start_up_overrides(node: Node) -> dict[str, Parameter]:

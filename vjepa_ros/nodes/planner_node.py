@@ -41,7 +41,7 @@ from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
-from vjepa_ros.nodes.params import declare_config
+from vjepa_ros.nodes.params import UnknownParameterError, declare_config
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.pose_msgs import frame_problem, set_pose, stamp_seconds, state_from_pose
@@ -74,6 +74,8 @@ class PlannerNode(Node):
         super().__init__(PLANNER_NODE, **kwargs)
         try:
             self.config = cfg = declare_config(self, PlannerNodeConfig())
+        except UnknownParameterError:  # already the node's own names ('mppi.x' stays 'mppi.x')
+            raise
         except ValueError as exc:  # CEMConfig.samples, icem.noise_beta: as their parameters
             raise type(exc)(parameter_message(str(exc))) from None
         if not cfg.model.checkpoint:

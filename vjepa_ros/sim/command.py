@@ -12,11 +12,13 @@ def cmd_collect(args: argparse.Namespace) -> int:
     """Record episodes into ``args.out``; exit 1 with a message on bad settings."""
     from vjepa_ros.out_paths import output_dir
 
+    before = None  # the episode files already in --out, once the options are checked
     try:
         _check_collect_options(args)
         sim_config, config = checked_sim_options(args, 16 if args.frames is None else
                                                  args.frames)
         output_dir(args.out, create=False)  # the first episode's file creates it
+        before = _episode_files(args.out)
         from vjepa_ros.sim.collector import collect  # the simulator: after every check
         from vjepa_ros.sim.manipulation import collect_manipulation
         from vjepa_ros.sim.randomize import SceneRandomization
@@ -32,7 +34,24 @@ def cmd_collect(args: argparse.Namespace) -> int:
     except (OSError, ValueError, ImportError, RuntimeError) as exc:
         print(f"vjepa-ros collect: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
+        from vjepa_ros.terminate import stopped_by
+
+        if before is None:  # still checking the options: nothing started
+            raise
+        word, status = stopped_by(exc)
+        saved = len(_episode_files(args.out) - before)
+        print(f"vjepa-ros collect: {word}; {saved} of {args.episodes} episodes saved in "
+              f"{args.out}", file=sys.stderr)
+        return status
     return 0
+
+
+def _episode_files(out_dir) -> set:
+    """Return the episode files (``*.npz``) in ``out_dir`` now; none when it does not exist."""
+    from pathlib import Path
+
+    return set(Path(out_dir).glob("*.npz"))
 
 
 # The settings behind the simulator options (as their errors spell them) -> the options.

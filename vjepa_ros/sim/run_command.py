@@ -271,6 +271,20 @@ def save_stopped_episode(out_dir: Path, setup, steps: list, args: argparse.Names
     return f"steps 1-{len(steps)} of seed {seed} saved: {strip}, {gif}"
 
 
+def _say_stopped(exc: KeyboardInterrupt, stopped: list[str]) -> int:
+    """Print ``vjepa-ros run: terminated; WHAT WAS SAVED`` (one line); return the exit status.
+
+    ``stopped``: what :func:`save_stopped_episode` saved; none (stopped during set-up or before
+    an episode's first step): ``nothing saved (no step done)``.
+    """
+    from vjepa_ros.terminate import stopped_by
+
+    word, status = stopped_by(exc)
+    saved = stopped or ["nothing saved (no step done)"]
+    print(f"vjepa-ros run: {word}" + "".join(f"; {words}" for words in saved), file=sys.stderr)
+    return status
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the episodes; print one line and return 1 on a bad option or a failure."""
     from vjepa_ros.out_paths import fresh_output_dir, output_dir
@@ -293,18 +307,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"vjepa-ros run: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM while the model loads
+        return _say_stopped(exc, [])
     if args.threads:
         set_torch_threads(args.threads)
     stopped: list[str] = []  # what was saved of an episode Ctrl-C or SIGTERM stopped
     try:
         run_episodes(args, settings, model, out_dir, stopped=stopped)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (command_errors.run_reporting)
-        from vjepa_ros.terminate import stopped_by
-
-        word, status = stopped_by(exc)
-        print(f"vjepa-ros run: {word}" + "".join(f"; {words}" for words in stopped),
-              file=sys.stderr)
-        return status
+        return _say_stopped(exc, stopped)
     except (OSError, ValueError, RuntimeError) as exc:
         print(f"vjepa-ros run: {exc}", file=sys.stderr)
         return 1

@@ -36,7 +36,7 @@ OPTIONS = (
      "vjepa2-ac-vitg.pt, a Hugging Face snapshot or a file of ours (default: --init's)")),
     ("--encoder-key", "encoder_key", dict(choices=("auto", "encoder", "target_encoder"))),
     ("--init", "predictor.init", dict(help="start from this AC file's predictor "
-     "(vjepa2-ac-vitg.pt); default: a new predictor")),
+     "(vjepa2-ac-vitg.pt; 'demo': the packaged demo model); default: a new predictor")),
     ("--predictor-dim", "predictor.embed_dim", dict(type=int, help="new predictor width")),
     ("--depth", "predictor.depth", dict(type=int, help="new predictor blocks")),
     ("--heads", "predictor.num_heads", dict(type=int, help="new predictor attention heads")),
@@ -210,6 +210,10 @@ def _config_from_layers(args: argparse.Namespace):
     from vjepa_ros.train.config import config_from_yaml, make_config
 
     file_layer = config_from_yaml(args.config) if args.config else {}
+    if getattr(args, _dest("predictor.init")) == "demo":  # as launch, run, camera-check
+        from vjepa_ros.input_paths import world_model_path
+
+        setattr(args, _dest("predictor.init"), str(world_model_path("demo", "--init")))
     given = overrides_from_args(args)
     if args.resume:
         from vjepa_ros.train.prepare import read_latest, resume_config  # torch: a checkpoint
