@@ -31,7 +31,8 @@ AXES = ("x", "y", "z")
 class CheckMotionConfig:
     distance_m: float = param(
         0.04, "Camera check: length of each motion from the start pose (along ±x, ±y, ±z and "
-        "the diagonals and corners turned on) [m].",
+        "the diagonals and corners turned on) [m]; at most safety.max_step_m (each motion is "
+        "one step).",
         range=(0, 0.2), low_open=True  # one step: as safety.max_step_m
     )
     settle_s: float = param(
