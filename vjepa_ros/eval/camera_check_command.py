@@ -209,6 +209,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
           f"{args.rate:g} Hz")
     print("\n".join(summary_lines(result)))
+    if args.random_weights:  # the verdict's reasons name no cause: this run's is known
+        print("note          random weights (--random-weights): the verdict means nothing")
     print(f"written       {', '.join(str(p) for p in written.values())}")
     checkpoint = base["model"]["checkpoint"]
     print(f"              {written['params'].name} plans with "
