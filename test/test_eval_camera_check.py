@@ -454,8 +454,8 @@ def test_a_field_bag_along_one_line_is_refused_before_any_planning(name):
      "anyway"),
     (["--checkpoint", "demo", "--random-weights"], "--random-weights: does not apply with "
      "--checkpoint"),
-    (["--checkpoint", "demo", "--min-motion", "0.2"], "camera check: 0 executed motions of at "
-     "least 20 cm, need 3: the bag's 3 longest motions are"),  # the bag's states: no model
+    (["--checkpoint", "demo", "--min-motion", "0.19"], "camera check: 0 executed motions of at "
+     "least 19 cm, need 3: the bag's 3 longest motions are"),  # the bag's states: no model
 ])
 def test_camera_check_refuses_random_weights_and_short_motions_before_the_model_loads(
         option, message, sim_bag, tmp_path, monkeypatch, capsys):
@@ -467,9 +467,89 @@ def test_camera_check_refuses_random_weights_and_short_motions_before_the_model_
 
     monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
     out = tmp_path / "never"
+    if "--min-motion" in option:  # the written file's check motions as long (the node's rule)
+        params = tmp_path / "long.yaml"
+        params.write_text("/**:\n  ros__parameters:\n    safety: {max_step_m: 0.2}\n"
+                          "    camera_check: {motion: {distance_m: 0.2}}\n")
+        option = [*option, "--params-file", str(params)]
     assert main(["camera-check", str(sim_bag), "--out", str(out), *option]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros camera-check: ") and message in err and "\n" not in err
     if "--min-motion" in option:
         assert "lower --min-motion (a length in metres, default 0.01) to at most" in err
+    assert not out.exists()
+
+
+def _no_loading(monkeypatch):
+    """Make loading the bag or the model fail the test."""
+    import vjepa_ros.demo
+    import vjepa_ros.eval.bags
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("the bag or the model loaded before the refusal")
+
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
+    monkeypatch.setattr(vjepa_ros.eval.bags, "read_recording", loaded)
+
+
+def test_camera_check_plans_with_the_params_files_checkpoint(sim_bag, tmp_path, monkeypatch,
+                                                             capsys):
+    """No --checkpoint: the --params-file's model.checkpoint loads (not a refusal)."""
+    import vjepa_ros.demo
+    from vjepa_ros.cli import main
+    from vjepa_ros.input_paths import world_model_path
+
+    demo = str(world_model_path("demo").resolve())
+    params = tmp_path / "planner.yaml"
+    params.write_text(f"/**:\n  ros__parameters:\n    model: {{checkpoint: {demo}}}\n")
+    loaded = []
+
+    def load(checkpoint, *args, **kwargs):
+        loaded.append(checkpoint)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", load)
+    assert main(["camera-check", str(sim_bag), "--params-file", str(params), "--quiet",
+                 "--out", str(tmp_path / "never")]) == 1
+    assert loaded == [demo] and "stop here" in capsys.readouterr().err
+
+
+def test_camera_check_refuses_random_weights_with_a_params_file_naming_a_checkpoint(
+        tmp_path, monkeypatch, capsys):
+    from vjepa_ros.cli import main
+    from vjepa_ros.input_paths import world_model_path
+
+    _no_loading(monkeypatch)
+    params = tmp_path / "planner.yaml"
+    params.write_text("/**:\n  ros__parameters:\n    model: {checkpoint: "
+                      f"{world_model_path('demo').resolve()}}}\n")
+    assert main(["camera-check", str(tmp_path / "bag"), "--params-file", str(params),
+                 "--random-weights", "--out", str(tmp_path / "never")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"vjepa-ros camera-check: --random-weights: does not apply with "
+                          f"--params-file {params}: model.checkpoint ") and "\n" not in err
+
+
+def test_camera_check_refuses_a_params_file_the_node_would_refuse_before_the_bag_loads(
+        sim_bag, tmp_path, monkeypatch, capsys):
+    """safety.max_step_m 0.05 under the trial's 0.08 m offset: the written file would not start."""
+    from vjepa_ros.cli import main
+
+    _no_loading(monkeypatch)
+    params = tmp_path / "planner.yaml"
+    params.write_text("vjepa_planner:\n  ros__parameters:\n    safety: {max_step_m: 0.05}\n")
+    out = tmp_path / "never"
+    assert main(["camera-check", str(sim_bag), "--params-file", str(params),
+                 "--checkpoint", "demo", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"vjepa-ros camera-check: --params-file {params} with this run's "
+                          "options: the planner node would refuse the written file: "
+                          "camera_check.trial.offset_m (0.08 m) must be at most "
+                          "safety.max_step_m (0.05 m)") and "\n" not in err
+    assert main(["camera-check", str(sim_bag), "--min-motion", "0.2", "--checkpoint", "demo",
+                 "--out", str(out)]) == 2  # a verdict option against the default file
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vjepa-ros camera-check: --params-file config/planner.yaml with this "
+                          "run's options: the planner node would refuse the written file: "
+                          "--min-motion (0.2 m) must be below camera_check.motion.distance_m")
     assert not out.exists()

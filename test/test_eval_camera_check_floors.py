@@ -128,3 +128,16 @@ def test_too_few_motions_name_the_threshold_and_the_longest_motion(executed, thr
     with pytest.raises(ValueError) as caught:
         usable_motions(executed, CheckThresholds(min_motion_m=threshold))
     assert message in str(caught.value)
+
+
+def test_a_model_explaining_less_than_nothing_says_nothing_and_names_no_cause_it_cannot_know():
+    """A trained model whose best action is worse than no action (-3.5 %): 'nothing'.
+
+    And no 'random weights? pass --checkpoint' hint: a checkpoint may well have been given.
+    """
+    result = check_motions(MOTIONS, _inferred(), explained=np.full(len(MOTIONS), -0.035))
+    assert result.verdict == Verdict.MOVE
+    assert "its best action explains nothing (-3.5%: no better than no action) of the frame " \
+           "change along any axis (threshold 2%)" in result.explanation
+    assert "random weights" not in result.explanation and "--checkpoint" not in \
+        result.explanation

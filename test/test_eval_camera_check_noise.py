@@ -199,3 +199,30 @@ def test_the_uncertainty_is_printed_and_kept_in_the_json_and_the_parameter_file(
     assert any(text.startswith("# uncertainty") for text in header)
     params = yaml.safe_load(written["params"].read_text())["/**"]["ros__parameters"]
     assert params["camera_check"]["verdict"]["confidence"] == 0.95
+
+
+def test_the_identity_test_is_the_estimates_angle_against_the_bound_along_its_axis():
+    """The identity test is along the estimate's own axis, not the widest bound.
+
+    A 59° estimate beyond its ±20° along its axis differs from no rotation even with a ±62°
+    widest bound; both are printed so they do not read as a contradiction.
+    """
+    rng = np.random.default_rng(4)
+    truth = Rotation.from_euler("xyz", [0.0, 40.0, 30.0], degrees=True)
+    executed = np.concatenate([SETS[6]] + [SETS[6][:4]] * 4)  # mostly x, y: z turns fixed best
+    for sigma in (5.0, 20.0, 40.0, 60.0):
+        inferred = noisy(executed, sigma, rng, truth)
+        estimate = Rotation.align_vectors(inferred, executed)[0]
+        u = rotation_uncertainty(executed, inferred, estimate)
+        angle = math.degrees(estimate.magnitude())
+        assert u.along_deg <= u.bound_deg + 1e-9
+        assert u.distinguishable == (angle > u.along_deg)
+    result = check_motions(executed, noisy(executed, 30.0, rng, truth))
+    u = result.uncertainty
+    line = next(text for text in summary_lines(result) if text.startswith("uncertainty"))
+    assert (f"±{u['bound_deg']:.1f}° (full rotation, 95%, widest axis; ±{u['along_deg']:.1f}° "
+            "along the estimate's axis, which the test uses; per-motion error") in line
+    planar = SETS[6][:4]
+    yaw = rotation_uncertainty(planar, noisy(planar, 10.0, rng, Rotation.from_euler("z", 0.5)),
+                               Rotation.from_euler("z", 0.5), yaw_only=True)
+    assert yaw.along_deg == pytest.approx(yaw.bound_deg)  # one parameter: one width

@@ -230,9 +230,11 @@ def test_refusals_name_the_service_and_move_nothing():
     with pytest.raises(RuntimeError, match=r"~/camera_check refused: commanding is disabled"):
         arm.session.start_camera_check()
     arm.session.set_enabled(True)
-    with pytest.raises(RuntimeError, match=r"camera check refused: the \+x motion .* safety "
-                                            r"filter .*lower camera_check.motion.distance_m"):
+    with pytest.raises(RuntimeError, match=r"camera check refused: camera_check\.motion\."
+                                            r"distance_m \(0\.2 m\) must be at most safety\."
+                                            r"max_step_m \(0\.1 m\)") as refused:
         arm.session.start_camera_check(CheckMotionConfig(distance_m=0.2))  # > max_step_m
+    assert "workspace" not in str(refused.value)  # the cause: the step limit, wherever it stands
     arm.session.start_camera_check()
     with pytest.raises(RuntimeError, match="already running"):
         arm.session.start_camera_check()
@@ -247,7 +249,8 @@ def test_refusals_name_the_service_and_move_nothing():
                                          ((0.45, 0.0, 0.07), "-z")])
 def test_motions_near_the_workspace_edge_are_refused(start, axis):
     state = np.concatenate([start, [math.pi, 0, 0, 0]])
-    with pytest.raises(ValueError, match=rf"the \{axis} motion of 0.040 m"):
+    with pytest.raises(ValueError, match=rf"the \{axis} motion of 0.040 m .*too near the "
+                       r"workspace box's edge; move the arm nearer the workspace centre"):
         check_motions(state, SafetyLimits())
     motions = check_motions(np.concatenate([[0.45, 0, 0.35], [math.pi, 0, 0, 0]]), SafetyLimits())
     assert [m.label for m in motions][:6] == ["+x", "-x", "+y", "-y", "+z", "-z"]

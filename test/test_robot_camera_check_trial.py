@@ -300,3 +300,15 @@ def test_a_trial_without_room_is_said_in_the_verdict_and_the_log():
     assert "the correction trial did not run" in run.result.explanation
     assert "lower camera_check.trial.offset_m" in run.result.explanation
     assert any(level == "warning" and "trial did not run" in m for level, m in logs)
+
+
+def test_node_refuses_a_check_motion_longer_than_one_safety_step():
+    """motion.distance_m 0.15 with max_step_m 0.1: refused at start-up naming both (one line)."""
+    from vjepa_ros.nodes.planner_config import CameraCheckParams, PlannerNodeConfig
+
+    with pytest.raises(ValueError, match=r"^camera_check\.motion\.distance_m \(0\.15 m\) must be "
+                       r"at most safety\.max_step_m \(0\.1 m\)[^\n]*$"):
+        PlannerNodeConfig(camera_check=CameraCheckParams(
+            motion=CheckMotionConfig(distance_m=0.15)))
+    PlannerNodeConfig(safety=SafetyLimits(max_step_m=0.15),
+                      camera_check=CameraCheckParams(motion=CheckMotionConfig(distance_m=0.15)))

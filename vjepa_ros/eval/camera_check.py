@@ -199,10 +199,12 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
     known = [share for share in by_axis.values() if share is not None]
     best = max(known, default=0.0)
     if known and not best >= thresholds.min_best_explained:
-        return (f"the model does not see the motion: its best action explains at most "
-                f"{best:.1%} of the frame change along any axis (threshold "
-                f"{thresholds.min_best_explained * 100:g}%), so its directions are chance (a "
-                "world model with random weights? pass --checkpoint)")
+        share = (f"at most {best:.1%} of" if best > 0 else
+                 f"nothing ({best:.1%}: no better than no action) of")
+        return (f"the model does not see the motion: its best action explains {share} the "
+                f"frame change along any axis (threshold "
+                f"{thresholds.min_best_explained * 100:g}%), so its directions are chance (does "
+                "the camera show the arm's motion? is the model trained for this scene?)")
     long = [axis for axis, ratio in scales.items()
             if ratio is not None and ratio > thresholds.max_scale]
     if scale > thresholds.max_scale or long:
@@ -210,8 +212,8 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
         where = f" along {' and '.join(long)}" if long else ""
         return (f"the model does not see the motion: it infers {ratios} of the executed "
                 f"motion's length{where} (threshold {thresholds.max_scale * 100:g}%), longer "
-                "than any motion the frames show: its actions are its search's spread (a world "
-                "model with random weights, or too few --samples/--iterations?)")
+                "than any motion the frames show: its actions are its search's spread (a model "
+                "that does not see the scene, or too few samples/iterations?)")
     blind = [axis for axis, share in by_axis.items()
              if share is not None and best > 0 and not share >= thresholds.min_explained * best]
     short = [axis for axis, ratio in scales.items()
@@ -365,7 +367,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     elif not noise.distinguishable:
         verdict = Verdict.FINE
         explanation = (f"placement fine: the estimated rotation, {angle:.1f}°, lies within its "
-                       f"own uncertainty (±{noise.bound_deg:.1f}° at {noise.confidence:.0%}: "
+                       f"own uncertainty (±{noise.along_deg:.1f}° along its axis, "
+                       f"±{noise.bound_deg:.1f}° widest, at {noise.confidence:.0%}: "
                        f"the model's {count} motions scatter {residual[choice]:.1f}° RMS about "
                        f"it), so it cannot be told from no rotation (p {noise.p_value:.2f}); no "
                        "correction applied (more motions narrow the uncertainty: the live "
@@ -374,7 +377,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     else:
         verdict = Verdict.ROTATE
         explanation = (f"correct by rotation: the model predicts motion in a frame rotated "
-                       f"{angle:.1f}° ±{noise.bound_deg:.1f}° ({noise.confidence:.0%}) from the "
+                       f"{angle:.1f}° (±{noise.along_deg:.1f}° along its axis, "
+                       f"±{noise.bound_deg:.1f}° widest, {noise.confidence:.0%}) from the "
                        f"base frame (yaw {math.degrees(yaw):.1f}°); the "
                        f"{choice} rotation explains its motions within {residual[choice]:.1f}° "
                        f"RMS (uncorrected {residual['none']:.1f}°): load the written parameter "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from vjepa_ros.cli_options import (
@@ -21,6 +22,7 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
     option_message,
 )
+from vjepa_ros.eval.camera_check_base import check_node_start, params_file_checkpoint
 from vjepa_ros.eval.camera_check_options import (
     PARAMETER_OPTIONS,
     add_verdict_arguments,
@@ -162,12 +164,15 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     out = Path(args.out or f"camera_check_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
         output_dir(out, create=False)
+        params_file_checkpoint(args)  # its model.checkpoint: the defaults depend on it
         cem, thresholds, config = checked_options(args)
         model_args = model_hyper_parameters(args)
         check_inputs(args)
         from vjepa_ros.eval.bags import read_recording
         from vjepa_ros.eval.camera_check_report import (
+            NODE_KEY,
             base_planner_params,
+            params_with_correction,
             summary_lines,
             with_settings,
             write_check,
@@ -175,6 +180,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
 
         base = with_settings(base_planner_params(args.params_file),
                              run_settings(args, cem, model_args))
+        written_params = params_with_correction(base, (0.0, 0.0, 0.0), asdict(thresholds))
+        check_node_start(written_params[NODE_KEY]["ros__parameters"], args.params_file)
         recording = read_recording(args.bag, topics_from_args(args))  # before torch
         from vjepa_ros.eval.camera_check_bag import check_executed_motions, check_recording
 
@@ -202,6 +209,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
           f"{args.rate:g} Hz")
     print("\n".join(summary_lines(result)))
+    if args.random_weights:  # the verdict's reasons name no cause: this run's is known
+        print("note          random weights (--random-weights): the verdict means nothing")
     print(f"written       {', '.join(str(p) for p in written.values())}")
     checkpoint = base["model"]["checkpoint"]
     print(f"              {written['params'].name} plans with "

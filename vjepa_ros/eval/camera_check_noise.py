@@ -25,7 +25,10 @@ follows Fisher's F(p, 2N − p) under the identity (the confidence region of a l
 least-squares fit with estimated variance, e.g. Draper & Smith, *Applied Regression Analysis*,
 § 5.3; Hotelling's T²), not χ²(p): with 6 motions the 95 % bound lies 3.4 standard deviations
 out along an axis, not χ²'s 2.8. The estimate is *distinguishable from the
-identity* when ``d²/p`` exceeds the F quantile at ``confidence``.
+identity* when ``d²/p`` exceeds the F quantile at ``confidence``: when its angle exceeds the
+region's half-width along its own axis (``along_deg``), which for a full rotation can be much
+less than the half-width along the region's widest axis (``bound_deg``): an estimate of 59° with a
+±62° widest bound can still differ from the identity, its own axis being well determined.
 
 **Why analytic, not a bootstrap over motions**: it is deterministic (the same motions give the
 same verdict), it is defined for the 6 motions of the default check, where resampling with
@@ -60,6 +63,9 @@ class RotationUncertainty:
     dof: int  # fitted parameters: 3 (full rotation) or 1 (yaw)
     confidence: float
     distinguishable: bool  # the estimate differs from the identity at ``confidence``
+    # half-width of the region along the estimate's own axis [deg]: what the identity test
+    # measures (the estimate differs from it when its angle exceeds this), at most bound_deg
+    along_deg: float = math.inf
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -105,6 +111,10 @@ def rotation_uncertainty(executed, inferred, rotation: Rotation, yaw_only: bool 
     else:  # an exact fit: any rotation other than the identity is certain
         d2 = math.inf if np.linalg.norm(theta) > 1e-12 else 0.0
     p_value = float(stats.f.sf(d2 / p, p, dof_residual)) if math.isfinite(d2) else 0.0
+    norm = float(np.linalg.norm(theta))
+    axis = theta / norm if norm > 1e-12 else None
+    along = (math.sqrt(p * quantile * sigma2 / float(axis @ information @ axis))
+             if axis is not None else None)
     std = np.sqrt(np.diag(covariance))
     std_xyz = [0.0, 0.0, float(std[0])] if yaw_only else std.tolist()
     return RotationUncertainty(
@@ -112,4 +122,6 @@ def rotation_uncertainty(executed, inferred, rotation: Rotation, yaw_only: bool 
         bound_deg=math.degrees(math.sqrt(p * quantile * np.linalg.eigvalsh(covariance)[-1])),
         std_deg=[math.degrees(s) for s in std_xyz],
         mahalanobis2=d2, threshold=p * quantile, p_value=p_value, dof=p,
-        confidence=confidence, distinguishable=d2 > p * quantile)
+        confidence=confidence, distinguishable=d2 > p * quantile,
+        along_deg=math.degrees(along) if along is not None else
+        math.degrees(math.sqrt(p * quantile * np.linalg.eigvalsh(covariance)[-1])))

@@ -33,13 +33,21 @@ def _fmt_agreement(agreement: dict) -> str:
 
 
 def _uncertainty_line(u: dict) -> str:
-    """Return the rotation's uncertainty and its test against the identity, in one line."""
+    """Return the rotation's uncertainty and its test against the identity, in one line.
+
+    A full rotation's bound is along the region's widest axis; the test against no rotation
+    is along the estimate's own axis (``along_deg``), shown too, so the two do not read as a
+    contradiction (59° ± 62° widest, ± 20° along its axis: differs from no rotation).
+    """
     fitted = "full rotation" if u["dof"] == 3 else "yaw"
     bound = "unbounded" if u["bound_deg"] == float("inf") else f"±{u['bound_deg']:.1f}°"
     sigma = ("unknown: too few motions" if u["sigma_deg"] == float("inf")
              else f"{u['sigma_deg']:.1f}°")
     differs = "differs from" if u["distinguishable"] else "cannot be told from"
-    return (f"uncertainty   {bound} ({fitted}, {u['confidence']:.0%}; per-motion error "
+    along = u.get("along_deg", float("inf"))
+    along = (f", widest axis; ±{along:.1f}° along the estimate's axis, which the test uses"
+             if u["dof"] == 3 and along != float("inf") else "")
+    return (f"uncertainty   {bound} ({fitted}, {u['confidence']:.0%}{along}; per-motion error "
             f"{sigma}): {differs} no rotation (p {u['p_value']:.2f})")
 
 

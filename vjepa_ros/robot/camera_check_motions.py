@@ -31,7 +31,8 @@ AXES = ("x", "y", "z")
 class CheckMotionConfig:
     distance_m: float = param(
         0.04, "Camera check: length of each motion from the start pose (along ±x, ±y, ±z and "
-        "the diagonals and corners turned on) [m].",
+        "the diagonals and corners turned on) [m]; at most safety.max_step_m (each motion is "
+        "one step).",
         range=(0, 0.2), low_open=True  # one step: as safety.max_step_m
     )
     settle_s: float = param(
@@ -76,10 +77,14 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
     """Return the check's out-moves from ``start`` [7] (measured state, base frame), each safe.
 
     Raises ValueError (one line: which motion, why, what to do) when a target or the way back
-    would not pass the safety filter unchanged: the start is too near the workspace box's edge
-    for ``distance_m`` or ``distance_m`` exceeds ``safety.max_step_m``.
+    would not pass the safety filter unchanged: ``distance_m`` exceeds ``safety.max_step_m``
+    (:func:`step_problem`), or the start is too near the workspace box's edge for
+    ``distance_m``.
     """
     config = config or CheckMotionConfig()
+    problem = step_problem(config, limits)
+    if problem:
+        raise ValueError(f"camera check refused: {problem}")
     start = np.asarray(start, dtype=np.float64).reshape(7)
     motions = []
     for label, direction in motion_directions(config.diagonals, config.corners):
@@ -90,10 +95,24 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
             raise ValueError(
                 f"camera check refused: the {label} motion of {config.distance_m:.3f} m "
                 f"from [{', '.join(f'{v:.3f}' for v in start[:3])}] does not pass the "
-                f"safety filter ({why}); move the arm nearer the workspace centre or "
-                "lower camera_check.motion.distance_m")
+                f"safety filter ({why}): the start is too near the workspace box's edge; "
+                "move the arm nearer the workspace centre or lower "
+                "camera_check.motion.distance_m")
         motions.append(CheckMotion(label, target, start.copy()))
     return motions
+
+
+def step_problem(config: CheckMotionConfig, limits: SafetyLimits) -> str:
+    """Say why ``config.distance_m`` is longer than one safety step (``max_step_m``) ('' fine).
+
+    Each motion is one step of ``distance_m`` [m]; a longer one the safety filter would
+    shorten wherever the arm stands. The node refuses it at start-up (``PlannerNodeConfig``).
+    """
+    if config.distance_m <= limits.max_step_m:
+        return ""
+    return (f"camera_check.motion.distance_m ({config.distance_m:g} m) must be at most "
+            f"safety.max_step_m ({limits.max_step_m:g} m): each check motion is one step; "
+            "lower the one or raise the other")
 
 
 def round_trip_refusal(start: np.ndarray, target: np.ndarray, limits: SafetyLimits) -> str:

@@ -1,0 +1,66 @@
+"""What ``vjepa-ros camera-check`` takes from its ``--params-file`` and checks in it up front.
+
+The written ``planner_camera_check.yaml`` is the ``--params-file`` (default the package's
+config/planner.yaml) with the run's settings written over it (``model.*``, ``planner.*``,
+``camera_check.verdict.*``, ``control.model_frame_rpy_deg``). From the file the check itself
+takes only ``model.checkpoint`` (when ``--checkpoint`` is not given); its search is the
+``paper`` preset plus the options, its verdict thresholds the options over the defaults.
+Torch-free: both run before the bag or the model loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def params_file_checkpoint(args: argparse.Namespace) -> None:
+    """Set ``args.checkpoint`` to the ``--params-file``'s ``model.checkpoint`` when not given.
+
+    ``--checkpoint`` wins; a file without ``model.checkpoint`` (or an empty one) changes
+    nothing. Raises ValueError naming the file for ``--random-weights`` with a file that names
+    a checkpoint (as ``--checkpoint`` with ``--random-weights``) and for a checkpoint that does
+    not exist; ``UsageError`` for a file that cannot be read as a planner parameter file.
+    """
+    if args.checkpoint or not args.params_file:
+        return
+    from vjepa_ros.eval.camera_check_report import base_planner_params
+    from vjepa_ros.input_paths import world_model_path
+    from vjepa_ros.nodes.params_file import check_params_file
+    from vjepa_ros.nodes.planner_name import PLANNER_NODE
+
+    check_params_file(args.params_file, nodes=[f"/{PLANNER_NODE}"],
+                      nodes_are="whose parameters camera-check reads")
+    model = base_planner_params(args.params_file).get("model") or {}
+    checkpoint = model.get("checkpoint") if isinstance(model, dict) else None
+    if not checkpoint:
+        return
+    where = f"--params-file {args.params_file}: model.checkpoint"
+    if args.random_weights:
+        raise ValueError(f"--random-weights: does not apply with {where} {checkpoint}, whose "
+                         "weights load; leave --random-weights out or pass a file without "
+                         "model.checkpoint")
+    world_model_path(str(checkpoint), where)
+    args.checkpoint = str(checkpoint)
+
+
+def check_node_start(params: dict, params_file: str | None) -> None:
+    """Run the planner node's start-up checks on ``params`` (the file to be written, nested).
+
+    So a ``--params-file`` whose values and this run's options together would be refused by
+    the node (``camera_check.trial.offset_m`` above ``safety.max_step_m``, ...) is refused
+    before the bag and the model load, not after the check. Raises ``UsageError`` (one line
+    naming the file and the node's reason; ``camera_check.verdict.*``, written from the verdict
+    options, named as the options: ``--min-motion``).
+    """
+    from vjepa_ros.config import UsageError, from_dict
+    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+
+    try:
+        from_dict(PlannerNodeConfig, params)
+    except (ValueError, TypeError) as exc:
+        from vjepa_ros.eval.camera_check_options import verdict_option_message
+
+        name = params_file or "config/planner.yaml"
+        reason = verdict_option_message(" ".join(str(exc).split()))  # verdict.*: the options
+        raise UsageError(f"--params-file {name} with this run's options: the planner node would "
+                         f"refuse the written file: {reason}") from None
