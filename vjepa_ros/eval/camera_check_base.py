@@ -11,6 +11,7 @@ Torch-free: both run before the bag or the model loads.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def params_file_checkpoint(args: argparse.Namespace) -> None:
@@ -23,7 +24,6 @@ def params_file_checkpoint(args: argparse.Namespace) -> None:
     """
     if args.checkpoint or not args.params_file:
         return
-    from vjepa_ros.eval.camera_check_report import base_planner_params
     from vjepa_ros.input_paths import world_model_path
     from vjepa_ros.nodes.params_file import check_params_file
     from vjepa_ros.nodes.planner_name import PLANNER_NODE
@@ -64,3 +64,20 @@ def check_node_start(params: dict, params_file: str | None) -> None:
         reason = verdict_option_message(" ".join(str(exc).split()))  # verdict.*: the options
         raise UsageError(f"--params-file {name} with this run's options: the planner node would "
                          f"refuse the written file: {reason}") from None
+
+
+def base_planner_params(params_file: str | Path | None = None) -> dict:
+    """Nested planner parameters of ``params_file`` (default the package's config/planner.yaml).
+
+    Raises ``UsageError`` (a ValueError naming the file) when it cannot be read or holds no
+    ``ros__parameters`` for the planner (``/**``, ``vjepa_planner``, ...).
+    """
+    from vjepa_ros.config import UsageError, config_path, read_ros_params
+    from vjepa_ros.nodes.planner_name import PLANNER_NODE
+
+    path = Path(params_file) if params_file else config_path("planner.yaml")
+    params = read_ros_params(path, PLANNER_NODE)
+    if not params:
+        raise UsageError(f"{path}: no ros__parameters for /** or {PLANNER_NODE}: pass a planner "
+                         "parameter file (like config/planner.yaml) as --params-file")
+    return params

@@ -19,6 +19,7 @@ import numpy as np
 import yaml
 
 from vjepa_ros.eval.camera_check import CameraCheckResult
+from vjepa_ros.eval.camera_check_base import base_planner_params  # noqa: F401 (re-exported)
 from vjepa_ros.eval.metrics import AXES
 from vjepa_ros.eval.report import json_safe
 
@@ -130,23 +131,6 @@ def with_settings(base: dict, settings: dict) -> dict:
                        if isinstance(value, dict) and isinstance(merged.get(key), dict)
                        else value)
     return merged
-
-
-def base_planner_params(params_file: str | Path | None = None) -> dict:
-    """Nested planner parameters of ``params_file`` (default the package's config/planner.yaml).
-
-    Raises ``UsageError`` (a ValueError naming the file) when it cannot be read or holds no
-    ``ros__parameters`` for the planner (``/**``, ``vjepa_planner``, ...).
-    """
-    from vjepa_ros.config import UsageError, config_path, read_ros_params
-    from vjepa_ros.nodes.planner_name import PLANNER_NODE
-
-    path = Path(params_file) if params_file else config_path("planner.yaml")
-    params = read_ros_params(path, PLANNER_NODE)
-    if not params:
-        raise UsageError(f"{path}: no ros__parameters for /** or {PLANNER_NODE}: pass a planner "
-                         "parameter file (like config/planner.yaml) as --params-file")
-    return params
 
 
 def write_params(result: CameraCheckResult, path: str | Path, base: dict) -> Path:
