@@ -138,6 +138,8 @@ STARTUP_CASES = [
     ("bench_camera_check", ["--help"], "usage: bench_camera_check.py"),
     ("bench_camera_check", ["--checkpoint", "demo", "--yaw", "30"], "--yaw: does not apply"),
     ("bench_camera_check", ["--json", "benchmarks"], "--json benchmarks: is a directory"),
+    ("bench_camera_check", ["--distance", "0.15"], "--distance (0.15 m) must be at most"),
+    ("bench_camera_check", ["--min-motion", "0.05"], "--min-motion (0.05 m) must be below"),
     ("bench_camera_motion_count", ["--checkpoint", "demo", "--json", "benchmarks"],
      "--json benchmarks: is a directory"),
     ("bench_encoder_landscape", ["--help"], "usage: bench_encoder_landscape.py"),
