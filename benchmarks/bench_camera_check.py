@@ -122,11 +122,9 @@ def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
     sim.reset(seeds[0])
     started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
     limits = SafetyLimits()
-    try:  # a start the motions do not fit from (the safety filter): one line, not a traceback
-        run, _ = run_live_check(sim, model, cem, limits, config=motion, thresholds=thresholds,
-                                trial=trial)
-    except (RuntimeError, ValueError) as exc:
-        raise SystemExit(f"camera check: {str(exc).lstrip('~/')}") from None
+    # a start the motions do not fit from: ValueError, one line (command_errors.run_script)
+    run, _ = run_live_check(sim, model, cem, limits, config=motion, thresholds=thresholds,
+                            trial=trial)
     if run.error:
         raise SystemExit(f"camera check: {run.error}")
     result = run.result
@@ -184,10 +182,16 @@ def check_settings(args) -> tuple[CheckThresholds, CheckMotionConfig, CheckTrial
     return thresholds, motion, CheckTrialConfig(when=args.trial)
 
 
+# the node's parameters this script sets with an option of another name (the verdict's: below)
+OPTIONS = {"camera_check.motion.distance_m": "--distance"}
+
+
 def option_names(message: str) -> str:
     """Return ``message`` with this script's options named instead of the node's parameters."""
-    return verdict_option_message(message).replace("camera_check.motion.distance_m",
-                                                   "--distance")
+    message = verdict_option_message(message)
+    for name, option in OPTIONS.items():
+        message = message.replace(name, option)
+    return message
 
 
 def placements(args, base: CameraConfig, table_height: float) -> list[tuple[str, CameraConfig]]:
@@ -426,4 +430,4 @@ def print_rows(rows, seeds, no_reach, title, label) -> None:
 if __name__ == "__main__":
     from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
 
-    raise SystemExit(run_script(main))
+    raise SystemExit(run_script(main, OPTIONS))

@@ -48,6 +48,29 @@ def test_bad_options_are_refused_in_one_line(monkeypatch, capsys, argv, message)
     assert message in err and "Traceback" not in err
 
 
+def test_a_distance_the_start_does_not_fit_ends_in_one_line_naming_it(monkeypatch, capsys):
+    """--distance 0.08 is one step, but from the reach start (x 0.31 m) -x leaves the box.
+
+    The session's refusal is a ValueError, a user error ``run_script`` ends in one line (it was
+    a RuntimeError the script caught itself, naming camera_check.motion.distance_m).
+    """
+    import runpy
+    from pathlib import Path
+
+    script = str(Path(bench.__file__))
+    monkeypatch.setattr(sys, "argv", [script, "--distance", "0.08", "--no-corners", "--goals",
+                                      "1", "--yaw", "0", "--no-reach"])
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the script puts the repository first
+    with pytest.raises(SystemExit) as exc:
+        runpy.run_path(script, run_name="__main__")
+    assert exc.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("bench_camera_check.py: ~/camera_check refused: the -x motion of "
+                          "0.080 m from [0.307, ") and "\n" not in err, err
+    assert err.endswith("too near the workspace box's edge; move the arm nearer the workspace "
+                        "centre or lower --distance"), err
+
+
 @pytest.mark.parametrize("placement, message", [
     (["0", "-60"], "--placement 0 -60: EL must be in (-21.3, 85.0) deg (above the table, off the "
      "vertical; see vjepa_ros/sim/camera_orbit.py)"),
