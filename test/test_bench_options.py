@@ -189,6 +189,8 @@ STARTUP_CASES = [
     ("bench_encoder_landscape", ["--help"], "usage: bench_encoder_landscape.py"),
     ("bench_encoder_rank", ["--help"], "usage: bench_encoder_rank.py"),
     ("bench_encoder_rank", ["--data", "x", "--frames", "1"], "--episodes and --frames must be"),
+    ("bench_subgoal_switching", ["--help"], "usage: bench_subgoal_switching.py"),
+    ("bench_subgoal_switching", ["--samples", "0"], "--samples must lie in [1, inf), got 0"),
     ("bench_search", ["--help"], "usage: bench_search.py"),
     ("bench_search", ["closed-loop", "--run", "icem:samples=0"],
      "--run 'icem:samples=0': samples must lie in [1, inf), got 0"),
