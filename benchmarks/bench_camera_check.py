@@ -60,7 +60,10 @@ from vjepa_ros.eval.camera_check_thresholds import CheckThresholds  # noqa: E402
 from vjepa_ros.input_paths import world_model_path  # noqa: E402
 from vjepa_ros.nodes.planner_config import CameraCheckParams  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
-from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
+from vjepa_ros.robot.camera_check_motions import (  # noqa: E402
+    CheckMotionConfig,
+    step_problem,
+)
 from vjepa_ros.robot.camera_check_trial import WHEN, CheckTrialConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, in_box  # noqa: E402
@@ -119,11 +122,9 @@ def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
     sim.reset(seeds[0])
     started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
     limits = SafetyLimits()
-    try:  # a start the motions do not fit from (the safety filter): one line, not a traceback
-        run, _ = run_live_check(sim, model, cem, limits, config=motion, thresholds=thresholds,
-                                trial=trial)
-    except (RuntimeError, ValueError) as exc:
-        raise SystemExit(f"camera check: {str(exc).lstrip('~/')}") from None
+    # a start the motions do not fit from: ValueError, one line (command_errors.run_script)
+    run, _ = run_live_check(sim, model, cem, limits, config=motion, thresholds=thresholds,
+                            trial=trial)
     if run.error:
         raise SystemExit(f"camera check: {run.error}")
     result = run.result
@@ -156,6 +157,41 @@ def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
             row["candidate_corrected"] = row["corrected"] if same else reach(
                 sim, model, seeds, config, result.candidate_rpy_deg)
     return row
+
+
+def check_settings(args) -> tuple[CheckThresholds, CheckMotionConfig, CheckTrialConfig]:
+    """Return the check's verdict thresholds, motion and trial settings from the options.
+
+    Raises ValueError in one line naming the options for what the node would refuse: a
+    ``--distance`` longer than one safety step (``camera_check_motions.step_problem``, the
+    node's rule, with the default ``safety.max_step_m``) or outside its range, a verdict
+    threshold out of range, ``--min-motion`` not below ``--distance``.
+    """
+    limits = SafetyLimits()
+    try:
+        problem = step_problem(args.distance, limits,
+                               remedy=f"give at most {limits.max_step_m:g}")
+        if problem:
+            raise ValueError(problem)
+        thresholds = verdict_thresholds(args)
+        motion = CheckMotionConfig(distance_m=args.distance, diagonals=args.diagonals,
+                                   corners=args.corners)
+        CameraCheckParams(motion=motion, verdict=thresholds)  # the verdict can count these
+    except ValueError as exc:
+        raise ValueError(option_names(str(exc))) from None
+    return thresholds, motion, CheckTrialConfig(when=args.trial)
+
+
+# the node's parameters this script sets with an option of another name (the verdict's: below)
+OPTIONS = {"camera_check.motion.distance_m": "--distance"}
+
+
+def option_names(message: str) -> str:
+    """Return ``message`` with this script's options named instead of the node's parameters."""
+    message = verdict_option_message(message)
+    for name, option in OPTIONS.items():
+        message = message.replace(name, option)
+    return message
 
 
 def placements(args, base: CameraConfig, table_height: float) -> list[tuple[str, CameraConfig]]:
@@ -263,11 +299,6 @@ def main() -> int:
             if not np.isfinite(value).all():
                 shown = " ".join(f"{v:g}" for v in np.atleast_1d(value))
                 parser.error(f"{option} {shown}: give finite angles [deg]")
-    max_step = SafetyLimits().max_step_m
-    if args.distance > max_step:  # below 0 or NaN: CheckMotionConfig's range, below
-        parser.error(f"--distance {args.distance:g}: each check motion is one step through the "
-                     f"safety filter, whose limit is safety.max_step_m {max_step:g} m: give at "
-                     f"most {max_step:g}")
     if any(seed < 0 for seed in args.training_scene):
         parser.error("--training-scene: collect seeds are >= 0")
     if args.json:
@@ -275,6 +306,10 @@ def main() -> int:
             output_file(args.json, "--json")
         except ValueError as exc:
             parser.error(str(exc))
+    try:
+        thresholds, motion, trial = check_settings(args)
+    except ValueError as exc:
+        parser.error(str(exc))
     from scipy.spatial.transform import Rotation
 
     from vjepa_ros.sim import Sim
@@ -287,18 +322,12 @@ def main() -> int:
     seeds = list(range(HELD_OUT_SEED_START, HELD_OUT_SEED_START + args.goals))
     cem = config.planner.to_cem()
     try:
-        thresholds = verdict_thresholds(args)
-        motion = CheckMotionConfig(distance_m=args.distance, diagonals=args.diagonals,
-                                   corners=args.corners)
-        trial = CheckTrialConfig(when=args.trial)
-        CameraCheckParams(motion=motion, verdict=thresholds)  # the verdict can count these
         base = reach_sim_config(seeds[0], config.sim)
         cameras = (placements(args, base.camera, base.scene.table_height) if args.checkpoint
                    else [])
         checkpoint = world_model_path(args.checkpoint) if args.checkpoint else None
     except (OSError, ValueError) as exc:
-        parser.error(verdict_option_message(str(exc)).replace("camera_check.motion.distance_m",
-                                                              "--distance"))
+        parser.error(option_names(str(exc)))
     if args.checkpoint and not cameras:
         parser.error("--skip-default leaves no placement: add --placement or --training-scene")
     if args.checkpoint:
@@ -401,4 +430,4 @@ def print_rows(rows, seeds, no_reach, title, label) -> None:
 if __name__ == "__main__":
     from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
 
-    raise SystemExit(run_script(main))
+    raise SystemExit(run_script(main, OPTIONS))

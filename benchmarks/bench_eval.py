@@ -16,21 +16,23 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from vjepa_ros.cli_options import check_option_ranges
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.eval import messages as m
 from vjepa_ros.eval.bags import BagTopics, read_recording, write_bag
-from vjepa_ros.eval.evaluate import EvalConfig, evaluate_recording
-from vjepa_ros.eval.resample import resample
 from vjepa_ros.eval.synthetic import synthetic_episode
-from vjepa_ros.models import WorldModel, build_encoder, build_predictor
-from vjepa_ros.models.world_model import resolve_device
-from vjepa_ros.planning import preset
+from vjepa_ros.planning.config import preset
 from vjepa_ros.planning.memory import check_samples_fit
+
+if TYPE_CHECKING:
+    from vjepa_ros.models import WorldModel
+
+# torch, the models and the evaluation (seconds; a quarter minute under load) are imported where
+# they are first needed, after the options are checked: --help and a bad option answer at once.
 
 MODELS = {
     # name: (encoder hyper-parameters, predictor width and depth)
@@ -42,6 +44,10 @@ MODELS = {
 
 
 def build(name: str, device, dtype) -> WorldModel:
+    import torch
+
+    from vjepa_ros.models import WorldModel, build_encoder, build_predictor
+
     torch.manual_seed(0)
     encoder_args, width, depth = MODELS[name]
     if name == "vitg_ac":
@@ -87,6 +93,8 @@ def write_lab_bag(path: Path, seconds: float) -> None:
 
 
 def bench_lab_bag(seconds: float) -> None:
+    from vjepa_ros.eval.resample import resample
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "lab"
         write_lab_bag(path, seconds)
@@ -143,6 +151,16 @@ def main() -> None:
     check_option_ranges({"samples": args.samples, "iterations": args.iterations,
                          "horizon": args.horizon})
     cem = preset("paper", samples=args.samples, iterations=args.iterations, horizon=args.horizon)
+    names = args.models.split(",")
+    unknown = [name for name in names if name not in MODELS]
+    if unknown:
+        parser.error(f"--models {args.models}: unknown {', '.join(unknown)}; give some of "
+                     f"{', '.join(sorted(MODELS))}, comma-separated")
+    import torch
+
+    from vjepa_ros.eval.evaluate import EvalConfig, evaluate_recording
+    from vjepa_ros.models.world_model import resolve_device
+
     check_samples_fit(cem, resolve_device(args.device))
     if args.lab_seconds > 0:
         bench_lab_bag(args.lab_seconds)
@@ -155,7 +173,7 @@ def main() -> None:
         index_s = time.perf_counter() - began
         config = EvalConfig(landscape_points=args.landscape)
         rows = []
-        for name in args.models.split(","):
+        for name in names:
             model = build(name, args.device, args.dtype)
             evaluate_recording(recording, model, cem, EvalConfig(max_steps=1,
                                                                  landscape_points=0))  # warm-up

@@ -64,6 +64,9 @@ from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  #
 # first needed, after the options are parsed and the --run specs checked.
 
 METHODS = ("cem", "icem", "mppi")
+# the settings each model's problems are planned with, but method, samples and iterations
+DEMO_BASE = CEMConfig(horizon=1, samples=100, topk=10, iterations=5, maxnorm=0.05)
+MID_BASE = CEMConfig(horizon=2, samples=100, topk=10, iterations=5, maxnorm=0.05)
 
 
 def iterations_for(budget: int) -> int:
@@ -71,7 +74,11 @@ def iterations_for(budget: int) -> int:
 
 
 def config_for(method: str, budget: int, base: CEMConfig) -> CEMConfig:
-    """Return the settings of ``method`` spending at most ``budget`` evaluations per step."""
+    """Return the settings of ``method`` spending at most ``budget`` evaluations per step.
+
+    iCEM: the largest S (at least k) whose ``evaluations_per_step`` (cold) is within the budget,
+    found by doubling then bisection (it grows with S): a huge budget answers at once.
+    """
     iterations = iterations_for(budget)
     config = base.with_(method=method, iterations=iterations,
                         samples=max(base.topk, budget // iterations))
@@ -79,10 +86,47 @@ def config_for(method: str, budget: int, base: CEMConfig) -> CEMConfig:
         return config
     from vjepa_ros.planning.icem import evaluations_per_step
 
-    samples = config.topk
-    while evaluations_per_step(config.with_(samples=samples + 1), warm=False) <= budget:
-        samples += 1
-    return config.with_(samples=samples)
+    def fits(samples: int) -> bool:
+        return evaluations_per_step(config.with_(samples=samples), warm=False) <= budget
+
+    low, high = config.topk, config.topk + 1  # fits(low) is taken as true (at least k)
+    while fits(high):
+        low, high = high, 2 * high
+    while high - low > 1:  # fits(low), not fits(high)
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return config.with_(samples=low)
+
+
+def budget_problem(option: str, budgets, base: CEMConfig, methods=METHODS,
+                   available: int | None = None) -> str:
+    """Say why a budget of ``option`` cannot be planned with on this machine ('' all fit).
+
+    A budget whose samples (``config_for``) do not fit in the free memory [bytes] (``available``;
+    None: read it) is refused as ``planning.memory.samples_memory_problem`` decides, in one line
+    naming ``option``, the budget and the largest budget that fits in half the free memory
+    (about: the samples grow in proportion to the budget).
+    """
+    from vjepa_ros.planning.memory import (
+        GIB,
+        available_bytes,
+        round_down,
+        samples_memory_problem,
+        search_bytes,
+    )
+
+    free = available_bytes("cpu") if available is None else available
+    for budget in budgets:
+        configs = {method: config_for(method, budget, base) for method in methods}
+        needs = {method: search_bytes(c.samples, c.horizon) for method, c in configs.items()}
+        for method, config in configs.items():
+            if samples_memory_problem(config, "cpu", free):
+                fits = min(budget * free // (2 * need) for need in needs.values())
+                return (f"{option} {budget}: {method} would plan with {config.samples} samples "
+                        f"at horizon {config.horizon}, about {needs[method] / GIB:.1f} GiB for "
+                        f"its action samples, more than the {free / GIB:.1f} GiB free: give "
+                        f"budgets of at most {round_down(fits)}")
+    return ""
 
 
 # -- problems -----------------------------------------------------------------------------------
@@ -107,8 +151,7 @@ def demo_problems(count: int):
             with torch.inference_mode():
                 reps = model.encode(np.stack([frame, goal.frame])).float()
             problems.append((model, reps[:1], state, reps[1:2]))
-    base = CEMConfig(horizon=1, samples=100, topk=10, iterations=5, maxnorm=0.05)
-    return problems, base
+    return problems, DEMO_BASE
 
 
 def mid_problems(count: int):
@@ -129,7 +172,7 @@ def mid_problems(count: int):
         goal = F.layer_norm(torch.randn(1, tokens, width, generator=generator), (width,))
         state = torch.tensor([0.45, -0.05, 0.3, 2.9, 0.3, -1.2, 0.1])
         problems.append((predictor, context, state, goal))
-    return problems, CEMConfig(horizon=2, samples=100, topk=10, iterations=5, maxnorm=0.05)
+    return problems, MID_BASE
 
 
 def plan_energy(model, context, state, goal, actions) -> float:
@@ -423,6 +466,12 @@ def main() -> int:
     except ValueError as exc:
         parser.error(str(exc))
     runs = [parse_run(s) for s in args.run]  # each spec checked before torch loads
+    for name in args.models if args.part == "open-loop" else ():  # before the header
+        option, budgets, base = (("--budgets", args.budgets, DEMO_BASE) if name == "demo" else
+                                 ("--mid-budgets", args.mid_budgets, MID_BASE))
+        problem = budget_problem(option, budgets, base, args.methods)
+        if problem:
+            raise ValueError(problem)  # command_errors.run_script: this line, exit status 1
     import torch
 
     if args.threads:

@@ -27,22 +27,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
-from vjepa_ros.planning import CEMPlanner, apply_action, preset  # noqa: E402
-from vjepa_ros.sim import (  # noqa: E402
-    CameraConfig,
-    Sim,
-    SimConfig,
-    capture_goal,
-    reach_error,
-    sample_reach_target,
-)
-from vjepa_ros.sim.controller import orientation_error  # noqa: E402
-from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
+from vjepa_ros.planning.config import CEMConfig, preset  # noqa: E402
+
+# torch and the simulator (seconds; a quarter minute under load) are imported where they are
+# first needed, after the options are checked: --help and a bad option answer at once.
 
 
 def timed(function, repeats: int) -> tuple[float, float]:
@@ -57,6 +49,8 @@ def timed(function, repeats: int) -> tuple[float, float]:
 
 
 def bench_render(repeats: int) -> None:
+    from vjepa_ros.sim import CameraConfig, Sim, SimConfig
+
     print("\nrender (seconds per frame, median [min])")
     print(f"{'size':>10} {'shadows':>8} {'median':>9} {'min':>9}")
     for width, height in ((256, 256), (640, 480)):
@@ -68,6 +62,8 @@ def bench_render(repeats: int) -> None:
 
 
 def bench_step(repeats: int) -> None:
+    from vjepa_ros.sim import Sim, SimConfig
+
     with Sim(SimConfig()) as sim:
         target = sim.ee_state()
         target[:3] += [0.15, 0.1, -0.2]
@@ -82,6 +78,12 @@ def bench_step(repeats: int) -> None:
 
 
 def bench_ik(targets: int) -> None:
+    import torch
+
+    from vjepa_ros.planning import apply_action
+    from vjepa_ros.sim import Sim, SimConfig
+    from vjepa_ros.sim.controller import orientation_error
+
     position_errors, orientation_errors, settle, failed = [], [], [], 0
     rng = np.random.default_rng(0)
     with Sim(SimConfig()) as sim:
@@ -109,8 +111,14 @@ def bench_ik(targets: int) -> None:
           f"(simulated); not settled within 5 s: {failed}")
 
 
-def bench_loop(goals: int, steps: int, samples: int, iterations: int, cem_preset: str) -> None:
-    config = preset(cem_preset, samples=samples, iterations=iterations)
+def bench_loop(goals: int, steps: int, config: CEMConfig, cem_preset: str) -> None:
+    """Reach ``goals`` random targets, ``steps`` plans each, with ``config`` (``cem_preset``)."""
+    import torch
+
+    from vjepa_ros.planning import CEMPlanner, apply_action
+    from vjepa_ros.sim import Sim, SimConfig, capture_goal, reach_error, sample_reach_target
+    from vjepa_ros.sim.oracle import OracleWorldModel
+
     rng = np.random.default_rng(0)
     errors, plan_times, wall = [], [], []
     with Sim(SimConfig(seed=1)) as sim:
@@ -133,7 +141,7 @@ def bench_loop(goals: int, steps: int, samples: int, iterations: int, cem_preset
             wall.append(time.perf_counter() - started)
     errors = np.array(errors) * 100
     print(f"\nclosed loop, ROS-free ({goals} goals, {steps} steps each, CEM '{cem_preset}' "
-          f"S {samples} I {iterations} H {config.horizon}, oracle world model)")
+          f"S {config.samples} I {config.iterations} H {config.horizon}, oracle world model)")
     print(f"  success (< 3 cm): {int((errors < 3).sum())}/{goals}; final error median "
           f"{np.median(errors):.2f} cm, max {errors.max():.2f} cm")
     print(f"  plan {statistics.median(plan_times) * 1e3:.1f} ms per step (median); "
@@ -153,7 +161,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.repeats, args.targets, args.goals = 3, 5, 2
+    # the loop's planner first: a bad --preset, --samples or --iterations in one line at once
+    config = preset(args.preset, samples=args.samples, iterations=args.iterations)
     import pybullet
+    import torch
 
     print(f"python {platform.python_version()}, pybullet API {pybullet.getAPIVersion()}, "
           f"numpy {np.__version__}, torch {torch.__version__}, {os.cpu_count()} CPUs, "
@@ -161,7 +172,7 @@ def main() -> None:
     bench_render(args.repeats)
     bench_step(args.repeats)
     bench_ik(args.targets)
-    bench_loop(args.goals, args.loop_steps, args.samples, args.iterations, args.preset)
+    bench_loop(args.goals, args.loop_steps, config, args.preset)
 
 
 if __name__ == "__main__":

@@ -17,29 +17,35 @@ from __future__ import annotations
 
 import statistics
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from vjepa_ros.cli_options import check_option_ranges
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.planning.config import CEMConfig
-from vjepa_ros.planning.energy import energy
 from vjepa_ros.planning.memory import check_samples_fit
 from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
-from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits
-from vjepa_ros.sim import Sim, capture_goal, sample_reach_target
-from vjepa_ros.sim.oracle import OracleWorldModel, encode_states
-from vjepa_ros.sim.reach import _SimDriver, reach_sim_config
-from vjepa_ros.sim.tasks import reach_error
+
+if TYPE_CHECKING:
+    from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.oracle import OracleWorldModel
+
+# torch and the simulator (seconds; a quarter minute under load) are imported where they are
+# first needed, after the options are checked: --help and a bad option answer at once.
 
 STREAM_HZ, CAMERA_HZ = 100.0, 10.0
 
 
 def oracle_energy_of_offset(state: np.ndarray, offset_m: float) -> float:
     """Return the oracle's L1 energy between a state and itself moved ``offset_m`` along x."""
+    import torch
+
+    from vjepa_ros.planning.energy import energy
+    from vjepa_ros.sim.oracle import encode_states
+
     moved = state.copy()
     moved[0] += offset_m
     reps = encode_states(torch.as_tensor(np.stack([state, moved])))
@@ -51,6 +57,11 @@ class Episode:
 
     def __init__(self, sim: Sim, oracle: OracleWorldModel, goals, switching: GoalSwitchConfig,
                  cem: CEMConfig, radius: float, max_steps: int):
+        from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+        from vjepa_ros.sim.reach import _SimDriver
+        from vjepa_ros.sim.tasks import reach_error
+
+        self.reach_error = reach_error  # [m] between two states' positions
         self.sim, self.goals, self.radius, self.max_steps = sim, goals, radius, max_steps
         self.session = MPCSession(oracle, cem, SafetyLimits(), ControlConfig(),
                                   clock=lambda: sim.time, goal_switching=switching, seed=0)
@@ -64,14 +75,14 @@ class Episode:
 
     def tick(self) -> None:
         self.driver.tick()
-        error = reach_error(self.sim.ee_state(), self.goals[self.executing].state)
+        error = self.reach_error(self.sim.ee_state(), self.goals[self.executing].state)
         self.closest[self.executing] = min(self.closest[self.executing], error)
 
     def last_reached(self) -> bool:
         sequence = self.session.goals
         return (sequence.index == len(self.goals) - 1 and self.session.streamer.arrived()
                 and self.session.phase is not Phase.MOVING
-                and reach_error(self.sim.ee_state(), self.goals[-1].state) <= self.radius)
+                and self.reach_error(self.sim.ee_state(), self.goals[-1].state) <= self.radius)
 
     def run(self) -> dict:
         session, started = self.session, time.perf_counter()
@@ -93,13 +104,15 @@ class Episode:
             self.tick()
         switches = session.goals.switches
         reached = [c <= self.radius for c in self.closest]
-        reached[-1] = reach_error(self.sim.ee_state(), self.goals[-1].state) <= self.radius
+        reached[-1] = self.reach_error(self.sim.ee_state(), self.goals[-1].state) <= self.radius
         return {"success": all(reached), "reached": reached, "steps": steps,
                 "per_goal": [s.step for s in switches], "reasons": [s.reason for s in switches],
                 "sim_s": self.sim.time - start_time, "wall_s": time.perf_counter() - started}
 
 
 def make_waypoints(sim: Sim, seed: int, count: int):
+    from vjepa_ros.sim import capture_goal, sample_reach_target
+
     rng = np.random.default_rng(seed)
     goals, state = [], sim.ee_state()
     for _ in range(count):
@@ -122,6 +135,10 @@ def main() -> None:
     check_option_ranges({"samples": args.samples})  # worded as vjepa-ros's --samples
     cem = CEMConfig(horizon=1, samples=args.samples, topk=10, iterations=5, maxnorm=0.075)
     check_samples_fit(cem, "cpu")  # the oracle plans on the CPU
+    from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.oracle import OracleWorldModel
+    from vjepa_ros.sim.reach import reach_sim_config
+
     rules = {}
     results: dict[str, list[dict]] = {}
     for seed in range(args.first_seed, args.first_seed + args.seeds):

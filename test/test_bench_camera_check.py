@@ -26,8 +26,10 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread
     (["--goals", "0"], "--goals 0: must be >= 1"),
     (["--yaw", "0", "nan"], "--yaw nan: give finite angles [deg]"),
     (["--tilt", "0", "inf", "0"], "--tilt 0 inf 0: give finite angles [deg]"),
-    (["--distance", "5"], "--distance 5: each check motion is one step through the safety "
-     "filter, whose limit is safety.max_step_m 0.1 m: give at most 0.1"),
+    # the node's rule and words (camera_check_motions.step_problem), the option named
+    (["--distance", "5"], "error: --distance (5 m) must be at most safety.max_step_m (0.1 m): "
+     "each check motion is one step; give at most 0.1 (run"),
+    (["--distance", "nan"], "error: --distance must be finite and > 0, got nan (run"),
     (["--max-scale", "0.5"], "--max-scale must lie in (1, 100], got 0.5"),
     # the verdict thresholds of `vjepa-ros camera-check` (eval/camera_check_options.py)
     (["--fine-deg", "200"], "--fine-deg must be an angle in (0, 180) deg"),
@@ -44,6 +46,29 @@ def test_bad_options_are_refused_in_one_line(monkeypatch, capsys, argv, message)
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_a_distance_the_start_does_not_fit_ends_in_one_line_naming_it(monkeypatch, capsys):
+    """--distance 0.08 is one step, but from the reach start (x 0.31 m) -x leaves the box.
+
+    The session's refusal is a ValueError, a user error ``run_script`` ends in one line (it was
+    a RuntimeError the script caught itself, naming camera_check.motion.distance_m).
+    """
+    import runpy
+    from pathlib import Path
+
+    script = str(Path(bench.__file__))
+    monkeypatch.setattr(sys, "argv", [script, "--distance", "0.08", "--no-corners", "--goals",
+                                      "1", "--yaw", "0", "--no-reach"])
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the script puts the repository first
+    with pytest.raises(SystemExit) as exc:
+        runpy.run_path(script, run_name="__main__")
+    assert exc.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("bench_camera_check.py: ~/camera_check refused: the -x motion of "
+                          "0.080 m from [0.307, ") and "\n" not in err, err
+    assert err.endswith("too near the workspace box's edge; move the arm nearer the workspace "
+                        "centre or lower --distance"), err
 
 
 @pytest.mark.parametrize("placement, message", [

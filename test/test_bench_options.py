@@ -106,6 +106,50 @@ def test_bench_search_checks_each_run_spec_before_the_simulator_starts(spec, mes
         "planner.method": "icem", "planner.samples": 64, "planner.iterations": 3}
 
 
+def test_bench_search_gives_icem_the_largest_samples_within_a_budget_at_once():
+    """As counting S up one at a time did (that took ever for a budget too large to run)."""
+    import signal
+
+    from vjepa_ros.planning.icem import evaluations_per_step
+
+    search = _load("bench_search")
+
+    def spent(config, samples):
+        return evaluations_per_step(config.with_(samples=samples), warm=False)
+
+    for budget in (5, 100, 250, 999, 1000, 8000):
+        config = search.config_for("icem", budget, search.DEMO_BASE)
+        samples = config.topk
+        while spent(config, samples + 1) <= budget:
+            samples += 1
+        assert config.samples == samples, budget
+
+    def too_slow(*_):
+        raise TimeoutError("config_for('icem', 10**11) took over 20 s")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(20)
+    try:
+        config = search.config_for("icem", 10**11, search.MID_BASE)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert spent(config, config.samples) <= 10**11 < spent(config, config.samples + 1)
+
+
+def test_bench_search_names_the_budget_that_does_not_fit_and_one_that_does():
+    search = _load("bench_search")
+    free = 8 * 1024**3  # 8 GiB
+    line = search.budget_problem("--budgets", [100, 10**9], search.DEMO_BASE, available=free)
+    assert line.startswith("--budgets 1000000000: cem would plan with 100000000 samples at "
+                           "horizon 1, about 26.1 GiB for its action samples, more than the 8.0 "
+                           "GiB free: give budgets of at most "), line
+    largest = int(line.rsplit(" ", 1)[1])
+    assert search.budget_problem("--budgets", [largest], search.DEMO_BASE, available=free) == ""
+    assert search.budget_problem("--budgets", [3 * largest], search.DEMO_BASE,  # > all free
+                                 available=free)
+
+
 HEAVY = ("torch", "pybullet", "scipy", "matplotlib", "rclpy")
 STARTUP_PROBE = """
 import contextlib, io, json, runpy, sys
@@ -138,11 +182,18 @@ STARTUP_CASES = [
     ("bench_camera_check", ["--help"], "usage: bench_camera_check.py"),
     ("bench_camera_check", ["--checkpoint", "demo", "--yaw", "30"], "--yaw: does not apply"),
     ("bench_camera_check", ["--json", "benchmarks"], "--json benchmarks: is a directory"),
+    ("bench_camera_check", ["--distance", "0.15"], "--distance (0.15 m) must be at most"),
+    ("bench_camera_check", ["--min-motion", "0.05"], "--min-motion (0.05 m) must be below"),
     ("bench_camera_motion_count", ["--checkpoint", "demo", "--json", "benchmarks"],
      "--json benchmarks: is a directory"),
     ("bench_encoder_landscape", ["--help"], "usage: bench_encoder_landscape.py"),
     ("bench_encoder_rank", ["--help"], "usage: bench_encoder_rank.py"),
     ("bench_encoder_rank", ["--data", "x", "--frames", "1"], "--episodes and --frames must be"),
+    ("bench_subgoal_switching", ["--help"], "usage: bench_subgoal_switching.py"),
+    ("bench_subgoal_switching", ["--samples", "0"], "--samples must lie in [1, inf), got 0"),
+    ("bench_sim", ["--preset", "bogus"], "unknown CEM preset 'bogus'"),
+    ("bench_eval", ["--samples", "0"], "--samples must lie in [1, inf), got 0"),
+    ("bench_eval", ["--models", "tiny,huge"], "--models tiny,huge: unknown huge; give some of"),
     ("bench_search", ["--help"], "usage: bench_search.py"),
     ("bench_search", ["closed-loop", "--run", "icem:samples=0"],
      "--run 'icem:samples=0': samples must lie in [1, inf), got 0"),

@@ -230,7 +230,7 @@ def test_refusals_name_the_service_and_move_nothing():
     with pytest.raises(RuntimeError, match=r"~/camera_check refused: commanding is disabled"):
         arm.session.start_camera_check()
     arm.session.set_enabled(True)
-    with pytest.raises(RuntimeError, match=r"camera check refused: camera_check\.motion\."
+    with pytest.raises(ValueError, match=r"^~/camera_check refused: camera_check\.motion\."
                                             r"distance_m \(0\.2 m\) must be at most safety\."
                                             r"max_step_m \(0\.1 m\)") as refused:
         arm.session.start_camera_check(CheckMotionConfig(distance_m=0.2))  # > max_step_m

@@ -113,6 +113,21 @@ def test_camera_check_service_moves_estimates_and_writes_the_correction(arm):
     assert (h.check_dir / "camera_check.png").is_file()
 
 
+def test_camera_check_from_near_the_box_edge_is_refused_in_the_answer(arm):
+    """The motions do not fit from this start: the session's ValueError is the answer's line."""
+    h = arm
+    h.current_pose.pose.position.x = 0.79  # +x ends 2 cm past the box (0.8 m, 1 cm tolerance)
+    assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
+    assert h.enable().success
+    answer = call_async(h)
+    assert ideal_arm(h, 10.0, until=answer.done)
+    refused = answer.result()
+    assert not refused.success
+    assert refused.message.startswith("~/camera_check refused: the +x motion of 0.030 m from "
+                                      "[0.790, 0.050, 0.350] does not pass the safety filter")
+    assert not h.got["pose"], "nothing commanded"
+
+
 def test_camera_check_refused_while_disabled_and_stopped_by_disable(arm):
     h = arm
     assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)

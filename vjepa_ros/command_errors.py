@@ -24,7 +24,8 @@ def typed_options(argv: list[str]) -> frozenset[str]:
 
 
 def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple = (),
-                  typed: Collection[str] | None = None) -> int:
+                  typed: Collection[str] | None = None,
+                  options: dict[str, str] | None = None) -> int:
     """Run ``work()`` (SIGTERM raising ``terminate.Terminated``); return its exit status.
 
     None from ``work()``: 0; an error below ends in one line.
@@ -36,6 +37,8 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
             ``config.exit_status`` (2 for ``config.UsageError``, else 1).
         typed: the options given; a setting is named as its option only if given (a script's
             ``--samples``; else its bare name: ``samples``). None: always as the option.
+        options: further setting names -> the options that set them (a script's
+            ``camera_check.motion.distance_m`` -> ``--distance``; ``option_message``).
     Returns 143 after SIGTERM (``terminate.Terminated``: ``PROG: terminated``), 130 after Ctrl-C
     (``PROG: interrupted``), 1 for a ``SamplesMemoryError`` (``PROG: --samples 100000000 at
     horizon 1 needs about 26.1 GiB ...``).
@@ -56,30 +59,32 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
 
         if not isinstance(exc, SamplesMemoryError):
             raise
-        print(f"{prog}: {error_line(exc, typed)}", file=sys.stderr)
+        print(f"{prog}: {error_line(exc, typed, options)}", file=sys.stderr)
         return 1
     except user_errors as exc:
         from vjepa_ros.config import exit_status
 
-        print(f"{prog}: {error_line(exc, typed)}", file=sys.stderr)
+        print(f"{prog}: {error_line(exc, typed, options)}", file=sys.stderr)
         return exit_status(exc)
 
 
-def error_line(exc: BaseException, typed: Collection[str] | None = None) -> str:
+def error_line(exc: BaseException, typed: Collection[str] | None = None,
+               options: dict[str, str] | None = None) -> str:
     """Return ``exc``'s message on one line, the settings named as options (see above)."""
     from vjepa_ros.cli_options import option_message
 
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return option_message(text, typed=typed)
+    return option_message(text, options, typed=typed)
 
 
-def run_script(main: Callable[[], int | None]) -> int:
+def run_script(main: Callable[[], int | None], options: dict[str, str] | None = None) -> int:
     """Run a benchmark script's ``main()`` (:func:`run_reporting` with :data:`SCRIPT_ERRORS`).
 
     ``PROG`` is the script's file name, as argparse names it; a setting is named as an option
-    only when the command line gave that option.
+    only when the command line gave that option. ``options``: the script's own setting ->
+    option names (``{"camera_check.motion.distance_m": "--distance"}``).
     """
     from pathlib import Path
 
     return run_reporting(Path(sys.argv[0]).name, main, SCRIPT_ERRORS,
-                         typed=typed_options(sys.argv[1:]))
+                         typed=typed_options(sys.argv[1:]), options=options)

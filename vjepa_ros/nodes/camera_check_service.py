@@ -65,7 +65,7 @@ class CameraCheckService:
         try:
             run = node.session.start_camera_check(settings.motion, settings.verdict,
                                                    settings.trial)
-        except RuntimeError as exc:
+        except (RuntimeError, ValueError) as exc:  # the session's one-line refusal
             response.success, response.message = False, str(exc)
             node.get_logger().warning(response.message)
             return response

@@ -299,7 +299,7 @@ class PlannerNodeConfig:
                 f"camera_check.trial.offset_m ({trial.offset_m:g} m) must be at most "
                 f"safety.max_step_m ({step:g} m): the move to each trial's starting pose is one "
                 "step; lower the one or raise the other")
-        problem = (step_problem(self.camera_check.motion, self.safety)
+        problem = (step_problem(self.camera_check.motion.distance_m, self.safety)
                    or leash_problem(trial, self.safety))
         if problem:
             raise ValueError(problem)

@@ -82,7 +82,7 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
     ``distance_m``.
     """
     config = config or CheckMotionConfig()
-    problem = step_problem(config, limits)
+    problem = step_problem(config.distance_m, limits)
     if problem:
         raise ValueError(f"camera check refused: {problem}")
     start = np.asarray(start, dtype=np.float64).reshape(7)
@@ -102,17 +102,20 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
     return motions
 
 
-def step_problem(config: CheckMotionConfig, limits: SafetyLimits) -> str:
-    """Say why ``config.distance_m`` is longer than one safety step (``max_step_m``) ('' fine).
+def step_problem(distance_m: float, limits: SafetyLimits,
+                 remedy: str = "lower the one or raise the other") -> str:
+    """Say why a check motion of ``distance_m`` [m] is longer than one safety step ('' fine).
 
-    Each motion is one step of ``distance_m`` [m]; a longer one the safety filter would
-    shorten wherever the arm stands. The node refuses it at start-up (``PlannerNodeConfig``).
+    Each motion is one step of ``distance_m``; one longer than ``limits.max_step_m`` the safety
+    filter would shorten wherever the arm stands. The node refuses it at start-up
+    (``PlannerNodeConfig``), the camera check benchmark as its ``--distance``. ``remedy``: what
+    to do, after the reason. NaN passes: ``CheckMotionConfig``'s range refuses it.
     """
-    if config.distance_m <= limits.max_step_m:
+    if not distance_m > limits.max_step_m:
         return ""
-    return (f"camera_check.motion.distance_m ({config.distance_m:g} m) must be at most "
+    return (f"camera_check.motion.distance_m ({distance_m:g} m) must be at most "
             f"safety.max_step_m ({limits.max_step_m:g} m): each check motion is one step; "
-            "lower the one or raise the other")
+            f"{remedy}")
 
 
 def round_trip_refusal(start: np.ndarray, target: np.ndarray, limits: SafetyLimits) -> str:

@@ -39,8 +39,9 @@ class CameraCheckSession:
         correction trial (``camera_check_trial``) plans toward the start's frame uncorrected and
         corrected, and its progress decides the verdict (``eval.camera_check_trial``).
         Raises RuntimeError (one line naming ``~/camera_check``) unless commanding is enabled,
-        no goal motion or plan is in progress, the inputs are fresh and every motion passes the
-        safety filter unchanged.
+        no goal motion or plan is in progress and the inputs are fresh; ValueError (one line
+        naming it too) unless every motion of ``config.distance_m`` passes the safety filter
+        unchanged from this start (``camera_check_motions.check_motions``).
         """
         with self._lock:
             refuse = "~/camera_check refused: "
@@ -59,10 +60,11 @@ class CameraCheckSession:
             problem = self._input_refusal(now)
             if problem is not None:
                 raise RuntimeError(refuse + problem.detail)
-            try:
+            try:  # a value (the distance, from this start) refused: ValueError, a user's error
                 motions = check_motions(self.inputs.latest_state().value, self.limits, config)
             except ValueError as exc:
-                raise RuntimeError(f"~/{exc}") from None
+                raise ValueError(refuse + str(exc).removeprefix("camera check refused: ")
+                                 ) from None
             self._drop_prepared("camera check")
             self.camera_check = CameraCheckRun(motions, config or CheckMotionConfig(),
                                                self.control.arrival_tolerance_m, now, thresholds)

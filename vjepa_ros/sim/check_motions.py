@@ -35,8 +35,9 @@ def run_live_check(sim, model, cem: CEMConfig, limits: SafetyLimits | None = Non
     verdict is not "placement fine"; ``CheckTrialConfig(when="never")``: the motions alone).
 
     ``on_tick(session)`` is called after every stream tick (a test may disable the session
-    there). The session is disabled at the end. Raises RuntimeError when the check is refused
-    (the session's one-line reason).
+    there). The session is disabled at the end. Raises the session's one-line refusal
+    (``MPCSession.start_camera_check``): ValueError when the motions do not fit from this start
+    (``config.distance_m`` too long, the box's edge too near), RuntimeError for its state.
     """
     control = control or ControlConfig()
     driver = _SimDriver(sim, control.stream_rate_hz, camera_rate_hz, done=lambda state: False)
