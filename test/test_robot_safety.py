@@ -159,3 +159,22 @@ def test_the_workspace_tolerance_is_bounded():
     assert SafetyLimits(workspace_tolerance_m=0.02).workspace_tolerance_m == 0.02
     with pytest.raises(ValueError, match=r"workspace_tolerance_m must be at most 0.02 m"):
         SafetyLimits(workspace_tolerance_m=0.5)
+
+
+def test_a_step_of_exactly_max_step_passes_unchanged_from_any_start():
+    # start + d·axis − start is not d in floats; such a step must not be reported as clipped
+    # (the camera check's motions of distance_m == max_step_m were refused as "step 0.100 m").
+    rng = np.random.default_rng(0)
+    lower, upper = np.array(LOWER), np.array(UPPER)
+    for _ in range(500):
+        start = rng.uniform(lower + LIMITS.max_step_m, upper - LIMITS.max_step_m)
+        axis = np.eye(3)[rng.integers(3)] * rng.choice([-1.0, 1.0])
+        current = np.concatenate([start, [math.pi, 0.0, 0.0, 0.0]])
+        proposed = current.copy()
+        proposed[:3] = start + LIMITS.max_step_m * axis
+        decision = filter_target(current, proposed, LIMITS)
+        assert decision.reason == "", (start, axis, decision.reason)
+        np.testing.assert_array_equal(decision.target[:3], proposed[:3])
+    longer = current.copy()
+    longer[:3] = start + (LIMITS.max_step_m + 1e-6) * axis  # a micrometre too long: shortened
+    assert "step" in filter_target(current, longer, LIMITS).reason

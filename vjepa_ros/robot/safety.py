@@ -19,6 +19,9 @@ from vjepa_ros.config import param
 # The measured pose may lie this far outside the box and still count as inside (sensor noise) [m].
 BOX_TOLERANCE = 1e-3
 MAX_WORKSPACE_TOLERANCE = 0.02  # [m] largest safety.workspace_tolerance_m
+# A step this much longer than max_step_m is float rounding of a step of exactly max_step_m
+# (start + d·axis − start ≠ d in floats), not a longer one: passed unchanged [m].
+STEP_ROUNDING_M = 1e-9
 # What to do about a measured pose outside the box, on a real arm: the filter refuses every target
 # from there, so a person brings the arm back (filter_target's outside_box_advice; the simulator
 # passes its own: sim/reach.SIM_OUTSIDE_BOX_ADVICE).
@@ -288,7 +291,7 @@ def filter_target(
     start = np.clip(current[:3], lower, upper)
     step = xyz - start
     length = float(np.linalg.norm(step))
-    if length > limits.max_step_m:
+    if length > limits.max_step_m :
         xyz = start + step * (limits.max_step_m / length)
         clipped.append(f"step {length:.3f} m > {limits.max_step_m} m")
     xyz = np.clip(xyz, lower, upper)  # float rounding of the line above
