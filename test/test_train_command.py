@@ -180,3 +180,46 @@ def test_official_hyper_parameters_reach_the_settings():
     assert given["encoder_args"] == {"num_frames": 64}
     assert given["predictor_args"] == {"num_heads": 16, "use_sdpa": True}
     assert make_config(given).predictor_args == {"num_heads": 16, "use_sdpa": True}
+
+
+def test_resume_takes_the_folder_and_data_however_their_paths_are_written(
+        data, tmp_path, monkeypatch, capsys):
+    """``run``, ``run/``, ``./run`` and the absolute path are one --out, from any directory.
+
+    ``--out run/ --resume`` after ``--out run`` was refused ("cannot change out"), as were
+    ``./run``, the absolute path and another working directory; relative --data/--encoder paths
+    stored by the run did not resume from another directory.
+    """
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copytree(data["episodes"], work / "episodes")
+    shutil.copy(data["encoder"], work / "encoder.pt")
+    monkeypatch.chdir(work)
+    argv = _args({**data, "episodes": "episodes", "encoder": "encoder.pt"}, "run/")
+    argv.remove(str(data["bag"]))
+    assert main(argv) == 0
+    stored = torch.load(work / "run" / "latest.pt", weights_only=True)["train_config"]
+    assert stored["out"] == str(work / "run") and stored["data"]["train"] == [
+        str(work / "episodes")] and stored["encoder"] == str(work / "encoder.pt")
+    for out in ("run", "./run/", str(work / "run")):  # settings repeated, paths written otherwise
+        again = [out if item == "run/" else item for item in argv]
+        assert main([*again, "--resume"]) == 0, capsys.readouterr().err
+    monkeypatch.chdir(elsewhere)
+    assert main(["train", "--out", str(work / "run"), "--resume", "--steps", "4", "--quiet"]) \
+        == 0, capsys.readouterr().err
+    assert main(["train", "--out", "../work/run", "--resume", "--steps", "4", "--quiet"]) == 0
+    assert main(["train", "--out", "../work/run", "--resume", "--steps", "4",
+                 "--data", "../work/episodes", "--quiet"]) == 0
+    # an older run stored the paths as given: it still resumes from the folder it started in
+    state = torch.load(work / "run" / "latest.pt", weights_only=True)
+    state["train_config"]["out"] = "run/"
+    state["train_config"]["data"]["train"] = ["episodes"]
+    torch.save(state, work / "run" / "latest.pt")
+    monkeypatch.chdir(work)
+    assert main(["train", "--out", "run", "--resume", "--steps", "5", "--data", "./episodes/",
+                 "--quiet"]) == 0, capsys.readouterr().err
+    assert torch.load(work / "run" / "latest.pt", weights_only=True)["train_config"]["data"][
+        "train"] == [str(work / "episodes")]
+    capsys.readouterr()
+    assert main(["train", "--out", "run", "--resume", "--steps", "5", "--data", "run"]) == 1
+    assert "cannot change --data (stored" in capsys.readouterr().err

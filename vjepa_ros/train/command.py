@@ -207,7 +207,7 @@ def config_from_args(args: argparse.Namespace):
 
 def _config_from_layers(args: argparse.Namespace):
     from vjepa_ros.config import ConfigError, unflatten
-    from vjepa_ros.train.config import config_from_yaml, make_config
+    from vjepa_ros.train.config import absolute_paths, config_from_yaml, make_config
 
     file_layer = config_from_yaml(args.config) if args.config else {}
     if getattr(args, _dest("predictor.init")) == "demo":  # as launch, run, camera-check
@@ -230,7 +230,8 @@ def _config_from_layers(args: argparse.Namespace):
         if config.predictor.init and sized:
             raise ConfigError(f"{', '.join(sized)}: the predictor's size comes from "
                               f"--init {config.predictor.init}; leave these out")
-    return config.check(need_encoder=not args.resume)
+    config.check(need_encoder=not args.resume)  # messages name the paths as given
+    return absolute_paths(config)  # stored so: the run resumes from any working directory
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ from vjepa_ros.models import (
 from vjepa_ros.models.checkpoint import read_checkpoint_file
 from vjepa_ros.out_paths import output_dir
 from vjepa_ros.sim.episode import recorded_success
-from vjepa_ros.train.config import TrainConfig, make_config
+from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
 from vjepa_ros.train.distributed import Topology, current, rank_device
 from vjepa_ros.train.episodes import EpisodeError, find_sources, no_usable_source, split_sources
 from vjepa_ros.train.feature_cache import (
@@ -169,14 +169,18 @@ def resume_config(stored: TrainConfig, overrides: dict) -> TrainConfig:
     (data, model, optimizer, seed) would not continue the same run.
     """
     merged = make_config(dataclasses.asdict(stored), overrides)
-    before = {name: value for name, value, _ in flatten(stored)}
-    changed = [name for name, value, _ in flatten(merged)
-               if before[name] != value and name not in RESUME_CHANGEABLE]
+    # Paths compare as paths: run, run/, ./run and /abs/run are one folder. A run stores them
+    # absolute; an older run's relative ones are taken from the working directory.
+    before = {name: value for name, value, _ in flatten(absolute_paths(stored, resolve=True))}
+    shown_before = {name: value for name, value, _ in flatten(stored)}
+    # "out": the folder latest.pt was just read from, however it is written.
+    changed = [name for name, value, _ in flatten(absolute_paths(merged, resolve=True))
+               if before[name] != value and name not in RESUME_CHANGEABLE + ("out",)]
     if changed:
-        shown = ", ".join(f"{n} (stored {before[n]!r})" for n in changed[:4])
+        shown = ", ".join(f"{n} (stored {shown_before[n]!r})" for n in changed[:4])
         raise ConfigError(f"cannot change {shown} when resuming; only "
                           f"{', '.join(RESUME_CHANGEABLE)} may change")
-    return merged
+    return absolute_paths(merged)
 
 
 def read_latest(out) -> tuple[Path, dict]:
