@@ -223,3 +223,28 @@ def test_resume_takes_the_folder_and_data_however_their_paths_are_written(
     capsys.readouterr()
     assert main(["train", "--out", "run", "--resume", "--steps", "5", "--data", "run"]) == 1
     assert "cannot change --data (stored" in capsys.readouterr().err
+
+
+def test_a_note_when_the_init_predictor_meets_another_encoder(data, tmp_path, capsys):
+    """A predictor paired with other encoder weights is noted once; the same weights are not.
+
+    ``--init run/world_model.pt --encoder other.pt`` (same shape, other weights) ran silently and
+    its validation loss jumped; the same encoder (here from a --half file) gets no note.
+    """
+    first = tmp_path / "first"
+    assert main(_args(data, first, "--steps", "1")) == 0
+    other = write_tiny_encoder(tmp_path / "other.pt", seed=7)
+    capsys.readouterr()
+    for encoder, noted in ((data["encoder"], False), (other, True)):
+        argv = ["train", "--data", str(data["episodes"]), "--out", str(tmp_path / encoder.stem),
+                "--init", str(first / "world_model.pt"), "--encoder", str(encoder), "--steps",
+                "1", "--batch-size", "4", "--frames-per-clip", "4", "--val-fraction", "0",
+                "--quiet"]
+        assert main(argv) == 0
+        notes = [line for line in capsys.readouterr().out.splitlines()
+                 if line.startswith("note") and "retraining" in line]
+        assert notes == ([f"note        the predictor of {first / 'world_model.pt'} was trained "
+                          f"on the features of that file's own encoder, not of --encoder "
+                          f"{encoder} (other weights): its predictions start off wrong and it "
+                          "will need retraining to fit this encoder (expect a high first "
+                          "validation loss)"] if noted else [])

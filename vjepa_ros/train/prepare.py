@@ -54,13 +54,20 @@ def count_parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def init_predictor(config: TrainConfig, encoder: VisionEncoder) -> tuple[ACPredictor, str]:
-    """Return (float32 predictor for this encoder, a description of where it came from)."""
+def init_predictor(config: TrainConfig, encoder: VisionEncoder,
+                   notes: list[str] | None = None) -> tuple[ACPredictor, str]:
+    """Return (float32 predictor for this encoder, a description of where it came from).
+
+    ``notes``: receives a note when the predictor of ``predictor.init`` comes with other encoder
+    weights than ``encoder`` (allowed; it then needs retraining). Raises CheckpointError for an
+    init file without a fitting predictor.
+    """
     settings = config.predictor
     if settings.init:
         path = Path(settings.init).expanduser()
-        _, predictor = load_models(path, encoder=config.encoder_args or None,
-                                   predictor=config.predictor_args or None, encoder_key="encoder")
+        own_encoder, predictor = load_models(path, encoder=config.encoder_args or None,
+                                             predictor=config.predictor_args or None,
+                                             encoder_key="encoder")
         if predictor is None:
             raise CheckpointError(f"{path} holds no action-conditioned predictor to start from "
                                   "(predictor.init wants a V-JEPA 2-AC file, vjepa2-ac-vitg.pt)")
@@ -73,6 +80,11 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder) -> tuple[ACPredi
             raise CheckpointError(f"the predictor of {path} does not fit the encoder: {exc}") \
                 from exc
         source = f"from {path}"
+        if notes is not None and config.encoder and not same_weights(own_encoder, encoder):
+            notes.append(f"the predictor of {path} was trained on the features of that file's "
+                         f"own encoder, not of --encoder {config.encoder} (other weights): its "
+                         "predictions start off wrong and it will need retraining to fit this "
+                         "encoder (expect a high first validation loss)")
     else:
         enc = encoder.config
         with torch.random.fork_rng(devices=[]):
@@ -87,6 +99,14 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder) -> tuple[ACPredi
     pc = predictor.config
     return predictor, (f"{source}: width {pc.predictor_embed_dim}, depth {pc.depth}, heads "
                        f"{pc.num_heads} ({count_parameters(predictor) / 1e6:.2f} M parameters)")
+
+
+def same_weights(first: torch.nn.Module, second: torch.nn.Module) -> bool:
+    """Whether two modules hold the same weights (up to float16 rounding: a ``--half`` file)."""
+    a, b = first.state_dict(), second.state_dict()
+    return a.keys() == b.keys() and all(
+        a[k].shape == b[k].shape and torch.allclose(a[k].float(), b[k].float(), rtol=2e-3,
+                                                    atol=1e-6) for k in a)
 
 
 def feature_cache_dir(config: TrainConfig, topology: Topology | None = None) -> Path | None:
@@ -207,6 +227,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     # Checked before any data or model is read, created once they are: a run refused for its
     # encoder or data leaves no empty folder behind.
     out = output_dir(Path(config.out).expanduser(), create=False)
+    notes: list[str] = []
     if resume:
         path, state = read_latest(out)
         check_world_size(state, topology.world_size, path)
@@ -227,11 +248,13 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
             raise world_model_error(exc, Path(encoder_path).expanduser(), option) from None
         log(f"encoder     {encoder_path} [{key}]: {_describe_encoder(encoder)}")
         try:
-            predictor, describe = init_predictor(config, encoder)
+            predictor, describe = init_predictor(config, encoder, notes)
         except CheckpointError as exc:
             raise world_model_error(exc, Path(config.predictor.init).expanduser(), "--init") \
                 from None
     log(f"predictor   {describe}")
+    for note in notes:
+        log(f"note        {note}")
     train_bank, val_bank, info = load_banks(config, encoder, topology, log)
     output_dir(out)
     info["world_size"] = topology.world_size
