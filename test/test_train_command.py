@@ -158,7 +158,12 @@ def test_config_file_and_package_defaults(data, tmp_path, capsys):
     settings.write_text("data:\n  val_clips: 0\nsteps: -2\n")
     assert main(_args(data, tmp_path / "out", "--config", str(settings))) == 1
     err = capsys.readouterr().err
-    assert "data.val_clips must be >= 1" in err  # from the file; its steps: the option wins
+    # from the file, named (was: the setting alone); its steps: the option wins
+    assert f"vjepa-ros train: {settings}: data.val_clips must be >= 1" in err
+    settings.write_text("optim:\n  lr: fast\n")
+    assert main(_args(data, tmp_path / "out", "--config", str(settings))) == 1
+    assert capsys.readouterr().err == (f"vjepa-ros train: {settings}: optim.lr: expected a "
+                                       "number, got 'fast'\n")
     settings.write_text("steps: [1\n")  # a file that is no settings file: a usage error
     assert main(_args(data, tmp_path / "out2", "--config", str(settings))) == 2
     assert capsys.readouterr().err == (
@@ -248,3 +253,40 @@ def test_a_note_when_the_init_predictor_meets_another_encoder(data, tmp_path, ca
                           f"{encoder} (other weights): its predictions start off wrong and it "
                           "will need retraining to fit this encoder (expect a high first "
                           "validation loss)"] if noted else [])
+
+
+def test_messages_name_the_options_and_commands_to_give(data, tmp_path, monkeypatch, capsys):
+    """The messages name train's own options and the full command to run.
+
+    One source without --val named data.val_fraction (the option is --val-fraction); the stop
+    message ended "continue with --resume"; train --help sent --encoder-arg/--predictor-arg to
+    a --checkpoint train does not have.
+    """
+    from vjepa_ros.train.trainer import Trainer
+
+    one = ["train", "--data", str(next(data["episodes"].glob("*.npz"))), "--out",
+           str(tmp_path / "one"), "--encoder", str(data["encoder"]), "--frames-per-clip", "4",
+           "--quiet"]
+    assert main(one) == 1
+    assert capsys.readouterr().err == (
+        "vjepa-ros train: 1 episode source(s): cannot hold one out for validation; add "
+        "episodes, give --val DIR, or --val-fraction 0 (no validation)\n")
+    assert main([*one, "--val-fraction", "0", "--steps", "1"]) == 0
+    assert "data val    none (--val-fraction 0): no validation loss" in capsys.readouterr().out
+
+    def stopped(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "train_step", stopped)
+    out = tmp_path / "stopped run"
+    assert main(_args(data, out)) == 130
+    assert capsys.readouterr().err.endswith(
+        f"interrupted at step 0; {out / 'latest.pt'} saved, continue with: vjepa-ros train "
+        f"--out '{out}' --resume\n")
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--checkpoint" not in shown
+    assert "official encoder hyper-parameter for --encoder (or --init's encoder)" in shown
+    assert "official predictor hyper-parameter for --init" in shown

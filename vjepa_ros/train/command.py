@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -109,7 +110,8 @@ def add_commands(sub) -> None:
     add_options(train, [option for option, _, _ in OPTIONS])
     for option, field, _, text in SWITCHES:
         train.add_argument(option, dest=_dest(field), action="store_true", help=text)
-    add_model_arguments(train)
+    add_model_arguments(train, {"encoder": "--encoder (or --init's encoder)",
+                                "predictor": "--init"})
     train.add_argument("--config", help="YAML file of settings (TrainConfig fields, nested or "
                        "dotted), applied before the options above")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -202,7 +204,22 @@ def config_from_args(args: argparse.Namespace):
             if field not in named:
                 parts = [option + part[len(field):] if re.match(rf"{field}\b", part) else part
                          for part in parts]
+        if args.config:  # a setting the file gives (and no option overrides): name the file
+            from vjepa_ros.config import unflatten
+            from vjepa_ros.train.config import config_from_yaml
+
+            in_file = set(_dotted(unflatten(config_from_yaml(args.config)))) - set(given)
+            parts = [f"{args.config}: {part}" if re.match(r"[\w.]+", part) and
+                     re.match(r"[\w.]+", part)[0] in in_file else part for part in parts]
         raise type(exc)("; ".join(parts)) from None
+
+
+def _dotted(mapping: dict, prefix: str = ""):
+    """Yield the dotted names of a nested mapping's leaves (``optim.lr``) and its groups."""
+    for key, value in mapping.items():
+        yield prefix + str(key)
+        if isinstance(value, dict):
+            yield from _dotted(value, f"{prefix}{key}.")
 
 
 def _config_from_layers(args: argparse.Namespace):
@@ -210,6 +227,10 @@ def _config_from_layers(args: argparse.Namespace):
     from vjepa_ros.train.config import absolute_paths, config_from_yaml, make_config
 
     file_layer = config_from_yaml(args.config) if args.config else {}
+    try:  # names and types of the file's settings, alone: its errors name the file
+        make_config(file_layer)
+    except ValueError as exc:
+        raise type(exc)(f"{args.config}: {exc}") from None
     if getattr(args, _dest("predictor.init")) == "demo":  # as launch, run, camera-check
         from vjepa_ros.input_paths import world_model_path
 
@@ -263,7 +284,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"\nvjepa-ros train: {word} before training started", file=sys.stderr)
             return status
         print(f"\nvjepa-ros train: {word} at step {trainer.step}; "
-              f"{trainer.out / 'latest.pt'} saved, continue with --resume", file=sys.stderr)
+              f"{trainer.out / 'latest.pt'} saved, continue with: vjepa-ros train --out "
+              f"{shlex.quote(str(trainer.out))} --resume", file=sys.stderr)
         return status
     except (OSError, ValueError, RuntimeError, ImportError) as exc:
         rank = f"rank {topology.rank}: " if topology is not None and topology.distributed else ""

@@ -291,8 +291,11 @@ class TrainConfig:
                 problems.append(f"data.feature_cache_dir: {str(exc).removeprefix(shown)}")
         if need_encoder:
             if not (self.encoder or self.predictor.init):
-                problems.append("encoder: give the frozen encoder's checkpoint (--encoder FILE), "
-                                "or an AC file to start from (--init) whose encoder is used")
+                problems.append("encoder: give the frozen encoder's checkpoint (--encoder FILE: "
+                                "an official file, or the seeded small one that 'vjepa-ros "
+                                "pretrain --data DIR --steps 0 --out encoder.pt' writes), or an "
+                                "AC file to start from whose encoder is used (--init FILE; "
+                                "--init demo: the packaged demo model)")
             if self.encoder and (why := missing(self.encoder)):
                 problems.append(f"encoder: {self.encoder} {why}")
             if self.predictor.init and (why := missing(self.predictor.init)):

@@ -297,7 +297,7 @@ def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
                 f"({_count(counts['segments'], 'segment')}, {counts['frames']} frames, "
                 f"{_count(counts['clips'], 'clip')} of {fpc})" + _failed_text(counts))
         else:
-            log(f"data {label:<6} none (data.val_fraction 0): no validation loss")
+            log(f"data {label:<6} none (--val-fraction 0): no validation loss")
     feats = info["features"]
     per_frame = feats["seconds"] / feats["encoded"] * 1e3 if feats["encoded"] else 0.0
     line = (f"features    {feats['encoded']} frames encoded in {feats['seconds']:.1f} s "
