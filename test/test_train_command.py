@@ -290,3 +290,38 @@ def test_messages_name_the_options_and_commands_to_give(data, tmp_path, monkeypa
     assert "--checkpoint" not in shown
     assert "official encoder hyper-parameter for --encoder (or --init's encoder)" in shown
     assert "official predictor hyper-parameter for --init" in shown
+
+
+def test_reading_notes_are_printed_as_the_data_is_read_each_naming_its_source(
+        data, tmp_path, monkeypatch, capsys):
+    """Notes on reading come before training, each naming its bag, each once.
+
+    A bag reader's notes came after training in a log and named no bag (two bags: the same line
+    twice); frames smaller than the encoder's input got no note (eval gives one).
+    """
+    import vjepa_ros.train.feature_cache as fc
+
+    real = fc.load_segments
+
+    def with_a_note(source, settings):
+        segments, notes = real(source, settings)
+        extra = ["gripper from /franka_gripper/joint_states"] if source.kind == "bag" else []
+        return segments, notes + extra
+
+    monkeypatch.setattr(fc, "load_segments", with_a_note)
+    second = tmp_path / "bag2"
+    shutil.copytree(data["bag"], second)
+    big = write_tiny_encoder(tmp_path / "encoder64.pt", img_size=64)  # the frames: 32x32 px
+    argv = _args({**data, "encoder": big}, tmp_path / "run")
+    argv.insert(argv.index(str(data["bag"])) + 1, str(second))
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    notes = [line for line in lines if line.startswith("note")]
+    assert notes == [
+        f"note        {data['bag']}: gripper from /franka_gripper/joint_states",
+        f"note        {second}: gripper from /franka_gripper/joint_states",
+        "note        the frames of all 5 sources are 32x32 px, "
+        "smaller than the world model's 64x64 input: they are upsampled, and a model trained "
+        "on sharper frames may infer wrong motions; record at its size or larger, or use an "
+        "encoder of theirs"]
+    assert lines.index(notes[-1]) < next(i for i, x in enumerate(lines) if x.startswith("data"))

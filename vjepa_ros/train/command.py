@@ -13,6 +13,7 @@ continues; options may repeat its settings, and only a few may change (``steps``
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import shlex
 import sys
@@ -271,8 +272,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         with process_group(config.device) as topology:
             quiet = not topology.is_main
+            # flushed: the lines keep their place among the progress bars on stderr in a log
             trainer = build_trainer(config, resume=args.resume, topology=topology,
-                                    log=(lambda line: None) if quiet else print)
+                                    log=(lambda line: None) if quiet else
+                                    functools.partial(print, flush=True))
             summary = trainer.train()
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (command_errors.run_reporting)
         from vjepa_ros.terminate import stopped_by

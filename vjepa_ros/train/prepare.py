@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from vjepa_ros.config import ConfigError, flatten
+from vjepa_ros.image_notes import frame_size_note
 from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import (
     ACPredictor,
@@ -151,7 +152,11 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     cache = FeatureCache(directory, cache_key(encode, data)) if directory else None
     shards, counts = build_shards(train_sources + val_sources, data, encode, cache, topology,
                                   config.progress, log)
-    info: dict = {"tokens_per_frame": encode.tokens_per_frame, "notes": list(counts["left_out"])}
+    info: dict = {"tokens_per_frame": encode.tokens_per_frame,
+                  "notes": read_notes(train_sources + val_sources, shards, counts["left_out"],
+                                      encoder.img_size)}
+    for note in info["notes"]:  # now, as the data is read (not after training)
+        log(f"note        {note}")
     banks = []
     for label, given in (("train", train_sources), ("val", val_sources)):
         group = [source for source in given if source in shards]  # short ones left out
@@ -164,8 +169,6 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
             bank = mapped_bank(cache, group, shards, topology)
         else:
             bank = FeatureBank.concat([shard_bank(shards[s]) for s in group])
-        for source in group:
-            info["notes"].extend(shards[source]["notes"])
         info[label] = {"sources": len(group), "segments": len(bank.names),
                        "frames": bank.num_frames, "clips": bank.num_clips(data.frames_per_clip),
                        "names": [s.name for s in group],
@@ -180,6 +183,37 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
         "disk_megabytes": None if counts["disk_bytes"] is None else counts["disk_bytes"] / 2**20,
     }
     return banks[0], banks[1], info
+
+
+def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[str]:
+    """Return the notes on reading ``sources``: each naming its source, each once.
+
+    The reader's notes of each shard (a bag's repairs, the topics it chose) get the source's path
+    when they lack it; ``left_out``: the notes on short sources left out; one note per frame size
+    smaller than ``model_size`` (the encoder's (height, width) [px], as ``eval`` says it).
+    """
+    notes = list(left_out)
+    small: dict[tuple[int, int], list] = {}
+    for source in sources:
+        shard = shards.get(source)
+        if shard is None:
+            continue
+        for note in shard["notes"]:
+            named = str(source.path) in note or note.startswith(f"{source.name}:")
+            notes.append(note if named else f"{source.path}: {note}")
+        if shard.get("frame_size") is not None:
+            height, width = (int(v) for v in shard["frame_size"])
+            if frame_size_note(width, height, model_size):
+                small.setdefault((height, width), []).append(source)
+    for (height, width), group in small.items():
+        names = ", ".join(s.name for s in group[:3]) + (", ..." if len(group) > 3 else "")
+        which = (str(group[0].path) if len(group) == 1 else f"all {len(group)} sources"
+                 if len(group) == sum(s in shards for s in sources)
+                 else f"{len(group)} sources ({names})")
+        notes.append(frame_size_note(width, height, model_size, f"the frames of {which}",
+                                     "record at its size or larger, or use an encoder of "
+                                     "theirs"))
+    return list(dict.fromkeys(notes))
 
 
 def resume_config(stored: TrainConfig, overrides: dict) -> TrainConfig:
@@ -315,8 +349,6 @@ def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
     log(f"batch       {config.batch_size} clips x {processes} x {accum} "
         f"accumulated = {config.batch_size * world * accum} clips per step (official: 256); "
         f"lr {config.optim.lr:.3g}")
-    for note in info["notes"]:
-        log(f"note        {note}")
 
 
 __all__ = ["build_trainer", "config_of_checkpoint", "init_predictor", "load_banks",
