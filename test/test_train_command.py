@@ -325,3 +325,24 @@ def test_reading_notes_are_printed_as_the_data_is_read_each_naming_its_source(
         "on sharper frames may infer wrong motions; record at its size or larger, or use an "
         "encoder of theirs"]
     assert lines.index(notes[-1]) < next(i for i, x in enumerate(lines) if x.startswith("data"))
+
+
+def test_log_json_summary_lists_the_files_and_the_printed_seconds(data, tmp_path, capsys):
+    """log.json's summary says what was written and the time that was printed.
+
+    Its files were {} though four files were written, and its seconds (18.7) were not the
+    printed ones (23.0).
+    """
+    import json
+    import re
+
+    out = tmp_path / "run"
+    assert main(_args(data, out)) == 0
+    printed = capsys.readouterr().out
+    log = json.loads((out / "log.json").read_text())
+    assert list(log) == ["config", "info", "summary", "history"]  # as the README says
+    assert log["summary"]["files"] == {name: str(out / file) for name, file in (
+        ("latest", "latest.pt"), ("world_model", "world_model.pt"), ("log", "log.json"),
+        ("plot", "loss.png"))}
+    shown = re.search(r"done        step 3/3 in ([0-9.]+) s", printed)[1]
+    assert f"{log['summary']['seconds']:.1f}" == shown
