@@ -81,7 +81,9 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
             raise CheckpointError(f"the predictor of {path} does not fit the encoder: {exc}") \
                 from exc
         source = f"from {path}"
-        if notes is not None and config.encoder and not same_weights(own_encoder, encoder):
+        other_file = config.encoder and Path(config.encoder).expanduser().resolve() != \
+            path.resolve()  # one file: its encoder entries are the predictor's own
+        if notes is not None and other_file and not same_weights(own_encoder, encoder):
             notes.append(f"the predictor of {path} was trained on the features of that file's "
                          f"own encoder, not of --encoder {config.encoder} (other weights): its "
                          "predictions start off wrong and it will need retraining to fit this "
