@@ -211,8 +211,12 @@ def test_episode_orientations_in_degrees_are_refused_and_radians_near_pi_kept(tm
     np.savez(path, observations=frames[None], states=radians[None].astype(np.float32))
     assert len(Episode.load(path)) == 6
     assert len(load_segments(find_sources([path])[0], DataConfig(frames_per_clip=4))[0]) == 1
-    radians[1, 5] = np.pi + 0.02
-    with pytest.raises(ValueError, match=r"largest 3.16159 at step 1 \(states\[1, 5\]\)"):
+    radians[1, 5] = np.pi + 0.02  # unwrapped radians (a roll crossing ±π), not degrees
+    with pytest.raises(ValueError, match=r"largest 3.16159 at step 1 \(states\[1, 5\]\): "
+                       r"unwrapped angles\? wrap them into \[−π, π\]"):
+        Episode.from_states(frames, radians, np.arange(6) / 4)
+    radians[1, 5] = 7.0  # beyond a turn: degrees (a 7° yaw)
+    with pytest.raises(ValueError, match=r"largest 7 at step 1 .*angles in degrees\?"):
         Episode.from_states(frames, radians, np.arange(6) / 4)
 
 
