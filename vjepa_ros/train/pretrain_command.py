@@ -68,13 +68,17 @@ def check_pretrain_inputs(args: argparse.Namespace) -> None:
 def cmd_pretrain(args: argparse.Namespace) -> int:
     """Pretrain, save the encoder file, its curves (.json) and plot (.png); exit 1 on bad input.
 
+    An existing ``--out`` is refused (exit 1), never overwritten.
+
     Exit 2 for a ``--config`` file that cannot be read as settings (``config.UsageError``).
     """
     from vjepa_ros.out_paths import output_file
 
     out = Path(args.out)
     try:
-        output_file(out, create=False)  # its folder is created once the rest is checked
+        # never overwritten, as train never overwrites a run; its folder is created once the
+        # rest is checked
+        output_file(args.out, create=False, new=True)
         check_pretrain_inputs(args)
         config = checked_pretrain_config(args)
         rate_hz = checked_rate(args)
@@ -90,7 +94,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
                                       topics=bag_topics_given(args))
         sampler = clip_sampler(segments, config)  # batches and masks: data_seed, else seed
         monitor_frames = spread_frames(segments, config.monitor_frames)
-        output_file(out)
+        output_file(args.out, new=True)
         height, width = segments[0].shape[1:3]
         print(f"pretraining on {sampler.num_frames} frames {width}x{height} in {len(segments)} "
               f"segments ({len(sampler.starts)} clips of {config.frames_per_clip} frames) from "
@@ -161,7 +165,8 @@ def add_commands(sub) -> None:
                             "V-JEPA 2 encoder on video clips (simulator episodes, bags)")
     parser.add_argument("--data", nargs="+", required=True,
                         help="episode .npz files, rosbag2 bags, or directories holding them")
-    parser.add_argument("--out", required=True, help="encoder file to write (.pt)")
+    parser.add_argument("--out", required=True, help="encoder file to write (.pt; never "
+                        "overwritten: an existing one is refused)")
     parser.add_argument("--config", help="YAML with PretrainConfig settings "
                         "(default: config/pretrain.yaml values)")
     parser.add_argument("--steps", type=int, help="override the number of steps")
