@@ -99,6 +99,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         print(f"pretraining on {sampler.num_frames} frames {width}x{height} in {len(segments)} "
               f"segments ({len(sampler.starts)} clips of {config.frames_per_clip} frames) from "
               f"{', '.join(map(str, args.data))}; monitors on {len(monitor_frames)} frames")
+        for note in size_notes(segments, config.img_size):
+            print(f"note: {note}")
 
         def checkpoint(step, encoder):
             if args.save_every and step % args.save_every == 0 and step < config.steps:
@@ -129,6 +131,19 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         print(f"WARNING: {len(result.warnings)} collapse warning(s); first: "
               f"{result.warnings[0]}")
     return 0
+
+
+def size_notes(segments, img_size: int) -> list[str]:
+    """Return a note for each frame size under the encoder's ``img_size`` [px] (upsampled)."""
+    from vjepa_ros.image_notes import frame_size_note
+
+    sizes = sorted({segment.shape[1:3] for segment in segments})
+    notes = [frame_size_note(
+        width, height, img_size, "the frames", f"collect them at {img_size}x{img_size} or "
+        "larger (collect --width/--height), or lower img_size in --config",
+        model="the encoder", risk="it learns from frames blurred by the upsampling")
+        for height, width in sizes]
+    return [note for note in notes if note]
 
 
 def plot_curves(losses, monitors, floors: dict[str, float], path: Path) -> Path:
