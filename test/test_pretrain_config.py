@@ -33,6 +33,12 @@ CONFIG = Path(__file__).parent.parent / "config" / "pretrain.yaml"
     ({"num_heads": 0}, "PretrainConfig.num_heads must lie in [1, inf), got 0"),
     ({"monitor_frames": 1}, "PretrainConfig.monitor_frames must lie in [2, inf), got 1"),
     ({"img_size": 100}, "PretrainConfig.img_size 100 is not a multiple of patch_size 16"),
+    ({"embed_dim": 100}, "PretrainConfig.embed_dim 100 must be a multiple of num_heads 3 with "
+     "at least 6 per head (3D RoPE)"),
+    ({"predictor_dim": 70}, "PretrainConfig.predictor_dim 70 must be a multiple of "
+     "predictor_heads 3"),
+    ({"predictor_dim": 12, "predictor_heads": 4}, "PretrainConfig.predictor_dim 12 must be a "
+     "multiple of predictor_heads 4 with at least 6 per head"),
     ({"mask_short": {"num_blocks": 0}},
      "PretrainConfig.mask_short.num_blocks must lie in [1, inf), got 0"),
     ({"mask_long": {"spatial_scale": [0.7, 1.2]}}, "PretrainConfig.mask_long.spatial_scale "

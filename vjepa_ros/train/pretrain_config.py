@@ -218,6 +218,11 @@ class PretrainConfig:
         if self.img_size % self.patch_size:
             raise ValueError(f"PretrainConfig.img_size {self.img_size} is not a multiple of "
                              f"patch_size {self.patch_size}")
+        for width, heads in (("embed_dim", "num_heads"), ("predictor_dim", "predictor_heads")):
+            dim, count = getattr(self, width), getattr(self, heads)
+            if dim % count or dim // count < 6:
+                raise ValueError(f"PretrainConfig.{width} {dim} must be a multiple of {heads} "
+                                 f"{count} with at least 6 per head (3D RoPE)")
         if self.frames_per_clip % 2:
             raise ValueError("PretrainConfig.frames_per_clip must be a positive multiple of the "
                              f"tubelet size 2, got {self.frames_per_clip}")
