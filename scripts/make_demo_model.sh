@@ -17,7 +17,8 @@ run collect --out "$work/episodes/val" --episodes 40 --frames 16 --width 128 --h
 # 2. The encoder: the V-JEPA 2 architecture at a small size (config/pretrain.yaml: 128 px, width 192,
 #    depth 4), seeded initialization (--steps 0). JEPA pretraining is not used yet: docs/pretraining.md
 #    has its measurements (a pretrained encoder must beat this one on landscape and reach first).
-run pretrain --data "$work/episodes/train" --out "$work/encoder.pt" --steps 0
+#    pretrain never overwrites its --out: a rerun keeps the encoder (the same seeded weights).
+[[ -f "$work/encoder.pt" ]] || run pretrain --data "$work/episodes/train" --out "$work/encoder.pt" --steps 0
 # 3. Post-train the action-conditioned predictor on the frozen encoder (config/train.yaml +
 #    config/demo_model.yaml): 1200 steps, then resumed to 3000 and to 6000 steps, as the shipped
 #    model was made (each resume re-enters the schedule's constant phase at the peak rate and

@@ -139,8 +139,9 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
      "--batch-size must be >= 1"),
     (["train", "--out", "OUT", "--data", "DATA", "--set", "optim.lr=-1"], "optim.lr must be a"),
     (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--batch-size", "0"],
-     "--batch-size must be >= 1"),
-    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--steps", "-1"], "--steps must be >= 0"),
+     "--batch-size must lie in [1, inf), got 0"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--steps", "-1"],
+     "--steps must lie in [0, inf), got -1"),
     (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--threads", "-1"],
      "--threads -1: must be >= 0"),
 ])

@@ -49,7 +49,8 @@ def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, caps
     bag.mkdir()
     argv = [str(bag) if a == "BAG" else a.replace("OUT", str(tmp_path)) for a in argv]
     assert main(argv) == 130
-    saved = f"; 0 of 1 episodes saved in {tmp_path}/data" if argv[0] == "collect" else ""
+    saved = {"collect": f"; 0 of 1 episodes saved in {tmp_path}/data",
+             "pretrain": " before the first step; nothing written"}.get(argv[0], "")
     assert capsys.readouterr().err == f"vjepa-ros {argv[0]}: interrupted{saved}\n"
 
 

@@ -86,9 +86,9 @@ BAD_OPTIONS = [
      "vjepa-ros train: --device: unknown device 'meta'"),
     # pretrain's settings (PretrainConfig) are checked without torch.
     (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--steps", "-1"],
-     "vjepa-ros pretrain: --steps must be >= 0"),
+     "vjepa-ros pretrain: --steps must lie in [0, inf), got -1"),
     (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--batch-size", "0"],
-     "vjepa-ros pretrain: --batch-size must be >= 1"),
+     "vjepa-ros pretrain: --batch-size must lie in [1, inf), got 0"),
     # A CEM value the user did not give is named with where it comes from, as demo names it.
     (["demo", "--samples", "4"], "vjepa-ros demo: --topk of preset 'notebook' (10) must not "
      "exceed --samples (4)"),

@@ -164,9 +164,10 @@ def test_pretrain_command_writes_a_loadable_encoder_file(tmp_path, capsys):
     reps = model.encode(frames[:2])
     assert reps.shape == (2, 16, 48) and torch.isfinite(reps).all()
 
-    assert main(["pretrain", "--data", str(tmp_path / "nothing"), "--out", str(out)]) == 1
+    other = tmp_path / "other.pt"
+    assert main(["pretrain", "--data", str(tmp_path / "nothing"), "--out", str(other)]) == 1
     assert "does not exist" in capsys.readouterr().err
     settings.write_text(yaml.safe_dump({"img_size": 30}))
-    assert main(["pretrain", "--data", str(data), "--out", str(out),
+    assert main(["pretrain", "--data", str(data), "--out", str(other),
                  "--config", str(settings)]) == 1
     assert "multiple" in capsys.readouterr().err

@@ -100,7 +100,7 @@ def test_bad_episodes_are_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="uint8"):
         Episode.from_states(frames.astype(float), np.zeros((3, 7)), np.arange(3.0))
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="cannot read episode"):
+    with pytest.raises(ValueError, match="is not an .npz archive"):
         Episode.load(tmp_path / "junk.npz")
 
 

@@ -23,7 +23,7 @@ from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.joint_states import JointStateReader, RangeError
 from vjepa_ros.robot.kinematics import StateError, pose_to_state
-from vjepa_ros.robot.state_ranges import FR3_JOINT_LIMITS, PANDA_JOINT_LIMITS
+from vjepa_ros.robot.state_ranges import FR3_JOINT_LIMITS, PANDA_JOINT_LIMITS, states_problem
 from vjepa_ros.sim.episode import Episode
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import EpisodeError, find_sources, load_segments
@@ -181,3 +181,45 @@ def test_base_frame_option_of_eval_camera_check_and_train():
         assert topics_from_args(args).base_frame == "world"
     train = build_parser().parse_args(["train", "--data", "d", "--base-frame", "world"])
     assert overrides_from_args(train)["data.topics.base_frame"] == "world"
+
+
+def test_episode_orientations_in_degrees_are_refused_and_radians_near_pi_kept(tmp_path, capsys):
+    frames, states, _ = synthetic_episode(5)
+    degrees = states.copy()
+    degrees[:, 3:6] = np.degrees(degrees[:, 3:6])  # a roll near π: about 175°
+    path = tmp_path / "deg.npz"
+    np.savez(path, observations=frames[None], states=degrees[None].astype(np.float32))
+    step, column = np.unravel_index(np.argmax(np.abs(degrees[:, 3:6])), (6, 3))
+    message = (f"{path}: orientation (states[:, 3:6], extrinsic xyz Euler) beyond ±π rad: "
+               f"largest {np.float32(degrees[step, 3 + column]):g} at step {step} "
+               f"(states[{step}, {3 + column}]): angles in degrees? give radians")
+    with pytest.raises(ValueError) as caught:
+        Episode.load(path)
+    assert str(caught.value) == message
+    (source,) = find_sources([path])
+    with pytest.raises(EpisodeError) as caught:  # train and pretrain
+        load_segments(source, DataConfig(frames_per_clip=4))
+    assert str(caught.value) == message
+    for argv in (["bag-from-npz", str(tmp_path / "bag")], ["demo"]):
+        assert main([*argv, "--episode", str(path)]) == 1
+        assert capsys.readouterr().err.strip() == f"vjepa-ros {argv[0]}: {message}"
+    with pytest.raises(BagError, match=r"beyond ±π rad: largest .*: angles in degrees\?"):
+        write_bag(tmp_path / "bag", frames, degrees)
+    radians = states.copy()  # at ±π and within the tolerance, also in float32
+    radians[:, 3:6] = [[np.pi, -np.pi, 0.0], [-np.pi - 0.009, 0.0, np.pi + 0.009]] * 3
+    path = tmp_path / "rad.npz"
+    np.savez(path, observations=frames[None], states=radians[None].astype(np.float32))
+    assert len(Episode.load(path)) == 6
+    assert len(load_segments(find_sources([path])[0], DataConfig(frames_per_clip=4))[0]) == 1
+    radians[1, 5] = np.pi + 0.02  # unwrapped radians (a roll crossing ±π), not degrees
+    with pytest.raises(ValueError, match=r"largest 3.16159 at step 1 \(states\[1, 5\]\): "
+                       r"unwrapped angles\? wrap them into \[−π, π\]"):
+        Episode.from_states(frames, radians, np.arange(6) / 4)
+    radians[1, 5] = 7.0  # beyond a turn: degrees (a 7° yaw)
+    with pytest.raises(ValueError, match=r"largest 7 at step 1 .*angles in degrees\?"):
+        Episode.from_states(frames, radians, np.arange(6) / 4)
+
+
+def test_states_that_are_not_numbers_are_named_not_cast():
+    assert states_problem(np.full((2, 7), "a")) == "states must be numbers, got <U1"
+    assert states_problem(np.zeros((2, 7), dtype=object)) == "states must be numbers, got object"

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     any other refusal or failure, in one line on stderr.
     Ctrl-C (KeyboardInterrupt) anywhere in a command ends it with one line and status 130, the
     shell's convention for SIGINT (128 + 2); commands that clean up first (``run``, ``reach``,
-    ``train``) print their own line and return 130 themselves. SIGTERM in ``launch``
+    ``train``, ``pretrain``) print their own line and return 130 themselves. SIGTERM in ``launch``
     (``terminate.sigterm_raises``) stops its nodes as Ctrl-C does, then ends it with one line
     ``vjepa-ros launch: terminated`` and status 143 (128 + 15). A planner sample count that does
     not fit in memory (``planning.memory.SamplesMemoryError``, from any command's planner) ends

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vjepa_ros.input_paths import EPISODE_FORMAT, input_path, world_model_error
+from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, load_world_model
 from vjepa_ros.models.errors import CheckpointError
 from vjepa_ros.planning.config import preset
@@ -25,6 +25,7 @@ from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.robot.state_ranges import states_problem
 from vjepa_ros.sim.episode import check_episode_frames
+from vjepa_ros.sim.episode_file import read_episode_arrays
 
 # A small V-JEPA 2 / AC predictor for CPU runs (same architecture, 256 px, 16x16 tokens per frame).
 SMALL_ENCODER = dict(img_size=256, embed_dim=192, depth=4, num_heads=3)
@@ -41,33 +42,19 @@ def load_example(path: str | Path | None = None) -> Example:
     """Load an episode in the published notebook format (``observations``, ``states``).
 
     Raises ValueError (one line naming the file and the format to give) for a missing file, a
-    folder, a file that is not an .npz archive or one without those arrays, and for states that
-    are not [T, 7], hold NaN/inf, a closedness outside [0, 1] or a position beyond the arm's
-    reach (:func:`vjepa_ros.robot.state_ranges.states_problem`).
+    folder, a file that is not an .npz archive or one without those arrays
+    (:func:`vjepa_ros.sim.episode_file.read_episode_arrays`), and for states that are not
+    [T, 7], hold NaN/inf, a closedness outside [0, 1], a position beyond the arm's reach or
+    Euler angles beyond ±π (:func:`vjepa_ros.robot.state_ranges.states_problem`).
     """
     if path is None:
         path = resources.files("vjepa_ros") / "data" / "franka_example_traj.npz"
-    path = input_path(str(path), "episode", EPISODE_FORMAT)
-    try:
-        archive = np.load(str(path))
-    except (OSError, ValueError, EOFError) as exc:  # not numpy's format at all
-        # numpy reads any other file as a pickle and refuses it with allow_pickle advice, which
-        # is no advice for an episode: say what the file is not instead.
-        reason = "neither a zip archive nor a .npy array" if isinstance(exc, ValueError) \
-            else str(exc)
-        raise ValueError(f"episode {path} is not an .npz archive ({reason}): give "
-                         f"{EPISODE_FORMAT}") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):  # a single .npy array
-        raise ValueError(f"episode {path} holds one array, not an .npz archive: give "
-                         f"{EPISODE_FORMAT}")
-    with archive as data:
-        missing = {"observations", "states"} - set(data.files)
-        if missing:
-            raise ValueError(f"{path}: missing arrays {sorted(missing)} (has {data.files})")
-        frames, states = data["observations"], data["states"]
+    path = Path(str(path)).expanduser()
+    data = read_episode_arrays(path, names=("observations", "states"))
+    frames, states = data["observations"], data["states"]
     frames = frames[0] if frames.ndim == 5 else frames
     states = states[0] if states.ndim == 3 else states
-    problem = states_problem(states)  # [T, 7], finite, closedness in [0, 1], within reach
+    problem = states_problem(states)  # [T, 7], finite, closedness, reach, radians
     if problem:
         raise ValueError(f"{path}: {problem}")
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) < 2 or len(states) != len(frames):

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 
 def frame_size_note(width: int, height: int, model_size, frames: str = "the bag's frames",
-                    advice: str = "record at its size or larger", larger_too: bool = False
+                    advice: str = "record at its size or larger", larger_too: bool = False,
+                    model: str = "the world model",
+                    risk: str = "a model trained on sharper frames may infer wrong motions"
                     ) -> str:
     """Return a note when ``width`` x ``height`` px frames are smaller than the model's input.
 
@@ -21,21 +23,22 @@ def frame_size_note(width: int, height: int, model_size, frames: str = "the bag'
     model trained on sharper frames may then infer wrong motions (a 64 px bag gave the 128 px
     demo model a confident 60° "correction" in the camera check). ``larger_too``: also note
     larger frames, for the simulator, whose models were trained on renders of exactly their input
-    size (a downsampled larger render is not what they saw). "" when there is nothing to note.
+    size (a downsampled larger render is not what they saw). ``model``, ``risk``: what resizes
+    the frames and what upsampling risks there (``vjepa-ros pretrain``: the encoder it trains).
+    "" when there is nothing to note.
     """
     if model_size is None:
         return ""
     model_h, model_w = (model_size, model_size) if isinstance(model_size, int) else model_size
-    model = f"{model_w}x{model_h}"
+    size = f"{model_w}x{model_h}"
     if height >= model_h and width >= model_w:
         if not larger_too or (height, width) == (model_h, model_w):
             return ""
-        return (f"{frames} are {width}x{height} px, larger than the world model's {model} "
+        return (f"{frames} are {width}x{height} px, larger than {model}'s {size} "
                 f"input, the size it was trained at: they are downsampled, so expect other "
-                f"results than at {model} px; {advice}")
-    return (f"{frames} are {width}x{height} px, smaller than the world model's "
-            f"{model} input: they are upsampled, and a model trained on sharper "
-            f"frames may infer wrong motions; {advice}")
+                f"results than at {size} px; {advice}")
+    return (f"{frames} are {width}x{height} px, smaller than {model}'s {size} input: they are "
+            f"upsampled, and {risk}; {advice}")
 
 
 def goal_size_note(goal_shape, frame_shape, frames: str = "the bag's frames",

@@ -55,13 +55,15 @@ def synthetic_episode(steps: int = 12, rate_hz: float = 4.0, seed: int = 0, size
 
     Returns ``(frames [T, size, size, 3] uint8, states [T, 7] float64, times_s [T])`` with
     T = steps + 1; each step moves every axis by ``min_step_m``..``max_step_m`` with a random
-    sign, the orientation drifts a little and the gripper closes half-way through.
+    sign, the orientation drifts a little (wrapped into [-π, π), as a measured pose's Euler angles
+    are) and the gripper closes half-way through.
     """
     rng = np.random.default_rng(seed)
     signs = rng.choice([-1.0, 1.0], (steps, 3))
     deltas = rng.uniform(min_step_m, max_step_m, (steps, 3)) * signs
     xyz = np.array([0.45, 0.0, 0.35]) + np.concatenate([np.zeros((1, 3)), np.cumsum(deltas, 0)])
     angles = np.array([math.pi - 0.1, 0.05, 0.2]) + rng.normal(0, 0.01, (steps + 1, 3)).cumsum(0)
+    angles = np.remainder(angles + math.pi, 2 * math.pi) - math.pi  # a roll drifting past π wraps
     gripper = (np.arange(steps + 1) >= (steps + 1) // 2).astype(np.float64)
     states = np.concatenate([xyz, angles, gripper[:, None]], axis=1)
     times = np.arange(steps + 1) / rate_hz

@@ -3,8 +3,9 @@
 A recording in the wrong units passes every shape and NaN check and gives wrong results with no
 warning: arm joints in degrees put the forward-kinematics pose anywhere (20-38 cm per 0.25 s
 step), finger joints in millimetres read as a closed gripper clipped to "open", a pose in
-millimetres lies metres from the arm. These checks refuse such values; each returns "" when all
-is well, else one line naming the joint (or step) and value and what to do. They serve the one
+millimetres lies metres from the arm, Euler angles in degrees lie beyond ±π. These checks refuse
+such values; each returns "" when all is well, else one line naming the joint (or step) and
+value and what to do. They serve the one
 joint-state reader (:mod:`vjepa_ros.robot.joint_states`: planner node, eval, train, camera
 check), measured poses (:func:`vjepa_ros.robot.kinematics.pose_to_state`) and episode files.
 
@@ -38,6 +39,10 @@ FINGER_TOLERANCE_M = 0.005
 # measured from the shoulder); 1.5 m leaves room for a longer tool.
 MAX_REACH_M = 1.5
 CLOSEDNESS_TOLERANCE = 0.01  # gripper closedness is in [0, 1]
+# The orientation of a state (columns 3:6, extrinsic xyz Euler angles, ``planning.pose``) lies in
+# [-π, π] (the pitch in [-π/2, π/2]); degrees given as radians lie far beyond for any pose away
+# from the zero rotation (a Franka pointing down has a roll near ±π: ±180 in degrees).
+EULER_TOLERANCE_RAD = 0.01
 
 
 def first_outside(values, lower, upper, tolerance: float) -> int | None:
@@ -101,12 +106,16 @@ def reach_problem(xyz, what: str = "message") -> str:
 def states_problem(states) -> str:
     """Say what is wrong with end-effector states [T, 7] of an episode ("" when nothing).
 
-    Checks the shape, NaN/inf, the gripper closedness (column 6, within [0, 1]) and the reach.
+    Checks the shape, NaN/inf, the gripper closedness (column 6, within [0, 1]), the reach
+    (:func:`reach_problem`) and the Euler angles (columns 3:6, within ±π rad by
+    :data:`EULER_TOLERANCE_RAD`).
     """
     states = np.asarray(states)
     if states.ndim != 2 or states.shape[1] != 7:
         return (f"states must be [T, 7] (xyz, extrinsic xyz Euler, gripper closedness), got "
                 f"{list(states.shape)}")
+    if states.dtype.kind not in "biuf":
+        return f"states must be numbers, got {states.dtype}"
     states = states.astype(np.float64)
     finite = np.isfinite(states).all(axis=1)
     if not finite.all():
@@ -116,4 +125,23 @@ def states_problem(states) -> str:
     if i is not None:
         return (f"gripper closedness (states[:, 6]) must be in [0, 1] (0 open, 1 closed), got "
                 f"{gripper[i]:g} at step {i}")
-    return reach_problem(states[:, :3], "step")
+    return reach_problem(states[:, :3], "step") or euler_problem(states[:, 3:6])
+
+
+def euler_problem(angles) -> str:
+    """Say whether Euler angles [T, 3] (rad, states[:, 3:6]) lie beyond ±π ("" when not).
+
+    Names the largest angle found and its step. Beyond one turn (±2π) the angles are read as
+    degrees; within it as unwrapped radians (the same rotation, but the predictor takes the
+    angles as numbers and was trained on them in [−π, π]: wrap them).
+    """
+    angles = np.asarray(angles, dtype=np.float64)
+    i = first_outside(angles.reshape(-1), -np.pi, np.pi, EULER_TOLERANCE_RAD)
+    if i is None:
+        return ""
+    step, column = np.unravel_index(int(np.argmax(np.abs(angles))), angles.shape)
+    largest = angles[step, column]
+    advice = ("angles in degrees? give radians" if abs(largest) > 2 * np.pi
+              else "unwrapped angles? wrap them into [−π, π] (the model takes them as numbers)")
+    return (f"orientation (states[:, 3:6], extrinsic xyz Euler) beyond ±π rad: largest "
+            f"{largest:g} at step {step} (states[{step}, {3 + column}]): {advice}")

@@ -29,6 +29,7 @@ import torch
 
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.robot.state_ranges import states_problem
+from vjepa_ros.sim.episode_file import read_episode_arrays
 
 DEFAULT_RATE_HZ = 4.0  # DROID's frame rate, which V-JEPA 2-AC was trained at
 
@@ -117,31 +118,27 @@ class Episode:
     def load(cls, path: str | Path) -> Episode:
         """Read an episode file (this layout, or the published example's).
 
-        Raises ValueError naming the file for states that are not [T, 7], hold NaN/inf, a gripper
-        closedness outside [0, 1] or a position beyond the arm's reach (``state_ranges``).
+        Raises ValueError naming the file (one line) for a file that is no episode .npz
+        (:func:`~vjepa_ros.sim.episode_file.read_episode_arrays`: missing, empty, damaged, a
+        folder, without observations/states), and for states that are not [T, 7], hold
+        NaN/inf, a gripper closedness outside [0, 1], a position beyond the arm's reach or
+        Euler angles beyond ±π (``state_ranges.states_problem``).
         """
         path = Path(path)
-        try:
-            data = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"cannot read episode file {path}: {exc}") from exc
-        with data:
-            missing = {"observations", "states"} - set(data.files)
-            if missing:
-                raise ValueError(f"{path}: not an episode file, missing {sorted(missing)}")
-            frames = _unbatch(data["observations"], 4)
-            states = _unbatch(data["states"], 2)
-            problem = states_problem(states)
-            if problem:
-                raise ValueError(f"{path}: {problem}")
-            count = len(frames)
-            if "timestamps" in data.files:
-                timestamps = _unbatch(data["timestamps"], 1)
-            else:
-                timestamps = np.arange(count) / DEFAULT_RATE_HZ
-            metadata = json.loads(str(data["metadata"])) if "metadata" in data.files else {}
-            if "actions" in data.files:
-                return cls(frames, states, _unbatch(data["actions"], 2), timestamps, metadata)
+        data = read_episode_arrays(path)
+        frames = _unbatch(data["observations"], 4)
+        states = _unbatch(data["states"], 2)
+        problem = states_problem(states)
+        if problem:
+            raise ValueError(f"{path}: {problem}")
+        count = len(frames)
+        if "timestamps" in data:
+            timestamps = _unbatch(data["timestamps"], 1)
+        else:
+            timestamps = np.arange(count) / DEFAULT_RATE_HZ
+        metadata = json.loads(str(data["metadata"])) if "metadata" in data else {}
+        if "actions" in data:
+            return cls(frames, states, _unbatch(data["actions"], 2), timestamps, metadata)
         if len(states) != count:
             raise ValueError(f"{path}: {count} frames but {len(states)} states")
         return cls.from_states(frames, states, timestamps, metadata)
@@ -151,12 +148,12 @@ def recorded_success(path: str | Path) -> bool | None:
     """Return the task outcome an episode file records (metadata ``success``), None if none.
 
     Reads only the metadata (not the frames); None too for a file without readable metadata
-    (the published example, a motion episode, a damaged entry).
+    (the published example, a motion episode, a damaged or foreign file).
     """
     try:
-        with np.load(path, allow_pickle=False) as data:
-            metadata = json.loads(str(data["metadata"])) if "metadata" in data.files else {}
-    except (OSError, ValueError, KeyError):
+        data = read_episode_arrays(path, names=("metadata",), required=())
+        metadata = json.loads(str(data["metadata"])) if "metadata" in data else {}
+    except ValueError:  # json's JSONDecodeError too
         return None
     success = metadata.get("success") if isinstance(metadata, dict) else None
     return success if isinstance(success, bool) else None

@@ -113,8 +113,8 @@ def find_sources(paths) -> list[Source]:
         before = len(found)
         for bag in bag_dirs:
             found[bag.resolve()] = Source(bag, "bag")
-        for npz in sorted(path.rglob("*.npz")):
-            if not any(parent.resolve() in inside_bag for parent in npz.parents):
+        for npz in sorted(path.rglob("*.npz")):  # a folder named *.npz is searched, not read
+            if npz.is_file() and not any(parent.resolve() in inside_bag for parent in npz.parents):
                 found[npz.resolve()] = Source(npz, "npz")
         if len(found) == before:
             raise EpisodeError(f"{path}: no episodes (.npz files) or rosbag2 bags in it")

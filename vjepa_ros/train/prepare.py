@@ -214,7 +214,7 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
                  else f"{len(group)} sources ({names})")
         notes.append(frame_size_note(width, height, model_size, f"the frames of {which}",
                                      "record at its size or larger, or use an encoder of "
-                                     "theirs"))
+                                     "theirs", model="the encoder"))
     return list(dict.fromkeys(notes))
 
 

@@ -57,6 +57,7 @@ from vjepa_ros.train.pretrain_schedule import (
     warmup_cosine_lr,
 )
 from vjepa_ros.train.schedule import make_optimizer, set_lr
+from vjepa_ros.train.stop_request import deferred_stop
 
 
 @dataclasses.dataclass
@@ -66,6 +67,18 @@ class PretrainResult:
     monitors: list[dict]  # {"step", "feature_std", "effective_rank", "pairwise_distance"}
     warnings: list[str]  # collapse warnings, "step N: ..."
     seconds: float
+
+
+class PretrainInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped pretraining: ``result`` holds the steps done, ``signal`` what.
+
+    ``result.encoder`` is the target encoder after ``len(result.losses)`` whole steps;
+    ``signal``: the KeyboardInterrupt (``terminate.Terminated`` for SIGTERM) that stopped it.
+    """
+
+    def __init__(self, result: PretrainResult, signal: KeyboardInterrupt):
+        super().__init__()
+        self.result, self.signal = result, signal
 
 
 def seeded_encoder(config: PretrainConfig) -> torch.nn.Module:
@@ -106,7 +119,10 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     """Pretrain on clips from ``sampler``; monitor collapse on ``monitor_frames`` [N, H, W, 3].
 
     ``checkpoint(step, target_encoder)`` is called every ``monitor_every`` steps if given.
-    Raises ``FloatingPointError`` when the loss stops being finite.
+    Raises ``FloatingPointError`` when the loss stops being finite, and
+    :class:`PretrainInterrupted` (the steps done so far) on Ctrl-C or SIGTERM once pretraining
+    started: the signal ends the step under way first (``stop_request.deferred_stop``; a second
+    Ctrl-C stops at once). Before the first step they raise as usual.
     """
     encoder = seeded_encoder(config)
     target_encoder = copy.deepcopy(encoder).requires_grad_(False)
@@ -135,8 +151,7 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
             for line in found:
                 log(f"WARNING step {step}: {line}")
 
-    monitor(0)
-    for step in range(config.steps):
+    def step_and_monitor(step: int) -> None:
         lr = warmup_cosine_lr(step, total, warmup, config.start_lr, config.lr, config.final_lr)
         set_lr(optimizer, lr)
         decayed["weight_decay"] = cosine_weight_decay(step, total, config.weight_decay,
@@ -180,6 +195,17 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
             monitor(done)
             if checkpoint:
                 checkpoint(done, target_encoder)
+
+    monitor(0)
+    with deferred_stop() as check_stop:
+        try:
+            for step in range(config.steps):
+                step_and_monitor(step)
+                check_stop()
+        except KeyboardInterrupt as exc:
+            seconds = time.perf_counter() - started
+            raise PretrainInterrupted(PretrainResult(target_encoder.eval(), losses, monitors,
+                                                     warnings, seconds), exc) from None
     return PretrainResult(target_encoder.eval(), losses, monitors, warnings,
                           time.perf_counter() - started)
 

@@ -68,20 +68,34 @@ def check_pretrain_inputs(args: argparse.Namespace) -> None:
 def cmd_pretrain(args: argparse.Namespace) -> int:
     """Pretrain, save the encoder file, its curves (.json) and plot (.png); exit 1 on bad input.
 
+    An existing ``--out`` is refused (exit 1), never overwritten.
+
     Exit 2 for a ``--config`` file that cannot be read as settings (``config.UsageError``).
+    Ctrl-C or SIGTERM (``command_errors.run_reporting``) ends the step under way, saves the
+    encoder as trained so far (:func:`save_stopped`) and exits 130 or 143; before the first step
+    it writes nothing and says so.
     """
     from vjepa_ros.out_paths import output_file
+    from vjepa_ros.terminate import stopped_by
 
     out = Path(args.out)
+    periodic: list[Path] = []  # the --save-every files written
+    result = None
     try:
-        output_file(out, create=False)  # its folder is created once the rest is checked
+        # never overwritten, as train never overwrites a run; its folder is created once the
+        # rest is checked
+        output_file(args.out, create=False, new=True)
         check_pretrain_inputs(args)
         config = checked_pretrain_config(args)
         rate_hz = checked_rate(args)
         import torch
 
         from vjepa_ros.train.command import bag_topics_given
-        from vjepa_ros.train.pretrain import pretrain_encoder, save_pretrained
+        from vjepa_ros.train.pretrain import (
+            PretrainInterrupted,
+            pretrain_encoder,
+            save_pretrained,
+        )
         from vjepa_ros.train.pretrain_data import clip_sampler, load_clip_segments, spread_frames
 
         if args.threads:
@@ -90,26 +104,38 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
                                       topics=bag_topics_given(args))
         sampler = clip_sampler(segments, config)  # batches and masks: data_seed, else seed
         monitor_frames = spread_frames(segments, config.monitor_frames)
-        output_file(out)
+        output_file(args.out, new=True)
         height, width = segments[0].shape[1:3]
         print(f"pretraining on {sampler.num_frames} frames {width}x{height} in {len(segments)} "
               f"segments ({len(sampler.starts)} clips of {config.frames_per_clip} frames) from "
               f"{', '.join(map(str, args.data))}; monitors on {len(monitor_frames)} frames")
+        for note in size_notes(segments, config.img_size):
+            print(f"note: {note}")
 
         def checkpoint(step, encoder):
             if args.save_every and step % args.save_every == 0 and step < config.steps:
-                save_pretrained(out.with_name(f"{out.stem}.step{step}{out.suffix}"), encoder,
-                                config, None, sampler.num_frames, step)
+                periodic.append(save_pretrained(step_file(out, step), encoder, config, None,
+                                                sampler.num_frames, step))
 
-        result = pretrain_encoder(sampler, monitor_frames, config, checkpoint=checkpoint)
+        try:
+            result = pretrain_encoder(sampler, monitor_frames, config, checkpoint=checkpoint)
+        except PretrainInterrupted as stopped:
+            result = stopped.result
+            return save_stopped(stopped, out, config, sampler.num_frames, periodic)
         path = save_pretrained(out, result.encoder, config, result, sampler.num_frames)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (command_errors.run_reporting)
+        word, status = stopped_by(exc)
+        if result is None:
+            print(f"vjepa-ros pretrain: {word} before the first step; nothing written",
+                  file=sys.stderr)
+        else:  # a second signal while the files were written
+            print(f"vjepa-ros pretrain: {word} while writing the encoder file; it may be "
+                  "incomplete", file=sys.stderr)
+        return status
     except (OSError, ValueError, ConfigError, FloatingPointError) as exc:
         print(f"vjepa-ros pretrain: {exc}", file=sys.stderr)
         return exit_status(exc)
-    curves = {"losses": result.losses, "monitors": result.monitors, "warnings": result.warnings,
-              "seconds": result.seconds}
-    path.with_suffix(".json").write_text(json.dumps(curves, indent=0))
-    plot = plot_curves(result.losses, result.monitors, config.floors, path.with_suffix(".png"))
+    plot = write_curves(result, config.floors, path)
     if result.losses:
         tail = result.losses[-50:]
         done = (f"{config.steps} steps in {result.seconds / 60:.1f} min "
@@ -125,6 +151,65 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         print(f"WARNING: {len(result.warnings)} collapse warning(s); first: "
               f"{result.warnings[0]}")
     return 0
+
+
+def step_file(out: Path, step: int) -> Path:
+    """Return the file of the encoder after ``step`` steps: ``<out stem>.step<step><suffix>``."""
+    return out.with_name(f"{out.stem}.step{step}{out.suffix}")
+
+
+def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Path]) -> int:
+    """Save the encoder of a run Ctrl-C or SIGTERM stopped; say so in one line; return 130/143.
+
+    ``stopped``: ``pretrain.PretrainInterrupted``. The target encoder after its N whole steps
+    goes to :func:`step_file` (``encoder.step37.pt``, as ``--save-every`` names its files,
+    ``trained_steps`` N inside; ``--out`` stays free for a full run), with its curves (.json)
+    and plot (.png); ``periodic``: the ``--save-every`` files written, the last one named too.
+    Nothing is written when no step was done.
+    """
+    from vjepa_ros.terminate import stopped_by
+    from vjepa_ros.train.pretrain import save_pretrained
+
+    word, status = stopped_by(stopped.signal)
+    result = stopped.result
+    step = len(result.losses)
+    if not step:
+        print(f"vjepa-ros pretrain: {word} before the first step; nothing written",
+              file=sys.stderr)
+        return status
+    path = save_pretrained(step_file(out, step), result.encoder, config, result, num_frames,
+                           step)
+    plot = write_curves(result, config.floors, path)
+    earlier = [file for file in periodic if file != path]
+    also = f"; last --save-every file {earlier[-1]}" if earlier else ""
+    print(f"vjepa-ros pretrain: {word} at step {step} of {config.steps}; the encoder as trained "
+          f"so far saved to {path} (curves {path.with_suffix('.json').name}, plot {plot.name})"
+          f"{also}", file=sys.stderr)
+    return status
+
+
+def write_curves(result, floors: dict[str, float], path: Path) -> Path:
+    """Write ``result``'s curves beside encoder file ``path`` (.json) and plot them (.png).
+
+    Returns the plot's path.
+    """
+    curves = {"losses": result.losses, "monitors": result.monitors, "warnings": result.warnings,
+              "seconds": result.seconds}
+    path.with_suffix(".json").write_text(json.dumps(curves, indent=0))
+    return plot_curves(result.losses, result.monitors, floors, path.with_suffix(".png"))
+
+
+def size_notes(segments, img_size: int) -> list[str]:
+    """Return a note for each frame size under the encoder's ``img_size`` [px] (upsampled)."""
+    from vjepa_ros.image_notes import frame_size_note
+
+    sizes = sorted({segment.shape[1:3] for segment in segments})
+    notes = [frame_size_note(
+        width, height, img_size, "the frames", f"collect them at {img_size}x{img_size} or "
+        "larger (collect --width/--height), or lower img_size in --config",
+        model="the encoder", risk="it learns from frames blurred by the upsampling")
+        for height, width in sizes]
+    return [note for note in notes if note]
 
 
 def plot_curves(losses, monitors, floors: dict[str, float], path: Path) -> Path:
@@ -161,7 +246,8 @@ def add_commands(sub) -> None:
                             "V-JEPA 2 encoder on video clips (simulator episodes, bags)")
     parser.add_argument("--data", nargs="+", required=True,
                         help="episode .npz files, rosbag2 bags, or directories holding them")
-    parser.add_argument("--out", required=True, help="encoder file to write (.pt)")
+    parser.add_argument("--out", required=True, help="encoder file to write (.pt; never "
+                        "overwritten: an existing one is refused)")
     parser.add_argument("--config", help="YAML with PretrainConfig settings "
                         "(default: config/pretrain.yaml values)")
     parser.add_argument("--steps", type=int, help="override the number of steps")
@@ -173,7 +259,8 @@ def add_commands(sub) -> None:
                         "initialization (default: data_seed of --config, null: --seed)")
     parser.add_argument("--save-every", type=int, default=0,
                         help="also write <out>.step<N>.pt every N steps (a multiple of "
-                        "monitor_every; 0: only the final file)")
+                        "monitor_every; 0: only the final file); Ctrl-C or SIGTERM writes one "
+                        "for the step reached")
     # Bags are read by their camera alone (no robot state): train's camera options and its step
     # rate (bags are resampled to it; 4 Hz, DROID's, by default) apply.
     add_options(parser, ("--rate", "--image-topic", "--stamps"))

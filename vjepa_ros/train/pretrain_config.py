@@ -10,89 +10,146 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vjepa_ros.config import from_dict, param, read_yaml_mapping
+from vjepa_ros.config import (
+    ConfigError,
+    check_range,
+    check_values,
+    format_range,
+    from_dict,
+    param,
+    read_yaml_mapping,
+    unflatten,
+)
 
 if TYPE_CHECKING:
     from vjepa_ros.train.pretrain_augment import ClipAugment
 
 
+# Ranges (config.param's range=): a count, a number >= 0 (>= 2), a fraction; of the [low,
+# high] settings: an area fraction, a side ratio.
+COUNT = {"range": (1, math.inf), "high_open": True}
+AT_LEAST_0 = {"range": (0, math.inf), "high_open": True}
+AT_LEAST_2 = {"range": (2, math.inf), "high_open": True}
+SCALE = {"range": (0, 1), "low_open": True}
+RATIO = {"range": (0, math.inf), "low_open": True, "high_open": True}
+
+
+def check_pair(name: str, pair, range, low_open: bool = False,  # noqa: A002
+               high_open: bool = False) -> None:
+    """Refuse ``pair`` unless it is ``[low, high]`` with ``low <= high``, both in ``range``.
+
+    ``range``, ``low_open``, ``high_open``: as ``config.param`` declares them. Raises ValueError
+    in one line naming ``name``: ``mask_short.spatial_scale must be [low, high] with low <= high
+    in (0, 1], got [0.0, 0.2]``.
+    """
+    shown = format_range(range, low_open, high_open)
+    problem = f"{name} must be [low, high] with low <= high in {shown}, got {pair!r}"
+    if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+        raise ValueError(problem)
+    for value in pair:
+        try:
+            check_range(name, value, range, low_open, high_open)
+        except ValueError:
+            raise ValueError(problem) from None
+    if pair[0] > pair[1]:
+        raise ValueError(problem)
+
+
 @dataclasses.dataclass
 class MaskConfig:
-    num_blocks: int = param(8, "Rectangles per mask (V-JEPA short-range: 8, long-range: 2).")
-    spatial_scale: list[float] = param(
+    num_blocks: int = param(8, "Rectangles per mask (V-JEPA short-range: 8, long-range: 2).",
+                            **COUNT)
+    spatial_scale: list[float] = param(  # [low, high] in SCALE (check_pair)
         [0.15, 0.15], "Range of one rectangle's area as a fraction of the frame (short: 0.15, "
         "long: 0.7)."
     )
-    aspect_ratio: list[float] = param(
+    aspect_ratio: list[float] = param(  # [low, high] in RATIO
         [0.75, 1.5], "Range of a rectangle's height / width (V-JEPA: 0.75 to 1.5)."
     )
 
     def __post_init__(self):
-        low, high = self.spatial_scale
-        if self.num_blocks < 1 or not 0 < low <= high <= 1:
-            raise ValueError(f"MaskConfig: need num_blocks >= 1 and 0 < spatial_scale <= 1, got "
-                             f"{self.num_blocks} blocks of {self.spatial_scale}")
-        if not 0 < self.aspect_ratio[0] <= self.aspect_ratio[1]:
-            raise ValueError(f"MaskConfig.aspect_ratio must be 0 < low <= high, got "
-                             f"{self.aspect_ratio}")
+        self.check()
+
+    def check(self, prefix: str = "MaskConfig.") -> None:
+        """Raise ValueError naming ``prefix`` + the setting for a value outside its range."""
+        check_values(self, prefix)
+        check_pair(f"{prefix}spatial_scale", self.spatial_scale, **SCALE)
+        check_pair(f"{prefix}aspect_ratio", self.aspect_ratio, **RATIO)
 
 
 SHORT_RANGE = MaskConfig(8, [0.15, 0.15], [0.75, 1.5])
 LONG_RANGE = MaskConfig(2, [0.7, 0.7], [0.75, 1.5])
 
 
-SHORT_RANGE = MaskConfig(8, [0.15, 0.15], [0.75, 1.5])
-LONG_RANGE = MaskConfig(2, [0.7, 0.7], [0.75, 1.5])
-
-
-def check_crop_ranges(scale, ratio) -> None:
+def check_crop_ranges(scale, ratio, prefix: str = "") -> None:
     """Raise ValueError unless ``0 < scale low <= high <= 1`` and ``0 < ratio low <= high``.
 
     ``scale``: area fraction range of the random resized crop; ``ratio``: its width / height
-    range (V-JEPA's ``random_resize_scale``, ``random_resize_aspect_ratio``).
+    range (V-JEPA's ``random_resize_scale``, ``random_resize_aspect_ratio``; ``prefix`` + those
+    names in the message).
     """
-    if not 0 < scale[0] <= scale[1] <= 1:
-        raise ValueError(f"random_resize_scale must satisfy 0 < low <= high <= 1, got "
-                         f"{list(scale)}")
-    if not 0 < ratio[0] <= ratio[1]:
-        raise ValueError(f"random_resize_aspect_ratio must satisfy 0 < low <= high, got "
-                         f"{list(ratio)}")
+    check_pair(f"{prefix}random_resize_scale", list(scale), **SCALE)
+    check_pair(f"{prefix}random_resize_aspect_ratio", list(ratio), **RATIO)
 
 
 @dataclasses.dataclass
 class PretrainConfig:
-    img_size: int = param(128, "Frame size [px] the encoder sees (frames are resized to it).")
-    patch_size: int = param(16, "Patch size [px]; img_size / patch_size tokens per side.")
-    embed_dim: int = param(192, "Encoder width.")
-    depth: int = param(4, "Encoder blocks.")
-    num_heads: int = param(3, "Encoder attention heads.")
-    predictor_dim: int = param(72, "Predictor width (V-JEPA: 3/8 of the encoder's, 384 : 1024).")
-    predictor_depth: int = param(2, "Predictor blocks (V-JEPA: half the encoder's, 12 : 24).")
-    predictor_heads: int = param(3, "Predictor attention heads.")
-    frames_per_clip: int = param(4, "Consecutive frames per clip (a multiple of tubelet 2).")
+    img_size: int = param(
+        128, "Frame size [px] the encoder sees (frames are resized to it).", **COUNT
+    )
+    patch_size: int = param(16, "Patch size [px]; img_size / patch_size tokens per side.", **COUNT)
+    embed_dim: int = param(192, "Encoder width.", **COUNT)
+    depth: int = param(4, "Encoder blocks.", **COUNT)
+    num_heads: int = param(3, "Encoder attention heads.", **COUNT)
+    predictor_dim: int = param(
+        72, "Predictor width (V-JEPA: 3/8 of the encoder's, 384 : 1024).", **COUNT
+    )
+    predictor_depth: int = param(
+        2, "Predictor blocks (V-JEPA: half the encoder's, 12 : 24).", **COUNT
+    )
+    predictor_heads: int = param(3, "Predictor attention heads.", **COUNT)
+    frames_per_clip: int = param(
+        4, "Consecutive frames per clip (a multiple of tubelet 2).", **AT_LEAST_2
+    )
     still_fraction: float = param(
         0.25, "Fraction of clips that repeat one frame (images as video, and the way frames are "
-        "encoded at planning time)."
+        "encoded at planning time).",
+        range=(0, 1)
     )
-    steps: int = param(1500, "Optimizer steps; 0 saves the seeded initialization untrained.")
-    batch_size: int = param(8, "Clips per step.")
-    start_lr: float = param(2e-4, "Learning rate at the first step (V-JEPA: 2e-4).")
-    lr: float = param(6.25e-4, "Peak learning rate after the warm-up (V-JEPA: 6.25e-4).")
-    final_lr: float = param(1e-6, "End of the cosine decay (V-JEPA: 1e-6).")
+    steps: int = param(
+        1500, "Optimizer steps; 0 saves the seeded initialization untrained.", **AT_LEAST_0
+    )
+    batch_size: int = param(8, "Clips per step.", **COUNT)
+    start_lr: float = param(2e-4, "Learning rate at the first step (V-JEPA: 2e-4).", **AT_LEAST_0)
+    lr: float = param(
+        6.25e-4, "Peak learning rate after the warm-up (V-JEPA: 6.25e-4).", range=(0, math.inf),
+        low_open=True, high_open=True
+    )
+    final_lr: float = param(1e-6, "End of the cosine decay (V-JEPA: 1e-6).", **AT_LEAST_0)
     warmup_fraction: float = param(
-        0.133, "Fraction of the steps spent warming up (V-JEPA: 40 of 300 epochs)."
+        0.133, "Fraction of the steps spent warming up (V-JEPA: 40 of 300 epochs).",
+        range=(0, 1), high_open=True
     )
-    weight_decay: float = param(0.04, "AdamW weight decay at the start (V-JEPA: 0.04).")
-    final_weight_decay: float = param(0.4, "Weight decay at the end of the schedule (0.4).")
+    weight_decay: float = param(
+        0.04, "AdamW weight decay at the start (V-JEPA: 0.04).", **AT_LEAST_0
+    )
+    final_weight_decay: float = param(
+        0.4, "Weight decay at the end of the schedule (0.4).", **AT_LEAST_0
+    )
     ema_start: float = param(
-        0.998, "Target-encoder momentum at the first step (V-JEPA; V-JEPA 2: 0.99925)."
+        0.998, "Target-encoder momentum at the first step (V-JEPA; V-JEPA 2: 0.99925).",
+        range=(0, 1)
     )
-    ema_end: float = param(1.0, "Target-encoder momentum at the end of the schedule.")
+    ema_end: float = param(
+        1.0, "Target-encoder momentum at the end of the schedule.", range=(0, 1)
+    )
     ipe_scale: float = param(
-        1.25, "Schedules (cosine, weight decay, momentum) span ipe_scale x steps (V-JEPA: 1.25)."
+        1.25, "Schedules (cosine, weight decay, momentum) span ipe_scale x steps (V-JEPA: 1.25).",
+        range=(1, math.inf), high_open=True
     )
     mask_short: MaskConfig = dataclasses.field(
         default_factory=lambda: copy.deepcopy(SHORT_RANGE),
@@ -118,25 +175,32 @@ class PretrainConfig:
     )
     variance_weight: float = param(
         0.0, "BEYOND THE PAPER (off: 0): weight of VICReg's variance term on the context "
-        "encoder's tokens (pretrain_regularizer.py)."
+        "encoder's tokens (pretrain_regularizer.py).",
+        **AT_LEAST_0
     )
     covariance_weight: float = param(
         0.0, "BEYOND THE PAPER (off: 0): weight of VICReg's covariance term on the context "
-        "encoder's tokens."
+        "encoder's tokens.",
+        **AT_LEAST_0
     )
     target_layer_norm: bool = param(
         True, "Layer-norm (no affine) the target encoder's tokens before the L1 loss, as V-JEPA "
         "always does (app/vjepa/train.py forward_target); false = ablation: raw targets."
     )
-    clip_grad: float = param(10.0, "Gradient-norm clip (V-JEPA configs: 10); 0 disables.")
-    monitor_frames: int = param(64, "Frames the collapse monitors are computed on.")
-    monitor_every: int = param(100, "Steps between collapse-monitor evaluations.")
-    floor_feature_std: float = param(0.5, "Warn when feature_std falls below this x its start.")
+    clip_grad: float = param(
+        10.0, "Gradient-norm clip (V-JEPA configs: 10); 0 disables.", **AT_LEAST_0
+    )
+    monitor_frames: int = param(64, "Frames the collapse monitors are computed on.", **AT_LEAST_2)
+    monitor_every: int = param(100, "Steps between collapse-monitor evaluations.", **COUNT)
+    floor_feature_std: float = param(
+        0.5, "Warn when feature_std falls below this x its start.", range=(0, 1)
+    )
     floor_effective_rank: float = param(
-        0.5, "Warn when effective_rank falls below this x its start."
+        0.5, "Warn when effective_rank falls below this x its start.", range=(0, 1)
     )
     floor_pairwise_distance: float = param(
-        0.5, "Warn when pairwise_distance (energy between frames) falls below this x its start."
+        0.5, "Warn when pairwise_distance (energy between frames) falls below this x its start.",
+        range=(0, 1)
     )
     seed: int = param(0, "Seed of the initialization (encoder and predictor weights); also of "
                       "the batches and masks while data_seed is null.")
@@ -146,26 +210,31 @@ class PretrainConfig:
     )
 
     def __post_init__(self):
+        check_values(self, "PretrainConfig.")  # every declared range (param's range=)
+        for name in ("mask_short", "mask_long"):
+            getattr(self, name).check(f"PretrainConfig.{name}.")
+        check_crop_ranges(self.random_resize_scale, self.random_resize_aspect_ratio,
+                          "PretrainConfig.")
         if self.img_size % self.patch_size:
-            raise ValueError(f"img_size {self.img_size} is not a multiple of {self.patch_size}")
-        if self.frames_per_clip < 2 or self.frames_per_clip % 2:
+            raise ValueError(f"PretrainConfig.img_size {self.img_size} is not a multiple of "
+                             f"patch_size {self.patch_size}")
+        for width, heads in (("embed_dim", "num_heads"), ("predictor_dim", "predictor_heads")):
+            dim, count = getattr(self, width), getattr(self, heads)
+            if dim % count or dim // count < 6:
+                raise ValueError(f"PretrainConfig.{width} {dim} must be a multiple of {heads} "
+                                 f"{count} with at least 6 per head (3D RoPE)")
+        if self.frames_per_clip % 2:
             raise ValueError("PretrainConfig.frames_per_clip must be a positive multiple of the "
                              f"tubelet size 2, got {self.frames_per_clip}")
-        if self.steps < 0:
-            raise ValueError("PretrainConfig.steps must be >= 0 (0: save the initialization)")
-        for name in ("batch_size", "depth", "predictor_depth", "monitor_every"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"PretrainConfig.{name} must be >= 1")
-        if self.monitor_frames < 2:
-            raise ValueError("PretrainConfig.monitor_frames must be >= 2")
-        if not 0 <= self.warmup_fraction < 1 or not self.lr > 0 or self.ipe_scale < 1:
-            raise ValueError("PretrainConfig: need lr > 0, 0 <= warmup_fraction < 1, "
-                             "ipe_scale >= 1")
-        if self.variance_weight < 0 or self.covariance_weight < 0:
-            raise ValueError("PretrainConfig: variance_weight and covariance_weight must be >= 0")
-        if not 0 <= self.ema_start <= self.ema_end <= 1:
-            raise ValueError("PretrainConfig: need 0 <= ema_start <= ema_end <= 1")
-        check_crop_ranges(self.random_resize_scale, self.random_resize_aspect_ratio)
+        # the schedule: warm-up start_lr -> lr, cosine lr -> final_lr; momentum ema_start -> end
+        for name in ("start_lr", "final_lr"):
+            if getattr(self, name) > self.lr:
+                raise ValueError(f"PretrainConfig.{name} {getattr(self, name):g} is above the "
+                                 f"peak lr {self.lr:g}: the schedule rises from start_lr to lr, "
+                                 "then falls to final_lr")
+        if self.ema_start > self.ema_end:
+            raise ValueError(f"PretrainConfig.ema_start {self.ema_start:g} is above ema_end "
+                             f"{self.ema_end:g}: the target-encoder momentum rises to ema_end")
         if self.data_seed is not None and (isinstance(self.data_seed, bool)
                                            or not isinstance(self.data_seed, int)):
             raise ValueError(f"PretrainConfig.data_seed must be an integer or null (null: seed), "
@@ -201,6 +270,25 @@ def load_pretrain_config(path: str | Path | None = None, **overrides) -> Pretrai
     """
     settings = read_yaml_mapping(path, "pretraining settings") if path else {}
     try:
+        _check_masks(settings)
         return from_dict(PretrainConfig, {**settings, **overrides})
     except ValueError as exc:
         raise type(exc)(f"{path}: {exc}" if path else str(exc)) from None
+
+
+def _check_masks(settings: dict) -> None:
+    """Refuse a mask value out of range naming its mask: ``PretrainConfig.mask_long.num_blocks``.
+
+    ``from_dict`` builds each :class:`MaskConfig` on its own, whose own check could only say
+    ``MaskConfig.num_blocks``. Wrong types and unknown keys are left to ``from_dict``.
+    """
+    for name, given in unflatten(dict(settings)).items():
+        if name not in ("mask_short", "mask_long") or not isinstance(given, dict):
+            continue
+        try:
+            from_dict(MaskConfig, given, prefix=f"{name}.")
+        except ConfigError:
+            pass  # said by from_dict(PretrainConfig), the key named
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("MaskConfig.", f"PretrainConfig.{name}.", 1)
+                             ) from None

@@ -1,0 +1,129 @@
+"""Every reader of episode .npz files refuses a damaged or foreign file in the same one line.
+
+An empty .npz once crashed ``train`` and ``pretrain`` with numpy's EOFError traceback (``demo``
+and ``bag-from-npz`` said ``not an .npz archive``), and a garbage file was refused with numpy's
+advice to load it unsafely (``allow_pickle``).
+"""
+
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+from vjepa_ros.cli import main
+from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.sim.episode import Episode, recorded_success
+from vjepa_ros.sim.episode_file import read_episode_arrays
+from vjepa_ros.train.config import DataConfig
+from vjepa_ros.train.episodes import EpisodeError, find_sources, load_segments
+from vjepa_ros.train.pretrain_data import load_clip_segments
+
+GIVE = "give an .npz with observations [T, H, W, 3] uint8 and states [T, 7]"
+
+
+def good_episode(path):
+    frames, states, _ = synthetic_episode(5, size=8)
+    np.savez(path, observations=frames[None], states=states[None].astype(np.float32))
+    return path
+
+
+def write_empty(path):
+    path.write_bytes(b"")
+
+
+def write_truncated(path):
+    whole = good_episode(path).read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+
+
+def write_garbage(path):
+    path.write_text("x")
+
+
+def write_npy(path):
+    with open(path, "wb") as file:
+        np.save(file, np.zeros((2, 7)))
+
+
+def write_pickle(path):
+    path.write_bytes(pickle.dumps({"states": [0.0] * 7}))
+
+
+def write_bad_crc(path):
+    whole = bytearray(good_episode(path).read_bytes())
+    whole[len(whole) // 3] ^= 0xFF  # inside the first member's data
+    path.write_bytes(bytes(whole))
+
+
+def write_objects(path):
+    frames, states, _ = synthetic_episode(5, size=8)
+    np.savez(path, observations=frames[None], states=np.array([{"x": 0.0}], dtype=object))
+
+
+def write_lacking(path):
+    np.savez(path, frames=np.zeros((2, 8, 8, 3), np.uint8))
+
+
+FAMILY = {  # writer, what the one line says after "episode PATH "
+    "empty": (write_empty, "is not an .npz archive (No data left in file)"),
+    "truncated": (write_truncated, "is not an .npz archive (File is not a zip file)"),
+    "garbage": (write_garbage, "is not an .npz archive (neither a zip archive nor a .npy array)"),
+    "npy": (write_npy, "is not an .npz archive (it holds one array, a .npy)"),
+    "pickle": (write_pickle, "is not an .npz archive (neither a zip archive nor a .npy array)"),
+    "crc": (write_bad_crc, "is a damaged .npz archive (observations: Bad CRC-32"),
+    "objects": (write_objects, "is a damaged .npz archive (states: Python objects"),
+    "lacking": (write_lacking, "is missing arrays ['observations', 'states'] (has ['frames'])"),
+}
+
+
+def assert_one_line(message: str, path, problem: str):
+    assert "\n" not in message and "allow_pickle" not in message, message
+    assert message.startswith(f"episode {path} {problem}") and message.endswith(GIVE), message
+
+
+@pytest.mark.parametrize("kind", sorted(FAMILY))
+def test_every_episode_reader_refuses_a_damaged_file_in_one_line(kind, tmp_path, capsys):
+    write, problem = FAMILY[kind]
+    path = tmp_path / f"{kind}.npz"
+    write(path)
+    with pytest.raises(ValueError) as caught:
+        Episode.load(path)
+    assert_one_line(str(caught.value), path, problem)
+    (source,) = find_sources([path])  # train and pretrain: given alone, or inside a folder
+    with pytest.raises(EpisodeError) as caught:
+        load_segments(source, DataConfig(frames_per_clip=4))
+    assert_one_line(str(caught.value), path, problem)
+    good_episode(tmp_path / "good.npz")
+    with pytest.raises(EpisodeError) as caught:
+        load_clip_segments([tmp_path], frames_per_clip=4, log=None)
+    assert_one_line(str(caught.value), path, problem)
+    assert main(["bag-from-npz", str(tmp_path / "bag"), "--episode", str(path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vjepa-ros bag-from-npz: ")
+    assert_one_line(err.removeprefix("vjepa-ros bag-from-npz: "), path, problem)
+    assert recorded_success(path) is None
+
+
+def test_a_folder_or_an_unreadable_file_is_refused_naming_it(tmp_path, monkeypatch):
+    folder = tmp_path / "folder.npz"
+    folder.mkdir()
+    with pytest.raises(ValueError) as caught:
+        Episode.load(folder)
+    assert_one_line(str(caught.value), folder, "is a folder")
+    # a folder named *.npz inside a data directory is searched, not read as an episode
+    good = good_episode(folder / "inside.npz")
+    assert [s.path for s in find_sources([tmp_path])] == [good]
+    locked = good_episode(tmp_path / "locked.npz")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: p != locked and real_access(p, mode))
+    with pytest.raises(ValueError) as caught:  # chmod 000 is readable by root: pretend it
+        read_episode_arrays(locked)
+    assert_one_line(str(caught.value), locked, "is not readable")
+
+
+def test_only_the_arrays_asked_for_are_read(tmp_path):
+    path = good_episode(tmp_path / "good.npz")
+    assert set(read_episode_arrays(path, names=("states",))) == {"states"}
+    assert read_episode_arrays(path, names=("metadata",), required=()) == {}
+    assert recorded_success(path) is None

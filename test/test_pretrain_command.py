@@ -1,0 +1,157 @@
+"""``vjepa-ros pretrain``'s output file: never overwritten, never a directory's name."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from vjepa_ros.cli import main
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def data(tmp_path):
+    """Return a --data folder (the output is checked before it is read)."""
+    folder = tmp_path / "episodes"
+    folder.mkdir()
+    return folder
+
+
+def test_an_existing_out_is_refused_and_left_as_it_was(tmp_path, data, capsys):
+    """``pretrain --out ow.pt --steps 0`` replaced an existing encoder without a word."""
+    out = tmp_path / "ow.pt"
+    out.write_bytes(b"an encoder trained for hours")
+    assert main(["pretrain", "--data", str(data), "--out", str(out), "--steps", "0"]) == 1
+    assert capsys.readouterr().err == (f"vjepa-ros pretrain: --out {out} exists already; choose "
+                                       "another --out, or remove it\n")
+    assert out.read_bytes() == b"an encoder trained for hours"
+
+
+@pytest.mark.parametrize("make", [False, True])
+def test_an_out_ending_in_a_slash_is_refused_as_a_directory(tmp_path, data, capsys, make):
+    """``pretrain --out newdir/`` wrote the files newdir, newdir.png and newdir.json."""
+    folder = tmp_path / "newdir"
+    if make:
+        folder.mkdir()
+    assert main(["pretrain", "--data", str(data), "--out", f"{folder}/", "--steps", "0"]) == 1
+    assert capsys.readouterr().err == (f"vjepa-ros pretrain: --out {folder}/: ends in '/', a "
+                                       "directory; give a file name\n")
+    assert folder.is_dir() is make and sorted(tmp_path.iterdir()) == sorted(
+        [data] + ([folder] if make else []))
+    if make:
+        assert not any(folder.iterdir())
+
+
+TINY = dict(patch_size=8, embed_dim=48, depth=1, num_heads=2, predictor_dim=24, predictor_depth=1,
+            predictor_heads=2, batch_size=2, frames_per_clip=2, monitor_frames=4,
+            mask_short={"num_blocks": 2, "spatial_scale": [0.15, 0.15]},
+            mask_long={"num_blocks": 1, "spatial_scale": [0.5, 0.5]})
+
+
+def tiny_episodes(folder, size: int):
+    """Write two episodes of 6 grey frames of ``size`` x ``size`` px in ``folder``."""
+    from vjepa_ros.sim.episode import Episode
+
+    for index in range(2):
+        frames = np.full((6, size, size, 3), 60 + 40 * index, dtype=np.uint8)
+        states = np.zeros((6, 7))
+        Episode.from_states(frames, states, np.arange(6) / 4.0).save(
+            folder / f"episode_{index:06d}.npz")
+
+
+@pytest.mark.parametrize("frame_size, noted", [(16, True), (32, False)])
+def test_frames_smaller_than_the_encoder_input_get_the_upsampling_note(tmp_path, data, capsys,
+                                                                      frame_size, noted):
+    """64x64 frames for a 128 px encoder were upsampled without a word (eval notes it)."""
+    tiny_episodes(data, frame_size)
+    settings = tmp_path / "tiny.yaml"
+    settings.write_text(yaml.safe_dump({**TINY, "img_size": 32}))
+    assert main(["pretrain", "--data", str(data), "--out", str(tmp_path / "enc.pt"), "--steps",
+                 "0", "--threads", "1", "--config", str(settings)]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note")]
+    expected = ["note: the frames are 16x16 px, smaller than the encoder's 32x32 input: they are "
+                "upsampled, and it learns from frames blurred by the upsampling; collect them at "
+                "32x32 or larger (collect --width/--height), or lower img_size in --config"]
+    assert notes == (expected if noted else [])
+
+
+def _pretrain_until(signal_number, tmp_path, data):
+    """Run pretrain in its own process, send ``signal_number`` after step 3; return it done."""
+    import os
+    import subprocess
+    import sys
+
+    tiny_episodes(data, 32)
+    settings = tmp_path / "tiny.yaml"
+    settings.write_text(yaml.safe_dump({**TINY, "img_size": 32, "monitor_every": 1}))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vjepa_ros.cli", "pretrain", "--data", str(data), "--out",
+         str(tmp_path / "enc.pt"), "--config", str(settings), "--steps", "100000",
+         "--save-every", "2", "--threads", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})  # each step line as it is printed
+    for line in process.stdout:
+        if line.startswith("step     3/"):
+            process.send_signal(signal_number)  # as Ctrl-C, or kill PID
+            break
+    process.stdout.read()
+    process.wait(timeout=120)
+    return process
+
+
+@pytest.mark.parametrize("signal_name, word, status", [("SIGINT", "interrupted", 130),
+                                                       ("SIGTERM", "terminated", 143)])
+def test_a_stopped_run_saves_the_encoder_of_its_steps_and_says_where(tmp_path, data, signal_name,
+                                                                     word, status):
+    """Ctrl-C (or SIGTERM) after 30 s of a run printed ``interrupted`` and threw it all away."""
+    import json
+    import re
+    import signal
+
+    import torch
+
+    from vjepa_ros.models import load_world_model
+
+    process = _pretrain_until(getattr(signal, signal_name), tmp_path, data)
+    err = process.stderr.read()
+    assert process.returncode == status and err.count("\n") == 1, err
+    match = re.fullmatch(rf"vjepa-ros pretrain: {word} at step (\d+) of 100000; the encoder as "
+                         r"trained so far saved to (\S+) \(curves (\S+), plot (\S+)\); last "
+                         r"--save-every file (\S+)\n", err)
+    assert match, err
+    step = int(match.group(1))  # the step under way ends first
+    path = tmp_path / f"enc.step{step}.pt"
+    assert step >= 3 and match.group(2) == str(path)
+    assert (match.group(3), match.group(4)) == (f"enc.step{step}.json", f"enc.step{step}.png")
+    # --save-every 2: the files of steps 2, 4, ...; that of the stop step, if any, is replaced
+    last_periodic = tmp_path / f"enc.step{step - 1 if step % 2 else step - 2}.pt"
+    assert match.group(5) == str(last_periodic) and last_periodic.is_file()
+    assert not (tmp_path / "enc.pt").exists()  # --out stays free for a full run
+    stored = torch.load(path, weights_only=True)
+    assert stored["pretrain"]["trained_steps"] == step and len(stored["pretrain_loss"]) == step
+    assert len(json.loads(path.with_suffix(".json").read_text())["losses"]) == step
+    assert path.with_suffix(".png").stat().st_size > 0
+    assert load_world_model(path, device="cpu").tokens_per_frame == 16
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, "Terminated"])
+def test_a_run_stopped_before_its_first_step_says_nothing_was_written(tmp_path, data, capsys,
+                                                                       monkeypatch, stop):
+    from vjepa_ros.terminate import Terminated
+    from vjepa_ros.train import pretrain_data
+
+    stop = Terminated if stop == "Terminated" else stop
+
+    def stopped(*args, **kwargs):
+        raise stop
+
+    monkeypatch.setattr(pretrain_data, "load_clip_segments", stopped)
+    out = tmp_path / "enc.pt"
+    status = main(["pretrain", "--data", str(data), "--out", str(out)])
+    word = "terminated" if stop is Terminated else "interrupted"
+    assert (status, capsys.readouterr().err) == (
+        143 if stop is Terminated else 130,
+        f"vjepa-ros pretrain: {word} before the first step; nothing written\n")
+    assert sorted(tmp_path.iterdir()) == [data]

@@ -1,0 +1,75 @@
+"""Reading an episode ``.npz`` file: the one loader of every command that reads episodes.
+
+``vjepa-ros train``, ``pretrain``, ``demo --episode``, ``bag-from-npz`` and ``Episode.load`` all
+read episode files through :func:`read_episode_arrays`, so that every damaged or foreign file
+(empty, truncated, garbage bytes, a ``.npy`` or a pickle renamed ``.npz``, a folder, an
+unreadable file, a zip without the arrays) is refused in the same one line naming the file and
+what to give. numpy's own errors are no help here: an empty file raises EOFError, a truncated
+one ``zipfile.BadZipFile``, and any other file is read as a pickle and refused with advice to
+load it unsafely (``allow_pickle``), which no episode needs.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from vjepa_ros.input_paths import EPISODE_FORMAT, input_path
+
+EPISODE_ARRAYS = ("observations", "states", "actions", "timestamps", "metadata")
+REQUIRED_ARRAYS = ("observations", "states")
+# What numpy or zipfile raise for a file or an archive member that is not what it should be.
+_READ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
+
+
+def _reason(exc: Exception) -> str:
+    """Say why numpy cannot read a file or member, without its advice to unpickle it."""
+    if "pickle" in str(exc):  # a file numpy took for a pickle, an array of Python objects
+        return "Python objects (a pickle), not numbers"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
+                        required=REQUIRED_ARRAYS) -> dict[str, np.ndarray]:
+    """Return the arrays ``names`` that the episode file ``path`` holds, read into memory.
+
+    Args:
+        path: the ``.npz`` file (``~`` expanded).
+        names: the arrays to read; those the file lacks are left out of the result.
+        required: the arrays the file must hold.
+    Raises:
+        ValueError: one line, ``episode PATH PROBLEM: give an .npz with observations ...``:
+            PROBLEM is ``does not exist``, ``is a folder``, ``is not readable``, ``is not an
+            .npz archive (WHY)`` (empty, truncated, garbage, a pickle, a ``.npy``), ``is missing
+            arrays [...]`` or ``is a damaged .npz archive (NAME: WHY)`` (a member that cannot be
+            read: bad CRC, Python objects).
+    """
+    path = input_path(path, "episode", EPISODE_FORMAT)
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except _READ_ERRORS as exc:
+        reason = ("neither a zip archive nor a .npy array" if "pickle" in str(exc)
+                  else _reason(exc))
+        raise ValueError(f"episode {path} is not an .npz archive ({reason}): give "
+                         f"{EPISODE_FORMAT}") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"episode {path} is not an .npz archive (it holds one array, a .npy): "
+                         f"give {EPISODE_FORMAT}")
+    with archive:
+        absent = sorted(set(required) - set(archive.files))
+        if absent:
+            raise ValueError(f"episode {path} is missing arrays {absent} (has {archive.files}): "
+                             f"give {EPISODE_FORMAT}")
+        arrays = {}
+        for name in names:
+            if name not in archive.files:
+                continue
+            try:
+                arrays[name] = archive[name]
+            except _READ_ERRORS as exc:
+                raise ValueError(f"episode {path} is a damaged .npz archive ({name}: "
+                                 f"{_reason(exc)}): give {EPISODE_FORMAT}") from None
+    return arrays
