@@ -176,8 +176,11 @@ def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_pa
 @pytest.mark.parametrize("argv, parts", [
     (["train", "--data", "/nonexistent/a"],
      ["out: give an output directory (--out DIR)", "--data: /nonexistent/a does not exist",
-      "encoder: give the frozen encoder's checkpoint (--encoder FILE), or an AC file to start "
-      "from (--init) whose encoder is used"]),
+      # says how to make an encoder.pt (the README's first train example uses one) and --init demo
+      "encoder: give the frozen encoder's checkpoint (--encoder FILE: an official file, or the "
+      "seeded small one that 'vjepa-ros pretrain --data DIR --steps 0 --out encoder.pt' writes), "
+      "or an AC file to start from whose encoder is used (--init FILE; --init demo: the packaged "
+      "demo model)"]),
     (["train", "--out", "OUT", "--data", "/nonexistent/a", "DATA", "/nonexistent/b",
       "--encoder", "/nonexistent/e.pt", "--init", "/nonexistent/i.pt"],
      ["--data: /nonexistent/a does not exist", "--data: /nonexistent/b does not exist",

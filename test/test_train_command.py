@@ -158,7 +158,12 @@ def test_config_file_and_package_defaults(data, tmp_path, capsys):
     settings.write_text("data:\n  val_clips: 0\nsteps: -2\n")
     assert main(_args(data, tmp_path / "out", "--config", str(settings))) == 1
     err = capsys.readouterr().err
-    assert "data.val_clips must be >= 1" in err  # from the file; its steps: the option wins
+    # from the file, named (was: the setting alone); its steps: the option wins
+    assert f"vjepa-ros train: {settings}: data.val_clips must be >= 1" in err
+    settings.write_text("optim:\n  lr: fast\n")
+    assert main(_args(data, tmp_path / "out", "--config", str(settings))) == 1
+    assert capsys.readouterr().err == (f"vjepa-ros train: {settings}: optim.lr: expected a "
+                                       "number, got 'fast'\n")
     settings.write_text("steps: [1\n")  # a file that is no settings file: a usage error
     assert main(_args(data, tmp_path / "out2", "--config", str(settings))) == 2
     assert capsys.readouterr().err == (
@@ -180,3 +185,164 @@ def test_official_hyper_parameters_reach_the_settings():
     assert given["encoder_args"] == {"num_frames": 64}
     assert given["predictor_args"] == {"num_heads": 16, "use_sdpa": True}
     assert make_config(given).predictor_args == {"num_heads": 16, "use_sdpa": True}
+
+
+def test_resume_takes_the_folder_and_data_however_their_paths_are_written(
+        data, tmp_path, monkeypatch, capsys):
+    """``run``, ``run/``, ``./run`` and the absolute path are one --out, from any directory.
+
+    ``--out run/ --resume`` after ``--out run`` was refused ("cannot change out"), as were
+    ``./run``, the absolute path and another working directory; relative --data/--encoder paths
+    stored by the run did not resume from another directory.
+    """
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copytree(data["episodes"], work / "episodes")
+    shutil.copy(data["encoder"], work / "encoder.pt")
+    monkeypatch.chdir(work)
+    argv = _args({**data, "episodes": "episodes", "encoder": "encoder.pt"}, "run/")
+    argv.remove(str(data["bag"]))
+    assert main(argv) == 0
+    stored = torch.load(work / "run" / "latest.pt", weights_only=True)["train_config"]
+    assert stored["out"] == str(work / "run") and stored["data"]["train"] == [
+        str(work / "episodes")] and stored["encoder"] == str(work / "encoder.pt")
+    for out in ("run", "./run/", str(work / "run")):  # settings repeated, paths written otherwise
+        again = [out if item == "run/" else item for item in argv]
+        assert main([*again, "--resume"]) == 0, capsys.readouterr().err
+    monkeypatch.chdir(elsewhere)
+    assert main(["train", "--out", str(work / "run"), "--resume", "--steps", "4", "--quiet"]) \
+        == 0, capsys.readouterr().err
+    assert main(["train", "--out", "../work/run", "--resume", "--steps", "4", "--quiet"]) == 0
+    assert main(["train", "--out", "../work/run", "--resume", "--steps", "4",
+                 "--data", "../work/episodes", "--quiet"]) == 0
+    # an older run stored the paths as given: it still resumes from the folder it started in
+    state = torch.load(work / "run" / "latest.pt", weights_only=True)
+    state["train_config"]["out"] = "run/"
+    state["train_config"]["data"]["train"] = ["episodes"]
+    torch.save(state, work / "run" / "latest.pt")
+    monkeypatch.chdir(work)
+    assert main(["train", "--out", "run", "--resume", "--steps", "5", "--data", "./episodes/",
+                 "--quiet"]) == 0, capsys.readouterr().err
+    assert torch.load(work / "run" / "latest.pt", weights_only=True)["train_config"]["data"][
+        "train"] == [str(work / "episodes")]
+    capsys.readouterr()
+    assert main(["train", "--out", "run", "--resume", "--steps", "5", "--data", "run"]) == 1
+    assert "cannot change --data (stored" in capsys.readouterr().err
+
+
+def test_a_note_when_the_init_predictor_meets_another_encoder(data, tmp_path, capsys):
+    """A predictor paired with other encoder weights is noted once; the same weights are not.
+
+    ``--init run/world_model.pt --encoder other.pt`` (same shape, other weights) ran silently and
+    its validation loss jumped; the same encoder (here from a --half file) gets no note.
+    """
+    first = tmp_path / "first"
+    assert main(_args(data, first, "--steps", "1")) == 0
+    other = write_tiny_encoder(tmp_path / "other.pt", seed=7)
+    capsys.readouterr()
+    for encoder, noted in ((data["encoder"], False), (other, True)):
+        argv = ["train", "--data", str(data["episodes"]), "--out", str(tmp_path / encoder.stem),
+                "--init", str(first / "world_model.pt"), "--encoder", str(encoder), "--steps",
+                "1", "--batch-size", "4", "--frames-per-clip", "4", "--val-fraction", "0",
+                "--quiet"]
+        assert main(argv) == 0
+        notes = [line for line in capsys.readouterr().out.splitlines()
+                 if line.startswith("note") and "retraining" in line]
+        assert notes == ([f"note        the predictor of {first / 'world_model.pt'} was trained "
+                          f"on the features of that file's own encoder, not of --encoder "
+                          f"{encoder} (other weights): its predictions start off wrong and it "
+                          "will need retraining to fit this encoder (expect a high first "
+                          "validation loss)"] if noted else [])
+
+
+def test_messages_name_the_options_and_commands_to_give(data, tmp_path, monkeypatch, capsys):
+    """The messages name train's own options and the full command to run.
+
+    One source without --val named data.val_fraction (the option is --val-fraction); the stop
+    message ended "continue with --resume"; train --help sent --encoder-arg/--predictor-arg to
+    a --checkpoint train does not have.
+    """
+    from vjepa_ros.train.trainer import Trainer
+
+    one = ["train", "--data", str(next(data["episodes"].glob("*.npz"))), "--out",
+           str(tmp_path / "one"), "--encoder", str(data["encoder"]), "--frames-per-clip", "4",
+           "--quiet"]
+    assert main(one) == 1
+    assert capsys.readouterr().err == (
+        "vjepa-ros train: 1 episode source(s): cannot hold one out for validation; add "
+        "episodes, give --val DIR, or --val-fraction 0 (no validation)\n")
+    assert main([*one, "--val-fraction", "0", "--steps", "1"]) == 0
+    assert "data val    none (--val-fraction 0): no validation loss" in capsys.readouterr().out
+
+    def stopped(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "train_step", stopped)
+    out = tmp_path / "stopped run"
+    assert main(_args(data, out)) == 130
+    assert capsys.readouterr().err.endswith(
+        f"interrupted at step 0; {out / 'latest.pt'} saved, continue with: vjepa-ros train "
+        f"--out '{out}' --resume\n")
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--checkpoint" not in shown
+    assert "official encoder hyper-parameter for --encoder (or --init's encoder)" in shown
+    assert "official predictor hyper-parameter for --init" in shown
+
+
+def test_reading_notes_are_printed_as_the_data_is_read_each_naming_its_source(
+        data, tmp_path, monkeypatch, capsys):
+    """Notes on reading come before training, each naming its bag, each once.
+
+    A bag reader's notes came after training in a log and named no bag (two bags: the same line
+    twice); frames smaller than the encoder's input got no note (eval gives one).
+    """
+    import vjepa_ros.train.feature_cache as fc
+
+    real = fc.load_segments
+
+    def with_a_note(source, settings):
+        segments, notes = real(source, settings)
+        extra = ["gripper from /franka_gripper/joint_states"] if source.kind == "bag" else []
+        return segments, notes + extra
+
+    monkeypatch.setattr(fc, "load_segments", with_a_note)
+    second = tmp_path / "bag2"
+    shutil.copytree(data["bag"], second)
+    big = write_tiny_encoder(tmp_path / "encoder64.pt", img_size=64)  # the frames: 32x32 px
+    argv = _args({**data, "encoder": big}, tmp_path / "run")
+    argv.insert(argv.index(str(data["bag"])) + 1, str(second))
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    notes = [line for line in lines if line.startswith("note")]
+    assert notes == [
+        f"note        {data['bag']}: gripper from /franka_gripper/joint_states",
+        f"note        {second}: gripper from /franka_gripper/joint_states",
+        "note        the frames of all 5 sources are 32x32 px, "
+        "smaller than the encoder's 64x64 input: they are upsampled, and a model trained "
+        "on sharper frames may infer wrong motions; record at its size or larger, or use an "
+        "encoder of theirs"]
+    assert lines.index(notes[-1]) < next(i for i, x in enumerate(lines) if x.startswith("data"))
+
+
+def test_log_json_summary_lists_the_files_and_the_printed_seconds(data, tmp_path, capsys):
+    """log.json's summary says what was written and the time that was printed.
+
+    Its files were {} though four files were written, and its seconds (18.7) were not the
+    printed ones (23.0).
+    """
+    import json
+    import re
+
+    out = tmp_path / "run"
+    assert main(_args(data, out)) == 0
+    printed = capsys.readouterr().out
+    log = json.loads((out / "log.json").read_text())
+    assert list(log) == ["config", "info", "summary", "history"]  # as the README says
+    assert log["summary"]["files"] == {name: str(out / file) for name, file in (
+        ("latest", "latest.pt"), ("world_model", "world_model.pt"), ("log", "log.json"),
+        ("plot", "loss.png"))}
+    shown = re.search(r"done        step 3/3 in ([0-9.]+) s", printed)[1]
+    assert f"{log['summary']['seconds']:.1f}" == shown

@@ -309,12 +309,17 @@ def check_subgoal_gripper(args: argparse.Namespace, switchings: list, tasks, den
                          f"would close before it descends; add {dense_option}")
 
 
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--encoder-arg KEY=VALUE`` and ``--predictor-arg KEY=VALUE`` (repeatable)."""
+def add_model_arguments(parser: argparse.ArgumentParser, files: dict | None = None) -> None:
+    """Add ``--encoder-arg KEY=VALUE`` and ``--predictor-arg KEY=VALUE`` (repeatable).
+
+    ``files``: the options naming the files they apply to, by kind (``encoder``, ``predictor``);
+    default ``--checkpoint`` for both.
+    """
+    files = {"encoder": "--checkpoint", "predictor": "--checkpoint", **(files or {})}
     for kind in ("encoder", "predictor"):
         parser.add_argument(
             f"--{kind}-arg", action="append", metavar="KEY=VALUE", dest=f"{kind}_args",
-            help=f"official {kind} hyper-parameter for --checkpoint (repeatable, YAML values, "
+            help=f"official {kind} hyper-parameter for {files[kind]} (repeatable, YAML values, "
                  f"e.g. num_heads=16 num_frames=64) for files that match no preset")
 
 

@@ -13,7 +13,9 @@ continues; options may repeat its settings, and only a few may change (``steps``
 from __future__ import annotations
 
 import argparse
+import functools
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -109,7 +111,8 @@ def add_commands(sub) -> None:
     add_options(train, [option for option, _, _ in OPTIONS])
     for option, field, _, text in SWITCHES:
         train.add_argument(option, dest=_dest(field), action="store_true", help=text)
-    add_model_arguments(train)
+    add_model_arguments(train, {"encoder": "--encoder (or --init's encoder)",
+                                "predictor": "--init"})
     train.add_argument("--config", help="YAML file of settings (TrainConfig fields, nested or "
                        "dotted), applied before the options above")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -202,14 +205,33 @@ def config_from_args(args: argparse.Namespace):
             if field not in named:
                 parts = [option + part[len(field):] if re.match(rf"{field}\b", part) else part
                          for part in parts]
+        if args.config:  # a setting the file gives (and no option overrides): name the file
+            from vjepa_ros.config import unflatten
+            from vjepa_ros.train.config import config_from_yaml
+
+            in_file = set(_dotted(unflatten(config_from_yaml(args.config)))) - set(given)
+            parts = [f"{args.config}: {part}" if re.match(r"[\w.]+", part) and
+                     re.match(r"[\w.]+", part)[0] in in_file else part for part in parts]
         raise type(exc)("; ".join(parts)) from None
+
+
+def _dotted(mapping: dict, prefix: str = ""):
+    """Yield the dotted names of a nested mapping's leaves (``optim.lr``) and its groups."""
+    for key, value in mapping.items():
+        yield prefix + str(key)
+        if isinstance(value, dict):
+            yield from _dotted(value, f"{prefix}{key}.")
 
 
 def _config_from_layers(args: argparse.Namespace):
     from vjepa_ros.config import ConfigError, unflatten
-    from vjepa_ros.train.config import config_from_yaml, make_config
+    from vjepa_ros.train.config import absolute_paths, config_from_yaml, make_config
 
     file_layer = config_from_yaml(args.config) if args.config else {}
+    try:  # names and types of the file's settings, alone: its errors name the file
+        make_config(file_layer)
+    except ValueError as exc:
+        raise type(exc)(f"{args.config}: {exc}") from None
     if getattr(args, _dest("predictor.init")) == "demo":  # as launch, run, camera-check
         from vjepa_ros.input_paths import world_model_path
 
@@ -230,7 +252,8 @@ def _config_from_layers(args: argparse.Namespace):
         if config.predictor.init and sized:
             raise ConfigError(f"{', '.join(sized)}: the predictor's size comes from "
                               f"--init {config.predictor.init}; leave these out")
-    return config.check(need_encoder=not args.resume)
+    config.check(need_encoder=not args.resume)  # messages name the paths as given
+    return absolute_paths(config)  # stored so: the run resumes from any working directory
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -249,8 +272,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         with process_group(config.device) as topology:
             quiet = not topology.is_main
+            # flushed: the lines keep their place among the progress bars on stderr in a log
             trainer = build_trainer(config, resume=args.resume, topology=topology,
-                                    log=(lambda line: None) if quiet else print)
+                                    log=(lambda line: None) if quiet else
+                                    functools.partial(print, flush=True))
             summary = trainer.train()
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (command_errors.run_reporting)
         from vjepa_ros.terminate import stopped_by
@@ -262,7 +287,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"\nvjepa-ros train: {word} before training started", file=sys.stderr)
             return status
         print(f"\nvjepa-ros train: {word} at step {trainer.step}; "
-              f"{trainer.out / 'latest.pt'} saved, continue with --resume", file=sys.stderr)
+              f"{trainer.out / 'latest.pt'} saved, continue with: vjepa-ros train --out "
+              f"{shlex.quote(str(trainer.out))} --resume", file=sys.stderr)
         return status
     except (OSError, ValueError, RuntimeError, ImportError) as exc:
         rank = f"rank {topology.rank}: " if topology is not None and topology.distributed else ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from pathlib import Path
 
 from vjepa_ros.config import (
@@ -290,8 +291,11 @@ class TrainConfig:
                 problems.append(f"data.feature_cache_dir: {str(exc).removeprefix(shown)}")
         if need_encoder:
             if not (self.encoder or self.predictor.init):
-                problems.append("encoder: give the frozen encoder's checkpoint (--encoder FILE), "
-                                "or an AC file to start from (--init) whose encoder is used")
+                problems.append("encoder: give the frozen encoder's checkpoint (--encoder FILE: "
+                                "an official file, or the seeded small one that 'vjepa-ros "
+                                "pretrain --data DIR --steps 0 --out encoder.pt' writes), or an "
+                                "AC file to start from whose encoder is used (--init FILE; "
+                                "--init demo: the packaged demo model)")
             if self.encoder and (why := missing(self.encoder)):
                 problems.append(f"encoder: {self.encoder} {why}")
             if self.predictor.init and (why := missing(self.predictor.init)):
@@ -333,6 +337,29 @@ def make_config(*layers: dict) -> TrainConfig:
     for layer in layers:
         merged = merge_deep(merged, unflatten(dict(layer or {})))
     return from_dict(TrainConfig, merged)
+
+
+def absolute_paths(config: TrainConfig, resolve: bool = False) -> TrainConfig:
+    """Return a copy of ``config`` whose file paths are absolute (``~`` expanded; "" stays "").
+
+    The paths (``out``, ``encoder``, ``predictor.init``, ``data.train``, ``data.val``,
+    ``data.feature_cache_dir``) are relative to the working directory; a run stores them
+    absolute, so it resumes from any directory, and ``run``, ``run/`` and ``./run`` are one
+    path. ``resolve``: also follow symbolic links (to compare two paths).
+    """
+    def absolute(path: str) -> str:
+        if not path:
+            return path
+        path = os.path.expanduser(path)
+        return os.path.realpath(path) if resolve else os.path.abspath(path)
+
+    data = dataclasses.replace(
+        config.data, train=[absolute(p) for p in config.data.train],
+        val=[absolute(p) for p in config.data.val],
+        feature_cache_dir=absolute(config.data.feature_cache_dir))
+    predictor = dataclasses.replace(config.predictor, init=absolute(config.predictor.init))
+    return dataclasses.replace(config, out=absolute(config.out), encoder=absolute(config.encoder),
+                               data=data, predictor=predictor)
 
 
 def config_to_dict(config: TrainConfig) -> dict:

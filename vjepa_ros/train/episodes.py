@@ -131,7 +131,7 @@ def split_sources(sources: list[Source], val_fraction: float, seed: int):
     if len(sources) < 2:
         raise EpisodeError(
             f"{len(sources)} episode source(s): cannot hold one out for validation; add "
-            "episodes, give --val DIR, or set data.val_fraction 0"
+            "episodes, give --val DIR, or --val-fraction 0 (no validation)"
         )
     count = min(len(sources) - 1, max(1, int(round(val_fraction * len(sources)))))
     order = np.random.default_rng(seed).permutation(len(sources))

@@ -66,11 +66,15 @@ def source_identity(source: Source) -> dict:
 
 
 def encode_source(source: Source, data: DataConfig, encode: FrameEncoder) -> dict:
-    """Read one source and encode its segments: a shard (bank fields and notes)."""
+    """Read one source and encode its segments: a shard (bank fields, notes, frame_size).
+
+    ``frame_size``: [height, width] px of the source's frames (shards of older caches lack it).
+    """
     segments, notes = load_segments(source, data)
+    size = torch.tensor(segments[0].frames.shape[1:3]) if segments else None  # [H, W] px
     bank = FeatureBank.build(segments, encode)
     return {"reps": bank.reps, "states": bank.states, "actions": bank.actions,
-            "lengths": bank.lengths, "names": bank.names, "notes": notes}
+            "lengths": bank.lengths, "names": bank.names, "notes": notes, "frame_size": size}
 
 
 def shard_bank(shard: dict) -> FeatureBank:

@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from vjepa_ros.config import ConfigError, flatten
+from vjepa_ros.image_notes import frame_size_note
 from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import (
     ACPredictor,
@@ -26,7 +27,7 @@ from vjepa_ros.models import (
 from vjepa_ros.models.checkpoint import read_checkpoint_file
 from vjepa_ros.out_paths import output_dir
 from vjepa_ros.sim.episode import recorded_success
-from vjepa_ros.train.config import TrainConfig, make_config
+from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
 from vjepa_ros.train.distributed import Topology, current, rank_device
 from vjepa_ros.train.episodes import EpisodeError, find_sources, no_usable_source, split_sources
 from vjepa_ros.train.feature_cache import (
@@ -54,13 +55,20 @@ def count_parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def init_predictor(config: TrainConfig, encoder: VisionEncoder) -> tuple[ACPredictor, str]:
-    """Return (float32 predictor for this encoder, a description of where it came from)."""
+def init_predictor(config: TrainConfig, encoder: VisionEncoder,
+                   notes: list[str] | None = None) -> tuple[ACPredictor, str]:
+    """Return (float32 predictor for this encoder, a description of where it came from).
+
+    ``notes``: receives a note when the predictor of ``predictor.init`` comes with other encoder
+    weights than ``encoder`` (allowed; it then needs retraining). Raises CheckpointError for an
+    init file without a fitting predictor.
+    """
     settings = config.predictor
     if settings.init:
         path = Path(settings.init).expanduser()
-        _, predictor = load_models(path, encoder=config.encoder_args or None,
-                                   predictor=config.predictor_args or None, encoder_key="encoder")
+        own_encoder, predictor = load_models(path, encoder=config.encoder_args or None,
+                                             predictor=config.predictor_args or None,
+                                             encoder_key="encoder")
         if predictor is None:
             raise CheckpointError(f"{path} holds no action-conditioned predictor to start from "
                                   "(predictor.init wants a V-JEPA 2-AC file, vjepa2-ac-vitg.pt)")
@@ -73,6 +81,13 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder) -> tuple[ACPredi
             raise CheckpointError(f"the predictor of {path} does not fit the encoder: {exc}") \
                 from exc
         source = f"from {path}"
+        other_file = config.encoder and Path(config.encoder).expanduser().resolve() != \
+            path.resolve()  # one file: its encoder entries are the predictor's own
+        if notes is not None and other_file and not same_weights(own_encoder, encoder):
+            notes.append(f"the predictor of {path} was trained on the features of that file's "
+                         f"own encoder, not of --encoder {config.encoder} (other weights): its "
+                         "predictions start off wrong and it will need retraining to fit this "
+                         "encoder (expect a high first validation loss)")
     else:
         enc = encoder.config
         with torch.random.fork_rng(devices=[]):
@@ -87,6 +102,14 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder) -> tuple[ACPredi
     pc = predictor.config
     return predictor, (f"{source}: width {pc.predictor_embed_dim}, depth {pc.depth}, heads "
                        f"{pc.num_heads} ({count_parameters(predictor) / 1e6:.2f} M parameters)")
+
+
+def same_weights(first: torch.nn.Module, second: torch.nn.Module) -> bool:
+    """Whether two modules hold the same weights (up to float16 rounding: a ``--half`` file)."""
+    a, b = first.state_dict(), second.state_dict()
+    return a.keys() == b.keys() and all(
+        a[k].shape == b[k].shape and torch.allclose(a[k].float(), b[k].float(), rtol=2e-3,
+                                                    atol=1e-6) for k in a)
 
 
 def feature_cache_dir(config: TrainConfig, topology: Topology | None = None) -> Path | None:
@@ -131,7 +154,11 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     cache = FeatureCache(directory, cache_key(encode, data)) if directory else None
     shards, counts = build_shards(train_sources + val_sources, data, encode, cache, topology,
                                   config.progress, log)
-    info: dict = {"tokens_per_frame": encode.tokens_per_frame, "notes": list(counts["left_out"])}
+    info: dict = {"tokens_per_frame": encode.tokens_per_frame,
+                  "notes": read_notes(train_sources + val_sources, shards, counts["left_out"],
+                                      encoder.img_size)}
+    for note in info["notes"]:  # now, as the data is read (not after training)
+        log(f"note        {note}")
     banks = []
     for label, given in (("train", train_sources), ("val", val_sources)):
         group = [source for source in given if source in shards]  # short ones left out
@@ -144,8 +171,6 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
             bank = mapped_bank(cache, group, shards, topology)
         else:
             bank = FeatureBank.concat([shard_bank(shards[s]) for s in group])
-        for source in group:
-            info["notes"].extend(shards[source]["notes"])
         info[label] = {"sources": len(group), "segments": len(bank.names),
                        "frames": bank.num_frames, "clips": bank.num_clips(data.frames_per_clip),
                        "names": [s.name for s in group],
@@ -162,6 +187,37 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     return banks[0], banks[1], info
 
 
+def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[str]:
+    """Return the notes on reading ``sources``: each naming its source, each once.
+
+    The reader's notes of each shard (a bag's repairs, the topics it chose) get the source's path
+    when they lack it; ``left_out``: the notes on short sources left out; one note per frame size
+    smaller than ``model_size`` (the encoder's (height, width) [px], as ``eval`` says it).
+    """
+    notes = list(left_out)
+    small: dict[tuple[int, int], list] = {}
+    for source in sources:
+        shard = shards.get(source)
+        if shard is None:
+            continue
+        for note in shard["notes"]:
+            named = str(source.path) in note or note.startswith(f"{source.name}:")
+            notes.append(note if named else f"{source.path}: {note}")
+        if shard.get("frame_size") is not None:
+            height, width = (int(v) for v in shard["frame_size"])
+            if frame_size_note(width, height, model_size):
+                small.setdefault((height, width), []).append(source)
+    for (height, width), group in small.items():
+        names = ", ".join(s.name for s in group[:3]) + (", ..." if len(group) > 3 else "")
+        which = (str(group[0].path) if len(group) == 1 else f"all {len(group)} sources"
+                 if len(group) == sum(s in shards for s in sources)
+                 else f"{len(group)} sources ({names})")
+        notes.append(frame_size_note(width, height, model_size, f"the frames of {which}",
+                                     "record at its size or larger, or use an encoder of "
+                                     "theirs", model="the encoder"))
+    return list(dict.fromkeys(notes))
+
+
 def resume_config(stored: TrainConfig, overrides: dict) -> TrainConfig:
     """Return the stored run's config with ``overrides`` (dotted keys) applied.
 
@@ -169,14 +225,18 @@ def resume_config(stored: TrainConfig, overrides: dict) -> TrainConfig:
     (data, model, optimizer, seed) would not continue the same run.
     """
     merged = make_config(dataclasses.asdict(stored), overrides)
-    before = {name: value for name, value, _ in flatten(stored)}
-    changed = [name for name, value, _ in flatten(merged)
-               if before[name] != value and name not in RESUME_CHANGEABLE]
+    # Paths compare as paths: run, run/, ./run and /abs/run are one folder. A run stores them
+    # absolute; an older run's relative ones are taken from the working directory.
+    before = {name: value for name, value, _ in flatten(absolute_paths(stored, resolve=True))}
+    shown_before = {name: value for name, value, _ in flatten(stored)}
+    # "out": the folder latest.pt was just read from, however it is written.
+    changed = [name for name, value, _ in flatten(absolute_paths(merged, resolve=True))
+               if before[name] != value and name not in RESUME_CHANGEABLE + ("out",)]
     if changed:
-        shown = ", ".join(f"{n} (stored {before[n]!r})" for n in changed[:4])
+        shown = ", ".join(f"{n} (stored {shown_before[n]!r})" for n in changed[:4])
         raise ConfigError(f"cannot change {shown} when resuming; only "
                           f"{', '.join(RESUME_CHANGEABLE)} may change")
-    return merged
+    return absolute_paths(merged)
 
 
 def read_latest(out) -> tuple[Path, dict]:
@@ -203,6 +263,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     # Checked before any data or model is read, created once they are: a run refused for its
     # encoder or data leaves no empty folder behind.
     out = output_dir(Path(config.out).expanduser(), create=False)
+    notes: list[str] = []
     if resume:
         path, state = read_latest(out)
         check_world_size(state, topology.world_size, path)
@@ -223,11 +284,13 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
             raise world_model_error(exc, Path(encoder_path).expanduser(), option) from None
         log(f"encoder     {encoder_path} [{key}]: {_describe_encoder(encoder)}")
         try:
-            predictor, describe = init_predictor(config, encoder)
+            predictor, describe = init_predictor(config, encoder, notes)
         except CheckpointError as exc:
             raise world_model_error(exc, Path(config.predictor.init).expanduser(), "--init") \
                 from None
     log(f"predictor   {describe}")
+    for note in notes:
+        log(f"note        {note}")
     train_bank, val_bank, info = load_banks(config, encoder, topology, log)
     output_dir(out)
     info["world_size"] = topology.world_size
@@ -270,7 +333,7 @@ def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
                 f"({_count(counts['segments'], 'segment')}, {counts['frames']} frames, "
                 f"{_count(counts['clips'], 'clip')} of {fpc})" + _failed_text(counts))
         else:
-            log(f"data {label:<6} none (data.val_fraction 0): no validation loss")
+            log(f"data {label:<6} none (--val-fraction 0): no validation loss")
     feats = info["features"]
     per_frame = feats["seconds"] / feats["encoded"] * 1e3 if feats["encoded"] else 0.0
     line = (f"features    {feats['encoded']} frames encoded in {feats['seconds']:.1f} s "
@@ -288,8 +351,6 @@ def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
     log(f"batch       {config.batch_size} clips x {processes} x {accum} "
         f"accumulated = {config.batch_size * world * accum} clips per step (official: 256); "
         f"lr {config.optim.lr:.3g}")
-    for note in info["notes"]:
-        log(f"note        {note}")
 
 
 __all__ = ["build_trainer", "config_of_checkpoint", "init_predictor", "load_banks",

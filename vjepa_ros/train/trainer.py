@@ -8,7 +8,8 @@ Files in ``<out>``:
   :meth:`Trainer.restore` continues from it exactly (same batches, same updates).
 - ``world_model.pt`` at the end: encoder + predictor + config only, optionally float16 weights
   (``export_dtype``); ``load_world_model`` and the planner node's ``model.checkpoint`` read it.
-- ``log.json`` (settings, data, history, summary) and ``loss.png``.
+- ``log.json`` (keys ``config``, ``info``, ``summary``, ``history``: :meth:`Trainer.write_logs`)
+  and ``loss.png``.
 
 Compute: the predictor keeps float32 weights and AdamW state; with ``dtype`` bfloat16 (the CUDA
 default) the forward runs under ``torch.autocast``; ``activation_checkpointing`` recomputes block
@@ -286,16 +287,25 @@ class Trainer:
         if self.val_bank is not None and (not self.history["val"] or
                                           self.history["val"][-1]["step"] != self.step):
             self.validate()
-        files = {}
+        files = {"latest": self.out / "latest.pt"}
+        if self.step >= config.steps:
+            files["world_model"] = self.out / "world_model.pt"
+        files.update(self.log_files())
+        summary = self.summary(files)  # its seconds: the training's, printed and in log.json
         if main:
-            files["latest"] = self.save_checkpoint()
-            if self.step >= config.steps:
-                files["world_model"] = self.export()
-            files.update(self.write_logs())
+            self.save_checkpoint()
+            if "world_model" in files:
+                self.export()
+            self.write_logs(summary)
         barrier(self.topology)  # the files exist for every rank once train() returns
-        return self.summary(files)
+        return summary
 
     def summary(self, files: dict | None = None) -> dict:
+        """Return the run's summary: steps, losses, seconds, files.
+
+        ``seconds``: since the Trainer was made (this session's, for a resumed run); ``files``:
+        name -> path of what the run writes.
+        """
         train = self.history["train"]
         recent = train[-max(1, len(train) // 10):] if train else []
         return {
@@ -344,14 +354,25 @@ class Trainer:
         return save_world_model(path, _CastView(self.encoder, dtype),
                                 _CastView(self.predictor, dtype))
 
-    def write_logs(self) -> dict[str, Path]:
-        """Write ``log.json`` and ``loss.png``; return their paths."""
+    def log_files(self) -> dict[str, Path]:
+        """Return the paths :meth:`write_logs` writes: ``log`` (log.json), ``plot`` (loss.png)."""
+        return {"log": self.out / "log.json", "plot": self.out / "loss.png"}
+
+    def write_logs(self, summary: dict | None = None) -> dict[str, Path]:
+        """Write ``log.json`` and ``loss.png``; return their paths.
+
+        log.json's keys: ``config`` (the settings), ``info`` (data, features, notes),
+        ``summary`` (default: now, with latest.pt and these two files) and ``history``
+        (``train``: a row per step, ``val``: a row per validation).
+        """
         self.out.mkdir(parents=True, exist_ok=True)
+        files = self.log_files()
+        if summary is None:
+            summary = self.summary({"latest": self.out / "latest.pt", **files})
         log = {"config": config_to_dict(self.config), "info": self.info,
-               "summary": self.summary(), "history": self.history}
-        files = {"log": write_json(self.out / "log.json", log)}
-        files["plot"] = plot_losses(self.history, self.out / "loss.png",
-                                    self.info.get("copy_baseline"))
+               "summary": summary, "history": self.history}
+        write_json(files["log"], log)
+        plot_losses(self.history, files["plot"], self.info.get("copy_baseline"))
         return files
 
 
