@@ -291,7 +291,7 @@ def filter_target(
     start = np.clip(current[:3], lower, upper)
     step = xyz - start
     length = float(np.linalg.norm(step))
-    if length > limits.max_step_m :
+    if length > limits.max_step_m + STEP_ROUNDING_M:
         xyz = start + step * (limits.max_step_m / length)
         clipped.append(f"step {length:.3f} m > {limits.max_step_m} m")
     xyz = np.clip(xyz, lower, upper)  # float rounding of the line above
