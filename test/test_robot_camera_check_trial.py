@@ -267,7 +267,8 @@ def test_trial_on_the_simulated_arm_confirms_the_correction_and_returns_to_the_s
     from vjepa_ros.sim.config import CameraConfig
     from vjepa_ros.sim.oracle import OracleWorldModel
 
-    with Sim(SimConfig(seed=900000, camera=CameraConfig(width=64, height=64))) as sim:
+    with Sim(SimConfig(seed=900000, camera=CameraConfig(width=64, height=64,
+                                                            shadows=False))) as sim:
         oracle = OracleWorldModel(model_frame_rpy_deg=(0, 0, 60)).attach(sim)
         start = sim.ee_state()
         run, session = run_live_check(sim, oracle, CEM, config=CheckMotionConfig(corners=False),
