@@ -92,9 +92,11 @@ def test_a_refused_placement_is_one_short_line(monkeypatch, capsys, placement, m
 def test_a_row_reaches_with_the_checks_yaw_where_uncorrected_fails():
     """Reach corrected by the check's yaw alone succeeds where the uncorrected reach fails.
 
-    An oracle whose frame is turned 90° about z; the row also keeps the check's motions.
+    An oracle whose frame is turned 90° about z; the row also keeps the check's motions. The
+    oracle knows frames by their pixels, not what they show: a 64 px camera without shadows
+    (the live-check tests' size) instead of the demo's 128 px renders.
     """
-    config = load_reach_config(None, {})
+    config = load_reach_config(None, {"sim.width": 64, "sim.height": 64, "sim.shadows": False})
     seeds = [HELD_OUT_SEED_START]
     with Sim(reach_sim_config(seeds[0], config.sim)) as sim:
         model = OracleWorldModel(model_frame_rpy_deg=(0.0, 0.0, 90.0)).attach(sim)

@@ -6,23 +6,18 @@
 ``command_errors.run_script``, the ending ``cli.main`` uses (``run_reporting``).
 """
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from test_bench_options import STARTUP_PROBE
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _bench(script: str, *argv: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *argv], env=env,
-                          capture_output=True, text=True, timeout=240)
-
-
-@pytest.mark.parametrize("script, argv, line", [
+USER_ERRORS = [
     # a value the settings refuse, named as the option typed
     # ... before any work, in vjepa-ros's words (cli_options.check_option_ranges)
     ("bench_eval.py", ["--iterations", "0", "--steps", "2", "--models", "tiny"],
@@ -48,26 +43,54 @@ def _bench(script: str, *argv: str) -> subprocess.CompletedProcess:
     ("bench_search.py", ["open-loop", "--models", "demo", "--budgets", "100", "100000000000",
                          "--methods", "icem"],
      "bench_search.py: --budgets 100000000000: icem would plan with "),
-])
-def test_a_benchmark_ends_a_user_error_in_one_line_without_a_traceback(script, argv, line):
-    done = _bench(script, *argv)
-    last = done.stderr.strip().splitlines()[-1]
-    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
-    assert last.startswith(line) and "CEMConfig" not in last, done.stderr
-    assert "\n" not in done.stderr.strip(), done.stderr
-    assert done.stdout == "", done.stdout  # refused before the header and any work row
-
-
-@pytest.mark.parametrize("script, argv", [
+]
+UNWRITABLE_OUTPUTS = [
     ("bench_manipulation.py", ["--json", "/proc/x.json"]),  # ran, then lost it in a traceback
     ("bench_search.py", ["open-loop", "--plot", "/proc/x.png"]),  # --plot was never checked
     ("bench_reach.py", ["--json", "/proc/x.json"]),
-])
-def test_a_benchmark_refuses_an_output_it_cannot_write_before_it_runs(script, argv):
-    done = _bench(script, *argv)
-    assert done.returncode == 2 and done.stdout == "", done.stdout
-    assert done.stderr.startswith(f"{script}: error: {argv[-2]} /proc: not writable"), done.stderr
-    assert done.stderr.count("\n") == 1, done.stderr
+]
+
+
+@pytest.fixture(scope="module")
+def bench_results(tmp_path_factory):
+    """Run every case of both tables as ``python benchmarks/SCRIPT ARGV`` would, in one.
+
+    One fresh interpreter for all (test_bench_options.STARTUP_PROBE: exit status, stdout, stderr
+    with an uncaught exception's traceback); its start-up is paid once, not per case.
+
+    Returns {(script, argv): {"code", "out", "err"}}.
+    """
+    cases = [(script, argv) for script, argv, _ in USER_ERRORS] + UNWRITABLE_OUTPUTS
+    done = subprocess.run(
+        [sys.executable, "-c", STARTUP_PROBE,
+         json.dumps([(str(ROOT / "benchmarks" / script), argv) for script, argv in cases])],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path_factory.mktemp("bench"),
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout.splitlines()[-1])
+    return {(script, tuple(argv)): result
+            for (script, argv), result in zip(cases, results, strict=True)}
+
+
+@pytest.mark.parametrize("script, argv, line", USER_ERRORS)
+def test_a_benchmark_ends_a_user_error_in_one_line_without_a_traceback(script, argv, line,
+                                                                       bench_results):
+    done = bench_results[script, tuple(argv)]
+    last = done["err"].strip().splitlines()[-1]
+    assert done["code"] == 1 and "Traceback" not in done["err"], done["err"]
+    assert last.startswith(line) and "CEMConfig" not in last, done["err"]
+    assert "\n" not in done["err"].strip(), done["err"]
+    assert done["out"] == "", done["out"]  # refused before the header and any work row
+
+
+@pytest.mark.parametrize("script, argv", UNWRITABLE_OUTPUTS)
+def test_a_benchmark_refuses_an_output_it_cannot_write_before_it_runs(script, argv,
+                                                                      bench_results):
+    done = bench_results[script, tuple(argv)]
+    assert done["code"] == 2 and done["out"] == "", done["out"]
+    assert done["err"].startswith(f"{script}: error: {argv[-2]} /proc: not writable"), \
+        done["err"]
+    assert done["err"].count("\n") == 1, done["err"]
 
 
 def test_a_setting_is_named_as_an_option_only_where_one_was_given():

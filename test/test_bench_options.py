@@ -151,8 +151,12 @@ def test_bench_search_names_the_budget_that_does_not_fit_and_one_that_does():
 
 
 HEAVY = ("torch", "pybullet", "scipy", "matplotlib", "rclpy")
+# Runs [(script path, argv), ...] (json, argv[1]) one after another in this interpreter and
+# prints one json list of {"code", "out", "err", "loaded"}: the exit status and output each would
+# have had as ``python SCRIPT ARGV`` (SystemExit's message on stderr with status 1, an uncaught
+# exception's traceback on stderr with status 1), and which HEAVY modules are loaded after it.
 STARTUP_PROBE = """
-import contextlib, io, json, runpy, sys
+import contextlib, io, json, runpy, sys, traceback
 results = []
 for script, argv in json.loads(sys.argv[1]):
     sys.argv = [script, *argv]
@@ -163,6 +167,12 @@ for script, argv in json.loads(sys.argv[1]):
             code = 0
         except SystemExit as exc:
             code = exc.code
+            if code is not None and not isinstance(code, int):
+                print(code, file=sys.stderr)
+                code = 1
+        except BaseException:
+            traceback.print_exc()
+            code = 1
     loaded = [m for m in %r if m in sys.modules]
     results.append({"code": code, "out": out.getvalue(), "err": err.getvalue(),
                     "loaded": loaded})

@@ -264,7 +264,8 @@ def test_live_check_on_the_simulated_arm():
     from vjepa_ros.sim.check_motions import run_live_check
     from vjepa_ros.sim.config import CameraConfig
 
-    with Sim(SimConfig(seed=900000, camera=CameraConfig(width=64, height=64))) as sim:
+    with Sim(SimConfig(seed=900000, camera=CameraConfig(width=64, height=64,
+                                                            shadows=False))) as sim:
         oracle = OracleWorldModel(model_frame_rpy_deg=(0, 0, 60)).attach(sim)
         start, started = sim.ee_state(), sim.time
         run, session = run_live_check(sim, oracle, CEM, trial=NO_TRIAL)

@@ -286,13 +286,15 @@ def test_closed_loop_cup_grasp_with_the_gripper_from_dense_sub_goals():
     0.25); the sub-goals' gripper grasps and lifts it.
     """
     from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.config import CameraConfig
     from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task
     from vjepa_ros.sim.manipulation_loop import run_task_episode
     from vjepa_ros.sim.reach_config import load_reach_config
 
     cem = load_reach_config().planner.to_cem()
     assert cem.gripper_round_threshold == 0.25
-    with Sim(manipulation_sim_config(900000, "cup", width=64, height=64)) as sim:
+    with Sim(manipulation_sim_config(900000, "cup", width=64, height=64,
+                                     camera=CameraConfig(shadows=False))) as sim:
         oracle = OracleWorldModel().attach(sim)
         setup = setup_task(sim, 900000, "grasp", dense=True)
         closed = [goal.state[6] > GRIPPER_CLOSED_ABOVE for goal in setup.goals]

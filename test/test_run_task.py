@@ -23,6 +23,7 @@ from vjepa_ros.models import build_encoder  # noqa: E402
 from vjepa_ros.models.checkpoint import save_world_model  # noqa: E402
 from vjepa_ros.robot.goals import GoalSwitchConfig  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
+from vjepa_ros.sim.config import CameraConfig  # noqa: E402
 from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task  # noqa: E402
 from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, task_cem  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
@@ -141,7 +142,8 @@ def test_energy_rule_switches_before_the_step_count_once_the_energy_is_below_thr
     """Same episode twice (same seeds): steps switches after 4; energy as soon as E < threshold."""
     cem = load_reach_config().planner.to_cem()
     loop = TaskLoopConfig(step_limit=4)
-    with Sim(manipulation_sim_config(900000, "cup", width=64, height=64)) as sim:
+    with Sim(manipulation_sim_config(900000, "cup", width=64, height=64,
+                                     camera=CameraConfig(shadows=False))) as sim:
         oracle = OracleWorldModel().attach(sim)
         setup = setup_task(sim, 900000, "pick-and-place")
         with sim.preserved():  # the scene comes back to the start state afterwards

@@ -11,7 +11,7 @@ pytest.importorskip("pybullet", reason="the simulator needs pybullet (pip instal
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
 from vjepa_ros.robot.joint_states import finger_position  # noqa: E402
 from vjepa_ros.sim import Sim, SimConfig  # noqa: E402
-from vjepa_ros.sim.config import SceneConfig  # noqa: E402
+from vjepa_ros.sim.config import CameraConfig, SceneConfig  # noqa: E402
 from vjepa_ros.sim.detectors import (  # noqa: E402
     DetectorConfig,
     ObjectReading,
@@ -275,7 +275,8 @@ def test_expert_drops_mid_carry_and_fidgets_with_an_empty_hand(cup_sim):
 
 def test_closed_loop_with_the_oracle_carries_and_picks_and_places_with_dense_sub_goals():
     cem = load_reach_config().planner.to_cem()
-    with Sim(manipulation_sim_config(900000, "box", width=64, height=64)) as sim:
+    with Sim(manipulation_sim_config(900000, "box", width=64, height=64,
+                                     camera=CameraConfig(shadows=False))) as sim:
         oracle = OracleWorldModel().attach(sim)  # before the sub-goal images are rendered
         setup = setup_task(sim, 900000, "reach-with-object")
         episode, outcome = run_task_episode(sim, oracle, setup, cem)

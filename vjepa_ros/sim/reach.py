@@ -209,11 +209,13 @@ class _SimDriver:
         self.reached_at: float | None = None  # [s] simulated time of the first such tick
         self.ticks = self.still_ticks = 0
         self.split = dict.fromkeys(TIME_SPLIT, 0.0)
-        self._last_xyz = sim.ee_state()[:3].copy()
+        self.state = sim.ee_state()  # [7] the last measured hand state (observe)
+        self._last_xyz = self.state[:3].copy()
 
     def observe(self, force_frame: bool = False) -> None:
         now = self.sim.time
-        self.session.observe_state(self.sim.ee_state(), now)
+        self.state = self.sim.ee_state()  # the hand as measured now [7]; tick reuses it
+        self.session.observe_state(self.state, now)
         if force_frame or now >= self.next_frame_time:
             self.frame = self.sim.render()
             self.session.observe_image(self.frame, now)
@@ -226,7 +228,7 @@ class _SimDriver:
         out = self.session.stream_step()
         if out is not None and out.setpoint is not None:
             self.sim.set_target(out.setpoint[:3], out.setpoint[3:6])
-        state = self.sim.ee_state()
+        state = self.state  # no physics step since observe: measuring again gives the same
         speed = np.linalg.norm(state[:3] - self._last_xyz) / self.tick_period
         self._last_xyz = state[:3].copy()
         if self.reached:
