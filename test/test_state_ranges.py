@@ -192,7 +192,8 @@ def test_episode_orientations_in_degrees_are_refused_and_radians_near_pi_kept(tm
     step, column = np.unravel_index(np.argmax(np.abs(degrees[:, 3:6])), (6, 3))
     message = (f"{path}: orientation (states[:, 3:6], extrinsic xyz Euler) beyond ±π rad: "
                f"largest {np.float32(degrees[step, 3 + column]):g} at step {step} "
-               f"(states[{step}, {3 + column}]): angles in degrees? give radians")
+               f"(states[{step}, {3 + column}]): angles in degrees? give radians in [−π, π] "
+               "(or wrap angles unwrapped past a turn)")
     with pytest.raises(ValueError) as caught:
         Episode.load(path)
     assert str(caught.value) == message

@@ -132,8 +132,8 @@ def euler_problem(angles) -> str:
     """Say whether Euler angles [T, 3] (rad, states[:, 3:6]) lie beyond ±π ("" when not).
 
     Names the largest angle found and its step. Beyond one turn (±2π) the angles are read as
-    degrees; within it as unwrapped radians (the same rotation, but the predictor takes the
-    angles as numbers and was trained on them in [−π, π]: wrap them).
+    degrees (or unwrapped past a turn); within it as unwrapped radians (the same rotation, but
+    the predictor takes the angles as numbers and was trained on them in [−π, π]: wrap them).
     """
     angles = np.asarray(angles, dtype=np.float64)
     i = first_outside(angles.reshape(-1), -np.pi, np.pi, EULER_TOLERANCE_RAD)
@@ -141,7 +141,8 @@ def euler_problem(angles) -> str:
         return ""
     step, column = np.unravel_index(int(np.argmax(np.abs(angles))), angles.shape)
     largest = angles[step, column]
-    advice = ("angles in degrees? give radians" if abs(largest) > 2 * np.pi
+    advice = ("angles in degrees? give radians in [−π, π] (or wrap angles unwrapped past a turn)"
+              if abs(largest) > 2 * np.pi
               else "unwrapped angles? wrap them into [−π, π] (the model takes them as numbers)")
     return (f"orientation (states[:, 3:6], extrinsic xyz Euler) beyond ±π rad: largest "
             f"{largest:g} at step {step} (states[{step}, {3 + column}]): {advice}")
