@@ -24,9 +24,32 @@ def test_an_existing_out_is_refused_and_left_as_it_was(tmp_path, data, capsys):
     out = tmp_path / "ow.pt"
     out.write_bytes(b"an encoder trained for hours")
     assert main(["pretrain", "--data", str(data), "--out", str(out), "--steps", "0"]) == 1
-    assert capsys.readouterr().err == (f"vjepa-ros pretrain: --out {out} exists already; choose "
-                                       "another --out, or remove it\n")
+    assert capsys.readouterr().err == (f"vjepa-ros pretrain: --out {out}: 1 file it would write "
+                                       f"exists already ({out}); choose another --out or remove "
+                                       "it\n")
     assert out.read_bytes() == b"an encoder trained for hours"
+
+
+@pytest.mark.parametrize("earlier", [["ow.step300.pt"], ["ow.json", "ow.png"],
+                                     ["ow.step7.pt", "ow.step7.json", "ow.step7.png"]])
+def test_an_earlier_runs_other_files_are_refused_and_left_as_they_were(tmp_path, data, capsys,
+                                                                     earlier):
+    """A rerun to a free ``--out`` silently replaced the earlier run's curves, plot, step files.
+
+    (Or a user's own ow.json beside ``--out ow.pt``.) ``ow.step3x.pt``: another run's name.
+    """
+    for name in [*earlier, "ow.step3x.pt", "owl.step1.pt"]:
+        (tmp_path / name).write_text("kept")
+    out = tmp_path / "ow.pt"
+    assert main(["pretrain", "--data", str(data), "--out", str(out), "--steps", "0"]) == 1
+    shown = ", ".join(str(tmp_path / name) for name in sorted(earlier)[:2])
+    count = (f"{len(earlier)} files it would write exist", "them") if len(earlier) > 1 else (
+        "1 file it would write exists", "it")
+    more = ", ..." if len(earlier) > 2 else ""
+    assert capsys.readouterr().err == (f"vjepa-ros pretrain: --out {out}: {count[0]} already "
+                                       f"({shown}{more}); choose another --out or remove "
+                                       f"{count[1]}\n")
+    assert all((tmp_path / name).read_text() == "kept" for name in earlier)
 
 
 @pytest.mark.parametrize("make", [False, True])

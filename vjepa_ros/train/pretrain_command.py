@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import glob
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -68,7 +70,8 @@ def check_pretrain_inputs(args: argparse.Namespace) -> None:
 def cmd_pretrain(args: argparse.Namespace) -> int:
     """Pretrain, save the encoder file, its curves (.json) and plot (.png); exit 1 on bad input.
 
-    An existing ``--out`` is refused (exit 1), never overwritten.
+    An existing ``--out``, or any other file the run would write (:func:`existing_outputs`), is
+    refused (exit 1), never overwritten.
 
     Exit 2 for a ``--config`` file that cannot be read as settings (``config.UsageError``).
     Ctrl-C or SIGTERM (``command_errors.run_reporting``) ends the step under way, saves the
@@ -84,7 +87,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     try:
         # never overwritten, as train never overwrites a run; its folder is created once the
         # rest is checked
-        output_file(args.out, create=False, new=True)
+        output_file(args.out, create=False)
+        check_outputs_free(out)
         check_pretrain_inputs(args)
         config = checked_pretrain_config(args)
         rate_hz = checked_rate(args)
@@ -151,6 +155,35 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         print(f"WARNING: {len(result.warnings)} collapse warning(s); first: "
               f"{result.warnings[0]}")
     return 0
+
+
+def existing_outputs(out: Path) -> list[Path]:
+    """Return the files a run to ``out`` would write that exist already, ``out`` first.
+
+    Those are ``out`` and its curves and plot (``.json``, ``.png``), and the :func:`step_file`
+    files of ``--save-every`` or a stopped run (``out.step37.pt`` with its ``.json``/``.png``).
+    """
+    named = [out, out.with_suffix(".json"), out.with_suffix(".png")]
+    steps = re.compile(rf"{re.escape(out.stem)}\.step\d+(\.|$)")
+    found = sorted((path for path in out.parent.glob(f"{glob.escape(out.stem)}.step*")
+                    if steps.match(path.name)), key=lambda path: path.name)
+    return [path for path in dict.fromkeys(named + found) if path.exists()]
+
+
+def check_outputs_free(out: Path) -> None:
+    """Refuse ``out`` when files a run to it would write exist already (ValueError, one line).
+
+    The line names ``--out``, the count and the first two files: a rerun would otherwise
+    replace an earlier run's curves, plot and step files without a word.
+    """
+    existing = existing_outputs(out)
+    if not existing:
+        return
+    names = ", ".join(str(path) for path in existing[:2]) + (", ..." if len(existing) > 2 else "")
+    count, them = ((f"{len(existing)} files it would write exist", "them") if len(existing) > 1
+                   else ("1 file it would write exists", "it"))
+    raise ValueError(f"--out {out}: {count} already ({names}); choose another --out or remove "
+                     f"{them}")
 
 
 def step_file(out: Path, step: int) -> Path:
