@@ -67,6 +67,25 @@ def test_an_out_ending_in_a_slash_is_refused_as_a_directory(tmp_path, data, caps
         assert not any(folder.iterdir())
 
 
+@pytest.mark.parametrize("every, monitor_every", [(7, None), (50, None), (3, 2)])
+def test_a_save_every_that_is_no_multiple_of_monitor_every_is_refused(tmp_path, data, capsys,
+                                                                      every, monitor_every):
+    """``--save-every 7`` saved nothing, ``--save-every 50`` saved every 100 steps."""
+    argv = ["pretrain", "--data", str(data), "--out", str(tmp_path / "enc.pt"), "--save-every",
+            str(every)]
+    where = ""
+    if monitor_every:
+        settings = tmp_path / "mon.yaml"
+        settings.write_text(yaml.safe_dump({"monitor_every": monitor_every}))
+        argv += ["--config", str(settings)]
+        where = f" (of {settings})"
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"vjepa-ros pretrain: --save-every {every}: not a multiple of monitor_every "
+        f"{monitor_every or 100}{where}, the steps it saves at; give a multiple of it\n")
+    assert sorted(tmp_path.iterdir()) == [data, *([settings] if monitor_every else [])]
+
+
 TINY = dict(patch_size=8, embed_dim=48, depth=1, num_heads=2, predictor_dim=24, predictor_depth=1,
             predictor_heads=2, batch_size=2, frames_per_clip=2, monitor_frames=4,
             mask_short={"num_blocks": 2, "spatial_scale": [0.15, 0.15]},

@@ -15,7 +15,11 @@ from vjepa_ros.train.command import add_options, option_given
 
 
 def checked_pretrain_config(args: argparse.Namespace):
-    """Return the ``PretrainConfig`` of ``--config`` and the options; ValueError naming them."""
+    """Return the ``PretrainConfig`` of ``--config`` and the options; ValueError naming them.
+
+    ``--save-every`` must be a multiple of ``monitor_every``: files are saved where the monitors
+    are computed (``pretrain.pretrain_encoder``'s ``checkpoint``).
+    """
     from vjepa_ros.train.pretrain_config import load_pretrain_config  # torch-free
 
     for option, value in (("--threads", args.threads), ("--save-every", args.save_every)):
@@ -25,10 +29,16 @@ def checked_pretrain_config(args: argparse.Namespace):
                                    ("seed", args.seed), ("data_seed", args.data_seed))
                  if v is not None}
     try:
-        return load_pretrain_config(args.config, **overrides)
+        config = load_pretrain_config(args.config, **overrides)
     except ValueError as exc:  # ConfigError too
         options = {f"PretrainConfig.{name}": f"--{name.replace('_', '-')}" for name in overrides}
         raise type(exc)(option_message(str(exc), options)) from None
+    if args.save_every and args.save_every % config.monitor_every:
+        where = f" (of {args.config})" if args.config else ""
+        raise ValueError(f"--save-every {args.save_every}: not a multiple of monitor_every "
+                         f"{config.monitor_every}{where}, the steps it saves at; give a multiple "
+                         "of it")
+    return config
 
 
 def checked_rate(args: argparse.Namespace) -> float:
