@@ -160,16 +160,20 @@ def test_a_stopped_run_saves_the_encoder_of_its_steps_and_says_where(tmp_path, d
     err = process.stderr.read()
     assert process.returncode == status and err.count("\n") == 1, err
     match = re.fullmatch(rf"vjepa-ros pretrain: {word} at step (\d+) of 100000; the encoder as "
-                         r"trained so far saved to (\S+) \(curves (\S+), plot (\S+)\); last "
-                         r"--save-every file (\S+)\n", err)
+                         r"trained so far saved to (\S+) \(curves (\S+), plot (\S+)\); (.*); "
+                         r"pretrain has no --resume: a rerun starts at step 0 \(use a new "
+                         r"--out\)\n", err)
     assert match, err
     step = int(match.group(1))  # the step under way ends first
     path = tmp_path / f"enc.step{step}.pt"
     assert step >= 3 and match.group(2) == str(path)
     assert (match.group(3), match.group(4)) == (f"enc.step{step}.json", f"enc.step{step}.png")
     # --save-every 2: the files of steps 2, 4, ...; that of the stop step, if any, is replaced
-    last_periodic = tmp_path / f"enc.step{step - 1 if step % 2 else step - 2}.pt"
-    assert match.group(5) == str(last_periodic) and last_periodic.is_file()
+    # (it was named as the step before's file)
+    last_periodic = tmp_path / f"enc.step{step - step % 2}.pt"
+    assert match.group(5) == ("also the last --save-every file" if last_periodic == path
+                              else f"last --save-every file {last_periodic}")
+    assert last_periodic.is_file()
     assert not (tmp_path / "enc.pt").exists()  # --out stays free for a full run
     stored = torch.load(path, weights_only=True)
     assert stored["pretrain"]["trained_steps"] == step and len(stored["pretrain_loss"]) == step
@@ -197,3 +201,33 @@ def test_a_run_stopped_before_its_first_step_says_nothing_was_written(tmp_path, 
         143 if stop is Terminated else 130,
         f"vjepa-ros pretrain: {word} before the first step; nothing written\n")
     assert sorted(tmp_path.iterdir()) == [data]
+
+
+@pytest.mark.parametrize("stop_step, periodic, said", [
+    (16, [15, 16], "; also the last --save-every file"),
+    (17, [15, 16], "; last --save-every file {tmp}/ps.step16.pt"),
+    (5, [], "")])
+def test_the_stop_line_names_the_last_save_every_file_and_says_there_is_no_resume(
+        tmp_path, capsys, monkeypatch, stop_step, periodic, said):
+    """``--save-every 1`` stopped at step 16 named step 15 as the last periodic file.
+
+    Nor did the line say that a rerun starts at step 0 (pretrain has no --resume).
+    """
+    from types import SimpleNamespace
+
+    from vjepa_ros.train import pretrain, pretrain_command
+    from vjepa_ros.train.pretrain_config import PretrainConfig
+
+    monkeypatch.setattr(pretrain, "save_pretrained", lambda path, *args: Path(path))
+    monkeypatch.setattr(pretrain_command, "write_curves",
+                        lambda result, floors, path: path.with_suffix(".png"))
+    out = tmp_path / "ps.pt"
+    result = SimpleNamespace(losses=[0.5] * stop_step, encoder=None)
+    stopped = SimpleNamespace(signal=KeyboardInterrupt(), result=result)
+    files = [pretrain_command.step_file(out, step) for step in periodic]
+    status = pretrain_command.save_stopped(stopped, out, PretrainConfig(steps=200), 64, files)
+    assert (status, capsys.readouterr().err) == (130, (
+        f"vjepa-ros pretrain: interrupted at step {stop_step} of 200; the encoder as trained so "
+        f"far saved to {tmp_path}/ps.step{stop_step}.pt (curves ps.step{stop_step}.json, plot "
+        f"ps.step{stop_step}.png){said.format(tmp=tmp_path)}; pretrain has no --resume: a rerun "
+        "starts at step 0 (use a new --out)\n"))

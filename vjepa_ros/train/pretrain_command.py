@@ -207,8 +207,9 @@ def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Pat
     ``stopped``: ``pretrain.PretrainInterrupted``. The target encoder after its N whole steps
     goes to :func:`step_file` (``encoder.step37.pt``, as ``--save-every`` names its files,
     ``trained_steps`` N inside; ``--out`` stays free for a full run), with its curves (.json)
-    and plot (.png); ``periodic``: the ``--save-every`` files written, the last one named too.
-    Nothing is written when no step was done.
+    and plot (.png); ``periodic``: the ``--save-every`` files written, the last one named too
+    (that of the stop step itself: said so). The line says that a rerun starts at step 0 (there
+    is no ``--resume``). Nothing is written when no step was done.
     """
     from vjepa_ros.terminate import stopped_by
     from vjepa_ros.train.pretrain import save_pretrained
@@ -223,11 +224,14 @@ def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Pat
     path = save_pretrained(step_file(out, step), result.encoder, config, result, num_frames,
                            step)
     plot = write_curves(result, config.floors, path)
-    earlier = [file for file in periodic if file != path]
-    also = f"; last --save-every file {earlier[-1]}" if earlier else ""
+    also = ""
+    if periodic:  # the stop step's own --save-every file is the one just replaced
+        also = (f"; last --save-every file {periodic[-1]}" if periodic[-1] != path
+                else "; also the last --save-every file")
     print(f"vjepa-ros pretrain: {word} at step {step} of {config.steps}; the encoder as trained "
           f"so far saved to {path} (curves {path.with_suffix('.json').name}, plot {plot.name})"
-          f"{also}", file=sys.stderr)
+          f"{also}; pretrain has no --resume: a rerun starts at step 0 (use a new --out)",
+          file=sys.stderr)
     return status
 
 
