@@ -294,7 +294,8 @@ def add_commands(sub) -> None:
     parser.add_argument("--data", nargs="+", required=True,
                         help="episode .npz files, rosbag2 bags, or directories holding them")
     parser.add_argument("--out", required=True, help="encoder file to write (.pt; never "
-                        "overwritten: an existing one is refused)")
+                        "overwritten: refused when it, or its .json, .png or .step<N>.pt files, "
+                        "exist)")
     parser.add_argument("--config", help="YAML with PretrainConfig settings "
                         "(default: config/pretrain.yaml values)")
     parser.add_argument("--steps", type=int, help="override the number of steps")
