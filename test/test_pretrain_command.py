@@ -24,9 +24,32 @@ def test_an_existing_out_is_refused_and_left_as_it_was(tmp_path, data, capsys):
     out = tmp_path / "ow.pt"
     out.write_bytes(b"an encoder trained for hours")
     assert main(["pretrain", "--data", str(data), "--out", str(out), "--steps", "0"]) == 1
-    assert capsys.readouterr().err == (f"vjepa-ros pretrain: --out {out} exists already; choose "
-                                       "another --out, or remove it\n")
+    assert capsys.readouterr().err == (f"vjepa-ros pretrain: --out {out}: 1 file it would write "
+                                       f"exists already ({out}); choose another --out or remove "
+                                       "it\n")
     assert out.read_bytes() == b"an encoder trained for hours"
+
+
+@pytest.mark.parametrize("earlier", [["ow.step300.pt"], ["ow.json", "ow.png"],
+                                     ["ow.step7.pt", "ow.step7.json", "ow.step7.png"]])
+def test_an_earlier_runs_other_files_are_refused_and_left_as_they_were(tmp_path, data, capsys,
+                                                                     earlier):
+    """A rerun to a free ``--out`` silently replaced the earlier run's curves, plot, step files.
+
+    (Or a user's own ow.json beside ``--out ow.pt``.) ``ow.step3x.pt``: another run's name.
+    """
+    for name in [*earlier, "ow.step3x.pt", "owl.step1.pt"]:
+        (tmp_path / name).write_text("kept")
+    out = tmp_path / "ow.pt"
+    assert main(["pretrain", "--data", str(data), "--out", str(out), "--steps", "0"]) == 1
+    shown = ", ".join(str(tmp_path / name) for name in sorted(earlier)[:2])
+    count = (f"{len(earlier)} files it would write exist", "them") if len(earlier) > 1 else (
+        "1 file it would write exists", "it")
+    more = ", ..." if len(earlier) > 2 else ""
+    assert capsys.readouterr().err == (f"vjepa-ros pretrain: --out {out}: {count[0]} already "
+                                       f"({shown}{more}); choose another --out or remove "
+                                       f"{count[1]}\n")
+    assert all((tmp_path / name).read_text() == "kept" for name in earlier)
 
 
 @pytest.mark.parametrize("make", [False, True])
@@ -42,6 +65,25 @@ def test_an_out_ending_in_a_slash_is_refused_as_a_directory(tmp_path, data, caps
         [data] + ([folder] if make else []))
     if make:
         assert not any(folder.iterdir())
+
+
+@pytest.mark.parametrize("every, monitor_every", [(7, None), (50, None), (3, 2)])
+def test_a_save_every_that_is_no_multiple_of_monitor_every_is_refused(tmp_path, data, capsys,
+                                                                      every, monitor_every):
+    """``--save-every 7`` saved nothing, ``--save-every 50`` saved every 100 steps."""
+    argv = ["pretrain", "--data", str(data), "--out", str(tmp_path / "enc.pt"), "--save-every",
+            str(every)]
+    where = ""
+    if monitor_every:
+        settings = tmp_path / "mon.yaml"
+        settings.write_text(yaml.safe_dump({"monitor_every": monitor_every}))
+        argv += ["--config", str(settings)]
+        where = f" (of {settings})"
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"vjepa-ros pretrain: --save-every {every}: not a multiple of monitor_every "
+        f"{monitor_every or 100}{where}, the steps it saves at; give a multiple of it\n")
+    assert sorted(tmp_path.iterdir()) == [data, *([settings] if monitor_every else [])]
 
 
 TINY = dict(patch_size=8, embed_dim=48, depth=1, num_heads=2, predictor_dim=24, predictor_depth=1,
@@ -118,16 +160,20 @@ def test_a_stopped_run_saves_the_encoder_of_its_steps_and_says_where(tmp_path, d
     err = process.stderr.read()
     assert process.returncode == status and err.count("\n") == 1, err
     match = re.fullmatch(rf"vjepa-ros pretrain: {word} at step (\d+) of 100000; the encoder as "
-                         r"trained so far saved to (\S+) \(curves (\S+), plot (\S+)\); last "
-                         r"--save-every file (\S+)\n", err)
+                         r"trained so far saved to (\S+) \(curves (\S+), plot (\S+)\); (.*); "
+                         r"pretrain has no --resume: a rerun starts at step 0 \(use a new "
+                         r"--out\)\n", err)
     assert match, err
     step = int(match.group(1))  # the step under way ends first
     path = tmp_path / f"enc.step{step}.pt"
     assert step >= 3 and match.group(2) == str(path)
     assert (match.group(3), match.group(4)) == (f"enc.step{step}.json", f"enc.step{step}.png")
     # --save-every 2: the files of steps 2, 4, ...; that of the stop step, if any, is replaced
-    last_periodic = tmp_path / f"enc.step{step - 1 if step % 2 else step - 2}.pt"
-    assert match.group(5) == str(last_periodic) and last_periodic.is_file()
+    # (it was named as the step before's file)
+    last_periodic = tmp_path / f"enc.step{step - step % 2}.pt"
+    assert match.group(5) == ("also the last --save-every file" if last_periodic == path
+                              else f"last --save-every file {last_periodic}")
+    assert last_periodic.is_file()
     assert not (tmp_path / "enc.pt").exists()  # --out stays free for a full run
     stored = torch.load(path, weights_only=True)
     assert stored["pretrain"]["trained_steps"] == step and len(stored["pretrain_loss"]) == step
@@ -155,3 +201,33 @@ def test_a_run_stopped_before_its_first_step_says_nothing_was_written(tmp_path, 
         143 if stop is Terminated else 130,
         f"vjepa-ros pretrain: {word} before the first step; nothing written\n")
     assert sorted(tmp_path.iterdir()) == [data]
+
+
+@pytest.mark.parametrize("stop_step, periodic, said", [
+    (16, [15, 16], "; also the last --save-every file"),
+    (17, [15, 16], "; last --save-every file {tmp}/ps.step16.pt"),
+    (5, [], "")])
+def test_the_stop_line_names_the_last_save_every_file_and_says_there_is_no_resume(
+        tmp_path, capsys, monkeypatch, stop_step, periodic, said):
+    """``--save-every 1`` stopped at step 16 named step 15 as the last periodic file.
+
+    Nor did the line say that a rerun starts at step 0 (pretrain has no --resume).
+    """
+    from types import SimpleNamespace
+
+    from vjepa_ros.train import pretrain, pretrain_command
+    from vjepa_ros.train.pretrain_config import PretrainConfig
+
+    monkeypatch.setattr(pretrain, "save_pretrained", lambda path, *args: Path(path))
+    monkeypatch.setattr(pretrain_command, "write_curves",
+                        lambda result, floors, path: path.with_suffix(".png"))
+    out = tmp_path / "ps.pt"
+    result = SimpleNamespace(losses=[0.5] * stop_step, encoder=None)
+    stopped = SimpleNamespace(signal=KeyboardInterrupt(), result=result)
+    files = [pretrain_command.step_file(out, step) for step in periodic]
+    status = pretrain_command.save_stopped(stopped, out, PretrainConfig(steps=200), 64, files)
+    assert (status, capsys.readouterr().err) == (130, (
+        f"vjepa-ros pretrain: interrupted at step {stop_step} of 200; the encoder as trained so "
+        f"far saved to {tmp_path}/ps.step{stop_step}.pt (curves ps.step{stop_step}.json, plot "
+        f"ps.step{stop_step}.png){said.format(tmp=tmp_path)}; pretrain has no --resume: a rerun "
+        "starts at step 0 (use a new --out)\n"))

@@ -322,8 +322,8 @@ def test_reading_notes_are_printed_as_the_data_is_read_each_naming_its_source(
         f"note        {second}: gripper from /franka_gripper/joint_states",
         "note        the frames of all 5 sources are 32x32 px, "
         "smaller than the encoder's 64x64 input: they are upsampled, and a model trained "
-        "on sharper frames may infer wrong motions; record at its size or larger, or use an "
-        "encoder of theirs"]
+        "on sharper frames may infer wrong motions; record at 64x64 or larger, or use an "
+        "encoder made for 32x32 frames"]
     assert lines.index(notes[-1]) < next(i for i, x in enumerate(lines) if x.startswith("data"))
 
 

@@ -29,7 +29,7 @@ def frame_size_note(width: int, height: int, model_size, frames: str = "the bag'
     """
     if model_size is None:
         return ""
-    model_h, model_w = (model_size, model_size) if isinstance(model_size, int) else model_size
+    model_h, model_w = input_size(model_size)
     size = f"{model_w}x{model_h}"
     if height >= model_h and width >= model_w:
         if not larger_too or (height, width) == (model_h, model_w):
@@ -39,6 +39,11 @@ def frame_size_note(width: int, height: int, model_size, frames: str = "the bag'
                 f"results than at {size} px; {advice}")
     return (f"{frames} are {width}x{height} px, smaller than {model}'s {size} input: they are "
             f"upsampled, and {risk}; {advice}")
+
+
+def input_size(model_size) -> tuple[int, int]:
+    """Return (height, width) [px] of ``model_size``: such a pair, or an int for a square."""
+    return (model_size, model_size) if isinstance(model_size, int) else tuple(model_size)
 
 
 def goal_size_note(goal_shape, frame_shape, frames: str = "the bag's frames",

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from vjepa_ros.config import ConfigError, flatten
-from vjepa_ros.image_notes import frame_size_note
+from vjepa_ros.image_notes import frame_size_note, input_size
 from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import (
     ACPredictor,
@@ -212,9 +212,11 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
         which = (str(group[0].path) if len(group) == 1 else f"all {len(group)} sources"
                  if len(group) == sum(s in shards for s in sources)
                  else f"{len(group)} sources ({names})")
+        model_h, model_w = input_size(model_size)
+        advice = (f"record at {model_w}x{model_h} or larger, or use an encoder made for "
+                  f"{width}x{height} frames")
         notes.append(frame_size_note(width, height, model_size, f"the frames of {which}",
-                                     "record at its size or larger, or use an encoder of "
-                                     "theirs", model="the encoder"))
+                                     advice, model="the encoder"))
     return list(dict.fromkeys(notes))
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import glob
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -13,7 +15,11 @@ from vjepa_ros.train.command import add_options, option_given
 
 
 def checked_pretrain_config(args: argparse.Namespace):
-    """Return the ``PretrainConfig`` of ``--config`` and the options; ValueError naming them."""
+    """Return the ``PretrainConfig`` of ``--config`` and the options; ValueError naming them.
+
+    ``--save-every`` must be a multiple of ``monitor_every``: files are saved where the monitors
+    are computed (``pretrain.pretrain_encoder``'s ``checkpoint``).
+    """
     from vjepa_ros.train.pretrain_config import load_pretrain_config  # torch-free
 
     for option, value in (("--threads", args.threads), ("--save-every", args.save_every)):
@@ -23,10 +29,16 @@ def checked_pretrain_config(args: argparse.Namespace):
                                    ("seed", args.seed), ("data_seed", args.data_seed))
                  if v is not None}
     try:
-        return load_pretrain_config(args.config, **overrides)
+        config = load_pretrain_config(args.config, **overrides)
     except ValueError as exc:  # ConfigError too
         options = {f"PretrainConfig.{name}": f"--{name.replace('_', '-')}" for name in overrides}
         raise type(exc)(option_message(str(exc), options)) from None
+    if args.save_every and args.save_every % config.monitor_every:
+        where = f" (of {args.config})" if args.config else ""
+        raise ValueError(f"--save-every {args.save_every}: not a multiple of monitor_every "
+                         f"{config.monitor_every}{where}, the steps it saves at; give a multiple "
+                         "of it")
+    return config
 
 
 def checked_rate(args: argparse.Namespace) -> float:
@@ -68,7 +80,8 @@ def check_pretrain_inputs(args: argparse.Namespace) -> None:
 def cmd_pretrain(args: argparse.Namespace) -> int:
     """Pretrain, save the encoder file, its curves (.json) and plot (.png); exit 1 on bad input.
 
-    An existing ``--out`` is refused (exit 1), never overwritten.
+    An existing ``--out``, or any other file the run would write (:func:`existing_outputs`), is
+    refused (exit 1), never overwritten.
 
     Exit 2 for a ``--config`` file that cannot be read as settings (``config.UsageError``).
     Ctrl-C or SIGTERM (``command_errors.run_reporting``) ends the step under way, saves the
@@ -84,7 +97,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     try:
         # never overwritten, as train never overwrites a run; its folder is created once the
         # rest is checked
-        output_file(args.out, create=False, new=True)
+        output_file(args.out, create=False)
+        check_outputs_free(out)
         check_pretrain_inputs(args)
         config = checked_pretrain_config(args)
         rate_hz = checked_rate(args)
@@ -153,6 +167,35 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     return 0
 
 
+def existing_outputs(out: Path) -> list[Path]:
+    """Return the files a run to ``out`` would write that exist already, ``out`` first.
+
+    Those are ``out`` and its curves and plot (``.json``, ``.png``), and the :func:`step_file`
+    files of ``--save-every`` or a stopped run (``out.step37.pt`` with its ``.json``/``.png``).
+    """
+    named = [out, out.with_suffix(".json"), out.with_suffix(".png")]
+    steps = re.compile(rf"{re.escape(out.stem)}\.step\d+(\.|$)")
+    found = sorted((path for path in out.parent.glob(f"{glob.escape(out.stem)}.step*")
+                    if steps.match(path.name)), key=lambda path: path.name)
+    return [path for path in dict.fromkeys(named + found) if path.exists()]
+
+
+def check_outputs_free(out: Path) -> None:
+    """Refuse ``out`` when files a run to it would write exist already (ValueError, one line).
+
+    The line names ``--out``, the count and the first two files: a rerun would otherwise
+    replace an earlier run's curves, plot and step files without a word.
+    """
+    existing = existing_outputs(out)
+    if not existing:
+        return
+    names = ", ".join(str(path) for path in existing[:2]) + (", ..." if len(existing) > 2 else "")
+    count, them = ((f"{len(existing)} files it would write exist", "them") if len(existing) > 1
+                   else ("1 file it would write exists", "it"))
+    raise ValueError(f"--out {out}: {count} already ({names}); choose another --out or remove "
+                     f"{them}")
+
+
 def step_file(out: Path, step: int) -> Path:
     """Return the file of the encoder after ``step`` steps: ``<out stem>.step<step><suffix>``."""
     return out.with_name(f"{out.stem}.step{step}{out.suffix}")
@@ -164,8 +207,9 @@ def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Pat
     ``stopped``: ``pretrain.PretrainInterrupted``. The target encoder after its N whole steps
     goes to :func:`step_file` (``encoder.step37.pt``, as ``--save-every`` names its files,
     ``trained_steps`` N inside; ``--out`` stays free for a full run), with its curves (.json)
-    and plot (.png); ``periodic``: the ``--save-every`` files written, the last one named too.
-    Nothing is written when no step was done.
+    and plot (.png); ``periodic``: the ``--save-every`` files written, the last one named too
+    (that of the stop step itself: said so). The line says that a rerun starts at step 0 (there
+    is no ``--resume``). Nothing is written when no step was done.
     """
     from vjepa_ros.terminate import stopped_by
     from vjepa_ros.train.pretrain import save_pretrained
@@ -180,11 +224,14 @@ def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Pat
     path = save_pretrained(step_file(out, step), result.encoder, config, result, num_frames,
                            step)
     plot = write_curves(result, config.floors, path)
-    earlier = [file for file in periodic if file != path]
-    also = f"; last --save-every file {earlier[-1]}" if earlier else ""
+    also = ""
+    if periodic:  # the stop step's own --save-every file is the one just replaced
+        also = (f"; last --save-every file {periodic[-1]}" if periodic[-1] != path
+                else "; also the last --save-every file")
     print(f"vjepa-ros pretrain: {word} at step {step} of {config.steps}; the encoder as trained "
           f"so far saved to {path} (curves {path.with_suffix('.json').name}, plot {plot.name})"
-          f"{also}", file=sys.stderr)
+          f"{also}; pretrain has no --resume: a rerun starts at step 0 (use a new --out)",
+          file=sys.stderr)
     return status
 
 
@@ -247,7 +294,8 @@ def add_commands(sub) -> None:
     parser.add_argument("--data", nargs="+", required=True,
                         help="episode .npz files, rosbag2 bags, or directories holding them")
     parser.add_argument("--out", required=True, help="encoder file to write (.pt; never "
-                        "overwritten: an existing one is refused)")
+                        "overwritten: refused when it, or its .json, .png or .step<N>.pt files, "
+                        "exist)")
     parser.add_argument("--config", help="YAML with PretrainConfig settings "
                         "(default: config/pretrain.yaml values)")
     parser.add_argument("--steps", type=int, help="override the number of steps")
