@@ -385,3 +385,14 @@ def test_resume_takes_moved_data_given_anew_and_refuses_a_real_change(
     assert main(["train", "--out", ".", "--resume", "--steps", "5", "--data",
                  "../eps_moved"]) == 0, capsys.readouterr().err
     assert "(this run stored eps_moved, which is gone)" in capsys.readouterr().out
+
+
+def test_resume_repeating_a_gone_encoder_gives_no_note(data, tmp_path, capsys):
+    out, encoder = tmp_path / "run", tmp_path / "encoder.pt"
+    shutil.copy(data["encoder"], encoder)
+    argv = _args({**data, "encoder": encoder}, out)
+    assert main(argv) == 0
+    encoder.unlink()
+    capsys.readouterr()
+    assert main([*argv, "--resume", "--steps", "4"]) == 0, capsys.readouterr().err
+    assert "note        --encoder now" not in capsys.readouterr().out

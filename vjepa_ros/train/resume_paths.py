@@ -72,6 +72,8 @@ def take_moved_paths(stored: TrainConfig, overrides: dict) -> tuple[TrainConfig,
                 raise ConfigError(f"this run's {option} was {shown}, {which} not exist: put it "
                                   f"back, or give its new place with {option}")
             continue
+        if [os.path.abspath(os.path.expanduser(p)) for p in _paths(new)] == old:
+            continue  # the same paths repeated: still gone, nothing new to note
         kept = [p for p in old if p not in gone]
         if not all(any(_same(p, q) for q in _paths(new)) for p in kept):
             continue  # a path that still exists left out: a change, refused by resume_config
