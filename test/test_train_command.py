@@ -385,6 +385,12 @@ def test_resume_takes_moved_data_given_anew_and_refuses_a_real_change(
     assert main(["train", "--out", ".", "--resume", "--steps", "5", "--data",
                  "../eps_moved"]) == 0, capsys.readouterr().err
     assert "(this run stored eps_moved, which is gone)" in capsys.readouterr().out
+    # the new place may come from a --config file (nested keys) as well
+    (tmp_path / "eps_moved").rename(tmp_path / "eps_again")
+    (tmp_path / "moved.yaml").write_text(yaml.safe_dump(
+        {"data": {"train": [str(tmp_path / "eps_again")]}}))
+    assert main(["train", "--out", ".", "--resume", "--steps", "6", "--config",
+                 str(tmp_path / "moved.yaml"), "--quiet"]) == 0, capsys.readouterr().err
 
 
 def test_resume_repeating_a_gone_encoder_gives_no_note(data, tmp_path, capsys):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from vjepa_ros.config import ConfigError
+from vjepa_ros.config import ConfigError, unflatten
 from vjepa_ros.input_paths import missing
 from vjepa_ros.train.config import TrainConfig, absolute_paths
 
@@ -57,6 +57,7 @@ def take_moved_paths(stored: TrainConfig, overrides: dict) -> tuple[TrainConfig,
     its new place with --data``.
     """
     here = absolute_paths(stored)  # an older run's relative paths: from this directory
+    nested = unflatten(dict(overrides))
     notes = []
     for field, option, needed in PATH_FIELDS:
         old = [p for p in _paths(_get(here, field)) if p]
@@ -64,7 +65,9 @@ def take_moved_paths(stored: TrainConfig, overrides: dict) -> tuple[TrainConfig,
         gone = [p for p in old if missing(p)]
         if not gone:
             continue
-        new = overrides.get(field)
+        new = nested
+        for part in field.split("."):  # --config's nested or dotted keys, options' dotted
+            new = new.get(part) if isinstance(new, dict) else None
         if new is None or not _paths(new):
             if needed:
                 which = ("which does" if len(gone) == len(old)
