@@ -5,6 +5,7 @@ and ``bag-from-npz`` said ``not an .npz archive``), and a garbage file was refus
 advice to load it unsafely (``allow_pickle``).
 """
 
+import json
 import os
 import pickle
 
@@ -56,11 +57,6 @@ def write_bad_crc(path):
     path.write_bytes(bytes(whole))
 
 
-def write_objects(path):
-    frames, states, _ = synthetic_episode(5, size=8)
-    np.savez(path, observations=frames[None], states=np.array([{"x": 0.0}], dtype=object))
-
-
 def write_lacking(path):
     np.savez(path, frames=np.zeros((2, 8, 8, 3), np.uint8))
 
@@ -72,7 +68,6 @@ FAMILY = {  # writer, what the one line says after "episode PATH "
     "npy": (write_npy, "is not an .npz archive (it holds one array, a .npy)"),
     "pickle": (write_pickle, "is not an .npz archive (neither a zip archive nor a .npy array)"),
     "crc": (write_bad_crc, "is a damaged .npz archive (observations: Bad CRC-32"),
-    "objects": (write_objects, "is a damaged .npz archive (states: Python objects"),
     "lacking": (write_lacking, "is missing arrays ['observations', 'states'] (has ['frames'])"),
 }
 
@@ -127,3 +122,56 @@ def test_only_the_arrays_asked_for_are_read(tmp_path):
     assert set(read_episode_arrays(path, names=("states",))) == {"states"}
     assert read_episode_arrays(path, names=("metadata",), required=()) == {}
     assert recorded_success(path) is None
+
+
+def write_with(path, **arrays):
+    frames, states, _ = synthetic_episode(5, size=8)
+    np.savez(path, **{"observations": frames[None], "states": states[None].astype(np.float32),
+                      **arrays})
+    return path
+
+
+BAD_ARRAYS = {  # arrays, what the one line says after "episode PATH: "
+    "text_metadata": (dict(metadata=np.array("robot fr3")),
+                      "metadata must be a JSON string of a mapping (np.array(json.dumps({...}))), "
+                      "got 'robot fr3'"),
+    "dict_metadata": (dict(metadata=np.array({"robot": "fr3"}, dtype=object)),
+                      "its metadata array holds Python objects (a pickle), not numbers: save "
+                      "metadata as a JSON string (json.dumps)"),
+    "text_timestamps": (dict(timestamps=np.array([["a", "b", "c", "d", "e"]])),
+                        "timestamps must be numbers [T] in seconds, got <U1 [1, 5]"),
+    "object_states": (dict(states=np.array([{"x": 0.0}], dtype=object)),
+                      "its states array holds Python objects (a pickle), not numbers: save "
+                      "states as an array of numbers"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_ARRAYS))
+def test_a_bad_array_is_refused_in_one_line_naming_the_file_and_the_array(kind, tmp_path):
+    """Metadata not JSON, text timestamps, a pickled dict: numpy's or json's words, no name.
+
+    They said ``Expecting value: line 1 column 1 (char 0)``, ``could not convert string to
+    float: np.str_('a')``, or ``is a damaged .npz archive (metadata: Python objects ...)`` of
+    an intact file.
+    """
+    arrays, problem = BAD_ARRAYS[kind]
+    path = write_with(tmp_path / f"{kind}.npz", **arrays)
+    with pytest.raises(ValueError) as caught:
+        Episode.load(path)
+    assert str(caught.value) == f"episode {path}: {problem}"
+    (source,) = find_sources([path])
+    if kind.endswith("metadata"):  # train and pretrain do not use it: a note, read without it
+        segments, notes = load_segments(source, DataConfig(frames_per_clip=4))
+        assert len(segments) == 1 and notes == [f"episode {path}: {problem}; read without it"]
+        assert len(load_clip_segments([path], frames_per_clip=4, log=None)) == 1
+        assert recorded_success(path) is None
+    else:
+        with pytest.raises(EpisodeError) as caught:
+            load_segments(source, DataConfig(frames_per_clip=4))
+        assert str(caught.value) == f"episode {path}: {problem}"
+
+
+def test_json_metadata_is_read(tmp_path):
+    path = write_with(tmp_path / "ok.npz", metadata=np.array(json.dumps({"success": False})))
+    assert Episode.load(path).metadata == {"success": False}
+    assert recorded_success(path) is False

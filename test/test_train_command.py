@@ -346,3 +346,59 @@ def test_log_json_summary_lists_the_files_and_the_printed_seconds(data, tmp_path
         ("plot", "loss.png"))}
     shown = re.search(r"done        step 3/3 in ([0-9.]+) s", printed)[1]
     assert f"{log['summary']['seconds']:.1f}" == shown
+
+
+def test_resume_takes_moved_data_given_anew_and_refuses_a_real_change(
+        data, tmp_path, monkeypatch, capsys):
+    """A run whose data moved resumes with ``--data NEW`` (a note); without it the line says so.
+
+    Moved data was refused ("data.train: OLD does not exist", then "cannot change --data"), as
+    was an older run's relative path from another directory; a real change is still refused.
+    """
+    first, second = tmp_path / "mv1", tmp_path / "mv2"
+    shutil.copytree(data["episodes"], tmp_path / "eps")
+    argv = _args({**data, "episodes": tmp_path / "eps"}, first)
+    argv.remove(str(data["bag"]))
+    assert main(argv) == 0
+    first.rename(second)
+    (tmp_path / "eps").rename(tmp_path / "eps_moved")
+    monkeypatch.chdir(second)
+    capsys.readouterr()
+    assert main(["train", "--out", ".", "--resume", "--steps", "4"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"vjepa-ros train: this run's --data was {tmp_path / 'eps'}, which does not exist: put "
+        "it back, or give its new place with --data")
+    assert main(["train", "--out", ".", "--resume", "--steps", "4", "--data",
+                 "../eps_moved"]) == 0, capsys.readouterr().err
+    assert (f"--data now {tmp_path / 'eps_moved'} (this run stored {tmp_path / 'eps'}, which "
+            "is gone)") in capsys.readouterr().out
+    state = torch.load(second / "latest.pt", weights_only=True)
+    assert state["step"] == 4 and state["train_config"]["data"]["train"] == [
+        str(tmp_path / "eps_moved")]
+    # the stored data exists: another folder is a change of data, refused
+    shutil.copytree(data["episodes"], tmp_path / "other")
+    assert main(["train", "--out", ".", "--resume", "--steps", "5", "--data", "../other"]) == 1
+    assert "cannot change --data (stored" in capsys.readouterr().err
+    # an older run stored the path as given: from another directory it is gone, and taken anew
+    state["train_config"]["data"]["train"] = ["eps_moved"]
+    torch.save(state, second / "latest.pt")
+    assert main(["train", "--out", ".", "--resume", "--steps", "5", "--data",
+                 "../eps_moved"]) == 0, capsys.readouterr().err
+    assert "(this run stored eps_moved, which is gone)" in capsys.readouterr().out
+    # the new place may come from a --config file (nested keys) as well
+    (tmp_path / "eps_moved").rename(tmp_path / "eps_again")
+    (tmp_path / "moved.yaml").write_text(yaml.safe_dump(
+        {"data": {"train": [str(tmp_path / "eps_again")]}}))
+    assert main(["train", "--out", ".", "--resume", "--steps", "6", "--config",
+                 str(tmp_path / "moved.yaml"), "--quiet"]) == 0, capsys.readouterr().err
+
+
+def test_resume_repeating_a_gone_encoder_gives_no_note(data, tmp_path, capsys):
+    out, encoder = tmp_path / "run", tmp_path / "encoder.pt"
+    shutil.copy(data["encoder"], encoder)
+    argv = _args({**data, "encoder": encoder}, out)
+    assert main(argv) == 0
+    encoder.unlink()
+    capsys.readouterr()
+    assert main([*argv, "--resume", "--steps", "4"]) == 0, capsys.readouterr().err
+    assert "note        --encoder now" not in capsys.readouterr().out

@@ -29,9 +29,13 @@ import torch
 
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.robot.state_ranges import states_problem
-from vjepa_ros.sim.episode_file import read_episode_arrays
+from vjepa_ros.sim.episode_file import EPISODE_ARRAYS, read_episode_arrays
 
 DEFAULT_RATE_HZ = 4.0  # DROID's frame rate, which V-JEPA 2-AC was trained at
+
+
+# The arrays of numbers, and what each should be.
+NUMBER_ARRAYS = {"states": "[T, 7]", "actions": "[T-1, 7]", "timestamps": "[T] in seconds"}
 
 
 def actions_from_states(states: np.ndarray) -> np.ndarray:
@@ -115,17 +119,33 @@ class Episode:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> Episode:
+    def load(cls, path: str | Path, notes: list[str] | None = None) -> Episode:
         """Read an episode file (this layout, or the published example's).
+
+        ``notes``: for a reader that does not use the metadata: a metadata array that cannot
+        be read becomes a note there (the episode's metadata is then empty) instead of an error.
 
         Raises ValueError naming the file (one line) for a file that is no episode .npz
         (:func:`~vjepa_ros.sim.episode_file.read_episode_arrays`: missing, empty, damaged, a
         folder, without observations/states), and for states that are not [T, 7], hold
         NaN/inf, a gripper closedness outside [0, 1], a position beyond the arm's reach or
-        Euler angles beyond ±π (``state_ranges.states_problem``).
+        Euler angles beyond ±π (``state_ranges.states_problem``); states, actions or timestamps
+        that are not numbers; metadata that is not a JSON string of a mapping
+        (:func:`episode_metadata`).
         """
         path = Path(path)
-        data = read_episode_arrays(path)
+        data = read_episode_arrays(path, names=EPISODE_ARRAYS[:4])  # metadata: on its own
+        for name, what in NUMBER_ARRAYS.items():
+            if name in data and data[name].dtype.kind not in "biuf":
+                raise ValueError(f"episode {path}: {name} must be numbers {what}, got "
+                                 f"{data[name].dtype} {list(data[name].shape)}")
+        try:
+            metadata = episode_metadata(path)
+        except ValueError as exc:
+            if notes is None:
+                raise
+            notes.append(f"{exc}; read without it")
+            metadata = {}
         frames = _unbatch(data["observations"], 4)
         states = _unbatch(data["states"], 2)
         problem = states_problem(states)
@@ -136,7 +156,6 @@ class Episode:
             timestamps = _unbatch(data["timestamps"], 1)
         else:
             timestamps = np.arange(count) / DEFAULT_RATE_HZ
-        metadata = json.loads(str(data["metadata"])) if "metadata" in data else {}
         if "actions" in data:
             return cls(frames, states, _unbatch(data["actions"], 2), timestamps, metadata)
         if len(states) != count:
@@ -151,12 +170,35 @@ def recorded_success(path: str | Path) -> bool | None:
     (the published example, a motion episode, a damaged or foreign file).
     """
     try:
-        data = read_episode_arrays(path, names=("metadata",), required=())
-        metadata = json.loads(str(data["metadata"])) if "metadata" in data else {}
-    except ValueError:  # json's JSONDecodeError too
+        metadata = episode_metadata(path)
+    except ValueError:
         return None
-    success = metadata.get("success") if isinstance(metadata, dict) else None
+    success = metadata.get("success")
     return success if isinstance(success, bool) else None
+
+
+def episode_metadata(path: str | Path) -> dict:
+    """Return the metadata mapping an episode file holds ({} when it has none).
+
+    Raises ValueError (one line naming the file and the array) for a file
+    :func:`~vjepa_ros.sim.episode_file.read_episode_arrays` refuses, and for metadata that is not
+    a JSON string of a mapping (``np.array(json.dumps({...}))``), e.g. plain text or a pickled
+    dict.
+    """
+    data = read_episode_arrays(path, names=("metadata",), required=())
+    if "metadata" not in data:
+        return {}
+    array = data["metadata"]
+    text = str(array) if array.ndim == 0 else None
+    try:
+        metadata = json.loads(text) if text is not None else None
+    except ValueError:
+        metadata = None
+    if not isinstance(metadata, dict):
+        shown = repr(text[:40]) if text is not None else f"{array.dtype} {list(array.shape)}"
+        raise ValueError(f"episode {path}: metadata must be a JSON string of a mapping "
+                         f"(np.array(json.dumps({{...}}))), got {shown}")
+    return metadata
 
 
 def _unbatch(array: np.ndarray, ndim: int) -> np.ndarray:

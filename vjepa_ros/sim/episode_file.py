@@ -45,7 +45,8 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
             PROBLEM is ``does not exist``, ``is a folder``, ``is not readable``, ``is not an
             .npz archive (WHY)`` (empty, truncated, garbage, a pickle, a ``.npy``), ``is missing
             arrays [...]`` or ``is a damaged .npz archive (NAME: WHY)`` (a member that cannot be
-            read: bad CRC, Python objects).
+            read: bad CRC); ``episode PATH: its NAME array holds Python objects (a pickle), not
+            numbers: FIX`` for an array saved from Python objects (a dict as metadata).
     """
     path = input_path(path, "episode", EPISODE_FORMAT)
     try:
@@ -70,6 +71,11 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
             try:
                 arrays[name] = archive[name]
             except _READ_ERRORS as exc:
+                if "pickle" in str(exc):  # an intact member numpy will not unpickle
+                    fix = ("save metadata as a JSON string (json.dumps)" if name == "metadata"
+                           else f"save {name} as an array of numbers")
+                    raise ValueError(f"episode {path}: its {name} array holds Python objects "
+                                     f"(a pickle), not numbers: {fix}") from None
                 raise ValueError(f"episode {path} is a damaged .npz archive ({name}: "
                                  f"{_reason(exc)}): give {EPISODE_FORMAT}") from None
     return arrays

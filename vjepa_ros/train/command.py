@@ -239,13 +239,16 @@ def _config_from_layers(args: argparse.Namespace):
     given = overrides_from_args(args)
     if args.resume:
         from vjepa_ros.train.prepare import read_latest, resume_config  # torch: a checkpoint
+        from vjepa_ros.train.resume_paths import take_moved_paths
         from vjepa_ros.train.trainer import config_of_checkpoint
 
         out = given.get("out") or unflatten(file_layer).get("out")
         if not out:
             raise ConfigError("--resume needs --out DIR (the run's output directory)")
         _, state = read_latest(out)
-        config = resume_config(config_of_checkpoint(state), {**file_layer, **given})
+        overrides = {**file_layer, **given}
+        stored, args.moved_notes = take_moved_paths(config_of_checkpoint(state), overrides)
+        config = resume_config(stored, overrides)
     else:
         config = make_config(file_layer, given)
         sized = [key for key in PREDICTOR_SIZE if key in given]
@@ -275,7 +278,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             # flushed: the lines keep their place among the progress bars on stderr in a log
             trainer = build_trainer(config, resume=args.resume, topology=topology,
                                     log=(lambda line: None) if quiet else
-                                    functools.partial(print, flush=True))
+                                    functools.partial(print, flush=True),
+                                    notes=getattr(args, "moved_notes", ()))
             summary = trainer.train()
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (command_errors.run_reporting)
         from vjepa_ros.terminate import stopped_by

@@ -144,13 +144,14 @@ def split_sources(sources: list[Source], val_fraction: float, seed: int):
 def load_segments(source: Source, data: DataConfig) -> tuple[list[Segment], list[str]]:
     """Return (segments of at least ``frames_per_clip`` frames, notes on what was left out)."""
     if source.kind == "npz":
-        return [_npz_segment(source.path, data.frames_per_clip)], []
+        notes: list[str] = []  # the metadata is not used here: a bad one is noted
+        return [_npz_segment(source.path, data.frames_per_clip, notes)], notes
     return _bag_segments(source.path, data)
 
 
-def _npz_segment(path: Path, frames_per_clip: int) -> Segment:
+def _npz_segment(path: Path, frames_per_clip: int, notes: list[str]) -> Segment:
     try:
-        episode = Episode.load(path)
+        episode = Episode.load(path, notes)
     except ValueError as exc:
         message = str(exc)
         raise EpisodeError(message if str(path) in message else f"{path}: {message}") from exc

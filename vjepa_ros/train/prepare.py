@@ -252,8 +252,10 @@ def read_latest(out) -> tuple[Path, dict]:
 
 
 def build_trainer(config: TrainConfig, resume: bool = False, log=print,
-                  topology: Topology | None = None) -> Trainer:
+                  topology: Topology | None = None, notes=()) -> Trainer:
     """Set up the run (see the module docstring); ``log`` receives one line per stage.
+
+    ``notes``: lines to print among the run's notes (e.g. a moved data path taken on resume).
 
     Under torchrun every rank calls it (``topology``: default the joined process group); pass
     ``log`` only on rank 0 to print once.
@@ -265,7 +267,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     # Checked before any data or model is read, created once they are: a run refused for its
     # encoder or data leaves no empty folder behind.
     out = output_dir(Path(config.out).expanduser(), create=False)
-    notes: list[str] = []
+    notes = list(notes)
     if resume:
         path, state = read_latest(out)
         check_world_size(state, topology.world_size, path)
