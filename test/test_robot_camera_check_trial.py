@@ -1,6 +1,7 @@
 """The camera check's correction trial: settings, starting poses, verdict, and the live trial."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -282,15 +283,22 @@ def test_trial_on_the_simulated_arm_confirms_the_correction_and_returns_to_the_s
         assert not session.enabled
 
 
-def test_node_refuses_a_trial_offset_longer_than_one_safety_step():
+@pytest.mark.parametrize("setting, length, params", [
+    ("trial.offset_m", 0.12, lambda d: {"trial": CheckTrialConfig(offset_m=d)}),
+    ("motion.distance_m", 0.15, lambda d: {"motion": CheckMotionConfig(distance_m=d)}),
+])
+def test_node_refuses_a_check_move_longer_than_one_safety_step(setting, length, params):
+    """A trial offset or check motion above max_step_m 0.1: refused at start-up, one line.
+
+    Both settings are named; with max_step_m raised to the length it is accepted.
+    """
     from vjepa_ros.nodes.planner_config import CameraCheckParams, PlannerNodeConfig
 
-    with pytest.raises(ValueError, match=r"camera_check\.trial\.offset_m \(0\.12 m\) must be at "
-                       r"most safety\.max_step_m \(0\.1 m\)"):
-        PlannerNodeConfig(camera_check=CameraCheckParams(
-            trial=CheckTrialConfig(offset_m=0.12)))
-    PlannerNodeConfig(safety=SafetyLimits(max_step_m=0.12),
-                      camera_check=CameraCheckParams(trial=CheckTrialConfig(offset_m=0.12)))
+    with pytest.raises(ValueError, match=rf"^camera_check\.{re.escape(setting)} "
+                       rf"\({length:g} m\) must be at most safety\.max_step_m \(0\.1 m\)[^\n]*$"):
+        PlannerNodeConfig(camera_check=CameraCheckParams(**params(length)))
+    PlannerNodeConfig(safety=SafetyLimits(max_step_m=length),
+                      camera_check=CameraCheckParams(**params(length)))
 
 
 def test_a_trial_without_room_is_said_in_the_verdict_and_the_log():
@@ -306,15 +314,3 @@ def test_a_trial_without_room_is_said_in_the_verdict_and_the_log():
     assert "the correction trial did not run" in run.result.explanation
     assert "lower camera_check.trial.offset_m" in run.result.explanation
     assert any(level == "warning" and "trial did not run" in m for level, m in logs)
-
-
-def test_node_refuses_a_check_motion_longer_than_one_safety_step():
-    """motion.distance_m 0.15 with max_step_m 0.1: refused at start-up naming both (one line)."""
-    from vjepa_ros.nodes.planner_config import CameraCheckParams, PlannerNodeConfig
-
-    with pytest.raises(ValueError, match=r"^camera_check\.motion\.distance_m \(0\.15 m\) must be "
-                       r"at most safety\.max_step_m \(0\.1 m\)[^\n]*$"):
-        PlannerNodeConfig(camera_check=CameraCheckParams(
-            motion=CheckMotionConfig(distance_m=0.15)))
-    PlannerNodeConfig(safety=SafetyLimits(max_step_m=0.15),
-                      camera_check=CameraCheckParams(motion=CheckMotionConfig(distance_m=0.15)))

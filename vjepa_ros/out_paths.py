@@ -86,16 +86,13 @@ def fresh_output_dir(prefix: str, base: str | os.PathLike | None = None) -> Path
     return path
 
 
-def output_file(path: str | os.PathLike, option: str = "--out", create: bool = True,
-                new: bool = False) -> Path:
+def output_file(path: str | os.PathLike, option: str = "--out", create: bool = True) -> Path:
     """Check that file ``path`` can be written (its folder is created); return it.
 
     ``create`` False: only check that its folder could be created (:func:`output_dir`), for a
-    command that checks its other options first. ``new``: also refuse a ``path`` that exists
-    (a command that never overwrites, as ``vjepa-ros train`` never overwrites a run). Raises
-    ValueError naming ``option`` when ``path`` is a directory, ends in a slash (a directory's
-    name: the file would be written beside it), a symlink loop, an existing file (``new``), or its
-    folder cannot be created or written.
+    command that checks its other options first. Raises ValueError naming ``option`` when
+    ``path`` is a directory, ends in a slash (a directory's name: the file would be written
+    beside it), a symlink loop, or its folder cannot be created or written.
     """
     if str(path).endswith(("/", os.sep)):  # Path() drops the slash
         raise ValueError(f"{option} {path}: ends in '/', a directory; give a file name")
@@ -104,9 +101,6 @@ def output_file(path: str | os.PathLike, option: str = "--out", create: bool = T
         raise ValueError(f"{option} {path}: is a directory; give a file name")
     if _unresolved_link(path) == SYMLINK_LOOP:  # (a missing target is written: the file)
         raise ValueError(f"{option} {path}: {SYMLINK_LOOP}; give a file name")
-    if new and path.exists():
-        raise ValueError(f"{option} {path} exists already; choose another {option}, or remove "
-                         "it")
     output_dir(path.parent if str(path.parent) else ".", option, create)
     return path
 

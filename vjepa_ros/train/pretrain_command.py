@@ -118,7 +118,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
                                       topics=bag_topics_given(args))
         sampler = clip_sampler(segments, config)  # batches and masks: data_seed, else seed
         monitor_frames = spread_frames(segments, config.monitor_frames)
-        output_file(args.out, new=True)
+        output_file(args.out)
+        check_outputs_free(out)  # again: files may have appeared while the data was read
         height, width = segments[0].shape[1:3]
         print(f"pretraining on {sampler.num_frames} frames {width}x{height} in {len(segments)} "
               f"segments ({len(sampler.starts)} clips of {config.frames_per_clip} frames) from "
