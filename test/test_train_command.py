@@ -1,6 +1,7 @@
 """``vjepa-ros train`` end to end on npz episodes and a bag; bad settings exit 1 with a line."""
 
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -290,6 +291,50 @@ def test_messages_name_the_options_and_commands_to_give(data, tmp_path, monkeypa
     assert "--checkpoint" not in shown
     assert "official encoder hyper-parameter for --encoder (or --init's encoder)" in shown
     assert "official predictor hyper-parameter for --init" in shown
+
+
+def test_sigterm_mid_step_finishes_the_step_and_saves_it(data, tmp_path, monkeypatch, capsys):
+    """SIGTERM (``kill PID``) ends the step under way, saves it, exits 143 with one line.
+
+    It raised at once wherever it landed: after the optimizer update but before the step
+    counted, latest.pt stored the updated weights as the step before, and a resumed run did
+    that step twice.
+    """
+    from vjepa_ros.train.trainer import Trainer
+
+    whole = tmp_path / "whole"
+    assert main(_args(data, whole)) == 0  # 3 steps without a stop
+    step = Trainer.train_step
+
+    def killed_mid_step(self):
+        update = self.optimizer.step
+
+        def update_then_killed(*args, **kwargs):
+            update(*args, **kwargs)
+            signal.raise_signal(signal.SIGTERM)  # lands before the step is counted
+
+        self.optimizer.step = update_then_killed
+        try:
+            return step(self)
+        finally:
+            self.optimizer.step = update
+
+    monkeypatch.setattr(Trainer, "train_step", killed_mid_step)
+    out = tmp_path / "killed"
+    capsys.readouterr()
+    assert main(_args(data, out)) == 143
+    assert [line for line in capsys.readouterr().err.splitlines() if line] == [
+        f"vjepa-ros train: terminated at step 1; {out / 'latest.pt'} saved, continue with: "
+        f"vjepa-ros train --out {out} --resume"]
+    state = torch.load(out / "latest.pt", weights_only=True)
+    assert state["step"] == 1 and len(state["history"]["train"]) == 1
+    monkeypatch.undo()
+    assert main(["train", "--out", str(out), "--resume", "--quiet"]) == 0
+    resumed, uninterrupted = (torch.load(run / "latest.pt", weights_only=True)
+                              for run in (out, whole))
+    assert resumed["step"] == uninterrupted["step"] == 3
+    for name, value in uninterrupted["predictor"].items():
+        assert torch.equal(resumed["predictor"][name], value), name
 
 
 def test_reading_notes_are_printed_as_the_data_is_read_each_naming_its_source(

@@ -197,11 +197,11 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
                 checkpoint(done, target_encoder)
 
     monitor(0)
-    with deferred_stop() as check_stop:
+    with deferred_stop() as stop:
         try:
             for step in range(config.steps):
                 step_and_monitor(step)
-                check_stop()
+                stop.check()
         except KeyboardInterrupt as exc:
             seconds = time.perf_counter() - started
             raise PretrainInterrupted(PretrainResult(target_encoder.eval(), losses, monitors,
