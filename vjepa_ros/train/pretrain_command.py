@@ -249,15 +249,14 @@ def write_curves(result, floors: dict[str, float], path: Path) -> Path:
 
 def size_notes(segments, img_size: int) -> list[str]:
     """Return a note for each frame size under the encoder's ``img_size`` [px] (upsampled)."""
-    from vjepa_ros.image_notes import frame_size_note
+    from vjepa_ros.image_notes import grouped_frame_size_notes
 
-    sizes = sorted({segment.shape[1:3] for segment in segments})
-    notes = [frame_size_note(
-        width, height, img_size, "the frames", f"collect them at {img_size}x{img_size} or "
-        "larger (collect --width/--height), or lower img_size in --config",
-        model="the encoder", risk="it learns from frames blurred by the upsampling")
-        for height, width in sizes]
-    return [note for note in notes if note]
+    advice = (f"collect them at {img_size}x{img_size} or larger (collect --width/--height), or "
+              "lower img_size in --config")
+    return grouped_frame_size_notes(
+        [(segment, segment.shape[1:3]) for segment in segments], img_size,
+        lambda group: "the frames", lambda width, height: advice, model="the encoder",
+        risk="it learns from frames blurred by the upsampling")
 
 
 def plot_curves(losses, monitors, floors: dict[str, float], path: Path) -> Path:
