@@ -280,10 +280,13 @@ def test_messages_name_the_options_and_commands_to_give(data, tmp_path, monkeypa
 
     monkeypatch.setattr(Trainer, "train_step", stopped)
     out = tmp_path / "stopped run"
+    line = (f"vjepa-ros train: interrupted at step 0; {out / 'latest.pt'} saved, continue with: "
+            f"vjepa-ros train --out '{out}' --resume\n")
     assert main(_args(data, out)) == 130
-    assert capsys.readouterr().err.endswith(
-        f"interrupted at step 0; {out / 'latest.pt'} saved, continue with: vjepa-ros train "
-        f"--out '{out}' --resume\n")
+    assert capsys.readouterr().err == line  # --quiet: no empty line before it (there was)
+    shutil.rmtree(out)
+    assert main([arg for arg in _args(data, out) if arg != "--quiet"]) == 130
+    assert capsys.readouterr().err.endswith("\n\n" + line)  # the progress bar's line ended
 
     with pytest.raises(SystemExit):
         main(["train", "--help"])
@@ -323,9 +326,9 @@ def test_sigterm_mid_step_finishes_the_step_and_saves_it(data, tmp_path, monkeyp
     out = tmp_path / "killed"
     capsys.readouterr()
     assert main(_args(data, out)) == 143
-    assert [line for line in capsys.readouterr().err.splitlines() if line] == [
+    assert capsys.readouterr().err == (  # --quiet: one line, no empty line before it
         f"vjepa-ros train: terminated at step 1; {out / 'latest.pt'} saved, continue with: "
-        f"vjepa-ros train --out {out} --resume"]
+        f"vjepa-ros train --out {out} --resume\n")
     state = torch.load(out / "latest.pt", weights_only=True)
     assert state["step"] == 1 and len(state["history"]["train"]) == 1
     monkeypatch.undo()
