@@ -441,6 +441,37 @@ def test_resume_takes_moved_data_given_anew_and_refuses_a_real_change(
                  str(tmp_path / "moved.yaml"), "--quiet"]) == 0, capsys.readouterr().err
 
 
+def test_resume_takes_moved_val_data_given_anew_and_refuses_a_real_change(data, tmp_path,
+                                                                         capsys):
+    """``--val`` data moved since takes its new place on resume (``--val NEW``, with a note).
+
+    The same code path as moved ``--data`` (``resume_paths``), untested for ``--val`` so far.
+    """
+    out, val = tmp_path / "run", tmp_path / "val"
+    write_blob_episodes(val, 1, frames=8, seed=30)
+    argv = _args(data, out, "--val", str(val))
+    argv.remove(str(data["bag"]))
+    assert main(argv) == 0
+    val.rename(tmp_path / "val_moved")
+    capsys.readouterr()
+    resume = ["train", "--out", str(out), "--resume", "--steps", "4", "--quiet"]
+    assert main(resume) == 1
+    assert capsys.readouterr().err == (
+        f"vjepa-ros train: this run's --val was {val}, which does not exist: put it back, or "
+        "give its new place with --val\n")
+    assert main([*resume, "--val", str(tmp_path / "val_moved")]) == 0, capsys.readouterr().err
+    assert (f"note        --val now {tmp_path / 'val_moved'} (this run stored {val}, which is "
+            "gone)") in capsys.readouterr().out.splitlines()
+    state = torch.load(out / "latest.pt", weights_only=True)
+    assert state["step"] == 4 and state["train_config"]["data"]["val"] == [
+        str(tmp_path / "val_moved")]
+    assert state["history"]["val"][-1]["step"] == 4  # validated on the moved data
+    # the stored validation data exists: another folder is a change of data, refused
+    write_blob_episodes(tmp_path / "other", 1, frames=8, seed=40)
+    assert main([*resume, "--steps", "5", "--val", str(tmp_path / "other")]) == 1
+    assert "cannot change --val (stored" in capsys.readouterr().err
+
+
 def test_resume_repeating_a_gone_encoder_gives_no_note(data, tmp_path, capsys):
     out, encoder = tmp_path / "run", tmp_path / "encoder.pt"
     shutil.copy(data["encoder"], encoder)
