@@ -220,7 +220,7 @@ def test_the_stop_line_names_the_last_save_every_file_and_says_there_is_no_resum
 
     monkeypatch.setattr(pretrain, "save_pretrained", lambda path, *args: Path(path))
     monkeypatch.setattr(pretrain_command, "write_curves",
-                        lambda result, floors, path: path.with_suffix(".png"))
+                        lambda result, floors, curves, plot: plot)
     out = tmp_path / "ps.pt"
     result = SimpleNamespace(losses=[0.5] * stop_step, encoder=None)
     stopped = SimpleNamespace(signal=KeyboardInterrupt(), result=result)
@@ -231,3 +231,34 @@ def test_the_stop_line_names_the_last_save_every_file_and_says_there_is_no_resum
         f"far saved to {tmp_path}/ps.step{stop_step}.pt (curves ps.step{stop_step}.json, plot "
         f"ps.step{stop_step}.png){said.format(tmp=tmp_path)}; pretrain has no --resume: a rerun "
         "starts at step 0 (use a new --out)\n"))
+
+
+@pytest.mark.parametrize("suffix", ["", ".pt"])
+def test_a_stopped_run_names_its_curves_after_its_step_file_also_without_an_extension(
+        tmp_path, capsys, monkeypatch, suffix):
+    """``--out enc`` stopped at step 3 wrote ``enc.step3`` with ``enc.json``/``enc.png``.
+
+    Those are the full run's names (``enc`` with ``enc.json``/``enc.png``); ``--out enc.pt``
+    gave ``enc.step3.json``/``.png``. Now both give the step file's own names.
+    """
+    from types import SimpleNamespace
+
+    from vjepa_ros.train import pretrain, pretrain_command
+    from vjepa_ros.train.pretrain_config import PretrainConfig
+
+    monkeypatch.setattr(pretrain, "save_pretrained",
+                        lambda path, *args: Path(path).write_bytes(b"encoder") and Path(path))
+    config = PretrainConfig(steps=200)
+    monitors = [{"step": step, **{name: 1.0 for name in config.floors}} for step in (0, 3)]
+    result = SimpleNamespace(losses=[0.5] * 3, monitors=monitors, warnings=[], seconds=1.0,
+                             encoder=None)
+    out = tmp_path / f"enc{suffix}"
+    stopped = SimpleNamespace(signal=KeyboardInterrupt(), result=result)
+    assert pretrain_command.save_stopped(stopped, out, config, 64, []) == 130
+    written = [f"enc.step3{suffix}", "enc.step3.json", "enc.step3.png"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(written)
+    assert f"saved to {tmp_path / written[0]} (curves enc.step3.json, plot enc.step3.png)" in \
+        capsys.readouterr().err
+    assert pretrain_command.curve_files(out) == (tmp_path / "enc.json", tmp_path / "enc.png")
+    assert sorted(pretrain_command.existing_outputs(out)) == sorted(tmp_path / name
+                                                                    for name in written)

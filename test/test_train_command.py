@@ -1,6 +1,7 @@
 """``vjepa-ros train`` end to end on npz episodes and a bag; bad settings exit 1 with a line."""
 
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -279,10 +280,13 @@ def test_messages_name_the_options_and_commands_to_give(data, tmp_path, monkeypa
 
     monkeypatch.setattr(Trainer, "train_step", stopped)
     out = tmp_path / "stopped run"
+    line = (f"vjepa-ros train: interrupted at step 0; {out / 'latest.pt'} saved, continue with: "
+            f"vjepa-ros train --out '{out}' --resume\n")
     assert main(_args(data, out)) == 130
-    assert capsys.readouterr().err.endswith(
-        f"interrupted at step 0; {out / 'latest.pt'} saved, continue with: vjepa-ros train "
-        f"--out '{out}' --resume\n")
+    assert capsys.readouterr().err == line  # --quiet: no empty line before it (there was)
+    shutil.rmtree(out)
+    assert main([arg for arg in _args(data, out) if arg != "--quiet"]) == 130
+    assert capsys.readouterr().err.endswith("\n\n" + line)  # the progress bar's line ended
 
     with pytest.raises(SystemExit):
         main(["train", "--help"])
@@ -290,6 +294,50 @@ def test_messages_name_the_options_and_commands_to_give(data, tmp_path, monkeypa
     assert "--checkpoint" not in shown
     assert "official encoder hyper-parameter for --encoder (or --init's encoder)" in shown
     assert "official predictor hyper-parameter for --init" in shown
+
+
+def test_sigterm_mid_step_finishes_the_step_and_saves_it(data, tmp_path, monkeypatch, capsys):
+    """SIGTERM (``kill PID``) ends the step under way, saves it, exits 143 with one line.
+
+    It raised at once wherever it landed: after the optimizer update but before the step
+    counted, latest.pt stored the updated weights as the step before, and a resumed run did
+    that step twice.
+    """
+    from vjepa_ros.train.trainer import Trainer
+
+    whole = tmp_path / "whole"
+    assert main(_args(data, whole)) == 0  # 3 steps without a stop
+    step = Trainer.train_step
+
+    def killed_mid_step(self):
+        update = self.optimizer.step
+
+        def update_then_killed(*args, **kwargs):
+            update(*args, **kwargs)
+            signal.raise_signal(signal.SIGTERM)  # lands before the step is counted
+
+        self.optimizer.step = update_then_killed
+        try:
+            return step(self)
+        finally:
+            self.optimizer.step = update
+
+    monkeypatch.setattr(Trainer, "train_step", killed_mid_step)
+    out = tmp_path / "killed"
+    capsys.readouterr()
+    assert main(_args(data, out)) == 143
+    assert capsys.readouterr().err == (  # --quiet: one line, no empty line before it
+        f"vjepa-ros train: terminated at step 1; {out / 'latest.pt'} saved, continue with: "
+        f"vjepa-ros train --out {out} --resume\n")
+    state = torch.load(out / "latest.pt", weights_only=True)
+    assert state["step"] == 1 and len(state["history"]["train"]) == 1
+    monkeypatch.undo()
+    assert main(["train", "--out", str(out), "--resume", "--quiet"]) == 0
+    resumed, uninterrupted = (torch.load(run / "latest.pt", weights_only=True)
+                              for run in (out, whole))
+    assert resumed["step"] == uninterrupted["step"] == 3
+    for name, value in uninterrupted["predictor"].items():
+        assert torch.equal(resumed["predictor"][name], value), name
 
 
 def test_reading_notes_are_printed_as_the_data_is_read_each_naming_its_source(
@@ -391,6 +439,37 @@ def test_resume_takes_moved_data_given_anew_and_refuses_a_real_change(
         {"data": {"train": [str(tmp_path / "eps_again")]}}))
     assert main(["train", "--out", ".", "--resume", "--steps", "6", "--config",
                  str(tmp_path / "moved.yaml"), "--quiet"]) == 0, capsys.readouterr().err
+
+
+def test_resume_takes_moved_val_data_given_anew_and_refuses_a_real_change(data, tmp_path,
+                                                                         capsys):
+    """``--val`` data moved since takes its new place on resume (``--val NEW``, with a note).
+
+    The same code path as moved ``--data`` (``resume_paths``), untested for ``--val`` so far.
+    """
+    out, val = tmp_path / "run", tmp_path / "val"
+    write_blob_episodes(val, 1, frames=8, seed=30)
+    argv = _args(data, out, "--val", str(val))
+    argv.remove(str(data["bag"]))
+    assert main(argv) == 0
+    val.rename(tmp_path / "val_moved")
+    capsys.readouterr()
+    resume = ["train", "--out", str(out), "--resume", "--steps", "4", "--quiet"]
+    assert main(resume) == 1
+    assert capsys.readouterr().err == (
+        f"vjepa-ros train: this run's --val was {val}, which does not exist: put it back, or "
+        "give its new place with --val\n")
+    assert main([*resume, "--val", str(tmp_path / "val_moved")]) == 0, capsys.readouterr().err
+    assert (f"note        --val now {tmp_path / 'val_moved'} (this run stored {val}, which is "
+            "gone)") in capsys.readouterr().out.splitlines()
+    state = torch.load(out / "latest.pt", weights_only=True)
+    assert state["step"] == 4 and state["train_config"]["data"]["val"] == [
+        str(tmp_path / "val_moved")]
+    assert state["history"]["val"][-1]["step"] == 4  # validated on the moved data
+    # the stored validation data exists: another folder is a change of data, refused
+    write_blob_episodes(tmp_path / "other", 1, frames=8, seed=40)
+    assert main([*resume, "--steps", "5", "--val", str(tmp_path / "other")]) == 1
+    assert "cannot change --val (stored" in capsys.readouterr().err
 
 
 def test_resume_repeating_a_gone_encoder_gives_no_note(data, tmp_path, capsys):

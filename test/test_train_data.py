@@ -218,3 +218,32 @@ def test_pretrain_reads_camera_only_bags_on_any_image_topic(tmp_path, capsys):
     assert "pretraining on 5 frames" in capsys.readouterr().out
     np.testing.assert_array_equal(load_clip_segments([bag], FPC, 2.0, log=None, topics=BagTopics(
         image=topic))[0], frames[::2])
+
+
+def test_frame_size_notes_group_the_sources_of_one_size():
+    """One note per small frame size, naming the sources of that size.
+
+    Train's and pretrain's notes are grouped by one function
+    (``image_notes.grouped_frame_size_notes``); the partial group was not tested.
+    """
+    from collections import namedtuple
+    from pathlib import Path
+
+    from vjepa_ros.train.prepare import read_notes
+
+    source = namedtuple("Source", "name path")
+    sources = [source(name, Path("/data") / name) for name in "abcde"]
+    sizes = {"a": (16, 16), "b": (16, 16), "c": (16, 16), "d": (16, 16), "e": (20, 24)}
+    shards = {source: {"notes": [], "frame_size": sizes[source.name]} for source in sources}
+    shards[sources[0]]["notes"] = ["gripper from /gripper"]
+    advice = "record at 32x32 or larger, or use an encoder made for {} frames"
+    small = ("are {} px, smaller than the encoder's 32x32 input: they are upsampled, and a model "
+             "trained on sharper frames may infer wrong motions; ")
+    assert read_notes(sources, shards, ["left out"], 32) == [
+        "left out", "/data/a: gripper from /gripper",
+        f"the frames of 4 sources (a, b, c, ...) {small.format('16x16')}{advice.format('16x16')}",
+        f"the frames of /data/e {small.format('24x20')}{advice.format('24x20')}"]
+    assert read_notes(sources[:2], shards, [], 32)[1].startswith(
+        "the frames of all 2 sources are 16x16 px")
+    assert read_notes(sources, shards, [], 16) == ["/data/a: gripper from /gripper"]
+    assert read_notes(sources, shards, [], None) == ["/data/a: gripper from /gripper"]

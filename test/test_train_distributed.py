@@ -5,7 +5,6 @@ step by step; resume under 2 ranks == the uninterrupted 2-rank run; another worl
 """
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +22,6 @@ from vjepa_ros.train.distributed import (
     topology_from_env,
 )
 from vjepa_ros.train.synthetic import write_blob_episodes, write_tiny_encoder
-from vjepa_ros.train.trainer import stop_on_sigint
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: 1 thread is fastest
 
@@ -184,19 +182,6 @@ def test_cli_under_torchrun_prints_once(runs, tmp_path):
     assert (tmp_path / "run" / "world_model.pt").is_file()
     state = torch.load(tmp_path / "run" / "latest.pt", weights_only=True)
     assert state["world_size"] == 2 and state["step"] == 2
-
-
-@pytest.mark.parametrize("at_once_on_second", [True, False])
-def test_sigint_requests_a_stop_and_a_second_one_interrupts_only_alone(at_once_on_second):
-    with stop_on_sigint(at_once_on_second) as stop:
-        signal.raise_signal(signal.SIGINT)
-        assert stop["requested"]
-        if at_once_on_second:  # one process: the second Ctrl-C stops at once
-            with pytest.raises(KeyboardInterrupt):
-                signal.raise_signal(signal.SIGINT)
-        else:  # torchrun ranks: every SIGINT only requests the stop after the step
-            signal.raise_signal(signal.SIGINT)
-            assert stop["requested"]
 
 
 def test_ranks_always_share_a_disk_cache(tmp_path):

@@ -41,6 +41,25 @@ def frame_size_note(width: int, height: int, model_size, frames: str = "the bag'
             f"upsampled, and {risk}; {advice}")
 
 
+def grouped_frame_size_notes(items, model_size, frames, advice, **wording) -> list[str]:
+    """Return one :func:`frame_size_note` per frame size smaller than the model's input.
+
+    For the data of a training run (``vjepa-ros train``, ``vjepa-ros pretrain``), whose many
+    sources or segments share few sizes: one note per size, in the order sizes first appear.
+    ``items``: (item, (height, width) [px] of its frames) pairs, an item being a source or a
+    segment; ``model_size``: as :func:`frame_size_note` takes it. ``frames(group)``: how the
+    note names the frames of the items of one size (``"the frames of all 5 sources"``);
+    ``advice(width, height)``: what to do about frames of that size; ``wording``: the ``model``
+    and ``risk`` words of :func:`frame_size_note`.
+    """
+    groups: dict[tuple[int, int], list] = {}
+    for item, (height, width) in items:
+        groups.setdefault((int(height), int(width)), []).append(item)
+    return [frame_size_note(width, height, model_size, frames(group), advice(width, height),
+                            **wording) for (height, width), group in groups.items()
+            if frame_size_note(width, height, model_size, **wording)]  # frames, advice: if due
+
+
 def input_size(model_size) -> tuple[int, int]:
     """Return (height, width) [px] of ``model_size``: such a pair, or an int for a square."""
     return (model_size, model_size) if isinstance(model_size, int) else tuple(model_size)

@@ -268,8 +268,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     Under torchrun every rank runs this; rank 0 alone prints (errors: every rank, prefixed).
     """
     trainer, topology = None, None  # topology: known once the process group is up
+    bars = False  # progress bars on: a stop line first ends the bar's line
     try:
         config = config_from_args(args)  # every option, before torch is imported
+        bars = config.progress
         from vjepa_ros.train.distributed import process_group
         from vjepa_ros.train.prepare import build_trainer
 
@@ -287,10 +289,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         word, status = stopped_by(exc)
         if topology is not None and not topology.is_main:
             return status
+        lead = "\n" if bars else ""  # --quiet: no bar, no empty line
         if trainer is None:
-            print(f"\nvjepa-ros train: {word} before training started", file=sys.stderr)
+            print(f"{lead}vjepa-ros train: {word} before training started", file=sys.stderr)
             return status
-        print(f"\nvjepa-ros train: {word} at step {trainer.step}; "
+        print(f"{lead}vjepa-ros train: {word} at step {trainer.step}; "
               f"{trainer.out / 'latest.pt'} saved, continue with: vjepa-ros train --out "
               f"{shlex.quote(str(trainer.out))} --resume", file=sys.stderr)
         return status

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from vjepa_ros.config import ConfigError, flatten
-from vjepa_ros.image_notes import frame_size_note, input_size
+from vjepa_ros.image_notes import grouped_frame_size_notes, input_size
 from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import (
     ACPredictor,
@@ -195,7 +195,7 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
     smaller than ``model_size`` (the encoder's (height, width) [px], as ``eval`` says it).
     """
     notes = list(left_out)
-    small: dict[tuple[int, int], list] = {}
+    sizes = []
     for source in sources:
         shard = shards.get(source)
         if shard is None:
@@ -204,19 +204,21 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
             named = str(source.path) in note or note.startswith(f"{source.name}:")
             notes.append(note if named else f"{source.path}: {note}")
         if shard.get("frame_size") is not None:
-            height, width = (int(v) for v in shard["frame_size"])
-            if frame_size_note(width, height, model_size):
-                small.setdefault((height, width), []).append(source)
-    for (height, width), group in small.items():
+            sizes.append((source, shard["frame_size"]))
+    read = sum(source in shards for source in sources)
+
+    def frames(group) -> str:
         names = ", ".join(s.name for s in group[:3]) + (", ..." if len(group) > 3 else "")
-        which = (str(group[0].path) if len(group) == 1 else f"all {len(group)} sources"
-                 if len(group) == sum(s in shards for s in sources)
-                 else f"{len(group)} sources ({names})")
+        return "the frames of " + (str(group[0].path) if len(group) == 1 else
+                                   f"all {len(group)} sources" if len(group) == read
+                                   else f"{len(group)} sources ({names})")
+
+    def advice(width: int, height: int) -> str:
         model_h, model_w = input_size(model_size)
-        advice = (f"record at {model_w}x{model_h} or larger, or use an encoder made for "
-                  f"{width}x{height} frames")
-        notes.append(frame_size_note(width, height, model_size, f"the frames of {which}",
-                                     advice, model="the encoder"))
+        return (f"record at {model_w}x{model_h} or larger, or use an encoder made for "
+                f"{width}x{height} frames")
+
+    notes += grouped_frame_size_notes(sizes, model_size, frames, advice, model="the encoder")
     return list(dict.fromkeys(notes))
 
 

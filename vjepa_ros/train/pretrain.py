@@ -196,18 +196,19 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
             if checkpoint:
                 checkpoint(done, target_encoder)
 
+    def result() -> PretrainResult:  # of the steps done so far
+        return PretrainResult(target_encoder.eval(), losses, monitors, warnings,
+                              time.perf_counter() - started)
+
     monitor(0)
-    with deferred_stop() as check_stop:
+    with deferred_stop() as stop:
         try:
             for step in range(config.steps):
                 step_and_monitor(step)
-                check_stop()
+                stop.check()
         except KeyboardInterrupt as exc:
-            seconds = time.perf_counter() - started
-            raise PretrainInterrupted(PretrainResult(target_encoder.eval(), losses, monitors,
-                                                     warnings, seconds), exc) from None
-    return PretrainResult(target_encoder.eval(), losses, monitors, warnings,
-                          time.perf_counter() - started)
+            raise PretrainInterrupted(result(), exc) from None
+    return result()
 
 
 def save_pretrained(path, encoder, config: PretrainConfig, result: PretrainResult | None,

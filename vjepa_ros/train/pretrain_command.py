@@ -150,7 +150,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     except (OSError, ValueError, ConfigError, FloatingPointError) as exc:
         print(f"vjepa-ros pretrain: {exc}", file=sys.stderr)
         return exit_status(exc)
-    plot = write_curves(result, config.floors, path)
+    plot = write_curves(result, config.floors, *curve_files(out))
     if result.losses:
         tail = result.losses[-50:]
         done = (f"{config.steps} steps in {result.seconds / 60:.1f} min "
@@ -171,10 +171,10 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 def existing_outputs(out: Path) -> list[Path]:
     """Return the files a run to ``out`` would write that exist already, ``out`` first.
 
-    Those are ``out`` and its curves and plot (``.json``, ``.png``), and the :func:`step_file`
+    Those are ``out`` and its curves and plot (:func:`curve_files`), and the :func:`step_file`
     files of ``--save-every`` or a stopped run (``out.step37.pt`` with its ``.json``/``.png``).
     """
-    named = [out, out.with_suffix(".json"), out.with_suffix(".png")]
+    named = [out, *curve_files(out)]
     steps = re.compile(rf"{re.escape(out.stem)}\.step\d+(\.|$)")
     found = sorted((path for path in out.parent.glob(f"{glob.escape(out.stem)}.step*")
                     if steps.match(path.name)), key=lambda path: path.name)
@@ -202,15 +202,28 @@ def step_file(out: Path, step: int) -> Path:
     return out.with_name(f"{out.stem}.step{step}{out.suffix}")
 
 
+def curve_files(out: Path, step: int | None = None) -> tuple[Path, Path]:
+    """Return the curves (.json) and plot (.png) of the encoder file of ``out``.
+
+    ``step``: of the :func:`step_file` of that step instead. The encoder file's name with
+    ``.json``/``.png`` for its extension (``enc.pt``: ``enc.json``, ``enc.step37.json``), also
+    for an ``out`` without one (``enc``: ``enc.json``, and ``enc.step37.json`` beside the file
+    ``enc.step37``, never the full run's ``enc.json``).
+    """
+    base = out.stem if step is None else f"{out.stem}.step{step}"
+    return out.with_name(f"{base}.json"), out.with_name(f"{base}.png")
+
+
 def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Path]) -> int:
     """Save the encoder of a run Ctrl-C or SIGTERM stopped; say so in one line; return 130/143.
 
     ``stopped``: ``pretrain.PretrainInterrupted``. The target encoder after its N whole steps
     goes to :func:`step_file` (``encoder.step37.pt``, as ``--save-every`` names its files,
     ``trained_steps`` N inside; ``--out`` stays free for a full run), with its curves (.json)
-    and plot (.png); ``periodic``: the ``--save-every`` files written, the last one named too
-    (that of the stop step itself: said so). The line says that a rerun starts at step 0 (there
-    is no ``--resume``). Nothing is written when no step was done.
+    and plot (.png) named after it (:func:`curve_files`); ``periodic``: the ``--save-every``
+    files written, the last one named too (that of the stop step itself: said so). The line
+    says that a rerun starts at step 0 (there is no ``--resume``). Nothing is written when no
+    step was done.
     """
     from vjepa_ros.terminate import stopped_by
     from vjepa_ros.train.pretrain import save_pretrained
@@ -224,40 +237,40 @@ def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Pat
         return status
     path = save_pretrained(step_file(out, step), result.encoder, config, result, num_frames,
                            step)
-    plot = write_curves(result, config.floors, path)
+    curves, plot = curve_files(out, step)
+    write_curves(result, config.floors, curves, plot)
     also = ""
     if periodic:  # the stop step's own --save-every file is the one just replaced
         also = (f"; last --save-every file {periodic[-1]}" if periodic[-1] != path
                 else "; also the last --save-every file")
     print(f"vjepa-ros pretrain: {word} at step {step} of {config.steps}; the encoder as trained "
-          f"so far saved to {path} (curves {path.with_suffix('.json').name}, plot {plot.name})"
+          f"so far saved to {path} (curves {curves.name}, plot {plot.name})"
           f"{also}; pretrain has no --resume: a rerun starts at step 0 (use a new --out)",
           file=sys.stderr)
     return status
 
 
-def write_curves(result, floors: dict[str, float], path: Path) -> Path:
-    """Write ``result``'s curves beside encoder file ``path`` (.json) and plot them (.png).
+def write_curves(result, floors: dict[str, float], curves: Path, plot: Path) -> Path:
+    """Write ``result``'s curves to ``curves`` (.json) and plot them to ``plot`` (.png).
 
-    Returns the plot's path.
+    The paths: :func:`curve_files`. Returns the plot's path.
     """
-    curves = {"losses": result.losses, "monitors": result.monitors, "warnings": result.warnings,
+    values = {"losses": result.losses, "monitors": result.monitors, "warnings": result.warnings,
               "seconds": result.seconds}
-    path.with_suffix(".json").write_text(json.dumps(curves, indent=0))
-    return plot_curves(result.losses, result.monitors, floors, path.with_suffix(".png"))
+    curves.write_text(json.dumps(values, indent=0))
+    return plot_curves(result.losses, result.monitors, floors, plot)
 
 
 def size_notes(segments, img_size: int) -> list[str]:
     """Return a note for each frame size under the encoder's ``img_size`` [px] (upsampled)."""
-    from vjepa_ros.image_notes import frame_size_note
+    from vjepa_ros.image_notes import grouped_frame_size_notes
 
-    sizes = sorted({segment.shape[1:3] for segment in segments})
-    notes = [frame_size_note(
-        width, height, img_size, "the frames", f"collect them at {img_size}x{img_size} or "
-        "larger (collect --width/--height), or lower img_size in --config",
-        model="the encoder", risk="it learns from frames blurred by the upsampling")
-        for height, width in sizes]
-    return [note for note in notes if note]
+    advice = (f"collect them at {img_size}x{img_size} or larger (collect --width/--height), or "
+              "lower img_size in --config")
+    return grouped_frame_size_notes(
+        [(segment, segment.shape[1:3]) for segment in segments], img_size,
+        lambda group: "the frames", lambda width, height: advice, model="the encoder",
+        risk="it learns from frames blurred by the upsampling")
 
 
 def plot_curves(losses, monitors, floors: dict[str, float], path: Path) -> Path:

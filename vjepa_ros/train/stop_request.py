@@ -1,11 +1,11 @@
 """Ctrl-C and SIGTERM as a request to stop where the work is whole (after a training step).
 
-A long loop that saves what it did on Ctrl-C or SIGTERM (``vjepa-ros pretrain``) needs the
-signal to land between steps: one that lands mid-step (in the middle of an EMA update of the
-target encoder) leaves a half-updated model. Within :func:`deferred_stop` the signal is only
-noted; the loop calls ``check()`` after each step, which raises it then as the exception the
-signal raises elsewhere (KeyboardInterrupt; ``terminate.Terminated`` for SIGTERM), so
-``terminate.stopped_by`` words it and gives the exit status.
+A long loop that saves what it did on Ctrl-C or SIGTERM (``vjepa-ros train``, ``vjepa-ros
+pretrain``) needs the signal to land between steps: one that lands mid-step (in the middle of an
+optimizer step or an EMA update) leaves a half-updated model. Within :func:`deferred_stop` the
+signal is only noted; the loop calls ``check()`` after each step, which raises it then as the
+exception the signal raises elsewhere (KeyboardInterrupt; ``terminate.Terminated`` for SIGTERM),
+so ``terminate.stopped_by`` words it and gives the exit status.
 """
 
 from __future__ import annotations
@@ -13,45 +13,69 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from typing import NoReturn
 
 from vjepa_ros.terminate import Terminated
 
 
+class StopRequest:
+    """The stop a signal requested within :func:`deferred_stop` (none yet: ``requested`` False)."""
+
+    def __init__(self):
+        self.signal: KeyboardInterrupt | None = None  # Terminated for SIGTERM
+
+    @property
+    def requested(self) -> bool:
+        """Whether Ctrl-C or SIGTERM came."""
+        return self.signal is not None
+
+    def check(self) -> None:
+        """Raise the requested stop (see :meth:`stop`); nothing before one was requested."""
+        if self.signal is not None:
+            self.stop()
+
+    def stop(self) -> NoReturn:
+        """Raise KeyboardInterrupt after a Ctrl-C, ``terminate.Terminated`` after a SIGTERM.
+
+        KeyboardInterrupt too without a signal of this process's own (another torchrun rank
+        got it: ``distributed.any_rank``).
+        """
+        raise self.signal if self.signal is not None else KeyboardInterrupt()
+
+
 @contextlib.contextmanager
-def deferred_stop() -> Iterator[Callable[[], None]]:
-    """Within: Ctrl-C (SIGINT) and SIGTERM only request a stop; yield ``check()`` raising it.
+def deferred_stop(at_once_on_second: bool = True) -> Iterator[StopRequest]:
+    """Within: Ctrl-C (SIGINT) and SIGTERM only request a stop; yield the :class:`StopRequest`.
 
-    ``check()`` raises KeyboardInterrupt after a Ctrl-C, :class:`terminate.Terminated` after a
-    SIGTERM (the first one that came), and nothing before. A second Ctrl-C raises
-    KeyboardInterrupt at once (a step that hangs can still be stopped); later SIGTERMs are
-    ignored, as ``terminate.sigterm_raises`` ignores them. The handlers in force before are
-    restored on the way out. Outside the main thread (where Python cannot set handlers) nothing
-    changes and ``check()`` never raises.
+    The first signal that came is the one requested. ``at_once_on_second``: a second Ctrl-C
+    raises KeyboardInterrupt at once (one process: a step that hangs can still be stopped).
+    False for torchrun ranks: each gets SIGINT twice (from the terminal and from torchrun
+    passing it on), and a rank that stopped mid-step would leave the others waiting in a
+    collective, so there every Ctrl-C only requests the stop (torchrun kills ranks that do not
+    exit in time). Later SIGTERMs are ignored, as ``terminate.sigterm_raises`` ignores them. The
+    handlers in force before are restored on the way out. Outside the main thread (where Python
+    cannot set handlers) nothing changes and nothing is ever requested.
     """
-    requested: list[KeyboardInterrupt] = []
-
-    def check() -> None:
-        if requested:
-            raise requested[0]
-
+    stop = StopRequest()
     if threading.current_thread() is not threading.main_thread():
-        yield check
+        yield stop
         return
 
     def on_sigint(signum, frame) -> None:
-        if requested:
+        if stop.signal is None:
+            stop.signal = KeyboardInterrupt()
+        elif at_once_on_second:
             raise KeyboardInterrupt
-        requested.append(KeyboardInterrupt())
 
     def on_sigterm(signum, frame) -> None:
-        if not requested:
-            requested.append(Terminated())
+        if stop.signal is None:
+            stop.signal = Terminated()
 
     previous = {signal.SIGINT: signal.signal(signal.SIGINT, on_sigint),
                 signal.SIGTERM: signal.signal(signal.SIGTERM, on_sigterm)}
     try:
-        yield check
+        yield stop
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

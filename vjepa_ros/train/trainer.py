@@ -30,8 +30,6 @@ A checkpoint records its world size; resuming under another one is refused.
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
 import time
 from pathlib import Path
 
@@ -53,6 +51,7 @@ from vjepa_ros.train.features import FeatureBank
 from vjepa_ros.train.objective import prediction_losses
 from vjepa_ros.train.report import plot_losses, write_json
 from vjepa_ros.train.schedule import LRSchedule, make_optimizer, set_lr
+from vjepa_ros.train.stop_request import StopRequest, deferred_stop
 
 CHECKPOINT_FORMAT = "vjepa_ros.train/1"
 
@@ -242,13 +241,14 @@ class Trainer:
     def train(self, until: int | None = None) -> dict:
         """Train up to step ``until`` (default: ``steps``); save, and export when done.
 
-        Ctrl-C (SIGINT) finishes the current step, saves ``latest.pt`` and raises
-        KeyboardInterrupt; a second Ctrl-C interrupts at once.
+        Ctrl-C (SIGINT) or SIGTERM finishes the current step, saves ``latest.pt`` and raises
+        KeyboardInterrupt (``terminate.Terminated`` for SIGTERM); a second Ctrl-C interrupts at
+        once, except under torchrun (``stop_request.deferred_stop``).
         """
-        with stop_on_sigint(at_once_on_second=not self.topology.distributed) as stop:
+        with deferred_stop(at_once_on_second=not self.topology.distributed) as stop:
             return self._train(until, stop)
 
-    def _train(self, until: int | None, stop: dict) -> dict:
+    def _train(self, until: int | None, stop: StopRequest) -> dict:
         from tqdm import tqdm
 
         config, main = self.config, self.topology.is_main
@@ -274,8 +274,8 @@ class Trainer:
                     shown["val"] = f"{last_val['loss']:.4f}"
                 bar.set_postfix(shown, refresh=False)
                 # Every rank stops after the same step (torchrun signals them one by one).
-                if any_rank(stop["requested"], self.topology, self.device):
-                    raise KeyboardInterrupt
+                if any_rank(stop.requested, self.topology, self.device):
+                    stop.stop()
         except KeyboardInterrupt:
             bar.close()
             if main:
@@ -374,32 +374,6 @@ class Trainer:
         write_json(files["log"], log)
         plot_losses(self.history, files["plot"], self.info.get("copy_baseline"))
         return files
-
-
-@contextlib.contextmanager
-def stop_on_sigint(at_once_on_second: bool = True):
-    """Turn SIGINT into a request to stop after the current step (main thread only).
-
-    ``at_once_on_second``: a second Ctrl-C interrupts at once (one process). Under torchrun each
-    rank gets SIGINT twice (from the terminal and from torchrun passing it on), and a rank that
-    stopped mid-step would leave the others waiting in a collective: there every SIGINT only
-    requests the stop (torchrun kills ranks that do not exit in time).
-    """
-    stop = {"requested": False}
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-
-    def request(signum, frame):
-        stop["requested"] = True
-        if at_once_on_second:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = signal.signal(signal.SIGINT, request)
-    try:
-        yield stop
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def check_world_size(state: dict, world_size: int, path) -> None:
