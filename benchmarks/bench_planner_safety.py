@@ -540,7 +540,7 @@ def check(args) -> None:
           f"max_angular_speed_rad_s {limits.max_angular_speed_rad_s:g}, max_step_m "
           f"{limits.max_step_m:g}; stream {1 / period_s:g} Hz: longest step "
           f"{longest_step_m(limits, period_s) * 1e3:g} mm; speeds over ≥ {SPAN_S * 1e3:g} ms "
-          f"spans, limit + {SPEED_TOLERANCE:.0%}")
+          f"spans, limit + {SPEED_TOLERANCE:.1%}")
     print("\n".join(table(phases, limits)))
     for note in notes:
         print(note)

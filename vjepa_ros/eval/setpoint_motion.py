@@ -131,11 +131,11 @@ def limit_failures(motion: SetpointMotion, limits: SafetyLimits, period_s: float
          limits.max_angular_speed_rad_s * tick, "rad",
          f"safety.max_angular_speed_rad_s {limits.max_angular_speed_rad_s:g} × {tick * 1e3:g} ms"),
         ("linear speed", motion.max_speed_m_s, limits.max_speed_m_s * (1 + speed_tolerance),
-         "m/s", f"safety.max_speed_m_s {limits.max_speed_m_s:g} + {speed_tolerance:.0%}"),
+         "m/s", f"safety.max_speed_m_s {limits.max_speed_m_s:g} + {speed_tolerance:.1%}"),
         ("angular speed", motion.max_angular_speed_rad_s,
          limits.max_angular_speed_rad_s * (1 + speed_tolerance), "rad/s",
          f"safety.max_angular_speed_rad_s {limits.max_angular_speed_rad_s:g} + "
-         f"{speed_tolerance:.0%}"),
+         f"{speed_tolerance:.1%}"),
         ("distance outside the workspace box", motion.outside_box_m, 0.0, "m", "the box"),
     ]
     return [f"FAIL: {what} {value:.4g} {unit} > {limit:.4g} {unit} ({source})"
