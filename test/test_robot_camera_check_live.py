@@ -274,3 +274,40 @@ def test_live_check_on_the_simulated_arm():
         assert abs(run.result.yaw_deg - 60) < 3 and run.result.verdict == Verdict.ROTATE
         np.testing.assert_allclose(sim.ee_state()[:3], start[:3], atol=0.01)
         assert not session.enabled
+
+
+def test_set_points_stamped_with_their_tick_time_keep_the_speed_limit_on_a_jittery_timer():
+    # A loaded machine runs the stream timer late and unevenly (2-45 ms between ticks). The
+    # set-points carry the session-clock time they were computed for; speeds read from those
+    # stamps (as bench_planner_safety.py reads the published headers) stay within
+    # safety.max_speed_m_s with no tolerance, at the check's top speed.
+    from vjepa_ros.eval.setpoint_motion import limit_failures, measure_setpoints
+
+    arm = IdealArm()
+    jitter = np.random.default_rng(3)
+    stamps, poses, clock = [], [], []
+
+    def tick(state_too=True):
+        arm.now += float(jitter.uniform(0.002, 0.045))
+        arm.observe(state_too)
+        out = arm.session.stream_step()
+        if out is not None and out.setpoint is not None:
+            stamps.append(out.stamp)
+            clock.append(arm.now)
+            poses.append(out.setpoint.copy())
+            arm.state = out.setpoint.copy()
+        return out
+
+    arm.tick = tick
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.05, corners=False),
+                                         None, NO_TRIAL)
+    arm.run(run)
+    assert not run.error, run.error
+    assert stamps == clock  # each set-point's stamp: the clock when its tick computed it
+    poses = np.array(poses)
+    quat = [[1.0, 0.0, 0.0, 0.0]] * len(poses)  # orientation held (the check only translates)
+    limits, period = arm.session.limits, 1.0 / arm.session.control.stream_rate_hz
+    motion = measure_setpoints(stamps, poses[:, :3], quat, limits, period)
+    assert motion.max_speed_m_s > 0.9 * limits.max_speed_m_s  # the check reached top speed
+    assert limit_failures(motion, limits, period, speed_tolerance=0.0) == []

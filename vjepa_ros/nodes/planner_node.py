@@ -19,6 +19,7 @@ import dataclasses
 import sys
 import time
 
+from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from rcl_interfaces.msg import SetParametersResult
@@ -44,7 +45,13 @@ from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.nodes.pose_msgs import frame_problem, set_pose, stamp_seconds, state_from_pose
+from vjepa_ros.nodes.pose_msgs import (
+    frame_problem,
+    set_pose,
+    set_stamp,
+    stamp_seconds,
+    state_from_pose,
+)
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
 from vjepa_ros.robot.joint_states import (
     JointStateReader,
@@ -452,7 +459,10 @@ class PlannerNode(Node):
         out = self.session.stream_step()
         if out is None:
             return
-        stamp = self.get_clock().now().to_msg()
+        # stamped with the time the tick computed the set-point for (the session's clock is this
+        # node's), not when it is published: the callback's delay would make the stamps jitter
+        # and a speed read from them exceed safety.max_speed_m_s at full speed
+        stamp = set_stamp(Time(), out.stamp)
         frame_id = self.kinematics.base_frame
         if out.setpoint is not None:
             msg = PoseStamped()

@@ -5,6 +5,8 @@ The functions take message objects (or anything with the same fields), so they r
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from vjepa_ros.robot.base_frame import frame_matches
@@ -14,6 +16,19 @@ from vjepa_ros.robot.kinematics import pose_to_state, state_to_pose
 def stamp_seconds(stamp) -> float:
     """Seconds of a ``builtin_interfaces/Time`` (``sec`` + ``nanosec``)."""
     return stamp.sec + stamp.nanosec * 1e-9
+
+
+def set_stamp(stamp, seconds: float):
+    """Fill a ``builtin_interfaces/Time`` with ``seconds`` (rounded to the nanosecond); return it.
+
+    The inverse of :func:`stamp_seconds` (a float64 keeps ~0.2 µs at today's epoch seconds). The
+    whole seconds are split off first (exact), so the fraction is not rounded twice.
+    """
+    whole = math.floor(seconds)
+    nanoseconds = round((seconds - whole) * 1e9)
+    carry, stamp.nanosec = divmod(nanoseconds, 1_000_000_000)
+    stamp.sec = int(whole) + carry
+    return stamp
 
 
 def state_from_pose(pose, gripper: float) -> np.ndarray:

@@ -38,6 +38,7 @@ from std_srvs.srv import Trigger
 from vjepa_ros.config import param
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.params import declare_config
+from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.sim.config import SimConfig
 from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner
 
@@ -59,11 +60,6 @@ class SimNodeConfig(SimConfig, RunnerConfig):
         "other nodes with use_sim_time:=true)."
     )
     camera_frame_id: str = param("camera_color_optical_frame", "header.frame_id of the images.")
-
-
-def _stamp(seconds: float) -> Time:
-    nanoseconds = round(seconds * 1e9)
-    return Time(sec=nanoseconds // 1_000_000_000, nanosec=nanoseconds % 1_000_000_000)
 
 
 class SimNode(Node):
@@ -127,7 +123,7 @@ class SimNode(Node):
 
     def stamp(self) -> Time:
         if self.config.publish_clock:
-            return _stamp(self.sim_time())
+            return set_stamp(Time(), self.sim_time())
         return self.get_clock().now().to_msg()
 
     def on_timer(self) -> None:
@@ -157,7 +153,7 @@ class SimNode(Node):
     def _tick(self) -> None:
         frame_due = self.runner.tick()
         if self.clock_pub is not None:
-            self.clock_pub.publish(Clock(clock=_stamp(self.sim_time())))
+            self.clock_pub.publish(Clock(clock=set_stamp(Time(), self.sim_time())))
         self.publish_state()
         if frame_due:
             self.publish_frame()

@@ -789,7 +789,7 @@ class MPCSession(CameraCheckSession):
                     return None
                 self._stream_held = True
                 self._hold(refusal)
-                return StreamOutput(None, np.zeros(6), hold_started=True)
+                return StreamOutput(None, np.zeros(6), now, hold_started=True)
             if self._stream_held:
                 self._stream_held = False
                 self._transition(Event.RESUME)
@@ -809,7 +809,7 @@ class MPCSession(CameraCheckSession):
                 return None
             if self.camera_check is None:
                 self._check_arrival(now)
-            return StreamOutput(setpoint, self.streamer.twist())
+            return StreamOutput(setpoint, self.streamer.twist(), now)
 
     def _check_arrival(self, now: float) -> None:
         if self._phase is not Phase.MOVING:

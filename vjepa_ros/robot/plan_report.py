@@ -59,8 +59,11 @@ class PlanReport:
 
 @dataclasses.dataclass
 class StreamOutput:
+    """One stream tick's output, stamped with the session-clock time it was computed for."""
+
     setpoint: np.ndarray | None  # [7] the set-point to publish; None: publish nothing
     twist: np.ndarray  # [6] set-point velocity (zero on hold)
+    stamp: float  # [s] session clock: the set-point is where the stream is at this time
     hold_started: bool = False  # this tick entered a hold (send one zero twist)
 
 

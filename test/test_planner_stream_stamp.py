@@ -1,0 +1,45 @@
+"""The planner node publishes each set-point with the time its tick computed it for."""
+
+import types
+
+import numpy as np
+import pytest
+
+from vjepa_ros.nodes.planner_node import PlannerNode
+from vjepa_ros.nodes.pose_msgs import set_stamp, stamp_seconds
+from vjepa_ros.robot.plan_report import StreamOutput
+
+
+class _Publisher:
+    def __init__(self):
+        self.sent = []
+
+    def publish(self, msg):
+        self.sent.append(msg)
+
+
+@pytest.mark.parametrize("stamp", [12.345678901, 1_764_625_000.25, 0.0])
+def test_set_point_and_twist_carry_the_tick_time_not_the_publish_time(stamp):
+    out = StreamOutput(np.array([0.4, 0.1, 0.3, np.pi, 0.0, 0.0, 0.0]), np.arange(6.0), stamp)
+    node = types.SimpleNamespace(
+        session=types.SimpleNamespace(stream_step=lambda: out),
+        kinematics=types.SimpleNamespace(base_frame="fr3_link0"),
+        target_pub=_Publisher(), twist_pub=_Publisher(),
+        get_clock=lambda: pytest.fail("the stamp must not come from the clock at publish time"))
+    PlannerNode._stream(node)
+    (pose,), (twist,) = node.target_pub.sent, node.twist_pub.sent
+    for msg in (pose, twist):
+        assert stamp_seconds(msg.header.stamp) == pytest.approx(stamp, abs=1e-6)
+        assert msg.header.frame_id == "fr3_link0"
+    assert pose.pose.position.x == pytest.approx(0.4)
+    assert twist.twist.linear.z == 2.0 and twist.twist.angular.z == 5.0
+
+
+@pytest.mark.parametrize("seconds, sec, nanosec", [
+    (0.0, 0, 0), (1.5, 1, 500_000_000), (12.999999999, 12, 999_999_999),
+    (1_764_625_000.25, 1_764_625_000, 250_000_000), (2.9999999999, 3, 0)])
+def test_set_stamp_rounds_to_the_nanosecond_and_carries_into_seconds(seconds, sec, nanosec):
+    from builtin_interfaces.msg import Time
+
+    stamp = set_stamp(Time(), seconds)
+    assert (stamp.sec, stamp.nanosec) == (sec, nanosec)
