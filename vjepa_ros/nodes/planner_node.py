@@ -434,7 +434,10 @@ class PlannerNode(Node):
             self._send_gripper(report.gripper_command)
         if report.debug_rgb is not None:
             image = Image(**rgb_to_image_fields(report.debug_rgb))
-            image.header.stamp = self.get_clock().now().to_msg()
+            # the planned camera frame's stamp (a derived image carries its source's), so a
+            # viewer or a bag lines it up with the frame it shows; now only if there is none
+            image.header.stamp = self.get_clock().now().to_msg() if report.frame_stamp is None \
+                else set_stamp(Time(), report.frame_stamp)
             self.debug_pub.publish(image)
         return True
 
