@@ -72,3 +72,18 @@ def one_thread():
 
     with single_thread():
         yield
+
+
+@pytest.fixture
+def two_ctrl_c():
+    """Return a function sending Ctrl-C (SIGINT) twice to this process, as an impatient user.
+
+    Within ``stop_request.deferred_stop`` the first requests the stop, the second stops at once.
+    """
+    import signal
+
+    def send() -> None:
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
+
+    return send

@@ -262,3 +262,60 @@ def test_a_stopped_run_names_its_curves_after_its_step_file_also_without_an_exte
     assert pretrain_command.curve_files(out) == (tmp_path / "enc.json", tmp_path / "enc.png")
     assert sorted(pretrain_command.existing_outputs(out)) == sorted(tmp_path / name
                                                                     for name in written)
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_a_second_ctrl_c_saves_only_the_steps_it_did_not_cut(tmp_path, data, capsys,
+                                                             monkeypatch, two_ctrl_c):
+    """A second Ctrl-C in the middle of a step saved its half-updated encoder as the step before.
+
+    In the EMA update of step 3 it overwrote the --save-every file of step 2 with it. Now that
+    file, or nothing at all in step 1, stays as it was and the line says so; a second Ctrl-C
+    during the monitors (between steps) still saves the steps done.
+    """
+    from vjepa_ros.train import pretrain
+
+    tiny_episodes(data, 32)
+    settings = tmp_path / "tiny.yaml"
+    settings.write_text(yaml.safe_dump({**TINY, "img_size": 32, "monitor_every": 1}))
+    ema_update, collapse_monitors = pretrain.ema_update, pretrain.collapse_monitors
+
+    def run(name: str, where: str, call: int) -> int:
+        calls, kept = [], {}
+
+        def interrupted(real, *args):
+            done = real(*args)  # the EMA update of step `call`; the monitors of step `call` - 1
+            calls.append(1)
+            if len(calls) == call:
+                kept.update({path.name: path.read_bytes() for path in tmp_path.glob("*.pt")})
+                two_ctrl_c()
+            return done
+
+        target = {"ema_update": ema_update, "collapse_monitors": collapse_monitors}[where]
+        monkeypatch.setattr(pretrain, where, lambda *args: interrupted(target, *args))
+        status = main(["pretrain", "--data", str(data), "--out", str(tmp_path / f"{name}.pt"),
+                       "--config", str(settings), "--steps", "10", "--save-every", "2"])
+        monkeypatch.undo()
+        assert {path.name: path.read_bytes() for path in tmp_path.glob("*.pt")
+                if path.name in kept} == kept  # nothing saved before was written again
+        return status
+
+    ended = "pretrain has no --resume: a rerun starts at step 0"
+    assert run("first", "ema_update", 1) == 130
+    assert capsys.readouterr().err == (
+        "vjepa-ros pretrain: interrupted at once in the middle of step 1 of 10; its half-updated "
+        f"encoder was not saved; nothing was saved for this run; {ended}\n")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["episodes", "tiny.yaml"]
+
+    assert run("third", "ema_update", 3) == 130
+    assert capsys.readouterr().err == (
+        "vjepa-ros pretrain: interrupted at once in the middle of step 3 of 10; its half-updated "
+        f"encoder was not saved; the last --save-every file {tmp_path / 'third.step2.pt'} stays "
+        f"as it was; {ended} (use a new --out)\n")
+    assert sorted(path.name for path in tmp_path.glob("third*")) == ["third.step2.pt"]
+
+    assert run("monitors", "collapse_monitors", 4) == 130  # monitors of step 0, 1, 2, 3
+    assert capsys.readouterr().err.startswith(
+        "vjepa-ros pretrain: interrupted at step 3 of 10; the encoder as trained so far saved to "
+        f"{tmp_path / 'monitors.step3.pt'} (curves monitors.step3.json, plot monitors.step3.png); "
+        f"last --save-every file {tmp_path / 'monitors.step2.pt'}")

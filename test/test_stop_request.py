@@ -44,3 +44,21 @@ def test_another_ranks_stop_is_a_keyboard_interrupt():
         with pytest.raises(KeyboardInterrupt) as stopped:
             stop.stop()
         assert type(stopped.value) is KeyboardInterrupt
+
+
+def test_a_second_ctrl_c_within_a_marked_step_says_so():
+    """A second Ctrl-C mid-step raised a plain KeyboardInterrupt: the half-updated model was saved.
+
+    Within ``stop.step(n)`` it raises ``InterruptedMidStep`` (step n); between steps, as before.
+    """
+    from vjepa_ros.train.stop_request import InterruptedMidStep
+
+    with deferred_stop() as stop:
+        signal.raise_signal(signal.SIGINT)  # the request
+        with pytest.raises(InterruptedMidStep) as stopped:
+            with stop.step(7):
+                signal.raise_signal(signal.SIGINT)  # as in the middle of an optimizer step
+        assert stopped.value.step == 7 and stop.stepping is None
+        with pytest.raises(KeyboardInterrupt) as stopped:
+            signal.raise_signal(signal.SIGINT)  # between steps: what the loop did is whole
+        assert type(stopped.value) is KeyboardInterrupt

@@ -340,6 +340,91 @@ def test_sigterm_mid_step_finishes_the_step_and_saves_it(data, tmp_path, monkeyp
         assert torch.equal(resumed["predictor"][name], value), name
 
 
+@pytest.mark.parametrize("stop_step", [1, 3])
+def test_a_second_ctrl_c_mid_step_saves_nothing_and_says_what_latest_holds(
+        data, tmp_path, monkeypatch, capsys, two_ctrl_c, stop_step):
+    """A second Ctrl-C within a step saved its half-updated predictor as the step before.
+
+    The line said "latest.pt saved, continue with ... --resume": resuming from it continued from
+    wrong weights. Now latest.pt stays as it was (save_every 2: step 2's, or none at all) and the
+    line says so.
+    """
+    from vjepa_ros.train.trainer import Trainer
+
+    step = Trainer.train_step
+    out = tmp_path / "twice"
+    before = {}
+
+    def interrupted_mid_step(self):
+        if self.step + 1 < stop_step:
+            return step(self)
+        latest = out / "latest.pt"
+        before["latest"] = latest.read_bytes() if latest.exists() else None
+        update = self.optimizer.step
+
+        def update_then_interrupted(*args, **kwargs):
+            update(*args, **kwargs)  # the weights have changed, the step is not done
+            two_ctrl_c()
+
+        self.optimizer.step = update_then_interrupted
+        return step(self)
+
+    monkeypatch.setattr(Trainer, "train_step", interrupted_mid_step)
+    assert main(_args(data, out)) == 130
+    head = (f"vjepa-ros train: interrupted at once in the middle of step {stop_step}, not saved "
+            "(its update was half done); ")
+    if stop_step == 1:
+        assert capsys.readouterr().err == head + (
+            "no latest.pt was saved yet: nothing to resume, start the run again\n")
+        assert before["latest"] is None and not (out / "latest.pt").exists()
+        assert not (out / "log.json").exists()
+        return
+    assert capsys.readouterr().err == head + (
+        f"{out / 'latest.pt'} still holds step 2, continue with: vjepa-ros train --out {out} "
+        "--resume\n")
+    assert (out / "latest.pt").read_bytes() == before["latest"]
+    monkeypatch.undo()  # the resumed run does step 3 as an uninterrupted run does
+    whole = tmp_path / "whole"
+    assert main(_args(data, whole)) == 0
+    assert main(["train", "--out", str(out), "--resume", "--quiet"]) == 0
+    resumed, uninterrupted = (torch.load(run / "latest.pt", weights_only=True)
+                              for run in (out, whole))
+    assert resumed["step"] == uninterrupted["step"] == 3
+    for name, value in uninterrupted["predictor"].items():
+        assert torch.equal(resumed["predictor"][name], value), name
+
+
+def test_a_second_ctrl_c_between_steps_saves(data, tmp_path, monkeypatch, capsys, two_ctrl_c):
+    """During validation the steps done are whole: a second Ctrl-C there saves them.
+
+    In the first validation (before step 1) it said "latest.pt saved" and saved nothing.
+    """
+    from vjepa_ros.train.trainer import Trainer
+
+    validate = Trainer.validate
+
+    def interrupted_in_validation(call: int):
+        calls = []
+
+        def validating(self):
+            calls.append(self.step)
+            if len(calls) == call:
+                two_ctrl_c()
+            return validate(self)
+
+        return validating
+
+    for call, saved_step in ((1, 0), (3, 2)):  # --eval-every 1: before step 1, after 1, 2, ...
+        monkeypatch.setattr(Trainer, "validate", interrupted_in_validation(call))
+        out = tmp_path / f"validating{call}"
+        assert main(_args(data, out, "--eval-every", "1")) == 130
+        assert capsys.readouterr().err == (
+            f"vjepa-ros train: interrupted at step {saved_step}; {out / 'latest.pt'} saved, "
+            f"continue with: vjepa-ros train --out {out} --resume\n")
+        state = torch.load(out / "latest.pt", weights_only=True)
+        assert state["step"] == saved_step and len(state["history"]["train"]) == saved_step
+
+
 def test_reading_notes_are_printed_as_the_data_is_read_each_naming_its_source(
         data, tmp_path, monkeypatch, capsys):
     """Notes on reading come before training, each naming its bag, each once.

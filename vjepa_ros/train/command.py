@@ -293,9 +293,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if trainer is None:
             print(f"{lead}vjepa-ros train: {word} before training started", file=sys.stderr)
             return status
-        print(f"{lead}vjepa-ros train: {word} at step {trainer.step}; "
-              f"{trainer.out / 'latest.pt'} saved, continue with: vjepa-ros train --out "
-              f"{shlex.quote(str(trainer.out))} --resume", file=sys.stderr)
+        print(f"{lead}vjepa-ros train: {stop_line(word, trainer, exc)}", file=sys.stderr)
         return status
     except (OSError, ValueError, RuntimeError, ImportError) as exc:
         rank = f"rank {topology.rank}: " if topology is not None and topology.distributed else ""
@@ -304,6 +302,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     if topology.is_main:
         print("\n".join(summary_lines(summary, config)))
     return 0
+
+
+def stop_line(word: str, trainer, exc: KeyboardInterrupt) -> str:
+    """Return what a run that ``exc`` stopped saved and how to continue it (the line's tail).
+
+    ``word``: ``terminate.stopped_by``'s. A stop between steps saved ``latest.pt`` at the step
+    reached; a second Ctrl-C within a step (``stop_request.InterruptedMidStep``) saved nothing
+    (the model was half updated): the line says which step ``latest.pt`` still holds, or that
+    there is none and nothing to resume.
+    """
+    from vjepa_ros.train.stop_request import InterruptedMidStep
+
+    latest = trainer.out / "latest.pt"
+    resume = f"continue with: vjepa-ros train --out {shlex.quote(str(trainer.out))} --resume"
+    if not isinstance(exc, InterruptedMidStep):
+        return f"{word} at step {trainer.step}; {latest} saved, {resume}"
+    head = (f"{word} at once in the middle of step {exc.step}, not saved (its update was half "
+            "done)")
+    if trainer.saved_step is None:
+        return f"{head}; no latest.pt was saved yet: nothing to resume, start the run again"
+    return f"{head}; {latest} still holds step {trainer.saved_step}, {resume}"
 
 
 def summary_lines(summary: dict, config) -> list[str]:

@@ -73,7 +73,9 @@ class PretrainInterrupted(KeyboardInterrupt):
     """Ctrl-C or SIGTERM stopped pretraining: ``result`` holds the steps done, ``signal`` what.
 
     ``result.encoder`` is the target encoder after ``len(result.losses)`` whole steps;
-    ``signal``: the KeyboardInterrupt (``terminate.Terminated`` for SIGTERM) that stopped it.
+    ``signal``: the KeyboardInterrupt (``terminate.Terminated`` for SIGTERM) that stopped it. A
+    ``stop_request.InterruptedMidStep`` signal (a second Ctrl-C within a step) stopped it in the
+    middle of step ``signal.step``: ``result.encoder`` may be half updated, not to be saved.
     """
 
     def __init__(self, result: PretrainResult, signal: KeyboardInterrupt):
@@ -122,7 +124,9 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     Raises ``FloatingPointError`` when the loss stops being finite, and
     :class:`PretrainInterrupted` (the steps done so far) on Ctrl-C or SIGTERM once pretraining
     started: the signal ends the step under way first (``stop_request.deferred_stop``; a second
-    Ctrl-C stops at once). Before the first step they raise as usual.
+    Ctrl-C stops at once, within a step's update with ``InterruptedMidStep`` as its ``signal``;
+    during the monitors and ``checkpoint`` the steps done are whole). Before the first step they
+    raise as usual.
     """
     encoder = seeded_encoder(config)
     target_encoder = copy.deepcopy(encoder).requires_grad_(False)
@@ -151,7 +155,7 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
             for line in found:
                 log(f"WARNING step {step}: {line}")
 
-    def step_and_monitor(step: int) -> None:
+    def update(step: int) -> tuple[float, float]:  # step counted from 0; its lr and EMA momentum
         lr = warmup_cosine_lr(step, total, warmup, config.start_lr, config.lr, config.final_lr)
         set_lr(optimizer, lr)
         decayed["weight_decay"] = cosine_weight_decay(step, total, config.weight_decay,
@@ -184,6 +188,9 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
         losses.append(loss.item())
         if not math.isfinite(losses[-1]):
             raise FloatingPointError(f"pretraining loss became {losses[-1]} at step {step}")
+        return lr, momentum
+
+    def report(step: int, lr: float, momentum: float) -> None:  # after update(step)
         done = step + 1
         if done % config.monitor_every == 0 or done == config.steps:
             elapsed = time.perf_counter() - started
@@ -204,7 +211,9 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     with deferred_stop() as stop:
         try:
             for step in range(config.steps):
-                step_and_monitor(step)
+                with stop.step(step + 1):
+                    lr, momentum = update(step)
+                report(step, lr, momentum)
                 stop.check()
         except KeyboardInterrupt as exc:
             raise PretrainInterrupted(result(), exc) from None

@@ -86,7 +86,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     Exit 2 for a ``--config`` file that cannot be read as settings (``config.UsageError``).
     Ctrl-C or SIGTERM (``command_errors.run_reporting``) ends the step under way, saves the
     encoder as trained so far (:func:`save_stopped`) and exits 130 or 143; before the first step
-    it writes nothing and says so.
+    it writes nothing and says so, nor after a second Ctrl-C within a step (half updated).
     """
     from vjepa_ros.out_paths import output_file
     from vjepa_ros.terminate import stopped_by
@@ -223,12 +223,23 @@ def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Pat
     and plot (.png) named after it (:func:`curve_files`); ``periodic``: the ``--save-every``
     files written, the last one named too (that of the stop step itself: said so). The line
     says that a rerun starts at step 0 (there is no ``--resume``). Nothing is written when no
-    step was done.
+    step was done, nor when a second Ctrl-C stopped a step in the middle
+    (``stop_request.InterruptedMidStep``: the encoder may be half updated); the line says so
+    and names the last ``--save-every`` file, left as it was.
     """
     from vjepa_ros.terminate import stopped_by
     from vjepa_ros.train.pretrain import save_pretrained
+    from vjepa_ros.train.stop_request import InterruptedMidStep
 
     word, status = stopped_by(stopped.signal)
+    if isinstance(stopped.signal, InterruptedMidStep):
+        kept = (f"the last --save-every file {periodic[-1]} stays as it was" if periodic else
+                "nothing was saved for this run")
+        print(f"vjepa-ros pretrain: {word} at once in the middle of step {stopped.signal.step} "
+              f"of {config.steps}; its half-updated encoder was not saved; {kept}; pretrain has "
+              "no --resume: a rerun starts at step 0" + (" (use a new --out)" if periodic else ""),
+              file=sys.stderr)
+        return status
     result = stopped.result
     step = len(result.losses)
     if not step:

@@ -5,7 +5,9 @@ pretrain``) needs the signal to land between steps: one that lands mid-step (in 
 optimizer step or an EMA update) leaves a half-updated model. Within :func:`deferred_stop` the
 signal is only noted; the loop calls ``check()`` after each step, which raises it then as the
 exception the signal raises elsewhere (KeyboardInterrupt; ``terminate.Terminated`` for SIGTERM),
-so ``terminate.stopped_by`` words it and gives the exit status.
+so ``terminate.stopped_by`` words it and gives the exit status. A second Ctrl-C (one process)
+stops at once; within a step the loop marked (:meth:`StopRequest.step`) it raises
+:class:`InterruptedMidStep`, whose half-updated model must not be saved.
 """
 
 from __future__ import annotations
@@ -19,11 +21,35 @@ from typing import NoReturn
 from vjepa_ros.terminate import Terminated
 
 
+class InterruptedMidStep(KeyboardInterrupt):
+    """A second Ctrl-C stopped step ``step`` (counted from 1) at once, in the middle of it.
+
+    The model may be half updated (within an optimizer step or an EMA update): save nothing of it.
+    """
+
+    def __init__(self, step: int):
+        super().__init__(step)
+        self.step = step
+
+
 class StopRequest:
     """The stop a signal requested within :func:`deferred_stop` (none yet: ``requested`` False)."""
 
     def __init__(self):
         self.signal: KeyboardInterrupt | None = None  # Terminated for SIGTERM
+        self.stepping: int | None = None  # the number of the step under way (None: between)
+
+    @contextlib.contextmanager
+    def step(self, number: int) -> Iterator[None]:
+        """Mark the span of step ``number`` (counted from 1): everything that changes the model.
+
+        A second Ctrl-C within it raises :class:`InterruptedMidStep` instead of KeyboardInterrupt.
+        """
+        self.stepping = number
+        try:
+            yield
+        finally:
+            self.stepping = None
 
     @property
     def requested(self) -> bool:
@@ -49,7 +75,8 @@ def deferred_stop(at_once_on_second: bool = True) -> Iterator[StopRequest]:
     """Within: Ctrl-C (SIGINT) and SIGTERM only request a stop; yield the :class:`StopRequest`.
 
     The first signal that came is the one requested. ``at_once_on_second``: a second Ctrl-C
-    raises KeyboardInterrupt at once (one process: a step that hangs can still be stopped).
+    raises KeyboardInterrupt at once (one process: a step that hangs can still be stopped);
+    :class:`InterruptedMidStep` within a step marked by :meth:`StopRequest.step`.
     False for torchrun ranks: each gets SIGINT twice (from the terminal and from torchrun
     passing it on), and a rank that stopped mid-step would leave the others waiting in a
     collective, so there every Ctrl-C only requests the stop (torchrun kills ranks that do not
@@ -66,7 +93,7 @@ def deferred_stop(at_once_on_second: bool = True) -> Iterator[StopRequest]:
         if stop.signal is None:
             stop.signal = KeyboardInterrupt()
         elif at_once_on_second:
-            raise KeyboardInterrupt
+            raise KeyboardInterrupt if stop.stepping is None else InterruptedMidStep(stop.stepping)
 
     def on_sigterm(signum, frame) -> None:
         if stop.signal is None:

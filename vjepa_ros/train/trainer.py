@@ -51,7 +51,7 @@ from vjepa_ros.train.features import FeatureBank
 from vjepa_ros.train.objective import prediction_losses
 from vjepa_ros.train.report import plot_losses, write_json
 from vjepa_ros.train.schedule import LRSchedule, make_optimizer, set_lr
-from vjepa_ros.train.stop_request import StopRequest, deferred_stop
+from vjepa_ros.train.stop_request import InterruptedMidStep, StopRequest, deferred_stop
 
 CHECKPOINT_FORMAT = "vjepa_ros.train/1"
 
@@ -122,6 +122,7 @@ class Trainer:
                                    config.optim.lr, config.optim.final_lr)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.step = 0
+        self.saved_step: int | None = None  # the step <out>/latest.pt holds (None: none yet)
         self.history: dict[str, list] = {"train": [], "val": []}
         self.info = dict(info or {})
         self.train_bank = self._place(train_bank)
@@ -243,7 +244,9 @@ class Trainer:
 
         Ctrl-C (SIGINT) or SIGTERM finishes the current step, saves ``latest.pt`` and raises
         KeyboardInterrupt (``terminate.Terminated`` for SIGTERM); a second Ctrl-C interrupts at
-        once, except under torchrun (``stop_request.deferred_stop``).
+        once, except under torchrun (``stop_request.deferred_stop``): between steps (validation,
+        saving) it saves too, within a step it raises ``stop_request.InterruptedMidStep`` and
+        saves nothing (the model may be half updated; ``saved_step``: what latest.pt holds).
         """
         with deferred_stop(at_once_on_second=not self.topology.distributed) as stop:
             return self._train(until, stop)
@@ -257,12 +260,13 @@ class Trainer:
             self.out.mkdir(parents=True, exist_ok=True)
         bar = tqdm(total=config.steps, initial=self.step, unit="step", dynamic_ncols=True,
                    disable=not (config.progress and main), desc="train")
-        if self.val_bank is not None and not self.history["val"]:
-            self.validate()  # the untrained predictor's loss, for reference
-        last_val = self.history["val"][-1] if self.history["val"] else None
         try:
+            if self.val_bank is not None and not self.history["val"]:
+                self.validate()  # the untrained predictor's loss, for reference
+            last_val = self.history["val"][-1] if self.history["val"] else None
             while self.step < target:
-                row = self.train_step()
+                with stop.step(self.step + 1):
+                    row = self.train_step()
                 if config.eval_every and self.step % config.eval_every == 0:
                     last_val = self.validate() or last_val
                 if config.save_every and self.step % config.save_every == 0 and \
@@ -276,9 +280,9 @@ class Trainer:
                 # Every rank stops after the same step (torchrun signals them one by one).
                 if any_rank(stop.requested, self.topology, self.device):
                     stop.stop()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             bar.close()
-            if main:
+            if main and not isinstance(exc, InterruptedMidStep):
                 self.save_checkpoint()
                 self.write_logs()
             barrier(self.topology)
@@ -320,8 +324,12 @@ class Trainer:
     # -- files
 
     def save_checkpoint(self, path: str | Path | None = None) -> Path:
-        """Write the resumable training checkpoint (default ``<out>/latest.pt``)."""
-        path = Path(path) if path else self.out / "latest.pt"
+        """Write the resumable training checkpoint (default ``<out>/latest.pt``; return its path).
+
+        Writing ``<out>/latest.pt`` sets ``saved_step`` (the step it holds).
+        """
+        latest = self.out / "latest.pt"
+        path = Path(path) if path else latest
         path.parent.mkdir(parents=True, exist_ok=True)
         rng = {"sampler": self.generator.get_state(), "torch": torch.get_rng_state()}
         if torch.cuda.is_available():
@@ -330,7 +338,10 @@ class Trainer:
                  "world_size": self.topology.world_size,
                  "opt": self.optimizer.state_dict(), "scaler": None, "rng": rng,
                  "train_config": config_to_dict(self.config), "history": self.history}
-        return save_world_model(path, self.encoder, self.predictor, extra=extra)
+        save_world_model(path, self.encoder, self.predictor, extra=extra)
+        if path == latest:
+            self.saved_step = self.step
+        return path
 
     def restore(self, state: dict) -> None:
         """Continue from a loaded ``latest.pt`` (its predictor weights already loaded)."""
@@ -339,7 +350,7 @@ class Trainer:
                              f"{state.get('format')!r}, expected {CHECKPOINT_FORMAT!r})")
         check_world_size(state, self.topology.world_size, self.out / "latest.pt")
         self.optimizer.load_state_dict(state["opt"])
-        self.step = int(state["step"])
+        self.step = self.saved_step = int(state["step"])
         self.history = {"train": list(state["history"]["train"]),
                         "val": list(state["history"]["val"])}
         self.generator.set_state(state["rng"]["sampler"])
