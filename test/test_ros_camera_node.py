@@ -172,3 +172,21 @@ def test_a_bad_stamp_source_is_refused_before_the_camera_opens(context):
         camera_node.CameraNode(camera_factory=factory, context=context,
                                parameter_overrides=[Parameter("stamp_source", value="clock")])
     assert opened.count == 0
+
+
+def test_stamps_never_go_back_when_one_frame_falls_back_to_its_arrival(context, capfd):
+    # frame 4's device clock reads 5 s off (stamped on arrival, ~20-50 ms after the capture
+    # stamps around it): the next frames' capture stamps would lie before it and are dropped
+    class OneBadFrame(FakeCamera):
+        def read(self):
+            self.offset_s = -5.0 if self.count == 3 else -0.05
+            return super().read()
+
+    images, _, camera = _stream(context, OneBadFrame, count=8)
+    stamps = _stamps(images)
+    assert stamps == sorted(stamps), stamps
+    indices = [_frame_index(image) for image in images]
+    assert 3 in indices and 4 not in indices, indices  # the fallback frame kept, the next dropped
+    err = capfd.readouterr().err
+    assert "dropping a frame whose capture stamp lies before" in err, err
+    assert err.count("[WARN]") == 2, err  # the fallback's reason, the drop: each once

@@ -7,8 +7,8 @@ the official driver does with its default namespace and name, so the planner's l
 with either. Frames are read on a thread of their own. Image and camera_info are stamped with the
 frame's capture time from the device (``stamp_source: device``, as the official driver does): the
 planner pairs each frame with the joint state at its stamp, and the node clock on arrival is
-30-70 ms late. Under ``use_sim_time``, in the device's ``hardware_clock`` domain, or for a capture
-time the node clock does not agree with, frames are stamped on arrival, with one warning
+tens of ms late. Under ``use_sim_time``, in the device's ``hardware_clock`` domain, or for a
+capture time the node clock does not agree with, frames are stamped on arrival, with one warning
 (:func:`~vjepa_ros.robot.camera_stamp.device_stamp_problem`).
 Without pyrealsense2 or without a connected device the node exits with a clear message and 1.
 """
@@ -42,7 +42,8 @@ class CameraNode(Node):
         self.image_pub = self.create_publisher(Image, "~/color/image_raw", qos_profile_sensor_data)
         self.info_pub = self.create_publisher(CameraInfo, "~/color/camera_info",
                                               qos_profile_sensor_data)
-        self.stamp_warnings: set[str] = set()  # kinds of device_stamp_problem warned about
+        self.stamp_warnings: set[str] = set()  # kinds of stamp problems warned about
+        self.last_stamp_ns = -1  # the last published frame's stamp [ns]: never go back
         self.running = True
         self.error: CameraError | None = None
         self.thread = threading.Thread(target=self._read_loop, name="camera", daemon=True)
@@ -61,6 +62,13 @@ class CameraNode(Node):
             if not self.running:
                 return
             stamp = self._stamp(self.get_clock().now())
+            if stamp.nanoseconds < self.last_stamp_ns:
+                # a capture stamp before the last frame's arrival stamp (the check failed for
+                # that frame only): never publish time going backwards
+                self._warn_once("backwards", "dropping a frame whose capture stamp lies before "
+                                "the previous frame's stamp (that frame was stamped on arrival)")
+                continue
+            self.last_stamp_ns = stamp.nanoseconds
             image = Image(**rgb_to_image_fields(rgb))
             image.header.stamp = stamp.to_msg()
             image.header.frame_id = self.config.frame_id
@@ -79,12 +87,14 @@ class CameraNode(Node):
         if problem is None:
             return Time(nanoseconds=round(capture_s * 1e9), clock_type=arrival.clock_type)
         kind, reason = problem
+        self._warn_once(kind, "stamp_source 'device': stamping frames on arrival instead (tens of "
+                        "ms after capture; set stamp_source: arrival to choose this): " + reason)
+        return arrival
+
+    def _warn_once(self, kind: str, message: str) -> None:
         if kind not in self.stamp_warnings:
             self.stamp_warnings.add(kind)
-            self.get_logger().warning(
-                f"stamp_source 'device': stamping frames on arrival instead (tens of ms after "
-                f"capture; set stamp_source: arrival to choose this): {reason}")
-        return arrival
+            self.get_logger().warning(message)
 
     def destroy_node(self) -> None:
         self.running = False

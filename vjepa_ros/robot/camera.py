@@ -49,7 +49,7 @@ class CameraConfig:
     stamp_source: str = param(
         "device", "header.stamp of image and camera_info: device = the frame's capture time from "
         "the RealSense (global_time or system_time domain); arrival = the node clock when the "
-        "frame is read, 30-70 ms after capture. device stamps on arrival, with one warning, "
+        "frame is read, tens of ms after capture. device stamps on arrival, with one warning, "
         "under use_sim_time, in the hardware_clock domain, and for a capture time after arrival "
         "or more than 1 s before it."
     )

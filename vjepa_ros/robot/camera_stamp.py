@@ -1,8 +1,8 @@
 """Whether a camera frame can be stamped with its device capture time, or must be on arrival.
 
 A frame stamped when it arrives in the camera node (after ``wait_for_frames``, copy and
-conversion) is 30-70 ms late; the planner pairs each frame with the joint state recorded nearest
-its stamp, so at 0.1 m/s the state a plan starts from would be 3-7 mm off. The capture time the
+conversion) is tens of ms late; the planner pairs each frame with the joint state recorded nearest
+its stamp, so at 0.1 m/s the state a plan starts from would be a few mm off. The capture time the
 RealSense gives is used instead where it is on the node's clock and agrees with it.
 """
 
