@@ -54,8 +54,23 @@ class FakeDevice:
         return self.serial
 
 
-def fake_sdk(serials, frame=None):
-    """Return a stand-in for the slice of pyrealsense2 that RealSenseColor uses."""
+DOMAINS = ("hardware_clock", "system_time", "global_time")  # rs2_timestamp_domain
+
+
+class Domain:
+    def __init__(self, name):
+        self.name = name
+
+    def __str__(self):
+        return f"timestamp_domain.{self.name}"
+
+
+def fake_sdk(serials, frame=None, timestamp_ms=1.7e12, domain="global_time"):
+    """Return a stand-in for the slice of pyrealsense2 that RealSenseColor uses.
+
+    Its colour frames carry ``timestamp_ms`` in ``domain`` (a member of ``timestamp_domain``,
+    whose str is ``timestamp_domain.<name>`` as pybind11 writes it).
+    """
     intrinsics = types.SimpleNamespace(width=64, height=48, fx=50.0, fy=51.0, ppx=32.0, ppy=24.0,
                                        coeffs=[0.0] * 5, model="distortion.inverse_brown_conrady")
     profile = types.SimpleNamespace(get_stream=lambda stream: types.SimpleNamespace(
@@ -70,7 +85,9 @@ def fake_sdk(serials, frame=None):
         def wait_for_frames(self, timeout_ms):
             if frame is None:
                 raise RuntimeError("Frame didn't arrive within 5000")
-            color = types.SimpleNamespace(get_data=lambda: frame)
+            color = types.SimpleNamespace(
+                get_data=lambda: frame, get_timestamp=lambda: timestamp_ms,
+                get_frame_timestamp_domain=lambda: getattr(sdk.timestamp_domain, domain))
             return types.SimpleNamespace(get_color_frame=lambda: color)
 
         def stop(self):
@@ -92,6 +109,7 @@ def fake_sdk(serials, frame=None):
         camera_info=types.SimpleNamespace(serial_number="serial"),
         stream=types.SimpleNamespace(color="color"), format=types.SimpleNamespace(rgb8="rgb8"),
         config=Config, pipeline=Pipeline,
+        timestamp_domain=types.SimpleNamespace(**{name: Domain(name) for name in DOMAINS}),
     )
     return sdk, started
 
@@ -116,3 +134,27 @@ def test_fake_device_streams_frames_and_intrinsics():
     silent = RealSenseColor(CameraConfig(), rs=fake_sdk(["1"])[0])
     with pytest.raises(CameraError, match="no frame from the RealSense"):
         silent.read()
+
+
+@pytest.mark.parametrize("domain", ["global_time", "system_time"])
+def test_a_frame_on_the_host_clock_gives_its_capture_time_in_seconds(domain):
+    image = np.zeros((48, 64, 3), np.uint8)
+    camera = RealSenseColor(CameraConfig(), rs=fake_sdk(["1"], image, 1764628000123.5, domain)[0])
+    assert camera.capture_time_s is None and camera.timestamp_domain == ""  # before a frame
+    np.testing.assert_array_equal(camera.read(), image)  # read() still returns the frame
+    assert camera.capture_time_s == pytest.approx(1764628000.1235, abs=1e-6)
+    assert camera.timestamp_domain == domain
+
+
+def test_a_frame_on_the_camera_clock_gives_no_capture_time():
+    camera = RealSenseColor(CameraConfig(), rs=fake_sdk(["1"], np.zeros((48, 64, 3), np.uint8),
+                                                        12345.0, "hardware_clock")[0])
+    camera.read()
+    assert camera.capture_time_s is None and camera.timestamp_domain == "hardware_clock"
+
+
+def test_an_unknown_stamp_source_is_refused_naming_the_parameter():
+    assert CameraConfig().stamp_source == "device"
+    assert CameraConfig(stamp_source="arrival").stamp_source == "arrival"
+    with pytest.raises(ValueError, match="stamp_source must be one of device, arrival, got 'x'"):
+        CameraConfig(stamp_source="x")

@@ -2,6 +2,7 @@
 
 import sys
 import time
+import types
 
 import numpy as np
 import pytest
@@ -17,14 +18,29 @@ from vjepa_ros.robot.camera import camera_info_fields  # noqa: E402
 
 
 class FakeCamera:
+    """A camera whose frames were captured ``offset_s`` from the wall clock at read, in ``domain``.
+
+    As RealSenseColor: ``capture_time_s`` (None in ``hardware_clock``) and ``timestamp_domain``
+    of the last frame; ``captures`` keeps each frame's wall-clock capture time, ``read_ends``
+    the wall clock when each ``read()`` returned (frame ``n`` holds the value ``n % 256``).
+    """
+
+    domain, offset_s = "global_time", -0.05
+
     def __init__(self, config):
         self.config = config
         self.info = camera_info_fields(config.width, config.height, 60.0, 61.0, 32.0, 24.0)
         self.count, self.stopped = 0, False
+        self.captures, self.read_ends = [], []
+        self.capture_time_s, self.timestamp_domain = None, ""
 
     def read(self):
         time.sleep(0.02)
         self.count += 1
+        self.captures.append(time.time() + self.offset_s)
+        self.timestamp_domain = self.domain
+        self.capture_time_s = None if self.domain == "hardware_clock" else self.captures[-1]
+        self.read_ends.append(time.time())
         return np.full((self.config.height, self.config.width, 3), self.count % 256, np.uint8)
 
     def stop(self):
@@ -63,3 +79,114 @@ def test_camera_node_without_pyrealsense2_exits_with_a_clear_message(monkeypatch
     monkeypatch.setitem(sys.modules, "pyrealsense2", None)
     assert camera_node.main(args=[]) == 1
     assert "pyrealsense2 cannot be imported" in capsys.readouterr().err
+
+
+def _stream(context, camera=FakeCamera, count=5, **parameters):
+    """Run camera_node on ``camera`` until ``count`` images came; return them, infos, camera."""
+    from rclpy.parameter import Parameter
+
+    node = camera_node.CameraNode(camera_factory=camera, context=context, parameter_overrides=[
+        Parameter("width", value=64), Parameter("height", value=48),
+        *(Parameter(name, value=value) for name, value in parameters.items())])
+    listener = rclpy.create_node("listener", context=context)
+    images, infos = [], []
+    listener.create_subscription(Image, "/camera/camera/color/image_raw", images.append,
+                                 qos_profile_sensor_data)
+    listener.create_subscription(CameraInfo, "/camera/camera/color/camera_info", infos.append,
+                                 qos_profile_sensor_data)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(listener)
+    deadline = time.monotonic() + 10
+    while (len(images) < count or not infos) and time.monotonic() < deadline:
+        executor.spin_once(timeout_sec=0.05)
+    camera = node.camera
+    executor.shutdown()
+    listener.destroy_node()
+    node.destroy_node()
+    assert len(images) >= count and infos, "no frames on the camera topic"
+    return images, infos, camera
+
+
+def _stamps(messages) -> list[float]:
+    return [m.header.stamp.sec + m.header.stamp.nanosec * 1e-9 for m in messages]
+
+
+def _frame_index(image) -> int:
+    return int(image_msg_to_rgb(image)[0, 0, 0]) - 1  # frame n holds n % 256; n < 256 here
+
+
+def test_frames_are_stamped_with_their_device_capture_time(context, capfd):
+    for domain in ("global_time", "system_time"):
+        camera = type("Camera", (FakeCamera,), {"domain": domain})
+        images, infos, camera = _stream(context, camera)
+        for image, stamp in zip(images, _stamps(images), strict=True):
+            assert stamp == pytest.approx(camera.captures[_frame_index(image)], abs=1e-6), domain
+        assert set(_stamps(infos)) <= set(_stamps(images))  # camera_info: its image's stamp
+    assert "[WARN]" not in capfd.readouterr().err
+
+
+def _assert_arrival_stamps(images, camera):
+    for image, stamp in zip(images, _stamps(images), strict=True):
+        assert stamp >= camera.read_ends[_frame_index(image)] - 1e-6  # taken after read()
+
+
+@pytest.mark.parametrize("domain, offset_s, reason", [
+    ("hardware_clock", -0.05, "enable global time on the camera"),
+    ("global_time", -5.0, "5.000 s before the frame's arrival"),  # a device clock 5 s behind
+    ("system_time", 0.5, "0.500 s after the frame's arrival"),  # a capture in the future
+])
+def test_an_unusable_capture_time_stamps_on_arrival_with_one_warning(context, capfd, domain,
+                                                                      offset_s, reason):
+    camera = type("Camera", (FakeCamera,), {"domain": domain, "offset_s": offset_s})
+    images, infos, camera = _stream(context, camera)
+    _assert_arrival_stamps(images, camera)
+    assert set(_stamps(infos)) <= set(_stamps(images))
+    err = capfd.readouterr().err
+    assert err.count("[WARN]") == 1 and "stamp_source 'device'" in err and reason in err, err
+
+
+def test_stamp_source_arrival_always_stamps_on_arrival(context, capfd):
+    images, _, camera = _stream(context, stamp_source="arrival")
+    _assert_arrival_stamps(images, camera)
+    assert "[WARN]" not in capfd.readouterr().err
+
+
+def test_under_sim_time_frames_are_stamped_on_arrival_with_one_warning(context, capfd):
+    images, infos, _ = _stream(context, use_sim_time=True)
+    assert set(_stamps(images)) == set(_stamps(infos)) == {0.0}  # no /clock yet: sim time 0
+    err = capfd.readouterr().err
+    assert err.count("[WARN]") == 1 and "stamp_source 'device'" in err, err
+    assert "use_sim_time" in err
+
+
+def test_a_bad_stamp_source_is_refused_before_the_camera_opens(context):
+    from rclpy.parameter import Parameter
+
+    opened = types.SimpleNamespace(count=0)
+
+    def factory(config):
+        opened.count += 1
+        return FakeCamera(config)
+
+    with pytest.raises(ValueError, match="stamp_source must be one of device, arrival"):
+        camera_node.CameraNode(camera_factory=factory, context=context,
+                               parameter_overrides=[Parameter("stamp_source", value="clock")])
+    assert opened.count == 0
+
+
+def test_stamps_never_go_back_when_one_frame_falls_back_to_its_arrival(context, capfd):
+    # frame 4's device clock reads 5 s off (stamped on arrival, ~20-50 ms after the capture
+    # stamps around it): the next frames' capture stamps would lie before it and are dropped
+    class OneBadFrame(FakeCamera):
+        def read(self):
+            self.offset_s = -5.0 if self.count == 3 else -0.05
+            return super().read()
+
+    images, _, camera = _stream(context, OneBadFrame, count=8)
+    stamps = _stamps(images)
+    assert stamps == sorted(stamps), stamps
+    indices = [_frame_index(image) for image in images]
+    assert 3 in indices and 4 not in indices, indices  # the fallback frame kept, the next dropped
+    err = capfd.readouterr().err
+    assert "dropping a frame whose capture stamp lies before" in err, err
+    assert err.count("[WARN]") == 2, err  # the fallback's reason, the drop: each once

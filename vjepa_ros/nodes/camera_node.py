@@ -4,7 +4,12 @@
 
 Publishes ``/camera/camera/color/image_raw`` (rgb8) and ``/camera/camera/color/camera_info``, as
 the official driver does with its default namespace and name, so the planner's launch file works
-with either. Frames are read on a thread of their own and stamped with the node clock on arrival.
+with either. Frames are read on a thread of their own. Image and camera_info are stamped with the
+frame's capture time from the device (``stamp_source: device``, as the official driver does): the
+planner pairs each frame with the joint state at its stamp, and the node clock on arrival is
+tens of ms late. Under ``use_sim_time``, in the device's ``hardware_clock`` domain, or for a
+capture time the node clock does not agree with, frames are stamped on arrival, with one warning
+(:func:`~vjepa_ros.robot.camera_stamp.device_stamp_problem`).
 Without pyrealsense2 or without a connected device the node exits with a clear message and 1.
 """
 
@@ -15,11 +20,13 @@ import threading
 
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
+from rclpy.time import Time
 from sensor_msgs.msg import CameraInfo, Image
 
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.robot.camera import CameraConfig, CameraError, RealSenseColor
+from vjepa_ros.robot.camera_stamp import device_stamp_problem
 
 
 class CameraNode(Node):
@@ -35,6 +42,8 @@ class CameraNode(Node):
         self.image_pub = self.create_publisher(Image, "~/color/image_raw", qos_profile_sensor_data)
         self.info_pub = self.create_publisher(CameraInfo, "~/color/camera_info",
                                               qos_profile_sensor_data)
+        self.stamp_warnings: set[str] = set()  # kinds of stamp problems warned about
+        self.last_stamp_ns = -1  # the last published frame's stamp [ns]: never go back
         self.running = True
         self.error: CameraError | None = None
         self.thread = threading.Thread(target=self._read_loop, name="camera", daemon=True)
@@ -52,12 +61,40 @@ class CameraNode(Node):
                 return
             if not self.running:
                 return
+            stamp = self._stamp(self.get_clock().now())
+            if stamp.nanoseconds < self.last_stamp_ns:
+                # a capture stamp before the last frame's arrival stamp (the check failed for
+                # that frame only): never publish time going backwards
+                self._warn_once("backwards", "dropping a frame whose capture stamp lies before "
+                                "the previous frame's stamp (that frame was stamped on arrival)")
+                continue
+            self.last_stamp_ns = stamp.nanoseconds
             image = Image(**rgb_to_image_fields(rgb))
-            image.header.stamp = self.get_clock().now().to_msg()
+            image.header.stamp = stamp.to_msg()
             image.header.frame_id = self.config.frame_id
             self.info.header.stamp = image.header.stamp
             self.image_pub.publish(image)
             self.info_pub.publish(self.info)
+
+    def _stamp(self, arrival: Time) -> Time:
+        """Return the stamp of the frame just read at node time ``arrival`` (``stamp_source``)."""
+        if self.config.stamp_source == "arrival":
+            return arrival
+        capture_s = self.camera.capture_time_s
+        problem = device_stamp_problem(capture_s, self.camera.timestamp_domain,
+                                       arrival.nanoseconds / 1e9,
+                                       self.get_clock().ros_time_is_active)
+        if problem is None:
+            return Time(nanoseconds=round(capture_s * 1e9), clock_type=arrival.clock_type)
+        kind, reason = problem
+        self._warn_once(kind, "stamp_source 'device': stamping frames on arrival instead (tens of "
+                        "ms after capture; set stamp_source: arrival to choose this): " + reason)
+        return arrival
+
+    def _warn_once(self, kind: str, message: str) -> None:
+        if kind not in self.stamp_warnings:
+            self.stamp_warnings.add(kind)
+            self.get_logger().warning(message)
 
     def destroy_node(self) -> None:
         self.running = False

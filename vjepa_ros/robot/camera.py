@@ -1,5 +1,8 @@
 """Intel RealSense colour camera without ROS: open a device, read RGB frames, CameraInfo fields.
 
+Each frame read also gives its capture time on the host clock where the device's timestamp domain
+allows (:attr:`RealSenseColor.capture_time_s`); the camera node stamps frames with it.
+
 ``pyrealsense2`` is imported only in :func:`open_realsense`; without it (or without a connected
 device) a :class:`CameraError` says what is missing and how to get it.
 """
@@ -21,6 +24,12 @@ DISTORTION_MODELS = {
     "kannala_brandt4": "equidistant",
     "ftheta": "equidistant",
 }
+# librealsense timestamp domains (rs2_timestamp_domain) whose frame timestamps are the host's
+# system clock [ms since the epoch]: global_time (the camera clock mapped onto the host clock by
+# a continuously measured offset) and system_time (the host clock when the frame reached the
+# driver). hardware_clock is the camera's own clock, which the host cannot compare with.
+HOST_CLOCK_DOMAINS = ("global_time", "system_time")
+STAMP_SOURCES = ("device", "arrival")  # CameraConfig.stamp_source
 
 
 class CameraError(RuntimeError):
@@ -37,6 +46,18 @@ class CameraConfig:
         "camera_color_optical_frame", "header.frame_id of image and camera_info."
     )
     timeout_s: float = param(5.0, "Give up when no frame arrives for this long [s].")
+    stamp_source: str = param(
+        "device", "header.stamp of image and camera_info: device = the frame's capture time from "
+        "the RealSense (global_time or system_time domain); arrival = the node clock when the "
+        "frame is read, tens of ms after capture. device stamps on arrival, with one warning, "
+        "under use_sim_time, in the hardware_clock domain, and for a capture time after arrival "
+        "or more than 1 s before it."
+    )
+
+    def __post_init__(self):
+        if self.stamp_source not in STAMP_SOURCES:
+            raise ValueError(f"stamp_source must be one of {', '.join(STAMP_SOURCES)}, got "
+                             f"{self.stamp_source!r}")
 
 
 def camera_info_fields(width: int, height: int, fx: float, fy: float, cx: float, cy: float,
@@ -77,7 +98,13 @@ def import_realsense():
 
 
 class RealSenseColor:
-    """A started RealSense colour stream: ``read()`` → [H, W, 3] uint8 RGB, ``info`` fields."""
+    """A started RealSense colour stream: ``read()`` → [H, W, 3] uint8 RGB, ``info`` fields.
+
+    After each ``read()``: ``timestamp_domain``, the frame's librealsense timestamp domain
+    (``global_time``, ``system_time``, ``hardware_clock``; "" before the first frame), and
+    ``capture_time_s``, its capture time in seconds of the host's system clock (since the
+    epoch), or None where the domain is not the host clock (``hardware_clock``).
+    """
 
     def __init__(self, config: CameraConfig, rs=None):
         rs = rs or import_realsense()
@@ -103,8 +130,14 @@ class RealSenseColor:
         intr = profile.get_stream(rs.stream.color).as_video_stream_profile().get_intrinsics()
         self.info = camera_info_fields(intr.width, intr.height, intr.fx, intr.fy, intr.ppx,
                                        intr.ppy, intr.coeffs, str(intr.model))
+        self.timestamp_domain = ""
+        self.capture_time_s: float | None = None
 
     def read(self) -> np.ndarray:
+        """Return the next colour frame, [H, W, 3] uint8 RGB; set its capture time and domain.
+
+        Raises :class:`CameraError` when no frame arrives within ``timeout_s``.
+        """
         timeout_ms = int(self.config.timeout_s * 1000)
         try:
             frames = self.pipeline.wait_for_frames(timeout_ms)
@@ -112,7 +145,11 @@ class RealSenseColor:
             raise CameraError(f"no frame from the RealSense for {self.config.timeout_s} s: "
                               f"{exc}") from exc
         color = frames.get_color_frame()
-        return np.asanyarray(color.get_data()).copy()
+        rgb = np.asanyarray(color.get_data()).copy()
+        self.timestamp_domain = str(color.get_frame_timestamp_domain()).split(".")[-1]
+        self.capture_time_s = (color.get_timestamp() / 1000.0
+                               if self.timestamp_domain in HOST_CLOCK_DOMAINS else None)
+        return rgb
 
     def stop(self) -> None:
         self.pipeline.stop()
