@@ -1,5 +1,6 @@
 """camera_node on real rclpy with a stand-in camera: realsense2_camera topic names, CameraInfo."""
 
+import re
 import sys
 import time
 import types
@@ -132,8 +133,9 @@ def _assert_arrival_stamps(images, camera):
 
 @pytest.mark.parametrize("domain, offset_s, reason", [
     ("hardware_clock", -0.05, "enable global time on the camera"),
-    ("global_time", -5.0, "5.000 s before the frame's arrival"),  # a device clock 5 s behind
-    ("system_time", 0.5, "0.500 s after the frame's arrival"),  # a capture in the future
+    # the seconds are read at arrival, a few ms after the fake's capture time on a loaded machine
+    ("global_time", -5.0, r"5\.0\d\d s before the frame's arrival"),  # a device clock 5 s behind
+    ("system_time", 0.5, r"0\.[45]\d\d s after the frame's arrival"),  # a capture in the future
 ])
 def test_an_unusable_capture_time_stamps_on_arrival_with_one_warning(context, capfd, domain,
                                                                       offset_s, reason):
@@ -142,7 +144,8 @@ def test_an_unusable_capture_time_stamps_on_arrival_with_one_warning(context, ca
     _assert_arrival_stamps(images, camera)
     assert set(_stamps(infos)) <= set(_stamps(images))
     err = capfd.readouterr().err
-    assert err.count("[WARN]") == 1 and "stamp_source 'device'" in err and reason in err, err
+    assert err.count("[WARN]") == 1 and "stamp_source 'device'" in err, err
+    assert re.search(reason, err), err
 
 
 def test_stamp_source_arrival_always_stamps_on_arrival(context, capfd):
