@@ -178,11 +178,11 @@ def test_a_bad_stamp_source_is_refused_before_the_camera_opens(context):
 
 
 def test_stamps_never_go_back_when_one_frame_falls_back_to_its_arrival(context, capfd):
-    # frame 4's device clock reads 5 s off (stamped on arrival, ~20-50 ms after the capture
-    # stamps around it): the next frames' capture stamps would lie before it and are dropped
+    # frame 3's device clock reads 5 s off (stamped on arrival); frame 4 was captured 0.9 s
+    # before it was read (a plausible capture time, but before frame 3's arrival stamp): dropped
     class OneBadFrame(FakeCamera):
         def read(self):
-            self.offset_s = -5.0 if self.count == 3 else -0.05
+            self.offset_s = {3: -5.0, 4: -0.9}.get(self.count, -0.05)
             return super().read()
 
     images, _, camera = _stream(context, OneBadFrame, count=8)
