@@ -46,22 +46,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
-from vjepa_ros.eval.camera_check import (  # noqa: E402
-    CheckThresholds,
-    Verdict,
-    check_motions,
-    estimate_yaw,
-)
 from vjepa_ros.eval.camera_check_options import (  # noqa: E402
     add_verdict_arguments,
     verdict_thresholds,
 )
-from vjepa_ros.eval.camera_check_stats import (  # noqa: E402
-    agreement,
-    axis_masks,
-    axis_scale,
-    pair_consistency_deg,
-)
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds  # noqa: E402
+
+# The check and its statistics (scipy: seconds under load) are imported where they are first
+# needed, after the options are checked: --help and a bad option answer at once.
 
 SHARE = 0.8  # issue 19: corrected success recovers to >= 80 % of the default placement's
 
@@ -92,6 +84,8 @@ def per_motion_explained(executed, explained: dict) -> np.ndarray | None:
     """Each motion's explained share back from the per-axis means (NaN off the counted ones)."""
     if not explained or any(explained.get(axis) is None for axis in "xyz"):
         return None
+    from vjepa_ros.eval.camera_check_stats import axis_masks
+
     shares = np.full(len(executed), np.nan)
     for axis, mine in axis_masks(executed).items():
         shares[mine] = explained[axis]
@@ -100,6 +94,8 @@ def per_motion_explained(executed, explained: dict) -> np.ndarray | None:
 
 def leave_one_out_yaw_deg(executed, inferred) -> float:
     """Largest |Δyaw| [deg] when one motion is left out of the closed-form yaw estimate."""
+    from vjepa_ros.eval.camera_check import estimate_yaw
+
     yaw = math.degrees(estimate_yaw(executed, inferred))
     moved = [math.degrees(estimate_yaw(np.delete(executed, k, 0), np.delete(inferred, k, 0)))
              for k in range(len(executed))]
@@ -108,6 +104,9 @@ def leave_one_out_yaw_deg(executed, inferred) -> float:
 
 def row_statistics(row: dict, thresholds: CheckThresholds) -> dict:
     """Return the statistics of one saved check row and the verdict the check gives now."""
+    from vjepa_ros.eval.camera_check import check_motions
+    from vjepa_ros.eval.camera_check_stats import agreement, axis_scale, pair_consistency_deg
+
     executed = np.asarray(row["executed"], dtype=np.float64)
     inferred = np.asarray(row["inferred"], dtype=np.float64)
     now = check_motions(executed, inferred, thresholds,
@@ -143,6 +142,8 @@ def successes(row: dict, key: str) -> int | None:
 
 def score(verdict: str, row: dict, reference: float) -> str:
     """``ok`` / ``wrong`` / ``missed`` for a verdict against the row's reach (module docstring)."""
+    from vjepa_ros.eval.camera_check import Verdict
+
     bar = SHARE * reference
     plain = successes(row, "uncorrected")
     applied = row.get("verdict") == Verdict.ROTATE  # the saved row's 'corrected' used a rotation
@@ -162,6 +163,8 @@ def score(verdict: str, row: dict, reference: float) -> str:
 
 
 def _short(verdict: str | None) -> str:
+    from vjepa_ros.eval.camera_check import Verdict
+
     return {Verdict.FINE: "fine", Verdict.ROTATE: "rotation", Verdict.MOVE: "move"}.get(
         verdict, "-")
 

@@ -44,16 +44,20 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
-from vjepa_ros.planning.energy import energy  # noqa: E402
-from vjepa_ros.sim.episode import Episode  # noqa: E402
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
+
+if TYPE_CHECKING:
+    from vjepa_ros.sim.episode import Episode
+
+# torch and the episode files (seconds; a quarter minute under load) are imported where they are
+# first needed, after the options are checked: --help and a bad option answer at once.
 
 KINDS = ("close", "move", "lift", "still")
 
@@ -75,6 +79,8 @@ def classify(states: np.ndarray, phases: list[str], t: int) -> str | None:
 
 def load_episode(path: Path) -> Episode:
     """Return the manipulation episode in ``path``; ValueError naming the file otherwise."""
+    from vjepa_ros.sim.episode import Episode
+
     try:
         episode = Episode.load(path)
     except Exception as exc:  # zip, pickle, shape errors: one line naming the file
@@ -88,6 +94,10 @@ def load_episode(path: Path) -> Episode:
 
 def measure(model, paths: list[Path]) -> dict[str, list[tuple[float, float]]]:
     """Return per kind the (energy, hand motion [m]) of every classified frame pair."""
+    import torch
+
+    from vjepa_ros.planning.energy import energy
+
     rows: dict[str, list[tuple[float, float]]] = {kind: [] for kind in KINDS}
     for path in paths:
         episode = load_episode(path)
@@ -159,6 +169,8 @@ def timing_predictor(model, demo_predictor_config: dict):
 
     Random weights (seed 0): for timing only.
     """
+    import torch
+
     from vjepa_ros.models import build_predictor
 
     config = model.encoder.config
@@ -178,6 +190,8 @@ def time_side_by_side(models: list, frames: list[np.ndarray], repeats: int,
     (batch 1). The models take turns each repeat. ``plan_steps[i]``: a callable running one
     replanning step for model i (or None to skip).
     """
+    import torch
+
     encode = [[] for _ in models]
     plans = [[] for _ in models]
     with torch.inference_mode():
@@ -199,6 +213,8 @@ def time_side_by_side(models: list, frames: list[np.ndarray], repeats: int,
 
 def plan_step(model, demo_predictor_config: dict, cem):
     """Return a callable that runs one CEM replanning step (``cem``) for ``model``'s grid."""
+    import torch
+
     from vjepa_ros.planning.cem import plan
 
     predictor = timing_predictor(model, demo_predictor_config)
@@ -255,10 +271,7 @@ def main() -> int:
     parser.add_argument("--plan-timing", action="store_true",
                         help="also time one replanning step per model (module docstring)")
     args = parser.parse_args()
-    for option in ("--max-episodes", "--repeats", "--timing-frames"):
-        value = getattr(args, option[2:].replace("-", "_"))
-        if value < 1:
-            parser.error(f"{option} {value}: must be >= 1")
+    parser.check_at_least(args, {"--max-episodes": 1, "--repeats": 1, "--timing-frames": 1})
     from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
 
     check_threads_option(args.threads)
@@ -269,7 +282,6 @@ def main() -> int:
     if not cases:
         parser.error("give --model SPEC EPISODES... (repeatable) or --episodes (with "
                      "--checkpoint)")
-    torch.set_num_threads(args.threads)
     option = "--model" if args.model else "--checkpoint"
     try:
         specs, paths = [], []
@@ -279,6 +291,9 @@ def main() -> int:
             specs.append(case[0])
             paths.append(episode_paths(case[1:], "--model" if args.model else "--episodes",
                                        args.max_episodes))
+        import torch  # after the episode paths are checked
+
+        torch.set_num_threads(args.threads)
         models = [load_encoder_model(spec, option) for spec in specs]
     except ValueError as exc:
         parser.error(str(exc))

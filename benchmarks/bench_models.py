@@ -19,12 +19,12 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
-from vjepa_ros.models import build_encoder, build_predictor, resolve_dtype  # noqa: E402
+
+# torch and the models (seconds; a quarter minute under load) are imported where they are first
+# needed, after the options are checked: --help and a bad option answer at once.
 
 SMALL_ENCODER = dict(embed_dim=192, depth=4, num_heads=3, img_size=256)
 SMALL_PREDICTOR = dict(embed_dim=192, predictor_embed_dim=128, depth=4, num_heads=4,
@@ -32,12 +32,16 @@ SMALL_PREDICTOR = dict(embed_dim=192, predictor_embed_dim=128, depth=4, num_head
 
 
 def sync(device):
+    import torch
+
     if device.type == "cuda":
         torch.cuda.synchronize(device)
 
 
 def measure(fn, device, repeats, warmup=2):
     """(median seconds, peak allocated bytes above the start or None on CPU) of fn()."""
+    import torch
+
     for _ in range(warmup):
         fn()
     sync(device)
@@ -67,13 +71,18 @@ def param_bytes(model):
 
 
 def make(builder, spec, device, dtype):
+    import torch
+
     with torch.device(device):
         model = builder(**spec) if isinstance(spec, dict) else builder(spec)
     return model.to(dtype).eval()
 
 
-@torch.no_grad()
 def bench_encoder(name, spec, device, dtype, batch, repeats, rows):
+    import torch
+
+    from vjepa_ros.models import build_encoder
+
     encoder = make(build_encoder, spec, device, dtype)
     height, width = encoder.img_size
     clip = torch.randn(batch, 3, 2, height, width, device=device)
@@ -82,8 +91,11 @@ def bench_encoder(name, spec, device, dtype, batch, repeats, rows):
                  seconds, fmt_bytes(param_bytes(encoder)), fmt_bytes(peak)))
 
 
-@torch.no_grad()
 def bench_predictor(name, spec, device, dtype, batch, frames, samples, horizon, repeats, rows):
+    import torch
+
+    from vjepa_ros.models import build_predictor
+
     predictor = make(build_predictor, spec, device, dtype)
     n, dim = predictor.tokens_per_frame, predictor.embed_dim
     dtype_name = str(dtype).removeprefix("torch.")
@@ -143,9 +155,19 @@ def main():
     parser.add_argument("--full", action="store_true", help="released sizes even on CPU")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
     args = parser.parse_args()
+    parser.check_at_least(args, {"--batch": 1, "--frames": 1, "--samples": 0, "--horizon": 1,
+                                 "--repeats": 1})
+    from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
 
     check_threads_option(args.threads)
+    check_device_and_dtype(args.device, None, ("--device", "--dtypes"))
+    for name in (args.dtypes or "").split(","):
+        check_device_and_dtype(None, name, ("--device", "--dtypes"))
+    import torch
+
+    from vjepa_ros.models import resolve_dtype
+
     if args.threads:
         torch.set_num_threads(args.threads)
 
@@ -168,16 +190,17 @@ def main():
         predictors = [("small-pred", SMALL_PREDICTOR)]
 
     rows = []
-    for dtype in dtypes:
-        for name, spec in encoders:
-            bench_encoder(name, spec, device, dtype, args.batch, args.repeats, rows)
+    with torch.no_grad():  # forward passes only
+        for dtype in dtypes:
+            for name, spec in encoders:
+                bench_encoder(name, spec, device, dtype, args.batch, args.repeats, rows)
+                if device.type == "cuda":
+                    torch.cuda.empty_cache()  # the model is gone with the function's frame
+            for name, spec in predictors:
+                bench_predictor(name, spec, device, dtype, args.batch, args.frames, samples,
+                                args.horizon, args.repeats, rows)
             if device.type == "cuda":
-                torch.cuda.empty_cache()  # the model is gone with the function's frame
-        for name, spec in predictors:
-            bench_predictor(name, spec, device, dtype, args.batch, args.frames, samples,
-                            args.horizon, args.repeats, rows)
-        if device.type == "cuda":
-            torch.cuda.empty_cache()
+                torch.cuda.empty_cache()
 
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else \
         f"CPU ({torch.get_num_threads()} threads)"

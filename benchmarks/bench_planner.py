@@ -48,23 +48,13 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-import torch.nn.functional as F
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
-from vjepa_ros.models import build_encoder, build_predictor  # noqa: E402
-from vjepa_ros.planning.cem import plan  # noqa: E402
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
-from vjepa_ros.planning.cost import (  # noqa: E402
-    auto_chunk_size,
-    bytes_per_sample,
-    plan_flops,
-    predictor_dims,
-)
-from vjepa_ros.planning.reference import reference_plan  # noqa: E402
-from vjepa_ros.planning.rollout import ImaginedRollout  # noqa: E402
+
+# torch, the models and the planners (seconds; a quarter minute under load) are imported where
+# they are first needed, after the options are checked: --help and a bad option answer at once.
 
 MID_PREDICTOR = dict(embed_dim=384, predictor_embed_dim=384, depth=6, num_heads=6, img_size=128)
 CPU_CASES = [("cpu H2", CEMConfig(horizon=2, samples=100, topk=10, iterations=5)),
@@ -75,6 +65,8 @@ H100_BF16_DENSE_TFLOPS = 989.4  # SXM; PCIe is 756
 
 
 def sync(device):
+    import torch
+
     if device.type == "cuda":
         torch.cuda.synchronize(device)
 
@@ -104,6 +96,8 @@ class PeakMemory:
         return None
 
     def __enter__(self):
+        import torch
+
         self.peak = None
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
@@ -120,6 +114,8 @@ class PeakMemory:
         return self
 
     def __exit__(self, *exc):
+        import torch
+
         if self.device.type == "cuda":
             self.peak = torch.cuda.max_memory_allocated(self.device) - self.start
         elif self.start is not None:
@@ -153,6 +149,9 @@ def fmt_bytes(value):
 
 
 def scene(predictor, device, dtype):
+    import torch
+    import torch.nn.functional as F
+
     generator = torch.Generator().manual_seed(0)
     tokens, width = predictor.tokens_per_frame, predictor.embed_dim
     context = F.layer_norm(torch.randn(1, tokens, width, generator=generator), (width,))
@@ -166,6 +165,11 @@ def bf16_agreement(predictor, half, config, context, state, goal) -> dict:
 
     Scored on S random actions of the search box (not the reference's samples).
     """
+    import torch
+
+    from vjepa_ros.planning.cem import plan
+    from vjepa_ros.planning.rollout import ImaginedRollout
+
     generator = torch.Generator().manual_seed(1)
     actions = torch.randn(config.samples, config.horizon, 7, generator=generator) * config.maxnorm
     actions[..., 3:6] = 0.0
@@ -187,6 +191,12 @@ def bf16_agreement(predictor, half, config, context, state, goal) -> dict:
 
 def bench_case(name, predictor, config, device, dtype, repeats, with_reference, peak_tflops,
                cpu_bf16=False, lean=False):
+    import torch
+
+    from vjepa_ros.planning.cem import plan
+    from vjepa_ros.planning.cost import bytes_per_sample, plan_flops, predictor_dims
+    from vjepa_ros.planning.reference import reference_plan
+
     context, state, goal = scene(predictor, device, dtype)
     one_call = config.with_(chunk_size=config.samples)
     runs = {"fast": lambda: plan(predictor, context, state, goal, config, generator=0)}
@@ -253,6 +263,11 @@ def bench_case(name, predictor, config, device, dtype, repeats, with_reference, 
 
 def capped_memory_case(predictor, config, device, dtype, cap_gib):
     """Run the fast planner under a memory cap (a 24 GB card): peak and time, or the OOM."""
+    import torch
+
+    from vjepa_ros.planning.cem import plan
+    from vjepa_ros.planning.cost import auto_chunk_size, predictor_dims
+
     total = torch.cuda.get_device_properties(device).total_memory
     torch.cuda.empty_cache()
     torch.cuda.set_per_process_memory_fraction(min(1.0, cap_gib * 2**30 / total), device)
@@ -286,7 +301,7 @@ def print_table(rows):
 
 def main():
     parser = ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--device", help="cuda or cpu (default: cuda if present)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="1 repeat, fewer samples (smoke)")
     parser.add_argument("--no-reference", action="store_true")
@@ -305,15 +320,28 @@ def main():
                         help="INEXACT: also time the fast planner with a bf16 predictor on CPU, "
                              "with its energy error and plan agreement")
     args = parser.parse_args()
+    parser.check_at_least(args, {"--repeats": 1})
+    names = [name for name, _ in CPU_CASES + CUDA_CASES]
+    unknown = [case for case in args.case if case not in names]
+    if unknown:
+        parser.error(f"--case {unknown[0]!r}: no such case; give one of "
+                     f"{', '.join(repr(name) for name in names)}")
+    from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
 
     check_threads_option(args.threads)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    check_device_and_dtype(args.device, None, ("--device", "--dtype"))
     if args.tuned_malloc and "MALLOC_MMAP_THRESHOLD_" not in os.environ:
         os.environ.update(MALLOC_MMAP_THRESHOLD_=str(2**30), MALLOC_TRIM_THRESHOLD_=str(2**32))
         os.execv(sys.executable, [sys.executable, *sys.argv])
-    device = torch.device(args.device)
+    import torch
+
+    from vjepa_ros.models import build_encoder, build_predictor
+    from vjepa_ros.planning.cost import predictor_dims
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     repeats = 1 if args.quick else args.repeats
     torch.manual_seed(0)
     threads = os.environ.get("OMP_NUM_THREADS")

@@ -24,10 +24,12 @@ import tempfile
 import time
 
 import numpy as np
-import torch
 
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+
+# torch and rclpy (seconds; a quarter minute under load) are imported after the options are
+# checked: --help and a bad option answer at once.
 
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 os.environ.setdefault("ROS_LOCALHOST_ONLY", "1")
@@ -53,8 +55,17 @@ def main():
     parser.add_argument("--switch-interval", type=float, default=1e-4,
                         help="model.gil_switch_interval_s [s]; 0.005 is Python's default")
     args = parser.parse_args()
+    from vjepa_ros.cli_options import check_option_ranges
+    from vjepa_ros.models.device_names import check_device_and_dtype
+
+    if not args.seconds > 0:
+        parser.error(f"--seconds {args.seconds}: must be > 0")
+    check_option_ranges({"samples": args.samples, "iterations": args.iterations,
+                         "horizon": args.horizon})  # worded as vjepa-ros's options
+    check_device_and_dtype(args.device, None, ("--device", "--dtype"))
 
     import rclpy
+    import torch
     from geometry_msgs.msg import PoseStamped
     from rclpy.executors import SingleThreadedExecutor
     from rclpy.qos import qos_profile_sensor_data

@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -54,6 +55,7 @@ from benchmarks.bench_planner_soak import (  # noqa: E402 (after the path set-up
     NODE_START_S,
     add_process_options,
     call,
+    check_process_options,
     node_ready,
     spin_for,
     start_processes,
@@ -61,16 +63,15 @@ from benchmarks.bench_planner_soak import (  # noqa: E402 (after the path set-up
     trigger_until_done,
 )
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
-from vjepa_ros.eval.setpoint_motion import (  # noqa: E402
-    SPAN_S,
-    SPEED_TOLERANCE,
-    SetpointMotion,
-    limit_failures,
-    longest_step_m,
-    measure_setpoints,
-)
 from vjepa_ros.nodes.planner_name import PLANNER_NODE as PLANNER  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, distance_outside_box  # noqa: E402
+
+if TYPE_CHECKING:
+    from vjepa_ros.eval.setpoint_motion import SetpointMotion
+
+# The set-point measure (torch, scipy: seconds; a quarter minute under load) and rclpy are imported
+# where they are first needed, after the options are checked: --help and a bad option answer at
+# once.
 
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
@@ -227,6 +228,8 @@ class Watch:
         ``starts_stream``: the stream starts in this phase (its first set-point is compared
         with the arm's pose).
         """
+        from vjepa_ros.eval.setpoint_motion import measure_setpoints
+
         inside = [s for s in self.setpoints if start <= s[0] < end]
         stamps = np.array([s[0] for s in inside])
         arm = self.arm_at(np.array([end]))[0]
@@ -309,6 +312,8 @@ class Run:
     def record(self, name: str, seconds: float, starts_stream: bool = False,
                action=None) -> Phase:
         """Do ``action()`` (if given), spin ``seconds``: what reached the arm is phase ``name``."""
+        from vjepa_ros.eval.setpoint_motion import limit_failures
+
         start = self.watch.now()
         if action is not None:
             action()
@@ -379,6 +384,7 @@ def scenario_camera_check(run: Run, seconds: float) -> None:
     """
     from std_srvs.srv import Trigger
 
+    from vjepa_ros.eval.setpoint_motion import limit_failures
     from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
 
     start_xyz = np.array(run.watch.arm[-1][1])
@@ -478,9 +484,7 @@ def main() -> None:
     add_process_options(parser, 12.0, "length of a scenario's main phase [s] (others: half)")
     parser.add_argument("--scenario", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
     args = parser.parse_args()
-    for name in ("seconds", "fps", "width", "height", "samples", "iterations"):
-        if not getattr(args, name) > 0:
-            parser.error(f"--{name} must be > 0, got {getattr(args, name)}")
+    check_process_options(parser, args)
     signal.signal(signal.SIGTERM, _terminated)  # before rclpy.init, whose handler calls it
     try:
         check(args)
@@ -495,6 +499,8 @@ def check(args) -> None:
     """Run the scenarios and print the table; exit 1 if a limit or expectation failed."""
     import rclpy
     from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+
+    from vjepa_ros.eval.setpoint_motion import SPAN_S, SPEED_TOLERANCE, longest_step_m
 
     limits, period_s = node_settings()
     tolerance = limits.workspace_tolerance_m

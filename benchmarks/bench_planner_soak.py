@@ -225,6 +225,17 @@ def add_process_options(parser, seconds: float, seconds_help: str = "run length 
     parser.add_argument("--iterations", type=int, default=2)
 
 
+def check_process_options(parser, args) -> None:
+    """Exit (2) in one line when an option of :func:`add_process_options` is not above 0.
+
+    Before any process starts: a node given ``--samples -1`` refused it only in its log, after
+    the watcher had waited ``NODE_START_S`` for it.
+    """
+    for name in ("seconds", "fps", "width", "height", "samples", "iterations"):
+        if not getattr(args, name) > 0:
+            parser.error(f"--{name} must be > 0, got {getattr(args, name)}")
+
+
 def main() -> None:
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     add_process_options(parser, 600.0)
@@ -232,6 +243,7 @@ def main() -> None:
                         help=argparse.SUPPRESS)
     parser.add_argument("--joints-from-stdin", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    check_process_options(parser, args)
     if args.role == "sensors":
         publish_sensors(args)
         return

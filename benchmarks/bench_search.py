@@ -355,6 +355,26 @@ def parse_run(spec: str) -> tuple[str, dict]:
     return spec, overrides
 
 
+def check_runs_fit(runs, world_model: str) -> None:
+    """Refuse a ``--run`` whose samples do not fit where the closed loop will plan.
+
+    Before the simulator starts; raises ``planning.memory.SamplesMemoryError`` in the planner's
+    own words (``samples N at horizon H needs about ...``). The device is the one
+    :func:`closed_loop` plans on: the CPU for the oracle, ``load_world_model``'s default (CUDA
+    when available) for the demo model. Imports torch for the demo model.
+    """
+    from vjepa_ros.planning.memory import check_samples_fit
+
+    if world_model == "oracle":
+        device = "cpu"
+    else:
+        from vjepa_ros.models.world_model import resolve_device
+
+        device = resolve_device(None)
+    for _, overrides in runs:
+        check_samples_fit(load_reach_config(None, overrides).planner.to_cem(), device)
+
+
 def closed_loop(runs, goals: int, seed_start: int, json_path: str | None, log,
                 world_model: str = "demo") -> list[dict]:
     from vjepa_ros.models import load_world_model
@@ -472,6 +492,8 @@ def main() -> int:
         problem = budget_problem(option, budgets, base, args.methods)
         if problem:
             raise ValueError(problem)  # command_errors.run_script: this line, exit status 1
+    if args.part == "closed-loop":
+        check_runs_fit(runs, args.world_model)  # before the header and the simulator
     import torch
 
     if args.threads:

@@ -17,14 +17,15 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-
-import torch
+from typing import TYPE_CHECKING
 
 from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.models import build_encoder, build_predictor
-from vjepa_ros.train import FeatureBank, FrameEncoder, Trainer, make_config
-from vjepa_ros.train.episodes import Segment
-from vjepa_ros.train.synthetic import blob_episode
+
+if TYPE_CHECKING:
+    import torch
+
+# torch, the models and the trainer (seconds; a quarter minute under load) are imported where they
+# are first needed, after the options are checked: --help and a bad option answer at once.
 
 MODELS = {
     # name: (encoder preset or hyper-parameters, predictor hyper-parameters)
@@ -39,6 +40,11 @@ MODELS = {
 
 
 def build_models(name: str):
+    """Return (encoder, predictor) of ``MODELS[name]``, random weights (seed 0)."""
+    import torch
+
+    from vjepa_ros.models import build_encoder, build_predictor
+
     torch.manual_seed(0)
     encoder_args, predictor_args = MODELS[name]
     encoder = build_encoder(encoder_args) if isinstance(encoder_args, str) else \
@@ -50,11 +56,19 @@ def build_models(name: str):
 
 
 def sync(device: torch.device) -> None:
+    import torch
+
     if device.type == "cuda":
         torch.cuda.synchronize(device)
 
 
 def bench(name: str, device: str, args) -> dict:
+    import torch
+
+    from vjepa_ros.train import FeatureBank, FrameEncoder, Trainer, make_config
+    from vjepa_ros.train.episodes import Segment
+    from vjepa_ros.train.synthetic import blob_episode
+
     device = torch.device(device)
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     encoder, predictor = build_models(name)
@@ -120,9 +134,17 @@ def main() -> None:
     parser.add_argument("--encode-batch", type=int, default=16)
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     args = parser.parse_args()
+    parser.check_at_least(args, {"--batch-size": 1, "--frames-per-clip": 2, "--auto-steps": 1,
+                                 "--steps": 1, "--warmup": 0, "--episodes": 1, "--frames": 1,
+                                 "--encode-batch": 1})
+    from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
 
     check_threads_option(args.threads)
+    for device in args.devices or ():
+        check_device_and_dtype(device, None, ("--devices", "--dtype"))
+    import torch
+
     if args.threads:
         torch.set_num_threads(args.threads)
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])

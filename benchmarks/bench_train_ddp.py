@@ -22,27 +22,39 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_train import build_models  # noqa: E402
+from bench_train import MODELS, build_models  # noqa: E402
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
-from vjepa_ros.train import DataConfig, FeatureBank, FrameEncoder, Trainer, make_config  # noqa: E402
-from vjepa_ros.train.distributed import barrier, rank_device, spawn_local  # noqa: E402
-from vjepa_ros.train.episodes import Segment, find_sources  # noqa: E402
-from vjepa_ros.train.feature_cache import FeatureCache, build_shards, cache_key  # noqa: E402
-from vjepa_ros.train.synthetic import blob_episode, write_blob_episodes  # noqa: E402
+
+if TYPE_CHECKING:
+    from vjepa_ros.train import DataConfig, FrameEncoder
+
+# torch and the trainer (seconds; a quarter minute under load) are imported where they are first
+# needed, after the options are checked: --help and a bad option answer at once. The processes
+# spawn_local starts import this file too (their functions by name): they load what they use.
 
 
 def _encoder(encoder, device, data: DataConfig) -> FrameEncoder:
+    import torch
+
+    from vjepa_ros.train import FrameEncoder
+
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     return FrameEncoder(encoder, device, dtype, (data.aspect_ratio_min, data.aspect_ratio_max),
                         batch=16)
 
 
 def train_rank(topology, name: str, args, result: str) -> None:
+    import torch
+
+    from vjepa_ros.train import DataConfig, FeatureBank, Trainer, make_config
+    from vjepa_ros.train.distributed import barrier, rank_device
+    from vjepa_ros.train.episodes import Segment
+    from vjepa_ros.train.synthetic import blob_episode
+
     torch.set_num_threads(args.threads)
     device = rank_device(args.device, topology)
     encoder, predictor = build_models(name)
@@ -73,6 +85,13 @@ def train_rank(topology, name: str, args, result: str) -> None:
 
 
 def cache_rank(topology, name: str, args, root: str, result: str) -> None:
+    import torch
+
+    from vjepa_ros.train import DataConfig
+    from vjepa_ros.train.distributed import rank_device
+    from vjepa_ros.train.episodes import find_sources
+    from vjepa_ros.train.feature_cache import FeatureCache, build_shards, cache_key
+
     torch.set_num_threads(args.threads)
     device = rank_device(args.device, topology)
     encoder, _ = build_models(name)
@@ -92,7 +111,7 @@ def cache_rank(topology, name: str, args, root: str, result: str) -> None:
 
 def main() -> None:
     parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=["tiny", "mid"])
+    parser.add_argument("--models", nargs="+", default=["tiny", "mid"], choices=list(MODELS))
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batch-size", type=int, default=8, help="clips per process per step")
@@ -104,9 +123,19 @@ def main() -> None:
                         help="episodes of --frames frames in the cache rows")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
     args = parser.parse_args()
+    parser.check_at_least(args, {"--processes": 1, "--batch-size": 1, "--steps": 1,
+                                 "--warmup": 0, "--episodes": 1, "--frames": 1,
+                                 "--cache-episodes": 1})
+    from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
 
     check_threads_option(args.threads)
+    check_device_and_dtype(args.device, None, ("--device", "--dtype"))
+    import torch
+
+    from vjepa_ros.train.distributed import spawn_local
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
     print(f"settings: {args.device}, {args.threads} torch thread(s) per process, "
           f"{args.batch_size} clips x 8 frames per process per step, auto_steps 2, median of "
           f"{args.steps} steps after {args.warmup}; torch {torch.__version__}")

@@ -19,16 +19,10 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
-import torch
-
 from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.models import build_predictor
-from vjepa_ros.train.memory import (
-    clip_tokens,
-    estimate_training_bytes,
-    fit_activation_model,
-    step_activation_bytes,
-)
+
+# torch and the models (seconds; a quarter minute under load) are imported where they are first
+# needed, after the options are checked: --help and a bad option answer at once.
 
 GIANT = dict(embed_dim=1408, width=1024, depth=24, heads=16, img_size=256, patch_size=16)
 # Small predictors to fit on: (image px -> tokens per frame with patch 8, width, depth, enc dim)
@@ -38,6 +32,10 @@ SMALL = [(32, 64, 2, 64), (32, 128, 4, 96), (64, 64, 4, 96), (64, 128, 2, 64),
 
 
 def giant_parameters() -> int:
+    import torch
+
+    from vjepa_ros.models import build_predictor
+
     with torch.device("meta"):
         predictor = build_predictor(embed_dim=GIANT["embed_dim"],
                                     predictor_embed_dim=GIANT["width"], depth=GIANT["depth"],
@@ -48,6 +46,11 @@ def giant_parameters() -> int:
 
 def measure(args):
     """Rows (tokens, depth, width, embed_dim, bytes) per (dtype, checkpointing)."""
+    import torch
+
+    from vjepa_ros.models import build_predictor
+    from vjepa_ros.train.memory import clip_tokens, step_activation_bytes
+
     rows = {}
     for img, width, depth, embed in SMALL:
         torch.manual_seed(0)
@@ -72,9 +75,15 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32])
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
+    parser.check_at_least(args, {"--batch": 1, "--fit-frames": 2, "--frames-per-clip": 2,
+                                 "--batches": 1})
     from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
 
     check_threads_option(args.threads)
+    import torch
+
+    from vjepa_ros.train.memory import clip_tokens, estimate_training_bytes, fit_activation_model
+
     torch.set_num_threads(args.threads)
     print(f"settings: measured steps of {args.batch} clips x {args.fit_frames} frames, "
           f"auto_steps 2, CPU allocator log (torch {torch.__version__})")

@@ -43,6 +43,12 @@ USER_ERRORS = [
     ("bench_search.py", ["open-loop", "--models", "demo", "--budgets", "100", "100000000000",
                          "--methods", "icem"],
      "bench_search.py: --budgets 100000000000: icem would plan with "),
+    # a closed-loop run whose samples do not fit: refused before the header and the simulator
+    # (it was refused in these words once the simulator and the model had started)
+    ("bench_search.py", ["closed-loop", "--run", "cem:samples=10000000000", "--world-model",
+                         "oracle", "--goals", "1"],
+     "bench_search.py: samples 10000000000 at horizon 1 needs about 2607.7 GiB for the "
+     "planner's action samples, more than the "),
 ]
 UNWRITABLE_OUTPUTS = [
     ("bench_manipulation.py", ["--json", "/proc/x.json"]),  # ran, then lost it in a traceback

@@ -209,6 +209,26 @@ STARTUP_CASES = [
      "--run 'icem:samples=0': samples must lie in [1, inf), got 0"),
     ("bench_search", ["closed-loop", "--run", "cem", "--json", "benchmarks"],
      "--json benchmarks: is a directory"),
+    # these imported torch (or scipy) at module level: seconds to refuse anything
+    ("bench_train", ["--samples", "-1"], "--samples is no option of bench_train.py"),
+    ("bench_train", ["--steps", "0"], "--steps 0: must be >= 1"),
+    ("bench_train", ["--devices", "cpu", "tpu"], "--devices: unknown device 'tpu'"),
+    ("bench_train_ddp", ["--models", "huge"], "argument --models: invalid choice: 'huge'"),
+    ("bench_train_ddp", ["--processes", "1", "0"], "--processes 0: must be >= 1"),
+    ("bench_train_memory", ["--batches", "4", "0"], "--batches 0: must be >= 1"),
+    ("bench_models", ["--samples", "-1"], "--samples -1: must be >= 0"),  # ran, then traceback
+    ("bench_models", ["--dtypes", "bf16,bf17"], "--dtypes: unknown dtype 'bf17'"),
+    ("bench_planner", ["--help"], "usage: bench_planner.py"),
+    ("bench_planner", ["--case", "cpu H3"], "--case 'cpu H3': no such case; give one of"),
+    ("bench_planner", ["--device", "tpu"], "--device: unknown device 'tpu'"),
+    ("bench_planner_node", ["--samples", "-1"], "--samples must lie in [1, inf), got -1"),
+    ("bench_planner_soak", ["--samples", "-1"], "--samples must be > 0, got -1"),  # waited 180 s
+    ("bench_planner_safety", ["--samples", "-1"], "--samples must be > 0, got -1"),
+    ("bench_gripper_visibility", ["--repeats", "0"], "--repeats 0: must be >= 1"),
+    ("bench_gripper_visibility", ["--episodes", "/nonexistent"],
+     "--episodes /nonexistent: not found"),
+    ("bench_camera_verdict", ["--rows", "/nonexistent"],
+     "/nonexistent: not a bench_camera_check.py --json file"),
 ]
 
 
@@ -240,6 +260,8 @@ def test_help_and_a_bad_option_answer_before_torch_and_the_simulator_load(script
     assert result["code"] in ((0, None) if argv == ["--help"] else (1, 2, message)), result
     assert message in result["out"] + result["err"] + str(result["code"]), result
     assert result["loaded"] == [], f"{script} {argv} imported {result['loaded']} first"
+    if argv != ["--help"]:  # one line, no usage and no traceback
+        assert result["err"].count("\n") <= 1 and "Traceback" not in result["err"], result
 
 
 def run_script(script: str, argv: list[str], monkeypatch, capsys) -> tuple:

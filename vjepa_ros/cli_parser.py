@@ -83,6 +83,21 @@ class ArgumentParser(argparse.ArgumentParser):
             message += f" (run {parser.prog} --help for its options)"
         parser.exit(2, f"{parser.prog}: error: {message}\n")
 
+    def check_at_least(self, args: argparse.Namespace, minimums: dict[str, float]) -> None:
+        """Exit (2) in one line when an option's value lies below its minimum.
+
+        ``minimums``: option (``--repeats``) -> the smallest value it takes; an option left at
+        None (not given, no default) is not checked, one of several values (``nargs``) is checked
+        each. The line: ``PROG: error: --repeats 0: must be >= 1 (run PROG --help for its
+        options)``. Checks nothing but the parsed values, so a script can refuse a bad count
+        before it imports torch.
+        """
+        for option, low in minimums.items():
+            values = getattr(args, option.removeprefix("--").replace("-", "_"))
+            for value in values if isinstance(values, list) else [values]:
+                if value is not None and value < low:
+                    self.error(f"{option} {value}: must be >= {low}")
+
     def _refuse_unknown_command(self, message: str) -> None:
         """Exit (2) with one line for a sub-command that does not exist (argparse: the usage)."""
         match = INVALID_CHOICE.match(message)
