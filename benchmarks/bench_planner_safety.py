@@ -404,8 +404,11 @@ def scenario_camera_check(run: Run, seconds: float) -> None:
     run.expect(response is not None, f"~/camera_check did not answer in {CHECK_S:g} s")
     if response is None:
         return
+    loaded = " (a stale-input hold: the machine was too loaded to judge; run it on a quieter " \
+        "machine)" if "is stale" in response.message else ""
     run.expect(response.success and "in the trial the planner closed" in response.message,
-               f"~/camera_check answered without a trial verdict: {response.message[:200]}")
+               f"~/camera_check answered without a trial verdict: {response.message[:200]}"
+               f"{loaded}")
     leash = CheckTrialConfig().max_distance_m
     setpoints = np.array([s[1] for s in run.watch.setpoints if s[0] >= begin])
     farthest = float(np.linalg.norm(setpoints - start_xyz, axis=1).max()) if len(setpoints) \
