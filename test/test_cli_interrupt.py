@@ -49,7 +49,7 @@ def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, caps
     bag.mkdir()
     argv = [str(bag) if a == "BAG" else a.replace("OUT", str(tmp_path)) for a in argv]
     assert main(argv) == 130
-    saved = {"collect": f"; 0 of 1 episodes saved in {tmp_path}/data",
+    saved = {"collect": "; nothing saved (0 of 1 episode)",  # no folder named: none was made
              "pretrain": " before the first step; nothing written"}.get(argv[0], "")
     assert capsys.readouterr().err == f"vjepa-ros {argv[0]}: interrupted{saved}\n"
 
@@ -140,7 +140,7 @@ raise SystemExit(run_script(main))
 
 
 @pytest.mark.parametrize("code, line", [(COMMAND_UNTIL_SIGTERM, "vjepa-ros collect: terminated; "
-                                         "0 of 1 episodes saved in OUT"),
+                                         "nothing saved (0 of 1 episode)"),
                                         (SCRIPT_UNTIL_SIGTERM, "bench_x.py: terminated")])
 def test_a_command_and_a_benchmark_exit_143_with_one_line_on_sigterm(tmp_path, code, line):
     """SIGTERM ended collect, run and the benchmarks at once: status 143 without a word."""

@@ -20,7 +20,7 @@ def test_a_failed_expert_episode_is_marked_in_its_file_and_in_the_summary(tmp_pa
     lines = capsys.readouterr().out.splitlines()
     episode = out / "pick-and-place_cup_000000.npz"
     assert lines[0].startswith(f"{episode}  120 frames, FAILURE (")
-    assert lines[-1] == ("1 episodes: 0 successes, 1 FAILURE (seed 0: the expert did not "
+    assert lines[-1] == ("1 episode: 0 successes, 1 FAILURE (seed 0: the expert did not "
                          "finish; kept, metadata success false; vjepa-ros train uses them "
                          "unless you remove them)")
     assert recorded_success(episode) is False
@@ -28,5 +28,7 @@ def test_a_failed_expert_episode_is_marked_in_its_file_and_in_the_summary(tmp_pa
 
 def test_the_summary_names_the_failed_seeds():
     assert collect_summary(3, []) == "3 episodes: all successes"
+    assert collect_summary(1, []) == "1 episode: a success"  # was "1 episodes: all successes"
+    assert collect_summary(2, [5]).startswith("2 episodes: 1 success, 1 FAILURE (seed 5: ")
     assert collect_summary(10, [0, 7]).startswith("10 episodes: 8 successes, 2 FAILURES (seeds "
                                                   "0, 7: the expert did not finish")

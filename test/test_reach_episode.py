@@ -150,7 +150,7 @@ def test_the_deadline_raises_and_a_random_planners_energy_prints_as_nan():
     assert math.isnan(step.energy)
     assert f.update() is None
     now[0] = 10.5
-    with pytest.raises(DemoError, match="no result in time: 1 steps"):
+    with pytest.raises(DemoError, match="no result in time: 1 step so far"):
         f.update()
 
 
@@ -175,7 +175,7 @@ def test_a_hold_in_the_planners_status_ends_the_episode_at_once_saying_what_to_d
         f.on_status(status(kind, "end effector is outside the workspace box"))
     message = str(raised.value)
     assert f"the planner holds the arm ({kind} in its /diagnostics): end effector is outside " \
-        "the workspace box; the episode ends after 1 steps: " in message
+        "the workspace box; the episode ends after 1 step: " in message
     assert message.endswith(HOLD_ADVICE[kind]) and "\n" not in message
 
 

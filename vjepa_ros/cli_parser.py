@@ -32,15 +32,55 @@ def nonempty(what: str):
     """Return an argparse ``type`` that refuses '' (and blanks), which would mean the default.
 
     ``what`` says what to give instead. Only for options whose default is None or not empty
-    (argparse runs the type on a string default too).
+    (argparse runs the type on a string default too). :class:`ArgumentParser` refuses blanks
+    for every string option without a ``type`` already (:func:`empty_value_words`); ``nonempty``
+    words it for one option.
     """
     def check(value: str) -> str:
         if not value.strip():
-            raise argparse.ArgumentTypeError(f"{EMPTY_VALUE} ({value!r}): give {what}, or leave "
-                                             "the option out for its default")
+            raise argparse.ArgumentTypeError(empty_refusal(value, what))
         return value
 
     return check
+
+
+def may_be_empty(value: str) -> str:
+    """Return ``value``: the ``type`` of a string option whose '' means something.
+
+    ``--joint-prefix ''``: found from the names.
+
+    :class:`ArgumentParser` refuses '' for string options without a ``type``; this one keeps it.
+    """
+    return value
+
+
+def empty_refusal(value: str, what: str, positional: bool = False) -> str:
+    """Return the refusal of an empty ``value``: ``an empty value (''): give WHAT, or ...``."""
+    default = "" if positional else ", or leave the option out for its default"
+    return f"{EMPTY_VALUE} ({value!r}): give {what}{default}"
+
+
+# What a string option without a ``type`` takes, by a word of its dest (the first that matches;
+# a word or its plural between underscores: ``opt_data__topics__base_frame`` is a frame).
+EMPTY_VALUE_WORDS = (("frame", "a frame id"), ("topic", "a topic name"),
+                     ("checkpoint", "a world model file"), ("episode", "an episode file (.npz)"),
+                     ("config", "a settings file (YAML)"), ("file", "a file"),
+                     ("goal", "an image file"), ("device", "a device name: cpu, cuda, cuda:1"),
+                     ("dtype", "a dtype: float32 or bfloat16"), ("preset", "a preset name"),
+                     ("arg", "KEY=VALUE"), ("set", "KEY=VALUE"))
+PATH_WORDS = ("out", "bag", "data", "val", "init", "encoder", "cache", "dir")  # "a path"
+
+
+def empty_value_words(action: argparse.Action) -> str:
+    """Return what ``action`` takes instead of '', by its dest.
+
+    :data:`EMPTY_VALUE_WORDS`, "a path" for a :data:`PATH_WORDS` dest, else its metavar
+    (``NODE.PARAM:=VALUE``) or "a value".
+    """
+    words = action.dest.lower().split("_")
+    table = EMPTY_VALUE_WORDS + tuple((word, "a path") for word in PATH_WORDS)
+    metavar = action.metavar if isinstance(action.metavar, str) else "a value"
+    return next((what for word, what in table if word in words or f"{word}s" in words), metavar)
 
 
 # Options that name the same thing in different commands: each suggests the others.
@@ -54,6 +94,20 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def __init__(self, *args, allow_abbrev: bool = False, **kwargs):
         super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
+
+    def _get_value(self, action, arg_string):
+        """Refuse a blank value of a string option or positional that has no ``type``.
+
+        '' once meant "use the default" for a file, folder or topic option (``reach --config
+        ''``, ``collect --out ''`` wrote into the current folder) or a path ``.``; a usage error
+        now (exit status 2), as :func:`nonempty` does. Options with ``choices`` are checked by
+        argparse; an option whose '' means something takes ``type=may_be_empty``.
+        """
+        if action.type in (None, str) and action.choices is None \
+                and isinstance(arg_string, str) and not arg_string.strip():
+            raise argparse.ArgumentError(action, empty_refusal(
+                arg_string, empty_value_words(action), positional=not action.option_strings))
+        return super()._get_value(action, arg_string)
 
     def parse_known_args(self, args=None, namespace=None):
         namespace, extras = super().parse_known_args(args, namespace)

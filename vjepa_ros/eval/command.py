@@ -21,7 +21,7 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
     option_message,
 )
-from vjepa_ros.cli_parser import nonempty
+from vjepa_ros.cli_parser import may_be_empty, nonempty
 from vjepa_ros.config import exit_status
 
 
@@ -92,8 +92,9 @@ def add_topic_arguments(parser) -> None:
     parser.add_argument("--gripper-topic", type=topic, help="gripper JointState topic (default: "
                         "the JointState topic holding the finger joints; none found: a warning, "
                         "closedness 0)")
-    parser.add_argument("--joint-prefix", help="arm joint name prefix, e.g. left_fr3_ (default, "
-                        "or '': found from the names; needed only with two Franka arms)")
+    parser.add_argument("--joint-prefix", type=may_be_empty,
+                        help="arm joint name prefix, e.g. left_fr3_ (default, or '': found from "
+                        "the names; needed only with two Franka arms)")
     parser.add_argument("--base-frame", type=nonempty("a frame id, e.g. fr3_link0"),
                         help="header.frame_id of the arm's base: poses in another frame are "
                         "refused (default: base or <prefix>link0)")
@@ -140,9 +141,6 @@ def _goal_image(path: str):
     """Read ``--goal`` (:func:`vjepa_ros.images.load_image_file`); ValueError naming the option."""
     from vjepa_ros.images import ImageError, load_image_file
 
-    if not path.strip():
-        raise ValueError("--goal is empty: give a goal image file, or leave --goal out to plan "
-                         "toward the frame --goal-offset steps later")
     try:
         return load_image_file(path)
     except ImageError as exc:

@@ -382,7 +382,7 @@ def _one_type_list(key: str, value):
 
 
 def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", default="", help="V-JEPA 2-AC checkpoint file "
+    parser.add_argument("--checkpoint", help="V-JEPA 2-AC checkpoint file "
                         "(model.checkpoint); 'demo': the packaged demo world model")
     parser.add_argument("--camera-topic", default="/camera/camera/color/image_raw",
                         help="camera image topic the planner subscribes to")
@@ -506,7 +506,7 @@ def _launch(args: argparse.Namespace) -> int:
 
             args.checkpoint = str(world_model_path("demo", "--checkpoint"))
         source, checkpoint = check_launch_inputs(args, overrides.get("planner", {}))  # no torch
-        nodes = mpc_nodes(args.checkpoint, args.camera_topic, args.target_topic,
+        nodes = mpc_nodes(args.checkpoint or "", args.camera_topic, args.target_topic,
                           args.joint_states_topic, args.gripper_topic, args.camera,
                           args.params_file, args.image_transport, overrides.get("planner"))
         nodes += [NodeLaunch(name) for name in args.node if name not in {n.name for n in nodes}]

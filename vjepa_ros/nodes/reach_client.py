@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 
+from vjepa_ros.counts import counted
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.reach_episode import (
     REACHED,
@@ -356,8 +357,7 @@ class ReachDemo:
         sim_started = self.client.inputs.latest_state().stamp
         self.client.drain_reports()  # shadow-mode plans: not part of the episode
         self.set_enabled(True)
-        self.say(f"enabled      /{self.client.planner}/enable: blocking MPC until within "
-                 f"{cfg.success_radius * 100:g} cm or {cfg.max_steps} steps")
+        self.say(enabled_line(self.client.planner, cfg.success_radius, cfg.max_steps))
         self.say(STEP_HEADER)
         follower = ReachFollower(goal_state, cfg.success_radius, cfg.max_steps, self.arrival,
                                  self.client.inputs, self.client.frame_at, self.deadline)
@@ -404,6 +404,12 @@ class ReachDemo:
             except DemoError:
                 pass
             self.enabled = False
+
+
+def enabled_line(planner: str, success_radius: float, max_steps: int) -> str:
+    """Return the ``enabled`` line: until within ``success_radius`` [m] or ``max_steps``."""
+    return (f"enabled      /{planner}/enable: blocking MPC until within "
+            f"{success_radius * 100:g} cm or {counted(max_steps, 'step')}")
 
 
 def _xyz(state) -> str:

@@ -31,6 +31,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vjepa_ros.counts import counted
 from vjepa_ros.robot.inputs import InputBuffer
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.sim.reach import ReachStep
@@ -129,8 +130,8 @@ class ReachFollower:
                 return
         waited = f" for {STALE_GRACE_S:g} s" if kind in GRACE_KINDS else ""
         raise DemoError(f"the planner holds the arm{waited} ({kind} in its /diagnostics): "
-                        f"{values.get('refusal', '')}; the episode ends after {len(self.steps)} "
-                        f"steps: {HOLD_ADVICE[kind]}")
+                        f"{values.get('refusal', '')}; the episode ends after "
+                        f"{counted(len(self.steps), 'step')}: {HOLD_ADVICE[kind]}")
 
     def on_report(self, record: PlanRecord) -> ReachStep | None:
         """Take one plan report; return the new step when it was commanded.
@@ -169,10 +170,11 @@ class ReachFollower:
         """
         now = self.clock()
         if now > self.deadline:
-            raise DemoError(f"no result in time: {len(self.steps)} steps so far")
+            raise DemoError(f"no result in time: {counted(len(self.steps), 'step')} so far")
         if self._heard_at is not None and now - self._heard_at > SILENT_S:
             raise DemoError(f"no /diagnostics from the planner for {SILENT_S:g} s after "
-                            f"{len(self.steps)} steps: the planner or the simulator (its /clock) "
+                            f"{counted(len(self.steps), 'step')}: the planner or the simulator "
+                            "(its /clock) "
                             "stopped; check that both processes run and the machine is not "
                             "overloaded, then start again")
         latest = self.states.latest_state()

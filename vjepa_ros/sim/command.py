@@ -9,20 +9,26 @@ from vjepa_ros.sim.choices import RANDOMIZE_WHAT, TASKS
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    """Record episodes into ``args.out``; exit 1 with a message on bad settings."""
+    """Record episodes into ``args.out``; exit 1 with a message on bad settings.
+
+    A folder that holds episode files already (``*.npz``) is refused before any simulator
+    starts: collect would overwrite some of them and leave the others, its ``collector.json``
+    listing only the new ones.
+    """
     from vjepa_ros.out_paths import output_dir
 
-    before = None  # the episode files already in --out, once the options are checked
+    started = False  # the options are checked: the simulator runs
     try:
         _check_collect_options(args)
         sim_config, config = checked_sim_options(args, 16 if args.frames is None else
                                                  args.frames)
         output_dir(args.out, create=False)  # the first episode's file creates it
-        before = _episode_files(args.out)
+        _check_no_episodes(args.out)
         from vjepa_ros.sim.collector import collect  # the simulator: after every check
         from vjepa_ros.sim.manipulation import collect_manipulation
         from vjepa_ros.sim.randomize import SceneRandomization
 
+        started = True
         if args.task == "motion":
             randomization = (SceneRandomization(what=args.randomize) if args.randomize
                              else None)
@@ -37,21 +43,41 @@ def cmd_collect(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
         from vjepa_ros.terminate import stopped_by
 
-        if before is None:  # still checking the options: nothing started
+        if not started:  # still checking the options: nothing started
             raise
         word, status = stopped_by(exc)
-        saved = len(_episode_files(args.out) - before)
-        print(f"vjepa-ros collect: {word}; {saved} of {args.episodes} episodes saved in "
-              f"{args.out}", file=sys.stderr)
+        print(f"vjepa-ros collect: {word}; {_saved_text(args.out, args.episodes)}",
+              file=sys.stderr)
         return status
     return 0
 
 
-def _episode_files(out_dir) -> set:
-    """Return the episode files (``*.npz``) in ``out_dir`` now; none when it does not exist."""
+def _episode_files(out_dir) -> list:
+    """Return the episode files (``*.npz``) in ``out_dir`` now, sorted; none when it is missing."""
     from pathlib import Path
 
-    return set(Path(out_dir).glob("*.npz"))
+    return sorted(Path(out_dir).glob("*.npz"))
+
+
+def _check_no_episodes(out_dir) -> None:
+    """Refuse an ``--out`` folder that holds episode files; ValueError naming it."""
+    from vjepa_ros.counts import counted
+
+    found = _episode_files(out_dir)
+    if found:
+        raise ValueError(f"--out {out_dir} holds {counted(len(found), 'episode file')} already "
+                         f"({found[0].name}{', ...' if len(found) > 1 else ''}); collect does "
+                         "not overwrite them: give another --out, or remove the folder")
+
+
+def _saved_text(out_dir, episodes: int) -> str:
+    """Say what a stopped collect saved: ``3 of 4 episodes saved in data/`` or nothing."""
+    from vjepa_ros.counts import counted
+
+    saved = len(_episode_files(out_dir))  # the folder held none before (_check_no_episodes)
+    if not saved:
+        return f"nothing saved (0 of {counted(episodes, 'episode')})"
+    return f"{saved} of {counted(episodes, 'episode')} saved in {out_dir}"
 
 
 # The settings behind the simulator options (as their errors spell them) -> the options.

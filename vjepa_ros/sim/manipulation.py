@@ -311,10 +311,14 @@ def collect_summary(episodes: int, failed: list[int]) -> str:
     A failed episode stays in the folder, its metadata ``success`` false: ``vjepa-ros train``
     uses it (and says how many), as the paper trains on all its teleoperated data.
     """
+    from vjepa_ros.counts import counted
+
     if not failed:
-        return f"{episodes} episodes: all successes"
+        return f"{counted(episodes, 'episode')}: " + ("a success" if episodes == 1 else
+                                                      "all successes")
     seeds = ", ".join(map(str, failed))
-    return (f"{episodes} episodes: {episodes - len(failed)} successes, {len(failed)} "
+    return (f"{counted(episodes, 'episode')}: "
+            f"{counted(episodes - len(failed), 'success', 'successes')}, {len(failed)} "
             f"FAILURE{'' if len(failed) == 1 else 'S'} (seed{'' if len(failed) == 1 else 's'} "
             f"{seeds}: the expert did not finish; kept, metadata success false; vjepa-ros train "
             "uses them unless you remove them)")

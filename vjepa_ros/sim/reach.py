@@ -30,6 +30,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from vjepa_ros.counts import counted
 from vjepa_ros.planning.cem import PlanResult
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.planners import make_planner
@@ -416,10 +417,10 @@ def format_summary(episode: ReachEpisode) -> str:
     radius = episode.success_radius * 100
     count = len(episode.steps)
     if episode.success:
-        outcome = (f"reached: within {radius:g} cm of the goal after {count} step"
-                   f"{'s' if count != 1 else ''}")
+        outcome = f"reached: within {radius:g} cm of the goal after {counted(count, 'step')}"
     else:
-        outcome = f"not reached: step limit ({count} steps), success radius {radius:g} cm"
+        outcome = (f"not reached: step limit ({counted(count, 'step')}), success radius "
+                   f"{radius:g} cm")
     planning = ("" if not count else
                 f", planning {episode.planning_s_median:.2f} s per step (median)")
     return (f"{outcome}\ndistance {episode.start_distance * 100:.1f} cm -> "

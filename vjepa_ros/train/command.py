@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, option_message
-from vjepa_ros.cli_parser import nonempty
+from vjepa_ros.cli_parser import may_be_empty, nonempty
 from vjepa_ros.config import UsageError, exit_status, yaml_problem
 
 TOPIC = nonempty("a topic name")  # '' would silently mean the default topic
@@ -63,8 +63,9 @@ OPTIONS = (
                                                               help="bags: arm JointState")),
     ("--gripper-topic", "data.topics.gripper", dict(type=TOPIC, help="bags: gripper JointState "
      "topic (default: the JointState topic holding the finger joints)")),
-    ("--joint-prefix", "data.topics.joint_prefix", dict(help="bags: arm joint name prefix, "
-     "e.g. left_fr3_ (default: found from the names; needed only with two Franka arms)")),
+    ("--joint-prefix", "data.topics.joint_prefix", dict(type=may_be_empty, help="bags: arm joint "
+     "name prefix, e.g. left_fr3_ (default: found from the names; needed only with two Franka "
+     "arms)")),
     ("--base-frame", "data.topics.base_frame", dict(help="bags: header.frame_id of the arm's "
      "base; poses in another frame are refused (default: base or <prefix>link0)")),
     ("--state-source", "data.topics.state_source",

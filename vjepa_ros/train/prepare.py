@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from vjepa_ros.config import ConfigError, flatten
+from vjepa_ros.counts import counted
 from vjepa_ros.image_notes import grouped_frame_size_notes, input_size
 from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import (
@@ -315,10 +316,6 @@ def _describe_encoder(encoder: VisionEncoder) -> str:
             f"({count_parameters(encoder) / 1e6:.1f} M parameters, frozen)")
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
 def _failed_text(counts: dict) -> str:
     """``; 1 of them a failed task (...)``: the episodes whose metadata says success false."""
     failed = counts.get("failed") or []
@@ -335,9 +332,9 @@ def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
     for label in ("train", "val"):
         counts = info.get(label)
         if counts:
-            log(f"data {label:<6} {_count(counts['sources'], 'episode')} "
-                f"({_count(counts['segments'], 'segment')}, {counts['frames']} frames, "
-                f"{_count(counts['clips'], 'clip')} of {fpc})" + _failed_text(counts))
+            log(f"data {label:<6} {counted(counts['sources'], 'episode')} "
+                f"({counted(counts['segments'], 'segment')}, {counts['frames']} frames, "
+                f"{counted(counts['clips'], 'clip')} of {fpc})" + _failed_text(counts))
         else:
             log(f"data {label:<6} none (--val-fraction 0): no validation loss")
     feats = info["features"]

@@ -1,0 +1,90 @@
+"""An empty value of any string option or positional of any ``vjepa-ros`` command: exit 2.
+
+'' once meant the default for most of them: ``reach --out '' --config ''`` ran with the default
+settings into ./reach_<date>/, ``collect --out ''`` wrote its episodes into the current folder,
+``record ''`` said "bag . exists already", ``demo --episode ''`` "episode . is a folder" (exit 1),
+``launch --checkpoint ''`` was refused in other words than ``reach --checkpoint ''``. Parse only:
+nothing runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from vjepa_ros.cli import build_parser
+from vjepa_ros.cli_parser import ArgumentParser, may_be_empty
+
+
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def _string_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """Return the actions that take a string of the user's (no choices, not a number)."""
+    return [a for a in parser._actions
+            if a.nargs != 0 and a.choices is None and a.type is not may_be_empty
+            and (a.type in (None, str) or getattr(a.type, "__qualname__", "").startswith(
+                "nonempty."))]
+
+
+def _argv(parser: argparse.ArgumentParser, tested: argparse.Action, blank: str) -> list[str]:
+    """Positionals ("x", ``blank`` for ``tested``), required options, then ``tested``."""
+    def value(action):
+        return "x" if action.choices is None else list(action.choices)[0]
+
+    argv = [blank if a is tested else value(a) for a in parser._actions if not a.option_strings]
+    argv += [v for a in parser._actions if a.option_strings and a.required and a is not tested
+             for v in (a.option_strings[0], value(a))]
+    return argv + ([tested.option_strings[0], blank] if tested.option_strings else [])
+
+
+CASES = [(name, action.option_strings[0] if action.option_strings else action.dest)
+         for name, parser in _commands().items() for action in _string_actions(parser)]
+
+
+def test_the_walk_finds_the_options_the_tester_named():
+    for case in [("reach", "--out"), ("reach", "--config"), ("collect", "--out"),
+                 ("record", "out"), ("bag-from-npz", "out"), ("bag-from-npz", "--episode"),
+                 ("demo", "--episode"), ("launch", "--checkpoint"), ("eval", "bag"),
+                 ("train", "--data"), ("launch", "-p")]:
+        assert case in CASES
+
+
+@pytest.mark.parametrize("command, option", CASES)
+@pytest.mark.parametrize("blank", ["", " "])
+def test_an_empty_value_is_a_usage_error_naming_the_argument(command, option, blank, capsys):
+    parser = _commands()[command]
+    action = next(a for a in parser._actions
+                  if option in a.option_strings or (not a.option_strings and a.dest == option))
+    argv = _argv(parser, action, blank)
+    with pytest.raises(SystemExit) as exit_:
+        parser.parse_args(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"vjepa-ros {command}: error: argument {option}: an empty value "
+                          f"({blank!r}): give "), err
+    assert "\n" not in err and "give a value" not in err, err
+    if action.option_strings:
+        assert "or leave the option out for its default" in err
+
+
+@pytest.mark.parametrize("argv", [["eval", "BAG", "--joint-prefix", ""],
+                                  ["train", "--data", "x", "--joint-prefix", ""]])
+def test_an_empty_joint_prefix_still_means_found_from_the_names(argv):
+    args = build_parser().parse_args(argv)
+    assert args.__dict__[next(k for k in vars(args) if k.endswith("joint_prefix"))] == ""
+
+
+def test_a_benchmark_parser_refuses_an_empty_path_too(capsys):
+    parser = ArgumentParser(prog="bench_x.py")
+    parser.add_argument("--out")
+    parser.add_argument("--tag", metavar="NAME")
+    for option, what in (("--out", "a path"), ("--tag", "NAME")):
+        with pytest.raises(SystemExit):
+            parser.parse_args([option, ""])
+        assert f"argument {option}: an empty value (''): give {what}, or leave" in \
+            capsys.readouterr().err
