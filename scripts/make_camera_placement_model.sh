@@ -17,10 +17,11 @@ bench() { echo "+ bench_camera_check.py $*" >&2; "$VJEPA_VENV/bin/python" \
 #    --randomize camera: the eye within +-(0.2, 0.3, 0.2) m and the look-at point within +-6 cm of
 #    the default; field of view, light and objects as the default scene). Azimuths -58..-13 deg,
 #    elevations 0..32 deg, 0.6..1.3 m from the look-at point.
-run collect --out "$work/episodes/train" --episodes 600 --frames 16 --width 128 --height 128 \
-  --seed 0 --randomize camera
-run collect --out "$work/episodes/val" --episodes 40 --frames 16 --width 128 --height 128 \
-  --seed 100000 --randomize camera
+#    A rerun keeps a complete folder (collector.json is written once all episodes are saved).
+[[ -f "$work/episodes/train/collector.json" ]] || run collect --out "$work/episodes/train" \
+  --episodes 600 --frames 16 --width 128 --height 128 --seed 0 --randomize camera
+[[ -f "$work/episodes/val/collector.json" ]] || run collect --out "$work/episodes/val" \
+  --episodes 40 --frames 16 --width 128 --height 128 --seed 100000 --randomize camera
 # 2. Post-train the packaged demo model's predictor on them (its frozen seeded encoder).
 run train --data "$work/episodes/train" --val "$work/episodes/val" \
   --init "$VJEPA_ROOT/vjepa_ros/data/demo_world_model.pt" --out "$work/run" \

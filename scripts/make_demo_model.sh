@@ -12,8 +12,12 @@ work="${WORK:-$VJEPA_ROOT/demo_model_work}"
 run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
 
 # 1. Scripted simulator episodes, 128x128 like the model's input (seeds 0..399 train, 100000.. val).
-run collect --out "$work/episodes/train" --episodes 400 --frames 16 --width 128 --height 128 --seed 0
-run collect --out "$work/episodes/val" --episodes 40 --frames 16 --width 128 --height 128 --seed 100000
+#    collect refuses a folder that holds episodes; its collector.json is written once all are
+#    saved, so a rerun keeps a complete folder (a partial one is refused: remove it).
+[[ -f "$work/episodes/train/collector.json" ]] || run collect --out "$work/episodes/train" \
+  --episodes 400 --frames 16 --width 128 --height 128 --seed 0
+[[ -f "$work/episodes/val/collector.json" ]] || run collect --out "$work/episodes/val" \
+  --episodes 40 --frames 16 --width 128 --height 128 --seed 100000
 # 2. The encoder: the V-JEPA 2 architecture at a small size (config/pretrain.yaml: 128 px, width 192,
 #    depth 4), seeded initialization (--steps 0). JEPA pretraining is not used yet: docs/pretraining.md
 #    has its measurements (a pretrained encoder must beat this one on landscape and reach first).

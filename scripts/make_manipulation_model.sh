@@ -21,9 +21,12 @@ source "$here/bootstrap.sh"
 cd "$VJEPA_ROOT"
 work="${WORK:-$VJEPA_ROOT/manipulation_model_work}"
 run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
-collect() {  # task object episodes first-seed out
+collect() {  # task object episodes first-seed out; a rerun keeps a complete folder
+  local out="$work/$5/${1}_$2"
+  local have; have=$( (find "$out" -maxdepth 1 -name '*.npz' 2>/dev/null || true) | wc -l)
+  [[ "$have" -eq "$3" ]] && { echo "+ kept $out ($have episodes)" >&2; return; }
   run collect --task "$1" --object "$2" --episodes "$3" --seed "$4" --width 128 --height 128 \
-    --out "$work/$5/${1}_$2"
+    --out "$out"
 }
 
 # 1. Scripted expert episodes (misses, re-grasps, detours, mis-placements, pauses, drops
