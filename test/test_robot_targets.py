@@ -46,25 +46,26 @@ def test_setpoint_reaches_the_target_without_exceeding_speed_or_acceleration(sta
     streamer = SetpointStreamer(LIMITS)
     streamer.reset(start)
     streamer.set_target(target)
-    previous, velocity = start.copy(), np.zeros(3)
-    previous_spin = np.zeros(3)
-    max_ticks = int(40 / dt)
-    for _ in range(max_ticks):
-        setpoint = streamer.step(dt)
-        assert np.isfinite(setpoint).all()
-        assert np.all(setpoint[:3] >= LOWER) and np.all(setpoint[:3] <= UPPER)
-        new_velocity = (setpoint[:3] - previous[:3]) / dt
-        assert np.linalg.norm(new_velocity) <= LIMITS.max_speed_m_s * (1 + 1e-6)
-        assert np.linalg.norm(new_velocity - velocity) <= LIMITS.max_accel_m_s2 * dt * 1.02 + 1e-9
-        spin = (Rotation.from_euler("xyz", setpoint[3:6])
-                * Rotation.from_euler("xyz", previous[3:6]).inv()).as_rotvec() / dt
-        assert np.linalg.norm(spin) <= LIMITS.max_angular_speed_rad_s * (1 + 1e-6)
-        assert np.linalg.norm(spin - previous_spin) <= \
-            LIMITS.max_angular_accel_rad_s2 * dt * 1.02 + 1e-6
-        previous, velocity, previous_spin = setpoint, new_velocity, spin
+    path = [start.copy()]  # the start, then every tick's set-point until arrival
+    for _ in range(int(40 / dt)):
+        path.append(streamer.step(dt))
         if streamer.arrived():
             break
     assert streamer.arrived(), "the set-point never arrived"
+    path = np.array(path)  # [N + 1, 7]; the limits of every tick, checked together
+    setpoint = path[-1]
+    assert np.isfinite(path).all()
+    assert np.all(path[:, :3] >= LOWER) and np.all(path[:, :3] <= UPPER)
+    velocity = np.diff(path[:, :3], axis=0) / dt  # [N, 3], from rest
+    assert np.linalg.norm(velocity, axis=1).max() <= LIMITS.max_speed_m_s * (1 + 1e-6)
+    accel = np.diff(velocity, axis=0, prepend=np.zeros((1, 3)))
+    assert np.linalg.norm(accel, axis=1).max() <= LIMITS.max_accel_m_s2 * dt * 1.02 + 1e-9
+    spin = (Rotation.from_euler("xyz", path[1:, 3:6])
+            * Rotation.from_euler("xyz", path[:-1, 3:6]).inv()).as_rotvec() / dt
+    assert np.linalg.norm(spin, axis=1).max() <= LIMITS.max_angular_speed_rad_s * (1 + 1e-6)
+    spin_change = np.diff(spin, axis=0, prepend=np.zeros((1, 3)))
+    assert np.linalg.norm(spin_change, axis=1).max() <= \
+        LIMITS.max_angular_accel_rad_s2 * dt * 1.02 + 1e-6
     np.testing.assert_allclose(setpoint[:3], target[:3], atol=1e-9)
     assert angle_between(setpoint[3:6], target[3:6]) < 1e-6
     assert setpoint[6] == target[6]
