@@ -46,25 +46,26 @@ def test_setpoint_reaches_the_target_without_exceeding_speed_or_acceleration(sta
     streamer = SetpointStreamer(LIMITS)
     streamer.reset(start)
     streamer.set_target(target)
-    previous, velocity = start.copy(), np.zeros(3)
-    previous_spin = np.zeros(3)
-    max_ticks = int(40 / dt)
-    for _ in range(max_ticks):
-        setpoint = streamer.step(dt)
-        assert np.isfinite(setpoint).all()
-        assert np.all(setpoint[:3] >= LOWER) and np.all(setpoint[:3] <= UPPER)
-        new_velocity = (setpoint[:3] - previous[:3]) / dt
-        assert np.linalg.norm(new_velocity) <= LIMITS.max_speed_m_s * (1 + 1e-6)
-        assert np.linalg.norm(new_velocity - velocity) <= LIMITS.max_accel_m_s2 * dt * 1.02 + 1e-9
-        spin = (Rotation.from_euler("xyz", setpoint[3:6])
-                * Rotation.from_euler("xyz", previous[3:6]).inv()).as_rotvec() / dt
-        assert np.linalg.norm(spin) <= LIMITS.max_angular_speed_rad_s * (1 + 1e-6)
-        assert np.linalg.norm(spin - previous_spin) <= \
-            LIMITS.max_angular_accel_rad_s2 * dt * 1.02 + 1e-6
-        previous, velocity, previous_spin = setpoint, new_velocity, spin
+    path = [start.copy()]  # the start, then every tick's set-point until arrival
+    for _ in range(int(40 / dt)):
+        path.append(streamer.step(dt))
         if streamer.arrived():
             break
     assert streamer.arrived(), "the set-point never arrived"
+    path = np.array(path)  # [N + 1, 7]; the limits of every tick, checked together
+    setpoint = path[-1]
+    assert np.isfinite(path).all()
+    assert np.all(path[:, :3] >= LOWER) and np.all(path[:, :3] <= UPPER)
+    velocity = np.diff(path[:, :3], axis=0) / dt  # [N, 3], from rest
+    assert np.linalg.norm(velocity, axis=1).max() <= LIMITS.max_speed_m_s * (1 + 1e-6)
+    accel = np.diff(velocity, axis=0, prepend=np.zeros((1, 3)))
+    assert np.linalg.norm(accel, axis=1).max() <= LIMITS.max_accel_m_s2 * dt * 1.02 + 1e-9
+    spin = (Rotation.from_euler("xyz", path[1:, 3:6])
+            * Rotation.from_euler("xyz", path[:-1, 3:6]).inv()).as_rotvec() / dt
+    assert np.linalg.norm(spin, axis=1).max() <= LIMITS.max_angular_speed_rad_s * (1 + 1e-6)
+    spin_change = np.diff(spin, axis=0, prepend=np.zeros((1, 3)))
+    assert np.linalg.norm(spin_change, axis=1).max() <= \
+        LIMITS.max_angular_accel_rad_s2 * dt * 1.02 + 1e-6
     np.testing.assert_allclose(setpoint[:3], target[:3], atol=1e-9)
     assert angle_between(setpoint[3:6], target[3:6]) < 1e-6
     assert setpoint[6] == target[6]
@@ -127,7 +128,8 @@ def test_retargeting_mid_motion_keeps_the_set_point_in_the_box():
         assert np.all(setpoint[:3] <= UPPER) and np.all(setpoint[:3] >= LOWER)
 
 
-def rotation_from(a, b) -> float:
+def rotation_from(a, b):
+    """Angle [rad] that turns Euler angles ``a`` into ``b`` ([3] each, or [N, 3]: [N] angles)."""
     return (Rotation.from_euler("xyz", b) * Rotation.from_euler("xyz", a).inv()).magnitude()
 
 
@@ -195,10 +197,14 @@ def test_no_set_point_leaves_the_reach_of_the_pose_its_target_was_checked_agains
                           max_rotation_step_rad=0.35, max_angular_speed_rad_s=1.0)
     start, proposals, ticks = case
     lower, upper = limits.box
-    for setpoint, anchor in stream_targets(limits, start, proposals, ticks, lag=lag):
-        assert np.linalg.norm(setpoint[:3] - anchor[:3]) <= limits.max_step_m + 1e-9
-        assert rotation_from(anchor[3:6], setpoint[3:6]) <= limits.max_rotation_step_rad + 1e-9
-        assert np.all(setpoint[:3] >= lower) and np.all(setpoint[:3] <= upper)
+    # every tick's set-point and anchor [N, 7], checked together (one scipy call for N turns)
+    setpoints, anchors = map(np.array, zip(*stream_targets(limits, start, proposals, ticks,
+                                                           lag=lag), strict=True))
+    reach = np.linalg.norm(setpoints[:, :3] - anchors[:, :3], axis=1)
+    assert reach.max() <= limits.max_step_m + 1e-9, f"tick {reach.argmax()}: {reach.max()} m"
+    turn = rotation_from(anchors[:, 3:6], setpoints[:, 3:6])
+    assert turn.max() <= limits.max_rotation_step_rad + 1e-9, f"tick {turn.argmax()}: {turn.max()}"
+    assert np.all(setpoints[:, :3] >= lower) and np.all(setpoints[:, :3] <= upper)
 
 
 def moving_streamer(limits, start, dx, ticks) -> SetpointStreamer:
