@@ -501,6 +501,17 @@ def test_frames_smaller_than_the_models_input_get_a_note(tmp_path, size, model_s
     assert recording.frame_size_note(None) == ""
 
 
+def test_frames_of_another_size_than_the_models_training_frames_get_a_note(tmp_path):
+    frames, states, _ = synthetic_episode(6, size=32)
+    recording = read_recording(write_bag(tmp_path / "bag", frames, states))
+    assert recording.frame_size_note((32, 32), [(64, 64)]) == (
+        "the bag's frames are 32x32 px, but the predictor was post-trained on 64x64 px frames "
+        "(recorded in its checkpoint): resized to its input they are sharper or blurrier than "
+        "in training, so plans may be worse; record at 64x64")
+    assert recording.frame_size_note((32, 32), [(32, 32)]) == ""
+    assert recording.frame_size_note((32, 32), None) == ""
+
+
 def test_a_goal_image_of_another_size_than_the_bags_frames_gets_a_note(tmp_path):
     frames, states, _ = synthetic_episode(6, size=32)
     recording = read_recording(write_bag(tmp_path / "bag", frames, states))

@@ -219,3 +219,19 @@ def test_size_notes_of_a_live_stream_come_once_each():
     assert notes.check((480, 640, 3), (480, 640, 3)) == []  # a large frame, the goal's size
     assert notes.check((256, 256, 3), None) == []
     assert SizeNotes(None).check((8, 8, 3), (8, 8, 3)) == []  # no model size, same sizes
+
+
+def test_frames_of_another_size_than_the_recorded_training_frames_get_one_note():
+    """The 128 px demo model on the 256 px simulator: said once, with what to set."""
+    notes = SizeNotes((128, 128), [(128, 128)])
+    (note,) = notes.check((256, 256, 3))
+    assert note == (
+        "the camera's frames are 256x256 px, but the predictor was post-trained on 128x128 px "
+        "frames (recorded in its checkpoint): resized to its input they are sharper or blurrier "
+        "than in training, so plans may be worse; set the camera to 128x128 (the simulator: its "
+        "width and height parameters)")
+    assert notes.check((256, 256, 3)) == []  # every frame after: nothing
+    assert SizeNotes((128, 128), [(128, 128)]).check((128, 128, 3)) == []  # the trained size
+    assert SizeNotes((128, 128), [(64, 64), (128, 128)]).check((64, 64, 3))[0].startswith(
+        "the camera's frames are 64x64 px, smaller than the world model's 128x128 input")
+    assert SizeNotes((128, 128), None).check((256, 256, 3)) == []  # the file records no size

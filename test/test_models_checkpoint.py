@@ -63,6 +63,20 @@ def test_round_trip_with_prefixes_and_config(models, probe, tmp_path):
     assert_same_outputs(models, (wm.encoder, wm.predictor), probe)
 
 
+def test_the_training_frames_size_is_read_back_when_recorded(models, tmp_path):
+    """``config.data.frame_sizes`` ([height, width] px): what the planners compare frames with."""
+    recorded = save_world_model(tmp_path / "sized.pt", *models,
+                                data={"frame_sizes": [[48, 64], [64, 64]]})
+    assert load_world_model(recorded, device="cpu").trained_frame_sizes == [(48, 64), (64, 64)]
+    plain = save_world_model(tmp_path / "plain.pt", *models)  # older files, official ones
+    assert load_world_model(plain, device="cpu").trained_frame_sizes is None
+    for bad in ([[64]], [[64, 0]], "64x64", [[64.0, 64]], []):
+        path = save_world_model(tmp_path / "bad.pt", *models, data={"frame_sizes": bad})
+        with pytest.raises(CheckpointError, match=rf"^{path}: config.data.frame_sizes must be "
+                           r"a list of \[height, width\] pairs of pixels"):
+            load_world_model(path, device="cpu")
+
+
 def test_official_file_without_config_needs_heads_or_presets(models, probe, tmp_path):
     path = save_world_model(tmp_path / "official.pt", *models, config=False)
     with pytest.raises(CheckpointError, match="num_heads"):

@@ -13,6 +13,7 @@ from sensor_msgs.msg import Image  # noqa: E402
 from test_ros_planner_node import Harness, checkpoint, frame, harness  # noqa: E402,F401
 
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
+from vjepa_ros.models import build_encoder, build_predictor, save_world_model  # noqa: E402
 
 
 def test_sim_time_without_clock_is_named_and_diagnostics_still_report(harness):  # noqa: F811
@@ -42,6 +43,26 @@ def test_camera_frames_of_a_refused_size_are_held_on_and_never_captured(harness)
                           f"the newest camera frame on /cam/image is {size} px")) == 1
     assert not h.logs("smaller than the world model's"), "a refused frame is not noted as small"
     assert h.pump(8.0, until=lambda: h.got["pose"]), "no recovery on usable frames"
+
+
+def test_camera_frames_not_of_the_recorded_training_size_are_noted_once(tmp_path):
+    """A model post-trained on 32x32 frames (its file says so) sees the 64x48 px camera."""
+    encoder = build_encoder(img_size=32, embed_dim=64, depth=1, num_heads=2)
+    predictor = build_predictor(img_size=32, embed_dim=64, predictor_embed_dim=64, depth=1,
+                                num_heads=2)
+    path = save_world_model(tmp_path / "sized.pt", encoder, predictor,
+                            data={"frame_sizes": [[32, 32]]})
+    h = Harness(str(path))
+    try:
+        note = ("the camera's frames are 64x48 px, but the predictor was post-trained on 32x32 "
+                "px frames (recorded in its checkpoint)")
+        assert h.pump(4.0, until=lambda: h.logs(note)), "no note on the camera's size"
+        h.pump(0.5)  # many more frames of that size
+        assert len(h.logs(note)) == 1
+        assert h.logs(note)[0].endswith("set the camera to 32x32 (the simulator: its width and "
+                                        "height parameters)")
+    finally:
+        h.close()
 
 
 def test_a_second_node_of_the_same_name_is_reported_and_enable_refused(harness):  # noqa: F811

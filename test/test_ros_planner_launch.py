@@ -347,3 +347,20 @@ def test_launch_params_file_bare_name_is_a_local_file_first_then_the_package_s(t
     assert err.startswith(f"vjepa-ros launch: --params-file nosuch.yaml is neither a file here "
                           f"({tmp_path / 'nosuch.yaml'}) nor in the package's config/ folder (")
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", ["mine.yaml", "./mine.yaml"])
+def test_a_local_params_file_reaches_the_planner_not_the_package_s_config(tmp_path, monkeypatch,
+                                                                          name):
+    """``--params-file ./mine.yaml`` (a file here) became config/mine.yaml: 'not found'."""
+    import argparse
+
+    from vjepa_ros.nodes.launcher import check_launch_inputs
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.yaml").write_text((ROOT / "config" / "planner.yaml").read_text())
+    args = argparse.Namespace(params_file=name, checkpoint=str(DEMO_MODEL))
+    check_launch_inputs(args, {})
+    planner = mpc_nodes(str(DEMO_MODEL), params_file=args.params_file)[0]
+    cli_args = planner.node_kwargs()["cli_args"]
+    assert cli_args[cli_args.index("--params-file") + 1] == str(tmp_path / "mine.yaml")

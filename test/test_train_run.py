@@ -111,6 +111,17 @@ def test_float16_export_loads_as_float32(files, tmp_path):
     assert torch.isfinite(model.encode(frames)).all()
 
 
+def test_the_exported_model_records_its_training_frames_size(files, tmp_path):
+    """The planner node and eval compare camera frames with it (image_notes.camera_size_note)."""
+    trainer = build_trainer(_config(files, tmp_path / "run", steps=1,
+                                    **{"data.val_fraction": 0.0}), log=lambda line: None)
+    trainer.train()
+    exported = tmp_path / "run" / "world_model.pt"
+    assert torch.load(exported, weights_only=True)["config"]["data"] == {
+        "frame_sizes": [[32, 32]]}  # write_blob_episodes' 32x32 frames, [height, width]
+    assert load_world_model(exported, device="cpu").trained_frame_sizes == [(32, 32)]
+
+
 def test_predictor_from_an_ac_file_and_from_scratch_for_any_encoder(files, tmp_path):
     encoder = build_encoder(**TINY_ENCODER)
     torch.manual_seed(3)

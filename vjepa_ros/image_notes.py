@@ -5,7 +5,9 @@ One wording for ``vjepa-ros eval`` (a bag's frames, a ``--goal`` file), the live
 benchmarks): :func:`frame_size_note` when frames are smaller than the world model's input (they
 are upsampled; in the simulator also larger ones), :func:`goal_size_note` when the goal image's
 size is not the frames' (another camera or another resolution: another scale or framing after
-the model's crop and resize). :class:`SizeNotes` gives each note once to a live stream.
+the model's crop and resize). :func:`camera_size_note` adds :func:`trained_size_note`: frames
+of another size than those the model was post-trained on, when its file records them (``vjepa-ros
+train`` does). :class:`SizeNotes` gives each note once to a live stream.
 """
 
 from __future__ import annotations
@@ -39,6 +41,40 @@ def frame_size_note(width: int, height: int, model_size, frames: str = "the bag'
                 f"results than at {size} px; {advice}")
     return (f"{frames} are {width}x{height} px, smaller than {model}'s {size} input: they are "
             f"upsampled, and {risk}; {advice}")
+
+
+def trained_size_note(width: int, height: int, trained_sizes, frames: str = "the bag's frames",
+                      advice: str = "record at {size}") -> str:
+    """Return a note when ``width`` x ``height`` px frames are not a size the model trained on.
+
+    ``trained_sizes``: the (height, width) [px] frame sizes the world model was post-trained on,
+    as its checkpoint records them (``WorldModel.trained_frame_sizes``; None: unknown, no note).
+    The model resizes every frame to its input size, so frames of another size show it the scene
+    sharper or blurrier than in training and plans may be worse (the 128 px demo model on a
+    256 px simulator). ``advice``: what to do, ``{size}`` becoming the first trained size
+    ("128x128"). "" when the frames have a trained size.
+    """
+    if not trained_sizes or (height, width) in {tuple(size) for size in trained_sizes}:
+        return ""
+    sizes = [f"{size_w}x{size_h}" for size_h, size_w in trained_sizes]
+    return (f"{frames} are {width}x{height} px, but the predictor was post-trained on "
+            f"{' and '.join(sizes)} px frames (recorded in its checkpoint): resized to its input "
+            f"they are sharper or blurrier than in training, so plans may be worse; "
+            f"{advice.format(size=sizes[0])}")
+
+
+def camera_size_note(width: int, height: int, model_size, trained_sizes,
+                     frames: str = "the bag's frames",
+                     advice: str = "record at its size or larger",
+                     trained_advice: str = "record at {size}") -> str:
+    """Return the one size note for frames of ``width`` x ``height`` px, or "".
+
+    :func:`frame_size_note` (smaller than the model's input ``model_size``: upsampled) when due,
+    else :func:`trained_size_note` (another size than the recorded ``trained_sizes``), each with
+    its advice. The comparison of the live planner node and ``vjepa-ros eval``.
+    """
+    return (frame_size_note(width, height, model_size, frames, advice)
+            or trained_size_note(width, height, trained_sizes, frames, trained_advice))
 
 
 def grouped_frame_size_notes(items, model_size, frames, advice, **wording) -> list[str]:
@@ -89,10 +125,14 @@ class SizeNotes:
 
     FRAMES = "the camera's frames"
     FRAME_ADVICE = "set the camera to at least that size"
+    TRAINED_ADVICE = ("set the camera to {size} (the simulator: its width and height "
+                      "parameters)")
     GOAL_ADVICE = "capture the goal with this camera (~/capture_goal) at its size"
 
-    def __init__(self, model_size):
+    def __init__(self, model_size, trained_sizes=None):
+        """``model_size``, ``trained_sizes``: as :func:`camera_size_note` takes them."""
         self.model_size = model_size
+        self.trained_sizes = trained_sizes
         self.last: tuple | None = None
         self.given: set[str] = set()
 
@@ -103,8 +143,8 @@ class SizeNotes:
             return []
         self.last = key
         height, width = key[0]
-        notes = [frame_size_note(width, height, self.model_size, self.FRAMES,
-                                 self.FRAME_ADVICE)]
+        notes = [camera_size_note(width, height, self.model_size, self.trained_sizes,
+                                  self.FRAMES, self.FRAME_ADVICE, self.TRAINED_ADVICE)]
         if goal_shape is not None:
             notes.append(goal_size_note(goal_shape, frame_shape, self.FRAMES, self.GOAL_ADVICE))
         new = [note for note in notes if note and note not in self.given]

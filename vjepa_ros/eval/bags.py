@@ -32,7 +32,7 @@ from vjepa_ros.eval.bag_files import (
     open_reader,
     storage_of,
 )
-from vjepa_ros.image_notes import frame_size_note, goal_size_note
+from vjepa_ros.image_notes import camera_size_note, goal_size_note
 from vjepa_ros.images import EncodingError, ImageError, decode_image_message
 from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.joint_states import (
@@ -197,17 +197,19 @@ class Recording:
             self._frame_shape = next(self.iter_frames([0]))[1].shape
         return self._frame_shape
 
-    def frame_size_note(self, model_size) -> str:
-        """Return a note when the bag's frames are smaller than the model's input, else "".
+    def frame_size_note(self, model_size, trained_sizes=None) -> str:
+        """Return a note on the bag's frame size for this model, else "".
 
-        ``model_size``: (height, width) [px] the world model resizes frames to (a WorldModel's
-        ``img_size``; None: no note); wording: :func:`vjepa_ros.image_notes.frame_size_note`.
-        Reads the first frame only.
+        Smaller than the model's input, or (when known) another size than the frames it was
+        post-trained on. ``model_size``: (height, width) [px] the world model resizes frames to
+        (a WorldModel's ``img_size``); ``trained_sizes``: its ``trained_frame_sizes`` (None:
+        unknown); wording: :func:`vjepa_ros.image_notes.camera_size_note`. Reads the first frame
+        only.
         """
-        if model_size is None or not len(self.image_times):
+        if (model_size is None and not trained_sizes) or not len(self.image_times):
             return ""
         height, width = self.frame_shape()[:2]
-        return frame_size_note(width, height, model_size)
+        return camera_size_note(width, height, model_size, trained_sizes)
 
     def goal_size_note(self, goal_shape) -> str:
         """Return a note when a goal image of ``goal_shape`` (H, W, ...) differs in size."""

@@ -194,7 +194,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_args)
         print(f"world model   {source}")
-        note = recording.frame_size_note(getattr(model, "img_size", None))
+        note = recording.frame_size_note(getattr(model, "img_size", None),
+                                         getattr(model, "trained_frame_sizes", None))
         if note:
             print(f"note          {note}")
         result, report = check_recording(recording, model, cem, thresholds, args.rate,

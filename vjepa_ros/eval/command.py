@@ -174,7 +174,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_args)
         print(f"world model   {source}")
-        notes = [recording.frame_size_note(getattr(model, "img_size", None)),
+        notes = [recording.frame_size_note(getattr(model, "img_size", None),
+                                           getattr(model, "trained_frame_sizes", None)),
                  "" if goal is None else recording.goal_size_note(goal.shape)]
         for note in filter(None, notes):
             print(f"note          {note}")

@@ -324,6 +324,33 @@ def load_models(path, encoder: dict | None = None, predictor: dict | None = None
     ``path``: an official-format file, an encoder state-dict file or a local HF snapshot directory.
     See the module docstring.
     """
+    encoder_model, predictor_model, _ = _load_parts(path, encoder, predictor, encoder_key)
+    return encoder_model, predictor_model
+
+
+def trained_frame_sizes(config: dict, path) -> list[tuple[int, int]] | None:
+    """Return the (height, width) [px] frame sizes a file's model was post-trained on, or None.
+
+    ``config``: the file's ``config`` entry; ``vjepa-ros train`` records the sizes of its data's
+    frames in ``config["data"]["frame_sizes"]`` (files it wrote before, the official and HF ones:
+    None, unknown). Raises :class:`CheckpointError` naming ``path`` for an entry that is not a
+    list of [height, width] pairs of positive integers.
+    """
+    sizes = (config.get("data") or {}).get("frame_sizes")
+    if sizes is None:
+        return None
+    if not (isinstance(sizes, (list, tuple)) and sizes and all(
+            isinstance(size, (list, tuple)) and len(size) == 2 and all(
+                isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in size)
+            for size in sizes)):
+        raise CheckpointError(f"{path}: config.data.frame_sizes must be a list of [height, "
+                              f"width] pairs of pixels, got {sizes!r}; remove the entry or "
+                              "write the file again with vjepa-ros train")
+    return [(int(height), int(width)) for height, width in sizes]
+
+
+def _load_parts(path, encoder: dict | None, predictor: dict | None, encoder_key: str):
+    """Return (encoder, predictor or None, the file's ``config`` entry): :func:`load_models`."""
     path = Path(path)
     if path.is_dir():
         encoder_state, hf_values = read_hf_directory(path)
@@ -337,13 +364,14 @@ def load_models(path, encoder: dict | None = None, predictor: dict | None = None
     if predictor_state is None:
         if predictor:
             raise CheckpointError(f"{path} holds no predictor, but predictor={predictor} given")
-        return encoder_model, None
+        return encoder_model, None, config
     predictor_values = _merge("predictor",
                               infer_predictor_hyper_parameters(predictor_state, path),
                               config.get("predictor", {}), predictor, path)
     for name in ("img_size", "patch_size"):  # not in the weights: the encoder's (they must match)
         predictor_values.setdefault(name, getattr(encoder_model.config, name))
-    return encoder_model, build_predictor_from_state(predictor_state, predictor_values, path)
+    return (encoder_model, build_predictor_from_state(predictor_state, predictor_values, path),
+            config)
 
 
 def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
@@ -354,10 +382,12 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
     ``device``: default CUDA when available, else CPU; ``dtype``: default bfloat16 on CUDA, float32
     on CPU. ``encoder``/``predictor``: official hyper-parameter names overriding what is read from
     the file. ``encoder_key``: "encoder" (as torch.hub) or "target_encoder". Never downloads.
+    The model's ``trained_frame_sizes``: the file's record (:func:`trained_frame_sizes`).
     """
-    encoder_model, predictor_model = load_models(path, encoder, predictor, encoder_key)
+    encoder_model, predictor_model, config = _load_parts(path, encoder, predictor, encoder_key)
+    sizes = trained_frame_sizes(config, path)
     return WorldModel(encoder_model, predictor_model, device=device, dtype=dtype,
-                      **world_model_options)
+                      trained_frame_sizes=sizes, **world_model_options)
 
 
 def _cpu_state(module: nn.Module, prefix: str) -> dict[str, Tensor]:
@@ -366,12 +396,15 @@ def _cpu_state(module: nn.Module, prefix: str) -> dict[str, Tensor]:
 
 
 def save_world_model(path, encoder: VisionEncoder, predictor: ACPredictor | None = None,
-                     config: bool = True, prefix: str = "module.", extra: dict | None = None):
+                     config: bool = True, prefix: str = "module.", extra: dict | None = None,
+                     data: dict | None = None):
     """Write the official format, atomically.
 
     {"encoder", "predictor"?, "config"?}: state dicts with keys starting with ``prefix``, as in the
     official DDP-trained files. ``extra``: more entries (e.g. epoch, optimizer state) for training
-    checkpoints.
+    checkpoints. ``data``: what the model was trained on, ``config["data"]`` (with ``config``
+    only), e.g. ``{"frame_sizes": [[128, 128]]}`` ([height, width] px, read back by
+    :func:`trained_frame_sizes`).
     """
     payload = {"encoder": _cpu_state(encoder, prefix)}
     if predictor is not None:
@@ -380,6 +413,8 @@ def save_world_model(path, encoder: VisionEncoder, predictor: ACPredictor | None
         payload["config"] = {"encoder": encoder.config.to_dict()}
         if predictor is not None:
             payload["config"]["predictor"] = predictor.config.to_dict()
+        if data:
+            payload["config"]["data"] = data
     for key, value in (extra or {}).items():
         if key in payload:
             raise ValueError(f"extra entry {key!r} would overwrite the model weights/config")

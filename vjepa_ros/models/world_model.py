@@ -62,6 +62,8 @@ class WorldModel:
 
     ``encode(frames)`` turns uint8 camera frames into layer-normed representations [B, N, D];
     ``predictor`` is an :class:`ACPredictor` (``forward``, ``new_cache``, ``step``).
+    ``trained_frame_sizes``: the (height, width) [px] sizes of the frames the model was
+    post-trained on, as its file records them (``vjepa-ros train``), or None (unknown).
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class WorldModel:
         device=None,
         dtype=None,
         aspect_ratio_range=DROID_ASPECT_RATIO_RANGE,
+        trained_frame_sizes=None,
     ):
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
@@ -80,6 +83,7 @@ class WorldModel:
             self.check_pair(encoder, predictor)
             self.predictor = predictor.to(device=self.device, dtype=self.dtype).eval()
         self.img_size = encoder.img_size  # (height, width) frames are resized to
+        self.trained_frame_sizes = trained_frame_sizes
         self.aspect_ratio_range = tuple(aspect_ratio_range)
         self.embed_dim = encoder.embed_dim
         self.tokens_per_frame = (self.img_size[0] // encoder.patch_size) * (

@@ -449,7 +449,8 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     nodes_are = "launch gives this file to"  # --node sim etc. start with their own files
     params_file = check_params_file(_params_file_path(name), nodes=nodes, nodes_are=nodes_are)
     if args.params_file:  # the file found, as the planner's --ros-args --params-file
-        args.params_file = str(params_file)
+        # absolute: str(Path("./mine.yaml")) is "mine.yaml", which NodeLaunch reads as config/'s
+        args.params_file = str(params_file.absolute())
     model = read_ros_params(params_file, nodes[0]).get("model")
     sources = (("--checkpoint", args.checkpoint),
                ("-p planner.model.checkpoint", planner_overrides.get("model.checkpoint")),

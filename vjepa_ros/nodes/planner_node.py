@@ -115,7 +115,8 @@ class PlannerNode(Node):
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
         self.logged_once: set[str] = set()
-        self.size_notes = SizeNotes(getattr(self.model, "img_size", None))
+        self.size_notes = SizeNotes(getattr(self.model, "img_size", None),
+                                    getattr(self.model, "trained_frame_sizes", None))
         self.input_errors: dict[str, float] = {}  # message → when it was last logged
         self.closing = False
         self.other_publishers: list[str] = []

@@ -160,6 +160,8 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
                                       encoder.img_size)}
     for note in info["notes"]:  # now, as the data is read (not after training)
         log(f"note        {note}")
+    info["frame_sizes"] = frame_sizes(
+        [shards[source] for source in train_sources if source in shards])
     banks = []
     for label, given in (("train", train_sources), ("val", val_sources)):
         group = [source for source in given if source in shards]  # short ones left out
@@ -186,6 +188,19 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
         "disk_megabytes": None if counts["disk_bytes"] is None else counts["disk_bytes"] / 2**20,
     }
     return banks[0], banks[1], info
+
+
+def frame_sizes(shards: list[dict]) -> list[list[int]] | None:
+    """Return the distinct [height, width] [px] frame sizes of ``shards``, in first-seen order.
+
+    What the exported world model records as the size of its training frames
+    (``save_world_model(data=...)``); None when a shard does not know its size (a cache written
+    before shards recorded it) or there is no shard: a partial list would misstate the data.
+    """
+    sizes = [shard.get("frame_size") for shard in shards]
+    if not sizes or any(size is None for size in sizes):
+        return None
+    return [list(size) for size in dict.fromkeys(tuple(int(n) for n in size) for size in sizes)]
 
 
 def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[str]:

@@ -359,11 +359,17 @@ class Trainer:
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
 
     def export(self, path: str | Path | None = None) -> Path:
-        """Write the world model (encoder + predictor + config, no optimizer state)."""
+        """Write the world model (encoder + predictor + config, no optimizer state).
+
+        Its config records the training frames' sizes (``info["frame_sizes"]``, [height, width]
+        px) when known, so planners can note a camera of another size.
+        """
         path = Path(path) if path else self.out / "world_model.pt"
         dtype = torch.float16 if self.config.export_dtype == "float16" else torch.float32
+        sizes = self.info.get("frame_sizes")
         return save_world_model(path, _CastView(self.encoder, dtype),
-                                _CastView(self.predictor, dtype))
+                                _CastView(self.predictor, dtype),
+                                data={"frame_sizes": sizes} if sizes else None)
 
     def log_files(self) -> dict[str, Path]:
         """Return the paths :meth:`write_logs` writes: ``log`` (log.json), ``plot`` (loss.png)."""
