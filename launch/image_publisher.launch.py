@@ -32,7 +32,7 @@ def generate_launch_description():
             DeclareLaunchArgument(
                 "rate_hz",
                 default_value="0.0",
-                description="Republish rate; 0 publishes once, latched",
+                description="Republish rate [Hz], 0 to 1000; 0 publishes once, latched",
             ),
             Node(
                 package="vjepa_ros",

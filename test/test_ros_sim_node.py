@@ -164,6 +164,23 @@ def test_bad_parameters_fail_at_start(context):
         SimNode(context=context, parameter_overrides=[Parameter("use_sim_time", value=True)])
 
 
+@pytest.mark.parametrize("name, value, message", [
+    ("max_target_distance", -1.0, r"max_target_distance must lie in \[0, 10\], got -1.0"),
+    ("seed", -1, r"seed must lie in \[0, 4294967295\], got -1"),
+    ("controller.gripper_force", 0.0, r"controller.gripper_force must lie in \(0, 200\], got 0.0"),
+    ("scene.table_height", float("nan"), r"scene.table_height must lie in \[-1, 1\], got nan"),
+])
+def test_a_number_outside_its_declared_range_is_refused_naming_the_parameter(context, name,
+                                                                            value, message):
+    """Each number has a declared range, named in the one-line error.
+
+    max_target_distance -1 started (every target refused); seed -1 said only "expected
+    non-negative integer" (numpy's words), naming no parameter.
+    """
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        SimNode(context=context, parameter_overrides=[Parameter(name, value=value)])
+
+
 def test_with_use_sim_time_the_simulator_steps_and_is_the_clock(context):
     """It steps on the steady clock: a ROS-time timer would wait for the /clock it publishes."""
     harness = Harness(context, use_sim_time=True, real_time_factor=1.0)

@@ -5,10 +5,11 @@
 
 On a full ROS install ``ros2 bag play run1 --clock`` does the same. Timing and reading live in
 :mod:`vjepa_ros.eval.playback`; this node only creates publishers and sends the recorded bytes.
-The node exits when the bag ends (unless ``loop``). A damaged bag (a recorder killed mid-write)
-is played as far as it is intact: the reader's notes are logged as warnings at the start and the
-exit status is 1 when messages were lost, so a script notices; a bag only missing its
-``metadata.yaml`` plays with a warning and exit status 0.
+The node exits when the bag ends (unless ``loop``); Ctrl-C or SIGTERM stops it with one line
+``bag_player: interrupted; N messages published before the stop`` (``launcher.run_node``). A
+damaged bag (a recorder killed mid-write) is played as far as it is intact: the reader's notes are
+logged as warnings at the start and the exit status is 1 when messages were lost, so a script
+notices; a bag only missing its ``metadata.yaml`` plays with a warning and exit status 0.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import importlib
 import sys
 import threading
 
-import rclpy
-import rclpy.executors
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
@@ -105,6 +104,8 @@ class BagPlayer(Node):
                 )
                 if not self.config.loop:
                     break
+            if self.stop_event.is_set():
+                return  # stopped (Ctrl-C, SIGTERM): run_node's line says it (stopped_note)
             finished = f"bag finished: {self.published} messages published"
             if self.lost:
                 self.get_logger().error(f"{finished}; {self.config.bag} is damaged, the messages "
@@ -117,6 +118,14 @@ class BagPlayer(Node):
         finally:
             self.done.set()
 
+    def stopped_note(self) -> str:
+        """Return how far it played, for run_node's ``bag_player: interrupted; NOTE`` line."""
+        return f"{self.published} messages published before the stop"
+
+    def exit_status(self) -> int:
+        """1 when playback failed or the bag had lost messages (a damaged bag), else 0."""
+        return 1 if self.error or self.lost else 0
+
     def destroy_node(self):
         thread = getattr(self, "thread", None)  # None when __init__ failed half-way
         if thread is not None:
@@ -127,28 +136,10 @@ class BagPlayer(Node):
 
 
 def main(args=None):
-    from vjepa_ros.nodes.launcher import init_node_args
+    """Play the bag until it ends (status 0, 1 when messages were lost) or Ctrl-C / SIGTERM."""
+    from vjepa_ros.nodes.launcher import run_node
 
-    if not init_node_args(BagPlayer, args):  # bad ROS arguments: one line said
-        return 2
-    try:
-        node = BagPlayer()
-    except (BagError, ValueError) as exc:
-        print(f"{BagPlayer.ROS_NAME}: {exc}", file=sys.stderr)
-        rclpy.try_shutdown()
-        return 1
-    executor = rclpy.executors.SingleThreadedExecutor()
-    executor.add_node(node)
-    try:
-        while rclpy.ok() and not node.done.is_set():
-            executor.spin_once(timeout_sec=0.1)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 1 if node.error or node.lost else 0
+    return run_node(BagPlayer, args)
 
 
 if __name__ == "__main__":

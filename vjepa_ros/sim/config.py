@@ -35,9 +35,10 @@ class CameraConfig:
         [0.4, 0.0, 0.35], "Point [m] in the base frame the camera looks at."
     )
     up: list[float] = param([0.0, 0.0, 1.0], "Up direction of the image in the base frame.")
-    vertical_fov_deg: float = param(60.0, "Vertical field of view [deg].")
-    near: float = param(0.05, "Near clipping distance [m].")
-    far: float = param(5.0, "Far clipping distance [m].")
+    vertical_fov_deg: float = param(60.0, "Vertical field of view [deg].",
+                                    range=(0, 180), low_open=True, high_open=True)
+    near: float = param(0.05, "Near clipping distance [m].", range=(0, 10), low_open=True)
+    far: float = param(5.0, "Far clipping distance [m].", range=(0, 1000), low_open=True)
     shadows: bool = param(True, "Render shadows (TinyRenderer, CPU).")
     light_direction: list[float] = param(
         [0.6, -0.4, 1.0], "Direction towards the light in the base frame."
@@ -46,17 +47,20 @@ class CameraConfig:
 
 @dataclasses.dataclass
 class SceneConfig:
-    num_objects: int = param(3, "Coloured objects placed on the table (0 to 6).")
-    object_size: float = param(0.045, "Edge length / diameter of the objects [m].")
+    num_objects: int = param(3, "Coloured objects placed on the table (0 to 6).", range=(0, 6))
+    object_size: float = param(0.045, "Edge length / diameter of the objects [m].",
+                               range=(0.01, 0.2))
     object_region: list[float] = param(
         [0.35, 0.7, -0.3, 0.3],
         "Region [x_min, x_max, y_min, y_max] (m, base frame) where objects are placed at random.",
     )
-    object_spacing: float = param(0.08, "Minimum distance between object centres [m].")
+    object_spacing: float = param(0.08, "Minimum distance between object centres [m].",
+                                  range=(0, 1))
     table_size: list[float] = param(
         [1.3, 1.4], "Table top size [x, y] in metres; its front edge is 0.3 m behind the base."
     )
-    table_height: float = param(0.0, "Height of the table top in the base frame [m].")
+    table_height: float = param(0.0, "Height of the table top in the base frame [m].",
+                                range=(-1, 1))
     graspable: str = param(
         "", "Graspable object placed in addition to the coloured ones: 'cup', 'box' or '' (none)."
     )
@@ -67,7 +71,8 @@ class SceneConfig:
     )
     graspable_spacing: float = param(
         0.13, "Minimum distance [m] between the graspable object's centre and the others' "
-        "(room for the open fingers)."
+        "(room for the open fingers).",
+        range=(0, 1)
     )
 
 
@@ -76,25 +81,35 @@ class ControllerConfig:
     tcp_offset: float = param(
         FRANKA_HAND_TCP_OFFSET,
         "End-effector point: distance [m] from the flange along the panda_hand z axis.",
+        range=(0, 0.3)
     )
-    max_linear_speed: float = param(0.25, "Cartesian speed limit of the end effector [m/s].")
-    max_angular_speed: float = param(1.0, "Angular speed limit of the end effector [rad/s].")
-    position_gain: float = param(8.0, "Proportional gain on the position error [1/s].")
-    orientation_gain: float = param(8.0, "Proportional gain on the orientation error [1/s].")
-    damping: float = param(0.02, "Damping of the least-squares inverse kinematics.")
-    nullspace_gain: float = param(1.0, "Pull towards the home joint pose in the null space [1/s].")
+    max_linear_speed: float = param(0.25, "Cartesian speed limit of the end effector [m/s].",
+                                    range=(0, 2), low_open=True)
+    max_angular_speed: float = param(1.0, "Angular speed limit of the end effector [rad/s].",
+                                     range=(0, 10), low_open=True)
+    position_gain: float = param(8.0, "Proportional gain on the position error [1/s].",
+                                 range=(0, 100), low_open=True)
+    orientation_gain: float = param(8.0, "Proportional gain on the orientation error [1/s].",
+                                    range=(0, 100), low_open=True)
+    damping: float = param(0.02, "Damping of the least-squares inverse kinematics.",
+                           range=(0, 1), low_open=True)
+    nullspace_gain: float = param(1.0, "Pull towards the home joint pose in the null space [1/s].",
+                                  range=(0, 100))
     joint_speed_fraction: float = param(
-        0.5, "Joint speeds are kept below this fraction of Franka's joint speed limits."
+        0.5, "Joint speeds are kept below this fraction of Franka's joint speed limits.",
+        range=(0, 1), low_open=True
     )
-    joint_limit_margin: float = param(0.02, "Joint commands stay this far [rad] inside limits.")
-    gripper_speed: float = param(0.1, "Finger speed limit [m/s].")
-    gripper_force: float = param(40.0, "Finger force limit [N].")
+    joint_limit_margin: float = param(0.02, "Joint commands stay this far [rad] inside limits.",
+                                      range=(0, 0.2), high_open=True)
+    gripper_speed: float = param(0.1, "Finger speed limit [m/s].", range=(0, 1), low_open=True)
+    gripper_force: float = param(40.0, "Finger force limit [N].", range=(0, 200), low_open=True)
 
 
 @dataclasses.dataclass
 class SimConfig:
-    seed: int = param(0, "Seed of the object placement and everything random in the scene.")
-    physics_hz: float = param(240.0, "Physics and controller rate [Hz].")
+    seed: int = param(0, "Seed of the object placement and everything random in the scene.",
+                      range=(0, 2**32 - 1))
+    physics_hz: float = param(240.0, "Physics and controller rate [Hz].", range=(50, 10000))
     home_joints: list[float] = param(
         list(READY_JOINTS), "Arm joint positions [rad] at reset (Franka's ready pose)."
     )

@@ -30,12 +30,15 @@ class CommandError(ValueError):
 @dataclasses.dataclass
 class RunnerConfig:
     control_rate_hz: float = param(
-        60.0, "Ticks per simulated second: physics steps between ticks, joint_states each tick."
+        60.0, "Ticks per simulated second: physics steps between ticks, joint_states each tick.",
+        range=(0, 1000), low_open=True
     )
-    camera_rate_hz: float = param(10.0, "Camera frames per simulated second.")
+    camera_rate_hz: float = param(10.0, "Camera frames per simulated second.",
+                                  range=(0, 1000), low_open=True)
     base_frame: str = param(BASE_FRAME, "Frame of target poses and published poses.")
     max_target_distance: float = param(
-        0.5, "Targets farther than this [m] from the current TCP are refused; 0 accepts any."
+        0.5, "Targets farther than this [m] from the current TCP are refused; 0 accepts any.",
+        range=(0, 10)
     )
 
 
