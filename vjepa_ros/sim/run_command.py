@@ -66,7 +66,7 @@ def _settings(args: argparse.Namespace) -> dict:
         planner = load_reach_config(None, planner_overrides(args)).planner
         cem = planner.to_cem()
     except (ValueError, ConfigError) as exc:
-        raise ValueError(planner_option_message(str(exc), args)) from None
+        raise type(exc)(planner_option_message(str(exc), args)) from None
     switching = goal_switch_configs(args)[0]
     from vjepa_ros.sim.choices import check_dense_steps
 
@@ -305,8 +305,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         # simulator: refused here first (cli.main words this SamplesMemoryError as --samples)
         check_samples_fit(settings["cem"], model_device(model))
     except (OSError, ValueError) as exc:
+        from vjepa_ros.config import exit_status
+
         print(f"vjepa-ros run: {exc}", file=sys.stderr)
-        return 1
+        return exit_status(exc)  # 2: an option the search would not use (config.UsageError)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM while the model loads
         return _say_stopped(exc, [])
     if args.threads:
