@@ -155,14 +155,18 @@ def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str,
     """
     parser.add_argument("--checkpoint", help="official V-JEPA 2-AC file (vjepa2-ac-vitg.pt) or a "
                         f"file this project saved; default: {no_checkpoint}")
+    from vjepa_ros.models.device_names import dtype_help
+    from vjepa_ros.planning.config import PRESETS
+
+    presets = ", ".join(f"{name} (H {c.horizon}, S {c.samples}, I {c.iterations})"
+                        for name, c in PRESETS.items())
     parser.add_argument("--preset", default=default_preset,
-                        help=f"CEM preset: paper (H 1), notebook (H 2) (default {default_preset})")
+                        help=f"CEM preset: {presets} (default {default_preset})")
     add_cem_arguments(parser, "the preset's")
     parser.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
-    parser.add_argument("--dtype",
-                        help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
+    parser.add_argument("--dtype", help=dtype_help())
     parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the CEM noise and random model")
+                        help="seed of the CEM noise and random model (default 0)")
     add_model_arguments(parser)
 
 
@@ -387,8 +391,11 @@ def add_search_method_arguments(parser: argparse.ArgumentParser) -> None:
             else:
                 number = int if field.type in (int, "int") else float
                 extra = {"type": number, "metavar": number.__name__.upper()}
+            default = field.default  # the planner's (a --config file may set another)
+            shown = ("on" if default else "off") if isinstance(default, bool) else default
+            text = field.metadata["description"].rstrip(".")
             group.add_argument(flag, dest=f"{prefix}__{field.name}", default=None,
-                               help=field.metadata["description"], **extra)
+                               help=f"{text} (default {shown})", **extra)
 
 
 def search_method_overrides(args: argparse.Namespace) -> dict:

@@ -389,10 +389,14 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target-topic", default="target_pose",
                         help="where target poses go, e.g. /cartesian_impedance_controller/"
                         "target_pose or /franka/equilibrium_pose")
-    parser.add_argument("--joint-states-topic", default="/joint_states")
+    parser.add_argument("--joint-states-topic", default="/joint_states",
+                        help="sensor_msgs/JointState topic of the arm (and gripper) the planner "
+                        "reads its state from")
     parser.add_argument("--gripper-topic", default="gripper_command",
                         help="std_msgs/Float64 gripper closedness commands")
-    parser.add_argument("--image-transport", default="raw", choices=("raw", "compressed"))
+    parser.add_argument("--image-transport", default="raw", choices=("raw", "compressed"),
+                        help="camera messages: raw (sensor_msgs/Image) or compressed "
+                        "(CompressedImage on --camera-topic)")
     parser.add_argument("--camera", action="store_true", help="also start camera_node "
                         "(pyrealsense2)")
     parser.add_argument("--use-sim-time", action="store_true", help="use /clock (bag play "

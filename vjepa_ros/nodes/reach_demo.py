@@ -189,15 +189,23 @@ def _device_text(ready: str) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from vjepa_ros.sim.reach_config import ReachDemoConfig  # the defaults of reach_demo.yaml
+
+    defaults = ReachDemoConfig()
+    planner, file = defaults.planner, "(default {}, or a --config file's)"
     parser.add_argument("--checkpoint", type=nonempty("a world model file"),
                         help="world model file (one vjepa-ros train wrote, or "
                         "vjepa2-ac-vitg.pt); default: the packaged demo world model")
     parser.add_argument("--goal-seed", type=int, help="scene and goal seed (default 900000, "
                         "the first held-out goal)")
-    parser.add_argument("--max-steps", type=int, help="planning steps before giving up")
-    parser.add_argument("--samples", type=int, help="CEM samples per iteration")
-    parser.add_argument("--iterations", type=int, help="CEM iterations per step")
-    parser.add_argument("--horizon", type=int, help="CEM horizon (1 reaches; 2 hovers)")
+    parser.add_argument("--max-steps", type=int, help="planning steps before giving up "
+                        + file.format(defaults.episode.max_steps))
+    parser.add_argument("--samples", type=int, help="CEM samples per iteration "
+                        + file.format(planner.samples))
+    parser.add_argument("--iterations", type=int, help="CEM iterations per step "
+                        + file.format(planner.iterations))
+    parser.add_argument("--horizon", type=int, help="CEM horizon, 1 reaches; 2 hovers "
+                        + file.format(planner.horizon))
     parser.add_argument("--device", help="cpu, cuda (default: cuda when available)")
     parser.add_argument("--out", help="directory for the strip and GIF (default: a new "
                         "reach_<date>-<time> directory here)")

@@ -28,6 +28,7 @@ from vjepa_ros.cli_options import (
 )
 from vjepa_ros.cli_parser import nonempty
 from vjepa_ros.image_notes import SizeNotes, frame_size_note
+from vjepa_ros.models.device_names import dtype_help
 
 WORLD_MODEL_HELP = ("demo: the packaged demo world model (default); oracle: the simulator's "
                     "exact stand-in (it sees the hand, not the object: use --subgoals dense for "
@@ -362,7 +363,7 @@ def add_commands(sub) -> None:
     run.add_argument("--out", help="directory for the strips and GIFs (default: a new "
                      "run_<date>-<time> directory here)")
     run.add_argument("--device", help="cpu, cuda (default: cuda when available)")
-    run.add_argument("--dtype", help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
+    run.add_argument("--dtype", help=dtype_help())
     run.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     add_goal_switch_arguments(run)
     planner = run.add_argument_group("planner (default: config/reach_demo.yaml's planner)")
