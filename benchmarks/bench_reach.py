@@ -58,6 +58,7 @@ from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
+    check_config_file,
     load_reach_config,
 )
 from vjepa_ros.threads import check_threads_option  # noqa: E402
@@ -202,6 +203,8 @@ def checked_settings(args: argparse.Namespace) -> tuple:
     given = {name: f"--{name.replace('_', '-')}" for name in OPTION_SETTINGS
              if getattr(args, name) is not None}
     options = {key: option for name, option in given.items() for key in OPTION_SETTINGS[name]}
+    if args.config:  # the file's own errors name it and the key, never an option not typed
+        check_config_file(args.config)
     try:
         config = load_reach_config(args.config, {
             "episode.max_steps": args.max_steps, "episode.success_radius": args.success_radius,
@@ -210,8 +213,8 @@ def checked_settings(args: argparse.Namespace) -> tuple:
         control_overrides = {} if args.async_blend_m is None else {
             "async_blend_m": args.async_blend_m}
         ControlConfig(**control_overrides)
-    except ValueError as exc:  # ConfigError too
-        raise ValueError(planner_option_message(str(exc), args, args.config, options)) from None
+    except ValueError as exc:  # ConfigError, UsageError (exit status 2) too
+        raise type(exc)(planner_option_message(str(exc), args, args.config, options)) from None
     from vjepa_ros.sim.tasks import ReachTaskConfig  # the simulator: after the checks above
 
     if args.goal_distance is None:

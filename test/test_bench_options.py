@@ -93,7 +93,7 @@ def test_good_options_give_the_settings(bench):
     ("icem:samples=abc", "samples=abc is not a number"),
     ("mppi:mppi.temperature=-1", "mppi.temperature must lie in (0, inf), got -1.0"),
     ("cem:refine.lr=0.1", "refine.lr does nothing while refine.steps is 0"),
-    ("icem:sampels=5", "unknown CEMParams setting(s): sampels"),
+    ("icem:sampels=5", "sampels: unknown setting (closest: samples)"),
     ("bogus:samples=5", "method must be one of"),
 ])
 def test_bench_search_checks_each_run_spec_before_the_simulator_starts(spec, message):

@@ -87,8 +87,9 @@ def test_the_reported_case_goal_for_goal_seed_is_refused(capsys):
      "mean --momentum-std, --momentum-std-gripper?"),  # every option that starts so, sorted
     (["reach", "--samles", "64"], "--samles is no option of vjepa-ros reach: did you mean "
      "--samples?"),  # a typo: the closest names
-    (["reach", "--frobnicate"], "--frobnicate is no option of vjepa-ros reach (see vjepa-ros "
-     "reach --help)"),
+    # no suggestion: the line ends as every other usage error (was "(see vjepa-ros reach --help)")
+    (["reach", "--frobnicate"], "--frobnicate is no option of vjepa-ros reach"),
+    (["check", "--foo"], "--foo is no option of vjepa-ros check"),
     # the same thing under a sister command's name: this command's own option
     (["reach", "--world-model", "m.pt"], "--world-model is no option of vjepa-ros reach: did "
      "you mean --checkpoint?"),
@@ -110,8 +111,7 @@ def test_an_unknown_option_is_refused_by_its_sub_command_with_the_options_it_may
     last = err.splitlines()[-1]
     assert last.startswith(f"vjepa-ros {argv[0]}: error: unrecognized arguments: "), last
     help_hint = f" (run vjepa-ros {argv[0]} --help for its options)"
-    assert last.endswith(f"; {hint}{'' if hint.endswith('--help)') else help_hint}" if hint
-                         else f"{argv[-1]}{help_hint}"), last
+    assert last.endswith(f"; {hint}{help_hint}" if hint else f"{argv[-1]}{help_hint}"), last
 
 
 @pytest.mark.parametrize("typed, line", [

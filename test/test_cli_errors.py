@@ -27,13 +27,25 @@ SEARCH_OPTIONS = [
      "--refine-lr must lie in (0, 1], got nan"),
     (["--icem-population-decay", "inf"],
      "--icem-population-decay must lie in [1, 10], got inf"),
-    # a setting of another method than the one given would do nothing
+]
+# A setting of another method than the one in force would do nothing: a usage error (status 2),
+# whether --method was given or the method is the default (was: taken and ignored without it).
+IDLE_SEARCH_OPTIONS = [
     (["--method", "cem", "--icem-noise-beta", "3"],
      "--icem-noise-beta is for --method icem, and this run plans with --method cem: use "
      "--method icem or leave --icem-noise-beta out"),
     (["--method", "icem", "--mppi-temperature", "0.5"],
      "--mppi-temperature is for --method mppi, and this run plans with --method icem: use "
      "--method mppi or leave --mppi-temperature out"),
+    (["--icem-noise-beta", "2"],
+     "--icem-noise-beta is for --method icem, and this run plans with --method cem: use "
+     "--method icem or leave --icem-noise-beta out"),
+    (["--mppi-temperature", "2", "--icem-noise-beta", "3"],
+     "--icem-noise-beta is for --method icem, and this run plans with --method cem: use "
+     "--method icem or leave --icem-noise-beta out"),
+    (["--no-mppi-shift-warm-start"],
+     "--mppi-shift-warm-start is for --method mppi, and this run plans with --method cem: use "
+     "--method mppi or leave --mppi-shift-warm-start out"),
 ]
 RATE = "must be a step rate in 0.1..100 Hz (DROID: 4), got "  # every --rate refusal
 COMMANDS = {  # the arguments each command needs before its options
@@ -68,6 +80,14 @@ def run_command(argv, tmp_path, capsys, status: int = 1) -> str:
 def test_search_method_option_errors_carry_the_command_prefix_and_the_option(
         command, option, message, tmp_path, capsys):
     err = run_command([command, *COMMANDS[command], *option], tmp_path, capsys)
+    assert err == f"vjepa-ros {command}: {message}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("option, message", IDLE_SEARCH_OPTIONS)
+def test_a_search_option_of_a_method_not_in_force_is_a_usage_error(
+        command, option, message, tmp_path, capsys):
+    err = run_command([command, *COMMANDS[command], *option], tmp_path, capsys, status=2)
     assert err == f"vjepa-ros {command}: {message}"
 
 
@@ -200,14 +220,18 @@ NEVER_MOVES = (": every planned gripper value lies within the clip, so all would
 
 @pytest.mark.parametrize("argv, message", [
     (["demo", "--topk", "1000"], "--topk (1000) must not exceed --samples (64, the default "
-     "without --checkpoint, for the small random model)"),
+     "without --checkpoint, for the small random model): use --samples >= 1000, or --topk <= 64"),
     (["eval", "BAG", "--out", "OUT", "--topk", "100"], "--topk (100) must not exceed --samples "
-     "(64, the default without --checkpoint, for the small random model)"),
+     "(64, the default without --checkpoint, for the small random model): use --samples >= "
+     "100, or --topk <= 64"),
     (["demo", "--checkpoint", "demo", "--topk", "500"],
-     "--topk (500) must not exceed --samples of preset 'notebook' (400)"),
-    (["demo", "--samples", "4"], "--topk of preset 'notebook' (10) must not exceed --samples (4)"),
+     "--topk (500) must not exceed --samples of preset 'notebook' (400): use --samples >= 500, "
+     "or --topk <= 400"),
+    (["demo", "--samples", "4"], "--topk of preset 'notebook' (10) must not exceed --samples (4): "
+     "use --samples >= 10, or --topk <= 4"),
     (["camera-check", "BAG", "--out", "OUT", "--topk", "65"],
-     "--topk (65) must not exceed --samples (64, this command's default)"),
+     "--topk (65) must not exceed --samples (64, this command's default): use --samples >= 65, "
+     "or --topk <= 64"),
     # gripper_clip has no option: named as the setting, with where its value comes from
     (["demo", "--gripper-round-threshold", "0.75"], "--gripper-round-threshold (0.75) must be "
      f"below gripper_clip of preset 'notebook' (0.75){NEVER_MOVES}"),
@@ -224,13 +248,38 @@ def test_a_cem_setting_the_user_did_not_give_says_where_its_value_comes_from(
     assert err == f"vjepa-ros {argv[0]}: {message}"
 
 
-def test_a_setting_this_command_has_no_option_for_is_named_by_its_key(tmp_path, capsys):
-    """``reach`` has ``--samples`` but no ``--topk`` option: the file's topk is named as such."""
+@pytest.mark.parametrize("text, status, message", [
+    # an unknown key: the file, the key path and the closest name; a usage error (was: status 1,
+    # "unknown ReachDemoConfig setting(s): plannr (known: ...)")
+    ("plannr:\n  samples: 10\n", 2, "plannr: unknown setting (closest: planner)"),
+    # (was: "unknown CEMParams setting(s): --sampels", a file key printed as an option)
+    ("planner:\n  sampels: 10\n", 2, "planner.sampels: unknown setting (closest: samples)"),
+    # a value the settings refuse: status 1 (README), named by its key (was: "--samples must
+    # lie in ...", an option the user never typed)
+    ("planner:\n  samples: 0\n", 1, "planner.samples must lie in [1, inf), got 0"),
+    ("planner:\n  samples: many\n", 1, "planner.samples: expected an integer, got 'many'"),
+    # reach has --samples but no --topk: the file's values are named by their keys
+    ("planner:\n  topk: 500\n", 1, "planner.topk (500) must not exceed planner.samples (100)"),
+    ("episode:\n  max_steps: 0\n", 1, "episode.max_steps must be an integer >= 1, got 0"),
+])
+def test_an_error_of_a_config_file_names_the_file_and_the_key(text, status, message, tmp_path,
+                                                              capsys):
     config = tmp_path / "reach.yaml"
-    config.write_text("planner:\n  topk: 500\n")
-    assert main(["reach", "--config", str(config)]) == 1
-    assert capsys.readouterr().err.strip() == (
-        f"vjepa-ros reach: topk of {config} (500) must not exceed --samples of {config} (100)")
+    config.write_text(text)
+    err = run_command(["reach", "--config", str(config), "--out", "OUT"], tmp_path, capsys,
+                      status=status)
+    assert err == f"vjepa-ros reach: {config}: {message}"
+
+
+def test_a_topk_above_the_samples_says_how_to_fix_it_with_this_commands_options(tmp_path,
+                                                                                capsys):
+    """`reach` has no --topk: the fix is more samples or a --config file (was: no fix)."""
+    err = run_command(["reach", "--samples", "5", "--out", "OUT"], tmp_path, capsys)
+    assert err == ("vjepa-ros reach: topk of config/reach_demo.yaml (10) must not exceed "
+                   "--samples (5): use --samples >= 10, or a --config file with topk <= 5 in "
+                   "its planner: section")
+    err = run_command(["demo", "--samples", "4"], tmp_path, capsys)
+    assert err.endswith("must not exceed --samples (4): use --samples >= 10, or --topk <= 4")
 
 
 NOT_A_CHECKPOINT = {  # a file given as the world model by mistake, and the short why

@@ -5,7 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from vjepa_ros.config import ConfigError, config_path, flatten, from_dict, param, read_ros_params
+from vjepa_ros.config import (
+    ConfigError,
+    UsageError,
+    config_path,
+    flatten,
+    from_dict,
+    param,
+    read_ros_params,
+)
 
 
 @dataclasses.dataclass
@@ -36,8 +44,10 @@ def test_nested_and_dotted_keys_with_type_coercion():
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"rat": 1.0}, "unknown Outer setting.*rat"),
-        ({"inner.sample": 1}, "unknown Inner setting.*inner.sample"),
+        # the key path, the closest name, never the class (was: unknown Inner setting(s))
+        ({"rat": 1.0}, r"^rat: unknown setting \(closest: rate\)$"),
+        ({"inner.sample": 1}, r"^inner.sample: unknown setting \(closest: samples\)$"),
+        ({"inner.xyz": 1}, r"^inner.xyz: unknown setting \(known: bounds, samples\)$"),
         ({"enabled": "yes"}, "enabled: expected true/false"),
         ({"inner.samples": 1.5}, "inner.samples: expected an integer"),
         ({"rate": "fast"}, "rate: expected a number"),
@@ -45,8 +55,9 @@ def test_nested_and_dotted_keys_with_type_coercion():
     ],
 )
 def test_bad_values_name_the_setting(data, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as caught:
         from_dict(Outer, data)
+    assert isinstance(caught.value, UsageError) == ("unknown" in message), "unknown: exit 2"
 
 
 def test_unflatten_merges_groups_at_every_depth():

@@ -456,7 +456,7 @@ def test_cem_options_are_validated_with_their_names():
                                  "momentum_std_gripper": 0.5}
     args = parser.parse_args(["demo", "--topk", "100"])
     with pytest.raises(ValueError, match=r"--topk \(100\) must not exceed --samples \(64, "
-                       r"this command's default\)$"):
+                       r"this command's default\): use --samples >= 100, or --topk <= 64$"):
         cem_changes(args, {"samples": 64})
     args = parser.parse_args(["eval", "bag", "--momentum-mean", "1.5"])
     with pytest.raises(ValueError, match=r"--momentum-mean must lie in \[0, 1\]"):

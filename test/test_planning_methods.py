@@ -11,14 +11,19 @@ from vjepa_ros.cli_options import (
     search_method_changes,
     search_method_overrides,
 )
-from vjepa_ros.config import ConfigError, from_dict
+from vjepa_ros.config import ConfigError, UsageError, from_dict
 from vjepa_ros.nodes.planner_config import PlannerNodeConfig
 from vjepa_ros.planning import PlanCancelled, make_planner
 from vjepa_ros.planning.cem import CEMPlanner, cem_search, make_generator
 from vjepa_ros.planning.colored_noise import colored_noise
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.icem import ICEMPlanner, evaluations_per_step, icem_search, population
-from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
+from vjepa_ros.planning.methods import (
+    ICEMSettings,
+    MPPISettings,
+    RefineSettings,
+    check_given_settings_used,
+)
 from vjepa_ros.planning.mppi import MPPIPlanner, mppi_search, mppi_weights
 from vjepa_ros.planning.rollout import ImaginedRollout
 
@@ -306,15 +311,17 @@ def test_node_parameters_and_cli_options_reach_the_planner_config():
     assert CEMConfig(**changes).mppi.temperature == 0.3
     assert search_method_overrides(args) == {"planner.method": "mppi",
                                              "planner.mppi.temperature": 0.3}
-    # without --method the settings of either method pass (a config file may choose it)
+    # the settings of either method are read here; whether the method in force (from
+    # --method, a preset or a --config file) uses them is checked on the whole configuration
     args = parser.parse_args(["--mppi-temperature", "0.3", "--no-icem-execute-best"])
     changes = search_method_changes(args)
     assert changes["icem"].execute_best is False and changes["icem"].noise_beta == 2.0
     assert search_method_overrides(args) == {"planner.icem.execute_best": False,
                                              "planner.mppi.temperature": 0.3}
-    with pytest.raises(ValueError, match="^--icem-execute-best is for --method icem, and this "
-                                         "run plans with --method mppi"):
-        search_method_changes(parser.parse_args(["--method", "mppi", "--no-icem-execute-best"]))
+    with pytest.raises(UsageError, match="^planner.icem.execute_best is for planner.method "
+                                         "icem, and this run plans with planner.method mppi"):
+        check_given_settings_used(CEMConfig(method="mppi"), ["planner.icem.execute_best"])
+    check_given_settings_used(CEMConfig(method="icem"), ["planner.icem.execute_best"])
     assert search_method_changes(parser.parse_args([])) == {}
     with pytest.raises(ValueError, match=r"^--mppi-noise-decay must lie in \(0, 1\], got 2"):
         search_method_changes(parser.parse_args(["--mppi-noise-decay", "2"]))

@@ -256,7 +256,7 @@ def test_a_learning_rate_without_refinement_steps_is_refused_by_every_command(
 
     monkeypatch.chdir(tmp_path)  # eval makes its output directory before it checks the options
     argv = [str(tmp_path / "missing.mcap") if a == "BAG" else a for a in command]
-    assert main([*argv, *refine]) == 1
+    assert main([*argv, *refine]) == 2  # a usage error, as an option of another --method
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--refine-lr does nothing while --refine-steps is 0" in err
     assert "planner." not in err, "the options are named, not the node parameters"

@@ -183,10 +183,28 @@ def test_ctrl_c_disables_the_planner_and_stops_the_nodes(tiny_world_model, tmp_p
     monkeypatch.setattr(reach_client.ReachDemo, "follow", interrupted)
     code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")])
-    assert code == 130 and "interrupted; planner disabled" in capsys.readouterr().err
+    assert code == 130 and capsys.readouterr().err.endswith(
+        "vjepa-ros reach: interrupted; planner disabled, nodes stopped\n")
     assert [enabled for enabled, _ in answers] == [True, False]
     assert answers[-1][1].startswith("disabled: shadow mode"), "the planner confirmed it"
     assert len(node_children) == 2
+
+
+def test_a_stop_during_start_up_says_the_planner_never_ran(tiny_world_model, tmp_path, capsys,
+                                                           monkeypatch):
+    """SIGTERM while the nodes start (was: "terminated; planner disabled", never enabled)."""
+    from vjepa_ros.terminate import Terminated
+
+    def terminated(self):
+        raise Terminated
+
+    monkeypatch.setattr(node_processes.NodeProcess, "start", terminated)
+    code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
+                 str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")])
+    assert code == 143 and capsys.readouterr().err == (
+        "vjepa-ros reach: terminated; the nodes were starting (the planner never commanded the "
+        "arm); nodes stopped\n")
+    assert reach_demo.stop_line(KeyboardInterrupt()) == reach_demo.STOPPED["start-up"]
 
 
 def _box_away_from_the_arm(monkeypatch):

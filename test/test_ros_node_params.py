@@ -367,3 +367,17 @@ def test_the_node_name_files_are_checked_for_is_the_one_rclpy_gives(context, rem
     finally:
         node.destroy_node()
     assert node_name("vjepa_planner", ros_arguments(["x", "--ros-args", *remaps])) == expected
+
+
+def test_the_planner_takes_demo_for_the_packaged_world_model_as_launch_does(context, tmp_path):
+    """``-p model.checkpoint:=demo`` was "checkpoint not found: demo" (launch took it)."""
+    # the demo model loads; the start-up then stops at a sample count no machine holds
+    with pytest.raises(ValueError, match=r"^planner.samples 1000000000000 at horizon"):
+        PlannerNode(context=context, cli_args=[
+            "--ros-args", "-p", "model.checkpoint:=demo", "-p", "model.device:=cpu",
+            "-p", "planner.samples:=1000000000000"])
+    missing = tmp_path / "missing.pt"
+    with pytest.raises(ValueError, match=f"^parameter 'model.checkpoint' {missing} does not "
+                                         "exist: give a file written by vjepa-ros train"):
+        PlannerNode(context=context, cli_args=["--ros-args", "-p",
+                                               f"model.checkpoint:={missing}"])

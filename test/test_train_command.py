@@ -76,7 +76,6 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
 @pytest.mark.parametrize("extra, message", [
     (["--steps", "0"], "steps must be >= 1"),
     (["--set", "optim.warmup=3", "--set", "optim.decay=1"], "exceed steps"),
-    (["--set", "optim.momentum=1"], "unknown OptimConfig setting"),
     (["--auto-steps", "4"], "--auto-steps 4 needs frames_per_clip >= 5"),
     (["--heads", "3"], "is not divisible by --heads 3"),
     (["--init", "ENCODER"], "--depth, --heads: the predictor's size comes"),
@@ -142,6 +141,10 @@ def test_threads_option_sets_torch_threads_for_the_run(data, tmp_path):
 @pytest.mark.parametrize("extra, message", [
     (["--set", "steps"], "--set wants KEY=VALUE"),
     (["--encoder-arg", "num_heads"], "--encoder-arg: expected KEY=VALUE"),  # names the option
+    # an unknown setting, as an unknown option: its key path, never the class (was: status 1,
+    # "unknown OptimConfig setting(s)")
+    (["--set", "optim.momentum=1"], "optim.momentum: unknown setting (known: betas, "),
+    (["--set", "optim.lrr=1"], "optim.lrr: unknown setting (closest: lr)"),
 ])
 def test_a_malformed_item_is_a_usage_error(data, tmp_path, capsys, extra, message):
     """Exit status 2, as argparse's usage errors and launch's -p items (it was 1)."""
@@ -165,6 +168,10 @@ def test_config_file_and_package_defaults(data, tmp_path, capsys):
     assert main(_args(data, tmp_path / "out", "--config", str(settings))) == 1
     assert capsys.readouterr().err == (f"vjepa-ros train: {settings}: optim.lr: expected a "
                                        "number, got 'fast'\n")
+    settings.write_text("optim:\n  lrr: 0.1\n")  # an unknown key: a usage error
+    assert main(_args(data, tmp_path / "out", "--config", str(settings))) == 2
+    assert capsys.readouterr().err == (f"vjepa-ros train: {settings}: optim.lrr: unknown "
+                                       "setting (closest: lr)\n")
     settings.write_text("steps: [1\n")  # a file that is no settings file: a usage error
     assert main(_args(data, tmp_path / "out2", "--config", str(settings))) == 2
     assert capsys.readouterr().err == (

@@ -4,7 +4,7 @@ vjepa-ros check            what this machine offers (torch, device, rclpy, netwo
 vjepa-ros reach            the main job: sim + planner node reach an image goal, closed loop
 vjepa-ros run --task T     a manipulation task in the sim: grasp, reach-with-object, pick-and-place
 vjepa-ros demo             one planning step on real Franka frames (see ``vjepa-ros demo --help``)
-vjepa-ros launch           the planner (and camera) nodes in one process, as vjepa_mpc.launch.py
+vjepa-ros launch           the planner node (and --camera, --node sim ...) in one process
 vjepa-ros eval BAG         replay a rosbag2 recording through the planner (``vjepa_ros/eval``)
 vjepa-ros camera-check BAG does the world model see the robot's axes from this camera placement
 vjepa-ros record OUT       record a simulator episode as a rosbag2 bag (also: bag-from-npz)
@@ -109,8 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from vjepa_ros.nodes.launcher import add_launch_arguments, cmd_launch  # ROS-free until run
 
-    launch = sub.add_parser("launch", help="start the planner (and camera) nodes in one process, "
-                            "with the launch file's parameter files (no `ros2 launch` needed)")
+    launch = sub.add_parser("launch", help="start the planner node, and with --camera / --node "
+                            "the camera, simulator, bag player or image publisher, in one "
+                            "process with their parameter files (no `ros2 launch` needed)")
     add_launch_arguments(launch)
     launch.set_defaults(func=cmd_launch)
 

@@ -40,10 +40,12 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
     Raises ValueError naming the options and where a value not given comes from (``--topk of
     preset 'paper' (10) must not exceed --samples (8)``; ``--topk (100) must not exceed
     --samples (64, DEFAULTS_WHY)`` for a value of ``defaults``) when the preset with these
-    changes is not a valid CEM configuration, and for ``--refine-lr`` while refinement is off
-    (``--refine-steps`` 0 or not given).
+    changes is not a valid CEM configuration; UsageError (exit status 2) for an option the
+    chosen search would not use (``--icem-*`` / ``--mppi-*`` of another ``--method``, the
+    preset's when not given; ``--refine-lr`` while ``--refine-steps`` is 0 or not given).
     """
     from vjepa_ros.planning.config import close_gripper_step, preset
+    from vjepa_ros.planning.methods import check_given_settings_used
 
     given = {name: getattr(args, name) for name, _, _ in CEM_OPTIONS
              if getattr(args, name, None) is not None}
@@ -60,10 +62,10 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
         raise ValueError(cem_option_message(str(exc), given, f"preset {args.preset!r}",
                                             defaults or {}, defaults_why,
                                             option_fields(args))) from exc
-    try:
-        config.refine.check_lr_used(getattr(args, "refine__lr", None) is not None)
+    try:  # an --icem-*/--mppi-* option of another method, --refine-lr without refinement
+        check_given_settings_used(config, search_method_overrides(args))
     except ValueError as exc:
-        raise ValueError(option_message(str(exc))) from None
+        raise type(exc)(option_message(str(exc))) from None
     return changes
 
 
@@ -88,7 +90,8 @@ def option_fields(args: argparse.Namespace) -> frozenset[str]:
 
 
 def cem_option_message(message: str, given, source: str, defaults=(),
-                       defaults_why: str = "", options=OPTION_FIELDS) -> str:
+                       defaults_why: str = "", options=OPTION_FIELDS,
+                       config_file: bool = False) -> str:
     """Return a ``CEMConfig`` error with each setting named as the option, and whose value it is.
 
     ``CEMConfig.topk (100)`` becomes ``--topk (100)`` when ``topk`` is in ``given`` (the user
@@ -96,6 +99,8 @@ def cem_option_message(message: str, given, source: str, defaults=(),
     else ``--topk of SOURCE (100)`` (``preset 'paper'``, ``config/reach_demo.yaml``): one message
     for every command that plans, whichever option the user gave. A field not in ``options``
     (the fields this command has an option for) keeps its name: ``gripper_clip of SOURCE (0.75)``.
+    A top-k above the samples gets the fixes this command offers (``: use --samples >= 10, or a
+    --config file with topk <= 5 in its planner: section``; ``config_file``: it has ``--config``).
     """
     def option(match):
         name, value = match.group(1), match.group(2)
@@ -106,7 +111,26 @@ def cem_option_message(message: str, given, source: str, defaults=(),
             return f"{flag} ({'' if value is None else f'{value}, '}{defaults_why})"
         return f"{flag} of {source}" + ("" if value is None else f" ({value})")
 
-    return re.sub(r"CEMConfig\.(\w+)(?: \(([^()]*)\))?", option, message)
+    fix = _topk_fix(message, options, config_file)
+    return re.sub(r"CEMConfig\.(\w+)(?: \(([^()]*)\))?", option, message) + fix
+
+
+TOPK_ABOVE_SAMPLES = re.compile(r"CEMConfig\.topk \((\d+)\) must not exceed "
+                                r"CEMConfig\.samples \((\d+)\)$")  # CEMConfig's message
+
+
+def _topk_fix(message: str, options, config_file: bool) -> str:
+    """Return ``: use --samples >= K, or ...`` for CEMConfig's top-k above samples, else ""."""
+    match = TOPK_ABOVE_SAMPLES.search(message)
+    if not match:
+        return ""
+    topk, samples = match.groups()
+    ways = [f"--samples >= {topk}"] if "samples" in options else []
+    if "topk" in options:
+        ways.append(f"--topk <= {samples}")
+    elif config_file:
+        ways.append(f"a --config file with topk <= {samples} in its planner: section")
+    return f": use {', or '.join(ways)}" if ways else ""
 
 
 def planner_option_message(message: str, args: argparse.Namespace, source: str | None = None,
@@ -119,7 +143,7 @@ def planner_option_message(message: str, args: argparse.Namespace, source: str |
     """
     given = {name for name, _, _ in CEM_OPTIONS if getattr(args, name, None) is not None}
     message = cem_option_message(message, given, source or "config/reach_demo.yaml",
-                                 options=option_fields(args))
+                                 options=option_fields(args), config_file=hasattr(args, "config"))
     return option_message(message, options)
 
 
@@ -131,14 +155,18 @@ def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str,
     """
     parser.add_argument("--checkpoint", help="official V-JEPA 2-AC file (vjepa2-ac-vitg.pt) or a "
                         f"file this project saved; default: {no_checkpoint}")
+    from vjepa_ros.models.device_names import dtype_help
+    from vjepa_ros.planning.config import PRESETS
+
+    presets = ", ".join(f"{name} (H {c.horizon}, S {c.samples}, I {c.iterations})"
+                        for name, c in PRESETS.items())
     parser.add_argument("--preset", default=default_preset,
-                        help=f"CEM preset: paper (H 1), notebook (H 2) (default {default_preset})")
+                        help=f"CEM preset: {presets} (default {default_preset})")
     add_cem_arguments(parser, "the preset's")
     parser.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
-    parser.add_argument("--dtype",
-                        help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
+    parser.add_argument("--dtype", help=dtype_help())
     parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the CEM noise and random model")
+                        help="seed of the CEM noise and random model (default 0)")
     add_model_arguments(parser)
 
 
@@ -363,32 +391,28 @@ def add_search_method_arguments(parser: argparse.ArgumentParser) -> None:
             else:
                 number = int if field.type in (int, "int") else float
                 extra = {"type": number, "metavar": number.__name__.upper()}
+            default = field.default  # the planner's (a --config file may set another)
+            shown = ("on" if default else "off") if isinstance(default, bool) else default
+            text = field.metadata["description"].rstrip(".")
             group.add_argument(flag, dest=f"{prefix}__{field.name}", default=None,
-                               help=field.metadata["description"], **extra)
+                               help=f"{text} (default {shown})", **extra)
 
 
 def search_method_overrides(args: argparse.Namespace) -> dict:
     """Return the options given as dotted parameters (``planner.method``, ``planner.icem.*``).
 
-    Raises ValueError naming the option when ``--method`` is given and an ``--icem-*`` or
-    ``--mppi-*`` option of another method is too (it would do nothing; ``--refine-*`` applies
-    to every method).
+    Whether the chosen method uses them is checked on the whole configuration
+    (``planning.methods.check_given_settings_used``: the method may come from a preset or a
+    ``--config`` file).
     """
     import dataclasses
 
-    from vjepa_ros.planning.methods import METHODS, SETTINGS_GROUPS
+    from vjepa_ros.planning.methods import SETTINGS_GROUPS
 
-    method = getattr(args, "method", None)
-    given = {"planner.method": method}
+    given = {"planner.method": getattr(args, "method", None)}
     for prefix, settings in SETTINGS_GROUPS.items():
         for f in dataclasses.fields(settings):
-            value = getattr(args, f"{prefix}__{f.name}", None)
-            given[f"planner.{prefix}.{f.name}"] = value
-            if value is not None and method is not None and prefix in METHODS \
-                    and prefix != method:
-                flag = f"--{prefix}-{f.name.replace('_', '-')}"
-                raise ValueError(f"{flag} is for --method {prefix}, and this run plans with "
-                                 f"--method {method}: use --method {prefix} or leave {flag} out")
+            given[f"planner.{prefix}.{f.name}"] = getattr(args, f"{prefix}__{f.name}", None)
     return {key: value for key, value in given.items() if value is not None}
 
 

@@ -89,10 +89,30 @@ SISTER_OPTIONS = (("--checkpoint", "--world-model", "--model", "--weights"),
                   ("--config", "--settings"))
 
 
+class DefaultsHelpFormatter(argparse.HelpFormatter):
+    """Help that ends an option's text with ``(default: X)`` where the text does not say it.
+
+    Only for a real default: None (the value comes from elsewhere, which the text says), False
+    (a switch), an empty list or string are not shown.
+    """
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        shown = default not in (None, argparse.SUPPRESS, "", []) and default is not False
+        if text and shown and action.option_strings and "default" not in text.lower():
+            text += " (default: %(default)s)"
+        return text
+
+
 class ArgumentParser(argparse.ArgumentParser):
-    """``argparse.ArgumentParser`` with ``allow_abbrev=False`` by default (sub-parsers too)."""
+    """``argparse.ArgumentParser`` with ``allow_abbrev=False`` and :class:`DefaultsHelpFormatter`.
+
+    By default, sub-parsers too.
+    """
 
     def __init__(self, *args, allow_abbrev: bool = False, **kwargs):
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
         super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
 
     def _get_value(self, action, arg_string):
@@ -181,5 +201,5 @@ class ArgumentParser(argparse.ArgumentParser):
                           for o in group if o in options]
         meant = meant or difflib.get_close_matches(typed, options, n=3, cutoff=0.75)
         if not meant:
-            return f"{typed} is no option of {self.prog} (see {self.prog} --help)"
+            return f"{typed} is no option of {self.prog}"  # error() adds: run ... --help
         return f"{typed} is no option of {self.prog}: did you mean {', '.join(meant)}?"

@@ -8,6 +8,7 @@ ROS parameter names (``planner.samples``). This module does not import rclpy.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import re
 import typing
@@ -91,23 +92,30 @@ def _coerce(value, hint, where: str):
 def from_dict(cls, data: dict | None, prefix: str = ""):
     """Build dataclass ``cls`` from a nested or dotted-key mapping, strictly typed.
 
-    Missing keys keep their defaults; unknown keys and wrongly typed values raise
-    :class:`ConfigError`.
+    Missing keys keep their defaults. Unknown keys raise :class:`UsageError` (exit status 2,
+    as an unknown option), one ``; ``-separated part each, its whole key path and the closest
+    name (``planner.sampels: unknown setting (closest: samples)``); wrongly typed values raise
+    :class:`ConfigError` (``planner.samples: expected an integer, got 'x'``). ``prefix``: the
+    key path of ``data`` (``planner.``).
     """
     data = unflatten(dict(data or {}))
     types = _field_types(cls)
     unknown = sorted(set(data) - set(types))
     if unknown:
-        raise ConfigError(
-            f"unknown {cls.__name__} setting(s): {', '.join(prefix + k for k in unknown)} "
-            f"(known: {', '.join(sorted(types))})"
-        )
+        raise UsageError("; ".join(f"{prefix}{key}: unknown setting ({_closest(key, types)})"
+                                   for key in unknown))
     values = {k: _coerce(v, types[k], prefix + k) for k, v in data.items()}
     defaults = cls()
     for name, hint in types.items():
         if name not in values and dataclasses.is_dataclass(hint):
             values[name] = getattr(defaults, name)
     return dataclasses.replace(defaults, **values)
+
+
+def _closest(key: str, names) -> str:
+    """Return ``closest: NAME`` for unknown ``key``, or ``known: A, B, ...`` if none is close."""
+    meant = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
+    return f"closest: {meant[0]}" if meant else f"known: {', '.join(sorted(names))}"
 
 
 # A user's YAML file without a document (empty, or comments and blank lines only) is a mistake

@@ -61,8 +61,7 @@ def add_commands(sub) -> None:
     to_bag.add_argument("out", help="bag directory to create")
     to_bag.add_argument("--episode", help="npz with observations [T,H,W,3] and states [T,7]; "
                         "default: the packaged real Franka example")
-    to_bag.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
-    to_bag.add_argument("--image-format", choices=("raw", "jpeg", "png"), default="raw")
+    add_bag_format_arguments(to_bag)
     to_bag.add_argument("--rate", type=float, default=4.0, help="frame rate in Hz (default 4)")
     to_bag.set_defaults(func=cmd_bag_from_npz)
 
@@ -76,9 +75,18 @@ def add_commands(sub) -> None:
     record.add_argument("--frames", type=int, default=16, help="frames at 4 Hz")
     record.add_argument("--width", type=int, default=256, help="camera width [px], 32..1024")
     record.add_argument("--height", type=int, default=256, help="camera height [px], 32..1024")
-    record.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
-    record.add_argument("--image-format", choices=("raw", "jpeg", "png"), default="raw")
+    add_bag_format_arguments(record)
     record.set_defaults(func=cmd_record)
+
+
+def add_bag_format_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--storage`` and ``--image-format`` of a bag this command writes."""
+    parser.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap",
+                        help="rosbag2 storage: mcap (one .mcap file) or sqlite3 (.db3) "
+                        "(default mcap)")
+    parser.add_argument("--image-format", choices=("raw", "jpeg", "png"), default="raw",
+                        help="camera frames as sensor_msgs/Image (raw) or CompressedImage "
+                        "(jpeg, png) (default raw)")
 
 
 def add_topic_arguments(parser) -> None:
@@ -86,7 +94,8 @@ def add_topic_arguments(parser) -> None:
     topic = nonempty("a topic name")
     parser.add_argument("--image-topic", type=topic,
                         help="camera topic (default /camera/camera/color/image_raw)")
-    parser.add_argument("--pose-topic", type=topic, help="end-effector PoseStamped topic")
+    parser.add_argument("--pose-topic", type=topic, help="end-effector PoseStamped topic "
+                        "(default /franka_robot_state_broadcaster/current_pose)")
     parser.add_argument("--joint-states-topic", type=topic,
                         help="arm JointState topic (default /joint_states)")
     parser.add_argument("--gripper-topic", type=topic, help="gripper JointState topic (default: "
@@ -101,7 +110,9 @@ def add_topic_arguments(parser) -> None:
     parser.add_argument("--no-gripper", action="store_true",
                         help="the bag has no gripper state: closedness 0 without a warning")
     parser.add_argument("--state-source", choices=("auto", "pose", "joint_states"),
-                        default="auto")
+                        default="auto", help="where end-effector states come from: the pose "
+                        "topic, or forward kinematics of the joint states (auto: the pose if "
+                        "recorded, else joint_states; default auto)")
     parser.add_argument("--stamps", choices=("header", "receive"), default="header",
                         help="message clock: header (header.stamp, default) or receive (when "
                         "the recorder received it; for a camera stamping on its own device "

@@ -20,6 +20,14 @@ DTYPE_NAMES = {
 }
 
 
+def dtype_help(default: str = "bfloat16 on CUDA, float32 on CPU") -> str:
+    """Return the help of a ``--dtype`` option: the names :func:`check_dtype_name` takes."""
+    canonical = list(dict.fromkeys(DTYPE_NAMES.values()))
+    others = [name for name in DTYPE_NAMES if name not in canonical]
+    return (f"{', '.join(canonical[:-1])} or {canonical[-1]} (also {', '.join(others)}; "
+            f"default: {default})")
+
+
 def check_device_name(device: str) -> str:
     """Return ``device`` when it names a device vjepa_ros runs on (``cpu``, ``cuda:1``, ``mps``).
 

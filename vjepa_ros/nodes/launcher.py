@@ -448,10 +448,14 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target-topic", default="target_pose",
                         help="where target poses go, e.g. /cartesian_impedance_controller/"
                         "target_pose or /franka/equilibrium_pose")
-    parser.add_argument("--joint-states-topic", default="/joint_states")
+    parser.add_argument("--joint-states-topic", default="/joint_states",
+                        help="sensor_msgs/JointState topic of the arm (and gripper) the planner "
+                        "reads its state from")
     parser.add_argument("--gripper-topic", default="gripper_command",
                         help="std_msgs/Float64 gripper closedness commands")
-    parser.add_argument("--image-transport", default="raw", choices=("raw", "compressed"))
+    parser.add_argument("--image-transport", default="raw", choices=("raw", "compressed"),
+                        help="camera messages: raw (sensor_msgs/Image) or compressed "
+                        "(CompressedImage on --camera-topic)")
     parser.add_argument("--camera", action="store_true", help="also start camera_node "
                         "(pyrealsense2)")
     parser.add_argument("--use-sim-time", action="store_true", help="use /clock (bag play "
@@ -495,12 +499,13 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     name (a misspelled ``vjepa_planer:``) is refused (``check_params_file``), not dropped.
 
     The checkpoint comes from ``--checkpoint``, else ``-p planner.model.checkpoint``, else the
-    parameter file's ``model.checkpoint`` (as the node will read it); none at all is refused as
+    parameter file's ``model.checkpoint`` (as the node will read it; ``demo``: the packaged
+    demo world model, ``input_paths.world_model_path``); none at all is refused as
     the node refuses it (naming ``--checkpoint demo`` too), but before rclpy, torch and the
     model load. Returns (the source as
     messages name it, the checkpoint).
     """
-    from vjepa_ros.input_paths import CHECKPOINT_FORMAT, input_path
+    from vjepa_ros.input_paths import CHECKPOINT_FORMAT, world_model_path
     from vjepa_ros.nodes.params_file import check_params_file
 
     name = args.params_file or NODES["planner"].params_file
@@ -516,9 +521,8 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
                (f"{params_file}: model.checkpoint",
                 model.get("checkpoint") if isinstance(model, dict) else None))
     for source, checkpoint in sources:
-        if checkpoint:
-            input_path(str(checkpoint), source, CHECKPOINT_FORMAT)
-            return source, str(checkpoint)
+        if checkpoint:  # 'demo' too, as the node takes it
+            return source, str(world_model_path(str(checkpoint), source))
     raise ValueError(f"the planner's parameter 'model.checkpoint' is empty: give --checkpoint "
                      f"with {CHECKPOINT_FORMAT}, or --checkpoint demo for the packaged demo "
                      "world model")
@@ -561,11 +565,9 @@ def _launch(args: argparse.Namespace) -> int:
 
     try:
         overrides = _parse_overrides(args.overrides)
-        if args.checkpoint == "demo":  # as run / bench accept it
-            from vjepa_ros.input_paths import world_model_path
-
-            args.checkpoint = str(world_model_path("demo", "--checkpoint"))
         source, checkpoint = check_launch_inputs(args, overrides.get("planner", {}))  # no torch
+        if args.checkpoint:  # 'demo' (as run / bench accept it) or a path: the file found
+            args.checkpoint = checkpoint
         nodes = mpc_nodes(args.checkpoint or "", args.camera_topic, args.target_topic,
                           args.joint_states_topic, args.gripper_topic, args.camera,
                           args.params_file, args.image_transport, overrides.get("planner"))

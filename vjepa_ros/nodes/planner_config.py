@@ -38,8 +38,8 @@ def _group(cls):
 @dataclasses.dataclass
 class ModelParams:
     checkpoint: str = param(
-        "", "V-JEPA 2-AC checkpoint: Meta's vjepa2-ac-vitg.pt or a file written by vjepa-ros "
-        "train; required."
+        "", "V-JEPA 2-AC checkpoint: Meta's vjepa2-ac-vitg.pt, a file written by vjepa-ros "
+        "train, or demo (the packaged demo world model); required."
     )
     encoder_key: str = param(
         "encoder", "Checkpoint entry holding the encoder: encoder (as torch.hub) or "

@@ -175,16 +175,20 @@ class PlannerNode(Node):
 
     # -- set-up ---------------------------------------------------------------------------------
     def _load_model(self):
+        from vjepa_ros.input_paths import world_model_path
         from vjepa_ros.models import load_world_model
 
         model_cfg = self.config.model
+        # 'demo': the packaged demo world model, as `vjepa-ros launch --checkpoint demo` takes
+        # it; a missing, unreadable or folder path: one line naming the parameter
+        checkpoint = world_model_path(model_cfg.checkpoint, "parameter 'model.checkpoint'")
         model = load_world_model(
-            model_cfg.checkpoint, device=model_cfg.device or None, dtype=model_cfg.dtype or None,
+            checkpoint, device=model_cfg.device or None, dtype=model_cfg.dtype or None,
             encoder_key=model_cfg.encoder_key,
             aspect_ratio_range=(model_cfg.aspect_ratio_min, model_cfg.aspect_ratio_max),
             **model_cfg.hyper_parameters(),
         )
-        model.check_plannable(model_cfg.checkpoint)
+        model.check_plannable(str(checkpoint))
         return model
 
     def _gripper_action_client(self):

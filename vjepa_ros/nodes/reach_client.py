@@ -261,6 +261,7 @@ class ReachDemo:
         self.client, self.check, self.config, self.say = client, check, config, say
         self.deadline = time.monotonic() + config.timeout_s
         self.enabled = False
+        self.was_enabled = False  # ever asked to enable (the planner may have commanded the arm)
 
     def _wait(self, done, timeout: float, what: str) -> None:
         """Poll ``done()``; raise DemoError on a timeout or when a node's process has exited."""
@@ -341,6 +342,7 @@ class ReachDemo:
     # -- the run ------------------------------------------------------------------------------
     def set_enabled(self, enabled: bool) -> str:
         self.enabled = self.enabled or enabled  # interrupted mid-call: disable on close
+        self.was_enabled = self.was_enabled or enabled
         message = self.client.set_enabled(enabled, self.check)
         self.enabled = enabled
         return message

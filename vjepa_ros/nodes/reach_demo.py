@@ -95,8 +95,27 @@ def demo_processes(nodes: list) -> NodeProcesses:
     ])
 
 
+# What a Ctrl-C or SIGTERM stopped, by how far run_reach_demo had come (the KeyboardInterrupt's
+# ``reach_stage``): the command's last line says what had happened and what was undone.
+STOPPED = {
+    "start-up": "the nodes were starting (the planner never commanded the arm); nodes stopped",
+    "goal": "the goal was being set (the planner was never enabled); nodes stopped",
+    "episode": "planner disabled, nodes stopped",
+    "pictures": "the episode had ended; its pictures were being saved",
+}
+
+
+def stop_line(exc: KeyboardInterrupt) -> str:
+    """Return what ``reach`` says after ``terminated; `` / ``interrupted; `` (:data:`STOPPED`)."""
+    return STOPPED[getattr(exc, "reach_stage", "start-up")]
+
+
 def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEpisode:
-    """Start the nodes, run one episode, save the pictures; raise on any failure."""
+    """Start the nodes, run one episode, save the pictures; raise on any failure.
+
+    A KeyboardInterrupt (Ctrl-C, SIGTERM) leaves with ``reach_stage``, the :data:`STOPPED` key
+    of what it stopped (:func:`stop_line`).
+    """
     from vjepa_ros.models.checkpoint import check_checkpoint
     from vjepa_ros.nodes.dds_profile import use_camera_profile
     from vjepa_ros.nodes.reach_client import ReachClient, ReachDemo
@@ -104,41 +123,51 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     from vjepa_ros.sim.reach_media import save_episode_pictures
     from vjepa_ros.sim.run_command import image_size_note
 
-    checkpoint = checkpoint_path(config)
-    cem = config.planner
-    say(f"ROS          domain {os.environ.get('ROS_DOMAIN_ID', '0')}, this machine only "
-        "(watch with the same ROS_DOMAIN_ID and ROS_LOCALHOST_ONLY=1)")
-    say(f"world model  {checkpoint}")
-    note = image_size_note(check_checkpoint(checkpoint), config.sim.width, config.sim.height)
-    if note:
-        say(f"note         {note}")
-    processes = demo_processes(demo_nodes(config, checkpoint))
-    use_camera_profile()  # this process subscribes to the frames too
-    client = demo = None
+    stage, client, demo = "start-up", None, None
     try:
-        client = ReachClient(PLANNER_NODE, CAMERA_TOPIC)  # before the nodes: it misses nothing
-        processes.start()
-        demo = ReachDemo(client, processes.check, config, say)
-        ready = demo.wait_for_nodes()
-        say(f"             {PLANNER_NODE} process: {_device_text(ready)}")
-        say(f"planner      CEM S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
-            f"k {cem.topk}, maxnorm {cem.maxnorm} m; blocking control; simulator camera "
-            f"{config.sim.width}x{config.sim.height} at {config.episode.camera_rate_hz:g} Hz")
-        episode = demo.run()
-    finally:
+        checkpoint = checkpoint_path(config)
+        cem = config.planner
+        say(f"ROS          domain {os.environ.get('ROS_DOMAIN_ID', '0')}, this machine only "
+            "(watch with the same ROS_DOMAIN_ID and ROS_LOCALHOST_ONLY=1)")
+        say(f"world model  {checkpoint}")
+        note = image_size_note(check_checkpoint(checkpoint), config.sim.width,
+                               config.sim.height)
+        if note:
+            say(f"note         {note}")
+        processes = demo_processes(demo_nodes(config, checkpoint))
+        use_camera_profile()  # this process subscribes to the frames too
         try:
-            if demo is not None:
-                demo.close()
+            client = ReachClient(PLANNER_NODE, CAMERA_TOPIC)  # before the nodes: misses nothing
+            processes.start()
+            demo = ReachDemo(client, processes.check, config, say)
+            ready = demo.wait_for_nodes()
+            stage = "goal"
+            say(f"             {PLANNER_NODE} process: {_device_text(ready)}")
+            say(f"planner      CEM S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
+                f"k {cem.topk}, maxnorm {cem.maxnorm} m; blocking control; simulator camera "
+                f"{config.sim.width}x{config.sim.height} at "
+                f"{config.episode.camera_rate_hz:g} Hz")
+            episode = demo.run()
         finally:
+            if demo is not None and demo.was_enabled:
+                stage = "episode"
             try:
-                if client is not None:
-                    client.close()
+                if demo is not None:
+                    demo.close()
             finally:
-                processes.stop()
-    say(format_summary(episode))
-    strip, gif = save_episode_pictures(out_dir, episode)
-    say(f"saved        {strip}\n             {gif}")
-    return episode
+                try:
+                    if client is not None:
+                        client.close()
+                finally:
+                    processes.stop()
+        stage = "pictures"
+        say(format_summary(episode))
+        strip, gif = save_episode_pictures(out_dir, episode)
+        say(f"saved        {strip}\n             {gif}")
+        return episode
+    except KeyboardInterrupt as exc:
+        exc.reach_stage = stage
+        raise
 
 
 def checkpoint_path(config: ReachDemoConfig, option: str = "--checkpoint") -> Path:
@@ -160,15 +189,23 @@ def _device_text(ready: str) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from vjepa_ros.sim.reach_config import ReachDemoConfig  # the defaults of reach_demo.yaml
+
+    defaults = ReachDemoConfig()
+    planner, file = defaults.planner, "(default {}, or a --config file's)"
     parser.add_argument("--checkpoint", type=nonempty("a world model file"),
                         help="world model file (one vjepa-ros train wrote, or "
                         "vjepa2-ac-vitg.pt); default: the packaged demo world model")
     parser.add_argument("--goal-seed", type=int, help="scene and goal seed (default 900000, "
                         "the first held-out goal)")
-    parser.add_argument("--max-steps", type=int, help="planning steps before giving up")
-    parser.add_argument("--samples", type=int, help="CEM samples per iteration")
-    parser.add_argument("--iterations", type=int, help="CEM iterations per step")
-    parser.add_argument("--horizon", type=int, help="CEM horizon (1 reaches; 2 hovers)")
+    parser.add_argument("--max-steps", type=int, help="planning steps before giving up "
+                        + file.format(defaults.episode.max_steps))
+    parser.add_argument("--samples", type=int, help="CEM samples per iteration "
+                        + file.format(planner.samples))
+    parser.add_argument("--iterations", type=int, help="CEM iterations per step "
+                        + file.format(planner.iterations))
+    parser.add_argument("--horizon", type=int, help="CEM horizon, 1 reaches; 2 hovers "
+                        + file.format(planner.horizon))
     parser.add_argument("--device", help="cpu, cuda (default: cuda when available)")
     parser.add_argument("--out", help="directory for the strip and GIF (default: a new "
                         "reach_<date>-<time> directory here)")
@@ -182,14 +219,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_reach(args: argparse.Namespace) -> int:
     """Run the demo; print one line and return 1 on a bad start or a failure.
 
-    A ``--config`` file that cannot be read as settings (``config.UsageError``) returns 2. An
+    A ``--config`` file that cannot be read as settings, an unknown key in it, an option the
+    search would not use (``config.UsageError``) return 2. An
     episode that ran but did not reach the goal returns 0, or 1 with ``--require-success``.
     """
     keep_dds_local()
     from vjepa_ros.input_paths import world_model_error
     from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.models.errors import CheckpointError
-    from vjepa_ros.sim.reach_config import load_reach_config
+    from vjepa_ros.sim.reach_config import check_config_file, load_reach_config
 
     overrides = {"checkpoint": args.checkpoint, "goal_seed": args.goal_seed,
                  "episode.max_steps": args.max_steps, "planner.samples": args.samples,
@@ -201,6 +239,12 @@ def cmd_reach(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)
         return 1
+    try:  # the file's own errors name it and the key, never an option not typed
+        if args.config:
+            check_config_file(args.config)
+    except ValueError as exc:  # ConfigError, UsageError too
+        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
+        return exit_status(exc)
     try:
         check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # else as "device"
         config = load_reach_config(args.config, overrides)
@@ -238,7 +282,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
         from vjepa_ros.terminate import stopped_by
 
         word, status = stopped_by(exc)
-        print(f"vjepa-ros reach: {word}; planner disabled", file=sys.stderr)
+        print(f"vjepa-ros reach: {word}; {stop_line(exc)}", file=sys.stderr)
         return status
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from vjepa_ros.config import check_values, param
+from vjepa_ros.config import UsageError, check_values, param
 
 METHODS = ("cem", "icem", "mppi")
 
@@ -145,18 +145,30 @@ class RefineSettings:
         """Return ``", refine N steps lr X"`` when on, else ``""`` (the commands' planner line)."""
         return f", refine {self.steps} steps lr {self.lr}" if self.steps else ""
 
-    def check_lr_used(self, lr_given: bool) -> None:
-        """Raise ValueError when a learning rate was given but refinement is off (0 steps).
-
-        The message names the node parameters (``planner.refine.lr``); the commands turn them
-        into their options (``--refine-lr``) with ``cli_options.option_message``.
-        """
-        if lr_given and self.steps == 0:
-            raise ValueError("planner.refine.lr does nothing while planner.refine.steps is 0 "
-                             "(gradient refinement off): set planner.refine.steps > 0 or leave "
-                             "planner.refine.lr out")
-
 
 # The settings groups of CEMConfig beside its own fields: CLI options --GROUP-FIELD and node
 # parameters planner.GROUP.FIELD are generated from them (cli_options.py, nodes/planner_config.py).
 SETTINGS_GROUPS = {"icem": ICEMSettings, "mppi": MPPISettings, "refine": RefineSettings}
+
+
+def check_given_settings_used(config, given) -> None:
+    """Refuse a search setting given explicitly that ``config`` would not use.
+
+    ``config``: a ``CEMConfig`` or the node's ``CEMParams`` (its ``method`` and ``refine``);
+    ``given``: the dotted names set explicitly (``planner.icem.noise_beta``, ...: a command's
+    options, not a file's values). Raises ``config.UsageError`` (exit status 2) naming the node
+    parameters, which the commands turn into their options (``cli_options.option_message``), for
+    a ``planner.icem.*`` / ``planner.mppi.*`` setting while ``planner.method`` is another method,
+    and for ``planner.refine.lr`` while ``planner.refine.steps`` is 0 (refinement off). The
+    planner node warns of the same combinations instead (``nodes/idle_parameters.py``).
+    """
+    for name in sorted(given):
+        group = name.split(".")[1] if name.count(".") == 2 else None  # planner.GROUP.FIELD
+        if group in METHODS and group != config.method:
+            raise UsageError(f"{name} is for planner.method {group}, and this run plans with "
+                             f"planner.method {config.method}: use planner.method {group} or "
+                             f"leave {name} out")
+        if name == "planner.refine.lr" and config.refine.steps == 0:
+            raise UsageError("planner.refine.lr does nothing while planner.refine.steps is 0 "
+                             "(gradient refinement off): set planner.refine.steps > 0 or leave "
+                             "planner.refine.lr out")

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from vjepa_ros.config import config_path, from_dict, param, read_yaml_mapping
 from vjepa_ros.models.device_names import check_device_and_dtype
-from vjepa_ros.nodes.planner_config import CEMParams
+from vjepa_ros.nodes.planner_config import CEMParams, parameter_message
+from vjepa_ros.planning.methods import check_given_settings_used
 from vjepa_ros.sim.choices import HELD_OUT_SEED_START
 
 DEMO_MODEL_NAME = "demo_world_model.pt"
@@ -100,20 +101,44 @@ def load_reach_config(path: str | Path | None = None, overrides: dict | None = N
     """Read ``config/reach_demo.yaml`` (or ``path``) and apply dotted ``overrides``.
 
     Unknown keys or wrong types raise :class:`~vjepa_ros.config.ConfigError`; impossible values
-    (``max_steps`` 0, ``topk`` > ``samples`` ...) raise ``ValueError``, and so does an
-    override ``planner.refine.lr`` while ``planner.refine.steps`` is 0. A ``planner`` section
+    (``max_steps`` 0, ``topk`` > ``samples`` ...) raise ``ValueError``; an override the search
+    would not use (``planner.icem.*`` while ``planner.method`` is another, ``planner.refine.lr``
+    while ``planner.refine.steps`` is 0) raises ``UsageError``
+    (``planning.methods.check_given_settings_used``). A ``planner`` section
     starts from the demo's search (H 1, maxnorm 0.05), not the node's notebook defaults.
     """
     path = Path(path) if path else default_config_file()
-    data = read_yaml_mapping(path)
-    values = {**_dotted(data), **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    config = _build({**_dotted(read_yaml_mapping(path)), **given})
+    check_given_settings_used(config.planner, list(given))
+    return config
+
+
+def check_config_file(path: str | Path) -> None:
+    """Refuse the user's settings file ``path`` (``--config``) on its own, naming it and the key.
+
+    So that a bad value of the file is not taken for an option the user did not type. Raises
+    ``UsageError`` (a file that cannot be read, :func:`~vjepa_ros.config.read_yaml_mapping`;
+    an unknown key: ``reach.yaml: planner.sampels: unknown setting (closest: samples)``),
+    ``ConfigError`` (a wrong type) or ValueError (an impossible value: ``reach.yaml:
+    planner.samples must lie in [1, inf), got 0``), the planner's settings named as the planner
+    node's parameters (``planner.topk``).
+    """
+    data = _dotted(read_yaml_mapping(path))
+    try:
+        _build(data)
+    except ValueError as exc:
+        raise type(exc)(f"{path}: {parameter_message(str(exc))}") from None
+
+
+def _build(values: dict) -> ReachDemoConfig:
+    """Return the settings of dotted ``values`` over the defaults; raise as load_reach_config."""
     planner = {k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("planner.")}
     others = {k: v for k, v in values.items() if not k.startswith("planner.")}
     config = from_dict(ReachDemoConfig, others)
     base = dataclasses.asdict(_demo_planner())
     config.planner = from_dict(CEMParams, {**base, **planner}, prefix="planner.")
     config.__post_init__()
-    config.planner.refine.check_lr_used((overrides or {}).get("planner.refine.lr") is not None)
     return config
 
 

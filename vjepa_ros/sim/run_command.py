@@ -28,6 +28,7 @@ from vjepa_ros.cli_options import (
 )
 from vjepa_ros.cli_parser import nonempty
 from vjepa_ros.image_notes import SizeNotes, frame_size_note
+from vjepa_ros.models.device_names import dtype_help
 
 WORLD_MODEL_HELP = ("demo: the packaged demo world model (default); oracle: the simulator's "
                     "exact stand-in (it sees the hand, not the object: use --subgoals dense for "
@@ -66,7 +67,7 @@ def _settings(args: argparse.Namespace) -> dict:
         planner = load_reach_config(None, planner_overrides(args)).planner
         cem = planner.to_cem()
     except (ValueError, ConfigError) as exc:
-        raise ValueError(planner_option_message(str(exc), args)) from None
+        raise type(exc)(planner_option_message(str(exc), args)) from None
     switching = goal_switch_configs(args)[0]
     from vjepa_ros.sim.choices import check_dense_steps
 
@@ -305,8 +306,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         # simulator: refused here first (cli.main words this SamplesMemoryError as --samples)
         check_samples_fit(settings["cem"], model_device(model))
     except (OSError, ValueError) as exc:
+        from vjepa_ros.config import exit_status
+
         print(f"vjepa-ros run: {exc}", file=sys.stderr)
-        return 1
+        return exit_status(exc)  # 2: an option the search would not use (config.UsageError)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM while the model loads
         return _say_stopped(exc, [])
     if args.threads:
@@ -360,7 +363,7 @@ def add_commands(sub) -> None:
     run.add_argument("--out", help="directory for the strips and GIFs (default: a new "
                      "run_<date>-<time> directory here)")
     run.add_argument("--device", help="cpu, cuda (default: cuda when available)")
-    run.add_argument("--dtype", help="float32 or bfloat16 (default: bf16 on CUDA, fp32 on CPU)")
+    run.add_argument("--dtype", help=dtype_help())
     run.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     add_goal_switch_arguments(run)
     planner = run.add_argument_group("planner (default: config/reach_demo.yaml's planner)")

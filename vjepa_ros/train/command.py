@@ -109,7 +109,9 @@ def add_commands(sub) -> None:
         "features of a frozen encoder. Writes <out>/latest.pt (resumable), world_model.pt, "
         "loss.png and log.json. Defaults: config/train.yaml.",
     )
-    add_options(train, [option for option, _, _ in OPTIONS])
+    from vjepa_ros.train.config import TrainConfig  # its defaults: config/train.yaml's
+
+    add_options(train, [option for option, _, _ in OPTIONS], TrainConfig())
     for option, field, _, text in SWITCHES:
         train.add_argument(option, dest=_dest(field), action="store_true", help=text)
     add_model_arguments(train, {"encoder": "--encoder (or --init's encoder)",
@@ -127,14 +129,36 @@ def _dest(field: str) -> str:
     return "opt_" + field.replace(".", "__")
 
 
-def add_options(parser: argparse.ArgumentParser, names) -> None:
-    """Add these of train's :data:`OPTIONS` (by option name) to ``parser`` (train, pretrain)."""
+def add_options(parser: argparse.ArgumentParser, names, defaults=None) -> None:
+    """Add these of train's :data:`OPTIONS` (by option name) to ``parser`` (train, pretrain).
+
+    ``defaults``: the settings (a ``TrainConfig``) whose field gives an option without a help
+    its text, and an option whose help names no default its value (``(default 0.05)``).
+    """
     for option, field, keywords in OPTIONS:
         if option not in names:
             continue
         if "choices" not in keywords:
             keywords = {"metavar": option.lstrip("-").upper().replace("-", "_"), **keywords}
+        if defaults is not None:
+            keywords = {**keywords, "help": _help_with_default(keywords.get("help"), defaults,
+                                                               field)}
         parser.add_argument(option, dest=_dest(field), default=None, **keywords)
+
+
+def _help_with_default(text: str | None, settings, field: str) -> str:
+    """Return ``text`` (else the field's description) with the field's default in ``settings``."""
+    import dataclasses
+
+    *groups, name = field.split(".")
+    for group in groups:
+        settings = getattr(settings, group)
+    spec = next(f for f in dataclasses.fields(settings) if f.name == name)
+    text = text or spec.metadata["description"].rstrip(".")
+    value = getattr(settings, name)
+    if "default" in text.lower() or value in ("", [], None):
+        return text
+    return f"{text} (default {value})"
 
 
 def option_given(args: argparse.Namespace, field: str):

@@ -323,10 +323,16 @@ def add_commands(sub) -> None:
                         "exist)")
     parser.add_argument("--config", help="YAML with PretrainConfig settings "
                         "(default: config/pretrain.yaml values)")
-    parser.add_argument("--steps", type=int, help="override the number of steps")
-    parser.add_argument("--batch-size", type=int, help="override the clips per step")
+    from vjepa_ros.train.pretrain_config import PretrainConfig  # config/pretrain.yaml's
+
+    defaults, file = PretrainConfig(), "(default {}, or --config's)"
+    parser.add_argument("--steps", type=int, help="override the number of steps "
+                        + file.format(defaults.steps))
+    parser.add_argument("--batch-size", type=int, help="override the clips per step "
+                        + file.format(defaults.batch_size))
     parser.add_argument("--seed", type=int, help="override the seed of the initialization "
-                        "(and of the batches and masks, without --data-seed)")
+                        "(and of the batches and masks, without --data-seed) "
+                        + file.format(defaults.seed))
     parser.add_argument("--data-seed", type=int, help="override the seed of the batches (clip "
                         "order, still clips, crops) and masks apart from --seed's "
                         "initialization (default: data_seed of --config, null: --seed)")
