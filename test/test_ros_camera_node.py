@@ -49,26 +49,7 @@ class FakeCamera:
 
 
 def test_camera_node_publishes_on_the_realsense2_camera_topics(context):
-    from rclpy.parameter import Parameter
-
-    node = camera_node.CameraNode(camera_factory=FakeCamera, context=context, parameter_overrides=[
-        Parameter("width", value=64), Parameter("height", value=48)])
-    listener = rclpy.create_node("listener", context=context)
-    images, infos = [], []
-    listener.create_subscription(Image, "/camera/camera/color/image_raw", images.append,
-                                 qos_profile_sensor_data)
-    listener.create_subscription(CameraInfo, "/camera/camera/color/camera_info", infos.append,
-                                 qos_profile_sensor_data)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(listener)
-    deadline = time.monotonic() + 10
-    while (len(images) < 3 or not infos) and time.monotonic() < deadline:
-        executor.spin_once(timeout_sec=0.05)
-    camera = node.camera
-    executor.shutdown()
-    listener.destroy_node()
-    node.destroy_node()
-    assert len(images) >= 3 and infos, "no frames on the realsense2_camera topic names"
+    images, infos, camera, node = _stream(context, count=3)
     rgb = image_msg_to_rgb(images[-1])
     assert rgb.shape == (48, 64, 3) and images[-1].header.frame_id == "camera_color_optical_frame"
     assert len({int(image_msg_to_rgb(m)[0, 0, 0]) for m in images}) > 1, "frames do not change"
@@ -83,7 +64,10 @@ def test_camera_node_without_pyrealsense2_exits_with_a_clear_message(monkeypatch
 
 
 def _stream(context, camera=FakeCamera, count=5, **parameters):
-    """Run camera_node on ``camera`` until ``count`` images came; return them, infos, camera."""
+    """Run camera_node on ``camera`` until ``count`` images came (10 s at most), then stop it.
+
+    Returns the images, the camera infos, the camera and the (destroyed) node.
+    """
     from rclpy.parameter import Parameter
 
     node = camera_node.CameraNode(camera_factory=camera, context=context, parameter_overrides=[
@@ -104,8 +88,8 @@ def _stream(context, camera=FakeCamera, count=5, **parameters):
     executor.shutdown()
     listener.destroy_node()
     node.destroy_node()
-    assert len(images) >= count and infos, "no frames on the camera topic"
-    return images, infos, camera
+    assert len(images) >= count and infos, "no frames on the realsense2_camera topic names"
+    return images, infos, camera, node
 
 
 def _stamps(messages) -> list[float]:
@@ -119,7 +103,7 @@ def _frame_index(image) -> int:
 def test_frames_are_stamped_with_their_device_capture_time(context, capfd):
     for domain in ("global_time", "system_time"):
         camera = type("Camera", (FakeCamera,), {"domain": domain})
-        images, infos, camera = _stream(context, camera)
+        images, infos, camera, _ = _stream(context, camera)
         for image, stamp in zip(images, _stamps(images), strict=True):
             assert stamp == pytest.approx(camera.captures[_frame_index(image)], abs=1e-6), domain
         assert set(_stamps(infos)) <= set(_stamps(images))  # camera_info: its image's stamp
@@ -140,7 +124,7 @@ def _assert_arrival_stamps(images, camera):
 def test_an_unusable_capture_time_stamps_on_arrival_with_one_warning(context, capfd, domain,
                                                                       offset_s, reason):
     camera = type("Camera", (FakeCamera,), {"domain": domain, "offset_s": offset_s})
-    images, infos, camera = _stream(context, camera)
+    images, infos, camera, _ = _stream(context, camera)
     _assert_arrival_stamps(images, camera)
     assert set(_stamps(infos)) <= set(_stamps(images))
     err = capfd.readouterr().err
@@ -149,13 +133,13 @@ def test_an_unusable_capture_time_stamps_on_arrival_with_one_warning(context, ca
 
 
 def test_stamp_source_arrival_always_stamps_on_arrival(context, capfd):
-    images, _, camera = _stream(context, stamp_source="arrival")
+    images, _, camera, _ = _stream(context, stamp_source="arrival")
     _assert_arrival_stamps(images, camera)
     assert "[WARN]" not in capfd.readouterr().err
 
 
 def test_under_sim_time_frames_are_stamped_on_arrival_with_one_warning(context, capfd):
-    images, infos, _ = _stream(context, use_sim_time=True)
+    images, infos, _, _ = _stream(context, use_sim_time=True)
     assert set(_stamps(images)) == set(_stamps(infos)) == {0.0}  # no /clock yet: sim time 0
     err = capfd.readouterr().err
     assert err.count("[WARN]") == 1 and "stamp_source 'device'" in err, err
@@ -185,7 +169,7 @@ def test_stamps_never_go_back_when_one_frame_falls_back_to_its_arrival(context, 
             self.offset_s = {3: -5.0, 4: -0.9}.get(self.count, -0.05)
             return super().read()
 
-    images, _, camera = _stream(context, OneBadFrame, count=8)
+    images, _, camera, _ = _stream(context, OneBadFrame, count=8)
     stamps = _stamps(images)
     assert stamps == sorted(stamps), stamps
     indices = [_frame_index(image) for image in images]

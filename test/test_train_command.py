@@ -263,6 +263,16 @@ def test_a_note_when_the_init_predictor_meets_another_encoder(data, tmp_path, ca
                           "validation loss)"] if noted else [])
 
 
+def _assert_resume_matches(out, whole):
+    """Resume the stopped run in ``out`` to step 3: it must equal the uninterrupted ``whole``."""
+    assert main(["train", "--out", str(out), "--resume", "--quiet"]) == 0
+    resumed, uninterrupted = (torch.load(run / "latest.pt", weights_only=True)
+                              for run in (out, whole))
+    assert resumed["step"] == uninterrupted["step"] == 3
+    for name, value in uninterrupted["predictor"].items():
+        assert torch.equal(resumed["predictor"][name], value), name
+
+
 def test_messages_name_the_options_and_commands_to_give(data, tmp_path, monkeypatch, capsys):
     """The messages name train's own options and the full command to run.
 
@@ -339,12 +349,7 @@ def test_sigterm_mid_step_finishes_the_step_and_saves_it(data, tmp_path, monkeyp
     state = torch.load(out / "latest.pt", weights_only=True)
     assert state["step"] == 1 and len(state["history"]["train"]) == 1
     monkeypatch.undo()
-    assert main(["train", "--out", str(out), "--resume", "--quiet"]) == 0
-    resumed, uninterrupted = (torch.load(run / "latest.pt", weights_only=True)
-                              for run in (out, whole))
-    assert resumed["step"] == uninterrupted["step"] == 3
-    for name, value in uninterrupted["predictor"].items():
-        assert torch.equal(resumed["predictor"][name], value), name
+    _assert_resume_matches(out, whole)
 
 
 @pytest.mark.parametrize("stop_step", [1, 3])
@@ -393,12 +398,7 @@ def test_a_second_ctrl_c_mid_step_saves_nothing_and_says_what_latest_holds(
     monkeypatch.undo()  # the resumed run does step 3 as an uninterrupted run does
     whole = tmp_path / "whole"
     assert main(_args(data, whole)) == 0
-    assert main(["train", "--out", str(out), "--resume", "--quiet"]) == 0
-    resumed, uninterrupted = (torch.load(run / "latest.pt", weights_only=True)
-                              for run in (out, whole))
-    assert resumed["step"] == uninterrupted["step"] == 3
-    for name, value in uninterrupted["predictor"].items():
-        assert torch.equal(resumed["predictor"][name], value), name
+    _assert_resume_matches(out, whole)
 
 
 def test_a_second_ctrl_c_between_steps_saves(data, tmp_path, monkeypatch, capsys, two_ctrl_c):
