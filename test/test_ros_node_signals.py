@@ -1,4 +1,4 @@
-"""Node executables (launcher.run_node) stop on Ctrl-C / SIGTERM as ``vjepa-ros launch`` does.
+"""Node executables (node_runner.run_node) stop on Ctrl-C / SIGTERM as ``vjepa-ros launch`` does.
 
 Each ended with status 0 and no line, so a script or a systemd unit could not tell a stop from
 success; at a high ``rate_hz`` a SIGTERM 1 time in 4 ended in ``RCLError: failed to initialize
