@@ -382,11 +382,14 @@ def cmd_launch(args: argparse.Namespace) -> int:
     Exit status 2 for a usage error (``config.UsageError``: a ``-p`` item, a ``--params-file``
     that cannot be used), 1 for a start-up error (a checkpoint, a parameter value a node refuses).
     Ctrl-C and SIGTERM stop the nodes and raise KeyboardInterrupt / ``terminate.Terminated``:
-    exit status 130 / 143 with one line (``cli.main``).
+    exit status 130 / 143 with one line (``cli.main``); Ctrl-C also where the shell started it
+    ignoring SIGINT (``vjepa-ros launch ... &`` in a script), as a node executable. Further ones
+    during the clean-up are ignored (they would leave a spinning thread inside rclpy at exit).
     """
-    from vjepa_ros.terminate import sigterm_raises
+    from vjepa_ros.terminate import sigint_raises, sigterm_raises
 
-    with sigterm_raises():  # SIGTERM: the nodes stop as on Ctrl-C, then one line, status 143
+    # SIGTERM: the nodes stop as on Ctrl-C, then one line, status 143
+    with sigterm_raises(), sigint_raises():
         return _launch(args)
 
 
@@ -394,6 +397,7 @@ def _launch(args: argparse.Namespace) -> int:
     from vjepa_ros.input_paths import world_model_error
     from vjepa_ros.models.errors import CheckpointError  # (no torch)
     from vjepa_ros.nodes.topic_options import check_topic_options  # rclpy: launch starts nodes
+    from vjepa_ros.terminate import ignore_stop_signals
 
     try:
         overrides = _parse_overrides(args.overrides)
@@ -431,5 +435,6 @@ def _launch(args: argparse.Namespace) -> int:
     try:
         launch.spin()  # Ctrl-C / SIGTERM: exit status 130 / 143 (cli.main)
     finally:
+        ignore_stop_signals()  # (cmd_launch restores the handlers)
         launch.shutdown()
     return 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import signal
 import sys
-import threading
 
 from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.node_registry import NODES
@@ -47,14 +46,20 @@ def run_node(node_class, args=None) -> int:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
-    from vjepa_ros.terminate import Terminated, sigterm_raises, stopped_by
+    from vjepa_ros.terminate import (
+        Terminated,
+        ignore_stop_signals,
+        sigint_raises,
+        sigterm_raises,
+        stopped_by,
+    )
 
     name = getattr(node_class, "ROS_NAME", node_class.__name__)  # the one prefix of its lines
     node = executor = stopped = None
-    with sigterm_raises():  # SIGTERM raises terminate.Terminated, as Ctrl-C KeyboardInterrupt
-        # Ctrl-C raises KeyboardInterrupt even where the shell started it ignoring SIGINT
-        # (``node &`` in a script), as rclpy's handler did
-        previous_sigint = signal.signal(signal.SIGINT, signal.default_int_handler)
+    # SIGTERM raises terminate.Terminated, as Ctrl-C KeyboardInterrupt; Ctrl-C raises it even
+    # where the shell started the node ignoring SIGINT (``node &`` in a script), as rclpy's
+    # handler did
+    with sigterm_raises(), sigint_raises():
         try:
             use_camera_profile()  # before rclpy.init: raw camera frames between processes
             if not init_node_args(node_class, args):
@@ -79,7 +84,7 @@ def run_node(node_class, args=None) -> int:
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
             stopped = exc
         finally:  # the node's work, the executor, the node, then the context
-            _ignore_stop_signals()
+            ignore_stop_signals()
             if node is not None and hasattr(node, "prepare_shutdown"):
                 node.prepare_shutdown()
             if executor is not None:
@@ -87,7 +92,6 @@ def run_node(node_class, args=None) -> int:
             if node is not None:
                 node.destroy_node()
             rclpy.try_shutdown()
-            signal.signal(signal.SIGINT, previous_sigint)
     if stopped is not None:
         word, status = stopped_by(stopped)
         note = node.stopped_note() if hasattr(node, "stopped_note") else ""
@@ -106,13 +110,6 @@ def _start_node(node_class, name: str):
         # One prefix, the node's ROS name; the node's own messages carry none.
         print(f"{name}: {one_line(exc)}", file=sys.stderr)
         return None  # (run_node shuts the context down)
-
-
-def _ignore_stop_signals() -> None:
-    """Ignore Ctrl-C and SIGTERM from now on: a second one must not cut the clean-up short."""
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)
 
 
 def init_node_args(node_class, args=None) -> bool:
