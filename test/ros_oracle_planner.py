@@ -16,7 +16,7 @@ from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 
 from vjepa_ros.images import image_msg_to_rgb
-from vjepa_ros.nodes.launcher import run_node
+from vjepa_ros.nodes.node_runner import run_node
 from vjepa_ros.nodes.planner_node import PlannerNode
 from vjepa_ros.nodes.pose_msgs import stamp_seconds, state_from_pose
 from vjepa_ros.sim.oracle import OracleWorldModel

@@ -37,7 +37,7 @@ def test_the_planner_node_name_is_spelled_in_one_place():
 
 
 def test_the_node_the_registry_and_the_tools_use_that_name():
-    from vjepa_ros.nodes.launcher import NODES
+    from vjepa_ros.nodes.node_registry import NODES
     from vjepa_ros.nodes.reach_client import ReachClient
 
     assert PLANNER_NODE == "vjepa_planner"  # services and topics: /vjepa_planner/...

@@ -20,8 +20,8 @@ pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 from vjepa_ros.cli import main  # noqa: E402
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT  # noqa: E402
 from vjepa_ros.nodes import (  # noqa: E402
-    launcher,
     node_processes,
+    node_registry,
     reach_client,
     reach_demo,
     reach_episode,
@@ -300,7 +300,7 @@ def test_reach_over_ros_with_an_exact_model_succeeds_on_the_benchmark_goal(tmp_p
     here = str(Path(__file__).resolve().parent)  # test/ros_oracle_planner.py: the planner's main
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
         here, os.environ.get("PYTHONPATH")])))
-    monkeypatch.setitem(launcher.NODES, "planner", launcher.NodeEntry(
+    monkeypatch.setitem(node_registry.NODES, "planner", node_registry.NodeEntry(
         "ros_oracle_planner:OraclePlannerNode", "planner.yaml"))
     episodes, run = [], reach_demo.run_reach_demo
     monkeypatch.setattr(reach_demo, "run_reach_demo",

@@ -114,7 +114,7 @@ def test_a_damaged_bag_is_played_with_warnings_and_its_loss_sets_the_exit_status
 
 
 def test_the_executable_refuses_bad_ros_arguments_in_one_line_with_status_2(capfd, tmp_path):
-    """bag_player's main checks its ROS arguments as run_node does (launcher.init_node_args)."""
+    """bag_player's main checks its ROS arguments as run_node does (node_runner.init_node_args)."""
     from vjepa_ros.nodes.bag_player import main
 
     params = tmp_path / "player.yaml"

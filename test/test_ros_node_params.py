@@ -11,7 +11,7 @@ import rclpy
 from rclpy.parameter import Parameter
 
 from vjepa_ros.config import param
-from vjepa_ros.nodes import launcher
+from vjepa_ros.nodes import node_runner
 from vjepa_ros.nodes.params import closest_name, declare_config
 from vjepa_ros.nodes.planner_node import PlannerNode
 
@@ -100,8 +100,8 @@ def test_declare_config_refuses_undeclared_overrides_on_any_node(context):
 
 
 def test_ros2_run_of_a_node_with_a_typo_exits_1_with_one_line(monkeypatch, capsys):
-    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
-    code = launcher.run_node(PlannerNode, ["planner_node", "--ros-args", "-p",
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
+    code = node_runner.run_node(PlannerNode, ["planner_node", "--ros-args", "-p",
                                            "planner.horizn:=2"])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1
@@ -131,8 +131,8 @@ def test_ros2_run_of_a_node_with_a_typo_exits_1_with_one_line(monkeypatch, capsy
 ])
 def test_a_bad_planner_parameter_is_one_line_with_one_prefix_naming_the_parameter(
         monkeypatch, capsys, parameter, message):
-    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
-    code = launcher.run_node(PlannerNode, ["planner_node", "--ros-args", "-p", parameter])
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
+    code = node_runner.run_node(PlannerNode, ["planner_node", "--ros-args", "-p", parameter])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1, err
     assert err.startswith(f"vjepa_planner: {message}"), err
@@ -142,8 +142,8 @@ def test_a_bad_planner_parameter_is_one_line_with_one_prefix_naming_the_paramete
 def test_the_simulator_nodes_start_up_error_has_one_prefix(monkeypatch, capsys):
     from vjepa_ros.nodes.sim_node import SimNode
 
-    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
-    code = launcher.run_node(SimNode, ["sim_node", "--ros-args", "-p", "use_sim_time:=true",
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
+    code = node_runner.run_node(SimNode, ["sim_node", "--ros-args", "-p", "use_sim_time:=true",
                                        "-p", "publish_clock:=false"])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("sim_node: use_sim_time is true but publish_clock is ")
@@ -304,9 +304,9 @@ def _argument_cases(tmp_path):
 def test_bad_ros_arguments_of_a_node_executable_exit_2_with_one_line(monkeypatch, capfd,
                                                                    tmp_path):
     """What vjepa-ros launch says, before rclpy.init: no RCLError traceback, no rcl log line."""
-    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
     for arguments, message in _argument_cases(tmp_path):
-        code = launcher.run_node(PlannerNode, ["planner_node", "--ros-args", *arguments])
+        code = node_runner.run_node(PlannerNode, ["planner_node", "--ros-args", *arguments])
         out, err = capfd.readouterr()
         assert (code, out) == (2, ""), (arguments, err)
         assert err.count("\n") == 1 and err.startswith(f"vjepa_planner: {message}"), err
@@ -316,10 +316,10 @@ def test_bad_ros_arguments_of_a_node_executable_exit_2_with_one_line(monkeypatch
 
 def test_a_section_for_the_node_in_its_namespace_passes_the_argument_check(monkeypatch, capfd,
                                                                           tmp_path):
-    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
     params = tmp_path / "ns.yaml"
     params.write_text("/ns/vjepa_planner:\n  ros__parameters:\n    planner: {samples: 7}\n")
-    code = launcher.run_node(PlannerNode, ["planner_node", "--ros-args", "-r", "__ns:=/ns",
+    code = node_runner.run_node(PlannerNode, ["planner_node", "--ros-args", "-r", "__ns:=/ns",
                                            "--params-file", str(params)])
     err = capfd.readouterr().err
     # the value reached the node (its own check refuses it): the section applied
@@ -330,8 +330,8 @@ def test_a_section_for_the_node_in_its_namespace_passes_the_argument_check(monke
 def test_the_planner_refuses_a_camera_check_leash_longer_than_its_workspace_box(monkeypatch,
                                                                             capfd):
     """camera_check.trial.max_distance_m 5 (metres for centimetres) once started the node."""
-    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
-    code = launcher.run_node(PlannerNode, ["planner_node", "--ros-args", "-p",
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
+    code = node_runner.run_node(PlannerNode, ["planner_node", "--ros-args", "-p",
                                            "camera_check.trial.max_distance_m:=5.0"])
     err = capfd.readouterr().err
     assert code == 1 and err.count("\n") == 1, err
@@ -343,10 +343,10 @@ def test_every_executable_through_run_node_checks_files_for_its_own_node(monkeyp
                                                                        tmp_path):
     from vjepa_ros.nodes.sim_node import SimNode
 
-    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
     params = tmp_path / "sim.yaml"
     params.write_text("sim:\n  ros__parameters:\n    publish_clock: true\n")
-    code = launcher.run_node(SimNode, ["sim_node", "--ros-args", "--params-file", str(params)])
+    code = node_runner.run_node(SimNode, ["sim_node", "--ros-args", "--params-file", str(params)])
     err = capfd.readouterr().err
     assert code == 2 and err == (
         f"sim_node: --params-file {params}: section 'sim' applies to no node started here "

@@ -1,4 +1,4 @@
-"""Node executables (launcher.run_node) stop on Ctrl-C / SIGTERM as ``vjepa-ros launch`` does.
+"""Node executables (node_runner.run_node) stop on Ctrl-C / SIGTERM as ``vjepa-ros launch`` does.
 
 Each ended with status 0 and no line, so a script or a systemd unit could not tell a stop from
 success; at a high ``rate_hz`` a SIGTERM 1 time in 4 ended in ``RCLError: failed to initialize
@@ -108,4 +108,21 @@ def test_a_looping_bag_player_stopped_says_how_far_it_played_not_finished(tmp_pa
     assert re.fullmatch(rf"bag_player: {word}; (\d+) messages published before the stop",
                         last), err
     assert int(last.split("; ")[1].split()[0]) > 15, "more than one pass of 15 messages"
+    assert not any(text in err for text in BROKEN), err
+
+
+def test_launch_started_by_a_script_in_the_background_stops_on_sigint():
+    """``vjepa-ros launch ... &`` in a script (the shell ignores SIGINT for it) stops on SIGINT.
+
+    It went on running, as rclpy's handlers are not installed for its own context: ``kill
+    -INT`` did nothing. A node executable stopped (run_node); now both do.
+    """
+    command = [sys.executable, "-m", "vjepa_ros.cli", "launch", "--checkpoint", "demo"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True, env=os.environ.copy(),
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    lines = _wait_for_line(process, "vjepa-ros launch: running")
+    code, err = _stop(process, signal.SIGINT, lines)
+    assert code == 130, err
+    assert err.rstrip().splitlines()[-1] == "vjepa-ros launch: interrupted", err
     assert not any(text in err for text in BROKEN), err

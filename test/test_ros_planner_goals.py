@@ -354,14 +354,14 @@ def test_goal_parameters_are_checked_alone_and_emptied_with_the_goal(oracle_harn
 ])
 def test_goal_parameters_at_start_up_get_the_same_checks(monkeypatch, capfd, tmp_path, given,
                                                           message):
-    from vjepa_ros.nodes import launcher
+    from vjepa_ros.nodes import node_runner
 
     monkeypatch.setattr(PlannerNode, "_load_model", lambda self: OracleWorldModel())
-    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
     good = str(save_image_file(tmp_path / "good.png", image(0)))
     args = ["planner_node", "--ros-args", "-p", "model.checkpoint:=oracle"]
     for name, value in given.items():
         args += ["-p", f"{name}:={value.replace('GOOD', good)}"]
-    code = launcher.run_node(PlannerNode, args)
+    code = node_runner.run_node(PlannerNode, args)
     err = capfd.readouterr().err
     assert code == 1 and f"vjepa_planner: {message}" in err, err

@@ -182,3 +182,36 @@ def _ctrl_c_during_spin(context):
             launch.spin()
         assert ticks[0] > 0, "the node spun before the interrupt"
         assert all(not thread.is_alive() for thread in launch.executor.threads)
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_a_stop_signal_while_the_spin_threads_start_stops_every_node(context, monkeypatch,
+                                                                      signame):
+    """A Ctrl-C / SIGTERM just as ``vjepa-ros launch`` starts spinning ends it as at any time.
+
+    It raised inside ``Thread.start``: ``shutdown`` then joined a thread not yet started
+    (``RuntimeError: cannot join thread before it is started``: a traceback and status 1, 2
+    of 4 Ctrl-Cs sent on the launch's "running" line), or left one spinning inside rclpy at exit.
+    """
+    import os
+    import signal
+
+    from vjepa_ros.terminate import Terminated, sigint_raises, sigterm_raises
+
+    start, sent = threading.Thread.start, []
+
+    def start_with_a_signal(thread):  # the signal arrives while the thread starts
+        if not sent:
+            sent.append(os.kill(os.getpid(), getattr(signal, signame)))
+        start(thread)
+
+    nodes = [rclpy.create_node(f"node_{i}", context=context) for i in range(3)]
+    with Launch([], context=context) as launch, sigterm_raises(), sigint_raises():
+        for node in nodes:
+            launch.executor.add_node(node)
+        monkeypatch.setattr(threading.Thread, "start", start_with_a_signal)
+        with pytest.raises(Terminated if signame == "SIGTERM" else KeyboardInterrupt):
+            launch.spin()
+        monkeypatch.undo()
+        assert sent and len(launch.executor.threads) == 3
+        assert all(not thread.is_alive() for thread in launch.executor.threads)

@@ -51,3 +51,32 @@ def sigterm_raises():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def sigint_raises():
+    """Within: Ctrl-C (SIGINT) raises KeyboardInterrupt in the main thread, as Python's default.
+
+    Also where the process started with SIGINT ignored (``cmd &`` in a script: the shell ignores
+    it for a background job, so ``kill -INT`` did nothing). The handler in force before is
+    restored on the way out. Outside the main thread nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def ignore_stop_signals() -> None:
+    """Ignore Ctrl-C and SIGTERM from now on: a second one must not cut the clean-up short.
+
+    (Within :func:`sigint_raises` and :func:`sigterm_raises` the handlers are restored on the
+    way out.) Outside the main thread nothing changes.
+    """
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)

@@ -6,7 +6,7 @@
 On a full ROS install ``ros2 bag play run1 --clock`` does the same. Timing and reading live in
 :mod:`vjepa_ros.eval.playback`; this node only creates publishers and sends the recorded bytes.
 The node exits when the bag ends (unless ``loop``); Ctrl-C or SIGTERM stops it with one line
-``bag_player: interrupted; N messages published before the stop`` (``launcher.run_node``). A
+``bag_player: interrupted; N messages published before the stop`` (``node_runner.run_node``). A
 damaged bag (a recorder killed mid-write) is played as far as it is intact: the reader's notes are
 logged as warnings at the start and the exit status is 1 when messages were lost, so a script
 notices; a bag only missing its ``metadata.yaml`` plays with a warning and exit status 0.
@@ -137,7 +137,7 @@ class BagPlayer(Node):
 
 def main(args=None):
     """Play the bag until it ends (status 0, 1 when messages were lost) or Ctrl-C / SIGTERM."""
-    from vjepa_ros.nodes.launcher import run_node
+    from vjepa_ros.nodes.node_runner import run_node
 
     return run_node(BagPlayer, args)
 

@@ -30,7 +30,7 @@ from vjepa_ros.robot.camera_stamp import device_stamp_problem
 
 
 class CameraNode(Node):
-    ROS_NAME = "camera"  # the one prefix of its start-up errors (launcher.run_node)
+    ROS_NAME = "camera"  # the one prefix of its start-up errors (node_runner.run_node)
 
     def __init__(self, camera_factory=RealSenseColor, **kwargs):
         kwargs.setdefault("namespace", "camera")
@@ -105,7 +105,7 @@ class CameraNode(Node):
 
 
 def main(args=None) -> int:
-    from vjepa_ros.nodes.launcher import run_node
+    from vjepa_ros.nodes.node_runner import run_node
 
     return run_node(CameraNode, args)  # CameraError at start-up: message, exit code 1
 

@@ -27,7 +27,7 @@ from vjepa_ros.images import (
     load_image_file,
     rgb_to_image_fields,
 )
-from vjepa_ros.nodes.launcher import run_node
+from vjepa_ros.nodes.node_runner import run_node
 from vjepa_ros.nodes.params import declare_config
 
 # Above a camera's rates (RealSense: 90 fps) by far; a timer at 1 MHz only burns a core
@@ -65,7 +65,7 @@ LATCHED = QoSProfile(
 
 
 class ImagePublisher(Node):
-    ROS_NAME = "image_publisher"  # the one prefix of its start-up errors (launcher.run_node)
+    ROS_NAME = "image_publisher"  # the one prefix of its start-up errors (node_runner.run_node)
 
     def __init__(self, **kwargs):
         super().__init__(self.ROS_NAME, **kwargs)

@@ -9,21 +9,20 @@ busy-loops in the pinned rclpy)::
     vjepa-ros launch --checkpoint vjepa2-ac-vitg.pt --camera-topic /camera/camera/color/image_raw \
         --target-topic /cartesian_impedance_controller/target_pose [--camera] [--use-sim-time]
 
-Tests use :class:`Launch` directly. A node joins the registry with one line in ``NODES``; start it
-with ``--node NAME`` (its YAML file is loaded, ``-p NAME.param:=value`` overrides a parameter).
-rclpy is imported inside the functions, so the CLI parser builds without ROS.
+Tests use :class:`Launch` directly. A node joins the registry with one line in
+``node_registry.NODES``; start it with ``--node NAME`` (its YAML file is loaded,
+``-p NAME.param:=value`` overrides a parameter). One node as an executable (``ros2 run``) is
+:mod:`vjepa_ros.nodes.node_runner`. rclpy is imported inside the functions, so the CLI parser
+builds without ROS.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import json
 import math
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from vjepa_ros.cli_parser import nonempty
@@ -36,35 +35,10 @@ from vjepa_ros.config import (
     read_ros_params,
 )
 from vjepa_ros.nodes.dds_profile import use_camera_profile
+from vjepa_ros.nodes.node_registry import NODES, NodeEntry
+from vjepa_ros.nodes.node_runner import one_line
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.spinning import NodeSpinner
-
-
-@dataclasses.dataclass(frozen=True)
-class NodeEntry:
-    target: str  # "module:Class"; the class takes rclpy Node keyword arguments
-    params_file: str = ""  # file in config/ with the node's ros__parameters ("" none)
-    # Loads the world model (seconds to minutes): started after the others, so that their
-    # parameter errors come before that wait.
-    slow_start: bool = False
-    ros_name: str = ""  # the class's ROS_NAME (known before rclpy loads; a test compares them)
-
-    def load(self):
-        module, _, name = self.target.partition(":")
-        return getattr(importlib.import_module(module), name)
-
-
-NODES: dict[str, NodeEntry] = {
-    "planner": NodeEntry("vjepa_ros.nodes.planner_node:PlannerNode", "planner.yaml",
-                         slow_start=True, ros_name=PLANNER_NODE),
-    "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml",
-                        ros_name="camera"),
-    "image_publisher": NodeEntry("vjepa_ros.nodes.image_publisher:ImagePublisher",
-                                 "image_publisher.yaml", ros_name="image_publisher"),
-    "sim": NodeEntry("vjepa_ros.nodes.sim_node:SimNode", "sim.yaml", ros_name="sim_node"),
-    "bag_player": NodeEntry("vjepa_ros.nodes.bag_player:BagPlayer", "bag_player.yaml",
-                            ros_name="bag_player"),
-}
 
 
 @dataclasses.dataclass
@@ -248,151 +222,13 @@ def _prefixed(exc: BaseException, name: str) -> Exception:
 
     rclpy's ParameterException (e.g. a string for a float parameter) becomes a ValueError.
     """
-    message = f"{name}: {_one_line(exc)}"
+    message = f"{name}: {one_line(exc)}"
     if isinstance(exc, (OSError, ValueError, RuntimeError)):
         try:
             return type(exc)(message)
         except TypeError:  # an exception class with another signature
             pass
     return ValueError(message)
-
-
-def _one_line(exc: BaseException) -> str:
-    """Return an exception's message on one line (rclpy's parameter errors span several)."""
-    return " ".join(str(exc).split())
-
-
-# How often run_node's executor wakes to see whether a signal came [s]
-SIGNAL_CHECK_S = 0.1
-
-
-def run_node(node_class, args=None) -> int:
-    """Run one node until Ctrl-C or SIGTERM (``main()`` of an executable); return its status.
-
-    Bad ROS arguments (``ros_args.check_ros_args``, then what ``rclpy.init`` refuses) → one line
-    and exit code 2; start-up errors of the node → one line and exit code 1.
-
-    Ctrl-C (SIGINT) and SIGTERM (``kill``, ``systemctl stop``, ``ros2 launch`` stopping it)
-    stop the node as ``vjepa-ros launch`` stops its nodes, then one line ``NAME: interrupted``
-    / ``NAME: terminated`` (NAME its ROS name; ``; NOTE`` after it when the node has a
-    ``stopped_note()``) and exit status 130 / 143, so a script or a unit tells a stop from
-    success. The order is fixed: the node's work, the executor, the node, then the context.
-    rclpy's own signal handlers are not installed: they shut the context down at once from
-    another thread, under the spinning executor (``RCLError: failed to initialize wait set: the
-    given context is not valid``, a timer publishing on a dead context). While the node starts
-    (the planner loads its model) a signal raises at once; while it spins, it is noted and the
-    spin loop ends within :data:`SIGNAL_CHECK_S` (never cut into a callback); during the
-    clean-up it is ignored. A node whose work ends by itself (bag_player: the bag played) sets its
-    ``done`` event; its ``exit_status()`` is then the status (0 without one).
-    """
-    import rclpy
-    from rclpy.executors import SingleThreadedExecutor
-
-    from vjepa_ros.terminate import Terminated, sigterm_raises, stopped_by
-
-    name = getattr(node_class, "ROS_NAME", node_class.__name__)  # the one prefix of its lines
-    node = executor = stopped = None
-    with sigterm_raises():  # SIGTERM raises terminate.Terminated, as Ctrl-C KeyboardInterrupt
-        # Ctrl-C raises KeyboardInterrupt even where the shell started it ignoring SIGINT
-        # (``node &`` in a script), as rclpy's handler did
-        previous_sigint = signal.signal(signal.SIGINT, signal.default_int_handler)
-        try:
-            use_camera_profile()  # before rclpy.init: raw camera frames between processes
-            if not init_node_args(node_class, args):
-                return 2
-            # In this thread: no other thread is left in rclpy at exit. One thread: every
-            # node's long work runs on threads of its own (the planner's planning worker), and
-            # the pinned rclpy's MultiThreadedExecutor busy-loops (nodes/spinning.py). Made
-            # before the node, so that a stop during the node's start cannot cut it in half.
-            executor = SingleThreadedExecutor()
-            node = _start_node(node_class, name)  # (a stop while the model loads: raised)
-            if node is None:
-                return 1
-            executor.add_node(node)
-            done = getattr(node, "done", None)
-            signals = []  # while spinning a signal is noted, not raised inside a callback
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signum, lambda signum, frame: signals.append(signum))
-            while not signals and (done is None or not done.is_set()):
-                executor.spin_once(timeout_sec=SIGNAL_CHECK_S)  # a signal: within this
-            if signals:
-                raise Terminated if signals[0] == signal.SIGTERM else KeyboardInterrupt
-        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
-            stopped = exc
-        finally:  # the node's work, the executor, the node, then the context
-            _ignore_stop_signals()
-            if node is not None and hasattr(node, "prepare_shutdown"):
-                node.prepare_shutdown()
-            if executor is not None:
-                executor.shutdown()
-            if node is not None:
-                node.destroy_node()
-            rclpy.try_shutdown()
-            signal.signal(signal.SIGINT, previous_sigint)
-    if stopped is not None:
-        word, status = stopped_by(stopped)
-        note = node.stopped_note() if hasattr(node, "stopped_note") else ""
-        print(f"{name}: {word}" + (f"; {note}" if note else ""), file=sys.stderr)
-        return status
-    return node.exit_status() if hasattr(node, "exit_status") else 0
-
-
-def _start_node(node_class, name: str):
-    """Return ``node_class()``, or None after one line ``NAME: error`` for a start-up error."""
-    from rclpy.exceptions import ParameterException
-
-    try:
-        return node_class()
-    except (OSError, ValueError, RuntimeError, ParameterException) as exc:
-        # One prefix, the node's ROS name; the node's own messages carry none.
-        print(f"{name}: {_one_line(exc)}", file=sys.stderr)
-        return None  # (run_node shuts the context down)
-
-
-def _ignore_stop_signals() -> None:
-    """Ignore Ctrl-C and SIGTERM from now on: a second one must not cut the clean-up short."""
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)
-
-
-def init_node_args(node_class, args=None) -> bool:
-    """``rclpy.init(args=args)`` after checking its ROS arguments; False (one line said) if bad.
-
-    ``args`` None: ``sys.argv``, as rclpy takes it. The ``--params-file`` files are checked for
-    the node ``node_class.ROS_NAME`` (remapped as ``-r __ns:=``/``__node:=`` say), so a
-    section that applies to it under no name is refused, not dropped. rclpy's signal handlers
-    are not installed: :func:`run_node` stops the node on Ctrl-C and SIGTERM in its own order.
-    """
-    import rclpy
-    import rclpy.logging
-    from rclpy.signals import SignalHandlerOptions
-
-    from vjepa_ros.nodes.ros_args import check_ros_args, ros_args_error, ros_arguments
-
-    name = getattr(node_class, "ROS_NAME", node_class.__name__)
-    files = [entry.params_file for entry in NODES.values()
-             if entry.target.endswith(f":{node_class.__name__}") and entry.params_file]
-    argv = sys.argv if args is None else list(args)
-    try:
-        check_ros_args(argv, name,
-                       f"config/{files[0]}" if files else "config/planner.yaml")
-    except ValueError as exc:
-        print(f"{name}: {exc}", file=sys.stderr)
-        return False
-    # rcl logs "Failed to parse global arguments" before raising: the one line below says it
-    severity = rclpy.logging.LoggingSeverity
-    rclpy.logging.set_logger_level("rcl", severity.FATAL)
-    try:
-        rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    except RuntimeError as exc:  # RCLError, UnknownROSArgsError: an argument rcl refuses
-        print(f"{name}: {ros_args_error(exc)}", file=sys.stderr)
-        return False
-    finally:  # unless --log-level rcl:=LEVEL set it
-        if not any(flag == "--log-level" and (value or "").startswith("rcl:=")
-                   for flag, value in ros_arguments(argv)):
-            rclpy.logging.set_logger_level("rcl", severity.UNSET)
-    return True
 
 
 def _parse_overrides(items: list[str]) -> dict[str, dict]:
@@ -550,11 +386,14 @@ def cmd_launch(args: argparse.Namespace) -> int:
     Exit status 2 for a usage error (``config.UsageError``: a ``-p`` item, a ``--params-file``
     that cannot be used), 1 for a start-up error (a checkpoint, a parameter value a node refuses).
     Ctrl-C and SIGTERM stop the nodes and raise KeyboardInterrupt / ``terminate.Terminated``:
-    exit status 130 / 143 with one line (``cli.main``).
+    exit status 130 / 143 with one line (``cli.main``); Ctrl-C also where the shell started it
+    ignoring SIGINT (``vjepa-ros launch ... &`` in a script), as a node executable. Further ones
+    during the clean-up are ignored (they would leave a spinning thread inside rclpy at exit).
     """
-    from vjepa_ros.terminate import sigterm_raises
+    from vjepa_ros.terminate import sigint_raises, sigterm_raises
 
-    with sigterm_raises():  # SIGTERM: the nodes stop as on Ctrl-C, then one line, status 143
+    # SIGTERM: the nodes stop as on Ctrl-C, then one line, status 143
+    with sigterm_raises(), sigint_raises():
         return _launch(args)
 
 
@@ -562,6 +401,7 @@ def _launch(args: argparse.Namespace) -> int:
     from vjepa_ros.input_paths import world_model_error
     from vjepa_ros.models.errors import CheckpointError  # (no torch)
     from vjepa_ros.nodes.topic_options import check_topic_options  # rclpy: launch starts nodes
+    from vjepa_ros.terminate import ignore_stop_signals
 
     try:
         overrides = _parse_overrides(args.overrides)
@@ -597,5 +437,6 @@ def _launch(args: argparse.Namespace) -> int:
     try:
         launch.spin()  # Ctrl-C / SIGTERM: exit status 130 / 143 (cli.main)
     finally:
+        ignore_stop_signals()  # (cmd_launch restores the handlers)
         launch.shutdown()
     return 0

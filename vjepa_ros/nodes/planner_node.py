@@ -75,7 +75,7 @@ RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_paramet
 
 
 class PlannerNode(Node):
-    ROS_NAME = PLANNER_NODE  # the one prefix of its start-up errors (launcher.run_node)
+    ROS_NAME = PLANNER_NODE  # the one prefix of its start-up errors (node_runner.run_node)
 
     def __init__(self, **kwargs):
         super().__init__(PLANNER_NODE, **kwargs)
@@ -561,7 +561,7 @@ class PlannerNode(Node):
 
 
 def main(args=None) -> int:
-    from vjepa_ros.nodes.launcher import run_node
+    from vjepa_ros.nodes.node_runner import run_node
 
     return run_node(PlannerNode, args)
 

@@ -63,7 +63,7 @@ class SimNodeConfig(SimConfig, RunnerConfig):
 
 
 class SimNode(Node):
-    ROS_NAME = "sim_node"  # the one prefix of its start-up errors (launcher.run_node)
+    ROS_NAME = "sim_node"  # the one prefix of its start-up errors (node_runner.run_node)
 
     def __init__(self, **kwargs):
         super().__init__(self.ROS_NAME, **kwargs)
@@ -252,7 +252,7 @@ class SimNode(Node):
 
 
 def main(args=None) -> int:
-    from vjepa_ros.nodes.launcher import run_node
+    from vjepa_ros.nodes.node_runner import run_node
 
     return run_node(SimNode, args)
 

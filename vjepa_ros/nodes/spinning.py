@@ -20,6 +20,8 @@ the planner's ``PlanningWorker``, the camera and bag reader threads).
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
 
 
@@ -61,12 +63,13 @@ class NodeSpinner:
                 raise RuntimeError("NodeSpinner.add_node after shutdown")
             self.executors.append(executor)
             if self._running:
-                self._start_thread(executor, node.get_name())
+                with _stop_signals_held():
+                    self._start_thread(executor, node.get_name())
         return True
 
     def start(self) -> NodeSpinner:
         """Spin every node in the background; return at once."""
-        with self._lock:
+        with self._lock, _stop_signals_held():
             if not self._running and not self._stopped:
                 self._running = True
                 for executor in self.executors:
@@ -133,3 +136,36 @@ class NodeSpinner:
                     other.shutdown(timeout_sec=0.0)
             if not self._foreground:
                 raise
+
+
+@contextlib.contextmanager
+def _stop_signals_held():
+    """Hold Ctrl-C and SIGTERM while spin threads start; act on the first one after.
+
+    A KeyboardInterrupt raised inside ``Thread.start`` left a thread recorded but not known to
+    be started: ``shutdown`` then failed (``RuntimeError: cannot join thread before it is
+    started``, a traceback and status 1 for a Ctrl-C just after ``vjepa-ros launch: running``),
+    or missed a thread that did start, left inside rclpy at exit. Within, a stop signal is noted;
+    on the way out the handlers in force before are restored and the first noted signal goes to
+    its handler (KeyboardInterrupt, ``terminate.Terminated``; the default action for SIG_DFL).
+    Blocking the signals instead does not do: Python's handler runs on a flag any thread's
+    delivery sets (rmw's threads block nothing). Signals reach Python in the main thread only:
+    elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: noted.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if noted:
+            handler = previous[noted[0]]
+            if callable(handler):
+                handler(noted[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(noted[0])

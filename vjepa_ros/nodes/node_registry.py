@@ -1,0 +1,40 @@
+"""The registry of this package's nodes: class, parameter file and ROS name of each.
+
+``vjepa-ros launch --node NAME`` starts a node from it; a node executable finds its parameter
+file in it (``node_runner.init_node_args``). A node joins with one line in :data:`NODES`. No
+rclpy import: every ``vjepa-ros`` command reads it to build its parser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeEntry:
+    target: str  # "module:Class"; the class takes rclpy Node keyword arguments
+    params_file: str = ""  # file in config/ with the node's ros__parameters ("" none)
+    # Loads the world model (seconds to minutes): started after the others, so that their
+    # parameter errors come before that wait.
+    slow_start: bool = False
+    ros_name: str = ""  # the class's ROS_NAME (known before rclpy loads; a test compares them)
+
+    def load(self):
+        module, _, name = self.target.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+NODES: dict[str, NodeEntry] = {
+    "planner": NodeEntry("vjepa_ros.nodes.planner_node:PlannerNode", "planner.yaml",
+                         slow_start=True, ros_name=PLANNER_NODE),
+    "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml",
+                        ros_name="camera"),
+    "image_publisher": NodeEntry("vjepa_ros.nodes.image_publisher:ImagePublisher",
+                                 "image_publisher.yaml", ros_name="image_publisher"),
+    "sim": NodeEntry("vjepa_ros.nodes.sim_node:SimNode", "sim.yaml", ros_name="sim_node"),
+    "bag_player": NodeEntry("vjepa_ros.nodes.bag_player:BagPlayer", "bag_player.yaml",
+                            ros_name="bag_player"),
+}

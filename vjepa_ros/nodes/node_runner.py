@@ -1,0 +1,151 @@
+"""Run one node as an executable (the ``main()`` of ``planner_node``, ``sim_node``, ...).
+
+:func:`run_node` checks the ROS arguments (:func:`init_node_args`), starts the node, spins it in
+the main thread and stops it on Ctrl-C / SIGTERM with one line and status 130 / 143.
+``vjepa-ros launch`` (several nodes in one process) is :mod:`vjepa_ros.nodes.launcher`.
+rclpy is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+from vjepa_ros.nodes.dds_profile import use_camera_profile
+from vjepa_ros.nodes.node_registry import NODES
+
+
+def one_line(exc: BaseException) -> str:
+    """Return an exception's message on one line (rclpy's parameter errors span several)."""
+    return " ".join(str(exc).split())
+
+
+# How often run_node's executor wakes to see whether a signal came [s]
+SIGNAL_CHECK_S = 0.1
+
+
+def run_node(node_class, args=None) -> int:
+    """Run one node until Ctrl-C or SIGTERM (``main()`` of an executable); return its status.
+
+    Bad ROS arguments (``ros_args.check_ros_args``, then what ``rclpy.init`` refuses) → one line
+    and exit code 2; start-up errors of the node → one line and exit code 1.
+
+    Ctrl-C (SIGINT) and SIGTERM (``kill``, ``systemctl stop``, ``ros2 launch`` stopping it)
+    stop the node as ``vjepa-ros launch`` stops its nodes, then one line ``NAME: interrupted``
+    / ``NAME: terminated`` (NAME its ROS name; ``; NOTE`` after it when the node has a
+    ``stopped_note()``) and exit status 130 / 143, so a script or a unit tells a stop from
+    success. The order is fixed: the node's work, the executor, the node, then the context.
+    rclpy's own signal handlers are not installed: they shut the context down at once from
+    another thread, under the spinning executor (``RCLError: failed to initialize wait set: the
+    given context is not valid``, a timer publishing on a dead context). While the node starts
+    (the planner loads its model) a signal raises at once; while it spins, it is noted and the
+    spin loop ends within :data:`SIGNAL_CHECK_S` (never cut into a callback); during the
+    clean-up it is ignored. A node whose work ends by itself (bag_player: the bag played) sets its
+    ``done`` event; its ``exit_status()`` is then the status (0 without one).
+    """
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    from vjepa_ros.terminate import (
+        Terminated,
+        ignore_stop_signals,
+        sigint_raises,
+        sigterm_raises,
+        stopped_by,
+    )
+
+    name = getattr(node_class, "ROS_NAME", node_class.__name__)  # the one prefix of its lines
+    node = executor = stopped = None
+    # SIGTERM raises terminate.Terminated, as Ctrl-C KeyboardInterrupt; Ctrl-C raises it even
+    # where the shell started the node ignoring SIGINT (``node &`` in a script), as rclpy's
+    # handler did
+    with sigterm_raises(), sigint_raises():
+        try:
+            use_camera_profile()  # before rclpy.init: raw camera frames between processes
+            if not init_node_args(node_class, args):
+                return 2
+            # In this thread: no other thread is left in rclpy at exit. One thread: every
+            # node's long work runs on threads of its own (the planner's planning worker), and
+            # the pinned rclpy's MultiThreadedExecutor busy-loops (nodes/spinning.py). Made
+            # before the node, so that a stop during the node's start cannot cut it in half.
+            executor = SingleThreadedExecutor()
+            node = _start_node(node_class, name)  # (a stop while the model loads: raised)
+            if node is None:
+                return 1
+            executor.add_node(node)
+            done = getattr(node, "done", None)
+            signals = []  # while spinning a signal is noted, not raised inside a callback
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda signum, frame: signals.append(signum))
+            while not signals and (done is None or not done.is_set()):
+                executor.spin_once(timeout_sec=SIGNAL_CHECK_S)  # a signal: within this
+            if signals:
+                raise Terminated if signals[0] == signal.SIGTERM else KeyboardInterrupt
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+            stopped = exc
+        finally:  # the node's work, the executor, the node, then the context
+            ignore_stop_signals()
+            if node is not None and hasattr(node, "prepare_shutdown"):
+                node.prepare_shutdown()
+            if executor is not None:
+                executor.shutdown()
+            if node is not None:
+                node.destroy_node()
+            rclpy.try_shutdown()
+    if stopped is not None:
+        word, status = stopped_by(stopped)
+        note = node.stopped_note() if hasattr(node, "stopped_note") else ""
+        print(f"{name}: {word}" + (f"; {note}" if note else ""), file=sys.stderr)
+        return status
+    return node.exit_status() if hasattr(node, "exit_status") else 0
+
+
+def _start_node(node_class, name: str):
+    """Return ``node_class()``, or None after one line ``NAME: error`` for a start-up error."""
+    from rclpy.exceptions import ParameterException
+
+    try:
+        return node_class()
+    except (OSError, ValueError, RuntimeError, ParameterException) as exc:
+        # One prefix, the node's ROS name; the node's own messages carry none.
+        print(f"{name}: {one_line(exc)}", file=sys.stderr)
+        return None  # (run_node shuts the context down)
+
+
+def init_node_args(node_class, args=None) -> bool:
+    """``rclpy.init(args=args)`` after checking its ROS arguments; False (one line said) if bad.
+
+    ``args`` None: ``sys.argv``, as rclpy takes it. The ``--params-file`` files are checked for
+    the node ``node_class.ROS_NAME`` (remapped as ``-r __ns:=``/``__node:=`` say), so a
+    section that applies to it under no name is refused, not dropped. rclpy's signal handlers
+    are not installed: :func:`run_node` stops the node on Ctrl-C and SIGTERM in its own order.
+    """
+    import rclpy
+    import rclpy.logging
+    from rclpy.signals import SignalHandlerOptions
+
+    from vjepa_ros.nodes.ros_args import check_ros_args, ros_args_error, ros_arguments
+
+    name = getattr(node_class, "ROS_NAME", node_class.__name__)
+    files = [entry.params_file for entry in NODES.values()
+             if entry.target.endswith(f":{node_class.__name__}") and entry.params_file]
+    argv = sys.argv if args is None else list(args)
+    try:
+        check_ros_args(argv, name,
+                       f"config/{files[0]}" if files else "config/planner.yaml")
+    except ValueError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return False
+    # rcl logs "Failed to parse global arguments" before raising: the one line below says it
+    severity = rclpy.logging.LoggingSeverity
+    rclpy.logging.set_logger_level("rcl", severity.FATAL)
+    try:
+        rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    except RuntimeError as exc:  # RCLError, UnknownROSArgsError: an argument rcl refuses
+        print(f"{name}: {ros_args_error(exc)}", file=sys.stderr)
+        return False
+    finally:  # unless --log-level rcl:=LEVEL set it
+        if not any(flag == "--log-level" and (value or "").startswith("rcl:=")
+                   for flag, value in ros_arguments(argv)):
+            rclpy.logging.set_logger_level("rcl", severity.UNSET)
+    return True
