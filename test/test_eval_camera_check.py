@@ -369,7 +369,9 @@ def test_camera_check_options_are_checked_before_the_bag_or_model_is_loaded(
     monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
     monkeypatch.setattr(vjepa_ros.eval.bags, "read_recording", loaded)
     out = tmp_path / "never"
-    assert main(["camera-check", str(tmp_path / "bag"), "--out", str(out), *option]) == 1
+    # an option the search would not use is a usage error (2); a refused value: 1 (README)
+    status = 2 if option[0] == "--refine-lr" else 1
+    assert main(["camera-check", str(tmp_path / "bag"), "--out", str(out), *option]) == status
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros camera-check: ") and message in err and "\n" not in err
     assert not out.exists()
