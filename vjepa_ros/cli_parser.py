@@ -66,7 +66,8 @@ EMPTY_VALUE_WORDS = (("frame", "a frame id"), ("topic", "a topic name"),
                      ("checkpoint", "a world model file"), ("episode", "an episode file (.npz)"),
                      ("config", "a settings file (YAML)"), ("file", "a file"),
                      ("goal", "an image file"), ("device", "a device name: cpu, cuda, cuda:1"),
-                     ("dtype", "a dtype: float32 or bfloat16"), ("preset", "a preset name"),
+                     ("dtype", "a dtype name: float32, bfloat16, float16"),
+                     ("preset", "a preset name"),
                      ("arg", "KEY=VALUE"), ("set", "KEY=VALUE"))
 PATH_WORDS = ("out", "bag", "data", "val", "init", "encoder", "cache", "dir")  # "a path"
 
