@@ -47,7 +47,8 @@ class ModelParams:
     )
     device: str = param("", "Torch device: cpu, cuda, cuda:1; empty: cuda when available.")
     dtype: str = param(
-        "", "Model dtype: float32 or bfloat16; empty: bfloat16 on CUDA, float32 on CPU."
+        "", "Model dtype: float32, bfloat16 or float16 (aliases fp32, bf16, half); empty: "
+        "bfloat16 on CUDA, float32 on CPU."
     )
     aspect_ratio_min: float = param(
         0.75, "Preprocessing: frames narrower than this w/h are centre-cropped to it (DROID).",

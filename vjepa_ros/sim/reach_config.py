@@ -65,7 +65,8 @@ class ReachDemoConfig:
         "packaged demo world model."
     )
     device: str = param("", "Torch device: cpu, cuda; empty: cuda when available.")
-    dtype: str = param("", "float32 or bfloat16; empty: bfloat16 on CUDA, float32 on CPU.")
+    dtype: str = param("", "float32, bfloat16 or float16; empty: bfloat16 on CUDA, float32 on "
+                           "CPU.")
     goal_seed: int = param(
         HELD_OUT_SEED_START, "Seed of the scene and of the goal (held-out seeds start at "
         f"{HELD_OUT_SEED_START})."
