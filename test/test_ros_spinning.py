@@ -206,6 +206,11 @@ def test_a_stop_signal_while_the_spin_threads_start_stops_every_node(context, mo
         start(thread)
 
     nodes = [rclpy.create_node(f"node_{i}", context=context) for i in range(3)]
+    for node in nodes:  # as the launched nodes have: a timer wakes a thread that missed the
+        # stop. rclpy's Executor.shutdown destroys the wake-up guard condition without waiting
+        # for the spinning thread; one between spin()'s check and its wait then waits for an
+        # entity of its node (a timer-less node: forever; seen once in CI). Noted, not fixed.
+        node.create_timer(0.1, lambda: None)
     with Launch([], context=context) as launch, sigterm_raises(), sigint_raises():
         for node in nodes:
             launch.executor.add_node(node)
