@@ -67,7 +67,8 @@ def _check_no_episodes(out_dir) -> None:
     if found:
         raise ValueError(f"--out {out_dir} holds {counted(len(found), 'episode file')} already "
                          f"({found[0].name}{', ...' if len(found) > 1 else ''}); collect does "
-                         "not overwrite them: give another --out, or remove the folder")
+                         f"not overwrite {'them' if len(found) > 1 else 'it'}: give another "
+                         "--out, or remove the folder")
 
 
 def _saved_text(out_dir, episodes: int) -> str:
