@@ -181,3 +181,22 @@ def test_collect_stopped_says_how_many_episodes_it_saved_and_where(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr) == (
         143, f"vjepa-ros collect: terminated; 3 of 4 episodes saved in {out}\n")
+
+
+@pytest.mark.parametrize("code, line", [
+    (COMMAND_UNTIL_SIGTERM.replace("SIGTERM)", "SIGINT)"),
+     "vjepa-ros collect: interrupted; nothing saved (0 of 1 episode)"),
+    (SCRIPT_UNTIL_SIGTERM.replace("SIGTERM)", "SIGINT)"), "bench_x.py: interrupted")])
+def test_a_command_started_in_the_background_by_a_script_stops_on_sigint(tmp_path, code, line):
+    """``vjepa-ros collect ... &`` in a script: kill -INT did nothing (the shell ignores SIGINT).
+
+    The episodes ran to the end, status 0; launch and the node executables stopped already.
+    """
+    import signal
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert (done.returncode, done.stderr) == (130, line + "\n")
