@@ -79,6 +79,15 @@ def test_an_empty_joint_prefix_still_means_found_from_the_names(argv):
     assert args.__dict__[next(k for k in vars(args) if k.endswith("joint_prefix"))] == ""
 
 
+@pytest.mark.parametrize("argv", [["eval", "BAG", "--joint-prefix", "  "],
+                                  ["train", "--data", "x", "--joint-prefix", " "]])
+def test_a_blank_joint_prefix_is_refused(argv, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(argv)
+    assert stopped.value.code == 2
+    assert "argument --joint-prefix: a blank value" in capsys.readouterr().err
+
+
 def test_a_benchmark_parser_refuses_an_empty_path_too(capsys):
     parser = ArgumentParser(prog="bench_x.py")
     parser.add_argument("--out")

@@ -181,3 +181,41 @@ def test_collect_stopped_says_how_many_episodes_it_saved_and_where(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr) == (
         143, f"vjepa-ros collect: terminated; 3 of 4 episodes saved in {out}\n")
+
+
+@pytest.mark.parametrize("code, line", [
+    (COMMAND_UNTIL_SIGTERM.replace("SIGTERM)", "SIGINT)"),
+     "vjepa-ros collect: interrupted; nothing saved (0 of 1 episode)"),
+    (SCRIPT_UNTIL_SIGTERM.replace("SIGTERM)", "SIGINT)"), "bench_x.py: interrupted")])
+def test_a_command_started_in_the_background_by_a_script_stops_on_sigint(tmp_path, code, line):
+    """``vjepa-ros collect ... &`` in a script: kill -INT did nothing (the shell ignores SIGINT).
+
+    The episodes ran to the end, status 0; launch and the node executables stopped already.
+    """
+    import signal
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert (done.returncode, done.stderr) == (130, line + "\n")
+
+
+def test_collect_stopped_while_the_simulator_loads_says_nothing_was_saved(tmp_path, monkeypatch,
+                                                                          capsys):
+    """A stop during the simulator's imports (seconds) printed only ``... interrupted``."""
+    import sys
+    import types
+
+    from vjepa_ros.cli import main
+
+    class Loading(types.ModuleType):
+        def __getattr__(self, name):
+            raise KeyboardInterrupt  # Ctrl-C while pybullet and torch load
+
+    monkeypatch.setitem(sys.modules, "vjepa_ros.sim.collector", Loading("collector"))
+    out = tmp_path / "out"
+    assert main(["collect", "--out", str(out), "--episodes", "2"]) == 130
+    assert capsys.readouterr().err == ("vjepa-ros collect: interrupted; nothing saved "
+                                       "(0 of 2 episodes)\n")

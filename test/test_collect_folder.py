@@ -68,3 +68,16 @@ def test_a_stopped_collect_names_the_folder_only_when_it_saved_something(
     monkeypatch.setattr(collector, "collect", stopped)
     assert main(["collect", "--out", str(out), "--episodes", "2"]) == 130
     assert capsys.readouterr().err == f"vjepa-ros collect: {line.replace('OUT', str(out))}\n"
+
+
+def test_one_episode_file_is_named_alone(tmp_path, monkeypatch, capsys):
+    import vjepa_ros.sim.collector as collector
+
+    monkeypatch.setattr(collector, "collect", _no_simulation)
+    out = tmp_path / "one"
+    out.mkdir()
+    (out / "episode_000000.npz").write_bytes(b"earlier run")
+    assert main(["collect", "--out", str(out), "--episodes", "2"]) == 1
+    assert capsys.readouterr().err == (
+        f"vjepa-ros collect: --out {out} holds 1 episode file already (episode_000000.npz); "
+        "collect does not overwrite it: give another --out, or remove the folder\n")

@@ -50,7 +50,10 @@ def may_be_empty(value: str) -> str:
     ``--joint-prefix ''``: found from the names.
 
     :class:`ArgumentParser` refuses '' for string options without a ``type``; this one keeps it.
+    Blanks (``'  '``) are refused still (ArgumentTypeError): they mean nothing but a typo.
     """
+    if value and not value.strip():
+        raise argparse.ArgumentTypeError(f"a blank value ({value!r}): give '' or a value")
     return value
 
 

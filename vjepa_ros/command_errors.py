@@ -43,10 +43,12 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
     (``PROG: interrupted``), 1 for a ``SamplesMemoryError`` (``PROG: --samples 100000000 at
     horizon 1 needs about 26.1 GiB ...``).
     """
-    from vjepa_ros.terminate import EXIT_STATUS, Terminated, sigterm_raises
+    from vjepa_ros.terminate import EXIT_STATUS, Terminated, sigint_raises, sigterm_raises
 
     try:
-        with sigterm_raises():  # SIGTERM takes Ctrl-C's way out (the default: a silent end)
+        # SIGTERM takes Ctrl-C's way out (the default: a silent end); Ctrl-C raises also in a
+        # command a script started with `&` (the shell ignores SIGINT for it)
+        with sigterm_raises(), sigint_raises():
             return work() or 0
     except Terminated:
         print(f"{prog}: terminated", file=sys.stderr)

@@ -17,18 +17,18 @@ def cmd_collect(args: argparse.Namespace) -> int:
     """
     from vjepa_ros.out_paths import output_dir
 
-    started = False  # the options are checked: the simulator runs
+    started = False  # the options are checked: what a stop ends is the collection
     try:
         _check_collect_options(args)
         sim_config, config = checked_sim_options(args, 16 if args.frames is None else
                                                  args.frames)
         output_dir(args.out, create=False)  # the first episode's file creates it
         _check_no_episodes(args.out)
+        started = True  # stopped from here on (the imports take seconds): say what was saved
         from vjepa_ros.sim.collector import collect  # the simulator: after every check
         from vjepa_ros.sim.manipulation import collect_manipulation
         from vjepa_ros.sim.randomize import SceneRandomization
 
-        started = True
         if args.task == "motion":
             randomization = (SceneRandomization(what=args.randomize) if args.randomize
                              else None)
@@ -67,7 +67,8 @@ def _check_no_episodes(out_dir) -> None:
     if found:
         raise ValueError(f"--out {out_dir} holds {counted(len(found), 'episode file')} already "
                          f"({found[0].name}{', ...' if len(found) > 1 else ''}); collect does "
-                         "not overwrite them: give another --out, or remove the folder")
+                         f"not overwrite {'them' if len(found) > 1 else 'it'}: give another "
+                         "--out, or remove the folder")
 
 
 def _saved_text(out_dir, episodes: int) -> str:

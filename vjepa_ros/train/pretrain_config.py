@@ -272,8 +272,10 @@ def load_pretrain_config(path: str | Path | None = None, **overrides) -> Pretrai
     try:
         _check_masks(settings)
         return from_dict(PretrainConfig, {**settings, **overrides})
-    except ValueError as exc:
-        raise type(exc)(f"{path}: {exc}" if path else str(exc)) from None
+    except ValueError as exc:  # from a file: its key path (lr), as train and reach name theirs
+        text = str(exc)
+        raise type(exc)(f"{path}: {text.removeprefix('PretrainConfig.')}" if path else text
+                        ) from None
 
 
 def _check_masks(settings: dict) -> None:
