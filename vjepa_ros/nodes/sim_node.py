@@ -35,7 +35,7 @@ from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Float64
 from std_srvs.srv import Trigger
 
-from vjepa_ros.config import check_values, param
+from vjepa_ros.config import param
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.pose_msgs import set_stamp
@@ -68,10 +68,9 @@ class SimNode(Node):
     def __init__(self, **kwargs):
         super().__init__(self.ROS_NAME, **kwargs)
         self.config = declare_config(self, SimNodeConfig())
-        # Each number in its declared range (config.param's range=), named as -p names it:
-        # "max_target_distance must lie in [0, 10], got -1.0"; then what spans several fields
-        check_values(self.config)
-        self.config.check()  # the simulator's settings, before pybullet and torch load
+        # the simulator's settings, before pybullet and torch load: each number in its declared
+        # range, named as -p names it ("max_target_distance must lie in [0, 10], got -1.0")
+        self.config.check()
         if self.config.real_time_factor < 0:
             raise ValueError("real_time_factor must be >= 0 (0: as fast as possible)")
         if self.get_parameter("use_sim_time").value and not self.config.publish_clock:
