@@ -25,7 +25,7 @@ import math
 import sys
 from pathlib import Path
 
-from vjepa_ros.cli_parser import nonempty
+from vjepa_ros.cli_parser import Takes
 from vjepa_ros.config import (
     ConfigError,
     UsageError,
@@ -296,12 +296,13 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         "(pyrealsense2)")
     parser.add_argument("--use-sim-time", action="store_true", help="use /clock (bag play "
                         "--clock, simulator)")
-    parser.add_argument("--params-file", type=nonempty("a parameter file"),
+    parser.add_argument("--params-file", type=Takes("a parameter file"),
                         help="planner parameter file (default: the package's "
                         "config/planner.yaml)")
     parser.add_argument("--node", action="append", default=[], choices=sorted(NODES),
                         help="start another registered node with its config file")
     parser.add_argument("-p", dest="overrides", action="append", default=[],
+                        type=Takes("NODE.PARAM:=VALUE (e.g. planner.control.mode:=continuous)"),
                         metavar="NODE.PARAM:=VALUE", help="override a parameter, e.g. "
                         "planner.control.mode:=continuous")
 

@@ -36,7 +36,6 @@ from vjepa_ros.cli_options import (
     planner_option_message,
     search_method_overrides,
 )
-from vjepa_ros.cli_parser import nonempty
 from vjepa_ros.config import ConfigError, exit_status, flatten
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
@@ -193,8 +192,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     defaults = ReachDemoConfig()
     planner, file = defaults.planner, "(default {}, or a --config file's)"
-    parser.add_argument("--checkpoint", type=nonempty("a world model file"),
-                        help="world model file (one vjepa-ros train wrote, or "
+    parser.add_argument("--checkpoint", help="world model file (one vjepa-ros train wrote, or "
                         "vjepa2-ac-vitg.pt); default: the packaged demo world model")
     parser.add_argument("--goal-seed", type=int, help="scene and goal seed (default 900000, "
                         "the first held-out goal)")

@@ -26,7 +26,7 @@ from vjepa_ros.cli_options import (
     planner_option_message,
     planner_overrides,
 )
-from vjepa_ros.cli_parser import nonempty
+from vjepa_ros.cli_parser import Takes
 from vjepa_ros.image_notes import SizeNotes, frame_size_note
 from vjepa_ros.models.device_names import dtype_help
 
@@ -347,7 +347,7 @@ def add_commands(sub) -> None:
                      help=f"scene seed of the first episode (default {HELD_OUT_SEED_START}, the "
                      "first held-out one)")
     run.add_argument("--world-model", default="demo", metavar="demo|oracle|FILE",
-                     type=nonempty("demo, oracle or a world model file"),
+                     type=Takes("demo, oracle or a world model file"),
                      help=WORLD_MODEL_HELP)
     run.add_argument("--subgoals", default="paper", choices=("paper", "dense"),
                      help="paper: the published sub-goal images (grasp; goal; grasp, carry, "

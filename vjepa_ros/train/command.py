@@ -22,10 +22,9 @@ from pathlib import Path
 import yaml
 
 from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, option_message
-from vjepa_ros.cli_parser import may_be_empty, nonempty
+from vjepa_ros.cli_parser import MAY_BE_EMPTY
 from vjepa_ros.config import UsageError, exit_status, yaml_problem
 
-TOPIC = nonempty("a topic name")  # '' would silently mean the default topic
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
     ("--data", "data.train", dict(nargs="+", metavar="PATH", help="training episodes: .npz "
@@ -56,16 +55,14 @@ OPTIONS = (
                               help="default: bfloat16 on CUDA, float32 on CPU")),
     ("--seed", "seed", dict(type=int)),
     ("--rate", "data.rate_hz", dict(type=float, help="bag step rate in Hz (default 4)")),
-    ("--image-topic", "data.topics.image", dict(type=TOPIC, help="bags: camera topic")),
-    ("--pose-topic", "data.topics.pose", dict(type=TOPIC, help="bags: end-effector PoseStamped "
-     "topic")),
-    ("--joint-states-topic", "data.topics.joint_states", dict(type=TOPIC,
-                                                              help="bags: arm JointState")),
-    ("--gripper-topic", "data.topics.gripper", dict(type=TOPIC, help="bags: gripper JointState "
+    ("--image-topic", "data.topics.image", dict(help="bags: camera topic")),
+    ("--pose-topic", "data.topics.pose", dict(help="bags: end-effector PoseStamped topic")),
+    ("--joint-states-topic", "data.topics.joint_states", dict(help="bags: arm JointState")),
+    ("--gripper-topic", "data.topics.gripper", dict(help="bags: gripper JointState "
      "topic (default: the JointState topic holding the finger joints)")),
-    ("--joint-prefix", "data.topics.joint_prefix", dict(type=may_be_empty, help="bags: arm joint "
-     "name prefix, e.g. left_fr3_ (default: found from the names; needed only with two Franka "
-     "arms)")),
+    ("--joint-prefix", "data.topics.joint_prefix", dict(type=MAY_BE_EMPTY, help="bags: arm "
+     "joint name prefix, e.g. left_fr3_ (default: found from the names; needed only with two "
+     "Franka arms)")),
     ("--base-frame", "data.topics.base_frame", dict(help="bags: header.frame_id of the arm's "
      "base; poses in another frame are refused (default: base or <prefix>link0)")),
     ("--state-source", "data.topics.state_source",
