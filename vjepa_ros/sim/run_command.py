@@ -27,7 +27,7 @@ from vjepa_ros.cli_options import (
     planner_overrides,
 )
 from vjepa_ros.cli_parser import Takes
-from vjepa_ros.image_notes import SizeNotes, frame_size_note
+from vjepa_ros.image_notes import SizeNotes, camera_size_note
 from vjepa_ros.models.device_names import dtype_help
 
 WORLD_MODEL_HELP = ("demo: the packaged demo world model (default); oracle: the simulator's "
@@ -176,17 +176,20 @@ def setup_note(task: str, dense: bool, gripper: str, world_model: str, object_ki
     return ""
 
 
-def image_size_note(trained, width: int, height: int) -> str:
+def image_size_note(model_size, width: int, height: int, trained_sizes=None) -> str:
     """Return a note when camera frames of ``width`` x ``height`` px are not the model's size.
 
-    ``trained``: the image size [px] the world model was trained at (``WorldModel.img_size``,
-    from its file's ``config`` or its official preset; int or (height, width)); None for a model
-    without one (the oracle). The model resizes every frame to that size, so at another camera
+    ``model_size``: the world model's input size [px] (``WorldModel.img_size``, from its file's
+    ``config`` or its official preset; int or (height, width)); None for a model without one
+    (the oracle). ``trained_sizes``: the (height, width) [px] frame sizes its file records it
+    was post-trained on (``WorldModel.trained_frame_sizes``; None: not recorded, the input
+    size is taken for it). The model resizes every frame to its input size, so at another camera
     size it sees blurred or sharpened images it never saw in training. "" when the sizes match.
-    Wording: the live planner node's (:func:`vjepa_ros.image_notes.frame_size_note`).
+    Wording: the live planner node's and eval's (:func:`vjepa_ros.image_notes.camera_size_note`).
     """
-    return frame_size_note(width, height, trained, SizeNotes.FRAMES,
-                           "render the camera at the model's size", larger_too=True)
+    return camera_size_note(width, height, model_size, trained_sizes, SizeNotes.FRAMES,
+                            "render the camera at the model's size",
+                            "render the camera at {size} px (--size)", larger_too=True)
 
 
 def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
@@ -215,7 +218,8 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     say(f"planner      {planner_text(cem, switching)}")
     notes = (setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
                         cem.gripper_round_threshold),
-             image_size_note(getattr(model, "img_size", None), args.size, args.size))
+             image_size_note(getattr(model, "img_size", None), args.size, args.size,
+                             getattr(model, "trained_frame_sizes", None)))
     for note in notes:
         if note:
             say(f"note         {note}")
