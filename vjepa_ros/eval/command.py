@@ -165,11 +165,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
-        output_dir(out, create=False)  # created by write_report, after every check and the run
         cem = preset(args.preset, **cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY))
         config = checked_eval_config(args)
-        goal = None if args.goal is None else _goal_image(args.goal)
         model_args = model_hyper_parameters(args)
+        # the options first, then the files: created by write_report, after the run
+        output_dir(out, create=False)
+        goal = None if args.goal is None else _goal_image(args.goal)
         check_input_paths(args)  # --checkpoint, --device, --dtype
         from vjepa_ros.eval.bag_files import open_reader
         from vjepa_ros.eval.bags import read_recording

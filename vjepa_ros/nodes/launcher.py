@@ -162,7 +162,7 @@ class Launch:
                     try:
                         node = node_class(context=self.context, **spec.node_kwargs(use_sim_time))
                     except UnknownParameterError as exc:  # the closest as -p NODE.name:=...
-                        raise ValueError(f"{spec.name}: {exc.message(spec.name)}") from None
+                        raise UsageError(f"{spec.name}: {exc.message(spec.name)}") from None
                     except (ParameterException, OSError, ValueError, RuntimeError) as exc:
                         # One prefix, the node as -p NODE.param names it; its messages carry
                         # none.

@@ -42,7 +42,34 @@ HELD_CUP_CLOSEDNESS = 0.24
 
 
 def _settings(args: argparse.Namespace) -> dict:
-    """Check every option that needs no model; return the run's settings or raise ValueError."""
+    """Check every option, then the ``--world-model`` file; return the run's settings.
+
+    Raises ValueError (UsageError: exit status 2) naming the option. The options come first,
+    whatever the files (an ``--mppi-*`` option with ``--method cem`` before a missing
+    ``--world-model`` file), and both before the simulator and torch load.
+    """
+    planner, cem, switching = _checked_options(args)
+    if args.world_model != "oracle":  # a missing file: before the simulator and torch load
+        from vjepa_ros.input_paths import world_model_path
+
+        world_model_path(args.world_model, "--world-model")
+    from vjepa_ros.sim.manipulation_loop import task_cem, task_loop_config  # the simulator
+
+    return {
+        "cem": task_cem(args.task, cem, args.close_gripper is not None),
+        "cem_seed": planner.seed_or_none,
+        "switching": switching,
+        "loop": task_loop_config(args.max_steps, args.dense_steps, args.subgoals == "dense"),
+    }
+
+
+def _checked_options(args: argparse.Namespace) -> tuple:
+    """Check every option that needs no file; return ``(planner, cem, switching)`` settings.
+
+    Raises ValueError naming the option: UsageError (exit status 2) for one the search would
+    not use, ValueError (exit status 1) for a value out of range. Imports neither torch nor the
+    simulator.
+    """
     from vjepa_ros.config import ConfigError
     from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.sim.config import CAMERA_SIZE_PX
@@ -73,14 +100,7 @@ def _settings(args: argparse.Namespace) -> dict:
 
     check_dense_steps(args.dense_steps, args.subgoals == "dense", tasks=[args.task])
     check_subgoal_gripper(args, [switching], [args.task], args.subgoals == "dense")
-    from vjepa_ros.sim.manipulation_loop import task_cem, task_loop_config  # the simulator
-
-    return {
-        "cem": task_cem(args.task, cem, args.close_gripper is not None),
-        "cem_seed": planner.seed_or_none,
-        "switching": switching,
-        "loop": task_loop_config(args.max_steps, args.dense_steps, args.subgoals == "dense"),
-    }
+    return planner, cem, switching
 
 
 def load_run_model(spec: str, device: str | None = None, dtype: str | None = None,
@@ -296,11 +316,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from vjepa_ros.threads import set_torch_threads
 
     try:
-        if args.world_model != "oracle":  # a missing file: before the simulator and torch load
-            from vjepa_ros.input_paths import world_model_path
-
-            world_model_path(args.world_model, "--world-model")
-        settings = _settings(args)
+        settings = _settings(args)  # every option, then the --world-model file
         out_dir = output_dir(args.out, create=False) if args.out else fresh_output_dir("run")
         model = load_run_model(args.world_model, args.device, args.dtype)
         from vjepa_ros.planning.memory import check_samples_fit
