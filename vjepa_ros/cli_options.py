@@ -348,7 +348,8 @@ def add_model_arguments(parser: argparse.ArgumentParser, files: dict | None = No
         parser.add_argument(
             f"--{kind}-arg", action="append", metavar="KEY=VALUE", dest=f"{kind}_args",
             help=f"official {kind} hyper-parameter for {files[kind]} (repeatable, YAML values, "
-                 f"e.g. num_heads=16 num_frames=64) for files that match no preset")
+                 f"e.g. num_heads=16 num_frames=64) for files that match no preset (default: "
+                 "none, the file's own config or the preset it matches)")
 
 
 def model_hyper_parameters(args: argparse.Namespace) -> dict:

@@ -278,7 +278,8 @@ def _one_type_list(key: str, value):
 
 def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", help="V-JEPA 2-AC checkpoint file "
-                        "(model.checkpoint); 'demo': the packaged demo world model")
+                        "(model.checkpoint); 'demo': the packaged demo world model (default: "
+                        "-p planner.model.checkpoint, else the parameter file's)")
     parser.add_argument("--camera-topic", default="/camera/camera/color/image_raw",
                         help="camera image topic the planner subscribes to")
     parser.add_argument("--target-topic", default="target_pose",
@@ -300,11 +301,13 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         help="planner parameter file (default: the package's "
                         "config/planner.yaml)")
     parser.add_argument("--node", action="append", default=[], choices=sorted(NODES),
-                        help="start another registered node with its config file")
+                        help="start another registered node with its config file (repeatable; "
+                        "default: none, the planner alone)")
     parser.add_argument("-p", dest="overrides", action="append", default=[],
                         type=Takes("NODE.PARAM:=VALUE (e.g. planner.control.mode:=continuous)"),
                         metavar="NODE.PARAM:=VALUE", help="override a parameter, e.g. "
-                        "planner.control.mode:=continuous")
+                        "planner.control.mode:=continuous (repeatable; default: none, the "
+                        "parameter files' values)")
 
 
 def _params_file_path(name: str) -> Path:

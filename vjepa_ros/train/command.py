@@ -28,11 +28,12 @@ from vjepa_ros.config import UsageError, exit_status, yaml_problem
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
     ("--data", "data.train", dict(nargs="+", metavar="PATH", help="training episodes: .npz "
-     "files, rosbag2 bags, or directories holding them")),
+     "files, rosbag2 bags, or directories holding them (default: --config's data.train; one "
+     "of them is needed)")),
     ("--val", "data.val", dict(nargs="+", metavar="PATH", help="validation episodes; default: "
      "hold out --val-fraction of the training episodes")),
     ("--out", "out", dict(help="output directory (latest.pt, world_model.pt, loss.png, "
-     "log.json)")),
+     "log.json) (default: --config's out; one of them is needed)")),
     ("--encoder", "encoder", dict(help="frozen encoder: vitl.pt, vith.pt, vitg.pt, "
      "vjepa2-ac-vitg.pt, a Hugging Face snapshot or a file of ours (default: --init's)")),
     ("--encoder-key", "encoder_key", dict(choices=("auto", "encoder", "target_encoder"))),
@@ -87,7 +88,8 @@ OPTIONS += (
      "--batch-size per optimizer step (gradient accumulation); a step averages batch-size x "
      "processes x accumulate clips")),
     ("--feature-cache", "data.feature_cache_dir", dict(metavar="DIR", help="on-disk feature "
-     "cache to build or reuse (shared by runs and torchrun ranks; implies --cache-on-disk)")),
+     "cache to build or reuse (shared by runs and torchrun ranks; implies --cache-on-disk) "
+     "(default: <out>/features with --cache-on-disk)")),
 )
 SWITCHES += (
     ("--activation-checkpointing", "activation_checkpointing", True, "recompute predictor "
@@ -114,9 +116,11 @@ def add_commands(sub) -> None:
     add_model_arguments(train, {"encoder": "--encoder (or --init's encoder)",
                                 "predictor": "--init"})
     train.add_argument("--config", help="YAML file of settings (TrainConfig fields, nested or "
-                       "dotted), applied before the options above")
+                       "dotted), applied before the options above (default: none, "
+                       "config/train.yaml's values)")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="any setting, e.g. --set optim.warmup=0.1 (repeatable)")
+                       help="any setting, e.g. --set optim.warmup=0.1 (repeatable; default: "
+                       "none)")
     train.add_argument("--resume", action="store_true",
                        help="continue the run in <out>/latest.pt")
     train.set_defaults(func=cmd_train)
