@@ -125,8 +125,11 @@ def test_one_rule_refuses_an_empty_value_whatever_the_option_s_type(capsys):
 
 
 def test_an_empty_p_item_is_refused_alike_by_launch_and_a_node_executable(capsys):
-    """``launch -p ''`` said "give NODE.PARAM:=VALUE", a node's ``-p ''`` "-p expects NAME:=VALUE
-    ..., got ''": one wording now, with an example of what to give."""
+    """One wording for ``-p ''``, with an example of what to give.
+
+    ``launch -p ''`` said "give NODE.PARAM:=VALUE", a node's ``-p ''`` "-p expects NAME:=VALUE
+    ..., got ''".
+    """
     from vjepa_ros.nodes.ros_args import check_ros_args
 
     with pytest.raises(SystemExit) as stopped:

@@ -109,8 +109,11 @@ FILE_PROBLEMS = [
 @pytest.mark.parametrize("command, files", FILE_PROBLEMS)
 def test_an_option_refused_whatever_the_files_is_refused_before_the_files(
         command, files, tmp_path, capsys):
-    """``run --world-model missing.pt --method cem --mppi-temperature 1`` said the file was
-    missing (status 1), and once it was there, that the option was wrong (status 2)."""
+    """A usage error (status 2) comes before the files' errors (status 1).
+
+    ``run --world-model missing.pt --method cem --mppi-temperature 1`` said the file was
+    missing, and once it was there, that the option was wrong.
+    """
     (tmp_path / "afile").write_text("a file, not a folder")
     (tmp_path / "params.yaml").write_text(
         f"vjepa_planner:\n  ros__parameters:\n    model:\n      checkpoint: {tmp_path}/no.pt\n")

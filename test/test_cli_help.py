@@ -46,7 +46,7 @@ def test_an_option_s_help_names_its_default(command, option, default):
 
 
 def _value_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
-    """The options of ``parser`` that take a value and may be left out (not --help, no switch)."""
+    """Return the options of ``parser`` that take a value and may be left out (no switch)."""
     return [a for a in parser._actions if a.option_strings and a.nargs != 0 and not a.required
             and a.default is not argparse.SUPPRESS]
 

@@ -354,8 +354,11 @@ def test_the_camera_size_is_compared_with_the_size_the_checkpoint_was_trained_at
 @pytest.mark.parametrize("size, noted", [(64, True), (96, False)])
 def test_run_notes_a_camera_size_other_than_the_one_the_checkpoint_records(
         size, noted, tmp_path, capsys, monkeypatch):
-    """``run --size 64`` with a model post-trained on 96 px frames (its file says so) compared
-    the size with the 64 px input alone and said nothing."""
+    """The note compares ``--size`` with the frame sizes the checkpoint records.
+
+    ``run --size 64`` with a model post-trained on 96 px frames (its file says so) compared
+    the size with the 64 px input alone and said nothing.
+    """
     from vjepa_ros.models import build_predictor
     from vjepa_ros.sim import task_run
 
