@@ -316,7 +316,8 @@ def main() -> int:
     seeds = range(args.seed_start, args.seed_start + args.seeds)
     print("\n".join(header_lines(args, cem, loop, switchings, seeds)))
     for name, model in models:
-        note = image_size_note(model.img_size, args.size, args.size)
+        note = image_size_note(model.img_size, args.size, args.size,
+                               getattr(model, "trained_frame_sizes", None))
         if note:
             print(f"# note: {name}: {note}")
     print(f"{'agent':24} {'object':6}  {'task':18}  {'success':>7}  {'steps':>5}  {'sim s':>6}  "

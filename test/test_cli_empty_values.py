@@ -14,7 +14,7 @@ import argparse
 import pytest
 
 from vjepa_ros.cli import build_parser
-from vjepa_ros.cli_parser import ArgumentParser, may_be_empty
+from vjepa_ros.cli_parser import MAY_BE_EMPTY, ArgumentParser, Takes
 
 
 def _commands() -> dict[str, argparse.ArgumentParser]:
@@ -26,9 +26,8 @@ def _commands() -> dict[str, argparse.ArgumentParser]:
 def _string_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
     """Return the actions that take a string of the user's (no choices, not a number)."""
     return [a for a in parser._actions
-            if a.nargs != 0 and a.choices is None and a.type is not may_be_empty
-            and (a.type in (None, str) or getattr(a.type, "__qualname__", "").startswith(
-                "nonempty."))]
+            if a.nargs != 0 and a.choices is None and a.type is not MAY_BE_EMPTY
+            and (a.type in (None, str) or isinstance(a.type, Takes))]
 
 
 def _argv(parser: argparse.ArgumentParser, tested: argparse.Action, blank: str) -> list[str]:
@@ -97,3 +96,50 @@ def test_a_benchmark_parser_refuses_an_empty_path_too(capsys):
             parser.parse_args([option, ""])
         assert f"argument {option}: an empty value (''): give {what}, or leave" in \
             capsys.readouterr().err
+
+
+def test_one_rule_refuses_an_empty_value_whatever_the_option_s_type(capsys):
+    """``nonempty(what)`` (a type) and the parser's rule (no type) once refused '' each.
+
+    One place decides now (``cli_parser.empty_value_refusal``): an option's ``Takes`` only says
+    what to give, and a ``Takes`` option and a plain one are refused in the same words.
+    """
+    parser = ArgumentParser(prog="bench_x.py")
+    parser.add_argument("--camera-topic")
+    parser.add_argument("--frame", type=Takes("a frame id, e.g. fr3_link0"))
+    parser.add_argument("--prefix", type=MAY_BE_EMPTY)
+    assert Takes("a topic name")("") == "", "the type itself refuses nothing"
+    lines = []
+    for option in ("--camera-topic", "--frame"):
+        with pytest.raises(SystemExit) as stopped:
+            parser.parse_args([option, ""])
+        assert stopped.value.code == 2
+        lines.append(capsys.readouterr().err.strip())
+    assert lines == [
+        "bench_x.py: error: argument --camera-topic: an empty value (''): give a topic name, or "
+        "leave the option out for its default (run bench_x.py --help for its options)",
+        "bench_x.py: error: argument --frame: an empty value (''): give a frame id, e.g. "
+        "fr3_link0, or leave the option out for its default (run bench_x.py --help for its "
+        "options)"]
+    assert parser.parse_args(["--prefix", ""]).prefix == ""
+
+
+def test_an_empty_p_item_is_refused_alike_by_launch_and_a_node_executable(capsys):
+    """One wording for ``-p ''``, with an example of what to give.
+
+    ``launch -p ''`` said "give NODE.PARAM:=VALUE", a node's ``-p ''`` "-p expects NAME:=VALUE
+    ..., got ''".
+    """
+    from vjepa_ros.nodes.ros_args import check_ros_args
+
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(["launch", "-p", ""])
+    assert stopped.value.code == 2
+    launch = capsys.readouterr().err.strip()
+    assert launch.startswith("vjepa-ros launch: error: argument -p: an empty value (''): give "
+                             "NODE.PARAM:=VALUE (e.g. planner.control.mode:=continuous), or "
+                             "leave the option out for its default"), launch
+    with pytest.raises(ValueError) as refused:
+        check_ros_args(["planner_node", "--ros-args", "-p", ""], "vjepa_planner")
+    assert str(refused.value) == ("--ros-args -p: an empty value (''): give NAME:=VALUE (e.g. "
+                                  "use_sim_time:=true), or leave the option out for its default")

@@ -43,9 +43,13 @@ IDLE_SEARCH_OPTIONS = [
     (["--mppi-temperature", "2", "--icem-noise-beta", "3"],
      "--icem-noise-beta is for --method icem, and this run plans with --method cem: use "
      "--method icem or leave --icem-noise-beta out"),
+    # named as typed (was: by its positive name, --mppi-shift-warm-start, not typed)
     (["--no-mppi-shift-warm-start"],
-     "--mppi-shift-warm-start is for --method mppi, and this run plans with --method cem: use "
-     "--method mppi or leave --mppi-shift-warm-start out"),
+     "--no-mppi-shift-warm-start is for --method mppi, and this run plans with --method cem: "
+     "use --method mppi or leave --no-mppi-shift-warm-start out"),
+    (["--method", "icem", "--no-mppi-normalize-costs"],
+     "--no-mppi-normalize-costs is for --method mppi, and this run plans with --method icem: "
+     "use --method mppi or leave --no-mppi-normalize-costs out"),
 ]
 RATE = "must be a step rate in 0.1..100 Hz (DROID: 4), got "  # every --rate refusal
 COMMANDS = {  # the arguments each command needs before its options
@@ -89,6 +93,38 @@ def test_a_search_option_of_a_method_not_in_force_is_a_usage_error(
         command, option, message, tmp_path, capsys):
     err = run_command([command, *COMMANDS[command], *option], tmp_path, capsys, status=2)
     assert err == f"vjepa-ros {command}: {message}"
+
+
+# Files each command would refuse (exit status 1): a missing world model, an --out that is a file.
+FILE_PROBLEMS = [
+    ("demo", ["--checkpoint", "MISSING"]),
+    ("eval", ["BAG", "--out", "AFILE", "--checkpoint", "MISSING"]),
+    ("camera-check", ["BAG", "--out", "AFILE", "--checkpoint", "MISSING"]),
+    ("camera-check", ["BAG", "--out", "OUT", "--params-file", "PARAMS"]),  # its model.checkpoint
+    ("run", ["--task", "grasp", "--out", "AFILE", "--world-model", "MISSING"]),
+    ("reach", ["--out", "AFILE", "--checkpoint", "MISSING"]),
+]
+
+
+@pytest.mark.parametrize("command, files", FILE_PROBLEMS)
+def test_an_option_refused_whatever_the_files_is_refused_before_the_files(
+        command, files, tmp_path, capsys):
+    """A usage error (status 2) comes before the files' errors (status 1).
+
+    ``run --world-model missing.pt --method cem --mppi-temperature 1`` said the file was
+    missing, and once it was there, that the option was wrong.
+    """
+    (tmp_path / "afile").write_text("a file, not a folder")
+    (tmp_path / "params.yaml").write_text(
+        f"vjepa_planner:\n  ros__parameters:\n    model:\n      checkpoint: {tmp_path}/no.pt\n")
+    names = {"MISSING": str(tmp_path / "missing.pt"), "AFILE": str(tmp_path / "afile"),
+             "PARAMS": str(tmp_path / "params.yaml")}
+    argv = [command, *(names.get(a, a) for a in files), "--method", "cem",
+            "--mppi-temperature", "1"]
+    err = run_command(argv, tmp_path, capsys, status=2)
+    assert err == f"vjepa-ros {command}: --mppi-temperature is for --method mppi, and this run " \
+        "plans with --method cem: use --method mppi or leave --mppi-temperature out"
+    run_command(argv[:-4], tmp_path, capsys, status=1)  # the files alone: refused (status 1)
 
 
 @pytest.mark.parametrize("argv, message", [

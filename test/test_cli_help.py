@@ -45,6 +45,49 @@ def test_an_option_s_help_names_its_default(command, option, default):
                           f"(default {default}, or a --config file's)")), text
 
 
+def _value_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """Return the options of ``parser`` that take a value and may be left out (no switch)."""
+    return [a for a in parser._actions if a.option_strings and a.nargs != 0 and not a.required
+            and a.default is not argparse.SUPPRESS]
+
+
+def test_every_option_that_may_be_left_out_says_what_it_defaults_to():
+    """An option left out takes a value from somewhere: its help says which (``(default X)``).
+
+    argparse's default alone does not tell: most options default to None there and take their
+    value from a settings file (``pretrain --image-topic``: ``config/train.yaml``'s topic, once
+    not shown; ``--stamps``; ``--encoder-arg``: the file's own or its preset's hyper-parameters),
+    so every option that takes a value and is not required must name its default in its help
+    (rendered as ``--help`` renders it: argparse's default is added where the text has none).
+    """
+    missing = []
+    for name, command in _commands().items():
+        formatter = command._get_formatter()
+        for action in _value_options(command):
+            text = formatter._get_help_string(action) % {"default": action.default}
+            if "default" not in text.lower():
+                missing.append(f"{name} {action.option_strings[-1]}")
+    assert missing == [], f"options whose help names no default: {missing}"
+
+
+def test_the_walk_covers_the_options_the_testers_named():
+    named = {("pretrain", "--image-topic"), ("pretrain", "--stamps"), ("demo", "--encoder-arg"),
+             ("train", "--encoder-arg"), ("eval", "--predictor-arg"), ("launch", "-p")}
+    walked = {(name, option) for name, command in _commands().items()
+              for action in _value_options(command) for option in action.option_strings}
+    assert named <= walked
+
+
+@pytest.mark.parametrize("command, option, default", [
+    ("pretrain", "--image-topic", "/camera/camera/color/image_raw"),
+    ("pretrain", "--stamps", "header"),
+])
+def test_pretrain_s_bag_options_name_train_s_defaults(command, option, default):
+    parser = _commands()[command]
+    action = next(a for a in parser._actions if option in a.option_strings)
+    assert f"(default {default})" in parser._get_formatter()._get_help_string(action)
+
+
 def test_help_lists_what_the_commands_accept():
     from vjepa_ros.models.device_names import DTYPE_NAMES
     from vjepa_ros.planning.config import PRESETS

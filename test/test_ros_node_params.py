@@ -99,12 +99,13 @@ def test_declare_config_refuses_undeclared_overrides_on_any_node(context):
         _declare(context, Small(), cli_args=["--ros-args", "-p", "rate_hz:=2.0"])
 
 
-def test_ros2_run_of_a_node_with_a_typo_exits_1_with_one_line(monkeypatch, capsys):
+def test_ros2_run_of_a_node_with_a_typo_exits_2_with_one_line(monkeypatch, capsys):
+    """A usage error, as an unknown key of a --config file (was: exit status 1)."""
     monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
     code = node_runner.run_node(PlannerNode, ["planner_node", "--ros-args", "-p",
                                            "planner.horizn:=2"])
     err = capsys.readouterr().err
-    assert code == 1 and err.count("\n") == 1
+    assert code == 2 and err.count("\n") == 1
     assert "'planner.horizn' (closest: 'planner.horizon')" in err
     assert err.startswith("vjepa_planner: unknown parameter ") and err.count("vjepa_planner") == 1
     assert "PlannerNode" not in err

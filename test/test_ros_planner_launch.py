@@ -286,7 +286,9 @@ def test_launch_refuses_unknown_or_mistyped_overrides_in_one_line(capsys, overri
     """Undeclared overrides (which rclpy drops silently) and mistyped ones: one line each."""
     from vjepa_ros.cli import main
 
-    assert main(["launch", "--checkpoint", str(DEMO_MODEL), "--node", "sim", "-p", override]) == 1
+    status = 2 if "unknown parameter" in message else 1  # a usage error, as an unknown --config
+    assert main(["launch", "--checkpoint", str(DEMO_MODEL), "--node", "sim", "-p",  # key (was 1)
+                 override]) == status
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.count("\n") == 1
     assert message in err

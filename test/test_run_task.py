@@ -330,6 +330,57 @@ def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_
     assert any(line.startswith(expected) for line in lines) is noted, lines
 
 
+@pytest.mark.parametrize("width, trained, note", [
+    (96, [(96, 96)], ""),  # larger than the 64 px input, but the size it was post-trained at
+    (64, [(96, 96)], "the camera's frames are 64x64 px, but the predictor was post-trained on "
+     "96x96 px frames (recorded in its checkpoint): resized to its input they are sharper or "
+     "blurrier than in training, so plans may be worse; render the camera at 96x96 px (--size)"),
+    (40, [(96, 96)], "frames are 40x40 px, smaller than the world model's 64x64 input"),
+    (128, None, "frames are 128x128 px, larger than the world model's 64x64 input, the size it "
+     "was trained at"),  # no record: the input size is taken for the trained one
+])
+def test_the_camera_size_is_compared_with_the_size_the_checkpoint_was_trained_at(
+        width, trained, note):
+    from vjepa_ros.image_notes import camera_size_note
+    from vjepa_ros.sim.run_command import image_size_note
+
+    text = image_size_note(64, width, width, trained)
+    assert (note in text and text) if note else text == ""
+    if width <= 96:  # the node's and eval's comparison, in the simulator's words
+        assert text.split(":")[0] == camera_size_note(width, width, 64, trained,
+                                                      "the camera's frames").split(":")[0]
+
+
+@pytest.mark.parametrize("size, noted", [(64, True), (96, False)])
+def test_run_notes_a_camera_size_other_than_the_one_the_checkpoint_records(
+        size, noted, tmp_path, capsys, monkeypatch):
+    """The note compares ``--size`` with the frame sizes the checkpoint records.
+
+    ``run --size 64`` with a model post-trained on 96 px frames (its file says so) compared
+    the size with the 64 px input alone and said nothing.
+    """
+    from vjepa_ros.models import build_predictor
+    from vjepa_ros.sim import task_run
+
+    torch.manual_seed(0)
+    path = save_world_model(
+        tmp_path / "trained96.pt", build_encoder(img_size=64, embed_dim=32, depth=1, num_heads=2),
+        build_predictor(img_size=64, embed_dim=32, predictor_embed_dim=32, depth=1, num_heads=2),
+        data={"frame_sizes": [[96, 96]]})
+
+    def stop(*args, **kwargs):
+        raise RuntimeError("stopped before the first step")
+
+    monkeypatch.setattr(task_run, "run_task", stop)
+    assert main(["run", "--task", "reach-with-object", "--world-model", str(path),
+                 "--size", str(size), "--out", str(tmp_path / "out")]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    expected = f"note         the camera's frames are {size}x{size} px, but the predictor was " \
+        "post-trained on 96x96 px frames (recorded in its checkpoint)"
+    assert any(line.startswith(expected) for line in lines) is noted, lines
+    assert not any("larger than" in line for line in lines), lines
+
+
 def test_sigterm_mid_episode_saves_the_steps_done_and_ends_143_in_one_line(tmp_path):
     """SIGTERM ended vjepa-ros run at once (status 143, no line, the finished steps lost)."""
     import signal

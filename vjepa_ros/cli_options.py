@@ -65,7 +65,7 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
     try:  # an --icem-*/--mppi-* option of another method, --refine-lr without refinement
         check_given_settings_used(config, search_method_overrides(args))
     except ValueError as exc:
-        raise type(exc)(option_message(str(exc))) from None
+        raise type(exc)(option_message(str(exc), negated_search_options(args))) from None
     return changes
 
 
@@ -144,7 +144,7 @@ def planner_option_message(message: str, args: argparse.Namespace, source: str |
     given = {name for name, _, _ in CEM_OPTIONS if getattr(args, name, None) is not None}
     message = cem_option_message(message, given, source or "config/reach_demo.yaml",
                                  options=option_fields(args), config_file=hasattr(args, "config"))
-    return option_message(message, options)
+    return option_message(message, {**negated_search_options(args), **(options or {})})
 
 
 def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str,
@@ -348,7 +348,8 @@ def add_model_arguments(parser: argparse.ArgumentParser, files: dict | None = No
         parser.add_argument(
             f"--{kind}-arg", action="append", metavar="KEY=VALUE", dest=f"{kind}_args",
             help=f"official {kind} hyper-parameter for {files[kind]} (repeatable, YAML values, "
-                 f"e.g. num_heads=16 num_frames=64) for files that match no preset")
+                 f"e.g. num_heads=16 num_frames=64) for files that match no preset (default: "
+                 "none, the file's own config or the preset it matches)")
 
 
 def model_hyper_parameters(args: argparse.Namespace) -> dict:
@@ -414,6 +415,21 @@ def search_method_overrides(args: argparse.Namespace) -> dict:
         for f in dataclasses.fields(settings):
             given[f"planner.{prefix}.{f.name}"] = getattr(args, f"{prefix}__{f.name}", None)
     return {key: value for key, value in given.items() if value is not None}
+
+
+def negated_search_options(args: argparse.Namespace) -> dict[str, str]:
+    """Return ``planner.GROUP.FIELD`` -> ``--no-GROUP-FIELD`` for each switch given as ``--no-``.
+
+    For :func:`option_message`, so that a message names the option as it was typed
+    (``--no-mppi-normalize-costs is for planner.method mppi ...``), not by its positive name.
+    """
+    import dataclasses
+
+    from vjepa_ros.planning.methods import SETTINGS_GROUPS
+
+    return {f"planner.{prefix}.{f.name}": f"--no-{prefix}-{f.name.replace('_', '-')}"
+            for prefix, settings in SETTINGS_GROUPS.items() for f in dataclasses.fields(settings)
+            if getattr(args, f"{prefix}__{f.name}", None) is False}
 
 
 def search_method_changes(args: argparse.Namespace) -> dict:

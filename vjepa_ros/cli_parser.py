@@ -25,40 +25,58 @@ import re
 _REFUSED_BY = "_vjepa_ros_unrecognized_by"
 UNRECOGNIZED = "unrecognized arguments: "  # argparse's message (parse_args), then the arguments
 INVALID_CHOICE = re.compile(r"argument (\S+): invalid choice: (['\"])(.*?)\2")  # argparse's
-EMPTY_VALUE = "an empty value"  # nonempty's refusal
+EMPTY_VALUE = "an empty value"  # the start of the refusal of '' (empty_refusal)
 
 
-def nonempty(what: str):
-    """Return an argparse ``type`` that refuses '' (and blanks), which would mean the default.
+class Takes:
+    """The ``type`` of a string option that says what it takes instead of '' (and blanks).
 
-    ``what`` says what to give instead. Only for options whose default is None or not empty
-    (argparse runs the type on a string default too). :class:`ArgumentParser` refuses blanks
-    for every string option without a ``type`` already (:func:`empty_value_words`); ``nonempty``
-    words it for one option.
+    ``Takes("a topic name")``: the refusal of ``--image-topic ''`` says "give a topic name";
+    ``what`` None: found from the option's dest (:func:`empty_value_words`), as for a string
+    option without a ``type``. ``empty=True``: '' means something (``--joint-prefix ''``: found
+    from the names) and is kept; blanks (``'  '``) are refused still, a typo. The value is
+    returned as given: :meth:`ArgumentParser._get_value` alone refuses, through
+    :func:`empty_value_refusal`, for every command (exit status 2, one line).
     """
-    def check(value: str) -> str:
-        if not value.strip():
-            raise argparse.ArgumentTypeError(empty_refusal(value, what))
+
+    __name__ = "str"  # argparse names a type by it
+
+    def __init__(self, what: str | None = None, empty: bool = False):
+        self.what, self.empty = what, empty
+
+    def __call__(self, value: str) -> str:
         return value
 
-    return check
+
+MAY_BE_EMPTY = Takes(empty=True)  # the type of a string option whose '' means something
 
 
-def may_be_empty(value: str) -> str:
-    """Return ``value``: the ``type`` of a string option whose '' means something.
+def empty_value_refusal(action: argparse.Action, value) -> str:
+    """Return why ``value`` (a command-line string) is refused for ``action``; "" if it is not.
 
-    ``--joint-prefix ''``: found from the names.
-
-    :class:`ArgumentParser` refuses '' for string options without a ``type``; this one keeps it.
-    Blanks (``'  '``) are refused still (ArgumentTypeError): they mean nothing but a typo.
+    The one rule for empty values of every command and benchmark: '' and blanks are refused for
+    a string option or positional (``type`` None, ``str`` or :class:`Takes`, no ``choices``),
+    since '' once meant the default silently (``reach --config ''``, ``collect --out ''`` wrote
+    into the current folder); an option with ``Takes(empty=True)`` keeps ''. The refusal says
+    what to give: the option's :class:`Takes` words, else :func:`empty_value_words`.
     """
-    if value and not value.strip():
-        raise argparse.ArgumentTypeError(f"a blank value ({value!r}): give '' or a value")
-    return value
+    if not isinstance(value, str) or value.strip():
+        return ""
+    takes = action.type if isinstance(action.type, Takes) else \
+        Takes() if action.type in (None, str) and action.choices is None else None
+    if takes is None or (takes.empty and value == ""):
+        return ""  # typed options: their type refuses ''; choices: argparse
+    if takes.empty:
+        return f"a blank value ({value!r}): give '' or a value"
+    return empty_refusal(value, takes.what or empty_value_words(action),
+                         positional=not action.option_strings)
 
 
 def empty_refusal(value: str, what: str, positional: bool = False) -> str:
-    """Return the refusal of an empty ``value``: ``an empty value (''): give WHAT, or ...``."""
+    """Return the refusal of an empty ``value``: ``an empty value (''): give WHAT, or ...``.
+
+    Also for arguments no argparse parser reads (a node executable's ``--ros-args -p ''``).
+    """
     default = "" if positional else ", or leave the option out for its default"
     return f"{EMPTY_VALUE} ({value!r}): give {what}{default}"
 
@@ -120,17 +138,14 @@ class ArgumentParser(argparse.ArgumentParser):
         super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
 
     def _get_value(self, action, arg_string):
-        """Refuse a blank value of a string option or positional that has no ``type``.
+        """Refuse an empty value of a string option or positional (:func:`empty_value_refusal`).
 
-        '' once meant "use the default" for a file, folder or topic option (``reach --config
-        ''``, ``collect --out ''`` wrote into the current folder) or a path ``.``; a usage error
-        now (exit status 2), as :func:`nonempty` does. Options with ``choices`` are checked by
-        argparse; an option whose '' means something takes ``type=may_be_empty``.
+        A usage error (exit status 2) in one line: ``argument --out: an empty value (''): give
+        a path, or leave the option out for its default``.
         """
-        if action.type in (None, str) and action.choices is None \
-                and isinstance(arg_string, str) and not arg_string.strip():
-            raise argparse.ArgumentError(action, empty_refusal(
-                arg_string, empty_value_words(action), positional=not action.option_strings))
+        refusal = empty_value_refusal(action, arg_string)
+        if refusal:
+            raise argparse.ArgumentError(action, refusal)
         return super()._get_value(action, arg_string)
 
     def parse_known_args(self, args=None, namespace=None):

@@ -41,8 +41,9 @@ class UsageError(ConfigError):
     """A usage error: an option given wrong, or a settings file that cannot be read as one.
 
     A ``-p``/``--set`` item that is not ``KEY:=VALUE``/``KEY=VALUE`` YAML, a ``-p`` for a node
-    not started, and a ``--params-file``/``--config`` file that is missing, unreadable, not
-    YAML, empty, not a mapping or not in the ROS 2 layout (a section for no node included). The
+    not started, a parameter a node does not have (``nodes.params.UnknownParameterError``), and
+    a ``--params-file``/``--config`` file that is missing, unreadable, not YAML, empty, not a
+    mapping or not in the ROS 2 layout (a section for no node included). The
     ``vjepa-ros`` commands exit with status 2 on it (:func:`exit_status`), as argparse does for
     its usage errors and the node executables for their ``--ros-args``; a value the settings
     refuse (``planner.samples 0``), a missing bag or checkpoint and a failure at work exit 1.

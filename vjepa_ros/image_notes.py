@@ -66,14 +66,18 @@ def trained_size_note(width: int, height: int, trained_sizes, frames: str = "the
 def camera_size_note(width: int, height: int, model_size, trained_sizes,
                      frames: str = "the bag's frames",
                      advice: str = "record at its size or larger",
-                     trained_advice: str = "record at {size}") -> str:
+                     trained_advice: str = "record at {size}", larger_too: bool = False) -> str:
     """Return the one size note for frames of ``width`` x ``height`` px, or "".
 
     :func:`frame_size_note` (smaller than the model's input ``model_size``: upsampled) when due,
     else :func:`trained_size_note` (another size than the recorded ``trained_sizes``), each with
-    its advice. The comparison of the live planner node and ``vjepa-ros eval``.
+    its advice. The comparison of the live planner node, ``vjepa-ros eval`` and the simulator
+    commands (``run``, bench_manipulation.py). ``larger_too`` (the simulator): frames larger
+    than the input are noted too where the model's file records no trained sizes (then its
+    input size is taken for the size it was trained at, :func:`frame_size_note`).
     """
-    return (frame_size_note(width, height, model_size, frames, advice)
+    return (frame_size_note(width, height, model_size, frames, advice,
+                            larger_too=larger_too and not trained_sizes)
             or trained_size_note(width, height, trained_sizes, frames, trained_advice))
 
 

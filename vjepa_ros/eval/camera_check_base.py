@@ -14,17 +14,19 @@ import argparse
 from pathlib import Path
 
 
-def params_file_checkpoint(args: argparse.Namespace) -> None:
+def params_file_checkpoint(args: argparse.Namespace) -> str | None:
     """Set ``args.checkpoint`` to the ``--params-file``'s ``model.checkpoint`` when not given.
 
     ``--checkpoint`` wins; a file without ``model.checkpoint`` (or an empty one) changes
-    nothing. Raises ValueError naming the file for ``--random-weights`` with a file that names
-    a checkpoint (as ``--checkpoint`` with ``--random-weights``) and for a checkpoint that does
-    not exist; ``UsageError`` for a file that cannot be read as a planner parameter file.
+    nothing. Returns how a message names the checkpoint it set (``--params-file F:
+    model.checkpoint``; None: none set): the caller checks that file after the options
+    (``input_paths.world_model_path``). Raises ValueError naming the file for
+    ``--random-weights`` with a file that names a checkpoint (as ``--checkpoint`` with
+    ``--random-weights``); ``UsageError`` for a file that cannot be read as a planner parameter
+    file.
     """
     if args.checkpoint or not args.params_file:
-        return
-    from vjepa_ros.input_paths import world_model_path
+        return None
     from vjepa_ros.nodes.params_file import check_params_file
     from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
@@ -33,14 +35,14 @@ def params_file_checkpoint(args: argparse.Namespace) -> None:
     model = base_planner_params(args.params_file).get("model") or {}
     checkpoint = model.get("checkpoint") if isinstance(model, dict) else None
     if not checkpoint:
-        return
+        return None
     where = f"--params-file {args.params_file}: model.checkpoint"
     if args.random_weights:
         raise ValueError(f"--random-weights: does not apply with {where} {checkpoint}, whose "
                          "weights load; leave --random-weights out or pass a file without "
                          "model.checkpoint")
-    world_model_path(str(checkpoint), where)
     args.checkpoint = str(checkpoint)
+    return where
 
 
 def check_node_start(params: dict, params_file: str | None) -> None:

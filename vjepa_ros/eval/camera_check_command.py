@@ -162,11 +162,15 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     from vjepa_ros.out_paths import output_dir
 
     out = Path(args.out or f"camera_check_{Path(args.bag).name.rsplit('.', 1)[0]}")
-    try:
-        output_dir(out, create=False)
-        params_file_checkpoint(args)  # its model.checkpoint: the defaults depend on it
+    try:  # the options first (what --params-file sets included), then the files they name
+        file_checkpoint = params_file_checkpoint(args)  # the defaults depend on it
         cem, thresholds, config = checked_options(args)
         model_args = model_hyper_parameters(args)
+        output_dir(out, create=False)
+        if file_checkpoint:
+            from vjepa_ros.input_paths import world_model_path
+
+            world_model_path(args.checkpoint, file_checkpoint)
         check_inputs(args)
         from vjepa_ros.eval.bags import read_recording
         from vjepa_ros.eval.camera_check_report import (

@@ -21,7 +21,7 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
     option_message,
 )
-from vjepa_ros.cli_parser import may_be_empty, nonempty
+from vjepa_ros.cli_parser import MAY_BE_EMPTY, Takes
 from vjepa_ros.config import exit_status
 
 
@@ -91,20 +91,19 @@ def add_bag_format_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_topic_arguments(parser) -> None:
     """Add the bag topic options (read back with :func:`topics_from_args`)."""
-    topic = nonempty("a topic name")
-    parser.add_argument("--image-topic", type=topic,
+    parser.add_argument("--image-topic",
                         help="camera topic (default /camera/camera/color/image_raw)")
-    parser.add_argument("--pose-topic", type=topic, help="end-effector PoseStamped topic "
+    parser.add_argument("--pose-topic", help="end-effector PoseStamped topic "
                         "(default /franka_robot_state_broadcaster/current_pose)")
-    parser.add_argument("--joint-states-topic", type=topic,
+    parser.add_argument("--joint-states-topic",
                         help="arm JointState topic (default /joint_states)")
-    parser.add_argument("--gripper-topic", type=topic, help="gripper JointState topic (default: "
+    parser.add_argument("--gripper-topic", help="gripper JointState topic (default: "
                         "the JointState topic holding the finger joints; none found: a warning, "
                         "closedness 0)")
-    parser.add_argument("--joint-prefix", type=may_be_empty,
+    parser.add_argument("--joint-prefix", type=MAY_BE_EMPTY,
                         help="arm joint name prefix, e.g. left_fr3_ (default, or '': found from "
                         "the names; needed only with two Franka arms)")
-    parser.add_argument("--base-frame", type=nonempty("a frame id, e.g. fr3_link0"),
+    parser.add_argument("--base-frame", type=Takes("a frame id, e.g. fr3_link0"),
                         help="header.frame_id of the arm's base: poses in another frame are "
                         "refused (default: base or <prefix>link0)")
     parser.add_argument("--no-gripper", action="store_true",
@@ -166,11 +165,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
     try:
-        output_dir(out, create=False)  # created by write_report, after every check and the run
         cem = preset(args.preset, **cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY))
         config = checked_eval_config(args)
-        goal = None if args.goal is None else _goal_image(args.goal)
         model_args = model_hyper_parameters(args)
+        # the options first, then the files: created by write_report, after the run
+        output_dir(out, create=False)
+        goal = None if args.goal is None else _goal_image(args.goal)
         check_input_paths(args)  # --checkpoint, --device, --dtype
         from vjepa_ros.eval.bag_files import open_reader
         from vjepa_ros.eval.bags import read_recording

@@ -25,7 +25,7 @@ import math
 import sys
 from pathlib import Path
 
-from vjepa_ros.cli_parser import nonempty
+from vjepa_ros.cli_parser import Takes
 from vjepa_ros.config import (
     ConfigError,
     UsageError,
@@ -162,7 +162,7 @@ class Launch:
                     try:
                         node = node_class(context=self.context, **spec.node_kwargs(use_sim_time))
                     except UnknownParameterError as exc:  # the closest as -p NODE.name:=...
-                        raise ValueError(f"{spec.name}: {exc.message(spec.name)}") from None
+                        raise UsageError(f"{spec.name}: {exc.message(spec.name)}") from None
                     except (ParameterException, OSError, ValueError, RuntimeError) as exc:
                         # One prefix, the node as -p NODE.param names it; its messages carry
                         # none.
@@ -278,7 +278,8 @@ def _one_type_list(key: str, value):
 
 def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", help="V-JEPA 2-AC checkpoint file "
-                        "(model.checkpoint); 'demo': the packaged demo world model")
+                        "(model.checkpoint); 'demo': the packaged demo world model (default: "
+                        "-p planner.model.checkpoint, else the parameter file's)")
     parser.add_argument("--camera-topic", default="/camera/camera/color/image_raw",
                         help="camera image topic the planner subscribes to")
     parser.add_argument("--target-topic", default="target_pose",
@@ -296,14 +297,17 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         "(pyrealsense2)")
     parser.add_argument("--use-sim-time", action="store_true", help="use /clock (bag play "
                         "--clock, simulator)")
-    parser.add_argument("--params-file", type=nonempty("a parameter file"),
+    parser.add_argument("--params-file", type=Takes("a parameter file"),
                         help="planner parameter file (default: the package's "
                         "config/planner.yaml)")
     parser.add_argument("--node", action="append", default=[], choices=sorted(NODES),
-                        help="start another registered node with its config file")
+                        help="start another registered node with its config file (repeatable; "
+                        "default: none, the planner alone)")
     parser.add_argument("-p", dest="overrides", action="append", default=[],
+                        type=Takes("NODE.PARAM:=VALUE (e.g. planner.control.mode:=continuous)"),
                         metavar="NODE.PARAM:=VALUE", help="override a parameter, e.g. "
-                        "planner.control.mode:=continuous")
+                        "planner.control.mode:=continuous (repeatable; default: none, the "
+                        "parameter files' values)")
 
 
 def _params_file_path(name: str) -> Path:

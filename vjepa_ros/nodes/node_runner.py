@@ -27,8 +27,10 @@ SIGNAL_CHECK_S = 0.1
 def run_node(node_class, args=None) -> int:
     """Run one node until Ctrl-C or SIGTERM (``main()`` of an executable); return its status.
 
-    Bad ROS arguments (``ros_args.check_ros_args``, then what ``rclpy.init`` refuses) → one line
-    and exit code 2; start-up errors of the node → one line and exit code 1.
+    Bad ROS arguments (``ros_args.check_ros_args``, then what ``rclpy.init`` refuses) and a
+    start-up value for a parameter the node does not have (``params.UnknownParameterError``) →
+    one line and exit code 2, as ``vjepa-ros launch``; other start-up errors of the node → one
+    line and exit code 1.
 
     Ctrl-C (SIGINT) and SIGTERM (``kill``, ``systemctl stop``, ``ros2 launch`` stopping it)
     stop the node as ``vjepa-ros launch`` stops its nodes, then one line ``NAME: interrupted``
@@ -69,9 +71,9 @@ def run_node(node_class, args=None) -> int:
             # the pinned rclpy's MultiThreadedExecutor busy-loops (nodes/spinning.py). Made
             # before the node, so that a stop during the node's start cannot cut it in half.
             executor = SingleThreadedExecutor()
-            node = _start_node(node_class, name)  # (a stop while the model loads: raised)
+            node, status = _start_node(node_class, name)  # (a stop while loading: raised)
             if node is None:
-                return 1
+                return status
             executor.add_node(node)
             done = getattr(node, "done", None)
             signals = []  # while spinning a signal is noted, not raised inside a callback
@@ -100,16 +102,22 @@ def run_node(node_class, args=None) -> int:
     return node.exit_status() if hasattr(node, "exit_status") else 0
 
 
-def _start_node(node_class, name: str):
-    """Return ``node_class()``, or None after one line ``NAME: error`` for a start-up error."""
+def _start_node(node_class, name: str) -> tuple:
+    """Return ``(node_class(), 0)``, or ``(None, status)`` after one line ``NAME: error``.
+
+    ``status``: 2 for a usage error (``config.UsageError``: an unknown parameter), else 1
+    (``config.exit_status``).
+    """
     from rclpy.exceptions import ParameterException
 
+    from vjepa_ros.config import exit_status
+
     try:
-        return node_class()
+        return node_class(), 0
     except (OSError, ValueError, RuntimeError, ParameterException) as exc:
         # One prefix, the node's ROS name; the node's own messages carry none.
         print(f"{name}: {one_line(exc)}", file=sys.stderr)
-        return None  # (run_node shuts the context down)
+        return None, exit_status(exc)  # (run_node shuts the context down)
 
 
 def init_node_args(node_class, args=None) -> bool:

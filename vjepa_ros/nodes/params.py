@@ -11,7 +11,7 @@ from rclpy.exceptions import InvalidParameterTypeException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from vjepa_ros.config import flatten, from_dict
+from vjepa_ros.config import UsageError, flatten, from_dict
 
 _ARRAY_TYPES = {
     str: Parameter.Type.STRING_ARRAY,
@@ -43,10 +43,11 @@ def closest_name(name: str, names) -> str:
                .ratio())
 
 
-class UnknownParameterError(ValueError):
-    """A start-up value for a parameter the node never declared.
+class UnknownParameterError(UsageError):
+    """A start-up value for a parameter the node never declared: a usage error (exit status 2).
 
-    Raised by :func:`refuse_undeclared_overrides`.
+    As an unknown key of a ``--config`` file or ``--set`` is (``config.UsageError``), whether it
+    came from ``-p`` or a ``--params-file``. Raised by :func:`refuse_undeclared_overrides`.
 
     ``pairs``: (unknown name, closest declared name) for each, sorted by name.
     """
@@ -70,7 +71,7 @@ class UnknownParameterError(ValueError):
 
 
 def refuse_undeclared_overrides(node: Node) -> None:
-    """Raise UnknownParameterError (a ValueError) for start-up values ``node`` never declared.
+    """Raise UnknownParameterError (a UsageError) for start-up values ``node`` never declared.
 
     rclpy keeps start-up values (``-p``, ``--params-file``, ``parameter_overrides``) aside until
     the node declares the parameter, and silently drops the rest: a typo would leave a default

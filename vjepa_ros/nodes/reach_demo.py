@@ -36,7 +36,6 @@ from vjepa_ros.cli_options import (
     planner_option_message,
     search_method_overrides,
 )
-from vjepa_ros.cli_parser import nonempty
 from vjepa_ros.config import ConfigError, exit_status, flatten
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
@@ -193,8 +192,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     defaults = ReachDemoConfig()
     planner, file = defaults.planner, "(default {}, or a --config file's)"
-    parser.add_argument("--checkpoint", type=nonempty("a world model file"),
-                        help="world model file (one vjepa-ros train wrote, or "
+    parser.add_argument("--checkpoint", help="world model file (one vjepa-ros train wrote, or "
                         "vjepa2-ac-vitg.pt); default: the packaged demo world model")
     parser.add_argument("--goal-seed", type=int, help="scene and goal seed (default 900000, "
                         "the first held-out goal)")
@@ -216,6 +214,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_search_method_arguments(parser)
 
 
+def _settings_error(exc: ValueError, args: argparse.Namespace, overrides: dict) -> int:
+    """Print a settings error of ``reach`` (one line, the options named); return its status.
+
+    ``planner.X``, ``episode.max_steps``, ``goal_seed``: as the options the user gave.
+    """
+    given = {"goal_seed": "--goal-seed", "episode.max_steps": "--max-steps"}
+    options = {key: option for key, option in given.items() if overrides[key] is not None}
+    print(f"vjepa-ros reach: {planner_option_message(str(exc), args, args.config, options)}",
+          file=sys.stderr)
+    return exit_status(exc)
+
+
 def cmd_reach(args: argparse.Namespace) -> int:
     """Run the demo; print one line and return 1 on a bad start or a failure.
 
@@ -235,7 +245,6 @@ def cmd_reach(args: argparse.Namespace) -> int:
                  "device": args.device}
     try:
         overrides.update(search_method_overrides(args))
-        out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()
     except ValueError as exc:
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)
         return 1
@@ -245,9 +254,17 @@ def cmd_reach(args: argparse.Namespace) -> int:
     except ValueError as exc:  # ConfigError, UsageError too
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)
         return exit_status(exc)
-    try:
+    try:  # the options (over --config's settings), then the files: --out, the checkpoint
         check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # else as "device"
         config = load_reach_config(args.config, overrides)
+    except (ValueError, ConfigError) as exc:
+        return _settings_error(exc, args, overrides)
+    try:
+        out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()
+    except ValueError as exc:
+        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
+        return 1
+    try:
         option = "--checkpoint" if args.checkpoint else f"checkpoint of {args.config}"
         checkpoint = checkpoint_path(config, option)
         import rclpy  # noqa: F401  (a clear message when ROS is missing)
@@ -270,12 +287,8 @@ def cmd_reach(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"vjepa-ros reach: {exc}", file=sys.stderr)
         return 1
-    except (ValueError, ConfigError) as exc:  # planner.X, episode.max_steps: as their options
-        given = {"goal_seed": "--goal-seed", "episode.max_steps": "--max-steps"}
-        options = {key: option for key, option in given.items() if overrides[key] is not None}
-        print(f"vjepa-ros reach: {planner_option_message(str(exc), args, args.config, options)}",
-              file=sys.stderr)
-        return exit_status(exc)
+    except (ValueError, ConfigError) as exc:
+        return _settings_error(exc, args, overrides)
     try:
         episode = run_reach_demo(config, out_dir)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (command_errors.run_reporting)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import functools
 import re
 
+from vjepa_ros.cli_parser import empty_refusal
 from vjepa_ros.nodes.params_file import check_params_file, list_kinds
 
 # rcl's flags that take a value (the next argument); the others stand alone
 _VALUED = {"-p": "-p", "--param": "-p", "-r": "-r", "--remap": "-r", "--params-file":
            "--params-file", "-e": "-e", "--enclave": "-e", "--log-level": "--log-level",
            "--log-config-file": "--log-config-file", "--log-file-name": "--log-file-name"}
-_EXAMPLE = "-p use_sim_time:=true"
+_EXAMPLE = "use_sim_time:=true"
 
 
 def ros_arguments(argv: list[str]) -> list[tuple[str, str | None]]:
@@ -91,10 +92,16 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
 
 
 def check_param_item(item: str) -> None:
-    """Refuse ``-p NAME:=VALUE`` (rcl's form) as rcl would: ValueError naming the item."""
+    """Refuse ``-p NAME:=VALUE`` (rcl's form) as rcl would: ValueError naming the item.
+
+    An empty item (``-p ''``) in the words of ``vjepa-ros launch -p ''``
+    (``cli_parser.empty_refusal``).
+    """
+    if not item.strip():
+        raise ValueError(f"--ros-args -p: {empty_refusal(item, f'NAME:=VALUE (e.g. {_EXAMPLE})')}")
     name, sep, raw = item.partition(":=")
     if not sep or not name or name.endswith((".", ":")):
-        raise ValueError(f"-p expects NAME:=VALUE (e.g. {_EXAMPLE}), got {item!r}")
+        raise ValueError(f"-p expects NAME:=VALUE (e.g. -p {_EXAMPLE}), got {item!r}")
     value = yaml_value(name, raw, "name")
     if isinstance(value, dict):
         raise ValueError(f"-p {name}: a ROS parameter is a value or a list, not a mapping: give "

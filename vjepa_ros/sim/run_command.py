@@ -26,8 +26,8 @@ from vjepa_ros.cli_options import (
     planner_option_message,
     planner_overrides,
 )
-from vjepa_ros.cli_parser import nonempty
-from vjepa_ros.image_notes import SizeNotes, frame_size_note
+from vjepa_ros.cli_parser import Takes
+from vjepa_ros.image_notes import SizeNotes, camera_size_note
 from vjepa_ros.models.device_names import dtype_help
 
 WORLD_MODEL_HELP = ("demo: the packaged demo world model (default); oracle: the simulator's "
@@ -42,7 +42,34 @@ HELD_CUP_CLOSEDNESS = 0.24
 
 
 def _settings(args: argparse.Namespace) -> dict:
-    """Check every option that needs no model; return the run's settings or raise ValueError."""
+    """Check every option, then the ``--world-model`` file; return the run's settings.
+
+    Raises ValueError (UsageError: exit status 2) naming the option. The options come first,
+    whatever the files (an ``--mppi-*`` option with ``--method cem`` before a missing
+    ``--world-model`` file), and both before the simulator and torch load.
+    """
+    planner, cem, switching = _checked_options(args)
+    if args.world_model != "oracle":  # a missing file: before the simulator and torch load
+        from vjepa_ros.input_paths import world_model_path
+
+        world_model_path(args.world_model, "--world-model")
+    from vjepa_ros.sim.manipulation_loop import task_cem, task_loop_config  # the simulator
+
+    return {
+        "cem": task_cem(args.task, cem, args.close_gripper is not None),
+        "cem_seed": planner.seed_or_none,
+        "switching": switching,
+        "loop": task_loop_config(args.max_steps, args.dense_steps, args.subgoals == "dense"),
+    }
+
+
+def _checked_options(args: argparse.Namespace) -> tuple:
+    """Check every option that needs no file; return ``(planner, cem, switching)`` settings.
+
+    Raises ValueError naming the option: UsageError (exit status 2) for one the search would
+    not use, ValueError (exit status 1) for a value out of range. Imports neither torch nor the
+    simulator.
+    """
     from vjepa_ros.config import ConfigError
     from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.sim.config import CAMERA_SIZE_PX
@@ -73,14 +100,7 @@ def _settings(args: argparse.Namespace) -> dict:
 
     check_dense_steps(args.dense_steps, args.subgoals == "dense", tasks=[args.task])
     check_subgoal_gripper(args, [switching], [args.task], args.subgoals == "dense")
-    from vjepa_ros.sim.manipulation_loop import task_cem, task_loop_config  # the simulator
-
-    return {
-        "cem": task_cem(args.task, cem, args.close_gripper is not None),
-        "cem_seed": planner.seed_or_none,
-        "switching": switching,
-        "loop": task_loop_config(args.max_steps, args.dense_steps, args.subgoals == "dense"),
-    }
+    return planner, cem, switching
 
 
 def load_run_model(spec: str, device: str | None = None, dtype: str | None = None,
@@ -176,17 +196,20 @@ def setup_note(task: str, dense: bool, gripper: str, world_model: str, object_ki
     return ""
 
 
-def image_size_note(trained, width: int, height: int) -> str:
+def image_size_note(model_size, width: int, height: int, trained_sizes=None) -> str:
     """Return a note when camera frames of ``width`` x ``height`` px are not the model's size.
 
-    ``trained``: the image size [px] the world model was trained at (``WorldModel.img_size``,
-    from its file's ``config`` or its official preset; int or (height, width)); None for a model
-    without one (the oracle). The model resizes every frame to that size, so at another camera
+    ``model_size``: the world model's input size [px] (``WorldModel.img_size``, from its file's
+    ``config`` or its official preset; int or (height, width)); None for a model without one
+    (the oracle). ``trained_sizes``: the (height, width) [px] frame sizes its file records it
+    was post-trained on (``WorldModel.trained_frame_sizes``; None: not recorded, the input
+    size is taken for it). The model resizes every frame to its input size, so at another camera
     size it sees blurred or sharpened images it never saw in training. "" when the sizes match.
-    Wording: the live planner node's (:func:`vjepa_ros.image_notes.frame_size_note`).
+    Wording: the live planner node's and eval's (:func:`vjepa_ros.image_notes.camera_size_note`).
     """
-    return frame_size_note(width, height, trained, SizeNotes.FRAMES,
-                           "render the camera at the model's size", larger_too=True)
+    return camera_size_note(width, height, model_size, trained_sizes, SizeNotes.FRAMES,
+                            "render the camera at the model's size",
+                            "render the camera at {size} px (--size)", larger_too=True)
 
 
 def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
@@ -215,7 +238,8 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     say(f"planner      {planner_text(cem, switching)}")
     notes = (setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
                         cem.gripper_round_threshold),
-             image_size_note(getattr(model, "img_size", None), args.size, args.size))
+             image_size_note(getattr(model, "img_size", None), args.size, args.size,
+                             getattr(model, "trained_frame_sizes", None)))
     for note in notes:
         if note:
             say(f"note         {note}")
@@ -292,11 +316,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from vjepa_ros.threads import set_torch_threads
 
     try:
-        if args.world_model != "oracle":  # a missing file: before the simulator and torch load
-            from vjepa_ros.input_paths import world_model_path
-
-            world_model_path(args.world_model, "--world-model")
-        settings = _settings(args)
+        settings = _settings(args)  # every option, then the --world-model file
         out_dir = output_dir(args.out, create=False) if args.out else fresh_output_dir("run")
         model = load_run_model(args.world_model, args.device, args.dtype)
         from vjepa_ros.planning.memory import check_samples_fit
@@ -347,7 +367,7 @@ def add_commands(sub) -> None:
                      help=f"scene seed of the first episode (default {HELD_OUT_SEED_START}, the "
                      "first held-out one)")
     run.add_argument("--world-model", default="demo", metavar="demo|oracle|FILE",
-                     type=nonempty("demo, oracle or a world model file"),
+                     type=Takes("demo, oracle or a world model file"),
                      help=WORLD_MODEL_HELP)
     run.add_argument("--subgoals", default="paper", choices=("paper", "dense"),
                      help="paper: the published sub-goal images (grasp; goal; grasp, carry, "

@@ -22,18 +22,18 @@ from pathlib import Path
 import yaml
 
 from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, option_message
-from vjepa_ros.cli_parser import may_be_empty, nonempty
+from vjepa_ros.cli_parser import MAY_BE_EMPTY
 from vjepa_ros.config import UsageError, exit_status, yaml_problem
 
-TOPIC = nonempty("a topic name")  # '' would silently mean the default topic
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
     ("--data", "data.train", dict(nargs="+", metavar="PATH", help="training episodes: .npz "
-     "files, rosbag2 bags, or directories holding them")),
+     "files, rosbag2 bags, or directories holding them (default: --config's data.train; one "
+     "of them is needed)")),
     ("--val", "data.val", dict(nargs="+", metavar="PATH", help="validation episodes; default: "
      "hold out --val-fraction of the training episodes")),
     ("--out", "out", dict(help="output directory (latest.pt, world_model.pt, loss.png, "
-     "log.json)")),
+     "log.json) (default: --config's out; one of them is needed)")),
     ("--encoder", "encoder", dict(help="frozen encoder: vitl.pt, vith.pt, vitg.pt, "
      "vjepa2-ac-vitg.pt, a Hugging Face snapshot or a file of ours (default: --init's)")),
     ("--encoder-key", "encoder_key", dict(choices=("auto", "encoder", "target_encoder"))),
@@ -56,16 +56,14 @@ OPTIONS = (
                               help="default: bfloat16 on CUDA, float32 on CPU")),
     ("--seed", "seed", dict(type=int)),
     ("--rate", "data.rate_hz", dict(type=float, help="bag step rate in Hz (default 4)")),
-    ("--image-topic", "data.topics.image", dict(type=TOPIC, help="bags: camera topic")),
-    ("--pose-topic", "data.topics.pose", dict(type=TOPIC, help="bags: end-effector PoseStamped "
-     "topic")),
-    ("--joint-states-topic", "data.topics.joint_states", dict(type=TOPIC,
-                                                              help="bags: arm JointState")),
-    ("--gripper-topic", "data.topics.gripper", dict(type=TOPIC, help="bags: gripper JointState "
+    ("--image-topic", "data.topics.image", dict(help="bags: camera topic")),
+    ("--pose-topic", "data.topics.pose", dict(help="bags: end-effector PoseStamped topic")),
+    ("--joint-states-topic", "data.topics.joint_states", dict(help="bags: arm JointState")),
+    ("--gripper-topic", "data.topics.gripper", dict(help="bags: gripper JointState "
      "topic (default: the JointState topic holding the finger joints)")),
-    ("--joint-prefix", "data.topics.joint_prefix", dict(type=may_be_empty, help="bags: arm joint "
-     "name prefix, e.g. left_fr3_ (default: found from the names; needed only with two Franka "
-     "arms)")),
+    ("--joint-prefix", "data.topics.joint_prefix", dict(type=MAY_BE_EMPTY, help="bags: arm "
+     "joint name prefix, e.g. left_fr3_ (default: found from the names; needed only with two "
+     "Franka arms)")),
     ("--base-frame", "data.topics.base_frame", dict(help="bags: header.frame_id of the arm's "
      "base; poses in another frame are refused (default: base or <prefix>link0)")),
     ("--state-source", "data.topics.state_source",
@@ -90,7 +88,8 @@ OPTIONS += (
      "--batch-size per optimizer step (gradient accumulation); a step averages batch-size x "
      "processes x accumulate clips")),
     ("--feature-cache", "data.feature_cache_dir", dict(metavar="DIR", help="on-disk feature "
-     "cache to build or reuse (shared by runs and torchrun ranks; implies --cache-on-disk)")),
+     "cache to build or reuse (shared by runs and torchrun ranks; implies --cache-on-disk) "
+     "(default: <out>/features with --cache-on-disk)")),
 )
 SWITCHES += (
     ("--activation-checkpointing", "activation_checkpointing", True, "recompute predictor "
@@ -117,9 +116,11 @@ def add_commands(sub) -> None:
     add_model_arguments(train, {"encoder": "--encoder (or --init's encoder)",
                                 "predictor": "--init"})
     train.add_argument("--config", help="YAML file of settings (TrainConfig fields, nested or "
-                       "dotted), applied before the options above")
+                       "dotted), applied before the options above (default: none, "
+                       "config/train.yaml's values)")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="any setting, e.g. --set optim.warmup=0.1 (repeatable)")
+                       help="any setting, e.g. --set optim.warmup=0.1 (repeatable; default: "
+                       "none)")
     train.add_argument("--resume", action="store_true",
                        help="continue the run in <out>/latest.pt")
     train.set_defaults(func=cmd_train)

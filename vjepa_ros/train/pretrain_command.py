@@ -342,7 +342,9 @@ def add_commands(sub) -> None:
                         "for the step reached")
     # Bags are read by their camera alone (no robot state): train's camera options and its step
     # rate (bags are resampled to it; 4 Hz, DROID's, by default) apply.
-    add_options(parser, ("--rate", "--image-topic", "--stamps"))
+    from vjepa_ros.train.config import TrainConfig  # the defaults of these options' help
+
+    add_options(parser, ("--rate", "--image-topic", "--stamps"), TrainConfig())
     parser.add_argument("--threads", type=int, default=0,
                         help="CPU threads of torch (0: its default); on a busy shared CPU 1 "
                         "thread ran 15x faster than 2")
