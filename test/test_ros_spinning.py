@@ -152,6 +152,48 @@ def test_a_node_added_while_spinning_spins_and_shutdown_ends_every_thread(contex
         launch.executor.add_node(rclpy.create_node("too_late", context=context))
 
 
+def test_shutdown_ends_a_thread_caught_between_its_shutdown_check_and_its_wait(context):
+    """A thread that builds its wait set just as shutdown runs still ends (no timer to wake it).
+
+    rclpy's ``Executor.shutdown`` destroys its wake-up guard condition without waiting for the
+    spinning thread; a thread that was gathering its node's entities then waited, without that
+    guard, on the node's parameter services alone: forever (seen once in CI). The node here holds
+    the thread at that point (its ``subscriptions``, read while the wait set is built) until
+    shutdown has run.
+    """
+    from rclpy.node import Node
+
+    class HeldNode(Node):
+        reads_to_hold = 0  # count down the thread's reads of ``subscriptions``; hold at zero
+        entered = threading.Event()
+        release = threading.Event()
+
+        @property
+        def subscriptions(self):
+            if HeldNode.reads_to_hold:
+                HeldNode.reads_to_hold -= 1
+                if HeldNode.reads_to_hold == 0:
+                    HeldNode.entered.set()
+                    HeldNode.release.wait(10.0)
+            return super().subscriptions
+
+    node = HeldNode("held", context=context)  # no timer: only its parameter services to wait on
+    launch = Launch([], context=context)
+    launch.executor.add_node(node)
+    launch.start()
+    time.sleep(0.2)  # the thread waits
+    # Woken, the thread reads ``subscriptions`` twice: to see what is ready (rclpy 9.1), then to
+    # gather the next wait set, where it is held.
+    HeldNode.reads_to_hold = 2
+    launch.executor.executors[0].wake()
+    assert HeldNode.entered.wait(10.0), "the spinning thread never rebuilt its wait set"
+    threading.Timer(0.3, HeldNode.release.set).start()
+    assert launch.executor.shutdown(timeout_sec=5.0), "the spinning thread waited forever"
+    assert not any(thread.is_alive() for thread in launch.executor.threads)
+    assert list(node.guards) == []  # the spinner's wake guard condition is gone with it
+    node.destroy_node()
+
+
 def test_ctrl_c_stops_every_node_then_reaches_the_command(context):
     """Ctrl-C in the foreground spin: all nodes stop, and the KeyboardInterrupt goes on up.
 
@@ -206,11 +248,8 @@ def test_a_stop_signal_while_the_spin_threads_start_stops_every_node(context, mo
         start(thread)
 
     nodes = [rclpy.create_node(f"node_{i}", context=context) for i in range(3)]
-    for node in nodes:  # as the launched nodes have: a timer wakes a thread that missed the
-        # stop. rclpy's Executor.shutdown destroys the wake-up guard condition without waiting
-        # for the spinning thread; one between spin()'s check and its wait then waits for an
-        # entity of its node (a timer-less node: forever; seen once in CI). Noted, not fixed.
-        node.create_timer(0.1, lambda: None)
+    # Timer-less nodes: nothing but the spinner's own wake-up ends a thread that missed the stop
+    # (test_shutdown_ends_a_thread_caught_between_its_shutdown_check_and_its_wait).
     with Launch([], context=context) as launch, sigterm_raises(), sigint_raises():
         for node in nodes:
             launch.executor.add_node(node)

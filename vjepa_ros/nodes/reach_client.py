@@ -37,6 +37,7 @@ from vjepa_ros.nodes.reach_episode import (
     DemoError,
     ReachFollower,
 )
+from vjepa_ros.nodes.spinning import NodeSpinner
 from vjepa_ros.robot.inputs import InputBuffer, Stamped, nearest
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.sim.reach import STEP_HEADER, ReachEpisode, format_step, reach_target
@@ -63,7 +64,6 @@ class ReachClient:
         from geometry_msgs.msg import PoseStamped
         from rcl_interfaces.msg import Log
         from rcl_interfaces.srv import GetParameters
-        from rclpy.executors import SingleThreadedExecutor
         from rclpy.qos import DurabilityPolicy, QoSProfile, qos_profile_sensor_data
         from sensor_msgs.msg import Image
         from std_msgs.msg import String
@@ -96,18 +96,10 @@ class ReachClient:
         self.get_parameters = node.create_client(GetParameters, f"/{planner}/get_parameters")
         self.types = {"Trigger": Trigger, "SetBool": SetBool, "GetParameters": GetParameters,
                       "PoseStamped": PoseStamped}
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(node)
-        self.thread = threading.Thread(target=self._spin, name="reach-demo-ros", daemon=True)
-        self.thread.start()
-
-    def _spin(self) -> None:
-        from rclpy.executors import ExternalShutdownException
-
-        try:
-            self.executor.spin()
-        except ExternalShutdownException:
-            pass
+        # A thread of its own, stopped without rclpy's shutdown race (nodes/spinning.py).
+        self.spinner = NodeSpinner(self.context)
+        self.spinner.add_node(node)
+        self.spinner.start()
 
     # -- subscriptions (executor thread) ------------------------------------------------------
     def _on_pose(self, msg) -> None:
@@ -241,8 +233,7 @@ class ReachClient:
 
     def close(self) -> None:
         self.let_go()
-        self.executor.shutdown(timeout_sec=5.0)
-        self.thread.join(5.0)
+        self.spinner.shutdown(timeout_sec=5.0)
         self.node.destroy_node()
         self.context.try_shutdown()
 

@@ -16,6 +16,15 @@ and it sleeps in ``wait`` until an entity is ready. One per node keeps the nodes
 long simulator step does not delay the planner's set-point timer); within a node callbacks run
 one at a time, which every node of this package expects (long work runs on threads of their own:
 the planner's ``PlanningWorker``, the camera and bag reader threads).
+
+Stopping: rclpy's ``Executor.shutdown`` (9.1.x) wakes the spinning thread through the executor's
+own guard condition and then destroys that guard at once, without waiting for the thread (its
+wait for outstanding work sits behind a test that is always false). A thread that had checked
+for shutdown but not yet built its wait set then waits without the guard, on its node's
+entities alone: a timer-less node waited forever (seen in CI). Each node therefore gets a wake
+guard condition of the spinner's own (``node.create_guard_condition``: in every wait set the
+thread builds, and a trigger stays pending until a wait takes it), triggered after every
+executor shutdown; the spinner destroys it once the thread has ended.
 """
 
 from __future__ import annotations
@@ -44,6 +53,7 @@ class NodeSpinner:
     def __init__(self, context=None):
         self.context = context
         self.executors: list = []  # one SingleThreadedExecutor per node, in add_node order
+        self._wakes: dict = {}  # executor -> (node, its wake guard condition)
         self.threads: list[threading.Thread] = []
         self.error: BaseException | None = None
         self._lock = threading.Lock()
@@ -61,6 +71,7 @@ class NodeSpinner:
             if self._stopped:
                 executor.shutdown()
                 raise RuntimeError("NodeSpinner.add_node after shutdown")
+            self._wakes[executor] = (node, node.create_guard_condition(_nothing))
             self.executors.append(executor)
             if self._running:
                 with _stop_signals_held():
@@ -106,12 +117,28 @@ class NodeSpinner:
             self._stopped = True
             executors, threads = list(self.executors), list(self.threads)
         for executor in executors:
-            executor.shutdown(timeout_sec=timeout_sec)
+            self._stop(executor, timeout_sec)
         current = threading.current_thread()
         for thread in threads:
             if thread is not current:
                 thread.join(timeout_sec)
-        return not any(thread.is_alive() for thread in threads if thread is not current)
+        ended = not any(thread.is_alive() for thread in threads if thread is not current)
+        if ended:
+            self._destroy_wakes()
+        return ended
+
+    def _stop(self, executor, timeout_sec: float | None) -> None:
+        """Shut ``executor`` down, then wake its thread wherever it is (module docstring)."""
+        executor.shutdown(timeout_sec=timeout_sec)
+        node, wake = self._wakes.get(executor, (None, None))
+        if wake is not None and wake in node.guards:  # not destroyed with its node already
+            wake.trigger()
+
+    def _destroy_wakes(self) -> None:
+        with self._lock:
+            wakes, self._wakes = list(self._wakes.values()), {}
+        for node, wake in wakes:
+            node.destroy_guard_condition(wake)  # False (nothing to do) once the node is gone
 
     def _start_thread(self, executor, name: str) -> None:
         thread = threading.Thread(target=self._spin_one, args=(executor,),
@@ -133,9 +160,13 @@ class NodeSpinner:
                 self.error = exc
             for other in list(self.executors):
                 if other is not executor:
-                    other.shutdown(timeout_sec=0.0)
+                    self._stop(other, 0.0)
             if not self._foreground:
                 raise
+
+
+def _nothing() -> None:
+    """Do nothing: the wake guard condition's callback (waking the thread is its whole job)."""
 
 
 @contextlib.contextmanager
