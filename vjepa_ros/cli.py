@@ -161,4 +161,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from vjepa_ros.entry_points import run_stoppable
+
+    sys.exit(run_stoppable("vjepa-ros", lambda: main))  # a stop while the parser builds: a line
