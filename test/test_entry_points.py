@@ -114,3 +114,41 @@ def test_ctrl_c_while_a_node_executable_loads_ends_it_with_130_and_one_line():
     assert done.returncode == 130, lines
     assert "Traceback" not in done.stderr
     assert lines[-1:] == ["image_publisher: interrupted"], lines
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_after_the_command_returned_ends_the_process_at_once_without_a_traceback(signum):
+    """The interpreter's exit after torch takes seconds; a stop then must not raise inside it."""
+    code = ("import os, sys, time; from vjepa_ros.entry_points import exiting; "
+            "status = exiting(0); "
+            f"os.kill(os.getpid(), {int(signum)}); time.sleep(30); sys.exit(status)")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
+    assert done.returncode == -signum  # ended by the signal: 128 + signum to a shell
+    assert done.stderr == ""
+    assert time.monotonic() - started < 25.0  # not after the 30 s sleep: at once
+
+
+def test_a_second_ctrl_c_while_launch_exits_ends_it_without_a_traceback():
+    """``vjepa-ros launch``: Ctrl-C, its line, then Ctrl-C again during the interpreter's exit."""
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vjepa_ros.cli", "launch", "--checkpoint", "demo"], cwd=REPO_ROOT,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines = []
+    try:
+        for line in process.stderr:
+            lines.append(line)
+            if "launch: running" in line:
+                process.send_signal(signal.SIGINT)
+            if "launch: interrupted" in line:
+                process.send_signal(signal.SIGINT)  # torch's finalizers run for ~2 s after
+                break
+        lines += process.communicate(timeout=60)[1].splitlines(keepends=True)
+    finally:
+        process.kill()
+    text = "".join(lines)
+    assert "launch: interrupted" in text
+    assert process.returncode in (130, -signal.SIGINT)
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text[-2000:]

@@ -161,6 +161,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from vjepa_ros.entry_points import run_stoppable
+    from vjepa_ros.entry_points import exiting, run_stoppable
 
-    sys.exit(run_stoppable("vjepa-ros", lambda: main))  # a stop while the parser builds: a line
+    sys.exit(exiting(run_stoppable("vjepa-ros", lambda: main)))  # as the console script

@@ -11,10 +11,18 @@ SIGTERM :class:`~vjepa_ros.terminate.Terminated` (:func:`~vjepa_ros.terminate.si
 reaches none of the command's own handlers ends it with one line ``PROG: interrupted`` /
 ``PROG: terminated`` and status 130 / 143 (128 + the signal, the shell's convention), as the
 commands' own handlers do. What is left is the interpreter's own start (~20–50 ms).
+
+Once the command has returned, the process only exits, which takes seconds after torch and rclpy
+(their finalizers; ~2.5 s after ``vjepa-ros launch`` on 2 shared cores). A second Ctrl-C then
+raised KeyboardInterrupt inside those finalizers (a traceback from ``torch/library.py``); the
+console scripts (:func:`exiting`) give the two signals their default action for that time: a
+stop ends the process at once, by the signal (status 130 / 143 to the shell), with nothing more
+printed.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 
@@ -42,6 +50,16 @@ def run_stoppable(prog: str | Callable[[], str],
             return status
 
 
+def exiting(status: int) -> int:
+    """Return ``status``; from now on Ctrl-C and SIGTERM end the process at once (module doc).
+
+    Only for a process that exits next (a console script's ``sys.exit``).
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    return status
+
+
 def vjepa_ros_command() -> int:
     """Run the ``vjepa-ros`` command (:func:`vjepa_ros.cli.main`)."""
     def load():
@@ -49,7 +67,7 @@ def vjepa_ros_command() -> int:
 
         return main
 
-    return run_stoppable("vjepa-ros", load)
+    return exiting(run_stoppable("vjepa-ros", load))
 
 
 def _node(key: str) -> int:
@@ -65,7 +83,7 @@ def _node(key: str) -> int:
         node_class = entry().load()
         return lambda: run_node(node_class)
 
-    return run_stoppable(lambda: entry().ros_name, load)
+    return exiting(run_stoppable(lambda: entry().ros_name, load))
 
 
 def planner_node() -> int:
