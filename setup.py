@@ -48,12 +48,13 @@ setup(
     zip_safe=False,
     entry_points={
         "console_scripts": [
-            "vjepa-ros = vjepa_ros.cli:main",
-            "image_publisher = vjepa_ros.nodes.image_publisher:main",
-            "bag_player = vjepa_ros.nodes.bag_player:main",
-            "sim_node = vjepa_ros.nodes.sim_node:main",
-            "planner_node = vjepa_ros.nodes.planner_node:main",
-            "camera_node = vjepa_ros.nodes.camera_node:main",
+            # vjepa_ros/entry_points.py: a stop signal while they load ends them in one line
+            "vjepa-ros = vjepa_ros.entry_points:vjepa_ros_command",
+            "image_publisher = vjepa_ros.entry_points:image_publisher",
+            "bag_player = vjepa_ros.entry_points:bag_player",
+            "sim_node = vjepa_ros.entry_points:sim_node",
+            "planner_node = vjepa_ros.entry_points:planner_node",
+            "camera_node = vjepa_ros.entry_points:camera_node",
         ],
     },
 )

@@ -161,4 +161,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from vjepa_ros.entry_points import exiting, run_stoppable
+
+    sys.exit(exiting(run_stoppable("vjepa-ros", lambda: main)))  # as the console script

@@ -1,0 +1,111 @@
+"""The console scripts (``setup.py``): each holds the stop signals before it loads anything.
+
+A console script imports its target's module before it calls it: for ``vjepa-ros`` 0.1–0.2 s
+(then 0.6 s more to build the parser), for a node executable (``planner_node``, ``sim_node``,
+...) 0.6–1 s of rclpy and torch imports. A Ctrl-C in that time printed a ``KeyboardInterrupt``
+traceback, and where the process started with SIGINT ignored (``vjepa-ros launch &`` in a
+script: the shell ignores it for a background job) it was lost: the command ran on. These
+targets import only :mod:`vjepa_ros.terminate` first, make SIGINT raise KeyboardInterrupt and
+SIGTERM :class:`~vjepa_ros.terminate.Terminated` (:func:`~vjepa_ros.terminate.sigint_raises`,
+:func:`~vjepa_ros.terminate.sigterm_raises`), then load and run the command; a stop signal that
+reaches none of the command's own handlers ends it with one line ``PROG: interrupted`` /
+``PROG: terminated`` and status 130 / 143 (128 + the signal, the shell's convention), as the
+commands' own handlers do. What is left is the interpreter's own start (~20–50 ms).
+
+Once the command has returned, the process only exits, which takes seconds after torch and rclpy
+(their finalizers; ~2.5 s after ``vjepa-ros launch`` on 2 shared cores). A second Ctrl-C then
+raised KeyboardInterrupt inside those finalizers (a traceback from ``torch/library.py``); the
+console scripts (:func:`exiting`) give the two signals their default action for that time: a
+stop ends the process at once, by the signal (status 130 / 143 to the shell), with nothing more
+printed.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Callable
+
+from vjepa_ros.terminate import sigint_raises, sigterm_raises, stopped_by
+
+
+def run_stoppable(prog: str | Callable[[], str],
+                  load: Callable[[], Callable[[], int | None]]) -> int:
+    """Run ``load()()`` with the stop signals raising from the start; return its exit status.
+
+    Args:
+        prog: the prefix of the stop line (``vjepa-ros``; a node's ROS name), or a function
+            returning it (called only for that line, so that finding it loads nothing before).
+        load: imports the command and returns it (a callable returning the exit status; None
+            means 0).
+    Returns the command's status, or 130 / 143 with one line on stderr when Ctrl-C / SIGTERM
+    arrived while it loaded or outside the command's own handling.
+    """
+    with sigterm_raises(), sigint_raises():
+        try:
+            return load()() or 0
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (terminate.Terminated)
+            word, status = stopped_by(exc)
+            print(f"{prog() if callable(prog) else prog}: {word}", file=sys.stderr)
+            return status
+
+
+def exiting(status: int) -> int:
+    """Return ``status``; from now on Ctrl-C and SIGTERM end the process at once (module doc).
+
+    Only for a process that exits next (a console script's ``sys.exit``).
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    return status
+
+
+def vjepa_ros_command() -> int:
+    """Run the ``vjepa-ros`` command (:func:`vjepa_ros.cli.main`)."""
+    def load():
+        from vjepa_ros.cli import main
+
+        return main
+
+    return exiting(run_stoppable("vjepa-ros", load))
+
+
+def _node(key: str) -> int:
+    """Run the registered node ``key`` as its executable (:func:`nodes.node_runner.run_node`)."""
+    def entry():
+        from vjepa_ros.nodes.node_registry import NODES  # no rclpy import
+
+        return NODES[key]
+
+    def load():
+        from vjepa_ros.nodes.node_runner import run_node
+
+        node_class = entry().load()
+        return lambda: run_node(node_class)
+
+    return exiting(run_stoppable(lambda: entry().ros_name, load))
+
+
+def planner_node() -> int:
+    """Run the ``planner_node`` executable."""
+    return _node("planner")
+
+
+def sim_node() -> int:
+    """Run the ``sim_node`` executable."""
+    return _node("sim")
+
+
+def camera_node() -> int:
+    """Run the ``camera_node`` executable."""
+    return _node("camera")
+
+
+def image_publisher() -> int:
+    """Run the ``image_publisher`` executable."""
+    return _node("image_publisher")
+
+
+def bag_player() -> int:
+    """Run the ``bag_player`` executable."""
+    return _node("bag_player")
