@@ -309,22 +309,28 @@ def test_the_simulator_and_the_live_node_word_the_small_frames_note_alike():
     assert image_size_note(128, 40, 40).split(";")[0] == live.split(";")[0]
 
 
-@pytest.mark.parametrize("size, noted", [(40, True), (64, False)])
-def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_world_model,
-                                                               tmp_path, capsys, monkeypatch):
-    """``run --size 40`` with a 64 px model once ran without a word."""
-    from vjepa_ros.models.checkpoint import check_checkpoint
+def _run_lines_until_the_first_step(world_model, size, tmp_path, capsys, monkeypatch) -> list:
+    """Return what ``run --size SIZE`` with ``world_model`` prints before its first step."""
     from vjepa_ros.sim import task_run
-
-    assert check_checkpoint(tiny_world_model) == 64, "the size its file records"
 
     def stop(*args, **kwargs):
         raise RuntimeError("stopped before the first step")
 
     monkeypatch.setattr(task_run, "run_task", stop)
-    assert main(["run", "--task", "reach-with-object", "--world-model", str(tiny_world_model),
+    assert main(["run", "--task", "reach-with-object", "--world-model", str(world_model),
                  "--size", str(size), "--out", str(tmp_path / "out")]) == 1
-    lines = capsys.readouterr().out.splitlines()
+    return capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.parametrize("size, noted", [(40, True), (64, False)])
+def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_world_model,
+                                                               tmp_path, capsys, monkeypatch):
+    """``run --size 40`` with a 64 px model once ran without a word."""
+    from vjepa_ros.models.checkpoint import check_checkpoint
+
+    assert check_checkpoint(tiny_world_model) == 64, "the size its file records"
+
+    lines = _run_lines_until_the_first_step(tiny_world_model, size, tmp_path, capsys, monkeypatch)
     expected = f"note         the camera's frames are {size}x{size} px, smaller than the world " \
         "model's 64x64 input: they are upsampled"
     assert any(line.startswith(expected) for line in lines) is noted, lines
@@ -360,7 +366,6 @@ def test_run_notes_a_camera_size_other_than_the_one_the_checkpoint_records(
     the size with the 64 px input alone and said nothing.
     """
     from vjepa_ros.models import build_predictor
-    from vjepa_ros.sim import task_run
 
     torch.manual_seed(0)
     path = save_world_model(
@@ -368,13 +373,7 @@ def test_run_notes_a_camera_size_other_than_the_one_the_checkpoint_records(
         build_predictor(img_size=64, embed_dim=32, predictor_embed_dim=32, depth=1, num_heads=2),
         data={"frame_sizes": [[96, 96]]})
 
-    def stop(*args, **kwargs):
-        raise RuntimeError("stopped before the first step")
-
-    monkeypatch.setattr(task_run, "run_task", stop)
-    assert main(["run", "--task", "reach-with-object", "--world-model", str(path),
-                 "--size", str(size), "--out", str(tmp_path / "out")]) == 1
-    lines = capsys.readouterr().out.splitlines()
+    lines = _run_lines_until_the_first_step(path, size, tmp_path, capsys, monkeypatch)
     expected = f"note         the camera's frames are {size}x{size} px, but the predictor was " \
         "post-trained on 96x96 px frames (recorded in its checkpoint)"
     assert any(line.startswith(expected) for line in lines) is noted, lines
