@@ -285,7 +285,8 @@ class TrainConfig:
             from vjepa_ros.out_paths import output_dir
 
             try:
-                output_dir(self.data.feature_cache_dir, "data.feature_cache_dir", create=False)
+                output_dir(self.data.feature_cache_dir, "data.feature_cache_dir", create=False,
+                           claim=False)  # shared by runs and ranks
             except ValueError as exc:
                 shown = f"data.feature_cache_dir {self.data.feature_cache_dir}: "
                 problems.append(f"data.feature_cache_dir: {str(exc).removeprefix(shown)}")
