@@ -93,6 +93,9 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     # refused by name (a malformed item: test_a_malformed_item_is_a_usage_error)
     (["--encoder-arg", "use_rope=false"], "use_rope=False"),
     (["--set", "predictor_args=[1]"], "predictor_args: expected a mapping"),
+    # before the data is read (was: 86 s, then the allocator's raw message, an empty --out)
+    (["--batch-size", "1000000000"], "--batch-size 1000000000: a step on 1000000000 "
+     "clips needs at least "),
 ])
 def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, message):
     extra = [str(data["encoder"]) if item == "ENCODER" else item for item in extra]
@@ -311,6 +314,24 @@ def test_messages_name_the_options_and_commands_to_give(data, tmp_path, monkeypa
     assert "--checkpoint" not in shown
     assert "official encoder hyper-parameter for --encoder (or --init's encoder)" in shown
     assert "official predictor hyper-parameter for --init" in shown
+
+
+def test_a_failed_allocation_names_the_batch_size_and_leaves_no_empty_out(
+        data, tmp_path, monkeypatch, capsys):
+    from vjepa_ros.train.trainer import Trainer
+
+    def no_memory(self):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] data. DefaultCPUAllocator: not "
+                           "enough memory: you tried to allocate 29491200000 bytes.")
+
+    monkeypatch.setattr(Trainer, "train_step", no_memory)
+    out = tmp_path / "out"
+    assert main(_args(data, out)) == 1
+    assert capsys.readouterr().err == (
+        "vjepa-ros train: out of memory at step 1 with --batch-size 4: give a smaller "
+        "--batch-size (--accumulate N keeps the clips per step), --activation-checkpointing, "
+        "or free memory\n")
+    assert not out.exists(), "the failed run left the --out folder it made behind"
 
 
 def test_sigterm_mid_step_finishes_the_step_and_saves_it(data, tmp_path, monkeypatch, capsys):

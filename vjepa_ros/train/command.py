@@ -293,7 +293,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     Under torchrun every rank runs this; rank 0 alone prints (errors: every rank, prefixed).
     """
-    trainer, topology = None, None  # topology: known once the process group is up
+    trainer, topology, config = None, None, None  # topology: once the process group is up
     bars = False  # progress bars on: a stop line first ends the bar's line
     try:
         config = config_from_args(args)  # every option, before torch is imported
@@ -321,13 +321,26 @@ def cmd_train(args: argparse.Namespace) -> int:
             return status
         print(f"{lead}vjepa-ros train: {stop_line(word, trainer, exc)}", file=sys.stderr)
         return status
-    except (OSError, ValueError, RuntimeError, ImportError) as exc:
+    except (OSError, ValueError, RuntimeError, ImportError, MemoryError) as exc:
         rank = f"rank {topology.rank}: " if topology is not None and topology.distributed else ""
-        print(f"vjepa-ros train: {rank}{exc}", file=sys.stderr)
+        print(f"vjepa-ros train: {rank}{error_text(exc, trainer, config)}", file=sys.stderr)
         return exit_status(exc)
     if topology.is_main:
         print("\n".join(summary_lines(summary, config)))
     return 0
+
+
+def error_text(exc: BaseException, trainer, config) -> str:
+    """Return the line for ``exc``; a failed allocation names ``--batch-size`` and what to do."""
+    from vjepa_ros.planning.memory import is_out_of_memory
+
+    if config is None or not is_out_of_memory(exc):
+        return " ".join(str(exc).split())
+    where = f" at step {trainer.step + 1}" if trainer is not None else ""
+    return (f"out of memory{where} with --batch-size {config.batch_size}: give a smaller "
+            "--batch-size "
+            "(--accumulate N keeps the clips per step), --activation-checkpointing, or free "
+            "memory")
 
 
 def stop_line(word: str, trainer, exc: KeyboardInterrupt) -> str:

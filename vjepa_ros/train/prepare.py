@@ -313,6 +313,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     log(f"predictor   {describe}")
     for note in notes:
         log(f"note        {note}")
+    check_batch_memory(config, encoder, predictor, rank_device(config.device, topology))
     train_bank, val_bank, info = load_banks(config, encoder, topology, log)
     output_dir(out)
     info["world_size"] = topology.world_size
@@ -321,6 +322,26 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     if resume:
         trainer.restore(state)
     return trainer
+
+
+def check_batch_memory(config: TrainConfig, encoder: VisionEncoder, predictor: ACPredictor,
+                       device: torch.device) -> None:
+    """Refuse a ``--batch-size`` whose step cannot fit in ``device``'s free memory (ValueError).
+
+    Before the data is read and encoded: ``memory.clip_floor_bytes`` per clip, the least a step
+    holds (``--batch-size 100000`` once ran 86 s, then died in the allocator's raw message).
+    """
+    from vjepa_ros.train.memory import batch_memory_problem, clip_floor_bytes
+
+    c = encoder.config
+    tokens = (encoder.img_size[0] // c.patch_size) * (encoder.img_size[1] // c.patch_size)
+    per_clip = clip_floor_bytes(
+        tokens, c.embed_dim, config.data.frames_per_clip, config.auto_steps,
+        predictor.config.depth, predictor.config.predictor_embed_dim,
+        torch.finfo(getattr(torch, config.data.feature_dtype)).bits // 8)
+    problem = batch_memory_problem(config.batch_size, per_clip, device)
+    if problem:
+        raise ConfigError(problem)
 
 
 def _describe_encoder(encoder: VisionEncoder) -> str:
