@@ -76,7 +76,9 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
 @pytest.mark.parametrize("extra, message", [
     (["--steps", "0"], "steps must be >= 1"),
     (["--set", "optim.warmup=3", "--set", "optim.decay=1"], "exceed steps"),
-    (["--auto-steps", "4"], "--auto-steps 4 needs frames_per_clip >= 5"),
+    # both options named, and fixes that are accepted (was: "needs frames_per_clip >= 5")
+    (["--auto-steps", "4"], "--auto-steps 4 needs --frames-per-clip >= 5 (got 4): give "
+     "--frames-per-clip 5 or more, or --auto-steps 3"),
     (["--heads", "3"], "is not divisible by --heads 3"),
     (["--init", "ENCODER"], "--depth, --heads: the predictor's size comes"),
     # 'demo' is the packaged model, as launch and camera-check take it (was: does not exist)
