@@ -83,6 +83,9 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--init", "ENCODER"], "--depth, --heads: the predictor's size comes"),
     # 'demo' is the packaged model, as launch and camera-check take it (was: does not exist)
     (["--init", "demo"], "the predictor's size comes from --init DEMO; "),
+    (["--encoder", "demo", "--steps", "-1"], "--steps must be >= 1"),  # demo taken, then this
+    (["--encoder", "RUN"], "--encoder RUN is a directory without config.json (not an HF "
+     "snapshot); give RUN/world_model.pt (the world model of the vjepa-ros train run there)"),
     (["--encoder", "missing.pt"], "--encoder: missing.pt does not exist"),
     (["--data", "nowhere"], "--data: nowhere does not exist"),
     (["--device", "gpu7"], "device:"),
@@ -100,8 +103,14 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
      "clips needs at least "),
 ])
 def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, message):
-    extra = [str(data["encoder"]) if item == "ENCODER" else item for item in extra]
+    run = tmp_path / "run"
+    if "RUN" in extra:
+        run.mkdir()
+        (run / "world_model.pt").write_bytes(b"x")
+    extra = [str(data["encoder"]) if item == "ENCODER" else str(run) if item == "RUN" else item
+             for item in extra]
     message = message.replace("ENCODER", str(data["encoder"])).replace("DEMO", str(DEMO_MODEL))
+    message = message.replace("RUN", str(run))
     assert main(_args(data, tmp_path / "out", *extra)) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros train: ") and message in err and "\n" not in err

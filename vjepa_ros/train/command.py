@@ -35,7 +35,8 @@ OPTIONS = (
     ("--out", "out", dict(help="output directory (latest.pt, world_model.pt, loss.png, "
      "log.json) (default: --config's out; one of them is needed)")),
     ("--encoder", "encoder", dict(help="frozen encoder: vitl.pt, vith.pt, vitg.pt, "
-     "vjepa2-ac-vitg.pt, a Hugging Face snapshot or a file of ours (default: --init's)")),
+     "vjepa2-ac-vitg.pt, a Hugging Face snapshot or a file of ours ('demo': the packaged demo "
+     "model's) (default: --init's)")),
     ("--encoder-key", "encoder_key", dict(choices=("auto", "encoder", "target_encoder"))),
     ("--init", "predictor.init", dict(help="start from this AC file's predictor "
      "(vjepa2-ac-vitg.pt; 'demo': the packaged demo model); default: a new predictor")),
@@ -258,10 +259,11 @@ def _config_from_layers(args: argparse.Namespace):
         make_config(file_layer)
     except ValueError as exc:
         raise type(exc)(f"{args.config}: {exc}") from None
-    if getattr(args, _dest("predictor.init")) == "demo":  # as launch, run, camera-check
-        from vjepa_ros.input_paths import world_model_path
+    for field, option in (("predictor.init", "--init"), ("encoder", "--encoder")):
+        if getattr(args, _dest(field)) == "demo":  # as launch, run, camera-check
+            from vjepa_ros.input_paths import world_model_path
 
-        setattr(args, _dest("predictor.init"), str(world_model_path("demo", "--init")))
+            setattr(args, _dest(field), str(world_model_path("demo", option)))
     given = overrides_from_args(args)
     if args.resume:
         from vjepa_ros.train.prepare import read_latest, resume_config  # torch: a checkpoint
