@@ -83,7 +83,6 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--init", "ENCODER"], "--depth, --heads: the predictor's size comes"),
     # 'demo' is the packaged model, as launch and camera-check take it (was: does not exist)
     (["--init", "demo"], "the predictor's size comes from --init DEMO; "),
-    (["--encoder", "demo", "--steps", "-1"], "--steps must be >= 1"),  # demo taken, then this
     (["--encoder", "RUN"], "--encoder RUN is a directory without config.json (not an HF "
      "snapshot); give RUN/world_model.pt (the world model of the vjepa-ros train run there)"),
     (["--encoder", "missing.pt"], "--encoder: missing.pt does not exist"),
@@ -98,9 +97,6 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     # refused by name (a malformed item: test_a_malformed_item_is_a_usage_error)
     (["--encoder-arg", "use_rope=false"], "use_rope=False"),
     (["--set", "predictor_args=[1]"], "predictor_args: expected a mapping"),
-    # before the data is read (was: 86 s, then the allocator's raw message, an empty --out)
-    (["--batch-size", "1000000000"], "--batch-size 1000000000: a step on 1000000000 "
-     "clips needs at least "),
 ])
 def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, message):
     run = tmp_path / "run"
@@ -325,6 +321,34 @@ def test_messages_name_the_options_and_commands_to_give(data, tmp_path, monkeypa
     assert "--checkpoint" not in shown
     assert "official encoder hyper-parameter for --encoder (or --init's encoder)" in shown
     assert "official predictor hyper-parameter for --init" in shown
+
+
+def test_encoder_demo_is_the_packaged_model_as_init_demo(data, tmp_path):
+    """``train --encoder demo`` said "--encoder: demo does not exist"."""
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.train.command import config_from_args
+
+    args = build_parser().parse_args(_args(data, tmp_path / "out", "--encoder", "demo"))
+    assert config_from_args(args).encoder == str(DEMO_MODEL)
+
+
+def test_a_batch_size_beyond_the_free_memory_is_refused_before_the_data_is_read(
+        data, tmp_path, monkeypatch, capsys):
+    """``--batch-size 100000`` ran 86 s, then died in the allocator's raw message."""
+    from vjepa_ros.planning import memory
+    from vjepa_ros.train import prepare
+
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 2**20)  # 1 MiB free
+    monkeypatch.setattr(prepare, "load_banks", None)  # the data is never read
+    out = tmp_path / "out"
+    assert main(_args(data, out, "--batch-size", "64")) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("vjepa-ros train: --batch-size 64: a step on 64 clips needs at least "
+                          "0.0 GiB ("), err
+    assert "MiB per clip: its features and the predictor blocks' inputs), more than the 0.0 GiB " \
+        "free on cpu; give at most " in err and ", and --accumulate N to step on N times as " \
+        "many clips\n" in err and err.count("\n") == 1
+    assert not out.exists()
 
 
 def test_a_failed_allocation_names_the_batch_size_and_leaves_no_empty_out(
