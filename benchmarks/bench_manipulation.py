@@ -317,7 +317,7 @@ def main() -> int:
     print("\n".join(header_lines(args, cem, loop, switchings, seeds)))
     for name, model in models:
         note = image_size_note(model.img_size, args.size, args.size,
-                               getattr(model, "trained_frame_sizes", None))
+                               getattr(model, "trained_frame_sizes", None), "--size")
         if note:
             print(f"# note: {name}: {note}")
     print(f"{'agent':24} {'object':6}  {'task':18}  {'success':>7}  {'steps':>5}  {'sim s':>6}  "

@@ -328,7 +328,7 @@ def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_
     """``run --size 40`` with a 64 px model once ran without a word."""
     from vjepa_ros.models.checkpoint import check_checkpoint
 
-    assert check_checkpoint(tiny_world_model) == 64, "the size its file records"
+    assert check_checkpoint(tiny_world_model) == (64, None), "the size its file records"
 
     lines = _run_lines_until_the_first_step(tiny_world_model, size, tmp_path, capsys, monkeypatch)
     expected = f"note         the camera's frames are {size}x{size} px, smaller than the world " \
@@ -340,8 +340,10 @@ def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_
     (96, [(96, 96)], ""),  # larger than the 64 px input, but the size it was post-trained at
     (64, [(96, 96)], "the camera's frames are 64x64 px, but the predictor was post-trained on "
      "96x96 px frames (recorded in its checkpoint): resized to its input they are sharper or "
-     "blurrier than in training, so plans may be worse; render the camera at 96x96 px (--size)"),
-    (40, [(96, 96)], "frames are 40x40 px, smaller than the world model's 64x64 input"),
+     "blurrier than in training, so plans may be worse; render the camera at 96x96 px "
+     "(--width/--height)"),
+    (40, [(96, 96)], "frames are 40x40 px, but the predictor was post-trained on 96x96 px "
+     "frames (recorded in its checkpoint): upsampled to the world model's 64x64 input"),
     (128, None, "frames are 128x128 px, larger than the world model's 64x64 input, the size it "
      "was trained at"),  # no record: the input size is taken for the trained one
 ])

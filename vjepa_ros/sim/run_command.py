@@ -196,7 +196,8 @@ def setup_note(task: str, dense: bool, gripper: str, world_model: str, object_ki
     return ""
 
 
-def image_size_note(model_size, width: int, height: int, trained_sizes=None) -> str:
+def image_size_note(model_size, width: int, height: int, trained_sizes=None,
+                    options: str = "--width/--height") -> str:
     """Return a note when camera frames of ``width`` x ``height`` px are not the model's size.
 
     ``model_size``: the world model's input size [px] (``WorldModel.img_size``, from its file's
@@ -204,12 +205,14 @@ def image_size_note(model_size, width: int, height: int, trained_sizes=None) -> 
     (the oracle). ``trained_sizes``: the (height, width) [px] frame sizes its file records it
     was post-trained on (``WorldModel.trained_frame_sizes``; None: not recorded, the input
     size is taken for it). The model resizes every frame to its input size, so at another camera
-    size it sees blurred or sharpened images it never saw in training. "" when the sizes match.
-    Wording: the live planner node's and eval's (:func:`vjepa_ros.image_notes.camera_size_note`).
+    size it sees blurred or sharpened images it never saw in training. ``options``: what sets the
+    camera size, named in the advice (``reach``: its ``--config`` file's keys). "" when the sizes
+    match. The rule and wording: the live planner node's and eval's
+    (:func:`vjepa_ros.image_notes.camera_size_note`).
     """
     return camera_size_note(width, height, model_size, trained_sizes, SizeNotes.FRAMES,
-                            "render the camera at the model's size",
-                            "render the camera at {size} px (--size)", larger_too=True)
+                            f"render the camera at the model's size ({options})",
+                            f"render the camera at {{size}} px ({options})", larger_too=True)
 
 
 def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
@@ -239,7 +242,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     notes = (setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
                         cem.gripper_round_threshold),
              image_size_note(getattr(model, "img_size", None), args.size, args.size,
-                             getattr(model, "trained_frame_sizes", None)))
+                             getattr(model, "trained_frame_sizes", None), "--size"))
     for note in notes:
         if note:
             say(f"note         {note}")
