@@ -87,25 +87,27 @@ def test_eval_notes_only_a_size_the_model_was_not_trained_at(width, height, note
         assert line.startswith(note) and line.endswith("record at 64x48"), line
 
 
-@pytest.mark.parametrize("size, note", [
-    (128, f"note         the camera's frames are 128x128 px, {TRAINED}: resized to its input"),
-    (32, f"note         the camera's frames are 32x32 px, {TRAINED}: {UPSAMPLED}"),
+@pytest.mark.parametrize("width, height, note", [
+    (64, 48, None),
+    (128, 128, f"note         the camera's frames are 128x128 px, {TRAINED}: resized to its "
+     "input"),
+    (32, 32, f"note         the camera's frames are 32x32 px, {TRAINED}: {UPSAMPLED}"),
 ])
-def test_run_notes_a_size_the_model_was_not_trained_at(size, note, model_64x48, tmp_path,
-                                                       capsys, monkeypatch):
-    from vjepa_ros.sim import task_run
+def test_run_notes_a_size_the_model_was_not_trained_at(width, height, note, model_64x48,
+                                                       tmp_path, capsys, monkeypatch):
+    pytest.importorskip("pybullet", reason="the simulator needs pybullet")
+    from test_run_task import _run_lines_until_the_first_step
 
-    def stop(*args, **kwargs):
-        raise RuntimeError("stopped before the first step")
-
-    monkeypatch.setattr(task_run, "run_task", stop)
-    assert main(["run", "--task", "reach-with-object", "--world-model", str(model_64x48),
-                 "--size", str(size), "--out", str(tmp_path / "out")]) == 1
-    notes = [line for line in capsys.readouterr().out.splitlines()
-             if line.startswith("note") and "px" in line]
-    (line,) = notes
-    assert line.startswith(note) and line.endswith("render the camera at 64x48 px (--size)"), \
-        line
+    lines = _run_lines_until_the_first_step(model_64x48, ["--width", str(width), "--height",
+                                                          str(height)], tmp_path, capsys,
+                                            monkeypatch)
+    notes = [line for line in lines if line.startswith("note") and " px" in line]
+    if note is None:
+        assert notes == [], notes
+    else:
+        (line,) = notes
+        assert line.startswith(note) and line.endswith(
+            "render the camera at 64x48 px (--width/--height)"), line
 
 
 @pytest.mark.parametrize("width, height, note", [
