@@ -265,9 +265,9 @@ def test_bench_runs_the_packaged_demo_model_as_an_agent_under_both_rules(tmp_pat
         "energy", "--json", str(rows_file)])
     assert _bench_main()() == 0
     printed = capsys.readouterr().out
-    assert "\n# note: demo: the camera's frames are 64x64 px, but the predictor was post-trained " \
-        "on 128x128 px frames (recorded in its checkpoint): upsampled to the world model's " \
-        "128x128 input" in printed
+    assert "\n# note: demo: the camera's frames are 64x64 px, but the predictor was " \
+        "post-trained on 128x128 px frames (recorded in its checkpoint): upsampled to the world " \
+        "model's 128x128 input" in printed
     assert re.search(r"^demo \[steps\]\s+cup\s+reach-with-object\s+\d+%\s+1\s", printed, re.M)
     assert re.search(r"^demo\s+cup\s+reach-with-object\s+energy\s+\d+%\s+1\s", printed, re.M)
     results = json.loads(rows_file.read_text())
