@@ -407,7 +407,8 @@ def test_missing_and_thin_camera_topics_name_the_bag_and_the_fix(tmp_path, episo
         read_recording(bag)
     bag = write_bag(tmp_path / "bag2", frames, states)
     with pytest.raises(BagError, match=f"{bag}: image topic /cam is not in the bag; image topics "
-                       "there: /camera/camera/color/image_raw: give --image-topic "
+                       "there: /camera/camera/color/image_raw: name the camera topic with "
+                       "--image-topic "
                        "/camera/camera/color/image_raw "):
         read_recording(bag, BagTopics(image="/cam"))
     empty = tmp_path / "empty"

@@ -59,12 +59,12 @@ def resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: li
     if topic not in types:
         raise BagError(
             f"{path}: image topic {topic} is not in the bag; image topics there: "
-            f"{', '.join(images)}: give {_option('image', images[0])}"
+            f"{', '.join(images)}: name the camera topic with {_option('image', images[0])}"
         )
     if types[topic] not in m.IMAGE_TYPES:
         raise BagError(
             f"{path}: topic {topic} has type {types[topic]}, expected one of {m.IMAGE_TYPES}; "
-            f"give the camera topic with {_option('image', images[0])}"
+            f"name the camera topic with {_option('image', images[0])}"
         )
     return topic
 
