@@ -20,7 +20,7 @@ from vjepa_ros.planning.planners import model_device
 from vjepa_ros.planning.refine import refinement_evaluations
 
 CHEAPER = {"samples": 100, "iterations": 5}  # vjepa-ros reach's planner on the CPU
-PROBE_SEQUENCES = 8  # timed after one warm-up sequence
+PROBE_SEQUENCES = 16  # timed after one warm-up sequence
 
 
 def sequences_per_step(cem: CEMConfig) -> int:
