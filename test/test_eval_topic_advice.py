@@ -75,3 +75,12 @@ def test_the_damage_is_said_first_whatever_error_follows(cut_camera_bag):
     assert "truncated at 20000 bytes" in message and "mcap recover" in message
     assert message.index("mcap recover") < message.index("has 1 message(s)")
     assert "\n" not in message
+
+
+def test_auto_passing_over_a_named_pose_topic_says_so():
+    recording = read_recording(FIELD / "joint-states-split", BagTopics(pose="/franka/pose"))
+    assert recording.state_source == "joint_states"
+    assert "pose topic /franka/pose is not in the bag: states from /joint_states by forward " \
+        "kinematics (--state-source auto)" in recording.notes
+    default = read_recording(FIELD / "joint-states-split")  # the default name: nothing to say
+    assert not any("pose topic" in note for note in default.notes)

@@ -324,7 +324,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             types = {c.topic: c.msgtype for c in reader.connections}
             notes: list[str] = list(reader.notes)
             image_topic = resolve_image_topic(path, types, config.image, notes)
-            source, state_topic = resolve_state_topic(path, types, config)
+            source, state_topic = resolve_state_topic(path, types, config, notes)
             if config.gripper and config.gripper in types and \
                     types[config.gripper] != m.JOINT_STATE:
                 raise BagError(f"{path}: gripper topic {config.gripper} has type "

@@ -45,7 +45,7 @@ def add_commands(sub) -> None:
     ev.add_argument("--max-steps", type=int, default=0,
                     help="evaluate at most N steps (0, the default: all)")
     ev.add_argument("--landscape-points", type=int, default=11,
-                    help="Δx/Δz energy landscape grid size per axis (0: none)")
+                    help="Δx/Δz energy landscape grid size per axis, 2..101 (0: none)")
     ev.add_argument("--min-motion", type=float, default=0.002,
                     help="executed motion [m] below which an axis' sign is not scored")
     add_topic_arguments(ev)

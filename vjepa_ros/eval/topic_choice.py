@@ -69,12 +69,14 @@ def resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: li
     return topic
 
 
-def resolve_state_topic(path: Path, types: dict[str, str], config) -> tuple[str, str | None]:
+def resolve_state_topic(path: Path, types: dict[str, str], config,
+                        notes: list[str] | None = None) -> tuple[str, str | None]:
     """Return ``(source, topic)`` of the arm's state for ``config`` (a ``BagTopics``).
 
     ``source``: "pose", "joint_states" or "none" (camera only, topic None). Raises BagError for
     a missing topic or one of the wrong type, naming the option to pass and the topic of the
-    right type found in the bag.
+    right type found in the bag. ``notes`` gets a note when auto passes over a pose topic that
+    was named (not the default) for want of it in the bag.
     """
     source = config.state_source
     if source == "none":
@@ -82,6 +84,11 @@ def resolve_state_topic(path: Path, types: dict[str, str], config) -> tuple[str,
     auto = source == "auto"
     if auto:
         source = "pose" if config.pose in types else "joint_states"
+        named = config.pose != type(config)().pose
+        if source == "joint_states" and named and config.joint_states in types and \
+                notes is not None:
+            notes.append(f"pose topic {config.pose} is not in the bag: states from "
+                         f"{config.joint_states} by forward kinematics (--state-source auto)")
     topic = config.pose if source == "pose" else config.joint_states
     if topic not in types:
         also = (f", nor is the pose topic {config.pose}" if auto and source == "joint_states"
