@@ -58,7 +58,8 @@ def cpu_cost_note(model, cem: CEMConfig, steps: int) -> str:
     Only when the model runs on the CPU and ``cem`` imagines more sequences a step than
     :data:`CHEAPER` (the option names are ``vjepa-ros eval``'s).
     """
-    if not is_costly_on_cpu(model, cem):
+    sized = getattr(model, "tokens_per_frame", None) and getattr(model, "embed_dim", None)
+    if not sized or not is_costly_on_cpu(model, cem):  # a stand-in model: nothing to time
         return ""
     each = seconds_per_sequence(model, cem)
     cheaper = dataclasses.replace(cem, **CHEAPER)
