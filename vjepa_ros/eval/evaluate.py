@@ -166,7 +166,8 @@ def evaluate_recording(
     ``before_planning``: called with the list of steps to evaluate once they are known and
     checked (their representations fit in memory, the planner's samples too), before any frame
     is encoded (``vjepa-ros eval`` prints its CPU cost note there). Raises ValueError for a
-    recording with no step to evaluate (:mod:`no_steps`) or too many to hold (:mod:`rep_memory`).
+    recording with no step to evaluate (:mod:`step_choice`) or too many to hold
+    (:mod:`rep_memory`).
     """
     from tqdm import tqdm
 
