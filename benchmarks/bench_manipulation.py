@@ -26,7 +26,8 @@ FILE     ``--checkpoint FILE`` (repeatable; ``demo`` = the packaged demo world m
 
 Run:  python benchmarks/bench_manipulation.py [--agents expert oracle random] [--seeds 20]
           [--seed-start 900000] [--objects cup box] [--checkpoint demo] [--max-steps N]
-          [--tasks grasp reach-with-object pick-and-place] [--size 128] [--json out.json]
+          [--tasks grasp reach-with-object pick-and-place] [--size 128 | --width 640
+          --height 480] [--json out.json]
           [--dense] [--gripper-round-threshold 0.1] [--samples S ...] [--device cpu]
           [--threads N]
           [--subgoal-rule steps energy] [--subgoal-energy-threshold E] [--subgoal-patience N]
@@ -78,6 +79,7 @@ from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.config import ConfigError  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
+from vjepa_ros.sim.camera_options import add_camera_size_arguments, camera_size  # noqa: E402
 from vjepa_ros.sim.choices import (  # noqa: E402
     DENSE_STEPS_DEFAULT,
     DENSE_STEPS_HELP,
@@ -85,7 +87,6 @@ from vjepa_ros.sim.choices import (  # noqa: E402
     check_dense_steps,
     subgoals_text,
 )
-from vjepa_ros.sim.config import CAMERA_SIZE_PX  # noqa: E402
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 from vjepa_ros.sim.run_command import image_size_note, load_run_model  # noqa: E402
@@ -242,7 +243,7 @@ def header_lines(args, cem, loop, switchings, seeds) -> list[str]:
     subgoals = "; ".join(f"{task}: {subgoals_text(task, args.dense, loop.dense_steps)}"
                          for task in args.tasks)
     return [
-        f"# manipulation: seeds {seeds[0]}..{seeds[-1]}, camera {args.size}x{args.size}; loop: "
+        f"# manipulation: seeds {seeds[0]}..{seeds[-1]}, camera {args.width}x{args.height}; loop: "
         f"blocking control, {cem.describe_method()} H {cem.horizon} S {cem.samples} "
         f"I {cem.iterations} k {cem.topk} maxnorm {cem.maxnorm}{round_threshold}"
         f"{cem.refine.describe()}; switching: {'; '.join(s.describe() for s in switchings)}"
@@ -262,7 +263,7 @@ def main() -> int:
     parser.add_argument("--seed-start", type=int, default=HELD_OUT_SEED_START)
     parser.add_argument("--objects", nargs="+", default=["cup", "box"], choices=["cup", "box"])
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
-    parser.add_argument("--size", type=int, default=128, help="camera image size [px]")
+    add_camera_size_arguments(parser)  # as vjepa-ros run
     parser.add_argument("--dense", action="store_true",
                         help="loop agents: a sub-goal image at every turn of the expert's motion "
                         "(DENSE_MILESTONES) instead of the paper's")
@@ -282,9 +283,10 @@ def main() -> int:
     check_threads_option(args.threads)
     if args.seeds < 1 or args.seed_start < 0:
         parser.error("--seeds must be >= 1 and --seed-start >= 0")
-    low, high = CAMERA_SIZE_PX
-    if not low <= args.size <= high:
-        parser.error(f"--size {args.size}: the camera image must be {low}..{high} px")
+    try:
+        args.width, args.height = camera_size(args)  # from here on: the camera's size
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.max_steps is not None and args.max_steps < 1:
         parser.error(f"--max-steps {args.max_steps}: must be >= 1")
     if not args.agents and not args.checkpoint:
@@ -316,7 +318,7 @@ def main() -> int:
     seeds = range(args.seed_start, args.seed_start + args.seeds)
     print("\n".join(header_lines(args, cem, loop, switchings, seeds)))
     for name, model in models:
-        note = image_size_note(model.img_size, args.size, args.size,
+        note = image_size_note(model.img_size, args.width, args.height,
                                getattr(model, "trained_frame_sizes", None))
         if note:
             print(f"# note: {name}: {note}")
@@ -324,7 +326,8 @@ def main() -> int:
           f"{'wall s':>6}  expert: agree, misses → recovered, sub-goal images")
     results = {}
     for kind in args.objects:
-        with Sim(manipulation_sim_config(args.seed_start, kind, args.size, args.size)) as sim:
+        with Sim(manipulation_sim_config(args.seed_start, kind, args.width,
+                                         args.height)) as sim:
             oracle = OracleWorldModel().attach(sim)  # remembers every frame from here on
             loop_agents = [(name, model, False) for name, model in models]
             loop_agents += [(agent, oracle, agent == "random") for agent in args.agents

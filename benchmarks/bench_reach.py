@@ -325,7 +325,9 @@ def main() -> int:
     except ValueError as exc:
         parser.error(str(exc))
     for path, model in models:
-        note = image_size_note(model.img_size, cam.width, cam.height)
+        note = image_size_note(model.img_size, cam.width, cam.height,
+                               getattr(model, "trained_frame_sizes", None),
+                               "sim.width/sim.height of --config")
         if note:
             print(f"  note: {path.name}: {note}")
     results = []

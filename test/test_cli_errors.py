@@ -160,7 +160,9 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
     (["eval", "BAG", "--out", "OUT", "--goal-offset", "-1"], "--goal-offset must be >= 0, got -1"),
     (["eval", "BAG", "--out", "OUT", "--max-steps", "-2"], "--max-steps must be >= 0, got -2"),
     (["eval", "BAG", "--out", "OUT", "--landscape-points", "1"],
-     "--landscape-points must be 0 (none) or >= 2"),
+     "--landscape-points must be 0 (none) or 2..101, got 1"),
+    (["eval", "BAG", "--out", "OUT", "--landscape-points", "100000"],
+     "--landscape-points must be 0 (none) or 2..101, got 100000"),
     (["eval", "BAG", "--out", "OUT", "--min-motion", "-0.1"],
      "--min-motion must be a finite length >= 0 [m], got -0.1"),
     (["eval", "BAG", "--out", "OUT", "--min-motion", "nan"], "--min-motion must be a finite"),
@@ -187,6 +189,8 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
     (["bag-from-npz", "OUT", "--rate", "1e308"], f"--rate {RATE}1e+308"),
     (["reach", "--out", "OUT", "--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
     (["reach", "--out", "OUT", "--goal-seed", "-1"], "--goal-seed must be an integer >= 0"),
+    (["reach", "--out", "OUT", "--goal-seed", "4294967296"],
+     "--goal-seed must lie in [0, 4294967295], got 4294967296"),  # the simulator's seeds
     (["train", "--out", "OUT", "--data", "DATA", "--lr", "-1"], "--lr must be a finite number"),
     (["train", "--out", "OUT", "--data", "DATA", "--steps", "0"], "--steps must be >= 1, got 0"),
     (["train", "--out", "OUT", "--data", "DATA", "--batch-size", "0"],
@@ -297,6 +301,16 @@ def test_a_cem_setting_the_user_did_not_give_says_where_its_value_comes_from(
     # reach has --samples but no --topk: the file's values are named by their keys
     ("planner:\n  topk: 500\n", 1, "planner.topk (500) must not exceed planner.samples (100)"),
     ("episode:\n  max_steps: 0\n", 1, "episode.max_steps must be an integer >= 1, got 0"),
+    # what reach passes to the simulator node, refused before any node starts (was: the node's
+    # "sim_node: SimConfig: camera.width/height must be 32..1024 px, got 0x128" after start-up,
+    # naming neither the file nor the key)
+    ("sim: {width: 0}\n", 1, "sim.width must lie in [32, 1024], got 0"),
+    ("sim: {height: 2000}\n", 1, "sim.height must lie in [32, 1024], got 2000"),
+    ("sim: {real_time_factor: -1}\n", 1, "sim.real_time_factor must lie in [0, inf), got -1.0"),
+    ("sim: {shadows: 3}\n", 1, "sim.shadows: expected true/false, got 3"),
+    ("episode: {camera_rate_hz: 5000}\n", 1,
+     "episode.camera_rate_hz must lie in (0, 1000], got 5000.0"),
+    ("goal_seed: 4294967296\n", 1, "goal_seed must lie in [0, 4294967295], got 4294967296"),
 ])
 def test_an_error_of_a_config_file_names_the_file_and_the_key(text, status, message, tmp_path,
                                                               capsys):

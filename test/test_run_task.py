@@ -194,6 +194,7 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
         (["--episodes", "0"], "--episodes 0: must be >= 1"),
         (["--seed", "-1"], "--seed -1: must be >= 0"),
         (["--size", "8"], "--size 8: .*32..1024 px"),
+        (["--width", "640", "--height", "2000"], "--height 2000: .*32..1024 px"),
         (["--max-steps", "0"], "--max-steps 0: must be >= 1"),
         (["--samples", "4"],
          r"--topk of config/reach_demo.yaml \(10\) must not exceed --samples \(4\)"),
@@ -228,6 +229,13 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
         lines = captured.err.strip().splitlines()
         assert len(lines) == 1 and re.match(f"vjepa-ros run: {message}", lines[0]), lines
         assert not out.exists(), extra
+    for camera, given in ((["--width", "640"], "--width was"),
+                          (["--width", "640", "--height", "480"], "--width and --height were")):
+        code = main(["run", "--task", "grasp", "--size", "64", *camera, "--out", str(out)])
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and lines == [  # a usage error: which size would win is not obvious
+            f"vjepa-ros run: --size is --width and --height at once, and {given} given too: "
+            "give --size alone (a square camera) or --width and --height"], lines
     code = main(["run", "--task", "reach-with-object", "--subgoals", "dense", "--dense-steps",
                  *"1 1 1 1 1 1 1 1 1".split(), "--out", str(out)])
     assert code == 1 and "--dense-steps is for grasp and pick-and-place" in capsys.readouterr().err
@@ -257,8 +265,9 @@ def test_bench_runs_the_packaged_demo_model_as_an_agent_under_both_rules(tmp_pat
         "energy", "--json", str(rows_file)])
     assert _bench_main()() == 0
     printed = capsys.readouterr().out
-    assert "\n# note: demo: the camera's frames are 64x64 px, smaller than the world model's " \
-        "128x128 input: they are upsampled" in printed
+    assert "\n# note: demo: the camera's frames are 64x64 px, but the predictor was " \
+        "post-trained on 128x128 px frames (recorded in its checkpoint): upsampled to the world " \
+        "model's 128x128 input" in printed
     assert re.search(r"^demo \[steps\]\s+cup\s+reach-with-object\s+\d+%\s+1\s", printed, re.M)
     assert re.search(r"^demo\s+cup\s+reach-with-object\s+energy\s+\d+%\s+1\s", printed, re.M)
     results = json.loads(rows_file.read_text())
@@ -309,17 +318,33 @@ def test_the_simulator_and_the_live_node_word_the_small_frames_note_alike():
     assert image_size_note(128, 40, 40).split(";")[0] == live.split(";")[0]
 
 
-def _run_lines_until_the_first_step(world_model, size, tmp_path, capsys, monkeypatch) -> list:
-    """Return what ``run --size SIZE`` with ``world_model`` prints before its first step."""
+def _run_lines_until_the_first_step(world_model, camera: list[str], tmp_path, capsys,
+                                    monkeypatch, setups: list | None = None) -> list:
+    """Return what ``run CAMERA`` with ``world_model`` prints before its first step.
+
+    ``camera``: the camera size options (``["--size", "40"]``); ``setups`` gets the task set-up
+    the first step would have planned toward (its sub-goal images).
+    """
     from vjepa_ros.sim import task_run
 
-    def stop(*args, **kwargs):
+    def stop(sim, model, setup, *args, **kwargs):
+        if setups is not None:
+            setups.append(setup)
         raise RuntimeError("stopped before the first step")
 
     monkeypatch.setattr(task_run, "run_task", stop)
     assert main(["run", "--task", "reach-with-object", "--world-model", str(world_model),
-                 "--size", str(size), "--out", str(tmp_path / "out")]) == 1
+                 *camera, "--out", str(tmp_path / "out")]) == 1
     return capsys.readouterr().out.splitlines()
+
+
+def test_run_renders_a_camera_of_another_width_than_height(tmp_path, capsys, monkeypatch):
+    """``run --width 64 --height 48``, as collect and record take them (``--size`` took one)."""
+    setups: list = []
+    lines = _run_lines_until_the_first_step("oracle", ["--width", "64", "--height", "48"],
+                                            tmp_path, capsys, monkeypatch, setups)
+    assert any(", camera 64x48; " in line for line in lines), lines
+    assert {goal.frame.shape for goal in setups[0].goals} == {(48, 64, 3)}
 
 
 @pytest.mark.parametrize("size, noted", [(40, True), (64, False)])
@@ -328,9 +353,10 @@ def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_
     """``run --size 40`` with a 64 px model once ran without a word."""
     from vjepa_ros.models.checkpoint import check_checkpoint
 
-    assert check_checkpoint(tiny_world_model) == 64, "the size its file records"
+    assert check_checkpoint(tiny_world_model) == (64, None), "the size its file records"
 
-    lines = _run_lines_until_the_first_step(tiny_world_model, size, tmp_path, capsys, monkeypatch)
+    lines = _run_lines_until_the_first_step(tiny_world_model, ["--size", str(size)], tmp_path,
+                                            capsys, monkeypatch)
     expected = f"note         the camera's frames are {size}x{size} px, smaller than the world " \
         "model's 64x64 input: they are upsampled"
     assert any(line.startswith(expected) for line in lines) is noted, lines
@@ -340,8 +366,10 @@ def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_
     (96, [(96, 96)], ""),  # larger than the 64 px input, but the size it was post-trained at
     (64, [(96, 96)], "the camera's frames are 64x64 px, but the predictor was post-trained on "
      "96x96 px frames (recorded in its checkpoint): resized to its input they are sharper or "
-     "blurrier than in training, so plans may be worse; render the camera at 96x96 px (--size)"),
-    (40, [(96, 96)], "frames are 40x40 px, smaller than the world model's 64x64 input"),
+     "blurrier than in training, so plans may be worse; render the camera at 96x96 px "
+     "(--width/--height)"),
+    (40, [(96, 96)], "frames are 40x40 px, but the predictor was post-trained on 96x96 px "
+     "frames (recorded in its checkpoint): upsampled to the world model's 64x64 input"),
     (128, None, "frames are 128x128 px, larger than the world model's 64x64 input, the size it "
      "was trained at"),  # no record: the input size is taken for the trained one
 ])
@@ -373,7 +401,8 @@ def test_run_notes_a_camera_size_other_than_the_one_the_checkpoint_records(
         build_predictor(img_size=64, embed_dim=32, predictor_embed_dim=32, depth=1, num_heads=2),
         data={"frame_sizes": [[96, 96]]})
 
-    lines = _run_lines_until_the_first_step(path, size, tmp_path, capsys, monkeypatch)
+    lines = _run_lines_until_the_first_step(path, ["--size", str(size)], tmp_path, capsys,
+                                            monkeypatch)
     expected = f"note         the camera's frames are {size}x{size} px, but the predictor was " \
         "post-trained on 96x96 px frames (recorded in its checkpoint)"
     assert any(line.startswith(expected) for line in lines) is noted, lines

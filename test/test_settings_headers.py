@@ -73,11 +73,12 @@ def test_bench_manipulation_header_names_refinement_method_and_each_tasks_sub_go
 
     bench = _bench("bench_manipulation")
     args = argparse.Namespace(tasks=["grasp", "reach-with-object", "pick-and-place"],
-                              dense=True, size=128, max_steps=None)
+                              dense=True, width=640, height=480, max_steps=None)
     loop = task_loop_config(None, [3, 3, 3, 3, 3, 4, 4, 4, 4], True)
     settings, subgoals = bench.header_lines(args, ICEM, loop, [GoalSwitchConfig()],
                                             range(900000, 900002))
     assert "ICEM (noise_beta 3.0, " in settings and "H 1 S 100 I 5 k 10 maxnorm 0.05" in settings
+    assert ", camera 640x480; " in settings  # --width/--height, as vjepa-ros run (was: --size)
     assert ", refine 5 steps lr 0.05;" in settings
     assert subgoals == (
         "# sub-goals: grasp: dense sub-goals (steps: approach 3, pre-grasp 3, descend 3, "

@@ -2,12 +2,13 @@
 
 One wording for ``vjepa-ros eval`` (a bag's frames, a ``--goal`` file), the live planner node
 (camera frames, the active goal image) and the simulator commands (``run``, ``reach``, the
-benchmarks): :func:`frame_size_note` when frames are smaller than the world model's input (they
-are upsampled; in the simulator also larger ones), :func:`goal_size_note` when the goal image's
+benchmarks): :func:`camera_size_note` is the one rule for the frames. When the model's file
+records the frame sizes it was post-trained on (``vjepa-ros train`` does), a recorded size gets
+no note and any other :func:`trained_size_note`, which also says when the frames are upsampled;
+when it records none, :func:`frame_size_note` notes frames smaller than the world model's input
+(upsampled; in the simulator also larger ones). :func:`goal_size_note` notes a goal image whose
 size is not the frames' (another camera or another resolution: another scale or framing after
-the model's crop and resize). :func:`camera_size_note` adds :func:`trained_size_note`: frames
-of another size than those the model was post-trained on, when its file records them (``vjepa-ros
-train`` does). :class:`SizeNotes` gives each note once to a live stream.
+the model's crop and resize). :class:`SizeNotes` gives each note once to a live stream.
 """
 
 from __future__ import annotations
@@ -44,22 +45,30 @@ def frame_size_note(width: int, height: int, model_size, frames: str = "the bag'
 
 
 def trained_size_note(width: int, height: int, trained_sizes, frames: str = "the bag's frames",
-                      advice: str = "record at {size}") -> str:
+                      advice: str = "record at {size}", model_size=None,
+                      model: str = "the world model") -> str:
     """Return a note when ``width`` x ``height`` px frames are not a size the model trained on.
 
     ``trained_sizes``: the (height, width) [px] frame sizes the world model was post-trained on,
     as its checkpoint records them (``WorldModel.trained_frame_sizes``; None: unknown, no note).
     The model resizes every frame to its input size, so frames of another size show it the scene
     sharper or blurrier than in training and plans may be worse (the 128 px demo model on a
-    256 px simulator). ``advice``: what to do, ``{size}`` becoming the first trained size
-    ("128x128"). "" when the frames have a trained size.
+    256 px simulator). ``model_size``: the input size (as :func:`frame_size_note` takes it;
+    None: not said): frames smaller than it are said to be upsampled to it. ``advice``: what to
+    do, ``{size}`` becoming the first trained size ("128x128"). "" when the frames have a
+    trained size.
     """
     if not trained_sizes or (height, width) in {tuple(size) for size in trained_sizes}:
         return ""
     sizes = [f"{size_w}x{size_h}" for size_h, size_w in trained_sizes]
+    resized = "resized to its input"
+    if model_size is not None:
+        model_h, model_w = input_size(model_size)
+        if height < model_h or width < model_w:
+            resized = f"upsampled to {model}'s {model_w}x{model_h} input"
     return (f"{frames} are {width}x{height} px, but the predictor was post-trained on "
-            f"{' and '.join(sizes)} px frames (recorded in its checkpoint): resized to its input "
-            f"they are sharper or blurrier than in training, so plans may be worse; "
+            f"{' and '.join(sizes)} px frames (recorded in its checkpoint): {resized} they are "
+            f"sharper or blurrier than in training, so plans may be worse; "
             f"{advice.format(size=sizes[0])}")
 
 
@@ -69,16 +78,18 @@ def camera_size_note(width: int, height: int, model_size, trained_sizes,
                      trained_advice: str = "record at {size}", larger_too: bool = False) -> str:
     """Return the one size note for frames of ``width`` x ``height`` px, or "".
 
-    :func:`frame_size_note` (smaller than the model's input ``model_size``: upsampled) when due,
-    else :func:`trained_size_note` (another size than the recorded ``trained_sizes``), each with
-    its advice. The comparison of the live planner node, ``vjepa-ros eval`` and the simulator
-    commands (``run``, bench_manipulation.py). ``larger_too`` (the simulator): frames larger
-    than the input are noted too where the model's file records no trained sizes (then its
-    input size is taken for the size it was trained at, :func:`frame_size_note`).
+    The rule of the live planner node, ``vjepa-ros eval``, ``camera-check`` and the simulator
+    commands (``run``, ``reach``, the benchmarks). ``trained_sizes`` recorded (the model's
+    ``trained_frame_sizes``): a recorded size gets no note, any other :func:`trained_size_note`
+    with ``trained_advice`` (saying too when they are smaller than the input ``model_size``:
+    upsampled). None recorded: :func:`frame_size_note` with ``advice``, for frames smaller than
+    ``model_size`` and, with ``larger_too`` (the simulator, whose models were trained on renders
+    of their input size), larger ones.
     """
-    return (frame_size_note(width, height, model_size, frames, advice,
-                            larger_too=larger_too and not trained_sizes)
-            or trained_size_note(width, height, trained_sizes, frames, trained_advice))
+    if trained_sizes:
+        return trained_size_note(width, height, trained_sizes, frames, trained_advice,
+                                 model_size)
+    return frame_size_note(width, height, model_size, frames, advice, larger_too=larger_too)
 
 
 def grouped_frame_size_notes(items, model_size, frames, advice, **wording) -> list[str]:

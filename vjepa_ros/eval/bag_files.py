@@ -43,18 +43,23 @@ class BagReader:
     ``connections`` (rosbags ``Connection`` list), ``messages(connections)`` yields
     ``(connection, receive time ns, raw CDR bytes)`` part after part; ``storage`` is "mcap" or
     "sqlite3", ``compression`` a label ("none", "zstd file", "zstd message", "zstd chunks", ...),
-    ``notes`` what was repaired or lost while opening; ``lost`` whether messages were lost (a
-    truncated or corrupt data file), not merely repaired (a missing ``metadata.yaml``).
+    ``notes`` what was repaired or lost while opening; ``damage`` those of them that say messages
+    were lost (a truncated or corrupt data file), not merely repaired (a missing
+    ``metadata.yaml``); ``lost`` whether there are any.
     """
 
     def __init__(self, path: Path, parts, storage: str, compression: str, notes: list[str],
-                 cleanup=(), zstd_messages=False, lost=False):
+                 cleanup=(), zstd_messages=False, damage=()):
         self.path, self.parts, self.storage, self.compression = path, list(parts), storage, \
             compression
-        self.notes, self._cleanup, self.lost = list(notes), list(cleanup), lost
+        self.notes, self._cleanup, self.damage = list(notes), list(cleanup), list(damage)
         # Message-compressed data files read without metadata.yaml (rosbag2 records that mode
         # only there): each message is a zstd frame.
         self._zstd_messages = zstd_messages
+
+    @property
+    def lost(self) -> bool:
+        return bool(self.damage)
 
     @property
     def connections(self) -> list:
@@ -169,7 +174,7 @@ def _chunk_compression(stores) -> str:
 
 
 def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) -> BagReader:
-    parts, cleanup, storages, compressions, lost = [], [], set(), set(), False
+    parts, cleanup, storages, compressions, damage = [], [], set(), set(), []
     try:
         for file in files:
             inner, compression = file, None
@@ -178,7 +183,7 @@ def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) 
                 compression = "zstd file"
                 if note:
                     notes.append(note)
-                    lost = True
+                    damage.append(note)
             storage = STORAGE_OF_SUFFIX.get(inner.suffix)
             if storage is None:
                 episode = ("; an episode file: write it as a bag with `vjepa-ros bag-from-npz "
@@ -187,10 +192,11 @@ def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) 
                                f"{', '.join(DATA_SUFFIXES)}){episode}")
             part, note = _open_data_file(inner, storage, file, salvage)
             parts.append(part)
-            lost = lost or getattr(getattr(part, "damage", None), "damaged", False)
             storages.add(storage)
             if note:
                 notes.append(note)
+                if getattr(getattr(part, "damage", None), "damaged", False):
+                    damage.append(note)
             if compression is None and storage == "mcap":
                 compression = _chunk_compression([getattr(part, "storage", part)])
             compressions.add(compression or "none")
@@ -210,7 +216,7 @@ def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) 
     if zstd_messages:
         compression = "zstd message"
     return BagReader(path, parts, storages.pop(), compression, notes, cleanup, zstd_messages,
-                     lost)
+                     damage)
 
 
 def _messages_are_zstd(part) -> bool:

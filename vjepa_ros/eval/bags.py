@@ -32,6 +32,7 @@ from vjepa_ros.eval.bag_files import (
     open_reader,
     storage_of,
 )
+from vjepa_ros.eval.topic_choice import arm_topic_fix, resolve_image_topic, resolve_state_topic
 from vjepa_ros.image_notes import camera_size_note, goal_size_note
 from vjepa_ros.images import EncodingError, ImageError, decode_image_message
 from vjepa_ros.robot.base_frame import frame_matches
@@ -284,50 +285,6 @@ def decode_frame(path: Path, topic: str, msgtype: str, raw: bytes, ordinal: int,
 JointsToPose = Callable[[list[str], np.ndarray], np.ndarray]
 
 
-def _resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: list[str]):
-    if topic not in types and f"{topic}/compressed" in types:
-        notes.append(f"{topic} not recorded: reading {topic}/compressed")
-        topic = f"{topic}/compressed"
-    if topic not in types:
-        images = [t for t, ty in types.items() if ty in m.IMAGE_TYPES]
-        raise BagError(
-            f"{path}: image topic {topic} is not in the bag; image topics there: "
-            f"{', '.join(images) or 'none'} (all topics: {', '.join(sorted(types)) or 'none'}); "
-            "name the camera topic with --image-topic (data.topics.image)"
-        )
-    if types[topic] not in m.IMAGE_TYPES:
-        raise BagError(
-            f"{path}: topic {topic} has type {types[topic]}, expected one of {m.IMAGE_TYPES}; "
-            "name the camera topic with --image-topic (data.topics.image)"
-        )
-    return topic
-
-
-def _resolve_state_topic(path: Path, types: dict[str, str], config: BagTopics):
-    source = config.state_source
-    if source == "none":
-        return source, None
-    if source == "auto":
-        source = "pose" if config.pose in types else "joint_states"
-    topic = config.pose if source == "pose" else config.joint_states
-    expected = m.POSE_TYPES if source == "pose" else (m.JOINT_STATE,)
-    if topic not in types:
-        other = "joint_states" if source == "pose" else "pose"
-        other_topic = config.joint_states if source == "pose" else config.pose
-        fix = (f"give --state-source {other} (or auto): {other_topic} is in the bag"
-               if other_topic in types else f"record {config.pose} (PoseStamped) or "
-               f"{config.joint_states} (JointState)")
-        raise BagError(
-            f"{path}: state topic {topic} ({source}) is not in the bag; {fix}. Topics there: "
-            f"{', '.join(f'{t} [{ty}]' for t, ty in sorted(types.items()))}"
-        )
-    if types[topic] not in expected:
-        raise BagError(
-            f"{path}: topic {topic} has type {types[topic]}, expected {' or '.join(expected)}"
-        )
-    return source, topic
-
-
 def read_recording(
     path: str | Path, topics: BagTopics | None = None, joints_to_pose: JointsToPose | None = None
 ) -> Recording:
@@ -338,14 +295,36 @@ def read_recording(
     """
     config = (topics or BagTopics()).check()
     path = Path(path).expanduser()
+    damage: list[str] = []  # the reader's notes on lost messages, filled once it is open
+    try:
+        return _index_recording(path, config, joints_to_pose, damage)
+    except BagError as exc:
+        raise damage_first(exc, damage) from exc
+
+
+def damage_first(exc: BagError, damage: list[str]) -> BagError:
+    """Return ``exc`` led by the notes on what the bag lost (itself when none, or it says so).
+
+    A damaged recording can fail later for what the damage took (one frame left of a cut
+    camera stream): the damage is the cause to read first, whatever the error.
+    """
+    missing = [note for note in damage if note not in str(exc)]
+    if not missing:
+        return exc
+    kind = DamagedBagError if isinstance(exc, DamagedBagError) else BagError
+    return kind(f"{'; '.join(missing)}. What is intact: {exc}")
+
+
+def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list[str]):
     salvaged = False
     while True:  # a second pass reads a damaged MCAP by its intact records
         reader = open_reader(path, salvage=True) if salvaged else open_reader(path)
+        damage[:] = reader.damage
         try:
             types = {c.topic: c.msgtype for c in reader.connections}
             notes: list[str] = list(reader.notes)
-            image_topic = _resolve_image_topic(path, types, config.image, notes)
-            source, state_topic = _resolve_state_topic(path, types, config)
+            image_topic = resolve_image_topic(path, types, config.image, notes)
+            source, state_topic = resolve_state_topic(path, types, config, notes)
             if config.gripper and config.gripper in types and \
                     types[config.gripper] != m.JOINT_STATE:
                 raise BagError(f"{path}: gripper topic {config.gripper} has type "
@@ -430,7 +409,7 @@ def read_recording(
         series = read[state_topic] = _joint_series(path, state_topic, collected, times_of, joints)
         state_times = series.arm_times
         ee = _joints_to_ee(path, state_topic, series, state_msgs, joints_to_pose,
-                           config.joint_prefix)
+                           config.joint_prefix, types)
         if series.foreign:
             notes.append(f"{series.foreign} message(s) on {state_topic} about other joints "
                          "ignored")
@@ -488,14 +467,13 @@ def _joint_series(path, topic, collected, times_of, joints: JointStateReader) ->
 
 
 def _joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
-                  joint_prefix: str = "") -> np.ndarray:
+                  joint_prefix: str = "", types=None) -> np.ndarray:
     if len(series.arm) == 0:
         names = sorted({name for names, _ in rows for name in names})
         found = arm_prefixes(names)
         fix = (f"--joint-prefix {joint_prefix} names none of them: give --joint-prefix "
                f"{found[0]} (or leave it out: the prefix is found from the names)"
-               if joint_prefix and found else "give the arm's topic with --joint-states-topic "
-               "or record the end-effector pose (--pose-topic)")
+               if joint_prefix and found else arm_topic_fix(types or {}, topic))
         raise BagError(
             f"{path}: {topic}: no message holds the 7 arm joints (<prefix>panda_joint1..7 or "
             f"<prefix>fr3_joint1..7; names there: {', '.join(names[:20]) or 'none'}); {fix}"

@@ -45,7 +45,7 @@ def add_commands(sub) -> None:
     ev.add_argument("--max-steps", type=int, default=0,
                     help="evaluate at most N steps (0, the default: all)")
     ev.add_argument("--landscape-points", type=int, default=11,
-                    help="Δx/Δz energy landscape grid size per axis (0: none)")
+                    help="Δx/Δz energy landscape grid size per axis, 2..101 (0: none)")
     ev.add_argument("--min-motion", type=float, default=0.002,
                     help="executed motion [m] below which an axis' sign is not scored")
     add_topic_arguments(ev)
@@ -170,15 +170,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
         model_args = model_hyper_parameters(args)
         # the options first, then the files: created by write_report, after the run
         output_dir(out, create=False)
+        from vjepa_ros.eval.out_reuse import previous_report_note
+
+        out_note = previous_report_note(out, args.bag)  # another bag's report: refused
         goal = None if args.goal is None else _goal_image(args.goal)
         check_input_paths(args)  # --checkpoint, --device, --dtype
         from vjepa_ros.eval.bag_files import open_reader
         from vjepa_ros.eval.bags import read_recording
+        from vjepa_ros.eval.report import note_lines
 
         open_reader(args.bag).close()  # a missing or unreadable bag: at once
         # its topics and states (a wrong --image-topic): before torch and the model
         recording = read_recording(args.bag, topics_from_args(args))
+        for line in note_lines(filter(None, [out_note, *recording.notes])):
+            print(line)  # about the input: before the results, where they are seen
+        from vjepa_ros.eval.step_choice import choose_steps
+
+        choose_steps(recording, config, cem.horizon, goal is not None)  # too short: no model
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
+        from vjepa_ros.eval.cpu_cost import cpu_cost_note
         from vjepa_ros.eval.evaluate import evaluate_recording
         from vjepa_ros.eval.report import summary_lines, write_report
 
@@ -188,14 +198,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
         notes = [recording.frame_size_note(getattr(model, "img_size", None),
                                            getattr(model, "trained_frame_sizes", None)),
                  "" if goal is None else recording.goal_size_note(goal.shape)]
-        for note in filter(None, notes):
-            print(f"note          {note}")
-        report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet)
+        for line in note_lines(filter(None, notes)):
+            print(line)
+
+        def cost_note(chosen):
+            for line in note_lines(filter(None, [cpu_cost_note(model, cem, len(chosen))])):
+                print(line, flush=True)
+
+        report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet,
+                                    before_planning=cost_note)
         written = write_report(report, out, plots=not args.no_plots)
     except (BagError, OSError, ValueError, RuntimeError) as exc:
-        print(f"vjepa-ros eval: {exc}", file=sys.stderr)
+        # EvalConfig's and CEMConfig's names (no step to evaluate: goal_offset, rate_hz) as options
+        print(f"vjepa-ros eval: {option_message(str(exc), EVAL_OPTIONS)}", file=sys.stderr)
         return exit_status(exc)  # 2: a malformed --encoder-arg (config.UsageError)
-    print("\n".join(summary_lines(report)))
+    print("\n".join(summary_lines(report, input_notes=False)))
     print(f"written       {', '.join(str(p) for p in written.values())}")
     return 0
 

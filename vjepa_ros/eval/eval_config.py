@@ -15,6 +15,11 @@ from vjepa_ros.config import param
 # the range the grid has no usable step (one step in 10 s) or more steps than any camera has
 # frames; an infinite or huge rate once overflowed the grid, a tiny one the int64 stamps.
 RATE_RANGE_HZ = (0.1, 100.0)
+# Grid points per axis of the energy landscape: points² action sequences are rolled out and kept
+# ([G, H, 7] float32), 101² = 10201, about the predictor work of one paper-preset planning step
+# (8000). 100000 once planned every step, then asked torch for 280 GB and ended with its raw
+# allocator message.
+LANDSCAPE_POINTS_MAX = 101
 
 
 def rate_problem(name: str, rate_hz: float) -> str:
@@ -43,7 +48,8 @@ class EvalConfig:
         "from; a longer gap drops the step.",
     )
     landscape_points: int = param(
-        11, "Grid points per axis of the Δx/Δz energy landscape (0: no landscape)."
+        11, "Grid points per axis of the Δx/Δz energy landscape: 0 (no landscape) or "
+        f"2..{LANDSCAPE_POINTS_MAX}."
     )
     landscape_step: int = param(-1, "Step of the energy landscape; -1: the first evaluated step.")
     encode_batch: int = param(8, "Frames per encoder call.")
@@ -58,8 +64,13 @@ class EvalConfig:
         if not 0 <= self.min_motion_m < math.inf:
             raise ValueError(f"min_motion_m must be a finite length >= 0 [m], got "
                              f"{self.min_motion_m}")
-        if self.landscape_points == 1:
-            raise ValueError("landscape_points must be 0 (none) or >= 2")
+        if self.landscape_points == 1 or self.landscape_points > LANDSCAPE_POINTS_MAX:
+            raise ValueError(
+                f"landscape_points must be 0 (none) or 2..{LANDSCAPE_POINTS_MAX}, got "
+                f"{self.landscape_points}: the landscape rolls out points x points action "
+                f"sequences ({LANDSCAPE_POINTS_MAX}: {LANDSCAPE_POINTS_MAX ** 2}, about one "
+                "paper-preset planning step)"
+            )
         if self.encode_batch < 1:
             raise ValueError(f"encode_batch must be >= 1, got {self.encode_batch}")
         return self

@@ -28,8 +28,9 @@ import torch
 from vjepa_ros.eval import metrics
 from vjepa_ros.eval.bags import BagTopics, JointsToPose, Recording, read_recording
 from vjepa_ros.eval.eval_config import EvalConfig
-from vjepa_ros.eval.rate_hint import slow_camera_hint
-from vjepa_ros.eval.resample import Steps, resample
+from vjepa_ros.eval.rep_memory import representations_problem
+from vjepa_ros.eval.resample import Steps
+from vjepa_ros.eval.step_choice import choose_steps, planned_steps  # noqa: F401 - re-exported
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
 
 
@@ -41,13 +42,6 @@ def executed_actions(states: np.ndarray, start: int, horizon: int) -> torch.Tens
     """Actions [H, 7] the robot executed from step ``start``: s_{k+1} ⊖ s_k, float32."""
     window = torch.as_tensor(states[start:start + horizon + 1], dtype=torch.float64)
     return state_difference(window[:-1], window[1:]).float()
-
-
-def planned_steps(steps: Steps, horizon: int, goal_offset: int | None, max_steps: int):
-    """Return the steps k whose context, executed actions and goal frame are all valid."""
-    span = horizon if goal_offset is None else max(horizon, goal_offset)
-    chosen = [k for k in range(len(steps)) if steps.runs_valid(k, span)]
-    return chosen[:max_steps] if max_steps else chosen
 
 
 def encode_steps(model, recording: Recording, steps: Steps, indices, batch: int):
@@ -138,6 +132,7 @@ def _range(values: np.ndarray) -> dict:
 def describe_recording(recording: Recording, steps: Steps) -> dict:
     return {
         "path": str(recording.path),
+        "absolute_path": str(Path(recording.path).expanduser().absolute()),
         "storage": recording.storage,
         "compression": recording.compression,
         "duration_s": recording.duration_s,
@@ -164,30 +159,34 @@ def evaluate_recording(
     config: EvalConfig | None = None,
     goal_image: np.ndarray | None = None,
     progress: bool = False,
+    before_planning=None,
 ) -> dict:
-    """Evaluate the planner on an indexed recording; return the report dict."""
+    """Evaluate the planner on an indexed recording; return the report dict.
+
+    ``before_planning``: called with the list of steps to evaluate once they are known and
+    checked (their representations fit in memory, the planner's samples too), before any frame
+    is encoded (``vjepa-ros eval`` prints its CPU cost note there). Raises ValueError for a
+    recording with no step to evaluate (:mod:`step_choice`) or too many to hold
+    (:mod:`rep_memory`).
+    """
     from tqdm import tqdm
 
     config = (config or EvalConfig()).check()
-    steps = resample(recording.image_times, recording.state_times, recording.states,
-                     config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s)
     horizon = cem.horizon
-    offset = None if goal_image is not None else (config.goal_offset or horizon)
-    chosen = planned_steps(steps, horizon, offset, config.max_steps)
-    if not chosen:
-        raise ValueError(
-            f"{recording.path}: no step to evaluate: {int(steps.valid.sum())} valid of "
-            f"{len(steps)} steps at {config.rate_hz:g} Hz, and each needs "
-            f"{max(horizon, offset or 0)} valid steps after it (dropped: {steps.dropped or 0})"
-            f"{slow_camera_hint(recording.image_times, config.rate_hz, steps.dropped)}"
-        )
+    steps, offset, chosen = choose_steps(recording, config, horizon, goal_image is not None)
     landscape_at = chosen[0] if config.landscape_step < 0 else config.landscape_step
     if config.landscape_points and landscape_at not in chosen:
         raise ValueError(f"landscape_step {config.landscape_step} is not an evaluated step "
                          f"(evaluated: {chosen[0]}..{chosen[-1]})")
-    planner = make_planner(model, cem, seed=config.seed)  # too many samples: before encoding
-    started = time.perf_counter()
     needed = set(chosen) | ({k + offset for k in chosen} if offset else set())
+    frames = len({int(steps.frame_indices[k]) for k in needed})
+    problem = representations_problem(model, frames, len(chosen))
+    if problem:
+        raise ValueError(f"{recording.path}: {problem}")
+    planner = make_planner(model, cem, seed=config.seed)  # too many samples: before encoding
+    if before_planning is not None:
+        before_planning(chosen)
+    started = time.perf_counter()
     reps, encode_seconds = encode_steps(model, recording, steps, needed, config.encode_batch)
     fixed_goal = None
     if goal_image is not None:

@@ -119,8 +119,21 @@ def _closedness(spread: dict | None) -> str:
     return f" (closedness {spread['min']:.2f}..{spread['max']:.2f})"
 
 
-def summary_lines(report: dict) -> list[str]:
-    """Return the human-readable summary of a report (what ``vjepa-ros eval`` prints)."""
+def note_lines(notes) -> list[str]:
+    """Return ``note``/``warning`` lines of notes (a "warning: " prefix makes a warning line)."""
+    lines = []
+    for note in notes:
+        warning = note.startswith("warning: ")
+        lines.append(f"{'warning' if warning else 'note':<14}{note[9:] if warning else note}")
+    return lines
+
+
+def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
+    """Return the human-readable summary of a report (what ``vjepa-ros eval`` prints).
+
+    ``input_notes``: end with the notes on the recording (``recording.notes``) too; the command
+    prints those before the results, where they are seen, and passes False.
+    """
     rec, summary = report["recording"], report["summary"]
     actions, energy = summary["actions"], summary["energy"]
     plan, encode = summary["latency_s"]["plan"], summary["latency_s"]["encode_per_frame"]
@@ -155,7 +168,4 @@ def summary_lines(report: dict) -> list[str]:
         f"throughput    {_fmt(summary['steps_per_s'], '.2f')} steps/s "
         f"({summary['wall_s']:.1f} s in all)",
     ]
-    for note in rec["notes"] + report.get("notes", []):
-        warning = note.startswith("warning: ")
-        lines.append(f"{'warning' if warning else 'note':<14}{note[9:] if warning else note}")
-    return lines
+    return lines + note_lines((rec["notes"] if input_notes else []) + report.get("notes", []))

@@ -30,6 +30,7 @@ import re
 import warnings
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -175,26 +176,40 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
     return encoder_state, predictor_state, config
 
 
-def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder") -> int | None:
+class CheckpointSizes(NamedTuple):
+    """What a world model file says of image sizes (:func:`check_checkpoint`).
+
+    ``img_size``: the input size [px] the model resizes frames to (an int for a square, as the
+    file's ``config`` or the official preset its shapes match say; None when the file records
+    none, or for a folder). ``trained_frame_sizes``: the (height, width) [px] sizes of the frames
+    it was post-trained on, as the file records them (:func:`trained_frame_sizes`; None: not
+    recorded).
+    """
+
+    img_size: int | None
+    trained_frame_sizes: list[tuple[int, int]] | None
+
+
+def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder") -> CheckpointSizes:
     """Raise unless ``path`` holds checkpoint entries; cheap (a zip file is memory-mapped).
 
     For commands that hand the file to another process (``vjepa-ros reach``'s planner node): the
     one-line :func:`not_a_checkpoint` error comes before anything starts. Raises
-    FileNotFoundError or :class:`CheckpointError` (as :func:`load_models`). A folder (a Hugging
-    Face snapshot) is not checked here.
+    FileNotFoundError or :class:`CheckpointError` (as :func:`load_models`; also for a malformed
+    ``config.data.frame_sizes``). A folder (a Hugging Face snapshot) is not checked here.
 
-    Returns the image size [px] the model was trained at as :func:`load_models` reads it (the
-    file's ``config`` entry, else the official preset its shapes match); None when the file
-    records none (or for a folder).
+    Returns the image sizes of the model as :func:`load_world_model` reads them
+    (:class:`CheckpointSizes`: both None for a folder), for the camera size note
+    (``image_notes.camera_size_note``) before the model loads.
     """
     path = Path(path)
     if path.is_dir():
-        return None
+        return CheckpointSizes(None, None)
     encoder_state, _, config = split_checkpoint(read_checkpoint_file(path), path, encoder_key)
     size = config.get("encoder", {}).get("img_size")
     if size is None:
         size = _file_encoder_values(encoder_state, path).get("img_size")
-    return size
+    return CheckpointSizes(size, trained_frame_sizes(config, path))
 
 
 def _file_encoder_values(state: dict, path: Path) -> dict:

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 SIM = "sim_node"
 CAMERA_TOPIC = "/camera/camera/color/image_raw"
+SIZE_SETTINGS = "sim.width/sim.height of a --config file"  # what sets the simulator's camera
 
 
 def fresh_out_dir(base: Path | None = None) -> Path:
@@ -129,8 +130,9 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
         say(f"ROS          domain {os.environ.get('ROS_DOMAIN_ID', '0')}, this machine only "
             "(watch with the same ROS_DOMAIN_ID and ROS_LOCALHOST_ONLY=1)")
         say(f"world model  {checkpoint}")
-        note = image_size_note(check_checkpoint(checkpoint), config.sim.width,
-                               config.sim.height)
+        sizes = check_checkpoint(checkpoint)
+        note = image_size_note(sizes.img_size, config.sim.width, config.sim.height,
+                               sizes.trained_frame_sizes, SIZE_SETTINGS)
         if note:
             say(f"note         {note}")
         processes = demo_processes(demo_nodes(config, checkpoint))

@@ -91,7 +91,7 @@ def checked_sim_options(args: argparse.Namespace, frames: int) -> tuple:
 
     ``collect`` and ``record`` check them before any simulator starts; ValueError naming the
     option (``--width/--height must be 32..1024 px`` (``sim.config.CAMERA_SIZE_PX``, as
-    ``run --size``), ``--seed -1: must be >= 0``).
+    ``run``), ``--seed -1: must be >= 0``).
     """
     from vjepa_ros.cli_options import option_message
     from vjepa_ros.sim.collector_config import CollectorConfig

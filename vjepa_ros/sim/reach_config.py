@@ -9,14 +9,24 @@ parameter group (``planner.*``), so the demo, the benchmark and a planner node s
 from __future__ import annotations
 
 import dataclasses
+import math
 from importlib import resources
 from pathlib import Path
 
-from vjepa_ros.config import config_path, from_dict, param, read_yaml_mapping
+from vjepa_ros.config import (
+    check_given,
+    check_values,
+    config_path,
+    from_dict,
+    param,
+    read_yaml_mapping,
+)
 from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.nodes.planner_config import CEMParams, parameter_message
 from vjepa_ros.planning.methods import check_given_settings_used
 from vjepa_ros.sim.choices import HELD_OUT_SEED_START
+from vjepa_ros.sim.config import CAMERA_SIZE_PX, SimConfig
+from vjepa_ros.sim.runner import RunnerConfig
 
 DEMO_MODEL_NAME = "demo_world_model.pt"
 
@@ -45,12 +55,21 @@ class ReachConfig:
 
 @dataclasses.dataclass
 class ReachSimSettings:
-    width: int = param(128, "Camera image width [px] (the demo model saw 128 px renders).")
-    height: int = param(128, "Camera image height [px].")
+    """The simulator's settings of a reach episode; ``vjepa-ros reach`` passes them to sim_node.
+
+    Their ranges are the simulator's (``sim.config.CAMERA_SIZE_PX``, sim_node's
+    ``real_time_factor >= 0``), so that a bad value is refused with the settings file and its
+    key (``ReachDemoConfig``), not by the node after start-up.
+    """
+
+    width: int = param(128, "Camera image width [px] (the demo model saw 128 px renders).",
+                       range=CAMERA_SIZE_PX)
+    height: int = param(128, "Camera image height [px].", range=CAMERA_SIZE_PX)
     shadows: bool = param(True, "Render shadows (as the collector's episodes do by default).")
     real_time_factor: float = param(
         1.0, "vjepa-ros reach: simulated seconds per wall second (the nodes run on the "
-        "simulator's /clock, so a loaded CPU slows the run down without making inputs stale)."
+        "simulator's /clock, so a loaded CPU slows the run down without making inputs stale); "
+        "0: as fast as the CPU allows.", range=(0, math.inf), high_open=True
     )
 
 
@@ -91,6 +110,19 @@ class ReachDemoConfig:
                              f"{self.threads!r}")
         self.planner.to_cem()  # validate
         check_device_and_dtype(self.device, self.dtype)  # names only: before torch loads
+        self.check_simulator_settings()
+
+    def check_simulator_settings(self) -> None:
+        """Refuse what the simulator (``vjepa-ros reach``'s sim_node) would refuse of these.
+
+        Every setting reach passes to sim_node (``sim.*``, ``goal_seed`` as its ``seed``,
+        ``episode.camera_rate_hz``) against the node's own ranges (``SimConfig``,
+        ``RunnerConfig``), so the refusal names this file's key: ValueError ``sim.width must
+        lie in [32, 1024], got 0``, ``goal_seed must lie in [0, 4294967295], got ...``.
+        """
+        check_values(self.sim, "sim.")
+        check_given(SimConfig, {"seed": self.goal_seed}, "goal_")  # named goal_seed
+        check_given(RunnerConfig, {"camera_rate_hz": self.episode.camera_rate_hz}, "episode.")
 
 
 def default_config_file() -> Path:

@@ -8,6 +8,7 @@ the goal image (a task: the sub-goal that step planned toward).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,18 @@ def _pil():
     return Image, ImageDraw
 
 
+@lru_cache(maxsize=1)
+def caption_font():
+    """Return the captions' font: Pillow's built-in bitmap font (6 px a character, spaces too).
+
+    Pillow >= 10.1's default font is a FreeType one that at 10 px draws a space 2 px wide, so a
+    caption "1 g1" read "1g1"; Pillow < 10.1's default is the bitmap font already.
+    """
+    from PIL import ImageFont
+
+    return getattr(ImageFont, "load_default_imagefont", ImageFont.load_default)()
+
+
 def episode_captions(episode) -> list[str]:
     """Captions of :func:`episode_tiles`: goal, one per step (distance), final."""
     steps = [f"{s.step}: {s.distance * 100:.1f} cm" for s in episode.steps]
@@ -40,7 +53,7 @@ def _tile(frame: np.ndarray, caption: str, border=None):
     draw = draw_cls.Draw(tile)
     if border is not None:
         draw.rectangle([0, 0, width - 1, height - 1], outline=border, width=3)
-    draw.text((3, height + 1), caption, fill=(0, 0, 0))
+    draw.text((3, height + 1), caption, fill=(0, 0, 0), font=caption_font())
     return tile
 
 

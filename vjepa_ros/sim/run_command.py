@@ -48,7 +48,7 @@ def _settings(args: argparse.Namespace) -> dict:
     whatever the files (an ``--mppi-*`` option with ``--method cem`` before a missing
     ``--world-model`` file), and both before the simulator and torch load.
     """
-    planner, cem, switching = _checked_options(args)
+    planner, cem, switching, camera = _checked_options(args)
     if args.world_model != "oracle":  # a missing file: before the simulator and torch load
         from vjepa_ros.input_paths import world_model_path
 
@@ -60,11 +60,14 @@ def _settings(args: argparse.Namespace) -> dict:
         "cem_seed": planner.seed_or_none,
         "switching": switching,
         "loop": task_loop_config(args.max_steps, args.dense_steps, args.subgoals == "dense"),
+        "camera": camera,
     }
 
 
 def _checked_options(args: argparse.Namespace) -> tuple:
-    """Check every option that needs no file; return ``(planner, cem, switching)`` settings.
+    """Check every option that needs no file; return ``(planner, cem, switching, camera)``.
+
+    ``camera``: ``(width, height)`` [px] (:func:`vjepa_ros.sim.camera_options.camera_size`).
 
     Raises ValueError naming the option: UsageError (exit status 2) for one the search would
     not use, ValueError (exit status 1) for a value out of range. Imports neither torch nor the
@@ -72,7 +75,7 @@ def _checked_options(args: argparse.Namespace) -> tuple:
     """
     from vjepa_ros.config import ConfigError
     from vjepa_ros.models.device_names import check_device_and_dtype
-    from vjepa_ros.sim.config import CAMERA_SIZE_PX
+    from vjepa_ros.sim.camera_options import camera_size
     from vjepa_ros.sim.reach_config import load_reach_config
     from vjepa_ros.threads import check_threads_option
 
@@ -81,9 +84,7 @@ def _checked_options(args: argparse.Namespace) -> tuple:
         if value is not None and value < low:
             raise ValueError(f"{option} {value}: must be >= {low}")
     check_threads_option(args.threads)
-    low, high = CAMERA_SIZE_PX
-    if not low <= args.size <= high:
-        raise ValueError(f"--size {args.size}: the camera image must be {low}..{high} px")
+    camera = camera_size(args)
     if args.world_model == "oracle":
         for option, value in (("--device", args.device), ("--dtype", args.dtype)):
             if value is not None:
@@ -100,7 +101,7 @@ def _checked_options(args: argparse.Namespace) -> tuple:
 
     check_dense_steps(args.dense_steps, args.subgoals == "dense", tasks=[args.task])
     check_subgoal_gripper(args, [switching], [args.task], args.subgoals == "dense")
-    return planner, cem, switching
+    return planner, cem, switching, camera
 
 
 def load_run_model(spec: str, device: str | None = None, dtype: str | None = None,
@@ -196,7 +197,8 @@ def setup_note(task: str, dense: bool, gripper: str, world_model: str, object_ki
     return ""
 
 
-def image_size_note(model_size, width: int, height: int, trained_sizes=None) -> str:
+def image_size_note(model_size, width: int, height: int, trained_sizes=None,
+                    options: str = "--width/--height") -> str:
     """Return a note when camera frames of ``width`` x ``height`` px are not the model's size.
 
     ``model_size``: the world model's input size [px] (``WorldModel.img_size``, from its file's
@@ -204,12 +206,14 @@ def image_size_note(model_size, width: int, height: int, trained_sizes=None) -> 
     (the oracle). ``trained_sizes``: the (height, width) [px] frame sizes its file records it
     was post-trained on (``WorldModel.trained_frame_sizes``; None: not recorded, the input
     size is taken for it). The model resizes every frame to its input size, so at another camera
-    size it sees blurred or sharpened images it never saw in training. "" when the sizes match.
-    Wording: the live planner node's and eval's (:func:`vjepa_ros.image_notes.camera_size_note`).
+    size it sees blurred or sharpened images it never saw in training. ``options``: what sets the
+    camera size, named in the advice (``reach``: its ``--config`` file's keys). "" when the sizes
+    match. The rule and wording: the live planner node's and eval's
+    (:func:`vjepa_ros.image_notes.camera_size_note`).
     """
     return camera_size_note(width, height, model_size, trained_sizes, SizeNotes.FRAMES,
-                            "render the camera at the model's size",
-                            "render the camera at {size} px (--size)", larger_too=True)
+                            f"render the camera at the model's size ({options})",
+                            f"render the camera at {{size}} px ({options})", larger_too=True)
 
 
 def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
@@ -227,24 +231,24 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     from vjepa_ros.sim.sim import Sim
     from vjepa_ros.sim.task_run import format_totals, run_task
 
-    cem, switching = settings["cem"], settings["switching"]
+    cem, switching, (width, height) = settings["cem"], settings["switching"], settings["camera"]
     dense = args.subgoals == "dense"
     seeds = range(args.seed, args.seed + args.episodes)
     say(f"world model  {_model_text(args.world_model, model)}")
     say(f"task         {args.task} with a {args.object}, seed{'s' if len(seeds) > 1 else ''} "
-        f"{seeds[0]}{f'..{seeds[-1]}' if len(seeds) > 1 else ''}, camera {args.size}x{args.size}; "
+        f"{seeds[0]}{f'..{seeds[-1]}' if len(seeds) > 1 else ''}, camera {width}x{height}; "
         f"{subgoals_text(args.task, dense, settings['loop'].dense_steps)}; "
         f"switching: {switching.describe()}")
     say(f"planner      {planner_text(cem, switching)}")
     notes = (setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
                         cem.gripper_round_threshold),
-             image_size_note(getattr(model, "img_size", None), args.size, args.size,
+             image_size_note(getattr(model, "img_size", None), width, height,
                              getattr(model, "trained_frame_sizes", None)))
     for note in notes:
         if note:
             say(f"note         {note}")
     runs, skipped = [], 0
-    with Sim(manipulation_sim_config(seeds[0], args.object, args.size, args.size)) as sim:
+    with Sim(manipulation_sim_config(seeds[0], args.object, width, height)) as sim:
         if isinstance(model, OracleWorldModel):
             model.attach(sim)  # before the sub-goal images are rendered
         for number, seed in enumerate(seeds, 1):
@@ -347,6 +351,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def add_commands(sub) -> None:
     """Register ``run`` on the ``vjepa-ros`` sub-parsers."""
+    from vjepa_ros.sim.camera_options import add_camera_size_arguments
     from vjepa_ros.sim.choices import (
         DENSE_STEPS_DEFAULT,
         DENSE_STEPS_HELP,
@@ -378,8 +383,7 @@ def add_commands(sub) -> None:
     run.add_argument("--max-steps", type=int, help="at most this many planning steps per "
                      "episode (default: the task's, 20 for one goal, else the sum of the "
                      "sub-goals' step counts)")
-    run.add_argument("--size", type=int, default=128,
-                     help="camera image size [px] (default 128, the demo model's)")
+    add_camera_size_arguments(run)
     run.add_argument("--out", help="directory for the strips and GIFs (default: a new "
                      "run_<date>-<time> directory here)")
     run.add_argument("--device", help="cpu, cuda (default: cuda when available)")

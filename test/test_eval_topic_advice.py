@@ -1,0 +1,86 @@
+"""Bag refusals say what to pass (option and topic); a damaged bag says its damage first."""
+
+import shutil
+
+import pytest
+
+from conftest import SHARED_DATA
+from vjepa_ros.eval.bag_files import BagError
+from vjepa_ros.eval.bags import BagTopics, read_recording
+
+FIELD = SHARED_DATA / "field"
+POSE = "/franka_robot_state_broadcaster/current_pose"
+
+
+def _refusal(bag, **topics) -> str:
+    with pytest.raises(BagError) as refused:
+        read_recording(bag, BagTopics(**topics))
+    return str(refused.value)
+
+
+@pytest.mark.parametrize("bag, topics, fix", [
+    # auto: neither the named pose topic nor /joint_states: the pose topic that is there
+    ("camera-8uc3", {"pose": "/franka/pose"}, f"give --pose-topic {POSE} (data.topics.pose)"),
+    ("camera-8uc3", {"state_source": "pose", "pose": "/franka/pose"}, f"give --pose-topic {POSE}"),
+    # /joint_states is recorded: the option to pass, not "record"
+    ("joint-states-split", {"joint_states": "/franka/joint_states"},
+     "give --joint-states-topic /joint_states (data.topics.joint_states)"),
+    ("joint-states-split", {"state_source": "joint_states", "joint_states": "/js"},
+     "give --joint-states-topic /joint_states"),
+    # a topic of another type: the option and the topic of the right type
+    ("camera-8uc3", {"pose": "/camera/camera/color/image_raw"},
+     f"expected geometry_msgs/msg/PoseStamped or geometry_msgs/msg/PoseWithCovarianceStamped: "
+     f"give --pose-topic {POSE} (data.topics.pose)"),
+    # the gripper's JointState holds no arm joints: the pose is there
+    ("camera-8uc3", {"state_source": "joint_states",
+                     "joint_states": "/franka_gripper/joint_states"},
+     f"read the end-effector pose: --state-source pose --pose-topic {POSE}"),
+])
+def test_a_wrong_state_topic_names_the_option_and_the_bags_topic(bag, topics, fix):
+    message = _refusal(FIELD / bag, **topics)
+    assert fix in message, message
+    assert "record" not in message.split(". Topics there")[0], message
+
+
+def test_a_bag_without_any_state_topic_says_what_to_record(tmp_path):
+    from vjepa_ros.eval import messages as m
+    from vjepa_ros.eval.bags import DEFAULT_START_NS, write_messages
+    from vjepa_ros.eval.synthetic import synthetic_episode
+
+    frames, _, _ = synthetic_episode(2)
+    camera = [("/camera/camera/color/image_raw", m.IMAGE, DEFAULT_START_NS + i,
+               m.image_message(frame, DEFAULT_START_NS + i, "camera")) for i, frame in
+              enumerate(frames)]
+    bag = write_messages(tmp_path / "camera_only", camera)
+    message = _refusal(bag)
+    assert "the bag has no geometry_msgs/msg/PoseStamped or " in message
+    assert "record the arm's state" in message and "--pose-topic" not in message
+
+
+@pytest.fixture
+def cut_camera_bag(tmp_path):
+    """Copy the field camera bag cut at 20000 bytes: one frame of its camera stream is left."""
+    bag = tmp_path / "cut"
+    shutil.copytree(FIELD / "camera-8uc3", bag)
+    for file in bag.iterdir():
+        file.chmod(0o644)
+    with (bag / "bag-8uc3.mcap").open("r+b") as data:
+        data.truncate(20000)
+    return bag
+
+
+def test_the_damage_is_said_first_whatever_error_follows(cut_camera_bag):
+    message = _refusal(cut_camera_bag)
+    assert message.startswith(f"{cut_camera_bag}/bag-8uc3.mcap is damaged"), message
+    assert "truncated at 20000 bytes" in message and "mcap recover" in message
+    assert message.index("mcap recover") < message.index("has 1 message(s)")
+    assert "\n" not in message
+
+
+def test_auto_passing_over_a_named_pose_topic_says_so():
+    recording = read_recording(FIELD / "joint-states-split", BagTopics(pose="/franka/pose"))
+    assert recording.state_source == "joint_states"
+    assert "pose topic /franka/pose is not in the bag: states from /joint_states by forward " \
+        "kinematics (--state-source auto)" in recording.notes
+    default = read_recording(FIELD / "joint-states-split")  # the default name: nothing to say
+    assert not any("pose topic" in note for note in default.notes)

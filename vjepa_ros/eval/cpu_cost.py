@@ -1,0 +1,79 @@
+"""What planning every step of a recording will cost on the CPU, said before it starts.
+
+``vjepa-ros eval`` plans with the paper's preset (S 800, I 10: 8000 imagined sequences a step),
+minutes a step on a laptop's CPU; the first run once showed 0/5 steps after 105 s without a word.
+:func:`cpu_cost_note` times the model's rollout on a few sequences (zero representations: the
+predictor's cost does not depend on the values) and words the estimate with the cheaper settings
+``vjepa-ros reach`` plans with on the CPU. The published defaults stay as they are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import torch
+
+from vjepa_ros.planning import CEMConfig
+from vjepa_ros.planning.icem import evaluations_per_step
+from vjepa_ros.planning.planners import model_device
+from vjepa_ros.planning.refine import refinement_evaluations
+
+CHEAPER = {"samples": 100, "iterations": 5}  # vjepa-ros reach's planner on the CPU
+PROBE_SEQUENCES = 16  # timed after one warm-up sequence
+
+
+def sequences_per_step(cem: CEMConfig) -> int:
+    """Count the sequences the model rolls out for one evaluated step (search, refine, scores)."""
+    search = evaluations_per_step(cem) if cem.method == "icem" else cem.samples * cem.iterations
+    refine = refinement_evaluations(cem.refine.steps) if cem.refine.steps else 0
+    return search + refine + 3  # + the planned, executed and still sequences scored
+
+
+def is_costly_on_cpu(model, cem: CEMConfig) -> bool:
+    """Whether ``cem`` plans on the CPU with more sequences a step than the cheaper settings."""
+    cheaper = dataclasses.replace(cem, **CHEAPER)
+    return model_device(model).type == "cpu" and \
+        sequences_per_step(cem) > sequences_per_step(cheaper)
+
+
+def seconds_per_sequence(model, cem: CEMConfig) -> float:
+    """Measured seconds [s] the model takes to roll out one action sequence of ``cem.horizon``."""
+    from vjepa_ros.eval.evaluate import sequence_energies
+
+    reps = torch.zeros(1, model.tokens_per_frame, model.embed_dim)
+    count = min(cem.samples, PROBE_SEQUENCES)
+    timed = 0.0
+    for batch in (1, count):  # the first call warms up (allocations, kernels): not counted
+        began = time.perf_counter()
+        sequence_energies(model, cem, reps, torch.zeros(7), reps,
+                          torch.zeros(batch, cem.horizon, 7))
+        timed = time.perf_counter() - began
+    return timed / count
+
+
+def cpu_cost_note(model, cem: CEMConfig, steps: int) -> str:
+    """Return the estimated planning time of ``steps`` steps and the cheaper settings, or "".
+
+    Only when the model runs on the CPU and ``cem`` imagines more sequences a step than
+    :data:`CHEAPER` (the option names are ``vjepa-ros eval``'s).
+    """
+    sized = getattr(model, "tokens_per_frame", None) and getattr(model, "embed_dim", None)
+    if not sized or not is_costly_on_cpu(model, cem):  # a stand-in model: nothing to time
+        return ""
+    each = seconds_per_sequence(model, cem)
+    cheaper = dataclasses.replace(cem, **CHEAPER)
+    per_step, cheap_step = each * sequences_per_step(cem), each * sequences_per_step(cheaper)
+    options = " ".join(f"--{name} {value}" for name, value in CHEAPER.items())
+    return (f"planning on the CPU with S {cem.samples}, I {cem.iterations} "
+            f"({sequences_per_step(cem)} imagined sequences a step) takes about "
+            f"{_duration(per_step)} a step, {_duration(per_step * steps)} for {steps} step(s); "
+            f"{options} (what reach plans with on the CPU) about {_duration(cheap_step)} a step")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.2g} s" if seconds < 10 else f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,141 @@
+"""Which topics of a bag to read: the camera and the arm's state, or one line saying what to pass.
+
+A topic the bag lacks, or one of the wrong type, is refused with the option that fixes it and the
+topic of the right type found in the bag (``--pose-topic /franka_robot_state_broadcaster/
+current_pose``), as the ``--state-source`` and ``--joint-prefix`` errors do; only a bag with no
+topic of the kind at all gets the advice to record one. Each option is followed by its key in
+``train``'s config (``data.topics.pose``), the other command that reads bags this way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vjepa_ros.eval import messages as m
+from vjepa_ros.eval.bag_files import BagError
+
+OPTIONS = {"image": "--image-topic (data.topics.image)",
+           "pose": "--pose-topic (data.topics.pose)",
+           "joint_states": "--joint-states-topic (data.topics.joint_states)"}
+KIND_TYPES = {"image": m.IMAGE_TYPES, "pose": m.POSE_TYPES, "joint_states": (m.JOINT_STATE,)}
+DEFAULT_CAMERA = "/camera/camera/color/image_raw"
+
+
+def topics_of_kind(types: dict[str, str], kind: str) -> list[str]:
+    """Topics of the bag (``types``: topic -> message type) that can serve as ``kind``.
+
+    ``kind``: "image", "pose" or "joint_states"; JointState topics named *gripper* are left out
+    (they hold the fingers, not the arm).
+    """
+    return sorted(t for t, ty in types.items() if ty in KIND_TYPES[kind]
+                  and not (kind == "joint_states" and "gripper" in t))
+
+
+def _option(kind: str, topic: str) -> str:
+    flag, key = OPTIONS[kind].split(" ", 1)
+    return f"{flag} {topic} {key}"
+
+
+def _all_topics(types: dict[str, str]) -> str:
+    return ", ".join(f"{t} [{ty}]" for t, ty in sorted(types.items())) or "none"
+
+
+def resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: list[str]) -> str:
+    """Return the camera topic to read: ``topic``, or ``topic/compressed`` when only that is there.
+
+    Raises BagError naming the option and the bag's image topics (or, when it has none, what to
+    record).
+    """
+    if topic not in types and f"{topic}/compressed" in types:
+        notes.append(f"{topic} not recorded: reading {topic}/compressed")
+        topic = f"{topic}/compressed"
+    images = topics_of_kind(types, "image")
+    if not images:
+        raise BagError(
+            f"{path}: the bag has no image topic (sensor_msgs/Image or CompressedImage), so "
+            f"nothing to plan from: record the camera's colour stream (e.g. {DEFAULT_CAMERA}) "
+            f"with the arm's state. Topics there: {_all_topics(types)}"
+        )
+    if topic not in types:
+        raise BagError(
+            f"{path}: image topic {topic} is not in the bag; image topics there: "
+            f"{', '.join(images)}: name the camera topic with {_option('image', images[0])}"
+        )
+    if types[topic] not in m.IMAGE_TYPES:
+        raise BagError(
+            f"{path}: topic {topic} has type {types[topic]}, expected one of {m.IMAGE_TYPES}; "
+            f"name the camera topic with {_option('image', images[0])}"
+        )
+    return topic
+
+
+def resolve_state_topic(path: Path, types: dict[str, str], config,
+                        notes: list[str] | None = None) -> tuple[str, str | None]:
+    """Return ``(source, topic)`` of the arm's state for ``config`` (a ``BagTopics``).
+
+    ``source``: "pose", "joint_states" or "none" (camera only, topic None). Raises BagError for
+    a missing topic or one of the wrong type, naming the option to pass and the topic of the
+    right type found in the bag. ``notes`` gets a note when auto passes over a pose topic that
+    was named (not the default) for want of it in the bag.
+    """
+    source = config.state_source
+    if source == "none":
+        return source, None
+    auto = source == "auto"
+    if auto:
+        source = "pose" if config.pose in types else "joint_states"
+        named = config.pose != type(config)().pose
+        if source == "joint_states" and named and config.joint_states in types and \
+                notes is not None:
+            notes.append(f"pose topic {config.pose} is not in the bag: states from "
+                         f"{config.joint_states} by forward kinematics (--state-source auto)")
+    topic = config.pose if source == "pose" else config.joint_states
+    if topic not in types:
+        also = (f", nor is the pose topic {config.pose}" if auto and source == "joint_states"
+                else "")
+        raise BagError(
+            f"{path}: state topic {topic} ({source}) is not in the bag{also}; "
+            f"{_state_fix(types, config, source, auto)}. Topics there: {_all_topics(types)}"
+        )
+    if types[topic] not in KIND_TYPES[source]:
+        found = [t for t in topics_of_kind(types, source) if t != topic]
+        fix = (f"give {_option(source, found[0])}" if found else
+               f"name a {KIND_TYPES[source][0]} topic with {OPTIONS[source]}")
+        raise BagError(
+            f"{path}: topic {topic} has type {types[topic]}, expected "
+            f"{' or '.join(KIND_TYPES[source])}: {fix}"
+        )
+    return source, topic
+
+
+def _state_fix(types: dict[str, str], config, source: str, auto: bool) -> str:
+    """Return what to pass when the state topic of ``source`` is not in the bag."""
+    other = "joint_states" if source == "pose" else "pose"
+    other_topic = config.joint_states if source == "pose" else config.pose
+    if other_topic in types and not auto:
+        return f"give --state-source {other} (or auto): {other_topic} is in the bag"
+    switch = "" if auto else f"--state-source {other} "
+    fixes = [_option(source, t) for t in topics_of_kind(types, source)[:1]]
+    fixes += [switch + _option(other, t) for t in topics_of_kind(types, other)[:1]]
+    if auto:  # auto prefers the pose: so does the advice
+        fixes.sort(key=lambda fix: not fix.startswith("--pose-topic"))
+    if fixes:
+        return "give " + ", or ".join(fixes)
+    return (f"the bag has no {' or '.join(KIND_TYPES['pose'] + KIND_TYPES['joint_states'])} "
+            f"topic: record the arm's state ({config.pose} or {config.joint_states}) with the "
+            "camera")
+
+
+def arm_topic_fix(types: dict[str, str], topic: str) -> str:
+    """Return what to pass when the JointState ``topic`` holds no arm joints (e.g. the gripper's).
+
+    The bag's other JointState topic, else its pose topic, else the advice to record one.
+    """
+    joints = [t for t in topics_of_kind(types, "joint_states") if t != topic]
+    if joints:
+        return f"give the arm's topic with {_option('joint_states', joints[0])}"
+    poses = topics_of_kind(types, "pose")
+    if poses:
+        return f"read the end-effector pose: --state-source pose {_option('pose', poses[0])}"
+    return ("the bag has no other arm state: record the arm's /joint_states or its end-effector "
+            "pose with the camera")
