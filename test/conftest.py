@@ -24,6 +24,15 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 
+@pytest.fixture(autouse=True)
+def _release_output_claims():
+    """Release what a test claimed outside ``cli.main`` (``out_lock``), as a command's end does."""
+    yield
+    from vjepa_ros.out_lock import release_outputs
+
+    release_outputs()
+
+
 @pytest.fixture(scope="session")
 def tiny_world_model(tmp_path_factory):
     """Save a tiny random world model (64 px, one block; save_world_model); return its path."""

@@ -61,7 +61,7 @@ def test_a_stopped_collect_names_the_folder_only_when_it_saved_something(
 
     def stopped(out_dir, episodes, seed, *args, **kwargs):
         if written:
-            out.mkdir()
+            out.mkdir(exist_ok=True)  # made by the check, to hold its lock (out_lock)
             (out / "episode_000000.npz").write_bytes(b"")
         raise KeyboardInterrupt
 

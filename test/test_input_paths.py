@@ -92,3 +92,24 @@ def test_world_model_path_demo_is_the_packaged_file_or_says_how_to_get_it(tmp_pa
     message = str(caught.value)
     assert message.startswith("--world-model demo: the demo world model is not installed")
     assert message.endswith("or pass --world-model FILE") and "\n" not in message
+
+
+@pytest.mark.parametrize("files, given", [(["world_model.pt", "latest.pt"], "world_model.pt"),
+                                          (["latest.pt"], "latest.pt")])
+def test_a_train_output_folder_is_refused_with_the_model_file_to_give(tmp_path, files, given):
+    """``--world-model DIR`` of a train run said only "is a folder: give a file written by ..."."""
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in files:
+        (run / name).write_bytes(b"x")
+    what = "the world model" if given == "world_model.pt" else "the latest checkpoint"
+    fix = f"give {run / given} ({what} of the vjepa-ros train run there)"
+    with pytest.raises(ValueError) as caught:
+        world_model_path(str(run), "--world-model")
+    assert str(caught.value) == f"--world-model {run} is a folder: {fix}"
+    # a loader's words about the folder (train's --encoder, --init) get the same fix
+    why = f"{run} is a directory without config.json (not an HF snapshot)"
+    assert str(world_model_error(ValueError(why), run, "--init")) == f"--init {why}; {fix}"
+    with pytest.raises(ValueError) as caught:
+        world_model_path(str(tmp_path))  # a folder without them: as before
+    assert str(caught.value) == f"--checkpoint {tmp_path} is a folder: give {CHECKPOINT_FORMAT}"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from vjepa_ros.cli import main
+from vjepa_ros.out_lock import LOCK_NAME, release_outputs
 from vjepa_ros.out_paths import output_dir, output_file
 
 
@@ -23,6 +24,8 @@ def test_output_dir_creates_parents_and_refuses_files_in_the_way(tmp_path):
 
 def test_output_dir_can_check_without_creating(tmp_path):
     path = output_dir(tmp_path / "later" / "run", create=False)
+    assert sorted(os.listdir(path)) == [LOCK_NAME]  # made only to hold the claim
+    release_outputs()  # the command's end: what it made and left empty goes
     assert not path.exists() and not path.parent.exists()
     (tmp_path / "f").write_text("x")
     with pytest.raises(ValueError, match="is a file"):
@@ -36,6 +39,7 @@ def test_checking_without_creating_tries_for_real_and_leaves_nothing(tmp_path, m
             output_dir("/proc/nope/run", create=False)
     before = sorted(tmp_path.iterdir())
     assert output_dir(tmp_path / "a" / "b", create=False) == tmp_path / "a" / "b"
+    release_outputs()
     assert sorted(tmp_path.iterdir()) == before  # the probe folder is gone
 
     def read_only(*args, **kwargs):

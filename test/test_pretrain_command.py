@@ -319,3 +319,19 @@ def test_a_second_ctrl_c_saves_only_the_steps_it_did_not_cut(tmp_path, data, cap
         "vjepa-ros pretrain: interrupted at step 3 of 10; the encoder as trained so far saved to "
         f"{tmp_path / 'monitors.step3.pt'} (curves monitors.step3.json, plot monitors.step3.png); "
         f"last --save-every file {tmp_path / 'monitors.step2.pt'}")
+
+
+def test_a_batch_size_beyond_the_free_memory_is_refused_before_the_data_is_read(
+        tmp_path, data, monkeypatch, capsys):
+    # train's --batch-size 100000 ran 86 s, then died in the allocator's raw message
+    from vjepa_ros.planning import memory
+
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 2**20)  # 1 MiB free
+    out = tmp_path / "new" / "enc.pt"
+    assert main(["pretrain", "--data", str(data), "--out", str(out), "--batch-size", "64"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("vjepa-ros pretrain: --batch-size 64: a step on 64 clips needs at "
+                          "least "), err  # (the empty --data: never read)
+    assert "MiB per clip: its pixels and the encoder's tokens), more than the " in err
+    assert err.count("\n") == 1 and "give at most " in err and "--accumulate" not in err
+    assert not (tmp_path / "new").exists()

@@ -76,11 +76,15 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
 @pytest.mark.parametrize("extra, message", [
     (["--steps", "0"], "steps must be >= 1"),
     (["--set", "optim.warmup=3", "--set", "optim.decay=1"], "exceed steps"),
-    (["--auto-steps", "4"], "--auto-steps 4 needs frames_per_clip >= 5"),
+    # both options named, and fixes that are accepted (was: "needs frames_per_clip >= 5")
+    (["--auto-steps", "4"], "--auto-steps 4 needs --frames-per-clip >= 5 (got 4): give "
+     "--frames-per-clip 5 or more, or --auto-steps 3"),
     (["--heads", "3"], "is not divisible by --heads 3"),
     (["--init", "ENCODER"], "--depth, --heads: the predictor's size comes"),
     # 'demo' is the packaged model, as launch and camera-check take it (was: does not exist)
     (["--init", "demo"], "the predictor's size comes from --init DEMO; "),
+    (["--encoder", "RUN"], "--encoder RUN is a directory without config.json (not an HF "
+     "snapshot); give RUN/world_model.pt (the world model of the vjepa-ros train run there)"),
     (["--encoder", "missing.pt"], "--encoder: missing.pt does not exist"),
     (["--data", "nowhere"], "--data: nowhere does not exist"),
     (["--device", "gpu7"], "device:"),
@@ -95,8 +99,14 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--set", "predictor_args=[1]"], "predictor_args: expected a mapping"),
 ])
 def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, message):
-    extra = [str(data["encoder"]) if item == "ENCODER" else item for item in extra]
+    run = tmp_path / "run"
+    if "RUN" in extra:
+        run.mkdir()
+        (run / "world_model.pt").write_bytes(b"x")
+    extra = [str(data["encoder"]) if item == "ENCODER" else str(run) if item == "RUN" else item
+             for item in extra]
     message = message.replace("ENCODER", str(data["encoder"])).replace("DEMO", str(DEMO_MODEL))
+    message = message.replace("RUN", str(run))
     assert main(_args(data, tmp_path / "out", *extra)) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros train: ") and message in err and "\n" not in err
@@ -311,6 +321,52 @@ def test_messages_name_the_options_and_commands_to_give(data, tmp_path, monkeypa
     assert "--checkpoint" not in shown
     assert "official encoder hyper-parameter for --encoder (or --init's encoder)" in shown
     assert "official predictor hyper-parameter for --init" in shown
+
+
+def test_encoder_demo_is_the_packaged_model_as_init_demo(data, tmp_path):
+    """``train --encoder demo`` said "--encoder: demo does not exist"."""
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.train.command import config_from_args
+
+    args = build_parser().parse_args(_args(data, tmp_path / "out", "--encoder", "demo"))
+    assert config_from_args(args).encoder == str(DEMO_MODEL)
+
+
+def test_a_batch_size_beyond_the_free_memory_is_refused_before_the_data_is_read(
+        data, tmp_path, monkeypatch, capsys):
+    """``--batch-size 100000`` ran 86 s, then died in the allocator's raw message."""
+    from vjepa_ros.planning import memory
+    from vjepa_ros.train import prepare
+
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 2**20)  # 1 MiB free
+    monkeypatch.setattr(prepare, "load_banks", None)  # the data is never read
+    out = tmp_path / "out"
+    assert main(_args(data, out, "--batch-size", "64")) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("vjepa-ros train: --batch-size 64: a step on 64 clips needs at least "
+                          "0.0 GiB ("), err
+    assert "MiB per clip: its features and the predictor blocks' inputs), more than the 0.0 GiB " \
+        "free on cpu; give at most " in err and ", and --accumulate N to step on N times as " \
+        "many clips\n" in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_a_failed_allocation_names_the_batch_size_and_leaves_no_empty_out(
+        data, tmp_path, monkeypatch, capsys):
+    from vjepa_ros.train.trainer import Trainer
+
+    def no_memory(self):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] data. DefaultCPUAllocator: not "
+                           "enough memory: you tried to allocate 29491200000 bytes.")
+
+    monkeypatch.setattr(Trainer, "train_step", no_memory)
+    out = tmp_path / "out"
+    assert main(_args(data, out)) == 1
+    assert capsys.readouterr().err == (
+        "vjepa-ros train: out of memory at step 1 with --batch-size 4: give a smaller "
+        "--batch-size (--accumulate N keeps the clips per step), --activation-checkpointing, "
+        "or free memory\n")
+    assert not out.exists(), "the failed run left the --out folder it made behind"
 
 
 def test_sigterm_mid_step_finishes_the_step_and_saves_it(data, tmp_path, monkeypatch, capsys):

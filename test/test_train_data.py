@@ -186,6 +186,61 @@ def test_too_short_sources_among_several_are_left_out_with_a_note(tmp_path, enco
         assert f"left out {bag}" in str(caught.value) and f"left out {short}" in str(caught.value)
 
 
+def test_the_validation_sources_are_chosen_among_the_usable_ones(tmp_path, encoder):
+    """Tester: "no usable val source among 1 sources" although two usable bags were there."""
+    from vjepa_ros.train import make_config
+    from vjepa_ros.train.prepare import load_banks
+
+    folder = tmp_path / "eps"
+    write_blob_episodes(folder, 2, frames=6, seed=0)
+    episode = blob_episode(frames=3, seed=9)
+    short = _write_npz(folder / "short.npz", episode.frames, episode.states)
+    sources = find_sources([folder])
+    # a seed whose split of all three sources holds out the short one alone (the old failure)
+    seed = next(seed for seed in range(100)
+                if [s.path for s in split_sources(sources, 0.1, seed)[1]] == [short])
+    config = make_config({"out": str(tmp_path / "run"), "data.train": [str(folder)],
+                          "data.frames_per_clip": FPC, "data.val_fraction": 0.1, "seed": seed,
+                          "device": "cpu", "progress": False})
+    train, val, info = load_banks(config, encoder, log=lambda line: None)
+    assert sorted(train.names + val.names) == ["blob_0000", "blob_0001"]
+    assert len(train.names) == len(val.names) == 1
+    # the note names the path once as the source, once in the advice (was: three times)
+    note = next(note for note in info["notes"] if note.startswith(f"left out {short}: "))
+    assert note == (f"left out {short}: 3 frames, shorter than one clip of 4 frames; give "
+                    f"--frames-per-clip 3 or leave {short} out")
+    # one usable source left: the refusal says which were left out and why
+    (folder / "blob_0001.npz").unlink()
+    with pytest.raises(EpisodeError, match=rf"^1 usable episode source\(s\) \(left out {short}: "
+                       r"3 frames, .*\): cannot hold one out for validation; add episodes"):
+        load_banks(config, encoder, log=lambda line: None)
+
+
+def test_the_short_source_advice_is_one_train_accepts(tmp_path, encoder):
+    """``--frames-per-clip 2`` was advised, then refused: auto_steps 2 needs 3 frames."""
+    from vjepa_ros.train import make_config
+    from vjepa_ros.train.prepare import load_banks
+
+    episode = blob_episode(frames=2, seed=9)
+    short = _write_npz(tmp_path / "two.npz", episode.frames, episode.states)
+    write_blob_episodes(tmp_path / "eps", 1, frames=6, seed=0)
+    settings = {"out": str(tmp_path / "run"), "data.frames_per_clip": FPC,
+                "data.val_fraction": 0.0, "device": "cpu", "progress": False}
+    config = make_config({**settings, "data.train": [str(short), str(tmp_path / "eps")]})
+    _, _, info = load_banks(config, encoder, log=lambda line: None)
+    assert f"left out {short}: 2 frames, shorter than one clip of 4 frames; give " \
+        f"--frames-per-clip 2 --auto-steps 1 (--auto-steps 2 needs clips of >= 3 frames) or " \
+        f"leave {short} out" in info["notes"]
+    followed = make_config({**settings, "data.train": [str(short)], "data.frames_per_clip": 2,
+                            "auto_steps": 1})
+    followed.check(need_encoder=False)  # accepted, and the episode is read
+    assert load_banks(followed, encoder, log=lambda line: None)[0].names == ["two"]
+    config = make_config({**settings, "data.train": [str(short)]})
+    with pytest.raises(EpisodeError, match=r"two\.npz: 2 frames, .*; give --frames-per-clip 2 "
+                       r"--auto-steps 1 \(--auto-steps 2 needs clips"):
+        load_banks(config, encoder, log=lambda line: None)
+
+
 def test_pretrain_reads_camera_only_bags_on_any_image_topic(tmp_path, capsys):
     """Pretraining needs no state: a camera-only bag is read, --image-topic names its topic."""
     from vjepa_ros.cli import main

@@ -81,6 +81,9 @@ def runs(tmp_path_factory):
     accumulated = build_trainer(_config(root, root / "accumulated", grad_accum_steps=2,
                                         activation_checkpointing=True), log=_quiet)
     accumulated.train()
+    from vjepa_ros.out_lock import release_outputs
+
+    release_outputs()  # as a command's end: the ranks' rank 0 claims these folders itself
     spawn_local(_two_rank_runs, 2, (root,))
     ranks = [torch.load(root / f"rank{r}.pt", weights_only=True) for r in range(2)]
     return {"root": root, "single": single, "accumulated": accumulated, "ranks": ranks}

@@ -152,12 +152,18 @@ def main(argv: list[str] | None = None) -> int:
     ``vjepa-ros launch: terminated`` and status 143 (128 + 15). A planner sample count that does
     not fit in memory (``planning.memory.SamplesMemoryError``, from any command's planner) ends
     it with one line naming ``--samples`` and status 1.
+    The output folders and files the command claimed (``out_lock``) are released when it
+    returns; those it made and left empty are removed.
     """
     from vjepa_ros.command_errors import run_reporting
+    from vjepa_ros.out_lock import release_outputs
 
     args = build_parser().parse_args(argv)
     # each command words its own user errors; these end any of them (command_errors)
-    return run_reporting(f"vjepa-ros {args.command}", lambda: args.func(args))
+    try:
+        return run_reporting(f"vjepa-ros {args.command}", lambda: args.func(args))
+    finally:
+        release_outputs()
 
 
 if __name__ == "__main__":

@@ -76,7 +76,8 @@ def world_model_path(spec: str, option: str = "--checkpoint") -> Path:
     """Return the file a world model option names: ``demo`` (the packaged one) or a path.
 
     For the commands that plan: a folder (a Hugging Face snapshot) holds an encoder only and is
-    refused too. Raises ValueError naming ``option`` for a missing, unreadable or folder path,
+    refused too; a train output folder with the advice to give its ``world_model.pt`` (else
+    ``latest.pt``). Raises ValueError naming ``option`` for a missing, unreadable or folder path,
     and for ``demo`` when the demo world model is not installed
     (``sim.reach_config.resolve_checkpoint``'s message).
     """
@@ -88,7 +89,34 @@ def world_model_path(spec: str, option: str = "--checkpoint") -> Path:
         except FileNotFoundError as exc:
             hint = str(exc).replace("--checkpoint FILE", f"{option} FILE")
             raise ValueError(f"{option} demo: {hint}") from None
+    inside = run_model_file(spec)
+    if inside is not None:
+        shown = Path(spec).expanduser()
+        raise ValueError(f"{option} {shown} is a folder: {run_folder_fix(inside)}")
     return input_path(spec, option, CHECKPOINT_FORMAT)
+
+
+# The model files a `vjepa-ros train` output folder holds, the one to give first.
+RUN_MODEL_FILES = ("world_model.pt", "latest.pt")
+
+
+def run_model_file(path: str | os.PathLike) -> Path | None:
+    """Return the model file in ``path`` when it is a train output folder, else None.
+
+    ``world_model.pt`` (the finished run's export), else ``latest.pt`` (a run's checkpoint,
+    loadable too); None for a file, a missing path or a folder without them.
+    """
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        return None
+    return next((folder / name for name in RUN_MODEL_FILES if (folder / name).is_file()), None)
+
+
+def run_folder_fix(inside: Path) -> str:
+    """Say to give the model file ``inside`` a train output folder (:func:`run_model_file`)."""
+    what = ("the world model" if inside.name == RUN_MODEL_FILES[0]
+            else "the latest checkpoint")
+    return f"give {inside} ({what} of the vjepa-ros train run there)"
 
 
 def world_model_error(exc: Exception | str, path: str | os.PathLike, option: str,
@@ -100,9 +128,13 @@ def world_model_error(exc: Exception | str, path: str | os.PathLike, option: str
     ...``; a message that does not start with the file gets ``OPTION SPEC: `` before it
     (``spec``: what the user typed, e.g. ``demo``; default ``path``). For every command and
     benchmark that loads a model a user named (``--checkpoint``, ``--world-model``, ``--init``).
+    ``path`` a train output folder: the line ends with the file to give (:func:`run_model_file`).
     A ValueError keeps its kind (``CheckpointError``); anything else becomes a ValueError.
     """
     message = " ".join(str(exc).split())
+    inside = run_model_file(path)
+    if inside is not None:  # a train output folder: the file in it (any loader's words)
+        message += f"; {run_folder_fix(inside)}"
     shown = str(path if spec is None else spec)
     if spec in (None, str(path)) and message.startswith((f"{path} ", f"{path}:")):
         message = f"{option} {message}"

@@ -2,7 +2,8 @@
 
 A command that runs for minutes and only then finds that its ``--out`` is a file, or a folder it
 cannot write, wastes the run: every command checks its output location first, with one line that
-names the option.
+names the option. The check also claims the location for the command (``out_lock``): a second
+command writing the same folder or file at the same time is refused, naming the first one's pid.
 """
 
 from __future__ import annotations
@@ -12,36 +13,29 @@ import tempfile
 from pathlib import Path
 
 from vjepa_ros.input_paths import SYMLINK_LOOP, missing
+from vjepa_ros.out_lock import claim_output
 
 
-def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = True) -> Path:
+def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = True,
+               claim: bool = True) -> Path:
     """Create directory ``path`` (with parents) if needed and return it.
 
     ``create`` False: only check that it could be created (the nearest existing folder on its way
     is writable, by creating and removing a probe folder there), for a command that writes
-    nothing when it fails. Raises ValueError naming
+    nothing when it fails: the folder is made to hold its lock, and removed again at the end of
+    the command if it is still empty. ``claim`` (default): the folder is claimed for this
+    process (``out_lock.claim_output``) until the command ends. Raises ValueError naming
     ``option`` when ``path`` or a parent is a file or a symlink that leads nowhere (a loop, a
-    missing target), or when the directory cannot be created or written.
+    missing target), when the directory cannot be created or written, or when another command
+    holds it.
     """
     path = Path(path)
-    for part in (path, *path.parents):
-        if _unresolved_link(part):  # mkdir would fail with "File exists", after the run
-            raise ValueError(f"{option} {path}: {part} {_unresolved_link(part)}; give a "
-                             "directory")
-        if part.exists() and not part.is_dir():
-            raise ValueError(f"{option} {path}: {part} is a file, not a directory; give a "
-                             "directory")
     if not create:
-        existing = next(part for part in (path.absolute(), *path.absolute().parents)
-                        if part.exists())
-        # A real try, not os.access: root passes access() where mkdir still fails (/proc, a
-        # read-only bind mount); the probe folder is removed at once.
-        try:
-            os.rmdir(tempfile.mkdtemp(prefix=".vjepa_ros_probe_", dir=existing))
-        except OSError as exc:
-            raise ValueError(f"{option} {path}: cannot create it in {existing} ({exc.strerror});"
-                             " give a directory you can write") from None
+        _check_folder(path, option)
+        if claim:
+            _claim(path, option)
         return path
+    _check_parts(path, option)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -52,15 +46,54 @@ def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = Tr
     except OSError as exc:
         raise ValueError(f"{option} {path}: not writable ({exc.strerror}); give a directory "
                          "you can write") from None
+    if claim:
+        _claim(path, option)
     return path
+
+
+def _check_parts(path: Path, option: str) -> None:
+    """Refuse ``path`` when it or a parent is a file or a symlink that leads nowhere."""
+    for part in (path, *path.parents):
+        if _unresolved_link(part):  # mkdir would fail with "File exists", after the run
+            raise ValueError(f"{option} {path}: {part} {_unresolved_link(part)}; give a "
+                             "directory")
+        if part.exists() and not part.is_dir():
+            raise ValueError(f"{option} {path}: {part} is a file, not a directory; give a "
+                             "directory")
+
+
+def _check_folder(path: Path, option: str) -> None:
+    """Check, creating nothing, that folder ``path`` could be created (:func:`output_dir`)."""
+    _check_parts(path, option)
+    existing = next(part for part in (path.absolute(), *path.absolute().parents)
+                    if part.exists())
+    # A real try, not os.access: root passes access() where mkdir still fails (/proc, a
+    # read-only bind mount); the probe folder is removed at once.
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".vjepa_ros_probe_", dir=existing))
+    except OSError as exc:
+        raise ValueError(f"{option} {path}: cannot create it in {existing} ({exc.strerror});"
+                         " give a directory you can write") from None
+
+
+def _claim(folder: Path, option: str, shown: Path | None = None,
+           beside: str | None = None, just_made: bool = False) -> None:
+    """``out_lock.claim_output``, its OSError worded as this module's errors."""
+    try:
+        claim_output(folder, option, shown, beside, just_made)
+    except OSError as exc:
+        raise ValueError(f"{option} {shown or folder}: cannot create it ({exc.strerror}); give "
+                         "a directory you can write") from None
 
 
 def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
     """Check that directory ``path`` does not exist yet and could be created; return it.
 
-    For outputs that are never overwritten (rosbag2 bags). Raises ValueError naming ``what``
+    For outputs that are never overwritten (rosbag2 bags). ``path`` is claimed for this process
+    by a lock file beside it (``out_lock``). Raises ValueError naming ``what``
     when ``path`` exists (or is a link that leads nowhere: a symlink loop, a broken symlink, named
-    so), or (:func:`output_dir`) when its folder cannot be created or written.
+    so), (:func:`output_dir`) when its folder cannot be created or written, or when another
+    command holds it.
     """
     path = Path(path).expanduser()
     link = _unresolved_link(path)
@@ -70,19 +103,29 @@ def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
         kind = "a folder" if path.is_dir() else "a file"
         raise ValueError(f"{what} {path} exists already ({kind}); rosbag2 bags are never "
                          "overwritten: give a new name or remove it")
-    output_dir(path, what, create=False)
+    _check_folder(path, what)
+    _claim(path.parent, what, path, path.name)
     return path
 
 
 def fresh_output_dir(prefix: str, base: str | os.PathLike | None = None) -> Path:
-    """Return a new, not yet existing path ``<prefix>_<date>-<time>[_n]`` under ``base`` (cwd)."""
+    """Make and claim a new folder ``<prefix>_<date>-<time>[_n]`` under ``base`` (cwd); return it.
+
+    Made at once (two commands started in the same second get two folders); removed again at
+    the end of the command while it is empty (``out_lock``).
+    """
     from datetime import datetime
 
     base = Path.cwd() if base is None else Path(base)
     stem = f"{prefix}_{datetime.now():%Y%m%d-%H%M%S}"
     path, n = base / stem, 1
-    while path.exists():
-        path, n = base / f"{stem}_{n}", n + 1
+    while True:
+        try:
+            path.mkdir(parents=True)
+            break
+        except FileExistsError:
+            path, n = base / f"{stem}_{n}", n + 1
+    _claim(path, "--out", just_made=True)
     return path
 
 
@@ -90,9 +133,11 @@ def output_file(path: str | os.PathLike, option: str = "--out", create: bool = T
     """Check that file ``path`` can be written (its folder is created); return it.
 
     ``create`` False: only check that its folder could be created (:func:`output_dir`), for a
-    command that checks its other options first. Raises ValueError naming ``option`` when
+    command that checks its other options first. Either way the file is claimed for this
+    process by a lock file beside it (``out_lock``). Raises ValueError naming ``option`` when
     ``path`` is a directory, ends in a slash (a directory's name: the file would be written
-    beside it), a symlink loop, or its folder cannot be created or written.
+    beside it), a symlink loop, its folder cannot be created or written, or another command
+    holds it.
     """
     if str(path).endswith(("/", os.sep)):  # Path() drops the slash
         raise ValueError(f"{option} {path}: ends in '/', a directory; give a file name")
@@ -101,7 +146,12 @@ def output_file(path: str | os.PathLike, option: str = "--out", create: bool = T
         raise ValueError(f"{option} {path}: is a directory; give a file name")
     if _unresolved_link(path) == SYMLINK_LOOP:  # (a missing target is written: the file)
         raise ValueError(f"{option} {path}: {SYMLINK_LOOP}; give a file name")
-    output_dir(path.parent if str(path.parent) else ".", option, create)
+    folder = Path(path.parent if str(path.parent) else ".")
+    if create:
+        output_dir(folder, option, create, claim=False)
+    else:
+        _check_folder(folder, option)
+    _claim(folder, option, path, path.name)
     return path
 
 

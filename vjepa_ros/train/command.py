@@ -35,7 +35,8 @@ OPTIONS = (
     ("--out", "out", dict(help="output directory (latest.pt, world_model.pt, loss.png, "
      "log.json) (default: --config's out; one of them is needed)")),
     ("--encoder", "encoder", dict(help="frozen encoder: vitl.pt, vith.pt, vitg.pt, "
-     "vjepa2-ac-vitg.pt, a Hugging Face snapshot or a file of ours (default: --init's)")),
+     "vjepa2-ac-vitg.pt, a Hugging Face snapshot or a file of ours ('demo': the packaged demo "
+     "model's) (default: --init's)")),
     ("--encoder-key", "encoder_key", dict(choices=("auto", "encoder", "target_encoder"))),
     ("--init", "predictor.init", dict(help="start from this AC file's predictor "
      "(vjepa2-ac-vitg.pt; 'demo': the packaged demo model); default: a new predictor")),
@@ -258,10 +259,11 @@ def _config_from_layers(args: argparse.Namespace):
         make_config(file_layer)
     except ValueError as exc:
         raise type(exc)(f"{args.config}: {exc}") from None
-    if getattr(args, _dest("predictor.init")) == "demo":  # as launch, run, camera-check
-        from vjepa_ros.input_paths import world_model_path
+    for field, option in (("predictor.init", "--init"), ("encoder", "--encoder")):
+        if getattr(args, _dest(field)) == "demo":  # as launch, run, camera-check
+            from vjepa_ros.input_paths import world_model_path
 
-        setattr(args, _dest("predictor.init"), str(world_model_path("demo", "--init")))
+            setattr(args, _dest(field), str(world_model_path("demo", option)))
     given = overrides_from_args(args)
     if args.resume:
         from vjepa_ros.train.prepare import read_latest, resume_config  # torch: a checkpoint
@@ -293,7 +295,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     Under torchrun every rank runs this; rank 0 alone prints (errors: every rank, prefixed).
     """
-    trainer, topology = None, None  # topology: known once the process group is up
+    trainer, topology, config = None, None, None  # topology: once the process group is up
     bars = False  # progress bars on: a stop line first ends the bar's line
     try:
         config = config_from_args(args)  # every option, before torch is imported
@@ -321,13 +323,26 @@ def cmd_train(args: argparse.Namespace) -> int:
             return status
         print(f"{lead}vjepa-ros train: {stop_line(word, trainer, exc)}", file=sys.stderr)
         return status
-    except (OSError, ValueError, RuntimeError, ImportError) as exc:
+    except (OSError, ValueError, RuntimeError, ImportError, MemoryError) as exc:
         rank = f"rank {topology.rank}: " if topology is not None and topology.distributed else ""
-        print(f"vjepa-ros train: {rank}{exc}", file=sys.stderr)
+        print(f"vjepa-ros train: {rank}{error_text(exc, trainer, config)}", file=sys.stderr)
         return exit_status(exc)
     if topology.is_main:
         print("\n".join(summary_lines(summary, config)))
     return 0
+
+
+def error_text(exc: BaseException, trainer, config) -> str:
+    """Return the line for ``exc``; a failed allocation names ``--batch-size`` and what to do."""
+    from vjepa_ros.planning.memory import is_out_of_memory
+
+    if config is None or not is_out_of_memory(exc):
+        return " ".join(str(exc).split())
+    where = f" at step {trainer.step + 1}" if trainer is not None else ""
+    return (f"out of memory{where} with --batch-size {config.batch_size}: give a smaller "
+            "--batch-size "
+            "(--accumulate N keeps the clips per step), --activation-checkpointing, or free "
+            "memory")
 
 
 def stop_line(word: str, trainer, exc: KeyboardInterrupt) -> str:

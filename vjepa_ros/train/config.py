@@ -222,8 +222,9 @@ class TrainConfig:
         _require(data.frames_per_clip >= 2,
                  f"data.frames_per_clip must be >= 2, got {data.frames_per_clip}")
         _require(self.auto_steps <= data.frames_per_clip - 1,
-                 f"auto_steps {self.auto_steps} needs frames_per_clip >= {self.auto_steps + 1} "
-                 f"(got {data.frames_per_clip})")
+                 f"auto_steps {self.auto_steps} needs data.frames_per_clip >= "
+                 f"{self.auto_steps + 1} (got {data.frames_per_clip}): give --frames-per-clip "
+                 f"{self.auto_steps + 1} or more, or --auto-steps {data.frames_per_clip - 1}")
         _require(0 <= data.val_fraction < 1,
                  f"data.val_fraction must be in [0, 1), got {data.val_fraction}")
         _require(data.val_clips >= 1, f"data.val_clips must be >= 1, got {data.val_clips}")
@@ -285,7 +286,8 @@ class TrainConfig:
             from vjepa_ros.out_paths import output_dir
 
             try:
-                output_dir(self.data.feature_cache_dir, "data.feature_cache_dir", create=False)
+                output_dir(self.data.feature_cache_dir, "data.feature_cache_dir", create=False,
+                           claim=False)  # shared by runs and ranks
             except ValueError as exc:
                 shown = f"data.feature_cache_dir {self.data.feature_cache_dir}: "
                 problems.append(f"data.feature_cache_dir: {str(exc).removeprefix(shown)}")

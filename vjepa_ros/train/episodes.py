@@ -11,6 +11,7 @@ frame or a gap in the states); runs shorter than a clip are left out and reporte
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,24 @@ class EpisodeError(ValueError):
 
 
 class ShortSourceError(EpisodeError):
-    """A source with no run of ``frames_per_clip`` valid steps; among several it is left out."""
+    """A source with no run of ``frames_per_clip`` valid steps; among several it is left out.
+
+    ``path``: the source; ``reason``: why, without the path; ``longest``: its longest run of
+    valid steps [frames]; ``fix``: (path, longest) -> what to do (default :func:`shorter_fix`).
+    The text is ``PATH: REASON; FIX``.
+    """
+
+    def __init__(self, path: Path, reason: str, longest: int, fix: ClipFix | None = None):
+        self.path, self.reason, self.longest = path, reason, longest
+        super().__init__(f"{path}: {reason}; {(fix or shorter_fix)(path, longest)}")
+
+    def with_fix(self, fix: ClipFix | None) -> ShortSourceError:
+        """Return this error with a command's own advice (``fix``; None: as it is)."""
+        return self if fix is None else ShortSourceError(self.path, self.reason, self.longest,
+                                                         fix)
+
+
+ClipFix = Callable[[Path, int], str]
 
 
 def shorter_fix(path: Path, longest: int) -> str:
@@ -40,11 +58,15 @@ def shorter_fix(path: Path, longest: int) -> str:
 
 
 def leave_out_short(sources: list[Source], source: Source, exc: ShortSourceError,
-                    notes: list[str]) -> None:
-    """Note a too-short ``source`` as left out when there are several; re-raise when alone."""
+                    notes: list[str], fix: ClipFix | None = None) -> None:
+    """Note a too-short ``source`` as left out when there are several; re-raise when alone.
+
+    ``fix``: the command's advice (:class:`ShortSourceError`); the note names the path once.
+    """
+    exc = exc.with_fix(fix)
     if len(sources) < 2:
         raise exc
-    notes.append(f"left out {source.path}: {exc}")
+    notes.append(f"left out {exc}")
 
 
 def no_usable_source(sources: list[Source], notes: list[str], what: str) -> EpisodeError:
@@ -121,17 +143,22 @@ def find_sources(paths) -> list[Source]:
     return sorted(found.values(), key=lambda s: str(s.path))
 
 
-def split_sources(sources: list[Source], val_fraction: float, seed: int):
+def split_sources(sources: list[Source], val_fraction: float, seed: int,
+                  left_out: list[str] = ()):
     """Split whole sources into (train, val): round(fraction * n) of them (>= 1) held out.
 
     Deterministic for a seed and the set of sources; ``val_fraction`` 0 holds out none.
+    ``left_out``: the notes on other sources left out as too short (named in the error when
+    fewer than 2 sources are left to split).
     """
     if val_fraction <= 0:
         return list(sources), []
     if len(sources) < 2:
+        usable = " usable" if left_out else ""
+        more = f" ({'; '.join(left_out)})" if left_out else ""
         raise EpisodeError(
-            f"{len(sources)} episode source(s): cannot hold one out for validation; add "
-            "episodes, give --val DIR, or --val-fraction 0 (no validation)"
+            f"{len(sources)}{usable} episode source(s){more}: cannot hold one out for "
+            "validation; add episodes, give --val DIR, or --val-fraction 0 (no validation)"
         )
     count = min(len(sources) - 1, max(1, int(round(val_fraction * len(sources)))))
     order = np.random.default_rng(seed).permutation(len(sources))
@@ -157,9 +184,8 @@ def _npz_segment(path: Path, frames_per_clip: int, notes: list[str]) -> Segment:
         raise EpisodeError(message if str(path) in message else f"{path}: {message}") from exc
     if len(episode) < frames_per_clip:
         raise ShortSourceError(
-            f"{path}: {len(episode)} frames, shorter than one clip of {frames_per_clip} frames; "
-            f"{shorter_fix(path, len(episode))}"
-        )
+            path, f"{len(episode)} frames, shorter than one clip of {frames_per_clip} frames",
+            len(episode))
     states = episode.states.astype(np.float32)
     return Segment(path.stem, episode.frames, states, actions_from_states(states))
 
@@ -190,11 +216,9 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
     if not long_runs:
         longest = max((b - a for a, b in runs), default=0)
         raise ShortSourceError(
-            f"{path}: no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
+            path, f"no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
             f"(longest run {longest} of {len(steps)} steps; dropped: {steps.dropped or 'none'})"
-            f"{slow_camera_hint(recording.image_times, data.rate_hz, steps.dropped)}; "
-            f"{shorter_fix(path, longest)}"
-        )
+            f"{slow_camera_hint(recording.image_times, data.rate_hz, steps.dropped)}", longest)
     wanted = np.concatenate([steps.frame_indices[a:b] for a, b in long_runs])
     try:
         frames = dict(recording.iter_frames(wanted))

@@ -39,7 +39,13 @@ import torch
 
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.distributed import Topology, barrier, broadcast_object
-from vjepa_ros.train.episodes import ShortSourceError, Source, leave_out_short, load_segments
+from vjepa_ros.train.episodes import (
+    ClipFix,
+    ShortSourceError,
+    Source,
+    leave_out_short,
+    load_segments,
+)
 from vjepa_ros.train.features import FeatureBank, FrameEncoder
 
 FORMAT = "vjepa_ros.features/1"
@@ -155,7 +161,7 @@ def _changed(stored: dict, key: dict) -> list[str]:
 
 def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
                  cache: FeatureCache | None, topology: Topology, progress: bool = True,
-                 log=print) -> tuple[dict[Source, dict], dict]:
+                 log=print, fix: ClipFix | None = None) -> tuple[dict[Source, dict], dict]:
     """Return ({source: shard}, counts) for every source, encoding what the cache lacks.
 
     Without a cache every rank encodes every source itself and the shards are in memory. With
@@ -164,7 +170,8 @@ def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
     counts: ``encoded`` / ``from_disk`` frames, ``seconds`` of encoding (this rank),
     ``disk_bytes`` of the sources' shards, ``left_out``: notes on the sources without a clip-long
     run, which get no shard when there are several (every rank finds them itself: they are short);
-    a single such source raises ``episodes.ShortSourceError``.
+    a single such source raises ``episodes.ShortSourceError``. ``fix``: the command's advice
+    for a short source (``episodes.ClipFix``).
     """
     from tqdm import tqdm
 
@@ -183,7 +190,7 @@ def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
         try:
             return encode_source(source, data, encode)
         except ShortSourceError as exc:
-            leave_out_short(sources, source, exc, left_out)
+            leave_out_short(sources, source, exc, left_out, fix)
             return None
 
     bar = tqdm(mine, unit="episode", dynamic_ncols=True, desc="features",

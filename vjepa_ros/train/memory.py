@@ -140,3 +140,40 @@ def estimate_training_bytes(model: ActivationModel, parameters: int, batch: int,
     activations = model.bytes(batch * tokens_per_clip, depth, width, embed_dim)
     static = parameters * BYTES_PER_PARAMETER
     return {"static": static, "activations": activations, "total": static + activations}
+
+
+def clip_floor_bytes(tokens_per_frame: int, embed_dim: int, frames_per_clip: int,
+                     auto_steps: int, depth: int, width: int, feature_bytes: int = 2) -> int:
+    """Return a floor of one clip's memory in a training step [bytes].
+
+    The clip's features as gathered (``FeatureBank.gather``: the stored ``feature_bytes`` per
+    value, then float32), plus the input every predictor block keeps for the backward pass in
+    16 bits (the least: bf16 with activation checkpointing, see the module docstring) for the
+    :func:`clip_tokens` of the step. A step needs more; never less.
+    """
+    features = frames_per_clip * tokens_per_frame * embed_dim * (feature_bytes + 4)
+    blocks = clip_tokens(tokens_per_frame, frames_per_clip, auto_steps) * width * depth * 2
+    return features + blocks
+
+
+def batch_memory_problem(batch: int, per_clip: int, device, option: str = "--batch-size",
+                         what: str = "its features and the predictor blocks' inputs",
+                         available: int | None = None, accumulate: bool = True) -> str:
+    """Why ``batch`` clips of ``per_clip`` bytes cannot be trained on ``device`` ("" if they may).
+
+    ``available``: free memory [bytes]; None reads it (``planning.memory.available_bytes``;
+    unknown: ""). The line names ``option``, ``what`` a clip's bytes hold and the largest batch
+    that half the free memory holds by this floor (and ``--accumulate`` where the command has
+    it).
+    """
+    from vjepa_ros.planning.memory import GIB, available_bytes, round_down
+
+    free = available_bytes(device) if available is None else available
+    need = batch * per_clip
+    if free is None or need <= free:
+        return ""
+    fits = round_down(free // 2 // per_clip)
+    return (f"{option} {batch}: a step on {batch} clips needs at least "
+            f"{need / GIB:.1f} GiB ({per_clip / 2**20:.2f} MiB per clip: {what}), more than the "
+            f"{free / GIB:.1f} GiB free on {device}; give at most {fits} (half the free memory)"
+            + (", and --accumulate N to step on N times as many clips" if accumulate else ""))

@@ -138,23 +138,30 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     topology = topology or current()
     data = config.data
     sources = find_sources(data.train)
+    val_sources = []
+    if not data.val:
+        split_sources(sources, data.val_fraction, config.seed)  # one source: refused before
     if data.val:
         val_sources = find_sources(data.val)
         shared = {s.path.resolve() for s in sources} & {s.path.resolve() for s in val_sources}
         if shared:
             raise EpisodeError(f"episodes in both the training and validation data: "
                                f"{sorted(str(p) for p in shared)[:3]}")
-        train_sources = sources
-    else:
-        train_sources, val_sources = split_sources(sources, data.val_fraction, config.seed)
     device = rank_device(config.device, topology)
     encode = FrameEncoder(encoder, device, compute_dtype(config, device),
                           (data.aspect_ratio_min, data.aspect_ratio_max), data.encode_batch,
                           data.feature_dtype)
     directory = feature_cache_dir(config, topology)
     cache = FeatureCache(directory, cache_key(encode, data)) if directory else None
-    shards, counts = build_shards(train_sources + val_sources, data, encode, cache, topology,
-                                  config.progress, log)
+    shards, counts = build_shards(sources + val_sources, data, encode, cache, topology,
+                                  config.progress, log, clip_fix(config.auto_steps))
+    train_sources = sources
+    if not data.val:  # held out among the usable sources: a short one is left out of both
+        usable = [source for source in sources if source in shards]
+        if not usable:
+            raise no_usable_source(sources, counts["left_out"], "source")
+        train_sources, val_sources = split_sources(usable, data.val_fraction, config.seed,
+                                                   counts["left_out"])
     info: dict = {"tokens_per_frame": encode.tokens_per_frame,
                   "notes": read_notes(train_sources + val_sources, shards, counts["left_out"],
                                       encoder.img_size)}
@@ -188,6 +195,24 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
         "disk_megabytes": None if counts["disk_bytes"] is None else counts["disk_bytes"] / 2**20,
     }
     return banks[0], banks[1], info
+
+
+def clip_fix(auto_steps: int):
+    """Return train's advice for a source shorter than one clip (``episodes.ClipFix``).
+
+    Only settings train accepts: clips of at least ``auto_steps`` + 1 frames, so a source of
+    fewer frames needs a lower ``--auto-steps`` too.
+    """
+    def fix(path: Path, longest: int) -> str:
+        leave = f"leave {path} out"
+        if longest > auto_steps:
+            return f"give --frames-per-clip {longest} or {leave}"
+        if longest >= 2:
+            return (f"give --frames-per-clip {longest} --auto-steps {longest - 1} (--auto-steps "
+                    f"{auto_steps} needs clips of >= {auto_steps + 1} frames) or {leave}")
+        return leave
+
+    return fix
 
 
 def frame_sizes(shards: list[dict]) -> list[list[int]] | None:
@@ -313,6 +338,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     log(f"predictor   {describe}")
     for note in notes:
         log(f"note        {note}")
+    check_batch_memory(config, encoder, predictor, rank_device(config.device, topology))
     train_bank, val_bank, info = load_banks(config, encoder, topology, log)
     output_dir(out)
     info["world_size"] = topology.world_size
@@ -321,6 +347,26 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     if resume:
         trainer.restore(state)
     return trainer
+
+
+def check_batch_memory(config: TrainConfig, encoder: VisionEncoder, predictor: ACPredictor,
+                       device: torch.device) -> None:
+    """Refuse a ``--batch-size`` whose step cannot fit in ``device``'s free memory (ValueError).
+
+    Before the data is read and encoded: ``memory.clip_floor_bytes`` per clip, the least a step
+    holds (``--batch-size 100000`` once ran 86 s, then died in the allocator's raw message).
+    """
+    from vjepa_ros.train.memory import batch_memory_problem, clip_floor_bytes
+
+    c = encoder.config
+    tokens = (encoder.img_size[0] // c.patch_size) * (encoder.img_size[1] // c.patch_size)
+    per_clip = clip_floor_bytes(
+        tokens, c.embed_dim, config.data.frames_per_clip, config.auto_steps,
+        predictor.config.depth, predictor.config.predictor_embed_dim,
+        torch.finfo(getattr(torch, config.data.feature_dtype)).bits // 8)
+    problem = batch_memory_problem(config.batch_size, per_clip, device)
+    if problem:
+        raise ConfigError(problem)
 
 
 def _describe_encoder(encoder: VisionEncoder) -> str:

@@ -114,6 +114,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 
         if args.threads:
             torch.set_num_threads(args.threads)
+        check_batch_memory(config)  # before the data is read
         segments = load_clip_segments(args.data, config.frames_per_clip, rate_hz,
                                       topics=bag_topics_given(args))
         sampler = clip_sampler(segments, config)  # batches and masks: data_seed, else seed
@@ -166,6 +167,23 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         print(f"WARNING: {len(result.warnings)} collapse warning(s); first: "
               f"{result.warnings[0]}")
     return 0
+
+
+def check_batch_memory(config) -> None:
+    """Refuse a ``--batch-size`` whose clips cannot fit in the free memory (ValueError).
+
+    A floor per clip: its pixels as float32 [3, T, S, S] and the encoder's tokens as float32
+    [T / 2 x (S / patch)^2, width] (``train.memory.batch_memory_problem`` words the line).
+    """
+    from vjepa_ros.train.memory import batch_memory_problem
+
+    size, frames = config.img_size, config.frames_per_clip
+    tokens = frames // 2 * (size // config.patch_size) ** 2
+    per_clip = 3 * frames * size * size * 4 + tokens * config.embed_dim * 4
+    problem = batch_memory_problem(config.batch_size, per_clip, "cpu", what="its pixels and "
+                                   "the encoder's tokens", accumulate=False)
+    if problem:
+        raise ValueError(problem)
 
 
 def existing_outputs(out: Path) -> list[Path]:

@@ -48,7 +48,7 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
         try:
             found, notes = load_segments(source, data)
         except ShortSourceError as exc:
-            leave_out_short(sources, source, exc, left_out)
+            leave_out_short(sources, source, exc, left_out, pretrain_clip_fix)
             found, notes = [], left_out[-1:]
         segments += [segment.frames for segment in found]
         for note in notes:
@@ -60,6 +60,16 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
     if len(shapes) != 1:
         raise ValueError(f"the sources' frames differ in size: {shapes}; record them at one size")
     return segments
+
+
+def pretrain_clip_fix(path, longest: int) -> str:
+    """Pretrain's advice for a source shorter than one clip (``episodes.ClipFix``).
+
+    Only what pretrain accepts: ``frames_per_clip`` a multiple of the tubelet 2.
+    """
+    even = longest // 2 * 2
+    shorter = f"set frames_per_clip: {even} in --config or " if even >= 2 else ""
+    return f"{shorter}leave {path} out"
 
 
 class ClipSampler:

@@ -1,0 +1,110 @@
+"""One command at a time per output: an exclusive lock on the folder (or file) a command writes.
+
+Two ``vjepa-ros train`` runs started seconds apart with the same ``--out`` both passed the
+checks, both trained and both said ``written .../world_model.pt``: the files were a mix of the
+two. Every output location a command checks (``out_paths.output_dir``, ``output_file``,
+``new_output_dir``, ``fresh_output_dir``) is now *claimed* at once: the folder is made (with its
+parents) and ``fcntl.flock`` locks the file :data:`LOCK_NAME` inside it (for a file or a bag
+folder, which must not exist yet: ``.<name>.vjepa-ros.lock`` beside it). A second command that
+claims it while the first holds it is refused in one line naming the option, the folder and the
+holder's pid and command line.
+
+The lock lasts until :func:`release_outputs`: at the end of a ``vjepa-ros`` command
+(``cli.main``), else at the exit of the process; it then removes the lock file and every folder
+the claim made that is still empty (a refused or failed command leaves no empty folder behind).
+A crashed or killed holder leaves no stale lock: the kernel drops a flock with the process (a
+lock file left behind is simply locked again). Under ``torchrun`` rank 0 alone claims (the
+other ranks, env ``RANK`` > 0, write only what rank 0 lets them). A process holds its claims
+re-entrantly: claiming again what it holds is a no-op.
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import fcntl
+import os
+import sys
+from pathlib import Path
+
+LOCK_NAME = ".vjepa-ros.lock"
+
+
+@dataclasses.dataclass
+class _Claim:
+    fd: int
+    lock_file: Path
+    made: list[Path]  # folders the claim created, deepest first
+    pid: int  # the claiming process (a forked child inherits the fd, never releases it)
+
+
+_HELD: dict[Path, _Claim] = {}
+
+
+def claim_output(folder: Path, option: str, shown: Path | None = None,
+                 beside: str | None = None, just_made: bool = False) -> None:
+    """Make ``folder`` (with its parents) and lock it for this process; ValueError if taken.
+
+    ``beside``: lock ``folder/.<beside>.vjepa-ros.lock`` instead of ``folder/.vjepa-ros.lock``
+    (the output is the file or new bag ``folder/<beside>``). ``shown``: the path the error
+    names (default ``folder``). ``just_made``: the caller has just made ``folder`` (removed
+    with the claim while empty, as the folders the claim makes). Raises ValueError naming
+    ``option`` when another process holds the lock, OSError when the folder or lock file
+    cannot be made.
+    """
+    if int(os.environ.get("RANK", "0") or 0) > 0:  # torchrun: rank 0 claims for the group
+        return
+    lock_file = folder / (f".{beside}.vjepa-ros.lock" if beside else LOCK_NAME)
+    key = lock_file.absolute()
+    if key in _HELD and _HELD[key].pid == os.getpid():
+        return
+    made = [part for part in (folder.absolute(), *folder.absolute().parents)
+            if not part.exists() or (just_made and part == folder.absolute())]
+    folder.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 4096).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            _remove_empty(made)
+            raise ValueError(f"{option} {shown or folder}: in use by another vjepa-ros command "
+                             f"(pid {holder}); wait for it to end or give another "
+                             f"{option}") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(lock_file).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:  # not a file its holder removed (released) while we waited to lock it
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}: {' '.join(sys.argv)}"[:4000].encode())
+    _HELD[key] = _Claim(fd, lock_file, made, os.getpid())
+
+
+def release_outputs() -> None:
+    """Unlock every output this process claimed; remove lock files and empty folders it made."""
+    for key, claim in list(_HELD.items()):
+        if claim.pid != os.getpid():
+            continue
+        del _HELD[key]
+        try:
+            claim.lock_file.unlink()
+        except OSError:
+            pass
+        os.close(claim.fd)  # the lock ends here, after the file is gone (module docstring)
+        _remove_empty(claim.made)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) as long as they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+atexit.register(release_outputs)
