@@ -32,16 +32,19 @@ def test_demo_model_file_is_small_and_loads_as_float32(demo_model):
 
 
 def test_demo_model_reaches_a_held_out_goal_from_17_cm(demo_model):
-    """Seed 900000: the goal is 17.3 cm away; random actions end ~20 cm away (README table).
+    """Held-out seed 900010: the goal is 17.5 cm away; random actions end ~20 cm away (README).
 
-    The packaged model (reach + manipulation, docs/manipulation.md) gets within 5 cm in its 10th
-    step (the reach-only model of sessions 2-10 in its 7th); 12 steps leave a little room.
+    The packaged model (reach + manipulation, docs/manipulation.md) gets within 5 cm in its 3rd
+    step (17.5, 16.1, 10.0 cm at the planned frames, 4.2 cm at the end). On seed 900000 (17.3 cm,
+    the README's demo goal) it needs 10 steps, each a 500-rollout search: the same claim, a
+    held-out goal as far, costs a third of the time here. 12 steps stay the limit (room).
     """
     settings = load_reach_config()  # the demo's own camera (128 px, shadows) and search
     cem = settings.planner.to_cem()
     assert cem.horizon == 1 and cem.maxnorm == 0.05
-    with single_thread(), Sim(reach_sim_config(HELD_OUT_SEED_START, settings.sim)) as sim:
-        goal = make_reach_goal(sim, HELD_OUT_SEED_START)
+    seed = HELD_OUT_SEED_START + 10
+    with single_thread(), Sim(reach_sim_config(seed, settings.sim)) as sim:
+        goal = make_reach_goal(sim, seed)
         episode = run_reach_episode(sim, demo_model, goal, cem, ReachConfig(max_steps=12))
     distances = [step.distance for step in episode.steps]
     assert distances[0] > 0.15
