@@ -4,7 +4,7 @@ vjepa-ros camera-check BAG [--checkpoint vjepa2-ac-vitg.pt] [--out DIR] [--param
 
 Prints per-axis agreement, the estimated yaw and full rotation, the verdict; writes
 ``camera_check.json``, ``camera_check.png`` and ``planner_camera_check.yaml`` (the planner
-parameters with ``control.model_frame_rpy_deg``) into ``--out``.
+parameters with ``control.model_frame_rpy_deg``; not on an "undecided" verdict) into ``--out``.
 """
 
 from __future__ import annotations
@@ -175,6 +175,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         from vjepa_ros.eval.bags import read_recording
         from vjepa_ros.eval.camera_check_report import (
             NODE_KEY,
+            PARAMS_FILE,
             base_planner_params,
             params_with_correction,
             summary_lines,
@@ -217,6 +218,10 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     if args.random_weights:  # the verdict's reasons name no cause: this run's is known
         print("note          random weights (--random-weights): the verdict means nothing")
     print(f"written       {', '.join(str(p) for p in written.values())}")
+    if "params" not in written:  # undecided: the search was too weak to trust
+        print(f"              no {PARAMS_FILE}: the verdict is undecided (an older one in "
+              f"{out} was removed)")
+        return 0
     checkpoint = base["model"]["checkpoint"]
     print(f"              {written['params'].name} plans with "
           + (f"model.checkpoint {checkpoint}" if checkpoint else
