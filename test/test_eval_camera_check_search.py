@@ -53,7 +53,7 @@ def test_agreeing_searches_keep_the_verdict():
     result = check_motions(MOTIONS, CONSISTENT, explained=SHARES, repeat=AGREEING,
                            search_settings=(64, 4))
     assert result.verdict == Verdict.ROTATE and not result.search["too_weak"]
-    assert result.search["spread_deg"] < 15 and abs(result.correction_angle_deg - 45) < 5
+    assert result.search["spread_deg"] < 10.5 and abs(result.correction_angle_deg - 45) < 5
     fine = check_motions(MOTIONS, _turned(MOTIONS, Rotation.identity(), 5.0, 3),
                          explained=SHARES, repeat=_turned(MOTIONS, Rotation.identity(), 5.0, 4))
     assert fine.verdict == Verdict.FINE

@@ -59,8 +59,8 @@ def _search_lines(search: dict | None) -> list[str]:
     if not search:
         return []
     judged = "too weak for a verdict" if search["too_weak"] else "converged enough"
-    return [f"search        two independent searches differ {search['spread_deg']:.1f}° RMS per "
-            f"motion (limit {search['limit_deg']:g}°): {judged}"]
+    return [f"search        two independent searches differ {search['spread_deg']:.1f}° per "
+            f"motion (median; limit {search['limit_deg']:g}°): {judged}"]
 
 
 def _trial_lines(trial: dict | None) -> list[str]:
