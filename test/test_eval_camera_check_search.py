@@ -82,6 +82,7 @@ def test_an_undecided_verdict_writes_no_parameter_file_and_removes_an_old_one(tm
     lines = "\n".join(summary_lines(result))
     assert "verdict       UNDECIDED" in lines
     assert "search        two independent searches differ" in lines and "too weak" in lines
+    assert "correction    none: no parameter file written" in lines
 
 
 def test_search_spread_measures_the_angle_and_refuses_other_shapes():
@@ -150,5 +151,6 @@ def test_camera_check_command_prints_undecided_and_writes_no_correction(sim_bag,
     printed = capsys.readouterr().out
     assert "verdict       UNDECIDED" in printed
     assert "rerun with --samples >= 64 --iterations >= 4" in printed
-    assert f"no {PARAMS_FILE}: the verdict is undecided" in printed and "plans with" not in printed
+    assert f"no {PARAMS_FILE}: the verdict is undecided (the one an earlier check left in" \
+        in printed and "plans with" not in printed
     assert sorted(p.name for p in out.iterdir()) == ["camera_check.json"]

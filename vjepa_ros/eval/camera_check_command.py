@@ -205,6 +205,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             print(f"note          {note}")
         result, report = check_recording(recording, model, cem, thresholds, args.rate,
                                          args.max_steps, args.seed, progress=not args.quiet)
+        stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it
         written = write_check(result, out, base, plot=not args.no_plots, extra={
             "bag": str(args.bag), "world_model": source,
             "steps_evaluated": report["summary"]["steps_evaluated"],
@@ -219,8 +220,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         print("note          random weights (--random-weights): the verdict means nothing")
     print(f"written       {', '.join(str(p) for p in written.values())}")
     if "params" not in written:  # undecided: the search was too weak to trust
-        print(f"              no {PARAMS_FILE}: the verdict is undecided (an older one in "
-              f"{out} was removed)")
+        print(f"              no {PARAMS_FILE}: the verdict is undecided"
+              + (f" (the one an earlier check left in {out} was removed)" if stale else ""))
         return 0
     checkpoint = base["model"]["checkpoint"]
     print(f"              {written['params'].name} plans with "

@@ -105,9 +105,11 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
         _uncertainty_line(r.uncertainty),
         *_search_lines(r.search),
         *_trial_lines(r.trial),
-        f"correction    {r.correction}: control.model_frame_rpy_deg [{correction}]"
-        + (" (no rotation: the written file leaves the planner uncorrected)"
-           if r.correction == "none" else ""),
+        ("correction    none: no parameter file written (the search was too weak to trust)"
+         if r.verdict == Verdict.UNDECIDED else
+         f"correction    {r.correction}: control.model_frame_rpy_deg [{correction}]"
+         + (" (no rotation: the written file leaves the planner uncorrected)"
+            if r.correction == "none" else "")),
         f"verdict       {r.verdict.upper()}",
         f"              {r.explanation}",
     ]
