@@ -16,7 +16,9 @@ into an answer:
   the agreement, the mean cosine of the direction errors (``camera_check_stats``);
 - per-axis sign agreement of the inferred with the executed motion (as ``vjepa-ros eval``),
   before and after the correction;
-- a verdict in plain words (:class:`Verdict`, thresholds in :class:`CheckThresholds`).
+- a verdict in plain words (:class:`Verdict`, thresholds in :class:`CheckThresholds`); given a
+  second, independent search of the same motions, "undecided" when the two disagree too much
+  for any verdict (``camera_check_search``).
 
 **The model's inferred motion** of one executed motion is found through the predictor: the
 planner's own search (CEM/iCEM/MPPI as configured, horizon 1) from the frame before the motion

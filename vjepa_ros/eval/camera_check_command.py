@@ -40,8 +40,10 @@ def add_commands(sub) -> None:
         description="From a recorded bag: the world model's inferred motion between consecutive "
         "steps (the planner's search toward the next frame) against the executed motion; the "
         "rotation from the robot's base frame to the model's, a verdict (placement fine / "
-        "correct by rotation / move the camera), a plot and a planner parameter file with the "
-        "correction (control.model_frame_rpy_deg).",
+        "correct by rotation / move the camera; undecided when two independent searches of "
+        "the same steps disagree: too few --samples/--iterations), a plot and a planner "
+        "parameter file with the correction (control.model_frame_rpy_deg; none when "
+        "undecided). Each step is searched twice.",
     )
     check.add_argument("bag", help="bag directory (metadata.yaml) or a .mcap / .db3 file")
     check.add_argument("--out", help="output directory (default: ./camera_check_<bag name>)")
