@@ -386,7 +386,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     candidate_angle = angle
     scales = axis_scale(executed, inferred)
     noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not spans_3d,
-                                 confidence=thresholds.confidence)
+                                 confidence=thresholds.confidence,
+                                 search_deg=spread.error_deg if spread is not None else 0.0)
     why = _move_reason(thresholds, by_axis, scale, scales, residual[choice], choice)
     if spread is not None and spread.too_weak and _explains_nothing(thresholds, by_axis) is None:
         verdict = Verdict.UNDECIDED

@@ -50,8 +50,9 @@ def _uncertainty_line(u: dict) -> str:
     along = u.get("along_deg", float("inf"))
     along = (f", widest axis; ±{along:.1f}° along the estimate's axis, which the test uses"
              if u["dof"] == 3 and along != float("inf") else "")
+    search = (f", search error {u['search_deg']:.1f}°" if u.get("search_deg") else "")
     return (f"uncertainty   {bound} ({fitted}, {u['confidence']:.0%}{along}; per-motion error "
-            f"{sigma}): {differs} no rotation (p {u['p_value']:.2f})")
+            f"{sigma}{search}): {differs} no rotation (p {u['p_value']:.2f})")
 
 
 def _search_lines(search: dict | None) -> list[str]:

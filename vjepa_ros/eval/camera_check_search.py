@@ -14,6 +14,11 @@ So every motion is searched twice, with independent noise (seeds ``seed`` and
 directly: a converged search gives nearly the same direction twice, whatever the model's frame.
 When the median of these angles over the motions exceeds :data:`MAX_SEARCH_SPREAD_DEG` the
 verdict is "undecided" (no correction is written) and the message names stronger settings.
+Below it, the search's error (``error_deg``) widens the identity test of ``camera_check_noise``
+(its ``search_deg``): a search's error shared by all motions is not averaged away by their number.
+Each search's direction error has two tangential components of spread ``s``; the angle between
+two independent answers is then Rayleigh-distributed with scale ``√2·s``, whose median is
+``2·√(ln 2)·s`` ≈ 1.665·s, so ``s = median / 1.665``.
 
 The median, not the RMS: a motion the model barely sees has a flat energy along it, and any
 search returns a near-random direction there (one such motion at the README's settings: 89°
@@ -40,6 +45,8 @@ from vjepa_ros.eval.camera_check_stats import direction_errors_deg
 # Session 19): samples 32 / iterations 2 gave 19-34° (and wrong "corrections" of 46-48°), the
 # README's 64 / 4 gave 9°.
 MAX_SEARCH_SPREAD_DEG = 15.0
+# median of the angle between two answers over one answer's error per component: 2·√(ln 2)
+RAYLEIGH_MEDIAN = 2.0 * math.sqrt(math.log(2.0))
 # The settings that passed there: named in the "undecided" message as the least to rerun with.
 MIN_SAMPLES, MIN_ITERATIONS = 64, 4
 
@@ -56,6 +63,7 @@ class SearchSpread:
     spread_deg: float  # median angle between the two searches' directions over the motions [deg]
     per_motion_deg: list[float]  # the angle per motion [deg]
     limit_deg: float  # MAX_SEARCH_SPREAD_DEG: above it the search is too weak for a verdict
+    error_deg: float  # one search's error per tangential component, spread_deg / 1.665 [deg]
     too_weak: bool
 
     def to_dict(self) -> dict:
@@ -76,7 +84,8 @@ def search_spread(inferred, repeat, limit_deg: float = MAX_SEARCH_SPREAD_DEG) ->
                          f"first's, got {list(repeat.shape)} and {list(inferred.shape)}")
     angles = direction_errors_deg(inferred[:, :3], repeat[:, :3])
     spread = float(np.median(angles)) if len(angles) else math.inf
-    return SearchSpread(spread, angles.tolist(), limit_deg, not spread <= limit_deg)
+    return SearchSpread(spread, angles.tolist(), limit_deg, spread / RAYLEIGH_MEDIAN,
+                        not spread <= limit_deg)
 
 
 def undecided_explanation(spread: SearchSpread, samples: int | None = None,
