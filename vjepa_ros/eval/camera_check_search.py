@@ -26,9 +26,9 @@ between the two searches, the others 3-36°); that is the model's blindness, whi
 own floors judge, not the search's weakness. The bias that fooled the identity test cannot be
 measured from one setting's answers (two weak searches found nearly the same wrong rotation, 47.8°
 and 46.4°); their spread, which shrinks as the search converges, is its measured stand-in. The
-limit, 15°, is a per-search error of about 15/√2 ≈ 11° (the spread of two independent answers is
-√2 times each one's): larger than the 10° of ``fine_deg``, a search that cannot place a direction
-within the "placement fine" margin cannot tell that placement from a small rotation.
+limit, 15°, is a per-search error of about 15 / 1.665 ≈ 9° per component (below): near the 10° of
+``fine_deg``, a search that cannot place a direction within the "placement fine" margin cannot
+tell that placement from a small rotation.
 """
 
 from __future__ import annotations
