@@ -53,7 +53,7 @@ MIN_SAMPLES, MIN_ITERATIONS = 64, 4
 
 def repeat_seed(seed: int) -> int:
     """Return the seed of the second, independent search of each motion (``seed``: the first's)."""
-    return int(seed) + 1_000_003
+    return (int(seed) + 1_000_003) % 2 ** 63  # any seed torch takes gives one it takes
 
 
 @dataclasses.dataclass
