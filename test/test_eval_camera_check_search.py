@@ -60,19 +60,19 @@ def test_agreeing_searches_keep_the_verdict():
 
 
 def test_the_searchs_own_error_widens_the_identity_test_below_the_limit():
-    # a consistent 20° frame with little scatter: "certain" from the residuals alone; a second
-    # search 12° away from each answer (below the 15° limit): a search error of 12 / 1.665 = 7.2°
-    # per axis, shared by the motions in the worst case, and 20° is no longer told from none
-    found = _turned(MOTIONS, Rotation.from_euler("z", 20, degrees=True), 3.0, 6)
+    # a consistent 15° frame with little scatter: "certain" from the residuals alone; a second
+    # search 12° away from each answer (below the 20° limit): a search error of 12 / 2 = 6° per
+    # axis, shared by the motions in the worst case, and 15° is no longer told from none
+    found = _turned(MOTIONS, Rotation.from_euler("z", 15, degrees=True), 3.0, 6)
     again = np.array([_turned(m[None], Rotation.identity(), 12.0, 7 + k)[0]
                       for k, m in enumerate(found)])
     alone = check_motions(MOTIONS, found, explained=SHARES)
     assert alone.verdict == Verdict.ROTATE and alone.uncertainty["p_value"] < 0.001
     result = check_motions(MOTIONS, found, explained=SHARES, repeat=again)
     assert not result.search["too_weak"] and result.search["spread_deg"] == pytest.approx(12.0)
-    assert result.uncertainty["search_deg"] == pytest.approx(12.0 / 1.665, abs=0.01)
+    assert result.uncertainty["search_deg"] == pytest.approx(6.0)
     assert result.verdict == Verdict.FINE and result.uncertainty["p_value"] > 0.05
-    assert "search error 7.2°" in "\n".join(summary_lines(result))
+    assert "search error 6.0°" in "\n".join(summary_lines(result))
 
 
 def test_a_model_that_explains_nothing_says_move_the_camera_whatever_the_search():

@@ -34,10 +34,10 @@ less than the half-width along the region's widest axis (``bound_deg``): an esti
 ``camera_check_search``): part of a weak search's error is the same for every motion, which the
 residuals cannot show and N motions do not average away. It is added, undivided by N, as an
 isotropic term ``search_deg²·I`` to ``C`` (the worst case: all of the search's error shared by
-the motions); a converged search adds little (the oracle: 2°, the demo model at the README's
-settings 4°), a weak one enough that its consistent wrong rotation is no longer "certain"
-(docs/camera_placement.md, Session 19). With it the d² test is no longer exactly F; it is kept as
-the conservative approximation.
+the motions); a converged search adds little (the oracle: 2°), a learned model's bumpier search
+more (the demo model at the README's settings 12-16°), a weak one enough that its consistent
+wrong rotation is no longer "certain" (docs/camera_placement.md, Session 19). With it the d²
+test is no longer exactly F; it is kept as the conservative approximation.
 
 **Why analytic, not a bootstrap over motions**: it is deterministic (the same motions give the
 same verdict), it is defined for the 6 motions of the default check, where resampling with
