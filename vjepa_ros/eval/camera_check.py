@@ -16,7 +16,9 @@ into an answer:
   the agreement, the mean cosine of the direction errors (``camera_check_stats``);
 - per-axis sign agreement of the inferred with the executed motion (as ``vjepa-ros eval``),
   before and after the correction;
-- a verdict in plain words (:class:`Verdict`, thresholds in :class:`CheckThresholds`).
+- a verdict in plain words (:class:`Verdict`, thresholds in :class:`CheckThresholds`); given a
+  second, independent search of the same motions, "undecided" when the two disagree too much
+  for any verdict (``camera_check_search``).
 
 **The model's inferred motion** of one executed motion is found through the predictor: the
 planner's own search (CEM/iCEM/MPPI as configured, horizon 1) from the frame before the motion
@@ -53,6 +55,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.camera_check_noise import rotation_uncertainty
+from vjepa_ros.eval.camera_check_search import search_spread, undecided_explanation
 from vjepa_ros.eval.camera_check_stats import (
     agreement,
     axis_masks,
@@ -72,6 +75,8 @@ class Verdict:
     FINE = "placement fine"
     ROTATE = "correct by rotation"
     MOVE = "move the camera"
+    # the search is too weak for any verdict (camera_check_search): no correction is written
+    UNDECIDED = "undecided"
 
 
 @dataclasses.dataclass
@@ -105,6 +110,10 @@ class CameraCheckResult:
     candidate_rpy_deg: list = dataclasses.field(default_factory=lambda: [0.0, 0.0, 0.0])
     candidate_angle_deg: float = 0.0
     trial: dict | None = None  # the correction trial's legs and decision, when it ran
+    # two independent searches of the motions compared (camera_check_search.SearchSpread as a
+    # dict; None: searched once) and the second search's inferred motions [N, 3] m
+    search: dict | None = None
+    inferred_repeat: list | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -183,18 +192,11 @@ def _explained_by_axis(executed: np.ndarray, explained: np.ndarray | None) -> di
             for axis, mine in axis_masks(executed).items()}
 
 
-def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales: dict,
-                 residual: float, choice: str) -> str | None:
-    """Why the camera must move, in words with the numbers (None: no reason to move it).
+def _explains_nothing(thresholds: CheckThresholds, by_axis: dict) -> str | None:
+    """Say why the model sees nothing: its best action explains < ``min_best_explained`` anywhere.
 
-    In this order: the best-seen axis's explained share below ``min_best_explained`` (absolute:
-    the model explains nothing anywhere, e.g. random weights); an axis whose explained share is
-    below ``min_explained`` of the best-seen axis's; the model's inferred length above
-    ``max_scale`` times the executed one, over all motions or along one axis (its actions are the
-    search's spread, not a motion it sees); below ``min_scale`` of it, over all motions or along
-    one axis (the camera looks along it: the model infers hardly any motion there); the best
-    ``choice`` rotation leaving more than ``max_residual_deg`` RMS. Every value compared with a
-    threshold shows one decimal (25.4 is not "25").
+    Absolute (e.g. random weights): a stronger search cannot make a model see, so this reason
+    stands even when the search is too weak for any other verdict (``camera_check_search``).
     """
     known = [share for share in by_axis.values() if share is not None]
     best = max(known, default=0.0)
@@ -205,6 +207,26 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
                 f"frame change along any axis (threshold "
                 f"{thresholds.min_best_explained * 100:g}%), so its directions are chance (does "
                 "the camera show the arm's motion? is the model trained for this scene?)")
+    return None
+
+
+def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales: dict,
+                 residual: float, choice: str) -> str | None:
+    """Why the camera must move, in words with the numbers (None: no reason to move it).
+
+    In this order: the best-seen axis's explained share below ``min_best_explained``
+    (:func:`_explains_nothing`); an axis whose explained share is
+    below ``min_explained`` of the best-seen axis's; the model's inferred length above
+    ``max_scale`` times the executed one, over all motions or along one axis (its actions are the
+    search's spread, not a motion it sees); below ``min_scale`` of it, over all motions or along
+    one axis (the camera looks along it: the model infers hardly any motion there); the best
+    ``choice`` rotation leaving more than ``max_residual_deg`` RMS. Every value compared with a
+    threshold shows one decimal (25.4 is not "25").
+    """
+    nothing = _explains_nothing(thresholds, by_axis)
+    if nothing is not None:
+        return nothing
+    best = max((share for share in by_axis.values() if share is not None), default=0.0)
     long = [axis for axis, ratio in scales.items()
             if ratio is not None and ratio > thresholds.max_scale]
     if scale > thresholds.max_scale or long:
@@ -297,7 +319,8 @@ def usable_motions(executed, thresholds: CheckThresholds | None = None,
 
 
 def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
-                  explained=None) -> CameraCheckResult:
+                  explained=None, repeat=None,
+                  search_settings: tuple[int, int] | None = None) -> CameraCheckResult:
     """Estimate the model's frame from motions and give the verdict.
 
     Args:
@@ -306,6 +329,12 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         thresholds: the verdict's thresholds (default :class:`CheckThresholds`).
         explained: [N] optional share of each frame change the inferred action explains
             (:func:`explained_share`); None: not used in the verdict.
+        repeat: [N, 3+] optional inferred motions of a second search with independent noise
+            (``camera_check_search``): when the two disagree by more than its limit the verdict
+            is "undecided" (unless the model explains nothing: "move the camera"); None: not
+            checked.
+        search_settings: (samples, iterations) of the search, named in the "undecided" message
+            (None: named as planner parameters).
     Returns:
         :class:`CameraCheckResult`.
     Raises:
@@ -321,8 +350,15 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         raise ValueError(f"camera check: executed and inferred motions must be [N, 3+] each, got "
                          f"{list(executed.shape)} and {list(inferred.shape)}")
     executed, inferred = executed[:, :3], inferred[:, :3]
-    used = usable_motions(executed, thresholds, np.isfinite(inferred).all(1))
+    finite = np.isfinite(inferred).all(1)
+    if repeat is not None:
+        repeat = np.asarray(repeat, dtype=np.float64)
+        search_spread(inferred, repeat)  # the shapes, before the motions' own checks
+        repeat = repeat[:, :3]
+        finite &= np.isfinite(repeat).all(1)
+    used = usable_motions(executed, thresholds, finite)
     executed, inferred, count = executed[used], inferred[used], int(used.sum())
+    spread = search_spread(inferred, repeat[used]) if repeat is not None else None
     if explained is not None:
         explained = np.asarray(explained, dtype=np.float64).reshape(-1)[used]
     by_axis = _explained_by_axis(executed, explained)
@@ -350,9 +386,14 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     candidate_angle = angle
     scales = axis_scale(executed, inferred)
     noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not spans_3d,
-                                 confidence=thresholds.confidence)
+                                 confidence=thresholds.confidence,
+                                 search_deg=spread.error_deg if spread is not None else 0.0)
     why = _move_reason(thresholds, by_axis, scale, scales, residual[choice], choice)
-    if why is not None:
+    if spread is not None and spread.too_weak and _explains_nothing(thresholds, by_axis) is None:
+        verdict = Verdict.UNDECIDED
+        explanation = undecided_explanation(spread, *(search_settings or (None, None)))
+        choice, chosen, angle = "none", identity, 0.0
+    elif why is not None:
         verdict = Verdict.MOVE
         explanation = (f"move the camera: {why}; place it so that the arm's motion along x, y "
                        "and z shows clearly in the image, nearer the views the model was "
@@ -404,6 +445,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         span=span.tolist(), executed=executed.tolist(), inferred=inferred.tolist(),
         thresholds=dataclasses.asdict(thresholds),
         candidate=candidate, candidate_rpy_deg=candidate_rpy, candidate_angle_deg=candidate_angle,
+        search=spread.to_dict() if spread is not None else None,
+        inferred_repeat=repeat[used].tolist() if repeat is not None else None,
     )
 
 

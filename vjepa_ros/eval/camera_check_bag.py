@@ -5,8 +5,10 @@ The bag is read and resampled exactly as ``vjepa-ros eval`` does (``bags.read_re
 action with horizon 1 toward the frame one step later (``evaluate.evaluate_recording`` with
 ``goal_offset`` 1: the inverse model through the predictor that ``camera_check`` describes), and
 the executed one is ``s_{k+1} ⊖ s_k``; the share of the frame change it explains comes from the
-evaluation's energies of the planned action and of standing still. Those go to
-``camera_check.check_motions``.
+evaluation's energies of the planned action and of standing still. The evaluation runs twice,
+with independent search noise (seeds ``seed`` and ``camera_check_search.repeat_seed``), so the
+verdict knows whether the search is strong enough to be trusted (twice the planning time).
+Those go to ``camera_check.check_motions``.
 A bag of the live check's motions, or any run where the arm moved a few cm along each base axis,
 gives a determined rotation; a bag that moves along one line only is refused with that reason.
 """
@@ -26,6 +28,7 @@ from vjepa_ros.eval.camera_check import (
     explained_share,
     usable_motions,
 )
+from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_actions, planned_steps
 from vjepa_ros.eval.resample import resample
@@ -55,20 +58,27 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
                     progress: bool = False) -> tuple[CameraCheckResult, dict]:
     """Run the camera check on an indexed recording; return (result, the evaluation report).
 
-    ``cem``: the planner settings of the search (horizon forced to 1). Raises ValueError (a
-    one-line reason naming the bag) when the bag has too little or too one-sided motion.
+    ``cem``: the planner settings of the search (horizon forced to 1). The report is the first
+    search's (``seed``); the second's (``repeat_seed(seed)``) only gives ``result.search``.
+    Raises ValueError (a one-line reason naming the bag) when the bag has too little or too
+    one-sided motion.
     """
     thresholds = thresholds or CheckThresholds()
     cem = dataclasses.replace(cem, horizon=1)
     config = check_eval_config(thresholds, rate_hz, max_steps, seed)
     check_executed_motions(recording, thresholds, config)  # seconds, not minutes of planning
     report = evaluate_recording(recording, model, cem, config, progress=progress)
+    again = evaluate_recording(recording, model, cem,
+                               dataclasses.replace(config, seed=repeat_seed(seed)),
+                               progress=progress)
     executed = np.array([r["executed_action"] for r in report["steps"]])
     inferred = np.array([r["planned_action"] for r in report["steps"]])
+    repeat = np.array([r["planned_action"] for r in again["steps"]])
     explained = explained_share([r["energy_planned"] for r in report["steps"]],
                                 [r["energy_still"] for r in report["steps"]])
     try:
-        result = check_motions(executed, inferred, thresholds, explained)
+        result = check_motions(executed, inferred, thresholds, explained, repeat,
+                               (cem.samples, cem.iterations))
     except ValueError as exc:
         raise ValueError(f"{recording.path}: {exc}") from None
     return result, report

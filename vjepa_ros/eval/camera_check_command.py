@@ -4,7 +4,7 @@ vjepa-ros camera-check BAG [--checkpoint vjepa2-ac-vitg.pt] [--out DIR] [--param
 
 Prints per-axis agreement, the estimated yaw and full rotation, the verdict; writes
 ``camera_check.json``, ``camera_check.png`` and ``planner_camera_check.yaml`` (the planner
-parameters with ``control.model_frame_rpy_deg``) into ``--out``.
+parameters with ``control.model_frame_rpy_deg``; not on an "undecided" verdict) into ``--out``.
 """
 
 from __future__ import annotations
@@ -40,8 +40,10 @@ def add_commands(sub) -> None:
         description="From a recorded bag: the world model's inferred motion between consecutive "
         "steps (the planner's search toward the next frame) against the executed motion; the "
         "rotation from the robot's base frame to the model's, a verdict (placement fine / "
-        "correct by rotation / move the camera), a plot and a planner parameter file with the "
-        "correction (control.model_frame_rpy_deg).",
+        "correct by rotation / move the camera; undecided when two independent searches of "
+        "the same steps disagree: too few --samples/--iterations), a plot and a planner "
+        "parameter file with the correction (control.model_frame_rpy_deg; none when "
+        "undecided). Each step is searched twice.",
     )
     check.add_argument("bag", help="bag directory (metadata.yaml) or a .mcap / .db3 file")
     check.add_argument("--out", help="output directory (default: ./camera_check_<bag name>)")
@@ -175,6 +177,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         from vjepa_ros.eval.bags import read_recording
         from vjepa_ros.eval.camera_check_report import (
             NODE_KEY,
+            PARAMS_FILE,
             base_planner_params,
             params_with_correction,
             summary_lines,
@@ -204,6 +207,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             print(f"note          {note}")
         result, report = check_recording(recording, model, cem, thresholds, args.rate,
                                          args.max_steps, args.seed, progress=not args.quiet)
+        stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it
         written = write_check(result, out, base, plot=not args.no_plots, extra={
             "bag": str(args.bag), "world_model": source,
             "steps_evaluated": report["summary"]["steps_evaluated"],
@@ -217,6 +221,10 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     if args.random_weights:  # the verdict's reasons name no cause: this run's is known
         print("note          random weights (--random-weights): the verdict means nothing")
     print(f"written       {', '.join(str(p) for p in written.values())}")
+    if "params" not in written:  # undecided: the search was too weak to trust
+        print(f"              no {PARAMS_FILE}: the verdict is undecided"
+              + (f" (the one an earlier check left in {out} was removed)" if stale else ""))
+        return 0
     checkpoint = base["model"]["checkpoint"]
     print(f"              {written['params'].name} plans with "
           + (f"model.checkpoint {checkpoint}" if checkpoint else

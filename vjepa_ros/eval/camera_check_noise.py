@@ -30,6 +30,15 @@ region's half-width along its own axis (``along_deg``), which for a full rotatio
 less than the half-width along the region's widest axis (``bound_deg``): an estimate of 59° with a
 ±62° widest bound can still differ from the identity, its own axis being well determined.
 
+**The search's own error** (``search_deg``, from two independent searches of the same motions:
+``camera_check_search``): part of a weak search's error is the same for every motion, which the
+residuals cannot show and N motions do not average away. It is added, undivided by N, as an
+isotropic term ``search_deg²·I`` to ``C`` (the worst case: all of the search's error shared by
+the motions); a converged search adds little (the oracle: 2°), a learned model's bumpier search
+more (the demo model at the README's settings 12-16°), a weak one enough that its consistent
+wrong rotation is no longer "certain" (docs/camera_placement.md, Session 19). With it the d²
+test is no longer exactly F; it is kept as the conservative approximation.
+
 **Why analytic, not a bootstrap over motions**: it is deterministic (the same motions give the
 same verdict), it is defined for the 6 motions of the default check, where resampling with
 replacement often draws motions along one line only (no rotation determined), and it costs
@@ -66,13 +75,15 @@ class RotationUncertainty:
     # half-width of the region along the estimate's own axis [deg]: what the identity test
     # measures (the estimate differs from it when its angle exceeds this), at most bound_deg
     along_deg: float = math.inf
+    search_deg: float = 0.0  # the search's own error added to the covariance [deg] (0: none)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
 
 def rotation_uncertainty(executed, inferred, rotation: Rotation, yaw_only: bool = False,
-                         confidence: float = 0.95) -> RotationUncertainty:
+                         confidence: float = 0.95, search_deg: float = 0.0
+                         ) -> RotationUncertainty:
     """Return the uncertainty of ``rotation`` fitted to the motions, and its identity test.
 
     Args:
@@ -81,6 +92,8 @@ def rotation_uncertainty(executed, inferred, rotation: Rotation, yaw_only: bool 
         rotation: the fitted rotation base → model (the full fit, or the yaw about z).
         yaw_only: ``rotation`` is a yaw fitted alone (1 parameter) instead of a full rotation.
         confidence: of the region and the test, in (0, 1).
+        search_deg: the search's own error per motion and axis [deg], added undivided to the
+            covariance (module docstring); 0: the residuals' scatter alone.
     Returns:
         :class:`RotationUncertainty` (angles in degrees). With N motions and p parameters,
         2N − p ≥ 1 is needed; fewer, or directions that do not determine the rotation, give an
@@ -105,16 +118,17 @@ def rotation_uncertainty(executed, inferred, rotation: Rotation, yaw_only: bool 
         return RotationUncertainty(math.degrees(math.sqrt(sigma2)) if math.isfinite(sigma2)
                                    else inf, inf, [inf] * 3, 0.0, p * quantile, 1.0, p,
                                    confidence, False)
-    covariance = sigma2 * np.linalg.inv(information)
-    if sigma2 > 0:
+    covariance = sigma2 * np.linalg.inv(information) + math.radians(search_deg) ** 2 * np.eye(p)
+    if np.any(np.diag(covariance) > 0):
         d2 = float(theta @ np.linalg.solve(covariance, theta))
     else:  # an exact fit: any rotation other than the identity is certain
         d2 = math.inf if np.linalg.norm(theta) > 1e-12 else 0.0
     p_value = float(stats.f.sf(d2 / p, p, dof_residual)) if math.isfinite(d2) else 0.0
     norm = float(np.linalg.norm(theta))
     axis = theta / norm if norm > 1e-12 else None
-    along = (math.sqrt(p * quantile * sigma2 / float(axis @ information @ axis))
-             if axis is not None else None)
+    along = (math.sqrt(p * quantile / float(axis @ np.linalg.solve(covariance, axis)))
+             if axis is not None and np.any(np.diag(covariance) > 0) else
+             0.0 if axis is not None else None)
     std = np.sqrt(np.diag(covariance))
     std_xyz = [0.0, 0.0, float(std[0])] if yaw_only else std.tolist()
     return RotationUncertainty(
@@ -124,4 +138,5 @@ def rotation_uncertainty(executed, inferred, rotation: Rotation, yaw_only: bool 
         mahalanobis2=d2, threshold=p * quantile, p_value=p_value, dof=p,
         confidence=confidence, distinguishable=d2 > p * quantile,
         along_deg=math.degrees(along) if along is not None else
-        math.degrees(math.sqrt(p * quantile * np.linalg.eigvalsh(covariance)[-1])))
+        math.degrees(math.sqrt(p * quantile * np.linalg.eigvalsh(covariance)[-1])),
+        search_deg=float(search_deg))

@@ -3,7 +3,9 @@
 The parameter file (``planner_camera_check.yaml``) is a complete planner parameter file: the
 base file's parameters (default the package's ``config/planner.yaml``; the live check: the
 node's own) with ``control.model_frame_rpy_deg`` set to the check's correction (0, 0, 0 when
-the verdict is "placement fine" or "move the camera"); ``vjepa-ros camera-check`` also writes
+the verdict is "placement fine" or "move the camera"; not written at all, and an older one in
+the folder removed, when it is "undecided": the search was too weak to trust);
+``vjepa-ros camera-check`` also writes
 the checkpoint and the search settings it ran with (``model.*``, ``planner.*``), so the file
 plans with the model the correction belongs to. ``ros2 launch vjepa_ros
 vjepa_mpc.launch.py params_file:=…/planner_camera_check.yaml``, ``--ros-args --params-file`` and
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from vjepa_ros.eval.camera_check import CameraCheckResult
+from vjepa_ros.eval.camera_check import CameraCheckResult, Verdict
 from vjepa_ros.eval.camera_check_base import base_planner_params  # noqa: F401 (re-exported)
 from vjepa_ros.eval.metrics import AXES
 from vjepa_ros.eval.report import json_safe
@@ -48,8 +50,18 @@ def _uncertainty_line(u: dict) -> str:
     along = u.get("along_deg", float("inf"))
     along = (f", widest axis; ±{along:.1f}° along the estimate's axis, which the test uses"
              if u["dof"] == 3 and along != float("inf") else "")
+    search = (f", search error {u['search_deg']:.1f}°" if u.get("search_deg") else "")
     return (f"uncertainty   {bound} ({fitted}, {u['confidence']:.0%}{along}; per-motion error "
-            f"{sigma}): {differs} no rotation (p {u['p_value']:.2f})")
+            f"{sigma}{search}): {differs} no rotation (p {u['p_value']:.2f})")
+
+
+def _search_lines(search: dict | None) -> list[str]:
+    """Return the two independent searches' disagreement, in one line (none: searched once)."""
+    if not search:
+        return []
+    judged = "too weak for a verdict" if search["too_weak"] else "converged enough"
+    return [f"search        two independent searches differ {search['spread_deg']:.1f}° per "
+            f"motion (median; limit {search['limit_deg']:g}°): {judged}"]
 
 
 def _trial_lines(trial: dict | None) -> list[str]:
@@ -92,10 +104,13 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
         f"{r.agreement['full']:.2f}   (mean cosine of the direction errors: the share of a "
         "step that is progress)",
         _uncertainty_line(r.uncertainty),
+        *_search_lines(r.search),
         *_trial_lines(r.trial),
-        f"correction    {r.correction}: control.model_frame_rpy_deg [{correction}]"
-        + (" (no rotation: the written file leaves the planner uncorrected)"
-           if r.correction == "none" else ""),
+        ("correction    none: no parameter file written (the search was too weak to trust)"
+         if r.verdict == Verdict.UNDECIDED else
+         f"correction    {r.correction}: control.model_frame_rpy_deg [{correction}]"
+         + (" (no rotation: the written file leaves the planner uncorrected)"
+            if r.correction == "none" else "")),
         f"verdict       {r.verdict.upper()}",
         f"              {r.explanation}",
     ]
@@ -190,10 +205,19 @@ def write_plot(result: CameraCheckResult, path: Path) -> Path | None:
 
 def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dict,
                 extra: dict | None = None, plot: bool = True) -> dict[str, Path]:
-    """Write ``camera_check.json`` (with ``extra``), the plot and the parameter file."""
+    """Write ``camera_check.json`` (with ``extra``), the plot and the parameter file.
+
+    An "undecided" verdict writes no parameter file and removes one an earlier check left in
+    ``out_dir`` (a correction from a search too weak to trust must not be loaded by mistake);
+    the returned mapping then has no ``"params"``.
+    """
     out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = {"params": write_params(result, out_dir / PARAMS_FILE, base_params)}
+    written = {}
+    if result.verdict == Verdict.UNDECIDED:
+        (out_dir / PARAMS_FILE).unlink(missing_ok=True)
+    else:
+        written["params"] = write_params(result, out_dir / PARAMS_FILE, base_params)
     if plot:
         picture = write_plot(result, out_dir / "camera_check.png")
         if picture is not None:
