@@ -160,7 +160,7 @@ import vjepa_ros.sim.collector as collector
 from vjepa_ros.cli import main
 
 def collect(out_dir, episodes, seed, *args, **kwargs):
-    Path(out_dir).mkdir()
+    Path(out_dir).mkdir(exist_ok=True)  # made already to hold its lock (out_lock)
     for index in range(3):  # 3 of 4 episodes written, then kill PID
         (Path(out_dir) / f"episode_{seed + index:06d}.npz").write_bytes(b"")
     os.kill(os.getpid(), signal.SIGTERM)

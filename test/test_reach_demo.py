@@ -157,7 +157,16 @@ def test_missing_or_corrupt_model_exits_1_and_stops_the_simulator(tmp_path, caps
 
 
 def test_simulator_dying_is_reported_with_its_output(tiny_world_model, tmp_path, capsys,
-                                                     node_children):
+                                                     node_children, monkeypatch):
+    """A sim_node that refuses its settings and exits: its code and its own message come along.
+
+    ``reach`` refuses a negative real-time factor itself before any node starts (test_cli_errors);
+    here that check is bypassed so that the child is the one to refuse it, as a setting only the
+    node knows would be.
+    """
+    from vjepa_ros.sim.reach_config import ReachDemoConfig
+
+    monkeypatch.setattr(ReachDemoConfig, "check_simulator_settings", lambda self: None)
     code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
                  str(_config(tmp_path, 2, real_time_factor=-1.0)), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err

@@ -114,9 +114,11 @@ def test_mpc_launch_file_starts_the_nodes_the_in_process_launcher_starts(monkeyp
     assert profile.args == ("FASTDDS_DEFAULT_PROFILES_FILE",)
     assert profile.kwargs["default_value"].endswith("config/fastdds_camera.xml")
     setup = (ROOT / "setup.py").read_text()
-    for executable, entry in (("planner_node", "planner_node:main"),
-                              ("camera_node", "camera_node:main")):
-        assert f"{executable} = vjepa_ros.nodes.{entry}" in setup
+    from vjepa_ros import entry_points
+
+    for executable in ("planner_node", "camera_node"):  # entry_points runs the registry's node
+        assert f"{executable} = vjepa_ros.entry_points:{executable}" in setup
+        assert callable(getattr(entry_points, executable))
 
 
 @pytest.mark.parametrize("name", ["vjepa_mpc.launch.py", "bag_player.launch.py",
