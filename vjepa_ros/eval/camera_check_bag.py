@@ -30,8 +30,9 @@ from vjepa_ros.eval.camera_check import (
 )
 from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
-from vjepa_ros.eval.evaluate import evaluate_recording, executed_actions, planned_steps
+from vjepa_ros.eval.evaluate import evaluate_recording, executed_actions
 from vjepa_ros.eval.resample import resample
+from vjepa_ros.eval.step_choice import planned_steps
 
 
 def check_executed_motions(recording: Recording, thresholds: CheckThresholds, config) -> None:

@@ -30,7 +30,7 @@ from vjepa_ros.eval.bags import BagTopics, JointsToPose, Recording, read_recordi
 from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.rep_memory import representations_problem
 from vjepa_ros.eval.resample import Steps
-from vjepa_ros.eval.step_choice import choose_steps, planned_steps  # noqa: F401 - re-exported
+from vjepa_ros.eval.step_choice import choose_steps
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
 
 
