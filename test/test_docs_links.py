@@ -1,8 +1,8 @@
 """Every relative link and ``#anchor`` in README.md and docs/*.md resolves.
 
-A section renamed or moved between the README and ``docs/`` leaves links pointing at nothing; GitHub
-shows them as dead links. Anchors follow GitHub's heading slugs (lower case, punctuation dropped,
-spaces to hyphens, ``-1``, ``-2`` for repeated headings).
+A section renamed or moved between the README and ``docs/`` leaves links pointing at
+nothing; GitHub shows them as dead links. Anchors follow GitHub's heading slugs (lower case,
+punctuation dropped, spaces to hyphens, ``-1``, ``-2`` for repeated headings).
 """
 
 import re
