@@ -236,6 +236,8 @@ def test_reports_and_the_parameter_file_load_as_planner_parameters(tmp_path):
     assert yaml.safe_load(written["params"].read_text())["/**"]["ros__parameters"]
     text = "\n".join(summary_lines(result))
     assert "CORRECT BY ROTATION" in text and "rpy [5.0, -5.0, 60.0]" in text
+    write_check(result, tmp_path, base_planner_params(), plot=False)  # again, --no-plots
+    assert not (tmp_path / "camera_check.png").exists()  # no earlier plot beside the new report
 
 
 def test_the_parameter_file_carries_the_verdict_thresholds_the_check_used(tmp_path):
