@@ -181,6 +181,36 @@ def test_a_number_outside_its_declared_range_is_refused_naming_the_parameter(con
         SimNode(context=context, parameter_overrides=[Parameter(name, value=value)])
 
 
+def test_a_second_simulator_on_the_same_topics_refuses_and_the_running_one_warns(context):
+    """Two on one domain interleaved /clock (sec 18 and 28) and made the planner's state stale."""
+    harness = Harness(context)
+    second = rclpy.Context()  # another participant, as another process
+    rclpy.init(context=second)
+    try:
+        with pytest.raises(RuntimeError, match=(
+                r"^another node publishes /joint_states by /sim_node \(another "
+                r"process of this name\); /clock by /sim_node \(another process of this name\): "
+                r"a second simulator\? .*; this one refuses to run: stop the other one")):
+            SimNode(context=second, parameter_overrides=[Parameter("publish_clock", value=True),
+                                                         Parameter("camera.width", value=64),
+                                                         Parameter("camera.height", value=48)])
+        rival = rclpy.create_node("rival", context=context)
+        rival.create_publisher(Clock, "/clock", 10)
+        warnings = []
+        harness.node.get_logger = lambda: type("Log", (), {"warning": warnings.append})()
+        assert harness.spin_until(lambda: harness.node.check_other_simulator() or warnings,
+                                  timeout=5.0), "the running simulator does not see the rival"
+        assert warnings[0].startswith("another node publishes /clock by /rival: a second "
+                                      "simulator?")
+        assert "this simulator keeps running" in warnings[0]
+        harness.node.check_other_simulator()
+        assert len(warnings) == 1, "warned once, not at every check"
+        rival.destroy_node()
+    finally:
+        second.try_shutdown()
+        harness.close()
+
+
 def test_with_use_sim_time_the_simulator_steps_and_is_the_clock(context):
     """It steps on the steady clock: a ROS-time timer would wait for the /clock it publishes."""
     harness = Harness(context, use_sim_time=True, real_time_factor=1.0)

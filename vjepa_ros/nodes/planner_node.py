@@ -41,6 +41,7 @@ from vjepa_ros.images import (
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
+from vjepa_ros.nodes.graph_publishers import full_name, other_publishers
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_watch import InputWatch, published_topics, silent_inputs_message
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config
@@ -546,21 +547,13 @@ class PlannerNode(Node):
         names it in its reply.
         """
         topic = self.target_pub.topic_name
-        me = (self.get_name(), self.get_namespace())
-        infos = self.get_publishers_info_by_topic(topic)
-        others = sorted(
-            f"{info.node_namespace.rstrip('/')}/{info.node_name}"
-            for info in infos if (info.node_name, info.node_namespace) != me
-        )
-        twins = sum((info.node_name, info.node_namespace) == me for info in infos) - 1
+        others, twins = other_publishers(self, topic)
         name = self.get_fully_qualified_name()
         self.twin_problem = "" if twins < 1 else (
             f"another node named {name} publishes on {topic} ({twins + 1} of this name): two "
             "planners would command the arm, so ~/enable is refused; stop the other one, or "
             "start this one with another name or namespace (--ros-args -r __node:=<name> or "
             "-r __ns:=/<namespace>)")
-        if twins > 0:
-            others.append(f"{name} (another process of this name)")
         self.other_publishers = others
         if self.twin_problem and others != self.warned_publishers:
             self.get_logger().warning(self.twin_problem)
@@ -581,7 +574,7 @@ class PlannerNode(Node):
             self.clock_note = ""
             return
         infos = self.get_publishers_info_by_topic("/clock")
-        names = [f"{info.node_namespace.rstrip('/')}/{info.node_name}" for info in infos]
+        names = [full_name(info.node_name, info.node_namespace) for info in infos]
         self.clock_note = "" if len(names) < 2 else (
             f"/clock has {len(names)} publishers: {', '.join(names)} — two clocks interleave, "
             "stop all but one")

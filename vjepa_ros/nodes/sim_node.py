@@ -14,6 +14,11 @@ All the simulation lives in :class:`vjepa_ros.sim.runner.SimRunner`; this node o
 messages and keeps time. Commands, goal requests and resets are callbacks of their own group, so a
 multi-threaded executor takes them while the stepping timer is busy (a lock keeps every pybullet
 call in one thread at a time); with a single-threaded executor they simply alternate.
+
+A second simulator on the same topics is always a mistake (two ``/clock`` streams interleave, two
+arms' ``joint_states`` mix): a sim node that finds another publisher of its ``joint_states`` or
+``/clock`` when it starts refuses to run (one line naming the topic and the node). The running
+one, which planners already use, only warns when another appears later: that newcomer refuses.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from std_srvs.srv import Trigger
 
 from vjepa_ros.config import param
 from vjepa_ros.images import rgb_to_image_fields
+from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.sim.config import SimConfig
@@ -46,6 +52,8 @@ LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
 MAX_TICKS_PER_CALLBACK = 6  # when behind real time, catch up at most this much per timer call
+DISCOVERY_S = 1.0  # [s] after the node is made, the graph shows the publishers already running
+PUBLISHER_CHECK_S = 2.0  # [s] between checks for another publisher of joint_states or /clock
 
 
 @dataclasses.dataclass
@@ -67,6 +75,7 @@ class SimNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__(self.ROS_NAME, **kwargs)
+        made = time.monotonic()
         self.config = declare_config(self, SimNodeConfig())
         # the simulator's settings, before pybullet and torch load: each number in its declared
         # range, named as -p names it ("max_target_distance must lie in [0, 10], got -1.0")
@@ -83,6 +92,15 @@ class SimNode(Node):
             self.runner = SimRunner(self.config, self.config)
         except ImportError as exc:  # no pybullet: a start-up error like a bad parameter
             raise RuntimeError(str(exc)) from exc
+        self.own_topics = [self.resolve_topic_name("joint_states")] + (
+            ["/clock"] if self.config.publish_clock else [])
+        time.sleep(max(0.0, made + DISCOVERY_S - time.monotonic()))  # (pybullet took most)
+        problem = self._other_simulator(own=0)
+        if problem:
+            self.runner.close()
+            raise RuntimeError(f"{problem}; this one refuses to run: stop the other one, or give "
+                               "this one another ROS_DOMAIN_ID")
+        self.warned_others = ""  # the last warning about another publisher
         inputs = MutuallyExclusiveCallbackGroup()
         self.joint_pub = self.create_publisher(JointState, "joint_states", 10)
         self.pose_pub = self.create_publisher(PoseStamped, "current_pose", 10)
@@ -108,6 +126,8 @@ class SimNode(Node):
         # The simulator is a clock source: it steps on the steady clock whatever use_sim_time
         # says (a ROS-time timer with use_sim_time would wait for the /clock it publishes).
         self.create_timer(period, self.on_timer, clock=RosClock(clock_type=ClockType.STEADY_TIME))
+        self.create_timer(PUBLISHER_CHECK_S, self.check_other_simulator,
+                          clock=RosClock(clock_type=ClockType.STEADY_TIME))
         self.publish_state()
         self.publish_frame()
         cam = self.config.camera
@@ -116,6 +136,31 @@ class SimNode(Node):
             f"{1 / self.runner.tick_seconds:g} Hz, camera {cam.width}x{cam.height} at "
             f"{self.config.camera_rate_hz:g} Hz, real-time factor {rtf:g}"
         )
+
+    # -- another simulator
+
+    def _other_simulator(self, own: int) -> str:
+        """One line naming each of the node's topics another node publishes ("" when none).
+
+        ``own``: this node's publishers per topic (0 before it makes them).
+        """
+        found = []
+        for topic in self.own_topics:
+            others, _ = other_publishers(self, topic, own)
+            if others:
+                found.append(f"{topic} by {', '.join(others)}")
+        if not found:
+            return ""
+        return (f"another node publishes {'; '.join(found)}: a second simulator? two clocks or "
+                "arms on the same topics interleave")
+
+    def check_other_simulator(self) -> None:
+        """Warn (once per set of others) while another node publishes on this node's topics."""
+        problem = self._other_simulator(own=1)
+        if problem and problem != self.warned_others:
+            self.get_logger().warning(f"{problem}; this simulator keeps running (the other one "
+                                      "should have refused to start): stop the other one")
+        self.warned_others = problem
 
     # -- time
 
