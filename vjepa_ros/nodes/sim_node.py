@@ -16,9 +16,12 @@ multi-threaded executor takes them while the stepping timer is busy (a lock keep
 call in one thread at a time); with a single-threaded executor they simply alternate.
 
 A second simulator on the same topics is always a mistake (two ``/clock`` streams interleave, two
-arms' ``joint_states`` mix): a sim node that finds another publisher of its ``joint_states`` or
-``/clock`` when it starts refuses to run (one line naming the topic and the node). The running
-one, which planners already use, only warns when another appears later: that newcomer refuses.
+arms' ``joint_states`` mix). Each sim node looks for other publishers of its ``joint_states`` and
+``/clock`` at start and every :data:`PUBLISHER_CHECK_S`. One found within :data:`NEWCOMER_S` of
+its start (discovery takes up to ~3.5 s between processes) means this node is the second one: it
+refuses, with one line naming the topic and the node, and stops publishing (``run_node`` exits
+with status 1). One found later came after it: the running simulator, which planners use, warns
+once and goes on, while that newcomer refuses by itself.
 """
 
 from __future__ import annotations
@@ -52,8 +55,10 @@ LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
 MAX_TICKS_PER_CALLBACK = 6  # when behind real time, catch up at most this much per timer call
-DISCOVERY_S = 1.0  # [s] after the node is made, the graph shows the publishers already running
-PUBLISHER_CHECK_S = 2.0  # [s] between checks for another publisher of joint_states or /clock
+REFUSED = ("this simulator started second, so it refuses to run: stop the other one first, or "
+           "give this one another ROS_DOMAIN_ID")
+PUBLISHER_CHECK_S = 1.0  # [s] between checks for another publisher of joint_states or /clock
+NEWCOMER_S = 5.0  # [s] another publisher found this soon after the start: this node came second
 
 
 @dataclasses.dataclass
@@ -75,7 +80,7 @@ class SimNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__(self.ROS_NAME, **kwargs)
-        made = time.monotonic()
+        self.started = time.monotonic()
         self.config = declare_config(self, SimNodeConfig())
         # the simulator's settings, before pybullet and torch load: each number in its declared
         # range, named as -p names it ("max_target_distance must lie in [0, 10], got -1.0")
@@ -94,13 +99,13 @@ class SimNode(Node):
             raise RuntimeError(str(exc)) from exc
         self.own_topics = [self.resolve_topic_name("joint_states")] + (
             ["/clock"] if self.config.publish_clock else [])
-        time.sleep(max(0.0, made + DISCOVERY_S - time.monotonic()))  # (pybullet took most)
-        problem = self._other_simulator(own=0)
+        problem = self._other_simulator(own=0)  # what discovery found already
         if problem:
             self.runner.close()
-            raise RuntimeError(f"{problem}; this one refuses to run: stop the other one, or give "
-                               "this one another ROS_DOMAIN_ID")
+            raise RuntimeError(f"{problem}; {REFUSED}")
         self.warned_others = ""  # the last warning about another publisher
+        self.refused = ""  # why this simulator stopped itself (a second simulator)
+        self.done = threading.Event()  # set when it refused: run_node ends, status 1
         inputs = MutuallyExclusiveCallbackGroup()
         self.joint_pub = self.create_publisher(JointState, "joint_states", 10)
         self.pose_pub = self.create_publisher(PoseStamped, "current_pose", 10)
@@ -125,7 +130,8 @@ class SimNode(Node):
         self._time_offset = 0.0
         # The simulator is a clock source: it steps on the steady clock whatever use_sim_time
         # says (a ROS-time timer with use_sim_time would wait for the /clock it publishes).
-        self.create_timer(period, self.on_timer, clock=RosClock(clock_type=ClockType.STEADY_TIME))
+        self.step_timer = self.create_timer(period, self.on_timer,
+                                            clock=RosClock(clock_type=ClockType.STEADY_TIME))
         self.create_timer(PUBLISHER_CHECK_S, self.check_other_simulator,
                           clock=RosClock(clock_type=ClockType.STEADY_TIME))
         self.publish_state()
@@ -155,12 +161,27 @@ class SimNode(Node):
                 "arms on the same topics interleave")
 
     def check_other_simulator(self) -> None:
-        """Warn (once per set of others) while another node publishes on this node's topics."""
+        """Refuse as the newcomer (:data:`NEWCOMER_S`), else warn once per set of others."""
+        if self.refused:
+            return
         problem = self._other_simulator(own=1)
-        if problem and problem != self.warned_others:
-            self.get_logger().warning(f"{problem}; this simulator keeps running (the other one "
-                                      "should have refused to start): stop the other one")
+        if problem and time.monotonic() - self.started < NEWCOMER_S:
+            self.refused = f"{problem}; {REFUSED}"
+            self.get_logger().error(self.refused)
+            self.step_timer.cancel()
+            for publisher in (self.joint_pub, self.pose_pub, self.image_pub, self.info_pub,
+                              self.clock_pub):
+                if publisher is not None:  # off the graph: the other one sees one simulator
+                    self.destroy_publisher(publisher)
+            self.done.set()
+        elif problem and problem != self.warned_others:
+            self.get_logger().warning(f"{problem}; this simulator started first and keeps running "
+                                      "(the other one refuses): stop the other one")
         self.warned_others = problem
+
+    def exit_status(self) -> int:
+        """1 when it refused to run beside another simulator (run_node's status), else 0."""
+        return 1 if self.refused else 0
 
     # -- time
 
@@ -208,6 +229,8 @@ class SimNode(Node):
     # -- outputs
 
     def publish_state(self) -> None:
+        if self.refused:  # its publishers are gone (check_other_simulator)
+            return
         sim, stamp = self.runner.sim, self.stamp()
         names, positions, velocities, efforts = sim.joint_states()
         msg = JointState(name=list(names), position=positions.tolist(),
@@ -223,6 +246,8 @@ class SimNode(Node):
         self.pose_pub.publish(pose)
 
     def publish_frame(self) -> None:
+        if self.refused:
+            return
         stamp = self.stamp()
         image = Image(**rgb_to_image_fields(self.runner.sim.render()))
         image.header.stamp, image.header.frame_id = stamp, self.config.camera_frame_id
