@@ -1,6 +1,6 @@
 """A silent camera or robot-state topic is named, with the published topic that was meant."""
 
-from vjepa_ros.nodes.input_watch import SILENT_S, InputWatch, silent_inputs_message
+from vjepa_ros.nodes.input_watch import SILENT_S, InputWatch, InputWatches, silent_inputs_message
 
 SETTING = "set it: vjepa-ros launch --camera-topic {topic}"
 GRAPH = {  # topics with a publisher → types, as published_topics returns them
@@ -51,3 +51,21 @@ def test_the_message_leaves_out_only_the_reasons_the_silent_lines_name():
     assert silent_inputs_message(inputs, status) == "; ".join(
         inputs + ["no robot state received yet on /joint_states", "no goal: x"])
     assert silent_inputs_message([], status) == ""
+
+
+def test_each_silence_is_logged_once_when_it_starts_and_again_after_the_input_came_back():
+    w, logged, asked = watch(), [], []
+    watches = InputWatches(w)
+
+    def graph(types):
+        asked.append(types)
+        return GRAPH
+    assert watches.problems(101.0, graph, logged.append) == [] and not asked, "graph not asked"
+    for now in (130.0, 130.5, 131.0):
+        assert len(watches.problems(now, graph, logged.append)) == 1
+    assert len(logged) == 1 and asked[0] == {"sensor_msgs/msg/Image"}
+    w.arrived(131.5)
+    assert watches.problems(132.0, graph, logged.append) == []
+    watches.problems(140.0, graph, logged.append)
+    assert logged[-1] == "no camera image on /camera/color/image_raw for 8 s (the stream stopped)"
+    assert len(logged) == 2

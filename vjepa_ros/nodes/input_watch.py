@@ -73,6 +73,34 @@ class InputWatch:
         return f"{silence}: {hint}" if hint else silence
 
 
+class InputWatches:
+    """The node's input watches; :meth:`problems` logs each silence once, when it starts."""
+
+    def __init__(self, *watches: InputWatch):
+        self.watches = watches
+        self.logged: set[str] = set()  # the inputs whose silence was logged (until they come)
+
+    def problems(self, now: float, graph, log) -> list[str]:
+        """Return one line per silent input at ``now`` [s, steady clock] (:meth:`problem`).
+
+        ``graph(msg_types)``: the published topics (:func:`published_topics`), asked only when
+        an input is silent; ``log(line)``: called with each line when its silence starts.
+        """
+        silent = [w for w in self.watches if w.silence(now)]
+        published = graph({w.msg_type for w in silent}) if silent else {}
+        lines = []
+        for watch in self.watches:
+            line = watch.problem(now, published) if watch in silent else ""
+            if not line:
+                self.logged.discard(watch.what)
+                continue
+            if watch.what not in self.logged:
+                self.logged.add(watch.what)
+                log(line)
+            lines.append(line)
+        return lines
+
+
 def similarity(a: str, b: str) -> float:
     """How alike two topic names are, 0..1 (1 when their last parts are the same name)."""
     if a.rsplit("/", 1)[-1] == b.rsplit("/", 1)[-1]:

@@ -43,7 +43,12 @@ from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_va
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.graph_publishers import full_name, other_publishers
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
-from vjepa_ros.nodes.input_watch import InputWatch, published_topics, silent_inputs_message
+from vjepa_ros.nodes.input_watch import (
+    InputWatch,
+    InputWatches,
+    published_topics,
+    silent_inputs_message,
+)
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
@@ -125,7 +130,6 @@ class PlannerNode(Node):
         self.other_publishers: list[str] = []
         self.warned_publishers: list[str] = []  # the other publishers warned about while enabled
         self.clock_note = ""  # "/clock has 2 publishers: ..." (_check_clock_publishers)
-        self.silent_logged: set[str] = set()  # inputs whose silence was logged (until they come)
         self.twin_problem = ""  # another node of this full name runs (_check_other_publishers)
         self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed,
                                      setup=lambda: set_torch_threads(cfg.model.threads))
@@ -214,23 +218,13 @@ class PlannerNode(Node):
                 "joint state", self.joint_states_sub.topic_name, "sensor_msgs/msg/JointState",
                 "set it: vjepa-ros launch --joint-states-topic {topic} (ros2 run: -r "
                 "joint_states:={topic})", now)
+        self.input_watches = InputWatches(self.image_watch, self.state_watch)
 
     def _input_problems(self) -> list[str]:
         """One line per silent input, with where it might be; each logged once when it starts."""
-        now = time.monotonic()
-        watches = [w for w in (self.image_watch, self.state_watch) if w.silence(now)]
-        published = published_topics(self, {w.msg_type for w in watches}) if watches else {}
-        problems = []
-        for watch in (self.image_watch, self.state_watch):
-            problem = watch.problem(now, published) if watch in watches else ""
-            if problem and watch.what not in self.silent_logged:
-                self.silent_logged.add(watch.what)
-                self.get_logger().warning(problem)
-            elif not problem:
-                self.silent_logged.discard(watch.what)
-            if problem:
-                problems.append(problem)
-        return problems
+        return self.input_watches.problems(time.monotonic(),
+                                           lambda types: published_topics(self, types),
+                                           self.get_logger().warning)
 
     def _gripper_action_client(self):
         name = self.config.control.gripper_action

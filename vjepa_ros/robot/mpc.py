@@ -291,10 +291,6 @@ class MPCSession(CameraCheckSession):
     def ages(self, now: float) -> tuple[float | None, float | None]:
         return self.inputs.ages(now)
 
-    def input_problem(self, now: float) -> str:
-        refusal = self._input_refusal(now)
-        return "" if refusal is None else refusal.detail
-
     def _camera_problem(self, now: float) -> str:
         """Why the newest camera frame may not be planned on or captured ("" when it may)."""
         return self.inputs.image_problem or self._noted(age_problem(
