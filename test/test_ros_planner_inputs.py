@@ -3,6 +3,8 @@
 Tester and planner as in ``test_ros_planner_node`` (``Harness``: in-process launch, a tiny model).
 """
 
+import time
+
 import pytest
 
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
@@ -96,12 +98,12 @@ def test_inputs_on_other_topics_warn_naming_both_and_enable_lists_every_reason(h
                                                                                monkeypatch):
     monkeypatch.setattr(input_watch, "SILENT_S", 3.0)  # /rosout matched by then
     h = harness()  # listens on /cam/image and /joint_states
-    wrong_image = h.node.create_publisher(Image, "/robot/cam/image", 10)
+    wrong_image = h.node.create_publisher(Image, "/image", 10)  # the name it remaps
     wrong_joints = h.node.create_publisher(JointState, "/franka/joint_states", 10)
     h.extra = [(wrong_image, Image(**rgb_to_image_fields(frame(1)))),
                (wrong_joints, JointState(name=JOINTS, position=HOME + [0.04, 0.04]))]
-    camera = ("no camera image on /cam/image in 3 s: is the camera image on /robot/cam/image? "
-              "set it: vjepa-ros launch --camera-topic /robot/cam/image")
+    camera = ("no camera image on /cam/image in 3 s: is the camera image on /image? "
+              "set it: vjepa-ros launch --camera-topic /image")
     joints = "no joint state on /joint_states in 3 s: is the joint state on /franka/joint_states?"
 
     def warned():
@@ -116,7 +118,7 @@ def test_inputs_on_other_topics_warn_naming_both_and_enable_lists_every_reason(h
     answer = h.enable()
     for reason in ("no camera image received yet on /cam/image",
                    "no robot state received yet on /joint_states", "no goal",
-                   "is the camera image on /robot/cam/image?",
+                   "is the camera image on /image?",
                    "is the joint state on /franka/joint_states?"):
         assert reason in answer.message, answer.message
     h.pump(1.0, image=None, joints=None)
@@ -141,3 +143,20 @@ def test_stale_state_names_a_clock_with_two_publishers(harness):  # noqa: F811
     assert "robot state is stale: " in h.diagnostics()[1]["blocking"]
     assert "/sim_node" in h.diagnostics()[1]["blocking"]
     second.destroy_node()
+
+
+def test_the_published_topics_include_the_one_a_remap_of_the_asking_node_names(context):
+    """``--joint-states-topic /franka/joint_states`` while the arm publishes /joint_states."""
+    listener = rclpy.create_node("listener", context=context, cli_args=[
+        "--ros-args", "-r", "joint_states:=/franka/joint_states"])
+    arm = rclpy.create_node("arm", context=context)
+    arm.create_publisher(JointState, "/joint_states", 10)
+    found = {}
+    for _ in range(100):  # the graph shows it within ~1 s (one participant)
+        found = input_watch.published_topics(listener, {"sensor_msgs/msg/JointState"})
+        if found:
+            break
+        time.sleep(0.02)
+    assert found == {"/joint_states": ["sensor_msgs/msg/JointState"]}
+    listener.destroy_node()
+    arm.destroy_node()

@@ -109,14 +109,20 @@ def similarity(a: str, b: str) -> float:
 
 
 def published_topics(node, msg_types: set[str]) -> dict[str, list[str]]:
-    """Topics of ``msg_types`` some node other than ``node`` publishes → their types (rclpy)."""
+    """Topics of ``msg_types`` some node other than ``node`` publishes → their types (rclpy).
+
+    Asked node by node: a query by topic name would pass the name through ``node``'s own
+    remapping rules (``-r joint_states:=/franka/joint_states`` turns ``/joint_states`` into the
+    topic ``node`` listens on) and miss the very topic to suggest.
+    """
     me = (node.get_name(), node.get_namespace())
-    out = {}
-    for topic, types in node.get_topic_names_and_types():
-        if msg_types & set(types) and any(
-                (info.node_name, info.node_namespace) != me
-                for info in node.get_publishers_info_by_topic(topic)):
-            out[topic] = list(types)
+    out: dict[str, list[str]] = {}
+    for name, namespace in node.get_node_names_and_namespaces():
+        if (name, namespace) == me:
+            continue
+        for topic, types in node.get_publisher_names_and_types_by_node(name, namespace):
+            if msg_types & set(types):
+                out[topic] = list(types)
     return out
 
 
