@@ -24,6 +24,14 @@ def other_publishers(node, topic: str, own: int = 1) -> tuple[list[str], int]:
     return others, twins
 
 
+UNKNOWN = "_NODE_NAME_UNKNOWN_"  # the graph's name for a node whose name came not yet
+
+
 def full_name(name: str, namespace: str) -> str:
-    """Return "/ns/name" ("/name" in the root namespace)."""
+    """Return "/ns/name" ("/name" in the root namespace), or says the name is not known yet.
+
+    Discovery shows another process's publishers a moment before their nodes' names.
+    """
+    if name == UNKNOWN:
+        return "a node of another process (name not discovered yet)"
     return f"{namespace.rstrip('/')}/{name}"
