@@ -210,6 +210,26 @@ def _explains_nothing(thresholds: CheckThresholds, by_axis: dict) -> str | None:
     return None
 
 
+def _blind_axes(thresholds: CheckThresholds, by_axis: dict) -> str | None:
+    """Say along which axes the model does not see the arm move (None: it sees every one).
+
+    An axis whose explained share is below ``min_explained`` of the best-seen axis's. Like
+    :func:`_explains_nothing` a property of the model, not of the search: along such an axis
+    the energy is flat and any two searches return unrelated directions there, so this reason
+    stands when the searches disagree (a model blind along z, with the live check's corners and
+    diagonals through z: most motions).
+    """
+    best = max((share for share in by_axis.values() if share is not None), default=0.0)
+    blind = [axis for axis, share in by_axis.items()
+             if share is not None and best > 0 and not share >= thresholds.min_explained * best]
+    if not blind:
+        return None
+    shares = ", ".join(f"{axis} {by_axis[axis]:.1%}" for axis in blind)
+    return (f"the model does not see the arm move along {' and '.join(blind)}: its best "
+            f"action explains {shares} of the frame change, against {best:.1%} along the "
+            f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)")
+
+
 def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales: dict,
                  residual: float, choice: str) -> str | None:
     """Why the camera must move, in words with the numbers (None: no reason to move it).
@@ -226,7 +246,6 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
     nothing = _explains_nothing(thresholds, by_axis)
     if nothing is not None:
         return nothing
-    best = max((share for share in by_axis.values() if share is not None), default=0.0)
     long = [axis for axis, ratio in scales.items()
             if ratio is not None and ratio > thresholds.max_scale]
     if scale > thresholds.max_scale or long:
@@ -236,15 +255,11 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
                 f"motion's length{where} (threshold {thresholds.max_scale * 100:g}%), longer "
                 "than any motion the frames show: its actions are its search's spread (a model "
                 "that does not see the scene, or too few samples/iterations?)")
-    blind = [axis for axis, share in by_axis.items()
-             if share is not None and best > 0 and not share >= thresholds.min_explained * best]
     short = [axis for axis, ratio in scales.items()
              if ratio is not None and ratio < thresholds.min_scale]
-    if blind:
-        shares = ", ".join(f"{axis} {by_axis[axis]:.1%}" for axis in blind)
-        return (f"the model does not see the arm move along {' and '.join(blind)}: its best "
-                f"action explains {shares} of the frame change, against {best:.1%} along the "
-                f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)")
+    blind = _blind_axes(thresholds, by_axis)
+    if blind is not None:
+        return blind
     if scale < thresholds.min_scale:
         return (f"the model infers only {scale:.1%} of the executed motion's length "
                 f"(threshold {thresholds.min_scale * 100:g}%): it hardly sees the arm move")
@@ -320,7 +335,8 @@ def usable_motions(executed, thresholds: CheckThresholds | None = None,
 
 def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                   explained=None, repeat=None,
-                  search_settings: tuple[int, int] | None = None) -> CameraCheckResult:
+                  search_settings: tuple[int, int] | None = None,
+                  live: bool = False) -> CameraCheckResult:
     """Estimate the model's frame from motions and give the verdict.
 
     Args:
@@ -331,10 +347,13 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
             (:func:`explained_share`); None: not used in the verdict.
         repeat: [N, 3+] optional inferred motions of a second search with independent noise
             (``camera_check_search``): when the two disagree by more than its limit the verdict
-            is "undecided" (unless the model explains nothing: "move the camera"); None: not
-            checked.
+            is "undecided" (unless the model explains nothing, or nothing along some axis: "move
+            the camera"); None: not checked.
         search_settings: (samples, iterations) of the search, named in the "undecided" message
             (None: named as planner parameters).
+        live: the planner node's live check: the "undecided" message names the node's
+            ``planner.*`` parameters, not the command's options
+            (``camera_check_search.undecided_explanation``).
     Returns:
         :class:`CameraCheckResult`.
     Raises:
@@ -389,9 +408,10 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                                  confidence=thresholds.confidence,
                                  search_deg=spread.error_deg if spread is not None else 0.0)
     why = _move_reason(thresholds, by_axis, scale, scales, residual[choice], choice)
-    if spread is not None and spread.too_weak and _explains_nothing(thresholds, by_axis) is None:
+    blind = _explains_nothing(thresholds, by_axis) or _blind_axes(thresholds, by_axis)
+    if spread is not None and spread.too_weak and blind is None:
         verdict = Verdict.UNDECIDED
-        explanation = undecided_explanation(spread, *(search_settings or (None, None)))
+        explanation = undecided_explanation(spread, *(search_settings or (None, None)), live)
         choice, chosen, angle = "none", identity, 0.0
     elif why is not None:
         verdict = Verdict.MOVE
@@ -450,7 +470,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     )
 
 
-def infer_motions(model, cem, befores, states, afters) -> tuple[np.ndarray, np.ndarray]:
+def infer_motions(model, cem, befores, states, afters,
+                  planner=None) -> tuple[np.ndarray, np.ndarray]:
     """Return the model's inferred motion [N, 7] for each (frame before, state, frame after).
 
     Args:
@@ -458,6 +479,8 @@ def infer_motions(model, cem, befores, states, afters) -> tuple[np.ndarray, np.n
         cem: ``CEMConfig`` of the search (its horizon is set to 1 here).
         befores, afters: N frames [H, W, 3] uint8 each (before and after each motion).
         states: [N, 7] the measured states at the frames before (base frame).
+        planner: the search to run (reset before each motion; its noise stream goes on across
+            calls: ``camera_check_search.search_planners``); None: a new one seeded 0.
     Returns:
         The planner's first action toward each frame after, from the frame before (see the
         module docstring), float64 [N, 7], in the model's frame; and the share of each frame
@@ -469,7 +492,7 @@ def infer_motions(model, cem, befores, states, afters) -> tuple[np.ndarray, np.n
     from vjepa_ros.planning import make_planner
 
     cem = dataclasses.replace(cem, horizon=1)
-    planner = make_planner(model, cem, seed=0)
+    planner = planner if planner is not None else make_planner(model, cem, seed=0)
     before_reps = model.encode(np.stack(befores))
     after_reps = model.encode(np.stack(afters))
     actions, explained = [], []
