@@ -210,26 +210,6 @@ def _explains_nothing(thresholds: CheckThresholds, by_axis: dict) -> str | None:
     return None
 
 
-def _blind_axes(thresholds: CheckThresholds, by_axis: dict) -> str | None:
-    """Say along which axes the model does not see the arm move (None: it sees every one).
-
-    An axis whose explained share is below ``min_explained`` of the best-seen axis's. Like
-    :func:`_explains_nothing` a property of the model, not of the search: along such an axis
-    the energy is flat and any two searches return unrelated directions there, so this reason
-    stands when the searches disagree (a model blind along z, with the live check's corners and
-    diagonals through z: most motions).
-    """
-    best = max((share for share in by_axis.values() if share is not None), default=0.0)
-    blind = [axis for axis, share in by_axis.items()
-             if share is not None and best > 0 and not share >= thresholds.min_explained * best]
-    if not blind:
-        return None
-    shares = ", ".join(f"{axis} {by_axis[axis]:.1%}" for axis in blind)
-    return (f"the model does not see the arm move along {' and '.join(blind)}: its best "
-            f"action explains {shares} of the frame change, against {best:.1%} along the "
-            f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)")
-
-
 def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales: dict,
                  residual: float, choice: str) -> str | None:
     """Why the camera must move, in words with the numbers (None: no reason to move it).
@@ -246,6 +226,7 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
     nothing = _explains_nothing(thresholds, by_axis)
     if nothing is not None:
         return nothing
+    best = max((share for share in by_axis.values() if share is not None), default=0.0)
     long = [axis for axis, ratio in scales.items()
             if ratio is not None and ratio > thresholds.max_scale]
     if scale > thresholds.max_scale or long:
@@ -255,11 +236,15 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
                 f"motion's length{where} (threshold {thresholds.max_scale * 100:g}%), longer "
                 "than any motion the frames show: its actions are its search's spread (a model "
                 "that does not see the scene, or too few samples/iterations?)")
+    blind = [axis for axis, share in by_axis.items()
+             if share is not None and best > 0 and not share >= thresholds.min_explained * best]
     short = [axis for axis, ratio in scales.items()
              if ratio is not None and ratio < thresholds.min_scale]
-    blind = _blind_axes(thresholds, by_axis)
-    if blind is not None:
-        return blind
+    if blind:
+        shares = ", ".join(f"{axis} {by_axis[axis]:.1%}" for axis in blind)
+        return (f"the model does not see the arm move along {' and '.join(blind)}: its best "
+                f"action explains {shares} of the frame change, against {best:.1%} along the "
+                f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)")
     if scale < thresholds.min_scale:
         return (f"the model infers only {scale:.1%} of the executed motion's length "
                 f"(threshold {thresholds.min_scale * 100:g}%): it hardly sees the arm move")
@@ -347,8 +332,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
             (:func:`explained_share`); None: not used in the verdict.
         repeat: [N, 3+] optional inferred motions of a second search with independent noise
             (``camera_check_search``): when the two disagree by more than its limit the verdict
-            is "undecided" (unless the model explains nothing, or nothing along some axis: "move
-            the camera"); None: not checked.
+            is "undecided" (unless the model explains nothing: "move the camera"); None: not
+            checked.
         search_settings: (samples, iterations) of the search, named in the "undecided" message
             (None: named as planner parameters).
         live: the planner node's live check: the "undecided" message names the node's
@@ -408,8 +393,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                                  confidence=thresholds.confidence,
                                  search_deg=spread.error_deg if spread is not None else 0.0)
     why = _move_reason(thresholds, by_axis, scale, scales, residual[choice], choice)
-    blind = _explains_nothing(thresholds, by_axis) or _blind_axes(thresholds, by_axis)
-    if spread is not None and spread.too_weak and blind is None:
+    if spread is not None and spread.too_weak and _explains_nothing(thresholds, by_axis) is None:
         verdict = Verdict.UNDECIDED
         explanation = undecided_explanation(spread, *(search_settings or (None, None)), live)
         choice, chosen, angle = "none", identity, 0.0
