@@ -236,6 +236,8 @@ def test_reports_and_the_parameter_file_load_as_planner_parameters(tmp_path):
     assert yaml.safe_load(written["params"].read_text())["/**"]["ros__parameters"]
     text = "\n".join(summary_lines(result))
     assert "CORRECT BY ROTATION" in text and "rpy [5.0, -5.0, 60.0]" in text
+    write_check(result, tmp_path, base_planner_params(), plot=False)  # again, --no-plots
+    assert not (tmp_path / "camera_check.png").exists()  # no earlier plot beside the new report
 
 
 def test_the_parameter_file_carries_the_verdict_thresholds_the_check_used(tmp_path):
@@ -555,3 +557,7 @@ def test_camera_check_refuses_a_params_file_the_node_would_refuse_before_the_bag
                           "run's options: the planner node would refuse the written file: "
                           "--min-motion (0.2 m) must be below camera_check.motion.distance_m")
     assert not out.exists()
+    # a usage error of the file comes before the bag's own checks (was: the missing bag, 1)
+    assert main(["camera-check", str(tmp_path / "no_such_bag"), "--params-file", str(params),
+                 "--checkpoint", "demo", "--out", str(out)]) == 2
+    assert "the planner node would refuse the written file" in capsys.readouterr().err

@@ -82,6 +82,14 @@ def test_oracle_world_model_recovers_the_executed_actions(tmp_path, monkeypatch,
     assert loaded["plots"]["landscape"] == "landscape.png"
     assert any(line.startswith("sign agree") for line in summary_lines(report))
 
+    # Written again into the same folder: no plot of the earlier run stays beside the new report.
+    (tmp_path / "out" / "mine.png").write_bytes(PNG_MAGIC)  # not the report's: left alone
+    again = write_report({**report, "landscape": None}, tmp_path / "out")
+    assert set(again) == {"report", "energies", "actions"}
+    assert not (tmp_path / "out" / "landscape.png").exists()
+    write_report(report, tmp_path / "out", plots=False)  # --no-plots
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["mine.png", "report.json"]
+
 
 def test_a_goal_image_replaces_the_frame_k_steps_later(tmp_path):
     frames, states, times = synthetic_episode(4, seed=1)

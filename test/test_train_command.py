@@ -332,6 +332,21 @@ def test_encoder_demo_is_the_packaged_model_as_init_demo(data, tmp_path):
     assert config_from_args(args).encoder == str(DEMO_MODEL)
 
 
+@pytest.mark.parametrize("text", ["encoder: demo\npredictor:\n  init: demo\n",
+                                  "encoder: demo\npredictor.init: demo\n"])
+def test_demo_in_a_config_file_is_the_packaged_model_as_the_options(data, tmp_path, text):
+    """``encoder: demo`` in a ``--config`` file said "encoder: demo does not exist"."""
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.train.command import config_from_args
+
+    settings = tmp_path / "train.yaml"
+    settings.write_text(text)
+    args = build_parser().parse_args(["train", "--data", str(data["episodes"]), "--out",
+                                      str(tmp_path / "out"), "--config", str(settings)])
+    config = config_from_args(args)
+    assert config.encoder == config.predictor.init == str(DEMO_MODEL)
+
+
 def test_a_batch_size_beyond_the_free_memory_is_refused_before_the_data_is_read(
         data, tmp_path, monkeypatch, capsys):
     """``--batch-size 100000`` ran 86 s, then died in the allocator's raw message."""

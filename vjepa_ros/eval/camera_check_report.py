@@ -209,7 +209,8 @@ def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dic
 
     An "undecided" verdict writes no parameter file and removes one an earlier check left in
     ``out_dir`` (a correction from a search too weak to trust must not be loaded by mistake);
-    the returned mapping then has no ``"params"``.
+    the returned mapping then has no ``"params"``. Without a plot this time (``plot`` False, no
+    matplotlib) the plot an earlier check wrote beside its ``camera_check.json`` is removed.
     """
     out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -218,11 +219,12 @@ def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dic
         (out_dir / PARAMS_FILE).unlink(missing_ok=True)
     else:
         written["params"] = write_params(result, out_dir / PARAMS_FILE, base_params)
-    if plot:
-        picture = write_plot(result, out_dir / "camera_check.png")
-        if picture is not None:
-            written["plot"] = picture
     path = out_dir / "camera_check.json"
+    picture = write_plot(result, out_dir / "camera_check.png") if plot else None
+    if picture is not None:
+        written["plot"] = picture
+    elif path.exists():  # an earlier check's plot must not stand beside this report
+        (out_dir / "camera_check.png").unlink(missing_ok=True)
     path.write_text(json.dumps(json_safe({**result.to_dict(), **(extra or {})}), indent=1,
                                allow_nan=False))
     written["report"] = path

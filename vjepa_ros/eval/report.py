@@ -34,17 +34,34 @@ def json_safe(value):
 
 
 def write_report(report: dict, out_dir: str | Path, plots: bool = True) -> dict[str, Path]:
-    """Write ``report.json`` (and the plots) into ``out_dir``; return {name: path}."""
+    """Write ``report.json`` (and the plots) into ``out_dir``; return {name: path}.
+
+    Plots an earlier report in ``out_dir`` listed and this one does not write (``plots`` False,
+    no landscape this time) are removed: a folder never shows plots of another run beside this
+    report. Other files are left alone.
+    """
     out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
+    earlier = _earlier_plots(out_dir)
     written = {}
     if plots:
         written.update(write_plots(report, out_dir))
+    for path in earlier - set(written.values()):
+        path.unlink(missing_ok=True)
     report["plots"] = {name: path.name for name, path in written.items()}
     path = out_dir / "report.json"
     path.write_text(json.dumps(json_safe(report), indent=1, allow_nan=False))
     written["report"] = path
     return written
+
+
+def _earlier_plots(out_dir: Path) -> set[Path]:
+    """Return the plot files the ``report.json`` already in ``out_dir`` lists (none: empty)."""
+    try:
+        listed = json.loads((out_dir / "report.json").read_text()).get("plots") or {}
+        return {out_dir / Path(str(name)).name for name in listed.values()}
+    except (OSError, ValueError, AttributeError):
+        return set()
 
 
 def write_plots(report: dict, out_dir: Path) -> dict[str, Path]:

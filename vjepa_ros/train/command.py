@@ -250,6 +250,18 @@ def _dotted(mapping: dict, prefix: str = ""):
             yield from _dotted(value, f"{prefix}{key}.")
 
 
+def _demo_in_file(layer: dict, field: str, config_path) -> None:
+    """Replace ``demo`` for ``field`` (dotted or nested) in a ``--config`` layer by its file."""
+    head, _, leaf = field.rpartition(".")
+    holders = [(layer, field)] + ([(layer[head], leaf)] if isinstance(layer.get(head), dict)
+                                  else [])
+    for holder, key in holders:
+        if holder.get(key) == "demo":
+            from vjepa_ros.input_paths import world_model_path
+
+            holder[key] = str(world_model_path("demo", f"{config_path}: {field}"))
+
+
 def _config_from_layers(args: argparse.Namespace):
     from vjepa_ros.config import ConfigError, unflatten
     from vjepa_ros.train.config import absolute_paths, config_from_yaml, make_config
@@ -264,6 +276,7 @@ def _config_from_layers(args: argparse.Namespace):
             from vjepa_ros.input_paths import world_model_path
 
             setattr(args, _dest(field), str(world_model_path("demo", option)))
+        _demo_in_file(file_layer, field, args.config)
     given = overrides_from_args(args)
     if args.resume:
         from vjepa_ros.train.prepare import read_latest, resume_config  # torch: a checkpoint
