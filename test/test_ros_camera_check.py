@@ -94,6 +94,15 @@ def call_async(h):
     return client.call_async(Trigger.Request())
 
 
+def enabled_call(h):
+    """Enable (a frame in first), call ~/camera_check, return the answer (due within 10 s)."""
+    assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
+    assert h.enable().success
+    answer = call_async(h)
+    assert ideal_arm(h, 10.0, until=answer.done)
+    return answer.result()
+
+
 def test_camera_check_service_moves_estimates_and_writes_the_correction(arm):
     h = arm
     assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
@@ -131,11 +140,7 @@ def test_camera_check_from_near_the_box_edge_is_refused_in_the_answer(arm):
     """The motions do not fit from this start: the session's ValueError is the answer's line."""
     h = arm
     h.current_pose.pose.position.x = 0.79  # +x ends 2 cm past the box (0.8 m, 1 cm tolerance)
-    assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
-    assert h.enable().success
-    answer = call_async(h)
-    assert ideal_arm(h, 10.0, until=answer.done)
-    refused = answer.result()
+    refused = enabled_call(h)
     assert not refused.success
     assert refused.message.startswith("~/camera_check refused: the +x motion of 0.030 m from "
                                       "[0.790, 0.050, 0.350] does not pass the safety filter")
@@ -177,11 +182,7 @@ def test_a_held_output_folder_refuses_the_check_and_an_undecided_one_removes_the
     holder = os.open(lock, os.O_RDWR | os.O_CREAT)  # another process's claim, as out_lock takes it
     fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
     os.write(holder, b"4242: vjepa-ros camera-check bag --out check\n")
-    assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
-    assert h.enable().success
-    answer = call_async(h)
-    assert ideal_arm(h, 10.0, until=answer.done)
-    refused = answer.result()
+    refused = enabled_call(h)
     assert not refused.success
     assert refused.message == (
         f"~/camera_check refused: camera_check.output_dir {h.check_dir}: in use by another "
