@@ -248,8 +248,8 @@ SIM_GOAL_HELP = {
     "improve on the sub-goal's best by more than --subgoal-min-delta; 0: off",
     "gripper": "who decides the gripper: planned = the planner's gripper dimension (as "
     "published); subgoal = each command toward a sub-goal opens or closes the hand as the "
-    "expert's hand was when that sub-goal image was made, and the planner searches the arm's "
-    "motion only",
+    "expert's hand was when that sub-goal image was made; hold = the gripper is never "
+    "commanded. With subgoal and hold the planner searches the arm's motion only",
 }
 
 
@@ -321,15 +321,20 @@ def check_subgoal_gripper(args: argparse.Namespace, switchings: list, tasks, den
     sub-goals start with a closed one (held, lifted), so the hand would close before it descends.
     Raises ValueError naming the option.
     """
-    if not any(s.gripper == "subgoal" for s in switchings):
+    off = [s.gripper for s in switchings if s.gripper != "planned"]
+    if not off:
         return
     from vjepa_ros.robot.goals import GRIPPER_SEARCH_OPTIONS
 
     given = [name for name in GRIPPER_SEARCH_OPTIONS if getattr(args, name, None) is not None]
     if given:
         option = f"--{given[0].replace('_', '-')}"
+        why = "the gripper follows the sub-goals" if off[0] == "subgoal" else \
+            "the gripper is never commanded"
         raise ValueError(f"{option} sets the planner's gripper search, which --subgoal-gripper "
-                         "subgoal turns off (the gripper follows the sub-goals): leave one out")
+                         f"{off[0]} turns off ({why}): leave one out")
+    if "subgoal" not in off:
+        return
     sparse = [task for task in tasks if task != "reach-with-object"]
     if sparse and not dense:
         raise ValueError(f"--subgoal-gripper subgoal with the paper's {sparse[0]} sub-goals: "
