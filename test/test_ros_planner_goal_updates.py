@@ -3,7 +3,8 @@
 Emptying the goal file parameter that set the active goal clears it (as ~/clear_goals does); it
 once stayed, and ~/enable drove toward a goal no parameter showed. A goal from a service stays
 when a file parameter is emptied (logged), and goal_steps / goal_gripper apply to its sub-goals
-(they were once accepted and ignored). ROS-free parts: test_goal_updates.py.
+(they were once accepted and ignored). With goals.gripper hold a reach toward a goal the planner
+would close the hand for sends no gripper command. ROS-free parts: test_goal_updates.py.
 """
 
 import pytest
@@ -13,7 +14,14 @@ import test_ros_planner_goals  # noqa: E402
 from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue  # noqa: E402
 from rcl_interfaces.srv import SetParametersAtomically  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
-from test_ros_planner_goals import image, image_msg, set_goal_param  # noqa: E402
+from test_ros_planner_goals import (  # noqa: E402
+    fingers,
+    hand_state,
+    image,
+    image_msg,
+    set_goal,
+    set_goal_param,
+)
 
 from vjepa_ros.images import save_image_file  # noqa: E402
 
@@ -90,3 +98,18 @@ def test_goal_steps_and_goal_gripper_apply_to_added_sub_goals(oracle_harness):
     assert [g.gripper for g in h.session.goals.goals] == [0.0, 1.0, 0.0]
     assert set_goal_param(h, "goal_steps", []).successful
     assert h.session.goals.steps == [4, 10, 4]
+
+
+def test_gripper_hold_reaches_without_a_gripper_command(oracle_harness):
+    oracle, make = oracle_harness
+    oracle.remember(image(1), hand_state(0.0))
+    oracle.remember(image(2), hand_state(1.0) + [0.05, 0, 0, 0, 0, 0, 0])  # planned: closes
+    h = make(**{"goals.gripper": "hold"})
+    fingers(h, 0.0)
+    set_goal(h, 2)
+    assert h.enable().success
+    frames = {"image": image_msg(1), "joints": None}
+    assert h.pump(10.0, until=lambda: len(h.got["pose"]) >= 5 and h.got["diag"], **frames)
+    assert h.diagnostics()[1]["gripper_source"] == "hold"
+    assert [m.data[6] for m in h.got["action"]] == [0.0] * len(h.got["action"])
+    assert not h.got["gripper"], "the gripper was commanded"
