@@ -248,8 +248,9 @@ SIM_GOAL_HELP = {
     "improve on the sub-goal's best by more than --subgoal-min-delta; 0: off",
     "gripper": "who decides the gripper: planned = the planner's gripper dimension (as "
     "published); subgoal = each command toward a sub-goal opens or closes the hand as the "
-    "expert's hand was when that sub-goal image was made; hold = the gripper is never "
-    "commanded. With subgoal and hold the planner searches the arm's motion only",
+    "expert's hand was when that sub-goal image was made, and the planner searches the arm's "
+    "motion only; hold = the gripper is never commanded (for the planner node's plain "
+    "reaches; refused here, as every task needs the hand)",
 }
 
 
@@ -319,22 +320,23 @@ def check_subgoal_gripper(args: argparse.Namespace, switchings: list, tasks, den
     With the gripper from the sub-goals the planner's gripper search is off, so its options
     (``robot.goals.GRIPPER_SEARCH_OPTIONS``) do nothing; and the paper's grasp / pick-and-place
     sub-goals start with a closed one (held, lifted), so the hand would close before it descends.
-    Raises ValueError naming the option.
+    ``--subgoal-gripper hold`` is refused too: every task grasps or holds the object. Raises
+    ValueError naming the option.
     """
-    off = [s.gripper for s in switchings if s.gripper != "planned"]
-    if not off:
+    if any(s.gripper == "hold" for s in switchings):
+        raise ValueError(f"--subgoal-gripper hold never commands the gripper, and the "
+                         f"{list(tasks)[0]} task needs it to hold the object: use planned or "
+                         "subgoal (hold is for the planner node's reaches that must leave the "
+                         "hand alone)")
+    if not any(s.gripper == "subgoal" for s in switchings):
         return
     from vjepa_ros.robot.goals import GRIPPER_SEARCH_OPTIONS
 
     given = [name for name in GRIPPER_SEARCH_OPTIONS if getattr(args, name, None) is not None]
     if given:
         option = f"--{given[0].replace('_', '-')}"
-        why = "the gripper follows the sub-goals" if off[0] == "subgoal" else \
-            "the gripper is never commanded"
         raise ValueError(f"{option} sets the planner's gripper search, which --subgoal-gripper "
-                         f"{off[0]} turns off ({why}): leave one out")
-    if "subgoal" not in off:
-        return
+                         "subgoal turns off (the gripper follows the sub-goals): leave one out")
     sparse = [task for task in tasks if task != "reach-with-object"]
     if sparse and not dense:
         raise ValueError(f"--subgoal-gripper subgoal with the paper's {sparse[0]} sub-goals: "

@@ -157,8 +157,6 @@ def planner_text(cem, switching) -> str:
     """
     gripper = ("gripper from the sub-goals (--subgoal-gripper subgoal: open or closed as each "
                "was captured)" if switching.gripper == "subgoal" else
-               "gripper held (--subgoal-gripper hold: never commanded)"
-               if switching.gripper == "hold" else
                f"gripper clip {cem.gripper_clip}, round threshold {cem.gripper_round_threshold}"
                f"{'' if cem.close_gripper is None else f', close from step {cem.close_gripper}'}")
     return (f"{cem.describe_method()} S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
