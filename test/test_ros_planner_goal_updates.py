@@ -81,6 +81,10 @@ def test_a_captured_goal_stays_when_a_file_parameter_is_emptied(oracle_harness):
 def test_goal_steps_and_goal_gripper_apply_to_added_sub_goals(oracle_harness):
     _, make = oracle_harness
     h = make()
+    assert set_goal_param(h, "goal_steps", [2, 2, 0]).successful  # no goal yet: said to wait
+    assert h.pump(3.0, until=lambda: h.logs("goal_steps kept for goal files set later: there is "
+                                            "no goal now; ~/capture_goal and ~/add_subgoal empty "
+                                            "it, so set it after them"), joints=None)
     for seed in range(3):
         h.pump(0.2, image=image_msg(seed))
         assert h.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request()).success

@@ -3,7 +3,7 @@
 The parameters and the active goal must agree, since ``~/enable`` drives toward the goal:
 
 - Goal files given (``goal_image_path`` or ``goal_image_paths``): they are loaded once the lists
-  agree in length (``PlannerNode._load_goal_files``); the node remembers which parameter set the
+  agree in length (``PlannerNode.load_goal_files``); the node remembers which parameter set the
   goal (``PlannerNode.goal_parameter``).
 - No goal file left, and the active goal came from the emptied parameter: the goal is cleared,
   as ``~/clear_goals`` does (logged; an enabled arm holds). A goal file parameter left holding
@@ -13,6 +13,8 @@ The parameters and the active goal must agree, since ``~/enable`` drives toward 
   ``[]``: back to ``goals.default_steps`` / the captured hand) and the sequence starts over at
   sub-goal 1, as a change of goal files does; an emptied goal file parameter leaves that goal
   and the log says so.
+- No goal at all: ``goal_steps`` / ``goal_gripper`` wait for goal files (logged: a service that
+  sets a goal empties them, so they apply to captured sub-goals only when set after them).
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def apply_goal_values(node, changes: dict, values: dict) -> None:
     """
     log = node.get_logger()
     if file_parameter(values):
-        node._load_goal_files(values)
+        node.load_goal_files(values)
         return
     session = node.session
     if node.goal_parameter:  # its files set the active goal, and no file is left
@@ -72,9 +74,12 @@ def apply_goal_values(node, changes: dict, values: dict) -> None:
         node.worker.wake()
         return
     active = session.goals
-    if active is None:
-        return
     retune = {name: changes[name] for name in RETUNED if name in changes}
+    if active is None:
+        if any(retune.values()):  # kept for goal files to come; a service would empty it
+            log.info(f"{' and '.join(retune)} kept for goal files set later: there is no goal "
+                     "now; ~/capture_goal and ~/add_subgoal empty it, so set it after them")
+        return
     if retune:
         goals = retuned_goals(active.goals, retune)
         log.info(", ".join(f"{name} {list(value or [])}" for name, value in retune.items())

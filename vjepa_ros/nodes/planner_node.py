@@ -160,7 +160,7 @@ class PlannerNode(Node):
             raise ValueError(f"goal files not loaded: {exc}") from None
         self.goal_parameter = ""  # the goal file parameter that set the active goal, if one did
         self.forgetting = False  # forget_goal_files is emptying the goal parameters
-        self._load_goal_files(self.goal_values, at_start=True)
+        self.load_goal_files(self.goal_values, at_start=True)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
         # on the steady clock: diagnostics report even while sim time does not run (no /clock)
@@ -363,7 +363,7 @@ class PlannerNode(Node):
             finally:
                 self.forgetting = False
 
-    def _load_goal_files(self, values: dict, at_start: bool = False) -> str:
+    def load_goal_files(self, values: dict, at_start: bool = False) -> str:
         """Load the goal files the goal parameters ``values`` give, once the lists agree."""
         paths, steps, grippers = goal_files(values)
         if not paths:
