@@ -240,7 +240,7 @@ def test_an_integer_for_a_float_parameter_is_a_float_at_start_up_and_at_run_time
 @pytest.mark.parametrize("dataclass, args, message", [
     (Small, ["name:=3"], "parameter 'name' takes a string (quote one that reads as a number or "
      "true/false: '\"3\"'), got 3 (an integer)"),
-    (Small, ["inner.rate_hz:=fast"], "parameter 'inner.rate_hz' takes a number (e.g. 0.05; a "
+    (Small, ["inner.rate_hz:=fast"], "parameter 'inner.rate_hz' takes a number (e.g. 4.0; a "
      "whole number such as -3 is read as -3.0), got 'fast' (a string)"),
     (Lists, ["steps:=[1.5, 2.0]"], "parameter 'steps' takes a list of whole numbers ([a, b]), "
      "got [1.5, 2.0] (a list)"),
@@ -382,3 +382,63 @@ def test_the_planner_takes_demo_for_the_packaged_world_model_as_launch_does(cont
                                          "exist: give a file written by vjepa-ros train"):
         PlannerNode(context=context, cli_args=["--ros-args", "-p",
                                                f"model.checkpoint:={missing}"])
+
+
+def _node_configs():
+    """The parameters of every node: (node, its config dataclass)."""
+    from vjepa_ros.eval.playback import PlaybackConfig
+    from vjepa_ros.nodes.camera_node import CameraConfig
+    from vjepa_ros.nodes.image_publisher import ImagePublisherConfig
+    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+    from vjepa_ros.nodes.sim_node import SimNodeConfig
+
+    return [("vjepa_planner", PlannerNodeConfig), ("sim_node", SimNodeConfig),
+            ("camera_node", CameraConfig), ("image_publisher", ImagePublisherConfig),
+            ("bag_player", PlaybackConfig)]
+
+
+@pytest.mark.parametrize("node_name, config", _node_configs())
+def test_every_parameter_of_every_node_refuses_another_type_at_run_time_in_one_line(
+        context, node_name, config):
+    """``ros2 param set NODE NAME 5`` was rclpy's "Wrong parameter type, expected '4' got '2'"."""
+    from vjepa_ros.config import flatten
+
+    node = rclpy.create_node(node_name, context=context)
+    try:
+        declare_config(node, config())
+        for name, default, _ in flatten(config()):
+            declared = node.describe_parameter(name).type
+            wrong = Parameter(name, value=5 if isinstance(default, str) else "x")
+            (result,) = node.set_parameters([wrong])
+            assert not result.successful, name
+            assert result.reason.startswith(f"parameter '{name}' takes "), result.reason
+            assert "Wrong parameter type" not in result.reason
+            assert node.describe_parameter(name).type == declared, name  # ros2 param describe
+            (unset,) = node.set_parameters([Parameter(name)])  # would undeclare it
+            assert node.has_parameter(name), name  # (a list's: its empty list, _typed_lists)
+            assert isinstance(default, list) or not unset.successful, name
+    finally:
+        node.destroy_node()
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("safety.max_speed_m_s", "takes a number (e.g. 0.1; a whole number such as 1 is read as "
+     "1.0)"),  # (0, 1]: -3 (the old example) is out of range
+    ("planner.maxnorm", "takes a number (e.g. 0.075), got"),  # (0, 0.2]: no whole number
+    ("planner.samples", "takes a whole number (e.g. 800), got"),
+])
+def test_a_number_parameters_type_error_gives_examples_in_its_range(context, name, expected):
+    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+
+    with pytest.raises(ValueError) as caught:
+        _declare(context, PlannerNodeConfig(), parameter_overrides=[Parameter(name, value="x")])
+    assert expected in str(caught.value)
+
+
+def test_the_image_publishers_rate_type_error_gives_a_rate_it_takes(context):
+    from vjepa_ros.nodes.image_publisher import ImagePublisherConfig
+
+    with pytest.raises(ValueError) as caught:
+        _declare(context, ImagePublisherConfig(), cli_args=["--ros-args", "-p", "rate_hz:=x"])
+    assert str(caught.value) == ("parameter 'rate_hz' takes a number (e.g. 0.0; a whole number "
+                                 "such as 3 is read as 3.0), got 'x' (a string)")
