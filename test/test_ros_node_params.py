@@ -294,6 +294,8 @@ def _argument_cases(tmp_path):
          "a list, not a mapping"),
         (["-p", "safety.workspace_max:=[1, 0.5, x]"], "-p safety.workspace_max: a ROS list holds "
          "one type, this one mixes float, int, str"),
+        (["-p", "safety.workspace_min:=[0.25, -0.45, 0]"], "-p safety.workspace_min: a ROS list "
+         "holds one type, this one mixes float, int; write 0 (entry 3) as 0.0"),
         (["--param", "planner.samples"], "-p expects NAME:=VALUE"),
         (["-r", "image"], "-r expects FROM:=TO"),
         (["--params-file"], "--ros-args --params-file: no value follows it"),
