@@ -136,7 +136,8 @@ def test_a_bad_planner_parameter_is_one_line_with_one_prefix_naming_the_paramete
     code = node_runner.run_node(PlannerNode, ["planner_node", "--ros-args", "-p", parameter])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1, err
-    assert err.startswith(f"vjepa_planner: {message}"), err
+    source = parameter.partition(":=")[0]  # named as the -p that gave it
+    assert err.startswith(f"vjepa_planner: -p {source}: {message}"), err
     assert "CEMConfig" not in err and "PlannerNode" not in err
 
 
@@ -147,7 +148,8 @@ def test_the_simulator_nodes_start_up_error_has_one_prefix(monkeypatch, capsys):
     code = node_runner.run_node(SimNode, ["sim_node", "--ros-args", "-p", "use_sim_time:=true",
                                        "-p", "publish_clock:=false"])
     err = capsys.readouterr().err
-    assert code == 1 and err.startswith("sim_node: use_sim_time is true but publish_clock is ")
+    assert code == 1 and err.startswith("sim_node: -p use_sim_time, -p publish_clock: "
+                                        "use_sim_time is true but publish_clock is "), err
     assert err.count("sim_node") == 1 and "SimNode" not in err
 
 
@@ -326,8 +328,8 @@ def test_a_section_for_the_node_in_its_namespace_passes_the_argument_check(monke
                                            "--params-file", str(params)])
     err = capfd.readouterr().err
     # the value reached the node (its own check refuses it): the section applied
-    assert code == 1 and err == ("vjepa_planner: planner.topk (10) must not exceed "
-                                 "planner.samples (7)\n"), err
+    assert code == 1 and err == (f"vjepa_planner: --params-file {params}: planner.topk (10) "
+                                 "must not exceed planner.samples (7)\n"), err
 
 
 def test_the_planner_refuses_a_camera_check_leash_longer_than_its_workspace_box(monkeypatch,
@@ -338,7 +340,8 @@ def test_the_planner_refuses_a_camera_check_leash_longer_than_its_workspace_box(
                                            "camera_check.trial.max_distance_m:=5.0"])
     err = capfd.readouterr().err
     assert code == 1 and err.count("\n") == 1, err
-    assert err.startswith("vjepa_planner: camera_check.trial.max_distance_m (5 m) must be at "
+    assert err.startswith("vjepa_planner: -p camera_check.trial.max_distance_m: "
+                          "camera_check.trial.max_distance_m (5 m) must be at "
                           "most the safety workspace box's largest side (0.9 m, along y: "), err
 
 
@@ -387,7 +390,7 @@ def test_the_planner_takes_demo_for_the_packaged_world_model_as_launch_does(cont
 
 
 def _node_configs():
-    """The parameters of every node: (node, its config dataclass)."""
+    """Return (ROS name, config dataclass) of every node: their parameters."""
     from vjepa_ros.eval.playback import PlaybackConfig
     from vjepa_ros.nodes.camera_node import CameraConfig
     from vjepa_ros.nodes.image_publisher import ImagePublisherConfig

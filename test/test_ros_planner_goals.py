@@ -368,8 +368,11 @@ def test_goal_parameters_at_start_up_get_the_same_checks(monkeypatch, capfd, tmp
 
 
 def test_a_run_time_value_of_another_type_is_refused_naming_the_parameter(oracle_harness):
-    """``ros2 param set /vjepa_planner goal_image_path 5`` answered rclpy's "Wrong parameter
-    type, expected '4' got '2'"; ``ros2 param describe`` keeps the declared type after it."""
+    """``ros2 param set /vjepa_planner goal_image_path 5`` answered rclpy's "Wrong parameter type".
+
+    rclpy's words were "Wrong parameter type, expected '4' got '2'"; ``ros2 param describe``
+    keeps the declared type after the refusal.
+    """
     from rcl_interfaces.srv import DescribeParameters
 
     _, make = oracle_harness
