@@ -78,15 +78,16 @@ class NodeLaunch:
     def sources(self, use_sim_time: bool = False) -> dict[str, str]:
         """Return ``{parameter: its source}`` of the node's start-up values, the winner's each.
 
-        The parameter file (``--params-file NAME`` as given, else its path), then the
-        overrides (which rclpy applies over it): ``-p NODE.name``, or the option that set it
+        A parameter file given (``--params-file NAME`` as given, else its path; the
+        registry's own ``config/`` file holds the defaults, named by none), then the overrides
+        (which rclpy applies over it): ``-p NODE.name``, or the option that set it
         (:attr:`labels`; ``use_sim_time``: ``--use-sim-time`` when true).
         """
         from vjepa_ros.nodes.param_sources import file_sources
 
         sources = {}
         path = self._params_file_path()
-        if path:
+        if path and self.params_file:
             sources.update(file_sources(path, f"/{self._entry().ros_name}",
                                         self.file_label or f"--params-file {path}"))
         if use_sim_time:
