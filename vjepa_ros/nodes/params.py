@@ -232,9 +232,8 @@ def on_set_parameters(node: Node, callback) -> None:
 
 # What a parameter of each type takes (and a list of them holds), as the type errors say it;
 # numbers name an example of the parameter's own (:func:`_number_kind`).
-_KINDS = {bool: ("true or false", "true/false values"),
-          str: ("a string (quote one that reads as a number or true/false: '\"3\"')",
-                "strings")}
+_KINDS = {bool: "true or false",
+          str: "a string (quote one that reads as a number or true/false: '\"3\"')"}
 _LISTED = {bool: "true/false values", int: "whole numbers", float: "numbers", str: "strings"}
 _GOT = {bool: "true/false", int: "an integer", float: "a float", str: "a string", list: "a list"}
 _WHOLE_EXAMPLES = (-3, 3, 1, 0)  # a float parameter's whole-number example: the first in range
@@ -243,7 +242,7 @@ _WHOLE_EXAMPLES = (-3, 3, 1, 0)  # a float parameter's whole-number example: the
 def _type_error(name: str, value, defaults) -> ValueError:
     """Return the one-line error for a ``value`` of another type than ``defaults``' ``name``.
 
-    ``parameter 'planner.samples' takes a whole number (e.g. 100), got 3.5 (a float)``;
+    ``parameter 'planner.samples' takes a whole number (e.g. 800), got 3.5 (a float)``;
     ``parameter 'rpy' takes a list of numbers ([a, b]), got ['x'] (a list)``. A number's example
     is its default, and a whole number read as a float one in its range (:func:`_number_kind`).
     """
@@ -251,14 +250,13 @@ def _type_error(name: str, value, defaults) -> ValueError:
         field, default, hint = dataclasses.field(), None, _RCLPY_PARAMETERS[name]
     else:
         (field, default), hint = _field(defaults, name), _field_hint(defaults, name)
-    other = ("a value of its declared type", "values of one type")
     if typing.get_origin(hint) is list:
         (item,) = typing.get_args(hint) or (str,)
-        kind = f"a list of {_LISTED.get(item, other[1])} ([a, b])"
+        kind = f"a list of {_LISTED.get(item, 'values of one type')} ([a, b])"
     elif hint in (int, float):
         kind = _number_kind(hint, default, field.metadata)
     else:
-        kind = _KINDS.get(hint, other)[0]
+        kind = _KINDS.get(hint, "a value of its declared type")
     if isinstance(value, (array.array, tuple)):  # a run-time array value
         value = list(value)
     got = _GOT.get(type(value), f"a {type(value).__name__}")
