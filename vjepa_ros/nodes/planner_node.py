@@ -43,7 +43,7 @@ from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_va
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
-from vjepa_ros.nodes.params import UnknownParameterError, declare_config
+from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.pose_msgs import (
@@ -161,7 +161,7 @@ class PlannerNode(Node):
         self.goal_parameter = ""  # the goal file parameter that set the active goal, if one did
         self.forgetting = False  # forget_goal_files is emptying the goal parameters
         self.load_goal_files(self.goal_values, at_start=True)
-        self.add_on_set_parameters_callback(self._on_set_parameters)
+        on_set_parameters(self, self._on_set_parameters)  # after the type check
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
         # on the steady clock: diagnostics report even while sim time does not run (no /clock)
         self.create_timer(0.5, self._publish_diagnostics,
