@@ -1,4 +1,4 @@
-"""The controller's rotation vector equals scipy's bit for bit: seed-pinned outcomes stay put."""
+"""The sim's quaternion and rotation vector equal scipy's bit for bit: seeded outcomes stay put."""
 
 import math
 
@@ -7,17 +7,18 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.sim.controller import orientation_error
-from vjepa_ros.sim.rotvec import matrix_to_rotvec
+from vjepa_ros.sim.rotvec import matrix_to_quat, matrix_to_rotvec
 from vjepa_ros.sim.sim import import_pybullet
 
 
 def _assert_same_as_scipy(matrices) -> None:
     for matrix in matrices:
-        expected = Rotation.from_matrix(matrix).as_rotvec()
-        got = matrix_to_rotvec(matrix)
-        assert got.dtype == expected.dtype and got.shape == expected.shape
-        # tobytes: exact equality, the sign of zero included
-        assert got.tobytes() == expected.tobytes(), (matrix.tolist(), got, expected)
+        rotation = Rotation.from_matrix(matrix)
+        for expected, got in ((rotation.as_rotvec(), matrix_to_rotvec(matrix)),
+                              (rotation.as_quat(), matrix_to_quat(matrix))):
+            assert got.dtype == expected.dtype and got.shape == expected.shape
+            # tobytes: exact equality, the sign of zero included
+            assert got.tobytes() == expected.tobytes(), (matrix.tolist(), got, expected)
 
 
 def _axes(rng, count):
@@ -96,6 +97,7 @@ def test_pybullet_matrices_as_the_simulator_feeds_them():
 def test_matrices_scipy_refuses_raise_its_error(matrix):
     with np.errstate(invalid="ignore"), pytest.raises(ValueError) as expected:
         Rotation.from_matrix(matrix).as_rotvec()
-    with np.errstate(invalid="ignore"), pytest.raises(ValueError) as got:
-        matrix_to_rotvec(matrix)
-    assert (type(got.value), str(got.value)) == (type(expected.value), str(expected.value))
+    for function in (matrix_to_rotvec, matrix_to_quat):
+        with np.errstate(invalid="ignore"), pytest.raises(ValueError) as got:
+            function(matrix)
+        assert (type(got.value), str(got.value)) == (type(expected.value), str(expected.value))

@@ -1,8 +1,9 @@
-"""Rotation vector of a rotation matrix, equal bit for bit to scipy's, at a tenth of its cost.
+"""Quaternion and rotation vector of a rotation matrix, equal bit for bit to scipy's, faster.
 
 The simulator's controller turns one orientation error into a rotation vector every physics tick;
 ``Rotation.from_matrix(m).as_rotvec()`` spent about a third of a tick on array checks and
-bookkeeping for a single 3x3 matrix. :func:`matrix_to_rotvec` does the same arithmetic on Python
+bookkeeping for a single 3x3 matrix (and as much again in ``matrix_to_euler`` for each measured
+state). :func:`matrix_to_quat` and :func:`matrix_to_rotvec` do the same arithmetic on Python
 floats, which round like the C doubles of scipy's compiled backend, in the same order:
 
 1. quaternion from the matrix (Markley 2008): the largest of the three diagonal entries and the
@@ -32,10 +33,10 @@ _OFF_DIAGONAL_MARGIN = 0.5e-12
 _DIAGONAL_MARGIN = 0.5e-5
 
 
-def _scipy_rotvec(matrix: np.ndarray) -> np.ndarray:
+def _scipy_rotation(matrix: np.ndarray):
     from scipy.spatial.transform import Rotation
 
-    return Rotation.from_matrix(matrix).as_rotvec()
+    return Rotation.from_matrix(matrix)
 
 
 def _near_rotation(m) -> bool:
@@ -51,19 +52,14 @@ def _near_rotation(m) -> bool:
     return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g) > 0.5
 
 
-def matrix_to_rotvec(matrix: np.ndarray) -> np.ndarray:
-    """Return the rotation vector [3] (axis * angle, rad, angle in [0, π]) of ``matrix`` [3, 3].
-
-    Equal bit for bit to ``scipy.spatial.transform.Rotation.from_matrix(matrix).as_rotvec()``;
-    matrices scipy would orthogonalize or refuse go to scipy, so its errors (``ValueError`` for a
-    non-positive determinant or a wrong shape) are raised unchanged.
-    """
+def _quat(matrix) -> tuple[float, float, float, float] | None:
+    """Return scipy's quaternion (x, y, z, w) of ``matrix``, or None where scipy must decide."""
     array = np.asarray(matrix, dtype=np.float64)
     if array.shape != (3, 3):
-        return _scipy_rotvec(array)
+        return None
     m = array.tolist()
     if not _near_rotation(m):
-        return _scipy_rotvec(array)
+        return None
     trace = m[0][0] + m[1][1] + m[2][2]
     decision = (m[0][0], m[1][1], m[2][2], trace)
     choice = 0
@@ -86,7 +82,32 @@ def matrix_to_rotvec(matrix: np.ndarray) -> np.ndarray:
         quat[3] = 1 + trace
     x, y, z, w = quat
     norm = math.sqrt(x * x + y * y + z * z + w * w)
-    x, y, z, w = x / norm, y / norm, z / norm, w / norm
+    return x / norm, y / norm, z / norm, w / norm
+
+
+def matrix_to_quat(matrix: np.ndarray) -> np.ndarray:
+    """Return the unit quaternion [4] (x, y, z, w) of ``matrix`` [3, 3], its sign as scipy's.
+
+    Equal bit for bit to ``Rotation.from_matrix(matrix).as_quat()``; matrices scipy would
+    orthogonalize or refuse go to scipy (``ValueError`` for a non-positive determinant).
+    """
+    quat = _quat(matrix)
+    if quat is None:
+        return _scipy_rotation(np.asarray(matrix, dtype=np.float64)).as_quat()
+    return np.array(quat)
+
+
+def matrix_to_rotvec(matrix: np.ndarray) -> np.ndarray:
+    """Return the rotation vector [3] (axis * angle, rad, angle in [0, π]) of ``matrix`` [3, 3].
+
+    Equal bit for bit to ``scipy.spatial.transform.Rotation.from_matrix(matrix).as_rotvec()``;
+    matrices scipy would orthogonalize or refuse go to scipy, so its errors (``ValueError`` for a
+    non-positive determinant or a wrong shape) are raised unchanged.
+    """
+    quat = _quat(matrix)
+    if quat is None:
+        return _scipy_rotation(np.asarray(matrix, dtype=np.float64)).as_rotvec()
+    x, y, z, w = quat
     if w < 0 or (w == 0 and (x < 0 or (x == 0 and (y < 0 or (y == 0 and z < 0))))):
         x, y, z, w = -x, -y, -z, -w
     angle = 2 * math.atan2(math.sqrt(x * x + y * y + z * z), w)
