@@ -2,9 +2,9 @@
 
 The simulator's controller turns one orientation error into a rotation vector every physics tick;
 ``Rotation.from_matrix(m).as_rotvec()`` spent about a third of a tick on array checks and
-bookkeeping for a single 3x3 matrix (and as much again in ``matrix_to_euler`` for each measured
-state). :func:`matrix_to_quat` and :func:`matrix_to_rotvec` do the same arithmetic on Python
-floats, which round like the C doubles of scipy's compiled backend, in the same order:
+bookkeeping for a single 3x3 matrix, and ``sim.matrix_to_euler`` paid the same for each measured
+state's quaternion. :func:`matrix_to_quat` and :func:`matrix_to_rotvec` do the same arithmetic
+on Python floats, which round like the C doubles of scipy's compiled backend, in the same order:
 
 1. quaternion from the matrix (Markley 2008): the largest of the three diagonal entries and the
    trace chooses which component is computed from the diagonal, the other three come from sums or
@@ -18,7 +18,8 @@ within ``np.isclose(..., atol=1e-12)``; a matrix failing either is refused or or
 an SVD. The fast path here takes only matrices that pass both checks with a wide margin (so
 rounding in how ``m mᵀ`` is summed cannot flip scipy's decision) and hands every other matrix —
 not orthogonal, left-handed, NaN — to scipy itself, so the result (or the error) is always
-scipy's. ``test/test_sim_rotvec.py`` compares the two with exact equality.
+scipy's. ``test/test_sim_rotvec.py`` compares the two with exact equality against the installed
+scipy, whatever its version.
 """
 
 from __future__ import annotations
