@@ -199,9 +199,9 @@ def test_diagnostics_show_the_check_idle_moving_estimating_done_and_stopped():
         arm.tick()
         if shown() != seen[-1]:
             seen.append(shown())
-    assert seen[0] == "moving 1 of 13 (start before +x)"
-    assert seen[1:3] == ["moving 2 of 13 (+x)", "moving 3 of 13 (start before -x)"]
-    assert seen[-2:] == ["moving 13 of 13 (back to the start)", "estimating the model's frame"]
+    assert seen[0] == "motion 1 of 6: start before +x"  # as the log: "6 motions of 3 cm"
+    assert seen[1:3] == ["motion 1 of 6: +x", "motion 2 of 6: start before -x"]
+    assert seen[-2:] == ["moving back to the start", "estimating the model's frame"]
     assert len(seen) == 14
     arm.session.plan_step()
     assert run.result.verdict == Verdict.ROTATE
@@ -211,7 +211,7 @@ def test_diagnostics_show_the_check_idle_moving_estimating_done_and_stopped():
     second = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, corners=False))
     for _ in range(5):
         arm.tick()
-    assert shown().startswith("moving 1 of 13") or shown().startswith("moving 2 of 13")
+    assert shown().startswith("motion 1 of 6")
     arm.session.set_enabled(False)
     assert second.error and shown() == f"stopped: {second.error.split(': ', 1)[1]}"
     assert "disabled" in shown()

@@ -172,7 +172,9 @@ class CameraCheckRun:
     def state(self) -> str:
         """Return the run's state in a few words (the planner's ``/diagnostics`` ``camera_check``).
 
-        ``moving k of n (label)``, ``estimating the model's frame``, ``done: <verdict>
+        ``motion k of n: label`` (k counts motions, each a move to its start and one along it:
+        ``motion 2 of 6: start before -x``), ``moving back to the start``, ``estimating the
+        model's frame``, ``done: <verdict>
         (rotation A°, correction C)`` or ``stopped: <reason>``.
         """
         if self.error:
@@ -185,7 +187,11 @@ class CameraCheckRun:
                     f"{self.result.rotation_angle_deg:.1f}°, correction {self.result.correction})")
         if self.moving_done:
             return "estimating the model's frame"
-        return f"moving {self.index + 1} of {len(self.moves)} ({self.moves[self.index].label})"
+        move = self.moves[self.index]
+        if not move.record:
+            return "moving back to the start"
+        # counted in motions, as the start's log line ("14 motions of 4 cm"), not in moves
+        return f"motion {self.index // 2 + 1} of {len(self.moves) // 2}: {move.label}"
 
     def describe(self) -> str:
         """Return the run in a sentence: why it stopped, the verdict's explanation or state."""
