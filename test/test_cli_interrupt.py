@@ -50,8 +50,36 @@ def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, caps
     argv = [str(bag) if a == "BAG" else a.replace("OUT", str(tmp_path)) for a in argv]
     assert main(argv) == 130
     saved = {"collect": "; nothing saved (0 of 1 episode)",  # no folder named: none was made
-             "pretrain": " before the first step; nothing written"}.get(argv[0], "")
+             "pretrain": " before the first step; nothing written",
+             # (were a bare "interrupted", as if something might have been kept)
+             "eval": "; nothing saved (eval writes its report into eval_bag once every step is "
+                     "evaluated)",
+             "record": f"; nothing saved (record writes the bag {tmp_path}/new_bag once its 16 "
+                       "frames are simulated)"}.get(argv[0], "")
     assert capsys.readouterr().err == f"vjepa-ros {argv[0]}: interrupted{saved}\n"
+    assert not (tmp_path / "new_bag").exists() and not (tmp_path / "eval_bag").exists()
+
+
+@pytest.mark.parametrize("stop, word", [(KeyboardInterrupt, "interrupted"), ("sigterm",
+                                                                              "terminated")])
+def test_a_record_stopped_while_writing_its_bag_removes_the_part_and_says_so(
+        tmp_path, monkeypatch, capsys, stop, word):
+    from vjepa_ros.eval import record
+    from vjepa_ros.terminate import Terminated
+
+    bag = tmp_path / "new_bag"
+
+    def cut_short(path, *args, **kwargs):
+        Path(path).mkdir()
+        (Path(path) / "new_bag_0.mcap").write_bytes(b"part")
+        raise Terminated if stop == "sigterm" else KeyboardInterrupt
+
+    monkeypatch.setattr(record, "record_sim_bag", cut_short)
+    assert main(["record", str(bag)]) == (143 if stop == "sigterm" else 130)
+    assert capsys.readouterr().err == (
+        f"vjepa-ros record: {word}; nothing saved (record writes the bag {bag} once its 16 "
+        "frames are simulated; the part written was removed)\n")
+    assert not bag.exists()
 
 
 def test_launch_exits_130_on_ctrl_c_after_stopping_its_nodes(monkeypatch, capsys):

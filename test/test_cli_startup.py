@@ -260,15 +260,17 @@ def assert_refused_light(argv: list[str], message: str, light_results: dict,
 # loads torch and the world model (it starts last), in one line, never a traceback.
 NODE_PARAMETERS = [
     (["--node", "sim", "-p", "sim.camera.width:=5"],
-     "vjepa-ros launch: sim: SimConfig: camera.width/height must be 32..1024 px, got 5x256"),
+     "vjepa-ros launch: sim: -p sim.camera.width: SimConfig: camera.width/height must be "
+     "32..1024 px, got 5x256"),
     (["--node", "sim", "-p", "sim.real_time_factor:=-1.0"],
-     "vjepa-ros launch: sim: real_time_factor must be >= 0"),
+     "vjepa-ros launch: sim: -p sim.real_time_factor: real_time_factor must be >= 0"),
     (["--node", "image_publisher"], "vjepa-ros launch: image_publisher: parameter 'path' is "
      "empty"),
     (["--node", "bag_player"], "vjepa-ros launch: bag_player: parameter 'bag' is empty"),
     (["-p", "planner.model.device:=tpu"],
-     "vjepa-ros launch: planner: model.device: unknown device 'tpu'"),
-    (["-p", "planner.model.dtype:=f8"], "vjepa-ros launch: planner: model.dtype: unknown dtype"),
+     "vjepa-ros launch: planner: -p planner.model.device: model.device: unknown device 'tpu'"),
+    (["-p", "planner.model.dtype:=f8"], "vjepa-ros launch: planner: -p planner.model.dtype: "
+     "model.dtype: unknown dtype"),
 ]
 # A bag that exists but lacks what the command asks of it: refused from the bag's contents
 # (rosbags reads them), before torch and the world model.

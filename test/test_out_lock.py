@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from vjepa_ros.cli import main
-from vjepa_ros.out_lock import LOCK_NAME, release_outputs
+from vjepa_ros.out_lock import LOCK_NAME, NOTE, holds, release_output, release_outputs
 from vjepa_ros.out_paths import fresh_output_dir, new_output_dir, output_dir, output_file
 
 SHARED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..",
@@ -65,8 +65,13 @@ def test_a_killed_holder_leaves_no_stale_lock(
         output_dir(out)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    # what the killed holder leaves: its lock file, which says what it is and that it is free
+    left = (out / LOCK_NAME).read_text().splitlines()
+    assert left[0] == f"{process.pid}: -c output_dir {out}" and left[1] == NOTE
+    assert "killed" in NOTE and "may be deleted" in NOTE
     assert output_dir(out, create=False) == out  # the kernel dropped the dead holder's lock
     assert os.listdir(out) == [LOCK_NAME]
+    assert (out / LOCK_NAME).read_text().splitlines()[0].startswith(f"{os.getpid()}: ")
     release_outputs()
     assert os.listdir(out) == []  # the lock file goes; the folder was not this claim's to remove
 
@@ -85,3 +90,18 @@ def test_files_and_bags_are_claimed_beside_and_fresh_folders_never_shared(holder
     (second / "episode.npz").write_bytes(b"x")
     release_outputs()
     assert not first.exists() and sorted(os.listdir(second)) == ["episode.npz"]
+
+
+def test_a_long_lived_process_releases_one_claim_and_keeps_the_others(tmp_path):
+    # the planner node claims camera_check.output_dir per ~/camera_check call, for its length
+    first, second = tmp_path / "made" / "check", tmp_path / "other"
+    output_dir(first, create=False)
+    output_dir(second, create=False)
+    assert holds(first) and holds(second)
+    release_output(first)
+    assert not holds(first) and holds(second)
+    assert not (tmp_path / "made").exists(), "the folders the claim made, empty, go with it"
+    release_output(first)  # not held: nothing
+    assert os.listdir(second) == [LOCK_NAME]
+    release_outputs()
+    assert not second.exists()

@@ -163,7 +163,8 @@ def test_the_planner_node_refuses_too_many_samples_at_start(tiny_world_model):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["code"] == 1
-    assert result["err"].startswith("vjepa_planner: planner.samples 1000000000000 at horizon 1 "
+    assert result["err"].startswith("vjepa_planner: -p planner.samples: planner.samples "
+                                    "1000000000000 at horizon 1 "
                                     "needs about 260770.3 GiB for the planner's action samples, "
                                     "more than the "), result["err"]
     assert result["err"].count("\n") == 1, result["err"]

@@ -96,8 +96,14 @@ def test_refusals_name_the_reason():
 
 
 def test_limits_are_validated():
-    with pytest.raises(ValueError, match="empty"):
-        SafetyLimits(workspace_min=[0.5, 0, 0], workspace_max=[0.4, 1, 1])
+    with pytest.raises(ValueError) as caught:  # was "safety workspace box is empty or ..."
+        SafetyLimits(workspace_min=[0.8, 0.5, 0.9], workspace_max=[0.8, 0.45, 1.0])
+    assert str(caught.value) == (
+        "safety.workspace_min must lie below safety.workspace_max on every axis; x: 0.8 >= 0.8, "
+        "y: 0.5 >= 0.45 (min [0.8, 0.5, 0.9], max [0.8, 0.45, 1.0]): lower "
+        "safety.workspace_min or raise safety.workspace_max on x, y")
+    with pytest.raises(ValueError, match=r"^safety.workspace_max\[2\] \(z\) is inf: give finite"):
+        SafetyLimits(workspace_max=[0.8, 0.45, float("inf")])
     with pytest.raises(ValueError, match="max_speed_m_s"):
         SafetyLimits(max_speed_m_s=0.0)
     with pytest.raises(ValueError, match="3 numbers"):

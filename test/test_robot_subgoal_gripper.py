@@ -110,7 +110,9 @@ def test_goal_file_lists_of_different_lengths_wait_and_bad_values_are_refused_at
 def test_the_refusal_says_why_the_gripper_is_not_known():
     first = SubGoal(image(1), source="a.png", state=pose())
     cases = [
-        (SubGoal(image(0), source="~/goal_image"), "has no gripper state: give goal_gripper"),
+        (SubGoal(image(0), source="b.png"), "has no gripper state: give goal_gripper"),
+        (SubGoal(image(0), source="~/goal_image"), "came on ~/goal_image, which carries no "
+         "gripper state: capture the goal with ~/capture_goal or ~/add_subgoal instead"),
         (SubGoal(image(0), source="added sub-goal 2", gripper_measured=False),
          "was captured with no robot state near its frame's time"),
         (SubGoal(image(0), source="added sub-goal 2", state=pose(), gripper_measured=False),

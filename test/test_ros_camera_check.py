@@ -32,8 +32,7 @@ START = (0.45, 0.05, 0.35)
 DISTANCE = 0.03
 
 
-@pytest.fixture
-def arm(monkeypatch, tmp_path):
+def make_arm(monkeypatch, tmp_path, **overrides):
     """Make a harness whose planner uses a 90°-rotated oracle and an ideal arm on current_pose."""
     from vjepa_ros.sim.oracle import OracleWorldModel
 
@@ -44,13 +43,28 @@ def arm(monkeypatch, tmp_path):
         "planner.iterations": 4, "planner.maxnorm": 0.075,
         "camera_check.output_dir": str(tmp_path / "check"),
         "camera_check.motion.distance_m": DISTANCE, "camera_check.motion.settle_s": 0.1,
-        "camera_check.motion.corners": False})
+        "camera_check.motion.corners": False, **overrides})
     h.current_pose = PoseStamped()
     h.current_pose.header.frame_id = "panda_link0"
     p, q = h.current_pose.pose.position, h.current_pose.pose.orientation
     p.x, p.y, p.z = START
     q.x, q.w = 1.0, 0.0  # pointing down
     h.oracle, h.check_dir = oracle, tmp_path / "check"
+    return h
+
+
+@pytest.fixture
+def arm(monkeypatch, tmp_path):
+    h = make_arm(monkeypatch, tmp_path)
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def weak_arm(monkeypatch, tmp_path):
+    """Yield the harness with a search too weak for the check (16 samples, 2 iterations)."""
+    h = make_arm(monkeypatch, tmp_path, **{"planner.samples": 16, "planner.topk": 2,
+                                           "planner.iterations": 2})
     yield h
     h.close()
 
@@ -78,6 +92,15 @@ def call_async(h):
     client = h.node.create_client(Trigger, "/vjepa_planner/camera_check")
     assert client.wait_for_service(timeout_sec=10)
     return client.call_async(Trigger.Request())
+
+
+def enabled_call(h):
+    """Enable (a frame in first), call ~/camera_check, return the answer (due within 10 s)."""
+    assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
+    assert h.enable().success
+    answer = call_async(h)
+    assert ideal_arm(h, 10.0, until=answer.done)
+    return answer.result()
 
 
 def test_camera_check_service_moves_estimates_and_writes_the_correction(arm):
@@ -117,11 +140,7 @@ def test_camera_check_from_near_the_box_edge_is_refused_in_the_answer(arm):
     """The motions do not fit from this start: the session's ValueError is the answer's line."""
     h = arm
     h.current_pose.pose.position.x = 0.79  # +x ends 2 cm past the box (0.8 m, 1 cm tolerance)
-    assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
-    assert h.enable().success
-    answer = call_async(h)
-    assert ideal_arm(h, 10.0, until=answer.done)
-    refused = answer.result()
+    refused = enabled_call(h)
     assert not refused.success
     assert refused.message.startswith("~/camera_check refused: the +x motion of 0.030 m from "
                                       "[0.790, 0.050, 0.350] does not pass the safety filter")
@@ -147,3 +166,42 @@ def test_camera_check_refused_while_disabled_and_stopped_by_disable(arm):
     ideal_arm(h, 0.5)
     assert len(h.got["pose"]) == count, "nothing streamed after the disable"
     assert not (h.check_dir / PARAMS_FILE).exists()
+
+
+def test_a_held_output_folder_refuses_the_check_and_an_undecided_one_removes_the_old_file(
+        weak_arm):
+    """The folder is claimed as the commands claim --out; the offline rule's undecided verdict."""
+    import fcntl
+    import os
+
+    from vjepa_ros.out_lock import LOCK_NAME
+
+    h = weak_arm
+    h.check_dir.mkdir()
+    lock = h.check_dir / LOCK_NAME
+    holder = os.open(lock, os.O_RDWR | os.O_CREAT)  # another process's claim, as out_lock takes it
+    fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.write(holder, b"4242: vjepa-ros camera-check bag --out check\n")
+    refused = enabled_call(h)
+    assert not refused.success
+    assert refused.message == (
+        f"~/camera_check refused: camera_check.output_dir {h.check_dir}: in use by another "
+        "vjepa-ros command (pid 4242: vjepa-ros camera-check bag --out check); wait for it to "
+        "end or give another camera_check.output_dir")
+    assert not h.got["pose"], "nothing commanded"
+    os.close(holder)  # that process ends: the kernel drops its lock, its file stays
+    old = h.check_dir / PARAMS_FILE
+    old.write_text("# a correction from an earlier check\n")
+    answer = call_async(h)
+    assert ideal_arm(h, 90.0, until=answer.done), "no answer within 90 s"
+    response = answer.result()
+    assert response.success, response.message
+    assert response.message.startswith("undecided: search too weak (samples 16, iterations 2)")
+    assert "restart the planner with planner.samples >= 64 and planner.iterations >= 4" in \
+        response.message
+    assert response.message.endswith(f"no {PARAMS_FILE}: the verdict is undecided (the one an "
+                                     "earlier check left was removed)")
+    assert not old.exists() and "in the trial" not in response.message  # no trial either
+    report = json.loads((h.check_dir / "camera_check.json").read_text())
+    assert report["verdict"] == "undecided" and report["search"]["too_weak"]
+    assert not lock.exists(), "the check's own claim is released and its lock file removed"

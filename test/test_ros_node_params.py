@@ -136,7 +136,8 @@ def test_a_bad_planner_parameter_is_one_line_with_one_prefix_naming_the_paramete
     code = node_runner.run_node(PlannerNode, ["planner_node", "--ros-args", "-p", parameter])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1, err
-    assert err.startswith(f"vjepa_planner: {message}"), err
+    source = parameter.partition(":=")[0]  # named as the -p that gave it
+    assert err.startswith(f"vjepa_planner: -p {source}: {message}"), err
     assert "CEMConfig" not in err and "PlannerNode" not in err
 
 
@@ -147,7 +148,8 @@ def test_the_simulator_nodes_start_up_error_has_one_prefix(monkeypatch, capsys):
     code = node_runner.run_node(SimNode, ["sim_node", "--ros-args", "-p", "use_sim_time:=true",
                                        "-p", "publish_clock:=false"])
     err = capsys.readouterr().err
-    assert code == 1 and err.startswith("sim_node: use_sim_time is true but publish_clock is ")
+    assert code == 1 and err.startswith("sim_node: -p use_sim_time, -p publish_clock: "
+                                        "use_sim_time is true but publish_clock is "), err
     assert err.count("sim_node") == 1 and "SimNode" not in err
 
 
@@ -240,7 +242,7 @@ def test_an_integer_for_a_float_parameter_is_a_float_at_start_up_and_at_run_time
 @pytest.mark.parametrize("dataclass, args, message", [
     (Small, ["name:=3"], "parameter 'name' takes a string (quote one that reads as a number or "
      "true/false: '\"3\"'), got 3 (an integer)"),
-    (Small, ["inner.rate_hz:=fast"], "parameter 'inner.rate_hz' takes a number (e.g. 0.05; a "
+    (Small, ["inner.rate_hz:=fast"], "parameter 'inner.rate_hz' takes a number (e.g. 4.0; a "
      "whole number such as -3 is read as -3.0), got 'fast' (a string)"),
     (Lists, ["steps:=[1.5, 2.0]"], "parameter 'steps' takes a list of whole numbers ([a, b]), "
      "got [1.5, 2.0] (a list)"),
@@ -294,6 +296,8 @@ def _argument_cases(tmp_path):
          "a list, not a mapping"),
         (["-p", "safety.workspace_max:=[1, 0.5, x]"], "-p safety.workspace_max: a ROS list holds "
          "one type, this one mixes float, int, str"),
+        (["-p", "safety.workspace_min:=[0.25, -0.45, 0]"], "-p safety.workspace_min: a ROS list "
+         "holds one type, this one mixes float, int; write 0 (entry 3) as 0.0"),
         (["--param", "planner.samples"], "-p expects NAME:=VALUE"),
         (["-r", "image"], "-r expects FROM:=TO"),
         (["--params-file"], "--ros-args --params-file: no value follows it"),
@@ -324,8 +328,8 @@ def test_a_section_for_the_node_in_its_namespace_passes_the_argument_check(monke
                                            "--params-file", str(params)])
     err = capfd.readouterr().err
     # the value reached the node (its own check refuses it): the section applied
-    assert code == 1 and err == ("vjepa_planner: planner.topk (10) must not exceed "
-                                 "planner.samples (7)\n"), err
+    assert code == 1 and err == (f"vjepa_planner: --params-file {params}: planner.topk (10) "
+                                 "must not exceed planner.samples (7)\n"), err
 
 
 def test_the_planner_refuses_a_camera_check_leash_longer_than_its_workspace_box(monkeypatch,
@@ -336,7 +340,8 @@ def test_the_planner_refuses_a_camera_check_leash_longer_than_its_workspace_box(
                                            "camera_check.trial.max_distance_m:=5.0"])
     err = capfd.readouterr().err
     assert code == 1 and err.count("\n") == 1, err
-    assert err.startswith("vjepa_planner: camera_check.trial.max_distance_m (5 m) must be at "
+    assert err.startswith("vjepa_planner: -p camera_check.trial.max_distance_m: "
+                          "camera_check.trial.max_distance_m (5 m) must be at "
                           "most the safety workspace box's largest side (0.9 m, along y: "), err
 
 
@@ -382,3 +387,63 @@ def test_the_planner_takes_demo_for_the_packaged_world_model_as_launch_does(cont
                                          "exist: give a file written by vjepa-ros train"):
         PlannerNode(context=context, cli_args=["--ros-args", "-p",
                                                f"model.checkpoint:={missing}"])
+
+
+def _node_configs():
+    """Return (ROS name, config dataclass) of every node: their parameters."""
+    from vjepa_ros.eval.playback import PlaybackConfig
+    from vjepa_ros.nodes.camera_node import CameraConfig
+    from vjepa_ros.nodes.image_publisher import ImagePublisherConfig
+    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+    from vjepa_ros.nodes.sim_node import SimNodeConfig
+
+    return [("vjepa_planner", PlannerNodeConfig), ("sim_node", SimNodeConfig),
+            ("camera_node", CameraConfig), ("image_publisher", ImagePublisherConfig),
+            ("bag_player", PlaybackConfig)]
+
+
+@pytest.mark.parametrize("node_name, config", _node_configs())
+def test_every_parameter_of_every_node_refuses_another_type_at_run_time_in_one_line(
+        context, node_name, config):
+    """``ros2 param set NODE NAME 5`` was rclpy's "Wrong parameter type, expected '4' got '2'"."""
+    from vjepa_ros.config import flatten
+
+    node = rclpy.create_node(node_name, context=context)
+    try:
+        declare_config(node, config())
+        for name, default, _ in flatten(config()):
+            declared = node.describe_parameter(name).type
+            wrong = Parameter(name, value=5 if isinstance(default, str) else "x")
+            (result,) = node.set_parameters([wrong])
+            assert not result.successful, name
+            assert result.reason.startswith(f"parameter '{name}' takes "), result.reason
+            assert "Wrong parameter type" not in result.reason
+            assert node.describe_parameter(name).type == declared, name  # ros2 param describe
+            (unset,) = node.set_parameters([Parameter(name)])  # would undeclare it
+            assert node.has_parameter(name), name  # (a list's: its empty list, _typed_lists)
+            assert isinstance(default, list) or not unset.successful, name
+    finally:
+        node.destroy_node()
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("safety.max_speed_m_s", "takes a number (e.g. 0.1; a whole number such as 1 is read as "
+     "1.0)"),  # (0, 1]: -3 (the old example) is out of range
+    ("planner.maxnorm", "takes a number (e.g. 0.075), got"),  # (0, 0.2]: no whole number
+    ("planner.samples", "takes a whole number (e.g. 800), got"),
+])
+def test_a_number_parameters_type_error_gives_examples_in_its_range(context, name, expected):
+    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+
+    with pytest.raises(ValueError) as caught:
+        _declare(context, PlannerNodeConfig(), parameter_overrides=[Parameter(name, value="x")])
+    assert expected in str(caught.value)
+
+
+def test_the_image_publishers_rate_type_error_gives_a_rate_it_takes(context):
+    from vjepa_ros.nodes.image_publisher import ImagePublisherConfig
+
+    with pytest.raises(ValueError) as caught:
+        _declare(context, ImagePublisherConfig(), cli_args=["--ros-args", "-p", "rate_hz:=x"])
+    assert str(caught.value) == ("parameter 'rate_hz' takes a number (e.g. 0.0; a whole number "
+                                 "such as 3 is read as 3.0), got 'x' (a string)")

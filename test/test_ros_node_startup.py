@@ -32,7 +32,7 @@ print(json.dumps(results))
 """ % (HEAVY,)
 BAD_PARAMETERS = [
     ("planner_node", "planner.samples:=0",
-     "vjepa_planner: planner.samples must lie in [1, inf), got 0"),
+     "vjepa_planner: -p planner.samples: planner.samples must lie in [1, inf), got 0"),
     ("planner_node", "planner.sampels:=8", "vjepa_planner: unknown parameter 'planner.sampels'"),
     ("planner_node", "model.device:=3", "vjepa_planner: "),
     ("sim_node", "control_rate_hz:=-1.0", "sim_node: "),

@@ -364,4 +364,36 @@ def test_goal_parameters_at_start_up_get_the_same_checks(monkeypatch, capfd, tmp
         args += ["-p", f"{name}:={value.replace('GOOD', good)}"]
     code = node_runner.run_node(PlannerNode, args)
     err = capfd.readouterr().err
-    assert code == 1 and f"vjepa_planner: {message}" in err, err
+    # after the -p items that gave the values (param_sources)
+    assert code == 1 and err.startswith("vjepa_planner: -p goal_") and message in err, err
+
+
+def test_a_run_time_value_of_another_type_is_refused_naming_the_parameter(oracle_harness):
+    """``ros2 param set /vjepa_planner goal_image_path 5`` answered rclpy's "Wrong parameter type".
+
+    rclpy's words were "Wrong parameter type, expected '4' got '2'"; ``ros2 param describe``
+    keeps the declared type after the refusal.
+    """
+    from rcl_interfaces.srv import DescribeParameters
+
+    _, make = oracle_harness
+    h = make()
+    for name, value, reason in [
+        ("goal_image_path", ParameterValue(type=ParameterType.PARAMETER_INTEGER,
+                                           integer_value=5),
+         "parameter 'goal_image_path' takes a string (quote one"),
+        ("goal_steps", ParameterValue(type=ParameterType.PARAMETER_STRING, string_value="4"),
+         "parameter 'goal_steps' takes a list of whole numbers ([a, b]), got '4' (a string)"),
+        ("use_sim_time", ParameterValue(type=ParameterType.PARAMETER_INTEGER, integer_value=1),
+         "parameter 'use_sim_time' takes true or false, got 1 (an integer)"),
+        ("planner.samples", ParameterValue(type=ParameterType.PARAMETER_STRING,
+                                           string_value="x"),
+         "parameter 'planner.samples' takes a whole number (e.g. 800), got 'x' (a string)"),
+    ]:
+        request = SetParameters.Request(parameters=[Parameter(name=name, value=value)])
+        (result,) = h.call(SetParameters, "/vjepa_planner/set_parameters", request).results
+        assert not result.successful and result.reason.startswith(reason), result.reason
+        (described,) = h.call(DescribeParameters, "/vjepa_planner/describe_parameters",
+                              DescribeParameters.Request(names=[name])).descriptors
+        assert described.type != value.type, name  # still the declared type
+    assert set_goal_param(h, "goal_steps", [3]).successful  # the right type still passes

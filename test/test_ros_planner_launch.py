@@ -276,13 +276,15 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
      "'mppi.temperature' (closest: -p planner.planner.mppi.temperature:=...)"),
     ("planner.samples:=0", "vjepa-ros launch: planner: unknown parameter 'samples' "
      "(closest: -p planner.planner.samples:=...)"),
-    ("planner.planner.samples:=0", "vjepa-ros launch: planner: planner.samples must lie in "
-     "[1, inf), got 0"),
+    ("planner.planner.samples:=0", "vjepa-ros launch: planner: -p planner.planner.samples: "
+     "planner.samples must lie in [1, inf), got 0"),
     ("planner.camera_check.verdict.min_explained:=2.0", "vjepa-ros launch: planner: "
-     "camera_check.verdict.min_explained must be a fraction"),
-    ("sim.real_time_factor:=-1.0", "vjepa-ros launch: sim: real_time_factor must be >= 0"),
-    ("planner.safety.max_step_m:=100", "vjepa-ros launch: planner: safety.max_step_m must lie "
-     "in (0, 0.2], got 100.0"),
+     "-p planner.camera_check.verdict.min_explained: camera_check.verdict.min_explained must be "
+     "a fraction"),
+    ("sim.real_time_factor:=-1.0", "vjepa-ros launch: sim: -p sim.real_time_factor: "
+     "real_time_factor must be >= 0"),
+    ("planner.safety.max_step_m:=100", "vjepa-ros launch: planner: -p planner.safety.max_step_m: "
+     "safety.max_step_m must lie in (0, 0.2], got 100.0"),
 ])
 def test_launch_refuses_unknown_or_mistyped_overrides_in_one_line(capsys, override, message):
     """Undeclared overrides (which rclpy drops silently) and mistyped ones: one line each."""

@@ -221,6 +221,8 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
          "turns off"),
         (["--subgoals", "dense", "--subgoal-gripper", "subgoal", "--gripper-round-threshold",
           "0.1"], "--gripper-round-threshold sets the planner's gripper search"),
+        (["--subgoal-gripper", "hold"], "--subgoal-gripper hold never commands the gripper, and "
+         "the grasp task needs it to hold the object: use planned or subgoal"),
     ]
     for extra, message in cases:
         code = main(["run", "--task", "grasp", "--out", str(out), *extra])

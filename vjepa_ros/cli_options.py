@@ -249,7 +249,8 @@ SIM_GOAL_HELP = {
     "gripper": "who decides the gripper: planned = the planner's gripper dimension (as "
     "published); subgoal = each command toward a sub-goal opens or closes the hand as the "
     "expert's hand was when that sub-goal image was made, and the planner searches the arm's "
-    "motion only",
+    "motion only; hold = the gripper is never commanded (for the planner node's plain "
+    "reaches; refused here, as every task needs the hand)",
 }
 
 
@@ -319,8 +320,14 @@ def check_subgoal_gripper(args: argparse.Namespace, switchings: list, tasks, den
     With the gripper from the sub-goals the planner's gripper search is off, so its options
     (``robot.goals.GRIPPER_SEARCH_OPTIONS``) do nothing; and the paper's grasp / pick-and-place
     sub-goals start with a closed one (held, lifted), so the hand would close before it descends.
-    Raises ValueError naming the option.
+    ``--subgoal-gripper hold`` is refused too: every task grasps or holds the object. Raises
+    ValueError naming the option.
     """
+    if any(s.gripper == "hold" for s in switchings):
+        raise ValueError(f"--subgoal-gripper hold never commands the gripper, and the "
+                         f"{list(tasks)[0]} task needs it to hold the object: use planned or "
+                         "subgoal (hold is for the planner node's reaches that must leave the "
+                         "hand alone)")
     if not any(s.gripper == "subgoal" for s in switchings):
         return
     from vjepa_ros.robot.goals import GRIPPER_SEARCH_OPTIONS

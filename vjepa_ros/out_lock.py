@@ -12,10 +12,14 @@ holder's pid and command line.
 The lock lasts until :func:`release_outputs`: at the end of a ``vjepa-ros`` command
 (``cli.main``), else at the exit of the process; it then removes the lock file and every folder
 the claim made that is still empty (a refused or failed command leaves no empty folder behind).
-A crashed or killed holder leaves no stale lock: the kernel drops a flock with the process (a
-lock file left behind is simply locked again). Under ``torchrun`` rank 0 alone claims (the
-other ranks, env ``RANK`` > 0, write only what rank 0 lets them). A process holds its claims
-re-entrantly: claiming again what it holds is a no-op.
+A crashed or killed holder leaves no stale lock: the kernel drops a flock with the process. Its
+lock file stays behind (a hidden file; nothing reads a folder's lock file but a claim): the next
+claim locks that same file, writes its own holder line over the dead one's and removes it when
+it ends. The file says so itself (:data:`NOTE`, under the holder line), for a user who finds
+one. Under ``torchrun`` rank 0 alone claims (the other ranks, env ``RANK`` > 0, write only what
+rank 0 lets them). A process holds its claims re-entrantly: claiming again what it holds is a
+no-op. A long-lived process (the planner node's ``~/camera_check``) releases one claim with
+:func:`release_output`.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ import sys
 from pathlib import Path
 
 LOCK_NAME = ".vjepa-ros.lock"
+# The lock file's second line (the first: the holder's pid and command line).
+NOTE = ("# vjepa-ros output lock: held while the process above writes here, removed when it ends; "
+        "if that process is gone (killed), the lock is free and this file may be deleted")
 
 
 @dataclasses.dataclass
@@ -54,7 +61,7 @@ def claim_output(folder: Path, option: str, shown: Path | None = None,
     """
     if int(os.environ.get("RANK", "0") or 0) > 0:  # torchrun: rank 0 claims for the group
         return
-    lock_file = folder / (f".{beside}.vjepa-ros.lock" if beside else LOCK_NAME)
+    lock_file = _lock_file(folder, beside)
     key = lock_file.absolute()
     if key in _HELD and _HELD[key].pid == os.getpid():
         return
@@ -66,7 +73,8 @@ def claim_output(folder: Path, option: str, shown: Path | None = None,
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 4096).decode(errors="replace").strip() or "unknown"
+            text = os.read(fd, 8192).decode(errors="replace").strip()
+            holder = text.splitlines()[0] if text else "unknown"
             os.close(fd)
             _remove_empty(made)
             raise ValueError(f"{option} {shown or folder}: in use by another vjepa-ros command "
@@ -80,22 +88,48 @@ def claim_output(folder: Path, option: str, shown: Path | None = None,
             break
         os.close(fd)
     os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()}: {' '.join(sys.argv)}"[:4000].encode())
+    holder = f"{os.getpid()}: {' '.join(sys.argv)}"[:4000].replace("\n", " ")
+    os.write(fd, f"{holder}\n{NOTE}\n".encode())
     _HELD[key] = _Claim(fd, lock_file, made, os.getpid())
 
 
 def release_outputs() -> None:
     """Unlock every output this process claimed; remove lock files and empty folders it made."""
     for key, claim in list(_HELD.items()):
-        if claim.pid != os.getpid():
-            continue
-        del _HELD[key]
-        try:
-            claim.lock_file.unlink()
-        except OSError:
-            pass
-        os.close(claim.fd)  # the lock ends here, after the file is gone (module docstring)
-        _remove_empty(claim.made)
+        if claim.pid == os.getpid():
+            _release(key, claim)
+
+
+def holds(folder: Path, beside: str | None = None) -> bool:
+    """Whether this process holds the claim on ``folder`` (``claim_output``'s arguments)."""
+    claim = _HELD.get(_lock_file(folder, beside).absolute())
+    return claim is not None and claim.pid == os.getpid()
+
+
+def release_output(folder: Path, beside: str | None = None) -> None:
+    """Unlock one output this process claimed (``claim_output``'s ``folder`` and ``beside``).
+
+    For a long-lived process (the planner node's ``~/camera_check``) that claims a folder per
+    run; nothing when this process holds no such claim.
+    """
+    key = _lock_file(folder, beside).absolute()
+    if holds(folder, beside):
+        _release(key, _HELD[key])
+
+
+def _lock_file(folder: Path, beside: str | None) -> Path:
+    return folder / (f".{beside}.vjepa-ros.lock" if beside else LOCK_NAME)
+
+
+def _release(key: Path, claim: _Claim) -> None:
+    """Remove the lock file, end the lock, remove the empty folders the claim made."""
+    del _HELD[key]
+    try:
+        claim.lock_file.unlink()
+    except OSError:
+        pass
+    os.close(claim.fd)  # the lock ends here, after the file is gone (module docstring)
+    _remove_empty(claim.made)
 
 
 def _remove_empty(folders: list[Path]) -> None:

@@ -31,6 +31,19 @@ def stopped_by(exc: KeyboardInterrupt) -> tuple[str, int]:
     return ("terminated", EXIT_STATUS) if isinstance(exc, Terminated) else ("interrupted", 130)
 
 
+def report_stop(prog: str, exc: KeyboardInterrupt, saved: str) -> int:
+    """Say on stderr that ``prog`` stopped and what it saved; return the exit status.
+
+    One line ``PROG: interrupted; SAVED`` (``terminated`` after SIGTERM, :func:`stopped_by`):
+    ``vjepa-ros collect: interrupted; nothing saved (0 of 1 episode)``.
+    """
+    import sys
+
+    word, status = stopped_by(exc)
+    print(f"{prog}: {word}; {saved}", file=sys.stderr)
+    return status
+
+
 def _raise_terminated(signum, frame) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one: a second must not cut the clean-up short
     raise Terminated

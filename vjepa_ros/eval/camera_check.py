@@ -320,7 +320,8 @@ def usable_motions(executed, thresholds: CheckThresholds | None = None,
 
 def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                   explained=None, repeat=None,
-                  search_settings: tuple[int, int] | None = None) -> CameraCheckResult:
+                  search_settings: tuple[int, int] | None = None,
+                  live: bool = False) -> CameraCheckResult:
     """Estimate the model's frame from motions and give the verdict.
 
     Args:
@@ -335,6 +336,9 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
             checked.
         search_settings: (samples, iterations) of the search, named in the "undecided" message
             (None: named as planner parameters).
+        live: the planner node's live check: the "undecided" message names the node's
+            ``planner.*`` parameters, not the command's options
+            (``camera_check_search.undecided_explanation``).
     Returns:
         :class:`CameraCheckResult`.
     Raises:
@@ -391,7 +395,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     why = _move_reason(thresholds, by_axis, scale, scales, residual[choice], choice)
     if spread is not None and spread.too_weak and _explains_nothing(thresholds, by_axis) is None:
         verdict = Verdict.UNDECIDED
-        explanation = undecided_explanation(spread, *(search_settings or (None, None)))
+        explanation = undecided_explanation(spread, *(search_settings or (None, None)), live)
         choice, chosen, angle = "none", identity, 0.0
     elif why is not None:
         verdict = Verdict.MOVE
@@ -450,7 +454,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     )
 
 
-def infer_motions(model, cem, befores, states, afters) -> tuple[np.ndarray, np.ndarray]:
+def infer_motions(model, cem, befores, states, afters,
+                  planner=None) -> tuple[np.ndarray, np.ndarray]:
     """Return the model's inferred motion [N, 7] for each (frame before, state, frame after).
 
     Args:
@@ -458,6 +463,8 @@ def infer_motions(model, cem, befores, states, afters) -> tuple[np.ndarray, np.n
         cem: ``CEMConfig`` of the search (its horizon is set to 1 here).
         befores, afters: N frames [H, W, 3] uint8 each (before and after each motion).
         states: [N, 7] the measured states at the frames before (base frame).
+        planner: the search to run (reset before each motion; its noise stream goes on across
+            calls: ``camera_check_search.search_planners``); None: a new one seeded 0.
     Returns:
         The planner's first action toward each frame after, from the frame before (see the
         module docstring), float64 [N, 7], in the model's frame; and the share of each frame
@@ -469,7 +476,7 @@ def infer_motions(model, cem, befores, states, afters) -> tuple[np.ndarray, np.n
     from vjepa_ros.planning import make_planner
 
     cem = dataclasses.replace(cem, horizon=1)
-    planner = make_planner(model, cem, seed=0)
+    planner = planner if planner is not None else make_planner(model, cem, seed=0)
     before_reps = model.encode(np.stack(befores))
     after_reps = model.encode(np.stack(afters))
     actions, explained = [], []

@@ -124,12 +124,13 @@ def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
 
 
 def check_inputs(args: argparse.Namespace) -> None:
-    """Check the files the options name, before the libraries that read them load.
+    """Check what the command reads, before the libraries that read it load.
 
-    ``--checkpoint`` (and the ``--device``/``--dtype`` names) and ``--params-file`` (as rcl
-    would read it); the bag comes after the file's values (``check_node_start``). Raises
-    ValueError (a ``UsageError`` for ``--params-file``) naming the option.
+    ``--checkpoint`` (and the ``--device``/``--dtype`` names), ``--params-file`` (as rcl would
+    read it) and the bag (exists, holds a recording: ``open_reader``). Raises ValueError (a
+    ``UsageError`` for ``--params-file``, or ``BagError``) naming the option or the bag.
     """
+    from vjepa_ros.eval.bag_files import open_reader
     from vjepa_ros.nodes.params_file import check_params_file
     from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
@@ -137,6 +138,7 @@ def check_inputs(args: argparse.Namespace) -> None:
     if args.params_file:  # a planner file: a section for no planner would be dropped
         check_params_file(args.params_file, nodes=[f"/{PLANNER_NODE}"],
                           nodes_are="whose parameters camera-check reads")
+    open_reader(args.bag).close()
 
 
 def check_world_model_choice(args: argparse.Namespace) -> None:
@@ -187,9 +189,6 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
                              run_settings(args, cem, model_args))
         written_params = params_with_correction(base, (0.0, 0.0, 0.0), asdict(thresholds))
         check_node_start(written_params[NODE_KEY]["ros__parameters"], args.params_file)
-        from vjepa_ros.eval.bag_files import open_reader
-
-        open_reader(args.bag).close()  # exists, holds a recording (BagError names it)
         recording = read_recording(args.bag, topics_from_args(args))  # before torch
         from vjepa_ros.eval.camera_check_bag import check_executed_motions, check_recording
 

@@ -90,20 +90,37 @@ def search_spread(inferred, repeat, limit_deg: float = MAX_SEARCH_SPREAD_DEG) ->
 
 
 def undecided_explanation(spread: SearchSpread, samples: int | None = None,
-                          iterations: int | None = None) -> str:
+                          iterations: int | None = None, live: bool = False) -> str:
     """Return the "undecided" verdict's sentence: the measured spread, the settings to rerun with.
 
-    ``samples``/``iterations``: the search's settings (None: unknown, e.g. the live check's
-    planner parameters, named as parameters instead of options).
+    ``samples``/``iterations``: the search's settings (None: unknown; the least settings are
+    named as planner parameters). ``live``: the planner node's ``~/camera_check``, whose search
+    is the node's ``planner.*`` parameters (fixed at start-up), named instead of the options of
+    ``vjepa-ros camera-check``; the same numbers either way.
     """
     if samples is None or iterations is None:
         settings, rerun = "", (f"raise planner.samples to >= {MIN_SAMPLES} and "
                                f"planner.iterations to >= {MIN_ITERATIONS}")
     else:
         settings = f" (samples {samples}, iterations {iterations})"
-        rerun = (f"rerun with --samples >= {max(MIN_SAMPLES, 2 * samples)} --iterations >= "
-                 f"{max(MIN_ITERATIONS, 2 * iterations)}")
+        need = max(MIN_SAMPLES, 2 * samples), max(MIN_ITERATIONS, 2 * iterations)
+        rerun = (f"restart the planner with planner.samples >= {need[0]} and planner.iterations"
+                 f" >= {need[1]} and call ~/camera_check again" if live else
+                 f"rerun with --samples >= {need[0]} --iterations >= {need[1]}")
     return (f"undecided: search too weak{settings}: two independent searches of the same motions "
             f"disagree by {spread.spread_deg:.1f}° (median; limit {spread.limit_deg:g}°), so the "
             f"inferred directions are the search's, not the model's; no correction written; "
             f"{rerun}")
+
+
+def search_planners(model, cem, seed: int = 0) -> tuple:
+    """Return the two planners of the two independent searches (seeds ``seed``, its repeat).
+
+    ``cem``: the search's ``CEMConfig`` (its horizon is set to 1 here). Each keeps its noise stream
+    across the motions it searches (a planner per search, not per motion: the same noise for
+    every motion would be a shared error of its own). Raises as ``planning.make_planner``.
+    """
+    from vjepa_ros.planning import make_planner
+
+    cem = dataclasses.replace(cem, horizon=1)
+    return make_planner(model, cem, seed=seed), make_planner(model, cem, seed=repeat_seed(seed))

@@ -164,6 +164,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
+    stage = "checking"  # then "evaluating" (--out known), "writing" (write_report)
     try:
         cem = preset(args.preset, **cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY))
         config = checked_eval_config(args)
@@ -173,6 +174,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from vjepa_ros.eval.out_reuse import previous_report_note
 
         out_note = previous_report_note(out, args.bag)  # another bag's report: refused
+        stage = "evaluating"  # a stop from here says what was saved (_eval_saved)
         goal = None if args.goal is None else _goal_image(args.goal)
         check_input_paths(args)  # --checkpoint, --device, --dtype
         from vjepa_ros.eval.bag_files import open_reader
@@ -207,14 +209,52 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet,
                                     before_planning=cost_note)
+        stage = "writing"
         written = write_report(report, out, plots=not args.no_plots)
     except (BagError, OSError, ValueError, RuntimeError) as exc:
         # EvalConfig's and CEMConfig's names (no step to evaluate: goal_offset, rate_hz) as options
         print(f"vjepa-ros eval: {option_message(str(exc), EVAL_OPTIONS)}", file=sys.stderr)
         return exit_status(exc)  # 2: a malformed --encoder-arg (config.UsageError)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
+        from vjepa_ros.terminate import report_stop
+
+        if stage == "checking":  # nothing started
+            raise
+        return report_stop("vjepa-ros eval", exc, _eval_saved(out, stage))
     print("\n".join(summary_lines(report, input_notes=False)))
     print(f"written       {', '.join(str(p) for p in written.values())}")
     return 0
+
+
+def _eval_saved(out: Path, stage: str) -> str:
+    """Say what a stopped eval saved in ``out``: nothing before its report is written.
+
+    eval writes ``report.json`` (and its plots, first) into ``out`` only once every chosen step
+    is evaluated (``stage`` ``evaluating``); stopped while writing them (``writing``), the plots
+    may be there and ``report.json`` not, or an earlier run's.
+    """
+    if stage == "writing":
+        return (f"stopped while writing the report into {out}: its plots may be incomplete and "
+                "report.json missing or an earlier run's; run eval again")
+    return f"nothing saved (eval writes its report into {out} once every step is evaluated)"
+
+
+def _record_saved(bag: Path, frames: int) -> str:
+    """Say what a stopped record saved: nothing; a bag cut short while written is removed.
+
+    The bag is written once all ``frames`` are simulated; one stopped while being written holds
+    part of the episode (a bag that reads as a shorter recording): removed, since ``bag`` did
+    not exist before (``out_paths.new_output_dir``).
+    """
+    import shutil
+
+    from vjepa_ros.counts import counted
+
+    removed = bag.exists()
+    if removed:
+        shutil.rmtree(bag, ignore_errors=True)
+    return (f"nothing saved (record writes the bag {bag} once its {counted(frames, 'frame')} "
+            f"are simulated{'; the part written was removed' if removed else ''})")
 
 
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:
@@ -248,9 +288,11 @@ def cmd_record(args: argparse.Namespace) -> int:
     from vjepa_ros.out_paths import new_output_dir
     from vjepa_ros.sim.command import checked_sim_options
 
+    started = False  # the options are checked: what a stop ends is the recording
     try:
         sim_config, collector_config = checked_sim_options(args, args.frames)
-        new_output_dir(args.out)
+        bag = new_output_dir(args.out)
+        started = True
         from vjepa_ros.eval.record import record_sim_bag  # the simulator: after the checks
 
         path, episode = record_sim_bag(args.out, args.seed, sim_config, collector_config,
@@ -258,6 +300,12 @@ def cmd_record(args: argparse.Namespace) -> int:
     except (BagError, OSError, ValueError, ImportError) as exc:
         print(f"vjepa-ros record: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
+        from vjepa_ros.terminate import report_stop
+
+        if not started:  # still checking the options: nothing started
+            raise
+        return report_stop("vjepa-ros record", exc, _record_saved(bag, args.frames))
     moved = float(np.linalg.norm(np.diff(episode.states[:, :3], axis=0), axis=1).sum())
     print(f"wrote {path} ({args.storage}): {len(episode)} frames {args.width}x{args.height} at "
           f"4 Hz, end effector moved {moved:.2f} m")

@@ -10,7 +10,14 @@ stale inputs) stops it at once. The response comes when the check has ended:
 was refused or stopped. It writes ``camera_check.json``, ``camera_check.png`` and
 ``planner_camera_check.yaml`` (this node's parameters with ``control.model_frame_rpy_deg`` set)
 into ``camera_check.output_dir``; the correction takes effect when the node is restarted with
-that file (the node's parameters other than the goals are fixed at start-up).
+that file (the node's parameters other than the goals are fixed at start-up). An "undecided"
+verdict (two independent searches of the motions disagree: ``eval.camera_check_search``) writes
+no parameter file and removes an older one there.
+
+The folder is claimed for the whole call (``out_lock``, as the ``vjepa-ros`` commands claim
+their ``--out``): while another process writes there (another planner's check, a
+``vjepa-ros camera-check --out`` on the same folder) the call is refused before anything
+moves, in one line naming the holder.
 
 The service blocks until the check has ended (up to a minute), so it lives on a helper node
 (``<planner>_camera_check``, serving ``<planner>/camera_check``) spun on a single-threaded
@@ -29,6 +36,7 @@ from pathlib import Path
 from std_srvs.srv import Trigger
 
 WAIT_S = 0.1  # [s] how often the waiting callback looks whether the node is shutting down
+OPTION = "camera_check.output_dir"  # the parameter the folder's errors name
 
 
 def output_dir(configured: str) -> Path:
@@ -60,6 +68,26 @@ class CameraCheckService:
         self.spinner.start()
 
     def _callback(self, request, response):
+        from vjepa_ros.out_lock import holds, release_output
+        from vjepa_ros.out_paths import output_dir as claimed_dir
+
+        folder = output_dir(self.node.config.camera_check.output_dir)
+        try:  # before anything moves: a folder in use or unusable refuses the call
+            if holds(folder):  # a claim is re-entrant within a process: say it here
+                raise ValueError(f"{OPTION} {folder}: in use by another camera check of this "
+                                 f"process (pid {os.getpid()}); wait for it to end")
+            claimed_dir(folder, OPTION, create=False)
+        except ValueError as exc:
+            response.success, response.message = False, f"~/camera_check refused: {exc}"
+            self.node.get_logger().warning(response.message)
+            return response
+        try:
+            return self._check(response, folder)
+        finally:
+            release_output(folder)
+
+    def _check(self, response, folder: Path):
+        """Run the check (the folder claimed); answer with its verdict and written files."""
         node = self.node
         settings = node.config.camera_check
         try:
@@ -79,12 +107,17 @@ class CameraCheckService:
             return response
         response.success, response.message = True, run.result.explanation
         try:
-            from vjepa_ros.eval.camera_check_report import write_check
+            from vjepa_ros.eval.camera_check_report import PARAMS_FILE, write_check
 
-            written = write_check(run.result, output_dir(settings.output_dir),
+            stale = (folder / PARAMS_FILE).exists()  # an undecided verdict removes it
+            written = write_check(run.result, folder,
                                   dataclasses.asdict(node.config),
                                   extra={"source": "~/camera_check", "labels": run.labels})
             response.message += f"; written: {', '.join(str(p) for p in written.values())}"
+            if "params" not in written:  # undecided: no correction to load
+                response.message += (f"; no {PARAMS_FILE}: the verdict is undecided"
+                                     + (" (the one an earlier check left was removed)"
+                                        if stale else ""))
         except (OSError, ValueError) as exc:
             response.message += f"; could not write the results: {exc}"
         node.get_logger().info(f"camera check: {response.message}")

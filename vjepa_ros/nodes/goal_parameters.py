@@ -16,6 +16,9 @@
   ``~/clear_goals``, ``~/goal_image``) the node sets the goal parameters back to their empty
   defaults (:data:`EMPTY`): they no longer describe the goal, and changing one of them later
   (``goal_steps`` alone, say) must not load the old files again.
+
+What a change then does to the active goal (cleared when the file parameter that set it is
+emptied; ``goal_steps`` / ``goal_gripper`` applied to a captured goal): ``nodes/goal_updates.py``.
 """
 
 from __future__ import annotations

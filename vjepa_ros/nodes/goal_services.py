@@ -8,7 +8,8 @@ are created here; the logic, refusals included, is :class:`vjepa_ros.robot.mpc.M
 (``capture_goal``, ``add_subgoal``, ``clear_goals``): a refusal answers success false with its
 one-line reason, is logged as a warning and moves nothing. A call that changes the goal sets the
 goal parameters back to empty (``PlannerNode.forget_goal_files``), so ``ros2 param get`` tells
-the truth and a later ``goal_steps`` alone does not bring the old goal files back.
+the truth and a later ``goal_steps`` alone does not bring the old goal files back (it applies to
+the new goal's sub-goals instead: ``nodes/goal_updates.py``).
 """
 
 from __future__ import annotations

@@ -41,15 +41,25 @@ class IdleRule:
     fix: str
 
 
+# goals.gripper in words: who decides the gripper under each value
+GRIPPER_RULE = {
+    "planned": "goals.gripper is 'planned' (the planner's gripper dimension decides the gripper)",
+    "subgoal": "goals.gripper is 'subgoal' (the gripper follows the sub-goals; the planner "
+               "searches the arm's motion only)",
+    "hold": "goals.gripper is 'hold' (the gripper is never commanded; the planner searches the "
+            "arm's motion only)",
+}
+
 RULES = (
     IdleRule(("goal_gripper", "goals.gripper_closed_above"),
-             lambda c: c.goals.gripper == "planned",
-             lambda c: "goals.gripper is 'planned' (the planner's gripper dimension decides the "
-             "gripper)", "set goals.gripper to subgoal"),
+             lambda c: c.goals.gripper != "subgoal",
+             lambda c: GRIPPER_RULE[c.goals.gripper], "set goals.gripper to subgoal"),
     IdleRule(tuple(f"planner.{name}" for name in GRIPPER_SEARCH_OPTIONS),
-             lambda c: c.goals.gripper == "subgoal",
-             lambda c: "goals.gripper is 'subgoal' (the gripper follows the sub-goals; the "
-             "planner searches the arm's motion only)", "set goals.gripper to planned"),
+             lambda c: c.goals.gripper != "planned",
+             lambda c: GRIPPER_RULE[c.goals.gripper], "set goals.gripper to planned"),
+    IdleRule(("control.gripper_deadband", "control.gripper_action"),
+             lambda c: c.goals.gripper == "hold",
+             lambda c: GRIPPER_RULE["hold"], "set goals.gripper to planned or subgoal"),
     IdleRule(("goals.energy_threshold", "goals.patience", "goals.min_delta"),
              lambda c: c.goals.rule == "steps",
              lambda c: "goals.rule is 'steps' (switching on step counts only)",

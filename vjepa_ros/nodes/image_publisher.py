@@ -42,7 +42,7 @@ class ImagePublisherConfig:
     frame_id: str = param("camera_color_optical_frame", "header.frame_id of the published image.")
     encoding: str = param("rgb8", "Published pixel encoding: rgb8 or bgr8.")
     rate_hz: float = param(0.0, "Republish rate in Hz, 0 to 1000; 0 publishes once on a "
-                           "latched topic.")
+                           "latched topic.", range=(0, MAX_RATE_HZ))
     qos: str = param("latched", "latched (reliable, transient local, depth 1: goal images) or "
                      "sensor_data (best effort, depth 5: what camera drivers publish).")
     transport: str = param("raw", "raw: sensor_msgs/Image on 'image'; compressed: JPEG "

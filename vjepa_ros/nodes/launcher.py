@@ -50,6 +50,10 @@ class NodeLaunch:
     parameters: dict = dataclasses.field(default_factory=dict)
     remappings: dict = dataclasses.field(default_factory=dict)
     params_file: str | None = None  # None: the registry's file; "": none
+    # How a value error names a source other than "-p NODE.name" (param_sources.sourced):
+    # {parameter: option} for values from the launch's own options, and the file's name as given
+    labels: dict = dataclasses.field(default_factory=dict)
+    file_label: str | None = None  # None: "--params-file PATH"
 
     def node_kwargs(self, use_sim_time: bool = False) -> dict:
         """Keyword arguments for the node class: cli_args and parameter_overrides."""
@@ -72,11 +76,38 @@ class NodeLaunch:
             raise ValueError(f"unknown node {self.name!r}; known: {sorted(NODES)}")
         return NODES[self.name]
 
-    def _file_and_remap_args(self) -> list[str]:
+    def sources(self, use_sim_time: bool = False) -> dict[str, str]:
+        """Return ``{parameter: its source}`` of the node's start-up values, the winner's each.
+
+        A parameter file given (``--params-file NAME`` as given, else its path; the
+        registry's own ``config/`` file holds the defaults, named by none), then the overrides
+        (which rclpy applies over it): ``-p NODE.name``, or the option that set it
+        (:attr:`labels`; ``use_sim_time``: ``--use-sim-time`` when true).
+        """
+        from vjepa_ros.nodes.param_sources import file_sources
+
+        sources = {}
+        path = self._params_file_path()
+        if path and self.params_file:
+            sources.update(file_sources(path, f"/{self._entry().ros_name}",
+                                        self.file_label or f"--params-file {path}"))
+        if use_sim_time:
+            sources["use_sim_time"] = "--use-sim-time"
+        for name in self.parameters:
+            sources[name] = self.labels.get(name, f"-p {self.name}.{name}")
+        return sources
+
+    def _params_file_path(self) -> str:
+        """Return the path of the node's parameter file ("" none)."""
         params_file = self._entry().params_file if self.params_file is None else self.params_file
+        if not params_file:
+            return ""
+        return params_file if "/" in params_file else str(config_path(params_file))
+
+    def _file_and_remap_args(self) -> list[str]:
+        path = self._params_file_path()
         cli_args = ["--ros-args"]
-        if params_file:
-            path = params_file if "/" in params_file else str(config_path(params_file))
+        if path:
             cli_args += ["--params-file", path]
         for source, target in self.remappings.items():
             cli_args += ["-r", f"{source}:={target}"]
@@ -99,10 +130,13 @@ def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/im
               planner_parameters: dict | None = None) -> list[NodeLaunch]:
     """Return the nodes of ``launch/vjepa_mpc.launch.py``, given the same arguments."""
     parameters = {"image_transport": image_transport, **(planner_parameters or {})}
+    labels = {} if "image_transport" in (planner_parameters or {}) else \
+        {"image_transport": "--image-transport"}
     if checkpoint:
         parameters["model.checkpoint"] = checkpoint
+        labels["model.checkpoint"] = "--checkpoint"
     nodes = [NodeLaunch(
-        "planner", parameters=parameters, params_file=params_file,
+        "planner", parameters=parameters, params_file=params_file, labels=labels,
         remappings={"image": camera_topic, "target_pose": target_topic,
                     "joint_states": joint_states_topic, "gripper_command": gripper_topic},
     )]
@@ -125,8 +159,9 @@ def wire_sim(sim: NodeLaunch, use_sim_time: bool) -> None:
     else would publish ``/clock``).
     """
     sim.remappings.setdefault("goal_image", PLANNER_GOAL_IMAGE)
-    if use_sim_time:
-        sim.parameters.setdefault("publish_clock", True)
+    if use_sim_time and "publish_clock" not in sim.parameters:
+        sim.parameters["publish_clock"] = True
+        sim.labels["publish_clock"] = "--use-sim-time"
 
 
 class Launch:
@@ -166,8 +201,8 @@ class Launch:
                         raise UsageError(f"{spec.name}: {exc.message(spec.name)}") from None
                     except (ParameterException, OSError, ValueError, RuntimeError) as exc:
                         # One prefix, the node as -p NODE.param names it; its messages carry
-                        # none.
-                        raise _prefixed(exc, spec.name) from None
+                        # none. A value error names the sources of the values it names.
+                        raise _prefixed(exc, spec.name, spec.sources(use_sim_time)) from None
                     started[index] = node  # (an unknown parameter: refused by the node itself)
             finally:  # the order given; on an error, the nodes started so far (shut down)
                 self.nodes = [started[i] for i in sorted(started)]
@@ -218,12 +253,19 @@ class Launch:
         self.shutdown()
 
 
-def _prefixed(exc: BaseException, name: str) -> Exception:
+def _prefixed(exc: BaseException, name: str, sources: dict | None = None) -> Exception:
     """Return ``exc`` as the same kind of error with ``name: `` before its one-line message.
 
     rclpy's ParameterException (e.g. a string for a float parameter) becomes a ValueError.
+    With ``sources`` (``NodeLaunch.sources``) the sources of the parameters the message names
+    come after ``name: `` (``planner: --params-file p.yaml: planner.samples must ...``).
     """
-    message = f"{name}: {one_line(exc)}"
+    from vjepa_ros.nodes.param_sources import sourced
+
+    text = one_line(exc)
+    if sources and not isinstance(exc, UsageError):
+        text = sourced(text, sources)
+    message = f"{name}: {text}"
     if isinstance(exc, (OSError, ValueError, RuntimeError)):
         try:
             return type(exc)(message)
@@ -410,12 +452,15 @@ def _launch(args: argparse.Namespace) -> int:
 
     try:
         overrides = _parse_overrides(args.overrides)
+        given_file = args.params_file
         source, checkpoint = check_launch_inputs(args, overrides.get("planner", {}))  # no torch
         if args.checkpoint:  # 'demo' (as run / bench accept it) or a path: the file found
             args.checkpoint = checkpoint
         nodes = mpc_nodes(args.checkpoint or "", args.camera_topic, args.target_topic,
                           args.joint_states_topic, args.gripper_topic, args.camera,
                           args.params_file, args.image_transport, overrides.get("planner"))
+        if given_file:  # its values named as typed, not as the absolute path found
+            nodes[0].file_label = f"--params-file {given_file}"
         nodes += [NodeLaunch(name) for name in args.node if name not in {n.name for n in nodes}]
         check_override_nodes(overrides, [node.name for node in nodes])
         for node in nodes:

@@ -73,7 +73,8 @@ def run_node(node_class, args=None) -> int:
             # the pinned rclpy's MultiThreadedExecutor busy-loops (nodes/spinning.py). Made
             # before the node, so that a stop during the node's start cannot cut it in half.
             executor = SingleThreadedExecutor()
-            node, status = _start_node(node_class, name)  # (a stop while loading: raised)
+            node, status = _start_node(node_class, name,  # (a stop while loading: raised)
+                                       sys.argv if args is None else list(args))
             if node is None:
                 return status
             executor.add_node(node)
@@ -104,21 +105,27 @@ def run_node(node_class, args=None) -> int:
     return node.exit_status() if hasattr(node, "exit_status") else 0
 
 
-def _start_node(node_class, name: str) -> tuple:
+def _start_node(node_class, name: str, argv: list[str]) -> tuple:
     """Return ``(node_class(), 0)``, or ``(None, status)`` after one line ``NAME: error``.
 
     ``status``: 2 for a usage error (``config.UsageError``: an unknown parameter), else 1
-    (``config.exit_status``).
+    (``config.exit_status``). A value error names the ``--params-file`` or ``-p`` of ``argv``
+    that gave the parameters it names (``param_sources.sourced``): ``vjepa_planner:
+    --params-file p.yaml: planner.samples must lie in [1, inf), got -5``.
     """
     from rclpy.exceptions import ParameterException
 
-    from vjepa_ros.config import exit_status
+    from vjepa_ros.config import UsageError, exit_status
+    from vjepa_ros.nodes.param_sources import ros_arg_sources, sourced
 
     try:
         return node_class(), 0
     except (OSError, ValueError, RuntimeError, ParameterException) as exc:
         # One prefix, the node's ROS name; the node's own messages carry none.
-        print(f"{name}: {one_line(exc)}", file=sys.stderr)
+        message = one_line(exc)
+        if not isinstance(exc, UsageError):  # (an unknown name names itself)
+            message = sourced(message, ros_arg_sources(argv, name))
+        print(f"{name}: {message}", file=sys.stderr)
         return None, exit_status(exc)  # (run_node shuts the context down)
 
 

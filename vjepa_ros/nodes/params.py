@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import difflib
+import math
 import typing
 
-from rcl_interfaces.msg import ParameterDescriptor
+from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.exceptions import InvalidParameterTypeException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -28,6 +30,14 @@ def _field_hint(cfg, dotted: str):
     if rest:
         return _field_hint(getattr(cfg, head), rest)
     return typing.get_type_hints(type(cfg))[head]
+
+
+def _field(cfg, dotted: str) -> tuple[dataclasses.Field, object]:
+    """Return the (possibly nested) dataclass field ``dotted`` of ``cfg`` and its value."""
+    head, _, rest = dotted.partition(".")
+    if rest:
+        return _field(getattr(cfg, head), rest)
+    return next(f for f in dataclasses.fields(cfg) if f.name == head), getattr(cfg, head)
 
 
 def closest_name(name: str, names) -> str:
@@ -154,37 +164,119 @@ def declare_config(node: Node, defaults):
         name = str(exc).rsplit(": ", 1)[-1]  # "...: NAME" (rclpy's ParameterException)
         if name not in overrides or name not in names:
             raise ValueError(" ".join(str(exc).split())) from None
-        raise _type_error(name, overrides[name].value, _field_hint(defaults, name)) from None
+        raise _type_error(name, overrides[name].value, defaults) from None
     if declared_types and hasattr(node, "add_pre_set_parameters_callback"):  # rclpy >= Iron
         # At run time too (ros2 param set NODE goal_image_paths "[]"): typed before it is set.
         node.add_pre_set_parameters_callback(lambda params: _typed_lists(params, declared_types))
+    _check_run_time_types(node, defaults, names)
     refuse_undeclared_overrides(node)
     return from_dict(type(defaults), values)
 
 
-# What a parameter of each type takes (and a list of them holds), as the type errors say it.
-_KINDS = {bool: ("true or false", "true/false values"),
-          int: ("a whole number (e.g. 100)", "whole numbers"),
-          float: ("a number (e.g. 0.05; a whole number such as -3 is read as -3.0)", "numbers"),
-          str: ("a string (quote one that reads as a number or true/false: '\"3\"')",
-                "strings")}
-_GOT = {bool: "true/false", int: "an integer", float: "a float", str: "a string"}
+# rclpy's own parameter the nodes take at run time (the node clock), as the type errors say it
+_RCLPY_PARAMETERS = {"use_sim_time": bool}
+_TYPE_CHECK = "_vjepa_parameter_type_check"  # the node attribute holding the run-time check
 
 
-def _type_error(name: str, value, hint) -> ValueError:
-    """Return the one-line error for a start-up ``value`` of another type than field ``hint``.
+def _check_run_time_types(node: Node, defaults, names) -> None:
+    """Answer a run-time value of another type in our words (``ros2 param set``), not rclpy's.
 
-    ``parameter 'planner.samples' takes a whole number (e.g. 100), got 3.5 (a float)``;
-    ``parameter 'rpy' takes a list of numbers ([a, b]), got ['x'] (a list)``.
+    rclpy refuses it before any callback of the node runs, as ``Wrong parameter type, expected
+    '4' got '2'`` (``Node._apply_descriptor``). Each parameter of ``defaults`` (and
+    ``use_sim_time``) is therefore marked ``dynamic_typing`` once declared, and an on-set
+    callback refuses another type with :func:`_type_error`'s line (``parameter
+    'goal_image_path' takes a string (...), got 5 (an integer)``) and an unset value (which
+    would undeclare the parameter). rclpy writes the new value's type into the stored
+    descriptor before the callbacks run; the callback writes the declared one back, so ``ros2
+    param describe`` keeps showing the declared type. Other on-set callbacks of the node go
+    through :func:`on_set_parameters`, which keeps this check first.
     """
-    other = ("a value of its declared type", "values of one type")
+    declared = {name: node.describe_parameter(name).type for name in names}
+    declared.update({name: node.describe_parameter(name).type for name in _RCLPY_PARAMETERS
+                     if node.has_parameter(name)})
+    for name in declared:
+        node.describe_parameter(name).dynamic_typing = True
+
+    def check(params) -> SetParametersResult:
+        for p in params:
+            expected = declared.get(p.name)
+            if expected is None or p.type_.value == expected:
+                continue
+            for q in params:  # rclpy wrote the given types into the descriptors: undo that
+                if q.name in declared:
+                    node.describe_parameter(q.name).type = declared[q.name]
+            if p.type_ == Parameter.Type.NOT_SET:
+                reason = f"parameter '{p.name}' cannot be unset: give it a value"
+            else:
+                reason = str(_type_error(p.name, p.value, defaults))
+            return SetParametersResult(successful=False, reason=reason)
+        return SetParametersResult(successful=True)
+
+    setattr(node, _TYPE_CHECK, check)
+    node.add_on_set_parameters_callback(check)
+
+
+def on_set_parameters(node: Node, callback) -> None:
+    """``node.add_on_set_parameters_callback(callback)``, keeping the type check first.
+
+    rclpy calls the last callback added first; the type check of :func:`declare_config` must
+    see a value before ``callback`` does (and before ``callback`` refuses it for another reason,
+    which would leave the given type in the descriptor).
+    """
+    node.add_on_set_parameters_callback(callback)
+    check = getattr(node, _TYPE_CHECK, None)
+    if check is not None:
+        node.remove_on_set_parameters_callback(check)
+        node.add_on_set_parameters_callback(check)
+
+
+# What a parameter of each type takes (and a list of them holds), as the type errors say it;
+# numbers name an example of the parameter's own (:func:`_number_kind`).
+_KINDS = {bool: "true or false",
+          str: "a string (quote one that reads as a number or true/false: '\"3\"')"}
+_LISTED = {bool: "true/false values", int: "whole numbers", float: "numbers", str: "strings"}
+_GOT = {bool: "true/false", int: "an integer", float: "a float", str: "a string", list: "a list"}
+_WHOLE_EXAMPLES = (-3, 3, 1, 0)  # a float parameter's whole-number example: the first in range
+
+
+def _type_error(name: str, value, defaults) -> ValueError:
+    """Return the one-line error for a ``value`` of another type than ``defaults``' ``name``.
+
+    ``parameter 'planner.samples' takes a whole number (e.g. 800), got 3.5 (a float)``;
+    ``parameter 'rpy' takes a list of numbers ([a, b]), got ['x'] (a list)``. A number's example
+    is its default, and a whole number read as a float one in its range (:func:`_number_kind`).
+    """
+    if name in _RCLPY_PARAMETERS:  # rclpy's own: no field of ours
+        field, default, hint = dataclasses.field(), None, _RCLPY_PARAMETERS[name]
+    else:
+        (field, default), hint = _field(defaults, name), _field_hint(defaults, name)
     if typing.get_origin(hint) is list:
         (item,) = typing.get_args(hint) or (str,)
-        kind = f"a list of {_KINDS.get(item, other)[1]} ([a, b])"
+        kind = f"a list of {_LISTED.get(item, 'values of one type')} ([a, b])"
+    elif hint in (int, float):
+        kind = _number_kind(hint, default, field.metadata)
     else:
-        kind = _KINDS.get(hint, other)[0]
+        kind = _KINDS.get(hint, "a value of its declared type")
+    if isinstance(value, (array.array, tuple)):  # a run-time array value
+        value = list(value)
     got = _GOT.get(type(value), f"a {type(value).__name__}")
     return ValueError(f"parameter '{name}' takes {kind}, got {value!r} ({got})")
+
+
+def _number_kind(hint, default, metadata) -> str:
+    """Return what a number parameter takes, with examples it accepts (its default, its range).
+
+    ``a whole number (e.g. 100)``; ``a number (e.g. 0.25; a whole number such as 1 is read as
+    1.0)`` for a float in (0, 1]; no whole-number example where none lies in the range.
+    """
+    if hint is int:
+        return f"a whole number (e.g. {default})"
+    low, high = metadata.get("range", (-math.inf, math.inf))
+    low_open, high_open = metadata.get("low_open", False), metadata.get("high_open", False)
+    whole = next((n for n in _WHOLE_EXAMPLES if (low < n if low_open else low <= n)
+                  and (n < high if high_open else n <= high)), None)
+    also = "" if whole is None else f"; a whole number such as {whole} is read as {float(whole)}"
+    return f"a number (e.g. {float(default)!r}{also})"
 
 
 def _declare(node: Node, defaults, overrides: dict) -> tuple[dict, dict]:

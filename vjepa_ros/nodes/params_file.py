@@ -58,7 +58,8 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
         problem = _node_problem(document, "") or next(
             filter(None, (name_problem(name) for name, _ in sections(document))), "")
     if problem:
-        raise UsageError(f"{option} {path}: {problem}: give {give}")
+        fix = "" if isinstance(problem, _Fixed) else f": give {give}"
+        raise UsageError(f"{option} {path}: {problem}{fix}")
     problem = unmatched_problem(document, nodes, nodes_are) if nodes else ""
     if problem:
         raise UsageError(f"{option} {path}: {problem}")
@@ -98,13 +99,32 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
         elif value is None or (isinstance(value, list) and None in value):
             return f"{here} has no value"
         elif isinstance(value, list) and len(list_kinds(value)) > 1:
-            return f"{here} mixes types in one list ({', '.join(list_kinds(value))})"
+            return _Fixed(f"{here} mixes types in one list ({', '.join(list_kinds(value))}); "
+                          f"{list_fix(value)} (rcl refuses a list of two types)")
     return ""
+
+
+class _Fixed(str):
+    """A problem of :func:`_values_problem` that says its own fix (no "give a file like ...")."""
 
 
 def list_kinds(values: list) -> list[str]:
     """Return the sorted type names of the items of ``values`` (one: a list ROS accepts)."""
     return sorted({type(item).__name__ for item in values})
+
+
+def list_fix(values: list) -> str:
+    """Return what to write for a list mixing types (``list_kinds`` has more than one).
+
+    Whole numbers among floats (``[0.25, -0.45, 0]``, a likely typo): ``write 0 (entry 3) as
+    0.0``, naming each (up to three); any other mix: write every entry as one type.
+    """
+    if list_kinds(values) == ["float", "int"]:
+        wholes = [(index, item) for index, item in enumerate(values, 1) if type(item) is int]
+        named = ", ".join(f"{item} (entry {index}) as {float(item)}"
+                          for index, item in wholes[:3])
+        return f"write {named}{', ...' if len(wholes) > 3 else ''}"
+    return "write every entry as one type (e.g. all quoted strings: '\"1\"')"
 
 
 def _kind(value) -> str:

@@ -270,22 +270,25 @@ class PlannerNodeConfig:
         "(sensor_msgs/CompressedImage, JPEG/PNG; remap image to .../image_raw/compressed)."
     )
     goal_image_path: str = param(
-        "", "Goal image file, 32..8192 px a side, long side at most 4x the short one (a "
-        "truncated or smaller file is refused); settable at run time (ros2 param set), not while "
-        "goal_image_paths holds files. Empty: no file goal."
+        "", "Goal image file (an absolute path: a relative one is the node's working "
+        "directory's), 32..8192 px a side, long side at most 4x the short one (a truncated or "
+        "smaller file is refused); settable at run time (ros2 param set), not while "
+        "goal_image_paths holds files. Empty: no file goal (emptying it clears the goal it set)."
     )
     goal_image_paths: list[str] = param(
         [], "Sub-goal image files in order (e.g. pick-and-place), each as goal_image_path; "
         "settable at run time, not while goal_image_path holds a file (set it to '' first); an "
-        "empty entry is refused."
+        "empty entry is refused; [] clears the goal they set."
     )
     goal_steps: list[int] = param(
-        [], "Executed steps per sub-goal before switching to the next (one per path; 0 = no "
-        "limit, last one only). Empty: goals.default_steps (a single goal: no limit)."
+        [], "Executed steps per sub-goal before switching to the next (one per path; for a goal "
+        "from ~/capture_goal, ~/add_subgoal or ~/goal_image, one per sub-goal; 0 = no limit, "
+        "last one only). Empty: goals.default_steps (a single goal: no limit)."
     )
     goal_gripper: list[float] = param(
         [], "Gripper closedness (0 open .. 1 closed) at each goal image file, one per path, for "
-        "goals.gripper subgoal (captured sub-goals carry their own). Empty: not known."
+        "goals.gripper subgoal (captured sub-goals carry their own; given, one per sub-goal, it "
+        "replaces theirs). Empty: not known (captured: as measured)."
     )
 
     def __post_init__(self):

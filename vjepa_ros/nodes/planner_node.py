@@ -41,6 +41,7 @@ from vjepa_ros.images import (
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
+from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.graph_publishers import full_name, other_publishers
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_watch import (
@@ -49,7 +50,7 @@ from vjepa_ros.nodes.input_watch import (
     published_topics,
     silent_inputs_message,
 )
-from vjepa_ros.nodes.params import UnknownParameterError, declare_config
+from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.pose_msgs import (
@@ -168,8 +169,10 @@ class PlannerNode(Node):
             self.goal_values = updated_goal_values(given, given)
         except ValueError as exc:
             raise ValueError(f"goal files not loaded: {exc}") from None
-        self._load_goal_files(goal_files(self.goal_values), at_start=True)
-        self.add_on_set_parameters_callback(self._on_set_parameters)
+        self.goal_parameter = ""  # the goal file parameter that set the active goal, if one did
+        self.forgetting = False  # forget_goal_files is emptying the goal parameters
+        self.load_goal_files(self.goal_values, at_start=True)
+        on_set_parameters(self, self._on_set_parameters)  # after the type check
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
         # on the steady clock: diagnostics report even while sim time does not run (no /clock)
         self.create_timer(0.5, self._publish_diagnostics,
@@ -390,12 +393,18 @@ class PlannerNode(Node):
         They no longer describe it, and a later change of one of them (``goal_steps`` alone)
         must not load the old files again (``nodes/goal_parameters.py``).
         """
+        self.goal_parameter = ""
         stale = emptied(self.goal_values)
         if stale:
-            self.set_parameters(stale)  # through _on_set_parameters: no file, no goal change
+            self.forgetting = True  # through _on_set_parameters: stored, no goal change
+            try:
+                self.set_parameters(stale)
+            finally:
+                self.forgetting = False
 
-    def _load_goal_files(self, files, at_start: bool = False) -> str:
-        paths, steps, grippers = files
+    def load_goal_files(self, values: dict, at_start: bool = False) -> str:
+        """Load the goal files the goal parameters ``values`` give, once the lists agree."""
+        paths, steps, grippers = goal_files(values)
         if not paths:
             return "no goal file"
         problem = goal_files_problem(paths, steps, grippers, self.session.goal_switching)
@@ -407,6 +416,7 @@ class PlannerNode(Node):
             self.get_logger().warning(message)
             return message
         message = self.session.set_goals(goals_from_files(paths, steps, grippers))
+        self.goal_parameter = file_parameter(values)
         self.worker.wake()
         return message
 
@@ -420,7 +430,8 @@ class PlannerNode(Node):
             return SetParametersResult(successful=True)
         try:  # each value on its own, then the files once the lists agree
             values = updated_goal_values(self.goal_values, changes)
-            self._load_goal_files(goal_files(values))
+            if not self.forgetting:
+                apply_goal_values(self, changes, values)  # nodes/goal_updates.py
         except (ImageError, ValueError) as exc:
             return SetParametersResult(successful=False, reason=str(exc))
         self.goal_values = values

@@ -14,7 +14,7 @@ import functools
 import re
 
 from vjepa_ros.cli_parser import empty_refusal
-from vjepa_ros.nodes.params_file import check_params_file, list_kinds
+from vjepa_ros.nodes.params_file import check_params_file, list_fix, list_kinds
 
 # rcl's flags that take a value (the next argument); the others stand alone
 _VALUED = {"-p": "-p", "--param": "-p", "-r": "-r", "--remap": "-r", "--params-file":
@@ -149,7 +149,7 @@ def _rcl_like_loader():
 def mixed_list(key: str, value: list) -> str:
     """Return the one-line refusal of ``-p key`` for a list mixing types (ROS lists hold one)."""
     return (f"-p {key}: a ROS list holds one type, this one mixes {', '.join(list_kinds(value))}; "
-            "write every item the same way (e.g. all quoted strings, or 1.0 for 1)")
+            f"{list_fix(value)}")
 
 
 def ros_args_error(exc: BaseException) -> str:

@@ -6,8 +6,11 @@ stream timer advances it (:meth:`CameraCheckRun.advance`): each move's target (f
 and set-point stream; when the set-point has stopped at it and the measured TCP is within the
 arrival tolerance, the run waits ``settle_s`` and records the newest frame stamped after that,
 with the state measured at it. Moves alternate: back at the start (frame "before"), out along
-one axis (frame "after"); a last move returns to the start. Then the planning worker infers the
-model's motions and estimates its frame (``eval.camera_check``), outside the session's lock.
+one axis (frame "after"); a last move returns to the start. Each motion is searched twice, with
+independent noise (``eval.camera_check_search``: the offline check's rule), by the planning
+worker outside the session's lock as soon as its frames are in, while the arm makes the next
+motions (the inference hides behind the arm time instead of adding to it); once every move is made
+and every motion searched, the worker estimates the model's frame (``eval.camera_check``).
 A disable, a hold (stale inputs, ...), a move that does not arrive within ``timeout_s`` or no
 fresh frame ends the run at once with the reason (:attr:`error`); the arm is not moved further.
 """
@@ -62,6 +65,12 @@ class CameraCheckRun:
         self.commands: list[np.ndarray] = []  # every safe target sent (for tests and reports)
         self.error = ""
         self.result = None  # eval.camera_check.CameraCheckResult once estimated
+        # per recorded motion, in order: the two searches' inferred motions [7] (model frame, m)
+        # and the share of its frame change the first one explains
+        self.inferred: list[np.ndarray] = []
+        self.inferred_repeat: list[np.ndarray] = []
+        self.explained: list[float] = []
+        self.searches = None  # the two searches' planners, made on the worker's first turn
         self.inferring = False
         self.finished_at: float | None = None
         self.done = threading.Event()
@@ -82,13 +91,18 @@ class CameraCheckRun:
         return not self.error and (not self.moving_done or self.trial_running)
 
     @property
+    def uninferred(self) -> int:
+        """How many recorded motions (frames before and after in) are not searched yet."""
+        return len(self.afters) - len(self.inferred)
+
+    @property
     def needs_worker(self) -> bool:
-        """The planning worker has work here: the motions' estimate, or a trial's plan."""
+        """The planning worker has work: a motion's searches, the estimate, a trial's plan."""
         if self.done.is_set() or self.error:
             return False
         if self.trial is not None:
             return self.trial.awaiting_plan
-        return self.moving_done
+        return not self.inferring and (self.uninferred > 0 or self.moving_done)
 
     def fail(self, reason: str, now: float) -> None:
         if not self.done.is_set():
@@ -158,7 +172,9 @@ class CameraCheckRun:
     def state(self) -> str:
         """Return the run's state in a few words (the planner's ``/diagnostics`` ``camera_check``).
 
-        ``moving k of n (label)``, ``estimating the model's frame``, ``done: <verdict>
+        ``motion k of n: label`` (k counts motions, each a move to its start and one along it:
+        ``motion 2 of 6: start before -x``), ``moving back to the start``, ``estimating the
+        model's frame``, ``done: <verdict>
         (rotation A°, correction C)`` or ``stopped: <reason>``.
         """
         if self.error:
@@ -171,7 +187,11 @@ class CameraCheckRun:
                     f"{self.result.rotation_angle_deg:.1f}°, correction {self.result.correction})")
         if self.moving_done:
             return "estimating the model's frame"
-        return f"moving {self.index + 1} of {len(self.moves)} ({self.moves[self.index].label})"
+        move = self.moves[self.index]
+        if not move.record:
+            return "moving back to the start"
+        # counted in motions, as the start's log line ("14 motions of 4 cm"), not in moves
+        return f"motion {self.index // 2 + 1} of {len(self.moves) // 2}: {move.label}"
 
     def describe(self) -> str:
         """Return the run in a sentence: why it stopped, the verdict's explanation or state."""

@@ -123,8 +123,11 @@ class CameraCheckSession:
         self.log("warning", run.error)
 
     def _camera_check_worker_turn(self) -> None:
-        """Worker thread: the moves are made; infer the model's motions and estimate its frame.
+        """Worker thread: search the recorded motions; once all moves are made, estimate.
 
+        Every motion whose frames are in is searched twice (``eval.camera_check_search``), while
+        the arm makes the next ones; the estimate (``eval.camera_check.check_motions`` with
+        both searches: the offline check's gate, widening and words) follows the last move.
         During the correction trial: compute the trial's pending plan instead.
         """
         with self._lock:
@@ -134,35 +137,72 @@ class CameraCheckSession:
                 job = run.trial.pending
                 self.planning = True
                 self._idle.clear()
-            elif run is None or run.trial is not None or not run.moving_done or \
-                    run.inferring or run.done.is_set():
+            elif run is None or run.trial is not None or not run.needs_worker:
                 return
             else:
                 job = None
+                first = len(run.inferred)
+                pairs = (run.befores[first:len(run.afters)],
+                         run.before_states[first:len(run.afters)], run.afters[first:])
+                estimate_now = run.moving_done  # else more motions come: search these only
                 run.inferring = True
                 self.planning = True
                 self._idle.clear()
         if job is not None:
             self._plan_trial_step(run, job)
             return
-        from vjepa_ros.eval.camera_check import check_motions as estimate
-        from vjepa_ros.eval.camera_check import infer_motions
-
+        result, error = None, ""
         try:
-            inferred, explained = infer_motions(self.model, self.cem, run.befores,
-                                                run.before_states, run.afters)
-            result = estimate(run.executed, inferred, run.thresholds, explained)
-            error = ""
+            if pairs[0]:
+                searched = self._search_motions(run, *pairs)
+                with self._lock:
+                    run.inferred.extend(searched[0])
+                    run.inferred_repeat.extend(searched[1])
+                    run.explained.extend(searched[2])
+            if estimate_now:
+                result = self._estimate(run)
         except Exception as exc:  # noqa: BLE001 - any failure ends the check with its reason
-            result, error = None, f"camera check failed: {type(exc).__name__}: {exc}"
+            error = f"camera check failed: {type(exc).__name__}: {exc}"
         with self._lock:
             self.planning = False
+            run.inferring = False
             self._idle.set()
             if self.camera_check is not run:
                 return  # disabled or closed meanwhile: already ended
-            if not error and self._start_trial(run, result):
-                return
-            self._complete_camera_check(run, result, error)
+            if error and not run.moving_done:
+                self._end_camera_check(error)  # the arm still moves: hold it
+            elif error or estimate_now:
+                if not error and self._start_trial(run, result):
+                    return
+                self._complete_camera_check(run, result, error)
+            elif run.needs_worker:
+                self._wake()  # more motions came in meanwhile, or the moves are done
+
+    def _search_motions(self, run: CameraCheckRun, befores, states, afters) -> tuple:
+        """Worker, unlocked: search these recorded motions twice.
+
+        Returns (first search's motions [N, 7], second's [N, 7], explained shares [N]).
+        """
+        from vjepa_ros.eval.camera_check import infer_motions
+        from vjepa_ros.eval.camera_check_search import search_planners
+
+        if run.searches is None:
+            run.searches = search_planners(self.model, self.cem)
+        inferred, explained = infer_motions(self.model, self.cem, befores, states, afters,
+                                            run.searches[0])
+        repeat, _ = infer_motions(self.model, self.cem, befores, states, afters,
+                                  run.searches[1])
+        return list(inferred), list(repeat), explained.tolist()
+
+    def _estimate(self, run: CameraCheckRun):
+        """Worker, unlocked: the model's frame and the verdict from every motion's two searches."""
+        import numpy as np
+
+        from vjepa_ros.eval.camera_check import check_motions as estimate
+
+        return estimate(run.executed, np.stack(run.inferred), run.thresholds,
+                        np.array(run.explained), np.stack(run.inferred_repeat),
+                        (self.cem.samples, self.cem.iterations), live=True)
 
     def _complete_camera_check(self, run: CameraCheckRun, result, error: str) -> None:
         """End the check (locked) with its result, or its error: the session plans goals again."""
@@ -179,12 +219,18 @@ class CameraCheckSession:
     def _start_trial(self, run: CameraCheckRun, result) -> bool:
         """Locked: begin the correction trial when its settings ask for one; True if begun.
 
-        ``when`` auto: only after a verdict other than "placement fine". Without room for a
-        trial's starting pose the result keeps the motions' verdict and says why in ``trial``.
+        ``when`` auto: only after a verdict other than "placement fine". Never after
+        "undecided": the search is too weak to trust the rotation it would try (nor its plans);
+        the verdict stays, its ``trial`` says so. Without room for a trial's starting pose the
+        result keeps the motions' verdict and says why in ``trial``.
         """
         from vjepa_ros.eval.camera_check import Verdict
 
         config = run.trial_config
+        if result.verdict == Verdict.UNDECIDED:
+            if config is not None and config.when != "never":
+                result.trial = {"skipped": "no trial: the search is too weak to trust (undecided)"}
+            return False
         wanted = config is not None and (
             config.when == "always" or (config.when == "auto" and result.verdict != Verdict.FINE))
         if not wanted:

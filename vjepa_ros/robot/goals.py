@@ -19,12 +19,17 @@ measured state; goal files: the ``goal_gripper`` parameter), and every command t
 grasps until the fingers are blocked). The planner then searches the arm's motion only (gripper
 delta fixed at 0, :func:`planner_settings`). Why: a world model that barely sees the fingers
 plans the published gripper dimension as noise (docs/manipulation.md).
+
+``gripper`` ``hold`` leaves the hand alone: the planner searches the arm's motion only (gripper
+delta fixed at 0, as for ``subgoal``) and no gripper command is sent (``mpc.MPCSession``), so a
+plain reach neither drops nor squeezes what the hand holds.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import os
 
 import numpy as np
 
@@ -32,10 +37,10 @@ from vjepa_ros.config import check_values, param
 from vjepa_ros.images import ImageError, check_rgb, load_image_file
 
 SWITCH_RULES = ("steps", "energy")
-GRIPPER_SOURCES = ("planned", "subgoal")
+GRIPPER_SOURCES = ("planned", "subgoal", "hold")
 GRIPPER_INDEX = 6  # the gripper entry of the 7-dim state and action (planning.cem.GRIPPER)
 # The planner settings of its gripper search (CEMConfig fields), which goals.gripper subgoal
-# turns off: the CLI refuses them, the node warns about them (nodes/idle_parameters.py).
+# and hold turn off: the CLI refuses them, the node warns about them (nodes/idle_parameters.py).
 GRIPPER_SEARCH_OPTIONS = ("close_gripper", "gripper_round_threshold", "gripper_clip",
                           "gripper_init_std", "momentum_mean_gripper", "momentum_std_gripper")
 GRIPPER_CLOSED_ABOVE = 0.1  # a sub-goal captured with the hand closed more than this: close it
@@ -75,9 +80,10 @@ class GoalSwitchConfig:
     )
     gripper: str = param(
         "planned", "Who decides the gripper: planned = the planner's gripper dimension (as "
-        "published); subgoal = each command toward a sub-goal opens or closes the hand as it was "
-        "when the sub-goal was captured (~/add_subgoal, or goal_gripper for files), and the "
-        "planner searches the arm's motion only."
+        "published; a plain reach may open or close the hand); subgoal = each command toward a "
+        "sub-goal opens or closes the hand as it was when the sub-goal was captured "
+        "(~/add_subgoal, or goal_gripper for files); hold = the gripper is never commanded. With "
+        "subgoal and hold the planner searches the arm's motion only."
     )
     gripper_closed_above: float = param(
         GRIPPER_CLOSED_ABOVE, "gripper subgoal: a sub-goal captured with the hand closed more "
@@ -110,7 +116,8 @@ class GoalSwitchConfig:
 
     def describe(self) -> str:
         """Return the rule (and a gripper taken from the sub-goals) in words, as logged."""
-        gripper = "; gripper from the sub-goals" if self.gripper == "subgoal" else ""
+        gripper = {"subgoal": "; gripper from the sub-goals",
+                   "hold": "; gripper held (never commanded)"}.get(self.gripper, "")
         if self.rule == "steps":
             return f"steps (fixed step counts, as published){gripper}"
         parts = [f"energy < {self.energy_threshold:g}"] if self.energy_threshold > 0 else []
@@ -283,7 +290,10 @@ def _check_gripper(index: int, goal: SubGoal) -> None:
     closedness = goal.closedness()
     name = f"sub-goal {index + 1} ({goal.source or 'image'})"
     if closedness is None:
-        if goal.gripper_measured:  # a file or a ~/goal_image message: no hand state comes along
+        if goal.source == "~/goal_image":  # a message carries no hand state
+            why = ("came on ~/goal_image, which carries no gripper state: capture the goal with "
+                   "~/capture_goal or ~/add_subgoal instead (they record the hand)")
+        elif goal.gripper_measured:  # a goal file: no hand state comes along
             why = "has no gripper state: give goal_gripper (one closedness per goal file)"
         elif goal.state is not None:  # captured, but no finger joints had arrived
             why = ("was captured before any finger joint state arrived: publish the finger "
@@ -291,8 +301,8 @@ def _check_gripper(index: int, goal: SubGoal) -> None:
         else:
             why = ("was captured with no robot state near its frame's time (joint states "
                    "missing or late): check the joint states and capture it again")
-        raise ValueError(f"goals.gripper is 'subgoal' but {name} {why}, or set goals.gripper "
-                         "planned")
+        raise ValueError(f"goals.gripper is 'subgoal' but {name} {why}, or restart the node with "
+                         "goals.gripper planned")
     if not 0.0 <= closedness <= 1.0:
         raise ValueError(f"{name}: gripper closedness must be in [0, 1], got {closedness!r}")
 
@@ -300,10 +310,11 @@ def _check_gripper(index: int, goal: SubGoal) -> None:
 def planner_settings(cem, switching: GoalSwitchConfig | None):
     """Return ``cem`` (a CEMConfig) as the planner runs it under ``switching``.
 
-    ``gripper`` subgoal: the gripper delta is fixed at 0 in every sample (``fixed_axes``), so the
-    search is over the arm's motion and the hand is left to the sub-goals. Otherwise unchanged.
+    ``gripper`` subgoal or hold: the gripper delta is fixed at 0 in every sample (``fixed_axes``),
+    so the search is over the arm's motion and the hand is left to the sub-goals (subgoal) or
+    alone (hold). Otherwise unchanged.
     """
-    if switching is None or switching.gripper != "subgoal":
+    if switching is None or switching.gripper == "planned":
         return cem
     fixed = tuple((i, v) for i, v in cem.fixed_axes if i != GRIPPER_INDEX) + ((GRIPPER_INDEX,
                                                                                 0.0),)
@@ -363,7 +374,19 @@ def check_goal_files(name: str, paths) -> None:
         try:
             load_image_file(path)
         except ImageError as exc:
-            raise ImageError(f"{entry}: {exc}") from None
+            raise ImageError(f"{entry}: {exc}{_relative_path_note(path)}") from None
+
+
+def _relative_path_note(path: str) -> str:
+    """Where a relative goal path that is not there was looked for ('' otherwise).
+
+    The node resolves it against its own working directory, not the caller's (``ros2 param
+    set`` runs elsewhere), so the message names the absolute path and asks for one.
+    """
+    if os.path.isabs(path) or os.path.exists(path):
+        return ""
+    return (f" (a relative path: looked at {os.path.abspath(path)}, in the planner node's "
+            "working directory; give an absolute path)")
 
 
 def goal_files_problem(paths: list[str], steps: list, grippers: list,

@@ -18,7 +18,8 @@ What reaches the arm (``stream_step``'s set-points and ``PlanReport.gripper_comm
 - nothing before ``set_enabled(True)`` (shadow mode: plans, actions and diagnostics only),
 - nothing without a goal, with stale or invalid inputs, after a planner error, or once closed,
 - with ``goals.gripper`` subgoal the gripper part of each command is the active sub-goal's (open
-  or closed as captured) and the planner searches the arm's motion only (``goals.py``).
+  or closed as captured) and the planner searches the arm's motion only (``goals.py``); with
+  ``goals.gripper`` hold no gripper command goes out at all.
 - only targets that passed ``safety.filter_target`` (workspace box, step length, NaN/inf, anchored
   on the pose measured at command time), reached through a speed- and acceleration-limited
   set-point (``targets.SetpointStreamer``).
@@ -799,8 +800,9 @@ class MPCSession(CameraCheckSession):
             self.planner.reset()
             self.log("info", f"{switch.describe()}; next sub-goal: {self.goals.describe()}")
         gripper = float(decision.target[6])
-        if self.last_gripper is None or abs(gripper - self.last_gripper) > \
-                self.control.gripper_deadband:
+        held = self.goal_switching.gripper == "hold"  # the hand is never commanded (goals.py)
+        if not held and (self.last_gripper is None or abs(gripper - self.last_gripper) >
+                         self.control.gripper_deadband):
             report.gripper_command = self.last_gripper = gripper
         return report
 

@@ -18,6 +18,7 @@ from vjepa_ros.config import param
 
 # The measured pose may lie this far outside the box and still count as inside (sensor noise) [m].
 BOX_TOLERANCE = 1e-3
+AXES = "xyz"  # the box's axes as its messages name them (base frame)
 MAX_WORKSPACE_TOLERANCE = 0.02  # [m] largest safety.workspace_tolerance_m
 # A step this much longer than max_step_m is float rounding of a step of exactly max_step_m
 # (start + d·axis − start ≠ d in floats), not a longer one: passed unchanged [m].
@@ -86,11 +87,9 @@ class SafetyLimits:
         upper = np.asarray(self.workspace_max, dtype=float)
         if lower.shape != (3,) or upper.shape != (3,):
             raise ValueError("safety.workspace_min and safety.workspace_max need 3 numbers each")
-        if not (np.isfinite(lower).all() and np.isfinite(upper).all() and (lower < upper).all()):
-            raise ValueError(
-                f"safety workspace box is empty or not finite: min {lower.tolist()}, "
-                f"max {upper.tolist()}"
-            )
+        problem = box_problem(lower, upper)
+        if problem:
+            raise ValueError(problem)
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, float) and not (math.isfinite(value) and value > 0):
@@ -103,6 +102,29 @@ class SafetyLimits:
     @property
     def box(self) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(self.workspace_min, float), np.asarray(self.workspace_max, float)
+
+
+def box_problem(lower: np.ndarray, upper: np.ndarray) -> str:
+    """Return why ``lower``..``upper`` [3] is no workspace box, naming parameters and axes ('' ok).
+
+    ``safety.workspace_min must lie below safety.workspace_max on every axis; x: 0.8 >= 0.8, z:
+    0.9 >= 0.7 (min [...], max [...]): lower safety.workspace_min or raise
+    safety.workspace_max on x, z``; a NaN or infinite corner: its entry (``safety.workspace_max[2]
+    is inf``).
+    """
+    for name, corner in (("workspace_min", lower), ("workspace_max", upper)):
+        bad = [f"safety.{name}[{i}] ({AXES[i]}) is {corner[i]}" for i in range(3)
+               if not np.isfinite(corner[i])]
+        if bad:
+            return f"{'; '.join(bad)}: give finite corners of the workspace box [m]"
+    crossed = [i for i in range(3) if not lower[i] < upper[i]]
+    if not crossed:
+        return ""
+    axes = ", ".join(AXES[i] for i in crossed)
+    given = ", ".join(f"{AXES[i]}: {lower[i]:g} >= {upper[i]:g}" for i in crossed)
+    return (f"safety.workspace_min must lie below safety.workspace_max on every axis; {given} "
+            f"(min {lower.tolist()}, max {upper.tolist()}): lower safety.workspace_min or raise "
+            f"safety.workspace_max on {axes}")
 
 
 @dataclasses.dataclass(frozen=True)

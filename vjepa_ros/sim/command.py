@@ -41,14 +41,11 @@ def cmd_collect(args: argparse.Namespace) -> int:
         print(f"vjepa-ros collect: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
-        from vjepa_ros.terminate import stopped_by
+        from vjepa_ros.terminate import report_stop
 
         if not started:  # still checking the options: nothing started
             raise
-        word, status = stopped_by(exc)
-        print(f"vjepa-ros collect: {word}; {_saved_text(args.out, args.episodes)}",
-              file=sys.stderr)
-        return status
+        return report_stop("vjepa-ros collect", exc, _saved_text(args.out, args.episodes))
     return 0
 
 

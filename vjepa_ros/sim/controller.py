@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from vjepa_ros.sim.config import ControllerConfig
 from vjepa_ros.sim.panda import JOINT_LOWER, JOINT_MAX_SPEED, JOINT_UPPER
+from vjepa_ros.sim.rotvec import matrix_to_rotvec
 
 
 @dataclass
@@ -27,8 +27,11 @@ class JointCommand:
 
 
 def orientation_error(target_rotation: np.ndarray, rotation: np.ndarray) -> np.ndarray:
-    """Return the rotation vector [3] (base frame) that turns ``rotation`` into the target."""
-    return Rotation.from_matrix(target_rotation @ rotation.T).as_rotvec()
+    """Return the rotation vector [3] (base frame) that turns ``rotation`` into the target.
+
+    Equal bit for bit to scipy's ``Rotation.from_matrix(...).as_rotvec()`` (see ``rotvec``).
+    """
+    return matrix_to_rotvec(target_rotation @ rotation.T)
 
 
 def _clip_norm(vector: np.ndarray, limit: float) -> np.ndarray:

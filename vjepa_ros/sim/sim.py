@@ -43,6 +43,7 @@ from vjepa_ros.sim.panda import (
     finger_positions_to_closedness,
 )
 from vjepa_ros.sim.pybullet_import import import_pybullet
+from vjepa_ros.sim.rotvec import matrix_to_quat
 from vjepa_ros.sim.scene import (
     SceneHandles,
     build_scene,
@@ -403,5 +404,5 @@ class Sim:
 
 def matrix_to_euler(rotation: np.ndarray) -> np.ndarray:
     """Extrinsic xyz Euler angles [3] of a rotation matrix [3, 3] (the planning convention)."""
-    x, y, z, w = Rotation.from_matrix(rotation).as_quat()
+    x, y, z, w = matrix_to_quat(rotation)  # scipy's from_matrix(...).as_quat(), bit for bit
     return quat_to_euler(torch.tensor([w, x, y, z], dtype=torch.float64)).numpy()

@@ -111,7 +111,7 @@ class TaskRun:
             "task": self.setup.task,
             "subgoal_names": list(self.setup.names),
             "rule": self.switching.rule,
-            "gripper": self.switching.gripper,  # planned | subgoal (goals.gripper)
+            "gripper": self.switching.gripper,  # planned | subgoal | hold (goals.gripper)
             "dense": tuple(self.setup.names) != MILESTONES[self.setup.task],
             "success": bool(self.outcome.success),
             "grasped": bool(self.outcome.grasped),

@@ -1,0 +1,106 @@
+"""A start-up value a node refuses is named by its source: the --params-file or the -p.
+
+``nodes/param_sources.py``: every node executable (``node_runner.run_node``) and ``vjepa-ros
+launch`` (``launcher.NodeLaunch.sources``) put the file or ``-p`` that gave the values a message
+names before it, as a ``--config`` file's value is named by the file and its key. The message
+was the bare ``planner.samples must lie in [1, inf), got -5``.
+"""
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+import rclpy  # noqa: E402
+
+from vjepa_ros.nodes import node_runner  # noqa: E402
+from vjepa_ros.nodes.param_sources import ros_arg_sources, sourced  # noqa: E402
+
+DEMO_MODEL = Path(__file__).resolve().parent.parent / "vjepa_ros" / "data" / \
+    "demo_world_model.pt"
+
+
+def _file(tmp_path, body: str, name: str = "p.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(f"/**:\n  ros__parameters:\n{body}")
+    return path
+
+
+def test_a_message_gets_the_sources_of_the_parameters_it_names_as_whole_names():
+    sources = {"planner.samples": "--params-file p.yaml", "safety.max_step_m": "-p "
+               "safety.max_step_m", "camera_check.trial.offset_m": "--params-file p.yaml"}
+    assert sourced("planner.samples must lie in [1, inf), got -5", sources) == \
+        "--params-file p.yaml: planner.samples must lie in [1, inf), got -5"
+    assert sourced("camera_check.trial.offset_m (0.1 m) must be at most safety.max_step_m "
+                   "(0.05 m)", sources).startswith(
+        "--params-file p.yaml (camera_check.trial.offset_m), -p safety.max_step_m: camera")
+    assert sourced("planner.samples_x is odd", sources) == "planner.samples_x is odd"
+    assert sourced("model.device must be cpu", sources) == "model.device must be cpu"
+
+
+@pytest.mark.parametrize("order, winner", [("file first", "-p planner.samples"),
+                                           ("-p first", "--params-file")])
+def test_the_last_source_given_wins_as_rcl_applies_them(tmp_path, order, winner):
+    path = _file(tmp_path, "    planner: {samples: 7}\n")
+    file_args, p_args = ["--params-file", str(path)], ["-p", "planner.samples:=3"]
+    args = ["--ros-args", *(file_args + p_args if order == "file first" else p_args + file_args)]
+    assert ros_arg_sources(["planner_node", *args], "vjepa_planner")["planner.samples"] \
+        .startswith(winner)
+    context = rclpy.Context()  # rcl's own answer: the value of the winner
+    rclpy.init(args=["planner_node", *args], context=context)
+    try:
+        node = rclpy.create_node("vjepa_planner", context=context)
+        value = node._parameter_overrides["planner.samples"].value
+        node.destroy_node()
+    finally:
+        context.try_shutdown()
+    assert value == (3 if winner.startswith("-p") else 7)
+
+
+def _node_cases():
+    """(node class, its ROS name, a file body it refuses, the refusal after the source)."""
+    from vjepa_ros.nodes.bag_player import BagPlayer
+    from vjepa_ros.nodes.camera_node import CameraNode
+    from vjepa_ros.nodes.image_publisher import ImagePublisher
+    from vjepa_ros.nodes.planner_node import PlannerNode
+    from vjepa_ros.nodes.sim_node import SimNode
+
+    return [
+        (PlannerNode, "vjepa_planner", "    planner: {samples: -5}\n",
+         "planner.samples must lie in [1, inf), got -5"),
+        (PlannerNode, "vjepa_planner",
+         "    safety: {workspace_min: [0.8, 0.5, 0.9], workspace_max: [0.8, 0.45, 1.0]}\n",
+         "safety.workspace_min must lie below safety.workspace_max on every axis; x: 0.8 >= "
+         "0.8, y: 0.5 >= 0.45"),
+        (SimNode, "sim_node", "    real_time_factor: -1.0\n", "real_time_factor must be >= 0"),
+        (CameraNode, "camera", "    stamp_source: bogus\n", "stamp_source must be one of "),
+        (ImagePublisher, "image_publisher", "    rate_hz: 5000.0\n",
+         "parameter 'rate_hz' must be a rate in [0, 1000] Hz"),
+        (BagPlayer, "bag_player", "    bag: /no/bag\n    rate: -1.0\n", "rate must be > 0"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_every_node_executable_names_the_params_file_a_refused_value_came_from(
+        monkeypatch, capfd, tmp_path, case):
+    node_class, name, body, refusal = _node_cases()[case]
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
+    path = _file(tmp_path, body)
+    code = node_runner.run_node(node_class, ["node", "--ros-args", "--params-file", str(path)])
+    err = capfd.readouterr().err
+    assert code == 1 and err.count("\n") == 1, err
+    assert err.startswith(f"{name}: --params-file {path}: {refusal}"), err
+
+
+def test_launch_names_its_params_file_as_typed_and_a_p_over_it(monkeypatch, capsys, tmp_path):
+    from vjepa_ros.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    _file(tmp_path, "    planner: {samples: -5}\n")
+    launch = ["launch", "--checkpoint", str(DEMO_MODEL), "--params-file", "p.yaml"]
+    assert main(launch) == 1
+    assert capsys.readouterr().err == ("vjepa-ros launch: planner: --params-file p.yaml: "
+                                       "planner.samples must lie in [1, inf), got -5\n")
+    assert main([*launch, "-p", "planner.planner.samples:=-7"]) == 1  # the -p wins: named
+    assert capsys.readouterr().err == ("vjepa-ros launch: planner: -p planner.planner.samples: "
+                                       "planner.samples must lie in [1, inf), got -7\n")

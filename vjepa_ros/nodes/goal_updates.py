@@ -1,0 +1,92 @@
+"""What a change of the planner node's goal parameters does to the active goal.
+
+The parameters and the active goal must agree, since ``~/enable`` drives toward the goal:
+
+- Goal files given (``goal_image_path`` or ``goal_image_paths``): they are loaded once the lists
+  agree in length (``PlannerNode.load_goal_files``); the node remembers which parameter set the
+  goal (``PlannerNode.goal_parameter``).
+- No goal file left, and the active goal came from the emptied parameter: the goal is cleared,
+  as ``~/clear_goals`` does (logged; an enabled arm holds). A goal file parameter left holding
+  a stale goal no parameter shows once let ``~/enable`` drive toward it.
+- No goal file, and the active goal came from ``~/capture_goal``, ``~/add_subgoal`` or
+  ``~/goal_image``: ``goal_steps`` and ``goal_gripper`` apply to its sub-goals (one entry each,
+  ``[]``: back to ``goals.default_steps`` / the captured hand) and the sequence starts over at
+  sub-goal 1, as a change of goal files does; an emptied goal file parameter leaves that goal
+  and the log says so.
+- No goal at all: ``goal_steps`` / ``goal_gripper`` wait for goal files (logged: a service that
+  sets a goal empties them, so they apply to captured sub-goals only when set after them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vjepa_ros.robot.goals import SubGoal
+
+RETUNED = {"goal_steps": "steps", "goal_gripper": "gripper"}  # parameter → SubGoal field
+FILE_PARAMETERS = ("goal_image_path", "goal_image_paths")
+
+
+def file_parameter(values: dict) -> str:
+    """Return the goal parameter in ``values`` that holds goal files ('' when neither does)."""
+    return next((name for name in FILE_PARAMETERS if values[name]), "")
+
+
+def retuned_goals(goals: list[SubGoal], changes: dict) -> list[SubGoal]:
+    """Return copies of the active sub-goals with the ``goal_steps`` / ``goal_gripper`` changes.
+
+    ``changes``: parameter name → new list (other names are ignored). An empty list gives each
+    sub-goal back its default (``goals.default_steps``; the hand as captured). Raises ValueError
+    naming the parameter and both counts when a non-empty list has not one entry per sub-goal.
+    """
+    for name, field in RETUNED.items():
+        if name not in changes:
+            continue
+        value = list(changes[name] or [])
+        if value and len(value) != len(goals):
+            raise ValueError(
+                f"{name} has {len(value)} entries but the active goal has {len(goals)} "
+                "sub-goal(s) (from ~/capture_goal, ~/add_subgoal or ~/goal_image): give "
+                f"{len(goals)}, one per sub-goal, or [] for the default")
+        entries = value or [None] * len(goals)
+        goals = [dataclasses.replace(goal, **{field: entry})
+                 for goal, entry in zip(goals, entries, strict=True)]
+    return goals
+
+
+def apply_goal_values(node, changes: dict, values: dict) -> None:
+    """Make ``node``'s active goal follow its goal parameters, now ``values`` after ``changes``.
+
+    Raises ValueError (the parameter change is refused, nothing changed) for ``goal_steps`` /
+    ``goal_gripper`` that do not fit the active captured sub-goals, or that the session refuses
+    (a sub-goal without a gripper state under ``goals.gripper`` subgoal).
+    """
+    log = node.get_logger()
+    if file_parameter(values):
+        node.load_goal_files(values)
+        return
+    session = node.session
+    if node.goal_parameter:  # its files set the active goal, and no file is left
+        was, node.goal_parameter = node.goal_parameter, ""
+        log.info(f"{was} is now empty, so the goal it set is cleared as ~/clear_goals does (an "
+                 "enabled arm holds until a new goal)")
+        session.clear_goals()
+        node.worker.wake()
+        return
+    active = session.goals
+    retune = {name: changes[name] for name in RETUNED if name in changes}
+    if active is None:
+        if any(retune.values()):  # kept for goal files to come; a service would empty it
+            log.info(f"{' and '.join(retune)} kept for goal files set later: there is no goal "
+                     "now; ~/capture_goal and ~/add_subgoal empty it, so set it after them")
+        return
+    if retune:
+        goals = retuned_goals(active.goals, retune)
+        log.info(", ".join(f"{name} {list(value or [])}" for name, value in retune.items())
+                 + f" applied to the active goal's {len(goals)} sub-goal(s)")
+        session.set_goals(goals)
+        node.worker.wake()
+    emptied = [name for name in FILE_PARAMETERS if name in changes]
+    if emptied:
+        log.info(f"{' and '.join(emptied)} empty: the active goal ({active.describe()}) did not "
+                 "come from a goal file and stays; call ~/clear_goals to clear it")

@@ -1,0 +1,87 @@
+"""Where each start-up parameter value of a node came from, for its value errors (no rclpy).
+
+A value a node refuses at start-up (``planner.samples must lie in [1, inf), got -5``) is named
+by its source, as a ``--config`` settings file's value is named by the file and its key:
+``--params-file p.yaml: planner.samples ...`` or ``-p planner.samples: planner.samples ...``.
+rcl applies a node's ``--params-file`` files and ``-p`` items in the order given, the last one
+that sets a parameter winning (:func:`ros_arg_sources`); ``vjepa-ros launch`` adds its own
+``-p NODE.name`` values and options on top (``launcher.NodeLaunch.sources``). :func:`sourced`
+puts the sources of the parameters a message names before it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from vjepa_ros.config import ConfigError, read_ros_params
+
+
+def dotted(parameters: dict, prefix: str = "") -> list[str]:
+    """Return the dotted names of the values in a nested mapping of parameters (groups)."""
+    names = []
+    for key, value in parameters.items():
+        if isinstance(value, dict):
+            names += dotted(value, f"{prefix}{key}.")
+        else:
+            names.append(f"{prefix}{key}")
+    return names
+
+
+def file_sources(path: str | Path, node: str, label: str) -> dict[str, str]:
+    """Return ``{name: label}`` for each parameter the file ``path`` gives node ``node``.
+
+    ``node``: fully qualified (``/vjepa_planner``). A file that cannot be read gives none (its
+    own check, ``params_file.check_params_file``, refuses it before any node starts).
+    """
+    try:
+        return dict.fromkeys(dotted(read_ros_params(path, node)), label)
+    except (ConfigError, OSError):
+        return {}
+
+
+def ros_arg_sources(argv: list[str], name: str) -> dict[str, str]:
+    """Return ``{parameter: source}`` from a node executable's ROS arguments, as rcl applies them.
+
+    ``--params-file F`` gives ``--params-file F`` for each parameter F sets for node ``name``
+    (after ``-r __ns:=``/``__node:=``), ``-p NAME:=VALUE`` gives ``-p NAME``; the last one given
+    wins.
+    """
+    from vjepa_ros.nodes.ros_args import node_name, ros_arguments
+
+    arguments = ros_arguments(argv)
+    node = node_name(name, arguments)
+    sources: dict[str, str] = {}
+    for flag, value in arguments:
+        if flag == "--params-file" and value:
+            sources.update(file_sources(value, node, f"--params-file {value}"))
+        elif flag == "-p" and value and ":=" in value:
+            parameter = value.partition(":=")[0].rpartition(":")[2]  # (a NODE: prefix)
+            sources[parameter] = f"-p {parameter}"
+    return sources
+
+
+def sourced(message: str, sources: dict[str, str]) -> str:
+    """Return ``message`` after the sources of the parameters it names (``message`` if none).
+
+    ``planner.samples must lie in [1, inf), got -5`` with ``{"planner.samples": "--params-file
+    p.yaml"}`` → ``--params-file p.yaml: planner.samples must lie ...``. Two sources:
+    ``--params-file p.yaml (camera_check.trial.offset_m), -p safety.max_step_m: ...`` (a ``-p``
+    names its parameter itself). A parameter is named where its dotted name stands as a whole
+    (``safety.workspace_min[2]`` names ``safety.workspace_min``).
+    """
+    found = []  # (where in the message, name)
+    for name in sources:
+        match = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w|\.\w)", message)
+        if match:
+            found.append((match.start(), name))
+    by_label: dict[str, list[str]] = {}
+    for _, name in sorted(found):
+        by_label.setdefault(sources[name], []).append(name)
+    if not by_label:
+        return message
+    if len(by_label) == 1:
+        return f"{next(iter(by_label))}: {message}"
+    parts = [label if label.startswith("-p ") else f"{label} ({', '.join(names)})"
+             for label, names in by_label.items()]
+    return f"{', '.join(parts)}: {message}"
