@@ -188,3 +188,32 @@ def test_the_slow_camera_note_is_given_per_slow_episode_at_the_rate_of_usable_fr
             session.stream_step()
     slow = [m for _, m in logs if "arrive every" in m]
     assert len(slow) == 2 and all("every 1.00 s (1 Hz)" in m for m in slow), slow  # each episode
+
+
+def test_enable_and_diagnostics_list_every_blocking_reason_not_only_the_first(model):
+    session, clock, _ = make_session(model)
+    session.camera_topic, session.state_topic = (lambda: "/cam"), (lambda: "/franka/js")
+    ok, message = session.set_enabled(True)
+    assert ok
+    for reason in ("no camera image received yet on /cam", "no robot state received yet on "
+                   "/franka/js", "no goal"):
+        assert reason in message, message
+    observe_at = clock.now
+    session.observe_image(frame(0), observe_at)
+    session.observe_state(START, observe_at)
+    clock.now += 13.0  # the camera and the arm stopped 13 s ago; still no goal
+    status = session.status()
+    assert "camera image is stale" in status["message"] and "no goal" in status["message"]
+    assert "robot state is stale" in status["values"]["blocking"]
+
+
+def test_a_stale_input_names_a_clock_with_two_publishers(model):
+    session, clock, logs = make_session(model)
+    note = "/clock has 2 publishers: /sim_node, /sim_node — two clocks interleave, stop all but 1"
+    session.clock_note = lambda: note
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now - 10.2)
+    session.set_goals([SubGoal(frame(1), 0)])
+    assert session.plan_step() is None
+    assert session.refusal == f"robot state is stale: 10.20 s old (limit 0.25 s) ({note})"
+    assert any(note in message for _, message in logs)

@@ -3,17 +3,29 @@
 Tester and planner as in ``test_ros_planner_node`` (``Harness``: in-process launch, a tiny model).
 """
 
+import time
+
 import pytest
 
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 import numpy as np  # noqa: E402
 import rclpy  # noqa: E402
 from geometry_msgs.msg import PoseStamped  # noqa: E402
-from sensor_msgs.msg import Image  # noqa: E402
-from test_ros_planner_node import Harness, checkpoint, frame, harness  # noqa: E402,F401
+from rcl_interfaces.msg import Log  # noqa: E402
+from rosgraph_msgs.msg import Clock  # noqa: E402
+from sensor_msgs.msg import Image, JointState  # noqa: E402
+from test_ros_planner_node import (  # noqa: E402,F401
+    HOME,
+    JOINTS,
+    Harness,
+    checkpoint,
+    frame,
+    harness,
+)
 
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.models import build_encoder, build_predictor, save_world_model  # noqa: E402
+from vjepa_ros.nodes import input_watch  # noqa: E402
 
 
 def test_sim_time_without_clock_is_named_and_diagnostics_still_report(harness):  # noqa: F811
@@ -80,3 +92,71 @@ def test_a_second_node_of_the_same_name_is_reported_and_enable_refused(harness):
     assert not h.session.enabled
     twin.destroy_node()
     assert h.pump(4.0, until=lambda: h.enable().success and h.session.enabled)
+
+
+def test_inputs_on_other_topics_warn_naming_both_and_enable_lists_every_reason(harness,  # noqa: F811
+                                                                               monkeypatch):
+    monkeypatch.setattr(input_watch, "SILENT_S", 3.0)  # /rosout matched by then
+    h = harness()  # listens on /cam/image and /joint_states
+    wrong_image = h.node.create_publisher(Image, "/image", 10)  # the name it remaps
+    wrong_joints = h.node.create_publisher(JointState, "/franka/joint_states", 10)
+    h.extra = [(wrong_image, Image(**rgb_to_image_fields(frame(1)))),
+               (wrong_joints, JointState(name=JOINTS, position=HOME + [0.04, 0.04]))]
+    camera = ("no camera image on /cam/image in 3 s: is the camera image on /image? "
+              "set it: vjepa-ros launch --camera-topic /image")
+    joints = "no joint state on /joint_states in 3 s: is the joint state on /franka/joint_states?"
+
+    def warned():
+        return h.got["diag"] and h.diagnostics()[0].level == b"\x01" and \
+            joints in h.diagnostics()[0].message
+    assert h.pump(6.0, until=warned, image=None, joints=None), h.got["diag"][-1:]
+    status, values = h.diagnostics()
+    assert camera in status.message and values["frames_received"] == "0"
+    assert values["enabled"] == "False"
+    assert h.pump(3.0, until=lambda: h.logs(camera, level=Log.WARN) and h.logs(
+        joints, level=Log.WARN), image=None, joints=None), "the silence is not logged"
+    answer = h.enable()
+    for reason in ("no camera image received yet on /cam/image",
+                   "no robot state received yet on /joint_states", "no goal",
+                   "is the camera image on /image?",
+                   "is the joint state on /franka/joint_states?"):
+        assert reason in answer.message, answer.message
+    h.pump(1.0, image=None, joints=None)
+    assert not h.got["pose"] and not h.got["gripper"], "commanded without inputs"
+    assert len(h.logs(camera)) == 1, "logged once, not with every diagnostics message"
+    h.extra = []
+    assert h.pump(6.0, until=lambda: h.diagnostics()[1]["inputs"] == "arriving")
+    assert h.pump(6.0, until=lambda: "no camera image on /cam/image for" in h.diagnostics()[
+        0].message, image=None), "a camera that stopped is not named"
+    assert "(the stream stopped)" in h.diagnostics()[0].message
+
+
+def test_stale_state_names_a_clock_with_two_publishers(harness):  # noqa: F811
+    h = harness(use_sim_time=True)
+    h.sim_time = 100.0
+    second = rclpy.create_node("sim_node", context=h.context)  # a second simulator's clock
+    second.create_publisher(Clock, "/clock", 10)
+    assert h.pump(4.0, until=lambda: h.session.frame is not None)
+    h.sim_time += 10.0  # the sim clock runs on; the joint states stop
+    assert h.pump(6.0, until=lambda: h.got["diag"] and "/clock has 2 publishers: " in
+                  h.diagnostics()[1]["blocking"], joints=None), h.diagnostics()[1]
+    assert "robot state is stale: " in h.diagnostics()[1]["blocking"]
+    assert "/sim_node" in h.diagnostics()[1]["blocking"]
+    second.destroy_node()
+
+
+def test_the_published_topics_include_the_one_a_remap_of_the_asking_node_names(context):
+    """``--joint-states-topic /franka/joint_states`` while the arm publishes /joint_states."""
+    listener = rclpy.create_node("listener", context=context, cli_args=[
+        "--ros-args", "-r", "joint_states:=/franka/joint_states"])
+    arm = rclpy.create_node("arm", context=context)
+    arm.create_publisher(JointState, "/joint_states", 10)
+    found = {}
+    for _ in range(100):  # the graph shows it within ~1 s (one participant)
+        found = input_watch.published_topics(listener, {"sensor_msgs/msg/JointState"})
+        if found:
+            break
+        time.sleep(0.02)
+    assert found == {"/joint_states": ["sensor_msgs/msg/JointState"]}
+    listener.destroy_node()
+    arm.destroy_node()

@@ -407,13 +407,20 @@ def test_compressed_images_and_debug_image(harness):
 
 def test_another_publisher_on_the_command_topic_is_reported(harness):
     h = harness()
-    h.node.create_publisher(PoseStamped, "target_pose", 10)
+    h.goal_pub.publish(Image(**rgb_to_image_fields(frame(99))))  # else WARN for "no goal"
+    h.node.create_publisher(PoseStamped, "target_pose", 10)  # guiding the arm (capture route)
     assert h.pump(4.0, until=lambda: h.got["diag"] and h.diagnostics()[1][
         "other_command_publishers"])
     assert h.diagnostics()[1]["other_command_publishers"] == "/tester"
-    assert h.diagnostics()[0].level == b"\x01"
+    assert h.pump(5.0, until=lambda: h.got["action"]), "shadow mode plans"
+    assert h.pump(3.0, until=lambda: h.diagnostics()[0].level == b"\x00"), h.diagnostics()
+    assert not h.logs("another node publishes on /target_pose"), "warned in shadow mode"
+    answer = h.enable()
+    assert "another node publishes on /target_pose: /tester" in answer.message, answer.message
     assert h.pump(2.0, until=lambda: h.logs("another node publishes on /target_pose",
                                             level=Log.WARN))
+    h.pump(1.0)
+    assert len(h.logs("another node publishes on /target_pose")) == 1
 
 
 def pose_source_harness(harness, frame_id):

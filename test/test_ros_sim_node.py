@@ -181,6 +181,82 @@ def test_a_number_outside_its_declared_range_is_refused_naming_the_parameter(con
         SimNode(context=context, parameter_overrides=[Parameter(name, value=value)])
 
 
+class Lines:
+    """Stands in for a node's logger: keeps its warning and error lines."""
+
+    def __init__(self):
+        self.warnings, self.errors = [], []
+
+    def warning(self, line):
+        self.warnings.append(line)
+
+    def error(self, line):
+        self.errors.append(line)
+
+
+SECOND = ("another node publishes /joint_states by /sim_node (another process of this name); "
+          "/clock by /sim_node (another process of this name): a second simulator? two clocks or "
+          "arms on the same topics interleave; this simulator started second, so it refuses to "
+          "run: stop the other one first, or give this one another ROS_DOMAIN_ID")
+
+
+def test_a_second_simulator_refuses_and_stops_and_the_running_one_warns(context):
+    """Two on one domain interleaved /clock (sec 18 and 28) and made the planner's state stale."""
+    harness = Harness(context)
+    harness.node.started -= 60.0  # it has run for a minute: the other one is the newcomer
+    first = Lines()
+    harness.node.get_logger = lambda: first
+    second_context = rclpy.Context()  # another participant, as another process
+    rclpy.init(context=second_context)
+    try:
+        try:  # discovery between participants takes up to ~3.5 s: at start, or a little later
+            second = SimNode(context=second_context, parameter_overrides=[
+                Parameter("publish_clock", value=True), Parameter("camera.width", value=64),
+                Parameter("camera.height", value=48)])
+        except RuntimeError as exc:  # the name may come a moment after the publishers
+            unnamed = "a node of another process (name not discovered yet)"
+            assert str(exc) in (SECOND, SECOND.replace(
+                "/sim_node (another process of this name)", unnamed)), str(exc)
+        else:
+            lines = Lines()
+            second.get_logger = lambda: lines
+            executor = SingleThreadedExecutor(context=second_context)
+            executor.add_node(second)
+
+            def refused():
+                executor.spin_once(timeout_sec=0.01)
+                return second.done.is_set()
+            assert harness.spin_until(refused, timeout=15.0), "the second simulator runs on"
+            assert lines.errors == [SECOND] and second.exit_status() == 1
+            assert harness.spin_until(lambda: harness.node.count_publishers("/clock") == 1), \
+                "the refused simulator still publishes /clock"
+            executor.shutdown()
+            second.destroy_node()
+        rival = rclpy.create_node("rival", context=context)  # appears while the first one runs
+        rival.create_publisher(Clock, "/clock", 10)
+        def about_rival():  # (the first may have warned about the second before it stopped)
+            return [w for w in first.warnings if "/rival" in w]
+        assert harness.spin_until(about_rival, timeout=15.0)
+        assert about_rival()[0].startswith("another node publishes /clock by /rival: a second "
+                                           "simulator?")
+        assert "this simulator started first and keeps running" in about_rival()[0]
+        harness.spin_until(lambda: False, timeout=2.5)  # two more checks
+        assert len(about_rival()) == 1, "warned once, not at every check"
+        rival.destroy_node()
+    finally:
+        second_context.try_shutdown()
+        harness.close()
+
+
+def test_a_simulator_refuses_at_once_where_the_graph_already_shows_another_clock(context):
+    rival = rclpy.create_node("rival", context=context)
+    rival.create_publisher(Clock, "/clock", 10)
+    with pytest.raises(RuntimeError, match=r"^another node publishes /clock by /rival: a second "
+                       r"simulator\? .*this simulator started second, so it refuses to run"):
+        SimNode(context=context, parameter_overrides=[Parameter("publish_clock", value=True)])
+    rival.destroy_node()
+
+
 def test_with_use_sim_time_the_simulator_steps_and_is_the_clock(context):
     """It steps on the steady clock: a ROS-time timer would wait for the /clock it publishes."""
     harness = Harness(context, use_sim_time=True, real_time_factor=1.0)

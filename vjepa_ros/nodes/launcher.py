@@ -38,6 +38,7 @@ from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.node_registry import NODES, NodeEntry
 from vjepa_ros.nodes.node_runner import one_line
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.nodes.reply_warnings import route_reply_warnings
 from vjepa_ros.nodes.spinning import NodeSpinner
 
 
@@ -473,6 +474,7 @@ def _launch(args: argparse.Namespace) -> int:
                              "--joint-states-topic": args.joint_states_topic,
                              "--gripper-topic": args.gripper_topic}, PLANNER_NODE)
         use_camera_profile()  # as the launch files: before the first participant is created
+        route_reply_warnings()  # rclpy's reply-timeout warning: one line, not two
         launch = Launch(nodes, use_sim_time=args.use_sim_time)
     except CheckpointError as exc:  # "planner: FILE is not a vjepa_ros checkpoint (...): ..."
         error = world_model_error(str(exc).removeprefix("planner: "), checkpoint, source)

@@ -13,6 +13,7 @@ import sys
 
 from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.reply_warnings import route_reply_warnings
 
 
 def one_line(exc: BaseException) -> str:
@@ -64,6 +65,7 @@ def run_node(node_class, args=None) -> int:
     with sigterm_raises(), sigint_raises():
         try:
             use_camera_profile()  # before rclpy.init: raw camera frames between processes
+            route_reply_warnings()  # rclpy's reply-timeout warning: one line, not two
             if not init_node_args(node_class, args):
                 return 2
             # In this thread: no other thread is left in rclpy at exit. One thread: every

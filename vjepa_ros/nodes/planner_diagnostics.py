@@ -52,10 +52,11 @@ def diagnostic_status(status: SessionStatus) -> dict:
         "last_action": "" if report.action is None else " ".join(
             f"{v:+.4f}" for v in report.action),
         "camera_check": status.camera_check,
+        "blocking": "; ".join(status.blocking),  # all of them; refusal: the one acted on
     }
     values.update(subgoal_values(status))
-    if refusal is not None:
-        message = refusal.detail
+    if refusal is not None:  # every reason, not only the one acted on (refusal)
+        message = "; ".join(status.blocking) or refusal.detail
     else:
         message = "commanding" if status.enabled else "shadow mode (not enabled)"
     return {"level": level, "message": message, "values": values}

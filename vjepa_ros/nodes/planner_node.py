@@ -42,7 +42,14 @@ from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
+from vjepa_ros.nodes.graph_publishers import full_name, other_publishers
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
+from vjepa_ros.nodes.input_watch import (
+    InputWatch,
+    InputWatches,
+    published_topics,
+    silent_inputs_message,
+)
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
 from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
@@ -105,6 +112,7 @@ class PlannerNode(Node):
                 self.model, cfg.planner.to_cem(), cfg.safety, cfg.control, clock=self.now,
                 log=self._log, seed=cfg.planner.seed_or_none, wake=lambda: self.worker.wake(),
                 goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
+                state_topic=lambda: self.state_watch.topic, clock_note=lambda: self.clock_note,
                 gripper_measured=lambda: self.gripper_state is not None,
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
@@ -121,6 +129,8 @@ class PlannerNode(Node):
         self.input_errors: dict[str, float] = {}  # message → when it was last logged
         self.closing = False
         self.other_publishers: list[str] = []
+        self.warned_publishers: list[str] = []  # the other publishers warned about while enabled
+        self.clock_note = ""  # "/clock has 2 publishers: ..." (_check_clock_publishers)
         self.twin_problem = ""  # another node of this full name runs (_check_other_publishers)
         self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed,
                                      setup=lambda: set_torch_threads(cfg.model.threads))
@@ -147,6 +157,7 @@ class PlannerNode(Node):
         if cfg.robot.state_source == "pose":
             self.pose_sub = self.create_subscription(PoseStamped, "current_pose", self._on_pose,
                                                      10)
+        self._watch_inputs(image_type)
         self.create_subscription(Image, "~/goal_image", self._on_goal_image, LATCHED)
         self.create_service(SetBool, "~/enable", self._enable)
         add_goal_list_services(self)  # ~/capture_goal, ~/add_subgoal, ~/clear_goals
@@ -194,6 +205,30 @@ class PlannerNode(Node):
         model.check_plannable(str(checkpoint))
         return model
 
+    def _watch_inputs(self, image_type) -> None:
+        """Watch the camera and robot-state subscriptions for silence (``input_watch``)."""
+        now = time.monotonic()
+        self.image_watch = InputWatch(
+            "camera image", self.image_subscription.topic_name,
+            f"sensor_msgs/msg/{image_type.__name__}",
+            "set it: vjepa-ros launch --camera-topic {topic} (ros2 run: -r image:={topic})", now)
+        if self.config.robot.state_source == "pose":
+            self.state_watch = InputWatch(
+                "robot pose", self.pose_sub.topic_name, "geometry_msgs/msg/PoseStamped",
+                "set it: ros2 run ... -r current_pose:={topic}", now)
+        else:
+            self.state_watch = InputWatch(
+                "joint state", self.joint_states_sub.topic_name, "sensor_msgs/msg/JointState",
+                "set it: vjepa-ros launch --joint-states-topic {topic} (ros2 run: -r "
+                "joint_states:={topic})", now)
+        self.input_watches = InputWatches(self.image_watch, self.state_watch)
+
+    def _input_problems(self) -> list[str]:
+        """One line per silent input, with where it might be; each logged once when it starts."""
+        return self.input_watches.problems(time.monotonic(),
+                                           lambda types: published_topics(self, types),
+                                           self.get_logger().warning)
+
     def _gripper_action_client(self):
         name = self.config.control.gripper_action
         if not name:
@@ -232,6 +267,7 @@ class PlannerNode(Node):
 
     # -- inputs ---------------------------------------------------------------------------------
     def _on_image(self, msg) -> None:
+        self.image_watch.arrived(time.monotonic())
         try:
             rgb = decode_image_message(msg)
         except ImageError as exc:
@@ -258,6 +294,8 @@ class PlannerNode(Node):
         Messages about neither this arm nor its hand are counted and ignored (never a hold).
         """
         topic = topic or self.joint_states_sub.topic_name
+        if topic == self.state_watch.topic:
+            self.state_watch.arrived(time.monotonic())
         try:
             reading = self.joints.read(msg.name, msg.position)
         except StateError as exc:
@@ -325,6 +363,7 @@ class PlannerNode(Node):
         return True
 
     def _on_pose(self, msg: PoseStamped) -> None:
+        self.state_watch.arrived(time.monotonic())
         if not self._frame_ok(self.pose_sub.topic_name, msg.header.frame_id):
             return
         try:
@@ -412,6 +451,12 @@ class PlannerNode(Node):
                 self.get_logger().warning(f"~/enable refused: {self.twin_problem}")
                 return response
         response.success, response.message = self.session.set_enabled(bool(request.data))
+        if request.data and response.success:  # what the session cannot know: where, who else
+            notes = [p.split(": ", 1)[1] for p in self._input_problems() if ": " in p]
+            if self.other_publishers:
+                notes.append(self._publishers_warning())  # logged by the next diagnostics
+            if notes:
+                response.message += "; " + "; ".join(notes)
         self.worker.wake()
         return response
 
@@ -501,42 +546,60 @@ class PlannerNode(Node):
 
         A node of the same name and namespace (another process: a second launch) is not this
         one: the graph lists a publisher per node on the command topic, so more than one of
-        this name means a twin. Sets :attr:`other_publishers` and :attr:`twin_problem`.
+        this name means a twin. Sets :attr:`other_publishers` and :attr:`twin_problem`. A twin
+        is logged at once; another publisher only while enabled (in shadow mode nothing fights:
+        guiding the arm on the command topic is the ``~/capture_goal`` route), and ``~/enable``
+        names it in its reply.
         """
         topic = self.target_pub.topic_name
-        me = (self.get_name(), self.get_namespace())
-        infos = self.get_publishers_info_by_topic(topic)
-        others = sorted(
-            f"{info.node_namespace.rstrip('/')}/{info.node_name}"
-            for info in infos if (info.node_name, info.node_namespace) != me
-        )
-        twins = sum((info.node_name, info.node_namespace) == me for info in infos) - 1
+        others, twins = other_publishers(self, topic)
         name = self.get_fully_qualified_name()
         self.twin_problem = "" if twins < 1 else (
             f"another node named {name} publishes on {topic} ({twins + 1} of this name): two "
             "planners would command the arm, so ~/enable is refused; stop the other one, or "
             "start this one with another name or namespace (--ros-args -r __node:=<name> or "
             "-r __ns:=/<namespace>)")
-        if twins > 0:
-            others.append(f"{name} (another process of this name)")
-        if others and others != self.other_publishers:
-            self.get_logger().warning(self.twin_problem or (
-                f"another node publishes on {topic}: {', '.join(others)} — two sources of arm "
-                "commands fight each other"))
         self.other_publishers = others
+        if self.twin_problem and others != self.warned_publishers:
+            self.get_logger().warning(self.twin_problem)
+        elif not self.session.enabled:  # shadow mode commands nothing: nothing fights yet
+            others = []  # (~/enable says it; a guiding node on target_pose is no fault now)
+        elif others and others != self.warned_publishers:
+            self.get_logger().warning(self._publishers_warning())
+        self.warned_publishers = others
+
+    def _publishers_warning(self) -> str:
+        return (f"another node publishes on {self.target_pub.topic_name}: "
+                f"{', '.join(self.other_publishers)} — two sources of arm commands fight each "
+                "other")
+
+    def _check_clock_publishers(self) -> None:
+        """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""
+        if not self.get_parameter("use_sim_time").value:
+            self.clock_note = ""
+            return
+        infos = self.get_publishers_info_by_topic("/clock")
+        names = [full_name(info.node_name, info.node_namespace) for info in infos]
+        self.clock_note = "" if len(names) < 2 else (
+            f"/clock has {len(names)} publishers: {', '.join(names)} — two clocks interleave, "
+            "stop all but one")
 
     def _publish_diagnostics(self) -> None:
         if self.closing:
             return
         self._check_other_publishers()
+        self._check_clock_publishers()
         self._find_gripper_topics()
+        inputs = self._input_problems()
         status = self.session.status()
         values = dict(status["values"])
+        values["inputs"] = "; ".join(inputs) or "arriving"
         values["other_command_publishers"] = ", ".join(self.other_publishers)
         values["gripper_state_topic"] = self.gripper_topic or "none yet"
         values["foreign_joint_states"] = str(self.foreign_joint_states)
         values["frame_refusals"] = str(self.frame_refusals)
-        level = max(status["level"], 2 if self.twin_problem else 1 if self.other_publishers
+        commanding_fights = self.other_publishers and self.session.enabled
+        level = max(status["level"], 2 if self.twin_problem else 1 if commanding_fights or inputs
                     else 0)
         if self.twin_problem:
             values["refusal"] = "; ".join(v for v in (values.get("refusal"),
@@ -545,7 +608,8 @@ class PlannerNode(Node):
         msg.header.stamp = self.get_clock().now().to_msg()
         msg.status = [DiagnosticStatus(
             level=bytes([level]), name=f"{self.get_name()}: mpc",
-            message=self.twin_problem or status["message"],
+            message=self.twin_problem or silent_inputs_message(inputs, status) or
+            status["message"],
             hardware_id=self.config.robot.model,
             values=[KeyValue(key=k, value=str(v)) for k, v in values.items()],
         )]

@@ -14,6 +14,14 @@ All the simulation lives in :class:`vjepa_ros.sim.runner.SimRunner`; this node o
 messages and keeps time. Commands, goal requests and resets are callbacks of their own group, so a
 multi-threaded executor takes them while the stepping timer is busy (a lock keeps every pybullet
 call in one thread at a time); with a single-threaded executor they simply alternate.
+
+A second simulator on the same topics is always a mistake (two ``/clock`` streams interleave, two
+arms' ``joint_states`` mix). Each sim node looks for other publishers of its ``joint_states`` and
+``/clock`` at start and every :data:`PUBLISHER_CHECK_S`. One found within :data:`NEWCOMER_S` of
+its start (discovery takes up to ~3.5 s between processes) means this node is the second one: it
+refuses, with one line naming the topic and the node, and stops publishing (``run_node`` exits
+with status 1). One found later came after it: the running simulator, which planners use, warns
+once and goes on, while that newcomer refuses by itself.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from std_srvs.srv import Trigger
 
 from vjepa_ros.config import param
 from vjepa_ros.images import rgb_to_image_fields
+from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.sim.config import SimConfig
@@ -46,6 +55,10 @@ LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
 MAX_TICKS_PER_CALLBACK = 6  # when behind real time, catch up at most this much per timer call
+REFUSED = ("this simulator started second, so it refuses to run: stop the other one first, or "
+           "give this one another ROS_DOMAIN_ID")
+PUBLISHER_CHECK_S = 1.0  # [s] between checks for another publisher of joint_states or /clock
+NEWCOMER_S = 5.0  # [s] another publisher found this soon after the start: this node came second
 
 
 @dataclasses.dataclass
@@ -67,6 +80,7 @@ class SimNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__(self.ROS_NAME, **kwargs)
+        self.started = time.monotonic()
         self.config = declare_config(self, SimNodeConfig())
         # the simulator's settings, before pybullet and torch load: each number in its declared
         # range, named as -p names it ("max_target_distance must lie in [0, 10], got -1.0")
@@ -83,6 +97,15 @@ class SimNode(Node):
             self.runner = SimRunner(self.config, self.config)
         except ImportError as exc:  # no pybullet: a start-up error like a bad parameter
             raise RuntimeError(str(exc)) from exc
+        self.own_topics = [self.resolve_topic_name("joint_states")] + (
+            ["/clock"] if self.config.publish_clock else [])
+        problem = self._other_simulator(own=0)  # what discovery found already
+        if problem:
+            self.runner.close()
+            raise RuntimeError(f"{problem}; {REFUSED}")
+        self.warned_others = ""  # the last warning about another publisher
+        self.refused = ""  # why this simulator stopped itself (a second simulator)
+        self.done = threading.Event()  # set when it refused: run_node ends, status 1
         inputs = MutuallyExclusiveCallbackGroup()
         self.joint_pub = self.create_publisher(JointState, "joint_states", 10)
         self.pose_pub = self.create_publisher(PoseStamped, "current_pose", 10)
@@ -107,7 +130,10 @@ class SimNode(Node):
         self._time_offset = 0.0
         # The simulator is a clock source: it steps on the steady clock whatever use_sim_time
         # says (a ROS-time timer with use_sim_time would wait for the /clock it publishes).
-        self.create_timer(period, self.on_timer, clock=RosClock(clock_type=ClockType.STEADY_TIME))
+        self.step_timer = self.create_timer(period, self.on_timer,
+                                            clock=RosClock(clock_type=ClockType.STEADY_TIME))
+        self.create_timer(PUBLISHER_CHECK_S, self.check_other_simulator,
+                          clock=RosClock(clock_type=ClockType.STEADY_TIME))
         self.publish_state()
         self.publish_frame()
         cam = self.config.camera
@@ -116,6 +142,46 @@ class SimNode(Node):
             f"{1 / self.runner.tick_seconds:g} Hz, camera {cam.width}x{cam.height} at "
             f"{self.config.camera_rate_hz:g} Hz, real-time factor {rtf:g}"
         )
+
+    # -- another simulator
+
+    def _other_simulator(self, own: int) -> str:
+        """One line naming each of the node's topics another node publishes ("" when none).
+
+        ``own``: this node's publishers per topic (0 before it makes them).
+        """
+        found = []
+        for topic in self.own_topics:
+            others, _ = other_publishers(self, topic, own)
+            if others:
+                found.append(f"{topic} by {', '.join(others)}")
+        if not found:
+            return ""
+        return (f"another node publishes {'; '.join(found)}: a second simulator? two clocks or "
+                "arms on the same topics interleave")
+
+    def check_other_simulator(self) -> None:
+        """Refuse as the newcomer (:data:`NEWCOMER_S`), else warn once per set of others."""
+        if self.refused:
+            return
+        problem = self._other_simulator(own=1)
+        if problem and time.monotonic() - self.started < NEWCOMER_S:
+            self.refused = f"{problem}; {REFUSED}"
+            self.get_logger().error(self.refused)
+            self.step_timer.cancel()
+            for publisher in (self.joint_pub, self.pose_pub, self.image_pub, self.info_pub,
+                              self.clock_pub):
+                if publisher is not None:  # off the graph: the other one sees one simulator
+                    self.destroy_publisher(publisher)
+            self.done.set()
+        elif problem and problem != self.warned_others:
+            self.get_logger().warning(f"{problem}; this simulator started first and keeps running "
+                                      "(the other one refuses): stop the other one")
+        self.warned_others = problem
+
+    def exit_status(self) -> int:
+        """1 when it refused to run beside another simulator (run_node's status), else 0."""
+        return 1 if self.refused else 0
 
     # -- time
 
@@ -163,6 +229,8 @@ class SimNode(Node):
     # -- outputs
 
     def publish_state(self) -> None:
+        if self.refused:  # its publishers are gone (check_other_simulator)
+            return
         sim, stamp = self.runner.sim, self.stamp()
         names, positions, velocities, efforts = sim.joint_states()
         msg = JointState(name=list(names), position=positions.tolist(),
@@ -178,6 +246,8 @@ class SimNode(Node):
         self.pose_pub.publish(pose)
 
     def publish_frame(self) -> None:
+        if self.refused:
+            return
         stamp = self.stamp()
         image = Image(**rgb_to_image_fields(self.runner.sim.render()))
         image.header.stamp, image.header.frame_id = stamp, self.config.camera_frame_id

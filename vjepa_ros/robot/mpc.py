@@ -108,6 +108,10 @@ class MPCSession(CameraCheckSession):
             a new input: async control, the arm arrived where a prepared plan starts.
         goal_switching: how sub-goals switch and how many ``add_subgoal`` keeps (``goals.py``).
         camera_topic: the camera topic's resolved name, for refusals (the node's subscription).
+        state_topic: the robot state topic's resolved name, for :meth:`blocking_problems`.
+        clock_note: why stamps may disagree with the clock ("" when nothing is known, e.g.
+            "/clock has 2 publishers: /sim_node, /sim_node"), added to stale-input refusals;
+            called on every input check, so it must be cheap (the node returns a cached line).
         outside_box_advice: what the hold of an arm outside the workspace box tells the user to
             do (``safety.filter_target``; default a real arm's, the simulator passes its own).
     """
@@ -125,6 +129,8 @@ class MPCSession(CameraCheckSession):
         wake: Callable[[], None] = lambda: None,
         goal_switching: GoalSwitchConfig | None = None,
         camera_topic: Callable[[], str] = lambda: "image",
+        state_topic: Callable[[], str] = lambda: "joint_states",
+        clock_note: Callable[[], str] = lambda: "",
         gripper_measured: Callable[[], bool] = lambda: True,
         outside_box_advice: str = OUTSIDE_BOX_ADVICE,
     ):
@@ -148,7 +154,8 @@ class MPCSession(CameraCheckSession):
         self._phase = Phase.SHADOW
         self.goals: GoalSequence | None = None
         self.goal_switching = goal_switching or GoalSwitchConfig()
-        self.camera_topic = camera_topic
+        self.camera_topic, self.state_topic = camera_topic, state_topic
+        self.clock_note = clock_note
         self.gripper_measured = gripper_measured  # whether states carry a measured gripper
         self.goal_version = 0
         self.enable_epoch = 0  # bumped by every enable/disable: a plan made before is void
@@ -285,21 +292,47 @@ class MPCSession(CameraCheckSession):
     def ages(self, now: float) -> tuple[float | None, float | None]:
         return self.inputs.ages(now)
 
-    def input_problem(self, now: float) -> str:
-        refusal = self._input_refusal(now)
-        return "" if refusal is None else refusal.detail
-
     def _camera_problem(self, now: float) -> str:
         """Why the newest camera frame may not be planned on or captured ("" when it may)."""
-        return self.inputs.image_problem or age_problem(
-            "camera image", self.inputs.ages(now)[0], self.limits.max_image_age_s, now)
+        return self.inputs.image_problem or self._noted(age_problem(
+            "camera image", self.inputs.ages(now)[0], self.limits.max_image_age_s, now))
 
     def _input_refusal(self, now: float) -> Refusal | None:
         if self.inputs.state_problem:
             return Refusal(RefusalKind.INVALID_STATE, self.inputs.state_problem)
-        problem = self._camera_problem(now) or age_problem(
-            "robot state", self.inputs.ages(now)[1], self.limits.max_state_age_s, now)
+        problem = self._camera_problem(now) or self._state_age_problem(now)
         return Refusal(RefusalKind.STALE_INPUTS, problem) if problem else None
+
+    def _state_age_problem(self, now: float) -> str:
+        """Why the newest robot state is too old or missing ("" when it is fine)."""
+        return self._noted(age_problem("robot state", self.inputs.ages(now)[1],
+                                       self.limits.max_state_age_s, now))
+
+    def _noted(self, problem: str) -> str:
+        """``problem`` with the clock note (``clock_note``) after it, when there is one."""
+        note = self.clock_note() if problem and "received yet" not in problem else ""
+        return f"{problem} ({note})" if note else problem
+
+    def blocking_problems(self, now: float) -> list[str]:
+        """Every reason nothing would be commanded at ``now``, not only the first; [] if none.
+
+        In order: a refusal of the plan or the safety filter, an unusable robot state, the
+        camera image, the robot state's age, the goal. A missing input names its topic
+        (``camera_topic``, ``state_topic``): "no camera image received yet on /camera/...".
+        """
+        with self._lock:
+            stored = self._refusal
+            problems = [
+                stored.detail if stored is not None and stored is not self._input_held
+                and stored.kind is not RefusalKind.NO_GOAL else "",
+                self.inputs.state_problem, self._camera_problem(now),
+                self._state_age_problem(now), self._goal_problem(),
+            ]
+        named = {"no camera image received yet": f"no camera image received yet on "
+                 f"{self.camera_topic()}",
+                 "no robot state received yet": f"no robot state received yet on "
+                 f"{self.state_topic()}"}
+        return list(dict.fromkeys(named.get(p, p) for p in problems if p))
 
     # -- goals and enable -----------------------------------------------------------------------
     def set_goals(self, goals: list[SubGoal]) -> str:
@@ -409,7 +442,7 @@ class MPCSession(CameraCheckSession):
             self.last_planned_stamp = -float("inf")
             self.last_gripper = None
             self.log("info", "enabled: commands go to the arm")
-            problems = [p for p in (self.input_problem(self.clock()), self._goal_problem()) if p]
+            problems = self.blocking_problems(self.clock())
             suffix = f" (not commanding yet: {'; '.join(problems)})" if problems else ""
             return True, "enabled: commanding the arm" + suffix
 
@@ -848,6 +881,7 @@ class MPCSession(CameraCheckSession):
             return SessionStatus(
                 phase=self._phase, enabled=self.enabled, mode=self.control.mode,
                 goal=self.goals.describe() if self.goals else "", refusal=refusal,
+                blocking=tuple(self.blocking_problems(now)),
                 last_report=self.last_report, image_age_s=image_age, state_age_s=state_age,
                 commands_sent=self.commands_sent, frames_received=self.inputs.frames_received,
                 goal_switching=self.goal_switching,

@@ -85,3 +85,4 @@ class SessionStatus:
     subgoal: GoalProgress | None = None  # None without a goal
     subgoal_switches: tuple[SubGoalSwitch, ...] = ()  # of the current sequence, in order
     camera_check: str = "idle"  # the last live camera check's state (CameraCheckRun.state)
+    blocking: tuple[str, ...] = ()  # every reason nothing would be commanded (blocking_problems)

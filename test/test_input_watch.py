@@ -1,0 +1,71 @@
+"""A silent camera or robot-state topic is named, with the published topic that was meant."""
+
+from vjepa_ros.nodes.input_watch import SILENT_S, InputWatch, InputWatches, silent_inputs_message
+
+SETTING = "set it: vjepa-ros launch --camera-topic {topic}"
+GRAPH = {  # topics with a publisher → types, as published_topics returns them
+    "/camera/camera/color/image_raw": ["sensor_msgs/msg/Image"],
+    "/goal_image": ["sensor_msgs/msg/Image"],
+    "/joint_states": ["sensor_msgs/msg/JointState"],
+}
+
+
+def watch(topic="/camera/color/image_raw", msg_type="sensor_msgs/msg/Image"):
+    return InputWatch("camera image", topic, msg_type, SETTING, started=100.0)
+
+
+def test_quiet_at_first_then_names_the_topic_and_the_similar_published_one():
+    w = watch()
+    assert w.problem(100.0 + SILENT_S - 0.1, GRAPH) == ""
+    assert w.problem(130.0, GRAPH) == (
+        "no camera image on /camera/color/image_raw in 30 s: is the camera image on "
+        "/camera/camera/color/image_raw? set it: vjepa-ros launch --camera-topic "
+        "/camera/camera/color/image_raw")
+
+
+def test_without_a_similar_name_every_topic_of_the_type_is_listed():
+    w = watch("/wrist/rgb")
+    assert w.problem(130.0, GRAPH) == (
+        "no camera image on /wrist/rgb in 30 s: Image topics with a publisher: "
+        "/camera/camera/color/image_raw, /goal_image; set it: vjepa-ros launch --camera-topic "
+        "<topic>")
+    assert watch(msg_type="sensor_msgs/msg/CompressedImage").problem(130.0, GRAPH) == (
+        "no camera image on /camera/color/image_raw in 30 s"), "no topic of its type: no hint"
+
+
+def test_a_stream_that_stopped_is_named_without_a_hint_and_clears_when_it_returns():
+    w = watch()
+    w.arrived(101.0)
+    assert w.problem(101.0 + SILENT_S - 0.1, GRAPH) == ""
+    assert w.problem(114.0, GRAPH) == (
+        "no camera image on /camera/color/image_raw for 13 s (the stream stopped)")
+    w.arrived(114.5)
+    assert w.problem(115.0, GRAPH) == ""
+
+
+def test_the_message_leaves_out_only_the_reasons_the_silent_lines_name():
+    inputs = ["no joint state on /franka/joint_states in 30 s: is the joint state on "
+              "/joint_states? set it: ... --joint-states-topic /joint_states"]
+    status = {"values": {"blocking": "no robot state received yet on /franka/joint_states; "
+                                     "no robot state received yet on /joint_states; no goal: x"}}
+    assert silent_inputs_message(inputs, status) == "; ".join(
+        inputs + ["no robot state received yet on /joint_states", "no goal: x"])
+    assert silent_inputs_message([], status) == ""
+
+
+def test_each_silence_is_logged_once_when_it_starts_and_again_after_the_input_came_back():
+    w, logged, asked = watch(), [], []
+    watches = InputWatches(w)
+
+    def graph(types):
+        asked.append(types)
+        return GRAPH
+    assert watches.problems(101.0, graph, logged.append) == [] and not asked, "graph not asked"
+    for now in (130.0, 130.5, 131.0):
+        assert len(watches.problems(now, graph, logged.append)) == 1
+    assert len(logged) == 1 and asked[0] == {"sensor_msgs/msg/Image"}
+    w.arrived(131.5)
+    assert watches.problems(132.0, graph, logged.append) == []
+    watches.problems(140.0, graph, logged.append)
+    assert logged[-1] == "no camera image on /camera/color/image_raw for 8 s (the stream stopped)"
+    assert len(logged) == 2

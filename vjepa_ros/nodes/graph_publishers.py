@@ -1,0 +1,37 @@
+"""Who else publishes on a topic, from the ROS graph: the planner's command topic, the simulator's.
+
+A node of the same name and namespace in another process (a second launch) is not the node
+asking: the graph lists a publisher per node, so more of that name than the node's own are twins.
+"""
+
+from __future__ import annotations
+
+
+def other_publishers(node, topic: str, own: int = 1) -> tuple[list[str], int]:
+    """Return (the other publishing nodes' full names, sorted; how many twins among them).
+
+    ``topic``: a resolved name ("/joint_states"); ``own``: how many publishers of ``topic``
+    ``node`` has itself (0 before it creates one). A twin is listed as
+    "NAME (another process of this name)".
+    """
+    me = (node.get_name(), node.get_namespace())
+    infos = node.get_publishers_info_by_topic(topic)
+    others = sorted(full_name(info.node_name, info.node_namespace)
+                    for info in infos if (info.node_name, info.node_namespace) != me)
+    twins = max(0, sum((info.node_name, info.node_namespace) == me for info in infos) - own)
+    if twins:
+        others.append(f"{node.get_fully_qualified_name()} (another process of this name)")
+    return others, twins
+
+
+UNKNOWN = "_NODE_NAME_UNKNOWN_"  # the graph's name for a node whose name came not yet
+
+
+def full_name(name: str, namespace: str) -> str:
+    """Return "/ns/name" ("/name" in the root namespace), or says the name is not known yet.
+
+    Discovery shows another process's publishers a moment before their nodes' names.
+    """
+    if name == UNKNOWN:
+        return "a node of another process (name not discovered yet)"
+    return f"{namespace.rstrip('/')}/{name}"

@@ -1,0 +1,140 @@
+"""Whether the planner's camera and robot-state topics bring messages, and where they might be.
+
+A node listening on a topic nobody publishes (a wrong ``--camera-topic``) would otherwise sit in
+shadow mode looking healthy. :class:`InputWatch` notes the arrivals of one subscription (steady
+clock) and, once it has been silent :data:`SILENT_S` seconds, returns one line naming the topic
+and, from the ROS graph, a published topic of the same type that was probably meant. ROS-free:
+the node passes the graph in (:func:`published_topics` reads it from an rclpy node).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+
+SILENT_S = 5.0  # [s] no message this long after the start, or since the last one: a warning
+SIMILAR = 0.6  # difflib ratio from which a topic name counts as similar to the one listened on
+
+
+@dataclasses.dataclass
+class InputWatch:
+    """One input subscription: what it brings, where, and when its last message came.
+
+    ``what``: the message in words ("camera image"); ``topic``: the resolved name listened on;
+    ``msg_type``: its ROS type ("sensor_msgs/msg/Image"); ``setting``: how to change the topic,
+    with ``{topic}`` for the suggested one; ``started``: steady-clock seconds at subscription.
+    """
+
+    what: str
+    topic: str
+    msg_type: str
+    setting: str
+    started: float
+    last: float | None = None  # [s] steady clock of the newest message; None before the first
+
+    def arrived(self, now: float) -> None:
+        self.last = now
+
+    def silence(self, now: float) -> str:
+        """Why this input is missing at ``now`` [s, steady clock] ("" while it arrives)."""
+        if self.last is None:
+            waited = now - self.started
+            if waited < SILENT_S:
+                return ""
+            return f"no {self.what} on {self.topic} in {waited:.0f} s"
+        if now - self.last < SILENT_S:
+            return ""
+        return f"no {self.what} on {self.topic} for {now - self.last:.0f} s (the stream stopped)"
+
+    def hint(self, published: dict[str, list[str]]) -> str:
+        """Where the input might be: ``published`` maps topics with a publisher to their types.
+
+        The most similar name of a topic of this type ("is the camera image on /a/b? set ...");
+        else every topic of this type; "" when there is none, or the stream stopped (then the
+        topic was right).
+        """
+        if self.last is not None:
+            return ""
+        candidates = sorted(t for t, types in published.items()
+                            if self.msg_type in types and t != self.topic)
+        if not candidates:
+            return ""
+        best = max(candidates, key=lambda t: similarity(self.topic, t))
+        if similarity(self.topic, best) >= SIMILAR:
+            return f"is the {self.what} on {best}? {self.setting.format(topic=best)}"
+        kind = self.msg_type.rsplit("/", 1)[-1]
+        shown = ", ".join(candidates[:3]) + (" ..." if len(candidates) > 3 else "")
+        return f"{kind} topics with a publisher: {shown}; {self.setting.format(topic='<topic>')}"
+
+    def problem(self, now: float, published: dict[str, list[str]]) -> str:
+        """:meth:`silence` and :meth:`hint` on one line ("" while the input arrives)."""
+        silence = self.silence(now)
+        hint = self.hint(published) if silence else ""
+        return f"{silence}: {hint}" if hint else silence
+
+
+class InputWatches:
+    """The node's input watches; :meth:`problems` logs each silence once, when it starts."""
+
+    def __init__(self, *watches: InputWatch):
+        self.watches = watches
+        self.logged: set[str] = set()  # the inputs whose silence was logged (until they come)
+
+    def problems(self, now: float, graph, log) -> list[str]:
+        """Return one line per silent input at ``now`` [s, steady clock] (:meth:`problem`).
+
+        ``graph(msg_types)``: the published topics (:func:`published_topics`), asked only when
+        an input is silent; ``log(line)``: called with each line when its silence starts.
+        """
+        silent = [w for w in self.watches if w.silence(now)]
+        published = graph({w.msg_type for w in silent}) if silent else {}
+        lines = []
+        for watch in self.watches:
+            line = watch.problem(now, published) if watch in silent else ""
+            if not line:
+                self.logged.discard(watch.what)
+                continue
+            if watch.what not in self.logged:
+                self.logged.add(watch.what)
+                log(line)
+            lines.append(line)
+        return lines
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two topic names are, 0..1 (1 when their last parts are the same name)."""
+    if a.rsplit("/", 1)[-1] == b.rsplit("/", 1)[-1]:
+        return 1.0
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def published_topics(node, msg_types: set[str]) -> dict[str, list[str]]:
+    """Topics of ``msg_types`` some node other than ``node`` publishes → their types (rclpy).
+
+    Asked node by node: a query by topic name would pass the name through ``node``'s own
+    remapping rules (``-r joint_states:=/franka/joint_states`` turns ``/joint_states`` into the
+    topic ``node`` listens on) and miss the very topic to suggest.
+    """
+    me = (node.get_name(), node.get_namespace())
+    out: dict[str, list[str]] = {}
+    for name, namespace in node.get_node_names_and_namespaces():
+        if (name, namespace) == me:
+            continue
+        for topic, types in node.get_publisher_names_and_types_by_node(name, namespace):
+            if msg_types & set(types):
+                out[topic] = list(types)
+    return out
+
+
+def silent_inputs_message(inputs: list[str], status: dict) -> str:
+    """Return the diagnostics message with silent ``inputs``: them, then the other reasons.
+
+    ``status``: ``MPCSession.status()``; its "no ... received yet on T" reasons are left out
+    for a topic T an input line names already. "" without silent inputs.
+    """
+    if not inputs:
+        return ""
+    silent = " ".join(line.split(": ", 1)[0] + " " for line in inputs)  # without the hints
+    blocking = [b for b in status["values"]["blocking"].split("; ") if b and not (
+        "received yet on " in b and f" {b.rsplit(' ', 1)[-1]} " in silent)]
+    return "; ".join(inputs + blocking)
