@@ -26,6 +26,7 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from vjepa_ros.terminate import sigint_raises, sigterm_raises, stopped_by
 
@@ -61,17 +62,24 @@ def exiting(status: int) -> int:
     return status
 
 
-def vjepa_ros_command() -> int:
+def end(status: int) -> NoReturn:
+    """End the console script's process with ``status``, at once where safe (module doc)."""
+    from vjepa_ros.process_exit import exit_process
+
+    exit_process(exiting(status))
+
+
+def vjepa_ros_command() -> NoReturn:
     """Run the ``vjepa-ros`` command (:func:`vjepa_ros.cli.main`)."""
     def load():
         from vjepa_ros.cli import main
 
         return main
 
-    return exiting(run_stoppable("vjepa-ros", load))
+    end(run_stoppable("vjepa-ros", load))
 
 
-def _node(key: str) -> int:
+def _node(key: str) -> NoReturn:
     """Run the registered node ``key`` as its executable (:func:`nodes.node_runner.run_node`)."""
     def entry():
         from vjepa_ros.nodes.node_registry import NODES  # no rclpy import
@@ -84,29 +92,29 @@ def _node(key: str) -> int:
         node_class = entry().load()
         return lambda: run_node(node_class)
 
-    return exiting(run_stoppable(lambda: entry().ros_name, load))
+    end(run_stoppable(lambda: entry().ros_name, load))
 
 
-def planner_node() -> int:
+def planner_node() -> NoReturn:
     """Run the ``planner_node`` executable."""
-    return _node("planner")
+    _node("planner")
 
 
-def sim_node() -> int:
+def sim_node() -> NoReturn:
     """Run the ``sim_node`` executable."""
-    return _node("sim")
+    _node("sim")
 
 
-def camera_node() -> int:
+def camera_node() -> NoReturn:
     """Run the ``camera_node`` executable."""
-    return _node("camera")
+    _node("camera")
 
 
-def image_publisher() -> int:
+def image_publisher() -> NoReturn:
     """Run the ``image_publisher`` executable."""
-    return _node("image_publisher")
+    _node("image_publisher")
 
 
-def bag_player() -> int:
+def bag_player() -> NoReturn:
     """Run the ``bag_player`` executable."""
-    return _node("bag_player")
+    _node("bag_player")

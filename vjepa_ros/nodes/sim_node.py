@@ -19,7 +19,6 @@ call in one thread at a time); with a single-threaded executor they simply alter
 from __future__ import annotations
 
 import dataclasses
-import sys
 import threading
 import time
 
@@ -257,4 +256,6 @@ def main(args=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from vjepa_ros.process_exit import exit_process
+
+    exit_process(main())  # at once: no module teardown (process_exit)
