@@ -13,12 +13,14 @@ reaches none of the command's own handlers ends it with one line ``PROG: interru
 commands' own handlers do. What is left is the interpreter's own start (0.1–0.3 s on a
 loaded 2-core machine, measured: ``python -c 'import vjepa_ros.entry_points'``).
 
-Once the command has returned, the process only exits, which takes seconds after torch and rclpy
-(their finalizers; ~2.5 s after ``vjepa-ros launch`` on 2 shared cores). A second Ctrl-C then
-raised KeyboardInterrupt inside those finalizers (a traceback from ``torch/library.py``); the
-console scripts (:func:`exiting`) give the two signals their default action for that time: a
-stop ends the process at once, by the signal (status 130 / 143 to the shell), with nothing more
-printed.
+Once the command has returned, the process only exits, which took seconds after torch and rclpy
+(module teardown and their finalizers; ~2.5 s after ``vjepa-ros launch`` on 2 shared cores). A
+second Ctrl-C then raised KeyboardInterrupt inside those finalizers (a traceback from
+``torch/library.py``); the console scripts (:func:`exiting`) give the two signals their default
+action for that time: a stop ends the process at once, by the signal (status 130 / 143 to the
+shell), with nothing more printed. They then end through
+:func:`vjepa_ros.process_exit.exit_process` (:func:`end`): exit handlers, output flushed,
+``os._exit``, skipping the teardown where that is safe.
 """
 
 from __future__ import annotations
