@@ -33,12 +33,12 @@ PROLOGUE = (
 )
 
 
-def _python(code: str, **env: str) -> subprocess.Popen:
-    """Start ``PROLOGUE + code``; its stdout a block-buffered pipe (no PYTHONUNBUFFERED)."""
+def _python(code: str, stdout=subprocess.PIPE, **env: str) -> subprocess.Popen:
+    """Start ``PROLOGUE + code``; its stdout block-buffered (no PYTHONUNBUFFERED)."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **env}
     env.pop("PYTHONUNBUFFERED", None)
     return subprocess.Popen([sys.executable, "-c", PROLOGUE + code], cwd=REPO_ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=stdout, stderr=subprocess.PIPE, text=True)
 
 
 def _finish(process: subprocess.Popen) -> tuple[int, str, str]:
@@ -46,13 +46,17 @@ def _finish(process: subprocess.Popen) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
-def test_exit_process_skips_the_teardown_and_keeps_the_handlers_and_the_output():
-    code, out, err = _finish(_python(
-        "from vjepa_ros.process_exit import exit_process\n"
-        "print('last line', file=sys.stderr)\n"
-        "exit_process(7)\n"))
+@pytest.mark.parametrize("to_file", [False, True])
+def test_exit_process_skips_the_teardown_and_keeps_the_handlers_and_the_output(tmp_path,
+                                                                               to_file):
+    path = tmp_path / "out.txt"
+    with open(path, "w") as file:
+        code, out, err = _finish(_python(
+            "from vjepa_ros.process_exit import exit_process\n"
+            "print('last line', file=sys.stderr)\n"
+            "exit_process(7)\n", stdout=file if to_file else subprocess.PIPE))
     assert code == 7
-    assert out == "x" * 65536
+    assert (path.read_text() if to_file else out) == "x" * 65536
     assert err.splitlines() == ["last line", "atexit ran"]
 
 
