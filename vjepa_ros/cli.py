@@ -167,6 +167,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from vjepa_ros.entry_points import exiting, run_stoppable
+    from vjepa_ros.entry_points import end, run_stoppable
 
-    sys.exit(exiting(run_stoppable("vjepa-ros", lambda: main)))  # as the console script
+    end(run_stoppable("vjepa-ros", lambda: main))  # as the console script

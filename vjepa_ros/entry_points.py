@@ -13,12 +13,14 @@ reaches none of the command's own handlers ends it with one line ``PROG: interru
 commands' own handlers do. What is left is the interpreter's own start (0.1–0.3 s on a
 loaded 2-core machine, measured: ``python -c 'import vjepa_ros.entry_points'``).
 
-Once the command has returned, the process only exits, which takes seconds after torch and rclpy
-(their finalizers; ~2.5 s after ``vjepa-ros launch`` on 2 shared cores). A second Ctrl-C then
-raised KeyboardInterrupt inside those finalizers (a traceback from ``torch/library.py``); the
-console scripts (:func:`exiting`) give the two signals their default action for that time: a
-stop ends the process at once, by the signal (status 130 / 143 to the shell), with nothing more
-printed.
+Once the command has returned, the process only exits, which took seconds after torch and rclpy
+(module teardown and their finalizers; ~2.5 s after ``vjepa-ros launch`` on 2 shared cores). A
+second Ctrl-C then raised KeyboardInterrupt inside those finalizers (a traceback from
+``torch/library.py``); the console scripts (:func:`exiting`) give the two signals their default
+action for that time: a stop ends the process at once, by the signal (status 130 / 143 to the
+shell), with nothing more printed. They then end through
+:func:`vjepa_ros.process_exit.exit_process` (:func:`end`): exit handlers, output flushed,
+``os._exit``, skipping the teardown where that is safe.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from vjepa_ros.terminate import sigint_raises, sigterm_raises, stopped_by
 
@@ -61,17 +64,24 @@ def exiting(status: int) -> int:
     return status
 
 
-def vjepa_ros_command() -> int:
+def end(status: int) -> NoReturn:
+    """End the console script's process with ``status``, at once where safe (module doc)."""
+    from vjepa_ros.process_exit import exit_process
+
+    exit_process(exiting(status))
+
+
+def vjepa_ros_command() -> NoReturn:
     """Run the ``vjepa-ros`` command (:func:`vjepa_ros.cli.main`)."""
     def load():
         from vjepa_ros.cli import main
 
         return main
 
-    return exiting(run_stoppable("vjepa-ros", load))
+    end(run_stoppable("vjepa-ros", load))
 
 
-def _node(key: str) -> int:
+def _node(key: str) -> NoReturn:
     """Run the registered node ``key`` as its executable (:func:`nodes.node_runner.run_node`)."""
     def entry():
         from vjepa_ros.nodes.node_registry import NODES  # no rclpy import
@@ -84,29 +94,29 @@ def _node(key: str) -> int:
         node_class = entry().load()
         return lambda: run_node(node_class)
 
-    return exiting(run_stoppable(lambda: entry().ros_name, load))
+    end(run_stoppable(lambda: entry().ros_name, load))
 
 
-def planner_node() -> int:
+def planner_node() -> NoReturn:
     """Run the ``planner_node`` executable."""
-    return _node("planner")
+    _node("planner")
 
 
-def sim_node() -> int:
+def sim_node() -> NoReturn:
     """Run the ``sim_node`` executable."""
-    return _node("sim")
+    _node("sim")
 
 
-def camera_node() -> int:
+def camera_node() -> NoReturn:
     """Run the ``camera_node`` executable."""
-    return _node("camera")
+    _node("camera")
 
 
-def image_publisher() -> int:
+def image_publisher() -> NoReturn:
     """Run the ``image_publisher`` executable."""
-    return _node("image_publisher")
+    _node("image_publisher")
 
 
-def bag_player() -> int:
+def bag_player() -> NoReturn:
     """Run the ``bag_player`` executable."""
-    return _node("bag_player")
+    _node("bag_player")

@@ -15,7 +15,6 @@ notices; a bag only missing its ``metadata.yaml`` plays with a warning and exit 
 from __future__ import annotations
 
 import importlib
-import sys
 import threading
 
 from rclpy.node import Node
@@ -143,4 +142,6 @@ def main(args=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from vjepa_ros.process_exit import exit_process
+
+    exit_process(main())  # at once: no module teardown (process_exit)

@@ -15,7 +15,6 @@ Without pyrealsense2 or without a connected device the node exits with a clear m
 
 from __future__ import annotations
 
-import sys
 import threading
 
 from rclpy.node import Node
@@ -111,4 +110,6 @@ def main(args=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from vjepa_ros.process_exit import exit_process
+
+    exit_process(main())  # at once: no module teardown (process_exit)

@@ -16,7 +16,6 @@ timer keep their rates while the GPU (or CPU) works.
 from __future__ import annotations
 
 import dataclasses
-import sys
 import time
 
 from builtin_interfaces.msg import Time
@@ -642,4 +641,6 @@ def main(args=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from vjepa_ros.process_exit import exit_process
+
+    exit_process(main())  # at once: no module teardown (process_exit)

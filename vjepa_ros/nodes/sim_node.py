@@ -27,7 +27,6 @@ once and goes on, while that newcomer refuses by itself.
 from __future__ import annotations
 
 import dataclasses
-import sys
 import threading
 import time
 
@@ -327,4 +326,6 @@ def main(args=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from vjepa_ros.process_exit import exit_process
+
+    exit_process(main())  # at once: no module teardown (process_exit)
