@@ -66,9 +66,10 @@ def exiting(status: int) -> int:
 
 def end(status: int) -> NoReturn:
     """End the console script's process with ``status``, at once where safe (module doc)."""
+    status = exiting(status)  # first: a second Ctrl-C from here on ends the process silently
     from vjepa_ros.process_exit import exit_process
 
-    exit_process(exiting(status))
+    exit_process(status)
 
 
 def vjepa_ros_command() -> NoReturn:
