@@ -46,6 +46,8 @@ def _run(prefix: Path, code: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_a_pip_installed_package_finds_its_config_files_from_any_folder(prefix, tmp_path):
+    check = _run(prefix, "from vjepa_ros.cli import main; main(['check'])", tmp_path)
+    assert f"config        {prefix / 'share' / 'vjepa_ros' / 'config'}" in check.stdout
     code = ("import vjepa_ros, vjepa_ros.config as c; print(vjepa_ros.__file__); "
             "print(c.config_path('reach_demo.yaml')); print(c.config_path('fastdds_camera.xml')); "
             "print(c.package_share_dir() / 'launch')")
@@ -68,6 +70,8 @@ def test_missing_config_files_are_named_with_every_place_looked_in(prefix, tmp_p
         out = _run(prefix, "import vjepa_ros.config as c; c.config_path('reach_demo.yaml')",
                    tmp_path)
         node = _run(prefix, "from vjepa_ros.entry_points import sim_node; sim_node()", tmp_path)
+        check = _run(prefix, "import sys; from vjepa_ros.cli import main; "
+                     "sys.exit(main(['check']))", tmp_path)
     finally:
         hidden.rename(moved)
     last = out.stderr.strip().splitlines()[-1]
@@ -76,3 +80,4 @@ def test_missing_config_files_are_named_with_every_place_looked_in(prefix, tmp_p
     # a node executable: one line naming the file, status 1 (was: a traceback)
     assert node.returncode == 1 and "Traceback" not in node.stderr, node.stderr
     assert node.stderr.startswith("sim_node: config file not found: fastdds_camera.xml (looked in")
+    assert check.returncode == 1 and "config        MISSING: config file not found" in check.stdout
