@@ -53,6 +53,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"rclpy         {os.path.dirname(rclpy.__file__)}")
     except ImportError:
         print("rclpy         missing (ROS nodes unavailable; the ROS-free core still works)")
+    from vjepa_ros.config import ConfigError, config_path
+
+    try:  # the parameter and launch files every command and node reads
+        print(f"config        {config_path('planner.yaml').parent}")
+    except ConfigError as exc:
+        print(f"config        MISSING: {exc}")
+        ok = False
     ros_vars = ("ROS_DISTRO", "ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE",
                 "ROS_LOCALHOST_ONLY")
     for name in ros_vars:

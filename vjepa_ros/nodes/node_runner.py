@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import sys
 
+from vjepa_ros.config import ConfigError
 from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.nodes.reply_warnings import route_reply_warnings
@@ -64,7 +65,11 @@ def run_node(node_class, args=None) -> int:
     # handler did
     with sigterm_raises(), sigint_raises():
         try:
-            use_camera_profile()  # before rclpy.init: raw camera frames between processes
+            try:
+                use_camera_profile()  # before rclpy.init: raw camera frames between processes
+            except ConfigError as exc:  # the package's files missing: one line, not a traceback
+                print(f"{name}: {exc}", file=sys.stderr)
+                return 1
             route_reply_warnings()  # rclpy's reply-timeout warning: one line, not two
             if not init_node_args(node_class, args):
                 return 2
