@@ -7,5 +7,6 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/bootstrap.sh"
 source "$here/ros_env.sh"
-cd "$VJEPA_ROOT"
+# No cd: the command runs in the caller's folder, so its outputs (--out, default ./reach_runs or
+# the like) land there, not in the clone.
 exec "$VJEPA_VENV/bin/vjepa-ros" reach "$@"

@@ -6,9 +6,10 @@
 # CPU cores (collection ~13 min, training ~17 min, benchmark ~30 min as two processes).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# WORK (default ./camera_placement_work) is from the caller's folder: resolved before the cd.
+work="$(realpath -m "${WORK:-camera_placement_work}")"
 source "$here/bootstrap.sh"
 cd "$VJEPA_ROOT"
-work="${WORK:-$VJEPA_ROOT/camera_placement_work}"
 run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
 bench() { echo "+ bench_camera_check.py $*" >&2; "$VJEPA_VENV/bin/python" \
   benchmarks/bench_camera_check.py --checkpoint "$work/run/world_model.pt" --goals 10 "$@"; }

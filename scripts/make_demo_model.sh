@@ -6,9 +6,10 @@
 # docs/manipulation.md. WORK=<dir> keeps the episodes and runs (default: ./demo_model_work).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# WORK (default ./demo_model_work) is from the caller's folder: resolved before the cd.
+work="$(realpath -m "${WORK:-demo_model_work}")"
 source "$here/bootstrap.sh"
 cd "$VJEPA_ROOT"
-work="${WORK:-$VJEPA_ROOT/demo_model_work}"
 run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
 
 # 1. Scripted simulator episodes, 128x128 like the model's input (seeds 0..399 train, 100000.. val).

@@ -17,9 +17,10 @@ compgen -G "$reach_episodes/*.npz" > /dev/null || { echo "make_manipulation_mode
   "$reach_episodes holds no .npz episodes (stage 1 writes WORK/episodes/train)" >&2; exit 2; }
 reach_model="$(realpath "$reach_model")" reach_episodes="$(realpath "$reach_episodes")"  # before cd
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# WORK (default ./manipulation_model_work) is from the caller's folder: resolved before the cd.
+work="$(realpath -m "${WORK:-manipulation_model_work}")"
 source "$here/bootstrap.sh"
 cd "$VJEPA_ROOT"
-work="${WORK:-$VJEPA_ROOT/manipulation_model_work}"
 run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
 collect() {  # task object episodes first-seed out; a rerun keeps a complete folder
   local out="$work/$5/${1}_$2"

@@ -41,9 +41,8 @@ def make_checkout(path: Path) -> Path:
     return path.resolve()
 
 
-@pytest.fixture
-def shared(tmp_path):
-    venv = tmp_path / "venv"
+def make_fake_venv(venv: Path) -> Path:
+    """Make a real venv whose pip is FAKE_PIP and that imports empty rclpy/torch/sensor_msgs."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     site = Path(subprocess.run([str(python), "-c",
@@ -56,7 +55,13 @@ def shared(tmp_path):
         (site / module).mkdir()
         (site / module / "__init__.py").write_text("")
     (site / "sensor_msgs" / "msg.py").write_text("")
-    return venv, make_checkout(tmp_path / "first"), make_checkout(tmp_path / "second")
+    return venv
+
+
+@pytest.fixture
+def shared(tmp_path):
+    return (make_fake_venv(tmp_path / "venv"), make_checkout(tmp_path / "first"),
+            make_checkout(tmp_path / "second"))
 
 
 def bootstrap(checkout: Path, venv: Path, **env):

@@ -29,7 +29,7 @@ def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = Tr
     missing target), when the directory cannot be created or written, or when another command
     holds it.
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     if not create:
         _check_folder(path, option)
         if claim:
@@ -141,7 +141,7 @@ def output_file(path: str | os.PathLike, option: str = "--out", create: bool = T
     """
     if str(path).endswith(("/", os.sep)):  # Path() drops the slash
         raise ValueError(f"{option} {path}: ends in '/', a directory; give a file name")
-    path = Path(path)
+    path = Path(path).expanduser()
     if path.is_dir():
         raise ValueError(f"{option} {path}: is a directory; give a file name")
     if _unresolved_link(path) == SYMLINK_LOOP:  # (a missing target is written: the file)

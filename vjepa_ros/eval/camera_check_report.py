@@ -150,7 +150,7 @@ def with_settings(base: dict, settings: dict) -> dict:
 
 def write_params(result: CameraCheckResult, path: str | Path, base: dict) -> Path:
     """Write the planner parameter file with the check's correction; return its path."""
-    path = Path(path)
+    path = Path(path).expanduser()
     header = (f"# Planner parameters with the camera check's correction (vjepa-ros camera-check / "
               f"~/camera_check).\n# verdict: {result.verdict}; estimated rotation "
               f"{result.rotation_angle_deg:.1f}° (yaw {result.yaw_deg:.1f}°), correction "

@@ -125,7 +125,7 @@ class SalvagedMcap:
         )
         from rosbags.rosbag2.metadata import parse_qos
 
-        self.path = Path(path)
+        self.path = Path(path).expanduser()
         self.damage = Damage(file_size=self.path.stat().st_size)
         if self.damage.file_size < MAGIC_SIZE:
             size = self.damage.file_size

@@ -92,7 +92,7 @@ def read_checkpoint_file(path: str | os.PathLike):
     (:func:`not_a_checkpoint`) for a file torch cannot read as a weights-only ``torch.save``
     file: empty, text, JSON, an .npz, random bytes, a truncated archive, pickled objects.
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     if path.stat().st_size == 0:
@@ -202,7 +202,7 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder") -> C
     (:class:`CheckpointSizes`: both None for a folder), for the camera size note
     (``image_notes.camera_size_note``) before the model loads.
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     if path.is_dir():
         return CheckpointSizes(None, None)
     encoder_state, _, config = split_checkpoint(read_checkpoint_file(path), path, encoder_key)
@@ -366,7 +366,7 @@ def trained_frame_sizes(config: dict, path) -> list[tuple[int, int]] | None:
 
 def _load_parts(path, encoder: dict | None, predictor: dict | None, encoder_key: str):
     """Return (encoder, predictor or None, the file's ``config`` entry): :func:`load_models`."""
-    path = Path(path)
+    path = Path(path).expanduser()
     if path.is_dir():
         encoder_state, hf_values = read_hf_directory(path)
         predictor_state, config = None, {"encoder": hf_values}
@@ -394,6 +394,7 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
                      **world_model_options) -> WorldModel:
     """Load a :class:`WorldModel` (predictor None for encoder-only files) on device/dtype.
 
+    ``path``: a checkpoint file or Hugging Face snapshot folder (``~`` expanded).
     ``device``: default CUDA when available, else CPU; ``dtype``: default bfloat16 on CUDA, float32
     on CPU. ``encoder``/``predictor``: official hyper-parameter names overriding what is read from
     the file. ``encoder_key``: "encoder" (as torch.hub) or "target_encoder". Never downloads.
@@ -413,7 +414,7 @@ def _cpu_state(module: nn.Module, prefix: str) -> dict[str, Tensor]:
 def save_world_model(path, encoder: VisionEncoder, predictor: ACPredictor | None = None,
                      config: bool = True, prefix: str = "module.", extra: dict | None = None,
                      data: dict | None = None):
-    """Write the official format, atomically.
+    """Write the official format, atomically, to ``path`` (``~`` expanded); return the path.
 
     {"encoder", "predictor"?, "config"?}: state dicts with keys starting with ``prefix``, as in the
     official DDP-trained files. ``extra``: more entries (e.g. epoch, optimizer state) for training
@@ -434,7 +435,7 @@ def save_world_model(path, encoder: VisionEncoder, predictor: ACPredictor | None
         if key in payload:
             raise ValueError(f"extra entry {key!r} would overwrite the model weights/config")
         payload[key] = value
-    path = Path(path)
+    path = Path(path).expanduser()
     temporary = path.with_name(path.name + ".partial")
     torch.save(payload, temporary)
     os.replace(temporary, path)

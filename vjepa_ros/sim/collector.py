@@ -131,7 +131,7 @@ def collect(
         raise ValueError(f"episodes must be >= 1, got {episodes}")
     config = config or CollectorConfig()
     sim_config = sim_config or SimConfig()
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).expanduser()
     paths = []
     with contextlib.ExitStack() as stack:
         sim = None if randomization else stack.enter_context(Sim(sim_config))

@@ -53,7 +53,7 @@ def _episode_files(out_dir) -> list:
     """Return the episode files (``*.npz``) in ``out_dir`` now, sorted; none when it is missing."""
     from pathlib import Path
 
-    return sorted(Path(out_dir).glob("*.npz"))
+    return sorted(Path(out_dir).expanduser().glob("*.npz"))
 
 
 def _check_no_episodes(out_dir) -> None:

@@ -106,7 +106,7 @@ class Episode:
 
     def save(self, path: str | Path) -> Path:
         """Write the episode to ``path`` (``.npz``, compressed); return the path."""
-        path = Path(path)
+        path = Path(path).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(
             path,
@@ -133,7 +133,7 @@ class Episode:
         that are not numbers; metadata that is not a JSON string of a mapping
         (:func:`episode_metadata`).
         """
-        path = Path(path)
+        path = Path(path).expanduser()
         data = read_episode_arrays(path, names=EPISODE_ARRAYS[:4])  # metadata: on its own
         for name, what in NUMBER_ARRAYS.items():
             if name in data and data[name].dtype.kind not in "biuf":

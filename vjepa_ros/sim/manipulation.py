@@ -285,7 +285,7 @@ def collect_manipulation(out_dir, task: str, kind: str, episodes: int, seed: int
     check_task(task)
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).expanduser()
     paths, failed = [], []
     with Sim(manipulation_sim_config(seed, kind, width, height, camera=camera)) as sim:
         for index in range(episodes):

@@ -87,7 +87,7 @@ def save_strip(path, goal_frame, frames, captions, columns: int = 8) -> Path:
         border = GOAL_BORDER if index < len(goals) else None
         sheet.paste(_tile(frame, caption, border), ((index % columns) * width,
                                                      (index // columns) * cell_h))
-    path = Path(path)
+    path = Path(path).expanduser()
     sheet.save(path, format="PNG")
     return path
 
@@ -119,7 +119,7 @@ def save_gif(path, goal_frame, frames, captions, seconds_per_frame: float = 0.5,
         picture.paste(current, (0, 0))
         picture.paste(goal_tile, (current.width, 0))
         pictures.append(picture)
-    path = Path(path)
+    path = Path(path).expanduser()
     duration = [round(seconds_per_frame * 1000)] * len(pictures)
     duration[-1] *= 3  # linger on the end
     pictures[0].save(path, format="GIF", save_all=True, append_images=pictures[1:],
@@ -129,7 +129,7 @@ def save_gif(path, goal_frame, frames, captions, seconds_per_frame: float = 0.5,
 
 def save_episode_pictures(out_dir, episode, name: str = "reach") -> tuple[Path, Path]:
     """Write ``<name>_strip.png`` and ``<name>.gif`` of a ``ReachEpisode`` to ``out_dir``."""
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
     captions = episode_captions(episode)
     strip = save_strip(out_dir / f"{name}_strip.png", episode.goal_frame, episode.frames,
@@ -157,7 +157,7 @@ def save_step_pictures(out_dir, setup, steps, name: str, ending=None) -> tuple[P
     ``ending``: ``(frame, caption)`` of a last tile beside the last sub-goal, or None (an episode
     stopped before its end: only the steps done). Raises ValueError for no tile to show.
     """
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
     names, goals = setup.names, [goal.frame for goal in setup.goals]
     last = len(goals) - 1

@@ -231,4 +231,4 @@ def save_pretrained(path, encoder, config: PretrainConfig, result: PretrainResul
         extra["pretrain_loss"] = [round(x, 5) for x in result.losses]
         extra["pretrain_monitors"] = result.monitors
     save_world_model(path, encoder, None, extra=extra)
-    return Path(path)
+    return Path(path).expanduser()

@@ -11,7 +11,7 @@ from vjepa_ros.eval.report import json_safe
 
 def write_json(path: str | Path, payload: dict) -> Path:
     """Write JSON atomically (NaN and inf become null)."""
-    path = Path(path)
+    path = Path(path).expanduser()
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(json_safe(payload), indent=1, allow_nan=False))
     os.replace(partial, path)
@@ -62,7 +62,7 @@ def plot_losses(history: dict, path: str | Path, copy_baseline: float | None = N
     if train or val:
         axes.legend(fontsize=8)
     figure.tight_layout()
-    path = Path(path)
+    path = Path(path).expanduser()
     figure.savefig(path)
     plt.close(figure)
     return path

@@ -64,7 +64,7 @@ def blob_episode(frames: int = 12, seed: int = 0, size: int = 32) -> Episode:
 def write_blob_episodes(out_dir: str | Path, count: int, frames: int = 12, seed: int = 0,
                         size: int = 32) -> list[Path]:
     """Write ``count`` episodes (seeds seed, seed+1, ...) as ``blob_<seed>.npz`` files."""
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).expanduser()
     return [blob_episode(frames, seed + i, size).save(out_dir / f"blob_{seed + i:04d}.npz")
             for i in range(count)]
 
@@ -76,7 +76,7 @@ def write_tiny_encoder(path: str | Path, seed: int = 0, **hyper_parameters) -> P
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         encoder = build_encoder(**{**TINY_ENCODER, **hyper_parameters})
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
     return save_world_model(path, encoder)
 
 

@@ -329,7 +329,7 @@ class Trainer:
         Writing ``<out>/latest.pt`` sets ``saved_step`` (the step it holds).
         """
         latest = self.out / "latest.pt"
-        path = Path(path) if path else latest
+        path = Path(path).expanduser() if path else latest
         path.parent.mkdir(parents=True, exist_ok=True)
         rng = {"sampler": self.generator.get_state(), "torch": torch.get_rng_state()}
         if torch.cuda.is_available():
@@ -364,7 +364,7 @@ class Trainer:
         Its config records the training frames' sizes (``info["frame_sizes"]``, [height, width]
         px) when known, so planners can note a camera of another size.
         """
-        path = Path(path) if path else self.out / "world_model.pt"
+        path = Path(path).expanduser() if path else self.out / "world_model.pt"
         dtype = torch.float16 if self.config.export_dtype == "float16" else torch.float32
         sizes = self.info.get("frame_sizes")
         return save_world_model(path, _CastView(self.encoder, dtype),
