@@ -26,14 +26,27 @@ IGNORE = shutil.ignore_patterns(
 def prefix(tmp_path_factory):
     work = tmp_path_factory.mktemp("pip")
     shutil.copytree(REPO_ROOT, work / "src", ignore=IGNORE)
+    before = _installed_here()
+    # --ignore-installed: pip would otherwise uninstall this environment's vjepa_ros (the
+    # editable install the suite runs) before installing into the prefix
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-         "--no-index", "--prefix", str(work / "prefix"), str(work / "src")],
+         "--no-index", "--ignore-installed", "--prefix", str(work / "prefix"),
+         str(work / "src")],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert _installed_here() == before, "the running environment's install must stay as it was"
     shutil.rmtree(work / "src")  # nothing may be found in the source tree
     return work / "prefix"
+
+
+def _installed_here() -> str:
+    """Return where this environment's pip has vjepa_ros installed ("" when it has none)."""
+    shown = subprocess.run([sys.executable, "-m", "pip", "show", "-f", "vjepa_ros"],
+                           capture_output=True, text=True, timeout=120).stdout
+    return "\n".join(line for line in shown.splitlines()
+                     if line.startswith(("Location", "Editable project location")))
 
 
 def _run(prefix: Path, code: str, cwd: Path) -> subprocess.CompletedProcess:
