@@ -25,7 +25,7 @@ from test_ros_planner_node import (  # noqa: E402,F401
 
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.models import build_encoder, build_predictor, save_world_model  # noqa: E402
-from vjepa_ros.nodes import input_watch  # noqa: E402
+from vjepa_ros.nodes import graph_publishers, input_watch  # noqa: E402
 
 
 def test_sim_time_without_clock_is_named_and_diagnostics_still_report(harness):  # noqa: F811
@@ -153,7 +153,7 @@ def test_the_published_topics_include_the_one_a_remap_of_the_asking_node_names(c
     arm.create_publisher(JointState, "/joint_states", 10)
     found = {}
     for _ in range(100):  # the graph shows it within ~1 s (one participant)
-        found = input_watch.published_topics(listener, {"sensor_msgs/msg/JointState"})
+        found = graph_publishers.published_topics(listener, {"sensor_msgs/msg/JointState"})
         if found:
             break
         time.sleep(0.02)

@@ -1,4 +1,7 @@
-"""Who else publishes on a topic, from the ROS graph: the planner's command topic, the simulator's.
+"""What the ROS graph says of publishers (rclpy calls; the logic that uses it is ROS-free).
+
+Who else publishes on the planner's command topic or the simulator's topics, and which topics of
+a type are published at all (the planner's silent-input hints, ``input_watch``).
 
 A node of the same name and namespace in another process (a second launch) is not the node
 asking: the graph lists a publisher per node, so more of that name than the node's own are twins.
@@ -35,3 +38,21 @@ def full_name(name: str, namespace: str) -> str:
     if name == UNKNOWN:
         return "a node of another process (name not discovered yet)"
     return f"{namespace.rstrip('/')}/{name}"
+
+
+def published_topics(node, msg_types: set[str]) -> dict[str, list[str]]:
+    """Topics of ``msg_types`` some node other than ``node`` publishes → their types (rclpy).
+
+    Asked node by node: a query by topic name would pass the name through ``node``'s own
+    remapping rules (``-r joint_states:=/franka/joint_states`` turns ``/joint_states`` into the
+    topic ``node`` listens on) and miss the very topic to suggest.
+    """
+    me = (node.get_name(), node.get_namespace())
+    out: dict[str, list[str]] = {}
+    for name, namespace in node.get_node_names_and_namespaces():
+        if (name, namespace) == me:
+            continue
+        for topic, types in node.get_publisher_names_and_types_by_node(name, namespace):
+            if msg_types & set(types):
+                out[topic] = list(types)
+    return out

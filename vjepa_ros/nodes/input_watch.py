@@ -4,7 +4,7 @@ A node listening on a topic nobody publishes (a wrong ``--camera-topic``) would 
 shadow mode looking healthy. :class:`InputWatch` notes the arrivals of one subscription (steady
 clock) and, once it has been silent :data:`SILENT_S` seconds, returns one line naming the topic
 and, from the ROS graph, a published topic of the same type that was probably meant. ROS-free:
-the node passes the graph in (:func:`published_topics` reads it from an rclpy node).
+the node passes the graph in (``graph_publishers.published_topics`` reads it from rclpy).
 """
 
 from __future__ import annotations
@@ -83,8 +83,9 @@ class InputWatches:
     def problems(self, now: float, graph, log) -> list[str]:
         """Return one line per silent input at ``now`` [s, steady clock] (:meth:`problem`).
 
-        ``graph(msg_types)``: the published topics (:func:`published_topics`), asked only when
-        an input is silent; ``log(line)``: called with each line when its silence starts.
+        ``graph(msg_types)``: the published topics (``graph_publishers.published_topics``),
+        asked only when an input is silent; ``log(line)``: called with each line when its
+        silence starts.
         """
         silent = [w for w in self.watches if w.silence(now)]
         published = graph({w.msg_type for w in silent}) if silent else {}
@@ -106,24 +107,6 @@ def similarity(a: str, b: str) -> float:
     if a.rsplit("/", 1)[-1] == b.rsplit("/", 1)[-1]:
         return 1.0
     return difflib.SequenceMatcher(None, a, b).ratio()
-
-
-def published_topics(node, msg_types: set[str]) -> dict[str, list[str]]:
-    """Topics of ``msg_types`` some node other than ``node`` publishes → their types (rclpy).
-
-    Asked node by node: a query by topic name would pass the name through ``node``'s own
-    remapping rules (``-r joint_states:=/franka/joint_states`` turns ``/joint_states`` into the
-    topic ``node`` listens on) and miss the very topic to suggest.
-    """
-    me = (node.get_name(), node.get_namespace())
-    out: dict[str, list[str]] = {}
-    for name, namespace in node.get_node_names_and_namespaces():
-        if (name, namespace) == me:
-            continue
-        for topic, types in node.get_publisher_names_and_types_by_node(name, namespace):
-            if msg_types & set(types):
-                out[topic] = list(types)
-    return out
 
 
 def silent_inputs_message(inputs: list[str], status: dict) -> str:

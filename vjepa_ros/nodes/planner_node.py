@@ -41,12 +41,11 @@ from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
-from vjepa_ros.nodes.graph_publishers import full_name, other_publishers
+from vjepa_ros.nodes.graph_publishers import full_name, other_publishers, published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_watch import (
     InputWatch,
     InputWatches,
-    published_topics,
     silent_inputs_message,
 )
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
