@@ -77,7 +77,6 @@ SENSOR_QOS = QoSProfile(
 LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
-RUNTIME_PARAMETERS = set(GOAL_PARAMETERS) | {"use_sim_time"}
 RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_parameters.RULES name
 
 
@@ -87,7 +86,8 @@ class PlannerNode(Node):
     def __init__(self, **kwargs):
         super().__init__(PLANNER_NODE, **kwargs)
         try:
-            self.config = cfg = declare_config(self, PlannerNodeConfig())
+            self.config = cfg = declare_config(self, PlannerNodeConfig(),
+                                               run_time=GOAL_PARAMETERS)
         except UnknownParameterError:  # already the node's own names ('mppi.x' stays 'mppi.x')
             raise
         except ValueError as exc:  # CEMConfig.samples, icem.noise_beta: as their parameters
@@ -420,10 +420,6 @@ class PlannerNode(Node):
         return message
 
     def _on_set_parameters(self, params) -> SetParametersResult:
-        fixed = sorted({p.name for p in params} - RUNTIME_PARAMETERS)
-        if fixed:
-            return SetParametersResult(successful=False, reason=(
-                f"{', '.join(fixed)} cannot change at run time: restart the node"))
         changes = {p.name: p.value for p in params if p.name in GOAL_PARAMETERS}
         if not changes:
             return SetParametersResult(successful=True)
