@@ -79,18 +79,20 @@ class NodeLaunch:
     def sources(self, use_sim_time: bool = False) -> dict[str, str]:
         """Return ``{parameter: its source}`` of the node's start-up values, the winner's each.
 
-        A parameter file given (``--params-file NAME`` as given, else its path; the
-        registry's own ``config/`` file holds the defaults, named by none), then the overrides
-        (which rclpy applies over it): ``-p NODE.name``, or the option that set it
-        (:attr:`labels`; ``use_sim_time``: ``--use-sim-time`` when true).
+        A parameter file given (``--params-file NAME`` as given, else its path), or the
+        registry's own ``config/`` file (``the packaged default config/planner.yaml``: no
+        ``--params-file`` the user did not give), then the overrides (which rclpy applies over
+        it): ``-p NODE.name``, or the option that set it (:attr:`labels`; ``use_sim_time``:
+        ``--use-sim-time`` when true).
         """
-        from vjepa_ros.nodes.param_sources import file_sources
+        from vjepa_ros.nodes.param_sources import file_sources, packaged_file
 
         sources = {}
         path = self._params_file_path()
-        if path and self.params_file:
-            sources.update(file_sources(path, f"/{self._entry().ros_name}",
-                                        self.file_label or f"--params-file {path}"))
+        if path:
+            label = (self.file_label or f"--params-file {path}") if self.params_file else \
+                packaged_file(self._entry().params_file)
+            sources.update(file_sources(path, f"/{self._entry().ros_name}", label))
         if use_sim_time:
             sources["use_sim_time"] = "--use-sim-time"
         for name in self.parameters:
@@ -380,6 +382,8 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
 
     The parameter file goes to the planner alone: a section that applies to no node of that
     name (a misspelled ``vjepa_planer:``) is refused (``check_params_file``), not dropped.
+    Without ``--params-file`` that is the package's ``config/planner.yaml``, the file the node
+    reads (never a ``planner.yaml`` in the working directory), named as "the packaged default".
 
     The checkpoint comes from ``--checkpoint``, else ``-p planner.model.checkpoint``, else the
     parameter file's ``model.checkpoint`` (as the node will read it; ``demo``: the packaged
@@ -389,19 +393,25 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     messages name it, the checkpoint).
     """
     from vjepa_ros.input_paths import CHECKPOINT_FORMAT, world_model_path
+    from vjepa_ros.nodes.param_sources import PACKAGED, packaged_file
     from vjepa_ros.nodes.params_file import check_params_file
 
-    name = args.params_file or NODES["planner"].params_file
     nodes = [f"/{PLANNER_NODE}"]  # the file goes to the planner only
     nodes_are = "launch gives this file to"  # --node sim etc. start with their own files
-    params_file = check_params_file(_params_file_path(name), nodes=nodes, nodes_are=nodes_are)
+    if args.params_file:
+        path, option = _params_file_path(args.params_file), "--params-file"
+        where = f"--params-file {args.params_file}"
+    else:  # the file the node will read: the package's, never one of that name here
+        path, option = config_path(NODES["planner"].params_file), PACKAGED
+        where = packaged_file(NODES["planner"].params_file)
+    params_file = check_params_file(path, option, nodes=nodes, nodes_are=nodes_are)
     if args.params_file:  # the file found, as the planner's --ros-args --params-file
         # absolute: str(Path("./mine.yaml")) is "mine.yaml", which NodeLaunch reads as config/'s
         args.params_file = str(params_file.absolute())
     model = read_ros_params(params_file, nodes[0]).get("model")
     sources = (("--checkpoint", args.checkpoint),
                ("-p planner.model.checkpoint", planner_overrides.get("model.checkpoint")),
-               (f"{params_file}: model.checkpoint",
+               (f"{where}: model.checkpoint",
                 model.get("checkpoint") if isinstance(model, dict) else None))
     for source, checkpoint in sources:
         if checkpoint:  # 'demo' too, as the node takes it
