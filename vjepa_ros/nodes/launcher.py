@@ -185,6 +185,7 @@ class Launch:
 
         self.own_context = context is None
         self.executor = None
+        self.names: dict = {}  # started node -> its -p NODE. name (failure's prefix)
         self.context = rclpy.Context() if context is None else context
         if self.own_context:
             rclpy.init(context=self.context)
@@ -208,6 +209,7 @@ class Launch:
                     started[index] = node  # (an unknown parameter: refused by the node itself)
             finally:  # the order given; on an error, the nodes started so far (shut down)
                 self.nodes = [started[i] for i in sorted(started)]
+                self.names = {node: nodes[i].name for i, node in started.items()}
         except BaseException:
             self.shutdown()
             raise
@@ -222,14 +224,34 @@ class Launch:
                 return node
         raise KeyError(f"no node named {name!r}; started: {[n.get_name() for n in self.nodes]}")
 
-    def spin(self) -> None:
-        """Spin the nodes in the foreground until they stop; Ctrl-C stops them and re-raises."""
+    def spin(self) -> str:
+        """Spin the nodes in the foreground until they stop; Ctrl-C stops them and re-raises.
+
+        Also until a node ends itself with a failure (:meth:`failure`: a simulator that refuses
+        to run beside another one); returns that one line (``sim: another node publishes
+        /clock by /sim_node ...``), else "".
+        """
         from rclpy.executors import ExternalShutdownException
 
         try:
-            self.executor.spin()
+            self.executor.spin(until=self.failure)
         except ExternalShutdownException:
             pass
+        return self.failure()
+
+    def failure(self) -> str:
+        """Return why a node stopped itself with a failure, ``-p NODE.`` name first ("" none).
+
+        A node that ends its work by itself sets its ``done`` event (as for ``run_node``); a
+        non-zero ``exit_status()`` is a failure, said by its ``refused`` line. A node done
+        with status 0 (a bag played to its end) is no failure: the others go on.
+        """
+        for node in self.nodes:
+            done = getattr(node, "done", None)
+            if done is not None and done.is_set() and node.exit_status():
+                why = getattr(node, "refused", "") or f"stopped (status {node.exit_status()})"
+                return f"{self.names.get(node, node.get_name())}: {why}"
+        return ""
 
     def start(self) -> Launch:
         self.executor.start()
@@ -441,7 +463,9 @@ def cmd_launch(args: argparse.Namespace) -> int:
     """Run the planner (and camera / extra nodes) until Ctrl-C.
 
     Exit status 2 for a usage error (``config.UsageError``: a ``-p`` item, a ``--params-file``
-    that cannot be used), 1 for a start-up error (a checkpoint, a parameter value a node refuses).
+    that cannot be used), 1 for a start-up error (a checkpoint, a parameter value a node refuses)
+    and for a node that stops itself while running (``Launch.failure``: a simulator that finds
+    another one on the domain), after one line saying why; the other nodes stop with it.
     Ctrl-C and SIGTERM stop the nodes and raise KeyboardInterrupt / ``terminate.Terminated``:
     exit status 130 / 143 with one line (``cli.main``); Ctrl-C also where the shell started it
     ignoring SIGINT (``vjepa-ros launch ... &`` in a script), as a node executable. Further ones
@@ -496,8 +520,11 @@ def _launch(args: argparse.Namespace) -> int:
     names = ", ".join(node.get_fully_qualified_name() for node in launch.nodes)
     print(f"vjepa-ros launch: running {names} (Ctrl-C stops)", file=sys.stderr)
     try:
-        launch.spin()  # Ctrl-C / SIGTERM: exit status 130 / 143 (cli.main)
+        failure = launch.spin()  # Ctrl-C / SIGTERM: exit status 130 / 143 (cli.main)
     finally:
         ignore_stop_signals()  # (cmd_launch restores the handlers)
         launch.shutdown()
+    if failure:  # a node stopped itself (a second simulator): the others stop with it
+        print(f"vjepa-ros launch: {failure}", file=sys.stderr)
+        return 1
     return 0
