@@ -35,6 +35,7 @@ def _core_imported():
     (["eval", "BAG"], "vjepa_ros.eval.bag_files", "open_reader"),  # eval opens the bag first
     (["camera-check", "BAG"], "vjepa_ros.eval.bag_files", "open_reader"),  # checked first too
     (["record", "OUT/new_bag"], "vjepa_ros.eval.record", "record_sim_bag"),  # BAG exists
+    (["bag-from-npz", "OUT/new_bag"], "vjepa_ros.eval.bags", "write_bag"),
     (["collect", "--out", "OUT/data", "--episodes", "1"], "vjepa_ros.sim.collector", "collect"),
     (["pretrain", "--data", "BAG", "--out", "OUT/enc.pt"], "vjepa_ros.train.pretrain_data",
      "load_clip_segments"),
@@ -55,9 +56,54 @@ def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, caps
              "eval": "; nothing saved (eval writes its report into eval_bag once every step is "
                      "evaluated)",
              "record": f"; nothing saved (record writes the bag {tmp_path}/new_bag once its 16 "
-                       "frames are simulated)"}.get(argv[0], "")
+                       "frames are simulated)",
+             "bag-from-npz": f"; nothing saved (bag-from-npz writes the bag {tmp_path}/new_bag "
+                             "once the episode is read)",
+             "camera-check": "; nothing saved (camera_check.json, camera_check.png and "
+                             "planner_camera_check.yaml go into camera_check_bag once the check "
+                             "has ended)",
+             "demo": "; nothing saved (demo writes no files)"}[argv[0]]
     assert capsys.readouterr().err == f"vjepa-ros {argv[0]}: interrupted{saved}\n"
     assert not (tmp_path / "new_bag").exists() and not (tmp_path / "eval_bag").exists()
+
+
+@pytest.mark.parametrize("stop, word", [(KeyboardInterrupt, "interrupted"), ("sigterm",
+                                                                              "terminated")])
+def test_a_bag_from_npz_stopped_while_writing_its_bag_removes_the_part_and_says_so(
+        tmp_path, monkeypatch, capsys, stop, word):
+    """A bare ``vjepa-ros bag-from-npz: interrupted`` left the part of the bag written."""
+    from vjepa_ros.eval import bags
+    from vjepa_ros.terminate import Terminated
+
+    bag = tmp_path / "new_bag"
+
+    def cut_short(path, *args, **kwargs):
+        Path(path).mkdir()
+        (Path(path) / "new_bag_0.mcap").write_bytes(b"part")
+        raise Terminated if stop == "sigterm" else KeyboardInterrupt
+
+    monkeypatch.setattr(bags, "write_bag", cut_short)
+    assert main(["bag-from-npz", str(bag)]) == (143 if stop == "sigterm" else 130)
+    assert capsys.readouterr().err == (
+        f"vjepa-ros bag-from-npz: {word}; nothing saved (bag-from-npz writes the bag {bag} once "
+        "the episode is read; the part written was removed)\n")
+    assert not bag.exists()
+
+
+def test_a_stopped_camera_check_names_an_earlier_checks_files_and_a_cut_short_write(tmp_path):
+    """What ``camera-check`` and ``~/camera_check`` say they saved when stopped."""
+    from vjepa_ros.eval.camera_check_report import stopped_check_saved
+
+    files = "camera_check.json, camera_check.png and planner_camera_check.yaml"
+    assert stopped_check_saved(tmp_path, writing=False) == (
+        f"nothing saved ({files} go into {tmp_path} once the check has ended)")
+    (tmp_path / "camera_check.json").write_text("{}")  # an earlier check's report
+    assert stopped_check_saved(tmp_path, writing=False) == (
+        f"nothing saved ({files} go into {tmp_path} once the check has ended; the files there "
+        "are an earlier check's)")
+    assert stopped_check_saved(tmp_path, writing=True) == (
+        f"stopped while writing into {tmp_path}: {files} may be incomplete or an earlier "
+        "check's; run the check again")
 
 
 @pytest.mark.parametrize("stop, word", [(KeyboardInterrupt, "interrupted"), ("sigterm",

@@ -264,9 +264,11 @@ NODE_PARAMETERS = [
      "32..1024 px, got 5x256"),
     (["--node", "sim", "-p", "sim.real_time_factor:=-1.0"],
      "vjepa-ros launch: sim: -p sim.real_time_factor: real_time_factor must be >= 0"),
-    (["--node", "image_publisher"], "vjepa-ros launch: image_publisher: parameter 'path' is "
-     "empty"),
-    (["--node", "bag_player"], "vjepa-ros launch: bag_player: parameter 'bag' is empty"),
+    # a value of the node's own file, which the user did not give: named as the package's
+    (["--node", "image_publisher"], "vjepa-ros launch: image_publisher: the packaged default "
+     "config/image_publisher.yaml: parameter 'path' is empty"),
+    (["--node", "bag_player"], "vjepa-ros launch: bag_player: the packaged default "
+     "config/bag_player.yaml: parameter 'bag' is empty"),
     (["-p", "planner.model.device:=tpu"],
      "vjepa-ros launch: planner: -p planner.model.device: model.device: unknown device 'tpu'"),
     (["-p", "planner.model.dtype:=f8"], "vjepa-ros launch: planner: -p planner.model.dtype: "

@@ -1,6 +1,13 @@
 """A silent camera or robot-state topic is named, with the published topic that was meant."""
 
-from vjepa_ros.nodes.input_watch import SILENT_S, InputWatch, InputWatches, silent_inputs_message
+from vjepa_ros.nodes.input_watch import (
+    SILENT_S,
+    InputProblem,
+    InputWatch,
+    InputWatches,
+    silent_inputs_message,
+)
+from vjepa_ros.robot.refusal import Blocker
 
 SETTING = "set it: vjepa-ros launch --camera-topic {topic}"
 GRAPH = {  # topics with a publisher → types, as published_topics returns them
@@ -44,13 +51,33 @@ def test_a_stream_that_stopped_is_named_without_a_hint_and_clears_when_it_return
 
 
 def test_the_message_leaves_out_only_the_reasons_the_silent_lines_name():
-    inputs = ["no joint state on /franka/joint_states in 30 s: is the joint state on "
-              "/joint_states? set it: ... --joint-states-topic /joint_states"]
-    status = {"values": {"blocking": "no robot state received yet on /franka/joint_states; "
-                                     "no robot state received yet on /joint_states; no goal: x"}}
-    assert silent_inputs_message(inputs, status) == "; ".join(
-        inputs + ["no robot state received yet on /joint_states", "no goal: x"])
-    assert silent_inputs_message([], status) == ""
+    inputs = [InputProblem("/franka/joint_states",
+                           "no joint state on /franka/joint_states in 30 s",
+                           "is the joint state on /joint_states? set it: ... /joint_states")]
+    blocking = [Blocker("no robot state received yet on /franka/joint_states",
+                        "/franka/joint_states"),
+                Blocker("no robot state received yet on /joint_states", "/joint_states"),
+                Blocker("no goal: x")]
+    assert silent_inputs_message(inputs, blocking) == "; ".join(
+        [str(inputs[0]), "no robot state received yet on /joint_states", "no goal: x"])
+    assert silent_inputs_message([], blocking) == ""
+
+
+def test_reasons_are_kept_or_left_out_by_their_topic_not_their_words():
+    """A reason with "; " in it, or worded otherwise, is one reason, kept whole or left out."""
+    inputs = [InputProblem("/cam", "no camera image on /cam in 9 s")]
+    clock = ("camera image cannot be timed: the node clock reads 0 s; no data received yet on "
+             "/cam")  # "; " inside, and the words the old text filter looked for
+    blocking = [Blocker(clock), Blocker("nothing has come on /cam yet", "/cam")]
+    assert silent_inputs_message(inputs, blocking) == f"no camera image on /cam in 9 s; {clock}"
+
+
+def test_a_silent_watch_gives_its_topic_silence_and_hint_apart():
+    problem = watch().silent(130.0, GRAPH)
+    assert problem.topic == "/camera/color/image_raw"
+    assert problem.silence == "no camera image on /camera/color/image_raw in 30 s"
+    assert problem.hint.startswith("is the camera image on /camera/camera/color/image_raw?")
+    assert watch().silent(101.0, GRAPH) is None
 
 
 def test_each_silence_is_logged_once_when_it_starts_and_again_after_the_input_came_back():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from test_robot_mpc import START, frame, make_session, tiny_world_model
 
+from vjepa_ros.nodes.input_watch import InputProblem, silent_inputs_message
 from vjepa_ros.robot.goals import SubGoal
 
 AHEAD = "in the future|ahead of the node clock"  # 10 s ahead; 1.8e9 s: another clock
@@ -205,6 +206,19 @@ def test_enable_and_diagnostics_list_every_blocking_reason_not_only_the_first(mo
     status = session.status()
     assert "camera image is stale" in status["message"] and "no goal" in status["message"]
     assert "robot state is stale" in status["values"]["blocking"]
+
+
+def test_the_session_names_the_missing_topics_in_its_structured_reasons(model):
+    session, _, _ = make_session(model)
+    session.camera_topic, session.state_topic = (lambda: "/cam"), (lambda: "/franka/js")
+    blocking = session.snapshot().blocking
+    assert [(b.detail, b.missing_topic) for b in blocking[:2]] == [
+        ("no camera image received yet on /cam", "/cam"),
+        ("no robot state received yet on /franka/js", "/franka/js")]
+    assert blocking[2].detail.startswith("no goal") and not blocking[2].missing_topic
+    inputs = [InputProblem("/franka/js", "no joint state on /franka/js in 6 s")]
+    assert silent_inputs_message(inputs, blocking) == "; ".join(
+        ["no joint state on /franka/js in 6 s", blocking[0].detail, blocking[2].detail])
 
 
 def test_a_stale_input_names_a_clock_with_two_publishers(model):

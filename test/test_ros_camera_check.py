@@ -162,6 +162,9 @@ def test_camera_check_refused_while_disabled_and_stopped_by_disable(arm):
     assert ideal_arm(h, 10.0, until=answer.done)
     stopped = answer.result()
     assert not stopped.success and "disabled" in stopped.message
+    assert stopped.message.endswith(  # was "camera check stopped: disabled" alone
+        f"; nothing saved (camera_check.json, camera_check.png and {PARAMS_FILE} go into "
+        f"{h.check_dir} once the check has ended)"), stopped.message
     count = len(h.got["pose"])
     ideal_arm(h, 0.5)
     assert len(h.got["pose"]) == count, "nothing streamed after the disable"

@@ -169,7 +169,8 @@ def test_an_empty_list_at_start_up_is_an_empty_list_of_the_declared_type(context
               {"parameter_overrides": [Parameter(n, value=[]) for n in names]})
     node = rclpy.create_node("lists_test", context=context, **kwargs)
     try:
-        assert declare_config(node, Lists()) == Lists(paths=[], steps=[], rpy=[], flags=[])
+        assert declare_config(node, Lists(), run_time=ARRAYS) == Lists(paths=[], steps=[], rpy=[],
+                                                                       flags=[])
         for name, kind in ARRAYS.items():
             assert node.get_parameter(name).type_ == kind
             assert list(node.get_parameter(name).value) == []
@@ -200,7 +201,7 @@ def test_integers_for_a_float_list_are_floats_at_start_up_and_at_run_time(contex
               {"parameter_overrides": [Parameter("rpy", value=[1, 2, 3])]})
     node = rclpy.create_node("int_lists_test", context=context, **kwargs)
     try:
-        assert declare_config(node, Lists()).rpy == [1.0, 2.0, 3.0]
+        assert declare_config(node, Lists(), run_time=ARRAYS).rpy == [1.0, 2.0, 3.0]
         assert node.get_parameter("rpy").type_ == Parameter.Type.DOUBLE_ARRAY
         (result,) = node.set_parameters([Parameter("rpy", Parameter.Type.INTEGER_ARRAY, [4, 5])])
         assert result.successful, result.reason
@@ -230,7 +231,7 @@ def test_an_integer_for_a_float_parameter_is_a_float_at_start_up_and_at_run_time
               {"parameter_overrides": [Parameter("inner.rate_hz", value=-3)]})
     node = rclpy.create_node("int_float_test", context=context, **kwargs)
     try:
-        assert declare_config(node, Small()).inner.rate_hz == -3.0
+        assert declare_config(node, Small(), run_time={"inner.rate_hz"}).inner.rate_hz == -3.0
         assert node.get_parameter("inner.rate_hz").type_ == Parameter.Type.DOUBLE
         (result,) = node.set_parameters([Parameter("inner.rate_hz", Parameter.Type.INTEGER, 5)])
         assert result.successful, result.reason
@@ -398,8 +399,15 @@ def _node_configs():
     from vjepa_ros.nodes.sim_node import SimNodeConfig
 
     return [("vjepa_planner", PlannerNodeConfig), ("sim_node", SimNodeConfig),
-            ("camera_node", CameraConfig), ("image_publisher", ImagePublisherConfig),
+            ("camera", CameraConfig), ("image_publisher", ImagePublisherConfig),
             ("bag_player", PlaybackConfig)]
+
+
+def _run_time(node_name):
+    """Return the parameters a node applies at run time (declare_config's run_time)."""
+    from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS
+
+    return GOAL_PARAMETERS if node_name == "vjepa_planner" else ()
 
 
 @pytest.mark.parametrize("node_name, config", _node_configs())
@@ -410,13 +418,16 @@ def test_every_parameter_of_every_node_refuses_another_type_at_run_time_in_one_l
 
     node = rclpy.create_node(node_name, context=context)
     try:
-        declare_config(node, config())
+        declare_config(node, config(), run_time=_run_time(node_name))
         for name, default, _ in flatten(config()):
             declared = node.describe_parameter(name).type
             wrong = Parameter(name, value=5 if isinstance(default, str) else "x")
             (result,) = node.set_parameters([wrong])
             assert not result.successful, name
-            assert result.reason.startswith(f"parameter '{name}' takes "), result.reason
+            takes = f"parameter '{name}' takes " if name in _run_time(node_name) else (
+                f"parameter '{name}' is read at start only: ")
+            assert result.reason.startswith(takes), result.reason
+            assert "; it takes " in result.reason or takes.endswith("takes "), result.reason
             assert "Wrong parameter type" not in result.reason
             assert node.describe_parameter(name).type == declared, name  # ros2 param describe
             (unset,) = node.set_parameters([Parameter(name)])  # would undeclare it
@@ -447,3 +458,59 @@ def test_the_image_publishers_rate_type_error_gives_a_rate_it_takes(context):
         _declare(context, ImagePublisherConfig(), cli_args=["--ros-args", "-p", "rate_hz:=x"])
     assert str(caught.value) == ("parameter 'rate_hz' takes a number (e.g. 0.0; a whole number "
                                  "such as 3 is read as 3.0), got 'x' (a string)")
+
+
+@pytest.mark.parametrize("node_name, config", _node_configs())
+def test_a_run_time_value_for_a_start_only_parameter_says_restart_with_it(context, node_name,
+                                                                           config):
+    """``ros2 param set /sim_node NAME V`` was accepted and did nothing.
+
+    The planner said "cannot change at run time: restart the node"; a value of another type
+    only what the parameter takes.
+    """
+    from vjepa_ros.config import flatten
+    from vjepa_ros.nodes.node_registry import NODES
+
+    registry = next(key for key, entry in NODES.items() if entry.ros_name == node_name)
+    launch = "vjepa-ros launch" + ("" if registry == "planner" else f" --node {registry}")
+    node = rclpy.create_node(node_name, context=context)
+    try:
+        declare_config(node, config(), run_time=_run_time(node_name))
+        for name, default, _ in flatten(config()):
+            if name in _run_time(node_name):
+                continue
+            (same,) = node.set_parameters([Parameter(name, value=default)])
+            assert not same.successful, name
+            assert same.reason.startswith(f"parameter '{name}' is read at start only: "), name
+            assert f"({launch} -p {registry}.{name}:=" in same.reason, same.reason
+            assert " takes " not in same.reason, same.reason
+            wrong = Parameter(name, value=5 if isinstance(default, str) else "x")
+            (other,) = node.set_parameters([wrong])
+            assert other.reason.startswith(f"parameter '{name}' is read at start only: ")
+            assert f"{registry}.{name}:=...," in other.reason, other.reason
+            assert "; it takes " in other.reason and other.reason.count("\n") == 0
+        (clock,) = node.set_parameters([Parameter("use_sim_time", value=True)])  # rclpy's
+        assert clock.successful, clock.reason
+    finally:
+        node.destroy_node()
+
+
+def test_the_planner_refuses_a_start_only_value_at_run_time_and_takes_goal_files(context):
+    node = PlannerNode(context=context, cli_args=["--ros-args", "-p", "model.checkpoint:=demo",
+                                                  "-p", "model.device:=cpu"])
+    try:
+        (result,) = node.set_parameters([Parameter("planner.samples", value=400)])
+        assert result.reason == (
+            "parameter 'planner.samples' is read at start only: setting it at run time changes "
+            "nothing; restart the node with the new value (vjepa-ros launch -p "
+            "planner.planner.samples:=400, or ros2 run: --ros-args -p planner.samples:=400)")
+        (result,) = node.set_parameters([Parameter("planner.samples", value="x")])
+        assert result.reason.startswith("parameter 'planner.samples' is read at start only: ")
+        assert result.reason.endswith(
+            "; it takes a whole number (e.g. 800), got 'x' (a string)"), result.reason
+        (result,) = node.set_parameters([Parameter("goal_steps", value=[2, 3])])
+        assert result.successful, result.reason  # a run-time parameter
+        (result,) = node.set_parameters([Parameter("goal_steps", value="x")])
+        assert result.reason.startswith("parameter 'goal_steps' takes a list"), result.reason
+    finally:
+        node.destroy_node()

@@ -104,3 +104,76 @@ def test_launch_names_its_params_file_as_typed_and_a_p_over_it(monkeypatch, caps
     assert main([*launch, "-p", "planner.planner.samples:=-7"]) == 1  # the -p wins: named
     assert capsys.readouterr().err == ("vjepa-ros launch: planner: -p planner.planner.samples: "
                                        "planner.samples must lie in [1, inf), got -7\n")
+
+
+def _packaged(monkeypatch, tmp_path, samples: str) -> Path:
+    """Make the launcher's packaged config/planner.yaml one with ``samples: SAMPLES``."""
+    from vjepa_ros.config import config_path
+    from vjepa_ros.nodes import launcher
+
+    packaged = tmp_path / "share" / "config" / "planner.yaml"
+    packaged.parent.mkdir(parents=True)
+    packaged.write_text(config_path("planner.yaml").read_text().replace(
+        "      samples: 800", f"      samples: {samples}"))
+    assert f"samples: {samples}" in packaged.read_text()
+    monkeypatch.setattr(launcher, "config_path", lambda name: packaged.parent / name)
+    return packaged
+
+
+def test_launch_names_the_packaged_default_file_not_a_params_file_never_given(
+        monkeypatch, capsys, tmp_path):
+    """A bad value of the package's file was named by no source (no ``--params-file``)."""
+    from vjepa_ros.cli import main
+
+    _packaged(monkeypatch, tmp_path, "-5")
+    assert main(["launch", "--checkpoint", str(DEMO_MODEL)]) == 1
+    assert capsys.readouterr().err == (
+        "vjepa-ros launch: planner: the packaged default config/planner.yaml: planner.samples "
+        "must lie in [1, inf), got -5\n")
+    assert main(["launch", "--checkpoint", str(DEMO_MODEL), "-p",
+                 "planner.planner.samples:=-7"]) == 1  # the -p over it: named, not the file
+    assert capsys.readouterr().err == ("vjepa-ros launch: planner: -p planner.planner.samples: "
+                                       "planner.samples must lie in [1, inf), got -7\n")
+
+
+def test_launch_checks_the_packaged_default_file_as_the_packaged_default(monkeypatch, capsys,
+                                                                          tmp_path):
+    """A list of two types in the package's file was named ``--params-file PATH``."""
+    from vjepa_ros.cli import main
+
+    packaged = _packaged(monkeypatch, tmp_path, "[1, x]")
+    assert main(["launch", "--checkpoint", str(DEMO_MODEL)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"vjepa-ros launch: the packaged default {packaged}: parameter "
+                          "'planner.samples' of /** mixes types"), err
+    assert "--params-file" not in err and err.count("\n") == 1
+
+
+def test_launch_without_params_file_reads_no_planner_yaml_of_the_working_directory(
+        monkeypatch, tmp_path):
+    """A ``planner.yaml`` here was checked and its checkpoint taken (``planner.yaml: ...``).
+
+    The node read the package's file all the same.
+    """
+    import argparse
+
+    from vjepa_ros.nodes.launcher import check_launch_inputs
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "planner.yaml").write_text(
+        "vjepa_planer:\n  ros__parameters:\n    model: {checkpoint: /nope.pt}\n")
+    with pytest.raises(ValueError, match="^the planner's parameter 'model.checkpoint' is empty"):
+        check_launch_inputs(argparse.Namespace(params_file=None, checkpoint=None), {})
+    source, _ = check_launch_inputs(argparse.Namespace(params_file=None, checkpoint="demo"), {})
+    assert source == "--checkpoint"
+
+
+def test_launch_names_a_checkpoint_from_a_params_file_by_the_option(monkeypatch, capsys,
+                                                                    tmp_path):
+    from vjepa_ros.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    _file(tmp_path, "    model: {checkpoint: /nope.pt}\n", "mine.yaml")
+    assert main(["launch", "--params-file", "mine.yaml"]) == 1
+    assert capsys.readouterr().err.startswith(
+        "vjepa-ros launch: --params-file mine.yaml: model.checkpoint /nope.pt does not exist")

@@ -370,3 +370,32 @@ def test_a_local_params_file_reaches_the_planner_not_the_package_s_config(tmp_pa
     planner = mpc_nodes(str(DEMO_MODEL), params_file=args.params_file)[0]
     cli_args = planner.node_kwargs()["cli_args"]
     assert cli_args[cli_args.index("--params-file") + 1] == str(tmp_path / "mine.yaml")
+
+
+def test_launch_ends_with_the_line_of_a_node_that_stopped_itself_and_status_1(monkeypatch,
+                                                                              capsys):
+    """A simulator refusing beside another one left ``vjepa-ros launch`` running (status 0)."""
+    from vjepa_ros.cli import main
+    from vjepa_ros.nodes import launcher
+
+    events = []
+
+    class Refused:
+        nodes = []
+
+        def __init__(self, nodes, use_sim_time=False):
+            events.append("started")
+
+        def spin(self):
+            return "sim: another node publishes /clock by /sim_node: a second simulator? ..."
+
+        def shutdown(self):
+            events.append("shut down")
+
+    monkeypatch.setattr(launcher, "Launch", Refused)
+    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
+    assert main(["launch", "--checkpoint", str(DEMO_MODEL), "--node", "sim"]) == 1
+    assert events == ["started", "shut down"]
+    assert capsys.readouterr().err.endswith(
+        "vjepa-ros launch: sim: another node publishes /clock by /sim_node: a second simulator? "
+        "...\n")

@@ -257,6 +257,39 @@ def test_a_simulator_refuses_at_once_where_the_graph_already_shows_another_clock
     rival.destroy_node()
 
 
+def test_a_launch_whose_simulator_refuses_ends_with_its_line(context, monkeypatch):
+    """``vjepa-ros launch --node sim`` beside a running simulator (another terminal).
+
+    Its simulator refused and stopped publishing, and the launch spun on: the planner ran
+    against the other simulator, the refusal one log line among many.
+    """
+    import threading
+
+    from vjepa_ros.nodes import sim_node
+    from vjepa_ros.nodes.launcher import Launch, NodeLaunch
+
+    monkeypatch.setattr(sim_node, "NEWCOMER_S", 1e9)  # the other one, found late, came first
+    launch = Launch([NodeLaunch("sim", parameters={
+        "real_time_factor": 0.0, "camera.width": 64, "camera.height": 48})], context=context)
+    other_context = rclpy.Context()  # the simulator of another process
+    rclpy.init(context=other_context)
+    guard = threading.Timer(60.0, launch.executor.shutdown)  # old code: spun on until this
+    try:
+        other = rclpy.create_node("other_sim", context=other_context)
+        other.create_publisher(JointState, "/joint_states", 10)
+        guard.start()
+        line = launch.spin()
+        assert line.startswith("sim: another node publishes /joint_states by "), line
+        assert line.endswith("this simulator started second, so it refuses to run: stop the "
+                             "other one first, or give this one another ROS_DOMAIN_ID"), line
+        assert "\n" not in line
+        other.destroy_node()
+    finally:
+        guard.cancel()
+        launch.shutdown()
+        other_context.try_shutdown()
+
+
 def test_with_use_sim_time_the_simulator_steps_and_is_the_clock(context):
     """It steps on the steady clock: a ROS-time timer would wait for the /clock it publishes."""
     harness = Harness(context, use_sim_time=True, real_time_factor=1.0)

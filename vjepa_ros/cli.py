@@ -82,7 +82,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Plan one step on the real example frames (see ``vjepa_ros/demo.py``).
 
-    Exit status 2 for a usage error (a malformed ``--encoder-arg``), 1 for any other refusal.
+    Exit status 2 for a usage error (a malformed ``--encoder-arg``), 1 for any other refusal;
+    stopped (Ctrl-C, SIGTERM), one line saying it saved nothing, status 130 / 143.
     """
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     try:
@@ -96,6 +97,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except (OSError, ValueError, RuntimeError) as exc:
         print(f"vjepa-ros demo: {exc}", file=sys.stderr)
         return exit_status(exc)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
+        from vjepa_ros.terminate import report_stop
+
+        return report_stop("vjepa-ros demo", exc, "nothing saved (demo writes no files)")
     return 0
 
 

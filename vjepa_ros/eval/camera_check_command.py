@@ -157,18 +157,21 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     """Check the options, read the bag, load the model, run the check, print and write.
 
     Exit status 2 for a ``--params-file`` that cannot be used (``config.UsageError``), 1 for
-    any other refusal or failure.
+    any other refusal or failure. Stopped (Ctrl-C, SIGTERM) once ``--out`` is known: one line
+    saying what was saved there (``camera_check_report.stopped_check_saved``), status 130 / 143.
     """
     from vjepa_ros.config import exit_status
     from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.out_paths import output_dir
 
     out = Path(args.out or f"camera_check_{Path(args.bag).name.rsplit('.', 1)[0]}")
+    stage = "checking"  # then "checking the bag" (--out known), "writing" (write_check)
     try:  # the options first (what --params-file sets included), then the files they name
         file_checkpoint = params_file_checkpoint(args)  # the defaults depend on it
         cem, thresholds, config = checked_options(args)
         model_args = model_hyper_parameters(args)
         output_dir(out, create=False)
+        stage = "checking the bag"  # a stop from here says what was saved in --out
         if file_checkpoint:
             from vjepa_ros.input_paths import world_model_path
 
@@ -208,6 +211,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         result, report = check_recording(recording, model, cem, thresholds, args.rate,
                                          args.max_steps, args.seed, progress=not args.quiet)
         stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it
+        stage = "writing"
         written = write_check(result, out, base, plot=not args.no_plots, extra={
             "bag": str(args.bag), "world_model": source,
             "steps_evaluated": report["summary"]["steps_evaluated"],
@@ -215,6 +219,14 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     except (BagError, OSError, ValueError, RuntimeError) as exc:
         print(f"vjepa-ros camera-check: {exc}", file=sys.stderr)
         return exit_status(exc)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
+        from vjepa_ros.eval.camera_check_report import stopped_check_saved
+        from vjepa_ros.terminate import report_stop
+
+        if stage == "checking":  # nothing started
+            raise
+        return report_stop("vjepa-ros camera-check", exc,
+                           stopped_check_saved(out, stage == "writing"))
     print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
           f"{args.rate:g} Hz")
     print("\n".join(summary_lines(result)))

@@ -26,6 +26,9 @@ from vjepa_ros.eval.metrics import AXES
 from vjepa_ros.eval.report import json_safe
 
 PARAMS_FILE = "planner_camera_check.yaml"
+REPORT_FILE = "camera_check.json"
+PLOT_FILE = "camera_check.png"
+WRITTEN = f"{REPORT_FILE}, {PLOT_FILE} and {PARAMS_FILE}"  # what write_check writes, in words
 NODE_KEY = "/**"
 
 
@@ -219,13 +222,29 @@ def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dic
         (out_dir / PARAMS_FILE).unlink(missing_ok=True)
     else:
         written["params"] = write_params(result, out_dir / PARAMS_FILE, base_params)
-    path = out_dir / "camera_check.json"
-    picture = write_plot(result, out_dir / "camera_check.png") if plot else None
+    path = out_dir / REPORT_FILE
+    picture = write_plot(result, out_dir / PLOT_FILE) if plot else None
     if picture is not None:
         written["plot"] = picture
     elif path.exists():  # an earlier check's plot must not stand beside this report
-        (out_dir / "camera_check.png").unlink(missing_ok=True)
+        (out_dir / PLOT_FILE).unlink(missing_ok=True)
     path.write_text(json.dumps(json_safe({**result.to_dict(), **(extra or {})}), indent=1,
                                allow_nan=False))
     written["report"] = path
     return written
+
+
+def stopped_check_saved(out_dir: str | Path, writing: bool) -> str:
+    """Say what a camera check stopped before its end saved in ``out_dir``: nothing of its own.
+
+    :func:`write_check` writes once the check has ended; stopped while it writes (``writing``),
+    the files there may be incomplete or an earlier check's. Files an earlier check left there
+    are named as such (they are not this check's results).
+    """
+    out_dir = Path(out_dir).expanduser()
+    if writing:
+        return (f"stopped while writing into {out_dir}: {WRITTEN} may be incomplete or an "
+                "earlier check's; run the check again")
+    earlier = "; the files there are an earlier check's" if (out_dir / REPORT_FILE).exists() \
+        else ""
+    return f"nothing saved ({WRITTEN} go into {out_dir} once the check has ended{earlier})"

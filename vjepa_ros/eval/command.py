@@ -240,33 +240,44 @@ def _eval_saved(out: Path, stage: str) -> str:
 
 
 def _record_saved(bag: Path, frames: int) -> str:
-    """Say what a stopped record saved: nothing; a bag cut short while written is removed.
+    """Say what a stopped record saved: nothing (:func:`_unwritten_bag`)."""
+    from vjepa_ros.counts import counted
 
-    The bag is written once all ``frames`` are simulated; one stopped while being written holds
-    part of the episode (a bag that reads as a shorter recording): removed, since ``bag`` did
-    not exist before (``out_paths.new_output_dir``).
+    return _unwritten_bag(bag, f"once its {counted(frames, 'frame')} are simulated", "record")
+
+
+def _unwritten_bag(bag: Path, when: str, command: str = "bag-from-npz") -> str:
+    """Say what a command stopped before its new ``bag`` was whole saved: nothing.
+
+    ``command`` writes ``bag`` ``when`` ("once its 16 frames are simulated"); one stopped while
+    being written holds part of the episode (a bag that reads as a shorter recording): removed,
+    since ``bag`` did not exist before (``out_paths.new_output_dir``).
     """
     import shutil
-
-    from vjepa_ros.counts import counted
 
     removed = bag.exists()
     if removed:
         shutil.rmtree(bag, ignore_errors=True)
-    return (f"nothing saved (record writes the bag {bag} once its {counted(frames, 'frame')} "
-            f"are simulated{'; the part written was removed' if removed else ''})")
+    return (f"nothing saved ({command} writes the bag {bag} {when}"
+            f"{'; the part written was removed' if removed else ''})")
 
 
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:
+    """Write ``--episode`` as the new bag ``out``; exit status 1 for any refusal or failure.
+
+    Stopped (Ctrl-C, SIGTERM) once the options are checked: one line saying nothing was saved,
+    a bag cut short while written removed (:func:`_unwritten_bag`), status 130 / 143.
+    """
     from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.out_paths import new_output_dir
 
+    bag = None  # the bag to write, once the options are checked: what a stop ends
     try:
         from vjepa_ros.eval.eval_config import rate_problem
 
         if rate_problem("--rate", args.rate):
             raise ValueError(rate_problem("--rate", args.rate))
-        new_output_dir(args.out)
+        bag = new_output_dir(args.out)
         check_input_paths(args)  # --episode
         from vjepa_ros.demo import load_example  # torch: after the options are checked
         from vjepa_ros.eval.bags import write_bag
@@ -277,6 +288,13 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
     except (BagError, OSError, ValueError) as exc:
         print(f"vjepa-ros bag-from-npz: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
+        from vjepa_ros.terminate import report_stop
+
+        if bag is None:  # still checking the options: nothing started
+            raise
+        return report_stop("vjepa-ros bag-from-npz", exc,
+                           _unwritten_bag(bag, "once the episode is read"))
     print(f"wrote {path} ({args.storage}): {len(example.frames)} frames at {args.rate:g} Hz")
     return 0
 

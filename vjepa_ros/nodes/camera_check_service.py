@@ -7,7 +7,8 @@ through the safety filter and the set-point stream, then estimates the frame the
 predicts motion in (``MPCSession.start_camera_check``, all logic there). ``~/enable`` false (or
 stale inputs) stops it at once. The response comes when the check has ended:
 ``success`` true with the verdict and the written files, or false with the one-line reason it
-was refused or stopped. It writes ``camera_check.json``, ``camera_check.png`` and
+was refused or stopped (a stopped one adds that nothing was saved, and whether the files in the
+folder are an earlier check's). It writes ``camera_check.json``, ``camera_check.png`` and
 ``planner_camera_check.yaml`` (this node's parameters with ``control.model_frame_rpy_deg`` set)
 into ``camera_check.output_dir``; the correction takes effect when the node is restarted with
 that file (the node's parameters other than the goals are fixed at start-up). An "undecided"
@@ -102,12 +103,18 @@ class CameraCheckService:
                 run.done.wait(5.0)  # session.close() ends it
                 break
         node.worker.wake()
-        if run.result is None:
-            response.success, response.message = False, run.describe()
+        from vjepa_ros.eval.camera_check_report import (
+            PARAMS_FILE,
+            stopped_check_saved,
+            write_check,
+        )
+
+        if run.result is None:  # stopped: say that nothing of it was written, as the commands
+            response.success = False
+            response.message = f"{run.describe()}; {stopped_check_saved(folder, writing=False)}"
             return response
         response.success, response.message = True, run.result.explanation
         try:
-            from vjepa_ros.eval.camera_check_report import PARAMS_FILE, write_check
 
             stale = (folder / PARAMS_FILE).exists()  # an undecided verdict removes it
             written = write_check(run.result, folder,

@@ -66,11 +66,30 @@ class InputWatch:
         shown = ", ".join(candidates[:3]) + (" ..." if len(candidates) > 3 else "")
         return f"{kind} topics with a publisher: {shown}; {self.setting.format(topic='<topic>')}"
 
-    def problem(self, now: float, published: dict[str, list[str]]) -> str:
-        """:meth:`silence` and :meth:`hint` on one line ("" while the input arrives)."""
+    def silent(self, now: float, published: dict[str, list[str]]) -> InputProblem | None:
+        """:meth:`silence` and :meth:`hint` at ``now`` (None while the input arrives)."""
         silence = self.silence(now)
-        hint = self.hint(published) if silence else ""
-        return f"{silence}: {hint}" if hint else silence
+        return InputProblem(self.topic, silence, self.hint(published)) if silence else None
+
+    def problem(self, now: float, published: dict[str, list[str]]) -> str:
+        """:meth:`silent` on one line ("" while the input arrives)."""
+        return str(self.silent(now, published) or "")
+
+
+@dataclasses.dataclass(frozen=True)
+class InputProblem:
+    """One silent input: the ``topic`` listened on, its ``silence`` and ``hint`` in words.
+
+    ``str()`` is the line diagnostics and the log show: "<silence>: <hint>", or the silence
+    alone without a hint.
+    """
+
+    topic: str
+    silence: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.silence}: {self.hint}" if self.hint else self.silence
 
 
 class InputWatches:
@@ -80,26 +99,26 @@ class InputWatches:
         self.watches = watches
         self.logged: set[str] = set()  # the inputs whose silence was logged (until they come)
 
-    def problems(self, now: float, graph, log) -> list[str]:
-        """Return one line per silent input at ``now`` [s, steady clock] (:meth:`problem`).
+    def problems(self, now: float, graph, log) -> list[InputProblem]:
+        """Return one :class:`InputProblem` per silent input at ``now`` [s, steady clock].
 
         ``graph(msg_types)``: the published topics (``graph_publishers.published_topics``),
-        asked only when an input is silent; ``log(line)``: called with each line when its
-        silence starts.
+        asked only when an input is silent; ``log(line)``: called with each problem's line
+        when its silence starts.
         """
         silent = [w for w in self.watches if w.silence(now)]
         published = graph({w.msg_type for w in silent}) if silent else {}
-        lines = []
+        found = []
         for watch in self.watches:
-            line = watch.problem(now, published) if watch in silent else ""
-            if not line:
+            problem = watch.silent(now, published) if watch in silent else None
+            if problem is None:
                 self.logged.discard(watch.what)
                 continue
             if watch.what not in self.logged:
                 self.logged.add(watch.what)
-                log(line)
-            lines.append(line)
-        return lines
+                log(str(problem))
+            found.append(problem)
+        return found
 
 
 def similarity(a: str, b: str) -> float:
@@ -109,15 +128,15 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b).ratio()
 
 
-def silent_inputs_message(inputs: list[str], status: dict) -> str:
+def silent_inputs_message(inputs: list[InputProblem], blocking) -> str:
     """Return the diagnostics message with silent ``inputs``: them, then the other reasons.
 
-    ``status``: ``MPCSession.status()``; its "no ... received yet on T" reasons are left out
-    for a topic T an input line names already. "" without silent inputs.
+    ``blocking``: the session's reasons (``MPCSession.blocking_problems``, ``Blocker``s); one
+    whose ``missing_topic`` is the topic of a silent input is left out (the input's line says
+    more). "" without silent inputs.
     """
     if not inputs:
         return ""
-    silent = " ".join(line.split(": ", 1)[0] + " " for line in inputs)  # without the hints
-    blocking = [b for b in status["values"]["blocking"].split("; ") if b and not (
-        "received yet on " in b and f" {b.rsplit(' ', 1)[-1]} " in silent)]
-    return "; ".join(inputs + blocking)
+    silent = {problem.topic for problem in inputs}
+    rest = [b.detail for b in blocking if not (b.missing_topic and b.missing_topic in silent)]
+    return "; ".join([str(problem) for problem in inputs] + rest)

@@ -79,18 +79,20 @@ class NodeLaunch:
     def sources(self, use_sim_time: bool = False) -> dict[str, str]:
         """Return ``{parameter: its source}`` of the node's start-up values, the winner's each.
 
-        A parameter file given (``--params-file NAME`` as given, else its path; the
-        registry's own ``config/`` file holds the defaults, named by none), then the overrides
-        (which rclpy applies over it): ``-p NODE.name``, or the option that set it
-        (:attr:`labels`; ``use_sim_time``: ``--use-sim-time`` when true).
+        A parameter file given (``--params-file NAME`` as given, else its path), or the
+        registry's own ``config/`` file (``the packaged default config/planner.yaml``: no
+        ``--params-file`` the user did not give), then the overrides (which rclpy applies over
+        it): ``-p NODE.name``, or the option that set it (:attr:`labels`; ``use_sim_time``:
+        ``--use-sim-time`` when true).
         """
-        from vjepa_ros.nodes.param_sources import file_sources
+        from vjepa_ros.nodes.param_sources import file_sources, packaged_file
 
         sources = {}
         path = self._params_file_path()
-        if path and self.params_file:
-            sources.update(file_sources(path, f"/{self._entry().ros_name}",
-                                        self.file_label or f"--params-file {path}"))
+        if path:
+            label = (self.file_label or f"--params-file {path}") if self.params_file else \
+                packaged_file(self._entry().params_file)
+            sources.update(file_sources(path, f"/{self._entry().ros_name}", label))
         if use_sim_time:
             sources["use_sim_time"] = "--use-sim-time"
         for name in self.parameters:
@@ -183,6 +185,7 @@ class Launch:
 
         self.own_context = context is None
         self.executor = None
+        self.names: dict = {}  # started node -> its -p NODE. name (failure's prefix)
         self.context = rclpy.Context() if context is None else context
         if self.own_context:
             rclpy.init(context=self.context)
@@ -206,6 +209,7 @@ class Launch:
                     started[index] = node  # (an unknown parameter: refused by the node itself)
             finally:  # the order given; on an error, the nodes started so far (shut down)
                 self.nodes = [started[i] for i in sorted(started)]
+                self.names = {node: nodes[i].name for i, node in started.items()}
         except BaseException:
             self.shutdown()
             raise
@@ -220,14 +224,34 @@ class Launch:
                 return node
         raise KeyError(f"no node named {name!r}; started: {[n.get_name() for n in self.nodes]}")
 
-    def spin(self) -> None:
-        """Spin the nodes in the foreground until they stop; Ctrl-C stops them and re-raises."""
+    def spin(self) -> str:
+        """Spin the nodes in the foreground until they stop; Ctrl-C stops them and re-raises.
+
+        Also until a node ends itself with a failure (:meth:`failure`: a simulator that refuses
+        to run beside another one); returns that one line (``sim: another node publishes
+        /clock by /sim_node ...``), else "".
+        """
         from rclpy.executors import ExternalShutdownException
 
         try:
-            self.executor.spin()
+            self.executor.spin(until=self.failure)
         except ExternalShutdownException:
             pass
+        return self.failure()
+
+    def failure(self) -> str:
+        """Return why a node stopped itself with a failure, ``-p NODE.`` name first ("" none).
+
+        A node that ends its work by itself sets its ``done`` event (as for ``run_node``); a
+        non-zero ``exit_status()`` is a failure, said by its ``refused`` line. A node done
+        with status 0 (a bag played to its end) is no failure: the others go on.
+        """
+        for node in self.nodes:
+            done = getattr(node, "done", None)
+            if done is not None and done.is_set() and node.exit_status():
+                why = getattr(node, "refused", "") or f"stopped (status {node.exit_status()})"
+                return f"{self.names.get(node, node.get_name())}: {why}"
+        return ""
 
     def start(self) -> Launch:
         self.executor.start()
@@ -380,6 +404,8 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
 
     The parameter file goes to the planner alone: a section that applies to no node of that
     name (a misspelled ``vjepa_planer:``) is refused (``check_params_file``), not dropped.
+    Without ``--params-file`` that is the package's ``config/planner.yaml``, the file the node
+    reads (never a ``planner.yaml`` in the working directory), named as "the packaged default".
 
     The checkpoint comes from ``--checkpoint``, else ``-p planner.model.checkpoint``, else the
     parameter file's ``model.checkpoint`` (as the node will read it; ``demo``: the packaged
@@ -389,19 +415,25 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     messages name it, the checkpoint).
     """
     from vjepa_ros.input_paths import CHECKPOINT_FORMAT, world_model_path
+    from vjepa_ros.nodes.param_sources import PACKAGED, packaged_file
     from vjepa_ros.nodes.params_file import check_params_file
 
-    name = args.params_file or NODES["planner"].params_file
     nodes = [f"/{PLANNER_NODE}"]  # the file goes to the planner only
     nodes_are = "launch gives this file to"  # --node sim etc. start with their own files
-    params_file = check_params_file(_params_file_path(name), nodes=nodes, nodes_are=nodes_are)
+    if args.params_file:
+        path, option = _params_file_path(args.params_file), "--params-file"
+        where = f"--params-file {args.params_file}"
+    else:  # the file the node will read: the package's, never one of that name here
+        path, option = config_path(NODES["planner"].params_file), PACKAGED
+        where = packaged_file(NODES["planner"].params_file)
+    params_file = check_params_file(path, option, nodes=nodes, nodes_are=nodes_are)
     if args.params_file:  # the file found, as the planner's --ros-args --params-file
         # absolute: str(Path("./mine.yaml")) is "mine.yaml", which NodeLaunch reads as config/'s
         args.params_file = str(params_file.absolute())
     model = read_ros_params(params_file, nodes[0]).get("model")
     sources = (("--checkpoint", args.checkpoint),
                ("-p planner.model.checkpoint", planner_overrides.get("model.checkpoint")),
-               (f"{params_file}: model.checkpoint",
+               (f"{where}: model.checkpoint",
                 model.get("checkpoint") if isinstance(model, dict) else None))
     for source, checkpoint in sources:
         if checkpoint:  # 'demo' too, as the node takes it
@@ -431,7 +463,9 @@ def cmd_launch(args: argparse.Namespace) -> int:
     """Run the planner (and camera / extra nodes) until Ctrl-C.
 
     Exit status 2 for a usage error (``config.UsageError``: a ``-p`` item, a ``--params-file``
-    that cannot be used), 1 for a start-up error (a checkpoint, a parameter value a node refuses).
+    that cannot be used), 1 for a start-up error (a checkpoint, a parameter value a node refuses)
+    and for a node that stops itself while running (``Launch.failure``: a simulator that finds
+    another one on the domain), after one line saying why; the other nodes stop with it.
     Ctrl-C and SIGTERM stop the nodes and raise KeyboardInterrupt / ``terminate.Terminated``:
     exit status 130 / 143 with one line (``cli.main``); Ctrl-C also where the shell started it
     ignoring SIGINT (``vjepa-ros launch ... &`` in a script), as a node executable. Further ones
@@ -486,8 +520,11 @@ def _launch(args: argparse.Namespace) -> int:
     names = ", ".join(node.get_fully_qualified_name() for node in launch.nodes)
     print(f"vjepa-ros launch: running {names} (Ctrl-C stops)", file=sys.stderr)
     try:
-        launch.spin()  # Ctrl-C / SIGTERM: exit status 130 / 143 (cli.main)
+        failure = launch.spin()  # Ctrl-C / SIGTERM: exit status 130 / 143 (cli.main)
     finally:
         ignore_stop_signals()  # (cmd_launch restores the handlers)
         launch.shutdown()
+    if failure:  # a node stopped itself (a second simulator): the others stop with it
+        print(f"vjepa-ros launch: {failure}", file=sys.stderr)
+        return 1
     return 0

@@ -16,6 +16,17 @@ from pathlib import Path
 
 from vjepa_ros.config import ConfigError, read_ros_params
 
+PACKAGED = "the packaged default"  # how a message names a file of the package's config/
+
+
+def packaged_file(name: str) -> str:
+    """How a message names the package's ``config/NAME``, a file the user did not give.
+
+    ``the packaged default config/planner.yaml`` (a node's defaults under ``vjepa-ros launch``
+    without ``--params-file``).
+    """
+    return f"{PACKAGED} config/{name}"
+
 
 def dotted(parameters: dict, prefix: str = "") -> list[str]:
     """Return the dotted names of the values in a nested mapping of parameters (groups)."""

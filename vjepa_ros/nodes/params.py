@@ -7,6 +7,7 @@ import dataclasses
 import difflib
 import math
 import typing
+from collections.abc import Collection
 
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.exceptions import InvalidParameterTypeException
@@ -14,6 +15,7 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from vjepa_ros.config import UsageError, flatten, from_dict
+from vjepa_ros.nodes.start_only import start_only_message
 
 _ARRAY_TYPES = {
     str: Parameter.Type.STRING_ARRAY,
@@ -142,7 +144,7 @@ def _ints_for_floats(parameter: Parameter, declared_types: dict) -> bool:
         (Parameter.Type.DOUBLE, Parameter.Type.INTEGER))
 
 
-def declare_config(node: Node, defaults):
+def declare_config(node: Node, defaults, run_time: Collection[str] = ()):
     """Declare every field of dataclass ``defaults`` on ``node``; return the configured copy.
 
     Values given at start-up (``--ros-args --params-file``, launch ``parameters=[...]``,
@@ -154,6 +156,8 @@ def declare_config(node: Node, defaults):
     parameter as floats (``-p planner.maxnorm:=3``, as a params file's ``maxnorm: 3``). A
     start-up value for a parameter the node does not have raises ValueError
     (:func:`refuse_undeclared_overrides`), and so does one of another type (:func:`_type_error`).
+    ``run_time``: the names the node applies when set at run time (``ros2 param set``); a
+    run-time value for any other is refused as read at start only (:func:`_check_run_time_sets`).
     """
     assert dataclasses.is_dataclass(defaults)
     overrides = start_up_overrides(node)
@@ -168,7 +172,7 @@ def declare_config(node: Node, defaults):
     if declared_types and hasattr(node, "add_pre_set_parameters_callback"):  # rclpy >= Iron
         # At run time too (ros2 param set NODE goal_image_paths "[]"): typed before it is set.
         node.add_pre_set_parameters_callback(lambda params: _typed_lists(params, declared_types))
-    _check_run_time_types(node, defaults, names)
+    _check_run_time_sets(node, defaults, names, set(run_time) | set(_RCLPY_PARAMETERS))
     refuse_undeclared_overrides(node)
     return from_dict(type(defaults), values)
 
@@ -178,9 +182,12 @@ _RCLPY_PARAMETERS = {"use_sim_time": bool}
 _TYPE_CHECK = "_vjepa_parameter_type_check"  # the node attribute holding the run-time check
 
 
-def _check_run_time_types(node: Node, defaults, names) -> None:
-    """Answer a run-time value of another type in our words (``ros2 param set``), not rclpy's.
+def _check_run_time_sets(node: Node, defaults, names, run_time: set) -> None:
+    """Answer a run-time value (``ros2 param set``) the node cannot take in our words.
 
+    A parameter not in ``run_time`` is read at start only: a value for it is refused with
+    ``start_only.start_only_message`` (with what it takes after it when the value has another
+    type too), rather than stored to do nothing. A value of another type for a run-time one:
     rclpy refuses it before any callback of the node runs, as ``Wrong parameter type, expected
     '4' got '2'`` (``Node._apply_descriptor``). Each parameter of ``defaults`` (and
     ``use_sim_time``) is therefore marked ``dynamic_typing`` once declared, and an on-set
@@ -200,15 +207,20 @@ def _check_run_time_types(node: Node, defaults, names) -> None:
     def check(params) -> SetParametersResult:
         for p in params:
             expected = declared.get(p.name)
-            if expected is None or p.type_.value == expected:
+            if expected is None or (p.type_.value == expected and p.name in run_time):
                 continue
             for q in params:  # rclpy wrote the given types into the descriptors: undo that
                 if q.name in declared:
                     node.describe_parameter(q.name).type = declared[q.name]
-            if p.type_ == Parameter.Type.NOT_SET:
+            unset = p.type_ == Parameter.Type.NOT_SET
+            wrong = "" if unset or p.type_.value == expected else _takes(p.name, p.value, defaults)
+            if p.name not in run_time:
+                reason = start_only_message(node.get_name(), p.name,
+                                            None if unset else p.value, wrong)
+            elif unset:
                 reason = f"parameter '{p.name}' cannot be unset: give it a value"
             else:
-                reason = str(_type_error(p.name, p.value, defaults))
+                reason = f"parameter '{p.name}' {wrong}"
             return SetParametersResult(successful=False, reason=reason)
         return SetParametersResult(successful=True)
 
@@ -243,8 +255,16 @@ def _type_error(name: str, value, defaults) -> ValueError:
     """Return the one-line error for a ``value`` of another type than ``defaults``' ``name``.
 
     ``parameter 'planner.samples' takes a whole number (e.g. 800), got 3.5 (a float)``;
-    ``parameter 'rpy' takes a list of numbers ([a, b]), got ['x'] (a list)``. A number's example
-    is its default, and a whole number read as a float one in its range (:func:`_number_kind`).
+    ``parameter 'rpy' takes a list of numbers ([a, b]), got ['x'] (a list)`` (:func:`_takes`).
+    """
+    return ValueError(f"parameter '{name}' {_takes(name, value, defaults)}")
+
+
+def _takes(name: str, value, defaults) -> str:
+    """Return what ``defaults``' ``name`` takes and what ``value`` is: "takes ..., got ...".
+
+    A number's example is its default, and a whole number read as a float one in its range
+    (:func:`_number_kind`).
     """
     if name in _RCLPY_PARAMETERS:  # rclpy's own: no field of ours
         field, default, hint = dataclasses.field(), None, _RCLPY_PARAMETERS[name]
@@ -260,7 +280,7 @@ def _type_error(name: str, value, defaults) -> ValueError:
     if isinstance(value, (array.array, tuple)):  # a run-time array value
         value = list(value)
     got = _GOT.get(type(value), f"a {type(value).__name__}")
-    return ValueError(f"parameter '{name}' takes {kind}, got {value!r} ({got})")
+    return f"takes {kind}, got {value!r} ({got})"
 
 
 def _number_kind(hint, default, metadata) -> str:

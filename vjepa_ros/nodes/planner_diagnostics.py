@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from vjepa_ros.robot.mpc import SessionStatus
 from vjepa_ros.robot.plan_record import last_plan_text
+from vjepa_ros.robot.refusal import blocking_text
 
 OK, WARN, ERROR = 0, 1, 2  # diagnostic_msgs/DiagnosticStatus levels
 
@@ -52,11 +53,11 @@ def diagnostic_status(status: SessionStatus) -> dict:
         "last_action": "" if report.action is None else " ".join(
             f"{v:+.4f}" for v in report.action),
         "camera_check": status.camera_check,
-        "blocking": "; ".join(status.blocking),  # all of them; refusal: the one acted on
+        "blocking": blocking_text(status.blocking),  # all of them; refusal: the one acted on
     }
     values.update(subgoal_values(status))
     if refusal is not None:  # every reason, not only the one acted on (refusal)
-        message = "; ".join(status.blocking) or refusal.detail
+        message = blocking_text(status.blocking) or refusal.detail
     else:
         message = "commanding" if status.enabled else "shadow mode (not enabled)"
     return {"level": level, "message": message, "values": values}

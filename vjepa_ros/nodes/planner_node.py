@@ -44,6 +44,7 @@ from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.graph_publishers import full_name, other_publishers, published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_watch import (
+    InputProblem,
     InputWatch,
     InputWatches,
     silent_inputs_message,
@@ -76,7 +77,6 @@ SENSOR_QOS = QoSProfile(
 LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
-RUNTIME_PARAMETERS = set(GOAL_PARAMETERS) | {"use_sim_time"}
 RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_parameters.RULES name
 
 
@@ -86,7 +86,8 @@ class PlannerNode(Node):
     def __init__(self, **kwargs):
         super().__init__(PLANNER_NODE, **kwargs)
         try:
-            self.config = cfg = declare_config(self, PlannerNodeConfig())
+            self.config = cfg = declare_config(self, PlannerNodeConfig(),
+                                               run_time=GOAL_PARAMETERS)
         except UnknownParameterError:  # already the node's own names ('mppi.x' stays 'mppi.x')
             raise
         except ValueError as exc:  # CEMConfig.samples, icem.noise_beta: as their parameters
@@ -221,8 +222,8 @@ class PlannerNode(Node):
                 "joint_states:={topic})", now)
         self.input_watches = InputWatches(self.image_watch, self.state_watch)
 
-    def _input_problems(self) -> list[str]:
-        """One line per silent input, with where it might be; each logged once when it starts."""
+    def _input_problems(self) -> list[InputProblem]:
+        """One problem per silent input, with where it might be; each logged once as it starts."""
         return self.input_watches.problems(time.monotonic(),
                                            lambda types: published_topics(self, types),
                                            self.get_logger().warning)
@@ -419,10 +420,6 @@ class PlannerNode(Node):
         return message
 
     def _on_set_parameters(self, params) -> SetParametersResult:
-        fixed = sorted({p.name for p in params} - RUNTIME_PARAMETERS)
-        if fixed:
-            return SetParametersResult(successful=False, reason=(
-                f"{', '.join(fixed)} cannot change at run time: restart the node"))
         changes = {p.name: p.value for p in params if p.name in GOAL_PARAMETERS}
         if not changes:
             return SetParametersResult(successful=True)
@@ -450,7 +447,7 @@ class PlannerNode(Node):
                 return response
         response.success, response.message = self.session.set_enabled(bool(request.data))
         if request.data and response.success:  # what the session cannot know: where, who else
-            notes = [p.split(": ", 1)[1] for p in self._input_problems() if ": " in p]
+            notes = [p.hint for p in self._input_problems() if p.hint]
             if self.other_publishers:
                 notes.append(self._publishers_warning())  # logged by the next diagnostics
             if notes:
@@ -588,10 +585,13 @@ class PlannerNode(Node):
         self._check_other_publishers()
         self._check_clock_publishers()
         self._find_gripper_topics()
+        from vjepa_ros.nodes.planner_diagnostics import diagnostic_status  # (robot.mpc: torch)
+
         inputs = self._input_problems()
-        status = self.session.status()
+        snapshot = self.session.snapshot()
+        status = diagnostic_status(snapshot)
         values = dict(status["values"])
-        values["inputs"] = "; ".join(inputs) or "arriving"
+        values["inputs"] = "; ".join(str(p) for p in inputs) or "arriving"
         values["other_command_publishers"] = ", ".join(self.other_publishers)
         values["gripper_state_topic"] = self.gripper_topic or "none yet"
         values["foreign_joint_states"] = str(self.foreign_joint_states)
@@ -606,7 +606,7 @@ class PlannerNode(Node):
         msg.header.stamp = self.get_clock().now().to_msg()
         msg.status = [DiagnosticStatus(
             level=bytes([level]), name=f"{self.get_name()}: mpc",
-            message=self.twin_problem or silent_inputs_message(inputs, status) or
+            message=self.twin_problem or silent_inputs_message(inputs, snapshot.blocking) or
             status["message"],
             hardware_id=self.config.robot.model,
             values=[KeyValue(key=k, value=str(v)) for k, v in values.items()],

@@ -33,6 +33,8 @@ import contextlib
 import signal
 import threading
 
+POLL_S = 0.2  # [s] how often the foreground spin looks at the threads (and its ``until``)
+
 
 class NodeSpinner:
     """Spin every added node on its own ``SingleThreadedExecutor`` and thread.
@@ -87,21 +89,23 @@ class NodeSpinner:
                     self._start_thread(executor, executor.get_nodes()[0].get_name())
         return self
 
-    def spin(self) -> None:
+    def spin(self, until=None) -> None:
         """Spin until every node stops (shutdown, context shutdown, Ctrl-C, a callback error).
 
         Ctrl-C (KeyboardInterrupt) stops every node, then is raised again: the command's exit
         status is the shell's 130 (``cli.main``). A callback's error is raised the same way.
+        ``until``: a callable asked every :data:`POLL_S`; once it returns true, ``spin`` returns
+        with the nodes still spinning (the caller shuts them down).
         """
         self._foreground = True
         try:
             self.start()  # inside: a Ctrl-C while the threads start also stops them
-            while True:
+            while until is None or not until():
                 with self._lock:
                     alive = [thread for thread in self.threads if thread.is_alive()]
                 if not alive:
                     break
-                alive[0].join(0.2)  # a timeout, so that Ctrl-C reaches this thread
+                alive[0].join(POLL_S)  # a timeout, so that Ctrl-C reaches this thread
         except KeyboardInterrupt:
             self.shutdown(timeout_sec=5.0)
             raise

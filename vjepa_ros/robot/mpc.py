@@ -63,7 +63,7 @@ from vjepa_ros.robot.phase import Event, Phase, next_phase
 from vjepa_ros.robot.plan_compute import compute_plan
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport, SessionStatus, StreamOutput
 from vjepa_ros.robot.predicted_start import PreparedPlan, blend_ready, start_mismatch
-from vjepa_ros.robot.refusal import Refusal, RefusalKind
+from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind, blocking_text
 from vjepa_ros.robot.refusal_log import RefusalLog
 from vjepa_ros.robot.safety import (
     OUTSIDE_BOX_ADVICE,
@@ -294,8 +294,9 @@ class MPCSession(CameraCheckSession):
 
     def _camera_problem(self, now: float) -> str:
         """Why the newest camera frame may not be planned on or captured ("" when it may)."""
+        age = self.inputs.ages(now)[0]
         return self.inputs.image_problem or self._noted(age_problem(
-            "camera image", self.inputs.ages(now)[0], self.limits.max_image_age_s, now))
+            "camera image", age, self.limits.max_image_age_s, now), age)
 
     def _input_refusal(self, now: float) -> Refusal | None:
         if self.inputs.state_problem:
@@ -305,20 +306,24 @@ class MPCSession(CameraCheckSession):
 
     def _state_age_problem(self, now: float) -> str:
         """Why the newest robot state is too old or missing ("" when it is fine)."""
-        return self._noted(age_problem("robot state", self.inputs.ages(now)[1],
-                                       self.limits.max_state_age_s, now))
+        age = self.inputs.ages(now)[1]
+        return self._noted(age_problem("robot state", age, self.limits.max_state_age_s, now), age)
 
-    def _noted(self, problem: str) -> str:
-        """``problem`` with the clock note (``clock_note``) after it, when there is one."""
-        note = self.clock_note() if problem and "received yet" not in problem else ""
+    def _noted(self, problem: str, age: float | None) -> str:
+        """``problem`` with the clock note (``clock_note``) after it, when there is one.
+
+        ``age`` [s]: the input's age (None: none received yet, a problem no clock explains).
+        """
+        note = self.clock_note() if problem and age is not None else ""
         return f"{problem} ({note})" if note else problem
 
-    def blocking_problems(self, now: float) -> list[str]:
+    def blocking_problems(self, now: float) -> list[Blocker]:
         """Every reason nothing would be commanded at ``now``, not only the first; [] if none.
 
         In order: a refusal of the plan or the safety filter, an unusable robot state, the
         camera image, the robot state's age, the goal. A missing input names its topic
-        (``camera_topic``, ``state_topic``): "no camera image received yet on /camera/...".
+        (``camera_topic``, ``state_topic``): "no camera image received yet on /camera/...",
+        with that topic as the :class:`~vjepa_ros.robot.refusal.Blocker`'s ``missing_topic``.
         """
         with self._lock:
             stored = self._refusal
@@ -328,11 +333,11 @@ class MPCSession(CameraCheckSession):
                 self.inputs.state_problem, self._camera_problem(now),
                 self._state_age_problem(now), self._goal_problem(),
             ]
-        named = {"no camera image received yet": f"no camera image received yet on "
-                 f"{self.camera_topic()}",
-                 "no robot state received yet": f"no robot state received yet on "
-                 f"{self.state_topic()}"}
-        return list(dict.fromkeys(named.get(p, p) for p in problems if p))
+        missing = {age_problem("camera image", None, 0.0): self.camera_topic(),
+                   age_problem("robot state", None, 0.0): self.state_topic()}
+        blockers = (Blocker(f"{p} on {missing[p]}", missing[p]) if p in missing else Blocker(p)
+                    for p in problems if p)
+        return list({b.detail: b for b in blockers}.values())
 
     # -- goals and enable -----------------------------------------------------------------------
     def set_goals(self, goals: list[SubGoal]) -> str:
@@ -442,8 +447,8 @@ class MPCSession(CameraCheckSession):
             self.last_planned_stamp = -float("inf")
             self.last_gripper = None
             self.log("info", "enabled: commands go to the arm")
-            problems = self.blocking_problems(self.clock())
-            suffix = f" (not commanding yet: {'; '.join(problems)})" if problems else ""
+            problems = blocking_text(self.blocking_problems(self.clock()))
+            suffix = f" (not commanding yet: {problems})" if problems else ""
             return True, "enabled: commanding the arm" + suffix
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig, SubGoalSwitch
 from vjepa_ros.robot.phase import Phase
-from vjepa_ros.robot.refusal import Refusal, RefusalKind
+from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
 
 
 class PlanOutcome(str, enum.Enum):
@@ -85,4 +85,4 @@ class SessionStatus:
     subgoal: GoalProgress | None = None  # None without a goal
     subgoal_switches: tuple[SubGoalSwitch, ...] = ()  # of the current sequence, in order
     camera_check: str = "idle"  # the last live camera check's state (CameraCheckRun.state)
-    blocking: tuple[str, ...] = ()  # every reason nothing would be commanded (blocking_problems)
+    blocking: tuple[Blocker, ...] = ()  # every reason nothing would be commanded, in order

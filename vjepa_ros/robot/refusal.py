@@ -2,7 +2,8 @@
 
 The kind decides behaviour (the severity in diagnostics, whether a warning is logged again, which
 refusal a new goal clears); the detail is the one-line message shown in ``/diagnostics`` and the
-log. Nothing parses the detail back.
+log. Nothing parses the detail back: what callers act on is typed (the kind; a
+:class:`Blocker`'s missing topic).
 """
 
 from __future__ import annotations
@@ -41,3 +42,25 @@ class Refusal:
 
     def __str__(self) -> str:
         return self.detail
+
+
+@dataclasses.dataclass(frozen=True)
+class Blocker:
+    """One reason nothing would be commanded now (``MPCSession.blocking_problems``).
+
+    ``detail``: the reason, one line, as ``/diagnostics`` and ``~/enable`` show it;
+    ``missing_topic``: for "no camera image / robot state received yet on <topic>", the input
+    topic nothing has come on yet ("" for every other reason), so that a caller that names the
+    silent topics itself (``nodes/input_watch.py``) can leave these out without reading words.
+    """
+
+    detail: str
+    missing_topic: str = ""
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def blocking_text(blockers) -> str:
+    """Every :class:`Blocker`'s detail in order, joined by "; " ("" for none)."""
+    return "; ".join(b.detail for b in blockers)
