@@ -11,6 +11,7 @@ be read is a :class:`BagError` naming the file and the command that repairs it.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -85,6 +86,25 @@ class BagReader:
 def storage_of(reader: BagReader) -> str:
     """'mcap' or 'sqlite3': the storage of an open reader (from the metadata or the data file)."""
     return reader.storage
+
+
+def walk_files(directory: Path) -> list[Path]:
+    """Return every file under ``directory``, following symlinked folders, each folder once.
+
+    A lab's folder of links to bag directories is searched like one of the directories; a link
+    back to a folder already searched (a loop) is skipped. Paths keep the names as reached
+    (``bags/b_moving/x.mcap``), sorted.
+    """
+    seen: set[str] = set()
+    found = []
+    for root, folders, files in os.walk(directory, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:  # a symlink loop, or a second link to one folder
+            folders[:] = []
+            continue
+        seen.add(real)
+        found += [Path(root) / name for name in files]
+    return sorted(found)
 
 
 def data_files(directory: Path) -> list[Path]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files
+from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files, walk_files
 from vjepa_ros.eval.bags import BagError, read_recording
 from vjepa_ros.eval.rate_hint import slow_camera_hint
 from vjepa_ros.eval.resample import resample
@@ -129,14 +129,16 @@ def find_sources(paths) -> list[Source]:
         if _is_bag_dir(path):
             found[path.resolve()] = Source(path, "bag")
             continue
-        bag_dirs = sorted({p.parent for p in path.rglob("*")
+        files = walk_files(path)  # symlinked bag folders too
+        bag_dirs = sorted({p.parent for p in files
                            if p.name == "metadata.yaml" or p.name.endswith(DATA_SUFFIXES)})
         inside_bag = {d.resolve() for d in bag_dirs}
         before = len(found)
         for bag in bag_dirs:
             found[bag.resolve()] = Source(bag, "bag")
-        for npz in sorted(path.rglob("*.npz")):  # a folder named *.npz is searched, not read
-            if npz.is_file() and not any(parent.resolve() in inside_bag for parent in npz.parents):
+        for npz in files:  # a folder named *.npz is searched, not read
+            if npz.suffix == ".npz" and \
+                    not any(parent.resolve() in inside_bag for parent in npz.parents):
                 found[npz.resolve()] = Source(npz, "npz")
         if len(found) == before:
             raise EpisodeError(f"{path}: no episodes (.npz files) or rosbag2 bags in it")

@@ -29,6 +29,7 @@ from vjepa_ros.models.checkpoint import read_checkpoint_file
 from vjepa_ros.out_paths import output_dir
 from vjepa_ros.sim.episode import recorded_success
 from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
+from vjepa_ros.train.data_identity import data_change, data_identity
 from vjepa_ros.train.distributed import Topology, current, rank_device
 from vjepa_ros.train.episodes import EpisodeError, find_sources, no_usable_source, split_sources
 from vjepa_ros.train.feature_cache import (
@@ -128,8 +129,12 @@ def feature_cache_dir(config: TrainConfig, topology: Topology | None = None) -> 
 
 
 def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology | None = None,
-               log=print):
+               log=print, stored_data: dict | None = None):
     """Find, split, load and encode the episodes: (train bank, val bank or None, info).
+
+    ``stored_data``: a resumed run's ``data_identity`` (None: a new run, or one older than it):
+    data that differs from it is refused (ConfigError naming what was added, removed, changed)
+    before anything is read. ``info["data_identity"]`` is what latest.pt stores.
 
     With an on-disk cache (:func:`feature_cache_dir`) the features come from its shards and
     only missing sources are read and encoded, split over the ranks; the banks' representations
@@ -147,6 +152,14 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
         if shared:
             raise EpisodeError(f"episodes in both the training and validation data: "
                                f"{sorted(str(p) for p in shared)[:3]}")
+    identity = data_identity({"--data": sources, "--val": val_sources})
+    change = None if stored_data is None else data_change(stored_data, identity)
+    if change:
+        raise ConfigError(
+            f"the data differs from what this run trained on ({change}): --resume continues a "
+            "run on the same data; put the data back as it was, or train on this data in a new "
+            f"run: --out NEW_DIR --init {Path(config.out) / 'latest.pt'} (starts from this "
+            "run's predictor)")
     device = rank_device(config.device, topology)
     encode = FrameEncoder(encoder, device, compute_dtype(config, device),
                           (data.aspect_ratio_min, data.aspect_ratio_max), data.encode_batch,
@@ -162,7 +175,7 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
             raise no_usable_source(sources, counts["left_out"], "source")
         train_sources, val_sources = split_sources(usable, data.val_fraction, config.seed,
                                                    counts["left_out"])
-    info: dict = {"tokens_per_frame": encode.tokens_per_frame,
+    info: dict = {"tokens_per_frame": encode.tokens_per_frame, "data_identity": identity,
                   "notes": read_notes(train_sources + val_sources, shards, counts["left_out"],
                                       encoder.img_size)}
     for note in info["notes"]:  # now, as the data is read (not after training)
@@ -339,7 +352,8 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     for note in notes:
         log(f"note        {note}")
     check_batch_memory(config, encoder, predictor, rank_device(config.device, topology))
-    train_bank, val_bank, info = load_banks(config, encoder, topology, log)
+    train_bank, val_bank, info = load_banks(config, encoder, topology, log,
+                                            state.get("data") if resume else None)
     output_dir(out)
     info["world_size"] = topology.world_size
     _log_data(info, config, log, topology)

@@ -1,0 +1,62 @@
+"""train's data folders: symlinked bag folders are found, --resume refuses data changed since."""
+
+import os
+import shutil
+
+import pytest
+
+from vjepa_ros.cli import main
+from vjepa_ros.eval.bags import write_bag
+from vjepa_ros.train.episodes import find_sources
+from vjepa_ros.train.synthetic import blob_episode, write_blob_episodes, write_tiny_encoder
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: 1 thread is fastest
+
+
+def _train(data, out, *more):
+    return ["train", "--data", str(data), "--out", str(out), "--steps", "2",
+            "--batch-size", "2", "--frames-per-clip", "4", "--predictor-dim", "32", "--depth",
+            "1", "--heads", "2", "--val-fraction", "0", "--quiet", *more]
+
+
+def test_a_folder_of_links_to_bags_is_searched_and_a_link_loop_is_not_followed(tmp_path):
+    """``train --data bags`` (links to bag folders) said "no episodes ... in it"."""
+    episode = blob_episode(frames=8, seed=1)
+    write_bag(tmp_path / "recorded" / "b1", episode.frames, episode.states, episode.timestamps)
+    write_blob_episodes(tmp_path / "episodes", 1, frames=8)
+    links = tmp_path / "bags"
+    links.mkdir()
+    os.symlink("../recorded/b1", links / "b1")
+    os.symlink("../episodes", links / "episodes")
+    os.symlink(".", links / "loop")  # a loop: searched once
+    found = find_sources([links])
+    assert [(s.path.relative_to(links).as_posix(), s.kind) for s in found] == \
+        [("b1", "bag"), ("episodes/blob_0000.npz", "npz")]
+
+
+def test_resume_refuses_data_added_removed_or_changed_and_takes_it_moved(tmp_path, capsys):
+    """A bag copied into --data was trained on by --resume with no word ("continues exactly")."""
+    data = tmp_path / "data"
+    write_blob_episodes(data, 2, frames=8, seed=3)
+    encoder = write_tiny_encoder(tmp_path / "encoder.pt")
+    out = tmp_path / "run"
+    assert main(_train(data, out, "--encoder", str(encoder))) == 0
+    capsys.readouterr()
+    resume = ["train", "--out", str(out), "--resume", "--steps", "3", "--quiet"]
+    write_blob_episodes(data, 1, frames=8, seed=9)  # one more episode in the folder
+    assert main(resume) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--data: added {data / 'blob_0009.npz'}" in err
+    assert f"--out NEW_DIR --init {out / 'latest.pt'}" in err
+    (data / "blob_0009.npz").unlink()
+    shutil.copy(data / "blob_0003.npz", data / "blob_0004.npz")  # re-recorded in place
+    assert main(resume) == 1
+    assert f"changed {data / 'blob_0004.npz'}" in capsys.readouterr().err
+    write_blob_episodes(data, 1, frames=8, seed=4)  # back as it was: resumes
+    moved = tmp_path / "moved"
+    shutil.copytree(data, moved)  # copied elsewhere (new mtimes): the same data
+    shutil.rmtree(data)
+    assert main([*resume, "--data", str(moved)]) == 0, capsys.readouterr().err
+    (moved / "blob_0003.npz").unlink()
+    assert main(["train", "--out", str(out), "--resume", "--steps", "4", "--quiet"]) == 1
+    assert f"removed {moved / 'blob_0003.npz'}" in capsys.readouterr().err
