@@ -105,6 +105,19 @@ def test_split_is_by_whole_episodes_and_deterministic(tmp_path):
         split_sources(sources[:1], 0.1, seed=0)
 
 
+def test_split_holds_out_about_the_fraction_of_the_frames(tmp_path):
+    """A 287-frame bag was held out for validation and a 16-frame one trained on (by count)."""
+    sources = find_sources(write_blob_episodes(tmp_path, 4, frames=5))
+    frames = dict(zip(sources, [287, 16, 40, 30], strict=True))
+    for seed in range(20):
+        train, val = split_sources(sources, 0.1, seed, frames=frames)
+        held = sum(frames[s] for s in val)
+        assert sources[0] in train and abs(held - 37.3) < 37.3 / 2, (seed, held)  # 10 %
+    equal = dict.fromkeys(sources, 10)  # equal episodes: as many as by count
+    assert len(split_sources(sources, 0.5, 3, frames=equal)[1]) == 2
+    assert split_sources(sources[:2], 0.01, 0, frames=frames)[1] == [sources[1]]  # >= 1 held
+
+
 def _write_npz(path, frames, states):
     np.savez(path, observations=frames[None], states=states[None],
              metadata=np.array(json.dumps({})))

@@ -31,7 +31,13 @@ from vjepa_ros.sim.episode import recorded_success
 from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
 from vjepa_ros.train.data_identity import data_change, data_identity
 from vjepa_ros.train.distributed import Topology, current, rank_device
-from vjepa_ros.train.episodes import EpisodeError, find_sources, no_usable_source, split_sources
+from vjepa_ros.train.episodes import (
+    SPLIT_RULE,
+    EpisodeError,
+    find_sources,
+    no_usable_source,
+    split_sources,
+)
 from vjepa_ros.train.feature_cache import (
     FeatureCache,
     build_shards,
@@ -129,12 +135,14 @@ def feature_cache_dir(config: TrainConfig, topology: Topology | None = None) -> 
 
 
 def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology | None = None,
-               log=print, stored_data: dict | None = None):
+               log=print, stored_data: dict | None = None, legacy_split: bool = False):
     """Find, split, load and encode the episodes: (train bank, val bank or None, info).
 
     ``stored_data``: a resumed run's ``data_identity`` (None: a new run, or one older than it):
     data that differs from it is refused (ConfigError naming what was added, removed, changed)
     before anything is read. ``info["data_identity"]`` is what latest.pt stores.
+    ``legacy_split``: hold out sources by count, as runs did before they stored their data (a
+    resumed one keeps its split); otherwise by frames (``episodes.split_sources``).
 
     With an on-disk cache (:func:`feature_cache_dir`) the features come from its shards and
     only missing sources are read and encoded, split over the ranks; the banks' representations
@@ -168,14 +176,18 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     cache = FeatureCache(directory, cache_key(encode, data)) if directory else None
     shards, counts = build_shards(sources + val_sources, data, encode, cache, topology,
                                   config.progress, log, clip_fix(config.auto_steps))
-    train_sources = sources
+    train_sources, split = sources, None
     if not data.val:  # held out among the usable sources: a short one is left out of both
         usable = [source for source in sources if source in shards]
         if not usable:
             raise no_usable_source(sources, counts["left_out"], "source")
+        frames = None if legacy_split else {s: int(shards[s]["lengths"].sum()) for s in usable}
         train_sources, val_sources = split_sources(usable, data.val_fraction, config.seed,
-                                                   counts["left_out"])
+                                                   counts["left_out"], frames)
+        split = "by count (this run's, from before splits by frames)" if legacy_split \
+            else SPLIT_RULE
     info: dict = {"tokens_per_frame": encode.tokens_per_frame, "data_identity": identity,
+                  "split": split,
                   "notes": read_notes(train_sources + val_sources, shards, counts["left_out"],
                                       encoder.img_size)}
     for note in info["notes"]:  # now, as the data is read (not after training)
@@ -352,8 +364,9 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     for note in notes:
         log(f"note        {note}")
     check_batch_memory(config, encoder, predictor, rank_device(config.device, topology))
-    train_bank, val_bank, info = load_banks(config, encoder, topology, log,
-                                            state.get("data") if resume else None)
+    train_bank, val_bank, info = load_banks(  # a run older than its stored data: its split
+        config, encoder, topology, log, state.get("data") if resume else None,
+        legacy_split=resume and "data" not in state)
     output_dir(out)
     info["world_size"] = topology.world_size
     _log_data(info, config, log, topology)
@@ -402,6 +415,15 @@ def _failed_text(counts: dict) -> str:
             "teleoperated data; remove the files to leave them out)")
 
 
+def _split_text(info: dict) -> str:
+    """``; held out: 9 % of the frames (whole episodes, ...)``: how validation was chosen."""
+    if not info.get("split"):
+        return ""  # --val given
+    frames = info["val"]["frames"] + info["train"]["frames"]
+    return f"; held out: {100 * info['val']['frames'] / frames:.0f} % of the frames " \
+        f"({info['split']})"
+
+
 def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
     fpc = config.data.frames_per_clip
     for label in ("train", "val"):
@@ -409,7 +431,8 @@ def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
         if counts:
             log(f"data {label:<6} {counted(counts['sources'], 'episode')} "
                 f"({counted(counts['segments'], 'segment')}, {counts['frames']} frames, "
-                f"{counted(counts['clips'], 'clip')} of {fpc})" + _failed_text(counts))
+                f"{counted(counts['clips'], 'clip')} of {fpc})" + _failed_text(counts)
+                + (_split_text(info) if label == "val" else ""))
         else:
             log(f"data {label:<6} none (--val-fraction 0): no validation loss")
     feats = info["features"]
