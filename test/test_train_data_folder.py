@@ -60,3 +60,31 @@ def test_resume_refuses_data_added_removed_or_changed_and_takes_it_moved(tmp_pat
     (moved / "blob_0003.npz").unlink()
     assert main(["train", "--out", str(out), "--resume", "--steps", "4", "--quiet"]) == 1
     assert f"removed {moved / 'blob_0003.npz'}" in capsys.readouterr().err
+
+
+def test_a_world_model_or_a_pretrain_encoder_where_a_run_is_wanted_says_what_to_give(
+        tmp_path, capsys):
+    """Both said only "is not a training checkpoint" / "holds no ... predictor"."""
+    from vjepa_ros.models import build_predictor, load_models, save_world_model
+
+    encoder = load_models(write_tiny_encoder(tmp_path / "tiny.pt"))[0]
+    pretrained = save_world_model(tmp_path / "enc.pt", encoder, None,
+                                  extra={"pretrain": {"steps": 0}})
+    (tmp_path / "model").mkdir()
+    model = save_world_model(tmp_path / "model" / "latest.pt", encoder, build_predictor(
+        embed_dim=32, predictor_embed_dim=32, depth=1, num_heads=2, img_size=32, patch_size=8))
+    data = tmp_path / "data"
+    write_blob_episodes(data, 1, frames=8)
+    assert main(["train", "--out", str(model.parent), "--resume", "--steps", "3"]) == 1
+    assert "is a world model (encoder + predictor, no optimizer state or settings), nothing " \
+        f"to resume; start a new run from its predictor with vjepa-ros train --init {model} " \
+        in capsys.readouterr().err
+    assert main(["train", "--data", str(data), "--out", str(tmp_path / "run"), "--init",
+                 str(pretrained), "--val-fraction", "0"]) == 1
+    assert f"--init {pretrained} is an encoder alone, written by vjepa-ros pretrain: no " \
+        f"predictor to start from; give it as --encoder {pretrained} and leave out --init" \
+        in capsys.readouterr().err
+    shutil.copy(pretrained, model)
+    assert main(["train", "--out", str(model.parent), "--resume", "--steps", "3"]) == 1
+    assert f"it is an encoder written by vjepa-ros pretrain, nothing to resume; train a " \
+        f"predictor on it with vjepa-ros train --encoder {model}" in capsys.readouterr().err

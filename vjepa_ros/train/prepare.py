@@ -77,6 +77,10 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
         own_encoder, predictor = load_models(path, encoder=config.encoder_args or None,
                                              predictor=config.predictor_args or None,
                                              encoder_key="encoder")
+        if predictor is None and is_pretrain_encoder(read_checkpoint_file(path)):
+            raise CheckpointError(f"{path} is an encoder alone, written by vjepa-ros pretrain: "
+                                  "no predictor to start from; give it as --encoder "
+                                  f"{path} and leave out --init (a new predictor)")
         if predictor is None:
             raise CheckpointError(f"{path} holds no action-conditioned predictor to start from "
                                   "(predictor.init wants a V-JEPA 2-AC file, vjepa2-ac-vitg.pt)")
@@ -315,8 +319,26 @@ def read_latest(out) -> tuple[Path, dict]:
         raise FileNotFoundError(f"nothing to resume: {path} does not exist")
     state = read_checkpoint_file(path)
     if not isinstance(state, dict) or "train_config" not in state:
-        raise CheckpointError(f"{path} is not a training checkpoint of vjepa-ros train")
+        raise CheckpointError(f"{path} is not a training checkpoint of vjepa-ros train"
+                              f"{_what_it_is(path, state)}")
     return path, state
+
+
+def is_pretrain_encoder(state) -> bool:
+    """Whether a loaded file is an encoder-only file of ``vjepa-ros pretrain``."""
+    return isinstance(state, dict) and "pretrain" in state and not state.get("predictor")
+
+
+def _what_it_is(path: Path, state) -> str:
+    """``: it is ...; to ...``: what a latest.pt that cannot be resumed holds, and its use."""
+    if is_pretrain_encoder(state):
+        return (": it is an encoder written by vjepa-ros pretrain, nothing to resume; train a "
+                f"predictor on it with vjepa-ros train --encoder {path} --data DIR --out NEW_DIR")
+    if isinstance(state, dict) and state.get("predictor") and state.get("encoder"):
+        return (": it is a world model (encoder + predictor, no optimizer state or settings), "
+                "nothing to resume; start a new run from its predictor with vjepa-ros train "
+                f"--init {path} --data DIR --out NEW_DIR")
+    return ""
 
 
 def build_trainer(config: TrainConfig, resume: bool = False, log=print,
