@@ -6,6 +6,7 @@ b_compressed advising ``--joint-states-topic /joint_states``, which then refused
 
 import argparse
 
+import numpy as np
 import pytest
 
 from vjepa_ros.eval import messages as m
@@ -81,3 +82,20 @@ def test_the_options_take_one_or_several_topics_in_every_command():
     train = sub.choices["train"].parse_args(["--pose-topic", "/p", "/q", "--image-topic", "/a"])
     assert overrides_from_args(train)["data.topics.pose"] == "/p /q"
     assert bag_topics_given(train).image == "/a"  # pretrain's reading of the same options
+
+
+def test_a_bag_without_images_says_what_training_needs(tmp_path):
+    """It said "nothing to plan from" (eval's words) in train too."""
+    from vjepa_ros.train.episodes import EpisodeError
+
+    pose = BagTopics().pose
+    states = [(pose, m.POSE_STAMPED, DEFAULT_START_NS + i,
+               m.pose_message(np.array([0.4, 0.0, 0.3, 0, 0, 0, 0.0]), DEFAULT_START_NS + i,
+                              "base"))
+              for i in range(3)]
+    bag = write_messages(tmp_path / "no_camera", states)
+    with pytest.raises(EpisodeError) as refused:
+        load_segments(Source(bag, "bag"), make_config({}).data)
+    assert "no image topic (sensor_msgs/Image or CompressedImage): evaluating and training " \
+        "need the camera's frames beside the arm's state; record the camera's colour " \
+        "stream" in str(refused.value)

@@ -88,3 +88,25 @@ def test_a_world_model_or_a_pretrain_encoder_where_a_run_is_wanted_says_what_to_
     assert main(["train", "--out", str(model.parent), "--resume", "--steps", "3"]) == 1
     assert f"it is an encoder written by vjepa-ros pretrain, nothing to resume; train a " \
         f"predictor on it with vjepa-ros train --encoder {model}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", [0, 300])
+def test_a_recording_killed_before_its_first_message_gives_one_reason_and_what_to_do(
+        tmp_path, size):
+    """It said "cannot read this MCAP file (File ... seems to be empty.; ... is empty ...)"."""
+    from vjepa_ros.eval.bag_files import BagError
+    from vjepa_ros.eval.bags import read_recording
+
+    episode = blob_episode(frames=4, seed=2)
+    whole = write_bag(tmp_path / "whole", episode.frames, episode.states, episode.timestamps)
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    (killed / "killed_0.mcap").write_bytes(next(whole.glob("*.mcap")).read_bytes()[:size])
+    with pytest.raises(BagError) as refused:
+        read_recording(killed, None)
+    message = str(refused.value)
+    assert message.startswith(f"{killed / 'killed_0.mcap'} is ")
+    assert message.endswith("nothing to read; the recorder stopped (was killed) before it "
+                            "wrote a message: leave this bag out of the data given, or record "
+                            "it again")
+    assert message.count("killed_0.mcap") == 1 and "File " not in message  # not rosbags' too

@@ -272,7 +272,14 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
 
     try:
         salvaged = SalvagedMcap(file)
-    except (McapDamageError, OSError) as exc:
+    except McapDamageError as exc:  # its own words say why: rosbags' add nothing
+        reason = str(exc).replace(str(file), str(shown))
+        if reason.endswith("nothing to read"):
+            raise BagError(f"{reason}; the recorder stopped (was killed) before it wrote a "
+                           "message: leave this bag out of the data given, or record it "
+                           "again") from exc
+        raise BagError(f"{reason}; give the file `ros2 bag record` wrote") from exc
+    except OSError as exc:
         raise BagError(f"{shown}: cannot read this MCAP file ({error}; {exc})") from exc
     if not salvaged.damage.damaged:
         return salvaged, f"{shown}: no MCAP summary ({error}): read by scanning the file"

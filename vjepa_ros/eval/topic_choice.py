@@ -101,9 +101,10 @@ def resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: li
     images = topics_of_kind(types, "image")
     if not images:
         raise BagError(
-            f"{path}: the bag has no image topic (sensor_msgs/Image or CompressedImage), so "
-            f"nothing to plan from: record the camera's colour stream (e.g. {DEFAULT_CAMERA}) "
-            f"with the arm's state. Topics there: {_all_topics(types)}"
+            f"{path}: the bag has no image topic (sensor_msgs/Image or CompressedImage): "
+            "evaluating and training need the camera's frames beside the arm's state; record "
+            f"the camera's colour stream (e.g. {DEFAULT_CAMERA}) with it. Topics there: "
+            f"{_all_topics(types)}"
         )
     if topic not in types:
         raise BagError(
