@@ -315,3 +315,46 @@ def test_frame_size_notes_group_the_sources_of_one_size():
         "the frames of all 2 sources are 16x16 px")
     assert read_notes(sources, shards, [], 16) == ["/data/a: gripper from /gripper"]
     assert read_notes(sources, shards, [], None) == ["/data/a: gripper from /gripper"]
+
+
+def test_steps_dropped_for_slow_states_advise_the_max_state_gap_that_fits(tmp_path):
+    """A bag of 5 Hz joint states said only "leave it out" though a wider gap trains on it."""
+    from vjepa_ros.eval import messages as m
+    from vjepa_ros.eval.bags import DEFAULT_START_NS, BagTopics, write_messages
+    from vjepa_ros.train.config import make_config
+    from vjepa_ros.train.episodes import Source
+
+    episode = blob_episode(frames=12, seed=4)
+    camera, pose = BagTopics().image, BagTopics().pose
+    step = 250_000_000  # camera at 4 Hz, the end-effector pose at 5 Hz
+    messages = [(camera, m.IMAGE, DEFAULT_START_NS + i * step,
+                 m.image_message(frame, DEFAULT_START_NS + i * step, "camera"))
+                for i, frame in enumerate(episode.frames)]
+    messages += [(pose, m.POSE_STAMPED, DEFAULT_START_NS + i * 200_000_000,
+                  m.pose_message(episode.states[0], DEFAULT_START_NS + i * 200_000_000, "base"))
+                 for i in range(15)]
+    bag = write_messages(tmp_path / "slow_states", sorted(messages, key=lambda x: x[2]))
+    data = make_config({"data": {"frames_per_clip": 4, "topics": {"no_gripper": True}}}).data
+    with pytest.raises(EpisodeError) as refused:
+        load_segments(Source(bag, "bag"), data)
+    assert f"; the states on {pose} come every 0.2 s (median), not within " \
+        "data.max_state_gap_s 0.1 s: give --set data.max_state_gap_s=0.30; " \
+        in str(refused.value)
+    wider = make_config({"data": {"frames_per_clip": 4, "max_state_gap_s": 0.3,
+                                  "topics": {"no_gripper": True}}}).data
+    assert len(load_segments(Source(bag, "bag"), wider)[0][0]) >= 4  # the advice trains
+
+
+def test_the_hint_for_the_cause_of_most_dropped_steps_comes_first():
+    """40 of 54 steps dropped for state gaps, yet the advice named the camera's rate first."""
+    from vjepa_ros.train.episodes import CAMERA_GAP, STATE_GAP, _drop_hints, state_gap_hint
+
+    times = np.cumsum(np.r_[0, [15_000_000] * 50, 380_000_000, [15_000_000] * 50])
+    gap = state_gap_hint(times, "/joint_states", 0.1, {STATE_GAP: 40})
+    assert gap.endswith("have 1 gap(s) longer than data.max_state_gap_s 0.1 s, up to 0.38 s "
+                        "(the recorder lagged?); to interpolate across them: give --set "
+                        "data.max_state_gap_s=0.40")
+    camera = "; the camera runs at 3.51 Hz ...: give --rate 3.51 (or less)"
+    assert _drop_hints({CAMERA_GAP: 14, STATE_GAP: 40}, camera, gap) == f"; {gap}{camera}"
+    assert _drop_hints({CAMERA_GAP: 41, STATE_GAP: 40}, camera, gap) == f"{camera}; {gap}"
+    assert state_gap_hint(times, "/joint_states", 0.1, {CAMERA_GAP: 3}) == ""
