@@ -477,7 +477,7 @@ class MPCSession(CameraCheckSession):
             self._transition(Event.CLOSE)
 
     def _stop_commanding(self, why: str) -> None:
-        self._end_camera_check(why)
+        self._stop_camera_check(why)
         if self.enabled:
             self.enable_epoch += 1
         self.streamer.deactivate()
@@ -531,7 +531,7 @@ class MPCSession(CameraCheckSession):
             self._slow_camera_noted = False
 
     def _hold(self, refusal: Refusal) -> None:
-        self._end_camera_check(f"held: {refusal.detail}")
+        self._stop_camera_check(f"held: {refusal.detail}")
         if self.enabled:
             self.streamer.hold()
             self._transition(Event.HOLD)
