@@ -59,6 +59,9 @@ def add_commands(sub) -> None:
     check.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
     check.add_argument("--max-steps", type=int, default=0,
                        help="use at most N steps (0, the default: all)")
+    check.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
+                       help="longest time between two recorded states that a step's state is "
+                       "interpolated across (default 0.1; as vjepa-ros eval)")
     add_verdict_arguments(check)
     add_topic_arguments(check)
     check.add_argument("--no-plots", action="store_true", help="no camera_check.png")
@@ -67,7 +70,8 @@ def add_commands(sub) -> None:
 
 
 # Options named in the one-line errors: the setting (as the errors spell it) -> its option.
-_OPTIONS = {**PARAMETER_OPTIONS, "rate_hz": "--rate", "max_steps": "--max-steps"}
+_OPTIONS = {**PARAMETER_OPTIONS, "rate_hz": "--rate", "max_steps": "--max-steps",
+            "max_state_gap_s": "--max-state-gap"}
 
 
 def checked_options(args: argparse.Namespace) -> tuple:
@@ -87,7 +91,8 @@ def checked_options(args: argparse.Namespace) -> tuple:
     cem = preset(args.preset, **cem_changes(args, defaults))
     thresholds = verdict_thresholds(args)
     try:
-        config = check_eval_config(thresholds, args.rate, args.max_steps, args.seed)
+        config = check_eval_config(thresholds, args.rate, args.max_steps, args.seed,
+                                   args.max_state_gap)
     except ValueError as exc:
         raise ValueError(option_message(str(exc), _OPTIONS)) from None
     return cem, thresholds, config
@@ -209,7 +214,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         if note:
             print(f"note          {note}")
         result, report = check_recording(recording, model, cem, thresholds, args.rate,
-                                         args.max_steps, args.seed, progress=not args.quiet)
+                                         args.max_steps, args.seed, progress=not args.quiet,
+                                         max_state_gap_s=args.max_state_gap)
         stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it
         stage = "writing"
         written = write_check(result, out, base, plot=not args.no_plots, extra={
@@ -217,7 +223,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             "steps_evaluated": report["summary"]["steps_evaluated"],
             "planner": report["planner"]})
     except (BagError, OSError, ValueError, RuntimeError) as exc:
-        print(f"vjepa-ros camera-check: {exc}", file=sys.stderr)
+        print(f"vjepa-ros camera-check: {option_message(str(exc), _OPTIONS)}", file=sys.stderr)
         return exit_status(exc)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
         from vjepa_ros.eval.camera_check_report import stopped_check_saved
