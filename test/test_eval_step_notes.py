@@ -77,6 +77,11 @@ def test_states_slower_than_the_gap_are_refused_with_the_gap_that_keeps_them(
         "between recorded states (--max-state-gap)" in err, err
     assert err.endswith(f"{BagTopics().pose} arrives every 0.20 s (median), more than "
                         "--max-state-gap 0.1 s allows: give --max-state-gap 0.25"), err
+    assert main(["camera-check", bag, "--random-weights", "--no-gripper", "--quiet",
+                 "--out", str(tmp_path / "check")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vjepa-ros camera-check: ") and "\n" not in err, err
+    assert err.endswith("give --max-state-gap 0.25"), "the same message, camera-check's option"
     code, out, err = _eval(capsys, bag, "--checkpoint", checkpoint, "--out",
                            str(tmp_path / "out"), "--no-gripper", "--max-state-gap", "0.25",
                            "--max-steps", "2", *FAST)

@@ -213,9 +213,12 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
                                          getattr(model, "trained_frame_sizes", None))
         if note:
             print(f"note          {note}")
-        result, report = check_recording(recording, model, cem, thresholds, args.rate,
-                                         args.max_steps, args.seed, progress=not args.quiet,
-                                         max_state_gap_s=args.max_state_gap)
+        try:  # no step to evaluate: the settings as options (--rate, --max-state-gap)
+            result, report = check_recording(recording, model, cem, thresholds, args.rate,
+                                             args.max_steps, args.seed, progress=not args.quiet,
+                                             max_state_gap_s=args.max_state_gap)
+        except ValueError as exc:
+            raise ValueError(option_message(str(exc), _OPTIONS)) from None
         stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it
         stage = "writing"
         written = write_check(result, out, base, plot=not args.no_plots, extra={
@@ -223,7 +226,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             "steps_evaluated": report["summary"]["steps_evaluated"],
             "planner": report["planner"]})
     except (BagError, OSError, ValueError, RuntimeError) as exc:
-        print(f"vjepa-ros camera-check: {option_message(str(exc), _OPTIONS)}", file=sys.stderr)
+        print(f"vjepa-ros camera-check: {exc}", file=sys.stderr)
         return exit_status(exc)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
         from vjepa_ros.eval.camera_check_report import stopped_check_saved

@@ -229,8 +229,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet,
                                     before_planning=cost_note)
         stage = "writing"
-        notes = report["recording"]["notes"]  # the step notes as printed: with the options
-        report["recording"]["notes"] = [option_message(note, EVAL_OPTIONS) for note in notes]
+        notes = report["recording"]["notes"]  # the step notes (after the input's) as printed
+        notes[len(recording.notes):] = [option_message(note, EVAL_OPTIONS)
+                                        for note in notes[len(recording.notes):]]
         written = write_report(report, out, plots=not args.no_plots)
     except (BagError, OSError, ValueError, RuntimeError) as exc:
         # EvalConfig's and CEMConfig's names (no step to evaluate: goal_offset, rate_hz) as options
