@@ -53,10 +53,11 @@ def add_commands(sub) -> None:
                     "interpolated across; steps in longer gaps are dropped (default 0.1: states "
                     "at 10 Hz or faster)")
     ev.add_argument("--start", type=float, default=0.0, metavar="SECONDS",
-                    help="evaluate from this many seconds after the bag's start (default 0)")
+                    help="evaluate from this many seconds after the bag's first frame or state "
+                    "(default 0)")
     ev.add_argument("--end", type=float, default=0.0, metavar="SECONDS",
-                    help="evaluate up to this many seconds after the bag's start (0, the "
-                    "default: its end)")
+                    help="evaluate up to this many seconds after the bag's first frame or "
+                    "state (0, the default: its end)")
     add_topic_arguments(ev)
     ev.add_argument("--no-plots", action="store_true", help="write report.json only")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -168,8 +168,10 @@ def evaluate_recording(
     ``before_planning``: called with the list of steps to evaluate once they are known and
     checked (their representations fit in memory, the planner's samples too), before any frame
     is encoded (``vjepa-ros eval`` prints its CPU cost note there). Raises ValueError for a
-    recording with no step to evaluate (:mod:`step_choice`) or too many to hold
-    (:mod:`rep_memory`).
+    recording with no step to evaluate (:mod:`step_choice`), none that moved
+    ``config.min_motion_m`` (``step_notes.still_arm_problem``) or too many to hold
+    (:mod:`rep_memory`). Notes on the steps (dropped, standing still) end
+    ``report["recording"]["notes"]``.
     """
     from tqdm import tqdm
 
