@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vjepa_ros import saved_outputs
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.randomize import randomized_sim_config
@@ -79,6 +80,7 @@ def cached_poses(args, seed: int):
     frames, states = render_poses(args.poses, args.size, seed, args.randomize)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, frames=frames, states=states)
+    saved_outputs.wrote(path, "--cache")  # a stop says the cache kept it
     return frames, states, "rendered"
 
 

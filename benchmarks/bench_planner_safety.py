@@ -494,7 +494,7 @@ def main() -> None:
     except KeyboardInterrupt:  # each scenario stopped its processes on the way out
         stopped = "terminated (SIGTERM)" if _TERMINATED else "interrupted"
         print(f"\nbench_planner_safety.py: {stopped}; the planner node and sensor processes "
-              "it started are stopped", file=sys.stderr)
+              "it started are stopped; nothing saved", file=sys.stderr)
         sys.exit(143 if _TERMINATED else 130)  # 128 + the signal, as a shell reports it
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LINE = ("bench_planner_safety.py: terminated (SIGTERM); the planner node and sensor processes "
-        "it started are stopped")
+        "it started are stopped; nothing saved")
 
 
 def children(pid: int) -> list[int]:

@@ -39,6 +39,7 @@ def _core_imported():
     (["collect", "--out", "OUT/data", "--episodes", "1"], "vjepa_ros.sim.collector", "collect"),
     (["pretrain", "--data", "BAG", "--out", "OUT/enc.pt"], "vjepa_ros.train.pretrain_data",
      "load_clip_segments"),
+    (["check"], "vjepa_ros.config", "config_path"),  # (torch, rclpy imported before)
 ])
 def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, capsys, argv,
                                                      module, name):
@@ -62,7 +63,8 @@ def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, caps
              "camera-check": "; nothing saved (camera_check.json, camera_check.png and "
                              "planner_camera_check.yaml go into camera_check_bag once the check "
                              "has ended)",
-             "demo": "; nothing saved (demo writes no files)"}[argv[0]]
+             "demo": "; nothing saved (demo writes no files)",
+             "check": "; nothing saved (check writes no files)"}[argv[0]]
     assert capsys.readouterr().err == f"vjepa-ros {argv[0]}: interrupted{saved}\n"
     assert not (tmp_path / "new_bag").exists() and not (tmp_path / "eval_bag").exists()
 
@@ -215,7 +217,8 @@ raise SystemExit(run_script(main))
 
 @pytest.mark.parametrize("code, line", [(COMMAND_UNTIL_SIGTERM, "vjepa-ros collect: terminated; "
                                          "nothing saved (0 of 1 episode)"),
-                                        (SCRIPT_UNTIL_SIGTERM, "bench_x.py: terminated")])
+                                        (SCRIPT_UNTIL_SIGTERM, "bench_x.py: terminated; "
+                                         "nothing saved")])
 def test_a_command_and_a_benchmark_exit_143_with_one_line_on_sigterm(tmp_path, code, line):
     """SIGTERM ended collect, run and the benchmarks at once: status 143 without a word."""
     import subprocess
@@ -260,7 +263,8 @@ def test_collect_stopped_says_how_many_episodes_it_saved_and_where(tmp_path):
 @pytest.mark.parametrize("code, line", [
     (COMMAND_UNTIL_SIGTERM.replace("SIGTERM)", "SIGINT)"),
      "vjepa-ros collect: interrupted; nothing saved (0 of 1 episode)"),
-    (SCRIPT_UNTIL_SIGTERM.replace("SIGTERM)", "SIGINT)"), "bench_x.py: interrupted")])
+    (SCRIPT_UNTIL_SIGTERM.replace("SIGTERM)", "SIGINT)"),
+     "bench_x.py: interrupted; nothing saved")])
 def test_a_command_started_in_the_background_by_a_script_stops_on_sigint(tmp_path, code, line):
     """``vjepa-ros collect ... &`` in a script: kill -INT did nothing (the shell ignores SIGINT).
 

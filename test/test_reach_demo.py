@@ -74,6 +74,15 @@ def test_node_processes_get_the_network_rule_and_this_package(monkeypatch):
     assert node_processes.keep_dds_local({"ROS_DOMAIN_ID": "42"}) == "42"
 
 
+def test_the_planner_process_line_comes_from_diagnostics_values_not_log_words():
+    values = {"mode": "blocking", "device": "cuda:0", "dtype": "torch.bfloat16",
+              "torch_threads": "4", "gil_switch_interval_ms": "5"}
+    assert reach_demo._device_text(values) == ("blocking control, device cuda:0, "
+                                               "torch.bfloat16, 4 CPU threads, GIL switch "
+                                               "interval 5 ms")
+    assert "see its log" in reach_demo._device_text({"mode": "blocking"})
+
+
 def test_demo_starts_each_node_as_the_launch_file_does(tmp_path):
     config = load_reach_config(_config(tmp_path, 2))
     processes = reach_demo.demo_processes(reach_demo.demo_nodes(config, Path("m.pt"))).processes
@@ -121,7 +130,7 @@ def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_world_model, tm
     assert all(float(m.group(3)) > 0 for m in steps)
     assert "capture_goal" in printed.out and "step limit (2 steps)" in printed.out
     assert "vjepa_planner process: blocking control, device cpu" in printed.out, \
-        "the planner's start-up line, read from /rosout"
+        "the planner's process, read from its /diagnostics values"
     from PIL import Image
 
     with Image.open(out / "reach.gif") as gif:

@@ -7,7 +7,8 @@ import pytest
 from test_robot_mpc import START, frame, make_session, tiny_world_model
 
 from vjepa_ros.nodes.input_watch import InputProblem, silent_inputs_message
-from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.goals import SubGoal, capture_refusal
+from vjepa_ros.robot.refusal import Blocker
 
 AHEAD = "in the future|ahead of the node clock"  # 10 s ahead; 1.8e9 s: another clock
 
@@ -231,3 +232,18 @@ def test_a_stale_input_names_a_clock_with_two_publishers(model):
     assert session.plan_step() is None
     assert session.refusal == f"robot state is stale: 10.20 s old (limit 0.25 s) ({note})"
     assert any(note in message for _, message in logs)
+
+
+def test_a_capture_refusal_is_decided_by_the_missing_topic_not_by_wording(model):
+    session, clock, _ = make_session(model)
+    session.camera_topic = lambda: "/cam"
+    refused = "~/capture_goal refused: no camera frame received yet; check the camera topic (/cam)"
+    with pytest.raises(RuntimeError, match=re.escape(refused)):
+        session.capture_goal()
+    reworded = Blocker("no camera image worth keeping: all black")  # a frame came: no topic
+    assert capture_refusal("~/add_subgoal", reworded, "/cam") == (
+        "~/add_subgoal refused: no camera image worth keeping: all black; check the camera "
+        "(/cam), then call it again")
+    missing = Blocker("nothing yet", missing_topic="/cam")
+    assert "no camera frame received yet" in capture_refusal("~/capture_goal", missing, "/cam")
+    assert capture_refusal("~/capture_goal", Blocker(""), "/cam") == ""

@@ -92,6 +92,51 @@ def test_every_node_executable_names_the_params_file_a_refused_value_came_from(
     assert err.startswith(f"{name}: --params-file {path}: {refusal}"), err
 
 
+def _launch_file_argv(params_file, tmp_path) -> list[str]:
+    """Return the planner's argv under ``ros2 launch vjepa_ros vjepa_mpc.launch.py``.
+
+    launch_ros passes the params_file argument, then the launch file's own values in a
+    temporary file.
+    """
+    values = _file(tmp_path, f"    model: {{checkpoint: {DEMO_MODEL}}}\n", "launch_params_x1")
+    return ["planner_node", "--ros-args", "-r", "__node:=vjepa_planner", "--params-file",
+            str(params_file), "--params-file", str(values)]
+
+
+def test_the_launch_files_packaged_params_file_is_named_the_packaged_default(
+        monkeypatch, capfd, tmp_path):
+    """``ros2 launch`` passes config/planner.yaml itself: it was named ``--params-file PATH``."""
+    import vjepa_ros.config
+    from vjepa_ros.nodes.planner_node import PlannerNode
+
+    share = tmp_path / "share"
+    packaged = share / "config" / "planner.yaml"
+    packaged.parent.mkdir(parents=True)
+    original = vjepa_ros.config.config_path("planner.yaml").read_text()
+    packaged.write_text(original.replace("      samples: 800", "      samples: -5"))
+    monkeypatch.setattr(vjepa_ros.config, "share_dir_candidates", lambda: [share])
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
+    (tmp_path / "link.yaml").symlink_to(packaged)
+    monkeypatch.chdir(share)
+    label = "the packaged default config/planner.yaml"
+    for given in (packaged, "config/../config/planner.yaml", tmp_path / "link.yaml"):
+        sources = ros_arg_sources(_launch_file_argv(given, tmp_path), "vjepa_planner")
+        assert sources["planner.samples"] == label, given
+        assert sources["model.checkpoint"].startswith("--params-file "), "not the package's"
+    code = node_runner.run_node(PlannerNode, _launch_file_argv(packaged, tmp_path))
+    err = capfd.readouterr().err
+    assert (code, err) == (1, f"vjepa_planner: {label}: planner.samples must lie in [1, inf), "
+                              "got -5\n")
+    packaged.write_text(original.replace("      samples: 800", "      samples: [1, x]"))
+    assert node_runner.run_node(PlannerNode, _launch_file_argv(packaged, tmp_path)) == 2
+    err = capfd.readouterr().err  # a layout problem: as vjepa-ros launch checks the file
+    assert err.startswith(f"vjepa_planner: the packaged default {packaged}: parameter "
+                          "'planner.samples' of /** mixes types"), err
+    copy = _file(tmp_path, "    planner: {samples: 7}\n", "planner.yaml")  # the user's own
+    assert ros_arg_sources(_launch_file_argv(copy, tmp_path), "vjepa_planner")[
+        "planner.samples"] == f"--params-file {copy}"
+
+
 def test_launch_names_its_params_file_as_typed_and_a_p_over_it(monkeypatch, capsys, tmp_path):
     from vjepa_ros.cli import main
 

@@ -198,6 +198,8 @@ def test_commands_only_after_enable_and_with_a_goal_and_within_limits(harness):
     assert not h.got["pose"] and not h.got["gripper"], "enabled without a goal: nothing sent"
     _, values = h.diagnostics()
     assert "no goal" in values["refusal"]
+    assert values["device"] == "cpu" and values["dtype"].startswith("torch.")  # for tools
+    assert int(values["torch_threads"]) >= 1 and float(values["gil_switch_interval_ms"]) > 0
     assert h.enable(False).success
     assert h.capture().success
     assert h.pump(5.0, until=lambda: len(h.got["action"]) >= 3), "shadow mode plans"

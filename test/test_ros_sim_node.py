@@ -257,11 +257,13 @@ def test_a_simulator_refuses_at_once_where_the_graph_already_shows_another_clock
     rival.destroy_node()
 
 
-def test_a_launch_whose_simulator_refuses_ends_with_its_line(context, monkeypatch):
+def test_a_launch_whose_simulator_refuses_ends_with_its_line_said_once(context, monkeypatch,
+                                                                       capfd):
     """``vjepa-ros launch --node sim`` beside a running simulator (another terminal).
 
     Its simulator refused and stopped publishing, and the launch spun on: the planner ran
-    against the other simulator, the refusal one log line among many.
+    against the other simulator, the refusal one log line among many. Then the launch's last
+    line repeated the [ERROR] line the node had just logged.
     """
     import threading
 
@@ -279,10 +281,21 @@ def test_a_launch_whose_simulator_refuses_ends_with_its_line(context, monkeypatc
         other.create_publisher(JointState, "/joint_states", 10)
         guard.start()
         line = launch.spin()
-        assert line.startswith("sim: another node publishes /joint_states by "), line
-        assert line.endswith("this simulator started second, so it refuses to run: stop the "
-                             "other one first, or give this one another ROS_DOMAIN_ID"), line
-        assert "\n" not in line
+        assert line == ("sim: refused to run (the [ERROR] [sim_node] line above says why); "
+                        "every node stopped")
+        reason = launch.failure()
+        assert reason.startswith("sim: another node publishes /joint_states by "), reason
+        assert reason.endswith("this simulator started second, so it refuses to run: stop the "
+                               "other one first, or give this one another ROS_DOMAIN_ID")
+        why = reason.removeprefix("sim: ")
+        logged = [x for x in capfd.readouterr().err.splitlines() if why in x]
+        assert len(logged) == 1 and logged[0].startswith("[ERROR] ") and \
+            "[sim_node]: " in logged[0], logged  # once, as under ros2 run (the log file too)
+        rclpy.logging.set_logger_level("sim_node", rclpy.logging.LoggingSeverity.FATAL)
+        try:  # no [ERROR] line shown (--log-level): the last line says it all
+            assert launch.failure_line() == reason
+        finally:
+            rclpy.logging.set_logger_level("sim_node", rclpy.logging.LoggingSeverity.UNSET)
         other.destroy_node()
     finally:
         guard.cancel()

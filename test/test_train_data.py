@@ -337,24 +337,30 @@ def test_steps_dropped_for_slow_states_advise_the_max_state_gap_that_fits(tmp_pa
     data = make_config({"data": {"frames_per_clip": 4, "topics": {"no_gripper": True}}}).data
     with pytest.raises(EpisodeError) as refused:
         load_segments(Source(bag, "bag"), data)
-    assert f"; the states on {pose} come every 0.2 s (median), not within " \
-        "data.max_state_gap_s 0.1 s: give --set data.max_state_gap_s=0.30; " \
-        in str(refused.value)
-    wider = make_config({"data": {"frames_per_clip": 4, "max_state_gap_s": 0.3,
+    assert "whose state falls in a gap of more than 0.1 s between recorded states " \
+        "(data.max_state_gap_s)" in str(refused.value)
+    assert f"; {pose} arrives every 0.20 s (median), more than data.max_state_gap_s 0.1 s " \
+        "allows: give --set data.max_state_gap_s=0.25" in str(refused.value)
+    wider = make_config({"data": {"frames_per_clip": 4, "max_state_gap_s": 0.25,
                                   "topics": {"no_gripper": True}}}).data
     assert len(load_segments(Source(bag, "bag"), wider)[0][0]) >= 4  # the advice trains
 
 
 def test_the_hint_for_the_cause_of_most_dropped_steps_comes_first():
     """40 of 54 steps dropped for state gaps, yet the advice named the camera's rate first."""
-    from vjepa_ros.train.episodes import CAMERA_GAP, STATE_GAP, _drop_hints, state_gap_hint
+    from vjepa_ros.eval.dropped_steps import state_gap_hint
+    from vjepa_ros.eval.resample import NO_FRAME, STATE_GAP
+    from vjepa_ros.train.episodes import GAP_SETTING, _drop_hints
 
-    times = np.cumsum(np.r_[0, [15_000_000] * 50, 380_000_000, [15_000_000] * 50])
-    gap = state_gap_hint(times, "/joint_states", 0.1, {STATE_GAP: 40})
-    assert gap.endswith("have 1 gap(s) longer than data.max_state_gap_s 0.1 s, up to 0.38 s "
-                        "(the recorder lagged?); to interpolate across them: give --set "
-                        "data.max_state_gap_s=0.40")
+    slow = np.cumsum(np.r_[0, [200_000_000] * 30])  # states at 5 Hz
+    gap = state_gap_hint(slow, "/joint_states", 0.1, {STATE_GAP: 40}, setting=GAP_SETTING,
+                         give=f"--set {GAP_SETTING}={{}}").removeprefix("; ")
+    assert gap.endswith("give --set data.max_state_gap_s=0.25")
     camera = "; the camera runs at 3.51 Hz ...: give --rate 3.51 (or less)"
-    assert _drop_hints({CAMERA_GAP: 14, STATE_GAP: 40}, camera, gap) == f"; {gap}{camera}"
-    assert _drop_hints({CAMERA_GAP: 41, STATE_GAP: 40}, camera, gap) == f"{camera}; {gap}"
-    assert state_gap_hint(times, "/joint_states", 0.1, {CAMERA_GAP: 3}) == ""
+    assert _drop_hints({NO_FRAME: 14, STATE_GAP: 40}, camera, gap) == f"; {gap}{camera}"
+    assert _drop_hints({NO_FRAME: 41, STATE_GAP: 40}, camera, gap) == f"{camera}; {gap}"
+    assert state_gap_hint(slow, "/joint_states", 0.1, {NO_FRAME: 3}) == ""
+    # a fast stream with one pause (a recorder that lagged) gets the count, not a wider gap:
+    # interpolating the state across a pause would label the steps with motion nobody measured
+    paused = np.cumsum(np.r_[0, [15_000_000] * 50, 380_000_000, [15_000_000] * 50])
+    assert state_gap_hint(paused, "/joint_states", 0.1, {STATE_GAP: 40}) == ""

@@ -33,7 +33,20 @@ from vjepa_ros.config import exit_status
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Print the environment the package will run in; exit 1 if something required is missing."""
+    """Print the environment the package will run in; exit 1 if something required is missing.
+
+    Ctrl-C / SIGTERM: one line saying it saved nothing (it writes no files), status 130 / 143.
+    """
+    try:
+        return _check_environment()
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
+        from vjepa_ros.terminate import report_stop
+
+        return report_stop("vjepa-ros check", exc, "nothing saved (check writes no files)")
+
+
+def _check_environment() -> int:
+    """Print the lines of ``vjepa-ros check``; return its exit status."""
     ok = True
     print(f"python        {platform.python_version()} ({sys.executable})")
     try:

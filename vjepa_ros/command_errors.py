@@ -25,7 +25,8 @@ def typed_options(argv: list[str]) -> frozenset[str]:
 
 def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple = (),
                   typed: Collection[str] | None = None,
-                  options: dict[str, str] | None = None) -> int:
+                  options: dict[str, str] | None = None,
+                  saved: Callable[[], str] | None = None) -> int:
     """Run ``work()`` (SIGTERM raising ``terminate.Terminated``); return its exit status.
 
     None from ``work()``: 0; an error below ends in one line.
@@ -39,23 +40,25 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
             ``--samples``; else its bare name: ``samples``). None: always as the option.
         options: further setting names -> the options that set them (a script's
             ``camera_check.motion.distance_m`` -> ``--distance``; ``option_message``).
+        saved: what was saved and where, asked at a stop (``PROG: interrupted; nothing
+            saved``, ``terminate.report_stop``); None: the command says its own.
     Returns 143 after SIGTERM (``terminate.Terminated``: ``PROG: terminated``), 130 after Ctrl-C
     (``PROG: interrupted``), 1 for a ``SamplesMemoryError`` (``PROG: --samples 100000000 at
     horizon 1 needs about 26.1 GiB ...``).
     """
-    from vjepa_ros.terminate import EXIT_STATUS, Terminated, sigint_raises, sigterm_raises
+    from vjepa_ros.terminate import report_stop, sigint_raises, sigterm_raises, stopped_by
 
     try:
         # SIGTERM takes Ctrl-C's way out (the default: a silent end); Ctrl-C raises also in a
         # command a script started with `&` (the shell ignores SIGINT for it)
         with sigterm_raises(), sigint_raises():
             return work() or 0
-    except Terminated:
-        print(f"{prog}: terminated", file=sys.stderr)
-        return EXIT_STATUS
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # terminate.Terminated (SIGTERM) too: 143, else 130
+        if saved is not None:
+            return report_stop(prog, exc, saved())
+        word, status = stopped_by(exc)
+        print(f"{prog}: {word}", file=sys.stderr)
+        return status
     except MemoryError as exc:
         from vjepa_ros.planning.memory import SamplesMemoryError
 
@@ -84,9 +87,13 @@ def run_script(main: Callable[[], int | None], options: dict[str, str] | None = 
 
     ``PROG`` is the script's file name, as argparse names it; a setting is named as an option
     only when the command line gave that option. ``options``: the script's own setting ->
-    option names (``{"camera_check.motion.distance_m": "--distance"}``).
+    option names (``{"camera_check.motion.distance_m": "--distance"}``). A stop says what the
+    script saved (``saved_outputs.saved_text``: ``bench_reach.py: interrupted; nothing saved
+    (--json r.json not written)``).
     """
     from pathlib import Path
 
+    from vjepa_ros.saved_outputs import saved_text
+
     return run_reporting(Path(sys.argv[0]).name, main, SCRIPT_ERRORS,
-                         typed=typed_options(sys.argv[1:]), options=options)
+                         typed=typed_options(sys.argv[1:]), options=options, saved=saved_text)

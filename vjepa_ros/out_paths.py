@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from vjepa_ros import saved_outputs
 from vjepa_ros.input_paths import SYMLINK_LOOP, missing
 from vjepa_ros.out_lock import claim_output
 
@@ -152,6 +153,7 @@ def output_file(path: str | os.PathLike, option: str = "--out", create: bool = T
     else:
         _check_folder(folder, option)
     _claim(folder, option, path, path.name)
+    saved_outputs.expect(path, option)  # a stopped script says whether it was written
     return path
 
 

@@ -175,7 +175,7 @@ def _open_directory(path: Path) -> BagReader:
     try:
         reader.open()
     except Exception as exc:  # rosbags raises several types for damaged bags
-        raise BagError(f"{path}: cannot open as a rosbag2 bag: {exc}") from exc
+        raise BagError(f"{path}: cannot open as a rosbag2 bag: {plain_lists(str(exc))}") from exc
     stores = reader.storage.storages
     storage = "mcap" if stores and "mcap" in type(stores[0]).__name__.lower() else "sqlite3"
     if reader.compression_mode:
@@ -183,6 +183,16 @@ def _open_directory(path: Path) -> BagReader:
     else:
         compression = _chunk_compression(stores)
     return BagReader(path, [reader], storage, compression, [])
+
+
+def plain_lists(text: str) -> str:
+    """Return ``text`` with Python lists of strings (``['/a.mcap', '/b.mcap']``) as words.
+
+    For the ``rosbags`` library's messages (``Some database files are missing: ['/x.mcap']``),
+    which this package's errors quote.
+    """
+    return re.sub(r"\[('[^'\]]*'(?:, '[^'\]]*')*)\]",
+                  lambda match: match.group(1).replace("'", ""), text)
 
 
 def _chunk_compression(stores) -> str:

@@ -114,10 +114,11 @@ class BagTopics:
     def check(self) -> BagTopics:
         if self.state_source not in STATE_SOURCES:
             raise BagError(
-                f"state_source must be one of {STATE_SOURCES}, got {self.state_source!r}"
+                f"state_source must be one of {', '.join(STATE_SOURCES)}, got "
+                f"'{self.state_source}'"
             )
         if self.stamps not in STAMPS:
-            raise BagError(f"stamps must be one of {STAMPS}, got {self.stamps!r}")
+            raise BagError(f"stamps must be one of {', '.join(STAMPS)}, got '{self.stamps}'")
         if not self.gripper_max_width > 0:
             raise BagError(f"gripper_max_width must be > 0, got {self.gripper_max_width}")
         return self
@@ -252,7 +253,8 @@ class Recording:
         decoded = dict(self.iter_frames(frame_indices))
         shapes = {f.shape for f in decoded.values()}
         if len(shapes) > 1:
-            raise BagError(f"{self.path}: frames on {self.image_topic} change size: {shapes}")
+            sizes = ", ".join(f"{w}x{h}" for h, w, *_ in sorted(shapes))
+            raise BagError(f"{self.path}: frames on {self.image_topic} change size: {sizes} px")
         return np.stack([decoded[int(i)] for i in frame_indices])
 
     def _decode(self, raw, ordinal: int) -> np.ndarray:

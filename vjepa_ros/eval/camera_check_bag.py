@@ -56,7 +56,8 @@ def check_executed_motions(recording: Recording, thresholds: CheckThresholds, co
 
 def check_recording(recording: Recording, model, cem, thresholds: CheckThresholds | None = None,
                     rate_hz: float = 4.0, max_steps: int = 0, seed: int = 0,
-                    progress: bool = False) -> tuple[CameraCheckResult, dict]:
+                    progress: bool = False, max_state_gap_s: float = 0.1,
+                    ) -> tuple[CameraCheckResult, dict]:
     """Run the camera check on an indexed recording; return (result, the evaluation report).
 
     ``cem``: the planner settings of the search (horizon forced to 1). The report is the first
@@ -66,7 +67,7 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     """
     thresholds = thresholds or CheckThresholds()
     cem = dataclasses.replace(cem, horizon=1)
-    config = check_eval_config(thresholds, rate_hz, max_steps, seed)
+    config = check_eval_config(thresholds, rate_hz, max_steps, seed, max_state_gap_s)
     check_executed_motions(recording, thresholds, config)  # seconds, not minutes of planning
     report = evaluate_recording(recording, model, cem, config, progress=progress)
     again = evaluate_recording(recording, model, cem,

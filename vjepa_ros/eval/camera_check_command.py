@@ -59,6 +59,9 @@ def add_commands(sub) -> None:
     check.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
     check.add_argument("--max-steps", type=int, default=0,
                        help="use at most N steps (0, the default: all)")
+    check.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
+                       help="longest time between two recorded states that a step's state is "
+                       "interpolated across (default 0.1; as vjepa-ros eval)")
     add_verdict_arguments(check)
     add_topic_arguments(check)
     check.add_argument("--no-plots", action="store_true", help="no camera_check.png")
@@ -67,7 +70,8 @@ def add_commands(sub) -> None:
 
 
 # Options named in the one-line errors: the setting (as the errors spell it) -> its option.
-_OPTIONS = {**PARAMETER_OPTIONS, "rate_hz": "--rate", "max_steps": "--max-steps"}
+_OPTIONS = {**PARAMETER_OPTIONS, "rate_hz": "--rate", "max_steps": "--max-steps",
+            "max_state_gap_s": "--max-state-gap"}
 
 
 def checked_options(args: argparse.Namespace) -> tuple:
@@ -87,7 +91,8 @@ def checked_options(args: argparse.Namespace) -> tuple:
     cem = preset(args.preset, **cem_changes(args, defaults))
     thresholds = verdict_thresholds(args)
     try:
-        config = check_eval_config(thresholds, args.rate, args.max_steps, args.seed)
+        config = check_eval_config(thresholds, args.rate, args.max_steps, args.seed,
+                                   args.max_state_gap)
     except ValueError as exc:
         raise ValueError(option_message(str(exc), _OPTIONS)) from None
     return cem, thresholds, config
@@ -208,8 +213,12 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
                                          getattr(model, "trained_frame_sizes", None))
         if note:
             print(f"note          {note}")
-        result, report = check_recording(recording, model, cem, thresholds, args.rate,
-                                         args.max_steps, args.seed, progress=not args.quiet)
+        try:  # no step to evaluate: the settings as options (--rate, --max-state-gap)
+            result, report = check_recording(recording, model, cem, thresholds, args.rate,
+                                             args.max_steps, args.seed, progress=not args.quiet,
+                                             max_state_gap_s=args.max_state_gap)
+        except ValueError as exc:
+            raise ValueError(option_message(str(exc), _OPTIONS)) from None
         stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it
         stage = "writing"
         written = write_check(result, out, base, plot=not args.no_plots, extra={

@@ -48,6 +48,16 @@ def add_commands(sub) -> None:
                     help="Δx/Δz energy landscape grid size per axis, 2..101 (0: none)")
     ev.add_argument("--min-motion", type=float, default=0.002,
                     help="executed motion [m] below which an axis' sign is not scored")
+    ev.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
+                    help="longest time between two recorded states that a step's state is "
+                    "interpolated across; steps in longer gaps are dropped (default 0.1: states "
+                    "at 10 Hz or faster)")
+    ev.add_argument("--start", type=float, default=0.0, metavar="SECONDS",
+                    help="evaluate from this many seconds after the bag's first frame or state "
+                    "(default 0)")
+    ev.add_argument("--end", type=float, default=0.0, metavar="SECONDS",
+                    help="evaluate up to this many seconds after the bag's first frame or "
+                    "state (0, the default: its end)")
     add_topic_arguments(ev)
     ev.add_argument("--no-plots", action="store_true", help="write report.json only")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -141,7 +151,8 @@ def joined_topics(value):
 
 # EvalConfig's fields (as its errors name them) -> the options that set them.
 EVAL_OPTIONS = {"rate_hz": "--rate", "goal_offset": "--goal-offset", "max_steps": "--max-steps",
-                "landscape_points": "--landscape-points", "min_motion_m": "--min-motion"}
+                "landscape_points": "--landscape-points", "min_motion_m": "--min-motion",
+                "max_state_gap_s": "--max-state-gap", "start_s": "--start", "end_s": "--end"}
 
 
 def checked_eval_config(args: argparse.Namespace):
@@ -151,7 +162,8 @@ def checked_eval_config(args: argparse.Namespace):
     try:
         return EvalConfig(rate_hz=args.rate, goal_offset=args.goal_offset,
                           max_steps=args.max_steps, landscape_points=args.landscape_points,
-                          min_motion_m=args.min_motion, seed=args.seed).check()
+                          min_motion_m=args.min_motion, max_state_gap_s=args.max_state_gap,
+                          start_s=args.start, end_s=args.end, seed=args.seed).check()
     except ValueError as exc:
         raise ValueError(option_message(str(exc), EVAL_OPTIONS)) from None
 
@@ -193,11 +205,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
         open_reader(args.bag).close()  # a missing or unreadable bag: at once
         # its topics and states (a wrong --image-topic): before torch and the model
         recording = read_recording(args.bag, topics_from_args(args))
-        for line in note_lines(filter(None, [out_note, *recording.notes])):
+        from vjepa_ros.eval.plan_reports import plan_report_note
+
+        for line in note_lines(filter(None, [out_note, *recording.notes,
+                                             plan_report_note(recording.topic_types)])):
             print(line)  # about the input: before the results, where they are seen
         from vjepa_ros.eval.step_choice import choose_steps
+        from vjepa_ros.eval.step_notes import step_notes
 
-        choose_steps(recording, config, cem.horizon, goal is not None)  # too short: no model
+        # too short, or the arm still: refused before the model loads
+        steps, _, chosen = choose_steps(recording, config, cem.horizon, goal is not None)
+        for line in note_lines(step_notes(recording, steps, chosen, config.min_motion_m,
+                                          config.max_state_gap_s)):
+            print(option_message(line, EVAL_OPTIONS))
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
         from vjepa_ros.eval.cpu_cost import cpu_cost_note
         from vjepa_ros.eval.evaluate import evaluate_recording
@@ -219,6 +239,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet,
                                     before_planning=cost_note)
         stage = "writing"
+        notes = report["recording"]["notes"]  # the step notes (after the input's) as printed
+        notes[len(recording.notes):] = [option_message(note, EVAL_OPTIONS)
+                                        for note in notes[len(recording.notes):]]
         written = write_report(report, out, plots=not args.no_plots)
     except (BagError, OSError, ValueError, RuntimeError) as exc:
         # EvalConfig's and CEMConfig's names (no step to evaluate: goal_offset, rate_hz) as options

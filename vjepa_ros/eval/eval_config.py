@@ -45,8 +45,11 @@ class EvalConfig:
     )
     max_state_gap_s: float = param(
         0.1, "Largest span [s] between the two recorded states a step's state is interpolated "
-        "from; a longer gap drops the step.",
+        "from; a longer gap drops the step (0.1: a state stream at 10 Hz or faster).",
     )
+    start_s: float = param(0.0, "Evaluate from this time [s] after the bag's first message.")
+    end_s: float = param(0.0, "Evaluate up to this time [s] after the bag's first message; 0: "
+                         "its end.")
     landscape_points: int = param(
         11, "Grid points per axis of the Δx/Δz energy landscape: 0 (no landscape) or "
         f"2..{LANDSCAPE_POINTS_MAX}."
@@ -64,6 +67,15 @@ class EvalConfig:
         if not 0 <= self.min_motion_m < math.inf:
             raise ValueError(f"min_motion_m must be a finite length >= 0 [m], got "
                              f"{self.min_motion_m}")
+        if not 0 < self.max_state_gap_s < math.inf:
+            raise ValueError(f"max_state_gap_s must be a time > 0 [s], got {self.max_state_gap_s}")
+        for name in ("start_s", "end_s"):
+            if not 0 <= getattr(self, name) < math.inf:
+                raise ValueError(f"{name} must be a time >= 0 [s] from the bag's start, got "
+                                 f"{getattr(self, name)}")
+        if self.end_s and self.end_s <= self.start_s:
+            raise ValueError(f"end_s ({self.end_s:g} s) must be after start_s "
+                             f"({self.start_s:g} s), or 0 for the bag's end")
         if self.landscape_points == 1 or self.landscape_points > LANDSCAPE_POINTS_MAX:
             raise ValueError(
                 f"landscape_points must be 0 (none) or 2..{LANDSCAPE_POINTS_MAX}, got "

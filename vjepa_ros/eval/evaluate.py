@@ -31,6 +31,7 @@ from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.rep_memory import representations_problem
 from vjepa_ros.eval.resample import Steps
 from vjepa_ros.eval.step_choice import choose_steps
+from vjepa_ros.eval.step_notes import step_notes
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
 
 
@@ -129,7 +130,8 @@ def _range(values: np.ndarray) -> dict:
             "mean": float(values.mean())}
 
 
-def describe_recording(recording: Recording, steps: Steps) -> dict:
+def describe_recording(recording: Recording, steps: Steps, step_notes: list[str] = ()) -> dict:
+    """Return the report's ``recording`` part; ``notes``: the input's, then ``step_notes``."""
     return {
         "path": str(recording.path),
         "absolute_path": str(Path(recording.path).expanduser().absolute()),
@@ -145,7 +147,7 @@ def describe_recording(recording: Recording, steps: Steps) -> dict:
         "gripper_source": recording.gripper_source,
         "gripper_topics_searched": list(recording.gripper_searched),
         "gripper_closedness": _range(recording.states[:, 6]),
-        "notes": list(recording.notes),
+        "notes": [*recording.notes, *step_notes],
         "grid_steps": int(len(steps)),
         "valid_steps": int(steps.valid.sum()),
         "dropped_steps": dict(steps.dropped),
@@ -166,14 +168,17 @@ def evaluate_recording(
     ``before_planning``: called with the list of steps to evaluate once they are known and
     checked (their representations fit in memory, the planner's samples too), before any frame
     is encoded (``vjepa-ros eval`` prints its CPU cost note there). Raises ValueError for a
-    recording with no step to evaluate (:mod:`step_choice`) or too many to hold
-    (:mod:`rep_memory`).
+    recording with no step to evaluate (:mod:`step_choice`), none that moved
+    ``config.min_motion_m`` (``step_notes.still_arm_problem``) or too many to hold
+    (:mod:`rep_memory`). Notes on the steps (dropped, standing still) end
+    ``report["recording"]["notes"]``.
     """
     from tqdm import tqdm
 
     config = (config or EvalConfig()).check()
     horizon = cem.horizon
     steps, offset, chosen = choose_steps(recording, config, horizon, goal_image is not None)
+    notes = step_notes(recording, steps, chosen, config.min_motion_m, config.max_state_gap_s)
     landscape_at = chosen[0] if config.landscape_step < 0 else config.landscape_step
     if config.landscape_points and landscape_at not in chosen:
         raise ValueError(f"landscape_step {config.landscape_step} is not an evaluated step "
@@ -225,11 +230,11 @@ def evaluate_recording(
         })
     total_s = time.perf_counter() - started
     return build_report(recording, steps, model, cem, config, records, encode_seconds, total_s,
-                        landscape_report, goal_image is not None)
+                        landscape_report, goal_image is not None, notes)
 
 
 def build_report(recording, steps, model, cem, config, records, encode_seconds, total_s,
-                 landscape_report, fixed_goal: bool) -> dict:
+                 landscape_report, fixed_goal: bool, notes: list[str] = ()) -> dict:
     planned = np.array([r["planned_action"] for r in records])
     executed = np.array([r["executed_action"] for r in records])
     summary = {
@@ -245,7 +250,7 @@ def build_report(recording, steps, model, cem, config, records, encode_seconds, 
         "steps_per_s": len(records) / total_s if total_s > 0 else None,
     }
     return {
-        "recording": describe_recording(recording, steps),
+        "recording": describe_recording(recording, steps, notes),
         "model": describe_model(model),
         "planner": dataclasses.asdict(cem),
         "eval": {**dataclasses.asdict(config), "goal": "image" if fixed_goal else "frame"},

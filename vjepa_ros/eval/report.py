@@ -155,8 +155,10 @@ def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
     actions, energy = summary["actions"], summary["energy"]
     plan, encode = summary["latency_s"]["plan"], summary["latency_s"]["encode_per_frame"]
     planner = report["planner"]
+    # each axis with the steps it is scored on: those that moved at least min_motion along it
     signs = "  ".join(f"{a} {_fmt(actions['sign_agreement'][a], '.2f')} "
-                      f"({actions['sign_agreement_steps'][a]})" for a in AXES)
+                      f"({actions['sign_agreement_steps'][a]} of {actions['steps']})"
+                      for a in AXES)
     lines = [
         f"bag           {rec['path']} ({rec['storage']}, compression "
         f"{rec.get('compression', 'none')}, {rec['duration_s']:.1f} s)",
@@ -172,7 +174,8 @@ def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
         f"on {report['model']['device']} ({report['model']['dtype']})",
         f"sign agree    {signs}   all axes {_fmt(actions['sign_agreement_all_axes'], '.2f')}",
         f"cosine dxyz   mean {_fmt(actions['cosine_xyz_mean'])}  median "
-        f"{_fmt(actions['cosine_xyz_median'])}  ({actions['cosine_xyz_steps']} steps)",
+        f"{_fmt(actions['cosine_xyz_median'])}  ({actions['cosine_xyz_steps']} of "
+        f"{actions['steps']} steps)",
         f"|dxyz| error  {_fmt(actions['magnitude_error_m_mean'] * 1e3, '.1f')} mm mean "
         f"(planned {_fmt(actions['planned_norm_m_mean'] * 1e3, '.1f')} mm, executed "
         f"{_fmt(actions['executed_norm_m_mean'] * 1e3, '.1f')} mm)",

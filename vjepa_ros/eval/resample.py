@@ -17,6 +17,11 @@ from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.eval_config import rate_problem
 
+# Why a step was dropped: the keys of ``Steps.dropped`` (report.json ``recording.dropped_steps``);
+# ``dropped_steps.dropped_words`` says them in words.
+NO_FRAME = "no camera frame within the step tolerance"
+STATE_GAP = "state gap longer than max_state_gap_s"
+
 
 @dataclass
 class Steps:
@@ -88,6 +93,7 @@ def resample(
     rate_hz: float = 4.0,
     max_frame_offset_s: float | None = None,
     max_state_gap_s: float = 0.1,
+    window_ns: tuple[int | None, int | None] = (None, None),
 ) -> Steps:
     """Put a recording on a grid of ``rate_hz`` steps (see the module docstring).
 
@@ -95,6 +101,8 @@ def resample(
     [M, 7]; ``rate_hz`` within ``eval_config.RATE_RANGE_HZ`` (else ValueError).
     ``max_frame_offset_s`` (default half a period) bounds how far a frame may be from its grid
     time; ``max_state_gap_s`` bounds the span of the two states a state is interpolated from.
+    ``window_ns``: (first, last) time [ns] the grid may cover (None: no bound); a window holding
+    no frame with states is a ValueError.
     """
     if rate_problem("rate_hz", rate_hz):
         raise ValueError(rate_problem("rate_hz", rate_hz))
@@ -108,6 +116,11 @@ def resample(
     offset_ns = period_ns / 2 if max_frame_offset_s is None else max_frame_offset_s * 1e9
     start = max(image_times[0], state_times[0])
     stop = min(image_times[-1], state_times[-1])
+    if stop >= start and window_ns != (None, None):
+        first, last = window_ns
+        start, stop = max(start, first or start), min(stop, stop if last is None else last)
+        if stop < start:
+            raise ValueError("the time window holds no camera frame with states")
     if stop < start:
         raise ValueError(
             "the camera frames and the states do not overlap in time (frames "
@@ -128,9 +141,9 @@ def resample(
     valid = frame_ok & state_ok
     dropped = {}
     if (~frame_ok).any():
-        dropped["no camera frame within the step tolerance"] = int((~frame_ok).sum())
+        dropped[NO_FRAME] = int((~frame_ok).sum())
     if (frame_ok & ~state_ok).any():
-        dropped["state gap longer than max_state_gap_s"] = int((frame_ok & ~state_ok).sum())
+        dropped[STATE_GAP] = int((frame_ok & ~state_ok).sum())
     step_states[~valid] = np.nan
     return Steps(
         rate_hz=float(rate_hz), grid_times=grid, frame_indices=np.where(frame_ok, nearest, -1),

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from vjepa_ros.counts import counted
+from vjepa_ros.eval.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.eval.eval_config import RATE_RANGE_HZ, EvalConfig
 from vjepa_ros.eval.rate_hint import slow_camera_hint
 from vjepa_ros.eval.resample import Steps, resample
+from vjepa_ros.eval.step_notes import still_arm_problem
 
 
 def planned_steps(steps: Steps, horizon: int, goal_offset: int | None, max_steps: int):
@@ -29,15 +32,43 @@ def choose_steps(recording, config: EvalConfig, horizon: int, fixed_goal: bool):
     """Resample ``recording`` and pick its steps: ``(steps, goal offset or None, chosen)``.
 
     ``fixed_goal``: a goal image is given (no goal offset). Raises ValueError
-    (:func:`no_step_message`) when no step can be evaluated.
+    (:func:`no_step_message`) when no step can be evaluated, or when no chosen step's executed
+    motion reaches ``config.min_motion_m`` (``step_notes.still_arm_problem``).
     """
     steps = resample(recording.image_times, recording.state_times, recording.states,
-                     config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s)
+                     config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s,
+                     window_ns(recording, config))
     offset = None if fixed_goal else (config.goal_offset or horizon)
     chosen = planned_steps(steps, horizon, offset, config.max_steps)
     if not chosen:
-        raise ValueError(no_step_message(recording, steps, config.rate_hz, horizon, offset))
+        raise ValueError(no_step_message(recording, steps, config.rate_hz, horizon, offset,
+                                         config.max_state_gap_s))
+    problem = still_arm_problem(recording, steps, chosen, config.min_motion_m)
+    if problem:
+        raise ValueError(problem)
     return steps, offset, chosen
+
+
+def window_ns(recording, config: EvalConfig) -> tuple[int | None, int | None]:
+    """Return the (first, last) times [ns] of ``config.start_s`` / ``end_s``, None where not set.
+
+    Seconds count from the bag's first frame or state. ValueError naming ``start_s`` / ``end_s``
+    and the span of frames with states when the window holds none.
+    """
+    if not (config.start_s or config.end_s):
+        return None, None
+    origin = min(int(recording.image_times[0]), int(recording.state_times[0]))
+    first = origin + int(round(config.start_s * 1e9))
+    last = origin + int(round(config.end_s * 1e9)) if config.end_s else None
+    begin = max(int(recording.image_times[0]), int(recording.state_times[0]))
+    end = min(int(recording.image_times[-1]), int(recording.state_times[-1]))
+    if max(begin, first) > min(end, end if last is None else last):
+        window = f"start_s {config.start_s:g} s" + (f" and end_s {config.end_s:g} s"
+                                                   if config.end_s else "")
+        raise ValueError(f"{recording.path}: no camera frame with states between {window}: "
+                         f"the bag has them from {(begin - origin) / 1e9:.1f} to "
+                         f"{(end - origin) / 1e9:.1f} s after its start")
+    return first, last
 
 
 def overlap_s(image_times: np.ndarray, state_times: np.ndarray) -> float:
@@ -48,20 +79,25 @@ def overlap_s(image_times: np.ndarray, state_times: np.ndarray) -> float:
 
 
 def no_step_message(recording, steps, rate_hz: float, horizon: int,
-                    goal_offset: int | None) -> str:
+                    goal_offset: int | None, max_state_gap_s: float = 0.1) -> str:
     """Return the error for a recording with no evaluable step.
 
     ``recording``: the ``Recording`` (path, frame and state times); ``steps``: its ``Steps`` at
-    ``rate_hz`` [Hz]; ``goal_offset``: None when a goal image is given.
+    ``rate_hz`` [Hz]; ``goal_offset``: None when a goal image is given; ``max_state_gap_s``
+    [s]: the state gap the steps were resampled with.
     """
     span = horizon if goal_offset is None else max(horizon, goal_offset)
     count = len(steps)
     head = f"{recording.path}: no step to evaluate"
     if count > span:  # long enough: steps were dropped
+        dropped = dropped_words(steps.dropped, count, max_state_gap_s)
+        gap_hint = state_gap_hint(recording.state_times, recording.state_topic, max_state_gap_s,
+                                  steps.dropped)
         return (f"{head}: {int(steps.valid.sum())} valid of {count} steps at rate_hz "
-                f"{rate_hz:g}, and each needs {span} valid steps after it (dropped: "
-                f"{steps.dropped or 0})"
-                f"{slow_camera_hint(recording.image_times, rate_hz, steps.dropped)}")
+                f"{rate_hz:g}, and each needs the {counted(span, 'step')} after it valid too; "
+                f"{dropped or 'none dropped'}"
+                f"{slow_camera_hint(recording.image_times, rate_hz, steps.dropped)}"
+                f"{gap_hint}")
     seconds = overlap_s(recording.image_times, recording.state_times)
     if goal_offset is not None and goal_offset > horizon:
         setting = f"goal_offset {goal_offset}"

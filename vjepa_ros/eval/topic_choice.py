@@ -114,7 +114,8 @@ def resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: li
         )
     if types[topic] not in m.IMAGE_TYPES:
         raise BagError(
-            f"{path}: topic {topic} has type {types[topic]}, expected one of {m.IMAGE_TYPES}; "
+            f"{path}: topic {topic} has type {types[topic]}, expected "
+            f"{' or '.join(m.IMAGE_TYPES)}; "
             f"name the camera topic with {_option('image', images[0], given)}"
         )
     return topic

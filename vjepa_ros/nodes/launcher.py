@@ -228,8 +228,8 @@ class Launch:
         """Spin the nodes in the foreground until they stop; Ctrl-C stops them and re-raises.
 
         Also until a node ends itself with a failure (:meth:`failure`: a simulator that refuses
-        to run beside another one); returns that one line (``sim: another node publishes
-        /clock by /sim_node ...``), else "".
+        to run beside another one); returns the line the launch ends with
+        (:meth:`failure_line`), else "".
         """
         from rclpy.executors import ExternalShutdownException
 
@@ -237,21 +237,49 @@ class Launch:
             self.executor.spin(until=self.failure)
         except ExternalShutdownException:
             pass
-        return self.failure()
+        return self.failure_line()
 
     def failure(self) -> str:
         """Return why a node stopped itself with a failure, ``-p NODE.`` name first ("" none).
 
         A node that ends its work by itself sets its ``done`` event (as for ``run_node``); a
-        non-zero ``exit_status()`` is a failure, said by its ``refused`` line. A node done
-        with status 0 (a bag played to its end) is no failure: the others go on.
+        non-zero ``exit_status()`` is a failure, said by its ``refused`` line (``sim: another
+        node publishes /clock by /sim_node ...``). A node done with status 0 (a bag played to
+        its end) is no failure: the others go on.
         """
+        node = self._failed_node()
+        if node is None:
+            return ""
+        why = getattr(node, "refused", "") or f"stopped (status {node.exit_status()})"
+        return f"{self.names.get(node, node.get_name())}: {why}"
+
+    def failure_line(self) -> str:
+        """Return :meth:`failure` as the launch's last line says it: the reason once ("" none).
+
+        A node's ``refused`` line is one it logged at ERROR as it stopped (on the console, in
+        ``/rosout`` and the ROS log file, as under ``ros2 run``): the last line names the node
+        and points at that line (``sim: refused to run (the [ERROR] [sim_node] line above says
+        why); every node stopped``) instead of repeating it. The whole :meth:`failure` where
+        the node's logger shows no ERROR (``--log-level``) or it has no such line.
+        """
+        from rclpy.logging import LoggingSeverity
+
+        node = self._failed_node()
+        if node is None:
+            return ""
+        if not getattr(node, "refused", "") or \
+                not node.get_logger().is_enabled_for(LoggingSeverity.ERROR):
+            return self.failure()
+        return (f"{self.names.get(node, node.get_name())}: refused to run (the [ERROR] "
+                f"[{node.get_logger().name}] line above says why); every node stopped")
+
+    def _failed_node(self):
+        """Return the first node done with a non-zero ``exit_status()`` (None: none is)."""
         for node in self.nodes:
             done = getattr(node, "done", None)
             if done is not None and done.is_set() and node.exit_status():
-                why = getattr(node, "refused", "") or f"stopped (status {node.exit_status()})"
-                return f"{self.names.get(node, node.get_name())}: {why}"
-        return ""
+                return node
+        return None
 
     def start(self) -> Launch:
         self.executor.start()
@@ -465,7 +493,8 @@ def cmd_launch(args: argparse.Namespace) -> int:
     Exit status 2 for a usage error (``config.UsageError``: a ``-p`` item, a ``--params-file``
     that cannot be used), 1 for a start-up error (a checkpoint, a parameter value a node refuses)
     and for a node that stops itself while running (``Launch.failure``: a simulator that finds
-    another one on the domain), after one line saying why; the other nodes stop with it.
+    another one on the domain), after one line naming it (``Launch.failure_line``: the reason
+    said once); the other nodes stop with it.
     Ctrl-C and SIGTERM stop the nodes and raise KeyboardInterrupt / ``terminate.Terminated``:
     exit status 130 / 143 with one line (``cli.main``); Ctrl-C also where the shell started it
     ignoring SIGINT (``vjepa-ros launch ... &`` in a script), as a node executable. Further ones

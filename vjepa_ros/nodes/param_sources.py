@@ -28,6 +28,41 @@ def packaged_file(name: str) -> str:
     return f"{PACKAGED} config/{name}"
 
 
+def packaged_name(path: str | Path) -> str:
+    """Return ``NAME`` when ``path`` is the package's own ``config/NAME``, else "".
+
+    However it is spelled: absolute (``ros2 launch vjepa_ros vjepa_mpc.launch.py`` passes the
+    installed ``share/vjepa_ros/config/planner.yaml`` as ``--params-file`` itself), relative,
+    through a link, in any of the places the package's files may live
+    (``config.share_dir_candidates``). A file of the same name elsewhere (the user's copy) is
+    not the package's.
+    """
+    from vjepa_ros.config import share_dir_candidates
+
+    try:
+        real = Path(path).expanduser().resolve()
+    except (OSError, RuntimeError):  # a link loop: not the package's file
+        return ""
+    for share in share_dir_candidates():
+        config = share / "config"
+        try:
+            if real.parent == config.resolve() and real.is_file():
+                return real.name
+        except (OSError, RuntimeError):
+            continue
+    return ""
+
+
+def params_file_label(path: str | Path) -> str:
+    """Return how a message names a ``--params-file`` ``path``.
+
+    ``--params-file PATH``; the package's own file (:func:`packaged_name`): ``the packaged
+    default config/NAME`` (:func:`packaged_file`), as ``vjepa-ros launch`` names it.
+    """
+    name = packaged_name(path)
+    return packaged_file(name) if name else f"--params-file {path}"
+
+
 def dotted(parameters: dict, prefix: str = "") -> list[str]:
     """Return the dotted names of the values in a nested mapping of parameters (groups)."""
     names = []
@@ -55,8 +90,9 @@ def ros_arg_sources(argv: list[str], name: str) -> dict[str, str]:
     """Return ``{parameter: source}`` from a node executable's ROS arguments, as rcl applies them.
 
     ``--params-file F`` gives ``--params-file F`` for each parameter F sets for node ``name``
-    (after ``-r __ns:=``/``__node:=``), ``-p NAME:=VALUE`` gives ``-p NAME``; the last one given
-    wins.
+    (after ``-r __ns:=``/``__node:=``), or ``the packaged default config/NAME`` when F is the
+    package's own file (:func:`params_file_label`: the launch file passes it itself);
+    ``-p NAME:=VALUE`` gives ``-p NAME``; the last one given wins.
     """
     from vjepa_ros.nodes.ros_args import node_name, ros_arguments
 
@@ -65,7 +101,7 @@ def ros_arg_sources(argv: list[str], name: str) -> dict[str, str]:
     sources: dict[str, str] = {}
     for flag, value in arguments:
         if flag == "--params-file" and value:
-            sources.update(file_sources(value, node, f"--params-file {value}"))
+            sources.update(file_sources(value, node, params_file_label(value)))
         elif flag == "-p" and value and ":=" in value:
             parameter = value.partition(":=")[0].rpartition(":")[2]  # (a NODE: prefix)
             sources[parameter] = f"-p {parameter}"

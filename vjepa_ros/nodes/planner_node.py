@@ -596,6 +596,7 @@ class PlannerNode(Node):
         values["gripper_state_topic"] = self.gripper_topic or "none yet"
         values["foreign_joint_states"] = str(self.foreign_joint_states)
         values["frame_refusals"] = str(self.frame_refusals)
+        values.update(self.runtime_values())
         commanding_fights = self.other_publishers and self.session.enabled
         level = max(status["level"], 2 if self.twin_problem else 1 if commanding_fights or inputs
                     else 0)
@@ -612,6 +613,17 @@ class PlannerNode(Node):
             values=[KeyValue(key=k, value=str(v)) for k, v in values.items()],
         )]
         self.diagnostics_pub.publish(msg)
+
+    def runtime_values(self) -> dict[str, str]:
+        """Return what the start-up line says of the process, as ``/diagnostics`` values.
+
+        ``device`` (``cpu``, ``cuda:0``), ``dtype`` (``torch.float32`` ...), ``torch_threads``
+        (CPU threads), ``gil_switch_interval_ms``: read by tools (``vjepa-ros reach``) instead
+        of the log line's words.
+        """
+        return {"device": str(self.model.device), "dtype": str(self.model.dtype),
+                "torch_threads": str(self.torch_threads),
+                "gil_switch_interval_ms": f"{self.switch_interval_s * 1e3:g}"}
 
     def prepare_shutdown(self, timeout: float = 30.0) -> None:
         """Stop commanding and planning; wait (bounded) for a running plan to end."""

@@ -7,8 +7,8 @@ its own. It reads what any user's tooling can read:
   :class:`~vjepa_ros.robot.inputs.InputBuffer` (states at a stamp), with the camera frames
   (newest in the buffer, the last ``FRAME_HISTORY`` by stamp for the pictures);
 - ``/<planner>/plan_report`` (std_msgs/String, JSON): one message per plan;
-- ``/diagnostics``: the planner's status values (``other_command_publishers`` ...);
-- ``/rosout``: the planner's start-up line (device, dtype, CPU threads);
+- ``/diagnostics``: the planner's status values (``other_command_publishers``, its ``device``,
+  ``dtype``, ``torch_threads`` ...);
 - the services ``/<planner>/enable``, ``/<planner>/capture_goal`` and the planner's parameters
   (``get_parameters``: the arrival rule the episode follows).
 
@@ -62,9 +62,8 @@ class ReachClient:
         import rclpy
         from diagnostic_msgs.msg import DiagnosticArray
         from geometry_msgs.msg import PoseStamped
-        from rcl_interfaces.msg import Log
         from rcl_interfaces.srv import GetParameters
-        from rclpy.qos import DurabilityPolicy, QoSProfile, qos_profile_sensor_data
+        from rclpy.qos import qos_profile_sensor_data
         from sensor_msgs.msg import Image
         from std_msgs.msg import String
         from std_srvs.srv import SetBool, Trigger
@@ -78,7 +77,6 @@ class ReachClient:
         self.reports: queue.SimpleQueue = queue.SimpleQueue()  # PlanRecord or ValueError
         self.diagnostics: dict[str, str] = {}  # the planner's newest /diagnostics values
         self.diagnostics_stamp = -math.inf  # [s] their header stamp (the planner's clock)
-        self.planner_ready = ""  # the planner's start-up log line
         self.base_frame = ""  # header.frame_id of current_pose
         self.hand = None  # the guiding hand's node (a publisher on target_pose)
         node = self.node
@@ -87,10 +85,6 @@ class ReachClient:
         self.report_topic = f"/{planner}/plan_report"
         node.create_subscription(String, self.report_topic, self._on_report, 50)
         node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
-        # /rosout keeps recent lines for late subscribers (transient local): the start-up line
-        # is published before discovery has matched this subscription.
-        node.create_subscription(Log, "/rosout", self._on_log, QoSProfile(
-            depth=100, durability=DurabilityPolicy.TRANSIENT_LOCAL))
         self.capture = node.create_client(Trigger, f"/{planner}/capture_goal")
         self.enable = node.create_client(SetBool, f"/{planner}/enable")
         self.get_parameters = node.create_client(GetParameters, f"/{planner}/get_parameters")
@@ -129,10 +123,6 @@ class ReachClient:
             if status.name.startswith(f"{self.planner}:"):
                 self.diagnostics = {kv.key: kv.value for kv in status.values}
                 self.diagnostics_stamp = stamp_seconds(msg.header.stamp)
-
-    def _on_log(self, msg) -> None:
-        if msg.name == self.planner and msg.msg.startswith("ready"):
-            self.planner_ready = msg.msg
 
     # -- reading ------------------------------------------------------------------------------
     def planner_frame_stamp(self) -> float:
@@ -263,10 +253,11 @@ class ReachDemo:
                 raise DemoError(f"timed out waiting for {what}")
             time.sleep(POLL_S)
 
-    def wait_for_nodes(self) -> str:
+    def wait_for_nodes(self) -> dict[str, str]:
         """Wait for the simulator's first pose and frame and the planner's services.
 
-        Returns the planner's start-up line (device, dtype, threads; "" if it was not seen).
+        Returns the planner's newest ``/diagnostics`` values (its ``device``, ``dtype``,
+        ``torch_threads`` ... among them).
         """
         inputs = self.client.inputs
         self._wait(lambda: inputs.latest_state() is not None and inputs.frame is not None,
@@ -274,10 +265,7 @@ class ReachDemo:
         self._wait(lambda: math.isfinite(self.client.planner_frame_stamp()), 120.0,
                    "the planner's first camera frame (its /diagnostics)")
         self.arrival = self.client.arrival(self.check)  # answered once the planner spins
-        end = time.monotonic() + 2.0  # its start-up line came before: allow for delivery
-        while not self.client.planner_ready and time.monotonic() < end:
-            time.sleep(POLL_S)
-        return self.client.planner_ready
+        return dict(self.client.diagnostics)
 
     # -- the person at the arm ----------------------------------------------------------------
     def guide_to(self, state: np.ndarray) -> None:

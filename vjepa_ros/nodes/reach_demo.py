@@ -18,9 +18,10 @@ does what a person does on a real arm (:mod:`vjepa_ros.nodes.reach_client`):
 
 Everything it knows comes from topics and services: the true TCP from ``current_pose``, frames
 from the camera topic, steps from ``~/plan_report``, the arrival rule from the planner's
-parameters, its device from its start-up log line on ``/rosout``. The goal of seed ``s`` is the
-one ``benchmarks/bench_reach.py`` uses for seed ``s``. The nodes run on the simulator's
-``/clock`` (``use_sim_time``), so a slow CPU slows the run but never makes inputs stale.
+parameters, its device from its ``/diagnostics`` values (never from a log line's words). The
+goal of seed ``s`` is the one ``benchmarks/bench_reach.py`` uses for seed ``s``. The nodes run
+on the simulator's ``/clock`` (``use_sim_time``), so a slow CPU slows the run but never makes
+inputs stale.
 """
 
 from __future__ import annotations
@@ -182,11 +183,19 @@ def checkpoint_path(config: ReachDemoConfig, option: str = "--checkpoint") -> Pa
     return world_model_path(config.checkpoint or "demo", option)
 
 
-def _device_text(ready: str) -> str:
-    """Return the device part of the planner's start-up line ("ready in shadow mode: ...")."""
-    if not ready:
-        return "started (its start-up line did not arrive: see its log)"
-    return ready.split(": ", 1)[-1].split("; call", 1)[0]
+def _device_text(values: dict[str, str]) -> str:
+    """Describe the planner's process from its ``/diagnostics`` ``values``.
+
+    "blocking control, device cpu, torch.float32, 2 CPU threads, GIL switch interval 5 ms"
+    (``mode`` and the keys of ``PlannerNode.runtime_values``); a "see its log" line when a key
+    is missing.
+    """
+    keys = ("mode", "device", "dtype", "torch_threads", "gil_switch_interval_ms")
+    if not all(values.get(key) for key in keys):
+        return "started (its diagnostics did not name its device: see its log)"
+    return (f"{values['mode']} control, device {values['device']}, {values['dtype']}, "
+            f"{values['torch_threads']} CPU threads, GIL switch interval "
+            f"{values['gil_switch_interval_ms']} ms")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ import functools
 import re
 
 from vjepa_ros.cli_parser import empty_refusal
+from vjepa_ros.nodes.param_sources import PACKAGED, packaged_name
 from vjepa_ros.nodes.params_file import check_params_file, list_fix, list_kinds
 
 # rcl's flags that take a value (the next argument); the others stand alone
@@ -82,8 +83,9 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
         if flag in _VALUED.values() and value is None:
             raise ValueError(f"--ros-args {flag}: no value follows it (the last argument): give "
                              f"{flag} VALUE or leave it out")
-        if flag == "--params-file":
-            check_params_file(value, like=like, nodes=[node_name(node, arguments)])
+        if flag == "--params-file":  # the package's own file named as launch names it
+            check_params_file(value, PACKAGED if packaged_name(value) else "--params-file",
+                              like=like, nodes=[node_name(node, arguments)])
         elif flag == "-p":
             check_param_item(value)
         elif flag == "-r" and ":=" not in value:

@@ -108,8 +108,19 @@ class CameraCheckSession:
         run.commands.append(decision.target.copy())
         self._transition(Event.COMMANDED)
 
-    def _end_camera_check(self, why: str) -> None:
-        """Stop a running check at once (disable, hold, failure): the set-point holds still."""
+    def _stop_camera_check(self, why: str) -> None:
+        """End a running check for a reason of the session (``disabled``, ``held: ...``).
+
+        Its error: ``camera check stopped: WHY`` (:meth:`_end_camera_check`).
+        """
+        self._end_camera_check(f"camera check stopped: {why}")
+
+    def _end_camera_check(self, error: str) -> None:
+        """Stop a running check at once with ``error``, its whole line (``camera check ...``).
+
+        The set-point holds still. The check's own failures come worded; the session's
+        reasons through :meth:`_stop_camera_check` (never told apart by their words).
+        """
         run = self.camera_check
         if run is None:
             return
@@ -118,8 +129,7 @@ class CameraCheckSession:
             self.streamer.hold()
             if self._phase is Phase.MOVING:
                 self._transition(Event.ARRIVED)
-        run.fail(why if why.startswith("camera check") else f"camera check stopped: {why}",
-                 self.clock())
+        run.fail(error, self.clock())
         self.log("warning", run.error)
 
     def _camera_check_worker_turn(self) -> None:

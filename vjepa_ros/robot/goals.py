@@ -35,6 +35,7 @@ import numpy as np
 
 from vjepa_ros.config import check_values, param
 from vjepa_ros.images import ImageError, check_rgb, load_image_file
+from vjepa_ros.robot.refusal import Blocker
 
 SWITCH_RULES = ("steps", "energy")
 GRIPPER_SOURCES = ("planned", "subgoal", "hold")
@@ -445,17 +446,19 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None,
             for p, n, g in zip(paths, counts, closed, strict=True)]
 
 
-def capture_refusal(service: str, camera_problem: str, camera_topic: str = "image") -> str:
+def capture_refusal(service: str, camera: Blocker, camera_topic: str = "image") -> str:
     """Why the newest frame cannot become a goal through ``service`` ("" when it can).
 
-    ``camera_problem``: why the session would not plan on the newest frame now (``""``: it
+    ``camera``: why the session would not plan on the newest frame now (an empty ``detail``: it
     would); the same test as the planning loop's hold (``safety.age_problem``), so a frame the
-    loop refuses (too old, stamped in the future) is never captured either.
+    loop refuses (too old, stamped in the future) is never captured either. Its
+    ``missing_topic`` (set when no frame has come yet), not the wording of its detail, decides
+    the "no camera frame received yet" answer.
     """
-    if not camera_problem:
+    if not camera.detail:
         return ""
-    if camera_problem.startswith("no camera image"):
+    if camera.missing_topic:
         return (f"{service} refused: no camera frame received yet; check the camera topic "
                 f"({camera_topic}), then call it again")
-    return (f"{service} refused: {camera_problem}; check the camera ({camera_topic}), then call "
+    return (f"{service} refused: {camera.detail}; check the camera ({camera_topic}), then call "
             "it again")

@@ -294,9 +294,19 @@ class MPCSession(CameraCheckSession):
 
     def _camera_problem(self, now: float) -> str:
         """Why the newest camera frame may not be planned on or captured ("" when it may)."""
+        return self._camera_blocker(now).detail
+
+    def _camera_blocker(self, now: float) -> Blocker:
+        """:meth:`_camera_problem` as a :class:`Blocker` (detail "" when the frame is usable).
+
+        ``missing_topic``: the camera topic when no frame has come yet; the detail then does not
+        name it (:meth:`blocking_problems` adds it).
+        """
+        if self.inputs.image_problem:
+            return Blocker(self.inputs.image_problem)
         age = self.inputs.ages(now)[0]
-        return self.inputs.image_problem or self._noted(age_problem(
-            "camera image", age, self.limits.max_image_age_s, now), age)
+        return self._age_blocker("camera image", age, self.limits.max_image_age_s, now,
+                                 self.camera_topic)
 
     def _input_refusal(self, now: float) -> Refusal | None:
         if self.inputs.state_problem:
@@ -306,8 +316,19 @@ class MPCSession(CameraCheckSession):
 
     def _state_age_problem(self, now: float) -> str:
         """Why the newest robot state is too old or missing ("" when it is fine)."""
+        return self._state_age_blocker(now).detail
+
+    def _state_age_blocker(self, now: float) -> Blocker:
+        """:meth:`_state_age_problem` as a :class:`Blocker`, as :meth:`_camera_blocker`."""
         age = self.inputs.ages(now)[1]
-        return self._noted(age_problem("robot state", age, self.limits.max_state_age_s, now), age)
+        return self._age_blocker("robot state", age, self.limits.max_state_age_s, now,
+                                 self.state_topic)
+
+    def _age_blocker(self, what: str, age: float | None, limit: float, now: float,
+                     topic: Callable[[], str]) -> Blocker:
+        """``age_problem`` of ``what`` noted (:meth:`_noted`); ``topic()`` missing at age None."""
+        problem = age_problem(what, age, limit, now)
+        return Blocker(problem, topic()) if age is None else Blocker(self._noted(problem, age))
 
     def _noted(self, problem: str, age: float | None) -> str:
         """``problem`` with the clock note (``clock_note``) after it, when there is one.
@@ -327,16 +348,14 @@ class MPCSession(CameraCheckSession):
         """
         with self._lock:
             stored = self._refusal
-            problems = [
-                stored.detail if stored is not None and stored is not self._input_held
-                and stored.kind is not RefusalKind.NO_GOAL else "",
-                self.inputs.state_problem, self._camera_problem(now),
-                self._state_age_problem(now), self._goal_problem(),
+            found = [
+                Blocker(stored.detail if stored is not None and stored is not self._input_held
+                        and stored.kind is not RefusalKind.NO_GOAL else ""),
+                Blocker(self.inputs.state_problem), self._camera_blocker(now),
+                self._state_age_blocker(now), Blocker(self._goal_problem()),
             ]
-        missing = {age_problem("camera image", None, 0.0): self.camera_topic(),
-                   age_problem("robot state", None, 0.0): self.state_topic()}
-        blockers = (Blocker(f"{p} on {missing[p]}", missing[p]) if p in missing else Blocker(p)
-                    for p in problems if p)
+        blockers = (Blocker(f"{b.detail} on {b.missing_topic}", b.missing_topic)
+                    if b.missing_topic else b for b in found if b.detail)
         return list({b.detail: b for b in blockers}.values())
 
     # -- goals and enable -----------------------------------------------------------------------
@@ -416,7 +435,7 @@ class MPCSession(CameraCheckSession):
     def _captured_subgoal(self, service: str, source: str) -> SubGoal:
         """Return the newest frame as a sub-goal (with the state nearest to it); locked."""
         frame = self.inputs.frame
-        problem = capture_refusal(service, self._camera_problem(self.clock()),
+        problem = capture_refusal(service, self._camera_blocker(self.clock()),
                                   self.camera_topic())
         if problem:
             raise RuntimeError(problem)
@@ -458,7 +477,7 @@ class MPCSession(CameraCheckSession):
             self._transition(Event.CLOSE)
 
     def _stop_commanding(self, why: str) -> None:
-        self._end_camera_check(why)
+        self._stop_camera_check(why)
         if self.enabled:
             self.enable_epoch += 1
         self.streamer.deactivate()
@@ -512,7 +531,7 @@ class MPCSession(CameraCheckSession):
             self._slow_camera_noted = False
 
     def _hold(self, refusal: Refusal) -> None:
-        self._end_camera_check(f"held: {refusal.detail}")
+        self._stop_camera_check(f"held: {refusal.detail}")
         if self.enabled:
             self.streamer.hold()
             self._transition(Event.HOLD)

@@ -18,8 +18,9 @@ import numpy as np
 
 from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files, walk_files
 from vjepa_ros.eval.bags import BagError, read_recording
+from vjepa_ros.eval.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.eval.rate_hint import slow_camera_hint
-from vjepa_ros.eval.resample import resample
+from vjepa_ros.eval.resample import NO_FRAME, STATE_GAP, resample
 from vjepa_ros.input_paths import missing
 from vjepa_ros.sim.episode import Episode, actions_from_states
 from vjepa_ros.train.config import DataConfig
@@ -239,10 +240,11 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
     long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
     notes = list(recording.notes)  # what reading repaired or lost (damaged files, clocks)
     gap_hint = state_gap_hint(recording.state_times, recording.state_topic,
-                              data.max_state_gap_s, steps.dropped)
-    notes += [f"{path.name}: {reason}: {count} steps"
-              + (f" ({gap_hint})" if gap_hint and reason == STATE_GAP else "")
-              for reason, count in steps.dropped.items()]
+                              data.max_state_gap_s, steps.dropped, setting=GAP_SETTING,
+                              give=f"--set {GAP_SETTING}={{}}").removeprefix("; ")
+    dropped = dropped_words(steps.dropped, len(steps), data.max_state_gap_s, GAP_SETTING)
+    if dropped:
+        notes.append(f"{path.name}: {dropped}" + (f" ({gap_hint})" if gap_hint else ""))
     short = [b - a for a, b in runs if b - a < data.frames_per_clip]
     if short:
         notes.append(f"{path.name}: {len(short)} run(s) of valid steps shorter than a clip "
@@ -252,7 +254,7 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         camera_hint = slow_camera_hint(recording.image_times, data.rate_hz, steps.dropped)
         raise ShortSourceError(
             path, f"no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
-            f"(longest run {longest} of {len(steps)} steps; dropped: {steps.dropped or 'none'})"
+            f"(longest run {longest} of {len(steps)} steps; {dropped or 'none dropped'})"
             f"{_drop_hints(steps.dropped, camera_hint, gap_hint)}", longest)
     wanted = np.concatenate([steps.frame_indices[a:b] for a, b in long_runs])
     try:
@@ -271,42 +273,12 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
     return segments, notes
 
 
-STATE_GAP = "state gap longer than max_state_gap_s"  # resample's reason
-CAMERA_GAP = "no camera frame within the step tolerance"
-
-
-def state_gap_hint(state_times_ns, topic: str, max_gap_s: float, dropped: dict) -> str:
-    """Return the ``--set data.max_state_gap_s`` that fits states slower than it, or ''.
-
-    ``state_times_ns``: the state stamps [ns]; only steps dropped for a state gap call for it.
-    States slower than ``max_gap_s`` [s] (median interval): 1.5 intervals (states at 5 Hz:
-    0.3 s); a fast stream with gaps (a recorder that lagged): its longest gap, which then is
-    interpolated across. Rounded up to 0.05 s.
-    """
-    if not dropped.get(STATE_GAP):
-        return ""
-    intervals = np.diff(np.sort(np.asarray(state_times_ns, dtype=np.float64))) / 1e9
-    intervals = intervals[intervals > 0]
-    if not len(intervals):
-        return ""
-    median = float(np.median(intervals))
-    if median >= max_gap_s:
-        text = (f"the states on {topic} come every {median:.3g} s (median), not within "
-                f"data.max_state_gap_s {max_gap_s:g} s")
-        wanted = 1.5 * median
-    else:
-        gaps = intervals[intervals > max_gap_s]
-        text = (f"the states on {topic} (every {median:.3g} s) have {len(gaps)} gap(s) longer "
-                f"than data.max_state_gap_s {max_gap_s:g} s, up to {gaps.max():.3g} s (the "
-                "recorder lagged?); to interpolate across them")
-        wanted = float(gaps.max())
-    wanted = np.ceil(round(wanted / 0.05, 6)) * 0.05
-    return f"{text}: give --set data.max_state_gap_s={wanted:.2f}"
+GAP_SETTING = "data.max_state_gap_s"  # train's name for resample's max_state_gap_s
 
 
 def _drop_hints(dropped: dict, camera_hint: str, gap_hint: str) -> str:
     """Return the hints on dropped steps, the cause of most drops first ('; ...' each)."""
-    hints = [(dropped.get(CAMERA_GAP, 0), camera_hint.removeprefix("; ")),
+    hints = [(dropped.get(NO_FRAME, 0), camera_hint.removeprefix("; ")),
              (dropped.get(STATE_GAP, 0), gap_hint)]
     return "".join(f"; {hint}" for _, hint in sorted(hints, key=lambda h: -h[0]) if hint)
 

@@ -1,0 +1,79 @@
+"""Steps dropped while resampling a bag, in words, and the state-gap setting that keeps them.
+
+``resample`` counts dropped steps by reason (``Steps.dropped``, kept in report.json as
+``recording.dropped_steps``). These functions serve every command that resamples a bag (eval,
+camera-check, train): each names its own option for the setting through ``setting`` / ``give``
+(eval: ``--max-state-gap``; train: ``data.max_state_gap_s``). Torch-free.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vjepa_ros.counts import counted
+from vjepa_ros.eval.resample import NO_FRAME, STATE_GAP
+
+
+def dropped_words(dropped: dict[str, int], total: int, max_state_gap_s: float,
+                  setting: str = "max_state_gap_s") -> str:
+    """Say how many of ``total`` steps were dropped and why ("" when none was).
+
+    E.g. ``211 of 229 steps dropped: 211 whose state falls in a gap of more than 0.1 s between
+    recorded states (max_state_gap_s)``.
+
+    ``dropped``: ``Steps.dropped`` (reason -> steps); ``max_state_gap_s`` [s]: the gap allowed.
+    """
+    if not dropped:
+        return ""
+    words = {
+        NO_FRAME: "without a camera frame within half a step of its time",
+        STATE_GAP: f"whose state falls in a gap of more than {max_state_gap_s:g} s between "
+                   f"recorded states ({setting})",
+    }
+    parts = [f"{count} {words.get(reason, reason)}" for reason, count in dropped.items()]
+    return (f"{sum(dropped.values())} of {counted(total, 'step')} dropped: "
+            f"{', '.join(parts)}")
+
+
+def state_interval_s(state_times_ns) -> float:
+    """Median time [s] between recorded states; NaN when fewer than two."""
+    intervals = np.diff(np.asarray(state_times_ns, dtype=np.float64))
+    intervals = intervals[intervals > 0]
+    return float(np.median(intervals)) / 1e9 if len(intervals) else math.nan
+
+
+def suggested_state_gap_s(state_times_ns, max_state_gap_s: float) -> float:
+    """Return the gap [s] keeping the steps a stream slower than ``max_state_gap_s`` drops.
+
+    The 95th percentile of the intervals between states plus 10 %, rounded up to 0.05 s (a
+    5 Hz stream: 0.25; a jittery 10 Hz one: 0.15); NaN when that percentile is within
+    ``max_state_gap_s`` (the drops come from pauses in the stream, not from its rate).
+    """
+    intervals = np.diff(np.asarray(state_times_ns, dtype=np.float64)) / 1e9
+    intervals = intervals[intervals > 0]
+    if not len(intervals):
+        return math.nan
+    typical = float(np.percentile(intervals, 95))
+    if typical <= max_state_gap_s:
+        return math.nan
+    return round(math.ceil(typical * 1.1 / 0.05 - 1e-9) * 0.05, 2)
+
+
+def state_gap_hint(state_times_ns, topic: str, max_state_gap_s: float, dropped: dict[str, int],
+                   setting: str = "max_state_gap_s", give: str | None = None) -> str:
+    """Return '; /joint_states arrives every 0.20 s (median): give max_state_gap_s 0.25' or "".
+
+    Only for steps dropped for a state gap, from a stream slower than ``max_state_gap_s`` [s].
+    ``setting``: the command's name for the gap; ``give``: how to set it, a format with ``{}``
+    for the seconds (default ``"<setting> {}"``; train: ``"--set data.max_state_gap_s={}"``).
+    """
+    if not dropped.get(STATE_GAP):
+        return ""
+    gap = suggested_state_gap_s(state_times_ns, max_state_gap_s)
+    if math.isnan(gap):
+        return ""
+    every = state_interval_s(state_times_ns)
+    return (f"; {topic} arrives every {every:.2f} s (median), more than {setting} "
+            f"{max_state_gap_s:g} s allows: give {(give or setting + ' {}').format(f'{gap:g}')}")

@@ -1,0 +1,106 @@
+"""What the chosen steps of a recording will score, said before the model loads (torch-free).
+
+An axis' sign is scored only on steps whose executed motion along it reaches ``min_motion_m``,
+and the cosine only on steps whose Δxyz does (``metrics``). A recording in which no chosen step
+moves that far would be planned step by step for no score: :func:`still_arm_problem` refuses it.
+When only some steps move, :func:`step_notes` says how many are scored per axis, and, for a
+recording that moves in bursts (a blocking-mode run stands still while it plans), the
+``rate_hz`` that takes one step per burst. Setting names are ``EvalConfig`` fields;
+``vjepa-ros eval`` names its options instead (``cli_options.option_message``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vjepa_ros.counts import counted
+from vjepa_ros.eval.dropped_steps import dropped_words, state_gap_hint
+from vjepa_ros.eval.metrics import AXES
+from vjepa_ros.eval.rate_hint import slow_camera_hint
+from vjepa_ros.eval.resample import Steps
+
+
+def executed_xyz(steps: Steps, chosen) -> np.ndarray:
+    """Return the executed Δxyz [K, 3] [m] of the chosen steps, s_{k+1} − s_k (as scored)."""
+    chosen = np.asarray(chosen, dtype=np.int64)
+    return steps.states[chosen + 1, :3] - steps.states[chosen, :3]
+
+
+def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float) -> str:
+    """Return why nothing would be scored ("" when some step moves at least ``min_motion_m``).
+
+    Names the bag, the count and the longest executed motion, and what to do: a ``start_s``
+    where the arm moves (when steps other than the chosen ones move: ``max_steps`` took the
+    still start), a lower ``rate_hz`` (when the arm moves farther than ``min_motion_m`` over
+    longer times), record while it moves, or a lower ``min_motion_m``.
+    """
+    lengths = np.linalg.norm(executed_xyz(steps, chosen), axis=1)
+    if len(lengths) == 0 or lengths.max() >= min_motion_m:
+        return ""
+    pairs = np.flatnonzero(steps.valid[:-1] & steps.valid[1:])
+    moving = pairs[np.linalg.norm(executed_xyz(steps, pairs), axis=1) >= min_motion_m]
+    origin = min(int(recording.image_times[0]), int(recording.state_times[0]))
+    valid = steps.states[steps.valid, :3]
+    reach = float(np.linalg.norm(valid - valid[0], axis=1).max()) if len(valid) else 0.0
+    if len(moving):
+        first_s = (int(steps.grid_times[moving[0]]) - origin) / 1e9
+        fix = (f"the arm first moves {first_s:.1f} s after the bag's start: give start_s "
+               f"{np.floor(first_s * 10) / 10:g} (and end_s) to evaluate where it moves")
+    elif reach >= min_motion_m:  # slower than min_motion_m a step, or in bursts between pauses
+        fix = (f"the arm moves {reach * 1e3:.1f} mm in all, less than {min_motion_m * 1e3:g} mm "
+               "a step: take longer steps with a lower rate_hz")
+    else:
+        fix = "record while the arm moves"
+    return (f"{recording.path}: 0 executed motions of at least {min_motion_m * 1e3:g} mm "
+            f"(min_motion_m) in the {counted(len(lengths), 'step')} to evaluate at "
+            f"{steps.rate_hz:g} Hz, so no step would be scored; the longest is "
+            f"{lengths.max() * 1e3:.1f} mm: {fix}"
+            f"{', or give a lower min_motion_m' if lengths.max() >= 1e-4 else ''}")
+
+
+def motion_note(steps: Steps, chosen, min_motion_m: float) -> str:
+    """Say how many chosen steps are scored per axis when some stand still, else ""."""
+    moved = np.abs(executed_xyz(steps, chosen)) >= min_motion_m  # [K, 3]
+    still = int((~moved.any(axis=1)).sum())
+    if not still:
+        return ""
+    per_axis = ", ".join(f"{axis} on {int(n)}" for axis, n in zip(AXES, moved.sum(0),
+                                                                   strict=True))
+    note = (f"{still} of {counted(len(chosen), 'evaluated step')} moved less than "
+            f"{min_motion_m * 1e3:g} mm (min_motion_m) along every axis: they count in the "
+            f"energies, not in the sign agreement or cosine; signs are scored {per_axis}")
+    return note + burst_rate_hint(steps, chosen, moved.any(axis=1))
+
+
+def burst_rate_hint(steps: Steps, chosen, moving: np.ndarray) -> str:
+    """Return '; the arm moves in bursts about every 11.1 s ...: at rate_hz 0.2 ...' or "".
+
+    For chosen steps most of which stand still between runs of moving ones (``moving`` [K]),
+    as a blocking-mode run does while it plans; needs at least three bursts.
+    """
+    chosen = np.asarray(chosen, dtype=np.int64)
+    if moving.mean() >= 0.5:
+        return ""
+    starts = chosen[moving & ~np.concatenate([[False], moving[:-1]])]
+    if len(starts) < 3:
+        return ""
+    period_s = float(np.median(np.diff(starts))) / steps.rate_hz
+    rate = max(round(2 / period_s, 1), 0.1)  # two steps a cycle: every other one holds a burst
+    if rate >= steps.rate_hz:
+        return ""
+    return (f"; the arm moves in bursts about every {period_s:.1f} s (a blocking-mode run "
+            f"stands still while it plans): at rate_hz {rate:g} about every other step holds "
+            "a whole burst")
+
+
+def step_notes(recording, steps: Steps, chosen, min_motion_m: float,
+               max_state_gap_s: float) -> list[str]:
+    """Return the notes on the chosen steps: steps dropped (in words, with the fix), motion."""
+    notes = []
+    dropped = dropped_words(steps.dropped, len(steps), max_state_gap_s)
+    if dropped:
+        notes.append(dropped
+                     + slow_camera_hint(recording.image_times, steps.rate_hz, steps.dropped)
+                     + state_gap_hint(recording.state_times, recording.state_topic,
+                                      max_state_gap_s, steps.dropped))
+    return notes + list(filter(None, [motion_note(steps, chosen, min_motion_m)]))
