@@ -20,11 +20,13 @@ def _refusal(bag, **topics) -> str:
 
 @pytest.mark.parametrize("bag, topics, fix", [
     # auto: neither the named pose topic nor /joint_states: the pose topic that is there
-    ("camera-8uc3", {"pose": "/franka/pose"}, f"give --pose-topic {POSE} (data.topics.pose)"),
+    ("camera-8uc3", {"pose": "/franka/pose"}, f"give --pose-topic {POSE} (data.topics.pose; "
+     "the topic options apply to every bag read: for bags with either topic give both, "
+     f"--pose-topic /franka/pose {POSE})"),
     ("camera-8uc3", {"state_source": "pose", "pose": "/franka/pose"}, f"give --pose-topic {POSE}"),
     # /joint_states is recorded: the option to pass, not "record"
     ("joint-states-split", {"joint_states": "/franka/joint_states"},
-     "give --joint-states-topic /joint_states (data.topics.joint_states)"),
+     "give --joint-states-topic /joint_states (data.topics.joint_states; "),
     ("joint-states-split", {"state_source": "joint_states", "joint_states": "/js"},
      "give --joint-states-topic /joint_states"),
     # a topic of another type: the option and the topic of the right type

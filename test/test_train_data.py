@@ -105,6 +105,19 @@ def test_split_is_by_whole_episodes_and_deterministic(tmp_path):
         split_sources(sources[:1], 0.1, seed=0)
 
 
+def test_split_holds_out_about_the_fraction_of_the_frames(tmp_path):
+    """A 287-frame bag was held out for validation and a 16-frame one trained on (by count)."""
+    sources = find_sources(write_blob_episodes(tmp_path, 4, frames=5))
+    frames = dict(zip(sources, [287, 16, 40, 30], strict=True))
+    for seed in range(20):
+        train, val = split_sources(sources, 0.1, seed, frames=frames)
+        held = sum(frames[s] for s in val)
+        assert sources[0] in train and abs(held - 37.3) < 37.3 / 2, (seed, held)  # 10 %
+    equal = dict.fromkeys(sources, 10)  # equal episodes: as many as by count
+    assert len(split_sources(sources, 0.5, 3, frames=equal)[1]) == 2
+    assert split_sources(sources[:2], 0.01, 0, frames=frames)[1] == [sources[1]]  # >= 1 held
+
+
 def _write_npz(path, frames, states):
     np.savez(path, observations=frames[None], states=states[None],
              metadata=np.array(json.dumps({})))
@@ -302,3 +315,52 @@ def test_frame_size_notes_group_the_sources_of_one_size():
         "the frames of all 2 sources are 16x16 px")
     assert read_notes(sources, shards, [], 16) == ["/data/a: gripper from /gripper"]
     assert read_notes(sources, shards, [], None) == ["/data/a: gripper from /gripper"]
+
+
+def test_steps_dropped_for_slow_states_advise_the_max_state_gap_that_fits(tmp_path):
+    """A bag of 5 Hz joint states said only "leave it out" though a wider gap trains on it."""
+    from vjepa_ros.eval import messages as m
+    from vjepa_ros.eval.bags import DEFAULT_START_NS, BagTopics, write_messages
+    from vjepa_ros.train.config import make_config
+    from vjepa_ros.train.episodes import Source
+
+    episode = blob_episode(frames=12, seed=4)
+    camera, pose = BagTopics().image, BagTopics().pose
+    step = 250_000_000  # camera at 4 Hz, the end-effector pose at 5 Hz
+    messages = [(camera, m.IMAGE, DEFAULT_START_NS + i * step,
+                 m.image_message(frame, DEFAULT_START_NS + i * step, "camera"))
+                for i, frame in enumerate(episode.frames)]
+    messages += [(pose, m.POSE_STAMPED, DEFAULT_START_NS + i * 200_000_000,
+                  m.pose_message(episode.states[0], DEFAULT_START_NS + i * 200_000_000, "base"))
+                 for i in range(15)]
+    bag = write_messages(tmp_path / "slow_states", sorted(messages, key=lambda x: x[2]))
+    data = make_config({"data": {"frames_per_clip": 4, "topics": {"no_gripper": True}}}).data
+    with pytest.raises(EpisodeError) as refused:
+        load_segments(Source(bag, "bag"), data)
+    assert "whose state falls in a gap of more than 0.1 s between recorded states " \
+        "(data.max_state_gap_s)" in str(refused.value)
+    assert f"; {pose} arrives every 0.20 s (median), more than data.max_state_gap_s 0.1 s " \
+        "allows: give --set data.max_state_gap_s=0.25" in str(refused.value)
+    wider = make_config({"data": {"frames_per_clip": 4, "max_state_gap_s": 0.25,
+                                  "topics": {"no_gripper": True}}}).data
+    assert len(load_segments(Source(bag, "bag"), wider)[0][0]) >= 4  # the advice trains
+
+
+def test_the_hint_for_the_cause_of_most_dropped_steps_comes_first():
+    """40 of 54 steps dropped for state gaps, yet the advice named the camera's rate first."""
+    from vjepa_ros.eval.dropped_steps import state_gap_hint
+    from vjepa_ros.eval.resample import NO_FRAME, STATE_GAP
+    from vjepa_ros.train.episodes import GAP_SETTING, _drop_hints
+
+    slow = np.cumsum(np.r_[0, [200_000_000] * 30])  # states at 5 Hz
+    gap = state_gap_hint(slow, "/joint_states", 0.1, {STATE_GAP: 40}, setting=GAP_SETTING,
+                         give=f"--set {GAP_SETTING}={{}}").removeprefix("; ")
+    assert gap.endswith("give --set data.max_state_gap_s=0.25")
+    camera = "; the camera runs at 3.51 Hz ...: give --rate 3.51 (or less)"
+    assert _drop_hints({NO_FRAME: 14, STATE_GAP: 40}, camera, gap) == f"; {gap}{camera}"
+    assert _drop_hints({NO_FRAME: 41, STATE_GAP: 40}, camera, gap) == f"{camera}; {gap}"
+    assert state_gap_hint(slow, "/joint_states", 0.1, {NO_FRAME: 3}) == ""
+    # a fast stream with one pause (a recorder that lagged) gets the count, not a wider gap:
+    # interpolating the state across a pause would label the steps with motion nobody measured
+    paused = np.cumsum(np.r_[0, [15_000_000] * 50, 380_000_000, [15_000_000] * 50])
+    assert state_gap_hint(paused, "/joint_states", 0.1, {STATE_GAP: 40}) == ""

@@ -11,6 +11,7 @@ be read is a :class:`BagError` naming the file and the command that repairs it.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -85,6 +86,25 @@ class BagReader:
 def storage_of(reader: BagReader) -> str:
     """'mcap' or 'sqlite3': the storage of an open reader (from the metadata or the data file)."""
     return reader.storage
+
+
+def walk_files(directory: Path) -> list[Path]:
+    """Return every file under ``directory``, following symlinked folders, each folder once.
+
+    A lab's folder of links to bag directories is searched like one of the directories; a link
+    back to a folder already searched (a loop) is skipped. Paths keep the names as reached
+    (``bags/b_moving/x.mcap``), sorted.
+    """
+    seen: set[str] = set()
+    found = []
+    for root, folders, files in os.walk(directory, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:  # a symlink loop, or a second link to one folder
+            folders[:] = []
+            continue
+        seen.add(real)
+        found += [Path(root) / name for name in files]
+    return sorted(found)
 
 
 def data_files(directory: Path) -> list[Path]:
@@ -262,7 +282,14 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
 
     try:
         salvaged = SalvagedMcap(file)
-    except (McapDamageError, OSError) as exc:
+    except McapDamageError as exc:  # its own words say why: rosbags' add nothing
+        reason = str(exc).replace(str(file), str(shown))
+        if reason.endswith("nothing to read"):
+            raise BagError(f"{reason}; the recorder stopped (was killed) before it wrote a "
+                           "message: leave this bag out of the data given, or record it "
+                           "again") from exc
+        raise BagError(f"{reason}; give the file `ros2 bag record` wrote") from exc
+    except OSError as exc:
         raise BagError(f"{shown}: cannot read this MCAP file ({error}; {exc})") from exc
     if not salvaged.damage.damaged:
         return salvaged, f"{shown}: no MCAP summary ({error}): read by scanning the file"

@@ -67,17 +67,19 @@ class BagTopics:
     image: str = param(
         "/camera/camera/color/image_raw",
         "Camera topic: sensor_msgs/Image or sensor_msgs/CompressedImage. When it is absent but "
-        "'<image>/compressed' exists, that one is read.",
+        "'<image>/compressed' exists, that one is read. Several topics separated by spaces: "
+        "each bag reads the one it holds (a bag holding two of them is refused).",
     )
     pose: str = param(
         "/franka_robot_state_broadcaster/current_pose",
         "End-effector pose topic (geometry_msgs/PoseStamped or PoseWithCovarianceStamped) in "
-        "the robot base frame.",
+        "the robot base frame. Several separated by spaces: each bag reads the one it holds.",
     )
     joint_states: str = param(
         "/joint_states", "Arm joint states (sensor_msgs/JointState), used through forward "
         "kinematics when no pose topic is recorded. Any layout: Panda/FR3 names with any "
-        "prefix, any order, extra joints, arm and fingers merged or in separate messages.",
+        "prefix, any order, extra joints, arm and fingers merged or in separate messages. "
+        "Several separated by spaces: each bag reads the one it holds.",
     )
     joint_prefix: str = param(
         "", "Arm joint name prefix (e.g. left_fr3_); empty: found from the names. Needed only "

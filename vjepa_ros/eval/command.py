@@ -101,12 +101,14 @@ def add_bag_format_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_topic_arguments(parser) -> None:
     """Add the bag topic options (read back with :func:`topics_from_args`)."""
-    parser.add_argument("--image-topic",
-                        help="camera topic (default /camera/camera/color/image_raw)")
-    parser.add_argument("--pose-topic", help="end-effector PoseStamped topic "
-                        "(default /franka_robot_state_broadcaster/current_pose)")
-    parser.add_argument("--joint-states-topic",
-                        help="arm JointState topic (default /joint_states)")
+    several = "; several: each bag reads the one it holds"
+    parser.add_argument("--image-topic", nargs="+", metavar="TOPIC",
+                        help=f"camera topic (default /camera/camera/color/image_raw){several}")
+    parser.add_argument("--pose-topic", nargs="+", metavar="TOPIC",
+                        help="end-effector PoseStamped topic (default "
+                        f"/franka_robot_state_broadcaster/current_pose){several}")
+    parser.add_argument("--joint-states-topic", nargs="+", metavar="TOPIC",
+                        help=f"arm JointState topic (default /joint_states){several}")
     parser.add_argument("--gripper-topic", help="gripper JointState topic (default: "
                         "the JointState topic holding the finger joints; none found: a warning, "
                         "closedness 0)")
@@ -129,15 +131,22 @@ def add_topic_arguments(parser) -> None:
 
 
 def topics_from_args(args):
+    """Return the ``BagTopics`` of :func:`add_topic_arguments`' options (candidates joined)."""
     from vjepa_ros.eval.bags import BagTopics
 
     changes = {name: value for name, value in (
-        ("image", args.image_topic), ("pose", args.pose_topic),
-        ("joint_states", args.joint_states_topic), ("gripper", args.gripper_topic),
+        ("image", joined_topics(args.image_topic)), ("pose", joined_topics(args.pose_topic)),
+        ("joint_states", joined_topics(args.joint_states_topic)),
+        ("gripper", args.gripper_topic),
         ("joint_prefix", args.joint_prefix), ("base_frame", args.base_frame),
     ) if value}
     return BagTopics(state_source=args.state_source, stamps=args.stamps,
                      no_gripper=args.no_gripper, **changes)
+
+
+def joined_topics(value):
+    """Return one topic setting from an option of several candidates: ``[A, B]`` -> ``"A B"``."""
+    return " ".join(value) if isinstance(value, (list, tuple)) else value
 
 
 # EvalConfig's fields (as its errors name them) -> the options that set them.

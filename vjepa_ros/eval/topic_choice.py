@@ -5,10 +5,16 @@ topic of the right type found in the bag (``--pose-topic /franka_robot_state_bro
 current_pose``), as the ``--state-source`` and ``--joint-prefix`` errors do; only a bag with no
 topic of the kind at all gets the advice to record one. Each option is followed by its key in
 ``train``'s config (``data.topics.pose``), the other command that reads bags this way.
+
+The camera, pose and joint-state options take several candidate topics (``--image-topic A B``,
+in a config ``image: "A B"``): bags of different drivers are read together, each by the one of
+the candidates it holds (:func:`pick_topic`); a bag holding two of them is refused, naming both.
+A fix for one bag, when the option was given, shows that form: the options apply to every bag.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from vjepa_ros.eval import messages as m
@@ -31,9 +37,51 @@ def topics_of_kind(types: dict[str, str], kind: str) -> list[str]:
                   and not (kind == "joint_states" and "gripper" in t))
 
 
-def _option(kind: str, topic: str) -> str:
+def candidates(value: str) -> list[str]:
+    """Return the candidate topics of a topic setting: ``"A B"`` -> ``["A", "B"]``."""
+    return value.split()
+
+
+def pick_topic(path: Path, types: dict[str, str], kind: str, value: str) -> str:
+    """Return the one of ``value``'s candidate topics (``kind``'s) that the bag holds.
+
+    The first candidate when the bag holds none (its errors then name it). An image candidate
+    counts as held when only its ``/compressed`` topic is there. Raises BagError when the bag
+    holds two of them: which one to read is then for the user to say.
+    """
+    listed = candidates(value)
+    read = {t: t if t in types or kind != "image" else f"{t}/compressed" for t in listed}
+    held: list[str] = []  # A and A/compressed are one stream
+    for topic in listed:
+        if read[topic] in types and read[topic] not in {read[h] for h in held}:
+            held.append(topic)
+    if len(held) > 1:
+        flag = OPTIONS[kind].split(" ", 1)[0]
+        raise BagError(
+            f"{path}: holds both {held[0]} and {held[1]}, candidates of {flag} {value}: a bag "
+            f"must hold only one of them; give the one to read for it ({flag} {held[0]} or "
+            f"{flag} {held[1]}), and read bags that need the other in another run")
+    return held[0] if held else (listed[0] if listed else value)
+
+
+def _option(kind: str, topic: str, given: str | None = None) -> str:
+    """Return the fix ``--pose-topic TOPIC (data.topics.pose)``.
+
+    With a ``given`` value that is not the default, also the candidate form that keeps it
+    (``...; for bags with either topic give both, --pose-topic GIVEN TOPIC)``): another bag
+    may need the topic given.
+    """
     flag, key = OPTIONS[kind].split(" ", 1)
-    return f"{flag} {topic} {key}"
+    if not given or given == _default(kind) or topic in candidates(given):
+        return f"{flag} {topic} {key}"
+    return (f"{flag} {topic} {key[:-1]}; the topic options apply to every bag read: for "
+            f"bags with either topic give both, {flag} {given} {topic})")
+
+
+def _default(kind: str) -> str:
+    from vjepa_ros.eval.bags import BagTopics  # bags imports this module
+
+    return getattr(BagTopics(), kind)
 
 
 def _all_topics(types: dict[str, str]) -> str:
@@ -43,29 +91,32 @@ def _all_topics(types: dict[str, str]) -> str:
 def resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: list[str]) -> str:
     """Return the camera topic to read: ``topic``, or ``topic/compressed`` when only that is there.
 
-    Raises BagError naming the option and the bag's image topics (or, when it has none, what to
-    record).
+    ``topic``: one camera topic, or several candidates (:func:`pick_topic`). Raises BagError
+    naming the option and the bag's image topics (or, when it has none, what to record).
     """
+    given, topic = topic, pick_topic(path, types, "image", topic)
     if topic not in types and f"{topic}/compressed" in types:
         notes.append(f"{topic} not recorded: reading {topic}/compressed")
         topic = f"{topic}/compressed"
     images = topics_of_kind(types, "image")
     if not images:
         raise BagError(
-            f"{path}: the bag has no image topic (sensor_msgs/Image or CompressedImage), so "
-            f"nothing to plan from: record the camera's colour stream (e.g. {DEFAULT_CAMERA}) "
-            f"with the arm's state. Topics there: {_all_topics(types)}"
+            f"{path}: the bag has no image topic (sensor_msgs/Image or CompressedImage): "
+            "evaluating and training need the camera's frames beside the arm's state; record "
+            f"the camera's colour stream (e.g. {DEFAULT_CAMERA}) with it. Topics there: "
+            f"{_all_topics(types)}"
         )
     if topic not in types:
         raise BagError(
             f"{path}: image topic {topic} is not in the bag; image topics there: "
-            f"{', '.join(images)}: name the camera topic with {_option('image', images[0])}"
+            f"{', '.join(images)}: name the camera topic with "
+            f"{_option('image', images[0], given)}"
         )
     if types[topic] not in m.IMAGE_TYPES:
         raise BagError(
             f"{path}: topic {topic} has type {types[topic]}, expected "
             f"{' or '.join(m.IMAGE_TYPES)}; "
-            f"name the camera topic with {_option('image', images[0])}"
+            f"name the camera topic with {_option('image', images[0], given)}"
         )
     return topic
 
@@ -82,6 +133,10 @@ def resolve_state_topic(path: Path, types: dict[str, str], config,
     source = config.state_source
     if source == "none":
         return source, None
+    given = config
+    config = dataclasses.replace(config, pose=pick_topic(path, types, "pose", config.pose),
+                                 joint_states=pick_topic(path, types, "joint_states",
+                                                         config.joint_states))
     auto = source == "auto"
     if auto:
         source = "pose" if config.pose in types else "joint_states"
@@ -96,7 +151,8 @@ def resolve_state_topic(path: Path, types: dict[str, str], config,
                 else "")
         raise BagError(
             f"{path}: state topic {topic} ({source}) is not in the bag{also}; "
-            f"{_state_fix(types, config, source, auto)}. Topics there: {_all_topics(types)}"
+            f"{_state_fix(types, config, source, auto, given)}. Topics there: "
+            f"{_all_topics(types)}"
         )
     if types[topic] not in KIND_TYPES[source]:
         found = [t for t in topics_of_kind(types, source) if t != topic]
@@ -109,15 +165,21 @@ def resolve_state_topic(path: Path, types: dict[str, str], config,
     return source, topic
 
 
-def _state_fix(types: dict[str, str], config, source: str, auto: bool) -> str:
-    """Return what to pass when the state topic of ``source`` is not in the bag."""
+def _state_fix(types: dict[str, str], config, source: str, auto: bool, given=None) -> str:
+    """Return what to pass when the state topic of ``source`` is not in the bag.
+
+    ``config``: the topics picked for this bag; ``given``: as given (candidates), for the fix.
+    """
+    given = given or config
     other = "joint_states" if source == "pose" else "pose"
     other_topic = config.joint_states if source == "pose" else config.pose
     if other_topic in types and not auto:
         return f"give --state-source {other} (or auto): {other_topic} is in the bag"
     switch = "" if auto else f"--state-source {other} "
-    fixes = [_option(source, t) for t in topics_of_kind(types, source)[:1]]
-    fixes += [switch + _option(other, t) for t in topics_of_kind(types, other)[:1]]
+    fixes = [_option(source, t, getattr(given, source))
+             for t in topics_of_kind(types, source)[:1]]
+    fixes += [switch + _option(other, t, getattr(given, other))
+              for t in topics_of_kind(types, other)[:1]]
     if auto:  # auto prefers the pose: so does the advice
         fixes.sort(key=lambda fix: not fix.startswith("--pose-topic"))
     if fixes:

@@ -57,9 +57,12 @@ OPTIONS = (
                               help="default: bfloat16 on CUDA, float32 on CPU")),
     ("--seed", "seed", dict(type=int)),
     ("--rate", "data.rate_hz", dict(type=float, help="bag step rate in Hz (default 4)")),
-    ("--image-topic", "data.topics.image", dict(help="bags: camera topic")),
-    ("--pose-topic", "data.topics.pose", dict(help="bags: end-effector PoseStamped topic")),
-    ("--joint-states-topic", "data.topics.joint_states", dict(help="bags: arm JointState")),
+    ("--image-topic", "data.topics.image", dict(nargs="+", metavar="TOPIC", help="bags: "
+     "camera topic; several: each bag reads the one it holds")),
+    ("--pose-topic", "data.topics.pose", dict(nargs="+", metavar="TOPIC", help="bags: "
+     "end-effector PoseStamped topic; several: each bag reads the one it holds")),
+    ("--joint-states-topic", "data.topics.joint_states", dict(nargs="+", metavar="TOPIC",
+     help="bags: arm JointState topic; several: each bag reads the one it holds")),
     ("--gripper-topic", "data.topics.gripper", dict(help="bags: gripper JointState "
      "topic (default: the JointState topic holding the finger joints)")),
     ("--joint-prefix", "data.topics.joint_prefix", dict(type=MAY_BE_EMPTY, help="bags: arm "
@@ -96,6 +99,8 @@ SWITCHES += (
     ("--activation-checkpointing", "activation_checkpointing", True, "recompute predictor "
      "block activations in the backward pass (far less GPU memory, one more forward)"),
 )
+# Options of several candidate topics, stored as one setting "A B" (eval.topic_choice).
+TOPIC_FIELDS = ("data.topics.image", "data.topics.pose", "data.topics.joint_states")
 PREDICTOR_SIZE = ("predictor.embed_dim", "predictor.depth", "predictor.num_heads",
                   "predictor.mlp_ratio")
 
@@ -168,6 +173,14 @@ def option_given(args: argparse.Namespace, field: str):
     return getattr(args, _dest(field), None)
 
 
+def option_value(args: argparse.Namespace, field: str):
+    """Return the setting an option gives ``field`` (candidate topics joined: ``"A B"``)."""
+    from vjepa_ros.eval.command import joined_topics
+
+    value = getattr(args, _dest(field), None)
+    return joined_topics(value) if field in TOPIC_FIELDS else value
+
+
 def bag_topics_given(args: argparse.Namespace, base=None):
     """Return ``base`` (a ``BagTopics``; default the defaults) with the topic options given.
 
@@ -179,7 +192,7 @@ def bag_topics_given(args: argparse.Namespace, base=None):
     from vjepa_ros.eval.bags import BagTopics
 
     prefix = "data.topics."
-    changes = {field[len(prefix):]: getattr(args, _dest(field))
+    changes = {field[len(prefix):]: option_value(args, field)
                for _, field, _ in OPTIONS if field.startswith(prefix)
                and getattr(args, _dest(field), None) is not None}
     return dataclasses.replace(base or BagTopics(), **changes)
@@ -192,7 +205,7 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
     """
     given = {}
     for _, field, _ in OPTIONS:
-        value = getattr(args, _dest(field))
+        value = option_value(args, field)
         if value is not None:
             given[field] = value
     for _, field, value, _ in SWITCHES:

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files
+from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files, walk_files
 from vjepa_ros.eval.bags import BagError, read_recording
+from vjepa_ros.eval.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.eval.rate_hint import slow_camera_hint
-from vjepa_ros.eval.resample import resample
+from vjepa_ros.eval.resample import NO_FRAME, STATE_GAP, resample
 from vjepa_ros.input_paths import missing
 from vjepa_ros.sim.episode import Episode, actions_from_states
 from vjepa_ros.train.config import DataConfig
@@ -129,14 +130,16 @@ def find_sources(paths) -> list[Source]:
         if _is_bag_dir(path):
             found[path.resolve()] = Source(path, "bag")
             continue
-        bag_dirs = sorted({p.parent for p in path.rglob("*")
+        files = walk_files(path)  # symlinked bag folders too
+        bag_dirs = sorted({p.parent for p in files
                            if p.name == "metadata.yaml" or p.name.endswith(DATA_SUFFIXES)})
         inside_bag = {d.resolve() for d in bag_dirs}
         before = len(found)
         for bag in bag_dirs:
             found[bag.resolve()] = Source(bag, "bag")
-        for npz in sorted(path.rglob("*.npz")):  # a folder named *.npz is searched, not read
-            if npz.is_file() and not any(parent.resolve() in inside_bag for parent in npz.parents):
+        for npz in files:  # a folder named *.npz is searched, not read
+            if npz.suffix == ".npz" and \
+                    not any(parent.resolve() in inside_bag for parent in npz.parents):
                 found[npz.resolve()] = Source(npz, "npz")
         if len(found) == before:
             raise EpisodeError(f"{path}: no episodes (.npz files) or rosbag2 bags in it")
@@ -144,12 +147,15 @@ def find_sources(paths) -> list[Source]:
 
 
 def split_sources(sources: list[Source], val_fraction: float, seed: int,
-                  left_out: list[str] = ()):
-    """Split whole sources into (train, val): round(fraction * n) of them (>= 1) held out.
+                  left_out: list[str] = (), frames: dict[Source, int] | None = None):
+    """Split whole sources into (train, val), at least one in each.
 
-    Deterministic for a seed and the set of sources; ``val_fraction`` 0 holds out none.
-    ``left_out``: the notes on other sources left out as too short (named in the error when
-    fewer than 2 sources are left to split).
+    ``frames`` (each source's usable frames): the sources are taken in an order drawn from
+    ``seed``, each held out when that brings the held-out frames nearer ``val_fraction`` of all
+    frames (:data:`SPLIT_RULE`), so a long bag is not held out for a fraction of a short one;
+    none (runs older than that rule): round(fraction * n) sources. Deterministic for a seed
+    and the set of sources; ``val_fraction`` 0 holds out none. ``left_out``: the notes on other
+    sources left out as too short (named in the error when fewer than 2 sources are left).
     """
     if val_fraction <= 0:
         return list(sources), []
@@ -160,12 +166,37 @@ def split_sources(sources: list[Source], val_fraction: float, seed: int,
             f"{len(sources)}{usable} episode source(s){more}: cannot hold one out for "
             "validation; add episodes, give --val DIR, or --val-fraction 0 (no validation)"
         )
-    count = min(len(sources) - 1, max(1, int(round(val_fraction * len(sources)))))
     order = np.random.default_rng(seed).permutation(len(sources))
-    held = set(order[:count].tolist())
+    if frames is None:
+        count = min(len(sources) - 1, max(1, int(round(val_fraction * len(sources)))))
+        held = set(order[:count].tolist())
+    else:
+        held = _held_by_frames([frames[s] for s in sources], order, val_fraction)
     train = [s for i, s in enumerate(sources) if i not in held]
     val = [s for i, s in enumerate(sources) if i in held]
     return train, val
+
+
+SPLIT_RULE = "whole episodes, by --seed, nearest --val-fraction of the frames"
+
+
+def _held_by_frames(sizes: list[int], order, fraction: float) -> set[int]:
+    """Return the indices to hold out: in ``order``, each bringing their frames nearer target."""
+    target = fraction * sum(sizes)
+    held: set[int] = set()
+    total = 0
+    for index in order.tolist():
+        if len(held) < len(sizes) - 1 and abs(total + sizes[index] - target) < abs(total - target):
+            held.add(index)
+            total += sizes[index]
+    for index in order.tolist():  # one taken early may overshoot once later ones are in
+        if index in held and len(held) > 1 and \
+                abs(total - sizes[index] - target) < abs(total - target):
+            held.discard(index)
+            total -= sizes[index]
+    if not held:  # every source alone is further from the target than none: the smallest
+        held.add(min(range(len(sizes)), key=lambda i: (sizes[i], i)))
+    return held
 
 
 def load_segments(source: Source, data: DataConfig) -> tuple[list[Segment], list[str]]:
@@ -208,17 +239,23 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
     runs = _valid_runs(steps.valid)
     long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
     notes = list(recording.notes)  # what reading repaired or lost (damaged files, clocks)
-    notes += [f"{path.name}: {reason}: {count} steps" for reason, count in steps.dropped.items()]
+    gap_hint = state_gap_hint(recording.state_times, recording.state_topic,
+                              data.max_state_gap_s, steps.dropped, setting=GAP_SETTING,
+                              give=f"--set {GAP_SETTING}={{}}").removeprefix("; ")
+    dropped = dropped_words(steps.dropped, len(steps), data.max_state_gap_s, GAP_SETTING)
+    if dropped:
+        notes.append(f"{path.name}: {dropped}" + (f" ({gap_hint})" if gap_hint else ""))
     short = [b - a for a, b in runs if b - a < data.frames_per_clip]
     if short:
         notes.append(f"{path.name}: {len(short)} run(s) of valid steps shorter than a clip "
                      f"left out ({sum(short)} steps)")
     if not long_runs:
         longest = max((b - a for a, b in runs), default=0)
+        camera_hint = slow_camera_hint(recording.image_times, data.rate_hz, steps.dropped)
         raise ShortSourceError(
             path, f"no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
-            f"(longest run {longest} of {len(steps)} steps; dropped: {steps.dropped or 'none'})"
-            f"{slow_camera_hint(recording.image_times, data.rate_hz, steps.dropped)}", longest)
+            f"(longest run {longest} of {len(steps)} steps; {dropped or 'none dropped'})"
+            f"{_drop_hints(steps.dropped, camera_hint, gap_hint)}", longest)
     wanted = np.concatenate([steps.frame_indices[a:b] for a, b in long_runs])
     try:
         frames = dict(recording.iter_frames(wanted))
@@ -234,6 +271,16 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         name = path.name if len(long_runs) == 1 else f"{path.name}#{number}"
         segments.append(Segment(name, run_frames, states, actions_from_states(states)))
     return segments, notes
+
+
+GAP_SETTING = "data.max_state_gap_s"  # train's name for resample's max_state_gap_s
+
+
+def _drop_hints(dropped: dict, camera_hint: str, gap_hint: str) -> str:
+    """Return the hints on dropped steps, the cause of most drops first ('; ...' each)."""
+    hints = [(dropped.get(NO_FRAME, 0), camera_hint.removeprefix("; ")),
+             (dropped.get(STATE_GAP, 0), gap_hint)]
+    return "".join(f"; {hint}" for _, hint in sorted(hints, key=lambda h: -h[0]) if hint)
 
 
 def _valid_runs(valid: np.ndarray) -> list[tuple[int, int]]:

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import torch
 
+from vjepa_ros.eval.bag_files import walk_files
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.distributed import Topology, barrier, broadcast_object
 from vjepa_ros.train.episodes import (
@@ -65,7 +66,7 @@ def cache_key(encode: FrameEncoder, data: DataConfig) -> dict:
 def source_identity(source: Source) -> dict:
     """Return the resolved path, total bytes and latest mtime [ns] of a source's file(s)."""
     path = source.path.expanduser().resolve()
-    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+    files = walk_files(path) if path.is_dir() else [path]
     stats = [p.stat() for p in files]
     return {"path": str(path), "bytes": sum(s.st_size for s in stats),
             "mtime_ns": max((s.st_mtime_ns for s in stats), default=0)}

@@ -29,8 +29,15 @@ from vjepa_ros.models.checkpoint import read_checkpoint_file
 from vjepa_ros.out_paths import output_dir
 from vjepa_ros.sim.episode import recorded_success
 from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
+from vjepa_ros.train.data_identity import data_change, data_identity
 from vjepa_ros.train.distributed import Topology, current, rank_device
-from vjepa_ros.train.episodes import EpisodeError, find_sources, no_usable_source, split_sources
+from vjepa_ros.train.episodes import (
+    SPLIT_RULE,
+    EpisodeError,
+    find_sources,
+    no_usable_source,
+    split_sources,
+)
 from vjepa_ros.train.feature_cache import (
     FeatureCache,
     build_shards,
@@ -70,6 +77,10 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
         own_encoder, predictor = load_models(path, encoder=config.encoder_args or None,
                                              predictor=config.predictor_args or None,
                                              encoder_key="encoder")
+        if predictor is None and is_pretrain_encoder(read_checkpoint_file(path)):
+            raise CheckpointError(f"{path} is an encoder alone, written by vjepa-ros pretrain: "
+                                  "no predictor to start from; give it as --encoder "
+                                  f"{path} and leave out --init (a new predictor)")
         if predictor is None:
             raise CheckpointError(f"{path} holds no action-conditioned predictor to start from "
                                   "(predictor.init wants a V-JEPA 2-AC file, vjepa2-ac-vitg.pt)")
@@ -128,8 +139,14 @@ def feature_cache_dir(config: TrainConfig, topology: Topology | None = None) -> 
 
 
 def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology | None = None,
-               log=print):
+               log=print, stored_data: dict | None = None, legacy_split: bool = False):
     """Find, split, load and encode the episodes: (train bank, val bank or None, info).
+
+    ``stored_data``: a resumed run's ``data_identity`` (None: a new run, or one older than it):
+    data that differs from it is refused (ConfigError naming what was added, removed, changed)
+    before anything is read. ``info["data_identity"]`` is what latest.pt stores.
+    ``legacy_split``: hold out sources by count, as runs did before they stored their data (a
+    resumed one keeps its split); otherwise by frames (``episodes.split_sources``).
 
     With an on-disk cache (:func:`feature_cache_dir`) the features come from its shards and
     only missing sources are read and encoded, split over the ranks; the banks' representations
@@ -147,6 +164,14 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
         if shared:
             raise EpisodeError(f"episodes in both the training and validation data: "
                                f"{sorted(str(p) for p in shared)[:3]}")
+    identity = data_identity({"--data": sources, "--val": val_sources})
+    change = None if stored_data is None else data_change(stored_data, identity)
+    if change:
+        raise ConfigError(
+            f"the data differs from what this run trained on ({change}): --resume continues a "
+            "run on the same data; put the data back as it was, or train on this data in a new "
+            f"run: --out NEW_DIR --init {Path(config.out) / 'latest.pt'} (starts from this "
+            "run's predictor)")
     device = rank_device(config.device, topology)
     encode = FrameEncoder(encoder, device, compute_dtype(config, device),
                           (data.aspect_ratio_min, data.aspect_ratio_max), data.encode_batch,
@@ -155,14 +180,18 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     cache = FeatureCache(directory, cache_key(encode, data)) if directory else None
     shards, counts = build_shards(sources + val_sources, data, encode, cache, topology,
                                   config.progress, log, clip_fix(config.auto_steps))
-    train_sources = sources
+    train_sources, split = sources, None
     if not data.val:  # held out among the usable sources: a short one is left out of both
         usable = [source for source in sources if source in shards]
         if not usable:
             raise no_usable_source(sources, counts["left_out"], "source")
+        frames = None if legacy_split else {s: int(shards[s]["lengths"].sum()) for s in usable}
         train_sources, val_sources = split_sources(usable, data.val_fraction, config.seed,
-                                                   counts["left_out"])
-    info: dict = {"tokens_per_frame": encode.tokens_per_frame,
+                                                   counts["left_out"], frames)
+        split = "by count (this run's, from before splits by frames)" if legacy_split \
+            else SPLIT_RULE
+    info: dict = {"tokens_per_frame": encode.tokens_per_frame, "data_identity": identity,
+                  "split": split,
                   "notes": read_notes(train_sources + val_sources, shards, counts["left_out"],
                                       encoder.img_size)}
     for note in info["notes"]:  # now, as the data is read (not after training)
@@ -290,8 +319,26 @@ def read_latest(out) -> tuple[Path, dict]:
         raise FileNotFoundError(f"nothing to resume: {path} does not exist")
     state = read_checkpoint_file(path)
     if not isinstance(state, dict) or "train_config" not in state:
-        raise CheckpointError(f"{path} is not a training checkpoint of vjepa-ros train")
+        raise CheckpointError(f"{path} is not a training checkpoint of vjepa-ros train"
+                              f"{_what_it_is(path, state)}")
     return path, state
+
+
+def is_pretrain_encoder(state) -> bool:
+    """Whether a loaded file is an encoder-only file of ``vjepa-ros pretrain``."""
+    return isinstance(state, dict) and "pretrain" in state and not state.get("predictor")
+
+
+def _what_it_is(path: Path, state) -> str:
+    """``: it is ...; to ...``: what a latest.pt that cannot be resumed holds, and its use."""
+    if is_pretrain_encoder(state):
+        return (": it is an encoder written by vjepa-ros pretrain, nothing to resume; train a "
+                f"predictor on it with vjepa-ros train --encoder {path} --data DIR --out NEW_DIR")
+    if isinstance(state, dict) and state.get("predictor") and state.get("encoder"):
+        return (": it is a world model (encoder + predictor, no optimizer state or settings), "
+                "nothing to resume; start a new run from its predictor with vjepa-ros train "
+                f"--init {path} --data DIR --out NEW_DIR")
+    return ""
 
 
 def build_trainer(config: TrainConfig, resume: bool = False, log=print,
@@ -339,7 +386,9 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     for note in notes:
         log(f"note        {note}")
     check_batch_memory(config, encoder, predictor, rank_device(config.device, topology))
-    train_bank, val_bank, info = load_banks(config, encoder, topology, log)
+    train_bank, val_bank, info = load_banks(  # a run older than its stored data: its split
+        config, encoder, topology, log, state.get("data") if resume else None,
+        legacy_split=resume and "data" not in state)
     output_dir(out)
     info["world_size"] = topology.world_size
     _log_data(info, config, log, topology)
@@ -388,6 +437,15 @@ def _failed_text(counts: dict) -> str:
             "teleoperated data; remove the files to leave them out)")
 
 
+def _split_text(info: dict) -> str:
+    """``; held out: 9 % of the frames (whole episodes, ...)``: how validation was chosen."""
+    if not info.get("split"):
+        return ""  # --val given
+    frames = info["val"]["frames"] + info["train"]["frames"]
+    return f"; held out: {100 * info['val']['frames'] / frames:.0f} % of the frames " \
+        f"({info['split']})"
+
+
 def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
     fpc = config.data.frames_per_clip
     for label in ("train", "val"):
@@ -395,7 +453,8 @@ def _log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
         if counts:
             log(f"data {label:<6} {counted(counts['sources'], 'episode')} "
                 f"({counted(counts['segments'], 'segment')}, {counts['frames']} frames, "
-                f"{counted(counts['clips'], 'clip')} of {fpc})" + _failed_text(counts))
+                f"{counted(counts['clips'], 'clip')} of {fpc})" + _failed_text(counts)
+                + (_split_text(info) if label == "val" else ""))
         else:
             log(f"data {label:<6} none (--val-fraction 0): no validation loss")
     feats = info["features"]

@@ -337,7 +337,8 @@ class Trainer:
         extra = {"format": CHECKPOINT_FORMAT, "step": self.step,
                  "world_size": self.topology.world_size,
                  "opt": self.optimizer.state_dict(), "scaler": None, "rng": rng,
-                 "train_config": config_to_dict(self.config), "history": self.history}
+                 "train_config": config_to_dict(self.config), "history": self.history,
+                 "data": self.info.get("data_identity")}  # what --resume must find again
         save_world_model(path, self.encoder, self.predictor, extra=extra)
         if path == latest:
             self.saved_step = self.step
