@@ -359,6 +359,7 @@ def test_a_file_that_is_no_checkpoint_is_named_in_one_line_by_every_command(
 
         frames = np.zeros((4, 32, 32, 3), np.uint8)
         states = np.tile(np.array([0.4, 0.0, 0.4, 3.14, 0.0, 0.0, 0.0]), (4, 1))
+        states[:, 0] += 0.01 * np.arange(4)  # the arm moves: a still bag is refused first
         write_bag(bag, frames, states)
     for name, (content, why) in NOT_A_CHECKPOINT.items():
         model = tmp_path / name
