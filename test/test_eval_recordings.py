@@ -417,9 +417,9 @@ def test_missing_and_thin_camera_topics_name_the_bag_and_the_fix(tmp_path, episo
     with pytest.raises(BagError) as refused:  # no image topic at all: no option can help
         read_recording(empty)
     assert str(refused.value) == (
-        f"{empty}: the bag has no image topic (sensor_msgs/Image or CompressedImage), so nothing "
-        "to plan from: record the camera's colour stream (e.g. /camera/camera/color/image_raw) "
-        "with the arm's state. Topics there: none")
+        f"{empty}: the bag has no image topic (sensor_msgs/Image or CompressedImage): "
+        "evaluating and training need the camera's frames beside the arm's state; record the "
+        "camera's colour stream (e.g. /camera/camera/color/image_raw) with it. Topics there: none")
 
 
 @pytest.mark.parametrize("encoding, bytes_per_pixel", [
