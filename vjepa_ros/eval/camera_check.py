@@ -55,7 +55,11 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.camera_check_noise import rotation_uncertainty
-from vjepa_ros.eval.camera_check_search import search_spread, undecided_explanation
+from vjepa_ros.eval.camera_check_search import (
+    budget_caveat,
+    search_spread,
+    undecided_explanation,
+)
 from vjepa_ros.eval.camera_check_stats import (
     agreement,
     axis_masks,
@@ -114,6 +118,13 @@ class CameraCheckResult:
     # dict; None: searched once) and the second search's inferred motions [N, 3] m
     search: dict | None = None
     inferred_repeat: list | None = None
+    # the base axes no used motion moved along (axis_scale None): a verdict does not cover them
+    unchecked_axes: list = dataclasses.field(default_factory=list)
+    # "move the camera" because the inferred lengths are far from the executed: that, in a few
+    # words with the numbers, for the verdict line ("": another reason, or another verdict)
+    length_cause: str = ""
+    # the search was below the budget the verdicts were validated at: what to rerun with ("")
+    search_caveat: str = ""
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -210,8 +221,15 @@ def _explains_nothing(thresholds: CheckThresholds, by_axis: dict) -> str | None:
     return None
 
 
+def _length_cause(thresholds: CheckThresholds, ratios: str) -> str:
+    """Return the verdict line's reason when the inferred lengths are far from the executed."""
+    return (f"the model's inferred motion lengths are far from the executed ({ratios} of the "
+            f"executed length; {thresholds.min_scale * 100:g}-{thresholds.max_scale * 100:g}% "
+            "accepted)")
+
+
 def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales: dict,
-                 residual: float, choice: str) -> str | None:
+                 residual: float, choice: str) -> tuple[str, str] | None:
     """Why the camera must move, in words with the numbers (None: no reason to move it).
 
     In this order: the best-seen axis's explained share below ``min_best_explained``
@@ -221,11 +239,12 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
     search's spread, not a motion it sees); below ``min_scale`` of it, over all motions or along
     one axis (the camera looks along it: the model infers hardly any motion there); the best
     ``choice`` rotation leaving more than ``max_residual_deg`` RMS. Every value compared with a
-    threshold shows one decimal (25.4 is not "25").
+    threshold shows one decimal (25.4 is not "25"). Returns (the sentence, the length cause for
+    the verdict line: "" unless the reason is the inferred lengths).
     """
     nothing = _explains_nothing(thresholds, by_axis)
     if nothing is not None:
-        return nothing
+        return nothing, ""
     best = max((share for share in by_axis.values() if share is not None), default=0.0)
     long = [axis for axis, ratio in scales.items()
             if ratio is not None and ratio > thresholds.max_scale]
@@ -235,7 +254,8 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
         return (f"the model does not see the motion: it infers {ratios} of the executed "
                 f"motion's length{where} (threshold {thresholds.max_scale * 100:g}%), longer "
                 "than any motion the frames show: its actions are its search's spread (a model "
-                "that does not see the scene, or too few samples/iterations?)")
+                "that does not see the scene, or too few samples/iterations?)",
+                _length_cause(thresholds, ratios))
     blind = [axis for axis, share in by_axis.items()
              if share is not None and best > 0 and not share >= thresholds.min_explained * best]
     short = [axis for axis, ratio in scales.items()
@@ -244,19 +264,39 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
         shares = ", ".join(f"{axis} {by_axis[axis]:.1%}" for axis in blind)
         return (f"the model does not see the arm move along {' and '.join(blind)}: its best "
                 f"action explains {shares} of the frame change, against {best:.1%} along the "
-                f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)")
+                f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)", "")
     if scale < thresholds.min_scale:
         return (f"the model infers only {scale:.1%} of the executed motion's length "
-                f"(threshold {thresholds.min_scale * 100:g}%): it hardly sees the arm move")
+                f"(threshold {thresholds.min_scale * 100:g}%): it hardly sees the arm move",
+                _length_cause(thresholds, f"{scale:.1%}"))
     if short:
         ratios = ", ".join(f"{axis} {scales[axis]:.1%}" for axis in short)
         return (f"the model hardly sees the arm move along {' and '.join(short)}: it infers "
                 f"{ratios} of the executed motion's length there (threshold "
-                f"{thresholds.min_scale * 100:g}%; the camera may look along that axis)")
+                f"{thresholds.min_scale * 100:g}%; the camera may look along that axis)",
+                _length_cause(thresholds, ratios))
     if residual > thresholds.max_residual_deg:
         return (f"no rotation explains the model's motions (RMS {residual:.1f}° after the best "
-                f"{choice} rotation, threshold {thresholds.max_residual_deg:g}°)")
+                f"{choice} rotation, threshold {thresholds.max_residual_deg:g}°)", "")
     return None
+
+
+def axes_scope(unchecked, min_motion_m: float, short: bool = False) -> str:
+    """Return which axes a verdict covers when some base axes had no motion (``unchecked``).
+
+    E.g. ``for x, z (y not checked: no motion of at least 1 cm along y; record motions along
+    every axis, or use the live ~/camera_check)``; ``short``: ``for x, z (y not checked)``;
+    "" when every axis was moved.
+    """
+    if not unchecked:
+        return ""
+    checked = ", ".join(axis for axis in AXES if axis not in unchecked)
+    missing = " and ".join(unchecked)
+    if short:
+        return f"for {checked} ({missing} not checked)"
+    return (f"for {checked} ({missing} not checked: no motion of at least "
+            f"{min_motion_m * 100:g} cm along {missing}; record motions along every axis, or use "
+            "the live ~/camera_check)")
 
 
 MOTION_TOLERANCE_M = 1e-6  # a motion of exactly min_motion_m counts despite float rounding
@@ -392,7 +432,9 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not spans_3d,
                                  confidence=thresholds.confidence,
                                  search_deg=spread.error_deg if spread is not None else 0.0)
-    why = _move_reason(thresholds, by_axis, scale, scales, residual[choice], choice)
+    why, length = _move_reason(thresholds, by_axis, scale, scales, residual[choice],
+                               choice) or (None, "")
+    unchecked = [axis for axis in AXES if scales[axis] is None]
     if spread is not None and spread.too_weak and _explains_nothing(thresholds, by_axis) is None:
         verdict = Verdict.UNDECIDED
         explanation = undecided_explanation(spread, *(search_settings or (None, None)), live)
@@ -429,6 +471,14 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                        f"RMS (uncorrected {residual['none']:.1f}°): load the written parameter "
                        "file (control.model_frame_rpy_deg), or move the camera nearer the "
                        "training views")
+    if unchecked and verdict in (Verdict.FINE, Verdict.ROTATE):  # it covers the axes moved
+        words, _, rest = explanation.partition(": ")
+        scope = axes_scope(unchecked, thresholds.min_motion_m, short=True)
+        explanation = f"{words} {scope}: {rest}"
+    caveat = "" if verdict == Verdict.UNDECIDED else budget_caveat(
+        *(search_settings or (None, None)), live)
+    if caveat:
+        explanation += f"; {caveat}"
     corrected = chosen.inv().apply(inferred)  # the inferred motions in the base frame
     return CameraCheckResult(
         verdict=verdict, explanation=explanation, motions=count,
@@ -451,6 +501,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         candidate=candidate, candidate_rpy_deg=candidate_rpy, candidate_angle_deg=candidate_angle,
         search=spread.to_dict() if spread is not None else None,
         inferred_repeat=repeat[used].tolist() if repeat is not None else None,
+        unchecked_axes=unchecked, length_cause=length if verdict == Verdict.MOVE else "",
+        search_caveat=caveat,
     )
 
 

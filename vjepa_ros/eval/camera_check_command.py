@@ -190,6 +190,10 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
 
         base = with_settings(base_planner_params(args.params_file),
                              run_settings(args, cem, model_args))
+        from vjepa_ros.eval.camera_check_out import KEY, check_identity, refuse_other_check
+
+        identity = check_identity(args.bag, base["model"]["checkpoint"])
+        refuse_other_check(out, identity)  # another bag's or model's check there: refused
         written_params = params_with_correction(base, (0.0, 0.0, 0.0), asdict(thresholds))
         check_node_start(written_params[NODE_KEY]["ros__parameters"], args.params_file)
         recording = read_recording(args.bag, topics_from_args(args))  # before torch
@@ -213,7 +217,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it
         stage = "writing"
         written = write_check(result, out, base, plot=not args.no_plots, extra={
-            "bag": str(args.bag), "world_model": source,
+            "bag": str(args.bag), KEY: identity, "world_model": source,
             "steps_evaluated": report["summary"]["steps_evaluated"],
             "planner": report["planner"]})
     except (BagError, OSError, ValueError, RuntimeError) as exc:

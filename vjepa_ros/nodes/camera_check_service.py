@@ -69,6 +69,7 @@ class CameraCheckService:
         self.spinner.start()
 
     def _callback(self, request, response):
+        from vjepa_ros.eval.camera_check_out import refuse_other_check
         from vjepa_ros.out_lock import holds, release_output
         from vjepa_ros.out_paths import output_dir as claimed_dir
 
@@ -78,6 +79,7 @@ class CameraCheckService:
                 raise ValueError(f"{OPTION} {folder}: in use by another camera check of this "
                                  f"process (pid {os.getpid()}); wait for it to end")
             claimed_dir(folder, OPTION, create=False)
+            refuse_other_check(folder, self._identity(), OPTION)  # another bag's or model's
         except ValueError as exc:
             response.success, response.message = False, f"~/camera_check refused: {exc}"
             self.node.get_logger().warning(response.message)
@@ -86,6 +88,18 @@ class CameraCheckService:
             return self._check(response, folder)
         finally:
             release_output(folder)
+
+    def _identity(self) -> dict:
+        """Return what this node checks (``camera_check_out.check_identity``): arm and model."""
+        from vjepa_ros.eval.camera_check_out import check_identity
+        from vjepa_ros.input_paths import world_model_path
+
+        checkpoint = self.node.config.model.checkpoint
+        try:  # as vjepa-ros camera-check records it: demo as the packaged file, absolute
+            checkpoint = str(world_model_path(checkpoint).resolve()) if checkpoint else ""
+        except ValueError:  # the node loaded it: keep its own spelling
+            pass
+        return check_identity(None, checkpoint)
 
     def _check(self, response, folder: Path):
         """Run the check (the folder claimed); answer with its verdict and written files."""
@@ -103,6 +117,7 @@ class CameraCheckService:
                 run.done.wait(5.0)  # session.close() ends it
                 break
         node.worker.wake()
+        from vjepa_ros.eval.camera_check_out import KEY
         from vjepa_ros.eval.camera_check_report import (
             PARAMS_FILE,
             stopped_check_saved,
@@ -119,7 +134,8 @@ class CameraCheckService:
             stale = (folder / PARAMS_FILE).exists()  # an undecided verdict removes it
             written = write_check(run.result, folder,
                                   dataclasses.asdict(node.config),
-                                  extra={"source": "~/camera_check", "labels": run.labels})
+                                  extra={"source": "~/camera_check", "labels": run.labels,
+                                         KEY: self._identity()})
             response.message += f"; written: {', '.join(str(p) for p in written.values())}"
             if "params" not in written:  # undecided: no correction to load
                 response.message += (f"; no {PARAMS_FILE}: the verdict is undecided"
