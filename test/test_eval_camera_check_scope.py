@@ -153,3 +153,24 @@ def test_an_undecided_verdict_names_its_own_settings_not_the_budget_again():
     assert result.verdict == Verdict.UNDECIDED and result.search_caveat == ""
     assert verdict_line(result) == "UNDECIDED"
     assert result.explanation.endswith("rerun with --samples >= 64 --iterations >= 4")
+
+
+@pytest.mark.parametrize("truth, rpy", [("y", (0, 40, 0)), ("z", (0, 0, 40))])
+def test_motions_in_a_vertical_plane_get_the_rotation_within_it_not_a_yaw(truth, rpy):
+    """x-z motions only: a 40° pitch of the model's frame was 'placement fine' by the yaw (0°)."""
+    flat = 0.04 * np.array([[1, 0, 0], [-1, 0, 0], [0, 0, 1], [0, 0, -1], [0.6, 0, 0.8],
+                            [-0.6, 0, -0.8]])
+    result = _check(flat, _noisy(flat, Rotation.from_euler(truth, 40, degrees=True), 2.0),
+                    (64, 4))
+    assert result.verdict == Verdict.ROTATE and result.correction == "full"
+    np.testing.assert_allclose(result.correction_rpy_deg, rpy, atol=3)
+    assert verdict_line(result).startswith(f"CORRECT BY ROTATION {NO_Y_SCOPE}")
+
+
+def test_motions_in_the_table_plane_keep_the_yaw():
+    flat = 0.04 * np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0.6, 0.8, 0],
+                            [-0.6, -0.8, 0]])
+    result = _check(flat, _noisy(flat, Rotation.from_euler("z", 40, degrees=True), 2.0),
+                    (64, 4))
+    assert result.verdict == Verdict.ROTATE and result.correction == "yaw"
+    assert result.unchecked_axes == ["z"]

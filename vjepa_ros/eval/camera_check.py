@@ -75,6 +75,11 @@ from vjepa_ros.eval.metrics import AXES, sign_agreement
 SPAN_3D = 0.3
 # ... and at least two directions (a plane) when the middle one is: needed for any estimate.
 SPAN_2D = 0.2
+# Motions in a plane get the yaw about base z when the plane's normal lies within this angle of z
+# (a tabletop's x-y motions); in another plane (x-z: y never moved) the yaw is no rotation within
+# the plane: a 40° pitch of the model's frame left it at 0° ("placement fine" with 40° RMS), so
+# the full rotation, which two directions determine, is fitted instead.
+PLANE_YAW_DEG = 30.0
 class Verdict:
     FINE = "placement fine"
     ROTATE = "correct by rotation"
@@ -308,6 +313,15 @@ def _spans(executed: np.ndarray) -> np.ndarray:
     return np.concatenate([span, np.zeros(3 - len(span))])
 
 
+def _horizontal_plane(executed: np.ndarray) -> bool:
+    """Return True when the executed directions' plane is about horizontal (:data:`PLANE_YAW_DEG`).
+
+    The plane's normal is the direction of the smallest singular value of the unit directions.
+    """
+    normal = np.linalg.svd(unit_directions(executed))[2][-1]
+    return abs(float(normal[2])) >= math.cos(math.radians(PLANE_YAW_DEG))
+
+
 def _more_motion_hint(executed: np.ndarray, thresholds: CheckThresholds) -> str:
     """Say what to do about too few motions, naming the threshold when shorter ones exist."""
     lengths = np.linalg.norm(executed[np.isfinite(executed).all(1)], axis=1)
@@ -421,15 +435,15 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     residual = {name: (rms_angle_deg(m_b, m_m, rotation) if moved.any() else 180.0)
                 for name, rotation in (("none", identity), ("yaw", yaw_rotation),
                                        ("full", full))}
-    spans_3d = span[2] >= SPAN_3D * span[0]
-    choice = "full" if spans_3d else "yaw"
-    chosen = full if spans_3d else yaw_rotation
+    full_fit = span[2] >= SPAN_3D * span[0] or not _horizontal_plane(executed)  # else the yaw
+    choice = "full" if full_fit else "yaw"
+    chosen = full if full_fit else yaw_rotation
     angle = float(np.degrees(chosen.magnitude()))
     # what the correction trial tries, whatever the verdict below sets the correction to
     candidate, candidate_rpy = choice, chosen.as_euler("xyz", degrees=True).tolist()
     candidate_angle = angle
     scales = axis_scale(executed, inferred)
-    noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not spans_3d,
+    noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not full_fit,
                                  confidence=thresholds.confidence,
                                  search_deg=spread.error_deg if spread is not None else 0.0)
     why, length = _move_reason(thresholds, by_axis, scale, scales, residual[choice],

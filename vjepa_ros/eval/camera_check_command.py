@@ -5,6 +5,8 @@ vjepa-ros camera-check BAG [--checkpoint vjepa2-ac-vitg.pt] [--out DIR] [--param
 Prints per-axis agreement, the estimated yaw and full rotation, the verdict; writes
 ``camera_check.json``, ``camera_check.png`` and ``planner_camera_check.yaml`` (the planner
 parameters with ``control.model_frame_rpy_deg``; not on an "undecided" verdict) into ``--out``.
+An ``--out`` holding the check of another recording or world model is refused before the bag
+loads (``camera_check_out``); the same check's earlier files are overwritten.
 """
 
 from __future__ import annotations

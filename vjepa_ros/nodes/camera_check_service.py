@@ -18,7 +18,8 @@ no parameter file and removes an older one there.
 The folder is claimed for the whole call (``out_lock``, as the ``vjepa-ros`` commands claim
 their ``--out``): while another process writes there (another planner's check, a
 ``vjepa-ros camera-check --out`` on the same folder) the call is refused before anything
-moves, in one line naming the holder.
+moves, in one line naming the holder; so is a folder holding the check of a bag or of another
+world model (``eval.camera_check_out``).
 
 The service blocks until the check has ended (up to a minute), so it lives on a helper node
 (``<planner>_camera_check``, serving ``<planner>/camera_check``) spun on a single-threaded
