@@ -389,12 +389,15 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
             is "undecided" (unless the model explains nothing: "move the camera"); None: not
             checked.
         search_settings: (samples, iterations) of the search, named in the "undecided" message
-            (None: named as planner parameters).
+            (None: named as planner parameters) and, below the budget the verdicts were
+            validated at, in ``search_caveat`` after any other verdict
+            (``camera_check_search.budget_caveat``).
         live: the planner node's live check: the "undecided" message names the node's
             ``planner.*`` parameters, not the command's options
             (``camera_check_search.undecided_explanation``).
     Returns:
-        :class:`CameraCheckResult`.
+        :class:`CameraCheckResult`; "placement fine" and "correct by rotation" name the axes
+        they cover when a base axis had no motion (``unchecked_axes``, :func:`axes_scope`).
     Raises:
         ValueError: shapes differ, not finite, fewer than ``min_motions`` motions of at least
             ``min_motion_m``, or all of them along one line (the rotation is not determined);

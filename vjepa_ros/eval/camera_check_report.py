@@ -93,7 +93,7 @@ def verdict_line(result: CameraCheckResult, short: bool = False) -> str:
     when some base axis had no motion (``camera_check.axes_scope``); "move the camera" names the
     inferred lengths as its reason when they are (``length_cause``); a search below the budget
     the verdicts were validated at says so and what to rerun with (``search_caveat``).
-    ``short``: in lower case, the scope without its advice, the caveat as "weak search"
+    ``short``: in lower case, the scope without its advice, the caveat in five words
     (the plot's title).
     """
     line = result.verdict if short else result.verdict.upper()
