@@ -29,8 +29,8 @@ ALL_AXES = 0.04 * np.vstack([np.eye(3), -np.eye(3), CORNERS])
 _XZ = [(1, 0, 0), (0, 0, 1), (1, 0.6, 0), (0, -0.6, 1), (1, 0, 1)]
 NO_Y = 0.04 * np.array([s * np.array(v) / np.linalg.norm(v) for v in _XZ for s in (1, -1)])
 SEEN = 0.4  # the explained share of a model that sees the motion
-NO_Y_SCOPE = ("for x, z (y not checked: no motion of at least 1 cm along y; record motions "
-              "along every axis, or use the live ~/camera_check)")
+NO_Y_SCOPE = ("for x, z (y not checked: no motion of at least 1 cm mainly along y; record "
+              "motions along every axis, or use the live ~/camera_check)")
 WEAK = ("the search (samples 32, iterations 2) is below the budget this check's verdicts were "
         "validated at (samples 64, iterations 4): rerun with --samples >= 64 --iterations >= 4 "
         "to confirm the verdict")

@@ -289,8 +289,9 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
 def axes_scope(unchecked, min_motion_m: float, short: bool = False) -> str:
     """Return which axes a verdict covers when some base axes had no motion (``unchecked``).
 
-    E.g. ``for x, z (y not checked: no motion of at least 1 cm along y; record motions along
-    every axis, or use the live ~/camera_check)``; ``short``: ``for x, z (y not checked)``;
+    E.g. ``for x, z (y not checked: no motion of at least 1 cm mainly along y; record motions
+    along every axis, or use the live ~/camera_check)``: a motion counts for its largest
+    component's axis (``camera_check_stats.axis_masks``); ``short``: ``for x, z (y not checked)``;
     "" when every axis was moved.
     """
     if not unchecked:
@@ -300,8 +301,8 @@ def axes_scope(unchecked, min_motion_m: float, short: bool = False) -> str:
     if short:
         return f"for {checked} ({missing} not checked)"
     return (f"for {checked} ({missing} not checked: no motion of at least "
-            f"{min_motion_m * 100:g} cm along {missing}; record motions along every axis, or use "
-            "the live ~/camera_check)")
+            f"{min_motion_m * 100:g} cm mainly along {missing}; record motions along every "
+            "axis, or use the live ~/camera_check)")
 
 
 MOTION_TOLERANCE_M = 1e-6  # a motion of exactly min_motion_m counts despite float rounding
