@@ -38,14 +38,16 @@ def test_a_folder_holding_another_recordings_check_is_refused_in_one_line(tmp_pa
         f"remove {tmp_path / 'check1'} to replace it")
 
 
-def test_another_world_model_on_the_same_bag_is_refused(tmp_path):
+def test_another_world_model_on_the_same_bag_replaces_it_with_a_note(tmp_path):
+    """Comparing models on one bag, or the live check after a model change: asked for."""
     _saved_check(tmp_path / "check", tmp_path / "bag")
-    with pytest.raises(ValueError, match="of this recording with another world model, "
-                       f"{MODEL}: give another --out"):
-        refuse_other_check(tmp_path / "check", check_identity(tmp_path / "bag", "/other.pt"))
-    with pytest.raises(ValueError, match="another world model, random weights"):
-        _saved_check(tmp_path / "random", tmp_path / "bag", checkpoint="")
-        refuse_other_check(tmp_path / "random", check_identity(tmp_path / "bag", MODEL))
+    note = refuse_other_check(tmp_path / "check", check_identity(tmp_path / "bag", "/other.pt"))
+    assert note == (f"--out {tmp_path / 'check'}: replacing the camera check ({REPORT_FILE}, "
+                    f"{PLOT_FILE}, {PARAMS_FILE}) of this recording with another world model, "
+                    f"{MODEL}")
+    _saved_check(tmp_path / "random", tmp_path / "bag", checkpoint="")
+    note = refuse_other_check(tmp_path / "random", check_identity(tmp_path / "bag", MODEL))
+    assert note.endswith("with another world model, random weights")
 
 
 def test_a_rerun_of_the_same_check_reuses_the_folder_quietly(tmp_path, monkeypatch):

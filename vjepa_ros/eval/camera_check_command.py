@@ -195,7 +195,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         from vjepa_ros.eval.camera_check_out import KEY, check_identity, refuse_other_check
 
         identity = check_identity(args.bag, base["model"]["checkpoint"])
-        refuse_other_check(out, identity)  # another bag's or model's check there: refused
+        replaced = refuse_other_check(out, identity)  # another bag's check there: refused
         written_params = params_with_correction(base, (0.0, 0.0, 0.0), asdict(thresholds))
         check_node_start(written_params[NODE_KEY]["ros__parameters"], args.params_file)
         recording = read_recording(args.bag, topics_from_args(args))  # before torch
@@ -210,6 +210,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_args)
         print(f"world model   {source}")
+        if replaced:  # this bag's check with another world model
+            print(f"note          {replaced}")
         note = recording.frame_size_note(getattr(model, "img_size", None),
                                          getattr(model, "trained_frame_sizes", None))
         if note:

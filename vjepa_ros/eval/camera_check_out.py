@@ -4,11 +4,13 @@
 its ``camera_check.json`` and plot and removed its ``planner_camera_check.yaml`` without a word
 (as ``vjepa-ros eval`` did before ``out_reuse``). Each check now records what it checked
 (``check_of`` in ``camera_check.json``: the recording and the world model); a later check into
-the same folder is refused when the folder holds the check of another recording or another world
-model, in one line naming the folder, what it holds and what to do; a rerun of the same check
-(the same bag and model, e.g. with more ``--samples``) overwrites it quietly. The planner node's
-``~/camera_check`` checks its ``camera_check.output_dir`` the same way (its recording: the live
-arm), before the arm moves.
+the same folder is refused when the folder holds the check of another recording, in one line
+naming the folder, what it holds and what to do (as ``vjepa-ros eval`` refuses another bag's
+report); the same recording checked with another world model replaces it with a note naming the
+model it replaces (a user comparing models on one bag, or rerunning the live check after changing
+the model, asked for exactly that); a rerun of the same check overwrites it quietly. The planner
+node's ``~/camera_check`` checks its ``camera_check.output_dir`` the same way (its recording: the
+live arm), before the arm moves.
 """
 
 from __future__ import annotations
@@ -51,14 +53,15 @@ def _recorded_identity(report: dict) -> tuple[str, str | None]:
     return str(_bag_identity(report["bag"])), None
 
 
-def refuse_other_check(out: str | Path, identity: dict, option: str = OUT_OPTION) -> None:
-    """Refuse ``out`` when it holds the camera check of another recording or world model.
+def refuse_other_check(out: str | Path, identity: dict, option: str = OUT_OPTION) -> str | None:
+    """Refuse ``out`` when it holds the camera check of another recording.
 
     ``identity``: this check's (:func:`check_identity`). ``option``: how messages name the
-    folder (``--out``, or the node's ``camera_check.output_dir``). Nothing when ``out`` holds no
-    ``camera_check.json`` or this check's own earlier one (it is overwritten). Raises
-    ValueError (one line: the folder, what it holds, what to do) for another check's folder or
-    a ``camera_check.json`` that is no camera check's.
+    folder (``--out``, or the node's ``camera_check.output_dir``). Returns None when ``out``
+    holds no ``camera_check.json`` or this check's own earlier one (it is overwritten), and a
+    one-line note when it holds this recording's check with another world model (replaced).
+    Raises ValueError (one line: the folder, what it holds, what to do) for another recording's
+    check or a ``camera_check.json`` that is no camera check's.
     """
     out = Path(out).expanduser()
     report = out / REPORT_FILE
@@ -77,5 +80,6 @@ def refuse_other_check(out: str | Path, identity: dict, option: str = OUT_OPTION
                          f"recording, {recording}: {fix}")
     if checkpoint is not None and checkpoint != identity["checkpoint"]:
         model = checkpoint or "random weights"
-        raise ValueError(f"{option} {out} holds the camera check ({held}) of this recording "
-                         f"with another world model, {model}: {fix}")
+        return (f"{option} {out}: replacing the camera check ({held}) of this recording with "
+                f"another world model, {model}")
+    return None

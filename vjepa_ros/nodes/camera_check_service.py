@@ -80,11 +80,13 @@ class CameraCheckService:
                 raise ValueError(f"{OPTION} {folder}: in use by another camera check of this "
                                  f"process (pid {os.getpid()}); wait for it to end")
             claimed_dir(folder, OPTION, create=False)
-            refuse_other_check(folder, self._identity(), OPTION)  # another bag's or model's
+            replaced = refuse_other_check(folder, self._identity(), OPTION)  # another bag's
         except ValueError as exc:
             response.success, response.message = False, f"~/camera_check refused: {exc}"
             self.node.get_logger().warning(response.message)
             return response
+        if replaced:  # the live check of another world model: this one replaces it
+            self.node.get_logger().info(f"camera check: {replaced}")
         try:
             return self._check(response, folder)
         finally:
