@@ -1,7 +1,9 @@
 """Camera check: rotation estimation on synthetic motions, verdicts, reports, parameter file."""
 
 import dataclasses
+import json
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -339,6 +341,14 @@ def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, t
     verdict = params["camera_check"]["verdict"]  # the command line's thresholds reproduce
     assert (verdict["fine_deg"], verdict["min_scale"], verdict["max_residual_deg"]) == \
         (7.5, 0.2, 60.0)
+    report = json.loads((out / "camera_check.json").read_text())  # what it checked
+    assert report["check_of"] == {"recording": str(sim_bag.absolute()), "checkpoint": demo}
+    assert report["headline"] == "CORRECT BY ROTATION"
+    other = shutil.copytree(sim_bag, tmp_path / "other_bag")
+    assert main(["camera-check", str(other), "--checkpoint", "demo", "--out",
+                 str(out)]) == 1  # another recording's --out: refused, the check kept
+    assert "of another recording" in capsys.readouterr().err
+    assert read_ros_params(out / PARAMS_FILE, "vjepa_planner") == params
 
 
 @pytest.mark.parametrize("option, message", [

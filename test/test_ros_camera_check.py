@@ -21,6 +21,7 @@ from std_srvs.srv import Trigger  # noqa: E402
 from test_ros_planner_node import Harness, frame  # noqa: E402
 
 from vjepa_ros.config import read_ros_params  # noqa: E402
+from vjepa_ros.eval.camera_check_out import LIVE  # noqa: E402
 from vjepa_ros.eval.camera_check_report import PARAMS_FILE  # noqa: E402
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
@@ -134,6 +135,23 @@ def test_camera_check_service_moves_estimates_and_writes_the_correction(arm):
     assert set(written) == set(package)
     assert all(written[n].value.type == package[n].value.type for n in package)
     assert (h.check_dir / "camera_check.png").is_file()
+    assert report["check_of"]["recording"] == LIVE  # a later call reuses the folder (the same)
+
+
+def test_an_output_folder_holding_a_bags_check_refuses_the_call_before_the_arm_moves(arm):
+    """The live check replaces no offline check of a bag (as camera-check --out refuses)."""
+    h = arm
+    h.check_dir.mkdir()
+    (h.check_dir / "camera_check.json").write_text(json.dumps(
+        {"verdict": "placement fine", "bag": "/data/sim_bag",
+         "check_of": {"recording": "/data/sim_bag", "checkpoint": "/m.pt"}}))
+    refused = enabled_call(h)
+    assert not refused.success
+    assert refused.message == (
+        f"~/camera_check refused: camera_check.output_dir {h.check_dir} holds the camera check "
+        "(camera_check.json) of another recording, /data/sim_bag: give another "
+        f"camera_check.output_dir, or remove {h.check_dir} to replace it")
+    assert not h.got["pose"], "nothing commanded"
 
 
 def test_camera_check_from_near_the_box_edge_is_refused_in_the_answer(arm):

@@ -55,7 +55,11 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.camera_check_noise import rotation_uncertainty
-from vjepa_ros.eval.camera_check_search import search_spread, undecided_explanation
+from vjepa_ros.eval.camera_check_search import (
+    budget_caveat,
+    search_spread,
+    undecided_explanation,
+)
 from vjepa_ros.eval.camera_check_stats import (
     agreement,
     axis_masks,
@@ -71,6 +75,11 @@ from vjepa_ros.eval.metrics import AXES, sign_agreement
 SPAN_3D = 0.3
 # ... and at least two directions (a plane) when the middle one is: needed for any estimate.
 SPAN_2D = 0.2
+# Motions in a plane get the yaw about base z when the plane's normal lies within this angle of z
+# (a tabletop's x-y motions); in another plane (x-z: y never moved) the yaw is no rotation within
+# the plane: a 40° pitch of the model's frame left it at 0° ("placement fine" with 40° RMS), so
+# the full rotation, which two directions determine, is fitted instead.
+PLANE_YAW_DEG = 30.0
 class Verdict:
     FINE = "placement fine"
     ROTATE = "correct by rotation"
@@ -114,6 +123,13 @@ class CameraCheckResult:
     # dict; None: searched once) and the second search's inferred motions [N, 3] m
     search: dict | None = None
     inferred_repeat: list | None = None
+    # the base axes no used motion moved along (axis_scale None): a verdict does not cover them
+    unchecked_axes: list = dataclasses.field(default_factory=list)
+    # "move the camera" because the inferred lengths are far from the executed: that, in a few
+    # words with the numbers, for the verdict line ("": another reason, or another verdict)
+    length_cause: str = ""
+    # the search was below the budget the verdicts were validated at: what to rerun with ("")
+    search_caveat: str = ""
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -210,8 +226,15 @@ def _explains_nothing(thresholds: CheckThresholds, by_axis: dict) -> str | None:
     return None
 
 
+def _length_cause(thresholds: CheckThresholds, ratios: str) -> str:
+    """Return the verdict line's reason when the inferred lengths are far from the executed."""
+    return (f"the model's inferred motion lengths are far from the executed ({ratios} of the "
+            f"executed length; {thresholds.min_scale * 100:g}-{thresholds.max_scale * 100:g}% "
+            "accepted)")
+
+
 def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales: dict,
-                 residual: float, choice: str) -> str | None:
+                 residual: float, choice: str) -> tuple[str, str] | None:
     """Why the camera must move, in words with the numbers (None: no reason to move it).
 
     In this order: the best-seen axis's explained share below ``min_best_explained``
@@ -221,11 +244,12 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
     search's spread, not a motion it sees); below ``min_scale`` of it, over all motions or along
     one axis (the camera looks along it: the model infers hardly any motion there); the best
     ``choice`` rotation leaving more than ``max_residual_deg`` RMS. Every value compared with a
-    threshold shows one decimal (25.4 is not "25").
+    threshold shows one decimal (25.4 is not "25"). Returns (the sentence, the length cause for
+    the verdict line: "" unless the reason is the inferred lengths).
     """
     nothing = _explains_nothing(thresholds, by_axis)
     if nothing is not None:
-        return nothing
+        return nothing, ""
     best = max((share for share in by_axis.values() if share is not None), default=0.0)
     long = [axis for axis, ratio in scales.items()
             if ratio is not None and ratio > thresholds.max_scale]
@@ -235,7 +259,8 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
         return (f"the model does not see the motion: it infers {ratios} of the executed "
                 f"motion's length{where} (threshold {thresholds.max_scale * 100:g}%), longer "
                 "than any motion the frames show: its actions are its search's spread (a model "
-                "that does not see the scene, or too few samples/iterations?)")
+                "that does not see the scene, or too few samples/iterations?)",
+                _length_cause(thresholds, ratios))
     blind = [axis for axis, share in by_axis.items()
              if share is not None and best > 0 and not share >= thresholds.min_explained * best]
     short = [axis for axis, ratio in scales.items()
@@ -244,19 +269,40 @@ def _move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scale
         shares = ", ".join(f"{axis} {by_axis[axis]:.1%}" for axis in blind)
         return (f"the model does not see the arm move along {' and '.join(blind)}: its best "
                 f"action explains {shares} of the frame change, against {best:.1%} along the "
-                f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)")
+                f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)", "")
     if scale < thresholds.min_scale:
         return (f"the model infers only {scale:.1%} of the executed motion's length "
-                f"(threshold {thresholds.min_scale * 100:g}%): it hardly sees the arm move")
+                f"(threshold {thresholds.min_scale * 100:g}%): it hardly sees the arm move",
+                _length_cause(thresholds, f"{scale:.1%}"))
     if short:
         ratios = ", ".join(f"{axis} {scales[axis]:.1%}" for axis in short)
         return (f"the model hardly sees the arm move along {' and '.join(short)}: it infers "
                 f"{ratios} of the executed motion's length there (threshold "
-                f"{thresholds.min_scale * 100:g}%; the camera may look along that axis)")
+                f"{thresholds.min_scale * 100:g}%; the camera may look along that axis)",
+                _length_cause(thresholds, ratios))
     if residual > thresholds.max_residual_deg:
         return (f"no rotation explains the model's motions (RMS {residual:.1f}° after the best "
-                f"{choice} rotation, threshold {thresholds.max_residual_deg:g}°)")
+                f"{choice} rotation, threshold {thresholds.max_residual_deg:g}°)", "")
     return None
+
+
+def axes_scope(unchecked, min_motion_m: float, short: bool = False) -> str:
+    """Return which axes a verdict covers when some base axes had no motion (``unchecked``).
+
+    E.g. ``for x, z (y not checked: no motion of at least 1 cm mainly along y; record motions
+    along every axis, or use the live ~/camera_check)``: a motion counts for its largest
+    component's axis (``camera_check_stats.axis_masks``); ``short``: ``for x, z (y not checked)``;
+    "" when every axis was moved.
+    """
+    if not unchecked:
+        return ""
+    checked = ", ".join(axis for axis in AXES if axis not in unchecked)
+    missing = " and ".join(unchecked)
+    if short:
+        return f"for {checked} ({missing} not checked)"
+    return (f"for {checked} ({missing} not checked: no motion of at least "
+            f"{min_motion_m * 100:g} cm mainly along {missing}; record motions along every "
+            "axis, or use the live ~/camera_check)")
 
 
 MOTION_TOLERANCE_M = 1e-6  # a motion of exactly min_motion_m counts despite float rounding
@@ -266,6 +312,15 @@ def _spans(executed: np.ndarray) -> np.ndarray:
     """Singular values [3] of the executed motions' unit directions (0 where absent)."""
     span = np.linalg.svd(unit_directions(executed), compute_uv=False)
     return np.concatenate([span, np.zeros(3 - len(span))])
+
+
+def _horizontal_plane(executed: np.ndarray) -> bool:
+    """Return True when the executed directions' plane is about horizontal (:data:`PLANE_YAW_DEG`).
+
+    The plane's normal is the direction of the smallest singular value of the unit directions.
+    """
+    normal = np.linalg.svd(unit_directions(executed))[2][-1]
+    return abs(float(normal[2])) >= math.cos(math.radians(PLANE_YAW_DEG))
 
 
 def _more_motion_hint(executed: np.ndarray, thresholds: CheckThresholds) -> str:
@@ -335,12 +390,15 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
             is "undecided" (unless the model explains nothing: "move the camera"); None: not
             checked.
         search_settings: (samples, iterations) of the search, named in the "undecided" message
-            (None: named as planner parameters).
+            (None: named as planner parameters) and, below the budget the verdicts were
+            validated at, in ``search_caveat`` after any other verdict
+            (``camera_check_search.budget_caveat``).
         live: the planner node's live check: the "undecided" message names the node's
             ``planner.*`` parameters, not the command's options
             (``camera_check_search.undecided_explanation``).
     Returns:
-        :class:`CameraCheckResult`.
+        :class:`CameraCheckResult`; "placement fine" and "correct by rotation" name the axes
+        they cover when a base axis had no motion (``unchecked_axes``, :func:`axes_scope`).
     Raises:
         ValueError: shapes differ, not finite, fewer than ``min_motions`` motions of at least
             ``min_motion_m``, or all of them along one line (the rotation is not determined);
@@ -381,18 +439,20 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     residual = {name: (rms_angle_deg(m_b, m_m, rotation) if moved.any() else 180.0)
                 for name, rotation in (("none", identity), ("yaw", yaw_rotation),
                                        ("full", full))}
-    spans_3d = span[2] >= SPAN_3D * span[0]
-    choice = "full" if spans_3d else "yaw"
-    chosen = full if spans_3d else yaw_rotation
+    full_fit = span[2] >= SPAN_3D * span[0] or not _horizontal_plane(executed)  # else the yaw
+    choice = "full" if full_fit else "yaw"
+    chosen = full if full_fit else yaw_rotation
     angle = float(np.degrees(chosen.magnitude()))
     # what the correction trial tries, whatever the verdict below sets the correction to
     candidate, candidate_rpy = choice, chosen.as_euler("xyz", degrees=True).tolist()
     candidate_angle = angle
     scales = axis_scale(executed, inferred)
-    noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not spans_3d,
+    noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not full_fit,
                                  confidence=thresholds.confidence,
                                  search_deg=spread.error_deg if spread is not None else 0.0)
-    why = _move_reason(thresholds, by_axis, scale, scales, residual[choice], choice)
+    why, length = _move_reason(thresholds, by_axis, scale, scales, residual[choice],
+                               choice) or (None, "")
+    unchecked = [axis for axis in AXES if scales[axis] is None]
     if spread is not None and spread.too_weak and _explains_nothing(thresholds, by_axis) is None:
         verdict = Verdict.UNDECIDED
         explanation = undecided_explanation(spread, *(search_settings or (None, None)), live)
@@ -429,6 +489,14 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                        f"RMS (uncorrected {residual['none']:.1f}°): load the written parameter "
                        "file (control.model_frame_rpy_deg), or move the camera nearer the "
                        "training views")
+    if unchecked and verdict in (Verdict.FINE, Verdict.ROTATE):  # it covers the axes moved
+        words, _, rest = explanation.partition(": ")
+        scope = axes_scope(unchecked, thresholds.min_motion_m, short=True)
+        explanation = f"{words} {scope}: {rest}"
+    caveat = "" if verdict == Verdict.UNDECIDED else budget_caveat(
+        *(search_settings or (None, None)), live)
+    if caveat:
+        explanation += f"; {caveat}"
     corrected = chosen.inv().apply(inferred)  # the inferred motions in the base frame
     return CameraCheckResult(
         verdict=verdict, explanation=explanation, motions=count,
@@ -451,6 +519,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         candidate=candidate, candidate_rpy_deg=candidate_rpy, candidate_angle_deg=candidate_angle,
         search=spread.to_dict() if spread is not None else None,
         inferred_repeat=repeat[used].tolist() if repeat is not None else None,
+        unchecked_axes=unchecked, length_cause=length if verdict == Verdict.MOVE else "",
+        search_caveat=caveat,
     )
 
 

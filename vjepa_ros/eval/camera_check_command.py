@@ -5,6 +5,8 @@ vjepa-ros camera-check BAG [--checkpoint vjepa2-ac-vitg.pt] [--out DIR] [--param
 Prints per-axis agreement, the estimated yaw and full rotation, the verdict; writes
 ``camera_check.json``, ``camera_check.png`` and ``planner_camera_check.yaml`` (the planner
 parameters with ``control.model_frame_rpy_deg``; not on an "undecided" verdict) into ``--out``.
+An ``--out`` holding the check of another recording or world model is refused before the bag
+loads (``camera_check_out``); the same check's earlier files are overwritten.
 """
 
 from __future__ import annotations
@@ -195,6 +197,10 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
 
         base = with_settings(base_planner_params(args.params_file),
                              run_settings(args, cem, model_args))
+        from vjepa_ros.eval.camera_check_out import KEY, check_identity, refuse_other_check
+
+        identity = check_identity(args.bag, base["model"]["checkpoint"])
+        replaced = refuse_other_check(out, identity)  # another bag's check there: refused
         written_params = params_with_correction(base, (0.0, 0.0, 0.0), asdict(thresholds))
         check_node_start(written_params[NODE_KEY]["ros__parameters"], args.params_file)
         recording = read_recording(args.bag, topics_from_args(args))  # before torch
@@ -209,6 +215,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_args)
         print(f"world model   {source}")
+        if replaced:  # this bag's check with another world model
+            print(f"note          {replaced}")
         note = recording.frame_size_note(getattr(model, "img_size", None),
                                          getattr(model, "trained_frame_sizes", None))
         if note:
@@ -222,7 +230,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it
         stage = "writing"
         written = write_check(result, out, base, plot=not args.no_plots, extra={
-            "bag": str(args.bag), "world_model": source,
+            "bag": str(args.bag), KEY: identity, "world_model": source,
             "steps_evaluated": report["summary"]["steps_evaluated"],
             "planner": report["planner"]})
     except (BagError, OSError, ValueError, RuntimeError) as exc:

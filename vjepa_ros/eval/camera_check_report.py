@@ -15,12 +15,13 @@ vjepa_mpc.launch.py params_file:=…/planner_camera_check.yaml``, ``--ros-args -
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from vjepa_ros.eval.camera_check import CameraCheckResult, Verdict
+from vjepa_ros.eval.camera_check import CameraCheckResult, Verdict, axes_scope
 from vjepa_ros.eval.camera_check_base import base_planner_params  # noqa: F401 (re-exported)
 from vjepa_ros.eval.metrics import AXES
 from vjepa_ros.eval.report import json_safe
@@ -85,6 +86,27 @@ def _trial_lines(trial: dict | None) -> list[str]:
     return lines
 
 
+def verdict_line(result: CameraCheckResult, short: bool = False) -> str:
+    """Return the verdict with what it rests on: the console's, the JSON's ``headline``.
+
+    The verdict in capitals; "placement fine" and "correct by rotation" name the axes they cover
+    when some base axis had no motion (``camera_check.axes_scope``); "move the camera" names the
+    inferred lengths as its reason when they are (``length_cause``); a search below the budget
+    the verdicts were validated at says so and what to rerun with (``search_caveat``).
+    ``short``: in lower case, the scope without its advice, the caveat in five words
+    (the plot's title).
+    """
+    line = result.verdict if short else result.verdict.upper()
+    if result.unchecked_axes and result.verdict in (Verdict.FINE, Verdict.ROTATE):
+        line += " " + axes_scope(result.unchecked_axes, result.thresholds["min_motion_m"], short)
+    if result.length_cause and result.verdict == Verdict.MOVE:
+        line += f": {result.length_cause}"
+    if result.search_caveat:
+        line += ("; search below the validated budget" if short else
+                 f"; {result.search_caveat}")
+    return line
+
+
 def summary_lines(result: CameraCheckResult) -> list[str]:
     """Return what the check prints: agreement, rotations, residuals, the verdict."""
     r = result
@@ -114,8 +136,8 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
          f"correction    {r.correction}: control.model_frame_rpy_deg [{correction}]"
          + (" (no rotation: the written file leaves the planner uncorrected)"
             if r.correction == "none" else "")),
-        f"verdict       {r.verdict.upper()}",
-        f"              {r.explanation}",
+        f"verdict       {verdict_line(r)}",
+        f"              {r.explanation.removesuffix(f'; {r.search_caveat}')}",  # said above
     ]
 
 
@@ -151,13 +173,24 @@ def with_settings(base: dict, settings: dict) -> dict:
     return merged
 
 
+def _fitted_to(result: CameraCheckResult) -> str:
+    """Say which axes' motions a correction was fitted to, when some axis had none ("")."""
+    unchecked = result.unchecked_axes
+    if not unchecked or result.correction == "none":
+        return ""
+    checked = " and ".join(axis for axis in AXES if axis not in unchecked)
+    return (f", fitted to motions along {checked} only (how the model sees motion along "
+            f"{' and '.join(unchecked)} was not checked)")
+
+
 def write_params(result: CameraCheckResult, path: str | Path, base: dict) -> Path:
     """Write the planner parameter file with the check's correction; return its path."""
     path = Path(path).expanduser()
     header = (f"# Planner parameters with the camera check's correction (vjepa-ros camera-check / "
-              f"~/camera_check).\n# verdict: {result.verdict}; estimated rotation "
+              f"~/camera_check).\n# verdict: {verdict_line(result)}; estimated rotation "
               f"{result.rotation_angle_deg:.1f}° (yaw {result.yaw_deg:.1f}°), correction "
-              f"{result.correction}.\n# {_uncertainty_line(result.uncertainty)}\n")
+              f"{result.correction}{_fitted_to(result)}.\n"
+              f"# {_uncertainty_line(result.uncertainty)}\n")
     body = yaml.safe_dump(params_with_correction(base, result.correction_rpy_deg,
                                                  result.thresholds),
                           sort_keys=False, default_flow_style=None)
@@ -198,8 +231,9 @@ def write_plot(result: CameraCheckResult, path: Path) -> Path | None:
             ax.axhline(0, color="0.85", lw=0.8)
             ax.axvline(0, color="0.85", lw=0.8)
             ax.legend(loc="upper left", fontsize=8)
-    fig.suptitle(f"Camera check: {result.verdict} (rotation {result.rotation_angle_deg:.1f}°, "
-                 f"yaw {result.yaw_deg:.1f}°)")
+    title = textwrap.fill(f"Camera check: {verdict_line(result, short=True)}", 90)
+    fig.suptitle(f"{title}\n(rotation {result.rotation_angle_deg:.1f}°, yaw "
+                 f"{result.yaw_deg:.1f}°)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -228,7 +262,8 @@ def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dic
         written["plot"] = picture
     elif path.exists():  # an earlier check's plot must not stand beside this report
         (out_dir / PLOT_FILE).unlink(missing_ok=True)
-    path.write_text(json.dumps(json_safe({**result.to_dict(), **(extra or {})}), indent=1,
+    report = {**result.to_dict(), "headline": verdict_line(result), **(extra or {})}
+    path.write_text(json.dumps(json_safe(report), indent=1,
                                allow_nan=False))
     written["report"] = path
     return written

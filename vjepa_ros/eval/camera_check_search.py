@@ -89,6 +89,42 @@ def search_spread(inferred, repeat, limit_deg: float = MAX_SEARCH_SPREAD_DEG) ->
     return SearchSpread(spread, angles.tolist(), limit_deg, error, not spread <= limit_deg)
 
 
+def rerun_advice(samples: int, iterations: int, live: bool = False) -> str:
+    """Return what to rerun with at ``samples``/``iterations`` or more.
+
+    The options of ``vjepa-ros camera-check``, or (``live``) the planner node's ``planner.*``
+    parameters to restart it with.
+    """
+    if live:
+        return (f"restart the planner with planner.samples >= {samples} and planner.iterations"
+                f" >= {iterations} and call ~/camera_check again")
+    return f"rerun with --samples >= {samples} --iterations >= {iterations}"
+
+
+def below_budget(samples: int | None, iterations: int | None) -> bool:
+    """Return True when the search is below the budget the check's verdicts were validated at.
+
+    That budget is :data:`MIN_SAMPLES` and :data:`MIN_ITERATIONS`; None (not known): not below.
+    """
+    return samples is not None and iterations is not None and (
+        samples < MIN_SAMPLES or iterations < MIN_ITERATIONS)
+
+
+def budget_caveat(samples: int | None, iterations: int | None, live: bool = False) -> str:
+    """Say a search below the validated budget gave the verdict, and what to rerun with.
+
+    "" when the budget is met or unknown. A weak search can pass the spread gate (two weak
+    searches may agree) and still return its own spread as the model's motions: too long, in
+    one direction for every motion (docs/camera_placement.md, Sessions 19 and 21).
+    """
+    if not below_budget(samples, iterations):
+        return ""
+    need = max(MIN_SAMPLES, samples), max(MIN_ITERATIONS, iterations)
+    return (f"the search (samples {samples}, iterations {iterations}) is below the budget this "
+            f"check's verdicts were validated at (samples {MIN_SAMPLES}, iterations "
+            f"{MIN_ITERATIONS}): {rerun_advice(*need, live)} to confirm the verdict")
+
+
 def undecided_explanation(spread: SearchSpread, samples: int | None = None,
                           iterations: int | None = None, live: bool = False) -> str:
     """Return the "undecided" verdict's sentence: the measured spread, the settings to rerun with.
@@ -103,10 +139,8 @@ def undecided_explanation(spread: SearchSpread, samples: int | None = None,
                                f"planner.iterations to >= {MIN_ITERATIONS}")
     else:
         settings = f" (samples {samples}, iterations {iterations})"
-        need = max(MIN_SAMPLES, 2 * samples), max(MIN_ITERATIONS, 2 * iterations)
-        rerun = (f"restart the planner with planner.samples >= {need[0]} and planner.iterations"
-                 f" >= {need[1]} and call ~/camera_check again" if live else
-                 f"rerun with --samples >= {need[0]} --iterations >= {need[1]}")
+        rerun = rerun_advice(max(MIN_SAMPLES, 2 * samples), max(MIN_ITERATIONS, 2 * iterations),
+                             live)
     return (f"undecided: search too weak{settings}: two independent searches of the same motions "
             f"disagree by {spread.spread_deg:.1f}° (median; limit {spread.limit_deg:g}°), so the "
             f"inferred directions are the search's, not the model's; no correction written; "

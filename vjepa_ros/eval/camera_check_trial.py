@@ -87,7 +87,9 @@ def trial_verdict(result: CameraCheckResult, legs: list[dict], min_progress: flo
     trial = {"legs": legs, "progress_uncorrected": uncorrected, "progress_corrected": corrected,
              "worst_uncorrected": worst_u, "worst_corrected": worst_c,
              "motions_verdict": result.verdict, "min_progress": min_progress, "margin": margin}
+    if result.search_caveat:  # the trial's plans come from the same weak search
+        explanation += f"; {result.search_caveat}"
     return dataclasses.replace(result, verdict=verdict, explanation=explanation,
                                correction=correction, correction_rpy_deg=rpy,
-                               correction_angle_deg=angle, trial=trial)
+                               correction_angle_deg=angle, trial=trial, length_cause="")
 

@@ -18,7 +18,8 @@ no parameter file and removes an older one there.
 The folder is claimed for the whole call (``out_lock``, as the ``vjepa-ros`` commands claim
 their ``--out``): while another process writes there (another planner's check, a
 ``vjepa-ros camera-check --out`` on the same folder) the call is refused before anything
-moves, in one line naming the holder.
+moves, in one line naming the holder; so is a folder holding the check of a bag or of another
+world model (``eval.camera_check_out``).
 
 The service blocks until the check has ended (up to a minute), so it lives on a helper node
 (``<planner>_camera_check``, serving ``<planner>/camera_check``) spun on a single-threaded
@@ -69,6 +70,7 @@ class CameraCheckService:
         self.spinner.start()
 
     def _callback(self, request, response):
+        from vjepa_ros.eval.camera_check_out import refuse_other_check
         from vjepa_ros.out_lock import holds, release_output
         from vjepa_ros.out_paths import output_dir as claimed_dir
 
@@ -78,14 +80,29 @@ class CameraCheckService:
                 raise ValueError(f"{OPTION} {folder}: in use by another camera check of this "
                                  f"process (pid {os.getpid()}); wait for it to end")
             claimed_dir(folder, OPTION, create=False)
+            replaced = refuse_other_check(folder, self._identity(), OPTION)  # another bag's
         except ValueError as exc:
             response.success, response.message = False, f"~/camera_check refused: {exc}"
             self.node.get_logger().warning(response.message)
             return response
+        if replaced:  # the live check of another world model: this one replaces it
+            self.node.get_logger().info(f"camera check: {replaced}")
         try:
             return self._check(response, folder)
         finally:
             release_output(folder)
+
+    def _identity(self) -> dict:
+        """Return what this node checks (``camera_check_out.check_identity``): arm and model."""
+        from vjepa_ros.eval.camera_check_out import check_identity
+        from vjepa_ros.input_paths import world_model_path
+
+        checkpoint = self.node.config.model.checkpoint
+        try:  # as vjepa-ros camera-check records it: demo as the packaged file, absolute
+            checkpoint = str(world_model_path(checkpoint).resolve()) if checkpoint else ""
+        except ValueError:  # the node loaded it: keep its own spelling
+            pass
+        return check_identity(None, checkpoint)
 
     def _check(self, response, folder: Path):
         """Run the check (the folder claimed); answer with its verdict and written files."""
@@ -103,6 +120,7 @@ class CameraCheckService:
                 run.done.wait(5.0)  # session.close() ends it
                 break
         node.worker.wake()
+        from vjepa_ros.eval.camera_check_out import KEY
         from vjepa_ros.eval.camera_check_report import (
             PARAMS_FILE,
             stopped_check_saved,
@@ -119,7 +137,8 @@ class CameraCheckService:
             stale = (folder / PARAMS_FILE).exists()  # an undecided verdict removes it
             written = write_check(run.result, folder,
                                   dataclasses.asdict(node.config),
-                                  extra={"source": "~/camera_check", "labels": run.labels})
+                                  extra={"source": "~/camera_check", "labels": run.labels,
+                                         KEY: self._identity()})
             response.message += f"; written: {', '.join(str(p) for p in written.values())}"
             if "params" not in written:  # undecided: no correction to load
                 response.message += (f"; no {PARAMS_FILE}: the verdict is undecided"

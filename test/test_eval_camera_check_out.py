@@ -1,0 +1,114 @@
+"""A camera check's --out given again: another recording's or model's check is never replaced.
+
+``vjepa-ros camera-check killed_run --out check1``, where check1 held sim_bag's check, once
+replaced its camera_check.json and plot and removed its planner_camera_check.yaml, saying only
+that it was removed. Now refused in one line, as ``vjepa-ros eval`` refuses another bag's report;
+a rerun of the same check (same bag and model) overwrites quietly.
+"""
+
+import json
+import re
+
+import pytest
+
+from vjepa_ros.eval.camera_check_out import LIVE, check_identity, refuse_other_check
+from vjepa_ros.eval.camera_check_report import PARAMS_FILE, PLOT_FILE, REPORT_FILE
+
+MODEL = "/models/world_model.pt"
+
+
+def _saved_check(folder, bag="sim_bag", checkpoint=MODEL, **fields):
+    """Write a camera check's files as write_check and the command leave them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    report = {"verdict": "placement fine", "bag": str(bag),
+              "check_of": check_identity(bag, checkpoint), **fields}
+    (folder / REPORT_FILE).write_text(json.dumps(report))
+    (folder / PLOT_FILE).write_bytes(b"png")
+    (folder / PARAMS_FILE).write_text("# the earlier check's correction\n")
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_a_folder_holding_another_recordings_check_is_refused_in_one_line(tmp_path):
+    _saved_check(tmp_path / "check1", tmp_path / "sim_bag")
+    with pytest.raises(ValueError) as refused:
+        refuse_other_check(tmp_path / "check1", check_identity(tmp_path / "killed_run", MODEL))
+    assert str(refused.value) == (
+        f"--out {tmp_path / 'check1'} holds the camera check ({REPORT_FILE}, {PLOT_FILE}, "
+        f"{PARAMS_FILE}) of another recording, {tmp_path / 'sim_bag'}: give another --out, or "
+        f"remove {tmp_path / 'check1'} to replace it")
+
+
+def test_another_world_model_on_the_same_bag_replaces_it_with_a_note(tmp_path):
+    """Comparing models on one bag, or the live check after a model change: asked for."""
+    _saved_check(tmp_path / "check", tmp_path / "bag")
+    note = refuse_other_check(tmp_path / "check", check_identity(tmp_path / "bag", "/other.pt"))
+    assert note == (f"--out {tmp_path / 'check'}: replacing the camera check ({REPORT_FILE}, "
+                    f"{PLOT_FILE}, {PARAMS_FILE}) of this recording with another world model, "
+                    f"{MODEL}")
+    _saved_check(tmp_path / "random", tmp_path / "bag", checkpoint="")
+    note = refuse_other_check(tmp_path / "random", check_identity(tmp_path / "bag", MODEL))
+    assert note.endswith("with another world model, random weights")
+
+
+def test_a_rerun_of_the_same_check_reuses_the_folder_quietly(tmp_path, monkeypatch):
+    """The same bag, given as its folder, its metadata.yaml or relative to the cwd."""
+    bag = tmp_path / "sim_bag"
+    _saved_check(tmp_path / "check", bag)
+    monkeypatch.chdir(tmp_path)
+    for given in (bag, bag / "metadata.yaml", "sim_bag", "./sim_bag/"):
+        assert refuse_other_check(tmp_path / "check", check_identity(given, MODEL)) is None
+    assert refuse_other_check(tmp_path / "empty", check_identity(bag, MODEL)) is None
+
+
+def test_a_check_written_before_check_of_is_judged_by_its_bag(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "check1"
+    folder.mkdir()
+    (folder / REPORT_FILE).write_text(json.dumps({"verdict": "move the camera",
+                                                  "bag": "sim_bag"}))
+    refuse_other_check(folder, check_identity("sim_bag", MODEL))  # no model recorded: same bag
+    with pytest.raises(ValueError, match="of another recording, .*sim_bag: give another"):
+        refuse_other_check(folder, check_identity("killed_run", MODEL))
+    (folder / REPORT_FILE).write_text(json.dumps({"verdict": "fine", "source": "~/camera_check"}))
+    with pytest.raises(ValueError, match=re.escape(f"of another recording, {LIVE}:")):
+        refuse_other_check(folder, check_identity("sim_bag", MODEL))
+
+
+@pytest.mark.parametrize("text", ["not json", "[1, 2]", '{"summary": {}}'])
+def test_a_report_that_is_no_camera_check_is_refused(tmp_path, text):
+    (tmp_path / REPORT_FILE).write_text(text)
+    with pytest.raises(ValueError, match=f"holds a {REPORT_FILE} that is not a camera check's: "
+                       "give another --out, or move that file away"):
+        refuse_other_check(tmp_path, check_identity("bag", MODEL))
+
+
+def test_the_command_refuses_another_recordings_out_before_the_bag_or_model_loads(
+        tmp_path, monkeypatch, capsys):
+    import vjepa_ros.demo
+    import vjepa_ros.eval.bags
+    import vjepa_ros.eval.camera_check_command as command
+    from vjepa_ros.cli import main
+    from vjepa_ros.input_paths import world_model_path
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("the bag or the model loaded before the refusal")
+
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
+    monkeypatch.setattr(vjepa_ros.eval.bags, "read_recording", loaded)
+    monkeypatch.setattr(command, "check_inputs", lambda args: None)  # no bag file needed
+    demo = str(world_model_path("demo").resolve())
+    check1 = tmp_path / "check1"
+    before = _saved_check(check1, tmp_path / "sim_bag", demo)
+    assert main(["camera-check", str(tmp_path / "killed_run"), "--checkpoint", "demo",
+                 "--out", str(check1), "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (f"vjepa-ros camera-check: --out {check1} holds the camera check "
+                   f"({REPORT_FILE}, {PLOT_FILE}, {PARAMS_FILE}) of another recording, "
+                   f"{tmp_path / 'sim_bag'}: give another --out, or remove {check1} to "
+                   "replace it")
+    assert {p.name: p.read_bytes() for p in check1.iterdir()} == before  # all kept
+    # the same bag and model: no refusal (it goes on to read the bag)
+    with pytest.raises(AssertionError, match="loaded before the refusal"):
+        main(["camera-check", str(tmp_path / "sim_bag"), "--checkpoint", "demo",
+              "--out", str(check1), "--quiet"])
+

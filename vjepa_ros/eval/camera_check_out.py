@@ -1,0 +1,85 @@
+"""A camera check's output folder given again: overwrite this check's results, never another's.
+
+``vjepa-ros camera-check BAG --out DIR`` on a folder that held another bag's check once replaced
+its ``camera_check.json`` and plot and removed its ``planner_camera_check.yaml`` without a word
+(as ``vjepa-ros eval`` did before ``out_reuse``). Each check now records what it checked
+(``check_of`` in ``camera_check.json``: the recording and the world model); a later check into
+the same folder is refused when the folder holds the check of another recording, in one line
+naming the folder, what it holds and what to do (as ``vjepa-ros eval`` refuses another bag's
+report); the same recording checked with another world model replaces it with a note naming the
+model it replaces (a user comparing models on one bag, or rerunning the live check after changing
+the model, asked for exactly that); a rerun of the same check overwrites it quietly. The planner
+node's ``~/camera_check`` checks its ``camera_check.output_dir`` the same way (its recording: the
+live arm), before the arm moves.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from vjepa_ros.eval.camera_check_report import PARAMS_FILE, PLOT_FILE, REPORT_FILE
+from vjepa_ros.eval.out_reuse import _bag_identity
+
+KEY = "check_of"  # camera_check.json's record of what the check checked
+LIVE = "~/camera_check (the live arm)"  # the live check's recording
+OUT_OPTION = "--out"
+
+
+def check_identity(bag: str | Path | None, checkpoint: str) -> dict:
+    """Return what a check checks: ``{"recording": ..., "checkpoint": ...}`` (its ``check_of``).
+
+    ``bag``: the bag as given (made absolute; its directory for its metadata.yaml), None for the
+    live check (:data:`LIVE`). ``checkpoint``: the world model file as the written parameter
+    file's ``model.checkpoint`` names it (an absolute path; "" for random weights).
+    """
+    recording = LIVE if bag is None else str(_bag_identity(bag))
+    return {"recording": recording, "checkpoint": str(checkpoint or "")}
+
+
+def _recorded_identity(report: dict) -> tuple[str, str | None]:
+    """Return (recording, checkpoint or None: not recorded) of a saved ``camera_check.json``.
+
+    Files written before ``check_of`` existed: the live check's ``source``, or the ``bag`` as
+    given (relative paths read from the working directory); no checkpoint. Raises KeyError or
+    TypeError for a file that is no camera check's.
+    """
+    if KEY in report:
+        return str(report[KEY]["recording"]), str(report[KEY]["checkpoint"])
+    if "verdict" not in report:  # every camera check has one
+        raise KeyError("verdict")
+    if report.get("source") == "~/camera_check":
+        return LIVE, None
+    return str(_bag_identity(report["bag"])), None
+
+
+def refuse_other_check(out: str | Path, identity: dict, option: str = OUT_OPTION) -> str | None:
+    """Refuse ``out`` when it holds the camera check of another recording.
+
+    ``identity``: this check's (:func:`check_identity`). ``option``: how messages name the
+    folder (``--out``, or the node's ``camera_check.output_dir``). Returns None when ``out``
+    holds no ``camera_check.json`` or this check's own earlier one (it is overwritten), and a
+    one-line note when it holds this recording's check with another world model (replaced).
+    Raises ValueError (one line: the folder, what it holds, what to do) for another recording's
+    check or a ``camera_check.json`` that is no camera check's.
+    """
+    out = Path(out).expanduser()
+    report = out / REPORT_FILE
+    if not report.is_file():
+        return
+    fix = f"give another {option}, or remove {out} to replace it"
+    try:
+        recording, checkpoint = _recorded_identity(json.loads(report.read_text()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise ValueError(f"{option} {out} holds a {REPORT_FILE} that is not a camera check's: "
+                         f"give another {option}, or move that file away") from None
+    held = ", ".join(name for name in (REPORT_FILE, PLOT_FILE, PARAMS_FILE)
+                     if (out / name).exists())
+    if recording != identity["recording"]:
+        raise ValueError(f"{option} {out} holds the camera check ({held}) of another "
+                         f"recording, {recording}: {fix}")
+    if checkpoint is not None and checkpoint != identity["checkpoint"]:
+        model = checkpoint or "random weights"
+        return (f"{option} {out}: replacing the camera check ({held}) of this recording with "
+                f"another world model, {model}")
+    return None
