@@ -9,4 +9,7 @@ source "$here/bootstrap.sh"
 source "$here/ros_env.sh"
 cd "$VJEPA_ROOT"
 echo "[vjepa_ros] ROS_DOMAIN_ID=$ROS_DOMAIN_ID (discovery: $ROS_AUTOMATIC_DISCOVERY_RANGE)" >&2
-exec "$VJEPA_VENV/bin/python" -m pytest test "$@"
+# Tests run in parallel (pytest-xdist), one worker per core; `-n 0` in the arguments runs them in
+# this one process. worksteal: an idle worker takes tests from a busy one, so one long test does
+# not leave a core idle at the end.
+exec "$VJEPA_VENV/bin/python" -m pytest test -n "${VJEPA_TEST_WORKERS:-auto}" --dist worksteal "$@"
