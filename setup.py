@@ -37,6 +37,7 @@ setup(
     extras_require={
         "test": [
             "pytest>=7",
+            "pytest-xdist>=3.5",  # scripts/test.sh runs the tests in parallel (-n auto)
             "hypothesis>=6.80",
             "ruff>=0.5",
             "transformers>=4.53",

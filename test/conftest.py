@@ -13,6 +13,15 @@ import pytest
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
 os.environ.setdefault("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
+# pytest-xdist (scripts/test.sh runs `-n auto`): worker gwK gets the run's domain + K (1..100), so
+# two workers' simulators and /clock never meet, and shares the cores with the others, torch
+# threads and every child process's OpenMP threads included (oversubscribed OpenMP spins).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER.startswith("gw"):
+    os.environ["ROS_DOMAIN_ID"] = str((int(os.environ["ROS_DOMAIN_ID"]) - 1 + int(_WORKER[2:]))
+                                      % 100 + 1)
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(
+        1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))))
 # The Fast DDS profile every node executable and launch file uses (raw camera frames between
 # processes; vjepa_ros/nodes/dds_profile.py), also for the participants of the test process.
 os.environ.setdefault("FASTDDS_DEFAULT_PROFILES_FILE", str(
