@@ -43,11 +43,11 @@ def test_another_world_model_on_the_same_bag_replaces_it_with_a_note(tmp_path):
     _saved_check(tmp_path / "check", tmp_path / "bag")
     note = refuse_other_check(tmp_path / "check", check_identity(tmp_path / "bag", "/other.pt"))
     assert note == (f"--out {tmp_path / 'check'}: replacing the camera check ({REPORT_FILE}, "
-                    f"{PLOT_FILE}, {PARAMS_FILE}) of this recording with another world model, "
-                    f"{MODEL}")
+                    f"{PLOT_FILE}, {PARAMS_FILE}) that another world model, {MODEL}, made of "
+                    "this recording")
     _saved_check(tmp_path / "random", tmp_path / "bag", checkpoint="")
     note = refuse_other_check(tmp_path / "random", check_identity(tmp_path / "bag", MODEL))
-    assert note.endswith("with another world model, random weights")
+    assert note.endswith("that another world model, random weights, made of this recording")
 
 
 def test_a_rerun_of_the_same_check_reuses_the_folder_quietly(tmp_path, monkeypatch):

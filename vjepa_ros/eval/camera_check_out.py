@@ -80,6 +80,6 @@ def refuse_other_check(out: str | Path, identity: dict, option: str = OUT_OPTION
                          f"recording, {recording}: {fix}")
     if checkpoint is not None and checkpoint != identity["checkpoint"]:
         model = checkpoint or "random weights"
-        return (f"{option} {out}: replacing the camera check ({held}) of this recording with "
-                f"another world model, {model}")
+        return (f"{option} {out}: replacing the camera check ({held}) that another world "
+                f"model, {model}, made of this recording")
     return None
