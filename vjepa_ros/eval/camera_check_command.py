@@ -28,7 +28,6 @@ from vjepa_ros.eval.camera_check_base import check_node_start, params_file_check
 from vjepa_ros.eval.camera_check_options import (
     PARAMETER_OPTIONS,
     add_verdict_arguments,
-    verdict_option_message,
     verdict_thresholds,
 )
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
@@ -208,8 +207,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
 
         try:  # the bag's states alone: seconds, before the model loads (~10 s)
             check_executed_motions(recording, thresholds, config)
-        except ValueError as exc:
-            raise ValueError(verdict_option_message(str(exc))) from None
+        except ValueError as exc:  # the verdict's parameters and --max-steps as options
+            raise ValueError(option_message(str(exc), _OPTIONS)) from None
         check_world_model_choice(args)
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,

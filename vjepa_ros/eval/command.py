@@ -23,6 +23,7 @@ from vjepa_ros.cli_options import (
 )
 from vjepa_ros.cli_parser import MAY_BE_EMPTY, Takes
 from vjepa_ros.config import exit_status
+from vjepa_ros.eval.eval_config import MAX_STATE_GAP_S
 
 
 def add_commands(sub) -> None:
@@ -51,7 +52,7 @@ def add_commands(sub) -> None:
     ev.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
                     help="longest time between two recorded states that a step's state is "
                     "interpolated across; steps in longer gaps are dropped (default 0.1: states "
-                    "at 10 Hz or faster)")
+                    f"at 10 Hz or faster; at most {MAX_STATE_GAP_S:g})")
     ev.add_argument("--start", type=float, default=0.0, metavar="SECONDS",
                     help="evaluate from this many seconds after the bag's first frame or state "
                     "(default 0)")
