@@ -128,3 +128,22 @@ def test_camera_check_cut_short_by_max_steps_says_the_bag_moves_later(capsys, tm
     assert err == (f"vjepa-ros camera-check: {bag}: camera check: in the first 4 steps "
                    "(--max-steps 4), 0 executed motions of at least 1 cm, need 3; the bag "
                    "moves enough later: give --max-steps 11 or more (0: all 15 steps)"), err
+
+
+def test_camera_check_takes_evals_window(capsys, tmp_path):
+    bag = _moving_bag(tmp_path / "bag", count=16, still_until=8)  # moves from 2 s on
+    code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
+                          "--quiet", "--end", "1.5", "--out", str(tmp_path / "check"))
+    assert code == 1 and "world model" not in out, err
+    assert err.startswith(f"vjepa-ros camera-check: {bag}: camera check: 0 executed motions of "
+                          "at least 1 cm, need 3: record the arm moving"), err
+    code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
+                          "--quiet", "--start", "1e300", "--out", str(tmp_path / "check"))
+    assert code == 1 and err == (f"vjepa-ros camera-check: {bag}: no camera frame with states "
+                                 "from --start 1e+300 s on: the bag has them from 0.0 to 3.8 s "
+                                 "after its start: give a --start below 3.7"), err
+    code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
+                          "--quiet", "--start", "1", "--end", "1.1", "--out",
+                          str(tmp_path / "check"))
+    assert code == 1 and "world model" not in out, "too short: refused before the model loads"
+    assert "give a wider window (--start, --end), at least 0.26 s long" in err, err
