@@ -144,7 +144,10 @@ def test_an_arm_that_moves_in_part_says_where_and_how_many_steps_are_scored(
 
 
 @pytest.mark.parametrize("option, message", [
-    (["--max-state-gap", "0"], "--max-state-gap must be a time > 0 [s], got 0.0"),
+    (["--max-state-gap", "0"], "--max-state-gap must be a time > 0 and at most 5 s, got 0"),
+    (["--max-state-gap", "1e300"], "--max-state-gap must be a time > 0 and at most 5 s, got "
+     "1e+300: states further apart than 5 s do not show the arm's path between them; record "
+     "the states faster"),
     (["--start", "2", "--end", "1"], "--end (1 s) must be after --start (2 s), or 0 for the "
      "bag's end"),
 ])
@@ -154,16 +157,16 @@ def test_the_new_options_are_checked_naming_them(option, message, capsys, tmp_pa
     assert main(["camera-check", str(tmp_path / "no_bag"), "--random-weights",
                  "--max-state-gap", "0"]) == 1
     assert capsys.readouterr().err.strip() == \
-        "vjepa-ros camera-check: --max-state-gap must be a time > 0 [s], got 0.0"
+        "vjepa-ros camera-check: --max-state-gap must be a time > 0 and at most 5 s, got 0"
 
 
 def test_a_window_without_frames_is_refused_with_the_bags_span(capsys, tmp_path):
     states = _states(np.arange(6) / 4.0)
     bag = str(write_bag(tmp_path / "bag", render_state_frames(states), states))
     code, _, err = _eval(capsys, bag, "--start", "9", "--checkpoint", "demo")
-    assert code == 1 and err == (f"vjepa-ros eval: {bag}: no camera frame with states between "
-                                 "--start 9 s: the bag has them from 0.0 to 1.2 s after its "
-                                 "start"), err
+    assert code == 1 and err == (f"vjepa-ros eval: {bag}: no camera frame with states from "
+                                 "--start 9 s on: the bag has them from 0.0 to 1.2 s after its "
+                                 "start: give a --start below 1.2"), err
 
 
 def test_a_run_moving_in_bursts_points_to_a_lower_rate():

@@ -137,8 +137,24 @@ def header_stamp_from_cdr(raw) -> int:
     return sec * 1_000_000_000 + nanosec
 
 
+SYSTEM_CLOCK_NS = 10**18  # stamps after 2001-09-09: a system (epoch) clock, not a sim clock
+
+
+def header_stamps_unset(stamps: np.ndarray) -> bool:
+    """Whether a topic's header stamps [ns, int64] were left unset (the driver fills none).
+
+    Unset: more than half of them 0, any negative, or a 0 among system-clock (epoch) stamps. A
+    simulated clock starts at 0, so a few stamps of exactly 0 among small ones are its first
+    messages and are kept (switching the topic to receive times for them mistimed it).
+    """
+    zero = stamps == 0
+    if not len(stamps) or np.any(stamps < 0) or zero.mean() > 0.5:
+        return bool(len(stamps))
+    return bool(zero.any() and stamps[~zero].min() >= SYSTEM_CLOCK_NS)
+
+
 def _choose_times(stamps: np.ndarray, received: np.ndarray, use_header: bool) -> np.ndarray:
-    if use_header and len(stamps) and np.all(stamps > 0):
+    if use_header and len(stamps) and not header_stamps_unset(stamps):
         return stamps
     return received
 
@@ -149,7 +165,7 @@ def describe_span(times: np.ndarray) -> str:
 
     first, last = int(times.min()), int(times.max())
     text = f"{first / 1e9:.3f}..{last / 1e9:.3f} s"
-    if first > 10**18:  # after 2001-09-09: a system (epoch) clock
+    if first > SYSTEM_CLOCK_NS:  # after 2001-09-09: a system (epoch) clock
         date = datetime.datetime.fromtimestamp(first / 1e9, datetime.UTC)
         return f"{text} (from {date:%Y-%m-%d %H:%M:%S} UTC)"
     return f"{text} (not a system-clock time: a device clock or time since boot?)"
@@ -371,7 +387,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     def times_of(topic):
         stamps, received, _ = collected[topic]
         stamps = np.array(stamps, np.int64)
-        if config.stamps == "header" and len(stamps) and not np.all(stamps > 0):
+        if config.stamps == "header" and header_stamps_unset(stamps):
             note = f"{topic}: header stamps are 0: timed by when the recorder received them"
             if note not in notes:
                 notes.append(note)

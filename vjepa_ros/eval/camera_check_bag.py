@@ -32,7 +32,7 @@ from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_actions
 from vjepa_ros.eval.resample import resample
-from vjepa_ros.eval.step_choice import planned_steps
+from vjepa_ros.eval.step_choice import no_step_message, planned_steps, window_ns
 
 
 def check_executed_motions(recording: Recording, thresholds: CheckThresholds, config) -> None:
@@ -40,34 +40,75 @@ def check_executed_motions(recording: Recording, thresholds: CheckThresholds, co
 
     The steps and executed motions are those the evaluation will use (``config``: its
     ``EvalConfig``, goal offset 1, horizon 1). ValueError naming the bag (as ``usable_motions``
-    says); nothing when no step can be evaluated (the evaluation says why).
+    says); when ``config.max_steps`` cut off later steps that do determine it, the error says so
+    and gives the ``max_steps`` that takes them; ``step_choice.no_step_message`` when no step
+    can be evaluated (in the ``start_s``..``end_s`` window).
     """
     steps = resample(recording.image_times, recording.state_times, recording.states,
-                     config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s)
-    chosen = planned_steps(steps, 1, 1, config.max_steps)
+                     config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s,
+                     window_ns(recording, config))
+    every = planned_steps(steps, 1, 1, 0)
+    chosen = every[:config.max_steps] if config.max_steps else every
     if not chosen:
-        return
-    executed = np.stack([executed_actions(steps.states, k, 1)[0].numpy() for k in chosen])
+        raise ValueError(no_step_message(recording, steps, config.rate_hz, 1, 1,
+                                         config.max_state_gap_s, config.start_s, config.end_s))
     try:
-        usable_motions(executed, thresholds)
+        usable_motions(_executed(steps, chosen), thresholds)
     except ValueError as exc:
-        raise ValueError(f"{recording.path}: {exc}") from None
+        enough = _steps_enough(steps, every, len(chosen), thresholds)
+        if not enough:
+            raise ValueError(f"{recording.path}: {exc}") from None
+        # usable_motions says "camera check: <what is missing>: <what to record>"; the
+        # recording is not the fix here, the cap is
+        reason = str(exc).split(": ", 2)[1]
+        raise ValueError(
+            f"{recording.path}: camera check: in the first {len(chosen)} steps (max_steps "
+            f"{config.max_steps}), {reason}; the bag moves enough later: give max_steps "
+            f"{enough} or more (0: all {len(every)} steps)") from None
+
+
+def _executed(steps, chosen) -> np.ndarray:
+    """Return the executed motions [K, 7] of the ``chosen`` steps toward the next one."""
+    return np.stack([executed_actions(steps.states, k, 1)[0].numpy() for k in chosen])
+
+
+def _steps_enough(steps, every, taken: int, thresholds: CheckThresholds) -> int:
+    """Return how many of the steps ``every`` first determine a rotation, beyond ``taken``.
+
+    0 when ``taken`` is all of them, or when even all of them do not determine it.
+    """
+    if taken >= len(every):
+        return 0
+    executed = _executed(steps, every)
+    try:
+        used = usable_motions(executed, thresholds)
+    except ValueError:
+        return 0
+    for count in np.flatnonzero(used)[thresholds.min_motions - 1:] + 1:
+        try:
+            usable_motions(executed[:count], thresholds)
+        except ValueError:
+            continue
+        return int(count)
+    return len(every)
 
 
 def check_recording(recording: Recording, model, cem, thresholds: CheckThresholds | None = None,
                     rate_hz: float = 4.0, max_steps: int = 0, seed: int = 0,
                     progress: bool = False, max_state_gap_s: float = 0.1,
+                    window_s: tuple[float, float] = (0.0, 0.0),
                     ) -> tuple[CameraCheckResult, dict]:
     """Run the camera check on an indexed recording; return (result, the evaluation report).
 
     ``cem``: the planner settings of the search (horizon forced to 1). The report is the first
     search's (``seed``); the second's (``repeat_seed(seed)``) only gives ``result.search``.
-    Raises ValueError (a one-line reason naming the bag) when the bag has too little or too
-    one-sided motion.
+    ``window_s``: (start_s, end_s) [s] of the bag used, as eval's ``--start`` / ``--end`` (0: not
+    set). Raises ValueError (a one-line reason naming the bag) when the bag has too little or
+    too one-sided motion, or the window holds no frame with states.
     """
     thresholds = thresholds or CheckThresholds()
     cem = dataclasses.replace(cem, horizon=1)
-    config = check_eval_config(thresholds, rate_hz, max_steps, seed, max_state_gap_s)
+    config = check_eval_config(thresholds, rate_hz, max_steps, seed, max_state_gap_s, *window_s)
     check_executed_motions(recording, thresholds, config)  # seconds, not minutes of planning
     report = evaluate_recording(recording, model, cem, config, progress=progress)
     again = evaluate_recording(recording, model, cem,

@@ -28,11 +28,10 @@ from vjepa_ros.eval.camera_check_base import check_node_start, params_file_check
 from vjepa_ros.eval.camera_check_options import (
     PARAMETER_OPTIONS,
     add_verdict_arguments,
-    verdict_option_message,
     verdict_thresholds,
 )
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
-from vjepa_ros.eval.command import add_topic_arguments, topics_from_args
+from vjepa_ros.eval.command import add_topic_arguments, add_window_arguments, topics_from_args
 
 
 def add_commands(sub) -> None:
@@ -64,6 +63,7 @@ def add_commands(sub) -> None:
     check.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
                        help="longest time between two recorded states that a step's state is "
                        "interpolated across (default 0.1; as vjepa-ros eval)")
+    add_window_arguments(check, "check")
     add_verdict_arguments(check)
     add_topic_arguments(check)
     check.add_argument("--no-plots", action="store_true", help="no camera_check.png")
@@ -73,7 +73,7 @@ def add_commands(sub) -> None:
 
 # Options named in the one-line errors: the setting (as the errors spell it) -> its option.
 _OPTIONS = {**PARAMETER_OPTIONS, "rate_hz": "--rate", "max_steps": "--max-steps",
-            "max_state_gap_s": "--max-state-gap"}
+            "max_state_gap_s": "--max-state-gap", "start_s": "--start", "end_s": "--end"}
 
 
 def checked_options(args: argparse.Namespace) -> tuple:
@@ -94,7 +94,7 @@ def checked_options(args: argparse.Namespace) -> tuple:
     thresholds = verdict_thresholds(args)
     try:
         config = check_eval_config(thresholds, args.rate, args.max_steps, args.seed,
-                                   args.max_state_gap)
+                                   args.max_state_gap, args.start, args.end)
     except ValueError as exc:
         raise ValueError(option_message(str(exc), _OPTIONS)) from None
     return cem, thresholds, config
@@ -208,8 +208,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
 
         try:  # the bag's states alone: seconds, before the model loads (~10 s)
             check_executed_motions(recording, thresholds, config)
-        except ValueError as exc:
-            raise ValueError(verdict_option_message(str(exc))) from None
+        except ValueError as exc:  # the verdict's parameters and --max-steps as options
+            raise ValueError(option_message(str(exc), _OPTIONS)) from None
         check_world_model_choice(args)
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
@@ -224,7 +224,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         try:  # no step to evaluate: the settings as options (--rate, --max-state-gap)
             result, report = check_recording(recording, model, cem, thresholds, args.rate,
                                              args.max_steps, args.seed, progress=not args.quiet,
-                                             max_state_gap_s=args.max_state_gap)
+                                             max_state_gap_s=args.max_state_gap,
+                                             window_s=(args.start, args.end))
         except ValueError as exc:
             raise ValueError(option_message(str(exc), _OPTIONS)) from None
         stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it

@@ -116,12 +116,15 @@ class CheckThresholds:
 
 
 def check_eval_config(thresholds: CheckThresholds, rate_hz: float = 4.0, max_steps: int = 0,
-                      seed: int = 0, max_state_gap_s: float = 0.1) -> EvalConfig:
+                      seed: int = 0, max_state_gap_s: float = 0.1, start_s: float = 0.0,
+                      end_s: float = 0.0) -> EvalConfig:
     """Return the evaluation settings of a camera check, checked (ValueError naming the field).
 
     The goal is the frame one step later (``goal_offset`` 1), no landscape; sign agreement
-    counts motions from half the verdict's ``min_motion_m``.
+    counts motions from half the verdict's ``min_motion_m``; ``start_s`` / ``end_s`` [s]: the
+    part of the bag used, as eval's ``--start`` / ``--end``.
     """
     return EvalConfig(rate_hz=rate_hz, goal_offset=1, max_steps=max_steps,
                       min_motion_m=thresholds.min_motion_m / 2, landscape_points=0,
-                      seed=seed, max_state_gap_s=max_state_gap_s).check()
+                      seed=seed, max_state_gap_s=max_state_gap_s, start_s=start_s,
+                      end_s=end_s).check()

@@ -23,6 +23,7 @@ from vjepa_ros.cli_options import (
 )
 from vjepa_ros.cli_parser import MAY_BE_EMPTY, Takes
 from vjepa_ros.config import exit_status
+from vjepa_ros.eval.eval_config import MAX_STATE_GAP_S
 
 
 def add_commands(sub) -> None:
@@ -51,13 +52,8 @@ def add_commands(sub) -> None:
     ev.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
                     help="longest time between two recorded states that a step's state is "
                     "interpolated across; steps in longer gaps are dropped (default 0.1: states "
-                    "at 10 Hz or faster)")
-    ev.add_argument("--start", type=float, default=0.0, metavar="SECONDS",
-                    help="evaluate from this many seconds after the bag's first frame or state "
-                    "(default 0)")
-    ev.add_argument("--end", type=float, default=0.0, metavar="SECONDS",
-                    help="evaluate up to this many seconds after the bag's first frame or "
-                    "state (0, the default: its end)")
+                    f"at 10 Hz or faster; at most {MAX_STATE_GAP_S:g})")
+    add_window_arguments(ev, "evaluate")
     add_topic_arguments(ev)
     ev.add_argument("--no-plots", action="store_true", help="write report.json only")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -87,6 +83,16 @@ def add_commands(sub) -> None:
     record.add_argument("--height", type=int, default=256, help="camera height [px], 32..1024")
     add_bag_format_arguments(record)
     record.set_defaults(func=cmd_record)
+
+
+def add_window_arguments(parser, verb: str) -> None:
+    """Add ``--start`` / ``--end`` [s] (``EvalConfig.start_s`` / ``end_s``): a part of the bag."""
+    parser.add_argument("--start", type=float, default=0.0, metavar="SECONDS",
+                        help=f"{verb} from this many seconds after the bag's first frame or "
+                        "state (default 0)")
+    parser.add_argument("--end", type=float, default=0.0, metavar="SECONDS",
+                        help=f"{verb} up to this many seconds after the bag's first frame or "
+                        "state (0, the default: its end; past it: its end too)")
 
 
 def add_bag_format_arguments(parser: argparse.ArgumentParser) -> None:

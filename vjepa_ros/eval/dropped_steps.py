@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from vjepa_ros.counts import counted
+from vjepa_ros.eval.eval_config import MAX_STATE_GAP_S
 from vjepa_ros.eval.resample import NO_FRAME, STATE_GAP
 
 
@@ -75,5 +76,8 @@ def state_gap_hint(state_times_ns, topic: str, max_state_gap_s: float, dropped: 
     if math.isnan(gap):
         return ""
     every = state_interval_s(state_times_ns)
+    if gap > MAX_STATE_GAP_S:  # beyond what the setting accepts: the stream itself is too slow
+        return (f"; {topic} arrives every {every:.2f} s (median), more than even the largest "
+                f"{setting} ({MAX_STATE_GAP_S:g} s) allows: record the states faster")
     return (f"; {topic} arrives every {every:.2f} s (median), more than {setting} "
             f"{max_state_gap_s:g} s allows: give {(give or setting + ' {}').format(f'{gap:g}')}")

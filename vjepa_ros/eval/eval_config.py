@@ -20,6 +20,11 @@ RATE_RANGE_HZ = (0.1, 100.0)
 # (8000). 100000 once planned every step, then asked torch for 280 GB and ended with its raw
 # allocator message.
 LANDSCAPE_POINTS_MAX = 101
+# Longest gap [s] between two recorded states that a step's state may be interpolated across: a
+# state stream at 0.2 Hz or faster. Across a longer gap the straight line between two states is
+# no longer the arm's path (a slow 5 cm/s move covers 25 cm in 5 s), so the step's state, and
+# the executed motion scored against the plan, would be made up; 1e300 was once accepted.
+MAX_STATE_GAP_S = 5.0
 
 
 def rate_problem(name: str, rate_hz: float) -> str:
@@ -67,8 +72,13 @@ class EvalConfig:
         if not 0 <= self.min_motion_m < math.inf:
             raise ValueError(f"min_motion_m must be a finite length >= 0 [m], got "
                              f"{self.min_motion_m}")
-        if not 0 < self.max_state_gap_s < math.inf:
-            raise ValueError(f"max_state_gap_s must be a time > 0 [s], got {self.max_state_gap_s}")
+        if not 0 < self.max_state_gap_s <= MAX_STATE_GAP_S:
+            raise ValueError(
+                f"max_state_gap_s must be a time > 0 and at most {MAX_STATE_GAP_S:g} s, got "
+                f"{self.max_state_gap_s:g}" + (
+                    f": states further apart than {MAX_STATE_GAP_S:g} s do not show the arm's "
+                    "path between them; record the states faster"
+                    if self.max_state_gap_s > MAX_STATE_GAP_S else ""))
         for name in ("start_s", "end_s"):
             if not 0 <= getattr(self, name) < math.inf:
                 raise ValueError(f"{name} must be a time >= 0 [s] from the bag's start, got "

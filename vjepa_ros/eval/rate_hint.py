@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from vjepa_ros.eval.eval_config import RATE_RANGE_HZ
+
 
 def slow_camera_hint(image_times_ns, rate_hz: float, dropped: dict) -> str:
     """Return '; the camera runs at F Hz ...: give --rate F' or '' (a fitting camera).
+
+    F is within ``RATE_RANGE_HZ``; a camera slower than its lowest rate is told to record faster.
 
     ``image_times_ns``: the camera's frame stamps [ns]; ``dropped``: ``resample``'s counts of
     dropped steps by reason. Only steps dropped for want of a camera frame call for it.
@@ -20,5 +24,8 @@ def slow_camera_hint(image_times_ns, rate_hz: float, dropped: dict) -> str:
     camera_hz = 1e9 / float(np.median(intervals))
     if camera_hz >= 0.9 * rate_hz:
         return ""
+    if camera_hz < RATE_RANGE_HZ[0]:  # no step rate fits: never advise one --rate refuses
+        return (f"; the camera runs at {camera_hz:.3g} Hz, slower than the lowest step rate "
+                f"({RATE_RANGE_HZ[0]:g} Hz): record the camera faster")
     return (f"; the camera runs at {camera_hz:.3g} Hz, slower than the {rate_hz:g} Hz steps: "
             f"give --rate {camera_hz:.3g} (or less)")

@@ -11,6 +11,8 @@ message gives its length and step count and what fits (a smaller ``goal_offset``
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from vjepa_ros.counts import counted
@@ -42,7 +44,7 @@ def choose_steps(recording, config: EvalConfig, horizon: int, fixed_goal: bool):
     chosen = planned_steps(steps, horizon, offset, config.max_steps)
     if not chosen:
         raise ValueError(no_step_message(recording, steps, config.rate_hz, horizon, offset,
-                                         config.max_state_gap_s))
+                                         config.max_state_gap_s, config.start_s, config.end_s))
     problem = still_arm_problem(recording, steps, chosen, config.min_motion_m)
     if problem:
         raise ValueError(problem)
@@ -52,39 +54,61 @@ def choose_steps(recording, config: EvalConfig, horizon: int, fixed_goal: bool):
 def window_ns(recording, config: EvalConfig) -> tuple[int | None, int | None]:
     """Return the (first, last) times [ns] of ``config.start_s`` / ``end_s``, None where not set.
 
-    Seconds count from the bag's first frame or state. ValueError naming ``start_s`` / ``end_s``
-    and the span of frames with states when the window holds none.
+    Seconds count from the bag's first frame or state; an ``end_s`` past the bag's frames with
+    states means their end. ValueError naming ``start_s`` / ``end_s``, the span of frames with
+    states and the value to give when the window holds none (any finite seconds, 1e300 too).
     """
     if not (config.start_s or config.end_s):
         return None, None
-    origin = min(int(recording.image_times[0]), int(recording.state_times[0]))
+    origin, begin, end = _frames_with_states_ns(recording)
+    begin_s, end_s = (begin - origin) / 1e9, (end - origin) / 1e9
+    # compared in seconds before any conversion to ns: a huge start_s or end_s cannot overflow
+    if config.start_s > end_s or (config.end_s and config.end_s < begin_s):
+        raise ValueError(_empty_window_message(recording.path, config, begin_s, end_s))
     first = origin + int(round(config.start_s * 1e9))
-    last = origin + int(round(config.end_s * 1e9)) if config.end_s else None
+    if not config.end_s:
+        return first, None
+    return first, (end if config.end_s >= end_s else origin + int(round(config.end_s * 1e9)))
+
+
+def _frames_with_states_ns(recording) -> tuple[int, int, int]:
+    """Return (the bag's first frame or state, first and last time with both) [ns]."""
+    origin = min(int(recording.image_times[0]), int(recording.state_times[0]))
     begin = max(int(recording.image_times[0]), int(recording.state_times[0]))
     end = min(int(recording.image_times[-1]), int(recording.state_times[-1]))
-    if max(begin, first) > min(end, end if last is None else last):
-        window = f"start_s {config.start_s:g} s" + (f" and end_s {config.end_s:g} s"
-                                                   if config.end_s else "")
-        raise ValueError(f"{recording.path}: no camera frame with states between {window}: "
-                         f"the bag has them from {(begin - origin) / 1e9:.1f} to "
-                         f"{(end - origin) / 1e9:.1f} s after its start")
-    return first, last
+    return origin, begin, end
 
 
-def overlap_s(image_times: np.ndarray, state_times: np.ndarray) -> float:
-    """Seconds during which the recording has both frames and states (the grid's span)."""
-    start = max(int(image_times[0]), int(state_times[0]))
-    stop = min(int(image_times[-1]), int(state_times[-1]))
-    return max(stop - start, 0) / 1e9
+def _empty_window_message(path, config: EvalConfig, begin_s: float, end_s: float) -> str:
+    """Say that the start_s..end_s window misses the frames with states (begin_s..end_s) [s]."""
+    has = f"the bag has them from {begin_s:.1f} to {end_s:.1f} s after its start"
+    if config.start_s > end_s:
+        return (f"{path}: no camera frame with states from start_s {config.start_s:g} s on: "
+                f"{has}: give a start_s below {np.floor(end_s * 10) / 10:g}")
+    return (f"{path}: no camera frame with states up to end_s {config.end_s:g} s: {has}: give "
+            f"an end_s after {np.ceil(begin_s * 10) / 10:g} (or 0 for the bag's end)")
+
+
+def window_s(recording, start_s: float = 0.0, end_s: float = 0.0) -> tuple[float, float]:
+    """Return the (first, last) seconds after the bag's start of its frames with states.
+
+    Those the ``start_s``..``end_s`` window [s] (0: not set) holds; first > last when none.
+    """
+    origin, begin, end = _frames_with_states_ns(recording)
+    last = (end - origin) / 1e9
+    return max((begin - origin) / 1e9, start_s), min(last, end_s) if end_s else last
 
 
 def no_step_message(recording, steps, rate_hz: float, horizon: int,
-                    goal_offset: int | None, max_state_gap_s: float = 0.1) -> str:
+                    goal_offset: int | None, max_state_gap_s: float = 0.1,
+                    start_s: float = 0.0, end_s: float = 0.0) -> str:
     """Return the error for a recording with no evaluable step.
 
     ``recording``: the ``Recording`` (path, frame and state times); ``steps``: its ``Steps`` at
     ``rate_hz`` [Hz]; ``goal_offset``: None when a goal image is given; ``max_state_gap_s``
-    [s]: the state gap the steps were resampled with.
+    [s]: the state gap the steps were resampled with; ``start_s`` / ``end_s`` [s]: the window
+    they were taken from (0: not set), which a too-short one names with a wider window to give.
+    Every value advised is one its setting accepts (a rate_hz within ``RATE_RANGE_HZ``).
     """
     span = horizon if goal_offset is None else max(horizon, goal_offset)
     count = len(steps)
@@ -98,19 +122,31 @@ def no_step_message(recording, steps, rate_hz: float, horizon: int,
                 f"{dropped or 'none dropped'}"
                 f"{slow_camera_hint(recording.image_times, rate_hz, steps.dropped)}"
                 f"{gap_hint}")
-    seconds = overlap_s(recording.image_times, recording.state_times)
+    first, last = window_s(recording, start_s, end_s)
+    seconds = max(last - first, 0.0)
     if goal_offset is not None and goal_offset > horizon:
         setting = f"goal_offset {goal_offset}"
         fixes = [f"a goal_offset of at most {count - 1}"] if count - 1 >= max(horizon, 1) else []
     else:
         setting = f"the planner horizon CEMConfig.horizon {horizon}"
         fixes = [f"a CEMConfig.horizon of at most {count - 1}"] if count > 1 else []
-    lowest_rate = 1.01 * span / seconds if seconds > 0 else float("inf")
+    lowest_rate = max(1.01 * span / seconds, RATE_RANGE_HZ[0]) if seconds > 0 else math.inf
     if lowest_rate <= min(RATE_RANGE_HZ[1], _camera_hz(recording.image_times)):
         fixes.append(f"a rate_hz of at least {_round_up(lowest_rate)}")
-    fixes.append("a longer recording")
+    whole = window_s(recording)
+    needed_s = 1.01 * span / rate_hz  # span steps after the first: span periods
+    where = "of frames with states"
+    if start_s or end_s:
+        where = (f"from start_s {start_s:g} s to "
+                 + (f"end_s {end_s:g} s" if end_s else "the bag's end"))
+        if whole[1] - whole[0] >= needed_s:
+            fixes.insert(0, f"a wider window (start_s, end_s), at least {_round_up(needed_s)} s "
+                         f"long (the bag has frames with states from {whole[0]:.1f} to "
+                         f"{whole[1]:.1f} s after its start)")
+    if whole[1] - whole[0] < needed_s:
+        fixes.append("a longer recording")
     return (f"{head}: the recording is shorter than these settings need: its {seconds:.2f} s "
-            f"of frames with states give {count} step(s) at rate_hz {rate_hz:g}, and a step is "
+            f"{where} give {count} step(s) at rate_hz {rate_hz:g}, and a step is "
             f"evaluated only with {span} more after it ({setting}); give "
             f"{', or '.join(fixes)}")
 

@@ -1,0 +1,159 @@
+"""Edges of eval's and camera-check's inputs: the --start/--end window, a sim clock at 0, caps.
+
+A window far past the bag (1e300 s) is one line with the bag's span, not an overflow; a window
+too short for the horizon names its length and a wider window, and no advice leaves the range
+its option accepts; a simulated clock whose first header stamp is exactly 0 is timed by its
+header stamps; --max-state-gap is bounded; a camera-check cut short by --max-steps says that the
+bag moves later and which --max-steps takes it.
+"""
+
+import numpy as np
+import pytest
+
+from vjepa_ros.cli import main
+from vjepa_ros.eval import messages as m
+from vjepa_ros.eval.bags import BagTopics, read_recording, write_bag, write_messages
+from vjepa_ros.eval.eval_config import EvalConfig
+from vjepa_ros.eval.rate_hint import slow_camera_hint
+from vjepa_ros.eval.resample import NO_FRAME
+from vjepa_ros.eval.step_choice import choose_steps
+from vjepa_ros.eval.synthetic import render_state_frames
+
+START = np.array([0.45, 0.0, 0.35, np.pi - 0.1, 0.05, 0.2, 0.0])
+
+
+def _moving_bag(path, count=12, still_until=0):
+    """Write a 4 Hz bag of ``count`` frames moving 1.25 cm a step after ``still_until`` still.
+
+    Along x every step and y every other, so that the motions determine a rotation.
+    """
+    states = np.tile(START, (count, 1))
+    moves = np.clip(np.arange(count) - still_until, 0, None) * 0.0125
+    states[:, 0] += moves
+    states[:, 1] += np.where(np.arange(count) % 2, 0.0125, 0.0) * (np.arange(count) >= still_until)
+    return str(write_bag(path, render_state_frames(states), states))
+
+
+def _err(capsys, *argv):
+    code = main(list(argv))
+    printed = capsys.readouterr()
+    return code, printed.out, printed.err.strip()
+
+
+@pytest.mark.parametrize("option", ["--start", "--end"])
+def test_a_huge_window_bound_is_one_line_or_the_bags_end(option, capsys, tmp_path):
+    bag = _moving_bag(tmp_path / "bag")
+    recording = read_recording(bag)
+    config = EvalConfig(**{"start_s" if option == "--start" else "end_s": 1e300})
+    if option == "--end":  # past the bag's end: its end
+        steps, _, chosen = choose_steps(recording, config, 1, False)
+        everything, _, all_chosen = choose_steps(recording, EvalConfig(), 1, False)
+        assert np.array_equal(steps.grid_times, everything.grid_times) and chosen == all_chosen
+        return
+    code, out, err = _err(capsys, "eval", bag, option, "1e300", "--checkpoint", "demo",
+                          "--out", str(tmp_path / "out"))
+    assert code == 1 and "\n" not in err and "Traceback" not in err, err
+    assert err == (f"vjepa-ros eval: {bag}: no camera frame with states from --start 1e+300 s "
+                   "on: the bag has them from 0.0 to 2.8 s after its start: give a --start "
+                   "below 2.7"), err
+
+
+def test_a_window_too_short_for_the_horizon_names_it_and_a_wider_one(capsys, tmp_path):
+    bag = _moving_bag(tmp_path / "bag")
+    code, out, err = _err(capsys, "eval", bag, "--start", "1", "--end", "1.1", "--checkpoint",
+                          "demo", "--out", str(tmp_path / "out"))
+    assert code == 1 and "\n" not in err and "world model" not in out
+    assert "its 0.10 s from --start 1 s to --end 1.1 s give 1 step(s) at --rate 4" in err, err
+    assert err.endswith("give a wider window (--start, --end), at least 0.26 s long (the bag "
+                        "has frames with states from 0.0 to 2.8 s after its start)"), err
+    assert "a longer recording" not in err and "2.75 s" not in err
+
+
+def test_a_rate_hint_never_advises_a_rate_eval_refuses():
+    frames = np.arange(4) * 20 * 10**9  # a frame every 20 s: 0.05 Hz, below the lowest rate
+    hint = slow_camera_hint(frames, 4.0, {NO_FRAME: 3})
+    assert hint == ("; the camera runs at 0.05 Hz, slower than the lowest step rate (0.1 Hz): "
+                    "record the camera faster"), hint
+    assert slow_camera_hint(np.arange(4) * 10**9, 4.0, {NO_FRAME: 3}).endswith("give --rate 1 "
+                                                                            "(or less)")
+
+
+def _clock_bag(path, first_stamp_ns):
+    """Write frames and poses at 4 Hz stamped on a sim clock from ``first_stamp_ns``.
+
+    Received 7 ms late with jitter on the system clock: receive times would time them otherwise.
+    """
+    times = np.arange(12) * 250_000_000
+    states = np.tile(START, (12, 1))
+    states[:, 0] += np.arange(12) * 0.0125
+    frames = render_state_frames(states)
+    entries = []
+    for k, (frame, state, t) in enumerate(zip(frames, states, times, strict=True)):
+        stamp = first_stamp_ns + int(t)
+        received = 1_700_000_000 * 10**9 + int(t) + 7_000_000 + (k % 3) * 11_000_000
+        entries.append((BagTopics().image, m.IMAGE, received,
+                        m.image_message(frame, stamp, "camera")))
+        entries.append((BagTopics().pose, m.POSE_STAMPED, received + 1000,
+                        m.pose_message(state, stamp, "base")))
+    return str(write_messages(path, entries))
+
+
+def test_a_sim_clock_starting_at_zero_is_timed_by_its_header_stamps(tmp_path):
+    zero = read_recording(_clock_bag(tmp_path / "zero", 0), BagTopics(no_gripper=True))
+    small = read_recording(_clock_bag(tmp_path / "small", 1000), BagTopics(no_gripper=True))
+    assert not [note for note in zero.notes if "header stamps" in note], zero.notes
+    assert np.array_equal(zero.image_times + 1000, small.image_times)
+    assert np.array_equal(zero.state_times + 1000, small.state_times)
+    zero_steps, _, zero_chosen = choose_steps(zero, EvalConfig(), 1, False)
+    small_steps, _, small_chosen = choose_steps(small, EvalConfig(), 1, False)
+    assert zero_chosen == small_chosen and np.array_equal(zero_steps.grid_times + 1000,
+                                                          small_steps.grid_times)
+
+
+def test_unset_header_stamps_still_fall_back_to_receive_times():
+    from vjepa_ros.eval.bags import header_stamps_unset
+
+    assert header_stamps_unset(np.zeros(5, np.int64))
+    assert header_stamps_unset(np.array([0, 0, 0, 5], np.int64))  # most unset
+    assert header_stamps_unset(np.array([0, 1_700_000_000 * 10**9], np.int64))  # epoch + a 0
+    assert not header_stamps_unset(np.array([0, 250_000_000, 500_000_000], np.int64))
+    assert not header_stamps_unset(np.array([1, 2], np.int64))
+
+
+def test_camera_check_cut_short_by_max_steps_says_the_bag_moves_later(capsys, tmp_path):
+    bag = _moving_bag(tmp_path / "bag", count=16, still_until=8)
+    code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
+                          "--quiet", "--max-steps", "4", "--out", str(tmp_path / "check"))
+    assert code == 1 and "\n" not in err and "world model" not in out, err
+    assert err == (f"vjepa-ros camera-check: {bag}: camera check: in the first 4 steps "
+                   "(--max-steps 4), 0 executed motions of at least 1 cm, need 3; the bag "
+                   "moves enough later: give --max-steps 11 or more (0: all 15 steps)"), err
+
+
+def test_camera_check_takes_evals_window(capsys, tmp_path):
+    bag = _moving_bag(tmp_path / "bag", count=16, still_until=8)  # moves from 2 s on
+    code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
+                          "--quiet", "--end", "1.5", "--out", str(tmp_path / "check"))
+    assert code == 1 and "world model" not in out, err
+    assert err.startswith(f"vjepa-ros camera-check: {bag}: camera check: 0 executed motions of "
+                          "at least 1 cm, need 3: record the arm moving"), err
+    code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
+                          "--quiet", "--start", "1e300", "--out", str(tmp_path / "check"))
+    assert code == 1 and err == (f"vjepa-ros camera-check: {bag}: no camera frame with states "
+                                 "from --start 1e+300 s on: the bag has them from 0.0 to 3.8 s "
+                                 "after its start: give a --start below 3.7"), err
+    code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
+                          "--quiet", "--start", "1", "--end", "1.1", "--out",
+                          str(tmp_path / "check"))
+    assert code == 1 and "world model" not in out, "too short: refused before the model loads"
+    assert "give a wider window (--start, --end), at least 0.26 s long" in err, err
+
+
+def test_the_state_gap_hint_never_advises_more_than_the_option_accepts():
+    from vjepa_ros.eval.dropped_steps import state_gap_hint
+    from vjepa_ros.eval.resample import STATE_GAP
+
+    states_every_7s = np.arange(5) * 7 * 10**9
+    hint = state_gap_hint(states_every_7s, "/joint_states", 0.1, {STATE_GAP: 9})
+    assert hint == ("; /joint_states arrives every 7.00 s (median), more than even the largest "
+                    "max_state_gap_s (5 s) allows: record the states faster"), hint
