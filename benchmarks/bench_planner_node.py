@@ -66,14 +66,8 @@ def main():
 
     import rclpy
     import torch
-    from geometry_msgs.msg import PoseStamped
     from rclpy.executors import SingleThreadedExecutor
-    from rclpy.qos import qos_profile_sensor_data
-    from sensor_msgs.msg import Image, JointState
-    from std_msgs.msg import Header
-    from std_srvs.srv import SetBool, Trigger
 
-    from vjepa_ros.images import rgb_to_image_fields
     from vjepa_ros.models import build_encoder, build_predictor, save_world_model
     from vjepa_ros.nodes.launcher import Launch, mpc_nodes
 
@@ -86,14 +80,54 @@ def main():
               "planner.iterations": args.iterations, "planner.horizon": args.horizon,
               "model.device": args.device, "control.mode": "continuous",
               "model.gil_switch_interval_s": args.switch_interval}
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    launch = Launch(mpc_nodes(str(checkpoint), camera_topic="bench/image",
-                              planner_parameters=params), context=context).start()
-    session = launch.node(PLANNER_NODE).session
-    node = rclpy.create_node("bench", context=context)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(node)
+    # Stopped anywhere (Ctrl-C, SIGTERM, an error), the nodes, their threads and the context
+    # are shut down before the process exits: left running (spin threads inside rclpy's wait,
+    # the planning worker), the interpreter's exit ended in "terminate called without an active
+    # exception", status 134 (SIGABRT) instead of 130 / 143.
+    with Launch(mpc_nodes(str(checkpoint), camera_topic="bench/image",
+                          planner_parameters=params)) as launch:
+        launch.start()
+        session = launch.node(PLANNER_NODE).session
+        node = rclpy.create_node("bench", context=launch.context)
+        executor = SingleThreadedExecutor(context=launch.context)
+        executor.add_node(node)
+        try:
+            measured = _measure(args, session, node, executor)
+        finally:  # before the launch shuts the context down
+            executor.shutdown()
+            node.destroy_node()
+    latencies, ages, poses, plans, gaps, calls = measured
+
+    def ms(values, fn):
+        return f"{1e3 * fn(values):.1f}" if values else "n/a"
+
+    print(f"# planner node over ROS: size {args.size}, device {args.device}, "
+          f"CEM S {args.samples} I {args.iterations} H {args.horizon}, "
+          f"{args.seconds:.0f} s, {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
+    print("| plan latency median [ms] | p90 [ms] | plans/s | frame age median [ms] | "
+          "target_pose/s | largest gap [ms] | capture_goal during plan median/max [ms] | "
+          "enable during plan median/max [ms] |")
+    print("|---|---|---|---|---|---|---|---|")
+    p90 = float(np.percentile(latencies, 90)) if latencies else float("nan")
+    print(f"| {ms(latencies, statistics.median)} | {1e3 * p90:.1f} | "
+          f"{plans / args.seconds:.1f} | {ms(ages, statistics.median)} | "
+          f"{poses / args.seconds:.1f} | {1e3 * float(np.max(gaps)):.1f} | "
+          f"{ms(calls['capture'], statistics.median)} / {ms(calls['capture'], max)} | "
+          f"{ms(calls['enable'], statistics.median)} / {ms(calls['enable'], max)} |")
+    print(f"service calls answered while a plan ran: {len(calls['capture'])} capture_goal, "
+          f"{len(calls['enable'])} enable")
+
+
+def _measure(args, session, node, executor):
+    """Drive the running planner node; return its latencies, ages, counts, gaps and calls."""
+    from geometry_msgs.msg import PoseStamped
+    from rclpy.qos import qos_profile_sensor_data
+    from sensor_msgs.msg import Image, JointState
+    from std_msgs.msg import Header
+    from std_srvs.srv import SetBool, Trigger
+
+    from vjepa_ros.images import rgb_to_image_fields
+
     image_pub = node.create_publisher(Image, "bench/image", qos_profile_sensor_data)
     joint_pub = node.create_publisher(JointState, "/joint_states", 10)
     pose_times = []
@@ -159,29 +193,7 @@ def main():
     planner.plan = slower_plan
     run(max(3.0, args.seconds / 2), True)
     planner.plan = slow_plan
-    launch.shutdown()
-    executor.shutdown()
-    node.destroy_node()
-    context.try_shutdown()
-
-    def ms(values, fn):
-        return f"{1e3 * fn(values):.1f}" if values else "n/a"
-
-    print(f"# planner node over ROS: size {args.size}, device {args.device}, "
-          f"CEM S {args.samples} I {args.iterations} H {args.horizon}, "
-          f"{args.seconds:.0f} s, {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
-    print("| plan latency median [ms] | p90 [ms] | plans/s | frame age median [ms] | "
-          "target_pose/s | largest gap [ms] | capture_goal during plan median/max [ms] | "
-          "enable during plan median/max [ms] |")
-    print("|---|---|---|---|---|---|---|---|")
-    p90 = float(np.percentile(latencies, 90)) if latencies else float("nan")
-    print(f"| {ms(latencies, statistics.median)} | {1e3 * p90:.1f} | "
-          f"{plans / args.seconds:.1f} | {ms(ages, statistics.median)} | "
-          f"{poses / args.seconds:.1f} | {1e3 * float(np.max(gaps)):.1f} | "
-          f"{ms(calls['capture'], statistics.median)} / {ms(calls['capture'], max)} | "
-          f"{ms(calls['enable'], statistics.median)} / {ms(calls['enable'], max)} |")
-    print(f"service calls answered while a plan ran: {len(calls['capture'])} capture_goal, "
-          f"{len(calls['enable'])} enable")
+    return latencies, ages, poses, plans, gaps, calls
 
 
 if __name__ == "__main__":

@@ -84,3 +84,32 @@ def test_the_line_names_the_files_written_before_the_stop(tmp_path):
             "written")
     finally:
         saved_outputs.forget()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_benchmark_stopped_while_its_nodes_plan_ends_in_its_one_line(signum):
+    """A stop while the in-process planner node plans: its one line and the shell's status.
+
+    Ctrl-C ended it in status 134 (SIGABRT), "terminate called without an active exception"
+    after the line: the script never shut its nodes down.
+    """
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    process = subprocess.Popen(
+        [sys.executable, "benchmarks/bench_planner_node.py", "--seconds", "60", "--samples", "4",
+         "--iterations", "1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True)
+    lines = []
+    for line in process.stderr:  # the node plans once it has its goal
+        lines.append(line)
+        if "new goal" in line:
+            process.send_signal(signum)
+            break
+    try:
+        err = "".join(lines) + process.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"still running 60 s after the signal: {''.join(lines)}")
+    word = "interrupted" if signum == signal.SIGINT else "terminated"
+    assert process.returncode == 128 + signum, err
+    assert err.rstrip().splitlines()[-1] == f"bench_planner_node.py: {word}; nothing saved", err
+    assert "terminate called" not in err and "Traceback" not in err, err

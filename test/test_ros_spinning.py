@@ -259,3 +259,30 @@ def test_a_stop_signal_while_the_spin_threads_start_stops_every_node(context, mo
         monkeypatch.undo()
         assert sent and len(launch.executor.threads) == 3
         assert all(not thread.is_alive() for thread in launch.executor.threads)
+
+
+LEFT_SPINNING = """
+import sys, time, rclpy
+from vjepa_ros.nodes.spinning import NodeSpinner
+context = rclpy.Context()
+rclpy.init(context=context)
+spinner = NodeSpinner(context)
+for index in range(2):
+    node = rclpy.create_node(f"left_spinning_{index}", context=context)
+    node.create_timer(0.001, lambda: None)
+    spinner.add_node(node)
+spinner.start()
+time.sleep(0.5)
+sys.exit(3)  # no spinner.shutdown(), as a script stopped on its way
+"""
+
+
+def test_a_process_exiting_with_its_nodes_still_spinning_keeps_its_status():
+    """The spin threads were left inside rclpy's wait: SIGABRT (134), "terminate called"."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", LEFT_SPINNING], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert "terminate called" not in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import math
 import sys
 from pathlib import Path
 
@@ -39,6 +37,7 @@ from vjepa_ros.nodes.node_registry import NODES, NodeEntry
 from vjepa_ros.nodes.node_runner import one_line
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.reply_warnings import route_reply_warnings
+from vjepa_ros.nodes.ros_args import ros_arg_value
 from vjepa_ros.nodes.spinning import NodeSpinner
 
 
@@ -67,7 +66,7 @@ class NodeLaunch:
         """Return the same node as a command line (its module's ``main``): a child process."""
         module = self._entry().target.partition(":")[0]
         parameters = {"use_sim_time": use_sim_time, **self.parameters}
-        values = [["-p", f"{name}:={_ros_arg_value(value)}"] for name, value in parameters.items()]
+        values = [["-p", f"{name}:={ros_arg_value(value)}"] for name, value in parameters.items()]
         return [sys.executable, "-m", module, *self._file_and_remap_args(),
                 *(arg for pair in values for arg in pair)]
 
@@ -114,15 +113,6 @@ class NodeLaunch:
         for source, target in self.remappings.items():
             cli_args += ["-r", f"{source}:={target}"]
         return cli_args
-
-
-def _ros_arg_value(value) -> str:
-    """Return ``value`` as ``-p name:=VALUE`` text; ROS reads it as YAML, keeping the type."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
-    if isinstance(value, (bool, int, float, str, list, tuple)):
-        return json.dumps(list(value) if isinstance(value, tuple) else value)
-    raise ValueError(f"parameter value {value!r}: only bool, int, float, str and lists of them")
 
 
 def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/image_raw",

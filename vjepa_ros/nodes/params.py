@@ -7,10 +7,10 @@ import dataclasses
 import difflib
 import math
 import typing
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
-from rclpy.exceptions import InvalidParameterTypeException
+from rclpy.exceptions import InvalidParameterTypeException, ParameterNotDeclaredException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -42,17 +42,21 @@ def _field(cfg, dotted: str) -> tuple[dataclasses.Field, object]:
     return next(f for f in dataclasses.fields(cfg) if f.name == head), getattr(cfg, head)
 
 
-def closest_name(name: str, names) -> str:
+def closest_name(name: str, names, cutoff: float = 0.0) -> str:
     """Return the name in ``names`` most like ``name`` (one ending in ``.name`` first).
 
-    ``samples`` → ``planner.samples``; ``planner.sampels`` → ``planner.samples``.
+    ``samples`` → ``planner.samples``; ``planner.sampels`` → ``planner.samples``. ``cutoff``:
+    the least spelling likeness (``difflib`` ratio, 0..1) of one not ending in ``.name``; ""
+    when none is that alike (or ``names`` is empty).
     """
     names = sorted(names)
     suffixed = [candidate for candidate in names if candidate.endswith(f".{name}")]
     if suffixed:
         return suffixed[0]
-    return max(names, key=lambda candidate: difflib.SequenceMatcher(None, name, candidate)
-               .ratio())
+    ratios = {candidate: difflib.SequenceMatcher(None, name, candidate).ratio()
+              for candidate in names}
+    best = max(names, key=ratios.__getitem__, default="")
+    return best if best and ratios[best] >= cutoff else ""
 
 
 class UnknownParameterError(UsageError):
@@ -144,7 +148,8 @@ def _ints_for_floats(parameter: Parameter, declared_types: dict) -> bool:
         (Parameter.Type.DOUBLE, Parameter.Type.INTEGER))
 
 
-def declare_config(node: Node, defaults, run_time: Collection[str] = ()):
+def declare_config(node: Node, defaults, run_time: Collection[str] = (),
+                   words: Callable[[str], str] | None = None):
     """Declare every field of dataclass ``defaults`` on ``node``; return the configured copy.
 
     Values given at start-up (``--ros-args --params-file``, launch ``parameters=[...]``,
@@ -157,7 +162,11 @@ def declare_config(node: Node, defaults, run_time: Collection[str] = ()):
     start-up value for a parameter the node does not have raises ValueError
     (:func:`refuse_undeclared_overrides`), and so does one of another type (:func:`_type_error`).
     ``run_time``: the names the node applies when set at run time (``ros2 param set``); a
-    run-time value for any other is refused as read at start only (:func:`_check_run_time_sets`).
+    run-time value for any other is refused as read at start only (:func:`_check_run_time_sets`),
+    unless the node's settings refuse the value itself: then with their error, passed through
+    ``words`` (the node's names for its settings: ``planner_config.parameter_message``). A
+    run-time value for a name the node does not have gets one line naming it
+    (:func:`refuse_undeclared_sets`).
     """
     assert dataclasses.is_dataclass(defaults)
     overrides = start_up_overrides(node)
@@ -172,8 +181,9 @@ def declare_config(node: Node, defaults, run_time: Collection[str] = ()):
     if declared_types and hasattr(node, "add_pre_set_parameters_callback"):  # rclpy >= Iron
         # At run time too (ros2 param set NODE goal_image_paths "[]"): typed before it is set.
         node.add_pre_set_parameters_callback(lambda params: _typed_lists(params, declared_types))
-    _check_run_time_sets(node, defaults, names, set(run_time) | set(_RCLPY_PARAMETERS))
+    _check_run_time_sets(node, defaults, names, set(run_time) | set(_RCLPY_PARAMETERS), words)
     refuse_undeclared_overrides(node)
+    refuse_undeclared_sets(node)
     return from_dict(type(defaults), values)
 
 
@@ -182,14 +192,17 @@ _RCLPY_PARAMETERS = {"use_sim_time": bool}
 _TYPE_CHECK = "_vjepa_parameter_type_check"  # the node attribute holding the run-time check
 
 
-def _check_run_time_sets(node: Node, defaults, names, run_time: set) -> None:
+def _check_run_time_sets(node: Node, defaults, names, run_time: set, words=None) -> None:
     """Answer a run-time value (``ros2 param set``) the node cannot take in our words.
 
     A parameter not in ``run_time`` is read at start only: a value for it is refused with
     ``start_only.start_only_message`` (with what it takes after it when the value has another
-    type too), rather than stored to do nothing. A value of another type for a run-time one:
-    rclpy refuses it before any callback of the node runs, as ``Wrong parameter type, expected
-    '4' got '2'`` (``Node._apply_descriptor``). Each parameter of ``defaults`` (and
+    type too), rather than stored to do nothing; a value of its type that the node's settings
+    refuse (:func:`_value_problem`: ``goals.rule must be one of ...``) with their error instead,
+    so that no restart is advised with a value the node would refuse at start (a run-time
+    one's value of its type is the node's own callbacks' to check). A value of another type
+    for a run-time one: rclpy refuses it before any callback of the node runs, as ``Wrong parameter
+    type, expected '4' got '2'`` (``Node._apply_descriptor``). Each parameter of ``defaults`` (and
     ``use_sim_time``) is therefore marked ``dynamic_typing`` once declared, and an on-set
     callback refuses another type with :func:`_type_error`'s line (``parameter
     'goal_image_path' takes a string (...), got 5 (an integer)``) and an unset value (which
@@ -214,7 +227,10 @@ def _check_run_time_sets(node: Node, defaults, names, run_time: set) -> None:
                     node.describe_parameter(q.name).type = declared[q.name]
             unset = p.type_ == Parameter.Type.NOT_SET
             wrong = "" if unset or p.type_.value == expected else _takes(p.name, p.value, defaults)
-            if p.name not in run_time:
+            problem = "" if unset or wrong else _value_problem(node, defaults, p, words)
+            if problem:
+                reason = problem
+            elif p.name not in run_time:
                 reason = start_only_message(node.get_name(), p.name,
                                             None if unset else p.value, wrong)
             elif unset:
@@ -226,6 +242,86 @@ def _check_run_time_sets(node: Node, defaults, names, run_time: set) -> None:
 
     setattr(node, _TYPE_CHECK, check)
     node.add_on_set_parameters_callback(check)
+
+
+def _value_problem(node: Node, defaults, parameter: Parameter, words=None) -> str:
+    """Return why the node's settings refuse ``parameter``'s value ("" when they take it).
+
+    The settings ``defaults``' class builds from the node's current values with this one
+    (``config.from_dict``: each dataclass's own checks), then their ``check()`` where they have
+    one (``SimConfig``, ``PlaybackConfig``): their ValueError on one line, through ``words``.
+    "" also where the current values alone are refused (a node whose own checks came later):
+    the value is not what is wrong then.
+    """
+    values = {}
+    for name, default, _ in flatten(defaults):
+        value = node.get_parameter(name).value
+        if value is None:  # an empty list declared by its type alone
+            value = default
+        values[name] = list(value) if isinstance(value, (array.array, tuple)) else value
+    if _settings_problem(type(defaults), values):
+        return ""
+    value = parameter.value
+    values[parameter.name] = list(value) if isinstance(value, (array.array, tuple)) else value
+    text = _settings_problem(type(defaults), values)
+    return words(text) if text and words is not None else text
+
+
+def _settings_problem(cls, values: dict) -> str:
+    """Return the one-line ValueError of settings ``cls`` built from ``values`` ("" none)."""
+    try:
+        settings = from_dict(cls, values)
+        check = getattr(settings, "check", None)
+        if callable(check):
+            check()
+    except ValueError as exc:
+        return " ".join(str(exc).split())
+    return ""
+
+
+class UndeclaredParameterSet(ParameterNotDeclaredException):
+    """A run-time value for parameters the node does not have, said in one line (its ``str``)."""
+
+    def __init__(self, node: Node, names: list[str]):
+        declared = list(node._parameters)  # every declared name (rclpy's own included)
+        named = ", ".join(f"'{name}'" for name in names)
+        closest = [closest_name(name, declared, cutoff=_CLOSE) for name in names]
+        hint = "; ".join(f"closest: '{c}'" for c in closest if c)
+        self.text = (f"{node.get_name()} has no parameter{'s' if len(names) > 1 else ''} "
+                     f"{named}{f' ({hint})' if hint else ''}; `ros2 param list "
+                     f"{node.get_fully_qualified_name()}` lists its parameters")
+        super().__init__(names)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+_CLOSE = 0.6  # the least spelling likeness of a closest name worth naming (difflib's default)
+
+
+def refuse_undeclared_sets(node: Node) -> None:
+    """Answer a run-time value for a parameter ``node`` does not have in one line.
+
+    rclpy (9.1.x) refuses it with ``Invalid access to undeclared parameter(s): []`` (its
+    ``Node._check_undeclared_parameters`` hands the exception a generator it has just used
+    up): the parameter service puts ``str()`` of the exception into the reply. This node's
+    check raises :class:`UndeclaredParameterSet` instead (a ``ParameterNotDeclaredException``,
+    as before): ``sim_node has no parameter 'camera.fov' (closest: 'camera.fov_deg'); `ros2
+    param list /sim_node` lists its parameters``. rclpy has no public hook for it: a node
+    without that method keeps rclpy's words.
+    """
+    if not hasattr(node, "_check_undeclared_parameters") or \
+            getattr(node, "_allow_undeclared_parameters", False):
+        return
+
+    def check(parameters) -> None:
+        if not all(isinstance(p, Parameter) for p in parameters):
+            raise TypeError(f"parameter must be instance of type '{Parameter!r}'")
+        unknown = [p.name for p in parameters if not node.has_parameter(p.name)]
+        if unknown:
+            raise UndeclaredParameterSet(node, unknown)
+
+    node._check_undeclared_parameters = check
 
 
 def on_set_parameters(node: Node, callback) -> None:

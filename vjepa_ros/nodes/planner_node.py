@@ -87,7 +87,8 @@ class PlannerNode(Node):
         super().__init__(PLANNER_NODE, **kwargs)
         try:
             self.config = cfg = declare_config(self, PlannerNodeConfig(),
-                                               run_time=GOAL_PARAMETERS)
+                                               run_time=GOAL_PARAMETERS,
+                                               words=parameter_message)
         except UnknownParameterError:  # already the node's own names ('mppi.x' stays 'mppi.x')
             raise
         except ValueError as exc:  # CEMConfig.samples, icem.noise_beta: as their parameters

@@ -11,7 +11,10 @@ executable starts (``params_file.check_params_file``), and ``-p NAME:=VALUE`` it
 from __future__ import annotations
 
 import functools
+import json
+import math
 import re
+import shlex
 
 from vjepa_ros.cli_parser import empty_refusal
 from vjepa_ros.nodes.param_sources import PACKAGED, packaged_name
@@ -110,6 +113,36 @@ def check_param_item(item: str) -> None:
                          "one -p per parameter (-p group.name:=value)")
     if isinstance(value, list) and len(list_kinds(value)) > 1:
         raise ValueError(mixed_list(name, value))
+
+
+def ros_arg_value(value) -> str:
+    """Return ``value`` as ``-p name:=VALUE`` text; ROS reads it as YAML, keeping the type.
+
+    JSON (which is YAML) but for the floats JSON lacks: ``.nan``, ``.inf``, ``-.inf``. Raises
+    ValueError for a value that is no bool, int, float, str or list (tuple) of them.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+    if isinstance(value, (bool, int, float, str, list, tuple)):
+        return json.dumps(list(value) if isinstance(value, tuple) else value)
+    raise ValueError(f"parameter value {value!r}: only bool, int, float, str and lists of them")
+
+
+def shell_arg_value(name: str, value) -> str:
+    """Return ``value`` as the text after ``-p NAME:=`` to type in a shell (ROS reads it back).
+
+    A string YAML reads back as itself is left bare (``bogus``, ``/tmp/goal.png``), any other
+    value is :func:`ros_arg_value`'s text; either is quoted for the shell where it holds spaces
+    or shell signs (``'[0.0, 0.0, 0.0]'``, ``'"3"'``). Raises ValueError as that does.
+    """
+    text = ros_arg_value(value)
+    if isinstance(value, str) and value:
+        try:
+            if yaml_value(name, value) == value:
+                text = value
+        except ValueError:  # not YAML on its own ("a: b"): the JSON string
+            pass
+    return shlex.quote(text)
 
 
 def yaml_value(key: str, raw: str, form: str = "NODE.name"):

@@ -25,15 +25,25 @@ entities alone: a timer-less node waited forever (seen in CI). Each node therefo
 guard condition of the spinner's own (``node.create_guard_condition``: in every wait set the
 thread builds, and a trigger stays pending until a wait takes it), triggered after every
 executor shutdown; the spinner destroys it once the thread has ended.
+
+At exit: a spinner still running when the interpreter exits (a script that returned or was
+stopped without ``shutdown``) left its daemon threads inside rclpy's wait, and the exit ended in
+``terminate called without an active exception``, status 134 (SIGABRT), whatever the status
+meant (``bench_planner_node.py`` after Ctrl-C). Every started spinner is therefore shut down
+by an :mod:`atexit` handler too (:func:`_shutdown_running`; nothing for one shut down already).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import signal
 import threading
+import weakref
 
 POLL_S = 0.2  # [s] how often the foreground spin looks at the threads (and its ``until``)
+EXIT_TIMEOUT_S = 5.0  # [s] how long the exit handler waits for each spin thread to end
+_RUNNING: weakref.WeakSet = weakref.WeakSet()  # started spinners, for the exit handler
 
 
 class NodeSpinner:
@@ -85,6 +95,7 @@ class NodeSpinner:
         with self._lock, _stop_signals_held():
             if not self._running and not self._stopped:
                 self._running = True
+                _RUNNING.add(self)
                 for executor in self.executors:
                     self._start_thread(executor, executor.get_nodes()[0].get_name())
         return self
@@ -120,6 +131,7 @@ class NodeSpinner:
         with self._lock:
             self._stopped = True
             executors, threads = list(self.executors), list(self.threads)
+        _RUNNING.discard(self)
         for executor in executors:
             self._stop(executor, timeout_sec)
         current = threading.current_thread()
@@ -167,6 +179,13 @@ class NodeSpinner:
                     self._stop(other, 0.0)
             if not self._foreground:
                 raise
+
+
+@atexit.register
+def _shutdown_running() -> None:
+    """Shut down every spinner still running at interpreter exit (module docstring, "At exit")."""
+    for spinner in list(_RUNNING):
+        spinner.shutdown(timeout_sec=EXIT_TIMEOUT_S)
 
 
 def _nothing() -> None:

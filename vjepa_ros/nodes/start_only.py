@@ -8,10 +8,9 @@ parameter is read at start, and how to start the node with the value. No rclpy i
 
 from __future__ import annotations
 
-import json
-
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.nodes.ros_args import shell_arg_value
 
 ANY_VALUE = "..."  # the value shown when the given one has the wrong type (or none)
 
@@ -24,7 +23,7 @@ def start_only_message(node: str, name: str, value=None, type_problem: str = "")
     given (None: shown as ``...``); ``type_problem``: what the parameter takes, when ``value``
     has another type ("takes a whole number (e.g. 800), got 'x' (a string)"), said after it.
     """
-    shown = ANY_VALUE if value is None or type_problem else _ros_text(value)
+    shown = ANY_VALUE if value is None or type_problem else _ros_text(name, value)
     registry = next((key for key, entry in NODES.items() if entry.ros_name == node), "")
     if registry:
         flag = "" if node == PLANNER_NODE else f" --node {registry}"
@@ -37,11 +36,11 @@ def start_only_message(node: str, name: str, value=None, type_problem: str = "")
     return f"{line}; it {type_problem}" if type_problem else line
 
 
-def _ros_text(value) -> str:
-    """``value`` as ``-p name:=VALUE`` text (YAML; JSON is YAML)."""
+def _ros_text(name: str, value) -> str:
+    """``value`` as ``-p name:=VALUE`` text to paste into a shell (``shell_arg_value``)."""
     if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
         value = list(value)
     try:
-        return json.dumps(value)
-    except (TypeError, ValueError):
+        return shell_arg_value(name, value)
+    except ValueError:
         return ANY_VALUE
