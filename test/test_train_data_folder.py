@@ -110,3 +110,50 @@ def test_a_recording_killed_before_its_first_message_gives_one_reason_and_what_t
                             "wrote a message: leave this bag out of the data given, or record "
                             "it again")
     assert message.count("killed_0.mcap") == 1 and "File " not in message  # not rosbags' too
+
+
+def test_resume_after_a_source_was_removed_names_the_removal_not_the_split(tmp_path, capsys):
+    """It said "1 episode source(s): cannot hold one out for validation; ... --val-fraction 0",
+    advice that --resume then refused ("cannot change --val-fraction")."""
+    data = tmp_path / "data"
+    write_blob_episodes(data, 2, frames=8, seed=3)
+    encoder = write_tiny_encoder(tmp_path / "encoder.pt")
+    out = tmp_path / "run"
+    command = _train(data, out, "--encoder", str(encoder))
+    command[command.index("--val-fraction") + 1] = "0.5"
+    assert main(command) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    (data / "blob_0004.npz").unlink()
+    assert main(["train", "--out", str(out), "--resume", "--steps", "3", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--data: removed {data / 'blob_0004.npz'}" in err
+    assert "validation" not in err
+
+
+def test_data_written_again_with_the_same_content_keeps_its_identity(tmp_path):
+    """A bag's metadata.yaml reloaded and written back (``ros2 bag reindex``) and an npz saved
+    again with identical arrays were refused by --resume as changed data."""
+    import numpy as np
+    import yaml
+
+    from vjepa_ros.train.data_identity import data_change, data_identity, is_legacy
+    from vjepa_ros.train.episodes import Source
+
+    episode = blob_episode(frames=6, seed=5)
+    bag = write_bag(tmp_path / "bag", episode.frames, episode.states, episode.timestamps)
+    npz = tmp_path / "episode.npz"
+    np.savez_compressed(npz, frames=episode.frames, states=episode.states)
+    groups = {"--data": [Source(bag, "bag"), Source(npz, "npz")]}
+    before, legacy = data_identity(groups), data_identity(groups, legacy=True)
+    assert is_legacy(legacy) and not is_legacy(before)
+    assert data_change(legacy, data_identity(groups, legacy=True)) is None  # an older run
+    metadata = bag / "metadata.yaml"
+    metadata.write_text(yaml.safe_dump(yaml.safe_load(metadata.read_text()), indent=4))
+    with np.load(npz) as arrays:
+        np.savez(npz, **{name: arrays[name] for name in arrays.files})  # uncompressed now
+    assert data_change(before, data_identity(groups)) is None
+    np.savez(npz, frames=episode.frames, states=episode.states + 1)  # other content
+    assert data_change(before, data_identity(groups)) == f"--data: changed {npz}"
+    # a run stored before the new digests: compared by the kind it stored (serialization too)
+    assert data_change(legacy, data_identity(groups, legacy=True)) == \
+        f"--data: changed {bag}, {npz}"
