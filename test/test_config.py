@@ -63,8 +63,10 @@ def test_bad_values_name_the_setting(data, message):
 @pytest.mark.parametrize("spelling, number", [("1e-1", 0.1), ("1E3", 1000.0), (".5", 0.5),
                                               ("-2.5e+2", -250.0), ("1.5e3", 1500.0)])
 def test_every_float_spelling_is_a_number(spelling, number):
-    """``--set data.max_state_gap_s=1e-1`` said "expected a number, got '1e-1'" (YAML 1.1 reads
-    an exponent without a dot as a string)."""
+    """``--set data.max_state_gap_s=1e-1`` said "expected a number, got '1e-1'".
+
+    YAML 1.1 reads an exponent without a dot as a string.
+    """
     import yaml
 
     assert from_dict(Outer, {"rate": yaml.safe_load(spelling)}).rate == number

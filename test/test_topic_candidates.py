@@ -59,6 +59,29 @@ def test_a_fix_for_one_bag_keeps_the_topics_given_for_the_others(two_layouts):
         "/cam_b/compressed)" in str(refused.value)
 
 
+def test_a_candidate_of_the_wrong_type_is_replaced_not_kept_and_each_is_named_once(
+        two_layouts):
+    """A wrong-typed candidate was kept in the advice, a repeated one named twice.
+
+    ``--image-topic /joint_states`` advised ``give both, --image-topic /joint_states
+    /camera/...``; ``--image-topic /x /x`` named /x twice.
+    """
+    bag = two_layouts[0]
+    with pytest.raises(BagError) as refused:  # /current_pose: a pose, not a camera
+        read_recording(bag, BagTopics(image="/current_pose", pose="/current_pose"))
+    assert str(refused.value).endswith("name the camera topic with --image-topic /cam_a "
+                                       "(data.topics.image)")
+    with pytest.raises(BagError) as refused:
+        read_recording(bag, BagTopics(image="/x /x", pose="/current_pose"))
+    assert str(refused.value).endswith("give both, --image-topic /x /cam_a)")
+    with pytest.raises(BagError) as refused:
+        read_recording(bag, BagTopics(image="/cam_a", pose="/nothing /nothing",
+                                      state_source="pose"))
+    assert "--pose-topic /current_pose (data.topics.pose; the topic options apply to every " \
+        "bag read: for bags with either topic give both, --pose-topic /nothing " \
+        "/current_pose)" in str(refused.value)
+
+
 def test_a_bag_holding_two_candidates_is_refused_naming_both(tmp_path):
     frames, _, _ = synthetic_episode(2)
     camera = [(topic, m.IMAGE, DEFAULT_START_NS + i,

@@ -113,8 +113,10 @@ def test_a_recording_killed_before_its_first_message_gives_one_reason_and_what_t
 
 
 def test_resume_after_a_source_was_removed_names_the_removal_not_the_split(tmp_path, capsys):
-    """It said "1 episode source(s): cannot hold one out for validation; ... --val-fraction 0",
-    advice that --resume then refused ("cannot change --val-fraction")."""
+    """It said "1 episode source(s): cannot hold one out for validation; ... --val-fraction 0".
+
+    That advice --resume then refused ("cannot change --val-fraction").
+    """
     data = tmp_path / "data"
     write_blob_episodes(data, 2, frames=8, seed=3)
     encoder = write_tiny_encoder(tmp_path / "encoder.pt")
@@ -131,8 +133,11 @@ def test_resume_after_a_source_was_removed_names_the_removal_not_the_split(tmp_p
 
 
 def test_data_written_again_with_the_same_content_keeps_its_identity(tmp_path):
-    """A bag's metadata.yaml reloaded and written back (``ros2 bag reindex``) and an npz saved
-    again with identical arrays were refused by --resume as changed data."""
+    """Refused by --resume as changed data: rewritten metadata.yaml, an npz saved again.
+
+    A bag's metadata.yaml reloaded and written back (``ros2 bag reindex``), and an npz saved
+    again with identical arrays.
+    """
     import numpy as np
     import yaml
 
