@@ -122,3 +122,25 @@ def test_a_bag_without_images_says_what_training_needs(tmp_path):
     assert "no image topic (sensor_msgs/Image or CompressedImage): evaluating and training " \
         "need the camera's frames beside the arm's state; record the camera's colour " \
         "stream" in str(refused.value)
+
+
+def test_a_settings_file_takes_a_list_of_candidates_and_refuses_an_empty_topic():
+    """``image: [/a, /b]`` was refused "expected a string"; ``image: ""`` was taken.
+
+    The empty one then gave "image topic  is not in the bag", the name missing.
+    """
+    from vjepa_ros.config import ConfigError
+
+    listed = make_config({"data": {"topics": {"image": ["/cam_a", "/cam_b"],
+                                              "pose": ["/current_pose"]}}}).data.topics
+    assert (listed.image, listed.pose) == ("/cam_a /cam_b", "/current_pose")
+    for key, value in [("image", ""), ("pose", "  "), ("joint_states", []),
+                       ("image", ["/cam_a", " "])]:
+        with pytest.raises(ConfigError) as refused:
+            make_config({"data.topics": {key: value}})
+        assert str(refused.value) == (
+            f"data.topics.{key}: an empty value ({value!r}): give a topic name (or several "
+            f"candidates, '/a /b' or a list), or leave the setting out for its default "
+            f"({getattr(BagTopics(), key)})")
+    with pytest.raises(ConfigError, match="data.topics.image: expected a string"):
+        make_config({"data": {"topics": {"image": 3}}})

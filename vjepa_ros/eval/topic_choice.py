@@ -7,7 +7,8 @@ topic of the kind at all gets the advice to record one. Each option is followed 
 ``train``'s config (``data.topics.pose``), the other command that reads bags this way.
 
 The camera, pose and joint-state options take several candidate topics (``--image-topic A B``,
-in a config ``image: "A B"``): bags of different drivers are read together, each by the one of
+in a config ``image: "A B"`` or ``image: [A, B]``, :func:`topic_settings`): bags of different
+drivers are read together, each by the one of
 the candidates it holds (:func:`pick_topic`); a bag holding two of them is refused, naming both.
 A fix for one bag, when the option was given, shows that form: the options apply to every bag.
 """
@@ -40,6 +41,33 @@ def topics_of_kind(types: dict[str, str], kind: str) -> list[str]:
 def candidates(value: str) -> list[str]:
     """Return the candidate topics of a topic setting, each once: ``"A B A"`` -> ``["A", "B"]``."""
     return list(dict.fromkeys(value.split()))
+
+
+def topic_settings(topics, prefix: str = "data.topics.") -> dict:
+    """Return a settings file's ``data.topics`` mapping with its candidate topics as strings.
+
+    ``image``, ``pose`` and ``joint_states`` take a YAML list of candidates (``image: [/a, /b]``,
+    the same as ``"/a /b"``); an empty or blank one ('' or ``[]``, or a blank item) is refused
+    as on the command line: ConfigError (one line naming the setting and what to give). Other
+    values, and a ``topics`` that is no mapping, are left to the typed loading.
+    """
+    from vjepa_ros.config import ConfigError
+
+    if not isinstance(topics, dict):
+        return topics
+    topics = dict(topics)
+    for kind in OPTIONS:
+        value = topics.get(kind)
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if not all(isinstance(item, str) for item in items):
+            continue
+        if not items or not all(item.strip() for item in items):
+            raise ConfigError(
+                f"{prefix}{kind}: an empty value ({value!r}): give a topic name (or several "
+                f"candidates, '/a /b' or a list), or leave the setting out for its default "
+                f"({_default(kind)})")
+        topics[kind] = " ".join(items)
+    return topics
 
 
 def pick_topic(path: Path, types: dict[str, str], kind: str, value: str) -> str:
