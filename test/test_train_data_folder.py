@@ -34,6 +34,27 @@ def test_a_folder_of_links_to_bags_is_searched_and_a_link_loop_is_not_followed(t
         [("b1", "bag"), ("episodes/blob_0000.npz", "npz")]
 
 
+def test_a_broken_symlink_in_a_data_folder_is_noted_or_refused_when_alone(tmp_path):
+    """A link in --data to a bag that was moved away was skipped without a word."""
+    from vjepa_ros.train.episodes import EpisodeError
+
+    data = tmp_path / "data"
+    write_blob_episodes(data, 1, frames=8)
+    os.symlink("../gone/b2", data / "b2")
+    notes = []
+    assert [s.path.name for s in find_sources([data], notes)] == ["blob_0000.npz"]
+    assert notes == [f"skipped {data / 'b2'}: it is a broken symlink (to ../gone/b2, which "
+                     "does not exist)"]
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    os.symlink("../gone/b3.npz", alone / "b3.npz")  # not read as an episode either
+    with pytest.raises(EpisodeError) as refused:
+        find_sources([alone], [])
+    assert str(refused.value) == (
+        f"{alone}: no episodes (.npz files) or rosbag2 bags in it (skipped {alone / 'b3.npz'}: "
+        "it is a broken symlink (to ../gone/b3.npz, which does not exist))")
+
+
 def test_resume_refuses_data_added_removed_or_changed_and_takes_it_moved(tmp_path, capsys):
     """A bag copied into --data was trained on by --resume with no word ("continues exactly")."""
     data = tmp_path / "data"

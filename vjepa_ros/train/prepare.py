@@ -154,8 +154,11 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     """
     topology = topology or current()
     data = config.data
-    sources = find_sources(data.train)
-    val_sources = find_sources(data.val) if data.val else []
+    skipped: list[str] = []  # broken symlinks in the data folders
+    sources = find_sources(data.train, skipped)
+    val_sources = find_sources(data.val, skipped) if data.val else []
+    for note in skipped:
+        log(f"note        {note}")
     groups = {"--data": sources, "--val": val_sources}
     identity = data_identity(groups)
     # First, before anything that depends on the data (the split): a resumed run's refusal
