@@ -151,6 +151,20 @@ def test_resume_after_a_source_was_removed_names_the_removal_not_the_split(tmp_p
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"--data: removed {data / 'blob_0004.npz'}" in err
     assert "validation" not in err
+    link, other = tmp_path / "link", tmp_path / "other"  # a linked --data re-pointed elsewhere
+    write_blob_episodes(other, 1, frames=8, seed=7)
+    link.symlink_to(data)
+    write_blob_episodes(data, 1, frames=8, seed=4)  # back as it was
+    command[command.index(str(data))] = str(link)
+    command[command.index(str(out))] = str(tmp_path / "linked_run")
+    assert main(command) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    link.unlink()
+    link.symlink_to(other)
+    assert main(["train", "--out", str(tmp_path / "linked_run"), "--resume", "--steps", "3",
+                 "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert f"--data: added {other / 'blob_0007.npz'}; removed" in err and "validation" not in err
 
 
 def test_data_written_again_with_the_same_content_keeps_its_identity(tmp_path):
