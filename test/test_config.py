@@ -60,6 +60,24 @@ def test_bad_values_name_the_setting(data, message):
     assert isinstance(caught.value, UsageError) == ("unknown" in message), "unknown: exit 2"
 
 
+@pytest.mark.parametrize("spelling, number", [("1e-1", 0.1), ("1E3", 1000.0), (".5", 0.5),
+                                              ("-2.5e+2", -250.0), ("1.5e3", 1500.0)])
+def test_every_float_spelling_is_a_number(spelling, number):
+    """``--set data.max_state_gap_s=1e-1`` said "expected a number, got '1e-1'".
+
+    YAML 1.1 reads an exponent without a dot as a string.
+    """
+    import yaml
+
+    assert from_dict(Outer, {"rate": yaml.safe_load(spelling)}).rate == number
+
+
+@pytest.mark.parametrize("spelling", ["nan", "inf", "-inf", "1e999", "1e", "e3", "1,5"])
+def test_strings_that_are_no_finite_number_stay_refused(spelling):
+    with pytest.raises(ConfigError, match=f"^rate: expected a number, got '{spelling}'$"):
+        from_dict(Outer, {"rate": spelling})
+
+
 def test_unflatten_merges_groups_at_every_depth():
     from vjepa_ros.config import unflatten
 

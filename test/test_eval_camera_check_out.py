@@ -13,6 +13,7 @@ import pytest
 
 from vjepa_ros.eval.camera_check_out import LIVE, check_identity, refuse_other_check
 from vjepa_ros.eval.camera_check_report import PARAMS_FILE, PLOT_FILE, REPORT_FILE
+from vjepa_ros.eval.out_reuse import bag_identity
 
 MODEL = "/models/world_model.pt"
 
@@ -58,6 +59,29 @@ def test_a_rerun_of_the_same_check_reuses_the_folder_quietly(tmp_path, monkeypat
     for given in (bag, bag / "metadata.yaml", "sim_bag", "./sim_bag/"):
         assert refuse_other_check(tmp_path / "check", check_identity(given, MODEL)) is None
     assert refuse_other_check(tmp_path / "empty", check_identity(bag, MODEL)) is None
+
+
+def test_the_same_bag_through_a_symlink_or_its_data_file_is_the_same_recording(tmp_path):
+    """``sim_link`` -> sim_bag, and sim_bag/sim_bag.mcap, were refused as "another recording"."""
+    bag = tmp_path / "sim_bag"
+    bag.mkdir()
+    (bag / "metadata.yaml").write_text("rosbag2_bagfile_information: {}\n")
+    (bag / "sim_bag.mcap").write_bytes(b"mcap")
+    (tmp_path / "sim_link").symlink_to("sim_bag")
+    _saved_check(tmp_path / "check", bag)
+    link = tmp_path / "sim_link"
+    for given in (link, bag / "sim_bag.mcap", link / "sim_bag.mcap", link / "metadata.yaml"):
+        assert bag_identity(given) == bag
+        assert refuse_other_check(tmp_path / "check", check_identity(given, MODEL)) is None
+    linked = tmp_path / "linked_check"  # a check saved through the link, rerun on the folder
+    _saved_check(linked, tmp_path / "sim_link")
+    assert refuse_other_check(linked, check_identity(bag, MODEL)) is None
+    lone = tmp_path / "lone.mcap"  # a data file with no bag folder stays a recording of its own
+    lone.write_bytes(b"mcap")
+    (tmp_path / "other.mcap").write_bytes(b"mcap")
+    assert bag_identity(lone) == lone
+    with pytest.raises(ValueError, match="of another recording"):
+        refuse_other_check(tmp_path / "check", check_identity(lone, MODEL))
 
 
 def test_a_check_written_before_check_of_is_judged_by_its_bag(tmp_path, monkeypatch):

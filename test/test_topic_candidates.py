@@ -59,6 +59,29 @@ def test_a_fix_for_one_bag_keeps_the_topics_given_for_the_others(two_layouts):
         "/cam_b/compressed)" in str(refused.value)
 
 
+def test_a_candidate_of_the_wrong_type_is_replaced_not_kept_and_each_is_named_once(
+        two_layouts):
+    """A wrong-typed candidate was kept in the advice, a repeated one named twice.
+
+    ``--image-topic /joint_states`` advised ``give both, --image-topic /joint_states
+    /camera/...``; ``--image-topic /x /x`` named /x twice.
+    """
+    bag = two_layouts[0]
+    with pytest.raises(BagError) as refused:  # /current_pose: a pose, not a camera
+        read_recording(bag, BagTopics(image="/current_pose", pose="/current_pose"))
+    assert str(refused.value).endswith("name the camera topic with --image-topic /cam_a "
+                                       "(data.topics.image)")
+    with pytest.raises(BagError) as refused:
+        read_recording(bag, BagTopics(image="/x /x", pose="/current_pose"))
+    assert str(refused.value).endswith("give both, --image-topic /x /cam_a)")
+    with pytest.raises(BagError) as refused:
+        read_recording(bag, BagTopics(image="/cam_a", pose="/nothing /nothing",
+                                      state_source="pose"))
+    assert "--pose-topic /current_pose (data.topics.pose; the topic options apply to every " \
+        "bag read: for bags with either topic give both, --pose-topic /nothing " \
+        "/current_pose)" in str(refused.value)
+
+
 def test_a_bag_holding_two_candidates_is_refused_naming_both(tmp_path):
     frames, _, _ = synthetic_episode(2)
     camera = [(topic, m.IMAGE, DEFAULT_START_NS + i,
@@ -99,3 +122,25 @@ def test_a_bag_without_images_says_what_training_needs(tmp_path):
     assert "no image topic (sensor_msgs/Image or CompressedImage): evaluating and training " \
         "need the camera's frames beside the arm's state; record the camera's colour " \
         "stream" in str(refused.value)
+
+
+def test_a_settings_file_takes_a_list_of_candidates_and_refuses_an_empty_topic():
+    """``image: [/a, /b]`` was refused "expected a string"; ``image: ""`` was taken.
+
+    The empty one then gave "image topic  is not in the bag", the name missing.
+    """
+    from vjepa_ros.config import ConfigError
+
+    listed = make_config({"data": {"topics": {"image": ["/cam_a", "/cam_b"],
+                                              "pose": ["/current_pose"]}}}).data.topics
+    assert (listed.image, listed.pose) == ("/cam_a /cam_b", "/current_pose")
+    for key, value in [("image", ""), ("pose", "  "), ("joint_states", []),
+                       ("image", ["/cam_a", " "])]:
+        with pytest.raises(ConfigError) as refused:
+            make_config({"data.topics": {key: value}})
+        assert str(refused.value) == (
+            f"data.topics.{key}: an empty value ({value!r}): give a topic name (or several "
+            f"candidates, '/a /b' or a list), or leave the setting out for its default "
+            f"({getattr(BagTopics(), key)})")
+    with pytest.raises(ConfigError, match="data.topics.image: expected a string"):
+        make_config({"data": {"topics": {"image": 3}}})

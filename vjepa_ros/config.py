@@ -61,6 +61,11 @@ def _field_types(cls) -> dict[str, Any]:
     return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
 
 
+# A finite decimal number however written (1e-1, 1E3, .5, -2.): the spellings YAML 1.1 leaves
+# as strings are numbers for a float setting; nan and inf are not spelled this way.
+FLOAT_SPELLING = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def _coerce(value, hint, where: str):
     origin = typing.get_origin(hint)
     if dataclasses.is_dataclass(hint):
@@ -81,6 +86,9 @@ def _coerce(value, hint, where: str):
             raise ConfigError(f"{where}: expected an integer, got {value!r}")
         return value
     if hint is float:
+        if isinstance(value, str) and FLOAT_SPELLING.fullmatch(value.strip()) and \
+                math.isfinite(float(value)):  # YAML 1.1 reads 1e-1, 1E3, 1.5e3 as strings
+            return float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: expected a number, got {value!r}")
         return float(value)

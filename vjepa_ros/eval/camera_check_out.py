@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 
 from vjepa_ros.eval.camera_check_report import PARAMS_FILE, PLOT_FILE, REPORT_FILE
-from vjepa_ros.eval.out_reuse import _bag_identity
+from vjepa_ros.eval.out_reuse import bag_identity
 
 KEY = "check_of"  # camera_check.json's record of what the check checked
 LIVE = "~/camera_check (the live arm)"  # the live check's recording
@@ -29,11 +29,12 @@ OUT_OPTION = "--out"
 def check_identity(bag: str | Path | None, checkpoint: str) -> dict:
     """Return what a check checks: ``{"recording": ..., "checkpoint": ...}`` (its ``check_of``).
 
-    ``bag``: the bag as given (made absolute; its directory for its metadata.yaml), None for the
-    live check (:data:`LIVE`). ``checkpoint``: the world model file as the written parameter
-    file's ``model.checkpoint`` names it (an absolute path; "" for random weights).
+    ``bag``: the bag as given (as :func:`bag_identity` names it: symlinks resolved, its
+    directory for its metadata.yaml or data file), None for the live check (:data:`LIVE`).
+    ``checkpoint``: the world model file as the written parameter file's ``model.checkpoint``
+    names it (an absolute path; "" for random weights).
     """
-    recording = LIVE if bag is None else str(_bag_identity(bag))
+    recording = LIVE if bag is None else str(bag_identity(bag))
     return {"recording": recording, "checkpoint": str(checkpoint or "")}
 
 
@@ -50,7 +51,14 @@ def _recorded_identity(report: dict) -> tuple[str, str | None]:
         raise KeyError("verdict")
     if report.get("source") == "~/camera_check":
         return LIVE, None
-    return str(_bag_identity(report["bag"])), None
+    return str(bag_identity(report["bag"])), None
+
+
+def _same_recording(recorded: str, this: str) -> bool:
+    """Whether a saved check's recording is this one (bag paths compared by their identity)."""
+    if LIVE in (recorded, this):
+        return recorded == this
+    return bag_identity(recorded) == bag_identity(this)
 
 
 def refuse_other_check(out: str | Path, identity: dict, option: str = OUT_OPTION) -> str | None:
@@ -75,7 +83,7 @@ def refuse_other_check(out: str | Path, identity: dict, option: str = OUT_OPTION
                          f"give another {option}, or move that file away") from None
     held = ", ".join(name for name in (REPORT_FILE, PLOT_FILE, PARAMS_FILE)
                      if (out / name).exists())
-    if recording != identity["recording"]:
+    if not _same_recording(recording, identity["recording"]):
         raise ValueError(f"{option} {out} holds the camera check ({held}) of another "
                          f"recording, {recording}: {fix}")
     if checkpoint is not None and checkpoint != identity["checkpoint"]:

@@ -11,13 +11,27 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files
+
 REPORT = "report.json"
 
 
-def _bag_identity(path: str | Path) -> Path:
-    """Return the bag as one path: absolute, its directory for its metadata.yaml."""
-    path = Path(path).expanduser().absolute()
-    return path.parent if path.name == "metadata.yaml" else path
+def bag_identity(path: str | Path) -> Path:
+    """Return the recording a bag path names, as one path: the same for every way to name it.
+
+    Symlinks are resolved; a bag directory's ``metadata.yaml`` or data file (``.mcap``,
+    ``.db3``, zstd-compressed) names that directory when the directory is a bag (holds a
+    ``metadata.yaml``, or that data file alone). A lone data file stays itself. Never raises
+    for a missing path (it is made absolute as given).
+    """
+    path = Path(path).expanduser().resolve()
+    if path.name == "metadata.yaml":
+        return path.parent
+    if path.is_file() and path.name.endswith(DATA_SUFFIXES):
+        folder = path.parent
+        if (folder / "metadata.yaml").is_file() or data_files(folder) == [path]:
+            return folder
+    return path
 
 
 def previous_report_note(out: str | Path, bag: str | Path) -> str:
@@ -38,7 +52,7 @@ def previous_report_note(out: str | Path, bag: str | Path) -> str:
             f"--out {out} holds a {REPORT} that is not an eval report: give another --out, or "
             "move that file away"
         ) from None
-    if _bag_identity(recorded) != _bag_identity(bag):
+    if bag_identity(recorded) != bag_identity(bag):
         raise ValueError(
             f"--out {out} holds the eval report (and plots) of another recording, {recorded}: "
             f"give another --out, or remove {out} to replace it"

@@ -7,7 +7,8 @@ topic of the kind at all gets the advice to record one. Each option is followed 
 ``train``'s config (``data.topics.pose``), the other command that reads bags this way.
 
 The camera, pose and joint-state options take several candidate topics (``--image-topic A B``,
-in a config ``image: "A B"``): bags of different drivers are read together, each by the one of
+in a config ``image: "A B"`` or ``image: [A, B]``, :func:`topic_settings`): bags of different
+drivers are read together, each by the one of
 the candidates it holds (:func:`pick_topic`); a bag holding two of them is refused, naming both.
 A fix for one bag, when the option was given, shows that form: the options apply to every bag.
 """
@@ -38,8 +39,35 @@ def topics_of_kind(types: dict[str, str], kind: str) -> list[str]:
 
 
 def candidates(value: str) -> list[str]:
-    """Return the candidate topics of a topic setting: ``"A B"`` -> ``["A", "B"]``."""
-    return value.split()
+    """Return the candidate topics of a topic setting, each once: ``"A B A"`` -> ``["A", "B"]``."""
+    return list(dict.fromkeys(value.split()))
+
+
+def topic_settings(topics, prefix: str = "data.topics.") -> dict:
+    """Return a settings file's ``data.topics`` mapping with its candidate topics as strings.
+
+    ``image``, ``pose`` and ``joint_states`` take a YAML list of candidates (``image: [/a, /b]``,
+    the same as ``"/a /b"``); an empty or blank one ('' or ``[]``, or a blank item) is refused
+    as on the command line: ConfigError (one line naming the setting and what to give). Other
+    values, and a ``topics`` that is no mapping, are left to the typed loading.
+    """
+    from vjepa_ros.config import ConfigError
+
+    if not isinstance(topics, dict):
+        return topics
+    topics = dict(topics)
+    for kind in OPTIONS:
+        value = topics.get(kind)
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if not all(isinstance(item, str) for item in items):
+            continue
+        if not items or not all(item.strip() for item in items):
+            raise ConfigError(
+                f"{prefix}{kind}: an empty value ({value!r}): give a topic name (or several "
+                f"candidates, '/a /b' or a list), or leave the setting out for its default "
+                f"({_default(kind)})")
+        topics[kind] = " ".join(items)
+    return topics
 
 
 def pick_topic(path: Path, types: dict[str, str], kind: str, value: str) -> str:
@@ -64,18 +92,23 @@ def pick_topic(path: Path, types: dict[str, str], kind: str, value: str) -> str:
     return held[0] if held else (listed[0] if listed else value)
 
 
-def _option(kind: str, topic: str, given: str | None = None) -> str:
+def _option(kind: str, topic: str, given: str | None = None,
+            types: dict[str, str] | None = None) -> str:
     """Return the fix ``--pose-topic TOPIC (data.topics.pose)``.
 
     With a ``given`` value that is not the default, also the candidate form that keeps it
     (``...; for bags with either topic give both, --pose-topic GIVEN TOPIC)``): another bag
-    may need the topic given.
+    may need the topic given. Candidates that this bag (``types``: topic -> message type) holds
+    with another kind's type are left out of it (they are to be replaced, not kept), and each
+    is named once.
     """
     flag, key = OPTIONS[kind].split(" ", 1)
-    if not given or given == _default(kind) or topic in candidates(given):
+    kept = [c for c in candidates(given or "")
+            if c != topic and not (types and c in types and types[c] not in KIND_TYPES[kind])]
+    if not given or given == _default(kind) or topic in candidates(given) or not kept:
         return f"{flag} {topic} {key}"
     return (f"{flag} {topic} {key[:-1]}; the topic options apply to every bag read: for "
-            f"bags with either topic give both, {flag} {given} {topic})")
+            f"bags with either topic give both, {flag} {' '.join(kept)} {topic})")
 
 
 def _default(kind: str) -> str:
@@ -110,13 +143,13 @@ def resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: li
         raise BagError(
             f"{path}: image topic {topic} is not in the bag; image topics there: "
             f"{', '.join(images)}: name the camera topic with "
-            f"{_option('image', images[0], given)}"
+            f"{_option('image', images[0], given, types)}"
         )
     if types[topic] not in m.IMAGE_TYPES:
         raise BagError(
             f"{path}: topic {topic} has type {types[topic]}, expected "
             f"{' or '.join(m.IMAGE_TYPES)}; "
-            f"name the camera topic with {_option('image', images[0], given)}"
+            f"name the camera topic with {_option('image', images[0], given, types)}"
         )
     return topic
 
@@ -176,9 +209,9 @@ def _state_fix(types: dict[str, str], config, source: str, auto: bool, given=Non
     if other_topic in types and not auto:
         return f"give --state-source {other} (or auto): {other_topic} is in the bag"
     switch = "" if auto else f"--state-source {other} "
-    fixes = [_option(source, t, getattr(given, source))
+    fixes = [_option(source, t, getattr(given, source), types)
              for t in topics_of_kind(types, source)[:1]]
-    fixes += [switch + _option(other, t, getattr(given, other))
+    fixes += [switch + _option(other, t, getattr(given, other), types)
               for t in topics_of_kind(types, other)[:1]]
     if auto:  # auto prefers the pose: so does the advice
         fixes.sort(key=lambda fix: not fix.startswith("--pose-topic"))

@@ -334,10 +334,17 @@ def config_from_yaml(path: str | Path) -> dict:
 
 
 def make_config(*layers: dict) -> TrainConfig:
-    """Build a :class:`TrainConfig` from mappings applied in order (later ones win)."""
+    """Build a :class:`TrainConfig` from mappings applied in order (later ones win).
+
+    Candidate topics may be YAML lists; empty ones are refused (``topic_choice.topic_settings``).
+    """
+    from vjepa_ros.eval.topic_choice import topic_settings
+
     merged: dict = {}
     for layer in layers:
         merged = merge_deep(merged, unflatten(dict(layer or {})))
+    if isinstance(merged.get("data"), dict) and "topics" in merged["data"]:
+        merged["data"] = {**merged["data"], "topics": topic_settings(merged["data"]["topics"])}
     return from_dict(TrainConfig, merged)
 
 

@@ -1,45 +1,88 @@
 """What a run trained on, so that ``--resume`` refuses data that changed since.
 
 A run stores, per data option (``--data``, ``--val``), a fingerprint of each source it found
-(:func:`data_identity`): the source's path and a digest of its files' names relative to it, their
-sizes and their first and last 64 KiB. That is cheap (128 KiB a file) and survives a copy or a
+(:func:`data_identity`): the source's path and a digest of what training reads from it, not of
+how it is serialized. For a bag: its data files' names relative to it, their sizes and their
+first and last 64 KiB (``metadata.yaml`` is left out: ``ros2 bag reindex``, or a reload and
+write-back, rewrites it with the same content). For an ``.npz`` episode: each array's name,
+uncompressed size and CRC-32 as the zip directory records them (no decompression; the same arrays
+saved again, compressed or not, give the same digest). That is cheap and survives a copy or a
 move (no modification times), while a bag added to a folder, removed, or re-recorded in place is
 a change :func:`data_change` names in one line.
+
+Digests are written ``v2:<hex>``; runs stored before them hold the digest of every file's bytes
+(:func:`legacy_digest`), which :func:`data_identity` computes instead when asked to compare with
+such a run.
 """
 
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 
-from vjepa_ros.eval.bag_files import walk_files
+from vjepa_ros.eval.bag_files import DATA_SUFFIXES, walk_files
 
 EDGE = 64 * 1024  # bytes read at each end of a file
+VERSION = "v2:"  # prefix of digests of what training reads (older runs: none)
 
 
-def source_digest(path: Path) -> str:
-    """Return the hex digest of a source (a file, or a bag directory's files).
-
-    Raises OSError when a file cannot be read (the data reader then names it too).
-    """
-    path = Path(path).expanduser()
-    files = walk_files(path) if path.is_dir() else [path]
-    digest = hashlib.sha1()
-    for file in files:
-        size = file.stat().st_size
-        name = file.name if file == path else str(file.relative_to(path))
-        digest.update(f"{name}\0{size}\0".encode())
-        with file.open("rb") as stream:
+def _edges(digest, file: Path, name: str) -> None:
+    """Feed a file's name, size and first and last :data:`EDGE` bytes to ``digest``."""
+    size = file.stat().st_size
+    digest.update(f"{name}\0{size}\0".encode())
+    with file.open("rb") as stream:
+        digest.update(stream.read(EDGE))
+        if size > 2 * EDGE:
+            stream.seek(size - EDGE)
             digest.update(stream.read(EDGE))
-            if size > 2 * EDGE:
-                stream.seek(size - EDGE)
-                digest.update(stream.read(EDGE))
+
+
+def legacy_digest(path: Path) -> str:
+    """Return the hex digest runs stored before :data:`VERSION`: every file's bytes' edges."""
+    path = Path(path).expanduser()
+    digest = hashlib.sha1()
+    for file in walk_files(path) if path.is_dir() else [path]:
+        _edges(digest, file, file.name if file == path else str(file.relative_to(path)))
     return digest.hexdigest()
 
 
-def data_identity(groups: dict[str, list]) -> dict[str, dict[str, str]]:
-    """Return ``{option: {resolved source path: digest}}`` of ``{option: [Source, ...]}``."""
-    return {option: {str(Path(s.path).expanduser().resolve()): source_digest(s.path)
+def source_digest(path: Path) -> str:
+    """Return ``v2:<hex>``, the digest of what training reads from a source.
+
+    A bag (directory or data file): its data files (not ``metadata.yaml``); an ``.npz``: its
+    arrays' names, sizes and CRC-32s. Raises OSError when a file cannot be read (the data
+    reader then names it too); an ``.npz`` that is no zip file is digested by its bytes.
+    """
+    path = Path(path).expanduser()
+    digest = hashlib.sha1()
+    if path.is_dir():
+        for file in walk_files(path):
+            if file.name.endswith(DATA_SUFFIXES):
+                _edges(digest, file, str(file.relative_to(path)))
+    elif path.suffix == ".npz" and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            for member in sorted(archive.infolist(), key=lambda m: m.filename):
+                digest.update(f"{member.filename}\0{member.file_size}\0{member.CRC}\0".encode())
+    else:
+        _edges(digest, path, path.name)
+    return VERSION + digest.hexdigest()
+
+
+def is_legacy(stored: dict | None) -> bool:
+    """Whether a run's stored data identity holds digests from before :data:`VERSION`."""
+    return any(not digest.startswith(VERSION)
+               for paths in (stored or {}).values() for digest in paths.values())
+
+
+def data_identity(groups: dict[str, list], legacy: bool = False) -> dict[str, dict[str, str]]:
+    """Return ``{option: {resolved source path: digest}}`` of ``{option: [Source, ...]}``.
+
+    ``legacy``: the digests runs stored before :data:`VERSION` (:func:`legacy_digest`), to
+    compare with such a run; what a run stores is always the current kind.
+    """
+    digest = legacy_digest if legacy else source_digest
+    return {option: {str(Path(s.path).expanduser().resolve()): digest(s.path)
                      for s in sources} for option, sources in groups.items()}
 
 

@@ -105,12 +105,15 @@ def _is_bag_dir(path: Path) -> bool:
     return path.is_dir() and ((path / "metadata.yaml").is_file() or bool(data_files(path)))
 
 
-def find_sources(paths) -> list[Source]:
+def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
     """Return the episode sources under these paths, sorted, each once.
 
     A path is an ``.npz`` episode, a bag (a directory with ``metadata.yaml`` or rosbag2 data
     files, or one ``.mcap`` / ``.db3`` / ``.zstd`` data file), or a directory searched
-    recursively for both.
+    recursively for both. A broken symlink (or a link loop) inside a directory is skipped with
+    a note appended to ``notes`` (``skipped bags/b2: it is a broken symlink (to ...)``); a
+    directory with nothing else is refused naming it. Raises EpisodeError (one line naming the
+    path) for a path that is missing or holds no episode.
     """
     found: dict[Path, Source] = {}
     for given in paths:
@@ -131,6 +134,8 @@ def find_sources(paths) -> list[Source]:
             found[path.resolve()] = Source(path, "bag")
             continue
         files = walk_files(path)  # symlinked bag folders too
+        broken = {p: missing(p) for p in files if p.is_symlink() and missing(p)}
+        files = [p for p in files if p not in broken]
         bag_dirs = sorted({p.parent for p in files
                            if p.name == "metadata.yaml" or p.name.endswith(DATA_SUFFIXES)})
         inside_bag = {d.resolve() for d in bag_dirs}
@@ -141,8 +146,12 @@ def find_sources(paths) -> list[Source]:
             if npz.suffix == ".npz" and \
                     not any(parent.resolve() in inside_bag for parent in npz.parents):
                 found[npz.resolve()] = Source(npz, "npz")
+        skipped = [f"skipped {link}: it {why}" for link, why in broken.items()]
         if len(found) == before:
-            raise EpisodeError(f"{path}: no episodes (.npz files) or rosbag2 bags in it")
+            also = f" ({'; '.join(skipped)})" if skipped else ""
+            raise EpisodeError(f"{path}: no episodes (.npz files) or rosbag2 bags in it{also}")
+        if notes is not None:
+            notes += skipped
     return sorted(found.values(), key=lambda s: str(s.path))
 
 

@@ -29,7 +29,7 @@ from vjepa_ros.models.checkpoint import read_checkpoint_file
 from vjepa_ros.out_paths import output_dir
 from vjepa_ros.sim.episode import recorded_success
 from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
-from vjepa_ros.train.data_identity import data_change, data_identity
+from vjepa_ros.train.data_identity import data_change, data_identity, is_legacy
 from vjepa_ros.train.distributed import Topology, current, rank_device
 from vjepa_ros.train.episodes import (
     SPLIT_RULE,
@@ -154,24 +154,29 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     """
     topology = topology or current()
     data = config.data
-    sources = find_sources(data.train)
-    val_sources = []
-    if not data.val:
-        split_sources(sources, data.val_fraction, config.seed)  # one source: refused before
-    if data.val:
-        val_sources = find_sources(data.val)
-        shared = {s.path.resolve() for s in sources} & {s.path.resolve() for s in val_sources}
-        if shared:
-            raise EpisodeError(f"episodes in both the training and validation data: "
-                               f"{sorted(str(p) for p in shared)[:3]}")
-    identity = data_identity({"--data": sources, "--val": val_sources})
-    change = None if stored_data is None else data_change(stored_data, identity)
+    skipped: list[str] = []  # broken symlinks in the data folders
+    sources = find_sources(data.train, skipped)
+    val_sources = find_sources(data.val, skipped) if data.val else []
+    for note in skipped:
+        log(f"note        {note}")
+    groups = {"--data": sources, "--val": val_sources}
+    identity = data_identity(groups)
+    # First, before anything that depends on the data (the split): a resumed run's refusal
+    # names what changed, not a consequence of it.
+    change = None if stored_data is None else data_change(
+        stored_data, data_identity(groups, legacy=True) if is_legacy(stored_data) else identity)
     if change:
         raise ConfigError(
             f"the data differs from what this run trained on ({change}): --resume continues a "
             "run on the same data; put the data back as it was, or train on this data in a new "
             f"run: --out NEW_DIR --init {Path(config.out) / 'latest.pt'} (starts from this "
             "run's predictor)")
+    if not data.val:
+        split_sources(sources, data.val_fraction, config.seed)  # one source: refused before
+    shared = {s.path.resolve() for s in sources} & {s.path.resolve() for s in val_sources}
+    if shared:
+        raise EpisodeError(f"episodes in both the training and validation data: "
+                           f"{sorted(str(p) for p in shared)[:3]}")
     device = rank_device(config.device, topology)
     encode = FrameEncoder(encoder, device, compute_dtype(config, device),
                           (data.aspect_ratio_min, data.aspect_ratio_max), data.encode_batch,

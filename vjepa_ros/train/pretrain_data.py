@@ -43,7 +43,11 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
     camera = dataclasses.replace(topics or BagTopics(), state_source="none", no_gripper=True)
     data = DataConfig(frames_per_clip=frames_per_clip, rate_hz=rate_hz, topics=camera)
     segments, left_out = [], []
-    sources = find_sources(paths)
+    skipped: list[str] = []  # broken symlinks in the data folders
+    sources = find_sources(paths, skipped)
+    for note in skipped:
+        if log:
+            log(f"note: {note}")
     for source in sources:
         try:
             found, notes = load_segments(source, data)
