@@ -118,6 +118,9 @@ def test_unset_header_stamps_still_fall_back_to_receive_times():
     assert header_stamps_unset(np.array([0, 1_700_000_000 * 10**9], np.int64))  # epoch + a 0
     assert not header_stamps_unset(np.array([0, 250_000_000, 500_000_000], np.int64))
     assert not header_stamps_unset(np.array([1, 2], np.int64))
+    assert not header_stamps_unset(np.array([0, 0, 250_000_000, 500_000_000], np.int64))
+    # a 0 after the clock moved on is a stamp the driver left unset, not the clock's start
+    assert header_stamps_unset(np.array([250_000_000, 0, 500_000_000, 750_000_000], np.int64))
 
 
 def test_camera_check_cut_short_by_max_steps_says_the_bag_moves_later(capsys, tmp_path):

@@ -143,14 +143,19 @@ SYSTEM_CLOCK_NS = 10**18  # stamps after 2001-09-09: a system (epoch) clock, not
 def header_stamps_unset(stamps: np.ndarray) -> bool:
     """Whether a topic's header stamps [ns, int64] were left unset (the driver fills none).
 
-    Unset: more than half of them 0, any negative, or a 0 among system-clock (epoch) stamps. A
-    simulated clock starts at 0, so a few stamps of exactly 0 among small ones are its first
-    messages and are kept (switching the topic to receive times for them mistimed it).
+    ``stamps`` in the order the recorder received them. Unset: more than half of them 0, any
+    negative, a 0 among system-clock (epoch) stamps, or a 0 after a later stamp (a driver that
+    fills some stamps and not others). A simulated clock starts at 0, so a leading run of
+    stamps of exactly 0 before small ones are its first messages and are kept (switching the
+    topic to receive times for them mistimed it).
     """
     zero = stamps == 0
     if not len(stamps) or np.any(stamps < 0) or zero.mean() > 0.5:
         return bool(len(stamps))
-    return bool(zero.any() and stamps[~zero].min() >= SYSTEM_CLOCK_NS)
+    if not zero.any():
+        return False
+    leading = int(np.argmin(zero))  # the first nonzero stamp; every 0 must come before it
+    return bool(zero[leading:].any() or stamps[~zero].min() >= SYSTEM_CLOCK_NS)
 
 
 def _choose_times(stamps: np.ndarray, received: np.ndarray, use_header: bool) -> np.ndarray:
