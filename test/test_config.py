@@ -191,3 +191,16 @@ def test_read_ros_params_applies_sections_as_rcl_does(tmp_path):
                     "/**/planner:\n  ros__parameters: {e: 5}\n")
     assert read_ros_params(path, "planner") == {"a": "star", "b": 2, "c": 3, "e": 5}
     assert read_ros_params(path, "/ns/planner") == {"a": "other", "d": 4, "e": 5}
+
+
+@pytest.mark.parametrize("gap, why", [(0.0, "got 0$"), (6.0, "got 6: states further apart"),
+                                      (1e300, "record the states faster$")])
+def test_train_bounds_the_state_gap_as_eval_does(gap, why):
+    """``--set data.max_state_gap_s=1e300`` trained, interpolating states across any gap."""
+    from vjepa_ros.train.config import make_config
+
+    with pytest.raises(ConfigError, match="^data.max_state_gap_s must be a time > 0 and at most "
+                       f"5 s, .*{why}"):
+        make_config({"data": {"max_state_gap_s": gap}}).check(need_paths=False)
+    accepted = make_config({"data": {"max_state_gap_s": 5.0}}).check(need_paths=False)
+    assert accepted.data.max_state_gap_s == 5.0

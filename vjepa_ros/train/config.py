@@ -21,7 +21,7 @@ from vjepa_ros.config import (
     unflatten,
 )
 from vjepa_ros.eval.bags import BagError, BagTopics
-from vjepa_ros.eval.eval_config import rate_problem
+from vjepa_ros.eval.eval_config import MAX_STATE_GAP_S, rate_problem
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT, missing
 from vjepa_ros.models.device_names import check_device_and_dtype
 
@@ -230,8 +230,12 @@ class TrainConfig:
         _require(data.val_clips >= 1, f"data.val_clips must be >= 1, got {data.val_clips}")
         _require(not rate_problem("data.rate_hz", data.rate_hz),
                  rate_problem("data.rate_hz", data.rate_hz))
-        _require(data.max_state_gap_s > 0,
-                 f"data.max_state_gap_s must be > 0, got {data.max_state_gap_s}")
+        _require(0 < data.max_state_gap_s <= MAX_STATE_GAP_S,  # as eval's --max-state-gap
+                 f"data.max_state_gap_s must be a time > 0 and at most {MAX_STATE_GAP_S:g} s, "
+                 f"got {data.max_state_gap_s:g}" + (
+                     f": states further apart than {MAX_STATE_GAP_S:g} s do not show the arm's "
+                     "path between them; record the states faster"
+                     if data.max_state_gap_s > MAX_STATE_GAP_S else ""))
         _require(0 < data.aspect_ratio_min <= data.aspect_ratio_max,
                  "data.aspect_ratio_min must be > 0 and <= data.aspect_ratio_max")
         _require(data.encode_batch >= 1,
