@@ -71,10 +71,15 @@ def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, caps
 
 @pytest.mark.parametrize("stop, word", [(KeyboardInterrupt, "interrupted"), ("sigterm",
                                                                               "terminated")])
-def test_a_bag_from_npz_stopped_while_writing_its_bag_removes_the_part_and_says_so(
-        tmp_path, monkeypatch, capsys, stop, word):
+@pytest.mark.parametrize("command, module, writer, until", [
+    ("bag-from-npz", "vjepa_ros.eval.bags", "write_bag", "the episode is read"),
+    ("record", "vjepa_ros.eval.record", "record_sim_bag", "its 16 frames are simulated"),
+])
+def test_a_command_stopped_while_writing_its_bag_removes_the_part_and_says_so(
+        tmp_path, monkeypatch, capsys, stop, word, command, module, writer, until):
     """A bare ``vjepa-ros bag-from-npz: interrupted`` left the part of the bag written."""
-    from vjepa_ros.eval import bags
+    import importlib
+
     from vjepa_ros.terminate import Terminated
 
     bag = tmp_path / "new_bag"
@@ -84,11 +89,11 @@ def test_a_bag_from_npz_stopped_while_writing_its_bag_removes_the_part_and_says_
         (Path(path) / "new_bag_0.mcap").write_bytes(b"part")
         raise Terminated if stop == "sigterm" else KeyboardInterrupt
 
-    monkeypatch.setattr(bags, "write_bag", cut_short)
-    assert main(["bag-from-npz", str(bag)]) == (143 if stop == "sigterm" else 130)
+    monkeypatch.setattr(importlib.import_module(module), writer, cut_short)
+    assert main([command, str(bag)]) == (143 if stop == "sigterm" else 130)
     assert capsys.readouterr().err == (
-        f"vjepa-ros bag-from-npz: {word}; nothing saved (bag-from-npz writes the bag {bag} once "
-        "the episode is read; the part written was removed)\n")
+        f"vjepa-ros {command}: {word}; nothing saved ({command} writes the bag {bag} once "
+        f"{until}; the part written was removed)\n")
     assert not bag.exists()
 
 
@@ -106,28 +111,6 @@ def test_a_stopped_camera_check_names_an_earlier_checks_files_and_a_cut_short_wr
     assert stopped_check_saved(tmp_path, writing=True) == (
         f"stopped while writing into {tmp_path}: {files} may be incomplete or an earlier "
         "check's; run the check again")
-
-
-@pytest.mark.parametrize("stop, word", [(KeyboardInterrupt, "interrupted"), ("sigterm",
-                                                                              "terminated")])
-def test_a_record_stopped_while_writing_its_bag_removes_the_part_and_says_so(
-        tmp_path, monkeypatch, capsys, stop, word):
-    from vjepa_ros.eval import record
-    from vjepa_ros.terminate import Terminated
-
-    bag = tmp_path / "new_bag"
-
-    def cut_short(path, *args, **kwargs):
-        Path(path).mkdir()
-        (Path(path) / "new_bag_0.mcap").write_bytes(b"part")
-        raise Terminated if stop == "sigterm" else KeyboardInterrupt
-
-    monkeypatch.setattr(record, "record_sim_bag", cut_short)
-    assert main(["record", str(bag)]) == (143 if stop == "sigterm" else 130)
-    assert capsys.readouterr().err == (
-        f"vjepa-ros record: {word}; nothing saved (record writes the bag {bag} once its 16 "
-        "frames are simulated; the part written was removed)\n")
-    assert not bag.exists()
 
 
 def test_launch_exits_130_on_ctrl_c_after_stopping_its_nodes(monkeypatch, capsys):

@@ -16,14 +16,6 @@ from vjepa_ros.nodes.params import closest_name, declare_config
 from vjepa_ros.nodes.planner_node import PlannerNode
 
 
-@pytest.fixture
-def context():
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    yield context
-    rclpy.try_shutdown(context=context)
-
-
 @dataclasses.dataclass
 class Inner:
     rate_hz: float = param(4.0, "A rate.")

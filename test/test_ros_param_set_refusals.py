@@ -37,14 +37,6 @@ def _configs():
 
 
 @pytest.fixture
-def context():
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    yield context
-    rclpy.try_shutdown(context=context)
-
-
-@pytest.fixture
 def planner(context):
     node = PlannerNode(context=context, cli_args=["--ros-args", "-p", "model.checkpoint:=demo",
                                                   "-p", "model.device:=cpu"])
