@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.terminate import call_held  # noqa: E402
 
 SIZES = [(640, 480), (848, 480), (1280, 720)]
 PROFILES = {"Fast DDS defaults": "", "config/fastdds_camera.xml":
@@ -64,12 +65,12 @@ def count_frames(path, transport: str, rate: float, window: float) -> tuple[int,
         while time.monotonic() < deadline and not received:
             if node.count_publishers(topic) and time.monotonic() > deadline - 5.0:
                 break  # matched for 5 s and nothing arrived: count from here
-            rclpy.spin_once(node, timeout_sec=0.05)
+            call_held(rclpy.spin_once, node, timeout_sec=0.05)
         size = len(received[-1].data) if received else 0
         received.clear()
         end = time.monotonic() + window
         while time.monotonic() < end:
-            rclpy.spin_once(node, timeout_sec=0.05)
+            call_held(rclpy.spin_once, node, timeout_sec=0.05)
         if received:
             size = len(received[-1].data)
         return len(received), size

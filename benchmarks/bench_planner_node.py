@@ -27,6 +27,7 @@ import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.terminate import call_held
 
 # torch and rclpy (seconds; a quarter minute under load) are imported after the options are
 # checked: --help and a bad option answer at once.
@@ -162,19 +163,19 @@ def _measure(args, session, node, executor):
             if measure_services and now >= next_call and session.planning:
                 for name, (client, request) in clients.items():
                     sent = time.monotonic()
-                    future = client.call_async(request)
+                    future = call_held(client.call_async, request)
                     while not future.done():
-                        executor.spin_once(timeout_sec=0.001)
+                        call_held(executor.spin_once, timeout_sec=0.001)
                     if session.planning:  # answered while the plan was still running
                         calls[name].append(time.monotonic() - sent)
                 next_call = time.monotonic() + 0.2
-            executor.spin_once(timeout_sec=0.001)
+            call_held(executor.spin_once, timeout_sec=0.001)
 
     for client, _ in clients.values():
         client.wait_for_service(timeout_sec=10)
     run(1.0, False)
-    clients["capture"][0].call_async(Trigger.Request())
-    clients["enable"][0].call_async(SetBool.Request(data=True))
+    call_held(clients["capture"][0].call_async, Trigger.Request())
+    call_held(clients["enable"][0].call_async, SetBool.Request(data=True))
     run(1.0, False)
     reports.clear()
     pose_times.clear()

@@ -65,6 +65,7 @@ from benchmarks.bench_planner_soak import (  # noqa: E402 (after the path set-up
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.nodes.planner_name import PLANNER_NODE as PLANNER  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, distance_outside_box  # noqa: E402
+from vjepa_ros.terminate import call_held  # noqa: E402
 
 if TYPE_CHECKING:
     from vjepa_ros.eval.setpoint_motion import SetpointMotion
@@ -293,7 +294,7 @@ class Run:
         """
         end, moved_to, next_move = time.monotonic() + seconds, None, 0.0
         while time.monotonic() < end and not until():
-            self.executor.spin_once(timeout_sec=0.01)
+            call_held(self.executor.spin_once, timeout_sec=0.01)
             newest = self.watch.setpoints[-1][1] if self.watch.setpoints else None
             if newest is not None and newest != moved_to and time.monotonic() >= next_move:
                 self.move(newest)
@@ -392,7 +393,7 @@ def scenario_camera_check(run: Run, seconds: float) -> None:
     client = run.watch.node.create_client(Trigger, f"/{PLANNER}/camera_check")
     run.expect(client.wait_for_service(timeout_sec=10), "no ~/camera_check service")
     begin = run.watch.now()
-    future = client.call_async(Trigger.Request())
+    future = call_held(client.call_async, Trigger.Request())
     run.spin_following(CHECK_S, future.done)
     phase = run.watch.phase("motions and correction trial", begin, run.watch.now(), True)
     run.phases.append(phase)

@@ -37,6 +37,7 @@ import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.terminate import call_held
 
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
@@ -184,8 +185,10 @@ def node_ready(clients, timeout_s: float = NODE_START_S) -> bool:
 
 def call(executor, client, request, timeout_s: float = 5.0):
     """Call a service and spin until it answers; its response, or None after ``timeout_s``."""
-    future = client.call_async(request)
-    executor.spin_until_future_complete(future, timeout_sec=timeout_s)
+    future = call_held(client.call_async, request)
+    deadline = time.monotonic() + timeout_s
+    while not future.done() and time.monotonic() < deadline:  # short spins: Ctrl-C in time
+        call_held(executor.spin_once, timeout_sec=0.05)
     return future.result()
 
 
@@ -211,7 +214,7 @@ def spin_for(executor, seconds: float) -> None:
     """Spin ``executor`` for ``seconds`` (callbacks run in this thread)."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        executor.spin_once(timeout_sec=0.05)
+        call_held(executor.spin_once, timeout_sec=0.05)
 
 
 def add_process_options(parser, seconds: float, seconds_help: str = "run length [s]") -> None:
@@ -283,7 +286,7 @@ def main() -> None:
         start = time.monotonic()
         cpu0, rss0 = proc_cpu_rss(node_proc.pid)
         while time.monotonic() - start < args.seconds:
-            executor.spin_once(timeout_sec=0.05)
+            call_held(executor.spin_once, timeout_sec=0.05)
         cpu1, rss1 = proc_cpu_rss(node_proc.pid)
         elapsed = time.monotonic() - start
     finally:

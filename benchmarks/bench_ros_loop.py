@@ -34,6 +34,7 @@ import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.terminate import call_held
 
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 os.environ.setdefault("ROS_LOCALHOST_ONLY", "1")
@@ -138,7 +139,7 @@ def run(kind: str, goals: int, timeout: float) -> dict:
         if not wait(lambda: bool(poses), 30.0):
             raise RuntimeError("no current_pose from the sim node within 30 s")
         client = listener.create_client(SetBool, f"/{PLANNER_NODE}/enable")
-        future = client.call_async(SetBool.Request(data=True))
+        future = call_held(client.call_async, SetBool.Request(data=True))
         if not wait(future.done, 30.0):
             raise RuntimeError("~/enable did not answer within 30 s")
         rng = np.random.default_rng(0)

@@ -84,6 +84,60 @@ def sigint_raises():
         signal.signal(signal.SIGINT, previous)
 
 
+@contextlib.contextmanager
+def stop_signals_held():
+    """Within: Ctrl-C and SIGTERM are noted, not acted on; on the way out the first one is.
+
+    Yields the list of noted signal numbers (empty until one arrives), so that a loop can end
+    early: ``with stop_signals_held() as noted: while not noted: executor.spin_once(0.05)``.
+
+    Why: Python raises KeyboardInterrupt at whatever bytecode the main thread is running. Inside
+    rclpy that can be the first line of ``Future.__init__`` (a ``call_async``, a task the
+    executor makes in ``spin_once``) or ``Executor.__init__``: the half-made object's
+    ``__del__`` then printed ``Exception ignored in: <function Future.__del__ ...>
+    AttributeError: 'Task' object has no attribute '_exception'`` after the command's last line
+    (``bench_planner_node.py`` stopped by Ctrl-C, seen in CI). A KeyboardInterrupt inside
+    ``Thread.start`` left a thread recorded but not known to be started (``cannot join thread
+    before it is started``). Main-thread rclpy calls and thread starts therefore run within
+    this; the stop is raised at its end, where nothing is half made.
+
+    On the way out the handlers in force before are restored and the first noted signal goes
+    to its handler (KeyboardInterrupt, :class:`Terminated`; the default action for SIG_DFL;
+    nothing for SIG_IGN). Blocking the signals instead does not do: Python's handler runs on a
+    flag any thread's delivery sets (rmw's threads block nothing). Signals reach Python in the
+    main thread only: elsewhere nothing changes (the list stays empty).
+    """
+    noted: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    previous = {signum: signal.signal(signum, lambda signum, frame: noted.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield noted
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if noted:
+            handler = previous[noted[0]]
+            if callable(handler):
+                handler(noted[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(noted[0])
+
+
+def call_held(function, *args, **kwargs):
+    """Return ``function(*args, **kwargs)`` called within :func:`stop_signals_held`.
+
+    For one main-thread rclpy call (``call_held(executor.spin_once, timeout_sec=0.05)``,
+    ``call_held(client.call_async, request)``): a stop signal during it is raised once it has
+    returned, never inside rclpy's objects. Keep such calls short (a spin's timeout of
+    0.05 s, not 5 s): the stop waits for them.
+    """
+    with stop_signals_held():
+        return function(*args, **kwargs)
+
+
 def ignore_stop_signals() -> None:
     """Ignore Ctrl-C and SIGTERM from now on: a second one must not cut the clean-up short.
 

@@ -8,7 +8,6 @@ rclpy is imported inside the functions.
 
 from __future__ import annotations
 
-import signal
 import sys
 
 from vjepa_ros.config import ConfigError
@@ -51,10 +50,10 @@ def run_node(node_class, args=None) -> int:
     from rclpy.executors import SingleThreadedExecutor
 
     from vjepa_ros.terminate import (
-        Terminated,
         ignore_stop_signals,
         sigint_raises,
         sigterm_raises,
+        stop_signals_held,
         stopped_by,
     )
 
@@ -77,20 +76,19 @@ def run_node(node_class, args=None) -> int:
             # node's long work runs on threads of its own (the planner's planning worker), and
             # the pinned rclpy's MultiThreadedExecutor busy-loops (nodes/spinning.py). Made
             # before the node, so that a stop during the node's start cannot cut it in half.
-            executor = SingleThreadedExecutor()
+            with stop_signals_held():  # not cut inside rclpy's constructor (terminate)
+                executor = SingleThreadedExecutor()
             node, status = _start_node(node_class, name,  # (a stop while loading: raised)
                                        sys.argv if args is None else list(args))
             if node is None:
                 return status
             executor.add_node(node)
             done = getattr(node, "done", None)
-            signals = []  # while spinning a signal is noted, not raised inside a callback
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signum, lambda signum, frame: signals.append(signum))
-            while not signals and (done is None or not done.is_set()):
-                executor.spin_once(timeout_sec=SIGNAL_CHECK_S)  # a signal: within this
-            if signals:
-                raise Terminated if signals[0] == signal.SIGTERM else KeyboardInterrupt
+            # while spinning a signal is noted, not raised inside a callback or rclpy's code;
+            # it is raised (KeyboardInterrupt, Terminated) as the loop ends, within this time
+            with stop_signals_held() as signals:
+                while not signals and (done is None or not done.is_set()):
+                    executor.spin_once(timeout_sec=SIGNAL_CHECK_S)
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
             stopped = exc
         finally:  # the node's work, the executor, the node, then the context

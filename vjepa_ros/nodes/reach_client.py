@@ -42,6 +42,7 @@ from vjepa_ros.robot.inputs import InputBuffer, Stamped, nearest
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.sim.reach import STEP_HEADER, ReachEpisode, format_step, reach_target
 from vjepa_ros.sim.tasks import reach_error
+from vjepa_ros.terminate import stop_signals_held
 
 CAMERA_TOPIC = "/camera/camera/color/image_raw"
 POLL_S = 0.01
@@ -167,8 +168,9 @@ class ReachClient:
                 raise DemoError(f"{client.srv_name} ({what}) is not available")
             time.sleep(POLL_S)
         done = threading.Event()
-        future = client.call_async(request)
-        future.add_done_callback(lambda _: done.set())
+        with stop_signals_held():  # a Ctrl-C not inside rclpy's Future (terminate)
+            future = client.call_async(request)
+            future.add_done_callback(lambda _: done.set())
         while not done.wait(POLL_S):
             check()
             if time.monotonic() > end:

@@ -36,10 +36,10 @@ by an :mod:`atexit` handler too (:func:`_shutdown_running`; nothing for one shut
 from __future__ import annotations
 
 import atexit
-import contextlib
-import signal
 import threading
 import weakref
+
+from vjepa_ros.terminate import stop_signals_held
 
 POLL_S = 0.2  # [s] how often the foreground spin looks at the threads (and its ``until``)
 EXIT_TIMEOUT_S = 5.0  # [s] how long the exit handler waits for each spin thread to end
@@ -77,22 +77,23 @@ class NodeSpinner:
         """Give ``node`` an executor of its own (spinning at once if the spinner runs)."""
         from rclpy.executors import SingleThreadedExecutor
 
-        executor = SingleThreadedExecutor(context=self.context)
-        executor.add_node(node)
-        with self._lock:
-            if self._stopped:
-                executor.shutdown()
-                raise RuntimeError("NodeSpinner.add_node after shutdown")
-            self._wakes[executor] = (node, node.create_guard_condition(_nothing))
-            self.executors.append(executor)
-            if self._running:
-                with _stop_signals_held():
+        # a stop inside rclpy's constructors or Thread.start: raised after (terminate)
+        with stop_signals_held():
+            executor = SingleThreadedExecutor(context=self.context)
+            executor.add_node(node)
+            with self._lock:
+                if self._stopped:
+                    executor.shutdown()
+                    raise RuntimeError("NodeSpinner.add_node after shutdown")
+                self._wakes[executor] = (node, node.create_guard_condition(_nothing))
+                self.executors.append(executor)
+                if self._running:
                     self._start_thread(executor, node.get_name())
         return True
 
     def start(self) -> NodeSpinner:
         """Spin every node in the background; return at once."""
-        with self._lock, _stop_signals_held():
+        with self._lock, stop_signals_held():
             if not self._running and not self._stopped:
                 self._running = True
                 _RUNNING.add(self)
@@ -190,36 +191,3 @@ def _shutdown_running() -> None:
 
 def _nothing() -> None:
     """Do nothing: the wake guard condition's callback (waking the thread is its whole job)."""
-
-
-@contextlib.contextmanager
-def _stop_signals_held():
-    """Hold Ctrl-C and SIGTERM while spin threads start; act on the first one after.
-
-    A KeyboardInterrupt raised inside ``Thread.start`` left a thread recorded but not known to
-    be started: ``shutdown`` then failed (``RuntimeError: cannot join thread before it is
-    started``, a traceback and status 1 for a Ctrl-C just after ``vjepa-ros launch: running``),
-    or missed a thread that did start, left inside rclpy at exit. Within, a stop signal is noted;
-    on the way out the handlers in force before are restored and the first noted signal goes to
-    its handler (KeyboardInterrupt, ``terminate.Terminated``; the default action for SIG_DFL).
-    Blocking the signals instead does not do: Python's handler runs on a flag any thread's
-    delivery sets (rmw's threads block nothing). Signals reach Python in the main thread only:
-    elsewhere nothing changes.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    noted: list[int] = []
-    previous = {signum: signal.signal(signum, lambda signum, frame: noted.append(signum))
-                for signum in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        if noted:
-            handler = previous[noted[0]]
-            if callable(handler):
-                handler(noted[0], None)
-            elif handler == signal.SIG_DFL:
-                signal.raise_signal(noted[0])
