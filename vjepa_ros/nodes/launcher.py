@@ -173,6 +173,7 @@ class Launch:
 
         from vjepa_ros.nodes.params import UnknownParameterError
 
+        route_reply_warnings()  # rclpy's reply-timeout warning: one line, not two
         self.own_context = context is None
         self.executor = None
         self.names: dict = {}  # started node -> its -p NODE. name (failure's prefix)
@@ -527,7 +528,6 @@ def _launch(args: argparse.Namespace) -> int:
                              "--joint-states-topic": args.joint_states_topic,
                              "--gripper-topic": args.gripper_topic}, PLANNER_NODE)
         use_camera_profile()  # as the launch files: before the first participant is created
-        route_reply_warnings()  # rclpy's reply-timeout warning: one line, not two
         launch = Launch(nodes, use_sim_time=args.use_sim_time)
     except CheckpointError as exc:  # "planner: FILE is not a vjepa_ros checkpoint (...): ..."
         error = world_model_error(str(exc).removeprefix("planner: "), checkpoint, source)

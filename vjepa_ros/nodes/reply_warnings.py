@@ -21,8 +21,11 @@ def route_reply_warnings(log=None) -> None:
 
     ``log``: called with the line (default: the ``vjepa_ros`` rclpy logger's ``warning``).
     Every other warning is shown as before. Python shows a warning of one source line once
-    per process, so this is one line per process at most.
+    per process, so this is one line per process at most. Routed already: nothing changes (a
+    second call does not wrap the first).
     """
+    if getattr(warnings.showwarning, "routes_reply_warnings", False):
+        return
     if log is None:
         import rclpy.logging
 
@@ -35,4 +38,5 @@ def route_reply_warnings(log=None) -> None:
             return
         shown(message, category, filename, lineno, file, line)
 
+    show.routes_reply_warnings = True
     warnings.showwarning = show
