@@ -25,8 +25,6 @@ settings within one invocation (they alternate ``--repeat`` times).
 import argparse
 import os
 import resource
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -34,8 +32,8 @@ import time
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.nodes.node_processes import child_signals, stop_child
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.script_children import finish_child, start_child
 from vjepa_ros.terminate import call_held, stop_signals_held, stopped_quietly
 
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
@@ -220,40 +218,15 @@ def main(argv=None) -> int:
         for _ in range(args.hogs):
             hogs.append(start_child([*pin, sys.executable, "-c", "while True: pass"]))
         for _ in range(args.repeat):
-            for kind in args.spin:
-                run_child([*pin, sys.executable, __file__, "--child", kind, "--goals",
-                           str(args.goals), "--timeout", str(args.timeout)], kind)
+            for kind in args.spin:  # its own session: a Ctrl-C reaches this process alone
+                finish_child(start_child([*pin, sys.executable, __file__, "--child", kind,
+                                          "--goals", str(args.goals), "--timeout",
+                                          str(args.timeout)]), f"the {kind} run")
     finally:
         for hog in hogs:
             hog.kill()
             hog.wait()
     return 0
-
-
-def start_child(command: list[str]) -> subprocess.Popen:
-    """Start ``command`` in a session of its own; it gets SIGTERM if this process dies.
-
-    A Ctrl-C at the terminal then reaches this process alone, which stops its children: one
-    stop line, not one per process (and no busy-loop's KeyboardInterrupt traceback).
-    """
-    return call_held(subprocess.Popen, command, start_new_session=True,
-                     preexec_fn=child_signals())
-
-
-def run_child(command: list[str], kind: str) -> None:
-    """Run one ``--child`` process (:func:`start_child`) to its end.
-
-    Stopped meanwhile (Ctrl-C, SIGTERM), this process stops it with SIGTERM (its nodes shut
-    down, no line; silent also while it starts; SIGKILL after 30 s) before the stop goes on.
-    Raises SystemExit (one line) when it failed: its own output says why.
-    """
-    child = start_child(command)
-    try:
-        status = child.wait()
-    finally:
-        stop_child(child, 30.0, signal.SIGTERM)  # nothing when it has ended
-    if status != 0:
-        raise SystemExit(f"the {kind} run failed (exit status {status}); see its output above")
 
 
 if __name__ == "__main__":
