@@ -29,7 +29,7 @@ missed expectation; the exit status is 1 if there is one.
 
 Run:  python benchmarks/bench_planner_safety.py [--seconds 12] [--fps 30] [--width 640
       --height 480] [--scenario inside tolerance beyond gripper camera_check]
-      [--samples 16 --iterations 2]
+      [--samples 16 --iterations 2] [--keep]
 Loopback only: every process runs with ROS_LOCALHOST_ONLY=1 and discovery range LOCALHOST.
 """
 

@@ -14,7 +14,10 @@ process watching ``target_pose`` and ``/diagnostics``. Printed per run:
   node CPU         CPU seconds per wall second of the node process, and its RSS first → last [MiB]
 
 Run:  python benchmarks/bench_planner_soak.py [--seconds 600] [--fps 30] [--width 640 --height 480]
-      [--samples 16 --iterations 2] [--transport raw|compressed]
+      [--samples 16 --iterations 2] [--transport raw|compressed] [--keep]
+The model file and the node's log go to a temporary folder, removed at the end (also on Ctrl-C or
+SIGTERM) unless ``--keep``. The node and sensor processes run in sessions of their own, stopped
+by this one: a stop ends in this script's one line.
 Loopback only: every process runs with ROS_LOCALHOST_ONLY=1 and discovery range LOCALHOST. The
 sensor process uses the package's Fast DDS profile (``config/fastdds_camera.xml``) as a camera
 driver must; set FASTDDS_DEFAULT_PROFILES_FILE="" to measure the Fast DDS defaults.
