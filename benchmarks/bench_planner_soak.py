@@ -40,9 +40,10 @@ import numpy as np
 
 from vjepa_ros import saved_outputs
 from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.nodes.node_processes import child_signals, stop_child
+from vjepa_ros.nodes.node_processes import stop_child
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.scratch_folder import ScratchFolder
+from vjepa_ros.script_children import start_child
 from vjepa_ros.terminate import call_held, stopped_quietly
 
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
@@ -177,9 +178,9 @@ def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()
     ``args.iterations``); ``sensor_options``: more options of the sensor process (its stdin is a
     pipe with ``--joints-from-stdin``). Both run in sessions of their own (a Ctrl-C at the
     terminal reaches this process only, which stops them: one stop line, not one per process)
-    and get SIGTERM if this process dies without stopping them. Their files go to a new
-    scratch folder (in ``parent``, else the system's temporary folder), kept with ``args.keep``
-    (noted for the stop line, ``saved --keep DIR``, when not in ``parent``).
+    and get SIGTERM if this process dies without stopping them (``script_children``). Their
+    files go to a new scratch folder (in ``parent``, else the system's temporary folder), kept
+    with ``args.keep`` (noted for the stop line, ``saved --keep DIR``, when not in ``parent``).
     """
     import torch
 
@@ -203,20 +204,17 @@ def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()
                                                 "planner.iterations": args.iterations,
                                                 **parameters})[0]
         with open(folder.path / "planner.log", "w") as log:
-            node_proc = call_held(subprocess.Popen, planner.command(),
-                                  stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
-                                  preexec_fn=child_signals())
+            node_proc = start_child(planner.command(), stdout=subprocess.DEVNULL, stderr=log)
     except BaseException:
         folder.remove()
         raise
     try:
-        sensors = call_held(
-            subprocess.Popen,
+        sensors = start_child(
             [sys.executable, __file__, "--role", "sensors", "--fps", str(args.fps), "--width",
              str(args.width), "--height", str(args.height), "--transport", args.transport,
              *sensor_options],
             stdin=subprocess.PIPE if "--joints-from-stdin" in sensor_options else None,
-            text=True, start_new_session=True, preexec_fn=child_signals())
+            text=True)
     except BaseException:
         stop_child(node_proc, 30.0)
         folder.remove()
