@@ -50,6 +50,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.atomic_files import write_text  # noqa: E402
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.eval.camera_check_options import (  # noqa: E402
     add_verdict_arguments,
@@ -387,8 +388,8 @@ def main() -> int:
                 print(f"  rotation {rpy}, axis gain {gain}: {json.dumps(row)}", flush=True)
         print_rows(rows, seeds, args.no_reach, "true rpy [deg]", _oracle_label)
     if args.json:
-        Path(args.json).write_text(json.dumps({"seeds": seeds, "thresholds": verdict,
-                                               "rows": rows}, indent=1))
+        write_text(args.json, json.dumps({"seeds": seeds, "thresholds": verdict,
+                                          "rows": rows}, indent=1))
     return 0
 
 

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
-from vjepa_ros.terminate import call_held  # noqa: E402
+from vjepa_ros.script_children import finish_child, start_child  # noqa: E402
+from vjepa_ros.terminate import call_held, stopped_quietly  # noqa: E402
 
 SIZES = [(640, 480), (848, 480), (1280, 720)]
 PROFILES = {"Fast DDS defaults": "", "config/fastdds_camera.xml":
@@ -54,7 +55,7 @@ def count_frames(path, transport: str, rate: float, window: float) -> tuple[int,
     kind, topic = (Image, "/bench_cam") if transport == "raw" else \
         (CompressedImage, "/bench_cam/compressed")
     node.create_subscription(kind, topic, received.append, SENSOR_QOS)
-    process = subprocess.Popen(
+    process = start_child(  # gets SIGTERM when this process dies
         [sys.executable, "-m", "vjepa_ros.nodes.image_publisher", "--ros-args", "-p",
          f"path:={path}", "-p", f"rate_hz:={rate}", "-p", "qos:=sensor_data", "-p",
          f"transport:={transport}", "-r", "image:=/bench_cam", "-r",
@@ -83,10 +84,11 @@ def count_frames(path, transport: str, rate: float, window: float) -> tuple[int,
 def subscriber(args) -> None:
     """Run every case in this process (its DDS profile comes from the environment)."""
     import rclpy
+    from rclpy.signals import SignalHandlerOptions
 
     from vjepa_ros.images import save_image_file
 
-    rclpy.init()
+    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # a stop: KeyboardInterrupt
     with tempfile.TemporaryDirectory() as tmp:
         for width, height in SIZES:
             path = save_image_file(Path(tmp) / f"{width}x{height}.png", frame(width, height))
@@ -98,15 +100,14 @@ def subscriber(args) -> None:
     rclpy.shutdown()
 
 
-def main() -> None:
+def main() -> int | None:
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--window", type=float, default=3.0, help="counting window [s]")
     parser.add_argument("--rates", type=float, nargs="+", default=[15.0, 30.0])
     parser.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.subscriber:
-        subscriber(args)
-        return
+    if args.subscriber:  # stopped by the script, which says the one stop line
+        return stopped_quietly(lambda: subscriber(args))
     print(f"window {args.window} s; received / published (nominal rate x window); "
           "subscriber QoS: planner node image QoS (best effort, depth 1)")
     for label, profile in PROFILES.items():
@@ -117,10 +118,10 @@ def main() -> None:
         env.pop("FASTRTPS_DEFAULT_PROFILES_FILE", None)
         print(f"\n{label}")
         print(f"{'frame':>10} {'transport':>10} {'bytes':>9} {'rate':>5}  received")
-        result = subprocess.run([sys.executable, __file__, "--subscriber", "--window",
-                                 str(args.window), "--rates", *map(str, args.rates)],
-                                env=env, capture_output=True, text=True, check=True)
-        for line in result.stdout.splitlines():
+        child = start_child([sys.executable, __file__, "--subscriber", "--window",
+                             str(args.window), "--rates", *map(str, args.rates)],
+                            env=env, stdout=subprocess.PIPE, text=True)
+        for line in finish_child(child, "the subscriber process").splitlines():
             row = json.loads(line)
             nominal = int(row["rate"] * args.window)
             print(f"{row['size']:>10} {row['transport']:>10} {row['bytes']:>9} "

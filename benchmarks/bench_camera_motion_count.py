@@ -34,6 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.atomic_files import write_text  # noqa: E402
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import motion_directions  # noqa: E402
@@ -186,7 +187,7 @@ def main(argv=None) -> int:
         return 0
     runs = measure(args, parser)
     if args.json:
-        Path(args.json).write_text(json.dumps({"runs": runs}))
+        write_text(args.json, json.dumps({"runs": runs}))
     print_table(runs)
     return 0
 

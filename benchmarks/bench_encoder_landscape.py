@@ -24,6 +24,8 @@ wins.
 
 ``--cache DIR`` keeps each scene's rendered poses (``poses_<default|randomized>_<seed>_<poses>x
 <size>.npz``) so that later encoders are compared on the same frames without rendering again.
+Each file is written whole or not at all (``atomic_files.replacing``): a run stopped while it
+writes leaves no truncated cache for the next run to read.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vjepa_ros import saved_outputs
+from vjepa_ros.atomic_files import replacing
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.randomize import randomized_sim_config
@@ -79,7 +82,8 @@ def cached_poses(args, seed: int):
             return stored["frames"], stored["states"], "loaded"
     frames, states = render_poses(args.poses, args.size, seed, args.randomize)
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, frames=frames, states=states)
+    with replacing(path) as partial, open(partial, "wb") as file:  # a stop leaves no half file
+        np.savez_compressed(file, frames=frames, states=states)
     saved_outputs.wrote(path, "--cache")  # a stop says the cache kept it
     return frames, states, "rendered"
 

@@ -66,6 +66,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.atomic_files import write_text  # noqa: E402
 from vjepa_ros.cli_options import (  # noqa: E402
     add_cem_arguments,
     add_goal_switch_arguments,
@@ -358,7 +359,7 @@ def main() -> int:
         print_rule_comparison({k: v for k, v in results.items()
                                if not k.startswith(("expert/", "random/"))}, rules)
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1, default=lambda o: o.item()))
+        write_text(args.json, json.dumps(results, indent=1, default=lambda o: o.item()))
     return 0
 
 

@@ -20,13 +20,13 @@ depth 4 encoder and predictor. Weights are random: the numbers are about the nod
 import math
 import os
 import statistics
-import tempfile
 import time
 
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.scratch_folder import ScratchFolder
 from vjepa_ros.terminate import call_held
 
 # torch and rclpy (seconds; a quarter minute under load) are imported after the options are
@@ -65,38 +65,12 @@ def main():
                          "horizon": args.horizon})  # worded as vjepa-ros's options
     check_device_and_dtype(args.device, None, ("--device", "--dtype"))
 
-    import rclpy
     import torch
-    from rclpy.executors import SingleThreadedExecutor
-
-    from vjepa_ros.models import build_encoder, build_predictor, save_world_model
-    from vjepa_ros.nodes.launcher import Launch, mpc_nodes
 
     torch.manual_seed(0)
     encoder_kw, predictor_kw = SIZES[args.size]
-    folder = tempfile.mkdtemp()
-    checkpoint = save_world_model(f"{folder}/model.pt", build_encoder(**encoder_kw),
-                                  build_predictor(**predictor_kw))
-    params = {"planner.samples": args.samples, "planner.topk": min(10, args.samples),
-              "planner.iterations": args.iterations, "planner.horizon": args.horizon,
-              "model.device": args.device, "control.mode": "continuous",
-              "model.gil_switch_interval_s": args.switch_interval}
-    # Stopped anywhere (Ctrl-C, SIGTERM, an error), the nodes, their threads and the context
-    # are shut down before the process exits: left running (spin threads inside rclpy's wait,
-    # the planning worker), the interpreter's exit ended in "terminate called without an active
-    # exception", status 134 (SIGABRT) instead of 130 / 143.
-    with Launch(mpc_nodes(str(checkpoint), camera_topic="bench/image",
-                          planner_parameters=params)) as launch:
-        launch.start()
-        session = launch.node(PLANNER_NODE).session
-        node = rclpy.create_node("bench", context=launch.context)
-        executor = SingleThreadedExecutor(context=launch.context)
-        executor.add_node(node)
-        try:
-            measured = _measure(args, session, node, executor)
-        finally:  # before the launch shuts the context down
-            executor.shutdown()
-            node.destroy_node()
+    with ScratchFolder("bench_planner_node_") as folder:  # the model file: removed at the end
+        measured = _run(args, folder.path, encoder_kw, predictor_kw)
     latencies, ages, poses, plans, gaps, calls = measured
 
     def ms(values, fn):
@@ -117,6 +91,39 @@ def main():
           f"{ms(calls['enable'], statistics.median)} / {ms(calls['enable'], max)} |")
     print(f"service calls answered while a plan ran: {len(calls['capture'])} capture_goal, "
           f"{len(calls['enable'])} enable")
+
+
+def _run(args, folder, encoder_kw: dict, predictor_kw: dict):
+    """Save the random-weight model in ``folder``, run the node on it: what ``_measure`` says."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    from vjepa_ros.models import build_encoder, build_predictor, save_world_model
+    from vjepa_ros.nodes.launcher import Launch, mpc_nodes
+
+    checkpoint = save_world_model(folder / "model.pt", build_encoder(**encoder_kw),
+                                  build_predictor(**predictor_kw))
+    params = {"planner.samples": args.samples, "planner.topk": min(10, args.samples),
+              "planner.iterations": args.iterations, "planner.horizon": args.horizon,
+              "model.device": args.device, "control.mode": "continuous",
+              "model.gil_switch_interval_s": args.switch_interval}
+    # Stopped anywhere (Ctrl-C, SIGTERM, an error), the nodes, their threads and the context
+    # are shut down before the process exits: left running (spin threads inside rclpy's wait,
+    # the planning worker), the interpreter's exit ended in "terminate called without an active
+    # exception", status 134 (SIGABRT) instead of 130 / 143.
+    with Launch(mpc_nodes(str(checkpoint), camera_topic="bench/image",
+                          planner_parameters=params)) as launch:
+        launch.start()
+        session = launch.node(PLANNER_NODE).session
+        node = rclpy.create_node("bench", context=launch.context)
+        executor = call_held(SingleThreadedExecutor, context=launch.context)
+        executor.add_node(node)
+        try:
+            measured = _measure(args, session, node, executor)
+        finally:  # before the launch shuts the context down
+            executor.shutdown()
+            node.destroy_node()
+    return measured
 
 
 def _measure(args, session, node, executor):

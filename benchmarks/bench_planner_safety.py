@@ -29,7 +29,7 @@ missed expectation; the exit status is 1 if there is one.
 
 Run:  python benchmarks/bench_planner_safety.py [--seconds 12] [--fps 30] [--width 640
       --height 480] [--scenario inside tolerance beyond gripper camera_check]
-      [--samples 16 --iterations 2]
+      [--samples 16 --iterations 2] [--keep]
 Loopback only: every process runs with ROS_LOCALHOST_ONLY=1 and discovery range LOCALHOST.
 """
 
@@ -41,7 +41,6 @@ import os
 import re
 import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,12 +58,13 @@ from benchmarks.bench_planner_soak import (  # noqa: E402 (after the path set-up
     node_ready,
     spin_for,
     start_processes,
-    stop_processes,
     trigger_until_done,
 )
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.nodes.planner_name import PLANNER_NODE as PLANNER  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, distance_outside_box  # noqa: E402
+from vjepa_ros.saved_outputs import saved_text, wrote  # noqa: E402
+from vjepa_ros.scratch_folder import ScratchFolder  # noqa: E402
 from vjepa_ros.terminate import call_held  # noqa: E402
 
 if TYPE_CHECKING:
@@ -256,13 +256,16 @@ class Watch:
 class Run:
     """One scenario: a fresh node and sensor process, the watcher's services and marks."""
 
-    def __init__(self, args, executor, watch: Watch, parameters: dict, start_xyz):
+    def __init__(self, args, executor, watch: Watch, parameters: dict, start_xyz,
+                 scratch: ScratchFolder):
         from std_srvs.srv import SetBool, Trigger
 
         self.executor, self.watch = executor, watch
         self.clients, self.enable_client = {}, None
-        self.node_proc, self.sensors, self.log = start_processes(
-            args, {"control.mode": "continuous", **parameters}, ("--joints-from-stdin",))
+        self.processes = start_processes(
+            args, {"control.mode": "continuous", **parameters}, ("--joints-from-stdin",),
+            parent=scratch)
+        self.sensors = self.processes.sensors
         try:
             self.move(start_xyz)
             node = watch.node
@@ -274,9 +277,10 @@ class Run:
             self.close()
             raise
         if not ready:
+            failure = self.processes.keep_log(
+                f"the planner node did not start in {NODE_START_S:g} s")
             self.close()
-            raise SystemExit(f"the planner node did not start in {NODE_START_S:g} s; see "
-                             f"{self.log}")
+            raise failure
         self.phases: list[Phase] = []
         self.failures: list[str] = []
 
@@ -337,7 +341,7 @@ class Run:
                     "measured pose clamped into the box (a lurch)")
 
     def close(self) -> None:
-        stop_processes(self.node_proc, self.sensors)
+        self.processes.stop()  # and its scratch folder (but with --keep)
         for client in (*self.clients.values(), self.enable_client):
             if client is not None:
                 self.watch.node.destroy_client(client)
@@ -491,16 +495,22 @@ def main() -> None:
     check_process_options(parser, args)
     signal.signal(signal.SIGTERM, _terminated)  # before rclpy.init, whose handler calls it
     try:
-        check(args)
+        with ScratchFolder("bench_planner_safety_", keep=args.keep) as scratch:
+            if args.keep:
+                wrote(scratch.path, "--keep")
+            check(args, scratch)
     except KeyboardInterrupt:  # each scenario stopped its processes on the way out
         stopped = "terminated (SIGTERM)" if _TERMINATED else "interrupted"
         print(f"\nbench_planner_safety.py: {stopped}; the planner node and sensor processes "
-              "it started are stopped; nothing saved", file=sys.stderr)
+              f"it started are stopped; {saved_text()}", file=sys.stderr)
         sys.exit(143 if _TERMINATED else 130)  # 128 + the signal, as a shell reports it
 
 
-def check(args) -> None:
-    """Run the scenarios and print the table; exit 1 if a limit or expectation failed."""
+def check(args, scratch: ScratchFolder) -> None:
+    """Run the scenarios and print the table; exit 1 if a limit or expectation failed.
+
+    ``scratch``: a folder of this run for the camera check's files (removed after it).
+    """
     import rclpy
     from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
@@ -513,7 +523,7 @@ def check(args) -> None:
               "camera_check": None}
     parameters = {"gripper": {"goals.gripper": "subgoal"},
                   "camera_check": {"camera_check.trial.when": "always",
-                                   "camera_check.output_dir": tempfile.mkdtemp()}}
+                                   "camera_check.output_dir": str(scratch.path / "camera_check")}}
     run_scenario = {"inside": scenario_inside, "tolerance": scenario_tolerance,
                     "beyond": scenario_beyond, "gripper": scenario_gripper,
                     "camera_check": scenario_camera_check}
@@ -531,7 +541,7 @@ def check(args) -> None:
         for name in args.scenario:
             watch.clear()
             run = Run(args, executor, watch, parameters.get(name, {}),
-                      home_xyz if starts[name] is None else starts[name])
+                      home_xyz if starts[name] is None else starts[name], scratch)
             try:
                 spin_for(executor, 1.0)  # the arm's first joint states
                 run_scenario[name](run, args.seconds)
@@ -563,6 +573,8 @@ def check(args) -> None:
     for note in notes:
         print(note)
     print("\n".join(failures) if failures else "PASS: every limit and expectation held")
+    if args.keep:
+        print(f"kept (--keep): {scratch.path} (per scenario: model.pt, planner.log)")
     sys.exit(1 if failures else 0)
 
 

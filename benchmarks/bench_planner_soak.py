@@ -14,7 +14,10 @@ process watching ``target_pose`` and ``/diagnostics``. Printed per run:
   node CPU         CPU seconds per wall second of the node process, and its RSS first → last [MiB]
 
 Run:  python benchmarks/bench_planner_soak.py [--seconds 600] [--fps 30] [--width 640 --height 480]
-      [--samples 16 --iterations 2] [--transport raw|compressed]
+      [--samples 16 --iterations 2] [--transport raw|compressed] [--keep]
+The model file and the node's log go to a temporary folder, removed at the end (also on Ctrl-C or
+SIGTERM) unless ``--keep``. The node and sensor processes run in sessions of their own, stopped
+by this one: a stop ends in this script's one line.
 Loopback only: every process runs with ROS_LOCALHOST_ONLY=1 and discovery range LOCALHOST. The
 sensor process uses the package's Fast DDS profile (``config/fastdds_camera.xml``) as a camera
 driver must; set FASTDDS_DEFAULT_PROFILES_FILE="" to measure the Fast DDS defaults.
@@ -29,15 +32,19 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros import saved_outputs
 from vjepa_ros.cli_parser import ArgumentParser
+from vjepa_ros.nodes.node_processes import stop_child
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.terminate import call_held
+from vjepa_ros.scratch_folder import ScratchFolder
+from vjepa_ros.script_children import start_child
+from vjepa_ros.terminate import call_held, stopped_quietly
 
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
@@ -73,6 +80,7 @@ def publish_sensors(args) -> None:
     """
     import rclpy
     from rclpy.qos import qos_profile_sensor_data
+    from rclpy.signals import SignalHandlerOptions
     from sensor_msgs.msg import CompressedImage, Image, JointState
     from std_msgs.msg import Header
 
@@ -84,7 +92,7 @@ def publish_sensors(args) -> None:
         pass
     else:
         use_camera_profile()  # as a camera driver must (README: cameras in other processes)
-    rclpy.init()
+    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # a stop: KeyboardInterrupt
     node = rclpy.create_node("soak_sensors")
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 256, (4, args.height, args.width, 3), dtype=np.uint8)
@@ -131,12 +139,48 @@ def proc_cpu_rss(pid: int) -> tuple[float, float]:
     return cpu, rss
 
 
-def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()):
+class Processes:
+    """The planner node and sensor processes of one run, and their scratch folder.
+
+    The folder (``ScratchFolder``) holds the node's model file and its log, ``log``; it is
+    removed when they are stopped (:meth:`stop`) unless ``--keep`` asked to keep it, or
+    :meth:`keep_log` kept the log a failure message names.
+    """
+
+    def __init__(self, node: subprocess.Popen, sensors: subprocess.Popen,
+                 folder: ScratchFolder):
+        self.node, self.sensors, self.folder = node, sensors, folder
+        self.log = folder.path / "planner.log"
+
+    def keep_log(self, message: str) -> SystemExit:
+        """Keep the node's log past :meth:`stop`; return SystemExit saying ``message`` and it."""
+        self.folder.keep(self.log)
+        return SystemExit(f"{message}; its log is kept: {self.log}")
+
+    def stop(self) -> None:
+        """Stop the node (SIGINT, as Ctrl-C; SIGKILL after 30 s) and the sensor process.
+
+        Then remove the folder (but what is kept); safe to call twice.
+        """
+        try:
+            self.sensors.kill()
+            self.sensors.wait()
+            stop_child(self.node, 30.0)
+        finally:
+            self.folder.remove()
+
+
+def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = (),
+                    parent: ScratchFolder | None = None) -> Processes:
     """Start the planner node (tiny random-weight model) and the sensor process.
 
     ``parameters``: the node's ``-p`` values beyond the CEM size (``args.samples``,
     ``args.iterations``); ``sensor_options``: more options of the sensor process (its stdin is a
-    pipe with ``--joints-from-stdin``). Returns (node process, sensor process, node log path).
+    pipe with ``--joints-from-stdin``). Both run in sessions of their own (a Ctrl-C at the
+    terminal reaches this process only, which stops them: one stop line, not one per process)
+    and get SIGTERM if this process dies without stopping them (``script_children``). Their
+    files go to a new scratch folder (in ``parent``, else the system's temporary folder), kept
+    with ``args.keep`` (noted for the stop line, ``saved --keep DIR``, when not in ``parent``).
     """
     import torch
 
@@ -144,36 +188,38 @@ def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()
     from vjepa_ros.nodes.launcher import mpc_nodes
 
     torch.manual_seed(0)
-    folder = tempfile.mkdtemp()
-    checkpoint = save_world_model(f"{folder}/model.pt", build_encoder(**TINY[0]),
-                                  build_predictor(**TINY[1]))
-    camera = "soak/image/compressed" if args.transport == "compressed" else "soak/image"
-    planner = mpc_nodes(str(checkpoint), camera_topic=camera,
-                        joint_states_topic="soak/joint_states", target_topic="soak/target_pose",
-                        gripper_topic="soak/gripper_command", image_transport=args.transport,
-                        planner_parameters={"planner.samples": args.samples,
-                                            "planner.topk": min(10, args.samples),
-                                            "planner.iterations": args.iterations,
-                                            **parameters})[0]
-    log = f"{folder}/planner.log"
-    node_proc = subprocess.Popen(planner.command(), stdout=subprocess.DEVNULL,
-                                 stderr=open(log, "w"))
-    sensors = subprocess.Popen(
-        [sys.executable, __file__, "--role", "sensors", "--fps", str(args.fps), "--width",
-         str(args.width), "--height", str(args.height), "--transport", args.transport,
-         *sensor_options],
-        stdin=subprocess.PIPE if "--joints-from-stdin" in sensor_options else None, text=True)
-    return node_proc, sensors, log
-
-
-def stop_processes(node_proc, sensors) -> None:
-    """Stop the node (SIGINT, as Ctrl-C; SIGKILL after 30 s) and the sensor process."""
-    node_proc.send_signal(2)
-    sensors.kill()
+    folder = ScratchFolder(f"{Path(sys.argv[0]).stem}_", keep=args.keep, parent=parent)
+    if args.keep and parent is None:
+        saved_outputs.wrote(folder.path, "--keep")
     try:
-        node_proc.wait(30)
-    except subprocess.TimeoutExpired:
-        node_proc.kill()
+        checkpoint = save_world_model(folder.path / "model.pt", build_encoder(**TINY[0]),
+                                      build_predictor(**TINY[1]))
+        camera = "soak/image/compressed" if args.transport == "compressed" else "soak/image"
+        planner = mpc_nodes(str(checkpoint), camera_topic=camera,
+                            joint_states_topic="soak/joint_states",
+                            target_topic="soak/target_pose", gripper_topic="soak/gripper_command",
+                            image_transport=args.transport,
+                            planner_parameters={"planner.samples": args.samples,
+                                                "planner.topk": min(10, args.samples),
+                                                "planner.iterations": args.iterations,
+                                                **parameters})[0]
+        with open(folder.path / "planner.log", "w") as log:
+            node_proc = start_child(planner.command(), stdout=subprocess.DEVNULL, stderr=log)
+    except BaseException:
+        folder.remove()
+        raise
+    try:
+        sensors = start_child(
+            [sys.executable, __file__, "--role", "sensors", "--fps", str(args.fps), "--width",
+             str(args.width), "--height", str(args.height), "--transport", args.transport,
+             *sensor_options],
+            stdin=subprocess.PIPE if "--joints-from-stdin" in sensor_options else None,
+            text=True)
+    except BaseException:
+        stop_child(node_proc, 30.0)
+        folder.remove()
+        raise
+    return Processes(node_proc, sensors, folder)
 
 
 def node_ready(clients, timeout_s: float = NODE_START_S) -> bool:
@@ -226,6 +272,9 @@ def add_process_options(parser, seconds: float, seconds_help: str = "run length 
     parser.add_argument("--transport", choices=("raw", "compressed"), default="raw")
     parser.add_argument("--samples", type=int, default=16)
     parser.add_argument("--iterations", type=int, default=2)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the run's temporary folder (the model file, the planner "
+                             "node's log; else removed at the end) and say where")
 
 
 def check_process_options(parser, args) -> None:
@@ -239,7 +288,7 @@ def check_process_options(parser, args) -> None:
             parser.error(f"--{name} must be > 0, got {getattr(args, name)}")
 
 
-def main() -> None:
+def main() -> int | None:
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     add_process_options(parser, 600.0)
     parser.add_argument("--role", choices=("watch", "sensors"), default="watch",
@@ -247,20 +296,29 @@ def main() -> None:
     parser.add_argument("--joints-from-stdin", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     check_process_options(parser, args)
-    if args.role == "sensors":
-        publish_sensors(args)
-        return
+    if args.role == "sensors":  # stopped by this script's watcher, which says the one line
+        return stopped_quietly(lambda: publish_sensors(args))
 
     import rclpy
     from diagnostic_msgs.msg import DiagnosticArray
     from geometry_msgs.msg import PoseStamped
     from rclpy.executors import SingleThreadedExecutor
+    from rclpy.signals import SignalHandlerOptions
     from std_srvs.srv import SetBool, Trigger
 
-    node_proc, sensors, log = start_processes(args, {"control.mode": "continuous"})
-    rclpy.init()
-    watcher = rclpy.create_node("soak_watch")
-    executor = SingleThreadedExecutor()
+    processes = start_processes(args, {"control.mode": "continuous"})
+    try:
+        rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # a stop: KeyboardInterrupt
+    except BaseException:
+        processes.stop()
+        raise
+    try:
+        watcher = rclpy.create_node("soak_watch")
+        executor = call_held(SingleThreadedExecutor)
+    except BaseException:
+        processes.stop()
+        rclpy.try_shutdown()
+        raise
     executor.add_node(watcher)
     poses: list[float] = []
     diagnostics: list[tuple[float, dict]] = []
@@ -277,20 +335,20 @@ def main() -> None:
         capture = watcher.create_client(Trigger, f"/{PLANNER_NODE}/capture_goal")
         enable = watcher.create_client(SetBool, f"/{PLANNER_NODE}/enable")
         if not node_ready((capture, enable)):
-            raise SystemExit(f"planner node did not start in {NODE_START_S:g} s; see {log}")
+            raise processes.keep_log(f"planner node did not start in {NODE_START_S:g} s")
         trigger_until_done(executor, capture)
         call(executor, enable, SetBool.Request(data=True))
         spin_for(executor, 3.0)
         poses.clear()
         diagnostics.clear()
         start = time.monotonic()
-        cpu0, rss0 = proc_cpu_rss(node_proc.pid)
+        cpu0, rss0 = proc_cpu_rss(processes.node.pid)
         while time.monotonic() - start < args.seconds:
             call_held(executor.spin_once, timeout_sec=0.05)
-        cpu1, rss1 = proc_cpu_rss(node_proc.pid)
+        cpu1, rss1 = proc_cpu_rss(processes.node.pid)
         elapsed = time.monotonic() - start
     finally:
-        stop_processes(node_proc, sensors)
+        processes.stop()
         watcher.destroy_node()
         rclpy.try_shutdown()
 
@@ -322,6 +380,8 @@ def main() -> None:
     print(f"| {statistics.median(rates):.1f} | {p10:.1f} | {min(rates):.1f} | "
           f"{good}/{windows} | {stale}/{windows} | {frames_median:.1f} | {age_ms:.0f} | "
           f"{(cpu1 - cpu0) / elapsed:.2f} | {rss0:.0f} → {rss1:.0f} |")
+    if args.keep:
+        print(f"kept (--keep): {processes.folder.path} (model.pt, planner.log)")
 
 if __name__ == "__main__":
     from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback

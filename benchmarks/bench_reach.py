@@ -45,6 +45,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vjepa_ros.atomic_files import write_text  # noqa: E402
 from vjepa_ros.cli_options import (  # noqa: E402
     add_cem_arguments,
     add_search_method_arguments,
@@ -379,8 +380,8 @@ def main() -> int:
     print_time_ratios(results)
     print_time_split(results)
     if args.json:
-        Path(args.json).write_text(json.dumps({"settings": settings, "results": results},
-                                              indent=1))
+        write_text(args.json, json.dumps({"settings": settings, "results": results},
+                                         indent=1))
         print(f"\nwrote {args.json}")
     return 0
 

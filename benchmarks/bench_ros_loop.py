@@ -25,7 +25,6 @@ settings within one invocation (they alternate ``--repeat`` times).
 import argparse
 import os
 import resource
-import subprocess
 import sys
 import threading
 import time
@@ -34,7 +33,8 @@ import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.terminate import call_held
+from vjepa_ros.script_children import finish_child, start_child
+from vjepa_ros.terminate import call_held, stop_signals_held, stopped_quietly
 
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 os.environ.setdefault("ROS_LOCALHOST_ONLY", "1")
@@ -91,6 +91,7 @@ def run(kind: str, goals: int, timeout: float) -> dict:
     from geometry_msgs.msg import PoseStamped
     from rclpy.parameter import Parameter
     from rclpy.qos import DurabilityPolicy, QoSProfile
+    from rclpy.signals import SignalHandlerOptions
     from sensor_msgs.msg import Image
     from std_srvs.srv import SetBool
 
@@ -101,41 +102,48 @@ def run(kind: str, goals: int, timeout: float) -> dict:
     from vjepa_ros.sim.tasks import reach_error, sample_reach_target
 
     context = rclpy.Context()
-    rclpy.init(context=context)
-    sim = SimNode(context=context,
-                  parameter_overrides=[Parameter(k, value=v) for k, v in SIM.items()])
-    oracle = OracleWorldModel().attach(sim.runner.sim)
-
-    class OraclePlanner(PlannerNode):
-        def _load_model(self):
-            return oracle
-
-    spec = NodeLaunch("planner", parameters=PLANNER, remappings={
-        "image": "/camera/camera/color/image_raw", f"/{PLANNER_NODE}/goal_image": "/goal_image"})
-    planner = OraclePlanner(context=context, **spec.node_kwargs(use_sim_time=True))
-    listener = rclpy.create_node("bench_listener", context=context)
-    poses, goal_images, frames = [], [], [0]
-    listener.create_subscription(PoseStamped, "current_pose", poses.append, 10)
-    listener.create_subscription(Image, "/camera/camera/color/image_raw",
-                                 lambda msg: frames.__setitem__(0, frames[0] + 1), 10)
-    listener.create_subscription(Image, "goal_image", goal_images.append, QoSProfile(
-        depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL))
-    goal_pub = listener.create_publisher(PoseStamped, "goal_pose", 10)
-    nodes = (sim, planner, listener)
-    spinning = Spinning(kind, context, nodes)
-
-    def wait(done, seconds):
-        deadline = time.monotonic() + seconds
-        while not done() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return done()
-
-    def tcp():
-        p = poses[-1].pose.position
-        return np.array([p.x, p.y, p.z])
-
-    result = {"goals": []}
+    # a stop is a KeyboardInterrupt alone (rclpy's handler would shut the context down under
+    # the spinning threads)
+    call_held(rclpy.init, context=context, signal_handler_options=SignalHandlerOptions.NO)
+    nodes, spinning = [], None
     try:
+        with stop_signals_held():  # nodes and their threads made whole; a stop raised after
+            sim = SimNode(context=context,
+                          parameter_overrides=[Parameter(k, value=v) for k, v in SIM.items()])
+            nodes.append(sim)
+            oracle = OracleWorldModel().attach(sim.runner.sim)
+
+            class OraclePlanner(PlannerNode):
+                def _load_model(self):
+                    return oracle
+
+            spec = NodeLaunch("planner", parameters=PLANNER, remappings={
+                "image": "/camera/camera/color/image_raw",
+                f"/{PLANNER_NODE}/goal_image": "/goal_image"})
+            planner = OraclePlanner(context=context, **spec.node_kwargs(use_sim_time=True))
+            nodes.append(planner)
+            listener = rclpy.create_node("bench_listener", context=context)
+            nodes.append(listener)
+            poses, goal_images, frames = [], [], [0]
+            listener.create_subscription(PoseStamped, "current_pose", poses.append, 10)
+            listener.create_subscription(Image, "/camera/camera/color/image_raw",
+                                         lambda msg: frames.__setitem__(0, frames[0] + 1), 10)
+            listener.create_subscription(Image, "goal_image", goal_images.append, QoSProfile(
+                depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL))
+            goal_pub = listener.create_publisher(PoseStamped, "goal_pose", 10)
+            spinning = Spinning(kind, context, nodes)
+
+        def wait(done, seconds):
+            deadline = time.monotonic() + seconds
+            while not done() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            return done()
+
+        def tcp():
+            p = poses[-1].pose.position
+            return np.array([p.x, p.y, p.z])
+
+        result = {"goals": []}
         if not wait(lambda: bool(poses), 30.0):
             raise RuntimeError("no current_pose from the sim node within 30 s")
         client = listener.create_client(SetBool, f"/{PLANNER_NODE}/enable")
@@ -164,7 +172,8 @@ def run(kind: str, goals: int, timeout: float) -> dict:
         result.update(wall=wall, sim=simulated, cpu=cpu_seconds() - cpu0,
                       frames=frames[0] - frames0, passes=spinning.passes - passes0)
     finally:
-        spinning.spinner.shutdown(timeout_sec=10.0)
+        if spinning is not None:
+            spinning.spinner.shutdown(timeout_sec=10.0)
         for node in nodes:
             node.destroy_node()
         context.try_shutdown()
@@ -197,19 +206,22 @@ def main(argv=None) -> int:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:  # one run per process: rclpy and pybullet state never carry over
-        report(args.child, run(args.child, args.goals, args.timeout))
-        return 0
+        # stopped by the parent, which says the one stop line
+        return stopped_quietly(lambda: report(args.child, run(args.child, args.goals,
+                                                               args.timeout)))
     print(f"settings: goals {args.goals}, timeout {args.timeout:g} s, CPUs "
           f"{args.cpus or 'all'} of {os.cpu_count()}, {args.hogs} busy-loop processes, load "
           f"average {os.getloadavg()[0]:.1f}; {PLANNER}", flush=True)
     pin = ["taskset", "-c", ",".join(map(str, args.cpus))] if args.cpus else []
-    hogs = [subprocess.Popen([*pin, sys.executable, "-c", "while True: pass"])
-            for _ in range(args.hogs)]
+    hogs = []
     try:
+        for _ in range(args.hogs):
+            hogs.append(start_child([*pin, sys.executable, "-c", "while True: pass"]))
         for _ in range(args.repeat):
-            for kind in args.spin:
-                subprocess.run([*pin, sys.executable, __file__, "--child", kind, "--goals",
-                                str(args.goals), "--timeout", str(args.timeout)], check=True)
+            for kind in args.spin:  # its own session: a Ctrl-C reaches this process alone
+                finish_child(start_child([*pin, sys.executable, __file__, "--child", kind,
+                                          "--goals", str(args.goals), "--timeout",
+                                          str(args.timeout)]), f"the {kind} run")
     finally:
         for hog in hogs:
             hog.kill()

@@ -54,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_reach import run_agent  # noqa: E402  (light: bench_reach imports torch in main)
 
+from vjepa_ros.atomic_files import write_text  # noqa: E402
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
@@ -409,7 +410,7 @@ def closed_loop(runs, goals: int, seed_start: int, json_path: str | None, log,
                 f"{result['median_final_distance_m'] * 100:.1f} cm, mean steps "
                 f"{result['mean_steps']:.1f}, planning {result['planning_s_median']:.2f} s/step")
             if json_path:
-                Path(json_path).write_text(json.dumps(results, indent=1))
+                write_text(json_path, json.dumps(results, indent=1))
     print(f"\n{'run':<44}{'evals/step':>11}{'success':>10}{'95% CI':>14}{'median final':>14}"
           f"{'mean steps':>12}{'plan s/step':>13}")
     for r in results:
@@ -528,7 +529,7 @@ def main() -> int:
             refine = RefineSettings(steps=args.refine_steps, lr=args.refine_lr)
             rows += open_loop(name, problems, base, budgets, log, args.methods, refine)
             if args.json:
-                Path(args.json).write_text(json.dumps(rows, indent=1))
+                write_text(args.json, json.dumps(rows, indent=1))
     table = summarize(rows)
     print_open_table(table)
     if args.plot:

@@ -46,3 +46,33 @@ def test_paired_differences_counts_scenes_and_goals():
         bench.paired_differences(better[:1], reference)
     with pytest.raises(ValueError, match="same scenes and goals"):
         bench.paired_differences([np.zeros((3, 3))] * 2, reference)
+
+
+def test_a_cache_file_stopped_while_written_is_not_left_for_the_next_run(tmp_path, monkeypatch):
+    """--cache: a stop mid-write left a truncated .npz that the next run loaded (and failed on)."""
+    from types import SimpleNamespace
+
+    from vjepa_ros import saved_outputs
+
+    frames, states = np.zeros((3, 8, 8, 3), np.uint8), np.ones((3, 7), np.float32)
+    monkeypatch.setattr(bench, "render_poses", lambda *args: (frames, states))
+    save = np.savez_compressed
+
+    def stopped_while_writing(target, **arrays):
+        half = b"PK\x03\x04 half an archive"
+        target.write(half) if hasattr(target, "write") else open(target, "wb").write(half)
+        raise KeyboardInterrupt
+
+    args = SimpleNamespace(cache=str(tmp_path), randomize=False, poses=3, size=8)
+    monkeypatch.setattr(np, "savez_compressed", stopped_while_writing)
+    with pytest.raises(KeyboardInterrupt):
+        bench.cached_poses(args, seed=5)
+    assert list(tmp_path.iterdir()) == []  # neither the cache file nor its partial
+    monkeypatch.setattr(np, "savez_compressed", save)
+    try:
+        assert bench.cached_poses(args, seed=5)[2] == "rendered"
+        loaded = bench.cached_poses(args, seed=5)
+    finally:
+        saved_outputs.forget()
+    assert loaded[2] == "loaded" and np.array_equal(loaded[1], states)
+    assert [p.name for p in tmp_path.iterdir()] == ["poses_default_5_3x8.npz"]

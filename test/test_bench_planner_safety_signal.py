@@ -1,4 +1,4 @@
-"""``bench_planner_safety.py`` stopped by SIGTERM: one line, status 143, no process left.
+"""``bench_planner_safety.py`` stopped by SIGTERM: one line, status 143, no process or folder left.
 
 rclpy's signal handler shut its context down and the check ended in an
 ``ExternalShutdownException`` traceback; a signal while a scenario's node was starting left the
@@ -39,11 +39,11 @@ def running(pid: int) -> bool:
         return False
 
 
-def test_sigterm_stops_the_check_and_its_processes_in_one_line():
+def test_sigterm_stops_the_check_and_its_processes_in_one_line(tmp_path):
     check = subprocess.Popen(
         [sys.executable, "benchmarks/bench_planner_safety.py", "--scenario", "inside",
          "--seconds", "60"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(tmp_path)})
     started = []
     try:
         deadline = time.monotonic() + 120
@@ -64,3 +64,4 @@ def test_sigterm_stops_the_check_and_its_processes_in_one_line():
     while any(map(running, started)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(map(running, started)), "a child outlived the check"
+    assert list(tmp_path.iterdir()) == []  # its scratch folders (model, logs, camera check)

@@ -6,6 +6,7 @@ file had been written was left to guess. Each script runs in a process of its ow
 claimed (``out_paths.output_file``) for a script given one: nothing is written yet.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -87,17 +88,18 @@ def test_the_line_names_the_files_written_before_the_stop(tmp_path):
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_a_benchmark_stopped_while_its_nodes_plan_ends_in_its_one_line(signum):
+def test_a_benchmark_stopped_while_its_nodes_plan_ends_in_its_one_line(signum, tmp_path):
     """A stop while the in-process planner node plans: its one line and the shell's status.
 
     Ctrl-C ended it in status 134 (SIGABRT), "terminate called without an active exception"
-    after the line: the script never shut its nodes down.
+    after the line: the script never shut its nodes down. Its model file's folder
+    (``tempfile.mkdtemp``, here in a TMPDIR of its own) was left behind.
     """
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
     process = subprocess.Popen(
         [sys.executable, "benchmarks/bench_planner_node.py", "--seconds", "60", "--samples", "4",
          "--iterations", "1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True)
+        text=True, env={**os.environ, "TMPDIR": str(tmp_path)})
     lines = []
     for line in process.stderr:  # the node plans once it has its goal
         lines.append(line)
@@ -113,3 +115,4 @@ def test_a_benchmark_stopped_while_its_nodes_plan_ends_in_its_one_line(signum):
     assert process.returncode == 128 + signum, err
     assert err.rstrip().splitlines()[-1] == f"bench_planner_node.py: {word}; nothing saved", err
     assert "terminate called" not in err and "Traceback" not in err, err
+    assert list(tmp_path.iterdir()) == []

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from vjepa_ros.atomic_files import write_text
 from vjepa_ros.eval.camera_check import CameraCheckResult, Verdict, axes_scope
 from vjepa_ros.eval.camera_check_base import base_planner_params  # noqa: F401 (re-exported)
 from vjepa_ros.eval.metrics import AXES
@@ -194,8 +195,7 @@ def write_params(result: CameraCheckResult, path: str | Path, base: dict) -> Pat
     body = yaml.safe_dump(params_with_correction(base, result.correction_rpy_deg,
                                                  result.thresholds),
                           sort_keys=False, default_flow_style=None)
-    path.write_text(header + body)
-    return path
+    return write_text(path, header + body)  # whole or not at all: a node reads it next
 
 
 def write_plot(result: CameraCheckResult, path: Path) -> Path | None:
@@ -263,8 +263,7 @@ def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dic
     elif path.exists():  # an earlier check's plot must not stand beside this report
         (out_dir / PLOT_FILE).unlink(missing_ok=True)
     report = {**result.to_dict(), "headline": verdict_line(result), **(extra or {})}
-    path.write_text(json.dumps(json_safe(report), indent=1,
-                               allow_nan=False))
+    write_text(path, json.dumps(json_safe(report), indent=1, allow_nan=False))
     written["report"] = path
     return written
 

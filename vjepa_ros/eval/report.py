@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.atomic_files import write_text
 from vjepa_ros.eval.metrics import AXES, cosine_similarity
 from vjepa_ros.planning.methods import RefineSettings
 
@@ -50,7 +51,7 @@ def write_report(report: dict, out_dir: str | Path, plots: bool = True) -> dict[
         path.unlink(missing_ok=True)
     report["plots"] = {name: path.name for name, path in written.items()}
     path = out_dir / "report.json"
-    path.write_text(json.dumps(json_safe(report), indent=1, allow_nan=False))
+    write_text(path, json.dumps(json_safe(report), indent=1, allow_nan=False))  # read back
     written["report"] = path
     return written
 

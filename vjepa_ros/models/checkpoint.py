@@ -35,6 +35,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from vjepa_ros.atomic_files import replacing
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT
 
 from .encoder import VisionEncoder
@@ -436,7 +437,6 @@ def save_world_model(path, encoder: VisionEncoder, predictor: ACPredictor | None
             raise ValueError(f"extra entry {key!r} would overwrite the model weights/config")
         payload[key] = value
     path = Path(path).expanduser()
-    temporary = path.with_name(path.name + ".partial")
-    torch.save(payload, temporary)
-    os.replace(temporary, path)
+    with replacing(path) as partial:
+        torch.save(payload, partial)
     return path

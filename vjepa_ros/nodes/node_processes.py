@@ -59,8 +59,11 @@ def child_environment(extra: Mapping[str, str] | None = None,
     return env
 
 
-def _child_signals():
-    """Return the child's set-up between fork and exec (prepared here: no imports there).
+def child_signals():
+    """Return a child's set-up between fork and exec (prepared here: no imports there).
+
+    For ``subprocess.Popen(..., preexec_fn=child_signals())``; the benchmark scripts' children
+    use it too.
 
     It lets SIGINT stop the child: a shell starts background jobs with SIGINT ignored, an ignored
     signal stays ignored across exec, and Python then never installs its Ctrl-C handler. On Linux
@@ -84,6 +87,23 @@ def _child_signals():
             prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
     return set_up
+
+
+def stop_child(process: subprocess.Popen, timeout_s: float = STOP_TIMEOUT_S,
+               signum: int = signal.SIGINT) -> None:
+    """Stop child ``process`` as Ctrl-C does (``signum``), SIGKILL after ``timeout_s``; wait.
+
+    Nothing when it has ended already; safe to call twice. SIGTERM for a child that may still be
+    starting: Python ends at once and silently there, where SIGINT printed a KeyboardInterrupt
+    traceback.
+    """
+    if process.poll() is None:
+        process.send_signal(signum)
+        try:
+            process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class NodeProcess:
@@ -111,7 +131,7 @@ class NodeProcess:
         self.environment = child_environment(self.env)
         self.process = subprocess.Popen(
             self.command, stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.STDOUT,
-            env=self.environment, preexec_fn=_child_signals())
+            env=self.environment, preexec_fn=child_signals())
         return self
 
     def tail(self, lines: int = LOG_LINES) -> str:
@@ -128,14 +148,8 @@ class NodeProcess:
 
     def stop(self) -> None:
         """Stop the child (SIGINT, then SIGKILL) and wait for it; safe to call twice."""
-        process = self.process
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if self.process is not None:
+            stop_child(self.process)
         if not self.output.closed:
             self.output.close()
 

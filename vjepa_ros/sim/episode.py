@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vjepa_ros.atomic_files import replacing
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.robot.state_ranges import states_problem
 from vjepa_ros.sim.episode_file import EPISODE_ARRAYS, read_episode_arrays
@@ -105,17 +106,18 @@ class Episode:
         return len(self.frames)
 
     def save(self, path: str | Path) -> Path:
-        """Write the episode to ``path`` (``.npz``, compressed); return the path."""
+        """Write the episode to ``path`` (``.npz``, compressed, atomically); return the path."""
         path = Path(path).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(
-            path,
-            observations=self.frames[None],
-            states=self.states[None],
-            actions=self.actions[None],
-            timestamps=self.timestamps[None],
-            metadata=np.array(json.dumps(self.metadata)),
-        )
+        with replacing(path) as partial, open(partial, "wb") as file:  # never half written
+            np.savez_compressed(
+                file,
+                observations=self.frames[None],
+                states=self.states[None],
+                actions=self.actions[None],
+                timestamps=self.timestamps[None],
+                metadata=np.array(json.dumps(self.metadata)),
+            )
         return path
 
     @classmethod

@@ -30,13 +30,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
 import torch
 
+from vjepa_ros.atomic_files import replacing, write_text
 from vjepa_ros.eval.bag_files import walk_files
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.distributed import Topology, barrier, broadcast_object
@@ -116,9 +116,7 @@ class FeatureCache:
                 for folder in ("shards", "banks"):
                     shutil.rmtree(self.dir / folder, ignore_errors=True)
             self.dir.mkdir(parents=True, exist_ok=True)
-            partial = key_file.with_name(KEY_FILE + ".partial")
-            partial.write_text(json.dumps(self.key, indent=1, sort_keys=True, default=str))
-            partial.replace(key_file)
+            write_text(key_file, json.dumps(self.key, indent=1, sort_keys=True, default=str))
         barrier(topology)
 
     def shard_path(self, source: Source) -> Path:
@@ -245,18 +243,17 @@ def mapped_bank(cache: FeatureCache, sources: list[Source], shards: dict[Source,
     meta_path = raw.with_suffix(".pt")
     if topology.is_main and not (raw.is_file() and meta_path.is_file()):
         raw.parent.mkdir(parents=True, exist_ok=True)
-        partial = raw.with_name(f"{raw.name}.{os.getpid()}.partial")
-        with open(partial, "wb") as file:
-            for source in sources:  # one shard in memory at a time
-                file.write(shards[source]["reps"].contiguous().numpy().tobytes())
-        first = shards[sources[0]]["reps"]
-        frames = sum(int(shards[s]["reps"].shape[0]) for s in sources)
-        meta = {"shape": [frames, *first.shape[1:]], "dtype": str(first.dtype),
-                **{name: torch.cat([shards[s][name] for s in sources])
-                   for name in ("states", "actions", "lengths")},
-                "names": [n for s in sources for n in shards[s]["names"]]}
-        _save_atomic(meta, meta_path)
-        partial.replace(raw)
+        with replacing(raw) as partial:  # raw last: both files are there once it is
+            with open(partial, "wb") as file:
+                for source in sources:  # one shard in memory at a time
+                    file.write(shards[source]["reps"].contiguous().numpy().tobytes())
+            first = shards[sources[0]]["reps"]
+            frames = sum(int(shards[s]["reps"].shape[0]) for s in sources)
+            meta = {"shape": [frames, *first.shape[1:]], "dtype": str(first.dtype),
+                    **{name: torch.cat([shards[s][name] for s in sources])
+                       for name in ("states", "actions", "lengths")},
+                    "names": [n for s in sources for n in shards[s]["names"]]}
+            _save_atomic(meta, meta_path)
     barrier(topology)
     meta = torch.load(meta_path, map_location="cpu", weights_only=True)
     dtype = {str(d): d for d in (torch.float16, torch.float32)}[meta["dtype"]]
@@ -271,7 +268,6 @@ def mapped_bank(cache: FeatureCache, sources: list[Source], shards: dict[Source,
 def _save_atomic(payload: dict, path: Path) -> Path:
     """torch.save to a partial file of this process, then rename (readers never see half)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    torch.save(payload, partial)
-    partial.replace(path)
+    with replacing(path) as partial:
+        torch.save(payload, partial)
     return path

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from vjepa_ros.atomic_files import write_text
 from vjepa_ros.eval.report import json_safe
 
 
 def write_json(path: str | Path, payload: dict) -> Path:
     """Write JSON atomically (NaN and inf become null)."""
-    path = Path(path).expanduser()
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(json_safe(payload), indent=1, allow_nan=False))
-    os.replace(partial, path)
-    return path
+    return write_text(path, json.dumps(json_safe(payload), indent=1, allow_nan=False))
 
 
 def moving_average(values: list[float], window: int) -> list[float]:
