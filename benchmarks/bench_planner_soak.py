@@ -296,6 +296,9 @@ def main() -> int | None:
     parser.add_argument("--joints-from-stdin", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     check_process_options(parser, args)
+    if args.role == "watch" and args.seconds < WINDOW_S:  # rates are per whole window
+        parser.error(f"--seconds must be >= {WINDOW_S:g} (the soak measures {WINDOW_S:g} s "
+                     f"windows), got {args.seconds:g}")
     if args.role == "sensors":  # stopped by this script's watcher, which says the one line
         return stopped_quietly(lambda: publish_sensors(args))
 

@@ -223,6 +223,8 @@ STARTUP_CASES = [
     ("bench_planner", ["--device", "tpu"], "--device: unknown device 'tpu'"),
     ("bench_planner_node", ["--samples", "-1"], "--samples must lie in [1, inf), got -1"),
     ("bench_planner_soak", ["--samples", "-1"], "--samples must be > 0, got -1"),  # waited 180 s
+    # ran its nodes, then "no median for empty data": no whole 10 s window to measure
+    ("bench_planner_soak", ["--seconds", "5"], "--seconds must be >= 10 (the soak measures"),
     ("bench_planner_safety", ["--samples", "-1"], "--samples must be > 0, got -1"),
     ("bench_gripper_visibility", ["--repeats", "0"], "--repeats 0: must be >= 1"),
     ("bench_gripper_visibility", ["--episodes", "/nonexistent"],
