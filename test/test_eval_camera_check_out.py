@@ -136,3 +136,27 @@ def test_the_command_refuses_another_recordings_out_before_the_bag_or_model_load
         main(["camera-check", str(tmp_path / "sim_bag"), "--checkpoint", "demo",
               "--out", str(check1), "--quiet"])
 
+
+
+def test_another_window_of_the_same_bag_is_refused_as_another_check(tmp_path):
+    """``--start 0 --end 60`` then ``--start 60`` into one --out was taken as the same check.
+
+    The second run replaced the first window's verdict and correction quietly; both windows
+    share the default --out (camera_check_<bag name>). A rerun of the same window, and a check
+    saved before the window was recorded, still reuse the folder.
+    """
+    bag, folder = tmp_path / "bag", tmp_path / "check"
+    _saved_check(folder, bag, check_of=check_identity(bag, MODEL, (0.0, 60.0)))
+    for window, words in [((60.0, 0.0), "60 s to its end"), ((0.0, 0.0), "the whole recording"),
+                          ((0.0, 30.0), "0 to 30 s")]:
+        with pytest.raises(ValueError) as refused:
+            refuse_other_check(folder, check_identity(bag, MODEL, window))
+        assert str(refused.value) == (
+            f"--out {folder} holds the camera check ({REPORT_FILE}, {PLOT_FILE}, {PARAMS_FILE}) "
+            f"of another part of this recording, 0 to 60 s (this check: {words}): give "
+            f"another --out, or remove {folder} to replace it")
+    assert refuse_other_check(folder, check_identity(bag, MODEL, (0, 60))) is None
+    with pytest.raises(ValueError, match="another part of this recording"):  # not a model note
+        refuse_other_check(folder, check_identity(bag, "/other.pt", (60.0, 0.0)))
+    _saved_check(folder, bag, check_of={"recording": str(bag), "checkpoint": MODEL})
+    assert refuse_other_check(folder, check_identity(bag, MODEL, (60.0, 0.0))) is None

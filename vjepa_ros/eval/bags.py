@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 from vjepa_ros.eval import messages as m
 from vjepa_ros.eval.bag_files import (
     BagError,
@@ -104,7 +104,8 @@ class BagTopics:
         "joint_states), pose or joint_states; none: the camera alone (pretraining, which uses "
         "no states): states 0 at the frame stamps, so frames are resampled by their own stamps.",
     )
-    gripper_max_width: float = param(0.08, "Finger opening [m] that counts as fully open.")
+    gripper_max_width: float = param(0.08, "Finger opening [m] that counts as fully open.",
+                                     range=(0, 0.5), low_open=True)  # Franka hand: 0.08
     stamps: str = param(
         "header", "Clock of the messages: header (header.stamp, the sensor's time; a topic whose "
         "stamps are all 0 falls back to receive) or receive (when the recorder received them: "
@@ -119,8 +120,10 @@ class BagTopics:
             )
         if self.stamps not in STAMPS:
             raise BagError(f"stamps must be one of {', '.join(STAMPS)}, got '{self.stamps}'")
-        if not self.gripper_max_width > 0:
-            raise BagError(f"gripper_max_width must be > 0, got {self.gripper_max_width}")
+        try:  # the declared range: gripper_max_width must lie in (0, 0.5], got inf
+            check_values(self)
+        except ValueError as exc:
+            raise BagError(str(exc)) from None
         return self
 
 

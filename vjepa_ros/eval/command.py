@@ -48,7 +48,8 @@ def add_commands(sub) -> None:
     ev.add_argument("--landscape-points", type=int, default=11,
                     help="Δx/Δz energy landscape grid size per axis, 2..101 (0: none)")
     ev.add_argument("--min-motion", type=float, default=0.002,
-                    help="executed motion [m] below which an axis' sign is not scored")
+                    help="executed motion [m] below which an axis' sign is not scored, 0..0.2 "
+                    "(one step: at most the planner's safety.max_step_m)")
     ev.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
                     help="longest time between two recorded states that a step's state is "
                     "interpolated across; steps in longer gaps are dropped (default 0.1: states "
@@ -200,7 +201,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         output_dir(out, create=False)
         from vjepa_ros.eval.out_reuse import previous_report_note
 
-        out_note = previous_report_note(out, args.bag)  # another bag's report: refused
+        # refused: another bag's report, or another --start/--end window's of this bag
+        out_note = previous_report_note(out, args.bag, (config.start_s, config.end_s))
         stage = "evaluating"  # a stop from here says what was saved (_eval_saved)
         goal = None if args.goal is None else _goal_image(args.goal)
         check_input_paths(args)  # --checkpoint, --device, --dtype

@@ -154,14 +154,22 @@ def add_options(parser: argparse.ArgumentParser, names, defaults=None) -> None:
 
 
 def _help_with_default(text: str | None, settings, field: str) -> str:
-    """Return ``text`` (else the field's description) with the field's default in ``settings``."""
+    """Return ``text`` (else the field's description) with the field's default in ``settings``.
+
+    A field with a declared range (``config.param``'s ``range=``) gets it too: ``peak learning
+    rate, in (0, 1] (default 0.000425)``.
+    """
     import dataclasses
+
+    from vjepa_ros.config import value_range
 
     *groups, name = field.split(".")
     for group in groups:
         settings = getattr(settings, group)
     spec = next(f for f in dataclasses.fields(settings) if f.name == name)
     text = text or spec.metadata["description"].rstrip(".")
+    if value_range(spec):
+        text = f"{text}, in {value_range(spec)}"
     value = getattr(settings, name)
     if "default" in text.lower() or value in ("", [], None):
         return text
