@@ -343,7 +343,8 @@ def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, t
     assert (verdict["fine_deg"], verdict["min_scale"], verdict["max_residual_deg"]) == \
         (7.5, 0.2, 60.0)
     report = json.loads((out / "camera_check.json").read_text())  # what it checked
-    assert report["check_of"] == {"recording": str(sim_bag.absolute()), "checkpoint": demo}
+    assert report["check_of"] == {"recording": str(sim_bag.absolute()), "checkpoint": demo,
+                                 "window_s": [0.0, 0.0]}
     assert report["headline"] == "CORRECT BY ROTATION"
     other = shutil.copytree(sim_bag, tmp_path / "other_bag")
     assert main(["camera-check", str(other), "--checkpoint", "demo", "--out",

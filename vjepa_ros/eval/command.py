@@ -116,9 +116,9 @@ def add_topic_arguments(parser) -> None:
                         f"/franka_robot_state_broadcaster/current_pose){several}")
     parser.add_argument("--joint-states-topic", nargs="+", metavar="TOPIC",
                         help=f"arm JointState topic (default /joint_states){several}")
-    parser.add_argument("--gripper-topic", help="gripper JointState topic (default: "
-                        "the JointState topic holding the finger joints; none found: a warning, "
-                        "closedness 0)")
+    parser.add_argument("--gripper-topic", nargs="+", metavar="TOPIC",
+                        help="gripper JointState topic (default: the JointState topic holding "
+                        f"the finger joints; none found: a warning, closedness 0){several}")
     parser.add_argument("--joint-prefix", type=MAY_BE_EMPTY,
                         help="arm joint name prefix, e.g. left_fr3_ (default, or '': found from "
                         "the names; needed only with two Franka arms)")
@@ -144,7 +144,7 @@ def topics_from_args(args):
     changes = {name: value for name, value in (
         ("image", joined_topics(args.image_topic)), ("pose", joined_topics(args.pose_topic)),
         ("joint_states", joined_topics(args.joint_states_topic)),
-        ("gripper", args.gripper_topic),
+        ("gripper", joined_topics(args.gripper_topic)),
         ("joint_prefix", args.joint_prefix), ("base_frame", args.base_frame),
     ) if value}
     return BagTopics(state_source=args.state_source, stamps=args.stamps,

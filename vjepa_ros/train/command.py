@@ -63,8 +63,9 @@ OPTIONS = (
      "end-effector PoseStamped topic; several: each bag reads the one it holds")),
     ("--joint-states-topic", "data.topics.joint_states", dict(nargs="+", metavar="TOPIC",
      help="bags: arm JointState topic; several: each bag reads the one it holds")),
-    ("--gripper-topic", "data.topics.gripper", dict(help="bags: gripper JointState "
-     "topic (default: the JointState topic holding the finger joints)")),
+    ("--gripper-topic", "data.topics.gripper", dict(nargs="+", metavar="TOPIC", help="bags: "
+     "gripper JointState topic (default: the JointState topic holding the finger joints); "
+     "several: each bag reads the one it holds")),
     ("--joint-prefix", "data.topics.joint_prefix", dict(type=MAY_BE_EMPTY, help="bags: arm "
      "joint name prefix, e.g. left_fr3_ (default: found from the names; needed only with two "
      "Franka arms)")),
@@ -100,7 +101,8 @@ SWITCHES += (
      "block activations in the backward pass (far less GPU memory, one more forward)"),
 )
 # Options of several candidate topics, stored as one setting "A B" (eval.topic_choice).
-TOPIC_FIELDS = ("data.topics.image", "data.topics.pose", "data.topics.joint_states")
+TOPIC_FIELDS = ("data.topics.image", "data.topics.pose", "data.topics.joint_states",
+                "data.topics.gripper")
 PREDICTOR_SIZE = ("predictor.embed_dim", "predictor.depth", "predictor.num_heads",
                   "predictor.mlp_ratio")
 
