@@ -45,3 +45,17 @@ def test_a_report_without_its_window_is_this_bags_and_a_bad_window_no_eval_repor
     _saved_report(out, bag, start_s="soon")
     with pytest.raises(ValueError, match="holds a report.json that is not an eval report"):
         previous_report_note(out, bag, (5.0, 0.0))
+
+
+def test_eval_passes_its_window_and_refuses_another_before_the_bag_is_read(tmp_path, capsys):
+    from vjepa_ros.cli import main
+
+    bag, out = tmp_path / "bag", tmp_path / "out"  # no bag: the refusal comes first
+    _saved_report(out, bag, end_s=60.0)
+    assert main(["eval", str(bag), "--out", str(out), "--start", "60"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"vjepa-ros eval: --out {out} holds the eval report (and plots) of another part of this "
+        f"recording, 0 to 60 s (this run: 60 s to its end): give another --out, or remove {out} "
+        "to replace it")
+    assert main(["eval", str(bag), "--out", str(out), "--end", "60"]) == 1  # the same window
+    assert "bag not found" in capsys.readouterr().err
