@@ -145,6 +145,41 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
     assert err.startswith(f"vjepa-ros {argv[0]}: ") and message in err, err
 
 
+# A float option of absurd size (1e300) or not finite was taken where only a lower bound was
+# checked: eval --min-motion 1e300 scored no motion, train --lr 1e300 trained to NaN,
+# --set predictor.mlp_ratio=inf overflowed the predictor's width. Each float setting has a
+# declared range (config.param's range=, checked by config.check_range), named in its refusal.
+ABSURD_FLOATS = [
+    (["eval", "BAG", "--out", "OUT", "--min-motion", "1e300"],
+     "--min-motion must lie in [0, 0.2], got 1e+300"),
+    (["camera-check", "BAG", "--out", "OUT", "--min-motion", "inf"],
+     "--min-motion must be a length in (0, 0.2] m: one step, at most the planner's "
+     "safety.max_step_m (0.2 m), got inf"),  # was "a length > 0 [m]", no upper bound named
+    (["camera-check", "BAG", "--out", "OUT", "--min-motion", "1e300"],
+     "--min-motion must be a length in (0, 0.2] m"),
+    (["train", "--out", "OUT", "--data", "DATA", "--lr", "1e300"],
+     "--lr must lie in (0, 1], got 1e+300"),
+    (["train", "--out", "OUT", "--data", "DATA", "--weight-decay", "1e300"],
+     "--weight-decay must lie in [0, 1], got 1e+300"),
+    (["train", "--out", "OUT", "--data", "DATA", "--set", "optim.eps=.inf"],
+     "optim.eps must lie in (0, 1], got inf"),
+    (["train", "--out", "OUT", "--data", "DATA", "--set", "optim.start_lr=1e300"],
+     "optim.start_lr must lie in [0, 1], got 1e+300"),
+    (["train", "--out", "OUT", "--data", "DATA", "--set", "predictor.mlp_ratio=1e300"],
+     "predictor.mlp_ratio must lie in (0, 16], got 1e+300"),
+    (["train", "--out", "OUT", "--data", "DATA", "--set",
+      "data.topics.gripper_max_width=1e300"],
+     "data.topics: gripper_max_width must lie in (0, 0.5], got 1e+300"),
+]
+
+
+@pytest.mark.parametrize("argv, message", ABSURD_FLOATS)
+def test_an_absurd_float_is_refused_naming_the_option_and_its_range(argv, message, tmp_path,
+                                                                   capsys):
+    err = run_command(argv, tmp_path, capsys)
+    assert err.startswith(f"vjepa-ros {argv[0]}: {message}"), err
+
+
 @pytest.mark.parametrize("argv, message", [
     (["demo", "--maxnorm", "inf"], "--maxnorm must lie in (0, 0.2], got inf"),
     (["demo", "--gripper-round-threshold", "nan"],
@@ -164,8 +199,9 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
     (["eval", "BAG", "--out", "OUT", "--landscape-points", "100000"],
      "--landscape-points must be 0 (none) or 2..101, got 100000"),
     (["eval", "BAG", "--out", "OUT", "--min-motion", "-0.1"],
-     "--min-motion must be a finite length >= 0 [m], got -0.1"),
-    (["eval", "BAG", "--out", "OUT", "--min-motion", "nan"], "--min-motion must be a finite"),
+     "--min-motion must lie in [0, 0.2], got -0.1"),
+    (["eval", "BAG", "--out", "OUT", "--min-motion", "nan"],
+     "--min-motion must lie in [0, 0.2], got nan"),
     (["camera-check", "BAG", "--out", "OUT", "--rate", "-4"], f"--rate {RATE}-4"),
     (["camera-check", "BAG", "--out", "OUT", "--rate", "inf"], f"--rate {RATE}inf"),
     (["train", "--out", "OUT", "--data", "DATA", "--rate", "inf"], f"--rate {RATE}inf"),
@@ -191,11 +227,13 @@ def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, c
     (["reach", "--out", "OUT", "--goal-seed", "-1"], "--goal-seed must be an integer >= 0"),
     (["reach", "--out", "OUT", "--goal-seed", "4294967296"],
      "--goal-seed must lie in [0, 4294967295], got 4294967296"),  # the simulator's seeds
-    (["train", "--out", "OUT", "--data", "DATA", "--lr", "-1"], "--lr must be a finite number"),
+    (["train", "--out", "OUT", "--data", "DATA", "--lr", "-1"],
+     "--lr must lie in (0, 1], got -1.0"),
     (["train", "--out", "OUT", "--data", "DATA", "--steps", "0"], "--steps must be >= 1, got 0"),
     (["train", "--out", "OUT", "--data", "DATA", "--batch-size", "0"],
      "--batch-size must be >= 1"),
-    (["train", "--out", "OUT", "--data", "DATA", "--set", "optim.lr=-1"], "optim.lr must be a"),
+    (["train", "--out", "OUT", "--data", "DATA", "--set", "optim.lr=-1"],
+     "optim.lr must lie in (0, 1], got -1"),
     (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--batch-size", "0"],
      "--batch-size must lie in [1, inf), got 0"),
     (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--steps", "-1"],

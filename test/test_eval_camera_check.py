@@ -178,7 +178,8 @@ def test_bad_shapes_and_thresholds_are_refused():
     ("min_explained", 2.0, "a fraction of the best-seen axis's share in (0, 1]"),
     ("min_explained", -0.5, "(0, 1]"),
     ("min_scale", 1.5, "a fraction of the executed motion's length in (0, 1]"),
-    ("min_motion_m", math.inf, "a length > 0 [m]"),
+    ("min_motion_m", math.inf, "a length in (0, 0.2] m"),
+    ("min_motion_m", 0.5, "a length in (0, 0.2] m"),
     ("min_motions", 1, "must be >= 2"),
 ])
 def test_thresholds_that_make_the_verdict_meaningless_are_refused_naming_the_parameter(
@@ -342,7 +343,8 @@ def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, t
     assert (verdict["fine_deg"], verdict["min_scale"], verdict["max_residual_deg"]) == \
         (7.5, 0.2, 60.0)
     report = json.loads((out / "camera_check.json").read_text())  # what it checked
-    assert report["check_of"] == {"recording": str(sim_bag.absolute()), "checkpoint": demo}
+    assert report["check_of"] == {"recording": str(sim_bag.absolute()), "checkpoint": demo,
+                                 "window_s": [0.0, 0.0]}
     assert report["headline"] == "CORRECT BY ROTATION"
     other = shutil.copytree(sim_bag, tmp_path / "other_bag")
     assert main(["camera-check", str(other), "--checkpoint", "demo", "--out",
@@ -354,8 +356,8 @@ def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, t
 @pytest.mark.parametrize("option, message", [
     (["--horizon", "3"], "--horizon 3: the camera check infers each motion by a horizon-1"),
     (["--horizon", "0"], "--horizon 0: the camera check"),
-    (["--min-motion", "0"], "--min-motion must be a length > 0 [m], got 0.0"),
-    (["--min-motion", "nan"], "--min-motion must be a length > 0 [m], got nan"),
+    (["--min-motion", "0"], "--min-motion must be a length in (0, 0.2] m"),
+    (["--min-motion", "nan"], "--min-motion must be a length in (0, 0.2] m"),
     (["--max-residual-deg", "-5"], "--max-residual-deg must be an angle in (0, 180) deg"),
     (["--min-explained", "0"], "--min-explained must be a fraction of the best-seen axis"),
     (["--min-explained", "2"], "--min-explained must be a fraction of the best-seen axis"),

@@ -136,3 +136,53 @@ def test_the_command_refuses_another_recordings_out_before_the_bag_or_model_load
         main(["camera-check", str(tmp_path / "sim_bag"), "--checkpoint", "demo",
               "--out", str(check1), "--quiet"])
 
+
+
+def test_another_window_of_the_same_bag_is_refused_as_another_check(tmp_path):
+    """``--start 0 --end 60`` then ``--start 60`` into one --out was taken as the same check.
+
+    The second run replaced the first window's verdict and correction quietly; both windows
+    share the default --out (camera_check_<bag name>). A rerun of the same window, and a check
+    saved before the window was recorded, still reuse the folder.
+    """
+    bag, folder = tmp_path / "bag", tmp_path / "check"
+    _saved_check(folder, bag, check_of=check_identity(bag, MODEL, (0.0, 60.0)))
+    for window, words in [((60.0, 0.0), "60 s to its end"), ((0.0, 0.0), "the whole recording"),
+                          ((0.0, 30.0), "0 to 30 s")]:
+        with pytest.raises(ValueError) as refused:
+            refuse_other_check(folder, check_identity(bag, MODEL, window))
+        assert str(refused.value) == (
+            f"--out {folder} holds the camera check ({REPORT_FILE}, {PLOT_FILE}, {PARAMS_FILE}) "
+            f"of another part of this recording, 0 to 60 s (this check: {words}): give "
+            f"another --out, or remove {folder} to replace it")
+    assert refuse_other_check(folder, check_identity(bag, MODEL, (0, 60))) is None
+    with pytest.raises(ValueError, match="another part of this recording"):  # not a model note
+        refuse_other_check(folder, check_identity(bag, "/other.pt", (60.0, 0.0)))
+    _saved_check(folder, bag, check_of={"recording": str(bag), "checkpoint": MODEL})
+    assert refuse_other_check(folder, check_identity(bag, MODEL, (60.0, 0.0))) is None
+
+
+def test_the_command_passes_its_window_and_refuses_another_before_the_bag_loads(
+        tmp_path, monkeypatch, capsys):
+    import vjepa_ros.demo
+    import vjepa_ros.eval.bags
+    import vjepa_ros.eval.camera_check_command as command
+    from vjepa_ros.cli import main
+    from vjepa_ros.input_paths import world_model_path
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("the bag or the model loaded before the refusal")
+
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
+    monkeypatch.setattr(vjepa_ros.eval.bags, "read_recording", loaded)
+    monkeypatch.setattr(command, "check_inputs", lambda args: None)  # no bag file needed
+    demo = str(world_model_path("demo").resolve())
+    bag, check = tmp_path / "sim_bag", tmp_path / "check"
+    _saved_check(check, bag, demo, check_of=check_identity(bag, demo, (0.0, 60.0)))
+    assert main(["camera-check", str(bag), "--checkpoint", "demo", "--out", str(check),
+                 "--start", "60", "--quiet"]) == 1
+    assert "of another part of this recording, 0 to 60 s (this check: 60 s to its end)" in \
+        capsys.readouterr().err
+    with pytest.raises(AssertionError, match="loaded before the refusal"):  # the same window
+        main(["camera-check", str(bag), "--checkpoint", "demo", "--out", str(check),
+              "--end", "60", "--quiet"])

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 from vjepa_ros.eval import messages as m
 from vjepa_ros.eval.bag_files import (
     BagError,
@@ -32,7 +32,14 @@ from vjepa_ros.eval.bag_files import (
     open_reader,
     storage_of,
 )
-from vjepa_ros.eval.topic_choice import arm_topic_fix, resolve_image_topic, resolve_state_topic
+from vjepa_ros.eval.topic_choice import (
+    arm_topic_fix,
+    candidates,
+    gripper_topic_fix,
+    resolve_gripper_topic,
+    resolve_image_topic,
+    resolve_state_topic,
+)
 from vjepa_ros.image_notes import camera_size_note, goal_size_note
 from vjepa_ros.images import EncodingError, ImageError, decode_image_message
 from vjepa_ros.robot.base_frame import frame_matches
@@ -88,7 +95,8 @@ class BagTopics:
     gripper: str = param(
         "", "Gripper topic (sensor_msgs/JointState with <prefix>finger_joint1/2); closedness = "
         "1 - opening / gripper_max_width. Empty: the JointState topic holding the finger "
-        "joints (one named *gripper* first, then joint_states, then any other).",
+        "joints (one named *gripper* first, then joint_states, then any other). Several "
+        "separated by spaces: each bag reads the one it holds.",
     )
     no_gripper: bool = param(
         False, "Accept bags without gripper state (closedness 0 throughout): train refuses "
@@ -104,7 +112,8 @@ class BagTopics:
         "joint_states), pose or joint_states; none: the camera alone (pretraining, which uses "
         "no states): states 0 at the frame stamps, so frames are resampled by their own stamps.",
     )
-    gripper_max_width: float = param(0.08, "Finger opening [m] that counts as fully open.")
+    gripper_max_width: float = param(0.08, "Finger opening [m] that counts as fully open.",
+                                     range=(0, 0.5), low_open=True)  # Franka hand: 0.08
     stamps: str = param(
         "header", "Clock of the messages: header (header.stamp, the sensor's time; a topic whose "
         "stamps are all 0 falls back to receive) or receive (when the recorder received them: "
@@ -119,8 +128,10 @@ class BagTopics:
             )
         if self.stamps not in STAMPS:
             raise BagError(f"stamps must be one of {', '.join(STAMPS)}, got '{self.stamps}'")
-        if not self.gripper_max_width > 0:
-            raise BagError(f"gripper_max_width must be > 0, got {self.gripper_max_width}")
+        try:  # the declared range: gripper_max_width must lie in (0, 0.5], got inf
+            check_values(self)
+        except ValueError as exc:
+            raise BagError(str(exc)) from None
         return self
 
 
@@ -350,10 +361,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             notes: list[str] = list(reader.notes)
             image_topic = resolve_image_topic(path, types, config.image, notes)
             source, state_topic = resolve_state_topic(path, types, config, notes)
-            if config.gripper and config.gripper in types and \
-                    types[config.gripper] != m.JOINT_STATE:
-                raise BagError(f"{path}: gripper topic {config.gripper} has type "
-                               f"{types[config.gripper]}, expected {m.JOINT_STATE}")
+            gripper_topic = resolve_gripper_topic(path, types, config.gripper)
             joint_topics = [] if state_topic is None else \
                 sorted(t for t, ty in types.items() if ty == m.JOINT_STATE)
             wanted = [t for t in dict.fromkeys([image_topic, state_topic, *joint_topics]) if t]
@@ -440,7 +448,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                          "ignored")
     gripper, gripper_source = _gripper(
         path, config, joint_topics, collected, times_of, joints, state_times, state_topic, notes,
-        read,
+        read, gripper_topic, types,
     )
     states = np.concatenate([ee, gripper[:, None]], axis=1)
     if not np.isfinite(states).all():
@@ -524,35 +532,40 @@ def default_joints_to_pose() -> JointsToPose:
 
 
 def _gripper(path, config, joint_topics, collected, times_of, joints, state_times, state_topic,
-             notes, read):
+             notes, read, named: str = "", types: dict[str, str] | None = None):
     """Closedness [M] at ``state_times`` and the topic it came from (or "none (assumed open)").
 
-    A named ``config.gripper`` must hold finger joints; otherwise the JointState topics holding
-    them are ranked: names with 'gripper', then the state topic, then the rest (alphabetical).
+    ``named``: the candidate of ``config.gripper`` this bag holds (``resolve_gripper_topic``;
+    '': none named). It must hold finger joints (else BagError naming the candidates given, the
+    bag's JointState topics and the one holding fingers to give instead); otherwise the
+    JointState topics holding them are ranked: names with 'gripper', then the state topic, then
+    the rest (alphabetical).
     """
     found: dict[str, JointSeries] = {}
     for topic in joint_topics:
-        if config.gripper and topic != config.gripper:
-            continue
         try:
             series = read.get(topic) or read_series(times_of(topic), collected[topic][2],
                                                     JointStateReader(joints.prefix or ""))
         except StateError as exc:
-            if topic == config.gripper or isinstance(exc, RangeError):
+            if topic == named or (not named and isinstance(exc, RangeError)):
                 raise BagError(f"{path}: gripper topic {topic} {exc}") from exc
-            notes.append(f"{topic} not used for the gripper: {exc}")
+            if not named:  # a named topic: the others are read for the advice only
+                notes.append(f"{topic} not used for the gripper: {exc}")
             continue
         if len(series.fingers):
             found[topic] = series
-    if config.gripper and config.gripper not in found:
-        where = ("it is not in the bag" if config.gripper not in collected
-                 else "it holds no finger joints (<prefix>finger_joint1/2)")
-        raise BagError(
-            f"{path}: gripper topic {config.gripper}: {where}; JointState topics there: "
-            f"{', '.join(joint_topics) or 'none'}. Leave --gripper-topic out to search them, or "
-            "pass --no-gripper to use closedness 0"
-        )
     ranked = sorted(found, key=lambda t: ("gripper" not in t, t != state_topic, t))
+    if named and named not in found:
+        given = candidates(config.gripper)
+        what = (f"gripper topic {named}: it holds no finger joints (<prefix>finger_joint1/2)"
+                if named in collected else f"gripper topic {named}: it is not in the bag"
+                if len(given) == 1 else f"gripper topics {' '.join(given)}: none is in the bag")
+        fix = gripper_topic_fix(config.gripper, ranked, types or {},
+                                named if named in collected else "")
+        raise BagError(f"{path}: {what}; JointState topics there: "
+                       f"{', '.join(joint_topics) or 'none'}. {fix[0].upper()}{fix[1:]}")
+    if named:
+        ranked = [named]
     if not ranked:
         if not config.no_gripper:
             notes.append(

@@ -5,8 +5,9 @@ vjepa-ros camera-check BAG [--checkpoint vjepa2-ac-vitg.pt] [--out DIR] [--param
 Prints per-axis agreement, the estimated yaw and full rotation, the verdict; writes
 ``camera_check.json``, ``camera_check.png`` and ``planner_camera_check.yaml`` (the planner
 parameters with ``control.model_frame_rpy_deg``; not on an "undecided" verdict) into ``--out``.
-An ``--out`` holding the check of another recording or world model is refused before the bag
-loads (``camera_check_out``); the same check's earlier files are overwritten.
+An ``--out`` holding the check of another recording, or of another ``--start``/``--end`` part of
+it, is refused before the bag loads; one of another world model is replaced with a note
+(``camera_check_out``); the same check's earlier files are overwritten.
 """
 
 from __future__ import annotations
@@ -199,8 +200,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
                              run_settings(args, cem, model_args))
         from vjepa_ros.eval.camera_check_out import KEY, check_identity, refuse_other_check
 
-        identity = check_identity(args.bag, base["model"]["checkpoint"])
-        replaced = refuse_other_check(out, identity)  # another bag's check there: refused
+        identity = check_identity(args.bag, base["model"]["checkpoint"],
+                                  (config.start_s, config.end_s))
+        replaced = refuse_other_check(out, identity)  # another bag's or window's: refused
         written_params = params_with_correction(base, (0.0, 0.0, 0.0), asdict(thresholds))
         check_node_start(written_params[NODE_KEY]["ros__parameters"], args.params_file)
         recording = read_recording(args.bag, topics_from_args(args))  # before torch

@@ -48,7 +48,8 @@ def add_commands(sub) -> None:
     ev.add_argument("--landscape-points", type=int, default=11,
                     help="Δx/Δz energy landscape grid size per axis, 2..101 (0: none)")
     ev.add_argument("--min-motion", type=float, default=0.002,
-                    help="executed motion [m] below which an axis' sign is not scored")
+                    help="executed motion [m] below which an axis' sign is not scored, 0..0.2 "
+                    "(one step: at most the planner's safety.max_step_m)")
     ev.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
                     help="longest time between two recorded states that a step's state is "
                     "interpolated across; steps in longer gaps are dropped (default 0.1: states "
@@ -115,9 +116,9 @@ def add_topic_arguments(parser) -> None:
                         f"/franka_robot_state_broadcaster/current_pose){several}")
     parser.add_argument("--joint-states-topic", nargs="+", metavar="TOPIC",
                         help=f"arm JointState topic (default /joint_states){several}")
-    parser.add_argument("--gripper-topic", help="gripper JointState topic (default: "
-                        "the JointState topic holding the finger joints; none found: a warning, "
-                        "closedness 0)")
+    parser.add_argument("--gripper-topic", nargs="+", metavar="TOPIC",
+                        help="gripper JointState topic (default: the JointState topic holding "
+                        f"the finger joints; none found: a warning, closedness 0){several}")
     parser.add_argument("--joint-prefix", type=MAY_BE_EMPTY,
                         help="arm joint name prefix, e.g. left_fr3_ (default, or '': found from "
                         "the names; needed only with two Franka arms)")
@@ -143,7 +144,7 @@ def topics_from_args(args):
     changes = {name: value for name, value in (
         ("image", joined_topics(args.image_topic)), ("pose", joined_topics(args.pose_topic)),
         ("joint_states", joined_topics(args.joint_states_topic)),
-        ("gripper", args.gripper_topic),
+        ("gripper", joined_topics(args.gripper_topic)),
         ("joint_prefix", args.joint_prefix), ("base_frame", args.base_frame),
     ) if value}
     return BagTopics(state_source=args.state_source, stamps=args.stamps,
@@ -200,7 +201,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         output_dir(out, create=False)
         from vjepa_ros.eval.out_reuse import previous_report_note
 
-        out_note = previous_report_note(out, args.bag)  # another bag's report: refused
+        # refused: another bag's report, or another --start/--end window's of this bag
+        out_note = previous_report_note(out, args.bag, (config.start_s, config.end_s))
         stage = "evaluating"  # a stop from here says what was saved (_eval_saved)
         goal = None if args.goal is None else _goal_image(args.goal)
         check_input_paths(args)  # --checkpoint, --device, --dtype

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_given, param
 
 # Step rates [Hz] a recording may be resampled to (DROID and the published models: 4 Hz). Beyond
 # the range the grid has no usable step (one step in 10 s) or more steps than any camera has
@@ -43,7 +43,8 @@ class EvalConfig:
     )
     max_steps: int = param(0, "Evaluate at most this many steps (0: all).")
     min_motion_m: float = param(
-        0.002, "Executed motions below this [m] are left out of sign agreement and cosine."
+        0.002, "Executed motions below this [m] are left out of sign agreement and cosine.",
+        range=(0, 0.2)  # one step: as safety.max_step_m; above it every motion is left out
     )
     max_frame_offset_s: float = param(
         0.0, "Largest distance [s] between a step's grid time and its frame; 0: half a step."
@@ -69,9 +70,7 @@ class EvalConfig:
         for name in ("goal_offset", "max_steps", "landscape_points"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if not 0 <= self.min_motion_m < math.inf:
-            raise ValueError(f"min_motion_m must be a finite length >= 0 [m], got "
-                             f"{self.min_motion_m}")
+        check_given(EvalConfig, {"min_motion_m": self.min_motion_m})  # its declared range
         if not 0 < self.max_state_gap_s <= MAX_STATE_GAP_S:
             raise ValueError(
                 f"max_state_gap_s must be a time > 0 and at most {MAX_STATE_GAP_S:g} s, got "

@@ -2,8 +2,10 @@
 
 A second run with the same ``--out`` on another bag once replaced the first bag's report.json
 and plots without a word. :func:`previous_report_note` refuses a folder holding the report of
-another recording (or a report.json that is no eval report), and words the overwrite of this
-bag's own earlier report as a note.
+another recording, or of another part of this one (``--start`` / ``--end``: the window is part of
+what was evaluated, :func:`other_window`), or a report.json that is no eval report, and words
+the overwrite of this bag's own earlier report as a note. ``camera_check_out`` judges a camera
+check's folder by the same rules.
 """
 
 from __future__ import annotations
@@ -34,20 +36,57 @@ def bag_identity(path: str | Path) -> Path:
     return path
 
 
-def previous_report_note(out: str | Path, bag: str | Path) -> str:
+def window_words(window_s) -> str:
+    """Say which part of a bag ``window_s`` (``[start_s, end_s]`` [s], end 0: its end) names.
+
+    ``(0, 0)``: ``the whole recording``; ``(10, 0)``: ``10 s to its end``; ``(0, 60)``: ``0 to
+    60 s``.
+    """
+    start, end = (float(value) for value in window_s)
+    if not (start or end):
+        return "the whole recording"
+    return f"{start:g} s to its end" if not end else f"{start:g} to {end:g} s"
+
+
+def other_window(recorded, window_s) -> str:
+    """Return the part of the bag a saved run covered when it is not ``window_s``, else "".
+
+    ``recorded``: the saved ``[start_s, end_s]`` [s] (None: a run saved before the window was
+    recorded, not compared); ``window_s``: this run's (``--start``, ``--end``). Two windows of
+    one bag are two runs on different motions, whose results are both wanted (the default
+    ``--out`` is the same for every window of a bag): a folder holding the other one is refused
+    as one holding another recording's (ValueError from a ``recorded`` that is no pair of
+    numbers: the file is no report of ours).
+    """
+    if recorded is None:
+        return ""
+    saved = tuple(float(value) for value in recorded)
+    if len(saved) != 2:
+        raise ValueError(f"a window of two times, got {recorded!r}")
+    return "" if saved == tuple(float(v) for v in window_s) else window_words(saved)
+
+
+def previous_report_note(out: str | Path, bag: str | Path,
+                         window_s: tuple[float, float] = (0.0, 0.0)) -> str:
     """Return a note when ``out`` holds this bag's earlier eval report, else "".
 
-    Raises ValueError (one line naming the folder, what it holds and what to do) when it holds
-    the eval report of another recording, or a report.json that is not an eval report.
+    ``window_s``: this run's ``(--start, --end)`` [s]. Raises ValueError (one line naming the
+    folder, what it holds and what to do) when it holds the eval report of another recording,
+    or of another part of this one (:func:`other_window`), or a report.json that is not an eval
+    report.
     """
     out = Path(out).expanduser()
     report = out / REPORT
     if not report.is_file():
         return ""
     try:
-        recording = json.loads(report.read_text())["recording"]
+        saved = json.loads(report.read_text())
+        recording = saved["recording"]
         recorded = recording.get("absolute_path", recording["path"])
-    except (OSError, ValueError, KeyError, TypeError):
+        settings = saved.get("eval", {})
+        window = [settings["start_s"], settings["end_s"]] if "start_s" in settings else None
+        part = other_window(window, window_s)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise ValueError(
             f"--out {out} holds a {REPORT} that is not an eval report: give another --out, or "
             "move that file away"
@@ -56,5 +95,11 @@ def previous_report_note(out: str | Path, bag: str | Path) -> str:
         raise ValueError(
             f"--out {out} holds the eval report (and plots) of another recording, {recorded}: "
             f"give another --out, or remove {out} to replace it"
+        )
+    if part:
+        raise ValueError(
+            f"--out {out} holds the eval report (and plots) of another part of this recording, "
+            f"{part} (this run: {window_words(window_s)}): give another --out, or remove {out} "
+            "to replace it"
         )
     return f"--out {out} holds this bag's earlier eval report: it is overwritten"

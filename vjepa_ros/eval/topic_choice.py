@@ -6,9 +6,9 @@ current_pose``), as the ``--state-source`` and ``--joint-prefix`` errors do; onl
 topic of the kind at all gets the advice to record one. Each option is followed by its key in
 ``train``'s config (``data.topics.pose``), the other command that reads bags this way.
 
-The camera, pose and joint-state options take several candidate topics (``--image-topic A B``,
-in a config ``image: "A B"`` or ``image: [A, B]``, :func:`topic_settings`): bags of different
-drivers are read together, each by the one of
+The camera, pose, joint-state and gripper options take several candidate topics (``--image-topic
+A B``, in a config ``image: "A B"`` or ``image: [A, B]``, :func:`topic_settings`): bags of
+different drivers are read together, each by the one of
 the candidates it holds (:func:`pick_topic`); a bag holding two of them is refused, naming both.
 A fix for one bag, when the option was given, shows that form: the options apply to every bag.
 """
@@ -23,16 +23,21 @@ from vjepa_ros.eval.bag_files import BagError
 
 OPTIONS = {"image": "--image-topic (data.topics.image)",
            "pose": "--pose-topic (data.topics.pose)",
-           "joint_states": "--joint-states-topic (data.topics.joint_states)"}
-KIND_TYPES = {"image": m.IMAGE_TYPES, "pose": m.POSE_TYPES, "joint_states": (m.JOINT_STATE,)}
+           "joint_states": "--joint-states-topic (data.topics.joint_states)",
+           "gripper": "--gripper-topic (data.topics.gripper)"}
+KIND_TYPES = {"image": m.IMAGE_TYPES, "pose": m.POSE_TYPES, "joint_states": (m.JOINT_STATE,),
+              "gripper": (m.JOINT_STATE,)}
+# Settings whose '' means something: the gripper's, the JointState topic holding the fingers
+# (config/train.yaml writes it so); what their default is, in words.
+EMPTY_DEFAULTS = {"gripper": "'': the JointState topic holding the finger joints"}
 DEFAULT_CAMERA = "/camera/camera/color/image_raw"
 
 
 def topics_of_kind(types: dict[str, str], kind: str) -> list[str]:
     """Topics of the bag (``types``: topic -> message type) that can serve as ``kind``.
 
-    ``kind``: "image", "pose" or "joint_states"; JointState topics named *gripper* are left out
-    (they hold the fingers, not the arm).
+    ``kind``: "image", "pose", "joint_states" or "gripper"; JointState topics named *gripper* are
+    left out of "joint_states" (they hold the fingers, not the arm).
     """
     return sorted(t for t, ty in types.items() if ty in KIND_TYPES[kind]
                   and not (kind == "joint_states" and "gripper" in t))
@@ -46,10 +51,12 @@ def candidates(value: str) -> list[str]:
 def topic_settings(topics, prefix: str = "data.topics.") -> dict:
     """Return a settings file's ``data.topics`` mapping with its candidate topics as strings.
 
-    ``image``, ``pose`` and ``joint_states`` take a YAML list of candidates (``image: [/a, /b]``,
-    the same as ``"/a /b"``); an empty or blank one ('' or ``[]``, or a blank item) is refused
-    as on the command line: ConfigError (one line naming the setting and what to give). Other
-    values, and a ``topics`` that is no mapping, are left to the typed loading.
+    ``image``, ``pose``, ``joint_states`` and ``gripper`` take a YAML list of candidates
+    (``image: [/a, /b]``, the same as ``"/a /b"``; a candidate listed twice is kept once, where
+    it is read); an empty or blank one ('' or ``[]``, or a blank item) is refused as on the
+    command line: ConfigError (one line naming the setting and what to give), but for a
+    :data:`EMPTY_DEFAULTS` setting's '' (its default). Other values, and a ``topics`` that is no
+    mapping, are left to the typed loading (a number: ``expected a string``).
     """
     from vjepa_ros.config import ConfigError
 
@@ -60,6 +67,8 @@ def topic_settings(topics, prefix: str = "data.topics.") -> dict:
         value = topics.get(kind)
         items = value if isinstance(value, (list, tuple)) else [value]
         if not all(isinstance(item, str) for item in items):
+            continue
+        if kind in EMPTY_DEFAULTS and value == "":
             continue
         if not items or not all(item.strip() for item in items):
             raise ConfigError(
@@ -112,9 +121,10 @@ def _option(kind: str, topic: str, given: str | None = None,
 
 
 def _default(kind: str) -> str:
+    """Return ``kind``'s default setting (:data:`EMPTY_DEFAULTS`: ''), as messages show it."""
     from vjepa_ros.eval.bags import BagTopics  # bags imports this module
 
-    return getattr(BagTopics(), kind)
+    return EMPTY_DEFAULTS.get(kind) or getattr(BagTopics(), kind)
 
 
 def _all_topics(types: dict[str, str]) -> str:
@@ -235,3 +245,42 @@ def arm_topic_fix(types: dict[str, str], topic: str) -> str:
         return f"read the end-effector pose: --state-source pose {_option('pose', poses[0])}"
     return ("the bag has no other arm state: record the arm's /joint_states or its end-effector "
             "pose with the camera")
+
+
+def resolve_gripper_topic(path: Path, types: dict[str, str], value: str) -> str:
+    """Return the gripper topic to read: the one of ``value``'s candidates the bag holds.
+
+    ``value``: ``BagTopics.gripper`` ('': none named, the finger joints are searched for:
+    returns ''). The first candidate when the bag holds none (the finger search then names it).
+    Raises BagError when the bag holds two candidates (:func:`pick_topic`), or the one it holds
+    is no JointState (naming its type and what to give).
+    """
+    if not value:
+        return ""
+    topic = pick_topic(path, types, "gripper", value)
+    if topic in types and types[topic] not in KIND_TYPES["gripper"]:
+        joints = [t for t, ty in sorted(types.items()) if ty in KIND_TYPES["gripper"]]
+        fix = (f"give the topic of the finger joints ({', '.join(joints)} are JointState) with "
+               f"--gripper-topic, or leave it out to search them" if joints else
+               "record the gripper's sensor_msgs/JointState, or pass --no-gripper")
+        raise BagError(f"{path}: gripper topic {topic} has type {types[topic]}, expected "
+                       f"{m.JOINT_STATE}: {fix}")
+    return topic
+
+
+def gripper_topic_fix(value: str, finger_topics: list[str], types: dict[str, str],
+                      fingerless: str = "") -> str:
+    """Say what to give when no candidate of ``value`` (``--gripper-topic``) brings the fingers.
+
+    ``finger_topics``: the bag's other JointState topics holding finger joints, best first;
+    the fix names the first (in the form that keeps the candidates given for other bags,
+    :func:`_option`; ``fingerless``, a candidate this bag holds without finger joints, is left
+    out of it as one of the wrong type is), then the search and ``--no-gripper``.
+    """
+    if fingerless:
+        types = {**types, fingerless: "(no finger joints)"}
+    ways = [f"give {_option('gripper', finger_topics[0], value, types)}"] if finger_topics \
+        else []
+    ways += ["leave --gripper-topic out to search them", "pass --no-gripper to use closedness 0"]
+    return ", or ".join([", ".join(ways[:-1]), ways[-1]])
+

@@ -63,8 +63,9 @@ OPTIONS = (
      "end-effector PoseStamped topic; several: each bag reads the one it holds")),
     ("--joint-states-topic", "data.topics.joint_states", dict(nargs="+", metavar="TOPIC",
      help="bags: arm JointState topic; several: each bag reads the one it holds")),
-    ("--gripper-topic", "data.topics.gripper", dict(help="bags: gripper JointState "
-     "topic (default: the JointState topic holding the finger joints)")),
+    ("--gripper-topic", "data.topics.gripper", dict(nargs="+", metavar="TOPIC", help="bags: "
+     "gripper JointState topic (default: the JointState topic holding the finger joints); "
+     "several: each bag reads the one it holds")),
     ("--joint-prefix", "data.topics.joint_prefix", dict(type=MAY_BE_EMPTY, help="bags: arm "
      "joint name prefix, e.g. left_fr3_ (default: found from the names; needed only with two "
      "Franka arms)")),
@@ -100,7 +101,8 @@ SWITCHES += (
      "block activations in the backward pass (far less GPU memory, one more forward)"),
 )
 # Options of several candidate topics, stored as one setting "A B" (eval.topic_choice).
-TOPIC_FIELDS = ("data.topics.image", "data.topics.pose", "data.topics.joint_states")
+TOPIC_FIELDS = ("data.topics.image", "data.topics.pose", "data.topics.joint_states",
+                "data.topics.gripper")
 PREDICTOR_SIZE = ("predictor.embed_dim", "predictor.depth", "predictor.num_heads",
                   "predictor.mlp_ratio")
 
@@ -154,14 +156,22 @@ def add_options(parser: argparse.ArgumentParser, names, defaults=None) -> None:
 
 
 def _help_with_default(text: str | None, settings, field: str) -> str:
-    """Return ``text`` (else the field's description) with the field's default in ``settings``."""
+    """Return ``text`` (else the field's description) with the field's default in ``settings``.
+
+    A field with a declared range (``config.param``'s ``range=``) gets it too: ``peak learning
+    rate, in (0, 1] (default 0.000425)``.
+    """
     import dataclasses
+
+    from vjepa_ros.config import value_range
 
     *groups, name = field.split(".")
     for group in groups:
         settings = getattr(settings, group)
     spec = next(f for f in dataclasses.fields(settings) if f.name == name)
     text = text or spec.metadata["description"].rstrip(".")
+    if value_range(spec):
+        text = f"{text}, in {value_range(spec)}"
     value = getattr(settings, name)
     if "default" in text.lower() or value in ("", [], None):
         return text

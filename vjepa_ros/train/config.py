@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vjepa_ros.config import (
     ConfigError,
+    check_values,
     from_dict,
     merge_deep,
     param,
@@ -93,14 +94,20 @@ class PredictorSettings:
     embed_dim: int = param(256, "New predictor: width (official vjepa2-ac-vitg: 1024).")
     depth: int = param(4, "New predictor: blocks (official: 24).")
     num_heads: int = param(4, "New predictor: attention heads (official: 16).")
-    mlp_ratio: float = param(4.0, "New predictor: MLP hidden width / width (official: 4).")
+    mlp_ratio: float = param(4.0, "New predictor: MLP hidden width / width (official: 4).",
+                             range=(0, 16), low_open=True)  # 1e300 once overflowed the width
 
 
 @dataclasses.dataclass
 class OptimConfig:
-    lr: float = param(4.25e-4, "Peak learning rate (official DROID config: 4.25e-4).")
-    start_lr: float = param(7.5e-5, "Learning rate at the start of the warm-up (official 7.5e-5).")
-    final_lr: float = param(0.0, "Learning rate at the end of the decay (official 0).")
+    # Ranges (config.param's range=): a learning rate above 1 moves AdamW's weights by more than
+    # their own scale each step, and lr x weight_decay above 1 flips their sign.
+    lr: float = param(4.25e-4, "Peak learning rate (official DROID config: 4.25e-4).",
+                      range=(0, 1), low_open=True)
+    start_lr: float = param(7.5e-5, "Learning rate at the start of the warm-up (official 7.5e-5).",
+                            range=(0, 1))
+    final_lr: float = param(0.0, "Learning rate at the end of the decay (official 0).",
+                            range=(0, 1))
     warmup: float = param(
         0.05, "Warm-up length: a fraction of 'steps' when < 1, else a number of steps "
         "(official: 15 of 315 epochs, 0.048).",
@@ -111,12 +118,13 @@ class OptimConfig:
     )
     weight_decay: float = param(
         0.04, "AdamW weight decay of weight matrices (biases and norms: none, as official).",
+        range=(0, 1)
     )
     betas: list[float] = param([0.9, 0.999], "AdamW betas.")
-    eps: float = param(1e-8, "AdamW epsilon.")
+    eps: float = param(1e-8, "AdamW epsilon.", range=(0, 1), low_open=True)
     grad_clip: float = param(
         1.0, "Clip the global gradient norm to this; 0: no clipping (the official code does "
-        "not clip).",
+        "not clip).", range=(0, math.inf), high_open=True
     )
 
 
@@ -257,19 +265,20 @@ class TrainConfig:
         for name in ("embed_dim", "depth", "num_heads"):
             value = getattr(pred, name)
             _require(value >= 1, f"predictor.{name} must be >= 1, got {value}")
-        _require(pred.mlp_ratio > 0, f"predictor.mlp_ratio must be > 0, got {pred.mlp_ratio}")
+        try:  # the declared range: predictor.mlp_ratio must lie in (0, 16], got inf
+            check_values(pred, "predictor.")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         _require(pred.embed_dim % pred.num_heads == 0,
                  f"predictor.embed_dim {pred.embed_dim} is not divisible by predictor.num_heads "
                  f"{pred.num_heads}")
 
     def _check_optim(self) -> None:
         opt = self.optim
-        for name in ("lr", "start_lr", "final_lr", "weight_decay", "grad_clip"):
-            value = getattr(opt, name)
-            _require(math.isfinite(value) and value >= 0,
-                     f"optim.{name} must be a finite number >= 0, got {value}")
-        _require(opt.lr > 0, f"optim.lr must be > 0, got {opt.lr}")
-        _require(opt.eps > 0, f"optim.eps must be > 0, got {opt.eps}")
+        try:  # the declared ranges: optim.lr must lie in (0, 1], got 1e+300
+            check_values(opt, "optim.")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         _require(len(opt.betas) == 2 and all(0 <= b < 1 for b in opt.betas),
                  f"optim.betas must be two numbers in [0, 1), got {opt.betas}")
         warmup, decay = self.phase_steps()
