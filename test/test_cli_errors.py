@@ -170,6 +170,15 @@ ABSURD_FLOATS = [
     (["train", "--out", "OUT", "--data", "DATA", "--set",
       "data.topics.gripper_max_width=1e300"],
      "data.topics: gripper_max_width must lie in (0, 0.5], got 1e+300"),
+    # negative numbers argparse (3.10-3.12) took for options: "expected one argument"
+    (["camera-check", "BAG", "--out", "OUT", "--min-motion", "-1e-3"],
+     "--min-motion must be a length in (0, 0.2] m"),
+    (["eval", "BAG", "--out", "OUT", "--min-motion", "-1E300"],
+     "--min-motion must lie in [0, 0.2], got -1e+300"),
+    (["train", "--out", "OUT", "--data", "DATA", "--lr", "-inf"],
+     "--lr must lie in (0, 1], got -inf"),
+    (["train", "--out", "OUT", "--data", "DATA", "--weight-decay", "-1."],
+     "--weight-decay must lie in [0, 1], got -1"),
 ]
 
 

@@ -26,6 +26,11 @@ _REFUSED_BY = "_vjepa_ros_unrecognized_by"
 UNRECOGNIZED = "unrecognized arguments: "  # argparse's message (parse_args), then the arguments
 INVALID_CHOICE = re.compile(r"argument (\S+): invalid choice: (['\"])(.*?)\2")  # argparse's
 EMPTY_VALUE = "an empty value"  # the start of the refusal of '' (empty_refusal)
+# What a value starting with '-' must look like to be read as a (negative) number, not an
+# option: Python 3.10-3.12's argparse knew only -1 and -.5, so ``--min-motion -1e-3`` or
+# ``--lr -inf`` answered "expected one argument" instead of the option's range.
+NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$",
+                             re.IGNORECASE)
 
 
 class Takes:
@@ -136,6 +141,8 @@ class ArgumentParser(argparse.ArgumentParser):
     def __init__(self, *args, allow_abbrev: bool = False, **kwargs):
         kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
         super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
+        if hasattr(self, "_negative_number_matcher"):  # argparse's own (private) rule
+            self._negative_number_matcher = NEGATIVE_NUMBER
 
     def _get_value(self, action, arg_string):
         """Refuse an empty value of a string option or positional (:func:`empty_value_refusal`).
