@@ -43,6 +43,12 @@ FAST = {
     "safety.max_image_age_s": 2.0, "safety.max_state_age_s": 2.0,
 }
 TIGHT_AGE = {"safety.max_image_age_s": 0.8, "safety.max_state_age_s": 0.8}
+# A wait for a condition ends as soon as it holds; its bound is the seconds a test names times
+# this: a bound of 1-3 s was one to six 0.5 s diagnostics periods, or a few plan cycles, and a
+# busy 2-core CI machine (xdist workers, DDS threads, other processes) runs 10x slower than
+# that. Only a failing run waits the longer bound; fixed windows (``pump`` without ``until``)
+# keep their length.
+WAIT_SLACK = 10
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +132,11 @@ class Harness:
             publisher.publish(msg)
 
     def pump(self, seconds, until=None, **inputs):
-        """Publish inputs every ~30 ms and spin, for ``seconds`` or until ``until()``."""
-        deadline = time.monotonic() + seconds
+        """Publish inputs every ~30 ms and spin, for ``seconds``, or until ``until()`` holds.
+
+        With ``until`` the bound is ``seconds * WAIT_SLACK``; return ``until()`` at the end.
+        """
+        deadline = time.monotonic() + (seconds * WAIT_SLACK if until else seconds)
         while time.monotonic() < deadline and not (until and until()):
             self.publish(**inputs)
             next_publish = time.monotonic() + 0.03
@@ -139,6 +148,7 @@ class Harness:
         if name not in self.clients:
             self.clients[name] = self.node.create_client(service_type, name)
         client = self.clients[name]
+        timeout *= WAIT_SLACK  # each wait ends once the service is there, or answered
         assert client.wait_for_service(timeout_sec=timeout), f"{name} not available"
         future = client.call_async(request)
         deadline = time.monotonic() + timeout
