@@ -246,10 +246,15 @@ def test_stale_camera_holds_and_commands_resume_when_it_returns(harness):
     assert h.pump(3.0, until=lambda: h.session.frame is not None)
     assert h.capture().success and h.enable().success
     assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 10)
-    h.pump(1.2, image=None)  # camera silent; joint states keep coming
+    h.pump(2.2, image=None)  # camera silent; joint states keep coming
+    # By stamp, not by count: a set-point computed while the image was fresh can reach this
+    # thread late (queued while it waited for a core) and is no fault. A set-point is stamped
+    # with the time its tick computed it for; none may come later than the image limit.
+    fresh_until = h.image_stamps[-1] + TIGHT_AGE["safety.max_image_age_s"] + 1e-6  # rounding
+    late = [stamp_seconds(m.header.stamp) for m in h.got["pose"]
+            if stamp_seconds(m.header.stamp) > fresh_until]
+    assert not late, f"commands went out with a stale camera: {len(late)} after {fresh_until}"
     count = len(h.got["pose"])
-    h.pump(1.0, image=None)
-    assert len(h.got["pose"]) == count, "commands went out with a stale camera"
     _, values = h.diagnostics()
     assert "camera image is stale" in values["refusal"]
     assert h.pump(2.0, until=lambda: h.logs("camera image is stale"), image=None)
