@@ -86,8 +86,12 @@ def test_a_plan_that_moves_the_gripper_publishes_its_closedness(oracle_harness, 
     assert h.enable().success
     assert h.pump(10.0, until=lambda: h.got["gripper"], **frames), "no gripper command"
     assert h.got["gripper"][0].data == pytest.approx(expected, abs=0.03)
+    at_gripper = len(h.got["action"])
     h.pump(1.5, **frames)  # more plans, the hand has not moved: within the deadband
-    assert len(h.got["gripper"]) == 1 and len(h.got["action"]) >= 4
+    # at least two more plans: counted, not expected of the 1.5 s window (a busy 2-core
+    # machine plans fewer times in it)
+    assert h.pump(1.5, until=lambda: len(h.got["action"]) >= max(4, at_gripper + 2), **frames)
+    assert len(h.got["gripper"]) == 1
     assert h.enable(False).success
     count = len(h.got["action"])
     h.pump(1.5, until=lambda: len(h.got["action"]) > count + 1, **frames)
