@@ -24,7 +24,11 @@ from sensor_msgs.msg import CompressedImage, Image, JointState  # noqa: E402
 from std_msgs.msg import Float64, Float64MultiArray, String  # noqa: E402
 from std_srvs.srv import SetBool, Trigger  # noqa: E402
 
-from vjepa_ros.images import rgb_to_image_fields, save_image_file  # noqa: E402
+from vjepa_ros.images import (  # noqa: E402
+    image_msg_to_rgb,
+    rgb_to_image_fields,
+    save_image_file,
+)
 from vjepa_ros.models import build_encoder, build_predictor, save_world_model  # noqa: E402
 from vjepa_ros.nodes.launcher import Launch, mpc_nodes  # noqa: E402
 from vjepa_ros.nodes.planner_node import LATCHED  # noqa: E402
@@ -143,6 +147,17 @@ class Harness:
             while time.monotonic() < next_publish:
                 self.executor.spin_once(timeout_sec=0.01)
         return until() if until else None
+
+    def feed_frame(self, seconds, image, **inputs):
+        """Publish camera frame ``image`` for ``seconds``, then until the planner holds it.
+
+        A capture or sub-goal right after a fixed window took the planner's previous frame, or
+        found none, where the frame had not reached it yet (a busy 2-core machine).
+        """
+        self.pump(seconds, image=image, **inputs)
+        rgb = image_msg_to_rgb(image)
+        assert self.pump(seconds, until=lambda: self.session.frame is not None and np.array_equal(
+            self.session.frame.value, rgb), image=image, **inputs), "the frame never arrived"
 
     def call(self, service_type, name, request, timeout=10.0):
         if name not in self.clients:
