@@ -229,6 +229,7 @@ def test_commands_only_after_enable_and_with_a_goal_and_within_limits(harness):
     assert values["device"] == "cpu" and values["dtype"].startswith("torch.")  # for tools
     assert int(values["torch_threads"]) >= 1 and float(values["gil_switch_interval_ms"]) > 0
     assert h.enable(False).success
+    assert h.pump(1.0, until=lambda: h.session.frame is not None)  # a frame to capture
     assert h.capture().success
     assert h.pump(5.0, until=lambda: len(h.got["action"]) >= 3), "shadow mode plans"
     assert not h.got["pose"] and not h.got["gripper"], "shadow mode sends nothing"
@@ -542,6 +543,7 @@ def test_split_arm_and_finger_messages_on_one_topic_merge(harness):
                   h.session.latest_state().value[6] == pytest.approx(0.5), joints=None)
     np.testing.assert_allclose(h.session.latest_state().value[:3], [0.3069, 0.0, 0.4869],
                                atol=1e-4)
+    assert h.pump(1.0, until=lambda: h.session.frame is not None, joints=None)  # to capture
     assert h.capture().success and h.enable().success
     assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 5, joints=None)
 
@@ -588,6 +590,7 @@ def test_current_pose_in_another_frame_is_refused_and_an_empty_frame_is_noted(ha
 def test_plan_report_says_what_became_of_every_plan(harness):
     h = harness()
     h.pump(1.0)
+    assert h.pump(1.0, until=lambda: h.session.frame is not None)  # a frame to capture
     assert h.capture().success
     assert h.pump(5.0, until=lambda: len(h.got["report"]) >= 2), "shadow mode reports its plans"
     home = h.planner.kinematics.state(np.array(HOME), 0.0)
