@@ -97,16 +97,6 @@ def ideal_arm(h, seconds, until=None):
     return until()
 
 
-def take_queued(h, most=500):
-    """Run the tester's queued callbacks (one a spin): messages sent before now are taken.
-
-    The answer of a service is taken in its turn, with messages sent before it still queued
-    behind it where the tester lags (a busy machine): the newest taken is not the newest sent.
-    """
-    for _ in range(most):
-        h.executor.spin_once(timeout_sec=0)
-
-
 def call_async(h):
     client = h.node.create_client(Trigger, "/vjepa_planner/camera_check")
     assert client.wait_for_service(timeout_sec=10 * WAIT_SLACK)
@@ -128,7 +118,7 @@ def test_camera_check_service_moves_estimates_and_writes_the_correction(arm):
     assert h.enable().success
     answer = call_async(h)
     assert ideal_arm(h, 90.0, until=answer.done), "no answer"
-    take_queued(h)  # for poses[-1] below: the newest set-point, not one queued behind
+    h.take_queued()  # for poses[-1] below: the newest set-point, not one queued behind
     response = answer.result()
     assert response.success, response.message
     assert "correct by rotation" in response.message and PARAMS_FILE in response.message

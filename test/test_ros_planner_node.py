@@ -170,7 +170,18 @@ class Harness:
         while not future.done() and time.monotonic() < deadline:
             self.executor.spin_once(timeout_sec=0.01)
         assert future.done(), f"{name} did not answer within {timeout} s"
+        self.take_queued()  # what the node sent before its answer (log lines, set-points)
         return future.result()
+
+    def take_queued(self, most=500):
+        """Run the tester's queued callbacks (one a spin): messages sent before now are taken.
+
+        A service's answer is taken in its turn, with messages sent before it still queued
+        behind it where the tester lags (a busy machine; 9 set-points measured): a log line the
+        node wrote before answering was not in ``got`` yet, the newest pose taken not the last.
+        """
+        for _ in range(most):
+            self.executor.spin_once(timeout_sec=0)
 
     def enable(self, on=True):
         return self.call(SetBool, "/vjepa_planner/enable", SetBool.Request(data=on))
