@@ -146,7 +146,7 @@ def test_a_node_added_while_spinning_spins_and_shutdown_ends_every_thread(contex
     assert wait(lambda: ticks["late"] > 3, 10.0), "a node added while spinning never ran"
     threads = list(launch.executor.threads)
     assert len(threads) == 2 and all(thread.is_alive() for thread in threads)
-    launch.shutdown(timeout=10.0)
+    launch.shutdown(timeout=60.0)  # returns once the threads ended
     assert not any(thread.is_alive() for thread in threads)
     with pytest.raises(RuntimeError, match="after shutdown"):
         launch.executor.add_node(rclpy.create_node("too_late", context=context))
