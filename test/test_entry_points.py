@@ -121,13 +121,15 @@ def test_a_stop_after_the_command_returned_ends_the_process_at_once_without_a_tr
     """The interpreter's exit after torch takes seconds; a stop then must not raise inside it."""
     code = ("import os, sys, time; from vjepa_ros.entry_points import exiting; "
             "status = exiting(0); "
-            f"os.kill(os.getpid(), {int(signum)}); time.sleep(30); sys.exit(status)")
-    started = time.monotonic()
+            f"os.kill(os.getpid(), {int(signum)}); time.sleep(30); print('slept', flush=True); "
+            "sys.exit(status)")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
+                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
     assert done.returncode == -signum  # ended by the signal: 128 + signum to a shell
     assert done.stderr == ""
-    assert time.monotonic() - started < 25.0  # not after the 30 s sleep: at once
+    # at once: not after the 30 s sleep (seen by its line, not by a 25 s wall-clock limit that
+    # the interpreter's start and imports on a busy 2-core machine eat into)
+    assert done.stdout == ""
 
 
 def test_a_second_ctrl_c_while_launch_exits_ends_it_without_a_traceback():

@@ -173,8 +173,9 @@ def test_real_franka_states(franka_example):
 
 
 def test_batched_broadcast_dtype_and_device_kept():
-    states = torch.rand(5, 1, 7)
-    actions = torch.rand(1, 3, 7) * 0.1
+    rng = torch.Generator().manual_seed(0)  # not the global RNG's state earlier tests left
+    states = torch.rand(5, 1, 7, generator=rng)
+    actions = torch.rand(1, 3, 7, generator=rng) * 0.1
     out = apply_action(states, actions)
     assert out.shape == (5, 3, 7) and out.dtype == torch.float32
     assert torch.allclose(out[2, 1], apply_action(states[2, 0], actions[0, 1]))

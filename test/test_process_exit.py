@@ -60,10 +60,16 @@ def test_exit_process_skips_the_teardown_and_keeps_the_handlers_and_the_output(t
     assert err.splitlines() == ["last line", "atexit ran"]
 
 
-@pytest.mark.parametrize("blocker", [
-    "import threading; threading.Thread(target=lambda: __import__('time').sleep(1)).start()\n",
-    "import rclpy; rclpy.init()\n",
-])
+# A thread alive until the normal exit begins (the main thread's end), not for a fixed 1 s: an
+# import of process_exit slower than that on a busy machine found it ended and exited fast.
+ALIVE_TO_THE_END = ("import threading, time\n"
+                    "def poll():\n"
+                    "    while threading.main_thread().is_alive():\n"
+                    "        time.sleep(0.01)\n"
+                    "threading.Thread(target=poll).start()\n")
+
+
+@pytest.mark.parametrize("blocker", [ALIVE_TO_THE_END, "import rclpy; rclpy.init()\n"])
 def test_a_live_thread_or_rclpy_context_gets_the_normal_exit(blocker):
     code, out, err = _finish(_python(
         blocker + "from vjepa_ros.process_exit import exit_process\nexit_process(3)\n"))

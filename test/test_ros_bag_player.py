@@ -9,7 +9,7 @@ rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/boots
 from geometry_msgs.msg import PoseStamped  # noqa: E402
 from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
-from rclpy.qos import qos_profile_sensor_data  # noqa: E402
+from rclpy.qos import QoSProfile, qos_profile_sensor_data  # noqa: E402
 from rosgraph_msgs.msg import Clock  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 
@@ -32,11 +32,17 @@ def test_bag_is_replayed_in_order_with_a_sim_clock(context, tmp_path):
         "listener", context=context, parameter_overrides=[Parameter("use_sim_time", value=True)]
     )
     images, poses, clocks = [], [], []
+    # Queues that hold the whole bag: the player publishes on its own thread, and where this
+    # thread does not spin for the 0.25 s of play (a busy machine), a depth-10 /clock queue
+    # dropped the first of its ~11 ticks (a keep-last queue overwrites its oldest message).
+    whole_bag = 100
+    best_effort = QoSProfile(depth=whole_bag, reliability=qos_profile_sensor_data.reliability,
+                             durability=qos_profile_sensor_data.durability)
     listener.create_subscription(Image, "/camera/camera/color/image_raw", images.append,
-                                 qos_profile_sensor_data)  # best effort, as a camera subscriber
+                                 best_effort)  # best effort, as a camera subscriber
     listener.create_subscription(PoseStamped, "/franka_robot_state_broadcaster/current_pose",
-                                 poses.append, 10)
-    listener.create_subscription(Clock, "/clock", clocks.append, 10)
+                                 poses.append, whole_bag)
+    listener.create_subscription(Clock, "/clock", clocks.append, whole_bag)
     player = BagPlayer(context=context, parameter_overrides=[
         Parameter("bag", value=str(bag)), Parameter("rate", value=4.0),
         Parameter("start_delay_s", value=1.0),  # loopback discovery before the first message
@@ -45,7 +51,7 @@ def test_bag_is_replayed_in_order_with_a_sim_clock(context, tmp_path):
     executor.add_node(player)
     executor.add_node(listener)
     try:
-        deadline = time.monotonic() + 15.0
+        deadline = time.monotonic() + 60.0  # only a failing run waits this long
         while time.monotonic() < deadline and not (player.done.is_set() and len(poses) == 5
                                                    and len(images) == 5):
             executor.spin_once(timeout_sec=0.05)

@@ -7,6 +7,7 @@ plays camera and an ideal arm: ``current_pose`` (``robot.state_source: pose``) e
 """
 
 import json
+import time
 
 import pytest
 
@@ -18,14 +19,14 @@ from geometry_msgs.msg import PoseStamped  # noqa: E402
 from rclpy.parameter import parameter_dict_from_yaml_file  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
-from test_ros_planner_node import Harness, frame  # noqa: E402
+from test_ros_planner_node import WAIT_SLACK, Harness, frame  # noqa: E402
 
 from vjepa_ros.config import read_ros_params  # noqa: E402
 from vjepa_ros.eval.camera_check_out import LIVE  # noqa: E402
 from vjepa_ros.eval.camera_check_report import PARAMS_FILE  # noqa: E402
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
-from vjepa_ros.nodes.pose_msgs import state_from_pose  # noqa: E402
+from vjepa_ros.nodes.pose_msgs import stamp_seconds, state_from_pose  # noqa: E402
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,18 +81,25 @@ def ideal_arm(h, seconds, until=None):
         h.oracle.remember(rgb, state_from_pose(h.current_pose.pose, 0.0))
         return Image(**rgb_to_image_fields(rgb))
 
-    deadline_steps = int(seconds / 0.03)
-    for _ in range(deadline_steps):
+    if until is None:  # a fixed number of ~30 ms steps
+        for _ in range(int(seconds / 0.03)):
+            h.publish(image=step(), joints=None)
+            h.executor.spin_once(timeout_sec=0.03)
+        return None
+    # until a condition: bounded in time, not in steps (a step whose spin returns at once took
+    # far less than 30 ms while the planner's threads waited for a core)
+    deadline = time.monotonic() + seconds * WAIT_SLACK
+    while time.monotonic() < deadline:
         h.publish(image=step(), joints=None)
         h.executor.spin_once(timeout_sec=0.03)
-        if until is not None and until():
+        if until():
             return True
-    return until() if until else None
+    return until()
 
 
 def call_async(h):
     client = h.node.create_client(Trigger, "/vjepa_planner/camera_check")
-    assert client.wait_for_service(timeout_sec=10)
+    assert client.wait_for_service(timeout_sec=10 * WAIT_SLACK)
     return client.call_async(Trigger.Request())
 
 
@@ -109,7 +117,8 @@ def test_camera_check_service_moves_estimates_and_writes_the_correction(arm):
     assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
     assert h.enable().success
     answer = call_async(h)
-    assert ideal_arm(h, 90.0, until=answer.done), "no answer within 90 s"
+    assert ideal_arm(h, 90.0, until=answer.done), "no answer"
+    h.take_queued()  # for poses[-1] below: the newest set-point, not one queued behind
     response = answer.result()
     assert response.success, response.message
     assert "correct by rotation" in response.message and PARAMS_FILE in response.message
@@ -177,15 +186,19 @@ def test_camera_check_refused_while_disabled_and_stopped_by_disable(arm):
     answer = call_async(h)
     assert ideal_arm(h, 20.0, until=lambda: len(h.got["pose"]) > 30)
     assert h.enable(False).success
+    disabled_at = stamp_seconds(h.node.get_clock().now().to_msg())  # answered by then
     assert ideal_arm(h, 10.0, until=answer.done)
     stopped = answer.result()
     assert not stopped.success and "disabled" in stopped.message
     assert stopped.message.endswith(  # was "camera check stopped: disabled" alone
         f"; nothing saved (camera_check.json, camera_check.png and {PARAMS_FILE} go into "
         f"{h.check_dir} once the check has ended)"), stopped.message
-    count = len(h.got["pose"])
     ideal_arm(h, 0.5)
-    assert len(h.got["pose"]) == count, "nothing streamed after the disable"
+    # By stamp, not by count: a set-point computed before the disable can reach this thread
+    # after it (queued while it waited for a core); set-points are stamped with their tick's time
+    late = [stamp_seconds(m.header.stamp) for m in h.got["pose"]
+            if stamp_seconds(m.header.stamp) > disabled_at]
+    assert not late, f"{len(late)} set-points streamed after the disable at {disabled_at}"
     assert not (h.check_dir / PARAMS_FILE).exists()
 
 
@@ -214,7 +227,7 @@ def test_a_held_output_folder_refuses_the_check_and_an_undecided_one_removes_the
     old = h.check_dir / PARAMS_FILE
     old.write_text("# a correction from an earlier check\n")
     answer = call_async(h)
-    assert ideal_arm(h, 90.0, until=answer.done), "no answer within 90 s"
+    assert ideal_arm(h, 90.0, until=answer.done), "no answer"
     response = answer.result()
     assert response.success, response.message
     assert response.message.startswith("undecided: search too weak (samples 16, iterations 2)")

@@ -64,9 +64,14 @@ def test_raw_and_compressed_frames_arrive_from_other_processes(context, tmp_path
             processes.append(start_camera(path, topic, transport))
         executor = SingleThreadedExecutor(context=context)
         executor.add_node(node)
-        deadline = time.monotonic() + 20.0  # start-up of four processes on a busy machine
-        while time.monotonic() < deadline and not all(received.values()):
+        # start-up of four processes on a busy machine: the window is counted only once every
+        # stream arrives (a stream up after a fixed 20 s was counted from zero)
+        deadline = time.monotonic() + 240.0  # only a failing run waits this long
+        while (time.monotonic() < deadline and not all(received.values())
+               and all(p.poll() is None for p in processes)):
             executor.spin_once(timeout_sec=0.05)
+        ended = [p.stderr.read() for p in processes if p.poll() is not None]
+        assert all(received.values()), ({t: len(f) for t, f in received.items()}, ended)
         for frames in received.values():
             frames.clear()  # count from here: every publisher is up and matched
         end = time.monotonic() + WINDOW_S

@@ -15,7 +15,8 @@ from vjepa_ros.images import ImageError, image_msg_to_rgb, save_image_file  # no
 from vjepa_ros.nodes.image_publisher import ImagePublisher  # noqa: E402
 
 
-def _spin_until(executor, done, timeout=10.0):
+def _spin_until(executor, done, timeout=60.0):
+    """Spin until ``done()`` holds or ``timeout`` [s] passed (only a failing run waits)."""
     deadline = time.monotonic() + timeout
     while not done() and time.monotonic() < deadline:
         executor.spin_once(timeout_sec=0.05)

@@ -152,9 +152,9 @@ def test_the_set_parameters_services_answer_an_unknown_name_in_our_words(context
                 (SetParametersAtomically, SetParametersAtomically.Request(parameters=[message]))):
             suffix = "set_parameters" if service is SetParameters else "set_parameters_atomically"
             client = client_node.create_client(service, f"/sim_node/{suffix}")
-            assert client.wait_for_service(timeout_sec=10)
+            assert client.wait_for_service(timeout_sec=60)  # each wait ends once it holds
             future = client.call_async(request)
-            executor.spin_until_future_complete(future, timeout_sec=10)
+            executor.spin_until_future_complete(future, timeout_sec=60)
             reply = future.result()
             result = reply.results[0] if service is SetParameters else reply.result
             assert not result.successful and result.reason == want, result.reason

@@ -69,7 +69,7 @@ def test_emptying_the_goal_file_parameter_clears_the_goal_it_set(oracle_harness,
 def test_a_captured_goal_stays_when_a_file_parameter_is_emptied(oracle_harness):
     _, make = oracle_harness
     h = make()
-    h.pump(0.3, image=image_msg(1), joints=None)
+    h.feed_frame(0.3, image_msg(1), joints=None)
     assert h.capture().success and sources(h) == ["captured frame"]
     assert set_goal_param(h, "goal_image_path", "").successful
     assert sources(h) == ["captured frame"]
@@ -86,7 +86,7 @@ def test_goal_steps_and_goal_gripper_apply_to_added_sub_goals(oracle_harness):
                                             "no goal now; ~/capture_goal and ~/add_subgoal empty "
                                             "it, so set it after them"), joints=None)
     for seed in range(3):
-        h.pump(0.2, image=image_msg(seed))
+        h.feed_frame(0.2, image_msg(seed))
         assert h.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request()).success
     assert h.session.goals.steps == [4, 10, 4]
     assert set_goal_param(h, "goal_steps", [2, 2, 0]).successful

@@ -64,7 +64,7 @@ def fingers(h, closedness):
 
 
 def set_goal(h, goal_seed):
-    h.pump(0.3, image=image_msg(goal_seed), joints=None)
+    h.feed_frame(0.3, image_msg(goal_seed), joints=None)
     answer = h.capture()
     assert answer.success, answer.message
 
@@ -86,8 +86,12 @@ def test_a_plan_that_moves_the_gripper_publishes_its_closedness(oracle_harness, 
     assert h.enable().success
     assert h.pump(10.0, until=lambda: h.got["gripper"], **frames), "no gripper command"
     assert h.got["gripper"][0].data == pytest.approx(expected, abs=0.03)
+    at_gripper = len(h.got["action"])
     h.pump(1.5, **frames)  # more plans, the hand has not moved: within the deadband
-    assert len(h.got["gripper"]) == 1 and len(h.got["action"]) >= 4
+    # at least two more plans: counted, not expected of the 1.5 s window (a busy 2-core
+    # machine plans fewer times in it)
+    assert h.pump(1.5, until=lambda: len(h.got["action"]) >= max(4, at_gripper + 2), **frames)
+    assert len(h.got["gripper"]) == 1
     assert h.enable(False).success
     count = len(h.got["action"])
     h.pump(1.5, until=lambda: len(h.got["action"]) > count + 1, **frames)
@@ -129,7 +133,7 @@ def test_sub_goal_list_services(oracle_harness, tmp_path):
     assert h.planner.image_subscription.topic_name != "image"
     assert h.logs("~/add_subgoal refused: no camera frame")
     for seed in range(3):  # the person guides the arm to three poses, adding each
-        h.pump(0.2, image=image_msg(seed))
+        h.feed_frame(0.2, image_msg(seed))
         answer = call("add_subgoal")
         assert answer.success and answer.message.startswith(f"sub-goal {seed + 1} added at TCP (")
         assert f"; new goal: goal 1/{seed + 1} (added sub-goal 1)" in answer.message
@@ -190,7 +194,7 @@ def test_subgoal_gripper_over_ros_files_and_captured_sub_goals(oracle_harness, t
     clear = h.call(Trigger, "/vjepa_planner/clear_goals", Trigger.Request())
     assert clear.success
     fingers(h, 0.5)
-    h.pump(0.3, image=image_msg(2), joints=None)
+    h.feed_frame(0.3, image_msg(2), joints=None)
     added = h.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request())
     assert added.success and "gripper 0.50" in added.message, added.message
     fingers(h, 0.0)
@@ -340,7 +344,7 @@ def test_goal_parameters_are_checked_alone_and_emptied_with_the_goal(oracle_harn
     assert set_goal_param(h, "goal_image_path", files[1]).successful and sources() == [files[1]]
     assert h.logs(f"new goal: goal 1/1 ({files[1]})")
     # a captured goal replaces the file goal: the parameters no longer say otherwise
-    h.pump(0.3, image=image_msg(3), joints=None)
+    h.feed_frame(0.3, image_msg(3), joints=None)
     assert h.capture().success and sources() == ["captured frame"]
     assert params()["goal_image_path"] == ""
 

@@ -96,9 +96,9 @@ class Loop:
 
     def enable(self):
         client = self.test_node.create_client(SetBool, "/vjepa_planner/enable")
-        assert client.wait_for_service(timeout_sec=10.0)
+        assert client.wait_for_service(timeout_sec=60.0)  # each wait ends once it holds
         future = client.call_async(SetBool.Request(data=True))
-        assert self.wait(future.done, 10.0) and future.result().success
+        assert self.wait(future.done, 60.0) and future.result().success
 
     def send_goal(self, xyz):
         """Ask the sim for the goal image of a TCP position (current orientation)."""
@@ -125,7 +125,7 @@ def loop():
 
 
 def test_planner_node_reaches_random_goals_in_the_simulator(loop):
-    assert loop.wait(lambda: bool(loop.poses), 10.0), "no current_pose from the sim node"
+    assert loop.wait(lambda: bool(loop.poses), 60.0), "no current_pose from the sim node"
     loop.enable()
     rng = np.random.default_rng(0)
     errors = []

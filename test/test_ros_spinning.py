@@ -146,7 +146,7 @@ def test_a_node_added_while_spinning_spins_and_shutdown_ends_every_thread(contex
     assert wait(lambda: ticks["late"] > 3, 10.0), "a node added while spinning never ran"
     threads = list(launch.executor.threads)
     assert len(threads) == 2 and all(thread.is_alive() for thread in threads)
-    launch.shutdown(timeout=10.0)
+    launch.shutdown(timeout=60.0)  # returns once the threads ended
     assert not any(thread.is_alive() for thread in threads)
     with pytest.raises(RuntimeError, match="after shutdown"):
         launch.executor.add_node(rclpy.create_node("too_late", context=context))
@@ -165,11 +165,13 @@ def test_shutdown_ends_a_thread_caught_between_its_shutdown_check_and_its_wait(c
 
     class HeldNode(Node):
         reads_to_hold = 0  # count down the thread's reads of ``subscriptions``; hold at zero
+        reads = 0  # all its reads
         entered = threading.Event()
         release = threading.Event()
 
         @property
         def subscriptions(self):
+            HeldNode.reads += 1
             if HeldNode.reads_to_hold:
                 HeldNode.reads_to_hold -= 1
                 if HeldNode.reads_to_hold == 0:
@@ -181,7 +183,16 @@ def test_shutdown_ends_a_thread_caught_between_its_shutdown_check_and_its_wait(c
     launch = Launch([], context=context)
     launch.executor.add_node(node)
     launch.start()
-    time.sleep(0.2)  # the thread waits
+    # The thread waits: it has read ``subscriptions`` (3 times on an idle machine) and then not
+    # for 0.2 s. A fixed 0.2 s from the start was a guess at that phase: a thread still starting
+    # when the count-down begins is held at one of those first reads, not where this test means.
+
+    def settled():
+        before = HeldNode.reads
+        time.sleep(0.2)
+        return before > 0 and HeldNode.reads == before
+
+    assert wait(settled, 60.0), "the spinning thread never settled in its wait"
     # Woken, the thread reads ``subscriptions`` twice: to see what is ready (rclpy 9.1), then to
     # gather the next wait set, where it is held.
     HeldNode.reads_to_hold = 2
