@@ -82,6 +82,7 @@ from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.sim.camera_options import add_camera_size_arguments, camera_size  # noqa: E402
 from vjepa_ros.sim.choices import (  # noqa: E402
+    CLOSE_GRIPPER_TASK_DEFAULT,
     DENSE_STEPS_DEFAULT,
     DENSE_STEPS_HELP,
     TASKS,
@@ -276,8 +277,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("--json", help="write every episode's numbers here")
     add_goal_switch_arguments(parser, several=True)
-    add_cem_arguments(parser.add_argument_group("planner"), "config/reach_demo.yaml")
-    add_search_method_arguments(parser)
+    defaults = load_reach_config().planner  # what the loop agents plan with by default
+    add_cem_arguments(parser.add_argument_group("planner"), "config/reach_demo.yaml's", defaults,
+                      {"close_gripper": CLOSE_GRIPPER_TASK_DEFAULT})
+    add_search_method_arguments(parser, defaults.to_cem())
     args = parser.parse_args()
     from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
 

@@ -1,6 +1,8 @@
 """The help of every ``vjepa-ros`` command: each option says what it does and its default."""
 
 import argparse
+import re
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +99,97 @@ def test_help_lists_what_the_commands_accept():
     assert all(name in demo for name in DTYPE_NAMES), "every dtype name --dtype takes (half)"
     top = " ".join(build_parser().format_help().split())
     assert "simulator, bag player or image publisher" in top, "what launch starts"
+
+
+README = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(
+    encoding="utf-8").split())
+
+
+def _choices(command: str) -> dict[str, tuple]:
+    return {a.option_strings[-1]: tuple(a.choices) for a in _commands()[command]._actions
+            if a.option_strings and a.choices}
+
+
+def test_every_choice_run_reach_and_demo_offer_is_accepted_and_the_readme_lists_the_same():
+    """``run --subgoal-gripper`` offered ``hold``, which every task then refused (exit 1)."""
+    from vjepa_ros.cli_options import cem_changes, search_method_overrides
+    from vjepa_ros.sim.reach_config import load_reach_config
+    from vjepa_ros.sim.run_command import _checked_options
+
+    parser = _commands()["run"]
+    base = ["--task", "grasp", "--subgoals", "dense"]
+    choices = _choices("run")
+    assert set(choices) >= {"--task", "--object", "--subgoals", "--subgoal-rule",
+                            "--subgoal-gripper", "--method"}
+    for option, values in choices.items():
+        for value in values:
+            _checked_options(parser.parse_args([*base, option, value]))  # raises if refused
+    assert choices["--subgoal-gripper"] == ("planned", "subgoal")
+    assert "`--subgoal-gripper planned|subgoal`" in README
+    assert not re.search(r"\bhold\b", parser.format_help())
+    for command in ("reach", "demo"):  # their only choices: --method, each one taken
+        assert _choices(command) == {"--method": ("cem", "icem", "mppi")}
+    for method in _choices("reach")["--method"]:
+        args = _commands()["reach"].parse_args(["--method", method])
+        assert load_reach_config(None, search_method_overrides(args)).planner.method == method
+        args = _commands()["demo"].parse_args(["--method", method])
+        assert cem_changes(args)["method"] == method
+
+
+def _help(command: str, option: str) -> str:
+    parser = _commands()[command]
+    action = next(a for a in parser._actions if option in a.option_strings)
+    return " ".join(parser._get_formatter()._get_help_string(action).split())
+
+
+def test_run_s_planner_options_show_the_values_of_the_file_they_default_to():
+    """``run --samples`` said only ``(default: config/reach_demo.yaml)``, not the 100."""
+    from vjepa_ros.cli_options import CEM_OPTIONS
+    from vjepa_ros.sim.reach_config import load_reach_config
+
+    planner = load_reach_config().planner
+    for name, _, _ in CEM_OPTIONS:
+        option = f"--{name.replace('_', '-')}"
+        text = _help("run", option)
+        assert f"(default {getattr(planner, name)}, config/reach_demo.yaml's" in text, text
+    assert _help("run", "--samples").endswith("(default 100, config/reach_demo.yaml's)")
+    assert _help("run", "--close-gripper").endswith(
+        "(default -1, config/reach_demo.yaml's; reach-with-object: 0, so that the object "
+        "stays in hand)")
+
+
+def test_the_shown_defaults_are_read_from_the_settings_file(monkeypatch):
+    """Another config/reach_demo.yaml: run's and reach's help show its values, not constants."""
+    import dataclasses
+
+    from vjepa_ros.sim import reach_config
+
+    real = reach_config.load_reach_config
+
+    def changed(path=None, overrides=None):
+        config = real(path, overrides)
+        planner = dataclasses.replace(config.planner, samples=123, method="icem")
+        return dataclasses.replace(config, planner=planner, goal_seed=7)
+
+    monkeypatch.setattr(reach_config, "load_reach_config", changed)
+    assert _help("run", "--samples").endswith("(default 123, config/reach_demo.yaml's)")
+    assert _help("reach", "--samples").endswith("(default 123, or a --config file's)")
+    assert _help("reach", "--goal-seed").startswith("scene and goal seed (default 7,")
+    for command in ("run", "reach"):
+        assert _help(command, "--method").endswith("(default icem)")
+
+
+def test_the_preset_commands_show_the_preset_s_values_and_the_random_model_s():
+    """``demo --samples`` said ``(default: the preset's)``: now 400 and, without a model, 64."""
+    from vjepa_ros.cli_options import RANDOM_MODEL_CEM
+
+    assert _help("demo", "--samples").endswith(
+        "(default 400, --preset notebook's; another --preset: its own; without --checkpoint "
+        f"{RANDOM_MODEL_CEM['samples']}, for the small random model)")
+    assert _help("demo", "--topk").endswith("(default 10, --preset notebook's; another "
+                                           "--preset: its own)")
+    assert _help("eval", "--iterations").startswith("I: CEM iterations")
+    assert "(default 10, --preset paper's; another --preset: its own; without --checkpoint 3," \
+        in _help("eval", "--iterations")
+    assert "(default 800, --preset paper's; another --preset: its own)" in \
+        _help("camera-check", "--samples")

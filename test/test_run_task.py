@@ -63,6 +63,8 @@ def test_run_reach_with_object_with_the_oracle_prints_each_step_and_saves_strip_
     summary = next(line for line in printed.splitlines() if line.startswith("seed 900000"))
     assert "SUCCESS" in summary and "grasped during the episode yes, at the end yes" in summary
     assert f"{len(steps)} step" in summary
+    # why it stopped: the task's test held, so the 20-step budget of one goal was not spent
+    assert summary.endswith(f" s wall; ended: success detected after step {len(steps)} of 20")
     strip = out / "reach-with-object_box_900000_strip.png"
     gif = out / "reach-with-object_box_900000.gif"
     assert f"saved        {strip}" in printed and str(gif) in printed
@@ -166,6 +168,10 @@ def test_energy_rule_switches_before_the_step_count_once_the_energy_is_below_thr
     assert STEP_LINE.match(line).group(10).endswith("cm")  # pick-and-place: object to spot
     assert format_totals([fixed, early]).startswith(
         "total: success 0/2 (0%), grasped during 0/2, placed 0/2; median 4 steps")
+    # no success within the 4 steps: the budget ended both, and the line and the row say so
+    assert fixed.summary().endswith(" s wall; ended: step budget spent (4 of 4 steps)")
+    assert row["end_reason"] == "step budget spent (4 of 4 steps)" and row["max_steps"] == 4
+    assert format_totals([fixed, early]).endswith("per episode; ended: step budget spent 2")
 
 
 @pytest.fixture(scope="module")
@@ -221,8 +227,6 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
          "turns off"),
         (["--subgoals", "dense", "--subgoal-gripper", "subgoal", "--gripper-round-threshold",
           "0.1"], "--gripper-round-threshold sets the planner's gripper search"),
-        (["--subgoal-gripper", "hold"], "--subgoal-gripper hold never commands the gripper, and "
-         "the grasp task needs it to hold the object: use planned or subgoal"),
     ]
     for extra, message in cases:
         code = main(["run", "--task", "grasp", "--out", str(out), *extra])
@@ -238,6 +242,10 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
         assert code == 2 and lines == [  # a usage error: which size would win is not obvious
             f"vjepa-ros run: --size is --width and --height at once, and {given} given too: "
             "give --size alone (a square camera) or --width and --height"], lines
+    with pytest.raises(SystemExit) as exited:  # not offered: every task needs the hand
+        main(["run", "--task", "grasp", "--subgoal-gripper", "hold", "--out", str(out)])
+    assert exited.value.code == 2 and "argument --subgoal-gripper: invalid choice: 'hold'" \
+        in capsys.readouterr().err
     code = main(["run", "--task", "reach-with-object", "--subgoals", "dense", "--dense-steps",
                  *"1 1 1 1 1 1 1 1 1".split(), "--out", str(out)])
     assert code == 1 and "--dense-steps is for grasp and pick-and-place" in capsys.readouterr().err

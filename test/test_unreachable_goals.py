@@ -121,8 +121,9 @@ def test_a_held_arm_ends_the_task_episode_as_a_failure_with_the_reason():
                    for level, message in episode.log)
         run = TaskRun(setup, "cup", GoalSwitchConfig(), episode, outcome, [],
                       read_scene(sim, setup, SuccessMonitor(sim)), 0.0)
-    assert "; the safety filter held the arm, episode ended (end effector is outside" \
+    assert "s wall; ended: the safety filter held the arm (end effector is outside" \
         in run.summary()
+    assert run.row()["end_reason"].startswith("the safety filter held the arm (end effector")
     assert "by hand" not in run.summary() and "the episode ends: check that the goal" \
         in run.summary()
     assert run.row()["stop_reason"] == episode.stop_reason and run.row()["steps"] == 0

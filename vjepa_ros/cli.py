@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
 
     demo = sub.add_parser("demo", help="plan one step on real Franka frames, end to end")
-    add_planning_arguments(demo, default_preset="notebook")
+    add_planning_arguments(demo, default_preset="notebook", no_checkpoint_cem=RANDOM_MODEL_CEM)
     add_search_method_arguments(demo)
     demo.add_argument("--episode", help="npz with observations [T,H,W,3] and states [T,7]; "
                       "default: the packaged real Franka example")

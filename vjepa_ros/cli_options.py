@@ -148,10 +148,13 @@ def planner_option_message(message: str, args: argparse.Namespace, source: str |
 
 
 def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str,
-                           no_checkpoint: str = "a small RANDOM-weight model") -> None:
+                           no_checkpoint: str = "a small RANDOM-weight model",
+                           no_checkpoint_cem: dict | None = None) -> None:
     """Add ``--checkpoint --preset``, the :data:`CEM_OPTIONS`, ``--device --dtype --seed``.
 
-    ``no_checkpoint``: what the command does without ``--checkpoint``, for its help.
+    ``no_checkpoint``: what the command does without ``--checkpoint``, for its help;
+    ``no_checkpoint_cem``: the CEM settings it then plans with instead of the preset's
+    (:data:`RANDOM_MODEL_CEM`), named in their options' help.
     """
     parser.add_argument("--checkpoint", help="official V-JEPA 2-AC file (vjepa2-ac-vitg.pt) or a "
                         f"file this project saved; default: {no_checkpoint}")
@@ -162,7 +165,10 @@ def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str,
                         for name, c in PRESETS.items())
     parser.add_argument("--preset", default=default_preset,
                         help=f"CEM preset: {presets} (default {default_preset})")
-    add_cem_arguments(parser, "the preset's")
+    notes = {name: f"without --checkpoint {value}, for the small random model"
+             for name, value in (no_checkpoint_cem or {}).items()}
+    add_cem_arguments(parser, f"--preset {default_preset}'s; another --preset: its own",
+                      PRESETS[default_preset], notes)
     parser.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
     parser.add_argument("--dtype", help=dtype_help())
     parser.add_argument("--seed", type=int, default=0,
@@ -189,11 +195,23 @@ def check_input_paths(args: argparse.Namespace) -> None:
         input_path(args.episode, "--episode", EPISODE_FORMAT)
 
 
-def add_cem_arguments(parser, defaults: str) -> None:
-    """Add one ``--field-name`` option per :data:`CEM_OPTIONS` entry (default: ``defaults``)."""
+def add_cem_arguments(parser, source: str, values=None, notes: dict | None = None) -> None:
+    """Add one ``--field-name`` option per :data:`CEM_OPTIONS` entry, its default in its help.
+
+    ``values``: what holds the defaults the command plans with when the option is left out (a
+    ``CEMParams`` read from the command's settings file, or a ``CEMConfig`` preset): shown as
+    ``(default 100, SOURCE)``, ``close_gripper`` None as -1 (never); None: ``(default:
+    SOURCE)``. ``notes``: field -> words after the value (``reach-with-object: 0``).
+    """
     for name, kind, text in CEM_OPTIONS:
+        if values is None:
+            default = f"default: {source}"
+        else:
+            value = getattr(values, name)
+            default = f"default {-1 if value is None else value}, {source}"
+        note = (notes or {}).get(name)
         parser.add_argument(f"--{name.replace('_', '-')}", type=kind,
-                            help=f"{text} (default: {defaults})")
+                            help=f"{text} ({default}{f'; {note}' if note else ''})")
 
 
 def planner_overrides(args: argparse.Namespace) -> dict:
@@ -249,9 +267,11 @@ SIM_GOAL_HELP = {
     "gripper": "who decides the gripper: planned = the planner's gripper dimension (as "
     "published); subgoal = each command toward a sub-goal opens or closes the hand as the "
     "expert's hand was when that sub-goal image was made, and the planner searches the arm's "
-    "motion only; hold = the gripper is never commanded (for the planner node's plain "
-    "reaches; refused here, as every task needs the hand)",
+    "motion only",
 }
+# The --subgoal-gripper values of the simulator's tasks: the node's goals.gripper ``hold`` (never
+# command the gripper) is left out, as every task must open or close the hand.
+SIM_GRIPPER_LEFT_OUT = ("hold",)
 
 
 def _goal_option(name: str) -> str:
@@ -280,7 +300,8 @@ def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = F
         group.add_argument(_goal_option(name), dest=f"goals__{name}", default=None,
                            help=_goal_help(field), **kind)
     group.add_argument(_goal_option("gripper"), dest="goals__gripper", default=None,
-                       choices=GRIPPER_SOURCES, help=_goal_help(fields["gripper"]))
+                       choices=[s for s in GRIPPER_SOURCES if s not in SIM_GRIPPER_LEFT_OUT],
+                       help=_goal_help(fields["gripper"]))
 
 
 def _goal_help(field) -> str:
@@ -320,14 +341,9 @@ def check_subgoal_gripper(args: argparse.Namespace, switchings: list, tasks, den
     With the gripper from the sub-goals the planner's gripper search is off, so its options
     (``robot.goals.GRIPPER_SEARCH_OPTIONS``) do nothing; and the paper's grasp / pick-and-place
     sub-goals start with a closed one (held, lifted), so the hand would close before it descends.
-    ``--subgoal-gripper hold`` is refused too: every task grasps or holds the object. Raises
+    (``hold`` is not among the option's choices: :data:`SIM_GRIPPER_LEFT_OUT`.) Raises
     ValueError naming the option.
     """
-    if any(s.gripper == "hold" for s in switchings):
-        raise ValueError(f"--subgoal-gripper hold never commands the gripper, and the "
-                         f"{list(tasks)[0]} task needs it to hold the object: use planned or "
-                         "subgoal (hold is for the planner node's reaches that must leave the "
-                         "hand alone)")
     if not any(s.gripper == "subgoal" for s in switchings):
         return
     from vjepa_ros.robot.goals import GRIPPER_SEARCH_OPTIONS
@@ -377,12 +393,14 @@ def model_hyper_parameters(args: argparse.Namespace) -> dict:
 
 # -- search method (cem / icem / mppi, gradient refinement): generated from the typed settings ----
 
-def add_search_method_arguments(parser: argparse.ArgumentParser) -> None:
+def add_search_method_arguments(parser: argparse.ArgumentParser, defaults=None) -> None:
     """Add ``--method`` and one ``--icem-*`` / ``--mppi-*`` / ``--refine-*`` option per field.
 
     Option names and help come from ``planning.methods.SETTINGS_GROUPS`` (the same fields as the
     node's ``planner.icem.*`` / ``planner.mppi.*`` / ``planner.refine.*`` parameters); booleans
-    get ``--no-`` forms. Read them back with :func:`search_method_changes`.
+    get ``--no-`` forms. ``defaults``: the ``CEMConfig`` the command plans with when they are
+    left out (read from its settings file), whose values the help shows; None: the planner's
+    own. Read them back with :func:`search_method_changes`.
     """
     import dataclasses
 
@@ -390,8 +408,10 @@ def add_search_method_arguments(parser: argparse.ArgumentParser) -> None:
 
     group = parser.add_argument_group("search method")
     group.add_argument("--method", choices=METHODS,
-                       help="cem (the published planner, default), icem or mppi")
+                       help="cem (the published planner), icem or mppi (default "
+                       f"{'cem' if defaults is None else defaults.method})")
     for prefix, settings in SETTINGS_GROUPS.items():
+        chosen = None if defaults is None else getattr(defaults, prefix)
         for field in dataclasses.fields(settings):
             flag = f"--{prefix}-{field.name.replace('_', '-')}"
             if field.type in (bool, "bool"):
@@ -399,7 +419,7 @@ def add_search_method_arguments(parser: argparse.ArgumentParser) -> None:
             else:
                 number = int if field.type in (int, "int") else float
                 extra = {"type": number, "metavar": number.__name__.upper()}
-            default = field.default  # the planner's (a --config file may set another)
+            default = field.default if chosen is None else getattr(chosen, field.name)
             shown = ("on" if default else "off") if isinstance(default, bool) else default
             text = field.metadata["description"].rstrip(".")
             group.add_argument(flag, dest=f"{prefix}__{field.name}", default=None,

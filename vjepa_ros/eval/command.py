@@ -36,7 +36,7 @@ def add_commands(sub) -> None:
     )
     ev.add_argument("bag", help="bag directory (metadata.yaml) or a .mcap / .db3 file")
     ev.add_argument("--out", help="output directory (default: ./eval_<bag name>)")
-    add_planning_arguments(ev, default_preset="paper")
+    add_planning_arguments(ev, default_preset="paper", no_checkpoint_cem=RANDOM_MODEL_CEM)
     add_search_method_arguments(ev)
     ev.add_argument("--goal", help="goal image file; default: the frame --goal-offset steps later")
     ev.add_argument("--goal-offset", type=int, default=0,

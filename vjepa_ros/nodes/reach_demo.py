@@ -199,14 +199,14 @@ def _device_text(values: dict[str, str]) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from vjepa_ros.sim.reach_config import ReachDemoConfig  # the defaults of reach_demo.yaml
+    from vjepa_ros.sim.reach_config import load_reach_config
 
-    defaults = ReachDemoConfig()
+    defaults = load_reach_config()  # the package's config/reach_demo.yaml, as run without --config
     planner, file = defaults.planner, "(default {}, or a --config file's)"
     parser.add_argument("--checkpoint", help="world model file (one vjepa-ros train wrote, or "
                         "vjepa2-ac-vitg.pt); default: the packaged demo world model")
-    parser.add_argument("--goal-seed", type=int, help="scene and goal seed (default 900000, "
-                        "the first held-out goal)")
+    parser.add_argument("--goal-seed", type=int, help="scene and goal seed "
+                        + file.format(f"{defaults.goal_seed}, the first held-out goal"))
     parser.add_argument("--max-steps", type=int, help="planning steps before giving up "
                         + file.format(defaults.episode.max_steps))
     parser.add_argument("--samples", type=int, help="CEM samples per iteration "
@@ -222,7 +222,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "config/reach_demo.yaml)")
     parser.add_argument("--require-success", action="store_true", help="exit 1 when the goal "
                         "was not reached (default: 0 whenever the episode ran)")
-    add_search_method_arguments(parser)
+    add_search_method_arguments(parser, planner.to_cem())
 
 
 def _settings_error(exc: ValueError, args: argparse.Namespace, overrides: dict) -> int:

@@ -8,6 +8,9 @@ options are even parsed (``benchmarks/bench_cli_startup.py``).
 TASKS = ("grasp", "reach-with-object", "pick-and-place")  # the manipulation tasks
 RANDOMIZE_WHAT = ("all", "camera")  # what ``collect --randomize`` draws per episode
 HELD_OUT_SEED_START = 900_000  # goal seeds of held-out episodes: 900000, 900001, ...
+# --close-gripper left out: what the tasks plan with besides the settings file's -1 (never), for
+# the option's help (``manipulation_loop.task_cem``)
+CLOSE_GRIPPER_TASK_DEFAULT = "reach-with-object: 0, so that the object stays in hand"
 
 # The paper's sub-goal images per task (``manipulation.setup_task``), switched after
 # ``TaskLoopConfig.subgoal_steps`` (4, 10, 4) executed steps.

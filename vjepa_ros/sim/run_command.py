@@ -353,6 +353,7 @@ def add_commands(sub) -> None:
     """Register ``run`` on the ``vjepa-ros`` sub-parsers."""
     from vjepa_ros.sim.camera_options import add_camera_size_arguments
     from vjepa_ros.sim.choices import (
+        CLOSE_GRIPPER_TASK_DEFAULT,
         DENSE_STEPS_DEFAULT,
         DENSE_STEPS_HELP,
         HELD_OUT_SEED_START,
@@ -390,7 +391,11 @@ def add_commands(sub) -> None:
     run.add_argument("--dtype", help=dtype_help())
     run.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     add_goal_switch_arguments(run)
+    from vjepa_ros.sim.reach_config import load_reach_config
+
+    defaults = load_reach_config().planner  # what the run plans with when an option is left out
     planner = run.add_argument_group("planner (default: config/reach_demo.yaml's planner)")
-    add_cem_arguments(planner, "config/reach_demo.yaml")
-    add_search_method_arguments(run)
+    add_cem_arguments(planner, "config/reach_demo.yaml's", defaults,
+                      {"close_gripper": CLOSE_GRIPPER_TASK_DEFAULT})
+    add_search_method_arguments(run, defaults.to_cem())
     run.set_defaults(func=cmd_run)

@@ -27,7 +27,7 @@ from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig
 from vjepa_ros.sim.detectors import SuccessMonitor
 from vjepa_ros.sim.manipulation import MILESTONES, ExpertOutcome, TaskSetup
-from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, run_task_episode
+from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, run_task_episode, task_subgoals
 from vjepa_ros.sim.reach import ReachEpisode, ReachStep
 from vjepa_ros.sim.sim import Sim
 
@@ -61,6 +61,12 @@ def read_scene(sim: Sim, setup: TaskSetup, monitor: SuccessMonitor) -> SceneRead
     )
 
 
+# why an episode ended (TaskRun.end_kind), in the words of its summary line
+SUCCESS_END = "success detected"  # the task's test held once a move had finished
+BUDGET_END = "step budget spent"  # max_steps commands executed, the test never held
+HELD_END = "the safety filter held the arm"  # nothing could be commanded
+
+
 @dataclasses.dataclass
 class TaskRun:
     """One episode of a task: the loop's episode, a reading per step, the task's final test."""
@@ -73,6 +79,7 @@ class TaskRun:
     readings: list[SceneReading]  # one per step, measured when the step was planned
     final: SceneReading  # after the last move
     wall_s: float  # the whole episode (planning, simulation, rendering)
+    max_steps: int | None = None  # the episode's step budget (None: not known)
 
     @property
     def steps(self) -> list[ReachStep]:
@@ -89,19 +96,40 @@ class TaskRun:
         return [(s.step, s.subgoal.switch.reason) for s in self.steps
                 if s.subgoal is not None and s.subgoal.switch is not None]
 
+    @property
+    def end_reason(self) -> str:
+        """Why the episode ended, in words (after ``ended:`` in :meth:`summary`).
+
+        ``success detected after step 39 of 40`` (the task's test held once a move had finished,
+        so no further step was planned), ``step budget spent (40 of 40 steps)``, or ``the safety
+        filter held the arm (WHY)`` (nothing could be commanded). ``of N``: with ``max_steps``.
+        """
+        count, budget = len(self.steps), "" if self.max_steps is None else f" of {self.max_steps}"
+        kind = self.end_kind
+        if kind == HELD_END:
+            return f"{kind} ({self.episode.held})"
+        if kind == SUCCESS_END:
+            return f"{kind} after step {count}{budget}"
+        return f"{kind} ({count}{budget} step{'s' if count != 1 else ''})"
+
+    @property
+    def end_kind(self) -> str:
+        """:data:`SUCCESS_END`, :data:`BUDGET_END` or :data:`HELD_END`: why the episode ended."""
+        if self.episode.held:
+            return HELD_END
+        return SUCCESS_END if self.episode.success else BUDGET_END
+
     def summary(self) -> str:
-        """One line: success, grasped / placed, steps, simulated and wall seconds."""
+        """One line: success, grasped / placed, steps, seconds, why the episode ended."""
         outcome, count = self.outcome, len(self.steps)
         placed = "" if outcome.placed is None else f", placed {_yes(outcome.placed)}"
         reach = "" if outcome.reach_error is None else \
             f", hand {outcome.reach_error * 100:.1f} cm from the goal pose"
-        held = f"; the safety filter held the arm, episode ended ({self.episode.held})" \
-            if self.episode.held else ""
         return (f"seed {self.setup.seed} ({self.kind}, {self.setup.task}): "
                 f"{'SUCCESS' if outcome.success else 'failure'}; grasped during the episode "
                 f"{_yes(self.grasped_during)}, at the end {_yes(outcome.grasped)}{placed}{reach}; "
                 f"{count} step{'s' if count != 1 else ''}, {self.episode.sim_seconds:.1f} s "
-                f"simulated, {self.wall_s:.1f} s wall{held}")
+                f"simulated, {self.wall_s:.1f} s wall; ended: {self.end_reason}")
 
     def row(self) -> dict:
         """Return the episode's numbers as JSON types (``bench_manipulation.py --json`` rows)."""
@@ -111,7 +139,7 @@ class TaskRun:
             "task": self.setup.task,
             "subgoal_names": list(self.setup.names),
             "rule": self.switching.rule,
-            "gripper": self.switching.gripper,  # planned | subgoal | hold (goals.gripper)
+            "gripper": self.switching.gripper,  # planned | subgoal (goals.gripper)
             "dense": tuple(self.setup.names) != MILESTONES[self.setup.task],
             "success": bool(self.outcome.success),
             "grasped": bool(self.outcome.grasped),
@@ -120,6 +148,8 @@ class TaskRun:
             "reach_error_m": self.outcome.reach_error,
             "steps": len(self.steps),
             "stop_reason": self.episode.stop_reason,  # reached | step limit | held: <why>
+            "max_steps": self.max_steps,
+            "end_reason": self.end_reason,  # the same, in the summary line's words
             "sim_s": self.episode.sim_seconds,
             "wall_s": self.wall_s,
             "gripper_commands": [round(float(s.command[6]), 4) for s in self.steps],
@@ -178,8 +208,9 @@ def run_task(sim: Sim, model, setup: TaskSetup, cem: CEMConfig, kind: str,
     episode, outcome = run_task_episode(sim, model, setup, cem, config,
                                         random_actions=random_actions, seed=seed,
                                         on_step=on_step, switching=switching)
+    _, max_steps = task_subgoals(setup, config or TaskLoopConfig())  # the loop's budget
     return TaskRun(setup, kind, switching, episode, outcome, readings,
-                   read_scene(sim, setup, monitor), time.perf_counter() - started)
+                   read_scene(sim, setup, monitor), time.perf_counter() - started, max_steps)
 
 
 # -- the lines ---------------------------------------------------------------------------------
@@ -225,19 +256,26 @@ def format_task_step(step: ReachStep, reading: SceneReading, names) -> str:
 
 
 def format_totals(runs: list[TaskRun], skipped: int = 0) -> str:
-    """One line over several episodes: successes, grasped, placed, median steps and seconds."""
+    """One line over several episodes: successes, grasped, placed, median steps and seconds.
+
+    Then how many episodes ended for each reason (:attr:`TaskRun.end_kind`).
+    """
     count = len(runs)
     if not count:
         return f"total: no episode ran ({skipped} seed{'s' if skipped != 1 else ''} skipped)"
     placed = [r.outcome.placed for r in runs if r.outcome.placed is not None]
     placed_text = f", placed {sum(placed)}/{len(placed)}" if placed else ""
     skipped_text = f"; {skipped} seed(s) skipped (no sub-goal images)" if skipped else ""
+    ends = [r.end_kind for r in runs]
+    ended = ", ".join(f"{kind} {ends.count(kind)}" for kind in (SUCCESS_END, BUDGET_END, HELD_END)
+                      if kind in ends)
     return (f"total: success {sum(r.outcome.success for r in runs)}/{count} "
             f"({sum(r.outcome.success for r in runs) / count:.0%}), grasped during "
             f"{sum(r.grasped_during for r in runs)}/{count}{placed_text}; median "
             f"{_median([len(r.steps) for r in runs]):g} steps, "
             f"{_median([r.episode.sim_seconds for r in runs]):.1f} s simulated, "
-            f"{_median([r.wall_s for r in runs]):.1f} s wall per episode{skipped_text}")
+            f"{_median([r.wall_s for r in runs]):.1f} s wall per episode; ended: {ended}"
+            f"{skipped_text}")
 
 
 def _cm(metres: float) -> float:
