@@ -114,6 +114,7 @@ class PlannerNode(Node):
                 goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
                 state_topic=lambda: self.state_watch.topic, clock_note=lambda: self.clock_note,
                 gripper_measured=lambda: self.gripper_state is not None,
+                camera_advice=lambda: self.camera_advice,
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
             raise ValueError(parameter_message(str(exc))) from None
@@ -131,6 +132,7 @@ class PlannerNode(Node):
         self.other_publishers: list[str] = []
         self.warned_publishers: list[str] = []  # the other publishers warned about while enabled
         self.clock_note = ""  # "/clock has 2 publishers: ..." (_check_clock_publishers)
+        self.camera_advice = ""  # the frames come from a simulator on wall time (_check_...)
         self.twin_problem = ""  # another node of this full name runs (_check_other_publishers)
         self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed,
                                      setup=lambda: set_torch_threads(cfg.model.threads))
@@ -580,11 +582,25 @@ class PlannerNode(Node):
             f"/clock has {len(names)} publishers: {', '.join(names)} — two clocks interleave, "
             "stop all but one")
 
+    def _check_camera_source(self) -> None:
+        """Note whether the camera's frames come from the simulator while on the wall clock.
+
+        Then a camera slower than its age limit is a simulation slower than real time, and the
+        slow-camera note names simulated time, not a looser limit (``sim_pace``).
+        """
+        from vjepa_ros.nodes.node_registry import NODES
+        from vjepa_ros.nodes.sim_pace import simulator_camera_advice
+
+        publishers, _ = other_publishers(self, self.image_subscription.topic_name, own=0)
+        self.camera_advice = simulator_camera_advice(
+            publishers, NODES["sim"].ros_name, self.get_parameter("use_sim_time").value)
+
     def _publish_diagnostics(self) -> None:
         if self.closing:
             return
         self._check_other_publishers()
         self._check_clock_publishers()
+        self._check_camera_source()
         self._find_gripper_topics()
         from vjepa_ros.nodes.planner_diagnostics import diagnostic_status  # (robot.mpc: torch)
 
