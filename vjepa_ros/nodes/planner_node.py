@@ -29,6 +29,7 @@ from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
 from std_srvs.srv import SetBool
 
+from vjepa_ros.config import ValueTypeError
 from vjepa_ros.image_limits import goal_image_problem
 from vjepa_ros.image_notes import SizeNotes
 from vjepa_ros.images import (
@@ -91,6 +92,8 @@ class PlannerNode(Node):
                                                words=parameter_message)
         except UnknownParameterError:  # already the node's own names ('mppi.x' stays 'mppi.x')
             raise
+        except ValueTypeError as exc:  # which parameter it is stays known (-p: status 2)
+            raise ValueTypeError(parameter_message(str(exc)), exc.name) from None
         except ValueError as exc:  # CEMConfig.samples, icem.noise_beta: as their parameters
             raise type(exc)(parameter_message(str(exc))) from None
         if not cfg.model.checkpoint:
