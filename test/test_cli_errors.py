@@ -576,3 +576,20 @@ def test_what_0_means_is_in_the_help(command, option, zero, capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     start = help_text.rindex(f"{option} ")  # the option's entry, after the usage
     assert zero in help_text[start:start + 160]
+
+
+@pytest.mark.parametrize("where, status", [("--set", 2), ("--config", 1)])
+def test_a_value_of_the_wrong_type_is_a_usage_error_where_typed_on_the_command_line(
+        where, status, tmp_path, capsys):
+    """A ``--set`` value of the wrong type is a usage error, a ``--config`` file's is not.
+
+    ``--set optim.lr=abc`` exited 1 where argparse's ``--lr abc`` exits 2 (README: typed on the
+    command line, a usage error); from a --config file it is a value refused, status 1.
+    """
+    config = tmp_path / "train.yaml"
+    config.write_text("optim:\n  lr: abc\n")
+    given = ["--set", "optim.lr=abc"] if where == "--set" else ["--config", str(config)]
+    err = run_command(["train", "--out", "OUT", "--data", "DATA", *given], tmp_path, capsys,
+                      status=status)
+    named = f"{config}: " if where == "--config" else ""
+    assert err == f"vjepa-ros train: {named}optim.lr: expected a number, got 'abc'"

@@ -247,3 +247,24 @@ def test_a_capture_refusal_is_decided_by_the_missing_topic_not_by_wording(model)
     missing = Blocker("nothing yet", missing_topic="/cam")
     assert "no camera frame received yet" in capture_refusal("~/capture_goal", missing, "/cam")
     assert capture_refusal("~/capture_goal", Blocker(""), "/cam") == ""
+
+
+def test_a_slow_camera_from_a_simulator_names_simulated_time_not_a_looser_limit(model):
+    """The tester's hint was "raise safety.max_image_age_s above 1.75 s" for a slow simulator."""
+    session, clock, logs = make_session(model)
+    session.camera_advice = lambda: "the frames come from the simulator /sim_node: use sim time"
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.set_enabled(True)
+    for tick in range(1, 51):  # a 1 Hz camera, limit 0.5 s
+        clock.now += 0.1
+        if tick % 10 == 0:
+            session.observe_image(frame(tick), clock.now)
+        session.observe_state(START, clock.now)
+        session.plan_step()
+        session.stream_step()
+    (slow,) = [m for _, m in logs if "arrive every" in m]
+    assert slow.endswith("the planner holds between frames; the frames come from the simulator "
+                         "/sim_node: use sim time"), slow
+    assert "raise safety.max_image_age_s" not in slow

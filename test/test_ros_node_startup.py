@@ -1,9 +1,10 @@
 """Node executables refuse a bad ``-p`` before torch, pybullet or the model load.
 
 The cases run the nodes' ``main`` in one fresh interpreter with ``--ros-args -p NAME:=VALUE`` (as
-``ros2 run`` does): exit 1 with one line naming the parameter, and the heavy libraries still
-unloaded at that point (rclpy is needed to read the parameters). The planner and sim nodes took
-~3.5 s on a quiet machine (~14 s under load) to refuse one, 0.8 s now; timing is never asserted.
+``ros2 run`` does): exit 1 (2 for an unknown name or a value of the wrong type) with one line
+naming the parameter, and the heavy libraries still unloaded at that point (rclpy is needed to
+read the parameters). The planner and sim nodes took ~3.5 s on a quiet machine (~14 s under load)
+to refuse one, 0.8 s now; timing is never asserted.
 """
 
 from __future__ import annotations
@@ -30,14 +31,21 @@ for module, args in json.loads(sys.argv[1]):
     results.append({"code": code, "err": err.getvalue(), "loaded": loaded})
 print(json.dumps(results))
 """ % (HEAVY,)
+# status 2, a usage error: an unknown name (as an unknown --config key) and a value of the wrong
+# type typed as -p (as argparse's "invalid int value"; was 1); 1: a value out of range
 BAD_PARAMETERS = [
-    ("planner_node", "planner.samples:=0",
+    ("planner_node", "planner.samples:=0", 1,
      "vjepa_planner: -p planner.samples: planner.samples must lie in [1, inf), got 0"),
-    ("planner_node", "planner.sampels:=8", "vjepa_planner: unknown parameter 'planner.sampels'"),
-    ("planner_node", "model.device:=3", "vjepa_planner: "),
-    ("sim_node", "control_rate_hz:=-1.0", "sim_node: "),
-    ("sim_node", "camera.width:=wide", "sim_node: "),
-    ("sim_node", "bogus:=1", "sim_node: unknown parameter 'bogus'"),
+    ("planner_node", "planner.samples:=3.5", 2, "vjepa_planner: -p planner.samples: parameter "
+     "'planner.samples' takes a whole number (e.g. 800), got 3.5 (a float)"),
+    ("planner_node", "planner.sampels:=8", 2,
+     "vjepa_planner: unknown parameter 'planner.sampels'"),
+    ("planner_node", "model.device:=3", 2, "vjepa_planner: -p model.device: parameter "
+     "'model.device' takes a string"),
+    ("sim_node", "control_rate_hz:=-1.0", 1, "sim_node: "),
+    ("sim_node", "camera.width:=wide", 2, "sim_node: -p camera.width: parameter 'camera.width' "
+     "takes a whole number"),
+    ("sim_node", "bogus:=1", 2, "sim_node: unknown parameter 'bogus'"),
 ]
 NODE_NAMES = [("planner_node", "vjepa_planner"), ("sim_node", "sim_node"),
               ("camera_node", "camera"), ("image_publisher", "image_publisher")]
@@ -54,8 +62,12 @@ def results(tmp_path_factory):
     """
     params = tmp_path_factory.mktemp("params") / "wrongnode.yaml"
     params.write_text("vjepa_planer:\n  ros__parameters:\n    safety: {workspace_max: [0.5]}\n")
+    typed = tmp_path_factory.mktemp("params") / "typed.yaml"
+    typed.write_text("vjepa_planner:\n  ros__parameters:\n    planner: {samples: 3.5}\n")
     cases = {(node, parameter): (f"vjepa_ros.nodes.{node}", ["-p", parameter])
-             for node, parameter, _ in BAD_PARAMETERS}
+             for node, parameter, _, _ in BAD_PARAMETERS}
+    cases["planner_node", "typed-file"] = ("vjepa_ros.nodes.planner_node",
+                                           ["--params-file", str(typed)])
     cases.update({(node, "params-file"): (f"vjepa_ros.nodes.{node}",
                                           ["--params-file", str(params)])
                   for node, _ in NODE_NAMES})
@@ -68,14 +80,21 @@ def results(tmp_path_factory):
     return dict(zip(cases, found, strict=True)), params, done.stderr
 
 
-@pytest.mark.parametrize("node, parameter, message", BAD_PARAMETERS)
-def test_a_bad_parameter_is_refused_before_the_heavy_libraries_load(node, parameter, message,
-                                                                    results):
+@pytest.mark.parametrize("node, parameter, status, message", BAD_PARAMETERS)
+def test_a_bad_parameter_is_refused_before_the_heavy_libraries_load(node, parameter, status,
+                                                                    message, results):
     result = results[0][node, parameter]
-    # an unknown name: a usage error (2), as an unknown --config key; a value refused: 1
-    assert result["code"] == (2 if "unknown parameter" in message else 1), result
+    assert result["code"] == status, result
     assert result["err"].startswith(message) and result["err"].count("\n") == 1, result["err"]
     assert result["loaded"] == [], f"{node} imported {result['loaded']} before refusing"
+
+
+def test_a_value_of_the_wrong_type_in_a_parameter_file_is_a_value_refused_status_1(results):
+    """Read from a file, not typed on the command line: as a --config file's (README)."""
+    result = results[0]["planner_node", "typed-file"]
+    assert result["code"] == 1, result
+    assert result["err"].startswith("vjepa_planner: --params-file ") and result["err"].endswith(
+        ": parameter 'planner.samples' takes a whole number (e.g. 800), got 3.5 (a float)\n")
 
 
 @pytest.mark.parametrize("node, name", NODE_NAMES)

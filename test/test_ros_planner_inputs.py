@@ -165,3 +165,25 @@ def test_the_published_topics_include_the_one_a_remap_of_the_asking_node_names(c
     assert found == {"/joint_states": ["sensor_msgs/msg/JointState"]}
     listener.destroy_node()
     arm.destroy_node()
+
+
+@pytest.mark.parametrize("use_sim_time", [False, True])
+def test_frames_from_the_simulator_on_the_wall_clock_get_the_sim_time_advice(
+        harness, use_sim_time):  # noqa: F811
+    """The tester's slow simulator got "raise safety.max_image_age_s above 1.75 s" (sim_pace)."""
+    h = harness(use_sim_time=use_sim_time)
+    if use_sim_time:
+        h.sim_time = 100.0
+    simulator = rclpy.create_node("sim_node", context=h.context)  # publishes the camera topic
+    simulator.create_publisher(Image, "/cam/image", 2)
+    try:
+        if not use_sim_time:
+            assert h.pump(6.0, until=lambda: "--use-sim-time" in h.planner.camera_advice), \
+                "no advice for frames from the simulator"
+            assert h.session.camera_advice().startswith(
+                "the frames come from the simulator /sim_node, which runs slower than real time")
+        else:  # ages count simulated seconds already: the usual advice
+            assert h.pump(4.0, until=lambda: len(h.got["diag"]) >= 3)
+            assert h.session.camera_advice() == ""
+    finally:
+        simulator.destroy_node()

@@ -329,3 +329,36 @@ def test_shipped_yaml_matches_node_config():
 
     params = read_ros_params(config_path("sim.yaml"), "sim_node")
     assert from_dict(SimNodeConfig, params) == SimNodeConfig()
+
+
+class _Log:
+    def __init__(self):
+        self.warnings = []
+
+    def warning(self, message, **_):
+        self.warnings.append(message)
+
+
+@pytest.mark.parametrize("publish_clock, said", [(False, True), (True, False)])
+def test_a_simulation_slower_than_real_time_on_the_wall_clock_says_so_once(
+        context, monkeypatch, publish_clock, said):
+    """The tester's simulator ran at half real time and nothing said why (sim_pace)."""
+    import vjepa_ros.nodes.sim_node as sim_node
+
+    harness = Harness(context, real_time_factor=1.0, publish_clock=publish_clock)
+    try:
+        log, now = _Log(), [100.0]
+        monkeypatch.setattr(harness.node, "get_logger", lambda: log)
+        monkeypatch.setattr(sim_node, "time", type("T", (), {"monotonic": lambda: now[0]}))
+        monkeypatch.setattr(harness.node, "sim_time", lambda: (now[0] - 100.0) * 0.4)
+        for _ in range(30):  # what its pace timer does every PACE_CHECK_S
+            now[0] += sim_node.PACE_CHECK_S
+            if harness.node.pace is not None:
+                harness.node.check_pace()
+        assert (harness.node.pace is not None) == said
+        if said:
+            (warning,) = log.warnings
+            assert warning.startswith("the simulation runs at 0.40x real time")
+            assert "--use-sim-time" in warning
+    finally:
+        harness.close()

@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run one ``vjepa-ros`` command; return its exit status.
 
     0 done; 2 a usage error (argparse's, or ``config.UsageError``: a malformed ``-p``/``--set``
-    item, a ``--params-file``/``--config`` file that cannot be used; ``config.exit_status``); 1
+    item or one whose value is of the wrong type, a ``--params-file``/``--config`` file that
+    cannot be used; ``config.exit_status``); 1
     any other refusal or failure, in one line on stderr.
     Ctrl-C (KeyboardInterrupt) anywhere in a command ends it with one line and status 130, the
     shell's convention for SIGINT (128 + 2); commands that clean up first (``run``, ``reach``,

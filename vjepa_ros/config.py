@@ -13,6 +13,7 @@ import math
 import os
 import re
 import typing
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +43,37 @@ class UsageError(ConfigError):
     """A usage error: an option given wrong, or a settings file that cannot be read as one.
 
     A ``-p``/``--set`` item that is not ``KEY:=VALUE``/``KEY=VALUE`` YAML, a ``-p`` for a node
-    not started, a parameter a node does not have (``nodes.params.UnknownParameterError``), and
+    not started, a parameter a node does not have (``nodes.params.UnknownParameterError``), a
+    ``-p``/``--set`` value of the wrong type (:func:`typed_on_command_line`), and
     a ``--params-file``/``--config`` file that is missing, unreadable, not YAML, empty, not a
     mapping or not in the ROS 2 layout (a section for no node included). The
     ``vjepa-ros`` commands exit with status 2 on it (:func:`exit_status`), as argparse does for
     its usage errors and the node executables for their ``--ros-args``; a value the settings
     refuse (``planner.samples 0``), a missing bag or checkpoint and a failure at work exit 1.
     """
+
+
+class ValueTypeError(ConfigError):
+    """A value of another type than its setting's (``planner.samples: expected an integer``).
+
+    ``name``: the setting's dotted name (``planner.samples``; "" when not known). Where the value
+    was typed on the command line (``-p``, ``--set``) it is a usage error, as argparse's
+    ``invalid int value``, and the command says so with :class:`UsageError`
+    (:func:`typed_on_command_line`); in a file it is a value the settings refuse (status 1).
+    """
+
+    def __init__(self, message: str, name: str = ""):
+        super().__init__(message)
+        self.name = name
+
+
+def typed_on_command_line(exc: BaseException, given: Collection[str]) -> bool:
+    """Whether ``exc`` is a :class:`ValueTypeError` of a setting in ``given``.
+
+    ``given``: the dotted names of the settings typed on this command line (``-p``, ``--set``);
+    a list item's error (``safety.workspace_min[2]``) counts for its list.
+    """
+    return isinstance(exc, ValueTypeError) and exc.name.split("[")[0] in given
 
 
 def exit_status(exc: BaseException) -> int:
@@ -70,31 +95,31 @@ def _coerce(value, hint, where: str):
     origin = typing.get_origin(hint)
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {type(value).__name__}")
+            raise ValueTypeError(f"{where}: expected a mapping, got {type(value).__name__}", where)
         return from_dict(hint, value, prefix=f"{where}.")
     if origin in (list, tuple):
         (item,) = typing.get_args(hint)[:1] or (Any,)
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{where}: expected a list, got {value!r}")
+            raise ValueTypeError(f"{where}: expected a list, got {value!r}", where)
         return [_coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
     if hint is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+            raise ValueTypeError(f"{where}: expected true/false, got {value!r}", where)
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+            raise ValueTypeError(f"{where}: expected an integer, got {value!r}", where)
         return value
     if hint is float:
         if isinstance(value, str) and FLOAT_SPELLING.fullmatch(value.strip()) and \
                 math.isfinite(float(value)):  # YAML 1.1 reads 1e-1, 1E3, 1.5e3 as strings
             return float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
+            raise ValueTypeError(f"{where}: expected a number, got {value!r}", where)
         return float(value)
     if hint is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string, got {value!r}")
+            raise ValueTypeError(f"{where}: expected a string, got {value!r}", where)
         return value
     return value
 
@@ -105,7 +130,7 @@ def from_dict(cls, data: dict | None, prefix: str = ""):
     Missing keys keep their defaults. Unknown keys raise :class:`UsageError` (exit status 2,
     as an unknown option), one ``; ``-separated part each, its whole key path and the closest
     name (``planner.sampels: unknown setting (closest: samples)``); wrongly typed values raise
-    :class:`ConfigError` (``planner.samples: expected an integer, got 'x'``). ``prefix``: the
+    :class:`ValueTypeError` (``planner.samples: expected an integer, got 'x'``). ``prefix``: the
     key path of ``data`` (``planner.``).
     """
     data = unflatten(dict(data or {}))

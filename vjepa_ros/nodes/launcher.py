@@ -31,6 +31,7 @@ from vjepa_ros.config import (
     exit_status,
     package_share_dir,
     read_ros_params,
+    typed_on_command_line,
 )
 from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.node_registry import NODES, NodeEntry
@@ -301,14 +302,18 @@ def _prefixed(exc: BaseException, name: str, sources: dict | None = None) -> Exc
 
     rclpy's ParameterException (e.g. a string for a float parameter) becomes a ValueError.
     With ``sources`` (``NodeLaunch.sources``) the sources of the parameters the message names
-    come after ``name: `` (``planner: --params-file p.yaml: planner.samples must ...``).
+    come after ``name: `` (``planner: --params-file p.yaml: planner.samples must ...``). A value
+    of the wrong type typed as ``-p`` becomes a UsageError (exit status 2, as argparse's
+    ``invalid int value``); from a file it stays a value error (status 1).
     """
-    from vjepa_ros.nodes.param_sources import sourced
+    from vjepa_ros.nodes.param_sources import command_line_names, sourced
 
     text = one_line(exc)
     if sources and not isinstance(exc, UsageError):
         text = sourced(text, sources)
     message = f"{name}: {text}"
+    if typed_on_command_line(exc, command_line_names(sources or {})):
+        return UsageError(message)  # a -p value of the wrong type: status 2, as argparse's
     if isinstance(exc, (OSError, ValueError, RuntimeError)):
         try:
             return type(exc)(message)
@@ -481,8 +486,9 @@ def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None
 def cmd_launch(args: argparse.Namespace) -> int:
     """Run the planner (and camera / extra nodes) until Ctrl-C.
 
-    Exit status 2 for a usage error (``config.UsageError``: a ``-p`` item, a ``--params-file``
-    that cannot be used), 1 for a start-up error (a checkpoint, a parameter value a node refuses)
+    Exit status 2 for a usage error (``config.UsageError``: a ``-p`` item, a ``-p`` value of the
+    wrong type, a ``--params-file`` that cannot be used), 1 for a start-up error (a checkpoint,
+    a parameter value a node refuses: out of range, or of the wrong type in a file)
     and for a node that stops itself while running (``Launch.failure``: a simulator that finds
     another one on the domain), after one line naming it (``Launch.failure_line``: the reason
     said once); the other nodes stop with it.

@@ -111,24 +111,27 @@ def run_node(node_class, args=None) -> int:
 def _start_node(node_class, name: str, argv: list[str]) -> tuple:
     """Return ``(node_class(), 0)``, or ``(None, status)`` after one line ``NAME: error``.
 
-    ``status``: 2 for a usage error (``config.UsageError``: an unknown parameter), else 1
-    (``config.exit_status``). A value error names the ``--params-file`` or ``-p`` of ``argv``
-    that gave the parameters it names (``param_sources.sourced``): ``vjepa_planner:
+    ``status``: 2 for a usage error (``config.UsageError``: an unknown parameter; a ``-p`` value
+    of the wrong type, ``config.typed_on_command_line``), else 1 (``config.exit_status``). A
+    value error names the ``--params-file`` or ``-p`` of ``argv`` that gave the parameters it
+    names (``param_sources.sourced``): ``vjepa_planner:
     --params-file p.yaml: planner.samples must lie in [1, inf), got -5``.
     """
     from rclpy.exceptions import ParameterException
 
-    from vjepa_ros.config import UsageError, exit_status
-    from vjepa_ros.nodes.param_sources import ros_arg_sources, sourced
+    from vjepa_ros.config import UsageError, exit_status, typed_on_command_line
+    from vjepa_ros.nodes.param_sources import command_line_names, ros_arg_sources, sourced
 
     try:
         return node_class(), 0
     except (OSError, ValueError, RuntimeError, ParameterException) as exc:
         # One prefix, the node's ROS name; the node's own messages carry none.
-        message = one_line(exc)
+        message, sources = one_line(exc), ros_arg_sources(argv, name)
         if not isinstance(exc, UsageError):  # (an unknown name names itself)
-            message = sourced(message, ros_arg_sources(argv, name))
+            message = sourced(message, sources)
         print(f"{name}: {message}", file=sys.stderr)
+        if typed_on_command_line(exc, command_line_names(sources)):
+            return None, 2  # a -p value of the wrong type: a usage error, as argparse's
         return None, exit_status(exc)  # (run_node shuts the context down)
 
 

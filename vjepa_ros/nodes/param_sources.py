@@ -108,6 +108,15 @@ def ros_arg_sources(argv: list[str], name: str) -> dict[str, str]:
     return sources
 
 
+def command_line_names(sources: dict[str, str]) -> set[str]:
+    """Return the parameters of ``sources`` whose value was typed on the command line (``-p``).
+
+    A value of the wrong type there is a usage error (``config.typed_on_command_line``), as
+    argparse's ``invalid int value`` is; one from a file is a value the settings refuse.
+    """
+    return {name for name, label in sources.items() if label.startswith("-p ")}
+
+
 def sourced(message: str, sources: dict[str, str]) -> str:
     """Return ``message`` after the sources of the parameters it names (``message`` if none).
 

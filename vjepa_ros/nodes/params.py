@@ -14,7 +14,7 @@ from rclpy.exceptions import InvalidParameterTypeException, ParameterNotDeclared
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from vjepa_ros.config import UsageError, flatten, from_dict
+from vjepa_ros.config import UsageError, ValueTypeError, flatten, from_dict
 from vjepa_ros.nodes.start_only import start_only_message
 
 _ARRAY_TYPES = {
@@ -347,13 +347,14 @@ _GOT = {bool: "true/false", int: "an integer", float: "a float", str: "a string"
 _WHOLE_EXAMPLES = (-3, 3, 1, 0)  # a float parameter's whole-number example: the first in range
 
 
-def _type_error(name: str, value, defaults) -> ValueError:
+def _type_error(name: str, value, defaults) -> ValueTypeError:
     """Return the one-line error for a ``value`` of another type than ``defaults``' ``name``.
 
     ``parameter 'planner.samples' takes a whole number (e.g. 800), got 3.5 (a float)``;
     ``parameter 'rpy' takes a list of numbers ([a, b]), got ['x'] (a list)`` (:func:`_takes`).
+    A :class:`config.ValueTypeError` naming ``name``: typed as ``-p`` it is a usage error.
     """
-    return ValueError(f"parameter '{name}' {_takes(name, value, defaults)}")
+    return ValueTypeError(f"parameter '{name}' {_takes(name, value, defaults)}", name)
 
 
 def _takes(name: str, value, defaults) -> str:

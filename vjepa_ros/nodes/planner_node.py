@@ -29,6 +29,7 @@ from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
 from std_srvs.srv import SetBool
 
+from vjepa_ros.config import ValueTypeError
 from vjepa_ros.image_limits import goal_image_problem
 from vjepa_ros.image_notes import SizeNotes
 from vjepa_ros.images import (
@@ -91,6 +92,8 @@ class PlannerNode(Node):
                                                words=parameter_message)
         except UnknownParameterError:  # already the node's own names ('mppi.x' stays 'mppi.x')
             raise
+        except ValueTypeError as exc:  # which parameter it is stays known (-p: status 2)
+            raise ValueTypeError(parameter_message(str(exc)), exc.name) from None
         except ValueError as exc:  # CEMConfig.samples, icem.noise_beta: as their parameters
             raise type(exc)(parameter_message(str(exc))) from None
         if not cfg.model.checkpoint:
@@ -114,6 +117,7 @@ class PlannerNode(Node):
                 goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
                 state_topic=lambda: self.state_watch.topic, clock_note=lambda: self.clock_note,
                 gripper_measured=lambda: self.gripper_state is not None,
+                camera_advice=lambda: self.camera_advice,
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
             raise ValueError(parameter_message(str(exc))) from None
@@ -131,6 +135,7 @@ class PlannerNode(Node):
         self.other_publishers: list[str] = []
         self.warned_publishers: list[str] = []  # the other publishers warned about while enabled
         self.clock_note = ""  # "/clock has 2 publishers: ..." (_check_clock_publishers)
+        self.camera_advice = ""  # the frames come from a simulator on wall time (_check_...)
         self.twin_problem = ""  # another node of this full name runs (_check_other_publishers)
         self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed,
                                      setup=lambda: set_torch_threads(cfg.model.threads))
@@ -580,11 +585,25 @@ class PlannerNode(Node):
             f"/clock has {len(names)} publishers: {', '.join(names)} — two clocks interleave, "
             "stop all but one")
 
+    def _check_camera_source(self) -> None:
+        """Note whether the camera's frames come from the simulator while on the wall clock.
+
+        Then a camera slower than its age limit is a simulation slower than real time, and the
+        slow-camera note names simulated time, not a looser limit (``sim_pace``).
+        """
+        from vjepa_ros.nodes.node_registry import NODES
+        from vjepa_ros.nodes.sim_pace import simulator_camera_advice
+
+        publishers, _ = other_publishers(self, self.image_subscription.topic_name, own=0)
+        self.camera_advice = simulator_camera_advice(
+            publishers, NODES["sim"].ros_name, self.get_parameter("use_sim_time").value)
+
     def _publish_diagnostics(self) -> None:
         if self.closing:
             return
         self._check_other_publishers()
         self._check_clock_publishers()
+        self._check_camera_source()
         self._find_gripper_topics()
         from vjepa_ros.nodes.planner_diagnostics import diagnostic_status  # (robot.mpc: torch)
 

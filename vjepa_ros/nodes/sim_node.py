@@ -22,6 +22,11 @@ its start (discovery takes up to ~3.5 s between processes) means this node is th
 refuses, with one line naming the topic and the node, and stops publishing (``run_node`` exits
 with status 1). One found later came after it: the running simulator, which planners use, warns
 once and goes on, while that newcomer refuses by itself.
+
+Without ``publish_clock`` its messages are stamped with the wall clock, so a simulation slower
+than its ``real_time_factor`` (a busy CPU, a large camera) makes its inputs stale for a planner:
+the node measures its pace every :data:`PACE_CHECK_S` and warns once per slow stretch with the
+measured factor and the fix, simulated time (``sim_pace``).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.pose_msgs import set_stamp
+from vjepa_ros.nodes.sim_pace import PaceMeter
 from vjepa_ros.sim.config import SimConfig
 from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner
 
@@ -58,6 +64,7 @@ REFUSED = ("this simulator started second, so it refuses to run: stop the other 
            "give this one another ROS_DOMAIN_ID")
 PUBLISHER_CHECK_S = 1.0  # [s] between checks for another publisher of joint_states or /clock
 NEWCOMER_S = 5.0  # [s] another publisher found this soon after the start: this node came second
+PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim_pace.PaceMeter)
 
 
 @dataclasses.dataclass
@@ -133,6 +140,11 @@ class SimNode(Node):
                                             clock=RosClock(clock_type=ClockType.STEADY_TIME))
         self.create_timer(PUBLISHER_CHECK_S, self.check_other_simulator,
                           clock=RosClock(clock_type=ClockType.STEADY_TIME))
+        # Slower than real time matters where stamps are wall-clock time (no publish_clock).
+        self.pace = PaceMeter(rtf) if rtf > 0 and not self.config.publish_clock else None
+        if self.pace is not None:
+            self.create_timer(PACE_CHECK_S, self.check_pace,
+                              clock=RosClock(clock_type=ClockType.STEADY_TIME))
         self.publish_state()
         self.publish_frame()
         cam = self.config.camera
@@ -183,6 +195,12 @@ class SimNode(Node):
         return 1 if self.refused else 0
 
     # -- time
+
+    def check_pace(self) -> None:
+        """Warn once per slow stretch when the simulation falls behind real time (sim_pace)."""
+        warning = self.pace.check(time.monotonic(), self.sim_time())
+        if warning and not self.refused:
+            self.get_logger().warning(warning)
 
     def sim_time(self) -> float:
         """Return the simulated seconds since the node started (resets do not turn it back)."""

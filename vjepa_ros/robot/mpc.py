@@ -112,6 +112,10 @@ class MPCSession(CameraCheckSession):
         clock_note: why stamps may disagree with the clock ("" when nothing is known, e.g.
             "/clock has 2 publishers: /sim_node, /sim_node"), added to stale-input refusals;
             called on every input check, so it must be cheap (the node returns a cached line).
+        camera_advice: what to do about a camera slower than ``safety.max_image_age_s`` when
+            the node knows why ("" when not: raise the limit or the frame rate); called when
+            the slow-camera note is given (the node returns a cached line,
+            ``sim_pace.simulator_camera_advice``).
         outside_box_advice: what the hold of an arm outside the workspace box tells the user to
             do (``safety.filter_target``; default a real arm's, the simulator passes its own).
     """
@@ -132,6 +136,7 @@ class MPCSession(CameraCheckSession):
         state_topic: Callable[[], str] = lambda: "joint_states",
         clock_note: Callable[[], str] = lambda: "",
         gripper_measured: Callable[[], bool] = lambda: True,
+        camera_advice: Callable[[], str] = lambda: "",
         outside_box_advice: str = OUTSIDE_BOX_ADVICE,
     ):
         if not isinstance(model, WorldModel):
@@ -156,6 +161,7 @@ class MPCSession(CameraCheckSession):
         self.goal_switching = goal_switching or GoalSwitchConfig()
         self.camera_topic, self.state_topic = camera_topic, state_topic
         self.clock_note = clock_note
+        self.camera_advice = camera_advice
         self.gripper_measured = gripper_measured  # whether states carry a measured gripper
         self.goal_version = 0
         self.enable_epoch = 0  # bumped by every enable/disable: a plan made before is void
@@ -518,8 +524,9 @@ class MPCSession(CameraCheckSession):
             self.log("warning", (
                 f"camera frames on {self.camera_topic()} arrive every {period:.2f} s "
                 f"({1.0 / period:.2g} Hz), longer than safety.max_image_age_s = {limit:g} s: the "
-                f"planner holds between frames; raise safety.max_image_age_s above {period:.2f} "
-                "s or the camera's frame rate"))
+                "planner holds between frames; " + (self.camera_advice() or (
+                    f"raise safety.max_image_age_s above {period:.2f} s or the camera's frame "
+                    "rate"))))
             self._slow_camera_noted = True
 
     def _camera_rate_recovered(self) -> None:

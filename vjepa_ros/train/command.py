@@ -23,7 +23,7 @@ import yaml
 
 from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, option_message
 from vjepa_ros.cli_parser import MAY_BE_EMPTY
-from vjepa_ros.config import UsageError, exit_status, yaml_problem
+from vjepa_ros.config import UsageError, exit_status, typed_on_command_line, yaml_problem
 
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
@@ -240,7 +240,9 @@ def config_from_args(args: argparse.Namespace):
     """Return the run's checked TrainConfig from the layers (see the module docstring).
 
     Raises ValueError (ConfigError) naming the option for a setting given as an option
-    (``--lr must be ...``, not ``optim.lr``), the setting for one from ``--config``/``--set``.
+    (``--lr must be ...``, not ``optim.lr``), the setting for one from ``--config``/``--set``;
+    a UsageError (exit status 2) for a ``--set`` value of the wrong type, as argparse's for an
+    option's (``config.typed_on_command_line``).
     """
     given = {field: option for option, field, _ in OPTIONS
              if getattr(args, _dest(field)) is not None}
@@ -262,6 +264,8 @@ def config_from_args(args: argparse.Namespace):
             in_file = set(_dotted(unflatten(config_from_yaml(args.config)))) - set(given)
             parts = [f"{args.config}: {part}" if re.match(r"[\w.]+", part) and
                      re.match(r"[\w.]+", part)[0] in in_file else part for part in parts]
+        if typed_on_command_line(exc, overrides_from_args(args)):  # --set optim.lr=abc
+            raise UsageError("; ".join(parts)) from None  # status 2, as argparse's --lr abc
         raise type(exc)("; ".join(parts)) from None
 
 
