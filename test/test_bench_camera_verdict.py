@@ -96,7 +96,7 @@ def test_no_reference_row_asks_for_one(rows_file, tmp_path, capsys):
 @pytest.mark.parametrize("option, message", [
     (["--confidence", "1"], "--confidence must be a probability in (0, 1)"),
     (["--fine-deg", "180"], "--fine-deg must be an angle in (0, 180) deg"),
-    (["--min-motion", "-0.01"], "--min-motion must be a length in (0, 0.2] m"),
+    (["--min-motion", "-0.01"], "--min-motion must lie in (0, 0.2], got -0.01"),
 ])
 def test_the_thresholds_are_the_camera_checks_options_and_errors(rows_file, capsys, option,
                                                                    message):

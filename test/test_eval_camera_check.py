@@ -178,8 +178,8 @@ def test_bad_shapes_and_thresholds_are_refused():
     ("min_explained", 2.0, "a fraction of the best-seen axis's share in (0, 1]"),
     ("min_explained", -0.5, "(0, 1]"),
     ("min_scale", 1.5, "a fraction of the executed motion's length in (0, 1]"),
-    ("min_motion_m", math.inf, "a length in (0, 0.2] m"),
-    ("min_motion_m", 0.5, "a length in (0, 0.2] m"),
+    ("min_motion_m", math.inf, "must lie in (0, 0.2], got inf"),
+    ("min_motion_m", 0.5, "must lie in (0, 0.2], got 0.5"),
     ("min_motions", 1, "must be >= 2"),
 ])
 def test_thresholds_that_make_the_verdict_meaningless_are_refused_naming_the_parameter(
@@ -187,7 +187,7 @@ def test_thresholds_that_make_the_verdict_meaningless_are_refused_naming_the_par
     with pytest.raises(ValueError) as caught:
         CheckThresholds(**{field: value})
     text = str(caught.value)
-    assert text.startswith(f"camera_check.verdict.{field} must be ") and message in text
+    assert text.startswith(f"camera_check.verdict.{field} must ") and message in text
     assert "\n" not in text
 
 
@@ -356,8 +356,8 @@ def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, t
 @pytest.mark.parametrize("option, message", [
     (["--horizon", "3"], "--horizon 3: the camera check infers each motion by a horizon-1"),
     (["--horizon", "0"], "--horizon 0: the camera check"),
-    (["--min-motion", "0"], "--min-motion must be a length in (0, 0.2] m"),
-    (["--min-motion", "nan"], "--min-motion must be a length in (0, 0.2] m"),
+    (["--min-motion", "0"], "--min-motion must lie in (0, 0.2], got 0.0"),
+    (["--min-motion", "nan"], "--min-motion must lie in (0, 0.2], got nan"),
     (["--max-residual-deg", "-5"], "--max-residual-deg must be an angle in (0, 180) deg"),
     (["--min-explained", "0"], "--min-explained must be a fraction of the best-seen axis"),
     (["--min-explained", "2"], "--min-explained must be a fraction of the best-seen axis"),

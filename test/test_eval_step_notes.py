@@ -137,8 +137,8 @@ def test_an_arm_that_moves_in_part_says_where_and_how_many_steps_are_scored(
     assert "(4 of 10)" in signs and "y n/a (0 of 10)" in signs, signs
     assert note in json.loads((tmp_path / "out" / "report.json").read_text())[
         "recording"]["notes"]
-    code, out, err = _eval(capsys, bag, "--checkpoint", checkpoint, "--out",
-                           str(tmp_path / "out"), "--start", "1.5", *FAST)
+    code, out, err = _eval(capsys, bag, "--checkpoint", checkpoint, "--out",  # another window:
+                           str(tmp_path / "late"), "--start", "1.5", *FAST)  # another --out
     assert code == 0, err
     assert "steps         5 evaluated of 6 at 4 Hz" in out and "moved less than" not in out
 

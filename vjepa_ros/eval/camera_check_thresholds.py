@@ -84,8 +84,7 @@ class CheckThresholds:
         a fraction (``min_scale``, ``min_explained``, ``min_best_explained``) outside (0, 1],
         ``max_scale`` outside (1, 100] (its declared range: at 1 or below it would refuse a model
         that infers the executed length), ``min_motion_m`` outside (0, 0.2] m (its declared
-        range, named in every refusal of it: inf and NaN too),
-        ``min_motions`` < 2.
+        range, as every declared range is worded: inf and NaN too), ``min_motions`` < 2.
         """
         for name, high, why, why_low in (
                 ("fine_deg", 180.0, "an angle in (0, 180) deg: a rotation turns by at most "
@@ -98,9 +97,7 @@ class CheckThresholds:
                  "placement"),
                 ("min_scale", 1.0, "a fraction of the executed motion's length in (0, 1]", ""),
                 ("min_explained", 1.0, "a fraction of the best-seen axis's share in (0, 1]", ""),
-                ("min_best_explained", 1.0, "a share of the frame change in (0, 1]", ""),
-                ("min_motion_m", 0.2, "a length in (0, 0.2] m: one step, at most the "
-                 "planner's safety.max_step_m (0.2 m)", "")):
+                ("min_best_explained", 1.0, "a share of the frame change in (0, 1]", "")):
             value = getattr(self, name)
             angle = name.endswith("_deg")  # open at 180; the fractions include 1
             if not (math.isfinite(value) and value > 0
