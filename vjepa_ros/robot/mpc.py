@@ -16,7 +16,11 @@ asynchronous control (``predicted_start``). Diagnostics text is the node's
 
 What reaches the arm (``stream_step``'s set-points and ``PlanReport.gripper_command``):
 - nothing before ``set_enabled(True)`` (shadow mode: plans, actions and diagnostics only),
-- nothing without a goal, with stale or invalid inputs, after a planner error, or once closed,
+- no new target without a goal, with stale or invalid inputs, after a planner error, or once
+  closed: the set-point stops where it is. On stale or invalid inputs (``_input_refusal``) one
+  zero twist goes out and then no set-point at all until the inputs pass again (an unusable
+  state or frame size: until that input stayed usable for ``inputs.RECOVERY_S``); on the other
+  refusals the inputs are fine and the hold set-point keeps streaming,
 - with ``goals.gripper`` subgoal the gripper part of each command is the active sub-goal's (open
   or closed as captured) and the planner searches the arm's motion only (``goals.py``); with
   ``goals.gripper`` hold no gripper command goes out at all.
@@ -29,7 +33,7 @@ What reaches the arm (``stream_step``'s set-points and ``PlanReport.gripper_comm
 - the live camera check (:meth:`MPCSession.start_camera_check`, ``camera_check_session.py``)
   commands its own moves through the same filter and stream, and no goal is planned meanwhile.
 Every refusal goes to ``log`` once per kind until it clears, without flapping (``refusal_log``),
-and stays visible in the status.
+and so does its end (once per episode, after a logged refusal); it stays visible in the status.
 """
 
 from __future__ import annotations
