@@ -43,6 +43,7 @@ from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.graph_publishers import full_name, other_publishers, published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
+from vjepa_ros.nodes.input_errors import InputErrorLog
 from vjepa_ros.nodes.input_watch import (
     InputProblem,
     InputWatch,
@@ -126,7 +127,7 @@ class PlannerNode(Node):
         self.logged_once: set[str] = set()
         self.size_notes = SizeNotes(getattr(self.model, "img_size", None),
                                     getattr(self.model, "trained_frame_sizes", None))
-        self.input_errors: dict[str, float] = {}  # message → when it was last logged
+        self.input_errors = InputErrorLog()  # when each input's last error line went out
         self.closing = False
         self.other_publishers: list[str] = []
         self.warned_publishers: list[str] = []  # the other publishers warned about while enabled
@@ -255,15 +256,14 @@ class PlannerNode(Node):
         else:
             self.get_logger().info(message)
 
-    def _log_input_error(self, message: str) -> None:
-        """Log a bad input as an error: each new message at once, a repeated one every 5 s."""
-        now = time.monotonic()
-        last = self.input_errors.get(message)
-        if last is None or now - last > 5.0:
+    def _log_input_error(self, source: str, message: str) -> None:
+        """Log a bad message on input ``source`` (its topic) as an error, at most once a while.
+
+        The first at once, then one each ``input_errors.REPEAT_S`` at most, whatever values its
+        text carries.
+        """
+        if self.input_errors.due(source, time.monotonic()):
             self.get_logger().error(message)
-            if len(self.input_errors) > 100:
-                self.input_errors.clear()
-            self.input_errors[message] = now
 
     # -- inputs ---------------------------------------------------------------------------------
     def _on_image(self, msg) -> None:
@@ -272,7 +272,7 @@ class PlannerNode(Node):
             rgb = decode_image_message(msg)
         except ImageError as exc:
             topic = self.image_subscription.topic_name
-            self._log_input_error(f"dropping camera image on {topic}: {exc}")
+            self._log_input_error(topic, f"dropping camera image on {topic}: {exc}")
             return
         problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
         self.worker.wake()
@@ -300,9 +300,9 @@ class PlannerNode(Node):
             reading = self.joints.read(msg.name, msg.position)
         except StateError as exc:
             if topic != self.joint_states_sub.topic_name:
-                self._log_input_error(f"ignoring finger joints on {topic}: {exc}")
+                self._log_input_error(topic, f"ignoring finger joints on {topic}: {exc}")
                 return
-            self._log_input_error(f"unusable joint state: {exc}")
+            self._log_input_error(topic, f"unusable joint state: {exc}")
             self.session.reject_state(f"unusable joint state: {exc}")
             return
         if reading.fingers is not None:
@@ -369,7 +369,7 @@ class PlannerNode(Node):
         try:
             state = state_from_pose(msg.pose, self.gripper_state or 0.0)
         except StateError as exc:
-            self._log_input_error(f"unusable current_pose: {exc}")
+            self._log_input_error(self.pose_sub.topic_name, f"unusable current_pose: {exc}")
             self.session.reject_state(f"unusable current_pose: {exc}")
             return
         self.session.observe_state(state, stamp_seconds(msg.header.stamp))
