@@ -283,12 +283,14 @@ class MPCSession(CameraCheckSession):
         unusable between; the line saying so is logged once per episode, and only when its
         refusal was logged (``refusal_log``).
         """
+        cleared = self.inputs.observe_state(state, stamp, now=self.clock())
+        if cleared == "":
+            return  # the common case (1 kHz from a Franka): without the session's lock
         with self._lock:
-            cleared = self.inputs.observe_state(state, stamp, now=self.clock())
             if cleared is None:
                 self._hold_on_inputs(Refusal(RefusalKind.INVALID_STATE,
                                              self.inputs.state_problem))
-            elif cleared and self._refusal_log.cleared(RefusalKind.INVALID_STATE):
+            elif self._refusal_log.cleared(RefusalKind.INVALID_STATE):
                 self.log("info", f"robot state valid again for {RECOVERY_S:g} s (was: {cleared})")
 
     def reject_state(self, reason: str) -> None:
