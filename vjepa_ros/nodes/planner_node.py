@@ -127,7 +127,7 @@ class PlannerNode(Node):
         self.logged_once: set[str] = set()
         self.size_notes = SizeNotes(getattr(self.model, "img_size", None),
                                     getattr(self.model, "trained_frame_sizes", None))
-        self.input_errors = InputErrorLog()  # when each input's last error line went out
+        self.input_errors = InputErrorLog()  # when each bad-input problem was last logged
         self.closing = False
         self.other_publishers: list[str] = []
         self.warned_publishers: list[str] = []  # the other publishers warned about while enabled
@@ -256,13 +256,12 @@ class PlannerNode(Node):
         else:
             self.get_logger().info(message)
 
-    def _log_input_error(self, source: str, message: str) -> None:
-        """Log a bad message on input ``source`` (its topic) as an error, at most once a while.
+    def _log_input_error(self, message: str) -> None:
+        """Log a bad input as an error: each problem at once, then at most every 5 s.
 
-        The first at once, then one each ``input_errors.REPEAT_S`` at most, whatever values its
-        text carries.
+        The same problem with other values counts as the same (``input_errors.problem_shape``).
         """
-        if self.input_errors.due(source, time.monotonic()):
+        if self.input_errors.due(message, time.monotonic()):
             self.get_logger().error(message)
 
     # -- inputs ---------------------------------------------------------------------------------
@@ -272,7 +271,7 @@ class PlannerNode(Node):
             rgb = decode_image_message(msg)
         except ImageError as exc:
             topic = self.image_subscription.topic_name
-            self._log_input_error(topic, f"dropping camera image on {topic}: {exc}")
+            self._log_input_error(f"dropping camera image on {topic}: {exc}")
             return
         problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
         self.worker.wake()
@@ -300,9 +299,9 @@ class PlannerNode(Node):
             reading = self.joints.read(msg.name, msg.position)
         except StateError as exc:
             if topic != self.joint_states_sub.topic_name:
-                self._log_input_error(topic, f"ignoring finger joints on {topic}: {exc}")
+                self._log_input_error(f"ignoring finger joints on {topic}: {exc}")
                 return
-            self._log_input_error(topic, f"unusable joint state: {exc}")
+            self._log_input_error(f"unusable joint state: {exc}")
             self.session.reject_state(f"unusable joint state: {exc}")
             return
         if reading.fingers is not None:
@@ -369,7 +368,7 @@ class PlannerNode(Node):
         try:
             state = state_from_pose(msg.pose, self.gripper_state or 0.0)
         except StateError as exc:
-            self._log_input_error(self.pose_sub.topic_name, f"unusable current_pose: {exc}")
+            self._log_input_error(f"unusable current_pose: {exc}")
             self.session.reject_state(f"unusable current_pose: {exc}")
             return
         self.session.observe_state(state, stamp_seconds(msg.header.stamp))
