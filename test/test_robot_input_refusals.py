@@ -8,6 +8,7 @@ from test_robot_mpc import START, frame, make_session, tiny_world_model
 
 from vjepa_ros.nodes.input_watch import InputProblem, silent_inputs_message
 from vjepa_ros.robot.goals import SubGoal, capture_refusal
+from vjepa_ros.robot.inputs import RECOVERY_S
 from vjepa_ros.robot.refusal import Blocker
 
 AHEAD = "in the future|ahead of the node clock"  # 10 s ahead; 1.8e9 s: another clock
@@ -76,10 +77,14 @@ def test_camera_frames_a_goal_file_could_not_be_are_held_on_and_never_captured(m
     with pytest.raises(RuntimeError, match="~/capture_goal refused: the newest camera "
                                            "frame on image is"):
         session.capture_goal()
-    clock.now += 0.03
-    session.observe_image(frame(2), clock.now)  # a usable frame: planned on and commanded
-    session.observe_state(START, clock.now)
-    assert any("usable again" in m for _, m in logs)
+    for _ in range(int(RECOVERY_S / 0.03) + 1):  # usable frames, until they stayed usable
+        assert session.plan_step() is None and session.stream_step() is None
+        clock.now += 0.03
+        session.observe_image(frame(2), clock.now)
+        session.observe_state(START, clock.now)
+    assert [m for _, m in logs if "usable again" in m] == [
+        f"camera frames on image usable again (64x48 px for {RECOVERY_S:g} s; was: "
+        f"{warned[0].split(': ', 1)[1]})"]
     assert session.plan_step().command is not None
 
 
@@ -134,7 +139,11 @@ def test_a_frame_held_for_its_size_shows_in_the_status_as_it_arrives_and_clears(
     clock.now += 0.1
     session.observe_image(frame(2), clock.now)
     session.observe_state(START, clock.now)
-    assert session.status()["values"]["refusal"] == "", "usable frames clear it"
+    assert "the newest camera frame on image is" in session.status()["values"]["refusal"]
+    clock.now += RECOVERY_S
+    session.observe_image(frame(2), clock.now)
+    session.observe_state(START, clock.now)
+    assert session.status()["values"]["refusal"] == "", "usable frames for RECOVERY_S clear it"
 
 
 def test_the_status_follows_the_inputs_while_a_plan_runs_not_the_last_plans_refusal(model):

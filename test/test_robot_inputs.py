@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vjepa_ros.robot.inputs import InputBuffer
+from vjepa_ros.robot.inputs import RECOVERY_S, InputBuffer
 from vjepa_ros.robot.safety import SafetyLimits
 
 LIMITS = SafetyLimits()
@@ -43,9 +43,43 @@ def test_invalid_states_are_rejected_until_a_valid_one(bad):
     assert buffer.observe_state(bad, 1.1) is None
     assert buffer.latest_state().stamp == 1.0, "an invalid state is never stored"
     assert "robot state is invalid" in buffer.problem(1.1, LIMITS)
-    assert buffer.observe_state(state(0.5), 1.2).startswith("robot state is invalid")
-    assert buffer.problem(1.2, LIMITS) == "no camera image received yet"
+    assert buffer.observe_state(state(0.5), 1.2) == "", "valid for less than RECOVERY_S"
+    assert "robot state is invalid" in buffer.problem(1.2, LIMITS)
+    assert buffer.latest_state().stamp == 1.2, "a valid state is stored meanwhile"
+    ended = buffer.observe_state(state(0.5), 1.1 + RECOVERY_S)
+    assert ended.startswith("robot state is invalid")
+    assert buffer.problem(1.1 + RECOVERY_S, LIMITS) == "no camera image received yet"
     assert buffer.state_problem == ""
+
+
+def test_bad_states_mixed_with_good_ones_are_one_episode_until_good_ones_stay():
+    """A second publisher of NaN joint states among good ones: one hold, ended once."""
+    buffer, started, ended = InputBuffer(), [], []
+    for tick in range(200):  # 2 s at 100 Hz, every 4th state NaN
+        now = tick * 0.01
+        if tick % 4 == 0:
+            started.append(buffer.reject_state("unusable joint state: NaN", now))
+        else:
+            ended.append(buffer.observe_state(state(0.4), now))
+        assert buffer.state_problem == "unusable joint state: NaN", tick
+    assert started.count(True) == 1 and not any(ended)
+    last_bad = 1.96
+    for now in np.arange(2.0, last_bad + RECOVERY_S, 0.01):  # good only, under RECOVERY_S
+        assert buffer.observe_state(state(0.4), now) == ""
+    assert buffer.observe_state(state(0.4), last_bad + RECOVERY_S) == "unusable joint state: NaN"
+    assert buffer.state_problem == "" and buffer.observe_state(state(0.4), 3.5) == ""
+    assert buffer.reject_state("unusable joint state: NaN", 3.6), "a new episode"
+
+
+def test_frames_of_an_unusable_size_mixed_with_good_ones_are_one_episode():
+    buffer, rgb = InputBuffer(), np.zeros((4, 4, 3), np.uint8)
+    assert buffer.observe_image(rgb, 1.0, "too small") == (True, "")
+    assert buffer.observe_image(rgb, 1.1) == (False, "")
+    assert buffer.observe_image(rgb, 1.2, "too thin") == (False, ""), "the same episode"
+    assert buffer.image_problem == "too thin"
+    assert buffer.observe_image(rgb, 1.2 + RECOVERY_S / 2) == (False, "")
+    assert buffer.observe_image(rgb, 1.2 + RECOVERY_S) == (False, "too thin")
+    assert buffer.image_problem == ""
 
 
 def test_ages_and_input_problems():
@@ -63,7 +97,7 @@ def test_ages_and_input_problems():
     assert buffer.problem(5.0 + LIMITS.max_image_age_s, LIMITS).startswith(
         "camera image is stale")
     assert "future" in buffer.problem(4.9 - 2 * LIMITS.max_image_age_s, LIMITS)
-    buffer.reject_state("unusable joint state: NaN")
+    buffer.reject_state("unusable joint state: NaN", 5.0)
     assert buffer.problem(5.0, LIMITS) == "unusable joint state: NaN"
 
 

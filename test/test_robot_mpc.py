@@ -11,6 +11,7 @@ from vjepa_ros.models import WorldModel, build_encoder, build_predictor
 from vjepa_ros.planning.cem import CEMPlanner
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.goals import GoalSequence, SubGoal, goals_from_files
+from vjepa_ros.robot.inputs import RECOVERY_S
 from vjepa_ros.robot.mpc import ControlConfig, MPCSession
 from vjepa_ros.robot.safety import SafetyLimits, is_safe_setpoint, plan_age_problem
 from vjepa_ros.robot.targets import target_from_action
@@ -177,6 +178,10 @@ def test_nan_joint_state_holds_until_a_valid_one(model):
     assert session.plan_step() is None and "NaN" in session.status()["message"]
     clock.now += 0.01
     observe(session, clock, seed=2)
+    assert session.stream_step() is None, "held until valid states came for RECOVERY_S"
+    for _ in range(int(RECOVERY_S / 0.05) + 1):
+        clock.now += 0.05
+        observe(session, clock, seed=2)
     assert session.stream_step().setpoint is not None
 
 

@@ -341,6 +341,41 @@ def test_nan_joint_states_send_nothing(harness):
                   joints=[float("nan")] + HOME[1:]), h.diagnostics()
 
 
+class _MovingNaN:
+    """Publishes a NaN joint state whose other joints move with each message (a moving arm)."""
+
+    def __init__(self, publisher):
+        self.publisher, self.count = publisher, 0
+
+    def publish(self, msg):
+        self.count += 1
+        msg.position = [0.001 * self.count, math.nan] + list(HOME[2:]) + [0.04, 0.04]
+        self.publisher.publish(msg)
+
+
+def test_nan_joint_states_among_good_ones_are_one_hold_with_a_line_each_way(harness):
+    """A second publisher of NaN joint states beside the robot's (the tester's nanjs.py)."""
+    h = harness()
+    h.goal_pub.publish(Image(**rgb_to_image_fields(frame(99))))
+    assert h.pump(3.0, until=lambda: h.session.goals is not None)
+    assert h.enable().success
+    assert h.pump(8.0, until=lambda: h.got["pose"]), "commanding before the NaN states"
+    nan = _MovingNaN(h.joint_pub)
+    h.extra = [(nan, JointState(name=JOINTS))]
+    h.pump(0.5)
+    poses = len(h.got["pose"])
+    h.pump(3.0)
+    assert nan.count >= 20 and len(h.got["pose"]) == poses, "the hold set-point streamed on"
+    assert len(h.logs("unusable joint state", level=Log.ERROR)) == 1, "one per 5 s, not per msg"
+    assert not h.logs("valid again"), "not one per good message"
+    h.extra = []
+    valid = "robot state valid again for 1 s (was: unusable joint state"
+    assert h.pump(4.0, until=lambda: len(h.got["pose"]) > poses and h.logs(valid)), \
+        "streams again, and says so, once the states stayed valid for 1 s"
+    h.pump(0.5)
+    assert len(h.logs(valid)) == 1
+
+
 def block_planning(h):
     """Make the node's next plan wait on an event; return (started, release) events."""
     started, release = threading.Event(), threading.Event()

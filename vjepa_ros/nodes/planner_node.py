@@ -44,6 +44,7 @@ from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.graph_publishers import full_name, other_publishers, published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
+from vjepa_ros.nodes.input_errors import InputErrorLog
 from vjepa_ros.nodes.input_watch import (
     InputProblem,
     InputWatch,
@@ -130,7 +131,7 @@ class PlannerNode(Node):
         self.logged_once: set[str] = set()
         self.size_notes = SizeNotes(getattr(self.model, "img_size", None),
                                     getattr(self.model, "trained_frame_sizes", None))
-        self.input_errors: dict[str, float] = {}  # message → when it was last logged
+        self.input_errors = InputErrorLog()  # when each bad-input problem was last logged
         self.closing = False
         self.other_publishers: list[str] = []
         self.warned_publishers: list[str] = []  # the other publishers warned about while enabled
@@ -261,14 +262,12 @@ class PlannerNode(Node):
             self.get_logger().info(message)
 
     def _log_input_error(self, message: str) -> None:
-        """Log a bad input as an error: each new message at once, a repeated one every 5 s."""
-        now = time.monotonic()
-        last = self.input_errors.get(message)
-        if last is None or now - last > 5.0:
+        """Log a bad input as an error: each problem at once, then at most every 5 s.
+
+        The same problem with other values counts as the same (``input_errors.problem_shape``).
+        """
+        if self.input_errors.due(message, time.monotonic()):
             self.get_logger().error(message)
-            if len(self.input_errors) > 100:
-                self.input_errors.clear()
-            self.input_errors[message] = now
 
     # -- inputs ---------------------------------------------------------------------------------
     def _on_image(self, msg) -> None:

@@ -18,6 +18,10 @@ from vjepa_ros.robot.safety import SafetyLimits, input_problem
 
 PERIOD_FRAMES = 5  # frames whose stamps measure the camera's frame period
 STATE_HISTORY = 400  # robot states kept to find the one at a frame's stamp (4 s at 100 Hz)
+# [s] an unusable input (an invalid robot state, a camera frame of an unusable size) stays refused
+# until the input has been usable this long with no unusable message in between: bad messages
+# mixed with good ones (a second publisher of NaN joint states) are one hold, not one per message
+RECOVERY_S = 1.0
 
 
 @dataclasses.dataclass
@@ -48,18 +52,49 @@ def nearest(items, stamp: float) -> Stamped | None:
     return None if index is None else items[index]
 
 
+@dataclasses.dataclass
+class Trouble:
+    """One input's episode of trouble: unusable messages, and the usable ones mixed in.
+
+    ``problem``: why the input is unusable ("" when it is fine); it stays set until the input has
+    been usable for ``recovery_s`` [s] since the last unusable message (times are the caller's
+    clock; a clock that went back counts as recent), so that one episode is one hold, logged once
+    each way (``MPCSession``).
+    """
+
+    recovery_s: float = RECOVERY_S
+    problem: str = ""
+    last_bad: float = -float("inf")  # [s] when the newest unusable message came
+
+    def bad(self, problem: str, now: float) -> bool:
+        """Note an unusable message at ``now`` [s]; True when it starts an episode."""
+        started = not self.problem
+        self.problem, self.last_bad = problem, now
+        return started
+
+    def good(self, now: float) -> str:
+        """Note a usable message at ``now`` [s]; return the problem it ends ("" if none yet)."""
+        if not self.problem or abs(now - self.last_bad) < self.recovery_s:
+            return ""
+        ended, self.problem = self.problem, ""
+        return ended
+
+
 class InputBuffer:
     """Newest frame, recent robot states, their ages, and the state at a frame's stamp.
 
     ``observe_state`` keeps only valid states ([7] finite float64: xyz [m], extrinsic xyz Euler
-    [rad], gripper closedness [0, 1]); ``reject_state`` marks the state unusable until the next
-    valid one. A state stamped before the newest one empties the history (time went backwards:
-    a looping bag, a simulator reset).
+    [rad], gripper closedness [0, 1]); ``reject_state`` marks the state unusable until valid
+    states have come for ``recovery_s`` [s] (:class:`Trouble`; frames of an unusable size alike).
+    A state stamped before the newest one empties the history (time went backwards: a looping
+    bag, a simulator reset).
     """
 
-    def __init__(self, history: int = STATE_HISTORY):
+    def __init__(self, history: int = STATE_HISTORY, recovery_s: float = RECOVERY_S):
         if history < 1:
             raise ValueError(f"history must be >= 1 state, got {history}")
+        self._state_trouble = Trouble(recovery_s)
+        self._image_trouble = Trouble(recovery_s)
         self._lock = threading.Lock()
         self.frame: Stamped | None = None
         self.frames_received = 0
@@ -70,9 +105,17 @@ class InputBuffer:
         self._states: list[Stamped] = []
         self._stamps: list[float] = []
         self._start = 0
-        self.state_problem = ""  # why the robot state is unusable ("" when it is fine)
-        self.image_problem = ""  # why the newest frame is unusable ("" when it is fine)
         self._frame_stamps: collections.deque[float] = collections.deque(maxlen=PERIOD_FRAMES)
+
+    @property
+    def state_problem(self) -> str:
+        """Why the robot state is unusable ("" when it is fine; :class:`Trouble`)."""
+        return self._state_trouble.problem
+
+    @property
+    def image_problem(self) -> str:
+        """Why the camera frames are unusable ("" when they are fine; :class:`Trouble`)."""
+        return self._image_trouble.problem
 
     @property
     def states(self) -> list[Stamped]:
@@ -81,14 +124,16 @@ class InputBuffer:
             return self._states[self._start:]
 
     def observe_image(self, rgb: np.ndarray, stamp: float, problem: str = "",
-                      timed: bool = True) -> None:
+                      timed: bool = True, now: float | None = None) -> tuple[bool, str]:
         """Keep ``rgb`` [H, W, 3] uint8 as the newest frame (copied when it is read-only).
 
         ``problem``: why this frame may not be planned on (its size), "" when it may; kept as
-        :attr:`image_problem` until the next frame. ``timed``: its stamp was sane when it came
-        (not ahead of the clock, not stale). Only such accepted frames with increasing stamps
-        measure :meth:`frame_period`: any other frame starts the measurement over, so a stamp
-        jump or a held frame is never taken for a slow camera.
+        :attr:`image_problem` until usable frames have come for ``recovery_s`` (``now`` [s]: the
+        caller's clock, default ``stamp``). Returns (whether this frame starts an episode of
+        unusable frames, the problem this usable frame ends or ""). ``timed``: its stamp was
+        sane when it came (not ahead of the clock, not stale). Only such accepted frames with
+        increasing stamps measure :meth:`frame_period`: any other frame starts the measurement
+        over, so a stamp jump or a held frame is never taken for a slow camera.
         """
         if not rgb.flags.writeable:  # a view of a message buffer: torch wants its own copy
             rgb = rgb.copy()
@@ -98,9 +143,13 @@ class InputBuffer:
                 self._frame_stamps.clear()  # refused, or time went backwards (a looping bag)
             self.frame = Stamped(stamp, rgb)
             self.frames_received += 1
-            self.image_problem = problem
+            now = stamp if now is None else now
+            trouble = self._image_trouble
+            started, ended = (trouble.bad(problem, now), "") if problem else \
+                (False, trouble.good(now))
             if usable:
                 self._frame_stamps.append(stamp)
+        return started, ended
 
     def frame_period(self) -> float | None:
         """Mean interval [s] between the last :data:`PERIOD_FRAMES` timed frames' stamps.
@@ -113,14 +162,17 @@ class InputBuffer:
                 return None
             return (stamps[-1] - stamps[0]) / (len(stamps) - 1)
 
-    def observe_state(self, state, stamp: float) -> str | None:
+    def observe_state(self, state, stamp: float, now: float | None = None) -> str | None:
         """Store a robot state [7]; None when it is invalid (then it is rejected, not stored).
 
-        Otherwise returns the earlier problem this valid state ends ("" when there was none).
+        Otherwise returns the earlier problem this valid state ends: "" when there was none, or
+        while valid states have come for less than ``recovery_s`` (``now`` [s]: the caller's
+        clock, default ``stamp``; :class:`Trouble`).
         """
+        now = stamp if now is None else now
         state = np.asarray(state, dtype=np.float64)
         if state.shape != (7,) or not np.isfinite(state).all():
-            self.reject_state(f"robot state is invalid: {state.tolist()}")
+            self.reject_state(f"robot state is invalid: {state.tolist()}", now)
             return None
         with self._lock:
             if self._stamps and stamp < self._stamps[-1]:
@@ -132,12 +184,12 @@ class InputBuffer:
                 if self._start >= self.history:
                     del self._states[:self._start], self._stamps[:self._start]
                     self._start = 0
-            cleared, self.state_problem = self.state_problem, ""
-        return cleared
+            return self._state_trouble.good(now)
 
-    def reject_state(self, reason: str) -> None:
+    def reject_state(self, reason: str, now: float) -> bool:
+        """Mark the robot state unusable at ``now`` [s]; True when this starts an episode."""
         with self._lock:
-            self.state_problem = reason
+            return self._state_trouble.bad(reason, now)
 
     def latest_state(self) -> Stamped | None:
         with self._lock:

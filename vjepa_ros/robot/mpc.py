@@ -16,7 +16,11 @@ asynchronous control (``predicted_start``). Diagnostics text is the node's
 
 What reaches the arm (``stream_step``'s set-points and ``PlanReport.gripper_command``):
 - nothing before ``set_enabled(True)`` (shadow mode: plans, actions and diagnostics only),
-- nothing without a goal, with stale or invalid inputs, after a planner error, or once closed,
+- no new target without a goal, with stale or invalid inputs, after a planner error, or once
+  closed: the set-point stops where it is. On stale or invalid inputs (``_input_refusal``) one
+  zero twist goes out and then no set-point at all until the inputs pass again (an unusable
+  state or frame size: until that input stayed usable for ``inputs.RECOVERY_S``); on the other
+  refusals the inputs are fine and the hold set-point keeps streaming,
 - with ``goals.gripper`` subgoal the gripper part of each command is the active sub-goal's (open
   or closed as captured) and the planner searches the arm's motion only (``goals.py``); with
   ``goals.gripper`` hold no gripper command goes out at all.
@@ -29,7 +33,7 @@ What reaches the arm (``stream_step``'s set-points and ``PlanReport.gripper_comm
 - the live camera check (:meth:`MPCSession.start_camera_check`, ``camera_check_session.py``)
   commands its own moves through the same filter and stream, and no goal is planned meanwhile.
 Every refusal goes to ``log`` once per kind until it clears, without flapping (``refusal_log``),
-and stays visible in the status.
+and so does its end (once per episode, after a logged refusal); it stays visible in the status.
 """
 
 from __future__ import annotations
@@ -56,7 +60,12 @@ from vjepa_ros.robot.goals import (
     capture_refusal,
     planner_settings,
 )
-from vjepa_ros.robot.inputs import STATE_HISTORY, InputBuffer, Stamped  # noqa: F401
+from vjepa_ros.robot.inputs import (  # noqa: F401
+    RECOVERY_S,
+    STATE_HISTORY,
+    InputBuffer,
+    Stamped,
+)
 from vjepa_ros.robot.interfaces import Planner, WorldModel
 from vjepa_ros.robot.model_frame import ModelFrame
 from vjepa_ros.robot.phase import Event, Phase, next_phase
@@ -252,41 +261,61 @@ class MPCSession(CameraCheckSession):
 
         A frame of a size no goal image may have (``image_limits.image_size_problem``: under 32
         px a side, sides more than 4:1) is kept but refused like a stale one: nothing is planned
-        or captured on it until a usable frame comes. Logged once until it clears; returns the
-        problem ("" for a usable frame).
+        or captured until frames of a usable size have come for ``inputs.RECOVERY_S`` with no
+        unusable one between (bad frames mixed with good ones are one episode). One warning as an
+        episode starts, one line as it ends; returns this frame's problem ("" when usable).
         """
         size = image_size_problem(rgb.shape[1], rgb.shape[0])
         problem = f"the newest camera frame on {self.camera_topic()} {size}" if size else ""
         with self._lock:
-            was, now = self.inputs.image_problem, self.clock()
-            self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
-                "camera image", now - stamp, self.limits.max_image_age_s))
+            now = self.clock()
+            started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
+                "camera image", now - stamp, self.limits.max_image_age_s), now=now)
             self._camera_rate_recovered()
-            if problem and problem != was:
+            if started:
                 self.log("warning", f"camera frame refused, holding until frames of a usable "
-                         f"size come: {problem}")
+                         f"size come for {RECOVERY_S:g} s: {problem}")
                 self._refusal_log.mark_logged(RefusalKind.STALE_INPUTS)  # not again as a hold
-            elif was and not problem:
+            elif ended:
                 self._refusal_log.cleared(RefusalKind.STALE_INPUTS)
                 self.log("info", f"camera frames on {self.camera_topic()} usable again "
-                         f"({rgb.shape[1]}x{rgb.shape[0]} px)")
+                         f"({rgb.shape[1]}x{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})")
         return problem
 
     def observe_state(self, state, stamp: float) -> None:
-        cleared = self.inputs.observe_state(state, stamp)
-        if cleared is None:
-            self.reject_state(self.inputs.state_problem)
-        elif cleared:
-            self.log("info", f"robot state valid again (was: {cleared})")
-            with self._lock:
-                self._refusal_log.cleared(RefusalKind.INVALID_STATE)
+        """Keep a robot state [7] stamped ``stamp`` [s]; an invalid one is refused (NaN ...).
+
+        An unusable state holds until valid ones have come for ``inputs.RECOVERY_S`` with none
+        unusable between; the line saying so is logged once per episode, and only when its
+        refusal was logged (``refusal_log``).
+        """
+        cleared = self.inputs.observe_state(state, stamp, now=self.clock())
+        if cleared == "":
+            return  # the common case (1 kHz from a Franka): without the session's lock
+        with self._lock:
+            if cleared is None:
+                self._hold_on_inputs(Refusal(RefusalKind.INVALID_STATE,
+                                             self.inputs.state_problem))
+            elif self._refusal_log.cleared(RefusalKind.INVALID_STATE):
+                self.log("info", f"robot state valid again for {RECOVERY_S:g} s (was: {cleared})")
 
     def reject_state(self, reason: str) -> None:
-        """Report an unusable robot state (NaN joints ...): hold until a valid one comes."""
+        """Report an unusable robot state (NaN joints ...): hold until valid ones come.
+
+        Valid states must come for ``inputs.RECOVERY_S`` with no unusable one between.
+        """
         with self._lock:
-            self.inputs.reject_state(reason)
-            self._input_held = Refusal(RefusalKind.INVALID_STATE, reason)
-            self._hold(self._input_held)
+            self.inputs.reject_state(reason, self.clock())
+            self._hold_on_inputs(Refusal(RefusalKind.INVALID_STATE, reason))
+
+    def _hold_on_inputs(self, refusal: Refusal) -> None:
+        """Hold on a refusal of the input checks (:meth:`_input_refusal`; locked).
+
+        Marked as the input checks' own (``_input_held``): diagnostics show the checks' current
+        value in its place, not the value it had when it tripped.
+        """
+        self._input_held = refusal
+        self._hold(refusal)
 
     def latest_state(self) -> Stamped | None:
         return self.inputs.latest_state()
@@ -586,8 +615,7 @@ class MPCSession(CameraCheckSession):
             return False
         refusal = self._input_refusal(now)
         if refusal is not None:
-            self._input_held = refusal
-            self._hold(refusal)
+            self._hold_on_inputs(refusal)
             return False
         return True
 
@@ -796,22 +824,24 @@ class MPCSession(CameraCheckSession):
             report.refusal = RefusalKind.STALE_PLAN
             self._refuse(Refusal(RefusalKind.STALE_PLAN, too_old))  # logged once, until a plan
             return report  # goes out; no hold: the next fresh frame is planned on
+        inputs = self._input_refusal(now)  # gone stale or invalid while planning
+        if inputs is not None:  # the same kind and words as the hold of the stream and the loop
+            self._hold_on_inputs(inputs)
+            report.reason, report.outcome, report.refusal = \
+                inputs.detail, PlanOutcome.REFUSED, inputs.kind
+            return report
         latest = self.inputs.latest_state()
         decision = filter_target(
-            None if latest is None else latest.value,
+            latest.value,
             report.target,
             self.limits,
             *self.inputs.ages(now),
             outside_box_advice=self.outside_box_advice,
         )
-        if self.inputs.state_problem:
-            decision = dataclasses.replace(decision, target=None,
-                                           reason=self.inputs.state_problem)
         if not decision.accepted:
             report.reason = decision.reason
-            kind = RefusalKind.INVALID_STATE if self.inputs.state_problem else RefusalKind.SAFETY
-            self._hold(Refusal(kind, decision.reason))
-            report.outcome, report.refusal = PlanOutcome.REFUSED, kind
+            self._hold(Refusal(RefusalKind.SAFETY, decision.reason))
+            report.outcome, report.refusal = PlanOutcome.REFUSED, RefusalKind.SAFETY
             return report
         self._clear_refusal()
         report.command, report.reason = decision.target, decision.reason
@@ -854,7 +884,7 @@ class MPCSession(CameraCheckSession):
                 if self._stream_held:
                     return None
                 self._stream_held = True
-                self._hold(refusal)
+                self._hold_on_inputs(refusal)
                 return StreamOutput(None, np.zeros(6), now, hold_started=True)
             if self._stream_held:
                 self._stream_held = False

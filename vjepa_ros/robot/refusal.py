@@ -14,7 +14,7 @@ import enum
 
 class RefusalKind(str, enum.Enum):
     NO_GOAL = "no_goal"  # no goal image, or every sub-goal done
-    STALE_INPUTS = "stale_inputs"  # camera or robot state missing, too old, or from the future
+    STALE_INPUTS = "stale_inputs"  # camera/state missing, too old, from the future; frame size
     STALE_PLAN = "stale_plan"  # a plan's frame older than safety.max_plan_age_s at command time
     INVALID_STATE = "invalid_state"  # the robot state is unusable (NaN joints, bad pose ...)
     SAFETY = "safety"  # the safety filter rejected the target

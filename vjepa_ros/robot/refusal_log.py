@@ -47,10 +47,16 @@ class RefusalLog:
         self.said.add(kind)
         self.logged_at[kind] = self.clock()
 
-    def cleared(self, kind: RefusalKind) -> None:
-        """One kind cleared on its own (a new goal, a valid state): log it again when it comes."""
+    def cleared(self, kind: RefusalKind) -> bool:
+        """One kind cleared on its own (a new goal, a valid state): log it again when it comes.
+
+        Returns True when a refusal of ``kind`` was logged and not yet said to be over: only
+        then is its end worth a line (one line each way per episode, never one per message).
+        """
+        said = kind in self.said
         self.active.discard(kind)
         self.said.discard(kind)
+        return said
 
     def all_clear(self) -> bool:
         """Everything is fine again; return True when a refusal was logged (say it is over)."""

@@ -149,6 +149,21 @@ def refuse(reason: str) -> SafetyDecision:
 OTHER_CLOCK_S = 86400.0
 
 
+def beyond(value: float, limit: float, digits: int = 2) -> str:
+    """``value`` written with the fewest decimals (at least ``digits``) that read beyond ``limit``.
+
+    For a ``value`` over ``limit`` (both in one unit) shown beside the limit: 0.503 against 0.5
+    is "0.503", never "0.50" (which reads as within the limit). Up to 9 decimals; a value not
+    beyond the limit, or not finite, with ``digits`` decimals.
+    """
+    for decimals in range(digits, 10):
+        text = f"{value:.{decimals}f}"
+        if not math.isfinite(value) or abs(float(text)) > abs(limit) or \
+                abs(value) <= abs(limit):
+            return text
+    return text
+
+
 def age_problem(what: str, age: float | None, limit: float, now: float | None = None) -> str:
     """Why the newest ``what`` ("camera image", "robot state") may not be used ("" when it may).
 
@@ -163,15 +178,16 @@ def age_problem(what: str, age: float | None, limit: float, now: float | None = 
     if age is None:
         return f"no {what} received yet"
     if not math.isfinite(age):
-        return f"{what} is stale: {age:.2f} s old (limit {limit:.2f} s)"
+        return f"{what} is stale: {age:.2f} s old (limit {limit:.2f} s)"  # nan, inf: no digits
     if abs(age) <= limit:
         return ""
     hint = "" if now is None else clock_hint(what, age, now)
     if hint:
         return hint
     if age > limit:
-        return f"{what} is stale: {age:.2f} s old (limit {limit:.2f} s)"
-    return f"{what} stamp lies {-age:.2f} s in the future (clock mismatch?)"
+        return f"{what} is stale: {beyond(age, limit)} s old (limit {limit:.2f} s)"
+    return (f"{what} stamp lies {beyond(-age, limit)} s in the future (limit {limit:.2f} s; "
+            "clock mismatch?)")
 
 
 def clock_hint(what: str, age: float, now: float) -> str:
@@ -209,7 +225,8 @@ def plan_age_problem(frame_age_s: float, limits: SafetyLimits) -> str:
     """
     if math.isfinite(frame_age_s) and frame_age_s <= limits.max_plan_age_s:
         return ""
-    return (f"plan too old: its camera frame is {frame_age_s:.1f} s old at command time (limit "
+    age = beyond(frame_age_s, limits.max_plan_age_s, 1)
+    return (f"plan too old: its camera frame is {age} s old at command time (limit "
             f"safety.max_plan_age_s = {limits.max_plan_age_s:g} s; was the process stalled or "
             "the planner slower than that?): plan discarded, planning on a fresh frame")
 

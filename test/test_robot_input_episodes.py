@@ -1,0 +1,111 @@
+"""Bad inputs mixed with good ones: one hold, one line each way, one kind and one current value.
+
+A second publisher of NaN joint states among the robot's good ones, camera frames of an unusable
+size among usable ones, a camera that stops while a plan is computed: what the log, the stream,
+``/diagnostics`` and the plan report say (README, Behaviour: Safety).
+"""
+
+import numpy as np
+import pytest
+from test_robot_mpc import START, HookedPlanner, enabled_session, frame, tiny_world_model
+
+from vjepa_ros.robot.inputs import RECOVERY_S
+from vjepa_ros.robot.plan_record import PlanRecord
+
+NAN_STATE = "unusable joint state: arm joint positions contain NaN or inf"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_world_model()
+
+
+def _mixed_states(session, clock, seconds, nan_every=3):
+    """100 Hz robot states, every ``nan_every``-th one refused as NaN; stream ticks at 100 Hz."""
+    outputs = []
+    for tick in range(int(seconds * 100)):
+        clock.now += 0.01
+        if tick % 10 == 0:
+            session.observe_image(frame(0), clock.now)
+        if nan_every and tick % nan_every == 0:
+            session.reject_state(NAN_STATE)
+        else:
+            session.observe_state(START, clock.now)
+        outputs.append(session.stream_step())
+    return outputs
+
+
+def test_nan_states_among_good_ones_hold_once_and_say_valid_again_once(model):
+    session, clock, logs = enabled_session(model)
+    assert session.plan_step().command is not None
+    logs.clear()
+    outputs = _mixed_states(session, clock, 3.0)
+    assert [o for o in outputs if o is not None and o.setpoint is not None] == [], \
+        "publishing stops for the whole episode, not only on the ticks after a NaN"
+    assert sum(o is not None and o.hold_started for o in outputs) == 1, "one zero twist"
+    assert [m for _, m in logs if "valid again" in m] == [], "not one per good message"
+    assert sum(m.startswith("not commanding") for _, m in logs) == 1
+    assert session.status()["values"]["refusal_kind"] == "invalid_state"
+    outputs = _mixed_states(session, clock, RECOVERY_S + 0.2, nan_every=0)  # good ones only
+    valid = [m for _, m in logs if "valid again" in m]
+    assert valid == [f"robot state valid again for {RECOVERY_S:g} s (was: {NAN_STATE})"]
+    assert outputs[-1].setpoint is not None, "streaming again once the states stayed valid"
+    assert session.status()["values"]["refusal"] == ""
+
+
+def test_camera_frames_of_an_unusable_size_among_usable_ones_are_one_episode(model):
+    session, clock, logs = enabled_session(model)
+    logs.clear()
+    for tick in range(60):  # 2 s at 30 Hz, every other frame 8x8 px
+        clock.now += 1 / 30
+        session.observe_image(frame(0) if tick % 2 else np.zeros((8, 8, 3), np.uint8),
+                              clock.now)
+        session.observe_state(START, clock.now)
+        assert session.plan_step() is None
+    assert sum("camera frame refused" in m for _, m in logs) == 1
+    assert not any("usable again" in m for _, m in logs)
+    for _ in range(40):
+        clock.now += 1 / 30
+        session.observe_image(frame(0), clock.now)
+        session.observe_state(START, clock.now)
+    assert sum("usable again" in m for _, m in logs) == 1
+
+
+def test_a_stale_camera_shows_once_in_diagnostics_with_its_current_age(model):
+    session, clock, _ = enabled_session(model)
+    assert session.plan_step().command is not None
+    for _ in range(300):  # the camera stops; states and the stream go on for 3 s
+        clock.now += 0.01
+        session.observe_state(START, clock.now)
+        session.stream_step()
+    values = session.status()["values"]
+    age = clock.now - session.frame.stamp
+    assert values["blocking"] == f"camera image is stale: {age:.2f} s old (limit 0.50 s)"
+    assert values["refusal"] == values["blocking"] and values["refusal_kind"] == "stale_inputs"
+
+
+def test_a_plan_that_ends_on_a_stale_camera_is_refused_as_stale_inputs_everywhere(model):
+    planner = HookedPlanner(model)
+    session, clock, logs = enabled_session(model, planner=planner)
+
+    def camera_stops_while_planning():
+        clock.now += 2.0
+        session.observe_state(START, clock.now)
+
+    planner.after = camera_stops_while_planning
+    report = session.plan_step()
+    record = PlanRecord.from_report(report)
+    values = session.status()["values"]
+    assert (record.outcome, record.refusal) == ("refused", "stale_inputs")
+    assert record.detail.startswith("camera image is stale: 2.00 s old")
+    assert values["refusal_kind"] == "stale_inputs" and values["state"] == "holding"
+    assert values["blocking"].count("camera image is stale") == 1
+    assert session.stream_step() is None or session.stream_step() is None
+    assert sum("camera image is stale" in m for _, m in logs) == 1
+
+
+def test_an_age_just_over_its_limit_never_reads_as_the_limit(model):
+    session, clock, _ = enabled_session(model)
+    clock.now += 0.5004  # the frame and the state are 0.5004 s old: over both limits
+    refusal = session.status()["values"]["refusal"]
+    assert refusal == "camera image is stale: 0.5004 s old (limit 0.50 s)"
