@@ -199,9 +199,9 @@ def _device_text(values: dict[str, str]) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from vjepa_ros.sim.reach_config import load_reach_config
+    from vjepa_ros.sim.reach_config import help_defaults
 
-    defaults = load_reach_config()  # the package's config/reach_demo.yaml, as run without --config
+    defaults = help_defaults()  # the package's config/reach_demo.yaml, as run without --config
     planner, file = defaults.planner, "(default {}, or a --config file's)"
     parser.add_argument("--checkpoint", help="world model file (one vjepa-ros train wrote, or "
                         "vjepa2-ac-vitg.pt); default: the packaged demo world model")

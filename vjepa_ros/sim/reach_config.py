@@ -147,6 +147,20 @@ def load_reach_config(path: str | Path | None = None, overrides: dict | None = N
     return config
 
 
+def help_defaults() -> ReachDemoConfig:
+    """Return the package's ``config/reach_demo.yaml`` settings, for the defaults ``--help`` shows.
+
+    The built-in ones (``ReachDemoConfig()``) when that file cannot be used: the parsers are
+    built for every command, and a missing or broken package file must not stop the command
+    that reports it (``vjepa-ros check``: ``config MISSING``); the commands that read the file
+    (``run``, ``reach``) still refuse it when they run.
+    """
+    try:
+        return load_reach_config()
+    except (OSError, ValueError):  # ConfigError (not found, unreadable, a wrong type) too
+        return ReachDemoConfig()
+
+
 def check_config_file(path: str | Path) -> None:
     """Refuse the user's settings file ``path`` (``--config``) on its own, naming it and the key.
 

@@ -391,9 +391,9 @@ def add_commands(sub) -> None:
     run.add_argument("--dtype", help=dtype_help())
     run.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     add_goal_switch_arguments(run)
-    from vjepa_ros.sim.reach_config import load_reach_config
+    from vjepa_ros.sim.reach_config import help_defaults
 
-    defaults = load_reach_config().planner  # what the run plans with when an option is left out
+    defaults = help_defaults().planner  # what the run plans with when an option is left out
     planner = run.add_argument_group("planner (default: config/reach_demo.yaml's planner)")
     add_cem_arguments(planner, "config/reach_demo.yaml's", defaults,
                       {"close_gripper": CLOSE_GRIPPER_TASK_DEFAULT})
