@@ -39,7 +39,6 @@ import dataclasses
 import json
 import os
 import re
-import signal
 import sys
 import time
 from pathlib import Path
@@ -65,7 +64,8 @@ from vjepa_ros.nodes.planner_name import PLANNER_NODE as PLANNER  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, distance_outside_box  # noqa: E402
 from vjepa_ros.saved_outputs import saved_text, wrote  # noqa: E402
 from vjepa_ros.scratch_folder import ScratchFolder  # noqa: E402
-from vjepa_ros.terminate import call_held  # noqa: E402
+from vjepa_ros.terminate import EXIT_STATUS as TERMINATED_STATUS  # noqa: E402
+from vjepa_ros.terminate import call_held, stopped_by, stops_undisguised  # noqa: E402
 
 if TYPE_CHECKING:
     from vjepa_ros.eval.setpoint_motion import SetpointMotion
@@ -477,15 +477,6 @@ def table(phases: list[tuple[str, Phase]], limits: SafetyLimits) -> list[str]:
     return rows
 
 
-_TERMINATED = []  # the SIGTERM received, if one was
-
-
-def _terminated(signum, frame) -> None:
-    """SIGTERM: stop as Ctrl-C does (the scenarios stop their processes), then say so."""
-    _TERMINATED.append(signum)
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     """Parse the options and run the check; Ctrl-C or SIGTERM: one line, status 130 or 143."""
     parser = ArgumentParser(description=__doc__.splitlines()[0])
@@ -493,17 +484,21 @@ def main() -> None:
     parser.add_argument("--scenario", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
     args = parser.parse_args()
     check_process_options(parser, args)
-    signal.signal(signal.SIGTERM, _terminated)  # before rclpy.init, whose handler calls it
+    # SIGTERM raises terminate.Terminated (run_script), also through rclpy.init's handler,
+    # which calls the one in force before it
     try:
-        with ScratchFolder("bench_planner_safety_", keep=args.keep) as scratch:
+        # a stop inside an import (scipy's) fails it with another error: still the stop
+        with stops_undisguised(), ScratchFolder("bench_planner_safety_",
+                                                keep=args.keep) as scratch:
             if args.keep:
                 wrote(scratch.path, "--keep")
             check(args, scratch)
-    except KeyboardInterrupt:  # each scenario stopped its processes on the way out
-        stopped = "terminated (SIGTERM)" if _TERMINATED else "interrupted"
+    except KeyboardInterrupt as exc:  # each scenario stopped its processes on the way out
+        word, status = stopped_by(exc)
+        stopped = "terminated (SIGTERM)" if status == TERMINATED_STATUS else word
         print(f"\nbench_planner_safety.py: {stopped}; the planner node and sensor processes "
               f"it started are stopped; {saved_text()}", file=sys.stderr)
-        sys.exit(143 if _TERMINATED else 130)  # 128 + the signal, as a shell reports it
+        sys.exit(status)  # 130 / 143: 128 + the signal, as a shell reports it
 
 
 def check(args, scratch: ScratchFolder) -> None:
@@ -512,7 +507,7 @@ def check(args, scratch: ScratchFolder) -> None:
     ``scratch``: a folder of this run for the camera check's files (removed after it).
     """
     import rclpy
-    from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+    from rclpy.executors import SingleThreadedExecutor
 
     from vjepa_ros.eval.setpoint_motion import SPAN_S, SPEED_TOLERANCE, longest_step_m
 
@@ -554,9 +549,9 @@ def check(args, scratch: ScratchFolder) -> None:
                 notes.append(f"gripper: {run.gripper_summary}")
             if hasattr(run, "check_summary"):
                 notes.append(run.check_summary)
-    except ExternalShutdownException:  # rclpy's signal handler shut the context down first
-        raise KeyboardInterrupt from None
-    finally:  # (each Run stops its processes in its own finally, before this)
+    finally:  # (each Run stops its processes in its own finally, before this). A stop that
+        # rclpy's handler met first (ExternalShutdownException) is that stop: main's
+        # stops_undisguised
         node.destroy_node()
         rclpy.try_shutdown()
     print(f"# planner node safety check: frames {args.width}x{args.height} {args.transport} at "

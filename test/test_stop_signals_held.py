@@ -20,6 +20,7 @@ from vjepa_ros.terminate import (
     sigint_raises,
     sigterm_raises,
     stop_signals_held,
+    stops_undisguised,
 )
 
 
@@ -124,3 +125,31 @@ def test_outside_the_main_thread_nothing_changes():
     thread.start()
     thread.join()
     assert result == [([], before)]
+
+
+def _import_cut_by(signum):
+    """Do as a C extension's import cut by a stop: the stop raised inside, another error out."""
+    try:
+        signal.raise_signal(signum)
+    except KeyboardInterrupt:  # (Terminated too) its PyInit fails; Python reports this instead
+        raise ImportError("initialization failed") from None
+
+
+@pytest.mark.parametrize("signum, stop", [(signal.SIGTERM, Terminated),
+                                          (signal.SIGINT, KeyboardInterrupt)])
+def test_a_stop_that_an_import_turned_into_another_error_is_raised_as_the_stop(signum, stop):
+    with sigterm_raises(), sigint_raises():
+        with pytest.raises(stop) as caught, stops_undisguised():
+            _import_cut_by(signum)
+        assert isinstance(caught.value.__cause__, ImportError)  # kept as its cause
+        with pytest.raises(ImportError), stops_undisguised():  # no stop in this block: as is
+            raise ImportError("initialization failed")
+
+
+def test_a_script_stopped_inside_an_import_ends_in_its_one_stop_line(capsys):
+    """``bench_planner_safety.py``: SIGTERM inside ``import scipy.optimize`` (under load)."""
+    from vjepa_ros.command_errors import run_reporting
+
+    status = run_reporting("bench_x.py", lambda: _import_cut_by(signal.SIGTERM), ())
+    assert status == 143
+    assert capsys.readouterr().err == "bench_x.py: terminated\n"

@@ -46,12 +46,19 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
     (``PROG: interrupted``), 1 for a ``SamplesMemoryError`` (``PROG: --samples 100000000 at
     horizon 1 needs about 26.1 GiB ...``).
     """
-    from vjepa_ros.terminate import report_stop, sigint_raises, sigterm_raises, stopped_by
+    from vjepa_ros.terminate import (
+        report_stop,
+        sigint_raises,
+        sigterm_raises,
+        stopped_by,
+        stops_undisguised,
+    )
 
     try:
         # SIGTERM takes Ctrl-C's way out (the default: a silent end); Ctrl-C raises also in a
         # command a script started with `&` (the shell ignores SIGINT for it)
-        with sigterm_raises(), sigint_raises():
+        # (a stop inside an import comes out as another error: stops_undisguised)
+        with sigterm_raises(), sigint_raises(), stops_undisguised():
             return work() or 0
     except KeyboardInterrupt as exc:  # terminate.Terminated (SIGTERM) too: 143, else 130
         if saved is not None:

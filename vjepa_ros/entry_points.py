@@ -30,7 +30,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from vjepa_ros.terminate import sigint_raises, sigterm_raises, stopped_by
+from vjepa_ros.terminate import sigint_raises, sigterm_raises, stopped_by, stops_undisguised
 
 
 def run_stoppable(prog: str | Callable[[], str],
@@ -47,7 +47,8 @@ def run_stoppable(prog: str | Callable[[], str],
     """
     with sigterm_raises(), sigint_raises():
         try:
-            return load()() or 0
+            with stops_undisguised():  # a stop inside torch's import: not an ImportError
+                return load()() or 0
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (terminate.Terminated)
             word, status = stopped_by(exc)
             print(f"{prog() if callable(prog) else prog}: {word}", file=sys.stderr)

@@ -15,6 +15,7 @@ import signal
 import threading
 
 EXIT_STATUS = 143  # 128 + SIGTERM, the shell's status for a process SIGTERM ended
+_RECEIVED: list[int] = []  # the stop signals this module's handlers raised, in order
 
 
 class Terminated(KeyboardInterrupt):
@@ -59,7 +60,37 @@ def report_stop(prog: str, exc: KeyboardInterrupt, saved: str) -> int:
 
 def _raise_terminated(signum, frame) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one: a second must not cut the clean-up short
+    _RECEIVED.append(signal.SIGTERM)
     raise Terminated
+
+
+def _raise_interrupt(signum, frame) -> None:
+    """Ctrl-C: KeyboardInterrupt, as Python's ``default_int_handler``, noted (stop_disguised)."""
+    _RECEIVED.append(signal.SIGINT)
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def stops_undisguised():
+    """Within: an error raised after a stop signal arrived here is raised as that stop.
+
+    Python raises the stop (KeyboardInterrupt, :class:`Terminated`) where the main thread is;
+    inside a C extension's import (``scipy.optimize``, torch) the module's initialization
+    fails and the stop comes out as another error: ``ImportError: initialization failed``, a
+    traceback instead of the one stop line (``bench_planner_safety.py`` stopped by SIGTERM
+    while it imported scipy, seen under load). An ``Exception`` escaping the block after
+    :func:`sigterm_raises` / :func:`sigint_raises` raised a stop in it is therefore re-raised
+    as that stop (the first one; the error chained as its cause). Without a stop, errors pass
+    unchanged.
+    """
+    seen = len(_RECEIVED)
+    try:
+        yield
+    except Exception as exc:
+        if len(_RECEIVED) > seen:
+            stop = Terminated() if _RECEIVED[seen] == signal.SIGTERM else KeyboardInterrupt()
+            raise stop from exc
+        raise
 
 
 @contextlib.contextmanager
@@ -83,6 +114,8 @@ def sigterm_raises():
 def sigint_raises():
     """Within: Ctrl-C (SIGINT) raises KeyboardInterrupt in the main thread, as Python's default.
 
+    Noted too, for :func:`stops_undisguised`.
+
     Also where the process started with SIGINT ignored (``cmd &`` in a script: the shell ignores
     it for a background job, so ``kill -INT`` did nothing). The handler in force before is
     restored on the way out. Outside the main thread nothing changes.
@@ -90,7 +123,7 @@ def sigint_raises():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    previous = signal.signal(signal.SIGINT, _raise_interrupt)
     try:
         yield
     finally:
