@@ -99,7 +99,6 @@ def test_two_alternating_refusals_are_each_logged_once(model):
     assert len(refused) == 2, refused
 
 
-
 def _run_with_a_1_hz_camera(session, clock, ticks: int) -> None:
     """Step ``session`` ``ticks`` times at 10 Hz: joint states each tick, a frame every 10th."""
     for tick in range(1, ticks + 1):
@@ -109,6 +108,7 @@ def _run_with_a_1_hz_camera(session, clock, ticks: int) -> None:
         session.observe_state(START, clock.now)
         session.plan_step()
         session.stream_step()
+
 
 def test_a_camera_slower_than_the_age_limit_is_named_once_not_flapping_in_the_log(model):
     session, clock, logs = make_session(model)
