@@ -106,12 +106,12 @@ def test_a_report_that_is_no_camera_check_is_refused(tmp_path, text):
         refuse_other_check(tmp_path, check_identity("bag", MODEL))
 
 
-def test_the_command_refuses_another_recordings_out_before_the_bag_or_model_loads(
-        tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def demo_not_loaded(monkeypatch):
+    """Return the demo model's path; loading it or a bag fails the test (a refusal comes first)."""
     import vjepa_ros.demo
     import vjepa_ros.eval.bags
     import vjepa_ros.eval.camera_check_command as command
-    from vjepa_ros.cli import main
     from vjepa_ros.input_paths import world_model_path
 
     def loaded(*args, **kwargs):
@@ -120,7 +120,14 @@ def test_the_command_refuses_another_recordings_out_before_the_bag_or_model_load
     monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
     monkeypatch.setattr(vjepa_ros.eval.bags, "read_recording", loaded)
     monkeypatch.setattr(command, "check_inputs", lambda args: None)  # no bag file needed
-    demo = str(world_model_path("demo").resolve())
+    return str(world_model_path("demo").resolve())
+
+
+def test_the_command_refuses_another_recordings_out_before_the_bag_or_model_loads(
+        tmp_path, demo_not_loaded, capsys):
+    from vjepa_ros.cli import main
+
+    demo = demo_not_loaded
     check1 = tmp_path / "check1"
     before = _saved_check(check1, tmp_path / "sim_bag", demo)
     assert main(["camera-check", str(tmp_path / "killed_run"), "--checkpoint", "demo",
@@ -163,20 +170,10 @@ def test_another_window_of_the_same_bag_is_refused_as_another_check(tmp_path):
 
 
 def test_the_command_passes_its_window_and_refuses_another_before_the_bag_loads(
-        tmp_path, monkeypatch, capsys):
-    import vjepa_ros.demo
-    import vjepa_ros.eval.bags
-    import vjepa_ros.eval.camera_check_command as command
+        tmp_path, demo_not_loaded, capsys):
     from vjepa_ros.cli import main
-    from vjepa_ros.input_paths import world_model_path
 
-    def loaded(*args, **kwargs):
-        raise AssertionError("the bag or the model loaded before the refusal")
-
-    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
-    monkeypatch.setattr(vjepa_ros.eval.bags, "read_recording", loaded)
-    monkeypatch.setattr(command, "check_inputs", lambda args: None)  # no bag file needed
-    demo = str(world_model_path("demo").resolve())
+    demo = demo_not_loaded
     bag, check = tmp_path / "sim_bag", tmp_path / "check"
     _saved_check(check, bag, demo, check_of=check_identity(bag, demo, (0.0, 60.0)))
     assert main(["camera-check", str(bag), "--checkpoint", "demo", "--out", str(check),

@@ -99,19 +99,24 @@ def test_two_alternating_refusals_are_each_logged_once(model):
     assert len(refused) == 2, refused
 
 
-def test_a_camera_slower_than_the_age_limit_is_named_once_not_flapping_in_the_log(model):
-    session, clock, logs = make_session(model)
-    session.observe_image(frame(0), clock.now)
-    session.observe_state(START, clock.now)
-    session.set_goals([SubGoal(frame(1), 0)])
-    session.set_enabled(True)
-    for tick in range(1, 201):  # 20 s at 10 Hz, a 1 Hz camera, limit 0.5 s
+def _run_with_a_1_hz_camera(session, clock, ticks: int) -> None:
+    """Step ``session`` ``ticks`` times at 10 Hz: joint states each tick, a frame every 10th."""
+    for tick in range(1, ticks + 1):
         clock.now += 0.1
         if tick % 10 == 0:
             session.observe_image(frame(tick), clock.now)
         session.observe_state(START, clock.now)
         session.plan_step()
         session.stream_step()
+
+
+def test_a_camera_slower_than_the_age_limit_is_named_once_not_flapping_in_the_log(model):
+    session, clock, logs = make_session(model)
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.set_enabled(True)
+    _run_with_a_1_hz_camera(session, clock, 200)  # 20 s at 10 Hz, limit 0.5 s
     assert session.commands_sent > 3, "it still plans on each fresh frame"
     stale = [m for _, m in logs if "camera image is stale" in m and "not commanding" in m]
     fine = [m for _, m in logs if "fine again" in m]
@@ -266,13 +271,7 @@ def test_a_slow_camera_from_a_simulator_names_simulated_time_not_a_looser_limit(
     session.observe_state(START, clock.now)
     session.set_goals([SubGoal(frame(1), 0)])
     session.set_enabled(True)
-    for tick in range(1, 51):  # a 1 Hz camera, limit 0.5 s
-        clock.now += 0.1
-        if tick % 10 == 0:
-            session.observe_image(frame(tick), clock.now)
-        session.observe_state(START, clock.now)
-        session.plan_step()
-        session.stream_step()
+    _run_with_a_1_hz_camera(session, clock, 50)  # limit 0.5 s
     (slow,) = [m for _, m in logs if "arrive every" in m]
     assert slow.endswith("the planner holds between frames; the frames come from the simulator "
                          "/sim_node: use sim time"), slow
