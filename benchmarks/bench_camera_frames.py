@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.script_children import finish_child, start_child  # noqa: E402
-from vjepa_ros.terminate import call_held, stopped_quietly  # noqa: E402
+from vjepa_ros.terminate import call_held, stop_signals_held, stopped_quietly  # noqa: E402
 
 SIZES = [(640, 480), (848, 480), (1280, 720)]
 PROFILES = {"Fast DDS defaults": "", "config/fastdds_camera.xml":
@@ -50,11 +50,12 @@ def count_frames(path, transport: str, rate: float, window: float) -> tuple[int,
 
     from vjepa_ros.nodes.planner_node import SENSOR_QOS
 
-    node = rclpy.create_node("bench_frame_counter")
     received = []
     kind, topic = (Image, "/bench_cam") if transport == "raw" else \
         (CompressedImage, "/bench_cam/compressed")
-    node.create_subscription(kind, topic, received.append, SENSOR_QOS)
+    with stop_signals_held():  # made whole; a stop raised after, never inside rclpy (terminate)
+        node = rclpy.create_node("bench_frame_counter")
+        node.create_subscription(kind, topic, received.append, SENSOR_QOS)
     process = start_child(  # gets SIGTERM when this process dies
         [sys.executable, "-m", "vjepa_ros.nodes.image_publisher", "--ros-args", "-p",
          f"path:={path}", "-p", f"rate_hz:={rate}", "-p", "qos:=sensor_data", "-p",
@@ -88,7 +89,8 @@ def subscriber(args) -> None:
 
     from vjepa_ros.images import save_image_file
 
-    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # a stop: KeyboardInterrupt
+    # a stop: KeyboardInterrupt, raised after rclpy.init returned (never inside it: terminate)
+    call_held(rclpy.init, signal_handler_options=SignalHandlerOptions.NO)
     with tempfile.TemporaryDirectory() as tmp:
         for width, height in SIZES:
             path = save_image_file(Path(tmp) / f"{width}x{height}.png", frame(width, height))

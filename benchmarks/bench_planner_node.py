@@ -27,7 +27,7 @@ import numpy as np
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.scratch_folder import ScratchFolder
-from vjepa_ros.terminate import call_held
+from vjepa_ros.terminate import call_held, stop_signals_held
 
 # torch and rclpy (seconds; a quarter minute under load) are imported after the options are
 # checked: --help and a bad option answer at once.
@@ -115,9 +115,10 @@ def _run(args, folder, encoder_kw: dict, predictor_kw: dict):
                           planner_parameters=params)) as launch:
         launch.start()
         session = launch.node(PLANNER_NODE).session
-        node = rclpy.create_node("bench", context=launch.context)
-        executor = call_held(SingleThreadedExecutor, context=launch.context)
-        executor.add_node(node)
+        with stop_signals_held():  # made whole; a stop raised after, never inside rclpy
+            node = rclpy.create_node("bench", context=launch.context)
+            executor = SingleThreadedExecutor(context=launch.context)
+            executor.add_node(node)
         try:
             measured = _measure(args, session, node, executor)
         finally:  # before the launch shuts the context down
@@ -136,19 +137,20 @@ def _measure(args, session, node, executor):
 
     from vjepa_ros.images import rgb_to_image_fields
 
-    image_pub = node.create_publisher(Image, "bench/image", qos_profile_sensor_data)
-    joint_pub = node.create_publisher(JointState, "/joint_states", 10)
     pose_times = []
-    node.create_subscription(PoseStamped, "target_pose",
-                             lambda msg: pose_times.append(time.monotonic()), 100)
+    with stop_signals_held():  # made whole; a stop raised after, never inside rclpy (terminate)
+        image_pub = node.create_publisher(Image, "bench/image", qos_profile_sensor_data)
+        joint_pub = node.create_publisher(JointState, "/joint_states", 10)
+        node.create_subscription(PoseStamped, "target_pose",
+                                 lambda msg: pose_times.append(time.monotonic()), 100)
     frames = np.random.default_rng(0).integers(0, 256, (8, 480, 640, 3), dtype=np.uint8)
     images = [Image(**rgb_to_image_fields(f)) for f in frames]
     reports, calls = [], {"capture": [], "enable": []}
     session.add_report_listener(
         lambda report: reports.append(report) if report.action is not None else None)
-    clients = {"capture": (node.create_client(Trigger, f"/{PLANNER_NODE}/capture_goal"),
-                           Trigger.Request()),
-               "enable": (node.create_client(SetBool, f"/{PLANNER_NODE}/enable"),
+    clients = {"capture": (call_held(node.create_client, Trigger,
+                                     f"/{PLANNER_NODE}/capture_goal"), Trigger.Request()),
+               "enable": (call_held(node.create_client, SetBool, f"/{PLANNER_NODE}/enable"),
                           SetBool.Request(data=True))}
 
     def run(seconds, measure_services):

@@ -65,7 +65,12 @@ from vjepa_ros.robot.safety import SafetyLimits, distance_outside_box  # noqa: E
 from vjepa_ros.saved_outputs import saved_text, wrote  # noqa: E402
 from vjepa_ros.scratch_folder import ScratchFolder  # noqa: E402
 from vjepa_ros.terminate import EXIT_STATUS as TERMINATED_STATUS  # noqa: E402
-from vjepa_ros.terminate import call_held, stopped_by, stops_undisguised  # noqa: E402
+from vjepa_ros.terminate import (  # noqa: E402
+    call_held,
+    stop_signals_held,
+    stopped_by,
+    stops_undisguised,
+)
 
 if TYPE_CHECKING:
     from vjepa_ros.eval.setpoint_motion import SetpointMotion
@@ -525,10 +530,11 @@ def check(args, scratch: ScratchFolder) -> None:
     from vjepa_ros.robot.kinematics import FrankaKinematics
 
     home_xyz = FrankaKinematics().ee_pose(HOME)[:3]
-    rclpy.init()
-    node = rclpy.create_node("safety_watch")
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
+    with stop_signals_held():  # made whole; a stop raised after, never inside rclpy (terminate)
+        rclpy.init()
+        node = rclpy.create_node("safety_watch")
+        executor = SingleThreadedExecutor()
+        executor.add_node(node)
     watch = Watch(node, limits, period_s)
     phases, failures, notes = [], [], []
     began = time.monotonic()

@@ -44,7 +44,7 @@ from vjepa_ros.nodes.node_processes import stop_child
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.scratch_folder import ScratchFolder
 from vjepa_ros.script_children import start_child
-from vjepa_ros.terminate import call_held, stopped_quietly
+from vjepa_ros.terminate import call_held, stop_signals_held, stopped_quietly
 
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
@@ -92,21 +92,22 @@ def publish_sensors(args) -> None:
         pass
     else:
         use_camera_profile()  # as a camera driver must (README: cameras in other processes)
-    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # a stop: KeyboardInterrupt
-    node = rclpy.create_node("soak_sensors")
-    rng = np.random.default_rng(0)
-    frames = rng.integers(0, 256, (4, args.height, args.width, 3), dtype=np.uint8)
-    if args.transport == "compressed":
-        image_pub = node.create_publisher(CompressedImage, "soak/image/compressed",
-                                          qos_profile_sensor_data)
-        images = []
-        for frame in frames:
-            msg = compressed_image_message(frame, 0, "camera")
-            images.append(CompressedImage(format=msg.format, data=bytes(msg.data)))
-    else:
-        image_pub = node.create_publisher(Image, "soak/image", qos_profile_sensor_data)
-        images = [Image(**rgb_to_image_fields(frame)) for frame in frames]
-    joint_pub = node.create_publisher(JointState, "soak/joint_states", 10)
+    with stop_signals_held():  # rclpy's setup whole; a stop raised after it (terminate)
+        rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # a stop: KeyboardInterrupt
+        node = rclpy.create_node("soak_sensors")
+        rng = np.random.default_rng(0)
+        frames = rng.integers(0, 256, (4, args.height, args.width, 3), dtype=np.uint8)
+        if args.transport == "compressed":
+            image_pub = node.create_publisher(CompressedImage, "soak/image/compressed",
+                                              qos_profile_sensor_data)
+            images = []
+            for frame in frames:
+                msg = compressed_image_message(frame, 0, "camera")
+                images.append(CompressedImage(format=msg.format, data=bytes(msg.data)))
+        else:
+            image_pub = node.create_publisher(Image, "soak/image", qos_profile_sensor_data)
+            images = [Image(**rgb_to_image_fields(frame)) for frame in frames]
+        joint_pub = node.create_publisher(JointState, "soak/joint_states", 10)
     position = HOME + [0.04, 0.04]
     if args.joints_from_stdin:
         threading.Thread(target=read_joint_lines, args=(position, sys.stdin), daemon=True).start()
@@ -309,34 +310,33 @@ def main() -> int | None:
     from rclpy.signals import SignalHandlerOptions
     from std_srvs.srv import SetBool, Trigger
 
-    processes = start_processes(args, {"control.mode": "continuous"})
-    try:
-        rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # a stop: KeyboardInterrupt
-    except BaseException:
-        processes.stop()
-        raise
-    try:
-        watcher = rclpy.create_node("soak_watch")
-        executor = call_held(SingleThreadedExecutor)
-    except BaseException:
-        processes.stop()
-        rclpy.try_shutdown()
-        raise
-    executor.add_node(watcher)
     poses: list[float] = []
     diagnostics: list[tuple[float, dict]] = []
-    watcher.create_subscription(PoseStamped, "soak/target_pose",
-                                lambda msg: poses.append(time.monotonic()), 200)
 
     def on_diagnostics(msg):
         for status in msg.status:
             if status.name.endswith(": mpc"):
                 diagnostics.append((time.monotonic(), {kv.key: kv.value for kv in status.values}))
 
-    watcher.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 10)
+    processes = start_processes(args, {"control.mode": "continuous"})
+    # rclpy's setup made whole: a stop (KeyboardInterrupt) raised after it, never inside a
+    # call that calls back into Python (thrown through C++: std::terminate, rc 134; terminate)
     try:
-        capture = watcher.create_client(Trigger, f"/{PLANNER_NODE}/capture_goal")
-        enable = watcher.create_client(SetBool, f"/{PLANNER_NODE}/enable")
+        with stop_signals_held():
+            rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
+            watcher = rclpy.create_node("soak_watch")
+            executor = SingleThreadedExecutor()
+            executor.add_node(watcher)
+            watcher.create_subscription(PoseStamped, "soak/target_pose",
+                                        lambda msg: poses.append(time.monotonic()), 200)
+            watcher.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 10)
+            capture = watcher.create_client(Trigger, f"/{PLANNER_NODE}/capture_goal")
+            enable = watcher.create_client(SetBool, f"/{PLANNER_NODE}/enable")
+    except BaseException:
+        processes.stop()
+        rclpy.try_shutdown()
+        raise
+    try:
         if not node_ready((capture, enable)):
             raise processes.keep_log(f"planner node did not start in {NODE_START_S:g} s")
         trigger_until_done(executor, capture)

@@ -101,7 +101,7 @@ def run(kind: str, goals: int, timeout: float) -> dict:
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.tasks import reach_error, sample_reach_target
 
-    context = rclpy.Context()
+    context = call_held(rclpy.Context)
     # a stop is a KeyboardInterrupt alone (rclpy's handler would shut the context down under
     # the spinning threads)
     call_held(rclpy.init, context=context, signal_handler_options=SignalHandlerOptions.NO)
@@ -146,7 +146,7 @@ def run(kind: str, goals: int, timeout: float) -> dict:
         result = {"goals": []}
         if not wait(lambda: bool(poses), 30.0):
             raise RuntimeError("no current_pose from the sim node within 30 s")
-        client = listener.create_client(SetBool, f"/{PLANNER_NODE}/enable")
+        client = call_held(listener.create_client, SetBool, f"/{PLANNER_NODE}/enable")
         future = call_held(client.call_async, SetBool.Request(data=True))
         if not wait(future.done, 30.0):
             raise RuntimeError("~/enable did not answer within 30 s")

@@ -352,7 +352,7 @@ def test_a_cem_setting_the_user_did_not_give_says_where_its_value_comes_from(
     # naming neither the file nor the key)
     ("sim: {width: 0}\n", 1, "sim.width must lie in [32, 1024], got 0"),
     ("sim: {height: 2000}\n", 1, "sim.height must lie in [32, 1024], got 2000"),
-    ("sim: {real_time_factor: -1}\n", 1, "sim.real_time_factor must lie in [0, inf), got -1.0"),
+    ("sim: {real_time_factor: -1}\n", 1, "sim.real_time_factor must lie in [0, 100], got -1.0"),
     ("sim: {shadows: 3}\n", 1, "sim.shadows: expected true/false, got 3"),
     ("episode: {camera_rate_hz: 5000}\n", 1,
      "episode.camera_rate_hz must lie in (0, 1000], got 5000.0"),

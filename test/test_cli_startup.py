@@ -263,7 +263,8 @@ NODE_PARAMETERS = [
      "vjepa-ros launch: sim: -p sim.camera.width: SimConfig: camera.width/height must be "
      "32..1024 px, got 5x256"),
     (["--node", "sim", "-p", "sim.real_time_factor:=-1.0"],
-     "vjepa-ros launch: sim: -p sim.real_time_factor: real_time_factor must be >= 0"),
+     "vjepa-ros launch: sim: -p sim.real_time_factor: real_time_factor must lie in [0, 100], "
+     "got -1.0"),
     # a value of the node's own file, which the user did not give: named as the package's
     (["--node", "image_publisher"], "vjepa-ros launch: image_publisher: the packaged default "
      "config/image_publisher.yaml: parameter 'path' is empty"),

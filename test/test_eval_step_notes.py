@@ -150,6 +150,9 @@ def test_an_arm_that_moves_in_part_says_where_and_how_many_steps_are_scored(
      "the states faster"),
     (["--start", "2", "--end", "1"], "--end (1 s) must be after --start (2 s), or 0 for the "
      "bag's end"),
+    # inf is >= 0: the words said what it is not
+    (["--start", "inf"], "--start must be a finite time >= 0 [s] from the bag's start, got inf"),
+    (["--end", "1e400"], "--end must be a finite time >= 0 [s] from the bag's start, got inf"),
 ])
 def test_the_new_options_are_checked_naming_them(option, message, capsys, tmp_path):
     code, _, err = _eval(capsys, str(tmp_path / "no_bag"), *option)
@@ -158,6 +161,13 @@ def test_the_new_options_are_checked_naming_them(option, message, capsys, tmp_pa
                  "--max-state-gap", "0"]) == 1
     assert capsys.readouterr().err.strip() == \
         "vjepa-ros camera-check: --max-state-gap must be a time > 0 and at most 5 s, got 0"
+
+
+def test_camera_check_says_an_infinite_end_is_not_a_finite_time(capsys, tmp_path):
+    assert main(["camera-check", str(tmp_path / "no_bag"), "--random-weights",
+                 "--end", "1e400"]) == 1
+    assert capsys.readouterr().err.strip() == ("vjepa-ros camera-check: --end must be a finite "
+                                               "time >= 0 [s] from the bag's start, got inf")
 
 
 def test_a_window_without_frames_is_refused_with_the_bags_span(capsys, tmp_path):

@@ -181,7 +181,7 @@ def test_simulator_dying_is_reported_with_its_output(tiny_world_model, tmp_path,
     err = capsys.readouterr().err
     assert code == 1
     assert "the simulator process (sim_node) exited with code 1" in err
-    assert "real_time_factor must be >= 0" in err, "the child's own message comes along"
+    assert "real_time_factor must lie in [0, 100], got -1.0" in err, "the child's own message"
     assert not (tmp_path / "o").exists()
 
 

@@ -72,7 +72,8 @@ def _node_cases():
          "    safety: {workspace_min: [0.8, 0.5, 0.9], workspace_max: [0.8, 0.45, 1.0]}\n",
          "safety.workspace_min must lie below safety.workspace_max on every axis; x: 0.8 >= "
          "0.8, y: 0.5 >= 0.45"),
-        (SimNode, "sim_node", "    real_time_factor: -1.0\n", "real_time_factor must be >= 0"),
+        (SimNode, "sim_node", "    real_time_factor: -1.0\n",
+         "real_time_factor must lie in [0, 100], got -1.0"),
         (CameraNode, "camera", "    stamp_source: bogus\n", "stamp_source must be one of "),
         (ImagePublisher, "image_publisher", "    rate_hz: 5000.0\n",
          "parameter 'rate_hz' must be a rate in [0, 1000] Hz"),

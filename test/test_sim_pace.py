@@ -36,6 +36,13 @@ def test_a_simulation_at_half_real_time_is_said_once_with_the_factor_and_the_fix
     assert "camera.width/height" in warnings[0]
 
 
+def test_the_warning_names_the_factor_asked_as_a_fix_and_does_not_blame_a_busy_cpu():
+    """A factor no simulation can step (sim_node refuses above 100) is a setting, not load."""
+    (warning,), _ = feed(PaceMeter(100.0), 30, 5.0)
+    assert "real_time_factor 100 asked" in warning
+    assert "ask for a lower real_time_factor" in warning and "too busy" not in warning
+
+
 def test_real_time_and_a_short_stall_say_nothing():
     meter = PaceMeter(1.0)
     warnings, end = feed(meter, 30, 1.0)

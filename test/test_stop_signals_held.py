@@ -153,3 +153,56 @@ def test_a_script_stopped_inside_an_import_ends_in_its_one_stop_line(capsys):
     status = run_reporting("bench_x.py", lambda: _import_cut_by(signal.SIGTERM), ())
     assert status == 143
     assert capsys.readouterr().err == "bench_x.py: terminated\n"
+
+
+def _signal_inside_init(monkeypatch, signum, contexts):
+    """Make ``rclpy.init`` receive ``signum`` before its body runs; note the contexts it got.
+
+    Where Python raised a Ctrl-C inside an rclpy call that calls back into Python, the
+    KeyboardInterrupt was thrown through C++ (``pybind11::error_already_set``): std::terminate,
+    status 134 (``bench_planner_soak.py`` stopped by ``kill -INT`` a second in, under load).
+    """
+    import rclpy
+
+    init = rclpy.init
+
+    def interrupted_init(*args, **kwargs):
+        signal.raise_signal(signum)  # Python runs its handler on the way out of this call
+        contexts.append(kwargs.get("context"))
+        init(*args, **kwargs)
+
+    monkeypatch.setattr(rclpy, "init", interrupted_init)
+
+
+def test_a_stop_inside_a_node_executables_rclpy_init_is_raised_after_it(monkeypatch):
+    """``node_runner.init_node_args`` (every node executable): init whole, then the stop."""
+    rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    from vjepa_ros.nodes.node_runner import init_node_args
+
+    class Node:
+        ROS_NAME = "held_init"
+
+    contexts = []
+    _signal_inside_init(monkeypatch, signal.SIGINT, contexts)
+    try:
+        with sigint_raises(), pytest.raises(KeyboardInterrupt):
+            init_node_args(Node, ["held_init"])
+        assert contexts == [None] and rclpy.ok()  # the default context: initialized, whole
+    finally:
+        rclpy.try_shutdown()
+
+
+def test_a_stop_inside_a_launchs_rclpy_init_is_raised_after_it(monkeypatch):
+    """``launcher.Launch`` (``vjepa-ros run``/``launch``) makes its own context whole first."""
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    from vjepa_ros.nodes.launcher import Launch
+
+    contexts = []
+    _signal_inside_init(monkeypatch, signal.SIGTERM, contexts)
+    with sigterm_raises(), pytest.raises(Terminated):
+        Launch([])
+    assert len(contexts) == 1
+    try:
+        assert contexts[0].ok()  # initialized: the stop came after rclpy.init returned
+    finally:
+        contexts[0].try_shutdown()

@@ -80,8 +80,8 @@ class EvalConfig:
                     if self.max_state_gap_s > MAX_STATE_GAP_S else ""))
         for name in ("start_s", "end_s"):
             if not 0 <= getattr(self, name) < math.inf:
-                raise ValueError(f"{name} must be a time >= 0 [s] from the bag's start, got "
-                                 f"{getattr(self, name)}")
+                raise ValueError(f"{name} must be a finite time >= 0 [s] from the bag's start, "
+                                 f"got {getattr(self, name)}")
         if self.end_s and self.end_s <= self.start_s:
             raise ValueError(f"end_s ({self.end_s:g} s) must be after start_s "
                              f"({self.start_s:g} s), or 0 for the bag's end")

@@ -40,6 +40,7 @@ from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.reply_warnings import route_reply_warnings
 from vjepa_ros.nodes.ros_args import ros_arg_value
 from vjepa_ros.nodes.spinning import NodeSpinner
+from vjepa_ros.terminate import stop_signals_held
 
 
 @dataclasses.dataclass
@@ -178,9 +179,12 @@ class Launch:
         self.own_context = context is None
         self.executor = None
         self.names: dict = {}  # started node -> its -p NODE. name (failure's prefix)
-        self.context = rclpy.Context() if context is None else context
-        if self.own_context:
-            rclpy.init(context=self.context)
+        # made whole: a stop raised after, never inside rclpy (terminate.stop_signals_held);
+        # not around the nodes below (a stop while the planner loads its model: at once)
+        with stop_signals_held():
+            self.context = rclpy.Context() if context is None else context
+            if self.own_context:
+                rclpy.init(context=self.context)
         self.nodes = []
         try:
             for spec in nodes:

@@ -148,6 +148,7 @@ def init_node_args(node_class, args=None) -> bool:
     from rclpy.signals import SignalHandlerOptions
 
     from vjepa_ros.nodes.ros_args import check_ros_args, ros_args_error, ros_arguments
+    from vjepa_ros.terminate import call_held
 
     name = getattr(node_class, "ROS_NAME", node_class.__name__)
     files = [entry.params_file for entry in NODES.values()
@@ -163,7 +164,8 @@ def init_node_args(node_class, args=None) -> bool:
     severity = rclpy.logging.LoggingSeverity
     rclpy.logging.set_logger_level("rcl", severity.FATAL)
     try:
-        rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+        # a stop raised after rclpy.init returned, never inside it (terminate.call_held)
+        call_held(rclpy.init, args=args, signal_handler_options=SignalHandlerOptions.NO)
     except RuntimeError as exc:  # RCLError, UnknownROSArgsError: an argument rcl refuses
         print(f"{name}: {ros_args_error(exc)}", file=sys.stderr)
         return False

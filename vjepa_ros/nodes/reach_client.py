@@ -70,31 +70,33 @@ class ReachClient:
         from std_srvs.srv import SetBool, Trigger
 
         self.planner = planner
-        self.context = rclpy.Context()
-        rclpy.init(context=self.context)
-        self.node = rclpy.create_node("reach_demo", context=self.context)
-        self.inputs = InputBuffer(history=STATE_HISTORY)
-        self.frames: collections.deque[Stamped] = collections.deque(maxlen=FRAME_HISTORY)
-        self.reports: queue.SimpleQueue = queue.SimpleQueue()  # PlanRecord or ValueError
-        self.diagnostics: dict[str, str] = {}  # the planner's newest /diagnostics values
-        self.diagnostics_stamp = -math.inf  # [s] their header stamp (the planner's clock)
-        self.base_frame = ""  # header.frame_id of current_pose
-        self.hand = None  # the guiding hand's node (a publisher on target_pose)
-        node = self.node
-        node.create_subscription(PoseStamped, "current_pose", self._on_pose, 100)
-        node.create_subscription(Image, camera_topic, self._on_image, qos_profile_sensor_data)
-        self.report_topic = f"/{planner}/plan_report"
-        node.create_subscription(String, self.report_topic, self._on_report, 50)
-        node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
-        self.capture = node.create_client(Trigger, f"/{planner}/capture_goal")
-        self.enable = node.create_client(SetBool, f"/{planner}/enable")
-        self.get_parameters = node.create_client(GetParameters, f"/{planner}/get_parameters")
-        self.types = {"Trigger": Trigger, "SetBool": SetBool, "GetParameters": GetParameters,
-                      "PoseStamped": PoseStamped}
-        # A thread of its own, stopped without rclpy's shutdown race (nodes/spinning.py).
-        self.spinner = NodeSpinner(self.context)
-        self.spinner.add_node(node)
-        self.spinner.start()
+        # made whole: a stop raised after, never inside rclpy (terminate.stop_signals_held)
+        with stop_signals_held():
+            self.context = rclpy.Context()
+            rclpy.init(context=self.context)
+            self.node = rclpy.create_node("reach_demo", context=self.context)
+            self.inputs = InputBuffer(history=STATE_HISTORY)
+            self.frames: collections.deque[Stamped] = collections.deque(maxlen=FRAME_HISTORY)
+            self.reports: queue.SimpleQueue = queue.SimpleQueue()  # PlanRecord or ValueError
+            self.diagnostics: dict[str, str] = {}  # the planner's newest /diagnostics values
+            self.diagnostics_stamp = -math.inf  # [s] their header stamp (the planner's clock)
+            self.base_frame = ""  # header.frame_id of current_pose
+            self.hand = None  # the guiding hand's node (a publisher on target_pose)
+            node = self.node
+            node.create_subscription(PoseStamped, "current_pose", self._on_pose, 100)
+            node.create_subscription(Image, camera_topic, self._on_image, qos_profile_sensor_data)
+            self.report_topic = f"/{planner}/plan_report"
+            node.create_subscription(String, self.report_topic, self._on_report, 50)
+            node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
+            self.capture = node.create_client(Trigger, f"/{planner}/capture_goal")
+            self.enable = node.create_client(SetBool, f"/{planner}/enable")
+            self.get_parameters = node.create_client(GetParameters, f"/{planner}/get_parameters")
+            self.types = {"Trigger": Trigger, "SetBool": SetBool, "GetParameters": GetParameters,
+                          "PoseStamped": PoseStamped}
+            # A thread of its own, stopped without rclpy's shutdown race (nodes/spinning.py).
+            self.spinner = NodeSpinner(self.context)
+            self.spinner.add_node(node)
+            self.spinner.start()
 
     # -- subscriptions (executor thread) ------------------------------------------------------
     def _on_pose(self, msg) -> None:

@@ -53,7 +53,7 @@ from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.nodes.sim_pace import PaceMeter
-from vjepa_ros.sim.config import SimConfig
+from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
 from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner
 
 LATCHED = QoSProfile(
@@ -72,7 +72,8 @@ class SimNodeConfig(SimConfig, RunnerConfig):
     """The simulator's settings (``seed``, ``camera.width``, ...) plus the node's own."""
 
     real_time_factor: float = param(
-        1.0, "Simulated seconds per wall-clock second; 0 runs as fast as the CPU allows."
+        1.0, "Simulated seconds per wall-clock second; 0 runs as fast as the CPU allows.",
+        range=REAL_TIME_FACTOR
     )
     publish_clock: bool = param(
         False, "Publish /clock with the simulated time and stamp messages with it (then run the "
@@ -90,9 +91,7 @@ class SimNode(Node):
         self.config = declare_config(self, SimNodeConfig())
         # the simulator's settings, before pybullet and torch load: each number in its declared
         # range, named as -p names it ("max_target_distance must lie in [0, 10], got -1.0")
-        self.config.check()
-        if self.config.real_time_factor < 0:
-            raise ValueError("real_time_factor must be >= 0 (0: as fast as possible)")
+        self.config.check()  # real_time_factor too: finite, in REAL_TIME_FACTOR
         if self.get_parameter("use_sim_time").value and not self.config.publish_clock:
             raise ValueError("use_sim_time is true but publish_clock is false, so "
                              "nothing publishes /clock and the simulation would never step; set "

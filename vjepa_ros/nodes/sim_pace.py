@@ -64,9 +64,10 @@ class PaceMeter:
 def slow_simulation_warning(factor: float, target: float) -> str:
     """Return the sim node's warning: the simulation runs at ``factor`` of ``target``."""
     return (f"the simulation runs at {factor:.2f}x real time (real_time_factor {target:g} "
-            f"asked; measured over {WINDOW_S:g} s): the CPU is too busy, and its messages are "
-            "stamped with the wall clock, so camera frames and joint states arrive late and a "
-            f"planner refuses them as stale; {SIM_TIME_FIX}, or lighten the simulation (a "
+            f"asked; measured over {WINDOW_S:g} s): this CPU cannot step the simulation that "
+            "fast, and its messages are stamped with the wall clock, so camera frames and joint "
+            "states arrive late and a planner refuses them as stale; "
+            f"{SIM_TIME_FIX}, ask for a lower real_time_factor, or lighten the simulation (a "
             "smaller camera.width/height, a lower camera_rate_hz)")
 
 

@@ -21,6 +21,10 @@ from vjepa_ros.sim.panda import FRANKA_HAND_TCP_OFFSET, READY_JOINTS
 # (image_limits.MIN_SIDE_PX), at most 1024 (TinyRenderer renders on the CPU; larger frames only
 # cost time, the model resizes them to 256 px or less).
 CAMERA_SIZE_PX = (MIN_SIDE_PX, 1024)
+# Simulated seconds per wall second the simulator may be asked for (0: as fast as the CPU
+# allows). Finite: inf made a 0 s step timer (a busy loop), and a factor far beyond what a
+# simulation can step (1e9) is a wrong setting, not a slow CPU.
+REAL_TIME_FACTOR = (0, 100)
 
 
 @dataclasses.dataclass

@@ -9,7 +9,6 @@ parameter group (``planner.*``), so the demo, the benchmark and a planner node s
 from __future__ import annotations
 
 import dataclasses
-import math
 from importlib import resources
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.nodes.planner_config import CEMParams, parameter_message
 from vjepa_ros.planning.methods import check_given_settings_used
 from vjepa_ros.sim.choices import HELD_OUT_SEED_START
-from vjepa_ros.sim.config import CAMERA_SIZE_PX, SimConfig
+from vjepa_ros.sim.config import CAMERA_SIZE_PX, REAL_TIME_FACTOR, SimConfig
 from vjepa_ros.sim.runner import RunnerConfig
 
 DEMO_MODEL_NAME = "demo_world_model.pt"
@@ -57,9 +56,9 @@ class ReachConfig:
 class ReachSimSettings:
     """The simulator's settings of a reach episode; ``vjepa-ros reach`` passes them to sim_node.
 
-    Their ranges are the simulator's (``sim.config.CAMERA_SIZE_PX``, sim_node's
-    ``real_time_factor >= 0``), so that a bad value is refused with the settings file and its
-    key (``ReachDemoConfig``), not by the node after start-up.
+    Their ranges are the simulator's (``sim.config.CAMERA_SIZE_PX``, ``REAL_TIME_FACTOR``), so
+    that a bad value is refused with the settings file and its key (``ReachDemoConfig``), not
+    by the node after start-up.
     """
 
     width: int = param(128, "Camera image width [px] (the demo model saw 128 px renders).",
@@ -69,7 +68,7 @@ class ReachSimSettings:
     real_time_factor: float = param(
         1.0, "vjepa-ros reach: simulated seconds per wall second (the nodes run on the "
         "simulator's /clock, so a loaded CPU slows the run down without making inputs stale); "
-        "0: as fast as the CPU allows.", range=(0, math.inf), high_open=True
+        "0: as fast as the CPU allows.", range=REAL_TIME_FACTOR
     )
 
 
