@@ -8,6 +8,7 @@ constructor, just before its body runs: where Python's own check put it.
 """
 
 import gc
+import os
 import signal
 import sys
 import threading
@@ -206,3 +207,28 @@ def test_a_stop_inside_a_launchs_rclpy_init_is_raised_after_it(monkeypatch):
         assert contexts[0].ok()  # initialized: the stop came after rclpy.init returned
     finally:
         contexts[0].try_shutdown()
+
+
+def test_a_scripts_child_stopped_before_its_work_runs_says_no_line(monkeypatch, capsys):
+    """``bench_ros_loop.py --child`` stopped while it started printed a second stop line."""
+    from vjepa_ros.command_errors import run_reporting
+    from vjepa_ros.terminate import QUIET_STOP_ENV
+
+    def starting():
+        raise Terminated  # SIGTERM from its parent, before stopped_quietly is reached
+
+    monkeypatch.setenv(QUIET_STOP_ENV, "1")
+    assert run_reporting("bench_x.py", starting, ()) == 143
+    assert capsys.readouterr().err == ""
+
+
+def test_a_scripts_children_are_started_with_the_quiet_stop_in_their_environment(tmp_path):
+    import subprocess
+
+    from vjepa_ros.script_children import finish_child, start_child
+    from vjepa_ros.terminate import QUIET_STOP_ENV
+
+    code = f"import os; print(os.environ.get({QUIET_STOP_ENV!r}), os.environ.get('KEPT'))"
+    child = start_child([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                        env={**os.environ, "KEPT": "yes"})
+    assert finish_child(child, "the child").split() == ["1", "yes"]

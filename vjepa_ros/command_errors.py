@@ -10,6 +10,7 @@ the package's user errors (a value the settings refuse, a missing file: ``ValueE
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Collection
 
@@ -47,6 +48,7 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
     horizon 1 needs about 26.1 GiB ...``).
     """
     from vjepa_ros.terminate import (
+        QUIET_STOP_ENV,
         report_stop,
         sigint_raises,
         sigterm_raises,
@@ -61,6 +63,8 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
         with sigterm_raises(), sigint_raises(), stops_undisguised():
             return work() or 0
     except KeyboardInterrupt as exc:  # terminate.Terminated (SIGTERM) too: 143, else 130
+        if os.environ.get(QUIET_STOP_ENV):  # a script's child: its parent says the line
+            return stopped_by(exc)[1]
         if saved is not None:
             return report_stop(prog, exc, saved())
         word, status = stopped_by(exc)

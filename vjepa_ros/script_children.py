@@ -7,16 +7,19 @@ temporary folder behind. Here a child runs in a session of its own (the terminal
 reaches the script alone), gets SIGTERM if the script dies without stopping it
 (``node_processes.child_signals``), and is stopped by the script with SIGTERM: Python ends at
 once and silently while it starts, and a child under ``command_errors.run_script`` cleans up
-and ends without a line when it runs its work within ``terminate.stopped_quietly``.
+and ends without a line: its environment has ``terminate.QUIET_STOP_ENV`` (a stop in the
+child's own start, before its work runs within ``terminate.stopped_quietly``, said a second
+line under load).
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 
 from vjepa_ros.nodes.node_processes import child_signals, stop_child
-from vjepa_ros.terminate import call_held
+from vjepa_ros.terminate import QUIET_STOP_ENV, call_held
 
 STOP_TIMEOUT_S = 30.0  # [s] after SIGTERM, then SIGKILL
 
@@ -27,8 +30,9 @@ def start_child(command: list[str], **popen) -> subprocess.Popen:
     Started within ``terminate.call_held``: a stop arriving meanwhile is raised once the child
     is recorded, never with one started but unknown.
     """
+    env = {**(popen.pop("env", None) or os.environ), QUIET_STOP_ENV: "1"}  # (module doc)
     return call_held(subprocess.Popen, command, start_new_session=True,
-                     preexec_fn=child_signals(), **popen)
+                     preexec_fn=child_signals(), env=env, **popen)
 
 
 def finish_child(child: subprocess.Popen, what: str) -> str | None:

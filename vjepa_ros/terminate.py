@@ -15,6 +15,9 @@ import signal
 import threading
 
 EXIT_STATUS = 143  # 128 + SIGTERM, the shell's status for a process SIGTERM ended
+# Set (to "1") in the environment of a script's own child process (script_children): its parent
+# says the one stop line, so a stop anywhere in the child, its start included, ends it silently
+QUIET_STOP_ENV = "VJEPA_ROS_QUIET_STOP"
 _RECEIVED: list[int] = []  # the stop signals this module's handlers raised, in order
 
 
