@@ -165,8 +165,7 @@ def status(kind, detail="why", enabled="True"):
     return {"enabled": enabled, "refusal_kind": kind, "refusal": detail}
 
 
-@pytest.mark.parametrize("kind", ["safety", "invalid_state", "no_goal", "planner_error",
-                                  "internal_error"])
+@pytest.mark.parametrize("kind", ["safety", "no_goal", "planner_error", "internal_error"])
 def test_a_hold_in_the_planners_status_ends_the_episode_at_once_saying_what_to_do(kind):
     arm = Arm()
     f = follower(arm)
@@ -179,20 +178,25 @@ def test_a_hold_in_the_planners_status_ends_the_episode_at_once_saying_what_to_d
     assert message.endswith(HOLD_ADVICE[kind]) and "\n" not in message
 
 
-def test_stale_inputs_end_the_episode_only_when_they_do_not_recover_within_the_grace():
+@pytest.mark.parametrize("kind", ["stale_inputs", "invalid_state"])
+def test_holds_that_clear_on_their_own_end_the_episode_only_when_they_last(kind):
+    """invalid_state too: one NaN joint state holds only until valid ones came for 1 s."""
     arm, now = Arm(), [0.0]
     f = follower(arm, clock=lambda: now[0])
-    f.on_status(status("stale_inputs", "camera image is stale: 0.80 s old (limit 0.50 s)"))
+    f.on_status(status(kind, "camera image is stale: 0.80 s old (limit 0.50 s)"))
     now[0] = STALE_GRACE_S - 0.1
-    f.on_status(status("stale_inputs"))
+    f.on_status(status(kind))
     f.on_status(status(""))  # recovered: the grace starts again at the next stale status
     now[0] = STALE_GRACE_S + 0.5
-    f.on_status(status("stale_inputs"))
+    f.on_status(status(kind))
     now[0] = 2 * STALE_GRACE_S + 0.4
-    f.on_status(status("stale_inputs"))
+    f.on_status(status(kind))
     now[0] = 2 * STALE_GRACE_S + 0.6
-    with pytest.raises(DemoError, match=f"holds the arm for {STALE_GRACE_S:g} s \\(stale_inputs"):
-        f.on_status(status("stale_inputs", "no camera image received yet"))
+    with pytest.raises(DemoError, match=f"holds the arm for {STALE_GRACE_S:g} s \\({kind}") \
+            as raised:
+        f.on_status(status(kind, "no camera image received yet"))
+    assert str(raised.value).endswith(HOLD_ADVICE[kind])
+    assert kind != "invalid_state" or "ros2 topic info -v /joint_states" in str(raised.value)
 
 
 def test_a_planner_or_simulator_that_goes_silent_ends_the_episode_after_the_watchdog():

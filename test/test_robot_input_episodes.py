@@ -11,6 +11,7 @@ from test_robot_mpc import START, HookedPlanner, enabled_session, frame, tiny_wo
 
 from vjepa_ros.robot.inputs import RECOVERY_S
 from vjepa_ros.robot.plan_record import PlanRecord
+from vjepa_ros.robot.refusal_log import RELAPSE_S
 
 NAN_STATE = "unusable joint state: arm joint positions contain NaN or inf"
 
@@ -69,6 +70,42 @@ def test_camera_frames_of_an_unusable_size_among_usable_ones_are_one_episode(mod
         session.observe_image(frame(0), clock.now)
         session.observe_state(START, clock.now)
     assert sum("usable again" in m for _, m in logs) == 1
+
+
+EPISODE_LINES = ("not commanding", "camera frame refused", "valid again", "usable again")
+
+
+def _episode_lines(session, clock, logs, bad_input, seconds=RECOVERY_S + 0.5):
+    """One bad message of ``bad_input`` ("state" or "camera"), then good ones at 100 Hz.
+
+    Returns the episode's start and end lines logged meanwhile (by their first words).
+    """
+    logs.clear()
+    for tick in range(int(seconds * 100)):
+        clock.now += 0.01
+        bad = tick == 0
+        if tick % 3 == 0:
+            bad_frame = bad and bad_input == "camera"
+            session.observe_image(np.zeros((8, 8, 3), np.uint8) if bad_frame else frame(0),
+                                  clock.now)
+        if bad and bad_input == "state":
+            session.reject_state(NAN_STATE)
+        else:
+            session.observe_state(START, clock.now)
+    return [next(w for w in EPISODE_LINES if w in m) for _, m in logs
+            if any(w in m for w in EPISODE_LINES)]
+
+
+def test_both_inputs_log_a_repeat_episode_by_one_relapse_rule(model):
+    """A new episode back within RELAPSE_S of its kind's last line: no line either way."""
+    for bad_input, start, end in [("state", "not commanding", "valid again"),
+                                  ("camera", "camera frame refused", "usable again")]:
+        session, clock, logs = enabled_session(model)
+        assert _episode_lines(session, clock, logs, bad_input) == [start, end], bad_input
+        assert _episode_lines(session, clock, logs, bad_input) == [], \
+            f"{bad_input}: a repeat within {RELAPSE_S:g} s is not logged"
+        clock.now += RELAPSE_S  # later than that: logged again
+        assert _episode_lines(session, clock, logs, bad_input) == [start, end], bad_input
 
 
 def test_a_stale_camera_shows_once_in_diagnostics_with_its_current_age(model):

@@ -77,7 +77,8 @@ def test_camera_frames_a_goal_file_could_not_be_are_held_on_and_never_captured(m
     with pytest.raises(RuntimeError, match="~/capture_goal refused: the newest camera "
                                            "frame on image is"):
         session.capture_goal()
-    for _ in range(int(RECOVERY_S / 0.03) + 1):  # usable frames, until they stayed usable
+    # usable frames until they covered RECOVERY_S, counted from the first of them
+    for _ in range(int(RECOVERY_S / 0.03) + 2):
         assert session.plan_step() is None and session.stream_step() is None
         clock.now += 0.03
         session.observe_image(frame(2), clock.now)

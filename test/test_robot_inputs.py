@@ -46,9 +46,11 @@ def test_invalid_states_are_rejected_until_a_valid_one(bad):
     assert buffer.observe_state(state(0.5), 1.2) == "", "valid for less than RECOVERY_S"
     assert "robot state is invalid" in buffer.problem(1.2, LIMITS)
     assert buffer.latest_state().stamp == 1.2, "a valid state is stored meanwhile"
-    ended = buffer.observe_state(state(0.5), 1.1 + RECOVERY_S)
+    assert buffer.observe_state(state(0.5), 1.1 + RECOVERY_S) == "", \
+        "counted from the first valid state (1.2), not from the invalid one"
+    ended = buffer.observe_state(state(0.5), 1.2 + RECOVERY_S)
     assert ended.startswith("robot state is invalid")
-    assert buffer.problem(1.1 + RECOVERY_S, LIMITS) == "no camera image received yet"
+    assert buffer.problem(1.2 + RECOVERY_S, LIMITS) == "no camera image received yet"
     assert buffer.state_problem == ""
 
 
@@ -63,10 +65,11 @@ def test_bad_states_mixed_with_good_ones_are_one_episode_until_good_ones_stay():
             ended.append(buffer.observe_state(state(0.4), now))
         assert buffer.state_problem == "unusable joint state: NaN", tick
     assert started.count(True) == 1 and not any(ended)
-    last_bad = 1.96
-    for now in np.arange(2.0, last_bad + RECOVERY_S, 0.01):  # good only, under RECOVERY_S
+    first_good = 197 * 0.01  # the first good one after the last bad one (tick 196)
+    for now in np.arange(2.0, first_good + RECOVERY_S - 0.005, 0.01):  # good only, under it
         assert buffer.observe_state(state(0.4), now) == ""
-    assert buffer.observe_state(state(0.4), last_bad + RECOVERY_S) == "unusable joint state: NaN"
+    assert buffer.observe_state(state(0.4), first_good + RECOVERY_S + 1e-9) == \
+        "unusable joint state: NaN"
     assert buffer.state_problem == "" and buffer.observe_state(state(0.4), 3.5) == ""
     assert buffer.reject_state("unusable joint state: NaN", 3.6), "a new episode"
 
@@ -78,8 +81,31 @@ def test_frames_of_an_unusable_size_mixed_with_good_ones_are_one_episode():
     assert buffer.observe_image(rgb, 1.2, "too thin") == (False, ""), "the same episode"
     assert buffer.image_problem == "too thin"
     assert buffer.observe_image(rgb, 1.2 + RECOVERY_S / 2) == (False, "")
-    assert buffer.observe_image(rgb, 1.2 + RECOVERY_S) == (False, "too thin")
+    assert buffer.observe_image(rgb, 1.2 + RECOVERY_S) == (False, "")
+    assert buffer.observe_image(rgb, 1.2 + RECOVERY_S * 1.5) == (False, "too thin")
     assert buffer.image_problem == ""
+
+
+def test_silence_after_an_invalid_state_is_not_time_valid():
+    """One valid state after a NaN and a long gap only starts the count: it ends nothing."""
+    buffer = InputBuffer()
+    buffer.reject_state("unusable joint state: NaN", 1.0)
+    assert buffer.observe_state(state(0.4), 1.0 + 5 * RECOVERY_S) == ""
+    assert buffer.state_problem == "unusable joint state: NaN"
+    assert buffer.observe_state(state(0.4), 1.0 + 6 * RECOVERY_S) == "unusable joint state: NaN"
+
+
+def test_a_clock_that_went_back_restarts_the_count():
+    """A simulator reset or looping bag (time back by more than RECOVERY_S) ends nothing."""
+    buffer, rgb = InputBuffer(), np.zeros((4, 4, 3), np.uint8)
+    buffer.reject_state("unusable joint state: NaN", 10.0)
+    assert buffer.observe_state(state(0.4), 10.5) == ""
+    assert buffer.observe_state(state(0.4), 2.0) == "", "back 8.5 s: the count starts again"
+    assert buffer.observe_state(state(0.4), 2.0 + RECOVERY_S / 2) == ""
+    assert buffer.observe_state(state(0.4), 2.0 + RECOVERY_S) == "unusable joint state: NaN"
+    assert buffer.observe_image(rgb, 10.0, "too small") == (True, "")
+    assert buffer.observe_image(rgb, 3.0) == (False, ""), "back 7 s, first usable frame"
+    assert buffer.image_problem == "too small"
 
 
 def test_ages_and_input_problems():

@@ -18,8 +18,10 @@ settled after ``max_steps`` steps: "step limit".
 A hold that the planner cannot leave without the user ends the episode at once with a
 :class:`DemoError` saying why and what to do (:meth:`ReachFollower.on_status`, from the planner's
 ``/diagnostics`` ``refusal_kind`` and ``refusal`` while it is enabled): the safety filter
-refusing the arm's pose (e.g. outside the workspace box), an unusable robot state, no goal, a
-planner fault; stale inputs after ``STALE_GRACE_S`` without recovery.
+refusing the arm's pose (e.g. outside the workspace box), no goal, a planner fault. Holds that
+clear on their own (``GRACE_KINDS``: stale inputs, an unusable robot state, which the planner
+leaves once valid states have come for ``inputs.RECOVERY_S``) end it only after
+``STALE_GRACE_S`` without recovery.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ from vjepa_ros.sim.reach import ReachStep
 from vjepa_ros.sim.tasks import reach_error
 
 REACHED, STEP_LIMIT = "reached", "step limit"
-STALE_GRACE_S = 5.0  # [s, wall] stale inputs may recover this long before the episode ends
-GRACE_KINDS = ("stale_inputs", "stale_plan")  # refusals that may clear on their own
+STALE_GRACE_S = 5.0  # [s, wall] a hold of GRACE_KINDS may clear this long before the end
+# refusals that may clear on their own: an unusable robot state (one NaN joint state) holds only
+# until valid states have come for inputs.RECOVERY_S
+GRACE_KINDS = ("stale_inputs", "stale_plan", "invalid_state")
 # [s, wall] no new /diagnostics (published every 0.5 s of the planner's clock) for this long
 # after the first: the planner or the simulator (whose /clock drives the planner's timers) froze
 SILENT_S = 30.0
@@ -49,7 +53,9 @@ HOLD_ADVICE = {
     "safety": "the safety filter refuses every target from the arm's pose: check that the goal "
               "and the arm lie inside the planner's safety.workspace_min/max box "
               "(config/planner.yaml) and run again",
-    "invalid_state": "the simulator's robot state is unusable: see the simulator's log",
+    "invalid_state": "the robot states the planner gets stay unusable (NaN, out of the joint "
+                     "limits, another frame): check which nodes publish them (ros2 topic info "
+                     "-v /joint_states, and current_pose), and the simulator's log",
     "no_goal": "the planner has no goal (cleared by another node, or never captured): run "
                "again, with nothing else on this ROS_DOMAIN_ID",
     "stale_inputs": "camera frames or robot states stopped arriving in the planner: check that "
@@ -113,8 +119,9 @@ class ReachFollower:
 
         Only values with ``enabled`` "True" count (before ``~/enable`` the planner only watches).
         Raises :class:`DemoError` (one line: the refusal, then what to do) for a hold the planner
-        cannot leave without the user (``HOLD_ADVICE``): at once, or for ``stale_inputs`` and
-        ``stale_plan`` once they have not recovered for ``STALE_GRACE_S``.
+        cannot leave without the user (``HOLD_ADVICE``): at once, or for ``GRACE_KINDS``
+        (``stale_inputs``, ``stale_plan``, ``invalid_state``) once they have not recovered for
+        ``STALE_GRACE_S``.
         """
         if stamp is not None and math.isfinite(stamp) and stamp != self._status_stamp:
             self._status_stamp, self._heard_at = stamp, self.clock()

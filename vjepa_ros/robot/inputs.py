@@ -56,27 +56,36 @@ def nearest(items, stamp: float) -> Stamped | None:
 class Trouble:
     """One input's episode of trouble: unusable messages, and the usable ones mixed in.
 
-    ``problem``: why the input is unusable ("" when it is fine); it stays set until the input has
-    been usable for ``recovery_s`` [s] since the last unusable message (times are the caller's
-    clock; a clock that went back counts as recent), so that one episode is one hold, logged once
-    each way (``MPCSession``).
+    ``problem``: why the input is unusable ("" when it is fine); it stays set until usable
+    messages have covered ``recovery_s`` [s]: from the first usable message after the last
+    unusable one to a usable one ``recovery_s`` later, with no unusable one between. Silence
+    counts for nothing (one usable message after a long gap only starts the count), and a clock
+    that went back (a simulator reset, a looping bag) starts the count again at the new time
+    (times are the caller's clock). One episode is one hold, logged once each way
+    (``MPCSession``).
     """
 
     recovery_s: float = RECOVERY_S
     problem: str = ""
-    last_bad: float = -float("inf")  # [s] when the newest unusable message came
+    good_since: float | None = None  # [s] first usable message since the last unusable one
+    last_seen: float = -float("inf")  # [s] the newest message's time, usable or not
 
     def bad(self, problem: str, now: float) -> bool:
         """Note an unusable message at ``now`` [s]; True when it starts an episode."""
         started = not self.problem
-        self.problem, self.last_bad = problem, now
+        self.problem, self.good_since, self.last_seen = problem, None, now
         return started
 
     def good(self, now: float) -> str:
         """Note a usable message at ``now`` [s]; return the problem it ends ("" if none yet)."""
-        if not self.problem or abs(now - self.last_bad) < self.recovery_s:
+        went_back, self.last_seen = now < self.last_seen, now
+        if not self.problem:
             return ""
-        ended, self.problem = self.problem, ""
+        if self.good_since is None or went_back:
+            self.good_since = now
+        if now - self.good_since < self.recovery_s:
+            return ""
+        ended, self.problem, self.good_since = self.problem, "", None
         return ended
 
 

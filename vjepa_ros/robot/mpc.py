@@ -263,7 +263,8 @@ class MPCSession(CameraCheckSession):
         px a side, sides more than 4:1) is kept but refused like a stale one: nothing is planned
         or captured until frames of a usable size have come for ``inputs.RECOVERY_S`` with no
         unusable one between (bad frames mixed with good ones are one episode). One warning as an
-        episode starts, one line as it ends; returns this frame's problem ("" when usable).
+        episode starts, one line as it ends, by the rule of :meth:`_input_episode_ended`;
+        returns this frame's problem ("" when usable).
         """
         size = image_size_problem(rgb.shape[1], rgb.shape[0])
         problem = f"the newest camera frame on {self.camera_topic()} {size}" if size else ""
@@ -272,22 +273,21 @@ class MPCSession(CameraCheckSession):
             started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
                 "camera image", now - stamp, self.limits.max_image_age_s), now=now)
             self._camera_rate_recovered()
-            if started:
+            if started and self._refusal_log.refused(RefusalKind.STALE_INPUTS):
                 self.log("warning", f"camera frame refused, holding until frames of a usable "
                          f"size come for {RECOVERY_S:g} s: {problem}")
-                self._refusal_log.mark_logged(RefusalKind.STALE_INPUTS)  # not again as a hold
             elif ended:
-                self._refusal_log.cleared(RefusalKind.STALE_INPUTS)
-                self.log("info", f"camera frames on {self.camera_topic()} usable again "
-                         f"({rgb.shape[1]}x{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})")
+                self._input_episode_ended(RefusalKind.STALE_INPUTS, (
+                    f"camera frames on {self.camera_topic()} usable again ({rgb.shape[1]}x"
+                    f"{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})"))
         return problem
 
     def observe_state(self, state, stamp: float) -> None:
         """Keep a robot state [7] stamped ``stamp`` [s]; an invalid one is refused (NaN ...).
 
         An unusable state holds until valid ones have come for ``inputs.RECOVERY_S`` with none
-        unusable between; the line saying so is logged once per episode, and only when its
-        refusal was logged (``refusal_log``).
+        unusable between; the start ("not commanding") and end lines of an episode follow the
+        rule of :meth:`_input_episode_ended`.
         """
         cleared = self.inputs.observe_state(state, stamp, now=self.clock())
         if cleared == "":
@@ -296,8 +296,20 @@ class MPCSession(CameraCheckSession):
             if cleared is None:
                 self._hold_on_inputs(Refusal(RefusalKind.INVALID_STATE,
                                              self.inputs.state_problem))
-            elif self._refusal_log.cleared(RefusalKind.INVALID_STATE):
-                self.log("info", f"robot state valid again for {RECOVERY_S:g} s (was: {cleared})")
+            else:
+                self._input_episode_ended(RefusalKind.INVALID_STATE, (
+                    f"robot state valid again for {RECOVERY_S:g} s (was: {cleared})"))
+
+    def _input_episode_ended(self, kind: RefusalKind, line: str) -> None:
+        """Log ``line`` (an episode of unusable input ``kind`` ended) if its start was logged.
+
+        The one rule of both inputs (robot state, camera frame size; locked): the start of an
+        episode is logged when ``refusal_log`` logs a refusal of its kind (not while that kind is
+        already logged, nor back within ``refusal_log.RELAPSE_S`` of its last line), its end
+        only after a logged start.
+        """
+        if self._refusal_log.cleared(kind):
+            self.log("info", line)
 
     def reject_state(self, reason: str) -> None:
         """Report an unusable robot state (NaN joints ...): hold until valid ones come.

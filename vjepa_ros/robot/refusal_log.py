@@ -38,14 +38,9 @@ class RefusalLog:
         now = self.clock()
         if abs(now - self.logged_at.get(kind, -float("inf"))) < self.relapse_s:
             return False
-        self.mark_logged(kind)
-        return True
-
-    def mark_logged(self, kind: RefusalKind) -> None:
-        """Record that a refusal of ``kind`` was logged elsewhere (in its own words)."""
-        self.active.add(kind)
         self.said.add(kind)
-        self.logged_at[kind] = self.clock()
+        self.logged_at[kind] = now
+        return True
 
     def cleared(self, kind: RefusalKind) -> bool:
         """One kind cleared on its own (a new goal, a valid state): log it again when it comes.
