@@ -36,3 +36,35 @@ def test_an_episode_stopped_while_saved_leaves_no_truncated_file(tmp_path, monke
     monkeypatch.setattr(np, "savez_compressed", save)
     path = episode.save(tmp_path / "episode_000000.npz")
     assert len(Episode.load(path)) == 3 and list(tmp_path.iterdir()) == [path]
+
+
+def dead_pid() -> int:
+    """Return the id of a process that has ended (a child run and waited for)."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_only_the_wanted_partials_of_ended_processes_are_removed_and_said(tmp_path):
+    """``kill -9`` mid-save left ``NAME.PID.partial`` files that nothing removed or named."""
+    import os
+
+    from vjepa_ros.atomic_files import remove_stale_partials
+
+    dead, live = dead_pid(), os.getppid()
+    names = [f"a.pt.{dead}.partial", f"b.pt.{dead}.partial", f"a.pt.{live}.partial",
+             f"a.pt.{os.getpid()}.partial", f"other.txt.{dead}.partial", "a.pt.partial"]
+    for name in names:
+        (tmp_path / name).write_text("half")
+    said = []
+    removed = remove_stale_partials(tmp_path, lambda name: name.endswith(".pt"), said.append)
+    assert [p.name for p in removed] == names[:2]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
+    assert said == [f"note: removed 2 partial file(s) of stopped runs in {tmp_path} "
+                    f"({names[0]}, {names[1]})"]
+    assert remove_stale_partials(tmp_path, lambda name: True, said.append) == \
+        [tmp_path / names[4]] and len(said) == 2
+    assert remove_stale_partials(tmp_path / "missing", lambda name: True) == []
