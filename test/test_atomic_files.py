@@ -68,3 +68,15 @@ def test_only_the_wanted_partials_of_ended_processes_are_removed_and_said(tmp_pa
     assert remove_stale_partials(tmp_path, lambda name: True, said.append) == \
         [tmp_path / names[4]] and len(said) == 2
     assert remove_stale_partials(tmp_path / "missing", lambda name: True) == []
+
+
+def test_an_eval_report_removes_the_partial_report_of_a_killed_run(tmp_path, capsys):
+    """``report.json.PID.partial`` of an eval killed while writing stayed beside the report."""
+    from vjepa_ros.eval.report import write_report
+
+    stale = tmp_path / f"report.json.{dead_pid()}.partial"
+    stale.write_text("half")
+    (tmp_path / "plot.png.1.partial").write_text("not the report's")
+    write_report({"steps": 1}, tmp_path, plots=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plot.png.1.partial", "report.json"]
+    assert f"({stale.name})" in capsys.readouterr().out
