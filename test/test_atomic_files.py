@@ -80,3 +80,18 @@ def test_an_eval_report_removes_the_partial_report_of_a_killed_run(tmp_path, cap
     write_report({"steps": 1}, tmp_path, plots=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plot.png.1.partial", "report.json"]
     assert f"({stale.name})" in capsys.readouterr().out
+
+
+def test_folder_scans_for_data_leave_partial_files_out(tmp_path):
+    """A killed writer's ``x.mcap.PID.partial`` in a bag folder changed its cache identity."""
+    from vjepa_ros.eval.bag_files import walk_files
+    from vjepa_ros.train.episodes import Source
+    from vjepa_ros.train.feature_cache import source_identity
+
+    bag = tmp_path / "bag"
+    (bag / "sub").mkdir(parents=True)
+    (bag / "x_0.mcap").write_bytes(b"data")
+    before = source_identity(Source(bag, "bag"))
+    (bag / "sub" / f"x_1.mcap.{dead_pid()}.partial").write_bytes(b"half of a big file")
+    assert walk_files(bag) == [bag / "x_0.mcap"]
+    assert source_identity(Source(bag, "bag"))["bytes"] == before["bytes"]
