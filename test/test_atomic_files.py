@@ -36,3 +36,62 @@ def test_an_episode_stopped_while_saved_leaves_no_truncated_file(tmp_path, monke
     monkeypatch.setattr(np, "savez_compressed", save)
     path = episode.save(tmp_path / "episode_000000.npz")
     assert len(Episode.load(path)) == 3 and list(tmp_path.iterdir()) == [path]
+
+
+def dead_pid() -> int:
+    """Return the id of a process that has ended (a child run and waited for)."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_only_the_wanted_partials_of_ended_processes_are_removed_and_said(tmp_path):
+    """``kill -9`` mid-save left ``NAME.PID.partial`` files that nothing removed or named."""
+    import os
+
+    from vjepa_ros.atomic_files import remove_stale_partials
+
+    dead, live = dead_pid(), os.getppid()
+    names = [f"a.pt.{dead}.partial", f"b.pt.{dead}.partial", f"a.pt.{live}.partial",
+             f"a.pt.{os.getpid()}.partial", f"other.txt.{dead}.partial", "a.pt.partial"]
+    for name in names:
+        (tmp_path / name).write_text("half")
+    said = []
+    removed = remove_stale_partials(tmp_path, lambda name: name.endswith(".pt"), said.append)
+    assert [p.name for p in removed] == names[:2]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
+    assert said == [f"note: removed 2 partial file(s) of stopped runs in {tmp_path} "
+                    f"({names[0]}, {names[1]})"]
+    assert remove_stale_partials(tmp_path, lambda name: True, said.append) == \
+        [tmp_path / names[4]] and len(said) == 2
+    assert remove_stale_partials(tmp_path / "missing", lambda name: True) == []
+
+
+def test_an_eval_report_removes_the_partial_report_of_a_killed_run(tmp_path, capsys):
+    """``report.json.PID.partial`` of an eval killed while writing stayed beside the report."""
+    from vjepa_ros.eval.report import write_report
+
+    stale = tmp_path / f"report.json.{dead_pid()}.partial"
+    stale.write_text("half")
+    (tmp_path / "plot.png.1.partial").write_text("not the report's")
+    write_report({"steps": 1}, tmp_path, plots=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plot.png.1.partial", "report.json"]
+    assert f"({stale.name})" in capsys.readouterr().out
+
+
+def test_folder_scans_for_data_leave_partial_files_out(tmp_path):
+    """A killed writer's ``x.mcap.PID.partial`` in a bag folder changed its cache identity."""
+    from vjepa_ros.eval.bag_files import walk_files
+    from vjepa_ros.train.episodes import Source
+    from vjepa_ros.train.feature_cache import source_identity
+
+    bag = tmp_path / "bag"
+    (bag / "sub").mkdir(parents=True)
+    (bag / "x_0.mcap").write_bytes(b"data")
+    before = source_identity(Source(bag, "bag"))
+    (bag / "sub" / f"x_1.mcap.{dead_pid()}.partial").write_bytes(b"half of a big file")
+    assert walk_files(bag) == [bag / "x_0.mcap"]
+    assert source_identity(Source(bag, "bag"))["bytes"] == before["bytes"]

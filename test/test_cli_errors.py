@@ -592,3 +592,47 @@ def test_a_value_of_the_wrong_type_is_a_usage_error_where_typed_on_the_command_l
                       status=status)
     named = f"{config}: " if where == "--config" else ""
     assert err == f"vjepa-ros train: {named}optim.lr: expected a number, got 'abc'"
+
+
+def _commands_with_a_list_option_and_a_positional():
+    """Yield (command, its first nargs='+' option, its required positionals) of every command."""
+    import argparse
+
+    from vjepa_ros.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions
+                    if isinstance(a, argparse._SubParsersAction))
+    for name, parser in commands.choices.items():
+        lists = [a for a in parser._actions if a.option_strings and a.nargs == "+"]
+        needed = [a for a in parser._actions if not a.option_strings and a.required
+                  and a.nargs is None]
+        if lists and needed:
+            yield name, lists[0].option_strings[-1], [a.dest for a in needed]
+
+
+LIST_OPTION_CASES = list(_commands_with_a_list_option_and_a_positional())
+
+
+def test_there_are_commands_with_a_list_option_before_a_positional():
+    assert "eval" in [case[0] for case in LIST_OPTION_CASES]
+
+
+@pytest.mark.parametrize("command,option,positionals", LIST_OPTION_CASES)
+def test_a_list_option_that_took_the_positional_is_named_in_the_line(command, option,
+                                                                      positionals, capsys):
+    """``eval --gripper-topic /a /b BAG`` reads BAG as a topic: the line says what happened."""
+    values = ["a", "b", *(p.upper() for p in positionals)]
+    with pytest.raises(SystemExit) as stopped:
+        main([command, option, *values])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and err.count("\n") == 1, err
+    assert f"the following arguments are required: {', '.join(positionals)} ({option} took " \
+        f"{' '.join(values)}: give the {', '.join(positionals)} before {option}, or end its " \
+        f"list with --) (run vjepa-ros {command} --help for its options)" in err
+
+
+def test_a_missing_positional_without_a_list_option_gets_no_hint(capsys):
+    with pytest.raises(SystemExit):
+        main(["eval", "--gripper-topic", "/a"])
+    err = capsys.readouterr().err
+    assert "required: bag (run vjepa-ros eval --help" in err and "took" not in err

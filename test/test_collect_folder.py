@@ -81,3 +81,26 @@ def test_one_episode_file_is_named_alone(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().err == (
         f"vjepa-ros collect: --out {out} holds 1 episode file already (episode_000000.npz); "
         "collect does not overwrite it: give another --out, or remove the folder\n")
+
+
+def test_partial_episodes_of_a_killed_collect_are_removed_and_said(tmp_path, monkeypatch,
+                                                                   capsys):
+    """Each ``kill -9`` while an episode was saved left one more ``*.npz.PID.partial``."""
+    import os
+
+    from test_atomic_files import dead_pid
+
+    import vjepa_ros.sim.collector as collector
+
+    monkeypatch.setattr(collector, "collect", lambda *args, **kwargs: None)
+    out = tmp_path / "col"
+    out.mkdir()
+    dead, live = dead_pid(), os.getppid()
+    for name in [f"episode_000001.npz.{dead}.partial", f"episode_000002.npz.{live}.partial",
+                 f"notes.txt.{dead}.partial"]:
+        (out / name).write_bytes(b"half")
+    assert main(["collect", "--out", str(out), "--episodes", "1"]) == 0
+    assert f"note: removed 1 partial file(s) of stopped runs in {out} (episode_000001.npz." \
+        f"{dead}.partial)" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == [f"episode_000002.npz.{live}.partial",
+                                                     f"notes.txt.{dead}.partial"]

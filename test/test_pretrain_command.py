@@ -335,3 +335,36 @@ def test_a_batch_size_beyond_the_free_memory_is_refused_before_the_data_is_read(
     assert "MiB per clip: its pixels and the encoder's tokens), more than the " in err
     assert err.count("\n") == 1 and "give at most " in err and "--accumulate" not in err
     assert not (tmp_path / "new").exists()
+
+
+def test_partial_files_of_a_killed_save_are_no_outputs(tmp_path):
+    """``enc.step37.pt.PID.partial`` of a run killed mid-save counted as an existing output."""
+    from vjepa_ros.train.pretrain_command import existing_outputs
+
+    for name in ["enc.step37.pt.123.partial", "enc.pt.123.partial", "enc.json.9.partial"]:
+        (tmp_path / name).write_text("half")
+    assert existing_outputs(tmp_path / "enc.pt") == []
+    (tmp_path / "enc.step37.pt").write_text("whole")
+    assert existing_outputs(tmp_path / "enc.pt") == [tmp_path / "enc.step37.pt"]
+
+
+def test_a_run_removes_its_outputs_partials_of_ended_processes_only(tmp_path, data, capsys):
+    """Each ``kill -9`` while saving left one more partial file; a live run's is kept."""
+    import os
+
+    from test_atomic_files import dead_pid
+
+    dead, live = dead_pid(), os.getppid()
+    stale = [f"enc.pt.{dead}.partial", f"enc.step5.json.{dead}.partial"]
+    kept = [f"enc.pt.{live}.partial", f"other.pt.{dead}.partial"]
+    for name in stale + kept:
+        (tmp_path / name).write_text("half")
+    tiny_episodes(data, 32)
+    settings = tmp_path / "tiny.yaml"
+    settings.write_text(yaml.safe_dump({**TINY, "img_size": 32}))
+    assert main(["pretrain", "--data", str(data), "--out", str(tmp_path / "enc.pt"), "--steps",
+                 "0", "--threads", "1", "--config", str(settings)]) == 0
+    assert f"note: removed 2 partial file(s) of stopped runs in {tmp_path} ({stale[0]}, " \
+        f"{stale[1]})" in capsys.readouterr().out
+    assert all((tmp_path / name).exists() for name in kept)
+    assert not any((tmp_path / name).exists() for name in stale)

@@ -149,3 +149,23 @@ def test_predictor_from_an_ac_file_and_from_scratch_for_any_encoder(files, tmp_p
             big = build_encoder(preset_name)
         predictor, _ = init_predictor(config, big)
         assert predictor.embed_dim == big.embed_dim and predictor.tokens_per_frame == tokens
+
+
+def test_a_run_removes_the_partial_files_of_a_killed_run_only(files, tmp_path):
+    """Each ``kill -9`` while latest.pt was saved left one more ``latest.pt.PID.partial``."""
+    import os
+
+    from test_atomic_files import dead_pid
+
+    out = tmp_path / "run"
+    out.mkdir()
+    dead, live = dead_pid(), os.getppid()
+    stale = [f"latest.pt.{dead}.partial", f"log.json.{dead}.partial"]
+    kept = [f"latest.pt.{live}.partial", f"notes.md.{dead}.partial"]
+    for name in stale + kept:
+        (out / name).write_text("half")
+    said = []
+    build_trainer(_config(files, out, steps=1), log=said.append)
+    assert f"note: removed 2 partial file(s) of stopped runs in {out} ({stale[0]}, {stale[1]})" \
+        in said
+    assert sorted(p.name for p in out.iterdir() if p.name.endswith(".partial")) == sorted(kept)

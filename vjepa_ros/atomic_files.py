@@ -4,14 +4,71 @@ A file that a later run reads back (a cache, a checkpoint, an episode, a ``--jso
 script reads) must never be left half written by a stop (Ctrl-C, SIGTERM, a full disk): the
 next run would read the truncated file as if it were whole. Writers write to
 :func:`replacing`'s temporary path, which replaces the target only once the write has ended.
+
+A process killed outright (``kill -9``, out of memory) leaves its ``NAME.PID.partial`` behind:
+every listing of a folder's outputs or data ignores them (:func:`is_partial`), and a command
+about to write into a folder removes those of its files whose process is gone
+(:func:`remove_stale_partials`), never one of a live process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+PARTIAL_SUFFIX = ".partial"
+_PARTIAL_NAME = re.compile(r"^(?P<target>.+)\.(?P<pid>\d+)\.partial$")  # NAME.PID.partial
+
+
+def is_partial(path: str | os.PathLike) -> bool:
+    """Return whether ``path`` is a temporary file of :func:`replacing` (``*.partial``)."""
+    return Path(path).name.endswith(PARTIAL_SUFFIX)
+
+
+def process_alive(pid: int) -> bool:
+    """Return whether process ``pid`` exists (this one included; another user's too)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, run by another user
+    except (OverflowError, ValueError):
+        return False  # no process has such an id
+    return True
+
+
+def remove_stale_partials(folder: str | os.PathLike, wanted: Callable[[str], bool],
+                          say: Callable[[str], object] | None = print) -> list[Path]:
+    """Remove the ``NAME.PID.partial`` files in ``folder`` left by processes that are gone.
+
+    ``wanted(NAME)``: whether NAME (the target file's name) is a file the caller is about to
+    write; only those partials are looked at. A partial whose process is alive (another run
+    writing it now) is never touched; a PID reused since by another process keeps its file.
+    ``say``: given one line naming the removed files, when any were removed. Returns the
+    removed paths, sorted; none for a missing folder.
+    """
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        return []
+    removed = []
+    for path in sorted(folder.glob(f"*{PARTIAL_SUFFIX}")):
+        match = _PARTIAL_NAME.match(path.name)
+        if match and wanted(match["target"]) and not path.is_dir() \
+                and not process_alive(int(match["pid"])):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed and say is not None:
+        names = ", ".join(path.name for path in removed[:2]) + (", ..." if len(removed) > 2
+                                                                 else "")
+        say(f"note: removed {len(removed)} partial file(s) of stopped runs in {folder} "
+            f"({names})")
+    return removed
 
 
 def partial_path(path: str | os.PathLike) -> Path:

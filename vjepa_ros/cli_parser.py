@@ -12,7 +12,9 @@ whole options that start with what was typed (``--goal``: ``--goal-seed``), or e
 the command has under a sister name (``--world-model`` where it takes ``--checkpoint``:
 :data:`SISTER_OPTIONS`), or else the closest names (a typo: ``--samles``: ``--samples``). A
 sub-command that does not exist is one line too: ``vjepa-ros: unknown command 'raech'; did you
-mean 'reach'? (run vjepa-ros --help for the list)``.
+mean 'reach'? (run vjepa-ros --help for the list)``. A missing positional that an option of
+several values (``nargs='+'``) took says so: ``... required: bag (--gripper-topic took /a /b BAG:
+give the bag before --gripper-topic, or end its list with --)`` (:meth:`ArgumentParser.took_hint`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import re
 _REFUSED_BY = "_vjepa_ros_unrecognized_by"
 UNRECOGNIZED = "unrecognized arguments: "  # argparse's message (parse_args), then the arguments
 INVALID_CHOICE = re.compile(r"argument (\S+): invalid choice: (['\"])(.*?)\2")  # argparse's
+REQUIRED = "the following arguments are required: "  # argparse's message, then the names
 EMPTY_VALUE = "an empty value"  # the start of the refusal of '' (empty_refusal)
 # What a value starting with '-' must look like to be read as a (negative) number, not an
 # option: Python 3.10-3.12's argparse knew only -1 and -.5, so ``--min-motion -1e-3`` or
@@ -155,7 +158,15 @@ class ArgumentParser(argparse.ArgumentParser):
             raise argparse.ArgumentError(action, refusal)
         return super()._get_value(action, arg_string)
 
+    def _get_values(self, action, arg_strings):
+        """Note the values of a ``nargs="+"`` option that took several (:meth:`took_hint`)."""
+        if action.option_strings and action.nargs == argparse.ONE_OR_MORE \
+                and len(arg_strings) > 1:
+            self._took_several.append((action.option_strings[-1], list(arg_strings)))
+        return super()._get_values(action, arg_strings)
+
     def parse_known_args(self, args=None, namespace=None):
+        self._took_several = []  # (option, values) of this parse, for took_hint
         namespace, extras = super().parse_known_args(args, namespace)
         if extras and not hasattr(namespace, _REFUSED_BY):  # the innermost parser answers
             setattr(namespace, _REFUSED_BY, self)  # (parse_args exits: never seen by a command)
@@ -179,9 +190,31 @@ class ArgumentParser(argparse.ArgumentParser):
             message += "".join(f"; {hint}" for hint in hints)
         else:
             parser = self
+            message += self.took_hint(message)
         if "--help)" not in message:
             message += f" (run {parser.prog} --help for its options)"
         parser.exit(2, f"{parser.prog}: error: {message}\n")
+
+    def took_hint(self, message: str) -> str:
+        """Return why a required positional may be missing: a ``nargs='+'`` option took it.
+
+        ``eval --gripper-topic /a /b BAG`` reads BAG as a third topic, so argparse answers
+        ``the following arguments are required: bag``; the hint (" (--gripper-topic took /a /b
+        BAG: give the bag before --gripper-topic, or end its list with --)") names each option
+        of this parse that took several values. "" for any other ``message``, or when no such
+        option took more than one value.
+        """
+        if not message.startswith(REQUIRED):
+            return ""
+        missing = [name for name in message[len(REQUIRED):].split(", ")
+                   if not name.startswith("-")]
+        took = getattr(self, "_took_several", [])
+        if not missing or not took:
+            return ""
+        what = "the " + ", ".join(missing)
+        hints = [f"{option} took {' '.join(values)}: give {what} before {option}, or end its "
+                 "list with --" for option, values in took]
+        return f" ({'; '.join(hints)})"
 
     def check_at_least(self, args: argparse.Namespace, minimums: dict[str, float]) -> None:
         """Exit (2) in one line when an option's value lies below its minimum.

@@ -17,6 +17,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from vjepa_ros.atomic_files import is_partial
+
 STORAGE_OF_SUFFIX = {".mcap": "mcap", ".db3": "sqlite3"}
 DATA_SUFFIXES = (".mcap", ".db3", ".mcap.zstd", ".db3.zstd")
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # zstd frame magic (RFC 8878); CDR starts 00 01 / 00 00
@@ -93,7 +95,8 @@ def walk_files(directory: Path) -> list[Path]:
 
     A lab's folder of links to bag directories is searched like one of the directories; a link
     back to a folder already searched (a loop) is skipped. Paths keep the names as reached
-    (``bags/b_moving/x.mcap``), sorted.
+    (``bags/b_moving/x.mcap``), sorted. A ``*.partial`` file (of a writer killed mid-write:
+    ``atomic_files``) is no file of the folder's data: left out.
     """
     seen: set[str] = set()
     found = []
@@ -103,7 +106,7 @@ def walk_files(directory: Path) -> list[Path]:
             folders[:] = []
             continue
         seen.add(real)
-        found += [Path(root) / name for name in files]
+        found += [Path(root) / name for name in files if not is_partial(name)]
     return sorted(found)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.atomic_files import write_text
+from vjepa_ros.atomic_files import remove_stale_partials, write_text
 from vjepa_ros.eval.metrics import AXES, cosine_similarity
 from vjepa_ros.planning.methods import RefineSettings
 
@@ -39,10 +39,12 @@ def write_report(report: dict, out_dir: str | Path, plots: bool = True) -> dict[
 
     Plots an earlier report in ``out_dir`` listed and this one does not write (``plots`` False,
     no landscape this time) are removed: a folder never shows plots of another run beside this
-    report. Other files are left alone.
+    report. Other files are left alone, but for the partial ``report.json`` of a run killed
+    while writing it (``atomic_files.remove_stale_partials``, one line).
     """
     out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(out_dir, lambda name: name == "report.json")
     earlier = _earlier_plots(out_dir)
     written = {}
     if plots:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from vjepa_ros.atomic_files import remove_stale_partials
 from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.counts import counted
 from vjepa_ros.image_notes import grouped_frame_size_notes, input_size
@@ -398,6 +399,9 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     info["world_size"] = topology.world_size
     _log_data(info, config, log, topology)
     trainer = Trainer(config, encoder, predictor, train_bank, val_bank, info, topology)
+    # of a run killed while saving (kill -9); a live rank's are kept
+    written = {"latest.pt", "world_model.pt", *(p.name for p in trainer.log_files().values())}
+    remove_stale_partials(out, written.__contains__, say=log)
     if resume:
         trainer.restore(state)
     return trainer

@@ -9,6 +9,7 @@ import re
 import sys
 from pathlib import Path
 
+from vjepa_ros.atomic_files import is_partial, remove_stale_partials
 from vjepa_ros.cli_options import option_message
 from vjepa_ros.config import ConfigError, UsageError, exit_status
 from vjepa_ros.train.command import add_options, option_given
@@ -120,6 +121,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         sampler = clip_sampler(segments, config)  # batches and masks: data_seed, else seed
         monitor_frames = spread_frames(segments, config.monitor_frames)
         output_file(args.out)
+        remove_stale_output_partials(out)  # of runs killed while saving (kill -9)
         check_outputs_free(out)  # again: files may have appeared while the data was read
         height, width = segments[0].shape[1:3]
         print(f"pretraining on {sampler.num_frames} frames {width}x{height} in {len(segments)} "
@@ -191,12 +193,32 @@ def existing_outputs(out: Path) -> list[Path]:
 
     Those are ``out`` and its curves and plot (:func:`curve_files`), and the :func:`step_file`
     files of ``--save-every`` or a stopped run (``out.step37.pt`` with its ``.json``/``.png``).
+    A ``*.partial`` file (of a run killed while saving: ``atomic_files``) is none of them.
     """
     named = [out, *curve_files(out)]
-    steps = re.compile(rf"{re.escape(out.stem)}\.step\d+(\.|$)")
     found = sorted((path for path in out.parent.glob(f"{glob.escape(out.stem)}.step*")
-                    if steps.match(path.name)), key=lambda path: path.name)
+                    if is_output_name(out, path.name)), key=lambda path: path.name)
     return [path for path in dict.fromkeys(named + found) if path.exists()]
+
+
+def is_output_name(out: Path, name: str) -> bool:
+    """Return whether a file named ``name`` beside ``out`` is one a run to ``out`` writes.
+
+    ``out``'s name, its curves' and plot's (:func:`curve_files`), or a :func:`step_file`'s
+    (with its curves and plot); never a ``*.partial`` file (``atomic_files.is_partial``).
+    """
+    if is_partial(name):
+        return False
+    steps = re.compile(rf"{re.escape(out.stem)}\.step\d+(\.|$)")
+    return name in {path.name for path in (out, *curve_files(out))} or bool(steps.match(name))
+
+
+def remove_stale_output_partials(out: Path) -> list[Path]:
+    """Remove the partial files of stopped runs for the files a run to ``out`` writes.
+
+    ``atomic_files.remove_stale_partials`` (one line when any were removed).
+    """
+    return remove_stale_partials(out.parent, lambda name: is_output_name(out, name))
 
 
 def check_outputs_free(out: Path) -> None:
