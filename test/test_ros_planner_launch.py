@@ -291,7 +291,7 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
      "-p planner.camera_check.verdict.min_explained: camera_check.verdict.min_explained must be "
      "a fraction"),
     ("sim.real_time_factor:=-1.0", 1, "vjepa-ros launch: sim: -p sim.real_time_factor: "
-     "real_time_factor must be >= 0"),
+     "real_time_factor must lie in [0, 100], got -1.0"),
     ("planner.safety.max_step_m:=100", 1, "vjepa-ros launch: planner: -p "
      "planner.safety.max_step_m: safety.max_step_m must lie in (0, 0.2], got 100.0"),
 ])
