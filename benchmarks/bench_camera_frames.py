@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.script_children import finish_child, start_child  # noqa: E402
-from vjepa_ros.terminate import call_held, stop_signals_held, stopped_quietly  # noqa: E402
+from vjepa_ros.terminate import call_held, stop_signals_held  # noqa: E402
 
 SIZES = [(640, 480), (848, 480), (1280, 720)]
 PROFILES = {"Fast DDS defaults": "", "config/fastdds_camera.xml":
@@ -109,7 +109,7 @@ def main() -> int | None:
     parser.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.subscriber:  # stopped by the script, which says the one stop line
-        return stopped_quietly(lambda: subscriber(args))
+        return subscriber(args)
     print(f"window {args.window} s; received / published (nominal rate x window); "
           "subscriber QoS: planner node image QoS (best effort, depth 1)")
     for label, profile in PROFILES.items():

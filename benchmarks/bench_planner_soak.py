@@ -44,7 +44,7 @@ from vjepa_ros.nodes.node_processes import stop_child
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.scratch_folder import ScratchFolder
 from vjepa_ros.script_children import start_child
-from vjepa_ros.terminate import call_held, stop_signals_held, stopped_quietly
+from vjepa_ros.terminate import call_held, stop_signals_held
 
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
@@ -301,7 +301,7 @@ def main() -> int | None:
         parser.error(f"--seconds must be >= {WINDOW_S:g} (the soak measures {WINDOW_S:g} s "
                      f"windows), got {args.seconds:g}")
     if args.role == "sensors":  # stopped by this script's watcher, which says the one line
-        return stopped_quietly(lambda: publish_sensors(args))
+        return publish_sensors(args)
 
     import rclpy
     from diagnostic_msgs.msg import DiagnosticArray

@@ -34,7 +34,7 @@ import numpy as np
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.script_children import finish_child, start_child
-from vjepa_ros.terminate import call_held, stop_signals_held, stopped_quietly
+from vjepa_ros.terminate import call_held, stop_signals_held
 
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 os.environ.setdefault("ROS_LOCALHOST_ONLY", "1")
@@ -206,9 +206,8 @@ def main(argv=None) -> int:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:  # one run per process: rclpy and pybullet state never carry over
-        # stopped by the parent, which says the one stop line
-        return stopped_quietly(lambda: report(args.child, run(args.child, args.goals,
-                                                               args.timeout)))
+        # stopped by the parent, which says the one stop line (terminate.QUIET_STOP_ENV)
+        return report(args.child, run(args.child, args.goals, args.timeout))
     print(f"settings: goals {args.goals}, timeout {args.timeout:g} s, CPUs "
           f"{args.cpus or 'all'} of {os.cpu_count()}, {args.hogs} busy-loop processes, load "
           f"average {os.getloadavg()[0]:.1f}; {PLANNER}", flush=True)

@@ -215,7 +215,7 @@ def test_a_scripts_child_stopped_before_its_work_runs_says_no_line(monkeypatch, 
     from vjepa_ros.terminate import QUIET_STOP_ENV
 
     def starting():
-        raise Terminated  # SIGTERM from its parent, before stopped_quietly is reached
+        raise Terminated  # SIGTERM from its parent while it starts
 
     monkeypatch.setenv(QUIET_STOP_ENV, "1")
     assert run_reporting("bench_x.py", starting, ()) == 143

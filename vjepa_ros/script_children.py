@@ -7,9 +7,8 @@ temporary folder behind. Here a child runs in a session of its own (the terminal
 reaches the script alone), gets SIGTERM if the script dies without stopping it
 (``node_processes.child_signals``), and is stopped by the script with SIGTERM: Python ends at
 once and silently while it starts, and a child under ``command_errors.run_script`` cleans up
-and ends without a line: its environment has ``terminate.QUIET_STOP_ENV`` (a stop in the
-child's own start, before its work runs within ``terminate.stopped_quietly``, said a second
-line under load).
+and ends without a line: its environment has ``terminate.QUIET_STOP_ENV``, which
+``run_reporting`` reads, so a stop anywhere in the child, its start included, is silent.
 """
 
 from __future__ import annotations

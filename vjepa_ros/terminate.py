@@ -35,19 +35,6 @@ def stopped_by(exc: KeyboardInterrupt) -> tuple[str, int]:
     return ("terminated", EXIT_STATUS) if isinstance(exc, Terminated) else ("interrupted", 130)
 
 
-def stopped_quietly(work) -> int | None:
-    """Return ``work()``; a stop (Ctrl-C, SIGTERM) ends it with its exit status and no line.
-
-    For a script's own child process (``bench_planner_soak.py --role sensors``): its parent
-    says the one stop line. Said by both, a stopped run ended in two or three copies of it.
-    Returns 130 after Ctrl-C, 143 after SIGTERM (:func:`stopped_by`).
-    """
-    try:
-        return work()
-    except KeyboardInterrupt as exc:
-        return stopped_by(exc)[1]
-
-
 def report_stop(prog: str, exc: KeyboardInterrupt, saved: str) -> int:
     """Say on stderr that ``prog`` stopped and what it saved; return the exit status.
 
