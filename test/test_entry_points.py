@@ -132,6 +132,36 @@ def test_a_stop_after_the_command_returned_ends_the_process_at_once_without_a_tr
     assert done.stdout == ""
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("landing", [1, 3])
+def test_a_stop_between_the_commands_line_and_the_exit_ends_it_silently_by_the_signal(
+        signum, landing):
+    """A stop landing inside ``signal.signal`` after the command returned: no traceback.
+
+    The 1st call restores the handlers (still raising), the 3rd gives them their default action
+    (``exiting``). Both raised KeyboardInterrupt / Terminated out of the console script's end:
+    a traceback after ``vjepa-ros launch: interrupted`` (CI, a second Ctrl-C soon after).
+    """
+    code = (
+        "import os, signal, sys\n"
+        "from vjepa_ros import entry_points\n"
+        "real, calls = signal.signal, []\n"
+        "def landing(signum, handler):\n"
+        "    calls.append(signum)\n"
+        f"    if len(calls) == {landing}:\n"
+        f"        os.kill(os.getpid(), {int(signum)})  # handled on the way back: raises here\n"
+        "    return real(signum, handler)\n"
+        "def command():\n"
+        "    print('x: done', file=sys.stderr, flush=True)\n"
+        "    signal.signal = landing\n"
+        "    return 0\n"
+        "entry_points.run_and_end('x', lambda: command)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
+    assert done.stderr == "x: done\n"
+    assert done.returncode == -signum  # by the signal: 128 + signum to a shell
+
+
 def test_a_second_ctrl_c_while_launch_exits_ends_it_without_a_traceback():
     """``vjepa-ros launch``: Ctrl-C, its line, then Ctrl-C again during the interpreter's exit."""
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))

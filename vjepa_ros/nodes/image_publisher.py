@@ -100,6 +100,7 @@ def main(args=None):
 
 
 if __name__ == "__main__":
-    from vjepa_ros.process_exit import exit_process
+    from vjepa_ros.entry_points import run_and_end
 
-    exit_process(main())  # at once: no module teardown (process_exit)
+    # at once, no module teardown; a stop while it exits: silent (entry_points)
+    run_and_end(ImagePublisher.ROS_NAME, lambda: main)
