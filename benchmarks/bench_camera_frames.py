@@ -132,6 +132,5 @@ def main() -> int | None:
 
 if __name__ == "__main__":
     from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
-    from vjepa_ros.entry_points import end_after  # a second stop while it exits: silent
 
-    end_after(lambda: run_script(main))
+    raise SystemExit(run_script(main))

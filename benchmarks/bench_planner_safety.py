@@ -482,7 +482,7 @@ def table(phases: list[tuple[str, Phase]], limits: SafetyLimits) -> list[str]:
     return rows
 
 
-def main() -> int:
+def main() -> None:
     """Parse the options and run the check; Ctrl-C or SIGTERM: one line, status 130 or 143."""
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     add_process_options(parser, 12.0, "length of a scenario's main phase [s] (others: half)")
@@ -497,17 +497,17 @@ def main() -> int:
                                                 keep=args.keep) as scratch:
             if args.keep:
                 wrote(scratch.path, "--keep")
-            return check(args, scratch)
+            check(args, scratch)
     except KeyboardInterrupt as exc:  # each scenario stopped its processes on the way out
         word, status = stopped_by(exc)
         stopped = "terminated (SIGTERM)" if status == TERMINATED_STATUS else word
         print(f"\nbench_planner_safety.py: {stopped}; the planner node and sensor processes "
               f"it started are stopped; {saved_text()}", file=sys.stderr)
-        return status  # 130 / 143: 128 + the signal, as a shell reports it
+        sys.exit(status)  # 130 / 143: 128 + the signal, as a shell reports it
 
 
-def check(args, scratch: ScratchFolder) -> int:
-    """Run the scenarios and print the table; return 1 if a limit or expectation failed, else 0.
+def check(args, scratch: ScratchFolder) -> None:
+    """Run the scenarios and print the table; exit 1 if a limit or expectation failed.
 
     ``scratch``: a folder of this run for the camera check's files (removed after it).
     """
@@ -576,11 +576,10 @@ def check(args, scratch: ScratchFolder) -> int:
     print("\n".join(failures) if failures else "PASS: every limit and expectation held")
     if args.keep:
         print(f"kept (--keep): {scratch.path} (per scenario: model.pt, planner.log)")
-    return 1 if failures else 0
+    sys.exit(1 if failures else 0)
 
 
 if __name__ == "__main__":
     from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
-    from vjepa_ros.entry_points import end_after  # a second stop while it exits: silent
 
-    end_after(lambda: run_script(main))
+    raise SystemExit(run_script(main))
