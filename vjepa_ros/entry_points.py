@@ -21,7 +21,7 @@ action for that time: a stop ends the process at once, by the signal (status 130
 shell), with nothing more printed. They then end through
 :func:`vjepa_ros.process_exit.exit_process` (:func:`end`): exit handlers, output flushed,
 ``os._exit``, skipping the teardown where that is safe. A stop between the command's own line
-and that switch ends the process by the signal too (:func:`run_and_end`).
+and that switch ends the process by the signal too (:func:`end_after`).
 """
 
 from __future__ import annotations
@@ -80,18 +80,19 @@ def end(status: int) -> NoReturn:
     exit_process(status)
 
 
-def run_and_end(prog: str | Callable[[], str],
-                load: Callable[[], Callable[[], int | None]]) -> NoReturn:
-    """Run the command (:func:`run_stoppable`), then end the process (:func:`end`).
+def end_after(run: Callable[[], int]) -> NoReturn:
+    """Run ``run()`` (a command that handles its own stops), then end the process (:func:`end`).
 
-    A stop that lands after the command said its own line but before :func:`exiting` has given
-    the signals their default action (the way out of the command's frames and handlers, or
+    For a process's main path: a console script (``run_stoppable``), a node module's
+    ``__main__`` (not the benchmark scripts: tests run them inside their own process). A stop
+    that lands after the command said its own line but before :func:`exiting` has given the
+    signals their default action (the way out of the command's frames and handlers, or
     ``signal.signal`` itself) ends the process as a stop does from then on: by that signal,
-    with nothing more printed. It raised KeyboardInterrupt there, a traceback after
+    nothing more printed. It raised KeyboardInterrupt there: a traceback after
     ``vjepa-ros launch: interrupted`` when Ctrl-C was pressed twice.
     """
     try:
-        status = exiting(run_stoppable(prog, load))
+        status = exiting(run())
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.Terminated)
         _end_by_signal(signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
     end(status)
@@ -113,7 +114,7 @@ def vjepa_ros_command() -> NoReturn:
 
         return main
 
-    run_and_end("vjepa-ros", load)
+    end_after(lambda: run_stoppable("vjepa-ros", load))
 
 
 def _node(key: str) -> NoReturn:
@@ -129,7 +130,7 @@ def _node(key: str) -> NoReturn:
         node_class = entry().load()
         return lambda: run_node(node_class)
 
-    run_and_end(lambda: entry().ros_name, load)
+    end_after(lambda: run_stoppable(lambda: entry().ros_name, load))
 
 
 def planner_node() -> NoReturn:

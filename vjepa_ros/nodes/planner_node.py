@@ -671,7 +671,7 @@ def main(args=None) -> int:
 
 
 if __name__ == "__main__":
-    from vjepa_ros.entry_points import run_and_end
+    from vjepa_ros.entry_points import end_after, run_stoppable
 
     # at once, no module teardown; a stop while it exits: silent (entry_points)
-    run_and_end(PlannerNode.ROS_NAME, lambda: main)
+    end_after(lambda: run_stoppable(PlannerNode.ROS_NAME, lambda: main))
