@@ -103,7 +103,7 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         camera_advice: what to do about a camera slower than ``safety.max_image_age_s`` when
             the node knows why ("" when not: raise the limit or the frame rate); called when
             the slow-camera note is given (the node returns a cached line,
-            ``sim_pace.simulator_camera_advice``).
+            ``sim.pace.simulator_camera_advice``).
         outside_box_advice: what the hold of an arm outside the workspace box tells the user to
             do (``safety.filter_target``; default a real arm's, the simulator passes its own).
     """
