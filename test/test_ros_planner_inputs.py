@@ -173,7 +173,7 @@ def test_the_published_topics_include_the_one_a_remap_of_the_asking_node_names(c
 @pytest.mark.parametrize("use_sim_time", [False, True])
 def test_frames_from_the_simulator_on_the_wall_clock_get_the_sim_time_advice(
         harness, use_sim_time):  # noqa: F811
-    """The tester's slow simulator got "raise safety.max_image_age_s above 1.75 s" (sim_pace)."""
+    """The tester's slow simulator got "raise safety.max_image_age_s above 1.75 s" (sim.pace)."""
     h = harness(use_sim_time=use_sim_time)
     if use_sim_time:
         h.sim_time = 100.0

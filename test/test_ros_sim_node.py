@@ -345,7 +345,7 @@ class _Log:
 @pytest.mark.parametrize("publish_clock, said", [(False, True), (True, False)])
 def test_a_simulation_slower_than_real_time_on_the_wall_clock_says_so_once(
         context, monkeypatch, publish_clock, said):
-    """The tester's simulator ran at half real time and nothing said why (sim_pace)."""
+    """The tester's simulator ran at half real time and nothing said why (sim.pace)."""
     import vjepa_ros.nodes.sim_node as sim_node
 
     harness = Harness(context, real_time_factor=1.0, publish_clock=publish_clock)

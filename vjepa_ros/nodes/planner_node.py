@@ -44,7 +44,6 @@ from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.graph_publishers import full_name, other_publishers, published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
-from vjepa_ros.nodes.input_errors import InputErrorLog
 from vjepa_ros.nodes.input_watch import (
     InputProblem,
     InputWatch,
@@ -62,6 +61,7 @@ from vjepa_ros.nodes.pose_msgs import (
     state_from_pose,
 )
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
+from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_states import (
     JointStateReader,
     closedness_from_fingers,
@@ -588,10 +588,10 @@ class PlannerNode(Node):
         """Note whether the camera's frames come from the simulator while on the wall clock.
 
         Then a camera slower than its age limit is a simulation slower than real time, and the
-        slow-camera note names simulated time, not a looser limit (``sim_pace``).
+        slow-camera note names simulated time, not a looser limit (``sim.pace``).
         """
         from vjepa_ros.nodes.node_registry import NODES
-        from vjepa_ros.nodes.sim_pace import simulator_camera_advice
+        from vjepa_ros.sim.pace import simulator_camera_advice
 
         publishers, _ = other_publishers(self, self.image_subscription.topic_name, own=0)
         self.camera_advice = simulator_camera_advice(

@@ -26,7 +26,7 @@ once and goes on, while that newcomer refuses by itself.
 Without ``publish_clock`` its messages are stamped with the wall clock, so a simulation slower
 than its ``real_time_factor`` (a busy CPU, a large camera) makes its inputs stale for a planner:
 the node measures its pace every :data:`PACE_CHECK_S` and warns once per slow stretch with the
-measured factor and the fix, simulated time (``sim_pace``).
+measured factor and the fix, simulated time (``sim.pace``).
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.pose_msgs import set_stamp
-from vjepa_ros.nodes.sim_pace import PaceMeter
 from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
+from vjepa_ros.sim.pace import PaceMeter
 from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner
 
 LATCHED = QoSProfile(
@@ -64,7 +64,7 @@ REFUSED = ("this simulator started second, so it refuses to run: stop the other 
            "give this one another ROS_DOMAIN_ID")
 PUBLISHER_CHECK_S = 1.0  # [s] between checks for another publisher of joint_states or /clock
 NEWCOMER_S = 5.0  # [s] another publisher found this soon after the start: this node came second
-PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim_pace.PaceMeter)
+PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim.pace.PaceMeter)
 
 
 @dataclasses.dataclass
@@ -196,7 +196,7 @@ class SimNode(Node):
     # -- time
 
     def check_pace(self) -> None:
-        """Warn once per slow stretch when the simulation falls behind real time (sim_pace)."""
+        """Warn once per slow stretch when the simulation falls behind real time (sim.pace)."""
         warning = self.pace.check(time.monotonic(), self.sim_time())
         if warning and not self.refused:
             self.get_logger().warning(warning)
