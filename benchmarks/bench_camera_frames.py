@@ -88,7 +88,9 @@ def subscriber(args) -> None:
     from rclpy.signals import SignalHandlerOptions
 
     from vjepa_ros.images import save_image_file
+    from vjepa_ros.nodes.dds_profile import use_camera_profile
 
+    use_camera_profile()  # "" (the Fast DDS defaults case): removed, or Fast DDS logs an error
     # a stop: KeyboardInterrupt, raised after rclpy.init returned (never inside it: terminate)
     call_held(rclpy.init, signal_handler_options=SignalHandlerOptions.NO)
     with tempfile.TemporaryDirectory() as tmp:

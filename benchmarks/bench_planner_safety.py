@@ -530,6 +530,9 @@ def check(args, scratch: ScratchFolder) -> None:
     from vjepa_ros.robot.kinematics import FrankaKinematics
 
     home_xyz = FrankaKinematics().ee_pose(HOME)[:3]
+    from vjepa_ros.nodes.dds_profile import use_camera_profile
+
+    use_camera_profile()  # the profile its node processes get; "" (Fast DDS defaults): removed
     with stop_signals_held():  # made whole; a stop raised after, never inside rclpy (terminate)
         rclpy.init()
         node = rclpy.create_node("safety_watch")

@@ -95,12 +95,14 @@ def run(kind: str, goals: int, timeout: float) -> dict:
     from sensor_msgs.msg import Image
     from std_srvs.srv import SetBool
 
+    from vjepa_ros.nodes.dds_profile import use_camera_profile
     from vjepa_ros.nodes.launcher import NodeLaunch
     from vjepa_ros.nodes.planner_node import PlannerNode
     from vjepa_ros.nodes.sim_node import SimNode
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.tasks import reach_error, sample_reach_target
 
+    use_camera_profile()  # as vjepa-ros launch; "" (the Fast DDS defaults): removed
     context = call_held(rclpy.Context)
     # a stop is a KeyboardInterrupt alone (rclpy's handler would shut the context down under
     # the spinning threads)

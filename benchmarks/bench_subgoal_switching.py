@@ -57,7 +57,8 @@ class Episode:
 
     def __init__(self, sim: Sim, oracle: OracleWorldModel, goals, switching: GoalSwitchConfig,
                  cem: CEMConfig, radius: float, max_steps: int):
-        from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+        from vjepa_ros.robot.control_config import ControlConfig
+        from vjepa_ros.robot.mpc import MPCSession
         from vjepa_ros.sim.reach import _SimDriver
         from vjepa_ros.sim.tasks import reach_error
 

@@ -34,6 +34,19 @@ def test_every_console_script_starts_through_entry_points():
         assert target.startswith("vjepa_ros.entry_points:"), spec
 
 
+def test_every_node_module_ends_through_end_after():
+    """``python -m vjepa_ros.nodes.X`` (Launch's child processes) ends as its console script."""
+    for name in ("planner_node", "sim_node", "camera_node", "image_publisher", "bag_player"):
+        path = REPO_ROOT / "vjepa_ros" / "nodes" / f"{name}.py"
+        tree = ast.parse(path.read_text())
+        main_block = [node for node in tree.body if isinstance(node, ast.If)
+                      and "__main__" in ast.unparse(node.test)]
+        assert len(main_block) == 1, path
+        last = main_block[0].body[-1]
+        assert isinstance(last, ast.Expr) and ast.unparse(last.value).startswith("end_after("), (
+            path, ast.unparse(last))
+
+
 def test_the_entry_module_loads_no_command_before_the_signals_are_taken():
     code = ("import sys; import vjepa_ros.entry_points; "
             "print(sorted(m for m in sys.modules if m.startswith(('vjepa_ros.', 'rclpy', "
@@ -130,6 +143,39 @@ def test_a_stop_after_the_command_returned_ends_the_process_at_once_without_a_tr
     # at once: not after the 30 s sleep (seen by its line, not by a 25 s wall-clock limit that
     # the interpreter's start and imports on a busy 2-core machine eat into)
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("landing", [1, 3])
+def test_a_stop_between_the_commands_line_and_the_exit_ends_it_silently_by_the_signal(
+        signum, landing):
+    """A stop landing inside ``signal.signal`` after the command returned: no traceback.
+
+    The 1st call restores the handlers (still raising), the 3rd gives them their default action
+    (``exiting``). Both raised KeyboardInterrupt / Terminated out of the console script's end:
+    a traceback after ``vjepa-ros launch: interrupted`` (CI, a second Ctrl-C soon after).
+    """
+    # raised, not sent: a signal to itself is handled at the next check, which may come after
+    # signal.signal set the default action (a run that exited 0 in CI)
+    stop = "KeyboardInterrupt" if signum == signal.SIGINT else "terminate.Terminated"
+    code = (
+        "import os, signal, sys\n"
+        "from vjepa_ros import entry_points, terminate\n"
+        "real, calls = signal.signal, []\n"
+        "def landing(signum, handler):\n"
+        "    calls.append(signum)\n"
+        f"    if len(calls) == {landing}:  # what the raising handler does there\n"
+        f"        raise {stop}()\n"
+        "    return real(signum, handler)\n"
+        "def command():\n"
+        "    print('x: done', file=sys.stderr, flush=True)\n"
+        "    signal.signal = landing\n"
+        "    return 0\n"
+        "entry_points.end_after(lambda: entry_points.run_stoppable('x', lambda: command))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
+    assert done.stderr == "x: done\n"
+    assert done.returncode in (-signum, 128 + signum)  # by the signal, or os._exit after it
 
 
 def test_a_second_ctrl_c_while_launch_exits_ends_it_without_a_traceback():

@@ -1,6 +1,6 @@
 """The planner node's bad-input error lines: each problem at once, not one per changing value."""
 
-from vjepa_ros.nodes.input_errors import REPEAT_S, InputErrorLog
+from vjepa_ros.robot.input_errors import REPEAT_S, InputErrorLog
 
 
 def test_a_problem_with_changing_values_is_logged_once_per_repeat_interval():

@@ -11,7 +11,7 @@ pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 from vjepa_ros.config import ConfigError  # noqa: E402
 from vjepa_ros.models import WorldModel, build_encoder  # noqa: E402
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
-from vjepa_ros.robot.mpc import ControlConfig  # noqa: E402
+from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402

@@ -13,7 +13,8 @@ from vjepa_ros.robot.camera_check_motions import (
     motion_directions,
 )
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
-from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits, in_box, is_safe_setpoint
 from vjepa_ros.sim.oracle import OracleWorldModel

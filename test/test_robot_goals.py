@@ -7,13 +7,14 @@ import pytest
 from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, tiny_world_model
 
 from vjepa_ros.nodes.planner_diagnostics import diagnostic_status
+from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import (
     GoalSequence,
     GoalSwitchConfig,
     SubGoal,
     default_step_counts,
 )
-from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.safety import SafetyLimits
 
 ENERGY = GoalSwitchConfig(rule="energy", energy_threshold=0.1, patience=2, min_delta=0.01,

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import SubGoal
-from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.sim.oracle import OracleWorldModel
 

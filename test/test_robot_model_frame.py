@@ -10,9 +10,10 @@ from scipy.spatial.transform import Rotation
 from vjepa_ros.planning.cem import PlanResult
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.pose import apply_action
+from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.model_frame import ModelFrame
-from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import target_from_action
 from vjepa_ros.sim.oracle import OracleWorldModel, encode_states

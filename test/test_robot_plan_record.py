@@ -8,8 +8,9 @@ import pytest
 from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, tiny_world_model
 
 from vjepa_ros.nodes.planner_diagnostics import diagnostic_status
+from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import SubGoal
-from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.plan_record import SCHEMA, PlanRecord
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
 from vjepa_ros.robot.safety import SafetyLimits

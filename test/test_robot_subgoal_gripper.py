@@ -14,6 +14,7 @@ import pytest
 
 from vjepa_ros.cli_options import add_goal_switch_arguments, goal_switch_configs
 from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import (
     GRIPPER_CLOSED_ABOVE,
     GoalSequence,
@@ -24,7 +25,7 @@ from vjepa_ros.robot.goals import (
     goals_from_files,
     planner_settings,
 )
-from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.sim.oracle import OracleWorldModel
 

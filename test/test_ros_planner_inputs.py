@@ -173,14 +173,14 @@ def test_the_published_topics_include_the_one_a_remap_of_the_asking_node_names(c
 @pytest.mark.parametrize("use_sim_time", [False, True])
 def test_frames_from_the_simulator_on_the_wall_clock_get_the_sim_time_advice(
         harness, use_sim_time):  # noqa: F811
-    """The tester's slow simulator got "raise safety.max_image_age_s above 1.75 s" (sim_pace).
+    """The tester's slow simulator got "raise safety.max_image_age_s above 1.75 s" (sim.pace).
 
     The simulator is the node advertising ``~/vjepa_ros_simulator`` (as sim_node does); a
     user's own node named ``sim_node`` publishing the camera got the advice too, by its name.
     """
     from std_srvs.srv import Trigger
 
-    from vjepa_ros.nodes.sim_pace import SIMULATOR_SERVICE
+    from vjepa_ros.sim.pace import SIMULATOR_SERVICE
 
     h = harness(use_sim_time=use_sim_time)
     if use_sim_time:

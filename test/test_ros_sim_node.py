@@ -153,7 +153,7 @@ def test_goal_pose_gives_a_latched_goal_image_and_reset_works(harness, context):
     assert harness.spin_until(future.done)
     assert future.result().success
     np.testing.assert_allclose(sim.ee_state(), before, atol=2e-3)
-    # what marks it as this package's simulator for a planner (sim_pace.SIMULATOR_SERVICE)
+    # what marks it as this package's simulator for a planner (sim.pace.SIMULATOR_SERVICE)
     from vjepa_ros.nodes.graph_publishers import package_simulators
 
     assert harness.spin_until(lambda: package_simulators(harness.listener, ["/sim_node"]))
@@ -357,7 +357,7 @@ class _Log:
 @pytest.mark.parametrize("publish_clock, said", [(False, True), (True, False)])
 def test_a_simulation_slower_than_real_time_on_the_wall_clock_says_so_once(
         context, monkeypatch, publish_clock, said):
-    """The tester's simulator ran at half real time and nothing said why (sim_pace)."""
+    """The tester's simulator ran at half real time and nothing said why (sim.pace)."""
     import vjepa_ros.nodes.sim_node as sim_node
 
     harness = Harness(context, real_time_factor=1.0, publish_clock=publish_clock)

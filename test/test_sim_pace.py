@@ -9,7 +9,7 @@ safety limit), where the fix is simulated time (--use-sim-time).
 
 import pytest
 
-from vjepa_ros.nodes.sim_pace import (
+from vjepa_ros.sim.pace import (
     SIM_TIME_FIX,
     WINDOW_S,
     PaceMeter,

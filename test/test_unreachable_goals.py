@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalSwitchConfig
-from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.safety import SafetyLimits, unreachable_goal_note
 from vjepa_ros.sim.oracle import OracleWorldModel
 

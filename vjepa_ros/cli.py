@@ -193,6 +193,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from vjepa_ros.entry_points import end, run_stoppable
+    from vjepa_ros.entry_points import end_after, run_stoppable
 
-    end(run_stoppable("vjepa-ros", lambda: main))  # as the console script
+    end_after(lambda: run_stoppable("vjepa-ros", lambda: main))  # as the console script

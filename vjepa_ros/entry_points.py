@@ -20,7 +20,8 @@ second Ctrl-C then raised KeyboardInterrupt inside those finalizers (a traceback
 action for that time: a stop ends the process at once, by the signal (status 130 / 143 to the
 shell), with nothing more printed. They then end through
 :func:`vjepa_ros.process_exit.exit_process` (:func:`end`): exit handlers, output flushed,
-``os._exit``, skipping the teardown where that is safe.
+``os._exit``, skipping the teardown where that is safe. A stop between the command's own line
+and that switch ends the process by the signal too (:func:`end_after`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from vjepa_ros.terminate import sigint_raises, sigterm_raises, stopped_by, stops_undisguised
+from vjepa_ros.terminate import (
+    Terminated,
+    sigint_raises,
+    sigterm_raises,
+    stopped_by,
+    stops_undisguised,
+)
 
 
 def run_stoppable(prog: str | Callable[[], str],
@@ -73,6 +80,33 @@ def end(status: int) -> NoReturn:
     exit_process(status)
 
 
+def end_after(run: Callable[[], int]) -> NoReturn:
+    """Run ``run()`` (a command that handles its own stops), then end the process (:func:`end`).
+
+    For a process's main path: a console script (``run_stoppable``), a node module's
+    ``__main__`` (not the benchmark scripts: tests run them inside their own process). A stop
+    that lands after the command said its own line but before :func:`exiting` has given the
+    signals their default action (the way out of the command's frames and handlers, or
+    ``signal.signal`` itself) ends the process as a stop does from then on: by that signal,
+    nothing more printed. It raised KeyboardInterrupt there: a traceback after
+    ``vjepa-ros launch: interrupted`` when Ctrl-C was pressed twice.
+    """
+    try:
+        status = exiting(run())
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.Terminated)
+        _end_by_signal(signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+    end(status)
+
+
+def _end_by_signal(signum: int) -> NoReturn:
+    """End the process by ``signum``'s default action (status 128 + signum to a shell)."""
+    import os
+
+    exiting(0)
+    os.kill(os.getpid(), signum)
+    os._exit(128 + signum)  # (only where the signal did not end it)
+
+
 def vjepa_ros_command() -> NoReturn:
     """Run the ``vjepa-ros`` command (:func:`vjepa_ros.cli.main`)."""
     def load():
@@ -80,7 +114,7 @@ def vjepa_ros_command() -> NoReturn:
 
         return main
 
-    end(run_stoppable("vjepa-ros", load))
+    end_after(lambda: run_stoppable("vjepa-ros", load))
 
 
 def _node(key: str) -> NoReturn:
@@ -96,7 +130,7 @@ def _node(key: str) -> NoReturn:
         node_class = entry().load()
         return lambda: run_node(node_class)
 
-    end(run_stoppable(lambda: entry().ros_name, load))
+    end_after(lambda: run_stoppable(lambda: entry().ros_name, load))
 
 
 def planner_node() -> NoReturn:

@@ -142,6 +142,7 @@ def main(args=None):
 
 
 if __name__ == "__main__":
-    from vjepa_ros.process_exit import exit_process
+    from vjepa_ros.entry_points import end_after, run_stoppable
 
-    exit_process(main())  # at once: no module teardown (process_exit)
+    # at once, no module teardown; a stop while it exits: silent (entry_points)
+    end_after(lambda: run_stoppable(BagPlayer.ROS_NAME, lambda: main))

@@ -61,12 +61,12 @@ def published_topics(node, msg_types: set[str]) -> dict[str, list[str]]:
 def package_simulators(node, names: list[str]) -> set[str]:
     """Return those of the full node ``names`` that are this package's simulator.
 
-    A simulator advertises its private service ``sim_pace.SIMULATOR_SERVICE``
+    A simulator advertises its private service ``sim.pace.SIMULATOR_SERVICE``
     (``/ns/sim_node/vjepa_ros_simulator``): a node of another package that is merely named
     ``sim_node`` does not. Names the graph cannot look up (not discovered yet, gone, a twin's
     note) are none.
     """
-    from vjepa_ros.nodes.sim_pace import SIMULATOR_SERVICE
+    from vjepa_ros.sim.pace import SIMULATOR_SERVICE
 
     found = set()
     for full in names:

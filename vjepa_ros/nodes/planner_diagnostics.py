@@ -6,8 +6,8 @@ publishes: ``MPCSession.status()`` returns :func:`diagnostic_status` of its snap
 
 from __future__ import annotations
 
-from vjepa_ros.robot.mpc import SessionStatus
 from vjepa_ros.robot.plan_record import last_plan_text
+from vjepa_ros.robot.plan_report import SessionStatus
 from vjepa_ros.robot.refusal import blocking_text
 
 OK, WARN, ERROR = 0, 1, 2  # diagnostic_msgs/DiagnosticStatus levels

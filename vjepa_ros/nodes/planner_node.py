@@ -49,7 +49,6 @@ from vjepa_ros.nodes.graph_publishers import (
     published_topics,
 )
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
-from vjepa_ros.nodes.input_errors import InputErrorLog
 from vjepa_ros.nodes.input_watch import (
     InputProblem,
     InputWatch,
@@ -67,6 +66,7 @@ from vjepa_ros.nodes.pose_msgs import (
     state_from_pose,
 )
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
+from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_states import (
     JointStateReader,
     closedness_from_fingers,
@@ -593,9 +593,9 @@ class PlannerNode(Node):
         """Note whether the camera's frames come from the simulator while on the wall clock.
 
         Then a camera slower than its age limit is a simulation slower than real time, and the
-        slow-camera note names simulated time, not a looser limit (``sim_pace``).
+        slow-camera note names simulated time, not a looser limit (``sim.pace``).
         """
-        from vjepa_ros.nodes.sim_pace import simulator_camera_advice
+        from vjepa_ros.sim.pace import simulator_camera_advice
 
         on_sim_time = self.get_parameter("use_sim_time").value
         publishers, _ = other_publishers(self, self.image_subscription.topic_name, own=0)
@@ -677,6 +677,7 @@ def main(args=None) -> int:
 
 
 if __name__ == "__main__":
-    from vjepa_ros.process_exit import exit_process
+    from vjepa_ros.entry_points import end_after, run_stoppable
 
-    exit_process(main())  # at once: no module teardown (process_exit)
+    # at once, no module teardown; a stop while it exits: silent (entry_points)
+    end_after(lambda: run_stoppable(PlannerNode.ROS_NAME, lambda: main))

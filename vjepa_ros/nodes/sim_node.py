@@ -10,7 +10,7 @@ topics of a RealSense driver) and, with ``publish_clock``, ``/clock``. Subscribe
 on ``goal_pose`` renders the goal image of that pose (move there, capture, come back) and
 publishes it, latched, on ``goal_image``. ``~/reset`` (std_srvs/Trigger) resets the scene;
 ``~/vjepa_ros_simulator`` (std_srvs/Trigger) marks the node as this package's simulator
-(``sim_pace.SIMULATOR_SERVICE``: a planner fed its frames on the wall clock names simulated time).
+(``sim.pace.SIMULATOR_SERVICE``: a planner fed its frames on the wall clock names simulated time).
 
 All the simulation lives in :class:`vjepa_ros.sim.runner.SimRunner`; this node only converts
 messages and keeps time. Commands, goal requests and resets are callbacks of their own group, so a
@@ -28,7 +28,7 @@ once and goes on, while that newcomer refuses by itself.
 Without ``publish_clock`` its messages are stamped with the wall clock, so a simulation slower
 than its ``real_time_factor`` (a busy CPU, a large camera) makes its inputs stale for a planner:
 the node measures its pace every :data:`PACE_CHECK_S` and warns once per slow stretch with the
-measured factor and the fix, simulated time (``sim_pace``).
+measured factor and the fix, simulated time (``sim.pace``).
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.pose_msgs import set_stamp
-from vjepa_ros.nodes.sim_pace import SIMULATOR_SERVICE, PaceMeter
 from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
+from vjepa_ros.sim.pace import SIMULATOR_SERVICE, PaceMeter
 from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner
 
 LATCHED = QoSProfile(
@@ -66,7 +66,7 @@ REFUSED = ("this simulator started second, so it refuses to run: stop the other 
            "give this one another ROS_DOMAIN_ID")
 PUBLISHER_CHECK_S = 1.0  # [s] between checks for another publisher of joint_states or /clock
 NEWCOMER_S = 5.0  # [s] another publisher found this soon after the start: this node came second
-PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim_pace.PaceMeter)
+PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim.pace.PaceMeter)
 
 
 @dataclasses.dataclass
@@ -201,7 +201,7 @@ class SimNode(Node):
     # -- time
 
     def check_pace(self) -> None:
-        """Warn once per slow stretch when the simulation falls behind real time (sim_pace)."""
+        """Warn once per slow stretch when the simulation falls behind real time (sim.pace)."""
         warning = self.pace.check(time.monotonic(), self.sim_time())
         if warning and not self.refused:
             self.get_logger().warning(warning)
@@ -357,6 +357,7 @@ def main(args=None) -> int:
 
 
 if __name__ == "__main__":
-    from vjepa_ros.process_exit import exit_process
+    from vjepa_ros.entry_points import end_after, run_stoppable
 
-    exit_process(main())  # at once: no module teardown (process_exit)
+    # at once, no module teardown; a stop while it exits: silent (entry_points)
+    end_after(lambda: run_stoppable(SimNode.ROS_NAME, lambda: main))

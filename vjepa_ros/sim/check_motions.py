@@ -16,7 +16,8 @@ from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
-from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.sim.reach import _SimDriver
 from vjepa_ros.sim.reach_config import ReachConfig

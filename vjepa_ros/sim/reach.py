@@ -34,8 +34,9 @@ from vjepa_ros.counts import counted
 from vjepa_ros.planning.cem import PlanResult
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.planners import make_planner
+from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig, SubGoal, planner_settings
-from vjepa_ros.robot.mpc import ControlConfig, MPCSession
+from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.sim.config import CameraConfig, SimConfig

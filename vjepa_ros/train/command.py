@@ -395,7 +395,7 @@ def stop_line(word: str, trainer, exc: KeyboardInterrupt) -> str:
     """
     from vjepa_ros.train.stop_request import InterruptedMidStep
 
-    latest = trainer.out / "latest.pt"
+    latest = trainer.files["latest"]
     resume = f"continue with: vjepa-ros train --out {shlex.quote(str(trainer.out))} --resume"
     if not isinstance(exc, InterruptedMidStep):
         return f"{word} at step {trainer.step}; {latest} saved, {resume}"

@@ -48,10 +48,12 @@ from vjepa_ros.train.feature_cache import (
 )
 from vjepa_ros.train.features import FeatureBank, FrameEncoder, check_encoder_fits, load_encoder
 from vjepa_ros.train.trainer import (
+    RUN_FILES,
     Trainer,
     check_world_size,
     compute_dtype,
     config_of_checkpoint,
+    run_files,
 )
 
 # Settings a resumed run may change; any other difference to the stored run is refused.
@@ -170,7 +172,7 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
         raise ConfigError(
             f"the data differs from what this run trained on ({change}): --resume continues a "
             "run on the same data; put the data back as it was, or train on this data in a new "
-            f"run: --out NEW_DIR --init {Path(config.out) / 'latest.pt'} (starts from this "
+            f"run: --out NEW_DIR --init {run_files(config.out)['latest']} (starts from this "
             "run's predictor)")
     if not data.val:
         split_sources(sources, data.val_fraction, config.seed)  # one source: refused before
@@ -320,7 +322,7 @@ def resume_config(stored: TrainConfig, overrides: dict) -> TrainConfig:
 
 
 def read_latest(out) -> tuple[Path, dict]:
-    path = Path(out).expanduser() / "latest.pt"
+    path = run_files(Path(out).expanduser())["latest"]
     if not path.is_file():
         raise FileNotFoundError(f"nothing to resume: {path} does not exist")
     state = read_checkpoint_file(path)
@@ -373,9 +375,9 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
         encoder, predictor = load_models(path)
         describe = f"resumed from {path} at step {state['step']}"
     else:
-        if (out / "latest.pt").exists():
-            raise ConfigError(f"{out} holds a training run (latest.pt): pass --resume to "
-                              "continue it, or choose another --out")
+        if run_files(out)["latest"].exists():
+            raise ConfigError(f"{out} holds a training run ({RUN_FILES['latest']}): pass "
+                              "--resume to continue it, or choose another --out")
         encoder_path = config.encoder or config.predictor.init
         option = "--encoder" if config.encoder else "--init"  # (or their keys in --config)
         try:
@@ -400,8 +402,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     _log_data(info, config, log, topology)
     trainer = Trainer(config, encoder, predictor, train_bank, val_bank, info, topology)
     # of a run killed while saving (kill -9); a live rank's are kept
-    written = {"latest.pt", "world_model.pt", *(p.name for p in trainer.log_files().values())}
-    remove_stale_partials(out, written.__contains__, say=log)
+    remove_stale_partials(out, set(RUN_FILES.values()).__contains__, say=log)
     if resume:
         trainer.restore(state)
     return trainer

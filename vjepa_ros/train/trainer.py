@@ -54,6 +54,18 @@ from vjepa_ros.train.schedule import LRSchedule, make_optimizer, set_lr
 from vjepa_ros.train.stop_request import InterruptedMidStep, StopRequest, deferred_stop
 
 CHECKPOINT_FORMAT = "vjepa_ros.train/1"
+# The files a run writes in <out> (see the module docstring), by their key in the summary's
+# "files": the one place their names are written; set-up and the CLI read them here too.
+RUN_FILES = {"latest": "latest.pt", "world_model": "world_model.pt", "log": "log.json",
+             "plot": "loss.png"}
+
+
+def run_files(out: str | Path) -> dict[str, Path]:
+    """Return the paths of the files a run writes in folder ``out`` (:data:`RUN_FILES`' keys).
+
+    ``out`` is taken as given (a caller expands ``~`` first where it means to).
+    """
+    return {key: Path(out) / name for key, name in RUN_FILES.items()}
 
 
 def compute_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
@@ -101,6 +113,7 @@ class Trainer:
         self.config = config
         self.topology = topology or current()
         self.out = Path(config.out).expanduser()
+        self.files = run_files(self.out)  # name -> path of each file the run writes
         self.device = rank_device(config.device, self.topology)
         self.dtype = compute_dtype(config, self.device)
         self.encoder = encoder
@@ -291,9 +304,9 @@ class Trainer:
         if self.val_bank is not None and (not self.history["val"] or
                                           self.history["val"][-1]["step"] != self.step):
             self.validate()
-        files = {"latest": self.out / "latest.pt"}
+        files = {"latest": self.files["latest"]}
         if self.step >= config.steps:
-            files["world_model"] = self.out / "world_model.pt"
+            files["world_model"] = self.files["world_model"]
         files.update(self.log_files())
         summary = self.summary(files)  # its seconds: the training's, printed and in log.json
         if main:
@@ -328,7 +341,7 @@ class Trainer:
 
         Writing ``<out>/latest.pt`` sets ``saved_step`` (the step it holds).
         """
-        latest = self.out / "latest.pt"
+        latest = self.files["latest"]
         path = Path(path).expanduser() if path else latest
         path.parent.mkdir(parents=True, exist_ok=True)
         rng = {"sampler": self.generator.get_state(), "torch": torch.get_rng_state()}
@@ -349,7 +362,7 @@ class Trainer:
         if state.get("format") != CHECKPOINT_FORMAT:
             raise ValueError(f"not a training checkpoint of vjepa-ros train (format "
                              f"{state.get('format')!r}, expected {CHECKPOINT_FORMAT!r})")
-        check_world_size(state, self.topology.world_size, self.out / "latest.pt")
+        check_world_size(state, self.topology.world_size, self.files["latest"])
         self.optimizer.load_state_dict(state["opt"])
         self.step = self.saved_step = int(state["step"])
         self.history = {"train": list(state["history"]["train"]),
@@ -365,7 +378,7 @@ class Trainer:
         Its config records the training frames' sizes (``info["frame_sizes"]``, [height, width]
         px) when known, so planners can note a camera of another size.
         """
-        path = Path(path).expanduser() if path else self.out / "world_model.pt"
+        path = Path(path).expanduser() if path else self.files["world_model"]
         dtype = torch.float16 if self.config.export_dtype == "float16" else torch.float32
         sizes = self.info.get("frame_sizes")
         return save_world_model(path, _CastView(self.encoder, dtype),
@@ -374,7 +387,7 @@ class Trainer:
 
     def log_files(self) -> dict[str, Path]:
         """Return the paths :meth:`write_logs` writes: ``log`` (log.json), ``plot`` (loss.png)."""
-        return {"log": self.out / "log.json", "plot": self.out / "loss.png"}
+        return {key: self.files[key] for key in ("log", "plot")}
 
     def write_logs(self, summary: dict | None = None) -> dict[str, Path]:
         """Write ``log.json`` and ``loss.png``; return their paths.
@@ -386,7 +399,7 @@ class Trainer:
         self.out.mkdir(parents=True, exist_ok=True)
         files = self.log_files()
         if summary is None:
-            summary = self.summary({"latest": self.out / "latest.pt", **files})
+            summary = self.summary({"latest": self.files["latest"], **files})
         log = {"config": config_to_dict(self.config), "info": self.info,
                "summary": summary, "history": self.history}
         write_json(files["log"], log)

@@ -1,0 +1,98 @@
+"""Asynchronous control's part of the MPC session: the next step planned while the arm moves.
+
+:class:`AsyncSession` is a mixin of :class:`~vjepa_ros.robot.mpc.MPCSession` (its lock, inputs,
+streamer and phase are the session's). With ``control.mode`` async the planning worker plans the
+next step from the predicted end of the command executing (``predicted_start``) once per
+command; the plan waits as ``prepared`` and goes out when the arm arrives there (or is within
+``control.async_blend_m``), or is discarded when the arm arrived too far from the predicted
+start, the goal changed, or commanding was held or disabled meanwhile.
+"""
+
+from __future__ import annotations
+
+from vjepa_ros.robot.phase import Phase
+from vjepa_ros.robot.plan_job import PlanJob
+from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
+from vjepa_ros.robot.predicted_start import PreparedPlan, blend_ready, start_mismatch
+
+
+class AsyncSession:
+    """The asynchronous-control methods of ``MPCSession`` (see the module docstring)."""
+
+    def _preparation_job(self, now: float) -> PlanJob | None:
+        """async: plan the next step from the predicted end of the one executing (once each)."""
+        frame = self.inputs.frame
+        if self._prepared is not None or self._prepared_for == self.commands_sent or \
+                frame is None:
+            return None
+        state = self._state_near(frame) if self._inputs_usable(now) else None
+        if state is None:
+            return None
+        self._prepared_for = self.commands_sent
+        return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
+                    predicted_start=self.command_target.copy(), command_index=self.commands_sent)
+
+    def _prepare(self, plan, job: PlanJob, latency_s: float) -> PlanReport:
+        """async: keep a plan made from the predicted start; command it if the arm is there."""
+        report = self._report(plan, job.frame.stamp, job.predicted_start)
+        report.predicted_start, report.latency_s = True, latency_s
+        void = self._void_reason(job.version, job.epoch)
+        if not void and job.command_index != self.commands_sent:
+            void = "another command went out while planning"
+        if void:
+            report.reason, report.outcome = f"{void}: plan discarded", PlanOutcome.DISCARDED
+            return report
+        self._prepared = PreparedPlan(plan, job.predicted_start, job.frame.stamp,
+                                      job.command_index, job.version, job.epoch, latency_s)
+        self._blend_woken = False
+        taken = self._take_prepared(self.clock())
+        if taken is not None:
+            return taken  # the arm arrived while this plan was computed: commanded now
+        report.reason = "async: planned from the predicted start, commanded on arrival"
+        report.outcome = PlanOutcome.PREPARED
+        return report
+
+    def _take_prepared(self, now: float) -> PlanReport | None:
+        """async, under the lock: arrived (or blending): command the prepared plan or drop it.
+
+        Blending (moving, within ``control.async_blend_m``): the arm already tracks the set-point
+        within the tolerance (``_blending``), so the plan goes out; the start check is arrival's.
+        """
+        prepared = self._prepared
+        if prepared is None or not (self._phase is Phase.IDLE or self._blending()):
+            return None
+        self._prepared = None
+        measured = self.inputs.latest_state()
+        mismatch = start_mismatch(measured.value, prepared.start)
+        tolerance = self.control.async_tolerance_m
+        if mismatch > tolerance and self._phase is Phase.IDLE:
+            report = self._report(prepared.plan, prepared.frame_stamp, prepared.start)
+            report.predicted_start, report.latency_s = True, prepared.latency_s
+            report.reason = (f"async: arrived {mismatch * 1000:.1f} mm from the predicted start "
+                             f"(tolerance {tolerance * 1000:.1f} mm): prepared plan discarded, "
+                             "planning on a fresh frame")
+            report.outcome = PlanOutcome.DISCARDED
+            self.log("info", report.reason)
+        else:
+            report = self._command(prepared.plan, prepared.frame_stamp, prepared.start,
+                                   prepared.version, prepared.epoch)
+            report.predicted_start, report.latency_s = True, prepared.latency_s
+        report.goal_version, report.enable_epoch = prepared.version, prepared.epoch
+        return report
+
+    def _blending(self) -> bool:
+        """async: the running step is within the blend radius (``predicted_start.blend_ready``)."""
+        if self._phase is not Phase.MOVING or self.control.mode != "async" or \
+                not self.streamer.active:
+            return False
+        return blend_ready(self.streamer.setpoint, self.streamer.target,
+                           self.inputs.latest_state().value, self.control.async_blend_m,
+                           self.control.async_tolerance_m)
+
+    def _drop_prepared(self, why: str) -> None:
+        """async: forget the prepared plan; the report (diagnostics ``last_plan``) says why."""
+        if self._prepared is not None:
+            self._prepared = None
+            self.last_report = PlanReport(reason=f"{why}: prepared plan dropped",
+                                          predicted_start=True, outcome=PlanOutcome.DISCARDED)
+            self.log("info", self.last_report.reason)

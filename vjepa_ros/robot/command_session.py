@@ -1,0 +1,106 @@
+"""A plan's way to the arm in the MPC session: its report, then a safe command or a refusal.
+
+:class:`CommandSession` is a mixin of :class:`~vjepa_ros.robot.mpc.MPCSession` (its lock, inputs,
+streamer, goals and refusals are the session's). A plan is discarded when it is void (goal or
+enable changed meanwhile) or too old, reported only in shadow mode, refused on stale or invalid
+inputs (``input_checks``) or by ``safety.filter_target``; otherwise its target goes to the
+set-point streamer, the sub-goal's step is counted and the gripper command (outside its
+deadband, unless ``goals.gripper`` hold) goes into the report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from vjepa_ros.robot.goals import GRIPPER_INDEX
+from vjepa_ros.robot.phase import Event
+from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
+from vjepa_ros.robot.refusal import Refusal, RefusalKind
+from vjepa_ros.robot.safety import filter_target, plan_age_problem
+from vjepa_ros.robot.targets import target_from_action
+
+
+class CommandSession:
+    """The plan-to-command methods of ``MPCSession`` (see the module docstring)."""
+
+    def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
+        action = plan.first_action.double().numpy()
+        goal = None if self.goals is None else self.goals.current
+        if self.goal_switching.gripper == "subgoal" and goal is not None:
+            action = action.copy()  # the hand as at the sub-goal (goals.py), not as planned
+            action[GRIPPER_INDEX] = goal.gripper_command(
+                self.goal_switching.gripper_closed_above) - float(start[GRIPPER_INDEX])
+        return PlanReport(
+            action=action,
+            actions=plan.actions.double().numpy(),
+            target=target_from_action(start, action),
+            energy=float(plan.elite_energies[-1]),
+            frame_age_s=self.clock() - frame_stamp,
+            frame_stamp=frame_stamp,
+            start=np.array(start, dtype=np.float64),
+            subgoal=None if self.goals is None else self.goals.progress(),
+        )
+
+    def _command(self, plan, frame_stamp: float, start: np.ndarray, version: int,
+                 epoch: int) -> PlanReport:
+        """Turn a plan made from ``start`` [7] into a safe command (when enabled); locked."""
+        now = self.clock()
+        report = self._report(plan, frame_stamp, start)
+        void = self._void_reason(version, epoch)
+        if void:
+            report.reason, report.outcome = f"{void}: plan discarded", PlanOutcome.DISCARDED
+            return report
+        if not self.enabled:
+            report.reason = "shadow mode: enable with ~/enable to command the arm"
+            report.outcome = PlanOutcome.SHADOW
+            return report
+        too_old = plan_age_problem(now - frame_stamp, self.limits)
+        if too_old:  # a stalled process or a slow planner: the view it planned on is history
+            report.reason, report.outcome = too_old, PlanOutcome.DISCARDED
+            report.refusal = RefusalKind.STALE_PLAN
+            self._refuse(Refusal(RefusalKind.STALE_PLAN, too_old))  # logged once, until a plan
+            return report  # goes out; no hold: the next fresh frame is planned on
+        inputs = self._input_refusal(now)  # gone stale or invalid while planning
+        if inputs is not None:  # the same kind and words as the hold of the stream and the loop
+            self._hold_on_inputs(inputs)
+            report.reason, report.outcome, report.refusal = \
+                inputs.detail, PlanOutcome.REFUSED, inputs.kind
+            return report
+        latest = self.inputs.latest_state()
+        decision = filter_target(
+            latest.value,
+            report.target,
+            self.limits,
+            *self.inputs.ages(now),
+            outside_box_advice=self.outside_box_advice,
+        )
+        if not decision.accepted:
+            report.reason = decision.reason
+            self._hold(Refusal(RefusalKind.SAFETY, decision.reason))
+            report.outcome, report.refusal = PlanOutcome.REFUSED, RefusalKind.SAFETY
+            return report
+        self._clear_refusal()
+        report.command, report.reason = decision.target, decision.reason
+        report.outcome = PlanOutcome.COMMANDED
+        if not self.streamer.active:
+            self.streamer.reset(latest.value)
+            self.last_stream_time = None
+        self.streamer.set_target(decision.target, anchor=latest.value)
+        self._stream_held = False
+        self._transition(Event.COMMANDED)
+        self.command_time = now
+        self.command_target = np.array(decision.target, dtype=np.float64)
+        self.commands_sent += 1
+        switch = self.goals.count_step(report.energy)
+        if switch is not None:
+            report.subgoal = dataclasses.replace(report.subgoal, switch=switch)
+            self.planner.reset()
+            self.log("info", f"{switch.describe()}; next sub-goal: {self.goals.describe()}")
+        gripper = float(decision.target[6])
+        held = self.goal_switching.gripper == "hold"  # the hand is never commanded (goals.py)
+        if not held and (self.last_gripper is None or abs(gripper - self.last_gripper) >
+                         self.control.gripper_deadband):
+            report.gripper_command = self.last_gripper = gripper
+        return report

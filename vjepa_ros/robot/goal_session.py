@@ -1,0 +1,115 @@
+"""The MPC session's goals: set, captured from the camera, added as sub-goals, cleared.
+
+:class:`GoalSession` is a mixin of :class:`~vjepa_ros.robot.mpc.MPCSession` (its lock, inputs,
+planner and refusals are the session's). A new goal voids a plan in progress (``goal_version``)
+and the planner's warm start; the services' refusals are one line naming the service
+(``~/capture_goal``, ``~/add_subgoal``). How sub-goals switch is ``goals.py``'s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from vjepa_ros.robot.goals import GoalSequence, SubGoal, capture_refusal
+from vjepa_ros.robot.refusal import Refusal, RefusalKind
+from vjepa_ros.robot.safety import unreachable_goal_note
+
+
+class GoalSession:
+    """The goal methods of ``MPCSession`` (see the module docstring)."""
+
+    def set_goals(self, goals: list[SubGoal]) -> str:
+        """Replace the goal (sequence); the planning thread encodes it before the next plan."""
+        sequence = GoalSequence(goals, self.goal_switching)
+        with self._lock:
+            self.goals = sequence
+            self.goal_version += 1
+            self.planner.reset()
+            self.last_planned_stamp = -float("inf")  # plan again on the current frame
+            self._drop_prepared("new goal")
+            if self._refusal is not None and self._refusal.kind is RefusalKind.NO_GOAL:
+                self._refusal = None
+            self._refusal_log.cleared(RefusalKind.NO_GOAL)
+            message = f"new goal: {sequence.describe()}"
+            if len(goals) > 1:
+                message += f"; switching: {self.goal_switching.describe()}"
+            self.log("info", message)
+            return message
+
+    def capture_goal(self) -> str:
+        """Make the newest camera frame the only goal; RuntimeError without a fresh frame."""
+        with self._lock:
+            goal = self._captured_subgoal("~/capture_goal", "captured frame")
+            return self.set_goals([goal]) + self._unreachable("the goal", goal)
+
+    def add_subgoal(self) -> str:
+        """Append the newest frame (and the state at it) to the sub-goal list; start over at 1.
+
+        Raises RuntimeError (a one-line refusal naming ``~/add_subgoal``) without a fresh frame,
+        while commanding is enabled (the person guides the arm) or with a full list.
+        """
+        with self._lock:
+            if self.enabled:
+                raise RuntimeError("~/add_subgoal refused: commanding is enabled; call ~/enable "
+                                   "false, guide the arm to the sub-goal, then add it")
+            # a goal held "until changed" (steps 0: captured, ~/goal_image) is one step count now
+            goals = [dataclasses.replace(g, steps=None) if g.steps == 0 else g
+                     for g in (self.goals.goals if self.goals is not None else [])]
+            if len(goals) >= self.goal_switching.max_subgoals:
+                raise RuntimeError(f"~/add_subgoal refused: the list is full ({len(goals)} = "
+                                   "goals.max_subgoals); call ~/clear_goals to start a new one")
+            goal = self._captured_subgoal("~/add_subgoal", f"added sub-goal {len(goals) + 1}")
+            gripper = "unknown (no finger joints yet)" if goal.closedness() is None else \
+                f"{goal.closedness():.2f}"
+            where = "" if goal.state is None else (
+                f" at TCP ({', '.join(f'{v:.3f}' for v in goal.state[:3])}) m, gripper {gripper}")
+            message = f"sub-goal {len(goals) + 1} added{where}; {self.set_goals(goals + [goal])}"
+            return message + self._unreachable(f"sub-goal {len(goals) + 1}", goal)
+
+    def _unreachable(self, what: str, goal: SubGoal) -> str:
+        """``"; warning: <what>: <why>"`` (also logged) when ``goal``'s TCP is outside the box."""
+        note = unreachable_goal_note(None if goal.state is None else goal.state[:3], self.limits)
+        if not note:
+            return ""
+        self.log("warning", f"{what}: {note}")
+        return f"; warning: {what}: {note}"
+
+    def clear_goals(self) -> str:
+        """Forget every goal: nothing is planned or commanded until a new one (arm holds)."""
+        with self._lock:
+            count = 0 if self.goals is None else len(self.goals.goals)
+            self.goals = None
+            self.goal_version += 1
+            self.planner.reset()
+            self._drop_prepared("goals cleared")
+            message = f"goals cleared ({count} removed)"
+            self.log("info", message)
+            refusal = Refusal(RefusalKind.NO_GOAL, self._goal_problem())
+            if self.enabled:
+                self._hold(refusal)
+            else:  # shadow mode: the status says at once why nothing is planned
+                self._refuse(refusal)
+            return message
+
+    def _captured_subgoal(self, service: str, source: str) -> SubGoal:
+        """Return the newest frame as a sub-goal (with the state nearest to it); locked."""
+        frame = self.inputs.frame
+        problem = capture_refusal(service, self._camera_blocker(self.clock()),
+                                  self.camera_topic())
+        if problem:
+            raise RuntimeError(problem)
+        state = self.inputs.state_at(frame.stamp)
+        near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
+        return SubGoal(frame.value.copy(), None, source=source,
+                       state=np.array(state.value, dtype=np.float64) if near else None,
+                       gripper_measured=near and self.gripper_measured())
+
+    def _goal_problem(self) -> str:
+        if self.goals is None:
+            return ("no goal: call ~/capture_goal or ~/add_subgoal, publish on ~/goal_image or "
+                    "set goal_image_path")
+        if self.goals.finished:
+            return f"no goal: {self.goals.describe()}"
+        return ""

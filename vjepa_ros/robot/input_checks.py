@@ -1,0 +1,98 @@
+"""Whether the MPC session's inputs may be planned on and commanded from at a given time.
+
+:class:`InputChecks` is a mixin of :class:`~vjepa_ros.robot.mpc.MPCSession` (its lock, inputs,
+limits, topics and clock note are the session's): an unusable robot state or camera frame
+(``input_episodes``), a frame or state older than ``safety``'s age limits or none yet. These
+checks give the stale- and invalid-input refusals (:meth:`InputChecks._input_refusal`, one kind
+and wording for the plan, the stream and the planning loop), every reason nothing would be
+commanded (:meth:`InputChecks.blocking_problems`) and the refusal diagnostics show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
+from vjepa_ros.robot.safety import age_problem
+
+
+class InputChecks:
+    """The input checks of ``MPCSession`` (see the module docstring)."""
+
+    def _camera_problem(self, now: float) -> str:
+        """Why the newest camera frame may not be planned on or captured ("" when it may)."""
+        return self._camera_blocker(now).detail
+
+    def _camera_blocker(self, now: float) -> Blocker:
+        """:meth:`_camera_problem` as a :class:`Blocker` (detail "" when the frame is usable).
+
+        ``missing_topic``: the camera topic when no frame has come yet; the detail then does not
+        name it (:meth:`blocking_problems` adds it).
+        """
+        if self.inputs.image_problem:
+            return Blocker(self.inputs.image_problem)
+        age = self.inputs.ages(now)[0]
+        return self._age_blocker("camera image", age, self.limits.max_image_age_s, now,
+                                 self.camera_topic)
+
+    def _input_refusal(self, now: float) -> Refusal | None:
+        if self.inputs.state_problem:
+            return Refusal(RefusalKind.INVALID_STATE, self.inputs.state_problem)
+        problem = self._camera_problem(now) or self._state_age_problem(now)
+        return Refusal(RefusalKind.STALE_INPUTS, problem) if problem else None
+
+    def _state_age_problem(self, now: float) -> str:
+        """Why the newest robot state is too old or missing ("" when it is fine)."""
+        return self._state_age_blocker(now).detail
+
+    def _state_age_blocker(self, now: float) -> Blocker:
+        """:meth:`_state_age_problem` as a :class:`Blocker`, as :meth:`_camera_blocker`."""
+        age = self.inputs.ages(now)[1]
+        return self._age_blocker("robot state", age, self.limits.max_state_age_s, now,
+                                 self.state_topic)
+
+    def _age_blocker(self, what: str, age: float | None, limit: float, now: float,
+                     topic: Callable[[], str]) -> Blocker:
+        """``age_problem`` of ``what`` noted (:meth:`_noted`); ``topic()`` missing at age None."""
+        problem = age_problem(what, age, limit, now)
+        return Blocker(problem, topic()) if age is None else Blocker(self._noted(problem, age))
+
+    def _noted(self, problem: str, age: float | None) -> str:
+        """``problem`` with the clock note (``clock_note``) after it, when there is one.
+
+        ``age`` [s]: the input's age (None: none received yet, a problem no clock explains).
+        """
+        note = self.clock_note() if problem and age is not None else ""
+        return f"{problem} ({note})" if note else problem
+
+    def blocking_problems(self, now: float) -> list[Blocker]:
+        """Every reason nothing would be commanded at ``now``, not only the first; [] if none.
+
+        In order: a refusal of the plan or the safety filter, an unusable robot state, the
+        camera image, the robot state's age, the goal. A missing input names its topic
+        (``camera_topic``, ``state_topic``): "no camera image received yet on /camera/...",
+        with that topic as the :class:`~vjepa_ros.robot.refusal.Blocker`'s ``missing_topic``.
+        """
+        with self._lock:
+            stored = self._refusal
+            found = [
+                Blocker(stored.detail if stored is not None and stored is not self._input_held
+                        and stored.kind is not RefusalKind.NO_GOAL else ""),
+                Blocker(self.inputs.state_problem), self._camera_blocker(now),
+                self._state_age_blocker(now), Blocker(self._goal_problem()),
+            ]
+        blockers = (Blocker(f"{b.detail} on {b.missing_topic}", b.missing_topic)
+                    if b.missing_topic else b for b in found if b.detail)
+        return list({b.detail: b for b in blockers}.values())
+
+    def _status_refusal(self, now: float) -> Refusal | None:
+        """Return the refusal diagnostics show at ``now`` (caller holds the lock).
+
+        The input checks (size, freshness, clock) of the latest inputs, not those of the last
+        plan, while nothing else is refused: a blocking plan takes seconds, and a frame is held for
+        its size as it arrives; the refusal the planning thread set is out of date meanwhile.
+        """
+        stored = self._refusal
+        if self.inputs.frame is None or (stored is not None and stored is not self._input_held):
+            return stored
+        return self._input_refusal(now)

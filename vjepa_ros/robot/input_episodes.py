@@ -1,0 +1,149 @@
+"""The MPC session's inputs: camera frames and robot states as they come, and their episodes.
+
+:class:`InputEpisodes` is a mixin of :class:`~vjepa_ros.robot.mpc.MPCSession` (its lock, clock,
+log, limits and refusal log are the session's). It feeds the session's ``inputs.InputBuffer`` and
+keeps what follows from an unusable input: a robot state that is invalid or a camera frame of an
+unusable size starts an episode of trouble (``inputs.Trouble``) that holds the arm until the input
+has been usable for ``inputs.RECOVERY_S``; an episode's start and end are logged once each, by
+the one relapse rule of both inputs (:meth:`InputEpisodes._input_episode_ended`,
+``refusal_log.RELAPSE_S``). It also notes once per slow stretch a camera slower than
+``safety.max_image_age_s``. What makes the inputs unusable at a given time is
+``input_checks.InputChecks``'s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vjepa_ros.image_limits import image_size_problem
+from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
+from vjepa_ros.robot.refusal import Refusal, RefusalKind
+from vjepa_ros.robot.safety import age_problem
+
+
+class InputEpisodes:
+    """The input methods of ``MPCSession`` (see the module docstring)."""
+
+    @property
+    def frame(self) -> Stamped | None:
+        return self.inputs.frame
+
+    @property
+    def frames_received(self) -> int:
+        return self.inputs.frames_received
+
+    @property
+    def states(self):
+        return self.inputs.states
+
+    @property
+    def state_problem(self) -> str:
+        return self.inputs.state_problem
+
+    def observe_image(self, rgb: np.ndarray, stamp: float) -> str:
+        """Keep a camera frame ``rgb`` [H, W, 3] uint8 stamped ``stamp`` [s] as the newest.
+
+        A frame of a size no goal image may have (``image_limits.image_size_problem``: under 32
+        px a side, sides more than 4:1) is kept but refused like a stale one: nothing is planned
+        or captured until frames of a usable size have come for ``inputs.RECOVERY_S`` with no
+        unusable one between (bad frames mixed with good ones are one episode). One warning as an
+        episode starts, one line as it ends, by the rule of :meth:`_input_episode_ended`;
+        returns this frame's problem ("" when usable).
+        """
+        size = image_size_problem(rgb.shape[1], rgb.shape[0])
+        problem = f"the newest camera frame on {self.camera_topic()} {size}" if size else ""
+        with self._lock:
+            now = self.clock()
+            started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
+                "camera image", now - stamp, self.limits.max_image_age_s), now=now)
+            self._camera_rate_recovered()
+            if started and self._refusal_log.refused(RefusalKind.STALE_INPUTS):
+                self.log("warning", f"camera frame refused, holding until frames of a usable "
+                         f"size come for {RECOVERY_S:g} s: {problem}")
+            elif ended:
+                self._input_episode_ended(RefusalKind.STALE_INPUTS, (
+                    f"camera frames on {self.camera_topic()} usable again ({rgb.shape[1]}x"
+                    f"{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})"))
+        return problem
+
+    def observe_state(self, state, stamp: float) -> None:
+        """Keep a robot state [7] stamped ``stamp`` [s]; an invalid one is refused (NaN ...).
+
+        An unusable state holds until valid ones have come for ``inputs.RECOVERY_S`` with none
+        unusable between; the start ("not commanding") and end lines of an episode follow the
+        rule of :meth:`_input_episode_ended`.
+        """
+        cleared = self.inputs.observe_state(state, stamp, now=self.clock())
+        if cleared == "":
+            return  # the common case (1 kHz from a Franka): without the session's lock
+        with self._lock:
+            if cleared is None:
+                self._hold_on_inputs(Refusal(RefusalKind.INVALID_STATE,
+                                             self.inputs.state_problem))
+            else:
+                self._input_episode_ended(RefusalKind.INVALID_STATE, (
+                    f"robot state valid again for {RECOVERY_S:g} s (was: {cleared})"))
+
+    def _input_episode_ended(self, kind: RefusalKind, line: str) -> None:
+        """Log ``line`` (an episode of unusable input ``kind`` ended) if its start was logged.
+
+        The one rule of both inputs (robot state, camera frame size; locked): the start of an
+        episode is logged when ``refusal_log`` logs a refusal of its kind (not while that kind is
+        already logged, nor back within ``refusal_log.RELAPSE_S`` of its last line), its end
+        only after a logged start.
+        """
+        if self._refusal_log.cleared(kind):
+            self.log("info", line)
+
+    def reject_state(self, reason: str) -> None:
+        """Report an unusable robot state (NaN joints ...): hold until valid ones come.
+
+        Valid states must come for ``inputs.RECOVERY_S`` with no unusable one between.
+        """
+        with self._lock:
+            self.inputs.reject_state(reason, self.clock())
+            self._hold_on_inputs(Refusal(RefusalKind.INVALID_STATE, reason))
+
+    def _hold_on_inputs(self, refusal: Refusal) -> None:
+        """Hold on a refusal of the input checks (:meth:`_input_refusal`; locked).
+
+        Marked as the input checks' own (``_input_held``): diagnostics show the checks' current
+        value in its place, not the value it had when it tripped.
+        """
+        self._input_held = refusal
+        self._hold(refusal)
+
+    def latest_state(self) -> Stamped | None:
+        return self.inputs.latest_state()
+
+    def state_at(self, stamp: float) -> Stamped | None:
+        """Return the stored robot state nearest in time to ``stamp``."""
+        return self.inputs.state_at(stamp)
+
+    def ages(self, now: float) -> tuple[float | None, float | None]:
+        return self.inputs.ages(now)
+
+    def _note_slow_camera(self) -> None:
+        """Say once per episode of slowness that the camera is slower than its age limit.
+
+        That is when the measured frame period (of accepted, sanely stamped frames only:
+        ``InputBuffer.frame_period``) exceeds safety.max_image_age_s.
+        """
+        period, limit = self.inputs.frame_period(), self.limits.max_image_age_s
+        slow = period is not None and period > limit
+        if slow and not self._slow_camera_noted:
+            self.log("warning", (
+                f"camera frames on {self.camera_topic()} arrive every {period:.2f} s "
+                f"({1.0 / period:.2g} Hz), longer than safety.max_image_age_s = {limit:g} s: the "
+                "planner holds between frames; " + (self.camera_advice() or (
+                    f"raise safety.max_image_age_s above {period:.2f} s or the camera's frame "
+                    "rate"))))
+            self._slow_camera_noted = True
+
+    def _camera_rate_recovered(self) -> None:
+        """Let the slow-camera note be given again once the measured period is fine again."""
+        if not self._slow_camera_noted:
+            return  # no note to re-arm: the period is measured only once one was given
+        period = self.inputs.frame_period()
+        if period is not None and period <= self.limits.max_image_age_s:
+            self._slow_camera_noted = False

@@ -1,0 +1,23 @@
+"""What one plan of the MPC session starts from (ROS-free)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.inputs import Stamped
+
+
+@dataclasses.dataclass
+class PlanJob:
+    """What a plan starts from: a measured frame and state, or (async) a predicted start."""
+
+    frame: Stamped
+    state: Stamped  # measured state at the frame's stamp
+    goal: SubGoal
+    version: int  # the session's goal_version when the plan began
+    epoch: int  # the session's enable_epoch when the plan began
+    predicted_start: np.ndarray | None = None  # [7] async: the command being executed
+    command_index: int = 0  # async: commands_sent when the preparation began

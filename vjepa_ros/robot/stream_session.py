@@ -1,0 +1,81 @@
+"""The MPC session's set-point stream: one tick per timer call, holds, and arrival.
+
+:class:`StreamSession` is a mixin of :class:`~vjepa_ros.robot.mpc.MPCSession` (its lock, inputs,
+streamer and phase are the session's). Each tick advances the speed- and acceleration-limited
+set-point (``targets.SetpointStreamer``) unless the inputs are stale or invalid: then one zero
+twist goes out and nothing more until they pass again. It also decides when a command has
+arrived (blocking/async: at the target within ``control.arrival_tolerance_m`` or after
+``control.arrival_timeout_s``; continuous: when the stream reached it) and wakes the planning
+worker for an asynchronous prepared plan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vjepa_ros.robot.phase import Event, Phase
+from vjepa_ros.robot.plan_report import StreamOutput
+from vjepa_ros.robot.refusal import Refusal, RefusalKind
+from vjepa_ros.robot.safety import is_safe_setpoint
+from vjepa_ros.robot.targets import MAX_TICK_PERIODS
+
+
+class StreamSession:
+    """The set-point stream methods of ``MPCSession`` (see the module docstring)."""
+
+    def stream_step(self) -> StreamOutput | None:
+        """Advance the set-point one tick; None when nothing may be published."""
+        with self._lock:
+            if not self.enabled or not self.streamer.active:
+                return None
+            now = self.clock()
+            refusal = self._input_refusal(now)
+            if refusal is not None:
+                self.last_stream_time = now
+                if self._stream_held:
+                    return None
+                self._stream_held = True
+                self._hold_on_inputs(refusal)
+                return StreamOutput(None, np.zeros(6), now, hold_started=True)
+            if self._stream_held:
+                self._stream_held = False
+                self._transition(Event.RESUME)
+                self.arrival_time = now  # held still: the next blocking plan needs a fresh frame
+                self._clear_refusal()
+            period = 1.0 / self.control.stream_rate_hz
+            dt = period if self.last_stream_time is None else now - self.last_stream_time
+            self.last_stream_time = now
+            if self.camera_check is not None:
+                self._advance_camera_check(now)
+            setpoint = self.streamer.step(min(max(dt, 0.0), MAX_TICK_PERIODS * period))
+            if not is_safe_setpoint(setpoint, self.limits):  # never expected: belt and braces
+                self.streamer.deactivate()
+                self._hold(Refusal(RefusalKind.INTERNAL_ERROR,
+                                   f"internal error: unsafe set-point {setpoint.tolist()} "
+                                   "suppressed"))
+                return None
+            if self.camera_check is None:
+                self._check_arrival(now)
+            return StreamOutput(setpoint, self.streamer.twist(), now)
+
+    def _check_arrival(self, now: float) -> None:
+        if self._phase is not Phase.MOVING:
+            return
+        if self._prepared is not None and not self._blend_woken and self._blending():
+            self._blend_woken = True
+            self._wake()  # async: the prepared plan can go out now, before the arm stops
+        if self.control.mode == "continuous":
+            if self.streamer.arrived():
+                self._transition(Event.ARRIVED)
+            return
+        latest = self.inputs.latest_state().value
+        close = np.linalg.norm(latest[:3] - self.streamer.target[:3])
+        if not (self.streamer.arrived() and close <= self.control.arrival_tolerance_m):
+            if now - self.command_time <= self.control.arrival_timeout_s:
+                return
+            self.log("warning", f"arm did not reach the target within "
+                     f"{self.control.arrival_timeout_s} s ({close:.3f} m away): observing again")
+        self._transition(Event.ARRIVED)
+        self.arrival_time = now
+        if self._prepared is not None:
+            self._wake()  # async: the prepared plan can go out now
