@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_reach import run_agent  # noqa: E402  (light: bench_reach imports torch in main)
 
-from vjepa_ros.atomic_files import write_text  # noqa: E402
+from vjepa_ros.atomic_files import save_figure, write_text  # noqa: E402
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
@@ -278,7 +278,7 @@ def plot(table: list[dict], path: str) -> None:
             axis.grid(True, which="both", alpha=0.3)
             axis.legend()
     figure.tight_layout()
-    figure.savefig(path, dpi=72)
+    save_figure(figure, path, dpi=72)  # whole or not at all
     print(f"wrote {path}")
 
 

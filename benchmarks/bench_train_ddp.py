@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_train import MODELS, build_models  # noqa: E402
 
+from vjepa_ros.atomic_files import write_text  # noqa: E402
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def train_rank(topology, name: str, args, result: str) -> None:
                 times.append(time.perf_counter() - start)
     if topology.is_main:
         step = statistics.median(times)
-        Path(result).write_text(json.dumps({"step_s": step, "batch": trainer.global_batch}))
+        write_text(result, json.dumps({"step_s": step, "batch": trainer.global_batch}))
 
 
 def cache_rank(topology, name: str, args, root: str, result: str) -> None:
@@ -105,8 +106,8 @@ def cache_rank(topology, name: str, args, root: str, result: str) -> None:
     seconds = time.perf_counter() - start
     if topology.is_main:
         frames = sum(int(s["lengths"].sum()) for s in shards.values())
-        Path(result).write_text(json.dumps({"seconds": seconds, "frames": frames,
-                                            "bytes": counts["disk_bytes"]}))
+        write_text(result, json.dumps({"seconds": seconds, "frames": frames,
+                                       "bytes": counts["disk_bytes"]}))
 
 
 def main() -> None:

@@ -169,17 +169,28 @@ def test_another_window_of_the_same_bag_is_refused_as_another_check(tmp_path):
     assert refuse_other_check(folder, check_identity(bag, MODEL, (60.0, 0.0))) is None
 
 
-def test_the_command_passes_its_window_and_refuses_another_before_the_bag_loads(
-        tmp_path, demo_not_loaded, capsys):
+def test_the_command_refuses_another_window_once_the_bag_is_read_and_takes_the_same_one(
+        tmp_path, monkeypatch, capsys):
+    """Windows are compared by the frames they cover: ``--end 60`` of a 3 s bag is all of it."""
+    import vjepa_ros.demo
     from vjepa_ros.cli import main
+    from vjepa_ros.eval.bags import write_bag
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.input_paths import world_model_path
 
-    demo = demo_not_loaded
-    bag, check = tmp_path / "sim_bag", tmp_path / "check"
+    def loaded(*args, **kwargs):
+        raise AssertionError("the model loaded before the refusal")
+
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
+    demo = str(world_model_path("demo").resolve())
+    bag, check = write_bag(tmp_path / "sim_bag", *synthetic_episode(12, seed=1)), \
+        tmp_path / "check"
     _saved_check(check, bag, demo, check_of=check_identity(bag, demo, (0.0, 60.0)))
     assert main(["camera-check", str(bag), "--checkpoint", "demo", "--out", str(check),
-                 "--start", "60", "--quiet"]) == 1
-    assert "of another part of this recording, 0 to 60 s (this check: 60 s to its end)" in \
+                 "--start", "1", "--quiet"]) == 1
+    assert "of another part of this recording, 0 to 60 s (this check: 1 s to its end)" in \
         capsys.readouterr().err
-    with pytest.raises(AssertionError, match="loaded before the refusal"):  # the same window
-        main(["camera-check", str(bag), "--checkpoint", "demo", "--out", str(check),
-              "--end", "60", "--quiet"])
+    for window in (["--end", "60"], ["--end", "0"], ["--end", "1e300"]):  # the same frames
+        with pytest.raises(AssertionError, match="loaded before the refusal"):
+            main(["camera-check", str(bag), "--checkpoint", "demo", "--out", str(check),
+                  *window, "--quiet"])

@@ -2,7 +2,9 @@
 
 ``eval bag --end 60 --out o`` then ``eval bag --start 60 --out o`` replaced the first part's
 report with a note "this bag's earlier eval report: it is overwritten"; the window is part of
-what was evaluated (as ``camera_check_out`` judges a camera check's folder).
+what was evaluated (as ``camera_check_out`` judges a camera check's folder). Windows are
+compared by the frames with states they cover of the bag: ``--end 0`` and ``--end 1e300`` (or
+the bag's length) were refused as two parts of it.
 """
 
 import json
@@ -47,15 +49,82 @@ def test_a_report_without_its_window_is_this_bags_and_a_bad_window_no_eval_repor
         previous_report_note(out, bag, (5.0, 0.0))
 
 
-def test_eval_passes_its_window_and_refuses_another_before_the_bag_is_read(tmp_path, capsys):
+def _bag(tmp_path):
+    """Write a 4 Hz bag of 13 moving frames (0 to 3 s) and return (its path, its recording)."""
+    from vjepa_ros.eval.bags import read_recording, write_bag
+    from vjepa_ros.eval.synthetic import synthetic_episode
+
+    bag = write_bag(tmp_path / "bag", *synthetic_episode(12, seed=1))
+    return bag, read_recording(bag)
+
+
+@pytest.mark.parametrize("saved, this", [
+    ((0.0, 0.0), (0.0, 1e300)),  # 0: its end; 1e300: past its end, so its end too
+    ((0.0, 0.0), (0.0, 3.0)),  # the bag's last frame with states
+    ((0.0, 60.0), (0.0, 0.0)),
+    ((0.0, 1e300), (0.0, 60.0)),
+    ((1.0, 1e300), (1.0, 0.0)),
+])
+def test_windows_that_cover_the_same_frames_are_one_window(tmp_path, saved, this):
+    """``--end 0`` then ``--end 1e300`` into one --out was refused as another part of the bag."""
+    from vjepa_ros.eval.step_choice import covered_ns
+
+    (bag, recording), out = _bag(tmp_path), tmp_path / "out"
+    _saved_report(out, bag, start_s=saved[0], end_s=saved[1])
+    assert previous_report_note(out, bag, this, lambda window: covered_ns(recording, *window)) \
+        .endswith("it is overwritten")
+
+
+@pytest.mark.parametrize("saved, this, words", [
+    ((0.0, 0.0), (0.0, 2.0), "0 to 2 s"), ((0.0, 1e300), (1.0, 0.0), "1 s to its end"),
+    ((0.0, 2.0), (0.0, 2.5), "0 to 2.5 s"),
+])
+def test_windows_that_cover_other_frames_are_refused(tmp_path, saved, this, words):
+    from vjepa_ros.eval.out_reuse import window_words
+    from vjepa_ros.eval.step_choice import covered_ns
+
+    (bag, recording), out = _bag(tmp_path), tmp_path / "out"
+    _saved_report(out, bag, start_s=saved[0], end_s=saved[1])
+    with pytest.raises(ValueError) as refused:
+        previous_report_note(out, bag, this, lambda window: covered_ns(recording, *window))
+    assert str(refused.value) == (
+        f"--out {out} holds the eval report (and plots) of another part of this recording, "
+        f"{window_words(saved)} (this run: {words}): give another --out, or remove {out} to "
+        "replace it")
+
+
+@pytest.fixture
+def model_not_loaded(monkeypatch):
+    import vjepa_ros.demo
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("the model loaded: the --out check let the run go on")
+
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
+
+
+def test_eval_refuses_another_window_once_the_bag_is_read_and_takes_the_same_one(
+        tmp_path, capsys, model_not_loaded):
+    from vjepa_ros.cli import main
+
+    (bag, _), out = _bag(tmp_path), tmp_path / "out"
+    _saved_report(out, bag, end_s=0.0)
+    assert main(["eval", str(bag), "--out", str(out), "--start", "1", "--horizon", "1"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"vjepa-ros eval: --out {out} holds the eval report (and plots) of another part of this "
+        f"recording, the whole recording (this run: 1 s to its end): give another --out, or "
+        f"remove {out} to replace it")
+    for end in ("0", "1e300", "60"):  # the whole recording each time: on to the model
+        with pytest.raises(AssertionError, match="the model loaded"):
+            main(["eval", str(bag), "--out", str(out), "--end", end, "--horizon", "1"])
+
+
+def test_another_recordings_report_is_refused_before_the_bag_is_read(tmp_path, capsys):
     from vjepa_ros.cli import main
 
     bag, out = tmp_path / "bag", tmp_path / "out"  # no bag: the refusal comes first
-    _saved_report(out, bag, end_s=60.0)
-    assert main(["eval", str(bag), "--out", str(out), "--start", "60"]) == 1
+    _saved_report(out, tmp_path / "other_bag")
+    assert main(["eval", str(bag), "--out", str(out)]) == 1
     assert capsys.readouterr().err.strip() == (
-        f"vjepa-ros eval: --out {out} holds the eval report (and plots) of another part of this "
-        f"recording, 0 to 60 s (this run: 60 s to its end): give another --out, or remove {out} "
-        "to replace it")
-    assert main(["eval", str(bag), "--out", str(out), "--end", "60"]) == 1  # the same window
-    assert "bag not found" in capsys.readouterr().err
+        f"vjepa-ros eval: --out {out} holds the eval report (and plots) of another recording, "
+        f"{tmp_path / 'other_bag'}: give another --out, or remove {out} to replace it")

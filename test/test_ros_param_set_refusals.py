@@ -95,7 +95,7 @@ def test_every_nodes_ranged_parameter_refuses_a_value_outside_its_range(context,
 
 
 def test_a_value_a_nodes_own_check_refuses_gets_its_error(context):
-    """The bag player's settings are checked by ``PlaybackConfig.check``, not by a range."""
+    """The bag player's settings are checked by ``PlaybackConfig.check`` (its ranges too)."""
     from vjepa_ros.eval.playback import PlaybackConfig
 
     node = rclpy.create_node("bag_player", context=context,
@@ -103,7 +103,7 @@ def test_a_value_a_nodes_own_check_refuses_gets_its_error(context):
     try:
         declare_config(node, PlaybackConfig())
         (result,) = node.set_parameters([Parameter("rate", value=-1.0)])
-        assert result.reason == "rate must be > 0, got -1.0", result.reason
+        assert result.reason == "rate must lie in (0, 100], got -1.0", result.reason
         (result,) = node.set_parameters([Parameter("rate", value=2.0)])
         assert result.reason.startswith(f"parameter 'rate' {START_ONLY}"), result.reason
     finally:

@@ -77,7 +77,8 @@ def _node_cases():
         (CameraNode, "camera", "    stamp_source: bogus\n", "stamp_source must be one of "),
         (ImagePublisher, "image_publisher", "    rate_hz: 5000.0\n",
          "parameter 'rate_hz' must be a rate in [0, 1000] Hz"),
-        (BagPlayer, "bag_player", "    bag: /no/bag\n    rate: -1.0\n", "rate must be > 0"),
+        (BagPlayer, "bag_player", "    bag: /no/bag\n    rate: -1.0\n",
+         "rate must lie in (0, 100], got -1.0"),
     ]
 
 

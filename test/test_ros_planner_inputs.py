@@ -173,14 +173,31 @@ def test_the_published_topics_include_the_one_a_remap_of_the_asking_node_names(c
 @pytest.mark.parametrize("use_sim_time", [False, True])
 def test_frames_from_the_simulator_on_the_wall_clock_get_the_sim_time_advice(
         harness, use_sim_time):  # noqa: F811
-    """The tester's slow simulator got "raise safety.max_image_age_s above 1.75 s" (sim.pace)."""
+    """The tester's slow simulator got "raise safety.max_image_age_s above 1.75 s" (sim.pace).
+
+    The simulator is the node advertising ``~/vjepa_ros_simulator`` (as sim_node does); a
+    user's own node named ``sim_node`` publishing the camera got the advice too, by its name.
+    """
+    from std_srvs.srv import Trigger
+
+    from vjepa_ros.sim.pace import SIMULATOR_SERVICE
+
     h = harness(use_sim_time=use_sim_time)
     if use_sim_time:
         h.sim_time = 100.0
-    simulator = rclpy.create_node("sim_node", context=h.context)  # publishes the camera topic
-    simulator.create_publisher(Image, "/cam/image", 2)
+    impostor = rclpy.create_node("sim_node", namespace="/lab", context=h.context)
+    impostor.create_publisher(Image, "/cam/image", 2)  # a user's node of the same name
+    simulator = None
     try:
         if not use_sim_time:
+            assert h.pump(6.0, until=lambda: h.planner.get_publishers_info_by_topic(
+                h.planner.image_subscription.topic_name)), "the graph never showed the node"
+            seen = len(h.got["diag"])
+            assert h.pump(4.0, until=lambda: len(h.got["diag"]) >= seen + 2)  # checks since
+            assert h.planner.camera_advice == "", "a node named sim_node is no simulator of ours"
+            simulator = rclpy.create_node("sim_node", context=h.context)  # publishes the camera
+            simulator.create_publisher(Image, "/cam/image", 2)
+            simulator.create_service(Trigger, f"~/{SIMULATOR_SERVICE}", lambda q, r: r)
             assert h.pump(6.0, until=lambda: "--use-sim-time" in h.planner.camera_advice), \
                 "no advice for frames from the simulator"
             assert h.session.camera_advice().startswith(
@@ -189,4 +206,6 @@ def test_frames_from_the_simulator_on_the_wall_clock_get_the_sim_time_advice(
             assert h.pump(4.0, until=lambda: len(h.got["diag"]) >= 3)
             assert h.session.camera_advice() == ""
     finally:
-        simulator.destroy_node()
+        impostor.destroy_node()
+        if simulator is not None:
+            simulator.destroy_node()

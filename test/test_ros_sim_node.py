@@ -153,6 +153,18 @@ def test_goal_pose_gives_a_latched_goal_image_and_reset_works(harness, context):
     assert harness.spin_until(future.done)
     assert future.result().success
     np.testing.assert_allclose(sim.ee_state(), before, atol=2e-3)
+    # what marks it as this package's simulator for a planner (sim.pace.SIMULATOR_SERVICE)
+    from vjepa_ros.nodes.graph_publishers import package_simulators
+
+    assert harness.spin_until(lambda: package_simulators(harness.listener, ["/sim_node"]))
+    assert package_simulators(harness.listener, ["/sim_node", "/nobody", "a node of another "
+                                                 "process (name not discovered yet)"]) == \
+        {"/sim_node"}
+    client = harness.listener.create_client(Trigger, "/sim_node/vjepa_ros_simulator")
+    assert client.wait_for_service(timeout_sec=60.0)
+    future = client.call_async(Trigger.Request())
+    assert harness.spin_until(future.done)
+    assert future.result().message.startswith("vjepa_ros simulator (real_time_factor ")
 
 
 def test_bad_parameters_fail_at_start(context):

@@ -69,11 +69,13 @@ def test_a_new_slow_stretch_after_a_recovery_is_said_again():
     (["/robot/sim_node", "/bag_player"], False, "/robot/sim_node"),
     (["/sim_node"], True, ""),  # ages count simulated seconds already
     (["/camera/camera"], False, ""),  # a real camera: raise the limit or the frame rate
+    (["/lab/sim_node"], False, ""),  # a user's own node of that name: no simulator of ours
     ([], False, ""),
 ])
 def test_the_planner_names_simulated_time_only_for_a_simulator_on_the_wall_clock(
         publishers, on_sim_time, named):
-    advice = simulator_camera_advice(publishers, "sim_node", on_sim_time)
+    simulators = {"/sim_node", "/robot/sim_node"}  # those advertising SIMULATOR_SERVICE
+    advice = simulator_camera_advice(publishers, simulators, on_sim_time)
     if not named:
         assert advice == ""
         return

@@ -113,3 +113,17 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     with replacing(path) as partial:
         partial.write_bytes(data)
     return path
+
+
+def save_figure(figure, path: str | os.PathLike, **savefig_kwargs) -> Path:
+    """Save a matplotlib ``figure`` to ``path`` through :func:`replacing`; return ``path``.
+
+    The format follows ``path``'s suffix (``.png``), as ``figure.savefig(path)`` would choose
+    it: the temporary ``NAME.PID.partial`` has no suffix matplotlib knows. ``savefig_kwargs``
+    (``dpi``) go to ``savefig``. The figure is left open: the caller closes it.
+    """
+    path = Path(path).expanduser()
+    savefig_kwargs.setdefault("format", path.suffix.lstrip(".").lower() or None)
+    with replacing(path) as partial:
+        figure.savefig(partial, **savefig_kwargs)
+    return path

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.atomic_files import write_bytes
 from vjepa_ros.image_limits import MAX_SIDE_PX, goal_image_problem, image_size_problem
 
 # Packed encodings: name (lower case) -> (channels, bytes per channel, order of the first three).
@@ -375,11 +376,23 @@ def _pixel_kind_problem(image) -> str:
 
 
 def save_image_file(path: str | Path, rgb: np.ndarray) -> Path:
-    """Write ``[H, W, 3]`` uint8 RGB to an image file whose format follows the suffix."""
+    """Write ``[H, W, 3]`` uint8 RGB to an image file whose format follows the suffix.
+
+    Written whole or not at all (``atomic_files``): a stop mid-write leaves the old file. Raises
+    :class:`ImageError` for a suffix no encoder has or a folder that cannot be written.
+    """
     import cv2
 
     path = Path(path).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), np.ascontiguousarray(check_rgb(rgb)[..., ::-1])):
-        raise ImageError(f"cannot write image file {path}")
-    return path
+    try:
+        done, encoded = cv2.imencode(path.suffix, np.ascontiguousarray(check_rgb(rgb)[..., ::-1]))
+    except cv2.error:  # a suffix no encoder has
+        done = False
+    if not done:
+        raise ImageError(f"cannot write image file {path}: no image format has the suffix "
+                         f"{path.suffix!r}; give a .png or .jpg path")
+    try:
+        return write_bytes(path, encoded.tobytes())  # whole or not at all
+    except OSError as exc:
+        raise ImageError(f"cannot write image file {path}: {exc.strerror or exc}") from exc

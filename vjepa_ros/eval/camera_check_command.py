@@ -202,10 +202,16 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
 
         identity = check_identity(args.bag, base["model"]["checkpoint"],
                                   (config.start_s, config.end_s))
-        replaced = refuse_other_check(out, identity)  # another bag's or window's: refused
+        # another bag's check: refused; another window's once the bag's times are known
+        refuse_other_check(out, identity, compare_window=False)
         written_params = params_with_correction(base, (0.0, 0.0, 0.0), asdict(thresholds))
         check_node_start(written_params[NODE_KEY]["ros__parameters"], args.params_file)
         recording = read_recording(args.bag, topics_from_args(args))  # before torch
+        from vjepa_ros.eval.step_choice import covered_ns
+
+        # windows compared by what they cover: --end 0 and --end 1e300 are one window
+        replaced = refuse_other_check(out, identity,
+                                      covered=lambda window: covered_ns(recording, *window))
         from vjepa_ros.eval.camera_check_bag import check_executed_motions, check_recording
 
         try:  # the bag's states alone: seconds, before the model loads (~10 s)

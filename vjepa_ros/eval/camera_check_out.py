@@ -19,6 +19,7 @@ live arm), before the arm moves.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from vjepa_ros.eval.camera_check_report import PARAMS_FILE, PLOT_FILE, REPORT_FILE
@@ -70,11 +71,16 @@ def _same_recording(recorded: str, this: str) -> bool:
     return bag_identity(recorded) == bag_identity(this)
 
 
-def refuse_other_check(out: str | Path, identity: dict, option: str = OUT_OPTION) -> str | None:
+def refuse_other_check(out: str | Path, identity: dict, option: str = OUT_OPTION,
+                       covered: Callable | None = None,
+                       compare_window: bool = True) -> str | None:
     """Refuse ``out`` when it holds the camera check of another recording, or of another part.
 
     ``identity``: this check's (:func:`check_identity`). ``option``: how messages name the
-    folder (``--out``, or the node's ``camera_check.output_dir``). Returns None when ``out``
+    folder (``--out``, or the node's ``camera_check.output_dir``). ``covered``: what a window
+    covers of the bag (``out_reuse.other_window``; None: the windows as given are compared);
+    ``compare_window`` False: the windows are not compared (the bag is not read yet: two
+    spellings of one window are only known as one then). Returns None when ``out``
     holds no ``camera_check.json`` or this check's own earlier one (it is overwritten), and a
     one-line note when it holds this recording's check with another world model (replaced).
     Raises ValueError (one line: the folder, what it holds, what to do) for another recording's
@@ -88,7 +94,7 @@ def refuse_other_check(out: str | Path, identity: dict, option: str = OUT_OPTION
     fix = f"give another {option}, or remove {out} to replace it"
     try:
         recording, checkpoint, window = _recorded_identity(json.loads(report.read_text()))
-        part = other_window(window, identity["window_s"])
+        part = other_window(window, identity["window_s"] if compare_window else None, covered)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise ValueError(f"{option} {out} holds a {REPORT_FILE} that is not a camera check's: "
                          f"give another {option}, or move that file away") from None

@@ -201,8 +201,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         output_dir(out, create=False)
         from vjepa_ros.eval.out_reuse import previous_report_note
 
-        # refused: another bag's report, or another --start/--end window's of this bag
-        out_note = previous_report_note(out, args.bag, (config.start_s, config.end_s))
+        # refused: another bag's report (another --start/--end window's: once the bag is read)
+        previous_report_note(out, args.bag, None)
         stage = "evaluating"  # a stop from here says what was saved (_eval_saved)
         goal = None if args.goal is None else _goal_image(args.goal)
         check_input_paths(args)  # --checkpoint, --device, --dtype
@@ -213,12 +213,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
         open_reader(args.bag).close()  # a missing or unreadable bag: at once
         # its topics and states (a wrong --image-topic): before torch and the model
         recording = read_recording(args.bag, topics_from_args(args))
+        from vjepa_ros.eval.step_choice import choose_steps, covered_ns
+
+        # another window of this bag: refused; windows compared by the frames they cover, so
+        # that --end 0 and --end 1e300 (or the bag's length) are one window
+        out_note = previous_report_note(out, args.bag, (config.start_s, config.end_s),
+                                        lambda window: covered_ns(recording, *window))
         from vjepa_ros.eval.plan_reports import plan_report_note
 
         for line in note_lines(filter(None, [out_note, *recording.notes,
                                              plan_report_note(recording.topic_types)])):
             print(line)  # about the input: before the results, where they are seen
-        from vjepa_ros.eval.step_choice import choose_steps
         from vjepa_ros.eval.step_notes import step_notes
 
         # too short, or the arm still: refused before the model loads

@@ -11,6 +11,7 @@ check's folder by the same rules.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files
@@ -48,32 +49,50 @@ def window_words(window_s) -> str:
     return f"{start:g} s to its end" if not end else f"{start:g} to {end:g} s"
 
 
-def other_window(recorded, window_s) -> str:
+def other_window(recorded, window_s, covered: Callable | None = None) -> str:
     """Return the part of the bag a saved run covered when it is not ``window_s``, else "".
 
     ``recorded``: the saved ``[start_s, end_s]`` [s] (None: a run saved before the window was
-    recorded, not compared); ``window_s``: this run's (``--start``, ``--end``). Two windows of
-    one bag are two runs on different motions, whose results are both wanted (the default
-    ``--out`` is the same for every window of a bag): a folder holding the other one is refused
-    as one holding another recording's (ValueError from a ``recorded`` that is no pair of
-    numbers: the file is no report of ours).
+    recorded, not compared); ``window_s``: this run's (``--start``, ``--end``); None: not
+    compared (the bag is not read yet). ``covered(window) -> times``: what a window covers of
+    this bag (``step_choice.covered_ns``), so that windows spelled apart but covering the same
+    (``--end 0`` and ``--end 1e300``) are one; None: the windows as given are compared. Two
+    windows of one bag are two runs on different motions, whose results are both wanted (the
+    default ``--out`` is the same for every window of a bag): a folder holding the other one is
+    refused as one holding another recording's (ValueError from a ``recorded`` that is no pair
+    of numbers: the file is no report of ours).
     """
     if recorded is None:
         return ""
     saved = tuple(float(value) for value in recorded)
     if len(saved) != 2:
         raise ValueError(f"a window of two times, got {recorded!r}")
-    return "" if saved == tuple(float(v) for v in window_s) else window_words(saved)
+    if window_s is None:
+        return ""
+    this = tuple(float(v) for v in window_s)
+    return "" if saved == this or _same_cover(saved, this, covered) else window_words(saved)
+
+
+def _same_cover(saved, this, covered) -> bool:
+    """Whether two windows cover the same times of the bag (False when not known)."""
+    if covered is None:
+        return False
+    try:
+        return covered(saved) == covered(this)
+    except ValueError:  # one covers nothing of this bag: the step choice says so, in its words
+        return False
 
 
 def previous_report_note(out: str | Path, bag: str | Path,
-                         window_s: tuple[float, float] = (0.0, 0.0)) -> str:
+                         window_s: tuple[float, float] | None = (0.0, 0.0),
+                         covered: Callable | None = None) -> str:
     """Return a note when ``out`` holds this bag's earlier eval report, else "".
 
-    ``window_s``: this run's ``(--start, --end)`` [s]. Raises ValueError (one line naming the
-    folder, what it holds and what to do) when it holds the eval report of another recording,
-    or of another part of this one (:func:`other_window`), or a report.json that is not an eval
-    report.
+    ``window_s``: this run's ``(--start, --end)`` [s] (None: not compared, the bag not read
+    yet); ``covered``: what a window covers of the bag (:func:`other_window`). Raises
+    ValueError (one line naming the folder, what it holds and what to do) when it holds the
+    eval report of another recording, or of another part of this one (:func:`other_window`),
+    or a report.json that is not an eval report.
     """
     out = Path(out).expanduser()
     report = out / REPORT
@@ -85,7 +104,7 @@ def previous_report_note(out: str | Path, bag: str | Path,
         recorded = recording.get("absolute_path", recording["path"])
         settings = saved.get("eval", {})
         window = [settings["start_s"], settings["end_s"]] if "start_s" in settings else None
-        part = other_window(window, window_s)
+        part = other_window(window, window_s, covered)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise ValueError(
             f"--out {out} holds a {REPORT} that is not an eval report: give another --out, or "

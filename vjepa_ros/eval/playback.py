@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 from vjepa_ros.eval.bags import BagError, iter_messages, open_reader
 
 
@@ -22,25 +22,29 @@ from vjepa_ros.eval.bags import BagError, iter_messages, open_reader
 class PlaybackConfig:
     bag: str = param("", "rosbag2 bag to play: a directory with metadata.yaml, or a .mcap/.db3 "
                      "file; required.")
-    rate: float = param(1.0, "Playback speed factor (2.0 plays twice as fast).")
+    rate: float = param(1.0, "Playback speed factor (2.0 plays twice as fast), (0, 100].",
+                        range=(0, 100), low_open=True)
     clock: bool = param(True, "Publish the bag time on /clock (rosgraph_msgs/Clock), for nodes "
                         "started with use_sim_time:=true.")
-    clock_hz: float = param(40.0, "/clock messages per second of wall time.")
+    clock_hz: float = param(40.0, "/clock messages per second of wall time, (0, 1000].",
+                            range=(0, 1000), low_open=True)
     topics: str = param("", "Comma-separated topics to play; empty: every topic in the bag.")
     loop: bool = param(False, "Start again from the beginning when the bag ends.")
     start_delay_s: float = param(
-        0.5, "Wait this long [s] before the first message so that subscribers can connect."
+        0.5, "Wait this long [s] before the first message so that subscribers can connect, "
+        "[0, 3600].",
+        range=(0, 3600)
     )
 
     def check(self) -> PlaybackConfig:
+        """Return self; ValueError (one line, naming the parameter and its range) otherwise.
+
+        ``rate``, ``clock_hz`` and ``start_delay_s`` must be finite and in their declared
+        ranges (``rate:=inf`` played every message at once, ``nan`` hung); ``bag`` given.
+        """
+        check_values(self)
         if not self.bag:
             raise BagError("parameter 'bag' is empty: give the bag to play")
-        if not self.rate > 0:
-            raise BagError(f"rate must be > 0, got {self.rate}")
-        if not self.clock_hz > 0:
-            raise BagError(f"clock_hz must be > 0, got {self.clock_hz}")
-        if self.start_delay_s < 0:
-            raise BagError(f"start_delay_s must be >= 0, got {self.start_delay_s}")
         return self
 
     def topic_list(self) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.atomic_files import remove_stale_partials, write_text
+from vjepa_ros.atomic_files import remove_stale_partials, save_figure, write_text
 from vjepa_ros.eval.metrics import AXES, cosine_similarity
 from vjepa_ros.planning.methods import RefineSettings
 
@@ -39,12 +39,13 @@ def write_report(report: dict, out_dir: str | Path, plots: bool = True) -> dict[
 
     Plots an earlier report in ``out_dir`` listed and this one does not write (``plots`` False,
     no landscape this time) are removed: a folder never shows plots of another run beside this
-    report. Other files are left alone, but for the partial ``report.json`` of a run killed
-    while writing it (``atomic_files.remove_stale_partials``, one line).
+    report. Every file is written whole or not at all (``atomic_files``): a stop mid-write
+    leaves the old file. Other files are left alone, but for the partial ``report.json`` or
+    plot of a run killed while writing it (``atomic_files.remove_stale_partials``, one line).
     """
     out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_partials(out_dir, lambda name: name == "report.json")
+    remove_stale_partials(out_dir, lambda name: name == "report.json" or name.endswith(".png"))
     earlier = _earlier_plots(out_dir)
     written = {}
     if plots:
@@ -123,9 +124,10 @@ def _save(fig, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    try:
+        return save_figure(fig, path, dpi=100)  # a stop mid-write leaves the old plot
+    finally:
+        plt.close(fig)
 
 
 def _fmt(value, spec: str = ".3f") -> str:

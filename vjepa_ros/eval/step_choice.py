@@ -71,6 +71,21 @@ def window_ns(recording, config: EvalConfig) -> tuple[int | None, int | None]:
     return first, (end if config.end_s >= end_s else origin + int(round(config.end_s * 1e9)))
 
 
+def covered_ns(recording, start_s: float = 0.0, end_s: float = 0.0) -> tuple[int, int]:
+    """Return the (first, last) times [ns] of the frames with states a window covers.
+
+    The bounds of the grid ``resample`` lays over the ``start_s``..``end_s`` window [s] (0: not
+    set): two windows that cover the same times evaluate the same steps, whatever their
+    spelling (``--end 0``, ``--end 1e300`` and ``--end`` at or past the bag's last frame with
+    states are one window; so are every ``--start`` up to its first). Raises ValueError
+    (:func:`window_ns`) for a window that holds no frame with states.
+    """
+    first, last = window_ns(recording, EvalConfig(start_s=start_s, end_s=end_s))
+    _, begin, end = _frames_with_states_ns(recording)
+    return (max(begin, begin if first is None else first),
+            min(end, end if last is None else last))
+
+
 def _frames_with_states_ns(recording) -> tuple[int, int, int]:
     """Return (the bag's first frame or state, first and last time with both) [ns]."""
     origin = min(int(recording.image_times[0]), int(recording.state_times[0]))

@@ -56,3 +56,27 @@ def published_topics(node, msg_types: set[str]) -> dict[str, list[str]]:
             if msg_types & set(types):
                 out[topic] = list(types)
     return out
+
+
+def package_simulators(node, names: list[str]) -> set[str]:
+    """Return those of the full node ``names`` that are this package's simulator.
+
+    A simulator advertises its private service ``sim.pace.SIMULATOR_SERVICE``
+    (``/ns/sim_node/vjepa_ros_simulator``): a node of another package that is merely named
+    ``sim_node`` does not. Names the graph cannot look up (not discovered yet, gone, a twin's
+    note) are none.
+    """
+    from vjepa_ros.sim.pace import SIMULATOR_SERVICE
+
+    found = set()
+    for full in names:
+        namespace, _, name = full.rpartition("/")
+        if not full.startswith("/") or not name or " " in full:
+            continue  # "a node of another process (name not discovered yet)", a twin's note
+        try:
+            services = node.get_service_names_and_types_by_node(name, namespace or "/")
+        except RuntimeError:  # NodeNameNonExistentError: gone since the publisher list
+            continue
+        if any(service == f"{full}/{SIMULATOR_SERVICE}" for service, _ in services):
+            found.add(full)
+    return found

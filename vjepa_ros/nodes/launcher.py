@@ -197,7 +197,10 @@ class Launch:
                     try:
                         node = node_class(context=self.context, **spec.node_kwargs(use_sim_time))
                     except UnknownParameterError as exc:  # the closest as -p NODE.name:=...
-                        raise UsageError(f"{spec.name}: {exc.message(spec.name)}") from None
+                        # or, for a name a --params-file gave, after that file, as its key
+                        raise UsageError(f"{spec.name}: "
+                                         f"{exc.message(spec.name, spec.sources(use_sim_time))}"
+                                         ) from None
                     except (ParameterException, OSError, ValueError, RuntimeError) as exc:
                         # One prefix, the node as -p NODE.param names it; its messages carry
                         # none. A value error names the sources of the values it names.

@@ -121,13 +121,16 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
 
     from vjepa_ros.config import UsageError, exit_status, typed_on_command_line
     from vjepa_ros.nodes.param_sources import command_line_names, ros_arg_sources, sourced
+    from vjepa_ros.nodes.params import UnknownParameterError
 
     try:
         return node_class(), 0
     except (OSError, ValueError, RuntimeError, ParameterException) as exc:
         # One prefix, the node's ROS name; the node's own messages carry none.
         message, sources = one_line(exc), ros_arg_sources(argv, name)
-        if not isinstance(exc, UsageError):  # (an unknown name names itself)
+        if isinstance(exc, UnknownParameterError):  # a file's names after that file
+            message = exc.message(sources=sources)
+        elif not isinstance(exc, UsageError):  # (a usage error names its parameter itself)
             message = sourced(message, sources)
         print(f"{name}: {message}", file=sys.stderr)
         if typed_on_command_line(exc, command_line_names(sources)):

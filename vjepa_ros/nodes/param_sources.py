@@ -63,6 +63,15 @@ def params_file_label(path: str | Path) -> str:
     return packaged_file(name) if name else f"--params-file {path}"
 
 
+def is_file_source(label: str) -> bool:
+    """Return whether a source ``label`` names a parameter file (a ``--params-file``).
+
+    ``--params-file PATH`` or the package's own file (:func:`packaged_file`), not a ``-p`` or
+    an option of ``vjepa-ros launch``.
+    """
+    return label.startswith(("--params-file ", PACKAGED))
+
+
 def dotted(parameters: dict, prefix: str = "") -> list[str]:
     """Return the dotted names of the values in a nested mapping of parameters (groups)."""
     names = []

@@ -72,18 +72,36 @@ class UnknownParameterError(UsageError):
         self.pairs = pairs
         super().__init__(self.message())
 
-    def message(self, node: str | None = None) -> str:
+    def message(self, node: str | None = None, sources: dict[str, str] | None = None) -> str:
         """Return the one-line message naming each unknown parameter and its closest name.
 
-        With ``node``: the closest as ``vjepa-ros launch``'s ``-p NODE.param:=...`` (the full
-        form to type), else as the node's own name.
+        ``sources``: ``{parameter: where its value came from}`` (``param_sources``): a name a
+        parameter file gave is named after that file (``--params-file p.yaml: unknown parameter
+        'planner.sampels' (closest: 'planner.samples')``), its closest as the key to write
+        there. Otherwise, with ``node``, the closest as ``vjepa-ros launch``'s ``-p
+        NODE.param:=...`` (the full form to type), else as the node's own name.
         """
-        def hint(closest: str) -> str:
-            return f"-p {node}.{closest}:=..." if node else repr(closest)
+        from vjepa_ros.nodes.param_sources import is_file_source
 
-        named = "; ".join(f"{name!r} (closest: {hint(closest)})" for name, closest in self.pairs)
-        return (f"unknown parameter{'s' if len(self.pairs) > 1 else ''} {named}; "
-                "`ros2 param list` on the running node (or its config/*.yaml) lists the names")
+        groups: dict[str, list[tuple[str, str]]] = {}  # source file ("": typed) -> its pairs
+        for name, closest in self.pairs:
+            source = (sources or {}).get(name, "")
+            groups.setdefault(source if is_file_source(source) else "", []).append(
+                (name, closest))
+        parts = []
+        for source, pairs in groups.items():
+            many = len(pairs) > 1
+            if source:  # the closest as the key to write in that file
+                named = "; ".join(f"{name!r} (closest: {closest!r})" for name, closest in pairs)
+                parts.append(f"{source}: unknown parameter{'s' if many else ''} {named}: fix "
+                             f"{'those keys' if many else 'that key'} in the file")
+            else:
+                named = "; ".join(f"{name!r} (closest: "
+                                  f"{f'-p {node}.{closest}:=...' if node else repr(closest)})"
+                                  for name, closest in pairs)
+                parts.append(f"unknown parameter{'s' if many else ''} {named}")
+        return (f"{'; '.join(parts)}; `ros2 param list` on the running node (or its "
+                "config/*.yaml) lists the names")
 
 
 def refuse_undeclared_overrides(node: Node) -> None:

@@ -42,7 +42,12 @@ from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
-from vjepa_ros.nodes.graph_publishers import full_name, other_publishers, published_topics
+from vjepa_ros.nodes.graph_publishers import (
+    full_name,
+    other_publishers,
+    package_simulators,
+    published_topics,
+)
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_watch import (
     InputProblem,
@@ -590,12 +595,13 @@ class PlannerNode(Node):
         Then a camera slower than its age limit is a simulation slower than real time, and the
         slow-camera note names simulated time, not a looser limit (``sim.pace``).
         """
-        from vjepa_ros.nodes.node_registry import NODES
         from vjepa_ros.sim.pace import simulator_camera_advice
 
+        on_sim_time = self.get_parameter("use_sim_time").value
         publishers, _ = other_publishers(self, self.image_subscription.topic_name, own=0)
-        self.camera_advice = simulator_camera_advice(
-            publishers, NODES["sim"].ros_name, self.get_parameter("use_sim_time").value)
+        # this package's simulator by what it advertises, not any node named sim_node
+        simulators = set() if on_sim_time else package_simulators(self, publishers)
+        self.camera_advice = simulator_camera_advice(publishers, simulators, on_sim_time)
 
     def _publish_diagnostics(self) -> None:
         if self.closing:

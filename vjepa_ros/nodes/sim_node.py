@@ -8,7 +8,9 @@ topics of a RealSense driver) and, with ``publish_clock``, ``/clock``. Subscribe
 ``target_pose`` (PoseStamped: absolute TCP target in the base frame) and ``gripper_command``
 (Float64: closedness 0..1) — what the planner node publishes for a real controller. A PoseStamped
 on ``goal_pose`` renders the goal image of that pose (move there, capture, come back) and
-publishes it, latched, on ``goal_image``. ``~/reset`` (std_srvs/Trigger) resets the scene.
+publishes it, latched, on ``goal_image``. ``~/reset`` (std_srvs/Trigger) resets the scene;
+``~/vjepa_ros_simulator`` (std_srvs/Trigger) marks the node as this package's simulator
+(``sim.pace.SIMULATOR_SERVICE``: a planner fed its frames on the wall clock names simulated time).
 
 All the simulation lives in :class:`vjepa_ros.sim.runner.SimRunner`; this node only converts
 messages and keeps time. Commands, goal requests and resets are callbacks of their own group, so a
@@ -53,7 +55,7 @@ from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
-from vjepa_ros.sim.pace import PaceMeter
+from vjepa_ros.sim.pace import SIMULATOR_SERVICE, PaceMeter
 from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner
 
 LATCHED = QoSProfile(
@@ -127,6 +129,9 @@ class SimNode(Node):
         self.create_subscription(PoseStamped, "goal_pose", self.on_goal_pose, 10,
                                  callback_group=inputs)
         self.create_service(Trigger, "~/reset", self.on_reset, callback_group=inputs)
+        # marks this node as the package's simulator in the graph (a planner's sim-time advice)
+        self.create_service(Trigger, f"~/{SIMULATOR_SERVICE}", self.on_identify,
+                            callback_group=inputs)
         self.camera_info = self._camera_info()
         rtf = self.config.real_time_factor
         period = self.runner.tick_seconds / rtf if rtf > 0 else 1e-3
@@ -316,6 +321,15 @@ class SimNode(Node):
         where = " ".join(f"{v:+.3f}" for v in goal.state[:3])
         note = "" if goal.reached else " (the arm did not get within 1 mm: unreachable?)"
         self.get_logger().info(f"goal image published for TCP at [{where}]{note}")
+
+    def on_identify(self, request, response):
+        """Answer ``~/vjepa_ros_simulator``: this is vjepa_ros's simulator, and its clock."""
+        del request
+        response.success = True
+        response.message = (f"vjepa_ros simulator (real_time_factor "
+                             f"{self.config.real_time_factor:g}, publish_clock "
+                             f"{str(self.config.publish_clock).lower()})")
+        return response
 
     def on_reset(self, request, response):
         del request

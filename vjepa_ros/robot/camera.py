@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 
 # librealsense distortion model name → sensor_msgs/CameraInfo distortion_model
 DISTORTION_MODELS = {
@@ -45,7 +45,8 @@ class CameraConfig:
     frame_id: str = param(
         "camera_color_optical_frame", "header.frame_id of image and camera_info."
     )
-    timeout_s: float = param(5.0, "Give up when no frame arrives for this long [s].")
+    timeout_s: float = param(5.0, "Give up when no frame arrives for this long [s], (0, 600].",
+                             range=(0, 600), low_open=True)
     stamp_source: str = param(
         "device", "header.stamp of image and camera_info: device = the frame's capture time from "
         "the RealSense (global_time or system_time domain); arrival = the node clock when the "
@@ -55,6 +56,7 @@ class CameraConfig:
     )
 
     def __post_init__(self):
+        check_values(self)  # timeout_s: finite, in its declared range
         if self.stamp_source not in STAMP_SOURCES:
             raise ValueError(f"stamp_source must be one of {', '.join(STAMP_SOURCES)}, got "
                              f"{self.stamp_source!r}")

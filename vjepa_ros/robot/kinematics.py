@@ -82,6 +82,17 @@ class RobotConfig:
         "(a geometry_msgs/PoseStamped topic 'current_pose' stamped in base_frame).",
     )
 
+    def __post_init__(self):
+        for name, unit in (("tcp_xyz", "m"), ("tcp_rpy", "rad")):
+            values = getattr(self, name)
+            try:
+                finite = len(values) == 3 and all(math.isfinite(float(v)) for v in values)
+            except (TypeError, ValueError):
+                finite = False
+            if not finite:  # NaN or inf made every pose NaN, and every plan with it
+                raise ValueError(f"robot.{name} must be 3 finite numbers [{unit}], got "
+                                 f"{values!r}")
+
 
 def modified_dh(a, d, alpha, q: np.ndarray) -> np.ndarray:
     """Link transforms [..., 4, 4] for joint angles q [...] (Craig: RotX·TransX·RotZ·TransZ).
@@ -179,8 +190,6 @@ class FrankaKinematics:
             raise ValueError(
                 f"robot.state_source must be joint_states or pose, got {config.state_source!r}"
             )
-        if len(config.tcp_xyz) != 3 or len(config.tcp_rpy) != 3:
-            raise ValueError("robot.tcp_xyz and robot.tcp_rpy need 3 numbers each")
         if not config.gripper_max_width > 0:
             raise ValueError("robot.gripper_max_width must be > 0")
         self.config = config

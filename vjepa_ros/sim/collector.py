@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vjepa_ros.atomic_files import write_text
 from vjepa_ros.config import flatten
 from vjepa_ros.planning.pose import apply_action, state_difference
 from vjepa_ros.sim.collector_config import CollectorConfig
@@ -151,9 +152,8 @@ def collect(
                 f"{episode.frames.shape[1]}, end effector moved {moved:.2f} m, "
                 f"{time.perf_counter() - started:.1f} s"
             )
-    (out_dir / "collector.json").write_text(
-        json.dumps({"episodes": [p.name for p in paths], "seed": seed,
-                    "randomized_scenes": randomization is not None,
-                    "randomized": randomization.what if randomization else "nothing"}, indent=1)
-    )
+    summary = {"episodes": [p.name for p in paths], "seed": seed,
+               "randomized_scenes": randomization is not None,
+               "randomized": randomization.what if randomization else "nothing"}
+    write_text(out_dir / "collector.json", json.dumps(summary, indent=1))  # whole or not at all
     return paths

@@ -13,8 +13,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     A folder that holds episode files already (``*.npz``) is refused before any simulator
     starts: collect would overwrite some of them and leave the others, its ``collector.json``
-    listing only the new ones. Partial episode files of a collect killed while saving
-    (``*.npz.PID.partial``, its process gone) are removed, in one line.
+    listing only the new ones. Partial files of a collect killed while saving an episode or
+    its ``collector.json`` (``*.npz.PID.partial``, its process gone) are removed, in one line.
     """
     from vjepa_ros.atomic_files import remove_stale_partials
     from vjepa_ros.out_paths import output_dir
@@ -27,7 +27,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
         output_dir(args.out, create=False)  # the first episode's file creates it
         _check_no_episodes(args.out)
         # episodes of a collect killed while saving one (kill -9): a live run's are kept
-        remove_stale_partials(args.out, lambda name: name.endswith(".npz"))
+        remove_stale_partials(args.out, lambda name: name.endswith(".npz")
+                              or name == "collector.json")
         started = True  # stopped from here on (the imports take seconds): say what was saved
         from vjepa_ros.sim.collector import collect  # the simulator: after every check
         from vjepa_ros.sim.manipulation import collect_manipulation

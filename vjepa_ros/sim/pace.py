@@ -6,16 +6,22 @@ states then arrive late and sparse, and a planner refuses them as stale: the age
 seconds, while the simulated world moved less. The fix is simulated time, under which ages count
 simulated seconds, not a looser ``safety.max_image_age_s``. The sim node measures its pace
 (:class:`PaceMeter`) and says so once per slow stretch; the planner names the same fix in its
-slow-camera note when the frames come from the simulator (:func:`simulator_camera_advice`).
+slow-camera note when the frames come from the simulator (:func:`simulator_camera_advice`): a
+node that advertises :data:`SIMULATOR_SERVICE`, which this package's sim node alone does (a
+user's own node called ``sim_node`` is no simulator of ours, and gets no such advice).
 """
 
 from __future__ import annotations
 
 import collections
+from collections.abc import Collection
 
 WINDOW_S = 10.0  # [s] wall time the pace is measured over
 SLOW_FRACTION = 0.8  # slow: below this fraction of the requested real-time factor
 RECOVERED_FRACTION = 0.95  # a slow stretch ends at this fraction: the next one is said again
+# The sim node's private service (``~/vjepa_ros_simulator``, std_srvs/Trigger): it marks the
+# node as this package's simulator in the ROS graph, whatever its name or namespace.
+SIMULATOR_SERVICE = "vjepa_ros_simulator"
 SIM_TIME_FIX = ("run on simulated time (vjepa-ros launch ... --node sim --use-sim-time; ros2 run: "
                 "sim_node publish_clock:=true and use_sim_time:=true for every node), so that "
                 "ages count simulated seconds")
@@ -71,16 +77,19 @@ def slow_simulation_warning(factor: float, target: float) -> str:
             "smaller camera.width/height, a lower camera_rate_hz)")
 
 
-def simulator_camera_advice(publishers: list[str], simulator: str, on_sim_time: bool) -> str:
+def simulator_camera_advice(publishers: list[str], simulators: Collection[str],
+                            on_sim_time: bool) -> str:
     """Return the planner's advice for a camera slower than its age limit, a simulator being why.
 
-    ``publishers``: the full names of the camera topic's publishers; ``simulator``: the sim
-    node's ROS name (``sim_node``). "" when the planner is on simulated time (the ages count
-    simulated seconds already) or no publisher is that simulator.
+    ``publishers``: the full names of the camera topic's publishers; ``simulators``: the full
+    names of those that are this package's simulator (they advertise :data:`SIMULATOR_SERVICE`:
+    ``graph_publishers.package_simulators``), not any node named ``sim_node``. "" when the
+    planner is on simulated time (the ages count simulated seconds already) or no publisher is
+    such a simulator.
     """
     if on_sim_time:
         return ""
-    found = [name for name in publishers if name.rsplit("/", 1)[-1] == simulator]
+    found = [name for name in publishers if name in simulators]
     if not found:
         return ""
     return (f"the frames come from the simulator {found[0]}, which runs slower than real time "

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.atomic_files import replacing
+
 CAPTION_HEIGHT = 14  # px of caption bar under each tile
 BACKGROUND = (255, 255, 255)
 GOAL_BORDER = (0, 160, 0)
@@ -88,7 +90,8 @@ def save_strip(path, goal_frame, frames, captions, columns: int = 8) -> Path:
         sheet.paste(_tile(frame, caption, border), ((index % columns) * width,
                                                      (index // columns) * cell_h))
     path = Path(path).expanduser()
-    sheet.save(path, format="PNG")
+    with replacing(path) as partial:  # a stop mid-write leaves the old picture
+        sheet.save(partial, format="PNG")
     return path
 
 
@@ -122,8 +125,9 @@ def save_gif(path, goal_frame, frames, captions, seconds_per_frame: float = 0.5,
     path = Path(path).expanduser()
     duration = [round(seconds_per_frame * 1000)] * len(pictures)
     duration[-1] *= 3  # linger on the end
-    pictures[0].save(path, format="GIF", save_all=True, append_images=pictures[1:],
-                     duration=duration, loop=0)
+    with replacing(path) as partial:  # a stop mid-write leaves the old animation
+        pictures[0].save(partial, format="GIF", save_all=True, append_images=pictures[1:],
+                         duration=duration, loop=0)
     return path
 
 

@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from vjepa_ros.atomic_files import is_partial, remove_stale_partials
+from vjepa_ros.atomic_files import is_partial, remove_stale_partials, save_figure, write_text
 from vjepa_ros.cli_options import option_message
 from vjepa_ros.config import ConfigError, UsageError, exit_status
 from vjepa_ros.train.command import add_options, option_given
@@ -308,7 +308,7 @@ def write_curves(result, floors: dict[str, float], curves: Path, plot: Path) -> 
     """
     values = {"losses": result.losses, "monitors": result.monitors, "warnings": result.warnings,
               "seconds": result.seconds}
-    curves.write_text(json.dumps(values, indent=0))
+    write_text(curves, json.dumps(values, indent=0))  # whole or not at all
     return plot_curves(result.losses, result.monitors, floors, plot)
 
 
@@ -347,9 +347,10 @@ def plot_curves(losses, monitors, floors: dict[str, float], path: Path) -> Path:
     monitor_axes.set_title("collapse monitors (target encoder)")
     monitor_axes.legend(fontsize=7)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    try:
+        return save_figure(figure, path, dpi=100)  # a stop mid-write leaves the old plot
+    finally:
+        plt.close(figure)
 
 
 def add_commands(sub) -> None:

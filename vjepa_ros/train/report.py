@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from vjepa_ros.atomic_files import write_text
+from vjepa_ros.atomic_files import save_figure, write_text
 from vjepa_ros.eval.report import json_safe
 
 
@@ -58,7 +58,7 @@ def plot_losses(history: dict, path: str | Path, copy_baseline: float | None = N
     if train or val:
         axes.legend(fontsize=8)
     figure.tight_layout()
-    path = Path(path).expanduser()
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    try:
+        return save_figure(figure, path)  # a stop mid-write leaves the old plot
+    finally:
+        plt.close(figure)

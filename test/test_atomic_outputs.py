@@ -1,0 +1,181 @@
+"""Every output file (plots, pictures, collector.json, curves) is written whole or not at all.
+
+``vjepa-ros eval`` plots, the pretraining and training plots and curves, the reach pictures,
+saved goal images and the collector's ``collector.json`` were written straight to their final
+names: a Ctrl-C mid-write left a truncated file there that looked whole.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+HALF = b"\x89PNG half a file"
+
+
+def _stop_mid_write(target):
+    """Write half a file to ``target`` (a path or an open file), then stop as Ctrl-C does."""
+    if hasattr(target, "write"):
+        target.write(HALF)
+    else:
+        with open(target, "wb") as file:  # not Path.write_*: a test may patch those
+            file.write(HALF)
+    raise KeyboardInterrupt
+
+
+def _assert_left_alone(folder, name, old: bytes | None):
+    """``name`` holds ``old`` (None: does not exist) and no partial file is left in ``folder``."""
+    path = folder / name
+    if old is None:
+        assert not path.exists()
+    else:
+        assert path.read_bytes() == old
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(".partial")]
+
+
+@pytest.fixture
+def savefig_stopped(monkeypatch):
+    """Make every matplotlib ``savefig`` write half its file and stop."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    monkeypatch.setattr(Figure, "savefig", lambda self, target, *a, **k: _stop_mid_write(target))
+
+
+def _eval_report() -> dict:
+    steps = [{"step": k, "energy_executed": 0.1 * k, "energy_planned": 0.2 * k,
+              "planned_action": [0.01] * 7, "executed_action": [0.01] * 7} for k in range(3)]
+    return {"steps": steps, "summary": {"actions": {"min_motion_m": 0.001}}}
+
+
+def _write_eval_plots(folder):
+    from vjepa_ros.eval.report import write_report
+
+    write_report(_eval_report(), folder)
+
+
+def _write_loss_plot(folder):
+    from vjepa_ros.train.report import plot_losses
+
+    plot_losses({"train": [{"step": 1, "loss": 1.0}, {"step": 2, "loss": 0.5}]},
+                folder / "energies.png")
+
+
+def _write_curve_plot(folder):
+    from vjepa_ros.train.pretrain_command import plot_curves
+
+    monitors = [{"step": 1, "std": 1.0}, {"step": 2, "std": 0.9}]
+    plot_curves([1.0, 0.5], monitors, {"std": 0.1}, folder / "energies.png")
+
+
+@pytest.mark.parametrize("write", [_write_eval_plots, _write_loss_plot, _write_curve_plot])
+def test_a_plot_stopped_mid_write_leaves_the_old_plot_and_no_partial(write, tmp_path,
+                                                                     savefig_stopped):
+    old = b"\x89PNG the plot of an earlier run"
+    (tmp_path / "energies.png").write_bytes(old)
+    with pytest.raises(KeyboardInterrupt):
+        write(tmp_path)
+    _assert_left_alone(tmp_path, "energies.png", old)
+
+
+def test_a_figure_is_saved_in_the_format_of_its_suffix(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from vjepa_ros.atomic_files import save_figure
+
+    assert save_figure(Figure(), tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
+    assert save_figure(Figure(), tmp_path / "a.pdf").read_bytes()[:4] == b"%PDF"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "a.png"]
+
+
+def test_collector_json_stopped_mid_write_leaves_no_truncated_file(tmp_path, monkeypatch):
+    import vjepa_ros.sim.collector as collector
+    from vjepa_ros.sim.episode import Episode
+
+    states = np.zeros((3, 7), np.float32)
+    states[:, 2] = [0.3, 0.31, 0.32]
+    episode = Episode.from_states(np.zeros((3, 8, 8, 3), np.uint8), states, [0.0, 0.1, 0.2])
+    monkeypatch.setattr(collector, "Sim", lambda config: _NoSim())
+    monkeypatch.setattr(collector, "collect_episode", lambda sim, seed, config: episode)
+    write_text = pathlib.Path.write_text
+    monkeypatch.setattr(pathlib.Path, "write_text",
+                        lambda self, *a, **k: _stop_mid_write(self))
+    with pytest.raises(KeyboardInterrupt):
+        collector.collect(tmp_path, 1, log=lambda line: None)
+    _assert_left_alone(tmp_path, "collector.json", None)
+    monkeypatch.setattr(pathlib.Path, "write_text", write_text)
+    collector.collect(tmp_path, 1, log=lambda line: None)
+    assert json.loads((tmp_path / "collector.json").read_text())["episodes"] == \
+        ["episode_000000.npz"]
+
+
+class _NoSim:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_pretrain_curves_stopped_mid_write_leave_the_old_file(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from vjepa_ros.train import pretrain_command
+
+    curves = tmp_path / "enc.json"
+    curves.write_text('{"losses": [1.0]}')
+    monkeypatch.setattr(pathlib.Path, "write_text", lambda self, *a, **k: _stop_mid_write(self))
+    result = SimpleNamespace(losses=[0.5], monitors=[], warnings=[], seconds=1.0)
+    with pytest.raises(KeyboardInterrupt):
+        pretrain_command.write_curves(result, {}, curves, tmp_path / "enc.png")
+    _assert_left_alone(tmp_path, "enc.json", b'{"losses": [1.0]}')
+
+
+def test_reach_pictures_stopped_mid_write_leave_the_old_files(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from vjepa_ros.sim.reach_media import save_gif, save_strip
+
+    frame = np.zeros((16, 16, 3), np.uint8)
+    for name in ("strip.png", "reach.gif"):
+        (tmp_path / name).write_bytes(b"an earlier picture")
+    monkeypatch.setattr(Image.Image, "save", lambda self, target, *a, **k:
+                        _stop_mid_write(target))
+    with pytest.raises(KeyboardInterrupt):
+        save_strip(tmp_path / "strip.png", frame, [frame], ["goal", "step 0"])
+    with pytest.raises(KeyboardInterrupt):
+        save_gif(tmp_path / "reach.gif", frame, [frame], ["step 0"])
+    _assert_left_alone(tmp_path, "strip.png", b"an earlier picture")
+    _assert_left_alone(tmp_path, "reach.gif", b"an earlier picture")
+
+
+def test_a_goal_image_stopped_mid_write_leaves_the_old_file(tmp_path, monkeypatch):
+    import cv2
+
+    from vjepa_ros.images import save_image_file
+
+    path = save_image_file(tmp_path / "goal.png", np.full((8, 8, 3), 200, np.uint8))
+    old = path.read_bytes()
+    monkeypatch.setattr(pathlib.Path, "write_bytes", lambda self, data: _stop_mid_write(self))
+    with pytest.raises(KeyboardInterrupt):
+        save_image_file(path, np.zeros((8, 8, 3), np.uint8))
+    _assert_left_alone(tmp_path, "goal.png", old)
+    monkeypatch.undo()
+    assert cv2.imread(str(path)).max() == 200
+
+
+def test_a_goal_image_of_an_unknown_suffix_is_refused_in_one_line(tmp_path):
+    from vjepa_ros.images import ImageError, save_image_file
+
+    with pytest.raises(ImageError, match=r"^cannot write image file .*goal\.xyz: no image "
+                       r"format has the suffix '\.xyz'; give a \.png or \.jpg path$"):
+        save_image_file(tmp_path / "goal.xyz", np.zeros((8, 8, 3), np.uint8))
+    assert list(tmp_path.iterdir()) == []
