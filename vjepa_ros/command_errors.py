@@ -49,6 +49,7 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
     """
     from vjepa_ros.terminate import (
         QUIET_STOP_ENV,
+        command_holds_stops,
         report_stop,
         sigint_raises,
         sigterm_raises,
@@ -61,6 +62,7 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
         # command a script started with `&` (the shell ignores SIGINT for it)
         # (a stop inside an import comes out as another error: stops_undisguised)
         with sigterm_raises(), sigint_raises(), stops_undisguised():
+            command_holds_stops()  # a stop that came while the script loaded (main_start)
             return work() or 0
     except KeyboardInterrupt as exc:  # terminate.Terminated (SIGTERM) too: 143, else 130
         if os.environ.get(QUIET_STOP_ENV):  # a script's child: its parent says the line

@@ -33,6 +33,7 @@ from typing import NoReturn
 
 from vjepa_ros.terminate import (
     Terminated,
+    command_holds_stops,
     sigint_raises,
     sigterm_raises,
     stopped_by,
@@ -55,6 +56,7 @@ def run_stoppable(prog: str | Callable[[], str],
     with sigterm_raises(), sigint_raises():
         try:
             with stops_undisguised():  # a stop inside torch's import: not an ImportError
+                command_holds_stops()  # a stop that came while a main module loaded (main_start)
                 return load()() or 0
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (terminate.Terminated)
             word, status = stopped_by(exc)

@@ -174,6 +174,51 @@ def call_held(function, *args, **kwargs):
         return function(*args, **kwargs)
 
 
+# The stop signals noted while a main module loaded (stops_noted_while_loading), in order, and
+# whether a command has taken them since (command_holds_stops)
+_NOTED_WHILE_LOADING: list[int] = []
+_COMMAND_HELD_STOPS: list[bool] = []
+
+
+def _stop_while_loading(signum, frame) -> None:
+    if _COMMAND_HELD_STOPS:  # given back as the command ended: the default action, silent
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+        return
+    _NOTED_WHILE_LOADING.append(signum)
+
+
+def stops_noted_while_loading() -> None:
+    """From now on Ctrl-C and SIGTERM are noted, not acted on, until a command takes them.
+
+    For a main module's own imports (``python -m vjepa_ros.nodes.NAME``: rclpy, 0.5–1 s), where
+    nothing could catch a KeyboardInterrupt (``main_start``). ``entry_points.run_stoppable`` and
+    ``command_errors.run_reporting`` raise the first noted stop once they hold the signals
+    (:func:`command_holds_stops`), so it ends the command with its one line. Once the command
+    has given this handler back (it ended; the interpreter exits, seconds after torch), a stop
+    ends the process by the signal's default action: at once, nothing printed, 128 + signum to
+    a shell, as ``entry_points.exiting`` makes it for a console script. Also where the process
+    started with SIGINT ignored (``cmd &``). Outside the main thread nothing changes.
+    """
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _stop_while_loading)
+
+
+def command_holds_stops() -> None:
+    """Raise the first stop noted while the command loaded, if any; it holds the signals now.
+
+    KeyboardInterrupt for Ctrl-C, :class:`Terminated` for SIGTERM (the others forgotten). From
+    then on :func:`stops_noted_while_loading`'s handler, once given back, ends the process by
+    the signal instead of noting it.
+    """
+    _COMMAND_HELD_STOPS[:] = [True]
+    if _NOTED_WHILE_LOADING:
+        signum = _NOTED_WHILE_LOADING[0]
+        _NOTED_WHILE_LOADING.clear()
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
 def ignore_stop_signals() -> None:
     """Ignore Ctrl-C and SIGTERM from now on: a second one must not cut the clean-up short.
 
