@@ -80,6 +80,36 @@ def test_a_stop_while_the_command_loads_ends_it_in_one_line(signum, word, status
     assert capsys.readouterr().err == f"vjepa-ros: {word}\n"
 
 
+def _says_its_line_then_a_second_stop_lands(signum: int):
+    """Say the command's stop line, then raise a second stop (as on the command's way out)."""
+    from vjepa_ros.terminate import Terminated, report_stop
+
+    first = Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+    report_stop("x cmd", first, "nothing saved")
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+@pytest.mark.parametrize("signum, word, status", [
+    (signal.SIGINT, "interrupted", 130), (signal.SIGTERM, "terminated", 143)])
+def test_a_second_stop_after_the_commands_own_line_says_no_other(signum, word, status, capsys):
+    """One line, not ``vjepa-ros eval: interrupted; nothing saved`` + ``vjepa-ros: interrupted``.
+
+    Fuzzed: a second Ctrl-C 13 ms after the first landed as eval's line was said.
+    """
+    from vjepa_ros.command_errors import run_reporting
+
+    assert run_stoppable("x", lambda: lambda: _says_its_line_then_a_second_stop_lands(
+        signum)) == status
+    assert capsys.readouterr().err == f"x cmd: {word}; nothing saved\n"
+    assert run_reporting("x cmd", lambda: _says_its_line_then_a_second_stop_lands(
+        signum)) == status
+    assert capsys.readouterr().err == f"x cmd: {word}; nothing saved\n"
+    # a first stop outside the command's handling still gets its line
+    assert run_reporting("x cmd", lambda: os.kill(os.getpid(), signum) or time.sleep(5)) \
+        == status
+    assert capsys.readouterr().err == f"x cmd: {word}\n"
+
+
 def test_the_command_status_passes_through():
     assert run_stoppable("x", lambda: lambda: 3) == 3
     assert run_stoppable("x", lambda: lambda: None) == 0

@@ -25,14 +25,37 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM arrived while :func:`sigterm_raises` was in force."""
 
 
+_STOPS_SAID: list[int] = [0]  # how many stops stopped_by worded (their line said, or a child's)
+
+
 def stopped_by(exc: KeyboardInterrupt) -> tuple[str, int]:
-    """Return the word and exit status for a command stopped by ``exc``.
+    """Return the word and exit status for a command stopped by ``exc``; count it as said.
 
     ``("terminated", 143)`` for :class:`Terminated` (SIGTERM), ``("interrupted", 130)`` for
     Ctrl-C: for the commands that clean up and say their own line (``run``, ``reach``,
-    ``train``).
+    ``train``). Every stop line is worded here, so :func:`stops_said` tells an enclosing
+    handler that the command said its line already (:func:`said_since`).
     """
+    _STOPS_SAID[0] += 1
     return ("terminated", EXIT_STATUS) if isinstance(exc, Terminated) else ("interrupted", 130)
+
+
+def stops_said() -> int:
+    """Return how many stops :func:`stopped_by` has worded in this process."""
+    return _STOPS_SAID[0]
+
+
+def said_since(count: int, exc: KeyboardInterrupt) -> int | None:
+    """Return ``exc``'s exit status if a stop line was said since ``stops_said()`` was ``count``.
+
+    For a handler around a command (``entry_points.run_stoppable``,
+    ``command_errors.run_reporting``): a stop that reaches it after the command said its own
+    line (a second Ctrl-C on the command's way out: its handlers restored, its ``finally``) ends
+    it with that status and no second line. None: no line said yet; say it.
+    """
+    if stops_said() == count:
+        return None
+    return EXIT_STATUS if isinstance(exc, Terminated) else 130
 
 
 def report_stop(prog: str, exc: KeyboardInterrupt, saved: str) -> int:
