@@ -97,6 +97,24 @@ def test_every_benchmark_imports_the_package_before_any_other_library():
             libraries[0].startswith("bench_"), (path.name, libraries[:3])
 
 
+@pytest.mark.parametrize("signum, word, status", [
+    (signal.SIGINT, "interrupted", 130), (signal.SIGTERM, "terminated", 143)])
+def test_a_stop_inside_torchs_import_is_raised_after_its_init_ran(tmp_path, signum, word, status):
+    """A stop raised in torch's C++ callbacks aborted the process (held_imports).
+
+    'terminate called after throwing ...': its operator registrations, late in its ``__init__``.
+    """
+    code = ("import sys\n"
+            "from vjepa_ros.command_errors import run_reporting\n"
+            "status = run_reporting('x', lambda: __import__('torch') and 0)\n"
+            "print('torch._meta_registrations' in sys.modules, 'torch._native' in sys.modules,"
+            " status)\n")
+    # torch.functional: early in torch's __init__; _meta_registrations and _native: late
+    done = _stopped_at(tmp_path, "torch.functional", signum, "-c", code)
+    assert done.stderr == f"x: {word}\n"
+    assert done.stdout == f"True True {status}\n"  # its __init__ ran to its end, then stopped
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_stop_after_the_command_ended_ends_the_process_by_the_signal(signum):
     """The command gave the loading handler back; the interpreter exits (a benchmark script)."""

@@ -233,8 +233,12 @@ def command_holds_stops() -> None:
 
     KeyboardInterrupt for Ctrl-C, :class:`Terminated` for SIGTERM (the others forgotten). From
     then on :func:`stops_noted_while_loading`'s handler, once given back, ends the process by
-    the signal instead of noting it.
+    the signal instead of noting it, and torch's import holds the stops
+    (``held_imports.hold_heavy_imports``).
     """
+    from vjepa_ros.held_imports import hold_heavy_imports
+
+    hold_heavy_imports()  # torch's import: never cut inside its C++ code (held_imports)
     _COMMAND_HELD_STOPS[:] = [True]
     if _NOTED_WHILE_LOADING:
         signum = _NOTED_WHILE_LOADING[0]
