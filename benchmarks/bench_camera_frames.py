@@ -21,10 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one line, main_start)
+
+# isort: split
+import numpy as np  # noqa: E402
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.script_children import finish_child, start_child  # noqa: E402

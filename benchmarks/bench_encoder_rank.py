@@ -39,6 +39,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, main_start)
+
+# isort: split
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser

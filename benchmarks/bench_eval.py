@@ -18,6 +18,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, main_start)
+
+# isort: split
 import numpy as np
 
 from vjepa_ros.cli_options import check_option_ranges

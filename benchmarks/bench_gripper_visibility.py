@@ -46,9 +46,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one line, main_start)
+
+# isort: split
+import numpy as np  # noqa: E402
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402

@@ -22,6 +22,9 @@ import os
 import statistics
 import time
 
+import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, main_start)
+
+# isort: split
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser

@@ -36,6 +36,9 @@ import threading
 import time
 from pathlib import Path
 
+import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, main_start)
+
+# isort: split
 import numpy as np
 
 from vjepa_ros import saved_outputs

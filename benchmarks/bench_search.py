@@ -47,11 +47,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one line, main_start)
 
+# isort: split
+import numpy as np  # noqa: E402
 from bench_reach import run_agent  # noqa: E402  (light: bench_reach imports torch in main)
 
 from vjepa_ros.atomic_files import save_figure, write_text  # noqa: E402

@@ -26,9 +26,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one line, main_start)
+
+# isort: split
+import numpy as np  # noqa: E402
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.planning.config import CEMConfig, preset  # noqa: E402

@@ -19,6 +19,9 @@ import statistics
 import time
 from typing import TYPE_CHECKING
 
+import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, main_start)
+
+# isort: split
 import numpy as np
 
 from vjepa_ros.cli_options import check_option_ranges

@@ -53,7 +53,9 @@ def test_the_entry_module_loads_no_command_before_the_signals_are_taken():
             "'torch', 'yaml', 'numpy'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=REPO_ROOT, check=True).stdout
-    assert ast.literal_eval(out.strip()) == ["vjepa_ros.entry_points", "vjepa_ros.terminate"]
+    # (main_start: the package's __init__, sys and os alone)
+    assert ast.literal_eval(out.strip()) == ["vjepa_ros.entry_points", "vjepa_ros.main_start",
+                                             "vjepa_ros.terminate"]
 
 
 @pytest.mark.parametrize("signum, word, status", [
@@ -76,6 +78,36 @@ def test_a_stop_while_the_command_loads_ends_it_in_one_line(signum, word, status
         signal.signal(signal.SIGINT, previous)
     assert not loaded
     assert capsys.readouterr().err == f"vjepa-ros: {word}\n"
+
+
+def _says_its_line_then_a_second_stop_lands(signum: int):
+    """Say the command's stop line, then raise a second stop (as on the command's way out)."""
+    from vjepa_ros.terminate import Terminated, report_stop
+
+    first = Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+    report_stop("x cmd", first, "nothing saved")
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+@pytest.mark.parametrize("signum, word, status", [
+    (signal.SIGINT, "interrupted", 130), (signal.SIGTERM, "terminated", 143)])
+def test_a_second_stop_after_the_commands_own_line_says_no_other(signum, word, status, capsys):
+    """One line, not ``vjepa-ros eval: interrupted; nothing saved`` + ``vjepa-ros: interrupted``.
+
+    Fuzzed: a second Ctrl-C 13 ms after the first landed as eval's line was said.
+    """
+    from vjepa_ros.command_errors import run_reporting
+
+    assert run_stoppable("x", lambda: lambda: _says_its_line_then_a_second_stop_lands(
+        signum)) == status
+    assert capsys.readouterr().err == f"x cmd: {word}; nothing saved\n"
+    assert run_reporting("x cmd", lambda: _says_its_line_then_a_second_stop_lands(
+        signum)) == status
+    assert capsys.readouterr().err == f"x cmd: {word}; nothing saved\n"
+    # a first stop outside the command's handling still gets its line
+    assert run_reporting("x cmd", lambda: os.kill(os.getpid(), signum) or time.sleep(5)) \
+        == status
+    assert capsys.readouterr().err == f"x cmd: {word}\n"
 
 
 def test_the_command_status_passes_through():

@@ -91,6 +91,26 @@ def test_fast_exit_waits_for_no_thread():
     assert fast_exit_is_safe()
 
 
+def test_rclpy_left_half_imported_by_a_stop_reads_as_holding_nothing(monkeypatch):
+    """A stop inside ``import rclpy`` leaves rclpy.context loaded and no usable ``rclpy``.
+
+    ``import rclpy.context`` at the exit then raised AttributeError ('module rclpy has no
+    attribute context') after ``image_publisher: interrupted``: a traceback (fuzzed Ctrl-C).
+    """
+    import types
+
+    context = types.ModuleType("rclpy.context")
+    context.g_logging_ref_count = 0
+    utilities = types.ModuleType("rclpy.utilities")
+    utilities.g_default_context = None
+    monkeypatch.setitem(sys.modules, "rclpy", types.ModuleType("rclpy"))  # its __init__ cut
+    monkeypatch.setitem(sys.modules, "rclpy.context", context)
+    monkeypatch.setitem(sys.modules, "rclpy.utilities", utilities)
+    assert fast_exit_is_safe()
+    context.g_logging_ref_count = 1  # a context with logging not shut down: the normal exit
+    assert not fast_exit_is_safe()
+
+
 def test_a_vjepa_ros_command_ends_without_the_teardown_its_output_complete():
     code, out, err = _finish(_python(
         "sys.argv = ['vjepa-ros', 'check']\n"

@@ -44,25 +44,33 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
         saved: what was saved and where, asked at a stop (``PROG: interrupted; nothing
             saved``, ``terminate.report_stop``); None: the command says its own.
     Returns 143 after SIGTERM (``terminate.Terminated``: ``PROG: terminated``), 130 after Ctrl-C
-    (``PROG: interrupted``), 1 for a ``SamplesMemoryError`` (``PROG: --samples 100000000 at
+    (``PROG: interrupted``; no line for a second stop after the command said its own,
+    ``terminate.said_since``), 1 for a ``SamplesMemoryError`` (``PROG: --samples 100000000 at
     horizon 1 needs about 26.1 GiB ...``).
     """
     from vjepa_ros.terminate import (
         QUIET_STOP_ENV,
+        command_holds_stops,
         report_stop,
+        said_since,
         sigint_raises,
         sigterm_raises,
         stopped_by,
+        stops_said,
         stops_undisguised,
     )
 
+    said = stops_said()
     try:
         # SIGTERM takes Ctrl-C's way out (the default: a silent end); Ctrl-C raises also in a
         # command a script started with `&` (the shell ignores SIGINT for it)
         # (a stop inside an import comes out as another error: stops_undisguised)
         with sigterm_raises(), sigint_raises(), stops_undisguised():
+            command_holds_stops()  # a stop that came while the script loaded (main_start)
             return work() or 0
     except KeyboardInterrupt as exc:  # terminate.Terminated (SIGTERM) too: 143, else 130
+        if said_since(said, exc) is not None:  # a second stop after the command's own line
+            return said_since(said, exc)
         if os.environ.get(QUIET_STOP_ENV):  # a script's child: its parent says the line
             return stopped_by(exc)[1]
         if saved is not None:

@@ -33,9 +33,12 @@ from typing import NoReturn
 
 from vjepa_ros.terminate import (
     Terminated,
+    command_holds_stops,
+    said_since,
     sigint_raises,
     sigterm_raises,
     stopped_by,
+    stops_said,
     stops_undisguised,
 )
 
@@ -50,13 +53,19 @@ def run_stoppable(prog: str | Callable[[], str],
         load: imports the command and returns it (a callable returning the exit status; None
             means 0).
     Returns the command's status, or 130 / 143 with one line on stderr when Ctrl-C / SIGTERM
-    arrived while it loaded or outside the command's own handling.
+    arrived while it loaded or outside the command's own handling (none when the command said
+    its own stop line already: a second stop on its way out, ``terminate.said_since``).
     """
+    said = stops_said()
     with sigterm_raises(), sigint_raises():
         try:
             with stops_undisguised():  # a stop inside torch's import: not an ImportError
+                command_holds_stops()  # a stop that came while a main module loaded (main_start)
                 return load()() or 0
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (terminate.Terminated)
+            status = said_since(said, exc)
+            if status is not None:  # a second stop, after the command's own line: no other
+                return status
             word, status = stopped_by(exc)
             print(f"{prog() if callable(prog) else prog}: {word}", file=sys.stderr)
             return status

@@ -50,21 +50,23 @@ def fast_exit_is_safe() -> bool:
     rclpy: its default context ``ok()``, or rcl's logging still configured
     (``rclpy.context.g_logging_ref_count``: every context initialised with logging, as all of
     this package's are, holds one until it is shut down; the last one's shutdown closes the
-    ``~/.ros/log`` file).
+    ``~/.ros/log`` file). Read from the modules already loaded (``sys.modules``): a module a
+    stop left half imported reads as holding nothing.
     """
     main = threading.main_thread()
     if any(thread is not main and not thread.daemon and thread.is_alive()
            for thread in threading.enumerate()):
         return False
-    if "rclpy.context" in sys.modules:
-        import rclpy.context
-        import rclpy.utilities
-
-        default = getattr(rclpy.utilities, "g_default_context", None)
-        if default is not None and default.ok():
-            return False
-        if getattr(rclpy.context, "g_logging_ref_count", 0) != 0:
-            return False
+    # rclpy's modules as loaded, never imported here: a stop that cut rclpy's own import short
+    # leaves rclpy.context loaded but no ``rclpy`` package (or one without the attribute), and
+    # ``import rclpy.context`` then raised AttributeError after the command's stop line
+    context = sys.modules.get("rclpy.context")
+    utilities = sys.modules.get("rclpy.utilities")
+    default = getattr(utilities, "g_default_context", None)
+    if default is not None and default.ok():
+        return False
+    if getattr(context, "g_logging_ref_count", 0) != 0:
+        return False
     return True
 
 

@@ -25,14 +25,37 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM arrived while :func:`sigterm_raises` was in force."""
 
 
+_STOPS_SAID: list[int] = [0]  # how many stops stopped_by worded (their line said, or a child's)
+
+
 def stopped_by(exc: KeyboardInterrupt) -> tuple[str, int]:
-    """Return the word and exit status for a command stopped by ``exc``.
+    """Return the word and exit status for a command stopped by ``exc``; count it as said.
 
     ``("terminated", 143)`` for :class:`Terminated` (SIGTERM), ``("interrupted", 130)`` for
     Ctrl-C: for the commands that clean up and say their own line (``run``, ``reach``,
-    ``train``).
+    ``train``). Every stop line is worded here, so :func:`stops_said` tells an enclosing
+    handler that the command said its line already (:func:`said_since`).
     """
+    _STOPS_SAID[0] += 1
     return ("terminated", EXIT_STATUS) if isinstance(exc, Terminated) else ("interrupted", 130)
+
+
+def stops_said() -> int:
+    """Return how many stops :func:`stopped_by` has worded in this process."""
+    return _STOPS_SAID[0]
+
+
+def said_since(count: int, exc: KeyboardInterrupt) -> int | None:
+    """Return ``exc``'s exit status if a stop line was said since ``stops_said()`` was ``count``.
+
+    For a handler around a command (``entry_points.run_stoppable``,
+    ``command_errors.run_reporting``): a stop that reaches it after the command said its own
+    line (a second Ctrl-C on the command's way out: its handlers restored, its ``finally``) ends
+    it with that status and no second line. None: no line said yet; say it.
+    """
+    if stops_said() == count:
+        return None
+    return EXIT_STATUS if isinstance(exc, Terminated) else 130
 
 
 def report_stop(prog: str, exc: KeyboardInterrupt, saved: str) -> int:
@@ -172,6 +195,55 @@ def call_held(function, *args, **kwargs):
     """
     with stop_signals_held():
         return function(*args, **kwargs)
+
+
+# The stop signals noted while a main module loaded (stops_noted_while_loading), in order, and
+# whether a command has taken them since (command_holds_stops)
+_NOTED_WHILE_LOADING: list[int] = []
+_COMMAND_HELD_STOPS: list[bool] = []
+
+
+def _stop_while_loading(signum, frame) -> None:
+    if _COMMAND_HELD_STOPS:  # given back as the command ended: the default action, silent
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+        return
+    _NOTED_WHILE_LOADING.append(signum)
+
+
+def stops_noted_while_loading() -> None:
+    """From now on Ctrl-C and SIGTERM are noted, not acted on, until a command takes them.
+
+    For a main module's own imports (``python -m vjepa_ros.nodes.NAME``: rclpy, 0.5–1 s), where
+    nothing could catch a KeyboardInterrupt (``main_start``). ``entry_points.run_stoppable`` and
+    ``command_errors.run_reporting`` raise the first noted stop once they hold the signals
+    (:func:`command_holds_stops`), so it ends the command with its one line. Once the command
+    has given this handler back (it ended; the interpreter exits, seconds after torch), a stop
+    ends the process by the signal's default action: at once, nothing printed, 128 + signum to
+    a shell, as ``entry_points.exiting`` makes it for a console script. Also where the process
+    started with SIGINT ignored (``cmd &``). Outside the main thread nothing changes.
+    """
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _stop_while_loading)
+
+
+def command_holds_stops() -> None:
+    """Raise the first stop noted while the command loaded, if any; it holds the signals now.
+
+    KeyboardInterrupt for Ctrl-C, :class:`Terminated` for SIGTERM (the others forgotten). From
+    then on :func:`stops_noted_while_loading`'s handler, once given back, ends the process by
+    the signal instead of noting it, and torch's import holds the stops
+    (``held_imports.hold_heavy_imports``).
+    """
+    from vjepa_ros.held_imports import hold_heavy_imports
+
+    hold_heavy_imports()  # torch's import: never cut inside its C++ code (held_imports)
+    _COMMAND_HELD_STOPS[:] = [True]
+    if _NOTED_WHILE_LOADING:
+        signum = _NOTED_WHILE_LOADING[0]
+        _NOTED_WHILE_LOADING.clear()
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
 def ignore_stop_signals() -> None:
