@@ -99,7 +99,7 @@ def test_latched_topics_are_detected_from_the_recorded_qos(tmp_path):
 def test_playback_config_is_checked():
     with pytest.raises(BagError, match="'bag' is empty"):
         PlaybackConfig().check()
-    with pytest.raises(BagError, match="rate"):
+    with pytest.raises(ValueError, match=r"^rate must lie in \(0, 100\], got 0.0$"):
         PlaybackConfig(bag="x", rate=0.0).check()
     assert PlaybackConfig(bag="x", topics=" /a, /b ,").topic_list() == ["/a", "/b"]
 

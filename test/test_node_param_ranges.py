@@ -105,15 +105,18 @@ def test_the_readme_tables_give_the_ranges(name, bounds):
 
 
 @pytest.mark.parametrize("name", ["tcp_xyz", "tcp_rpy"])
-def test_a_tool_offset_of_nan_or_inf_is_refused_in_one_line(name):
+def test_a_tool_offset_of_nan_inf_or_out_of_reach_is_refused_in_one_line(name):
     from vjepa_ros.nodes.planner_config import PlannerNodeConfig
 
-    unit = "m" if name == "tcp_xyz" else "rad"
-    for value in ([math.nan, 0.0, 0.1], [0.0, math.inf, 0.0], [0.0, 0.1]):
+    unit, bound = ("m", "1") if name == "tcp_xyz" else ("rad", "6.283")
+    # 1e5 m: a pose 100 km away, and the planner advised moving the arm back by hand (breaker23)
+    for value in ([math.nan, 0.0, 0.1], [0.0, math.inf, 0.0], [0.0, 0.1], [0.0, 0.0, 1e5],
+                  [0.0, -7.0, 0.0]):
         with pytest.raises(ValueError) as caught:
             from_dict(PlannerNodeConfig, {f"robot.{name}": value})
         assert str(caught.value) == \
-            f"robot.{name} must be 3 finite numbers [{unit}], got {value!r}"
+            f"robot.{name} must be 3 numbers in [-{bound}, {bound}] [{unit}], got {value!r}"
+    assert from_dict(PlannerNodeConfig, {f"robot.{name}": [0.0, -1.0, 0.5]})
 
 
 def test_the_bag_player_refuses_an_infinite_rate_at_start_up_naming_it(tmp_path, capfd):

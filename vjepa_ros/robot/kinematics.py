@@ -38,6 +38,7 @@ FRANKA_DH = np.array(
 FLANGE_OFFSET = 0.107  # joint 7 → flange, along z [m]
 HAND_TCP_XYZ = [0.0, 0.0, 0.1034]  # flange → Franka Hand TCP (between the fingertips) [m]
 HAND_TCP_RPY = [0.0, 0.0, -math.pi / 4]  # the hand is mounted −45° about the flange z axis
+TCP_XYZ_BOUND = 1.0  # [m] per axis: a tool longer than that from the flange is a wrong value
 MODELS = ("panda", "fr3")
 
 
@@ -61,11 +62,12 @@ class RobotConfig:
         range=(0, 0.5))
     tcp_xyz: list[float] = param(
         HAND_TCP_XYZ,
-        "Flange to end-effector (TCP) translation [m]; default the Franka Hand TCP. Must match "
-        "the end-effector frame of the controller that receives target_pose.",
+        "Flange to end-effector (TCP) translation [m], each in [-1, 1]; default the Franka Hand "
+        "TCP. Must match the end-effector frame of the controller that receives target_pose.",
     )
     tcp_rpy: list[float] = param(
-        HAND_TCP_RPY, "Flange to TCP rotation as extrinsic xyz Euler angles [rad]."
+        HAND_TCP_RPY, "Flange to TCP rotation as extrinsic xyz Euler angles [rad], each in "
+        "[-2π, 2π]."
     )
     gripper_max_width: float = param(
         0.08, "Finger opening [m] that counts as fully open (closedness 0).",
@@ -83,15 +85,18 @@ class RobotConfig:
     )
 
     def __post_init__(self):
-        for name, unit in (("tcp_xyz", "m"), ("tcp_rpy", "rad")):
+        for name, unit, bound in (("tcp_xyz", "m", TCP_XYZ_BOUND),
+                                  ("tcp_rpy", "rad", 2 * math.pi)):
             values = getattr(self, name)
             try:
-                finite = len(values) == 3 and all(math.isfinite(float(v)) for v in values)
+                usable = len(values) == 3 and all(abs(float(v)) <= bound for v in values)
             except (TypeError, ValueError):
-                finite = False
-            if not finite:  # NaN or inf made every pose NaN, and every plan with it
-                raise ValueError(f"robot.{name} must be 3 finite numbers [{unit}], got "
-                                 f"{values!r}")
+                usable = False
+            # NaN or inf made every pose NaN, and every plan with it; 1e5 m put the end effector
+            # 100 km away and the planner advised moving the arm back by hand
+            if not usable:
+                raise ValueError(f"robot.{name} must be 3 numbers in [-{bound:.4g}, {bound:.4g}] "
+                                 f"[{unit}], got {values!r}")
 
 
 def modified_dh(a, d, alpha, q: np.ndarray) -> np.ndarray:
