@@ -51,7 +51,7 @@ ARRAYS = {"paths": Parameter.Type.STRING_ARRAY, "steps": Parameter.Type.INTEGER_
     (["-p", "planner.sampels:=5"], "'planner.sampels' (closest: 'planner.samples')"),
     (["-p", "samples:=5"], "'samples' (closest: 'planner.samples')"),
     (["-p", "control.mdoe:=continuous"], "'control.mdoe' (closest: 'control.mode')"),
-    (["-p", "typo:=1"], "'typo' (closest: '"),
+    (["-p", "typo:=1"], "'typo'; "),  # like no declared name: none offered
 ])
 def test_the_planner_refuses_an_unknown_command_line_parameter_before_loading_anything(
         context, args, message):

@@ -76,3 +76,21 @@ def test_a_node_executable_names_the_params_file_of_an_unknown_key(
     assert code == 2 and err == (
         f"{cls.ROS_NAME}: --params-file {path}: unknown parameter '{unknown}' (closest: "
         f"'{closest}'): fix that key in the file" + TAIL + "\n"), err
+
+
+def test_an_unknown_key_like_no_declared_name_gets_no_closest(tmp_path, capfd, monkeypatch):
+    """``totally_unrelated_xyzzy`` was told ``closest: 'control.stream_rate_hz'`` (breaker23)."""
+    from vjepa_ros.nodes.bag_player import BagPlayer
+
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
+    path = _file(tmp_path, "    bag: /no/bag\n    totally_unrelated_xyzzy: 2.0\n")
+    code = node_runner.run_node(BagPlayer, ["node", "--ros-args", "--params-file", str(path)])
+    err = capfd.readouterr().err
+    assert code == 2 and err == (
+        f"bag_player: --params-file {path}: unknown parameter 'totally_unrelated_xyzzy': fix "
+        "that key in the file" + TAIL + "\n"), err
+    code = node_runner.run_node(BagPlayer, ["node", "--ros-args", "-p", "bag:=/no/bag", "-p",
+                                            "totally_unrelated_xyzzy:=2.0"])
+    err = capfd.readouterr().err
+    assert code == 2 and err == (
+        "bag_player: unknown parameter 'totally_unrelated_xyzzy'" + TAIL + "\n"), err

@@ -65,7 +65,8 @@ class UnknownParameterError(UsageError):
     As an unknown key of a ``--config`` file or ``--set`` is (``config.UsageError``), whether it
     came from ``-p`` or a ``--params-file``. Raised by :func:`refuse_undeclared_overrides`.
 
-    ``pairs``: (unknown name, closest declared name) for each, sorted by name.
+    ``pairs``: (unknown name, closest declared name, "" when none is alike) for each, sorted by
+    name.
     """
 
     def __init__(self, pairs: list[tuple[str, str]]):
@@ -92,16 +93,26 @@ class UnknownParameterError(UsageError):
         for source, pairs in groups.items():
             many = len(pairs) > 1
             if source:  # the closest as the key to write in that file
-                named = "; ".join(f"{name!r} (closest: {closest!r})" for name, closest in pairs)
+                named = "; ".join(f"{name!r}{f' (closest: {closest!r})' if closest else ''}"
+                                  for name, closest in pairs)
                 parts.append(f"{source}: unknown parameter{'s' if many else ''} {named}: fix "
                              f"{'those keys' if many else 'that key'} in the file")
             else:
-                named = "; ".join(f"{name!r} (closest: "
-                                  f"{f'-p {node}.{closest}:=...' if node else repr(closest)})"
+                named = "; ".join(f"{name!r}{_closest_hint(closest, node)}"
                                   for name, closest in pairs)
                 parts.append(f"unknown parameter{'s' if many else ''} {named}")
         return (f"{'; '.join(parts)}; `ros2 param list` on the running node (or its "
                 "config/*.yaml) lists the names")
+
+
+def _closest_hint(closest: str, node: str | None) -> str:
+    """Return `` (closest: -p NODE.NAME:=...)`` (to type) or `` (closest: 'NAME')``.
+
+    "" when no declared name is alike (``closest`` empty).
+    """
+    if not closest:
+        return ""
+    return f" (closest: {f'-p {node}.{closest}:=...' if node else repr(closest)})"
 
 
 def refuse_undeclared_overrides(node: Node) -> None:
@@ -116,7 +127,8 @@ def refuse_undeclared_overrides(node: Node) -> None:
     declared = node.get_parameters_by_prefix("")  # every declared parameter
     unknown = sorted(name for name in overrides if not node.has_parameter(name))
     if unknown:
-        raise UnknownParameterError([(name, closest_name(name, declared)) for name in unknown])
+        raise UnknownParameterError([(name, closest_name(name, declared, cutoff=_CLOSE))
+                                     for name in unknown])
 
 
 def start_up_overrides(node: Node) -> dict[str, Parameter]:
