@@ -95,3 +95,31 @@ def test_folder_scans_for_data_leave_partial_files_out(tmp_path):
     (bag / "sub" / f"x_1.mcap.{dead_pid()}.partial").write_bytes(b"half of a big file")
     assert walk_files(bag) == [bag / "x_0.mcap"]
     assert source_identity(Source(bag, "bag"))["bytes"] == before["bytes"]
+
+
+def test_a_directory_in_the_way_is_named_with_what_to_do_not_the_partial(tmp_path):
+    """The replace failed with ``[Errno 21] Is a directory: 'r.json.PID.partial' -> ...``."""
+    (tmp_path / "report.json").mkdir()
+    with pytest.raises(OSError) as caught:
+        write_text(tmp_path / "report.json", "{}")
+    assert str(caught.value) == f"{tmp_path / 'report.json'} is a directory: remove or rename it"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no partial left
+
+
+def test_an_immutable_file_in_the_way_is_named_with_what_to_do(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    path = write_text(tmp_path / "collector.json", "old")
+
+    def immutable(src, dst):
+        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(src), str(dst))
+
+    monkeypatch.setattr(os, "replace", immutable)
+    with pytest.raises(OSError) as caught:
+        write_text(path, "new")
+    line = str(caught.value)
+    assert line.startswith(f"cannot replace {path} (Operation not permitted): remove it or make "
+                           "it writable") and "partial" not in line and "\n" not in line
+    assert caught.value.errno == errno.EPERM
+    assert path.read_text() == "old" and len(list(tmp_path.iterdir())) == 1

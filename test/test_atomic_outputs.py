@@ -96,6 +96,21 @@ def test_a_figure_is_saved_in_the_format_of_its_suffix(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "a.png"]
 
 
+def test_a_figure_path_without_suffix_is_saved_as_savefig_would(tmp_path):
+    """``save_figure(fig, 'fig/a')`` raised ``ValueError: Format 'partial' is not supported``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from vjepa_ros.atomic_files import save_figure
+
+    Figure().savefig(tmp_path / "plain")  # matplotlib's own: its default format, suffix added
+    saved = save_figure(Figure(), tmp_path / "a")
+    assert saved == tmp_path / "a.png" and saved.read_bytes()[:4] == b"\x89PNG"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "plain.png"]
+
+
 def test_collector_json_stopped_mid_write_leaves_no_truncated_file(tmp_path, monkeypatch):
     import vjepa_ros.sim.collector as collector
     from vjepa_ros.sim.episode import Episode
@@ -179,3 +194,59 @@ def test_a_goal_image_of_an_unknown_suffix_is_refused_in_one_line(tmp_path):
                        r"format has the suffix '\.xyz'; give a \.png or \.jpg path$"):
         save_image_file(tmp_path / "goal.xyz", np.zeros((8, 8, 3), np.uint8))
     assert list(tmp_path.iterdir()) == []
+
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("the work started")
+
+
+def test_eval_refuses_a_directory_in_its_reports_way_before_the_run(tmp_path, capsys):
+    """It ran to the end, then said ``Is a directory: 'evd/report.json.PID.partial'``."""
+    from vjepa_ros.cli import main
+
+    out = tmp_path / "evd"
+    (out / "report.json").mkdir(parents=True)
+    # a bag that is not there: refused for the report first, before the bag is read
+    assert main(["eval", str(tmp_path / "no_bag"), "--out", str(out)]) == 1
+    assert capsys.readouterr().err == (f"vjepa-ros eval: --out {out}: {out / 'report.json'} is "
+                                       "a directory: remove or rename it\n")
+
+
+def test_collect_refuses_a_directory_in_its_summarys_way_before_any_episode(tmp_path,
+                                                                           monkeypatch, capsys):
+    """Its episodes were written, then collector.json failed: a rerun was refused for them."""
+    import vjepa_ros.sim.collector as collector
+    from vjepa_ros.cli import main
+
+    monkeypatch.setattr(collector, "collect", _no_work)
+    out = tmp_path / "col2"
+    (out / "collector.json").mkdir(parents=True)
+    assert main(["collect", "--out", str(out), "--episodes", "1"]) == 1
+    assert capsys.readouterr().err == (f"vjepa-ros collect: --out {out}: "
+                                       f"{out / 'collector.json'} is a directory: remove or "
+                                       "rename it\n")
+    assert sorted(p.name for p in out.iterdir()) == ["collector.json"]
+
+
+def test_an_immutable_output_file_is_refused_up_front(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from vjepa_ros.out_paths import check_output_names
+
+    (tmp_path / "report.json").write_text("{}")
+    (tmp_path / "actions.png").write_bytes(b"x")
+    opened = os.open
+
+    def immutable(path, flags, *args):
+        if str(path).endswith("report.json") and flags & os.O_WRONLY:
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(path))
+        return opened(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", immutable)
+    check_output_names(tmp_path, ["actions.png", "energies.png"])  # there, or not yet: fine
+    with pytest.raises(ValueError, match=rf"^--out {tmp_path}: cannot replace "
+                                         rf"{tmp_path / 'report.json'} \(Operation not "
+                                         r"permitted\): remove it or make it writable"):
+        check_output_names(tmp_path, ["actions.png", "report.json"])
+    assert (tmp_path / "report.json").read_text() == "{}"

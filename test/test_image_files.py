@@ -240,3 +240,13 @@ def test_frames_of_another_size_than_the_recorded_training_frames_get_one_note()
     assert SizeNotes((128, 128), [(128, 128)]).check((128, 128, 3)) == []  # the trained size
     assert SizeNotes((128, 128), [(64, 64), (128, 128)]).check((64, 64, 3)) == []  # trained
     assert SizeNotes((128, 128), None).check((256, 256, 3)) == []  # the file records no size
+
+
+def test_saving_under_a_regular_file_is_one_image_error(tmp_path):
+    """``afile/a.png`` with ``afile`` a file raised a raw FileExistsError."""
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ImageError) as caught:
+        save_image_file(tmp_path / "afile" / "a.png", np.zeros((8, 8, 3), np.uint8))
+    assert str(caught.value) == (f"cannot write image file {tmp_path / 'afile' / 'a.png'}: "
+                                 f"{tmp_path / 'afile'} is a file, not a folder; give another "
+                                 "path or remove that file")

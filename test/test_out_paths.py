@@ -87,3 +87,21 @@ def test_commands_refuse_a_file_as_output_before_working(tmp_path, capsys, comma
     assert main([*command, "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert f"{blocker} is a file" in err and err.count("\n") == 1
+
+
+def test_an_existing_folder_that_cannot_be_written_is_not_said_to_be_created(tmp_path,
+                                                                             monkeypatch):
+    """``--out ro`` (there, not writable) said "cannot create it in ro"."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", denied)
+    with pytest.raises(ValueError) as caught:
+        output_dir(ro, create=False)
+    assert str(caught.value) == (f"--out {ro}: cannot write in it (Permission denied); give a "
+                                 "directory you can write")
+    with pytest.raises(ValueError, match=rf"^--out {ro / 'new'}: cannot create it in {ro} "):
+        output_dir(ro / "new", create=False)  # a folder still to be made: as before

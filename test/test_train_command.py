@@ -644,3 +644,15 @@ def test_resume_repeating_a_gone_encoder_gives_no_note(data, tmp_path, capsys):
     capsys.readouterr()
     assert main([*argv, "--resume", "--steps", "4"]) == 0, capsys.readouterr().err
     assert "note        --encoder now" not in capsys.readouterr().out
+
+
+def test_a_directory_in_the_way_of_an_output_file_is_refused_before_training(data, tmp_path,
+                                                                             capsys):
+    """Only the final rename of ``world_model.pt`` failed, after the whole run."""
+    out = tmp_path / "out"
+    (out / "world_model.pt").mkdir(parents=True)
+    assert main(_args(data, out)) == 1
+    err = capsys.readouterr().err
+    assert err == (f"vjepa-ros train: --out {out}: {out / 'world_model.pt'} is a directory: "
+                   "remove or rename it\n")
+    assert sorted(p.name for p in out.iterdir()) == ["world_model.pt"]

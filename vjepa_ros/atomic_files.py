@@ -14,6 +14,7 @@ about to write into a folder removes those of its files whose process is gone
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -21,6 +22,16 @@ from pathlib import Path
 
 PARTIAL_SUFFIX = ".partial"
 _PARTIAL_NAME = re.compile(r"^(?P<target>.+)\.(?P<pid>\d+)\.partial$")  # NAME.PID.partial
+
+
+class ReplaceError(OSError):
+    """A target file that cannot be replaced; ``str()`` is the one line, naming the target.
+
+    ``errno`` as the failed ``os.replace``'s, ``strerror`` the line, ``filename`` the target.
+    """
+
+    def __str__(self) -> str:
+        return self.strerror
 
 
 def is_partial(path: str | os.PathLike) -> bool:
@@ -88,15 +99,33 @@ def replacing(path: str | os.PathLike) -> Iterator[Path]:
     ``path`` (``~`` expanded) is replaced at once (``os.replace``) when the block ends without
     an exception: a reader sees the old file or the new one, never a part. When the block
     raises (a stop, an error) the temporary file is removed and ``path`` is left as it was.
-    Raises OSError when the folder cannot be written.
+    Raises OSError when the folder cannot be written; when ``path`` cannot be replaced (a
+    directory, an immutable file in the way), one whose message names ``path`` (never the
+    temporary file) and what to do (:func:`replace_problem`).
     """
     path = Path(path).expanduser()
     partial = partial_path(path)
     try:
         yield partial
-        os.replace(partial, path)
+        try:
+            os.replace(partial, path)
+        except OSError as exc:
+            raise ReplaceError(exc.errno, replace_problem(path, exc), path) from None
     finally:
         partial.unlink(missing_ok=True)  # gone already after the replace
+
+
+def replace_problem(path: Path, exc: OSError) -> str:
+    """Return one line saying why file ``path`` cannot be (re)placed and what to do.
+
+    ``exc``: the error of ``os.replace`` (or of a check before the work, ``out_paths``).
+    """
+    if exc.errno == errno.EISDIR or path.is_dir():
+        return f"{path} is a directory: remove or rename it"
+    if exc.errno in (errno.EPERM, errno.EACCES, errno.EROFS):
+        return (f"cannot replace {path} ({exc.strerror}): remove it or make it writable "
+                "(an immutable file: chattr -i), or give another output folder")
+    return f"cannot write {path} ({exc.strerror or exc}): remove it or give another output folder"
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
@@ -119,11 +148,19 @@ def save_figure(figure, path: str | os.PathLike, **savefig_kwargs) -> Path:
     """Save a matplotlib ``figure`` to ``path`` through :func:`replacing`; return ``path``.
 
     The format follows ``path``'s suffix (``.png``), as ``figure.savefig(path)`` would choose
-    it: the temporary ``NAME.PID.partial`` has no suffix matplotlib knows. ``savefig_kwargs``
-    (``dpi``) go to ``savefig``. The figure is left open: the caller closes it.
+    it: the temporary ``NAME.PID.partial`` has no suffix matplotlib knows. A ``path`` without
+    a suffix (and no ``format``) is saved as ``savefig`` does: in matplotlib's default format
+    (``rcParams["savefig.format"]``, ``png``), its suffix added (``fig/a`` -> ``fig/a.png``,
+    the path returned). ``savefig_kwargs`` (``dpi``) go to ``savefig``. The figure is left
+    open: the caller closes it. Raises OSError as :func:`replacing`.
     """
     path = Path(path).expanduser()
-    savefig_kwargs.setdefault("format", path.suffix.lstrip(".").lower() or None)
+    if savefig_kwargs.get("format") is None:
+        if not path.suffix:
+            import matplotlib
+
+            path = path.with_name(f"{path.name}.{matplotlib.rcParams['savefig.format']}")
+        savefig_kwargs["format"] = path.suffix.lstrip(".").lower()
     with replacing(path) as partial:
         figure.savefig(partial, **savefig_kwargs)
     return path

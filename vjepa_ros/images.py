@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.atomic_files import write_bytes
+from vjepa_ros.atomic_files import ReplaceError, write_bytes
 from vjepa_ros.image_limits import MAX_SIDE_PX, goal_image_problem, image_size_problem
 
 # Packed encodings: name (lower case) -> (channels, bytes per channel, order of the first three).
@@ -384,7 +384,6 @@ def save_image_file(path: str | Path, rgb: np.ndarray) -> Path:
     import cv2
 
     path = Path(path).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         done, encoded = cv2.imencode(path.suffix, np.ascontiguousarray(check_rgb(rgb)[..., ::-1]))
     except cv2.error:  # a suffix no encoder has
@@ -393,6 +392,18 @@ def save_image_file(path: str | Path, rgb: np.ndarray) -> Path:
         raise ImageError(f"cannot write image file {path}: no image format has the suffix "
                          f"{path.suffix!r}; give a .png or .jpg path")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         return write_bytes(path, encoded.tobytes())  # whole or not at all
+    except FileExistsError:  # a file where the folder would be
+        raise ImageError(f"cannot write image file {path}: {_file_on_the_way(path)} is a file, "
+                         "not a folder; give another path or remove that file") from None
+    except ReplaceError as exc:  # names path and what to do already
+        raise ImageError(f"cannot write image file: {exc}") from None
     except OSError as exc:
-        raise ImageError(f"cannot write image file {path}: {exc.strerror or exc}") from exc
+        raise ImageError(f"cannot write image file {path}: {exc.strerror or exc}") from None
+
+
+def _file_on_the_way(path: Path) -> Path:
+    """Return the nearest parent of ``path`` that exists and is not a folder (else its parent)."""
+    return next((part for part in path.parents if part.exists() and not part.is_dir()),
+                path.parent)

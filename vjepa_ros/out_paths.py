@@ -8,11 +8,13 @@ command writing the same folder or file at the same time is refused, naming the 
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
 from vjepa_ros import saved_outputs
+from vjepa_ros.atomic_files import replace_problem
 from vjepa_ros.input_paths import SYMLINK_LOOP, missing
 from vjepa_ros.out_lock import claim_output
 
@@ -73,8 +75,38 @@ def _check_folder(path: Path, option: str) -> None:
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".vjepa_ros_probe_", dir=existing))
     except OSError as exc:
-        raise ValueError(f"{option} {path}: cannot create it in {existing} ({exc.strerror});"
-                         " give a directory you can write") from None
+        where = "cannot write in it" if existing == path.absolute() else \
+            f"cannot create it in {existing}"
+        raise ValueError(f"{option} {path}: {where} ({exc.strerror}); give a directory you can "
+                         "write") from None
+
+
+def check_output_names(folder: str | os.PathLike, names, option: str = "--out") -> None:
+    """Refuse, before the work, fixed output files in ``folder`` that could not be replaced.
+
+    ``names``: the file names a command writes into ``folder`` at its end (``report.json``).
+    One in the way as a directory (or a symlink loop), or as a file that cannot be opened for
+    writing for a reason a rename shares (``EPERM``: immutable; a read-only file is replaced
+    all the same), would fail the final ``os.replace`` after minutes of work. Raises
+    ValueError naming ``option`` and the file (``atomic_files.replace_problem``); nothing for
+    names that do not exist.
+    """
+    folder = Path(folder).expanduser()
+    for name in names:
+        path = folder / name
+        if _unresolved_link(path) == SYMLINK_LOOP:
+            raise ValueError(f"{option} {folder}: {path} {SYMLINK_LOOP}; remove it")
+        problem = None
+        if path.is_dir():
+            problem = IsADirectoryError(errno.EISDIR, "Is a directory")
+        elif path.exists():
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError as exc:
+                if exc.errno in (errno.EPERM, errno.EROFS):
+                    problem = exc
+        if problem is not None:
+            raise ValueError(f"{option} {folder}: {replace_problem(path, problem)}") from None
 
 
 def _claim(folder: Path, option: str, shown: Path | None = None,

@@ -187,7 +187,7 @@ def _goal_image(path: str):
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from vjepa_ros.eval.bag_files import BagError
-    from vjepa_ros.out_paths import output_dir
+    from vjepa_ros.out_paths import check_output_names, output_dir
     from vjepa_ros.planning.config import preset
 
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
@@ -199,6 +199,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         model_args = model_hyper_parameters(args)
         # the options first, then the files: created by write_report, after the run
         output_dir(out, create=False)
+        from vjepa_ros.eval.report import OUTPUT_NAMES
+
+        check_output_names(out, OUTPUT_NAMES)  # a folder in report.json's way: before the run
         from vjepa_ros.eval.out_reuse import previous_report_note
 
         # refused: another bag's report (another --start/--end window's: once the bag is read)

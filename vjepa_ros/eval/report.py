@@ -18,6 +18,11 @@ from vjepa_ros.atomic_files import remove_stale_partials, save_figure, write_tex
 from vjepa_ros.eval.metrics import AXES, cosine_similarity
 from vjepa_ros.planning.methods import RefineSettings
 
+REPORT_NAME = "report.json"
+PLOT_NAMES = {"energies": "energies.png", "actions": "actions.png", "landscape": "landscape.png"}
+# every file write_report may write into its folder (checked before the run: out_paths)
+OUTPUT_NAMES = (REPORT_NAME, *PLOT_NAMES.values())
+
 
 def json_safe(value):
     """Return the value with NaN/inf floats replaced by None (strict JSON has no NaN)."""
@@ -45,7 +50,7 @@ def write_report(report: dict, out_dir: str | Path, plots: bool = True) -> dict[
     """
     out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_partials(out_dir, lambda name: name == "report.json" or name.endswith(".png"))
+    remove_stale_partials(out_dir, lambda name: name == REPORT_NAME or name.endswith(".png"))
     earlier = _earlier_plots(out_dir)
     written = {}
     if plots:
@@ -53,7 +58,7 @@ def write_report(report: dict, out_dir: str | Path, plots: bool = True) -> dict[
     for path in earlier - set(written.values()):
         path.unlink(missing_ok=True)
     report["plots"] = {name: path.name for name, path in written.items()}
-    path = out_dir / "report.json"
+    path = out_dir / REPORT_NAME
     write_text(path, json.dumps(json_safe(report), indent=1, allow_nan=False))  # read back
     written["report"] = path
     return written
@@ -62,7 +67,7 @@ def write_report(report: dict, out_dir: str | Path, plots: bool = True) -> dict[
 def _earlier_plots(out_dir: Path) -> set[Path]:
     """Return the plot files the ``report.json`` already in ``out_dir`` lists (none: empty)."""
     try:
-        listed = json.loads((out_dir / "report.json").read_text()).get("plots") or {}
+        listed = json.loads((out_dir / REPORT_NAME).read_text()).get("plots") or {}
         return {out_dir / Path(str(name)).name for name in listed.values()}
     except (OSError, ValueError, AttributeError):
         return set()
@@ -88,7 +93,7 @@ def write_plots(report: dict, out_dir: Path) -> dict[str, Path]:
     ax.set(xlabel="step", ylabel="energy (lower = closer to goal)",
            title="Energy under the model, toward each step's goal")
     ax.legend()
-    written["energies"] = _save(fig, out_dir / "energies.png")
+    written["energies"] = _save(fig, out_dir / PLOT_NAMES["energies"])
 
     planned = np.array([r["planned_action"] for r in steps])
     executed = np.array([r["executed_action"] for r in steps])
@@ -103,7 +108,7 @@ def write_plots(report: dict, out_dir: Path) -> dict[str, Path]:
     axes[3].plot(k, cosine_similarity(planned, executed, min_motion), "o-", color="C2")
     axes[3].set(ylabel="cos(Δxyz)", xlabel="step", ylim=(-1.05, 1.05))
     fig.suptitle("Planned vs executed first action")
-    written["actions"] = _save(fig, out_dir / "actions.png")
+    written["actions"] = _save(fig, out_dir / PLOT_NAMES["actions"])
 
     scape = report.get("landscape")
     if scape:
@@ -116,7 +121,7 @@ def write_plots(report: dict, out_dir: Path) -> dict[str, Path]:
         ax.plot(*scape["planned"], "wo", ms=8, mec="k", label="planned")
         ax.set(xlabel="Δx [m]", ylabel="Δz [m]", title=f"Energy landscape, step {scape['step']}")
         ax.legend(loc="upper right")
-        written["landscape"] = _save(fig, out_dir / "landscape.png")
+        written["landscape"] = _save(fig, out_dir / PLOT_NAMES["landscape"])
     return written
 
 

@@ -24,6 +24,7 @@ from vjepa_ros.atomic_files import write_text
 from vjepa_ros.config import flatten
 from vjepa_ros.planning.pose import apply_action, state_difference
 from vjepa_ros.sim.collector_config import CollectorConfig
+from vjepa_ros.sim.command import SUMMARY_NAME
 from vjepa_ros.sim.config import SimConfig
 from vjepa_ros.sim.episode import Episode
 from vjepa_ros.sim.randomize import SceneRandomization, randomized_sim_config
@@ -155,5 +156,5 @@ def collect(
     summary = {"episodes": [p.name for p in paths], "seed": seed,
                "randomized_scenes": randomization is not None,
                "randomized": randomization.what if randomization else "nothing"}
-    write_text(out_dir / "collector.json", json.dumps(summary, indent=1))  # whole or not at all
+    write_text(out_dir / SUMMARY_NAME, json.dumps(summary, indent=1))  # whole or not at all
     return paths

@@ -7,6 +7,8 @@ import sys
 
 from vjepa_ros.sim.choices import RANDOMIZE_WHAT, TASKS
 
+SUMMARY_NAME = "collector.json"  # the motion task's list of its episodes (sim.collector)
+
 
 def cmd_collect(args: argparse.Namespace) -> int:
     """Record episodes into ``args.out``; exit 1 with a message on bad settings.
@@ -17,7 +19,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     its ``collector.json`` (``*.npz.PID.partial``, its process gone) are removed, in one line.
     """
     from vjepa_ros.atomic_files import remove_stale_partials
-    from vjepa_ros.out_paths import output_dir
+    from vjepa_ros.out_paths import check_output_names, output_dir
 
     started = False  # the options are checked: what a stop ends is the collection
     try:
@@ -26,9 +28,11 @@ def cmd_collect(args: argparse.Namespace) -> int:
                                                  args.frames)
         output_dir(args.out, create=False)  # the first episode's file creates it
         _check_no_episodes(args.out)
+        # written after the episodes: a folder in its way would leave them unlisted
+        check_output_names(args.out, [SUMMARY_NAME])
         # episodes of a collect killed while saving one (kill -9): a live run's are kept
         remove_stale_partials(args.out, lambda name: name.endswith(".npz")
-                              or name == "collector.json")
+                              or name == SUMMARY_NAME)
         started = True  # stopped from here on (the imports take seconds): say what was saved
         from vjepa_ros.sim.collector import collect  # the simulator: after every check
         from vjepa_ros.sim.manipulation import collect_manipulation

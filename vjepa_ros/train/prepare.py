@@ -27,7 +27,7 @@ from vjepa_ros.models import (
     load_models,
 )
 from vjepa_ros.models.checkpoint import read_checkpoint_file
-from vjepa_ros.out_paths import output_dir
+from vjepa_ros.out_paths import check_output_names, output_dir
 from vjepa_ros.sim.episode import recorded_success
 from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
 from vjepa_ros.train.data_identity import data_change, data_identity, is_legacy
@@ -365,6 +365,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     # Checked before any data or model is read, created once they are: a run refused for its
     # encoder or data leaves no empty folder behind.
     out = output_dir(Path(config.out).expanduser(), create=False)
+    check_output_names(out, RUN_FILES.values())  # a folder in world_model.pt's way: at once
     notes = list(notes)
     if resume:
         path, state = read_latest(out)
