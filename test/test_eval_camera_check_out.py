@@ -194,3 +194,25 @@ def test_the_command_refuses_another_window_once_the_bag_is_read_and_takes_the_s
         with pytest.raises(AssertionError, match="loaded before the refusal"):
             main(["camera-check", str(bag), "--checkpoint", "demo", "--out", str(check),
                   *window, "--quiet"])
+
+
+def test_a_window_with_no_frame_says_so_not_another_part(tmp_path, capsys):
+    """A window with no frame says so, not "another part of this recording".
+
+    --start past the bag, with the whole bag's check in --out, said "... (this check: 5 s to its
+    end)" rather than the bag's span.
+    """
+    from vjepa_ros.cli import main
+    from vjepa_ros.eval.bags import write_bag
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.input_paths import world_model_path
+
+    demo = str(world_model_path("demo").resolve())
+    bag, check = write_bag(tmp_path / "sim_bag", *synthetic_episode(12, seed=1)), \
+        tmp_path / "check"
+    _saved_check(check, bag, demo, check_of=check_identity(bag, demo))
+    assert main(["camera-check", str(bag), "--checkpoint", "demo", "--out", str(check),
+                 "--start", "5", "--quiet"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"vjepa-ros camera-check: {bag}: no camera frame with states from --start 5 s on: the "
+        "bag has them from 0.00 to 3.00 s after its start: give a --start below 3")

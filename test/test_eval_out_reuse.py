@@ -64,6 +64,8 @@ def _bag(tmp_path):
     ((0.0, 60.0), (0.0, 0.0)),
     ((0.0, 1e300), (0.0, 60.0)),
     ((1.0, 1e300), (1.0, 0.0)),
+    ((0.1, 0.0), (0.13, 0.0)),  # the same frames (from 0.25 s): compared as clipped times once
+    ((1.0, 2.0), (0.9, 2.2)),
 ])
 def test_windows_that_cover_the_same_frames_are_one_window(tmp_path, saved, this):
     """``--end 0`` then ``--end 1e300`` into one --out was refused as another part of the bag."""
@@ -77,7 +79,7 @@ def test_windows_that_cover_the_same_frames_are_one_window(tmp_path, saved, this
 
 @pytest.mark.parametrize("saved, this, words", [
     ((0.0, 0.0), (0.0, 2.0), "0 to 2 s"), ((0.0, 1e300), (1.0, 0.0), "1 s to its end"),
-    ((0.0, 2.0), (0.0, 2.5), "0 to 2.5 s"),
+    ((0.0, 2.0), (0.0, 2.5), "0 to 2.5 s"), ((0.1, 0.0), (0.3, 0.0), "0.3 s to its end"),
 ])
 def test_windows_that_cover_other_frames_are_refused(tmp_path, saved, this, words):
     from vjepa_ros.eval.out_reuse import window_words
@@ -117,6 +119,22 @@ def test_eval_refuses_another_window_once_the_bag_is_read_and_takes_the_same_one
     for end in ("0", "1e300", "60"):  # the whole recording each time: on to the model
         with pytest.raises(AssertionError, match="the model loaded"):
             main(["eval", str(bag), "--out", str(out), "--end", end, "--horizon", "1"])
+
+
+def test_a_window_with_no_frame_says_so_not_another_part(tmp_path, capsys, model_not_loaded):
+    """A window with no frame says so, not "another part of this recording".
+
+    With a whole-bag report in --out, --start past the bag said "... (this run: 5 s to its
+    end)" instead of the bag's span.
+    """
+    from vjepa_ros.cli import main
+
+    (bag, _), out = _bag(tmp_path), tmp_path / "out"
+    _saved_report(out, bag)
+    assert main(["eval", str(bag), "--out", str(out), "--start", "5", "--horizon", "1"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"vjepa-ros eval: {bag}: no camera frame with states from --start 5 s on: the bag has "
+        "them from 0.00 to 3.00 s after its start: give a --start below 3")
 
 
 def test_another_recordings_report_is_refused_before_the_bag_is_read(tmp_path, capsys):

@@ -54,8 +54,38 @@ def test_a_huge_window_bound_is_one_line_or_the_bags_end(option, capsys, tmp_pat
                           "--out", str(tmp_path / "out"))
     assert code == 1 and "\n" not in err and "Traceback" not in err, err
     assert err == (f"vjepa-ros eval: {bag}: no camera frame with states from --start 1e+300 s "
-                   "on: the bag has them from 0.0 to 2.8 s after its start: give a --start "
-                   "below 2.7"), err
+                   "on: the bag has them from 0.00 to 2.75 s after its start: give a --start "
+                   "below 2.75"), err  # the span and the advice in one precision
+
+
+@pytest.mark.parametrize("start, end", [(0.1, 1.0), (0.2, 1.1), (0.15, 0.95), (0.3, 0.0)])
+def test_a_window_uses_only_the_frames_within_it(tmp_path, start, end):
+    """No step's frame lies before --start or after --end, and no time_s is negative.
+
+    The grid from --start took the frame nearest it, up to half a period before --start
+    (time_s -0.1 for --start 0.1), and its last step one up to half a period after --end.
+    """
+    recording = read_recording(_moving_bag(tmp_path / "bag"))  # frames every 0.25 s from 0
+    origin = min(recording.image_times[0], recording.state_times[0])
+    steps, _, chosen = choose_steps(recording, EvalConfig(start_s=start, end_s=end), 1, False)
+    used = (steps.frame_times[steps.valid] - origin) / 1e9
+    assert used.min() >= start and (not end or used.max() <= end), used
+    assert used.min() == pytest.approx(np.ceil(start * 4) / 4), "the window's first frame"
+    time_s = (steps.frame_times[chosen] - steps.grid_times[0]) / 1e9  # report.json's time_s
+    assert time_s[0] == 0 and (time_s >= 0).all(), time_s
+
+
+def test_a_window_holding_no_frame_in_a_camera_gap_says_so(capsys, tmp_path):
+    from vjepa_ros.eval.step_choice import window_ns
+
+    recording = read_recording(_moving_bag(tmp_path / "bag"))
+    recording.image_times = np.delete(recording.image_times, [4, 5])  # no frame at 1, 1.25 s
+    with pytest.raises(ValueError) as refused:
+        window_ns(recording, EvalConfig(start_s=0.9, end_s=1.4))
+    assert str(refused.value) == (
+        f"{recording.path}: no camera frame with states from start_s 0.9 s to end_s 1.4 s (a "
+        "gap in the camera): the bag has them from 0.00 to 2.75 s after its start: give a "
+        "wider window (start_s, end_s)"), refused.value
 
 
 def test_a_window_too_short_for_the_horizon_names_it_and_a_wider_one(capsys, tmp_path):
@@ -143,8 +173,8 @@ def test_camera_check_takes_evals_window(capsys, tmp_path):
     code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
                           "--quiet", "--start", "1e300", "--out", str(tmp_path / "check"))
     assert code == 1 and err == (f"vjepa-ros camera-check: {bag}: no camera frame with states "
-                                 "from --start 1e+300 s on: the bag has them from 0.0 to 3.8 s "
-                                 "after its start: give a --start below 3.7"), err
+                                 "from --start 1e+300 s on: the bag has them from 0.00 to 3.75 s "
+                                 "after its start: give a --start below 3.75"), err
     code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
                           "--quiet", "--start", "1", "--end", "1.1", "--out",
                           str(tmp_path / "check"))

@@ -216,9 +216,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         open_reader(args.bag).close()  # a missing or unreadable bag: at once
         # its topics and states (a wrong --image-topic): before torch and the model
         recording = read_recording(args.bag, topics_from_args(args))
-        from vjepa_ros.eval.step_choice import choose_steps, covered_ns
+        from vjepa_ros.eval.step_choice import choose_steps, covered_ns, window_ns
 
-        # another window of this bag: refused; windows compared by the frames they cover, so
+        window_ns(recording, config)  # a window with no frame: that, before any other part
+        # another window of this bag: refused; windows compared by the frames they hold, so
         # that --end 0 and --end 1e300 (or the bag's length) are one window
         out_note = previous_report_note(out, args.bag, (config.start_s, config.end_s),
                                         lambda window: covered_ns(recording, *window))

@@ -86,6 +86,39 @@ def interpolate_states(
     return out, span
 
 
+def grid_bounds(image_times: np.ndarray, state_times: np.ndarray,
+                window_ns: tuple[int | None, int | None] = (None, None)) -> tuple[int, int, slice]:
+    """Return the (first, last) grid time [ns] and the slice of the frames the steps may use.
+
+    ``image_times`` [F] / ``state_times`` [M] int64 ns, sorted. Without a bound the grid spans
+    the time both a frame and a state exist, and every frame may be used. A ``window_ns`` bound
+    (first or last time [ns]) keeps only the frames at or after first / at or before last,
+    and the grid starts at the first of them / ends at the last: no step's frame lies outside
+    the window. Two windows with the same bounds evaluate the same frames on the same grid.
+    ValueError when the frames and states do not overlap, or the window holds no frame with
+    states.
+    """
+    start = int(max(image_times[0], state_times[0]))
+    stop = int(min(image_times[-1], state_times[-1]))
+    if stop < start:
+        raise ValueError(
+            "the camera frames and the states do not overlap in time (frames "
+            f"{image_times[0] / 1e9:.3f}..{image_times[-1] / 1e9:.3f} s, states "
+            f"{state_times[0] / 1e9:.3f}..{state_times[-1] / 1e9:.3f} s)"
+        )
+    first, last = window_ns
+    low = 0 if first is None else int(np.searchsorted(image_times, max(start, first), "left"))
+    high = (len(image_times) if last is None
+            else int(np.searchsorted(image_times, min(stop, last), "right")))
+    if first is not None and low < high:
+        start = max(start, int(image_times[low]))
+    if last is not None and low < high:
+        stop = min(stop, int(image_times[high - 1]))
+    if high <= low or stop < start:
+        raise ValueError("the time window holds no camera frame with states")
+    return start, stop, slice(low, high)
+
+
 def resample(
     image_times: np.ndarray,
     state_times: np.ndarray,
@@ -101,8 +134,8 @@ def resample(
     [M, 7]; ``rate_hz`` within ``eval_config.RATE_RANGE_HZ`` (else ValueError).
     ``max_frame_offset_s`` (default half a period) bounds how far a frame may be from its grid
     time; ``max_state_gap_s`` bounds the span of the two states a state is interpolated from.
-    ``window_ns``: (first, last) time [ns] the grid may cover (None: no bound); a window holding
-    no frame with states is a ValueError.
+    ``window_ns``: (first, last) time [ns] of the frames the steps may use (None: no bound;
+    :func:`grid_bounds`); a window holding no frame with states is a ValueError.
     """
     if rate_problem("rate_hz", rate_hz):
         raise ValueError(rate_problem("rate_hz", rate_hz))
@@ -114,24 +147,14 @@ def resample(
         raise ValueError("image_times must be sorted")
     period_ns = 1e9 / rate_hz
     offset_ns = period_ns / 2 if max_frame_offset_s is None else max_frame_offset_s * 1e9
-    start = max(image_times[0], state_times[0])
-    stop = min(image_times[-1], state_times[-1])
-    if stop >= start and window_ns != (None, None):
-        first, last = window_ns
-        start, stop = max(start, first or start), min(stop, stop if last is None else last)
-        if stop < start:
-            raise ValueError("the time window holds no camera frame with states")
-    if stop < start:
-        raise ValueError(
-            "the camera frames and the states do not overlap in time (frames "
-            f"{image_times[0] / 1e9:.3f}..{image_times[-1] / 1e9:.3f} s, states "
-            f"{state_times[0] / 1e9:.3f}..{state_times[-1] / 1e9:.3f} s)"
-        )
+    start, stop, frames = grid_bounds(image_times, state_times, window_ns)
     count = int(np.floor((stop - start) / period_ns + 1e-6)) + 1
     grid = start + np.round(np.arange(count) * period_ns).astype(np.int64)
     # Nearest frame: compare the frames just before and just after each grid time.
-    after = np.clip(np.searchsorted(image_times, grid, side="left"), 0, len(image_times) - 1)
-    before = np.clip(after - 1, 0, len(image_times) - 1)
+    # (only the window's frames: none from before its start or after its end)
+    after = np.clip(np.searchsorted(image_times, grid, side="left"), frames.start,
+                    frames.stop - 1)
+    before = np.clip(after - 1, frames.start, frames.stop - 1)
     pick_before = np.abs(image_times[before] - grid) <= np.abs(image_times[after] - grid)
     nearest = np.where(pick_before, before, after)
     frame_ok = np.abs(image_times[nearest] - grid) <= offset_ns

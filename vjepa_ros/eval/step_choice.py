@@ -19,7 +19,7 @@ from vjepa_ros.counts import counted
 from vjepa_ros.eval.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.eval.eval_config import RATE_RANGE_HZ, EvalConfig
 from vjepa_ros.eval.rate_hint import slow_camera_hint
-from vjepa_ros.eval.resample import Steps, resample
+from vjepa_ros.eval.resample import Steps, grid_bounds, resample
 from vjepa_ros.eval.step_notes import still_arm_problem
 
 
@@ -54,9 +54,12 @@ def choose_steps(recording, config: EvalConfig, horizon: int, fixed_goal: bool):
 def window_ns(recording, config: EvalConfig) -> tuple[int | None, int | None]:
     """Return the (first, last) times [ns] of ``config.start_s`` / ``end_s``, None where not set.
 
-    Seconds count from the bag's first frame or state; an ``end_s`` past the bag's frames with
-    states means their end. ValueError naming ``start_s`` / ``end_s``, the span of frames with
-    states and the value to give when the window holds none (any finite seconds, 1e300 too).
+    Seconds count from the bag's first frame or state; the window holds the camera frames with
+    states at or after ``start_s`` and at or before ``end_s`` (``resample.grid_bounds``). A
+    bound that cuts nothing (a ``start_s`` up to the first frame with states, an ``end_s`` at or
+    past the last) is None: the whole recording. ValueError naming ``start_s`` / ``end_s``, the
+    span of frames with states and the value to give when the window holds none (any finite
+    seconds, 1e300 too).
     """
     if not (config.start_s or config.end_s):
         return None, None
@@ -66,24 +69,29 @@ def window_ns(recording, config: EvalConfig) -> tuple[int | None, int | None]:
     if config.start_s > end_s or (config.end_s and config.end_s < begin_s):
         raise ValueError(_empty_window_message(recording.path, config, begin_s, end_s))
     first = origin + int(round(config.start_s * 1e9))
-    if not config.end_s:
-        return first, None
-    return first, (end if config.end_s >= end_s else origin + int(round(config.end_s * 1e9)))
+    last = (None if not config.end_s or config.end_s >= end_s
+            else origin + int(round(config.end_s * 1e9)))
+    window = (None if first <= begin else first), last
+    # frames with states between the bounds (a gap in the camera can leave none)
+    try:
+        grid_bounds(recording.image_times, recording.state_times, window)
+    except ValueError:
+        raise ValueError(_empty_window_message(recording.path, config, begin_s, end_s)) from None
+    return window
 
 
-def covered_ns(recording, start_s: float = 0.0, end_s: float = 0.0) -> tuple[int, int]:
-    """Return the (first, last) times [ns] of the frames with states a window covers.
+def covered_ns(recording, start_s: float = 0.0, end_s: float = 0.0) -> tuple:
+    """Return what of the bag a window evaluates: its grid's (first, last) time [ns] and frames.
 
-    The bounds of the grid ``resample`` lays over the ``start_s``..``end_s`` window [s] (0: not
-    set): two windows that cover the same times evaluate the same steps, whatever their
-    spelling (``--end 0``, ``--end 1e300`` and ``--end`` at or past the bag's last frame with
-    states are one window; so are every ``--start`` up to its first). Raises ValueError
-    (:func:`window_ns`) for a window that holds no frame with states.
+    ``resample.grid_bounds`` of the ``start_s``..``end_s`` window [s] (0: not set): two windows
+    that hold the same camera frames with states evaluate the same steps, whatever their
+    spelling (``--start 0.1`` and ``--start 0.13`` with no frame between; ``--end 0``,
+    ``--end 1e300`` and ``--end`` at or past the bag's last frame with states). Raises
+    ValueError (:func:`window_ns`) for a window that holds no frame with states.
     """
-    first, last = window_ns(recording, EvalConfig(start_s=start_s, end_s=end_s))
-    _, begin, end = _frames_with_states_ns(recording)
-    return (max(begin, begin if first is None else first),
-            min(end, end if last is None else last))
+    window = window_ns(recording, EvalConfig(start_s=start_s, end_s=end_s))
+    start, stop, frames = grid_bounds(recording.image_times, recording.state_times, window)
+    return start, stop, frames.start, frames.stop
 
 
 def _frames_with_states_ns(recording) -> tuple[int, int, int]:
@@ -95,13 +103,22 @@ def _frames_with_states_ns(recording) -> tuple[int, int, int]:
 
 
 def _empty_window_message(path, config: EvalConfig, begin_s: float, end_s: float) -> str:
-    """Say that the start_s..end_s window misses the frames with states (begin_s..end_s) [s]."""
-    has = f"the bag has them from {begin_s:.1f} to {end_s:.1f} s after its start"
-    if config.start_s > end_s:
+    """Say that the start_s..end_s window misses the frames with states (begin_s..end_s) [s].
+
+    Both the bag's span and the value advised in 0.01 s, rounded inward: the advice is one the
+    span shown allows, and the window it gives holds a frame.
+    """
+    first, last = np.ceil(begin_s * 100) / 100, np.floor(end_s * 100) / 100
+    has = f"the bag has them from {first:.2f} to {last:.2f} s after its start"
+    if config.start_s > last:
         return (f"{path}: no camera frame with states from start_s {config.start_s:g} s on: "
-                f"{has}: give a start_s below {np.floor(end_s * 10) / 10:g}")
-    return (f"{path}: no camera frame with states up to end_s {config.end_s:g} s: {has}: give "
-            f"an end_s after {np.ceil(begin_s * 10) / 10:g} (or 0 for the bag's end)")
+                f"{has}: give a start_s below {last:g}")
+    if config.end_s and config.end_s < first:
+        return (f"{path}: no camera frame with states up to end_s {config.end_s:g} s: {has}: "
+                f"give an end_s after {first:g} (or 0 for the bag's end)")
+    until = f"end_s {config.end_s:g} s" if config.end_s else "the bag's end"
+    return (f"{path}: no camera frame with states from start_s {config.start_s:g} s to "
+            f"{until} (a gap in the camera): {has}: give a wider window (start_s, end_s)")
 
 
 def window_s(recording, start_s: float = 0.0, end_s: float = 0.0) -> tuple[float, float]:
