@@ -95,7 +95,9 @@ def subscriber(args) -> None:
     use_camera_profile()  # "" (the Fast DDS defaults case): removed, or Fast DDS logs an error
     # a stop: KeyboardInterrupt, raised after rclpy.init returned (never inside it: terminate)
     call_held(rclpy.init, signal_handler_options=SignalHandlerOptions.NO)
-    with tempfile.TemporaryDirectory() as tmp:
+    with stop_signals_held():  # a stop between mkdtemp and its finalizer left the folder
+        scratch = tempfile.TemporaryDirectory()
+    with scratch as tmp:
         for width, height in SIZES:
             path = save_image_file(Path(tmp) / f"{width}x{height}.png", frame(width, height))
             for transport in ("raw", "compressed"):
