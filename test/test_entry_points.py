@@ -110,6 +110,36 @@ def test_a_second_stop_after_the_commands_own_line_says_no_other(signum, word, s
     assert capsys.readouterr().err == f"x cmd: {word}\n"
 
 
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_scripts_child_ends_silently_through_either_handler(signum, status, capsys,
+                                                               monkeypatch):
+    """A benchmark script's child (``terminate.QUIET_STOP_ENV``): its parent says the one line.
+
+    ``run_reporting`` kept it silent but ``run_stoppable`` (a node module or console script the
+    script started) said ``NAME: interrupted`` beside the script's own line.
+    """
+    from vjepa_ros.command_errors import run_reporting
+    from vjepa_ros.terminate import QUIET_STOP_ENV
+
+    monkeypatch.setenv(QUIET_STOP_ENV, "1")
+
+    def stopped():
+        os.kill(os.getpid(), signum)
+        time.sleep(5.0)
+
+    assert run_stoppable("sim_node", lambda: stopped) == status
+    assert run_reporting("x cmd", stopped, saved=lambda: "nothing saved") == status
+    assert capsys.readouterr().err == ""
+
+
+def test_stop_status_is_128_plus_the_signal():
+    from vjepa_ros.terminate import Terminated, stop_signal, stop_status
+
+    assert (stop_signal(Terminated()), stop_status(Terminated())) == (signal.SIGTERM, 143)
+    assert (stop_signal(KeyboardInterrupt()), stop_status(KeyboardInterrupt())) \
+        == (signal.SIGINT, 130)
+
+
 def test_the_command_status_passes_through():
     assert run_stoppable("x", lambda: lambda: 3) == 3
     assert run_stoppable("x", lambda: lambda: None) == 0

@@ -90,3 +90,12 @@ def test_network_rule_is_in_force_for_this_process():
     assert 0 <= int(os.environ["ROS_DOMAIN_ID"]) <= 101
     ci = (REPO_ROOT / ".ci" / "run").read_text()
     assert "ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST" in ci and "ROS_LOCALHOST_ONLY=1" in ci
+
+
+def test_the_license_file_matches_the_declared_license():
+    """setup.py and package.xml say MIT: the checkout ships that license's text."""
+    declared = ast.literal_eval(_setup_call_keywords()["license"])
+    assert declared == ET.parse(REPO_ROOT / "package.xml").getroot().findtext("license")
+    text = (REPO_ROOT / "LICENSE").read_text()
+    assert text.splitlines()[0] == f"{declared} License"
+    assert "Permission is hereby granted, free of charge" in text

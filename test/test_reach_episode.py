@@ -161,7 +161,7 @@ def test_a_commanded_report_before_any_tcp_state_is_an_error():
 
 
 def status(kind, detail="why", enabled="True"):
-    """Return the planner's /diagnostics values the follower reads (planner_diagnostics)."""
+    """Return the planner's /diagnostics values the follower reads (robot/diagnostics)."""
     return {"enabled": enabled, "refusal_kind": kind, "refusal": detail}
 
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, tiny_world_model
 
-from vjepa_ros.nodes.planner_diagnostics import diagnostic_status
+from vjepa_ros.robot.diagnostics import diagnostic_status
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.planning.rollout import ImaginedRollout
 from vjepa_ros.robot.control_config import ControlConfig

@@ -10,7 +10,6 @@ the package's user errors (a value the settings refuse, a missing file: ``ValueE
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Collection
 
@@ -49,13 +48,10 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
     horizon 1 needs about 26.1 GiB ...``).
     """
     from vjepa_ros.terminate import (
-        QUIET_STOP_ENV,
         command_holds_stops,
-        report_stop,
-        said_since,
+        command_stopped,
         sigint_raises,
         sigterm_raises,
-        stopped_by,
         stops_said,
         stops_undisguised,
     )
@@ -69,15 +65,7 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
             command_holds_stops()  # a stop that came while the script loaded (main_start)
             return work() or 0
     except KeyboardInterrupt as exc:  # terminate.Terminated (SIGTERM) too: 143, else 130
-        if said_since(said, exc) is not None:  # a second stop after the command's own line
-            return said_since(said, exc)
-        if os.environ.get(QUIET_STOP_ENV):  # a script's child: its parent says the line
-            return stopped_by(exc)[1]
-        if saved is not None:
-            return report_stop(prog, exc, saved())
-        word, status = stopped_by(exc)
-        print(f"{prog}: {word}", file=sys.stderr)
-        return status
+        return command_stopped(prog, exc, said, saved)
     except MemoryError as exc:
         from vjepa_ros.planning.memory import SamplesMemoryError
 

@@ -27,17 +27,15 @@ and that switch ends the process by the signal too (:func:`end_after`).
 from __future__ import annotations
 
 import signal
-import sys
 from collections.abc import Callable
 from typing import NoReturn
 
 from vjepa_ros.terminate import (
-    Terminated,
     command_holds_stops,
-    said_since,
+    command_stopped,
     sigint_raises,
     sigterm_raises,
-    stopped_by,
+    stop_signal,
     stops_said,
     stops_undisguised,
 )
@@ -63,12 +61,7 @@ def run_stoppable(prog: str | Callable[[], str],
                 command_holds_stops()  # a stop that came while a main module loaded (main_start)
                 return load()() or 0
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (terminate.Terminated)
-            status = said_since(said, exc)
-            if status is not None:  # a second stop, after the command's own line: no other
-                return status
-            word, status = stopped_by(exc)
-            print(f"{prog() if callable(prog) else prog}: {word}", file=sys.stderr)
-            return status
+            return command_stopped(prog() if callable(prog) else prog, exc, said)
 
 
 def exiting(status: int) -> int:
@@ -103,7 +96,7 @@ def end_after(run: Callable[[], int]) -> NoReturn:
     try:
         status = exiting(run())
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.Terminated)
-        _end_by_signal(signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+        _end_by_signal(stop_signal(exc))
     end(status)
 
 

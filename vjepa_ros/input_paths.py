@@ -12,6 +12,8 @@ import errno
 import os
 from pathlib import Path
 
+from vjepa_ros.train.run_files import RUN_FILES
+
 # What to give, as the messages say it.
 EPISODE_FORMAT = "an .npz with observations [T, H, W, 3] uint8 and states [T, 7]"
 # Every command's words for a world model file (models.checkpoint.CHECKPOINT_HINT too): where
@@ -97,7 +99,7 @@ def world_model_path(spec: str, option: str = "--checkpoint") -> Path:
 
 
 # The model files a `vjepa-ros train` output folder holds, the one to give first.
-RUN_MODEL_FILES = ("world_model.pt", "latest.pt")
+RUN_MODEL_FILES = (RUN_FILES["world_model"], RUN_FILES["latest"])
 
 
 def run_model_file(path: str | os.PathLike) -> Path | None:

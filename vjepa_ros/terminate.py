@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+from collections.abc import Callable
 
-EXIT_STATUS = 143  # 128 + SIGTERM, the shell's status for a process SIGTERM ended
+EXIT_STATUS = 128 + signal.SIGTERM  # 143, the shell's status for a process SIGTERM ended
 # Set (to "1") in the environment of a script's own child process (script_children): its parent
 # says the one stop line, so a stop anywhere in the child, its start included, ends it silently
 QUIET_STOP_ENV = "VJEPA_ROS_QUIET_STOP"
@@ -37,7 +38,20 @@ def stopped_by(exc: KeyboardInterrupt) -> tuple[str, int]:
     handler that the command said its line already (:func:`said_since`).
     """
     _STOPS_SAID[0] += 1
-    return ("terminated", EXIT_STATUS) if isinstance(exc, Terminated) else ("interrupted", 130)
+    return ("terminated" if isinstance(exc, Terminated) else "interrupted"), stop_status(exc)
+
+
+def stop_signal(exc: KeyboardInterrupt) -> int:
+    """Return the signal number behind ``exc``: SIGTERM for :class:`Terminated`, else SIGINT."""
+    return signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+
+
+def stop_status(exc: KeyboardInterrupt) -> int:
+    """Return the exit status for a command ``exc`` stopped: 143 after SIGTERM, 130 after Ctrl-C.
+
+    128 + the signal number, the shell's status for a process that signal ended.
+    """
+    return 128 + stop_signal(exc)
 
 
 def stops_said() -> int:
@@ -53,9 +67,34 @@ def said_since(count: int, exc: KeyboardInterrupt) -> int | None:
     line (a second Ctrl-C on the command's way out: its handlers restored, its ``finally``) ends
     it with that status and no second line. None: no line said yet; say it.
     """
-    if stops_said() == count:
-        return None
-    return EXIT_STATUS if isinstance(exc, Terminated) else 130
+    return None if stops_said() == count else stop_status(exc)
+
+
+def command_stopped(prog: str, exc: KeyboardInterrupt, said: int,
+                    saved: Callable[[], str] | None = None) -> int:
+    """Say the one stop line for a command that ``exc`` stopped; return its exit status.
+
+    The handler around a command (``entry_points.run_stoppable``,
+    ``command_errors.run_reporting``) calls it with ``said = stops_said()`` taken before the
+    command ran. No line when the command said its own already (:func:`said_since`: a second
+    stop on its way out) or when the process is a script's child (:data:`QUIET_STOP_ENV`: its
+    parent says the line); else ``PROG: interrupted`` / ``PROG: terminated``, followed by
+    ``; SAVED`` when ``saved`` is given (:func:`report_stop`). Returns 130 / 143
+    (:func:`stop_status`).
+    """
+    import os
+    import sys
+
+    status = said_since(said, exc)
+    if status is not None:
+        return status
+    if os.environ.get(QUIET_STOP_ENV):
+        return stopped_by(exc)[1]
+    if saved is not None:
+        return report_stop(prog, exc, saved())
+    word, status = stopped_by(exc)
+    print(f"{prog}: {word}", file=sys.stderr)
+    return status
 
 
 def report_stop(prog: str, exc: KeyboardInterrupt, saved: str) -> int:

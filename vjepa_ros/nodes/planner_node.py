@@ -610,7 +610,7 @@ class PlannerNode(Node):
         self._check_clock_publishers()
         self._check_camera_source()
         self._find_gripper_topics()
-        from vjepa_ros.nodes.planner_diagnostics import diagnostic_status  # (robot.mpc: torch)
+        from vjepa_ros.robot.diagnostics import diagnostic_status  # (robot.mpc: torch)
 
         inputs = self._input_problems()
         snapshot = self.session.snapshot()

@@ -17,7 +17,7 @@ trouble (``input_episodes``), whether they may be used now (``input_checks``), g
 (``goal_session``), a plan's way to a safe command (``command_session``), asynchronous
 preparation (``async_session``), the set-point stream (``stream_session``) and the live camera
 check (``camera_check_session``); this file holds the state, enable, refusals, the planning
-step and the snapshot. Diagnostics text is the node's (``nodes/planner_diagnostics.py``);
+step and the snapshot. Diagnostics text is formatted in ``robot/diagnostics.py``;
 :meth:`MPCSession.snapshot` returns typed values.
 
 What reaches the arm (``stream_step``'s set-points and ``PlanReport.gripper_command``):
@@ -447,8 +447,8 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
     def status(self) -> dict:
         """Return the node's diagnostics: level (0 ok, 1 warn, 2 error), message, text values.
 
-        Formatted by ``vjepa_ros.nodes.planner_diagnostics`` (ROS-free) from :meth:`snapshot`.
+        Formatted by ``vjepa_ros.robot.diagnostics`` (ROS-free) from :meth:`snapshot`.
         """
-        from vjepa_ros.nodes.planner_diagnostics import diagnostic_status
+        from vjepa_ros.robot.diagnostics import diagnostic_status
 
         return diagnostic_status(self.snapshot())

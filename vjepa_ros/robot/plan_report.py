@@ -69,7 +69,7 @@ class StreamOutput:
 
 @dataclasses.dataclass
 class SessionStatus:
-    """Everything diagnostics shows, typed (``nodes/planner_diagnostics.py`` formats it)."""
+    """Everything diagnostics shows, typed (``robot/diagnostics.py`` formats it)."""
 
     phase: Phase
     enabled: bool

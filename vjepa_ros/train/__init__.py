@@ -16,7 +16,8 @@ Modules: ``config`` (settings), ``episodes`` (data), ``features`` (frozen encode
 ``feature_cache`` (on-disk shards shared by runs and ranks), ``objective`` (losses), ``schedule``
 (AdamW, learning rate), ``trainer`` (the loop, files), ``distributed`` (torchrun process group),
 ``memory`` (measured and estimated training memory), ``prepare`` (set-up from a config),
-``report`` (log.json, loss.png), ``command`` (the CLI).
+``report`` (log.json, loss.png), ``run_files`` (the names of the files a run writes),
+``command`` (the CLI).
 """
 
 from vjepa_ros.lazy_exports import lazy_exports

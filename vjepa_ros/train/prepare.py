@@ -47,14 +47,8 @@ from vjepa_ros.train.feature_cache import (
     shard_bank,
 )
 from vjepa_ros.train.features import FeatureBank, FrameEncoder, check_encoder_fits, load_encoder
-from vjepa_ros.train.trainer import (
-    RUN_FILES,
-    Trainer,
-    check_world_size,
-    compute_dtype,
-    config_of_checkpoint,
-    run_files,
-)
+from vjepa_ros.train.run_files import RUN_FILES, run_files
+from vjepa_ros.train.trainer import Trainer, check_world_size, compute_dtype, config_of_checkpoint
 
 # Settings a resumed run may change; any other difference to the stored run is refused.
 RESUME_CHANGEABLE = ("steps", "eval_every", "save_every", "progress", "device", "threads",

@@ -50,22 +50,11 @@ from vjepa_ros.train.distributed import (
 from vjepa_ros.train.features import FeatureBank
 from vjepa_ros.train.objective import prediction_losses
 from vjepa_ros.train.report import plot_losses, write_json
+from vjepa_ros.train.run_files import run_files
 from vjepa_ros.train.schedule import LRSchedule, make_optimizer, set_lr
 from vjepa_ros.train.stop_request import InterruptedMidStep, StopRequest, deferred_stop
 
 CHECKPOINT_FORMAT = "vjepa_ros.train/1"
-# The files a run writes in <out> (see the module docstring), by their key in the summary's
-# "files": the one place their names are written; set-up and the CLI read them here too.
-RUN_FILES = {"latest": "latest.pt", "world_model": "world_model.pt", "log": "log.json",
-             "plot": "loss.png"}
-
-
-def run_files(out: str | Path) -> dict[str, Path]:
-    """Return the paths of the files a run writes in folder ``out`` (:data:`RUN_FILES`' keys).
-
-    ``out`` is taken as given (a caller expands ``~`` first where it means to).
-    """
-    return {key: Path(out) / name for key, name in RUN_FILES.items()}
 
 
 def compute_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:

@@ -1,4 +1,4 @@
-"""The planner node's ``/diagnostics`` text, formatted from the session's typed status.
+"""The planner's ``/diagnostics`` text, formatted from the session's typed status.
 
 ROS-free (no rclpy), so ROS-free tools and tests read the same keys and messages the node
 publishes: ``MPCSession.status()`` returns :func:`diagnostic_status` of its snapshot.

@@ -1,0 +1,57 @@
+"""The core (models, planning, robot, sim, eval, train) imports without ROS 2 installed.
+
+The package's shape: a ROS-free core with thin rclpy nodes on top, so that the core runs where
+ROS is absent (a GPU machine, a notebook, `vjepa-ros train` on a cluster). A core module that
+imports rclpy or a ROS message package, even through a helper in ``nodes/``, breaks that.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CORE = ("models", "planning", "robot", "sim", "eval", "train")
+# rclpy and the ROS packages a node uses (package.xml's exec_depend)
+ROS_PACKAGES = ("rclpy", "rosidl_runtime_py", "rosidl_parser", "builtin_interfaces",
+                "rcl_interfaces", "std_msgs", "std_srvs", "sensor_msgs", "geometry_msgs",
+                "diagnostic_msgs", "control_msgs", "rosgraph_msgs", "launch", "launch_ros",
+                "ament_index_python")
+
+CHILD = """
+import importlib, pkgutil, sys
+BLOCKED = set(sys.argv[1].split(","))
+class NoRos:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError(f"ROS module {name} imported")
+sys.meta_path.insert(0, NoRos())
+failed = []
+for sub in sys.argv[2].split(","):
+    package = importlib.import_module("vjepa_ros." + sub)
+    for info in pkgutil.iter_modules(package.__path__):
+        name = f"vjepa_ros.{sub}.{info.name}"
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            failed.append(f"{name}: {exc}")
+print("\\n".join(failed))
+"""
+
+
+def test_every_core_module_imports_with_ros_absent():
+    out = subprocess.run([sys.executable, "-c", CHILD, ",".join(ROS_PACKAGES), ",".join(CORE)],
+                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == ""
+
+
+def test_the_check_catches_a_module_that_imports_rclpy(tmp_path):
+    """The blocker works: a core-like package importing rclpy is reported."""
+    package = tmp_path / "vjepa_ros_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "uses_ros.py").write_text("import rclpy\n")
+    child = CHILD.replace('"vjepa_ros." + sub', 'sub').replace('f"vjepa_ros.{sub}.', 'f"{sub}.')
+    out = subprocess.run([sys.executable, "-c", child, ",".join(ROS_PACKAGES), "vjepa_ros_probe"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "vjepa_ros_probe.uses_ros: ROS module rclpy imported" in out.stdout
