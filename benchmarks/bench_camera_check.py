@@ -61,7 +61,6 @@ from vjepa_ros.eval.camera_check_options import (  # noqa: E402
 )
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds  # noqa: E402
 from vjepa_ros.input_paths import world_model_path  # noqa: E402
-from vjepa_ros.nodes.planner_config import CameraCheckParams  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.robot.camera_check_motions import (  # noqa: E402
     CheckMotionConfig,
@@ -69,6 +68,7 @@ from vjepa_ros.robot.camera_check_motions import (  # noqa: E402
 )
 from vjepa_ros.robot.camera_check_trial import WHEN, CheckTrialConfig  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
+from vjepa_ros.robot.planner_config import CameraCheckParams  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, in_box  # noqa: E402
 from vjepa_ros.sim.camera_orbit import (  # noqa: E402
     camera_placement,

@@ -55,3 +55,39 @@ def test_the_check_catches_a_module_that_imports_rclpy(tmp_path):
     out = subprocess.run([sys.executable, "-c", child, ",".join(ROS_PACKAGES), "vjepa_ros_probe"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert "vjepa_ros_probe.uses_ros: ROS module rclpy imported" in out.stdout
+
+
+# The CLI glue of `vjepa-ros camera-check`, which reads the planner node's --params-file
+# (nodes.params_file) and names its node (nodes.planner_name): the command layer, not the core.
+NODES_ALLOWED = {"eval/camera_check_base.py", "eval/camera_check_command.py"}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, at its top or inside a function."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_no_core_module_reaches_up_into_the_nodes():
+    """docs: no layer reaches up; the core must not import ``vjepa_ros.nodes`` (ROS-free or not).
+
+    ``sim/reach_config.py`` imported the planner node's parameter class from ``nodes/``; the
+    typed planner settings now live in ``robot/planner_config.py``.
+    """
+    package = REPO_ROOT / "vjepa_ros"
+    reaching = []
+    for sub in CORE:
+        for path in sorted((package / sub).rglob("*.py")):
+            shown = path.relative_to(package).as_posix()
+            up = sorted(n for n in _imported_modules(path) if n.startswith("vjepa_ros.nodes"))
+            if up and shown not in NODES_ALLOWED:
+                reaching.append(f"{shown}: {', '.join(up)}")
+    assert reaching == []

@@ -215,7 +215,7 @@ def test_the_edges_of_the_threshold_ranges_are_accepted():
 def test_the_planner_nodes_camera_check_parameters_are_checked_before_the_arm_moves(
         params, message):
     from vjepa_ros.config import from_dict
-    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     with pytest.raises(ValueError) as caught:
         from_dict(PlannerNodeConfig, {"camera_check": params})
@@ -245,7 +245,7 @@ def test_reports_and_the_parameter_file_load_as_planner_parameters(tmp_path):
 
 def test_the_parameter_file_carries_the_verdict_thresholds_the_check_used(tmp_path):
     from vjepa_ros.config import from_dict
-    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     thresholds = CheckThresholds(fine_deg=12.5, max_residual_deg=20.0, min_scale=0.25,
                                  min_motion_m=0.02, min_motions=4, min_explained=0.4)
@@ -327,8 +327,8 @@ def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, t
     # the model and search the correction came from, as the node reads them ('demo': its file)
     from vjepa_ros.config import from_dict
     from vjepa_ros.input_paths import world_model_path
-    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
     from vjepa_ros.planning import preset
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     demo = str(world_model_path("demo").resolve())
     assert params["model"]["checkpoint"] == demo

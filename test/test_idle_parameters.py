@@ -8,7 +8,7 @@ import pytest
 
 from vjepa_ros.config import config_path, flatten, from_dict, read_ros_params
 from vjepa_ros.nodes.idle_parameters import RULES, idle_parameter_warnings
-from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
 
 def config(**values):

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def _config_classes() -> dict:
     """Return the settings dataclass each node of ``node_registry.NODES`` declares."""
     from vjepa_ros.eval.playback import PlaybackConfig
-    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
     from vjepa_ros.robot.camera import CameraConfig
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     classes = {"planner": PlannerNodeConfig, "camera": CameraConfig,
                "bag_player": PlaybackConfig}
@@ -71,7 +71,7 @@ FLOAT_FIELDS = [(node, name) for node, cls in _config_classes().items()
 def test_every_float_parameter_has_a_range_and_refuses_inf_and_nan_in_one_line(node, name,
                                                                                value):
     """Some families word their range themselves (``must be a finite number > 0``)."""
-    from vjepa_ros.nodes.planner_config import parameter_message
+    from vjepa_ros.robot.planner_config import parameter_message
 
     cls = _config_classes()[node]
     assert value_range(dict(_numbers(cls()))[name]), f"{node}: {name} declares no range"
@@ -106,7 +106,7 @@ def test_the_readme_tables_give_the_ranges(name, bounds):
 
 @pytest.mark.parametrize("name", ["tcp_xyz", "tcp_rpy"])
 def test_a_tool_offset_of_nan_inf_or_out_of_reach_is_refused_in_one_line(name):
-    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     unit, bound = ("m", "1") if name == "tcp_xyz" else ("rad", "6.283")
     # 1e5 m: a pose 100 km away, and the planner advised moving the arm back by hand (breaker23)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from vjepa_ros.config import from_dict, value_range
-from vjepa_ros.nodes.planner_config import PlannerNodeConfig, parameter_message
+from vjepa_ros.robot.planner_config import PlannerNodeConfig, parameter_message
 
 ROOT = Path(__file__).resolve().parent.parent
 

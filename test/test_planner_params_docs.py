@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 from vjepa_ros.config import flatten, from_dict, read_ros_params
-from vjepa_ros.nodes.planner_config import PlannerNodeConfig
 from vjepa_ros.robot.camera import CameraConfig
+from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW = re.compile(r"^\| `([^`]+)` \| `(.*?)` \| (.*) \|$", re.M)

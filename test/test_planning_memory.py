@@ -173,8 +173,8 @@ def test_the_planner_node_refuses_too_many_samples_at_start(tiny_world_model):
 def test_the_planner_node_words_an_allocation_failing_while_it_plans():
     from types import SimpleNamespace
 
-    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
     from vjepa_ros.nodes.planner_node import PlannerNode
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     logged = []
     node = SimpleNamespace(config=PlannerNodeConfig(), closing=False, _failed=lambda where, exc:

@@ -12,7 +12,6 @@ from vjepa_ros.cli_options import (
     search_method_overrides,
 )
 from vjepa_ros.config import ConfigError, UsageError, from_dict
-from vjepa_ros.nodes.planner_config import PlannerNodeConfig
 from vjepa_ros.planning import PlanCancelled, make_planner
 from vjepa_ros.planning.cem import CEMPlanner, cem_search, make_generator
 from vjepa_ros.planning.colored_noise import colored_noise
@@ -26,6 +25,7 @@ from vjepa_ros.planning.methods import (
 )
 from vjepa_ros.planning.mppi import MPPIPlanner, mppi_search, mppi_weights
 from vjepa_ros.planning.rollout import ImaginedRollout
+from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
 METHODS = ["icem", "mppi"]
 

@@ -19,7 +19,6 @@ from vjepa_ros.cli_options import (
 )
 from vjepa_ros.config import from_dict
 from vjepa_ros.models import build_predictor
-from vjepa_ros.nodes.planner_config import PlannerNodeConfig
 from vjepa_ros.planning import PlanCancelled, make_planner
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.methods import RefineSettings
@@ -30,6 +29,7 @@ from vjepa_ros.planning.refine import (
     searched_entries,
 )
 from vjepa_ros.planning.rollout import ImaginedRollout
+from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
 METHODS = ["cem", "icem", "mppi"]
 

@@ -6,10 +6,10 @@ import torch
 import torch.nn.functional as F
 from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, tiny_world_model
 
-from vjepa_ros.robot.diagnostics import diagnostic_status
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.planning.rollout import ImaginedRollout
 from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.diagnostics import diagnostic_status
 from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.predicted_start import blend_ready, imagine_next_frame, start_mismatch

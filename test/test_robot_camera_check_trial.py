@@ -46,7 +46,7 @@ def test_bad_trial_settings_are_refused_naming_the_parameter(changes, named):
 ])
 def test_the_leash_is_at_most_the_workspace_box_largest_side(leash, box_max, refused):
     from vjepa_ros.config import from_dict
-    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     safety = {"workspace_min": [0.25, -0.45, 0.05]} if box_max else {}
     if box_max:
@@ -292,7 +292,7 @@ def test_node_refuses_a_check_move_longer_than_one_safety_step(setting, length, 
 
     Both settings are named; with max_step_m raised to the length it is accepted.
     """
-    from vjepa_ros.nodes.planner_config import CameraCheckParams, PlannerNodeConfig
+    from vjepa_ros.robot.planner_config import CameraCheckParams, PlannerNodeConfig
 
     with pytest.raises(ValueError, match=rf"^camera_check\.{re.escape(setting)} "
                        rf"\({length:g} m\) must be at most safety\.max_step_m \(0\.1 m\)[^\n]*$"):

@@ -387,8 +387,8 @@ def _node_configs():
     from vjepa_ros.eval.playback import PlaybackConfig
     from vjepa_ros.nodes.camera_node import CameraConfig
     from vjepa_ros.nodes.image_publisher import ImagePublisherConfig
-    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
     from vjepa_ros.nodes.sim_node import SimNodeConfig
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     return [("vjepa_planner", PlannerNodeConfig), ("sim_node", SimNodeConfig),
             ("camera", CameraConfig), ("image_publisher", ImagePublisherConfig),
@@ -397,7 +397,7 @@ def _node_configs():
 
 def _run_time(node_name):
     """Return the parameters a node applies at run time (declare_config's run_time)."""
-    from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS
+    from vjepa_ros.robot.planner_config import GOAL_PARAMETERS
 
     return GOAL_PARAMETERS if node_name == "vjepa_planner" else ()
 
@@ -436,7 +436,7 @@ def test_every_parameter_of_every_node_refuses_another_type_at_run_time_in_one_l
     ("planner.samples", "takes a whole number (e.g. 800), got"),
 ])
 def test_a_number_parameters_type_error_gives_examples_in_its_range(context, name, expected):
-    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     with pytest.raises(ValueError) as caught:
         _declare(context, PlannerNodeConfig(), parameter_overrides=[Parameter(name, value="x")])

@@ -28,8 +28,8 @@ def _configs():
     from vjepa_ros.eval.playback import PlaybackConfig
     from vjepa_ros.nodes.camera_node import CameraConfig
     from vjepa_ros.nodes.image_publisher import ImagePublisherConfig
-    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
     from vjepa_ros.nodes.sim_node import SimNodeConfig
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     return [("vjepa_planner", PlannerNodeConfig), ("sim_node", SimNodeConfig),
             ("camera", CameraConfig), ("image_publisher", ImagePublisherConfig),
@@ -72,7 +72,7 @@ def _out_of_range(default, low, high):
 def test_every_nodes_ranged_parameter_refuses_a_value_outside_its_range(context, node_name,
                                                                          config):
     """Camera and bag player have no ranged parameters (the bag player: the test below)."""
-    from vjepa_ros.nodes.planner_config import parameter_message
+    from vjepa_ros.robot.planner_config import parameter_message
 
     node = rclpy.create_node(node_name, context=context)
     try:  # (the planner words its settings' errors as its parameters: PlannerNode's words)

@@ -10,9 +10,9 @@ import pytest
 
 from vjepa_ros.config import flatten, from_dict, read_ros_params
 from vjepa_ros.nodes.launcher import NODES, NodeLaunch, _parse_overrides, mpc_nodes
-from vjepa_ros.nodes.planner_config import CEMParams, PlannerNodeConfig
 from vjepa_ros.planning.config import PRESETS, CEMConfig
 from vjepa_ros.robot.camera import CameraConfig
+from vjepa_ros.robot.planner_config import CEMParams, PlannerNodeConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_MODEL = ROOT / "vjepa_ros" / "data" / "demo_world_model.pt"  # an existing model file

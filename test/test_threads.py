@@ -40,7 +40,7 @@ def test_gil_switch_interval_is_set_and_zero_leaves_the_default():
 
 @pytest.mark.parametrize("value", [-1.0, 5.0, float("nan"), float("inf")])
 def test_the_node_refuses_a_switch_interval_out_of_range(value):
-    from vjepa_ros.nodes.planner_config import ModelParams
+    from vjepa_ros.robot.planner_config import ModelParams
 
     with pytest.raises(ValueError, match="model.gil_switch_interval_s"):
         ModelParams(checkpoint="m.pt", gil_switch_interval_s=value)

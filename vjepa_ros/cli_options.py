@@ -73,10 +73,10 @@ def check_option_ranges(given: dict) -> None:
     """Refuse a :data:`CEM_OPTIONS` value outside its ``planner.*`` parameter's declared range.
 
     ``given``: CEMConfig field -> the value typed. Raises ValueError naming the option and the
-    range: ``--iterations must lie in [1, 1000], got 0`` (``nodes.planner_config.CEMParams``).
+    range: ``--iterations must lie in [1, 1000], got 0`` (``robot.planner_config.CEMParams``).
     """
     from vjepa_ros.config import check_given
-    from vjepa_ros.nodes.planner_config import CEMParams
+    from vjepa_ros.robot.planner_config import CEMParams
 
     try:
         check_given(CEMParams, given, "planner.")

@@ -55,7 +55,7 @@ def check_node_start(params: dict, params_file: str | None) -> None:
     options, named as the options: ``--min-motion``).
     """
     from vjepa_ros.config import UsageError, from_dict
-    from vjepa_ros.nodes.planner_config import PlannerNodeConfig
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     try:
         from_dict(PlannerNodeConfig, params)

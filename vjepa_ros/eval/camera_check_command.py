@@ -119,7 +119,7 @@ def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
     import json
 
     from vjepa_ros.input_paths import world_model_path
-    from vjepa_ros.nodes.planner_config import CEMParams
+    from vjepa_ros.robot.planner_config import CEMParams
 
     model = {"checkpoint": str(world_model_path(args.checkpoint).resolve())
              if args.checkpoint else ""}

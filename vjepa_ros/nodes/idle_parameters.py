@@ -23,8 +23,8 @@ import dataclasses
 from collections.abc import Callable
 
 from vjepa_ros.config import flatten
-from vjepa_ros.nodes.planner_config import PlannerNodeConfig
 from vjepa_ros.robot.goals import GRIPPER_SEARCH_OPTIONS
+from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
 
 @dataclasses.dataclass(frozen=True)

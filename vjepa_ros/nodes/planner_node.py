@@ -56,7 +56,6 @@ from vjepa_ros.nodes.input_watch import (
     silent_inputs_message,
 )
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
-from vjepa_ros.nodes.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.pose_msgs import (
     frame_problem,
@@ -74,6 +73,7 @@ from vjepa_ros.robot.joint_states import (
 )
 from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
 from vjepa_ros.robot.plan_record import PlanRecord
+from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 

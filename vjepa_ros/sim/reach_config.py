@@ -21,8 +21,8 @@ from vjepa_ros.config import (
     read_yaml_mapping,
 )
 from vjepa_ros.models.device_names import check_device_and_dtype
-from vjepa_ros.nodes.planner_config import CEMParams, parameter_message
 from vjepa_ros.planning.methods import check_given_settings_used
+from vjepa_ros.robot.planner_config import CEMParams, parameter_message
 from vjepa_ros.sim.choices import HELD_OUT_SEED_START
 from vjepa_ros.sim.config import CAMERA_SIZE_PX, REAL_TIME_FACTOR, SimConfig
 from vjepa_ros.sim.runner import RunnerConfig
