@@ -274,6 +274,17 @@ class PlannerNode(Node):
         if self.input_errors.due(message, time.monotonic()):
             self.get_logger().error(message)
 
+    def _reject_state(self, what: str, topic: str, problem: Exception) -> None:
+        """Hold on an unusable robot state, in one line naming its topic and what to check.
+
+        Several nodes may publish robot states (the driver, a joint_state_publisher, a
+        simulator): the topic and ``ros2 topic info -v`` lead to the one that sent it.
+        """
+        message = (f"unusable {what} on {topic}: {problem} (check the nodes publishing there: "
+                   f"ros2 topic info -v {topic})")
+        self._log_input_error(message)
+        self.session.reject_state(message)
+
     # -- inputs ---------------------------------------------------------------------------------
     def _on_image(self, msg) -> None:
         self.image_watch.arrived(time.monotonic())
@@ -311,8 +322,7 @@ class PlannerNode(Node):
             if topic != self.joint_states_sub.topic_name:
                 self._log_input_error(f"ignoring finger joints on {topic}: {exc}")
                 return
-            self._log_input_error(f"unusable joint state: {exc}")
-            self.session.reject_state(f"unusable joint state: {exc}")
+            self._reject_state("joint state", topic, exc)
             return
         if reading.fingers is not None:
             self._use_gripper_topic(topic)
@@ -378,8 +388,7 @@ class PlannerNode(Node):
         try:
             state = state_from_pose(msg.pose, self.gripper_state or 0.0)
         except StateError as exc:
-            self._log_input_error(f"unusable current_pose: {exc}")
-            self.session.reject_state(f"unusable current_pose: {exc}")
+            self._reject_state("current_pose", self.pose_sub.topic_name, exc)
             return
         self.session.observe_state(state, stamp_seconds(msg.header.stamp))
 
