@@ -123,6 +123,7 @@ class PlannerNode(Node):
                 goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
                 state_topic=lambda: self.state_watch.topic, clock_note=lambda: self.clock_note,
                 gripper_measured=lambda: self.gripper_state is not None,
+                gripper_topics=self._gripper_topics,
                 camera_advice=lambda: self.camera_advice,
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
@@ -342,6 +343,11 @@ class PlannerNode(Node):
             return  # finger-only or foreign message, or the pose comes from current_pose
         state = self.kinematics.state(reading.arm, self.gripper_state or 0.0)
         self.session.observe_state(state, stamp_seconds(msg.header.stamp))
+
+    def _gripper_topics(self) -> str:
+        """Where finger joint states are looked for, in words (for the session's warning)."""
+        return self.config.robot.gripper_state_topic or (
+            f"{self.joint_states_sub.topic_name} or a JointState topic named *gripper*")
 
     def _probe_gripper_topic(self, topic: str) -> None:
         if topic not in self.gripper_probes and topic != self.joint_states_sub.topic_name:
