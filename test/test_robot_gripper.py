@@ -121,6 +121,28 @@ def test_no_gripper_command_in_shadow_mode_on_hold_or_once_closed():
     assert session.plan_step() is None and session.last_gripper is None
 
 
+def test_no_planned_gripper_command_before_a_finger_joint_state_arrived():
+    """An arm-only JointState stream: the hand's closedness is a guess, so it is not commanded."""
+    session, clock = session_toward(pose(0.0), pose(1.0, dx=0.05))
+    measured, logs = [False], []
+    session.gripper_measured = lambda: measured[0]
+    session.gripper_topics = lambda: "/joint_states or a JointState topic named *gripper*"
+    session.log = lambda level, message: logs.append((level, message))
+    for _ in range(2):
+        report = session.plan_step()
+        assert report.command is not None and report.command[0] > START[0], "the arm moves"
+        assert report.gripper_command is None and session.last_gripper is None
+        clock.now += 0.05
+        session.observe_image(image(1), clock.now)
+        session.observe_state(pose(0.0), clock.now)
+    warned = [m for level, m in logs if "not commanding the gripper" in m]
+    assert len(warned) == 1 and logs[[m for _, m in logs].index(warned[0])][0] == "warning"
+    assert "/joint_states or a JointState topic named *gripper*" in warned[0]
+    assert "goals.gripper:=hold" in warned[0] and "robot.gripper_state_topic" in warned[0]
+    measured[0] = True  # the fingers have come: the planned closedness goes out
+    assert session.plan_step().gripper_command == pytest.approx(0.75, abs=0.02)
+
+
 @pytest.mark.parametrize("advice", [None, "nothing moves a simulated arm back"])
 def test_a_hold_outside_the_box_gives_the_sessions_advice(advice):
     """The real arm's advice by default; the simulator passes its own (no string replacing)."""

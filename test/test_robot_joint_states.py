@@ -114,10 +114,20 @@ def test_one_finger_joint_counts_for_both_and_the_mapping_inverts():
     (arm_names("panda_") + finger_names("panda_"), HOME + [float("inf"), 0.0], "finger"),
     (arm_names("left_fr3_") + arm_names("right_fr3_"), HOME * 2, "robot.joint_prefix"),
     (finger_names("left_fr3_") + finger_names("right_fr3_"), [0.0] * 4, "robot.joint_prefix"),
+    (arm_names("panda_") + ["panda_joint2"], HOME + [0.3],
+     "names panda_joint2 2 times with different positions"),
+    (finger_names("panda_") + ["panda_finger_joint1"], [0.01, 0.01, 0.03],
+     "names panda_finger_joint1 2 times"),
 ])
 def test_unusable_messages_about_the_arm_are_errors_that_say_why(names, positions, message):
     with pytest.raises(StateError, match=message):
         JointStateReader().read(names, positions)
+
+
+def test_a_joint_named_twice_with_the_same_position_reads_as_once():
+    names = arm_names("panda_") + ["panda_joint2", "head_pan", "head_pan"]
+    reading = JointStateReader().read(names, HOME + [HOME[1], 0.1, 0.2])
+    np.testing.assert_array_equal(reading.arm, HOME)
 
 
 def test_a_second_arm_is_an_error_in_auto_mode_and_foreign_with_a_prefix():

@@ -342,6 +342,32 @@ def test_nan_joint_states_send_nothing(harness):
                   joints=[float("nan")] + HOME[1:]), h.diagnostics()
 
 
+def test_unusual_joint_states_stream_and_an_arm_short_of_joints_holds_naming_its_topic(harness):
+    """Valid but unusual layouts command; 6 arm joints hold, in one line naming the topic."""
+    h = harness()
+    h.goal_pub.publish(Image(**rgb_to_image_fields(frame(99))))
+    assert h.pump(3.0, until=lambda: h.session.goals is not None)
+    assert h.enable().success
+    # names reversed, extra joints before and after, velocity/effort of other lengths
+    unusual = JointState(name=["head_pan"] + list(reversed(JOINTS)) + ["base_x"],
+                         position=[0.3] + list(reversed(HOME + [0.04, 0.04])) + [7.0],
+                         velocity=[0.0] * 3, effort=[1.0] * 12)
+    h.extra = [(h.joint_pub, unusual)]
+    assert h.pump(8.0, until=lambda: len(h.got["pose"]) >= 5, joints=None), h.diagnostics()
+    short = JointState(name=JOINTS[:6] + JOINTS[7:], position=HOME[:6] + [0.04, 0.04])
+    h.extra = [(h.joint_pub, short)]
+    assert h.pump(2.0, until=lambda: h.logs("lacks panda_joint7", level=Log.ERROR), joints=None)
+    h.pump(0.5, joints=None)  # set-points sent before the hold have come in
+    poses = len(h.got["pose"])
+    h.pump(1.0, joints=None)
+    assert len(h.got["pose"]) == poses, "set-points from a state short of panda_joint7"
+    line = h.logs("lacks panda_joint7", level=Log.ERROR)[0]
+    assert line.startswith("unusable joint state on /joint_states: ") and line.endswith(
+        "(check the nodes publishing there: ros2 topic info -v /joint_states)"), line
+    assert h.pump(1.0, until=lambda: "/joint_states" in h.diagnostics()[1]["refusal"],
+                  joints=None), h.diagnostics()
+
+
 class _MovingNaN:
     """Publishes a NaN joint state whose other joints move with each message (a moving arm)."""
 

@@ -123,6 +123,7 @@ class PlannerNode(Node):
                 goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
                 state_topic=lambda: self.state_watch.topic, clock_note=lambda: self.clock_note,
                 gripper_measured=lambda: self.gripper_state is not None,
+                gripper_topics=self._gripper_topics,
                 camera_advice=lambda: self.camera_advice,
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
@@ -274,6 +275,17 @@ class PlannerNode(Node):
         if self.input_errors.due(message, time.monotonic()):
             self.get_logger().error(message)
 
+    def _reject_state(self, what: str, topic: str, problem: Exception) -> None:
+        """Hold on an unusable robot state, in one line naming its topic and what to check.
+
+        Several nodes may publish robot states (the driver, a joint_state_publisher, a
+        simulator): the topic and ``ros2 topic info -v`` lead to the one that sent it.
+        """
+        message = (f"unusable {what} on {topic}: {problem} (check the nodes publishing there: "
+                   f"ros2 topic info -v {topic})")
+        self._log_input_error(message)
+        self.session.reject_state(message)
+
     # -- inputs ---------------------------------------------------------------------------------
     def _on_image(self, msg) -> None:
         self.image_watch.arrived(time.monotonic())
@@ -311,8 +323,7 @@ class PlannerNode(Node):
             if topic != self.joint_states_sub.topic_name:
                 self._log_input_error(f"ignoring finger joints on {topic}: {exc}")
                 return
-            self._log_input_error(f"unusable joint state: {exc}")
-            self.session.reject_state(f"unusable joint state: {exc}")
+            self._reject_state("joint state", topic, exc)
             return
         if reading.fingers is not None:
             self._use_gripper_topic(topic)
@@ -332,6 +343,11 @@ class PlannerNode(Node):
             return  # finger-only or foreign message, or the pose comes from current_pose
         state = self.kinematics.state(reading.arm, self.gripper_state or 0.0)
         self.session.observe_state(state, stamp_seconds(msg.header.stamp))
+
+    def _gripper_topics(self) -> str:
+        """Where finger joint states are looked for, in words (for the session's warning)."""
+        return self.config.robot.gripper_state_topic or (
+            f"{self.joint_states_sub.topic_name} or a JointState topic named *gripper*")
 
     def _probe_gripper_topic(self, topic: str) -> None:
         if topic not in self.gripper_probes and topic != self.joint_states_sub.topic_name:
@@ -378,8 +394,7 @@ class PlannerNode(Node):
         try:
             state = state_from_pose(msg.pose, self.gripper_state or 0.0)
         except StateError as exc:
-            self._log_input_error(f"unusable current_pose: {exc}")
-            self.session.reject_state(f"unusable current_pose: {exc}")
+            self._reject_state("current_pose", self.pose_sub.topic_name, exc)
             return
         self.session.observe_state(state, stamp_seconds(msg.header.stamp))
 

@@ -5,7 +5,8 @@ streamer, goals and refusals are the session's). A plan is discarded when it is 
 enable changed meanwhile) or too old, reported only in shadow mode, refused on stale or invalid
 inputs (``input_checks``) or by ``safety.filter_target``; otherwise its target goes to the
 set-point streamer, the sub-goal's step is counted and the gripper command (outside its
-deadband, unless ``goals.gripper`` hold) goes into the report.
+deadband, unless ``goals.gripper`` hold, or planned with no finger joint state measured yet) goes
+into the report.
 """
 
 from __future__ import annotations
@@ -100,7 +101,27 @@ class CommandSession:
             self.log("info", f"{switch.describe()}; next sub-goal: {self.goals.describe()}")
         gripper = float(decision.target[6])
         held = self.goal_switching.gripper == "hold"  # the hand is never commanded (goals.py)
-        if not held and (self.last_gripper is None or abs(gripper - self.last_gripper) >
-                         self.control.gripper_deadband):
+        if not held and not self._gripper_guessed() and (
+                self.last_gripper is None
+                or abs(gripper - self.last_gripper) > self.control.gripper_deadband):
             report.gripper_command = self.last_gripper = gripper
         return report
+
+    def _gripper_guessed(self) -> bool:
+        """Return True (logged once) when a planned gripper command would rest on a guessed hand.
+
+        With ``goals.gripper`` planned the command is the state's closedness plus the planned
+        delta; before any finger joint state the closedness is a guess (0, open), and a hand
+        holding an object would be opened by it. The arm is commanded all the same.
+        """
+        if self.goal_switching.gripper != "planned" or self.gripper_measured():
+            return False
+        if not self._gripper_guess_noted:
+            self._gripper_guess_noted = True
+            self.log("warning", (
+                "not commanding the gripper: no finger joint state (<prefix>finger_joint1/2) "
+                f"has arrived on {self.gripper_topics()}, so its closedness is unknown and a "
+                "planned gripper command would rest on a guessed open hand; publish the hand's "
+                "joint states (robot.gripper_state_topic names their topic), or start with "
+                "goals.gripper:=hold for an arm without a hand; the arm is commanded as planned"))
+        return True

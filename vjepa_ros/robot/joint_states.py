@@ -95,7 +95,8 @@ class JointStateReader:
 
     Keeps the arm prefix it found first (``prefix``), so use one reader per arm and stream.
     :meth:`read` raises :class:`StateError` for messages about this arm that cannot be used
-    (some arm joints missing, NaN/inf, names and positions of different lengths, two arms) and
+    (some arm joints missing, NaN/inf, names and positions of different lengths, two arms, a
+    joint named twice with different positions) and
     for positions outside the Franka's range (:mod:`vjepa_ros.robot.state_ranges`: arm joints
     beyond the Panda/FR3 limits, e.g. degrees; fingers outside 0..0.04 m, e.g. millimetres).
     """
@@ -114,6 +115,10 @@ class JointStateReader:
         if len(positions) != len(names):
             raise StateError(f"joint state has {len(names)} names but {len(positions)} "
                              "positions")
+        if len(set(names)) < len(names):  # rare: only then look for a joint named twice
+            problem = _conflicting_repeat(names, positions, arms, fingers)
+            if problem:
+                raise StateError(problem)
         arm, arm_names = self._arm(arms, names, positions)
         finger_values = None
         if fingers is not None:
@@ -170,6 +175,22 @@ class JointStateReader:
             raise StateError(f"finger joints of more than one hand ({', '.join(sorted(groups))}"
                              f"): {_CHOOSE_PREFIX}")
         return next(iter(groups.values()), None)
+
+
+def _conflicting_repeat(names, positions, arms, fingers) -> str:
+    """Say which arm or finger joint the message names twice with different positions ("").
+
+    Such a message is ambiguous (which value is the joint's?); repeats that agree are harmless.
+    """
+    used = [i for group in arms.values() for i in group.values()]
+    used += list((fingers or {}).values())
+    for name in dict.fromkeys(names[i] for i in used):
+        values = positions[[i for i, other in enumerate(names) if other == name]]
+        if len(np.unique(values)) > 1:  # NaNs count as one value (refused as NaN after)
+            return (f"joint state names {name} {len(values)} times with different positions "
+                    f"({', '.join(f'{v:g}' for v in values)}): its publisher must list each "
+                    "joint once")
+    return ""
 
 
 @dataclasses.dataclass

@@ -100,6 +100,9 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         clock_note: why stamps may disagree with the clock ("" when nothing is known, e.g.
             "/clock has 2 publishers: /sim_node, /sim_node"), added to stale-input refusals;
             called on every input check, so it must be cheap (the node returns a cached line).
+        gripper_measured: whether a finger joint state has arrived (the states' closedness is
+            measured); with ``goals.gripper`` planned no gripper command goes out before it.
+        gripper_topics: where finger joint states are looked for, for that warning.
         camera_advice: what to do about a camera slower than ``safety.max_image_age_s`` when
             the node knows why ("" when not: raise the limit or the frame rate); called when
             the slow-camera note is given (the node returns a cached line,
@@ -124,6 +127,7 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         state_topic: Callable[[], str] = lambda: "joint_states",
         clock_note: Callable[[], str] = lambda: "",
         gripper_measured: Callable[[], bool] = lambda: True,
+        gripper_topics: Callable[[], str] = lambda: "joint_states",
         camera_advice: Callable[[], str] = lambda: "",
         outside_box_advice: str = OUTSIDE_BOX_ADVICE,
     ):
@@ -151,6 +155,8 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         self.clock_note = clock_note
         self.camera_advice = camera_advice
         self.gripper_measured = gripper_measured  # whether states carry a measured gripper
+        self.gripper_topics = gripper_topics  # where finger joint states are looked for
+        self._gripper_guess_noted = False  # the unmeasured-gripper warning was logged
         self.goal_version = 0
         self.enable_epoch = 0  # bumped by every enable/disable: a plan made before is void
         self.command_time = self.arrival_time = -float("inf")
