@@ -1,0 +1,691 @@
+"""One-shot GPU check for a lent device: models, planner, CUDA training, stage-1 pretraining.
+
+    PYTHONPATH=. python3 benchmarks/device_check.py --pretrain-data .device_data/episodes
+    python benchmarks/device_check.py --dry-run --out /tmp/dc     # CPU smoke of every stage
+
+Stages, in priority order; each in a process of its own (``--in-process``: all in this one),
+time-boxed to its share of ``--budget-s`` (time a stage leaves unused goes to the next):
+
+  models    bench_models.py's rows at the released sizes: ViT-g encoder per frame (B 1, 256 px),
+            vit_ac_giant predictor (full forward, cached step, rollout S 800 H 1), bf16 then fp32;
+            then the ViT-g 384 encoder
+  planner   bench_planner.py's CUDA cases (ViT-g / AC in bf16, encoder resident): paper settings
+            (S 800, H 1, I 10) then notebook (S 400, H 2, I 10), fast vs reference; the paper
+            settings under a 24 GiB cap; then the paper settings in fp32 (fast, one repeat)
+  train     bench_train.py on CUDA (bf16 autocast, features on the GPU): small, then ac_giant
+  pretrain  ``vjepa-ros pretrain``'s recipe (config/pretrain.yaml, or --pretrain-config) on the
+            episodes of --pretrain-data, one process per --pretrain-seeds seed, side by side on
+            the one GPU; each writes its target encoder (the budget cuts a run at its next
+            monitor step and saves the encoder there)
+
+Writes under --out ($OUT when set; else ./outputs/device_check), after every measurement:
+device_check.json (the machine; per stage: status done | partial | skipped | failed | timeout,
+a one-line reason unless done, seconds, its rows of numbers), device_check.log (everything every
+stage printed) and pretrain_b<batch>_s<seed>.pt per seed (encoder-only files with their loss and
+monitor curves, for vjepa-ros train --encoder and bench_encoder_landscape.py). At most 6 files.
+
+No CUDA: says so and exits 1, unless --allow-cpu. ``--tiny``: tiny models and settings (a CPU
+smoke of the code paths in well under a minute; pretraining on synthetic blob episodes when
+--pretrain-data is not given). ``--dry-run`` = ``--allow-cpu --tiny``. Exit status 0 when every
+stage gave numbers or was skipped with a reason, 1 when one failed or ran out of time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import datetime
+import importlib
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+
+# torch and the models are imported where they are needed, after the options are checked.
+
+STAGES = ("models", "planner", "train", "pretrain")
+SHARES = {"models": 0.15, "planner": 0.3, "train": 0.2}  # of the budget; pretrain: the rest
+RESERVE_S = 10.0  # kept at the end of the budget for the last writes
+GRACE_S = 20.0  # a child past its deadline this long is stopped (SIGTERM, then SIGKILL)
+MIN_ITEM_S = 15.0  # on CUDA, a measurement is not started with less time left than this
+DATA = ".device_data/episodes"  # --pretrain-data when not given and there (git-ignored, carried)
+MAX_SEEDS = 6  # the device tool returns at most 8 files: the JSON, the log and the encoders
+RESULTS, LOG = "device_check.json", "device_check.log"
+TINY_ENCODER = dict(embed_dim=64, depth=1, num_heads=2, img_size=64)
+TINY_PREDICTOR = dict(embed_dim=64, predictor_embed_dim=64, depth=1, num_heads=2, img_size=64)
+TINY_PRETRAIN = dict(img_size=64, embed_dim=64, depth=1, num_heads=2, predictor_dim=32,
+                     predictor_depth=1, predictor_heads=2, steps=2, batch_size=2,
+                     monitor_every=1, monitor_frames=4)
+# bench_train.py's defaults (its --batch-size ... --encode-batch), and tiny ones
+TRAIN_ARGS = dict(batch_size=8, frames_per_clip=8, auto_steps=2, steps=5, warmup=2, episodes=4,
+                  frames=16, encode_batch=16)
+TINY_TRAIN_ARGS = dict(batch_size=2, frames_per_clip=4, auto_steps=1, steps=1, warmup=0,
+                       episodes=1, frames=8, encode_batch=8)
+
+
+class BudgetReached(KeyboardInterrupt):
+    """A pretraining run reached its stage's deadline (stops it like Ctrl-C, between steps)."""
+
+
+@dataclasses.dataclass
+class Context:
+    """What a stage runs with: device ("cuda"/"cpu"), sizes, its deadline (time.monotonic)."""
+
+    device: str
+    tiny: bool
+    deadline: float
+    args: argparse.Namespace
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def has_time(self, needs_s: float = MIN_ITEM_S) -> bool:
+        """Whether ``needs_s`` seconds are left (any time left with --tiny or on the CPU)."""
+        return self.left() > (0.0 if self.tiny or self.device == "cpu" else needs_s)
+
+
+def bench_module(name: str):
+    """Import ``benchmarks/<name>.py`` (bench_models, bench_planner, bench_train)."""
+    folder = str(Path(__file__).resolve().parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module(name)
+
+
+def one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or "(no message)"
+    return f"{type(exc).__name__}: {text[:300]}"
+
+
+def measured(record: dict, save, ctx: Context, label: str, work,
+             needs_s: float = MIN_ITEM_S) -> None:
+    """Run ``work()`` (it appends to record["rows"]) unless the budget is spent; save after it.
+
+    ``needs_s``: the seconds the item takes at most on CUDA, not started with less left. A
+    failure is recorded as a row {"item", "error"} and the stage goes on with its next item; a
+    skipped item is listed in record["skipped"].
+    """
+    if not ctx.has_time(needs_s):
+        record.setdefault("skipped", []).append(label)
+        print(f"skipped {label}: the stage's budget is spent", flush=True)
+        return
+    started = time.perf_counter()
+    try:
+        work()
+    except Exception as exc:  # noqa: BLE001  (one item's failure must not lose the others)
+        print(traceback.format_exc().rstrip(), flush=True)
+        record["rows"].append({"item": label, "error": one_line(exc)})
+        record["errors"] = record.get("errors", 0) + 1
+    finally:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    print(f"done {label} in {time.perf_counter() - started:.1f} s", flush=True)
+    save()
+
+
+# ---------------------------------------------------------------------------------- stages
+
+
+def stage_models(ctx: Context, record: dict, save) -> None:
+    """Time encoder and predictor forwards (bench_models.py's rows)."""
+    import torch
+
+    from vjepa_ros.models import resolve_dtype
+
+    bench = bench_module("bench_models")
+    device = torch.device(ctx.device)
+    if ctx.tiny:
+        items = [("encoder", "tiny-enc", TINY_ENCODER, "fp32"),
+                 ("predictor", "tiny-pred", TINY_PREDICTOR, "fp32")]
+        repeats, samples = 1, 8
+    else:
+        items = [(kind, name, name, dtype) for dtype in ("bf16", "fp32")
+                 for kind, name in (("encoder", "vit_giant"), ("predictor", "vit_ac_giant"))]
+        items += [("encoder", "vit_giant_384", "vit_giant_384", dtype)
+                  for dtype in ("bf16", "fp32")]
+        repeats, samples = 5, 800
+    record["settings"] = {"batch": 1, "frames": 2, "samples": samples, "horizon": 1,
+                          "repeats": repeats}
+    for kind, name, spec, dtype_name in items:
+        def work(kind=kind, name=name, spec=spec, dtype_name=dtype_name):
+            rows = []
+            dtype = resolve_dtype(dtype_name, device)
+            with torch.no_grad():
+                if kind == "encoder":
+                    bench.bench_encoder(name, spec, device, dtype, 1, repeats, rows)
+                else:
+                    bench.bench_predictor(name, spec, device, dtype, 1, 2, samples, 1, repeats,
+                                          rows)
+            for what, model, dtype_text, shape, seconds, weights, peak in rows:
+                record["rows"].append({"what": what, "model": model, "dtype": dtype_text,
+                                       "input": shape, "ms": round(seconds * 1e3, 3),
+                                       "weights": weights, "peak_extra": peak})
+                print(f"{what} {model} {dtype_text} {shape}: {seconds * 1e3:.1f} ms, "
+                      f"peak extra {peak}", flush=True)
+
+        measured(record, save, ctx, f"{kind} {name} {dtype_name}", work,
+                 30.0 if name == "vit_giant_384" else MIN_ITEM_S)
+
+
+def stage_planner(ctx: Context, record: dict, save) -> None:
+    """Time CEM replanning steps, fast vs reference (bench_planner.py's cases)."""
+    import torch
+
+    from vjepa_ros.models import build_encoder, build_predictor
+    from vjepa_ros.planning.config import CEMConfig
+
+    bench = bench_module("bench_planner")
+    device = torch.device(ctx.device)
+    held = {}
+    if ctx.tiny:
+        dtype, repeats = torch.float32, 1
+        held["predictor"] = build_predictor(**TINY_PREDICTOR).eval()
+        cases = [("tiny", CEMConfig(horizon=1, samples=8, topk=2, iterations=1))]
+    else:
+        dtype, repeats = torch.bfloat16, 3
+        torch.manual_seed(0)
+        with torch.device(device):
+            held["encoder"] = build_encoder("vit_giant").to(dtype).eval()  # resident (node)
+            held["predictor"] = build_predictor("vit_ac_giant").to(dtype).eval()
+        cases = sorted(bench.CUDA_CASES, key=lambda case: case[0] != "paper")  # paper first
+    record["settings"] = {"dtype": str(dtype).removeprefix("torch."), "repeats": repeats,
+                          "peak_tflops": ctx.args.peak_tflops}
+    for name, config in cases:
+        def work(name=name, config=config):
+            raw = {}
+            row = bench.bench_case(name, held["predictor"], config, device, dtype, repeats, True,
+                                   ctx.args.peak_tflops, raw=raw)
+            record["rows"].append({**row, **raw})
+            print(json.dumps(row), flush=True)
+
+        measured(record, save, ctx, f"plan {name}", work, 40.0)
+    if ctx.tiny:
+        return
+    paper = dict(bench.CUDA_CASES)["paper"]
+
+    def capped():
+        record["capped"] = bench.capped_memory_case(held["predictor"], paper, device,
+                                                    torch.bfloat16, 24.0)
+        print(record["capped"], flush=True)
+
+    measured(record, save, ctx, "plan paper under a 24 GiB cap", capped)
+
+    def fp32():
+        held.clear()
+        torch.cuda.empty_cache()
+        torch.manual_seed(0)
+        with torch.device(device):
+            predictor = build_predictor("vit_ac_giant").eval()
+        raw = {}
+        row = bench.bench_case("paper fp32", predictor, paper, device, torch.float32, 1, False,
+                               ctx.args.peak_tflops, lean=True, raw=raw)
+        record["rows"].append({**row, **raw, "note": "floor column against the bf16 peak"})
+        print(json.dumps(row), flush=True)
+
+    measured(record, save, ctx, "plan paper fp32", fp32, 60.0)  # ~1.3 PFLOP without bf16
+
+
+def stage_train(ctx: Context, record: dict, save) -> None:
+    """Time post-training steps on the device (bench_train.py: bf16 autocast on CUDA)."""
+    bench = bench_module("bench_train")
+    settings = TINY_TRAIN_ARGS if ctx.tiny else TRAIN_ARGS
+    record["settings"] = dict(settings)
+    for name in (["tiny"] if ctx.tiny else ["small", "ac_giant"]):
+        def work(name=name):
+            row = bench.bench(name, ctx.device, argparse.Namespace(**settings))
+            row["peak_gib"] = list(row.pop("peak")) if row.get("peak") else None
+            record["rows"].append(row)
+            print(json.dumps(row), flush=True)
+
+        measured(record, save, ctx, f"train {name}", work, 40.0 if name == "ac_giant" else 20.0)
+
+
+def stage_pretrain_seed(ctx: Context, record: dict, save, seed: int, data: Path) -> None:
+    """Pretrain one seed; its encoder to <out>/pretrain_b<B>_s<seed>.pt, its numbers to runs."""
+    from vjepa_ros.train.pretrain import PretrainInterrupted, pretrain_encoder, save_pretrained
+    from vjepa_ros.train.pretrain_config import load_pretrain_config
+    from vjepa_ros.train.pretrain_data import clip_sampler, load_clip_segments, spread_frames
+    from vjepa_ros.train.stop_request import InterruptedMidStep
+
+    args = ctx.args
+    overrides = dict(TINY_PRETRAIN) if ctx.tiny else {}
+    if args.pretrain_steps is not None:
+        overrides["steps"] = args.pretrain_steps
+    if args.pretrain_batch is not None:
+        overrides["batch_size"] = args.pretrain_batch
+    config = load_pretrain_config(args.pretrain_config, seed=seed, **overrides)
+    segments = load_clip_segments([data], config.frames_per_clip)
+    sampler = clip_sampler(segments, config, device=ctx.device)  # preprocessed there
+    monitor_frames = spread_frames(segments, config.monitor_frames)
+    out = Path(args.out) / f"pretrain_b{config.batch_size}_s{seed}.pt"
+    run = {"seed": seed, "batch_size": config.batch_size, "steps": config.steps,
+           "steps_done": 0, "frames": sampler.num_frames, "segments": len(segments),
+           "complete": False, "file": None}
+    record["runs"].append(run)
+    save()
+    started = time.perf_counter()
+
+    def checkpoint(step, encoder):
+        run.update(steps_done=step, seconds=round(time.perf_counter() - started, 2))
+        save()
+        if ctx.left() < 0:
+            raise BudgetReached()
+
+    try:
+        result = pretrain_encoder(sampler, monitor_frames, config, checkpoint=checkpoint,
+                                  device=ctx.device)
+        run["complete"] = True
+    except PretrainInterrupted as stopped:
+        result = stopped.result
+        run["stopped"] = ("budget reached" if isinstance(stopped.signal, BudgetReached)
+                          else f"signal ({type(stopped.signal).__name__})")
+        if isinstance(stopped.signal, InterruptedMidStep):
+            run["stopped"] += "; half-updated encoder not saved"
+            save()
+            return
+    done = len(result.losses)
+    if done:
+        save_pretrained(out, result.encoder, config, result, sampler.num_frames, step=done)
+        run["file"] = out.name
+    head, tail = result.losses[:50], result.losses[-50:]
+    run.update(steps_done=done, seconds=round(result.seconds, 2),
+               s_per_step=round(result.seconds / max(1, done), 4),
+               loss_first50=sum(head) / len(head) if head else None,
+               loss_last50=sum(tail) / len(tail) if tail else None,
+               monitors_start=result.monitors[0], monitors_end=result.monitors[-1],
+               warnings=len(result.warnings),
+               first_warning=result.warnings[0] if result.warnings else None)
+    save()
+
+
+def pretrain_data_problem(args) -> str | None:
+    """Return why the pretrain stage cannot run (one line), or None."""
+    if args.pretrain_data is None:
+        return ("no --pretrain-data given: make the episodes on a machine with pybullet "
+                "(docs/device_check.md) and carry the folder")
+    data = Path(args.pretrain_data)
+    if not data.is_dir() or not any(data.glob("*.npz")):
+        return (f"--pretrain-data {data}: no folder of episode .npz files there (was it "
+                "carried? docs/device_check.md)")
+    return None
+
+
+# ---------------------------------------------------------------------------- orchestration
+
+
+class Results:
+    """device_check.json under ``out``, written whole after every change."""
+
+    def __init__(self, out: Path, args):
+        self.path = out / RESULTS
+        self.lock = threading.Lock()
+        self.data = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"), "command": sys.argv[1:], "budget_s": args.budget_s,
+            "tiny": args.tiny, "env": {}, "stages": {}}
+
+    def stage(self, name: str) -> dict:
+        return self.data["stages"].setdefault(name, {"status": "running", "reason": None,
+                                                     "rows": []})
+
+    def save(self) -> None:
+        from vjepa_ros.atomic_files import write_text
+
+        with self.lock:
+            write_text(self.path, json.dumps(self.data, indent=1, default=str))
+
+
+class Log:
+    """Lines to stdout and to device_check.log, from several threads."""
+
+    def __init__(self, path: Path):
+        self.file = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        self.lock = threading.Lock()
+
+    def line(self, text: str) -> None:
+        with self.lock:
+            sys.__stdout__.write(text + "\n")
+            sys.__stdout__.flush()
+            self.file.write(text + "\n")
+
+    def write(self, text: str) -> int:  # as sys.stdout for a stage run in this process
+        with self.lock:
+            sys.__stdout__.write(text)
+            self.file.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        sys.__stdout__.flush()
+
+
+def environment(device: str) -> dict:
+    """Describe the machine: Python, torch, CUDA device, memory, CPU count, git commit."""
+    import torch
+
+    env = {"python": platform.python_version(), "torch": torch.__version__,
+           "cuda_available": torch.cuda.is_available(), "torch_cuda": torch.version.cuda,
+           "cpu_count": os.cpu_count(), "device": device}
+    if torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(0)
+        env.update(gpu=props.name, gpu_memory_gib=round(props.total_memory / 2**30, 1),
+                   capability=f"{props.major}.{props.minor}",
+                   bf16=torch.cuda.is_bf16_supported(), gpu_count=torch.cuda.device_count())
+    try:
+        query = "name,driver_version,memory.total,clocks.max.sm,power.limit"
+        env["nvidia_smi"] = subprocess.run(
+            ["nvidia-smi", f"--query-gpu={query}", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=20).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        env["nvidia_smi"] = None
+    try:
+        env["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                       capture_output=True, text=True, timeout=10
+                                       ).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        env["commit"] = None
+    return env
+
+
+def child_command(args, stage: str, deadline_s: float, result_file: Path,
+                  seed: int | None = None, data: Path | None = None) -> list[str]:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", stage,
+               "--child-json", str(result_file), "--child-deadline-s", f"{deadline_s:.1f}",
+               "--device-name", args.device_name]
+    if seed is not None:
+        command += ["--child-seed", str(seed), "--child-data", str(data)]
+    for option in ("out", "budget_s", "peak_tflops", "pretrain_config", "pretrain_steps",
+                   "pretrain_batch", "threads"):
+        value = getattr(args, option)
+        if value is not None:
+            command += [f"--{option.replace('_', '-')}", str(value)]
+    return command + (["--tiny"] if args.tiny else []) + (["--allow-cpu"] if args.allow_cpu
+                                                          else [])
+
+
+def run_children(commands: dict, deadline_s: float, log: Log) -> dict:
+    """Run ``commands`` {label: argv} side by side, their output to ``log`` prefixed by label.
+
+    Each is stopped ``GRACE_S`` after ``deadline_s`` (SIGTERM, then SIGKILL 15 s later).
+    Returns {label: (exit status, timed out)}.
+    """
+    processes, readers = {}, []
+    for label, command in commands.items():
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, bufsize=1)
+        processes[label] = process
+
+        def read(process=process, label=label):
+            for line in process.stdout:
+                log.line(f"[{label}] {line.rstrip()}")
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        readers.append(reader)
+    stop_at = time.monotonic() + deadline_s + GRACE_S
+    outcome = {}
+    for label, process in processes.items():
+        timed_out = False
+        try:
+            process.wait(timeout=max(0.1, stop_at - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            log.line(f"[{label}] past its deadline by {GRACE_S:.0f} s: stopping it")
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        outcome[label] = (process.returncode, timed_out)
+    for reader in readers:
+        reader.join(timeout=5)
+    return outcome
+
+
+def finish_status(record: dict, returncode: int, timed_out: bool) -> None:
+    """Set a stage's status from its rows and how its process(es) ended."""
+    if timed_out:
+        record["status"] = "timeout"
+        record["reason"] = record.get("reason") or "stopped past its deadline; rows kept"
+    elif returncode != 0 and record.get("status") != "failed":
+        record["status"] = "failed"
+        record["reason"] = record.get("reason") or f"exit status {returncode} (see the log)"
+    elif record.get("status") not in ("failed", "skipped"):
+        incomplete = record.get("skipped") or record.get("errors") or any(
+            not run.get("complete") for run in record.get("runs", []))
+        record["status"] = "partial" if incomplete else "done"
+        if record.get("errors"):
+            record["reason"] = f"{record['errors']} item(s) failed (see rows and the log)"
+        elif record.get("skipped"):
+            record["reason"] = "budget spent before: " + ", ".join(record["skipped"])
+        elif incomplete:
+            record["reason"] = "a pretraining run stopped before its last step"
+
+
+def run_stage(name: str, ctx: Context, results: Results, log: Log, tmp: Path) -> None:
+    """Run stage ``name`` in this process or in child process(es); record it in ``results``."""
+    record = results.stage(name)
+    args = ctx.args
+    started = time.monotonic()
+    data = None
+    if name == "pretrain":
+        problem = pretrain_data_problem(args)
+        if problem and ctx.tiny:
+            from vjepa_ros.train.synthetic import write_blob_episodes
+
+            data = tmp / "blob_episodes"
+            write_blob_episodes(data, 3, frames=8, size=64)
+        elif problem:
+            record.update(status="skipped", reason=problem)
+            log.line(f"pretrain: skipped: {problem}")
+            results.save()
+            return
+        else:
+            data = Path(args.pretrain_data).resolve()
+        record.update(runs=[], data=str(data))
+    log.line(f"== {name}: {ctx.left():.0f} s")
+    if args.in_process:
+        def save():
+            results.save()
+
+        returncode = 0
+        try:
+            with contextlib.redirect_stdout(log):  # the stage's lines into the log too
+                if name == "pretrain":
+                    for seed in args.pretrain_seeds:
+                        stage_pretrain_seed(ctx, record, save, seed, data)
+                else:
+                    STAGE_FUNCTIONS[name](ctx, record, save)
+        except Exception as exc:  # noqa: BLE001  (record it; the next stage still runs)
+            log.line(traceback.format_exc().rstrip())
+            record.update(status="failed", reason=one_line(exc))
+            returncode = 1
+        outcome = {name: (returncode, False)}
+    else:
+        labels = ([f"pretrain s{seed}" for seed in args.pretrain_seeds] if name == "pretrain"
+                  else [name])
+        files = {label: tmp / f"{label.replace(' ', '_')}.json" for label in labels}
+        commands = {}
+        for index, label in enumerate(labels):
+            seed = args.pretrain_seeds[index] if name == "pretrain" else None
+            commands[label] = child_command(args, name, ctx.left(), files[label], seed, data)
+        outcome = run_children(commands, ctx.left(), log)
+        for label, path in files.items():
+            part = json.loads(path.read_text()) if path.exists() else {}
+            if name == "pretrain":
+                record["runs"] += part.get("runs", [])
+                if part.get("status") == "failed":
+                    record.update(status="failed", reason=f"{label}: {part.get('reason')}")
+            else:
+                record.update(part)
+    codes = [code for code, _ in outcome.values()]
+    finish_status(record, max(codes, key=abs), any(late for _, late in outcome.values()))
+    record["seconds"] = round(time.monotonic() - started, 1)
+    log.line(f"== {name}: {record['status']}" + (f" ({record['reason']})" if record["reason"]
+                                                  else "") + f", {record['seconds']} s")
+    results.save()
+
+
+STAGE_FUNCTIONS = {"models": stage_models, "planner": stage_planner, "train": stage_train}
+
+
+def child_main(args) -> int:
+    """Run one stage (or one pretraining seed) here; its record to --child-json as it grows."""
+    path = Path(args.child_json)
+    record = {"status": "running", "reason": None, "rows": []}
+    if args.child == "pretrain":
+        record["runs"] = []
+
+    def save():
+        from vjepa_ros.atomic_files import write_text
+
+        write_text(path, json.dumps(record, default=str))
+
+    ctx = Context(args.device_name, args.tiny, time.monotonic() + args.child_deadline_s, args)
+    if args.threads and (args.child == "pretrain" or ctx.device == "cpu"):
+        import torch
+
+        torch.set_num_threads(args.threads)
+    try:
+        if args.child == "pretrain":
+            stage_pretrain_seed(ctx, record, save, args.child_seed, Path(args.child_data))
+        else:
+            STAGE_FUNCTIONS[args.child](ctx, record, save)
+    except Exception as exc:  # noqa: BLE001
+        traceback.print_exc()
+        record.update(status="failed", reason=one_line(exc))
+        save()
+        return 1
+    save()
+    return 0
+
+
+def parse_args(argv=None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", help="output folder (default: $OUT, else "
+                        "./outputs/device_check)")
+    parser.add_argument("--budget-s", type=float, default=450.0,
+                        help="seconds for all stages together (default 450: one 10-minute "
+                        "device call with room for start-up and the transfers)")
+    parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES),
+                        help="stages to run, in this order (default: all)")
+    parser.add_argument("--allow-cpu", action="store_true", help="run without CUDA, on the CPU")
+    parser.add_argument("--tiny", action="store_true", help="tiny models and settings (smoke)")
+    parser.add_argument("--dry-run", action="store_true", help="= --allow-cpu --tiny")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run every stage in this process (default: one process each)")
+    parser.add_argument("--peak-tflops", type=float, default=989.4,
+                        help="bf16 dense peak of the GPU, for the planner's floor column "
+                        "(H100/H200 SXM: 989.4)")
+    parser.add_argument("--pretrain-data",
+                        help=f"folder of episode .npz files (vjepa-ros collect; default "
+                        f"{DATA} when it exists, carried to the device; --tiny: synthetic "
+                        "blob episodes)")
+    parser.add_argument("--pretrain-seeds", type=int, nargs="+", default=[0, 1, 2, 3],
+                        help="pretraining seeds, run side by side (default 0 1 2 3)")
+    parser.add_argument("--pretrain-batch", type=int, default=None,
+                        help="clips per step (default 256; --tiny: 2)")
+    parser.add_argument("--pretrain-steps", type=int, default=None,
+                        help="steps per seed (default: the config's, 1500)")
+    parser.add_argument("--pretrain-config", help="YAML of PretrainConfig settings "
+                        "(default: config/pretrain.yaml's values)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads per process (default: torch's; pretraining: "
+                        "the CPUs / the seeds)")
+    for hidden in ("--child", "--child-json", "--child-seed", "--child-data",
+                   "--child-deadline-s", "--device-name"):
+        parser.add_argument(hidden, help=argparse.SUPPRESS,
+                            type=int if hidden == "--child-seed" else
+                            float if hidden == "--child-deadline-s" else str)
+    args = parser.parse_args(argv)
+    if args.dry_run:
+        args.allow_cpu = args.tiny = True
+    parser.check_at_least(args, {"--budget-s": 1, "--pretrain-steps": 1, "--pretrain-batch": 1,
+                                 "--threads": 1, "--peak-tflops": 1})
+    if len(args.pretrain_seeds) > MAX_SEEDS:
+        parser.error(f"--pretrain-seeds: at most {MAX_SEEDS} (the device tool returns at most "
+                     "8 files: the JSON, the log and one encoder per seed)")
+    if len(set(args.pretrain_seeds)) != len(args.pretrain_seeds):
+        parser.error("--pretrain-seeds: a seed given twice")
+    if args.pretrain_batch is None and not args.tiny:
+        args.pretrain_batch = 256
+    if args.pretrain_data is None and not args.tiny and (ROOT / DATA).is_dir():
+        args.pretrain_data = str(ROOT / DATA)
+    if args.pretrain_config and not Path(args.pretrain_config).is_file():
+        parser.error(f"--pretrain-config {args.pretrain_config}: no such file")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.child:
+        return child_main(args)
+    out = Path(args.out or os.environ.get("OUT") or Path("outputs") / "device_check")
+    out.mkdir(parents=True, exist_ok=True)
+    args.out = str(out.resolve())
+    log = Log(out / LOG)
+    results = Results(out, args)
+    end = time.monotonic() + args.budget_s - RESERVE_S
+    try:
+        import torch
+    except ImportError as exc:
+        log.line(f"device_check: {sys.executable} cannot import torch ({exc}); run it with a "
+                 "Python that has torch (scripts/device_check.sh: PYTHON=...)")
+        return 1
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    args.device_name = device
+    results.data["env"] = environment(device)
+    log.line(f"device_check: {json.dumps(results.data['env'])}")
+    if device == "cpu" and not args.allow_cpu:
+        reason = (f"no CUDA device (torch {torch.__version__}, built for CUDA "
+                  f"{torch.version.cuda}): this script measures a GPU; --allow-cpu runs it on "
+                  "the CPU (--dry-run: tiny sizes)")
+        results.data["error"] = reason
+        results.save()
+        log.line(f"device_check: {reason}")
+        return 1
+    if device == "cuda" and args.threads is None and "pretrain" in args.stages:
+        args.threads = max(1, (os.cpu_count() or 2) // len(args.pretrain_seeds))
+    if device == "cpu" and args.tiny and args.threads is None:
+        args.threads = 1  # tiny models: more threads only wait for each other
+    if args.threads and args.in_process:
+        torch.set_num_threads(args.threads)
+    results.save()
+    with tempfile.TemporaryDirectory(prefix="device_check_") as tmp:
+        for name in args.stages:
+            now = time.monotonic()
+            if end - now <= 0:
+                results.stage(name).update(status="skipped", reason="the budget was spent "
+                                           "by the stages before")
+                results.save()
+                continue
+            share = SHARES.get(name)
+            deadline = end if share is None else min(end, now + share * args.budget_s)
+            run_stage(name, Context(device, args.tiny, deadline, args), results, log, Path(tmp))
+    statuses = {name: record["status"] for name, record in results.data["stages"].items()}
+    results.data["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(
+        timespec="seconds")
+    results.save()
+    log.line(f"device_check: {json.dumps(statuses)}; results in {results.path}")
+    return 1 if any(status in ("failed", "timeout") for status in statuses.values()) else 0
+
+
+if __name__ == "__main__":
+    from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
+
+    raise SystemExit(run_script(main))
