@@ -163,20 +163,22 @@ def stage_models(ctx: Context, record: dict, save) -> None:
                           "repeats": repeats}
     for kind, name, spec, dtype_name in items:
         def work(kind=kind, name=name, spec=spec, dtype_name=dtype_name):
-            rows = []
+            rows = []  # the rows measured are kept also when a later one fails
             dtype = resolve_dtype(dtype_name, device)
-            with torch.no_grad():
-                if kind == "encoder":
-                    bench.bench_encoder(name, spec, device, dtype, 1, repeats, rows)
-                else:
-                    bench.bench_predictor(name, spec, device, dtype, 1, 2, samples, 1, repeats,
-                                          rows)
-            for what, model, dtype_text, shape, seconds, weights, peak in rows:
-                record["rows"].append({"what": what, "model": model, "dtype": dtype_text,
-                                       "input": shape, "ms": round(seconds * 1e3, 3),
-                                       "weights": weights, "peak_extra": peak})
-                print(f"{what} {model} {dtype_text} {shape}: {seconds * 1e3:.1f} ms, "
-                      f"peak extra {peak}", flush=True)
+            try:
+                with torch.no_grad():
+                    if kind == "encoder":
+                        bench.bench_encoder(name, spec, device, dtype, 1, repeats, rows)
+                    else:
+                        bench.bench_predictor(name, spec, device, dtype, 1, 2, samples, 1,
+                                              repeats, rows)
+            finally:
+                for what, model, dtype_text, shape, seconds, weights, peak in rows:
+                    record["rows"].append({"what": what, "model": model, "dtype": dtype_text,
+                                           "input": shape, "ms": round(seconds * 1e3, 3),
+                                           "weights": weights, "peak_extra": peak})
+                    print(f"{what} {model} {dtype_text} {shape}: {seconds * 1e3:.1f} ms, "
+                          f"peak extra {peak}", flush=True)
 
         measured(record, save, ctx, f"{kind} {name} {dtype_name}", work,
                  30.0 if name == "vit_giant_384" else MIN_ITEM_S)
@@ -543,6 +545,42 @@ def run_stage(name: str, ctx: Context, results: Results, log: Log, tmp: Path) ->
 STAGE_FUNCTIONS = {"models": stage_models, "planner": stage_planner, "train": stage_train}
 
 
+def summary(stages: dict) -> list[str]:
+    """Return one line per measured number worth quoting (the end of the log, the tool's tail)."""
+    lines = []
+    for name, record in stages.items():
+        lines.append(f"{name}: {record['status']}" + (f" ({record['reason']})"
+                                                     if record.get("reason") else ""))
+        for row in record.get("rows", []):
+            if "error" in row:
+                lines.append(f"  {row['item']}: {row['error']}")
+            elif "ms" in row:
+                lines.append(f"  {row['what']} {row['model']} {row['dtype']} {row['input']}: "
+                             f"{row['ms']:.1f} ms, peak extra {row['peak_extra']}")
+            elif "case" in row:
+                lines.append(f"  plan {row['case']} {row['settings']}: fast {row['fast'].strip()}"
+                             f", reference {row['reference'].strip()}, speedup {row['speedup']}, "
+                             f"floor {row['floor']}")
+            elif "step_s" in row:
+                lines.append(f"  train {row['model']} {row['device']} {row['dtype']}: encode "
+                             f"{row['encode_ms']:.1f} ms/frame, step {row['step_s'] * 1e3:.0f} ms"
+                             f" ({row['step_ckpt_s'] * 1e3:.0f} ms checkpointing), peak GiB "
+                             f"{row['peak_gib']}")
+        if record.get("capped"):
+            lines.append(f"  {record['capped']}")
+        for run in record.get("runs", []):
+            ends = run.get("monitors_start"), run.get("monitors_end")
+            rank = (f", rank {ends[0]['effective_rank']:.1f} -> {ends[1]['effective_rank']:.1f}"
+                    if all(ends) else "")
+            loss = (f", loss {run['loss_first50']:.4f} -> {run['loss_last50']:.4f}"
+                    if run.get("loss_last50") is not None else "")
+            lines.append(f"  pretrain seed {run['seed']} batch {run['batch_size']}: "
+                         f"{run['steps_done']}/{run['steps']} steps, "
+                         f"{run.get('s_per_step', '?')} s/step{loss}{rank}, "
+                         f"{run.get('warnings', '?')} collapse warnings, file {run['file']}")
+    return lines
+
+
 def child_main(args) -> int:
     """Run one stage (or one pretraining seed) here; its record to --child-json as it grows."""
     path = Path(args.child_json)
@@ -678,6 +716,11 @@ def main(argv=None) -> int:
             deadline = end if share is None else min(end, now + share * args.budget_s)
             run_stage(name, Context(device, args.tiny, deadline, args), results, log, Path(tmp))
     statuses = {name: record["status"] for name, record in results.data["stages"].items()}
+    try:  # the numbers are saved already: a slip here must not cost the exit status
+        for line in summary(results.data["stages"]):
+            log.line(f"summary: {line}")
+    except Exception as exc:  # noqa: BLE001
+        log.line(f"summary: not printed ({one_line(exc)}); the numbers are in {results.path}")
     results.data["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(
         timespec="seconds")
     results.save()
