@@ -282,8 +282,21 @@ def stage_pretrain_seed(ctx: Context, record: dict, save, seed: int, data: Path)
     save()
     started = time.perf_counter()
 
+    marks = []  # (step, time) of the monitor steps
+
     def checkpoint(step, encoder):
-        run.update(steps_done=step, seconds=round(time.perf_counter() - started, 2))
+        elapsed = time.perf_counter() - started
+        run.update(steps_done=step, seconds=round(elapsed, 2))
+        marks.append((step, elapsed))
+        if len(marks) == 2:  # at the second monitor step (start-up left out): will it fit?
+            rate = (marks[1][1] - marks[0][1]) / (marks[1][0] - marks[0][0])
+            run["estimate_s"] = round(elapsed + rate * (config.steps - step), 1)
+            fits = run["estimate_s"] <= elapsed + ctx.left()
+            print(f"seed {seed}: {rate:.3f} s/step, {config.steps} steps take "
+                  f"~{run['estimate_s']:.0f} s in all; {ctx.left():.0f} s left: "
+                  + ("fits" if fits else "the budget cuts it at a monitor step (rerun with "
+                     "--stages pretrain, a larger --budget-s or fewer --pretrain-steps)"),
+                  flush=True)
         save()
         if ctx.left() < 0:
             raise BudgetReached()

@@ -88,6 +88,7 @@ def test_dry_run_gives_every_stage_numbers_without_ros_pybullet_or_bags(tmp_path
     assert "monitor step" in log  # the stages' own lines, not only the script's
     assert "summary:   pretrain seed 3 batch 2: 2/2 steps" in log
     assert "summary:   plan tiny S8 H1 I1 k2: fast" in log
+    assert "seed 0: " in log and "2 steps take" in log  # the estimate of a run's time
 
 
 def test_without_cuda_it_says_so_and_exits_1(tmp_path, monkeypatch, capfd):
