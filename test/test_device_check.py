@@ -101,20 +101,20 @@ def test_without_cuda_it_says_so_and_exits_1(tmp_path, monkeypatch, capfd):
 
 def test_pretrain_without_data_is_skipped_with_the_way_to_make_it(tmp_path):
     args = argparse.Namespace(pretrain_data=None)
-    assert "docs/device_check.md" in device_check.pretrain_data_problem(args)
+    assert "docs/device_check.md" in device_check.stages.pretrain_data_problem(args)
     args.pretrain_data = str(tmp_path)  # a folder without episodes: not carried
-    assert "was it carried" in device_check.pretrain_data_problem(args)
+    assert "was it carried" in device_check.stages.pretrain_data_problem(args)
 
 
 def test_a_failed_item_is_recorded_and_the_next_one_still_runs(tmp_path):
-    ctx = device_check.Context("cpu", True, time.monotonic() + 1000, argparse.Namespace())
+    ctx = device_check.stages.Context("cpu", True, time.monotonic() + 1000, argparse.Namespace())
     record, saves = {"rows": []}, []
 
     def broken():
         raise RuntimeError("CUDA out of memory")
 
-    device_check.measured(record, lambda: saves.append(1), ctx, "first", broken)
-    device_check.measured(record, lambda: saves.append(1), ctx, "second",
+    device_check.stages.measured(record, lambda: saves.append(1), ctx, "first", broken)
+    device_check.stages.measured(record, lambda: saves.append(1), ctx, "second",
                           lambda: record["rows"].append({"ms": 1.0}))
     assert record["rows"] == [{"item": "first", "error": "RuntimeError: CUDA out of memory"},
                               {"ms": 1.0}]
@@ -130,11 +130,11 @@ def test_a_spent_budget_skips_items_and_stops_pretraining_with_its_encoder_saved
     write_blob_episodes(data, 2, frames=8, size=64)
     args = argparse.Namespace(pretrain_steps=3, pretrain_batch=None, pretrain_config=None,
                               out=str(tmp_path))
-    ctx = device_check.Context("cpu", True, time.monotonic() - 1, args)  # already past
+    ctx = device_check.stages.Context("cpu", True, time.monotonic() - 1, args)  # already past
     record = {"rows": [], "runs": []}
-    device_check.measured(record, lambda: None, ctx, "late item", lambda: None)
+    device_check.stages.measured(record, lambda: None, ctx, "late item", lambda: None)
     assert record["skipped"] == ["late item"]
-    device_check.stage_pretrain_seed(ctx, record, lambda: None, 5, data)
+    device_check.stages.stage_pretrain_seed(ctx, record, lambda: None, 5, data)
     (run,) = record["runs"]
     assert run["stopped"] == "budget reached" and not run["complete"]
     assert run["steps_done"] == 1 and run["steps"] == 3  # cut at its first monitor step
