@@ -190,7 +190,12 @@ def bf16_agreement(predictor, half, config, context, state, goal) -> dict:
 
 
 def bench_case(name, predictor, config, device, dtype, repeats, with_reference, peak_tflops,
-               cpu_bf16=False, lean=False):
+               cpu_bf16=False, lean=False, raw=None):
+    """Return one table row (formatted strings) of ``config``.
+
+    ``raw`` (a dict), if given, gets the numbers: "seconds" {run: [s per repeat]}, "peak_bytes"
+    {run: bytes or None}, "tflop_fast", "tflop_reference".
+    """
     import torch
 
     from vjepa_ros.planning.cem import plan
@@ -258,6 +263,9 @@ def bench_case(name, predictor, config, device, dtype, repeats, with_reference, 
     if device.type == "cuda":
         floor = fast_flops / (peak_tflops * 1e12)
         row["floor"] = f"{fast / floor:.2f}x of {floor:.2f} s"
+    if raw is not None:
+        raw.update(seconds=times, peak_bytes=peaks, tflop_fast=fast_flops / 1e12,
+                   tflop_reference=ref_flops / 1e12)
     return row
 
 

@@ -47,7 +47,7 @@ from vjepa_ros.train.pretrain_config import (  # noqa: F401  (load_pretrain_conf
     load_pretrain_config,
 )
 from vjepa_ros.train.pretrain_data import ClipSampler
-from vjepa_ros.train.pretrain_masks import sample_batch_masks, sample_block_mask
+from vjepa_ros.train.pretrain_masks import BlockMask, sample_batch_masks, sample_block_mask
 from vjepa_ros.train.pretrain_predictor import MaskPredictor
 from vjepa_ros.train.pretrain_regularizer import variance_covariance
 from vjepa_ros.train.pretrain_schedule import (
@@ -97,11 +97,15 @@ def seeded_encoder(config: PretrainConfig) -> torch.nn.Module:
 
 
 def encode_still(encoder, frames: np.ndarray, img_size: int) -> torch.Tensor:
-    """Layer-normed features [N, T, D] of frames [N, H, W, 3], each encoded on its own."""
+    """Layer-normed features [N, T, D] of frames [N, H, W, 3], each encoded on its own.
+
+    The frames are encoded on the encoder's device; the features come back on the CPU.
+    """
+    device = next(encoder.parameters()).device
     with torch.no_grad():
         clip = frames_to_clip(preprocess_frames(frames, img_size), encoder.tubelet_size)
-        features = encoder(clip)
-    return F.layer_norm(features, features.shape[-1:])
+        features = encoder(clip.to(device))
+    return F.layer_norm(features, features.shape[-1:]).cpu()
 
 
 def pretrain_targets(target_encoder, clips: torch.Tensor, layer_norm: bool = True) -> torch.Tensor:
@@ -117,10 +121,13 @@ def pretrain_targets(target_encoder, clips: torch.Tensor, layer_norm: bool = Tru
 
 
 def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: PretrainConfig,
-                     log=print, checkpoint=None) -> PretrainResult:
+                     log=print, checkpoint=None, device=None) -> PretrainResult:
     """Pretrain on clips from ``sampler``; monitor collapse on ``monitor_frames`` [N, H, W, 3].
 
     ``checkpoint(step, target_encoder)`` is called every ``monitor_every`` steps if given.
+    ``device`` (default CPU; e.g. "cuda"): where the encoders, the predictor and the batches
+    live; the initialization, the batches and the masks are drawn on the CPU as without it, so
+    a seed starts from the same weights everywhere (``seeded_encoder``).
     Raises ``FloatingPointError`` when the loss stops being finite, and
     :class:`PretrainInterrupted` (the steps done so far) on Ctrl-C or SIGTERM once pretraining
     started: the signal ends the step under way first (``stop_request.deferred_stop``; a second
@@ -128,12 +135,13 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     during the monitors and ``checkpoint`` the steps done are whole). Before the first step they
     raise as usual.
     """
-    encoder = seeded_encoder(config)
+    device = torch.device("cpu" if device is None else device)
+    encoder = seeded_encoder(config).to(device)
     target_encoder = copy.deepcopy(encoder).requires_grad_(False)
     side = config.img_size // config.patch_size
     grid = (config.frames_per_clip // encoder.tubelet_size, side, side)
     predictor = MaskPredictor(config.embed_dim, grid, config.predictor_dim,
-                              config.predictor_depth, config.predictor_heads)
+                              config.predictor_depth, config.predictor_heads).to(device)
     model = torch.nn.ModuleDict({"encoder": encoder, "predictor": predictor})
     optimizer = make_optimizer(model, config.weight_decay)
     decayed = optimizer.param_groups[0]
@@ -160,16 +168,17 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
         set_lr(optimizer, lr)
         decayed["weight_decay"] = cosine_weight_decay(step, total, config.weight_decay,
                                                       config.final_weight_decay)
-        clips = sampler.sample(config.batch_size)  # [B, 3, T, S, S]
+        clips = sampler.sample(config.batch_size).to(device)  # [B, 3, T, S, S]
         targets = pretrain_targets(target_encoder, clips, config.target_layer_norm)
         loss, regularizer = 0.0, 0.0
         for spec in masks:
             if config.per_sample_masks:
-                mask = sample_batch_masks(grid, spec, len(clips), sampler.generator)
+                mask = on_device(sample_batch_masks(grid, spec, len(clips), sampler.generator),
+                                 device)
                 index = mask.target[..., None].expand(-1, -1, targets.shape[-1])
                 wanted = targets.gather(1, index)
             else:
-                mask = sample_block_mask(grid, spec, sampler.generator)
+                mask = on_device(sample_block_mask(grid, spec, sampler.generator), device)
                 wanted = targets[:, mask.target]
             context = encoder(clips, keep=mask.context)
             predictions = predictor(context, mask.context, mask.target)
@@ -218,6 +227,13 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
         except KeyboardInterrupt as exc:
             raise PretrainInterrupted(result(), exc) from None
     return result()
+
+
+def on_device(mask: BlockMask, device: torch.device) -> BlockMask:
+    """``mask`` with its index tensors on ``device`` (the same object when they are there)."""
+    if mask.context.device == device and mask.target.device == device:
+        return mask
+    return BlockMask(mask.context.to(device), mask.target.to(device))
 
 
 def save_pretrained(path, encoder, config: PretrainConfig, result: PretrainResult | None,

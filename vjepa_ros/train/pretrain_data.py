@@ -80,25 +80,31 @@ class ClipSampler:
     """Draws batches of clips [B, 3, T, S, S] (normalized, as ``preprocess_frames``) at random.
 
     ``augment(clips, generator)`` (e.g. ``pretrain_augment.ClipAugment``), if given, transforms
-    every batch.
+    every batch. ``device`` (default: the CPU): where the drawn frames are preprocessed and the
+    clips returned; the draws (``generator``) stay on the CPU, so a seed picks the same clips
+    everywhere.
     """
 
     def __init__(self, segments: list[np.ndarray], frames_per_clip: int, img_size: int,
-                 still_fraction: float, generator: torch.Generator, augment=None):
+                 still_fraction: float, generator: torch.Generator, augment=None, device=None):
         if not segments or min(len(s) for s in segments) < frames_per_clip:
             raise ValueError(f"need segments of at least {frames_per_clip} frames")
         if not 0 <= still_fraction <= 1:
             raise ValueError(f"still_fraction must lie in [0, 1], got {still_fraction}")
-        self.segments = [torch.from_numpy(np.ascontiguousarray(s)) for s in segments]
+        # All frames in one tensor [F, H, W, 3]: a batch is one gather, not one per clip.
+        self.frames = torch.from_numpy(np.concatenate(segments))
+        lengths = torch.tensor([len(s) for s in segments])
+        self.first = torch.cumsum(lengths, 0) - lengths  # index of each segment's first frame
         self.frames_per_clip, self.img_size = frames_per_clip, img_size
         self.still_fraction, self.generator, self.augment = still_fraction, generator, augment
+        self.device = device
         # Every clip start, uniformly: segment index and first frame.
         self.starts = torch.tensor([(i, t) for i, s in enumerate(segments)
                                     for t in range(len(s) - frames_per_clip + 1)])
 
     @property
     def num_frames(self) -> int:
-        return sum(len(s) for s in self.segments)
+        return len(self.frames)
 
     def sample(self, batch_size: int) -> Tensor:
         """Return clips [batch_size, 3, frames_per_clip, img_size, img_size] float32."""
@@ -106,26 +112,27 @@ class ClipSampler:
                                           generator=self.generator)]
         still = torch.rand(batch_size, generator=self.generator) < self.still_fraction
         offsets = torch.arange(self.frames_per_clip)
-        frames = torch.stack([
-            self.segments[int(i)][int(t) + (offsets * 0 if s else offsets)]
-            for (i, t), s in zip(picks.tolist(), still.tolist(), strict=True)
-        ])  # [B, T, H, W, 3] uint8
-        pixels = preprocess_frames(frames.flatten(0, 1), self.img_size)  # [B*T, 3, S, S]
+        first = self.first[picks[:, 0]] + picks[:, 1]  # [B]
+        index = first[:, None] + torch.where(still[:, None], 0, offsets)  # [B, T]
+        frames = self.frames[index]  # [B, T, H, W, 3] uint8
+        pixels = preprocess_frames(frames.flatten(0, 1), self.img_size,
+                                   device=self.device)  # [B*T, 3, S, S]
         clips = pixels.unflatten(0, (batch_size, self.frames_per_clip)).transpose(1, 2)
         return self.augment(clips, self.generator) if self.augment else clips
 
 
-def clip_sampler(segments: list[np.ndarray], config) -> ClipSampler:
+def clip_sampler(segments: list[np.ndarray], config, device=None) -> ClipSampler:
     """Return pretraining's :class:`ClipSampler` over ``segments`` for ``PretrainConfig`` config.
 
     Its generator, seeded ``config.batch_seed`` (``data_seed``, else ``seed``), draws the clips,
     the still clips, the crops and (in ``pretrain_encoder``) the masks; the initialization has
-    torch's global generator, seeded ``seed`` (``pretrain.seeded_encoder``). Raises ValueError
-    for segments shorter than a clip.
+    torch's global generator, seeded ``seed`` (``pretrain.seeded_encoder``). ``device``: where
+    the clips are preprocessed (:class:`ClipSampler`). Raises ValueError for segments shorter
+    than a clip.
     """
     generator = torch.Generator().manual_seed(config.batch_seed)
     return ClipSampler(segments, config.frames_per_clip, config.img_size, config.still_fraction,
-                       generator, config.augment())
+                       generator, config.augment(), device)
 
 
 def spread_frames(segments: list[np.ndarray], count: int) -> np.ndarray:

@@ -1,0 +1,475 @@
+"""One-shot GPU check for a lent device: models, planner, CUDA training, stage-1 pretraining.
+
+    PYTHONPATH=. python3 benchmarks/device_check.py --pretrain-data .device_data/episodes
+    python benchmarks/device_check.py --dry-run --out /tmp/dc     # CPU smoke of every stage
+
+Stages, in priority order; each in a process of its own (``--in-process``: all in this one),
+time-boxed to its share of ``--budget-s`` (time a stage leaves unused goes to the next):
+
+  models    bench_models.py's rows at the released sizes: ViT-g encoder per frame (B 1, 256 px),
+            vit_ac_giant predictor (full forward, cached step, rollout S 800 H 1), bf16 then fp32;
+            then the ViT-g 384 encoder
+  planner   bench_planner.py's CUDA cases (ViT-g / AC in bf16, encoder resident): paper settings
+            (S 800, H 1, I 10) then notebook (S 400, H 2, I 10), fast vs reference; the paper
+            settings under a 24 GiB cap; then the paper settings in fp32 (fast, one repeat)
+  train     bench_train.py on CUDA (bf16 autocast, features on the GPU): small, then ac_giant
+  pretrain  ``vjepa-ros pretrain``'s recipe (config/pretrain.yaml, or --pretrain-config) on the
+            episodes of --pretrain-data, one process per --pretrain-seeds seed, side by side on
+            the one GPU; each writes its target encoder (the budget cuts a run at its next
+            monitor step and saves the encoder there)
+
+Writes under --out ($OUT when set; else ./outputs/device_check), after every measurement:
+device_check.json (the machine; per stage: status done | partial | skipped | failed | timeout,
+a one-line reason unless done, seconds, its rows of numbers), device_check.log (everything every
+stage printed) and pretrain_b<batch>_s<seed>.pt per seed (encoder-only files with their loss and
+monitor curves, for vjepa-ros train --encoder and bench_encoder_landscape.py): 2 + one file per
+seed (at most 6 seeds: the device tool brings back 8 files). The stages themselves:
+device_stages.py.
+
+No CUDA: says so and exits 1, unless --allow-cpu. ``--tiny``: tiny models and settings (a CPU
+smoke of the code paths in well under a minute; pretraining on synthetic blob episodes when
+--pretrain-data is not given). ``--dry-run`` = ``--allow-cpu --tiny``. Exit status 0 when every
+stage gave numbers or was skipped with a reason, 1 when one failed or ran out of time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # device_stages and the bench_*.py it runs
+
+import device_stages as stages  # noqa: E402
+
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+
+# torch and the models are imported where they are needed, after the options are checked.
+
+STAGES = ("models", "planner", "train", "pretrain")
+SHARES = {"models": 0.15, "planner": 0.3, "train": 0.2}  # of the budget; pretrain: the rest
+RESERVE_S = 10.0  # kept at the end of the budget for the last writes
+GRACE_S = 20.0  # a child past its deadline this long is stopped (SIGTERM, then SIGKILL)
+DATA = ".device_data/episodes"  # --pretrain-data when not given and there (git-ignored, carried)
+MAX_SEEDS = 6  # the device tool returns at most 8 files: the JSON, the log and the encoders
+RESULTS, LOG = "device_check.json", "device_check.log"
+
+
+# ---------------------------------------------------------------------------- orchestration
+
+
+class Results:
+    """device_check.json under ``out``, written whole after every change."""
+
+    def __init__(self, out: Path, args):
+        self.path = out / RESULTS
+        self.lock = threading.Lock()
+        self.data = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"), "command": sys.argv[1:], "budget_s": args.budget_s,
+            "tiny": args.tiny, "env": {}, "stages": {}}
+
+    def stage(self, name: str) -> dict:
+        return self.data["stages"].setdefault(name, {"status": "running", "reason": None,
+                                                     "rows": []})
+
+    def save(self) -> None:
+        from vjepa_ros.atomic_files import write_text
+
+        with self.lock:
+            write_text(self.path, json.dumps(self.data, indent=1, default=str))
+
+
+class Log:
+    """Lines to stdout and to device_check.log, from several threads."""
+
+    def __init__(self, path: Path):
+        self.file = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        self.lock = threading.Lock()
+
+    def line(self, text: str) -> None:
+        with self.lock:
+            sys.__stdout__.write(text + "\n")
+            sys.__stdout__.flush()
+            self.file.write(text + "\n")
+
+    def write(self, text: str) -> int:  # as sys.stdout for a stage run in this process
+        with self.lock:
+            sys.__stdout__.write(text)
+            self.file.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        sys.__stdout__.flush()
+
+
+def environment(device: str) -> dict:
+    """Describe the machine: Python, torch, CUDA device, memory, CPU count, git commit."""
+    import torch
+
+    env = {"python": platform.python_version(), "torch": torch.__version__,
+           "cuda_available": torch.cuda.is_available(), "torch_cuda": torch.version.cuda,
+           "cpu_count": os.cpu_count(), "device": device}
+    if torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(0)
+        env.update(gpu=props.name, gpu_memory_gib=round(props.total_memory / 2**30, 1),
+                   capability=f"{props.major}.{props.minor}",
+                   bf16=torch.cuda.is_bf16_supported(), gpu_count=torch.cuda.device_count())
+    try:
+        query = "name,driver_version,memory.total,clocks.max.sm,power.limit"
+        env["nvidia_smi"] = subprocess.run(
+            ["nvidia-smi", f"--query-gpu={query}", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=20).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        env["nvidia_smi"] = None
+    try:
+        env["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                       capture_output=True, text=True, timeout=10
+                                       ).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        env["commit"] = None
+    return env
+
+
+def child_command(args, stage: str, deadline_s: float, result_file: Path,
+                  seed: int | None = None, data: Path | None = None) -> list[str]:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", stage,
+               "--child-json", str(result_file), "--child-deadline-s", f"{deadline_s:.1f}",
+               "--device-name", args.device_name]
+    if seed is not None:
+        command += ["--child-seed", str(seed), "--child-data", str(data)]
+    for option in ("out", "budget_s", "peak_tflops", "pretrain_config", "pretrain_steps",
+                   "pretrain_batch", "threads"):
+        value = getattr(args, option)
+        if value is not None:
+            command += [f"--{option.replace('_', '-')}", str(value)]
+    return command + (["--tiny"] if args.tiny else []) + (["--allow-cpu"] if args.allow_cpu
+                                                          else [])
+
+
+def run_children(commands: dict, deadline_s: float, log: Log) -> dict:
+    """Run ``commands`` {label: argv} side by side, their output to ``log`` prefixed by label.
+
+    Each is stopped ``GRACE_S`` after ``deadline_s`` (SIGTERM, then SIGKILL 15 s later).
+    Returns {label: (exit status, timed out)}.
+    """
+    processes, readers = {}, []
+    for label, command in commands.items():
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, bufsize=1)
+        processes[label] = process
+
+        def read(process=process, label=label):
+            for line in process.stdout:
+                log.line(f"[{label}] {line.rstrip()}")
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        readers.append(reader)
+    stop_at = time.monotonic() + deadline_s + GRACE_S
+    outcome = {}
+    for label, process in processes.items():
+        timed_out = False
+        try:
+            process.wait(timeout=max(0.1, stop_at - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            log.line(f"[{label}] past its deadline by {GRACE_S:.0f} s: stopping it")
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        outcome[label] = (process.returncode, timed_out)
+    for reader in readers:
+        reader.join(timeout=5)
+    return outcome
+
+
+def finish_status(record: dict, returncode: int, timed_out: bool) -> None:
+    """Set a stage's status from its rows and how its process(es) ended."""
+    if timed_out:
+        record["status"] = "timeout"
+        record["reason"] = record.get("reason") or "stopped past its deadline; rows kept"
+    elif returncode != 0 and record.get("status") != "failed":
+        record["status"] = "failed"
+        record["reason"] = record.get("reason") or f"exit status {returncode} (see the log)"
+    elif record.get("status") not in ("failed", "skipped"):
+        incomplete = record.get("skipped") or record.get("errors") or any(
+            not run.get("complete") for run in record.get("runs", []))
+        record["status"] = "partial" if incomplete else "done"
+        if record.get("errors"):
+            record["reason"] = f"{record['errors']} item(s) failed (see rows and the log)"
+        elif record.get("skipped"):
+            record["reason"] = "budget spent before: " + ", ".join(record["skipped"])
+        elif incomplete:
+            record["reason"] = "a pretraining run stopped before its last step"
+
+
+def run_stage(name: str, ctx: stages.Context, results: Results, log: Log, tmp: Path) -> None:
+    """Run stage ``name`` in this process or in child process(es); record it in ``results``."""
+    record = results.stage(name)
+    args = ctx.args
+    started = time.monotonic()
+    data = None
+    if name == "pretrain":
+        problem = stages.pretrain_data_problem(args)
+        if problem and ctx.tiny:
+            from vjepa_ros.train.synthetic import write_blob_episodes
+
+            data = tmp / "blob_episodes"
+            write_blob_episodes(data, 3, frames=8, size=64)
+        elif problem:
+            record.update(status="skipped", reason=problem)
+            log.line(f"pretrain: skipped: {problem}")
+            results.save()
+            return
+        else:
+            data = Path(args.pretrain_data).resolve()
+        record.update(runs=[], data=str(data))
+    log.line(f"== {name}: {ctx.left():.0f} s")
+    if args.in_process:
+        def save():
+            results.save()
+
+        returncode = 0
+        try:
+            with contextlib.redirect_stdout(log):  # the stage's lines into the log too
+                if name == "pretrain":
+                    for seed in args.pretrain_seeds:
+                        stages.stage_pretrain_seed(ctx, record, save, seed, data)
+                else:
+                    stages.STAGE_FUNCTIONS[name](ctx, record, save)
+        except Exception as exc:  # noqa: BLE001  (record it; the next stage still runs)
+            log.line(traceback.format_exc().rstrip())
+            record.update(status="failed", reason=stages.one_line(exc))
+            returncode = 1
+        outcome = {name: (returncode, False)}
+    else:
+        labels = ([f"pretrain s{seed}" for seed in args.pretrain_seeds] if name == "pretrain"
+                  else [name])
+        files = {label: tmp / f"{label.replace(' ', '_')}.json" for label in labels}
+        commands = {}
+        for index, label in enumerate(labels):
+            seed = args.pretrain_seeds[index] if name == "pretrain" else None
+            commands[label] = child_command(args, name, ctx.left(), files[label], seed, data)
+        outcome = run_children(commands, ctx.left(), log)
+        for label, path in files.items():
+            part = json.loads(path.read_text()) if path.exists() else {}
+            if name == "pretrain":
+                record["runs"] += part.get("runs", [])
+                if part.get("status") == "failed":
+                    record.update(status="failed", reason=f"{label}: {part.get('reason')}")
+            else:
+                record.update(part)
+    codes = [code for code, _ in outcome.values()]
+    finish_status(record, max(codes, key=abs), any(late for _, late in outcome.values()))
+    record["seconds"] = round(time.monotonic() - started, 1)
+    log.line(f"== {name}: {record['status']}" + (f" ({record['reason']})" if record["reason"]
+                                                  else "") + f", {record['seconds']} s")
+    results.save()
+
+
+def summary(stages: dict) -> list[str]:
+    """Return one line per measured number worth quoting (the end of the log, the tool's tail)."""
+    lines = []
+    for name, record in stages.items():
+        lines.append(f"{name}: {record['status']}" + (f" ({record['reason']})"
+                                                     if record.get("reason") else ""))
+        for row in record.get("rows", []):
+            if "error" in row:
+                lines.append(f"  {row['item']}: {row['error']}")
+            elif "ms" in row:
+                lines.append(f"  {row['what']} {row['model']} {row['dtype']} {row['input']}: "
+                             f"{row['ms']:.1f} ms, peak extra {row['peak_extra']}")
+            elif "case" in row:
+                lines.append(f"  plan {row['case']} {row['settings']}: fast {row['fast'].strip()}"
+                             f", reference {row['reference'].strip()}, speedup {row['speedup']}, "
+                             f"floor {row['floor']}")
+            elif "step_s" in row:
+                lines.append(f"  train {row['model']} {row['device']} {row['dtype']}: encode "
+                             f"{row['encode_ms']:.1f} ms/frame, step {row['step_s'] * 1e3:.0f} ms"
+                             f" ({row['step_ckpt_s'] * 1e3:.0f} ms checkpointing), peak GiB "
+                             f"{row['peak_gib']}")
+        if record.get("capped"):
+            lines.append(f"  {record['capped']}")
+        for run in record.get("runs", []):
+            ends = run.get("monitors_start"), run.get("monitors_end")
+            rank = (f", rank {ends[0]['effective_rank']:.1f} -> {ends[1]['effective_rank']:.1f}"
+                    if all(ends) else "")
+            loss = (f", loss {run['loss_first50']:.4f} -> {run['loss_last50']:.4f}"
+                    if run.get("loss_last50") is not None else "")
+            lines.append(f"  pretrain seed {run['seed']} batch {run['batch_size']}: "
+                         f"{run['steps_done']}/{run['steps']} steps, "
+                         f"{run.get('s_per_step', '?')} s/step{loss}{rank}, "
+                         f"{run.get('warnings', '?')} collapse warnings, file {run['file']}")
+    return lines
+
+
+def child_main(args) -> int:
+    """Run one stage (or one pretraining seed) here; its record to --child-json as it grows."""
+    path = Path(args.child_json)
+    record = {"status": "running", "reason": None, "rows": []}
+    if args.child == "pretrain":
+        record["runs"] = []
+
+    def save():
+        from vjepa_ros.atomic_files import write_text
+
+        write_text(path, json.dumps(record, default=str))
+
+    deadline = time.monotonic() + args.child_deadline_s
+    ctx = stages.Context(args.device_name, args.tiny, deadline, args)
+    if args.threads and (args.child == "pretrain" or ctx.device == "cpu"):
+        import torch
+
+        torch.set_num_threads(args.threads)
+    try:
+        if args.child == "pretrain":
+            stages.stage_pretrain_seed(ctx, record, save, args.child_seed, Path(args.child_data))
+        else:
+            stages.STAGE_FUNCTIONS[args.child](ctx, record, save)
+    except Exception as exc:  # noqa: BLE001
+        traceback.print_exc()
+        record.update(status="failed", reason=stages.one_line(exc))
+        save()
+        return 1
+    save()
+    return 0
+
+
+def parse_args(argv=None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", help="output folder (default: $OUT, else "
+                        "./outputs/device_check)")
+    parser.add_argument("--budget-s", type=float, default=450.0,
+                        help="seconds for all stages together (default 450: one 10-minute "
+                        "device call with room for start-up and the transfers)")
+    parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES),
+                        help="stages to run, in this order (default: all)")
+    parser.add_argument("--allow-cpu", action="store_true", help="run without CUDA, on the CPU")
+    parser.add_argument("--tiny", action="store_true", help="tiny models and settings (smoke)")
+    parser.add_argument("--dry-run", action="store_true", help="= --allow-cpu --tiny")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run every stage in this process (default: one process each)")
+    parser.add_argument("--peak-tflops", type=float, default=989.4,
+                        help="bf16 dense peak of the GPU, for the planner's floor column "
+                        "(H100/H200 SXM: 989.4)")
+    parser.add_argument("--pretrain-data",
+                        help=f"folder of episode .npz files (vjepa-ros collect; default "
+                        f"{DATA} when it exists, carried to the device; --tiny: synthetic "
+                        "blob episodes)")
+    parser.add_argument("--pretrain-seeds", type=int, nargs="+", default=[0, 1, 2, 3],
+                        help="pretraining seeds, run side by side (default 0 1 2 3)")
+    parser.add_argument("--pretrain-batch", type=int, default=None,
+                        help="clips per step (default 256; --tiny: 2)")
+    parser.add_argument("--pretrain-steps", type=int, default=None,
+                        help="steps per seed (default: the config's, 1500)")
+    parser.add_argument("--pretrain-config", help="YAML of PretrainConfig settings "
+                        "(default: config/pretrain.yaml's values)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads per process (default: torch's; pretraining: "
+                        "the CPUs / the seeds)")
+    for hidden in ("--child", "--child-json", "--child-seed", "--child-data",
+                   "--child-deadline-s", "--device-name"):
+        parser.add_argument(hidden, help=argparse.SUPPRESS,
+                            type=int if hidden == "--child-seed" else
+                            float if hidden == "--child-deadline-s" else str)
+    args = parser.parse_args(argv)
+    if args.dry_run:
+        args.allow_cpu = args.tiny = True
+    parser.check_at_least(args, {"--budget-s": 1, "--pretrain-steps": 1, "--pretrain-batch": 1,
+                                 "--threads": 1, "--peak-tflops": 1})
+    if len(args.pretrain_seeds) > MAX_SEEDS:
+        parser.error(f"--pretrain-seeds: at most {MAX_SEEDS} (the device tool returns at most "
+                     "8 files: the JSON, the log and one encoder per seed)")
+    if len(set(args.pretrain_seeds)) != len(args.pretrain_seeds):
+        parser.error("--pretrain-seeds: a seed given twice")
+    if args.pretrain_batch is None and not args.tiny:
+        args.pretrain_batch = 256
+    if args.pretrain_data is None and not args.tiny and (ROOT / DATA).is_dir():
+        args.pretrain_data = str(ROOT / DATA)
+    if args.pretrain_config and not Path(args.pretrain_config).is_file():
+        parser.error(f"--pretrain-config {args.pretrain_config}: no such file")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.child:
+        return child_main(args)
+    out = Path(args.out or os.environ.get("OUT") or Path("outputs") / "device_check")
+    out.mkdir(parents=True, exist_ok=True)
+    args.out = str(out.resolve())
+    log = Log(out / LOG)
+    results = Results(out, args)
+    end = time.monotonic() + args.budget_s - RESERVE_S
+    try:
+        import torch
+    except ImportError as exc:
+        log.line(f"device_check: {sys.executable} cannot import torch ({exc}); run it with a "
+                 "Python that has torch (scripts/device_check.sh: PYTHON=...)")
+        return 1
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    args.device_name = device
+    results.data["env"] = environment(device)
+    log.line(f"device_check: {json.dumps(results.data['env'])}")
+    if device == "cpu" and not args.allow_cpu:
+        reason = (f"no CUDA device (torch {torch.__version__}, built for CUDA "
+                  f"{torch.version.cuda}): this script measures a GPU; --allow-cpu runs it on "
+                  "the CPU (--dry-run: tiny sizes)")
+        results.data["error"] = reason
+        results.save()
+        log.line(f"device_check: {reason}")
+        return 1
+    if device == "cuda" and args.threads is None and "pretrain" in args.stages:
+        args.threads = max(1, (os.cpu_count() or 2) // len(args.pretrain_seeds))
+    if device == "cpu" and args.tiny and args.threads is None:
+        args.threads = 1  # tiny models: more threads only wait for each other
+    if args.threads and args.in_process:
+        torch.set_num_threads(args.threads)
+    results.save()
+    with tempfile.TemporaryDirectory(prefix="device_check_") as tmp:
+        for name in args.stages:
+            now = time.monotonic()
+            if end - now <= 0:
+                results.stage(name).update(status="skipped", reason="the budget was spent "
+                                           "by the stages before")
+                results.save()
+                continue
+            share = SHARES.get(name)
+            deadline = end if share is None else min(end, now + share * args.budget_s)
+            ctx = stages.Context(device, args.tiny, deadline, args)
+            run_stage(name, ctx, results, log, Path(tmp))
+    statuses = {name: record["status"] for name, record in results.data["stages"].items()}
+    try:  # the numbers are saved already: a slip here must not cost the exit status
+        for line in summary(results.data["stages"]):
+            log.line(f"summary: {line}")
+    except Exception as exc:  # noqa: BLE001
+        log.line(f"summary: not printed ({stages.one_line(exc)}); the numbers are in "
+                 f"{results.path}")
+    results.data["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(
+        timespec="seconds")
+    results.save()
+    log.line(f"device_check: {json.dumps(statuses)}; results in {results.path}")
+    return 1 if any(status in ("failed", "timeout") for status in statuses.values()) else 0
+
+
+if __name__ == "__main__":
+    from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
+
+    raise SystemExit(run_script(main))
