@@ -294,6 +294,11 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
      "a fraction"),
     ("sim.real_time_factor:=-1.0", 1, "vjepa-ros launch: sim: -p sim.real_time_factor: "
      "real_time_factor must lie in [0, 100], got -1.0"),
+    # typed as rcl types -p (a node executable's): inf a float, 1e-320 a string, saying why
+    ("sim.max_target_distance:=inf", 1, "vjepa-ros launch: sim: -p sim.max_target_distance: "
+     "max_target_distance must lie in [0, 10], got inf"),
+    ("sim.seed:=1e-320", 2, "vjepa-ros launch: sim: -p sim.seed: parameter 'seed' takes a whole "
+     "number (e.g. 0), got '1e-320' (a string); rcl reads a number this small as a string"),
     ("planner.safety.max_step_m:=100", 1, "vjepa-ros launch: planner: -p "
      "planner.safety.max_step_m: safety.max_step_m must lie in (0, 0.2], got 100.0"),
 ])

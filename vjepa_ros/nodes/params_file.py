@@ -48,7 +48,7 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             closest: '...' ...`` for a section that applies to none of ``nodes``.
     """
     give = f"a ROS 2 parameter file like {like} ({LAYOUT})"
-    document = load_yaml_file(path, option, give)  # UsageError: one line
+    document = load_yaml_file(path, option, give, rcl=True)  # UsageError: one line
     path = Path(path).expanduser()
     if document is None:  # rcl reads no parameters from it: a wrong or unsaved file
         raise UsageError(f"{option} {path} {EMPTY_YAML}: give {give}")
