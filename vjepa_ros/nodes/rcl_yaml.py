@@ -70,8 +70,10 @@ def _strtod(text: str) -> float | None:
     number = float(text) if form.re is _DECIMAL else _fromhex(text)
     if math.isinf(number):
         return None  # overflow: ERANGE
+    if number == 0:  # underflow to zero (ERANGE) unless the digits are zeros
+        return None if form[2].strip("0.") else number
     if abs(number) < sys.float_info.min and Fraction(number) != _exact(form):
-        return None  # rounded to a subnormal or to zero: ERANGE (an exact one is no error)
+        return None  # rounded to a subnormal: ERANGE (an exact one is no error)
     return number
 
 
