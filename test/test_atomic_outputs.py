@@ -228,6 +228,58 @@ def test_collect_refuses_a_directory_in_its_summarys_way_before_any_episode(tmp_
     assert sorted(p.name for p in out.iterdir()) == ["collector.json"]
 
 
+def test_collect_of_a_manipulation_task_takes_a_folder_holding_a_collector_json(
+        tmp_path, monkeypatch, capsys):
+    """``collect --task grasp`` was refused for a collector.json folder it never writes."""
+    import vjepa_ros.sim.manipulation as manipulation
+    from vjepa_ros.cli import main
+
+    called = []
+    monkeypatch.setattr(manipulation, "collect_manipulation",
+                        lambda *args, **kwargs: called.append(args) or [])
+    out = tmp_path / "grasps"
+    (out / "collector.json").mkdir(parents=True)
+    stale = out / "grasp_cup_000000_subgoal1_lift.png.99999999.partial"  # a killed run's
+    stale.write_bytes(b"part")
+    assert main(["collect", "--task", "grasp", "--out", str(out), "--episodes", "1"]) == 0
+    assert called and not stale.exists() and (out / "collector.json").is_dir()
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("options, name", [
+    (["--no-plots"], "energies.png"), (["--landscape-points", "0"], "landscape.png"),
+])
+def test_eval_takes_a_folder_named_like_a_plot_it_will_not_write(tmp_path, capsys, options,
+                                                                 name):
+    """``--no-plots`` was refused for a folder named energies.png in --out."""
+    from vjepa_ros.cli import main
+
+    out = tmp_path / "evd"
+    (out / name).mkdir(parents=True)
+    assert main(["eval", str(tmp_path / "no_bag"), "--out", str(out), *options]) == 1
+    err = capsys.readouterr().err
+    assert name not in err and "no_bag" in err, err  # refused for the bag, not the folder
+
+
+def test_camera_check_refuses_a_directory_in_its_reports_way_before_the_check(tmp_path,
+                                                                            monkeypatch,
+                                                                            capsys):
+    """It ran the whole check (minutes), then failed to write camera_check.json."""
+    import vjepa_ros.eval.bags as bags
+    from vjepa_ros.cli import main
+    from vjepa_ros.eval.synthetic import synthetic_episode
+
+    frames, states, _ = synthetic_episode(4)
+    bag = bags.write_bag(tmp_path / "bag", frames, states)
+    out = tmp_path / "check"
+    (out / "camera_check.json").mkdir(parents=True)
+    monkeypatch.setattr(bags, "read_recording", _no_work)
+    assert main(["camera-check", str(bag), "--out", str(out), "--random-weights"]) == 1
+    assert capsys.readouterr().err == (f"vjepa-ros camera-check: --out {out}: "
+                                       f"{out / 'camera_check.json'} is a directory: remove or "
+                                       "rename it\n")
+
+
 def test_an_immutable_output_file_is_refused_up_front(tmp_path, monkeypatch):
     import errno
     import os

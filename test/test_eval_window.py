@@ -95,8 +95,23 @@ def test_a_window_too_short_for_the_horizon_names_it_and_a_wider_one(capsys, tmp
     assert code == 1 and "\n" not in err and "world model" not in out
     assert "its 0.10 s from --start 1 s to --end 1.1 s give 1 step(s) at --rate 4" in err, err
     assert err.endswith("give a wider window (--start, --end), at least 0.26 s long (the bag "
-                        "has frames with states from 0.0 to 2.8 s after its start)"), err
-    assert "a longer recording" not in err and "2.75 s" not in err
+                        "has frames with states from 0.00 to 2.75 s after its start)"), err
+    assert "a longer recording" not in err
+
+
+def test_a_too_short_windows_advice_never_contradicts_the_span_it_shows(capsys, tmp_path):
+    """At 0.1 s: 'at least 2.8 s long (the bag has frames ... from 0.0 to 2.7 s ...)'."""
+    count = 11
+    states = np.tile(START, (count, 1))
+    states[:, 0] += np.arange(count) * 0.0125
+    states[:, 1] += np.where(np.arange(count) % 2, 0.0125, 0.0)
+    bag = str(write_bag(tmp_path / "bag", render_state_frames(states), states,
+                        times_s=np.arange(count) * 0.274))  # frames up to 2.74 s
+    code, out, err = _err(capsys, "eval", bag, "--start", "1", "--end", "1.1", "--rate",
+                          "0.3713", "--checkpoint", "demo", "--out", str(tmp_path / "out"))
+    assert code == 1 and err.endswith(  # 1.01 / 0.3713 Hz = 2.7202 s needed
+        "give a wider window (--start, --end), at least 2.73 s long (the bag has frames with "
+        "states from 0.00 to 2.74 s after its start)"), err
 
 
 def test_a_rate_hint_never_advises_a_rate_eval_refuses():

@@ -1,4 +1,4 @@
-"""Every number parameter of every node has a finite declared range; inf and NaN are refused.
+"""Every number parameter of every node has a declared range; inf and NaN are refused.
 
 ``bag_player`` took ``rate:=.inf`` (every message at once), ``clock_hz:=.nan`` and
 ``start_delay_s:=.inf`` (it never started), ``camera`` a ``timeout_s`` of inf, the planner a
@@ -43,14 +43,14 @@ def importlib_ok(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def _numbers(cfg, prefix=""):
-    """Yield ``(dotted name, field)`` of every float field of dataclass instance ``cfg``."""
+def _numbers(cfg, prefix="", kind=float):
+    """Yield ``(dotted name, field)`` of every ``kind`` field of dataclass instance ``cfg``."""
     hints = typing.get_type_hints(type(cfg))
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
         if dataclasses.is_dataclass(value):
-            yield from _numbers(value, f"{prefix}{f.name}.")
-        elif hints[f.name] is float:
+            yield from _numbers(value, f"{prefix}{f.name}.", kind)
+        elif hints[f.name] is kind:
             yield f"{prefix}{f.name}", f
 
 
@@ -80,6 +80,44 @@ def test_every_float_parameter_has_a_range_and_refuses_inf_and_nan_in_one_line(n
     message = parameter_message(str(caught.value))  # as the node says it
     assert "\n" not in message and re.search(rf"(^|: |')({re.escape(name)})\b", message) and \
         message.endswith(f", got {value!r}"), message
+
+
+INT_FIELDS = [(node, name) for node, cls in _config_classes().items()
+              for name, _ in _numbers(cls(), kind=int)]
+
+
+@pytest.mark.parametrize("node, name", INT_FIELDS)
+def test_every_integer_parameter_has_a_range_and_refuses_values_past_it_in_one_line(node,
+                                                                                    name):
+    """The camera node took ``width:=0``, ``fps:=-5``, ``height:=100000`` without a word."""
+    from vjepa_ros.nodes.planner_config import parameter_message
+
+    cls = _config_classes()[node]
+    field = dict(_numbers(cls(), kind=int))[name]
+    assert value_range(field), f"{node}: {name} declares no range"
+    low, high = field.metadata["range"]
+    for value in (low - 1, high + 1 if math.isfinite(high) else None):
+        if value is None:
+            continue
+        values = {name: value, "bag": "/data/run.mcap"} if node == "bag_player" else \
+            {name: value}
+        with pytest.raises(ValueError) as caught:
+            getattr(from_dict(cls, values), "check", lambda: None)()
+        message = parameter_message(str(caught.value))
+        assert "\n" not in message and name.rpartition(".")[2] in message and \
+            f"{value}" in message, message
+
+
+@pytest.mark.parametrize("name, value, bounds", [
+    ("width", 0, "[32, 4096]"), ("height", 100000, "[32, 4096]"), ("fps", -5, "[1, 300]"),
+    ("fps", 0, "[1, 300]"),
+])
+def test_the_camera_nodes_stream_size_and_rate_name_their_range(name, value, bounds):
+    from vjepa_ros.robot.camera import CameraConfig
+
+    with pytest.raises(ValueError) as caught:
+        from_dict(CameraConfig, {name: value})
+    assert str(caught.value) == f"{name} must lie in {bounds}, got {value}"
 
 
 @pytest.mark.parametrize("node, name, bounds", [

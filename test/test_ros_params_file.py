@@ -154,6 +154,10 @@ SECTIONS = [  # (section names, nodes the file goes to, the refusal after "--par
     (["/**", "vjepa_planner", "camra"], [PLANNER, CAMERA], "section 'camra' applies to no "
      "node started here (vjepa_planner, camera); closest: 'camera'" + CLOSEST),
     (["vjepa_planner", "camera"], [PLANNER, CAMERA], None),
+    # another node of this package: rcl ignores it, and so does the check (one note line)
+    (["vjepa_planner", "sim_node", "/bag_player"], [PLANNER], None),
+    (["camera"], [IN_NS, "/ns/camera"], "section 'camera' applies to no node started here "
+     "(/ns/vjepa_planner, /ns/camera); closest: '/ns/camera'" + CLOSEST),
 ]
 
 
@@ -164,7 +168,9 @@ def test_a_section_that_applies_to_no_node_is_refused_as_rcl_matches_names(names
     path = tmp_path / "params.yaml"
     path.write_text("".join(f'"{name}":\n  ros__parameters:\n    p{index}: 1\n'
                             for index, name in enumerate(names)))
-    all_applied = rcl_applied(path, nodes) == {f"p{index}" for index in range(len(names))}
+    ignored = {name for name in names if name.strip("/") in ("sim_node", "bag_player")}
+    all_applied = rcl_applied(path, nodes) == {f"p{index}" for index, name in enumerate(names)
+                                               if name not in ignored}
     assert all_applied is (refusal is None)  # the check agrees with rcl
     assert check_params_file(path) == path  # without nodes: any node
     if refusal is None:
@@ -174,6 +180,19 @@ def test_a_section_that_applies_to_no_node_is_refused_as_rcl_matches_names(names
         check_params_file(path, nodes=nodes)
     assert str(caught.value).startswith(f"--params-file {path}: {refusal}"), caught.value
     assert "\n" not in str(caught.value)
+
+
+def test_a_section_for_another_node_of_the_package_is_ignored_with_a_note(tmp_path):
+    """The planner's file with a sim_node section was refused: "closest: 'vjepa_planner'"."""
+    path = tmp_path / "params.yaml"
+    path.write_text("vjepa_planner:\n  ros__parameters:\n    planner: {samples: 100}\n"
+                    "sim_node:\n  ros__parameters:\n    real_time_factor: 1.0\n")
+    said = []
+    assert check_params_file(path, nodes=[PLANNER], say=said.append) == path
+    assert said == [f"note: --params-file {path}: section 'sim_node' is for this package's node "
+                    "'sim', not for vjepa_planner: ignored here, as ROS ignores the sections of "
+                    "other nodes (vjepa-ros launch --node sim starts it with its own file; "
+                    "-p sim.NAME:=VALUE sets its values)"]
 
 
 @pytest.mark.parametrize("text, problem", [

@@ -215,8 +215,12 @@ def test_the_launch_checks_its_parameter_file_before_rclpy_loads(tmp_path):
     ("vjepa_planer:\n  ros__parameters:\n    safety: {workspace_max: [0.5, 0.2, 0.4]}\n",
      "section 'vjepa_planer' applies to no node launch gives this file to (vjepa_planner); "
      "closest: 'vjepa_planner' — fix the name or use '/**'"),
+    # the simulator, started too, reads its own file: refused naming it (was "closest:
+    # 'vjepa_planner'"); without --node sim it is ignored, as rcl ignores it (test_ros_params_file)
     ("/**:\n  ros__parameters:\n    a: 1\nsim_node:\n  ros__parameters:\n    b: 1\n",
-     "section 'sim_node' applies to no node launch gives this file to (vjepa_planner); closest: "),
+     "section 'sim_node' is for node 'sim', which starts with its own file, not this one (it "
+     "goes to vjepa_planner alone): set its values with -p sim.NAME:=VALUE, or remove the "
+     "section"),
     ("/ns/vjepa_planner:\n  ros__parameters:\n    a: 1\n",
      "section '/ns/vjepa_planner' applies to no node launch gives this file to (vjepa_planner)"),
     ("vjepa_planner:\n  ros_parameters:\n    a: 1\n",
@@ -234,7 +238,7 @@ def test_launch_refuses_a_parameter_file_section_for_no_node_before_starting(
     monkeypatch.setattr(launcher, "Launch", no_launch)
     params = tmp_path / "wrongnode.yaml"
     params.write_text(text)
-    # --node sim: the file goes to the planner alone, so a sim_node section is still refused;
+    # --node sim: the file goes to the planner alone, so a sim_node section is refused;
     # exit status 2 (a usage error), as planner_node --ros-args --params-file refuses it
     assert main(["launch", "--checkpoint", "demo", "--node", "sim",
                  "--params-file", str(params)]) == 2
@@ -294,6 +298,11 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
      "a fraction"),
     ("sim.real_time_factor:=-1.0", 1, "vjepa-ros launch: sim: -p sim.real_time_factor: "
      "real_time_factor must lie in [0, 100], got -1.0"),
+    # typed as rcl types -p (a node executable's): inf a float, 1e-320 a string, saying why
+    ("sim.max_target_distance:=inf", 1, "vjepa-ros launch: sim: -p sim.max_target_distance: "
+     "max_target_distance must lie in [0, 10], got inf"),
+    ("sim.seed:=1e-320", 2, "vjepa-ros launch: sim: -p sim.seed: parameter 'seed' takes a whole "
+     "number (e.g. 0), got '1e-320' (a string); rcl reads a number this small as a string"),
     ("planner.safety.max_step_m:=100", 1, "vjepa-ros launch: planner: -p "
      "planner.safety.max_step_m: safety.max_step_m must lie in (0, 0.2], got 100.0"),
 ])

@@ -1,5 +1,7 @@
 """Files written whole or not at all: a temporary file beside the target, then ``os.replace``.
 
+(A new folder likewise: :func:`creating_folder`, then ``os.rename``.)
+
 A file that a later run reads back (a cache, a checkpoint, an episode, a ``--json`` another
 script reads) must never be left half written by a stop (Ctrl-C, SIGTERM, a full disk): the
 next run would read the truncated file as if it were whole. Writers write to
@@ -17,6 +19,7 @@ import contextlib
 import errno
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -55,12 +58,15 @@ def process_alive(pid: int) -> bool:
 
 
 def remove_stale_partials(folder: str | os.PathLike, wanted: Callable[[str], bool],
-                          say: Callable[[str], object] | None = print) -> list[Path]:
+                          say: Callable[[str], object] | None = print,
+                          folders: bool = False) -> list[Path]:
     """Remove the ``NAME.PID.partial`` files in ``folder`` left by processes that are gone.
 
     ``wanted(NAME)``: whether NAME (the target file's name) is a file the caller is about to
     write; only those partials are looked at. A partial whose process is alive (another run
     writing it now) is never touched; a PID reused since by another process keeps its file.
+    ``folders``: the caller writes folders (:func:`creating_folder`): partials that are
+    folders are removed with what they hold (else folders are left alone).
     ``say``: given one line naming the removed files, when any were removed. Returns the
     removed paths, sorted; none for a missing folder.
     """
@@ -70,9 +76,12 @@ def remove_stale_partials(folder: str | os.PathLike, wanted: Callable[[str], boo
     removed = []
     for path in sorted(folder.glob(f"*{PARTIAL_SUFFIX}")):
         match = _PARTIAL_NAME.match(path.name)
-        if match and wanted(match["target"]) and not path.is_dir() \
+        if match and wanted(match["target"]) and (folders or not path.is_dir()) \
                 and not process_alive(int(match["pid"])):
-            path.unlink(missing_ok=True)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
             removed.append(path)
     if removed and say is not None:
         names = ", ".join(path.name for path in removed[:2]) + (", ..." if len(removed) > 2
@@ -113,6 +122,37 @@ def replacing(path: str | os.PathLike) -> Iterator[Path]:
             raise ReplaceError(exc.errno, replace_problem(path, exc), path) from None
     finally:
         partial.unlink(missing_ok=True)  # gone already after the replace
+
+
+@contextlib.contextmanager
+def creating_folder(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield where to write the new folder ``path``; it is moved to ``path`` on a clean exit.
+
+    For a folder written by a library that names its files after the folder (a rosbag2 bag:
+    ``run/run.mcap``) and that must not exist yet: the path yielded is ``NAME`` inside the
+    folder ``NAME.PID.partial`` beside ``path`` (made here), so the files keep their names.
+    On a clean exit it is renamed to ``path`` at once: a reader sees no folder or the whole
+    one. When the block raises (a stop, an error) the partial folder is removed and nothing
+    is at ``path``; a process killed outright leaves ``NAME.PID.partial``
+    (:func:`remove_stale_partials` with ``folders=True``). Raises OSError when the folder
+    cannot be written; a :class:`ReplaceError` naming ``path`` when something is at ``path``
+    by then.
+    """
+    path = Path(path).expanduser()
+    holder = partial_path(path)
+    shutil.rmtree(holder, ignore_errors=True)  # this process's own, of an earlier failed try
+    holder.mkdir(parents=True)  # (its folder too, as rosbags makes a bag's)
+    try:
+        yield holder / path.name
+        if path.exists() or path.is_symlink():  # (os.rename would replace an empty folder)
+            exc = FileExistsError(errno.EEXIST, "File exists")
+            raise ReplaceError(exc.errno, replace_problem(path, exc), path)
+        try:
+            os.rename(holder / path.name, path)
+        except OSError as exc:
+            raise ReplaceError(exc.errno, replace_problem(path, exc), path) from None
+    finally:
+        shutil.rmtree(holder, ignore_errors=True)
 
 
 def replace_problem(path: Path, exc: OSError) -> str:

@@ -171,13 +171,15 @@ def yaml_problem(exc: yaml.YAMLError, line: bool = True) -> str:
     return f"{f'line {mark.line + 1}, ' if line else ''}column {mark.column + 1}: {problem}"
 
 
-def load_yaml_file(path: str | Path, name: str, give: str):
+def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False):
     """Return the YAML document of the user's file ``path`` (None: no document in it).
 
     Args:
         path: the file given (``~`` expanded).
         name: how the message names the file (``--params-file``, ``settings file``).
         give: what the file should be, after ``give`` in the message.
+        rcl: a ROS 2 parameter file: scalars typed as rcl types them (``nodes.rcl_yaml``:
+            ``1e-9`` and ``inf`` floats, ``null`` and ``1e-320`` strings), not by YAML 1.1.
     Raises:
         UsageError: one line ``{name} {path} ...: ...give {give}`` for a file that does not
             exist, is a folder, a symlink loop or unreadable (``input_paths.input_path``), is
@@ -188,6 +190,10 @@ def load_yaml_file(path: str | Path, name: str, give: str):
 
     try:
         path = input_path(path, name, give)
+        if rcl:
+            from vjepa_ros.nodes import rcl_yaml  # (no rclpy)
+
+            return rcl_yaml.load(path.read_text())
         return yaml.safe_load(path.read_text())
     except ValueError as exc:  # input_path's one line (UnicodeDecodeError is one too)
         if isinstance(exc, UnicodeDecodeError):
@@ -347,7 +353,7 @@ def read_ros_params(path: str | Path, node_name: str) -> dict:
     unreadable, non-YAML or empty file and for one that is not a mapping of nodes.
     """
     path = Path(path)
-    doc = load_yaml_file(path, "parameter file", PARAMETER_FILE)
+    doc = load_yaml_file(path, "parameter file", PARAMETER_FILE, rcl=True)
     if doc is None:
         raise UsageError(f"parameter file {path} {EMPTY_YAML}: give {PARAMETER_FILE}")
     if not isinstance(doc, dict):

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from vjepa_ros import saved_outputs
-from vjepa_ros.atomic_files import replace_problem
+from vjepa_ros.atomic_files import remove_stale_partials, replace_problem
 from vjepa_ros.input_paths import SYMLINK_LOOP, missing
 from vjepa_ros.out_lock import claim_output
 
@@ -123,10 +123,11 @@ def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
     """Check that directory ``path`` does not exist yet and could be created; return it.
 
     For outputs that are never overwritten (rosbag2 bags). ``path`` is claimed for this process
-    by a lock file beside it (``out_lock``). Raises ValueError naming ``what``
-    when ``path`` exists (or is a link that leads nowhere: a symlink loop, a broken symlink, named
-    so), (:func:`output_dir`) when its folder cannot be created or written, or when another
-    command holds it.
+    by a lock file beside it (``out_lock``); the partial folder of ``path`` a killed run left
+    is removed (``atomic_files.remove_stale_partials``, one line). Raises ValueError naming
+    ``what`` when ``path`` exists (or is a link that leads nowhere: a symlink loop, a broken
+    symlink, named so), (:func:`output_dir`) when its folder cannot be created or written, or
+    when another command holds it.
     """
     path = Path(path).expanduser()
     link = _unresolved_link(path)
@@ -138,6 +139,9 @@ def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
                          "overwritten: give a new name or remove it")
     _check_folder(path, what)
     _claim(path.parent, what, path, path.name)
+    # the part of this bag a run killed while writing it left (NAME.PID.partial, its process
+    # gone; eval.bags writes through atomic_files.creating_folder): one line when removed
+    remove_stale_partials(path.parent, path.name.__eq__, folders=True)
     return path
 
 

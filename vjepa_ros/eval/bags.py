@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.atomic_files import creating_folder
 from vjepa_ros.config import check_values, param
 from vjepa_ros.eval import messages as m
 from vjepa_ros.eval.bag_files import (
@@ -611,7 +612,9 @@ def write_bag(
     finger JointState, and ``joint_states`` when ``joint_positions`` [T, n] are given. Header
     stamps equal the record times. ``compression`` is a rosbag2 zstd mode: ``file`` (the data
     file becomes ``.mcap.zstd`` / ``.db3.zstd``), ``message``, or ``storage`` (MCAP's own chunk
-    compression; MCAP only).
+    compression; MCAP only). The bag is written whole or not at all
+    (``atomic_files.creating_folder``): one failed or stopped mid-write leaves nothing at
+    ``path``, never a shorter bag.
     """
     from rosbags.rosbag2 import StoragePlugin, Writer
     from rosbags.rosbag2.enums import CompressionFormat, CompressionMode
@@ -638,36 +641,40 @@ def write_bag(
     image_type = m.IMAGE if image_format == "raw" else m.COMPRESSED_IMAGE
     finger_names = FrankaKinematics().finger_names
     try:
-        writer = Writer(path, version=8, storage_plugin=plugin)
-        if compression != "none":
-            writer.set_compression(CompressionMode[compression.upper()], CompressionFormat.ZSTD)
-        with writer:
-            image = writer.add_connection(image_topic, image_type, typestore=store)
-            pose = writer.add_connection(config.pose, m.POSE_STAMPED, typestore=store)
-            gripper = writer.add_connection(config.gripper or WRITTEN_GRIPPER_TOPIC,
-                                            m.JOINT_STATE, typestore=store)
-            joints = None
-            if joint_positions is not None:
-                joints = writer.add_connection(config.joint_states, m.JOINT_STATE,
-                                               typestore=store)
-            for t, (frame, state, time_ns) in enumerate(zip(frames, states, times_ns,
-                                                            strict=True)):
-                if image_format == "raw":
-                    msg = m.image_message(frame, time_ns, camera_frame)
-                else:
-                    msg = m.compressed_image_message(frame, time_ns, camera_frame, image_format)
-                fingers = [finger_position(state[6], config.gripper_max_width)] * 2
-                out = [
-                    (image, msg, image_type),
-                    (pose, m.pose_message(state, time_ns, base_frame), m.POSE_STAMPED),
-                    (gripper, m.joint_state_message(finger_names, fingers, time_ns),
-                     m.JOINT_STATE),
-                ]
-                if joints is not None:
-                    out.append((joints, m.joint_state_message(
-                        joint_names, joint_positions[t], time_ns), m.JOINT_STATE))
-                for connection, message, msgtype in out:
-                    writer.write(connection, int(time_ns), store.serialize_cdr(message, msgtype))
+        with creating_folder(path) as partial:  # whole at path, or nothing there
+            writer = Writer(partial, version=8, storage_plugin=plugin)
+            if compression != "none":
+                writer.set_compression(CompressionMode[compression.upper()],
+                                       CompressionFormat.ZSTD)
+            with writer:
+                image = writer.add_connection(image_topic, image_type, typestore=store)
+                pose = writer.add_connection(config.pose, m.POSE_STAMPED, typestore=store)
+                gripper = writer.add_connection(config.gripper or WRITTEN_GRIPPER_TOPIC,
+                                                m.JOINT_STATE, typestore=store)
+                joints = None
+                if joint_positions is not None:
+                    joints = writer.add_connection(config.joint_states, m.JOINT_STATE,
+                                                   typestore=store)
+                for t, (frame, state, time_ns) in enumerate(zip(frames, states, times_ns,
+                                                                strict=True)):
+                    if image_format == "raw":
+                        msg = m.image_message(frame, time_ns, camera_frame)
+                    else:
+                        msg = m.compressed_image_message(frame, time_ns, camera_frame,
+                                                         image_format)
+                    fingers = [finger_position(state[6], config.gripper_max_width)] * 2
+                    out = [
+                        (image, msg, image_type),
+                        (pose, m.pose_message(state, time_ns, base_frame), m.POSE_STAMPED),
+                        (gripper, m.joint_state_message(finger_names, fingers, time_ns),
+                         m.JOINT_STATE),
+                    ]
+                    if joints is not None:
+                        out.append((joints, m.joint_state_message(
+                            joint_names, joint_positions[t], time_ns), m.JOINT_STATE))
+                    for connection, message, msgtype in out:
+                        writer.write(connection, int(time_ns),
+                                     store.serialize_cdr(message, msgtype))
     except ImageError as exc:
         raise BagError(f"cannot write {path}: {exc}") from exc
     return path
@@ -677,7 +684,8 @@ def write_messages(path: str | Path, entries, storage: str = "mcap") -> Path:
     """Write ``(topic, message type, bag time ns, rosbags message)`` entries as a rosbag2 bag.
 
     For recordings of any layout (e.g. arm and finger joints as separate messages); the
-    messages come from :mod:`vjepa_ros.eval.messages`. Entries are written in the order given.
+    messages come from :mod:`vjepa_ros.eval.messages`. Entries are written in the order given;
+    the bag whole or not at all, as :func:`write_bag`'s.
     """
     from rosbags.rosbag2 import StoragePlugin, Writer
 
@@ -686,7 +694,8 @@ def write_messages(path: str | Path, entries, storage: str = "mcap") -> Path:
     store = m.typestore()
     plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
     path = Path(path).expanduser()
-    with Writer(path, version=8, storage_plugin=plugin) as writer:
+    with creating_folder(path) as partial, \
+            Writer(partial, version=8, storage_plugin=plugin) as writer:
         connections = {}
         for topic, msgtype, time_ns, msg in entries:
             if topic not in connections:

@@ -204,6 +204,11 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
                                   (config.start_s, config.end_s))
         # another bag's check: refused; another window's once the bag's times are known
         refuse_other_check(out, identity, compare_window=False)
+        from vjepa_ros.eval.camera_check_report import written_names
+        from vjepa_ros.out_paths import check_output_names
+
+        # a folder in camera_check.json's way failed the write after the whole check
+        check_output_names(out, written_names(plot=not args.no_plots))
         written_params = params_with_correction(base, (0.0, 0.0, 0.0), asdict(thresholds))
         check_node_start(written_params[NODE_KEY]["ros__parameters"], args.params_file)
         recording = read_recording(args.bag, topics_from_args(args))  # before torch

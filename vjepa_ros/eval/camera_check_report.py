@@ -31,6 +31,11 @@ PARAMS_FILE = "planner_camera_check.yaml"
 REPORT_FILE = "camera_check.json"
 PLOT_FILE = "camera_check.png"
 WRITTEN = f"{REPORT_FILE}, {PLOT_FILE} and {PARAMS_FILE}"  # what write_check writes, in words
+
+
+def written_names(plot: bool = True) -> tuple[str, ...]:
+    """Return the files :func:`write_check` may write (``plot`` False: no plot)."""
+    return (REPORT_FILE, PARAMS_FILE, *((PLOT_FILE,) if plot else ()))
 NODE_KEY = "/**"
 
 

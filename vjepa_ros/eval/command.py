@@ -199,9 +199,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         model_args = model_hyper_parameters(args)
         # the options first, then the files: created by write_report, after the run
         output_dir(out, create=False)
-        from vjepa_ros.eval.report import OUTPUT_NAMES
+        from vjepa_ros.eval.report import output_names
 
-        check_output_names(out, OUTPUT_NAMES)  # a folder in report.json's way: before the run
+        # a folder in report.json's (or a plot's) way: before the run; not a plot not written
+        check_output_names(out, output_names(not args.no_plots, config.landscape_points > 0))
         from vjepa_ros.eval.out_reuse import previous_report_note
 
         # refused: another bag's report (another --start/--end window's: once the bag is read)

@@ -20,8 +20,17 @@ from vjepa_ros.planning.methods import RefineSettings
 
 REPORT_NAME = "report.json"
 PLOT_NAMES = {"energies": "energies.png", "actions": "actions.png", "landscape": "landscape.png"}
-# every file write_report may write into its folder (checked before the run: out_paths)
-OUTPUT_NAMES = (REPORT_NAME, *PLOT_NAMES.values())
+
+
+def output_names(plots: bool = True, landscape: bool = True) -> tuple[str, ...]:
+    """Return the files a run writes: ``report.json``, the plots unless ``plots`` is False.
+
+    ``landscape`` False (``--landscape-points 0``): no ``landscape.png``. An eval checks these
+    before its run (``out_paths.check_output_names``): a folder named like a plot it will not
+    write is no reason to refuse it.
+    """
+    plotted = [name for key, name in PLOT_NAMES.items() if landscape or key != "landscape"]
+    return (REPORT_NAME, *(plotted if plots else ()))
 
 
 def json_safe(value):

@@ -166,16 +166,20 @@ def no_step_message(recording, steps, rate_hz: float, horizon: int,
     if lowest_rate <= min(RATE_RANGE_HZ[1], _camera_hz(recording.image_times)):
         fixes.append(f"a rate_hz of at least {_round_up(lowest_rate)}")
     whole = window_s(recording)
-    needed_s = 1.01 * span / rate_hz  # span steps after the first: span periods
+    # the bag's span rounded inward and the length needed rounded up, in one precision
+    # (0.01 s): a wider window is advised only where the span shown holds the length shown
+    # (at 0.1 s "at least 2.8 s long (the bag has frames ... from 0.0 to 2.7 s ...)" could be)
+    first, last = math.ceil(whole[0] * 100 - 1e-6), math.floor(whole[1] * 100 + 1e-6)
+    needed = math.ceil(1.01 * span / rate_hz * 100 - 1e-6)  # span steps after the first
     where = "of frames with states"
     if start_s or end_s:
         where = (f"from start_s {start_s:g} s to "
                  + (f"end_s {end_s:g} s" if end_s else "the bag's end"))
-        if whole[1] - whole[0] >= needed_s:
-            fixes.insert(0, f"a wider window (start_s, end_s), at least {_round_up(needed_s)} s "
-                         f"long (the bag has frames with states from {whole[0]:.1f} to "
-                         f"{whole[1]:.1f} s after its start)")
-    if whole[1] - whole[0] < needed_s:
+        if last - first >= needed:
+            fixes.insert(0, f"a wider window (start_s, end_s), at least {needed / 100:.2f} s "
+                         f"long (the bag has frames with states from {first / 100:.2f} to "
+                         f"{last / 100:.2f} s after its start)")
+    if last - first < needed:
         fixes.append("a longer recording")
     return (f"{head}: the recording is shorter than these settings need: its {seconds:.2f} s "
             f"{where} give {count} step(s) at rate_hz {rate_hz:g}, and a step is "

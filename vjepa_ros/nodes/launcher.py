@@ -434,7 +434,9 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     missing or empty, a ValueError (exit status 1, as the planner node refuses it).
 
     The parameter file goes to the planner alone: a section that applies to no node of that
-    name (a misspelled ``vjepa_planer:``) is refused (``check_params_file``), not dropped.
+    name (a misspelled ``vjepa_planer:``) is refused (``check_params_file``), not dropped; so
+    is one for a node ``--node``/``--camera`` starts too (it reads its own file); one for
+    another node of the package is ignored with a note, as rcl ignores it.
     Without ``--params-file`` that is the package's ``config/planner.yaml``, the file the node
     reads (never a ``planner.yaml`` in the working directory), named as "the packaged default".
 
@@ -457,7 +459,10 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     else:  # the file the node will read: the package's, never one of that name here
         path, option = config_path(NODES["planner"].params_file), PACKAGED
         where = packaged_file(NODES["planner"].params_file)
-    params_file = check_params_file(path, option, nodes=nodes, nodes_are=nodes_are)
+    alongside = [*getattr(args, "node", []), *(["camera"] if getattr(args, "camera", False)
+                                                else [])]  # each started on its own file
+    params_file = check_params_file(path, option, nodes=nodes, nodes_are=nodes_are,
+                                    alongside=alongside)
     if args.params_file:  # the file found, as the planner's --ros-args --params-file
         # absolute: str(Path("./mine.yaml")) is "mine.yaml", which NodeLaunch reads as config/'s
         args.params_file = str(params_file.absolute())

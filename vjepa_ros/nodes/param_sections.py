@@ -73,15 +73,37 @@ def shown(node: str) -> str:
     return node[1:] if node.count("/") == 1 else node
 
 
+def other_package_nodes(document: dict, nodes) -> list[tuple[str, str]]:
+    """Return ``(section, registry name)`` of each section for another node of this package.
+
+    A section that applies to none of ``nodes`` (fully qualified) but names a node of
+    ``node_registry.NODES`` (``sim_node`` in the planner's file: the simulator, ``sim``) is no
+    misspelling: one file may hold the sections of several nodes, and rcl ignores the
+    sections of the nodes it is not given to (ROS 2's rule), so it is ignored here too.
+    """
+    from vjepa_ros.nodes.node_registry import NODES
+
+    here = {node.rpartition("/")[2] for node in nodes}  # (one of them in another namespace:
+    found = []  # a section for it outside that namespace is a mistake, refused)
+    for section, _ in sections(document):
+        if "*" in section or any(applies(section, node) for node in nodes):
+            continue
+        found += [(section, name) for name, entry in NODES.items() if entry.ros_name
+                  and entry.ros_name not in here and applies(section, f"/{entry.ros_name}")][:1]
+    return found
+
+
 def unmatched_problem(document: dict, nodes, nodes_are: str = "started here") -> str:
     """Return the first section that applies to none of ``nodes`` (fully qualified), '' none.
 
     The problem names the section, the nodes and the closest node name, in one line;
     ``nodes_are`` says what the nodes are to the caller, after "no node" (``started here``:
-    a launch or a node executable; ``whose parameters camera-check reads``).
+    a launch or a node executable; ``whose parameters camera-check reads``). A section for
+    another node of this package is none (:func:`other_package_nodes`: ignored, as rcl does).
     """
+    others = {section for section, _ in other_package_nodes(document, nodes)}
     for section, _ in sections(document):
-        if not any(applies(section, node) for node in nodes):
+        if section not in others and not any(applies(section, node) for node in nodes):
             names = [shown(node) for node in nodes]
             closest = max(names, key=lambda name: difflib.SequenceMatcher(
                 None, section.strip("/"), name.strip("/")).ratio())

@@ -15,6 +15,7 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from vjepa_ros.config import UsageError, ValueTypeError, flatten, from_dict
+from vjepa_ros.nodes.rcl_yaml import string_reason
 from vjepa_ros.nodes.start_only import start_only_message
 
 _ARRAY_TYPES = {
@@ -407,7 +408,8 @@ def _takes(name: str, value, defaults) -> str:
     if isinstance(value, (array.array, tuple)):  # a run-time array value
         value = list(value)
     got = _GOT.get(type(value), f"a {type(value).__name__}")
-    return f"takes {kind}, got {value!r} ({got})"
+    why = string_reason(value) if hint in (int, float) else ""  # 1e-320: a string to rcl
+    return f"takes {kind}, got {value!r} ({got}){f'; {why}' if why else ''}"
 
 
 def _number_kind(hint, default, metadata) -> str:

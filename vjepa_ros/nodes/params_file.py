@@ -15,18 +15,26 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vjepa_ros.config import EMPTY_YAML, UsageError, load_yaml_file
-from vjepa_ros.nodes.param_sections import PARAMETERS, name_problem, sections, unmatched_problem
+from vjepa_ros.nodes.param_sections import (
+    PARAMETERS,
+    name_problem,
+    other_package_nodes,
+    sections,
+    shown,
+    unmatched_problem,
+)
 
 LAYOUT = "<node>: ros__parameters: {name: value}"
 
 
 def check_params_file(path: str | os.PathLike, option: str = "--params-file",
                       like: str = "config/planner.yaml", nodes: Sequence[str] = (),
-                      nodes_are: str = "started here") -> Path:
+                      nodes_are: str = "started here", say: Callable[[str], object] = print,
+                      alongside: Sequence[str] = ()) -> Path:
     """Return ``path`` when rcl can read it as a ROS 2 parameter file; else UsageError.
 
     Args:
@@ -37,6 +45,8 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             empty: any node.
         nodes_are: what ``nodes`` are to the caller, after "no node" in the message (``started
             here``; ``whose parameters camera-check reads``).
+        alongside: registry names (``node_registry.NODES``) of the other nodes the caller
+            starts, each with its own file (``vjepa-ros launch --node sim``).
     Raises:
         UsageError: (a ValueError) one line ``{option} {path} ...: give a ROS 2 parameter
             file (...)`` for a missing, unreadable, non-YAML or empty file (rcl reads no
@@ -45,10 +55,14 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             it misspelled), a node name rcl refuses, a parameter without a value, or a list
             mixing types; one
             line ``{option} {path}: section '...' applies to no node {nodes_are} (...);
-            closest: '...' ...`` for a section that applies to none of ``nodes``.
+            closest: '...' ...`` for a section that applies to none of ``nodes``, but for a
+            section of another node of this package (``sim_node`` in the planner's file): rcl
+            ignores it, and so does this check, with one ``note:`` line to ``say`` each; but
+            one for a node started ``alongside`` is refused (``section 'sim_node' is for node
+            'sim', which starts with its own file ...``): it was meant for that node.
     """
     give = f"a ROS 2 parameter file like {like} ({LAYOUT})"
-    document = load_yaml_file(path, option, give)  # UsageError: one line
+    document = load_yaml_file(path, option, give, rcl=True)  # UsageError: one line
     path = Path(path).expanduser()
     if document is None:  # rcl reads no parameters from it: a wrong or unsaved file
         raise UsageError(f"{option} {path} {EMPTY_YAML}: give {give}")
@@ -63,6 +77,17 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
     problem = unmatched_problem(document, nodes, nodes_are) if nodes else ""
     if problem:
         raise UsageError(f"{option} {path}: {problem}")
+    given_to = ", ".join(shown(node) for node in nodes)
+    for section, name in other_package_nodes(document, nodes) if nodes else ():
+        if name in alongside:
+            raise UsageError(f"{option} {path}: section '{section}' is for node '{name}', which "
+                             f"starts with its own file, not this one (it goes to {given_to} "
+                             f"alone): set its values with -p {name}.NAME:=VALUE, or remove "
+                             "the section")
+        say(f"note: {option} {path}: section '{section}' is for this package's node '{name}', "
+            f"not for {given_to}: ignored here, as ROS ignores the sections of other nodes "
+            f"(vjepa-ros launch --node {name} starts it with its own file; -p "
+            f"{name}.NAME:=VALUE sets its values)")
     return path
 
 

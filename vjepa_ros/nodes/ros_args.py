@@ -10,11 +10,11 @@ executable starts (``params_file.check_params_file``), and ``-p NAME:=VALUE`` it
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
 import shlex
+import sys
 
 from vjepa_ros.cli_parser import empty_refusal
 from vjepa_ros.nodes.param_sources import PACKAGED, packaged_name
@@ -118,13 +118,19 @@ def check_param_item(item: str) -> None:
 def ros_arg_value(value) -> str:
     """Return ``value`` as ``-p name:=VALUE`` text; ROS reads it as YAML, keeping the type.
 
-    JSON (which is YAML) but for the floats JSON lacks: ``.nan``, ``.inf``, ``-.inf``. Raises
-    ValueError for a value that is no bool, int, float, str or list (tuple) of them.
+    JSON (which is YAML) but for the floats JSON lacks: ``.nan``, ``.inf``, ``-.inf``, and a
+    subnormal float in hex (``0x1.0p-1063``: rcl reads ``1e-320`` as a string, ``rcl_yaml``).
+    Raises ValueError for a value that is no bool, int, float, str or list (tuple) of them.
     """
     if isinstance(value, float) and not math.isfinite(value):
         return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
-    if isinstance(value, (bool, int, float, str, list, tuple)):
-        return json.dumps(list(value) if isinstance(value, tuple) else value)
+    if isinstance(value, float) and 0 < abs(value) < sys.float_info.min:
+        return value.hex()
+    if isinstance(value, (list, tuple)) and all(
+            isinstance(item, (bool, int, float, str)) for item in value):
+        return f"[{', '.join(ros_arg_value(item) for item in value)}]"
+    if isinstance(value, (bool, int, float, str)):
+        return json.dumps(value)
     raise ValueError(f"parameter value {value!r}: only bool, int, float, str and lists of them")
 
 
@@ -146,7 +152,10 @@ def shell_arg_value(name: str, value) -> str:
 
 
 def yaml_value(key: str, raw: str, form: str = "NODE.name"):
-    """Return ``raw`` (the text after ``:=``) read as YAML; ValueError naming ``-p key``.
+    """Return ``raw`` (the text after ``:=``) read as rcl reads it; ValueError naming ``-p key``.
+
+    YAML whose scalars are typed by rcl's rules, not YAML 1.1's (``rcl_yaml``): ``1e-9``,
+    ``inf`` and ``08`` are floats, ``1e-320``, ``1_000`` and ``null`` strings.
 
     ``form``: how the message's example names a parameter (``NODE.name`` for ``vjepa-ros
     launch``, ``name`` for a node executable).
@@ -154,31 +163,14 @@ def yaml_value(key: str, raw: str, form: str = "NODE.name"):
     import yaml
 
     from vjepa_ros.config import yaml_problem
+    from vjepa_ros.nodes import rcl_yaml
 
     try:
-        return yaml.load(raw, Loader=_rcl_like_loader())  # noqa: S506 - a SafeLoader subclass
+        return rcl_yaml.load(raw)  # typed as rcl types it: 1e-9, inf, 08 floats, 1e-320 a string
     except yaml.YAMLError as exc:
         problem = yaml_problem(exc, line=False)
         raise ValueError(f"-p {key}: {raw!r} is not a YAML value ({problem}); quote a "
                          f"string that holds YAML signs: -p '{form}:=\"a: b\"'") from None
-
-
-@functools.cache
-def _rcl_like_loader():
-    """Return a PyYAML SafeLoader that reads ``1e-9`` as a float, as rcl's parser does.
-
-    PyYAML follows YAML 1.1, whose floats need a dot in the mantissa (``1.0e-9``): ``1e-9`` is a
-    string there, while a node given ``-p name:=1e-9`` (rcl, libyaml) gets a double.
-    """
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9]+[eE][-+]?[0-9]+$"),
-        list("-+0123456789"))
-    return Loader
 
 
 def mixed_list(key: str, value: list) -> str:

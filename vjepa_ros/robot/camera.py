@@ -14,6 +14,7 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.config import check_values, param
+from vjepa_ros.image_limits import MIN_SIDE_PX
 
 # librealsense distortion model name → sensor_msgs/CameraInfo distortion_model
 DISTORTION_MODELS = {
@@ -30,6 +31,11 @@ DISTORTION_MODELS = {
 # driver). hardware_clock is the camera's own clock, which the host cannot compare with.
 HOST_CLOCK_DOMAINS = ("global_time", "system_time")
 STAMP_SOURCES = ("device", "arrival")  # CameraConfig.stamp_source
+# A colour stream's width and height [px]: at least the smallest image the planner takes
+# (image_limits.MIN_SIDE_PX), at most 4096 (beyond any RealSense's 1920x1080); its frame rate
+# [Hz] (RealSense colour streams run at 6..90). Before: 0, -5 or 100000 reached the driver.
+STREAM_SIZE_PX = (MIN_SIDE_PX, 4096)
+STREAM_FPS = (1, 300)
 
 
 class CameraError(RuntimeError):
@@ -39,9 +45,9 @@ class CameraError(RuntimeError):
 @dataclasses.dataclass
 class CameraConfig:
     serial: str = param("", "Serial number of the RealSense to open; empty: the first found.")
-    width: int = param(640, "Colour stream width [px].")
-    height: int = param(480, "Colour stream height [px].")
-    fps: int = param(30, "Colour stream frame rate [Hz].")
+    width: int = param(640, "Colour stream width [px], 32..4096.", range=STREAM_SIZE_PX)
+    height: int = param(480, "Colour stream height [px], 32..4096.", range=STREAM_SIZE_PX)
+    fps: int = param(30, "Colour stream frame rate [Hz], 1..300.", range=STREAM_FPS)
     frame_id: str = param(
         "camera_color_optical_frame", "header.frame_id of image and camera_info."
     )
@@ -56,7 +62,7 @@ class CameraConfig:
     )
 
     def __post_init__(self):
-        check_values(self)  # timeout_s: finite, in its declared range
+        check_values(self)  # width, height, fps, timeout_s: finite, in their declared ranges
         if self.stamp_source not in STAMP_SOURCES:
             raise ValueError(f"stamp_source must be one of {', '.join(STAMP_SOURCES)}, got "
                              f"{self.stamp_source!r}")

@@ -15,8 +15,10 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     A folder that holds episode files already (``*.npz``) is refused before any simulator
     starts: collect would overwrite some of them and leave the others, its ``collector.json``
-    listing only the new ones. Partial files of a collect killed while saving an episode or
-    its ``collector.json`` (``*.npz.PID.partial``, its process gone) are removed, in one line.
+    listing only the new ones. A ``collector.json`` that could not be replaced (a folder) is
+    refused then too, for ``--task motion`` (the only task that writes one). Partial files of a
+    collect killed while saving an episode, a sub-goal image or ``collector.json``
+    (``NAME.PID.partial``, its process gone) are removed, in one line.
     """
     from vjepa_ros.atomic_files import remove_stale_partials
     from vjepa_ros.out_paths import check_output_names, output_dir
@@ -28,11 +30,11 @@ def cmd_collect(args: argparse.Namespace) -> int:
                                                  args.frames)
         output_dir(args.out, create=False)  # the first episode's file creates it
         _check_no_episodes(args.out)
-        # written after the episodes: a folder in its way would leave them unlisted
-        check_output_names(args.out, [SUMMARY_NAME])
-        # episodes of a collect killed while saving one (kill -9): a live run's are kept
-        remove_stale_partials(args.out, lambda name: name.endswith(".npz")
-                              or name == SUMMARY_NAME)
+        if args.task == "motion":  # (the manipulation tasks write no collector.json)
+            # written after the episodes: a folder in its way would leave them unlisted
+            check_output_names(args.out, [SUMMARY_NAME])
+        # files of a collect killed while saving one (kill -9): a live run's are kept
+        remove_stale_partials(args.out, lambda name: _writes(args.task, name))
         started = True  # stopped from here on (the imports take seconds): say what was saved
         from vjepa_ros.sim.collector import collect  # the simulator: after every check
         from vjepa_ros.sim.manipulation import collect_manipulation
@@ -56,6 +58,17 @@ def cmd_collect(args: argparse.Namespace) -> int:
             raise
         return report_stop("vjepa-ros collect", exc, _saved_text(args.out, args.episodes))
     return 0
+
+
+def _writes(task: str, name: str) -> bool:
+    """Return whether ``collect --task task`` writes files named ``name`` into its ``--out``.
+
+    Every task its episodes (``*.npz``); ``motion`` its ``collector.json``, the manipulation
+    tasks each episode's sub-goal images (``<task>_<object>_<seed>_subgoal<i>_<name>.png``).
+    """
+    if task == "motion":
+        return name.endswith(".npz") or name == SUMMARY_NAME
+    return name.endswith(".npz") or (name.startswith(f"{task}_") and name.endswith(".png"))
 
 
 def _episode_files(out_dir) -> list:

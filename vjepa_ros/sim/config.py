@@ -30,8 +30,8 @@ REAL_TIME_FACTOR = (0, 100)
 @dataclasses.dataclass
 class CameraConfig:
     width: int = param(256, "Image width [px], 32..1024 (256 for the model, 640 like a "
-                       "RealSense stream).")
-    height: int = param(256, "Image height [px], 32..1024 (256 or 480).")
+                       "RealSense stream).", range=CAMERA_SIZE_PX)
+    height: int = param(256, "Image height [px], 32..1024 (256 or 480).", range=CAMERA_SIZE_PX)
     eye: list[float] = param(
         [1.15, -0.55, 0.6], "Camera position [m] in the robot base frame (front-side view)."
     )
@@ -128,12 +128,12 @@ class SimConfig:
         must lie in [0, 6], got 7``; a subclass's fields too, e.g. the sim node's runner rates),
         then what spans several fields.
         """
-        check_values(self)
         camera, scene = self.camera, self.scene
-        low, high = CAMERA_SIZE_PX
+        low, high = CAMERA_SIZE_PX  # (declared on the fields too) both named, as --width/--height
         _require(low <= camera.width <= high and low <= camera.height <= high,
                  f"camera.width/height must be {low}..{high} px, got {camera.width}x"
                  f"{camera.height}")
+        check_values(self)
         _require(camera.near < camera.far, "camera.near must be < camera.far")
         for name in ("eye", "target", "up", "light_direction"):
             _require_vector(f"camera.{name}", getattr(camera, name), 3)

@@ -1,0 +1,88 @@
+"""``-p NAME:=VALUE`` and parameter files are typed as rcl types them (nodes/rcl_yaml.py)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from vjepa_ros.config import read_ros_params
+from vjepa_ros.nodes.params_file import check_params_file
+from vjepa_ros.nodes.rcl_yaml import string_reason
+from vjepa_ros.nodes.ros_args import ros_arg_value, yaml_value
+
+# Spellings where PyYAML (YAML 1.1) and rcl (its own typing with C's strtol/strtod) differed,
+# and their neighbours: launch typed these one way, a node executable (rcl) another.
+SPELLINGS = [
+    "1e-320", "-1e-320", "4.9e-324", "1e-308", "1e-400", "1e400", "1.8e308", "0x1p-1074",
+    "-0.0", "1E5", ".5", "5.", "1.", "+1.0", "1.e5", "+.5", "-.5e3", "1e-9", "1e3", "0e-400",
+    "1_000", "1,000", "1:30", "inf", "-inf", "Infinity", "INF", "nan", "NaN", "nan(1)", ".inf",
+    "-.Inf", ".NaN", ".nAn", "+.nan", "08", "08.5", "010", "0777", "0x10", "-0x10", "0X1F",
+    "0x", "0x1.8p1", "0b11", "0o10", "9223372036854775807", "9223372036854775808",
+    "-9223372036854775809", "1e", "e5", "5e+", ".", "yes", "Y", "n", "on", "Off", "yEs",
+    "True", "null", "~", "'5'", '"5"', "!!str 5", "!!str yes", "!!float 5", "!!int 5.0",
+    "!foo 5", "2026-01-01", "hello", "/tmp/goal.png", "[1e-3, 1.0]", "[inf, 1.0]", "[yes, no]",
+    "[1e-320]", "1e-99999999", "0e-99999999", "0x1p-5000",
+]
+
+
+def _rcl_types(context_args: list[str]) -> dict:
+    """Return {name: value} of the overrides rcl parsed from ``context_args`` (one context)."""
+    rclpy = pytest.importorskip("rclpy")
+    context = rclpy.Context()
+    rclpy.init(args=["--ros-args", *context_args], context=context)
+    try:
+        node = rclpy.create_node("rcl_yaml_test", context=context)
+        try:
+            return {name: parameter.value
+                    for name, parameter in node._parameter_overrides.items()}  # noqa: SLF001
+        finally:
+            node.destroy_node()
+    finally:
+        context.try_shutdown()
+
+
+def _same(ours, theirs) -> bool:
+    if isinstance(theirs, (list, tuple)) or type(theirs).__name__ == "array":
+        return isinstance(ours, list) and len(ours) == len(theirs) and all(
+            _same(a, b) for a, b in zip(ours, theirs, strict=True))
+    if isinstance(ours, float) and isinstance(theirs, float) and math.isnan(theirs):
+        return math.isnan(ours)
+    return type(ours) is type(theirs) and ours == theirs
+
+
+def test_every_spelling_of_a_p_value_is_typed_as_rcl_types_it():
+    """``launch -p x:=1e-320`` was a float (rcl: a string), ``inf``/``08`` strings (floats)."""
+    given = {f"p{index}": text for index, text in enumerate(SPELLINGS)}
+    theirs = _rcl_types([arg for name, text in given.items() for arg in ("-p", f"{name}:={text}")])
+    differ = {text: (yaml_value(name, text), theirs[name]) for name, text in given.items()
+              if not _same(yaml_value(name, text), theirs[name])}
+    assert not differ
+
+
+def test_a_value_launch_passes_to_a_child_node_keeps_its_type():
+    values = [1e-320, -5e-324, math.inf, 0.5, 3, "inf", "null", True, [1e-320, 2.0]]
+    theirs = _rcl_types([arg for index, value in enumerate(values)
+                         for arg in ("-p", f"p{index}:={ros_arg_value(value)}")])
+    assert all(_same(value, theirs[f"p{index}"]) for index, value in enumerate(values)), theirs
+
+
+def test_a_parameter_file_is_typed_as_rcl_types_it(tmp_path):
+    """``[1e-3, 1.0]`` was refused as a list mixing a string and a float; rcl reads floats."""
+    path = tmp_path / "sim.yaml"
+    path.write_text("sim_node:\n  ros__parameters:\n    home_joints: [1e-3, 1.0]\n"
+                    "    max_target_distance: 1e-1\n    null: null\n")
+    assert check_params_file(path) == path
+    assert read_ros_params(path, "sim_node") == {
+        "home_joints": [0.001, 1.0], "max_target_distance": 0.1, "null": "null"}
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("1e-320", "rcl reads a number this small as a string (C's strtod underflows below "
+     "2.2250738585072014e-308): write 0 or a larger number"),
+    ("1e400", "rcl reads a number this large as a string"),
+    ("1_000", "rcl reads digits with '_' as a string: write 1000"),
+    ("fast", ""), ("1e-9", ""),
+])
+def test_a_number_rcl_reads_as_a_string_says_why(text, reason):
+    assert string_reason(text).startswith(reason) and bool(reason) == bool(string_reason(text))
