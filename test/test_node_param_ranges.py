@@ -90,7 +90,7 @@ INT_FIELDS = [(node, name) for node, cls in _config_classes().items()
 def test_every_integer_parameter_has_a_range_and_refuses_values_past_it_in_one_line(node,
                                                                                     name):
     """The camera node took ``width:=0``, ``fps:=-5``, ``height:=100000`` without a word."""
-    from vjepa_ros.nodes.planner_config import parameter_message
+    from vjepa_ros.robot.planner_config import parameter_message
 
     cls = _config_classes()[node]
     field = dict(_numbers(cls(), kind=int))[name]

@@ -182,7 +182,7 @@ class CEMParams:
         Raises ValueError in one line: ``planner.iterations must lie in [1, 1000], got 0``
         (``config.param``'s ``range=``), then the planning package's own cross-field checks
         (``CEMConfig.topk (20) must not exceed CEMConfig.samples (8)``; the node and commands
-        name their parameters and options: ``nodes.planner_config.parameter_message``,
+        name their parameters and options: ``robot.planner_config.parameter_message``,
         ``cli_options.cem_option_message``).
         """
         close_gripper_step(self.close_gripper, "planner.close_gripper")  # below -1: its words
