@@ -14,6 +14,7 @@ from vjepa_ros.planning.pose import (
     euler_to_matrix,
     euler_to_quat,
     quat_to_euler,
+    quat_to_euler_floats,
     state_difference,
 )
 
@@ -85,6 +86,28 @@ def test_exact_gimbal_lock_sets_third_angle_to_zero_like_scipy(sign):
     ours32 = quat_to_euler(euler_to_quat(torch.from_numpy(angles).float())).numpy()
     matrix32 = Rotation.from_euler("xyz", ours32).as_matrix()
     assert np.abs(matrix32 - Rotation.from_euler("xyz", angles).as_matrix()).max() < 1e-6
+
+
+def test_one_quaternion_as_floats_equals_the_tensor_version_bit_for_bit():
+    """What the simulator measures each tick (sim.matrix_to_euler): seed-pinned outcomes need it.
+
+    Random quaternions of any norm, at and within 1e-7 of gimbal lock both ways, multiples of
+    45°, half turns; each against ``quat_to_euler`` of that one quaternion (a batch may round
+    otherwise: vectorised atan2).
+    """
+    rng = np.random.default_rng(5)
+    lock = rng.uniform(-math.pi, math.pi, (150, 3)) * [1, 0, 1]
+    angles = np.concatenate([lock + [0, math.pi / 2, 0], lock - [0, math.pi / 2, 0],
+                             lock + [0, math.pi / 2 - 1e-7, 0], lock + [0, 2e-8 - math.pi / 2, 0],
+                             rng.integers(-4, 5, (300, 3)) * math.pi / 4])
+    quats = np.concatenate([Rotation.from_euler("xyz", angles).as_quat()[:, [3, 0, 1, 2]],
+                            rng.normal(size=(900, 4)) * rng.uniform(0.5, 2, (900, 1)),
+                            [[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, -1.0], [1.0, 0.0, 0.0, 0.0]]])
+    for quat in quats.tolist():
+        expected = quat_to_euler(torch.tensor(quat, dtype=torch.float64)).numpy()
+        got = np.array(quat_to_euler_floats(*quat))
+        assert got.dtype == np.float64
+        assert expected.view(np.int64).tolist() == got.view(np.int64).tolist(), (quat, got)
 
 
 def test_compose_is_delta_times_rotation_not_the_reverse():

@@ -71,13 +71,25 @@ def _two_rank_runs(topology: Topology, root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """Run on 2 ranks and the 1-process references (batch 2b; 2 x b accumulated)."""
+def single_run(tmp_path_factory):
+    """Write the data (tiny encoder, 8 episodes) and run the 1-process reference on batch 2b.
+
+    Returns (root, trainer); the run fills the feature cache in root / "cache". Its own fixture:
+    the torchrun test needs only this, so a worker given that test alone (xdist's worksteal
+    splits a module) does not also spawn the 2-rank runs of ``runs``.
+    """
     root = tmp_path_factory.mktemp("ddp")
     write_tiny_encoder(root / "encoder.pt")
     write_blob_episodes(root / "episodes", 8, frames=10, seed=0)
     single = build_trainer(_config(root, root / "single", batch_size=2 * BATCH), log=_quiet)
     single.train()
+    return root, single
+
+
+@pytest.fixture(scope="module")
+def runs(single_run):
+    """Run on 2 ranks and the 1-process references (batch 2b; 2 x b accumulated)."""
+    root, single = single_run
     accumulated = build_trainer(_config(root, root / "accumulated", grad_accum_steps=2,
                                         activation_checkpointing=True), log=_quiet)
     accumulated.train()
@@ -164,8 +176,8 @@ def test_topology_from_env_and_rank_devices():
         assert rank_device("cuda:0", topology) == torch.device("cuda", 0)
 
 
-def test_cli_under_torchrun_prints_once(runs, tmp_path):
-    root = runs["root"]
+def test_cli_under_torchrun_prints_once(single_run, tmp_path):
+    root, _ = single_run
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
                "--master_addr", "127.0.0.1", "--master_port", str(free_port()),
                "-m", "vjepa_ros.cli", "train", "--data", str(root / "episodes"),
@@ -181,7 +193,7 @@ def test_cli_under_torchrun_prints_once(runs, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.count("done        step 2/2") == 1, done.stdout
     assert "2 clips x 2 processes x 2 accumulated = 8 clips per step" in done.stdout
-    assert "0 frames encoded" in done.stdout  # the cache of the runs above, reused
+    assert "0 frames encoded" in done.stdout  # the cache of the reference run, reused
     assert (tmp_path / "run" / "world_model.pt").is_file()
     state = torch.load(tmp_path / "run" / "latest.pt", weights_only=True)
     assert state["world_size"] == 2 and state["step"] == 2

@@ -14,6 +14,7 @@ over leading dimensions and runs on the tensors' device; no per-sample Python lo
 
 import math
 
+import numpy as np
 import torch
 
 # |β ∓ π/2| at or below this is treated as gimbal lock (the threshold scipy uses).
@@ -65,6 +66,35 @@ def quat_to_euler(quats: torch.Tensor) -> torch.Tensor:
     alpha = torch.where(lock_up, 2 * d, torch.where(lock_down, 2 * s, alpha))
     gamma = torch.where(lock_up | lock_down, torch.zeros_like(gamma), gamma)
     return torch.stack([_wrap_angle(alpha), beta, _wrap_angle(gamma)], dim=-1)
+
+
+def quat_to_euler_floats(w: float, x: float, y: float, z: float) -> tuple[float, float, float]:
+    """:func:`quat_to_euler` of one quaternion (w, x, y, z; norm > 0) given as floats, bit for bit.
+
+    Returns the extrinsic xyz Euler angles (α, β, γ) [rad] as floats. The same arithmetic in the
+    same order on C doubles, without a tensor per number: the simulator measures one state per
+    stream tick, where the tensor version took ~0.3 ms, a fifth of the tick. ``np.hypot`` is the C
+    library's hypot, as torch's (``math.hypot`` rounds differently); Python's ``%`` is torch's
+    float remainder. ``test/test_planning_pose.py`` compares the two with exact equality.
+    """
+    plus_norm = float(np.hypot(w + y, x - z))
+    minus_norm = float(np.hypot(w - y, x + z))
+    half_gap = math.atan2(minus_norm, plus_norm)
+    beta = math.pi / 2 - 2 * half_gap
+    d = math.atan2(x - z, w + y)
+    s = math.atan2(x + z, w - y)
+    alpha, gamma = s + d, s - d
+    if 2 * half_gap <= GIMBAL_LOCK_EPS:  # gimbal lock: γ = 0 like scipy (see quat_to_euler)
+        alpha, gamma = 2 * d, 0.0
+    elif math.pi - 2 * half_gap <= GIMBAL_LOCK_EPS:
+        alpha, gamma = 2 * s, 0.0
+    return _wrap_angle_float(alpha), beta, _wrap_angle_float(gamma)
+
+
+def _wrap_angle_float(angle: float) -> float:
+    """:func:`_wrap_angle` of one float."""
+    wrapped = (angle + math.pi) % (2 * math.pi) - math.pi
+    return math.pi if wrapped == -math.pi and angle > 0 else wrapped
 
 
 def _wrap_angle(angle: torch.Tensor) -> torch.Tensor:

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.planning.pose import euler_to_matrix, quat_to_euler
+from vjepa_ros.planning.pose import euler_to_matrix, quat_to_euler_floats
 from vjepa_ros.robot.joint_states import FRANKA_HAND_MAX_WIDTH
 from vjepa_ros.sim.camera import Camera
 from vjepa_ros.sim.config import SimConfig
@@ -404,5 +404,5 @@ class Sim:
 
 def matrix_to_euler(rotation: np.ndarray) -> np.ndarray:
     """Extrinsic xyz Euler angles [3] of a rotation matrix [3, 3] (the planning convention)."""
-    x, y, z, w = matrix_to_quat(rotation)  # scipy's from_matrix(...).as_quat(), bit for bit
-    return quat_to_euler(torch.tensor([w, x, y, z], dtype=torch.float64)).numpy()
+    x, y, z, w = (float(v) for v in matrix_to_quat(rotation))  # scipy's as_quat(), bit for bit
+    return np.array(quat_to_euler_floats(w, x, y, z))  # planning.pose.quat_to_euler's, bit for bit
