@@ -40,16 +40,22 @@ def image(seed):
     return np.random.default_rng(seed).integers(0, 256, (48, 64, 3), dtype=np.uint8)
 
 
-def session_toward(start, goal, cem=CEM, enable=True, **limits):
-    """Return a session whose frame shows ``start`` [7] and whose goal image shows ``goal`` [7]."""
+def session_toward(start, goal, cem=CEM, enable=True, gripper_measured=True, planner_for=None,
+                   control=None, **limits):
+    """Return a session whose frame shows ``start`` [7] and whose goal image shows ``goal`` [7].
+
+    ``gripper_measured`` False: ``start``'s closedness is a placeholder (no finger state yet);
+    ``planner_for(model)``: the planner to use (default the session's CEM).
+    """
     oracle, clock = OracleWorldModel(), Clock()
     oracle.remember(image(1), start)
     oracle.remember(image(2), goal)
-    session = MPCSession(oracle, cem, SafetyLimits(**limits), ControlConfig(mode="continuous"),
-                         clock=clock, seed=0)
+    session = MPCSession(oracle, cem, SafetyLimits(**limits),
+                         control or ControlConfig(mode="continuous"), clock=clock, seed=0,
+                         planner=None if planner_for is None else planner_for(oracle))
     session.set_goals([SubGoal(image(2), None, "goal")])
     session.observe_image(image(1), clock.now)
-    session.observe_state(start, clock.now)
+    session.observe_state(start, clock.now, gripper_measured=gripper_measured)
     if enable:
         session.set_enabled(True)
     return session, clock
@@ -123,9 +129,8 @@ def test_no_gripper_command_in_shadow_mode_on_hold_or_once_closed():
 
 def test_no_planned_gripper_command_before_a_finger_joint_state_arrived():
     """An arm-only JointState stream: the hand's closedness is a guess, so it is not commanded."""
-    session, clock = session_toward(pose(0.0), pose(1.0, dx=0.05))
-    measured, logs = [False], []
-    session.gripper_measured = lambda: measured[0]
+    session, clock = session_toward(pose(0.0), pose(1.0, dx=0.05), gripper_measured=False)
+    logs = []
     session.gripper_topics = lambda: "/joint_states or a JointState topic named *gripper*"
     session.log = lambda level, message: logs.append((level, message))
     for _ in range(2):
@@ -134,13 +139,117 @@ def test_no_planned_gripper_command_before_a_finger_joint_state_arrived():
         assert report.gripper_command is None and session.last_gripper is None
         clock.now += 0.05
         session.observe_image(image(1), clock.now)
-        session.observe_state(pose(0.0), clock.now)
+        session.observe_state(pose(0.0), clock.now, gripper_measured=False)
     warned = [m for level, m in logs if "not commanding the gripper" in m]
     assert len(warned) == 1 and logs[[m for _, m in logs].index(warned[0])][0] == "warning"
     assert "/joint_states or a JointState topic named *gripper*" in warned[0]
     assert "goals.gripper:=hold" in warned[0] and "robot.gripper_state_topic" in warned[0]
-    measured[0] = True  # the fingers have come: the planned closedness goes out
+    clock.now += 0.05  # the fingers have come: the planned closedness goes out
+    session.observe_image(image(1), clock.now)
+    session.observe_state(pose(0.0), clock.now)
     assert session.plan_step().gripper_command == pytest.approx(0.75, abs=0.02)
+
+
+class ArrivesWhilePlanning:
+    """A CEM planner that once runs ``arrive`` after computing a plan.
+
+    ``arrive`` stands for a message that came in on another thread while the planner worked.
+    """
+
+    def __init__(self, model, arrive):
+        from vjepa_ros.planning.cem import CEMPlanner
+
+        self.inner, self.arrive = CEMPlanner(model, CEM, seed=0), arrive
+
+    def reset(self):
+        self.inner.reset()
+
+    def plan(self, *args, **kwargs):
+        result = self.inner.plan(*args, **kwargs)
+        arrive, self.arrive = self.arrive, None
+        if arrive is not None:
+            arrive()
+        return result
+
+
+@pytest.mark.parametrize("closed", [1.0, 0.6])
+def test_a_plan_begun_on_a_guessed_hand_sends_no_gripper_command_when_fingers_come_meanwhile(
+        closed):
+    """The first finger state arrives while a plan from a guessed (open, 0.0) hand is computed.
+
+    That plan's gripper command would be the guess plus the planned change (0.0 + 0.75), which
+    opens a hand measured closed at ``closed`` holding an object (the goal is closed, 1.0); the
+    start state's flag decides, not whether fingers have come by the time it is commanded.
+    """
+    holder = {}
+
+    def fingers_arrive():
+        session, clock = holder["session"], holder["clock"]
+        session.observe_state(pose(closed), clock.now)  # measured: the hand is closed
+
+    session, clock = session_toward(
+        pose(0.0), pose(1.0, dx=0.05), gripper_measured=False,
+        planner_for=lambda model: ArrivesWhilePlanning(model, fingers_arrive))
+    session.model.remember(image(3), pose(closed))
+    holder.update(session=session, clock=clock)
+    report = session.plan_step()
+    assert report.command is not None and report.command[0] > START[0], "the arm moves"
+    assert report.start[6] == 0.0 and report.gripper_command is None, report
+    assert session.last_gripper is None
+    clock.now += 0.05  # a frame of the closed hand, with its measured state: planned from it
+    session.observe_image(image(3), clock.now)
+    session.observe_state(pose(closed), clock.now)
+    report = session.plan_step()
+    assert report.start[6] == closed
+    expected = min(1.0, closed + 0.75)
+    assert report.gripper_command == pytest.approx(expected, abs=0.02), report.reason
+
+
+def test_async_a_prepared_plan_from_a_guessed_hand_takes_the_measured_closedness():
+    """async: the fingers come after step 1 was planned on a guessed hand.
+
+    Step 1 sent no gripper command; the hand is measured closed (1.0) before step 2 is prepared:
+    step 2's predicted start holds the measured closedness, not the guess plus step 1's planned
+    change, and its gripper command rests on it.
+    """
+    from vjepa_ros.robot.phase import Phase
+
+    control = ControlConfig(mode="async", async_blend_m=0.0)
+    session, clock = session_toward(pose(0.0), pose(1.0, dx=0.05), gripper_measured=False,
+                                    control=control, max_image_age_s=5.0)
+    first = session.plan_step()
+    assert first.command is not None and first.gripper_command is None
+    assert first.command[6] == pytest.approx(0.75, abs=0.02), "the guess plus the planned change"
+    session.model.remember(image(3), pose(1.0))
+    clock.now += 0.01  # the fingers: the hand is measured closed (a frame of it, its state)
+    session.observe_image(image(3), clock.now)
+    session.observe_state(pose(1.0), clock.now)
+    prepared = session.plan_step()
+    assert prepared.predicted_start and session.prepared is not None
+    assert session.prepared.start[6] == 1.0, "the hand stays as measured: no command went out"
+    assert session.prepared.gripper_measured
+    for _ in range(400):  # the arm follows the set-point until it arrives
+        clock.now += 0.01
+        out = session.stream_step()
+        state = pose(1.0) if out is None or out.setpoint is None else \
+            np.append(out.setpoint[:6], 1.0)
+        session.observe_state(state, clock.now)
+        if session.phase is not Phase.MOVING:
+            break
+    second = session.plan_step()
+    assert second.command is not None and second.predicted_start
+    assert second.command[6] == pytest.approx(1.0), "goal closed, hand closed: no change"
+    assert second.gripper_command == pytest.approx(1.0)
+
+
+def test_async_a_prepared_plan_stays_guessed_while_no_finger_state_comes():
+    control = ControlConfig(mode="async", async_blend_m=0.0)
+    session, clock = session_toward(pose(0.0), pose(1.0, dx=0.05), gripper_measured=False,
+                                    control=control, max_image_age_s=5.0)
+    session.plan_step()
+    session.plan_step()
+    assert session.prepared is not None and not session.prepared.gripper_measured
+    assert session.prepared.start[6] == pytest.approx(0.75, abs=0.02)
 
 
 @pytest.mark.parametrize("advice", [None, "nothing moves a simulated arm back"])

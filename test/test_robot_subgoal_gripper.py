@@ -140,11 +140,11 @@ def test_a_sub_goal_captured_without_finger_joints_has_no_gripper_and_is_refused
 
     def session_for(switching):
         session = MPCSession(oracle, CEM, SafetyLimits(), ControlConfig(mode="continuous"),
-                             clock=clock, seed=0, goal_switching=switching,
-                             gripper_measured=lambda: measured[0])
+                             clock=clock, seed=0, goal_switching=switching)
         clock.now += 0.05
         session.observe_image(image(1), clock.now)
-        session.observe_state(pose(), clock.now)  # gripper 0.0: a placeholder
+        # gripper 0.0: a placeholder until measured
+        session.observe_state(pose(), clock.now, gripper_measured=measured[0])
         return session
 
     answer = session_for(GoalSwitchConfig()).add_subgoal()  # the published search needs none

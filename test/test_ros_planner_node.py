@@ -639,10 +639,13 @@ def test_a_gripper_topic_named_by_the_parameter(harness):
     # A topic the search would not find (no 'gripper' in its name), named by the parameter.
     n = harness(**{"robot.gripper_state_topic": "/hand/fingers"})
     fingers_pub = n.node.create_publisher(JointState, "/hand/fingers", 10)
-    n.extra = [(n.joint_pub, JointState(name=FR3, position=HOME)),
-               (fingers_pub, JointState(name=["fr3_finger_joint1"], position=[0.03]))]
-    assert n.pump(5.0, until=lambda: n.session.latest_state() is not None and
-                  n.session.latest_state().value[6] == pytest.approx(0.25), joints=None)
+    n.extra = [(n.joint_pub, JointState(name=FR3, position=HOME))]  # the arm first, no hand
+    assert n.pump(5.0, until=lambda: n.session.latest_state() is not None, joints=None)
+    assert not n.session.latest_state().gripper_measured, "closedness 0.0 is a placeholder"
+    n.extra.append((fingers_pub, JointState(name=["fr3_finger_joint1"], position=[0.03])))
+    assert n.pump(5.0, until=lambda: n.session.latest_state().value[6] == pytest.approx(0.25),
+                  joints=None)
+    assert n.session.latest_state().gripper_measured, "measured once the fingers have come"
 
 
 def test_current_pose_in_another_frame_is_refused_and_an_empty_frame_is_noted(harness):

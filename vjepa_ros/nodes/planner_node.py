@@ -122,7 +122,6 @@ class PlannerNode(Node):
                 log=self._log, seed=cfg.planner.seed_or_none, wake=lambda: self.worker.wake(),
                 goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
                 state_topic=lambda: self.state_watch.topic, clock_note=lambda: self.clock_note,
-                gripper_measured=lambda: self.gripper_state is not None,
                 gripper_topics=self._gripper_topics,
                 camera_advice=lambda: self.camera_advice,
             )
@@ -342,7 +341,8 @@ class PlannerNode(Node):
                 or topic != self.joint_states_sub.topic_name):
             return  # finger-only or foreign message, or the pose comes from current_pose
         state = self.kinematics.state(reading.arm, self.gripper_state or 0.0)
-        self.session.observe_state(state, stamp_seconds(msg.header.stamp))
+        self.session.observe_state(state, stamp_seconds(msg.header.stamp),
+                                   gripper_measured=self.gripper_state is not None)
 
     def _gripper_topics(self) -> str:
         """Where finger joint states are looked for, in words (for the session's warning)."""
@@ -396,7 +396,8 @@ class PlannerNode(Node):
         except StateError as exc:
             self._reject_state("current_pose", self.pose_sub.topic_name, exc)
             return
-        self.session.observe_state(state, stamp_seconds(msg.header.stamp))
+        self.session.observe_state(state, stamp_seconds(msg.header.stamp),
+                                   gripper_measured=self.gripper_state is not None)
 
     # -- goals and services ---------------------------------------------------------------------
     def _on_goal_image(self, msg: Image) -> None:

@@ -10,6 +10,7 @@ start, the goal changed, or commanding was held or disabled meanwhile.
 
 from __future__ import annotations
 
+from vjepa_ros.robot.goals import GRIPPER_INDEX
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.plan_job import PlanJob
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
@@ -29,8 +30,14 @@ class AsyncSession:
         if state is None:
             return None
         self._prepared_for = self.commands_sent
+        predicted, measured = self.command_target.copy(), self.command_gripper_measured
+        if not measured and state.gripper_measured and self.goal_switching.gripper == "planned":
+            # the executing command rested on a guessed hand, so no gripper command went out
+            # (command_session): the hand ends where it is measured now, not where it was guessed
+            predicted[GRIPPER_INDEX], measured = state.value[GRIPPER_INDEX], True
         return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
-                    predicted_start=self.command_target.copy(), command_index=self.commands_sent)
+                       predicted_start=predicted, command_index=self.commands_sent,
+                       predicted_gripper_measured=measured)
 
     def _prepare(self, plan, job: PlanJob, latency_s: float) -> PlanReport:
         """async: keep a plan made from the predicted start; command it if the arm is there."""
@@ -43,7 +50,8 @@ class AsyncSession:
             report.reason, report.outcome = f"{void}: plan discarded", PlanOutcome.DISCARDED
             return report
         self._prepared = PreparedPlan(plan, job.predicted_start, job.frame.stamp,
-                                      job.command_index, job.version, job.epoch, latency_s)
+                                      job.command_index, job.version, job.epoch, latency_s,
+                                      gripper_measured=job.gripper_measured)
         self._blend_woken = False
         taken = self._take_prepared(self.clock())
         if taken is not None:
@@ -75,7 +83,7 @@ class AsyncSession:
             self.log("info", report.reason)
         else:
             report = self._command(prepared.plan, prepared.frame_stamp, prepared.start,
-                                   prepared.version, prepared.epoch)
+                                   prepared.version, prepared.epoch, prepared.gripper_measured)
             report.predicted_start, report.latency_s = True, prepared.latency_s
         report.goal_version, report.enable_epoch = prepared.version, prepared.epoch
         return report

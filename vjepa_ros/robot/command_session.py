@@ -5,8 +5,8 @@ streamer, goals and refusals are the session's). A plan is discarded when it is 
 enable changed meanwhile) or too old, reported only in shadow mode, refused on stale or invalid
 inputs (``input_checks``) or by ``safety.filter_target``; otherwise its target goes to the
 set-point streamer, the sub-goal's step is counted and the gripper command (outside its
-deadband, unless ``goals.gripper`` hold, or planned with no finger joint state measured yet) goes
-into the report.
+deadband, unless ``goals.gripper`` hold, or planned from a state recorded before any finger
+joint state) goes into the report.
 """
 
 from __future__ import annotations
@@ -45,8 +45,13 @@ class CommandSession:
         )
 
     def _command(self, plan, frame_stamp: float, start: np.ndarray, version: int,
-                 epoch: int) -> PlanReport:
-        """Turn a plan made from ``start`` [7] into a safe command (when enabled); locked."""
+                 epoch: int, gripper_measured: bool = True) -> PlanReport:
+        """Turn a plan made from ``start`` [7] into a safe command (when enabled); locked.
+
+        ``gripper_measured``: whether ``start``'s closedness was measured (False: a placeholder
+        recorded before any finger joint state; then no planned gripper command goes out, even
+        if fingers have arrived while the plan was computed).
+        """
         now = self.clock()
         report = self._report(plan, frame_stamp, start)
         void = self._void_reason(version, epoch)
@@ -93,6 +98,7 @@ class CommandSession:
         self._transition(Event.COMMANDED)
         self.command_time = now
         self.command_target = np.array(decision.target, dtype=np.float64)
+        self.command_gripper_measured = gripper_measured  # async plans start from this target
         self.commands_sent += 1
         switch = self.goals.count_step(report.energy)
         if switch is not None:
@@ -101,20 +107,23 @@ class CommandSession:
             self.log("info", f"{switch.describe()}; next sub-goal: {self.goals.describe()}")
         gripper = float(decision.target[6])
         held = self.goal_switching.gripper == "hold"  # the hand is never commanded (goals.py)
-        if not held and not self._gripper_guessed() and (
+        if not held and not self._gripper_guessed(gripper_measured) and (
                 self.last_gripper is None
                 or abs(gripper - self.last_gripper) > self.control.gripper_deadband):
             report.gripper_command = self.last_gripper = gripper
         return report
 
-    def _gripper_guessed(self) -> bool:
+    def _gripper_guessed(self, measured: bool) -> bool:
         """Return True (logged once) when a planned gripper command would rest on a guessed hand.
 
-        With ``goals.gripper`` planned the command is the state's closedness plus the planned
-        delta; before any finger joint state the closedness is a guess (0, open), and a hand
-        holding an object would be opened by it. The arm is commanded all the same.
+        With ``goals.gripper`` planned the command is the start state's closedness plus the
+        planned delta; in a state recorded before any finger joint state (``measured`` False)
+        the closedness is a guess (0, open), and a hand holding an object would be opened by it.
+        The start's flag decides, not whether fingers have come since: a plan begun on a guess
+        and finished after the first finger state still adds its delta to the guess. The arm is
+        commanded all the same.
         """
-        if self.goal_switching.gripper != "planned" or self.gripper_measured():
+        if self.goal_switching.gripper != "planned" or measured:
             return False
         if not self._gripper_guess_noted:
             self._gripper_guess_noted = True

@@ -104,7 +104,7 @@ class GoalSession:
         near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
         return SubGoal(frame.value.copy(), None, source=source,
                        state=np.array(state.value, dtype=np.float64) if near else None,
-                       gripper_measured=near and self.gripper_measured())
+                       gripper_measured=near and state.gripper_measured)
 
     def _goal_problem(self) -> str:
         if self.goals is None:

@@ -66,14 +66,18 @@ class InputEpisodes:
                     f"{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})"))
         return problem
 
-    def observe_state(self, state, stamp: float) -> None:
+    def observe_state(self, state, stamp: float, gripper_measured: bool = True) -> None:
         """Keep a robot state [7] stamped ``stamp`` [s]; an invalid one is refused (NaN ...).
+
+        ``gripper_measured``: False when the closedness (index 6) is a placeholder because no
+        finger joint state has arrived; no planned gripper command rests on such a state.
 
         An unusable state holds until valid ones have come for ``inputs.RECOVERY_S`` with none
         unusable between; the start ("not commanding") and end lines of an episode follow the
         rule of :meth:`_input_episode_ended`.
         """
-        cleared = self.inputs.observe_state(state, stamp, now=self.clock())
+        cleared = self.inputs.observe_state(state, stamp, now=self.clock(),
+                                            gripper_measured=gripper_measured)
         if cleared == "":
             return  # the common case (1 kHz from a Franka): without the session's lock
         with self._lock:

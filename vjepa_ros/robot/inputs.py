@@ -26,8 +26,16 @@ RECOVERY_S = 1.0
 
 @dataclasses.dataclass
 class Stamped:
+    """A stamped camera frame or robot state.
+
+    ``gripper_measured`` (robot states): False when the closedness (index 6) is a placeholder
+    because no finger joint state had arrived when the state was recorded; a planned gripper
+    command must not rest on it (``command_session``). Frames leave it True.
+    """
+
     stamp: float  # [s]
     value: np.ndarray
+    gripper_measured: bool = True
 
 
 def nearest_index(stamps, stamp: float, lo: int = 0) -> int | None:
@@ -171,8 +179,12 @@ class InputBuffer:
                 return None
             return (stamps[-1] - stamps[0]) / (len(stamps) - 1)
 
-    def observe_state(self, state, stamp: float, now: float | None = None) -> str | None:
+    def observe_state(self, state, stamp: float, now: float | None = None,
+                      gripper_measured: bool = True) -> str | None:
         """Store a robot state [7]; None when it is invalid (then it is rejected, not stored).
+
+        ``gripper_measured``: False when index 6 (closedness) is a placeholder (no finger joint
+        state yet); kept with the state (:class:`Stamped`).
 
         Otherwise returns the earlier problem this valid state ends: "" when there was none, or
         while valid states have come for less than ``recovery_s`` (``now`` [s]: the caller's
@@ -186,7 +198,7 @@ class InputBuffer:
         with self._lock:
             if self._stamps and stamp < self._stamps[-1]:
                 self._states, self._stamps, self._start = [], [], 0
-            self._states.append(Stamped(stamp, state))
+            self._states.append(Stamped(stamp, state, gripper_measured))
             self._stamps.append(stamp)
             if len(self._stamps) - self._start > self.history:
                 self._start += 1

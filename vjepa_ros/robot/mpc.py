@@ -100,9 +100,9 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         clock_note: why stamps may disagree with the clock ("" when nothing is known, e.g.
             "/clock has 2 publishers: /sim_node, /sim_node"), added to stale-input refusals;
             called on every input check, so it must be cheap (the node returns a cached line).
-        gripper_measured: whether a finger joint state has arrived (the states' closedness is
-            measured); with ``goals.gripper`` planned no gripper command goes out before it.
-        gripper_topics: where finger joint states are looked for, for that warning.
+        gripper_topics: where finger joint states are looked for, for the warning given when a
+            planned gripper command is withheld because the plan's start state came before any
+            finger joint state (``observe_state(..., gripper_measured=False)``).
         camera_advice: what to do about a camera slower than ``safety.max_image_age_s`` when
             the node knows why ("" when not: raise the limit or the frame rate); called when
             the slow-camera note is given (the node returns a cached line,
@@ -126,7 +126,6 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         camera_topic: Callable[[], str] = lambda: "image",
         state_topic: Callable[[], str] = lambda: "joint_states",
         clock_note: Callable[[], str] = lambda: "",
-        gripper_measured: Callable[[], bool] = lambda: True,
         gripper_topics: Callable[[], str] = lambda: "joint_states",
         camera_advice: Callable[[], str] = lambda: "",
         outside_box_advice: str = OUTSIDE_BOX_ADVICE,
@@ -154,13 +153,13 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         self.camera_topic, self.state_topic = camera_topic, state_topic
         self.clock_note = clock_note
         self.camera_advice = camera_advice
-        self.gripper_measured = gripper_measured  # whether states carry a measured gripper
         self.gripper_topics = gripper_topics  # where finger joint states are looked for
         self._gripper_guess_noted = False  # the unmeasured-gripper warning was logged
         self.goal_version = 0
         self.enable_epoch = 0  # bumped by every enable/disable: a plan made before is void
         self.command_time = self.arrival_time = -float("inf")
         self.command_target: np.ndarray | None = None  # [7] the safe target being executed
+        self.command_gripper_measured = True  # that target's start had a measured closedness
         self.last_planned_stamp = -float("inf")
         self.last_stream_time: float | None = None
         self._stream_held = False  # the stream entered a hold on bad inputs (one zero twist)
@@ -374,7 +373,7 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         with self._lock:
             if job.predicted_start is None:
                 report = self._command(plan, job.frame.stamp, job.state.value, job.version,
-                                       job.epoch)
+                                       job.epoch, job.gripper_measured)
             else:
                 report = self._prepare(plan, job, time.perf_counter() - started)
             report.debug_rgb = debug_rgb

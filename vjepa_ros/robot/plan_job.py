@@ -21,3 +21,11 @@ class PlanJob:
     epoch: int  # the session's enable_epoch when the plan began
     predicted_start: np.ndarray | None = None  # [7] async: the command being executed
     command_index: int = 0  # async: commands_sent when the preparation began
+    predicted_gripper_measured: bool = True  # async: that command's start had a measured hand
+
+    @property
+    def gripper_measured(self) -> bool:
+        """Whether the start's closedness was measured (not a placeholder before fingers came)."""
+        if self.predicted_start is None:
+            return self.state.gripper_measured
+        return self.predicted_gripper_measured

@@ -42,6 +42,7 @@ class PreparedPlan:
     version: int  # goal version it was planned for
     epoch: int  # enable epoch it was planned in
     latency_s: float = 0.0  # [s] encode + imagine + plan wall time
+    gripper_measured: bool = True  # the predicted start's closedness rests on a measured hand
 
 
 def imagine_next_frame(model, frame_reps: torch.Tensor, frame_state: np.ndarray,
