@@ -27,9 +27,13 @@ seed (at most 6 seeds: the device tool brings back 8 files). The stages themselv
 device_stages.py.
 
 No CUDA: says so and exits 1, unless --allow-cpu. ``--tiny``: tiny models and settings (a CPU
-smoke of the code paths in well under a minute; pretraining on synthetic blob episodes when
---pretrain-data is not given). ``--dry-run`` = ``--allow-cpu --tiny``. Exit status 0 when every
-stage gave numbers or was skipped with a reason, 1 when one failed or ran out of time.
+smoke of the code paths in well under a minute; pretraining on --pretrain-data when given, else
+on synthetic blob episodes; the log says which). ``--dry-run`` = ``--allow-cpu --tiny``. Exit
+status 0 when every stage gave numbers or was skipped with a reason, 1 when one failed or ran out
+of time, 2 for an option refused before any stage starts (one line naming it): --budget-s not in
+(10, 540] s (one 600 s device call less a 60 s margin), an --out that cannot be a folder, a
+--pretrain-config or --pretrain-data the pretrain stage could not use (the episodes are read
+whole, as the stage reads them).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import importlib.util
 import json
 import math
 import os
@@ -475,7 +480,8 @@ def check_pretrain_inputs(parser, args) -> None:
                  "PretrainConfig.batch_size": "--pretrain-batch"}
         text = " ".join(option_message(str(exc), names).split())
         parser.error(f"--pretrain-config {text}" if args.pretrain_config else text)
-    if args.pretrain_data is not None:
+    if args.pretrain_data is not None and importlib.util.find_spec("torch") is not None:
+        # (without torch, which reading episodes needs, main says in one line what to run)
         problem = stages.pretrain_data_problem(args, args.tiny)
         if problem:
             parser.error(problem)
