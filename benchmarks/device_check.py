@@ -27,9 +27,13 @@ seed (at most 6 seeds: the device tool brings back 8 files). The stages themselv
 device_stages.py.
 
 No CUDA: says so and exits 1, unless --allow-cpu. ``--tiny``: tiny models and settings (a CPU
-smoke of the code paths in well under a minute; pretraining on synthetic blob episodes when
---pretrain-data is not given). ``--dry-run`` = ``--allow-cpu --tiny``. Exit status 0 when every
-stage gave numbers or was skipped with a reason, 1 when one failed or ran out of time.
+smoke of the code paths in well under a minute; pretraining on --pretrain-data when given, else
+on synthetic blob episodes; the log says which). ``--dry-run`` = ``--allow-cpu --tiny``. Exit
+status 0 when every stage gave numbers or was skipped with a reason, 1 when one failed or ran out
+of time, 2 for an option refused before any stage starts (one line naming it): --budget-s not in
+(10, 540] s (one 600 s device call less a 60 s margin), an --out that cannot be a folder, a
+--pretrain-config or --pretrain-data the pretrain stage could not use (the episodes are read
+whole, as the stage reads them).
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import importlib.util
 import json
+import math
 import os
 import platform
 import signal
@@ -46,7 +52,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +68,15 @@ STAGES = ("models", "planner", "train", "pretrain")
 SHARES = {"models": 0.15, "planner": 0.3, "train": 0.2}  # of the budget; pretrain: the rest
 RESERVE_S = 10.0  # kept at the end of the budget for the last writes
 GRACE_S = 20.0  # a child past its deadline this long is stopped (SIGTERM, then SIGKILL)
+KILL_WAIT_S = 15.0  # ... and SIGKILL this long after the SIGTERM
+# The device tool runs one command for at most 10 minutes (its timeout_s); the script needs time
+# outside the budget: its start (torch, nvidia-smi, reading --pretrain-data) and a child's
+# GRACE_S + KILL_WAIT_S past the last deadline. A larger --budget-s is refused, not capped: the
+# stages' shares are fractions of it, so a silent cap would run another plan than the one
+# written, and the call's timeout_s is set from it (at least --budget-s + START_MARGIN_S).
+DEVICE_CALL_S = 600.0
+START_MARGIN_S = 60.0
+MAX_BUDGET_S = DEVICE_CALL_S - START_MARGIN_S
 DATA = ".device_data/episodes"  # --pretrain-data when not given and there (git-ignored, carried)
 MAX_SEEDS = 6  # the device tool returns at most 8 files: the JSON, the log and the encoders
 RESULTS, LOG = "device_check.json", "device_check.log"
@@ -162,7 +176,8 @@ def child_command(args, stage: str, deadline_s: float, result_file: Path,
 def run_children(commands: dict, deadline_s: float, log: Log) -> dict:
     """Run ``commands`` {label: argv} side by side, their output to ``log`` prefixed by label.
 
-    Each is stopped ``GRACE_S`` after ``deadline_s`` (SIGTERM, then SIGKILL 15 s later).
+    Each is stopped ``GRACE_S`` after ``deadline_s`` (SIGTERM, then SIGKILL ``KILL_WAIT_S``
+    later).
     Returns {label: (exit status, timed out)}.
     """
     processes, readers = {}, []
@@ -189,7 +204,7 @@ def run_children(commands: dict, deadline_s: float, log: Log) -> dict:
             log.line(f"[{label}] past its deadline by {GRACE_S:.0f} s: stopping it")
             process.send_signal(signal.SIGTERM)
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=KILL_WAIT_S)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
@@ -225,20 +240,21 @@ def run_stage(name: str, ctx: stages.Context, results: Results, log: Log, tmp: P
     args = ctx.args
     started = time.monotonic()
     data = None
-    if name == "pretrain":
-        problem = stages.pretrain_data_problem(args)
-        if problem and ctx.tiny:
+    if name == "pretrain":  # --pretrain-data was checked whole by parse_args
+        if args.pretrain_data is not None:
+            data = Path(args.pretrain_data).expanduser().resolve()
+            log.line(f"pretrain: episodes of --pretrain-data {data}")
+        elif ctx.tiny:
             from vjepa_ros.train.synthetic import write_blob_episodes
 
             data = tmp / "blob_episodes"
             write_blob_episodes(data, 3, frames=8, size=64)
-        elif problem:
-            record.update(status="skipped", reason=problem)
-            log.line(f"pretrain: skipped: {problem}")
+            log.line("pretrain: synthetic blob episodes (--tiny without --pretrain-data)")
+        else:
+            record.update(status="skipped", reason=stages.NO_DATA)
+            log.line(f"pretrain: skipped: {stages.NO_DATA}")
             results.save()
             return
-        else:
-            data = Path(args.pretrain_data).resolve()
         record.update(runs=[], data=str(data))
     log.line(f"== {name}: {ctx.left():.0f} s")
     if args.in_process:
@@ -254,7 +270,7 @@ def run_stage(name: str, ctx: stages.Context, results: Results, log: Log, tmp: P
                 else:
                     stages.STAGE_FUNCTIONS[name](ctx, record, save)
         except Exception as exc:  # noqa: BLE001  (record it; the next stage still runs)
-            log.line(traceback.format_exc().rstrip())
+            log.line(stages.failure_text(exc))
             record.update(status="failed", reason=stages.one_line(exc))
             returncode = 1
         outcome = {name: (returncode, False)}
@@ -310,8 +326,13 @@ def summary(stages: dict) -> list[str]:
             ends = run.get("monitors_start"), run.get("monitors_end")
             rank = (f", rank {ends[0]['effective_rank']:.1f} -> {ends[1]['effective_rank']:.1f}"
                     if all(ends) else "")
-            loss = (f", loss {run['loss_first50']:.4f} -> {run['loss_last50']:.4f}"
-                    if run.get("loss_last50") is not None else "")
+            loss = ""
+            if run.get("loss_last") is not None:
+                loss = (f", loss {run['loss_first']:.4f} (step 1) -> {run['loss_last']:.4f} "
+                        f"(step {run['steps_done']})")
+            if run.get("loss_window", 0) > 1:
+                loss += (f", means of the first/last {run['loss_window']} steps "
+                         f"{run['loss_first_mean']:.4f} -> {run['loss_last_mean']:.4f}")
             lines.append(f"  pretrain seed {run['seed']} batch {run['batch_size']}: "
                          f"{run['steps_done']}/{run['steps']} steps, "
                          f"{run.get('s_per_step', '?')} s/step{loss}{rank}, "
@@ -343,7 +364,7 @@ def child_main(args) -> int:
         else:
             stages.STAGE_FUNCTIONS[args.child](ctx, record, save)
     except Exception as exc:  # noqa: BLE001
-        traceback.print_exc()
+        print(stages.failure_text(exc), flush=True)
         record.update(status="failed", reason=stages.one_line(exc))
         save()
         return 1
@@ -356,8 +377,10 @@ def parse_args(argv=None):
     parser.add_argument("--out", help="output folder (default: $OUT, else "
                         "./outputs/device_check)")
     parser.add_argument("--budget-s", type=float, default=450.0,
-                        help="seconds for all stages together (default 450: one 10-minute "
-                        "device call with room for start-up and the transfers)")
+                        help=f"seconds for all stages together, more than {RESERVE_S:.0f} and "
+                        f"at most {MAX_BUDGET_S:.0f} (default 450: one 10-minute device call "
+                        "with room for start-up and the transfers; give the call a timeout_s "
+                        f"of at least --budget-s + {START_MARGIN_S:.0f})")
     parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES),
                         help="stages to run, in this order (default: all)")
     parser.add_argument("--allow-cpu", action="store_true", help="run without CUDA, on the CPU")
@@ -391,8 +414,17 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.dry_run:
         args.allow_cpu = args.tiny = True
-    parser.check_at_least(args, {"--budget-s": 1, "--pretrain-steps": 1, "--pretrain-batch": 1,
-                                 "--threads": 1, "--peak-tflops": 1})
+    for option in ("--budget-s", "--peak-tflops"):
+        value = getattr(args, option.removeprefix("--").replace("-", "_"))
+        if not math.isfinite(value):
+            parser.error(f"{option} {value}: give a finite number")
+    if not RESERVE_S < args.budget_s <= MAX_BUDGET_S:
+        parser.error(f"--budget-s {args.budget_s:g}: give more than {RESERVE_S:.0f} (kept for "
+                     f"the last writes) and at most {MAX_BUDGET_S:.0f} seconds: the device tool "
+                     f"stops a command after {DEVICE_CALL_S:.0f} s, and start-up and stopping "
+                     f"the stages need {START_MARGIN_S:.0f} s outside the budget")
+    parser.check_at_least(args, {"--pretrain-steps": 1, "--pretrain-batch": 1, "--threads": 1,
+                                 "--peak-tflops": 1})
     if len(args.pretrain_seeds) > MAX_SEEDS:
         parser.error(f"--pretrain-seeds: at most {MAX_SEEDS} (the device tool returns at most "
                      "8 files: the JSON, the log and one encoder per seed)")
@@ -404,15 +436,64 @@ def parse_args(argv=None):
         args.pretrain_data = str(ROOT / DATA)
     if args.pretrain_config and not Path(args.pretrain_config).is_file():
         parser.error(f"--pretrain-config {args.pretrain_config}: no such file")
+    if not args.child:  # a stage's process: the parent checked these
+        args.out = checked_out(parser, args.out)
+        if "pretrain" in args.stages:
+            check_pretrain_inputs(parser, args)
     return args
+
+
+def checked_out(parser, given: str | None) -> str:
+    """Return the output folder (--out, else $OUT, else ./outputs/device_check), absolute.
+
+    Only once it could be made and written and no folder is where its files go; else exit 2 in
+    one line naming the option (``out_paths``' checks: a file on the way, a folder it cannot
+    write). Nothing is created here.
+    """
+    from vjepa_ros.out_paths import check_output_names, output_dir
+
+    option = "--out" if given else "$OUT" if os.environ.get("OUT") else "--out (default)"
+    out = Path(given or os.environ.get("OUT") or Path("outputs") / "device_check").expanduser()
+    try:
+        output_dir(out, option, create=False, claim=False)
+        if out.is_dir():
+            check_output_names(out, [RESULTS, LOG], option)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return str(out.absolute())
+
+
+def check_pretrain_inputs(parser, args) -> None:
+    """Exit 2 in one line for pretrain settings or episodes the pretrain stage could not use.
+
+    --pretrain-config and the --pretrain-* values as ``PretrainConfig`` (its one-line errors),
+    then --pretrain-data read whole as the stage reads it (``pretrain_data_problem``; a few
+    seconds for the default 259 episodes). Without --pretrain-data: nothing to check (the stage
+    is skipped with a reason; --tiny: synthetic episodes).
+    """
+    from vjepa_ros.cli_options import option_message
+
+    try:
+        stages.pretrain_config(args, args.tiny)
+    except ValueError as exc:
+        names = {"PretrainConfig.steps": "--pretrain-steps",
+                 "PretrainConfig.batch_size": "--pretrain-batch"}
+        text = " ".join(option_message(str(exc), names).split())
+        parser.error(f"--pretrain-config {text}" if args.pretrain_config else text)
+    if args.pretrain_data is not None and importlib.util.find_spec("torch") is not None:
+        # (without torch, which reading episodes needs, main says in one line what to run)
+        problem = stages.pretrain_data_problem(args, args.tiny)
+        if problem:
+            parser.error(problem)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.child:
         return child_main(args)
-    out = Path(args.out or os.environ.get("OUT") or Path("outputs") / "device_check")
-    out.mkdir(parents=True, exist_ok=True)
+    from vjepa_ros.out_paths import output_dir
+
+    out = output_dir(args.out, claim=False)  # checked by parse_args: a ValueError is one line
     args.out = str(out.resolve())
     log = Log(out / LOG)
     results = Results(out, args)

@@ -214,17 +214,11 @@ def stage_train(ctx: Context, record: dict, save) -> None:
 def stage_pretrain_seed(ctx: Context, record: dict, save, seed: int, data: Path) -> None:
     """Pretrain one seed; its encoder to <out>/pretrain_b<B>_s<seed>.pt, its numbers to runs."""
     from vjepa_ros.train.pretrain import PretrainInterrupted, pretrain_encoder, save_pretrained
-    from vjepa_ros.train.pretrain_config import load_pretrain_config
     from vjepa_ros.train.pretrain_data import clip_sampler, load_clip_segments, spread_frames
     from vjepa_ros.train.stop_request import InterruptedMidStep
 
     args = ctx.args
-    overrides = dict(TINY_PRETRAIN) if ctx.tiny else {}
-    if args.pretrain_steps is not None:
-        overrides["steps"] = args.pretrain_steps
-    if args.pretrain_batch is not None:
-        overrides["batch_size"] = args.pretrain_batch
-    config = load_pretrain_config(args.pretrain_config, seed=seed, **overrides)
+    config = pretrain_config(args, ctx.tiny, seed)
     segments = load_clip_segments([data], config.frames_per_clip)
     sampler = clip_sampler(segments, config, device=ctx.device)  # preprocessed there
     monitor_frames = spread_frames(segments, config.monitor_frames)
@@ -271,27 +265,102 @@ def stage_pretrain_seed(ctx: Context, record: dict, save, seed: int, data: Path)
     if done:
         save_pretrained(out, result.encoder, config, result, sampler.num_frames, step=done)
         run["file"] = out.name
-    head, tail = result.losses[:50], result.losses[-50:]
     run.update(steps_done=done, seconds=round(result.seconds, 2),
-               s_per_step=round(result.seconds / max(1, done), 4),
-               loss_first50=sum(head) / len(head) if head else None,
-               loss_last50=sum(tail) / len(tail) if tail else None,
+               s_per_step=round(result.seconds / max(1, done), 4), **loss_ends(result.losses),
                monitors_start=result.monitors[0], monitors_end=result.monitors[-1],
                warnings=len(result.warnings),
                first_warning=result.warnings[0] if result.warnings else None)
     save()
 
 
-def pretrain_data_problem(args) -> str | None:
-    """Return why the pretrain stage cannot run (one line), or None."""
+def loss_ends(losses: list[float]) -> dict:
+    """Return the loss at the first and the last step, and means over windows at both ends.
+
+    ``loss_first``/``loss_last``: of step 1 and step ``len(losses)`` (None before a step);
+    ``loss_window``: up to 50 steps, at most half the steps, so that the two windows never share
+    a step (a mean of the first 50 and of the last 50 of a 2-step run were one and the same
+    number); ``loss_first_mean``/``loss_last_mean``: the means over them (None under 2 steps).
+    """
+    window = min(50, len(losses) // 2)
+    return {"loss_first": losses[0] if losses else None,
+            "loss_last": losses[-1] if losses else None, "loss_window": window,
+            "loss_first_mean": sum(losses[:window]) / window if window else None,
+            "loss_last_mean": sum(losses[-window:]) / window if window else None}
+
+
+def pretrain_config(args, tiny: bool, seed: int = 0):
+    """Return the ``PretrainConfig`` the pretrain stage runs with for ``seed``.
+
+    --pretrain-config (or config/pretrain.yaml's values), tiny sizes with ``tiny``,
+    --pretrain-steps/--pretrain-batch and ``seed`` over them.
+
+    Raises ValueError (``config.ConfigError`` among them) naming the file or the setting.
+    """
+    from vjepa_ros.train.pretrain_config import load_pretrain_config  # torch-free
+
+    overrides = dict(TINY_PRETRAIN) if tiny else {}
+    if args.pretrain_steps is not None:
+        overrides["steps"] = args.pretrain_steps
+    if args.pretrain_batch is not None:
+        overrides["batch_size"] = args.pretrain_batch
+    return load_pretrain_config(args.pretrain_config, seed=seed, **overrides)
+
+
+NO_DATA = ("no --pretrain-data given: make the episodes on a machine with pybullet "
+           "(docs/device_check.md) and carry the folder")
+DATA_KIND = "a folder of episode .npz files (vjepa-ros collect) or one such file"
+
+
+def pretrain_data_problem(args, tiny: bool = False) -> str | None:
+    """Return why the pretrain stage cannot read --pretrain-data (one line naming it), or None.
+
+    The stage's own reading, done whole: the path exists and can be read, holds episode .npz
+    files and no bags (the GPU machine has no rosbags), and every episode loads as
+    ``vjepa-ros pretrain`` loads it (``pretrain_data.load_clip_segments`` at the config's
+    ``frames_per_clip``: a damaged .npz, frames of different sizes, no episode a clip long are
+    refused), with frames enough for the collapse monitors. ``args.pretrain_data`` None:
+    :data:`NO_DATA`. A bad --pretrain-config is the caller's to refuse first
+    (:func:`pretrain_config` raises).
+    """
     if args.pretrain_data is None:
-        return ("no --pretrain-data given: make the episodes on a machine with pybullet "
-                "(docs/device_check.md) and carry the folder")
-    data = Path(args.pretrain_data)
-    if not data.is_dir() or not any(data.glob("*.npz")):
-        return (f"--pretrain-data {data}: no folder of episode .npz files there (was it "
-                "carried? docs/device_check.md)")
+        return NO_DATA
+    from vjepa_ros.input_paths import input_path
+    from vjepa_ros.train.episodes import find_sources
+
+    config = pretrain_config(args, tiny)
+    given = Path(args.pretrain_data).expanduser()
+    carried = "(was it carried? docs/device_check.md)"
+    try:
+        data = input_path(given, "--pretrain-data", f"{DATA_KIND} {carried}", folder=True)
+    except ValueError as exc:
+        return " ".join(str(exc).split())
+    try:
+        sources = find_sources([data])
+    except ValueError as exc:
+        return f"--pretrain-data {given}: {str(exc).removeprefix(f'{data}: ')} {carried}"
+    bags = [source.path for source in sources if source.kind != "npz"]
+    if bags:
+        return (f"--pretrain-data {given}: {bags[0]} is a rosbag2 bag, which the GPU machine "
+                f"cannot read (no rosbags): give {DATA_KIND}")
+    from vjepa_ros.train.pretrain_data import load_clip_segments, spread_frames
+
+    try:
+        spread_frames(load_clip_segments([data], config.frames_per_clip, log=None),
+                      config.monitor_frames)
+    except (ValueError, OSError) as exc:
+        return " ".join(f"--pretrain-data {given}: {exc}".split())
     return None
+
+
+def failure_text(exc: BaseException) -> str:
+    """Return what a stage's process prints for an error that ended it.
+
+    One line for a user error (ValueError, OSError: a damaged episode, a file it cannot write):
+    its message says what to do; the traceback for anything else (a bug to find in the log).
+    """
+    if isinstance(exc, ValueError | OSError):
+        return f"failed: {one_line(exc)}"
+    return "".join(traceback.format_exception(exc)).rstrip()
 
 
 STAGE_FUNCTIONS = {"models": stage_models, "planner": stage_planner, "train": stage_train}

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from benchmarks import device_check  # repository root on sys.path: conftest
@@ -75,7 +76,7 @@ def test_dry_run_gives_every_stage_numbers_without_ros_pybullet_or_bags(tmp_path
     assert [run["seed"] for run in runs] == [0, 1, 2, 3]
     for run in runs:
         assert run["complete"] and run["steps_done"] == run["steps"] == 2
-        assert math.isfinite(run["loss_last50"]) and run["monitors_end"]["effective_rank"] > 0
+        assert math.isfinite(run["loss_last"]) and run["monitors_end"]["effective_rank"] > 0
         encoder = torch.load(out / run["file"], map_location="cpu", weights_only=False)
         assert encoder["pretrain"]["trained_steps"] == 2 and encoder["pretrain"]["seed"] == run[
             "seed"]
@@ -99,11 +100,131 @@ def test_without_cuda_it_says_so_and_exits_1(tmp_path, monkeypatch, capfd):
     assert "--allow-cpu" in results["error"] and results["stages"] == {}
 
 
+def pretrain_args(data=None, **given) -> argparse.Namespace:
+    return argparse.Namespace(**{"pretrain_data": data, "pretrain_config": None,
+                                 "pretrain_steps": None, "pretrain_batch": None, **given})
+
+
 def test_pretrain_without_data_is_skipped_with_the_way_to_make_it(tmp_path):
-    args = argparse.Namespace(pretrain_data=None)
+    args = pretrain_args()
     assert "docs/device_check.md" in device_check.stages.pretrain_data_problem(args)
     args.pretrain_data = str(tmp_path)  # a folder without episodes: not carried
     assert "was it carried" in device_check.stages.pretrain_data_problem(args)
+
+
+def refusal(capsys, argv) -> str:
+    """Run device_check.main(argv); return its one-line refusal (exit status 2, no traceback)."""
+    with pytest.raises(SystemExit) as exited:
+        device_check.main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    return err
+
+
+@pytest.mark.parametrize("budget", ["nan", "inf", "1e9", "541"])
+def test_a_budget_that_is_not_a_finite_time_within_one_device_call_is_refused(
+        tmp_path, capsys, budget):
+    err = refusal(capsys, ["--dry-run", "--in-process", "--stages", "models", "--out",
+                           str(tmp_path), "--budget-s", budget])
+    assert f"--budget-s {budget}" in err.replace("1e+09", "1e9") and "give" in err
+    assert not list(tmp_path.iterdir())  # refused before anything was written
+
+
+def test_an_out_that_cannot_be_a_folder_is_refused_in_one_line_naming_it(tmp_path, capsys):
+    file = tmp_path / "a_file"
+    file.write_text("x")
+    for out in (file, file / "below"):
+        err = refusal(capsys, ["--dry-run", "--in-process", "--stages", "models", "--out",
+                               str(out)])
+        assert f"--out {out}: {file} is a file" in err and "give a directory" in err
+
+
+def broken_episodes(tmp_path: Path) -> Path:
+    """Write a folder of 2 episodes, one of them damaged (not an .npz archive); return it."""
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    data = tmp_path / "episodes"
+    write_blob_episodes(data, 2, frames=8, size=64)
+    (data / "blob_0001.npz").write_bytes(b"not a zip")
+    return data
+
+
+@pytest.mark.parametrize("tiny", [False, True], ids=["real", "dry-run"])
+@pytest.mark.parametrize("problem", ["missing", "damaged"])
+def test_unusable_pretrain_data_is_refused_before_any_stage(tmp_path, capsys, tiny, problem):
+    data = tmp_path / "not_carried" if problem == "missing" else broken_episodes(tmp_path)
+    out = tmp_path / "out"
+    threads = torch.get_num_threads()
+    try:  # the old code ran the stage here (--dry-run: on blob episodes instead)
+        err = refusal(capsys, ["--dry-run" if tiny else "--allow-cpu", "--in-process",
+                               "--stages", "pretrain", "--pretrain-seeds", "0",
+                               "--pretrain-data", str(data), "--out", str(out)])
+    finally:
+        torch.set_num_threads(threads)
+    assert f"--pretrain-data {data}" in err
+    assert ("does not exist" if problem == "missing" else "blob_0001.npz is not an .npz") in err
+    assert not out.exists()
+
+
+def test_the_dry_run_pretrains_on_the_given_data_and_says_so(tmp_path, capfd):
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    data = tmp_path / "episodes"
+    write_blob_episodes(data, 2, frames=8, size=64)
+    out = tmp_path / "out"
+    threads = torch.get_num_threads()
+    try:
+        assert device_check.main(["--dry-run", "--in-process", "--stages", "pretrain",
+                                  "--pretrain-seeds", "0", "--pretrain-data", str(data),
+                                  "--out", str(out)]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    record = json.loads((out / device_check.RESULTS).read_text())["stages"]["pretrain"]
+    assert record["data"] == str(data.resolve())
+    assert record["runs"][0]["frames"] == 16  # its 2 episodes of 8 frames, not 3 blob ones
+    assert f"pretrain: episodes of --pretrain-data {data.resolve()}" in capfd.readouterr().out
+
+
+def test_the_loss_summary_shows_the_first_and_last_step_of_a_short_run(tmp_path):
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    data = tmp_path / "episodes"
+    write_blob_episodes(data, 2, frames=8, size=64)
+    args = pretrain_args(out=str(tmp_path), pretrain_steps=3)
+    ctx = device_check.stages.Context("cpu", True, time.monotonic() + 1000, args)
+    record = {"rows": [], "runs": [], "status": "done", "reason": None}
+    device_check.stages.stage_pretrain_seed(ctx, record, lambda: None, 0, data)
+    (run,) = record["runs"]
+    losses = torch.load(tmp_path / run["file"], map_location="cpu",
+                        weights_only=False)["pretrain_loss"]
+    assert len(losses) == 3 and losses[0] != losses[-1]
+    assert run["loss_first"] == pytest.approx(losses[0], abs=1e-5)
+    assert run["loss_last"] == pytest.approx(losses[-1], abs=1e-5)
+    (line,) = [text for text in device_check.summary({"pretrain": record}) if "seed 0" in text]
+    assert f"loss {losses[0]:.4f} (step 1) -> {losses[-1]:.4f} (step 3)" in line, line
+    assert "3/3 steps" in line
+    ends = device_check.stages.loss_ends([4.0, 3.0, 2.0, 1.0])  # windows never overlap
+    assert (ends["loss_window"], ends["loss_first_mean"], ends["loss_last_mean"]) == (2, 3.5, 1.5)
+
+
+def test_a_stage_process_that_fails_on_bad_data_says_so_in_one_line(tmp_path, capfd):
+    data = broken_episodes(tmp_path)  # damaged after the parent's check, say
+    result = tmp_path / "child.json"
+    threads = torch.get_num_threads()
+    try:
+        code = device_check.main(["--child", "pretrain", "--child-json", str(result),
+                                  "--child-deadline-s", "100", "--device-name", "cpu",
+                                  "--child-seed", "0", "--child-data", str(data), "--out",
+                                  str(tmp_path), "--tiny", "--allow-cpu"])
+    finally:
+        torch.set_num_threads(threads)
+    assert code == 1
+    captured = capfd.readouterr()
+    printed = (captured.out + captured.err).strip().splitlines()
+    assert len(printed) == 1 and printed[0].startswith("failed: EpisodeError: "), printed
+    assert "blob_0001.npz" in printed[0]
+    assert json.loads(result.read_text())["status"] == "failed"
 
 
 def test_a_failed_item_is_recorded_and_the_next_one_still_runs(tmp_path):
