@@ -109,7 +109,7 @@ def test_a_command_stopped_while_writing_its_bag_says_so_and_leaves_nothing(
     from vjepa_ros.terminate import Terminated
 
     bag = tmp_path / "new_bag"
-    monkeypatch.setattr(record, "simulate_episode", _simulated)
+    monkeypatch.setattr(record, "simulate_episode", _simulated, raising=False)  # (record)
     monkeypatch.setattr(messages, "pose_message", _stopped_at_the_second_pose(
         Terminated if stop == "sigterm" else KeyboardInterrupt))
     assert main([command, str(bag)]) == (143 if stop == "sigterm" else 130)
@@ -133,7 +133,7 @@ def test_a_stop_cutting_the_write_short_removes_the_partial_folder_only(
         (partial_path(path) / "new_bag" / "new_bag_0.mcap").write_bytes(b"part")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(record, "simulate_episode", _simulated)
+    monkeypatch.setattr(record, "simulate_episode", _simulated, raising=False)  # (record)
     monkeypatch.setattr(bags if command == "bag-from-npz" else record,
                         "write_bag" if command == "bag-from-npz" else "write_sim_bag", cut_short)
     assert main([command, str(bag)]) == 130
@@ -164,7 +164,7 @@ def test_a_stop_just_after_the_bag_was_renamed_keeps_it_and_says_it_is_saved(
             raise KeyboardInterrupt
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(record, "simulate_episode", _simulated)
+    monkeypatch.setattr(record, "simulate_episode", _simulated, raising=False)  # (record)
     monkeypatch.setattr(shutil, "rmtree", rmtree)
     assert main([command, str(bag)]) == 130
     assert stops, "the stop came after the rename"
