@@ -290,7 +290,7 @@ def _eval_saved(out: Path, stage: str) -> str:
 
 
 def _stopped_bag_saved(bag: Path, command: str, when: str, writing: bool) -> str:
-    """Say what ``command``, stopped before its new ``bag`` was reported written, saved.
+    """Return what a stopped ``command`` saved of its new ``bag``: nothing, or the whole bag.
 
     ``command`` writes ``bag`` ``when`` ("once its 16 frames are simulated"), through the
     partial folder ``NAME.PID.partial`` renamed to ``bag`` once whole
