@@ -52,14 +52,39 @@ def test_a_bag_of_messages_whose_entries_fail_midway_leaves_nothing(tmp_path):
 
 
 def test_the_part_of_a_bag_a_killed_run_left_is_removed_before_the_new_one(tmp_path, capsys):
+    """Named as a folder (was "1 partial file(s)"), with the process that left it."""
     stale = tmp_path / f"new_bag.{DEAD_PID}.partial"
     (stale / "new_bag").mkdir(parents=True)
     (stale / "new_bag" / "new_bag.mcap").write_bytes(b"part")
-    other = tmp_path / f"other_bag.{DEAD_PID}.partial"  # another bag's: not this command's
-    other.mkdir()
     live = tmp_path / f"new_bag.{os.getppid()}.partial"  # a live process's: being written
     live.mkdir()
     assert new_output_dir(tmp_path / "new_bag") == tmp_path / "new_bag"
-    assert not stale.exists() and other.exists() and live.exists()
-    assert capsys.readouterr().out == (f"note: removed 1 partial file(s) of stopped runs in "
-                                       f"{tmp_path} ({stale.name})\n")
+    assert not stale.exists() and live.exists()
+    assert capsys.readouterr().out == (
+        f"note: removed the partial folder {stale.name} in {tmp_path}: the part of new_bag left "
+        f"by a stopped run (pid {DEAD_PID}, no longer running)\n")
+
+
+def test_the_parts_of_other_bags_killed_runs_left_are_removed_too(tmp_path, capsys):
+    """Another bag's partial folder stayed forever (no later command writes that name).
+
+    Removed when its process is gone, one line each; never a running process's (another
+    recording into the same folder now), nor this process's, nor a partial file (another
+    command's, ``atomic_files.replacing``).
+    """
+    stale = [tmp_path / f"other_bag.{DEAD_PID}.partial", tmp_path / f"run_2.{DEAD_PID}.partial"]
+    (stale[0] / "other_bag").mkdir(parents=True)
+    (stale[0] / "other_bag" / "other_bag_0.mcap").write_bytes(b"part")
+    stale[1].mkdir()  # killed before the writer opened the bag
+    kept = [tmp_path / f"live_bag.{os.getppid()}.partial",  # another recording, running
+            tmp_path / f"own_bag.{os.getpid()}.partial",  # this process's
+            tmp_path / f"report.json.{DEAD_PID}.partial"]  # a file: not a bag's
+    kept[0].mkdir()
+    kept[1].mkdir()
+    kept[2].write_text("{")
+    new_output_dir(tmp_path / "new_bag")
+    assert [path.exists() for path in stale + kept] == [False, False, True, True, True]
+    assert capsys.readouterr().out.splitlines() == [
+        f"note: removed the partial folder {path.name} in {tmp_path}: the part of "
+        f"{path.name.split('.')[0]} left by a stopped run (pid {DEAD_PID}, no longer running)"
+        for path in stale]

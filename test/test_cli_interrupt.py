@@ -34,8 +34,8 @@ def _core_imported():
     (["demo"], "vjepa_ros.demo", "run_demo"),
     (["eval", "BAG"], "vjepa_ros.eval.bag_files", "open_reader"),  # eval opens the bag first
     (["camera-check", "BAG"], "vjepa_ros.eval.bag_files", "open_reader"),  # checked first too
-    (["record", "OUT/new_bag"], "vjepa_ros.eval.record", "record_sim_bag"),  # BAG exists
-    (["bag-from-npz", "OUT/new_bag"], "vjepa_ros.eval.bags", "write_bag"),
+    (["record", "OUT/new_bag"], "vjepa_ros.eval.record", "simulate_episode"),  # BAG exists
+    (["bag-from-npz", "OUT/new_bag"], "vjepa_ros.example_episode", "load_example"),
     (["collect", "--out", "OUT/data", "--episodes", "1"], "vjepa_ros.sim.collector", "collect"),
     (["pretrain", "--data", "BAG", "--out", "OUT/enc.pt"], "vjepa_ros.train.pretrain_data",
      "load_clip_segments"),
@@ -69,32 +69,133 @@ def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, caps
     assert not (tmp_path / "new_bag").exists() and not (tmp_path / "eval_bag").exists()
 
 
+def _simulated(*args, **kwargs):
+    """Return a simulated episode of 3 frames at once (``record.simulate_episode``)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from vjepa_ros.eval.synthetic import synthetic_episode
+
+    frames, states, _ = synthetic_episode(2)
+    return SimpleNamespace(frames=frames, states=states), np.zeros((len(frames), 9))
+
+
+def _stopped_at_the_second_pose(stop):
+    """Return ``messages.pose_message`` raising ``stop`` at its second call (the second frame)."""
+    from vjepa_ros.eval import messages
+
+    real, calls = messages.pose_message, []
+
+    def pose_message(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise stop
+        return real(*args, **kwargs)
+    return pose_message
+
+
 @pytest.mark.parametrize("stop, word", [(KeyboardInterrupt, "interrupted"), ("sigterm",
                                                                               "terminated")])
-@pytest.mark.parametrize("command, module, writer, until", [
-    ("bag-from-npz", "vjepa_ros.eval.bags", "write_bag", "the episode is read"),
-    ("record", "vjepa_ros.eval.record", "record_sim_bag", "its 16 frames are simulated"),
-])
-def test_a_command_stopped_while_writing_its_bag_removes_the_part_and_says_so(
-        tmp_path, monkeypatch, capsys, stop, word, command, module, writer, until):
-    """A bare ``vjepa-ros bag-from-npz: interrupted`` left the part of the bag written."""
-    import importlib
+@pytest.mark.parametrize("command", ["bag-from-npz", "record"])
+def test_a_command_stopped_while_writing_its_bag_says_so_and_leaves_nothing(
+        tmp_path, monkeypatch, capsys, stop, word, command):
+    """Say "stopped while writing" (was: "once its 16 frames are simulated": they were).
 
+    ``record`` stopped while writing its bag said "nothing saved (... once its 16 frames are
+    simulated; the part written was removed)"; the frames were simulated.
+    """
+    from vjepa_ros.eval import messages, record
     from vjepa_ros.terminate import Terminated
+
+    bag = tmp_path / "new_bag"
+    monkeypatch.setattr(record, "simulate_episode", _simulated, raising=False)  # (record)
+    monkeypatch.setattr(messages, "pose_message", _stopped_at_the_second_pose(
+        Terminated if stop == "sigterm" else KeyboardInterrupt))
+    assert main([command, str(bag)]) == (143 if stop == "sigterm" else 130)
+    assert capsys.readouterr().err == (
+        f"vjepa-ros {command}: {word}; stopped while writing the bag {bag}: nothing saved (the "
+        "part written is removed)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no bag, no partial folder
+
+
+@pytest.mark.parametrize("command", ["bag-from-npz", "record"])
+def test_a_stop_cutting_the_write_short_removes_the_partial_folder_only(
+        tmp_path, monkeypatch, capsys, command):
+    """What a stop left of the partial folder (a second Ctrl-C in its removal) is removed."""
+    from vjepa_ros.atomic_files import partial_path
+    from vjepa_ros.eval import bags, record
 
     bag = tmp_path / "new_bag"
 
     def cut_short(path, *args, **kwargs):
-        Path(path).mkdir()
-        (Path(path) / "new_bag_0.mcap").write_bytes(b"part")
-        raise Terminated if stop == "sigterm" else KeyboardInterrupt
+        (partial_path(path) / "new_bag").mkdir(parents=True)
+        (partial_path(path) / "new_bag" / "new_bag_0.mcap").write_bytes(b"part")
+        raise KeyboardInterrupt
 
-    monkeypatch.setattr(importlib.import_module(module), writer, cut_short)
-    assert main([command, str(bag)]) == (143 if stop == "sigterm" else 130)
+    monkeypatch.setattr(record, "simulate_episode", _simulated, raising=False)  # (record)
+    monkeypatch.setattr(bags if command == "bag-from-npz" else record,
+                        "write_bag" if command == "bag-from-npz" else "write_sim_bag", cut_short)
+    assert main([command, str(bag)]) == 130
+    assert capsys.readouterr().err.endswith(
+        f"stopped while writing the bag {bag}: nothing saved (the part written is removed)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["bag-from-npz", "record"])
+def test_a_stop_just_after_the_bag_was_renamed_keeps_it_and_says_it_is_saved(
+        tmp_path, monkeypatch, capsys, command):
+    """Keep the bag a stop found whole at NAME (renamed to it a moment before the stop).
+
+    The clean-up after the stop removed whatever was at NAME, the whole bag, and said "nothing
+    saved".
+    """
+    import shutil
+
+    from vjepa_ros.eval import record
+    from vjepa_ros.eval.bags import read_recording
+
+    bag = tmp_path / "new_bag"
+    real, stops = shutil.rmtree, []
+
+    def rmtree(path, *args, **kwargs):  # the partial folder's removal after the rename
+        if bag.is_dir() and not stops:
+            stops.append(path)
+            raise KeyboardInterrupt
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(record, "simulate_episode", _simulated, raising=False)  # (record)
+    monkeypatch.setattr(shutil, "rmtree", rmtree)
+    assert main([command, str(bag)]) == 130
+    assert stops, "the stop came after the rename"
     assert capsys.readouterr().err == (
-        f"vjepa-ros {command}: {word}; nothing saved ({command} writes the bag {bag} once "
-        f"{until}; the part written was removed)\n")
-    assert not bag.exists()
+        f"vjepa-ros {command}: interrupted; stopped just after writing the bag: {bag} is saved "
+        "whole\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new_bag"]  # the partial folder gone
+    assert len(read_recording(bag).states) == (3 if command == "record" else 2)
+
+
+def test_bag_from_npz_never_imports_torch(tmp_path):
+    """Write the bag without torch, whose import holds a stop until it ends (``held_imports``).
+
+    ``bag-from-npz`` imported torch (for ``demo.load_example``): a SIGTERM meanwhile waited for
+    its import to end, 25 s on a loaded machine.
+    """
+    import subprocess
+    import sys
+
+    from conftest import REPO_ROOT
+
+    script = ("import sys\n"
+              "from vjepa_ros.cli import main\n"
+              f"status = main(['bag-from-npz', {str(tmp_path / 'bag')!r}])\n"
+              "print('torch imported' if 'torch' in sys.modules else 'no torch')\n"
+              "sys.exit(status)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=REPO_ROOT, timeout=300)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"wrote {tmp_path / 'bag'} (mcap)")
+    assert result.stdout.endswith("\nno torch\n")
 
 
 def test_a_stopped_camera_check_names_an_earlier_checks_files_and_a_cut_short_write(tmp_path):

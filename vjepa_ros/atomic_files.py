@@ -59,36 +59,45 @@ def process_alive(pid: int) -> bool:
 
 def remove_stale_partials(folder: str | os.PathLike, wanted: Callable[[str], bool],
                           say: Callable[[str], object] | None = print,
-                          folders: bool = False) -> list[Path]:
+                          folders: bool = False, files_too: bool = True) -> list[Path]:
     """Remove the ``NAME.PID.partial`` files in ``folder`` left by processes that are gone.
 
     ``wanted(NAME)``: whether NAME (the target file's name) is a file the caller is about to
     write; only those partials are looked at. A partial whose process is alive (another run
-    writing it now) is never touched; a PID reused since by another process keeps its file.
-    ``folders``: the caller writes folders (:func:`creating_folder`): partials that are
-    folders are removed with what they hold (else folders are left alone).
-    ``say``: given one line naming the removed files, when any were removed. Returns the
-    removed paths, sorted; none for a missing folder.
+    writing it now, or this process) is never touched; a PID reused since by another process
+    keeps its file. ``folders``: the caller writes folders (:func:`creating_folder`): partials
+    that are folders are removed with what they hold (else folders are left alone).
+    ``files_too``: partials that are files are removed too (else only folders are).
+    ``say``: given the notes, when any were removed: one line naming the removed files, and
+    one line for each removed folder (its name and process). Returns the removed paths,
+    sorted; none for a missing folder.
     """
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         return []
-    removed = []
+    files, folders_removed = [], []
     for path in sorted(folder.glob(f"*{PARTIAL_SUFFIX}")):
         match = _PARTIAL_NAME.match(path.name)
-        if match and wanted(match["target"]) and (folders or not path.is_dir()) \
+        is_folder = path.is_dir() and not path.is_symlink()
+        if match and wanted(match["target"]) and (folders if is_folder else files_too) \
                 and not process_alive(int(match["pid"])):
-            if path.is_dir() and not path.is_symlink():
+            if is_folder:
                 shutil.rmtree(path, ignore_errors=True)
+                folders_removed.append(path)
             else:
                 path.unlink(missing_ok=True)
-            removed.append(path)
-    if removed and say is not None:
-        names = ", ".join(path.name for path in removed[:2]) + (", ..." if len(removed) > 2
-                                                                 else "")
-        say(f"note: removed {len(removed)} partial file(s) of stopped runs in {folder} "
-            f"({names})")
-    return removed
+                files.append(path)
+    if say is not None:
+        if files:
+            names = ", ".join(path.name for path in files[:2]) + (", ..." if len(files) > 2
+                                                                  else "")
+            say(f"note: removed {len(files)} partial file(s) of stopped runs in {folder} "
+                f"({names})")
+        for path in folders_removed:  # a bag's part each: named one by one
+            match = _PARTIAL_NAME.match(path.name)
+            say(f"note: removed the partial folder {path.name} in {folder}: the part of "
+                f"{match['target']} left by a stopped run (pid {match['pid']}, no longer running)")
+    return sorted(files + folders_removed)
 
 
 def partial_path(path: str | os.PathLike) -> Path:

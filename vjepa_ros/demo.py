@@ -10,63 +10,20 @@ random weights, which shows the whole pipeline and its timing, not a trained mod
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
-import numpy as np
 import torch
 
+from vjepa_ros.example_episode import Example, load_example  # noqa: F401 (its names here)
 from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, load_world_model
 from vjepa_ros.models.errors import CheckpointError
 from vjepa_ros.planning.config import preset
 from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.planning.pose import state_difference
-from vjepa_ros.robot.state_ranges import states_problem
-from vjepa_ros.sim.episode import check_episode_frames
-from vjepa_ros.sim.episode_file import read_episode_arrays
 
 # A small V-JEPA 2 / AC predictor for CPU runs (same architecture, 256 px, 16x16 tokens per frame).
 SMALL_ENCODER = dict(img_size=256, embed_dim=192, depth=4, num_heads=3)
 SMALL_PREDICTOR = dict(img_size=256, embed_dim=192, predictor_embed_dim=192, depth=4, num_heads=3)
-
-
-@dataclass
-class Example:
-    frames: np.ndarray  # [T, H, W, 3] uint8 RGB
-    states: np.ndarray  # [T, 7] float32: xyz, extrinsic xyz Euler, gripper closedness
-
-
-def load_example(path: str | Path | None = None) -> Example:
-    """Load an episode in the published notebook format (``observations``, ``states``).
-
-    Raises ValueError (one line naming the file and the format to give) for a missing file, a
-    folder, a file that is not an .npz archive or one without those arrays
-    (:func:`vjepa_ros.sim.episode_file.read_episode_arrays`), and for states that are not
-    [T, 7], hold NaN/inf, a closedness outside [0, 1], a position beyond the arm's reach or
-    Euler angles beyond ±π (:func:`vjepa_ros.robot.state_ranges.states_problem`).
-    """
-    if path is None:
-        path = resources.files("vjepa_ros") / "data" / "franka_example_traj.npz"
-    path = Path(str(path)).expanduser()
-    data = read_episode_arrays(path, names=("observations", "states"))
-    frames, states = data["observations"], data["states"]
-    frames = frames[0] if frames.ndim == 5 else frames
-    states = states[0] if states.ndim == 3 else states
-    problem = states_problem(states)  # [T, 7], finite, closedness, reach, radians
-    if problem:
-        raise ValueError(f"{path}: {problem}")
-    if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) < 2 or len(states) != len(frames):
-        raise ValueError(
-            f"{path}: need >= 2 frames [T, H, W, 3] with states [T, 7], got {frames.shape} and "
-            f"{states.shape}"
-        )
-    try:
-        frames = check_episode_frames(frames)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
-    return Example(frames=frames, states=states.astype(np.float32))
 
 
 def small_random_world_model(device=None, dtype=None, seed: int = 0) -> WorldModel:

@@ -730,8 +730,9 @@ def _check_episode(frames, states, times_s, rate_hz, start_time_ns):
 def write_episode(path: str | Path, episode, **kwargs) -> Path:
     """:func:`write_bag` of an episode object (``frames``, ``states``, optional ``times``).
 
-    Accepts this package's episodes (simulator, :func:`vjepa_ros.demo.load_example`) and any object
-    with these attributes; ``joint_positions`` / ``joint_names`` are written when present.
+    Accepts this package's episodes (simulator, :func:`vjepa_ros.example_episode.load_example`)
+    and any object with these attributes; ``joint_positions`` / ``joint_names`` are written
+    when present.
     """
     frames = getattr(episode, "frames", None)
     if frames is None:

@@ -289,39 +289,40 @@ def _eval_saved(out: Path, stage: str) -> str:
     return f"nothing saved (eval writes its report into {out} once every step is evaluated)"
 
 
-def _record_saved(bag: Path, frames: int) -> str:
-    """Say what a stopped record saved: nothing (:func:`_unwritten_bag`)."""
-    from vjepa_ros.counts import counted
+def _stopped_bag_saved(bag: Path, command: str, when: str, writing: bool) -> str:
+    """Return what a stopped ``command`` saved of its new ``bag``: nothing, or the whole bag.
 
-    return _unwritten_bag(bag, f"once its {counted(frames, 'frame')} are simulated", "record")
-
-
-def _unwritten_bag(bag: Path, when: str, command: str = "bag-from-npz") -> str:
-    """Say what a command stopped before its new ``bag`` was whole saved: nothing.
-
-    ``command`` writes ``bag`` ``when`` ("once its 16 frames are simulated"); one stopped while
-    being written holds part of the episode (a bag that reads as a shorter recording): removed,
-    since ``bag`` did not exist before (``out_paths.new_output_dir``).
+    ``command`` writes ``bag`` ``when`` ("once its 16 frames are simulated"), through the
+    partial folder ``NAME.PID.partial`` renamed to ``bag`` once whole
+    (``atomic_files.creating_folder``). Stopped before (``writing`` False): nothing saved.
+    Stopped while writing: a partial folder still there is removed (only it: never ``bag``);
+    a ``bag`` there was renamed whole just before the stop (``out_paths.new_output_dir`` made
+    sure it did not exist and holds its name): saved.
     """
+    if not writing:
+        return f"nothing saved ({command} writes the bag {bag} {when})"
     import shutil
 
-    removed = bag.exists()
-    if removed:
-        shutil.rmtree(bag, ignore_errors=True)
-    return (f"nothing saved ({command} writes the bag {bag} {when}"
-            f"{'; the part written was removed' if removed else ''})")
+    from vjepa_ros.atomic_files import partial_path
+
+    shutil.rmtree(partial_path(bag), ignore_errors=True)  # (gone already, unless cut short)
+    if bag.is_dir():
+        return f"stopped just after writing the bag: {bag} is saved whole"
+    return f"stopped while writing the bag {bag}: nothing saved (the part written is removed)"
 
 
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:
     """Write ``--episode`` as the new bag ``out``; exit status 1 for any refusal or failure.
 
-    Stopped (Ctrl-C, SIGTERM) once the options are checked: one line saying nothing was saved,
-    a bag cut short while written removed (:func:`_unwritten_bag`), status 130 / 143.
+    Stopped (Ctrl-C, SIGTERM) once the options are checked: one line saying what was saved
+    (:func:`_stopped_bag_saved`: nothing, a bag cut short while written removed), status
+    130 / 143.
     """
     from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.out_paths import new_output_dir
 
     bag = None  # the bag to write, once the options are checked: what a stop ends
+    writing = False  # the episode is read: writing the bag
     try:
         from vjepa_ros.eval.eval_config import rate_problem
 
@@ -329,10 +330,12 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
             raise ValueError(rate_problem("--rate", args.rate))
         bag = new_output_dir(args.out)
         check_input_paths(args)  # --episode
-        from vjepa_ros.demo import load_example  # torch: after the options are checked
+        # never torch: its import holds a stop until it ends (held_imports; 25 s when loaded)
         from vjepa_ros.eval.bags import write_bag
+        from vjepa_ros.example_episode import load_example
 
         example = load_example(args.episode)
+        writing = True
         path = write_bag(args.out, example.frames, example.states, rate_hz=args.rate,
                          storage=args.storage, image_format=args.image_format)
     except (BagError, OSError, ValueError) as exc:
@@ -343,8 +346,8 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
 
         if bag is None:  # still checking the options: nothing started
             raise
-        return report_stop("vjepa-ros bag-from-npz", exc,
-                           _unwritten_bag(bag, "once the episode is read"))
+        return report_stop("vjepa-ros bag-from-npz", exc, _stopped_bag_saved(
+            bag, "bag-from-npz", "once the episode is read", writing))
     print(f"wrote {path} ({args.storage}): {len(example.frames)} frames at {args.rate:g} Hz")
     return 0
 
@@ -357,23 +360,27 @@ def cmd_record(args: argparse.Namespace) -> int:
     from vjepa_ros.sim.command import checked_sim_options
 
     started = False  # the options are checked: what a stop ends is the recording
+    writing = False  # the episode is simulated: writing the bag
     try:
         sim_config, collector_config = checked_sim_options(args, args.frames)
         bag = new_output_dir(args.out)
         started = True
-        from vjepa_ros.eval.record import record_sim_bag  # the simulator: after the checks
+        from vjepa_ros.eval.record import simulate_episode, write_sim_bag  # after the checks
 
-        path, episode = record_sim_bag(args.out, args.seed, sim_config, collector_config,
-                                       args.storage, args.image_format)
+        episode, joints = simulate_episode(args.seed, sim_config, collector_config)
+        writing = True
+        path = write_sim_bag(args.out, episode, joints, args.storage, args.image_format)
     except (BagError, OSError, ValueError, ImportError) as exc:
         print(f"vjepa-ros record: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
+        from vjepa_ros.counts import counted
         from vjepa_ros.terminate import report_stop
 
         if not started:  # still checking the options: nothing started
             raise
-        return report_stop("vjepa-ros record", exc, _record_saved(bag, args.frames))
+        return report_stop("vjepa-ros record", exc, _stopped_bag_saved(
+            bag, "record", f"once its {counted(args.frames, 'frame')} are simulated", writing))
     moved = float(np.linalg.norm(np.diff(episode.states[:, :3], axis=0), axis=1).sum())
     print(f"wrote {path} ({args.storage}): {len(episode)} frames {args.width}x{args.height} at "
           f"4 Hz, end effector moved {moved:.2f} m")

@@ -1,7 +1,7 @@
 """Recorded episodes (frames, states, actions at a fixed rate) and their ``.npz`` files.
 
 File layout, a superset of the published example ``franka_example_traj.npz`` so that
-``vjepa-ros demo --episode`` and :func:`vjepa_ros.demo.load_example` read it:
+``vjepa-ros demo --episode`` and :func:`vjepa_ros.example_episode.load_example` read it:
 
 =============== ====================== ==========================================================
 ``observations`` [1, T, H, W, 3] uint8  camera frames, RGB
@@ -30,7 +30,11 @@ import torch
 from vjepa_ros.atomic_files import replacing
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.robot.state_ranges import states_problem
-from vjepa_ros.sim.episode_file import EPISODE_ARRAYS, read_episode_arrays
+from vjepa_ros.sim.episode_file import (  # noqa: F401 (check_episode_frames: its name here)
+    EPISODE_ARRAYS,
+    check_episode_frames,
+    read_episode_arrays,
+)
 
 DEFAULT_RATE_HZ = 4.0  # DROID's frame rate, which V-JEPA 2-AC was trained at
 
@@ -43,22 +47,6 @@ def actions_from_states(states: np.ndarray) -> np.ndarray:
     """Return actions [T-1, 7] float32: state_{t+1} ⊖ state_t for states [T, 7]."""
     states = torch.from_numpy(np.asarray(states, dtype=np.float64))
     return state_difference(states[:-1], states[1:]).numpy().astype(np.float32)
-
-
-def check_episode_frames(frames) -> np.ndarray:
-    """Return an episode's frames as an array, or raise ValueError: uint8 [T, H, W, 3] only.
-
-    The one frame check of every .npz reader (:meth:`Episode.load`, training, pretraining,
-    ``vjepa_ros.demo.load_example`` behind ``demo --episode`` and ``bag-from-npz``): float frames
-    (values 0..1) were once cast to uint8, all black, and planned on without a word.
-    """
-    frames = np.asarray(frames)
-    if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
-        hint = (": scale and convert them, e.g. (frames * 255).round().astype(np.uint8) for "
-                "values in 0..1" if frames.dtype.kind == "f" else "")
-        raise ValueError(f"episode frames must be uint8 [T, H, W, 3], got {frames.dtype} "
-                         f"{list(frames.shape)}{hint}")
-    return frames
 
 
 @dataclasses.dataclass

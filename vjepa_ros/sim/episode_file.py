@@ -79,3 +79,20 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
                 raise ValueError(f"episode {path} is a damaged .npz archive ({name}: "
                                  f"{_reason(exc)}): give {EPISODE_FORMAT}") from None
     return arrays
+
+
+def check_episode_frames(frames) -> np.ndarray:
+    """Return an episode's frames as an array, or raise ValueError: uint8 [T, H, W, 3] only.
+
+    The one frame check of every .npz reader (:meth:`Episode.load`, training, pretraining,
+    ``vjepa_ros.example_episode.load_example`` behind ``demo --episode`` and ``bag-from-npz``):
+    float frames (values 0..1) were once cast to uint8, all black, and planned on without a
+    word.
+    """
+    frames = np.asarray(frames)
+    if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
+        hint = (": scale and convert them, e.g. (frames * 255).round().astype(np.uint8) for "
+                "values in 0..1" if frames.dtype.kind == "f" else "")
+        raise ValueError(f"episode frames must be uint8 [T, H, W, 3], got {frames.dtype} "
+                         f"{list(frames.shape)}{hint}")
+    return frames

@@ -1,0 +1,54 @@
+"""The example episode in the published notebook format, read without torch.
+
+``vjepa-ros demo`` plans on it; ``vjepa-ros bag-from-npz`` writes it as a bag. Reading it needs
+numpy alone: ``bag-from-npz`` never imports torch, whose import holds a stop (Ctrl-C, SIGTERM)
+until it has ended (``held_imports``: seconds, 25 s on a loaded machine).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from vjepa_ros.robot.state_ranges import states_problem
+from vjepa_ros.sim.episode_file import check_episode_frames, read_episode_arrays
+
+
+@dataclass
+class Example:
+    frames: np.ndarray  # [T, H, W, 3] uint8 RGB
+    states: np.ndarray  # [T, 7] float32: xyz, extrinsic xyz Euler, gripper closedness
+
+
+def load_example(path: str | Path | None = None) -> Example:
+    """Load an episode in the published notebook format (``observations``, ``states``).
+
+    Raises ValueError (one line naming the file and the format to give) for a missing file, a
+    folder, a file that is not an .npz archive or one without those arrays
+    (:func:`vjepa_ros.sim.episode_file.read_episode_arrays`), and for states that are not
+    [T, 7], hold NaN/inf, a closedness outside [0, 1], a position beyond the arm's reach or
+    Euler angles beyond ±π (:func:`vjepa_ros.robot.state_ranges.states_problem`).
+    """
+    if path is None:
+        path = resources.files("vjepa_ros") / "data" / "franka_example_traj.npz"
+    path = Path(str(path)).expanduser()
+    data = read_episode_arrays(path, names=("observations", "states"))
+    frames, states = data["observations"], data["states"]
+    frames = frames[0] if frames.ndim == 5 else frames
+    states = states[0] if states.ndim == 3 else states
+    problem = states_problem(states)  # [T, 7], finite, closedness, reach, radians
+    if problem:
+        raise ValueError(f"{path}: {problem}")
+    if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) < 2 or len(states) != len(frames):
+        raise ValueError(
+            f"{path}: need >= 2 frames [T, H, W, 3] with states [T, 7], got {frames.shape} and "
+            f"{states.shape}"
+        )
+    try:
+        frames = check_episode_frames(frames)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    return Example(frames=frames, states=states.astype(np.float32))
