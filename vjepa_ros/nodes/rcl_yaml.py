@@ -203,9 +203,10 @@ def number_reading(text: str) -> str:
 
     '' for any other text. ``08``: ``rcl reads 08 as the float 8.0 (strtol takes a leading 0
     for octal, and 8 is no octal digit): write 8``; ``010``: ``rcl reads 010 as the octal
-    number 8 (a leading 0 means octal): leave the leading 0 out for the decimal 10``; ``99999999999999999999``: ``rcl
-    reads a whole number beyond int64 (-9223372036854775808 to 9223372036854775807) as the
-    float 1e+20``. A number rcl reads as a string: :func:`string_reason`.
+    number 8 (a leading 0 means octal): leave the leading 0 out for the decimal 10``;
+    ``99999999999999999999``: ``rcl reads a whole number beyond int64 (-9223372036854775808 to
+    9223372036854775807) as the float 1e+20``. A number rcl reads as a string:
+    :func:`string_reason`.
     """
     if not isinstance(text, str):
         return ""
