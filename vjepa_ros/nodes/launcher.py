@@ -337,9 +337,10 @@ def _parse_overrides(items: list[str]) -> dict[str, dict]:
     takes it, any other refuses it by its type.
 
     Raises UsageError (one line naming the ``-p`` item) for an item without ``NODE.`` or ``:=``,
-    a value that is not YAML and a list mixing types, as a node executable refuses its ``-p``.
+    a value that is not YAML, a mapping, a list of lists or mappings and a list mixing types,
+    as a node executable refuses its ``-p`` (``ros_args.check_param_value``).
     """
-    from vjepa_ros.nodes.ros_args import yaml_value
+    from vjepa_ros.nodes.ros_args import check_param_value, yaml_value
 
     out: dict[str, dict] = {}
     for item in items:
@@ -350,6 +351,7 @@ def _parse_overrides(items: list[str]) -> dict[str, dict]:
                              f"planner.control.mode:=continuous), got {item!r}")
         try:
             value = "" if not raw.strip() else yaml_value(key, raw)
+            check_param_value(key, value)
             out.setdefault(node, {})[name] = _one_type_list(key, value)
         except ValueError as exc:
             raise UsageError(str(exc)) from None

@@ -123,6 +123,9 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
                 return problem
         elif value is None or (isinstance(value, list) and None in value):
             return f"{here} has no value"
+        elif nested_kind(value):
+            return _Fixed(f"{here} holds {nested_kind(value)}: {FLAT_LIST} (rcl does not read "
+                          "it as written); write one flat list such as [1, 2]")
         elif isinstance(value, list) and len(list_kinds(value)) > 1:
             return _Fixed(f"{here} mixes types in one list ({', '.join(list_kinds(value))}); "
                           f"{list_fix(value)} (rcl refuses a list of two types)")
@@ -131,6 +134,24 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
 
 class _Fixed(str):
     """A problem of :func:`_values_problem` that says its own fix (no "give a file like ...")."""
+
+
+FLAT_LIST = "a ROS list holds plain values (true/false, whole numbers, numbers or strings)"
+
+
+def nested_kind(value) -> str:
+    """Return what a list ``value`` holds that no ROS list holds ('' none, or not a list).
+
+    ``"a list of lists"`` (``[[1]]``), ``"a list of mappings"`` (``[{a: 1}]``): a ROS
+    parameter's list holds plain values (:data:`FLAT_LIST`).
+    """
+    if not isinstance(value, list):
+        return ""
+    if any(isinstance(item, list) for item in value):
+        return "a list of lists"
+    if any(isinstance(item, dict) for item in value):
+        return "a list of mappings"
+    return ""
 
 
 def list_kinds(values: list) -> list[str]:
