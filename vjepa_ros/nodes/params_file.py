@@ -163,13 +163,23 @@ def list_fix(values: list) -> str:
     """Return what to write for a list mixing types (``list_kinds`` has more than one).
 
     Whole numbers among floats (``[0.25, -0.45, 0]``, a likely typo): ``write 0 (entry 3) as
-    0.0``, naming each (up to three); any other mix: write every entry as one type.
+    0.0``, naming each (up to three); numbers rcl reads as strings among numbers
+    (``[1e-320, 0.5]``): why, and what to write (``rcl_yaml.string_reason``) for each (up to
+    three); any other mix: write every entry as one type.
     """
-    if list_kinds(values) == ["float", "int"]:
+    from vjepa_ros.nodes.rcl_yaml import string_reason
+
+    kinds = list_kinds(values)
+    if kinds == ["float", "int"]:
         wholes = [(index, item) for index, item in enumerate(values, 1) if type(item) is int]
         named = ", ".join(f"{item} (entry {index}) as {float(item)}"
                           for index, item in wholes[:3])
         return f"write {named}{', ...' if len(wholes) > 3 else ''}"
+    strings = [(index, item) for index, item in enumerate(values, 1) if type(item) is str]
+    if set(kinds) <= {"float", "int", "str"} and all(string_reason(item) for _, item in strings):
+        named = "; ".join(f"entry {index}, {item}: {string_reason(item)}"
+                          for index, item in strings[:3])
+        return f"{named}{'; ...' if len(strings) > 3 else ''}"
     return "write every entry as one type (e.g. all quoted strings: '\"1\"')"
 
 
