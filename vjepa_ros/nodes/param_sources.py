@@ -126,6 +126,47 @@ def command_line_names(sources: dict[str, str]) -> set[str]:
     return {name for name, label in sources.items() if label.startswith("-p ")}
 
 
+def named(message: str, names) -> list[str]:
+    """Return the parameters of ``names`` that ``message`` names, in the order it names them.
+
+    A parameter is named where its dotted name stands as a whole (``safety.workspace_min[2]``
+    names ``safety.workspace_min``; ``planner.samples`` does not name ``samples``).
+    """
+    found = []  # (where in the message, name)
+    for name in names:
+        match = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w|\.\w)", message)
+        if match:
+            found.append((match.start(), name))
+    return [name for _, name in sorted(found)]
+
+
+def noted(message: str, notes: dict[str, str]) -> str:
+    """Return ``message`` with ``; NOTE`` after it for each parameter of ``notes`` it names.
+
+    ``notes``: ``{parameter: how rcl read its -p text}`` (:func:`ros_arg_notes`): ``planner.samples
+    ... got 8.0 (a float)`` → ``...; rcl reads 08 as the float 8.0 (...): write 8``.
+    """
+    return "".join([message, *(f"; {notes[name]}" for name in named(message, notes))])
+
+
+def ros_arg_notes(argv: list[str]) -> dict[str, str]:
+    """Return ``{parameter: note}`` for each ``-p NAME:=TEXT`` of ``argv`` rcl reads unlike its
+    digits (``rcl_yaml.number_reading``: ``08`` a float, ``010`` octal 8, a whole number past
+    int64 a float); the last ``-p`` of a name wins, as rcl applies them.
+    """
+    from vjepa_ros.nodes.rcl_yaml import number_reading
+    from vjepa_ros.nodes.ros_args import ros_arguments
+
+    notes: dict[str, str] = {}
+    for flag, value in ros_arguments(argv):
+        if flag == "-p" and value and ":=" in value:
+            key, _, text = value.partition(":=")
+            notes.pop(key.rpartition(":")[2], None)
+            if number_reading(text.strip()):
+                notes[key.rpartition(":")[2]] = number_reading(text.strip())
+    return notes
+
+
 def sourced(message: str, sources: dict[str, str]) -> str:
     """Return ``message`` after the sources of the parameters it names (``message`` if none).
 
@@ -135,13 +176,8 @@ def sourced(message: str, sources: dict[str, str]) -> str:
     names its parameter itself). A parameter is named where its dotted name stands as a whole
     (``safety.workspace_min[2]`` names ``safety.workspace_min``).
     """
-    found = []  # (where in the message, name)
-    for name in sources:
-        match = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w|\.\w)", message)
-        if match:
-            found.append((match.start(), name))
     by_label: dict[str, list[str]] = {}
-    for _, name in sorted(found):
+    for name in named(message, sources):
         by_label.setdefault(sources[name], []).append(name)
     if not by_label:
         return message
