@@ -104,7 +104,7 @@ def test_ros2_run_of_a_node_with_a_typo_exits_2_with_one_line(monkeypatch, capsy
 
 
 @pytest.mark.parametrize("parameter, message", [
-    ("planner.samples:=0", "planner.samples must lie in [1, inf), got 0"),
+    ("planner.samples:=0", "planner.samples must lie in [1, 100000], got 0"),
     ("planner.icem.noise_beta:=-1.0",
      "planner.icem.noise_beta must lie in [0, 8], got -1.0"),
     ("planner.maxnorm:=.inf", "planner.maxnorm must lie in (0, 0.2], got inf"),

@@ -115,7 +115,7 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
     of the wrong type, ``config.typed_on_command_line``), else 1 (``config.exit_status``). A
     value error names the ``--params-file`` or ``-p`` of ``argv`` that gave the parameters it
     names (``param_sources.sourced``): ``vjepa_planner:
-    --params-file p.yaml: planner.samples must lie in [1, inf), got -5``; one typed as a ``-p``
+    --params-file p.yaml: planner.samples must lie in [1, 100000], got -5``; one typed as a ``-p``
     that rcl reads unlike its digits says why after it (``param_sources.noted``: ``08`` a float).
     """
     from rclpy.exceptions import ParameterException

@@ -1,6 +1,6 @@
 """Where each start-up parameter value of a node came from, for its value errors (no rclpy).
 
-A value a node refuses at start-up (``planner.samples must lie in [1, inf), got -5``) is named
+A value a node refuses at start-up (``planner.samples must lie in [1, 100000], got -5``) is named
 by its source, as a ``--config`` settings file's value is named by the file and its key:
 ``--params-file p.yaml: planner.samples ...`` or ``-p planner.samples: planner.samples ...``.
 rcl applies a node's ``--params-file`` files and ``-p`` items in the order given, the last one
@@ -150,9 +150,10 @@ def noted(message: str, notes: dict[str, str]) -> str:
 
 
 def ros_arg_notes(argv: list[str]) -> dict[str, str]:
-    """Return ``{parameter: note}`` for each ``-p NAME:=TEXT`` of ``argv`` rcl reads unlike its
-    digits (``rcl_yaml.number_reading``: ``08`` a float, ``010`` octal 8, a whole number past
-    int64 a float); the last ``-p`` of a name wins, as rcl applies them.
+    """Return ``{parameter: note}`` for each ``-p NAME:=TEXT`` rcl reads unlike its digits.
+
+    ``rcl_yaml.number_reading``: ``08`` a float, ``010`` octal 8, a whole number past int64 a
+    float. The last ``-p`` of a name in ``argv`` wins, as rcl applies them.
     """
     from vjepa_ros.nodes.rcl_yaml import number_reading
     from vjepa_ros.nodes.ros_args import ros_arguments
@@ -170,7 +171,7 @@ def ros_arg_notes(argv: list[str]) -> dict[str, str]:
 def sourced(message: str, sources: dict[str, str]) -> str:
     """Return ``message`` after the sources of the parameters it names (``message`` if none).
 
-    ``planner.samples must lie in [1, inf), got -5`` with ``{"planner.samples": "--params-file
+    ``planner.samples must lie in [1, 100000], got -5`` with ``{"planner.samples": "--params-file
     p.yaml"}`` → ``--params-file p.yaml: planner.samples must lie ...``. Two sources:
     ``--params-file p.yaml (camera_check.trial.offset_m), -p safety.max_step_m: ...`` (a ``-p``
     names its parameter itself). A parameter is named where its dotted name stands as a whole

@@ -60,11 +60,12 @@ def rcl_scalar(text: str):
 
 
 def _strtol(text: str) -> int | None:
-    """Return ``text`` read whole by C's ``strtol(text, &end, 0)``; None where it fails or sets
-    ERANGE (beyond int64: strtod reads it then, as a float, or a string beyond a double).
+    """Return ``text`` read whole by C's ``strtol(text, &end, 0)``; None: fails or ERANGE.
 
-    A decimal of more than 19 digits is beyond int64 unread (Python refuses to read one of
-    more than 4300 digits: ``sys.get_int_max_str_digits``); hex and octal have no such limit.
+    Beyond int64 strtol sets ERANGE: rcl reads the text with strtod then (a float, or a string
+    beyond a double). A decimal of more than 19 digits is beyond int64 unread (Python refuses
+    to read one of more than 4300 digits: ``sys.get_int_max_str_digits``); hex and octal have
+    no such limit.
     """
     if not _INT.fullmatch(text):
         return None

@@ -120,12 +120,12 @@ def check_param_item(item: str) -> None:
 
 
 def check_param_value(key: str, value) -> None:
-    """Refuse the value of ``-p key:=...`` (as :func:`yaml_value` reads it) that no ROS parameter
-    holds, in one line naming ``-p key`` and what to write: ValueError.
+    """Refuse a ``-p key:=...`` value no ROS parameter holds: ValueError naming ``-p key``.
 
-    A mapping (``{a: 1}``: one ``-p`` per parameter, ``-p key.a:=VALUE``, or a quoted string
-    for a parameter that takes YAML text, ``model.encoder_args``) and a list holding
-    lists or mappings (``[[1]]``: one flat list). Shared by a node executable's ``--ros-args
+    ``value`` as :func:`yaml_value` reads it; the one line says what to write. A mapping
+    (``{a: 1}``: one ``-p`` per parameter, ``-p key.a:=VALUE``, or a quoted string for a
+    parameter that takes YAML text, ``model.encoder_args``) and a list holding lists or
+    mappings (``[[1]]``: one flat list). Shared by a node executable's ``--ros-args
     -p`` (:func:`check_param_item`) and ``vjepa-ros launch -p NODE.name:=...``.
     """
     if isinstance(value, dict):
