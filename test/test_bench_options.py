@@ -188,6 +188,10 @@ STARTUP_CASES = [
     ("bench_reach", ["--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
     ("bench_manipulation", ["--help"], "usage: bench_manipulation.py"),
     ("bench_manipulation", ["--size", "8"], "--size 8: the camera image must be 32..1024 px"),
+    # a typo for the samples: refused by planner.samples' range (it was refused by the memory it
+    # would take, after the parser)
+    ("bench_manipulation", ["--samples", "100000000"],
+     "--samples must lie in [1, 100000], got 100000000"),
     ("bench_manipulation", ["--checkpoint", "demo", "--device", "tpu"],
      "--device: unknown device 'tpu'"),
     ("bench_reach", ["--device", "gpu"], "--device: unknown device 'gpu'"),

@@ -55,6 +55,9 @@ def test_the_readme_gives_every_range_and_the_defaults_lie_inside():
 FAMILY_BAD_VALUES = [
     ("planner.samples", 0, "[1, 100000]"),
     ("planner.topk", 0, "[2, 10000]"),
+    ("planner.samples", 80_000_000, "[1, 100000]"),  # a typo: the node died of memory later
+    ("planner.topk", 20_000, "[2, 10000]"),
+    ("planner.chunk_size", 10**9, "[0, 100000]"),
     ("planner.iterations", -1, "[1, 1000]"),
     ("planner.iterations", 5000, "[1, 1000]"),
     ("planner.close_gripper", 99, "[-1, 15]"),
@@ -106,6 +109,7 @@ def test_topk_above_samples_names_both_parameters():
 @pytest.mark.parametrize("option, message", [
     (["--iterations", "5000"], "--iterations must lie in [1, 1000], got 5000"),
     (["--samples", "0"], "--samples must lie in [1, 100000], got 0"),
+    (["--samples", "80000000"], "--samples must lie in [1, 100000], got 80000000"),
     (["--topk", "1"], "--topk must lie in [2, 10000], got 1"),
     (["--close-gripper", "99"], "--close-gripper must lie in [-1, 15], got 99"),
     (["--momentum-std", "2"], "--momentum-std must lie in [0, 1], got 2.0"),
