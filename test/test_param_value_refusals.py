@@ -13,7 +13,6 @@ import pytest
 from vjepa_ros.cli import main
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.launcher import _parse_overrides, _prefixed
-from vjepa_ros.nodes.param_sources import ros_arg_notes
 from vjepa_ros.nodes.params import _type_error
 from vjepa_ros.nodes.params_file import check_params_file
 from vjepa_ros.nodes.rcl_yaml import rcl_scalar
@@ -115,6 +114,8 @@ def test_a_list_with_a_number_rcl_reads_as_a_string_says_why_not_quote_strings(v
      "(-9223372036854775808 to 9223372036854775807) as the float 1e+20"),
 ])
 def test_a_refused_value_rcl_read_unlike_its_digits_says_how(text, value, note):
+    from vjepa_ros.nodes.param_sources import ros_arg_notes
+
     notes = {}
     overrides = _parse_overrides([f"planner.planner.samples:={text}"], notes)
     assert overrides == {"planner": {"planner.samples": value}}
