@@ -342,7 +342,7 @@ def test_a_cem_setting_the_user_did_not_give_says_where_its_value_comes_from(
     ("planner:\n  sampels: 10\n", 2, "planner.sampels: unknown setting (closest: samples)"),
     # a value the settings refuse: status 1 (README), named by its key (was: "--samples must
     # lie in ...", an option the user never typed)
-    ("planner:\n  samples: 0\n", 1, "planner.samples must lie in [1, inf), got 0"),
+    ("planner:\n  samples: 0\n", 1, "planner.samples must lie in [1, 100000], got 0"),
     ("planner:\n  samples: many\n", 1, "planner.samples: expected an integer, got 'many'"),
     # reach has --samples but no --topk: the file's values are named by their keys
     ("planner:\n  topk: 500\n", 1, "planner.topk (500) must not exceed planner.samples (100)"),

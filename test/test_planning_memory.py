@@ -55,18 +55,22 @@ def bag(tmp_path):
 
 
 HUGE = 100_000_000  # with 2 GiB free: about 26 GiB per horizon step, refused
+# The most samples the commands and the node take (planner.samples' range): with 16 MiB free,
+# about 27 MiB per horizon step, refused
+MOST = 100_000
+SMALL_FREE = 16 * 1024 ** 2
 
 
 def _fits(horizon: int) -> int:
-    """Half of what fits in 2 GiB, to two leading digits (the count the message suggests)."""
-    half = 2 * GIB // (memory.SAMPLE_COPIES * horizon * memory.ACTION_BYTES) // 2
+    """Half of what fits in 16 MiB, to two leading digits (the count the message suggests)."""
+    half = SMALL_FREE // (memory.SAMPLE_COPIES * horizon * memory.ACTION_BYTES) // 2
     scale = 10 ** (len(str(half)) - 2)
     return half // scale * scale
 
 
 @pytest.fixture
 def small_memory(monkeypatch):
-    """2 GiB free; a planner that plans, a simulator or nodes that start, fail the test.
+    """16 MiB free; a planner that plans, a simulator or nodes that start, fail the test.
 
     The old code planned with the samples (it would have allocated: failed here instead).
     """
@@ -77,7 +81,7 @@ def small_memory(monkeypatch):
     def never(*args, **kwargs):
         pytest.fail("planned, or a simulator or node started, with samples that do not fit")
 
-    monkeypatch.setattr(memory, "available_bytes", lambda device: 2 * GIB)
+    monkeypatch.setattr(memory, "available_bytes", lambda device: SMALL_FREE)
     monkeypatch.setattr(SamplingPlanner, "plan", never)
     monkeypatch.setattr(sim, "Sim", never)
     monkeypatch.setattr(reach_demo, "demo_processes", never)
@@ -102,11 +106,11 @@ def test_every_planning_command_refuses_too_many_samples_before_planning(
         pytest.importorskip("rclpy")
     argv, horizon = COMMANDS[command]
     out = tmp_path / "out"
-    assert main([*argv(bag, out), "--samples", str(HUGE)]) == 1
+    assert main([*argv(bag, out), "--samples", str(MOST)]) == 1
     err = capsys.readouterr().err
-    need = memory.search_bytes(HUGE, horizon) / GIB
-    assert err == (f"vjepa-ros {command}: --samples {HUGE} at horizon {horizon} needs about "
-                   f"{need:.1f} GiB for the planner's action samples, more than the 2.0 GiB "
+    need = memory.search_bytes(MOST, horizon) / 1024 ** 2
+    assert err == (f"vjepa-ros {command}: --samples {MOST} at horizon {horizon} needs about "
+                   f"{need:.0f} MiB for the planner's action samples, more than the 16 MiB "
                    f"free on cpu: give at most {_fits(horizon)} (half the free memory, leaving "
                    "room for the model and other programs; the paper's robot runs use 800)\n"), err
     assert not out.exists()
@@ -146,6 +150,8 @@ def test_an_allocation_failing_while_planning_is_worded_as_the_samples(
 PROBE = """
 import contextlib, io, json, sys
 from vjepa_ros.nodes import planner_node
+from vjepa_ros.planning import memory
+memory.available_bytes = lambda device: 16 * 1024 ** 2  # 16 MiB free (SMALL_FREE)
 err = io.StringIO()
 with contextlib.redirect_stderr(err):
     code = planner_node.main(["node", "--ros-args", *sys.argv[1:]])
@@ -154,19 +160,19 @@ print(json.dumps({"code": code, "err": err.getvalue()}))
 
 
 def test_the_planner_node_refuses_too_many_samples_at_start(tiny_world_model):
-    """10^12 samples: about 255 TiB, beyond any machine; refused before anything is allocated."""
+    """The most samples (27 MiB) with 16 MiB free: refused before anything is allocated."""
     done = subprocess.run(
         [sys.executable, "-c", PROBE, "-p", f"model.checkpoint:={tiny_world_model}", "-p",
-         "planner.samples:=1000000000000"],
+         f"planner.samples:={MOST}"],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["code"] == 1
     assert result["err"].startswith("vjepa_planner: -p planner.samples: planner.samples "
-                                    "1000000000000 at horizon 1 "
-                                    "needs about 260770.3 GiB for the planner's action samples, "
-                                    "more than the "), result["err"]
+                                    "100000 at horizon 1 needs about 27 MiB for the planner's "
+                                    "action samples, more than the 16 MiB free on cpu: give at "
+                                    "most 29000 "), result["err"]
     assert result["err"].count("\n") == 1, result["err"]
 
 

@@ -23,6 +23,10 @@ SPELLINGS = [
     "True", "null", "~", "'5'", '"5"', "!!str 5", "!!str yes", "!!float 5", "!!int 5.0",
     "!foo 5", "2026-01-01", "hello", "/tmp/goal.png", "[1e-3, 1.0]", "[inf, 1.0]", "[yes, no]",
     "[1e-320]", "1e-99999999", "0e-99999999", "0x1p-5000",
+    # beyond int64 (strtol's ERANGE): strtod's float, or its string beyond a double; Python
+    # refuses int() of more than 4300 digits (sys.get_int_max_str_digits): never tried here
+    "99999999999999999999", "0x10000000000000000", "0" + "7" * 30, "1" * 5000, "-" + "1" * 5000,
+    "1" * 400, "1." + "1" * 5000, "0." + "0" * 310 + "1" * 5000, "1" + "0" * 5000 + "e-5320",
 ]
 
 

@@ -3,7 +3,7 @@
 ``nodes/param_sources.py``: every node executable (``node_runner.run_node``) and ``vjepa-ros
 launch`` (``launcher.NodeLaunch.sources``) put the file or ``-p`` that gave the values a message
 names before it, as a ``--config`` file's value is named by the file and its key. The message
-was the bare ``planner.samples must lie in [1, inf), got -5``.
+was the bare ``planner.samples must lie in [1, 100000], got -5``.
 """
 
 from pathlib import Path
@@ -29,8 +29,8 @@ def _file(tmp_path, body: str, name: str = "p.yaml") -> Path:
 def test_a_message_gets_the_sources_of_the_parameters_it_names_as_whole_names():
     sources = {"planner.samples": "--params-file p.yaml", "safety.max_step_m": "-p "
                "safety.max_step_m", "camera_check.trial.offset_m": "--params-file p.yaml"}
-    assert sourced("planner.samples must lie in [1, inf), got -5", sources) == \
-        "--params-file p.yaml: planner.samples must lie in [1, inf), got -5"
+    assert sourced("planner.samples must lie in [1, 100000], got -5", sources) == \
+        "--params-file p.yaml: planner.samples must lie in [1, 100000], got -5"
     assert sourced("camera_check.trial.offset_m (0.1 m) must be at most safety.max_step_m "
                    "(0.05 m)", sources).startswith(
         "--params-file p.yaml (camera_check.trial.offset_m), -p safety.max_step_m: camera")
@@ -67,7 +67,7 @@ def _node_cases():
 
     return [
         (PlannerNode, "vjepa_planner", "    planner: {samples: -5}\n",
-         "planner.samples must lie in [1, inf), got -5"),
+         "planner.samples must lie in [1, 100000], got -5"),
         (PlannerNode, "vjepa_planner",
          "    safety: {workspace_min: [0.8, 0.5, 0.9], workspace_max: [0.8, 0.45, 1.0]}\n",
          "safety.workspace_min must lie below safety.workspace_max on every axis; x: 0.8 >= "
@@ -127,7 +127,7 @@ def test_the_launch_files_packaged_params_file_is_named_the_packaged_default(
         assert sources["model.checkpoint"].startswith("--params-file "), "not the package's"
     code = node_runner.run_node(PlannerNode, _launch_file_argv(packaged, tmp_path))
     err = capfd.readouterr().err
-    assert (code, err) == (1, f"vjepa_planner: {label}: planner.samples must lie in [1, inf), "
+    assert (code, err) == (1, f"vjepa_planner: {label}: planner.samples must lie in [1, 100000], "
                               "got -5\n")
     packaged.write_text(original.replace("      samples: 800", "      samples: [1, x]"))
     assert node_runner.run_node(PlannerNode, _launch_file_argv(packaged, tmp_path)) == 2
@@ -147,10 +147,10 @@ def test_launch_names_its_params_file_as_typed_and_a_p_over_it(monkeypatch, caps
     launch = ["launch", "--checkpoint", str(DEMO_MODEL), "--params-file", "p.yaml"]
     assert main(launch) == 1
     assert capsys.readouterr().err == ("vjepa-ros launch: planner: --params-file p.yaml: "
-                                       "planner.samples must lie in [1, inf), got -5\n")
+                                       "planner.samples must lie in [1, 100000], got -5\n")
     assert main([*launch, "-p", "planner.planner.samples:=-7"]) == 1  # the -p wins: named
     assert capsys.readouterr().err == ("vjepa-ros launch: planner: -p planner.planner.samples: "
-                                       "planner.samples must lie in [1, inf), got -7\n")
+                                       "planner.samples must lie in [1, 100000], got -7\n")
 
 
 def _packaged(monkeypatch, tmp_path, samples: str) -> Path:
@@ -176,11 +176,11 @@ def test_launch_names_the_packaged_default_file_not_a_params_file_never_given(
     assert main(["launch", "--checkpoint", str(DEMO_MODEL)]) == 1
     assert capsys.readouterr().err == (
         "vjepa-ros launch: planner: the packaged default config/planner.yaml: planner.samples "
-        "must lie in [1, inf), got -5\n")
+        "must lie in [1, 100000], got -5\n")
     assert main(["launch", "--checkpoint", str(DEMO_MODEL), "-p",
                  "planner.planner.samples:=-7"]) == 1  # the -p over it: named, not the file
     assert capsys.readouterr().err == ("vjepa-ros launch: planner: -p planner.planner.samples: "
-                                       "planner.samples must lie in [1, inf), got -7\n")
+                                       "planner.samples must lie in [1, 100000], got -7\n")
 
 
 def test_launch_checks_the_packaged_default_file_as_the_packaged_default(monkeypatch, capsys,

@@ -292,7 +292,7 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
     ("planner.samples:=0", 2, "vjepa-ros launch: planner: unknown parameter 'samples' "
      "(closest: -p planner.planner.samples:=...)"),
     ("planner.planner.samples:=0", 1, "vjepa-ros launch: planner: -p planner.planner.samples: "
-     "planner.samples must lie in [1, inf), got 0"),
+     "planner.samples must lie in [1, 100000], got 0"),
     ("planner.camera_check.verdict.min_explained:=2.0", 1, "vjepa-ros launch: planner: "
      "-p planner.camera_check.verdict.min_explained: camera_check.verdict.min_explained must be "
      "a fraction"),

@@ -55,6 +55,9 @@ class NodeLaunch:
     # {parameter: option} for values from the launch's own options, and the file's name as given
     labels: dict = dataclasses.field(default_factory=dict)
     file_label: str | None = None  # None: "--params-file PATH"
+    # {parameter: how rcl read its -p text} where not as its digits (08: the float 8.0), said
+    # after a value error naming it (param_sources.noted)
+    notes: dict = dataclasses.field(default_factory=dict)
 
     def node_kwargs(self, use_sim_time: bool = False) -> dict:
         """Keyword arguments for the node class: cli_args and parameter_overrides."""
@@ -204,7 +207,8 @@ class Launch:
                     except (ParameterException, OSError, ValueError, RuntimeError) as exc:
                         # One prefix, the node as -p NODE.param names it; its messages carry
                         # none. A value error names the sources of the values it names.
-                        raise _prefixed(exc, spec.name, spec.sources(use_sim_time)) from None
+                        raise _prefixed(exc, spec.name, spec.sources(use_sim_time),
+                                        spec.notes) from None
                     started[index] = node  # (an unknown parameter: refused by the node itself)
             finally:  # the order given; on an error, the nodes started so far (shut down)
                 self.nodes = [started[i] for i in sorted(started)]
@@ -304,20 +308,23 @@ class Launch:
         self.shutdown()
 
 
-def _prefixed(exc: BaseException, name: str, sources: dict | None = None) -> Exception:
+def _prefixed(exc: BaseException, name: str, sources: dict | None = None,
+              notes: dict | None = None) -> Exception:
     """Return ``exc`` as the same kind of error with ``name: `` before its one-line message.
 
     rclpy's ParameterException (e.g. a string for a float parameter) becomes a ValueError.
     With ``sources`` (``NodeLaunch.sources``) the sources of the parameters the message names
     come after ``name: `` (``planner: --params-file p.yaml: planner.samples must ...``). A value
     of the wrong type typed as ``-p`` becomes a UsageError (exit status 2, as argparse's
-    ``invalid int value``); from a file it stays a value error (status 1).
+    ``invalid int value``); from a file it stays a value error (status 1). ``notes``
+    (``NodeLaunch.notes``) go after a message naming their parameters.
     """
-    from vjepa_ros.nodes.param_sources import command_line_names, sourced
+    from vjepa_ros.nodes.param_sources import command_line_names, noted, sourced
 
     text = one_line(exc)
     if sources and not isinstance(exc, UsageError):
         text = sourced(text, sources)
+    text = noted(text, notes or {})
     message = f"{name}: {text}"
     if typed_on_command_line(exc, command_line_names(sources or {})):
         return UsageError(message)  # a -p value of the wrong type: status 2, as argparse's
@@ -329,17 +336,22 @@ def _prefixed(exc: BaseException, name: str, sources: dict | None = None) -> Exc
     return ValueError(message)
 
 
-def _parse_overrides(items: list[str]) -> dict[str, dict]:
+def _parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, dict]:
     """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}.
+
+    ``notes``: filled with ``{node: {param: note}}`` for a value rcl reads unlike its digits
+    (``rcl_yaml.number_reading``: ``08`` the float 8.0), for ``NodeLaunch.notes``.
 
     An empty value (``-p planner.goal_image_path:=''``: the shell leaves nothing after ``:=``)
     is the empty string, not YAML's null ("expected a string, got None"): a string parameter
     takes it, any other refuses it by its type.
 
     Raises UsageError (one line naming the ``-p`` item) for an item without ``NODE.`` or ``:=``,
-    a value that is not YAML and a list mixing types, as a node executable refuses its ``-p``.
+    a value that is not YAML, a mapping, a list of lists or mappings and a list mixing types,
+    as a node executable refuses its ``-p`` (``ros_args.check_param_value``).
     """
-    from vjepa_ros.nodes.ros_args import yaml_value
+    from vjepa_ros.nodes.rcl_yaml import number_reading
+    from vjepa_ros.nodes.ros_args import check_param_value, yaml_value
 
     out: dict[str, dict] = {}
     for item in items:
@@ -350,7 +362,12 @@ def _parse_overrides(items: list[str]) -> dict[str, dict]:
                              f"planner.control.mode:=continuous), got {item!r}")
         try:
             value = "" if not raw.strip() else yaml_value(key, raw)
+            check_param_value(key, value)
             out.setdefault(node, {})[name] = _one_type_list(key, value)
+            if notes is not None:
+                notes.setdefault(node, {}).pop(name, None)  # the last -p of a name wins
+                if number_reading(raw.strip()):
+                    notes[node][name] = number_reading(raw.strip())
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     return out
@@ -523,7 +540,8 @@ def _launch(args: argparse.Namespace) -> int:
     from vjepa_ros.terminate import ignore_stop_signals
 
     try:
-        overrides = _parse_overrides(args.overrides)
+        notes: dict[str, dict] = {}
+        overrides = _parse_overrides(args.overrides, notes)
         given_file = args.params_file
         source, checkpoint = check_launch_inputs(args, overrides.get("planner", {}))  # no torch
         if args.checkpoint:  # 'demo' (as run / bench accept it) or a path: the file found
@@ -536,6 +554,7 @@ def _launch(args: argparse.Namespace) -> int:
         nodes += [NodeLaunch(name) for name in args.node if name not in {n.name for n in nodes}]
         check_override_nodes(overrides, [node.name for node in nodes])
         for node in nodes:
+            node.notes.update(notes.get(node.name, {}))
             if node.name != "planner":
                 node.parameters.update(overrides.get(node.name, {}))
             if node.name == "sim":

@@ -115,12 +115,19 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
     of the wrong type, ``config.typed_on_command_line``), else 1 (``config.exit_status``). A
     value error names the ``--params-file`` or ``-p`` of ``argv`` that gave the parameters it
     names (``param_sources.sourced``): ``vjepa_planner:
-    --params-file p.yaml: planner.samples must lie in [1, inf), got -5``.
+    --params-file p.yaml: planner.samples must lie in [1, 100000], got -5``; one typed as a ``-p``
+    that rcl reads unlike its digits says why after it (``param_sources.noted``: ``08`` a float).
     """
     from rclpy.exceptions import ParameterException
 
     from vjepa_ros.config import UsageError, exit_status, typed_on_command_line
-    from vjepa_ros.nodes.param_sources import command_line_names, ros_arg_sources, sourced
+    from vjepa_ros.nodes.param_sources import (
+        command_line_names,
+        noted,
+        ros_arg_notes,
+        ros_arg_sources,
+        sourced,
+    )
     from vjepa_ros.nodes.params import UnknownParameterError
 
     try:
@@ -132,6 +139,7 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
             message = exc.message(sources=sources)
         elif not isinstance(exc, UsageError):  # (a usage error names its parameter itself)
             message = sourced(message, sources)
+        message = noted(message, ros_arg_notes(argv))  # 08: rcl's float 8.0, said why
         print(f"{name}: {message}", file=sys.stderr)
         if typed_on_command_line(exc, command_line_names(sources)):
             return None, 2  # a -p value of the wrong type: a usage error, as argparse's

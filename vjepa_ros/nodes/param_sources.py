@@ -1,6 +1,6 @@
 """Where each start-up parameter value of a node came from, for its value errors (no rclpy).
 
-A value a node refuses at start-up (``planner.samples must lie in [1, inf), got -5``) is named
+A value a node refuses at start-up (``planner.samples must lie in [1, 100000], got -5``) is named
 by its source, as a ``--config`` settings file's value is named by the file and its key:
 ``--params-file p.yaml: planner.samples ...`` or ``-p planner.samples: planner.samples ...``.
 rcl applies a node's ``--params-file`` files and ``-p`` items in the order given, the last one
@@ -126,22 +126,59 @@ def command_line_names(sources: dict[str, str]) -> set[str]:
     return {name for name, label in sources.items() if label.startswith("-p ")}
 
 
+def named(message: str, names) -> list[str]:
+    """Return the parameters of ``names`` that ``message`` names, in the order it names them.
+
+    A parameter is named where its dotted name stands as a whole (``safety.workspace_min[2]``
+    names ``safety.workspace_min``; ``planner.samples`` does not name ``samples``).
+    """
+    found = []  # (where in the message, name)
+    for name in names:
+        match = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w|\.\w)", message)
+        if match:
+            found.append((match.start(), name))
+    return [name for _, name in sorted(found)]
+
+
+def noted(message: str, notes: dict[str, str]) -> str:
+    """Return ``message`` with ``; NOTE`` after it for each parameter of ``notes`` it names.
+
+    ``notes``: ``{parameter: how rcl read its -p text}`` (:func:`ros_arg_notes`): ``planner.samples
+    ... got 8.0 (a float)`` → ``...; rcl reads 08 as the float 8.0 (...): write 8``.
+    """
+    return "".join([message, *(f"; {notes[name]}" for name in named(message, notes))])
+
+
+def ros_arg_notes(argv: list[str]) -> dict[str, str]:
+    """Return ``{parameter: note}`` for each ``-p NAME:=TEXT`` rcl reads unlike its digits.
+
+    ``rcl_yaml.number_reading``: ``08`` a float, ``010`` octal 8, a whole number past int64 a
+    float. The last ``-p`` of a name in ``argv`` wins, as rcl applies them.
+    """
+    from vjepa_ros.nodes.rcl_yaml import number_reading
+    from vjepa_ros.nodes.ros_args import ros_arguments
+
+    notes: dict[str, str] = {}
+    for flag, value in ros_arguments(argv):
+        if flag == "-p" and value and ":=" in value:
+            key, _, text = value.partition(":=")
+            notes.pop(key.rpartition(":")[2], None)
+            if number_reading(text.strip()):
+                notes[key.rpartition(":")[2]] = number_reading(text.strip())
+    return notes
+
+
 def sourced(message: str, sources: dict[str, str]) -> str:
     """Return ``message`` after the sources of the parameters it names (``message`` if none).
 
-    ``planner.samples must lie in [1, inf), got -5`` with ``{"planner.samples": "--params-file
+    ``planner.samples must lie in [1, 100000], got -5`` with ``{"planner.samples": "--params-file
     p.yaml"}`` → ``--params-file p.yaml: planner.samples must lie ...``. Two sources:
     ``--params-file p.yaml (camera_check.trial.offset_m), -p safety.max_step_m: ...`` (a ``-p``
     names its parameter itself). A parameter is named where its dotted name stands as a whole
     (``safety.workspace_min[2]`` names ``safety.workspace_min``).
     """
-    found = []  # (where in the message, name)
-    for name in sources:
-        match = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w|\.\w)", message)
-        if match:
-            found.append((match.start(), name))
     by_label: dict[str, list[str]] = {}
-    for _, name in sorted(found):
+    for name in named(message, sources):
         by_label.setdefault(sources[name], []).append(name)
     if not by_label:
         return message

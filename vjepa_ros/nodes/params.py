@@ -408,8 +408,39 @@ def _takes(name: str, value, defaults) -> str:
     if isinstance(value, (array.array, tuple)):  # a run-time array value
         value = list(value)
     got = _GOT.get(type(value), f"a {type(value).__name__}")
-    why = string_reason(value) if hint in (int, float) else ""  # 1e-320: a string to rcl
-    return f"takes {kind}, got {value!r} ({got}){f'; {why}' if why else ''}"
+    return f"takes {kind}, got {_shown(value)} ({got}){_string_reason(value, hint, field)}"
+
+
+def _string_reason(value, hint, field) -> str:
+    """Return ``; why rcl read a number (in a list: the first) as a string`` ('' none).
+
+    ``rcl_yaml.string_reason`` with what to write in the parameter's own range (a whole
+    number for an int): ``1e-320`` for ``planner.samples``: ``write 1 or a larger whole
+    number``.
+    """
+    item = hint
+    if typing.get_origin(hint) is list:
+        item = (typing.get_args(hint) or (None,))[0]
+    if item not in (int, float):
+        return ""
+    ranges = {key: field.metadata[key] for key in ("range", "low_open", "high_open")
+              if key in field.metadata}
+    for text in value if isinstance(value, list) else [value]:
+        why = string_reason(text, item is int, **ranges)  # 1e-320: a string to rcl
+        if why:
+            return f"; {why}"
+    return ""
+
+
+def _shown(value, limit: int = 80) -> str:
+    """Return ``repr(value)``, cut in the middle to about ``limit`` characters where longer.
+
+    A 5000-digit number rcl read as a string: ``'1111...1111' (5002 characters)``, one line.
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit // 2]}...{text[-limit // 4:]} ({len(text)} characters)"
 
 
 def _number_kind(hint, default, metadata) -> str:

@@ -123,6 +123,9 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
                 return problem
         elif value is None or (isinstance(value, list) and None in value):
             return f"{here} has no value"
+        elif nested_kind(value):
+            return _Fixed(f"{here} holds {nested_kind(value)}: {FLAT_LIST} (rcl does not read "
+                          "it as written); write one flat list such as [1, 2]")
         elif isinstance(value, list) and len(list_kinds(value)) > 1:
             return _Fixed(f"{here} mixes types in one list ({', '.join(list_kinds(value))}); "
                           f"{list_fix(value)} (rcl refuses a list of two types)")
@@ -131,6 +134,24 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
 
 class _Fixed(str):
     """A problem of :func:`_values_problem` that says its own fix (no "give a file like ...")."""
+
+
+FLAT_LIST = "a ROS list holds plain values (true/false, whole numbers, numbers or strings)"
+
+
+def nested_kind(value) -> str:
+    """Return what a list ``value`` holds that no ROS list holds ('' none, or not a list).
+
+    ``"a list of lists"`` (``[[1]]``), ``"a list of mappings"`` (``[{a: 1}]``): a ROS
+    parameter's list holds plain values (:data:`FLAT_LIST`).
+    """
+    if not isinstance(value, list):
+        return ""
+    if any(isinstance(item, list) for item in value):
+        return "a list of lists"
+    if any(isinstance(item, dict) for item in value):
+        return "a list of mappings"
+    return ""
 
 
 def list_kinds(values: list) -> list[str]:
@@ -142,13 +163,23 @@ def list_fix(values: list) -> str:
     """Return what to write for a list mixing types (``list_kinds`` has more than one).
 
     Whole numbers among floats (``[0.25, -0.45, 0]``, a likely typo): ``write 0 (entry 3) as
-    0.0``, naming each (up to three); any other mix: write every entry as one type.
+    0.0``, naming each (up to three); numbers rcl reads as strings among numbers
+    (``[1e-320, 0.5]``): why, and what to write (``rcl_yaml.string_reason``) for each (up to
+    three); any other mix: write every entry as one type.
     """
-    if list_kinds(values) == ["float", "int"]:
+    from vjepa_ros.nodes.rcl_yaml import string_reason
+
+    kinds = list_kinds(values)
+    if kinds == ["float", "int"]:
         wholes = [(index, item) for index, item in enumerate(values, 1) if type(item) is int]
         named = ", ".join(f"{item} (entry {index}) as {float(item)}"
                           for index, item in wholes[:3])
         return f"write {named}{', ...' if len(wholes) > 3 else ''}"
+    strings = [(index, item) for index, item in enumerate(values, 1) if type(item) is str]
+    if set(kinds) <= {"float", "int", "str"} and all(string_reason(item) for _, item in strings):
+        named = "; ".join(f"entry {index}, {item}: {string_reason(item)}"
+                          for index, item in strings[:3])
+        return f"{named}{'; ...' if len(strings) > 3 else ''}"
     return "write every entry as one type (e.g. all quoted strings: '\"1\"')"
 
 

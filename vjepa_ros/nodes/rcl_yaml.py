@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from decimal import Decimal
 from fractions import Fraction
 
 import yaml
@@ -49,15 +50,31 @@ def rcl_scalar(text: str):
         return None
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
-    if _INT.fullmatch(text):
-        number = int(text, 16 if text.lstrip("+-")[:2] in ("0x", "0X") else
-                     8 if text.lstrip("+-")[:1] == "0" else 10)
-        if _INT64[0] <= number <= _INT64[1]:
-            return number
+    number = _strtol(text)
+    if number is not None:
+        return number
     if text in _SPECIAL:
         return _SPECIAL[text]
     number = _strtod(text)
     return text if number is None else number
+
+
+def _strtol(text: str) -> int | None:
+    """Return ``text`` read whole by C's ``strtol(text, &end, 0)``; None: fails or ERANGE.
+
+    Beyond int64 strtol sets ERANGE: rcl reads the text with strtod then (a float, or a string
+    beyond a double). A decimal of more than 19 digits is beyond int64 unread (Python refuses
+    to read one of more than 4300 digits: ``sys.get_int_max_str_digits``); hex and octal have
+    no such limit.
+    """
+    if not _INT.fullmatch(text):
+        return None
+    digits = text.lstrip("+-")
+    base = 16 if digits[:2] in ("0x", "0X") else 8 if digits[:1] == "0" else 10
+    if base == 10 and len(digits) > len(str(_INT64[1])):
+        return None
+    number = int(text, base)
+    return number if _INT64[0] <= number <= _INT64[1] else None
 
 
 def _strtod(text: str) -> float | None:
@@ -72,20 +89,22 @@ def _strtod(text: str) -> float | None:
         return None  # overflow: ERANGE
     if number == 0:  # underflow to zero (ERANGE) unless the digits are zeros
         return None if form[2].strip("0.") else number
-    if abs(number) < sys.float_info.min and Fraction(number) != _exact(form):
+    if abs(number) < sys.float_info.min and Fraction(number) != _exact(text, form):
         return None  # rounded to a subnormal: ERANGE (an exact one is no error)
     return number
 
 
-def _exact(form: re.Match) -> Fraction:
-    """Return the exact value of a C float literal matched by ``_DECIMAL`` or ``_HEX``."""
+def _exact(text: str, form: re.Match) -> Fraction:
+    """Return the exact value of a C float literal ``text`` matched by ``_DECIMAL`` or ``_HEX``.
+
+    A decimal through ``Decimal`` (exact, and without Python's 4300-digit limit on reading an
+    int: a mantissa may be any length).
+    """
+    if form.re is _DECIMAL:
+        return Fraction(Decimal(text))
     sign, digits, exponent = form.groups()
     whole, _, fraction = digits.partition(".")
-    if form.re is _DECIMAL:
-        value = int(whole + fraction) * Fraction(10) ** (int(exponent or 0) - len(fraction))
-    else:
-        value = int(whole + fraction, 16) * Fraction(2) ** (int(exponent or 0)
-                                                             - 4 * len(fraction))
+    value = int(whole + fraction, 16) * Fraction(2) ** (int(exponent or 0) - 4 * len(fraction))
     return -value if sign == "-" else value
 
 
@@ -129,24 +148,84 @@ def load(text: str):
     return yaml.load(text, Loader=RclLoader)  # noqa: S506 - a SafeLoader subclass
 
 
-def string_reason(text: str) -> str:
+def string_reason(text: str, whole: bool = False, range=(-math.inf, math.inf),  # noqa: A002
+                  low_open: bool = False, high_open: bool = False) -> str:
     """Return why rcl reads the number-like ``text`` as a string, with the fix ('' not one).
 
     ``1e-320``: ``rcl reads a number this small as a string (C's strtod underflows below
     2.2250738585072014e-308): write 0 or a larger number``; ``1e400`` too large;
-    ``1_000``: ``rcl reads digits with '_' as a string: write 1000``.
+    ``1_000``: ``rcl reads digits with '_' as a string: write 1000``. The fix names the
+    parameter's own bound where its range (as ``config.param`` declares it) excludes what it
+    would name, and a whole number for a ``whole`` (int) parameter: ``write 1 or a larger whole
+    number`` for ``planner.samples``, ``write a number above 0`` for ``planner.maxnorm``.
     """
     if not isinstance(text, str) or rcl_scalar(text) != text:
         return ""
     if _DECIMAL.fullmatch(text) or _HEX.fullmatch(text):
         number = float(text) if _DECIMAL.fullmatch(text) else _fromhex(text)
+        bounds = (whole, range, low_open, high_open)
         if abs(number) < 1:
             return (f"rcl reads a number this small as a string (C's strtod underflows below "
-                    f"{sys.float_info.min!r}): write 0 or a larger number")
+                    f"{sys.float_info.min!r}): {_fix(0.0, *bounds)}")
         return (f"rcl reads a number this large as a string (C's strtod overflows above "
-                f"{sys.float_info.max!r}): write a smaller number")
+                f"{sys.float_info.max!r}): {_fix(number, *bounds)}")
     if re.fullmatch(r"[+-]?[0-9][0-9_]*(\.[0-9_]*)?([eE][+-]?[0-9]+)?", text) and "_" in text:
         return f"rcl reads digits with '_' as a string: write {text.replace('_', '')}"
+    return ""
+
+
+def _fix(toward: float, whole: bool, range, low_open: bool,  # noqa: A002
+         high_open: bool) -> str:
+    """Return what to write for a number toward ``toward`` (0: tiny, ±inf: huge) rcl cannot read.
+
+    The parameter's bound nearest to it where the range ``(low, high)`` excludes 0 (tiny) or is
+    finite on that side (huge); a whole number for a ``whole`` parameter.
+    """
+    low, high = range
+    inside = (low < 0 if low_open else low <= 0) and (0 < high if high_open else 0 <= high)
+    if toward == 0 and inside:
+        return "write 0" if whole else "write 0 or a larger number"
+    larger = (toward == 0 and low >= 0) or (toward < 0 and math.isfinite(low))
+    if toward != 0 and not larger and not math.isfinite(high):
+        return "write a smaller number"  # no bound on that side: any number it can read
+    bound, is_open = (low, low_open) if larger else (high, high_open)
+    side = "larger" if larger else "smaller"
+    if whole:
+        nearest = (math.floor(bound) + 1 if is_open else math.ceil(bound)) if larger else \
+            (math.ceil(bound) - 1 if is_open else math.floor(bound))
+        return f"write {nearest} or a {side} whole number"
+    if is_open:
+        return f"write a number {'above' if larger else 'below'} {bound:g}"
+    return f"write {bound:g} or a {side} number"
+
+
+def number_reading(text: str) -> str:
+    """Return how rcl reads the plain whole number ``text`` where that is not its decimal value.
+
+    '' for any other text. ``08``: ``rcl reads 08 as the float 8.0 (strtol takes a leading 0
+    for octal, and 8 is no octal digit): write 8``; ``010``: ``rcl reads 010 as the octal
+    number 8 (a leading 0 means octal): leave the leading 0 out for the decimal 10``;
+    ``99999999999999999999``: ``rcl reads a whole number beyond int64 (-9223372036854775808 to
+    9223372036854775807) as the float 1e+20``. A number rcl reads as a string:
+    :func:`string_reason`.
+    """
+    if not isinstance(text, str):
+        return ""
+    value = rcl_scalar(text)
+    sign, digits = ("-" if text.startswith("-") else ""), text.lstrip("+-")
+    if isinstance(value, str) or isinstance(value, bool) or not digits.isdigit():
+        return ""  # (not hex: 0x10 reads as written)
+    if isinstance(value, float) and _INT.fullmatch(text):
+        return (f"rcl reads a whole number beyond int64 ({_INT64[0]} to {_INT64[1]}) as the "
+                f"float {value!r}")
+    decimal = f"{sign}{digits.lstrip('0') or '0'}"
+    if isinstance(value, float):  # 08, 019: strtol stops at the 8, strtod reads it all
+        digit = next(d for d in digits if d in "89")
+        return (f"rcl reads {text} as the float {value!r} (strtol takes a leading 0 for octal, "
+                f"and {digit} is no octal digit): write {decimal}")
+    if digits.startswith("0") and value != int(decimal):  # (007 is 7 either way)
+        return (f"rcl reads {text} as the octal number {value} (a leading 0 means octal): "
+                f"leave the leading 0 out for the decimal {decimal}")
     return ""
 
 

@@ -18,7 +18,13 @@ import sys
 
 from vjepa_ros.cli_parser import empty_refusal
 from vjepa_ros.nodes.param_sources import PACKAGED, packaged_name
-from vjepa_ros.nodes.params_file import check_params_file, list_fix, list_kinds
+from vjepa_ros.nodes.params_file import (
+    FLAT_LIST,
+    check_params_file,
+    list_fix,
+    list_kinds,
+    nested_kind,
+)
 
 # rcl's flags that take a value (the next argument); the others stand alone
 _VALUED = {"-p": "-p", "--param": "-p", "-r": "-r", "--remap": "-r", "--params-file":
@@ -108,11 +114,28 @@ def check_param_item(item: str) -> None:
     if not sep or not name or name.endswith((".", ":")):
         raise ValueError(f"-p expects NAME:=VALUE (e.g. -p {_EXAMPLE}), got {item!r}")
     value = yaml_value(name, raw, "name")
-    if isinstance(value, dict):
-        raise ValueError(f"-p {name}: a ROS parameter is a value or a list, not a mapping: give "
-                         "one -p per parameter (-p group.name:=value)")
+    check_param_value(name, value)
     if isinstance(value, list) and len(list_kinds(value)) > 1:
         raise ValueError(mixed_list(name, value))
+
+
+def check_param_value(key: str, value) -> None:
+    """Refuse a ``-p key:=...`` value no ROS parameter holds: ValueError naming ``-p key``.
+
+    ``value`` as :func:`yaml_value` reads it; the one line says what to write. A mapping
+    (``{a: 1}``: one ``-p`` per parameter, ``-p key.a:=VALUE``, or a quoted string for a
+    parameter that takes YAML text, ``model.encoder_args``) and a list holding lists or
+    mappings (``[[1]]``: one flat list). Shared by a node executable's ``--ros-args
+    -p`` (:func:`check_param_item`) and ``vjepa-ros launch -p NODE.name:=...``.
+    """
+    if isinstance(value, dict):
+        first = next((str(name) for name in value), "NAME")
+        raise ValueError(f"-p {key}: a ROS parameter is a value or a list, not a mapping: give "
+                         f"one -p per parameter (-p {key}.{first}:=VALUE), or quote a mapping "
+                         f"a string parameter takes as text (-p '{key}:=\"{{...}}\"')")
+    if nested_kind(value):
+        raise ValueError(f"-p {key}: {FLAT_LIST}, this value is {nested_kind(value)}: write one "
+                         f"flat list (-p {key}:='[1, 2]')")
 
 
 def ros_arg_value(value) -> str:

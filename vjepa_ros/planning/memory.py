@@ -63,10 +63,19 @@ def samples_memory_problem(config: CEMConfig, device, available: int | None = No
         return ""
     fits = free // (SAMPLE_COPIES * config.horizon * ACTION_BYTES)
     return (f"CEMConfig.samples {config.samples} at horizon {config.horizon} needs about "
-            f"{need / GIB:.1f} GiB for the planner's action samples, more than the "
-            f"{free / GIB:.1f} GiB free on {device}: give at most {round_down(fits // 2)} (half "
+            f"{memory_size(need)} for the planner's action samples, more than the "
+            f"{memory_size(free)} free on {device}: give at most {round_down(fits // 2)} (half "
             "the free memory, leaving room for the model and other programs; the paper's robot "
             "runs use 800)")
+
+
+def memory_size(size: int) -> str:
+    """Return ``size`` [bytes] as a message says it: ``26.1 GiB``, below 1 GiB ``27 MiB``.
+
+    (``planner.samples`` is at most 100000: its action samples fit in well under a GiB, and a
+    message in tenths of a GiB would say ``0.0 GiB`` of them.)
+    """
+    return f"{size / GIB:.1f} GiB" if size >= GIB else f"{size / 1024 ** 2:.0f} MiB"
 
 
 def round_down(count: int) -> int:

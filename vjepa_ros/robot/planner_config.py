@@ -97,6 +97,13 @@ class ModelParams:
                 for kind in ("encoder", "predictor")}
 
 
+# Upper bounds of the planner's sizes: a typo (samples:=80000000) is refused in one line
+# instead of the node dying of memory later. The paper plans with 800 samples and 10 elites;
+# 100000 samples leave 125 times that for a big GPU (the predictor runs them in chunks,
+# chunk_size), top-k a tenth of that (CEM keeps a few percent of its samples as elites).
+MAX_SAMPLES = 100_000
+MAX_TOPK = 10_000
+
 _NOTEBOOK = CEMConfig()  # the official notebook wrapper's settings (momenta, clips, ...)
 # Defaults of horizon, samples and maxnorm: the paper's robot runs (H 1 converges where the
 # notebook's H 2 stops short, see planning.config.horizon_warning); config/planner_notebook.yaml
@@ -109,10 +116,15 @@ class CEMParams:
     horizon: int = param(_PAPER.horizon, "Actions per imagined rollout. 1 (paper) converges; "
                          ">= 2 scores only the plan's end and stops short (notebook: 2).",
         range=(1, 16))
-    samples: int = param(_PAPER.samples, "Action sequences per CEM iteration (notebook: 400).",
-        range=(1, math.inf), high_open=True)  # too many for the memory: refused at start-up
-    topk: int = param(_NOTEBOOK.topk, "Elites that refit the search distribution.",
-        range=(2, math.inf), high_open=True)  # and at most samples (CEMConfig)
+    samples: int = param(
+        _PAPER.samples, "Action sequences per CEM iteration (notebook: 400); at most 100000, "
+        "125 times the paper's 800 (headroom for a big GPU; more is a typo that would exhaust "
+        "memory).",
+        range=(1, MAX_SAMPLES))  # and what does not fit in memory: refused at start-up
+    topk: int = param(
+        _NOTEBOOK.topk, "Elites that refit the search distribution (paper: 10); at most "
+        "samples, and 10000 (a tenth of the most samples).",
+        range=(2, MAX_TOPK))  # and at most samples (CEMConfig)
     iterations: int = param(_NOTEBOOK.iterations, "CEM iterations per replanning step.",
         range=(1, 1000))
     maxnorm: float = param(
@@ -162,8 +174,9 @@ class CEMParams:
         range=(0, 1)
     )
     chunk_size: int = param(
-        0, "Samples per predictor call (bounds memory); 0: automatic from free memory.",
-        range=(0, math.inf), high_open=True  # more than samples: all samples in one call
+        0, "Samples per predictor call (bounds memory); 0: automatic from free memory; at most "
+        "100000, the most samples (a larger chunk is all samples in one call).",
+        range=(0, MAX_SAMPLES)  # more than samples: all samples in one call
     )
     seed: int = param(0, "Seed of the CEM sampling noise; -1: random.",
                       range=(-1, 2**32 - 1))  # numpy's seeds; torch takes these too

@@ -167,7 +167,7 @@ def check_config_file(path: str | Path) -> None:
     ``UsageError`` (a file that cannot be read, :func:`~vjepa_ros.config.read_yaml_mapping`;
     an unknown key: ``reach.yaml: planner.sampels: unknown setting (closest: samples)``),
     ``ConfigError`` (a wrong type) or ValueError (an impossible value: ``reach.yaml:
-    planner.samples must lie in [1, inf), got 0``), the planner's settings named as the planner
+    planner.samples must lie in [1, 100000], got 0``), the planner's settings named as the planner
     node's parameters (``planner.topk``).
     """
     data = _dotted(read_yaml_mapping(path))
