@@ -3,8 +3,8 @@
 The KeyboardInterrupt is injected where each command does its long work (model loading, bag
 reading, simulation, training data), as Ctrl-C would raise it there. Every module of the
 package's ROS-free core is imported before anything is patched: a module first imported while a
-function is patched (``from vjepa_ros.eval.bags import read_recording`` at its top) would stay
-bound to the interrupting stand-in for the rest of the test run and abort later tests.
+function is patched (``from vjepa_ros.recordings.bags import read_recording`` at its top) would
+stay bound to the interrupting stand-in for the rest of the test run and abort later tests.
 """
 
 from pathlib import Path
@@ -32,10 +32,10 @@ def _core_imported():
 
 @pytest.mark.parametrize("argv, module, name", [
     (["demo"], "vjepa_ros.demo", "run_demo"),
-    (["eval", "BAG"], "vjepa_ros.eval.bag_files", "open_reader"),  # eval opens the bag first
-    (["camera-check", "BAG"], "vjepa_ros.eval.bag_files", "open_reader"),  # checked first too
+    (["eval", "BAG"], "vjepa_ros.recordings.bag_files", "open_reader"),  # eval opens the bag first
+    (["camera-check", "BAG"], "vjepa_ros.recordings.bag_files", "open_reader"),  # checked first
     (["record", "OUT/new_bag"], "vjepa_ros.eval.record", "record_sim_bag"),  # BAG exists
-    (["bag-from-npz", "OUT/new_bag"], "vjepa_ros.eval.bags", "write_bag"),
+    (["bag-from-npz", "OUT/new_bag"], "vjepa_ros.recordings.bags", "write_bag"),
     (["collect", "--out", "OUT/data", "--episodes", "1"], "vjepa_ros.sim.collector", "collect"),
     (["pretrain", "--data", "BAG", "--out", "OUT/enc.pt"], "vjepa_ros.train.pretrain_data",
      "load_clip_segments"),
@@ -72,7 +72,7 @@ def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, caps
 @pytest.mark.parametrize("stop, word", [(KeyboardInterrupt, "interrupted"), ("sigterm",
                                                                               "terminated")])
 @pytest.mark.parametrize("command, module, writer, until", [
-    ("bag-from-npz", "vjepa_ros.eval.bags", "write_bag", "the episode is read"),
+    ("bag-from-npz", "vjepa_ros.recordings.bags", "write_bag", "the episode is read"),
     ("record", "vjepa_ros.eval.record", "record_sim_bag", "its 16 frames are simulated"),
 ])
 def test_a_command_stopped_while_writing_its_bag_removes_the_part_and_says_so(

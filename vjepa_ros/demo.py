@@ -23,9 +23,9 @@ from vjepa_ros.models.errors import CheckpointError
 from vjepa_ros.planning.config import preset
 from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.planning.pose import state_difference
+from vjepa_ros.recordings.episode import check_episode_frames
+from vjepa_ros.recordings.episode_file import read_episode_arrays
 from vjepa_ros.robot.state_ranges import states_problem
-from vjepa_ros.sim.episode import check_episode_frames
-from vjepa_ros.sim.episode_file import read_episode_arrays
 
 # A small V-JEPA 2 / AC predictor for CPU runs (same architecture, 256 px, 16x16 tokens per frame).
 SMALL_ENCODER = dict(img_size=256, embed_dim=192, depth=4, num_heads=3)
@@ -43,7 +43,7 @@ def load_example(path: str | Path | None = None) -> Example:
 
     Raises ValueError (one line naming the file and the format to give) for a missing file, a
     folder, a file that is not an .npz archive or one without those arrays
-    (:func:`vjepa_ros.sim.episode_file.read_episode_arrays`), and for states that are not
+    (:func:`vjepa_ros.recordings.episode_file.read_episode_arrays`), and for states that are not
     [T, 7], hold NaN/inf, a closedness outside [0, 1], a position beyond the arm's reach or
     Euler angles beyond ±π (:func:`vjepa_ros.robot.state_ranges.states_problem`).
     """

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.eval.bags import BagTopics, JointsToPose, Recording, read_recording
 from vjepa_ros.eval.camera_check import (
     CameraCheckResult,
     CheckThresholds,
@@ -31,8 +30,9 @@ from vjepa_ros.eval.camera_check import (
 from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_actions
-from vjepa_ros.eval.resample import resample
 from vjepa_ros.eval.step_choice import no_step_message, planned_steps, window_ns
+from vjepa_ros.recordings.bags import BagTopics, JointsToPose, Recording, read_recording
+from vjepa_ros.recordings.resample import resample
 
 
 def check_executed_motions(recording: Recording, thresholds: CheckThresholds, config) -> None:

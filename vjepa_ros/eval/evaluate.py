@@ -26,13 +26,13 @@ import numpy as np
 import torch
 
 from vjepa_ros.eval import metrics
-from vjepa_ros.eval.bags import BagTopics, JointsToPose, Recording, read_recording
 from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.rep_memory import representations_problem
-from vjepa_ros.eval.resample import Steps
 from vjepa_ros.eval.step_choice import choose_steps
 from vjepa_ros.eval.step_notes import step_notes
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
+from vjepa_ros.recordings.bags import BagTopics, JointsToPose, Recording, read_recording
+from vjepa_ros.recordings.resample import Steps
 
 
 def _as_tensor(array) -> torch.Tensor:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.eval.bags import write_episode
+from vjepa_ros.recordings.bags import write_episode
 
 
 def record_sim_bag(path: str | Path, seed: int = 0, sim_config=None, collector_config=None,
