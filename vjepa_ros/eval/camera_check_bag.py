@@ -1,7 +1,7 @@
 """The offline camera check: a recorded bag → the model's frame, the verdict, the correction.
 
-The bag is read and resampled exactly as ``vjepa-ros eval`` does (``bags.read_recording``,
-``resample``); the model's inferred motion of every step is the evaluation's planned first
+The bag is read and resampled exactly as ``vjepa-ros eval`` does (``recordings.bags``
+and ``.resample``); the model's inferred motion of every step is the evaluation's planned first
 action with horizon 1 toward the frame one step later (``evaluate.evaluate_recording`` with
 ``goal_offset`` 1: the inverse model through the predictor that ``camera_check`` describes), and
 the executed one is ``s_{k+1} ⊖ s_k``; the share of the frame change it explains comes from the

@@ -1,6 +1,6 @@
 """Offline evaluation: on the frames the robot saw, does the planner propose the moves it made.
 
-For a recording resampled to the model's step rate (see ``resample.py``), at every step k:
+For a recording resampled to the model's step rate (``recordings/resample.py``), at every step k:
 
 1. plan with the CEM planner from frame k and state s_k toward the goal: frame k + goal_offset
    (default: the planner's horizon H), or one given goal image;
