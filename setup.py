@@ -29,7 +29,7 @@ setup(
         "torch>=2.1",
         "safetensors>=0.4",
         "rosbags>=0.11",
-        "mcap>=1.6",  # damaged MCAP files: eval/mcap_salvage.py (StreamReader, record_size_limit)
+        "mcap>=1.6",  # damaged MCAP files: recordings/mcap_salvage.py (StreamReader, size limit)
         "matplotlib>=3.5",
         "pillow>=9.0",  # vjepa-ros reach: image strip and GIF (also a matplotlib dependency)
         "pybullet>=3.2",

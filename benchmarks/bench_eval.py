@@ -25,11 +25,11 @@ import numpy as np
 
 from vjepa_ros.cli_options import check_option_ranges
 from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.eval import messages as m
-from vjepa_ros.eval.bags import BagTopics, read_recording, write_bag
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.planning.config import preset
 from vjepa_ros.planning.memory import check_samples_fit
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bags import BagTopics, read_recording, write_bag
 
 if TYPE_CHECKING:
     from vjepa_ros.models import WorldModel
@@ -96,7 +96,7 @@ def write_lab_bag(path: Path, seconds: float) -> None:
 
 
 def bench_lab_bag(seconds: float) -> None:
-    from vjepa_ros.eval.resample import resample
+    from vjepa_ros.recordings.resample import resample
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "lab"

@@ -56,7 +56,7 @@ from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
 
 if TYPE_CHECKING:
-    from vjepa_ros.sim.episode import Episode
+    from vjepa_ros.recordings.episode import Episode
 
 # torch and the episode files (seconds; a quarter minute under load) are imported where they are
 # first needed, after the options are checked: --help and a bad option answer at once.
@@ -81,7 +81,7 @@ def classify(states: np.ndarray, phases: list[str], t: int) -> str | None:
 
 def load_episode(path: Path) -> Episode:
     """Return the manipulation episode in ``path``; ValueError naming the file otherwise."""
-    from vjepa_ros.sim.episode import Episode
+    from vjepa_ros.recordings.episode import Episode
 
     try:
         episode = Episode.load(path)

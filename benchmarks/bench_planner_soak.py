@@ -87,8 +87,8 @@ def publish_sensors(args) -> None:
     from sensor_msgs.msg import CompressedImage, Image, JointState
     from std_msgs.msg import Header
 
-    from vjepa_ros.eval.messages import compressed_image_message
     from vjepa_ros.images import rgb_to_image_fields
+    from vjepa_ros.recordings.messages import compressed_image_message
     try:
         from vjepa_ros.nodes.dds_profile import use_camera_profile
     except ImportError:  # an older vjepa_ros (before/after runs): FASTDDS_DEFAULT_PROFILES_FILE

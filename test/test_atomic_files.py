@@ -23,7 +23,7 @@ def test_a_write_stopped_midway_leaves_the_old_file_and_no_partial(tmp_path):
 
 def test_an_episode_stopped_while_saved_leaves_no_truncated_file(tmp_path, monkeypatch):
     """``collect`` stopped mid-save left a truncated .npz that ``train`` then read."""
-    from vjepa_ros.sim.episode import Episode
+    from vjepa_ros.recordings.episode import Episode
 
     states = np.zeros((3, 7), np.float32)
     states[:, 2] = [0.3, 0.31, 0.32]
@@ -84,7 +84,7 @@ def test_an_eval_report_removes_the_partial_report_of_a_killed_run(tmp_path, cap
 
 def test_folder_scans_for_data_leave_partial_files_out(tmp_path):
     """A killed writer's ``x.mcap.PID.partial`` in a bag folder changed its cache identity."""
-    from vjepa_ros.eval.bag_files import walk_files
+    from vjepa_ros.recordings.bag_files import walk_files
     from vjepa_ros.train.episodes import Source
     from vjepa_ros.train.feature_cache import source_identity
 

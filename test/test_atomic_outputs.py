@@ -113,7 +113,7 @@ def test_a_figure_path_without_suffix_is_saved_as_savefig_would(tmp_path):
 
 def test_collector_json_stopped_mid_write_leaves_no_truncated_file(tmp_path, monkeypatch):
     import vjepa_ros.sim.collector as collector
-    from vjepa_ros.sim.episode import Episode
+    from vjepa_ros.recordings.episode import Episode
 
     states = np.zeros((3, 7), np.float32)
     states[:, 2] = [0.3, 0.31, 0.32]
@@ -265,7 +265,7 @@ def test_camera_check_refuses_a_directory_in_its_reports_way_before_the_check(tm
                                                                             monkeypatch,
                                                                             capsys):
     """It ran the whole check (minutes), then failed to write camera_check.json."""
-    import vjepa_ros.eval.bags as bags
+    import vjepa_ros.recordings.bags as bags
     from vjepa_ros.cli import main
     from vjepa_ros.eval.synthetic import synthetic_episode
 

@@ -3,8 +3,8 @@
 The KeyboardInterrupt is injected where each command does its long work (model loading, bag
 reading, simulation, training data), as Ctrl-C would raise it there. Every module of the
 package's ROS-free core is imported before anything is patched: a module first imported while a
-function is patched (``from vjepa_ros.eval.bags import read_recording`` at its top) would stay
-bound to the interrupting stand-in for the rest of the test run and abort later tests.
+function is patched (``from vjepa_ros.recordings.bags import read_recording`` at its top) would
+stay bound to the interrupting stand-in for the rest of the test run and abort later tests.
 """
 
 from pathlib import Path
@@ -32,8 +32,8 @@ def _core_imported():
 
 @pytest.mark.parametrize("argv, module, name", [
     (["demo"], "vjepa_ros.demo", "run_demo"),
-    (["eval", "BAG"], "vjepa_ros.eval.bag_files", "open_reader"),  # eval opens the bag first
-    (["camera-check", "BAG"], "vjepa_ros.eval.bag_files", "open_reader"),  # checked first too
+    (["eval", "BAG"], "vjepa_ros.recordings.bag_files", "open_reader"),  # eval opens it first
+    (["camera-check", "BAG"], "vjepa_ros.recordings.bag_files", "open_reader"),  # checked first
     (["record", "OUT/new_bag"], "vjepa_ros.eval.record", "simulate_episode"),  # BAG exists
     (["bag-from-npz", "OUT/new_bag"], "vjepa_ros.example_episode", "load_example"),
     (["collect", "--out", "OUT/data", "--episodes", "1"], "vjepa_ros.sim.collector", "collect"),
@@ -83,7 +83,7 @@ def _simulated(*args, **kwargs):
 
 def _stopped_at_the_second_pose(stop):
     """Return ``messages.pose_message`` raising ``stop`` at its second call (the second frame)."""
-    from vjepa_ros.eval import messages
+    from vjepa_ros.recordings import messages
 
     real, calls = messages.pose_message, []
 
@@ -105,7 +105,8 @@ def test_a_command_stopped_while_writing_its_bag_says_so_and_leaves_nothing(
     ``record`` stopped while writing its bag said "nothing saved (... once its 16 frames are
     simulated; the part written was removed)"; the frames were simulated.
     """
-    from vjepa_ros.eval import messages, record
+    from vjepa_ros.eval import record
+    from vjepa_ros.recordings import messages
     from vjepa_ros.terminate import Terminated
 
     bag = tmp_path / "new_bag"
@@ -124,7 +125,8 @@ def test_a_stop_cutting_the_write_short_removes_the_partial_folder_only(
         tmp_path, monkeypatch, capsys, command):
     """What a stop left of the partial folder (a second Ctrl-C in its removal) is removed."""
     from vjepa_ros.atomic_files import partial_path
-    from vjepa_ros.eval import bags, record
+    from vjepa_ros.eval import record
+    from vjepa_ros.recordings import bags
 
     bag = tmp_path / "new_bag"
 
@@ -153,7 +155,7 @@ def test_a_stop_just_after_the_bag_was_renamed_keeps_it_and_says_it_is_saved(
     import shutil
 
     from vjepa_ros.eval import record
-    from vjepa_ros.eval.bags import read_recording
+    from vjepa_ros.recordings.bags import read_recording
 
     bag = tmp_path / "new_bag"
     real, stops = shutil.rmtree, []

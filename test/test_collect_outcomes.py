@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("pybullet", reason="the simulator needs pybullet (pip install pybullet)")
 
 from vjepa_ros.cli import main  # noqa: E402
-from vjepa_ros.sim.episode import recorded_success  # noqa: E402
+from vjepa_ros.recordings.episode import recorded_success  # noqa: E402
 from vjepa_ros.sim.manipulation import collect_summary  # noqa: E402
 
 

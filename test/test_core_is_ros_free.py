@@ -1,4 +1,4 @@
-"""The core (models, planning, robot, sim, eval, train) imports without ROS 2 installed.
+"""The core (models, planning, robot, recordings, sim, eval, train) imports without ROS 2.
 
 The package's shape: a ROS-free core with thin rclpy nodes on top, so that the core runs where
 ROS is absent (a GPU machine, a notebook, `vjepa-ros train` on a cluster). A core module that
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CORE = ("models", "planning", "robot", "sim", "eval", "train")
+CORE = ("models", "planning", "robot", "recordings", "sim", "eval", "train")
 # rclpy and the ROS packages a node uses (package.xml's exec_depend)
 ROS_PACKAGES = ("rclpy", "rosidl_runtime_py", "rosidl_parser", "builtin_interfaces",
                 "rcl_interfaces", "std_msgs", "std_srvs", "sensor_msgs", "geometry_msgs",
@@ -91,3 +91,49 @@ def test_no_core_module_reaches_up_into_the_nodes():
             if up and shown not in NODES_ALLOWED:
                 reaching.append(f"{shown}: {', '.join(up)}")
     assert reaching == []
+
+
+# docs/architecture.md: bag reading and writing once, in a data package (``recordings/``) that
+# ``eval`` and ``train`` both use. Package -> the vjepa_ros packages it must not import.
+BELOW = {
+    "recordings": ("eval", "train", "sim", "nodes"),  # the data layer the others stand on
+    "train": ("eval", "sim"),  # its data comes from recordings/, not from the evaluation
+}
+
+
+def _layer_breaches(package: Path) -> list[str]:
+    """Every import of a module :data:`BELOW` forbids, as ``sub/file.py: vjepa_ros.x.y``."""
+    breaches = []
+    for sub, forbidden in BELOW.items():
+        banned = tuple(f"vjepa_ros.{name}" for name in forbidden)
+        for path in sorted((package / sub).rglob("*.py")):
+            up = sorted(n for n in _imported_modules(path)
+                        if n in banned or n.startswith(tuple(f"{b}." for b in banned)))
+            if up:
+                breaches.append(f"{path.relative_to(package).as_posix()}: {', '.join(up)}")
+    return breaches
+
+
+def test_recordings_and_train_import_no_layer_above_their_data():
+    """``recordings/`` imports none of eval, train, sim, nodes; ``train/`` nothing of eval, sim.
+
+    ``train`` once imported its bag reading, resampling and ``.npz`` episodes from ``eval/`` and
+    ``sim/`` (``vjepa_ros.eval.bags``, ``vjepa_ros.sim.episode``, ...): every reader of
+    recordings paid for, and was tied to, the evaluation and the simulator.
+    """
+    assert _layer_breaches(REPO_ROOT / "vjepa_ros") == []
+
+
+def test_the_layer_check_catches_a_forbidden_import(tmp_path):
+    """The check sees top-level, ``from`` and in-function imports of a forbidden package."""
+    for sub in BELOW:
+        (tmp_path / sub).mkdir()
+    (tmp_path / "recordings" / "a.py").write_text("import vjepa_ros.sim.scene\n")
+    (tmp_path / "train" / "b.py").write_text(
+        "def f():\n    from vjepa_ros.eval import report\n")
+    (tmp_path / "train" / "c.py").write_text("from vjepa_ros.recordings.bags import BagTopics\n")
+    (tmp_path / "train" / "d.py").write_text("import vjepa_ros.evaluation_notes\n")  # not eval
+    assert _layer_breaches(tmp_path) == [
+        "recordings/a.py: vjepa_ros.sim.scene",
+        "train/b.py: vjepa_ros.eval, vjepa_ros.eval.report",
+    ]

@@ -14,8 +14,8 @@ import pytest
 
 from vjepa_ros.cli import main
 from vjepa_ros.eval.synthetic import synthetic_episode
-from vjepa_ros.sim.episode import Episode, recorded_success
-from vjepa_ros.sim.episode_file import read_episode_arrays
+from vjepa_ros.recordings.episode import Episode, recorded_success
+from vjepa_ros.recordings.episode_file import read_episode_arrays
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import EpisodeError, find_sources, load_segments
 from vjepa_ros.train.pretrain_data import load_clip_segments

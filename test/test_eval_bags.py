@@ -5,8 +5,9 @@ import pytest
 from rosbags.rosbag2 import StoragePlugin
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.eval import messages as m
-from vjepa_ros.eval.bags import (
+from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bags import (
     DEFAULT_START_NS,
     BagError,
     BagTopics,
@@ -14,7 +15,6 @@ from vjepa_ros.eval.bags import (
     write_bag,
     write_messages,
 )
-from vjepa_ros.eval.synthetic import synthetic_episode
 
 SEC = 1_000_000_000
 

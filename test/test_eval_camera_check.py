@@ -281,7 +281,7 @@ def sim_bag(tmp_path_factory):
 
 def _oracle_for(bag, rpy):
     """Return a rotated oracle that knows the bag's frames (rendered at its states)."""
-    from vjepa_ros.eval import read_recording
+    from vjepa_ros.recordings import read_recording
     from vjepa_ros.sim.oracle import OracleWorldModel
 
     recording = read_recording(bag)
@@ -374,14 +374,14 @@ def test_camera_check_command_prints_the_verdict_and_writes_its_files(sim_bag, t
 def test_camera_check_options_are_checked_before_the_bag_or_model_is_loaded(
         option, message, tmp_path, monkeypatch, capsys):
     import vjepa_ros.demo
-    import vjepa_ros.eval.bags
+    import vjepa_ros.recordings.bags
     from vjepa_ros.cli import main
 
     def loaded(*args, **kwargs):
         raise AssertionError("loaded before the options were checked")
 
     monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
-    monkeypatch.setattr(vjepa_ros.eval.bags, "read_recording", loaded)
+    monkeypatch.setattr(vjepa_ros.recordings.bags, "read_recording", loaded)
     out = tmp_path / "never"
     # an option the search would not use is a usage error (2); a refused value: 1 (README)
     status = 2 if option[0] == "--refine-lr" else 1
@@ -499,13 +499,13 @@ def test_camera_check_refuses_random_weights_and_short_motions_before_the_model_
 def _no_loading(monkeypatch):
     """Make loading the bag or the model fail the test."""
     import vjepa_ros.demo
-    import vjepa_ros.eval.bags
+    import vjepa_ros.recordings.bags
 
     def loaded(*args, **kwargs):
         raise AssertionError("the bag or the model loaded before the refusal")
 
     monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
-    monkeypatch.setattr(vjepa_ros.eval.bags, "read_recording", loaded)
+    monkeypatch.setattr(vjepa_ros.recordings.bags, "read_recording", loaded)
 
 
 def test_camera_check_plans_with_the_params_files_checkpoint(sim_bag, tmp_path, monkeypatch,

@@ -110,15 +110,15 @@ def test_a_report_that_is_no_camera_check_is_refused(tmp_path, text):
 def demo_not_loaded(monkeypatch):
     """Return the demo model's path; loading it or a bag fails the test (a refusal comes first)."""
     import vjepa_ros.demo
-    import vjepa_ros.eval.bags
     import vjepa_ros.eval.camera_check_command as command
+    import vjepa_ros.recordings.bags
     from vjepa_ros.input_paths import world_model_path
 
     def loaded(*args, **kwargs):
         raise AssertionError("the bag or the model loaded before the refusal")
 
     monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
-    monkeypatch.setattr(vjepa_ros.eval.bags, "read_recording", loaded)
+    monkeypatch.setattr(vjepa_ros.recordings.bags, "read_recording", loaded)
     monkeypatch.setattr(command, "check_inputs", lambda args: None)  # no bag file needed
     return str(world_model_path("demo").resolve())
 
@@ -174,9 +174,9 @@ def test_the_command_refuses_another_window_once_the_bag_is_read_and_takes_the_s
     """Windows are compared by the frames they cover: ``--end 60`` of a 3 s bag is all of it."""
     import vjepa_ros.demo
     from vjepa_ros.cli import main
-    from vjepa_ros.eval.bags import write_bag
     from vjepa_ros.eval.synthetic import synthetic_episode
     from vjepa_ros.input_paths import world_model_path
+    from vjepa_ros.recordings.bags import write_bag
 
     def loaded(*args, **kwargs):
         raise AssertionError("the model loaded before the refusal")
@@ -203,9 +203,9 @@ def test_a_window_with_no_frame_says_so_not_another_part(tmp_path, capsys):
     end)" rather than the bag's span.
     """
     from vjepa_ros.cli import main
-    from vjepa_ros.eval.bags import write_bag
     from vjepa_ros.eval.synthetic import synthetic_episode
     from vjepa_ros.input_paths import world_model_path
+    from vjepa_ros.recordings.bags import write_bag
 
     demo = str(world_model_path("demo").resolve())
     bag, check = write_bag(tmp_path / "sim_bag", *synthetic_episode(12, seed=1)), \

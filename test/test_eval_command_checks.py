@@ -13,10 +13,10 @@ import torch
 
 from conftest import SHARED_DATA
 from vjepa_ros.cli import main
-from vjepa_ros.eval.bags import write_bag
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, save_world_model
 from vjepa_ros.planning import preset
+from vjepa_ros.recordings.bags import write_bag
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -7,13 +7,13 @@ import pytest
 import torch
 
 from vjepa_ros.cli import main
-from vjepa_ros.eval import bags
-from vjepa_ros.eval.bags import write_bag
 from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag
 from vjepa_ros.eval.report import summary_lines, write_report
 from vjepa_ros.eval.synthetic import oracle_for, render_state_frames, synthetic_episode
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, save_world_model
 from vjepa_ros.planning import preset, state_difference
+from vjepa_ros.recordings import bags
+from vjepa_ros.recordings.bags import write_bag
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
 

@@ -7,7 +7,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval import metrics
-from vjepa_ros.eval.resample import interpolate_states, resample
+from vjepa_ros.recordings.resample import interpolate_states, resample
 
 SEC = 1_000_000_000
 

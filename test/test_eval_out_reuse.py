@@ -51,8 +51,8 @@ def test_a_report_without_its_window_is_this_bags_and_a_bad_window_no_eval_repor
 
 def _bag(tmp_path):
     """Write a 4 Hz bag of 13 moving frames (0 to 3 s) and return (its path, its recording)."""
-    from vjepa_ros.eval.bags import read_recording, write_bag
     from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.recordings.bags import read_recording, write_bag
 
     bag = write_bag(tmp_path / "bag", *synthetic_episode(12, seed=1))
     return bag, read_recording(bag)

@@ -9,11 +9,11 @@ from rosbags.interfaces import QosTime as T
 from rosbags.rosbag2 import StoragePlugin, Writer
 
 from vjepa_ros.config import config_path, from_dict, read_ros_params
-from vjepa_ros.eval import messages as m
-from vjepa_ros.eval.bags import DEFAULT_START_NS, BagError, write_bag
 from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_topics, iter_bag, play
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.images import decode_image_message
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagError, write_bag
 
 SEC = 1_000_000_000
 

@@ -11,9 +11,15 @@ import pytest
 from rosbags.rosbag2 import StoragePlugin, Writer
 
 from conftest import SHARED_DATA
-from vjepa_ros.eval import messages as m
-from vjepa_ros.eval.bags import DEFAULT_START_NS, BagError, BagTopics, read_recording, write_bag
 from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bags import (
+    DEFAULT_START_NS,
+    BagError,
+    BagTopics,
+    read_recording,
+    write_bag,
+)
 
 FIELD = SHARED_DATA / "field"
 SEC = 1_000_000_000
@@ -121,11 +127,11 @@ def test_truncated_mcap_at_several_fractions_keeps_an_exact_prefix(tmp_path, epi
 
 @pytest.mark.parametrize("codec", ["zstd", "lz4"])
 def test_a_cut_compressed_chunk_decompresses_to_a_prefix(codec):
-    from vjepa_ros.eval.mcap_salvage import _decompress_prefix
+    from vjepa_ros.recordings.mcap_salvage import _decompress_prefix
 
     raw = np.random.default_rng(2).integers(0, 4, 400_000, dtype=np.uint8).tobytes()
     if codec == "zstd":
-        from vjepa_ros.eval.bag_files import zstd_module
+        from vjepa_ros.recordings.bag_files import zstd_module
 
         packed = zstd_module().compress(raw)
     else:
@@ -165,7 +171,7 @@ def _mcap_of_codec(path, codec, count=40, size=20_000):
 
 
 def _salvage(path):
-    from vjepa_ros.eval.mcap_salvage import SalvagedMcap
+    from vjepa_ros.recordings.mcap_salvage import SalvagedMcap
 
     salvaged = SalvagedMcap(path)
     read = [(c.topic, t, bytes(d)) for c, t, d in salvaged.messages()]

@@ -8,14 +8,9 @@ pytest.importorskip("pybullet", reason="pybullet is in install_requires")
 from scipy.spatial.transform import Rotation  # noqa: E402
 
 from vjepa_ros.cli import main  # noqa: E402
-from vjepa_ros.eval import (  # noqa: E402
-    BagTopics,
-    EvalConfig,
-    evaluate_bag,
-    read_recording,
-    write_episode,
-)
+from vjepa_ros.eval import EvalConfig, evaluate_bag  # noqa: E402
 from vjepa_ros.planning import preset  # noqa: E402
+from vjepa_ros.recordings import BagTopics, read_recording, write_episode  # noqa: E402
 from vjepa_ros.sim import CollectorConfig, Sim, SimConfig, collect_episode  # noqa: E402
 from vjepa_ros.sim.config import CameraConfig  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402

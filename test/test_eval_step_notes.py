@@ -15,11 +15,11 @@ import pytest
 import torch
 
 from vjepa_ros.cli import main
-from vjepa_ros.eval import messages as m
-from vjepa_ros.eval.bags import DEFAULT_START_NS, BagTopics, write_bag, write_messages
-from vjepa_ros.eval.resample import resample
 from vjepa_ros.eval.synthetic import render_state_frames
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, save_world_model
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagTopics, write_bag, write_messages
+from vjepa_ros.recordings.resample import resample
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -208,8 +208,8 @@ def test_a_recorded_plan_report_is_named_with_what_reads_it():
 
 
 def test_messages_write_lists_and_types_as_words(capsys, tmp_path):
-    from vjepa_ros.eval.bag_files import BagError
-    from vjepa_ros.eval.topic_choice import resolve_image_topic
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.topic_choice import resolve_image_topic
 
     states = _states(np.arange(4) / 4.0)
     bag = tmp_path / "bag"

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from vjepa_ros.cli import main
-from vjepa_ros.eval import messages as m
-from vjepa_ros.eval.bags import BagTopics, read_recording, write_bag, write_messages
 from vjepa_ros.eval.eval_config import EvalConfig
-from vjepa_ros.eval.rate_hint import slow_camera_hint
-from vjepa_ros.eval.resample import NO_FRAME
 from vjepa_ros.eval.step_choice import choose_steps
 from vjepa_ros.eval.synthetic import render_state_frames
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bags import BagTopics, read_recording, write_bag, write_messages
+from vjepa_ros.recordings.rate_hint import slow_camera_hint
+from vjepa_ros.recordings.resample import NO_FRAME
 
 START = np.array([0.45, 0.0, 0.35, np.pi - 0.1, 0.05, 0.2, 0.0])
 
@@ -156,7 +156,7 @@ def test_a_sim_clock_starting_at_zero_is_timed_by_its_header_stamps(tmp_path):
 
 
 def test_unset_header_stamps_still_fall_back_to_receive_times():
-    from vjepa_ros.eval.bags import header_stamps_unset
+    from vjepa_ros.recordings.bags import header_stamps_unset
 
     assert header_stamps_unset(np.zeros(5, np.int64))
     assert header_stamps_unset(np.array([0, 0, 0, 5], np.int64))  # most unset
@@ -198,8 +198,8 @@ def test_camera_check_takes_evals_window(capsys, tmp_path):
 
 
 def test_the_state_gap_hint_never_advises_more_than_the_option_accepts():
-    from vjepa_ros.eval.dropped_steps import state_gap_hint
-    from vjepa_ros.eval.resample import STATE_GAP
+    from vjepa_ros.recordings.dropped_steps import state_gap_hint
+    from vjepa_ros.recordings.resample import STATE_GAP
 
     states_every_7s = np.arange(5) * 7 * 10**9
     hint = state_gap_hint(states_every_7s, "/joint_states", 0.1, {STATE_GAP: 9})

@@ -2,7 +2,7 @@
 
 A lab's bags from two driver versions carry the fingers on ``/fr3_gripper/joint_states`` and on
 ``/hand/state``: one ``--gripper-topic`` fitted only one of them, so ``train --data both`` went in
-the circle the image, pose and joint-state options once did (eval.topic_choice).
+the circle the image, pose and joint-state options once did (recordings.topic_choice).
 """
 
 import pytest
@@ -10,9 +10,9 @@ from test_eval_joint_layouts import IMAGE, write_layout
 
 from vjepa_ros.cli import build_parser
 from vjepa_ros.config import ConfigError
-from vjepa_ros.eval.bag_files import BagError
-from vjepa_ros.eval.bags import BagTopics, read_recording
 from vjepa_ros.eval.command import topics_from_args
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bags import BagTopics, read_recording
 from vjepa_ros.train import make_config
 from vjepa_ros.train.command import overrides_from_args
 

@@ -15,7 +15,7 @@ import torch
 import yaml
 
 from vjepa_ros.models.checkpoint import save_world_model
-from vjepa_ros.sim.episode import Episode
+from vjepa_ros.recordings.episode import Episode
 from vjepa_ros.train.pretrain import load_pretrain_config, seeded_encoder
 
 ROOT = Path(__file__).resolve().parent.parent

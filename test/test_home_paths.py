@@ -9,7 +9,7 @@ import pytest
 
 from vjepa_ros.demo import small_random_world_model
 from vjepa_ros.models import load_world_model, save_world_model
-from vjepa_ros.sim.episode import Episode
+from vjepa_ros.recordings.episode import Episode
 from vjepa_ros.sim.reach_media import save_strip
 from vjepa_ros.train.report import write_json
 

@@ -212,7 +212,7 @@ def test_bayer_mosaic_of_one_colour_demosaics_to_it(pattern, bits):
 def test_compressed_formats_of_image_transport(frame):
     import cv2
 
-    from vjepa_ros.eval import messages as m
+    from vjepa_ros.recordings import messages as m
 
     jpeg = m.compressed_image_message(frame, 0, "cam", "jpeg")
     assert jpeg.format == "rgb8; jpeg compressed bgr8"

@@ -6,7 +6,7 @@ import re
 import pytest
 
 PACKAGES = ("vjepa_ros.planning", "vjepa_ros.eval", "vjepa_ros.sim", "vjepa_ros.train",
-            "vjepa_ros.models")
+            "vjepa_ros.models", "vjepa_ros.recordings")
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -35,10 +35,10 @@ def test_every_name_the_docstring_calls_is_exported_or_a_method_of_an_export(nam
 
 
 def test_an_export_named_like_its_submodule_stays_the_export():
-    import vjepa_ros.eval.resample  # noqa: F401  (the import sets the package's attribute)
     import vjepa_ros.planning.energy  # noqa: F401
-    from vjepa_ros.eval import resample
+    import vjepa_ros.recordings.resample  # noqa: F401  (the import sets the package's attribute)
     from vjepa_ros.planning import energy
+    from vjepa_ros.recordings import resample
 
     assert callable(resample) and resample.__name__ == "resample"
     assert callable(energy) and energy.__name__ == "energy"

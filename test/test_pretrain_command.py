@@ -94,7 +94,7 @@ TINY = dict(patch_size=8, embed_dim=48, depth=1, num_heads=2, predictor_dim=24, 
 
 def tiny_episodes(folder, size: int):
     """Write two episodes of 6 grey frames of ``size`` x ``size`` px in ``folder``."""
-    from vjepa_ros.sim.episode import Episode
+    from vjepa_ros.recordings.episode import Episode
 
     for index in range(2):
         frames = np.full((6, size, size, 3), 60 + 40 * index, dtype=np.uint8)

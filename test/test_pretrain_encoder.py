@@ -9,7 +9,7 @@ import yaml
 
 from vjepa_ros.cli import main
 from vjepa_ros.models import build_encoder, load_world_model
-from vjepa_ros.sim.episode import Episode
+from vjepa_ros.recordings.episode import Episode
 from vjepa_ros.train.pretrain import PretrainConfig, pretrain_encoder, pretrain_targets
 from vjepa_ros.train.pretrain_data import ClipSampler, spread_frames
 

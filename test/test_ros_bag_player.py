@@ -13,10 +13,10 @@ from rclpy.qos import QoSProfile, qos_profile_sensor_data  # noqa: E402
 from rosgraph_msgs.msg import Clock  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 
-from vjepa_ros.eval.bags import DEFAULT_START_NS, BagError, write_bag  # noqa: E402
 from vjepa_ros.eval.synthetic import synthetic_episode  # noqa: E402
 from vjepa_ros.images import image_msg_to_rgb  # noqa: E402
 from vjepa_ros.nodes.bag_player import BagPlayer  # noqa: E402
+from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagError, write_bag  # noqa: E402
 
 SEC = 1_000_000_000
 

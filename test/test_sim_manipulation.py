@@ -8,6 +8,7 @@ import pytest
 
 pytest.importorskip("pybullet", reason="the simulator needs pybullet (pip install pybullet)")
 
+from vjepa_ros.recordings.episode import Episode  # noqa: E402
 from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
 from vjepa_ros.robot.joint_states import finger_position  # noqa: E402
 from vjepa_ros.sim import Sim, SimConfig  # noqa: E402
@@ -18,7 +19,6 @@ from vjepa_ros.sim.detectors import (  # noqa: E402
     is_grasped,
     is_placed,
 )
-from vjepa_ros.sim.episode import Episode  # noqa: E402
 from vjepa_ros.sim.expert import Expert, ExpertConfig  # noqa: E402
 from vjepa_ros.sim.gripper import (  # noqa: E402
     FRANKA_HAND_MAX_FORCE,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from vjepa_ros.cli import main
+from vjepa_ros.recordings.episode import Episode
 from vjepa_ros.sim.config import CameraConfig, SimConfig
-from vjepa_ros.sim.episode import Episode
 from vjepa_ros.sim.randomize import SceneRandomization, randomized_sim_config
 
 

@@ -8,8 +8,8 @@ import torch
 
 from vjepa_ros.demo import load_example
 from vjepa_ros.planning.pose import state_difference
+from vjepa_ros.recordings.episode import Episode
 from vjepa_ros.sim.collector import CollectorConfig
-from vjepa_ros.sim.episode import Episode
 from vjepa_ros.sim.tasks import ReachTaskConfig, reach_error, sample_reach_target
 
 

@@ -66,8 +66,8 @@ def test_the_live_node_gives_the_same_notes(model_64x48):
 def test_eval_notes_only_a_size_the_model_was_not_trained_at(width, height, note, model_64x48,
                                                              tmp_path, capsys, monkeypatch):
     from vjepa_ros.eval import evaluate
-    from vjepa_ros.eval.bags import write_bag
     from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.recordings.bags import write_bag
 
     def stop(*args, **kwargs):
         raise RuntimeError("stopped before the evaluation")

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from vjepa_ros.cli import main
-from vjepa_ros.eval import messages as m
-from vjepa_ros.eval.bags import (
+from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bags import (
     DEFAULT_START_NS,
     BagError,
     BagTopics,
@@ -19,12 +20,11 @@ from vjepa_ros.eval.bags import (
     write_bag,
     write_messages,
 )
-from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.recordings.episode import Episode
 from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.joint_states import JointStateReader, RangeError
 from vjepa_ros.robot.kinematics import StateError, pose_to_state
 from vjepa_ros.robot.state_ranges import FR3_JOINT_LIMITS, PANDA_JOINT_LIMITS, states_problem
-from vjepa_ros.sim.episode import Episode
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import EpisodeError, find_sources, load_segments
 

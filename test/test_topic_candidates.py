@@ -9,17 +9,17 @@ import argparse
 import numpy as np
 import pytest
 
-from vjepa_ros.eval import messages as m
-from vjepa_ros.eval.bag_files import BagError
-from vjepa_ros.eval.bags import (
+from vjepa_ros.eval.command import add_topic_arguments, topics_from_args
+from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bags import (
     DEFAULT_START_NS,
     BagTopics,
     read_recording,
     write_bag,
     write_messages,
 )
-from vjepa_ros.eval.command import add_topic_arguments, topics_from_args
-from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.train import make_config
 from vjepa_ros.train.command import add_commands, bag_topics_given, overrides_from_args
 from vjepa_ros.train.episodes import Source, load_segments

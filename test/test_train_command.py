@@ -10,7 +10,7 @@ import yaml
 
 from vjepa_ros.cli import main
 from vjepa_ros.config import flatten
-from vjepa_ros.eval.bags import write_bag
+from vjepa_ros.recordings.bags import write_bag
 from vjepa_ros.train import TrainConfig, make_config
 from vjepa_ros.train.synthetic import (
     blob_episode,
@@ -117,7 +117,7 @@ def test_train_says_how_many_of_its_episodes_are_failed_tasks(data, tmp_path, ca
     """A collected FAILURE episode (metadata success false) was trained on without a word."""
     import dataclasses
 
-    from vjepa_ros.sim.episode import Episode, recorded_success
+    from vjepa_ros.recordings.episode import Episode, recorded_success
 
     episodes = tmp_path / "episodes"
     paths = write_blob_episodes(episodes, 3, frames=8, seed=30)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from vjepa_ros.eval.bags import write_bag
 from vjepa_ros.models import WorldModel, load_models
 from vjepa_ros.planning.pose import state_difference
+from vjepa_ros.recordings.bags import write_bag
 from vjepa_ros.train import (
     DataConfig,
     EpisodeError,
@@ -257,8 +257,8 @@ def test_the_short_source_advice_is_one_train_accepts(tmp_path, encoder):
 def test_pretrain_reads_camera_only_bags_on_any_image_topic(tmp_path, capsys):
     """Pretraining needs no state: a camera-only bag is read, --image-topic names its topic."""
     from vjepa_ros.cli import main
-    from vjepa_ros.eval import messages as m
-    from vjepa_ros.eval.bags import DEFAULT_START_NS, BagTopics, write_messages
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagTopics, write_messages
     from vjepa_ros.train.pretrain_data import load_clip_segments
 
     frames = blob_episode(frames=9, seed=4).frames
@@ -319,8 +319,8 @@ def test_frame_size_notes_group_the_sources_of_one_size():
 
 def test_steps_dropped_for_slow_states_advise_the_max_state_gap_that_fits(tmp_path):
     """A bag of 5 Hz joint states said only "leave it out" though a wider gap trains on it."""
-    from vjepa_ros.eval import messages as m
-    from vjepa_ros.eval.bags import DEFAULT_START_NS, BagTopics, write_messages
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagTopics, write_messages
     from vjepa_ros.train.config import make_config
     from vjepa_ros.train.episodes import Source
 
@@ -348,8 +348,8 @@ def test_steps_dropped_for_slow_states_advise_the_max_state_gap_that_fits(tmp_pa
 
 def test_the_hint_for_the_cause_of_most_dropped_steps_comes_first():
     """40 of 54 steps dropped for state gaps, yet the advice named the camera's rate first."""
-    from vjepa_ros.eval.dropped_steps import state_gap_hint
-    from vjepa_ros.eval.resample import NO_FRAME, STATE_GAP
+    from vjepa_ros.recordings.dropped_steps import state_gap_hint
+    from vjepa_ros.recordings.resample import NO_FRAME, STATE_GAP
     from vjepa_ros.train.episodes import GAP_SETTING, _drop_hints
 
     slow = np.cumsum(np.r_[0, [200_000_000] * 30])  # states at 5 Hz

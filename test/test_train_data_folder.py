@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from vjepa_ros.cli import main
-from vjepa_ros.eval.bags import write_bag
+from vjepa_ros.recordings.bags import write_bag
 from vjepa_ros.train.episodes import find_sources
 from vjepa_ros.train.synthetic import blob_episode, write_blob_episodes, write_tiny_encoder
 
@@ -115,8 +115,8 @@ def test_a_world_model_or_a_pretrain_encoder_where_a_run_is_wanted_says_what_to_
 def test_a_recording_killed_before_its_first_message_gives_one_reason_and_what_to_do(
         tmp_path, size):
     """It said "cannot read this MCAP file (File ... seems to be empty.; ... is empty ...)"."""
-    from vjepa_ros.eval.bag_files import BagError
-    from vjepa_ros.eval.bags import read_recording
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.bags import read_recording
 
     episode = blob_episode(frames=4, seed=2)
     whole = write_bag(tmp_path / "whole", episode.frames, episode.states, episode.timestamps)

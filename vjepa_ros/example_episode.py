@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.recordings.episode_file import check_episode_frames, read_episode_arrays
 from vjepa_ros.robot.state_ranges import states_problem
-from vjepa_ros.sim.episode_file import check_episode_frames, read_episode_arrays
 
 
 @dataclass
@@ -28,7 +28,7 @@ def load_example(path: str | Path | None = None) -> Example:
 
     Raises ValueError (one line naming the file and the format to give) for a missing file, a
     folder, a file that is not an .npz archive or one without those arrays
-    (:func:`vjepa_ros.sim.episode_file.read_episode_arrays`), and for states that are not
+    (:func:`vjepa_ros.recordings.episode_file.read_episode_arrays`), and for states that are not
     [T, 7], hold NaN/inf, a closedness outside [0, 1], a position beyond the arm's reach or
     Euler angles beyond ±π (:func:`vjepa_ros.robot.state_ranges.states_problem`).
     """

@@ -14,7 +14,7 @@ import types
 
 
 class _LazyPackage(types.ModuleType):
-    """A package whose export named like its submodule (``eval.resample``) stays the export.
+    """A package whose export named like its submodule (``recordings.resample``) stays the export.
 
     Importing submodule ``P.x`` sets attribute ``x`` of ``P`` to the module; where ``P`` exports
     a function ``x`` from that very submodule, the function is kept, as the eager

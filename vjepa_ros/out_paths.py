@@ -141,7 +141,7 @@ def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
     _check_folder(path, what)
     _claim(path.parent, what, path, path.name)
     # the part of this bag a run killed while writing it left (NAME.PID.partial, its process
-    # gone; eval.bags writes through atomic_files.creating_folder): one line when removed
+    # gone; recordings.bags writes through atomic_files.creating_folder): one line when removed
     remove_stale_partials(path.parent, path.name.__eq__, folders=True)
     # and the parts of other bags there (partial folders: only creating_folder makes them),
     # else never removed: no later command writes that name; a live process's are kept

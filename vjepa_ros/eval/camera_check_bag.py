@@ -1,7 +1,7 @@
 """The offline camera check: a recorded bag → the model's frame, the verdict, the correction.
 
-The bag is read and resampled exactly as ``vjepa-ros eval`` does (``bags.read_recording``,
-``resample``); the model's inferred motion of every step is the evaluation's planned first
+The bag is read and resampled exactly as ``vjepa-ros eval`` does (``recordings.bags``
+and ``.resample``); the model's inferred motion of every step is the evaluation's planned first
 action with horizon 1 toward the frame one step later (``evaluate.evaluate_recording`` with
 ``goal_offset`` 1: the inverse model through the predictor that ``camera_check`` describes), and
 the executed one is ``s_{k+1} ⊖ s_k``; the share of the frame change it explains comes from the
@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.eval.bags import BagTopics, JointsToPose, Recording, read_recording
 from vjepa_ros.eval.camera_check import (
     CameraCheckResult,
     CheckThresholds,
@@ -31,8 +30,9 @@ from vjepa_ros.eval.camera_check import (
 from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_actions
-from vjepa_ros.eval.resample import resample
 from vjepa_ros.eval.step_choice import no_step_message, planned_steps, window_ns
+from vjepa_ros.recordings.bags import BagTopics, JointsToPose, Recording, read_recording
+from vjepa_ros.recordings.resample import resample
 
 
 def check_executed_motions(recording: Recording, thresholds: CheckThresholds, config) -> None:

@@ -138,9 +138,9 @@ def check_inputs(args: argparse.Namespace) -> None:
     read it) and the bag (exists, holds a recording: ``open_reader``). Raises ValueError (a
     ``UsageError`` for ``--params-file``, or ``BagError``) naming the option or the bag.
     """
-    from vjepa_ros.eval.bag_files import open_reader
     from vjepa_ros.nodes.params_file import check_params_file
     from vjepa_ros.nodes.planner_name import PLANNER_NODE
+    from vjepa_ros.recordings.bag_files import open_reader
 
     check_input_paths(args)
     if args.params_file:  # a planner file: a section for no planner would be dropped
@@ -169,8 +169,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     saying what was saved there (``camera_check_report.stopped_check_saved``), status 130 / 143.
     """
     from vjepa_ros.config import exit_status
-    from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.out_paths import output_dir
+    from vjepa_ros.recordings.bag_files import BagError
 
     out = Path(args.out or f"camera_check_{Path(args.bag).name.rsplit('.', 1)[0]}")
     stage = "checking"  # then "checking the bag" (--out known), "writing" (write_check)
@@ -185,7 +185,6 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
 
             world_model_path(args.checkpoint, file_checkpoint)
         check_inputs(args)
-        from vjepa_ros.eval.bags import read_recording
         from vjepa_ros.eval.camera_check_report import (
             NODE_KEY,
             PARAMS_FILE,
@@ -195,6 +194,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             with_settings,
             write_check,
         )
+        from vjepa_ros.recordings.bags import read_recording
 
         base = with_settings(base_planner_params(args.params_file),
                              run_settings(args, cem, model_args))

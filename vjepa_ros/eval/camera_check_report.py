@@ -25,7 +25,7 @@ from vjepa_ros.atomic_files import save_figure, write_text
 from vjepa_ros.eval.camera_check import CameraCheckResult, Verdict, axes_scope
 from vjepa_ros.eval.camera_check_base import base_planner_params  # noqa: F401 (re-exported)
 from vjepa_ros.eval.metrics import AXES
-from vjepa_ros.eval.report import json_safe
+from vjepa_ros.json_values import json_safe
 
 PARAMS_FILE = "planner_camera_check.yaml"
 REPORT_FILE = "camera_check.json"

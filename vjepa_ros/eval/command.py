@@ -23,7 +23,7 @@ from vjepa_ros.cli_options import (
 )
 from vjepa_ros.cli_parser import MAY_BE_EMPTY, Takes
 from vjepa_ros.config import exit_status
-from vjepa_ros.eval.eval_config import MAX_STATE_GAP_S
+from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S
 
 
 def add_commands(sub) -> None:
@@ -139,7 +139,8 @@ def add_topic_arguments(parser) -> None:
 
 def topics_from_args(args):
     """Return the ``BagTopics`` of :func:`add_topic_arguments`' options (candidates joined)."""
-    from vjepa_ros.eval.bags import BagTopics
+    from vjepa_ros.recordings.bags import BagTopics
+    from vjepa_ros.recordings.topic_choice import joined_topics
 
     changes = {name: value for name, value in (
         ("image", joined_topics(args.image_topic)), ("pose", joined_topics(args.pose_topic)),
@@ -149,11 +150,6 @@ def topics_from_args(args):
     ) if value}
     return BagTopics(state_source=args.state_source, stamps=args.stamps,
                      no_gripper=args.no_gripper, **changes)
-
-
-def joined_topics(value):
-    """Return one topic setting from an option of several candidates: ``[A, B]`` -> ``"A B"``."""
-    return " ".join(value) if isinstance(value, (list, tuple)) else value
 
 
 # EvalConfig's fields (as its errors name them) -> the options that set them.
@@ -186,9 +182,9 @@ def _goal_image(path: str):
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.out_paths import check_output_names, output_dir
     from vjepa_ros.planning.config import preset
+    from vjepa_ros.recordings.bag_files import BagError
 
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
@@ -210,9 +206,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         stage = "evaluating"  # a stop from here says what was saved (_eval_saved)
         goal = None if args.goal is None else _goal_image(args.goal)
         check_input_paths(args)  # --checkpoint, --device, --dtype
-        from vjepa_ros.eval.bag_files import open_reader
-        from vjepa_ros.eval.bags import read_recording
         from vjepa_ros.eval.report import note_lines
+        from vjepa_ros.recordings.bag_files import open_reader
+        from vjepa_ros.recordings.bags import read_recording
 
         open_reader(args.bag).close()  # a missing or unreadable bag: at once
         # its topics and states (a wrong --image-topic): before torch and the model
@@ -318,21 +314,21 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
     (:func:`_stopped_bag_saved`: nothing, a bag cut short while written removed), status
     130 / 143.
     """
-    from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.out_paths import new_output_dir
+    from vjepa_ros.recordings.bag_files import BagError
 
     bag = None  # the bag to write, once the options are checked: what a stop ends
     writing = False  # the episode is read: writing the bag
     try:
-        from vjepa_ros.eval.eval_config import rate_problem
+        from vjepa_ros.recordings.step_rates import rate_problem
 
         if rate_problem("--rate", args.rate):
             raise ValueError(rate_problem("--rate", args.rate))
         bag = new_output_dir(args.out)
         check_input_paths(args)  # --episode
         # never torch: its import holds a stop until it ends (held_imports; 25 s when loaded)
-        from vjepa_ros.eval.bags import write_bag
         from vjepa_ros.example_episode import load_example
+        from vjepa_ros.recordings.bags import write_bag
 
         example = load_example(args.episode)
         writing = True
@@ -355,8 +351,8 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
 def cmd_record(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from vjepa_ros.eval.bag_files import BagError
     from vjepa_ros.out_paths import new_output_dir
+    from vjepa_ros.recordings.bag_files import BagError
     from vjepa_ros.sim.command import checked_sim_options
 
     started = False  # the options are checked: what a stop ends is the recording

@@ -10,29 +10,13 @@ import dataclasses
 import math
 
 from vjepa_ros.config import check_given, param
+from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S, rate_problem
 
-# Step rates [Hz] a recording may be resampled to (DROID and the published models: 4 Hz). Beyond
-# the range the grid has no usable step (one step in 10 s) or more steps than any camera has
-# frames; an infinite or huge rate once overflowed the grid, a tiny one the int64 stamps.
-RATE_RANGE_HZ = (0.1, 100.0)
 # Grid points per axis of the energy landscape: points² action sequences are rolled out and kept
 # ([G, H, 7] float32), 101² = 10201, about the predictor work of one paper-preset planning step
 # (8000). 100000 once planned every step, then asked torch for 280 GB and ended with its raw
 # allocator message.
 LANDSCAPE_POINTS_MAX = 101
-# Longest gap [s] between two recorded states that a step's state may be interpolated across: a
-# state stream at 0.2 Hz or faster. Across a longer gap the straight line between two states is
-# no longer the arm's path (a slow 5 cm/s move covers 25 cm in 5 s), so the step's state, and
-# the executed motion scored against the plan, would be made up; 1e300 was once accepted.
-MAX_STATE_GAP_S = 5.0
-
-
-def rate_problem(name: str, rate_hz: float) -> str:
-    """Say why ``rate_hz`` [Hz] (the setting ``name``) is not a usable step rate ("" if it is)."""
-    low, high = RATE_RANGE_HZ
-    if low <= rate_hz <= high:  # False for NaN
-        return ""
-    return f"{name} must be a step rate in {low:g}..{high:g} Hz (DROID: 4), got {rate_hz:g}"
 
 
 @dataclasses.dataclass

@@ -1,6 +1,6 @@
 """Offline evaluation: on the frames the robot saw, does the planner propose the moves it made.
 
-For a recording resampled to the model's step rate (see ``resample.py``), at every step k:
+For a recording resampled to the model's step rate (``recordings/resample.py``), at every step k:
 
 1. plan with the CEM planner from frame k and state s_k toward the goal: frame k + goal_offset
    (default: the planner's horizon H), or one given goal image;
@@ -26,13 +26,13 @@ import numpy as np
 import torch
 
 from vjepa_ros.eval import metrics
-from vjepa_ros.eval.bags import BagTopics, JointsToPose, Recording, read_recording
 from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.rep_memory import representations_problem
-from vjepa_ros.eval.resample import Steps
 from vjepa_ros.eval.step_choice import choose_steps
 from vjepa_ros.eval.step_notes import step_notes
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
+from vjepa_ros.recordings.bags import BagTopics, JointsToPose, Recording, read_recording
+from vjepa_ros.recordings.resample import Steps
 
 
 def _as_tensor(array) -> torch.Tensor:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files
+from vjepa_ros.recordings.bag_files import DATA_SUFFIXES, data_files
 
 REPORT = "report.json"
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from vjepa_ros.atomic_files import remove_stale_partials, save_figure, write_text
 from vjepa_ros.eval.metrics import AXES, cosine_similarity
+from vjepa_ros.json_values import json_safe
 from vjepa_ros.planning.methods import RefineSettings
 
 REPORT_NAME = "report.json"
@@ -31,21 +32,6 @@ def output_names(plots: bool = True, landscape: bool = True) -> tuple[str, ...]:
     """
     plotted = [name for key, name in PLOT_NAMES.items() if landscape or key != "landscape"]
     return (REPORT_NAME, *(plotted if plots else ()))
-
-
-def json_safe(value):
-    """Return the value with NaN/inf floats replaced by None (strict JSON has no NaN)."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.ndarray):
-        return json_safe(value.tolist())
-    return value
 
 
 def write_report(report: dict, out_dir: str | Path, plots: bool = True) -> dict[str, Path]:

@@ -16,11 +16,12 @@ import math
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.eval.dropped_steps import dropped_words, state_gap_hint
-from vjepa_ros.eval.eval_config import RATE_RANGE_HZ, EvalConfig
-from vjepa_ros.eval.rate_hint import slow_camera_hint
-from vjepa_ros.eval.resample import Steps, grid_bounds, resample
+from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.step_notes import still_arm_problem
+from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
+from vjepa_ros.recordings.rate_hint import slow_camera_hint
+from vjepa_ros.recordings.resample import Steps, grid_bounds, resample
+from vjepa_ros.recordings.step_rates import RATE_RANGE_HZ
 
 
 def planned_steps(steps: Steps, horizon: int, goal_offset: int | None, max_steps: int):

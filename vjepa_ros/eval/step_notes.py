@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.eval.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.eval.metrics import AXES
-from vjepa_ros.eval.rate_hint import slow_camera_hint
-from vjepa_ros.eval.resample import Steps
+from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
+from vjepa_ros.recordings.rate_hint import slow_camera_hint
+from vjepa_ros.recordings.resample import Steps
 
 
 def executed_xyz(steps: Steps, chosen) -> np.ndarray:

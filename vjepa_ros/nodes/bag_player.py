@@ -21,9 +21,9 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
 
-from vjepa_ros.eval.bags import BagError
 from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_contents, iter_bag, play
 from vjepa_ros.nodes.params import declare_config
+from vjepa_ros.recordings.bags import BagError
 
 
 def message_class(msgtype: str):

@@ -10,7 +10,6 @@ Public API::
     capture_goal(sim, target [7]) -> Goal(frame, state, target, reached)
     sample_reach_target(start [7], rng, ReachTaskConfig()) -> target [7];  reach_error(a, b) -> m
     collect_episode(sim, seed, CollectorConfig()) -> Episode;  collect(out_dir, episodes, seed)
-    Episode(frames, states, actions, timestamps, metadata).save(path) / Episode.load(path)
     OracleWorldModel().attach(sim)                     test stand-in for the world model (torch)
 
 Manipulation (``scene.graspable``: cup or box; ``manipulation.py``, ``expert.py``,
@@ -23,7 +22,8 @@ Manipulation (``scene.graspable``: cup or box; ``manipulation.py``, ``expert.py`
 
 States are 7 numbers in the robot base frame: TCP xyz [m], extrinsic xyz Euler angles [rad],
 gripper closedness [0, 1] (V-JEPA 2-AC facts §4); the TCP is the Franka Hand's (``panda.py``).
-Every name above is exported here and imported on first use (``lazy_exports.py``): ``import
+Episodes (``Episode``, their ``.npz`` files) are ``vjepa_ros.recordings``'s. Every other name above
+is exported here and imported on first use (``lazy_exports.py``): ``import
 vjepa_ros.sim`` loads neither pybullet nor torch.
 """
 
@@ -34,7 +34,6 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "collector_config": ("CollectorConfig",),
     "config": ("CameraConfig", "ControllerConfig", "SceneConfig", "SimConfig"),
     "detectors": ("ObjectReading", "SuccessMonitor"),
-    "episode": ("Episode",),
     "manipulation": ("TaskSetup", "record_expert_episode", "setup_task"),
     "manipulation_loop": ("run_task_episode",),
     "oracle": ("OracleWorldModel",),

@@ -23,10 +23,10 @@ import torch
 from vjepa_ros.atomic_files import write_text
 from vjepa_ros.config import flatten
 from vjepa_ros.planning.pose import apply_action, state_difference
+from vjepa_ros.recordings.episode import Episode
 from vjepa_ros.sim.collector_config import CollectorConfig
 from vjepa_ros.sim.command import SUMMARY_NAME
 from vjepa_ros.sim.config import SimConfig
-from vjepa_ros.sim.episode import Episode
 from vjepa_ros.sim.randomize import SceneRandomization, randomized_sim_config
 from vjepa_ros.sim.sim import Sim
 

@@ -32,10 +32,10 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.config import flatten, param
+from vjepa_ros.recordings.episode import Episode
 from vjepa_ros.sim.choices import DENSE_MILESTONES, MILESTONES, TASKS
 from vjepa_ros.sim.config import CameraConfig, SceneConfig, SimConfig, check_box
 from vjepa_ros.sim.detectors import SuccessMonitor
-from vjepa_ros.sim.episode import Episode
 from vjepa_ros.sim.expert import Expert, ExpertConfig, OutOfFrames
 from vjepa_ros.sim.sim import Sim
 from vjepa_ros.sim.tasks import Goal, ReachTaskConfig, reach_error, sample_reach_target

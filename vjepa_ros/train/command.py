@@ -100,7 +100,7 @@ SWITCHES += (
     ("--activation-checkpointing", "activation_checkpointing", True, "recompute predictor "
      "block activations in the backward pass (far less GPU memory, one more forward)"),
 )
-# Options of several candidate topics, stored as one setting "A B" (eval.topic_choice).
+# Options of several candidate topics, stored as one setting "A B" (recordings.topic_choice).
 TOPIC_FIELDS = ("data.topics.image", "data.topics.pose", "data.topics.joint_states",
                 "data.topics.gripper")
 PREDICTOR_SIZE = ("predictor.embed_dim", "predictor.depth", "predictor.num_heads",
@@ -185,7 +185,7 @@ def option_given(args: argparse.Namespace, field: str):
 
 def option_value(args: argparse.Namespace, field: str):
     """Return the setting an option gives ``field`` (candidate topics joined: ``"A B"``)."""
-    from vjepa_ros.eval.command import joined_topics
+    from vjepa_ros.recordings.topic_choice import joined_topics
 
     value = getattr(args, _dest(field), None)
     return joined_topics(value) if field in TOPIC_FIELDS else value
@@ -199,7 +199,7 @@ def bag_topics_given(args: argparse.Namespace, base=None):
     """
     import dataclasses
 
-    from vjepa_ros.eval.bags import BagTopics
+    from vjepa_ros.recordings.bags import BagTopics
 
     prefix = "data.topics."
     changes = {field[len(prefix):]: option_value(args, field)

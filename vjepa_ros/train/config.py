@@ -21,10 +21,10 @@ from vjepa_ros.config import (
     read_yaml_mapping,
     unflatten,
 )
-from vjepa_ros.eval.bags import BagError, BagTopics
-from vjepa_ros.eval.eval_config import MAX_STATE_GAP_S, rate_problem
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT, missing
 from vjepa_ros.models.device_names import check_device_and_dtype
+from vjepa_ros.recordings.bags import BagError, BagTopics
+from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S, rate_problem
 
 DTYPES = ("float32", "bfloat16")
 EXPORT_DTYPES = ("float32", "float16")
@@ -351,7 +351,7 @@ def make_config(*layers: dict) -> TrainConfig:
 
     Candidate topics may be YAML lists; empty ones are refused (``topic_choice.topic_settings``).
     """
-    from vjepa_ros.eval.topic_choice import topic_settings
+    from vjepa_ros.recordings.topic_choice import topic_settings
 
     merged: dict = {}
     for layer in layers:

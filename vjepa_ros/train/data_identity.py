@@ -21,7 +21,7 @@ import hashlib
 import zipfile
 from pathlib import Path
 
-from vjepa_ros.eval.bag_files import DATA_SUFFIXES, walk_files
+from vjepa_ros.recordings.bag_files import DATA_SUFFIXES, walk_files
 
 EDGE = 64 * 1024  # bytes read at each end of a file
 VERSION = "v2:"  # prefix of digests of what training reads (older runs: none)

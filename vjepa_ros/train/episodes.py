@@ -4,8 +4,8 @@ A *source* is one file or bag; it yields one or more *segments*: runs of consecu
 model's step rate with their end-effector states and actions a_k = s_{k+1} ⊖ s_k
 (``planning.pose.state_difference``). An ``.npz`` episode is one segment (its actions are
 recomputed from its states); a bag is resampled to ``rate_hz`` exactly as ``vjepa-ros eval`` does
-(``eval.bags.read_recording`` + ``eval.resample.resample``) and split at invalid steps (a missing
-frame or a gap in the states); runs shorter than a clip are left out and reported.
+(``recordings.bags.read_recording`` + ``recordings.resample.resample``) and split at invalid
+steps (a missing frame or a gap in the states); runs shorter than a clip are left out and reported.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.eval.bag_files import DATA_SUFFIXES, data_files, walk_files
-from vjepa_ros.eval.bags import BagError, read_recording
-from vjepa_ros.eval.dropped_steps import dropped_words, state_gap_hint
-from vjepa_ros.eval.rate_hint import slow_camera_hint
-from vjepa_ros.eval.resample import NO_FRAME, STATE_GAP, resample
 from vjepa_ros.input_paths import missing
-from vjepa_ros.sim.episode import Episode, actions_from_states
+from vjepa_ros.recordings.bag_files import DATA_SUFFIXES, data_files, walk_files
+from vjepa_ros.recordings.bags import BagError, read_recording
+from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
+from vjepa_ros.recordings.episode import Episode, actions_from_states
+from vjepa_ros.recordings.rate_hint import slow_camera_hint
+from vjepa_ros.recordings.resample import NO_FRAME, STATE_GAP, resample
 from vjepa_ros.train.config import DataConfig
 
 

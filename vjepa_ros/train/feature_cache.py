@@ -37,7 +37,7 @@ from pathlib import Path
 import torch
 
 from vjepa_ros.atomic_files import replacing, write_text
-from vjepa_ros.eval.bag_files import walk_files
+from vjepa_ros.recordings.bag_files import walk_files
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.distributed import Topology, barrier, broadcast_object
 from vjepa_ros.train.episodes import (

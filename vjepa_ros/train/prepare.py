@@ -28,7 +28,7 @@ from vjepa_ros.models import (
 )
 from vjepa_ros.models.checkpoint import read_checkpoint_file
 from vjepa_ros.out_paths import check_output_names, output_dir
-from vjepa_ros.sim.episode import recorded_success
+from vjepa_ros.recordings.episode import recorded_success
 from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
 from vjepa_ros.train.data_identity import data_change, data_identity, is_legacy
 from vjepa_ros.train.distributed import Topology, current, rank_device

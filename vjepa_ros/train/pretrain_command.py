@@ -45,9 +45,9 @@ def checked_pretrain_config(args: argparse.Namespace):
 def checked_rate(args: argparse.Namespace) -> float:
     """Return ``--rate`` [Hz] (bags are resampled to it), or train's default; ValueError naming it.
 
-    The range is ``vjepa-ros train --rate``'s (``eval.eval_config.rate_problem``).
+    The range is ``vjepa-ros train --rate``'s (``recordings.step_rates.rate_problem``).
     """
-    from vjepa_ros.eval.eval_config import rate_problem
+    from vjepa_ros.recordings.step_rates import rate_problem
     from vjepa_ros.train.config import DataConfig
 
     rate = option_given(args, "data.rate_hz")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from vjepa_ros.atomic_files import save_figure, write_text
-from vjepa_ros.eval.report import json_safe
+from vjepa_ros.json_values import json_safe
 
 
 def write_json(path: str | Path, payload: dict) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vjepa_ros.sim.episode import Episode
+from vjepa_ros.recordings.episode import Episode
 
 # A tiny V-JEPA 2 encoder for tests and benchmarks: 32 px, patch 8 -> 16 tokens of width 32.
 TINY_ENCODER = dict(embed_dim=32, depth=1, num_heads=2, img_size=32, patch_size=8)

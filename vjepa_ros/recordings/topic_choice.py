@@ -18,8 +18,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from vjepa_ros.eval import messages as m
-from vjepa_ros.eval.bag_files import BagError
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_files import BagError
 
 OPTIONS = {"image": "--image-topic (data.topics.image)",
            "pose": "--pose-topic (data.topics.pose)",
@@ -79,6 +79,11 @@ def topic_settings(topics, prefix: str = "data.topics.") -> dict:
     return topics
 
 
+def joined_topics(value):
+    """Return one topic setting from an option of several candidates: ``[A, B]`` -> ``"A B"``."""
+    return " ".join(value) if isinstance(value, (list, tuple)) else value
+
+
 def pick_topic(path: Path, types: dict[str, str], kind: str, value: str) -> str:
     """Return the one of ``value``'s candidate topics (``kind``'s) that the bag holds.
 
@@ -122,7 +127,7 @@ def _option(kind: str, topic: str, given: str | None = None,
 
 def _default(kind: str) -> str:
     """Return ``kind``'s default setting (:data:`EMPTY_DEFAULTS`: ''), as messages show it."""
-    from vjepa_ros.eval.bags import BagTopics  # bags imports this module
+    from vjepa_ros.recordings.bags import BagTopics  # bags imports this module
 
     return EMPTY_DEFAULTS.get(kind) or getattr(BagTopics(), kind)
 

@@ -25,15 +25,17 @@ import numpy as np
 
 from vjepa_ros.atomic_files import creating_folder
 from vjepa_ros.config import check_values, param
-from vjepa_ros.eval import messages as m
-from vjepa_ros.eval.bag_files import (
+from vjepa_ros.image_notes import camera_size_note, goal_size_note
+from vjepa_ros.images import EncodingError, ImageError, decode_image_message
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_files import (
     BagError,
     DamagedBagError,
     iter_messages,
     open_reader,
     storage_of,
 )
-from vjepa_ros.eval.topic_choice import (
+from vjepa_ros.recordings.topic_choice import (
     arm_topic_fix,
     candidates,
     gripper_topic_fix,
@@ -41,8 +43,6 @@ from vjepa_ros.eval.topic_choice import (
     resolve_image_topic,
     resolve_state_topic,
 )
-from vjepa_ros.image_notes import camera_size_note, goal_size_note
-from vjepa_ros.images import EncodingError, ImageError, decode_image_message
 from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.joint_states import (
     JointSeries,
@@ -684,8 +684,8 @@ def write_messages(path: str | Path, entries, storage: str = "mcap") -> Path:
     """Write ``(topic, message type, bag time ns, rosbags message)`` entries as a rosbag2 bag.
 
     For recordings of any layout (e.g. arm and finger joints as separate messages); the
-    messages come from :mod:`vjepa_ros.eval.messages`. Entries are written in the order given;
-    the bag whole or not at all, as :func:`write_bag`'s.
+    messages come from :mod:`vjepa_ros.recordings.messages`. Entries are written in the order
+    given; the bag whole or not at all, as :func:`write_bag`'s.
     """
     from rosbags.rosbag2 import StoragePlugin, Writer
 

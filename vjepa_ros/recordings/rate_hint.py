@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vjepa_ros.eval.eval_config import RATE_RANGE_HZ
+from vjepa_ros.recordings.step_rates import RATE_RANGE_HZ
 
 
 def slow_camera_hint(image_times_ns, rate_hz: float, dropped: dict) -> str:

@@ -29,12 +29,12 @@ import torch
 
 from vjepa_ros.atomic_files import replacing
 from vjepa_ros.planning.pose import state_difference
-from vjepa_ros.robot.state_ranges import states_problem
-from vjepa_ros.sim.episode_file import (  # noqa: F401 (check_episode_frames: its name here)
+from vjepa_ros.recordings.episode_file import (
     EPISODE_ARRAYS,
     check_episode_frames,
     read_episode_arrays,
 )
+from vjepa_ros.robot.state_ranges import states_problem
 
 DEFAULT_RATE_HZ = 4.0  # DROID's frame rate, which V-JEPA 2-AC was trained at
 
@@ -116,7 +116,7 @@ class Episode:
         be read becomes a note there (the episode's metadata is then empty) instead of an error.
 
         Raises ValueError naming the file (one line) for a file that is no episode .npz
-        (:func:`~vjepa_ros.sim.episode_file.read_episode_arrays`: missing, empty, damaged, a
+        (:func:`~vjepa_ros.recordings.episode_file.read_episode_arrays`: missing, empty, damaged, a
         folder, without observations/states), and for states that are not [T, 7], hold
         NaN/inf, a gripper closedness outside [0, 1], a position beyond the arm's reach or
         Euler angles beyond ±π (``state_ranges.states_problem``); states, actions or timestamps
@@ -171,9 +171,9 @@ def episode_metadata(path: str | Path) -> dict:
     """Return the metadata mapping an episode file holds ({} when it has none).
 
     Raises ValueError (one line naming the file and the array) for a file
-    :func:`~vjepa_ros.sim.episode_file.read_episode_arrays` refuses, and for metadata that is not
-    a JSON string of a mapping (``np.array(json.dumps({...}))``), e.g. plain text or a pickled
-    dict.
+    :func:`~vjepa_ros.recordings.episode_file.read_episode_arrays` refuses, and for metadata that
+    is not a JSON string of a mapping (``np.array(json.dumps({...}))``), e.g. plain text or a
+    pickled dict.
     """
     data = read_episode_arrays(path, names=("metadata",), required=())
     if "metadata" not in data:

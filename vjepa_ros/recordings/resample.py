@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.eval.eval_config import rate_problem
+from vjepa_ros.recordings.step_rates import rate_problem
 
 # Why a step was dropped: the keys of ``Steps.dropped`` (report.json ``recording.dropped_steps``);
 # ``dropped_steps.dropped_words`` says them in words.
@@ -131,7 +131,7 @@ def resample(
     """Put a recording on a grid of ``rate_hz`` steps (see the module docstring).
 
     image_times [F] int64 ns increasing; state_times [M] int64 ns strictly increasing; states
-    [M, 7]; ``rate_hz`` within ``eval_config.RATE_RANGE_HZ`` (else ValueError).
+    [M, 7]; ``rate_hz`` within ``step_rates.RATE_RANGE_HZ`` (else ValueError).
     ``max_frame_offset_s`` (default half a period) bounds how far a frame may be from its grid
     time; ``max_state_gap_s`` bounds the span of the two states a state is interpolated from.
     ``window_ns``: (first, last) time [ns] of the frames the steps may use (None: no bound;

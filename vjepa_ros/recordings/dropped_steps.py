@@ -13,8 +13,8 @@ import math
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.eval.eval_config import MAX_STATE_GAP_S
-from vjepa_ros.eval.resample import NO_FRAME, STATE_GAP
+from vjepa_ros.recordings.resample import NO_FRAME, STATE_GAP
+from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S
 
 
 def dropped_words(dropped: dict[str, int], total: int, max_state_gap_s: float,

@@ -5,8 +5,8 @@ recorder was killed before it wrote ``metadata.yaml``, or one data file (``.mcap
 either file-compressed as ``.zstd``). It returns a :class:`BagReader` that knows the storage
 (``mcap`` / ``sqlite3``, from the metadata or the data file) and the compression, and carries
 notes on anything that was repaired on the way (a missing ``metadata.yaml``, a truncated MCAP
-read up to its last intact message by :mod:`vjepa_ros.eval.mcap_salvage`). Everything that cannot
-be read is a :class:`BagError` naming the file and the command that repairs it.
+read up to its last intact message by :mod:`vjepa_ros.recordings.mcap_salvage`). Everything that
+cannot be read is a :class:`BagError` naming the file and the command that repairs it.
 """
 
 from __future__ import annotations
@@ -281,7 +281,7 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
     if storage == "sqlite3":
         raise BagError(f"{shown}: the SQLite3 file is damaged ({error}); "
                        f"{repair_hint(shown, storage)}") from error
-    from vjepa_ros.eval.mcap_salvage import McapDamageError, SalvagedMcap
+    from vjepa_ros.recordings.mcap_salvage import McapDamageError, SalvagedMcap
 
     try:
         salvaged = SalvagedMcap(file)

@@ -88,7 +88,7 @@ def _decompress_prefix(data: bytes, compression: str) -> bytes:
     if compression == "":
         return data
     if compression == "zstd":
-        from vjepa_ros.eval.bag_files import zstd_module
+        from vjepa_ros.recordings.bag_files import zstd_module
 
         return zstd_module().ZstdDecompressor().decompress(data)
     if compression == "lz4":

@@ -1,0 +1,35 @@
+"""Robot recordings: rosbag2 bags and npz episodes, read and written without a ROS install.
+
+The one data layer that ``eval``, ``train`` and ``sim`` share; it imports none of them (nor
+``nodes``).
+
+Public API::
+
+    read_recording(bag, BagTopics(...)) -> Recording     states + frame index; .load_frames(idx)
+    write_bag(path, frames [T,H,W,3], states [T,7], times_s, storage="mcap"|"sqlite3",
+              image_format="raw"|"jpeg"|"png") -> Path  the topics a Franka lab records
+    write_episode(path, episode)                          same, from an episode object
+    write_messages(path, [(topic, type, time ns, msg)])   any layout (e.g. split joint states)
+    resample(image_times, state_times, states, rate_hz) -> Steps
+    Episode(frames, states, actions, timestamps, metadata).save(path) / Episode.load(path)
+    actions_from_states(states [T,7]) -> actions [T-1,7]   state_{t+1} ⊖ state_t
+
+Modules: ``bags`` (read/write), ``bag_files`` (finding and opening bag files),
+``mcap_salvage`` (reading a damaged MCAP file up to its last intact message), ``messages`` (ROS
+messages <-> numpy), ``topic_choice`` (which topic of a bag is the camera, arm, gripper),
+``resample`` (onto a fixed step grid), ``step_rates`` (the rates and state gaps it accepts),
+``dropped_steps`` and ``rate_hint`` (why steps were dropped, what rate to use), ``episode`` and
+``episode_file`` (``.npz`` episodes). Every name above is imported on first use
+(``lazy_exports.py``): ``import vjepa_ros.recordings`` loads neither numpy nor torch.
+"""
+
+from vjepa_ros.lazy_exports import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "bags": (
+        "BagError", "BagTopics", "Recording", "read_recording", "write_bag", "write_episode",
+        "write_messages",
+    ),
+    "episode": ("Episode", "actions_from_states"),
+    "resample": ("Steps", "resample"),
+})
