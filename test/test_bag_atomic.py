@@ -65,26 +65,17 @@ def test_the_part_of_a_bag_a_killed_run_left_is_removed_before_the_new_one(tmp_p
         f"by a stopped run (pid {DEAD_PID}, no longer running)\n")
 
 
-def test_the_parts_of_other_bags_killed_runs_left_are_removed_too(tmp_path, capsys):
-    """Another bag's partial folder stayed forever (no later command writes that name).
+def test_folders_named_like_other_names_partials_are_never_removed(tmp_path, capsys):
+    """Only the partial of the bag being written is cleaned; others are not known to be bags.
 
-    Removed when its process is gone, one line each; never a running process's (another
-    recording into the same folder now), nor this process's, nor a partial file (another
-    command's, ``atomic_files.replacing``).
+    A person's ``thesis_data.424242.partial/raw/notes.txt``, or a bag another host writes on a
+    shared disk (its PID is not visible here), was removed with "no longer running".
     """
-    stale = [tmp_path / f"other_bag.{DEAD_PID}.partial", tmp_path / f"run_2.{DEAD_PID}.partial"]
-    (stale[0] / "other_bag").mkdir(parents=True)
-    (stale[0] / "other_bag" / "other_bag_0.mcap").write_bytes(b"part")
-    stale[1].mkdir()  # killed before the writer opened the bag
-    kept = [tmp_path / f"live_bag.{os.getppid()}.partial",  # another recording, running
-            tmp_path / f"own_bag.{os.getpid()}.partial",  # this process's
-            tmp_path / f"report.json.{DEAD_PID}.partial"]  # a file: not a bag's
-    kept[0].mkdir()
-    kept[1].mkdir()
-    kept[2].write_text("{")
+    others = [tmp_path / f"thesis_data.{DEAD_PID}.partial", tmp_path / f"run_2.{DEAD_PID}.partial"]
+    (others[0] / "raw").mkdir(parents=True)
+    (others[0] / "raw" / "notes.txt").write_text("keep me")
+    others[1].mkdir()
     new_output_dir(tmp_path / "new_bag")
-    assert [path.exists() for path in stale + kept] == [False, False, True, True, True]
-    assert capsys.readouterr().out.splitlines() == [
-        f"note: removed the partial folder {path.name} in {tmp_path}: the part of "
-        f"{path.name.split('.')[0]} left by a stopped run (pid {DEAD_PID}, no longer running)"
-        for path in stale]
+    assert all(path.exists() for path in others)
+    assert (others[0] / "raw" / "notes.txt").read_text() == "keep me"
+    assert capsys.readouterr().out == ""

@@ -123,9 +123,11 @@ def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
     """Check that directory ``path`` does not exist yet and could be created; return it.
 
     For outputs that are never overwritten (rosbag2 bags). ``path`` is claimed for this process
-    by a lock file beside it (``out_lock``); the partial folders a killed run left in its
-    folder, of ``path`` or of another bag (``NAME.PID.partial``, that process gone; never a
-    running one's), are removed (``atomic_files.remove_stale_partials``, one line each).
+    by a lock file beside it (``out_lock``); the partial folder a killed run left of ``path``
+    (``NAME.PID.partial``, that process gone; never a running one's) is removed
+    (``atomic_files.remove_stale_partials``, one line). Folders named like another name's
+    partial are never touched: their content is not known to be a bag (a person's folder, or a
+    bag another host writes on a shared disk, whose PID this host cannot see).
     Raises ValueError naming ``what`` when ``path`` exists (or is a link that leads nowhere: a
     symlink loop, a broken symlink, named so), (:func:`output_dir`) when its folder cannot be
     created or written, or when another command holds it.
@@ -143,9 +145,6 @@ def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
     # the part of this bag a run killed while writing it left (NAME.PID.partial, its process
     # gone; recordings.bags writes through atomic_files.creating_folder): one line when removed
     remove_stale_partials(path.parent, path.name.__eq__, folders=True)
-    # and the parts of other bags there (partial folders: only creating_folder makes them),
-    # else never removed: no later command writes that name; a live process's are kept
-    remove_stale_partials(path.parent, path.name.__ne__, folders=True, files_too=False)
     return path
 
 
