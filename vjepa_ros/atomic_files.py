@@ -59,7 +59,7 @@ def process_alive(pid: int) -> bool:
 
 def remove_stale_partials(folder: str | os.PathLike, wanted: Callable[[str], bool],
                           say: Callable[[str], object] | None = print,
-                          folders: bool = False, files_too: bool = True) -> list[Path]:
+                          folders: bool = False) -> list[Path]:
     """Remove the ``NAME.PID.partial`` files in ``folder`` left by processes that are gone.
 
     ``wanted(NAME)``: whether NAME (the target file's name) is a file the caller is about to
@@ -67,7 +67,6 @@ def remove_stale_partials(folder: str | os.PathLike, wanted: Callable[[str], boo
     writing it now, or this process) is never touched; a PID reused since by another process
     keeps its file. ``folders``: the caller writes folders (:func:`creating_folder`): partials
     that are folders are removed with what they hold (else folders are left alone).
-    ``files_too``: partials that are files are removed too (else only folders are).
     ``say``: given the notes, when any were removed: one line naming the removed files, and
     one line for each removed folder (its name and process). Returns the removed paths,
     sorted; none for a missing folder.
@@ -79,7 +78,7 @@ def remove_stale_partials(folder: str | os.PathLike, wanted: Callable[[str], boo
     for path in sorted(folder.glob(f"*{PARTIAL_SUFFIX}")):
         match = _PARTIAL_NAME.match(path.name)
         is_folder = path.is_dir() and not path.is_symlink()
-        if match and wanted(match["target"]) and (folders if is_folder else files_too) \
+        if match and wanted(match["target"]) and (folders or not is_folder) \
                 and not process_alive(int(match["pid"])):
             if is_folder:
                 shutil.rmtree(path, ignore_errors=True)
