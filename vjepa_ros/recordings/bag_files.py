@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,11 @@ from vjepa_ros.atomic_files import is_partial
 
 STORAGE_OF_SUFFIX = {".mcap": "mcap", ".db3": "sqlite3"}
 DATA_SUFFIXES = (".mcap", ".db3", ".mcap.zstd", ".db3.zstd")
+# What a data folder's files must be to be read: a FIFO or device by one of these names would
+# block the reader (waiting for a writer), so it is refused (:func:`refuse_special`).
+READ_NAMES = (*DATA_SUFFIXES, ".npz")
+KILLED_BEFORE_WRITING = ("the recorder stopped (was killed) before it wrote a message: leave "
+                         "this bag out of the data given, or record it again")
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # zstd frame magic (RFC 8878); CDR starts 00 01 / 00 00
 
 
@@ -106,20 +112,91 @@ def walk_files(directory: Path) -> list[Path]:
             folders[:] = []
             continue
         seen.add(real)
-        found += [Path(root) / name for name in files if not is_partial(name)]
+        for name in files:
+            file = Path(root) / name
+            if is_partial(name) or (special_file(file) and not _is_read(name)):
+                continue  # a pipe or socket of another name is no data: never opened
+            refuse_special(file)
+            found.append(file)
     return sorted(found)
 
 
+def _is_read(name: str) -> bool:
+    """Whether a file of this name is read as data (a data file, episode or metadata.yaml)."""
+    return name == "metadata.yaml" or name.endswith(READ_NAMES)
+
+
+def special_file(path: Path) -> str:
+    """Say what ``path`` is when it exists but is neither a regular file nor a directory.
+
+    ``"a FIFO (named pipe)"``, ``"a socket"``, ``"a character device"``, ``"a block device"``;
+    "" for a regular file, a directory, or a path that cannot be stat'ed (missing, a broken
+    link: ``input_paths.missing`` names those).
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return ""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return ""
+    kinds = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+    return next((words for test, words in kinds if test(mode)), "not a regular file")
+
+
+def refuse_special(path: Path) -> None:
+    """Raise :class:`BagError` when ``path`` is a FIFO, socket or device (:func:`special_file`).
+
+    Reading one would wait for a writer that never comes: ``PATH is a FIFO (named pipe), not a
+    regular file: ...``, one line, instead of a hang.
+    """
+    kind = special_file(path)
+    if kind:
+        raise BagError(f"{path} is {kind}, not a regular file: reading it would wait for a "
+                       "writer; give the recording's own file (copy the data into a regular "
+                       "file first), or leave it out of the data given")
+
+
 def data_files(directory: Path) -> list[Path]:
-    """Return the data files of a directory in recording order (``x_0.mcap``, ``x_1.mcap``)."""
-    found = [p for p in directory.iterdir()
-             if p.is_file() and any(p.name.endswith(s) for s in DATA_SUFFIXES)]
+    """Return the data files of a directory in recording order (``x_0.mcap``, ``x_1.mcap``).
+
+    Raises :class:`BagError` for one that is a FIFO, socket or device (:func:`refuse_special`).
+    """
+    found = []
+    for p in directory.iterdir():
+        if p.name.endswith(DATA_SUFFIXES):
+            refuse_special(p)
+            if p.is_file():  # a folder named x.mcap is none
+                found.append(p)
 
     def order(p: Path):
         number = re.search(r"_(\d+)\.(mcap|db3)", p.name)
         return (int(number.group(1)) if number else -1, p.name)
 
     return sorted(found, key=order)
+
+
+def loose_bag_files(directory: Path, files: list[Path] | None = None) -> list[Path]:
+    """Return the data files directly in ``directory`` that are each a recording of its own.
+
+    A directory without ``metadata.yaml`` whose data files sit beside other recordings (a
+    folder below it holding a bag, or an ``.npz`` episode anywhere under it) is a data folder,
+    not one killed recording: each of its loose data files is a bag by itself. [] for a bag
+    directory (``metadata.yaml``; or data files with nothing else recorded under them, a
+    killed recorder's, read together) and a folder without data files. ``files``:
+    :func:`walk_files` of ``directory`` (or of a folder above it) when already known.
+    """
+    if (directory / "metadata.yaml").is_file():
+        return []
+    own = data_files(directory)
+    if not own:
+        return []
+    files = walk_files(directory) if files is None else files
+    for file in files:
+        if directory in file.parents and (file.suffix == ".npz" or (
+                file.parent != directory and _is_read(file.name))):
+            return own
+    return []
 
 
 def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
@@ -140,16 +217,28 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     if problem:  # a link that leads nowhere is no missing bag: the link is what to fix
         raise BagError(f"bag {path} {problem}: give the directory `ros2 bag record` wrote, or "
                        "one of its data files")
+    refuse_special(path)
     if path.is_file() and path.name == "metadata.yaml":
         path = path.parent
     if path.is_file():
         return _open_files(path, [path], [], salvage)
     files = data_files(path)
+    refuse_special(path / "metadata.yaml")
+    loose = loose_bag_files(path)
+    if loose:  # a data folder: reading its loose files as its bag would drop the others
+        raise BagError(several_recordings(path, loose))
     if salvage and files:
         return _open_files(path, files, [], salvage)
     if (path / "metadata.yaml").exists():
         try:
             return _open_directory(path)
+        except MetadataError as exc:
+            if not files:
+                raise BagError(f"{exc.problem}, and {path} holds no rosbag2 data file "
+                               f"({', '.join(DATA_SUFFIXES)}): give the directory `ros2 bag "
+                               "record` wrote, or one of its data files") from exc
+            note = f"{exc.problem}: reading its data files directly; {exc.fix}"
+            return _open_files(path, files, [note])
         except BagError as exc:
             if not files:
                 raise
@@ -171,14 +260,31 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     return reader
 
 
+def several_recordings(path: Path, loose: list[Path]) -> str:
+    """Return the refusal of a data folder given where one bag is read (:func:`loose_bag_files`).
+
+    ``loose``: its data files, each a recording of its own beside its other recordings.
+    """
+    names = ", ".join(file.name for file in loose[:3]) + (", ..." if len(loose) > 3 else "")
+    files = "data files" if len(loose) > 1 else "data file"
+    return (f"{path} holds several recordings, not one bag: no metadata.yaml, and its {files} "
+            f"({names}) beside other recordings (bag folders or .npz episodes under it) "
+            f"{'are each' if len(loose) > 1 else 'is'} one of its own; give one of them, e.g. "
+            f"{loose[0]}")
+
+
 def _open_directory(path: Path) -> BagReader:
     from rosbags.rosbag2 import Reader
 
+    problem = metadata_problem(path / "metadata.yaml")
+    if problem:
+        raise MetadataError(problem, f"delete it and `ros2 bag reindex {path}` writes it again")
     reader = Reader(path)
     try:
         reader.open()
     except Exception as exc:  # rosbags raises several types for damaged bags
-        raise BagError(f"{path}: cannot open as a rosbag2 bag: {plain_lists(str(exc))}") from exc
+        raise BagError(f"{path}: cannot open as a rosbag2 bag: "
+                       f"{' '.join(plain_lists(str(exc)).split())}") from exc
     stores = reader.storage.storages
     storage = "mcap" if stores and "mcap" in type(stores[0]).__name__.lower() else "sqlite3"
     if reader.compression_mode:
@@ -186,6 +292,39 @@ def _open_directory(path: Path) -> BagReader:
     else:
         compression = _chunk_compression(stores)
     return BagReader(path, [reader], storage, compression, [])
+
+
+class MetadataError(BagError):
+    """A ``metadata.yaml`` that is no YAML: ``problem`` (one line naming the file), ``fix``."""
+
+    def __init__(self, problem: str, fix: str):
+        self.problem, self.fix = problem, fix
+        super().__init__(f"{problem}; {fix}")
+
+
+def metadata_problem(file: Path) -> str:
+    """Say in one line why a bag's ``metadata.yaml`` cannot be read as YAML, else "".
+
+    ``FILE is empty (0 bytes)``, ``FILE is blank``, ``FILE is not valid YAML (line 3, column
+    10: expected ',' or ']')`` (PyYAML's own message spans several lines with a caret under the
+    place), ``FILE cannot be read (Permission denied)``.
+    """
+    import yaml
+
+    try:
+        text = file.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        return f"{file} cannot be read ({exc.strerror or exc})"
+    if not text.strip():
+        return f"{file} is {'empty (0 bytes)' if not text else 'blank'}"
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return f"{file} is not valid YAML ({where}{' '.join(str(what).split())})"
+    return ""
 
 
 def plain_lists(text: str) -> str:
@@ -210,6 +349,10 @@ def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) 
     parts, cleanup, storages, compressions, damage = [], [], set(), set(), []
     try:
         for file in files:
+            refuse_special(file)
+            if file.stat().st_size == 0:
+                raise BagError(f"{file} is empty (0 bytes): nothing to read; "
+                               f"{KILLED_BEFORE_WRITING}")
             inner, compression = file, None
             if file.name.endswith(".zstd"):
                 inner, note = _unpack_zstd(file, cleanup)
@@ -288,9 +431,7 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
     except McapDamageError as exc:  # its own words say why: rosbags' add nothing
         reason = str(exc).replace(str(file), str(shown))
         if reason.endswith("nothing to read"):
-            raise BagError(f"{reason}; the recorder stopped (was killed) before it wrote a "
-                           "message: leave this bag out of the data given, or record it "
-                           "again") from exc
+            raise BagError(f"{reason}; {KILLED_BEFORE_WRITING}") from exc
         raise BagError(f"{reason}; give the file `ros2 bag record` wrote") from exc
     except OSError as exc:
         raise BagError(f"{shown}: cannot read this MCAP file ({error}; {exc})") from exc
