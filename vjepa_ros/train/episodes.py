@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from vjepa_ros.input_paths import missing
-from vjepa_ros.recordings.bag_files import (
+from vjepa_ros.recordings.bag_folders import (
     DATA_SUFFIXES,
     loose_bag_files,
     refuse_special,
