@@ -64,6 +64,10 @@ def test_eval_refuses_a_data_folder_naming_a_bag_in_it(tmp_path):
         "(loose.mcap) beside other recordings (bag folders or .npz episodes under it) is one "
         f"of its own; give one of them, e.g. {data / 'loose.mcap'}")
     assert len(read_recording(data / "loose.mcap").image_times) == 4  # given alone: read
+    from vjepa_ros.eval.out_reuse import bag_identity
+
+    # the recording an --out's report is of: the file, not the folder it shares with others
+    assert bag_identity(data / "loose.mcap") == (data / "loose.mcap").resolve()
 
 
 def test_train_names_a_damaged_loose_file_of_a_data_folder(tmp_path, capsys):

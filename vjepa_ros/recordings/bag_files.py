@@ -169,7 +169,7 @@ def _open_directory(path: Path) -> BagReader:
         reader.open()
     except Exception as exc:  # rosbags raises several types for damaged bags
         raise BagError(f"{path}: cannot open as a rosbag2 bag: "
-                       f"{' '.join(plain_lists(str(exc)).split())}") from exc
+                       f"{one_line(plain_lists(str(exc)))}") from exc
     stores = reader.storage.storages
     storage = "mcap" if stores and "mcap" in type(stores[0]).__name__.lower() else "sqlite3"
     if reader.compression_mode:
@@ -208,8 +208,13 @@ def metadata_problem(file: Path) -> str:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return f"{file} is not valid YAML ({where}{' '.join(str(what).split())})"
+        return f"{file} is not valid YAML ({where}{one_line(str(what))})"
     return ""
+
+
+def one_line(text: str) -> str:
+    """Return a library's message on one line (its line breaks and indents as single spaces)."""
+    return " ".join(text.split())
 
 
 def plain_lists(text: str) -> str:
@@ -307,7 +312,7 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
         except Exception as exc:  # rosbags raises several types for damaged files
             error = exc
     if storage == "sqlite3":
-        raise BagError(f"{shown}: the SQLite3 file is damaged ({error}); "
+        raise BagError(f"{shown}: the SQLite3 file is damaged ({one_line(str(error))}); "
                        f"{repair_hint(shown, storage)}") from error
     from vjepa_ros.recordings.mcap_salvage import McapDamageError, SalvagedMcap
 
@@ -319,7 +324,8 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
             raise BagError(f"{reason}; {KILLED_BEFORE_WRITING}") from exc
         raise BagError(f"{reason}; give the file `ros2 bag record` wrote") from exc
     except OSError as exc:
-        raise BagError(f"{shown}: cannot read this MCAP file ({error}; {exc})") from exc
+        raise BagError(f"{shown}: cannot read this MCAP file ({one_line(str(error))}; "
+                       f"{exc})") from exc
     if not salvaged.damage.damaged:
         return salvaged, f"{shown}: no MCAP summary ({error}): read by scanning the file"
     return salvaged, salvaged.damage.summary(shown)
