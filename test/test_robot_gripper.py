@@ -252,6 +252,47 @@ def test_async_a_prepared_plan_stays_guessed_while_no_finger_state_comes():
     assert session.prepared.start[6] == pytest.approx(0.75, abs=0.02)
 
 
+def _arrive(session, clock, gripper, measured):
+    """Let the arm follow the set-point until it arrives (states carry ``measured``)."""
+    from vjepa_ros.robot.phase import Phase
+
+    for _ in range(400):
+        clock.now += 0.01
+        out = session.stream_step()
+        state = pose(gripper) if out is None or out.setpoint is None else \
+            np.append(out.setpoint[:6], gripper)
+        session.observe_state(state, clock.now, gripper_measured=measured)
+        if session.phase is not Phase.MOVING:
+            return
+
+
+@pytest.mark.parametrize("lapse_at", ["preparing", "arrival"])
+def test_async_no_gripper_command_once_the_finger_states_lapse(lapse_at):
+    """async: the hand was measured at step 1, then its finger states stopped (stale, NaN).
+
+    Step 2's start is predicted from step 1's command; that closedness is what was *commanded*,
+    not where the hand is (a dead gripper driver, a blocked finger). With the current state's
+    closedness unmeasured, when the plan is prepared or when it would go out, step 2 sends the
+    arm but no gripper command.
+    """
+    control = ControlConfig(mode="async", async_blend_m=0.0)
+    session, clock = session_toward(pose(0.0), pose(1.0, dx=0.05), control=control,
+                                    max_image_age_s=5.0)
+    first = session.plan_step()
+    assert first.gripper_command == pytest.approx(0.75, abs=0.02), "measured: commanded"
+    clock.now += 0.01
+    session.observe_image(image(1), clock.now)
+    session.observe_state(pose(0.0), clock.now, gripper_measured=lapse_at != "preparing")
+    prepared = session.plan_step()
+    assert prepared.predicted_start and session.prepared is not None
+    assert session.prepared.gripper_measured == (lapse_at != "preparing")
+    _arrive(session, clock, 0.0, measured=False)
+    second = session.plan_step()
+    assert second.command is not None and second.predicted_start, second.reason
+    assert second.gripper_command is None, "a gripper command from an unmeasured hand"
+    assert session.last_gripper == pytest.approx(0.75, abs=0.02)
+
+
 @pytest.mark.parametrize("advice", [None, "nothing moves a simulated arm back"])
 def test_a_hold_outside_the_box_gives_the_sessions_advice(advice):
     """The real arm's advice by default; the simulator passes its own (no string replacing)."""

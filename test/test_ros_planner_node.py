@@ -648,6 +648,50 @@ def test_a_gripper_topic_named_by_the_parameter(harness):
     assert n.session.latest_state().gripper_measured, "measured once the fingers have come"
 
 
+def test_another_robots_hand_found_first_is_dropped_for_this_arms_own(harness):
+    # Two robots, no robot.joint_prefix: the right robot's fingers come before this (left) arm's
+    # first joint state and are taken; once the arm is known to be left_fr3_ they are dropped
+    # and the search finds the left hand (before: the right hand stayed "measured" for ever).
+    g = harness()
+    right = g.node.create_publisher(JointState, "/right_fr3_gripper/joint_states", 10)
+    left = g.node.create_publisher(JointState, "/left_fr3_gripper/joint_states", 10)
+    g.extra = [(right, JointState(name=["right_fr3_finger_joint1", "right_fr3_finger_joint2"],
+                                  position=[0.04, 0.04]))]  # the right hand: open
+    assert g.pump(8.0, until=lambda: g.got["diag"] and g.diagnostics()[1][
+        "gripper_state_topic"] == "/right_fr3_gripper/joint_states", joints=None)
+    g.extra += [(g.joint_pub, JointState(name=[f"left_{n}" for n in FR3], position=HOME)),
+                (left, JointState(name=["left_fr3_finger_joint1", "left_fr3_finger_joint2"],
+                                  position=[0.0, 0.0]))]  # this hand: closed on an object
+    assert g.pump(10.0, until=lambda: g.diagnostics()[1][
+        "gripper_state_topic"] == "/left_fr3_gripper/joint_states" and
+        g.session.latest_state().value[6] == pytest.approx(1.0), joints=None), \
+        g.diagnostics()[1]
+    assert g.session.latest_state().gripper_measured
+    assert g.logs("are another hand's (right_fr3_finger_joint1/2; this arm is left_fr3_")
+
+
+def test_finger_states_that_stop_or_turn_nan_make_the_closedness_unmeasured(harness):
+    g = harness(**{"robot.gripper_state_topic": "/hand/fingers",
+                   "safety.max_gripper_state_age_s": 0.5})
+    hand = g.node.create_publisher(JointState, "/hand/fingers", 10)
+    good = (hand, JointState(name=["fr3_finger_joint1"], position=[0.0]))
+    g.extra = [(g.joint_pub, JointState(name=FR3, position=HOME)), good]
+    assert g.pump(5.0, until=lambda: g.session.latest_state() is not None and
+                  g.session.latest_state().gripper_measured, joints=None)
+    g.extra = g.extra[:1]  # the gripper driver stops; the arm goes on
+    assert g.pump(8.0, until=lambda: not g.session.latest_state().gripper_measured, joints=None)
+    assert g.session.latest_state().value[6] == 1.0, "the last closedness stays as the guess"
+    assert g.logs("finger joint states on /hand/fingers: no message for")
+    assert g.pump(5.0, until=lambda: g.diagnostics()[1]["gripper_state_age_s"] != "",
+                  joints=None)
+    g.extra.append(good)  # back
+    assert g.pump(8.0, until=lambda: g.session.latest_state().gripper_measured, joints=None)
+    assert g.logs("arrive again")
+    g.extra[-1] = (hand, JointState(name=["fr3_finger_joint1"], position=[float("nan")]))
+    assert g.pump(8.0, until=lambda: not g.session.latest_state().gripper_measured, joints=None)
+    assert g.logs("ignoring finger joints on /hand/fingers")
+
+
 def test_current_pose_in_another_frame_is_refused_and_an_empty_frame_is_noted(harness):
     h = pose_source_harness(harness, "world")
     h.pump(2.0)

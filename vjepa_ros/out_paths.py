@@ -19,6 +19,26 @@ from vjepa_ros.input_paths import SYMLINK_LOOP, missing
 from vjepa_ros.out_lock import claim_output
 
 
+def named_after(prefix: str, bag: str | os.PathLike) -> Path:
+    """Return a command's default output folder for a bag: ``PREFIX_<the bag's name>``.
+
+    The name is the bag folder's (``metadata.yaml`` names its folder) or the data file's without
+    its suffixes (``x.mcap.zstd`` -> ``x``); ``.``, ``..`` or ``dir/..`` name the folder they
+    lead to (from the current directory, links kept as named), never an empty ``eval_``.
+    ``PREFIX_bag`` when no name is left (``/``).
+    """
+    path = Path(bag).expanduser()
+    if path.name == "metadata.yaml":
+        path = path.parent
+    if path.name in ("", ".", ".."):
+        path = Path(os.path.abspath(path))
+    name = path.name
+    for suffix in (".zstd", ".mcap", ".db3"):
+        name = name.removesuffix(suffix)
+    name = name.rsplit(".", 1)[0] if "." in name[1:] else name
+    return Path(f"{prefix}_{name or 'bag'}")
+
+
 def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = True,
                claim: bool = True) -> Path:
     """Create directory ``path`` (with parents) if needed and return it.

@@ -169,10 +169,10 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     saying what was saved there (``camera_check_report.stopped_check_saved``), status 130 / 143.
     """
     from vjepa_ros.config import exit_status
-    from vjepa_ros.out_paths import output_dir
+    from vjepa_ros.out_paths import named_after, output_dir
     from vjepa_ros.recordings.bag_files import BagError
 
-    out = Path(args.out or f"camera_check_{Path(args.bag).name.rsplit('.', 1)[0]}")
+    out = Path(args.out) if args.out else named_after("camera_check", args.bag)
     stage = "checking"  # then "checking the bag" (--out known), "writing" (write_check)
     try:  # the options first (what --params-file sets included), then the files they name
         file_checkpoint = params_file_checkpoint(args)  # the defaults depend on it

@@ -182,12 +182,12 @@ def _goal_image(path: str):
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from vjepa_ros.out_paths import check_output_names, output_dir
+    from vjepa_ros.out_paths import check_output_names, named_after, output_dir
     from vjepa_ros.planning.config import preset
     from vjepa_ros.recordings.bag_files import BagError
 
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
-    out = Path(args.out or f"eval_{Path(args.bag).name.rsplit('.', 1)[0]}")
+    out = Path(args.out) if args.out else named_after("eval", args.bag)
     stage = "checking"  # then "evaluating" (--out known), "writing" (write_report)
     try:
         cem = preset(args.preset, **cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY))

@@ -64,6 +64,7 @@ from vjepa_ros.nodes.pose_msgs import (
     stamp_seconds,
     state_from_pose,
 )
+from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
 from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_states import (
@@ -127,9 +128,10 @@ class PlannerNode(Node):
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
             raise ValueError(parameter_message(str(exc))) from None
-        self.gripper_state: float | None = None
         self.joints = JointStateReader(cfg.robot.joint_prefix)
-        self.gripper_topic = cfg.robot.gripper_state_topic  # the finger joints' topic, once known
+        # the finger joints' topic once known, and whether the closedness is measured
+        self.fingers = FingerWatch(cfg.robot.gripper_state_topic,
+                                   cfg.safety.max_gripper_state_age_s)
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
@@ -163,8 +165,8 @@ class PlannerNode(Node):
                                                            SENSOR_QOS)
         self.joint_states_sub = self.create_subscription(
             JointState, "joint_states", self._on_joint_state, 10)
-        if self.gripper_topic:
-            self._probe_gripper_topic(self.gripper_topic)
+        if self.fingers.topic:
+            self._probe_gripper_topic(self.fingers.topic)
         if cfg.robot.state_source == "pose":
             self.pose_sub = self.create_subscription(PoseStamped, "current_pose", self._on_pose,
                                                      10)
@@ -314,21 +316,26 @@ class PlannerNode(Node):
         Messages about neither this arm nor its hand are counted and ignored (never a hold).
         """
         topic = topic or self.joint_states_sub.topic_name
+        now = time.monotonic()
         if topic == self.state_watch.topic:
-            self.state_watch.arrived(time.monotonic())
+            self.state_watch.arrived(now)
         try:
             reading = self.joints.read(msg.name, msg.position)
         except StateError as exc:
+            self.fingers.unusable(topic)  # a bad message on the finger topic: hand unknown
             if topic != self.joint_states_sub.topic_name:
                 self._log_input_error(f"ignoring finger joints on {topic}: {exc}")
                 return
             self._reject_state("joint state", topic, exc)
             return
+        self._log_note(self.fingers.check_arm(self.joints.prefix), "warning")
         if reading.fingers is not None:
-            self._use_gripper_topic(topic)
-            if topic == self.gripper_topic:
-                self.gripper_state = float(closedness_from_fingers(
-                    reading.fingers, self.config.robot.gripper_max_width))
+            chosen = self.fingers.topic
+            self._log_note(self.fingers.offer(
+                topic, reading.finger_prefix, float(closedness_from_fingers(
+                    reading.fingers, self.config.robot.gripper_max_width)), now))
+            if chosen is None and self.fingers.topic is not None:
+                self._stop_other_probes(self.fingers.topic)
         if reading.foreign:
             self.foreign_joint_states += 1
             if topic not in self.logged_once:  # once per topic, not once per message
@@ -340,13 +347,22 @@ class PlannerNode(Node):
         if (reading.arm is None or self.config.robot.state_source == "pose"
                 or topic != self.joint_states_sub.topic_name):
             return  # finger-only or foreign message, or the pose comes from current_pose
-        state = self.kinematics.state(reading.arm, self.gripper_state or 0.0)
+        state = self.kinematics.state(reading.arm, self.fingers.value())
         self.session.observe_state(state, stamp_seconds(msg.header.stamp),
-                                   gripper_measured=self.gripper_state is not None)
+                                   gripper_measured=self._gripper_measured(now))
+
+    def _gripper_measured(self, now: float) -> bool:
+        """Whether a state built at ``now`` [s, steady clock] has a measured closedness."""
+        self._log_note(self.fingers.lapse(now), "warning")
+        return self.fingers.measured(now)
+
+    def _log_note(self, note: str, level: str = "info") -> None:
+        if note:
+            self._log(level, note)
 
     def _gripper_topics(self) -> str:
         """Where finger joint states are looked for, in words (for the session's warning)."""
-        return self.config.robot.gripper_state_topic or (
+        return self.fingers.topic or (
             f"{self.joint_states_sub.topic_name} or a JointState topic named *gripper*")
 
     def _probe_gripper_topic(self, topic: str) -> None:
@@ -356,18 +372,14 @@ class PlannerNode(Node):
 
     def _find_gripper_topics(self) -> None:
         """Auto search: listen to JointState topics named *gripper* until one has fingers."""
-        if self.gripper_topic:
+        if self.fingers.topic:
             return
         for topic, types in self.get_topic_names_and_types():
             if "sensor_msgs/msg/JointState" in types and "gripper" in topic.lower():
                 self._probe_gripper_topic(topic)
 
-    def _use_gripper_topic(self, topic: str) -> None:
-        """Take the first topic that brings this hand's finger joints as the gripper topic."""
-        if self.gripper_topic:
-            return
-        self.gripper_topic = topic
-        self.get_logger().info(f"gripper state from {topic} (found by its finger joints)")
+    def _stop_other_probes(self, topic: str) -> None:
+        """Stop listening to the other *gripper* topics: the search chose ``topic``."""
         for other, subscription in list(self.gripper_probes.items()):
             if other != topic:
                 self.destroy_subscription(subscription)
@@ -392,12 +404,12 @@ class PlannerNode(Node):
         if not self._frame_ok(self.pose_sub.topic_name, msg.header.frame_id):
             return
         try:
-            state = state_from_pose(msg.pose, self.gripper_state or 0.0)
+            state = state_from_pose(msg.pose, self.fingers.value())
         except StateError as exc:
             self._reject_state("current_pose", self.pose_sub.topic_name, exc)
             return
         self.session.observe_state(state, stamp_seconds(msg.header.stamp),
-                                   gripper_measured=self.gripper_state is not None)
+                                   gripper_measured=self._gripper_measured(time.monotonic()))
 
     # -- goals and services ---------------------------------------------------------------------
     def _on_goal_image(self, msg: Image) -> None:
@@ -634,7 +646,9 @@ class PlannerNode(Node):
         values = dict(status["values"])
         values["inputs"] = "; ".join(str(p) for p in inputs) or "arriving"
         values["other_command_publishers"] = ", ".join(self.other_publishers)
-        values["gripper_state_topic"] = self.gripper_topic or "none yet"
+        values["gripper_state_topic"] = self.fingers.topic or "none yet"
+        age = self.fingers.age(time.monotonic())
+        values["gripper_state_age_s"] = "" if age is None else f"{age:.3f}"
         values["foreign_joint_states"] = str(self.foreign_joint_states)
         values["frame_refusals"] = str(self.frame_refusals)
         values.update(self.runtime_values())

@@ -14,7 +14,8 @@ Public API::
     Episode(frames, states, actions, timestamps, metadata).save(path) / Episode.load(path)
     actions_from_states(states [T,7]) -> actions [T-1,7]   state_{t+1} ⊖ state_t
 
-Modules: ``bags`` (read/write), ``bag_files`` (finding and opening bag files),
+Modules: ``bags`` (read/write), ``bag_files`` (opening bag files), ``bag_folders`` (which
+recordings a folder holds: bag folders, a data folder's loose bag files, refused FIFOs),
 ``mcap_salvage`` (reading a damaged MCAP file up to its last intact message), ``messages`` (ROS
 messages <-> numpy), ``topic_choice`` (which topic of a bag is the camera, arm, gripper),
 ``resample`` (onto a fixed step grid), ``step_rates`` (the rates and state gaps it accepts),

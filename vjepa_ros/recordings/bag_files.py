@@ -11,16 +11,23 @@ cannot be read is a :class:`BagError` naming the file and the command that repai
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from vjepa_ros.atomic_files import is_partial
+from vjepa_ros.recordings.bag_folders import (  # noqa: F401 - walk_files, data_files: here too
+    DATA_SUFFIXES,
+    data_files,
+    loose_bag_files,
+    refuse_special,
+    several_recordings,
+    walk_files,
+)
 
 STORAGE_OF_SUFFIX = {".mcap": "mcap", ".db3": "sqlite3"}
-DATA_SUFFIXES = (".mcap", ".db3", ".mcap.zstd", ".db3.zstd")
+KILLED_BEFORE_WRITING = ("the recorder stopped (was killed) before it wrote a message: leave "
+                         "this bag out of the data given, or record it again")
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # zstd frame magic (RFC 8878); CDR starts 00 01 / 00 00
 
 
@@ -90,38 +97,6 @@ def storage_of(reader: BagReader) -> str:
     return reader.storage
 
 
-def walk_files(directory: Path) -> list[Path]:
-    """Return every file under ``directory``, following symlinked folders, each folder once.
-
-    A lab's folder of links to bag directories is searched like one of the directories; a link
-    back to a folder already searched (a loop) is skipped. Paths keep the names as reached
-    (``bags/b_moving/x.mcap``), sorted. A ``*.partial`` file (of a writer killed mid-write:
-    ``atomic_files``) is no file of the folder's data: left out.
-    """
-    seen: set[str] = set()
-    found = []
-    for root, folders, files in os.walk(directory, followlinks=True):
-        real = os.path.realpath(root)
-        if real in seen:  # a symlink loop, or a second link to one folder
-            folders[:] = []
-            continue
-        seen.add(real)
-        found += [Path(root) / name for name in files if not is_partial(name)]
-    return sorted(found)
-
-
-def data_files(directory: Path) -> list[Path]:
-    """Return the data files of a directory in recording order (``x_0.mcap``, ``x_1.mcap``)."""
-    found = [p for p in directory.iterdir()
-             if p.is_file() and any(p.name.endswith(s) for s in DATA_SUFFIXES)]
-
-    def order(p: Path):
-        number = re.search(r"_(\d+)\.(mcap|db3)", p.name)
-        return (int(number.group(1)) if number else -1, p.name)
-
-    return sorted(found, key=order)
-
-
 def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     """Open a bag directory, a directory without ``metadata.yaml``, or one data file.
 
@@ -140,16 +115,28 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     if problem:  # a link that leads nowhere is no missing bag: the link is what to fix
         raise BagError(f"bag {path} {problem}: give the directory `ros2 bag record` wrote, or "
                        "one of its data files")
+    refuse_special(path)
     if path.is_file() and path.name == "metadata.yaml":
         path = path.parent
     if path.is_file():
         return _open_files(path, [path], [], salvage)
     files = data_files(path)
+    refuse_special(path / "metadata.yaml")
+    loose = loose_bag_files(path)
+    if loose:  # a data folder: reading its loose files as its bag would drop the others
+        raise BagError(several_recordings(path, loose))
     if salvage and files:
         return _open_files(path, files, [], salvage)
     if (path / "metadata.yaml").exists():
         try:
             return _open_directory(path)
+        except MetadataError as exc:
+            if not files:
+                raise BagError(f"{exc.problem}, and {path} holds no rosbag2 data file "
+                               f"({', '.join(DATA_SUFFIXES)}): give the directory `ros2 bag "
+                               "record` wrote, or one of its data files") from exc
+            note = f"{exc.problem}: reading its data files directly; {exc.fix}"
+            return _open_files(path, files, [note])
         except BagError as exc:
             if not files:
                 raise
@@ -174,11 +161,15 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
 def _open_directory(path: Path) -> BagReader:
     from rosbags.rosbag2 import Reader
 
+    problem = metadata_problem(path / "metadata.yaml")
+    if problem:
+        raise MetadataError(problem, f"delete it and `ros2 bag reindex {path}` writes it again")
     reader = Reader(path)
     try:
         reader.open()
     except Exception as exc:  # rosbags raises several types for damaged bags
-        raise BagError(f"{path}: cannot open as a rosbag2 bag: {plain_lists(str(exc))}") from exc
+        raise BagError(f"{path}: cannot open as a rosbag2 bag: "
+                       f"{one_line(plain_lists(str(exc)))}") from exc
     stores = reader.storage.storages
     storage = "mcap" if stores and "mcap" in type(stores[0]).__name__.lower() else "sqlite3"
     if reader.compression_mode:
@@ -186,6 +177,44 @@ def _open_directory(path: Path) -> BagReader:
     else:
         compression = _chunk_compression(stores)
     return BagReader(path, [reader], storage, compression, [])
+
+
+class MetadataError(BagError):
+    """A ``metadata.yaml`` that is no YAML: ``problem`` (one line naming the file), ``fix``."""
+
+    def __init__(self, problem: str, fix: str):
+        self.problem, self.fix = problem, fix
+        super().__init__(f"{problem}; {fix}")
+
+
+def metadata_problem(file: Path) -> str:
+    """Say in one line why a bag's ``metadata.yaml`` cannot be read as YAML, else "".
+
+    ``FILE is empty (0 bytes)``, ``FILE is blank``, ``FILE is not valid YAML (line 3, column
+    10: expected ',' or ']')`` (PyYAML's own message spans several lines with a caret under the
+    place), ``FILE cannot be read (Permission denied)``.
+    """
+    import yaml
+
+    try:
+        text = file.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        return f"{file} cannot be read ({exc.strerror or exc})"
+    if not text.strip():
+        return f"{file} is {'empty (0 bytes)' if not text else 'blank'}"
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return f"{file} is not valid YAML ({where}{one_line(str(what))})"
+    return ""
+
+
+def one_line(text: str) -> str:
+    """Return a library's message on one line (its line breaks and indents as single spaces)."""
+    return " ".join(text.split())
 
 
 def plain_lists(text: str) -> str:
@@ -210,6 +239,10 @@ def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) 
     parts, cleanup, storages, compressions, damage = [], [], set(), set(), []
     try:
         for file in files:
+            refuse_special(file)
+            if file.stat().st_size == 0:
+                raise BagError(f"{file} is empty (0 bytes): nothing to read; "
+                               f"{KILLED_BEFORE_WRITING}")
             inner, compression = file, None
             if file.name.endswith(".zstd"):
                 inner, note = _unpack_zstd(file, cleanup)
@@ -279,7 +312,7 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
         except Exception as exc:  # rosbags raises several types for damaged files
             error = exc
     if storage == "sqlite3":
-        raise BagError(f"{shown}: the SQLite3 file is damaged ({error}); "
+        raise BagError(f"{shown}: the SQLite3 file is damaged ({one_line(str(error))}); "
                        f"{repair_hint(shown, storage)}") from error
     from vjepa_ros.recordings.mcap_salvage import McapDamageError, SalvagedMcap
 
@@ -288,12 +321,11 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
     except McapDamageError as exc:  # its own words say why: rosbags' add nothing
         reason = str(exc).replace(str(file), str(shown))
         if reason.endswith("nothing to read"):
-            raise BagError(f"{reason}; the recorder stopped (was killed) before it wrote a "
-                           "message: leave this bag out of the data given, or record it "
-                           "again") from exc
+            raise BagError(f"{reason}; {KILLED_BEFORE_WRITING}") from exc
         raise BagError(f"{reason}; give the file `ros2 bag record` wrote") from exc
     except OSError as exc:
-        raise BagError(f"{shown}: cannot read this MCAP file ({error}; {exc})") from exc
+        raise BagError(f"{shown}: cannot read this MCAP file ({one_line(str(error))}; "
+                       f"{exc})") from exc
     if not salvaged.damage.damaged:
         return salvaged, f"{shown}: no MCAP summary ({error}): read by scanning the file"
     return salvaged, salvaged.damage.summary(shown)

@@ -232,9 +232,19 @@ def _state_fix(types: dict[str, str], config, source: str, auto: bool, given=Non
         fixes.sort(key=lambda fix: not fix.startswith("--pose-topic"))
     if fixes:
         return "give " + ", or ".join(fixes)
+    record = (f"record the arm's state ({config.pose} or {config.joint_states}) with the "
+              "camera")
+    grippers = topics_of_kind(types, "gripper")  # all named *gripper*: the arm's are not
+    if grippers:
+        its = (f"its JointState topic {grippers[0]} is" if len(grippers) == 1 else
+               f"its JointState topics {', '.join(grippers)} are")
+        return (f"the bag has no arm state: no {' or '.join(KIND_TYPES['pose'])} topic, and "
+                f"{its} the gripper's (named *gripper*: finger joints, not the arm's "
+                f"joint1..7): {record} (if it holds the arm's joints too, give "
+                f"{'' if auto or source == 'joint_states' else '--state-source joint_states '}"
+                f"{_option('joint_states', grippers[0])})")
     return (f"the bag has no {' or '.join(KIND_TYPES['pose'] + KIND_TYPES['joint_states'])} "
-            f"topic: record the arm's state ({config.pose} or {config.joint_states}) with the "
-            "camera")
+            f"topic: {record}")
 
 
 def arm_topic_fix(types: dict[str, str], topic: str) -> str:

@@ -31,7 +31,11 @@ class AsyncSession:
             return None
         self._prepared_for = self.commands_sent
         predicted, measured = self.command_target.copy(), self.command_gripper_measured
-        if not measured and state.gripper_measured and self.goal_switching.gripper == "planned":
+        if not state.gripper_measured:
+            # the hand is not measured now (finger states stale, unusable or another hand's):
+            # its commanded closedness is no measurement of where it is, so no gripper command
+            measured = False
+        elif not measured and self.goal_switching.gripper == "planned":
             # the executing command rested on a guessed hand, so no gripper command went out
             # (command_session): the hand ends where it is measured now, not where it was guessed
             predicted[GRIPPER_INDEX], measured = state.value[GRIPPER_INDEX], True
@@ -82,8 +86,10 @@ class AsyncSession:
             report.outcome = PlanOutcome.DISCARDED
             self.log("info", report.reason)
         else:
+            # the hand must still be measured when the plan goes out (finger states can lapse)
             report = self._command(prepared.plan, prepared.frame_stamp, prepared.start,
-                                   prepared.version, prepared.epoch, prepared.gripper_measured)
+                                   prepared.version, prepared.epoch,
+                                   prepared.gripper_measured and measured.gripper_measured)
             report.predicted_start, report.latency_s = True, prepared.latency_s
         report.goal_version, report.enable_epoch = prepared.version, prepared.epoch
         return report

@@ -117,8 +117,9 @@ class CommandSession:
         """Return True (logged once) when a planned gripper command would rest on a guessed hand.
 
         With ``goals.gripper`` planned the command is the start state's closedness plus the
-        planned delta; in a state recorded before any finger joint state (``measured`` False)
-        the closedness is a guess (0, open), and a hand holding an object would be opened by it.
+        planned delta; in a state without a measured closedness (``measured`` False: no finger
+        joint state yet, or a stale, unusable or other hand's one, :mod:`robot.finger_watch`)
+        the closedness is a guess, and a hand holding an object could be opened by it.
         The start's flag decides, not whether fingers have come since: a plan begun on a guess
         and finished after the first finger state still adds its delta to the guess. The arm is
         commanded all the same.
@@ -128,9 +129,10 @@ class CommandSession:
         if not self._gripper_guess_noted:
             self._gripper_guess_noted = True
             self.log("warning", (
-                "not commanding the gripper: no finger joint state (<prefix>finger_joint1/2) "
-                f"has arrived on {self.gripper_topics()}, so its closedness is unknown and a "
-                "planned gripper command would rest on a guessed open hand; publish the hand's "
+                "not commanding the gripper: no recent finger joint state (<prefix>finger_joint1/2"
+                f") on {self.gripper_topics()}, so its closedness is unknown and a planned "
+                "gripper command would rest on a guess (it could open a hand holding an object); "
+                "publish the hand's "
                 "joint states (robot.gripper_state_topic names their topic), or start with "
                 "goals.gripper:=hold for an arm without a hand; the arm is commanded as planned"))
         return True

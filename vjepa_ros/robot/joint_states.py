@@ -64,6 +64,7 @@ class JointReading:
     arm: np.ndarray | None = None  # [7] float64 rad, joint1..joint7; None: no arm joints
     fingers: np.ndarray | None = None  # [2] float64 m; None: no finger joints
     arm_names: tuple[str, ...] = ()  # the message's names of joint1..7 (empty without arm)
+    finger_prefix: str | None = None  # the fingers' name prefix ("left_fr3_"); None: no fingers
 
     @property
     def foreign(self) -> bool:
@@ -108,7 +109,7 @@ class JointStateReader:
     def read(self, names, positions) -> JointReading:
         names = tuple(str(name) for name in names)
         arms = self._arm_groups(names)
-        fingers = self._finger_group(names, arms)
+        finger_prefix, fingers = self._finger_group(names, arms)
         if not arms and fingers is None:
             return JointReading()
         positions = np.asarray(positions, dtype=np.float64).reshape(-1)
@@ -131,7 +132,8 @@ class JointStateReader:
             problem = finger_problem([names[i] for i in indices], positions[indices])
             if problem:
                 raise RangeError(problem)
-        return JointReading(arm, finger_values, arm_names)
+        return JointReading(arm, finger_values, arm_names,
+                            finger_prefix if fingers is not None else None)
 
     def _arm_groups(self, names: tuple[str, ...]) -> dict[str, dict[int, int]]:
         if self.joint_prefix:
@@ -164,17 +166,24 @@ class JointStateReader:
         self.prefix = prefix
         return arm, tuple(expected)
 
-    def _finger_group(self, names: tuple[str, ...], arms) -> dict[int, int] | None:
-        """Find this hand's finger joints: those sharing the arm's prefix once it is known."""
+    def _finger_group(self, names: tuple[str, ...], arms
+                      ) -> tuple[str | None, dict[int, int] | None]:
+        """Find this hand's finger joints: those sharing the arm's prefix once it is known.
+
+        Returns (their prefix, joint number → index in names), (None, None) without them.
+        Before the arm's prefix is known a lone hand of any prefix is returned: callers that keep
+        it (the planner node's :class:`~vjepa_ros.robot.finger_watch.FingerWatch`) check its
+        prefix against the arm's once that is known.
+        """
         groups = _groups(names, _FINGER_NAME)
         prefix = self.prefix if self.prefix is not None else (
             next(iter(arms)) if len(arms) == 1 else None)
         if prefix is not None:
-            return groups.get(prefix)
+            return (prefix, groups[prefix]) if prefix in groups else (None, None)
         if len(groups) > 1:
             raise StateError(f"finger joints of more than one hand ({', '.join(sorted(groups))}"
                              f"): {_CHOOSE_PREFIX}")
-        return next(iter(groups.values()), None)
+        return next(iter(groups.items()), (None, None))
 
 
 def _conflicting_repeat(names, positions, arms, fingers) -> str:

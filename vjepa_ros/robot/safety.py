@@ -74,6 +74,13 @@ class SafetyLimits:
         0.25, "Newest robot state older than this (node clock − header.stamp) → hold [s].",
         range=(0, 10.0), low_open=True
     )
+    max_gripper_state_age_s: float = param(
+        1.0, "No usable finger joint state for this long (steady clock since the last message on "
+        "the gripper state topic) → the gripper's closedness counts as unknown and no planned "
+        "gripper command is sent until finger states arrive again; the arm is still commanded "
+        "[s].",
+        range=(0, 60.0), low_open=True
+    )
     max_plan_age_s: float = param(
         30.0, "A plan whose camera frame is older than this when it would be commanded (node "
         "clock − the frame's header.stamp; a stalled process, a slow planner) is discarded and "

@@ -18,7 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from vjepa_ros.input_paths import missing
-from vjepa_ros.recordings.bag_files import DATA_SUFFIXES, data_files, walk_files
+from vjepa_ros.recordings.bag_folders import (
+    DATA_SUFFIXES,
+    data_files,
+    loose_bag_files,
+    refuse_special,
+    walk_files,
+)
 from vjepa_ros.recordings.bags import BagError, read_recording
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.episode import Episode, actions_from_states
@@ -114,23 +120,19 @@ class Segment:
         return len(self.frames)
 
 
-def _is_bag_dir(path: Path) -> bool:
-    """Return whether path is a bag: metadata.yaml, or the data files of a killed recorder."""
-    return path.is_dir() and ((path / "metadata.yaml").is_file() or bool(data_files(path)))
-
-
 def out_among_data(out, groups: dict[str, list]) -> str:
     """Say why output folder ``out`` must not be used with this data ("" when it may).
 
     ``groups``: setting name -> the data paths it gives (``{"data.train": [...], ...}``).
-    Refused: ``out`` that is a data folder, lies inside one, or is a bag (``metadata.yaml`` or
+    Refused: ``out`` that is a data folder, lies inside one, or is a bag (``metadata.yaml``, or
     rosbag2 data files in it): the run would write its files among the recordings. Paths are
     compared resolved (links, ``..``) and named as given.
     """
     resolved = Path(os.path.realpath(Path(out).expanduser()))  # a link loop: named elsewhere
-    if _is_bag_dir(resolved):
-        return (f"out {out} is a rosbag2 bag: the run would write its files into the "
-                "recording; give an --out outside the data")
+    recording = _recording_in(resolved)
+    if recording:
+        return (f"out {out} {recording}: the run would write its files into the recording; "
+                "give an --out outside the data")
     for name, paths in groups.items():
         for given in paths:
             folder = Path(os.path.realpath(Path(given).expanduser()))
@@ -143,22 +145,47 @@ def out_among_data(out, groups: dict[str, list]) -> str:
     return ""
 
 
+def _recording_in(folder: Path) -> str:
+    """Say what rosbag2 recording ``folder`` is or holds ("" when none, or not a folder)."""
+    try:
+        if not folder.is_dir():
+            return ""
+        if (folder / "metadata.yaml").is_file():
+            return "is a rosbag2 bag"
+        found = data_files(folder)
+    except OSError:  # unreadable: the output check names it
+        return ""
+    return f"holds rosbag2 data files ({found[0].name})" if found else ""
+
+
 def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
     """Return the episode sources under these paths, sorted, each once.
 
     A path is an ``.npz`` episode, a bag (a directory with ``metadata.yaml`` or rosbag2 data
     files, or one ``.mcap`` / ``.db3`` / ``.zstd`` data file), or a directory searched
-    recursively for both. A broken symlink (or a link loop) inside a directory is skipped with
-    a note appended to ``notes`` (``skipped bags/b2: it is a broken symlink (to ...)``); a
-    directory with nothing else is refused naming it. Raises EpisodeError (one line naming the
-    path) for a path that is missing or holds no episode.
+    recursively for both. A folder without ``metadata.yaml`` is one bag when its data files are
+    all it records (a killed recorder's); beside other recordings (bag folders, ``.npz``
+    episodes) each of its data files is a bag by itself (``bag_files.loose_bag_files``). A
+    broken symlink (or a link loop) inside a directory is skipped with a note appended to
+    ``notes`` (``skipped bags/b2: it is a broken symlink (to ...)``); a directory with nothing
+    else is refused naming it. Raises EpisodeError (one line naming the path) for a path that
+    is missing or holds no episode, and for a FIFO, socket or device named as data
+    (``bag_files.refuse_special``: reading it would hang).
     """
+    try:
+        return _find_sources(paths, notes)
+    except BagError as exc:
+        raise EpisodeError(str(exc)) from exc
+
+
+def _find_sources(paths, notes: list[str] | None) -> list[Source]:
     found: dict[Path, Source] = {}
     for given in paths:
         path = Path(given).expanduser()
         why = missing(path)
         if why:
             raise EpisodeError(f"{path} {why}")
+        refuse_special(path)
         if path.is_file():
             if path.suffix == ".npz":
                 found[path.resolve()] = Source(path, "npz")
@@ -168,7 +195,7 @@ def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
                 raise EpisodeError(f"{path}: not an episode (.npz) or a bag "
                                    f"({', '.join(DATA_SUFFIXES)})")
             continue
-        if _is_bag_dir(path):
+        if (path / "metadata.yaml").is_file():
             found[path.resolve()] = Source(path, "bag")
             continue
         files = walk_files(path)  # symlinked bag folders too
@@ -176,10 +203,14 @@ def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
         files = [p for p in files if p not in broken]
         bag_dirs = sorted({p.parent for p in files
                            if p.name == "metadata.yaml" or p.name.endswith(DATA_SUFFIXES)})
-        inside_bag = {d.resolve() for d in bag_dirs}
+        inside_bag = set()
         before = len(found)
-        for bag in bag_dirs:
-            found[bag.resolve()] = Source(bag, "bag")
+        for folder in bag_dirs:
+            loose = loose_bag_files(folder, files)  # a data folder's loose data files
+            for bag in loose or [folder]:
+                found[bag.resolve()] = Source(bag, "bag")
+            if not loose:
+                inside_bag.add(folder.resolve())
         for npz in files:  # a folder named *.npz is searched, not read
             if npz.suffix == ".npz" and \
                     not any(parent.resolve() in inside_bag for parent in npz.parents):

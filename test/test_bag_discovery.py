@@ -1,0 +1,169 @@
+"""Which recordings a data folder holds, and one-line refusals of files that cannot be one.
+
+A loose ``.mcap`` / ``.db3`` beside bag folders or ``.npz`` episodes was read as the whole
+folder's bag (everything else dropped without a word); empty files, a broken ``metadata.yaml``,
+a FIFO named like a data file and a gripper-only JointState topic got misleading or
+multi-line messages, or a hang; ``eval .`` wrote ``./eval_``.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from vjepa_ros.cli import main
+from vjepa_ros.recordings.bag_files import BagError, open_reader, walk_files
+from vjepa_ros.recordings.bags import BagTopics, read_recording, write_bag
+from vjepa_ros.recordings.topic_choice import resolve_state_topic
+from vjepa_ros.train.episodes import EpisodeError, find_sources
+from vjepa_ros.train.synthetic import blob_episode
+
+KILLED = ("nothing to read; the recorder stopped (was killed) before it wrote a message: leave "
+          "this bag out of the data given, or record it again")
+
+
+def _bag(path, frames=4):
+    episode = blob_episode(frames=frames, seed=1, size=16)
+    return write_bag(path, episode.frames, episode.states, episode.timestamps)
+
+
+def _data_folder(root):
+    """data/b1 (a bag folder), data/ep.npz and data/loose.mcap (a bag file of its own)."""
+    data = root / "data"
+    bag = _bag(data / "b1")
+    shutil.copy(next(bag.glob("*.mcap")), data / "loose.mcap")
+    blob_episode(frames=4, seed=2, size=16).save(data / "ep.npz")
+    return data
+
+
+def _found(paths):
+    return [(s.path.relative_to(paths[0].parent).as_posix(), s.kind)
+            for s in find_sources(paths)]
+
+
+def test_a_loose_bag_file_in_a_data_folder_is_a_recording_beside_the_others(tmp_path):
+    """``train --data data`` read data/loose.mcap as the folder's bag and dropped b1, ep.npz."""
+    data = _data_folder(tmp_path)
+    expected = [("data/b1", "bag"), ("data/ep.npz", "npz"), ("data/loose.mcap", "bag")]
+    assert _found([data]) == expected
+    assert _found([tmp_path]) == [(f"{tmp_path.name}/{p}", k) for p, k in expected]  # nested
+    killed = tmp_path / "killed"  # a killed recorder's split files and nothing else: one bag
+    killed.mkdir()
+    for name in ("killed_0.mcap", "killed_1.mcap"):
+        shutil.copy(data / "loose.mcap", killed / name)
+    assert _found([killed]) == [("killed", "bag")]
+
+
+def test_eval_refuses_a_data_folder_naming_a_bag_in_it(tmp_path):
+    """``eval data`` read data/loose.mcap alone as if it were the folder's one recording."""
+    data = _data_folder(tmp_path)
+    with pytest.raises(BagError) as refused:
+        open_reader(data)
+    assert str(refused.value) == (
+        f"{data} holds several recordings, not one bag: no metadata.yaml, and its data file "
+        "(loose.mcap) beside other recordings (bag folders or .npz episodes under it) is one "
+        f"of its own; give one of them, e.g. {data / 'loose.mcap'}")
+    assert len(read_recording(data / "loose.mcap").image_times) == 4  # given alone: read
+    from vjepa_ros.eval.out_reuse import bag_identity
+
+    # the recording an --out's report is of: the file, not the folder it shares with others
+    assert bag_identity(data / "loose.mcap") == (data / "loose.mcap").resolve()
+
+
+def test_train_names_a_damaged_loose_file_of_a_data_folder(tmp_path, capsys):
+    """A junk data/junk.mcap beside data/b1 gave "cannot hold one out for validation"."""
+    data = tmp_path / "data"
+    _bag(data / "b1")
+    (data / "junk.mcap").write_bytes(b"not a recording" * 100)
+    assert [s.path.name for s in find_sources([data])] == ["b1", "junk.mcap"]
+    assert main(["train", "--data", str(data), "--out", str(tmp_path / "run"), "--init",
+                 "demo", "--steps", "1", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{data / 'junk.mcap'} does not start with the MCAP" in err
+
+
+@pytest.mark.parametrize("name", ["empty.db3", "empty.mcap", "empty.mcap.zstd"])
+def test_an_empty_data_file_is_named_empty(tmp_path, name):
+    """A 0-byte .db3 was "the SQLite3 file is damaged"; the README promises "FILE is empty"."""
+    empty = tmp_path / name
+    empty.touch()
+    with pytest.raises(BagError) as refused:
+        open_reader(empty)
+    assert str(refused.value) == f"{empty} is empty (0 bytes): {KILLED}"
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("", "is empty (0 bytes)"),
+    ("rosbag2_bagfile_information:\n  files: [unclosed\n", "is not valid YAML (line 3, column 1: "
+     "expected ',' or ']', but got '<stream end>')"),
+])
+def test_an_empty_or_broken_metadata_yaml_is_one_line_naming_it(tmp_path, text, problem):
+    """A broken metadata.yaml gave PyYAML's 8 lines with caret art; an empty one no "empty"."""
+    bag = _bag(tmp_path / "bag")
+    metadata = bag / "metadata.yaml"
+    metadata.write_text(text)
+    reader = open_reader(bag)  # its data file is read
+    reader.close()
+    assert reader.notes == [f"{metadata} {problem}: reading its data files directly; delete it "
+                            f"and `ros2 bag reindex {bag}` writes it again"]
+    next(bag.glob("*.mcap")).unlink()
+    with pytest.raises(BagError) as refused:
+        open_reader(bag)
+    assert str(refused.value) == (
+        f"{metadata} {problem}, and {bag} holds no rosbag2 data file (.mcap, .db3, .mcap.zstd, "
+        ".db3.zstd): give the directory `ros2 bag record` wrote, or one of its data files")
+
+
+def test_a_fifo_named_as_a_data_file_is_refused_not_read(tmp_path):
+    """A FIFO named *.mcap hung train (waiting for a writer) and was "Not a directory" in eval."""
+    fifo = tmp_path / "x.mcap"
+    os.mkfifo(fifo)
+    refusal = (f"{fifo} is a FIFO (named pipe), not a regular file: reading it would wait for a "
+               "writer; give the recording's own file (copy the data into a regular file "
+               "first), or leave it out of the data given")
+    with pytest.raises(BagError) as refused:
+        open_reader(fifo)
+    assert str(refused.value) == refusal
+    with pytest.raises(EpisodeError) as refused:
+        find_sources([fifo])
+    assert str(refused.value) == refusal
+    data = tmp_path / "data"
+    bag = _bag(data / "b1")
+    os.mkfifo(bag / "b1_1.db3")  # inside a bag folder: hashed, and read as its data
+    with pytest.raises(EpisodeError, match=f"^{bag / 'b1_1.db3'} is a FIFO"):
+        find_sources([data])
+    with pytest.raises(BagError, match=f"^{bag / 'b1_1.db3'} is a FIFO"):
+        open_reader(bag)
+    (bag / "b1_1.db3").unlink()
+    os.mkfifo(bag / "pipe")  # a FIFO of another name is no data: never opened
+    assert bag / "pipe" not in walk_files(data)
+
+
+def test_a_gripper_only_joint_state_topic_is_named_as_the_grippers():
+    """A bag whose only JointState is the gripper's got "the bag has no ... JointState topic"."""
+    types = {"/camera/camera/color/image_raw": "sensor_msgs/msg/Image",
+             "/franka_gripper/joint_states": "sensor_msgs/msg/JointState"}
+    with pytest.raises(BagError) as refused:
+        resolve_state_topic("bag", types, BagTopics())
+    message = str(refused.value)
+    assert "no sensor_msgs/msg/JointState topic" not in message
+    assert ("the bag has no arm state: no geometry_msgs/msg/PoseStamped or "
+            "geometry_msgs/msg/PoseWithCovarianceStamped topic, and its JointState topic "
+            "/franka_gripper/joint_states is the gripper's (named *gripper*: finger joints, not "
+            "the arm's joint1..7): record the arm's state") in message
+    assert "give --joint-states-topic /franka_gripper/joint_states" in message
+
+
+def test_eval_of_the_current_folder_names_its_output_after_it(tmp_path, monkeypatch, capsys):
+    """``vjepa-ros eval .`` inside a bag folder wrote ./eval_ (an empty name)."""
+    bag = _bag(tmp_path / "b1")
+    monkeypatch.chdir(bag)
+    for taken in ("eval_b1", "eval_"):  # files: the default --out is refused at once
+        (bag / taken).write_text("")
+    assert main(["eval", ".", "--quiet"]) == 1
+    assert "--out eval_b1: eval_b1 is a file" in capsys.readouterr().err
+    from vjepa_ros.out_paths import named_after
+
+    assert [str(named_after("eval", given)) for given in
+            ("..", "metadata.yaml", "b1.mcap", "x.mcap.zstd", "/")] == \
+        ["eval_" + tmp_path.name, "eval_b1", "eval_b1", "eval_x", "eval_bag"]
