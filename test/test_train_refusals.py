@@ -116,19 +116,26 @@ def test_resume_refusals_say_what_to_do(data, tmp_path, capsys):
         f"run from this one's predictor: --init {out / 'latest.pt'} --out NEW_DIR")
 
 
-@pytest.mark.parametrize("where", ["is", "lies inside", "bag"])
+@pytest.mark.parametrize("where", ["is", "lies inside", "bag", "loose"])
 def test_an_out_among_the_data_is_refused_naming_both(data, tmp_path, capsys, where):
     """--out the data folder, inside it, or a bag: train wrote its files among the recordings."""
     folder = tmp_path / "data"
     shutil.copytree(data["episodes"], folder)
     episode = blob_episode(frames=6, seed=3)
     bag = write_bag(tmp_path / "bag", episode.frames, episode.states, episode.timestamps)
-    out = {"is": folder, "lies inside": folder / "run", "bag": bag}[where]
+    loose = tmp_path / "loose"  # a killed recorder's data file, no metadata.yaml
+    loose.mkdir()
+    shutil.copy(next(bag.glob("*.mcap")), loose / "rec_0.mcap")
+    out = {"is": folder, "lies inside": folder / "run", "bag": bag, "loose": loose}[where]
     before = sorted(tmp_path.rglob("*"))
     assert main(_args({**data, "episodes": folder}, out)) == 1
     if where == "bag":
         assert _error(capsys) == (f"--out {bag} is a rosbag2 bag: the run would write its files "
                                   "into the recording; give an --out outside the data")
+    elif where == "loose":
+        assert _error(capsys) == (f"--out {loose} holds rosbag2 data files (rec_0.mcap): the run "
+                                  "would write its files into the recording; give an --out "
+                                  "outside the data")
     else:
         assert _error(capsys) == (f"--out {out} {where} the data folder --data {folder}: the run "
                                   "would write its files among the episodes; give an --out "
