@@ -175,3 +175,19 @@ def test_json_metadata_is_read(tmp_path):
     path = write_with(tmp_path / "ok.npz", metadata=np.array(json.dumps({"success": False})))
     assert Episode.load(path).metadata == {"success": False}
     assert recorded_success(path) is False
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_nan_states_name_the_file_episode_and_step_and_what_to_do(tmp_path, capsys, batch):
+    """bag-from-npz said "FILE: states contain NaN or inf (step 5)" and no fix."""
+    frames, states, _ = synthetic_episode(5)
+    states = states.copy()
+    states[2, 1] = np.nan
+    path = tmp_path / "nan.npz"
+    np.savez(path, observations=np.stack([frames] * batch), states=np.stack([states] * batch))
+    assert main(["bag-from-npz", str(tmp_path / "bag"), "--episode", str(path)]) == 1
+    episode = " (episode 0 of the file's 3, the one read)" if batch == 3 else ""
+    assert capsys.readouterr().err == (
+        f"vjepa-ros bag-from-npz: {path}{episode}: states contain NaN or inf (step 2): repair "
+        "that step's state, or cut the episode before it\n")
+    assert not (tmp_path / "bag").exists()

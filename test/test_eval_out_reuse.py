@@ -134,7 +134,8 @@ def test_a_window_with_no_frame_says_so_not_another_part(tmp_path, capsys, model
     assert main(["eval", str(bag), "--out", str(out), "--start", "5", "--horizon", "1"]) == 1
     assert capsys.readouterr().err.strip() == (
         f"vjepa-ros eval: {bag}: no camera frame with states from --start 5 s on: the bag has "
-        "them from 0.00 to 3.00 s after its start: give a --start below 3")
+        "them from 0.00 to 3.00 s after its start: give a --start of at most 2.74 (a step "
+        "needs 1 more after it at --rate 4)")
 
 
 def test_another_recordings_report_is_refused_before_the_bag_is_read(tmp_path, capsys):

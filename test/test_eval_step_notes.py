@@ -176,7 +176,8 @@ def test_a_window_without_frames_is_refused_with_the_bags_span(capsys, tmp_path)
     code, _, err = _eval(capsys, bag, "--start", "9", "--checkpoint", "demo")
     assert code == 1 and err == (f"vjepa-ros eval: {bag}: no camera frame with states from "
                                  "--start 9 s on: the bag has them from 0.00 to 1.25 s after its "
-                                 "start: give a --start below 1.25"), err
+                                 "start: give a --start of at most 0.99 (a step needs 1 more "
+                                 "after it at --rate 4)"), err
 
 
 def test_a_run_moving_in_bursts_points_to_a_lower_rate():

@@ -55,7 +55,9 @@ def test_a_huge_window_bound_is_one_line_or_the_bags_end(option, capsys, tmp_pat
     assert code == 1 and "\n" not in err and "Traceback" not in err, err
     assert err == (f"vjepa-ros eval: {bag}: no camera frame with states from --start 1e+300 s "
                    "on: the bag has them from 0.00 to 2.75 s after its start: give a --start "
-                   "below 2.75"), err  # the span and the advice in one precision
+                   "of at most 2.49 (a step needs 1 more after it at --rate 4)"), err
+    # the span and the advice in one precision; the advice one that holds a step (it was
+    # "below 2.75": --start 2.74 holds one frame, too few for the horizon)
 
 
 @pytest.mark.parametrize("start, end", [(0.1, 1.0), (0.2, 1.1), (0.15, 0.95), (0.3, 0.0)])
@@ -205,3 +207,25 @@ def test_the_state_gap_hint_never_advises_more_than_the_option_accepts():
     hint = state_gap_hint(states_every_7s, "/joint_states", 0.1, {STATE_GAP: 9})
     assert hint == ("; /joint_states arrives every 7.00 s (median), more than even the largest "
                     "max_state_gap_s (5 s) allows: record the states faster"), hint
+
+
+@pytest.mark.parametrize("option, value, advice, fits", [
+    ("--start", "2.75", "give a --start of at most 2.49 (the window must be", {"start_s": 2.49}),
+    ("--end", "0.1", "give an --end of at least 0.26, or 0 for the bag's end (the window must be",
+     {"end_s": 0.26}),
+])
+def test_a_window_bound_alone_too_near_the_bags_edge_advises_that_bound(
+        capsys, tmp_path, option, value, advice, fits):
+    """--start at the last frame advised "a wider window (--start, --end), at least 0.26 s long".
+
+    That is a second option and a length to work out; the advice is now the bound that fits,
+    and that bound gives a step to evaluate.
+    """
+    bag = _moving_bag(tmp_path / "bag")  # 12 frames at 4 Hz: 0 to 2.75 s
+    code, out, err = _err(capsys, "eval", bag, option, value, "--checkpoint", "demo", "--out",
+                          str(tmp_path / "out"))
+    assert code == 1 and "\n" not in err and "world model" not in out, err
+    assert err.endswith(f"{advice} at least 0.26 s long; the bag has frames with states from "
+                        "0.00 to 2.75 s after its start)"), err
+    _, _, chosen = choose_steps(read_recording(bag), EvalConfig(**fits), 1, False)
+    assert chosen == [0]

@@ -64,11 +64,11 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     assert "done        step 5/5" in capsys.readouterr().out
     # ... the same command line may repeat the stored settings; other changes are refused.
     same = {**data, "encoder": encoder}
-    assert main(_args(same, out, "--resume", "--steps", "5")) == 0
-    assert main(_args(same, out, "--resume", "--steps", "5", "--lr", "0.01")) == 1
+    assert main(_args(same, out, "--resume", "--steps", "6")) == 0
+    assert main(_args(same, out, "--resume", "--steps", "6", "--lr", "0.01")) == 1
     assert "cannot change --lr (stored" in capsys.readouterr().err
     assert main(_args(same, out, "--resume", "--steps", "4")) == 1
-    assert "steps 4 is below the step 5 this run reached" in capsys.readouterr().err
+    assert "steps 4 is below the step 6 this run reached" in capsys.readouterr().err
     assert main(_args(data, out)) == 1
     assert "holds a training run (latest.pt): pass --resume" in capsys.readouterr().err
 
@@ -224,14 +224,16 @@ def test_resume_takes_the_folder_and_data_however_their_paths_are_written(
     stored = torch.load(work / "run" / "latest.pt", weights_only=True)["train_config"]
     assert stored["out"] == str(work / "run") and stored["data"]["train"] == [
         str(work / "episodes")] and stored["encoder"] == str(work / "encoder.pt")
-    for out in ("run", "./run/", str(work / "run")):  # settings repeated, paths written otherwise
+    # settings repeated, paths written otherwise (a step more each: a complete run is refused)
+    for steps, out in enumerate(("run", "./run/", str(work / "run")), start=4):
         again = [out if item == "run/" else item for item in argv]
+        again[again.index("--steps") + 1] = str(steps)
         assert main([*again, "--resume"]) == 0, capsys.readouterr().err
     monkeypatch.chdir(elsewhere)
-    assert main(["train", "--out", str(work / "run"), "--resume", "--steps", "4", "--quiet"]) \
+    assert main(["train", "--out", str(work / "run"), "--resume", "--steps", "7", "--quiet"]) \
         == 0, capsys.readouterr().err
-    assert main(["train", "--out", "../work/run", "--resume", "--steps", "4", "--quiet"]) == 0
-    assert main(["train", "--out", "../work/run", "--resume", "--steps", "4",
+    assert main(["train", "--out", "../work/run", "--resume", "--steps", "8", "--quiet"]) == 0
+    assert main(["train", "--out", "../work/run", "--resume", "--steps", "9",
                  "--data", "../work/episodes", "--quiet"]) == 0
     # an older run stored the paths as given: it still resumes from the folder it started in
     state = torch.load(work / "run" / "latest.pt", weights_only=True)
@@ -239,12 +241,12 @@ def test_resume_takes_the_folder_and_data_however_their_paths_are_written(
     state["train_config"]["data"]["train"] = ["episodes"]
     torch.save(state, work / "run" / "latest.pt")
     monkeypatch.chdir(work)
-    assert main(["train", "--out", "run", "--resume", "--steps", "5", "--data", "./episodes/",
+    assert main(["train", "--out", "run", "--resume", "--steps", "10", "--data", "./episodes/",
                  "--quiet"]) == 0, capsys.readouterr().err
     assert torch.load(work / "run" / "latest.pt", weights_only=True)["train_config"]["data"][
         "train"] == [str(work / "episodes")]
     capsys.readouterr()
-    assert main(["train", "--out", "run", "--resume", "--steps", "5", "--data", "run"]) == 1
+    assert main(["train", "--out", "run", "--resume", "--steps", "11", "--data", "run"]) == 1
     assert "cannot change --data (stored" in capsys.readouterr().err
 
 

@@ -30,7 +30,8 @@ def load_example(path: str | Path | None = None) -> Example:
     folder, a file that is not an .npz archive or one without those arrays
     (:func:`vjepa_ros.recordings.episode_file.read_episode_arrays`), and for states that are not
     [T, 7], hold NaN/inf, a closedness outside [0, 1], a position beyond the arm's reach or
-    Euler angles beyond ±π (:func:`vjepa_ros.robot.state_ranges.states_problem`).
+    Euler angles beyond ±π (:func:`vjepa_ros.robot.state_ranges.states_problem`, naming the
+    step and the fix), and the episode read (the first) of a batch ``[B, T, 7]`` of several.
     """
     if path is None:
         path = resources.files("vjepa_ros") / "data" / "franka_example_traj.npz"
@@ -38,10 +39,12 @@ def load_example(path: str | Path | None = None) -> Example:
     data = read_episode_arrays(path, names=("observations", "states"))
     frames, states = data["observations"], data["states"]
     frames = frames[0] if frames.ndim == 5 else frames
+    batch = len(states) if states.ndim == 3 else 1  # [B, T, 7]: the first episode is read
     states = states[0] if states.ndim == 3 else states
     problem = states_problem(states)  # [T, 7], finite, closedness, reach, radians
     if problem:
-        raise ValueError(f"{path}: {problem}")
+        episode = f" (episode 0 of the file's {batch}, the one read)" if batch > 1 else ""
+        raise ValueError(f"{path}{episode}: {problem}")
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) < 2 or len(states) != len(frames):
         raise ValueError(
             f"{path}: need >= 2 frames [T, H, W, 3] with states [T, 7], got {frames.shape} and "

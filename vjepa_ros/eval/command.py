@@ -213,9 +213,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         open_reader(args.bag).close()  # a missing or unreadable bag: at once
         # its topics and states (a wrong --image-topic): before torch and the model
         recording = read_recording(args.bag, topics_from_args(args))
-        from vjepa_ros.eval.step_choice import choose_steps, covered_ns, window_ns
+        from vjepa_ros.eval.step_choice import choose_steps, covered_ns, step_span, window_ns
 
-        window_ns(recording, config)  # a window with no frame: that, before any other part
+        # a window with no frame: that, before any other part (a start past the bag: the
+        # latest start that holds the planner's steps)
+        window_ns(recording, config, step_span(
+            cem.horizon, None if goal is not None else (config.goal_offset or cem.horizon)))
         # another window of this bag: refused; windows compared by the frames they hold, so
         # that --end 0 and --end 1e300 (or the bag's length) are one window
         out_note = previous_report_note(out, args.bag, (config.start_s, config.end_s),

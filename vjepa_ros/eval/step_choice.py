@@ -26,7 +26,7 @@ from vjepa_ros.recordings.step_rates import RATE_RANGE_HZ
 
 def planned_steps(steps: Steps, horizon: int, goal_offset: int | None, max_steps: int):
     """Return the steps k whose context, executed actions and goal frame are all valid."""
-    span = horizon if goal_offset is None else max(horizon, goal_offset)
+    span = step_span(horizon, goal_offset)
     chosen = [k for k in range(len(steps)) if steps.runs_valid(k, span)]
     return chosen[:max_steps] if max_steps else chosen
 
@@ -38,10 +38,10 @@ def choose_steps(recording, config: EvalConfig, horizon: int, fixed_goal: bool):
     (:func:`no_step_message`) when no step can be evaluated, or when no chosen step's executed
     motion reaches ``config.min_motion_m`` (``step_notes.still_arm_problem``).
     """
+    offset = None if fixed_goal else (config.goal_offset or horizon)
     steps = resample(recording.image_times, recording.state_times, recording.states,
                      config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s,
-                     window_ns(recording, config))
-    offset = None if fixed_goal else (config.goal_offset or horizon)
+                     window_ns(recording, config, step_span(horizon, offset)))
     chosen = planned_steps(steps, horizon, offset, config.max_steps)
     if not chosen:
         raise ValueError(no_step_message(recording, steps, config.rate_hz, horizon, offset,
@@ -52,7 +52,15 @@ def choose_steps(recording, config: EvalConfig, horizon: int, fixed_goal: bool):
     return steps, offset, chosen
 
 
-def window_ns(recording, config: EvalConfig) -> tuple[int | None, int | None]:
+def step_span(horizon: int, goal_offset: int | None) -> int:
+    """Return how many valid steps an evaluated step needs after it.
+
+    ``goal_offset``: None when a goal image is given.
+    """
+    return horizon if goal_offset is None else max(horizon, goal_offset)
+
+
+def window_ns(recording, config: EvalConfig, span: int = 0) -> tuple[int | None, int | None]:
     """Return the (first, last) times [ns] of ``config.start_s`` / ``end_s``, None where not set.
 
     Seconds count from the bag's first frame or state; the window holds the camera frames with
@@ -60,7 +68,8 @@ def window_ns(recording, config: EvalConfig) -> tuple[int | None, int | None]:
     bound that cuts nothing (a ``start_s`` up to the first frame with states, an ``end_s`` at or
     past the last) is None: the whole recording. ValueError naming ``start_s`` / ``end_s``, the
     span of frames with states and the value to give when the window holds none (any finite
-    seconds, 1e300 too).
+    seconds, 1e300 too); ``span`` (:func:`step_span`; 0: not known) makes a ``start_s`` past
+    the bag's end advise the latest start that holds a step and its ``span`` steps after it.
     """
     if not (config.start_s or config.end_s):
         return None, None
@@ -68,7 +77,7 @@ def window_ns(recording, config: EvalConfig) -> tuple[int | None, int | None]:
     begin_s, end_s = (begin - origin) / 1e9, (end - origin) / 1e9
     # compared in seconds before any conversion to ns: a huge start_s or end_s cannot overflow
     if config.start_s > end_s or (config.end_s and config.end_s < begin_s):
-        raise ValueError(_empty_window_message(recording.path, config, begin_s, end_s))
+        raise ValueError(_empty_window_message(recording.path, config, begin_s, end_s, span))
     first = origin + int(round(config.start_s * 1e9))
     last = (None if not config.end_s or config.end_s >= end_s
             else origin + int(round(config.end_s * 1e9)))
@@ -77,7 +86,8 @@ def window_ns(recording, config: EvalConfig) -> tuple[int | None, int | None]:
     try:
         grid_bounds(recording.image_times, recording.state_times, window)
     except ValueError:
-        raise ValueError(_empty_window_message(recording.path, config, begin_s, end_s)) from None
+        raise ValueError(_empty_window_message(recording.path, config, begin_s, end_s,
+                                               span)) from None
     return window
 
 
@@ -103,7 +113,8 @@ def _frames_with_states_ns(recording) -> tuple[int, int, int]:
     return origin, begin, end
 
 
-def _empty_window_message(path, config: EvalConfig, begin_s: float, end_s: float) -> str:
+def _empty_window_message(path, config: EvalConfig, begin_s: float, end_s: float,
+                          span: int = 0) -> str:
     """Say that the start_s..end_s window misses the frames with states (begin_s..end_s) [s].
 
     Both the bag's span and the value advised in 0.01 s, rounded inward: the advice is one the
@@ -112,8 +123,12 @@ def _empty_window_message(path, config: EvalConfig, begin_s: float, end_s: float
     first, last = np.ceil(begin_s * 100) / 100, np.floor(end_s * 100) / 100
     has = f"the bag has them from {first:.2f} to {last:.2f} s after its start"
     if config.start_s > last:
+        latest = _latest_start(round(first * 100), round(last * 100), span, config.rate_hz)
+        advice = f"below {last:g}" if latest is None else (
+            f"of at most {latest} (a step needs {span} more after it at rate_hz "
+            f"{config.rate_hz:g})")
         return (f"{path}: no camera frame with states from start_s {config.start_s:g} s on: "
-                f"{has}: give a start_s below {last:g}")
+                f"{has}: give a start_s {advice}")
     if config.end_s and config.end_s < first:
         return (f"{path}: no camera frame with states up to end_s {config.end_s:g} s: {has}: "
                 f"give an end_s after {first:g} (or 0 for the bag's end)")
@@ -143,7 +158,7 @@ def no_step_message(recording, steps, rate_hz: float, horizon: int,
     they were taken from (0: not set), which a too-short one names with a wider window to give.
     Every value advised is one its setting accepts (a rate_hz within ``RATE_RANGE_HZ``).
     """
-    span = horizon if goal_offset is None else max(horizon, goal_offset)
+    span = step_span(horizon, goal_offset)
     count = len(steps)
     head = f"{recording.path}: no step to evaluate"
     if count > span:  # long enough: steps were dropped
@@ -171,21 +186,45 @@ def no_step_message(recording, steps, rate_hz: float, horizon: int,
     # (0.01 s): a wider window is advised only where the span shown holds the length shown
     # (at 0.1 s "at least 2.8 s long (the bag has frames ... from 0.0 to 2.7 s ...)" could be)
     first, last = math.ceil(whole[0] * 100 - 1e-6), math.floor(whole[1] * 100 + 1e-6)
-    needed = math.ceil(1.01 * span / rate_hz * 100 - 1e-6)  # span steps after the first
+    needed = _needed(span, rate_hz)
     where = "of frames with states"
     if start_s or end_s:
         where = (f"from start_s {start_s:g} s to "
                  + (f"end_s {end_s:g} s" if end_s else "the bag's end"))
-        if last - first >= needed:
-            fixes.insert(0, f"a wider window (start_s, end_s), at least {needed / 100:.2f} s "
-                         f"long (the bag has frames with states from {first / 100:.2f} to "
-                         f"{last / 100:.2f} s after its start)")
+        long = f"at least {needed / 100:.2f} s long"
+        bag_has = (f"the bag has frames with states from {first / 100:.2f} to "
+                   f"{last / 100:.2f} s after its start")
+        if last - first >= needed and not end_s:  # only start_s given: the value that fits
+            fixes.insert(0, f"a start_s of at most {_latest_start(first, last, span, rate_hz)} "
+                         f"(the window must be {long}; {bag_has})")
+        elif last - first >= needed and not start_s:
+            fixes.insert(0, f"an end_s of at least {(first + needed) / 100:.2f}, or 0 for the "
+                         f"bag's end (the window must be {long}; {bag_has})")
+        elif last - first >= needed:
+            fixes.insert(0, f"a wider window (start_s, end_s), {long} ({bag_has})")
     if last - first < needed:
         fixes.append("a longer recording")
     return (f"{head}: the recording is shorter than these settings need: its {seconds:.2f} s "
             f"{where} give {count} step(s) at rate_hz {rate_hz:g}, and a step is "
             f"evaluated only with {span} more after it ({setting}); give "
             f"{', or '.join(fixes)}")
+
+
+def _needed(span: int, rate_hz: float) -> int:
+    """Return the window [0.01 s] holding a step and ``span`` more at ``rate_hz``, rounded up."""
+    return math.ceil(1.01 * span / rate_hz * 100 - 1e-6)
+
+
+def _latest_start(first: int, last: int, span: int, rate_hz: float) -> str | None:
+    """Return the latest ``start_s`` (as text, s) whose window holds ``span`` steps after one.
+
+    ``first``, ``last``: the bag's frames with states [0.01 s, rounded inward]; None when
+    ``span`` is 0 (not known) or the bag is shorter than that window.
+    """
+    needed = _needed(span, rate_hz)
+    if not span or last - first < needed:
+        return None
+    return f"{(last - needed) / 100:.2f}"
 
 
 def _round_up(value: float) -> str:

@@ -221,6 +221,7 @@ class Recording:
     compression: str = "none"  # "none", "zstd file", "zstd message", "zstd chunks", "lz4 chunks"
     salvaged: bool = False  # read by the intact records of a damaged MCAP (open_reader salvage)
     gripper_searched: list[str] = dataclasses.field(default_factory=list)  # JointState topics
+    damage: list[str] = dataclasses.field(default_factory=list)  # notes on messages lost
     _frame_shape: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
@@ -423,7 +424,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             image_times=image_times[order], image_ordinals=order, state_times=times,
             states=np.zeros((len(times), 7)), state_source="none", state_topic="",
             gripper_source="none (camera only)", notes=notes, salvaged=salvaged,
-            gripper_searched=[],
+            gripper_searched=[], damage=list(damage),
         )
     state_msgs = collected[state_topic][2]
     if not state_msgs:
@@ -464,7 +465,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         image_type=types[image_topic], image_times=image_times[order], image_ordinals=order,
         state_times=state_times[keep], states=states[keep], state_source=source,
         state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
-        gripper_searched=joint_topics,
+        gripper_searched=joint_topics, damage=list(damage),
     )
 
 

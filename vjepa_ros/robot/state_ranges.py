@@ -119,7 +119,8 @@ def states_problem(states) -> str:
     states = states.astype(np.float64)
     finite = np.isfinite(states).all(axis=1)
     if not finite.all():
-        return f"states contain NaN or inf (step {int(np.flatnonzero(~finite)[0])})"
+        return (f"states contain NaN or inf (step {int(np.flatnonzero(~finite)[0])}): repair "
+                "that step's state, or cut the episode before it")
     gripper = states[:, 6]
     i = first_outside(gripper, 0.0, 1.0, CLOSEDNESS_TOLERANCE)
     if i is not None:

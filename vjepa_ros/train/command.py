@@ -71,8 +71,9 @@ OPTIONS = (
      "Franka arms)")),
     ("--base-frame", "data.topics.base_frame", dict(help="bags: header.frame_id of the arm's "
      "base; poses in another frame are refused (default: base or <prefix>link0)")),
-    ("--state-source", "data.topics.state_source",
-     dict(choices=("auto", "pose", "joint_states"))),
+    ("--state-source", "data.topics.state_source",  # not none: camera-only is pretrain's
+     dict(choices=("auto", "pose", "joint_states"), help="bags: where end-effector states "
+          "come from: auto (pose if recorded, else joint_states), pose or joint_states")),
     ("--stamps", "data.topics.stamps", dict(choices=("header", "receive"), help="bags: message "
      "clock, header (header.stamp) or receive (when the recorder received it)")),
 )
@@ -252,6 +253,8 @@ def config_from_args(args: argparse.Namespace):
     try:
         return _config_from_layers(args)
     except ValueError as exc:
+        if not args.resume:  # a default (no file or option gave it): its option changes it
+            named = {**_defaults_named(args, given), **named}
         parts = option_message(str(exc), named).split("; ")  # several missing paths: each
         for field, option in given.items():
             if field not in named:
@@ -267,6 +270,39 @@ def config_from_args(args: argparse.Namespace):
         if typed_on_command_line(exc, overrides_from_args(args)):  # --set optim.lr=abc
             raise UsageError("; ".join(parts)) from None  # status 2, as argparse's --lr abc
         raise type(exc)("; ".join(parts)) from None
+
+
+def _defaults_named(args: argparse.Namespace, given: dict) -> dict:
+    """Return {dotted field: option} of the settings left at a default value (identifiers only).
+
+    ``given``: the fields given as options. A message quoting a default value (``--heads 5``
+    with the default width: ``predictor.embed_dim 256 is not divisible``) names the option that
+    changes it; an empty default (no ``--data``) keeps its name, which its message pairs with
+    the option. A field ``--config`` or ``--set`` sets keeps its key; a resumed run's settings
+    come from latest.pt, so this is for new runs only.
+    """
+    in_file = {item.partition("=")[0].strip() for item in args.set}
+    if args.config:
+        from vjepa_ros.config import unflatten
+        from vjepa_ros.train.config import config_from_yaml
+
+        try:
+            in_file |= set(_dotted(unflatten(config_from_yaml(args.config))))
+        except ValueError:  # its own error is the one shown
+            return {}
+    from vjepa_ros.train.config import TrainConfig
+
+    defaults = TrainConfig()
+
+    def default(field: str):
+        value = defaults
+        for part in field.split("."):
+            value = getattr(value, part)
+        return value
+
+    return {field: option for option, field, _ in OPTIONS
+            if field not in given and field not in in_file and ("." in field or "_" in field)
+            and default(field) not in ("", [], None)}
 
 
 def _dotted(mapping: dict, prefix: str = ""):
@@ -407,11 +443,18 @@ def stop_line(word: str, trainer, exc: KeyboardInterrupt) -> str:
 
 
 def summary_lines(summary: dict, config) -> list[str]:
-    """Return the lines a finished (or stopped) run prints."""
+    """Return the lines a finished (or stopped) run prints.
+
+    The throughput is over this session's steps and seconds (``steps_run``, ``seconds``): a
+    resumed run counts the steps it ran, not those of the sessions before it.
+    """
     seconds = summary["seconds"]
-    rate = summary["step"] / seconds if seconds > 0 else float("nan")
+    run = summary.get("steps_run", summary["step"])
+    rate = run / seconds if seconds > 0 else float("nan")
     batch = summary.get("batch", config.batch_size)
-    lines = [f"done        step {summary['step']}/{summary['steps']} in {seconds:.1f} s "
+    resumed = summary["step"] - run
+    since = f" ({run} since step {resumed}, resumed)" if resumed else ""
+    lines = [f"done        step {summary['step']}/{summary['steps']}{since} in {seconds:.1f} s "
              f"({rate:.2f} steps/s, {rate * batch:.1f} clips/s)"]
     loss = f"loss        train {summary['train_loss']:.4f} (mean of the last 10 % of steps)"
     val = summary.get("val")

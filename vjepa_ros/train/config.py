@@ -269,9 +269,15 @@ class TrainConfig:
             check_values(pred, "predictor.")
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        _require(pred.embed_dim % pred.num_heads == 0,
-                 f"predictor.embed_dim {pred.embed_dim} is not divisible by predictor.num_heads "
-                 f"{pred.num_heads}")
+        width, heads = pred.embed_dim, pred.num_heads
+        if width % heads:
+            fits = min((d for d in range(1, width + 1) if width % d == 0),
+                       key=lambda d: (abs(d - heads), d))
+            wider = max(heads, round(width / heads) * heads)
+            raise ConfigError(f"predictor.embed_dim {width} is not divisible by "
+                              f"predictor.num_heads {heads}: give predictor.num_heads {fits} (or "
+                              f"another divisor of {width}), or predictor.embed_dim {wider} (a "
+                              f"multiple of {heads})")
 
     def _check_optim(self) -> None:
         opt = self.optim
@@ -295,6 +301,12 @@ class TrainConfig:
             problems.append("data.train: give episode directories or files (--data)")
         for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
             problems += [f"{name}: {path} {why}" for path in paths if (why := missing(path))]
+        if self.out:
+            from vjepa_ros.train.episodes import out_among_data
+
+            problem = out_among_data(self.out, {"data.train": self.data.train,
+                                                "data.val": self.data.val})
+            problems += [problem] if problem else []
         if self.data.feature_cache_dir:  # a file there: one line now, not "File exists" later
             from vjepa_ros.out_paths import output_dir
 

@@ -11,6 +11,7 @@ steps (a missing frame or a gap in the states); runs shorter than a clip are lef
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import numpy as np
 from vjepa_ros.input_paths import missing
 from vjepa_ros.recordings.bag_folders import (
     DATA_SUFFIXES,
+    data_files,
     loose_bag_files,
     refuse_special,
     walk_files,
@@ -39,18 +41,25 @@ class ShortSourceError(EpisodeError):
     """A source with no run of ``frames_per_clip`` valid steps; among several it is left out.
 
     ``path``: the source; ``reason``: why, without the path; ``longest``: its longest run of
-    valid steps [frames]; ``fix``: (path, longest) -> what to do (default :func:`shorter_fix`).
-    The text is ``PATH: REASON; FIX``.
+    valid steps [frames]; ``fix``: (path, longest) -> what to do (default :func:`shorter_fix`);
+    ``damage``: the notes on what a damaged bag lost ("" when intact). The text is
+    ``PATH: REASON; FIX``; for a damaged bag ``DAMAGE. What is intact: PATH: REASON; ADVICE``,
+    the damage first (as ``recordings.bags.damage_first``) and advice about it
+    (:func:`damaged_fix`), not shorter clips: the damage took the rest of the recording.
     """
 
-    def __init__(self, path: Path, reason: str, longest: int, fix: ClipFix | None = None):
-        self.path, self.reason, self.longest = path, reason, longest
-        super().__init__(f"{path}: {reason}; {(fix or shorter_fix)(path, longest)}")
+    def __init__(self, path: Path, reason: str, longest: int, fix: ClipFix | None = None,
+                 damage: str = ""):
+        self.path, self.reason, self.longest, self.damage = path, reason, longest, damage
+        if damage:
+            super().__init__(f"{damage}. What is intact: {path}: {reason}; {damaged_fix(path)}")
+        else:
+            super().__init__(f"{path}: {reason}; {(fix or shorter_fix)(path, longest)}")
 
     def with_fix(self, fix: ClipFix | None) -> ShortSourceError:
         """Return this error with a command's own advice (``fix``; None: as it is)."""
         return self if fix is None else ShortSourceError(self.path, self.reason, self.longest,
-                                                         fix)
+                                                         fix, self.damage)
 
 
 ClipFix = Callable[[Path, int], str]
@@ -61,6 +70,12 @@ def shorter_fix(path: Path, longest: int) -> str:
     shorter = (f"use clips of at most {longest} frames (train: --frames-per-clip {longest}; "
                "pretrain: frames_per_clip in --config) or " if longest >= 2 else "")
     return f"{shorter}leave {path} out"
+
+
+def damaged_fix(path: Path) -> str:
+    """Say what to do with a damaged bag whose intact part is shorter than one clip."""
+    return ("the damage left too little of it for one clip: train on an intact copy of the "
+            f"recording if there is one, or leave {path} out")
 
 
 def leave_out_short(sources: list[Source], source: Source, exc: ShortSourceError,
@@ -103,6 +118,44 @@ class Segment:
 
     def __len__(self) -> int:
         return len(self.frames)
+
+
+def out_among_data(out, groups: dict[str, list]) -> str:
+    """Say why output folder ``out`` must not be used with this data ("" when it may).
+
+    ``groups``: setting name -> the data paths it gives (``{"data.train": [...], ...}``).
+    Refused: ``out`` that is a data folder, lies inside one, or is a bag (``metadata.yaml``, or
+    rosbag2 data files in it): the run would write its files among the recordings. Paths are
+    compared resolved (links, ``..``) and named as given.
+    """
+    resolved = Path(os.path.realpath(Path(out).expanduser()))  # a link loop: named elsewhere
+    recording = _recording_in(resolved)
+    if recording:
+        return (f"out {out} {recording}: the run would write its files into the recording; "
+                "give an --out outside the data")
+    for name, paths in groups.items():
+        for given in paths:
+            folder = Path(os.path.realpath(Path(given).expanduser()))
+            if not folder.is_dir():
+                continue
+            if resolved == folder or folder in resolved.parents:
+                where = "is" if resolved == folder else "lies inside"
+                return (f"out {out} {where} the data folder {name} {given}: the run would "
+                        "write its files among the episodes; give an --out outside the data")
+    return ""
+
+
+def _recording_in(folder: Path) -> str:
+    """Say what rosbag2 recording ``folder`` is or holds ("" when none, or not a folder)."""
+    try:
+        if not folder.is_dir():
+            return ""
+        if (folder / "metadata.yaml").is_file():
+            return "is a rosbag2 bag"
+        found = data_files(folder)
+    except OSError:  # unreadable: the output check names it
+        return ""
+    return f"holds rosbag2 data files ({found[0].name})" if found else ""
 
 
 def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
@@ -280,7 +333,8 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         raise ShortSourceError(
             path, f"no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
             f"(longest run {longest} of {len(steps)} steps; {dropped or 'none dropped'})"
-            f"{_drop_hints(steps.dropped, camera_hint, gap_hint)}", longest)
+            f"{_drop_hints(steps.dropped, camera_hint, gap_hint)}", longest,
+            damage="; ".join(recording.damage))
     wanted = np.concatenate([steps.frame_indices[a:b] for a, b in long_runs])
     try:
         frames = dict(recording.iter_frames(wanted))

@@ -173,7 +173,8 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     shared = {s.path.resolve() for s in sources} & {s.path.resolve() for s in val_sources}
     if shared:
         raise EpisodeError(f"episodes in both the training and validation data: "
-                           f"{sorted(str(p) for p in shared)[:3]}")
+                           f"{sorted(str(p) for p in shared)[:3]}; give each episode to one "
+                           "of --data and --val only")
     device = rank_device(config.device, topology)
     encode = FrameEncoder(encoder, device, compute_dtype(config, device),
                           (data.aspect_ratio_min, data.aspect_ratio_max), data.encode_batch,
@@ -310,20 +311,46 @@ def resume_config(stored: TrainConfig, overrides: dict) -> TrainConfig:
                if before[name] != value and name not in RESUME_CHANGEABLE + ("out",)]
     if changed:
         shown = ", ".join(f"{n} (stored {shown_before[n]!r})" for n in changed[:4])
+        latest = run_files(Path(merged.out).expanduser())["latest"]
         raise ConfigError(f"cannot change {shown} when resuming; only "
-                          f"{', '.join(RESUME_CHANGEABLE)} may change")
+                          f"{', '.join(RESUME_CHANGEABLE)} may change; to train with other "
+                          "settings (a fresh learning-rate schedule) start a new run from this "
+                          f"one's predictor: --init {latest} --out NEW_DIR")
     return absolute_paths(merged)
 
 
 def read_latest(out) -> tuple[Path, dict]:
     path = run_files(Path(out).expanduser())["latest"]
     if not path.is_file():
-        raise FileNotFoundError(f"nothing to resume: {path} does not exist")
+        raise FileNotFoundError(f"nothing to resume: {path} does not exist: give the --out of "
+                                "the run to continue, or leave out --resume to start a new run")
     state = read_checkpoint_file(path)
     if not isinstance(state, dict) or "train_config" not in state:
         raise CheckpointError(f"{path} is not a training checkpoint of vjepa-ros train"
                               f"{_what_it_is(path, state)}")
     return path, state
+
+
+def check_resumable(path: Path, state: dict, steps: int) -> None:
+    """Raise ConfigError (one line, exit 1) when the run in ``path`` has nothing left to do.
+
+    ``state``: its loaded ``latest.pt``; ``steps``: the run's ``steps`` with this command's
+    ``--steps``. Refused: ``steps`` below the step it reached, and a complete run (it reached
+    ``steps`` and exported its world model: ``Trainer.save_checkpoint``'s ``finished``, or an
+    older run's step, and world_model.pt beside it): resuming that would encode the data
+    again and rewrite every output for no step. A run stopped after its last step, or whose
+    export failed, is resumed (it exports).
+    """
+    step = int(state["step"])
+    if step > steps:
+        raise ConfigError(f"steps {steps} is below the step {step} this run reached ({path}); "
+                          f"give --steps >= {step}")
+    world_model = run_files(path.parent)["world_model"]
+    if step == steps and state.get("finished", True) and world_model.is_file():
+        raise ConfigError(
+            f"the run in {path.parent} is already complete: {step} of {steps} steps, "
+            f"{world_model.name} written; nothing to resume: give --steps above {step} to train "
+            f"it further, or start a new run from it with --init {world_model} --out NEW_DIR")
 
 
 def is_pretrain_encoder(state) -> bool:
@@ -364,9 +391,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     if resume:
         path, state = read_latest(out)
         check_world_size(state, topology.world_size, path)
-        if int(state["step"]) > config.steps:
-            raise ConfigError(f"steps {config.steps} is below the step {state['step']} this run "
-                              f"reached ({path}); give --steps >= {state['step']}")
+        check_resumable(path, state, config.steps)
         encoder, predictor = load_models(path)
         describe = f"resumed from {path} at step {state['step']}"
     else:

@@ -124,6 +124,7 @@ class Trainer:
                                    config.optim.lr, config.optim.final_lr)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.step = 0
+        self.first_step = 0  # the step this session began at (a resumed run's stored step)
         self.saved_step: int | None = None  # the step <out>/latest.pt holds (None: none yet)
         self.history: dict[str, list] = {"train": [], "val": []}
         self.info = dict(info or {})
@@ -299,7 +300,7 @@ class Trainer:
         files.update(self.log_files())
         summary = self.summary(files)  # its seconds: the training's, printed and in log.json
         if main:
-            self.save_checkpoint()
+            self.save_checkpoint(finished="world_model" in files)
             if "world_model" in files:
                 self.export()
             self.write_logs(summary)
@@ -309,13 +310,15 @@ class Trainer:
     def summary(self, files: dict | None = None) -> dict:
         """Return the run's summary: steps, losses, seconds, files.
 
-        ``seconds``: since the Trainer was made (this session's, for a resumed run); ``files``:
-        name -> path of what the run writes.
+        ``seconds``: since the Trainer was made (this session's, for a resumed run);
+        ``steps_run``: the steps this session ran (``step`` less the step it resumed at);
+        ``files``: name -> path of what the run writes.
         """
         train = self.history["train"]
         recent = train[-max(1, len(train) // 10):] if train else []
         return {
             "step": self.step, "steps": self.config.steps, "batch": self.global_batch,
+            "steps_run": self.step - self.first_step,
             "train_loss": sum(r["loss"] for r in recent) / len(recent) if recent else None,
             "val": self.history["val"][-1] if self.history["val"] else None,
             "copy_baseline": self.info.get("copy_baseline"),
@@ -325,10 +328,12 @@ class Trainer:
 
     # -- files
 
-    def save_checkpoint(self, path: str | Path | None = None) -> Path:
+    def save_checkpoint(self, path: str | Path | None = None, finished: bool = False) -> Path:
         """Write the resumable training checkpoint (default ``<out>/latest.pt``; return its path).
 
-        Writing ``<out>/latest.pt`` sets ``saved_step`` (the step it holds).
+        Writing ``<out>/latest.pt`` sets ``saved_step`` (the step it holds). ``finished``: the
+        run is complete, its world model exported with it (``--resume`` then refuses it,
+        ``prepare.check_resumable``); a run stopped after its last step is not.
         """
         latest = self.files["latest"]
         path = Path(path).expanduser() if path else latest
@@ -340,7 +345,8 @@ class Trainer:
                  "world_size": self.topology.world_size,
                  "opt": self.optimizer.state_dict(), "scaler": None, "rng": rng,
                  "train_config": config_to_dict(self.config), "history": self.history,
-                 "data": self.info.get("data_identity")}  # what --resume must find again
+                 "data": self.info.get("data_identity"),  # what --resume must find again
+                 "finished": finished}
         save_world_model(path, self.encoder, self.predictor, extra=extra)
         if path == latest:
             self.saved_step = self.step
@@ -353,7 +359,7 @@ class Trainer:
                              f"{state.get('format')!r}, expected {CHECKPOINT_FORMAT!r})")
         check_world_size(state, self.topology.world_size, self.files["latest"])
         self.optimizer.load_state_dict(state["opt"])
-        self.step = self.saved_step = int(state["step"])
+        self.step = self.saved_step = self.first_step = int(state["step"])
         self.history = {"train": list(state["history"]["train"]),
                         "val": list(state["history"]["val"])}
         self.generator.set_state(state["rng"]["sampler"])
