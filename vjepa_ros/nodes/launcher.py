@@ -362,7 +362,7 @@ def _parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, d
                              f"planner.control.mode:=continuous), got {item!r}")
         try:
             value = "" if not raw.strip() else yaml_value(key, raw)
-            check_param_value(key, value)
+            check_param_value(key, value, raw)
             out.setdefault(node, {})[name] = _one_type_list(key, value)
             if notes is not None:
                 notes.setdefault(node, {}).pop(name, None)  # the last -p of a name wins
