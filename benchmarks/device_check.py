@@ -31,7 +31,9 @@ smoke of the code paths in well under a minute; pretraining on --pretrain-data w
 on synthetic blob episodes; the log says which). ``--dry-run`` = ``--allow-cpu --tiny``. Exit
 status 0 when every stage gave numbers or was skipped with a reason, 1 when one failed or ran out
 of time, 2 for an option refused before any stage starts (one line naming it): --budget-s not in
-(10, 540] s (one 600 s device call less a 60 s margin), an --out that cannot be a folder, a
+(10, 540] s (one 600 s device call less a 60 s margin), a number outside its range (whole
+numbers: --pretrain-seeds 0 to 2**32 - 1, --pretrain-batch 1 to 4096, --pretrain-steps 1 to
+10**6, --threads 1 to the CPUs; --peak-tflops 1 to 1e5), an --out that cannot be a folder, a
 --pretrain-config or --pretrain-data the pretrain stage could not use (the episodes are read
 whole, as the stage reads them).
 """
@@ -79,6 +81,13 @@ START_MARGIN_S = 60.0
 MAX_BUDGET_S = DEVICE_CALL_S - START_MARGIN_S
 DATA = ".device_data/episodes"  # --pretrain-data when not given and there (git-ignored, carried)
 MAX_SEEDS = 6  # the device tool returns at most 8 files: the JSON, the log and the encoders
+# Each count's range, refused past it before anything starts: past it a run failed late (a
+# --pretrain-batch of 1e8 clips asked ~4.9 TB after 23 s), crashed (--threads 100000: OpenBLAS
+# could not start its threads, a segfault) or overflowed (a seed past 2**64: torch.manual_seed)
+MAX_SEED = 2**32 - 1
+MAX_BATCH = 4096  # clips per step: 16 times the default 256, sized for one 141 GiB H200
+MAX_STEPS = 10**6  # more than any budget runs (the tiny dry run: ~40 steps/s)
+MAX_TFLOPS = 1e5  # bf16 dense peak: 100 times an H200's
 RESULTS, LOG = "device_check.json", "device_check.log"
 
 
@@ -372,6 +381,30 @@ def child_main(args) -> int:
     return 0
 
 
+class Bounded:
+    """An option's type: a number of ``kind`` (int: a whole number) from ``low`` to ``high``.
+
+    Anything else (not a number of that kind, nan, inf, out of range) is argparse's one-line
+    usage error (exit 2) naming the option and the range: ``argument --threads: '100000': give
+    a whole number from 1 to 16 (the CPUs here)``.
+    """
+
+    def __init__(self, kind: type, low: float, high: float, why: str):
+        self.kind, self.low, self.high, self.why = kind, low, high, why
+
+    def __call__(self, text: str):
+        try:
+            value = self.kind(text)
+        except ValueError:
+            value = None
+        if value is None or not self.low <= value <= self.high:  # (nan: never in range)
+            what, low, high = (("a whole number", self.low, self.high) if self.kind is int
+                               else ("a number", f"{self.low:g}", f"{self.high:g}"))
+            raise argparse.ArgumentTypeError(f"{text!r}: give {what} from {low} to {high} "
+                                             f"({self.why})")
+        return value
+
+
 def parse_args(argv=None):
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="output folder (default: $OUT, else "
@@ -388,22 +421,27 @@ def parse_args(argv=None):
     parser.add_argument("--dry-run", action="store_true", help="= --allow-cpu --tiny")
     parser.add_argument("--in-process", action="store_true",
                         help="run every stage in this process (default: one process each)")
-    parser.add_argument("--peak-tflops", type=float, default=989.4,
+    parser.add_argument("--peak-tflops", type=Bounded(float, 1, MAX_TFLOPS, "TFLOPS"),
+                        default=989.4,
                         help="bf16 dense peak of the GPU, for the planner's floor column "
                         "(H100/H200 SXM: 989.4)")
     parser.add_argument("--pretrain-data",
                         help=f"folder of episode .npz files (vjepa-ros collect; default "
                         f"{DATA} when it exists, carried to the device; --tiny: synthetic "
                         "blob episodes)")
-    parser.add_argument("--pretrain-seeds", type=int, nargs="+", default=[0, 1, 2, 3],
+    parser.add_argument("--pretrain-seeds", type=Bounded(int, 0, MAX_SEED, "a 32-bit seed"),
+                        nargs="+", default=[0, 1, 2, 3],
                         help="pretraining seeds, run side by side (default 0 1 2 3)")
-    parser.add_argument("--pretrain-batch", type=int, default=None,
+    parser.add_argument("--pretrain-batch", default=None,
+                        type=Bounded(int, 1, MAX_BATCH, "clips per step; the default is 256"),
                         help="clips per step (default 256; --tiny: 2)")
-    parser.add_argument("--pretrain-steps", type=int, default=None,
+    parser.add_argument("--pretrain-steps", default=None,
+                        type=Bounded(int, 1, MAX_STEPS, "more than any budget runs"),
                         help="steps per seed (default: the config's, 1500)")
     parser.add_argument("--pretrain-config", help="YAML of PretrainConfig settings "
                         "(default: config/pretrain.yaml's values)")
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--threads", default=None,
+                        type=Bounded(int, 1, os.cpu_count() or 1, "the CPUs here"),
                         help="torch CPU threads per process (default: torch's; pretraining: "
                         "the CPUs / the seeds)")
     for hidden in ("--child", "--child-json", "--child-seed", "--child-data",
@@ -414,17 +452,13 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.dry_run:
         args.allow_cpu = args.tiny = True
-    for option in ("--budget-s", "--peak-tflops"):
-        value = getattr(args, option.removeprefix("--").replace("-", "_"))
-        if not math.isfinite(value):
-            parser.error(f"{option} {value}: give a finite number")
+    if not math.isfinite(args.budget_s):
+        parser.error(f"--budget-s {args.budget_s}: give a finite number")
     if not RESERVE_S < args.budget_s <= MAX_BUDGET_S:
         parser.error(f"--budget-s {args.budget_s:g}: give more than {RESERVE_S:.0f} (kept for "
                      f"the last writes) and at most {MAX_BUDGET_S:.0f} seconds: the device tool "
                      f"stops a command after {DEVICE_CALL_S:.0f} s, and start-up and stopping "
                      f"the stages need {START_MARGIN_S:.0f} s outside the budget")
-    parser.check_at_least(args, {"--pretrain-steps": 1, "--pretrain-batch": 1, "--threads": 1,
-                                 "--peak-tflops": 1})
     if len(args.pretrain_seeds) > MAX_SEEDS:
         parser.error(f"--pretrain-seeds: at most {MAX_SEEDS} (the device tool returns at most "
                      "8 files: the JSON, the log and one encoder per seed)")

@@ -122,6 +122,30 @@ def refusal(capsys, argv) -> str:
     return err
 
 
+WHOLE = "give a whole number from"
+
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("--threads", "100000", f"{WHOLE} 1 to {os.cpu_count()} (the CPUs here)"),  # was a segfault
+    ("--threads", "0", WHOLE), ("--threads", "2.5", WHOLE),
+    ("--pretrain-batch", "100000000", f"{WHOLE} 1 to 4096 (clips per step"),  # ~4.9 TB, 23 s in
+    ("--pretrain-batch", "-1", WHOLE), ("--pretrain-batch", "1e8", WHOLE),
+    ("--pretrain-seeds", "99999999999999999999", f"{WHOLE} 0 to 4294967295"),  # OverflowError
+    ("--pretrain-seeds", "-1", WHOLE), ("--pretrain-seeds", "nan", WHOLE),
+    ("--pretrain-steps", "100000000000000000000", f"{WHOLE} 1 to 1000000"),
+    ("--pretrain-steps", "inf", WHOLE),
+    ("--peak-tflops", "1e300", "give a number from 1 to 100000 (TFLOPS)"),
+    ("--peak-tflops", "nan", "give a number from 1"), ("--peak-tflops", "-inf", "give a number"),
+])
+def test_a_count_outside_its_range_is_refused_up_front_naming_the_range(capsys, option, value,
+                                                                         expected):
+    with pytest.raises(SystemExit) as exited:  # (the old code ran the stage: parse_args passed)
+        device_check.parse_args(["--dry-run", "--stages", "models", option, value])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"argument {option}: {value!r}: {expected}" in err, err
+
+
 @pytest.mark.parametrize("budget", ["nan", "inf", "1e9", "541"])
 def test_a_budget_that_is_not_a_finite_time_within_one_device_call_is_refused(
         tmp_path, capsys, budget):

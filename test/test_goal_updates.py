@@ -71,6 +71,27 @@ def test_a_relative_goal_path_names_where_it_was_looked_for(tmp_path, monkeypatc
     check_goal_value("goal_image_path", "here.png")  # relative and there: fine
 
 
+def test_a_tilde_or_null_goal_path_says_rcl_reads_it_as_text_not_where_it_looked(
+        tmp_path, monkeypatch):
+    """``[~]`` said both ``/root is a folder`` and ``looked at <cwd>/~`` (a relative path)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    with pytest.raises(ImageError) as refused:
+        check_goal_value("goal_image_paths", ["~"])
+    assert str(refused.value) == (
+        f"goal_image_paths: {tmp_path / 'home'} is a folder, not an image file: give an image "
+        "file (PNG, JPEG, ...) (rcl reads ~ as the text '~', the home folder, not as YAML's "
+        "null: [] means no file goal)")
+    with pytest.raises(ImageError, match=r"^goal_image_path: image file not found: null \(rcl "
+                       r"reads null as the text 'null' not as YAML's null: '' means no file "
+                       r"goal\)$"):
+        check_goal_value("goal_image_path", "null")
+    with pytest.raises(ImageError, match=r"^goal_image_path: image file not found: "
+                       rf"{tmp_path / 'home'}/gone.png$"):  # ~/...: absolute, no relative note
+        check_goal_value("goal_image_path", "~/gone.png")
+
+
 def test_a_goal_image_message_under_subgoal_gripper_gets_the_topic_advice():
     with pytest.raises(ValueError) as refused:
         GoalSequence([SubGoal(image(0), 0, source="~/goal_image")],

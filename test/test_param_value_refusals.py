@@ -13,7 +13,7 @@ import pytest
 from vjepa_ros.cli import main
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.launcher import _parse_overrides, _prefixed
-from vjepa_ros.nodes.params import _type_error
+from vjepa_ros.nodes.params import type_error
 from vjepa_ros.nodes.params_file import check_params_file
 from vjepa_ros.nodes.rcl_yaml import rcl_scalar
 from vjepa_ros.nodes.ros_args import check_param_item
@@ -67,7 +67,7 @@ def test_a_number_of_thousands_of_digits_is_typed_as_rcl_types_it_and_named(text
     assert rcl_scalar(text) == text
     assert _parse_overrides([f"planner.planner.samples:={text}"]) == {
         "planner": {"planner.samples": text}}
-    message = str(_type_error("planner.samples", text, PlannerNodeConfig()))
+    message = str(type_error("planner.samples", text, PlannerNodeConfig()))
     assert message.startswith("parameter 'planner.samples' takes a whole number (e.g. 800), got ")
     assert "\n" not in message and len(message) < 400 and "digits" not in message, message
     assert message.endswith((": write 100000 or a smaller whole number",
@@ -90,7 +90,7 @@ LARGE = ("rcl reads a number this large as a string (C's strtod overflows above 
     ("safety.workspace_min", ["1e-320"], f"{SMALL}: write 0 or a larger number"),
 ])
 def test_a_number_rcl_reads_as_a_string_is_told_what_its_range_takes(name, text, fix):
-    message = str(_type_error(name, text, PlannerNodeConfig()))
+    message = str(type_error(name, text, PlannerNodeConfig()))
     assert message.endswith(f"; {fix}"), message
 
 

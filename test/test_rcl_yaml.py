@@ -6,10 +6,11 @@ import math
 
 import pytest
 
-from vjepa_ros.config import read_ros_params
+from vjepa_ros.config import UsageError, read_ros_params
+from vjepa_ros.nodes.launcher import _parse_overrides
 from vjepa_ros.nodes.params_file import check_params_file
 from vjepa_ros.nodes.rcl_yaml import string_reason
-from vjepa_ros.nodes.ros_args import ros_arg_value, yaml_value
+from vjepa_ros.nodes.ros_args import check_param_item, ros_arg_value, yaml_value
 
 # Spellings where PyYAML (YAML 1.1) and rcl (its own typing with C's strtol/strtod) differed,
 # and their neighbours: launch typed these one way, a node executable (rcl) another.
@@ -79,6 +80,72 @@ def test_a_parameter_file_is_typed_as_rcl_types_it(tmp_path):
     assert check_params_file(path) == path
     assert read_ros_params(path, "sim_node") == {
         "home_joints": [0.001, 1.0], "max_target_distance": 0.1, "null": "null"}
+
+
+# YAML that rcl reads unlike PyYAML past the spellings of one plain scalar: a block (| or >) is
+# typed as a plain scalar is (launch read '|-\n  300' as the string '300': refused where a file
+# gave 300), white space before a number is skipped (strtol), a quoted scalar is a string whatever
+# its tag and any other tag is ignored; an empty scalar that is not quoted is "No value" to rcl
+# ('-' is a list of one: launch crashed in rclpy on [None]), and so is an alias.
+FAMILY = ["-", "- 5", "-\n- 5", "~", "null", "[~]", "[-]", "[null]", "|-\n  300", "|\n  300",
+          "|\n  300\n", ">-\n  300", "|2-\n   300", "|2-\n   yes", "|2-\n   inf", "|-\n  yes",
+          "!!str |-\n  300", "|-\n", "!!str", "!!null", "&a", "!!int '5'", "! 5", "!!str [1]",
+          "[!!str , a]", "- !!str", "[&a 1, *a]", "''", "[]"]
+REFUSED = "refused"
+
+
+def _rcl_reads(text: str):
+    """Return what a node's rcl makes of ``-p x:=text`` (:data:`REFUSED`: rclpy.init refuses)."""
+    try:
+        return _rcl_types(["-p", f"x:={text}"]).get("x", REFUSED)
+    except Exception as exc:  # noqa: BLE001 - rclpy's RCLError: "No value at line 1", ...
+        assert "parameter override rule" in str(exc)
+        return REFUSED
+
+
+def _ours(read, text: str):
+    try:
+        return read(text)
+    except ValueError as exc:  # one line naming the -p item
+        assert "\n" not in str(exc).strip() and "-p " in str(exc)
+        return REFUSED
+
+
+@pytest.mark.parametrize("text", FAMILY)
+def test_a_node_and_launch_read_or_refuse_each_value_as_rcl_does(text):
+    theirs = _rcl_reads(text)
+    if theirs is None:  # '[]': rcl sets no value (rclpy: NOT_SET); launch keeps the empty list
+        theirs = []
+    node = _ours(lambda text: check_param_item(f"x:={text}") or yaml_value("x", text), text)
+    launch = _ours(lambda text: _parse_overrides([f"planner.x:={text}"])["planner"]["x"], text)
+    assert _same(node, theirs) or node == theirs == REFUSED, (node, theirs)
+    assert _same(launch, theirs) or launch == theirs == REFUSED, (launch, theirs)
+
+
+def test_launch_refuses_a_dash_in_one_line_naming_the_parameter():
+    """``-p planner.control.mode:=-`` ended in rclpy's TypeError traceback on ``[None]``."""
+    with pytest.raises(UsageError) as refused:
+        _parse_overrides(["planner.control.mode:=-"])
+    assert str(refused.value) == (
+        "-p planner.control.mode: '-' reads as a list whose entry 1 of 1 is empty, no value to "
+        "rcl (\"No value\"): give a value, or quote a string: -p 'planner.control.mode:=\"-\"'")
+
+
+def test_a_parameter_file_reads_blocks_and_tags_as_rcl_does(tmp_path):
+    """A file's ``|-`` block and tags as rcl reads them, and an empty block refused as rcl does."""
+    path = tmp_path / "probe.yaml"  # for the node _rcl_types makes
+    path.write_text("rcl_yaml_test:\n  ros__parameters:\n    a: |-\n      300\n"
+                    "    b: >-\n      1e-9\n    c: !!str |-\n      300\n    d: !!int '5'\n"
+                    "    e: ! 5\n"
+                    "    f: !!str [1, 2]\n    g: |2-\n       yes\n    h: |\n      300\n")
+    theirs = _rcl_types(["--params-file", str(path)])
+    ours = read_ros_params(path, "rcl_yaml_test")
+    assert check_params_file(path) == path
+    assert set(ours) == set(theirs) and all(_same(ours[name], theirs[name]) for name in ours), (
+        ours, theirs)
+    path.write_text("rcl_yaml_test:\n  ros__parameters:\n    a: |-\n    b: 1\n")
+    with pytest.raises(UsageError, match="parameter 'a' of rcl_yaml_test has no value"):
+        check_params_file(path)
 
 
 @pytest.mark.parametrize("text, reason", [

@@ -188,6 +188,25 @@ def test_vjepa_ros_launch_with_a_missing_checkpoint_fails_clearly(capsys):
     assert "'model.checkpoint' is empty" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("checkpoint", [["--checkpoint", "demo"], []])
+@pytest.mark.parametrize("value, got", [("5", "5 (an integer)"), ("true", "True (true/false)"),
+                                        ("[a.pt]", "['a.pt'] (a list)")])
+def test_a_checkpoint_parameter_of_another_type_is_refused_in_one_line(
+        monkeypatch, capsys, checkpoint, value, got):
+    """With --checkpoint demo it was dropped unseen; without, '5 does not exist'."""
+    from vjepa_ros.cli import main
+    from vjepa_ros.nodes import launcher
+
+    def started(*args, **kwargs):  # (the old code started the planner here, and spun)
+        raise RuntimeError("the nodes started")
+
+    monkeypatch.setattr(launcher, "Launch", started)
+    assert main(["launch", *checkpoint, "-p", f"planner.model.checkpoint:={value}"]) == 2
+    assert capsys.readouterr().err == (
+        "vjepa-ros launch: planner: -p planner.model.checkpoint: parameter 'model.checkpoint' "
+        f"takes a string (quote one that reads as a number or true/false: '\"3\"'), got {got}\n")
+
+
 @pytest.mark.parametrize("name", sorted(NODES))
 def test_the_registry_knows_each_nodes_ros_name_without_loading_it(name):
     """``NodeEntry.ros_name`` (parameter files are checked for it before rclpy loads)."""

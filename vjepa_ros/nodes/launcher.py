@@ -362,7 +362,7 @@ def _parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, d
                              f"planner.control.mode:=continuous), got {item!r}")
         try:
             value = "" if not raw.strip() else yaml_value(key, raw)
-            check_param_value(key, value)
+            check_param_value(key, value, raw)
             out.setdefault(node, {})[name] = _one_type_list(key, value)
             if notes is not None:
                 notes.setdefault(node, {}).pop(name, None)  # the last -p of a name wins
@@ -461,8 +461,9 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     parameter file's ``model.checkpoint`` (as the node will read it; ``demo``: the packaged
     demo world model, ``input_paths.world_model_path``); none at all is refused as
     the node refuses it (naming ``--checkpoint demo`` too), but before rclpy, torch and the
-    model load. Returns (the source as
-    messages name it, the checkpoint).
+    model load. A ``-p planner.model.checkpoint`` that is no string is refused (a UsageError
+    in the node's words), with ``--checkpoint`` too, which would drop it unseen. Returns (the
+    source as messages name it, the checkpoint).
     """
     from vjepa_ros.input_paths import CHECKPOINT_FORMAT, world_model_path
     from vjepa_ros.nodes.param_sources import PACKAGED, packaged_file
@@ -484,8 +485,15 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
         # absolute: str(Path("./mine.yaml")) is "mine.yaml", which NodeLaunch reads as config/'s
         args.params_file = str(params_file.absolute())
     model = read_ros_params(params_file, nodes[0]).get("model")
+    given = planner_overrides.get("model.checkpoint")
+    if given is not None and not isinstance(given, str):  # --checkpoint would drop it unseen
+        from vjepa_ros.nodes.params import type_error  # (rclpy: only to refuse)
+        from vjepa_ros.robot.planner_config import PlannerNodeConfig
+
+        problem = type_error("model.checkpoint", given, PlannerNodeConfig())
+        raise UsageError(f"planner: -p planner.model.checkpoint: {problem}")
     sources = (("--checkpoint", args.checkpoint),
-               ("-p planner.model.checkpoint", planner_overrides.get("model.checkpoint")),
+               ("-p planner.model.checkpoint", given),
                (f"{where}: model.checkpoint",
                 model.get("checkpoint") if isinstance(model, dict) else None))
     for source, checkpoint in sources:

@@ -191,7 +191,7 @@ def declare_config(node: Node, defaults, run_time: Collection[str] = (),
     of its declared type (:func:`_untyped_empty`), and an integer (list) for a float (list)
     parameter as floats (``-p planner.maxnorm:=3``, as a params file's ``maxnorm: 3``). A
     start-up value for a parameter the node does not have raises ValueError
-    (:func:`refuse_undeclared_overrides`), and so does one of another type (:func:`_type_error`).
+    (:func:`refuse_undeclared_overrides`), and so does one of another type (:func:`type_error`).
     ``run_time``: the names the node applies when set at run time (``ros2 param set``); a
     run-time value for any other is refused as read at start only (:func:`_check_run_time_sets`),
     unless the node's settings refuse the value itself: then with their error, passed through
@@ -208,7 +208,7 @@ def declare_config(node: Node, defaults, run_time: Collection[str] = (),
         name = str(exc).rsplit(": ", 1)[-1]  # "...: NAME" (rclpy's ParameterException)
         if name not in overrides or name not in names:
             raise ValueError(" ".join(str(exc).split())) from None
-        raise _type_error(name, overrides[name].value, defaults) from None
+        raise type_error(name, overrides[name].value, defaults) from None
     if declared_types and hasattr(node, "add_pre_set_parameters_callback"):  # rclpy >= Iron
         # At run time too (ros2 param set NODE goal_image_paths "[]"): typed before it is set.
         node.add_pre_set_parameters_callback(lambda params: _typed_lists(params, declared_types))
@@ -235,7 +235,7 @@ def _check_run_time_sets(node: Node, defaults, names, run_time: set, words=None)
     for a run-time one: rclpy refuses it before any callback of the node runs, as ``Wrong parameter
     type, expected '4' got '2'`` (``Node._apply_descriptor``). Each parameter of ``defaults`` (and
     ``use_sim_time``) is therefore marked ``dynamic_typing`` once declared, and an on-set
-    callback refuses another type with :func:`_type_error`'s line (``parameter
+    callback refuses another type with :func:`type_error`'s line (``parameter
     'goal_image_path' takes a string (...), got 5 (an integer)``) and an unset value (which
     would undeclare the parameter). rclpy writes the new value's type into the stored
     descriptor before the callbacks run; the callback writes the declared one back, so ``ros2
@@ -378,7 +378,7 @@ _GOT = {bool: "true/false", int: "an integer", float: "a float", str: "a string"
 _WHOLE_EXAMPLES = (-3, 3, 1, 0)  # a float parameter's whole-number example: the first in range
 
 
-def _type_error(name: str, value, defaults) -> ValueTypeError:
+def type_error(name: str, value, defaults) -> ValueTypeError:
     """Return the one-line error for a ``value`` of another type than ``defaults``' ``name``.
 
     ``parameter 'planner.samples' takes a whole number (e.g. 800), got 3.5 (a float)``;

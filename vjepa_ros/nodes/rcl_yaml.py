@@ -1,15 +1,17 @@
 """YAML read as rcl reads a ROS 2 parameter value (``-p NAME:=VALUE``, ``--params-file``).
 
-rcl parses with libyaml but types each plain (unquoted) scalar itself (rcl_yaml_param_parser,
-``get_value``), not by YAML's rules: the bools ``true/True/TRUE/yes/Yes/YES/on/On/ON/y/Y`` (and
-their false twins), then C's ``strtol(text, 0)`` (``0x1F`` and ``0777`` are ints, ``1_000`` is
-not), then ``strtod`` (``inf``, ``nan``, ``1e-9``, ``.5``, ``5.``, ``08``, ``0x1.8p1`` are
-floats) where C reports no range error: a decimal that rounds to a subnormal or to zero
-(``1e-320``, ``1e-400``) or overflows (``1e400``) stays a string, as does ``null``/``~``. A
-quoted scalar or one tagged ``!!str`` is a string; any other tag is ignored. PyYAML's YAML 1.1
-rules differ for many of these (``1e-9``/``inf``/``08`` are strings there, ``1_000`` an int,
-``1:30`` 90, ``null`` None). An empty plain scalar is None (rcl refuses it: "No value"); a
-mapping's key is a name, a string.
+rcl parses with libyaml but types each scalar that is not quoted (plain, or a ``|``/``>``
+block) itself (rcl_yaml_param_parser, ``get_value``), not by YAML's rules: the bools
+``true/True/TRUE/yes/Yes/YES/on/On/ON/y/Y`` (and their false twins), then C's
+``strtol(text, 0)`` (``0x1F`` and ``0777`` are ints, ``1_000`` is not), then ``strtod``
+(``inf``, ``nan``, ``1e-9``, ``.5``, ``5.``, ``08``, ``0x1.8p1`` are floats) where C reports no
+range error: a decimal that rounds to a subnormal or to zero (``1e-320``, ``1e-400``) or
+overflows (``1e400``) stays a string, as does ``null``/``~``. A quoted scalar or one tagged
+``!!str`` is a string; any other tag is ignored. PyYAML's YAML 1.1 rules differ for many of
+these (``1e-9``/``inf``/``08`` are strings there, ``1_000`` an int, ``1:30`` 90, ``null`` and
+``~`` None, a ``|-`` block holding 300 a string). An empty scalar that is not quoted is None
+(rcl refuses it: "No value"; ``-`` is a list of one); an alias is refused; a mapping's key is
+a name, a string.
 No rclpy here. Matches rcl on glibc (Linux), checked against it in test/test_rcl_yaml.py.
 """
 
@@ -36,26 +38,30 @@ _HEX = re.compile(
     r"([+-]?)0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP]([+-]?[0-9]+))?")
 _WORD = re.compile(r"[+-]?(?:inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)", re.IGNORECASE)
 _INT64 = (-(2 ** 63), 2 ** 63 - 1)
+_C_SPACE = " \t\n\v\f\r"  # C's isspace
 _PLAIN = "tag:vjepa_ros,rcl:plain"  # a plain scalar, typed by rcl_scalar
-_STR = "tag:yaml.org,2002:str"
+_EMPTY = "tag:vjepa_ros,rcl:empty"  # an empty scalar that is not quoted: None, no value
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
 
 
 def rcl_scalar(text: str):
     """Return the bool, int, float or str rcl makes of the plain scalar ``text``.
 
     ``"08"`` → 8.0, ``"0x10"`` → 16, ``"inf"`` → inf, ``"1e-320"`` → ``"1e-320"`` (a string:
-    C's strtod reports an underflow), ``""`` → None (no value).
+    C's strtod reports an underflow), ``""`` → None (no value). White space before a number is
+    skipped, as C's strtol and strtod skip it (``" 300"``, from a ``|2-`` block, is 300), not
+    before a word (``" yes"`` is a string).
     """
     if not text:
         return None
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
-    number = _strtol(text)
+    number = _strtol(text.lstrip(_C_SPACE))  # strtol and strtod skip leading white space
     if number is not None:
         return number
     if text in _SPECIAL:
         return _SPECIAL[text]
-    number = _strtod(text)
+    number = _strtod(text.lstrip(_C_SPACE))
     return text if number is None else number
 
 
@@ -109,38 +115,51 @@ def _exact(text: str, form: re.Match) -> Fraction:
 
 
 class RclLoader(yaml.SafeLoader):
-    """A PyYAML loader typing scalars as rcl does (:func:`rcl_scalar`); ``!!str`` a string."""
+    """A PyYAML loader typing values as rcl does, from libyaml's events as rcl reads them.
 
-    def resolve(self, kind, value, implicit):
-        if kind is yaml.ScalarNode and implicit[0]:
-            return _PLAIN
-        return super().resolve(kind, value, implicit)
+    A scalar that is not quoted (plain, or a ``|``/``>`` block: ``|-`` holding 300 is 300) is
+    typed by :func:`rcl_scalar` unless tagged ``!!str``; a quoted one is a string whatever its tag
+    (``!!int '5'``); an empty one that is not quoted is None, "No value" to rcl (``-p x:=-``,
+    a list of one empty entry; ``[!!str , a]``). Any other tag is ignored, on a list or
+    mapping too (``!!str [1]`` is the list [1]). An alias (``*a``) is refused as rcl refuses it.
+    A mapping's key is a name, a string.
+    """
 
-    def construct_mapping(self, node, deep=False):
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"found an alias (*{event.anchor}), which rcl does not read: write "
+                "the value again", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def compose_scalar_node(self, anchor):
+        event = self.peek_event()
+        node = super().compose_scalar_node(anchor)
+        if event.style in ("'", '"'):
+            node.tag = _STR
+        elif not event.value:
+            node.tag = _EMPTY
+        elif event.tag != _STR:
+            node.tag = _PLAIN
+        return node
+
+    def compose_sequence_node(self, anchor):
+        node = super().compose_sequence_node(anchor)
+        node.tag = _SEQ
+        return node
+
+    def compose_mapping_node(self, anchor):
+        node = super().compose_mapping_node(anchor)
+        node.tag = _MAP
         for key, _ in node.value:  # a key is a name (a node's, a parameter's): never typed
-            if isinstance(key, yaml.ScalarNode) and key.tag == _PLAIN:
+            if isinstance(key, yaml.ScalarNode) and key.tag in (_PLAIN, _EMPTY):
                 key.tag = _STR
-        return super().construct_mapping(node, deep)
+        return node
 
 
-def _typed(loader, node):
-    return rcl_scalar(loader.construct_scalar(node))
-
-
-RclLoader.add_constructor(_PLAIN, _typed)
-for _tag in ("null", "bool", "int", "float", "timestamp", "binary"):  # rcl ignores these tags
-    RclLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _typed)
-
-
-def _local(loader, suffix, node):  # a local tag (``!foo 5``): ignored, as rcl does
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    return _typed(loader, node)
-
-
-RclLoader.add_multi_constructor("!", _local)
+RclLoader.add_constructor(_PLAIN, lambda loader, node: rcl_scalar(loader.construct_scalar(node)))
+RclLoader.add_constructor(_EMPTY, lambda loader, node: None)
 
 
 def load(text: str):

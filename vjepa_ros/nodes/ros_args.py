@@ -114,18 +114,19 @@ def check_param_item(item: str) -> None:
     if not sep or not name or name.endswith((".", ":")):
         raise ValueError(f"-p expects NAME:=VALUE (e.g. -p {_EXAMPLE}), got {item!r}")
     value = yaml_value(name, raw, "name")
-    check_param_value(name, value)
+    check_param_value(name, value, raw)
     if isinstance(value, list) and len(list_kinds(value)) > 1:
         raise ValueError(mixed_list(name, value))
 
 
-def check_param_value(key: str, value) -> None:
+def check_param_value(key: str, value, raw: str = "") -> None:
     """Refuse a ``-p key:=...`` value no ROS parameter holds: ValueError naming ``-p key``.
 
-    ``value`` as :func:`yaml_value` reads it; the one line says what to write. A mapping
+    ``value`` as :func:`yaml_value` reads ``raw``; the one line says what to write. A mapping
     (``{a: 1}``: one ``-p`` per parameter, ``-p key.a:=VALUE``, or a quoted string for a
-    parameter that takes YAML text, ``model.encoder_args``) and a list holding lists or
-    mappings (``[[1]]``: one flat list). Shared by a node executable's ``--ros-args
+    parameter that takes YAML text, ``model.encoder_args``), no value or a list with an empty
+    entry (None: rcl's "No value"; ``-`` is YAML's list of one empty entry) and a list holding
+    lists or mappings (``[[1]]``: one flat list). Shared by a node executable's ``--ros-args
     -p`` (:func:`check_param_item`) and ``vjepa-ros launch -p NODE.name:=...``.
     """
     if isinstance(value, dict):
@@ -133,9 +134,33 @@ def check_param_value(key: str, value) -> None:
         raise ValueError(f"-p {key}: a ROS parameter is a value or a list, not a mapping: give "
                          f"one -p per parameter (-p {key}.{first}:=VALUE), or quote a mapping "
                          f"a string parameter takes as text (-p '{key}:=\"{{...}}\"')")
+    if value is None or (isinstance(value, list) and None in value):
+        raise ValueError(no_value(key, value, raw))
     if nested_kind(value):
         raise ValueError(f"-p {key}: {FLAT_LIST}, this value is {nested_kind(value)}: write one "
                          f"flat list (-p {key}:='[1, 2]')")
+
+
+def no_value(key: str, value, raw: str) -> str:
+    """Return the one-line refusal of ``-p key:=raw`` read as None or a list with a None entry.
+
+    rcl refuses an empty value that is not quoted ("No value"): ``-p key:=!!str``, ``-``
+    (YAML's list of one empty entry), ``[!!str , a]``. The fix: a value there, or the quoted
+    string (``-p 'key:="-"'``).
+    """
+    if value is None:
+        what = f"{raw!r} is no value to rcl"
+    else:
+        empty = [str(index) for index, item in enumerate(value, 1) if item is None]
+        what = (f"{raw!r} reads as a list whose entr{'ies' if len(empty) > 1 else 'y'} "
+                f"{', '.join(empty)} of {len(value)} {'are' if len(empty) > 1 else 'is'} empty, "
+                "no value to rcl")
+    text = raw.strip()
+    if "\n" in text:
+        return f"-p {key}: {what} (\"No value\"): give each entry a value"
+    quoted = json.dumps(text) if text else '""'
+    return (f"-p {key}: {what} (\"No value\"): give a value, or quote a string: "
+            f"-p {shlex.quote(f'{key}:={quoted}')}")
 
 
 def ros_arg_value(value) -> str:

@@ -375,18 +375,26 @@ def check_goal_files(name: str, paths) -> None:
         try:
             load_image_file(path)
         except ImageError as exc:
-            raise ImageError(f"{entry}: {exc}{_relative_path_note(path)}") from None
+            raise ImageError(f"{entry}: {exc}{_path_note(name, path)}") from None
 
 
-def _relative_path_note(path: str) -> str:
-    """Where a relative goal path that is not there was looked for ('' otherwise).
+def _path_note(name: str, path: str) -> str:
+    """Return what the node made of a goal path it could not load where not plain ('' else).
 
-    The node resolves it against its own working directory, not the caller's (``ros2 param
-    set`` runs elsewhere), so the message names the absolute path and asks for one.
+    ``~`` and ``null`` are text to rcl, not YAML's null (``[~]`` is a list of one path, and
+    ``~`` the home folder): the note says how to give no file goal. A relative path is
+    resolved against the node's own working directory, not the caller's (``ros2 param set``
+    runs elsewhere), so the note names the absolute path it looked at and asks for one.
     """
-    if os.path.isabs(path) or os.path.exists(path):
+    if path.strip() in ("~", "null", "Null", "NULL"):
+        word, none = path.strip(), "[]" if name == "goal_image_paths" else "''"
+        home = ", the home folder," if word == "~" else ""
+        return (f" (rcl reads {word} as the text {word!r}{home} not as YAML's null: {none} "
+                "means no file goal)")
+    expanded = os.path.expanduser(path)
+    if os.path.isabs(expanded) or os.path.exists(expanded):
         return ""
-    return (f" (a relative path: looked at {os.path.abspath(path)}, in the planner node's "
+    return (f" (a relative path: looked at {os.path.abspath(expanded)}, in the planner node's "
             "working directory; give an absolute path)")
 
 
