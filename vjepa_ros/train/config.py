@@ -302,7 +302,7 @@ class TrainConfig:
         for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
             problems += [f"{name}: {path} {why}" for path in paths if (why := missing(path))]
         if self.out:
-            from vjepa_ros.train.episodes import out_among_data
+            from vjepa_ros.train.out_check import out_among_data
 
             problem = out_among_data(self.out, {"data.train": self.data.train,
                                                 "data.val": self.data.val})
