@@ -7,13 +7,16 @@ old, new, ...) so that load from other processes hits both alike; same inputs, s
 Rows
   rope q+k   one block's q and k of a planning chunk (~2048 tokens: [B, heads, tokens, d])
   encoder    the demo model's encoder on one 128 px frame (64 tokens, head dim 64: 4 unrotated)
+  pred step  one predictor call of the planner: the first rollout step of one chunk (~2048
+             tokens), as ImaginedRollout runs it at H 1
   plan       one CEM replanning step of the demo model (real Franka example frames as context
              and goal; default S 100, I 5, H 1: the demo's search); --model mid: the random
              mid-size predictor of bench_planner.py (128 px, width 384, depth 6, 6 heads) on
              random representations
 
-Columns: median and min seconds over --repeats (after one warm-up each), old / new of the
-medians (and of the mins: the better estimate on a shared machine, whose load only adds time).
+Columns: median and min wall time over --repeats (after one warm-up each) and the median process
+CPU time, each with old / new (on a shared machine, whose load only adds time, the mins and, with
+--threads 1, the CPU times are the better estimates).
 Before timing, the same run checks that the outputs are bit-identical (torch.equal): the rotated
 q/k, the encoder's output, a full predictor forward over 2 frames and the plan (actions and elite
 energies); a difference exits with status 1.
@@ -55,23 +58,22 @@ def rope(which):
         transformer.apply_rope = saved
 
 
-def timed(fn, which, times):
-    with rope(which):
-        start = time.perf_counter()
-        fn()
-        times[which].append(time.perf_counter() - start)
-
-
 def alternate(fn, repeats):
-    """Time fn under each rotation, alternating, after one warm-up each: {"new": [s], "old"}."""
+    """Time fn under each rotation, alternating, after one warm-up each.
+
+    Returns {("new" | "old", "wall" | "cpu"): [seconds per run]}; cpu is the process CPU time.
+    """
     for which in ("new", "old"):
         with rope(which):
             fn()
-    times = {"new": [], "old": []}
+    times = {(which, clock): [] for which in ("new", "old") for clock in ("wall", "cpu")}
     for i in range(repeats):
-        order = ("new", "old") if i % 2 == 0 else ("old", "new")
-        for which in order:
-            timed(fn, which, times)
+        for which in ("new", "old") if i % 2 == 0 else ("old", "new"):
+            with rope(which):
+                wall, cpu = time.perf_counter(), time.process_time()
+                fn()
+                times[which, "cpu"].append(time.process_time() - cpu)
+                times[which, "wall"].append(time.perf_counter() - wall)
     return times
 
 
@@ -151,6 +153,10 @@ def main():
         state = torch.tensor([0.45, 0.0, 0.3, 0.0, 0.0, 0.0, 0.0])
     n, dim = predictor.tokens_per_frame, predictor.embed_dim
     q, k, cos, sin = rope_inputs(predictor, generator)
+    chunk = q.shape[0]
+    chunk_reps = torch.randn(chunk, n, dim, generator=generator)
+    chunk_actions = torch.randn(chunk, 7, generator=generator)
+    chunk_states = torch.randn(chunk, 7, generator=generator)
 
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"# torch {torch.__version__}, {platform.machine()} "
@@ -182,18 +188,24 @@ def main():
     rows = [("rope q+k", checks["rope q+k"], max(20, args.repeats))]
     if encoder is not None:
         rows.append(("encoder", checks["encoder"], max(20, args.repeats)))
+    rows.append(("pred step", lambda: predictor.step(chunk_reps, chunk_actions, chunk_states,
+                                                     predictor.new_cache(), append=False),
+                 max(10, args.repeats)))
     rows.append(("plan", plan, args.repeats))
-    print(f"{'row':9} {'new median':>11} {'old median':>11} {'old/new':>8} {'new min':>9} "
-          f"{'old min':>9} {'old/new':>8}")
+    columns = ("row", "new median", "old median", "old/new", "new min", "old min", "old/new",
+               "new CPU", "old CPU", "old/new")
+    print("  ".join(f"{c:>11}" for c in columns))
     for name, fn, repeats in rows:
         with torch.no_grad():
             times = alternate(fn, repeats)
-        new, old = (statistics.median(times[w]) for w in ("new", "old"))
-        new_min, old_min = min(times["new"]), min(times["old"])
         unit, scale = ("s", 1.0) if name == "plan" else ("ms", 1e3)
-        print(f"{name:9} {new * scale:9.3f}{unit:>2} {old * scale:9.3f}{unit:>2} "
-              f"{old / new:7.3f}x {new_min * scale:7.3f}{unit:>2} {old_min * scale:7.3f}"
-              f"{unit:>2} {old_min / new_min:7.3f}x", flush=True)
+        cells = [name]
+        for pick, clock in ((statistics.median, "wall"), (min, "wall"),
+                            (statistics.median, "cpu")):
+            new, old = pick(times["new", clock]), pick(times["old", clock])
+            cells += [f"{new * scale:.3f} {unit}", f"{old * scale:.3f} {unit}",
+                      f"{old / new:.3f}x"]
+        print("  ".join(f"{c:>11}" for c in cells), flush=True)
     return 0 if all(same.values()) else 1
 
 

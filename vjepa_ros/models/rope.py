@@ -62,9 +62,8 @@ def apply_rope(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     (:func:`apply_rope_reference`, tested in float32 and bfloat16) with one copy of x (the swap)
     instead of two (negation and interleave), and the negation done on the small table.
     """
-    cos, sin = cos.to(x.dtype), sin.to(x.dtype)
-    sin_pairs = sin.unflatten(-1, (-1, 2))
-    sin_signed = torch.stack((-sin_pairs[..., 0], sin_pairs[..., 1]), dim=-1).flatten(-2)
+    cos, sin_signed = cos.to(x.dtype), sin.to(x.dtype, copy=True)
+    sin_signed[..., 0::2].neg_()  # on the small table, not on x
     pairs = x.unflatten(-1, (-1, 2))
     rotated = torch.stack((pairs[..., 1], pairs[..., 0]), dim=-1).flatten(-2)  # swap(x)
     rotated *= sin_signed  # in place on the fresh copy: no further allocation
