@@ -1,8 +1,10 @@
 """RoPE in the models: apply_rope (swap + sign-folded sin) vs the official formula, one run.
 
-Each row is timed with ``rope.apply_rope`` and with ``rope.apply_rope_reference`` (the official
-negate-and-interleave formula) put into the transformer blocks in turn, alternating (new, old,
-old, new, ...) so that load from other processes hits both alike; same inputs, same seed.
+Each row is timed with ``rope.apply_rope`` (on the models' tables, whose sin is sign-folded) and
+with the official code path (``rope.apply_rope_reference``, negate and interleave, on the official
+sin table: flipped back once per cached table, as the old code's tables were built once) put
+into the transformer blocks in turn, alternating (new, old, old, new, ...) so that load from
+other processes hits both alike; same inputs, same seed.
 
 Rows
   rope q+k   one block's q and k of a planning chunk (~2048 tokens: [B, heads, tokens, d])
@@ -44,13 +46,26 @@ MID_PREDICTOR = dict(embed_dim=384, predictor_embed_dim=384, depth=6, num_heads=
 CHUNK_TOKENS = 2048  # tokens per predictor call of the CPU planner (cost.auto_chunk_size)
 
 
+_OFFICIAL_SIN: dict = {}  # id(sin_signed) -> (sin_signed, official sin); the key kept alive
+
+
+def official_rope(x, cos, sin_signed):
+    """Rotate as the official code: its formula on the official sin table."""
+    from vjepa_ros.models.rope import apply_rope_reference, flip_even_signs
+
+    entry = _OFFICIAL_SIN.get(id(sin_signed))
+    if entry is None or entry[0] is not sin_signed:
+        entry = _OFFICIAL_SIN[id(sin_signed)] = (sin_signed, flip_even_signs(sin_signed))
+    return apply_rope_reference(x, cos, entry[1])
+
+
 @contextmanager
 def rope(which):
-    """Let the transformer blocks rotate with ``which``: "new" or "old" (the reference)."""
+    """Let the transformer blocks rotate with ``which``: "new" or "old" (the official path)."""
     from vjepa_ros.models import rope as rope_module
     from vjepa_ros.models import transformer
 
-    chosen = rope_module.apply_rope if which == "new" else rope_module.apply_rope_reference
+    chosen = rope_module.apply_rope if which == "new" else official_rope
     saved, transformer.apply_rope = transformer.apply_rope, chosen
     try:
         yield
