@@ -17,8 +17,9 @@ Rows
              random representations
 
 Columns: median and min wall time over --repeats (after one warm-up each) and the median process
-CPU time, each with old / new (on a shared machine, whose load only adds time, the mins and, with
---threads 1, the CPU times are the better estimates).
+CPU time, each with old / new; paired: the median over repeats of old / new of the two runs
+next to each other in time (on a shared machine, whose load only adds time and drifts, the mins
+and the paired ratio are the better estimates).
 Before timing, the same run checks that the outputs are bit-identical (torch.equal): the rotated
 q/k, the encoder's output, a full predictor forward over 2 frames and the plan (actions and elite
 energies); a difference exits with status 1.
@@ -205,10 +206,10 @@ def main():
         rows.append(("encoder", checks["encoder"], max(20, args.repeats)))
     rows.append(("pred step", lambda: predictor.step(chunk_reps, chunk_actions, chunk_states,
                                                      predictor.new_cache(), append=False),
-                 max(10, args.repeats)))
+                 max(20, args.repeats)))
     rows.append(("plan", plan, args.repeats))
     columns = ("row", "new median", "old median", "old/new", "new min", "old min", "old/new",
-               "new CPU", "old CPU", "old/new")
+               "new CPU", "old CPU", "old/new", "paired")
     print("  ".join(f"{c:>11}" for c in columns))
     for name, fn, repeats in rows:
         with torch.no_grad():
@@ -220,6 +221,10 @@ def main():
             new, old = pick(times["new", clock]), pick(times["old", clock])
             cells += [f"{new * scale:.3f} {unit}", f"{old * scale:.3f} {unit}",
                       f"{old / new:.3f}x"]
+        paired = statistics.median(old / new for old, new in zip(times["old", "wall"],
+                                                                 times["new", "wall"],
+                                                                 strict=True))
+        cells.append(f"{paired:.3f}x")
         print("  ".join(f"{c:>11}" for c in cells), flush=True)
     return 0 if all(same.values()) else 1
 
