@@ -230,6 +230,8 @@ STARTUP_CASES = [
     ("bench_planner", ["--help"], "usage: bench_planner.py"),
     ("bench_planner", ["--case", "cpu H3"], "--case 'cpu H3': no such case; give one of"),
     ("bench_planner", ["--device", "tpu"], "--device: unknown device 'tpu'"),
+    ("bench_rope", ["--help"], "usage: bench_rope.py"),
+    ("bench_rope", ["--samples", "5"], "--samples 5: must be >= 10"),
     ("bench_planner_node", ["--samples", "-1"], "--samples must lie in [1, 100000], got -1"),
     ("bench_planner_soak", ["--samples", "-1"], "--samples must be > 0, got -1"),  # waited 180 s
     # ran its nodes, then "no median for empty data": no whole 10 s window to measure

@@ -16,7 +16,7 @@ import torch
 
 from vjepa_ros.models import build_encoder
 from vjepa_ros.models.hf import hf_to_official_encoder, official_to_hf_encoder
-from vjepa_ros.models.rope import apply_rope, rope_cos_sin, rope_segment_size
+from vjepa_ros.models.rope import apply_rope, flip_even_signs, rope_cos_sin, rope_segment_size
 
 
 def perturb_(model, seed=0):
@@ -71,7 +71,8 @@ def test_hf_key_map_round_trips():
 def test_rope_segments_and_repeated_layout():
     assert [rope_segment_size(d) for d in (24, 64, 80, 88)] == [8, 20, 26, 28]
     positions = torch.tensor([[3.0, 5.0, 7.0]])
-    cos, sin = rope_cos_sin(positions, 64)
+    cos, sin_signed = rope_cos_sin(positions, 64)
+    sin = flip_even_signs(sin_signed)  # the official table: the even dims' signs flipped back
     # Segment of 20 dims per axis: 10 angles repeated, not interleaved.
     time_angles = 3.0 / 10000 ** (torch.arange(10) / 10.0)
     assert torch.allclose(cos[0, :20], torch.cat([time_angles.cos()] * 2), atol=1e-6)
@@ -79,14 +80,14 @@ def test_rope_segments_and_repeated_layout():
                                                      .sin()] * 2), atol=1e-6)
     # The last 4 dims are not rotated; a position (t, 0, 0) leaves the h and w segments unchanged.
     x = torch.randn(1, 1, 1, 64)
-    assert torch.equal(apply_rope(x, cos, sin)[..., 60:], x[..., 60:])
+    assert torch.equal(apply_rope(x, cos, sin_signed)[..., 60:], x[..., 60:])
     cos0, sin0 = rope_cos_sin(torch.tensor([[2.0, 0.0, 0.0]]), 64)
     rotated = apply_rope(x, cos0, sin0)
     assert torch.equal(rotated[..., 20:], x[..., 20:])
     assert not torch.allclose(rotated[..., :20], x[..., :20])
     # Rotation pairs adjacent dims: (x0, x1) -> (x0 cos - x1 sin, x1 cos + x0 sin).
     expected0 = x[..., 0] * cos[0, 0] - x[..., 1] * sin[0, 0]
-    assert torch.allclose(apply_rope(x, cos, sin)[..., 0], expected0, atol=1e-6)
+    assert torch.allclose(apply_rope(x, cos, sin_signed)[..., 0], expected0, atol=1e-6)
 
 
 def test_encoder_rejects_bad_clips():

@@ -94,7 +94,7 @@ class VisionEncoder(nn.Module):
         init_weights(self, self.blocks)
 
     def rope_tables(self, grid: tuple[int, int, int], device) -> tuple[Tensor, Tensor]:
-        """Float32 cos/sin [t*h*w, head_dim] for a token grid, cached per (grid, device)."""
+        """Float32 (cos, sin_signed) [t*h*w, head_dim] (``rope_cos_sin``) per (grid, device)."""
         key = (grid, str(device))
         if key not in self._rope_tables:
             positions = video_positions(*grid, device=device)

@@ -158,7 +158,9 @@ class ACPredictor(nn.Module):
         return torch.cat([cond, patches], dim=0)
 
     def rope_tables(self, first_frame: int, num_frames: int, device) -> tuple[Tensor, Tensor]:
-        """Float32 cos/sin [num_frames*tokens_per_step, head_dim] for frames first.. first+n-1.
+        """Float32 (cos, sin_signed) [num_frames*tokens_per_step, head_dim] (``rope_cos_sin``).
+
+        For frames first_frame .. first_frame + num_frames - 1, cached per (frames, device).
 
         Built outside inference mode even when first asked for inside it, so that a rollout
         with gradients (``ImaginedRollout.differentiable``) can save them for backward.

@@ -12,9 +12,16 @@ Tables are built once per position grid in float32 and applied to the whole head
 angle gives cos = 1, sin = 0, which leaves a dim bit-for-bit unchanged, so tokens that must not be
 rotated along some axis (the action/state tokens of the predictor) simply get position 0 there.
 
-In float32 the tables equal the official ones bit for bit. Under bf16 the official code computes
-the frequencies and angles in the activations' dtype (bf16); here they are always computed in
-float32 and only the finished cos/sin are cast, which is slightly more accurate.
+The sin table carries the rotation's sign: its even dims are negated (``sin_signed``), so that
+:func:`apply_rope` computes x * cos + swap(x) * sin_signed, with swap exchanging each pair
+(x_2i, x_2i+1). Negation is exact, so every product and sum is the same float as in the official
+x * cos + (-x_2i+1, x_2i) * sin (kept as :func:`apply_rope_reference`, which takes the official
+table: :func:`flip_even_signs` of ``sin_signed``), with one copy of x instead of two.
+
+In float32 the tables equal the official ones bit for bit (sin after :func:`flip_even_signs`).
+Under bf16 the official code computes the frequencies and angles in the activations' dtype
+(bf16); here they are always computed in float32 and only the finished cos/sin are cast, which is
+slightly more accurate.
 """
 
 import torch
@@ -27,7 +34,12 @@ def rope_segment_size(head_dim: int) -> int:
 
 
 def rope_cos_sin(positions: Tensor, head_dim: int) -> tuple[Tensor, Tensor]:
-    """Cos/sin tables [L, head_dim] (float32) for token positions [L, 3] = (t, h, w)."""
+    """Tables (cos, sin_signed) [L, head_dim] (float32) for token positions [L, 3] = (t, h, w).
+
+    ``sin_signed`` is the official sin table with its even dims negated, the form
+    :func:`apply_rope` takes (module docstring). Raises ``ValueError`` for positions that are
+    not [L, 3] or a head_dim below 6.
+    """
     if positions.ndim != 2 or positions.shape[1] != 3:
         raise ValueError(f"positions must be [L, 3] (t, h, w), got {tuple(positions.shape)}")
     seg = rope_segment_size(head_dim)
@@ -44,11 +56,42 @@ def rope_cos_sin(positions: Tensor, head_dim: int) -> tuple[Tensor, Tensor]:
     if unrotated:
         cos = torch.cat([cos, cos.new_ones(cos.shape[0], unrotated)], dim=1)
         sin = torch.cat([sin, sin.new_zeros(sin.shape[0], unrotated)], dim=1)
-    return cos, sin
+    return cos, flip_even_signs(sin)
 
 
-def apply_rope(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
-    """Rotate queries or keys x [B, heads, L, d] with tables [L, d] (cast to x's dtype)."""
+def flip_even_signs(table: Tensor) -> Tensor:
+    """Return a copy of ``table`` [..., d] with dims 0, 2, 4, ... negated (exact; self-inverse).
+
+    Turns the official sin table into the ``sin_signed`` of :func:`rope_cos_sin` and back.
+    """
+    flipped = table.clone()
+    flipped[..., 0::2].neg_()
+    return flipped
+
+
+def apply_rope(x: Tensor, cos: Tensor, sin_signed: Tensor) -> Tensor:
+    """Rotate queries or keys x [..., L, d] (e.g. [B, heads, L, d]) with tables [L, d].
+
+    The tables are those of :func:`rope_cos_sin` (rows selected as needed), cast to x's dtype;
+    they must broadcast to x's shape, e.g. [B, 1, L, d] for per-sample positions. Returns a new
+    tensor; x is not modified. Bit-identical to :func:`apply_rope_reference` on the official
+    tables (tested in float32 and bfloat16).
+    """
+    cos, sin_signed = cos.to(x.dtype), sin_signed.to(x.dtype)
+    pairs = x.unflatten(-1, (-1, 2))
+    rotated = torch.stack((pairs[..., 1], pairs[..., 0]), dim=-1).flatten(-2)  # swap(x)
+    rotated *= sin_signed  # in place on the fresh copy: no further allocation
+    out = x * cos
+    out += rotated
+    return out
+
+
+def apply_rope_reference(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    """Rotate as the official code does, with the official sin table (not ``sin_signed``).
+
+    The reference of :func:`apply_rope`, kept for tests and benchmarks only:
+    ``apply_rope_reference(x, cos, flip_even_signs(sin_signed))``.
+    """
     pairs = x.unflatten(-1, (-1, 2))
     rotated = torch.stack((-pairs[..., 1], pairs[..., 0]), dim=-1).flatten(-2)
     return x * cos.to(x.dtype) + rotated * sin.to(x.dtype)
