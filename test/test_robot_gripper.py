@@ -205,6 +205,26 @@ def test_a_plan_begun_on_a_guessed_hand_sends_no_gripper_command_when_fingers_co
     assert report.gripper_command == pytest.approx(expected, abs=0.02), report.reason
 
 
+def test_a_plan_whose_hand_lapses_while_it_is_computed_sends_no_gripper_command():
+    """The start state's hand was measured, but the finger states lapsed during planning.
+
+    The planned closedness would rest on a hand no longer measured (a dead gripper driver): the
+    arm goes, the gripper command does not (breaker26a: 0.603 was sent).
+    """
+    holder = {}
+
+    def fingers_lapse():
+        holder["session"].observe_state(pose(0.0), holder["clock"].now, gripper_measured=False)
+
+    session, clock = session_toward(
+        pose(0.0), pose(1.0, dx=0.05),
+        planner_for=lambda model: ArrivesWhilePlanning(model, fingers_lapse))
+    holder.update(session=session, clock=clock)
+    report = session.plan_step()
+    assert report.command is not None and report.command[0] > START[0], "the arm moves"
+    assert report.gripper_command is None and session.last_gripper is None
+
+
 def test_async_a_prepared_plan_from_a_guessed_hand_takes_the_measured_closedness():
     """async: the fingers come after step 1 was planned on a guessed hand.
 

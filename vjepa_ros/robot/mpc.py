@@ -372,8 +372,12 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
                                                refusal=RefusalKind.PLANNER_ERROR), started, job)
         with self._lock:
             if job.predicted_start is None:
+                # the hand must also still be measured when the plan goes out: finger states
+                # can lapse while a plan is computed (16 s for the published ViT-g planner)
+                latest = self.inputs.latest_state()
                 report = self._command(plan, job.frame.stamp, job.state.value, job.version,
-                                       job.epoch, job.gripper_measured)
+                                       job.epoch, job.gripper_measured and latest is not None
+                                       and latest.gripper_measured)
             else:
                 report = self._prepare(plan, job, time.perf_counter() - started)
             report.debug_rgb = debug_rgb
