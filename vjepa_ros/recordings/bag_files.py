@@ -127,6 +127,8 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     loose = loose_bag_files(path)
     if loose:  # a data folder: reading its loose files as its bag would drop the others
         raise BagError(several_recordings(path, loose))
+    for file in files:  # before a library says it in its words (sqlite: "unable to open")
+        refuse_unreadable(file)
     if salvage and files:
         return _open_files(path, files, [], salvage)
     if (path / "metadata.yaml").exists():
@@ -163,9 +165,10 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
 def _open_directory(path: Path) -> BagReader:
     from rosbags.rosbag2 import Reader
 
-    problem = metadata_problem(path / "metadata.yaml")
+    problem, fix = metadata_problem(path / "metadata.yaml")
     if problem:
-        raise MetadataError(problem, f"delete it and `ros2 bag reindex {path}` writes it again")
+        raise MetadataError(problem, fix or f"delete it and `ros2 bag reindex {path}` writes it "
+                            "again")
     reader = Reader(path)
     try:
         reader.open()
@@ -189,29 +192,36 @@ class MetadataError(BagError):
         super().__init__(f"{problem}; {fix}")
 
 
-def metadata_problem(file: Path) -> str:
-    """Say in one line why a bag's ``metadata.yaml`` cannot be read as YAML, else "".
+def metadata_problem(file: Path) -> tuple[str, str]:
+    """Say in one line why a bag's ``metadata.yaml`` cannot be read as YAML, and its fix.
 
-    ``FILE is empty (0 bytes)``, ``FILE is blank``, ``FILE is not valid YAML (line 3, column
-    10: expected ',' or ']')`` (PyYAML's own message spans several lines with a caret under the
-    place), ``FILE cannot be read (Permission denied)``.
+    ``(problem, fix)``; ``("", "")`` when it reads. Problems: ``FILE is empty (0 bytes)``,
+    ``FILE is blank``, ``FILE is not valid YAML (line 3, column 10: expected ',' or ']')``
+    (PyYAML's own message spans several lines with a caret under the place), ``FILE cannot be
+    read by this user (Permission denied)`` (its fix: ``input_paths.permission_fix``, the
+    ``chmod``), ``FILE cannot be read (WHY)``; fix "" for all but the permissions: rewrite it.
     """
     import yaml
 
+    from vjepa_ros.input_paths import permission_fix
+
     try:
         text = file.read_bytes().decode("utf-8", errors="replace")
+    except PermissionError as exc:
+        return (f"{file} cannot be read by this user ({exc.strerror or exc})",
+                permission_fix(file))
     except OSError as exc:
-        return f"{file} cannot be read ({exc.strerror or exc})"
+        return f"{file} cannot be read ({exc.strerror or exc})", ""
     if not text.strip():
-        return f"{file} is {'empty (0 bytes)' if not text else 'blank'}"
+        return f"{file} is {'empty (0 bytes)' if not text else 'blank'}", ""
     try:
         yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return f"{file} is not valid YAML ({where}{one_line(str(what))})"
-    return ""
+        return f"{file} is not valid YAML ({where}{one_line(str(what))})", ""
+    return "", ""
 
 
 def one_line(text: str) -> str:
@@ -308,11 +318,28 @@ def _last_left_out(exc: UnreadableFileError, read: list[Path], parts: list) -> s
             f"({', '.join(file.name for file in read)}: {count} messages){recover}")
 
 
+def refuse_unreadable(file: Path) -> None:
+    """Raise :class:`BagError` when this user may not open ``file``: fix its permissions.
+
+    The libraries say it in their own words (rosbags ``Could not open file ...``, sqlite ``unable
+    to open database file``, Python's ``[Errno 13]``); the line names the file and the
+    ``chmod`` (``input_paths.unreadable``).
+    """
+    from vjepa_ros.input_paths import unreadable
+
+    try:
+        with open(file, "rb"):
+            pass
+    except PermissionError as exc:
+        raise BagError(unreadable(file, exc.strerror or str(exc))) from None
+
+
 def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], salvage: bool):
     """Open one data file (unpacking a ``.zstd``): ``(part, storage, compression or None)``.
 
     Appends to ``notes`` (and ``damage``) what was repaired or lost in it.
     """
+    refuse_unreadable(file)
     if file.stat().st_size == 0:
         raise NothingToReadError(f"{file} is empty (0 bytes): nothing to read")
     inner, compression = file, None
