@@ -179,6 +179,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         cem, thresholds, config = checked_options(args)
         model_args = model_hyper_parameters(args)
         output_dir(out, create=False)
+        from vjepa_ros.train.out_check import refuse_out_in_bag
+
+        refuse_out_in_bag(out, args.bag, "camera-check")  # never into the recording
         stage = "checking the bag"  # a stop from here says what was saved in --out
         if file_checkpoint:
             from vjepa_ros.input_paths import world_model_path
