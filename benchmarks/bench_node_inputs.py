@@ -19,17 +19,23 @@ tick and diagnostics) its count and wall / CPU time per message, measured *insid
 process: this script's ``--role-node`` runs the node's own entry point with those methods wrapped
 by ``time.perf_counter`` / ``time.thread_time`` timers (nothing else changed; a message's
 deserialization by the executor is outside the callback and is counted in the executor thread's
-CPU instead); the node's CPU (whole process, its executor thread, the rest: planning worker and
-DDS) per wall second in shadow mode and enabled; plans per minute and their outcomes; gripper
+CPU instead); the node's CPU (whole process, its executor thread, its planning worker thread, the
+rest: DDS) per wall second in shadow mode and enabled; plans per minute and their outcomes; gripper
 commands and target poses before and after ``~/enable``; what ``/diagnostics`` says of the
 gripper (``gripper_state_topic``, ``gripper_state_age_s``); every warning and error line the
-node logged, counted per kind (numbers masked), and the busiest info kinds. ``FAIL:`` lines (exit
-status 1) for a command before ``~/enable``, a finger topic not found or a closedness not
-measured, and a log kind repeated more than ``--flood`` times (a log flood).
+node logged, counted per kind (numbers masked), and the info kinds logged more than once.
+``FAIL:`` lines (exit status 1) for a command before ``~/enable``, a finger topic not found or a
+closedness not measured, and a log kind repeated more than ``--flood`` times (a log flood).
+
+Also printed: what the feeder sent per second and its longest gap per stream (a stall of this
+process, not of the node, on a loaded machine). ``--executor events`` runs the node on
+``rclpy.experimental.EventsExecutor`` instead of ``run_node``'s ``SingleThreadedExecutor`` (an
+experiment: what rclpy's executor costs).
 
 Run:  python benchmarks/bench_node_inputs.py [--seconds 60] [--shadow-seconds 10] [--fps 30]
-      [--arm-hz 100] [--finger-hz 30] [--checkpoint demo] [-p NAME:=VALUE ...] [--keep]
-About 1.5–2 min on 2 shared cores (node start ~15–30 s). The node's log and stats go to a
+      [--arm-hz 100] [--finger-hz 30] [--checkpoint demo] [-p NAME:=VALUE ...]
+      [--executor single|events] [--keep]
+About 75 s on 2 shared cores (the node starts in 2–7 s). The node's log and stats go to a
 temporary folder, removed at the end unless ``--keep``. Loopback only (ROS_LOCALHOST_ONLY=1,
 discovery range LOCALHOST); every process uses the package's Fast DDS camera profile.
 """
@@ -37,6 +43,7 @@ discovery range LOCALHOST); every process uses the package's Fast DDS camera pro
 from __future__ import annotations
 
 import collections
+import functools
 import importlib
 import json
 import math
@@ -84,6 +91,7 @@ PARTS = (("vjepa_ros.nodes.planner_node", "", "decode_image_message"),
          ("vjepa_ros.robot.input_episodes", "InputEpisodes", "observe_state"),
          ("vjepa_ros.robot.stream_session", "StreamSession", "stream_step"),
          ("vjepa_ros.nodes.planner_node", "", "set_pose"))
+EXECUTOR_ENV = "BENCH_NODE_INPUTS_EXECUTOR"  # --executor events: for the node process
 LOG_LINE = re.compile(r"^\[(?P<level>[A-Z]+)\] \[[0-9.]+\] \[(?P<node>[^\]]*)\]: (?P<text>.*)$")
 
 
@@ -92,8 +100,9 @@ def run_timed_node(stats: str, node_args: list[str]) -> None:
     """Run the planner node's entry point with the callbacks in :data:`TIMED` timed.
 
     Each call appends (kind, topic, end [s, CLOCK_MONOTONIC], wall [s], thread CPU [s]);
-    whenever ``stats + ".request"`` appears, the samples so far are written to ``stats`` (JSON)
-    and the request file is removed.
+    whenever ``stats + ".request"`` appears, the samples so far and the native ids of the threads
+    that set torch's thread count (the main thread, then the planning worker) are written to
+    ``stats`` (JSON ``{"samples": [...], "threads": [...]}``) and the request file is removed.
     """
     from vjepa_ros.entry_points import end_after, run_stoppable
     from vjepa_ros.nodes import planner_node
@@ -101,6 +110,7 @@ def run_timed_node(stats: str, node_args: list[str]) -> None:
     samples: list[tuple] = []
 
     def timed(name, method, topic_arg=None):
+        @functools.wraps(method)  # its signature: EventsExecutor passes TimerInfo by it
         def wrapper(*args, **kwargs):
             wall, cpu = time.perf_counter(), time.thread_time()
             try:
@@ -123,17 +133,32 @@ def run_timed_node(stats: str, node_args: list[str]) -> None:
         label = part_label(module, owner, name)
         setattr(target, name, timed(label, getattr(target, name)))
 
+    # the threads that set torch's thread count: the node's (main) and its planning worker's
+    threads: list[int] = []
+    set_threads = planner_node.set_torch_threads
+
+    def noted_set_torch_threads(*args, **kwargs):
+        threads.append(threading.get_native_id())
+        return set_threads(*args, **kwargs)
+
+    planner_node.set_torch_threads = noted_set_torch_threads
+
     def serve() -> None:
         request = Path(stats + ".request")
         while True:
             if request.exists():
                 tmp = Path(stats + ".tmp")
-                tmp.write_text(json.dumps(list(samples)))
+                tmp.write_text(json.dumps({"samples": list(samples), "threads": threads}))
                 tmp.replace(stats)
                 request.unlink()
             time.sleep(0.2)
 
     threading.Thread(target=serve, daemon=True).start()
+    if os.environ.get(EXECUTOR_ENV) == "events":  # run_node's executor, as an experiment
+        import rclpy.executors
+        from rclpy.experimental import EventsExecutor
+
+        rclpy.executors.SingleThreadedExecutor = EventsExecutor
     sys.argv = [planner_node.__file__, *node_args]
     end_after(lambda: run_stoppable(planner_node.PlannerNode.ROS_NAME,
                                     lambda: planner_node.main))
@@ -144,8 +169,8 @@ def part_label(module: str, owner: str, name: str) -> str:
     return f"  {owner + '.' if owner else ''}{name}"
 
 
-def request_stats(stats: Path, timeout_s: float = 10.0) -> list:
-    """Ask the node process for its callback samples (:func:`run_timed_node`); [] on no answer."""
+def request_stats(stats: Path, timeout_s: float = 10.0) -> dict:
+    """Ask the node process for its samples and threads (:func:`run_timed_node`); {} on none."""
     stats.unlink(missing_ok=True)
     Path(f"{stats}.request").write_text("")
     deadline = time.monotonic() + timeout_s
@@ -153,18 +178,39 @@ def request_stats(stats: Path, timeout_s: float = 10.0) -> list:
         if stats.exists():
             return json.loads(stats.read_text())
         time.sleep(0.1)
-    return []
+    return {}
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def process_cpu(pid: int) -> tuple[float, float]:
-    """CPU seconds (user + system) of the whole process and of its main thread, from /proc."""
+def planning_thread(stats: Path, pid: int, timeout_s: float = 10.0) -> int | None:
+    """Return the native id of the node's planning worker thread (None if not known in time).
+
+    The node's services answer before its worker thread has started: ask until it has.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        worker = next((t for t in request_stats(stats).get("threads", []) if t != pid), None)
+        if worker is not None:
+            return worker
+        time.sleep(0.2)
+    return None
+
+
+def process_cpu(pid: int, worker: int | None) -> tuple[float, float, float]:
+    """CPU seconds (user + system) of a process, its main thread and thread ``worker``, /proc.
+
+    The worker's is NaN when it is None or gone.
+    """
     def read(path):
         with open(path) as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    return read(f"/proc/{pid}/stat"), read(f"/proc/{pid}/task/{pid}/stat")
+    try:
+        planning = math.nan if worker is None else read(f"/proc/{pid}/task/{worker}/stat")
+    except OSError:
+        planning = math.nan
+    return read(f"/proc/{pid}/stat"), read(f"/proc/{pid}/task/{pid}/stat"), planning
 
 
 def log_kind(text: str) -> str:
@@ -204,6 +250,8 @@ class Feeder:
         self.finger_pub = node.create_publisher(JointState, FINGER_TOPIC, 10)
         self.JointState = JointState
         self.sent = collections.Counter()
+        self.last: dict[str, float] = {}  # [s] when each stream was last published
+        self.gap: dict[str, float] = collections.defaultdict(float)  # [s] its longest gap
         self.running = True
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -231,6 +279,9 @@ class Feeder:
             for name, period in periods.items():
                 if now >= due[name]:
                     self.sent[name] += 1
+                    if name in self.last:
+                        self.gap[name] = max(self.gap[name], now - self.last[name])
+                    self.last[name] = now
                     due[name] = max(due[name] + period, now - period)  # no burst after a stall
             time.sleep(max(0.0, min(due.values()) - time.monotonic()))
 
@@ -268,6 +319,9 @@ def main() -> int | None:
     parser.add_argument("-p", dest="params", action="append", default=[], metavar="NAME:=VALUE",
                         help="a planner node parameter (repeatable), e.g. "
                              "control.mode:=continuous")
+    parser.add_argument("--executor", choices=("single", "events"), default="single",
+                        help="the node's executor: single = as ros2 run (SingleThreadedExecutor);"
+                             " events = rclpy.experimental.EventsExecutor instead (an experiment)")
     parser.add_argument("--flood", type=int, default=20,
                         help="a log kind repeated more than this often is a FAIL (a flood)")
     parser.add_argument("--keep", action="store_true",
@@ -296,7 +350,8 @@ def main() -> int | None:
     started = time.monotonic()
     try:
         with open(log_path, "w") as log:
-            node_proc = start_child(command, stdout=log, stderr=subprocess.STDOUT)
+            node_proc = start_child(command, stdout=log, stderr=subprocess.STDOUT,
+                                    env={**os.environ, EXECUTOR_ENV: args.executor})
         result = watch(args, node_proc, stats_path, started)
     finally:
         try:
@@ -365,28 +420,29 @@ def watch(args, node_proc, stats_path: Path, started: float) -> dict:
                 raise SystemExit(f"planner node not ready in {NODE_START_S:g} s")
             call_held(executor.spin_once, timeout_sec=0.1)
         ready = time.monotonic()
-        cpu_ready = process_cpu(node_proc.pid)
+        worker = planning_thread(stats_path, node_proc.pid)
+        cpu_ready = process_cpu(node_proc.pid, worker)
         spin_until(executor, ready + args.shadow_seconds)
-        cpu_shadow = process_cpu(node_proc.pid)
+        cpu_shadow = process_cpu(node_proc.pid, worker)
         t_shadow = time.monotonic()
         future = call_held(enable.call_async, SetBool.Request(data=True))
         t_enable = time.monotonic()
         while not future.done() and time.monotonic() < t_enable + 10.0:
             call_held(executor.spin_once, timeout_sec=0.05)
         reply = future.result()
-        cpu0 = process_cpu(node_proc.pid)
+        cpu0 = process_cpu(node_proc.pid, worker)
         t0 = time.monotonic()
         spin_until(executor, t0 + args.seconds)
-        cpu1 = process_cpu(node_proc.pid)
+        cpu1 = process_cpu(node_proc.pid, worker)
         t1 = time.monotonic()
-        samples = request_stats(stats_path)
+        samples = request_stats(stats_path).get("samples", [])
     finally:
         feeder.stop()
         node.destroy_node()
         rclpy.try_shutdown()
     return dict(seen=seen, started=started, ready=ready, t_enable=t_enable, t0=t0, t1=t1,
                 cpu=(cpu_ready, cpu_shadow, cpu0, cpu1), t_shadow=t_shadow, reply=reply,
-                samples=samples, sent=dict(feeder.sent))
+                samples=samples, sent=dict(feeder.sent), gap=dict(feeder.gap))
 
 
 def spin_until(executor, end: float) -> None:
@@ -401,7 +457,8 @@ def report(args, r: dict, log_lines, folder) -> int:
     cores = os.cpu_count()
     print(f"# planner node input path: node as its own process (python -m "
           f"vjepa_ros.nodes.planner_node, config/planner.yaml, model.checkpoint {args.checkpoint}"
-          f"{', ' + ' '.join('-p ' + p for p in args.params) if args.params else ''}); "
+          f"{', ' + ' '.join('-p ' + p for p in args.params) if args.params else ''}"
+          f"{', executor EventsExecutor' if args.executor == 'events' else ''}); "
           f"{cores} CPUs, load {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print(f"# fed from this process: {CAMERA_TOPIC} {args.width}x{args.height} rgb8 at "
           f"{args.fps:g} Hz, {ARM_TOPIC} panda_joint1..7 at {args.arm_hz:g} Hz, {FINGER_TOPIC} "
@@ -411,7 +468,9 @@ def report(args, r: dict, log_lines, folder) -> int:
     total = t1 - r["started"]
     print(f"node ready after {r['ready'] - r['started']:.1f} s; run {total:.0f} s; "
           f"feeder sent/s over the run: " + ", ".join(
-              f"{k} {v / (t1 - r['started']):.1f}" for k, v in sorted(r["sent"].items())))
+              f"{k} {v / (t1 - r['started']):.1f}" for k, v in sorted(r["sent"].items()))
+          + "; longest gap " + ", ".join(f"{k} {1e3 * v:.0f} ms"
+                                         for k, v in sorted(r["gap"].items())))
     reply = r["reply"]
     print(f"~/enable reply: {'none' if reply is None else (reply.success, reply.message)}")
 
@@ -446,11 +505,14 @@ def report(args, r: dict, log_lines, folder) -> int:
     cpu_rows = [(f"shadow (fed, goal set), {shadow_s:.0f} s", *r["cpu"][:2], shadow_s),
                 (f"enabled, {watched:.0f} s", *r["cpu"][2:], watched)]
     print("\n## node CPU [CPU s per wall s; 1.0 = one core]")
-    print("| phase | whole process | executor (main) thread | other threads (planning, DDS) |")
-    print("|---|---|---|---|")
-    for phase, (a_all, a_main), (b_all, b_main), seconds in cpu_rows:
-        print(f"| {phase} | {(b_all - a_all) / seconds:.2f} | {(b_main - a_main) / seconds:.2f} "
-              f"| {((b_all - a_all) - (b_main - a_main)) / seconds:.2f} |")
+    print("| phase | whole process | executor (main) thread | planning worker thread | other "
+          "threads (DDS, rcl) |")
+    print("|---|---|---|---|---|")
+    for phase, before, after, seconds in cpu_rows:
+        whole, main_thread, planning = ((b - a) / seconds
+                                        for a, b in zip(before, after, strict=True))
+        print(f"| {phase} | {whole:.2f} | {main_thread:.2f} | {planning:.2f} | "
+              f"{whole - main_thread - planning:.2f} |")
     c0_main, c1_main = r["cpu"][2][1], r["cpu"][3][1]
     print(f"timed callbacks' CPU {callback_cpu:.3f} s/s of the executor thread's "
           f"{(c1_main - c0_main) / watched:.3f} (rest: deserialization, executor, rcl)")
