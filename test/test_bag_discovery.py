@@ -167,3 +167,90 @@ def test_eval_of_the_current_folder_names_its_output_after_it(tmp_path, monkeypa
     assert [str(named_after("eval", given)) for given in
             ("..", "metadata.yaml", "b1.mcap", "x.mcap.zstd", "/")] == \
         ["eval_" + tmp_path.name, "eval_b1", "eval_b1", "eval_x", "eval_bag"]
+
+
+class _Listing:
+    """What ``os.scandir`` returns, its entries in a chosen order (a context manager)."""
+
+    def __init__(self, entries):
+        self._entries = iter(entries)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._entries)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def close(self):
+        pass
+
+
+def _listed_in_order(monkeypatch, reverse: bool, refused=None):
+    """Make ``os.scandir`` (os.walk's too) list names sorted or reversed; ``refused``: EACCES."""
+    scandir = os.scandir
+
+    def listing(path="."):
+        if refused is not None and os.fspath(path) == os.fspath(refused):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        with scandir(path) as entries:
+            return _Listing(sorted(entries, key=lambda e: e.name, reverse=reverse))
+
+    monkeypatch.setattr(os, "scandir", listing)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_link_into_a_sibling_folder_is_found_whatever_the_listing_order(
+        tmp_path, monkeypatch, reverse):
+    """data/a (x.mcap, l -> ../b) and data/b (a bag) were read by the order of the listing.
+
+    a/x.mcap was one bag beside a/l when a was listed first, and data/a a killed recorder's bag
+    when b was (walk_files skipped the folder it had reached already).
+    """
+    data = tmp_path / "data"
+    bag = _bag(data / "b")
+    (data / "a").mkdir()
+    shutil.copy(next(bag.glob("*.mcap")), data / "a" / "x.mcap")
+    os.symlink("../b", data / "a" / "l")
+    _listed_in_order(monkeypatch, reverse)
+    notes = []
+    assert _found([data]) == [("data/a/x.mcap", "bag"), ("data/b", "bag")]
+    assert [s.path for s in find_sources([data], notes)][1] == bag  # the one without a link
+    assert notes == [f"skipped {data / 'a' / 'l'}: the same recording as {bag} (read once)"]
+
+
+def test_recordings_inside_a_bag_folder_are_read_with_a_note(tmp_path):
+    """A bag folder holding a bag folder and an .npz: both dropped without a word."""
+    bag = _bag(tmp_path / "b0")
+    inner = _bag(bag / "b1")
+    blob_episode(frames=4, seed=2, size=16).save(bag / "ep.npz")
+    for given in (bag, tmp_path):
+        notes = []
+        assert [(s.path, s.kind) for s in find_sources([given], notes)] == \
+            [(bag, "bag"), (inner, "bag"), (bag / "ep.npz", "npz")]
+        assert notes == [f"read b1, ep.npz in bag folder {bag} as recordings of their own: its "
+                         "metadata.yaml does not list them (rosbag2 writes none there); move "
+                         "them out of it to keep the bag on its own"]
+
+
+def test_an_unreadable_folder_in_the_data_is_refused_not_dropped(tmp_path, monkeypatch):
+    """A bag folder without read permission in --data was left out without a word."""
+    data = tmp_path / "data"
+    blob_episode(frames=4, seed=2, size=16).save(data / "ep.npz")
+    locked = _bag(data / "locked")
+    locked.chmod(0)
+    try:
+        if os.geteuid() == 0:  # root reads it anyway: the listing fails as it does for others
+            _listed_in_order(monkeypatch, False, refused=locked)
+        with pytest.raises(EpisodeError) as refused:
+            find_sources([data])
+    finally:
+        locked.chmod(0o755)
+    assert str(refused.value) == (
+        f"{locked} cannot be read (Permission denied): the recordings in it would be left out; "
+        f"give read access to it (chmod -R u+rX {locked}), or move it out of the data given")

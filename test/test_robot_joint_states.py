@@ -158,3 +158,19 @@ def test_pose_frames_are_checked_against_the_base_frame(frame_id, verdict):
         assert "/current_pose" in problem and f"robot.base_frame:={frame_id}" in problem
     else:
         assert problem == verdict
+
+
+def test_an_unusable_arm_and_unusable_fingers_raise_errors_of_their_part():
+    # The planner node marks the hand unknown for bad fingers only: a merged message with a bad
+    # arm value used to make the closedness unmeasured too.
+    from vjepa_ros.robot.joint_states import ArmStateError, JointStateReader
+
+    names = [f"panda_joint{i}" for i in range(1, 8)] + ["panda_finger_joint1"]
+    good = [0.0, -0.7, 0.0, -2.3, 0.0, 1.6, 0.7, 0.02]
+    for bad_arm in ([float("nan")] + good[1:], [90.0] + good[1:], good[1:7] + [0.02]):
+        with pytest.raises(ArmStateError):
+            JointStateReader().read(names if len(bad_arm) == 8 else names[1:], bad_arm)
+    for bad_fingers in (good[:7] + [float("nan")], good[:7] + [20.0]):
+        with pytest.raises(StateError) as error:
+            JointStateReader().read(names, bad_fingers)
+        assert not isinstance(error.value, ArmStateError)

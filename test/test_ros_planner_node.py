@@ -670,6 +670,52 @@ def test_another_robots_hand_found_first_is_dropped_for_this_arms_own(harness):
     assert g.logs("are another hand's (right_fr3_finger_joint1/2; this arm is left_fr3_")
 
 
+PANDA_FINGERS = ["panda_finger_joint1", "panda_finger_joint2"]
+
+
+def test_another_robots_gripper_in_another_namespace_is_not_taken(harness):
+    # breaker26a: /robot2/gripper/joint_states (the same panda_ prefix) came before this arm's
+    # own /gripper/joint_states (its driver starts later) and was kept for good; the planner's
+    # gripper command then rested on the other robot's open hand.
+    g = harness()
+    other = g.node.create_publisher(JointState, "/robot2/gripper/joint_states", 10)
+    own = g.node.create_publisher(JointState, "/gripper/joint_states", 10)
+    g.extra = [(g.joint_pub, JointState(name=JOINTS[:7], position=HOME)),
+               (other, JointState(name=PANDA_FINGERS, position=[0.04, 0.04]))]  # open
+    assert g.pump(8.0, until=lambda: g.logs("/robot2/gripper/joint_states are not taken"),
+                  joints=None)
+    assert g.pump(3.0, until=lambda: g.got["diag"] and g.session.latest_state(), joints=None)
+    assert g.diagnostics()[1]["gripper_state_topic"] == "none yet"
+    assert not g.session.latest_state().gripper_measured
+    assert "robot.gripper_state_topic:=/robot2/gripper/joint_states" in g.logs("not taken")[0]
+    g.extra.append((own, JointState(name=PANDA_FINGERS, position=[0.0, 0.0])))  # closed
+    assert g.pump(10.0, until=lambda: g.diagnostics()[1]["gripper_state_topic"] ==
+                  "/gripper/joint_states" and g.session.latest_state().value[6] == 1.0
+                  and g.session.latest_state().gripper_measured, joints=None), \
+        g.diagnostics()[1]
+    assert len(g.logs("/robot2/gripper/joint_states are not taken")) == 1
+
+
+def test_two_gripper_topics_with_this_hand_are_ambiguous_and_command_no_gripper(harness):
+    g = harness()
+    first = g.node.create_publisher(JointState, "/gripper/joint_states", 10)
+    second = g.node.create_publisher(JointState, "/franka_gripper/joint_states", 10)
+    g.extra = [(g.joint_pub, JointState(name=JOINTS[:7], position=HOME)),
+               (first, JointState(name=PANDA_FINGERS, position=[0.04, 0.04])),
+               (second, JointState(name=PANDA_FINGERS, position=[0.0, 0.0]))]
+    assert g.pump(10.0, until=lambda: g.got["diag"] and g.diagnostics()[1][
+        "gripper_state_topic"] == "ambiguous", joints=None), g.diagnostics()[1]
+    assert g.diagnostics()[1]["gripper_state_age_s"] == "ambiguous"
+    note = g.logs("ambiguous")[0]
+    assert "/gripper/joint_states" in note and "/franka_gripper/joint_states" in note
+    assert "robot.gripper_state_topic" in note
+    assert g.pump(2.0, until=lambda: g.session.frame is not None, joints=None)
+    assert g.capture().success and g.enable().success
+    assert g.pump(20.0, until=lambda: len(g.got["pose"]) >= 5, joints=None)
+    assert not g.got["gripper"], "no gripper command rests on an ambiguous hand"
+    assert not g.session.latest_state().gripper_measured
+
+
 def test_finger_states_that_stop_or_turn_nan_make_the_closedness_unmeasured(harness):
     g = harness(**{"robot.gripper_state_topic": "/hand/fingers",
                    "safety.max_gripper_state_age_s": 0.5})

@@ -151,8 +151,8 @@ def test_setting_refusals_name_the_options_and_the_fix(data, tmp_path, capsys):
                               "of 5)")
     one = next(data["episodes"].glob("*.npz"))
     assert main(_args(data, tmp_path / "run", "--val", str(one))) == 1
-    assert _error(capsys) == (f"episodes in both the training and validation data: "
-                              f"{[str(one.resolve())]}; give each episode to one of --data and "
+    assert _error(capsys) == (f"--val {one} is in --data too: a recording validated on must "
+                              "not be trained on; give each recording to one of --data and "
                               "--val only")
     # --help documents the values --state-source takes: none (pretrain's camera alone) is not
     with pytest.raises(SystemExit):

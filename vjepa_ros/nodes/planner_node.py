@@ -68,6 +68,7 @@ from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
 from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_states import (
+    ArmStateError,
     JointStateReader,
     closedness_from_fingers,
     finger_position,
@@ -165,6 +166,7 @@ class PlannerNode(Node):
                                                            SENSOR_QOS)
         self.joint_states_sub = self.create_subscription(
             JointState, "joint_states", self._on_joint_state, 10)
+        self.fingers.arm_topic = self.joint_states_sub.topic_name  # its namespace: this arm's
         if self.fingers.topic:
             self._probe_gripper_topic(self.fingers.topic)
         if cfg.robot.state_source == "pose":
@@ -322,20 +324,18 @@ class PlannerNode(Node):
         try:
             reading = self.joints.read(msg.name, msg.position)
         except StateError as exc:
-            self.fingers.unusable(topic)  # a bad message on the finger topic: hand unknown
+            if topic != self.joint_states_sub.topic_name or not isinstance(exc, ArmStateError):
+                self.fingers.unusable(topic)  # bad fingers (or whole message): hand unknown
             if topic != self.joint_states_sub.topic_name:
                 self._log_input_error(f"ignoring finger joints on {topic}: {exc}")
                 return
             self._reject_state("joint state", topic, exc)
             return
-        self._log_note(self.fingers.check_arm(self.joints.prefix), "warning")
+        self._log_note(self.fingers.check_arm(self.joints.prefix))
         if reading.fingers is not None:
-            chosen = self.fingers.topic
             self._log_note(self.fingers.offer(
                 topic, reading.finger_prefix, float(closedness_from_fingers(
                     reading.fingers, self.config.robot.gripper_max_width)), now))
-            if chosen is None and self.fingers.topic is not None:
-                self._stop_other_probes(self.fingers.topic)
         if reading.foreign:
             self.foreign_joint_states += 1
             if topic not in self.logged_once:  # once per topic, not once per message
@@ -356,9 +356,11 @@ class PlannerNode(Node):
         self._log_note(self.fingers.lapse(now), "warning")
         return self.fingers.measured(now)
 
-    def _log_note(self, note: str, level: str = "info") -> None:
+    def _log_note(self, note: str, level: str = "") -> None:
+        """Log a finger watch note; one that asks to set a parameter (or lost the hand) warns."""
         if note:
-            self._log(level, note)
+            self._log(level or ("warning" if "set robot." in note or "searching again" in note
+                                else "info"), note)
 
     def _gripper_topics(self) -> str:
         """Where finger joint states are looked for, in words (for the session's warning)."""
@@ -371,19 +373,22 @@ class PlannerNode(Node):
                 JointState, topic, lambda msg: self._on_joint_state(msg, topic), 10)
 
     def _find_gripper_topics(self) -> None:
-        """Auto search: listen to JointState topics named *gripper* until one has fingers."""
-        if self.fingers.topic:
+        """Auto search: listen to each JointState topic named *gripper* that may be this arm's.
+
+        :class:`FingerWatch` chooses among them and says when two tie.
+        """
+        if self.fingers.configured_topic:
             return
+        for topic in [t for t in self.gripper_probes if not self.fingers.listens_to(t)]:
+            self._stop_probe(topic)  # another robot's (said once): not read on
         for topic, types in self.get_topic_names_and_types():
-            if "sensor_msgs/msg/JointState" in types and "gripper" in topic.lower():
+            if ("sensor_msgs/msg/JointState" in types and "gripper" in topic.lower()
+                    and self.fingers.listens_to(topic)):
                 self._probe_gripper_topic(topic)
 
-    def _stop_other_probes(self, topic: str) -> None:
-        """Stop listening to the other *gripper* topics: the search chose ``topic``."""
-        for other, subscription in list(self.gripper_probes.items()):
-            if other != topic:
-                self.destroy_subscription(subscription)
-                del self.gripper_probes[other]
+    def _stop_probe(self, topic: str) -> None:
+        """Stop listening to ``topic`` (its fingers can never count)."""
+        self.destroy_subscription(self.gripper_probes.pop(topic))
 
     def _frame_ok(self, topic: str, frame_id: str) -> bool:
         """Check a pose's header.frame_id against the base frame: refuse (hold) on a mismatch."""
@@ -646,9 +651,9 @@ class PlannerNode(Node):
         values = dict(status["values"])
         values["inputs"] = "; ".join(str(p) for p in inputs) or "arriving"
         values["other_command_publishers"] = ", ".join(self.other_publishers)
-        values["gripper_state_topic"] = self.fingers.topic or "none yet"
-        age = self.fingers.age(time.monotonic())
-        values["gripper_state_age_s"] = "" if age is None else f"{age:.3f}"
+        values["gripper_state_topic"] = self.fingers.topic or (
+            "ambiguous" if self.fingers.conflict else "none yet")
+        values["gripper_state_age_s"] = self.fingers.status(time.monotonic())
         values["foreign_joint_states"] = str(self.foreign_joint_states)
         values["frame_refusals"] = str(self.frame_refusals)
         values.update(self.runtime_values())

@@ -25,31 +25,74 @@ READ_NAMES = (*DATA_SUFFIXES, ".npz")
 
 
 def walk_files(directory: Path) -> list[Path]:
-    """Return every file under ``directory``, following symlinked folders, each folder once.
+    """Return every file under ``directory``, following symlinked folders, by every route.
 
-    A lab's folder of links to bag directories is searched like one of the directories; a link
-    back to a folder already searched (a loop) is skipped. Paths keep the names as reached
-    (``bags/b_moving/x.mcap``), sorted. A ``*.partial`` file (of a writer killed mid-write:
-    ``atomic_files``) is no file of the folder's data: left out, as is a FIFO, socket or
-    device of another name than data's (never opened). Raises ``BagError`` for one named as
-    data (``*.mcap``, ``*.db3``, ``*.zstd``, ``*.npz``, ``metadata.yaml``):
-    :func:`refuse_special`.
+    A lab's folder of links to bag directories is searched like one of the directories. A
+    folder reached by two routes (a link to a sibling folder, and the folder itself) is listed
+    under both, so what a folder holds never depends on the order the folders are listed in
+    (``train.same_recording`` reads each recording once); a link back to a folder it is inside
+    (a loop) is not followed. Paths keep the names as reached (``bags/b_moving/x.mcap``),
+    sorted. A ``*.partial`` file (of a writer killed mid-write: ``atomic_files``) is no file of
+    the folder's data: left out, as is a FIFO, socket or device of another name than data's
+    (never opened). Raises ``BagError`` for one named as data (``*.mcap``, ``*.db3``,
+    ``*.zstd``, ``*.npz``, ``metadata.yaml``): :func:`refuse_special`; and for a folder that
+    cannot be listed (permission denied), whose recordings would be left out without a word.
     """
-    seen: set[str] = set()
-    found = []
-    for root, folders, files in os.walk(directory, followlinks=True):
-        real = os.path.realpath(root)
-        if real in seen:  # a symlink loop, or a second link to one folder
-            folders[:] = []
-            continue
-        seen.add(real)
-        for name in files:
-            file = Path(root) / name
-            if is_partial(name) or (special_file(file) and not _is_read(name)):
-                continue  # a pipe or socket of another name is no data: never opened
-            refuse_special(file)
-            found.append(file)
+    found: list[Path] = []
+    _walk(Path(directory), (), found)
     return sorted(found)
+
+
+def _walk(folder: Path, route: tuple[str, ...], found: list[Path]) -> None:
+    """Append the files under ``folder`` to ``found``; ``route``: the real folders it is in."""
+    real = os.path.realpath(folder)
+    if real in route:  # a link back to a folder it is inside: a loop
+        return
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError as exc:
+        raise _bag_error(unreadable_folder(folder, exc)) from exc
+    for entry in entries:
+        path = folder / entry.name
+        if _is_folder(entry):  # a symlinked folder too
+            _walk(path, (*route, real), found)
+        elif not (is_partial(entry.name) or (special_file(path) and not _is_read(entry.name))):
+            refuse_special(path)  # a pipe or socket of another name is no data: never opened
+            found.append(path)
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    """Whether a listed entry is a folder, through a link too (a link loop is none)."""
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop: input_paths.missing names it
+        return False
+
+
+def unreadable_folder(folder: Path, exc: OSError) -> str:
+    """Return the refusal of a folder of the data that cannot be listed (one line)."""
+    return (f"{folder} cannot be read ({exc.strerror or exc}): the recordings in it would be "
+            f"left out; give read access to it (chmod -R u+rX {folder}), or move it out of the "
+            "data given")
+
+
+def _bag_error(message: str):
+    from vjepa_ros.recordings.bag_files import BagError
+
+    return BagError(message)
+
+
+def compressed_copy_of(file: Path) -> Path | None:
+    """Return the data file ``file`` (``x.mcap.zstd``) is a compressed copy of, beside it.
+
+    ``x.mcap`` when it is a file in the same folder (the same recording, compressed with
+    ``zstd``), else None (also for a file that is no ``.zstd``).
+    """
+    if not file.name.endswith((".mcap.zstd", ".db3.zstd")):
+        return None
+    original = file.with_name(file.name.removesuffix(".zstd"))
+    return original if original.is_file() else None
 
 
 def _is_read(name: str) -> bool:
@@ -81,11 +124,9 @@ def refuse_special(path: Path) -> None:
     Reading one would wait for a writer that never comes: ``PATH is a FIFO (named pipe), not a
     regular file: ...``, one line, instead of a hang.
     """
-    from vjepa_ros.recordings.bag_files import BagError
-
     kind = special_file(path)
     if kind:
-        raise BagError(f"{path} is {kind}, not a regular file: reading it would wait for a "
+        raise _bag_error(f"{path} is {kind}, not a regular file: reading it would wait for a "
                        "writer; give the recording's own file (copy the data into a regular "
                        "file first), or leave it out of the data given")
 

@@ -61,7 +61,7 @@ class GoalSession:
                 raise RuntimeError(f"~/add_subgoal refused: the list is full ({len(goals)} = "
                                    "goals.max_subgoals); call ~/clear_goals to start a new one")
             goal = self._captured_subgoal("~/add_subgoal", f"added sub-goal {len(goals) + 1}")
-            gripper = "unknown (no finger joints yet)" if goal.closedness() is None else \
+            gripper = "unknown (no recent finger joints)" if goal.closedness() is None else \
                 f"{goal.closedness():.2f}"
             where = "" if goal.state is None else (
                 f" at TCP ({', '.join(f'{v:.3f}' for v in goal.state[:3])}) m, gripper {gripper}")

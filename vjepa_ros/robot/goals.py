@@ -297,8 +297,10 @@ def _check_gripper(index: int, goal: SubGoal) -> None:
         elif goal.gripper_measured:  # a goal file: no hand state comes along
             why = "has no gripper state: give goal_gripper (one closedness per goal file)"
         elif goal.state is not None:  # captured, but no finger joints had arrived
-            why = ("was captured before any finger joint state arrived: publish the finger "
-                   "joints (robot.gripper_state_topic) and capture it again")
+            why = ("was captured while the gripper's closedness was not measured (no recent, "
+                   "usable finger joint state of this arm's hand: none arrived, they stopped, "
+                   "or two hands were ambiguous; the node's log says which): publish the "
+                   "finger joints (robot.gripper_state_topic) and capture it again")
         else:
             why = ("was captured with no robot state near its frame's time (joint states "
                    "missing or late): check the joint states and capture it again")

@@ -57,6 +57,17 @@ class RangeError(StateError):
     """Joint positions outside the Franka's range: wrong units (degrees, millimetres)."""
 
 
+class ArmStateError(StateError):
+    """A message whose *arm* joints are unusable (missing, NaN, two arms).
+
+    Its fingers may be fine: the planner node does not mark the hand unknown for it.
+    """
+
+
+class ArmRangeError(RangeError, ArmStateError):
+    """Arm joint positions outside the Franka's range (degrees for radians)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class JointReading:
     """What one JointState message says about the arm and its hand."""
@@ -149,20 +160,21 @@ class JointStateReader:
         if self.prefix is not None and self.prefix not in arms or len(arms) > 1:
             seen = sorted(set(arms) | ({self.prefix} if self.prefix else set()))
             arms_seen = ", ".join(f"{prefix}joint1..7" for prefix in seen)
-            raise StateError(f"joint states of more than one Franka arm ({arms_seen}): "
+            raise ArmStateError(f"joint states of more than one Franka arm ({arms_seen}): "
                              f"{_CHOOSE_PREFIX} (e.g. {seen[0]!r})")
         prefix, found = next(iter(arms.items()))
         expected = [f"{prefix}joint{i}" for i in range(1, ARM_JOINTS + 1)]
         if len(found) < ARM_JOINTS:
             missing = [name for i, name in enumerate(expected, 1) if i not in found]
-            raise StateError(f"joint state lacks {', '.join(missing)} (has {', '.join(names)}); "
-                             "each message must hold all 7 arm joints or none")
+            raise ArmStateError(f"joint state lacks {', '.join(missing)} (has "
+                                f"{', '.join(names)}); each message must hold all 7 arm "
+                                "joints or none")
         arm = positions[[found[i] for i in range(1, ARM_JOINTS + 1)]]
         if not np.isfinite(arm).all():
-            raise StateError(f"arm joint positions contain NaN or inf: {arm.tolist()}")
+            raise ArmStateError(f"arm joint positions contain NaN or inf: {arm.tolist()}")
         problem = arm_joint_problem(expected, arm)
         if problem:
-            raise RangeError(problem)
+            raise ArmRangeError(problem)
         self.prefix = prefix
         return arm, tuple(expected)
 

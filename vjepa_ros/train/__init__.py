@@ -12,7 +12,8 @@ Public API::
     find_sources(paths) / split_sources / load_segments   .npz episodes and rosbag2 bags
     FrameEncoder(encoder, device, dtype, ...)(frames) -> reps; FeatureBank.build(segments, enc)
 
-Modules: ``config`` (settings), ``episodes`` (data), ``features`` (frozen encoder, bank),
+Modules: ``config`` (settings), ``episodes`` (data), ``same_recording`` (each recording
+once, never in train and val both), ``features`` (frozen encoder, bank),
 ``feature_cache`` (on-disk shards shared by runs and ranks), ``objective`` (losses), ``schedule``
 (AdamW, learning rate), ``trainer`` (the loop, files), ``distributed`` (torchrun process group),
 ``memory`` (measured and estimated training memory), ``prepare`` (set-up from a config),

@@ -30,6 +30,7 @@ from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.resample import NO_FRAME, STATE_GAP, resample
 from vjepa_ros.recordings.split_parts import refuse_split_parts
 from vjepa_ros.train.config import DataConfig
+from vjepa_ros.train.same_recording import read_once
 
 
 class EpisodeError(ValueError):
@@ -126,13 +127,17 @@ def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
     files, or one ``.mcap`` / ``.db3`` / ``.zstd`` data file), or a directory searched
     recursively for both. A folder without ``metadata.yaml`` is one bag when its data files are
     all it records (a killed recorder's); beside other recordings (bag folders, ``.npz``
-    episodes) each of its data files is a bag by itself (``bag_files.loose_bag_files``). A
+    episodes) each of its data files is a bag by itself (``bag_files.loose_bag_files``); bag
+    folders and ``.npz`` episodes inside a bag folder are read too, with a note. A recording
+    reached by several paths (overlapping paths, a folder and its own file, links, a compressed
+    copy beside it) is one source, each path left out a note (``train.same_recording``). A
     broken symlink (or a link loop) inside a directory is skipped with a note appended to
     ``notes`` (``skipped bags/b2: it is a broken symlink (to ...)``); a directory with nothing
     else is refused naming it. Raises EpisodeError (one line naming the path) for a path that
-    is missing or holds no episode, for a FIFO, socket or device named as data
-    (``bag_files.refuse_special``: reading it would hang), and for loose parts of one split
-    recording (``split_parts.refuse_split_parts``: the move into a folder of their own).
+    is missing or holds no episode, for a folder in it that cannot be listed (permission
+    denied), for a FIFO, socket or device named as data (``bag_files.refuse_special``: reading
+    it would hang), and for loose parts of one split recording
+    (``split_parts.refuse_split_parts``: the move into a folder of their own).
     """
     try:
         sources = _find_sources(paths, notes)
@@ -144,7 +149,8 @@ def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
 
 
 def _find_sources(paths, notes: list[str] | None) -> list[Source]:
-    found: dict[Path, Source] = {}
+    found: list[Source] = []
+    skipped: list[str] = []
     for given in paths:
         path = Path(given).expanduser()
         why = missing(path)
@@ -152,41 +158,58 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
             raise EpisodeError(f"{path} {why}")
         refuse_special(path)
         if path.is_file():
-            if path.suffix == ".npz":
-                found[path.resolve()] = Source(path, "npz")
-            elif path.name.endswith(DATA_SUFFIXES):
-                found[path.resolve()] = Source(path, "bag")
-            else:
-                raise EpisodeError(f"{path}: not an episode (.npz) or a bag "
-                                   f"({', '.join(DATA_SUFFIXES)})")
-            continue
-        if (path / "metadata.yaml").is_file():
-            found[path.resolve()] = Source(path, "bag")
+            found.append(_file_source(path))
             continue
         files = walk_files(path)  # symlinked bag folders too
         broken = {p: missing(p) for p in files if p.is_symlink() and missing(p)}
         files = [p for p in files if p not in broken]
-        bag_dirs = sorted({p.parent for p in files
-                           if p.name == "metadata.yaml" or p.name.endswith(DATA_SUFFIXES)})
-        inside_bag = set()
-        before = len(found)
-        for folder in bag_dirs:
-            loose = loose_bag_files(folder, files)  # a data folder's loose data files
-            for bag in loose or [folder]:
-                found[bag.resolve()] = Source(bag, "bag")
-            if not loose:
-                inside_bag.add(folder.resolve())
-        for npz in files:  # a folder named *.npz is searched, not read
-            if npz.suffix == ".npz" and \
-                    not any(parent.resolve() in inside_bag for parent in npz.parents):
-                found[npz.resolve()] = Source(npz, "npz")
-        skipped = [f"skipped {link}: it {why}" for link, why in broken.items()]
-        if len(found) == before:
-            also = f" ({'; '.join(skipped)})" if skipped else ""
+        own = _folder_sources(files, skipped)
+        gone = [f"skipped {link}: it {why}" for link, why in broken.items()]
+        if not own:  # what this path holds, whether or not another path holds it too
+            also = f" ({'; '.join(gone)})" if gone else ""
             raise EpisodeError(f"{path}: no episodes (.npz files) or rosbag2 bags in it{also}")
-        if notes is not None:
-            notes += skipped
-    return sorted(found.values(), key=lambda s: str(s.path))
+        found += own
+        skipped += gone
+    sources = read_once(found, skipped)
+    if notes is not None:
+        notes += dict.fromkeys(skipped)  # a folder given twice: its notes once
+    return sources
+
+
+def _file_source(path: Path) -> Source:
+    if path.suffix == ".npz":
+        return Source(path, "npz")
+    if path.name.endswith(DATA_SUFFIXES):
+        return Source(path, "bag")
+    raise EpisodeError(f"{path}: not an episode (.npz) or a bag ({', '.join(DATA_SUFFIXES)})")
+
+
+def _folder_sources(files: list[Path], notes: list[str]) -> list[Source]:
+    """Return the sources among a folder's files (:func:`walk_files`, broken links left out).
+
+    A bag folder (``metadata.yaml``) is one source; bag folders and ``.npz`` episodes inside
+    it are recordings of their own (rosbag2 writes neither into a bag): read, with a note.
+    """
+    bag_dirs = sorted({p.parent for p in files
+                       if p.name == "metadata.yaml" or p.name.endswith(DATA_SUFFIXES)})
+    found = []
+    for folder in bag_dirs:
+        loose = loose_bag_files(folder, files)  # a data folder's loose data files
+        found += [Source(bag, "bag") for bag in loose or [folder]]
+    found += [Source(npz, "npz") for npz in files if npz.suffix == ".npz"]
+    bags = {p.parent for p in files if p.name == "metadata.yaml"}
+    inside: dict[Path, list[Path]] = {}
+    for source in found:
+        for folder in source.path.parents:
+            if folder in bags:
+                inside.setdefault(folder, []).append(source.path)
+    for folder, paths in sorted(inside.items()):
+        names = ", ".join(str(p.relative_to(folder)) for p in paths[:3])
+        more = f" (and {len(paths) - 3} more)" if len(paths) > 3 else ""
+        notes.append(f"read {names}{more} in bag folder {folder} as recordings of their own: "
+                     "its metadata.yaml does not list them (rosbag2 writes none there); move "
+                     "them out of it to keep the bag on its own")
+    return found
 
 
 def split_sources(sources: list[Source], val_fraction: float, seed: int,

@@ -48,6 +48,7 @@ from vjepa_ros.train.feature_cache import (
 )
 from vjepa_ros.train.features import FeatureBank, FrameEncoder, check_encoder_fits, load_encoder
 from vjepa_ros.train.run_files import RUN_FILES, run_files
+from vjepa_ros.train.same_recording import in_train_and_val, shared_recordings
 from vjepa_ros.train.trainer import Trainer, check_world_size, compute_dtype, config_of_checkpoint
 
 # Settings a resumed run may change; any other difference to the stored run is refused.
@@ -170,11 +171,9 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
             "run's predictor)")
     if not data.val:
         split_sources(sources, data.val_fraction, config.seed)  # one source: refused before
-    shared = {s.path.resolve() for s in sources} & {s.path.resolve() for s in val_sources}
+    shared = shared_recordings(sources, val_sources)  # by data files, not by path
     if shared:
-        raise EpisodeError(f"episodes in both the training and validation data: "
-                           f"{sorted(str(p) for p in shared)[:3]}; give each episode to one "
-                           "of --data and --val only")
+        raise EpisodeError(in_train_and_val(shared))
     device = rank_device(config.device, topology)
     encode = FrameEncoder(encoder, device, compute_dtype(config, device),
                           (data.aspect_ratio_min, data.aspect_ratio_max), data.encode_batch,

@@ -1,0 +1,596 @@
+"""The planner node's input path as a lab runs it: its own process, camera, arm and finger topics.
+
+The planner node is started the way ``ros2 run`` starts it (``python -m
+vjepa_ros.nodes.planner_node --ros-args --params-file config/planner.yaml -p
+model.checkpoint:=demo`` and the launch file's remappings), the package's parameters otherwise
+(blocking control, CEM S 800 I 10 H 1 unless ``-p`` says else). A feeder in this process
+publishes what a Franka lab publishes:
+
+  /camera/camera/color/image_raw   sensor_msgs/Image, 640×480 rgb8, 30 Hz (best effort)
+  /joint_states                    panda_joint1..7 only, ~100 Hz (the arm holds still)
+  /franka_gripper/joint_states     panda_finger_joint1/2 only, ~30 Hz (hand open)
+
+and a goal image on ``/vjepa_planner/goal_image`` (latched). The node runs in shadow mode for
+``--shadow-seconds``, then ``~/enable`` is called and it is watched for ``--seconds``:
+``target_pose``, ``gripper_command``, ``~/plan_report``, ``/diagnostics`` and the node's log.
+
+Printed: the settings; per callback (``_on_image``, ``_on_joint_state`` per topic, the stream
+tick and diagnostics) its count and wall / CPU time per message, measured *inside* the node
+process: this script's ``--role-node`` runs the node's own entry point with those methods wrapped
+by ``time.perf_counter`` / ``time.thread_time`` timers (nothing else changed; a message's
+deserialization by the executor is outside the callback and is counted in the executor thread's
+CPU instead); the node's CPU (whole process, its executor thread, its planning worker thread, the
+rest: DDS) per wall second in shadow mode and enabled; plans per minute and their outcomes; gripper
+commands and target poses before and after ``~/enable``; what ``/diagnostics`` says of the
+gripper (``gripper_state_topic``, ``gripper_state_age_s``); every warning and error line the
+node logged, counted per kind (numbers masked), and the info kinds logged more than once.
+``FAIL:`` lines (exit status 1) for a command before ``~/enable``, a finger topic not found or a
+closedness not measured, and a log kind repeated more than ``--flood`` times (a log flood).
+
+Also printed: what the feeder sent per second and its longest gap per stream (a stall of this
+process, not of the node, on a loaded machine). ``--executor events`` runs the node on
+``rclpy.experimental.EventsExecutor`` instead of ``run_node``'s ``SingleThreadedExecutor`` (an
+experiment: what rclpy's executor costs).
+
+Run:  python benchmarks/bench_node_inputs.py [--seconds 60] [--shadow-seconds 10] [--fps 30]
+      [--arm-hz 100] [--finger-hz 30] [--checkpoint demo] [-p NAME:=VALUE ...]
+      [--executor single|events] [--keep]
+About 75 s on 2 shared cores (the node starts in 2–7 s). The node's log and stats go to a
+temporary folder, removed at the end unless ``--keep``. Loopback only (ROS_LOCALHOST_ONLY=1,
+discovery range LOCALHOST); every process uses the package's Fast DDS camera profile.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import importlib
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, main_start)
+
+# isort: split
+import numpy as np
+
+from vjepa_ros.cli_parser import ArgumentParser
+from vjepa_ros.nodes.node_processes import stop_child
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.scratch_folder import ScratchFolder
+from vjepa_ros.script_children import start_child
+from vjepa_ros.terminate import call_held, stop_signals_held
+
+os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+os.environ["ROS_LOCALHOST_ONLY"] = "1"
+os.environ.setdefault("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
+
+HOME = [0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4]
+ARM = [f"panda_joint{i}" for i in range(1, 8)]
+FINGERS = ["panda_finger_joint1", "panda_finger_joint2"]
+CAMERA_TOPIC = "/camera/camera/color/image_raw"
+ARM_TOPIC = "/joint_states"
+FINGER_TOPIC = "/franka_gripper/joint_states"
+TARGET_TOPIC = "/target_pose"
+GRIPPER_TOPIC = "/gripper_command"
+NODE_START_S = 180.0  # [s] the node's start (torch, the model) on a loaded machine
+TIMED = ("_on_image", "_on_joint_state", "_stream_tick", "_publish_diagnostics")
+# parts of the input callbacks, timed too: (module, class or "" for a function, name)
+PARTS = (("vjepa_ros.nodes.planner_node", "", "decode_image_message"),
+         ("vjepa_ros.robot.input_episodes", "InputEpisodes", "observe_image"),
+         ("vjepa_ros.robot.joint_states", "JointStateReader", "read"),
+         ("vjepa_ros.robot.kinematics", "FrankaKinematics", "state"),
+         ("vjepa_ros.nodes.planner_node", "PlannerNode", "_gripper_measured"),
+         ("vjepa_ros.robot.input_episodes", "InputEpisodes", "observe_state"),
+         ("vjepa_ros.robot.stream_session", "StreamSession", "stream_step"),
+         ("vjepa_ros.nodes.planner_node", "", "set_pose"))
+EXECUTOR_ENV = "BENCH_NODE_INPUTS_EXECUTOR"  # --executor events: for the node process
+LOG_LINE = re.compile(r"^\[(?P<level>[A-Z]+)\] \[[0-9.]+\] \[(?P<node>[^\]]*)\]: (?P<text>.*)$")
+
+
+# -- the node process (--role-node) -----------------------------------------------------------
+def run_timed_node(stats: str, node_args: list[str]) -> None:
+    """Run the planner node's entry point with the callbacks in :data:`TIMED` timed.
+
+    Each call appends (kind, topic, end [s, CLOCK_MONOTONIC], wall [s], thread CPU [s]);
+    whenever ``stats + ".request"`` appears, the samples so far and the native ids of the threads
+    that set torch's thread count (the main thread, then the planning worker) are written to
+    ``stats`` (JSON ``{"samples": [...], "threads": [...]}``) and the request file is removed.
+    """
+    from vjepa_ros.entry_points import end_after, run_stoppable
+    from vjepa_ros.nodes import planner_node
+
+    samples: list[tuple] = []
+
+    def timed(name, method, topic_arg=None):
+        @functools.wraps(method)  # its signature: EventsExecutor passes TimerInfo by it
+        def wrapper(*args, **kwargs):
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                end = time.perf_counter()
+                topic = ""
+                if topic_arg is not None:
+                    topic = args[topic_arg] if len(args) > topic_arg else kwargs.get("topic", "")
+                samples.append((name, topic, time.monotonic(), end - wall,
+                                time.thread_time() - cpu))
+        return wrapper
+
+    node_class = planner_node.PlannerNode
+    for name in TIMED:  # (self, msg, topic) for _on_joint_state
+        setattr(node_class, name, timed(name, getattr(node_class, name), topic_arg=2))
+    for module, owner, name in PARTS:
+        target = importlib.import_module(module)
+        target = getattr(target, owner) if owner else target
+        label = part_label(module, owner, name)
+        setattr(target, name, timed(label, getattr(target, name)))
+
+    # the threads that set torch's thread count: the node's (main) and its planning worker's
+    threads: list[int] = []
+    set_threads = planner_node.set_torch_threads
+
+    def noted_set_torch_threads(*args, **kwargs):
+        threads.append(threading.get_native_id())
+        return set_threads(*args, **kwargs)
+
+    planner_node.set_torch_threads = noted_set_torch_threads
+
+    def serve() -> None:
+        request = Path(stats + ".request")
+        while True:
+            if request.exists():
+                tmp = Path(stats + ".tmp")
+                tmp.write_text(json.dumps({"samples": list(samples), "threads": threads}))
+                tmp.replace(stats)
+                request.unlink()
+            time.sleep(0.2)
+
+    threading.Thread(target=serve, daemon=True).start()
+    if os.environ.get(EXECUTOR_ENV) == "events":  # run_node's executor, as an experiment
+        import rclpy.executors
+        from rclpy.experimental import EventsExecutor
+
+        rclpy.executors.SingleThreadedExecutor = EventsExecutor
+    sys.argv = [planner_node.__file__, *node_args]
+    end_after(lambda: run_stoppable(planner_node.PlannerNode.ROS_NAME,
+                                    lambda: planner_node.main))
+
+
+def part_label(module: str, owner: str, name: str) -> str:
+    """How a part of a callback (:data:`PARTS`) is named in the table: indented, its owner's."""
+    return f"  {owner + '.' if owner else ''}{name}"
+
+
+def request_stats(stats: Path, timeout_s: float = 10.0) -> dict:
+    """Ask the node process for its samples and threads (:func:`run_timed_node`); {} on none."""
+    stats.unlink(missing_ok=True)
+    Path(f"{stats}.request").write_text("")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if stats.exists():
+            return json.loads(stats.read_text())
+        time.sleep(0.1)
+    return {}
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def planning_thread(stats: Path, pid: int, timeout_s: float = 10.0) -> int | None:
+    """Return the native id of the node's planning worker thread (None if not known in time).
+
+    The node's services answer before its worker thread has started: ask until it has.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        worker = next((t for t in request_stats(stats).get("threads", []) if t != pid), None)
+        if worker is not None:
+            return worker
+        time.sleep(0.2)
+    return None
+
+
+def process_cpu(pid: int, worker: int | None) -> tuple[float, float, float]:
+    """CPU seconds (user + system) of a process, its main thread and thread ``worker``, /proc.
+
+    The worker's is NaN when it is None or gone.
+    """
+    def read(path):
+        with open(path) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    try:
+        planning = math.nan if worker is None else read(f"/proc/{pid}/task/{worker}/stat")
+    except OSError:
+        planning = math.nan
+    return read(f"/proc/{pid}/stat"), read(f"/proc/{pid}/task/{pid}/stat"), planning
+
+
+def log_kind(text: str) -> str:
+    """Return a log line's kind: its text with numbers masked, cut at 110 characters."""
+    return re.sub(r"\d+(?:\.\d+)?", "#", text)[:110]
+
+
+def read_log(path: Path) -> list[tuple[str, str]]:
+    """(level, text) of each rclpy log line in the node's output; other lines as ('OUT', line)."""
+    lines = []
+    for line in path.read_text(errors="replace").splitlines():
+        match = LOG_LINE.match(line)
+        if match:
+            lines.append((match["level"], match["text"]))
+        elif line.strip():
+            lines.append(("OUT", line.strip()))
+    return lines
+
+
+class Feeder:
+    """Publish the lab's camera, arm and finger streams from a thread of this process."""
+
+    def __init__(self, node, args):
+        from rclpy.qos import qos_profile_sensor_data
+        from sensor_msgs.msg import Image, JointState
+
+        from vjepa_ros.images import rgb_to_image_fields
+
+        self.node, self.args = node, args
+        rng = np.random.default_rng(0)
+        frames = rng.integers(0, 256, (4, args.height, args.width, 3), dtype=np.uint8)
+        self.images = [Image(**rgb_to_image_fields(frame)) for frame in frames]
+        for image in self.images:
+            image.header.frame_id = "camera_color_optical_frame"
+        self.image_pub = node.create_publisher(Image, CAMERA_TOPIC, qos_profile_sensor_data)
+        self.arm_pub = node.create_publisher(JointState, ARM_TOPIC, 10)
+        self.finger_pub = node.create_publisher(JointState, FINGER_TOPIC, 10)
+        self.JointState = JointState
+        self.sent = collections.Counter()
+        self.last: dict[str, float] = {}  # [s] when each stream was last published
+        self.gap: dict[str, float] = collections.defaultdict(float)  # [s] its longest gap
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        periods = {"image": 1.0 / self.args.fps, "arm": 1.0 / self.args.arm_hz,
+                   "finger": 1.0 / self.args.finger_hz}
+        due = dict.fromkeys(periods, time.monotonic())
+        index = 0
+        while self.running:
+            now = time.monotonic()
+            stamp = self.node.get_clock().now().to_msg()
+            if now >= due["image"]:
+                msg = self.images[index % len(self.images)]
+                msg.header.stamp = stamp
+                self.image_pub.publish(msg)
+                index += 1
+            if now >= due["arm"]:
+                msg = self.JointState(name=ARM, position=list(HOME))
+                msg.header.stamp = stamp
+                self.arm_pub.publish(msg)
+            if now >= due["finger"]:
+                msg = self.JointState(name=FINGERS, position=[0.04, 0.04])
+                msg.header.stamp = stamp
+                self.finger_pub.publish(msg)
+            for name, period in periods.items():
+                if now >= due[name]:
+                    self.sent[name] += 1
+                    if name in self.last:
+                        self.gap[name] = max(self.gap[name], now - self.last[name])
+                    self.last[name] = now
+                    due[name] = max(due[name] + period, now - period)  # no burst after a stall
+            time.sleep(max(0.0, min(due.values()) - time.monotonic()))
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.running = False
+        self.thread.join(5.0)
+
+
+def quantiles_ms(values: list[float]) -> str:
+    """Return median / p90 / max of ``values`` [s] in ms."""
+    if not values:
+        return "- / - / -"
+    arr = np.asarray(values) * 1e3
+    return (f"{np.median(arr):.3f} / {np.percentile(arr, 90):.3f} / {arr.max():.2f}")
+
+
+# -- the run ----------------------------------------------------------------------------------
+def main() -> int | None:
+    if len(sys.argv) > 3 and sys.argv[1] == "--role-node":  # the node process
+        return run_timed_node(sys.argv[2], sys.argv[3:])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0,
+                        help="how long the enabled node is watched [s]")
+    parser.add_argument("--shadow-seconds", type=float, default=10.0,
+                        help="shadow mode (fed, goal set, not enabled) before ~/enable [s]")
+    parser.add_argument("--fps", type=float, default=30.0)
+    parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--height", type=int, default=480)
+    parser.add_argument("--arm-hz", type=float, default=100.0)
+    parser.add_argument("--finger-hz", type=float, default=30.0)
+    parser.add_argument("--checkpoint", default="demo", help="model.checkpoint of the node")
+    parser.add_argument("-p", dest="params", action="append", default=[], metavar="NAME:=VALUE",
+                        help="a planner node parameter (repeatable), e.g. "
+                             "control.mode:=continuous")
+    parser.add_argument("--executor", choices=("single", "events"), default="single",
+                        help="the node's executor: single = as ros2 run (SingleThreadedExecutor);"
+                             " events = rclpy.experimental.EventsExecutor instead (an experiment)")
+    parser.add_argument("--flood", type=int, default=20,
+                        help="a log kind repeated more than this often is a FAIL (a flood)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary folder (node log, callback samples)")
+    args = parser.parse_args()
+    for name in ("seconds", "shadow_seconds", "fps", "width", "height", "arm_hz", "finger_hz"):
+        if not getattr(args, name) > 0:
+            parser.error(f"--{name.replace('_', '-')} must be > 0, got {getattr(args, name)}")
+    for item in args.params:
+        if ":=" not in item:
+            parser.error(f"-p {item}: write NAME:=VALUE (e.g. control.mode:=continuous)")
+
+    from vjepa_ros.nodes.dds_profile import use_camera_profile
+    from vjepa_ros.nodes.launcher import mpc_nodes
+
+    use_camera_profile()
+    folder = ScratchFolder("bench_node_inputs_", keep=args.keep)
+    log_path, stats_path = folder.path / "planner.log", folder.path / "callbacks.json"
+    planner = mpc_nodes(args.checkpoint, camera_topic=CAMERA_TOPIC, target_topic=TARGET_TOPIC,
+                        joint_states_topic=ARM_TOPIC, gripper_topic=GRIPPER_TOPIC)[0]
+    command = planner.command()
+    assert command[1:3] == ["-m", "vjepa_ros.nodes.planner_node"], command
+    command = [sys.executable, __file__, "--role-node", str(stats_path), *command[3:]]
+    for item in args.params:
+        command += ["-p", item]
+    started = time.monotonic()
+    try:
+        with open(log_path, "w") as log:
+            node_proc = start_child(command, stdout=log, stderr=subprocess.STDOUT,
+                                    env={**os.environ, EXECUTOR_ENV: args.executor})
+        result = watch(args, node_proc, stats_path, started)
+    finally:
+        try:
+            if "node_proc" in locals():
+                stop_child(node_proc, 30.0)
+        finally:
+            log_lines = read_log(log_path) if log_path.exists() else []
+            folder.remove()
+    return report(args, result, log_lines, folder)
+
+
+def watch(args, node_proc, stats_path: Path, started: float) -> dict:
+    """Feed the node, set its goal, watch shadow mode, enable it, watch; return what was seen."""
+    import rclpy
+    from diagnostic_msgs.msg import DiagnosticArray
+    from geometry_msgs.msg import PoseStamped
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+    from rclpy.signals import SignalHandlerOptions
+    from sensor_msgs.msg import Image
+    from std_msgs.msg import Float64, String
+    from std_srvs.srv import SetBool
+
+    from vjepa_ros.images import rgb_to_image_fields
+
+    seen: dict[str, list] = collections.defaultdict(list)  # kind -> [(t, value)]
+
+    def on_diagnostics(msg):
+        for status in msg.status:
+            if status.name.endswith(": mpc"):
+                values = {kv.key: kv.value for kv in status.values}
+                values["_level"] = status.level[0] if isinstance(status.level, bytes) \
+                    else int(status.level)
+                values["_message"] = status.message
+                seen["diagnostics"].append((time.monotonic(), values))
+
+    with stop_signals_held():
+        rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
+        node = rclpy.create_node("bench_node_inputs")
+        executor = SingleThreadedExecutor()
+        executor.add_node(node)
+        node.create_subscription(PoseStamped, TARGET_TOPIC,
+                                 lambda m: seen["target_pose"].append((time.monotonic(), 0)), 200)
+        node.create_subscription(Float64, GRIPPER_TOPIC,
+                                 lambda m: seen["gripper"].append((time.monotonic(), m.data)), 50)
+        node.create_subscription(
+            String, f"/{PLANNER_NODE}/plan_report",
+            lambda m: seen["plan"].append((time.monotonic(), json.loads(m.data))), 50)
+        node.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 20)
+        latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
+                             reliability=ReliabilityPolicy.RELIABLE)
+        goal_pub = node.create_publisher(Image, f"/{PLANNER_NODE}/goal_image", latched)
+        enable = node.create_client(SetBool, f"/{PLANNER_NODE}/enable")
+        feeder = Feeder(node, args)
+    try:
+        goal = np.random.default_rng(1).integers(0, 256, (args.height, args.width, 3),
+                                                 dtype=np.uint8)
+        goal_pub.publish(Image(**rgb_to_image_fields(goal)))  # latched: the node gets it later
+        feeder.start()  # the lab's sensors run before the planner starts
+        deadline = time.monotonic() + NODE_START_S
+        while not enable.service_is_ready():
+            if node_proc.poll() is not None:
+                raise SystemExit(f"planner node exited (status {node_proc.returncode}) before "
+                                 "it was ready")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"planner node not ready in {NODE_START_S:g} s")
+            call_held(executor.spin_once, timeout_sec=0.1)
+        ready = time.monotonic()
+        worker = planning_thread(stats_path, node_proc.pid)
+        cpu_ready = process_cpu(node_proc.pid, worker)
+        spin_until(executor, ready + args.shadow_seconds)
+        cpu_shadow = process_cpu(node_proc.pid, worker)
+        t_shadow = time.monotonic()
+        future = call_held(enable.call_async, SetBool.Request(data=True))
+        t_enable = time.monotonic()
+        while not future.done() and time.monotonic() < t_enable + 10.0:
+            call_held(executor.spin_once, timeout_sec=0.05)
+        reply = future.result()
+        cpu0 = process_cpu(node_proc.pid, worker)
+        t0 = time.monotonic()
+        spin_until(executor, t0 + args.seconds)
+        cpu1 = process_cpu(node_proc.pid, worker)
+        t1 = time.monotonic()
+        samples = request_stats(stats_path).get("samples", [])
+    finally:
+        feeder.stop()
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return dict(seen=seen, started=started, ready=ready, t_enable=t_enable, t0=t0, t1=t1,
+                cpu=(cpu_ready, cpu_shadow, cpu0, cpu1), t_shadow=t_shadow, reply=reply,
+                samples=samples, sent=dict(feeder.sent), gap=dict(feeder.gap))
+
+
+def spin_until(executor, end: float) -> None:
+    while time.monotonic() < end:
+        call_held(executor.spin_once, timeout_sec=0.05)
+
+
+def report(args, r: dict, log_lines, folder) -> int:
+    seen, t_enable, t0, t1 = r["seen"], r["t_enable"], r["t0"], r["t1"]
+    shadow_s, watched = r["t_shadow"] - r["ready"], t1 - t0
+    fails = []
+    cores = os.cpu_count()
+    print(f"# planner node input path: node as its own process (python -m "
+          f"vjepa_ros.nodes.planner_node, config/planner.yaml, model.checkpoint {args.checkpoint}"
+          f"{', ' + ' '.join('-p ' + p for p in args.params) if args.params else ''}"
+          f"{', executor EventsExecutor' if args.executor == 'events' else ''}); "
+          f"{cores} CPUs, load {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    print(f"# fed from this process: {CAMERA_TOPIC} {args.width}x{args.height} rgb8 at "
+          f"{args.fps:g} Hz, {ARM_TOPIC} panda_joint1..7 at {args.arm_hz:g} Hz, {FINGER_TOPIC} "
+          f"panda_finger_joint1/2 at {args.finger_hz:g} Hz; goal image on "
+          f"/{PLANNER_NODE}/goal_image; shadow {shadow_s:.0f} s, then ~/enable, watched "
+          f"{watched:.0f} s")
+    total = t1 - r["started"]
+    print(f"node ready after {r['ready'] - r['started']:.1f} s; run {total:.0f} s; "
+          f"feeder sent/s over the run: " + ", ".join(
+              f"{k} {v / (t1 - r['started']):.1f}" for k, v in sorted(r["sent"].items()))
+          + "; longest gap " + ", ".join(f"{k} {1e3 * v:.0f} ms"
+                                         for k, v in sorted(r["gap"].items())))
+    reply = r["reply"]
+    print(f"~/enable reply: {'none' if reply is None else (reply.success, reply.message)}")
+
+    # callbacks, inside the node
+    print("\n## callbacks inside the node (wrapped with perf_counter / thread_time)")
+    print("| callback | topic | shadow msgs/s | enabled msgs/s | wall per call median / p90 / "
+          "max [ms] (enabled) | CPU per call median / p90 / max [ms] | CPU [s/s] |")
+    print("|---|---|---|---|---|---|---|")
+    groups = collections.defaultdict(list)
+    for name, topic, t, wall, cpu in r["samples"]:
+        phase = "enabled" if t0 <= t < t1 else "shadow" if r["ready"] <= t < t_enable else ""
+        if phase:
+            groups[(name, topic or (ARM_TOPIC if name == "_on_joint_state" else ""))].append(
+                (phase, wall, cpu))
+    order = [TIMED[0], *(part_label(*part) for part in PARTS[:2]), TIMED[1],
+             *(part_label(*part) for part in PARTS[2:6]), TIMED[2],
+             *(part_label(*part) for part in PARTS[6:]), *TIMED[3:]]
+    callback_cpu = 0.0
+    for (name, topic), rows in sorted(groups.items(), key=lambda item: (
+            order.index(item[0][0]) if item[0][0] in order else len(order), item[0][1])):
+        shadow_n = sum(p == "shadow" for p, _, _ in rows)
+        enabled = [(w, c) for p, w, c in rows if p == "enabled"]
+        cpu_rate = sum(c for _, c in enabled) / watched
+        callback_cpu += cpu_rate if name in TIMED else 0.0
+        print(f"| {name} | {topic or '-'} | {shadow_n / shadow_s:.1f} | "
+              f"{len(enabled) / watched:.1f} | {quantiles_ms([w for w, _ in enabled])} | "
+              f"{quantiles_ms([c for _, c in enabled])} | {cpu_rate:.3f} |")
+    if not r["samples"]:
+        print("(no samples: the node did not answer the stats request)")
+
+    # CPU
+    cpu_rows = [(f"shadow (fed, goal set), {shadow_s:.0f} s", *r["cpu"][:2], shadow_s),
+                (f"enabled, {watched:.0f} s", *r["cpu"][2:], watched)]
+    print("\n## node CPU [CPU s per wall s; 1.0 = one core]")
+    print("| phase | whole process | executor (main) thread | planning worker thread | other "
+          "threads (DDS, rcl) |")
+    print("|---|---|---|---|---|")
+    for phase, before, after, seconds in cpu_rows:
+        whole, main_thread, planning = ((b - a) / seconds
+                                        for a, b in zip(before, after, strict=True))
+        print(f"| {phase} | {whole:.2f} | {main_thread:.2f} | {planning:.2f} | "
+              f"{whole - main_thread - planning:.2f} |")
+    c0_main, c1_main = r["cpu"][2][1], r["cpu"][3][1]
+    print(f"timed callbacks' CPU {callback_cpu:.3f} s/s of the executor thread's "
+          f"{(c1_main - c0_main) / watched:.3f} (rest: deserialization, executor, rcl)")
+
+    # what reached the arm
+    def count(kind, lo, hi):
+        return [v for t, v in seen[kind] if lo <= t < hi]
+
+    plans_before = count("plan", 0, t_enable)
+    plans = count("plan", t0, t1)
+    grip_before, grip = count("gripper", 0, t_enable), count("gripper", t_enable, t1)
+    poses_before, poses = count("target_pose", 0, t_enable), count("target_pose", t0, t1)
+    print("\n## what reached the arm")
+    print(f"before ~/enable: target_pose {len(poses_before)}, gripper_command "
+          f"{len(grip_before)}, plans {len(plans_before)} (outcomes "
+          f"{dict(collections.Counter(p['outcome'] for p in plans_before))})")
+    print(f"enabled: target_pose {len(poses) / watched:.1f}/s, gripper_command {len(grip)} "
+          f"(values {', '.join(f'{v:.3f}' for v in grip[:8])}), plans "
+          f"{len(plans) * 60 / watched:.1f}/min (outcomes "
+          f"{dict(collections.Counter(p['outcome'] for p in plans))}), plan latency median "
+          f"{statistics.median([p['latency_s'] for p in plans]) if plans else math.nan:.2f} s")
+    firsts = [f"{what} {seen[kind][0][0] - t_enable:.1f} s" for what, kind in
+              (("target_pose", "target_pose"), ("gripper_command", "gripper"))
+              if seen[kind] and seen[kind][0][0] >= t_enable]
+    print(f"first after ~/enable: {', '.join(firsts) or 'none'}")
+    if poses_before or grip_before:
+        fails.append(f"a command went out before ~/enable: target_pose {len(poses_before)}, "
+                     f"gripper_command {len(grip_before)}")
+
+    # diagnostics
+    diags = [v for t, v in seen["diagnostics"] if t0 <= t < t1]
+    print("\n## /diagnostics while enabled")
+    if diags:
+        topics = collections.Counter(v.get("gripper_state_topic", "?") for v in diags)
+        ages = [float(v["gripper_state_age_s"]) for v in diags if v.get("gripper_state_age_s")]
+        print(f"{len(diags)} messages; gripper_state_topic {dict(topics)}; gripper_state_age_s "
+              f"median {statistics.median(ages) if ages else math.nan:.3f} max "
+              f"{max(ages) if ages else math.nan:.3f} ({len(ages)} with a value); levels "
+              f"{dict(collections.Counter(v['_level'] for v in diags))}; inputs "
+              f"{dict(collections.Counter(v.get('inputs', '') for v in diags))}")
+        print(f"refusals {dict(collections.Counter(v.get('refusal_kind', '') for v in diags))}; "
+              f"states {dict(collections.Counter(v.get('state', '') for v in diags))}; "
+              f"frames_received {diags[0].get('frames_received')} → "
+              f"{diags[-1].get('frames_received')}; foreign_joint_states "
+              f"{diags[-1].get('foreign_joint_states')}")
+        if set(topics) != {FINGER_TOPIC}:
+            fails.append(f"gripper_state_topic not {FINGER_TOPIC}: {dict(topics)}")
+        if len(ages) < len(diags) or (ages and max(ages) > 1.0):
+            fails.append(f"closedness not measured throughout: {len(ages)}/{len(diags)} "
+                         f"diagnostics with an age, max {max(ages) if ages else math.nan:.2f} s")
+    else:
+        fails.append("no /diagnostics while enabled")
+        print("none")
+
+    # the node's log
+    print("\n## the node's log (whole run), lines per kind (numbers as #)")
+    kinds = collections.Counter((level, log_kind(text)) for level, text in log_lines)
+    print("| level | count | kind |")
+    print("|---|---|---|")
+    for (level, kind), n in sorted(kinds.items(), key=lambda item: (item[0][0] == "INFO",
+                                                                      -item[1])):
+        if level != "INFO" or n > 1:
+            print(f"| {level} | {n} | {kind} |")
+    info = sum(n for (level, _), n in kinds.items() if level == "INFO")
+    once = sum(n == 1 for (level, _), n in kinds.items() if level == "INFO")
+    print(f"({len(log_lines)} lines: {info} INFO, of them {once} of kinds logged once, not "
+          "listed)")
+    for (level, kind), n in kinds.items():
+        if n > args.flood:
+            fails.append(f"log flood: {n} {level} lines of '{kind}'")
+    for fail in fails:
+        print(f"FAIL: {fail}")
+    if args.keep:
+        print(f"kept (--keep): {folder.path} (planner.log, callbacks.json)")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
+
+    raise SystemExit(run_script(main))

@@ -1,0 +1,107 @@
+"""One recording reached by several paths is one source: read once, never in train and val both.
+
+A recording is known by its data files, not by the path it was reached by: a bag folder and its
+own ``.mcap``, a link to the folder and a link to the file, a folder reached through a link and
+directly, a hard link, all name the same files (:func:`recording_files`: each file's device and
+inode). A ``x.mcap.zstd`` beside ``x.mcap`` is the same recording compressed
+(``bag_folders.compressed_copy_of``): it counts as ``x.mcap``. A copy of a recording at another
+path (``cp -r``) is another recording: its files are others, and telling a copy from two takes of
+the same scene is not this module's to guess.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from vjepa_ros.recordings.bag_folders import compressed_copy_of, data_files
+
+
+def recording_files(path: Path, kind: str) -> frozenset:
+    """Return what identifies the recording at ``path``: its data files' (device, inode) pairs.
+
+    ``kind``: ``"npz"`` (the file) or ``"bag"`` (a bag folder's data files, or one data file).
+    A compressed copy beside its original counts as the original. A file that cannot be
+    stat'ed counts by its resolved path (its reader names the problem).
+    """
+    path = Path(path)
+    files = data_files(path) if kind == "bag" and path.is_dir() else [path]
+    return frozenset(_file_identity(compressed_copy_of(file) or file) for file in files)
+
+
+def _file_identity(file: Path):
+    try:
+        info = os.stat(file)
+    except OSError:
+        return str(Path(file).resolve())
+    return info.st_dev, info.st_ino
+
+
+def read_once(sources: list, notes: list[str] | None = None) -> list:
+    """Return ``sources`` (``episodes.Source``) with each recording once, sorted by path.
+
+    Of the paths of one recording the one read is a bag folder before its data file (the
+    folder has the metadata), the original before a compressed copy, a path without a symlink
+    on the way before one through a link, then the shorter path: the choice does not depend on
+    the order the paths were given or listed in. Each one left out is a note in ``notes``:
+    ``skipped PATH: the same recording as KEPT (read once)``, or ``a compressed copy of ...``;
+    past :data:`SHOWN` of them the last note counts the rest.
+    """
+    keys = {source: recording_files(source.path, source.kind)  # a path given twice: once
+            for source in dict.fromkeys(sources)}
+    kept, covered, skipped = [], {}, []  # covered: data file identity -> the source reading it
+    for source in sorted(keys, key=lambda s: _preference(s, keys[s])):
+        key = keys[source]
+        if key and key <= covered.keys():
+            first = covered[sorted(key, key=str)[0]]
+            skipped.append(f"skipped {source.path}: {_same(source, first)}")
+            continue
+        for part in key:
+            covered.setdefault(part, source)
+        kept.append(source)
+    if notes is not None:  # a folder given twice (eps and a link to it): not one line a file
+        notes += skipped if len(skipped) <= SHOWN else [
+            *skipped[:SHOWN - 1], f"skipped {len(skipped) - SHOWN + 1} more paths to "
+            "recordings read by another path (each recording is read once)"]
+    return sorted(kept, key=lambda s: str(s.path))
+
+
+SHOWN = 3  # notes on paths skipped, the last one counting the rest when there are more
+
+
+def shared_recordings(train: list, val: list) -> list[tuple]:
+    """Return ``(train source, val source)`` pairs that share a recording (any data file)."""
+    owner = {part: source for source in train
+             for part in recording_files(source.path, source.kind)}
+    pairs = []
+    for source in val:
+        shared = [owner[part] for part in recording_files(source.path, source.kind)
+                  if part in owner]
+        if shared:
+            pairs.append((shared[0], source))
+    return pairs
+
+
+def in_train_and_val(pairs: list[tuple]) -> str:
+    """Return the one-line refusal of recordings given both as --data and as --val."""
+    (train, val), more = pairs[0], len(pairs) - 1
+    also = f" (and {more} more)" if more else ""
+    same = "is in --data too" if Path(val.path) == Path(train.path) else \
+        f"is the same recording as {train.path} in --data"
+    return (f"--val {val.path} {same}{also}: a recording validated on must not be trained on; "
+            "give each recording to one of --data and --val only")
+
+
+def _preference(source, key) -> tuple:
+    path = Path(source.path)
+    copy = source.kind == "bag" and compressed_copy_of(path) is not None
+    linked = os.path.realpath(path) != os.path.abspath(path)
+    return (-len(key), not path.is_dir(), copy, linked, len(path.parts), str(path))
+
+
+def _same(skipped, kept) -> str:
+    original = compressed_copy_of(Path(skipped.path))
+    if original is None or skipped.kind != "bag" or Path(skipped.path).is_dir():
+        return f"the same recording as {kept.path} (read once)"
+    also = "" if Path(kept.path) == original else f", as {kept.path}"
+    return f"a compressed copy of {original} beside it (the recording is read once{also})"
