@@ -63,3 +63,19 @@ def test_files_named_alike_but_recorded_apart_stay_separate_recordings(tmp_path,
     folder = _data_folder(tmp_path, halves, ["ep_0.mcap", "ep_1.mcap"], which=(0, 2))
     paths = [s.path for s in find_sources([folder])]
     assert paths == [folder / "ep_0.mcap", folder / "ep_1.mcap", folder / "other" / "bag"]
+
+
+def test_parts_given_as_data_and_val_are_refused_before_training(tmp_path, halves, capsys):
+    from vjepa_ros.cli import main
+    from vjepa_ros.train.synthetic import write_tiny_encoder
+
+    folder = _data_folder(tmp_path, halves, ["rec_0.mcap", "rec_1.mcap"])
+    encoder = write_tiny_encoder(tmp_path / "encoder.pt")
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(folder / "rec_0.mcap"), "--val",
+                 str(folder / "rec_1.mcap"), "--out", str(out), "--encoder", str(encoder),
+                 "--steps", "1", "--batch-size", "2", "--frames-per-clip", "3",
+                 "--predictor-dim", "32", "--heads", "2", "--depth", "1", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "are the parts of one split recording" in err, err
+    assert not (out / "latest.pt").exists()
