@@ -79,3 +79,18 @@ def test_parts_given_as_data_and_val_are_refused_before_training(tmp_path, halve
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "are the parts of one split recording" in err, err
     assert not (out / "latest.pt").exists()
+
+
+def test_one_part_read_alone_says_the_others_are_unread_and_how_to_read_them(tmp_path, halves):
+    folder = _data_folder(tmp_path, halves, ["rec_0.mcap", "rec_1.mcap"])
+    recording = read_recording(folder / "rec_1.mcap")  # eval's bag: this part only
+    assert len(recording.image_times) == halves[1] - 8
+    assert recording.notes[0].startswith(
+        f"{folder / 'rec_1.mcap'} is one part of a split recording (its parts: rec_0.mcap, "
+        "rec_1.mcap): only this part is read; to read the whole recording, move its parts "
+        f"into a folder of their own and give that: `mkdir {folder / 'rec'} && mv "), \
+        recording.notes
+    shutil.rmtree(folder / "other")  # nothing else recorded there: the folder is the recording
+    note = read_recording(folder / "rec_0.mcap").notes[0]
+    assert note.endswith(f"to read the whole recording, give its folder {folder}"), note
+    assert not read_recording(halves[0][2]).notes  # a bag of one file: no note

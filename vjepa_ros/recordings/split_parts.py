@@ -54,6 +54,31 @@ def split_parts(files: list[Path]) -> list[list[Path]]:
     return groups
 
 
+def lone_part_note(file: Path) -> str:
+    """Say that data file ``file`` is one part of a split recording ("" when it is not).
+
+    Its other parts lie beside it, unread. The advice: its folder, when that is read as one
+    recording (a bag directory, or a killed recorder's with nothing else), else the move.
+    """
+    from vjepa_ros.recordings.bag_folders import data_files, loose_bag_files
+
+    if not PART_NAME.match(file.name):
+        return ""
+    try:
+        beside = data_files(file.parent)
+        group = next((g for g in split_parts(beside) if file in g), None)
+        if group is None:
+            return ""
+        whole = not loose_bag_files(file.parent)
+    except (OSError, ValueError):  # an unreadable folder or a FIFO beside it: no advice
+        return ""
+    names = ", ".join(part.name for part in group)
+    fix = (f"give its folder {file.parent}" if whole else
+           f"move its parts into a folder of their own and give that: {_move(group)}")
+    return (f"{file} is one part of a split recording (its parts: {names}): only this part is "
+            f"read; to read the whole recording, {fix}")
+
+
 def refuse_split_parts(files: list[Path]) -> None:
     """Raise ``BagError`` (one line) when loose ``files`` hold parts of one split recording.
 
@@ -65,16 +90,20 @@ def refuse_split_parts(files: list[Path]) -> None:
     if not groups:
         return
     parts = groups[0]
-    match = PART_NAME.match(parts[0].name)
-    folder = parts[0].parent / match["name"]
     names = ", ".join(part.name for part in parts)
     raise BagError(
         f"{names} in {parts[0].parent} are the parts of one split recording (rosbag2's "
         f"<name>_<N> files, each starting where the one before ends), here each read as a "
         f"recording of its own (no clip across a split; one part could train while the next "
         f"validates): move them into a folder of their own, which is read as one recording: "
-        f"`mkdir {folder} && mv {' '.join(str(part) for part in parts)} {folder}/`"
+        f"{_move(parts)}"
     )
+
+
+def _move(parts: list[Path]) -> str:
+    """Return the commands that move split parts into a folder of their own, named after them."""
+    folder = parts[0].parent / PART_NAME.match(parts[0].name)["name"]
+    return f"`mkdir {folder} && mv {' '.join(str(part) for part in parts)} {folder}/`"
 
 
 def _continues(before: Path, after: Path) -> bool:
