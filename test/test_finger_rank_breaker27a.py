@@ -1,11 +1,9 @@
 """breaker27a: where FingerWatch's namespace rank picks the wrong hand, or none (ROS-free).
 
-Strict xfails: each documents a finding against main 88af816 and turns into a failure (XPASS) as
-soon as the behaviour is fixed, so whoever fixes it removes the mark. The planner-node runs that
-found them are in the breaker27a report.
+Each documents a finding against main 88af816 (strict xfails there); fixed by the ranking on the
+last *gripper* name part and the distinctive-prefix rank. The planner-node runs that found them
+are in the breaker27a report.
 """
-
-import pytest
 
 from vjepa_ros.robot.finger_watch import FingerWatch, topic_rank
 
@@ -14,9 +12,6 @@ CELL_OWN = "/gripper_cell/robot1/franka_gripper/joint_states"
 CELL_OTHER = "/gripper_cell/robot2/franka_gripper/joint_states"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27a A4: the first *gripper* name part is taken as "
-                   "the gripper's, so a lab namespace named *gripper* ranks every robot's hand in "
-                   "it alike")
 def test_a_lab_namespace_named_gripper_does_not_make_another_robots_hand_a_candidate():
     # Arm states on /gripper_cell/robot1/joint_states: robot2's hand is another robot's (never
     # taken), this arm's own is in its namespace (rank 0). Both ranked 2 on 88af816: robot2's
@@ -25,8 +20,6 @@ def test_a_lab_namespace_named_gripper_does_not_make_another_robots_hand_a_candi
     assert topic_rank(CELL_OWN, CELL_ARM) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27a A4: robot2's hand in a *gripper* namespace "
-                   "is measured as this arm's")
 def test_another_robots_hand_in_a_gripper_named_lab_namespace_is_not_measured():
     watch = FingerWatch(max_age_s=1.0, arm_topic=CELL_ARM)
     watch.offer(CELL_OTHER, "panda_", 1.0, now=10.0)
@@ -37,8 +30,6 @@ COMBINED_ARM = "/combined_panda/panda_1_state_controller/joint_states"  # franka
 COMBINED_HAND = "/combined_panda/panda_1/franka_gripper/joint_states"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27a B6: franka_ros franka_combined_control puts "
-                   "each hand in a sibling namespace of the arm's state controller: never taken")
 def test_franka_ros_combined_control_hand_of_this_arms_prefix_is_measured():
     # franka_combined_control.launch: arm panda_1_joint1..7 on
     # /combined_panda/panda_1_state_controller/joint_states, its hand panda_1_finger_joint1/2 on
