@@ -7,7 +7,7 @@ silent, an unusable finger message, and that each lapse is said once and its end
 
 import pytest
 
-from vjepa_ros.robot.finger_watch import FingerWatch, topic_rank
+from vjepa_ros.robot.finger_watch import MERGED_RANK, FingerWatch, topic_rank
 
 RIGHT, LEFT = "/right_fr3_gripper/joint_states", "/left_fr3_gripper/joint_states"
 
@@ -125,7 +125,7 @@ def test_a_slow_finger_topic_is_told_to_raise_the_age_limit():
 def test_an_unusable_finger_message_makes_the_closedness_unknown_until_a_good_one():
     watch = FingerWatch(max_age_s=1.0)
     watch.offer(LEFT, "left_fr3_", 0.5, now=1.0)
-    watch.unusable(RIGHT)  # another topic's bad message: not this hand's
+    watch.unusable("/hand/state")  # a bad message on a topic that is not a candidate
     assert watch.measured(1.1)
     watch.unusable(LEFT)  # e.g. NaN fingers: the old value is no measurement any more
     assert not watch.measured(1.1) and watch.age(1.1) is None
@@ -139,7 +139,11 @@ ROBOT2 = "/robot2/gripper/joint_states"
 
 
 @pytest.mark.parametrize(("arm_topic", "topic", "rank"), [
-    ("/joint_states", "/joint_states", -1),
+    ("/joint_states", "/joint_states", MERGED_RANK),  # the last resort
+    ("/robot1/joint_states", "/robot1/joint_states", MERGED_RANK),
+    ("/gripper_cell/robot1/joint_states", "/gripper_cell/robot2/franka_gripper/joint_states",
+     None),  # breaker27a A4: a lab namespace named *gripper*
+    ("/gripper_cell/robot1/joint_states", "/gripper_cell/robot1/franka_gripper/joint_states", 0),
     ("/joint_states", "/franka_gripper/joint_states", 0),
     ("/joint_states", "/gripper/joint_states", 0),
     ("/joint_states", "/fr3_gripper_states", 0),
@@ -163,7 +167,7 @@ def test_another_robots_gripper_in_another_namespace_is_never_taken():
     watch.check_arm("panda_")
     note = watch.offer(ROBOT2, "panda_", 0.0, now=1.0)
     assert "not taken" in note and "robot.gripper_state_topic:=" + ROBOT2 in note
-    assert watch.topic is None and not watch.measured(1.1) and not watch.listens_to(ROBOT2)
+    assert watch.topic is None and not watch.measured(1.1)
     assert watch.offer(ROBOT2, "panda_", 0.0, now=1.2) == "", "said once"
     watch.offer("/gripper/joint_states", "panda_", 1.0, now=1.3)
     assert watch.topic == "/gripper/joint_states" and watch.measured(1.4)
@@ -181,16 +185,23 @@ def test_two_topics_with_this_arms_fingers_at_one_rank_are_ambiguous_for_good():
     assert not watch.measured(5.0), "one prefix on two topics: only the parameter settles it"
 
 
-def test_the_arms_own_topic_wins_over_a_gripper_topic_and_nearer_over_farther():
+def test_a_gripper_topic_wins_over_the_arms_merged_fingers_and_nearer_over_farther():
+    # breaker27a A3/A1b: a joint_state_publisher republishes a dead gripper driver's last finger
+    # values on /joint_states (and a bag played onto /joint_states brings another hand), so the
+    # merged fingers are the last resort, not the first choice.
     watch = FingerWatch(max_age_s=1.0, arm_topic="/robot1/joint_states")
+    watch.offer("/robot1/joint_states", "panda_", 0.75, now=0.9)  # merged: taken while alone
+    assert watch.topic == "/robot1/joint_states" and watch.measured(1.0)
+    generation = watch.generation
     watch.offer("/franka_gripper/joint_states", "panda_", 0.5, now=1.0)  # one namespace above
-    assert watch.topic == "/franka_gripper/joint_states"
+    assert watch.topic == "/franka_gripper/joint_states" and watch.generation > generation
     note = watch.offer("/robot1/franka_gripper/joint_states", "panda_", 0.25, now=1.1)
     assert watch.topic == "/robot1/franka_gripper/joint_states" and "ambiguous" not in note
-    watch.offer("/robot1/joint_states", "panda_", 0.75, now=1.2)  # merged into the arm's topic
-    assert watch.topic == "/robot1/joint_states" and watch.value() == 0.75
-    watch.offer("/robot1/franka_gripper/joint_states", "panda_", 0.0, now=1.3)
-    assert watch.value() == 0.75 and watch.measured(1.3)
+    watch.offer("/robot1/joint_states", "panda_", 0.0, now=1.2)
+    assert watch.value() == 0.25 and watch.measured(1.2)
+    assert not watch.measured(2.2), "the gripper driver died: the merged copy does not count"
+    watch.offer("/robot1/joint_states", "panda_", 0.0, now=2.2)
+    assert not watch.measured(2.2)
 
 
 def test_a_configured_topic_with_two_hands_waits_for_the_arm():
@@ -203,3 +214,66 @@ def test_a_configured_topic_with_two_hands_waits_for_the_arm():
     assert watch.topic == "/hand" and watch.measured(1.4) and watch.value() == 0.0
     assert watch.offer("/other/gripper", "right_fr3_", 1.0, now=1.5) == ""
     assert watch.value() == 0.0, "with a configured topic no other topic counts"
+
+
+def test_two_publishers_on_the_chosen_topic_make_the_hand_ambiguous_until_one_is_left():
+    # breaker27a A1: a bag played onto /franka_gripper/joint_states flipped the closedness
+    # between the bag's closed hand and the live open one; gripper commands rested on the bag's.
+    topic = "/franka_gripper/joint_states"
+    watch = FingerWatch(max_age_s=1.0)
+    watch.offer(topic, "panda_", 0.0, now=1.0)
+    assert watch.publishers(topic, ["franka_gripper"]) == ""
+    generation = watch.generation
+    note = watch.publishers(topic, ["franka_gripper", "rosbag2_player"])
+    assert "2 nodes" in note and "rosbag2_player" in note and watch.generation > generation
+    watch.offer(topic, "panda_", 1.0, now=1.1)
+    assert not watch.measured(1.1) and watch.status(1.1) == "ambiguous"
+    assert watch.value() == 0.0, "no message counts while two nodes publish"
+    assert watch.publishers(topic, ["franka_gripper", "rosbag2_player"]) == "", "said once"
+    assert "one node again" in watch.publishers(topic, ["franka_gripper"])
+    watch.offer(topic, "panda_", 0.0, now=1.2)
+    assert watch.measured(1.2)
+    assert watch.publishers("/other/gripper", ["a", "b"]) == "", "only the chosen topic counts"
+
+
+def test_the_arms_topic_may_have_two_publishers_for_arm_and_fingers():
+    watch = FingerWatch(max_age_s=1.0)
+    watch.offer("/joint_states", "panda_", 0.5, now=1.0)
+    assert watch.publishers("/joint_states", ["franka_state_controller", "franka_gripper"]) == ""
+    assert watch.measured(1.0)
+
+
+def test_a_topic_of_only_unusable_fingers_still_outranks_another_namespace():
+    # breaker27a A2c: this arm's own topic sent only millimetres (unusable); the hand of the
+    # robot one namespace up was taken instead, and gripper commands rested on it.
+    watch = FingerWatch(max_age_s=1.0, arm_topic="/robot1/joint_states")
+    watch.unusable("/robot1/franka_gripper/joint_states")
+    watch.offer("/franka_gripper/joint_states", "panda_", 1.0, now=1.0)
+    assert watch.topic == "/robot1/franka_gripper/joint_states" and not watch.measured(1.0)
+    watch.offer("/robot1/franka_gripper/joint_states", "panda_", 0.0, now=1.1)
+    assert watch.measured(1.1) and watch.value() == 0.0
+
+
+def test_pose_mode_ranks_by_the_pose_topics_namespace():
+    # breaker27a P2: with current_pose:=/left/current_pose the own /left/franka_gripper topic was
+    # never taken (ranked by /joint_states, which pose mode does not read for the arm).
+    watch = FingerWatch(max_age_s=1.0, arm_topic="/joint_states",
+                        anchor_topic="/left/current_pose")
+    watch.offer("/right/franka_gripper/joint_states", "panda_", 1.0, now=1.0)
+    assert watch.topic is None
+    watch.offer("/left/franka_gripper/joint_states", "panda_", 0.0, now=1.1)
+    assert watch.topic == "/left/franka_gripper/joint_states" and watch.measured(1.1)
+
+
+def test_every_change_of_hand_bumps_the_generation():
+    watch = FingerWatch(max_age_s=1.0)
+    seen = [watch.generation]
+    watch.offer(RIGHT, "right_fr3_", 1.0, now=1.0)  # a lone hand, arm unknown
+    seen.append(watch.generation)
+    watch.offer(LEFT, "left_fr3_", 0.0, now=1.1)  # two hands: ambiguous
+    seen.append(watch.generation)
+    watch.check_arm("left_fr3_")  # settled: the left hand
+    seen.append(watch.generation)
+    assert seen == sorted(set(seen)), seen
+    watch.offer(LEFT, "left_fr3_", 0.0, now=1.2)
+    assert watch.generation == seen[-1], "a message of the same hand changes nothing"

@@ -225,6 +225,59 @@ def test_a_plan_whose_hand_lapses_while_it_is_computed_sends_no_gripper_command(
     assert report.gripper_command is None and session.last_gripper is None
 
 
+def test_a_plan_whose_hand_changes_while_it_is_computed_sends_no_gripper_command():
+    """The hand chosen changed while a plan was computed (breaker27a A2b).
+
+    The plan began from another robot's hand (taken before this arm's own driver started), and
+    this arm's own hand, measured, came meanwhile: both flags said "measured", and 0.576 went out
+    from the other hand's closedness. Now the session is told of the change and the plan's
+    gripper command is dropped; the next plan, from the new hand, commands it.
+    """
+    holder = {}
+
+    def hand_changes():
+        session, clock = holder["session"], holder["clock"]
+        session.hand_changed()
+        session.observe_state(pose(0.0), clock.now)  # this arm's hand: open, measured
+
+    session, clock = session_toward(
+        pose(1.0), pose(1.0, dx=0.05),
+        planner_for=lambda model: ArrivesWhilePlanning(model, hand_changes))
+    holder.update(session=session, clock=clock)
+    report = session.plan_step()
+    assert report.command is not None and report.command[0] > START[0], "the arm moves"
+    assert report.gripper_command is None and session.last_gripper is None
+    session.model.remember(image(3), pose(0.0))
+    clock.now += 0.05
+    session.observe_image(image(3), clock.now)
+    session.observe_state(pose(0.0), clock.now)
+    assert session.plan_step().gripper_command is not None, "planned from the new hand"
+
+
+@pytest.mark.parametrize("when", ["computing", "prepared"])
+def test_async_a_hand_change_drops_the_prepared_plans_gripper_command(when):
+    control, planners = ControlConfig(mode="async", async_blend_m=0.0), []
+    session, clock = session_toward(
+        pose(0.0), pose(1.0, dx=0.05), control=control, max_image_age_s=5.0,
+        planner_for=lambda model: planners.append(ArrivesWhilePlanning(model, None)) or
+        planners[0])
+    assert session.plan_step().gripper_command is not None, "measured: commanded"
+    clock.now += 0.01
+    session.observe_image(image(1), clock.now)
+    session.observe_state(pose(0.0), clock.now)
+    if when == "computing":
+        planners[0].arrive = session.hand_changed
+    prepared = session.plan_step()
+    assert prepared.predicted_start and session.prepared is not None
+    if when == "prepared":
+        session.hand_changed()
+    assert not session.prepared.gripper_measured
+    _arrive(session, clock, 0.0, measured=True)
+    second = session.plan_step()
+    assert second.command is not None and second.predicted_start, second.reason
+    assert second.gripper_command is None
+
+
 def test_async_a_prepared_plan_from_a_guessed_hand_takes_the_measured_closedness():
     """async: the fingers come after step 1 was planned on a guessed hand.
 

@@ -510,3 +510,17 @@ def test_the_planner_refuses_a_start_only_value_at_run_time_and_takes_goal_files
         assert result.reason.startswith("parameter 'goal_steps' takes a list"), result.reason
     finally:
         node.destroy_node()
+
+
+@pytest.mark.parametrize("name", ["/fr3_gripper/joint_states/", "/hand state", "//hand",
+                                  "/1hand/joint_states"])
+def test_the_planner_refuses_an_invalid_gripper_state_topic_in_one_line(monkeypatch, capfd,
+                                                                        name):
+    # breaker27a: a trailing slash, a space, '//' or a leading digit gave rclpy's multi-line
+    # InvalidTopicNameException traceback, naming no parameter.
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
+    code = node_runner.run_node(PlannerNode, ["planner_node", "--ros-args", "-p",
+                                           f"robot.gripper_state_topic:={name}"])
+    err = capfd.readouterr().err
+    assert code == 1 and err.count("\n") == 1, err
+    assert "robot.gripper_state_topic" in err and "not a valid ROS topic name" in err, err

@@ -716,6 +716,34 @@ def test_two_gripper_topics_with_this_hand_are_ambiguous_and_command_no_gripper(
     assert not g.session.latest_state().gripper_measured
 
 
+def test_a_bag_played_onto_the_live_finger_topic_makes_the_hand_ambiguous(harness):
+    # breaker27a A1: rosbag2_player published a closed hand on the live (open) gripper topic; the
+    # closedness flipped between them and gripper commands rested on the bag's hand.
+    g = harness()
+    topic = "/franka_gripper/joint_states"
+    live = g.node.create_publisher(JointState, topic, 10)
+    g.extra = [(g.joint_pub, JointState(name=JOINTS[:7], position=HOME)),
+               (live, JointState(name=PANDA_FINGERS, position=[0.04, 0.04]))]
+    assert g.pump(10.0, until=lambda: g.got["diag"] and g.diagnostics()[1][
+        "gripper_state_topic"] == topic and g.session.latest_state().gripper_measured,
+        joints=None), g.diagnostics()[1]
+    player = rclpy.create_node("rosbag2_player", context=g.context)
+    try:
+        bag = player.create_publisher(JointState, topic, 10)
+        g.extra.append((bag, JointState(name=PANDA_FINGERS, position=[0.0, 0.0])))
+        assert g.pump(10.0, until=lambda: g.diagnostics()[1]["gripper_state_age_s"] ==
+                      "ambiguous" and not g.session.latest_state().gripper_measured,
+                      joints=None), g.diagnostics()[1]
+        assert g.logs("come from 2 nodes") and "rosbag2_player" in g.logs("come from 2 nodes")[0]
+        g.extra.pop()
+        player.destroy_publisher(bag)
+        assert g.pump(10.0, until=lambda: g.session.latest_state().gripper_measured,
+                      joints=None), g.diagnostics()[1]
+        assert g.logs("come from one node again")
+    finally:
+        player.destroy_node()
+
+
 def test_finger_states_that_stop_or_turn_nan_make_the_closedness_unmeasured(harness):
     g = harness(**{"robot.gripper_state_topic": "/hand/fingers",
                    "safety.max_gripper_state_age_s": 0.5})

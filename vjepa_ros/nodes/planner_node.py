@@ -64,7 +64,8 @@ from vjepa_ros.nodes.pose_msgs import (
     stamp_seconds,
     state_from_pose,
 )
-from vjepa_ros.robot.finger_watch import FingerWatch
+from vjepa_ros.nodes.topic_options import topic_problem
+from vjepa_ros.robot.finger_watch import GOOD_HAND_NEWS, FingerWatch
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
 from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_states import (
@@ -104,6 +105,12 @@ class PlannerNode(Node):
             raise ValueTypeError(parameter_message(str(exc)), exc.name) from None
         except ValueError as exc:  # CEMConfig.samples, icem.noise_beta: as their parameters
             raise type(exc)(parameter_message(str(exc))) from None
+        gripper_topic = cfg.robot.gripper_state_topic
+        problem = gripper_topic and topic_problem(gripper_topic, self.get_name())
+        if problem:
+            raise ValueError(f"robot.gripper_state_topic {gripper_topic!r} is not a valid ROS "
+                             f"topic name ({problem}); give a name like "
+                             "/fr3_gripper/joint_states, or leave it empty to search")
         if not cfg.model.checkpoint:
             raise ValueError("parameter 'model.checkpoint' is empty: give the V-JEPA 2-AC "
                              "checkpoint file (e.g. vjepa2-ac-vitg.pt)")
@@ -133,6 +140,7 @@ class PlannerNode(Node):
         # the finger joints' topic once known, and whether the closedness is measured
         self.fingers = FingerWatch(cfg.robot.gripper_state_topic,
                                    cfg.safety.max_gripper_state_age_s)
+        self.hand_generation = self.fingers.generation  # the hand the session was told of
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
@@ -172,6 +180,7 @@ class PlannerNode(Node):
         if cfg.robot.state_source == "pose":
             self.pose_sub = self.create_subscription(PoseStamped, "current_pose", self._on_pose,
                                                      10)
+            self.fingers.anchor_topic = self.pose_sub.topic_name  # the arm's namespace then
         self._watch_inputs(image_type)
         self.create_subscription(Image, "~/goal_image", self._on_goal_image, LATCHED)
         self.create_service(SetBool, "~/enable", self._enable)
@@ -326,16 +335,21 @@ class PlannerNode(Node):
         except StateError as exc:
             if topic != self.joint_states_sub.topic_name or not isinstance(exc, ArmStateError):
                 self.fingers.unusable(topic)  # bad fingers (or whole message): hand unknown
+                self._tell_hand_change()
             if topic != self.joint_states_sub.topic_name:
                 self._log_input_error(f"ignoring finger joints on {topic}: {exc}")
                 return
             self._reject_state("joint state", topic, exc)
             return
-        self._log_note(self.fingers.check_arm(self.joints.prefix))
+        # pose mode: joint_states may carry another arm, so only robot.joint_prefix names this one
+        pose_mode = self.config.robot.state_source == "pose"
+        self._log_note(self.fingers.check_arm(
+            None if pose_mode and not self.config.robot.joint_prefix else self.joints.prefix))
         if reading.fingers is not None:
             self._log_note(self.fingers.offer(
                 topic, reading.finger_prefix, float(closedness_from_fingers(
                     reading.fingers, self.config.robot.gripper_max_width)), now))
+        self._tell_hand_change()
         if reading.foreign:
             self.foreign_joint_states += 1
             if topic not in self.logged_once:  # once per topic, not once per message
@@ -357,10 +371,16 @@ class PlannerNode(Node):
         return self.fingers.measured(now)
 
     def _log_note(self, note: str, level: str = "") -> None:
-        """Log a finger watch note; one that asks to set a parameter (or lost the hand) warns."""
+        """Log a finger watch note: good news (a hand found, fingers back) as info, else warn."""
         if note:
-            self._log(level or ("warning" if "set robot." in note or "searching again" in note
-                                else "info"), note)
+            good = any(news in note for news in GOOD_HAND_NEWS) and "set robot." not in note
+            self._log(level or ("info" if good else "warning"), note)
+
+    def _tell_hand_change(self) -> None:
+        """Tell the session when the hand chosen changed: no plan of the old one's grips."""
+        if self.fingers.generation != self.hand_generation:
+            self.hand_generation = self.fingers.generation
+            self.session.hand_changed()
 
     def _gripper_topics(self) -> str:
         """Where finger joint states are looked for, in words (for the session's warning)."""
@@ -377,18 +397,16 @@ class PlannerNode(Node):
 
         :class:`FingerWatch` chooses among them and says when two tie.
         """
+        if self.fingers.topic:  # a bag played onto the finger topic: a second publisher
+            nodes = [f"{info.node_namespace.rstrip('/')}/{info.node_name}"
+                     for info in self.get_publishers_info_by_topic(self.fingers.topic)]
+            self._log_note(self.fingers.publishers(self.fingers.topic, nodes))
+            self._tell_hand_change()
         if self.fingers.configured_topic:
             return
-        for topic in [t for t in self.gripper_probes if not self.fingers.listens_to(t)]:
-            self._stop_probe(topic)  # another robot's (said once): not read on
         for topic, types in self.get_topic_names_and_types():
-            if ("sensor_msgs/msg/JointState" in types and "gripper" in topic.lower()
-                    and self.fingers.listens_to(topic)):
+            if "sensor_msgs/msg/JointState" in types and "gripper" in topic.lower():
                 self._probe_gripper_topic(topic)
-
-    def _stop_probe(self, topic: str) -> None:
-        """Stop listening to ``topic`` (its fingers can never count)."""
-        self.destroy_subscription(self.gripper_probes.pop(topic))
 
     def _frame_ok(self, topic: str, frame_id: str) -> bool:
         """Check a pose's header.frame_id against the base frame: refuse (hold) on a mismatch."""

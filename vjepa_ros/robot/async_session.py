@@ -41,7 +41,7 @@ class AsyncSession:
             predicted[GRIPPER_INDEX], measured = state.value[GRIPPER_INDEX], True
         return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
                        predicted_start=predicted, command_index=self.commands_sent,
-                       predicted_gripper_measured=measured)
+                       predicted_gripper_measured=measured, hand_epoch=self.hand_epoch)
 
     def _prepare(self, plan, job: PlanJob, latency_s: float) -> PlanReport:
         """async: keep a plan made from the predicted start; command it if the arm is there."""
@@ -55,7 +55,7 @@ class AsyncSession:
             return report
         self._prepared = PreparedPlan(plan, job.predicted_start, job.frame.stamp,
                                       job.command_index, job.version, job.epoch, latency_s,
-                                      gripper_measured=job.gripper_measured)
+                                      gripper_measured=self._same_hand(job))
         self._blend_woken = False
         taken = self._take_prepared(self.clock())
         if taken is not None:

@@ -10,16 +10,24 @@ counts as measured while all of these hold:
 - **this arm's hand**: the fingers' name prefix is the arm's (``left_fr3_finger_joint1`` for
   ``left_fr3_joint1..7``) once the arm's prefix is known (``robot.joint_prefix``, or learned
   from the arm's joint states). A hand of another prefix is dropped with a warning;
-- **on this arm's topic**: the automatic search takes fingers only from the arm's own joint
-  state topic or from a ``*gripper*`` topic in the arm's namespace or one above it (for arm
-  states on ``/robot1/joint_states``: ``/robot1/franka_gripper/joint_states`` or
-  ``/franka_gripper/joint_states``, never ``/robot2/gripper/joint_states``, which is said once
-  with the parameter to set). The arm's topic comes first, then the nearest namespace;
-- **one candidate**: two topics at the same rank that bring this arm's fingers (two drivers,
-  a bag played onto live topics), or two hands while the arm's prefix is not known, make the
-  choice ambiguous: unmeasured, said once with the parameter that settles it. Two hands of other
-  prefixes resolve themselves once the arm's prefix is learned; two topics with one prefix stay
-  ambiguous until ``robot.gripper_state_topic`` is set (a restart);
+- **from this arm's gripper topic**: the automatic search ranks topics (:func:`topic_rank`):
+  first ``*gripper*`` JointState topics in the arm's namespace (for arm states on
+  ``/robot1/joint_states``: ``/robot1/franka_gripper/joint_states``), then one namespace above
+  (``/franka_gripper/joint_states`` for ``/franka/joint_states``), then, once the arm's prefix
+  is a distinctive one (``panda_1_``, ``left_fr3_``; not plain ``panda_``/``fr3_``), a topic
+  anywhere bringing that prefix (franka_ros' combined control puts ``panda_1``'s hand in a
+  sibling namespace), and last the fingers merged into the arm's own joint state topic (a
+  ``joint_state_publisher`` republishes a dead gripper driver's last values, and a bag played
+  onto ``/joint_states`` would bring another hand). A ``*gripper*`` topic in another robot's
+  namespace (``/robot2/gripper/joint_states`` for arm states on ``/joint_states``) is not
+  taken, said once with the parameter to set. The namespace is the one of the arm's state
+  topic (``current_pose`` with ``robot.state_source: pose``);
+- **one candidate**: two topics at the best rank that bring this arm's fingers (two drivers),
+  two hands while the arm's prefix is not known, or two nodes publishing on the chosen finger
+  topic (a bag played onto the live topic; the node counts publishers once a second) make the
+  choice ambiguous: unmeasured, said once with what settles it. Two hands of other prefixes
+  resolve themselves once the arm's prefix is learned, a second publisher once it stops; two
+  topics with one prefix stay ambiguous until ``robot.gripper_state_topic`` is set (a restart);
 - **fresh**: the last usable finger message on the chosen topic arrived at most ``max_age_s``
   ago (steady clock, arrival time: a finger topic that went silent, a dead gripper driver, keeps
   no closedness measured; header stamps are not trusted here, as gripper drivers often leave
@@ -33,6 +41,10 @@ closedness, the best guess the world model can be given, and states carry
 most once per ``LAPSE_NOTE_INTERVAL_S`` (a flapping topic would otherwise flood the log), with
 advice to raise ``safety.max_gripper_state_age_s`` when the gripper driver publishes more slowly.
 
+Every change of the hand chosen (or its becoming ambiguous) bumps :attr:`FingerWatch.generation`:
+the node then tells the planning session, so that no plan computed from the old hand's closedness
+commands the gripper (``MPCSession.hand_changed``).
+
 ROS-free: the node passes topic names, readings and the steady clock in and logs what comes back.
 """
 
@@ -42,28 +54,39 @@ import dataclasses
 
 DEFAULT_MAX_AGE_S = 1.0  # [s] Franka's gripper drivers publish finger states at 30-50 Hz
 LAPSE_NOTE_INTERVAL_S = 30.0  # [s] at most one lapse line per this interval
-ARM_TOPIC_RANK = -1  # fingers on the arm's own joint state topic come first
+PREFIX_RANK = 50  # outside the arm's namespaces, but the arm's distinctive prefix
+MERGED_RANK = 90  # fingers merged into the arm's own joint state topic: the last resort
+CONFIGURED_RANK = 0  # robot.gripper_state_topic: the only topic
+PLAIN_PREFIXES = ("panda_", "fr3_")  # any Franka's: they say nothing about which robot
+GOOD_HAND_NEWS = ("gripper state from", "arrive again", "come from one node again")  # info lines
 
 
 def _parts(topic: str) -> list[str]:
     return [part for part in topic.split("/") if part]
 
 
-def topic_rank(topic: str, arm_topic: str) -> int | None:
+def _space_rank(owner: list[str], space: list[str]) -> int | None:
+    """How many namespaces above ``space`` the namespace ``owner`` is (None: not above it)."""
+    return len(space) - len(owner) if owner == space[:len(owner)] else None
+
+
+def topic_rank(topic: str, arm_topic: str, anchor_topic: str = "") -> int | None:
     """Rank a finger topic for the automatic search: lower is nearer to the arm (None: never).
 
-    ``topic``, ``arm_topic``: fully resolved ROS topic names. The arm's own topic ranks -1; a
-    topic whose first ``*gripper*`` name part lies in the arm topic's namespace ranks 0, one
-    namespace above 1, and so on; a topic with no ``*gripper*`` part, or whose namespace before
-    that part is not the arm's or one above it (another robot's), is None.
+    ``topic``, ``arm_topic`` (the arm's joint state topic), ``anchor_topic`` (the topic whose
+    namespace is the arm's; default ``arm_topic``; ``current_pose`` in pose mode): fully
+    resolved ROS topic names. A topic whose last ``*gripper*`` name part lies in the anchor's
+    namespace ranks 0, one namespace above 1, and so on; the arm's own topic ranks
+    ``MERGED_RANK`` when it lies in that namespace or above; any other topic is None (a
+    distinctive arm prefix may still rank it, :class:`FingerWatch`).
     """
+    space = _parts(anchor_topic or arm_topic)[:-1]
     if topic == arm_topic:
-        return ARM_TOPIC_RANK
-    parts, arm_space = _parts(topic), _parts(arm_topic)[:-1]
-    index = next((i for i, part in enumerate(parts) if "gripper" in part.lower()), None)
-    if index is None or parts[:index] != arm_space[:index]:
-        return None
-    return len(arm_space) - index
+        rank = _space_rank(_parts(arm_topic)[:-1], space)
+        return None if rank is None else MERGED_RANK
+    parts = _parts(topic)
+    index = max((i for i, part in enumerate(parts) if "gripper" in part.lower()), default=None)
+    return None if index is None else _space_rank(parts[:index], space)
 
 
 @dataclasses.dataclass
@@ -71,8 +94,8 @@ class _Source:
     """One (topic, prefix) that brought finger joint states; its automatic-search rank."""
 
     topic: str
-    prefix: str
-    rank: int | None
+    prefix: str | None  # None: only unusable messages so far (the prefix is not known)
+    rank: int | None  # by namespace (topic_rank); None: outside the arm's namespaces
 
 
 @dataclasses.dataclass
@@ -88,6 +111,7 @@ class FingerWatch:
     configured_topic: str = ""
     max_age_s: float = DEFAULT_MAX_AGE_S
     arm_topic: str = "/joint_states"
+    anchor_topic: str = ""  # the arm's state topic when not arm_topic (current_pose)
     topic: str | None = None  # the topic finger states are read from; None: none chosen
     prefix: str | None = None  # the name prefix of the fingers read ("left_fr3_")
     arm_prefix: str | None = None  # the arm's name prefix once known
@@ -95,7 +119,9 @@ class FingerWatch:
     last: float | None = None  # [s] steady clock of the newest usable message; None: not usable
     conflict: str = ""  # why the choice is ambiguous, in words ("": it is not)
     sources: dict = dataclasses.field(default_factory=dict)  # (topic, prefix) → _Source
-    ignored: set = dataclasses.field(default_factory=set)  # topics never taken (said once)
+    noted: set = dataclasses.field(default_factory=set)  # topics said to be not taken
+    crowd: str = ""  # several nodes publish on the chosen topic, in words ("": one)
+    generation: int = 0  # bumped whenever the hand chosen changes or becomes ambiguous
     _unusable: bool = False  # the newest finger message on the chosen topic was unusable
     _lapse_noted: bool = False  # the current lapse was logged
     _in_lapse: bool = False  # a lapse began and the fingers are not back yet
@@ -107,10 +133,8 @@ class FingerWatch:
 
     # -- readings -------------------------------------------------------------------------------
     def listens_to(self, topic: str) -> bool:
-        """Whether finger states on ``topic`` could ever count (False: stop listening to it)."""
-        if self.configured_topic:
-            return topic == self.configured_topic
-        return topic not in self.ignored
+        """Whether finger states on ``topic`` may count (with a configured topic: it alone)."""
+        return not self.configured_topic or topic == self.configured_topic
 
     def offer(self, topic: str, prefix: str, closedness: float, now: float) -> str:
         """Take a usable finger reading from ``topic`` at ``now`` [s, steady clock].
@@ -120,7 +144,7 @@ class FingerWatch:
         ambiguity, a topic not taken, or the fingers being back after a logged lapse.
         """
         notes = [self._see(topic, prefix)]
-        if (topic, prefix) == (self.topic, self.prefix) and not self.conflict:
+        if (topic, prefix) == (self.topic, self.prefix) and not self.conflict and not self.crowd:
             gap = None if self.last is None else now - self.last
             self.closedness, self.last, self._unusable = float(closedness), now, False
             notes.append(self._back(topic, gap))
@@ -134,6 +158,8 @@ class FingerWatch:
         """
         if topic == self.topic:
             self.last, self._unusable = None, True
+        elif self.listens_to(topic) and not any(key[0] == topic for key in self.sources):
+            self._see(topic, None)  # a topic of unusable fingers still ranks (its hand is there)
 
     def check_arm(self, arm_prefix: str | None) -> str:
         """Learn the arm's name prefix (None: not known yet); drop a hand of another prefix.
@@ -145,48 +171,94 @@ class FingerWatch:
         self.arm_prefix = arm_prefix
         return self._choose()
 
+    def publishers(self, topic: str, nodes: list[str]) -> str:
+        """Take the nodes publishing on ``topic`` (the node asks the graph once a second).
+
+        Two or more on the chosen finger topic (not the arm's own topic, where arm and fingers
+        may come from two nodes) make the hand ambiguous until one is left. Returns a line to
+        log ("" when nothing changed).
+        """
+        if topic != self.topic or topic == self.arm_topic and not self.configured_topic:
+            return ""
+        crowd = ""
+        if len(set(nodes)) > 1:
+            crowd = (f"finger joint states on {topic} come from {len(set(nodes))} nodes "
+                     f"({', '.join(sorted(set(nodes)))}; a bag played onto the live topic?): "
+                     "which is this gripper's is unknown, so no planned gripper command goes "
+                     "out; stop the other publisher")
+        was, self.crowd = self.crowd, crowd
+        if crowd == was:
+            return ""
+        if crowd:
+            self.generation += 1  # a plan may have started from the other publisher's hand
+            self.last = None
+            return crowd
+        return (f"finger joint states on {topic} come from one node again: the gripper's "
+                "closedness is measured from its next message")
+
     # -- the choice -----------------------------------------------------------------------------
-    def _see(self, topic: str, prefix: str) -> str:
+    def _see(self, topic: str, prefix: str | None) -> str:
         """Record that ``topic`` brings ``prefix``'s fingers; choose again when it is new."""
         if (topic, prefix) in self.sources:
             return ""
+        if prefix is not None:
+            self.sources.pop((topic, None), None)  # its prefix is known now
         if self.configured_topic:
             if topic != self.configured_topic:
                 return ""
-            self.sources[(topic, prefix)] = _Source(topic, prefix, ARM_TOPIC_RANK)
+            self.sources[(topic, prefix)] = _Source(topic, prefix, CONFIGURED_RANK)
             if self.arm_prefix not in (None, prefix):
                 return (f"the finger joints on {topic} are another hand's ({prefix}finger_joint1"
                         f"/2; this arm is {self.arm_prefix}joint1..7): they do not count as "
                         "this gripper's state; set robot.gripper_state_topic to the topic of "
                         f"{self.arm_prefix}finger_joint1/2")
             return self._choose()
-        rank = topic_rank(topic, self.arm_topic)
+        rank = topic_rank(topic, self.arm_topic, self.anchor_topic)
         self.sources[(topic, prefix)] = _Source(topic, prefix, rank)
-        if rank is None:
-            self.ignored.add(topic)
-            return (f"finger joints {prefix}finger_joint1/2 on {topic} are not taken as this "
-                    f"gripper's state: the topic is not in the namespace of this arm's joint "
-                    f"states ({self.arm_topic}) or one above it, so it may be another robot's "
-                    f"hand; if it is this arm's gripper, set robot.gripper_state_topic:={topic}")
-        return self._choose()
+        note = self._choose()
+        if rank is None and prefix is not None and topic not in self.noted and \
+                (topic, prefix) != (self.topic, self.prefix):
+            self.noted.add(topic)
+            anchor = self.anchor_topic or self.arm_topic
+            note = "; ".join(n for n in (note, (
+                f"finger joints {prefix}finger_joint1/2 on {topic} are not taken as this "
+                f"gripper's state: the topic is not in the namespace of this arm's state topic "
+                f"({anchor}) or one above it, so it may be another robot's hand; if it is this "
+                f"arm's gripper, set robot.gripper_state_topic:={topic}")) if n)
+        return note
+
+    def _rank(self, source: _Source) -> int | None:
+        """Return ``source``'s rank now: by namespace, else by this arm's distinctive prefix."""
+        if source.rank is not None:
+            return source.rank
+        if source.prefix == self.arm_prefix and self.arm_prefix not in (None, *PLAIN_PREFIXES):
+            return PREFIX_RANK
+        return None
 
     def _choose(self) -> str:
         """Choose the nearest (topic, prefix) of this arm's hand; ambiguous when two tie."""
-        fitting = [source for source in self.sources.values() if source.rank is not None
-                   and self.arm_prefix in (None, source.prefix)]
-        best = min((source.rank for source in fitting), default=None)
-        tied = sorted((s.topic, s.prefix) for s in fitting if s.rank == best)
+        fitting = [source for source in self.sources.values() if self._rank(source) is not None
+                   and (None in (self.arm_prefix, source.prefix)
+                        or source.prefix == self.arm_prefix)]
+        best = min((self._rank(source) for source in fitting), default=None)
+        tied = sorted(((s.topic, s.prefix) for s in fitting if self._rank(s) == best),
+                      key=lambda key: (key[0], key[1] or ""))
         before = (self.topic, self.prefix)
         if len(tied) > 1:
             was = self.conflict
             self.topic, self.prefix, self.last = self.configured_topic or None, None, None
             self.conflict = self._conflict_words(tied)
-            return self.conflict if self.conflict != was else ""
+            if self.conflict == was:
+                return ""
+            self.generation += 1
+            return self.conflict
         self.conflict = ""
         topic, prefix = tied[0] if tied else (self.configured_topic or None, None)
         if (topic, prefix) == before:
             return ""
         self.topic, self.prefix, self.last, self._unusable = topic, prefix, None, False
+        self.crowd = ""  # counted again for the new topic
+        self.generation += 1
         if prefix != before[1]:
             self.closedness = None  # another hand's closedness is no guess for this one
         notes = []
@@ -197,6 +269,9 @@ class FingerWatch:
         if prefix is not None:
             notes.append(f"gripper state from {topic} (found by its finger joints "
                          f"{prefix}finger_joint1/2)")
+        elif topic is not None and not self.configured_topic:
+            notes.append(f"gripper state from {topic} once its finger joints can be read "
+                         "(its messages so far were unusable)")
         elif notes:
             notes.append(f"set robot.gripper_state_topic to the topic of {self.arm_prefix}"
                          "finger_joint1/2" if self.configured_topic else
@@ -204,8 +279,9 @@ class FingerWatch:
         return "; ".join(notes)
 
     def _conflict_words(self, tied: list[tuple[str, str]]) -> str:
-        prefixes = sorted({prefix for _, prefix in tied})
-        where = ", ".join(f"{prefix}finger_joint1/2 on {topic}" for topic, prefix in tied)
+        prefixes = sorted({prefix for _, prefix in tied if prefix is not None})
+        where = ", ".join(f"{prefix or '<unreadable>'}finger_joint1/2 on {topic}"
+                          for topic, prefix in tied)
         fix = ("set robot.joint_prefix to this arm's prefix (or robot.gripper_state_topic)"
                if len(prefixes) > 1 else
                "set robot.gripper_state_topic to the topic of this arm's gripper")
@@ -215,7 +291,7 @@ class FingerWatch:
     # -- what states carry ----------------------------------------------------------------------
     def measured(self, now: float) -> bool:
         """Return True when the closedness is measured at ``now`` [s, steady clock] (module)."""
-        return (not self.conflict and self.last is not None
+        return (not self.conflict and not self.crowd and self.last is not None
                 and now - self.last <= self.max_age_s)
 
     def value(self) -> float:
@@ -228,7 +304,7 @@ class FingerWatch:
 
     def status(self, now: float) -> str:
         """Return the finger state's age [s] for diagnostics ("0.020"), or why there is none."""
-        if self.conflict:
+        if self.conflict or self.crowd:
             return "ambiguous"
         if self.last is not None:
             return f"{now - self.last:.3f}"
@@ -238,8 +314,8 @@ class FingerWatch:
         """Why the closedness is not measured at ``now``, in words ("" when it is)."""
         if self.measured(now):
             return ""
-        if self.conflict:
-            return self.conflict
+        if self.conflict or self.crowd:
+            return self.conflict or self.crowd
         if self._unusable:
             return f"the newest finger joint state on {self.topic} was unusable"
         if self.last is None:
@@ -255,7 +331,8 @@ class FingerWatch:
         ``LAPSE_NOTE_INTERVAL_S`` (the next says how many were not logged); it names the topic,
         why and the consequence. :meth:`offer` says when the fingers are back after a logged one.
         """
-        if self.closedness is None or self._in_lapse or self.measured(now) or self.conflict:
+        if (self.closedness is None or self._in_lapse or self.measured(now) or self.conflict
+                or self.crowd):
             return ""
         self._in_lapse = True
         if (self._last_lapse_note is not None

@@ -75,9 +75,9 @@ class RobotConfig:
     )
     gripper_state_topic: str = param(
         "", "JointState topic with the gripper's finger joints (<prefix>finger_joint1/2), e.g. "
-        "/fr3_gripper/joint_states; empty: joint_states, else a JointState topic named *gripper* "
-        "in the arm's namespace or one above it (the choice is logged and in diagnostics; two "
-        "such topics with this hand are ambiguous until this is set)."
+        "/fr3_gripper/joint_states; empty: a JointState topic named *gripper* in the arm's "
+        "namespace or one above it, else the fingers on joint_states (the choice is logged and "
+        "in diagnostics; two such topics with this hand are ambiguous until this is set)."
     )
     state_source: str = param(
         "joint_states",

@@ -160,6 +160,7 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         self.command_time = self.arrival_time = -float("inf")
         self.command_target: np.ndarray | None = None  # [7] the safe target being executed
         self.command_gripper_measured = True  # that target's start had a measured closedness
+        self.hand_epoch = 0  # bumped when the closedness starts coming from another hand
         self.last_planned_stamp = -float("inf")
         self.last_stream_time: float | None = None
         self._stream_held = False  # the stream entered a hold on bad inputs (one zero twist)
@@ -309,7 +310,8 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
             return None
         if not self.enabled:
             self._clear_refusal()  # shadow mode: nothing to command, the inputs are fine again
-        return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch)
+        return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
+                       hand_epoch=self.hand_epoch)
 
     def _inputs_usable(self, now: float) -> bool:
         """Return True when there is a goal and the inputs are fresh; otherwise hold."""
@@ -376,12 +378,30 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
                 # can lapse while a plan is computed (16 s for the published ViT-g planner)
                 latest = self.inputs.latest_state()
                 report = self._command(plan, job.frame.stamp, job.state.value, job.version,
-                                       job.epoch, job.gripper_measured and latest is not None
+                                       job.epoch, self._same_hand(job) and latest is not None
                                        and latest.gripper_measured)
             else:
                 report = self._prepare(plan, job, time.perf_counter() - started)
             report.debug_rgb = debug_rgb
             return self._finish(report, started, job)
+
+    def hand_changed(self) -> None:
+        """Note that the closedness now comes from another hand, or none (node's FingerWatch).
+
+        Nothing computed from the old hand's closedness may command the gripper: plans begun
+        before lose their gripper command (:meth:`_same_hand`), a prepared plan too, and the
+        executing target's closedness is no measurement of the new hand (async's next start
+        takes the measured one). Thread-safe.
+        """
+        with self._lock:
+            self.hand_epoch += 1
+            self.command_gripper_measured = False
+            if self._prepared is not None:
+                self._prepared.gripper_measured = False
+
+    def _same_hand(self, job: PlanJob) -> bool:
+        """Whether ``job`` began from a measured closedness of the hand measured now."""
+        return job.gripper_measured and job.hand_epoch == self.hand_epoch
 
     def _finish(self, report: PlanReport, started: float,
                 job: PlanJob | None = None) -> PlanReport:

@@ -22,6 +22,7 @@ class PlanJob:
     predicted_start: np.ndarray | None = None  # [7] async: the command being executed
     command_index: int = 0  # async: commands_sent when the preparation began
     predicted_gripper_measured: bool = True  # async: that command's start had a measured hand
+    hand_epoch: int = 0  # the session's hand_epoch when the plan began (MPCSession.hand_changed)
 
     @property
     def gripper_measured(self) -> bool:
