@@ -215,4 +215,5 @@ def test_a_window_with_no_frame_says_so_not_another_part(tmp_path, capsys):
                  "--start", "5", "--quiet"]) == 1
     assert capsys.readouterr().err.strip() == (
         f"vjepa-ros camera-check: {bag}: no camera frame with states from --start 5 s on: the "
-        "bag has them from 0.00 to 3.00 s after its start: give a --start below 3")
+        "bag has them from 0.00 to 3.00 s after its start: give a --start of at most 2.74 (a "
+        "step needs 1 more after it at --rate 4)")  # eval's advice: one that holds a step

@@ -309,6 +309,52 @@ def test_a_split_recording_without_metadata_reads_its_files_in_order(tmp_path, e
     np.testing.assert_array_equal(recording.load_frames(range(len(frames))), frames)
 
 
+def _split_recording(tmp_path, episode, storage="mcap", metadata=False):
+    """Write a recording split in two data files, rec_0 and rec_1 (rosbag2 naming), in killed/."""
+    frames, states = episode
+    half = len(frames) // 2
+    times = np.arange(len(frames)) * 0.25
+    first = write_bag(tmp_path / "a", frames[:half], states[:half], times[:half],
+                      storage=storage)
+    second = write_bag(tmp_path / "b", frames[half:], states[half:], times[half:] - times[half],
+                       start_time_ns=DEFAULT_START_NS + int(times[half] * SEC), storage=storage)
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    suffix = ".mcap" if storage == "mcap" else ".db3"
+    for number, bag in enumerate((first, second)):
+        shutil.copy(next(bag.glob("*" + suffix)), killed / f"rec_{number}{suffix}")
+    if metadata:  # rosbag2 rewrites it at each split: it lists both files
+        text = (first / "metadata.yaml").read_text()
+        own = next(first.glob("*" + suffix)).name
+        (killed / "metadata.yaml").write_text(text.replace(own, f"rec_0{suffix}").replace(
+            "relative_file_paths:\n", f"relative_file_paths:\n- rec_1{suffix}\n"))
+    return killed, half
+
+
+@pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
+@pytest.mark.parametrize("metadata", [False, True])
+@pytest.mark.parametrize("cut", ["empty", "cut short"])
+def test_a_split_recording_whose_last_file_holds_nothing_reads_the_files_before(
+        tmp_path, episode, storage, metadata, cut):
+    frames, _ = episode
+    killed, half = _split_recording(tmp_path, episode, storage, metadata)
+    last = next(killed.glob("rec_1.*"))
+    keep = 0 if cut == "empty" else 100 if storage == "mcap" else 2000  # db3: does not open
+    last.write_bytes(last.read_bytes()[:keep])
+    recording = read_recording(killed)
+    assert len(recording.image_times) == half
+    note = next(note for note in recording.notes if "left out" in note)
+    assert note.startswith(str(last)) and "split recording" in note
+    assert f"read the 1 file(s) before it (rec_0{last.suffix}: " in note
+    assert note in recording.damage and "\n" not in note
+    np.testing.assert_array_equal(recording.load_frames(range(half)), frames[:half])
+    last.rename(killed / f"rec_2{last.suffix}")  # the middle one empty: no killed recorder's
+    (killed / f"rec_1{last.suffix}").write_bytes(b"")
+    (killed / "metadata.yaml").unlink(missing_ok=True)
+    with pytest.raises(BagError, match=f"^{killed / 'rec_1'}.* is empty"):
+        read_recording(killed)
+
+
 @pytest.mark.parametrize("storage, compression, label", [
     ("mcap", "none", "none"), ("mcap", "file", "zstd file"), ("mcap", "message", "zstd message"),
     ("mcap", "storage", "zstd chunks"), ("sqlite3", "none", "none"),

@@ -191,7 +191,13 @@ def test_camera_check_takes_evals_window(capsys, tmp_path):
                           "--quiet", "--start", "1e300", "--out", str(tmp_path / "check"))
     assert code == 1 and err == (f"vjepa-ros camera-check: {bag}: no camera frame with states "
                                  "from --start 1e+300 s on: the bag has them from 0.00 to 3.75 s "
-                                 "after its start: give a --start below 3.75"), err
+                                 "after its start: give a --start of at most 3.49 (a step needs 1 "
+                                 "more after it at --rate 4)"), err
+    # eval's advice (it was "below 3.75": --start 3.74 holds one frame, no step after it)
+    code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
+                          "--quiet", "--start", "3.49", "--out", str(tmp_path / "check"))
+    assert code == 1 and err.startswith(f"vjepa-ros camera-check: {bag}: camera check: 1 "
+                                        "executed motions"), "the advised start holds a step"
     code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
                           "--quiet", "--start", "1", "--end", "1.1", "--out",
                           str(tmp_path / "check"))

@@ -50,6 +50,34 @@ def missing(path: str | os.PathLike) -> str:
     return DOES_NOT_EXIST
 
 
+def unreadable(path: str | os.PathLike, reason: str = "Permission denied") -> str:
+    """Say that ``path`` cannot be read by this user and how to fix its permissions, one line.
+
+    ``PATH cannot be read by this user (Permission denied): `` + :func:`permission_fix`. The
+    file is fine, so the advice is its permissions, not another file. ``reason``: the OS's
+    words.
+    """
+    path = Path(path).expanduser()
+    return f"{path} cannot be read by this user ({reason}): {permission_fix(path)}"
+
+
+def permission_fix(path: str | os.PathLike) -> str:
+    """Say how to let this user read ``path`` (a file, or a folder: ``a+rx``).
+
+    ``let this user read it: `chmod a+r PATH` as its owner (NAME), or `sudo chown $USER PATH```.
+    """
+    import pwd
+
+    path = Path(path).expanduser()
+    mode = "a+rx" if path.is_dir() else "a+r"
+    try:
+        owner = pwd.getpwuid(path.stat().st_uid).pw_name
+    except (OSError, KeyError):  # no stat, or a uid without a name (a container's)
+        owner = "its owner"
+    return (f"let this user read it: `chmod {mode} {path}` as its owner ({owner}), or "
+            f"`sudo chown $USER {path}`")
+
+
 def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = False) -> Path:
     """Return ``path`` (``~`` expanded) when it can be read; else ValueError naming ``option``.
 
@@ -60,15 +88,15 @@ def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = F
         folder: a directory is accepted too (a Hugging Face snapshot, a folder of episodes).
     Raises:
         ValueError: ``{option} {path} PROBLEM: give {give}``: PROBLEM is :func:`missing`'s
-            (``does not exist``, ``is a symlink loop ...``), ``is a folder`` or ``is not
-            readable``.
+            (``does not exist``, ``is a symlink loop ...``) or ``is a folder``; for a path this
+            user may not read ``{option} `` + :func:`unreadable` (fix its permissions).
     """
     path = Path(path).expanduser()
     problem = missing(path)
     if not problem and path.is_dir() and not folder:
         problem = "is a folder"
     elif not problem and not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
-        problem = "is not readable"
+        raise ValueError(f"{option} {unreadable(path)}")
     if not problem:
         return path
     raise ValueError(f"{option} {path} {problem}: give {give}")

@@ -30,9 +30,13 @@ from vjepa_ros.eval.camera_check import (
 from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_actions
-from vjepa_ros.eval.step_choice import no_step_message, planned_steps, window_ns
+from vjepa_ros.eval.step_choice import no_step_message, planned_steps, step_span, window_ns
 from vjepa_ros.recordings.bags import BagTopics, JointsToPose, Recording, read_recording
 from vjepa_ros.recordings.resample import resample
+
+# The steps the check evaluates: horizon 1, goal offset 1 (each needs one valid step after it).
+HORIZON, GOAL_OFFSET = 1, 1
+STEP_SPAN = step_span(HORIZON, GOAL_OFFSET)
 
 
 def check_executed_motions(recording: Recording, thresholds: CheckThresholds, config) -> None:
@@ -46,11 +50,11 @@ def check_executed_motions(recording: Recording, thresholds: CheckThresholds, co
     """
     steps = resample(recording.image_times, recording.state_times, recording.states,
                      config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s,
-                     window_ns(recording, config))
-    every = planned_steps(steps, 1, 1, 0)
+                     window_ns(recording, config, STEP_SPAN))
+    every = planned_steps(steps, HORIZON, GOAL_OFFSET, 0)
     chosen = every[:config.max_steps] if config.max_steps else every
     if not chosen:
-        raise ValueError(no_step_message(recording, steps, config.rate_hz, 1, 1,
+        raise ValueError(no_step_message(recording, steps, config.rate_hz, HORIZON, GOAL_OFFSET,
                                          config.max_state_gap_s, config.start_s, config.end_s))
     try:
         usable_motions(_executed(steps, chosen), thresholds)

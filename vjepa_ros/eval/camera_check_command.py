@@ -179,6 +179,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         cem, thresholds, config = checked_options(args)
         model_args = model_hyper_parameters(args)
         output_dir(out, create=False)
+        from vjepa_ros.train.out_check import refuse_out_in_bag
+
+        refuse_out_in_bag(out, args.bag, "camera-check")  # never into the recording
         stage = "checking the bag"  # a stop from here says what was saved in --out
         if file_checkpoint:
             from vjepa_ros.input_paths import world_model_path
@@ -212,10 +215,11 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         written_params = params_with_correction(base, (0.0, 0.0, 0.0), asdict(thresholds))
         check_node_start(written_params[NODE_KEY]["ros__parameters"], args.params_file)
         recording = read_recording(args.bag, topics_from_args(args))  # before torch
+        from vjepa_ros.eval.camera_check_bag import STEP_SPAN
         from vjepa_ros.eval.step_choice import covered_ns, window_ns
 
-        try:  # a window with no frame: that, before any other part (eval's words)
-            window_ns(recording, config)
+        try:  # a window with no frame: that, before any other part (eval's words and advice)
+            window_ns(recording, config, STEP_SPAN)
         except ValueError as exc:
             raise ValueError(option_message(str(exc), _OPTIONS)) from None
         # windows compared by the frames they hold: --end 0 and --end 1e300 are one window

@@ -195,6 +195,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         model_args = model_hyper_parameters(args)
         # the options first, then the files: created by write_report, after the run
         output_dir(out, create=False)
+        from vjepa_ros.train.out_check import refuse_out_in_bag
+
+        refuse_out_in_bag(out, args.bag, "eval")  # `eval .` in a bag: not into the recording
         from vjepa_ros.eval.report import output_names
 
         # a folder in report.json's (or a plot's) way: before the run; not a plot not written

@@ -54,14 +54,16 @@ class BagReader:
     ``(connection, receive time ns, raw CDR bytes)`` part after part; ``storage`` is "mcap" or
     "sqlite3", ``compression`` a label ("none", "zstd file", "zstd message", "zstd chunks", ...),
     ``notes`` what was repaired or lost while opening; ``damage`` those of them that say messages
-    were lost (a truncated or corrupt data file), not merely repaired (a missing
-    ``metadata.yaml``); ``lost`` whether there are any.
+    were lost (a truncated or corrupt data file, a split recording's last file left out), not
+    merely repaired (a missing ``metadata.yaml``); ``lost`` whether there are any; ``files`` the
+    data files read when they were opened one by one (else []).
     """
 
     def __init__(self, path: Path, parts, storage: str, compression: str, notes: list[str],
-                 cleanup=(), zstd_messages=False, damage=()):
+                 cleanup=(), zstd_messages=False, damage=(), files=()):
         self.path, self.parts, self.storage, self.compression = path, list(parts), storage, \
             compression
+        self.files = list(files)  # the data files read, when opened file by file
         self.notes, self._cleanup, self.damage = list(notes), list(cleanup), list(damage)
         # Message-compressed data files read without metadata.yaml (rosbag2 records that mode
         # only there): each message is a zstd frame.
@@ -125,6 +127,8 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     loose = loose_bag_files(path)
     if loose:  # a data folder: reading its loose files as its bag would drop the others
         raise BagError(several_recordings(path, loose))
+    for file in files:  # before a library says it in its words (sqlite: "unable to open")
+        refuse_unreadable(file)
     if salvage and files:
         return _open_files(path, files, [], salvage)
     if (path / "metadata.yaml").exists():
@@ -151,7 +155,7 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
         )
     reader = _open_files(path, files, [])
     note = (f"{path}: no metadata.yaml (the recorder did not close, e.g. it was killed): read "
-            f"{', '.join(f.name for f in files)} directly")
+            f"{', '.join(f.name for f in reader.files)} directly")
     if not reader.lost:  # reindexing cannot mend a truncated file: its own note says what can
         note += f"; `ros2 bag reindex {path}` writes the metadata"
     reader.notes.insert(0, note)
@@ -161,15 +165,16 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
 def _open_directory(path: Path) -> BagReader:
     from rosbags.rosbag2 import Reader
 
-    problem = metadata_problem(path / "metadata.yaml")
+    problem, fix = metadata_problem(path / "metadata.yaml")
     if problem:
-        raise MetadataError(problem, f"delete it and `ros2 bag reindex {path}` writes it again")
+        raise MetadataError(problem, fix or f"delete it and `ros2 bag reindex {path}` writes it "
+                            "again")
     reader = Reader(path)
     try:
         reader.open()
     except Exception as exc:  # rosbags raises several types for damaged bags
         raise BagError(f"{path}: cannot open as a rosbag2 bag: "
-                       f"{one_line(plain_lists(str(exc)))}") from exc
+                       f"{one_line(plain_lists(str(exc))).rstrip('.')}") from exc
     stores = reader.storage.storages
     storage = "mcap" if stores and "mcap" in type(stores[0]).__name__.lower() else "sqlite3"
     if reader.compression_mode:
@@ -187,29 +192,36 @@ class MetadataError(BagError):
         super().__init__(f"{problem}; {fix}")
 
 
-def metadata_problem(file: Path) -> str:
-    """Say in one line why a bag's ``metadata.yaml`` cannot be read as YAML, else "".
+def metadata_problem(file: Path) -> tuple[str, str]:
+    """Say in one line why a bag's ``metadata.yaml`` cannot be read as YAML, and its fix.
 
-    ``FILE is empty (0 bytes)``, ``FILE is blank``, ``FILE is not valid YAML (line 3, column
-    10: expected ',' or ']')`` (PyYAML's own message spans several lines with a caret under the
-    place), ``FILE cannot be read (Permission denied)``.
+    ``(problem, fix)``; ``("", "")`` when it reads. Problems: ``FILE is empty (0 bytes)``,
+    ``FILE is blank``, ``FILE is not valid YAML (line 3, column 10: expected ',' or ']')``
+    (PyYAML's own message spans several lines with a caret under the place), ``FILE cannot be
+    read by this user (Permission denied)`` (its fix: ``input_paths.permission_fix``, the
+    ``chmod``), ``FILE cannot be read (WHY)``; fix "" for all but the permissions: rewrite it.
     """
     import yaml
 
+    from vjepa_ros.input_paths import permission_fix
+
     try:
         text = file.read_bytes().decode("utf-8", errors="replace")
+    except PermissionError as exc:
+        return (f"{file} cannot be read by this user ({exc.strerror or exc})",
+                permission_fix(file))
     except OSError as exc:
-        return f"{file} cannot be read ({exc.strerror or exc})"
+        return f"{file} cannot be read ({exc.strerror or exc})", ""
     if not text.strip():
-        return f"{file} is {'empty (0 bytes)' if not text else 'blank'}"
+        return f"{file} is {'empty (0 bytes)' if not text else 'blank'}", ""
     try:
         yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return f"{file} is not valid YAML ({where}{one_line(str(what))})"
-    return ""
+        return f"{file} is not valid YAML ({where}{one_line(str(what))})", ""
+    return "", ""
 
 
 def one_line(text: str) -> str:
@@ -236,35 +248,29 @@ def _chunk_compression(stores) -> str:
 
 
 def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) -> BagReader:
-    parts, cleanup, storages, compressions, damage = [], [], set(), set(), []
+    """Open data files in recording order as one recording.
+
+    The last of several (a split recording, ``x_0.mcap``, ``x_1.mcap``, ...) of which nothing
+    can be read (0 bytes, cut before its first message, a ``.db3`` that does not open: the
+    recorder was killed while writing it) is left out with a note (counted as damage) naming it
+    and what was read; anywhere else, and alone, it is refused (:class:`UnreadableFileError`).
+    """
+    parts, cleanup, storages, compressions, damage, read = [], [], set(), set(), [], []
     try:
-        for file in files:
+        for index, file in enumerate(files):
             refuse_special(file)
-            if file.stat().st_size == 0:
-                raise BagError(f"{file} is empty (0 bytes): nothing to read; "
-                               f"{KILLED_BEFORE_WRITING}")
-            inner, compression = file, None
-            if file.name.endswith(".zstd"):
-                inner, note = _unpack_zstd(file, cleanup)
-                compression = "zstd file"
-                if note:
-                    notes.append(note)
-                    damage.append(note)
-            storage = STORAGE_OF_SUFFIX.get(inner.suffix)
-            if storage is None:
-                episode = ("; an episode file: write it as a bag with `vjepa-ros bag-from-npz "
-                           f"OUT_BAG --episode {file}`" if file.suffix == ".npz" else "")
-                raise BagError(f"{file}: not a rosbag2 data file (expected a directory, or "
-                               f"{', '.join(DATA_SUFFIXES)}){episode}")
-            part, note = _open_data_file(inner, storage, file, salvage)
-            parts.append(part)
-            storages.add(storage)
-            if note:
+            try:
+                part, storage, compression = _open_part(file, cleanup, notes, damage, salvage)
+            except UnreadableFileError as exc:
+                if not parts or index != len(files) - 1:
+                    raise
+                note = _last_left_out(exc, read, parts)
                 notes.append(note)
-                if getattr(getattr(part, "damage", None), "damaged", False):
-                    damage.append(note)
-            if compression is None and storage == "mcap":
-                compression = _chunk_compression([getattr(part, "storage", part)])
+                damage.append(note)
+                break
+            parts.append(part)
+            read.append(file)
+            storages.add(storage)
             compressions.add(compression or "none")
     except BaseException:
         for part in parts:
@@ -282,7 +288,81 @@ def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) 
     if zstd_messages:
         compression = "zstd message"
     return BagReader(path, parts, storages.pop(), compression, notes, cleanup, zstd_messages,
-                     damage)
+                     damage, read)
+
+
+class UnreadableFileError(BagError):
+    """A data file of which nothing can be read: ``reason`` (one line naming it), ``fix``.
+
+    ``recover``: the command that may recover part of it ("" when there is nothing to recover).
+    """
+
+    def __init__(self, reason: str, fix: str, recover: str = ""):
+        self.reason, self.fix, self.recover = reason, fix, recover
+        super().__init__(f"{reason}; {fix}")
+
+
+class NothingToReadError(UnreadableFileError):
+    """A data file holding no message: 0 bytes, or cut before its first complete message."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason, KILLED_BEFORE_WRITING)
+
+
+def _last_left_out(exc: UnreadableFileError, read: list[Path], parts: list) -> str:
+    """Say that a split recording's last file is left out, and what was read before it."""
+    count = sum(connection.msgcount for part in parts for connection in part.connections)
+    recover = f"; {exc.recover}" if exc.recover else ""
+    return (f"{exc.reason}; it is the last file of a split recording (the recorder was killed "
+            f"while writing it?): left out, read the {len(read)} file(s) before it "
+            f"({', '.join(file.name for file in read)}: {count} messages){recover}")
+
+
+def refuse_unreadable(file: Path) -> None:
+    """Raise :class:`BagError` when this user may not open ``file``: fix its permissions.
+
+    The libraries say it in their own words (rosbags ``Could not open file ...``, sqlite ``unable
+    to open database file``, Python's ``[Errno 13]``); the line names the file and the
+    ``chmod`` (``input_paths.unreadable``).
+    """
+    from vjepa_ros.input_paths import unreadable
+
+    try:
+        with open(file, "rb"):
+            pass
+    except PermissionError as exc:
+        raise BagError(unreadable(file, exc.strerror or str(exc))) from None
+
+
+def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], salvage: bool):
+    """Open one data file (unpacking a ``.zstd``): ``(part, storage, compression or None)``.
+
+    Appends to ``notes`` (and ``damage``) what was repaired or lost in it.
+    """
+    refuse_unreadable(file)
+    if file.stat().st_size == 0:
+        raise NothingToReadError(f"{file} is empty (0 bytes): nothing to read")
+    inner, compression = file, None
+    if file.name.endswith(".zstd"):
+        inner, note = _unpack_zstd(file, cleanup)
+        compression = "zstd file"
+        if note:
+            notes.append(note)
+            damage.append(note)
+    storage = STORAGE_OF_SUFFIX.get(inner.suffix)
+    if storage is None:
+        episode = ("; an episode file: write it as a bag with `vjepa-ros bag-from-npz "
+                   f"OUT_BAG --episode {file}`" if file.suffix == ".npz" else "")
+        raise BagError(f"{file}: not a rosbag2 data file (expected a directory, or "
+                       f"{', '.join(DATA_SUFFIXES)}){episode}")
+    part, note = _open_data_file(inner, storage, file, salvage)
+    if note:
+        notes.append(note)
+        if getattr(getattr(part, "damage", None), "damaged", False):
+            damage.append(note)
+    if compression is None and storage == "mcap":
+        compression = _chunk_compression([getattr(part, "storage", part)])
+    return part, storage, compression
 
 
 def _messages_are_zstd(part) -> bool:
@@ -312,8 +392,9 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
         except Exception as exc:  # rosbags raises several types for damaged files
             error = exc
     if storage == "sqlite3":
-        raise BagError(f"{shown}: the SQLite3 file is damaged ({one_line(str(error))}); "
-                       f"{repair_hint(shown, storage)}") from error
+        hint = repair_hint(shown, storage)
+        raise UnreadableFileError(f"{shown}: the SQLite3 file is damaged "
+                                  f"({one_line(str(error))})", hint, hint) from error
     from vjepa_ros.recordings.mcap_salvage import McapDamageError, SalvagedMcap
 
     try:
@@ -321,7 +402,7 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
     except McapDamageError as exc:  # its own words say why: rosbags' add nothing
         reason = str(exc).replace(str(file), str(shown))
         if reason.endswith("nothing to read"):
-            raise BagError(f"{reason}; {KILLED_BEFORE_WRITING}") from exc
+            raise NothingToReadError(reason) from exc
         raise BagError(f"{reason}; give the file `ros2 bag record` wrote") from exc
     except OSError as exc:
         raise BagError(f"{shown}: cannot read this MCAP file ({one_line(str(error))}; "

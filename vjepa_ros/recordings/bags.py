@@ -354,6 +354,8 @@ def damage_first(exc: BagError, damage: list[str]) -> BagError:
 
 
 def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list[str]):
+    from vjepa_ros.recordings.split_parts import lone_part_note
+
     salvaged = False
     while True:  # a second pass reads a damaged MCAP by its intact records
         reader = open_reader(path, salvage=True) if salvaged else open_reader(path)
@@ -361,6 +363,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         try:
             types = {c.topic: c.msgtype for c in reader.connections}
             notes: list[str] = list(reader.notes)
+            part_note = lone_part_note(path) if path.is_file() and not salvaged else ""
+            notes += [part_note] if part_note else []  # x_0.mcap given: x_1.mcap unread
             image_topic = resolve_image_topic(path, types, config.image, notes)
             source, state_topic = resolve_state_topic(path, types, config, notes)
             gripper_topic = resolve_gripper_topic(path, types, config.gripper)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.input_paths import EPISODE_FORMAT, input_path
+from vjepa_ros.input_paths import EPISODE_FORMAT, input_path, unreadable
 
 EPISODE_ARRAYS = ("observations", "states", "actions", "timestamps", "metadata")
 REQUIRED_ARRAYS = ("observations", "states")
@@ -42,15 +42,19 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
         required: the arrays the file must hold.
     Raises:
         ValueError: one line, ``episode PATH PROBLEM: give an .npz with observations ...``:
-            PROBLEM is ``does not exist``, ``is a folder``, ``is not readable``, ``is not an
-            .npz archive (WHY)`` (empty, truncated, garbage, a pickle, a ``.npy``), ``is missing
-            arrays [...]`` or ``is a damaged .npz archive (NAME: WHY)`` (a member that cannot be
-            read: bad CRC); ``episode PATH: its NAME array holds Python objects (a pickle), not
-            numbers: FIX`` for an array saved from Python objects (a dict as metadata).
+            PROBLEM is ``does not exist``, ``is a folder``, ``is not an .npz archive (WHY)``
+            (empty, truncated, garbage, a pickle, a ``.npy``), ``is missing arrays [...]`` or
+            ``is a damaged .npz archive (NAME: WHY)`` (a member that cannot be read: bad CRC);
+            ``episode PATH: its NAME array holds Python objects (a pickle), not numbers: FIX``
+            for an array saved from Python objects (a dict as metadata); ``episode PATH cannot
+            be read by this user (...): ...chmod...`` for a file this user may not read
+            (``input_paths.unreadable``).
     """
     path = input_path(path, "episode", EPISODE_FORMAT)
     try:
         archive = np.load(path, allow_pickle=False)
+    except PermissionError as exc:  # os.access passed (root, ACLs) but opening did not
+        raise ValueError(f"episode {unreadable(path, exc.strerror or str(exc))}") from None
     except _READ_ERRORS as exc:
         reason = ("neither a zip archive nor a .npy array" if "pickle" in str(exc)
                   else _reason(exc))

@@ -301,11 +301,15 @@ class TrainConfig:
             problems.append("data.train: give episode directories or files (--data)")
         for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
             problems += [f"{name}: {path} {why}" for path in paths if (why := missing(path))]
-        if self.out:
-            from vjepa_ros.train.out_check import out_among_data
+        from vjepa_ros.train.out_check import out_among_data
 
-            problem = out_among_data(self.out, {"data.train": self.data.train,
-                                                "data.val": self.data.val})
+        groups = {"data.train": self.data.train, "data.val": self.data.val}
+        if self.out:
+            problem = out_among_data(self.out, groups)
+            problems += [problem] if problem else []
+        if self.data.feature_cache_dir:  # shards written among the recordings: as --out
+            problem = out_among_data(self.data.feature_cache_dir, groups,
+                                     "data.feature_cache_dir", "a data.feature_cache_dir")
             problems += [problem] if problem else []
         if self.data.feature_cache_dir:  # a file there: one line now, not "File exists" later
             from vjepa_ros.out_paths import output_dir

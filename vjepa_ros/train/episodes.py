@@ -28,6 +28,7 @@ from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.episode import Episode, actions_from_states
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.resample import NO_FRAME, STATE_GAP, resample
+from vjepa_ros.recordings.split_parts import refuse_split_parts
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.same_recording import read_once
 
@@ -134,11 +135,15 @@ def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
     ``notes`` (``skipped bags/b2: it is a broken symlink (to ...)``); a directory with nothing
     else is refused naming it. Raises EpisodeError (one line naming the path) for a path that
     is missing or holds no episode, for a folder in it that cannot be listed (permission
-    denied), and for a FIFO, socket or device named as data (``bag_files.refuse_special``:
-    reading it would hang).
+    denied), for a FIFO, socket or device named as data (``bag_files.refuse_special``: reading
+    it would hang), and for loose parts of one split recording
+    (``split_parts.refuse_split_parts``: the move into a folder of their own).
     """
     try:
-        return _find_sources(paths, notes)
+        sources = _find_sources(paths, notes)
+        # loose parts of one split recording would each be a recording: refused with the move
+        refuse_split_parts([s.path for s in sources if s.kind == "bag" and s.path.is_file()])
+        return sources
     except BagError as exc:
         raise EpisodeError(str(exc)) from exc
 

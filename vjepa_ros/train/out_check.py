@@ -1,6 +1,8 @@
-"""Whether a training run's output folder lies among its data (never write into recordings).
+"""Whether an output lies among the data it is made from (never write into recordings).
 
-Kept free of torch: ``train``'s settings check uses it before anything heavy loads.
+One rule for every command that writes beside recordings: ``train --out`` and its
+``--feature-cache``, ``pretrain --out`` (a file), ``eval --out`` (its default ``./eval_<bag>``
+too). Kept free of torch: ``train``'s settings check uses it before anything heavy loads.
 """
 
 from __future__ import annotations
@@ -8,32 +10,79 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from vjepa_ros.recordings.bag_folders import data_files
+from vjepa_ros.recordings.bag_folders import DATA_SUFFIXES, data_files
+
+# Names a data search reads as recordings: an output by one of them would be read as one.
+RECORDING_NAMES = (*DATA_SUFFIXES, ".npz")
 
 
-def out_among_data(out, groups: dict[str, list]) -> str:
-    """Say why output folder ``out`` must not be used with this data ("" when it may).
+def out_among_data(out, groups: dict[str, list], setting: str = "out",
+                   give: str = "an --out", writer: str = "the run") -> str:
+    """Say why output ``out`` must not be used with this data ("" when it may).
 
-    ``groups``: setting name -> the data paths it gives (``{"data.train": [...], ...}``).
-    Refused: ``out`` that is a data folder, lies inside one, or is a bag (``metadata.yaml``, or
-    rosbag2 data files in it): the run would write its files among the recordings. Paths are
-    compared resolved (links, ``..``) and named as given.
+    ``groups``: setting name -> the data paths it gives (``{"data.train": [...], ...}``);
+    ``setting``: how the message names the output (``out``, ``data.feature_cache_dir``,
+    ``--out``); ``give``: what to give instead (``an --out``), ``outside the data`` follows;
+    ``writer``: who writes (``the run``, ``eval``). Refused, one line naming both paths:
+    ``out`` that is a bag or lies inside one (a folder with ``metadata.yaml`` and data files;
+    ``cd bag && vjepa-ros eval .``), that holds rosbag2 data files, that is or lies inside a
+    data folder given, or inside the recording folder of a data file given (``--data
+    bag/x.mcap --out bag/run``). Paths are compared resolved (links, ``..``) and named as given.
     """
     resolved = Path(os.path.realpath(Path(out).expanduser()))  # a link loop: named elsewhere
+    into = f"{writer} would write its files into the recording; give {give} outside the data"
     recording = _recording_in(resolved)
     if recording:
-        return (f"out {out} {recording}: the run would write its files into the recording; "
-                "give an --out outside the data")
+        return f"{setting} {out} {recording}: {into}"
+    bag = next((folder for folder in resolved.parents if _is_bag(folder)), None)
+    if bag is not None:
+        return f"{setting} {out} lies inside the rosbag2 bag {bag}: {into}"
     for name, paths in groups.items():
         for given in paths:
             folder = Path(os.path.realpath(Path(given).expanduser()))
-            if not folder.is_dir():
+            what = "the data folder"
+            if folder.is_file() and folder.name.endswith(DATA_SUFFIXES):
+                folder, what = folder.parent, "the recording folder of"
+            elif not folder.is_dir():
                 continue
             if resolved == folder or folder in resolved.parents:
                 where = "is" if resolved == folder else "lies inside"
-                return (f"out {out} {where} the data folder {name} {given}: the run would "
-                        "write its files among the episodes; give an --out outside the data")
+                return (f"{setting} {out} {where} {what} {name} {given}: {writer} would write "
+                        f"its files among the episodes; give {give} outside the data")
     return ""
+
+
+def refuse_out_in_bag(out, bag, writer: str) -> None:
+    """Raise ValueError when a command's output folder ``out`` lies among its ``bag`` (one line).
+
+    For ``eval`` and ``camera-check``, whose default ``--out`` is ``./<writer>_<bag name>``:
+    ``cd bag && vjepa-ros eval .`` would write it into the bag (:func:`out_among_data`).
+    """
+    problem = out_among_data(out, {"bag": [bag]}, setting="--out", writer=writer)
+    if problem:
+        raise ValueError(problem)
+
+
+def named_like_data(out, setting: str = "--out") -> str:
+    """Say why an output file must not be named like a recording ("" when it may).
+
+    ``pretrain --out x.mcap`` (or ``.db3``, ``.zstd``, ``.npz``, ``metadata.yaml``) would be
+    read as a recording by the next ``--data`` search of its folder.
+    """
+    name = Path(out).name
+    suffix = next((s for s in RECORDING_NAMES if name.endswith(s)), None)
+    if name == "metadata.yaml" or suffix:
+        return (f"{setting} {out} is named like a recording ({suffix or name}): a later --data "
+                "search of its folder would read it as one; give a name ending in .pt")
+    return ""
+
+
+def _is_bag(folder: Path) -> bool:
+    """Whether ``folder`` is a rosbag2 bag: ``metadata.yaml`` beside data files."""
+    try:
+        return (folder / "metadata.yaml").is_file() and bool(data_files(folder))
+    except (OSError, ValueError):  # unreadable, or a FIFO named as data: not known to be one
+        return False
 
 
 def _recording_in(folder: Path) -> str:

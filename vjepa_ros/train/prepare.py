@@ -28,7 +28,9 @@ from vjepa_ros.models import (
 )
 from vjepa_ros.models.checkpoint import read_checkpoint_file
 from vjepa_ros.out_paths import check_output_names, output_dir
+from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.episode import recorded_success
+from vjepa_ros.recordings.split_parts import refuse_split_parts
 from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
 from vjepa_ros.train.data_identity import data_change, data_identity, is_legacy
 from vjepa_ros.train.distributed import Topology, current, rank_device
@@ -174,6 +176,11 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     shared = shared_recordings(sources, val_sources)  # by data files, not by path
     if shared:
         raise EpisodeError(in_train_and_val(shared))
+    try:  # one split recording's loose parts in --data and --val: the next part would validate
+        refuse_split_parts([s.path for s in sources + val_sources
+                            if s.kind == "bag" and s.path.is_file()])
+    except BagError as exc:
+        raise EpisodeError(str(exc)) from None
     device = rank_device(config.device, topology)
     encode = FrameEncoder(encoder, device, compute_dtype(config, device),
                           (data.aspect_ratio_min, data.aspect_ratio_max), data.encode_batch,

@@ -78,6 +78,20 @@ def check_pretrain_inputs(args: argparse.Namespace) -> None:
             raise UsageError(str(exc)) from None
 
 
+def check_out_beside_data(args: argparse.Namespace) -> None:
+    """Refuse an ``--out`` named like a recording or lying among ``--data`` (ValueError, 1 line).
+
+    ``--out x.mcap`` would be read as a bag by the next search of its folder; an encoder file
+    inside a data folder or bag would be written among the recordings (``train.out_check``).
+    """
+    from vjepa_ros.train.out_check import named_like_data, out_among_data
+
+    problem = named_like_data(args.out) or out_among_data(
+        args.out, {"--data": args.data}, setting="--out", writer="pretraining")
+    if problem:
+        raise ValueError(problem)
+
+
 def cmd_pretrain(args: argparse.Namespace) -> int:
     """Pretrain, save the encoder file, its curves (.json) and plot (.png); exit 1 on bad input.
 
@@ -101,6 +115,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         output_file(args.out, create=False)
         check_outputs_free(out)
         check_pretrain_inputs(args)
+        check_out_beside_data(args)
         config = checked_pretrain_config(args)
         rate_hz = checked_rate(args)
         import torch

@@ -1,0 +1,89 @@
+"""Inputs this user may not read are refused in one line naming the file and the ``chmod``.
+
+Before, an unreadable ``.mcap`` gave rosbags' and Python's ``[Errno 13]`` words, an unreadable
+``.npz`` the advice to give another file, and an unreadable ``metadata.yaml`` the advice to
+delete it. chmod 000 does not stop root (as CI runs), so the tests make ``open`` refuse the file.
+"""
+
+import builtins
+import errno
+import io
+import os
+
+import numpy as np
+import pytest
+
+from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.recordings.bags import BagError, read_recording, write_bag
+from vjepa_ros.recordings.episode_file import read_episode_arrays
+from vjepa_ros.train.config import DataConfig
+from vjepa_ros.train.episodes import EpisodeError, find_sources, load_segments
+
+
+@pytest.fixture
+def deny(monkeypatch):
+    """Return ``deny(*paths)``: opening any of these paths raises PermissionError (EACCES)."""
+    denied = set()
+    real_open = builtins.open
+
+    def guarded(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and os.path.abspath(file) in denied:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded)
+    monkeypatch.setattr(io, "open", guarded)
+    return lambda *paths: denied.update(os.path.abspath(p) for p in paths)
+
+
+@pytest.fixture(scope="module")
+def episode():
+    frames, states, _ = synthetic_episode(7, size=16)
+    return frames, states
+
+
+def _assert_permission_line(text, path):
+    assert text.startswith(f"{path} cannot be read by this user (Permission denied): "), text
+    assert f"`chmod a+r {path}`" in text and "\n" not in text
+    assert "Errno" not in text and "reindex" not in text and "give" not in text
+
+
+@pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
+@pytest.mark.parametrize("given", ["folder", "file"])
+def test_an_unreadable_data_file_names_it_and_its_permissions(tmp_path, episode, deny,
+                                                              storage, given):
+    bag = write_bag(tmp_path / "bag", *episode, storage=storage)
+    data_file = next(bag.glob("*.mcap" if storage == "mcap" else "*.db3"))
+    deny(data_file)
+    with pytest.raises(BagError) as caught:
+        read_recording(bag if given == "folder" else data_file)
+    _assert_permission_line(str(caught.value), data_file)
+    with pytest.raises(EpisodeError) as caught:  # train reads it alike
+        load_segments(find_sources([bag])[0], DataConfig(frames_per_clip=2))
+    _assert_permission_line(str(caught.value), data_file)
+
+
+def test_an_unreadable_metadata_file_is_read_around_with_the_chmod_advice(tmp_path, episode,
+                                                                          deny):
+    frames, states = episode
+    bag = write_bag(tmp_path / "bag", frames, states)
+    deny(bag / "metadata.yaml")
+    recording = read_recording(bag)
+    assert len(recording.image_times) == len(frames)
+    note = next(note for note in recording.notes if "metadata.yaml" in note)
+    assert note.startswith(f"{bag / 'metadata.yaml'} cannot be read by this user "
+                           "(Permission denied)")
+    assert f"`chmod a+r {bag / 'metadata.yaml'}`" in note and "delete it" not in note
+
+
+def test_an_unreadable_episode_names_it_and_its_permissions(tmp_path, episode, deny):
+    frames, states = episode
+    path = tmp_path / "e.npz"
+    np.savez(path, observations=frames[None], states=states[None].astype(np.float32))
+    deny(path)
+    with pytest.raises(ValueError) as caught:
+        read_episode_arrays(path)
+    _assert_permission_line(str(caught.value).removeprefix("episode "), path)
+    with pytest.raises(EpisodeError) as caught:  # train's loader: the same line
+        load_segments(find_sources([tmp_path])[0], DataConfig(frames_per_clip=2))
+    _assert_permission_line(str(caught.value).removeprefix("episode "), path)

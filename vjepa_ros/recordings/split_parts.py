@@ -1,0 +1,145 @@
+"""Parts of one split recording lying loose among other recordings: refused, with the move.
+
+``ros2 bag record --max-bag-size/--max-bag-duration`` writes ``<name>_0.mcap``,
+``<name>_1.mcap``, ... into the bag's folder. Copied loose into a data folder beside other
+recordings (or given one by one), each part would be read as a recording of its own: no clip
+across the split, and one part could be trained on while the next validates. They are refused
+(:func:`refuse_split_parts`), not joined: every command takes one bag path (eval and
+camera-check would have none to give for parts joined by guess), and the guess could join
+separate episodes that happen to be named ``ep_0.mcap``, ``ep_1.mcap``. Moved into a folder of
+their own, rosbag2's own layout, every command reads them as one recording (in order, a killed
+last part read as far as it is intact: ``bag_files.open_reader``).
+
+Parts are told by the rosbag2 names and by time: each part starts within
+:data:`MAX_SPLIT_GAP_S` of the one before it ending (separate recordings start a new recorder:
+seconds apart). A part whose times cannot be read is not judged (it is read, or refused, as it
+is).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+PART_NAME = re.compile(r"^(?P<name>.+)_(?P<number>\d+)(?P<suffix>\.(?:mcap|db3)(?:\.zstd)?)$")
+MAX_SPLIT_GAP_S = 1.0  # between a part's last message and the next part's first [s]
+
+
+def split_parts(files: list[Path]) -> list[list[Path]]:
+    """Return the groups of ``files`` that are consecutive parts of one split recording.
+
+    ``files``: loose data files (each read as a recording of its own). A group: two or more
+    files of one folder named ``<name>_<N><suffix>`` with consecutive N, each starting within
+    :data:`MAX_SPLIT_GAP_S` of the one before it ending; in part order.
+    """
+    named = defaultdict(dict)
+    for file in files:
+        match = PART_NAME.match(file.name)
+        if match:
+            key = (file.parent, match["name"], match["suffix"])
+            named[key][int(match["number"])] = file
+    groups = []
+    for parts in named.values():
+        run: list[Path] = []
+        for number in sorted(parts):
+            if run and number - 1 in parts and _continues(parts[number - 1], parts[number]):
+                run.append(parts[number])
+                continue
+            if len(run) > 1:
+                groups.append(run)
+            run = [parts[number]]
+        if len(run) > 1:
+            groups.append(run)
+    return groups
+
+
+def lone_part_note(file: Path) -> str:
+    """Say that data file ``file`` is one part of a split recording ("" when it is not).
+
+    Its other parts lie beside it, unread. The advice: its folder, when that is read as one
+    recording (a bag directory, or a killed recorder's with nothing else), else the move.
+    """
+    from vjepa_ros.recordings.bag_folders import data_files, loose_bag_files
+
+    if not PART_NAME.match(file.name):
+        return ""
+    try:
+        beside = data_files(file.parent)
+        group = next((g for g in split_parts(beside) if file in g), None)
+        if group is None:
+            return ""
+        whole = not loose_bag_files(file.parent)
+    except (OSError, ValueError):  # an unreadable folder or a FIFO beside it: no advice
+        return ""
+    names = ", ".join(part.name for part in group)
+    fix = (f"give its folder {file.parent}" if whole else
+           f"move its parts into a folder of their own and give that: {_move(group)}")
+    return (f"{file} is one part of a split recording (its parts: {names}): only this part is "
+            f"read; to read the whole recording, {fix}")
+
+
+def refuse_split_parts(files: list[Path]) -> None:
+    """Raise ``BagError`` (one line) when loose ``files`` hold parts of one split recording.
+
+    The line names the parts and gives the commands that move them into a folder of their own.
+    """
+    from vjepa_ros.recordings.bag_files import BagError
+
+    groups = split_parts(files)
+    if not groups:
+        return
+    parts = groups[0]
+    names = ", ".join(part.name for part in parts)
+    raise BagError(
+        f"{names} in {parts[0].parent} are the parts of one split recording (rosbag2's "
+        f"<name>_<N> files, each starting where the one before ends), here each read as a "
+        f"recording of its own (no clip across a split; one part could train while the next "
+        f"validates): move them into a folder of their own, which is read as one recording: "
+        f"{_move(parts)}"
+    )
+
+
+def _move(parts: list[Path]) -> str:
+    """Return the commands that move split parts into a folder of their own, named after them."""
+    folder = parts[0].parent / PART_NAME.match(parts[0].name)["name"]
+    return f"`mkdir {folder} && mv {' '.join(str(part) for part in parts)} {folder}/`"
+
+
+def _continues(before: Path, after: Path) -> bool:
+    """Whether ``after`` starts within :data:`MAX_SPLIT_GAP_S` of ``before`` ending."""
+    first, last = _span_ns(before), _span_ns(after)
+    if first is None or last is None:
+        return False
+    return abs(last[0] - first[1]) <= MAX_SPLIT_GAP_S * 1e9
+
+
+def _span_ns(file: Path) -> tuple[int, int] | None:
+    """Return a data file's (first, last) message times [ns]; None when they cannot be read."""
+    from vjepa_ros.recordings.bag_files import BagError, open_reader
+
+    try:
+        reader = open_reader(file)
+    except (BagError, OSError):
+        return None
+    try:
+        spans = [_part_span(part) for part in reader.parts]
+    finally:
+        reader.close()
+    spans = [span for span in spans if span is not None]
+    if not spans:
+        return None
+    return min(first for first, _ in spans), max(last for _, last in spans)
+
+
+def _part_span(part) -> tuple[int, int] | None:
+    """(first, last) message time [ns] of one opened part (rosbags reader or salvaged MCAP)."""
+    damage = getattr(part, "damage", None)
+    if damage is not None:  # a salvaged MCAP: the times of its intact messages
+        if damage.first_time is None:
+            return None
+        return damage.first_time, damage.last_time
+    try:
+        return int(part.start_time), int(part.end_time) - 1  # rosbags: end is last + 1
+    except (AttributeError, TypeError, ValueError):
+        return None
