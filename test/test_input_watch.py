@@ -96,3 +96,22 @@ def test_each_silence_is_logged_once_when_it_starts_and_again_after_the_input_ca
     watches.problems(140.0, graph, logged.append)
     assert logged[-1] == "no camera image on /camera/color/image_raw for 8 s (the stream stopped)"
     assert len(logged) == 2
+
+
+def test_a_finger_only_gripper_topic_is_not_suggested_as_the_arms_joint_states():
+    # breaker27a: with franka_ros2 in /robot1 the silent-/joint_states hint suggested
+    # /robot1/fr3_gripper/joint_states (it sorts first), which holds only the fingers.
+    graph = {"/robot1/fr3_gripper/joint_states": ["sensor_msgs/msg/JointState"],
+             "/robot1/joint_states": ["sensor_msgs/msg/JointState"]}
+    w = InputWatch("joint state", "/joint_states", "sensor_msgs/msg/JointState",
+                   "set it: -r joint_states:={topic}", started=100.0, unlikely="gripper")
+    assert w.problem(130.0, graph).endswith(
+        "is the joint state on /robot1/joint_states? set it: -r "
+        "joint_states:=/robot1/joint_states")
+    only = {"/robot1/fr3_gripper/joint_states": ["sensor_msgs/msg/JointState"]}
+    assert "/robot1/fr3_gripper/joint_states" in w.problem(130.0, only), "still named when alone"
+    listed = {**graph, "/a/joint_state_b": ["sensor_msgs/msg/JointState"]}
+    w = InputWatch("joint state", "/wrist/x", "sensor_msgs/msg/JointState", "{topic}",
+                   started=100.0, unlikely="gripper")
+    assert w.problem(130.0, listed).endswith(
+        "/a/joint_state_b, /robot1/joint_states, /robot1/fr3_gripper/joint_states; <topic>")

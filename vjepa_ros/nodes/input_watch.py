@@ -31,6 +31,7 @@ class InputWatch:
     setting: str
     started: float
     last: float | None = None  # [s] steady clock of the newest message; None before the first
+    unlikely: str = ""  # topics whose name holds this come last ("gripper": finger-only states)
 
     def arrived(self, now: float) -> None:
         self.last = now
@@ -51,20 +52,26 @@ class InputWatch:
 
         The most similar name of a topic of this type ("is the camera image on /a/b? set ...");
         else every topic of this type; "" when there is none, or the stream stopped (then the
-        topic was right).
+        topic was right). Topics named ``unlikely`` come last (a gripper's finger-only joint
+        states are no arm state topic).
         """
         if self.last is not None:
             return ""
-        candidates = sorted(t for t, types in published.items()
-                            if self.msg_type in types and t != self.topic)
+        candidates = sorted((t for t, types in published.items()
+                             if self.msg_type in types and t != self.topic),
+                            key=lambda t: (self._unlikely(t), t))
         if not candidates:
             return ""
-        best = max(candidates, key=lambda t: similarity(self.topic, t))
+        likely = [t for t in candidates if not self._unlikely(t)] or candidates
+        best = max(likely, key=lambda t: similarity(self.topic, t))
         if similarity(self.topic, best) >= SIMILAR:
             return f"is the {self.what} on {best}? {self.setting.format(topic=best)}"
         kind = self.msg_type.rsplit("/", 1)[-1]
         shown = ", ".join(candidates[:3]) + (" ..." if len(candidates) > 3 else "")
         return f"{kind} topics with a publisher: {shown}; {self.setting.format(topic='<topic>')}"
+
+    def _unlikely(self, topic: str) -> bool:
+        return bool(self.unlikely) and self.unlikely in topic.lower()
 
     def silent(self, now: float, published: dict[str, list[str]]) -> InputProblem | None:
         """:meth:`silence` and :meth:`hint` at ``now`` (None while the input arrives)."""

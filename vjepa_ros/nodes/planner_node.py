@@ -244,7 +244,7 @@ class PlannerNode(Node):
             self.state_watch = InputWatch(
                 "joint state", self.joint_states_sub.topic_name, "sensor_msgs/msg/JointState",
                 "set it: vjepa-ros launch --joint-states-topic {topic} (ros2 run: -r "
-                "joint_states:={topic})", now)
+                "joint_states:={topic})", now, unlikely="gripper")
         self.input_watches = InputWatches(self.image_watch, self.state_watch)
 
     def _input_problems(self) -> list[InputProblem]:
