@@ -714,6 +714,8 @@ def test_two_gripper_topics_with_this_hand_are_ambiguous_and_command_no_gripper(
     assert g.pump(20.0, until=lambda: len(g.got["pose"]) >= 5, joints=None)
     assert not g.got["gripper"], "no gripper command rests on an ambiguous hand"
     assert not g.session.latest_state().gripper_measured
+    warned = g.logs("not commanding the gripper")
+    assert warned and "ambiguous" in warned[0], warned
 
 
 def test_a_bag_played_onto_the_live_finger_topic_makes_the_hand_ambiguous(harness):

@@ -384,8 +384,12 @@ class PlannerNode(Node):
 
     def _gripper_topics(self) -> str:
         """Where finger joint states are looked for, in words (for the session's warning)."""
+        if self.fingers.conflict or self.fingers.crowd:
+            return (f"{self.fingers.topic or 'one topic'} alone (which hand is this arm's is "
+                    "ambiguous: see the warning before)")
         return self.fingers.topic or (
-            f"{self.joint_states_sub.topic_name} or a JointState topic named *gripper*")
+            f"a JointState topic named *gripper* in this arm's namespace, or "
+            f"{self.joint_states_sub.topic_name}")
 
     def _probe_gripper_topic(self, topic: str) -> None:
         if topic not in self.gripper_probes and topic != self.joint_states_sub.topic_name:
