@@ -1,0 +1,55 @@
+"""breaker27c: a plan begun after a hand change from a state recorded before it (ROS-free).
+
+``MPCSession.hand_changed`` bumps ``hand_epoch`` and a job takes the epoch current when it is
+built; its start state is the one recorded nearest the frame's stamp. A frame stamped before the
+change (camera latency: frames arrive 30-100 ms after their stamp, states faster) is planned from
+a state of the old hand, recorded with ``gripper_measured`` True, under the new epoch: the
+gripper command rests on the old hand's closedness. In async mode the preparation even copies
+that closedness into the predicted start (``command_gripper_measured`` was cleared by the change).
+
+Strict xfails against main 3d6f705: a fix makes them pass (e.g. states remember the hand epoch
+they were recorded under, and a job's start is measured only when it is the current one).
+"""
+
+import pytest
+from test_robot_gripper import image, pose, session_toward
+
+from vjepa_ros.robot.control_config import ControlConfig
+
+
+def _frame_before_the_change(session, clock):
+    """Choose another hand (this arm's, closed) after the frame's state was recorded."""
+    session.hand_changed()
+    session.observe_state(pose(1.0), clock.now + 0.02)  # the new hand: closed, measured
+    clock.now += 0.03  # the frame (stamped before the change) is planned on now
+
+
+@pytest.mark.xfail(strict=True, reason="breaker27c: job takes the current hand epoch but the "
+                   "start state recorded under the old hand")
+@pytest.mark.parametrize("mode", ["continuous", "blocking"])
+def test_a_frame_older_than_a_hand_change_sends_no_gripper_command(mode):
+    # the old hand open (0.0), the goal closed: a plan from it commands 0.75, which opens this
+    # arm's hand (measured closed, 1.0, e.g. holding an object); 0.749 goes out on 3d6f705
+    session, clock = session_toward(pose(0.0), pose(1.0, dx=0.05),
+                                    control=ControlConfig(mode=mode))
+    _frame_before_the_change(session, clock)
+    report = session.plan_step()
+    assert report.command is not None, "the arm is commanded all the same"
+    assert report.gripper_command is None, (report.start[6], report.gripper_command)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker27c: async preparation copies the old hand's "
+                   "closedness into the predicted start as measured")
+def test_async_a_preparation_on_a_frame_older_than_a_hand_change_is_not_measured():
+    control = ControlConfig(mode="async", async_blend_m=0.0)
+    session, clock = session_toward(pose(0.0), pose(1.0, dx=0.05), control=control,
+                                    max_image_age_s=5.0)
+    assert session.plan_step().gripper_command is not None, "step 1: measured, commanded"
+    clock.now += 0.01
+    session.observe_image(image(1), clock.now)
+    session.observe_state(pose(0.0), clock.now)  # still the old hand's (open), measured
+    _frame_before_the_change(session, clock)
+    prepared = session.plan_step()
+    assert prepared.predicted_start and session.prepared is not None
+    # 3d6f705: start[6] 0.0 (the old hand's) with gripper_measured True
+    assert not session.prepared.gripper_measured or session.prepared.start[6] == 1.0
