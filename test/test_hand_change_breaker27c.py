@@ -53,3 +53,21 @@ def test_async_a_preparation_on_a_frame_older_than_a_hand_change_is_not_measured
     assert prepared.predicted_start and session.prepared is not None
     # 3d6f705: start[6] 0.0 (the old hand's) with gripper_measured True
     assert not session.prepared.gripper_measured or session.prepared.start[6] == 1.0
+
+
+@pytest.mark.xfail(strict=True, reason="breaker27c: the arm topic's two-node exemption does not "
+                   "hold when robot.gripper_state_topic names the arm's own topic")
+def test_a_configured_arm_topic_with_arm_and_finger_publishers_stays_measured():
+    # robot.gripper_state_topic:=/joint_states where arm and fingers come from two nodes (a
+    # joint_state_broadcaster for the arm, the gripper driver or a joint_state_publisher for the
+    # fingers): the automatic search exempts the arm's topic from the publisher count ("arm and
+    # fingers may come from two nodes"), the configured one is counted, so the gripper is never
+    # measured and the advice is "stop the other publisher" (measured until 6906b31)
+    from vjepa_ros.robot.finger_watch import FingerWatch
+
+    watch = FingerWatch(configured_topic="/joint_states", arm_topic="/joint_states")
+    watch.check_arm("fr3_")
+    watch.offer("/joint_states", "fr3_", 0.2, now=1.0)
+    watch.publishers("/joint_states", ["/joint_state_broadcaster", "/franka_gripper"])
+    watch.offer("/joint_states", "fr3_", 0.2, now=1.5)
+    assert watch.measured(1.51), watch.why_unmeasured(1.51)
