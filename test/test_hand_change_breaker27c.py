@@ -1,14 +1,19 @@
-"""breaker27c: a plan begun after a hand change from a state recorded before it (ROS-free).
+"""breaker27c: holes left in the gripper hand choice after hands27 (ROS-free).
 
-``MPCSession.hand_changed`` bumps ``hand_epoch`` and a job takes the epoch current when it is
-built; its start state is the one recorded nearest the frame's stamp. A frame stamped before the
-change (camera latency: frames arrive 30-100 ms after their stamp, states faster) is planned from
-a state of the old hand, recorded with ``gripper_measured`` True, under the new epoch: the
-gripper command rests on the old hand's closedness. In async mode the preparation even copies
-that closedness into the predicted start (``command_gripper_measured`` was cleared by the change).
+1. A plan begun after a hand change from a state recorded before it. ``MPCSession.hand_changed``
+   bumps ``hand_epoch`` and a job takes the epoch current when it is built; its start state is
+   the one recorded nearest the frame's stamp. A frame stamped before the change (camera
+   latency: frames arrive 30-100 ms after their stamp, states faster) is planned from a state of
+   the old hand, recorded with ``gripper_measured`` True, under the new epoch: the gripper
+   command rests on the old hand's closedness. In async mode the preparation even copies that
+   closedness into the predicted start (``command_gripper_measured`` was cleared by the change).
+   A fix could clear the flag of the states recorded before the change in ``hand_changed``.
+2. ``robot.gripper_state_topic`` naming the arm's own topic counts its arm and finger
+   publishers as a bag on the finger topic.
+3. ``PREFIX_RANK`` takes a hand of this arm's distinctive prefix from another robot's namespace
+   (two identical cells).
 
-Strict xfails against main 3d6f705: a fix makes them pass (e.g. states remember the hand epoch
-they were recorded under, and a job's start is measured only when it is the current one).
+Strict xfails against main 3d6f705; the planner-node runs are in the breaker27c report.
 """
 
 import pytest
@@ -71,3 +76,26 @@ def test_a_configured_arm_topic_with_arm_and_finger_publishers_stays_measured():
     watch.publishers("/joint_states", ["/joint_state_broadcaster", "/franka_gripper"])
     watch.offer("/joint_states", "fr3_", 0.2, now=1.5)
     assert watch.measured(1.51), watch.why_unmeasured(1.51)
+
+
+CELL1_ARM = "/cell1/joint_states"  # two identical dual-arm cells: one URDF, one prefix set
+CELL1_LEFT_HAND = "/cell1/left/franka_gripper/joint_states"
+CELL2_LEFT_HAND = "/cell2/left/franka_gripper/joint_states"
+
+
+@pytest.mark.xfail(strict=True, reason="breaker27c: PREFIX_RANK takes a hand of this arm's "
+                   "distinctive prefix from another robot's namespace")
+@pytest.mark.parametrize("own", [CELL1_ARM, CELL1_LEFT_HAND])
+def test_another_cells_hand_with_the_same_distinctive_prefix_is_not_taken(own):
+    # README: a *gripper* topic in another robot's namespace "is never taken, even with this
+    # arm's finger names". cell2's left_fr3_ hand ranks PREFIX_RANK 50: it replaces cell1's own
+    # merged fingers (90) and is measured (closedness 0.0 from cell2), or ties with cell1's own
+    # hand in its sub-namespace (also 50): ambiguous, cell1's gripper never commanded
+    from vjepa_ros.robot.finger_watch import FingerWatch
+
+    watch = FingerWatch(max_age_s=1.0, arm_topic=CELL1_ARM)
+    watch.check_arm("left_fr3_")
+    watch.offer(own, "left_fr3_", 1.0, now=1.0)
+    watch.offer(CELL2_LEFT_HAND, "left_fr3_", 0.0, now=1.1)
+    watch.offer(own, "left_fr3_", 1.0, now=1.2)
+    assert watch.topic == own and watch.measured(1.2) and watch.value() == 1.0
