@@ -13,7 +13,7 @@
 3. ``PREFIX_RANK`` takes a hand of this arm's distinctive prefix from another robot's namespace
    (two identical cells).
 
-Strict xfails against main 3d6f705; the planner-node runs are in the breaker27c report.
+Strict xfails against main 3d6f705, fixed since; the node runs are in the breaker27c report.
 """
 
 import pytest
@@ -29,8 +29,6 @@ def _frame_before_the_change(session, clock):
     clock.now += 0.03  # the frame (stamped before the change) is planned on now
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27c: job takes the current hand epoch but the "
-                   "start state recorded under the old hand")
 @pytest.mark.parametrize("mode", ["continuous", "blocking"])
 def test_a_frame_older_than_a_hand_change_sends_no_gripper_command(mode):
     # the old hand open (0.0), the goal closed: a plan from it commands 0.75, which opens this
@@ -43,8 +41,6 @@ def test_a_frame_older_than_a_hand_change_sends_no_gripper_command(mode):
     assert report.gripper_command is None, (report.start[6], report.gripper_command)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27c: async preparation copies the old hand's "
-                   "closedness into the predicted start as measured")
 def test_async_a_preparation_on_a_frame_older_than_a_hand_change_is_not_measured():
     control = ControlConfig(mode="async", async_blend_m=0.0)
     session, clock = session_toward(pose(0.0), pose(1.0, dx=0.05), control=control,
@@ -60,8 +56,6 @@ def test_async_a_preparation_on_a_frame_older_than_a_hand_change_is_not_measured
     assert not session.prepared.gripper_measured or session.prepared.start[6] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27c: the arm topic's two-node exemption does not "
-                   "hold when robot.gripper_state_topic names the arm's own topic")
 def test_a_configured_arm_topic_with_arm_and_finger_publishers_stays_measured():
     # robot.gripper_state_topic:=/joint_states where arm and fingers come from two nodes (a
     # joint_state_broadcaster for the arm, the gripper driver or a joint_state_publisher for the
@@ -83,8 +77,6 @@ CELL1_LEFT_HAND = "/cell1/left/franka_gripper/joint_states"
 CELL2_LEFT_HAND = "/cell2/left/franka_gripper/joint_states"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27c: PREFIX_RANK takes a hand of this arm's "
-                   "distinctive prefix from another robot's namespace")
 @pytest.mark.parametrize("own", [CELL1_ARM, CELL1_LEFT_HAND])
 def test_another_cells_hand_with_the_same_distinctive_prefix_is_not_taken(own):
     # README: a *gripper* topic in another robot's namespace "is never taken, even with this
