@@ -230,7 +230,7 @@ def test_two_publishers_on_the_chosen_topic_make_the_hand_ambiguous_until_one_is
     assert not watch.measured(1.1) and watch.status(1.1) == "ambiguous"
     assert watch.value() == 0.0, "no message counts while two nodes publish"
     assert watch.publishers(topic, ["franka_gripper", "rosbag2_player"]) == "", "said once"
-    assert "one node again" in watch.publishers(topic, ["franka_gripper"])
+    assert "one publisher again" in watch.publishers(topic, ["franka_gripper"])
     watch.offer(topic, "panda_", 0.0, now=1.2)
     assert watch.measured(1.2)
     assert watch.publishers("/other/gripper", ["a", "b"]) == "", "only the chosen topic counts"
@@ -277,3 +277,47 @@ def test_every_change_of_hand_bumps_the_generation():
     assert seen == sorted(set(seen)), seen
     watch.offer(LEFT, "left_fr3_", 0.0, now=1.2)
     assert watch.generation == seen[-1], "a message of the same hand changes nothing"
+
+
+def test_a_second_publisher_of_the_chosen_hand_is_seen_on_its_first_message():
+    # breaker27c A2: bursts of 0.25-0.6 s from a bag came and went between two graph checks; 7
+    # gripper commands rested on the bag's closedness. With publisher ids (rclpy MessageInfo)
+    # the first message of a second publisher makes the hand ambiguous before its value counts.
+    topic = "/franka_gripper/joint_states"
+    watch = FingerWatch(max_age_s=1.0)
+    watch.offer(topic, "panda_", 0.0, now=1.0, sender="driver")
+    generation = watch.generation
+    note = watch.offer(topic, "panda_", 1.0, now=1.05, sender="bag")
+    assert "2 publishers" in note and watch.generation > generation
+    assert not watch.measured(1.05) and watch.value() == 0.0, "the bag's value never counts"
+    watch.offer(topic, "panda_", 0.0, now=1.5, sender="driver")
+    assert not watch.measured(1.5), "the bag published within max_age_s"
+    back = watch.offer(topic, "panda_", 0.0, now=2.1, sender="driver")
+    assert "one publisher again" in back
+    watch.offer(topic, "panda_", 0.0, now=2.2, sender="driver")
+    assert watch.measured(2.2) and watch.lapse(2.2) == ""
+    watch.offer(topic, "panda_", 1.0, now=2.3, sender="bag")  # again, within 30 s: not said
+    assert not watch.measured(2.3)
+    assert watch.offer(topic, "panda_", 0.0, now=3.4, sender="driver") == "", "nor its end"
+
+
+def test_the_arms_topic_counts_only_the_publishers_of_finger_messages():
+    # breaker27c B1: robot.gripper_state_topic naming the arm's topic, whose arm and fingers
+    # come from two nodes, was ambiguous for good ("stop the other publisher").
+    watch = FingerWatch("/joint_states", arm_topic="/joint_states")
+    watch.offer("/joint_states", "fr3_", 0.2, now=1.0, sender="gripper")
+    assert watch.publishers("/joint_states", ["broadcaster", "gripper"], now=1.1) == ""
+    watch.offer("/joint_states", "fr3_", 0.2, now=1.2, sender="gripper")
+    assert watch.measured(1.2)
+    assert "2 publishers" in watch.offer("/joint_states", "fr3_", 0.9, now=1.3, sender="bag")
+
+
+def test_a_hand_taken_from_above_the_arms_namespace_says_so_and_how_to_refuse_it():
+    # breaker27c A3: a robot in the namespace above (its /franka_gripper/joint_states) was taken
+    # for /robot_b/joint_states with an info line only.
+    watch = FingerWatch(max_age_s=1.0, arm_topic="/robot_b/joint_states")
+    note = watch.offer("/franka_gripper/joint_states", "panda_", 1.0, now=1.0)
+    assert "1 namespace(s) above this arm's state topic /robot_b/joint_states" in note
+    assert "set robot.gripper_state_topic" in note
+    own = watch.offer("/robot_b/franka_gripper/joint_states", "panda_", 0.0, now=1.1)
+    assert "in this arm's namespace" in own and "set robot." not in own

@@ -64,6 +64,7 @@ from vjepa_ros.nodes.pose_msgs import (
     stamp_seconds,
     state_from_pose,
 )
+from vjepa_ros.nodes.publisher_ids import joint_state_callback
 from vjepa_ros.nodes.topic_options import topic_problem
 from vjepa_ros.robot.finger_watch import GOOD_HAND_NEWS, FingerWatch
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
@@ -173,7 +174,7 @@ class PlannerNode(Node):
         self.image_subscription = self.create_subscription(image_type, "image", self._on_image,
                                                            SENSOR_QOS)
         self.joint_states_sub = self.create_subscription(
-            JointState, "joint_states", self._on_joint_state, 10)
+            JointState, "joint_states", joint_state_callback(self._on_joint_state, ""), 10)
         self.fingers.arm_topic = self.joint_states_sub.topic_name  # its namespace: this arm's
         if self.fingers.topic:
             self._probe_gripper_topic(self.fingers.topic)
@@ -320,10 +321,11 @@ class PlannerNode(Node):
             self.logged_once.add(message)
             self._log(level, message)
 
-    def _on_joint_state(self, msg: JointState, topic: str = "") -> None:
+    def _on_joint_state(self, msg: JointState, topic: str = "", sender: object = None) -> None:
         """Arm state from arm messages, gripper from the newest finger message (any layout).
 
         ``topic`` is set for messages of a gripper topic: only their finger joints are used.
+        ``sender``: the message's publisher where rclpy gives it (:mod:`publisher_ids`).
         Messages about neither this arm nor its hand are counted and ignored (never a hold).
         """
         topic = topic or self.joint_states_sub.topic_name
@@ -348,7 +350,7 @@ class PlannerNode(Node):
         if reading.fingers is not None:
             self._log_note(self.fingers.offer(
                 topic, reading.finger_prefix, float(closedness_from_fingers(
-                    reading.fingers, self.config.robot.gripper_max_width)), now))
+                    reading.fingers, self.config.robot.gripper_max_width)), now, sender))
         self._tell_hand_change()
         if reading.foreign:
             self.foreign_joint_states += 1
@@ -394,7 +396,7 @@ class PlannerNode(Node):
     def _probe_gripper_topic(self, topic: str) -> None:
         if topic not in self.gripper_probes and topic != self.joint_states_sub.topic_name:
             self.gripper_probes[topic] = self.create_subscription(
-                JointState, topic, lambda msg: self._on_joint_state(msg, topic), 10)
+                JointState, topic, joint_state_callback(self._on_joint_state, topic), 10)
 
     def _find_gripper_topics(self) -> None:
         """Auto search: listen to each JointState topic named *gripper* that may be this arm's.
@@ -404,7 +406,7 @@ class PlannerNode(Node):
         if self.fingers.topic:  # a bag played onto the finger topic: a second publisher
             nodes = [f"{info.node_namespace.rstrip('/')}/{info.node_name}"
                      for info in self.get_publishers_info_by_topic(self.fingers.topic)]
-            self._log_note(self.fingers.publishers(self.fingers.topic, nodes))
+            self._log_note(self.fingers.publishers(self.fingers.topic, nodes, time.monotonic()))
             self._tell_hand_change()
         if self.fingers.configured_topic:
             return

@@ -58,7 +58,8 @@ PREFIX_RANK = 50  # outside the arm's namespaces, but the arm's distinctive pref
 MERGED_RANK = 90  # fingers merged into the arm's own joint state topic: the last resort
 CONFIGURED_RANK = 0  # robot.gripper_state_topic: the only topic
 PLAIN_PREFIXES = ("panda_", "fr3_")  # any Franka's: they say nothing about which robot
-GOOD_HAND_NEWS = ("gripper state from", "arrive again", "come from one node again")  # info lines
+# the notes that are good news (logged as info; the others warn)
+GOOD_HAND_NEWS = ("gripper state from", "arrive again", "come from one publisher again")
 
 
 def _parts(topic: str) -> list[str]:
@@ -120,13 +121,22 @@ class FingerWatch:
     conflict: str = ""  # why the choice is ambiguous, in words ("": it is not)
     sources: dict = dataclasses.field(default_factory=dict)  # (topic, prefix) → _Source
     noted: set = dataclasses.field(default_factory=set)  # topics said to be not taken
-    crowd: str = ""  # several nodes publish on the chosen topic, in words ("": one)
+    crowd_graph: str = ""  # several nodes publish on the chosen topic (the graph), in words
+    crowd_sent: str = ""  # messages of the chosen hand came from several publishers, in words
     generation: int = 0  # bumped whenever the hand chosen changes or becomes ambiguous
     _unusable: bool = False  # the newest finger message on the chosen topic was unusable
     _lapse_noted: bool = False  # the current lapse was logged
     _in_lapse: bool = False  # a lapse began and the fingers are not back yet
     _last_lapse_note: float | None = None  # [s] when a lapse line was last logged
     _lapses_unsaid: int = 0  # lapses since then not logged
+    _senders: dict = dataclasses.field(default_factory=dict)  # publisher id → [s] last message
+    _crowd_noted: float | None = None  # [s] when a crowd line was last logged
+    _crowd_said: bool = False  # the current crowd was logged (its end is said then)
+
+    @property
+    def crowd(self) -> str:
+        """Why the chosen topic's messages cannot be trusted to be one hand's ("": they can)."""
+        return self.crowd_sent or self.crowd_graph
 
     def __post_init__(self):
         self.topic = self.configured_topic or None
@@ -136,14 +146,21 @@ class FingerWatch:
         """Whether finger states on ``topic`` may count (with a configured topic: it alone)."""
         return not self.configured_topic or topic == self.configured_topic
 
-    def offer(self, topic: str, prefix: str, closedness: float, now: float) -> str:
+    def offer(self, topic: str, prefix: str, closedness: float, now: float,
+              sender: object = None) -> str:
         """Take a usable finger reading from ``topic`` at ``now`` [s, steady clock].
 
-        ``closedness`` in [0, 1]. Readings of another topic or hand than the chosen one only
-        inform the choice. Returns a line to log ("" for none): a topic chosen or dropped, an
-        ambiguity, a topic not taken, or the fingers being back after a logged lapse.
+        ``closedness`` in [0, 1]; ``sender``: the publisher's id when the middleware gives it
+        (rclpy's ``MessageInfo['publisher_gid']``, Jazzy and newer), None otherwise. Readings
+        of another topic or hand than the chosen one only inform the choice; a reading of the
+        chosen hand from a second publisher within ``max_age_s`` makes it ambiguous at once (a
+        bag played onto the live topic), before its value counts. Returns a line to log ("" for
+        none): a topic chosen or dropped, an ambiguity, a topic not taken, or the fingers being
+        back after a logged lapse.
         """
         notes = [self._see(topic, prefix)]
+        if (topic, prefix) == (self.topic, self.prefix) and sender is not None:
+            notes.append(self._sent_by(topic, sender, now))
         if (topic, prefix) == (self.topic, self.prefix) and not self.conflict and not self.crowd:
             gap = None if self.last is None else now - self.last
             self.closedness, self.last, self._unusable = float(closedness), now, False
@@ -171,29 +188,54 @@ class FingerWatch:
         self.arm_prefix = arm_prefix
         return self._choose()
 
-    def publishers(self, topic: str, nodes: list[str]) -> str:
-        """Take the nodes publishing on ``topic`` (the node asks the graph once a second).
+    def publishers(self, topic: str, nodes: list[str], now: float = 0.0) -> str:
+        """Take the nodes publishing on ``topic`` (the node asks the graph twice a second).
 
         Two or more on the chosen finger topic (not the arm's own topic, where arm and fingers
-        may come from two nodes) make the hand ambiguous until one is left. Returns a line to
-        log ("" when nothing changed).
+        may come from two nodes: there only the publishers of finger messages count, by
+        ``offer``'s ``sender``) make the hand ambiguous until one is left. Returns a line to
+        log ("" when nothing changed, and at most one crowd line per ``LAPSE_NOTE_INTERVAL_S``).
         """
-        if topic != self.topic or topic == self.arm_topic and not self.configured_topic:
+        if topic != self.topic or topic == self.arm_topic:
             return ""
         crowd = ""
         if len(set(nodes)) > 1:
             crowd = (f"finger joint states on {topic} come from {len(set(nodes))} nodes "
-                     f"({', '.join(sorted(set(nodes)))}; a bag played onto the live topic?): "
-                     "which is this gripper's is unknown, so no planned gripper command goes "
-                     "out; stop the other publisher")
-        was, self.crowd = self.crowd, crowd
-        if crowd == was:
+                     f"({', '.join(sorted(set(nodes)))}; a bag played onto the live topic?)")
+        return self._set_crowd(topic, crowd, "", now)
+
+    def _sent_by(self, topic: str, sender: object, now: float) -> str:
+        """Count ``sender`` among the chosen hand's recent publishers; a crowd line or ""."""
+        self._senders[sender] = now
+        for other, last in list(self._senders.items()):
+            if now - last > self.max_age_s:
+                del self._senders[other]
+        crowd = ""
+        if len(self._senders) > 1:
+            crowd = (f"finger joint states on {topic} come from {len(self._senders)} "
+                     "publishers (a bag played onto the live topic?)")
+        return self._set_crowd(topic, self.crowd_graph, crowd, now)
+
+    def _set_crowd(self, topic: str, graph: str, sent: str, now: float) -> str:
+        """Set both crowd reasons; say the start (rate-limited) and, if said, the end."""
+        was = self.crowd
+        self.crowd_graph, self.crowd_sent = graph, sent
+        if bool(self.crowd) == bool(was):
             return ""
-        if crowd:
+        if self.crowd:
             self.generation += 1  # a plan may have started from the other publisher's hand
             self.last = None
-            return crowd
-        return (f"finger joint states on {topic} come from one node again: the gripper's "
+            if self._crowd_noted is not None and now - self._crowd_noted < LAPSE_NOTE_INTERVAL_S:
+                self._crowd_said = False
+                return ""
+            self._crowd_noted, self._crowd_said = now, True
+            return (f"{self.crowd}: which is this gripper's is unknown, so no planned gripper "
+                    "command goes out; stop the other publisher")
+        self._in_lapse = True  # no lapse line besides: this line says why
+        self._senders.clear()
+        if not self._crowd_said:
+            return ""
+        return (f"finger joint states on {topic} come from one publisher again: the gripper's "
                 "closedness is measured from its next message")
 
     # -- the choice -----------------------------------------------------------------------------
@@ -231,8 +273,10 @@ class FingerWatch:
         """Return ``source``'s rank now: by namespace, else by this arm's distinctive prefix."""
         if source.rank is not None:
             return source.rank
-        if source.prefix == self.arm_prefix and self.arm_prefix not in (None, *PLAIN_PREFIXES):
-            return PREFIX_RANK
+        anchor = _parts(self.anchor_topic or self.arm_topic)
+        if (source.prefix == self.arm_prefix and self.arm_prefix not in (None, *PLAIN_PREFIXES)
+                and (len(anchor) < 2 or _parts(source.topic)[:1] == anchor[:1])):
+            return PREFIX_RANK  # in the arm's top namespace: another cell's hand is not
         return None
 
     def _choose(self) -> str:
@@ -257,7 +301,8 @@ class FingerWatch:
         if (topic, prefix) == before:
             return ""
         self.topic, self.prefix, self.last, self._unusable = topic, prefix, None, False
-        self.crowd = ""  # counted again for the new topic
+        self.crowd_graph = self.crowd_sent = ""  # counted again for the new topic
+        self._senders.clear()
         self.generation += 1
         if prefix != before[1]:
             self.closedness = None  # another hand's closedness is no guess for this one
@@ -268,7 +313,7 @@ class FingerWatch:
                          "longer count as this gripper's state")
         if prefix is not None:
             notes.append(f"gripper state from {topic} (found by its finger joints "
-                         f"{prefix}finger_joint1/2)")
+                         f"{prefix}finger_joint1/2{self._why_chosen(tied[0])})")
         elif topic is not None and not self.configured_topic:
             notes.append(f"gripper state from {topic} once its finger joints can be read "
                          "(its messages so far were unusable)")
@@ -277,6 +322,22 @@ class FingerWatch:
                          "finger_joint1/2" if self.configured_topic else
                          "searching again for this arm's hand")
         return "; ".join(notes)
+
+    def _why_chosen(self, key: tuple[str, str]) -> str:
+        """Which rule chose ``key``, with the fix when it may be another robot's hand."""
+        if self.configured_topic:
+            return ""
+        rank = self._rank(self.sources[key])
+        if rank == MERGED_RANK:
+            return ", merged into the arm's joint states: no *gripper* topic brings them"
+        if rank == 0:
+            return ", in this arm's namespace"
+        anchor = self.anchor_topic or self.arm_topic
+        where = (f"{rank} namespace(s) above this arm's state topic {anchor}"
+                 if rank != PREFIX_RANK else
+                 "outside this arm's namespace, by its distinctive prefix")
+        return (f", {where}; if it is another robot's hand, set robot.gripper_state_topic to "
+                "this arm's gripper topic")
 
     def _conflict_words(self, tied: list[tuple[str, str]]) -> str:
         prefixes = sorted({prefix for _, prefix in tied if prefix is not None})

@@ -212,6 +212,17 @@ class InputBuffer:
         with self._lock:
             return self._state_trouble.bad(reason, now)
 
+    def unmeasure_gripper(self) -> None:
+        """Flag every kept state's closedness as not measured (the hand chosen changed).
+
+        A plan from a frame stamped before the change would start from such a state: its
+        closedness is the old hand's, no measurement of the new one (breaker27c).
+        """
+        with self._lock:
+            self._states[self._start:] = [
+                dataclasses.replace(state, gripper_measured=False) if state.gripper_measured
+                else state for state in self._states[self._start:]]
+
     def latest_state(self) -> Stamped | None:
         with self._lock:
             return self._states[-1] if self._states else None

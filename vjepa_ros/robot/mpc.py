@@ -389,12 +389,14 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         """Note that the closedness now comes from another hand, or none (node's FingerWatch).
 
         Nothing computed from the old hand's closedness may command the gripper: plans begun
-        before lose their gripper command (:meth:`_same_hand`), a prepared plan too, and the
-        executing target's closedness is no measurement of the new hand (async's next start
-        takes the measured one). Thread-safe.
+        before lose their gripper command (:meth:`_same_hand`), a prepared plan too, the states
+        kept so far are flagged unmeasured (a plan from a frame stamped before the change starts
+        from one of them), and the executing target's closedness is no measurement of the new
+        hand (async's next start takes the measured one). Thread-safe.
         """
         with self._lock:
             self.hand_epoch += 1
+            self.inputs.unmeasure_gripper()  # a frame stamped before the change: its state too
             self.command_gripper_measured = False
             if self._prepared is not None:
                 self._prepared.gripper_measured = False

@@ -1,0 +1,25 @@
+"""Publisher ids from rclpy's MessageInfo (nodes/publisher_ids.py): what FingerWatch keys on."""
+
+from vjepa_ros.nodes.publisher_ids import joint_state_callback, publisher_id
+
+
+def test_publisher_ids_are_hashable_and_tell_publishers_apart():
+    a = {"publisher_gid": {"implementation_identifier": "rmw_fastrtps_cpp", "data": [1, 2, 3]}}
+    b = {"publisher_gid": {"implementation_identifier": "rmw_fastrtps_cpp", "data": [1, 2, 4]}}
+    assert publisher_id(a) == publisher_id(dict(a)) and publisher_id(a) != publisher_id(b)
+    assert len({publisher_id(a), publisher_id(b)}) == 2
+    assert publisher_id({"publisher_gid": None}) is None and publisher_id(None) is None
+    assert publisher_id({"publisher_gid": b"\x01\x02"}) == publisher_id({"publisher_gid":
+                                                                        b"\x01\x02"})
+
+
+def test_the_callback_passes_the_topic_and_the_publisher_where_rclpy_gives_it(monkeypatch):
+    import vjepa_ros.nodes.publisher_ids as ids
+
+    got = []
+    monkeypatch.setattr(ids, "gives_publisher_ids", lambda: True)
+    callback = joint_state_callback(lambda *args: got.append(args), "/hand")
+    callback("msg", {"publisher_gid": {"data": [7]}})
+    monkeypatch.setattr(ids, "gives_publisher_ids", lambda: False)
+    joint_state_callback(lambda *args: got.append(args), "")("msg")
+    assert got == [("msg", "/hand", (("data", b"\x07"),)), ("msg", "", None)]

@@ -1,0 +1,42 @@
+"""Which publisher sent a message, where rclpy says so (``MessageInfo['publisher_gid']``).
+
+rclpy passes a ``MessageInfo`` to a subscription callback that takes two arguments (Iron and
+newer); its ``publisher_gid`` (Jazzy and newer) names the publisher of each message, so a second
+publisher on a finger topic (a bag played onto the live topic) is seen on its first message
+(:meth:`vjepa_ros.robot.finger_watch.FingerWatch.offer`). On older rclpy the callback takes the
+message alone and the planner node's graph check (publishers counted twice a second) remains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def gives_publisher_ids() -> bool:
+    """Return True when this rclpy passes ``publisher_gid`` in a callback's ``MessageInfo``."""
+    try:
+        from rclpy.subscription import MessageInfo
+    except ImportError:  # Humble: callbacks take the message alone
+        return False
+    return "publisher_gid" in getattr(MessageInfo, "__annotations__", {})
+
+
+def publisher_id(info) -> object | None:
+    """Return a hashable id of the publisher in ``info`` (a ``MessageInfo``), None if unknown."""
+    gid = info.get("publisher_gid") if isinstance(info, dict) else None
+    if not gid:
+        return None
+    if isinstance(gid, dict):
+        return tuple(sorted((key, bytes(value) if isinstance(value, (list, bytes, bytearray))
+                             else value) for key, value in gid.items()))
+    return repr(gid)
+
+
+def joint_state_callback(handler: Callable, topic: str) -> Callable:
+    """Return a subscription callback calling ``handler(msg, topic, sender)``.
+
+    ``sender``: :func:`publisher_id` of the message where rclpy gives it, else None.
+    """
+    if gives_publisher_ids():
+        return lambda msg, info: handler(msg, topic, publisher_id(info))
+    return lambda msg: handler(msg, topic, None)
