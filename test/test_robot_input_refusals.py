@@ -277,3 +277,20 @@ def test_a_slow_camera_from_a_simulator_names_simulated_time_not_a_looser_limit(
     assert slow.endswith("the planner holds between frames; the frames come from the simulator "
                          "/sim_node: use sim time"), slow
     assert "raise safety.max_image_age_s" not in slow
+
+
+def test_no_goal_is_an_info_line_in_shadow_mode_and_a_warning_once_enabled(model):
+    # bench_node_inputs: a latched goal arriving a few ms after the first frame gave a
+    # "not commanding: no goal" warning at almost every start, in shadow mode.
+    session, clock, logs = make_session(model)  # shadow mode, no goal
+    clock.now += 0.05
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    assert session.plan_step() is None
+    assert [level for level, m in logs if "no goal" in m] == ["info"]
+    session.set_enabled(True)
+    clock.now += 0.05
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    session.plan_step()
+    assert [level for level, m in logs if "no goal" in m] == ["info", "warning"], logs

@@ -247,6 +247,8 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
             self.last_planned_stamp = -float("inf")
             self.last_gripper = None
             self.log("info", "enabled: commands go to the arm")
+            if self._refusal is not None and self._refusal.kind is RefusalKind.NO_GOAL:
+                self._refusal_log.forget(RefusalKind.NO_GOAL)  # said as info in shadow mode
             problems = blocking_text(self.blocking_problems(self.clock()))
             suffix = f" (not commanding yet: {problems})" if problems else ""
             return True, "enabled: commanding the arm" + suffix
@@ -267,9 +269,14 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
 
     # -- refusals -------------------------------------------------------------------------------
     def _refuse(self, refusal: Refusal) -> None:
-        """Make ``refusal`` the current one; logged once per kind until it clears (refusal_log)."""
+        """Make ``refusal`` the current one; logged once per kind until it clears (refusal_log).
+
+        No goal in shadow mode is an info line: nothing is to be commanded yet, and a latched goal
+        often arrives a few ms after the first frame (a warning at every such start).
+        """
         if self._refusal_log.refused(refusal.kind):
-            self.log("warning", f"not commanding: {refusal.detail}")
+            quiet = refusal.kind is RefusalKind.NO_GOAL and not self.enabled
+            self.log("info" if quiet else "warning", f"not commanding: {refusal.detail}")
         self._refusal = refusal
         if refusal.kind is RefusalKind.STALE_INPUTS:
             self._note_slow_camera()

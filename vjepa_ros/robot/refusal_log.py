@@ -53,6 +53,12 @@ class RefusalLog:
         self.said.discard(kind)
         return said
 
+    def forget(self, kind: RefusalKind) -> None:
+        """Log the next refusal of ``kind`` at once (it was said at another level before)."""
+        self.active.discard(kind)
+        self.said.discard(kind)
+        self.logged_at.pop(kind, None)
+
     def all_clear(self) -> bool:
         """Everything is fine again; return True when a refusal was logged (say it is over)."""
         said = bool(self.said)
