@@ -9,6 +9,12 @@
    ``publisher_gid`` differs per publisher object) a second publisher of one node sending a closed
    hand at 33 Hz beside the live open one at 5 Hz: 92 of 573 states measured with the second's
    closedness and 41 gripper commands from it in 20 s (continuous); /tmp/breaker27d/n2*.py.
+2. ``PREFIX_RANK`` stays "in the arm's top namespace" (``FingerWatch._rank``) by comparing the
+   first name part only: with cells under one root (``/lab/cell1/joint_states``,
+   ``/lab/cell2/left/franka_gripper/joint_states``) another cell's hand of this arm's distinctive
+   prefix is taken over this arm's merged fingers (measured, cell2's closedness), or ties with
+   this arm's own hand in its sub-namespace (ambiguous for good), against README's "never another
+   cell's"; breaker27c's two-cell case with one more namespace level above.
 
 Strict xfails against main e33bd70; the node runs are in the breaker27d report.
 """
@@ -34,3 +40,20 @@ def test_a_graph_of_one_node_does_not_end_a_crowd_seen_by_publisher_ids(graph):
     watch.offer(TOPIC, "panda_", 1.0, now=1.03, sender="second")
     # e33bd70: measured, closedness 1.0 (the second publisher's), until the driver's next message
     assert not watch.measured(1.03) and watch.value() == 0.0, (watch.value(), watch.crowd)
+
+
+LAB_CELL1_ARM = "/lab/cell1/joint_states"  # two identical cells under one root namespace
+LAB_CELL1_LEFT_HAND = "/lab/cell1/left/franka_gripper/joint_states"
+LAB_CELL2_LEFT_HAND = "/lab/cell2/left/franka_gripper/joint_states"
+
+
+@pytest.mark.xfail(strict=True, reason="breaker27d 2: 'top namespace' is the first part only")
+@pytest.mark.parametrize("own", [LAB_CELL1_ARM, LAB_CELL1_LEFT_HAND])
+def test_another_cells_hand_under_one_root_namespace_is_not_taken(own):
+    watch = FingerWatch(max_age_s=1.0, arm_topic=LAB_CELL1_ARM)
+    watch.check_arm("left_fr3_")
+    watch.offer(own, "left_fr3_", 1.0, now=1.0)
+    watch.offer(LAB_CELL2_LEFT_HAND, "left_fr3_", 0.0, now=1.1)
+    watch.offer(own, "left_fr3_", 1.0, now=1.2)
+    # e33bd70: cell2's hand chosen (measured 0.0), or a tie with cell1's own (ambiguous)
+    assert watch.topic == own and watch.measured(1.2) and watch.value() == 1.0, watch.topic
