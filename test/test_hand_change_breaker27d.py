@@ -14,7 +14,9 @@
    ``/lab/cell2/left/franka_gripper/joint_states``) another cell's hand of this arm's distinctive
    prefix is taken over this arm's merged fingers (measured, cell2's closedness), or ties with
    this arm's own hand in its sub-namespace (ambiguous for good), against README's "never another
-   cell's"; breaker27c's two-cell case with one more namespace level above.
+   cell's"; breaker27c's two-cell case with one more namespace level above. In the node: 45 of
+   45 gripper commands in 8 s rested on cell2's open hand (0.0; cmd 0.0 = open) while cell1's
+   merged fingers said closed (1.0), one warning; /tmp/breaker27d/n6_lab_root_cells.py.
 
 Strict xfails against main e33bd70; the node runs are in the breaker27d report.
 """
