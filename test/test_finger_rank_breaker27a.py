@@ -30,12 +30,19 @@ COMBINED_ARM = "/combined_panda/panda_1_state_controller/joint_states"  # franka
 COMBINED_HAND = "/combined_panda/panda_1/franka_gripper/joint_states"
 
 
-def test_franka_ros_combined_control_hand_of_this_arms_prefix_is_measured():
+def test_franka_ros_combined_control_hand_in_a_sibling_namespace_is_named_with_the_fix():
     # franka_combined_control.launch: arm panda_1_joint1..7 on
     # /combined_panda/panda_1_state_controller/joint_states, its hand panda_1_finger_joint1/2 on
-    # /combined_panda/panda_1/franka_gripper/joint_states (source_list of its
-    # joint_state_publisher). Measured before 73cd6a0 (prefix check); never after.
+    # /combined_panda/panda_1/franka_gripper/joint_states. Measured before 73cd6a0 (prefix check).
+    # A sibling namespace may as well be another cell's with the same prefix (breaker27c A4,
+    # breaker27d 2: 45 gripper commands from cell2's hand), so it is not taken on its own; the
+    # line says which parameter takes it.
     watch = FingerWatch(max_age_s=1.0, arm_topic=COMBINED_ARM)
     watch.check_arm("panda_1_")
-    watch.offer(COMBINED_HAND, "panda_1_", 0.5, now=10.0)
-    assert watch.measured(10.1) and watch.value() == 0.5
+    note = watch.offer(COMBINED_HAND, "panda_1_", 0.5, now=10.0)
+    assert not watch.measured(10.1)
+    assert f"robot.gripper_state_topic:={COMBINED_HAND}" in note
+    configured = FingerWatch(COMBINED_HAND, max_age_s=1.0, arm_topic=COMBINED_ARM)
+    configured.check_arm("panda_1_")
+    configured.offer(COMBINED_HAND, "panda_1_", 0.5, now=10.0)
+    assert configured.measured(10.1) and configured.value() == 0.5

@@ -18,7 +18,7 @@
    45 gripper commands in 8 s rested on cell2's open hand (0.0; cmd 0.0 = open) while cell1's
    merged fingers said closed (1.0), one warning; /tmp/breaker27d/n6_lab_root_cells.py.
 
-Strict xfails against main e33bd70; the node runs are in the breaker27d report.
+Strict xfails against main e33bd70, fixed since; the node runs are in the breaker27d report.
 """
 
 import pytest
@@ -28,7 +28,6 @@ from vjepa_ros.robot.finger_watch import FingerWatch
 TOPIC = "/franka_gripper/joint_states"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27d 1: the graph check ends a crowd seen by ids")
 @pytest.mark.parametrize("graph", [
     ["/franka_gripper", "/franka_gripper"],  # two publishers of one node (or two of one name)
     ["/franka_gripper"],  # the second publisher's node not in the graph yet
@@ -49,7 +48,6 @@ LAB_CELL1_LEFT_HAND = "/lab/cell1/left/franka_gripper/joint_states"
 LAB_CELL2_LEFT_HAND = "/lab/cell2/left/franka_gripper/joint_states"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27d 2: 'top namespace' is the first part only")
 @pytest.mark.parametrize("own", [LAB_CELL1_ARM, LAB_CELL1_LEFT_HAND])
 def test_another_cells_hand_under_one_root_namespace_is_not_taken(own):
     watch = FingerWatch(max_age_s=1.0, arm_topic=LAB_CELL1_ARM)

@@ -225,7 +225,7 @@ def test_two_publishers_on_the_chosen_topic_make_the_hand_ambiguous_until_one_is
     assert watch.publishers(topic, ["franka_gripper"]) == ""
     generation = watch.generation
     note = watch.publishers(topic, ["franka_gripper", "rosbag2_player"])
-    assert "2 nodes" in note and "rosbag2_player" in note and watch.generation > generation
+    assert "2 publishers" in note and "rosbag2_player" in note and watch.generation > generation
     watch.offer(topic, "panda_", 1.0, now=1.1)
     assert not watch.measured(1.1) and watch.status(1.1) == "ambiguous"
     assert watch.value() == 0.0, "no message counts while two nodes publish"

@@ -15,16 +15,17 @@ counts as measured while all of these hold:
   ``/robot1/joint_states``: ``/robot1/franka_gripper/joint_states``), then one namespace above
   (``/franka_gripper/joint_states`` for ``/franka/joint_states``), then, once the arm's prefix
   is a distinctive one (``panda_1_``, ``left_fr3_``; not plain ``panda_``/``fr3_``), a topic
-  anywhere bringing that prefix (franka_ros' combined control puts ``panda_1``'s hand in a
-  sibling namespace), and last the fingers merged into the arm's own joint state topic (a
-  ``joint_state_publisher`` republishes a dead gripper driver's last values, and a bag played
-  onto ``/joint_states`` would bring another hand). A ``*gripper*`` topic in another robot's
+  with that prefix deeper in the arm's namespace (``/cell1/left/franka_gripper/joint_states``
+  for ``/cell1/joint_states``; never a sibling namespace, which may be another cell's), and
+  last the fingers merged into the arm's own joint state topic (a ``joint_state_publisher``
+  republishes a dead gripper driver's last values, and a bag played onto ``/joint_states``
+  would bring another hand). A ``*gripper*`` topic in another robot's
   namespace (``/robot2/gripper/joint_states`` for arm states on ``/joint_states``) is not
   taken, said once with the parameter to set. The namespace is the one of the arm's state
   topic (``current_pose`` with ``robot.state_source: pose``);
 - **one candidate**: two topics at the best rank that bring this arm's fingers (two drivers),
-  two hands while the arm's prefix is not known, or two nodes publishing on the chosen finger
-  topic (a bag played onto the live topic; the node counts publishers once a second) make the
+  two hands while the arm's prefix is not known, or two publishers on the chosen finger
+  topic (a bag played onto the live topic: publisher ids, else the graph twice a second) make the
   choice ambiguous: unmeasured, said once with what settles it. Two hands of other prefixes
   resolve themselves once the arm's prefix is learned, a second publisher once it stops; two
   topics with one prefix stay ambiguous until ``robot.gripper_state_topic`` is set (a restart);
@@ -199,10 +200,11 @@ class FingerWatch:
         if topic != self.topic or topic == self.arm_topic:
             return ""
         crowd = ""
-        if len(set(nodes)) > 1:
-            crowd = (f"finger joint states on {topic} come from {len(set(nodes))} nodes "
-                     f"({', '.join(sorted(set(nodes)))}; a bag played onto the live topic?)")
-        return self._set_crowd(topic, crowd, "", now)
+        if len(nodes) > 1:  # one entry per publisher: two on one node count as two
+            crowd = (f"finger joint states on {topic} have {len(nodes)} publishers (nodes "
+                     f"{', '.join(sorted(set(nodes)))}; a bag played onto the live topic?)")
+        # the graph only adds an ambiguity: one the publisher ids saw ends by their window
+        return self._set_crowd(topic, crowd, self.crowd_sent, now)
 
     def _sent_by(self, topic: str, sender: object, now: float) -> str:
         """Count ``sender`` among the chosen hand's recent publishers; a crowd line or ""."""
@@ -213,7 +215,8 @@ class FingerWatch:
         crowd = ""
         if len(self._senders) > 1:
             crowd = (f"finger joint states on {topic} come from {len(self._senders)} "
-                     "publishers (a bag played onto the live topic?)")
+                     "publishers (a bag played onto the live topic, or the gripper driver "
+                     "re-created its publisher?)")
         return self._set_crowd(topic, self.crowd_graph, crowd, now)
 
     def _set_crowd(self, topic: str, graph: str, sent: str, now: float) -> str:
@@ -273,10 +276,10 @@ class FingerWatch:
         """Return ``source``'s rank now: by namespace, else by this arm's distinctive prefix."""
         if source.rank is not None:
             return source.rank
-        anchor = _parts(self.anchor_topic or self.arm_topic)
+        space = _parts(self.anchor_topic or self.arm_topic)[:-1]
         if (source.prefix == self.arm_prefix and self.arm_prefix not in (None, *PLAIN_PREFIXES)
-                and (len(anchor) < 2 or _parts(source.topic)[:1] == anchor[:1])):
-            return PREFIX_RANK  # in the arm's top namespace: another cell's hand is not
+                and _parts(source.topic)[:len(space)] == space):
+            return PREFIX_RANK  # below the arm's namespace: another cell's hand is not
         return None
 
     def _choose(self) -> str:
