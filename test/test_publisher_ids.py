@@ -1,6 +1,6 @@
 """Publisher ids from rclpy's MessageInfo (nodes/publisher_ids.py): what FingerWatch keys on."""
 
-from vjepa_ros.nodes.publisher_ids import joint_state_callback, publisher_id
+from vjepa_ros.nodes.publisher_ids import callback_with_publisher, publisher_id
 
 
 def test_publisher_ids_are_hashable_and_tell_publishers_apart():
@@ -18,8 +18,8 @@ def test_the_callback_passes_the_topic_and_the_publisher_where_rclpy_gives_it(mo
 
     got = []
     monkeypatch.setattr(ids, "gives_publisher_ids", lambda: True)
-    callback = joint_state_callback(lambda *args: got.append(args), "/hand")
+    callback = callback_with_publisher(lambda *args: got.append(args), "/hand")
     callback("msg", {"publisher_gid": {"data": [7]}})
     monkeypatch.setattr(ids, "gives_publisher_ids", lambda: False)
-    joint_state_callback(lambda *args: got.append(args), "")("msg")
+    callback_with_publisher(lambda *args: got.append(args), "")("msg")
     assert got == [("msg", "/hand", (("data", b"\x07"),)), ("msg", "", None)]

@@ -748,6 +748,36 @@ def test_a_bag_played_onto_the_live_finger_topic_makes_the_hand_ambiguous(harnes
         player.destroy_node()
 
 
+def test_a_bag_played_onto_the_live_joint_states_holds_the_arm(harness):
+    # breaker27d: a bag's arm joint states on the live /joint_states were taken as the arm's:
+    # motion was planned from the recorded robot. Two publishers of arm states: held.
+    from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
+
+    if not gives_publisher_ids():
+        pytest.skip("this rclpy gives no publisher ids (Humble, Iron)")
+    h = harness()
+    h.pump(1.0)
+    assert h.pump(2.0, until=lambda: h.session.frame is not None)
+    assert h.capture().success and h.enable().success
+    assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= 3)
+    player = rclpy.create_node("rosbag2_player", context=h.context)
+    try:
+        bag = player.create_publisher(JointState, "/joint_states", 10)
+        moved = list(HOME)
+        moved[0] += 0.3
+        h.extra = [(bag, JointState(name=JOINTS, position=moved + [0.04, 0.04]))]
+        assert h.pump(10.0, until=lambda: h.got["diag"] and h.diagnostics()[1][
+            "refusal_kind"] == "invalid_state"), h.diagnostics()[1]
+        assert "arm joint states come from 2 publishers" in h.diagnostics()[1]["refusal"]
+        assert h.logs("arm joint states come from 2 publishers")
+        h.extra = []
+        player.destroy_publisher(bag)
+        assert h.pump(15.0, until=lambda: h.diagnostics()[1]["refusal_kind"] == ""), \
+            h.diagnostics()[1]
+    finally:
+        player.destroy_node()
+
+
 def test_finger_states_that_stop_or_turn_nan_make_the_closedness_unmeasured(harness):
     g = harness(**{"robot.gripper_state_topic": "/hand/fingers",
                    "safety.max_gripper_state_age_s": 0.5})

@@ -64,7 +64,7 @@ from vjepa_ros.nodes.pose_msgs import (
     stamp_seconds,
     state_from_pose,
 )
-from vjepa_ros.nodes.publisher_ids import joint_state_callback
+from vjepa_ros.nodes.publisher_ids import callback_with_publisher
 from vjepa_ros.nodes.topic_options import topic_problem
 from vjepa_ros.robot.finger_watch import GOOD_HAND_NEWS, FingerWatch
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
@@ -79,6 +79,7 @@ from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
+from vjepa_ros.robot.publisher_window import PublisherWindow
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 
 SENSOR_QOS = QoSProfile(
@@ -88,6 +89,7 @@ SENSOR_QOS = QoSProfile(
 LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
+STATE_PUBLISHER_WINDOW_S = 1.0  # [s] two publishers of the arm state within this: refused
 RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_parameters.RULES name
 
 
@@ -142,6 +144,8 @@ class PlannerNode(Node):
         self.fingers = FingerWatch(cfg.robot.gripper_state_topic,
                                    cfg.safety.max_gripper_state_age_s)
         self.hand_generation = self.fingers.generation  # the hand the session was told of
+        # the arm state's publishers (joint states or current_pose): a second one is refused
+        self.state_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
@@ -174,13 +178,13 @@ class PlannerNode(Node):
         self.image_subscription = self.create_subscription(image_type, "image", self._on_image,
                                                            SENSOR_QOS)
         self.joint_states_sub = self.create_subscription(
-            JointState, "joint_states", joint_state_callback(self._on_joint_state, ""), 10)
+            JointState, "joint_states", callback_with_publisher(self._on_joint_state, ""), 10)
         self.fingers.arm_topic = self.joint_states_sub.topic_name  # its namespace: this arm's
         if self.fingers.topic:
             self._probe_gripper_topic(self.fingers.topic)
         if cfg.robot.state_source == "pose":
-            self.pose_sub = self.create_subscription(PoseStamped, "current_pose", self._on_pose,
-                                                     10)
+            self.pose_sub = self.create_subscription(
+                PoseStamped, "current_pose", callback_with_publisher(self._on_pose, ""), 10)
             self.fingers.anchor_topic = self.pose_sub.topic_name  # the arm's namespace then
         self._watch_inputs(image_type)
         self.create_subscription(Image, "~/goal_image", self._on_goal_image, LATCHED)
@@ -288,7 +292,7 @@ class PlannerNode(Node):
         if self.input_errors.due(message, time.monotonic()):
             self.get_logger().error(message)
 
-    def _reject_state(self, what: str, topic: str, problem: Exception) -> None:
+    def _reject_state(self, what: str, topic: str, problem: Exception | str) -> None:
         """Hold on an unusable robot state, in one line naming its topic and what to check.
 
         Several nodes may publish robot states (the driver, a joint_state_publisher, a
@@ -363,9 +367,23 @@ class PlannerNode(Node):
         if (reading.arm is None or self.config.robot.state_source == "pose"
                 or topic != self.joint_states_sub.topic_name):
             return  # finger-only or foreign message, or the pose comes from current_pose
+        if self._state_crowded(sender, now, "joint state", topic, "arm joint states"):
+            return
         state = self.kinematics.state(reading.arm, self.fingers.value())
         self.session.observe_state(state, stamp_seconds(msg.header.stamp),
                                    gripper_measured=self._gripper_measured(now))
+
+    def _state_crowded(self, sender, now: float, what: str, topic: str, words: str) -> bool:
+        """Refuse (hold) a robot state while two publishers send it: a bag on the live topic.
+
+        ``sender``: the message's publisher id (None where rclpy gives none: not counted).
+        """
+        count = 0 if sender is None else self.state_publishers.saw(sender, now)
+        if count > 1:
+            self._reject_state(what, topic, f"{words} come from {count} publishers (a bag played "
+                               "onto the live topic, or a second driver?): which is the arm's "
+                               "is unknown; stop the other publisher")
+        return count > 1
 
     def _gripper_measured(self, now: float) -> bool:
         """Whether a state built at ``now`` [s, steady clock] has a measured closedness."""
@@ -396,7 +414,7 @@ class PlannerNode(Node):
     def _probe_gripper_topic(self, topic: str) -> None:
         if topic not in self.gripper_probes and topic != self.joint_states_sub.topic_name:
             self.gripper_probes[topic] = self.create_subscription(
-                JointState, topic, joint_state_callback(self._on_joint_state, topic), 10)
+                JointState, topic, callback_with_publisher(self._on_joint_state, topic), 10)
 
     def _find_gripper_topics(self) -> None:
         """Auto search: listen to each JointState topic named *gripper* that may be this arm's.
@@ -428,9 +446,13 @@ class PlannerNode(Node):
             return False
         return True
 
-    def _on_pose(self, msg: PoseStamped) -> None:
-        self.state_watch.arrived(time.monotonic())
+    def _on_pose(self, msg: PoseStamped, _topic: str = "", sender: object = None) -> None:
+        now = time.monotonic()
+        self.state_watch.arrived(now)
         if not self._frame_ok(self.pose_sub.topic_name, msg.header.frame_id):
+            return
+        if self._state_crowded(sender, now, "current_pose", self.pose_sub.topic_name,
+                               "robot poses"):
             return
         try:
             state = state_from_pose(msg.pose, self.fingers.value())

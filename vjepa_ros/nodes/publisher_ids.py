@@ -2,8 +2,9 @@
 
 rclpy passes a ``MessageInfo`` to a subscription callback that takes two arguments (Iron and
 newer); its ``publisher_gid`` (Jazzy and newer) names the publisher of each message, so a second
-publisher on a finger topic (a bag played onto the live topic) is seen on its first message
-(:meth:`vjepa_ros.robot.finger_watch.FingerWatch.offer`). On older rclpy the callback takes the
+publisher on a finger topic or of the arm's state (a bag played onto the live topic) is seen on
+its first message (:meth:`vjepa_ros.robot.finger_watch.FingerWatch.offer`,
+:class:`vjepa_ros.robot.publisher_window.PublisherWindow`). On older rclpy the callback takes the
 message alone and the planner node's graph check (publishers counted twice a second) remains.
 """
 
@@ -32,8 +33,8 @@ def publisher_id(info) -> object | None:
     return repr(gid)
 
 
-def joint_state_callback(handler: Callable, topic: str) -> Callable:
-    """Return a subscription callback calling ``handler(msg, topic, sender)``.
+def callback_with_publisher(handler: Callable, topic: str) -> Callable:
+    """Return a subscription callback calling ``handler(msg, topic, sender)`` (any message type).
 
     ``sender``: :func:`publisher_id` of the message where rclpy gives it, else None.
     """

@@ -53,6 +53,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from vjepa_ros.robot.publisher_window import PublisherWindow
+
 DEFAULT_MAX_AGE_S = 1.0  # [s] Franka's gripper drivers publish finger states at 30-50 Hz
 LAPSE_NOTE_INTERVAL_S = 30.0  # [s] at most one lapse line per this interval
 PREFIX_RANK = 50  # outside the arm's namespaces, but the arm's distinctive prefix
@@ -130,7 +132,7 @@ class FingerWatch:
     _in_lapse: bool = False  # a lapse began and the fingers are not back yet
     _last_lapse_note: float | None = None  # [s] when a lapse line was last logged
     _lapses_unsaid: int = 0  # lapses since then not logged
-    _senders: dict = dataclasses.field(default_factory=dict)  # publisher id → [s] last message
+    _senders: PublisherWindow | None = None  # the chosen hand's recent publishers
     _crowd_noted: float | None = None  # [s] when a crowd line was last logged
     _crowd_said: bool = False  # the current crowd was logged (its end is said then)
 
@@ -141,6 +143,7 @@ class FingerWatch:
 
     def __post_init__(self):
         self.topic = self.configured_topic or None
+        self._senders = PublisherWindow(self.max_age_s)
 
     # -- readings -------------------------------------------------------------------------------
     def listens_to(self, topic: str) -> bool:
@@ -208,13 +211,10 @@ class FingerWatch:
 
     def _sent_by(self, topic: str, sender: object, now: float) -> str:
         """Count ``sender`` among the chosen hand's recent publishers; a crowd line or ""."""
-        self._senders[sender] = now
-        for other, last in list(self._senders.items()):
-            if now - last > self.max_age_s:
-                del self._senders[other]
+        count = self._senders.saw(sender, now)
         crowd = ""
-        if len(self._senders) > 1:
-            crowd = (f"finger joint states on {topic} come from {len(self._senders)} "
+        if count > 1:
+            crowd = (f"finger joint states on {topic} come from {count} "
                      "publishers (a bag played onto the live topic, or the gripper driver "
                      "re-created its publisher?)")
         return self._set_crowd(topic, self.crowd_graph, crowd, now)

@@ -1,0 +1,21 @@
+"""Distinct publishers of one input stream in a recent window (robot/publisher_window.py)."""
+
+import pytest
+
+from vjepa_ros.robot.publisher_window import PublisherWindow
+
+
+def test_two_publishers_within_the_window_count_two_and_a_silent_one_is_forgotten():
+    window = PublisherWindow(1.0)
+    assert window.saw("driver", 0.0) == 1 and window.saw("driver", 0.5) == 1
+    assert window.saw("bag", 0.6) == 2, "a bag's first message"
+    assert window.saw("driver", 1.4) == 2, "the bag sent 0.8 s ago"
+    assert window.saw("driver", 1.7) == 1, "the bag silent for 1.1 s: forgotten"
+    window.clear()
+    assert window.saw("bag", 1.8) == 1
+
+
+@pytest.mark.parametrize("window_s", [0.0, -1.0, float("nan")])
+def test_a_window_must_be_positive(window_s):
+    with pytest.raises(ValueError, match="window_s"):
+        PublisherWindow(window_s)

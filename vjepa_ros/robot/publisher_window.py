@@ -1,0 +1,37 @@
+"""The distinct publishers of one input stream within a recent window (ROS-free).
+
+A second publisher on a live input topic is most often a bag played onto it (``ros2 bag play``
+uses the recorded topic names) or a second driver: its messages interleave with the robot's, so
+the planner would plan from, or command the gripper by, another robot's (or another time's)
+state. Where rclpy gives each message's publisher (``MessageInfo['publisher_gid']``, Jazzy and
+newer: :mod:`vjepa_ros.nodes.publisher_ids`), the planner node counts them per stream with
+:class:`PublisherWindow` and refuses the stream while more than one sends.
+"""
+
+from __future__ import annotations
+
+
+class PublisherWindow:
+    """Distinct publisher ids seen in the last ``window_s`` seconds (steady clock) of a stream.
+
+    A publisher silent for longer than ``window_s`` is forgotten (a driver that re-created its
+    publisher on reconnect counts twice for at most that long).
+    """
+
+    def __init__(self, window_s: float):
+        if not window_s > 0:
+            raise ValueError(f"window_s must be > 0, got {window_s!r}")
+        self.window_s = window_s
+        self._last: dict[object, float] = {}  # publisher id → [s] its newest message
+
+    def saw(self, sender: object, now: float) -> int:
+        """Record a message of ``sender`` at ``now`` [s]; return how many sent lately."""
+        self._last[sender] = now
+        for other, last in list(self._last.items()):
+            if now - last > self.window_s:
+                del self._last[other]
+        return len(self._last)
+
+    def clear(self) -> None:
+        """Forget every publisher (the stream changed)."""
+        self._last.clear()
