@@ -121,6 +121,18 @@ def test_the_unreadable_folder_chmod_advice_quotes_its_path():
     assert f"chmod -R u+rX {shlex.quote(str(folder))}" in line, line
 
 
+@pytest.mark.xfail(strict=True, reason="breaker27b: the chmod/chown advice for an unreadable "
+                   "file does not quote its path: `chmod a+r data/$(id).npz` runs id when pasted")
+def test_the_unreadable_file_chmod_advice_quotes_its_path(tmp_path):
+    from vjepa_ros.input_paths import permission_fix
+
+    episode = tmp_path / "my data" / "$(id) ep.npz"
+    episode.parent.mkdir()
+    episode.write_bytes(b"")
+    line = permission_fix(episode)
+    assert f"chmod a+r {shlex.quote(str(episode))}`" in line, line
+
+
 @pytest.mark.xfail(strict=True, reason="breaker27b: walk_files follows every route through "
                    "links between folders: 8 folders each linking to the others take ~2 min and "
                    "109,590 skipped-path notes for 8 episodes (exponential in the folders)")
