@@ -180,3 +180,25 @@ def test_a_missing_middle_part_of_a_killed_split_recording_is_named(tmp_path):
         shutil.copy(next(bag.glob("*.mcap")), folder / f"x_{part}.mcap")
     notes = read_recording(folder).notes
     assert any("x_1" in note for note in notes), notes
+
+
+@pytest.mark.xfail(strict=True, reason="breaker27b: find_sources is quadratic in folders without "
+                   "metadata.yaml (loose_bag_files scans every file of the walk for each): "
+                   "1000 episode folders of one .mcap each take 8.3 s, 3000 over a minute")
+def test_many_folders_without_metadata_are_found_in_linear_work(tmp_path, monkeypatch):
+    """Counted, not timed: how often a found file's ``parents`` are looked through."""
+    import pathlib
+
+    bag = _bag(tmp_path / "bag")
+    data = tmp_path / "data"
+    count = 60
+    for number in range(count):
+        folder = data / f"ep_{number:03d}"
+        folder.mkdir(parents=True)
+        shutil.copy(next(bag.glob("*.mcap")), folder / f"{folder.name}_0.mcap")
+    looked = []
+    parents = pathlib.PurePath.parents
+    monkeypatch.setattr(pathlib.PurePath, "parents",
+                        property(lambda path: looked.append(path) or parents.fget(path)))
+    assert len(find_sources([data])) == count
+    assert len(looked) <= 10 * count, len(looked)
