@@ -23,9 +23,6 @@ def _bag(path, frames=4, seed=1):
     return write_bag(path, episode.frames, episode.states, episode.timestamps)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: a folder of differently named data files "
-                   "without metadata.yaml is read as one killed recording: two recordings "
-                   "interleaved by time into one (train: 1 episode; eval: one bag)")
 @pytest.mark.parametrize("names", [("take_a.mcap", "take_c.mcap"),
                                    ("a_0.mcap", "a_1.mcap", "c_0.mcap", "c_1.mcap")])
 def test_separate_recordings_copied_into_one_folder_are_not_merged(tmp_path, names):
@@ -47,9 +44,6 @@ def test_separate_recordings_copied_into_one_folder_are_not_merged(tmp_path, nam
     assert len(sources) > 1, [s.path for s in sources]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: a data file in a bag folder that its "
-                   "metadata.yaml does not list is never read, yet given by itself it is skipped "
-                   "as 'the same recording as' the folder (silently dropped)")
 def test_a_data_file_the_bag_metadata_does_not_list_is_not_skipped_as_read(tmp_path):
     bag = _bag(tmp_path / "bag")
     other = _bag(tmp_path / "other", seed=2)
@@ -60,9 +54,6 @@ def test_a_data_file_the_bag_metadata_does_not_list_is_not_skipped_as_read(tmp_p
     assert bag / "other.mcap" in [s.path for s in sources], notes
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: --val BAG/other.mcap (unlisted in BAG's "
-                   "metadata.yaml, never read with BAG) is refused as the same recording as "
-                   "--data BAG")
 def test_an_unlisted_data_file_as_val_is_not_refused_as_in_data(tmp_path):
     from vjepa_ros.train.episodes import Source
 
@@ -72,8 +63,6 @@ def test_an_unlisted_data_file_as_val_is_not_refused_as_in_data(tmp_path):
     assert not shared_recordings([Source(bag, "bag")], [Source(bag / "other.mcap", "bag")])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: EP0.NPZ (upper-case suffix, e.g. copied "
-                   "from a FAT stick) in a data folder is dropped without a word")
 def test_an_upper_case_npz_in_a_folder_is_read_or_named(tmp_path):
     folder = tmp_path / "eps"
     folder.mkdir()
@@ -85,9 +74,6 @@ def test_an_upper_case_npz_in_a_folder_is_read_or_named(tmp_path):
     assert len(sources) == 2 or any("EP0.NPZ" in note for note in notes), (sources, notes)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: in a folder without metadata.yaml, "
-                   "x.mcap.zstd beside x.mcap is read as another split part: every frame twice "
-                   "(eval: 'frames 24' of a 12-frame bag)")
 def test_a_compressed_copy_in_a_killed_folder_is_read_once(tmp_path):
     zstd = pytest.importorskip("zstandard")
     bag = _bag(tmp_path / "bag")
@@ -99,9 +85,6 @@ def test_a_compressed_copy_in_a_killed_folder_is_read_once(tmp_path):
     assert len(read_recording(folder).image_times) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: the mkdir/mv advice for loose split parts "
-                   "does not quote paths: pasted in a folder with a space it mkdirs the wrong "
-                   "folders")
 def test_the_split_parts_move_advice_quotes_paths_with_spaces(tmp_path):
     from vjepa_ros.recordings.split_parts import _move
 
@@ -113,16 +96,12 @@ def test_the_split_parts_move_advice_quotes_paths_with_spaces(tmp_path):
     assert shlex.split(move) == ["mv", *map(str, parts), f"{folder / 'x y'}/"]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: the chmod advice for an unreadable folder "
-                   "does not quote a path with a space")
 def test_the_unreadable_folder_chmod_advice_quotes_its_path():
     folder = Path("/lab/my data/sub dir")
     line = unreadable_folder(folder, PermissionError(13, "Permission denied"))
     assert f"chmod -R u+rX {shlex.quote(str(folder))}" in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: the chmod/chown advice for an unreadable "
-                   "file does not quote its path: `chmod a+r data/$(id).npz` runs id when pasted")
 def test_the_unreadable_file_chmod_advice_quotes_its_path(tmp_path):
     from vjepa_ros.input_paths import permission_fix
 
@@ -133,9 +112,6 @@ def test_the_unreadable_file_chmod_advice_quotes_its_path(tmp_path):
     assert f"chmod a+r {shlex.quote(str(episode))}`" in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: walk_files follows every route through "
-                   "links between folders: 8 folders each linking to the others take ~2 min and "
-                   "109,590 skipped-path notes for 8 episodes (exponential in the folders)")
 def test_a_mesh_of_folder_links_is_walked_in_polynomial_work(tmp_path):
     count = 5
     for i in range(count):
@@ -149,8 +125,6 @@ def test_a_mesh_of_folder_links_is_walked_in_polynomial_work(tmp_path):
     assert len(files) <= count * count, len(files)  # every simple route: 325 for 5 folders
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: a byte-identical copy of a recording "
-                   "(cp -r) given as --val trains and validates on the same data without a word")
 def test_a_byte_identical_copy_as_val_is_not_silently_accepted(tmp_path):
     from vjepa_ros.train.episodes import Source
 
@@ -159,9 +133,6 @@ def test_a_byte_identical_copy_as_val_is_not_silently_accepted(tmp_path):
     assert shared_recordings([Source(bag, "bag")], [Source(tmp_path / "bag_copy", "bag")])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: a killed recorder's folder with x_0 and x_2 "
-                   "(x_1 lost) is read without a word about x_1: its steps are blamed on the "
-                   "camera ('8 of 24 steps dropped: 8 without a camera frame')")
 def test_a_missing_middle_part_of_a_killed_split_recording_is_named(tmp_path):
     import numpy as np
 
@@ -182,9 +153,6 @@ def test_a_missing_middle_part_of_a_killed_split_recording_is_named(tmp_path):
     assert any("x_1" in note for note in notes), notes
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: find_sources is quadratic in folders without "
-                   "metadata.yaml (loose_bag_files scans every file of the walk for each): "
-                   "1000 episode folders of one .mcap each take 8.3 s, 3000 over a minute")
 def test_many_folders_without_metadata_are_found_in_linear_work(tmp_path, monkeypatch):
     """Counted, not timed: how often a found file's ``parents`` are looked through."""
     import pathlib
@@ -204,9 +172,6 @@ def test_many_folders_without_metadata_are_found_in_linear_work(tmp_path, monkey
     assert len(looked) <= 10 * count, len(looked)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27b: --data /media/usb (an ext4 disk) is refused "
-                   "for its root-only lost+found, with advice that cannot be followed (move it "
-                   "out; chmod it, which needs root)")
 def test_a_disks_lost_and_found_does_not_block_its_data(tmp_path, monkeypatch):
     disk = tmp_path / "usb"
     blob_episode(frames=4, seed=2, size=16).save(disk / "ep.npz")
@@ -221,3 +186,85 @@ def test_a_disks_lost_and_found_does_not_block_its_data(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "scandir", listing)
     assert [s.path for s in find_sources([disk])] == [disk / "ep.npz"]
+
+
+def test_an_empty_original_beside_its_compressed_copy_reads_the_copy(tmp_path):
+    """x.mcap of 0 bytes beside a good x.mcap.zstd: the .zstd is read, the empty file noted."""
+    zstd = pytest.importorskip("zstandard")
+    bag = _bag(tmp_path / "bag")
+    folder = tmp_path / "killed"
+    folder.mkdir()
+    (folder / "x.mcap").write_bytes(b"")
+    data = next(bag.glob("*.mcap")).read_bytes()
+    (folder / "x.mcap.zstd").write_bytes(zstd.ZstdCompressor().compress(data))
+    recording = read_recording(folder)
+    assert len(recording.image_times) == 4
+    assert any("x.mcap is empty (0 bytes): read its compressed copy" in n for n in recording.notes)
+
+
+def test_a_corrupt_compressed_copy_does_not_refuse_the_intact_original(tmp_path):
+    bag = _bag(tmp_path / "bag")
+    folder = tmp_path / "killed"
+    folder.mkdir()
+    shutil.copy(next(bag.glob("*.mcap")), folder / "x.mcap")
+    (folder / "x.mcap.zstd").write_bytes(b"\x28\xb5\x2f\xfd not a zstd stream")
+    assert len(read_recording(folder).image_times) == 4
+
+
+def test_an_unlisted_data_file_in_a_walked_bag_folder_is_read_with_a_note(tmp_path):
+    bag = _bag(tmp_path / "data" / "bag")
+    other = _bag(tmp_path / "other", seed=2)
+    shutil.copy(next(other.glob("*.mcap")), bag / "other.mcap")
+    notes: list[str] = []
+    assert [s.path for s in find_sources([tmp_path / "data"], notes)] == [bag, bag / "other.mcap"]
+    assert any(note.startswith(f"read other.mcap in bag folder {bag}") for note in notes), notes
+
+
+def test_differently_named_files_are_refused_as_one_bag_in_one_line(tmp_path):
+    """eval/camera-check take one bag: the folder of two takes is refused, naming one to give."""
+    from vjepa_ros.recordings.bag_files import BagError, open_reader
+
+    folder = tmp_path / "mcaps"
+    folder.mkdir()
+    for number, name in enumerate(("take_a.mcap", "take_c.mcap")):
+        bag = _bag(tmp_path / f"src{number}", seed=number + 1)
+        shutil.copy(next(bag.glob("*.mcap")), folder / name)
+    with pytest.raises(BagError) as raised:
+        open_reader(folder)
+    assert "\n" not in str(raised.value)
+    assert str(raised.value).startswith(f"{folder} holds several recordings, not one bag")
+    assert f"give one of them, e.g. {folder / 'take_a.mcap'}" in str(raised.value)
+
+
+def test_a_byte_identical_copy_as_val_is_refused_naming_both(tmp_path):
+    from vjepa_ros.train.episodes import Source
+    from vjepa_ros.train.same_recording import in_train_and_val
+
+    bag = _bag(tmp_path / "bag")
+    shutil.copytree(bag, tmp_path / "bag_copy")
+    other = _bag(tmp_path / "other", seed=2)  # the same size, other bytes: no copy
+    pairs = shared_recordings([Source(bag, "bag")],
+                              [Source(tmp_path / "bag_copy", "bag"), Source(other, "bag")])
+    assert in_train_and_val(pairs) == (
+        f"--val {tmp_path / 'bag_copy'} is a byte-identical copy of {bag} in --data (the same "
+        "data files: names, sizes, first and last 64 KiB): a recording validated on must not be "
+        "trained on; give each recording to one of --data and --val only")
+
+
+def test_macos_resource_forks_are_skipped_with_a_note(tmp_path):
+    folder = tmp_path / "eps"
+    blob_episode(frames=4, seed=1, size=16).save(folder / "ep.npz")
+    (folder / "._ep.npz").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    notes: list[str] = []
+    assert [s.path for s in find_sources([folder], notes)] == [folder / "ep.npz"]
+    assert notes == [f"skipped {folder / '._ep.npz'}: macOS resource forks (._ files a Mac "
+                     "writes beside each file on a FAT/exFAT disk), no recordings"]
+
+
+def test_the_reindex_advice_quotes_the_bag_path(tmp_path):
+    bag = _bag(tmp_path / "bag")
+    folder = tmp_path / "lab data" / "$(id)"
+    folder.mkdir(parents=True)
+    shutil.copy(next(bag.glob("*.mcap")), folder / "x.mcap")
+    notes = read_recording(folder).notes
+    assert any(f"`ros2 bag reindex {shlex.quote(str(folder))}`" in note for note in notes), notes

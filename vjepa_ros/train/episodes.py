@@ -19,6 +19,7 @@ import numpy as np
 from vjepa_ros.input_paths import missing
 from vjepa_ros.recordings.bag_folders import (
     DATA_SUFFIXES,
+    folders_holding_recordings,
     loose_bag_files,
     refuse_special,
     walk_files,
@@ -27,6 +28,7 @@ from vjepa_ros.recordings.bags import BagError, read_recording
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.episode import Episode, actions_from_states
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
+from vjepa_ros.recordings.recorded_files import unlisted_data_files
 from vjepa_ros.recordings.resample import NO_FRAME, STATE_GAP, resample
 from vjepa_ros.recordings.split_parts import refuse_split_parts
 from vjepa_ros.train.config import DataConfig
@@ -160,7 +162,7 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
         if path.is_file():
             found.append(_file_source(path))
             continue
-        files = walk_files(path)  # symlinked bag folders too
+        files = walk_files(path, skipped)  # symlinked bag folders too
         broken = {p: missing(p) for p in files if p.is_symlink() and missing(p)}
         files = [p for p in files if p not in broken]
         own = _folder_sources(files, skipped)
@@ -193,9 +195,12 @@ def _folder_sources(files: list[Path], notes: list[str]) -> list[Source]:
     bag_dirs = sorted({p.parent for p in files
                        if p.name == "metadata.yaml" or p.name.endswith(DATA_SUFFIXES)})
     found = []
+    holding = folders_holding_recordings(files)  # once for all the folders: linear
     for folder in bag_dirs:
-        loose = loose_bag_files(folder, files)  # a data folder's loose data files
+        loose = loose_bag_files(folder, files, holding)  # a data folder's loose data files
         found += [Source(bag, "bag") for bag in loose or [folder]]
+        # a data file its metadata.yaml does not list: never read with the bag, one of its own
+        found += [Source(file, "bag") for file in unlisted_data_files(folder)]
     found += [Source(npz, "npz") for npz in files if npz.suffix == ".npz"]
     bags = {p.parent for p in files if p.name == "metadata.yaml"}
     inside: dict[Path, list[Path]] = {}
