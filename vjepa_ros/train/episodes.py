@@ -129,8 +129,9 @@ def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
     files, or one ``.mcap`` / ``.db3`` / ``.zstd`` data file), or a directory searched
     recursively for both. A folder without ``metadata.yaml`` is one bag when its data files are
     all it records (a killed recorder's); beside other recordings (bag folders, ``.npz``
-    episodes) each of its data files is a bag by itself (``bag_files.loose_bag_files``); bag
-    folders and ``.npz`` episodes inside a bag folder are read too, with a note. A recording
+    episodes), or named after different recordings, each of its data files is a bag by itself
+    (``bag_files.loose_bag_files``); bag folders, ``.npz`` episodes and data files its
+    ``metadata.yaml`` does not list inside a bag folder are read too, with a note. A recording
     reached by several paths (overlapping paths, a folder and its own file, links, a compressed
     copy beside it) is one source, each path left out a note (``train.same_recording``). A
     broken symlink (or a link loop) inside a directory is skipped with a note appended to
@@ -189,8 +190,9 @@ def _file_source(path: Path) -> Source:
 def _folder_sources(files: list[Path], notes: list[str]) -> list[Source]:
     """Return the sources among a folder's files (:func:`walk_files`, broken links left out).
 
-    A bag folder (``metadata.yaml``) is one source; bag folders and ``.npz`` episodes inside
-    it are recordings of their own (rosbag2 writes neither into a bag): read, with a note.
+    A bag folder (``metadata.yaml``) is one source; bag folders, ``.npz`` episodes and data
+    files its metadata.yaml does not list inside it are recordings of their own (never read
+    with the bag): read, with a note.
     """
     bag_dirs = sorted({p.parent for p in files
                        if p.name == "metadata.yaml" or p.name.endswith(DATA_SUFFIXES)})
