@@ -119,7 +119,7 @@ def _copies(train: list, val: list) -> list[CopyPair]:
         try:
             digest = source_digest(source.path)
             same = [s for s in alike if source_digest(s.path) == digest]
-        except OSError:  # its reader names the problem
+        except (OSError, ValueError):  # its reader names the problem (BagError)
             continue
         if same:
             pairs.append(CopyPair(same[0], source))
