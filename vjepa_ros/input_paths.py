@@ -74,8 +74,19 @@ def permission_fix(path: str | os.PathLike) -> str:
         owner = pwd.getpwuid(path.stat().st_uid).pw_name
     except (OSError, KeyError):  # no stat, or a uid without a name (a container's)
         owner = "its owner"
-    return (f"let this user read it: `chmod {mode} {path}` as its owner ({owner}), or "
-            f"`sudo chown $USER {path}`")
+    return (f"let this user read it: `{shell_command('chmod', mode, path)}` as its owner "
+            f"({owner}), or `sudo chown $USER {shell_command(path)}`")
+
+
+def shell_command(*words: str | os.PathLike) -> str:
+    """Return a command line to paste into a shell: each word quoted as needed (``shlex``).
+
+    ``shell_command("mv", "lab data/x.mcap", "x/")`` -> ``mv 'lab data/x.mcap' x/``: a path
+    with a space, ``$(...)`` or a quote stays one word and runs nothing when pasted.
+    """
+    import shlex
+
+    return " ".join(shlex.quote(os.fspath(word)) for word in words)
 
 
 def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = False) -> Path:

@@ -24,6 +24,7 @@ from vjepa_ros.recordings.bag_folders import (  # noqa: F401 - walk_files, data_
     several_recordings,
     walk_files,
 )
+from vjepa_ros.recordings.recorded_files import listed_data_files, missing_parts, once_each
 
 STORAGE_OF_SUFFIX = {".mcap": "mcap", ".db3": "sqlite3"}
 KILLED_BEFORE_WRITING = ("the recorder stopped (was killed) before it wrote a message: leave "
@@ -41,10 +42,13 @@ class DamagedBagError(BagError):
 
 def repair_hint(path: Path, storage: str) -> str:
     """Return the command that recovers the intact part of a damaged data file."""
+    from vjepa_ros.input_paths import shell_command
+
     if storage == "sqlite3":
-        return (f"recover its intact rows with `sqlite3 {path} .recover | sqlite3 "
-                "recovered.db3` and read recovered.db3")
-    return f"rewrite its intact part with `mcap recover {path} -o recovered.mcap` (MCAP CLI)"
+        return (f"recover its intact rows with `{shell_command('sqlite3', path, '.recover')} | "
+                "sqlite3 recovered.db3` and read recovered.db3")
+    return (f"rewrite its intact part with `{shell_command('mcap', 'recover', path)} -o "
+            "recovered.mcap` (MCAP CLI)")
 
 
 class BagReader:
@@ -127,10 +131,15 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     loose = loose_bag_files(path)
     if loose:  # a data folder: reading its loose files as its bag would drop the others
         raise BagError(several_recordings(path, loose))
+    listed = listed_data_files(path)
+    if listed:  # a bag folder's unlisted data files are no part of its recording
+        files = listed
+    files, copies = once_each(files)  # x.mcap beside x.mcap.zstd (killed while compressing)
+    copies += missing_parts(files)
     for file in files:  # before a library says it in its words (sqlite: "unable to open")
         refuse_unreadable(file)
     if salvage and files:
-        return _open_files(path, files, [], salvage)
+        return _open_files(path, files, copies, salvage)
     if (path / "metadata.yaml").exists():
         try:
             return _open_directory(path)
@@ -140,12 +149,12 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
                                f"({', '.join(DATA_SUFFIXES)}): give the directory `ros2 bag "
                                "record` wrote, or one of its data files") from exc
             note = f"{exc.problem}: reading its data files directly; {exc.fix}"
-            return _open_files(path, files, [note])
+            return _open_files(path, files, [note, *copies])
         except BagError as exc:
             if not files:
                 raise
             note = f"{exc}: reading its data files directly"
-            return _open_files(path, files, [note])
+            return _open_files(path, files, [note, *copies])
     if not files:
         present = sorted(p.name for p in path.iterdir())[:10]
         raise BagError(
@@ -153,11 +162,11 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
             f"it: not a rosbag2 recording (it holds: {', '.join(present) or 'nothing'}); give the "
             "directory `ros2 bag record` wrote, or one of its data files"
         )
-    reader = _open_files(path, files, [])
+    reader = _open_files(path, files, copies)
     note = (f"{path}: no metadata.yaml (the recorder did not close, e.g. it was killed): read "
             f"{', '.join(f.name for f in reader.files)} directly")
     if not reader.lost:  # reindexing cannot mend a truncated file: its own note says what can
-        note += f"; `ros2 bag reindex {path}` writes the metadata"
+        note += f"; `{reindex(path)}` writes the metadata"
     reader.notes.insert(0, note)
     return reader
 
@@ -167,7 +176,7 @@ def _open_directory(path: Path) -> BagReader:
 
     problem, fix = metadata_problem(path / "metadata.yaml")
     if problem:
-        raise MetadataError(problem, fix or f"delete it and `ros2 bag reindex {path}` writes it "
+        raise MetadataError(problem, fix or f"delete it and `{reindex(path)}` writes it "
                             "again")
     reader = Reader(path)
     try:
@@ -182,6 +191,13 @@ def _open_directory(path: Path) -> BagReader:
     else:
         compression = _chunk_compression(stores)
     return BagReader(path, [reader], storage, compression, [])
+
+
+def reindex(path: Path) -> str:
+    """Return the command that writes a bag folder's ``metadata.yaml`` (path shell-quoted)."""
+    from vjepa_ros.input_paths import shell_command
+
+    return shell_command("ros2", "bag", "reindex", path)
 
 
 class MetadataError(BagError):

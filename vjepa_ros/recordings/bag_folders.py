@@ -22,44 +22,103 @@ DATA_SUFFIXES = (".mcap", ".db3", ".mcap.zstd", ".db3.zstd")
 # What a data folder's files must be to be read: a FIFO or device by one of these names would
 # block the reader (waiting for a writer), so it is refused (:func:`refuse_special`).
 READ_NAMES = (*DATA_SUFFIXES, ".npz")
+# rosbag2's split files: <name>_<N>.mcap (``ros2 bag record -o NAME``: the folder NAME's name)
+PART_NAME = re.compile(r"^(?P<name>.+)_(?P<number>\d+)(?P<suffix>\.(?:mcap|db3)(?:\.zstd)?)$")
 
 
-def walk_files(directory: Path) -> list[Path]:
-    """Return every file under ``directory``, following symlinked folders, by every route.
+def walk_files(directory: Path, notes: list[str] | None = None) -> list[Path]:
+    """Return every file under ``directory``, following symlinked folders; each folder once.
 
-    A lab's folder of links to bag directories is searched like one of the directories. A
-    folder reached by two routes (a link to a sibling folder, and the folder itself) is listed
-    under both, so what a folder holds never depends on the order the folders are listed in
-    (``train.same_recording`` reads each recording once); a link back to a folder it is inside
+    A lab's folder of links to bag directories is searched like one of the directories. The
+    folders themselves are walked first, then the links to folders, in name order: a folder
+    reached by a link when it was walked already (a sibling, or a mesh of links between
+    folders) has its own files listed under the link too, but links inside it are not followed
+    again, so the walk is linear in the links, not in the routes through them (exponential);
+    what a folder holds never depends on the order the folders are listed in
+    (``train.same_recording`` reads each recording once). A link back to a folder it is inside
     (a loop) is not followed. Paths keep the names as reached (``bags/b_moving/x.mcap``),
     sorted. A ``*.partial`` file (of a writer killed mid-write: ``atomic_files``) is no file of
     the folder's data: left out, as is a FIFO, socket or device of another name than data's
-    (never opened). Raises ``BagError`` for one named as data (``*.mcap``, ``*.db3``,
-    ``*.zstd``, ``*.npz``, ``metadata.yaml``): :func:`refuse_special`; and for a folder that
-    cannot be listed (permission denied), whose recordings would be left out without a word.
+    (never opened); so are a disk's ``lost+found`` this user may not list and macOS ``._*``
+    files (resource forks a Mac writes onto a FAT/exFAT stick), with a line in ``notes``.
+    Raises ``BagError`` for one named as data (``*.mcap``, ``*.db3``, ``*.zstd``, ``*.npz``,
+    ``metadata.yaml``): :func:`refuse_special`; and for another folder that cannot be listed
+    (permission denied), whose recordings would be left out without a word.
     """
     found: list[Path] = []
-    _walk(Path(directory), (), found)
+    walked: set[str] = set()
+    links: list[Path] = []
+    forks: list[Path] = []
+    notes = [] if notes is None else notes
+    _walk(Path(directory), found, links, notes, walked, forks)
+    while links:
+        links.sort()
+        link = links.pop(0)
+        real = os.path.realpath(link)
+        if _inside(os.path.realpath(link.parent), real):  # a link back: a loop
+            continue
+        if real in walked:  # its own files under this name too, its links not again
+            _walk(link, found, [], notes, None, forks)
+        else:
+            _walk(link, found, links, notes, walked, forks)
+    if forks:
+        forks = sorted(set(forks))
+        more = f" (and {len(forks) - 2} more)" if len(forks) > 2 else ""
+        notes.append(f"skipped {', '.join(map(str, forks[:2]))}{more}: macOS resource forks "
+                     "(._ files a Mac writes beside each file on a FAT/exFAT disk), no "
+                     "recordings")
     return sorted(found)
 
 
-def _walk(folder: Path, route: tuple[str, ...], found: list[Path]) -> None:
-    """Append the files under ``folder`` to ``found``; ``route``: the real folders it is in."""
-    real = os.path.realpath(folder)
-    if real in route:  # a link back to a folder it is inside: a loop
-        return
+def _inside(folder: str, other: str) -> bool:
+    """Whether real path ``folder`` is ``other`` or inside it."""
+    return folder == other or folder.startswith(other.rstrip(os.sep) + os.sep)
+
+
+def _walk(folder: Path, found: list[Path], links: list[Path], notes: list[str],
+          walked: set[str] | None, forks: list[Path]) -> None:
+    """Append the files of ``folder``'s own tree to ``found`` and its folder links to ``links``.
+
+    ``walked``: the real folders walked (None: a second route to a walked one, its links left);
+    ``forks``: the macOS ``._`` files met.
+    """
+    if walked is not None:
+        walked.add(os.path.realpath(folder))
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError as exc:
+        if folder.name == "lost+found" and isinstance(exc, PermissionError):
+            notes.append(f"skipped {folder}: a disk's lost+found, which only root may read "
+                         "(fsck's, holding no recordings)")
+            return
         raise _bag_error(unreadable_folder(folder, exc)) from exc
     for entry in entries:
         path = folder / entry.name
-        if _is_folder(entry):  # a symlinked folder too
-            _walk(path, (*route, real), found)
+        if _is_folder(entry):
+            if entry.is_symlink():
+                if walked is not None:
+                    links.append(path)
+            else:
+                _walk(path, found, links, notes, walked, forks)
+        elif entry.name.startswith("._") and _is_read(entry.name):
+            forks.append(path)
+        elif not _is_read(entry.name) and _is_read(entry.name.lower()):
+            from vjepa_ros.input_paths import shell_command
+
+            lower = path.with_name(_lower_suffix(entry.name))
+            notes.append(f"skipped {path}: its suffix is not lower case as data's are "
+                         f"({', '.join(READ_NAMES)}); to read it: "
+                         f"`{shell_command('mv', path, lower)}`")
         elif not (is_partial(entry.name) or (special_file(path) and not _is_read(entry.name))):
             refuse_special(path)  # a pipe or socket of another name is no data: never opened
             found.append(path)
+
+
+def _lower_suffix(name: str) -> str:
+    """Return ``name`` with its data suffix in lower case (``EP0.NPZ`` -> ``EP0.npz``)."""
+    suffix = next(s for s in (*READ_NAMES, "metadata.yaml") if name.lower().endswith(s))
+    return name[: -len(suffix)] + suffix
 
 
 def _is_folder(entry: os.DirEntry) -> bool:
@@ -72,9 +131,11 @@ def _is_folder(entry: os.DirEntry) -> bool:
 
 def unreadable_folder(folder: Path, exc: OSError) -> str:
     """Return the refusal of a folder of the data that cannot be listed (one line)."""
+    from vjepa_ros.input_paths import shell_command
+
     return (f"{folder} cannot be read ({exc.strerror or exc}): the recordings in it would be "
-            f"left out; give read access to it (chmod -R u+rX {folder}), or move it out of the "
-            "data given")
+            f"left out; give read access to it ({shell_command('chmod', '-R', 'u+rX', folder)})"
+            ", or move it out of the data given")
 
 
 def _bag_error(message: str):
@@ -150,37 +211,80 @@ def data_files(directory: Path) -> list[Path]:
     return sorted(found, key=order)
 
 
-def loose_bag_files(directory: Path, files: list[Path] | None = None) -> list[Path]:
+def loose_bag_files(directory: Path, files: list[Path] | None = None,
+                    holding: set[Path] | None = None) -> list[Path]:
     """Return the data files directly in ``directory`` that are each a recording of its own.
 
-    A directory without ``metadata.yaml`` whose data files sit beside other recordings (a
-    folder below it holding a bag, or an ``.npz`` episode anywhere under it) is a data folder,
-    not one killed recording: each of its loose data files is a bag by itself. [] for a bag
-    directory (``metadata.yaml``; or data files with nothing else recorded under them, a
+    A directory without ``metadata.yaml`` is a data folder, not one killed recording, when its
+    data files sit beside other recordings (a folder below it holding a bag, or an ``.npz``
+    episode anywhere under it), or when they are named after different recordings
+    (:func:`recording_name`: ``take_a.mcap`` and ``take_c.mcap``, or ``a_0``, ``a_1``, ``c_0``):
+    a killed rosbag2 recorder writes ``<name>_<N>`` files of one name only, so differently
+    named files are separate recordings copied together, whose messages read as one bag would
+    interleave by time. Each loose data file is then a bag by itself. [] for a bag directory
+    (``metadata.yaml``; or data files of one name with nothing else recorded under them, a
     killed recorder's, read together) and a folder without data files. ``files``:
-    :func:`walk_files` of ``directory`` (or of a folder above it) when already known.
+    :func:`walk_files` of ``directory`` (or of a folder above it) when already known;
+    ``holding``: :func:`folders_holding_recordings` of them, when already known (linear work
+    for a walk of many folders).
     """
     if (directory / "metadata.yaml").is_file():
         return []
     own = data_files(directory)
     if not own:
         return []
-    files = walk_files(directory) if files is None else files
+    if len({recording_name(file) for file in own}) > 1:
+        return own
+    if holding is None:
+        holding = folders_holding_recordings(
+            walk_files(directory) if files is None else files)
+    return own if directory in holding else []
+
+
+def recording_name(file: Path) -> str:
+    """Return the recording a data file's name says it is of: ``x`` for ``x_3.mcap.zstd``."""
+    name = file.name
+    for suffix in DATA_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return re.sub(r"_\d+$", "", name)
+
+
+def folders_holding_recordings(files: list[Path]) -> set[Path]:
+    """Return the folders with a recording below them among ``files`` (:func:`walk_files`).
+
+    A folder holds one when an ``.npz`` episode is anywhere under it, or a data file or
+    ``metadata.yaml`` is in a folder under it. Each file's folders are looked at once (up to
+    one already known): linear in the files.
+    """
+    holding: set[Path] = set()
     for file in files:
-        if directory in file.parents and (file.suffix == ".npz" or (
-                file.parent != directory and _is_read(file.name))):
-            return own
-    return []
+        if file.suffix == ".npz":
+            folders = file.parents
+        elif _is_read(file.name):
+            folders = file.parents[1:]
+        else:
+            continue
+        for folder in folders:
+            if folder in holding:
+                break
+            holding.add(folder)
+    return holding
 
 
 def several_recordings(path: Path, loose: list[Path]) -> str:
     """Return the refusal of a data folder given where one bag is read (:func:`loose_bag_files`).
 
-    ``loose``: its data files, each a recording of its own beside its other recordings.
+    ``loose``: its data files, each a recording of its own.
     """
     names = ", ".join(file.name for file in loose[:3]) + (", ..." if len(loose) > 3 else "")
     files = "data files" if len(loose) > 1 else "data file"
-    return (f"{path} holds several recordings, not one bag: no metadata.yaml, and its {files} "
-            f"({names}) beside other recordings (bag folders or .npz episodes under it) "
-            f"{'are each' if len(loose) > 1 else 'is'} one of its own; give one of them, e.g. "
-            f"{loose[0]}")
+    if len({recording_name(file) for file in loose}) > 1:
+        why = (f"its {files} ({names}) are named after different recordings (a killed "
+               "recorder writes <name>_<N> files of one name), so each is one of its own")
+    else:
+        why = (f"its {files} ({names}) beside other recordings (bag folders or .npz episodes "
+               f"under it) {'are each' if len(loose) > 1 else 'is'} one of its own")
+    return (f"{path} holds several recordings, not one bag: no metadata.yaml, and {why}; give "
+            f"one of them, e.g. {loose[0]}")

@@ -18,11 +18,11 @@ is).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from pathlib import Path
 
-PART_NAME = re.compile(r"^(?P<name>.+)_(?P<number>\d+)(?P<suffix>\.(?:mcap|db3)(?:\.zstd)?)$")
+from vjepa_ros.recordings.bag_folders import PART_NAME
+
 MAX_SPLIT_GAP_S = 1.0  # between a part's last message and the next part's first [s]
 
 
@@ -102,8 +102,11 @@ def refuse_split_parts(files: list[Path]) -> None:
 
 def _move(parts: list[Path]) -> str:
     """Return the commands that move split parts into a folder of their own, named after them."""
+    from vjepa_ros.input_paths import shell_command
+
     folder = parts[0].parent / PART_NAME.match(parts[0].name)["name"]
-    return f"`mkdir {folder} && mv {' '.join(str(part) for part in parts)} {folder}/`"
+    return (f"`{shell_command('mkdir', folder)} && "
+            f"{shell_command('mv', *parts, f'{folder}/')}`")
 
 
 def _continues(before: Path, after: Path) -> bool:

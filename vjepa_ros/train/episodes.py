@@ -19,6 +19,7 @@ import numpy as np
 from vjepa_ros.input_paths import missing
 from vjepa_ros.recordings.bag_folders import (
     DATA_SUFFIXES,
+    folders_holding_recordings,
     loose_bag_files,
     refuse_special,
     walk_files,
@@ -27,6 +28,7 @@ from vjepa_ros.recordings.bags import BagError, read_recording
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.episode import Episode, actions_from_states
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
+from vjepa_ros.recordings.recorded_files import unlisted_data_files
 from vjepa_ros.recordings.resample import NO_FRAME, STATE_GAP, resample
 from vjepa_ros.recordings.split_parts import refuse_split_parts
 from vjepa_ros.train.config import DataConfig
@@ -127,8 +129,9 @@ def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
     files, or one ``.mcap`` / ``.db3`` / ``.zstd`` data file), or a directory searched
     recursively for both. A folder without ``metadata.yaml`` is one bag when its data files are
     all it records (a killed recorder's); beside other recordings (bag folders, ``.npz``
-    episodes) each of its data files is a bag by itself (``bag_files.loose_bag_files``); bag
-    folders and ``.npz`` episodes inside a bag folder are read too, with a note. A recording
+    episodes), or named after different recordings, each of its data files is a bag by itself
+    (``bag_files.loose_bag_files``); bag folders, ``.npz`` episodes and data files its
+    ``metadata.yaml`` does not list inside a bag folder are read too, with a note. A recording
     reached by several paths (overlapping paths, a folder and its own file, links, a compressed
     copy beside it) is one source, each path left out a note (``train.same_recording``). A
     broken symlink (or a link loop) inside a directory is skipped with a note appended to
@@ -160,7 +163,7 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
         if path.is_file():
             found.append(_file_source(path))
             continue
-        files = walk_files(path)  # symlinked bag folders too
+        files = walk_files(path, skipped)  # symlinked bag folders too
         broken = {p: missing(p) for p in files if p.is_symlink() and missing(p)}
         files = [p for p in files if p not in broken]
         own = _folder_sources(files, skipped)
@@ -187,15 +190,19 @@ def _file_source(path: Path) -> Source:
 def _folder_sources(files: list[Path], notes: list[str]) -> list[Source]:
     """Return the sources among a folder's files (:func:`walk_files`, broken links left out).
 
-    A bag folder (``metadata.yaml``) is one source; bag folders and ``.npz`` episodes inside
-    it are recordings of their own (rosbag2 writes neither into a bag): read, with a note.
+    A bag folder (``metadata.yaml``) is one source; bag folders, ``.npz`` episodes and data
+    files its metadata.yaml does not list inside it are recordings of their own (never read
+    with the bag): read, with a note.
     """
     bag_dirs = sorted({p.parent for p in files
                        if p.name == "metadata.yaml" or p.name.endswith(DATA_SUFFIXES)})
     found = []
+    holding = folders_holding_recordings(files)  # once for all the folders: linear
     for folder in bag_dirs:
-        loose = loose_bag_files(folder, files)  # a data folder's loose data files
+        loose = loose_bag_files(folder, files, holding)  # a data folder's loose data files
         found += [Source(bag, "bag") for bag in loose or [folder]]
+        # a data file its metadata.yaml does not list: never read with the bag, one of its own
+        found += [Source(file, "bag") for file in unlisted_data_files(folder)]
     found += [Source(npz, "npz") for npz in files if npz.suffix == ".npz"]
     bags = {p.parent for p in files if p.name == "metadata.yaml"}
     inside: dict[Path, list[Path]] = {}

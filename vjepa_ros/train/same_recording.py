@@ -5,27 +5,34 @@ own ``.mcap``, a link to the folder and a link to the file, a folder reached thr
 directly, a hard link, all name the same files (:func:`recording_files`: each file's device and
 inode). A ``x.mcap.zstd`` beside ``x.mcap`` is the same recording compressed
 (``bag_folders.compressed_copy_of``): it counts as ``x.mcap``. A copy of a recording at another
-path (``cp -r``) is another recording: its files are others, and telling a copy from two takes of
-the same scene is not this module's to guess.
+path (``cp -r``) is read as another recording (its files are others); but given as --val of one
+in --data, a byte-identical copy is refused (:func:`shared_recordings`): it would validate on
+training data.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from vjepa_ros.recordings.bag_folders import compressed_copy_of, data_files
+from vjepa_ros.recordings.recorded_files import listed_data_files
 
 
 def recording_files(path: Path, kind: str) -> frozenset:
     """Return what identifies the recording at ``path``: its data files' (device, inode) pairs.
 
     ``kind``: ``"npz"`` (the file) or ``"bag"`` (a bag folder's data files, or one data file).
-    A compressed copy beside its original counts as the original. A file that cannot be
+    A bag folder's data files are those its ``metadata.yaml`` lists, the files read (an
+    unlisted one beside them is a recording of its own). A compressed copy beside its original
+    counts as the original. A file that cannot be
     stat'ed counts by its resolved path (its reader names the problem).
     """
     path = Path(path)
-    files = data_files(path) if kind == "bag" and path.is_dir() else [path]
+    files = [path]
+    if kind == "bag" and path.is_dir():  # a bag folder's: those its metadata.yaml lists
+        files = listed_data_files(path) or data_files(path)
     return frozenset(_file_identity(compressed_copy_of(file) or file) for file in files)
 
 
@@ -69,25 +76,82 @@ def read_once(sources: list, notes: list[str] | None = None) -> list:
 SHOWN = 3  # notes on paths skipped, the last one counting the rest when there are more
 
 
+class CopyPair(NamedTuple):
+    """A --val source byte-identical to a --data one at another path (``cp -r``)."""
+
+    train: object
+    val: object
+
+
 def shared_recordings(train: list, val: list) -> list[tuple]:
-    """Return ``(train source, val source)`` pairs that share a recording (any data file)."""
+    """Return ``(train source, val source)`` pairs that share a recording (any data file).
+
+    Also a :class:`CopyPair` for a val source that is a byte-identical copy of a train one at
+    another path (``cp -r``): of the same kind, with the same data files by the size-and-edges
+    digest ``--resume`` compares (``data_identity.source_digest``), taken only of sources of
+    equal total size. Validating on a copy of training data measures nothing, as the original.
+    """
     owner = {part: source for source in train
              for part in recording_files(source.path, source.kind)}
-    pairs = []
+    pairs, rest = [], []
     for source in val:
         shared = [owner[part] for part in recording_files(source.path, source.kind)
                   if part in owner]
         if shared:
             pairs.append((shared[0], source))
+        else:
+            rest.append(source)
+    return pairs + _copies(train, rest)
+
+
+def _copies(train: list, val: list) -> list[CopyPair]:
+    """Return the val sources byte-identical to a train source (size first, then digest)."""
+    from vjepa_ros.train.data_identity import source_digest
+
+    sizes: dict[tuple, list] = {}
+    for source in train:
+        sizes.setdefault(_size_key(source), []).append(source)
+    pairs = []
+    for source in val:
+        alike = sizes.get(_size_key(source), [])
+        if not alike:
+            continue
+        try:
+            digest = source_digest(source.path)
+            same = [s for s in alike if source_digest(s.path) == digest]
+        except (OSError, ValueError):  # its reader names the problem (BagError)
+            continue
+        if same:
+            pairs.append(CopyPair(same[0], source))
     return pairs
+
+
+def _size_key(source) -> tuple:
+    """(kind, is a folder, total size [bytes] of its data files) of a source."""
+    path = Path(source.path)
+    files = [path]
+    if source.kind == "bag" and path.is_dir():
+        files = data_files(path)
+    total = 0
+    for file in files:
+        try:
+            total += os.stat(file).st_size
+        except OSError:
+            return (source.kind, path.is_dir(), None, str(path))
+    return (source.kind, path.is_dir(), total)
 
 
 def in_train_and_val(pairs: list[tuple]) -> str:
     """Return the one-line refusal of recordings given both as --data and as --val."""
     (train, val), more = pairs[0], len(pairs) - 1
     also = f" (and {more} more)" if more else ""
-    same = "is in --data too" if Path(val.path) == Path(train.path) else \
-        f"is the same recording as {train.path} in --data"
+    if isinstance(pairs[0], CopyPair):
+        same = (f"is a byte-identical copy of {train.path} in --data (the same data files: "
+                "names, sizes, first and last 64 KiB)")
+    elif Path(val.path) == Path(train.path):
+        same = "is in --data too"
+    else:
+        same = f"is the same recording as {train.path} in --data"
     return (f"--val {val.path} {same}{also}: a recording validated on must not be trained on; "
             "give each recording to one of --data and --val only")
 

@@ -1,0 +1,99 @@
+"""Which of a bag folder's data files are its recording, each read once.
+
+A bag folder's ``metadata.yaml`` lists its files (:func:`listed_data_files`): one beside them it
+does not list is never read with the bag, so it is a recording of its own
+(:func:`unlisted_data_files`), not one counted as read. A recorder killed while compressing
+leaves ``x.mcap`` and ``x.mcap.zstd`` both: read once (:func:`once_each`). A killed split
+recording missing a middle part (``x_0``, ``x_2``) names it (:func:`missing_parts`), so its lost
+steps are not blamed on the camera.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vjepa_ros.recordings.bag_folders import PART_NAME, compressed_copy_of, data_files
+
+
+def listed_data_files(directory: Path) -> list[Path] | None:
+    """Return the data files a bag folder's ``metadata.yaml`` lists, present in it.
+
+    None when there is no ``metadata.yaml`` or it cannot be read as a rosbag2 one; [] when
+    none it lists is there (its data files are then read directly: ``bag_files.open_reader``).
+    An original beside its listed compressed copy (``x.mcap`` beside ``x.mcap.zstd``) counts
+    as listed.
+    """
+    import yaml
+
+    try:
+        info = yaml.safe_load((directory / "metadata.yaml").read_text(errors="replace"))
+        names = info["rosbag2_bagfile_information"]["relative_file_paths"]
+        names = {Path(str(name)).name for name in names}
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return None
+    if not names:
+        return None
+    return [file for file in data_files(directory)
+            if file.name in names or f"{file.name}.zstd" in names
+            or file.name.removesuffix(".zstd") in names]
+
+
+def unlisted_data_files(directory: Path) -> list[Path]:
+    """Return the data files in a bag folder its ``metadata.yaml`` does not list (never read)."""
+    listed = listed_data_files(directory)
+    if not listed:  # none of those it lists is there: its data files are read directly
+        return []
+    return [file for file in data_files(directory) if file not in listed]
+
+
+def once_each(files: list[Path]) -> tuple[list[Path], list[str]]:
+    """Return a killed folder's ``files`` with each recording file once, and notes.
+
+    rosbag2 killed between compressing ``x.mcap`` into ``x.mcap.zstd`` and deleting it leaves
+    both: the intact uncompressed one is read (a 0-byte one is none: its ``.zstd`` is), the
+    other named in a note.
+    """
+    kept, notes = [], []
+    for file in files:
+        original = compressed_copy_of(file)
+        if original is not None and _size(original) > 0:
+            notes.append(f"{file}: a compressed copy of {original.name} beside it (the "
+                         "recorder was killed between compressing and deleting it): read "
+                         f"{original.name} once")
+            continue
+        copy = file.with_name(file.name + ".zstd")
+        if not file.name.endswith(".zstd") and _size(file) == 0 and copy.is_file():
+            notes.append(f"{file} is empty (0 bytes): read its compressed copy {copy.name}")
+            continue
+        kept.append(file)
+    return kept, notes
+
+
+def missing_parts(files: list[Path]) -> list[str]:
+    """Name the parts missing between a killed split recording's ``files`` (x_0, x_2: x_1).
+
+    One note per gap (``[]`` for none): its messages are lost, not dropped by the camera.
+    """
+    numbers: dict[tuple[str, str], list[int]] = {}
+    for file in files:
+        match = PART_NAME.match(file.name)
+        if match:
+            numbers.setdefault((match["name"], match["suffix"]), []).append(int(match["number"]))
+    notes = []
+    for (name, suffix), found in sorted(numbers.items()):
+        gone = sorted(set(range(min(found), max(found))) - set(found))
+        if gone:
+            names = ", ".join(f"{name}_{number}{suffix}" for number in gone[:3])
+            more = f" (and {len(gone) - 3} more)" if len(gone) > 3 else ""
+            notes.append(f"{files[0].parent}: {names}{more} of split recording {name} missing "
+                         f"between {name}_{min(found)}{suffix} and "
+                         f"{name}_{max(found)}{suffix}: its messages are lost (a gap in time); "
+                         "copy it in from the recording machine if it is there")
+    return notes
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:
+        return 0
