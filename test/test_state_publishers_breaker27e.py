@@ -5,19 +5,15 @@ holds the arm for about 1.8 s (0.2 s gap, /tmp/breaker27e/n1_recreate.py: ERROR 
 'robot state valid again'). The hold is short, but its line only says "a bag played onto the
 live topic, or a second driver? ... stop the other publisher": there is no other publisher to
 stop. The finger check's line for the same event names it ("or the gripper driver re-created
-its publisher?"). Strict xfail: passes once the arm's line names it too (or no hold is made).
+its publisher?"). A strict xfail on main 0d06733; the line names it since.
 """
 
 import types
-
-import pytest
 
 from vjepa_ros.nodes.planner_node import STATE_PUBLISHER_WINDOW_S, PlannerNode
 from vjepa_ros.robot.publisher_window import PublisherWindow
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27e: a re-created arm-state publisher is refused "
-                   "as 'a bag or a second driver: stop the other publisher' (none is there)")
 def test_a_driver_that_recreated_its_publisher_is_not_told_to_stop_another():
     reasons = []
     node = types.SimpleNamespace(

@@ -380,9 +380,12 @@ class PlannerNode(Node):
         """
         count = 0 if sender is None else self.state_publishers.saw(sender, now)
         if count > 1:
-            self._reject_state(what, topic, f"{words} come from {count} publishers (a bag played "
-                               "onto the live topic, or a second driver?): which is the arm's "
-                               "is unknown; stop the other publisher")
+            self._reject_state(what, topic, f"{words} come from {count} publishers within "
+                               f"{STATE_PUBLISHER_WINDOW_S:g} s (a bag played onto the live "
+                               "topic, or a second driver?): which is the arm's is unknown; "
+                               "stop the other publisher (a driver that re-created its "
+                               "publisher or restarted clears this by itself within "
+                               f"{STATE_PUBLISHER_WINDOW_S:g} s)")
         return count > 1
 
     def _gripper_measured(self, now: float) -> bool:
