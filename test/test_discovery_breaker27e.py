@@ -18,9 +18,6 @@ def _bag(path, frames=4, seed=1):
     return write_bag(path, episode.frames, episode.states, episode.timestamps)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27e: numbered episode files (ep_1.mcap, ep_2.mcap) "
-                   "of one stem are read as one killed split recording although their times "
-                   "overlap (a killed recorder's parts follow each other)")
 @pytest.mark.parametrize("names", [("ep_1.mcap", "ep_2.mcap", "ep_3.mcap"),
                                    ("ep_0.mcap", "ep_1.mcap")])
 def test_numbered_recordings_copied_into_one_folder_are_not_merged(tmp_path, names):
@@ -45,8 +42,6 @@ def test_numbered_recordings_copied_into_one_folder_are_not_merged(tmp_path, nam
     assert len(sources) > 1, [s.path for s in sources]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker27e: the note for EP0.NPZ advises `mv EP0.NPZ "
-                   "EP0.npz` although EP0.npz is another episode there: pasted, it is lost")
 def test_upper_case_suffix_advice_does_not_overwrite_the_lower_case_file(tmp_path):
     """A folder with EP0.NPZ and EP0.npz (two episodes, Linux): the advice must not clobber one.
 
@@ -63,3 +58,21 @@ def test_upper_case_suffix_advice_does_not_overwrite_the_lower_case_file(tmp_pat
     said = " ".join(notes)
     assert "EP0.NPZ" in said, notes  # it is named, as now
     assert shell_command("mv", tmp_path / "EP0.NPZ", tmp_path / "EP0.npz") not in said, notes
+    assert shell_command("mv", "-n", tmp_path / "EP0.NPZ", tmp_path / "EP0_1.npz") in said, notes
+
+
+def test_numbered_recordings_in_one_folder_are_refused_where_one_bag_is_read(tmp_path):
+    """eval/camera-check given such a folder: one line naming a file to give, not one bag."""
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.bags import read_recording
+
+    folder = tmp_path / "mcaps"
+    folder.mkdir()
+    for number in (1, 3):
+        bag = _bag(tmp_path / f"src{number}", seed=number)
+        shutil.copy(next(bag.glob("*.mcap")), folder / f"ep_{number}.mcap")
+    with pytest.raises(BagError) as caught:
+        read_recording(folder)
+    text = str(caught.value)
+    assert "\n" not in text and "do not follow one another" in text, text
+    assert text.endswith(f"e.g. {folder / 'ep_1.mcap'}"), text
