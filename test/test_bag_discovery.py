@@ -13,7 +13,7 @@ import pytest
 
 from vjepa_ros.cli import main
 from vjepa_ros.recordings.bag_files import BagError, open_reader, walk_files
-from vjepa_ros.recordings.bags import BagTopics, read_recording, write_bag
+from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagTopics, read_recording, write_bag
 from vjepa_ros.recordings.topic_choice import resolve_state_topic
 from vjepa_ros.train.episodes import EpisodeError, find_sources
 from vjepa_ros.train.synthetic import blob_episode
@@ -49,8 +49,12 @@ def test_a_loose_bag_file_in_a_data_folder_is_a_recording_beside_the_others(tmp_
     assert _found([tmp_path]) == [(f"{tmp_path.name}/{p}", k) for p, k in expected]  # nested
     killed = tmp_path / "killed"  # a killed recorder's split files and nothing else: one bag
     killed.mkdir()
-    for name in ("killed_0.mcap", "killed_1.mcap"):
-        shutil.copy(data / "loose.mcap", killed / name)
+    episode = blob_episode(frames=8, seed=1, size=16)
+    for part, cut in enumerate((slice(0, 4), slice(4, 8))):  # the second starts as the first ends
+        bag = write_bag(tmp_path / f"part{part}", episode.frames[cut], episode.states[cut],
+                        episode.timestamps[cut] - episode.timestamps[cut][0],
+                        start_time_ns=DEFAULT_START_NS + part * 1_000_000_000)
+        shutil.copy(next(bag.glob("*.mcap")), killed / f"killed_{part}.mcap")
     assert _found([killed]) == [("killed", "bag")]
 
 

@@ -106,10 +106,10 @@ def _walk(folder: Path, found: list[Path], links: list[Path], notes: list[str],
         elif not _is_read(entry.name) and _is_read(entry.name.lower()):
             from vjepa_ros.input_paths import shell_command
 
-            lower = path.with_name(_lower_suffix(entry.name))
+            lower = _free_name(path.with_name(_lower_suffix(entry.name)))
             notes.append(f"skipped {path}: its suffix is not lower case as data's are "
                          f"({', '.join(READ_NAMES)}); to read it: "
-                         f"`{shell_command('mv', path, lower)}`")
+                         f"`{shell_command('mv', '-n', path, lower)}`")
         elif not (is_partial(entry.name) or (special_file(path) and not _is_read(entry.name))):
             refuse_special(path)  # a pipe or socket of another name is no data: never opened
             found.append(path)
@@ -119,6 +119,23 @@ def _lower_suffix(name: str) -> str:
     """Return ``name`` with its data suffix in lower case (``EP0.NPZ`` -> ``EP0.npz``)."""
     suffix = next(s for s in (*READ_NAMES, "metadata.yaml") if name.lower().endswith(s))
     return name[: -len(suffix)] + suffix
+
+
+def _free_name(path: Path) -> Path:
+    """Return ``path``, or when a file is there already a free name beside it to move onto.
+
+    ``EP0.npz`` taken: ``EP0_1.npz`` (then ``_2``, ...); for bag data ``x-1.mcap`` (a
+    ``x_1.mcap`` would read as a split part of ``x``).
+    """
+    if not os.path.lexists(path):
+        return path
+    suffix = next(s for s in (*READ_NAMES, ".yaml") if path.name.endswith(s))
+    stem = path.name[: -len(suffix)]
+    mark = "_" if suffix == ".npz" else "-"
+    number = 1
+    while os.path.lexists(path.with_name(f"{stem}{mark}{number}{suffix}")):
+        number += 1
+    return path.with_name(f"{stem}{mark}{number}{suffix}")
 
 
 def _is_folder(entry: os.DirEntry) -> bool:
@@ -221,10 +238,13 @@ def loose_bag_files(directory: Path, files: list[Path] | None = None,
     (:func:`recording_name`: ``take_a.mcap`` and ``take_c.mcap``, or ``a_0``, ``a_1``, ``c_0``):
     a killed rosbag2 recorder writes ``<name>_<N>`` files of one name only, so differently
     named files are separate recordings copied together, whose messages read as one bag would
-    interleave by time. Each loose data file is then a bag by itself. [] for a bag directory
-    (``metadata.yaml``; or data files of one name with nothing else recorded under them, a
-    killed recorder's, read together) and a folder without data files. ``files``:
-    :func:`walk_files` of ``directory`` (or of a folder above it) when already known;
+    interleave by time; or when files of one name do not follow one another in time
+    (``split_parts.follow_one_another``: episodes ``ep_1.mcap``, ``ep_2.mcap`` whose times
+    overlap), as a killed recorder's parts do. Each loose data file is then a bag by itself.
+    [] for a bag directory (``metadata.yaml``; or data files of one name following one another
+    with nothing else recorded under them, a killed recorder's, read together) and a folder
+    without data files. ``files``: :func:`walk_files` of ``directory`` (or of a folder above
+    it) when already known;
     ``holding``: :func:`folders_holding_recordings` of them, when already known (linear work
     for a walk of many folders).
     """
@@ -238,7 +258,21 @@ def loose_bag_files(directory: Path, files: list[Path] | None = None,
     if holding is None:
         holding = folders_holding_recordings(
             walk_files(directory) if files is None else files)
-    return own if directory in holding else []
+    if directory in holding:
+        return own
+    return [] if _one_killed_recording(own) else own
+
+
+def _one_killed_recording(files: list[Path]) -> bool:
+    """Whether a folder's data files of one name follow one another in time (one recorder's).
+
+    ``split_parts.follow_one_another``, a compressed copy beside its original left out.
+    """
+    from vjepa_ros.recordings.split_parts import follow_one_another
+
+    if len(files) < 2:
+        return True
+    return follow_one_another([file for file in files if compressed_copy_of(file) is None])
 
 
 def recording_name(file: Path) -> str:
@@ -283,6 +317,10 @@ def several_recordings(path: Path, loose: list[Path]) -> str:
     if len({recording_name(file) for file in loose}) > 1:
         why = (f"its {files} ({names}) are named after different recordings (a killed "
                "recorder writes <name>_<N> files of one name), so each is one of its own")
+    elif not _one_killed_recording(loose):
+        why = (f"its {files} ({names}) are named <name>_<N> but their times do not follow "
+               "one another as a killed recorder's parts do (each starting where the one "
+               "before ends), so each is one of its own")
     else:
         why = (f"its {files} ({names}) beside other recordings (bag folders or .npz episodes "
                f"under it) {'are each' if len(loose) > 1 else 'is'} one of its own")

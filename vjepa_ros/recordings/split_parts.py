@@ -11,9 +11,11 @@ their own, rosbag2's own layout, every command reads them as one recording (in o
 last part read as far as it is intact: ``bag_files.open_reader``).
 
 Parts are told by the rosbag2 names and by time: each part starts within
-:data:`MAX_SPLIT_GAP_S` of the one before it ending (separate recordings start a new recorder:
-seconds apart). A part whose times cannot be read is not judged (it is read, or refused, as it
-is).
+:data:`MAX_SPLIT_GAP_S` after the one before it ends (separate recordings start a new recorder:
+seconds apart; sim-time episodes all start at one time, so their messages overlap). A part whose
+times cannot be read is not judged (it is read, or refused, as it is). The same test tells a
+killed recorder's folder of ``<name>_<N>`` files from separate episodes copied into one folder
+(:func:`follow_one_another`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from pathlib import Path
 from vjepa_ros.recordings.bag_folders import PART_NAME
 
 MAX_SPLIT_GAP_S = 1.0  # between a part's last message and the next part's first [s]
+# How far a part's first message may lie before the last one's last (messages logged out of
+# order by the recorder's threads) [s]; separate episodes overlap by their length
+MAX_OVERLAP_S = 0.05
 
 
 def split_parts(files: list[Path]) -> list[list[Path]]:
@@ -109,12 +114,39 @@ def _move(parts: list[Path]) -> str:
             f"{shell_command('mv', *parts, f'{folder}/')}`")
 
 
+def follow_one_another(files: list[Path]) -> bool:
+    """Whether data files of one recording name can be one killed recorder's parts.
+
+    ``files``: a folder's data files (``x_0.mcap``, ``x_1.mcap``, ...; no compressed copy of
+    another), in part order. True when each part whose times can be read starts after the one
+    before it ends: within :data:`MAX_SPLIT_GAP_S` for the next number, any time later across a
+    missing part (``x_0``, ``x_2``: ``x_1``'s messages are lost). False for separate episodes
+    named ``ep_1.mcap``, ``ep_2.mcap`` whose times overlap (each recorded from one start time).
+    """
+    numbered = [(int(match["number"]), file) for file in files
+                if (match := PART_NAME.match(file.name))]
+    spans = [(number, span) for number, file in numbered if (span := _span_ns(file))]
+    for (number, before), (next_number, after) in zip(spans, spans[1:], strict=False):
+        if not _after(before, after, None if next_number > number + 1 else MAX_SPLIT_GAP_S):
+            return False
+    return True
+
+
 def _continues(before: Path, after: Path) -> bool:
-    """Whether ``after`` starts within :data:`MAX_SPLIT_GAP_S` of ``before`` ending."""
+    """Whether ``after`` starts within :data:`MAX_SPLIT_GAP_S` after ``before`` ends."""
     first, last = _span_ns(before), _span_ns(after)
     if first is None or last is None:
         return False
-    return abs(last[0] - first[1]) <= MAX_SPLIT_GAP_S * 1e9
+    return _after(first, last, MAX_SPLIT_GAP_S)
+
+
+def _after(before: tuple[int, int], after: tuple[int, int], gap_s: float | None) -> bool:
+    """Whether span ``after`` [ns] starts when ``before`` ends, at most ``gap_s`` later.
+
+    ``gap_s`` None: any time later. An overlap up to :data:`MAX_OVERLAP_S` still follows.
+    """
+    gap = after[0] - before[1]
+    return gap >= -MAX_OVERLAP_S * 1e9 and (gap_s is None or gap <= gap_s * 1e9)
 
 
 def _span_ns(file: Path) -> tuple[int, int] | None:
