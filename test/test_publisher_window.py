@@ -2,7 +2,7 @@
 
 import pytest
 
-from vjepa_ros.robot.publisher_window import PublisherWindow
+from vjepa_ros.robot.publisher_window import PublisherWindow, crowd_problem
 
 
 def test_two_publishers_within_the_window_count_two_and_a_silent_one_is_forgotten():
@@ -19,3 +19,12 @@ def test_two_publishers_within_the_window_count_two_and_a_silent_one_is_forgotte
 def test_a_window_must_be_positive(window_s):
     with pytest.raises(ValueError, match="window_s"):
         PublisherWindow(window_s)
+
+
+def test_a_second_state_publisher_is_refused_naming_the_stream_and_unknown_senders_never_are():
+    window = PublisherWindow(1.0)
+    assert crowd_problem(window, "driver", 0.0, "arm joint states") == ""
+    assert crowd_problem(window, None, 0.1, "arm joint states") == "", "no id: not counted"
+    problem = crowd_problem(window, "bag", 0.2, "robot poses")
+    assert problem.startswith("robot poses come from 2 publishers within 1 s")
+    assert "stop the other publisher" in problem

@@ -7,7 +7,7 @@ silent, an unusable finger message, and that each lapse is said once and its end
 
 import pytest
 
-from vjepa_ros.robot.finger_watch import MERGED_RANK, FingerWatch, topic_rank
+from vjepa_ros.robot.finger_watch import MERGED_RANK, FingerWatch, note_level, topic_rank
 
 RIGHT, LEFT = "/right_fr3_gripper/joint_states", "/left_fr3_gripper/joint_states"
 
@@ -321,3 +321,14 @@ def test_a_hand_taken_from_above_the_arms_namespace_says_so_and_how_to_refuse_it
     assert "set robot.gripper_state_topic" in note
     own = watch.offer("/robot_b/franka_gripper/joint_states", "panda_", 0.0, now=1.1)
     assert "in this arm's namespace" in own and "set robot." not in own
+
+
+def test_notes_are_info_when_good_news_and_warnings_when_they_ask_for_a_fix():
+    watch = FingerWatch(max_age_s=1.0, arm_topic="/robot_b/joint_states")
+    assert note_level(watch.offer("/robot_b/gripper/joint_states", "panda_", 0.0, now=1.0)) \
+        == "info", "found in this arm's namespace"
+    other = FingerWatch(max_age_s=1.0, arm_topic="/robot_b/joint_states")
+    assert note_level(other.offer("/gripper/joint_states", "panda_", 0.0, now=1.0)) \
+        == "warning", "found above the namespace: it names the parameter to set"
+    assert note_level(watch.offer("/robot_b/hand_gripper/joint_states", "panda_", 0.0,
+                                  now=1.1)) == "warning", "ambiguous"

@@ -8,24 +8,20 @@ stop. The finger check's line for the same event names it ("or the gripper drive
 its publisher?"). A strict xfail on main 0d06733; the line names it since.
 """
 
-import types
-
-from vjepa_ros.nodes.planner_node import STATE_PUBLISHER_WINDOW_S, PlannerNode
-from vjepa_ros.robot.publisher_window import PublisherWindow
+from vjepa_ros.robot.publisher_window import (
+    STATE_PUBLISHER_WINDOW_S,
+    PublisherWindow,
+    crowd_problem,
+)
 
 
 def test_a_driver_that_recreated_its_publisher_is_not_told_to_stop_another():
+    window = PublisherWindow(STATE_PUBLISHER_WINDOW_S)
     reasons = []
-    node = types.SimpleNamespace(
-        state_publishers=PublisherWindow(STATE_PUBLISHER_WINDOW_S),
-        _reject_state=lambda what, topic, problem: reasons.append(str(problem)))
-    crowded = []
     for step in range(10):  # the driver's old publisher, 10 Hz
-        crowded.append(PlannerNode._state_crowded(node, "old", step * 0.1, "joint state",
-                                                  "/joint_states", "arm joint states"))
+        reasons.append(crowd_problem(window, "old", step * 0.1, "arm joint states"))
     for step in range(10):  # silent 0.2 s, then its new publisher (reconnect), 10 Hz
-        crowded.append(PlannerNode._state_crowded(node, "new", 1.1 + step * 0.1, "joint state",
-                                                  "/joint_states", "arm joint states"))
-    assert not any(crowded[:10])
-    if any(crowded):
+        reasons.append(crowd_problem(window, "new", 1.1 + step * 0.1, "arm joint states"))
+    assert not any(reasons[:10])
+    if any(reasons):
         assert any("re-created" in reason or "restart" in reason for reason in reasons), reasons

@@ -66,7 +66,7 @@ from vjepa_ros.nodes.pose_msgs import (
 )
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher
 from vjepa_ros.nodes.topic_options import topic_problem
-from vjepa_ros.robot.finger_watch import GOOD_HAND_NEWS, FingerWatch
+from vjepa_ros.robot.finger_watch import FingerWatch, note_level
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
 from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_states import (
@@ -79,7 +79,11 @@ from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
-from vjepa_ros.robot.publisher_window import PublisherWindow
+from vjepa_ros.robot.publisher_window import (
+    STATE_PUBLISHER_WINDOW_S,
+    PublisherWindow,
+    crowd_problem,
+)
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 
 SENSOR_QOS = QoSProfile(
@@ -89,7 +93,6 @@ SENSOR_QOS = QoSProfile(
 LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
-STATE_PUBLISHER_WINDOW_S = 1.0  # [s] two publishers of the arm state within this: refused
 RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_parameters.RULES name
 
 
@@ -378,15 +381,10 @@ class PlannerNode(Node):
 
         ``sender``: the message's publisher id (None where rclpy gives none: not counted).
         """
-        count = 0 if sender is None else self.state_publishers.saw(sender, now)
-        if count > 1:
-            self._reject_state(what, topic, f"{words} come from {count} publishers within "
-                               f"{STATE_PUBLISHER_WINDOW_S:g} s (a bag played onto the live "
-                               "topic, or a second driver?): which is the arm's is unknown; "
-                               "stop the other publisher (a driver that re-created its "
-                               "publisher or restarted clears this by itself within "
-                               f"{STATE_PUBLISHER_WINDOW_S:g} s)")
-        return count > 1
+        problem = crowd_problem(self.state_publishers, sender, now, words)
+        if problem:
+            self._reject_state(what, topic, problem)
+        return bool(problem)
 
     def _gripper_measured(self, now: float) -> bool:
         """Whether a state built at ``now`` [s, steady clock] has a measured closedness."""
@@ -394,10 +392,9 @@ class PlannerNode(Node):
         return self.fingers.measured(now)
 
     def _log_note(self, note: str, level: str = "") -> None:
-        """Log a finger watch note: good news (a hand found, fingers back) as info, else warn."""
+        """Log a finger watch note at ``level``, else at its own (``finger_watch.note_level``)."""
         if note:
-            good = any(news in note for news in GOOD_HAND_NEWS) and "set robot." not in note
-            self._log(level or ("info" if good else "warning"), note)
+            self._log(level or note_level(note), note)
 
     def _tell_hand_change(self) -> None:
         """Tell the session when the hand chosen changed: no plan of the old one's grips."""

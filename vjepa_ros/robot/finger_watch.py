@@ -61,8 +61,18 @@ PREFIX_RANK = 50  # outside the arm's namespaces, but the arm's distinctive pref
 MERGED_RANK = 90  # fingers merged into the arm's own joint state topic: the last resort
 CONFIGURED_RANK = 0  # robot.gripper_state_topic: the only topic
 PLAIN_PREFIXES = ("panda_", "fr3_")  # any Franka's: they say nothing about which robot
-# the notes that are good news (logged as info; the others warn)
+# the notes that are good news (logged as info; the others warn): note_level
 GOOD_HAND_NEWS = ("gripper state from", "arrive again", "come from one publisher again")
+
+
+def note_level(note: str) -> str:
+    """Return the log level of a :class:`FingerWatch` note ("info" or "warning").
+
+    Good news (a hand found, fingers back) is info; the rest, and any note asking to set a
+    parameter, warns.
+    """
+    good = any(news in note for news in GOOD_HAND_NEWS) and "set robot." not in note
+    return "info" if good else "warning"
 
 
 def _parts(topic: str) -> list[str]:
@@ -91,6 +101,33 @@ def topic_rank(topic: str, arm_topic: str, anchor_topic: str = "") -> int | None
     parts = _parts(topic)
     index = max((i for i, part in enumerate(parts) if "gripper" in part.lower()), default=None)
     return None if index is None else _space_rank(parts[:index], space)
+
+
+@dataclasses.dataclass
+class _SaidSparingly:
+    """One kind of episode (a lapse, a crowd): its start said at most once per interval.
+
+    Its end is said only when its start was (one line each way); starts not said are counted
+    for the next one that is.
+    """
+
+    interval_s: float = LAPSE_NOTE_INTERVAL_S
+    last: float | None = None  # [s] when a start was last said
+    unsaid: int = 0  # starts not said since
+    said: bool = False  # the current episode's start was said
+
+    def start(self, now: float) -> int | None:
+        """Start an episode at ``now`` [s]: None (not to be said) or how many went unsaid."""
+        if self.last is not None and now - self.last < self.interval_s:
+            self.unsaid, self.said = self.unsaid + 1, False
+            return None
+        unsaid, self.unsaid, self.last, self.said = self.unsaid, 0, now, True
+        return unsaid
+
+    def end(self) -> bool:
+        """End the episode: True when its start was said (then say its end too)."""
+        said, self.said = self.said, False
+        return said
 
 
 @dataclasses.dataclass
@@ -128,13 +165,10 @@ class FingerWatch:
     crowd_sent: str = ""  # messages of the chosen hand came from several publishers, in words
     generation: int = 0  # bumped whenever the hand chosen changes or becomes ambiguous
     _unusable: bool = False  # the newest finger message on the chosen topic was unusable
-    _lapse_noted: bool = False  # the current lapse was logged
+    _lapses: _SaidSparingly = dataclasses.field(default_factory=_SaidSparingly)
     _in_lapse: bool = False  # a lapse began and the fingers are not back yet
-    _last_lapse_note: float | None = None  # [s] when a lapse line was last logged
-    _lapses_unsaid: int = 0  # lapses since then not logged
     _senders: PublisherWindow | None = None  # the chosen hand's recent publishers
-    _crowd_noted: float | None = None  # [s] when a crowd line was last logged
-    _crowd_said: bool = False  # the current crowd was logged (its end is said then)
+    _crowds: _SaidSparingly = dataclasses.field(default_factory=_SaidSparingly)
 
     @property
     def crowd(self) -> str:
@@ -228,15 +262,13 @@ class FingerWatch:
         if self.crowd:
             self.generation += 1  # a plan may have started from the other publisher's hand
             self.last = None
-            if self._crowd_noted is not None and now - self._crowd_noted < LAPSE_NOTE_INTERVAL_S:
-                self._crowd_said = False
+            if self._crowds.start(now) is None:
                 return ""
-            self._crowd_noted, self._crowd_said = now, True
             return (f"{self.crowd}: which is this gripper's is unknown, so no planned gripper "
                     "command goes out; stop the other publisher")
         self._in_lapse = True  # no lapse line besides: this line says why
         self._senders.clear()
-        if not self._crowd_said:
+        if not self._crowds.end():
             return ""
         return (f"finger joint states on {topic} come from one publisher again: the gripper's "
                 "closedness is measured from its next message")
@@ -370,8 +402,9 @@ class FingerWatch:
         """Return the finger state's age [s] for diagnostics ("0.020"), or why there is none."""
         if self.conflict or self.crowd:
             return "ambiguous"
-        if self.last is not None:
-            return f"{now - self.last:.3f}"
+        age = self.age(now)
+        if age is not None:
+            return f"{age:.3f}"
         return "unusable" if self._unusable else "none yet"
 
     def why_unmeasured(self, now: float) -> str:
@@ -399,13 +432,10 @@ class FingerWatch:
                 or self.crowd):
             return ""
         self._in_lapse = True
-        if (self._last_lapse_note is not None
-                and now - self._last_lapse_note < LAPSE_NOTE_INTERVAL_S):
-            self._lapses_unsaid += 1
+        count = self._lapses.start(now)
+        if count is None:
             return ""
-        unsaid = (f" ({self._lapses_unsaid} more lapses since the last such line)"
-                  if self._lapses_unsaid else "")
-        self._lapse_noted, self._last_lapse_note, self._lapses_unsaid = True, now, 0
+        unsaid = f" ({count} more lapses since the last such line)" if count else ""
         why = ("its newest message was unusable" if self._unusable else
                "none of this arm's hand yet" if self.last is None else
                f"no message for {now - self.last:.1f} s (safety.max_gripper_state_age_s "
@@ -416,7 +446,8 @@ class FingerWatch:
 
     def _back(self, topic: str, gap: float | None) -> str:
         """Say the fingers are back after a logged lapse, with the gap when it was silence."""
-        was_noted, self._in_lapse, self._lapse_noted = self._lapse_noted, False, False
+        self._in_lapse = False
+        was_noted = self._lapses.end()
         if not was_noted:
             return ""
         slow = ""

@@ -10,6 +10,8 @@ newer: :mod:`vjepa_ros.nodes.publisher_ids`), the planner node counts them per s
 
 from __future__ import annotations
 
+STATE_PUBLISHER_WINDOW_S = 1.0  # [s] two publishers of the arm state within this: refused
+
 
 class PublisherWindow:
     """Distinct publisher ids seen in the last ``window_s`` seconds (steady clock) of a stream.
@@ -35,3 +37,20 @@ class PublisherWindow:
     def clear(self) -> None:
         """Forget every publisher (the stream changed)."""
         self._last.clear()
+
+
+def crowd_problem(window: PublisherWindow, sender: object, now: float, words: str) -> str:
+    """Why a robot-state message of ``sender`` at ``now`` [s] is refused ("" when it is not).
+
+    ``words``: the stream in words ("arm joint states"); ``sender``: the message's publisher id
+    (None where rclpy gives none: not counted, never refused). Two publishers within
+    ``window.window_s`` are refused until one has been silent that long (a bag played onto the
+    live topic, a second driver; a driver that re-created its publisher clears by itself).
+    """
+    count = 0 if sender is None else window.saw(sender, now)
+    if count < 2:
+        return ""
+    return (f"{words} come from {count} publishers within {window.window_s:g} s (a bag played "
+            "onto the live topic, or a second driver?): which is the arm's is unknown; stop the "
+            "other publisher (a driver that re-created its publisher or restarted clears this "
+            f"by itself within {window.window_s:g} s)")
