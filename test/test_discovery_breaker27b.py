@@ -24,12 +24,16 @@ def _bag(path, frames=4, seed=1):
 
 
 @pytest.mark.parametrize("names", [("take_a.mcap", "take_c.mcap"),
-                                   ("a_0.mcap", "a_1.mcap", "c_0.mcap", "c_1.mcap")])
+                                   ("a_0.mcap", "a_1.mcap", "c_0.mcap", "c_1.mcap"),
+                                   ("ep_1.mcap", "ep_2.mcap", "ep_3.mcap"),  # breaker27e
+                                   ("ep_0.mcap", "ep_1.mcap")])
 def test_separate_recordings_copied_into_one_folder_are_not_merged(tmp_path, names):
-    """Two recordings copied into one folder are not read as one.
+    """Recordings copied into one folder without metadata.yaml are not read as one.
 
-    Both start at the default time, as sim-time bags do: read as ONE recording, their messages
-    interleaved, 8 frames give one 4-frame run.
+    Each starts at the default time, as sim-time bags do: read as ONE recording, their messages
+    interleaved, 8 frames give one 4-frame run. Numbered ones of one name (ep_1, ep_2, ep_3)
+    overlap in time, so no killed recorder wrote them (its parts follow each other): breaker27e
+    found three 17-step recordings read as one, and "ep_2 missing" with ep_1 and ep_3 only.
     """
     folder = tmp_path / "mcaps"
     folder.mkdir()

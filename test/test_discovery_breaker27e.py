@@ -9,37 +9,12 @@ import shutil
 import pytest
 
 from vjepa_ros.recordings.bags import write_bag
-from vjepa_ros.train.episodes import EpisodeError, find_sources
 from vjepa_ros.train.synthetic import blob_episode
 
 
 def _bag(path, frames=4, seed=1):
     episode = blob_episode(frames=frames, seed=seed, size=16)
     return write_bag(path, episode.frames, episode.states, episode.timestamps)
-
-
-@pytest.mark.parametrize("names", [("ep_1.mcap", "ep_2.mcap", "ep_3.mcap"),
-                                   ("ep_0.mcap", "ep_1.mcap")])
-def test_numbered_recordings_copied_into_one_folder_are_not_merged(tmp_path, names):
-    """Recordings named ep_<N>.mcap in one folder without metadata.yaml are not read as one.
-
-    Each starts at the default time, as sim-time bags do, so their messages overlap in time:
-    no killed recorder wrote them (its parts follow each other). Read as ONE recording, the
-    three 17-step recordings of /tmp/breaker27e/D/E give one 17-step bag; with ep_1 and ep_3
-    only, a note even says ep_2 is missing. Separate recordings, or a one-line refusal naming
-    the folder, are both fine.
-    """
-    folder = tmp_path / "mcaps"
-    folder.mkdir()
-    for number, name in enumerate(names):
-        bag = _bag(tmp_path / f"src{number}", seed=number + 1)
-        shutil.copy(next(bag.glob("*.mcap")), folder / name)
-    try:
-        sources = find_sources([folder])
-    except EpisodeError as exc:  # refused in one line naming the folder: fine too
-        assert str(folder) in str(exc)
-        return
-    assert len(sources) > 1, [s.path for s in sources]
 
 
 def test_upper_case_suffix_advice_does_not_overwrite_the_lower_case_file(tmp_path):

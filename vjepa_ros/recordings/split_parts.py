@@ -20,6 +20,7 @@ killed recorder's folder of ``<name>_<N>`` files from separate episodes copied i
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -150,7 +151,21 @@ def _after(before: tuple[int, int], after: tuple[int, int], gap_s: float | None)
 
 
 def _span_ns(file: Path) -> tuple[int, int] | None:
-    """Return a data file's (first, last) message times [ns]; None when they cannot be read."""
+    """Return a data file's (first, last) message times [ns]; None when they cannot be read.
+
+    Cached per file version (path, size, modification time): discovery, the lone-part note and
+    the ``--data``/``--val`` check ask for the same files' spans, and each read opens the file
+    (a ``.zstd`` part is decompressed to do so).
+    """
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    return _span_of_version(file, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _span_of_version(file: Path, _size: int, _mtime_ns: int) -> tuple[int, int] | None:
     from vjepa_ros.recordings.bag_files import BagError, open_reader
 
     try:

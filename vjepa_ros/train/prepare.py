@@ -177,8 +177,9 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     if shared:
         raise EpisodeError(in_train_and_val(shared))
     try:  # one split recording's loose parts in --data and --val: the next part would validate
-        refuse_split_parts([s.path for s in sources + val_sources
-                            if s.kind == "bag" and s.path.is_file()])
+        if val_sources:  # --data alone was checked when it was found (find_sources)
+            refuse_split_parts([s.path for s in sources + val_sources
+                                if s.kind == "bag" and s.path.is_file()])
     except BagError as exc:
         raise EpisodeError(str(exc)) from None
     device = rank_device(config.device, topology)

@@ -111,14 +111,20 @@ def _copies(train: list, val: list) -> list[CopyPair]:
     sizes: dict[tuple, list] = {}
     for source in train:
         sizes.setdefault(_size_key(source), []).append(source)
-    pairs = []
+    pairs, digests = [], {}  # path → digest: each train source is digested once
+
+    def digest_of(path):
+        if path not in digests:
+            digests[path] = source_digest(path)
+        return digests[path]
+
     for source in val:
         alike = sizes.get(_size_key(source), [])
         if not alike:
             continue
         try:
             digest = source_digest(source.path)
-            same = [s for s in alike if source_digest(s.path) == digest]
+            same = [s for s in alike if digest_of(s.path) == digest]
         except (OSError, ValueError):  # its reader names the problem (BagError)
             continue
         if same:
