@@ -311,7 +311,7 @@ class TrainConfig:
             problem = out_among_data(self.data.feature_cache_dir, groups,
                                      "data.feature_cache_dir", "a data.feature_cache_dir")
             problems += [problem] if problem else []
-        if self.data.feature_cache_dir:  # a file there: one line now, not "File exists" later
+            # a file there: one line now, not "File exists" later
             from vjepa_ros.out_paths import output_dir
 
             try:
