@@ -33,6 +33,26 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 
+def write_test_bag(path, frames=4, seed=1, moving=False):
+    """Write a 4 Hz rosbag2 bag (MCAP) of ``frames`` camera frames with states; return its folder.
+
+    ``moving``: every step moves the arm 1-4 cm along each axis (32 px frames,
+    ``eval.synthetic.synthetic_episode``: what eval and the camera check score); otherwise a
+    16 px random-walk blob (``train.synthetic.blob_episode``: data discovery, train sources).
+    ``seed``: the episode's; two seeds give two recordings of the same size, other bytes.
+    """
+    from vjepa_ros.recordings.bags import write_bag
+
+    if moving:
+        from vjepa_ros.eval.synthetic import synthetic_episode
+
+        return write_bag(path, *synthetic_episode(frames - 1, seed=seed))
+    from vjepa_ros.train.synthetic import blob_episode
+
+    episode = blob_episode(frames=frames, seed=seed, size=16)
+    return write_bag(path, episode.frames, episode.states, episode.timestamps)
+
+
 @pytest.fixture(autouse=True)
 def _release_output_claims():
     """Release what a test claimed outside ``cli.main`` (``out_lock``), as a command's end does."""

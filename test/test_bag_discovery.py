@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 
+from conftest import write_test_bag
 from vjepa_ros.cli import main
 from vjepa_ros.recordings.bag_files import BagError, open_reader, walk_files
 from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagTopics, read_recording, write_bag
@@ -22,15 +23,10 @@ KILLED = ("nothing to read; the recorder stopped (was killed) before it wrote a 
           "this bag out of the data given, or record it again")
 
 
-def _bag(path, frames=4):
-    episode = blob_episode(frames=frames, seed=1, size=16)
-    return write_bag(path, episode.frames, episode.states, episode.timestamps)
-
-
 def _data_folder(root):
     """data/b1 (a bag folder), data/ep.npz and data/loose.mcap (a bag file of its own)."""
     data = root / "data"
-    bag = _bag(data / "b1")
+    bag = write_test_bag(data / "b1")
     shutil.copy(next(bag.glob("*.mcap")), data / "loose.mcap")
     blob_episode(frames=4, seed=2, size=16).save(data / "ep.npz")
     return data
@@ -77,7 +73,7 @@ def test_eval_refuses_a_data_folder_naming_a_bag_in_it(tmp_path):
 def test_train_names_a_damaged_loose_file_of_a_data_folder(tmp_path, capsys):
     """A junk data/junk.mcap beside data/b1 gave "cannot hold one out for validation"."""
     data = tmp_path / "data"
-    _bag(data / "b1")
+    write_test_bag(data / "b1")
     (data / "junk.mcap").write_bytes(b"not a recording" * 100)
     assert [s.path.name for s in find_sources([data])] == ["b1", "junk.mcap"]
     assert main(["train", "--data", str(data), "--out", str(tmp_path / "run"), "--init",
@@ -103,7 +99,7 @@ def test_an_empty_data_file_is_named_empty(tmp_path, name):
 ])
 def test_an_empty_or_broken_metadata_yaml_is_one_line_naming_it(tmp_path, text, problem):
     """A broken metadata.yaml gave PyYAML's 8 lines with caret art; an empty one no "empty"."""
-    bag = _bag(tmp_path / "bag")
+    bag = write_test_bag(tmp_path / "bag")
     metadata = bag / "metadata.yaml"
     metadata.write_text(text)
     reader = open_reader(bag)  # its data file is read
@@ -132,7 +128,7 @@ def test_a_fifo_named_as_a_data_file_is_refused_not_read(tmp_path):
         find_sources([fifo])
     assert str(refused.value) == refusal
     data = tmp_path / "data"
-    bag = _bag(data / "b1")
+    bag = write_test_bag(data / "b1")
     os.mkfifo(bag / "b1_1.db3")  # inside a bag folder: hashed, and read as its data
     with pytest.raises(EpisodeError, match=f"^{bag / 'b1_1.db3'} is a FIFO"):
         find_sources([data])
@@ -160,7 +156,7 @@ def test_a_gripper_only_joint_state_topic_is_named_as_the_grippers():
 
 def test_eval_of_the_current_folder_names_its_output_after_it(tmp_path, monkeypatch, capsys):
     """``vjepa-ros eval .`` inside a bag folder wrote ./eval_ (an empty name)."""
-    bag = _bag(tmp_path / "b1")
+    bag = write_test_bag(tmp_path / "b1")
     monkeypatch.chdir(bag)
     for taken in ("eval_b1", "eval_"):  # files: the default --out is refused at once
         (bag / taken).write_text("")
@@ -217,7 +213,7 @@ def test_a_link_into_a_sibling_folder_is_found_whatever_the_listing_order(
     when b was (walk_files skipped the folder it had reached already).
     """
     data = tmp_path / "data"
-    bag = _bag(data / "b")
+    bag = write_test_bag(data / "b")
     (data / "a").mkdir()
     shutil.copy(next(bag.glob("*.mcap")), data / "a" / "x.mcap")
     os.symlink("../b", data / "a" / "l")
@@ -230,8 +226,8 @@ def test_a_link_into_a_sibling_folder_is_found_whatever_the_listing_order(
 
 def test_recordings_inside_a_bag_folder_are_read_with_a_note(tmp_path):
     """A bag folder holding a bag folder and an .npz: both dropped without a word."""
-    bag = _bag(tmp_path / "b0")
-    inner = _bag(bag / "b1")
+    bag = write_test_bag(tmp_path / "b0")
+    inner = write_test_bag(bag / "b1")
     blob_episode(frames=4, seed=2, size=16).save(bag / "ep.npz")
     for given in (bag, tmp_path):
         notes = []
@@ -246,7 +242,7 @@ def test_an_unreadable_folder_in_the_data_is_refused_not_dropped(tmp_path, monke
     """A bag folder without read permission in --data was left out without a word."""
     data = tmp_path / "data"
     blob_episode(frames=4, seed=2, size=16).save(data / "ep.npz")
-    locked = _bag(data / "locked")
+    locked = write_test_bag(data / "locked")
     locked.chmod(0)
     try:
         if os.geteuid() == 0:  # root reads it anyway: the listing fails as it does for others

@@ -11,16 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write_test_bag
 from vjepa_ros.recordings.bag_folders import unreadable_folder, walk_files
 from vjepa_ros.recordings.bags import read_recording, write_bag
 from vjepa_ros.train.episodes import EpisodeError, find_sources
 from vjepa_ros.train.same_recording import shared_recordings
 from vjepa_ros.train.synthetic import blob_episode
-
-
-def _bag(path, frames=4, seed=1):
-    episode = blob_episode(frames=frames, seed=seed, size=16)
-    return write_bag(path, episode.frames, episode.states, episode.timestamps)
 
 
 @pytest.mark.parametrize("names", [("take_a.mcap", "take_c.mcap"),
@@ -38,7 +34,7 @@ def test_separate_recordings_copied_into_one_folder_are_not_merged(tmp_path, nam
     folder = tmp_path / "mcaps"
     folder.mkdir()
     for number, name in enumerate(names):
-        bag = _bag(tmp_path / f"src{number}", seed=number + 1)
+        bag = write_test_bag(tmp_path / f"src{number}", seed=number + 1)
         shutil.copy(next(bag.glob("*.mcap")), folder / name)
     try:
         sources = find_sources([folder])
@@ -49,8 +45,8 @@ def test_separate_recordings_copied_into_one_folder_are_not_merged(tmp_path, nam
 
 
 def test_a_data_file_the_bag_metadata_does_not_list_is_not_skipped_as_read(tmp_path):
-    bag = _bag(tmp_path / "bag")
-    other = _bag(tmp_path / "other", seed=2)
+    bag = write_test_bag(tmp_path / "bag")
+    other = write_test_bag(tmp_path / "other", seed=2)
     shutil.copy(next(other.glob("*.mcap")), bag / "other.mcap")  # not in bag's metadata.yaml
     assert len(read_recording(bag).image_times) == 4  # the folder reads its listed file only
     notes: list[str] = []
@@ -61,8 +57,8 @@ def test_a_data_file_the_bag_metadata_does_not_list_is_not_skipped_as_read(tmp_p
 def test_an_unlisted_data_file_as_val_is_not_refused_as_in_data(tmp_path):
     from vjepa_ros.train.episodes import Source
 
-    bag = _bag(tmp_path / "bag")
-    other = _bag(tmp_path / "other", seed=2)
+    bag = write_test_bag(tmp_path / "bag")
+    other = write_test_bag(tmp_path / "other", seed=2)
     shutil.copy(next(other.glob("*.mcap")), bag / "other.mcap")
     assert not shared_recordings([Source(bag, "bag")], [Source(bag / "other.mcap", "bag")])
 
@@ -80,7 +76,7 @@ def test_an_upper_case_npz_in_a_folder_is_read_or_named(tmp_path):
 
 def test_a_compressed_copy_in_a_killed_folder_is_read_once(tmp_path):
     zstd = pytest.importorskip("zstandard")
-    bag = _bag(tmp_path / "bag")
+    bag = write_test_bag(tmp_path / "bag")
     folder = tmp_path / "killed"
     folder.mkdir()
     data = next(bag.glob("*.mcap"))
@@ -132,7 +128,7 @@ def test_a_mesh_of_folder_links_is_walked_in_polynomial_work(tmp_path):
 def test_a_byte_identical_copy_as_val_is_not_silently_accepted(tmp_path):
     from vjepa_ros.train.episodes import Source
 
-    bag = _bag(tmp_path / "bag")
+    bag = write_test_bag(tmp_path / "bag")
     shutil.copytree(bag, tmp_path / "bag_copy")
     assert shared_recordings([Source(bag, "bag")], [Source(tmp_path / "bag_copy", "bag")])
 
@@ -161,7 +157,7 @@ def test_many_folders_without_metadata_are_found_in_linear_work(tmp_path, monkey
     """Counted, not timed: how often a found file's ``parents`` are looked through."""
     import pathlib
 
-    bag = _bag(tmp_path / "bag")
+    bag = write_test_bag(tmp_path / "bag")
     data = tmp_path / "data"
     count = 60
     for number in range(count):
@@ -195,7 +191,7 @@ def test_a_disks_lost_and_found_does_not_block_its_data(tmp_path, monkeypatch):
 def test_an_empty_original_beside_its_compressed_copy_reads_the_copy(tmp_path):
     """x.mcap of 0 bytes beside a good x.mcap.zstd: the .zstd is read, the empty file noted."""
     zstd = pytest.importorskip("zstandard")
-    bag = _bag(tmp_path / "bag")
+    bag = write_test_bag(tmp_path / "bag")
     folder = tmp_path / "killed"
     folder.mkdir()
     (folder / "x.mcap").write_bytes(b"")
@@ -207,7 +203,7 @@ def test_an_empty_original_beside_its_compressed_copy_reads_the_copy(tmp_path):
 
 
 def test_a_corrupt_compressed_copy_does_not_refuse_the_intact_original(tmp_path):
-    bag = _bag(tmp_path / "bag")
+    bag = write_test_bag(tmp_path / "bag")
     folder = tmp_path / "killed"
     folder.mkdir()
     shutil.copy(next(bag.glob("*.mcap")), folder / "x.mcap")
@@ -216,8 +212,8 @@ def test_a_corrupt_compressed_copy_does_not_refuse_the_intact_original(tmp_path)
 
 
 def test_an_unlisted_data_file_in_a_walked_bag_folder_is_read_with_a_note(tmp_path):
-    bag = _bag(tmp_path / "data" / "bag")
-    other = _bag(tmp_path / "other", seed=2)
+    bag = write_test_bag(tmp_path / "data" / "bag")
+    other = write_test_bag(tmp_path / "other", seed=2)
     shutil.copy(next(other.glob("*.mcap")), bag / "other.mcap")
     notes: list[str] = []
     assert [s.path for s in find_sources([tmp_path / "data"], notes)] == [bag, bag / "other.mcap"]
@@ -231,7 +227,7 @@ def test_differently_named_files_are_refused_as_one_bag_in_one_line(tmp_path):
     folder = tmp_path / "mcaps"
     folder.mkdir()
     for number, name in enumerate(("take_a.mcap", "take_c.mcap")):
-        bag = _bag(tmp_path / f"src{number}", seed=number + 1)
+        bag = write_test_bag(tmp_path / f"src{number}", seed=number + 1)
         shutil.copy(next(bag.glob("*.mcap")), folder / name)
     with pytest.raises(BagError) as raised:
         open_reader(folder)
@@ -244,9 +240,9 @@ def test_a_byte_identical_copy_as_val_is_refused_naming_both(tmp_path):
     from vjepa_ros.train.episodes import Source
     from vjepa_ros.train.same_recording import in_train_and_val
 
-    bag = _bag(tmp_path / "bag")
+    bag = write_test_bag(tmp_path / "bag")
     shutil.copytree(bag, tmp_path / "bag_copy")
-    other = _bag(tmp_path / "other", seed=2)  # the same size, other bytes: no copy
+    other = write_test_bag(tmp_path / "other", seed=2)  # the same size, other bytes: no copy
     pairs = shared_recordings([Source(bag, "bag")],
                               [Source(tmp_path / "bag_copy", "bag"), Source(other, "bag")])
     assert in_train_and_val(pairs) == (
@@ -266,7 +262,7 @@ def test_macos_resource_forks_are_skipped_with_a_note(tmp_path):
 
 
 def test_the_reindex_advice_quotes_the_bag_path(tmp_path):
-    bag = _bag(tmp_path / "bag")
+    bag = write_test_bag(tmp_path / "bag")
     folder = tmp_path / "lab data" / "$(id)"
     folder.mkdir(parents=True)
     shutil.copy(next(bag.glob("*.mcap")), folder / "x.mcap")

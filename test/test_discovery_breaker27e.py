@@ -8,13 +8,7 @@ import shutil
 
 import pytest
 
-from vjepa_ros.recordings.bags import write_bag
-from vjepa_ros.train.synthetic import blob_episode
-
-
-def _bag(path, frames=4, seed=1):
-    episode = blob_episode(frames=frames, seed=seed, size=16)
-    return write_bag(path, episode.frames, episode.states, episode.timestamps)
+from conftest import write_test_bag
 
 
 def test_upper_case_suffix_advice_does_not_overwrite_the_lower_case_file(tmp_path):
@@ -44,7 +38,7 @@ def test_numbered_recordings_in_one_folder_are_refused_where_one_bag_is_read(tmp
     folder = tmp_path / "mcaps"
     folder.mkdir()
     for number in (1, 3):
-        bag = _bag(tmp_path / f"src{number}", seed=number)
+        bag = write_test_bag(tmp_path / f"src{number}", seed=number)
         shutil.copy(next(bag.glob("*.mcap")), folder / f"ep_{number}.mcap")
     with pytest.raises(BagError) as caught:
         read_recording(folder)

@@ -11,12 +11,10 @@ import shutil
 import pytest
 import torch
 
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, write_test_bag
 from vjepa_ros.cli import main
-from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, save_world_model
 from vjepa_ros.planning import preset
-from vjepa_ros.recordings.bags import write_bag
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -37,11 +35,6 @@ def checkpoint(tmp_path_factory):
     model = _tiny_model()
     save_world_model(path, model.encoder, model.predictor)
     return str(path)
-
-
-def _bag(path, frames=4, seed=0):
-    frames, states, times = synthetic_episode(frames - 1, seed=seed)
-    return str(write_bag(path, frames, states, times))
 
 
 def _eval(capsys, *argv):
@@ -86,7 +79,7 @@ def test_notes_on_a_damaged_bag_come_before_the_results_and_stay_in_the_report(
 
 def test_costly_cpu_planning_is_said_up_front_with_the_cheaper_settings(
         capsys, tmp_path, checkpoint):
-    bag = _bag(tmp_path / "bag")
+    bag = str(write_test_bag(tmp_path / "bag", seed=0, moving=True))
     # S 101 x I 5: more than reach's CPU settings (100 x 5), cheap enough for a test
     code, out, err = _eval(capsys, bag, "--checkpoint", checkpoint, "--out",
                            str(tmp_path / "out"), "--samples", "101", "--iterations", "5",
@@ -116,7 +109,8 @@ def test_the_cost_note_counts_what_a_step_imagines():
 
 
 def test_an_out_folder_holding_another_bags_report_is_refused(capsys, tmp_path, checkpoint):
-    first, second = _bag(tmp_path / "first"), _bag(tmp_path / "second", seed=1)
+    first = str(write_test_bag(tmp_path / "first", seed=0, moving=True))
+    second = str(write_test_bag(tmp_path / "second", seed=1, moving=True))
     out = tmp_path / "out"
     assert _eval(capsys, first, "--checkpoint", checkpoint, "--out", str(out), *FAST)[0] == 0
     before = (out / "report.json").read_text()
@@ -140,7 +134,7 @@ def test_steps_whose_representations_outgrow_the_memory_are_refused_naming_the_o
         capsys, tmp_path, checkpoint, monkeypatch):
     from vjepa_ros.eval import rep_memory
 
-    bag = _bag(tmp_path / "bag", frames=8)
+    bag = str(write_test_bag(tmp_path / "bag", frames=8, seed=0, moving=True))
     # 8 frames of 16 x 32 float32 (2 KiB each) against 8 KiB free: one step and its goal fit
     monkeypatch.setattr(rep_memory, "available_bytes", lambda device: 8 * 1024)
     code, out, err = _eval(capsys, bag, "--checkpoint", checkpoint, "--out",

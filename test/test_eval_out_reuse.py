@@ -11,8 +11,10 @@ import json
 
 import pytest
 
+from conftest import write_test_bag
 from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.out_reuse import REPORT, previous_report_note
+from vjepa_ros.recordings.bags import read_recording
 
 
 def _saved_report(folder, bag, **eval_settings):
@@ -49,15 +51,6 @@ def test_a_report_without_its_window_is_this_bags_and_a_bad_window_no_eval_repor
         previous_report_note(out, bag, (5.0, 0.0))
 
 
-def _bag(tmp_path):
-    """Write a 4 Hz bag of 13 moving frames (0 to 3 s) and return (its path, its recording)."""
-    from vjepa_ros.eval.synthetic import synthetic_episode
-    from vjepa_ros.recordings.bags import read_recording, write_bag
-
-    bag = write_bag(tmp_path / "bag", *synthetic_episode(12, seed=1))
-    return bag, read_recording(bag)
-
-
 @pytest.mark.parametrize("saved, this", [
     ((0.0, 0.0), (0.0, 1e300)),  # 0: its end; 1e300: past its end, so its end too
     ((0.0, 0.0), (0.0, 3.0)),  # the bag's last frame with states
@@ -71,7 +64,9 @@ def test_windows_that_cover_the_same_frames_are_one_window(tmp_path, saved, this
     """``--end 0`` then ``--end 1e300`` into one --out was refused as another part of the bag."""
     from vjepa_ros.eval.step_choice import covered_ns
 
-    (bag, recording), out = _bag(tmp_path), tmp_path / "out"
+    # 13 moving frames at 4 Hz: 0 to 3 s
+    bag, out = write_test_bag(tmp_path / "bag", 13, moving=True), tmp_path / "out"
+    recording = read_recording(bag)
     _saved_report(out, bag, start_s=saved[0], end_s=saved[1])
     assert previous_report_note(out, bag, this, lambda window: covered_ns(recording, *window)) \
         .endswith("it is overwritten")
@@ -85,7 +80,8 @@ def test_windows_that_cover_other_frames_are_refused(tmp_path, saved, this, word
     from vjepa_ros.eval.out_reuse import window_words
     from vjepa_ros.eval.step_choice import covered_ns
 
-    (bag, recording), out = _bag(tmp_path), tmp_path / "out"
+    bag, out = write_test_bag(tmp_path / "bag", 13, moving=True), tmp_path / "out"
+    recording = read_recording(bag)
     _saved_report(out, bag, start_s=saved[0], end_s=saved[1])
     with pytest.raises(ValueError) as refused:
         previous_report_note(out, bag, this, lambda window: covered_ns(recording, *window))
@@ -109,7 +105,7 @@ def test_eval_refuses_another_window_once_the_bag_is_read_and_takes_the_same_one
         tmp_path, capsys, model_not_loaded):
     from vjepa_ros.cli import main
 
-    (bag, _), out = _bag(tmp_path), tmp_path / "out"
+    bag, out = write_test_bag(tmp_path / "bag", 13, moving=True), tmp_path / "out"
     _saved_report(out, bag, end_s=0.0)
     assert main(["eval", str(bag), "--out", str(out), "--start", "1", "--horizon", "1"]) == 1
     assert capsys.readouterr().err.strip() == (
@@ -129,7 +125,7 @@ def test_a_window_with_no_frame_says_so_not_another_part(tmp_path, capsys, model
     """
     from vjepa_ros.cli import main
 
-    (bag, _), out = _bag(tmp_path), tmp_path / "out"
+    bag, out = write_test_bag(tmp_path / "bag", 13, moving=True), tmp_path / "out"
     _saved_report(out, bag)
     assert main(["eval", str(bag), "--out", str(out), "--start", "5", "--horizon", "1"]) == 1
     assert capsys.readouterr().err.strip() == (

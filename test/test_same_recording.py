@@ -10,16 +10,11 @@ import shutil
 
 import pytest
 
+from conftest import write_test_bag
 from vjepa_ros.cli import main
 from vjepa_ros.recordings.bag_files import zstd_module
-from vjepa_ros.recordings.bags import write_bag
 from vjepa_ros.train.episodes import find_sources
 from vjepa_ros.train.synthetic import blob_episode
-
-
-def _bag(path, seed=1):
-    episode = blob_episode(frames=4, seed=seed, size=16)
-    return write_bag(path, episode.frames, episode.states, episode.timestamps)
 
 
 def _found(paths, notes=None):
@@ -27,14 +22,14 @@ def _found(paths, notes=None):
 
 
 def test_a_bag_folder_and_its_own_file_or_links_to_both_are_one_recording(tmp_path):
-    bag = _bag(tmp_path / "src" / "m0")
+    bag = write_test_bag(tmp_path / "src" / "m0")
     file = next(bag.glob("*.mcap"))
     notes = []
     assert _found([bag, file], notes) == [(bag, "bag")]
     assert notes == [f"skipped {file}: the same recording as {bag} (read once)"]
     assert _found([file, bag]) == [(bag, "bag")]  # the folder (its metadata) in either order
     data = tmp_path / "data"
-    other = _bag(data / "b1", seed=2)
+    other = write_test_bag(data / "b1", seed=2)
     os.symlink(bag, data / "m0")
     os.symlink(file, data / "m0.mcap")
     assert _found([data]) == [(other, "bag"), (data / "m0", "bag")]
@@ -42,8 +37,8 @@ def test_a_bag_folder_and_its_own_file_or_links_to_both_are_one_recording(tmp_pa
 
 def test_a_compressed_copy_beside_its_recording_is_read_once_with_a_note(tmp_path):
     data = tmp_path / "data"
-    other = _bag(data / "b1")
-    shutil.copy(next(_bag(tmp_path / "m2").glob("*.mcap")), data / "m2.mcap")
+    other = write_test_bag(data / "b1")
+    shutil.copy(next(write_test_bag(tmp_path / "m2").glob("*.mcap")), data / "m2.mcap")
     (data / "m2.mcap.zstd").write_bytes(zstd_module().compress((data / "m2.mcap").read_bytes()))
     notes = []
     assert _found([data], notes) == [(other, "bag"), (data / "m2.mcap", "bag")]
@@ -52,7 +47,8 @@ def test_a_compressed_copy_beside_its_recording_is_read_once_with_a_note(tmp_pat
 
 
 def test_train_refuses_one_recording_given_as_data_and_as_val(tmp_path, capsys):
-    m0, m1 = _bag(tmp_path / "src" / "m0"), _bag(tmp_path / "src" / "m1", seed=2)
+    m0, m1 = write_test_bag(tmp_path / "src" / "m0"), write_test_bag(tmp_path / "src" / "m1",
+                                                                      seed=2)
     val = next(m0.glob("*.mcap"))
     assert main(["train", "--data", str(m0), str(m1), "--val", str(val), "--out",
                  str(tmp_path / "run"), "--init", "demo", "--steps", "1", "--quiet"]) == 1
@@ -68,7 +64,7 @@ def test_overlapping_data_paths_are_read_once_not_refused(tmp_path, inner):
     """``--data eps eps/`` (or ``N N/a``): "eps/: no episodes ... in it"."""
     data = tmp_path / "eps"
     blob_episode(frames=4, seed=1, size=16).save(data / "e0.npz")
-    bag = _bag(data / "sub" / "b1")
+    bag = write_test_bag(data / "sub" / "b1")
     expected = [(data / "e0.npz", "npz"), (bag, "bag")]
     assert _found([data, str(data) + inner]) == expected
     assert _found([str(data) + inner, data]) == expected
