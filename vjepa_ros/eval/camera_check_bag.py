@@ -30,9 +30,8 @@ from vjepa_ros.eval.camera_check import (
 from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_actions
-from vjepa_ros.eval.step_choice import no_step_message, planned_steps, step_span, window_ns
+from vjepa_ros.eval.step_choice import step_span, valid_steps
 from vjepa_ros.recordings.bags import BagTopics, JointsToPose, Recording, read_recording
-from vjepa_ros.recordings.resample import resample
 
 # The steps the check evaluates: horizon 1, goal offset 1 (each needs one valid step after it).
 HORIZON, GOAL_OFFSET = 1, 1
@@ -43,19 +42,13 @@ def check_executed_motions(recording: Recording, thresholds: CheckThresholds, co
     """Refuse, before any planning, a bag whose executed motions cannot determine a rotation.
 
     The steps and executed motions are those the evaluation will use (``config``: its
-    ``EvalConfig``, goal offset 1, horizon 1). ValueError naming the bag (as ``usable_motions``
-    says); when ``config.max_steps`` cut off later steps that do determine it, the error says so
-    and gives the ``max_steps`` that takes them; ``step_choice.no_step_message`` when no step
-    can be evaluated (in the ``start_s``..``end_s`` window).
+    ``EvalConfig``, goal offset 1, horizon 1; picked by ``step_choice.valid_steps``, as eval's
+    ``choose_steps`` picks them). ValueError naming the bag (as ``usable_motions`` says); when
+    ``config.max_steps`` cut off later steps that do determine it, the error says so and gives
+    the ``max_steps`` that takes them; ``step_choice.no_step_message`` when no step can be
+    evaluated (in the ``start_s``..``end_s`` window).
     """
-    steps = resample(recording.image_times, recording.state_times, recording.states,
-                     config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s,
-                     window_ns(recording, config, STEP_SPAN))
-    every = planned_steps(steps, HORIZON, GOAL_OFFSET, 0)
-    chosen = every[:config.max_steps] if config.max_steps else every
-    if not chosen:
-        raise ValueError(no_step_message(recording, steps, config.rate_hz, HORIZON, GOAL_OFFSET,
-                                         config.max_state_gap_s, config.start_s, config.end_s))
+    steps, every, chosen = valid_steps(recording, config, HORIZON, GOAL_OFFSET)
     try:
         usable_motions(_executed(steps, chosen), thresholds)
     except ValueError as exc:

@@ -24,28 +24,41 @@ from vjepa_ros.recordings.resample import Steps, grid_bounds, resample
 from vjepa_ros.recordings.step_rates import RATE_RANGE_HZ
 
 
-def planned_steps(steps: Steps, horizon: int, goal_offset: int | None, max_steps: int):
-    """Return the steps k whose context, executed actions and goal frame are all valid."""
+def planned_steps(steps: Steps, horizon: int, goal_offset: int | None) -> list[int]:
+    """Return every step k whose context, executed actions and goal frame are all valid."""
     span = step_span(horizon, goal_offset)
-    chosen = [k for k in range(len(steps)) if steps.runs_valid(k, span)]
-    return chosen[:max_steps] if max_steps else chosen
+    return [k for k in range(len(steps)) if steps.runs_valid(k, span)]
+
+
+def valid_steps(recording, config: EvalConfig, horizon: int, goal_offset: int | None):
+    """Resample ``recording`` and find its evaluable steps: ``(steps, every, chosen)``.
+
+    ``steps``: the ``Steps`` at ``config.rate_hz`` in its ``start_s``..``end_s`` window;
+    ``every``: the steps that :func:`planned_steps` allows; ``chosen``: the first
+    ``config.max_steps`` of them (0: all). ``goal_offset``: None when a goal image is given.
+    Raises ValueError (:func:`window_ns` for a window with no frame, :func:`no_step_message`
+    when no step can be evaluated). What eval and the camera check both evaluate.
+    """
+    steps = resample(recording.image_times, recording.state_times, recording.states,
+                     config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s,
+                     window_ns(recording, config, step_span(horizon, goal_offset)))
+    every = planned_steps(steps, horizon, goal_offset)
+    chosen = every[:config.max_steps] if config.max_steps else every
+    if not chosen:
+        raise ValueError(no_step_message(recording, steps, config.rate_hz, horizon, goal_offset,
+                                         config.max_state_gap_s, config.start_s, config.end_s))
+    return steps, every, chosen
 
 
 def choose_steps(recording, config: EvalConfig, horizon: int, fixed_goal: bool):
     """Resample ``recording`` and pick its steps: ``(steps, goal offset or None, chosen)``.
 
     ``fixed_goal``: a goal image is given (no goal offset). Raises ValueError
-    (:func:`no_step_message`) when no step can be evaluated, or when no chosen step's executed
+    (:func:`valid_steps`) when no step can be evaluated, or when no chosen step's executed
     motion reaches ``config.min_motion_m`` (``step_notes.still_arm_problem``).
     """
     offset = None if fixed_goal else (config.goal_offset or horizon)
-    steps = resample(recording.image_times, recording.state_times, recording.states,
-                     config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s,
-                     window_ns(recording, config, step_span(horizon, offset)))
-    chosen = planned_steps(steps, horizon, offset, config.max_steps)
-    if not chosen:
-        raise ValueError(no_step_message(recording, steps, config.rate_hz, horizon, offset,
-                                         config.max_state_gap_s, config.start_s, config.end_s))
+    steps, _, chosen = valid_steps(recording, config, horizon, offset)
     problem = still_arm_problem(recording, steps, chosen, config.min_motion_m)
     if problem:
         raise ValueError(problem)
