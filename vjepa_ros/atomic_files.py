@@ -212,3 +212,18 @@ def save_figure(figure, path: str | os.PathLike, **savefig_kwargs) -> Path:
     with replacing(path) as partial:
         figure.savefig(partial, **savefig_kwargs)
     return path
+
+
+def save_plot(figure, path: str | os.PathLike, **savefig_kwargs) -> Path:
+    """Lay ``figure`` out (``tight_layout``), save it (:func:`save_figure`), close it; ``path``.
+
+    The figure is closed whether or not the save succeeds; a stop mid-write leaves the old
+    plot. Raises OSError as :func:`replacing`.
+    """
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    try:
+        return save_figure(figure, path, **savefig_kwargs)
+    finally:
+        plt.close(figure)

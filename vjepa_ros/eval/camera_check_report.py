@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from vjepa_ros.atomic_files import save_figure, write_text
+from vjepa_ros.atomic_files import save_plot, write_text
 from vjepa_ros.eval.camera_check import CameraCheckResult, Verdict, axes_scope
 from vjepa_ros.eval.camera_check_base import base_planner_params  # noqa: F401 (re-exported)
 from vjepa_ros.eval.metrics import AXES
@@ -239,11 +239,7 @@ def write_plot(result: CameraCheckResult, path: Path) -> Path | None:
     title = textwrap.fill(f"Camera check: {verdict_line(result, short=True)}", 90)
     fig.suptitle(f"{title}\n(rotation {result.rotation_angle_deg:.1f}°, yaw "
                  f"{result.yaw_deg:.1f}°)", fontsize=10)
-    fig.tight_layout()
-    try:
-        return save_figure(fig, path, dpi=100)  # a stop mid-write leaves the old plot
-    finally:
-        plt.close(fig)
+    return save_plot(fig, path, dpi=100)
 
 
 def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dict,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.atomic_files import remove_stale_partials, save_figure, write_text
+from vjepa_ros.atomic_files import remove_stale_partials, save_plot, write_text
 from vjepa_ros.eval.metrics import AXES, cosine_similarity
 from vjepa_ros.json_values import json_safe
 from vjepa_ros.planning.methods import RefineSettings
@@ -88,7 +88,7 @@ def write_plots(report: dict, out_dir: Path) -> dict[str, Path]:
     ax.set(xlabel="step", ylabel="energy (lower = closer to goal)",
            title="Energy under the model, toward each step's goal")
     ax.legend()
-    written["energies"] = _save(fig, out_dir / PLOT_NAMES["energies"])
+    written["energies"] = save_plot(fig, out_dir / PLOT_NAMES["energies"], dpi=100)
 
     planned = np.array([r["planned_action"] for r in steps])
     executed = np.array([r["executed_action"] for r in steps])
@@ -103,7 +103,7 @@ def write_plots(report: dict, out_dir: Path) -> dict[str, Path]:
     axes[3].plot(k, cosine_similarity(planned, executed, min_motion), "o-", color="C2")
     axes[3].set(ylabel="cos(Δxyz)", xlabel="step", ylim=(-1.05, 1.05))
     fig.suptitle("Planned vs executed first action")
-    written["actions"] = _save(fig, out_dir / PLOT_NAMES["actions"])
+    written["actions"] = save_plot(fig, out_dir / PLOT_NAMES["actions"], dpi=100)
 
     scape = report.get("landscape")
     if scape:
@@ -116,18 +116,8 @@ def write_plots(report: dict, out_dir: Path) -> dict[str, Path]:
         ax.plot(*scape["planned"], "wo", ms=8, mec="k", label="planned")
         ax.set(xlabel="Δx [m]", ylabel="Δz [m]", title=f"Energy landscape, step {scape['step']}")
         ax.legend(loc="upper right")
-        written["landscape"] = _save(fig, out_dir / PLOT_NAMES["landscape"])
+        written["landscape"] = save_plot(fig, out_dir / PLOT_NAMES["landscape"], dpi=100)
     return written
-
-
-def _save(fig, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    try:
-        return save_figure(fig, path, dpi=100)  # a stop mid-write leaves the old plot
-    finally:
-        plt.close(fig)
 
 
 def _fmt(value, spec: str = ".3f") -> str:

@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from vjepa_ros.atomic_files import is_partial, remove_stale_partials, save_figure, write_text
+from vjepa_ros.atomic_files import is_partial, remove_stale_partials, save_plot, write_text
 from vjepa_ros.cli_options import option_message
 from vjepa_ros.config import ConfigError, UsageError, exit_status
 from vjepa_ros.train.command import add_options, option_given
@@ -361,11 +361,7 @@ def plot_curves(losses, monitors, floors: dict[str, float], path: Path) -> Path:
     monitor_axes.set_ylabel("value / value at start (dotted: floors)")
     monitor_axes.set_title("collapse monitors (target encoder)")
     monitor_axes.legend(fontsize=7)
-    figure.tight_layout()
-    try:
-        return save_figure(figure, path, dpi=100)  # a stop mid-write leaves the old plot
-    finally:
-        plt.close(figure)
+    return save_plot(figure, path, dpi=100)
 
 
 def add_commands(sub) -> None:

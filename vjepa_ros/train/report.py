@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from vjepa_ros.atomic_files import save_figure, write_text
+from vjepa_ros.atomic_files import save_plot, write_text
 from vjepa_ros.json_values import json_safe
 
 
@@ -57,8 +57,4 @@ def plot_losses(history: dict, path: str | Path, copy_baseline: float | None = N
     axes.grid(alpha=0.3)
     if train or val:
         axes.legend(fontsize=8)
-    figure.tight_layout()
-    try:
-        return save_figure(figure, path)  # a stop mid-write leaves the old plot
-    finally:
-        plt.close(figure)
+    return save_plot(figure, path)
