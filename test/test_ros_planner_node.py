@@ -845,3 +845,30 @@ def test_plan_report_says_what_became_of_every_plan(harness):
     assert h.pump(5.0, until=lambda: "shadow mode" in last_plan())
     assert h.pump(5.0, until=lambda: h.diagnostics()[1]["last_plan"] == last_plan()), \
         "/diagnostics last_plan is the newest report's detail"
+
+
+def test_sub_goals_captured_on_a_hand_that_is_replaced_are_not_commanded(harness):
+    # goals.gripper subgoal, sub-goals captured while the fingers came only merged into
+    # /joint_states (a joint_state_publisher copying a dead gripper driver's last values); then
+    # the dedicated /gripper/joint_states publishes and is taken. Before: the sub-goals' old
+    # closedness stayed "measured" and was commanded; now the node holds and says to recapture.
+    g = harness(**{"goals.gripper": "subgoal"})
+    assert g.pump(8.0, until=lambda: g.got["diag"] and g.session.latest_state() is not None
+                  and g.session.latest_state().gripper_measured)
+    for _ in range(2):
+        added = g.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request())
+        assert added.success, added.message
+        g.pump(0.1)
+    assert [goal.hand for goal in g.session.goals.goals] == [
+        "/joint_states (panda_finger_joint1/2)"] * 2
+    own = g.node.create_publisher(JointState, "/gripper/joint_states", 10)
+    g.extra = [(own, JointState(name=PANDA_FINGERS, position=[0.04, 0.04]))]
+    assert g.pump(10.0, until=lambda: g.logs("the gripper is now /gripper/joint_states"))
+    assert "call ~/clear_goals and capture the sub-goals again" in g.logs("the gripper is now")[0]
+    assert g.enable().success
+    sent = len(g.got["pose"])
+    assert g.pump(10.0, until=lambda: g.got["diag"] and "capture the sub-goals again" in
+                  g.diagnostics()[1].get("refusal", ""))
+    g.pump(1.0)
+    g.take_queued()
+    assert len(g.got["pose"]) == sent and not g.got["gripper"], "nothing commanded"

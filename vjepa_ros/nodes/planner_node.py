@@ -400,7 +400,7 @@ class PlannerNode(Node):
         """Tell the session when the hand chosen changed: no plan of the old one's grips."""
         if self.fingers.generation != self.hand_generation:
             self.hand_generation = self.fingers.generation
-            self.session.hand_changed()
+            self.session.hand_changed(self.fingers.hand)
 
     def _gripper_topics(self) -> str:
         """Where finger joint states are looked for, in words (for the session's warning)."""

@@ -171,6 +171,16 @@ class FingerWatch:
     _crowds: _SaidSparingly = dataclasses.field(default_factory=_SaidSparingly)
 
     @property
+    def hand(self) -> str | None:
+        """The hand chosen, in words: "<topic> (<prefix>finger_joint1/2)".
+
+        None while none is chosen, its prefix is not known yet, or the choice is ambiguous.
+        """
+        if self.conflict or self.topic is None or self.prefix is None:
+            return None
+        return f"{self.topic} ({self.prefix}finger_joint1/2)"
+
+    @property
     def crowd(self) -> str:
         """Why the chosen topic's messages cannot be trusted to be one hand's ("": they can)."""
         return self.crowd_sent or self.crowd_graph
