@@ -872,3 +872,43 @@ def test_sub_goals_captured_on_a_hand_that_is_replaced_are_not_commanded(harness
     g.pump(1.0)
     g.take_queued()
     assert len(g.got["pose"]) == sent and not g.got["gripper"], "nothing commanded"
+
+
+def test_a_bag_player_publishing_the_inputs_holds_commanding_but_not_shadow_planning(harness):
+    # Session 27 item 2: a bag that is the inputs' only publisher (played after the driver
+    # stopped) could not be told from the robot; with --clock its states were fresh and the arm
+    # was commanded from the recorded robot. Now a bag player among the publishers of the
+    # camera or state topics holds commanding (by node name: every distribution).
+    h = harness()
+    assert h.pump(2.0, until=lambda: h.session.frame is not None)
+    assert h.capture().success and h.enable().success
+    assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= 3)
+    live = h.image_pub, h.joint_pub
+    player = rclpy.create_node("rosbag2_player", context=h.context)
+    try:
+        h.image_pub = player.create_publisher(Image, "/cam/image", qos_profile_sensor_data)
+        h.joint_pub = player.create_publisher(JointState, "/joint_states", 10)
+        assert h.pump(10.0, until=lambda: "come from a bag player (/rosbag2_player)" in
+                      h.diagnostics()[1]["refusal"]), h.diagnostics()[1]
+        assert h.diagnostics()[1]["refusal_kind"] == "stale_inputs"
+        assert "camera images on /cam/image and robot states on /joint_states" in \
+            h.diagnostics()[1]["refusal"]
+        assert h.logs("come from a bag player", level=30)  # a warning while enabled
+        h.take_queued()
+        sent = len(h.got["pose"])
+        h.pump(1.5)
+        h.take_queued()
+        assert len(h.got["pose"]) == sent, "nothing commanded from the recording"
+        assert h.enable(False).success
+        reports = len(h.got["report"])
+        assert h.pump(10.0, until=lambda: len(h.got["report"]) >= reports + 2), \
+            "shadow mode plans on the replay"
+        assert h.enable().success
+        h.image_pub, h.joint_pub = live
+        player.destroy_node()
+        player = None
+        assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= sent + 3), h.diagnostics()[1]
+        assert h.logs("no bag player publishes the inputs any more")
+    finally:
+        if player is not None:
+            player.destroy_node()

@@ -80,3 +80,12 @@ def package_simulators(node, names: list[str]) -> set[str]:
         if any(service == f"{full}/{SIMULATOR_SERVICE}" for service, _ in services):
             found.add(full)
     return found
+
+
+def bag_players(node, topic: str) -> list[str]:
+    """Full names of the known bag players publishing ``topic`` (``robot.recorded_inputs``)."""
+    from vjepa_ros.robot.recorded_inputs import is_bag_player
+
+    return sorted(full_name(info.node_name, info.node_namespace)
+                  for info in node.get_publishers_info_by_topic(topic)
+                  if is_bag_player(info.node_name))

@@ -43,6 +43,7 @@ from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_va
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.graph_publishers import (
+    bag_players,
     full_name,
     other_publishers,
     package_simulators,
@@ -84,6 +85,7 @@ from vjepa_ros.robot.publisher_window import (
     PublisherWindow,
     crowd_problem,
 )
+from vjepa_ros.robot.recorded_inputs import recorded_inputs_problem
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 
 SENSOR_QOS = QoSProfile(
@@ -529,6 +531,7 @@ class PlannerNode(Node):
 
     def _enable(self, request, response):
         if request.data:
+            self._check_recorded_inputs()  # before the first plan may go out
             self._check_other_publishers()
             if self.twin_problem:  # a twin of this name: it could be enabled too
                 response.success, response.message = False, self.twin_problem
@@ -657,6 +660,18 @@ class PlannerNode(Node):
                 f"{', '.join(self.other_publishers)} — two sources of arm commands fight each "
                 "other")
 
+    def _check_recorded_inputs(self) -> None:
+        """Tell the session which inputs a bag player publishes (``robot.recorded_inputs``)."""
+        pose_mode = self.config.robot.state_source == "pose"
+        state_topic = (self.pose_sub if pose_mode else self.joint_states_sub).topic_name
+        inputs = {f"camera images on {self.image_subscription.topic_name}":
+                  self.image_subscription.topic_name,
+                  f"robot states on {state_topic}": state_topic}
+        if self.fingers.topic and self.fingers.topic != state_topic:
+            inputs[f"finger joint states on {self.fingers.topic}"] = self.fingers.topic
+        self.session.set_recorded_inputs(recorded_inputs_problem(
+            {words: bag_players(self, topic) for words, topic in inputs.items()}))
+
     def _check_clock_publishers(self) -> None:
         """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""
         if not self.get_parameter("use_sim_time").value:
@@ -689,6 +704,7 @@ class PlannerNode(Node):
         self._check_clock_publishers()
         self._check_camera_source()
         self._find_gripper_topics()
+        self._check_recorded_inputs()
         from vjepa_ros.robot.diagnostics import diagnostic_status  # (robot.mpc: torch)
 
         inputs = self._input_problems()

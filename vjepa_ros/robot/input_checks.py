@@ -38,8 +38,26 @@ class InputChecks:
     def _input_refusal(self, now: float) -> Refusal | None:
         if self.inputs.state_problem:
             return Refusal(RefusalKind.INVALID_STATE, self.inputs.state_problem)
+        if self.enabled and self.recorded_inputs:  # shadow mode plans on a replay
+            return Refusal(RefusalKind.STALE_INPUTS, self.recorded_inputs)
         problem = self._camera_problem(now) or self._state_age_problem(now)
         return Refusal(RefusalKind.STALE_INPUTS, problem) if problem else None
+
+    def set_recorded_inputs(self, problem: str) -> None:
+        """Note that bag players publish inputs (``recorded_inputs.recorded_inputs_problem``).
+
+        While ``problem`` is set and commanding is enabled, the inputs are refused as stale
+        (the plan, the set-point stream and the camera check hold); shadow mode plans on. Logged
+        once when it begins (a warning while enabled) and when it ends. Thread-safe.
+        """
+        with self._lock:
+            if problem == self.recorded_inputs:
+                return
+            was, self.recorded_inputs = self.recorded_inputs, problem
+            if problem:
+                self.log("warning" if self.enabled else "info", problem)
+            else:
+                self.log("info", f"no bag player publishes the inputs any more (was: {was})")
 
     def _state_age_problem(self, now: float) -> str:
         """Why the newest robot state is too old or missing ("" when it is fine)."""
@@ -68,17 +86,19 @@ class InputChecks:
     def blocking_problems(self, now: float) -> list[Blocker]:
         """Every reason nothing would be commanded at ``now``, not only the first; [] if none.
 
-        In order: a refusal of the plan or the safety filter, an unusable robot state, the
-        camera image, the robot state's age, the goal. A missing input names its topic
-        (``camera_topic``, ``state_topic``): "no camera image received yet on /camera/...",
-        with that topic as the :class:`~vjepa_ros.robot.refusal.Blocker`'s ``missing_topic``.
+        In order: a refusal of the plan or the safety filter, an unusable robot state, inputs
+        from a bag player (``set_recorded_inputs``), the camera image, the robot state's age,
+        the goal. A missing input names its topic (``camera_topic``, ``state_topic``): "no
+        camera image received yet on /camera/...", with that topic as the
+        :class:`~vjepa_ros.robot.refusal.Blocker`'s ``missing_topic``.
         """
         with self._lock:
             stored = self._refusal
             found = [
                 Blocker(stored.detail if stored is not None and stored is not self._input_held
                         and stored.kind is not RefusalKind.NO_GOAL else ""),
-                Blocker(self.inputs.state_problem), self._camera_blocker(now),
+                Blocker(self.inputs.state_problem), Blocker(self.recorded_inputs),
+                self._camera_blocker(now),
                 self._state_age_blocker(now), Blocker(self._goal_problem()),
             ]
         blockers = (Blocker(f"{b.detail} on {b.missing_topic}", b.missing_topic)
