@@ -912,3 +912,31 @@ def test_a_bag_player_publishing_the_inputs_holds_commanding_but_not_shadow_plan
     finally:
         if player is not None:
             player.destroy_node()
+
+
+def test_camera_frames_from_two_publishers_hold_and_resume_when_one_stops(harness):
+    # A bag played onto the live camera topic, or two camera drivers on one topic: two views
+    # interleave and the planner planned on whichever came last (before: never noticed).
+    from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
+
+    if not gives_publisher_ids():
+        pytest.skip("this rclpy gives no publisher ids (Humble, Iron)")
+    h = harness()
+    assert h.pump(2.0, until=lambda: h.session.frame is not None)
+    assert h.capture().success and h.enable().success
+    assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= 3)
+    second = h.node.create_publisher(Image, "/cam/image", qos_profile_sensor_data)
+    h.extra = [(second, Image(**rgb_to_image_fields(frame(999))))]
+    assert h.pump(10.0, until=lambda: h.logs("camera images on /cam/image come from 2 "
+                                             "publishers")), [m.msg for m in h.got["log"]][-3:]
+    assert "which is this camera's view is unknown" in h.logs("come from 2 publishers")[0]
+    assert h.pump(10.0, until=lambda: h.diagnostics()[1]["refusal_kind"] == "stale_inputs")
+    h.take_queued()
+    sent = len(h.got["pose"])
+    h.pump(1.5)
+    h.take_queued()
+    assert len(h.got["pose"]) == sent, "nothing commanded on two views"
+    h.extra = []
+    h.node.destroy_publisher(second)
+    assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= sent + 3), h.diagnostics()[1]
+    assert h.logs("camera frames on /cam/image usable again")

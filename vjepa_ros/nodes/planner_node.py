@@ -151,6 +151,7 @@ class PlannerNode(Node):
         self.hand_generation = self.fingers.generation  # the hand the session was told of
         # the arm state's publishers (joint states or current_pose): a second one is refused
         self.state_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)
+        self.image_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)  # two cameras: refused
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
@@ -180,8 +181,8 @@ class PlannerNode(Node):
         self.plan_report_pub = self.create_publisher(String, "~/plan_report", 50)
 
         image_type = CompressedImage if cfg.image_transport == "compressed" else Image
-        self.image_subscription = self.create_subscription(image_type, "image", self._on_image,
-                                                           SENSOR_QOS)
+        self.image_subscription = self.create_subscription(
+            image_type, "image", callback_with_publisher(self._on_image, ""), SENSOR_QOS)
         self.joint_states_sub = self.create_subscription(
             JointState, "joint_states", callback_with_publisher(self._on_joint_state, ""), 10)
         self.fingers.arm_topic = self.joint_states_sub.topic_name  # its namespace: this arm's
@@ -309,15 +310,23 @@ class PlannerNode(Node):
         self.session.reject_state(message)
 
     # -- inputs ---------------------------------------------------------------------------------
-    def _on_image(self, msg) -> None:
-        self.image_watch.arrived(time.monotonic())
+    def _on_image(self, msg, _topic: str = "", sender: object = None) -> None:
+        """Take a camera frame; ``sender``: its publisher where rclpy gives it (publisher_ids).
+
+        Frames from two publishers within 1 s (a bag played onto the live camera topic, a second
+        camera driver) are refused as the session refuses a frame of an unusable size.
+        """
+        now = time.monotonic()
+        self.image_watch.arrived(now)
+        topic = self.image_subscription.topic_name
         try:
             rgb = decode_image_message(msg)
         except ImageError as exc:
-            topic = self.image_subscription.topic_name
             self._log_input_error(f"dropping camera image on {topic}: {exc}")
             return
-        problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
+        crowd = crowd_problem(self.image_publishers, sender, now, f"camera images on {topic}",
+                              "this camera's view")
+        problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp), crowd)
         self.worker.wake()
         if problem:  # refused (logged by the session): no note on its size besides
             return
