@@ -148,11 +148,11 @@ def _is_folder(entry: os.DirEntry) -> bool:
 
 def unreadable_folder(folder: Path, exc: OSError) -> str:
     """Return the refusal of a folder of the data that cannot be listed (one line)."""
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.input_paths import read_access
 
     return (f"{folder} cannot be read ({exc.strerror or exc}): the recordings in it would be "
-            f"left out; give read access to it ({shell_command('chmod', '-R', 'u+rX', folder)})"
-            ", or move it out of the data given")
+            f"left out; give read access to it ({read_access(folder, folder=True)}), or move it "
+            "out of the data given")
 
 
 def _bag_error(message: str):
@@ -221,15 +221,10 @@ def data_files(directory: Path) -> list[Path]:
             if p.is_file():  # a folder named x.mcap is none
                 found.append(p)
 
-    def order(p: Path):
-        number = re.search(r"_(\d+)\.(mcap|db3)", p.name)
-        return (int(number.group(1)) if number else -1, p.name)
-
-    return sorted(found, key=order)
+    return sorted(found, key=lambda p: (part_name(p)[1], p.name))
 
 
-def loose_bag_files(directory: Path, files: list[Path] | None = None,
-                    holding: set[Path] | None = None) -> list[Path]:
+def loose_bag_files(directory: Path, holding: set[Path] | None = None) -> list[Path]:
     """Return the data files directly in ``directory`` that are each a recording of its own.
 
     A directory without ``metadata.yaml`` is a data folder, not one killed recording, when its
@@ -243,10 +238,9 @@ def loose_bag_files(directory: Path, files: list[Path] | None = None,
     overlap), as a killed recorder's parts do. Each loose data file is then a bag by itself.
     [] for a bag directory (``metadata.yaml``; or data files of one name following one another
     with nothing else recorded under them, a killed recorder's, read together) and a folder
-    without data files. ``files``: :func:`walk_files` of ``directory`` (or of a folder above
-    it) when already known;
-    ``holding``: :func:`folders_holding_recordings` of them, when already known (linear work
-    for a walk of many folders).
+    without data files. ``holding``: :func:`folders_holding_recordings` of a walk
+    (:func:`walk_files`) of ``directory`` or of a folder above it, when already known (linear
+    work for a walk of many folders); None: ``directory`` is walked when it must be.
     """
     if (directory / "metadata.yaml").is_file():
         return []
@@ -256,8 +250,7 @@ def loose_bag_files(directory: Path, files: list[Path] | None = None,
     if len({recording_name(file) for file in own}) > 1:
         return own
     if holding is None:
-        holding = folders_holding_recordings(
-            walk_files(directory) if files is None else files)
+        holding = folders_holding_recordings(walk_files(directory))
     if directory in holding:
         return own
     return [] if _one_killed_recording(own) else own
@@ -277,12 +270,21 @@ def _one_killed_recording(files: list[Path]) -> bool:
 
 def recording_name(file: Path) -> str:
     """Return the recording a data file's name says it is of: ``x`` for ``x_3.mcap.zstd``."""
+    return part_name(file)[0]
+
+
+def part_name(file: Path) -> tuple[str, int]:
+    """Return (recording name, part number) of a data file: ``("x", 3)`` for ``x_3.mcap.zstd``.
+
+    By :data:`PART_NAME`; a file not named as a part: its name without the data suffix, -1
+    (``("x", -1)`` for ``x.mcap``).
+    """
+    match = PART_NAME.match(file.name)
+    if match:
+        return match["name"], int(match["number"])
     name = file.name
-    for suffix in DATA_SUFFIXES:
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    return re.sub(r"_\d+$", "", name)
+    suffix = next((s for s in DATA_SUFFIXES if name.endswith(s)), "")
+    return name[: len(name) - len(suffix)], -1
 
 
 def folders_holding_recordings(files: list[Path]) -> set[Path]:

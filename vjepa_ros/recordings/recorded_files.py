@@ -5,31 +5,95 @@ does not list is never read with the bag, so it is a recording of its own
 (:func:`unlisted_data_files`), not one counted as read. A recorder killed while compressing
 leaves ``x.mcap`` and ``x.mcap.zstd`` both: read once (:func:`once_each`). A killed split
 recording missing a middle part (``x_0``, ``x_2``) names it (:func:`missing_parts`), so its lost
-steps are not blamed on the camera.
+steps are not blamed on the camera. The ``metadata.yaml`` is read and parsed once per file version
+(:func:`read_metadata`), for all that asks it.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
+from typing import NamedTuple
 
 from vjepa_ros.recordings.bag_folders import PART_NAME, compressed_copy_of, data_files
 
 
-def listed_data_files(directory: Path) -> list[Path] | None:
+class Metadata(NamedTuple):
+    """A bag folder's ``metadata.yaml``, read and parsed once (:func:`read_metadata`).
+
+    ``info``: the parsed YAML (None when it cannot be read); ``problem``: one line naming the
+    file, saying why it cannot be read as YAML ("" when it reads); ``fix``: what to do ("" but
+    for permissions: rewrite it).
+    """
+
+    info: object
+    problem: str
+    fix: str
+
+
+def read_metadata(file: Path) -> Metadata:
+    """Read and parse a bag's ``metadata.yaml`` once, for all that asks it.
+
+    Cached per file version (path, size, modification and change times: a ``chmod`` is a new
+    version too): discovery (``train.same_recording``, each bag folder's listed files), the
+    ``--val`` copy check and ``bag_files.open_reader`` ask for the same files, and PyYAML
+    takes milliseconds to parse a recorder's metadata. Problems: ``FILE is empty (0 bytes)``,
+    ``FILE is blank``, ``FILE is not valid YAML (line 3, column 10: expected ',' or ']')``
+    (PyYAML's own message spans several lines with a caret under the place), ``FILE cannot be
+    read by this user (Permission denied)`` (its fix: ``input_paths.permission_fix``, the
+    ``chmod``), ``FILE cannot be read (WHY)`` (also for a missing one).
+    """
+    try:
+        info = os.stat(file)
+    except OSError:  # its reading names the problem
+        return _parse_metadata(file)
+    return _metadata_of_version(file, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _metadata_of_version(file: Path, _size: int, _mtime_ns: int, _ctime_ns: int) -> Metadata:
+    return _parse_metadata(file)
+
+
+def _parse_metadata(file: Path) -> Metadata:
+    import yaml
+
+    from vjepa_ros.input_paths import permission_fix
+    from vjepa_ros.recordings.bag_files import one_line
+
+    try:
+        text = file.read_bytes().decode("utf-8", errors="replace")
+    except PermissionError as exc:
+        return Metadata(None, f"{file} cannot be read by this user ({exc.strerror or exc})",
+                        permission_fix(file))
+    except OSError as exc:
+        return Metadata(None, f"{file} cannot be read ({exc.strerror or exc})", "")
+    if not text.strip():
+        return Metadata(None, f"{file} is {'empty (0 bytes)' if not text else 'blank'}", "")
+    try:
+        return Metadata(yaml.safe_load(text), "", "")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return Metadata(None, f"{file} is not valid YAML ({where}{one_line(str(what))})", "")
+
+
+def listed_data_files(directory: Path, metadata: Metadata | None = None) -> list[Path] | None:
     """Return the data files a bag folder's ``metadata.yaml`` lists, present in it.
 
     None when there is no ``metadata.yaml`` or it cannot be read as a rosbag2 one; [] when
     none it lists is there (its data files are then read directly: ``bag_files.open_reader``).
     An original beside its listed compressed copy (``x.mcap`` beside ``x.mcap.zstd``) counts
-    as listed.
+    as listed. ``metadata``: :func:`read_metadata` of it when already read.
     """
-    import yaml
-
+    if metadata is None:
+        metadata = read_metadata(directory / "metadata.yaml")
     try:
-        info = yaml.safe_load((directory / "metadata.yaml").read_text(errors="replace"))
-        names = info["rosbag2_bagfile_information"]["relative_file_paths"]
+        names = metadata.info["rosbag2_bagfile_information"]["relative_file_paths"]
         names = {Path(str(name)).name for name in names}
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return None
     if not names:
         return None

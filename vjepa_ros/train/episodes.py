@@ -30,7 +30,7 @@ from vjepa_ros.recordings.episode import Episode, actions_from_states
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.recorded_files import unlisted_data_files
 from vjepa_ros.recordings.resample import NO_FRAME, STATE_GAP, resample
-from vjepa_ros.recordings.split_parts import refuse_split_parts
+from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.same_recording import read_once
 
@@ -140,15 +140,21 @@ def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
     is missing or holds no episode, for a folder in it that cannot be listed (permission
     denied), for a FIFO, socket or device named as data (``bag_files.refuse_special``: reading
     it would hang), and for loose parts of one split recording
-    (``split_parts.refuse_split_parts``: the move into a folder of their own).
+    (``split_parts.refuse_split_parts``: the move into a folder of their own). A data file
+    given by itself that is one part of a split recording is read, with a note in ``notes``
+    that its other parts are unread (``split_parts.lone_part_note``).
     """
     try:
         sources = _find_sources(paths, notes)
         # loose parts of one split recording would each be a recording: refused with the move
         refuse_split_parts([s.path for s in sources if s.kind == "bag" and s.path.is_file()])
-        return sources
     except BagError as exc:
         raise EpisodeError(str(exc)) from exc
+    if notes is not None:  # a part given by itself: its other parts beside it are unread
+        given = {Path(path).expanduser() for path in paths}
+        notes += filter(None, (lone_part_note(s.path) for s in sources
+                               if s.kind == "bag" and s.path in given and s.path.is_file()))
+    return sources
 
 
 def _find_sources(paths, notes: list[str] | None) -> list[Source]:
@@ -199,7 +205,7 @@ def _folder_sources(files: list[Path], notes: list[str]) -> list[Source]:
     found = []
     holding = folders_holding_recordings(files)  # once for all the folders: linear
     for folder in bag_dirs:
-        loose = loose_bag_files(folder, files, holding)  # a data folder's loose data files
+        loose = loose_bag_files(folder, holding)  # a data folder's loose data files
         found += [Source(bag, "bag") for bag in loose or [folder]]
         # a data file its metadata.yaml does not list: never read with the bag, one of its own
         found += [Source(file, "bag") for file in unlisted_data_files(folder)]
@@ -296,7 +302,7 @@ def _npz_segment(path: Path, frames_per_clip: int, notes: list[str]) -> Segment:
 
 def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str]]:
     try:
-        recording = read_recording(path, data.topics)
+        recording = read_recording(path, data.topics, alone=False)  # parts: find_sources's
         steps = resample(recording.image_times, recording.state_times, recording.states,
                          data.rate_hz, max_state_gap_s=data.max_state_gap_s)
     except (BagError, ValueError) as exc:

@@ -173,7 +173,8 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
             "run's predictor)")
     if not data.val:
         split_sources(sources, data.val_fraction, config.seed)  # one source: refused before
-    shared = shared_recordings(sources, val_sources)  # by data files, not by path
+    # by data files, not by path; a copy by the digests just taken
+    shared = shared_recordings(sources, val_sources, {**identity["--data"], **identity["--val"]})
     if shared:
         raise EpisodeError(in_train_and_val(shared))
     try:  # one split recording's loose parts in --data and --val: the next part would validate
