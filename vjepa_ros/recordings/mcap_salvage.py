@@ -74,6 +74,7 @@ class Damage:
         span = ""
         if self.first_time is not None:
             span = f" ({(self.last_time - self.first_time) / 1e9:.2f} s)"
+        path = Path(path)
         return (f"{path} is damaged (recorder killed mid-write?): {'; '.join(parts)}; read "
                 f"{self.messages_read} intact messages{span}, lost messages spanning "
                 f"{lost:.2f} s; `{shell_command('mcap', 'recover', path)} -o recovered.mcap` "
