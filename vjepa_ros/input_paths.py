@@ -97,11 +97,24 @@ def shell_command(*words: str | os.PathLike) -> str:
     """Return a command line to paste into a shell: each word quoted as needed (``shlex``).
 
     ``shell_command("mv", "lab data/x.mcap", "x/")`` -> ``mv 'lab data/x.mcap' x/``: a path
-    with a space, ``$(...)`` or a quote stays one word and runs nothing when pasted.
+    with a space, ``$(...)`` or a quote stays one word and runs nothing when pasted. A word
+    given as a path (``os.PathLike``) is :func:`shell_path`'s: ``-x.npz`` as ``./-x.npz``,
+    never read as options; ``str`` words (the options) are kept as given.
     """
     import shlex
 
-    return " ".join(shlex.quote(os.fspath(word)) for word in words)
+    return " ".join(shlex.quote(shell_path(word) if isinstance(word, os.PathLike) else word)
+                    for word in words)
+
+
+def shell_path(path: str | os.PathLike) -> str:
+    """Return ``path`` as a command reads it as a path: ``./`` before a leading ``-``.
+
+    ``Path("./-x.npz")`` prints as ``-x.npz``, which ``mv``, ``chmod`` and the rest would take
+    for options (``--`` is not understood by every command advised: ``sqlite3``).
+    """
+    text = os.fspath(path)
+    return f"./{text}" if text.startswith("-") else text
 
 
 def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = False) -> Path:

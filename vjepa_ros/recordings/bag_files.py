@@ -22,11 +22,13 @@ from vjepa_ros.recordings.bag_folders import (  # noqa: F401 - walk_files, data_
     loose_bag_files,
     refuse_special,
     several_recordings,
+    upper_case_fix,
     walk_files,
 )
 from vjepa_ros.recordings.recorded_files import (
     Metadata,
     listed_data_files,
+    listed_names,
     missing_parts,
     once_each,
     read_metadata,
@@ -50,6 +52,7 @@ def repair_hint(path: Path, storage: str) -> str:
     """Return the command that recovers the intact part of a damaged data file."""
     from vjepa_ros.input_paths import shell_command
 
+    path = Path(path)
     if storage == "sqlite3":
         return (f"recover its intact rows with `{shell_command('sqlite3', path, '.recover')} | "
                 "sqlite3 recovered.db3` and read recovered.db3")
@@ -63,7 +66,7 @@ def mcap_recover(path: Path) -> str:
     """
     from vjepa_ros.input_paths import shell_command
 
-    return f"`{shell_command('mcap', 'recover', path)} -o recovered.mcap` (MCAP CLI)"
+    return f"`{shell_command('mcap', 'recover', Path(path))} -o recovered.mcap` (MCAP CLI)"
 
 
 class BagReader:
@@ -152,7 +155,7 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     if listed:  # a bag folder's unlisted data files are no part of its recording
         files = listed
     files, copies = once_each(files)  # x.mcap beside x.mcap.zstd (killed while compressing)
-    copies += missing_parts(files)
+    copies += missing_parts(files, listed_names(path, metadata))
     for file in files:  # before a library says it in its words (sqlite: "unable to open")
         refuse_unreadable(file)
     if salvage and files:
@@ -174,10 +177,13 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
             return _open_files(path, files, [note, *copies])
     if not files:
         present = sorted(p.name for p in path.iterdir())[:10]
+        upper = next((f"; {name}: {fix}" for name in present
+                      if (fix := upper_case_fix(path / name))
+                      and not name.lower().endswith(".npz")), "")
         raise BagError(
             f"{path}: no metadata.yaml and no rosbag2 data file ({', '.join(DATA_SUFFIXES)}) in "
             f"it: not a rosbag2 recording (it holds: {', '.join(present) or 'nothing'}); give the "
-            "directory `ros2 bag record` wrote, or one of its data files"
+            f"directory `ros2 bag record` wrote, or one of its data files{upper}"
         )
     reader = _open_files(path, files, copies)
     note = (f"{path}: no metadata.yaml (the recorder did not close, e.g. it was killed): read "
@@ -352,9 +358,14 @@ def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], s
             notes.append(note)
             damage.append(note)
     storage = STORAGE_OF_SUFFIX.get(inner.suffix)
+    if storage is None and upper_case_fix(file) and not file.name.lower().endswith(".npz"):
+        raise BagError(f"{file}: {upper_case_fix(file)}")
     if storage is None:
-        episode = ("; an episode file: write it as a bag with `vjepa-ros bag-from-npz "
-                   f"OUT_BAG --episode {file}`" if file.suffix == ".npz" else "")
+        from vjepa_ros.input_paths import shell_command
+
+        episode = ("; an episode file: write it as a bag with "
+                   f"`{shell_command('vjepa-ros', 'bag-from-npz', 'OUT_BAG', '--episode', file)}`"
+                   if file.suffix == ".npz" else "")
         raise BagError(f"{file}: not a rosbag2 data file (expected a directory, or "
                        f"{', '.join(DATA_SUFFIXES)}){episode}")
     part, note = _open_data_file(inner, storage, file, salvage)

@@ -103,16 +103,27 @@ def _walk(folder: Path, found: list[Path], links: list[Path], notes: list[str],
                 _walk(path, found, links, notes, walked, forks)
         elif entry.name.startswith("._") and _is_read(entry.name):
             forks.append(path)
-        elif not _is_read(entry.name) and _is_read(entry.name.lower()):
-            from vjepa_ros.input_paths import shell_command
-
-            lower = _free_name(path.with_name(_lower_suffix(entry.name)))
-            notes.append(f"skipped {path}: its suffix is not lower case as data's are "
-                         f"({', '.join(READ_NAMES)}); to read it: "
-                         f"`{shell_command('mv', '-n', path, lower)}`")
+        elif upper_case_fix(path):
+            notes.append(f"skipped {path}: {upper_case_fix(path)}")
         elif not (is_partial(entry.name) or (special_file(path) and not _is_read(entry.name))):
             refuse_special(path)  # a pipe or socket of another name is no data: never opened
             found.append(path)
+
+
+def upper_case_fix(path: Path) -> str:
+    """Say how to read a data file whose suffix is not lower case (``EP0.NPZ``, ``x.MCAP``).
+
+    Every command refuses it alike (the walk skips it with a note; given by itself it is
+    refused): ``its suffix is not lower case as data's are (...); to read it: `mv -n PATH
+    LOWER```, onto a free name (:func:`_free_name`). "" for any other name.
+    """
+    from vjepa_ros.input_paths import shell_command
+
+    if _is_read(path.name) or not _is_read(path.name.lower()):
+        return ""
+    lower = _free_name(path.with_name(_lower_suffix(path.name)))
+    return (f"its suffix is not lower case as data's are ({', '.join(READ_NAMES)}); to read "
+            f"it: `{shell_command('mv', '-n', path, lower)}`")
 
 
 def _lower_suffix(name: str) -> str:
@@ -212,11 +223,12 @@ def refuse_special(path: Path) -> None:
 def data_files(directory: Path) -> list[Path]:
     """Return the data files of a directory in recording order (``x_0.mcap``, ``x_1.mcap``).
 
-    Raises ``BagError`` for one that is a FIFO, socket or device (:func:`refuse_special`).
+    macOS ``._*`` resource forks are none (:func:`walk_files` skips them too). Raises
+    ``BagError`` for one that is a FIFO, socket or device (:func:`refuse_special`).
     """
     found = []
     for p in directory.iterdir():
-        if p.name.endswith(DATA_SUFFIXES):
+        if p.name.endswith(DATA_SUFFIXES) and not p.name.startswith("._"):
             refuse_special(p)
             if p.is_file():  # a folder named x.mcap is none
                 found.append(p)

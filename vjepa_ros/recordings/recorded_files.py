@@ -4,8 +4,9 @@ A bag folder's ``metadata.yaml`` lists its files (:func:`listed_data_files`): on
 does not list is never read with the bag, so it is a recording of its own
 (:func:`unlisted_data_files`), not one counted as read. A recorder killed while compressing
 leaves ``x.mcap`` and ``x.mcap.zstd`` both: read once (:func:`once_each`). A killed split
-recording missing a middle part (``x_0``, ``x_2``) names it (:func:`missing_parts`), so its lost
-steps are not blamed on the camera. The ``metadata.yaml`` is read and parsed once per file version
+recording missing a part (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``; one its
+``metadata.yaml`` lists) names it (:func:`missing_parts`), so its lost steps are not blamed on
+the camera. The ``metadata.yaml`` is read and parsed once per file version
 (:func:`read_metadata`), for all that asks it.
 """
 
@@ -80,13 +81,11 @@ def _parse_metadata(file: Path) -> Metadata:
         return Metadata(None, f"{file} is not valid YAML ({where}{one_line(str(what))})", "")
 
 
-def listed_data_files(directory: Path, metadata: Metadata | None = None) -> list[Path] | None:
-    """Return the data files a bag folder's ``metadata.yaml`` lists, present in it.
+def listed_names(directory: Path, metadata: Metadata | None = None) -> set[str] | None:
+    """Return the data file names a bag folder's ``metadata.yaml`` lists (``{"x_0.mcap"}``).
 
-    None when there is no ``metadata.yaml`` or it cannot be read as a rosbag2 one; [] when
-    none it lists is there (its data files are then read directly: ``bag_files.open_reader``).
-    An original beside its listed compressed copy (``x.mcap`` beside ``x.mcap.zstd``) counts
-    as listed. ``metadata``: :func:`read_metadata` of it when already read.
+    None when there is no ``metadata.yaml``, it cannot be read as a rosbag2 one, or it lists
+    none. ``metadata``: :func:`read_metadata` of it when already read.
     """
     if metadata is None:
         metadata = read_metadata(directory / "metadata.yaml")
@@ -95,7 +94,19 @@ def listed_data_files(directory: Path, metadata: Metadata | None = None) -> list
         names = {Path(str(name)).name for name in names}
     except (KeyError, TypeError):
         return None
-    if not names:
+    return names or None
+
+
+def listed_data_files(directory: Path, metadata: Metadata | None = None) -> list[Path] | None:
+    """Return the data files a bag folder's ``metadata.yaml`` lists, present in it.
+
+    None when there is no ``metadata.yaml`` or it cannot be read as a rosbag2 one; [] when
+    none it lists is there (its data files are then read directly: ``bag_files.open_reader``).
+    An original beside its listed compressed copy (``x.mcap`` beside ``x.mcap.zstd``) counts
+    as listed. ``metadata``: :func:`read_metadata` of it when already read.
+    """
+    names = listed_names(directory, metadata)
+    if names is None:
         return None
     return [file for file in data_files(directory)
             if file.name in names or f"{file.name}.zstd" in names
@@ -133,27 +144,53 @@ def once_each(files: list[Path]) -> tuple[list[Path], list[str]]:
     return kept, notes
 
 
-def missing_parts(files: list[Path]) -> list[str]:
-    """Name the parts missing between a killed split recording's ``files`` (x_0, x_2: x_1).
+def missing_parts(files: list[Path], listed: set[str] | None = None) -> list[str]:
+    """Name the parts missing from a killed split recording's ``files`` (x_1, x_2: x_0).
 
-    One note per gap (``[]`` for none): its messages are lost, not dropped by the camera.
+    ``files``: one recording's data files, in one folder. Missing: a number below the highest
+    found (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``, rosbag2 counting from 0), and a
+    part the bag's ``metadata.yaml`` lists (``listed``: :func:`listed_names`) that is not there
+    (an original and its ``.zstd`` copy are one part). A lone ``x_1`` with no metadata is no
+    evidence of a split (an episode may be named so) unless its folder is named ``x``, as
+    ``ros2 bag record -o x`` names it. One note per recording name (``[]`` for none): its
+    messages are lost, not dropped by the camera.
     """
-    numbers: dict[tuple[str, str], list[int]] = {}
+    found: dict[tuple[str, str], dict[int, Path]] = {}
     for file in files:
         match = PART_NAME.match(file.name)
         if match:
-            numbers.setdefault((match["name"], match["suffix"]), []).append(int(match["number"]))
+            key = (match["name"], match["suffix"].removesuffix(".zstd"))
+            found.setdefault(key, {}).setdefault(int(match["number"]), file)
+    expected: dict[tuple[str, str], set[int]] = {}
+    for name in listed or ():
+        match = PART_NAME.match(name)
+        if match:
+            key = (match["name"], match["suffix"].removesuffix(".zstd"))
+            expected.setdefault(key, set()).add(int(match["number"]))
     notes = []
-    for (name, suffix), found in sorted(numbers.items()):
-        gone = sorted(set(range(min(found), max(found))) - set(found))
+    for key, parts in sorted(found.items()):
+        name, _ = key
+        start = 0 if len(parts) > 1 or files[0].parent.name == name else min(parts)
+        gone = sorted((set(range(start, max(parts))) | expected.get(key, set())) - set(parts))
         if gone:
-            names = ", ".join(f"{name}_{number}{suffix}" for number in gone[:3])
-            more = f" (and {len(gone) - 3} more)" if len(gone) > 3 else ""
-            notes.append(f"{files[0].parent}: {names}{more} of split recording {name} missing "
-                         f"between {name}_{min(found)}{suffix} and "
-                         f"{name}_{max(found)}{suffix}: its messages are lost (a gap in time); "
-                         "copy it in from the recording machine if it is there")
+            notes.append(_missing_note(files[0].parent, name, gone, parts))
     return notes
+
+
+def _missing_note(folder: Path, name: str, gone: list[int], parts: dict[int, Path]) -> str:
+    """One line naming split recording ``name``'s ``gone`` part numbers, where they lie."""
+    numbers = sorted(parts)
+    suffix = PART_NAME.match(parts[numbers[0]].name)["suffix"]
+    first, last = parts[numbers[0]].name, parts[numbers[-1]].name
+    names = ", ".join(f"{name}_{number}{suffix}" for number in gone[:3])
+    more = f" (and {len(gone) - 3} more)" if len(gone) > 3 else ""
+    inside = any(numbers[0] < number < numbers[-1] for number in gone)
+    where = ([f"before {first}"] if gone[0] < numbers[0] else []) + \
+        ([f"between {first} and {last}"] if inside else []) + \
+        ([f"after {last}"] if gone[-1] > numbers[-1] else [])
+    return (f"{folder}: {names}{more} of split recording {name} missing {' and '.join(where)}: "
+            f"its messages are lost{' (a gap in time)' if inside else ''}; copy it in from the "
+            "recording machine if it is there")
 
 
 def _size(file: Path) -> int:

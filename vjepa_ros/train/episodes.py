@@ -22,6 +22,7 @@ from vjepa_ros.recordings.bag_folders import (
     folders_holding_recordings,
     loose_bag_files,
     refuse_special,
+    upper_case_fix,
     walk_files,
 )
 from vjepa_ros.recordings.bags import BagError, read_recording
@@ -169,13 +170,14 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
         if path.is_file():
             found.append(_file_source(path))
             continue
+        said = len(skipped)
         files = walk_files(path, skipped)  # symlinked bag folders too
         broken = {p: missing(p) for p in files if p.is_symlink() and missing(p)}
         files = [p for p in files if p not in broken]
         own = _folder_sources(files, skipped)
         gone = [f"skipped {link}: it {why}" for link, why in broken.items()]
         if not own:  # what this path holds, whether or not another path holds it too
-            also = f" ({'; '.join(gone)})" if gone else ""
+            also = f" ({'; '.join([*skipped[said:], *gone])})" if gone or skipped[said:] else ""
             raise EpisodeError(f"{path}: no episodes (.npz files) or rosbag2 bags in it{also}")
         found += own
         skipped += gone
@@ -186,6 +188,8 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
 
 
 def _file_source(path: Path) -> Source:
+    if upper_case_fix(path):  # EP0.NPZ: refused with the move, as in a folder
+        raise EpisodeError(f"{path}: {upper_case_fix(path)}")
     if path.suffix == ".npz":
         return Source(path, "npz")
     if path.name.endswith(DATA_SUFFIXES):
