@@ -146,8 +146,9 @@ class PlannerNode(Node):
             raise ValueError(parameter_message(str(exc))) from None
         self.joints = JointStateReader(cfg.robot.joint_prefix)
         # the finger joints' topic once known, and whether the closedness is measured
-        self.fingers = FingerWatch(cfg.robot.gripper_state_topic,
-                                   cfg.safety.max_gripper_state_age_s)
+        self.fingers = FingerWatch(
+            cfg.robot.gripper_state_topic, cfg.safety.max_gripper_state_age_s,
+            learn_arm_prefix=cfg.robot.state_source != "pose" or bool(cfg.robot.joint_prefix))
         self.hand_generation = self.fingers.generation  # the hand the session was told of
         # the arm state's publishers (joint states or current_pose): a second one is refused
         self.state_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)
@@ -361,10 +362,7 @@ class PlannerNode(Node):
                 return
             self._reject_state("joint state", topic, exc)
             return
-        # pose mode: joint_states may carry another arm, so only robot.joint_prefix names this one
-        pose_mode = self.config.robot.state_source == "pose"
-        self._log_note(self.fingers.check_arm(
-            None if pose_mode and not self.config.robot.joint_prefix else self.joints.prefix))
+        self._log_note(self.fingers.check_arm(self.joints.prefix))
         if reading.fingers is not None:
             self._log_note(self.fingers.offer(
                 topic, reading.finger_prefix, float(closedness_from_fingers(
