@@ -126,6 +126,19 @@ def upper_case_fix(path: Path) -> str:
             f"it: `{shell_command('mv', '-n', path, lower)}`")
 
 
+def suffix_any_case(name: str, suffixes: tuple[str, ...] = READ_NAMES) -> str:
+    """Return the suffix of ``suffixes`` that ``name`` ends in, in any case, as it is written.
+
+    ``x.MCAP`` -> ``.MCAP``, ``EP0.npz`` -> ``.npz``; "" when none. For every check that
+    protects a recording from being written over or among (``train.out_check``,
+    ``eval.out_reuse``, ``collect --out``): a file the readers refuse for its case
+    (:func:`upper_case_fix`) is still a user's recording, read once renamed.
+    """
+    lower = name.lower()
+    suffix = next((s for s in sorted(suffixes, key=len, reverse=True) if lower.endswith(s)), "")
+    return name[len(name) - len(suffix):] if suffix else ""
+
+
 def _lower_suffix(name: str) -> str:
     """Return ``name`` with its data suffix in lower case (``EP0.NPZ`` -> ``EP0.npz``)."""
     suffix = next(s for s in (*READ_NAMES, "metadata.yaml") if name.lower().endswith(s))
@@ -220,15 +233,19 @@ def refuse_special(path: Path) -> None:
                        "file first), or leave it out of the data given")
 
 
-def data_files(directory: Path) -> list[Path]:
+def data_files(directory: Path, any_case: bool = False) -> list[Path]:
     """Return the data files of a directory in recording order (``x_0.mcap``, ``x_1.mcap``).
 
-    macOS ``._*`` resource forks are none (:func:`walk_files` skips them too). Raises
+    macOS ``._*`` resource forks are none (:func:`walk_files` skips them too). ``any_case``:
+    ``x.MCAP`` too (:func:`suffix_any_case`), for the guards that keep outputs out of
+    recordings; the readers take lower case only (:func:`upper_case_fix`). Raises
     ``BagError`` for one that is a FIFO, socket or device (:func:`refuse_special`).
     """
     found = []
     for p in directory.iterdir():
-        if p.name.endswith(DATA_SUFFIXES) and not p.name.startswith("._"):
+        named = suffix_any_case(p.name, DATA_SUFFIXES) if any_case else \
+            p.name.endswith(DATA_SUFFIXES)
+        if named and not p.name.startswith("._"):
             refuse_special(p)
             if p.is_file():  # a folder named x.mcap is none
                 found.append(p)
