@@ -65,6 +65,28 @@ def test_a_missing_last_part_the_metadata_lists_is_named_a_lone_ep_1_is_no_split
     assert not any("of split recording" in note for note in read_recording(take).notes)
 
 
+@pytest.mark.parametrize("keep, gone", [((1, 2), "x_0"), ((0, 2), "x_1"), ((0, 1), "x_2")])
+def test_a_missing_part_the_metadata_lists_is_named_once_in_the_packages_words(tmp_path, keep,
+                                                                               gone):
+    """low28b: rosbags' "Some database files are missing: .../x_0.mcap" came beside it.
+
+    A listed file that is no part of a split recording is named by rosbags' note still.
+    """
+    folder = _killed(tmp_path, keep, True)
+    recording = read_recording(folder)
+    assert len(recording.image_times) == 8
+    assert len(recording.notes) == 1, recording.notes
+    assert f"{gone}.mcap of split recording x missing" in recording.notes[0]
+    metadata = folder / "metadata.yaml"
+    info = yaml.safe_load(metadata.read_text())
+    info["rosbag2_bagfile_information"]["relative_file_paths"].append("other.mcap")
+    metadata.write_text(yaml.safe_dump(info))
+    notes = read_recording(folder).notes
+    assert any("Some database files are missing" in note and "other.mcap" in note
+               for note in notes), notes
+    assert f"{gone}.mcap of split recording x missing" in notes[-1]
+
+
 def _upper(tmp_path, name):
     """Return a readable recording saved under ``name`` (EP0.NPZ, x.MCAP, x.Mcap)."""
     if name.lower().endswith(".npz"):

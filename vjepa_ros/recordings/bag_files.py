@@ -27,11 +27,13 @@ from vjepa_ros.recordings.bag_folders import (  # noqa: F401 - walk_files, data_
 )
 from vjepa_ros.recordings.recorded_files import (
     Metadata,
+    absent_listed,
     listed_data_files,
     listed_names,
     missing_parts,
     once_each,
     read_metadata,
+    said_missing,
 )
 
 STORAGE_OF_SUFFIX = {".mcap": "mcap", ".db3": "sqlite3"}
@@ -155,11 +157,14 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     if listed:  # a bag folder's unlisted data files are no part of its recording
         files = listed
     files, copies = once_each(files)  # x.mcap beside x.mcap.zstd (killed while compressing)
-    copies += missing_parts(files, listed_names(path, metadata))
+    names = listed_names(path, metadata)
+    copies += missing_parts(files, names)
     for file in files:  # before a library says it in its words (sqlite: "unable to open")
         refuse_unreadable(file)
     if salvage and files:
         return _open_files(path, files, copies, salvage)
+    if files and said_missing(files, names, absent_listed(path, names)):
+        return _open_files(path, files, copies)  # not rosbags' "Some database files are missing"
     if (path / "metadata.yaml").exists():
         try:
             return _open_directory(path, metadata)

@@ -6,8 +6,9 @@ does not list is never read with the bag, so it is a recording of its own
 leaves ``x.mcap`` and ``x.mcap.zstd`` both: read once (:func:`once_each`). A killed split
 recording missing a part (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``; one its
 ``metadata.yaml`` lists) names it (:func:`missing_parts`), so its lost steps are not blamed on
-the camera. The ``metadata.yaml`` is read and parsed once per file version
-(:func:`read_metadata`), for all that asks it.
+the camera; once (:func:`said_missing`: not again in ``rosbags``' words). The
+``metadata.yaml`` is read and parsed once per file version (:func:`read_metadata`), for all
+that asks it.
 """
 
 from __future__ import annotations
@@ -155,6 +156,38 @@ def missing_parts(files: list[Path], listed: set[str] | None = None) -> list[str
     ``ros2 bag record -o x`` names it. One note per recording name (``[]`` for none): its
     messages are lost, not dropped by the camera.
     """
+    return [_missing_note(files[0].parent, name, gone, parts)
+            for (name, _), (gone, parts) in _gone_parts(files, listed).items()]
+
+
+def said_missing(files: list[Path], listed: set[str] | None, absent: list[str]) -> bool:
+    """Whether :func:`missing_parts` names every one of ``absent`` (listed names not there).
+
+    ``absent``: the data file names a ``metadata.yaml`` lists that are not in the folder
+    (:func:`absent_listed`); False for none. Where it does, a library's "Some database files
+    are missing" says again what the package's note says.
+    """
+    gone = {f"{name}_{number}{suffix}" for (name, suffix), (numbers, _) in
+            _gone_parts(files, listed).items() for number in numbers}
+    return bool(absent) and all(name.removesuffix(".zstd") in gone for name in absent)
+
+
+def absent_listed(directory: Path, listed: set[str] | None) -> list[str]:
+    """Return the names in ``listed`` (:func:`listed_names`) of no file in ``directory``.
+
+    A name counts as there when its file, its ``.zstd`` copy or its original is (as
+    :func:`listed_data_files` counts them); sorted.
+    """
+    return sorted(name for name in listed or ()
+                  if not any((directory / other).is_file()
+                             for other in (name, f"{name}.zstd", name.removesuffix(".zstd"))))
+
+
+def _gone_parts(files: list[Path], listed: set[str] | None) -> dict:
+    """Return ``{(name, suffix): (gone numbers, {number: file})}`` of :func:`missing_parts`.
+
+    ``suffix`` without ``.zstd``; recordings missing no part left out; sorted by key.
+    """
     found: dict[tuple[str, str], dict[int, Path]] = {}
     for file in files:
         match = PART_NAME.match(file.name)
@@ -167,14 +200,14 @@ def missing_parts(files: list[Path], listed: set[str] | None = None) -> list[str
         if match:
             key = (match["name"], match["suffix"].removesuffix(".zstd"))
             expected.setdefault(key, set()).add(int(match["number"]))
-    notes = []
+    result = {}
     for key, parts in sorted(found.items()):
         name, _ = key
         start = 0 if len(parts) > 1 or files[0].parent.name == name else min(parts)
         gone = sorted((set(range(start, max(parts))) | expected.get(key, set())) - set(parts))
         if gone:
-            notes.append(_missing_note(files[0].parent, name, gone, parts))
-    return notes
+            result[key] = (gone, parts)
+    return result
 
 
 def _missing_note(folder: Path, name: str, gone: list[int], parts: dict[int, Path]) -> str:
