@@ -35,8 +35,6 @@ def _enabled_during_a_replay(model, mode):
     return session, clock
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28a: the recording's last frame and state are "
-                   "planned on and commanded once the player leaves the graph")
 @pytest.mark.parametrize("mode", ["continuous", "blocking", "async"])
 def test_the_recordings_last_frame_is_not_commanded_after_the_player_exits(model, mode):
     session, _ = _enabled_during_a_replay(model, mode)
@@ -45,8 +43,6 @@ def test_the_recordings_last_frame_is_not_commanded_after_the_player_exits(model
     assert session.commands_sent == 0
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28a: ~/camera_check starts from the recorded "
-                   "arm's pose once the player leaves the graph")
 def test_the_camera_check_does_not_start_from_the_recording_after_the_player_exits(model):
     session, clock = _enabled_during_a_replay(model, "continuous")
     with pytest.raises(RuntimeError, match="~/camera_check refused"):

@@ -20,8 +20,6 @@ from sensor_msgs.msg import Image, JointState  # noqa: E402
 from test_ros_planner_node import WAIT_SLACK, checkpoint, harness  # noqa: E402, F401
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28a: a gripper command goes out from the "
-                   "recording's last frame once the bag player leaves the graph")
 def test_nothing_is_commanded_from_the_recording_after_the_player_exits(harness):  # noqa: F811
     h = harness(use_sim_time=True)
     player = rclpy.create_node("rosbag2_player", context=h.context)

@@ -19,8 +19,6 @@ from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 from test_ros_planner_node import WAIT_SLACK, checkpoint, harness  # noqa: E402, F401
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28a: only a topic's direct publishers are "
-                   "looked at; a bag relayed by image_transport republish is taken for a camera")
 def test_a_bag_relayed_onto_the_camera_topic_is_a_recording(harness):  # noqa: F811
     h = harness(image_transport="compressed")
     player = rclpy.create_node("rosbag2_player", context=h.context)
@@ -40,6 +38,8 @@ def test_a_bag_relayed_onto_the_camera_topic_is_a_recording(harness):  # noqa: F
         assert {"rosbag2_player", "image_republisher"} <= seen, "the graph shows both"
         h.planner._check_recorded_inputs()  # the 2 Hz graph check, now
         assert "bag player" in h.session.recorded_inputs, "the relayed bag is not seen"
+        assert ("/image_republisher (relaying /cam/image_raw from /rosbag2_player)"
+                in h.session.recorded_inputs)
     finally:
         player.destroy_node()
         relay.destroy_node()
