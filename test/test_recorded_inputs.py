@@ -79,7 +79,10 @@ def test_enabled_a_replay_holds_the_plan_and_the_stream_until_the_player_stops(m
     status = session.snapshot()
     assert status.refusal.kind is RefusalKind.STALE_INPUTS and status.refusal.detail == BAG
     session.set_recorded_inputs("")
-    assert logs[-1] == ("info", f"no bag player publishes the inputs any more (was: {BAG})")
+    assert logs[-1] == ("info", "no bag player publishes the inputs any more: commanding "
+                        "waits for a camera frame and a robot state received since")
+    assert session.plan_step() is None and session.commands_sent == sent, "the bag's last inputs"
+    assert "came from a bag player that stopped" in session.snapshot().refusal.detail
     clock.now += 0.05
     observe(session, clock, seed=2)
     assert session.plan_step().command is not None, "commanded again"

@@ -930,6 +930,7 @@ def test_camera_frames_from_two_publishers_hold_and_resume_when_one_stops(harnes
     assert h.pump(10.0, until=lambda: h.logs("camera images on /cam/image come from 2 "
                                              "publishers")), [m.msg for m in h.got["log"]][-3:]
     assert "which is this camera's view is unknown" in h.logs("come from 2 publishers")[0]
+    assert "publishing nodes: /tester" in h.logs("come from 2 publishers")[0], "names the nodes"
     assert h.pump(10.0, until=lambda: h.diagnostics()[1]["refusal_kind"] == "stale_inputs")
     h.take_queued()
     sent = len(h.got["pose"])

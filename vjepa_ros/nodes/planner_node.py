@@ -85,7 +85,12 @@ from vjepa_ros.robot.publisher_window import (
     PublisherWindow,
     crowd_problem,
 )
-from vjepa_ros.robot.recorded_inputs import recorded_inputs_problem
+from vjepa_ros.robot.recorded_inputs import (
+    IMAGE_TYPES,
+    JOINT_STATE_TYPES,
+    POSE_TYPES,
+    recorded_inputs_problem,
+)
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 
 SENSOR_QOS = QoSProfile(
@@ -153,6 +158,7 @@ class PlannerNode(Node):
         # the arm state's publishers (joint states or current_pose): a second one is refused
         self.state_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)
         self.image_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)  # two cameras: refused
+        self.camera_crowd = ""  # the nodes publishing the camera topic while two send frames
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
@@ -325,8 +331,15 @@ class PlannerNode(Node):
         except ImageError as exc:
             self._log_input_error(f"dropping camera image on {topic}: {exc}")
             return
+        self._new_publisher(self.image_publishers, sender)
         crowd = crowd_problem(self.image_publishers, sender, now, f"camera images on {topic}",
                               "this camera's view")
+        if crowd:  # which nodes, from the graph (once per crowd: not at the camera's rate)
+            self.camera_crowd = self.camera_crowd or ", ".join(
+                other_publishers(self, topic, own=0)[0])
+            crowd += f"; publishing nodes: {self.camera_crowd}" if self.camera_crowd else ""
+        else:
+            self.camera_crowd = ""
         problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp), crowd)
         self.worker.wake()
         if problem:  # refused (logged by the session): no note on its size besides
@@ -390,10 +403,20 @@ class PlannerNode(Node):
 
         ``sender``: the message's publisher id (None where rclpy gives none: not counted).
         """
+        self._new_publisher(self.state_publishers, sender)
         problem = crowd_problem(self.state_publishers, sender, now, words)
         if problem:
             self._reject_state(what, topic, problem)
         return bool(problem)
+
+    def _new_publisher(self, window: PublisherWindow, sender) -> None:
+        """Ask the graph for bag players at once when an input has a new publisher.
+
+        Not only at the next 2 Hz check: a player that replaced the driver is seen on its first
+        message where its node's name is known by then (``robot.recorded_inputs``).
+        """
+        if sender is not None and not window.knows(sender):
+            self._check_recorded_inputs()
 
     def _gripper_measured(self, now: float) -> bool:
         """Whether a state built at ``now`` [s, steady clock] has a measured closedness."""
@@ -671,13 +694,15 @@ class PlannerNode(Node):
         """Tell the session which inputs a bag player publishes (``robot.recorded_inputs``)."""
         pose_mode = self.config.robot.state_source == "pose"
         state_topic = (self.pose_sub if pose_mode else self.joint_states_sub).topic_name
-        inputs = {f"camera images on {self.image_subscription.topic_name}":
-                  self.image_subscription.topic_name,
-                  f"robot states on {state_topic}": state_topic}
+        camera = self.image_subscription.topic_name
+        inputs = {f"camera images on {camera}": (camera, IMAGE_TYPES),
+                  f"robot states on {state_topic}": (
+                      state_topic, POSE_TYPES if pose_mode else JOINT_STATE_TYPES)}
         if self.fingers.topic and self.fingers.topic != state_topic:
-            inputs[f"finger joint states on {self.fingers.topic}"] = self.fingers.topic
+            inputs[f"finger joint states on {self.fingers.topic}"] = (self.fingers.topic,
+                                                                       JOINT_STATE_TYPES)
         self.session.set_recorded_inputs(recorded_inputs_problem(
-            {words: bag_players(self, topic) for words, topic in inputs.items()}))
+            {words: bag_players(self, topic, types) for words, (topic, types) in inputs.items()}))
 
     def _check_clock_publishers(self) -> None:
         """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""

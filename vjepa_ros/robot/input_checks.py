@@ -38,8 +38,10 @@ class InputChecks:
     def _input_refusal(self, now: float) -> Refusal | None:
         if self.inputs.state_problem:
             return Refusal(RefusalKind.INVALID_STATE, self.inputs.state_problem)
-        if self.enabled and self.recorded_inputs:  # shadow mode plans on a replay
-            return Refusal(RefusalKind.STALE_INPUTS, self.recorded_inputs)
+        if self.enabled and (self.recorded_inputs or self._recorded_leftover()):
+            # (shadow mode plans on a replay)
+            return Refusal(RefusalKind.STALE_INPUTS,
+                           self.recorded_inputs or self._recorded_leftover())
         problem = self._camera_problem(now) or self._state_age_problem(now)
         return Refusal(RefusalKind.STALE_INPUTS, problem) if problem else None
 
@@ -47,17 +49,39 @@ class InputChecks:
         """Note that bag players publish inputs (``recorded_inputs.recorded_inputs_problem``).
 
         While ``problem`` is set and commanding is enabled, the inputs are refused as stale
-        (the plan, the set-point stream and the camera check hold); shadow mode plans on. Logged
-        once when it begins (a warning while enabled) and when it ends. Thread-safe.
+        (the plan, the set-point stream and the camera check hold); shadow mode plans on. When
+        it ends, the camera frame and robot state received meanwhile stay refused until newer
+        ones come (a player that exits stops its ``/clock`` too, so its last frame and state
+        stay "fresh" on the frozen clock: breaker28a). Logged once when it begins (a warning
+        while enabled; at ``~/enable`` the reply and the hold's warning say it) and when it
+        ends. Thread-safe.
         """
         with self._lock:
             if problem == self.recorded_inputs:
                 return
-            was, self.recorded_inputs = self.recorded_inputs, problem
+            self.recorded_inputs = problem
             if problem:
+                self._recorded_counts = None
                 self.log("warning" if self.enabled else "info", problem)
-            else:
-                self.log("info", f"no bag player publishes the inputs any more (was: {was})")
+                return
+            self._recorded_counts = (self.inputs.frames_received, self.inputs.states_received)
+            self.log("info", "no bag player publishes the inputs any more: commanding waits "
+                     "for a camera frame and a robot state received since")
+
+    def _recorded_leftover(self) -> str:
+        """Why the newest frame or state is still a stopped bag player's ("" when neither is)."""
+        if self._recorded_counts is None:
+            return ""
+        frames, states = self._recorded_counts
+        old = [what for what, now, then in (
+            (f"camera frame on {self.camera_topic()}", self.inputs.frames_received, frames),
+            (f"robot state on {self.state_topic()}", self.inputs.states_received, states))
+            if now == then]
+        if not old:
+            self._recorded_counts = None  # live inputs replaced the recording's
+            return ""
+        return (f"the newest {' and '.join(old)} came from a bag player that stopped: nothing "
+                "is commanded from a recording; waiting for live ones")
 
     def _state_age_problem(self, now: float) -> str:
         """Why the newest robot state is too old or missing ("" when it is fine)."""
@@ -97,7 +121,8 @@ class InputChecks:
             found = [
                 Blocker(stored.detail if stored is not None and stored is not self._input_held
                         and stored.kind is not RefusalKind.NO_GOAL else ""),
-                Blocker(self.inputs.state_problem), Blocker(self.recorded_inputs),
+                Blocker(self.inputs.state_problem),
+                Blocker(self.recorded_inputs or self._recorded_leftover()),
                 self._camera_blocker(now),
                 self._state_age_blocker(now), Blocker(self._goal_problem()),
             ]

@@ -10,13 +10,19 @@ time's, and a real arm listening to the commands would be moved from where the r
 was. A bag played beside the live driver is caught per message where rclpy gives publisher ids
 (``publisher_window``); a player that is a topic's only publisher (the driver stopped, or none
 runs) is seen only in the graph, by its node name: ``rosbag2_player`` (``ros2 bag play``,
-Humble and newer) or this package's ``bag_player``. A player started under another node name
-(``-r __node:=...``) is not recognised.
+Humble and newer) or this package's ``bag_player``, also one relay away (a node publishing the
+input that subscribes to a topic of the input's types a player publishes: ``image_transport
+republish``, ``topic_tools relay``). A player started under another node name (``-r
+__node:=...``), or two relays away, is not recognised.
 """
 
 from __future__ import annotations
 
 BAG_PLAYER_NODES = frozenset({"rosbag2_player", "bag_player"})
+# the message types of each input, and of a topic a relay may republish it from
+IMAGE_TYPES = frozenset({"sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage"})
+JOINT_STATE_TYPES = frozenset({"sensor_msgs/msg/JointState"})
+POSE_TYPES = frozenset({"geometry_msgs/msg/PoseStamped"})
 
 
 def is_bag_player(node_name: str) -> bool:
