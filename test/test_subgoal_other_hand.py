@@ -8,10 +8,9 @@ session, told of a new hand (``MPCSession.hand_changed(hand)``), holds with one 
 capture them again; a plan toward one, in flight at the change, is discarded.
 """
 
-import numpy as np
 import pytest
+from test_robot_subgoal_gripper import CEM, Clock, image, pose
 
-from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
@@ -23,25 +22,8 @@ from vjepa_ros.sim.oracle import OracleWorldModel
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-START = np.array([0.5, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])
-CEM = CEMConfig(horizon=1, samples=64, topk=8, iterations=3, maxnorm=0.05)
 OTHER = "/gripper/joint_states (panda_finger_joint1/2)"  # a robot one namespace above
 OWN = "/robot_a/gripper/joint_states (panda_finger_joint1/2)"
-
-
-class Clock:
-    now = 100.0
-
-    def __call__(self):
-        return self.now
-
-
-def image(seed):
-    return np.random.default_rng(seed).integers(0, 256, (48, 64, 3), dtype=np.uint8)
-
-
-def pose(dx=0.0, gripper=0.0):
-    return START + np.array([dx, 0, 0, 0, 0, 0, gripper])
 
 
 class Recorder:
