@@ -8,6 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
+import yaml
 from rosbags.rosbag2 import StoragePlugin, Writer
 
 from conftest import SHARED_DATA
@@ -323,12 +324,38 @@ def _split_recording(tmp_path, episode, storage="mcap", metadata=False):
     suffix = ".mcap" if storage == "mcap" else ".db3"
     for number, bag in enumerate((first, second)):
         shutil.copy(next(bag.glob("*" + suffix)), killed / f"rec_{number}{suffix}")
-    if metadata:  # rosbag2 rewrites it at each split: it lists both files
-        text = (first / "metadata.yaml").read_text()
-        own = next(first.glob("*" + suffix)).name
-        (killed / "metadata.yaml").write_text(text.replace(own, f"rec_0{suffix}").replace(
-            "relative_file_paths:\n", f"relative_file_paths:\n- rec_1{suffix}\n"))
+    if metadata:
+        _split_metadata(killed, (first, second), suffix)
     return killed, half
+
+
+def _split_metadata(killed, bags, suffix):
+    """Write the ``metadata.yaml`` rosbag2 writes for ``bags`` split as rec_0, rec_1, ... .
+
+    As rosbag2 rewrites it at each split: every file listed (``relative_file_paths``, one
+    ``files`` entry each), the counts and the duration over them all.
+    """
+    infos = [yaml.safe_load((bag / "metadata.yaml").read_text())["rosbag2_bagfile_information"]
+             for bag in bags]
+    info = dict(infos[0])
+    names = [f"rec_{number}{suffix}" for number in range(len(bags))]
+    info["relative_file_paths"] = names
+    info["files"] = [{**bag_info["files"][0], "path": name}
+                     for name, bag_info in zip(names, infos, strict=True)]
+    info["message_count"] = sum(bag_info["message_count"] for bag_info in infos)
+    start = infos[0]["starting_time"]["nanoseconds_since_epoch"]
+    end = max(bag_info["starting_time"]["nanoseconds_since_epoch"]
+              + bag_info["duration"]["nanoseconds"] for bag_info in infos)
+    info["duration"] = {"nanoseconds": end - start}
+    counts = {}
+    for bag_info in infos:
+        for topic in bag_info["topics_with_message_count"]:
+            name = topic["topic_metadata"]["name"]
+            counts[name] = counts.get(name, 0) + topic["message_count"]
+    info["topics_with_message_count"] = [
+        {**topic, "message_count": counts[topic["topic_metadata"]["name"]]}
+        for topic in infos[0]["topics_with_message_count"]]
+    (killed / "metadata.yaml").write_text(yaml.safe_dump({"rosbag2_bagfile_information": info}))
 
 
 @pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
@@ -338,6 +365,9 @@ def test_a_split_recording_whose_last_file_holds_nothing_reads_the_files_before(
         tmp_path, episode, storage, metadata, cut):
     frames, _ = episode
     killed, half = _split_recording(tmp_path, episode, storage, metadata)
+    if metadata:  # read through its metadata.yaml (rosbags), no problem with it noted
+        whole = read_recording(killed)
+        assert len(whole.image_times) == len(frames) and not whole.notes, whole.notes
     last = next(killed.glob("rec_1.*"))
     keep = 0 if cut == "empty" else 100 if storage == "mcap" else 2000  # db3: does not open
     last.write_bytes(last.read_bytes()[:keep])
@@ -347,6 +377,7 @@ def test_a_split_recording_whose_last_file_holds_nothing_reads_the_files_before(
     assert note.startswith(str(last)) and "split recording" in note
     assert f"read the 1 file(s) before it (rec_0{last.suffix}: " in note
     assert note in recording.damage and "\n" not in note
+    assert not metadata or not [note for note in recording.notes if "metadata.yaml" in note]
     np.testing.assert_array_equal(recording.load_frames(range(half)), frames[:half])
     last.rename(killed / f"rec_2{last.suffix}")  # the middle one empty: no killed recorder's
     (killed / f"rec_1{last.suffix}").write_bytes(b"")

@@ -69,7 +69,7 @@ def test_a_configured_arm_topic_with_arm_and_finger_publishers_stays_measured():
     watch.offer("/joint_states", "fr3_", 0.2, now=1.0)
     watch.publishers("/joint_states", ["/joint_state_broadcaster", "/franka_gripper"])
     watch.offer("/joint_states", "fr3_", 0.2, now=1.5)
-    assert watch.measured(1.51), watch.why_unmeasured(1.51)
+    assert watch.measured(1.51), watch.status(1.51)
 
 
 CELL1_ARM = "/cell1/joint_states"  # two identical dual-arm cells: one URDF, one prefix set

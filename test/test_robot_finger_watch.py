@@ -27,7 +27,6 @@ def test_two_hands_before_the_arms_prefix_is_known_are_ambiguous_until_it_is():
     assert "ambiguous" in note and RIGHT in note and LEFT in note
     assert "robot.joint_prefix" in note
     assert not watch.measured(10.2) and watch.status(10.2) == "ambiguous"
-    assert "ambiguous" in watch.why_unmeasured(10.2)
     assert watch.lapse(12.0) == "", "the ambiguity was said; no lapse line besides"
     assert watch.offer(LEFT, "left_fr3_", 0.25, now=10.3) == "", "said once"
     note = watch.check_arm("left_fr3_")  # the arm's first joint state settles it
@@ -49,7 +48,7 @@ def test_two_hands_on_one_topic_are_ambiguous_too():
 def test_before_any_finger_state_the_hand_is_guessed_open():
     watch = FingerWatch()
     assert not watch.measured(0.0) and watch.value() == 0.0 and watch.age(0.0) is None
-    assert watch.status(0.0) == "none yet" and "has arrived" in watch.why_unmeasured(0.0)
+    assert watch.status(0.0) == "none yet"
     assert watch.lapse(100.0) == "", "nothing lapsed: the command session warns about this case"
 
 
@@ -129,7 +128,7 @@ def test_an_unusable_finger_message_makes_the_closedness_unknown_until_a_good_on
     assert watch.measured(1.1)
     watch.unusable(LEFT)  # e.g. NaN fingers: the old value is no measurement any more
     assert not watch.measured(1.1) and watch.age(1.1) is None
-    assert watch.status(1.1) == "unusable" and "unusable" in watch.why_unmeasured(1.1)
+    assert watch.status(1.1) == "unusable"
     assert "unusable" in watch.lapse(1.1)
     watch.offer(LEFT, "left_fr3_", 0.5, now=1.2)
     assert watch.measured(1.3)
@@ -332,3 +331,16 @@ def test_notes_are_info_when_good_news_and_warnings_when_they_ask_for_a_fix():
         == "warning", "found above the namespace: it names the parameter to set"
     assert note_level(watch.offer("/robot_b/hand_gripper/joint_states", "panda_", 0.0,
                                   now=1.1)) == "warning", "ambiguous"
+
+
+def test_a_watch_that_may_not_learn_the_arm_prefix_keeps_every_hand_a_candidate():
+    # pose mode without robot.joint_prefix: /joint_states may carry another arm, whose prefix
+    # would drop this arm's hand (the node decided this before; now the watch does)
+    learning = FingerWatch()
+    learning.check_arm("right_fr3_")
+    learning.offer("/left_fr3_gripper/joint_states", "left_fr3_", 0.3, now=1.0)
+    assert learning.topic is None, "another arm's prefix: the left hand is not taken"
+    fixed = FingerWatch(learn_arm_prefix=False)
+    assert fixed.check_arm("right_fr3_") == "" and fixed.arm_prefix is None
+    fixed.offer("/left_fr3_gripper/joint_states", "left_fr3_", 0.3, now=1.0)
+    assert fixed.topic == "/left_fr3_gripper/joint_states" and fixed.measured(1.1)

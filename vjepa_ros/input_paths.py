@@ -62,31 +62,59 @@ def unreadable(path: str | os.PathLike, reason: str = "Permission denied") -> st
 
 
 def permission_fix(path: str | os.PathLike) -> str:
-    """Say how to let this user read ``path`` (a file, or a folder: ``a+rx``).
+    """Say how to let this user read ``path``: its owner's ``chmod`` (:func:`read_access`).
 
-    ``let this user read it: `chmod a+r PATH` as its owner (NAME), or `sudo chown $USER PATH```.
+    ``let this user read it: `chmod a+r PATH` as its owner (NAME), or `sudo chown $USER PATH```
+    (a folder: ``chmod -R u+rX``, ``chown -R``).
     """
     import pwd
 
     path = Path(path).expanduser()
-    mode = "a+rx" if path.is_dir() else "a+r"
     try:
         owner = pwd.getpwuid(path.stat().st_uid).pw_name
     except (OSError, KeyError):  # no stat, or a uid without a name (a container's)
         owner = "its owner"
-    return (f"let this user read it: `{shell_command('chmod', mode, path)}` as its owner "
-            f"({owner}), or `sudo chown $USER {shell_command(path)}`")
+    recursive = " -R" if path.is_dir() else ""
+    return (f"let this user read it: `{read_access(path)}` as its owner ({owner}), or "
+            f"`sudo chown{recursive} $USER {shell_command(path)}`")
+
+
+def read_access(path: str | os.PathLike, folder: bool | None = None) -> str:
+    """Return the ``chmod`` command that lets ``path`` be read, shell-quoted, one line.
+
+    A file: ``chmod a+r PATH``; a folder (``folder`` None: whether ``path`` is one), which is
+    walked, so its folders must be entered and its files read: ``chmod -R u+rX PATH`` (X: the
+    folders, no file made executable). Every permission advice is built on it
+    (:func:`permission_fix`, ``bag_folders.unreadable_folder``).
+    """
+    path = Path(path).expanduser()
+    if path.is_dir() if folder is None else folder:
+        return shell_command("chmod", "-R", "u+rX", path)
+    return shell_command("chmod", "a+r", path)
 
 
 def shell_command(*words: str | os.PathLike) -> str:
     """Return a command line to paste into a shell: each word quoted as needed (``shlex``).
 
     ``shell_command("mv", "lab data/x.mcap", "x/")`` -> ``mv 'lab data/x.mcap' x/``: a path
-    with a space, ``$(...)`` or a quote stays one word and runs nothing when pasted.
+    with a space, ``$(...)`` or a quote stays one word and runs nothing when pasted. A word
+    given as a path (``os.PathLike``) is :func:`shell_path`'s: ``-x.npz`` as ``./-x.npz``,
+    never read as options; ``str`` words (the options) are kept as given.
     """
     import shlex
 
-    return " ".join(shlex.quote(os.fspath(word)) for word in words)
+    return " ".join(shlex.quote(shell_path(word) if isinstance(word, os.PathLike) else word)
+                    for word in words)
+
+
+def shell_path(path: str | os.PathLike) -> str:
+    """Return ``path`` as a command reads it as a path: ``./`` before a leading ``-``.
+
+    ``Path("./-x.npz")`` prints as ``-x.npz``, which ``mv``, ``chmod`` and the rest would take
+    for options (``--`` is not understood by every command advised: ``sqlite3``).
+    """
+    text = os.fspath(path)
+    return f"./{text}" if text.startswith("-") else text
 
 
 def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = False) -> Path:

@@ -14,7 +14,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from vjepa_ros.recordings.bag_folders import DATA_SUFFIXES, data_files, loose_bag_files
+from vjepa_ros.recordings.bag_folders import (
+    DATA_SUFFIXES,
+    data_files,
+    loose_bag_files,
+    suffix_any_case,
+)
 
 REPORT = "report.json"
 
@@ -25,16 +30,18 @@ def bag_identity(path: str | Path) -> Path:
     Symlinks are resolved; a bag directory's ``metadata.yaml`` or data file (``.mcap``,
     ``.db3``, zstd-compressed) names that directory when the directory is a bag (holds a
     ``metadata.yaml``, or that data file alone). A lone data file stays itself, as does a data
-    folder's loose one (``bag_folders.loose_bag_files``). Never raises for a missing path (it
-    is made absolute as given).
+    folder's loose one (``bag_folders.loose_bag_files``). Data files count in any case
+    (``x.MCAP``): a folder holding another recording than this file is no name of this one, so a
+    report of it is refused rather than overwritten. Never raises for a missing path (it is
+    made absolute as given).
     """
     path = Path(path).expanduser().resolve()
     if path.name == "metadata.yaml":
         return path.parent
-    if path.is_file() and path.name.endswith(DATA_SUFFIXES):
+    if path.is_file() and suffix_any_case(path.name, DATA_SUFFIXES):
         folder = path.parent
         if (folder / "metadata.yaml").is_file() or (
-                data_files(folder) == [path] and not loose_bag_files(folder)):
+                data_files(folder, any_case=True) == [path] and not loose_bag_files(folder)):
             return folder  # not a data folder's loose file: a recording of its own
     return path
 

@@ -9,6 +9,8 @@ asking: the graph lists a publisher per node, so more of that name than the node
 
 from __future__ import annotations
 
+from vjepa_ros.robot.recorded_inputs import is_bag_player
+
 
 def other_publishers(node, topic: str, own: int = 1) -> tuple[list[str], int]:
     """Return (the other publishing nodes' full names, sorted; how many twins among them).
@@ -80,3 +82,34 @@ def package_simulators(node, names: list[str]) -> set[str]:
         if any(service == f"{full}/{SIMULATOR_SERVICE}" for service, _ in services):
             found.add(full)
     return found
+
+
+def bag_players(node, topic: str, types: frozenset[str] = frozenset()) -> list[str]:
+    """Full names of the known bag players publishing ``topic``, directly or through a relay.
+
+    A relay is a publisher of ``topic`` that subscribes to a topic of one of ``types`` (the
+    input's message types: ``sensor_msgs/msg/Image`` and ``CompressedImage`` for a camera)
+    published by a bag player: ``image_transport republish``, ``topic_tools relay``; it is named
+    "RELAY (relaying TOPIC from PLAYER)". One hop only (``robot.recorded_inputs``).
+    """
+    found = []
+    for info in node.get_publishers_info_by_topic(topic):
+        name = full_name(info.node_name, info.node_namespace)
+        if is_bag_player(info.node_name):
+            found.append(name)
+        elif types and info.node_name != UNKNOWN:
+            found += [f"{name} (relaying {source} from {player})"
+                      for source, player in _relayed_players(node, info, types)]
+    return sorted(set(found))
+
+
+def _relayed_players(node, info, types: frozenset[str]) -> list[tuple[str, str]]:
+    """(topic, bag player) of each ``types`` topic the publisher ``info``'s node subscribes to."""
+    try:
+        subscribed = node.get_subscriber_names_and_types_by_node(info.node_name,
+                                                                 info.node_namespace)
+    except Exception:  # the node left the graph meanwhile (rclpy: NodeNameNonExistentError)
+        return []
+    return [(source, full_name(up.node_name, up.node_namespace))
+            for source, source_types in subscribed if types & set(source_types)
+            for up in node.get_publishers_info_by_topic(source) if is_bag_player(up.node_name)]

@@ -43,6 +43,7 @@ from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_va
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.graph_publishers import (
+    bag_players,
     full_name,
     other_publishers,
     package_simulators,
@@ -83,6 +84,12 @@ from vjepa_ros.robot.publisher_window import (
     STATE_PUBLISHER_WINDOW_S,
     PublisherWindow,
     crowd_problem,
+)
+from vjepa_ros.robot.recorded_inputs import (
+    IMAGE_TYPES,
+    JOINT_STATE_TYPES,
+    POSE_TYPES,
+    recorded_inputs_problem,
 )
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 
@@ -144,11 +151,14 @@ class PlannerNode(Node):
             raise ValueError(parameter_message(str(exc))) from None
         self.joints = JointStateReader(cfg.robot.joint_prefix)
         # the finger joints' topic once known, and whether the closedness is measured
-        self.fingers = FingerWatch(cfg.robot.gripper_state_topic,
-                                   cfg.safety.max_gripper_state_age_s)
+        self.fingers = FingerWatch(
+            cfg.robot.gripper_state_topic, cfg.safety.max_gripper_state_age_s,
+            learn_arm_prefix=cfg.robot.state_source != "pose" or bool(cfg.robot.joint_prefix))
         self.hand_generation = self.fingers.generation  # the hand the session was told of
         # the arm state's publishers (joint states or current_pose): a second one is refused
         self.state_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)
+        self.image_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)  # two cameras: refused
+        self.camera_crowd = ""  # the nodes publishing the camera topic while two send frames
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
@@ -178,8 +188,8 @@ class PlannerNode(Node):
         self.plan_report_pub = self.create_publisher(String, "~/plan_report", 50)
 
         image_type = CompressedImage if cfg.image_transport == "compressed" else Image
-        self.image_subscription = self.create_subscription(image_type, "image", self._on_image,
-                                                           SENSOR_QOS)
+        self.image_subscription = self.create_subscription(
+            image_type, "image", callback_with_publisher(self._on_image, ""), SENSOR_QOS)
         self.joint_states_sub = self.create_subscription(
             JointState, "joint_states", callback_with_publisher(self._on_joint_state, ""), 10)
         self.fingers.arm_topic = self.joint_states_sub.topic_name  # its namespace: this arm's
@@ -307,15 +317,30 @@ class PlannerNode(Node):
         self.session.reject_state(message)
 
     # -- inputs ---------------------------------------------------------------------------------
-    def _on_image(self, msg) -> None:
-        self.image_watch.arrived(time.monotonic())
+    def _on_image(self, msg, _topic: str = "", sender: object = None) -> None:
+        """Take a camera frame; ``sender``: its publisher where rclpy gives it (publisher_ids).
+
+        Frames from two publishers within 1 s (a bag played onto the live camera topic, a second
+        camera driver) are refused as the session refuses a frame of an unusable size.
+        """
+        now = time.monotonic()
+        self.image_watch.arrived(now)
+        topic = self.image_subscription.topic_name
         try:
             rgb = decode_image_message(msg)
         except ImageError as exc:
-            topic = self.image_subscription.topic_name
             self._log_input_error(f"dropping camera image on {topic}: {exc}")
             return
-        problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp))
+        self._new_publisher(self.image_publishers, sender)
+        crowd = crowd_problem(self.image_publishers, sender, now, f"camera images on {topic}",
+                              "this camera's view")
+        if crowd:  # which nodes, from the graph (once per crowd: not at the camera's rate)
+            self.camera_crowd = self.camera_crowd or ", ".join(
+                other_publishers(self, topic, own=0)[0])
+            crowd += f"; publishing nodes: {self.camera_crowd}" if self.camera_crowd else ""
+        else:
+            self.camera_crowd = ""
+        problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp), crowd)
         self.worker.wake()
         if problem:  # refused (logged by the session): no note on its size besides
             return
@@ -350,10 +375,7 @@ class PlannerNode(Node):
                 return
             self._reject_state("joint state", topic, exc)
             return
-        # pose mode: joint_states may carry another arm, so only robot.joint_prefix names this one
-        pose_mode = self.config.robot.state_source == "pose"
-        self._log_note(self.fingers.check_arm(
-            None if pose_mode and not self.config.robot.joint_prefix else self.joints.prefix))
+        self._log_note(self.fingers.check_arm(self.joints.prefix))
         if reading.fingers is not None:
             self._log_note(self.fingers.offer(
                 topic, reading.finger_prefix, float(closedness_from_fingers(
@@ -381,10 +403,20 @@ class PlannerNode(Node):
 
         ``sender``: the message's publisher id (None where rclpy gives none: not counted).
         """
+        self._new_publisher(self.state_publishers, sender)
         problem = crowd_problem(self.state_publishers, sender, now, words)
         if problem:
             self._reject_state(what, topic, problem)
         return bool(problem)
+
+    def _new_publisher(self, window: PublisherWindow, sender) -> None:
+        """Ask the graph for bag players at once when an input has a new publisher.
+
+        Not only at the next 2 Hz check: a player that replaced the driver is seen on its first
+        message where its node's name is known by then (``robot.recorded_inputs``).
+        """
+        if sender is not None and not window.knows(sender):
+            self._check_recorded_inputs()
 
     def _gripper_measured(self, now: float) -> bool:
         """Whether a state built at ``now`` [s, steady clock] has a measured closedness."""
@@ -400,7 +432,7 @@ class PlannerNode(Node):
         """Tell the session when the hand chosen changed: no plan of the old one's grips."""
         if self.fingers.generation != self.hand_generation:
             self.hand_generation = self.fingers.generation
-            self.session.hand_changed()
+            self.session.hand_changed(self.fingers.hand)
 
     def _gripper_topics(self) -> str:
         """Where finger joint states are looked for, in words (for the session's warning)."""
@@ -529,6 +561,7 @@ class PlannerNode(Node):
 
     def _enable(self, request, response):
         if request.data:
+            self._check_recorded_inputs()  # before the first plan may go out
             self._check_other_publishers()
             if self.twin_problem:  # a twin of this name: it could be enabled too
                 response.success, response.message = False, self.twin_problem
@@ -657,6 +690,20 @@ class PlannerNode(Node):
                 f"{', '.join(self.other_publishers)} — two sources of arm commands fight each "
                 "other")
 
+    def _check_recorded_inputs(self) -> None:
+        """Tell the session which inputs a bag player publishes (``robot.recorded_inputs``)."""
+        pose_mode = self.config.robot.state_source == "pose"
+        state_topic = (self.pose_sub if pose_mode else self.joint_states_sub).topic_name
+        camera = self.image_subscription.topic_name
+        inputs = {f"camera images on {camera}": (camera, IMAGE_TYPES),
+                  f"robot states on {state_topic}": (
+                      state_topic, POSE_TYPES if pose_mode else JOINT_STATE_TYPES)}
+        if self.fingers.topic and self.fingers.topic != state_topic:
+            inputs[f"finger joint states on {self.fingers.topic}"] = (self.fingers.topic,
+                                                                       JOINT_STATE_TYPES)
+        self.session.set_recorded_inputs(recorded_inputs_problem(
+            {words: bag_players(self, topic, types) for words, (topic, types) in inputs.items()}))
+
     def _check_clock_publishers(self) -> None:
         """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""
         if not self.get_parameter("use_sim_time").value:
@@ -689,6 +736,7 @@ class PlannerNode(Node):
         self._check_clock_publishers()
         self._check_camera_source()
         self._find_gripper_topics()
+        self._check_recorded_inputs()
         from vjepa_ros.robot.diagnostics import diagnostic_status  # (robot.mpc: torch)
 
         inputs = self._input_problems()

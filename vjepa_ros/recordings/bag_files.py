@@ -22,9 +22,19 @@ from vjepa_ros.recordings.bag_folders import (  # noqa: F401 - walk_files, data_
     loose_bag_files,
     refuse_special,
     several_recordings,
+    upper_case_fix,
     walk_files,
 )
-from vjepa_ros.recordings.recorded_files import listed_data_files, missing_parts, once_each
+from vjepa_ros.recordings.recorded_files import (
+    Metadata,
+    absent_listed,
+    listed_data_files,
+    listed_names,
+    missing_parts,
+    once_each,
+    read_metadata,
+    said_missing,
+)
 
 STORAGE_OF_SUFFIX = {".mcap": "mcap", ".db3": "sqlite3"}
 KILLED_BEFORE_WRITING = ("the recorder stopped (was killed) before it wrote a message: leave "
@@ -44,11 +54,21 @@ def repair_hint(path: Path, storage: str) -> str:
     """Return the command that recovers the intact part of a damaged data file."""
     from vjepa_ros.input_paths import shell_command
 
+    path = Path(path)
     if storage == "sqlite3":
         return (f"recover its intact rows with `{shell_command('sqlite3', path, '.recover')} | "
                 "sqlite3 recovered.db3` and read recovered.db3")
-    return (f"rewrite its intact part with `{shell_command('mcap', 'recover', path)} -o "
-            "recovered.mcap` (MCAP CLI)")
+    return f"rewrite its intact part with {mcap_recover(path)}"
+
+
+def mcap_recover(path: Path) -> str:
+    """Return the MCAP CLI command that rewrites a damaged MCAP file's intact part.
+
+    ```mcap recover PATH -o recovered.mcap` (MCAP CLI)``, the path shell-quoted.
+    """
+    from vjepa_ros.input_paths import shell_command
+
+    return f"`{shell_command('mcap', 'recover', Path(path))} -o recovered.mcap` (MCAP CLI)"
 
 
 class BagReader:
@@ -125,24 +145,29 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     if path.is_file() and path.name == "metadata.yaml":
         path = path.parent
     if path.is_file():
+        refuse_unreadable(path)
         return _open_files(path, [path], [], salvage)
     files = data_files(path)
     refuse_special(path / "metadata.yaml")
     loose = loose_bag_files(path)
     if loose:  # a data folder: reading its loose files as its bag would drop the others
         raise BagError(several_recordings(path, loose))
-    listed = listed_data_files(path)
+    metadata = read_metadata(path / "metadata.yaml")  # parsed once here (rosbags: again)
+    listed = listed_data_files(path, metadata)
     if listed:  # a bag folder's unlisted data files are no part of its recording
         files = listed
     files, copies = once_each(files)  # x.mcap beside x.mcap.zstd (killed while compressing)
-    copies += missing_parts(files)
+    names = listed_names(path, metadata)
+    copies += missing_parts(files, names)
     for file in files:  # before a library says it in its words (sqlite: "unable to open")
         refuse_unreadable(file)
     if salvage and files:
         return _open_files(path, files, copies, salvage)
+    if files and said_missing(files, names, absent_listed(path, names)):
+        return _open_files(path, files, copies)  # not rosbags' "Some database files are missing"
     if (path / "metadata.yaml").exists():
         try:
-            return _open_directory(path)
+            return _open_directory(path, metadata)
         except MetadataError as exc:
             if not files:
                 raise BagError(f"{exc.problem}, and {path} holds no rosbag2 data file "
@@ -157,10 +182,13 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
             return _open_files(path, files, [note, *copies])
     if not files:
         present = sorted(p.name for p in path.iterdir())[:10]
+        upper = next((f"; {name}: {fix}" for name in present
+                      if (fix := upper_case_fix(path / name))
+                      and not name.lower().endswith(".npz")), "")
         raise BagError(
             f"{path}: no metadata.yaml and no rosbag2 data file ({', '.join(DATA_SUFFIXES)}) in "
             f"it: not a rosbag2 recording (it holds: {', '.join(present) or 'nothing'}); give the "
-            "directory `ros2 bag record` wrote, or one of its data files"
+            f"directory `ros2 bag record` wrote, or one of its data files{upper}"
         )
     reader = _open_files(path, files, copies)
     note = (f"{path}: no metadata.yaml (the recorder did not close, e.g. it was killed): read "
@@ -171,10 +199,11 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     return reader
 
 
-def _open_directory(path: Path) -> BagReader:
+def _open_directory(path: Path, metadata: Metadata) -> BagReader:
+    """Open a bag folder with rosbags (its ``metadata.yaml``: ``metadata``, read already)."""
     from rosbags.rosbag2 import Reader
 
-    problem, fix = metadata_problem(path / "metadata.yaml")
+    _, problem, fix = metadata
     if problem:
         raise MetadataError(problem, fix or f"delete it and `{reindex(path)}` writes it "
                             "again")
@@ -206,38 +235,6 @@ class MetadataError(BagError):
     def __init__(self, problem: str, fix: str):
         self.problem, self.fix = problem, fix
         super().__init__(f"{problem}; {fix}")
-
-
-def metadata_problem(file: Path) -> tuple[str, str]:
-    """Say in one line why a bag's ``metadata.yaml`` cannot be read as YAML, and its fix.
-
-    ``(problem, fix)``; ``("", "")`` when it reads. Problems: ``FILE is empty (0 bytes)``,
-    ``FILE is blank``, ``FILE is not valid YAML (line 3, column 10: expected ',' or ']')``
-    (PyYAML's own message spans several lines with a caret under the place), ``FILE cannot be
-    read by this user (Permission denied)`` (its fix: ``input_paths.permission_fix``, the
-    ``chmod``), ``FILE cannot be read (WHY)``; fix "" for all but the permissions: rewrite it.
-    """
-    import yaml
-
-    from vjepa_ros.input_paths import permission_fix
-
-    try:
-        text = file.read_bytes().decode("utf-8", errors="replace")
-    except PermissionError as exc:
-        return (f"{file} cannot be read by this user ({exc.strerror or exc})",
-                permission_fix(file))
-    except OSError as exc:
-        return f"{file} cannot be read ({exc.strerror or exc})", ""
-    if not text.strip():
-        return f"{file} is {'empty (0 bytes)' if not text else 'blank'}", ""
-    try:
-        yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return f"{file} is not valid YAML ({where}{one_line(str(what))})", ""
-    return "", ""
 
 
 def one_line(text: str) -> str:
@@ -353,9 +350,9 @@ def refuse_unreadable(file: Path) -> None:
 def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], salvage: bool):
     """Open one data file (unpacking a ``.zstd``): ``(part, storage, compression or None)``.
 
-    Appends to ``notes`` (and ``damage``) what was repaired or lost in it.
+    Appends to ``notes`` (and ``damage``) what was repaired or lost in it; ``file`` is one
+    this user may open (:func:`open_reader` checked it: :func:`refuse_unreadable`).
     """
-    refuse_unreadable(file)
     if file.stat().st_size == 0:
         raise NothingToReadError(f"{file} is empty (0 bytes): nothing to read")
     inner, compression = file, None
@@ -366,9 +363,14 @@ def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], s
             notes.append(note)
             damage.append(note)
     storage = STORAGE_OF_SUFFIX.get(inner.suffix)
+    if storage is None and upper_case_fix(file) and not file.name.lower().endswith(".npz"):
+        raise BagError(f"{file}: {upper_case_fix(file)}")
     if storage is None:
-        episode = ("; an episode file: write it as a bag with `vjepa-ros bag-from-npz "
-                   f"OUT_BAG --episode {file}`" if file.suffix == ".npz" else "")
+        from vjepa_ros.input_paths import shell_command
+
+        episode = ("; an episode file: write it as a bag with "
+                   f"`{shell_command('vjepa-ros', 'bag-from-npz', 'OUT_BAG', '--episode', file)}`"
+                   if file.suffix == ".npz" else "")
         raise BagError(f"{file}: not a rosbag2 data file (expected a directory, or "
                        f"{', '.join(DATA_SUFFIXES)}){episode}")
     part, note = _open_data_file(inner, storage, file, salvage)

@@ -103,16 +103,40 @@ def _walk(folder: Path, found: list[Path], links: list[Path], notes: list[str],
                 _walk(path, found, links, notes, walked, forks)
         elif entry.name.startswith("._") and _is_read(entry.name):
             forks.append(path)
-        elif not _is_read(entry.name) and _is_read(entry.name.lower()):
-            from vjepa_ros.input_paths import shell_command
-
-            lower = _free_name(path.with_name(_lower_suffix(entry.name)))
-            notes.append(f"skipped {path}: its suffix is not lower case as data's are "
-                         f"({', '.join(READ_NAMES)}); to read it: "
-                         f"`{shell_command('mv', '-n', path, lower)}`")
+        elif upper_case_fix(path):
+            notes.append(f"skipped {path}: {upper_case_fix(path)}")
         elif not (is_partial(entry.name) or (special_file(path) and not _is_read(entry.name))):
             refuse_special(path)  # a pipe or socket of another name is no data: never opened
             found.append(path)
+
+
+def upper_case_fix(path: Path) -> str:
+    """Say how to read a data file whose suffix is not lower case (``EP0.NPZ``, ``x.MCAP``).
+
+    Every command refuses it alike (the walk skips it with a note; given by itself it is
+    refused): ``its suffix is not lower case as data's are (...); to read it: `mv -n PATH
+    LOWER```, onto a free name (:func:`_free_name`). "" for any other name.
+    """
+    from vjepa_ros.input_paths import shell_command
+
+    if _is_read(path.name) or not _is_read(path.name.lower()):
+        return ""
+    lower = _free_name(path.with_name(_lower_suffix(path.name)))
+    return (f"its suffix is not lower case as data's are ({', '.join(READ_NAMES)}); to read "
+            f"it: `{shell_command('mv', '-n', path, lower)}`")
+
+
+def suffix_any_case(name: str, suffixes: tuple[str, ...] = READ_NAMES) -> str:
+    """Return the suffix of ``suffixes`` that ``name`` ends in, in any case, as it is written.
+
+    ``x.MCAP`` -> ``.MCAP``, ``EP0.npz`` -> ``.npz``; "" when none. For every check that
+    protects a recording from being written over or among (``train.out_check``,
+    ``eval.out_reuse``, ``collect --out``): a file the readers refuse for its case
+    (:func:`upper_case_fix`) is still a user's recording, read once renamed.
+    """
+    lower = name.lower()
+    suffix = next((s for s in sorted(suffixes, key=len, reverse=True) if lower.endswith(s)), "")
+    return name[len(name) - len(suffix):] if suffix else ""
 
 
 def _lower_suffix(name: str) -> str:
@@ -148,11 +172,11 @@ def _is_folder(entry: os.DirEntry) -> bool:
 
 def unreadable_folder(folder: Path, exc: OSError) -> str:
     """Return the refusal of a folder of the data that cannot be listed (one line)."""
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.input_paths import read_access
 
     return (f"{folder} cannot be read ({exc.strerror or exc}): the recordings in it would be "
-            f"left out; give read access to it ({shell_command('chmod', '-R', 'u+rX', folder)})"
-            ", or move it out of the data given")
+            f"left out; give read access to it ({read_access(folder, folder=True)}), or move it "
+            "out of the data given")
 
 
 def _bag_error(message: str):
@@ -209,27 +233,27 @@ def refuse_special(path: Path) -> None:
                        "file first), or leave it out of the data given")
 
 
-def data_files(directory: Path) -> list[Path]:
+def data_files(directory: Path, any_case: bool = False) -> list[Path]:
     """Return the data files of a directory in recording order (``x_0.mcap``, ``x_1.mcap``).
 
-    Raises ``BagError`` for one that is a FIFO, socket or device (:func:`refuse_special`).
+    macOS ``._*`` resource forks are none (:func:`walk_files` skips them too). ``any_case``:
+    ``x.MCAP`` too (:func:`suffix_any_case`), for the guards that keep outputs out of
+    recordings; the readers take lower case only (:func:`upper_case_fix`). Raises
+    ``BagError`` for one that is a FIFO, socket or device (:func:`refuse_special`).
     """
     found = []
     for p in directory.iterdir():
-        if p.name.endswith(DATA_SUFFIXES):
+        named = suffix_any_case(p.name, DATA_SUFFIXES) if any_case else \
+            p.name.endswith(DATA_SUFFIXES)
+        if named and not p.name.startswith("._"):
             refuse_special(p)
             if p.is_file():  # a folder named x.mcap is none
                 found.append(p)
 
-    def order(p: Path):
-        number = re.search(r"_(\d+)\.(mcap|db3)", p.name)
-        return (int(number.group(1)) if number else -1, p.name)
-
-    return sorted(found, key=order)
+    return sorted(found, key=lambda p: (part_name(p)[1], p.name))
 
 
-def loose_bag_files(directory: Path, files: list[Path] | None = None,
-                    holding: set[Path] | None = None) -> list[Path]:
+def loose_bag_files(directory: Path, holding: set[Path] | None = None) -> list[Path]:
     """Return the data files directly in ``directory`` that are each a recording of its own.
 
     A directory without ``metadata.yaml`` is a data folder, not one killed recording, when its
@@ -243,10 +267,9 @@ def loose_bag_files(directory: Path, files: list[Path] | None = None,
     overlap), as a killed recorder's parts do. Each loose data file is then a bag by itself.
     [] for a bag directory (``metadata.yaml``; or data files of one name following one another
     with nothing else recorded under them, a killed recorder's, read together) and a folder
-    without data files. ``files``: :func:`walk_files` of ``directory`` (or of a folder above
-    it) when already known;
-    ``holding``: :func:`folders_holding_recordings` of them, when already known (linear work
-    for a walk of many folders).
+    without data files. ``holding``: :func:`folders_holding_recordings` of a walk
+    (:func:`walk_files`) of ``directory`` or of a folder above it, when already known (linear
+    work for a walk of many folders); None: ``directory`` is walked when it must be.
     """
     if (directory / "metadata.yaml").is_file():
         return []
@@ -256,8 +279,7 @@ def loose_bag_files(directory: Path, files: list[Path] | None = None,
     if len({recording_name(file) for file in own}) > 1:
         return own
     if holding is None:
-        holding = folders_holding_recordings(
-            walk_files(directory) if files is None else files)
+        holding = folders_holding_recordings(walk_files(directory))
     if directory in holding:
         return own
     return [] if _one_killed_recording(own) else own
@@ -277,12 +299,21 @@ def _one_killed_recording(files: list[Path]) -> bool:
 
 def recording_name(file: Path) -> str:
     """Return the recording a data file's name says it is of: ``x`` for ``x_3.mcap.zstd``."""
+    return part_name(file)[0]
+
+
+def part_name(file: Path) -> tuple[str, int]:
+    """Return (recording name, part number) of a data file: ``("x", 3)`` for ``x_3.mcap.zstd``.
+
+    By :data:`PART_NAME`; a file not named as a part: its name without the data suffix, -1
+    (``("x", -1)`` for ``x.mcap``).
+    """
+    match = PART_NAME.match(file.name)
+    if match:
+        return match["name"], int(match["number"])
     name = file.name
-    for suffix in DATA_SUFFIXES:
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    return re.sub(r"_\d+$", "", name)
+    suffix = next((s for s in DATA_SUFFIXES if name.endswith(s)), "")
+    return name[: len(name) - len(suffix)], -1
 
 
 def folders_holding_recordings(files: list[Path]) -> set[Path]:

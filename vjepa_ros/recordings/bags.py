@@ -324,18 +324,26 @@ JointsToPose = Callable[[list[str], np.ndarray], np.ndarray]
 
 
 def read_recording(
-    path: str | Path, topics: BagTopics | None = None, joints_to_pose: JointsToPose | None = None
+    path: str | Path, topics: BagTopics | None = None, joints_to_pose: JointsToPose | None = None,
+    *, alone: bool = True,
 ) -> Recording:
     """Index a bag: every state of the state topic, the timestamp of every camera frame.
 
     ``joints_to_pose`` maps joint states to end-effector poses for bags without a pose topic
-    (default: Franka forward kinematics from :mod:`vjepa_ros.robot`).
+    (default: Franka forward kinematics from :mod:`vjepa_ros.robot`). ``alone``: the path was
+    handed to a command by itself (eval, camera-check): a data file that is one part of a split
+    recording gets a note, after the reader's, that its other parts are unread
+    (``split_parts.lone_part_note``); train's discovery, which groups a folder's parts itself,
+    passes False.
     """
+    from vjepa_ros.recordings.split_parts import lone_part_note
+
     config = (topics or BagTopics()).check()
     path = Path(path).expanduser()
+    part_note = lone_part_note(path) if alone and path.is_file() else ""
     damage: list[str] = []  # the reader's notes on lost messages, filled once it is open
     try:
-        return _index_recording(path, config, joints_to_pose, damage)
+        return _index_recording(path, config, joints_to_pose, damage, part_note)
     except BagError as exc:
         raise damage_first(exc, damage) from exc
 
@@ -353,9 +361,8 @@ def damage_first(exc: BagError, damage: list[str]) -> BagError:
     return kind(f"{'; '.join(missing)}. What is intact: {exc}")
 
 
-def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list[str]):
-    from vjepa_ros.recordings.split_parts import lone_part_note
-
+def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list[str],
+                     part_note: str = ""):
     salvaged = False
     while True:  # a second pass reads a damaged MCAP by its intact records
         reader = open_reader(path, salvage=True) if salvaged else open_reader(path)
@@ -363,8 +370,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         try:
             types = {c.topic: c.msgtype for c in reader.connections}
             notes: list[str] = list(reader.notes)
-            part_note = lone_part_note(path) if path.is_file() and not salvaged else ""
-            notes += [part_note] if part_note else []  # x_0.mcap given: x_1.mcap unread
+            notes += [part_note] if part_note and not salvaged else []  # x_1.mcap unread
             image_topic = resolve_image_topic(path, types, config.image, notes)
             source, state_topic = resolve_state_topic(path, types, config, notes)
             gripper_topic = resolve_gripper_topic(path, types, config.gripper)

@@ -32,8 +32,6 @@ from mcap.opcode import Opcode
 from mcap.records import Channel, Chunk, DataEnd, Footer, Message, Schema
 from mcap.stream_reader import StreamReader, breakup_chunk
 
-from vjepa_ros.input_paths import shell_command
-
 MAGIC_SIZE = 8
 RECORD_HEAD = 9  # opcode u8 + length u64 (MCAP spec, "Records")
 
@@ -74,10 +72,11 @@ class Damage:
         span = ""
         if self.first_time is not None:
             span = f" ({(self.last_time - self.first_time) / 1e9:.2f} s)"
+        from vjepa_ros.recordings.bag_files import mcap_recover
+
         return (f"{path} is damaged (recorder killed mid-write?): {'; '.join(parts)}; read "
                 f"{self.messages_read} intact messages{span}, lost messages spanning "
-                f"{lost:.2f} s; `{shell_command('mcap', 'recover', path)} -o recovered.mcap` "
-                "(MCAP CLI) rewrites it")
+                f"{lost:.2f} s; {mcap_recover(path)} rewrites it")
 
     def count(self, message: Message) -> None:
         self.messages_read += 1

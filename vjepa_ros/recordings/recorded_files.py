@@ -4,34 +4,110 @@ A bag folder's ``metadata.yaml`` lists its files (:func:`listed_data_files`): on
 does not list is never read with the bag, so it is a recording of its own
 (:func:`unlisted_data_files`), not one counted as read. A recorder killed while compressing
 leaves ``x.mcap`` and ``x.mcap.zstd`` both: read once (:func:`once_each`). A killed split
-recording missing a middle part (``x_0``, ``x_2``) names it (:func:`missing_parts`), so its lost
-steps are not blamed on the camera.
+recording missing a part (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``; one its
+``metadata.yaml`` lists) names it (:func:`missing_parts`), so its lost steps are not blamed on
+the camera; once (:func:`said_missing`: not again in ``rosbags``' words). The
+``metadata.yaml`` is read and parsed once per file version (:func:`read_metadata`), for all
+that asks it.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
+from typing import NamedTuple
 
 from vjepa_ros.recordings.bag_folders import PART_NAME, compressed_copy_of, data_files
 
 
-def listed_data_files(directory: Path) -> list[Path] | None:
+class Metadata(NamedTuple):
+    """A bag folder's ``metadata.yaml``, read and parsed once (:func:`read_metadata`).
+
+    ``info``: the parsed YAML (None when it cannot be read); ``problem``: one line naming the
+    file, saying why it cannot be read as YAML ("" when it reads); ``fix``: what to do ("" but
+    for permissions: rewrite it).
+    """
+
+    info: object
+    problem: str
+    fix: str
+
+
+def read_metadata(file: Path) -> Metadata:
+    """Read and parse a bag's ``metadata.yaml`` once, for all that asks it.
+
+    Cached per file version (path, size, modification and change times: a ``chmod`` is a new
+    version too): discovery (``train.same_recording``, each bag folder's listed files), the
+    ``--val`` copy check and ``bag_files.open_reader`` ask for the same files, and PyYAML
+    takes milliseconds to parse a recorder's metadata. Problems: ``FILE is empty (0 bytes)``,
+    ``FILE is blank``, ``FILE is not valid YAML (line 3, column 10: expected ',' or ']')``
+    (PyYAML's own message spans several lines with a caret under the place), ``FILE cannot be
+    read by this user (Permission denied)`` (its fix: ``input_paths.permission_fix``, the
+    ``chmod``), ``FILE cannot be read (WHY)`` (also for a missing one).
+    """
+    try:
+        info = os.stat(file)
+    except OSError:  # its reading names the problem
+        return _parse_metadata(file)
+    return _metadata_of_version(file, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _metadata_of_version(file: Path, _size: int, _mtime_ns: int, _ctime_ns: int) -> Metadata:
+    return _parse_metadata(file)
+
+
+def _parse_metadata(file: Path) -> Metadata:
+    import yaml
+
+    from vjepa_ros.input_paths import permission_fix
+    from vjepa_ros.recordings.bag_files import one_line
+
+    try:
+        text = file.read_bytes().decode("utf-8", errors="replace")
+    except PermissionError as exc:
+        return Metadata(None, f"{file} cannot be read by this user ({exc.strerror or exc})",
+                        permission_fix(file))
+    except OSError as exc:
+        return Metadata(None, f"{file} cannot be read ({exc.strerror or exc})", "")
+    if not text.strip():
+        return Metadata(None, f"{file} is {'empty (0 bytes)' if not text else 'blank'}", "")
+    try:
+        return Metadata(yaml.safe_load(text), "", "")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return Metadata(None, f"{file} is not valid YAML ({where}{one_line(str(what))})", "")
+
+
+def listed_names(directory: Path, metadata: Metadata | None = None) -> set[str] | None:
+    """Return the data file names a bag folder's ``metadata.yaml`` lists (``{"x_0.mcap"}``).
+
+    None when there is no ``metadata.yaml``, it cannot be read as a rosbag2 one, or it lists
+    none. ``metadata``: :func:`read_metadata` of it when already read.
+    """
+    if metadata is None:
+        metadata = read_metadata(directory / "metadata.yaml")
+    try:
+        names = metadata.info["rosbag2_bagfile_information"]["relative_file_paths"]
+        names = {Path(str(name)).name for name in names}
+    except (KeyError, TypeError):
+        return None
+    return names or None
+
+
+def listed_data_files(directory: Path, metadata: Metadata | None = None) -> list[Path] | None:
     """Return the data files a bag folder's ``metadata.yaml`` lists, present in it.
 
     None when there is no ``metadata.yaml`` or it cannot be read as a rosbag2 one; [] when
     none it lists is there (its data files are then read directly: ``bag_files.open_reader``).
     An original beside its listed compressed copy (``x.mcap`` beside ``x.mcap.zstd``) counts
-    as listed.
+    as listed. ``metadata``: :func:`read_metadata` of it when already read.
     """
-    import yaml
-
-    try:
-        info = yaml.safe_load((directory / "metadata.yaml").read_text(errors="replace"))
-        names = info["rosbag2_bagfile_information"]["relative_file_paths"]
-        names = {Path(str(name)).name for name in names}
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
-        return None
-    if not names:
+    names = listed_names(directory, metadata)
+    if names is None:
         return None
     return [file for file in data_files(directory)
             if file.name in names or f"{file.name}.zstd" in names
@@ -69,27 +145,85 @@ def once_each(files: list[Path]) -> tuple[list[Path], list[str]]:
     return kept, notes
 
 
-def missing_parts(files: list[Path]) -> list[str]:
-    """Name the parts missing between a killed split recording's ``files`` (x_0, x_2: x_1).
+def missing_parts(files: list[Path], listed: set[str] | None = None) -> list[str]:
+    """Name the parts missing from a killed split recording's ``files`` (x_1, x_2: x_0).
 
-    One note per gap (``[]`` for none): its messages are lost, not dropped by the camera.
+    ``files``: one recording's data files, in one folder. Missing: a number below the highest
+    found (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``, rosbag2 counting from 0), and a
+    part the bag's ``metadata.yaml`` lists (``listed``: :func:`listed_names`) that is not there
+    (an original and its ``.zstd`` copy are one part). A lone ``x_1`` with no metadata is no
+    evidence of a split (an episode may be named so) unless its folder is named ``x``, as
+    ``ros2 bag record -o x`` names it. One note per recording name (``[]`` for none): its
+    messages are lost, not dropped by the camera.
     """
-    numbers: dict[tuple[str, str], list[int]] = {}
+    return [_missing_note(files[0].parent, name, gone, parts)
+            for (name, _), (gone, parts) in _gone_parts(files, listed).items()]
+
+
+def said_missing(files: list[Path], listed: set[str] | None, absent: list[str]) -> bool:
+    """Whether :func:`missing_parts` names every one of ``absent`` (listed names not there).
+
+    ``absent``: the data file names a ``metadata.yaml`` lists that are not in the folder
+    (:func:`absent_listed`); False for none. Where it does, a library's "Some database files
+    are missing" says again what the package's note says.
+    """
+    gone = {f"{name}_{number}{suffix}" for (name, suffix), (numbers, _) in
+            _gone_parts(files, listed).items() for number in numbers}
+    return bool(absent) and all(name.removesuffix(".zstd") in gone for name in absent)
+
+
+def absent_listed(directory: Path, listed: set[str] | None) -> list[str]:
+    """Return the names in ``listed`` (:func:`listed_names`) of no file in ``directory``.
+
+    A name counts as there when its file, its ``.zstd`` copy or its original is (as
+    :func:`listed_data_files` counts them); sorted.
+    """
+    return sorted(name for name in listed or ()
+                  if not any((directory / other).is_file()
+                             for other in (name, f"{name}.zstd", name.removesuffix(".zstd"))))
+
+
+def _gone_parts(files: list[Path], listed: set[str] | None) -> dict:
+    """Return ``{(name, suffix): (gone numbers, {number: file})}`` of :func:`missing_parts`.
+
+    ``suffix`` without ``.zstd``; recordings missing no part left out; sorted by key.
+    """
+    found: dict[tuple[str, str], dict[int, Path]] = {}
     for file in files:
         match = PART_NAME.match(file.name)
         if match:
-            numbers.setdefault((match["name"], match["suffix"]), []).append(int(match["number"]))
-    notes = []
-    for (name, suffix), found in sorted(numbers.items()):
-        gone = sorted(set(range(min(found), max(found))) - set(found))
+            key = (match["name"], match["suffix"].removesuffix(".zstd"))
+            found.setdefault(key, {}).setdefault(int(match["number"]), file)
+    expected: dict[tuple[str, str], set[int]] = {}
+    for name in listed or ():
+        match = PART_NAME.match(name)
+        if match:
+            key = (match["name"], match["suffix"].removesuffix(".zstd"))
+            expected.setdefault(key, set()).add(int(match["number"]))
+    result = {}
+    for key, parts in sorted(found.items()):
+        name, _ = key
+        start = 0 if len(parts) > 1 or files[0].parent.name == name else min(parts)
+        gone = sorted((set(range(start, max(parts))) | expected.get(key, set())) - set(parts))
         if gone:
-            names = ", ".join(f"{name}_{number}{suffix}" for number in gone[:3])
-            more = f" (and {len(gone) - 3} more)" if len(gone) > 3 else ""
-            notes.append(f"{files[0].parent}: {names}{more} of split recording {name} missing "
-                         f"between {name}_{min(found)}{suffix} and "
-                         f"{name}_{max(found)}{suffix}: its messages are lost (a gap in time); "
-                         "copy it in from the recording machine if it is there")
-    return notes
+            result[key] = (gone, parts)
+    return result
+
+
+def _missing_note(folder: Path, name: str, gone: list[int], parts: dict[int, Path]) -> str:
+    """One line naming split recording ``name``'s ``gone`` part numbers, where they lie."""
+    numbers = sorted(parts)
+    suffix = PART_NAME.match(parts[numbers[0]].name)["suffix"]
+    first, last = parts[numbers[0]].name, parts[numbers[-1]].name
+    names = ", ".join(f"{name}_{number}{suffix}" for number in gone[:3])
+    more = f" (and {len(gone) - 3} more)" if len(gone) > 3 else ""
+    inside = any(numbers[0] < number < numbers[-1] for number in gone)
+    where = ([f"before {first}"] if gone[0] < numbers[0] else []) + \
+        ([f"between {first} and {last}"] if inside else []) + \
+        ([f"after {last}"] if gone[-1] > numbers[-1] else [])
+    return (f"{folder}: {names}{more} of split recording {name} missing {' and '.join(where)}: "
+            f"its messages are lost{' (a gap in time)' if inside else ''}; copy it in from the "
+            "recording machine if it is there")
 
 
 def _size(file: Path) -> int:

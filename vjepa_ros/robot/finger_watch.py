@@ -146,11 +146,15 @@ class FingerWatch:
     ``configured_topic``: ``robot.gripper_state_topic`` ("" for the automatic search);
     ``max_age_s``: the age [s, steady clock] past which a closedness stops counting as measured
     (``safety.max_gripper_state_age_s``); ``arm_topic``: the resolved topic of the arm's joint
-    states (its namespace decides which ``*gripper*`` topics may be this arm's).
+    states (its namespace decides which ``*gripper*`` topics may be this arm's);
+    ``learn_arm_prefix``: whether :meth:`check_arm` learns the arm's prefix from its joint
+    states (False in pose mode without ``robot.joint_prefix``: ``joint_states`` may carry another
+    arm there, and a wrong prefix would drop this arm's hand).
     """
 
     configured_topic: str = ""
     max_age_s: float = DEFAULT_MAX_AGE_S
+    learn_arm_prefix: bool = True
     arm_topic: str = "/joint_states"
     anchor_topic: str = ""  # the arm's state topic when not arm_topic (current_pose)
     topic: str | None = None  # the topic finger states are read from; None: none chosen
@@ -169,6 +173,16 @@ class FingerWatch:
     _in_lapse: bool = False  # a lapse began and the fingers are not back yet
     _senders: PublisherWindow | None = None  # the chosen hand's recent publishers
     _crowds: _SaidSparingly = dataclasses.field(default_factory=_SaidSparingly)
+
+    @property
+    def hand(self) -> str | None:
+        """The hand chosen, in words: "<topic> (<prefix>finger_joint1/2)".
+
+        None while none is chosen, its prefix is not known yet, or the choice is ambiguous.
+        """
+        if self.conflict or self.topic is None or self.prefix is None:
+            return None
+        return f"{self.topic} ({self.prefix}finger_joint1/2)"
 
     @property
     def crowd(self) -> str:
@@ -221,7 +235,7 @@ class FingerWatch:
 
         Returns a line to log ("" when nothing changed).
         """
-        if arm_prefix is None or arm_prefix == self.arm_prefix:
+        if arm_prefix is None or arm_prefix == self.arm_prefix or not self.learn_arm_prefix:
             return ""
         self.arm_prefix = arm_prefix
         return self._choose()
@@ -406,19 +420,6 @@ class FingerWatch:
         if age is not None:
             return f"{age:.3f}"
         return "unusable" if self._unusable else "none yet"
-
-    def why_unmeasured(self, now: float) -> str:
-        """Why the closedness is not measured at ``now``, in words ("" when it is)."""
-        if self.measured(now):
-            return ""
-        if self.conflict or self.crowd:
-            return self.conflict or self.crowd
-        if self._unusable:
-            return f"the newest finger joint state on {self.topic} was unusable"
-        if self.last is None:
-            return "no finger joint state of this arm's hand has arrived"
-        return (f"finger joint states on {self.topic} stopped {now - self.last:.1f} s ago "
-                f"(safety.max_gripper_state_age_s {self.max_age_s:g})")
 
     # -- lapses ---------------------------------------------------------------------------------
     def lapse(self, now: float) -> str:

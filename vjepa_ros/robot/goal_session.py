@@ -60,6 +60,12 @@ class GoalSession:
             if len(goals) >= self.goal_switching.max_subgoals:
                 raise RuntimeError(f"~/add_subgoal refused: the list is full ({len(goals)} = "
                                    "goals.max_subgoals); call ~/clear_goals to start a new one")
+            stale = [str(index + 1) for index, g in enumerate(goals) if g.other_hand(self.hand)]
+            if stale and self.goal_switching.gripper == "subgoal":  # the list restarts at 1
+                raise RuntimeError(
+                    f"~/add_subgoal refused: sub-goal(s) {', '.join(stale)} of the list were "
+                    f"captured on another hand than this arm's ({self.hand}); call ~/clear_goals "
+                    "and capture the list again")
             goal = self._captured_subgoal("~/add_subgoal", f"added sub-goal {len(goals) + 1}")
             gripper = "unknown (no recent finger joints)" if goal.closedness() is None else \
                 f"{goal.closedness():.2f}"
@@ -102,9 +108,10 @@ class GoalSession:
             raise RuntimeError(problem)
         state = self.inputs.state_at(frame.stamp)
         near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
+        measured = near and state.gripper_measured
         return SubGoal(frame.value.copy(), None, source=source,
                        state=np.array(state.value, dtype=np.float64) if near else None,
-                       gripper_measured=near and state.gripper_measured)
+                       gripper_measured=measured, hand=self.hand if measured else None)
 
     def _goal_problem(self) -> str:
         if self.goals is None:
@@ -112,4 +119,17 @@ class GoalSession:
                     "set goal_image_path")
         if self.goals.finished:
             return f"no goal: {self.goals.describe()}"
-        return ""
+        return self._other_hand_problem()
+
+    def _other_hand_problem(self) -> str:
+        """Why the sub-goals ahead cannot be commanded: captured on another hand ("" if not)."""
+        stale = self.goals.other_hand(self.hand)
+        if not stale:
+            return ""
+        numbers = ", ".join(str(index + 1) for index in stale)
+        was = self.goals.goals[stale[0]].hand
+        return (f"sub-goal{'s' if len(stale) > 1 else ''} {numbers} "
+                f"{'were' if len(stale) > 1 else 'was'} captured while the gripper's closedness "
+                f"came from {was}, not this arm's hand {self.hand}, and goals.gripper subgoal "
+                "would command that closedness: call ~/clear_goals and capture the sub-goals "
+                "again (~/add_subgoal)")

@@ -139,6 +139,18 @@ class SubGoal:
     gripper: float | None = None  # closedness 0..1 at the sub-goal, when given without a state
     gripper_measured: bool = True  # False: captured without a measured hand (no finger joints
     # received, or no state at the frame's time): state[6], if any, is a placeholder
+    hand: str | None = None  # the hand whose measured closedness state[6] is (FingerWatch.hand:
+    # "<topic> (<prefix>finger_joint1/2)"); None: not captured from a known hand
+
+    def other_hand(self, hand: str | None) -> bool:
+        """Whether this sub-goal's closedness was measured on a hand other than ``hand``.
+
+        ``hand``: the hand measured now (``FingerWatch.hand``); None (none known) never differs.
+        Such a closedness is another gripper's (chosen before this arm's own driver published,
+        or from a namespace above), so ``goals.gripper`` subgoal must not command it.
+        """
+        return (hand is not None and self.hand is not None and self.gripper is None
+                and self.gripper_measured and self.hand != hand)
 
     def closedness(self) -> float | None:
         """Return the hand's closedness 0..1 here: ``gripper``, else ``state[6]``, else None."""
@@ -238,6 +250,17 @@ class GoalSequence:
     @property
     def finished(self) -> bool:
         return self.index >= len(self.goals)
+
+    def other_hand(self, hand: str | None) -> list[int]:
+        """0-based indices of the sub-goals still ahead captured on a hand other than ``hand``.
+
+        Only under ``gripper`` subgoal (otherwise a sub-goal's closedness commands nothing);
+        see :meth:`SubGoal.other_hand`.
+        """
+        if self.switching.gripper != "subgoal":
+            return []
+        return [index for index in range(self.index, len(self.goals))
+                if self.goals[index].other_hand(hand)]
 
     def count_step(self, energy: float | None = None) -> SubGoalSwitch | None:
         """Count one executed command and its plan's ``energy``; return the switch it made.

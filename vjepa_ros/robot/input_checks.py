@@ -38,8 +38,50 @@ class InputChecks:
     def _input_refusal(self, now: float) -> Refusal | None:
         if self.inputs.state_problem:
             return Refusal(RefusalKind.INVALID_STATE, self.inputs.state_problem)
+        if self.enabled and (self.recorded_inputs or self._recorded_leftover()):
+            # (shadow mode plans on a replay)
+            return Refusal(RefusalKind.STALE_INPUTS,
+                           self.recorded_inputs or self._recorded_leftover())
         problem = self._camera_problem(now) or self._state_age_problem(now)
         return Refusal(RefusalKind.STALE_INPUTS, problem) if problem else None
+
+    def set_recorded_inputs(self, problem: str) -> None:
+        """Note that bag players publish inputs (``recorded_inputs.recorded_inputs_problem``).
+
+        While ``problem`` is set and commanding is enabled, the inputs are refused as stale
+        (the plan, the set-point stream and the camera check hold); shadow mode plans on. When
+        it ends, the camera frame and robot state received meanwhile stay refused until newer
+        ones come (a player that exits stops its ``/clock`` too, so its last frame and state
+        stay "fresh" on the frozen clock: breaker28a). Logged once when it begins (a warning
+        while enabled; at ``~/enable`` the reply and the hold's warning say it) and when it
+        ends. Thread-safe.
+        """
+        with self._lock:
+            if problem == self.recorded_inputs:
+                return
+            self.recorded_inputs = problem
+            if problem:
+                self._recorded_counts = None
+                self.log("warning" if self.enabled else "info", problem)
+                return
+            self._recorded_counts = (self.inputs.frames_received, self.inputs.states_received)
+            self.log("info", "no bag player publishes the inputs any more: commanding waits "
+                     "for a camera frame and a robot state received since")
+
+    def _recorded_leftover(self) -> str:
+        """Why the newest frame or state is still a stopped bag player's ("" when neither is)."""
+        if self._recorded_counts is None:
+            return ""
+        frames, states = self._recorded_counts
+        old = [what for what, now, then in (
+            (f"camera frame on {self.camera_topic()}", self.inputs.frames_received, frames),
+            (f"robot state on {self.state_topic()}", self.inputs.states_received, states))
+            if now == then]
+        if not old:
+            self._recorded_counts = None  # live inputs replaced the recording's
+            return ""
+        return (f"the newest {' and '.join(old)} came from a bag player that stopped: nothing "
+                "is commanded from a recording; waiting for live ones")
 
     def _state_age_problem(self, now: float) -> str:
         """Why the newest robot state is too old or missing ("" when it is fine)."""
@@ -68,17 +110,20 @@ class InputChecks:
     def blocking_problems(self, now: float) -> list[Blocker]:
         """Every reason nothing would be commanded at ``now``, not only the first; [] if none.
 
-        In order: a refusal of the plan or the safety filter, an unusable robot state, the
-        camera image, the robot state's age, the goal. A missing input names its topic
-        (``camera_topic``, ``state_topic``): "no camera image received yet on /camera/...",
-        with that topic as the :class:`~vjepa_ros.robot.refusal.Blocker`'s ``missing_topic``.
+        In order: a refusal of the plan or the safety filter, an unusable robot state, inputs
+        from a bag player (``set_recorded_inputs``), the camera image, the robot state's age,
+        the goal. A missing input names its topic (``camera_topic``, ``state_topic``): "no
+        camera image received yet on /camera/...", with that topic as the
+        :class:`~vjepa_ros.robot.refusal.Blocker`'s ``missing_topic``.
         """
         with self._lock:
             stored = self._refusal
             found = [
                 Blocker(stored.detail if stored is not None and stored is not self._input_held
                         and stored.kind is not RefusalKind.NO_GOAL else ""),
-                Blocker(self.inputs.state_problem), self._camera_blocker(now),
+                Blocker(self.inputs.state_problem),
+                Blocker(self.recorded_inputs or self._recorded_leftover()),
+                self._camera_blocker(now),
                 self._state_age_blocker(now), Blocker(self._goal_problem()),
             ]
         blockers = (Blocker(f"{b.detail} on {b.missing_topic}", b.missing_topic)

@@ -40,8 +40,11 @@ class InputEpisodes:
     def state_problem(self) -> str:
         return self.inputs.state_problem
 
-    def observe_image(self, rgb: np.ndarray, stamp: float) -> str:
+    def observe_image(self, rgb: np.ndarray, stamp: float, refused: str = "") -> str:
         """Keep a camera frame ``rgb`` [H, W, 3] uint8 stamped ``stamp`` [s] as the newest.
+
+        ``refused``: why the caller refuses this frame ("" when it does not: the node's
+        two-publisher check), held on like a frame of an unusable size.
 
         A frame of a size no goal image may have (``image_limits.image_size_problem``: under 32
         px a side, sides more than 4:1) is kept but refused like a stale one: nothing is planned
@@ -51,15 +54,17 @@ class InputEpisodes:
         returns this frame's problem ("" when usable).
         """
         size = image_size_problem(rgb.shape[1], rgb.shape[0])
-        problem = f"the newest camera frame on {self.camera_topic()} {size}" if size else ""
+        problem = refused or (f"the newest camera frame on {self.camera_topic()} {size}"
+                              if size else "")
         with self._lock:
             now = self.clock()
             started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
                 "camera image", now - stamp, self.limits.max_image_age_s), now=now)
             self._camera_rate_recovered()
             if started and self._refusal_log.refused(RefusalKind.STALE_INPUTS):
-                self.log("warning", f"camera frame refused, holding until frames of a usable "
-                         f"size come for {RECOVERY_S:g} s: {problem}")
+                what = "usable frames" if refused else "frames of a usable size"
+                self.log("warning", f"camera frame refused, holding until {what} come for "
+                         f"{RECOVERY_S:g} s: {problem}")
             elif ended:
                 self._input_episode_ended(RefusalKind.STALE_INPUTS, (
                     f"camera frames on {self.camera_topic()} usable again ({rgb.shape[1]}x"

@@ -115,6 +115,7 @@ class InputBuffer:
         self._lock = threading.Lock()
         self.frame: Stamped | None = None
         self.frames_received = 0
+        self.states_received = 0  # valid robot states kept so far
         self.history = history
         # The kept states are _states[_start:], their stamps _stamps[_start:] (non-decreasing):
         # the stamp list is kept beside the states, so a lookup is a bisection (O(log n)), and
@@ -200,6 +201,7 @@ class InputBuffer:
                 self._states, self._stamps, self._start = [], [], 0
             self._states.append(Stamped(stamp, state, gripper_measured))
             self._stamps.append(stamp)
+            self.states_received += 1
             if len(self._stamps) - self._start > self.history:
                 self._start += 1
                 if self._start >= self.history:

@@ -161,6 +161,10 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         self.command_target: np.ndarray | None = None  # [7] the safe target being executed
         self.command_gripper_measured = True  # that target's start had a measured closedness
         self.hand_epoch = 0  # bumped when the closedness starts coming from another hand
+        self.recorded_inputs = ""  # bag players publish inputs, in words (set_recorded_inputs)
+        self._recorded_counts: tuple[int, int] | None = None  # (frames, states) received when
+        # the bag player stopped: the newest are the recording's until these counts grow
+        self.hand: str | None = None  # the hand measured (FingerWatch.hand), the last one known
         self.last_planned_stamp = -float("inf")
         self.last_stream_time: float | None = None
         self._stream_held = False  # the stream entered a hold on bad inputs (one zero twist)
@@ -392,8 +396,13 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
             report.debug_rgb = debug_rgb
             return self._finish(report, started, job)
 
-    def hand_changed(self) -> None:
+    def hand_changed(self, hand: str | None = None) -> None:
         """Note that the closedness now comes from another hand, or none (node's FingerWatch).
+
+        ``hand``: the hand measured now (``FingerWatch.hand``); None while none is chosen or the
+        choice is ambiguous (the last one known stays). Sub-goals captured on another hand are
+        not commanded under ``goals.gripper`` subgoal (their closedness is that hand's): the
+        session holds with a line saying to capture them again, and plans toward them are void.
 
         Nothing computed from the old hand's closedness may command the gripper: plans begun
         before lose their gripper command (:meth:`_same_hand`), a prepared plan too, the states
@@ -407,6 +416,14 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
             self.command_gripper_measured = False
             if self._prepared is not None:
                 self._prepared.gripper_measured = False
+            if hand is None or hand == self.hand:
+                return
+            self.hand = hand
+            problem = "" if self.goals is None else self._other_hand_problem()
+            if problem:  # plans toward them, begun or prepared, command nothing
+                self.goal_version += 1
+                self._drop_prepared("sub-goals of another hand")
+                self.log("warning", f"the gripper is now {hand}: {problem}")
 
     def _same_hand(self, job: PlanJob) -> bool:
         """Whether ``job`` began from a measured closedness of the hand measured now."""

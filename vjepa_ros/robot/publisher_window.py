@@ -34,16 +34,22 @@ class PublisherWindow:
                 del self._last[other]
         return len(self._last)
 
+    def knows(self, sender: object) -> bool:
+        """Whether ``sender`` sent within the window (as of its last :meth:`saw`)."""
+        return sender in self._last
+
     def clear(self) -> None:
         """Forget every publisher (the stream changed)."""
         self._last.clear()
 
 
-def crowd_problem(window: PublisherWindow, sender: object, now: float, words: str) -> str:
-    """Why a robot-state message of ``sender`` at ``now`` [s] is refused ("" when it is not).
+def crowd_problem(window: PublisherWindow, sender: object, now: float, words: str,
+                  whose: str = "the arm's") -> str:
+    """Why an input message of ``sender`` at ``now`` [s] is refused ("" when it is not).
 
-    ``words``: the stream in words ("arm joint states"); ``sender``: the message's publisher id
-    (None where rclpy gives none: not counted, never refused). Two publishers within
+    ``words``: the stream in words ("arm joint states", "camera images on /cam"); ``whose``:
+    what the stream should be ("the arm's", "this camera's"); ``sender``: the message's
+    publisher id (None where rclpy gives none: not counted, never refused). Two publishers within
     ``window.window_s`` are refused until one has been silent that long (a bag played onto the
     live topic, a second driver; a driver that re-created its publisher clears by itself).
     """
@@ -51,6 +57,6 @@ def crowd_problem(window: PublisherWindow, sender: object, now: float, words: st
     if count < 2:
         return ""
     return (f"{words} come from {count} publishers within {window.window_s:g} s (a bag played "
-            "onto the live topic, or a second driver?): which is the arm's is unknown; stop the "
+            f"onto the live topic, or a second driver?): which is {whose} is unknown; stop the "
             "other publisher (a driver that re-created its publisher or restarted clears this "
             f"by itself within {window.window_s:g} s)")

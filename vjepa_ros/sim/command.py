@@ -72,10 +72,19 @@ def _writes(task: str, name: str) -> bool:
 
 
 def _episode_files(out_dir) -> list:
-    """Return the episode files (``*.npz``) in ``out_dir`` now, sorted; none when it is missing."""
+    """Return the episode files (``*.npz``, ``EP0.NPZ`` too) in ``out_dir`` now, sorted.
+
+    None when it is missing. Any case (``bag_folders.suffix_any_case``): on a disk that ignores
+    case, ``episode_000000.npz`` written would replace an ``episode_000000.NPZ``.
+    """
     from pathlib import Path
 
-    return sorted(Path(out_dir).expanduser().glob("*.npz"))
+    from vjepa_ros.recordings.bag_folders import suffix_any_case
+
+    folder = Path(out_dir).expanduser()
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if suffix_any_case(p.name, (".npz",)))
 
 
 def _check_no_episodes(out_dir) -> None:

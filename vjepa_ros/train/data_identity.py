@@ -12,15 +12,20 @@ a change :func:`data_change` names in one line.
 
 Digests are written ``v2:<hex>``; runs stored before them hold the digest of every file's bytes
 (:func:`legacy_digest`), which :func:`data_identity` computes instead when asked to compare with
-such a run.
+such a run. Runs stored before the walk skipped macOS ``._*`` files and upper-case suffixes and
+read a folder reached by several links once (session 27) digested the files of every route
+(:func:`every_route`): :func:`resume_change` takes those digests too, so a resume over unchanged
+data is never refused.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from pathlib import Path
 
+from vjepa_ros.atomic_files import is_partial
 from vjepa_ros.recordings.bag_files import DATA_SUFFIXES, walk_files
 
 EDGE = 64 * 1024  # bytes read at each end of a file
@@ -38,26 +43,30 @@ def _edges(digest, file: Path, name: str) -> None:
             digest.update(stream.read(EDGE))
 
 
-def legacy_digest(path: Path) -> str:
-    """Return the hex digest runs stored before :data:`VERSION`: every file's bytes' edges."""
+def legacy_digest(path: Path, walk=walk_files) -> str:
+    """Return the hex digest runs stored before :data:`VERSION`: every file's bytes' edges.
+
+    ``walk``: how a folder's files are listed (:func:`every_route`: as runs before session 27).
+    """
     path = Path(path).expanduser()
     digest = hashlib.sha1()
-    for file in walk_files(path) if path.is_dir() else [path]:
+    for file in walk(path) if path.is_dir() else [path]:
         _edges(digest, file, file.name if file == path else str(file.relative_to(path)))
     return digest.hexdigest()
 
 
-def source_digest(path: Path) -> str:
+def source_digest(path: Path, walk=walk_files) -> str:
     """Return ``v2:<hex>``, the digest of what training reads from a source.
 
     A bag (directory or data file): its data files (not ``metadata.yaml``); an ``.npz``: its
     arrays' names, sizes and CRC-32s. Raises OSError when a file cannot be read (the data
     reader then names it too); an ``.npz`` that is no zip file is digested by its bytes.
+    ``walk``: how a folder's files are listed (:func:`every_route`: as runs before session 27).
     """
     path = Path(path).expanduser()
     digest = hashlib.sha1()
     if path.is_dir():
-        for file in walk_files(path):
+        for file in walk(path):
             if file.name.endswith(DATA_SUFFIXES):
                 _edges(digest, file, str(file.relative_to(path)))
     elif path.suffix == ".npz" and zipfile.is_zipfile(path):
@@ -84,6 +93,70 @@ def data_identity(groups: dict[str, list], legacy: bool = False) -> dict[str, di
     digest = legacy_digest if legacy else source_digest
     return {option: {str(Path(s.path).expanduser().resolve()): digest(s.path)
                      for s in sources} for option, sources in groups.items()}
+
+
+def resume_change(stored: dict, groups: dict[str, list], identity: dict | None = None
+                  ) -> str | None:
+    """Return what differs between a resumed run's stored data and ``groups`` found now.
+
+    :func:`data_change` of :func:`data_identity` (``identity`` when already taken; legacy
+    digests for a run that stored those). A folder source whose digest is none stored is
+    digested again as runs stored before the walk changed (session 27) did
+    (:func:`every_route`: ``._*`` files and every link route counted); it is the same source
+    when that digest was stored. None: the same data; else the one line of :func:`data_change`.
+    """
+    legacy = is_legacy(stored)
+    current = data_identity(groups, legacy=legacy) if legacy or identity is None else \
+        {option: dict(paths) for option, paths in identity.items()}
+    if data_change(stored, current) is None:
+        return None
+    digest = legacy_digest if legacy else source_digest
+    for option, sources in groups.items():
+        known = set(stored.get(option, {}).values())
+        for source in sources:
+            path = Path(source.path).expanduser()
+            key = str(path.resolve())
+            if current[option][key] in known or not path.is_dir():
+                continue
+            try:
+                earlier = digest(path, walk=every_route)
+            except (OSError, ValueError, RecursionError):  # too many routes, unreadable
+                continue
+            if earlier in known:
+                current[option][key] = earlier
+    return data_change(stored, current)
+
+
+def every_route(directory: Path, limit: int = 100_000) -> list[Path]:
+    """Return the files under ``directory`` as the walk listed them before session 27.
+
+    Every route through symlinked folders (a link back to a folder it is in not followed),
+    macOS ``._*`` files and upper-case suffixes included, ``*.partial`` files and FIFOs left
+    out; sorted. Raises ValueError past ``limit`` paths (a mesh of links: exponential).
+    """
+    found: list[Path] = []
+
+    def walk(folder: Path, route: tuple[str, ...]) -> None:
+        real = os.path.realpath(folder)
+        if real in route:
+            return
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+        for entry in entries:
+            path = folder / entry.name
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False
+            if is_folder:
+                walk(path, (*route, real))
+            elif not is_partial(entry.name) and os.path.isfile(path):
+                found.append(path)
+                if len(found) > limit:
+                    raise ValueError(f"{directory}: over {limit} files by every route")
+
+    walk(Path(directory), ())
+    return sorted(found)
 
 
 def data_change(stored: dict, current: dict) -> str | None:

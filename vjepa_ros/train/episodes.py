@@ -22,6 +22,7 @@ from vjepa_ros.recordings.bag_folders import (
     folders_holding_recordings,
     loose_bag_files,
     refuse_special,
+    upper_case_fix,
     walk_files,
 )
 from vjepa_ros.recordings.bags import BagError, read_recording
@@ -30,7 +31,7 @@ from vjepa_ros.recordings.episode import Episode, actions_from_states
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.recorded_files import unlisted_data_files
 from vjepa_ros.recordings.resample import NO_FRAME, STATE_GAP, resample
-from vjepa_ros.recordings.split_parts import refuse_split_parts
+from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.same_recording import read_once
 
@@ -140,15 +141,21 @@ def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
     is missing or holds no episode, for a folder in it that cannot be listed (permission
     denied), for a FIFO, socket or device named as data (``bag_files.refuse_special``: reading
     it would hang), and for loose parts of one split recording
-    (``split_parts.refuse_split_parts``: the move into a folder of their own).
+    (``split_parts.refuse_split_parts``: the move into a folder of their own). A data file
+    given by itself that is one part of a split recording is read, with a note in ``notes``
+    that its other parts are unread (``split_parts.lone_part_note``).
     """
     try:
         sources = _find_sources(paths, notes)
         # loose parts of one split recording would each be a recording: refused with the move
         refuse_split_parts([s.path for s in sources if s.kind == "bag" and s.path.is_file()])
-        return sources
     except BagError as exc:
         raise EpisodeError(str(exc)) from exc
+    if notes is not None:  # a part given by itself: its other parts beside it are unread
+        given = {Path(path).expanduser() for path in paths}
+        notes += filter(None, (lone_part_note(s.path) for s in sources
+                               if s.kind == "bag" and s.path in given and s.path.is_file()))
+    return sources
 
 
 def _find_sources(paths, notes: list[str] | None) -> list[Source]:
@@ -163,13 +170,14 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
         if path.is_file():
             found.append(_file_source(path))
             continue
+        said = len(skipped)
         files = walk_files(path, skipped)  # symlinked bag folders too
         broken = {p: missing(p) for p in files if p.is_symlink() and missing(p)}
         files = [p for p in files if p not in broken]
         own = _folder_sources(files, skipped)
         gone = [f"skipped {link}: it {why}" for link, why in broken.items()]
         if not own:  # what this path holds, whether or not another path holds it too
-            also = f" ({'; '.join(gone)})" if gone else ""
+            also = f" ({'; '.join([*skipped[said:], *gone])})" if gone or skipped[said:] else ""
             raise EpisodeError(f"{path}: no episodes (.npz files) or rosbag2 bags in it{also}")
         found += own
         skipped += gone
@@ -180,6 +188,8 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
 
 
 def _file_source(path: Path) -> Source:
+    if upper_case_fix(path):  # EP0.NPZ: refused with the move, as in a folder
+        raise EpisodeError(f"{path}: {upper_case_fix(path)}")
     if path.suffix == ".npz":
         return Source(path, "npz")
     if path.name.endswith(DATA_SUFFIXES):
@@ -199,7 +209,7 @@ def _folder_sources(files: list[Path], notes: list[str]) -> list[Source]:
     found = []
     holding = folders_holding_recordings(files)  # once for all the folders: linear
     for folder in bag_dirs:
-        loose = loose_bag_files(folder, files, holding)  # a data folder's loose data files
+        loose = loose_bag_files(folder, holding)  # a data folder's loose data files
         found += [Source(bag, "bag") for bag in loose or [folder]]
         # a data file its metadata.yaml does not list: never read with the bag, one of its own
         found += [Source(file, "bag") for file in unlisted_data_files(folder)]
@@ -296,7 +306,7 @@ def _npz_segment(path: Path, frames_per_clip: int, notes: list[str]) -> Segment:
 
 def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str]]:
     try:
-        recording = read_recording(path, data.topics)
+        recording = read_recording(path, data.topics, alone=False)  # parts: find_sources's
         steps = resample(recording.image_times, recording.state_times, recording.states,
                          data.rate_hz, max_state_gap_s=data.max_state_gap_s)
     except (BagError, ValueError) as exc:

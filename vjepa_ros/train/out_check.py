@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from vjepa_ros.recordings.bag_folders import DATA_SUFFIXES, data_files
+from vjepa_ros.recordings.bag_folders import DATA_SUFFIXES, data_files, suffix_any_case
 
 # Names a data search reads as recordings: an output by one of them would be read as one.
 RECORDING_NAMES = (*DATA_SUFFIXES, ".npz")
@@ -28,6 +28,7 @@ def out_among_data(out, groups: dict[str, list], setting: str = "out",
     ``cd bag && vjepa-ros eval .``), that holds rosbag2 data files, that is or lies inside a
     data folder given, or inside the recording folder of a data file given (``--data
     bag/x.mcap --out bag/run``). Paths are compared resolved (links, ``..``) and named as given.
+    Data files are recognised in any case (``x.MCAP``: ``bag_folders.suffix_any_case``).
     """
     resolved = Path(os.path.realpath(Path(out).expanduser()))  # a link loop: named elsewhere
     into = f"{writer} would write its files into the recording; give {give} outside the data"
@@ -41,7 +42,7 @@ def out_among_data(out, groups: dict[str, list], setting: str = "out",
         for given in paths:
             folder = Path(os.path.realpath(Path(given).expanduser()))
             what = "the data folder"
-            if folder.is_file() and folder.name.endswith(DATA_SUFFIXES):
+            if folder.is_file() and suffix_any_case(folder.name, DATA_SUFFIXES):
                 folder, what = folder.parent, "the recording folder of"
             elif not folder.is_dir():
                 continue
@@ -67,11 +68,12 @@ def named_like_data(out, setting: str = "--out") -> str:
     """Say why an output file must not be named like a recording ("" when it may).
 
     ``pretrain --out x.mcap`` (or ``.db3``, ``.zstd``, ``.npz``, ``metadata.yaml``) would be
-    read as a recording by the next ``--data`` search of its folder.
+    read as a recording by the next ``--data`` search of its folder; in any case too
+    (``x.MCAP``, ``EP0.NPZ``: refused by that search with a rename to lower case).
     """
     name = Path(out).name
-    suffix = next((s for s in RECORDING_NAMES if name.endswith(s)), None)
-    if name == "metadata.yaml" or suffix:
+    suffix = suffix_any_case(name, RECORDING_NAMES)
+    if name.lower() == "metadata.yaml" or suffix:
         return (f"{setting} {out} is named like a recording ({suffix or name}): a later --data "
                 "search of its folder would read it as one; give a name ending in .pt")
     return ""
@@ -80,7 +82,7 @@ def named_like_data(out, setting: str = "--out") -> str:
 def _is_bag(folder: Path) -> bool:
     """Whether ``folder`` is a rosbag2 bag: ``metadata.yaml`` beside data files."""
     try:
-        return (folder / "metadata.yaml").is_file() and bool(data_files(folder))
+        return (folder / "metadata.yaml").is_file() and bool(data_files(folder, any_case=True))
     except (OSError, ValueError):  # unreadable, or a FIFO named as data: not known to be one
         return False
 
@@ -92,7 +94,7 @@ def _recording_in(folder: Path) -> str:
             return ""
         if (folder / "metadata.yaml").is_file():
             return "is a rosbag2 bag"
-        found = data_files(folder)
+        found = data_files(folder, any_case=True)
     except OSError:  # unreadable: the output check names it
         return ""
     return f"holds rosbag2 data files ({found[0].name})" if found else ""

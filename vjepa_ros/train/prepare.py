@@ -32,7 +32,7 @@ from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.episode import recorded_success
 from vjepa_ros.recordings.split_parts import refuse_split_parts
 from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
-from vjepa_ros.train.data_identity import data_change, data_identity, is_legacy
+from vjepa_ros.train.data_identity import data_identity, resume_change
 from vjepa_ros.train.distributed import Topology, current, rank_device
 from vjepa_ros.train.episodes import (
     SPLIT_RULE,
@@ -163,8 +163,7 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     identity = data_identity(groups)
     # First, before anything that depends on the data (the split): a resumed run's refusal
     # names what changed, not a consequence of it.
-    change = None if stored_data is None else data_change(
-        stored_data, data_identity(groups, legacy=True) if is_legacy(stored_data) else identity)
+    change = None if stored_data is None else resume_change(stored_data, groups, identity)
     if change:
         raise ConfigError(
             f"the data differs from what this run trained on ({change}): --resume continues a "
@@ -173,7 +172,8 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
             "run's predictor)")
     if not data.val:
         split_sources(sources, data.val_fraction, config.seed)  # one source: refused before
-    shared = shared_recordings(sources, val_sources)  # by data files, not by path
+    # by data files, not by path; a copy by the digests just taken
+    shared = shared_recordings(sources, val_sources, {**identity["--data"], **identity["--val"]})
     if shared:
         raise EpisodeError(in_train_and_val(shared))
     try:  # one split recording's loose parts in --data and --val: the next part would validate

@@ -83,13 +83,16 @@ class CopyPair(NamedTuple):
     val: object
 
 
-def shared_recordings(train: list, val: list) -> list[tuple]:
+def shared_recordings(train: list, val: list, digests: dict[str, str] | None = None
+                      ) -> list[tuple]:
     """Return ``(train source, val source)`` pairs that share a recording (any data file).
 
     Also a :class:`CopyPair` for a val source that is a byte-identical copy of a train one at
     another path (``cp -r``): of the same kind, with the same data files by the size-and-edges
     digest ``--resume`` compares (``data_identity.source_digest``), taken only of sources of
     equal total size. Validating on a copy of training data measures nothing, as the original.
+    ``digests``: ``{resolved source path: digest}`` already taken (``data_identity``'s, merged
+    over its options); a source not in it is digested here.
     """
     owner = {part: source for source in train
              for part in recording_files(source.path, source.kind)}
@@ -101,29 +104,33 @@ def shared_recordings(train: list, val: list) -> list[tuple]:
             pairs.append((shared[0], source))
         else:
             rest.append(source)
-    return pairs + _copies(train, rest)
+    return pairs + _copies(train, rest, dict(digests or {}))
 
 
-def _copies(train: list, val: list) -> list[CopyPair]:
-    """Return the val sources byte-identical to a train source (size first, then digest)."""
+def _copies(train: list, val: list, digests: dict[str, str]) -> list[CopyPair]:
+    """Return the val sources byte-identical to a train source (size first, then digest).
+
+    ``digests``: resolved path -> digest, those known; each one taken here is added (once).
+    """
     from vjepa_ros.train.data_identity import source_digest
 
     sizes: dict[tuple, list] = {}
     for source in train:
         sizes.setdefault(_size_key(source), []).append(source)
-    pairs, digests = [], {}  # path → digest: each train source is digested once
+    pairs = []
 
     def digest_of(path):
-        if path not in digests:
-            digests[path] = source_digest(path)
-        return digests[path]
+        key = str(Path(path).expanduser().resolve())
+        if key not in digests:
+            digests[key] = source_digest(path)
+        return digests[key]
 
     for source in val:
         alike = sizes.get(_size_key(source), [])
         if not alike:
             continue
         try:
-            digest = source_digest(source.path)
+            digest = digest_of(source.path)
             same = [s for s in alike if digest_of(s.path) == digest]
         except (OSError, ValueError):  # its reader names the problem (BagError)
             continue

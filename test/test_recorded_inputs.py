@@ -1,0 +1,104 @@
+"""Inputs from a bag player: shadow mode plans on a replay, commanding holds (session 27 item 2).
+
+A bag that is a topic's only publisher (played after the driver stopped, or with no driver) was
+taken for the robot: with ``--clock`` and ``use_sim_time`` its states were fresh and motion was
+planned from the recorded arm. The node now finds bag players among its inputs' publishers (by
+node name, every ROS distribution) and the session refuses their inputs while enabled.
+"""
+
+import numpy as np
+import pytest
+from test_robot_mpc import (
+    START,
+    enabled_session,
+    frame,
+    make_session,
+    observe,
+    stream,
+    tiny_world_model,
+)
+
+from vjepa_ros.robot.recorded_inputs import is_bag_player, recorded_inputs_problem
+from vjepa_ros.robot.refusal import RefusalKind
+
+BAG = recorded_inputs_problem({"camera images on /cam": ["/rosbag2_player"],
+                               "robot states on /joint_states": ["/rosbag2_player"],
+                               "finger joint states on /gripper/joint_states": []})
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_world_model()
+
+
+def test_the_problem_names_each_recorded_input_and_player_and_what_to_do():
+    assert BAG == (
+        "camera images on /cam and robot states on /joint_states come from a bag player "
+        "(/rosbag2_player): a recording is not the arm now, so nothing is commanded while it "
+        "publishes them; replay bags in shadow mode (~/enable false), or stop the player to "
+        "command the arm")
+    assert recorded_inputs_problem({"camera images on /cam": []}) == ""
+    assert recorded_inputs_problem({}) == ""
+    assert "(/a/bag_player, /rosbag2_player)" in recorded_inputs_problem(
+        {"x": ["/rosbag2_player"], "y": ["/a/bag_player"]})
+
+
+@pytest.mark.parametrize("name, player", [("rosbag2_player", True), ("bag_player", True),
+                                          ("franka_state_controller", False),
+                                          ("rosbag2_recorder", False), ("", False)])
+def test_bag_players_are_known_by_node_name(name, player):
+    assert is_bag_player(name) is player
+
+
+def test_shadow_mode_plans_on_a_replay_and_says_so_once_as_info(model):
+    session, clock, logs = make_session(model)
+    observe(session, clock)
+    session.capture_goal()
+    session.set_recorded_inputs(BAG)
+    session.set_recorded_inputs(BAG)
+    assert [(level, m) for level, m in logs if "bag player" in m] == [("info", BAG)]
+    report = session.plan_step()
+    assert report is not None and report.action.shape == (7,), "planned in shadow mode"
+    assert report.command is None
+    assert BAG in [b.detail for b in session.blocking_problems(clock.now)], "enable would hold"
+
+
+def test_enabled_a_replay_holds_the_plan_and_the_stream_until_the_player_stops(model):
+    session, clock, logs = enabled_session(model)
+    assert session.plan_step().command is not None, "live inputs: commanded"
+    assert any(o.setpoint is not None for o in stream(session, clock, ticks=3))
+    session.set_recorded_inputs(BAG)
+    assert ("warning", BAG) in logs
+    held = stream(session, clock, ticks=3)
+    assert held[0].setpoint is None and held[0].hold_started, "the set-point stream stops"
+    assert held[1:] == [None, None]
+    sent = session.commands_sent
+    clock.now += 0.05
+    observe(session, clock, seed=1)
+    assert session.plan_step() is None and session.commands_sent == sent
+    status = session.snapshot()
+    assert status.refusal.kind is RefusalKind.STALE_INPUTS and status.refusal.detail == BAG
+    session.set_recorded_inputs("")
+    assert logs[-1] == ("info", "no bag player publishes the inputs any more: commanding "
+                        "waits for a camera frame and a robot state received since")
+    assert session.plan_step() is None and session.commands_sent == sent, "the bag's last inputs"
+    assert "came from a bag player that stopped" in session.snapshot().refusal.detail
+    clock.now += 0.05
+    observe(session, clock, seed=2)
+    assert session.plan_step().command is not None, "commanded again"
+
+
+def test_enabling_during_a_replay_commands_nothing(model):
+    session, clock, _ = make_session(model)
+    observe(session, clock)
+    session.capture_goal()
+    session.set_recorded_inputs(BAG)
+    ok, message = session.set_enabled(True)
+    assert ok and f"not commanding yet: {BAG}" in message
+    for seed in range(3):
+        clock.now += 0.05
+        session.observe_image(frame(seed), clock.now)
+        session.observe_state(START + np.array([0.01 * seed, 0, 0, 0, 0, 0, 0]), clock.now)
+        session.plan_step()
+        assert session.stream_step() is None
+    assert session.commands_sent == 0
