@@ -12,15 +12,11 @@ import numpy as np
 import pytest
 import yaml
 
+from conftest import write_test_bag
 from vjepa_ros.recordings.bag_files import BagError, open_reader
 from vjepa_ros.recordings.bags import DEFAULT_START_NS, read_recording, write_bag
 from vjepa_ros.train.episodes import EpisodeError, find_sources
 from vjepa_ros.train.synthetic import blob_episode
-
-
-def _bag(path, frames=4, seed=1):
-    episode = blob_episode(frames=frames, seed=seed, size=16)
-    return write_bag(path, episode.frames, episode.states, episode.timestamps)
 
 
 def _killed(tmp_path, keep, metadata):
@@ -61,7 +57,7 @@ def test_a_missing_last_part_the_metadata_lists_is_named_a_lone_ep_1_is_no_split
                for note in read_recording(folder).notes)
     take = tmp_path / "take"  # no metadata, one file, the folder of another name: no evidence
     take.mkdir()
-    shutil.copy(next(_bag(tmp_path / "b").glob("*.mcap")), take / "ep_1.mcap")
+    shutil.copy(next(write_test_bag(tmp_path / "b").glob("*.mcap")), take / "ep_1.mcap")
     assert not any("of split recording" in note for note in read_recording(take).notes)
 
 
@@ -92,7 +88,7 @@ def _upper(tmp_path, name):
     if name.lower().endswith(".npz"):
         path = blob_episode(frames=4, seed=1, size=16).save(tmp_path / "ep0.npz")
     else:
-        path = next(_bag(tmp_path / "b").glob("*.mcap"))
+        path = next(write_test_bag(tmp_path / "b").glob("*.mcap"))
     (tmp_path / "data").mkdir()
     return path.rename(tmp_path / "data" / name)
 
@@ -172,7 +168,7 @@ def test_a_macos_fork_in_a_bag_folder_is_no_recording_of_its_own(tmp_path):
     """Its ._x.mcap was read as an unlisted recording: train refused ("not an MCAP file")."""
     data = tmp_path / "data"
     for number in range(2):
-        _bag(data / f"b{number}", frames=8, seed=number + 1)
+        write_test_bag(data / f"b{number}", frames=8, seed=number + 1)
     (data / "b0" / "._b0.mcap").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
     notes: list[str] = []
     assert [s.path for s in find_sources([data], notes)] == [data / "b0", data / "b1"], notes
@@ -192,7 +188,7 @@ def test_a_run_digested_before_the_walk_skipped_forks_and_links_resumes(tmp_path
     )
     from vjepa_ros.train.episodes import Source
 
-    bag = _bag(tmp_path / "data" / "bag")
+    bag = write_test_bag(tmp_path / "data" / "bag")
     (bag / "._x.mcap").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
     (bag / "more").mkdir()
     (bag / "more" / "y.mcap").write_bytes(b"y" * 100)
