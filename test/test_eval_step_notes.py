@@ -60,6 +60,15 @@ def _two_rate_bag(path, seconds=3.0, frame_hz=4.0, state_times_s=None):
     return str(write_messages(path, entries))
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    """Run each test in its own folder (``eval`` without ``--out`` writes ``./eval_<bag>``).
+
+    Two tests in the repo root at once claimed the same one ("in use by another command").
+    """
+    monkeypatch.chdir(tmp_path)
+
+
 def _eval(capsys, *argv):
     code = main(["eval", *argv])
     printed = capsys.readouterr()
