@@ -1,0 +1,42 @@
+"""A stopped bag player's robot state still starts a plan once live inputs come (breaker 28c).
+
+``ros2 bag play --clock`` with ``use_sim_time``: the player exits and ``/clock`` freezes at its
+last time T. The leftover rule (``InputChecks._recorded_leftover``) waits until a frame and a
+state received after the clear have come, then plans. But the plan's start is the kept state
+nearest the frame's stamp (``InputBuffer.state_at``), and the history still holds the
+recording's states: live drivers on sim time stamp with the frozen clock (T), the recorded state
+at T ties with the live one and the earlier (the recording's) is taken. Expected: no plan starts
+from a state received while a bag player published the inputs.
+"""
+
+import numpy as np
+import pytest
+from test_recorded_inputs import BAG
+from test_robot_mpc import START, frame, make_session, tiny_world_model
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+RECORDED = START + np.array([0.1, 0.05, 0.0, 0.0, 0.0, 0.0, 0.5])  # the recording's arm, hand
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_world_model()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker28c: after the clear, the plan starts from the "
+                   "recording's state (state_at picks it among the kept states) and commands")
+@pytest.mark.parametrize("mode", ["continuous", "blocking"])
+def test_no_plan_starts_from_the_recordings_state_once_live_inputs_come(model, mode):
+    session, clock, _ = make_session(model, mode)
+    session.set_recorded_inputs(BAG)
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(RECORDED, clock.now)
+    session.capture_goal()
+    assert session.set_enabled(True)[0]
+    assert session.plan_step() is None, "held while the player publishes"
+    session.set_recorded_inputs("")  # the player exited: /clock froze at clock.now
+    session.observe_image(frame(1), clock.now)  # the live camera and driver, on the frozen clock
+    session.observe_state(START, clock.now)
+    report = session.plan_step()
+    assert report is not None and report.command is not None, "live inputs: commanded"
+    np.testing.assert_allclose(report.start, START, err_msg="planned from the recorded arm")
