@@ -18,7 +18,7 @@ class Graph:
         self.publishers, self.subscriptions = publishers, subscriptions or {}
 
     def get_publishers_info_by_topic(self, topic):
-        return [SimpleNamespace(node_name=name, node_namespace=ns)
+        return [SimpleNamespace(node_name=name, node_namespace=ns, endpoint_gid=[len(name)])
                 for name, ns in self.publishers.get(topic, [])]
 
     def get_subscriber_names_and_types_by_node(self, name, namespace):

@@ -24,8 +24,6 @@ def model():
     return tiny_world_model()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28c: after the clear, the plan starts from the "
-                   "recording's state (state_at picks it among the kept states) and commands")
 @pytest.mark.parametrize("mode", ["continuous", "blocking"])
 def test_no_plan_starts_from_the_recordings_state_once_live_inputs_come(model, mode):
     session, clock, _ = make_session(model, mode)
@@ -43,9 +41,6 @@ def test_no_plan_starts_from_the_recordings_state_once_live_inputs_come(model, m
     np.testing.assert_allclose(report.start, START, err_msg="planned from the recorded arm")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28c: a plan begun on a player's first frame and "
-                   "state, before the graph named the player, is not voided when it is: once "
-                   "the player stops and live inputs come, it is commanded from the recording")
 @pytest.mark.parametrize("mode", ["continuous", "blocking", "async"])
 def test_a_plan_begun_on_inputs_then_found_recorded_is_not_commanded(model, mode):
     # A player's first messages are taken before its publishers are known as a player's

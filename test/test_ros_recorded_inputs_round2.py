@@ -1,7 +1,7 @@
 """Inputs a bag player published, round 2 (breaker 28c): what still commands from a recording.
 
-Each test is a strict xfail where the planner node still commands from a recording's inputs
-(or holds a live robot); the reason names what happens and what is expected.
+Each test was first a strict xfail where the planner node still commanded from a recording's
+inputs; its comment names what happened and what is expected.
 """
 
 import time
@@ -30,9 +30,6 @@ def _spin(h, seconds, **inputs):
     h.take_queued()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28c: the leftover rule counts frames and arm "
-                   "states, not finger states: the live arm and camera end it at once and "
-                   "gripper_command goes out from the recording's closedness")
 def test_the_recorded_finger_closedness_is_not_commanded_after_a_finger_player_exits(harness):  # noqa: F811
     # A bag played onto the finger topic only (the arm and camera live): held while it plays.
     # When the player exits the leftover rule waits for a frame and an arm state received
@@ -67,9 +64,6 @@ def test_the_recorded_finger_closedness_is_not_commanded_after_a_finger_player_e
             player.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28c: a frame and a state of the departed player "
-                   "taken after the clear (still queued behind the 2 Hz check) count as live: "
-                   "the leftover rule ends and the recording's last frame is commanded")
 def test_the_players_queued_messages_taken_after_the_clear_do_not_count_as_live(harness):  # noqa: F811
     # ros2 bag play --clock, use_sim_time, the player the only publisher. When it exits, its
     # last frame and state may still wait in the planner's subscription queues (a loaded
@@ -120,9 +114,6 @@ def _without_the_2hz_check(h):
     timers[0].cancel()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28c: a new publisher on the finger topic is not "
-                   "checked on its first message (camera and state are): the recording's "
-                   "closedness is commanded until the next 2 Hz check")
 def test_a_player_starting_on_the_finger_topic_is_checked_on_its_first_message(harness):  # noqa: F811
     # The arm and camera live and commanded, no gripper driver running (no gripper command);
     # then a bag player starts on the finger topic. Camera and state publishers new to the
@@ -150,9 +141,6 @@ def test_a_player_starting_on_the_finger_topic_is_checked_on_its_first_message(h
         player.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28c: a new input publisher whose node is not "
-                   "named yet (discovery) passes the first-message check and is not asked again: "
-                   "the recording is commanded until the next 2 Hz check")
 def test_a_player_not_named_yet_on_its_first_message_is_asked_again(harness):  # noqa: F811
     # Discovery shows another process's publishers a moment before their nodes' names
     # (graph_publishers.full_name): the first message of a player that replaced the driver asks
@@ -180,9 +168,10 @@ def test_a_player_not_named_yet_on_its_first_message_is_asked_again(harness):  #
         return infos
 
     def checked():
-        check()
+        complete = check()
         if any(i.node_name == "rosbag2_player" for i in real("/cam/image")):
             unnamed["checks"] -= 1
+        return complete
 
     h.planner.get_publishers_info_by_topic = publishers
     h.planner._check_recorded_inputs = checked

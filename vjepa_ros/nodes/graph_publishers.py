@@ -84,23 +84,35 @@ def package_simulators(node, names: list[str]) -> set[str]:
     return found
 
 
-def bag_players(node, topic: str, types: frozenset[str] = frozenset()) -> list[str]:
+def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
+                gids: set[bytes] | None = None) -> list[str]:
     """Full names of the known bag players publishing ``topic``, directly or through a relay.
 
     A relay is a publisher of ``topic`` that subscribes to a topic of one of ``types`` (the
     input's message types: ``sensor_msgs/msg/Image`` and ``CompressedImage`` for a camera)
     published by a bag player: ``image_transport republish``, ``topic_tools relay``; it is named
     "RELAY (relaying TOPIC from PLAYER)". One hop only (``robot.recorded_inputs``).
+    ``gids``: gets the publisher gids (``endpoint_gid`` bytes) of those on ``topic``.
     """
     found = []
     for info in node.get_publishers_info_by_topic(topic):
         name = full_name(info.node_name, info.node_namespace)
         if is_bag_player(info.node_name):
-            found.append(name)
+            relayed = [name]
         elif types and info.node_name != UNKNOWN:
-            found += [f"{name} (relaying {source} from {player})"
-                      for source, player in _relayed_players(node, info, types)]
+            relayed = [f"{name} (relaying {source} from {player})"
+                       for source, player in _relayed_players(node, info, types)]
+        else:
+            relayed = []
+        found += relayed
+        if relayed and gids is not None:
+            gids.add(bytes(info.endpoint_gid))
     return sorted(set(found))
+
+
+def unnamed_publishers(node, topic: str) -> bool:
+    """Whether the graph lists a publisher of ``topic`` whose node is not named yet."""
+    return any(info.node_name == UNKNOWN for info in node.get_publishers_info_by_topic(topic))
 
 
 def _relayed_players(node, info, types: frozenset[str]) -> list[tuple[str, str]]:

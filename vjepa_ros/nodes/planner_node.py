@@ -48,6 +48,7 @@ from vjepa_ros.nodes.graph_publishers import (
     other_publishers,
     package_simulators,
     published_topics,
+    unnamed_publishers,
 )
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_watch import (
@@ -65,7 +66,7 @@ from vjepa_ros.nodes.pose_msgs import (
     stamp_seconds,
     state_from_pose,
 )
-from vjepa_ros.nodes.publisher_ids import callback_with_publisher
+from vjepa_ros.nodes.publisher_ids import callback_with_publisher, sender_gid
 from vjepa_ros.nodes.topic_options import topic_problem
 from vjepa_ros.robot.finger_watch import FingerWatch, note_level
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
@@ -92,6 +93,9 @@ from vjepa_ros.robot.recorded_inputs import (
     recorded_inputs_problem,
 )
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
+
+MAX_CHECKED_SENDERS = 1000  # publisher ids kept; forgotten beyond (publishers re-created)
+UNNAMED_RECHECK_S = 0.05  # [s] graph checks while an input publisher's node is not named yet
 
 SENSOR_QOS = QoSProfile(
     depth=1, reliability=qos_profile_sensor_data.reliability,
@@ -159,6 +163,9 @@ class PlannerNode(Node):
         self.state_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)
         self.image_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)  # two cameras: refused
         self.camera_crowd = ""  # the nodes publishing the camera topic while two send frames
+        self.checked_senders: set = set()  # input publisher ids the graph was asked about
+        self.player_gids: set[bytes] = set()  # bag players' publisher gids seen on the inputs
+        self.recheck_at = 0.0  # [s, steady] the next graph check while a publisher is unnamed
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
@@ -325,13 +332,14 @@ class PlannerNode(Node):
         """
         now = time.monotonic()
         self.image_watch.arrived(now)
+        if self._from_stopped_player(sender, now):
+            return
         topic = self.image_subscription.topic_name
         try:
             rgb = decode_image_message(msg)
         except ImageError as exc:
             self._log_input_error(f"dropping camera image on {topic}: {exc}")
             return
-        self._new_publisher(self.image_publishers, sender)
         crowd = crowd_problem(self.image_publishers, sender, now, f"camera images on {topic}",
                               "this camera's view")
         if crowd:  # which nodes, from the graph (once per crowd: not at the camera's rate)
@@ -364,6 +372,8 @@ class PlannerNode(Node):
         now = time.monotonic()
         if topic == self.state_watch.topic:
             self.state_watch.arrived(now)
+        if self._from_stopped_player(sender, now):
+            return
         try:
             reading = self.joints.read(msg.name, msg.position)
         except StateError as exc:
@@ -403,20 +413,31 @@ class PlannerNode(Node):
 
         ``sender``: the message's publisher id (None where rclpy gives none: not counted).
         """
-        self._new_publisher(self.state_publishers, sender)
         problem = crowd_problem(self.state_publishers, sender, now, words)
         if problem:
             self._reject_state(what, topic, problem)
         return bool(problem)
 
-    def _new_publisher(self, window: PublisherWindow, sender) -> None:
-        """Ask the graph for bag players at once when an input has a new publisher.
+    def _from_stopped_player(self, sender, now: float) -> bool:
+        """Whether to drop an input message: a bag player's, taken after the player stopped.
 
-        Not only at the next 2 Hz check: a player that replaced the driver is seen on its first
-        message where its node's name is known by then (``robot.recorded_inputs``).
+        Its last messages may wait in the queues when the graph check sees it go (a loaded
+        executor: breaker28c); they are the recording's, on its frozen ``/clock``. A publisher
+        new to the node asks the graph for bag players at once, and again (at most every
+        50 ms) while the graph has not named every publisher of the inputs yet (discovery shows
+        a publisher before its node's name). ``sender``: the publisher id (None: rclpy gives
+        none, Humble/Iron; then only the 2 Hz check sees players).
         """
-        if sender is not None and not window.knows(sender):
-            self._check_recorded_inputs()
+        if sender is None:
+            return False
+        if sender not in self.checked_senders and now >= self.recheck_at:
+            if self._check_recorded_inputs():
+                if len(self.checked_senders) > MAX_CHECKED_SENDERS:
+                    self.checked_senders.clear()  # publishers re-created at a high rate
+                self.checked_senders.add(sender)
+            else:
+                self.recheck_at = now + UNNAMED_RECHECK_S
+        return sender_gid(sender) in self.player_gids and not self.session.recorded_inputs
 
     def _gripper_measured(self, now: float) -> bool:
         """Whether a state built at ``now`` [s, steady clock] has a measured closedness."""
@@ -481,6 +502,8 @@ class PlannerNode(Node):
     def _on_pose(self, msg: PoseStamped, _topic: str = "", sender: object = None) -> None:
         now = time.monotonic()
         self.state_watch.arrived(now)
+        if self._from_stopped_player(sender, now):
+            return
         if not self._frame_ok(self.pose_sub.topic_name, msg.header.frame_id):
             return
         if self._state_crowded(sender, now, "current_pose", self.pose_sub.topic_name,
@@ -690,8 +713,13 @@ class PlannerNode(Node):
                 f"{', '.join(self.other_publishers)} — two sources of arm commands fight each "
                 "other")
 
-    def _check_recorded_inputs(self) -> None:
-        """Tell the session which inputs a bag player publishes (``robot.recorded_inputs``)."""
+    def _check_recorded_inputs(self) -> bool:
+        """Tell the session which inputs a bag player publishes (``robot.recorded_inputs``).
+
+        Returns False while the graph lists an input publisher whose node is not named yet.
+        The players' publisher ids are kept (:meth:`_from_stopped_player`). When the players
+        stop, the finger closedness they sent stops counting as measured.
+        """
         pose_mode = self.config.robot.state_source == "pose"
         state_topic = (self.pose_sub if pose_mode else self.joint_states_sub).topic_name
         camera = self.image_subscription.topic_name
@@ -701,8 +729,17 @@ class PlannerNode(Node):
         if self.fingers.topic and self.fingers.topic != state_topic:
             inputs[f"finger joint states on {self.fingers.topic}"] = (self.fingers.topic,
                                                                        JOINT_STATE_TYPES)
-        self.session.set_recorded_inputs(recorded_inputs_problem(
-            {words: bag_players(self, topic, types) for words, (topic, types) in inputs.items()}))
+        gids: set[bytes] = set()
+        players = {words: bag_players(self, topic, types, gids)
+                   for words, (topic, types) in inputs.items()}
+        if len(self.player_gids) > MAX_CHECKED_SENDERS:
+            self.player_gids.clear()
+        self.player_gids |= gids
+        problem = recorded_inputs_problem(players)
+        if self.session.recorded_inputs and not problem:
+            self.fingers.recording_ended()
+        self.session.set_recorded_inputs(problem)
+        return not any(unnamed_publishers(self, topic) for topic, _ in inputs.values())
 
     def _check_clock_publishers(self) -> None:
         """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""

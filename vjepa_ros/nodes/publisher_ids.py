@@ -41,3 +41,12 @@ def callback_with_publisher(handler: Callable, topic: str) -> Callable:
     if gives_publisher_ids():
         return lambda msg, info: handler(msg, topic, publisher_id(info))
     return lambda msg: handler(msg, topic, None)
+
+
+def sender_gid(sender: object) -> bytes | None:
+    """Return the gid bytes of a :func:`publisher_id` (as the graph's ``endpoint_gid``)."""
+    if isinstance(sender, tuple):
+        for key, value in sender:
+            if key == "data" and isinstance(value, bytes):
+                return value
+    return None

@@ -421,6 +421,13 @@ class FingerWatch:
             return f"{age:.3f}"
         return "unusable" if self._unusable else "none yet"
 
+    def recording_ended(self) -> None:
+        """Forget the closedness a bag player sent (it stopped): no measurement of this hand.
+
+        Unmeasured until this hand's next usable message; no lapse line (the node says why).
+        """
+        self.last, self._in_lapse = None, True
+
     # -- lapses ---------------------------------------------------------------------------------
     def lapse(self, now: float) -> str:
         """Say when a measured closedness stops being measured at ``now`` ("" otherwise).

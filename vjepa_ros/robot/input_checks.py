@@ -59,12 +59,19 @@ class InputChecks:
         with self._lock:
             if problem == self.recorded_inputs:
                 return
-            self.recorded_inputs = problem
+            began, self.recorded_inputs = not self.recorded_inputs, problem
             if problem:
                 self._recorded_counts = None
+                if began:  # a plan begun on its first inputs, before it was seen: void
+                    self.enable_epoch += 1
+                    self._voided_by[self.enable_epoch] = "inputs from a bag player"
+                    self._drop_prepared("inputs from a bag player")
                 self.log("warning" if self.enabled else "info", problem)
                 return
             self._recorded_counts = (self.inputs.frames_received, self.inputs.states_received)
+            self.inputs.forget()  # no plan starts from them (state_at's tie: breaker28c)
+            if self.enabled:  # the status names why, not the player's line
+                self._hold_on_inputs(Refusal(RefusalKind.STALE_INPUTS, self._recorded_leftover()))
             self.log("info", "no bag player publishes the inputs any more: commanding waits "
                      "for a camera frame and a robot state received since")
 
