@@ -1,0 +1,86 @@
+"""breaker28b: holes in rec28/low28/low28b's data discovery, resume check and advice.
+
+Strict xfails: each passes once its hole is fixed (then drop the mark). Reproductions and the
+measured numbers are in breaker28b's report.
+"""
+
+import os
+import shlex
+from pathlib import Path
+
+import pytest
+
+from vjepa_ros.recordings.bags import write_bag
+from vjepa_ros.train.synthetic import blob_episode
+
+
+def _bag(path, frames=4, seed=1):
+    episode = blob_episode(frames=frames, seed=seed, size=16)
+    return write_bag(path, episode.frames, episode.states, episode.timestamps)
+
+
+class _TooMuchWork(Exception):
+    pass
+
+
+@pytest.mark.xfail(strict=True, raises=_TooMuchWork,
+                   reason="every_route follows every simple route through a mesh of folder "
+                          "links (factorial); its limit counts files, not folders visited")
+def test_a_resume_over_changed_data_with_a_mesh_of_links_is_refused_in_polynomial_work(
+        tmp_path, monkeypatch):
+    """low28's every_route fallback runs on every folder source whose digest changed.
+
+    A bag with an index of 8 link folders, each linking to the others (no data in them): the
+    walk lists it in linear work, but ``resume_change`` digests it again by every route: 8
+    folders took about 150 s and 9 several minutes on the test box (7: 18 s) before the
+    refusal; with a file in each folder the 100 000-file limit is reached after 130 s (9).
+    Counted in folder listings, not seconds: the walk needs 8 * 8 = 64 of them.
+    """
+    from vjepa_ros.train import data_identity
+    from vjepa_ros.train.episodes import Source
+
+    bag = _bag(tmp_path / "bag")
+    names = [f"f{i}" for i in range(8)]
+    for name in names:
+        (bag / "index" / name).mkdir(parents=True)
+    for name in names:
+        for other in names:
+            if other != name:
+                os.symlink(f"../{other}", bag / "index" / name / other)
+    listings = []
+    real_scandir = os.scandir
+
+    def counted(path):
+        listings.append(path)
+        if len(listings) > 1_000:  # 8 folders: ~110 000 routes; the walk: 64
+            raise _TooMuchWork(f"{len(listings)} folder listings")
+        return real_scandir(path)
+
+    monkeypatch.setattr(data_identity.os, "scandir", counted)
+    stored = {"--data": {str(bag.resolve()): "v2:" + "0" * 40}, "--val": {}}
+    groups = {"--data": [Source(bag, "bag")], "--val": []}
+    assert data_identity.resume_change(stored, groups) == f"--data: changed {bag.resolve()}"
+
+
+@pytest.mark.xfail(strict=True, reason="rec28's read_access: `chmod -R u+rX` run by the owner "
+                   "gives only the owner read access, never this user")
+def test_the_folder_permission_advice_lets_this_user_read_a_folder_another_user_owns(tmp_path):
+    """``pretrain --data FOLDER`` that this user may not read: the advice is the owner's chmod.
+
+    Before rec28 it said ``chmod a+rx FOLDER`` as its owner; now ``chmod -R u+rX FOLDER`` as
+    its owner (nobody): pasted by the owner it sets the owner's bits only.
+    """
+    from vjepa_ros.input_paths import permission_fix
+
+    folder = tmp_path / "lab data"
+    folder.mkdir()
+    owner = os.stat(folder).st_uid
+    advice = permission_fix(folder)
+    command = advice.split("`")[1]
+    words = shlex.split(command)
+    assert words[0] == "chmod", advice
+    mode = next(word for word in words[1:] if not word.startswith("-"))
+    who = mode.split("+")[0]
+    assert Path(words[-1]) == folder, advice
+    # run by the owner (another user than the one refused), it must reach this user
+    assert who == "" or "a" in who or "o" in who, (owner, advice)
