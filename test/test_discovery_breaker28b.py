@@ -62,8 +62,9 @@ def test_a_resume_over_changed_data_with_a_mesh_of_links_is_refused_in_polynomia
     assert data_identity.resume_change(stored, groups) == f"--data: changed {bag.resolve()}"
 
 
-@pytest.mark.xfail(strict=True, reason="rec28's read_access: `chmod -R u+rX` run by the owner "
-                   "gives only the owner read access, never this user")
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="rec28's read_access: `chmod -R u+rX` run by the owner reaches the owner"
+                   " only, never this user")
 def test_the_folder_permission_advice_lets_this_user_read_a_folder_another_user_owns(tmp_path):
     """``pretrain --data FOLDER`` that this user may not read: the advice is the owner's chmod.
 
@@ -84,3 +85,33 @@ def test_the_folder_permission_advice_lets_this_user_read_a_folder_another_user_
     assert Path(words[-1]) == folder, advice
     # run by the owner (another user than the one refused), it must reach this user
     assert who == "" or "a" in who or "o" in who, (owner, advice)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="upper_case_fix moves onto a free name (bag-1.mcap) "
+                   "without looking at the file already there: a copy becomes a 2nd recording")
+def test_the_upper_case_move_does_not_make_a_copy_a_second_recording(tmp_path):
+    """``bag.MCAP`` beside the byte-identical ``bag.mcap`` (a copy off a case-folding disk).
+
+    The walk's note says ``mv -n bag/bag.MCAP bag/bag-1.mcap``; pasted, the next search reads
+    bag-1.mcap as a recording of its own (unlisted by metadata.yaml): the same messages
+    trained twice. Expected: the note says the lower-case name is there already (the same
+    bytes: a copy to delete), and never advises a move that reads it twice.
+    """
+    import shutil
+    import subprocess
+
+    from vjepa_ros.train.episodes import find_sources
+    from vjepa_ros.train.same_recording import read_once
+
+    bag = _bag(tmp_path / "data" / "bag")
+    original = next(bag.glob("*.mcap"))
+    shutil.copy(original, original.with_suffix(".MCAP"))
+    notes: list[str] = []
+    assert [s.path for s in find_sources([tmp_path / "data"], notes)] == [bag]
+    for note in notes:
+        for command in note.split("`")[1::2]:
+            subprocess.run(command, shell=True, check=True)  # as the user pastes it
+    notes = []
+    sources = read_once(find_sources([tmp_path / "data"], notes), notes)
+    assert [s.path for s in sources] == [bag], notes
