@@ -115,3 +115,27 @@ def test_the_upper_case_move_does_not_make_a_copy_a_second_recording(tmp_path):
     notes = []
     sources = read_once(find_sources([tmp_path / "data"], notes), notes)
     assert [s.path for s in sources] == [bag], notes
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="open_reader looks for the upper-case move among the first 10 names "
+                          "it lists only")
+def test_eval_names_the_upper_case_recording_in_a_folder_of_many_files(tmp_path):
+    """eval/camera-check on ``take/`` (``take.MCAP`` and 12 frames): the move is not said.
+
+    low28: every command refuses an upper-case suffix alike, with one ``mv -n``; train says
+    it for this folder, eval says "not a rosbag2 recording (it holds: frame_000.png, ...)"
+    because ``take.MCAP`` sorts after the 10 names the message shows.
+    """
+    import shutil
+
+    from vjepa_ros.recordings.bag_files import BagError, open_reader
+
+    take = tmp_path / "take"
+    take.mkdir()
+    shutil.copy(next(_bag(tmp_path / "b").glob("*.mcap")), take / "take.MCAP")
+    for number in range(12):
+        (take / f"frame_{number:03d}.png").write_bytes(b"png")
+    with pytest.raises(BagError) as refused:
+        open_reader(take)
+    assert f"`mv -n {take / 'take.MCAP'} {take / 'take.mcap'}`" in str(refused.value)
