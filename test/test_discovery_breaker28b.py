@@ -139,3 +139,22 @@ def test_eval_names_the_upper_case_recording_in_a_folder_of_many_files(tmp_path)
     with pytest.raises(BagError) as refused:
         open_reader(take)
     assert f"`mv -n {take / 'take.MCAP'} {take / 'take.mcap'}`" in str(refused.value)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="the walk tells forks by lower-case data names only: ._X.MCAP gets "
+                          "the upper-case move")
+def test_a_macos_fork_of_an_upper_case_file_is_skipped_as_a_fork(tmp_path):
+    """``._X.MCAP`` (the fork a Mac writes beside ``X.MCAP`` on a FAT/exFAT disk).
+
+    The note said ``to read it: `mv -n ._X.MCAP ._X.mcap``` (an AppleDouble file advised as a
+    recording to read), not that it is a macOS resource fork.
+    """
+    from vjepa_ros.recordings.bag_folders import walk_files
+
+    bag = _bag(tmp_path / "data" / "bag")
+    (bag / "._X.MCAP").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    notes: list[str] = []
+    walk_files(tmp_path / "data", notes)
+    assert not any("mv -n" in note for note in notes), notes
+    assert any("macOS resource forks" in note and "._X.MCAP" in note for note in notes), notes
