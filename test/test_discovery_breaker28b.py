@@ -1,6 +1,6 @@
 """breaker28b: holes in rec28/low28/low28b's data discovery, resume check and advice.
 
-Strict xfails: each passes once its hole is fixed (then drop the mark). Reproductions and the
+Each failed before data28e fixed its hole (they were strict xfails). Reproductions and the
 measured numbers are in breaker28b's report.
 """
 
@@ -23,9 +23,6 @@ class _TooMuchWork(Exception):
     pass
 
 
-@pytest.mark.xfail(strict=True, raises=_TooMuchWork,
-                   reason="every_route follows every simple route through a mesh of folder "
-                          "links (factorial); its limit counts files, not folders visited")
 def test_a_resume_over_changed_data_with_a_mesh_of_links_is_refused_in_polynomial_work(
         tmp_path, monkeypatch):
     """low28's every_route fallback runs on every folder source whose digest changed.
@@ -62,9 +59,6 @@ def test_a_resume_over_changed_data_with_a_mesh_of_links_is_refused_in_polynomia
     assert data_identity.resume_change(stored, groups) == f"--data: changed {bag.resolve()}"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="rec28's read_access: `chmod -R u+rX` run by the owner reaches the owner"
-                   " only, never this user")
 def test_the_folder_permission_advice_lets_this_user_read_a_folder_another_user_owns(tmp_path):
     """``pretrain --data FOLDER`` that this user may not read: the advice is the owner's chmod.
 
@@ -87,9 +81,6 @@ def test_the_folder_permission_advice_lets_this_user_read_a_folder_another_user_
     assert who == "" or "a" in who or "o" in who, (owner, advice)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="upper_case_fix moves onto a free name (bag-1.mcap) "
-                   "without looking at the file already there: a copy becomes a 2nd recording")
 def test_the_upper_case_move_does_not_make_a_copy_a_second_recording(tmp_path):
     """``bag.MCAP`` beside the byte-identical ``bag.mcap`` (a copy off a case-folding disk).
 
@@ -117,9 +108,6 @@ def test_the_upper_case_move_does_not_make_a_copy_a_second_recording(tmp_path):
     assert [s.path for s in sources] == [bag], notes
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="open_reader looks for the upper-case move among the first 10 names "
-                          "it lists only")
 def test_eval_names_the_upper_case_recording_in_a_folder_of_many_files(tmp_path):
     """eval/camera-check on ``take/`` (``take.MCAP`` and 12 frames): the move is not said.
 
@@ -141,9 +129,6 @@ def test_eval_names_the_upper_case_recording_in_a_folder_of_many_files(tmp_path)
     assert f"`mv -n {take / 'take.MCAP'} {take / 'take.mcap'}`" in str(refused.value)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the walk tells forks by lower-case data names only: ._X.MCAP gets "
-                          "the upper-case move")
 def test_a_macos_fork_of_an_upper_case_file_is_skipped_as_a_fork(tmp_path):
     """``._X.MCAP`` (the fork a Mac writes beside ``X.MCAP`` on a FAT/exFAT disk).
 
@@ -160,9 +145,6 @@ def test_a_macos_fork_of_an_upper_case_file_is_skipped_as_a_fork(tmp_path):
     assert any("macOS resource forks" in note and "._X.MCAP" in note for note in notes), notes
 
 
-@pytest.mark.xfail(strict=True, raises=FileNotFoundError,
-                   reason="source_digest opens every *.mcap its walk lists, the broken link "
-                          "find_sources skipped too (before session 28 as well)")
 def test_a_broken_link_the_search_skipped_does_not_stop_train(tmp_path):
     """``train --data data`` with ``data/b0/old.mcap`` a broken symlink (a moved disk).
 
@@ -182,10 +164,6 @@ def test_a_broken_link_the_search_skipped_does_not_stop_train(tmp_path):
     assert len(identity["--data"]) == 2
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="low28's missing_parts counts from 0 for two parts and builds the set "
-                          "range(0, highest): a file numbered by time claims a million parts "
-                          "lost (and takes memory linear in the number)")
 def test_parts_numbered_far_from_zero_claim_no_million_lost_parts(tmp_path):
     """``cam/cam_500000.mcap``, ``cam_500001.mcap``: a killed recorder's files, read together.
 
