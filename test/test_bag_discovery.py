@@ -253,4 +253,4 @@ def test_an_unreadable_folder_in_the_data_is_refused_not_dropped(tmp_path, monke
         locked.chmod(0o755)
     assert str(refused.value) == (
         f"{locked} cannot be read (Permission denied): the recordings in it would be left out; "
-        f"give read access to it (chmod -R u+rX {locked}), or move it out of the data given")
+        f"give read access to it (chmod -R a+rX {locked}), or move it out of the data given")

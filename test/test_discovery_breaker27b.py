@@ -99,7 +99,7 @@ def test_the_split_parts_move_advice_quotes_paths_with_spaces(tmp_path):
 def test_the_unreadable_folder_chmod_advice_quotes_its_path():
     folder = Path("/lab/my data/sub dir")
     line = unreadable_folder(folder, PermissionError(13, "Permission denied"))
-    assert f"chmod -R u+rX {shlex.quote(str(folder))}" in line, line
+    assert f"chmod -R a+rX {shlex.quote(str(folder))}" in line, line
 
 
 def test_the_unreadable_file_chmod_advice_quotes_its_path(tmp_path):

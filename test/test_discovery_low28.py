@@ -161,7 +161,7 @@ def test_shell_advice_never_reads_a_path_starting_with_a_dash_as_options(tmp_pat
                 paths = [w for w in words[1:] if w.startswith("-") and w not in OPTIONS]
                 assert not paths, (what, command)
     assert lines["mv -n"].endswith("`mv -n ./-EP0.NPZ ./-EP0.npz`")
-    assert shell_command("chmod", "-R", "u+rX", Path("/abs/-x")) == "chmod -R u+rX /abs/-x"
+    assert shell_command("chmod", "-R", "a+rX", Path("/abs/-x")) == "chmod -R a+rX /abs/-x"
 
 
 def test_a_macos_fork_in_a_bag_folder_is_no_recording_of_its_own(tmp_path):

@@ -6,6 +6,8 @@ sources ``data_identity`` had just digested, and train's reading of every bag as
 was a lone split part (its siblings already grouped by discovery).
 """
 
+import os
+import pwd
 import shlex
 import shutil
 from pathlib import Path
@@ -124,9 +126,10 @@ def test_permission_advice_is_one_builder_by_what_is_read(tmp_path):
     file.write_bytes(b"")
     quoted = shlex.quote(str(folder))
     assert read_access(file) == f"chmod a+r {shlex.quote(str(file))}"
-    assert read_access(folder) == f"chmod -R u+rX {quoted}"  # walked: folders entered
-    assert f"`chmod -R u+rX {quoted}` as its owner" in permission_fix(folder)
-    assert f"`sudo chown -R $USER {quoted}`" in permission_fix(folder)
+    assert read_access(folder) == f"chmod -R a+rX {quoted}"  # walked: folders entered
+    assert f"`chmod -R a+rX {quoted}` as its owner" in permission_fix(folder)
+    user = shlex.quote(pwd.getpwuid(os.getuid()).pw_name)  # named: not the owner's $USER
+    assert f"`sudo chown -R {user} {quoted}`" in permission_fix(folder)
     line = unreadable_folder(folder, PermissionError(13, "Permission denied"))
     assert f"({read_access(folder)})" in line and "\n" not in line
 

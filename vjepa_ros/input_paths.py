@@ -64,8 +64,10 @@ def unreadable(path: str | os.PathLike, reason: str = "Permission denied") -> st
 def permission_fix(path: str | os.PathLike) -> str:
     """Say how to let this user read ``path``: its owner's ``chmod`` (:func:`read_access`).
 
-    ``let this user read it: `chmod a+r PATH` as its owner (NAME), or `sudo chown $USER PATH```
-    (a folder: ``chmod -R u+rX``, ``chown -R``).
+    ``let this user read it: `chmod a+r PATH` as its owner (NAME), or `sudo chown USER PATH```
+    (a folder: ``chmod -R a+rX``, ``chown -R``). Either works pasted by whoever may run it:
+    the ``chmod`` lets every user read, the ``chown`` names this user (USER: this user's name,
+    or uid where it has none), not ``$USER`` (the owner's own name when the owner pastes it).
     """
     import pwd
 
@@ -74,22 +76,27 @@ def permission_fix(path: str | os.PathLike) -> str:
         owner = pwd.getpwuid(path.stat().st_uid).pw_name
     except (OSError, KeyError):  # no stat, or a uid without a name (a container's)
         owner = "its owner"
-    recursive = " -R" if path.is_dir() else ""
+    try:
+        user = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        user = str(os.getuid())
+    recursive = ("-R",) if path.is_dir() else ()
     return (f"let this user read it: `{read_access(path)}` as its owner ({owner}), or "
-            f"`sudo chown{recursive} $USER {shell_command(path)}`")
+            f"`sudo {shell_command('chown', *recursive, user, path)}`")
 
 
 def read_access(path: str | os.PathLike, folder: bool | None = None) -> str:
     """Return the ``chmod`` command that lets ``path`` be read, shell-quoted, one line.
 
     A file: ``chmod a+r PATH``; a folder (``folder`` None: whether ``path`` is one), which is
-    walked, so its folders must be entered and its files read: ``chmod -R u+rX PATH`` (X: the
-    folders, no file made executable). Every permission advice is built on it
-    (:func:`permission_fix`, ``bag_folders.unreadable_folder``).
+    walked, so its folders must be entered and its files read: ``chmod -R a+rX PATH`` (X: the
+    folders, no file made executable). Run by the owner, it lets every user read (this one is
+    not the owner). Every permission advice is built on it (:func:`permission_fix`,
+    ``bag_folders.unreadable_folder``).
     """
     path = Path(path).expanduser()
     if path.is_dir() if folder is None else folder:
-        return shell_command("chmod", "-R", "u+rX", path)
+        return shell_command("chmod", "-R", "a+rX", path)
     return shell_command("chmod", "a+r", path)
 
 

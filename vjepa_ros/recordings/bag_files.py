@@ -181,10 +181,11 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
             note = f"{exc}: reading its data files directly"
             return _open_files(path, files, [note, *copies])
     if not files:
-        present = sorted(p.name for p in path.iterdir())[:10]
-        upper = next((f"; {name}: {fix}" for name in present
-                      if (fix := upper_case_fix(path / name))
-                      and not name.lower().endswith(".npz")), "")
+        names = sorted(p.name for p in path.iterdir())
+        present = names[:10] + ([f"and {len(names) - 10} more"] if len(names) > 10 else [])
+        upper = next((f"; {name}: {fix}" for name in names  # all: not only those shown
+                      if not name.lower().endswith(".npz")
+                      and (fix := upper_case_fix(path / name))), "")
         raise BagError(
             f"{path}: no metadata.yaml and no rosbag2 data file ({', '.join(DATA_SUFFIXES)}) in "
             f"it: not a rosbag2 recording (it holds: {', '.join(present) or 'nothing'}); give the "
@@ -363,8 +364,9 @@ def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], s
             notes.append(note)
             damage.append(note)
     storage = STORAGE_OF_SUFFIX.get(inner.suffix)
-    if storage is None and upper_case_fix(file) and not file.name.lower().endswith(".npz"):
-        raise BagError(f"{file}: {upper_case_fix(file)}")
+    if storage is None and not file.name.lower().endswith(".npz") and \
+            (fix := upper_case_fix(file)):
+        raise BagError(f"{file}: {fix}")
     if storage is None:
         from vjepa_ros.input_paths import shell_command
 

@@ -101,10 +101,10 @@ def _walk(folder: Path, found: list[Path], links: list[Path], notes: list[str],
                     links.append(path)
             else:
                 _walk(path, found, links, notes, walked, forks)
-        elif entry.name.startswith("._") and _is_read(entry.name):
+        elif is_fork(entry.name):
             forks.append(path)
-        elif upper_case_fix(path):
-            notes.append(f"skipped {path}: {upper_case_fix(path)}")
+        elif fix := upper_case_fix(path):
+            notes.append(f"skipped {path}: {fix}")
         elif not (is_partial(entry.name) or (special_file(path) and not _is_read(entry.name))):
             refuse_special(path)  # a pipe or socket of another name is no data: never opened
             found.append(path)
@@ -115,15 +115,63 @@ def upper_case_fix(path: Path) -> str:
 
     Every command refuses it alike (the walk skips it with a note; given by itself it is
     refused): ``its suffix is not lower case as data's are (...); to read it: `mv -n PATH
-    LOWER```, onto a free name (:func:`_free_name`). "" for any other name.
+    LOWER```. When the lower-case name is taken, the note says so: by a byte-identical file
+    (a copy off a disk that ignores case), the upper-case one is a copy to delete (``rm``), so
+    its messages are never read twice; by another file, the move is onto a free name
+    (:func:`_free_name`), a recording of its own; by this very file (a disk that ignores case),
+    a rename through another name, so a split part keeps its part name. "" for any other name
+    and for a macOS fork (:func:`is_fork`).
     """
     from vjepa_ros.input_paths import shell_command
 
-    if _is_read(path.name) or not _is_read(path.name.lower()):
+    if _is_read(path.name) or not _is_read(path.name.lower()) or is_fork(path.name):
         return ""
-    lower = _free_name(path.with_name(_lower_suffix(path.name)))
-    return (f"its suffix is not lower case as data's are ({', '.join(READ_NAMES)}); to read "
-            f"it: `{shell_command('mv', '-n', path, lower)}`")
+    lower = path.with_name(_lower_suffix(path.name))
+    fix = f"its suffix is not lower case as data's are ({', '.join(READ_NAMES)})"
+    taken = _taken_by(path, lower)
+    if taken == "this file":  # a disk that ignores case: mv -n onto its own name does nothing
+        step = path.with_name(f"{path.name}.renaming")
+        return (f"{fix}; to read it (this disk ignores case: {lower.name} is this file): "
+                f"`{shell_command('mv', '-n', path, step)} && "
+                f"{shell_command('mv', '-n', step, lower)}`")
+    if taken == "the same bytes":
+        return (f"{fix}, and {lower.name} beside it holds the same bytes (read as that one): "
+                f"it is a copy; delete it: `{shell_command('rm', path)}`")
+    if taken == "the same file":
+        return (f"{fix}, and {lower.name} beside it is the same file (a link): read once, as "
+                f"{lower.name}")
+    if taken:
+        return (f"{fix}, and {lower.name} beside it is another file; to read it as a recording "
+                f"of its own: `{shell_command('mv', '-n', path, _free_name(lower))}`")
+    return f"{fix}; to read it: `{shell_command('mv', '-n', path, lower)}`"
+
+
+def _taken_by(path: Path, lower: Path) -> str:
+    """Say what holds ``lower``, the lower-case name of data file ``path``.
+
+    "" when nothing; "this file" (a disk that ignores case), "the same file" (one links to the
+    other), "the same bytes" (a byte-identical copy) or "another file".
+    """
+    import filecmp
+
+    if not os.path.lexists(lower):
+        return ""
+    try:
+        if os.path.samestat(os.lstat(path), os.lstat(lower)):
+            return "this file"
+        if os.path.samefile(path, lower):
+            return "the same file"
+        return "the same bytes" if filecmp.cmp(path, lower, shallow=False) else "another file"
+    except OSError:  # a broken link, an unreadable file: not known to be the same
+        return "another file"
+
+
+def is_fork(name: str) -> bool:
+    """Whether a file of this name is a macOS resource fork of data (``._x.mcap``, ``._X.MCAP``).
+
+    A Mac writes one beside each file on a FAT/exFAT disk: no recording, whatever its case.
+    """
+    return name.startswith("._") and _is_read(name.lower())
 
 
 def suffix_any_case(name: str, suffixes: tuple[str, ...] = READ_NAMES) -> str:

@@ -20,6 +20,10 @@ from typing import NamedTuple
 
 from vjepa_ros.recordings.bag_folders import PART_NAME, compressed_copy_of, data_files
 
+# the most parts of a split recording said to be missing by its numbering (rosbag2 counts
+# from 0, one after another): beyond it the numbers are no split's (a time), and no set grows
+MAX_GONE = 1000
+
 
 class Metadata(NamedTuple):
     """A bag folder's ``metadata.yaml``, read and parsed once (:func:`read_metadata`).
@@ -149,7 +153,8 @@ def missing_parts(files: list[Path], listed: set[str] | None = None) -> list[str
     """Name the parts missing from a killed split recording's ``files`` (x_1, x_2: x_0).
 
     ``files``: one recording's data files, in one folder. Missing: a number below the highest
-    found (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``, rosbag2 counting from 0), and a
+    found (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``, rosbag2 counting from 0; parts
+    numbered far from 0 or far apart, e.g. by time, are no split's: :data:`MAX_GONE`), and a
     part the bag's ``metadata.yaml`` lists (``listed``: :func:`listed_names`) that is not there
     (an original and its ``.zstd`` copy are one part). A lone ``x_1`` with no metadata is no
     evidence of a split (an episode may be named so) unless its folder is named ``x``, as
@@ -202,12 +207,29 @@ def _gone_parts(files: list[Path], listed: set[str] | None) -> dict:
             expected.setdefault(key, set()).add(int(match["number"]))
     result = {}
     for key, parts in sorted(found.items()):
-        name, _ = key
-        start = 0 if len(parts) > 1 or files[0].parent.name == name else min(parts)
-        gone = sorted((set(range(start, max(parts))) | expected.get(key, set())) - set(parts))
+        gone = sorted((_gone_in_order(key[0], parts, files[0].parent.name)
+                       | expected.get(key, set())) - set(parts))
         if gone:
             result[key] = (gone, parts)
     return result
+
+
+def _gone_in_order(name: str, parts: dict[int, Path], folder: str) -> set[int]:
+    """Return the numbers below the highest of ``parts`` that rosbag2's numbering says are gone.
+
+    rosbag2 numbers a recording's parts from 0, one after another: counted from 0 for two
+    parts or more, or for a lone one in a folder named ``name``. None when the lowest part is
+    numbered past :data:`MAX_GONE` (another scheme, e.g. a time: ``cam_1701600000.mcap``), or
+    more than :data:`MAX_GONE` would be gone (numbers that far apart are no split's): never a
+    set larger than ``parts`` + :data:`MAX_GONE`.
+    """
+    lowest, highest = min(parts), max(parts)
+    if lowest > MAX_GONE:
+        return set()
+    start = 0 if len(parts) > 1 or folder == name else lowest
+    if highest - start - (len(parts) - 1) > MAX_GONE:  # the parts: distinct, none below start
+        return set()
+    return set(range(start, highest))
 
 
 def _missing_note(folder: Path, name: str, gone: list[int], parts: dict[int, Path]) -> str:

@@ -26,6 +26,7 @@ import zipfile
 from pathlib import Path
 
 from vjepa_ros.atomic_files import is_partial
+from vjepa_ros.input_paths import missing
 from vjepa_ros.recordings.bag_files import DATA_SUFFIXES, walk_files
 
 EDGE = 64 * 1024  # bytes read at each end of a file
@@ -50,7 +51,7 @@ def legacy_digest(path: Path, walk=walk_files) -> str:
     """
     path = Path(path).expanduser()
     digest = hashlib.sha1()
-    for file in walk(path) if path.is_dir() else [path]:
+    for file in _walked(path, walk) if path.is_dir() else [path]:
         _edges(digest, file, file.name if file == path else str(file.relative_to(path)))
     return digest.hexdigest()
 
@@ -59,14 +60,15 @@ def source_digest(path: Path, walk=walk_files) -> str:
     """Return ``v2:<hex>``, the digest of what training reads from a source.
 
     A bag (directory or data file): its data files (not ``metadata.yaml``); an ``.npz``: its
-    arrays' names, sizes and CRC-32s. Raises OSError when a file cannot be read (the data
-    reader then names it too); an ``.npz`` that is no zip file is digested by its bytes.
+    arrays' names, sizes and CRC-32s. A broken link in a folder is left out (as the search
+    leaves it out, with a note). Raises OSError when a file cannot be read (the data reader
+    then names it too); an ``.npz`` that is no zip file is digested by its bytes.
     ``walk``: how a folder's files are listed (:func:`every_route`: as runs before session 27).
     """
     path = Path(path).expanduser()
     digest = hashlib.sha1()
     if path.is_dir():
-        for file in walk(path):
+        for file in _walked(path, walk):
             if file.name.endswith(DATA_SUFFIXES):
                 _edges(digest, file, str(file.relative_to(path)))
     elif path.suffix == ".npz" and zipfile.is_zipfile(path):
@@ -76,6 +78,14 @@ def source_digest(path: Path, walk=walk_files) -> str:
     else:
         _edges(digest, path, path.name)
     return VERSION + digest.hexdigest()
+
+
+def _walked(path: Path, walk) -> list[Path]:
+    """Return ``walk(path)``'s files less the broken links (a moved disk's, a link loop).
+
+    ``train.episodes.find_sources`` skips those with a note; opening one would stop training.
+    """
+    return [file for file in walk(path) if not (file.is_symlink() and missing(file))]
 
 
 def is_legacy(stored: dict | None) -> bool:
@@ -132,31 +142,86 @@ def every_route(directory: Path, limit: int = 100_000) -> list[Path]:
 
     Every route through symlinked folders (a link back to a folder it is in not followed),
     macOS ``._*`` files and upper-case suffixes included, ``*.partial`` files and FIFOs left
-    out; sorted. Raises ValueError past ``limit`` paths (a mesh of links: exponential).
+    out; sorted. Each real folder is listed once (:class:`_Folders`), routes into folders
+    holding no file by any route are not taken, and the routes are counted: raises ValueError
+    past ``limit`` files or folder routes (a mesh of links holds exponentially many), OSError
+    for a folder that cannot be listed.
     """
-    found: list[Path] = []
+    folders = _Folders()
+    top = os.fspath(directory)
+    real_top = os.path.realpath(top)
+    holding = folders.holding_files(real_top)
+    found: list[str] = []
+    routes = 0
 
-    def walk(folder: Path, route: tuple[str, ...]) -> None:
-        real = os.path.realpath(folder)
-        if real in route:
-            return
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
-        for entry in entries:
-            path = folder / entry.name
-            try:
-                is_folder = entry.is_dir()
-            except OSError:
-                is_folder = False
-            if is_folder:
-                walk(path, (*route, real))
-            elif not is_partial(entry.name) and os.path.isfile(path):
-                found.append(path)
-                if len(found) > limit:
-                    raise ValueError(f"{directory}: over {limit} files by every route")
+    def walk(folder: str, real: str, route: frozenset[str]) -> None:
+        nonlocal routes
+        routes += 1
+        if routes > limit:
+            raise ValueError(f"{directory}: over {limit} folder routes by every route")
+        folder_names, files = folders.listing(real)
+        found.extend(os.path.join(folder, name) for name in files)
+        if len(found) > limit:
+            raise ValueError(f"{directory}: over {limit} files by every route")
+        inside = route | {real}
+        for name, child in folder_names:
+            if child not in inside and child in holding:
+                walk(os.path.join(folder, name), child, inside)
 
-    walk(Path(directory), ())
-    return sorted(found)
+    walk(top, real_top, frozenset())
+    return sorted(map(Path, found))
+
+
+class _Folders:
+    """Real folders' listings for :func:`every_route`, each folder listed once.
+
+    A listing: its folders (name, real path: links resolved from the real folder, as
+    ``os.path.realpath`` of any route to it gives) and its files' names (``*.partial`` and
+    what is no regular file left out), both in name order.
+    """
+
+    def __init__(self) -> None:
+        self._listings: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
+
+    def listing(self, real: str) -> tuple[list[tuple[str, str]], list[str]]:
+        if real not in self._listings:
+            with os.scandir(real) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+            folders, files = [], []
+            for entry in entries:
+                path = os.path.join(real, entry.name)
+                try:
+                    is_folder = entry.is_dir()
+                except OSError:
+                    is_folder = False
+                if is_folder:
+                    folders.append((entry.name, os.path.realpath(path)))
+                elif not is_partial(entry.name) and os.path.isfile(path):
+                    files.append(entry.name)
+            self._listings[real] = (folders, files)
+        return self._listings[real]
+
+    def holding_files(self, top: str) -> set[str]:
+        """Return the real folders reached from ``top`` with a file in or below them.
+
+        Every folder reached is listed (once); by any route, so it holds for each route.
+        """
+        reached, stack, parents = {top}, [top], {}
+        while stack:
+            real = stack.pop()
+            for _, child in self.listing(real)[0]:
+                parents.setdefault(child, set()).add(real)
+                if child not in reached:
+                    reached.add(child)
+                    stack.append(child)
+        holding = {real for real in reached if self.listing(real)[1]}
+        stack = list(holding)
+        while stack:
+            for parent in parents.get(stack.pop(), ()):
+                if parent not in holding:
+                    holding.add(parent)
+                    stack.append(parent)
+        return holding
 
 
 def data_change(stored: dict, current: dict) -> str | None:

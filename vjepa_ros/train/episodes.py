@@ -188,8 +188,8 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
 
 
 def _file_source(path: Path) -> Source:
-    if upper_case_fix(path):  # EP0.NPZ: refused with the move, as in a folder
-        raise EpisodeError(f"{path}: {upper_case_fix(path)}")
+    if fix := upper_case_fix(path):  # EP0.NPZ: refused with the move, as in a folder
+        raise EpisodeError(f"{path}: {fix}")
     if path.suffix == ".npz":
         return Source(path, "npz")
     if path.name.endswith(DATA_SUFFIXES):
