@@ -87,15 +87,11 @@ from vjepa_ros.robot.publisher_window import (
     crowd_problem,
 )
 from vjepa_ros.robot.recorded_inputs import (
-    IMAGE_TYPES,
-    JOINT_STATE_TYPES,
-    POSE_TYPES,
+    PlayerSenders,
+    input_topics,
     recorded_inputs_problem,
 )
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
-
-MAX_CHECKED_SENDERS = 1000  # publisher ids kept; forgotten beyond (publishers re-created)
-UNNAMED_RECHECK_S = 0.05  # [s] graph checks while an input publisher's node is not named yet
 
 SENSOR_QOS = QoSProfile(
     depth=1, reliability=qos_profile_sensor_data.reliability,
@@ -163,9 +159,7 @@ class PlannerNode(Node):
         self.state_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)
         self.image_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)  # two cameras: refused
         self.camera_crowd = ""  # the nodes publishing the camera topic while two send frames
-        self.checked_senders: set = set()  # input publisher ids the graph was asked about
-        self.player_gids: set[bytes] = set()  # bag players' publisher gids seen on the inputs
-        self.recheck_at = 0.0  # [s, steady] the next graph check while a publisher is unnamed
+        self.player_senders = PlayerSenders(sender_gid)  # bag players among input publishers
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
@@ -430,14 +424,9 @@ class PlannerNode(Node):
         """
         if sender is None:
             return False
-        if sender not in self.checked_senders and now >= self.recheck_at:
-            if self._check_recorded_inputs():
-                if len(self.checked_senders) > MAX_CHECKED_SENDERS:
-                    self.checked_senders.clear()  # publishers re-created at a high rate
-                self.checked_senders.add(sender)
-            else:
-                self.recheck_at = now + UNNAMED_RECHECK_S
-        return sender_gid(sender) in self.player_gids and not self.session.recorded_inputs
+        if self.player_senders.due(sender, now):
+            self.player_senders.checked(sender, self._check_recorded_inputs(), now)
+        return not self.session.recorded_inputs and self.player_senders.is_player(sender)
 
     def _gripper_measured(self, now: float) -> bool:
         """Whether a state built at ``now`` [s, steady clock] has a measured closedness."""
@@ -721,20 +710,13 @@ class PlannerNode(Node):
         stop, the finger closedness they sent stops counting as measured.
         """
         pose_mode = self.config.robot.state_source == "pose"
-        state_topic = (self.pose_sub if pose_mode else self.joint_states_sub).topic_name
-        camera = self.image_subscription.topic_name
-        inputs = {f"camera images on {camera}": (camera, IMAGE_TYPES),
-                  f"robot states on {state_topic}": (
-                      state_topic, POSE_TYPES if pose_mode else JOINT_STATE_TYPES)}
-        if self.fingers.topic and self.fingers.topic != state_topic:
-            inputs[f"finger joint states on {self.fingers.topic}"] = (self.fingers.topic,
-                                                                       JOINT_STATE_TYPES)
+        inputs = input_topics(self.image_subscription.topic_name,
+                              (self.pose_sub if pose_mode else self.joint_states_sub).topic_name,
+                              pose_mode, self.fingers.topic)
         gids: set[bytes] = set()
         players = {words: bag_players(self, topic, types, gids)
                    for words, (topic, types) in inputs.items()}
-        if len(self.player_gids) > MAX_CHECKED_SENDERS:
-            self.player_gids.clear()
-        self.player_gids |= gids
+        self.player_senders.add_players(gids)
         problem = recorded_inputs_problem(players)
         if self.session.recorded_inputs and not problem:
             self.fingers.recording_ended()

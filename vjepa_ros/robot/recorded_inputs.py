@@ -1,8 +1,9 @@
 """Inputs played from a recording: a bag player publishes the planner's camera or robot state.
 
 ROS-free words and rules; the planner node asks the ROS graph which nodes publish its input
-topics (``nodes/graph_publishers.bag_players``) and tells the session
-(``MPCSession.set_recorded_inputs``).
+topics (``nodes/graph_publishers.bag_players``, on :func:`input_topics`), tells the session
+(``MPCSession.set_recorded_inputs``) and drops a stopped player's queued messages
+(:class:`PlayerSenders`).
 
 A replay through ROS in shadow mode is how a lab evaluates the planner on a recording (README,
 *Replay through ROS*); commanding from one is not: the recorded camera and robot are another
@@ -18,11 +19,15 @@ __node:=...``), or two relays away, is not recognised.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 BAG_PLAYER_NODES = frozenset({"rosbag2_player", "bag_player"})
 # the message types of each input, and of a topic a relay may republish it from
 IMAGE_TYPES = frozenset({"sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage"})
 JOINT_STATE_TYPES = frozenset({"sensor_msgs/msg/JointState"})
 POSE_TYPES = frozenset({"geometry_msgs/msg/PoseStamped"})
+MAX_KEPT_SENDERS = 1000  # publisher ids kept; forgotten beyond (publishers re-created)
+UNNAMED_RECHECK_S = 0.05  # [s] graph checks while an input publisher's node is not named yet
 
 
 def is_bag_player(node_name: str) -> bool:
@@ -43,3 +48,69 @@ def recorded_inputs_problem(players: dict[str, list[str]]) -> str:
     return (f"{' and '.join(found)} come from a bag player ({', '.join(names)}): a recording "
             "is not the arm now, so nothing is commanded while it publishes them; replay bags "
             "in shadow mode (~/enable false), or stop the player to command the arm")
+
+
+def input_topics(camera: str, state_topic: str, pose_mode: bool,
+                 finger_topic: str | None) -> dict[str, tuple[str, frozenset[str]]]:
+    """Return the planner's inputs a bag player may publish: words → (topic, message types).
+
+    ``camera``, ``state_topic``: the resolved camera and robot state topics (``current_pose`` in
+    ``pose_mode``, else joint states); ``finger_topic``: the finger joints' topic once chosen
+    (None or "" while none is, or the state topic itself: not listed twice). The words name the
+    input in :func:`recorded_inputs_problem` ("camera images on /cam").
+    """
+    inputs = {f"camera images on {camera}": (camera, IMAGE_TYPES),
+              f"robot states on {state_topic}": (
+                  state_topic, POSE_TYPES if pose_mode else JOINT_STATE_TYPES)}
+    if finger_topic and finger_topic != state_topic:
+        inputs[f"finger joint states on {finger_topic}"] = (finger_topic, JOINT_STATE_TYPES)
+    return inputs
+
+
+class PlayerSenders:
+    """Which input publishers are bag players', and when a message should ask the graph.
+
+    The planner node's per-message rule (breaker28c): a publisher id new to the node asks the
+    graph for bag players at once (:meth:`due`, then :meth:`checked`); while the graph lists an
+    input publisher whose node is not named yet, it asks again at most every ``recheck_s``
+    [s, steady clock]. The players' publisher gids the graph gave are kept (:meth:`add_players`)
+    so a stopped player's queued messages are dropped (:meth:`is_player`). Each set is emptied
+    when it grows past ``max_kept`` (publishers re-created at a high rate).
+
+    ``gid_of``: a sender id → its gid bytes as the graph's ``endpoint_gid`` (None if unknown;
+    ``nodes.publisher_ids.sender_gid``). ROS-free; not thread-safe (executor callbacks).
+    """
+
+    def __init__(self, gid_of: Callable[[object], bytes | None],
+                 recheck_s: float = UNNAMED_RECHECK_S, max_kept: int = MAX_KEPT_SENDERS):
+        self.gid_of, self.recheck_s, self.max_kept = gid_of, recheck_s, max_kept
+        self.checked_senders: set = set()  # sender ids the graph was asked about
+        self.player_gids: set[bytes] = set()  # bag players' publisher gids seen on the inputs
+        self.recheck_at = 0.0  # [s, steady] the next graph check while a publisher is unnamed
+
+    def due(self, sender: object, now: float) -> bool:
+        """Whether a message of ``sender`` at ``now`` [s, steady] should ask the graph."""
+        return sender not in self.checked_senders and now >= self.recheck_at
+
+    def checked(self, sender: object, complete: bool, now: float) -> None:
+        """Note the graph check a message of ``sender`` made at ``now`` [s, steady].
+
+        ``complete``: whether the graph named every input publisher's node; if not, ``sender``
+        stays unchecked and no message asks again before ``now + recheck_s``.
+        """
+        if not complete:
+            self.recheck_at = now + self.recheck_s
+            return
+        if len(self.checked_senders) > self.max_kept:
+            self.checked_senders.clear()
+        self.checked_senders.add(sender)
+
+    def add_players(self, gids: set[bytes]) -> None:
+        """Keep the gids (``endpoint_gid`` bytes) of bag players' publishers of the inputs."""
+        if len(self.player_gids) > self.max_kept:
+            self.player_gids.clear()
+        self.player_gids |= gids
+
+    def is_player(self, sender: object) -> bool:
+        """Whether ``sender`` is a publisher a graph check found to be a bag player's."""
+        return bool(self.player_gids) and self.gid_of(sender) in self.player_gids

@@ -1,0 +1,57 @@
+"""``recorded_inputs.PlayerSenders`` and ``input_topics``, without ROS.
+
+The planner node's per-message rule for bag players' publishers (``_from_stopped_player``).
+"""
+
+from vjepa_ros.robot.recorded_inputs import (
+    IMAGE_TYPES,
+    JOINT_STATE_TYPES,
+    POSE_TYPES,
+    PlayerSenders,
+    input_topics,
+)
+
+
+def _senders(**kwargs):
+    return PlayerSenders(lambda sender: sender if isinstance(sender, bytes) else None, **kwargs)
+
+
+def test_a_new_sender_asks_the_graph_once_when_every_publisher_was_named():
+    senders = _senders()
+    assert senders.due(b"a", 0.0)
+    senders.checked(b"a", True, 0.0)
+    assert not senders.due(b"a", 0.0), "known: no graph check per message"
+    assert senders.due(b"b", 0.0), "another publisher asks at once"
+
+
+def test_an_unnamed_publisher_asks_again_only_after_the_recheck_delay():
+    senders = _senders(recheck_s=0.05)
+    senders.checked(b"a", False, 10.0)
+    assert not senders.due(b"a", 10.049) and not senders.due(b"b", 10.049)
+    assert senders.due(b"a", 10.05), "still unchecked: asked again"
+
+
+def test_players_are_known_by_gid_and_sets_are_emptied_past_max_kept():
+    senders = _senders(max_kept=2)
+    assert not senders.is_player(b"p") and not senders.is_player("no gid")
+    senders.add_players({b"p"})
+    assert senders.is_player(b"p") and not senders.is_player(b"q")
+    senders.add_players({b"q", b"r"})
+    assert senders.player_gids == {b"p", b"q", b"r"}
+    senders.add_players({b"s"})  # past max_kept: the old ones are forgotten
+    assert senders.player_gids == {b"s"}
+    for sender in (b"1", b"2", b"3"):
+        senders.checked(sender, True, 0.0)
+    senders.checked(b"4", True, 0.0)
+    assert senders.checked_senders == {b"4"}
+
+
+def test_input_topics_name_each_input_with_its_message_types():
+    assert input_topics("/cam", "/joint_states", False, None) == {
+        "camera images on /cam": ("/cam", IMAGE_TYPES),
+        "robot states on /joint_states": ("/joint_states", JOINT_STATE_TYPES)}
+    assert input_topics("/cam", "/joint_states", False, "/joint_states") == \
+        input_topics("/cam", "/joint_states", False, ""), "the fingers on the state topic: once"
+    pose = input_topics("/cam", "/current_pose", True, "/hand/fingers")
+    assert pose["robot states on /current_pose"] == ("/current_pose", POSE_TYPES)
+    assert pose["finger joint states on /hand/fingers"] == ("/hand/fingers", JOINT_STATE_TYPES)
