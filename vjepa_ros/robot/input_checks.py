@@ -36,12 +36,16 @@ class InputChecks:
                                  self.camera_topic)
 
     def _input_refusal(self, now: float) -> Refusal | None:
+        """Why the inputs refuse a plan or a command at ``now`` [s, session clock]; None if not.
+
+        An unusable robot state (``INVALID_STATE``), else inputs from a bag player while
+        enabled, a stale or missing camera frame or robot state (``STALE_INPUTS``).
+        """
         if self.inputs.state_problem:
             return Refusal(RefusalKind.INVALID_STATE, self.inputs.state_problem)
-        if self.enabled and (self.recorded_inputs or self._recorded_leftover()):
-            # (shadow mode plans on a replay)
-            return Refusal(RefusalKind.STALE_INPUTS,
-                           self.recorded_inputs or self._recorded_leftover())
+        recorded = self.enabled and (self.recorded_inputs or self._recorded_leftover())
+        if recorded:  # (shadow mode plans on a replay)
+            return Refusal(RefusalKind.STALE_INPUTS, recorded)
         problem = self._camera_problem(now) or self._state_age_problem(now)
         return Refusal(RefusalKind.STALE_INPUTS, problem) if problem else None
 
