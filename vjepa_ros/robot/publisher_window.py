@@ -34,10 +34,6 @@ class PublisherWindow:
                 del self._last[other]
         return len(self._last)
 
-    def knows(self, sender: object) -> bool:
-        """Whether ``sender`` sent within the window (as of its last :meth:`saw`)."""
-        return sender in self._last
-
     def clear(self) -> None:
         """Forget every publisher (the stream changed)."""
         self._last.clear()
