@@ -20,25 +20,44 @@ from sensor_msgs.msg import Image, JointState  # noqa: E402
 from test_ros_planner_node import WAIT_SLACK, checkpoint, harness  # noqa: E402, F401
 
 
+def play_with_clock(h):
+    """Start a ``rosbag2_player`` node as the only publisher of camera, joint states and /clock.
+
+    As ``ros2 bag play --clock`` (``h`` on ``use_sim_time``); returns the node once the planner
+    has found it and holds one of its frames (destroyed if either does not come).
+    """
+    player = rclpy.create_node("rosbag2_player", context=h.context)
+    try:
+        h.image_pub = player.create_publisher(Image, "/cam/image", qos_profile_sensor_data)
+        h.joint_pub = player.create_publisher(JointState, "/joint_states", 10)
+        h.clock_pub = player.create_publisher(Clock, "/clock", 10)
+        h.sim_time = 1000.0
+        assert h.pump(5.0, until=lambda: "from a bag player" in h.session.recorded_inputs)
+        assert h.pump(5.0, until=lambda: h.session.frame is not None)
+    except BaseException:
+        player.destroy_node()
+        raise
+    return player
+
+
+def wait_for_the_player_to_go(h):
+    """Spin, publishing nothing, until the planner's graph check saw the player leave."""
+    deadline = time.monotonic() + 5.0 * WAIT_SLACK
+    while h.session.recorded_inputs and time.monotonic() < deadline:
+        h.executor.spin_once(timeout_sec=0.02)
+    assert not h.session.recorded_inputs, "the graph check saw the player go"
+
+
 def test_nothing_is_commanded_from_the_recording_after_the_player_exits(harness):  # noqa: F811
     h = harness(use_sim_time=True)
-    player = rclpy.create_node("rosbag2_player", context=h.context)
-    h.image_pub = player.create_publisher(Image, "/cam/image", qos_profile_sensor_data)
-    h.joint_pub = player.create_publisher(JointState, "/joint_states", 10)
-    h.clock_pub = player.create_publisher(Clock, "/clock", 10)
-    h.sim_time = 1000.0
-    assert h.pump(5.0, until=lambda: "from a bag player" in h.session.recorded_inputs)
-    assert h.pump(5.0, until=lambda: h.session.frame is not None)
+    player = play_with_clock(h)
     assert h.capture().success
     enabled = h.enable()
     assert enabled.success and "not commanding yet" in enabled.message
     h.pump(1.0)
     assert h.session.commands_sent == 0, "held while the player publishes"
     player.destroy_node()  # the bag ended: nothing is published any more, /clock stops
-    deadline = time.monotonic() + 5.0 * WAIT_SLACK
-    while h.session.recorded_inputs and time.monotonic() < deadline:
-        h.executor.spin_once(timeout_sec=0.02)
-    assert not h.session.recorded_inputs, "the graph check saw the player go"
+    wait_for_the_player_to_go(h)
     window = time.monotonic() + 1.5
     while time.monotonic() < window:
         h.executor.spin_once(timeout_sec=0.02)

@@ -10,16 +10,18 @@ import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 from rclpy.qos import qos_profile_sensor_data  # noqa: E402
-from rosgraph_msgs.msg import Clock  # noqa: E402
 from sensor_msgs.msg import Image, JointState  # noqa: E402
 from test_ros_planner_node import (  # noqa: E402, F401
     FR3,
     HOME,
     JOINTS,
-    WAIT_SLACK,
     checkpoint,
     frame,
     harness,
+)
+from test_ros_recorded_inputs_after_the_player import (  # noqa: E402
+    play_with_clock,
+    wait_for_the_player_to_go,
 )
 
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
@@ -71,14 +73,8 @@ def test_the_players_queued_messages_taken_after_the_clear_do_not_count_as_live(
     # and state counts the leftover rule compares, though they come from the player's own
     # publishers (the same publisher ids it used while refused), on the frozen clock.
     h = harness(use_sim_time=True)
-    player = rclpy.create_node("rosbag2_player", context=h.context)
-    h.image_pub = player.create_publisher(Image, "/cam/image", qos_profile_sensor_data)
-    h.joint_pub = player.create_publisher(JointState, "/joint_states", 10)
-    h.clock_pub = player.create_publisher(Clock, "/clock", 10)
-    h.sim_time = 1000.0
+    player = play_with_clock(h)
     try:
-        assert h.pump(5.0, until=lambda: "from a bag player" in h.session.recorded_inputs)
-        assert h.pump(5.0, until=lambda: h.session.frame is not None)
         assert h.capture().success
         assert h.enable().success
         _spin(h, 1.0)
@@ -87,10 +83,7 @@ def test_the_players_queued_messages_taken_after_the_clear_do_not_count_as_live(
         assert len(senders[0]) == 1 and len(senders[1]) == 1, senders
         player.destroy_node()
         player = None
-        deadline = time.monotonic() + 5.0 * WAIT_SLACK
-        while h.session.recorded_inputs and time.monotonic() < deadline:
-            h.executor.spin_once(timeout_sec=0.02)
-        assert not h.session.recorded_inputs, "the graph check saw the player go"
+        wait_for_the_player_to_go(h)
         image = Image(**rgb_to_image_fields(frame(500)))  # the player's last, queued messages
         image.header.stamp = h.stamp()
         state = JointState(name=JOINTS, position=list(HOME) + [0.02, 0.02])
