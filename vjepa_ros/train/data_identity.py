@@ -184,6 +184,10 @@ class _Folders:
         self._listings: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
 
     def listing(self, real: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """Return the listing of the real folder ``real`` (listed on the first call only).
+
+        Raises OSError when the folder cannot be listed (permission denied, gone).
+        """
         if real not in self._listings:
             with os.scandir(real) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
