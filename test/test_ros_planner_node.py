@@ -191,6 +191,16 @@ class Harness:
         return self.call(Trigger, "/vjepa_planner/capture_goal", Trigger.Request())
 
     def diagnostics(self):
+        """Return the newest /diagnostics status and its values {key: value}.
+
+        Spins until the first one came: the planner's first ones (2 Hz) may go out before the
+        tester's subscription matched, and a test that gets to its first look within a second
+        (-n 2) found none (an IndexError flake).
+        """
+        deadline = time.monotonic() + 5.0 * WAIT_SLACK
+        while not self.got["diag"] and time.monotonic() < deadline:
+            self.executor.spin_once(timeout_sec=0.05)
+        assert self.got["diag"], "no /diagnostics message from the planner"
         status = self.got["diag"][-1].status[0]
         return status, {kv.key: kv.value for kv in status.values}
 
