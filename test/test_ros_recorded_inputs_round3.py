@@ -4,12 +4,15 @@ Each test is a strict xfail while the planner node still does what its comment n
 comment says what happened and what is expected.
 """
 
+import time
+
 import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 from rclpy.qos import qos_profile_sensor_data  # noqa: E402
 from sensor_msgs.msg import Image, JointState  # noqa: E402
-from test_ros_planner_node import checkpoint, harness  # noqa: E402, F401
+from test_ros_planner_node import FR3, HOME, WAIT_SLACK, checkpoint, harness  # noqa: E402, F401
+from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 
 import vjepa_ros.nodes.planner_node as planner_module  # noqa: E402
 
@@ -102,3 +105,43 @@ def test_nothing_is_commanded_from_an_input_publisher_the_graph_has_not_named(ha
     finally:
         if player is not None:
             player.destroy_node()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker28d: a player on a gripper topic the auto search "
+                   "finds is checked before its topic is an input; its fingers are commanded")
+def test_a_player_on_an_auto_found_gripper_topic_is_checked_on_its_first_message(harness):  # noqa: F811
+    # As round 2's configured finger topic, but no robot.gripper_state_topic: the auto search
+    # (the 2 Hz check's _find_gripper_topics) subscribes to /fr3_gripper/joint_states when a
+    # bag player starts publishing it. Its first message asks the graph at once
+    # (_from_stopped_player), but the finger topic is not chosen yet (FingerWatch.offer comes
+    # after), so the check does not look at it; the sender is marked checked and the topic is
+    # chosen by that same message. Until the next 2 Hz check (cancelled here after the probe,
+    # to see the per-message rule alone; up to 0.5 s live) the recording's closedness is
+    # measured and gripper_command goes out from it. Expected: held from its first message.
+    h = harness()
+    h.extra = [(h.joint_pub, JointState(name=FR3, position=HOME))]
+    assert h.pump(5.0, until=lambda: h.session.frame is not None, joints=None)
+    assert h.capture().success and h.enable().success
+    assert h.pump(20.0, until=lambda: h.session.commands_sent >= 3, joints=None)
+    _without_the_2hz_check(h)
+    player = rclpy.create_node("rosbag2_player", context=h.context)
+    try:
+        fingers = player.create_publisher(JointState, "/fr3_gripper/joint_states", 10)
+        deadline = time.monotonic() + 5.0 * WAIT_SLACK
+        while not h.planner.get_publishers_info_by_topic("/fr3_gripper/joint_states") and \
+                time.monotonic() < deadline:
+            h.executor.spin_once(timeout_sec=0.02)
+        h.planner._find_gripper_topics()  # what the 2 Hz check does first: the probe
+        h.planner._check_recorded_inputs()  # then (no finger topic chosen yet: not an input)
+        h.extra.append((fingers, JointState(name=["fr3_finger_joint1", "fr3_finger_joint2"],
+                                            position=[0.01, 0.01])))
+        sent = h.session.commands_sent
+        assert h.pump(20.0, until=lambda: h.session.commands_sent >= sent + 5 or
+                      h.session.recorded_inputs, joints=None)
+        h.take_queued()
+        assert not h.got["gripper"], (
+            f"gripper_command {[m.data for m in h.got['gripper']][:3]} from the recording's "
+            f"fingers on {h.planner.fingers.topic}")
+        assert "/fr3_gripper/joint_states" in h.session.recorded_inputs
+    finally:
+        player.destroy_node()
