@@ -1,6 +1,6 @@
 """Inputs a bag player published, round 3 (breaker 28d): what the round-2 rules keep.
 
-Each test is a strict xfail while the session still does what its comment names.
+Each test was first a strict xfail while the session did what its comment names.
 """
 
 import pytest
@@ -15,8 +15,6 @@ def model():
     return tiny_world_model()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28d: _voided_by keeps one entry per player "
-                   "start for the life of the node")
 def test_what_voided_the_plans_is_not_kept_for_every_player_start(model):
     # A bag played in a loop by a script (ros2 bag play in a shell loop, each run a new
     # player) or a flapping graph view: each start bumps enable_epoch and stores
@@ -32,8 +30,6 @@ def test_what_voided_the_plans_is_not_kept_for_every_player_start(model):
     assert len(session._voided_by) <= 10, len(session._voided_by)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28d: shadow planning stops after a looping bag's "
-                   "first pass (frames stamped before last_planned_stamp are never planned)")
 def test_shadow_planning_goes_on_when_a_looping_bag_starts_again(model):
     # README 'Replay through ROS': bag_player with loop:=true (or ros2 bag play --loop) and
     # use_sim_time, shadow mode. At the end of each pass the bag's /clock and stamps go back to

@@ -3,6 +3,8 @@
 The planner node's per-message rule for bag players' publishers (``_from_stopped_player``).
 """
 
+import pytest
+
 from vjepa_ros.robot.recorded_inputs import (
     IMAGE_TYPES,
     JOINT_STATE_TYPES,
@@ -55,3 +57,29 @@ def test_input_topics_name_each_input_with_its_message_types():
     pose = input_topics("/cam", "/current_pose", True, "/hand/fingers")
     assert pose["robot states on /current_pose"] == ("/current_pose", POSE_TYPES)
     assert pose["finger joint states on /hand/fingers"] == ("/hand/fingers", JOINT_STATE_TYPES)
+
+
+def test_an_unchecked_sender_is_held_until_a_check_names_every_publisher():
+    senders = _senders()
+    assert senders.due(b"p", 1.0)
+    senders.checked(b"p", False, 1.0)  # the graph lists an unnamed publisher
+    assert senders.unnamed(b"p", 1.0) == 0.0
+    assert senders.unnamed(b"p", 1.5) == pytest.approx(0.5), "held this long"
+    assert not senders.due(b"p", 1.02) and senders.due(b"p", 1.06), "asked again after 50 ms"
+    senders.checked(b"p", True, 1.06)
+    assert senders.unnamed(b"p", 2.0) is None and not senders.unnamed_since
+
+
+def test_the_finger_topics_the_search_may_take_are_checked_before_one_is_chosen():
+    from vjepa_ros.robot.finger_watch import FingerWatch
+
+    watch = FingerWatch(arm_topic="/robot_a/joint_states")
+    assert watch.may_take("/robot_a/franka_gripper/joint_states")  # its own namespace
+    assert watch.may_take("/gripper/joint_states")  # one above
+    assert not watch.may_take("/robot_b/gripper/joint_states"), "another robot's"
+    assert not FingerWatch("/hand/fingers").may_take("/robot_a/gripper/joint_states")
+    assert FingerWatch("/hand/fingers").may_take("/hand/fingers")
+    topics = input_topics("/cam", "/robot_a/joint_states", False,
+                          [None, "/robot_a/gripper/joint_states", "/robot_a/joint_states"])
+    assert list(topics) == ["camera images on /cam", "robot states on /robot_a/joint_states",
+                            "finger joint states on /robot_a/gripper/joint_states"]

@@ -45,9 +45,6 @@ def test_a_bag_relayed_onto_the_camera_topic_is_a_recording(harness):  # noqa: F
         relay.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="review28: a relay's publisher gid is kept as a player's "
-                   "(bag_players adds it) and never dropped, so once the player stops every frame "
-                   "the relay sends, live ones too, is dropped as a stopped player's, silently")
 def test_a_relay_that_relayed_a_bag_passes_live_frames_after_the_player_stops(harness):  # noqa: F811
     # A permanent image_transport republish in the lab's launch: a bag played onto its source
     # topic is seen and held (above); the bag ends and the live camera feeds the relay again.

@@ -1,6 +1,6 @@
 """Inputs a bag player published, round 3 (breaker 28d): false holds of the round-2 rules.
 
-Each test is a strict xfail while the planner node still does what its comment names; the
+Each test was first a strict xfail while the planner node did what its comment names; the
 comment says what happened and what is expected.
 """
 
@@ -17,8 +17,6 @@ from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 import vjepa_ros.nodes.planner_node as planner_module  # noqa: E402
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28d: a relay's gid stays in player_gids after "
-                   "the player goes; its live frames are dropped for good")
 def test_a_relay_of_a_player_that_stopped_passes_live_frames_again(harness):  # noqa: F811
     # image_transport republish (node image_republisher) relays /cam/image_raw onto the
     # planner's camera topic. A bag plays /cam/image_raw for a while (the relay counts as a
@@ -54,8 +52,6 @@ def test_a_relay_of_a_player_that_stopped_passes_live_frames_again(harness):  # 
         relay.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28d: inputs of a publisher the graph has not "
-                   "named yet are commanded from (a restarted player before discovery names it)")
 def test_nothing_is_commanded_from_an_input_publisher_the_graph_has_not_named(harness,  # noqa: F811
                                                                               monkeypatch):
     # A player is the only source of the inputs (ros2 bag play), held; it exits (refusal
@@ -107,8 +103,6 @@ def test_nothing_is_commanded_from_an_input_publisher_the_graph_has_not_named(ha
             player.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28d: a player on a gripper topic the auto search "
-                   "finds is checked before its topic is an input; its fingers are commanded")
 def test_a_player_on_an_auto_found_gripper_topic_is_checked_on_its_first_message(harness):  # noqa: F811
     # As round 2's configured finger topic, but no robot.gripper_state_topic: the auto search
     # (the 2 Hz check's _find_gripper_topics) subscribes to /fr3_gripper/joint_states when a

@@ -92,21 +92,19 @@ def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
     input's message types: ``sensor_msgs/msg/Image`` and ``CompressedImage`` for a camera)
     published by a bag player: ``image_transport republish``, ``topic_tools relay``; it is named
     "RELAY (relaying TOPIC from PLAYER)". One hop only (``robot.recorded_inputs``).
-    ``gids``: gets the publisher gids (``endpoint_gid`` bytes) of those on ``topic``.
+    ``gids``: gets the publisher gids (``endpoint_gid`` bytes) of the players on ``topic``
+    (not of relays: a relay goes on relaying live messages once the player stops).
     """
     found = []
     for info in node.get_publishers_info_by_topic(topic):
         name = full_name(info.node_name, info.node_namespace)
         if is_bag_player(info.node_name):
-            relayed = [name]
+            found.append(name)
+            if gids is not None:  # a player's own publisher (never a relay's: it lives on)
+                gids.add(bytes(info.endpoint_gid))
         elif types and info.node_name != UNKNOWN:
-            relayed = [f"{name} (relaying {source} from {player})"
-                       for source, player in _relayed_players(node, info, types)]
-        else:
-            relayed = []
-        found += relayed
-        if relayed and gids is not None:
-            gids.add(bytes(info.endpoint_gid))
+            found += [f"{name} (relaying {source} from {player})"
+                      for source, player in _relayed_players(node, info, types)]
     return sorted(set(found))
 
 

@@ -93,6 +93,8 @@ from vjepa_ros.robot.recorded_inputs import (
 )
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 
+UNNAMED_WARN_S = 2.0  # [s] input messages dropped this long for an unnamed publisher: say so
+
 SENSOR_QOS = QoSProfile(
     depth=1, reliability=qos_profile_sensor_data.reliability,
     durability=qos_profile_sensor_data.durability, history=qos_profile_sensor_data.history,
@@ -326,7 +328,7 @@ class PlannerNode(Node):
         """
         now = time.monotonic()
         self.image_watch.arrived(now)
-        if self._from_stopped_player(sender, now):
+        if self._from_stopped_player(sender, now, self.image_subscription.topic_name):
             return
         topic = self.image_subscription.topic_name
         try:
@@ -366,7 +368,7 @@ class PlannerNode(Node):
         now = time.monotonic()
         if topic == self.state_watch.topic:
             self.state_watch.arrived(now)
-        if self._from_stopped_player(sender, now):
+        if self._from_stopped_player(sender, now, topic):
             return
         try:
             reading = self.joints.read(msg.name, msg.position)
@@ -412,20 +414,29 @@ class PlannerNode(Node):
             self._reject_state(what, topic, problem)
         return bool(problem)
 
-    def _from_stopped_player(self, sender, now: float) -> bool:
+    def _from_stopped_player(self, sender, now: float, topic: str) -> bool:
         """Whether to drop an input message: a bag player's, taken after the player stopped.
 
         Its last messages may wait in the queues when the graph check sees it go (a loaded
         executor: breaker28c); they are the recording's, on its frozen ``/clock``. A publisher
         new to the node asks the graph for bag players at once, and again (at most every
         50 ms) while the graph has not named every publisher of the inputs yet (discovery shows
-        a publisher before its node's name). ``sender``: the publisher id (None: rclpy gives
-        none, Humble/Iron; then only the 2 Hz check sees players).
+        a publisher before its node's name); its messages are dropped until then (a warning
+        after ``UNNAMED_WARN_S``). ``sender``: the publisher id (None: rclpy gives none,
+        Humble/Iron; then only the 2 Hz check sees players); ``topic``: where it came.
         """
         if sender is None:
             return False
         if self.player_senders.due(sender, now):
             self.player_senders.checked(sender, self._check_recorded_inputs(), now)
+        held = self.player_senders.unnamed(sender, now)
+        if held is not None:  # not named yet: it could be a restarted player (breaker28d)
+            if held > UNNAMED_WARN_S:
+                self._log_once(
+                    f"messages on {topic} from a publisher whose node the ROS graph has not "
+                    f"named for {UNNAMED_WARN_S:g} s are dropped (it could be a bag player; a "
+                    f"publisher outside ROS?): check `ros2 topic info -v {topic}`", "warning")
+            return True
         return not self.session.recorded_inputs and self.player_senders.is_player(sender)
 
     def _gripper_measured(self, now: float) -> bool:
@@ -491,7 +502,7 @@ class PlannerNode(Node):
     def _on_pose(self, msg: PoseStamped, _topic: str = "", sender: object = None) -> None:
         now = time.monotonic()
         self.state_watch.arrived(now)
-        if self._from_stopped_player(sender, now):
+        if self._from_stopped_player(sender, now, self.pose_sub.topic_name):
             return
         if not self._frame_ok(self.pose_sub.topic_name, msg.header.frame_id):
             return
@@ -712,7 +723,9 @@ class PlannerNode(Node):
         pose_mode = self.config.robot.state_source == "pose"
         inputs = input_topics(self.image_subscription.topic_name,
                               (self.pose_sub if pose_mode else self.joint_states_sub).topic_name,
-                              pose_mode, self.fingers.topic)
+                              pose_mode, [self.fingers.topic] + [
+                                  topic for topic in self.gripper_probes
+                                  if self.fingers.may_take(topic)])
         gids: set[bytes] = set()
         players = {words: bag_players(self, topic, types, gids)
                    for words, (topic, types) in inputs.items()}

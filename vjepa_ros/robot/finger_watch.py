@@ -318,6 +318,18 @@ class FingerWatch:
                 f"arm's gripper, set robot.gripper_state_topic:={topic}")) if n)
         return note
 
+    def may_take(self, topic: str) -> bool:
+        """Whether finger states on ``topic`` could be taken as this arm's hand (a candidate).
+
+        The configured topic alone when one is set; otherwise a topic the automatic search
+        ranks (by namespace, or by this arm's distinctive prefix below its namespace). The node
+        asks the graph for bag players on these before any of them is chosen (breaker28d).
+        """
+        if self.configured_topic:
+            return topic == self.configured_topic
+        rank = topic_rank(topic, self.arm_topic, self.anchor_topic)
+        return self._rank(_Source(topic, self.arm_prefix, rank)) is not None
+
     def _rank(self, source: _Source) -> int | None:
         """Return ``source``'s rank now: by namespace, else by this arm's distinctive prefix."""
         if source.rank is not None:

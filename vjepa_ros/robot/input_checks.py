@@ -68,7 +68,9 @@ class InputChecks:
                 self._recorded_counts = None
                 if began:  # a plan begun on its first inputs, before it was seen: void
                     self.enable_epoch += 1
-                    self._voided_by[self.enable_epoch] = "inputs from a bag player"
+                    # the newest bump alone is kept (bounded): an older plan's void reason is
+                    # then said in ~/enable's words, it is void all the same
+                    self._voided_by = {self.enable_epoch: "inputs from a bag player"}
                     self._drop_prepared("inputs from a bag player")
                 self.log("warning" if self.enabled else "info", problem)
                 return

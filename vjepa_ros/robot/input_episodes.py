@@ -58,6 +58,9 @@ class InputEpisodes:
                               if size else "")
         with self._lock:
             now = self.clock()
+            if self.inputs.frame is not None and stamp < self.inputs.frame.stamp:
+                self.last_planned_stamp = -float("inf")  # time went back (a looping bag, a
+                # simulator reset): plan on the new pass's frames too (breaker28d)
             started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
                 "camera image", now - stamp, self.limits.max_image_age_s), now=now)
             self._camera_rate_recovered()

@@ -51,19 +51,24 @@ def recorded_inputs_problem(players: dict[str, list[str]]) -> str:
 
 
 def input_topics(camera: str, state_topic: str, pose_mode: bool,
-                 finger_topic: str | None) -> dict[str, tuple[str, frozenset[str]]]:
+                 finger_topics: str | list[str] | None) -> dict[str, tuple[str, frozenset[str]]]:
     """Return the planner's inputs a bag player may publish: words → (topic, message types).
 
     ``camera``, ``state_topic``: the resolved camera and robot state topics (``current_pose`` in
-    ``pose_mode``, else joint states); ``finger_topic``: the finger joints' topic once chosen
-    (None or "" while none is, or the state topic itself: not listed twice). The words name the
-    input in :func:`recorded_inputs_problem` ("camera images on /cam").
+    ``pose_mode``, else joint states); ``finger_topics``: the finger joints' topic once chosen
+    and every topic the automatic search may still take for this arm's hand (a player there
+    would be taken on its first message: breaker28d); None, "" and the state topic itself are
+    not listed (again). The words name the input in :func:`recorded_inputs_problem` ("camera
+    images on /cam").
     """
     inputs = {f"camera images on {camera}": (camera, IMAGE_TYPES),
               f"robot states on {state_topic}": (
                   state_topic, POSE_TYPES if pose_mode else JOINT_STATE_TYPES)}
-    if finger_topic and finger_topic != state_topic:
-        inputs[f"finger joint states on {finger_topic}"] = (finger_topic, JOINT_STATE_TYPES)
+    if isinstance(finger_topics, str) or finger_topics is None:
+        finger_topics = [finger_topics]
+    for topic in finger_topics:
+        if topic and topic != state_topic:
+            inputs[f"finger joint states on {topic}"] = (topic, JOINT_STATE_TYPES)
     return inputs
 
 
@@ -87,6 +92,7 @@ class PlayerSenders:
         self.checked_senders: set = set()  # sender ids the graph was asked about
         self.player_gids: set[bytes] = set()  # bag players' publisher gids seen on the inputs
         self.recheck_at = 0.0  # [s, steady] the next graph check while a publisher is unnamed
+        self.unnamed_since: dict[object, float] = {}  # sender → [s, steady] first held unnamed
 
     def due(self, sender: object, now: float) -> bool:
         """Whether a message of ``sender`` at ``now`` [s, steady] should ask the graph."""
@@ -104,6 +110,20 @@ class PlayerSenders:
         if len(self.checked_senders) > self.max_kept:
             self.checked_senders.clear()
         self.checked_senders.add(sender)
+        self.unnamed_since.pop(sender, None)
+
+    def unnamed(self, sender: object, now: float) -> float | None:
+        """How long [s] ``sender``'s messages have been held unchecked (None: it is checked).
+
+        A publisher not checked yet (the graph had not named every input publisher's node when
+        its messages came) may be a restarted bag player: its messages are dropped until a
+        check names them all (breaker28d), however long (the caller says so after a while).
+        """
+        if sender in self.checked_senders:
+            return None
+        if len(self.unnamed_since) > self.max_kept:
+            self.unnamed_since.clear()
+        return now - self.unnamed_since.setdefault(sender, now)
 
     def add_players(self, gids: set[bytes]) -> None:
         """Keep the gids (``endpoint_gid`` bytes) of bag players' publishers of the inputs."""
