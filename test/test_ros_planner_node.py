@@ -904,7 +904,8 @@ def test_a_bag_player_publishing_the_inputs_holds_commanding_but_not_shadow_plan
         assert h.diagnostics()[1]["refusal_kind"] == "stale_inputs"
         assert "camera images on /cam/image and robot states on /joint_states" in \
             h.diagnostics()[1]["refusal"]
-        assert h.logs("come from a bag player", level=30)  # a warning while enabled
+        # a warning while enabled (its /rosout message may still be on its way: wait for it)
+        assert h.pump(5.0, until=lambda: h.logs("come from a bag player", level=30))
         h.take_queued()
         sent = len(h.got["pose"])
         h.pump(1.5)
@@ -919,7 +920,7 @@ def test_a_bag_player_publishing_the_inputs_holds_commanding_but_not_shadow_plan
         player.destroy_node()
         player = None
         assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= sent + 3), h.diagnostics()[1]
-        assert h.logs("no bag player publishes the inputs any more")
+        assert h.pump(5.0, until=lambda: h.logs("no bag player publishes the inputs any more"))
     finally:
         if player is not None:
             player.destroy_node()
@@ -951,4 +952,4 @@ def test_camera_frames_from_two_publishers_hold_and_resume_when_one_stops(harnes
     h.extra = []
     h.node.destroy_publisher(second)
     assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= sent + 3), h.diagnostics()[1]
-    assert h.logs("camera frames on /cam/image usable again")
+    assert h.pump(5.0, until=lambda: h.logs("camera frames on /cam/image usable again"))
