@@ -65,9 +65,10 @@ def test_a_player_of_another_robots_hand_below_the_arm_namespace_holds_nothing(h
                               position=[0.04, 0.04])),
             (right, JointState(name=["right_fr3_finger_joint1", "right_fr3_finger_joint2"],
                                position=[0.02, 0.02]))]
-        assert h.pump(1.0, until=lambda: h.planner.fingers.topic
-                      == "/left/franka_gripper/joint_states", joints=None), "no hand chosen"
-        h.pump(1.5, joints=None)  # three 2 Hz graph checks
+        # the right hand's messages were taken (each asked the graph first) and the left chosen
+        assert h.pump(1.0, until=lambda: h.planner.foreign_joint_states > 0 and h.planner.fingers
+                      .topic == "/left/franka_gripper/joint_states", joints=None), "no hand"
+        h.pump(1.5, joints=None)  # three 2 Hz graph checks more
         assert not h.session.recorded_inputs, h.session.recorded_inputs
     finally:
         player.destroy_node()
