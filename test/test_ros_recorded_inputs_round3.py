@@ -63,16 +63,16 @@ def test_nothing_is_commanded_from_an_input_publisher_the_graph_has_not_named(ha
     # (enable_epoch voids only plans still running when the player is named). Expected:
     # nothing commanded from inputs whose publisher is not named yet (it may be a player).
     hidden = [False]
-    real_players, real_unnamed = planner_module.bag_players, planner_module.unnamed_publishers
+    real_players, real_named = planner_module.bag_players, planner_module.publisher_named
 
     def players(node, topic, types=frozenset(), gids=None):
         return [] if hidden[0] else real_players(node, topic, types, gids)
 
-    def unnamed(node, topic):
-        return hidden[0] or real_unnamed(node, topic)
+    def named(node, topic, gid):
+        return not hidden[0] and real_named(node, topic, gid)
 
     monkeypatch.setattr(planner_module, "bag_players", players)
-    monkeypatch.setattr(planner_module, "unnamed_publishers", unnamed)
+    monkeypatch.setattr(planner_module, "publisher_named", named)
     h = harness()
     h.node.destroy_publisher(h.image_pub)
     h.node.destroy_publisher(h.joint_pub)

@@ -1,7 +1,7 @@
 """Inputs a bag player published, round 4 (breaker28e): false holds of the round-3 rules.
 
-Each test is a strict xfail while the planner node does what its comment names; the comment
-says what happens and what is expected.
+Each test was first a strict xfail while the planner node did what its comment names; the
+comment says what happened and what is expected.
 """
 
 import pytest
@@ -10,12 +10,7 @@ rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/boots
 from sensor_msgs.msg import JointState  # noqa: E402
 from test_ros_planner_node import HOME, checkpoint, harness  # noqa: E402, F401
 
-import vjepa_ros.nodes.planner_node as planner_module  # noqa: E402
 
-
-@pytest.mark.xfail(strict=True, reason="breaker28e: an unnamed publisher on one input topic "
-                   "holds every new publisher of every input (the graph check is complete only "
-                   "when no input topic lists an unnamed publisher)")
 def test_an_unnamed_publisher_on_the_camera_topic_does_not_starve_the_named_arm(harness,  # noqa: F811
                                                                                 monkeypatch):
     # A publisher outside ROS (a DDS or bridge process: no ros_discovery_info, so the graph
@@ -27,21 +22,23 @@ def test_an_unnamed_publisher_on_the_camera_topic_does_not_starve_the_named_arm(
     # of the named camera) for good: states_received stays 0, only the 2 s warning says why.
     # Expected: a publisher whose own gid the graph lists under a node name is checked (only
     # the unnamed one's messages are held).
-    real_unnamed = planner_module.unnamed_publishers
+    from types import SimpleNamespace
 
-    def unnamed(node, topic):
-        return topic == "/cam/image" or real_unnamed(node, topic)
+    from vjepa_ros.nodes.graph_publishers import UNKNOWN
 
-    monkeypatch.setattr(planner_module, "unnamed_publishers", unnamed)
     h = harness()
+    real = h.planner.get_publishers_info_by_topic
+
+    def publishers(topic):  # the graph, with one publisher on the camera topic never named
+        extra = [SimpleNamespace(node_name=UNKNOWN, node_namespace="/", endpoint_gid=[0] * 16)]
+        return list(real(topic)) + (extra if topic == "/cam/image" else [])
+
+    monkeypatch.setattr(h.planner, "get_publishers_info_by_topic", publishers)
     # 10 s at most (pump's bound is seconds * WAIT_SLACK); ends on the first state kept
     assert h.pump(1.0, until=lambda: h.session.inputs.states_received > 0), \
         "the named arm driver's states are dropped: an unnamed publisher on another input topic"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker28e: FingerWatch.may_take ranks a topic below "
-                   "the arm's namespace by the arm's prefix even when that topic's fingers are "
-                   "known to be another prefix's: a player of another robot's hand holds this arm")
 def test_a_player_of_another_robots_hand_below_the_arm_namespace_holds_nothing(harness):  # noqa: F811
     # A two-arm cell: both arms on /joint_states (left_fr3_joint1..7 is this planner's arm, a
     # distinctive prefix), each hand on its own namespace's gripper topic. The right hand's

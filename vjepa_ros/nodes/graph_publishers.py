@@ -108,9 +108,16 @@ def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
     return sorted(set(found))
 
 
-def unnamed_publishers(node, topic: str) -> bool:
-    """Whether the graph lists a publisher of ``topic`` whose node is not named yet."""
-    return any(info.node_name == UNKNOWN for info in node.get_publishers_info_by_topic(topic))
+def publisher_named(node, topic: str, gid: bytes | None) -> bool:
+    """Whether the graph lists the publisher ``gid`` of ``topic`` under a node name.
+
+    ``gid``: ``endpoint_gid`` bytes (``publisher_ids.sender_gid``). False while it is not
+    listed yet or its node is not named yet (discovery); True for None (ids without a gid).
+    """
+    if gid is None:
+        return True
+    return any(bytes(getattr(info, "endpoint_gid", b"")) == gid and info.node_name != UNKNOWN
+               for info in node.get_publishers_info_by_topic(topic))
 
 
 def _relayed_players(node, info, types: frozenset[str]) -> list[tuple[str, str]]:

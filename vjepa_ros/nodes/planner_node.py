@@ -48,7 +48,7 @@ from vjepa_ros.nodes.graph_publishers import (
     other_publishers,
     package_simulators,
     published_topics,
-    unnamed_publishers,
+    publisher_named,
 )
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_watch import (
@@ -419,16 +419,21 @@ class PlannerNode(Node):
 
         Its last messages may wait in the queues when the graph check sees it go (a loaded
         executor: breaker28c); they are the recording's, on its frozen ``/clock``. A publisher
-        new to the node asks the graph for bag players at once, and again (at most every
-        50 ms) while the graph has not named every publisher of the inputs yet (discovery shows
-        a publisher before its node's name); its messages are dropped until then (a warning
-        after ``UNNAMED_WARN_S``). ``sender``: the publisher id (None: rclpy gives none,
-        Humble/Iron; then only the 2 Hz check sees players); ``topic``: where it came.
+        new to the node asks the graph for bag players once the graph names its own node
+        (discovery shows a publisher before its node's name; asked again at most every 50 ms
+        meanwhile); its messages are dropped until then (a warning after ``UNNAMED_WARN_S``).
+        Another publisher's missing name holds no one else (breaker28e). ``sender``: the
+        publisher id (None: rclpy gives none, Humble/Iron; then only the 2 Hz check sees
+        players); ``topic``: where it came.
         """
         if sender is None:
             return False
         if self.player_senders.due(sender, now):
-            self.player_senders.checked(sender, self._check_recorded_inputs(), now)
+            # once the graph names this publisher's own node: ask who the players are
+            named = publisher_named(self, topic, sender_gid(sender))
+            if named:
+                self._check_recorded_inputs()
+            self.player_senders.checked(sender, named, now)
         held = self.player_senders.unnamed(sender, now)
         if held is not None:  # not named yet: it could be a restarted player (breaker28d)
             if held > UNNAMED_WARN_S:
@@ -454,6 +459,7 @@ class PlannerNode(Node):
         if self.fingers.generation != self.hand_generation:
             self.hand_generation = self.fingers.generation
             self.session.hand_changed(self.fingers.hand)
+            self._check_recorded_inputs()  # the new hand's topic may be a bag player's
 
     def _gripper_topics(self) -> str:
         """Where finger joint states are looked for, in words (for the session's warning)."""
@@ -713,10 +719,9 @@ class PlannerNode(Node):
                 f"{', '.join(self.other_publishers)} — two sources of arm commands fight each "
                 "other")
 
-    def _check_recorded_inputs(self) -> bool:
+    def _check_recorded_inputs(self) -> None:
         """Tell the session which inputs a bag player publishes (``robot.recorded_inputs``).
 
-        Returns False while the graph lists an input publisher whose node is not named yet.
         The players' publisher ids are kept (:meth:`_from_stopped_player`). When the players
         stop, the finger closedness they sent stops counting as measured.
         """
@@ -734,7 +739,6 @@ class PlannerNode(Node):
         if self.session.recorded_inputs and not problem:
             self.fingers.recording_ended()
         self.session.set_recorded_inputs(problem)
-        return not any(unnamed_publishers(self, topic) for topic, _ in inputs.values())
 
     def _check_clock_publishers(self) -> None:
         """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""

@@ -327,8 +327,15 @@ class FingerWatch:
         """
         if self.configured_topic:
             return topic == self.configured_topic
-        rank = topic_rank(topic, self.arm_topic, self.anchor_topic)
-        return self._rank(_Source(topic, self.arm_prefix, rank)) is not None
+        known = {prefix for (where, prefix) in self.sources if where == topic and prefix}
+        if known and self.arm_prefix is not None and self.arm_prefix not in known:
+            return False  # its fingers are another hand's (another prefix): breaker28e
+        if topic_rank(topic, self.arm_topic, self.anchor_topic) is not None:
+            return True  # in the arm's namespace or above
+        # outside them only by this arm's distinctive prefix: once its fingers showed it
+        # (a two-arm cell's other hand, never offered, is no candidate: breaker28e)
+        return self.arm_prefix in known and self._rank(
+            _Source(topic, self.arm_prefix, None)) is not None
 
     def _rank(self, source: _Source) -> int | None:
         """Return ``source``'s rank now: by namespace, else by this arm's distinctive prefix."""

@@ -101,8 +101,8 @@ class PlayerSenders:
     def checked(self, sender: object, complete: bool, now: float) -> None:
         """Note the graph check a message of ``sender`` made at ``now`` [s, steady].
 
-        ``complete``: whether the graph named every input publisher's node; if not, ``sender``
-        stays unchecked and no message asks again before ``now + recheck_s``.
+        ``complete``: whether the graph named ``sender``'s own node; if not, ``sender`` stays
+        unchecked and no message asks again before ``now + recheck_s``.
         """
         if not complete:
             self.recheck_at = now + self.recheck_s
@@ -115,9 +115,9 @@ class PlayerSenders:
     def unnamed(self, sender: object, now: float) -> float | None:
         """How long [s] ``sender``'s messages have been held unchecked (None: it is checked).
 
-        A publisher not checked yet (the graph had not named every input publisher's node when
-        its messages came) may be a restarted bag player: its messages are dropped until a
-        check names them all (breaker28d), however long (the caller says so after a while).
+        A publisher not checked yet (the graph had not named its node when its messages came)
+        may be a restarted bag player: its messages are dropped until a check names it
+        (breaker28d), however long (the caller says so after a while).
         """
         if sender in self.checked_senders:
             return None
