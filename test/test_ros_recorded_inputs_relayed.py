@@ -19,14 +19,19 @@ from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 from test_ros_planner_node import WAIT_SLACK, checkpoint, frame, harness  # noqa: E402, F401
 
 
-def test_a_bag_relayed_onto_the_camera_topic_is_a_recording(harness):  # noqa: F811
-    h = harness(image_transport="compressed")
+def _player_behind_a_relay(h):
+    """Return a bag player publishing /cam/image_raw and an image_republisher on it."""
     player = rclpy.create_node("rosbag2_player", context=h.context)
     relay = rclpy.create_node("image_republisher", context=h.context)
+    player.create_publisher(Image, "/cam/image_raw", qos_profile_sensor_data)
+    relay.create_subscription(Image, "/cam/image_raw", lambda msg: None, qos_profile_sensor_data)
+    return player, relay
+
+
+def test_a_bag_relayed_onto_the_camera_topic_is_a_recording(harness):  # noqa: F811
+    h = harness(image_transport="compressed")
+    player, relay = _player_behind_a_relay(h)
     try:
-        player.create_publisher(Image, "/cam/image_raw", qos_profile_sensor_data)
-        relay.create_subscription(Image, "/cam/image_raw", lambda msg: None,
-                                  qos_profile_sensor_data)
         relay.create_publisher(CompressedImage, "/cam/image", qos_profile_sensor_data)
         deadline = time.monotonic() + 5.0 * WAIT_SLACK
         seen = set()
@@ -51,12 +56,8 @@ def test_a_relay_that_relayed_a_bag_passes_live_frames_after_the_player_stops(ha
     import cv2
 
     h = harness(image_transport="compressed")
-    player = rclpy.create_node("rosbag2_player", context=h.context)
-    relay = rclpy.create_node("image_republisher", context=h.context)
+    player, relay = _player_behind_a_relay(h)
     try:
-        player.create_publisher(Image, "/cam/image_raw", qos_profile_sensor_data)
-        relay.create_subscription(Image, "/cam/image_raw", lambda msg: None,
-                                  qos_profile_sensor_data)
         h.image_pub = relay.create_publisher(CompressedImage, "/cam/image",
                                              qos_profile_sensor_data)
         ok, jpeg = cv2.imencode(".jpg", frame(3)[..., ::-1])

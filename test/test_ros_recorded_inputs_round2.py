@@ -100,6 +100,16 @@ def test_the_players_queued_messages_taken_after_the_clear_do_not_count_as_live(
             player.destroy_node()
 
 
+def commanding_an_fr3_without_the_2hz_check(h):
+    """Return ``h`` commanding a live fr3 arm and camera, the 2 Hz graph check cancelled."""
+    h.extra = [(h.joint_pub, JointState(name=FR3, position=HOME))]
+    assert h.pump(5.0, until=lambda: h.session.frame is not None, joints=None)
+    assert h.capture().success and h.enable().success
+    assert h.pump(20.0, until=lambda: h.session.commands_sent >= 3, joints=None)
+    _without_the_2hz_check(h)
+    return h
+
+
 def _without_the_2hz_check(h):
     """Cancel the planner's 0.5 s diagnostics timer: only the per-message checks remain."""
     timers = [t for t in h.planner.timers if t.timer_period_ns == 500_000_000]
@@ -113,12 +123,8 @@ def test_a_player_starting_on_the_finger_topic_is_checked_on_its_first_message(h
     # node ask the graph at once (2411155); a finger publisher does not, so until the 2 Hz
     # check (cancelled here, to see the per-message rule alone) gripper_command goes out from
     # the recording's fingers.
-    h = harness(**{"robot.gripper_state_topic": "/hand/fingers"})
-    h.extra = [(h.joint_pub, JointState(name=FR3, position=HOME))]
-    assert h.pump(5.0, until=lambda: h.session.frame is not None, joints=None)
-    assert h.capture().success and h.enable().success
-    assert h.pump(20.0, until=lambda: h.session.commands_sent >= 3, joints=None)
-    _without_the_2hz_check(h)
+    h = commanding_an_fr3_without_the_2hz_check(
+        harness(**{"robot.gripper_state_topic": "/hand/fingers"}))
     player = rclpy.create_node("rosbag2_player", context=h.context)
     try:
         fingers = player.create_publisher(JointState, "/hand/fingers", 10)

@@ -12,7 +12,7 @@ rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/boots
 from rclpy.qos import qos_profile_sensor_data  # noqa: E402
 from sensor_msgs.msg import Image, JointState  # noqa: E402
 from test_ros_planner_node import FR3, HOME, WAIT_SLACK, checkpoint, harness  # noqa: E402, F401
-from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
+from test_ros_recorded_inputs_round2 import commanding_an_fr3_without_the_2hz_check  # noqa: E402
 
 import vjepa_ros.nodes.planner_node as planner_module  # noqa: E402
 
@@ -112,12 +112,7 @@ def test_a_player_on_an_auto_found_gripper_topic_is_checked_on_its_first_message
     # chosen by that same message. Until the next 2 Hz check (cancelled here after the probe,
     # to see the per-message rule alone; up to 0.5 s live) the recording's closedness is
     # measured and gripper_command goes out from it. Expected: held from its first message.
-    h = harness()
-    h.extra = [(h.joint_pub, JointState(name=FR3, position=HOME))]
-    assert h.pump(5.0, until=lambda: h.session.frame is not None, joints=None)
-    assert h.capture().success and h.enable().success
-    assert h.pump(20.0, until=lambda: h.session.commands_sent >= 3, joints=None)
-    _without_the_2hz_check(h)
+    h = commanding_an_fr3_without_the_2hz_check(harness())
     player = rclpy.create_node("rosbag2_player", context=h.context)
     try:
         fingers = player.create_publisher(JointState, "/fr3_gripper/joint_states", 10)
