@@ -110,6 +110,19 @@ def commanding_an_fr3_without_the_2hz_check(h):
     return h
 
 
+def play_fingers_until_seen(h, fingers):
+    """Play a recorded fr3 hand on publisher ``fingers`` until the player is seen.
+
+    Or until 5 more commands went out (what a missed player would allow).
+    """
+    h.extra.append((fingers, JointState(name=["fr3_finger_joint1", "fr3_finger_joint2"],
+                                        position=[0.01, 0.01])))
+    sent = h.session.commands_sent
+    assert h.pump(20.0, until=lambda: h.session.commands_sent >= sent + 5 or
+                  h.session.recorded_inputs, joints=None)
+    h.take_queued()
+
+
 def _without_the_2hz_check(h):
     """Cancel the planner's 0.5 s diagnostics timer: only the per-message checks remain."""
     timers = [t for t in h.planner.timers if t.timer_period_ns == 500_000_000]
@@ -128,12 +141,7 @@ def test_a_player_starting_on_the_finger_topic_is_checked_on_its_first_message(h
     player = rclpy.create_node("rosbag2_player", context=h.context)
     try:
         fingers = player.create_publisher(JointState, "/hand/fingers", 10)
-        h.extra.append((fingers, JointState(name=["fr3_finger_joint1", "fr3_finger_joint2"],
-                                            position=[0.01, 0.01])))
-        sent = h.session.commands_sent
-        assert h.pump(20.0, until=lambda: h.session.commands_sent >= sent + 5 or
-                      h.session.recorded_inputs, joints=None)
-        h.take_queued()
+        play_fingers_until_seen(h, fingers)
         assert "finger joint states on /hand/fingers" in h.session.recorded_inputs
         assert not h.got["gripper"], "gripper_command from the recording's fingers"
     finally:

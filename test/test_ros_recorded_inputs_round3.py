@@ -12,7 +12,10 @@ rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/boots
 from rclpy.qos import qos_profile_sensor_data  # noqa: E402
 from sensor_msgs.msg import Image, JointState  # noqa: E402
 from test_ros_planner_node import FR3, HOME, WAIT_SLACK, checkpoint, harness  # noqa: E402, F401
-from test_ros_recorded_inputs_round2 import commanding_an_fr3_without_the_2hz_check  # noqa: E402
+from test_ros_recorded_inputs_round2 import (  # noqa: E402
+    commanding_an_fr3_without_the_2hz_check,
+    play_fingers_until_seen,
+)
 
 import vjepa_ros.nodes.planner_node as planner_module  # noqa: E402
 
@@ -122,12 +125,7 @@ def test_a_player_on_an_auto_found_gripper_topic_is_checked_on_its_first_message
             h.executor.spin_once(timeout_sec=0.02)
         h.planner._find_gripper_topics()  # what the 2 Hz check does first: the probe
         h.planner._check_recorded_inputs()  # then (no finger topic chosen yet: not an input)
-        h.extra.append((fingers, JointState(name=["fr3_finger_joint1", "fr3_finger_joint2"],
-                                            position=[0.01, 0.01])))
-        sent = h.session.commands_sent
-        assert h.pump(20.0, until=lambda: h.session.commands_sent >= sent + 5 or
-                      h.session.recorded_inputs, joints=None)
-        h.take_queued()
+        play_fingers_until_seen(h, fingers)
         assert not h.got["gripper"], (
             f"gripper_command {[m.data for m in h.got['gripper']][:3]} from the recording's "
             f"fingers on {h.planner.fingers.topic}")
