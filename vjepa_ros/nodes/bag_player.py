@@ -10,6 +10,9 @@ The node exits when the bag ends (unless ``loop``); Ctrl-C or SIGTERM stops it w
 damaged bag (a recorder killed mid-write) is played as far as it is intact: the reader's notes are
 logged as warnings at the start and the exit status is 1 when messages were lost, so a script
 notices; a bag only missing its ``metadata.yaml`` plays with a warning and exit status 0.
+``~/vjepa_ros_bag_player`` (std_srvs/Trigger) marks the node as a bag player whatever its name
+(``-r __node:=...``): a planner node does not command from what it publishes
+(``robot.recorded_inputs``).
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ import threading
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
+from std_srvs.srv import Trigger
 
 from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_contents, iter_bag, play
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.recordings.bags import BagError
+from vjepa_ros.robot.recorded_inputs import BAG_PLAYER_SERVICE
 
 
 def message_class(msgtype: str):
@@ -62,6 +67,7 @@ class BagPlayer(Node):
             raise BagError(f"{self.config.bag}: no topic of a known message type to play")
         self.clock_publisher = (self.create_publisher(Clock, "/clock", 10)
                                 if self.config.clock else None)
+        self.create_service(Trigger, f"~/{BAG_PLAYER_SERVICE}", self._identify)
         self.stop_event, self.done = threading.Event(), threading.Event()
         self.error: Exception | None = None
         self.published = 0
@@ -116,6 +122,11 @@ class BagPlayer(Node):
             self.get_logger().error(f"playback failed: {exc}")
         finally:
             self.done.set()
+
+    def _identify(self, request, response):
+        """Answer ``~/vjepa_ros_bag_player``: this node plays a recording (which bag)."""
+        response.success, response.message = True, f"vjepa_ros bag_player: {self.config.bag}"
+        return response
 
     def stopped_note(self) -> str:
         """Return how far it played, for run_node's ``bag_player: interrupted; NOTE`` line."""

@@ -9,7 +9,7 @@ asking: the graph lists a publisher per node, so more of that name than the node
 
 from __future__ import annotations
 
-from vjepa_ros.robot.recorded_inputs import is_bag_player
+from vjepa_ros.robot.recorded_inputs import MAX_RELAY_HOPS, is_bag_player
 
 
 def other_publishers(node, topic: str, own: int = 1) -> tuple[list[str], int]:
@@ -86,25 +86,33 @@ def package_simulators(node, names: list[str]) -> set[str]:
 
 def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
                 gids: set[bytes] | None = None) -> list[str]:
-    """Full names of the known bag players publishing ``topic``, directly or through a relay.
+    """Full names of the bag players publishing ``topic``, directly or through relays.
 
-    A relay is a publisher of ``topic`` that subscribes to a topic of one of ``types`` (the
-    input's message types: ``sensor_msgs/msg/Image`` and ``CompressedImage`` for a camera)
-    published by a bag player: ``image_transport republish``, ``topic_tools relay``; it is named
-    "RELAY (relaying TOPIC from PLAYER)". One hop only (``robot.recorded_inputs``).
-    ``gids``: gets the publisher gids (``endpoint_gid`` bytes) of the players on ``topic``
-    (not of relays: a relay goes on relaying live messages once the player stops).
+    A player is known by its node's name or the services it offers
+    (``robot.recorded_inputs.is_bag_player``). A relay is a publisher of ``topic`` that
+    subscribes to a topic of one of ``types`` (the input's message types:
+    ``sensor_msgs/msg/Image`` and ``CompressedImage`` for a camera) published by a player, or
+    by another relay, up to ``MAX_RELAY_HOPS`` hops (``image_transport republish``,
+    ``topic_tools relay``); it is named "RELAY (relaying TOPIC from PLAYER)", with ", N relays
+    between" when the chain is longer. ``gids``: gets the publisher gids (``endpoint_gid``
+    bytes) of the players on ``topic`` (not of relays: a relay goes on relaying live messages
+    once the player stops). Nodes not named yet by discovery are passed over.
     """
+    players = _PlayerNodes(node)
     found = []
     for info in node.get_publishers_info_by_topic(topic):
+        if info.node_name == UNKNOWN:
+            continue
         name = full_name(info.node_name, info.node_namespace)
-        if is_bag_player(info.node_name):
+        if players.check(info.node_name, info.node_namespace):
             found.append(name)
             if gids is not None:  # a player's own publisher (never a relay's: it lives on)
                 gids.add(bytes(info.endpoint_gid))
-        elif types and info.node_name != UNKNOWN:
-            found += [f"{name} (relaying {source} from {player})"
-                      for source, player in _relayed_players(node, info, types)]
+        elif types:
+            found += [f"{name} (relaying {source} from {player}"
+                      + (f", {between} relay{'s' * (between > 1)} between)" if between else ")")
+                      for source, player, between in _upstream_players(
+                          node, (info.node_name, info.node_namespace), types, players)]
     return sorted(set(found))
 
 
@@ -120,13 +128,58 @@ def publisher_named(node, topic: str, gid: bytes | None) -> bool:
                for info in node.get_publishers_info_by_topic(topic))
 
 
-def _relayed_players(node, info, types: frozenset[str]) -> list[tuple[str, str]]:
-    """(topic, bag player) of each ``types`` topic the publisher ``info``'s node subscribes to."""
+class _PlayerNodes:
+    """Whether nodes are bag players, each node asked once per graph check (rclpy)."""
+
+    def __init__(self, node):
+        self.node, self.known = node, {}
+
+    def check(self, name: str, namespace: str) -> bool:
+        """Whether the node ``namespace``/``name`` is a bag player (False once it is gone)."""
+        key = (name, namespace)
+        if key not in self.known:
+            if is_bag_player(name):
+                self.known[key] = True
+            else:
+                try:
+                    services = self.node.get_service_names_and_types_by_node(name, namespace)
+                except Exception:  # gone since the publisher list (NodeNameNonExistentError)
+                    services = []
+                self.known[key] = is_bag_player(name, services)
+        return self.known[key]
+
+
+def _subscriptions(node, key: tuple[str, str]) -> list:
+    """(topic, [types]) a node subscribes to; [] once it left the graph."""
     try:
-        subscribed = node.get_subscriber_names_and_types_by_node(info.node_name,
-                                                                 info.node_namespace)
+        return node.get_subscriber_names_and_types_by_node(*key)
     except Exception:  # the node left the graph meanwhile (rclpy: NodeNameNonExistentError)
         return []
-    return [(source, full_name(up.node_name, up.node_namespace))
-            for source, source_types in subscribed if types & set(source_types)
-            for up in node.get_publishers_info_by_topic(source) if is_bag_player(up.node_name)]
+
+
+def _upstream_players(node, relay: tuple[str, str], types: frozenset[str],
+                      players: _PlayerNodes) -> list[tuple[str, str, int]]:
+    """(topic ``relay`` subscribes to, player, relays between) for each player upstream.
+
+    Follows subscriptions of ``types`` topics to their publishers, breadth first, through at
+    most ``MAX_RELAY_HOPS`` nodes (``relay`` included); each node once (a loop ends).
+    """
+    found, seen = [], {relay}
+    frontier: list[tuple[tuple[str, str], str]] = [(relay, "")]
+    for between in range(MAX_RELAY_HOPS):
+        upstream = []
+        for key, first_topic in frontier:
+            for source, source_types in _subscriptions(node, key):
+                if not types & set(source_types):
+                    continue
+                for up in node.get_publishers_info_by_topic(source):
+                    up_key = (up.node_name, up.node_namespace)
+                    if up.node_name == UNKNOWN or up_key in seen:
+                        continue
+                    seen.add(up_key)
+                    if players.check(*up_key):
+                        found.append((first_topic or source, full_name(*up_key), between))
+                    else:
+                        upstream.append((up_key, first_topic or source))
+        frontier = upstream
+    return found

@@ -10,11 +10,14 @@ A replay through ROS in shadow mode is how a lab evaluates the planner on a reco
 time's, and a real arm listening to the commands would be moved from where the recording's arm
 was. A bag played beside the live driver is caught per message where rclpy gives publisher ids
 (``publisher_window``); a player that is a topic's only publisher (the driver stopped, or none
-runs) is seen only in the graph, by its node name: ``rosbag2_player`` (``ros2 bag play``,
-Humble and newer) or this package's ``bag_player``, also one relay away (a node publishing the
-input that subscribes to a topic of the input's types a player publishes: ``image_transport
-republish``, ``topic_tools relay``). A player started under another node name (``-r
-__node:=...``), or two relays away, is not recognised.
+runs) is seen only in the graph: a node named ``rosbag2_player`` (``ros2 bag play``, Humble and
+newer) or ``bag_player`` (this package's), or a node of any name that offers a service only a
+rosbag2 player offers (:data:`PLAYER_SERVICE_TYPES`: ``ros2 bag play`` renamed with ``-r
+__node:=...`` or started from a launch file under another name) or this package's player's
+:data:`BAG_PLAYER_SERVICE`. A player is also seen up to :data:`MAX_RELAY_HOPS` relays away (a
+node publishing the input that subscribes to a topic of the input's types a player or another
+such relay publishes: ``image_transport republish``, ``topic_tools relay``, a resizer). A player
+of a program that offers none of these services (a third-party player) is not recognised.
 """
 
 from __future__ import annotations
@@ -22,6 +25,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 BAG_PLAYER_NODES = frozenset({"rosbag2_player", "bag_player"})
+# services a rosbag2 player offers and a recorder does not (rosbag2_interfaces, Humble and newer;
+# a Jazzy recorder offers Pause/Resume/IsPaused/TogglePaused/SplitBagfile/Snapshot too)
+PLAYER_SERVICE_TYPES = frozenset(f"rosbag2_interfaces/srv/{name}" for name in (
+    "PlayNext", "Burst", "Seek", "SetRate", "GetRate", "Play"))
+BAG_PLAYER_SERVICE = "vjepa_ros_bag_player"  # this package's player offers ~/vjepa_ros_bag_player
+MAX_RELAY_HOPS = 3  # relays between a player and an input that are still followed upstream
 # the message types of each input, and of a topic a relay may republish it from
 IMAGE_TYPES = frozenset({"sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage"})
 JOINT_STATE_TYPES = frozenset({"sensor_msgs/msg/JointState"})
@@ -30,9 +39,18 @@ MAX_KEPT_SENDERS = 1000  # publisher ids kept; forgotten beyond (publishers re-c
 UNNAMED_RECHECK_S = 0.05  # [s] graph checks while an input publisher's node is not named yet
 
 
-def is_bag_player(node_name: str) -> bool:
-    """Whether a node of this name (without namespace) is a known bag player."""
-    return node_name in BAG_PLAYER_NODES
+def is_bag_player(node_name: str, services: list[tuple[str, list[str]]] = ()) -> bool:
+    """Whether a node is a bag player, by its name or by the services it offers.
+
+    ``node_name``: without namespace; ``services``: the node's (service name, [types]) as the
+    graph lists them (``get_service_names_and_types_by_node``): a rosbag2 player of any name
+    offers a service of :data:`PLAYER_SERVICE_TYPES`, this package's player one named
+    ``.../BAG_PLAYER_SERVICE``.
+    """
+    if node_name in BAG_PLAYER_NODES:
+        return True
+    return any(PLAYER_SERVICE_TYPES.intersection(types)
+               or name.rsplit("/", 1)[-1] == BAG_PLAYER_SERVICE for name, types in services)
 
 
 def recorded_inputs_problem(players: dict[str, list[str]]) -> str:

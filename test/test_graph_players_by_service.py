@@ -1,0 +1,130 @@
+"""Bag players known by what they offer, and players several relays away (session 29).
+
+Before, a player was known only by its node name (``rosbag2_player``, ``bag_player``) and one
+relay away: ``ros2 bag play`` started from a launch file under another name, ``-r __node:=``,
+or a bag resized and then republished onto the camera topic commanded the arm from the
+recording. A fake graph stands in for rclpy's query methods, so each layout is exact.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from vjepa_ros.nodes.graph_publishers import UNKNOWN, bag_players
+from vjepa_ros.robot.recorded_inputs import (
+    BAG_PLAYER_SERVICE,
+    IMAGE_TYPES,
+    JOINT_STATE_TYPES,
+    MAX_RELAY_HOPS,
+    is_bag_player,
+)
+
+IMAGE = "sensor_msgs/msg/Image"
+PARAMS = [("/x/get_parameters", ["rcl_interfaces/srv/GetParameters"])]
+
+
+def rosbag2_services(node: str, recorder: bool = False) -> list:
+    """Return the services a rosbag2 player (or a Jazzy recorder) offers, as the graph lists."""
+    names = (["pause", "resume", "is_paused", "toggle_paused", "split_bagfile", "snapshot"]
+             if recorder else ["pause", "resume", "is_paused", "toggle_paused", "get_rate",
+                               "set_rate", "play_next", "burst", "seek"])
+    kinds = {"is_paused": "IsPaused", "toggle_paused": "TogglePaused", "get_rate": "GetRate",
+             "set_rate": "SetRate", "play_next": "PlayNext", "split_bagfile": "SplitBagfile"}
+    return PARAMS + [(f"{node}/{name}",
+                      [f"rosbag2_interfaces/srv/{kinds.get(name, name.capitalize())}"])
+                     for name in names]
+
+
+class Graph:
+    """Topics → publishers (name, ns); nodes → subscriptions and services; counts the asks."""
+
+    def __init__(self, publishers, subscriptions=None, services=None):
+        self.publishers, self.subscriptions = publishers, subscriptions or {}
+        self.services, self.asked = services or {}, []
+
+    def get_publishers_info_by_topic(self, topic):
+        return [SimpleNamespace(node_name=name, node_namespace=ns, endpoint_gid=[len(name)])
+                for name, ns in self.publishers.get(topic, [])]
+
+    def get_subscriber_names_and_types_by_node(self, name, namespace):
+        if (name, namespace) not in self.subscriptions:
+            raise RuntimeError("node gone")  # rclpy: NodeNameNonExistentError
+        return self.subscriptions[(name, namespace)]
+
+    def get_service_names_and_types_by_node(self, name, namespace):
+        self.asked.append((name, namespace))
+        return self.services.get((name, namespace), PARAMS)
+
+
+def test_a_rosbag2_player_under_another_node_name_is_known_by_its_services():
+    graph = Graph({"/cam": [("replay", "/lab")]},
+                  services={("replay", "/lab"): rosbag2_services("/lab/replay")})
+    assert bag_players(graph, "/cam", IMAGE_TYPES) == ["/lab/replay"]
+
+
+def test_a_player_renamed_on_the_joint_states_gives_its_gids():
+    graph = Graph({"/joint_states": [("driver", "/"), ("old_run", "/")]},
+                  services={("old_run", "/"): rosbag2_services("/old_run")})
+    gids = set()
+    assert bag_players(graph, "/joint_states", JOINT_STATE_TYPES, gids) == ["/old_run"]
+    assert gids == {bytes([len("old_run")])}, "the player's publisher id, not the driver's"
+
+
+def test_this_packages_player_renamed_is_known_by_its_marker_service():
+    graph = Graph({"/cam": [("replay", "/")]},
+                  services={("replay", "/"): PARAMS + [(f"/replay/{BAG_PLAYER_SERVICE}",
+                                                        ["std_srvs/srv/Trigger"])]})
+    assert bag_players(graph, "/cam", IMAGE_TYPES) == ["/replay"]
+
+
+@pytest.mark.parametrize("services", [
+    PARAMS,  # any node: its parameter services only
+    rosbag2_services("/rec", recorder=True),  # a Jazzy recorder: pause/resume/split, no playing
+    PARAMS + [("/cam/set_rate", ["example_interfaces/srv/SetRate"])],  # another SetRate type
+    PARAMS + [(f"/cam/{BAG_PLAYER_SERVICE}_x", ["std_srvs/srv/Trigger"])],  # not the marker
+])
+def test_nodes_offering_no_player_service_are_no_players(services):
+    assert not is_bag_player("camera_driver", services)
+    graph = Graph({"/cam": [("camera_driver", "/")]}, services={("camera_driver", "/"): services})
+    assert bag_players(graph, "/cam", IMAGE_TYPES) == []
+
+
+def test_a_player_two_relays_away_is_found_and_named_with_the_relays_between():
+    # rosbag2 player → image_proc resize (/cam/raw → /cam/small) → republish → /cam/compressed
+    graph = Graph({"/cam/raw": [("rosbag2_player", "/")],
+                   "/cam/small": [("resize", "/")],
+                   "/cam/compressed": [("republish", "/")]},
+                  {("republish", "/"): [("/cam/small", [IMAGE])],
+                   ("resize", "/"): [("/cam/raw", [IMAGE])]})
+    assert bag_players(graph, "/cam/compressed", IMAGE_TYPES) == [
+        "/republish (relaying /cam/small from /rosbag2_player, 1 relay between)"]
+
+
+def test_a_chain_longer_than_the_hop_limit_is_not_followed_and_loops_end():
+    chain = [f"r{i}" for i in range(MAX_RELAY_HOPS + 1)]  # r0 publishes /t0 (the input)
+    publishers = {f"/t{i}": [(name, "/")] for i, name in enumerate(chain)}
+    publishers[f"/t{len(chain)}"] = [("rosbag2_player", "/")]
+    subscriptions = {(name, "/"): [(f"/t{i + 1}", [IMAGE])] for i, name in enumerate(chain)}
+    graph = Graph(publishers, subscriptions)
+    assert bag_players(graph, "/t0", IMAGE_TYPES) == [], "beyond MAX_RELAY_HOPS relays"
+    publishers[f"/t{len(chain) - 1}"] = [("rosbag2_player", "/")]  # one relay fewer
+    assert bag_players(graph, "/t0", IMAGE_TYPES) == [
+        f"/r0 (relaying /t1 from /rosbag2_player, {MAX_RELAY_HOPS - 1} relays between)"]
+    # two relays feeding each other (and a node of no name yet) end without a player
+    loop = Graph({"/a": [("x", "/")], "/b": [("y", "/"), (UNKNOWN, "/")]},
+                 {("x", "/"): [("/b", [IMAGE])], ("y", "/"): [("/a", [IMAGE])]})
+    assert bag_players(loop, "/a", IMAGE_TYPES) == []
+
+
+def test_each_node_is_asked_for_its_services_once_per_check():
+    # a diamond: two relays of the same resizer; the resizer's services are asked once
+    graph = Graph({"/cam": [("left", "/"), ("right", "/")], "/small": [("resize", "/")],
+                   "/raw": [("replay", "/")]},
+                  {("left", "/"): [("/small", [IMAGE])], ("right", "/"): [("/small", [IMAGE])],
+                   ("resize", "/"): [("/raw", [IMAGE])]},
+                  {("replay", "/"): rosbag2_services("/replay")})
+    assert bag_players(graph, "/cam", IMAGE_TYPES) == [
+        "/left (relaying /small from /replay, 1 relay between)",
+        "/right (relaying /small from /replay, 1 relay between)"]
+    assert sorted(graph.asked) == [("left", "/"), ("replay", "/"), ("resize", "/"),
+                                   ("right", "/")]
