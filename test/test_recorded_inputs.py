@@ -102,3 +102,22 @@ def test_enabling_during_a_replay_commands_nothing(model):
         session.plan_step()
         assert session.stream_step() is None
     assert session.commands_sent == 0
+
+
+def test_publisher_sets_list_gids_on_a_count_change_or_after_the_recheck_and_hold_unnamed():
+    from vjepa_ros.robot.recorded_inputs import PublisherSets
+
+    sets = PublisherSets(recheck_s=0.05)
+    assert sets.due("/cam", 1, 0.0), "a topic not seen yet"
+    assert sets.seen("/cam", 1, frozenset({b"a"}), 0.0), "the first set is a change"
+    assert not sets.due("/cam", 1, 0.01), "same count, within the recheck: not listed"
+    assert sets.due("/cam", 2, 0.01), "the count changed: listed at once"
+    assert sets.due("/cam", 1, 0.06), "the recheck passed (a replacement at the same count)"
+    assert not sets.seen("/cam", 1, frozenset({b"a"}), 0.06), "the same publishers"
+    assert sets.seen("/cam", 1, frozenset({b"b"}), 0.2), "another publisher at the same count"
+    # a publisher not named yet: held, listed again after the recheck, released once named
+    assert sets.hold("/cam", 2, 0.3) == 0.0 and sets.held("/cam")
+    assert not sets.due("/cam", 2, 0.31) and sets.held("/cam")
+    assert sets.due("/cam", 2, 0.36) and sets.hold("/cam", 2, 0.36) == pytest.approx(0.06)
+    assert sets.seen("/cam", 2, frozenset({b"b", b"c"}), 0.4) and not sets.held("/cam")
+    assert not sets.held("/joint_states"), "topics are held one by one"

@@ -116,6 +116,21 @@ def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
     return sorted(set(found))
 
 
+def goal_players(node, topic: str, gid: bytes | None) -> list[str] | None:
+    """Return the bag players among a goal image's publishers ([]; None: not known yet).
+
+    ``gid``: the message's publisher (``endpoint_gid`` bytes; None where rclpy gives no ids,
+    Humble/Iron: then every goal image is taken for a player's while one publishes ``topic``).
+    With a gid, only that publisher counts, and None means the graph has not named its node
+    yet (ask again). Players only, not relays (nothing republishes goal images).
+    """
+    if gid is not None and not publisher_named(node, topic, gid):
+        return None
+    gids: set[bytes] = set()
+    players = bag_players(node, topic, gids=gids)
+    return players if gid is None or gid in gids else []
+
+
 def publisher_named(node, topic: str, gid: bytes | None) -> bool:
     """Whether the graph lists the publisher ``gid`` of ``topic`` under a node name.
 

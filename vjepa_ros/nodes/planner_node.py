@@ -38,13 +38,16 @@ from vjepa_ros.images import (
     image_msg_to_rgb,
     rgb_to_image_fields,
 )
+from vjepa_ros.nodes import publisher_ids
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.graph_publishers import (
+    UNKNOWN,
     bag_players,
     full_name,
+    goal_players,
     other_publishers,
     package_simulators,
     published_topics,
@@ -88,7 +91,9 @@ from vjepa_ros.robot.publisher_window import (
 )
 from vjepa_ros.robot.recorded_inputs import (
     PlayerSenders,
+    PublisherSets,
     input_topics,
+    recorded_goal_problem,
     recorded_inputs_problem,
 )
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
@@ -162,6 +167,8 @@ class PlannerNode(Node):
         self.image_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)  # two cameras: refused
         self.camera_crowd = ""  # the nodes publishing the camera topic while two send frames
         self.player_senders = PlayerSenders(sender_gid)  # bag players among input publishers
+        self.ids_given = publisher_ids.gives_publisher_ids()  # else (Humble/Iron): by topic
+        self.publisher_sets = PublisherSets()  # input topics' publishers, without ids
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
@@ -203,7 +210,9 @@ class PlannerNode(Node):
                 PoseStamped, "current_pose", callback_with_publisher(self._on_pose, ""), 10)
             self.fingers.anchor_topic = self.pose_sub.topic_name  # the arm's namespace then
         self._watch_inputs(image_type)
-        self.create_subscription(Image, "~/goal_image", self._on_goal_image, LATCHED)
+        self.goal_subscription = self.create_subscription(
+            Image, "~/goal_image", callback_with_publisher(self._on_goal_image, ""), LATCHED)
+        self.pending_goal: tuple | None = None  # (message, topic, sender, [s, steady] first)
         self.create_service(SetBool, "~/enable", self._enable)
         add_goal_list_services(self)  # ~/capture_goal, ~/add_subgoal, ~/clear_goals
         # ~/camera_check: the live camera placement check (its own helper node and thread)
@@ -423,11 +432,11 @@ class PlannerNode(Node):
         (discovery shows a publisher before its node's name; asked again at most every 50 ms
         meanwhile); its messages are dropped until then (a warning after ``UNNAMED_WARN_S``).
         Another publisher's missing name holds no one else (breaker28e). ``sender``: the
-        publisher id (None: rclpy gives none, Humble/Iron; then only the 2 Hz check sees
-        players); ``topic``: where it came.
+        publisher id (None: rclpy gives none, Humble/Iron; then a change of the topic's
+        publishers asks the graph: :meth:`_publishers_changed`); ``topic``: where it came.
         """
         if sender is None:
-            return False
+            return False if self.ids_given else self._publishers_changed(topic, now)
         if self.player_senders.due(sender, now):
             # once the graph names this publisher's own node: ask who the players are
             named = publisher_named(self, topic, sender_gid(sender))
@@ -436,13 +445,35 @@ class PlannerNode(Node):
             self.player_senders.checked(sender, named, now)
         held = self.player_senders.unnamed(sender, now)
         if held is not None:  # not named yet: it could be a restarted player (breaker28d)
-            if held > UNNAMED_WARN_S:
-                self._log_once(
-                    f"messages on {topic} from a publisher whose node the ROS graph has not "
-                    f"named for {UNNAMED_WARN_S:g} s are dropped (it could be a bag player; a "
-                    f"publisher outside ROS?): check `ros2 topic info -v {topic}`", "warning")
+            self._warn_unnamed(topic, held)
             return True
         return not self.session.recorded_inputs and self.player_senders.is_player(sender)
+
+    def _warn_unnamed(self, topic: str, held: float) -> None:
+        """Say (once) that ``topic``'s messages were dropped ``held`` [s]: a publisher unnamed."""
+        if held > UNNAMED_WARN_S:
+            self._log_once(
+                f"messages on {topic} from a publisher whose node the ROS graph has not "
+                f"named for {UNNAMED_WARN_S:g} s are dropped (it could be a bag player; a "
+                f"publisher outside ROS?): check `ros2 topic info -v {topic}`", "warning")
+
+    def _publishers_changed(self, topic: str, now: float) -> bool:
+        """Whether to drop a message on ``topic`` where rclpy gives no publisher ids.
+
+        A change of the topic's publishers asks the graph for bag players at once (not only
+        at the 2 Hz check); while one of them is not named yet, the topic's messages are
+        dropped (``robot.recorded_inputs.PublisherSets``).
+        """
+        sets, count = self.publisher_sets, self.count_publishers(topic)
+        if not sets.due(topic, count, now):
+            return sets.held(topic)
+        infos = self.get_publishers_info_by_topic(topic)
+        if any(info.node_name == UNKNOWN for info in infos):
+            self._warn_unnamed(topic, sets.hold(topic, count, now))
+            return True
+        if sets.seen(topic, count, frozenset(bytes(info.endpoint_gid) for info in infos), now):
+            self._check_recorded_inputs()
+        return False
 
     def _gripper_measured(self, now: float) -> bool:
         """Whether a state built at ``now`` [s, steady clock] has a measured closedness."""
@@ -524,7 +555,31 @@ class PlannerNode(Node):
                                    gripper_measured=self._gripper_measured(time.monotonic()))
 
     # -- goals and services ---------------------------------------------------------------------
-    def _on_goal_image(self, msg: Image) -> None:
+    def _on_goal_image(self, msg: Image, topic: str = "", sender: object = None,
+                       since: float | None = None) -> None:
+        """Take a goal image from ``~/goal_image``, unless a bag player published it.
+
+        ``sender``: its publisher where rclpy gives ids; one whose node the graph has not named
+        yet is asked again at the 2 Hz check (``pending_goal``; dropped with a warning after
+        ``UNNAMED_WARN_S``). ``since``: when it first came [s, steady] (a retry).
+        """
+        topic = topic or self.goal_subscription.topic_name
+        now = time.monotonic()
+        since = now if since is None else since
+        players = goal_players(self, topic, sender_gid(sender))
+        self.pending_goal = None
+        if players is None:  # latched: it will not come again; decide once the graph knows
+            if now - since <= UNNAMED_WARN_S:
+                self.pending_goal = (msg, topic, sender, since)
+            else:
+                self.get_logger().warning(
+                    f"ignoring the goal image on {topic}: the ROS graph has not named its "
+                    f"publisher's node for {UNNAMED_WARN_S:g} s (a bag player?); publish it "
+                    f"again, or check `ros2 topic info -v {topic}`")
+            return
+        if players:
+            self.get_logger().warning(recorded_goal_problem(topic, players))
+            return
         try:
             rgb = image_msg_to_rgb(msg)
             problem = goal_image_problem(rgb)
@@ -773,6 +828,8 @@ class PlannerNode(Node):
         self._check_camera_source()
         self._find_gripper_topics()
         self._check_recorded_inputs()
+        if self.pending_goal is not None:  # its publisher was not named yet: ask again
+            self._on_goal_image(*self.pending_goal)
         from vjepa_ros.robot.diagnostics import diagnostic_status  # (robot.mpc: torch)
 
         inputs = self._input_problems()

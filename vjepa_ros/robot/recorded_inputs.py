@@ -68,6 +68,20 @@ def recorded_inputs_problem(players: dict[str, list[str]]) -> str:
             "in shadow mode (~/enable false), or stop the player to command the arm")
 
 
+def recorded_goal_problem(topic: str, players: list[str]) -> str:
+    """Why a goal image on ``topic`` published by bag ``players`` (full names) is not taken.
+
+    A bag recorded with ``ros2 bag record -a`` beside a planner holds its goal topic: replayed
+    later beside a live planner, the old run's goal would silently replace the goal set now.
+    A recorded goal is taken deliberately: as a goal file, or captured from the replayed
+    camera (``~/capture_goal``, ``~/add_subgoal``).
+    """
+    return (f"ignoring the goal image on {topic}: it comes from a bag player "
+            f"({', '.join(players)}), another run's goal; save it as a file and set "
+            f"goal_image_path to use it, or replay the bag without {topic} "
+            "(ros2 bag play --topics ...)")
+
+
 def input_topics(camera: str, state_topic: str, pose_mode: bool,
                  finger_topics: str | list[str] | None) -> dict[str, tuple[str, frozenset[str]]]:
     """Return the planner's inputs a bag player may publish: words → (topic, message types).
@@ -152,3 +166,45 @@ class PlayerSenders:
     def is_player(self, sender: object) -> bool:
         """Whether ``sender`` is a publisher a graph check found to be a bag player's."""
         return bool(self.player_gids) and self.gid_of(sender) in self.player_gids
+
+
+class PublisherSets:
+    """Without publisher ids (Humble, Iron rclpy): notice an input topic's publishers change.
+
+    Per message the node counts the topic's publishers (cheap, ~12 µs); when the count changed
+    or ``recheck_s`` [s, steady] passed since the last look (:meth:`due`), it lists their gids
+    (~0.1 ms) and reports them (:meth:`seen`): a set that differs from the last one asks the
+    graph for bag players at once, as a new publisher id does where rclpy gives ids. While the
+    graph lists a publisher of the topic whose node is not named yet, the topic's messages are
+    dropped (:meth:`hold`): any of them may be a restarted player's. Without ids a message
+    cannot be told from another's, so a player's messages queued when it stopped are not
+    dropped (the session forgets the inputs received while it played and waits for newer ones).
+    ROS-free; not thread-safe (executor callbacks).
+    """
+
+    def __init__(self, recheck_s: float = UNNAMED_RECHECK_S):
+        self.recheck_s = recheck_s
+        self.known: dict[str, tuple[int, frozenset, float]] = {}  # topic → (count, gids, at)
+        self.unnamed_since: dict[str, float] = {}  # topic → [s, steady] first held
+
+    def due(self, topic: str, count: int, now: float) -> bool:
+        """Whether a message on ``topic`` with ``count`` publishers should list their gids."""
+        known = self.known.get(topic)
+        return known is None or known[0] != count or now - known[2] >= self.recheck_s
+
+    def held(self, topic: str) -> bool:
+        """Whether ``topic``'s messages are dropped: a publisher's node was not named yet."""
+        return topic in self.unnamed_since
+
+    def hold(self, topic: str, count: int, now: float) -> float:
+        """Drop ``topic``'s messages until its publishers are named; return for how long [s]."""
+        gids = self.known.get(topic, (0, frozenset(), 0.0))[1]
+        self.known[topic] = (count, gids, now)  # listed again after recheck_s
+        return now - self.unnamed_since.setdefault(topic, now)
+
+    def seen(self, topic: str, count: int, gids: frozenset, now: float) -> bool:
+        """Note ``topic``'s publishers, all named; return whether the set changed."""
+        self.unnamed_since.pop(topic, None)
+        known = self.known.get(topic)
+        self.known[topic] = (count, gids, now)
+        return known is None or known[1] != gids
