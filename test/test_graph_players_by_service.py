@@ -128,3 +128,20 @@ def test_each_node_is_asked_for_its_services_once_per_check():
         "/right (relaying /small from /replay, 1 relay between)"]
     assert sorted(graph.asked) == [("left", "/"), ("replay", "/"), ("resize", "/"),
                                    ("right", "/")]
+
+
+def test_a_goal_images_publisher_decides_whether_it_is_a_recorded_goal():
+    from vjepa_ros.nodes.graph_publishers import goal_players
+
+    topic = "/vjepa_planner/goal_image"
+    graph = Graph({topic: [("goal_sender", "/"), ("rosbag2_player", "/")]})
+    live, player = bytes([len("goal_sender")]), bytes([len("rosbag2_player")])
+    assert goal_players(graph, topic, live) == [], "a live publisher beside the player"
+    assert goal_players(graph, topic, player) == ["/rosbag2_player"]
+    assert goal_players(graph, topic, None) == ["/rosbag2_player"], "no ids: any player"
+    # a publisher that is gone (ros2 topic pub --once): not held for a name it will never get
+    gone = bytes([99])
+    assert goal_players(Graph({topic: []}), topic, gone) == []
+    assert goal_players(graph, topic, gone) == ["/rosbag2_player"], "a player publishes it"
+    unnamed = Graph({topic: [(UNKNOWN, "/")]})
+    assert goal_players(unnamed, topic, bytes([len(UNKNOWN)])) is None, "named later: ask again"

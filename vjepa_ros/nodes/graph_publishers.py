@@ -119,16 +119,20 @@ def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
 def goal_players(node, topic: str, gid: bytes | None) -> list[str] | None:
     """Return the bag players among a goal image's publishers ([]; None: not known yet).
 
-    ``gid``: the message's publisher (``endpoint_gid`` bytes; None where rclpy gives no ids,
-    Humble/Iron: then every goal image is taken for a player's while one publishes ``topic``).
-    With a gid, only that publisher counts, and None means the graph has not named its node
-    yet (ask again). Players only, not relays (nothing republishes goal images).
+    ``gid``: the message's publisher (``endpoint_gid`` bytes). With a gid the graph lists,
+    only that publisher counts, and None means the graph has not named its node yet (ask
+    again). A gid the graph does not list is a publisher that is gone (``ros2 topic pub
+    --once``, a script that published and quit), and without ids (Humble/Iron rclpy) there is
+    no telling: then the goal is a player's while any player publishes ``topic``. Players
+    only, not relays (nothing republishes goal images).
     """
-    if gid is not None and not publisher_named(node, topic, gid):
+    mine = [info for info in node.get_publishers_info_by_topic(topic)
+            if gid is not None and bytes(getattr(info, "endpoint_gid", b"")) == gid]
+    if any(info.node_name == UNKNOWN for info in mine):
         return None
     gids: set[bytes] = set()
     players = bag_players(node, topic, gids=gids)
-    return players if gid is None or gid in gids else []
+    return players if not mine or gid in gids else []
 
 
 def publisher_named(node, topic: str, gid: bytes | None) -> bool:
