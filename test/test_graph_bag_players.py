@@ -3,28 +3,12 @@
 A fake graph stands in for rclpy's (its query methods only), so each layout is exact.
 """
 
-from types import SimpleNamespace
+from test_graph_players_by_service import Graph
 
 from vjepa_ros.nodes.graph_publishers import UNKNOWN, bag_players
 from vjepa_ros.robot.recorded_inputs import IMAGE_TYPES
 
 IMAGE, COMPRESSED = "sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage"
-
-
-class Graph:
-    """Topics → publishing (name, namespace); nodes → their subscriptions [(topic, [types])]."""
-
-    def __init__(self, publishers, subscriptions=None):
-        self.publishers, self.subscriptions = publishers, subscriptions or {}
-
-    def get_publishers_info_by_topic(self, topic):
-        return [SimpleNamespace(node_name=name, node_namespace=ns, endpoint_gid=[len(name)])
-                for name, ns in self.publishers.get(topic, [])]
-
-    def get_subscriber_names_and_types_by_node(self, name, namespace):
-        if (name, namespace) not in self.subscriptions:
-            raise RuntimeError("node gone")  # rclpy: NodeNameNonExistentError
-        return self.subscriptions[(name, namespace)]
 
 
 def test_a_player_publishing_the_topic_itself_is_named_with_its_namespace():
