@@ -48,9 +48,15 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
             ``episode PATH: its NAME array holds Python objects (a pickle), not numbers: FIX``
             for an array saved from Python objects (a dict as metadata); ``episode PATH cannot
             be read by this user (...): ...chmod...`` for a file this user may not read
-            (``input_paths.unreadable``).
+            (``input_paths.unreadable``); ``episode PATH: its suffix is not lower case ...``
+            with the ``mv -n`` to lower case for ``EP0.NPZ`` (``bag_folders.upper_case_fix``:
+            every command refuses it alike).
     """
+    from vjepa_ros.recordings.bag_folders import upper_case_fix
+
     path = input_path(path, "episode", EPISODE_FORMAT)
+    if fix := upper_case_fix(path):  # EP0.NPZ: no reader reads it, nor this one
+        raise ValueError(f"episode {path}: {fix}")
     try:
         archive = np.load(path, allow_pickle=False)
     except PermissionError as exc:  # os.access passed (root, ACLs) but opening did not
