@@ -28,3 +28,23 @@ def test_bag_from_npz_refuses_an_upper_case_episode_with_the_move(tmp_path, caps
     assert text == f"episode {upper}: {upper_case_fix(upper)}"
     assert f"`mv -n {upper} {tmp_path / 'EP0.npz'}`" in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["EP0.NPZ"]
+
+
+@pytest.mark.parametrize("cut", [0, 40])
+def test_an_unreadable_last_split_part_is_named_once_in_the_packages_words(tmp_path, cut):
+    """An empty (or cut before its first message) last part of a bag folder: one note.
+
+    rosbags' ``cannot open as a rosbag2 bag: File '.../x_2.mcap' seems to be empty: reading its
+    data files directly`` came beside the package's note saying the same.
+    """
+    from test_discovery_low28 import _killed
+
+    from vjepa_ros.recordings.bags import read_recording
+
+    folder = _killed(tmp_path, (0, 1, 2), True)
+    (folder / "x_2.mcap").write_bytes((folder / "x_1.mcap").read_bytes()[:cut])
+    recording = read_recording(folder)
+    assert len(recording.image_times) == 8
+    assert len(recording.notes) == 1, recording.notes
+    assert recording.notes[0].startswith(f"{folder / 'x_2.mcap'} is ")
+    assert "it is the last file of a split recording" in recording.notes[0]

@@ -131,6 +131,9 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     the repair command) when nothing is readable: ``bag not found: PATH`` when nothing is
     there, ``bag PATH is a symlink loop (...)`` / ``is a broken symlink (to ..., which does not
     exist)`` / ``cannot be reached (...)`` as ``input_paths.missing`` says it, then what to give.
+    A bag folder the ``rosbags`` library cannot open is read file by file with its words as a
+    note, but not when the last part of a split recording was left out: that part's own note
+    says why (once, as a missing part is: ``recorded_files.said_missing``).
     """
     from vjepa_ros.input_paths import DOES_NOT_EXIST, missing
 
@@ -178,8 +181,10 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
         except BagError as exc:
             if not files:
                 raise
-            note = f"{exc}: reading its data files directly"
-            return _open_files(path, files, [note, *copies])
+            reader = _open_files(path, files, copies)
+            if len(reader.files) == len(files):  # else its last part, left out, said why
+                reader.notes.insert(0, f"{exc}: reading its data files directly")
+            return reader  # not rosbags' "File ... seems to be empty" beside that note
     if not files:
         names = sorted(p.name for p in path.iterdir())
         present = names[:10] + ([f"and {len(names) - 10} more"] if len(names) > 10 else [])
