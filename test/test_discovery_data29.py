@@ -48,3 +48,39 @@ def test_an_unreadable_last_split_part_is_named_once_in_the_packages_words(tmp_p
     assert len(recording.notes) == 1, recording.notes
     assert recording.notes[0].startswith(f"{folder / 'x_2.mcap'} is ")
     assert "it is the last file of a split recording" in recording.notes[0]
+
+
+def test_an_out_beside_an_episode_file_given_is_no_out_among_the_data(tmp_path):
+    """``--data dir/ep0.npz --out dir/run`` stays allowed (decided, not changed, in data29).
+
+    The data given is the file; a run writes no file a later ``--data dir`` reads as data, and
+    ``train --data two.npz --out run`` in one folder is the common call. A bag's data file
+    given: its folder is the recording, guarded.
+    """
+    from vjepa_ros.train.out_check import out_among_data
+
+    episode = blob_episode(frames=4, seed=1, size=16).save(tmp_path / "dir" / "ep0.npz")
+    assert out_among_data(tmp_path / "dir" / "run", {"--data": [episode]}) == ""
+    assert out_among_data(tmp_path / "dir" / "enc.pt", {"--data": [episode]}, file=True) == ""
+    assert out_among_data(tmp_path / "dir" / "run", {"--data": [episode.parent]}) != ""
+
+def test_pretrain_out_in_a_folder_of_loose_data_files_is_refused_as_train_out_is(tmp_path,
+                                                                                 capsys):
+    """``pretrain --out rec/enc.pt``, ``rec`` holding ``x.mcap``: written into the recording.
+
+    ``train --out rec`` was refused (it holds rosbag2 data files); the encoder file went in.
+    """
+    episode = blob_episode(frames=6, seed=1, size=16).save(tmp_path / "eps" / "ep0.npz")
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    (rec / "x.mcap").write_bytes(b"a recording")
+    into = "would write its files into the recording; give an --out outside the data"
+    assert _refused(capsys, ["train", "--data", str(episode.parent), "--out", str(rec),
+                             "--encoder", "demo", "--steps", "1", "--quiet"]) == (
+        f"--out {rec} holds rosbag2 data files (x.mcap): the run {into}")
+    enc = rec / "enc.pt"
+    assert _refused(capsys, ["pretrain", "--data", str(episode.parent), "--out", str(enc),
+                             "--steps", "0"]) == (
+        f"--out {enc} lies in {rec}, which holds rosbag2 data files (x.mcap): pretraining "
+        f"{into}")
+    assert sorted(p.name for p in rec.iterdir()) == ["x.mcap"]
