@@ -84,3 +84,76 @@ def test_pretrain_out_in_a_folder_of_loose_data_files_is_refused_as_train_out_is
         f"--out {enc} lies in {rec}, which holds rosbag2 data files (x.mcap): pretraining "
         f"{into}")
     assert sorted(p.name for p in rec.iterdir()) == ["x.mcap"]
+
+
+NEWLINE = "a\nb.mcap"  # a name a user's script can write (a label with a line break)
+
+
+def test_an_eval_of_a_recording_named_with_a_newline_is_refused_in_one_line(tmp_path, capsys):
+    """eval of an empty ``a\\nb.mcap``, and of its folder beside an episode: one line each.
+
+    The name was printed as it is: the message went on on a second line.
+    """
+    from vjepa_ros.path_text import shown_path
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / NEWLINE).write_bytes(b"")
+    shown = shown_path(data / NEWLINE)
+    assert shown == "$'" + str(data).replace("'", "\\'") + "/a\\nb.mcap'"
+    text = _refused(capsys, ["eval", str(data / NEWLINE), "--checkpoint", "demo", "--out",
+                             str(tmp_path / "ev")])
+    assert text.startswith(f"{shown} is empty (0 bytes): nothing to read; "), text
+    blob_episode(frames=4, seed=1, size=16).save(data / "ep0.npz")
+    text = _refused(capsys, ["eval", str(data), "--checkpoint", "demo", "--out",
+                             str(tmp_path / "ev")])
+    assert f"its data file ($'a\\nb.mcap') beside other recordings" in text, text
+    assert text.endswith(f"give one of them, e.g. {shown}"), text
+
+
+def test_train_discovery_names_a_newline_in_a_file_name_on_one_line(tmp_path, capsys):
+    """``train --data DIR``: the skip note's ``mv -n`` and the refusal stay one line each.
+
+    The refusal's whitespace was collapsed (``a b.mcap``: another file's name); the note and its
+    command spanned lines.
+    """
+    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_text import shown_path
+    from vjepa_ros.train.episodes import EpisodeError, find_sources
+
+    data = tmp_path / "data"
+    data.mkdir()
+    blob_episode(frames=4, seed=1, size=16).save(data / "ep0.npz")
+    upper = data / "a\nb.MCAP"
+    upper.write_bytes(b"x")
+    notes: list[str] = []
+    find_sources([data], notes)
+    lower = data / NEWLINE
+    assert notes == [f"skipped {shown_path(upper)}: its suffix is not lower case as data's are "
+                     "(.mcap, .db3, .mcap.zstd, .db3.zstd, .npz); to read it: "
+                     f"`{shell_command('mv', '-n', upper, lower)}`"], notes
+    assert "\n" not in notes[0]
+    lower.write_bytes(b"")
+    text = _refused(capsys, ["train", "--data", str(data), "--out", str(tmp_path / "run"),
+                             "--encoder", "demo", "--steps", "1", "--quiet"])
+    assert text.startswith(f"{shown_path(lower)} is empty (0 bytes): nothing to read"), text
+    with pytest.raises(EpisodeError) as refused:
+        find_sources([lower.with_name("c\td.db")])  # a tab: quoted as well
+    assert str(refused.value).startswith(f"$'{data}/c\\td.db'"), refused.value
+
+
+def test_advice_quoting_a_control_character_is_one_line_that_a_shell_reads_back(tmp_path):
+    """shell_command: ``$'...'`` for a word with a line break, tab, quote or undecodable byte."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    from vjepa_ros.input_paths import shell_command
+
+    names = ["a\nb.mcap", "it's\tx", os.fsdecode(b"\xff\x01z"), "plain", "a b", "-x.npz"]
+    command = shell_command("printf", "%s\\0", *map(Path, names))
+    assert "\n" not in command
+    assert command.startswith("printf '%s\\0' $'a\\nb.mcap' $'it\\'s\\tx' $'\\xff\\x01z' "
+                              "plain 'a b' ./-x.npz"), command
+    out = subprocess.run(["bash", "-c", command], capture_output=True, check=True).stdout
+    assert out.split(b"\0")[:-1] == [os.fsencode(n) for n in [*names[:5], "./-x.npz"]]

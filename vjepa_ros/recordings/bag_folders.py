@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 
 from vjepa_ros.atomic_files import is_partial
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.data_names import (  # noqa: F401 - suffix_any_case, READ_NAMES: here too
     DATA_SUFFIXES,
     PART_NAME,
@@ -65,8 +66,8 @@ def walk_files(directory: Path, notes: list[str] | None = None) -> list[Path]:
     if forks:
         forks = sorted(set(forks))
         more = f" (and {len(forks) - 2} more)" if len(forks) > 2 else ""
-        notes.append(f"skipped {', '.join(map(str, forks[:2]))}{more}: macOS resource forks "
-                     "(._ files a Mac writes beside each file on a FAT/exFAT disk), no "
+        notes.append(f"skipped {', '.join(map(shown_path, forks[:2]))}{more}: macOS resource "
+                     "forks (._ files a Mac writes beside each file on a FAT/exFAT disk), no "
                      "recordings")
     return sorted(found)
 
@@ -90,8 +91,8 @@ def _walk(folder: Path, found: list[Path], links: list[Path], notes: list[str],
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError as exc:
         if folder.name == "lost+found" and isinstance(exc, PermissionError):
-            notes.append(f"skipped {folder}: a disk's lost+found, which only root may read "
-                         "(fsck's, holding no recordings)")
+            notes.append(f"skipped {shown_path(folder)}: a disk's lost+found, which only root "
+                         "may read (fsck's, holding no recordings)")
             return
         raise _bag_error(unreadable_folder(folder, exc)) from exc
     for entry in entries:
@@ -105,7 +106,7 @@ def _walk(folder: Path, found: list[Path], links: list[Path], notes: list[str],
         elif is_fork(entry.name):
             forks.append(path)
         elif fix := upper_case_fix(path):
-            notes.append(f"skipped {path}: {fix}")
+            notes.append(f"skipped {shown_path(path)}: {fix}")
         elif not (is_partial(entry.name) or (special_file(path) and not is_read(entry.name))):
             refuse_special(path)  # a pipe or socket of another name is no data: never opened
             found.append(path)
@@ -123,8 +124,9 @@ def unreadable_folder(folder: Path, exc: OSError) -> str:
     """Return the refusal of a folder of the data that cannot be listed (one line)."""
     from vjepa_ros.input_paths import read_access
 
-    return (f"{folder} cannot be read ({exc.strerror or exc}): the recordings in it would be "
-            f"left out; give read access to it ({read_access(folder, folder=True)}), or move it "
+    return (f"{shown_path(folder)} cannot be read ({exc.strerror or exc}): the recordings in "
+            f"it would be left out; give read access to it ({read_access(folder, folder=True)}), "
+            "or move it "
             "out of the data given")
 
 
@@ -172,9 +174,9 @@ def refuse_special(path: Path) -> None:
     """
     kind = special_file(path)
     if kind:
-        raise _bag_error(f"{path} is {kind}, not a regular file: reading it would wait for a "
-                       "writer; give the recording's own file (copy the data into a regular "
-                       "file first), or leave it out of the data given")
+        raise _bag_error(f"{shown_path(path)} is {kind}, not a regular file: reading it would "
+                         "wait for a writer; give the recording's own file (copy the data into a "
+                         "regular file first), or leave it out of the data given")
 
 
 def data_files(directory: Path, any_case: bool = False) -> list[Path]:
@@ -287,7 +289,8 @@ def several_recordings(path: Path, loose: list[Path]) -> str:
 
     ``loose``: its data files, each a recording of its own.
     """
-    names = ", ".join(file.name for file in loose[:3]) + (", ..." if len(loose) > 3 else "")
+    names = ", ".join(shown_path(file.name) for file in loose[:3]) + \
+        (", ..." if len(loose) > 3 else "")
     files = "data files" if len(loose) > 1 else "data file"
     if len({recording_name(file) for file in loose}) > 1:
         why = (f"its {files} ({names}) are named after different recordings (a killed "
@@ -299,5 +302,5 @@ def several_recordings(path: Path, loose: list[Path]) -> str:
     else:
         why = (f"its {files} ({names}) beside other recordings (bag folders or .npz episodes "
                f"under it) {'are each' if len(loose) > 1 else 'is'} one of its own")
-    return (f"{path} holds several recordings, not one bag: no metadata.yaml, and {why}; give "
-            f"one of them, e.g. {loose[0]}")
+    return (f"{shown_path(path)} holds several recordings, not one bag: no metadata.yaml, and "
+            f"{why}; give one of them, e.g. {shown_path(loose[0])}")

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import PART_NAME, compressed_copy_of, data_files
 
 # the most parts of a split recording said to be missing by its numbering (rosbag2 counts
@@ -71,19 +72,22 @@ def _parse_metadata(file: Path) -> Metadata:
     try:
         text = file.read_bytes().decode("utf-8", errors="replace")
     except PermissionError as exc:
-        return Metadata(None, f"{file} cannot be read by this user ({exc.strerror or exc})",
+        return Metadata(None, f"{shown_path(file)} cannot be read by this user "
+                              f"({exc.strerror or exc})",
                         permission_fix(file))
     except OSError as exc:
-        return Metadata(None, f"{file} cannot be read ({exc.strerror or exc})", "")
+        return Metadata(None, f"{shown_path(file)} cannot be read ({exc.strerror or exc})", "")
     if not text.strip():
-        return Metadata(None, f"{file} is {'empty (0 bytes)' if not text else 'blank'}", "")
+        return Metadata(None, f"{shown_path(file)} is "
+                              f"{'empty (0 bytes)' if not text else 'blank'}", "")
     try:
         return Metadata(yaml.safe_load(text), "", "")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return Metadata(None, f"{file} is not valid YAML ({where}{one_line(str(what))})", "")
+        return Metadata(None, f"{shown_path(file)} is not valid YAML "
+                              f"({where}{one_line(str(what))})", "")
 
 
 def listed_names(directory: Path, metadata: Metadata | None = None) -> set[str] | None:
@@ -137,13 +141,15 @@ def once_each(files: list[Path]) -> tuple[list[Path], list[str]]:
     for file in files:
         original = compressed_copy_of(file)
         if original is not None and _size(original) > 0:
-            notes.append(f"{file}: a compressed copy of {original.name} beside it (the "
+            notes.append(f"{shown_path(file)}: a compressed copy of "
+                         f"{shown_path(original.name)} beside it (the "
                          "recorder was killed between compressing and deleting it): read "
-                         f"{original.name} once")
+                         f"{shown_path(original.name)} once")
             continue
         copy = file.with_name(file.name + ".zstd")
         if not file.name.endswith(".zstd") and _size(file) == 0 and copy.is_file():
-            notes.append(f"{file} is empty (0 bytes): read its compressed copy {copy.name}")
+            notes.append(f"{shown_path(file)} is empty (0 bytes): read its compressed copy "
+                         f"{shown_path(copy.name)}")
             continue
         kept.append(file)
     return kept, notes
@@ -237,13 +243,14 @@ def _missing_note(folder: Path, name: str, gone: list[int], parts: dict[int, Pat
     numbers = sorted(parts)
     suffix = PART_NAME.match(parts[numbers[0]].name)["suffix"]
     first, last = parts[numbers[0]].name, parts[numbers[-1]].name
-    names = ", ".join(f"{name}_{number}{suffix}" for number in gone[:3])
+    names = ", ".join(shown_path(f"{name}_{number}{suffix}") for number in gone[:3])
     more = f" (and {len(gone) - 3} more)" if len(gone) > 3 else ""
     inside = any(numbers[0] < number < numbers[-1] for number in gone)
-    where = ([f"before {first}"] if gone[0] < numbers[0] else []) + \
-        ([f"between {first} and {last}"] if inside else []) + \
-        ([f"after {last}"] if gone[-1] > numbers[-1] else [])
-    return (f"{folder}: {names}{more} of split recording {name} missing {' and '.join(where)}: "
+    where = ([f"before {shown_path(first)}"] if gone[0] < numbers[0] else []) + \
+        ([f"between {shown_path(first)} and {shown_path(last)}"] if inside else []) + \
+        ([f"after {shown_path(last)}"] if gone[-1] > numbers[-1] else [])
+    return (f"{shown_path(folder)}: {names}{more} of split recording {shown_path(name)} "
+            f"missing {' and '.join(where)}: "
             f"its messages are lost{' (a gap in time)' if inside else ''}; copy it in from the "
             "recording machine if it is there")
 

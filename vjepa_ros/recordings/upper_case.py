@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.data_names import READ_NAMES, is_fork, is_read
 
 
@@ -33,18 +34,18 @@ def upper_case_fix(path: Path) -> str:
     taken = _taken_by(path, lower)
     if taken == "this file":  # a disk that ignores case: mv -n onto its own name does nothing
         step = path.with_name(f"{path.name}.renaming")
-        return (f"{fix}; to read it (this disk ignores case: {lower.name} is this file): "
-                f"`{shell_command('mv', '-n', path, step)} && "
+        return (f"{fix}; to read it (this disk ignores case: {shown_path(lower.name)} is this "
+                f"file): `{shell_command('mv', '-n', path, step)} && "
                 f"{shell_command('mv', '-n', step, lower)}`")
     if taken == "the same bytes":
-        return (f"{fix}, and {lower.name} beside it holds the same bytes (read as that one): "
-                f"it is a copy; delete it: `{shell_command('rm', path)}`")
+        return (f"{fix}, and {shown_path(lower.name)} beside it holds the same bytes (read as "
+                f"that one): it is a copy; delete it: `{shell_command('rm', path)}`")
     if taken == "the same file":
-        return (f"{fix}, and {lower.name} beside it is the same file (a link): read once, as "
-                f"{lower.name}")
+        return (f"{fix}, and {shown_path(lower.name)} beside it is the same file (a link): "
+                f"read once, as {shown_path(lower.name)}")
     if taken:
-        return (f"{fix}, and {lower.name} beside it is another file; to read it as a recording "
-                f"of its own: `{shell_command('mv', '-n', path, _free_name(lower))}`")
+        return (f"{fix}, and {shown_path(lower.name)} beside it is another file; to read it as "
+                f"a recording of its own: `{shell_command('mv', '-n', path, _free_name(lower))}`")
     return f"{fix}; to read it: `{shell_command('mv', '-n', path, lower)}`"
 
 
