@@ -157,3 +157,28 @@ def test_advice_quoting_a_control_character_is_one_line_that_a_shell_reads_back(
                               "plain 'a b' ./-x.npz"), command
     out = subprocess.run(["bash", "-c", command], capture_output=True, check=True).stdout
     assert out.split(b"\0")[:-1] == [os.fsencode(n) for n in [*names[:5], "./-x.npz"]]
+
+
+@pytest.mark.parametrize("numbers, gone", [
+    ((0, 5), ["x_1.mcap", "x_2.mcap", "x_3.mcap"]),  # 4 gone for 2 found: a split's copy
+    ((1, 3), ["x_0.mcap", "x_2.mcap"]),
+    ((0, 6), []),  # 5 gone for 2 found: no split's numbering
+    ((100, 400), []),  # < 1000 apart, by time or take: 398 parts were said lost
+    ((1_701_600_000, 1_701_600_060), []),  # Unix time
+])
+def test_missing_parts_are_claimed_by_a_split_numbering_only(numbers, gone):
+    """At most two parts gone per part found (``recorded_files.GONE_PER_PART``).
+
+    Before: parts numbered from below 1000 and less than 1000 apart (``x_100``, ``x_400``)
+    claimed every number between lost; only a first part past 1000 or 1000 gone said none.
+    """
+    from pathlib import Path
+
+    from vjepa_ros.recordings.recorded_files import missing_parts
+
+    folder = Path("/data/take")
+    said = missing_parts([folder / f"x_{number}.mcap" for number in numbers])
+    if not gone:
+        assert said == [], said
+    else:
+        assert len(said) == 1 and said[0].startswith(f"{folder}: {', '.join(gone)}"), said

@@ -6,7 +6,8 @@ does not list is never read with the bag, so it is a recording of its own
 leaves ``x.mcap`` and ``x.mcap.zstd`` both: read once (:func:`once_each`). A killed split
 recording missing a part (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``; one its
 ``metadata.yaml`` lists) names it (:func:`missing_parts`), so its lost steps are not blamed on
-the camera; once (:func:`said_missing`: not again in ``rosbags``' words). The
+the camera (by the numbering: at most :data:`GONE_PER_PART` gone per part found, else the
+numbers are another scheme, ``ep_100``, ``ep_400``); once (:func:`said_missing`: not again in ``rosbags``' words). The
 ``metadata.yaml`` is read and parsed once per file version (:func:`read_metadata`), for all
 that asks it.
 """
@@ -21,9 +22,12 @@ from typing import NamedTuple
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import PART_NAME, compressed_copy_of, data_files
 
-# the most parts of a split recording said to be missing by its numbering (rosbag2 counts
-# from 0, one after another): beyond it the numbers are no split's (a time), and no set grows
-MAX_GONE = 1000
+# The most parts said to be missing by a split recording's numbering, per part found: rosbag2
+# numbers parts 0, 1, 2, ... one after another, and a copy that lost some keeps most of them
+# (cam_2, cam_4: cam_0, cam_1, cam_3 gone, 3 <= 2 x 2). Numbers farther apart are another scheme
+# (ep_100, ep_400: a take or a time; cam_1701600000: Unix time): no note, and no set grows past
+# 3 x the parts found.
+GONE_PER_PART = 2
 
 
 class Metadata(NamedTuple):
@@ -159,8 +163,9 @@ def missing_parts(files: list[Path], listed: set[str] | None = None) -> list[str
     """Name the parts missing from a killed split recording's ``files`` (x_1, x_2: x_0).
 
     ``files``: one recording's data files, in one folder. Missing: a number below the highest
-    found (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``, rosbag2 counting from 0; parts
-    numbered far from 0 or far apart, e.g. by time, are no split's: :data:`MAX_GONE`), and a
+    found (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``, rosbag2 counting from 0; when
+    more than :data:`GONE_PER_PART` parts per part found would be gone, the numbers are no
+    split's: ``ep_100``, ``ep_400``, ``cam_1701600000``), and a
     part the bag's ``metadata.yaml`` lists (``listed``: :func:`listed_names`) that is not there
     (an original and its ``.zstd`` copy are one part). A lone ``x_1`` with no metadata is no
     evidence of a split (an episode may be named so) unless its folder is named ``x``, as
@@ -224,16 +229,16 @@ def _gone_in_order(name: str, parts: dict[int, Path], folder: str) -> set[int]:
     """Return the numbers below the highest of ``parts`` that rosbag2's numbering says are gone.
 
     rosbag2 numbers a recording's parts from 0, one after another: counted from 0 for two
-    parts or more, or for a lone one in a folder named ``name``. None when the lowest part is
-    numbered past :data:`MAX_GONE` (another scheme, e.g. a time: ``cam_1701600000.mcap``), or
-    more than :data:`MAX_GONE` would be gone (numbers that far apart are no split's): never a
-    set larger than ``parts`` + :data:`MAX_GONE`.
+    parts or more, or for a lone one in a folder named ``name``. None when more than
+    :data:`GONE_PER_PART` per part found would be gone: the numbers are another scheme, not a
+    copy that lost parts (``ep_100``, ``ep_400``: 398 gone for 2 found; a time, by second
+    ``cam_3000``, ``cam_3060`` or Unix ``cam_1701600000``). ``x_0``, ``x_6`` (5 gone for 2) is
+    none, ``x_0``, ``x_5`` (4) is. Never a set larger than 3 x ``parts``.
     """
     lowest, highest = min(parts), max(parts)
-    if lowest > MAX_GONE:
-        return set()
     start = 0 if len(parts) > 1 or folder == name else lowest
-    if highest - start - (len(parts) - 1) > MAX_GONE:  # the parts: distinct, none below start
+    gone = highest - start - (len(parts) - 1)  # the parts: distinct, none below start
+    if gone > GONE_PER_PART * len(parts):
         return set()
     return set(range(start, highest))
 
