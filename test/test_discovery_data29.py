@@ -90,7 +90,7 @@ NEWLINE = "a\nb.mcap"  # a name a user's script can write (a label with a line b
 
 
 def test_an_eval_of_a_recording_named_with_a_newline_is_refused_in_one_line(tmp_path, capsys):
-    """eval of an empty ``a\\nb.mcap``, and of its folder beside an episode: one line each.
+    r"""An eval of an empty ``a\nb.mcap``, and of its folder beside an episode: one line each.
 
     The name was printed as it is: the message went on on a second line.
     """
@@ -107,7 +107,7 @@ def test_an_eval_of_a_recording_named_with_a_newline_is_refused_in_one_line(tmp_
     blob_episode(frames=4, seed=1, size=16).save(data / "ep0.npz")
     text = _refused(capsys, ["eval", str(data), "--checkpoint", "demo", "--out",
                              str(tmp_path / "ev")])
-    assert f"its data file ($'a\\nb.mcap') beside other recordings" in text, text
+    assert "its data file ($'a\\nb.mcap') beside other recordings" in text, text
     assert text.endswith(f"give one of them, e.g. {shown}"), text
 
 

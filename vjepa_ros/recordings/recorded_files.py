@@ -7,9 +7,9 @@ leaves ``x.mcap`` and ``x.mcap.zstd`` both: read once (:func:`once_each`). A kil
 recording missing a part (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``; one its
 ``metadata.yaml`` lists) names it (:func:`missing_parts`), so its lost steps are not blamed on
 the camera (by the numbering: at most :data:`GONE_PER_PART` gone per part found, else the
-numbers are another scheme, ``ep_100``, ``ep_400``); once (:func:`said_missing`: not again in ``rosbags``' words). The
-``metadata.yaml`` is read and parsed once per file version (:func:`read_metadata`), for all
-that asks it.
+numbers are another scheme, ``ep_100``, ``ep_400``); once (:func:`said_missing`: not again in
+``rosbags``' words). The ``metadata.yaml`` is read and parsed once per file version
+(:func:`read_metadata`), for all that asks it.
 """
 
 from __future__ import annotations
