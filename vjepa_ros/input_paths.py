@@ -12,6 +12,7 @@ import errno
 import os
 from pathlib import Path
 
+from vjepa_ros.path_text import ansi_c, shown_path
 from vjepa_ros.train.run_files import RUN_FILES
 
 # What to give, as the messages say it.
@@ -46,7 +47,7 @@ def missing(path: str | os.PathLike) -> str:
         if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
             return f"cannot be reached ({exc.strerror})"
     if os.path.islink(path):
-        return f"is a broken symlink (to {os.readlink(path)}, which does not exist)"
+        return f"is a broken symlink (to {shown_path(os.readlink(path))}, which does not exist)"
     return DOES_NOT_EXIST
 
 
@@ -58,7 +59,7 @@ def unreadable(path: str | os.PathLike, reason: str = "Permission denied") -> st
     words.
     """
     path = Path(path).expanduser()
-    return f"{path} cannot be read by this user ({reason}): {permission_fix(path)}"
+    return f"{shown_path(path)} cannot be read by this user ({reason}): {permission_fix(path)}"
 
 
 def permission_fix(path: str | os.PathLike) -> str:
@@ -101,17 +102,19 @@ def read_access(path: str | os.PathLike, folder: bool | None = None) -> str:
 
 
 def shell_command(*words: str | os.PathLike) -> str:
-    """Return a command line to paste into a shell: each word quoted as needed (``shlex``).
+    r"""Return a command line to paste into a shell: each word quoted as needed (``shlex``).
 
     ``shell_command("mv", "lab data/x.mcap", "x/")`` -> ``mv 'lab data/x.mcap' x/``: a path
     with a space, ``$(...)`` or a quote stays one word and runs nothing when pasted. A word
     given as a path (``os.PathLike``) is :func:`shell_path`'s: ``-x.npz`` as ``./-x.npz``,
-    never read as options; ``str`` words (the options) are kept as given.
+    never read as options; ``str`` words (the options) are kept as given. A word with a line
+    break or another character that is not printable is ANSI-C quoted (``path_text.shown_path``:
+    ``mv -n $'a\nb.MCAP' $'a\nb.mcap'``): the command stays one line.
     """
     import shlex
 
-    return " ".join(shlex.quote(shell_path(word) if isinstance(word, os.PathLike) else word)
-                    for word in words)
+    texts = (shell_path(word) if isinstance(word, os.PathLike) else word for word in words)
+    return " ".join(shlex.quote(text) if text.isprintable() else ansi_c(text) for text in texts)
 
 
 def shell_path(path: str | os.PathLike) -> str:
@@ -145,7 +148,7 @@ def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = F
         raise ValueError(f"{option} {unreadable(path)}")
     if not problem:
         return path
-    raise ValueError(f"{option} {path} {problem}: give {give}")
+    raise ValueError(f"{option} {shown_path(path)} {problem}: give {give}")
 
 
 def world_model_path(spec: str, option: str = "--checkpoint") -> Path:
@@ -168,7 +171,7 @@ def world_model_path(spec: str, option: str = "--checkpoint") -> Path:
     inside = run_model_file(spec)
     if inside is not None:
         shown = Path(spec).expanduser()
-        raise ValueError(f"{option} {shown} is a folder: {run_folder_fix(inside)}")
+        raise ValueError(f"{option} {shown_path(shown)} is a folder: {run_folder_fix(inside)}")
     return input_path(spec, option, CHECKPOINT_FORMAT)
 
 
@@ -192,7 +195,7 @@ def run_folder_fix(inside: Path) -> str:
     """Say to give the model file ``inside`` a train output folder (:func:`run_model_file`)."""
     what = ("the world model" if inside.name == RUN_MODEL_FILES[0]
             else "the latest checkpoint")
-    return f"give {inside} ({what} of the vjepa-ros train run there)"
+    return f"give {shown_path(inside)} ({what} of the vjepa-ros train run there)"
 
 
 def world_model_error(exc: Exception | str, path: str | os.PathLike, option: str,
@@ -212,10 +215,11 @@ def world_model_error(exc: Exception | str, path: str | os.PathLike, option: str
     if inside is not None:  # a train output folder: the file in it (any loader's words)
         message += f"; {run_folder_fix(inside)}"
     shown = str(path if spec is None else spec)
-    if spec in (None, str(path)) and message.startswith((f"{path} ", f"{path}:")):
+    named = shown_path(path)
+    if spec in (None, str(path)) and message.startswith((f"{named} ", f"{named}:")):
         message = f"{option} {message}"
     else:
-        message = f"{option} {shown}: {message}"
+        message = f"{option} {shown_path(shown)}: {message}"
     try:  # the same kind (a CheckpointError stays one) where it is a ValueError
         return type(exc)(message) if isinstance(exc, ValueError) else ValueError(message)
     except TypeError:  # a kind with another signature

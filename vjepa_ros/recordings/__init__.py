@@ -16,6 +16,7 @@ Public API::
 
 Modules: ``bags`` (read/write), ``bag_files`` (opening bag files), ``bag_folders`` (which
 recordings a folder holds: bag folders, a data folder's loose bag files, refused FIFOs),
+``data_names`` (the names read as data), ``upper_case`` (the advice for ``x.MCAP``),
 ``mcap_salvage`` (reading a damaged MCAP file up to its last intact message), ``messages`` (ROS
 messages <-> numpy), ``topic_choice`` (which topic of a bag is the camera, arm, gripper),
 ``resample`` (onto a fixed step grid), ``step_rates`` (the rates and state gaps it accepts),

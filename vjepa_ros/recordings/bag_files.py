@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import (  # noqa: F401 - walk_files, data_files: here too
     DATA_SUFFIXES,
     data_files,
@@ -131,16 +132,19 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     the repair command) when nothing is readable: ``bag not found: PATH`` when nothing is
     there, ``bag PATH is a symlink loop (...)`` / ``is a broken symlink (to ..., which does not
     exist)`` / ``cannot be reached (...)`` as ``input_paths.missing`` says it, then what to give.
+    A bag folder the ``rosbags`` library cannot open is read file by file with its words as a
+    note, but not when the last part of a split recording was left out: that part's own note
+    says why (once, as a missing part is: ``recorded_files.said_missing``).
     """
     from vjepa_ros.input_paths import DOES_NOT_EXIST, missing
 
     path = Path(path).expanduser()
     problem = missing(path)
     if problem == DOES_NOT_EXIST:
-        raise BagError(f"bag not found: {path}")
+        raise BagError(f"bag not found: {shown_path(path)}")
     if problem:  # a link that leads nowhere is no missing bag: the link is what to fix
-        raise BagError(f"bag {path} {problem}: give the directory `ros2 bag record` wrote, or "
-                       "one of its data files")
+        raise BagError(f"bag {shown_path(path)} {problem}: give the directory `ros2 bag "
+                       "record` wrote, or one of its data files")
     refuse_special(path)
     if path.is_file() and path.name == "metadata.yaml":
         path = path.parent
@@ -170,7 +174,7 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
             return _open_directory(path, metadata)
         except MetadataError as exc:
             if not files:
-                raise BagError(f"{exc.problem}, and {path} holds no rosbag2 data file "
+                raise BagError(f"{exc.problem}, and {shown_path(path)} holds no rosbag2 data file "
                                f"({', '.join(DATA_SUFFIXES)}): give the directory `ros2 bag "
                                "record` wrote, or one of its data files") from exc
             note = f"{exc.problem}: reading its data files directly; {exc.fix}"
@@ -178,8 +182,10 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
         except BagError as exc:
             if not files:
                 raise
-            note = f"{exc}: reading its data files directly"
-            return _open_files(path, files, [note, *copies])
+            reader = _open_files(path, files, copies)
+            if len(reader.files) == len(files):  # else its last part, left out, said why
+                reader.notes.insert(0, f"{exc}: reading its data files directly")
+            return reader  # not rosbags' "File ... seems to be empty" beside that note
     if not files:
         names = sorted(p.name for p in path.iterdir())
         present = names[:10] + ([f"and {len(names) - 10} more"] if len(names) > 10 else [])
@@ -187,13 +193,14 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
                       if not name.lower().endswith(".npz")
                       and (fix := upper_case_fix(path / name))), "")
         raise BagError(
-            f"{path}: no metadata.yaml and no rosbag2 data file ({', '.join(DATA_SUFFIXES)}) in "
+            f"{shown_path(path)}: no metadata.yaml and no rosbag2 data file "
+            f"({', '.join(DATA_SUFFIXES)}) in "
             f"it: not a rosbag2 recording (it holds: {', '.join(present) or 'nothing'}); give the "
             f"directory `ros2 bag record` wrote, or one of its data files{upper}"
         )
     reader = _open_files(path, files, copies)
-    note = (f"{path}: no metadata.yaml (the recorder did not close, e.g. it was killed): read "
-            f"{', '.join(f.name for f in reader.files)} directly")
+    note = (f"{shown_path(path)}: no metadata.yaml (the recorder did not close, e.g. it was "
+            f"killed): read {', '.join(shown_path(f.name) for f in reader.files)} directly")
     if not reader.lost:  # reindexing cannot mend a truncated file: its own note says what can
         note += f"; `{reindex(path)}` writes the metadata"
     reader.notes.insert(0, note)
@@ -212,7 +219,7 @@ def _open_directory(path: Path, metadata: Metadata) -> BagReader:
     try:
         reader.open()
     except Exception as exc:  # rosbags raises several types for damaged bags
-        raise BagError(f"{path}: cannot open as a rosbag2 bag: "
+        raise BagError(f"{shown_path(path)}: cannot open as a rosbag2 bag: "
                        f"{one_line(plain_lists(str(exc))).rstrip('.')}") from exc
     stores = reader.storage.storages
     storage = "mcap" if stores and "mcap" in type(stores[0]).__name__.lower() else "sqlite3"
@@ -295,7 +302,8 @@ def _open_files(path: Path, files: list[Path], notes: list[str], salvage=False) 
     if len(storages) > 1:
         for part in parts:
             part.close()
-        raise BagError(f"{path}: data files of both storages ({', '.join(sorted(storages))}); "
+        raise BagError(f"{shown_path(path)}: data files of both storages "
+                       f"({', '.join(sorted(storages))}); "
                        "keep one recording per directory")
     compression = compressions.pop() if len(compressions) == 1 else "+".join(sorted(compressions))
     zstd_messages = _messages_are_zstd(parts[0])
@@ -329,7 +337,8 @@ def _last_left_out(exc: UnreadableFileError, read: list[Path], parts: list) -> s
     recover = f"; {exc.recover}" if exc.recover else ""
     return (f"{exc.reason}; it is the last file of a split recording (the recorder was killed "
             f"while writing it?): left out, read the {len(read)} file(s) before it "
-            f"({', '.join(file.name for file in read)}: {count} messages){recover}")
+            f"({', '.join(shown_path(file.name) for file in read)}: {count} "
+            f"messages){recover}")
 
 
 def refuse_unreadable(file: Path) -> None:
@@ -355,7 +364,7 @@ def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], s
     this user may open (:func:`open_reader` checked it: :func:`refuse_unreadable`).
     """
     if file.stat().st_size == 0:
-        raise NothingToReadError(f"{file} is empty (0 bytes): nothing to read")
+        raise NothingToReadError(f"{shown_path(file)} is empty (0 bytes): nothing to read")
     inner, compression = file, None
     if file.name.endswith(".zstd"):
         inner, note = _unpack_zstd(file, cleanup)
@@ -366,14 +375,14 @@ def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], s
     storage = STORAGE_OF_SUFFIX.get(inner.suffix)
     if storage is None and not file.name.lower().endswith(".npz") and \
             (fix := upper_case_fix(file)):
-        raise BagError(f"{file}: {fix}")
+        raise BagError(f"{shown_path(file)}: {fix}")
     if storage is None:
         from vjepa_ros.input_paths import shell_command
 
         episode = ("; an episode file: write it as a bag with "
                    f"`{shell_command('vjepa-ros', 'bag-from-npz', 'OUT_BAG', '--episode', file)}`"
                    if file.suffix == ".npz" else "")
-        raise BagError(f"{file}: not a rosbag2 data file (expected a directory, or "
+        raise BagError(f"{shown_path(file)}: not a rosbag2 data file (expected a directory, or "
                        f"{', '.join(DATA_SUFFIXES)}){episode}")
     part, note = _open_data_file(inner, storage, file, salvage)
     if note:
@@ -413,7 +422,7 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
             error = exc
     if storage == "sqlite3":
         hint = repair_hint(shown, storage)
-        raise UnreadableFileError(f"{shown}: the SQLite3 file is damaged "
+        raise UnreadableFileError(f"{shown_path(shown)}: the SQLite3 file is damaged "
                                   f"({one_line(str(error))})", hint, hint) from error
     from vjepa_ros.recordings.mcap_salvage import McapDamageError, SalvagedMcap
 
@@ -425,10 +434,11 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
             raise NothingToReadError(reason) from exc
         raise BagError(f"{reason}; give the file `ros2 bag record` wrote") from exc
     except OSError as exc:
-        raise BagError(f"{shown}: cannot read this MCAP file ({one_line(str(error))}; "
+        raise BagError(f"{shown_path(shown)}: cannot read this MCAP file ({one_line(str(error))}; "
                        f"{exc})") from exc
     if not salvaged.damage.damaged:
-        return salvaged, f"{shown}: no MCAP summary ({error}): read by scanning the file"
+        return salvaged, (f"{shown_path(shown)}: no MCAP summary ({error}): read by "
+                          "scanning the file")
     return salvaged, salvaged.damage.summary(shown)
 
 
@@ -444,11 +454,11 @@ def _unpack_zstd(file: Path, cleanup: list) -> tuple[Path, str | None]:
             while block := source.read(1 << 20):
                 out.write(decompressor.decompress(block))
         except zstd.ZstdError as exc:
-            raise BagError(f"{file}: the zstd stream is corrupt ({exc}); re-copy the file from "
-                           "the recording machine") from exc
+            raise BagError(f"{shown_path(file)}: the zstd stream is corrupt ({exc}); re-copy "
+                           "the file from the recording machine") from exc
     if not decompressor.eof:
-        return target, (f"{file}: the zstd stream ends early (file cut short): read what it "
-                        "holds")
+        return target, (f"{shown_path(file)}: the zstd stream ends early (file cut short): "
+                        "read what it holds")
     return target, None
 
 
@@ -466,6 +476,7 @@ def iter_messages(reader: BagReader, path: Path, topics: list[str]):
         except StopIteration:
             return
         except Exception as exc:  # rosbags/sqlite/decompression errors of a damaged file
-            raise DamagedBagError(f"{path}: damaged bag while reading {', '.join(topics)}: {exc}; "
+            raise DamagedBagError(f"{shown_path(path)}: damaged bag while reading "
+                                  f"{', '.join(topics)}: {exc}; "
                            f"{repair_hint(path, reader.storage)}") from exc
         yield item

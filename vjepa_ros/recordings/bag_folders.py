@@ -12,18 +12,20 @@ wait for a writer. :class:`~vjepa_ros.recordings.bag_files.BagError` for both.
 from __future__ import annotations
 
 import os
-import re
 import stat
 from pathlib import Path
 
 from vjepa_ros.atomic_files import is_partial
-
-DATA_SUFFIXES = (".mcap", ".db3", ".mcap.zstd", ".db3.zstd")
-# What a data folder's files must be to be read: a FIFO or device by one of these names would
-# block the reader (waiting for a writer), so it is refused (:func:`refuse_special`).
-READ_NAMES = (*DATA_SUFFIXES, ".npz")
-# rosbag2's split files: <name>_<N>.mcap (``ros2 bag record -o NAME``: the folder NAME's name)
-PART_NAME = re.compile(r"^(?P<name>.+)_(?P<number>\d+)(?P<suffix>\.(?:mcap|db3)(?:\.zstd)?)$")
+from vjepa_ros.path_text import shown_path
+from vjepa_ros.recordings.data_names import (  # noqa: F401 - suffix_any_case, READ_NAMES: here too
+    DATA_SUFFIXES,
+    PART_NAME,
+    READ_NAMES,
+    is_fork,
+    is_read,
+    suffix_any_case,
+)
+from vjepa_ros.recordings.upper_case import upper_case_fix
 
 
 def walk_files(directory: Path, notes: list[str] | None = None) -> list[Path]:
@@ -64,8 +66,8 @@ def walk_files(directory: Path, notes: list[str] | None = None) -> list[Path]:
     if forks:
         forks = sorted(set(forks))
         more = f" (and {len(forks) - 2} more)" if len(forks) > 2 else ""
-        notes.append(f"skipped {', '.join(map(str, forks[:2]))}{more}: macOS resource forks "
-                     "(._ files a Mac writes beside each file on a FAT/exFAT disk), no "
+        notes.append(f"skipped {', '.join(map(shown_path, forks[:2]))}{more}: macOS resource "
+                     "forks (._ files a Mac writes beside each file on a FAT/exFAT disk), no "
                      "recordings")
     return sorted(found)
 
@@ -89,8 +91,8 @@ def _walk(folder: Path, found: list[Path], links: list[Path], notes: list[str],
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError as exc:
         if folder.name == "lost+found" and isinstance(exc, PermissionError):
-            notes.append(f"skipped {folder}: a disk's lost+found, which only root may read "
-                         "(fsck's, holding no recordings)")
+            notes.append(f"skipped {shown_path(folder)}: a disk's lost+found, which only root "
+                         "may read (fsck's, holding no recordings)")
             return
         raise _bag_error(unreadable_folder(folder, exc)) from exc
     for entry in entries:
@@ -104,110 +106,10 @@ def _walk(folder: Path, found: list[Path], links: list[Path], notes: list[str],
         elif is_fork(entry.name):
             forks.append(path)
         elif fix := upper_case_fix(path):
-            notes.append(f"skipped {path}: {fix}")
-        elif not (is_partial(entry.name) or (special_file(path) and not _is_read(entry.name))):
+            notes.append(f"skipped {shown_path(path)}: {fix}")
+        elif not (is_partial(entry.name) or (special_file(path) and not is_read(entry.name))):
             refuse_special(path)  # a pipe or socket of another name is no data: never opened
             found.append(path)
-
-
-def upper_case_fix(path: Path) -> str:
-    """Say how to read a data file whose suffix is not lower case (``EP0.NPZ``, ``x.MCAP``).
-
-    Every command refuses it alike (the walk skips it with a note; given by itself it is
-    refused): ``its suffix is not lower case as data's are (...); to read it: `mv -n PATH
-    LOWER```. When the lower-case name is taken, the note says so: by a byte-identical file
-    (a copy off a disk that ignores case), the upper-case one is a copy to delete (``rm``), so
-    its messages are never read twice; by another file, the move is onto a free name
-    (:func:`_free_name`), a recording of its own; by this very file (a disk that ignores case),
-    a rename through another name, so a split part keeps its part name. "" for any other name
-    and for a macOS fork (:func:`is_fork`).
-    """
-    from vjepa_ros.input_paths import shell_command
-
-    if _is_read(path.name) or not _is_read(path.name.lower()) or is_fork(path.name):
-        return ""
-    lower = path.with_name(_lower_suffix(path.name))
-    fix = f"its suffix is not lower case as data's are ({', '.join(READ_NAMES)})"
-    taken = _taken_by(path, lower)
-    if taken == "this file":  # a disk that ignores case: mv -n onto its own name does nothing
-        step = path.with_name(f"{path.name}.renaming")
-        return (f"{fix}; to read it (this disk ignores case: {lower.name} is this file): "
-                f"`{shell_command('mv', '-n', path, step)} && "
-                f"{shell_command('mv', '-n', step, lower)}`")
-    if taken == "the same bytes":
-        return (f"{fix}, and {lower.name} beside it holds the same bytes (read as that one): "
-                f"it is a copy; delete it: `{shell_command('rm', path)}`")
-    if taken == "the same file":
-        return (f"{fix}, and {lower.name} beside it is the same file (a link): read once, as "
-                f"{lower.name}")
-    if taken:
-        return (f"{fix}, and {lower.name} beside it is another file; to read it as a recording "
-                f"of its own: `{shell_command('mv', '-n', path, _free_name(lower))}`")
-    return f"{fix}; to read it: `{shell_command('mv', '-n', path, lower)}`"
-
-
-def _taken_by(path: Path, lower: Path) -> str:
-    """Say what holds ``lower``, the lower-case name of data file ``path``.
-
-    "" when nothing; "this file" (a disk that ignores case), "the same file" (one links to the
-    other), "the same bytes" (a byte-identical copy) or "another file".
-    """
-    import filecmp
-
-    if not os.path.lexists(lower):
-        return ""
-    try:
-        if os.path.samestat(os.lstat(path), os.lstat(lower)):
-            return "this file"
-        if os.path.samefile(path, lower):
-            return "the same file"
-        return "the same bytes" if filecmp.cmp(path, lower, shallow=False) else "another file"
-    except OSError:  # a broken link, an unreadable file: not known to be the same
-        return "another file"
-
-
-def is_fork(name: str) -> bool:
-    """Whether a file of this name is a macOS resource fork of data (``._x.mcap``, ``._X.MCAP``).
-
-    A Mac writes one beside each file on a FAT/exFAT disk: no recording, whatever its case.
-    """
-    return name.startswith("._") and _is_read(name.lower())
-
-
-def suffix_any_case(name: str, suffixes: tuple[str, ...] = READ_NAMES) -> str:
-    """Return the suffix of ``suffixes`` that ``name`` ends in, in any case, as it is written.
-
-    ``x.MCAP`` -> ``.MCAP``, ``EP0.npz`` -> ``.npz``; "" when none. For every check that
-    protects a recording from being written over or among (``train.out_check``,
-    ``eval.out_reuse``, ``collect --out``): a file the readers refuse for its case
-    (:func:`upper_case_fix`) is still a user's recording, read once renamed.
-    """
-    lower = name.lower()
-    suffix = next((s for s in sorted(suffixes, key=len, reverse=True) if lower.endswith(s)), "")
-    return name[len(name) - len(suffix):] if suffix else ""
-
-
-def _lower_suffix(name: str) -> str:
-    """Return ``name`` with its data suffix in lower case (``EP0.NPZ`` -> ``EP0.npz``)."""
-    suffix = next(s for s in (*READ_NAMES, "metadata.yaml") if name.lower().endswith(s))
-    return name[: -len(suffix)] + suffix
-
-
-def _free_name(path: Path) -> Path:
-    """Return ``path``, or when a file is there already a free name beside it to move onto.
-
-    ``EP0.npz`` taken: ``EP0_1.npz`` (then ``_2``, ...); for bag data ``x-1.mcap`` (a
-    ``x_1.mcap`` would read as a split part of ``x``).
-    """
-    if not os.path.lexists(path):
-        return path
-    suffix = next(s for s in (*READ_NAMES, ".yaml") if path.name.endswith(s))
-    stem = path.name[: -len(suffix)]
-    mark = "_" if suffix == ".npz" else "-"
-    number = 1
-    while os.path.lexists(path.with_name(f"{stem}{mark}{number}{suffix}")):
-        number += 1
-    return path.with_name(f"{stem}{mark}{number}{suffix}")
 
 
 def _is_folder(entry: os.DirEntry) -> bool:
@@ -222,8 +124,9 @@ def unreadable_folder(folder: Path, exc: OSError) -> str:
     """Return the refusal of a folder of the data that cannot be listed (one line)."""
     from vjepa_ros.input_paths import read_access
 
-    return (f"{folder} cannot be read ({exc.strerror or exc}): the recordings in it would be "
-            f"left out; give read access to it ({read_access(folder, folder=True)}), or move it "
+    return (f"{shown_path(folder)} cannot be read ({exc.strerror or exc}): the recordings in "
+            f"it would be left out; give read access to it ({read_access(folder, folder=True)}), "
+            "or move it "
             "out of the data given")
 
 
@@ -243,11 +146,6 @@ def compressed_copy_of(file: Path) -> Path | None:
         return None
     original = file.with_name(file.name.removesuffix(".zstd"))
     return original if original.is_file() else None
-
-
-def _is_read(name: str) -> bool:
-    """Whether a file of this name is read as data (a data file, episode or metadata.yaml)."""
-    return name == "metadata.yaml" or name.endswith(READ_NAMES)
 
 
 def special_file(path: Path) -> str:
@@ -276,9 +174,9 @@ def refuse_special(path: Path) -> None:
     """
     kind = special_file(path)
     if kind:
-        raise _bag_error(f"{path} is {kind}, not a regular file: reading it would wait for a "
-                       "writer; give the recording's own file (copy the data into a regular "
-                       "file first), or leave it out of the data given")
+        raise _bag_error(f"{shown_path(path)} is {kind}, not a regular file: reading it would "
+                         "wait for a writer; give the recording's own file (copy the data into a "
+                         "regular file first), or leave it out of the data given")
 
 
 def data_files(directory: Path, any_case: bool = False) -> list[Path]:
@@ -375,7 +273,7 @@ def folders_holding_recordings(files: list[Path]) -> set[Path]:
     for file in files:
         if file.suffix == ".npz":
             folders = file.parents
-        elif _is_read(file.name):
+        elif is_read(file.name):
             folders = file.parents[1:]
         else:
             continue
@@ -391,7 +289,8 @@ def several_recordings(path: Path, loose: list[Path]) -> str:
 
     ``loose``: its data files, each a recording of its own.
     """
-    names = ", ".join(file.name for file in loose[:3]) + (", ..." if len(loose) > 3 else "")
+    names = ", ".join(shown_path(file.name) for file in loose[:3]) + \
+        (", ..." if len(loose) > 3 else "")
     files = "data files" if len(loose) > 1 else "data file"
     if len({recording_name(file) for file in loose}) > 1:
         why = (f"its {files} ({names}) are named after different recordings (a killed "
@@ -403,5 +302,5 @@ def several_recordings(path: Path, loose: list[Path]) -> str:
     else:
         why = (f"its {files} ({names}) beside other recordings (bag folders or .npz episodes "
                f"under it) {'are each' if len(loose) > 1 else 'is'} one of its own")
-    return (f"{path} holds several recordings, not one bag: no metadata.yaml, and {why}; give "
-            f"one of them, e.g. {loose[0]}")
+    return (f"{shown_path(path)} holds several recordings, not one bag: no metadata.yaml, and "
+            f"{why}; give one of them, e.g. {shown_path(loose[0])}")

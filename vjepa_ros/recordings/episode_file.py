@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from vjepa_ros.input_paths import EPISODE_FORMAT, input_path, unreadable
+from vjepa_ros.path_text import shown_path
 
 EPISODE_ARRAYS = ("observations", "states", "actions", "timestamps", "metadata")
 REQUIRED_ARRAYS = ("observations", "states")
@@ -48,9 +49,15 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
             ``episode PATH: its NAME array holds Python objects (a pickle), not numbers: FIX``
             for an array saved from Python objects (a dict as metadata); ``episode PATH cannot
             be read by this user (...): ...chmod...`` for a file this user may not read
-            (``input_paths.unreadable``).
+            (``input_paths.unreadable``); ``episode PATH: its suffix is not lower case ...``
+            with the ``mv -n`` to lower case for ``EP0.NPZ`` (``bag_folders.upper_case_fix``:
+            every command refuses it alike).
     """
+    from vjepa_ros.recordings.bag_folders import upper_case_fix
+
     path = input_path(path, "episode", EPISODE_FORMAT)
+    if fix := upper_case_fix(path):  # EP0.NPZ: no reader reads it, nor this one
+        raise ValueError(f"episode {shown_path(path)}: {fix}")
     try:
         archive = np.load(path, allow_pickle=False)
     except PermissionError as exc:  # os.access passed (root, ACLs) but opening did not
@@ -58,15 +65,16 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
     except _READ_ERRORS as exc:
         reason = ("neither a zip archive nor a .npy array" if "pickle" in str(exc)
                   else _reason(exc))
-        raise ValueError(f"episode {path} is not an .npz archive ({reason}): give "
+        raise ValueError(f"episode {shown_path(path)} is not an .npz archive ({reason}): give "
                          f"{EPISODE_FORMAT}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"episode {path} is not an .npz archive (it holds one array, a .npy): "
-                         f"give {EPISODE_FORMAT}")
+        raise ValueError(f"episode {shown_path(path)} is not an .npz archive (it holds one "
+                         f"array, a .npy): give {EPISODE_FORMAT}")
     with archive:
         absent = sorted(set(required) - set(archive.files))
         if absent:
-            raise ValueError(f"episode {path} is missing arrays {absent} (has {archive.files}): "
+            raise ValueError(f"episode {shown_path(path)} is missing arrays {absent} (has "
+                             f"{archive.files}): "
                              f"give {EPISODE_FORMAT}")
         arrays = {}
         for name in names:
@@ -78,9 +86,9 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
                 if "pickle" in str(exc):  # an intact member numpy will not unpickle
                     fix = ("save metadata as a JSON string (json.dumps)" if name == "metadata"
                            else f"save {name} as an array of numbers")
-                    raise ValueError(f"episode {path}: its {name} array holds Python objects "
-                                     f"(a pickle), not numbers: {fix}") from None
-                raise ValueError(f"episode {path} is a damaged .npz archive ({name}: "
+                    raise ValueError(f"episode {shown_path(path)}: its {name} array holds "
+                                     f"Python objects (a pickle), not numbers: {fix}") from None
+                raise ValueError(f"episode {shown_path(path)} is a damaged .npz archive ({name}: "
                                  f"{_reason(exc)}): give {EPISODE_FORMAT}") from None
     return arrays
 

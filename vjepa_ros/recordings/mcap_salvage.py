@@ -32,6 +32,8 @@ from mcap.opcode import Opcode
 from mcap.records import Channel, Chunk, DataEnd, Footer, Message, Schema
 from mcap.stream_reader import StreamReader, breakup_chunk
 
+from vjepa_ros.path_text import shown_path
+
 MAGIC_SIZE = 8
 RECORD_HEAD = 9  # opcode u8 + length u64 (MCAP spec, "Records")
 
@@ -74,7 +76,8 @@ class Damage:
             span = f" ({(self.last_time - self.first_time) / 1e9:.2f} s)"
         from vjepa_ros.recordings.bag_files import mcap_recover
 
-        return (f"{path} is damaged (recorder killed mid-write?): {'; '.join(parts)}; read "
+        return (f"{shown_path(path)} is damaged (recorder killed mid-write?): "
+                f"{'; '.join(parts)}; read "
                 f"{self.messages_read} intact messages{span}, lost messages spanning "
                 f"{lost:.2f} s; {mcap_recover(path)} rewrites it")
 
@@ -131,7 +134,8 @@ class SalvagedMcap:
         self.damage = Damage(file_size=self.path.stat().st_size)
         if self.damage.file_size < MAGIC_SIZE:
             size = self.damage.file_size
-            raise McapDamageError(f"{self.path} is {'cut' if size else 'empty'} ({size} bytes, "
+            raise McapDamageError(f"{shown_path(self.path)} is {'cut' if size else 'empty'} "
+                                  f"({size} bytes, "
                                   "less than the MCAP magic): nothing to read")
         self._schemas: dict[int, Schema] = {}
         self.chunk_compressions: set[str] = set()  # "" (none), "zstd", "lz4" of the chunks seen
@@ -151,7 +155,7 @@ class SalvagedMcap:
             ))
         if self.damage.messages_read == 0 and self.damage.damaged:
             raise McapDamageError(
-                f"{self.path} is truncated before its first complete message "
+                f"{shown_path(self.path)} is truncated before its first complete message "
                 f"({self.damage.file_size} bytes): nothing to read"
             )
 
@@ -178,8 +182,8 @@ class SalvagedMcap:
                 try:
                     record = next(records, None)
                 except InvalidMagic as exc:
-                    raise McapDamageError(f"{self.path} does not start with the MCAP magic "
-                                          "bytes: not an MCAP file, or its start is "
+                    raise McapDamageError(f"{shown_path(self.path)} does not start with the "
+                                          "MCAP magic bytes: not an MCAP file, or its start is "
                                           "overwritten") from exc
                 except (EndOfFile, RecordLengthLimitExceeded, struct.error):
                     if start < damage.file_size:  # else: the file ends between records

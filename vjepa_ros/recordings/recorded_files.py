@@ -6,9 +6,10 @@ does not list is never read with the bag, so it is a recording of its own
 leaves ``x.mcap`` and ``x.mcap.zstd`` both: read once (:func:`once_each`). A killed split
 recording missing a part (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``; one its
 ``metadata.yaml`` lists) names it (:func:`missing_parts`), so its lost steps are not blamed on
-the camera; once (:func:`said_missing`: not again in ``rosbags``' words). The
-``metadata.yaml`` is read and parsed once per file version (:func:`read_metadata`), for all
-that asks it.
+the camera (by the numbering: at most :data:`GONE_PER_PART` gone per part found, else the
+numbers are another scheme, ``ep_100``, ``ep_400``); once (:func:`said_missing`: not again in
+``rosbags``' words). The ``metadata.yaml`` is read and parsed once per file version
+(:func:`read_metadata`), for all that asks it.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import PART_NAME, compressed_copy_of, data_files
 
-# the most parts of a split recording said to be missing by its numbering (rosbag2 counts
-# from 0, one after another): beyond it the numbers are no split's (a time), and no set grows
-MAX_GONE = 1000
+# The most parts said to be missing by a split recording's numbering, per part found: rosbag2
+# numbers parts 0, 1, 2, ... one after another, and a copy that lost some keeps most of them
+# (cam_2, cam_4: cam_0, cam_1, cam_3 gone, 3 <= 2 x 2). Numbers farther apart are another scheme
+# (ep_100, ep_400: a take or a time; cam_1701600000: Unix time): no note, and no set grows past
+# 3 x the parts found.
+GONE_PER_PART = 2
 
 
 class Metadata(NamedTuple):
@@ -71,19 +76,22 @@ def _parse_metadata(file: Path) -> Metadata:
     try:
         text = file.read_bytes().decode("utf-8", errors="replace")
     except PermissionError as exc:
-        return Metadata(None, f"{file} cannot be read by this user ({exc.strerror or exc})",
+        return Metadata(None, f"{shown_path(file)} cannot be read by this user "
+                              f"({exc.strerror or exc})",
                         permission_fix(file))
     except OSError as exc:
-        return Metadata(None, f"{file} cannot be read ({exc.strerror or exc})", "")
+        return Metadata(None, f"{shown_path(file)} cannot be read ({exc.strerror or exc})", "")
     if not text.strip():
-        return Metadata(None, f"{file} is {'empty (0 bytes)' if not text else 'blank'}", "")
+        return Metadata(None, f"{shown_path(file)} is "
+                              f"{'empty (0 bytes)' if not text else 'blank'}", "")
     try:
         return Metadata(yaml.safe_load(text), "", "")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return Metadata(None, f"{file} is not valid YAML ({where}{one_line(str(what))})", "")
+        return Metadata(None, f"{shown_path(file)} is not valid YAML "
+                              f"({where}{one_line(str(what))})", "")
 
 
 def listed_names(directory: Path, metadata: Metadata | None = None) -> set[str] | None:
@@ -137,13 +145,15 @@ def once_each(files: list[Path]) -> tuple[list[Path], list[str]]:
     for file in files:
         original = compressed_copy_of(file)
         if original is not None and _size(original) > 0:
-            notes.append(f"{file}: a compressed copy of {original.name} beside it (the "
+            notes.append(f"{shown_path(file)}: a compressed copy of "
+                         f"{shown_path(original.name)} beside it (the "
                          "recorder was killed between compressing and deleting it): read "
-                         f"{original.name} once")
+                         f"{shown_path(original.name)} once")
             continue
         copy = file.with_name(file.name + ".zstd")
         if not file.name.endswith(".zstd") and _size(file) == 0 and copy.is_file():
-            notes.append(f"{file} is empty (0 bytes): read its compressed copy {copy.name}")
+            notes.append(f"{shown_path(file)} is empty (0 bytes): read its compressed copy "
+                         f"{shown_path(copy.name)}")
             continue
         kept.append(file)
     return kept, notes
@@ -153,8 +163,9 @@ def missing_parts(files: list[Path], listed: set[str] | None = None) -> list[str
     """Name the parts missing from a killed split recording's ``files`` (x_1, x_2: x_0).
 
     ``files``: one recording's data files, in one folder. Missing: a number below the highest
-    found (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``, rosbag2 counting from 0; parts
-    numbered far from 0 or far apart, e.g. by time, are no split's: :data:`MAX_GONE`), and a
+    found (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``, rosbag2 counting from 0; when
+    more than :data:`GONE_PER_PART` parts per part found would be gone, the numbers are no
+    split's: ``ep_100``, ``ep_400``, ``cam_1701600000``), and a
     part the bag's ``metadata.yaml`` lists (``listed``: :func:`listed_names`) that is not there
     (an original and its ``.zstd`` copy are one part). A lone ``x_1`` with no metadata is no
     evidence of a split (an episode may be named so) unless its folder is named ``x``, as
@@ -218,16 +229,16 @@ def _gone_in_order(name: str, parts: dict[int, Path], folder: str) -> set[int]:
     """Return the numbers below the highest of ``parts`` that rosbag2's numbering says are gone.
 
     rosbag2 numbers a recording's parts from 0, one after another: counted from 0 for two
-    parts or more, or for a lone one in a folder named ``name``. None when the lowest part is
-    numbered past :data:`MAX_GONE` (another scheme, e.g. a time: ``cam_1701600000.mcap``), or
-    more than :data:`MAX_GONE` would be gone (numbers that far apart are no split's): never a
-    set larger than ``parts`` + :data:`MAX_GONE`.
+    parts or more, or for a lone one in a folder named ``name``. None when more than
+    :data:`GONE_PER_PART` per part found would be gone: the numbers are another scheme, not a
+    copy that lost parts (``ep_100``, ``ep_400``: 398 gone for 2 found; a time, by second
+    ``cam_3000``, ``cam_3060`` or Unix ``cam_1701600000``). ``x_0``, ``x_6`` (5 gone for 2) is
+    none, ``x_0``, ``x_5`` (4) is. Never a set larger than 3 x ``parts``.
     """
     lowest, highest = min(parts), max(parts)
-    if lowest > MAX_GONE:
-        return set()
     start = 0 if len(parts) > 1 or folder == name else lowest
-    if highest - start - (len(parts) - 1) > MAX_GONE:  # the parts: distinct, none below start
+    gone = highest - start - (len(parts) - 1)  # the parts: distinct, none below start
+    if gone > GONE_PER_PART * len(parts):
         return set()
     return set(range(start, highest))
 
@@ -237,13 +248,14 @@ def _missing_note(folder: Path, name: str, gone: list[int], parts: dict[int, Pat
     numbers = sorted(parts)
     suffix = PART_NAME.match(parts[numbers[0]].name)["suffix"]
     first, last = parts[numbers[0]].name, parts[numbers[-1]].name
-    names = ", ".join(f"{name}_{number}{suffix}" for number in gone[:3])
+    names = ", ".join(shown_path(f"{name}_{number}{suffix}") for number in gone[:3])
     more = f" (and {len(gone) - 3} more)" if len(gone) > 3 else ""
     inside = any(numbers[0] < number < numbers[-1] for number in gone)
-    where = ([f"before {first}"] if gone[0] < numbers[0] else []) + \
-        ([f"between {first} and {last}"] if inside else []) + \
-        ([f"after {last}"] if gone[-1] > numbers[-1] else [])
-    return (f"{folder}: {names}{more} of split recording {name} missing {' and '.join(where)}: "
+    where = ([f"before {shown_path(first)}"] if gone[0] < numbers[0] else []) + \
+        ([f"between {shown_path(first)} and {shown_path(last)}"] if inside else []) + \
+        ([f"after {shown_path(last)}"] if gone[-1] > numbers[-1] else [])
+    return (f"{shown_path(folder)}: {names}{more} of split recording {shown_path(name)} "
+            f"missing {' and '.join(where)}: "
             f"its messages are lost{' (a gap in time)' if inside else ''}; copy it in from the "
             "recording machine if it is there")
 

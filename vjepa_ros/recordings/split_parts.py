@@ -24,6 +24,7 @@ import functools
 from collections import defaultdict
 from pathlib import Path
 
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import PART_NAME
 
 MAX_SPLIT_GAP_S = 1.0  # between a part's last message and the next part's first [s]
@@ -78,11 +79,11 @@ def lone_part_note(file: Path) -> str:
         whole = not loose_bag_files(file.parent)
     except (OSError, ValueError):  # an unreadable folder or a FIFO beside it: no advice
         return ""
-    names = ", ".join(part.name for part in group)
-    fix = (f"give its folder {file.parent}" if whole else
+    names = ", ".join(shown_path(part.name) for part in group)
+    fix = (f"give its folder {shown_path(file.parent)}" if whole else
            f"move its parts into a folder of their own and give that: {_move(group)}")
-    return (f"{file} is one part of a split recording (its parts: {names}): only this part is "
-            f"read; to read the whole recording, {fix}")
+    return (f"{shown_path(file)} is one part of a split recording (its parts: {names}): only "
+            f"this part is read; to read the whole recording, {fix}")
 
 
 def refuse_split_parts(files: list[Path]) -> None:
@@ -96,12 +97,13 @@ def refuse_split_parts(files: list[Path]) -> None:
     if not groups:
         return
     parts = groups[0]
-    names = ", ".join(part.name for part in parts)
+    names = ", ".join(shown_path(part.name) for part in parts)
     raise BagError(
-        f"{names} in {parts[0].parent} are the parts of one split recording (rosbag2's "
-        f"<name>_<N> files, each starting where the one before ends), here each read as a "
-        f"recording of its own (no clip across a split; one part could train while the next "
-        f"validates): move them into a folder of their own, which is read as one recording: "
+        f"{names} in {shown_path(parts[0].parent)} are the parts of one split recording "
+        "(rosbag2's <name>_<N> files, each starting where the one before ends), here each read "
+        "as a recording of its own (no clip across a split; one part could train while the "
+        "next validates): move them into a folder of their own, which is read as one "
+        "recording: "
         f"{_move(parts)}"
     )
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from vjepa_ros.input_paths import missing
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import (
     DATA_SUFFIXES,
     folders_holding_recordings,
@@ -55,9 +56,11 @@ class ShortSourceError(EpisodeError):
                  damage: str = ""):
         self.path, self.reason, self.longest, self.damage = path, reason, longest, damage
         if damage:
-            super().__init__(f"{damage}. What is intact: {path}: {reason}; {damaged_fix(path)}")
+            super().__init__(f"{damage}. What is intact: {shown_path(path)}: {reason}; "
+                             f"{damaged_fix(path)}")
         else:
-            super().__init__(f"{path}: {reason}; {(fix or shorter_fix)(path, longest)}")
+            super().__init__(f"{shown_path(path)}: {reason}; "
+                             f"{(fix or shorter_fix)(path, longest)}")
 
     def with_fix(self, fix: ClipFix | None) -> ShortSourceError:
         """Return this error with a command's own advice (``fix``; None: as it is)."""
@@ -72,13 +75,13 @@ def shorter_fix(path: Path, longest: int) -> str:
     """Say how to fix a too-short source: shorter clips (of at least 2 frames) or leave it out."""
     shorter = (f"use clips of at most {longest} frames (train: --frames-per-clip {longest}; "
                "pretrain: frames_per_clip in --config) or " if longest >= 2 else "")
-    return f"{shorter}leave {path} out"
+    return f"{shorter}leave {shown_path(path)} out"
 
 
 def damaged_fix(path: Path) -> str:
     """Say what to do with a damaged bag whose intact part is shorter than one clip."""
     return ("the damage left too little of it for one clip: train on an intact copy of the "
-            f"recording if there is one, or leave {path} out")
+            f"recording if there is one, or leave {shown_path(path)} out")
 
 
 def leave_out_short(sources: list[Source], source: Source, exc: ShortSourceError,
@@ -95,7 +98,7 @@ def leave_out_short(sources: list[Source], source: Source, exc: ShortSourceError
 
 def no_usable_source(sources: list[Source], notes: list[str], what: str) -> EpisodeError:
     """Return the error when every one of several sources was left out as too short."""
-    own = [note for note in notes if any(f" {s.path}:" in note for s in sources)]
+    own = [note for note in notes if any(f" {shown_path(s.path)}:" in note for s in sources)]
     return EpisodeError(f"no usable {what} among {len(sources)} sources, all shorter than one "
                         f"clip: {'; '.join(own)}")
 
@@ -165,7 +168,7 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
         path = Path(given).expanduser()
         why = missing(path)
         if why:
-            raise EpisodeError(f"{path} {why}")
+            raise EpisodeError(f"{shown_path(path)} {why}")
         refuse_special(path)
         if path.is_file():
             found.append(_file_source(path))
@@ -175,10 +178,11 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
         broken = {p: missing(p) for p in files if p.is_symlink() and missing(p)}
         files = [p for p in files if p not in broken]
         own = _folder_sources(files, skipped)
-        gone = [f"skipped {link}: it {why}" for link, why in broken.items()]
+        gone = [f"skipped {shown_path(link)}: it {why}" for link, why in broken.items()]
         if not own:  # what this path holds, whether or not another path holds it too
             also = f" ({'; '.join([*skipped[said:], *gone])})" if gone or skipped[said:] else ""
-            raise EpisodeError(f"{path}: no episodes (.npz files) or rosbag2 bags in it{also}")
+            raise EpisodeError(f"{shown_path(path)}: no episodes (.npz files) or rosbag2 bags "
+                               f"in it{also}")
         found += own
         skipped += gone
     sources = read_once(found, skipped)
@@ -189,12 +193,13 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
 
 def _file_source(path: Path) -> Source:
     if fix := upper_case_fix(path):  # EP0.NPZ: refused with the move, as in a folder
-        raise EpisodeError(f"{path}: {fix}")
+        raise EpisodeError(f"{shown_path(path)}: {fix}")
     if path.suffix == ".npz":
         return Source(path, "npz")
     if path.name.endswith(DATA_SUFFIXES):
         return Source(path, "bag")
-    raise EpisodeError(f"{path}: not an episode (.npz) or a bag ({', '.join(DATA_SUFFIXES)})")
+    raise EpisodeError(f"{shown_path(path)}: not an episode (.npz) or a bag "
+                       f"({', '.join(DATA_SUFFIXES)})")
 
 
 def _folder_sources(files: list[Path], notes: list[str]) -> list[Source]:
@@ -221,10 +226,11 @@ def _folder_sources(files: list[Path], notes: list[str]) -> list[Source]:
             if folder in bags:
                 inside.setdefault(folder, []).append(source.path)
     for folder, paths in sorted(inside.items()):
-        names = ", ".join(str(p.relative_to(folder)) for p in paths[:3])
+        names = ", ".join(shown_path(p.relative_to(folder)) for p in paths[:3])
         more = f" (and {len(paths) - 3} more)" if len(paths) > 3 else ""
-        notes.append(f"read {names}{more} in bag folder {folder} as recordings of their own: "
-                     "its metadata.yaml does not list them (rosbag2 writes none there); move "
+        notes.append(f"read {names}{more} in bag folder {shown_path(folder)} as recordings of "
+                     "their own: its metadata.yaml does not list them (rosbag2 writes none "
+                     "there); move "
                      "them out of it to keep the bag on its own")
     return found
 
@@ -295,7 +301,8 @@ def _npz_segment(path: Path, frames_per_clip: int, notes: list[str]) -> Segment:
         episode = Episode.load(path, notes)
     except ValueError as exc:
         message = str(exc)
-        raise EpisodeError(message if str(path) in message else f"{path}: {message}") from exc
+        shown = shown_path(path)
+        raise EpisodeError(message if shown in message else f"{shown}: {message}") from exc
     if len(episode) < frames_per_clip:
         raise ShortSourceError(
             path, f"{len(episode)} frames, shorter than one clip of {frames_per_clip} frames",
@@ -311,10 +318,11 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
                          data.rate_hz, max_state_gap_s=data.max_state_gap_s)
     except (BagError, ValueError) as exc:
         message = str(exc)
-        raise EpisodeError(message if str(path) in message else f"{path}: {message}") from exc
+        shown = shown_path(path)
+        raise EpisodeError(message if shown in message else f"{shown}: {message}") from exc
     if recording.gripper_source.startswith("none") and not data.topics.no_gripper:
         raise EpisodeError(
-            f"{path}: no gripper state: no finger joints (<prefix>finger_joint1/2) on "
+            f"{shown_path(path)}: no gripper state: no finger joints (<prefix>finger_joint1/2) on "
             f"{', '.join(recording.gripper_searched) or 'any JointState topic (there is none)'}"
             "; name the topic with --gripper-topic, or pass --no-gripper to train with "
             "closedness 0 throughout"
@@ -327,11 +335,12 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
                               give=f"--set {GAP_SETTING}={{}}").removeprefix("; ")
     dropped = dropped_words(steps.dropped, len(steps), data.max_state_gap_s, GAP_SETTING)
     if dropped:
-        notes.append(f"{path.name}: {dropped}" + (f" ({gap_hint})" if gap_hint else ""))
+        notes.append(f"{shown_path(path.name)}: {dropped}"
+                     + (f" ({gap_hint})" if gap_hint else ""))
     short = [b - a for a, b in runs if b - a < data.frames_per_clip]
     if short:
-        notes.append(f"{path.name}: {len(short)} run(s) of valid steps shorter than a clip "
-                     f"left out ({sum(short)} steps)")
+        notes.append(f"{shown_path(path.name)}: {len(short)} run(s) of valid steps shorter "
+                     f"than a clip left out ({sum(short)} steps)")
     if not long_runs:
         longest = max((b - a for a, b in runs), default=0)
         camera_hint = slow_camera_hint(recording.image_times, data.rate_hz, steps.dropped)
@@ -347,7 +356,7 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         raise EpisodeError(str(exc)) from exc
     segments = []
     if len({frame.shape for frame in frames.values()}) > 1:
-        raise EpisodeError(f"{path}: frames on {recording.image_topic} change size: "
+        raise EpisodeError(f"{shown_path(path)}: frames on {recording.image_topic} change size: "
                            f"{sorted({frame.shape for frame in frames.values()})}")
     for number, (a, b) in enumerate(long_runs):
         run_frames = np.stack([frames[int(i)] for i in steps.frame_indices[a:b]])

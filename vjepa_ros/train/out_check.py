@@ -17,7 +17,7 @@ RECORDING_NAMES = (*DATA_SUFFIXES, ".npz")
 
 
 def out_among_data(out, groups: dict[str, list], setting: str = "out",
-                   give: str = "an --out", writer: str = "the run") -> str:
+                   give: str = "an --out", writer: str = "the run", file: bool = False) -> str:
     """Say why output ``out`` must not be used with this data ("" when it may).
 
     ``groups``: setting name -> the data paths it gives (``{"data.train": [...], ...}``);
@@ -27,8 +27,14 @@ def out_among_data(out, groups: dict[str, list], setting: str = "out",
     ``out`` that is a bag or lies inside one (a folder with ``metadata.yaml`` and data files;
     ``cd bag && vjepa-ros eval .``), that holds rosbag2 data files, that is or lies inside a
     data folder given, or inside the recording folder of a data file given (``--data
-    bag/x.mcap --out bag/run``). Paths are compared resolved (links, ``..``) and named as given.
-    Data files are recognised in any case (``x.MCAP``: ``bag_folders.suffix_any_case``).
+    bag/x.mcap --out bag/run``). ``file``: ``out`` is a file written into its folder
+    (``pretrain --out enc.pt``): that folder is judged as an output folder is (one holding
+    rosbag2 data files refused, as ``train --out`` there is). The one guard of ``train --out``,
+    ``--feature-cache`` and ``pretrain --out``. The folder of an episode file given (``--data
+    dir/ep0.npz --out dir/run``) is not guarded: what is given as data is the file, and no
+    file a run writes (``.pt``, ``.json``, ``.png``) is read as data by a later ``--data dir``.
+    Paths are compared resolved (links, ``..``) and named as given. Data files are recognised
+    in any case (``x.MCAP``: ``bag_folders.suffix_any_case``).
     """
     resolved = Path(os.path.realpath(Path(out).expanduser()))  # a link loop: named elsewhere
     into = f"{writer} would write its files into the recording; give {give} outside the data"
@@ -38,6 +44,9 @@ def out_among_data(out, groups: dict[str, list], setting: str = "out",
     bag = next((folder for folder in resolved.parents if _is_bag(folder)), None)
     if bag is not None:
         return f"{setting} {out} lies inside the rosbag2 bag {bag}: {into}"
+    recording = _recording_in(resolved.parent) if file else ""
+    if recording:
+        return f"{setting} {out} lies in {resolved.parent}, which {recording}: {into}"
     for name, paths in groups.items():
         for given in paths:
             folder = Path(os.path.realpath(Path(given).expanduser()))

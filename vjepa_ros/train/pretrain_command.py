@@ -87,7 +87,7 @@ def check_out_beside_data(args: argparse.Namespace) -> None:
     from vjepa_ros.train.out_check import named_like_data, out_among_data
 
     problem = named_like_data(args.out) or out_among_data(
-        args.out, {"--data": args.data}, setting="--out", writer="pretraining")
+        args.out, {"--data": args.data}, setting="--out", writer="pretraining", file=True)
     if problem:
         raise ValueError(problem)
 
