@@ -69,6 +69,39 @@ def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, caps
     assert not (tmp_path / "new_bag").exists() and not (tmp_path / "eval_bag").exists()
 
 
+@pytest.mark.parametrize("stop, word, status", [(KeyboardInterrupt, "interrupted", 130),
+                                                ("sigterm", "terminated", 143)])
+@pytest.mark.parametrize("argv, module, name", [
+    (["eval", "BAG"], "vjepa_ros.eval.command", "cem_changes"),
+    (["camera-check", "BAG"], "vjepa_ros.eval.camera_check_command", "checked_options"),
+    (["record", "OUT/new_bag"], "vjepa_ros.sim.command", "checked_sim_options"),
+    (["bag-from-npz", "OUT/new_bag"], "vjepa_ros.recordings.step_rates", "rate_problem"),
+    (["collect", "--out", "OUT/data"], "vjepa_ros.sim.command", "_check_collect_options"),
+])
+def test_a_stop_while_a_command_checks_its_options_is_one_bare_line(
+        tmp_path, monkeypatch, capsys, argv, module, name, stop, word, status):
+    """Stopped before its work started, a command names nothing saved: ``PROG: interrupted``.
+
+    The commands pass such a stop on (``command_errors.command_ended`` without ``saved``) to
+    ``cli.main``'s handler, which says the one line and returns 130 (143 after SIGTERM).
+    """
+    import importlib
+
+    from vjepa_ros.terminate import Terminated
+
+    def stopped(*args, **kwargs):
+        raise Terminated if stop == "sigterm" else KeyboardInterrupt
+
+    monkeypatch.setattr(importlib.import_module(module), name, stopped)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bag").mkdir()
+    argv = [str(tmp_path / "bag") if a == "BAG" else a.replace("OUT", str(tmp_path))
+            for a in argv]
+    assert main(argv) == status
+    assert capsys.readouterr().err == f"vjepa-ros {argv[0]}: {word}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bag"]  # no output folder
+
+
 def _simulated(*args, **kwargs):
     """Return a simulated episode of 3 frames at once (``record.simulate_episode``)."""
     from types import SimpleNamespace

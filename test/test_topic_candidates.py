@@ -9,7 +9,7 @@ import argparse
 import numpy as np
 import pytest
 
-from vjepa_ros.eval.command import add_topic_arguments, topics_from_args
+from vjepa_ros.eval.bag_options import add_topic_arguments, topics_from_args
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError

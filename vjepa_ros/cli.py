@@ -29,7 +29,7 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
 )
 from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.config import exit_status
+from vjepa_ros.command_errors import command_ended
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -40,9 +40,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         return _check_environment()
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
-        from vjepa_ros.terminate import report_stop
-
-        return report_stop("vjepa-ros check", exc, "nothing saved (check writes no files)")
+        return command_ended("vjepa-ros check", exc, "nothing saved (check writes no files)")
 
 
 def _check_environment() -> int:
@@ -107,13 +105,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         run_demo(args.checkpoint, args.episode, args.preset, args.device, args.dtype, args.seed,
                  model_args=model_args, **changes)
-    except (OSError, ValueError, RuntimeError) as exc:
-        print(f"vjepa-ros demo: {exc}", file=sys.stderr)
-        return exit_status(exc)
-    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
-        from vjepa_ros.terminate import report_stop
-
-        return report_stop("vjepa-ros demo", exc, "nothing saved (demo writes no files)")
+    except (KeyboardInterrupt, OSError, ValueError, RuntimeError) as exc:  # stop: Ctrl-C, SIGTERM
+        return command_ended("vjepa-ros demo", exc, "nothing saved (demo writes no files)")
     return 0
 
 

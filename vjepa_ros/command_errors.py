@@ -5,7 +5,9 @@
 does not fit in memory (``planning.memory.SamplesMemoryError``) and, for a script that passes them,
 the package's user errors (a value the settings refuse, a missing file: ``ValueError``,
 ``OSError``) end it with ``PROG: MESSAGE`` and an exit status, the settings named as the options
-(``CEMConfig.samples`` -> ``--samples``, ``cli_options.option_message``).
+(``CEMConfig.samples`` -> ``--samples``, ``cli_options.option_message``). Inside, each
+``vjepa-ros`` command ends on its own errors and stops through :func:`command_ended`: one line
+``PROG: MESSAGE`` and its status, or ``PROG: interrupted; WHAT WAS SAVED`` and 130 / 143.
 """
 
 from __future__ import annotations
@@ -78,6 +80,45 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
 
         print(f"{prog}: {error_line(exc, typed, options)}", file=sys.stderr)
         return exit_status(exc)
+
+
+def command_ended(prog: str, exc: BaseException,
+                  saved: str | Callable[[], str] | None = None,
+                  options: dict[str, str] | None = None, status: int | None = None,
+                  message: str | None = None) -> int:
+    """End a ``vjepa-ros`` command on ``exc``, caught by the command; return its exit status.
+
+    The tail every command shares (``except (KeyboardInterrupt, OSError, ValueError) as exc:
+    return command_ended(...)``):
+
+    - a stop (KeyboardInterrupt: Ctrl-C, or SIGTERM's ``terminate.Terminated``) with ``saved``
+      (what the command saved, or a function saying it, called only now): one line
+      ``PROG: interrupted; SAVED`` (``terminated`` after SIGTERM), 130 / 143
+      (``terminate.report_stop``). Without ``saved`` (nothing started yet), ``exc`` is raised
+      again for :func:`run_reporting` around the command (``PROG: interrupted``, 130 / 143);
+    - any other error: one line ``PROG: MESSAGE`` on stderr, and ``status``; None:
+      ``config.exit_status`` (2 for a ``config.UsageError``, else 1). MESSAGE: ``message``
+      where the command words the error itself, else the error's own (with ``options``, its
+      settings named as the options that set them: ``cli_options.option_message``).
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        if saved is None:
+            raise exc
+        from vjepa_ros.terminate import report_stop
+
+        return report_stop(prog, exc, saved if isinstance(saved, str) else saved())
+    if message is None:
+        message = str(exc)
+    if options is not None:
+        from vjepa_ros.cli_options import option_message
+
+        message = option_message(message, options)
+    print(f"{prog}: {message}", file=sys.stderr)
+    if status is not None:
+        return status
+    from vjepa_ros.config import exit_status
+
+    return exit_status(exc)
 
 
 def error_line(exc: BaseException, typed: Collection[str] | None = None,

@@ -145,24 +145,15 @@ def stops_undisguised():
         raise
 
 
-@contextlib.contextmanager
 def sigterm_raises():
     """Within: SIGTERM raises :class:`Terminated` in the main thread (once; later ones ignored).
 
     The handler in force before is restored on the way out. Outside the main thread (where
     Python cannot set handlers) nothing changes.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return _handled_by(signal.SIGTERM, _raise_terminated)
 
 
-@contextlib.contextmanager
 def sigint_raises():
     """Within: Ctrl-C (SIGINT) raises KeyboardInterrupt in the main thread, as Python's default.
 
@@ -172,14 +163,20 @@ def sigint_raises():
     it for a background job, so ``kill -INT`` did nothing). The handler in force before is
     restored on the way out. Outside the main thread nothing changes.
     """
+    return _handled_by(signal.SIGINT, _raise_interrupt)
+
+
+@contextlib.contextmanager
+def _handled_by(signum: int, handler):
+    """Within: ``handler`` handles ``signum`` in the main thread; the one before, after."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, _raise_interrupt)
+    previous = signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signum, previous)
 
 
 @contextlib.contextmanager

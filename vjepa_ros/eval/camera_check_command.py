@@ -13,18 +13,18 @@ it, is refused before the bag loads; one of another world model is replaced with
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from vjepa_ros.cli_options import (
-    add_planning_arguments,
-    add_search_method_arguments,
+    RANDOM_MODEL_CEM,
     cem_changes,
     check_input_paths,
     model_hyper_parameters,
     option_message,
 )
+from vjepa_ros.command_errors import command_ended
+from vjepa_ros.eval.bag_options import add_bag_planning_arguments, topics_from_args
 from vjepa_ros.eval.camera_check_base import check_node_start, params_file_checkpoint
 from vjepa_ros.eval.camera_check_options import (
     PARAMETER_OPTIONS,
@@ -32,7 +32,6 @@ from vjepa_ros.eval.camera_check_options import (
     verdict_thresholds,
 )
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
-from vjepa_ros.eval.command import add_topic_arguments, add_window_arguments, topics_from_args
 
 
 def add_commands(sub) -> None:
@@ -47,28 +46,15 @@ def add_commands(sub) -> None:
         "parameter file with the correction (control.model_frame_rpy_deg; none when "
         "undecided). Each step is searched twice.",
     )
-    check.add_argument("bag", help="bag directory (metadata.yaml) or a .mcap / .db3 file")
-    check.add_argument("--out", help="output directory (default: ./camera_check_<bag name>)")
+    add_bag_planning_arguments(check, "camera_check", "check", "refused (a model with random "
+                               "weights sees nothing; --random-weights runs it anyway); demo: "
+                               "the packaged demo world model")
     check.add_argument("--params-file", help="planner parameter file the written file starts "
                        "from (default: the package's config/planner.yaml)")
-    add_planning_arguments(check, default_preset="paper", no_checkpoint="refused (a model with "
-                           "random weights sees nothing; --random-weights runs it anyway); demo: "
-                           "the packaged demo world model")
     check.add_argument("--random-weights", action="store_true",
                        help="run without --checkpoint on a small RANDOM-weight model (a test of "
                        "the pipeline: its verdict means nothing)")
-    add_search_method_arguments(check)
-    check.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
-    check.add_argument("--max-steps", type=int, default=0,
-                       help="use at most N steps (0, the default: all)")
-    check.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
-                       help="longest time between two recorded states that a step's state is "
-                       "interpolated across (default 0.1; as vjepa-ros eval)")
-    add_window_arguments(check, "check")
     add_verdict_arguments(check)
-    add_topic_arguments(check)
-    check.add_argument("--no-plots", action="store_true", help="no camera_check.png")
-    check.add_argument("--quiet", action="store_true", help="no progress bar")
     check.set_defaults(func=cmd_camera_check)
 
 
@@ -89,8 +75,7 @@ def checked_options(args: argparse.Namespace) -> tuple:
     if args.horizon is not None and args.horizon != 1:
         raise ValueError(f"--horizon {args.horizon}: the camera check infers each motion by a "
                          "horizon-1 search toward the next frame; leave --horizon out")
-    defaults = {"horizon": 1} if args.checkpoint else {"samples": 64, "iterations": 3,
-                                                       "horizon": 1}
+    defaults = {"horizon": 1} if args.checkpoint else {**RANDOM_MODEL_CEM, "horizon": 1}
     cem = preset(args.preset, **cem_changes(args, defaults))
     thresholds = verdict_thresholds(args)
     try:
@@ -161,6 +146,13 @@ def check_world_model_choice(args: argparse.Namespace) -> None:
         raise ValueError("--random-weights: does not apply with --checkpoint, whose weights load")
 
 
+def _check_saved(out: Path, stage: str) -> str:
+    """Say what a check stopped at ``stage`` saved in ``out`` (``stopped_check_saved``)."""
+    from vjepa_ros.eval.camera_check_report import stopped_check_saved
+
+    return stopped_check_saved(out, stage == "writing")
+
+
 def cmd_camera_check(args: argparse.Namespace) -> int:
     """Check the options, read the bag, load the model, run the check, print and write.
 
@@ -168,7 +160,6 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     any other refusal or failure. Stopped (Ctrl-C, SIGTERM) once ``--out`` is known: one line
     saying what was saved there (``camera_check_report.stopped_check_saved``), status 130 / 143.
     """
-    from vjepa_ros.config import exit_status
     from vjepa_ros.out_paths import named_after, output_dir
     from vjepa_ros.recordings.bag_files import BagError
 
@@ -255,17 +246,10 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             "bag": str(args.bag), KEY: identity, "world_model": source,
             "steps_evaluated": report["summary"]["steps_evaluated"],
             "planner": report["planner"]})
-    except (BagError, OSError, ValueError, RuntimeError) as exc:
-        print(f"vjepa-ros camera-check: {exc}", file=sys.stderr)
-        return exit_status(exc)
-    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
-        from vjepa_ros.eval.camera_check_report import stopped_check_saved
-        from vjepa_ros.terminate import report_stop
-
-        if stage == "checking":  # nothing started
-            raise
-        return report_stop("vjepa-ros camera-check", exc,
-                           stopped_check_saved(out, stage == "writing"))
+    except (KeyboardInterrupt, BagError, OSError, ValueError, RuntimeError) as exc:
+        # a stop (Ctrl-C, SIGTERM) while checking: nothing started
+        return command_ended("vjepa-ros camera-check", exc, None if stage == "checking" else
+                             lambda: _check_saved(out, stage))
     print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
           f"{args.rate:g} Hz")
     print("\n".join(summary_lines(result)))

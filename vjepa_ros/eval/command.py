@@ -8,22 +8,18 @@ vjepa-ros record OUT_BAG [--seed 0] [--frames 16] [--storage mcap|sqlite3]
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from vjepa_ros.cli_options import (
     RANDOM_MODEL_CEM,
     RANDOM_MODEL_CEM_WHY,
-    add_planning_arguments,
-    add_search_method_arguments,
     cem_changes,
     check_input_paths,
     model_hyper_parameters,
     option_message,
 )
-from vjepa_ros.cli_parser import MAY_BE_EMPTY, Takes
-from vjepa_ros.config import exit_status
-from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S
+from vjepa_ros.command_errors import command_ended
+from vjepa_ros.eval.bag_options import add_bag_planning_arguments, topics_from_args
 
 
 def add_commands(sub) -> None:
@@ -34,30 +30,17 @@ def add_commands(sub) -> None:
         "every step toward the frame k steps later (or --goal), compare with the executed "
         "motion; write report.json and plots.",
     )
-    ev.add_argument("bag", help="bag directory (metadata.yaml) or a .mcap / .db3 file")
-    ev.add_argument("--out", help="output directory (default: ./eval_<bag name>)")
-    add_planning_arguments(ev, default_preset="paper", no_checkpoint_cem=RANDOM_MODEL_CEM)
-    add_search_method_arguments(ev)
+    add_bag_planning_arguments(ev, "eval", "evaluate", "a small RANDOM-weight model",
+                               no_checkpoint_cem=RANDOM_MODEL_CEM)
     ev.add_argument("--goal", help="goal image file; default: the frame --goal-offset steps later")
     ev.add_argument("--goal-offset", type=int, default=0,
                     help="goal = frame this many steps later (0, the default: the planner "
                     "horizon, --horizon)")
-    ev.add_argument("--rate", type=float, default=4.0, help="model step rate in Hz (default 4)")
-    ev.add_argument("--max-steps", type=int, default=0,
-                    help="evaluate at most N steps (0, the default: all)")
     ev.add_argument("--landscape-points", type=int, default=11,
                     help="Δx/Δz energy landscape grid size per axis, 2..101 (0: none)")
     ev.add_argument("--min-motion", type=float, default=0.002,
                     help="executed motion [m] below which an axis' sign is not scored, 0..0.2 "
                     "(one step: at most the planner's safety.max_step_m)")
-    ev.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
-                    help="longest time between two recorded states that a step's state is "
-                    "interpolated across; steps in longer gaps are dropped (default 0.1: states "
-                    f"at 10 Hz or faster; at most {MAX_STATE_GAP_S:g})")
-    add_window_arguments(ev, "evaluate")
-    add_topic_arguments(ev)
-    ev.add_argument("--no-plots", action="store_true", help="write report.json only")
-    ev.add_argument("--quiet", action="store_true", help="no progress bar")
     ev.set_defaults(func=cmd_eval)
 
     to_bag = sub.add_parser(
@@ -86,16 +69,6 @@ def add_commands(sub) -> None:
     record.set_defaults(func=cmd_record)
 
 
-def add_window_arguments(parser, verb: str) -> None:
-    """Add ``--start`` / ``--end`` [s] (``EvalConfig.start_s`` / ``end_s``): a part of the bag."""
-    parser.add_argument("--start", type=float, default=0.0, metavar="SECONDS",
-                        help=f"{verb} from this many seconds after the bag's first frame or "
-                        "state (default 0)")
-    parser.add_argument("--end", type=float, default=0.0, metavar="SECONDS",
-                        help=f"{verb} up to this many seconds after the bag's first frame or "
-                        "state (0, the default: its end; past it: its end too)")
-
-
 def add_bag_format_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--storage`` and ``--image-format`` of a bag this command writes."""
     parser.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap",
@@ -104,52 +77,6 @@ def add_bag_format_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image-format", choices=("raw", "jpeg", "png"), default="raw",
                         help="camera frames as sensor_msgs/Image (raw) or CompressedImage "
                         "(jpeg, png) (default raw)")
-
-
-def add_topic_arguments(parser) -> None:
-    """Add the bag topic options (read back with :func:`topics_from_args`)."""
-    several = "; several: each bag reads the one it holds"
-    parser.add_argument("--image-topic", nargs="+", metavar="TOPIC",
-                        help=f"camera topic (default /camera/camera/color/image_raw){several}")
-    parser.add_argument("--pose-topic", nargs="+", metavar="TOPIC",
-                        help="end-effector PoseStamped topic (default "
-                        f"/franka_robot_state_broadcaster/current_pose){several}")
-    parser.add_argument("--joint-states-topic", nargs="+", metavar="TOPIC",
-                        help=f"arm JointState topic (default /joint_states){several}")
-    parser.add_argument("--gripper-topic", nargs="+", metavar="TOPIC",
-                        help="gripper JointState topic (default: the JointState topic holding "
-                        f"the finger joints; none found: a warning, closedness 0){several}")
-    parser.add_argument("--joint-prefix", type=MAY_BE_EMPTY,
-                        help="arm joint name prefix, e.g. left_fr3_ (default, or '': found from "
-                        "the names; needed only with two Franka arms)")
-    parser.add_argument("--base-frame", type=Takes("a frame id, e.g. fr3_link0"),
-                        help="header.frame_id of the arm's base: poses in another frame are "
-                        "refused (default: base or <prefix>link0)")
-    parser.add_argument("--no-gripper", action="store_true",
-                        help="the bag has no gripper state: closedness 0 without a warning")
-    parser.add_argument("--state-source", choices=("auto", "pose", "joint_states"),
-                        default="auto", help="where end-effector states come from: the pose "
-                        "topic, or forward kinematics of the joint states (auto: the pose if "
-                        "recorded, else joint_states; default auto)")
-    parser.add_argument("--stamps", choices=("header", "receive"), default="header",
-                        help="message clock: header (header.stamp, default) or receive (when "
-                        "the recorder received it; for a camera stamping on its own device "
-                        "clock)")
-
-
-def topics_from_args(args):
-    """Return the ``BagTopics`` of :func:`add_topic_arguments`' options (candidates joined)."""
-    from vjepa_ros.recordings.bags import BagTopics
-    from vjepa_ros.recordings.topic_choice import joined_topics
-
-    changes = {name: value for name, value in (
-        ("image", joined_topics(args.image_topic)), ("pose", joined_topics(args.pose_topic)),
-        ("joint_states", joined_topics(args.joint_states_topic)),
-        ("gripper", joined_topics(args.gripper_topic)),
-        ("joint_prefix", args.joint_prefix), ("base_frame", args.base_frame),
-    ) if value}
-    return BagTopics(state_source=args.state_source, stamps=args.stamps,
-                     no_gripper=args.no_gripper, **changes)
 
 
 # EvalConfig's fields (as its errors name them) -> the options that set them.
@@ -263,16 +190,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         notes[len(recording.notes):] = [option_message(note, EVAL_OPTIONS)
                                         for note in notes[len(recording.notes):]]
         written = write_report(report, out, plots=not args.no_plots)
-    except (BagError, OSError, ValueError, RuntimeError) as exc:
-        # EvalConfig's and CEMConfig's names (no step to evaluate: goal_offset, rate_hz) as options
-        print(f"vjepa-ros eval: {option_message(str(exc), EVAL_OPTIONS)}", file=sys.stderr)
-        return exit_status(exc)  # 2: a malformed --encoder-arg (config.UsageError)
-    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
-        from vjepa_ros.terminate import report_stop
-
-        if stage == "checking":  # nothing started
-            raise
-        return report_stop("vjepa-ros eval", exc, _eval_saved(out, stage))
+    except (KeyboardInterrupt, BagError, OSError, ValueError, RuntimeError) as exc:
+        # EvalConfig's and CEMConfig's names (no step to evaluate: goal_offset, rate_hz) as
+        # options; 2: a malformed --encoder-arg (config.UsageError); a stop while checking:
+        # nothing started
+        return command_ended("vjepa-ros eval", exc, None if stage == "checking" else
+                             lambda: _eval_saved(out, stage), options=EVAL_OPTIONS)
     print("\n".join(summary_lines(report, input_notes=False)))
     print(f"written       {', '.join(str(p) for p in written.values())}")
     return 0
@@ -340,16 +263,12 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
         writing = True
         path = write_bag(args.out, example.frames, example.states, rate_hz=args.rate,
                          storage=args.storage, image_format=args.image_format)
-    except (BagError, OSError, ValueError) as exc:
-        print(f"vjepa-ros bag-from-npz: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
-        from vjepa_ros.terminate import report_stop
-
-        if bag is None:  # still checking the options: nothing started
-            raise
-        return report_stop("vjepa-ros bag-from-npz", exc, _stopped_bag_saved(
-            bag, "bag-from-npz", "once the episode is read", writing))
+    except (KeyboardInterrupt, BagError, OSError, ValueError) as exc:  # a stop: Ctrl-C, SIGTERM
+        # bag None: still checking the options, nothing started
+        return command_ended("vjepa-ros bag-from-npz", exc, None if bag is None else
+                             lambda: _stopped_bag_saved(bag, "bag-from-npz",
+                                                        "once the episode is read", writing),
+                             status=1)
     print(f"wrote {path} ({args.storage}): {len(example.frames)} frames at {args.rate:g} Hz")
     return 0
 
@@ -372,17 +291,13 @@ def cmd_record(args: argparse.Namespace) -> int:
         episode, joints = simulate_episode(args.seed, sim_config, collector_config)
         writing = True
         path = write_sim_bag(args.out, episode, joints, args.storage, args.image_format)
-    except (BagError, OSError, ValueError, ImportError) as exc:
-        print(f"vjepa-ros record: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
+    except (KeyboardInterrupt, BagError, OSError, ValueError, ImportError) as exc:
         from vjepa_ros.counts import counted
-        from vjepa_ros.terminate import report_stop
 
-        if not started:  # still checking the options: nothing started
-            raise
-        return report_stop("vjepa-ros record", exc, _stopped_bag_saved(
-            bag, "record", f"once its {counted(args.frames, 'frame')} are simulated", writing))
+        # a stop (Ctrl-C, SIGTERM) still checking the options: nothing started
+        return command_ended("vjepa-ros record", exc, None if not started else lambda: (
+            _stopped_bag_saved(bag, "record", f"once its {counted(args.frames, 'frame')} are "
+                               "simulated", writing)), status=1)
     moved = float(np.linalg.norm(np.diff(episode.states[:, :3], axis=0), axis=1).sum())
     print(f"wrote {path} ({args.storage}): {len(episode)} frames {args.width}x{args.height} at "
           f"4 Hz, end effector moved {moved:.2f} m")

@@ -314,23 +314,29 @@ def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
 
 def build_encoder_from_state(state: dict, hyper_parameters: dict, path="checkpoint"):
     state = {k: v for k, v in state.items() if k not in IGNORED_ENCODER_KEYS}
-    try:
-        config = encoder_config(**hyper_parameters)
-    except (TypeError, ValueError) as err:
-        raise CheckpointError(f"{path}: bad encoder hyper-parameters: {err}") from err
-    with torch.device("meta"):
-        encoder = VisionEncoder(config)
-    return _load_into(encoder, state, "encoder", path)
+    return _build_from_state("encoder", encoder_config, VisionEncoder, state, hyper_parameters,
+                             path)
 
 
 def build_predictor_from_state(state: dict, hyper_parameters: dict, path="checkpoint"):
+    return _build_from_state("predictor", predictor_config, ACPredictor, state,
+                             hyper_parameters, path)
+
+
+def _build_from_state(kind: str, make_config, module_class, state: dict,
+                      hyper_parameters: dict, path) -> nn.Module:
+    """Build ``module_class`` of ``make_config(**hyper_parameters)`` with ``state``'s weights.
+
+    Raises CheckpointError naming ``path`` and ``kind`` (``encoder``, ``predictor``) for
+    hyper-parameters the config refuses, or weights that do not fit (``_load_into``).
+    """
     try:
-        config = predictor_config(**hyper_parameters)
+        config = make_config(**hyper_parameters)
     except (TypeError, ValueError) as err:
-        raise CheckpointError(f"{path}: bad predictor hyper-parameters: {err}") from err
+        raise CheckpointError(f"{path}: bad {kind} hyper-parameters: {err}") from err
     with torch.device("meta"):
-        predictor = ACPredictor(config)
-    return _load_into(predictor, state, "predictor", path)
+        module = module_class(config)
+    return _load_into(module, state, kind, path)
 
 
 def load_models(path, encoder: dict | None = None, predictor: dict | None = None,

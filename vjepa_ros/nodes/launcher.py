@@ -24,11 +24,11 @@ import sys
 from pathlib import Path
 
 from vjepa_ros.cli_parser import Takes
+from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import (
     ConfigError,
     UsageError,
     config_path,
-    exit_status,
     package_share_dir,
     read_ros_params,
     typed_on_command_line,
@@ -576,11 +576,9 @@ def _launch(args: argparse.Namespace) -> int:
         launch = Launch(nodes, use_sim_time=args.use_sim_time)
     except CheckpointError as exc:  # "planner: FILE is not a vjepa_ros checkpoint (...): ..."
         error = world_model_error(str(exc).removeprefix("planner: "), checkpoint, source)
-        print(f"vjepa-ros launch: {error}", file=sys.stderr)
-        return 1
+        return command_ended("vjepa-ros launch", error, status=1)
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:
-        print(f"vjepa-ros launch: {exc}", file=sys.stderr)
-        return exit_status(exc)
+        return command_ended("vjepa-ros launch", exc)
     names = ", ".join(node.get_fully_qualified_name() for node in launch.nodes)
     print(f"vjepa-ros launch: running {names} (Ctrl-C stops)", file=sys.stderr)
     try:

@@ -37,7 +37,8 @@ from vjepa_ros.cli_options import (
     planner_option_message,
     search_method_overrides,
 )
-from vjepa_ros.config import ConfigError, exit_status, flatten
+from vjepa_ros.command_errors import command_ended
+from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.out_paths import fresh_output_dir, output_dir
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 # The parser is built for every vjepa-ros command: torch, the simulator and rclpy are imported
 # only when the demo runs (inside the functions below).
 
+PROG = "vjepa-ros reach"  # the prefix of its one-line errors and stop lines
 SIM = "sim_node"
 CAMERA_TOPIC = "/camera/camera/color/image_raw"
 SIZE_SETTINGS = "sim.width/sim.height of a --config file"  # what sets the simulator's camera
@@ -232,9 +234,8 @@ def _settings_error(exc: ValueError, args: argparse.Namespace, overrides: dict) 
     """
     given = {"goal_seed": "--goal-seed", "episode.max_steps": "--max-steps"}
     options = {key: option for key, option in given.items() if overrides[key] is not None}
-    print(f"vjepa-ros reach: {planner_option_message(str(exc), args, args.config, options)}",
-          file=sys.stderr)
-    return exit_status(exc)
+    return command_ended(PROG, exc, message=planner_option_message(str(exc), args,
+                                                                   args.config, options))
 
 
 def cmd_reach(args: argparse.Namespace) -> int:
@@ -257,14 +258,12 @@ def cmd_reach(args: argparse.Namespace) -> int:
     try:
         overrides.update(search_method_overrides(args))
     except ValueError as exc:
-        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
-        return 1
+        return command_ended(PROG, exc, status=1)
     try:  # the file's own errors name it and the key, never an option not typed
         if args.config:
             check_config_file(args.config)
     except ValueError as exc:  # ConfigError, UsageError too
-        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
-        return exit_status(exc)
+        return command_ended(PROG, exc)
     try:  # the options (over --config's settings), then the files: --out, the checkpoint
         check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # else as "device"
         config = load_reach_config(args.config, overrides)
@@ -273,8 +272,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
     try:
         out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()
     except ValueError as exc:
-        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
-        return 1
+        return command_ended(PROG, exc, status=1)
     try:
         option = "--checkpoint" if args.checkpoint else f"checkpoint of {args.config}"
         checkpoint = checkpoint_path(config, option)
@@ -290,27 +288,18 @@ def cmd_reach(args: argparse.Namespace) -> int:
         # started (cli.main words this SamplesMemoryError as --samples)
         check_samples_fit(config.planner.to_cem(), resolve_device(config.device or None))
     except CheckpointError as exc:  # "FILE is not a vjepa_ros checkpoint (...): give ..."
-        print(f"vjepa-ros reach: {world_model_error(exc, checkpoint, option)}", file=sys.stderr)
-        return 1
+        return command_ended(PROG, world_model_error(exc, checkpoint, option))
     except ImportError as exc:
-        print(f"vjepa-ros reach: needs rclpy ({exc}); run scripts/demo.sh", file=sys.stderr)
-        return 1
+        return command_ended(PROG, exc, message=f"needs rclpy ({exc}); run scripts/demo.sh")
     except OSError as exc:
-        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
-        return 1
+        return command_ended(PROG, exc)
     except (ValueError, ConfigError) as exc:
         return _settings_error(exc, args, overrides)
     try:
         episode = run_reach_demo(config, out_dir)
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (command_errors.run_reporting)
-        from vjepa_ros.terminate import stopped_by
-
-        word, status = stopped_by(exc)
-        print(f"vjepa-ros reach: {word}; {stop_line(exc)}", file=sys.stderr)
-        return status
-    except (OSError, ValueError, RuntimeError, ConfigError) as exc:
-        print(f"vjepa-ros reach: {exc}", file=sys.stderr)
-        return 1
+    except (KeyboardInterrupt, OSError, ValueError, RuntimeError, ConfigError) as exc:
+        # a stop: Ctrl-C, or SIGTERM (command_errors.run_reporting); what it stopped
+        return command_ended(PROG, exc, stop_line(exc), status=1)
     if args.require_success and not episode.success:
         print(f"vjepa-ros reach: goal not reached ({episode.stop_reason}, "
               f"{episode.final_distance * 100:.1f} cm); --require-success", file=sys.stderr)

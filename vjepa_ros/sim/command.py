@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
+from vjepa_ros.command_errors import command_ended
 from vjepa_ros.sim.choices import RANDOMIZE_WHAT, TASKS
 
 SUMMARY_NAME = "collector.json"  # the motion task's list of its episodes (sim.collector)
@@ -48,15 +48,10 @@ def cmd_collect(args: argparse.Namespace) -> int:
         else:
             collect_manipulation(args.out, args.task, args.object or "cup", args.episodes,
                                  args.seed, args.width, args.height)
-    except (OSError, ValueError, ImportError, RuntimeError) as exc:
-        print(f"vjepa-ros collect: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
-        from vjepa_ros.terminate import report_stop
-
-        if not started:  # still checking the options: nothing started
-            raise
-        return report_stop("vjepa-ros collect", exc, _saved_text(args.out, args.episodes))
+    except (KeyboardInterrupt, OSError, ValueError, ImportError, RuntimeError) as exc:
+        # a stop (Ctrl-C, SIGTERM) still checking the options: nothing started
+        return command_ended("vjepa-ros collect", exc, None if not started else
+                             lambda: _saved_text(args.out, args.episodes), status=1)
     return 0
 
 

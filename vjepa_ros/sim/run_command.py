@@ -13,7 +13,6 @@ one ends the command with one line that names it.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from vjepa_ros.cli_options import (
@@ -27,6 +26,7 @@ from vjepa_ros.cli_options import (
     planner_overrides,
 )
 from vjepa_ros.cli_parser import Takes
+from vjepa_ros.command_errors import command_ended
 from vjepa_ros.image_notes import SizeNotes, camera_size_note
 from vjepa_ros.models.device_names import dtype_help
 
@@ -300,18 +300,13 @@ def save_stopped_episode(out_dir: Path, setup, steps: list, args: argparse.Names
     return f"steps 1-{len(steps)} of seed {seed} saved: {strip}, {gif}"
 
 
-def _say_stopped(exc: KeyboardInterrupt, stopped: list[str]) -> int:
-    """Print ``vjepa-ros run: terminated; WHAT WAS SAVED`` (one line); return the exit status.
+def _stopped_text(stopped: list[str]) -> str:
+    """Say what a stopped run saved (after ``vjepa-ros run: terminated; ``), one line.
 
     ``stopped``: what :func:`save_stopped_episode` saved; none (stopped during set-up or before
     an episode's first step): ``nothing saved (no step done)``.
     """
-    from vjepa_ros.terminate import stopped_by
-
-    word, status = stopped_by(exc)
-    saved = stopped or ["nothing saved (no step done)"]
-    print(f"vjepa-ros run: {word}" + "".join(f"; {words}" for words in saved), file=sys.stderr)
-    return status
+    return "; ".join(stopped or ["nothing saved (no step done)"])
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -329,23 +324,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         # the planner is built per episode, after the expert's sub-goal motions in the
         # simulator: refused here first (cli.main words this SamplesMemoryError as --samples)
         check_samples_fit(settings["cem"], model_device(model))
-    except (OSError, ValueError) as exc:
-        from vjepa_ros.config import exit_status
-
-        print(f"vjepa-ros run: {exc}", file=sys.stderr)
-        return exit_status(exc)  # 2: an option the search would not use (config.UsageError)
-    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM while the model loads
-        return _say_stopped(exc, [])
+    except (KeyboardInterrupt, OSError, ValueError) as exc:  # a stop: while the model loads
+        # 2: an option the search would not use (config.UsageError)
+        return command_ended("vjepa-ros run", exc, _stopped_text([]))
     if args.threads:
         set_torch_threads(args.threads)
     stopped: list[str] = []  # what was saved of an episode Ctrl-C or SIGTERM stopped
     try:
         run_episodes(args, settings, model, out_dir, stopped=stopped)
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (command_errors.run_reporting)
-        return _say_stopped(exc, stopped)
-    except (OSError, ValueError, RuntimeError) as exc:
-        print(f"vjepa-ros run: {exc}", file=sys.stderr)
-        return 1
+    except (KeyboardInterrupt, OSError, ValueError, RuntimeError) as exc:
+        # a stop: Ctrl-C, or SIGTERM (command_errors.run_reporting)
+        return command_ended("vjepa-ros run", exc, _stopped_text(stopped), status=1)
     return 0
 
 

@@ -23,7 +23,8 @@ import yaml
 
 from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, option_message
 from vjepa_ros.cli_parser import MAY_BE_EMPTY
-from vjepa_ros.config import UsageError, exit_status, typed_on_command_line, yaml_problem
+from vjepa_ros.command_errors import command_ended
+from vjepa_ros.config import UsageError, typed_on_command_line, yaml_problem
 
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
@@ -401,8 +402,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         return status
     except (OSError, ValueError, RuntimeError, ImportError, MemoryError) as exc:
         rank = f"rank {topology.rank}: " if topology is not None and topology.distributed else ""
-        print(f"vjepa-ros train: {rank}{error_text(exc, trainer, config)}", file=sys.stderr)
-        return exit_status(exc)
+        return command_ended("vjepa-ros train", exc,
+                             message=f"{rank}{error_text(exc, trainer, config)}")
     if topology.is_main:
         print("\n".join(summary_lines(summary, config)))
     return 0

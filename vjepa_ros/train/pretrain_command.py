@@ -11,7 +11,8 @@ from pathlib import Path
 
 from vjepa_ros.atomic_files import is_partial, remove_stale_partials, save_plot, write_text
 from vjepa_ros.cli_options import option_message
-from vjepa_ros.config import ConfigError, UsageError, exit_status
+from vjepa_ros.command_errors import command_ended
+from vjepa_ros.config import ConfigError, UsageError
 from vjepa_ros.train.command import add_options, option_given
 
 
@@ -166,8 +167,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
                   "incomplete", file=sys.stderr)
         return status
     except (OSError, ValueError, ConfigError, FloatingPointError) as exc:
-        print(f"vjepa-ros pretrain: {exc}", file=sys.stderr)
-        return exit_status(exc)
+        return command_ended("vjepa-ros pretrain", exc)
     plot = write_curves(result, config.floors, *curve_files(out))
     if result.losses:
         tail = result.losses[-50:]

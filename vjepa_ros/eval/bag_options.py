@@ -1,0 +1,108 @@
+"""The options of the commands that plan over a recorded bag: ``vjepa-ros eval``, ``camera-check``.
+
+Both read a bag, resample it to the model's step rate and search at every step with the planner:
+:func:`add_bag_planning_arguments` adds the options they share, with one help text each; every
+command then adds only its own (eval's ``--goal``, camera-check's verdict thresholds).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from vjepa_ros.cli_options import add_planning_arguments, add_search_method_arguments
+from vjepa_ros.cli_parser import MAY_BE_EMPTY, Takes
+from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S
+
+
+def add_bag_planning_arguments(parser: argparse.ArgumentParser, name: str, verb: str,
+                               no_checkpoint: str,
+                               no_checkpoint_cem: dict | None = None) -> None:
+    """Add the options ``eval`` and ``camera-check`` share, in this order.
+
+    The ``bag`` positional; ``--out`` (default ``./NAME_<bag name>``, ``out_paths.named_after``);
+    the planning options (``cli_options.add_planning_arguments``: ``no_checkpoint`` says what
+    the command does without ``--checkpoint``, ``no_checkpoint_cem`` the CEM settings it then
+    plans with); the search-method options; ``--rate`` [Hz], ``--max-steps``,
+    ``--max-state-gap`` [s], ``--start`` / ``--end`` [s] (``EvalConfig``'s fields); the bag
+    topic options (:func:`add_topic_arguments`); ``--no-plots`` and ``--quiet``.
+
+    Args:
+        parser: the command's parser.
+        name: the default output folder's prefix (``eval``, ``camera_check``).
+        verb: what the command does with the steps, in the help (``evaluate``, ``check``).
+        no_checkpoint: see above.
+        no_checkpoint_cem: see above (None: the preset's, named as such).
+    """
+    parser.add_argument("bag", help="bag directory (metadata.yaml) or a .mcap / .db3 file")
+    parser.add_argument("--out", help=f"output directory (default: ./{name}_<bag name>)")
+    add_planning_arguments(parser, default_preset="paper", no_checkpoint=no_checkpoint,
+                           no_checkpoint_cem=no_checkpoint_cem)
+    add_search_method_arguments(parser)
+    parser.add_argument("--rate", type=float, default=4.0,
+                        help="model step rate in Hz (default 4)")
+    parser.add_argument("--max-steps", type=int, default=0,
+                        help=f"{verb} at most N steps (0, the default: all)")
+    parser.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
+                        help="longest time between two recorded states that a step's state is "
+                        "interpolated across; steps in longer gaps are dropped (default 0.1: "
+                        f"states at 10 Hz or faster; at most {MAX_STATE_GAP_S:g})")
+    _add_window_arguments(parser, verb)
+    add_topic_arguments(parser)
+    parser.add_argument("--no-plots", action="store_true", help="write no plots (.png files)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_window_arguments(parser, verb: str) -> None:
+    """Add ``--start`` / ``--end`` [s] (``EvalConfig.start_s`` / ``end_s``): a part of the bag."""
+    parser.add_argument("--start", type=float, default=0.0, metavar="SECONDS",
+                        help=f"{verb} from this many seconds after the bag's first frame or "
+                        "state (default 0)")
+    parser.add_argument("--end", type=float, default=0.0, metavar="SECONDS",
+                        help=f"{verb} up to this many seconds after the bag's first frame or "
+                        "state (0, the default: its end; past it: its end too)")
+
+
+def add_topic_arguments(parser) -> None:
+    """Add the bag topic options (read back with :func:`topics_from_args`)."""
+    several = "; several: each bag reads the one it holds"
+    parser.add_argument("--image-topic", nargs="+", metavar="TOPIC",
+                        help=f"camera topic (default /camera/camera/color/image_raw){several}")
+    parser.add_argument("--pose-topic", nargs="+", metavar="TOPIC",
+                        help="end-effector PoseStamped topic (default "
+                        f"/franka_robot_state_broadcaster/current_pose){several}")
+    parser.add_argument("--joint-states-topic", nargs="+", metavar="TOPIC",
+                        help=f"arm JointState topic (default /joint_states){several}")
+    parser.add_argument("--gripper-topic", nargs="+", metavar="TOPIC",
+                        help="gripper JointState topic (default: the JointState topic holding "
+                        f"the finger joints; none found: a warning, closedness 0){several}")
+    parser.add_argument("--joint-prefix", type=MAY_BE_EMPTY,
+                        help="arm joint name prefix, e.g. left_fr3_ (default, or '': found from "
+                        "the names; needed only with two Franka arms)")
+    parser.add_argument("--base-frame", type=Takes("a frame id, e.g. fr3_link0"),
+                        help="header.frame_id of the arm's base: poses in another frame are "
+                        "refused (default: base or <prefix>link0)")
+    parser.add_argument("--no-gripper", action="store_true",
+                        help="the bag has no gripper state: closedness 0 without a warning")
+    parser.add_argument("--state-source", choices=("auto", "pose", "joint_states"),
+                        default="auto", help="where end-effector states come from: the pose "
+                        "topic, or forward kinematics of the joint states (auto: the pose if "
+                        "recorded, else joint_states; default auto)")
+    parser.add_argument("--stamps", choices=("header", "receive"), default="header",
+                        help="message clock: header (header.stamp, default) or receive (when "
+                        "the recorder received it; for a camera stamping on its own device "
+                        "clock)")
+
+
+def topics_from_args(args):
+    """Return the ``BagTopics`` of :func:`add_topic_arguments`' options (candidates joined)."""
+    from vjepa_ros.recordings.bags import BagTopics
+    from vjepa_ros.recordings.topic_choice import joined_topics
+
+    changes = {name: value for name, value in (
+        ("image", joined_topics(args.image_topic)), ("pose", joined_topics(args.pose_topic)),
+        ("joint_states", joined_topics(args.joint_states_topic)),
+        ("gripper", joined_topics(args.gripper_topic)),
+        ("joint_prefix", args.joint_prefix), ("base_frame", args.base_frame),
+    ) if value}
+    return BagTopics(state_source=args.state_source, stamps=args.stamps,
+                     no_gripper=args.no_gripper, **changes)
