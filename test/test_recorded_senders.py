@@ -1,6 +1,7 @@
 """``recorded_inputs.PlayerSenders`` and ``input_topics``, without ROS.
 
-The planner node's per-message rule for bag players' publishers (``_from_stopped_player``).
+The planner node's per-message rule for bag players' publishers
+(``nodes.input_sources.InputSources.from_stopped_player``).
 """
 
 import pytest
