@@ -70,7 +70,7 @@ class InputChecks:
                     self.enable_epoch += 1
                     # the newest bump alone is kept (bounded): an older plan's void reason is
                     # then said in ~/enable's words, it is void all the same
-                    self._voided_by = {self.enable_epoch: "inputs from a bag player"}
+                    self._voided_by = (self.enable_epoch, "inputs from a bag player")
                     self._drop_prepared("inputs from a bag player")
                 self.log("warning" if self.enabled else "info", problem)
                 return
