@@ -32,6 +32,7 @@ from vjepa_ros.robot.publisher_window import (
     crowd_problem,
 )
 from vjepa_ros.robot.recorded_inputs import (
+    FingerPlayers,
     PlayerSenders,
     PublisherSets,
     input_topics,
@@ -57,6 +58,7 @@ class InputSources:
         self.player_senders = PlayerSenders(sender_gid)  # bag players among input publishers
         self.ids_given = publisher_ids.gives_publisher_ids()  # else (Humble/Iron): by topic
         self.publisher_sets = PublisherSets()  # input topics' publishers, without ids
+        self.finger_players = FingerPlayers()  # players of the inputs carrying finger joints
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.clock_note = ""  # "/clock has 2 publishers: ..." (check_clock_publishers)
         self.camera_advice = ""  # the frames come from a simulator on wall time (check_camera_...)
@@ -147,8 +149,9 @@ class InputSources:
     def check_recorded_inputs(self) -> None:
         """Tell the session which inputs a bag player publishes (``robot.recorded_inputs``).
 
-        The players' publisher ids are kept (:meth:`from_stopped_player`). When the players
-        stop, the finger closedness they sent stops counting as measured.
+        The players' publisher ids are kept (:meth:`from_stopped_player`). When a player of an
+        input that carries finger joints (joint states, a finger topic) stops, the closedness
+        it sent stops counting as measured; a camera or pose player's end leaves it measured.
         """
         node, fingers = self.node, self.node.fingers
         pose_mode = node.config.robot.state_source == "pose"
@@ -161,10 +164,9 @@ class InputSources:
         players = {words: bag_players(node, topic, types, gids)
                    for words, (topic, types) in inputs.items()}
         self.player_senders.add_players(gids)
-        problem = recorded_inputs_problem(players)
-        if node.session.recorded_inputs and not problem:
+        if self.finger_players.stopped(players, inputs):
             fingers.recording_ended()
-        node.session.set_recorded_inputs(problem)
+        node.session.set_recorded_inputs(recorded_inputs_problem(players))
 
     def check_clock_publishers(self) -> None:
         """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""
