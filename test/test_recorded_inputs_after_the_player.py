@@ -50,3 +50,30 @@ def test_the_camera_check_does_not_start_from_the_recording_after_the_player_exi
     clock.now += 0.01
     output = session.stream_step()
     assert output is None or output.setpoint is None
+
+
+def test_a_capture_after_the_player_exits_says_the_frames_were_the_recordings(model):
+    # Shadow mode, a bag player the camera's only publisher; it exits and the session drops
+    # the frames it received (InputBuffer.forget). Happened: ~/capture_goal and ~/add_subgoal
+    # refused with "no camera frame received yet; check the camera topic", though frames came
+    # (the recording's), and ~/enable's reply said "no camera image received yet" (and robot
+    # state). Expected: the refusal says the frames came from a bag player that stopped and a
+    # live one is awaited; ~/enable's reply says it once.
+    session, clock, _ = make_session(model)
+    session.set_recorded_inputs(BAG)
+    observe(session, clock)  # the bag's frame and state
+    session.set_recorded_inputs("")  # the player exited
+    for service, call in (("~/capture_goal", session.capture_goal),
+                          ("~/add_subgoal", session.add_subgoal)):
+        with pytest.raises(RuntimeError) as refused:
+            call()
+        message = str(refused.value)
+        assert message.startswith(f"{service} refused: the newest camera frame on "), message
+        assert "came from a bag player that stopped" in message, message
+        assert "waiting for live ones" in message and "received yet" not in message, message
+    blocking = [b.detail for b in session.blocking_problems(clock.now)]
+    assert not any("received yet" in b for b in blocking), blocking  # camera, state: both came
+    assert sum("came from a bag player that stopped" in b for b in blocking) == 1, blocking
+    clock.now += 0.05
+    observe(session, clock, seed=1)  # a live frame
+    assert session.capture_goal(), "a live frame is captured"

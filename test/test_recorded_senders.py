@@ -1,6 +1,7 @@
-"""``recorded_inputs.PlayerSenders`` and ``input_topics``, without ROS.
+"""``recorded_inputs.PlayerSenders``, ``input_topics`` and ``FingerPlayers``, without ROS.
 
-The planner node's per-message rule for bag players' publishers (``_from_stopped_player``).
+The planner node's per-message rule for bag players' publishers
+(``nodes.input_sources.InputSources.from_stopped_player``).
 """
 
 import pytest
@@ -9,6 +10,7 @@ from vjepa_ros.robot.recorded_inputs import (
     IMAGE_TYPES,
     JOINT_STATE_TYPES,
     POSE_TYPES,
+    FingerPlayers,
     PlayerSenders,
     input_topics,
 )
@@ -83,3 +85,22 @@ def test_the_finger_topics_the_search_may_take_are_checked_before_one_is_chosen(
                           [None, "/robot_a/gripper/joint_states", "/robot_a/joint_states"])
     assert list(topics) == ["camera images on /cam", "robot states on /robot_a/joint_states",
                             "finger joint states on /robot_a/gripper/joint_states"]
+
+
+def test_only_the_end_of_a_player_of_finger_joints_ends_the_recorded_closedness():
+    inputs = input_topics("/cam", "/joint_states", False, "/hand")
+    camera, arm, hand = list(inputs)  # camera images, robot states, finger joint states
+    players = FingerPlayers()
+    assert not players.stopped({camera: ["/rosbag2_player"], arm: [], hand: []}, inputs)
+    assert not players.stopped({camera: [], arm: [], hand: []}, inputs), "a camera player"
+    assert not players.stopped({camera: [], hand: ["/bag_player"]}, inputs)
+    assert not players.stopped({camera: [], hand: ["/bag_player"]}, inputs), "still playing"
+    assert players.stopped({camera: [], hand: []}, inputs), "the finger topic's player stopped"
+    assert not players.stopped({arm: ["/rosbag2_player"]}, inputs)
+    assert players.stopped({arm: []}, inputs), "the joint states (fingers in them) stopped"
+    assert not players.stopped({hand: ["/p"]}, inputs)
+    others = input_topics("/cam", "/joint_states", False, "/other_hand")
+    assert players.stopped({words: [] for words in others}, others), "no input any more"
+    poses = input_topics("/cam", "/current_pose", True, None)
+    assert not players.stopped({words: ["/p"] for words in poses}, poses)
+    assert not players.stopped({words: [] for words in poses}, poses), "a pose carries none"

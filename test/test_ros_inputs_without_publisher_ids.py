@@ -28,7 +28,7 @@ def no_ids(monkeypatch):
 def test_without_ids_a_player_starting_on_the_joint_states_is_seen_on_its_first_message(
         harness, no_ids):  # noqa: F811
     h = commanding_an_fr3_without_the_2hz_check(harness())
-    assert not h.planner.ids_given
+    assert not h.planner.sources.ids_given
     player = rclpy.create_node("rosbag2_player", context=h.context)
     try:
         joints = player.create_publisher(JointState, "/joint_states", 10)

@@ -194,11 +194,12 @@ def test_frames_from_the_simulator_on_the_wall_clock_get_the_sim_time_advice(
                 h.planner.image_subscription.topic_name)), "the graph never showed the node"
             seen = len(h.got["diag"])
             assert h.pump(4.0, until=lambda: len(h.got["diag"]) >= seen + 2)  # checks since
-            assert h.planner.camera_advice == "", "a node named sim_node is no simulator of ours"
+            sources = h.planner.sources
+            assert sources.camera_advice == "", "a node named sim_node is no simulator of ours"
             simulator = rclpy.create_node("sim_node", context=h.context)  # publishes the camera
             simulator.create_publisher(Image, "/cam/image", 2)
             simulator.create_service(Trigger, f"~/{SIMULATOR_SERVICE}", lambda q, r: r)
-            assert h.pump(6.0, until=lambda: "--use-sim-time" in h.planner.camera_advice), \
+            assert h.pump(6.0, until=lambda: "--use-sim-time" in sources.camera_advice), \
                 "no advice for frames from the simulator"
             assert h.session.camera_advice().startswith(
                 "the frames come from the simulator /sim_node, which runs slower than real time")

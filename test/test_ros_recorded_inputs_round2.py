@@ -79,7 +79,8 @@ def test_the_players_queued_messages_taken_after_the_clear_do_not_count_as_live(
         assert h.enable().success
         _spin(h, 1.0)
         assert h.session.commands_sent == 0, "held while the player publishes"
-        senders = (list(h.planner.image_publishers._last), list(h.planner.state_publishers._last))
+        senders = (list(h.planner.sources.image_publishers._last),
+                   list(h.planner.sources.state_publishers._last))
         assert len(senders[0]) == 1 and len(senders[1]) == 1, senders
         player.destroy_node()
         player = None

@@ -17,7 +17,7 @@ from test_ros_recorded_inputs_round2 import (  # noqa: E402
     play_fingers_until_seen,
 )
 
-import vjepa_ros.nodes.planner_node as planner_module  # noqa: E402
+import vjepa_ros.nodes.input_sources as sources_module  # noqa: E402
 
 
 def test_a_relay_of_a_player_that_stopped_passes_live_frames_again(harness):  # noqa: F811
@@ -66,7 +66,7 @@ def test_nothing_is_commanded_from_an_input_publisher_the_graph_has_not_named(ha
     # (enable_epoch voids only plans still running when the player is named). Expected:
     # nothing commanded from inputs whose publisher is not named yet (it may be a player).
     hidden = [False]
-    real_players, real_named = planner_module.bag_players, planner_module.publisher_named
+    real_players, real_named = sources_module.bag_players, sources_module.publisher_named
 
     def players(node, topic, types=frozenset(), gids=None):
         return [] if hidden[0] else real_players(node, topic, types, gids)
@@ -74,8 +74,8 @@ def test_nothing_is_commanded_from_an_input_publisher_the_graph_has_not_named(ha
     def named(node, topic, gid):
         return not hidden[0] and real_named(node, topic, gid)
 
-    monkeypatch.setattr(planner_module, "bag_players", players)
-    monkeypatch.setattr(planner_module, "publisher_named", named)
+    monkeypatch.setattr(sources_module, "bag_players", players)
+    monkeypatch.setattr(sources_module, "publisher_named", named)
     h = harness()
     h.node.destroy_publisher(h.image_pub)
     h.node.destroy_publisher(h.joint_pub)

@@ -4,10 +4,13 @@ Each test was first a strict xfail while the planner node did what its comment n
 comment says what happened and what is expected.
 """
 
+import time
+
 import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-from sensor_msgs.msg import JointState  # noqa: E402
+from rclpy.qos import qos_profile_sensor_data  # noqa: E402
+from sensor_msgs.msg import Image, JointState  # noqa: E402
 from test_ros_planner_node import HOME, checkpoint, harness  # noqa: E402, F401
 
 
@@ -69,3 +72,31 @@ def test_a_player_of_another_robots_hand_below_the_arm_namespace_holds_nothing(h
         assert not h.session.recorded_inputs, h.session.recorded_inputs
     finally:
         player.destroy_node()
+
+
+def test_the_end_of_a_camera_player_leaves_the_live_hand_measured(harness, monkeypatch):  # noqa: F811
+    # The arm and its hand live on /joint_states; a bag player publishes the camera topic
+    # (held while it plays). Happened: when it stopped, the node's graph check saw the
+    # recording end and called FingerWatch.recording_ended: the live hand counted as
+    # unmeasured until its next message (a gripper command waits, a state built meanwhile
+    # has an unmeasured closedness). Expected: only a player of joint states or a finger topic
+    # ends the recorded closedness (robot.recorded_inputs.FingerPlayers).
+    h = harness()
+    ended = []
+    real = h.planner.fingers.recording_ended
+    monkeypatch.setattr(h.planner.fingers, "recording_ended",
+                        lambda: (ended.append(time.monotonic()), real()))
+    player = rclpy.create_node("rosbag2_player", context=h.context)
+    try:
+        player.create_publisher(Image, "/cam/image", qos_profile_sensor_data)
+        assert h.pump(10.0, until=lambda: "camera images on /cam/image come from a bag player"
+                      in h.session.recorded_inputs), h.session.recorded_inputs
+        assert h.pump(5.0, until=lambda: h.planner.fingers.measured(time.monotonic()))
+        player.destroy_node()  # the camera's bag ended
+        player = None
+        assert h.pump(10.0, until=lambda: not h.session.recorded_inputs)
+        assert not ended, "the live hand's closedness was dropped as the recording's"
+        assert h.planner.fingers.measured(time.monotonic())
+    finally:
+        if player is not None:
+            player.destroy_node()

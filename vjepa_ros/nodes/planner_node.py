@@ -38,22 +38,13 @@ from vjepa_ros.images import (
     image_msg_to_rgb,
     rgb_to_image_fields,
 )
-from vjepa_ros.nodes import publisher_ids
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
-from vjepa_ros.nodes.graph_publishers import (
-    UNKNOWN,
-    bag_players,
-    full_name,
-    goal_players,
-    other_publishers,
-    package_simulators,
-    published_topics,
-    publisher_named,
-)
+from vjepa_ros.nodes.graph_publishers import goal_players, other_publishers, published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
+from vjepa_ros.nodes.input_sources import UNNAMED_WARN_S, InputSources
 from vjepa_ros.nodes.input_watch import (
     InputProblem,
     InputWatch,
@@ -84,21 +75,8 @@ from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
-from vjepa_ros.robot.publisher_window import (
-    STATE_PUBLISHER_WINDOW_S,
-    PublisherWindow,
-    crowd_problem,
-)
-from vjepa_ros.robot.recorded_inputs import (
-    PlayerSenders,
-    PublisherSets,
-    input_topics,
-    recorded_goal_problem,
-    recorded_inputs_problem,
-)
+from vjepa_ros.robot.recorded_inputs import recorded_goal_problem
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
-
-UNNAMED_WARN_S = 2.0  # [s] input messages dropped this long for an unnamed publisher: say so
 
 SENSOR_QOS = QoSProfile(
     depth=1, reliability=qos_profile_sensor_data.reliability,
@@ -150,9 +128,10 @@ class PlannerNode(Node):
                 self.model, cfg.planner.to_cem(), cfg.safety, cfg.control, clock=self.now,
                 log=self._log, seed=cfg.planner.seed_or_none, wake=lambda: self.worker.wake(),
                 goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
-                state_topic=lambda: self.state_watch.topic, clock_note=lambda: self.clock_note,
-                gripper_topics=self._gripper_topics,
-                camera_advice=lambda: self.camera_advice,
+                state_topic=lambda: self.state_watch.topic,
+                clock_note=lambda: self.sources.clock_note,
+                gripper_topics=lambda: self.sources.gripper_topics(),
+                camera_advice=lambda: self.sources.camera_advice,
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
             raise ValueError(parameter_message(str(exc))) from None
@@ -162,14 +141,8 @@ class PlannerNode(Node):
             cfg.robot.gripper_state_topic, cfg.safety.max_gripper_state_age_s,
             learn_arm_prefix=cfg.robot.state_source != "pose" or bool(cfg.robot.joint_prefix))
         self.hand_generation = self.fingers.generation  # the hand the session was told of
-        # the arm state's publishers (joint states or current_pose): a second one is refused
-        self.state_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)
-        self.image_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)  # two cameras: refused
-        self.camera_crowd = ""  # the nodes publishing the camera topic while two send frames
-        self.player_senders = PlayerSenders(sender_gid)  # bag players among input publishers
-        self.ids_given = publisher_ids.gives_publisher_ids()  # else (Humble/Iron): by topic
-        self.publisher_sets = PublisherSets()  # input topics' publishers, without ids
-        self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
+        # the inputs' publishers: bag players, second publishers, /clock, finger topics
+        self.sources = InputSources(self)
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
         self.logged_once: set[str] = set()
@@ -179,8 +152,6 @@ class PlannerNode(Node):
         self.closing = False
         self.other_publishers: list[str] = []
         self.warned_publishers: list[str] = []  # the other publishers warned about while enabled
-        self.clock_note = ""  # "/clock has 2 publishers: ..." (_check_clock_publishers)
-        self.camera_advice = ""  # the frames come from a simulator on wall time (_check_...)
         self.twin_problem = ""  # another node of this full name runs (_check_other_publishers)
         self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed,
                                      setup=lambda: set_torch_threads(cfg.model.threads))
@@ -204,7 +175,7 @@ class PlannerNode(Node):
             JointState, "joint_states", callback_with_publisher(self._on_joint_state, ""), 10)
         self.fingers.arm_topic = self.joint_states_sub.topic_name  # its namespace: this arm's
         if self.fingers.topic:
-            self._probe_gripper_topic(self.fingers.topic)
+            self.sources.probe_gripper_topic(self.fingers.topic)
         if cfg.robot.state_source == "pose":
             self.pose_sub = self.create_subscription(
                 PoseStamped, "current_pose", callback_with_publisher(self._on_pose, ""), 10)
@@ -337,22 +308,15 @@ class PlannerNode(Node):
         """
         now = time.monotonic()
         self.image_watch.arrived(now)
-        if self._from_stopped_player(sender, now, self.image_subscription.topic_name):
-            return
         topic = self.image_subscription.topic_name
+        if self.sources.from_stopped_player(sender, now, topic):
+            return
         try:
             rgb = decode_image_message(msg)
         except ImageError as exc:
             self._log_input_error(f"dropping camera image on {topic}: {exc}")
             return
-        crowd = crowd_problem(self.image_publishers, sender, now, f"camera images on {topic}",
-                              "this camera's view")
-        if crowd:  # which nodes, from the graph (once per crowd: not at the camera's rate)
-            self.camera_crowd = self.camera_crowd or ", ".join(
-                other_publishers(self, topic, own=0)[0])
-            crowd += f"; publishing nodes: {self.camera_crowd}" if self.camera_crowd else ""
-        else:
-            self.camera_crowd = ""
+        crowd = self.sources.camera_crowd_problem(sender, now, topic)
         problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp), crowd)
         self.worker.wake()
         if problem:  # refused (logged by the session): no note on its size besides
@@ -377,7 +341,7 @@ class PlannerNode(Node):
         now = time.monotonic()
         if topic == self.state_watch.topic:
             self.state_watch.arrived(now)
-        if self._from_stopped_player(sender, now, topic):
+        if self.sources.from_stopped_player(sender, now, topic):
             return
         try:
             reading = self.joints.read(msg.name, msg.position)
@@ -418,62 +382,10 @@ class PlannerNode(Node):
 
         ``sender``: the message's publisher id (None where rclpy gives none: not counted).
         """
-        problem = crowd_problem(self.state_publishers, sender, now, words)
+        problem = self.sources.state_crowd_problem(sender, now, words)
         if problem:
             self._reject_state(what, topic, problem)
         return bool(problem)
-
-    def _from_stopped_player(self, sender, now: float, topic: str) -> bool:
-        """Whether to drop an input message: a bag player's, taken after the player stopped.
-
-        Its last messages may wait in the queues when the graph check sees it go (a loaded
-        executor: breaker28c); they are the recording's, on its frozen ``/clock``. A publisher
-        new to the node asks the graph for bag players once the graph names its own node
-        (discovery shows a publisher before its node's name; asked again at most every 50 ms
-        meanwhile); its messages are dropped until then (a warning after ``UNNAMED_WARN_S``).
-        Another publisher's missing name holds no one else (breaker28e). ``sender``: the
-        publisher id (None: rclpy gives none, Humble/Iron; then a change of the topic's
-        publishers asks the graph: :meth:`_publishers_changed`); ``topic``: where it came.
-        """
-        if sender is None:
-            return False if self.ids_given else self._publishers_changed(topic, now)
-        if self.player_senders.due(sender, now):
-            # once the graph names this publisher's own node: ask who the players are
-            named = publisher_named(self, topic, sender_gid(sender))
-            if named:
-                self._check_recorded_inputs()
-            self.player_senders.checked(sender, named, now)
-        held = self.player_senders.unnamed(sender, now)
-        if held is not None:  # not named yet: it could be a restarted player (breaker28d)
-            self._warn_unnamed(topic, held)
-            return True
-        return not self.session.recorded_inputs and self.player_senders.is_player(sender)
-
-    def _warn_unnamed(self, topic: str, held: float) -> None:
-        """Say (once) that ``topic``'s messages were dropped ``held`` [s]: a publisher unnamed."""
-        if held > UNNAMED_WARN_S:
-            self._log_once(
-                f"messages on {topic} from a publisher whose node the ROS graph has not "
-                f"named for {UNNAMED_WARN_S:g} s are dropped (it could be a bag player; a "
-                f"publisher outside ROS?): check `ros2 topic info -v {topic}`", "warning")
-
-    def _publishers_changed(self, topic: str, now: float) -> bool:
-        """Whether to drop a message on ``topic`` where rclpy gives no publisher ids.
-
-        A change of the topic's publishers asks the graph for bag players at once (not only
-        at the 2 Hz check); while one of them is not named yet, the topic's messages are
-        dropped (``robot.recorded_inputs.PublisherSets``).
-        """
-        sets, count = self.publisher_sets, self.count_publishers(topic)
-        if not sets.due(topic, count, now):
-            return sets.held(topic)
-        infos = self.get_publishers_info_by_topic(topic)
-        if any(info.node_name == UNKNOWN for info in infos):
-            self._warn_unnamed(topic, sets.hold(topic, count, now))
-            return True
-        if sets.seen(topic, count, frozenset(bytes(info.endpoint_gid) for info in infos), now):
-            self._check_recorded_inputs()
-        return False
 
     def _gripper_measured(self, now: float) -> bool:
         """Whether a state built at ``now`` [s, steady clock] has a measured closedness."""
@@ -492,35 +404,9 @@ class PlannerNode(Node):
             self.session.hand_changed(self.fingers.hand)
             self._check_recorded_inputs()  # the new hand's topic may be a bag player's
 
-    def _gripper_topics(self) -> str:
-        """Where finger joint states are looked for, in words (for the session's warning)."""
-        if self.fingers.conflict or self.fingers.crowd:
-            return (f"{self.fingers.topic or 'one topic'} alone (which hand is this arm's is "
-                    "ambiguous: see the warning before)")
-        return self.fingers.topic or (
-            f"a JointState topic named *gripper* in this arm's namespace, or "
-            f"{self.joint_states_sub.topic_name}")
-
-    def _probe_gripper_topic(self, topic: str) -> None:
-        if topic not in self.gripper_probes and topic != self.joint_states_sub.topic_name:
-            self.gripper_probes[topic] = self.create_subscription(
-                JointState, topic, callback_with_publisher(self._on_joint_state, topic), 10)
-
     def _find_gripper_topics(self) -> None:
-        """Auto search: listen to each JointState topic named *gripper* that may be this arm's.
-
-        :class:`FingerWatch` chooses among them and says when two tie.
-        """
-        if self.fingers.topic:  # a bag played onto the finger topic: a second publisher
-            nodes = [f"{info.node_namespace.rstrip('/')}/{info.node_name}"
-                     for info in self.get_publishers_info_by_topic(self.fingers.topic)]
-            self._log_note(self.fingers.publishers(self.fingers.topic, nodes, time.monotonic()))
-            self._tell_hand_change()
-        if self.fingers.configured_topic:
-            return
-        for topic, types in self.get_topic_names_and_types():
-            if "sensor_msgs/msg/JointState" in types and "gripper" in topic.lower():
-                self._probe_gripper_topic(topic)
+        """Search the finger topics, as the 2 Hz check does, now (``InputSources``)."""
+        self.sources.find_gripper_topics()
 
     def _frame_ok(self, topic: str, frame_id: str) -> bool:
         """Check a pose's header.frame_id against the base frame: refuse (hold) on a mismatch."""
@@ -539,7 +425,7 @@ class PlannerNode(Node):
     def _on_pose(self, msg: PoseStamped, _topic: str = "", sender: object = None) -> None:
         now = time.monotonic()
         self.state_watch.arrived(now)
-        if self._from_stopped_player(sender, now, self.pose_sub.topic_name):
+        if self.sources.from_stopped_player(sender, now, self.pose_sub.topic_name):
             return
         if not self._frame_ok(self.pose_sub.topic_name, msg.header.frame_id):
             return
@@ -775,59 +661,14 @@ class PlannerNode(Node):
                 "other")
 
     def _check_recorded_inputs(self) -> None:
-        """Tell the session which inputs a bag player publishes (``robot.recorded_inputs``).
-
-        The players' publisher ids are kept (:meth:`_from_stopped_player`). When the players
-        stop, the finger closedness they sent stops counting as measured.
-        """
-        pose_mode = self.config.robot.state_source == "pose"
-        inputs = input_topics(self.image_subscription.topic_name,
-                              (self.pose_sub if pose_mode else self.joint_states_sub).topic_name,
-                              pose_mode, [self.fingers.topic] + [
-                                  topic for topic in self.gripper_probes
-                                  if self.fingers.may_take(topic)])
-        gids: set[bytes] = set()
-        players = {words: bag_players(self, topic, types, gids)
-                   for words, (topic, types) in inputs.items()}
-        self.player_senders.add_players(gids)
-        problem = recorded_inputs_problem(players)
-        if self.session.recorded_inputs and not problem:
-            self.fingers.recording_ended()
-        self.session.set_recorded_inputs(problem)
-
-    def _check_clock_publishers(self) -> None:
-        """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""
-        if not self.get_parameter("use_sim_time").value:
-            self.clock_note = ""
-            return
-        infos = self.get_publishers_info_by_topic("/clock")
-        names = [full_name(info.node_name, info.node_namespace) for info in infos]
-        self.clock_note = "" if len(names) < 2 else (
-            f"/clock has {len(names)} publishers: {', '.join(names)} — two clocks interleave, "
-            "stop all but one")
-
-    def _check_camera_source(self) -> None:
-        """Note whether the camera's frames come from the simulator while on the wall clock.
-
-        Then a camera slower than its age limit is a simulation slower than real time, and the
-        slow-camera note names simulated time, not a looser limit (``sim.pace``).
-        """
-        from vjepa_ros.sim.pace import simulator_camera_advice
-
-        on_sim_time = self.get_parameter("use_sim_time").value
-        publishers, _ = other_publishers(self, self.image_subscription.topic_name, own=0)
-        # this package's simulator by what it advertises, not any node named sim_node
-        simulators = set() if on_sim_time else package_simulators(self, publishers)
-        self.camera_advice = simulator_camera_advice(publishers, simulators, on_sim_time)
+        """Tell the session which inputs a bag player publishes, now (``InputSources``)."""
+        self.sources.check_recorded_inputs()
 
     def _publish_diagnostics(self) -> None:
         if self.closing:
             return
         self._check_other_publishers()
-        self._check_clock_publishers()
-        self._check_camera_source()
-        self._find_gripper_topics()
-        self._check_recorded_inputs()
+        self.sources.check_graph()  # /clock, camera source, finger topics, bag players
         if self.pending_goal is not None:  # its publisher was not named yet: ask again
             self._on_goal_image(*self.pending_goal)
         from vjepa_ros.robot.diagnostics import diagnostic_status  # (robot.mpc: torch)

@@ -27,13 +27,15 @@ class InputChecks:
         """:meth:`_camera_problem` as a :class:`Blocker` (detail "" when the frame is usable).
 
         ``missing_topic``: the camera topic when no frame has come yet; the detail then does not
-        name it (:meth:`blocking_problems` adds it).
+        name it (:meth:`blocking_problems` adds it). Frames that came from a bag player that
+        stopped were dropped (:meth:`set_recorded_inputs`): then the detail says so and that a
+        live frame is awaited (:meth:`_recorded_leftover`), not "no camera image received yet".
         """
         if self.inputs.image_problem:
             return Blocker(self.inputs.image_problem)
         age = self.inputs.ages(now)[0]
         return self._age_blocker("camera image", age, self.limits.max_image_age_s, now,
-                                 self.camera_topic)
+                                 self.camera_topic, self.inputs.frames_received)
 
     def _input_refusal(self, now: float) -> Refusal | None:
         """Why the inputs refuse a plan or a command at ``now`` [s, session clock]; None if not.
@@ -70,7 +72,7 @@ class InputChecks:
                     self.enable_epoch += 1
                     # the newest bump alone is kept (bounded): an older plan's void reason is
                     # then said in ~/enable's words, it is void all the same
-                    self._voided_by = {self.enable_epoch: "inputs from a bag player"}
+                    self._voided_by = (self.enable_epoch, "inputs from a bag player")
                     self._drop_prepared("inputs from a bag player")
                 self.log("warning" if self.enabled else "info", problem)
                 return
@@ -104,11 +106,18 @@ class InputChecks:
         """:meth:`_state_age_problem` as a :class:`Blocker`, as :meth:`_camera_blocker`."""
         age = self.inputs.ages(now)[1]
         return self._age_blocker("robot state", age, self.limits.max_state_age_s, now,
-                                 self.state_topic)
+                                 self.state_topic, self.inputs.states_received)
 
     def _age_blocker(self, what: str, age: float | None, limit: float, now: float,
-                     topic: Callable[[], str]) -> Blocker:
-        """``age_problem`` of ``what`` noted (:meth:`_noted`); ``topic()`` missing at age None."""
+                     topic: Callable[[], str], received: int = 0) -> Blocker:
+        """``age_problem`` of ``what`` noted (:meth:`_noted`); ``topic()`` missing at age None.
+
+        ``received``: how many of ``what`` came; some with none kept (age None) were a stopped
+        bag player's, dropped: then :meth:`_recorded_leftover` says so, not "none received".
+        """
+        leftover = self._recorded_leftover() if age is None and received else ""
+        if leftover:
+            return Blocker(leftover)
         problem = age_problem(what, age, limit, now)
         return Blocker(problem, topic()) if age is None else Blocker(self._noted(problem, age))
 

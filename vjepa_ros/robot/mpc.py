@@ -157,7 +157,8 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         self._gripper_guess_noted = False  # the unmeasured-gripper warning was logged
         self.goal_version = 0
         self.enable_epoch = 0  # bumped by every enable/disable: a plan made before is void
-        self._voided_by: dict[int, str] = {}  # epoch → what bumped it, when not ~/enable
+        # (epoch, what bumped it) of the newest bump not made by ~/enable; None: none yet
+        self._voided_by: tuple[int, str] | None = None
         self.command_time = self.arrival_time = -float("inf")
         self.command_target: np.ndarray | None = None  # [7] the safe target being executed
         self.command_gripper_measured = True  # that target's start had a measured closedness
@@ -464,9 +465,9 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         if version != self.goal_version:
             return "goal changed while planning"
         if epoch != self.enable_epoch:
-            why = self._voided_by.get(epoch + 1)  # what made the next epoch, if not ~/enable
-            if why:
-                return f"{why} while planning"
+            voided = self._voided_by  # what made the next epoch, if not ~/enable
+            if voided is not None and voided[0] == epoch + 1:
+                return f"{voided[1]} while planning"
             return "enabled while planning" if self.enabled else "disabled while planning"
         return ""
 

@@ -104,6 +104,35 @@ def input_topics(camera: str, state_topic: str, pose_mode: bool,
     return inputs
 
 
+class FingerPlayers:
+    """The bag players of the inputs that carry finger joints, from one graph check to the next.
+
+    The finger closedness comes in JointState inputs (the arm's joint states, the finger
+    topics: :func:`input_topics`' ``JOINT_STATE_TYPES``), never in the camera or a pose. When a
+    player of one of them stops, the closedness it sent must stop counting as measured
+    (``FingerWatch.recording_ended``); a camera or pose player's end leaves the hand measured
+    by its live messages alone. ROS-free.
+    """
+
+    def __init__(self):
+        self.last: dict[str, list[str]] = {}  # finger inputs with players at the last check
+
+    def stopped(self, players: dict[str, list[str]],
+                inputs: dict[str, tuple[str, frozenset[str]]]) -> bool:
+        """Note a graph check's players; return whether a finger input's player stopped.
+
+        ``players``: each input in words → the bag players publishing it (as
+        :func:`recorded_inputs_problem` takes them); ``inputs``: that check's
+        :func:`input_topics`. True when an input that carries finger joints had a player at the
+        last check and has none now (or is no input any more).
+        """
+        now = {words: names for words, names in players.items()
+               if names and inputs[words][1] & JOINT_STATE_TYPES}
+        ended = any(words not in now for words in self.last)
+        self.last = now
+        return ended
+
+
 class PlayerSenders:
     """Which input publishers are bag players', and when a message should ask the graph.
 

@@ -1,0 +1,232 @@
+"""Where the planner node's inputs come from: bag players, unnamed and second publishers, clocks.
+
+:class:`InputSources` holds a reference to the planner node (``nodes/planner_node.py``) and asks
+the ROS graph about the publishers of its camera, robot state and finger topics: which are bag
+players (the session refuses their inputs while enabled: ``robot/recorded_inputs.py``), which
+messages to drop (a stopped player's queued ones, an unnamed publisher's), which nodes crowd a
+topic, how many publish ``/clock``, whether the camera is this package's simulator on wall time,
+and which JointState topics may carry this arm's fingers (the automatic search). The rules are
+ROS-free (``robot/recorded_inputs.py``, ``robot/publisher_window.py``); this is the rclpy side.
+Executor callbacks only (not thread-safe).
+"""
+
+from __future__ import annotations
+
+import time
+
+from sensor_msgs.msg import JointState
+
+from vjepa_ros.nodes import publisher_ids
+from vjepa_ros.nodes.graph_publishers import (
+    UNKNOWN,
+    bag_players,
+    full_name,
+    other_publishers,
+    package_simulators,
+    publisher_named,
+)
+from vjepa_ros.nodes.publisher_ids import callback_with_publisher, sender_gid
+from vjepa_ros.robot.publisher_window import (
+    STATE_PUBLISHER_WINDOW_S,
+    PublisherWindow,
+    crowd_problem,
+)
+from vjepa_ros.robot.recorded_inputs import (
+    FingerPlayers,
+    PlayerSenders,
+    PublisherSets,
+    input_topics,
+    recorded_inputs_problem,
+)
+
+UNNAMED_WARN_S = 2.0  # [s] input messages dropped this long for an unnamed publisher: say so
+
+
+class InputSources:
+    """The planner node's graph bookkeeping about its inputs' publishers (module docstring).
+
+    ``node``: the :class:`~vjepa_ros.nodes.planner_node.PlannerNode`; its session, finger watch,
+    subscriptions and log are used. Set on it before its input subscriptions are created.
+    """
+
+    def __init__(self, node):
+        self.node = node
+        # the arm state's publishers (joint states or current_pose): a second one is refused
+        self.state_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)
+        self.image_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)  # two cameras: refused
+        self.camera_crowd = ""  # the nodes publishing the camera topic while two send frames
+        self.player_senders = PlayerSenders(sender_gid)  # bag players among input publishers
+        self.ids_given = publisher_ids.gives_publisher_ids()  # else (Humble/Iron): by topic
+        self.publisher_sets = PublisherSets()  # input topics' publishers, without ids
+        self.finger_players = FingerPlayers()  # players of the inputs carrying finger joints
+        self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
+        self.clock_note = ""  # "/clock has 2 publishers: ..." (check_clock_publishers)
+        self.camera_advice = ""  # the frames come from a simulator on wall time (check_camera_...)
+
+    # -- per message ----------------------------------------------------------------------------
+    def from_stopped_player(self, sender, now: float, topic: str) -> bool:
+        """Whether to drop an input message: a bag player's, taken after the player stopped.
+
+        Its last messages may wait in the queues when the graph check sees it go (a loaded
+        executor: breaker28c); they are the recording's, on its frozen ``/clock``. A publisher
+        new to the node asks the graph for bag players once the graph names its own node
+        (discovery shows a publisher before its node's name; asked again at most every 50 ms
+        meanwhile); its messages are dropped until then (a warning after ``UNNAMED_WARN_S``).
+        Another publisher's missing name holds no one else (breaker28e). ``sender``: the
+        publisher id (None: rclpy gives none, Humble/Iron; then a change of the topic's
+        publishers asks the graph: :meth:`publishers_changed`); ``topic``: where it came;
+        ``now``: [s, steady clock].
+        """
+        if sender is None:
+            return False if self.ids_given else self.publishers_changed(topic, now)
+        if self.player_senders.due(sender, now):
+            # once the graph names this publisher's own node: ask who the players are
+            named = publisher_named(self.node, topic, sender_gid(sender))
+            if named:
+                self.check_recorded_inputs()
+            self.player_senders.checked(sender, named, now)
+        held = self.player_senders.unnamed(sender, now)
+        if held is not None:  # not named yet: it could be a restarted player (breaker28d)
+            self.warn_unnamed(topic, held)
+            return True
+        return not self.node.session.recorded_inputs and self.player_senders.is_player(sender)
+
+    def warn_unnamed(self, topic: str, held: float) -> None:
+        """Say (once) that ``topic``'s messages were dropped ``held`` [s]: a publisher unnamed."""
+        if held > UNNAMED_WARN_S:
+            self.node._log_once(
+                f"messages on {topic} from a publisher whose node the ROS graph has not "
+                f"named for {UNNAMED_WARN_S:g} s are dropped (it could be a bag player; a "
+                f"publisher outside ROS?): check `ros2 topic info -v {topic}`", "warning")
+
+    def publishers_changed(self, topic: str, now: float) -> bool:
+        """Whether to drop a message on ``topic`` where rclpy gives no publisher ids.
+
+        A change of the topic's publishers asks the graph for bag players at once (not only
+        at the 2 Hz check); while one of them is not named yet, the topic's messages are
+        dropped (``robot.recorded_inputs.PublisherSets``).
+        """
+        sets, count = self.publisher_sets, self.node.count_publishers(topic)
+        if not sets.due(topic, count, now):
+            return sets.held(topic)
+        infos = self.node.get_publishers_info_by_topic(topic)
+        if any(info.node_name == UNKNOWN for info in infos):
+            self.warn_unnamed(topic, sets.hold(topic, count, now))
+            return True
+        if sets.seen(topic, count, frozenset(bytes(info.endpoint_gid) for info in infos), now):
+            self.check_recorded_inputs()
+        return False
+
+    def camera_crowd_problem(self, sender, now: float, topic: str) -> str:
+        """Why a camera frame of ``sender`` on ``topic`` is refused: two cameras ("" if not).
+
+        The publishing nodes are named from the graph, once per crowd (not at the camera's rate).
+        """
+        crowd = crowd_problem(self.image_publishers, sender, now, f"camera images on {topic}",
+                              "this camera's view")
+        if not crowd:
+            self.camera_crowd = ""
+            return ""
+        self.camera_crowd = self.camera_crowd or ", ".join(
+            other_publishers(self.node, topic, own=0)[0])
+        return crowd + (f"; publishing nodes: {self.camera_crowd}" if self.camera_crowd else "")
+
+    def state_crowd_problem(self, sender, now: float, words: str) -> str:
+        """Why a robot state of ``sender`` (``words``: "arm joint states") is refused ("" if not).
+
+        Two publishers of it (a bag on the live topic); ``sender`` None is not counted.
+        """
+        return crowd_problem(self.state_publishers, sender, now, words)
+
+    # -- the 2 Hz graph check -------------------------------------------------------------------
+    def check_graph(self) -> None:
+        """Look at the inputs' publishers, as the diagnostics timer does (each method below)."""
+        self.check_clock_publishers()
+        self.check_camera_source()
+        self.find_gripper_topics()
+        self.check_recorded_inputs()
+
+    def check_recorded_inputs(self) -> None:
+        """Tell the session which inputs a bag player publishes (``robot.recorded_inputs``).
+
+        The players' publisher ids are kept (:meth:`from_stopped_player`). When a player of an
+        input that carries finger joints (joint states, a finger topic) stops, the closedness
+        it sent stops counting as measured; a camera or pose player's end leaves it measured.
+        """
+        node, fingers = self.node, self.node.fingers
+        pose_mode = node.config.robot.state_source == "pose"
+        inputs = input_topics(node.image_subscription.topic_name,
+                              (node.pose_sub if pose_mode else node.joint_states_sub).topic_name,
+                              pose_mode, [fingers.topic] + [
+                                  topic for topic in self.gripper_probes
+                                  if fingers.may_take(topic)])
+        gids: set[bytes] = set()
+        players = {words: bag_players(node, topic, types, gids)
+                   for words, (topic, types) in inputs.items()}
+        self.player_senders.add_players(gids)
+        if self.finger_players.stopped(players, inputs):
+            fingers.recording_ended()
+        node.session.set_recorded_inputs(recorded_inputs_problem(players))
+
+    def check_clock_publishers(self) -> None:
+        """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""
+        node = self.node
+        if not node.get_parameter("use_sim_time").value:
+            self.clock_note = ""
+            return
+        infos = node.get_publishers_info_by_topic("/clock")
+        names = [full_name(info.node_name, info.node_namespace) for info in infos]
+        self.clock_note = "" if len(names) < 2 else (
+            f"/clock has {len(names)} publishers: {', '.join(names)} — two clocks interleave, "
+            "stop all but one")
+
+    def check_camera_source(self) -> None:
+        """Note whether the camera's frames come from the simulator while on the wall clock.
+
+        Then a camera slower than its age limit is a simulation slower than real time, and the
+        slow-camera note names simulated time, not a looser limit (``sim.pace``).
+        """
+        from vjepa_ros.sim.pace import simulator_camera_advice
+
+        node = self.node
+        on_sim_time = node.get_parameter("use_sim_time").value
+        publishers, _ = other_publishers(node, node.image_subscription.topic_name, own=0)
+        # this package's simulator by what it advertises, not any node named sim_node
+        simulators = set() if on_sim_time else package_simulators(node, publishers)
+        self.camera_advice = simulator_camera_advice(publishers, simulators, on_sim_time)
+
+    # -- the finger joints' topic ---------------------------------------------------------------
+    def gripper_topics(self) -> str:
+        """Where finger joint states are looked for, in words (for the session's warning)."""
+        fingers = self.node.fingers
+        if fingers.conflict or fingers.crowd:
+            return (f"{fingers.topic or 'one topic'} alone (which hand is this arm's is "
+                    "ambiguous: see the warning before)")
+        return fingers.topic or (
+            f"a JointState topic named *gripper* in this arm's namespace, or "
+            f"{self.node.joint_states_sub.topic_name}")
+
+    def probe_gripper_topic(self, topic: str) -> None:
+        """Subscribe to the JointState ``topic`` for finger joints (once; not the arm's topic)."""
+        node = self.node
+        if topic not in self.gripper_probes and topic != node.joint_states_sub.topic_name:
+            self.gripper_probes[topic] = node.create_subscription(
+                JointState, topic, callback_with_publisher(node._on_joint_state, topic), 10)
+
+    def find_gripper_topics(self) -> None:
+        """Auto search: listen to each JointState topic named *gripper* that may be this arm's.
+
+        :class:`~vjepa_ros.robot.finger_watch.FingerWatch` chooses among them and says when two
+        tie; a second publisher of the chosen topic (a bag played onto it) is told to it.
+        """
+        node, fingers = self.node, self.node.fingers
+        if fingers.topic:  # a bag played onto the finger topic: a second publisher
+            nodes = [f"{info.node_namespace.rstrip('/')}/{info.node_name}"
+                     for info in node.get_publishers_info_by_topic(fingers.topic)]
+            node._log_note(fingers.publishers(fingers.topic, nodes, time.monotonic()))
+            node._tell_hand_change()
+        if fingers.configured_topic:
+            return
+        for topic, types in node.get_topic_names_and_types():
+            if "sensor_msgs/msg/JointState" in types and "gripper" in topic.lower():
+                self.probe_gripper_topic(topic)
