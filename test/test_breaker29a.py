@@ -22,11 +22,22 @@ from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.nodes import planner_node as planner_module  # noqa: E402
 from vjepa_ros.nodes import publisher_ids  # noqa: E402
 from vjepa_ros.nodes.graph_publishers import UNKNOWN, bag_players  # noqa: E402
-from vjepa_ros.robot.recorded_inputs import BAG_PLAYER_SERVICE, IMAGE_TYPES  # noqa: E402
+from vjepa_ros.robot.recorded_inputs import (  # noqa: E402
+    BAG_PLAYER_SERVICE,
+    IMAGE_TYPES,
+    input_topics,
+)
 
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
 GOAL = "/vjepa_planner/goal_image"
+
+
+def relay_types(pose_mode=False):
+    """Return the message types relays of each input are followed through: [camera, state]."""
+    inputs = input_topics("/cam/image", "/current_pose" if pose_mode else "/joint_states",
+                          pose_mode, None)
+    return [types for _, types in inputs.values()]
 
 
 def goal_message(seed):
@@ -130,8 +141,28 @@ def test_a_player_of_video_transport_packets_through_republish_is_a_recording(pa
     graph = Graph({"/cam/image": [("image_republisher", "/")],
                    "/cam/image/ffmpeg": [("rosbag2_player", "/")]},
                   {("image_republisher", "/"): [("/cam/image/ffmpeg", [packet_type])]})
-    assert bag_players(graph, "/cam/image", IMAGE_TYPES) == [
+    camera_types, _ = relay_types()
+    assert bag_players(graph, "/cam/image", camera_types) == [
         "/image_republisher (relaying /cam/image/ffmpeg from /rosbag2_player)"]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker29a: pose mode: a pose computed from a player's "
+                   "joint states (robot_state_publisher, then a TF-to-pose node) is not followed")
+def test_pose_mode_a_pose_computed_from_a_players_joint_states_is_a_recording():
+    # robot.state_source pose: labs often publish current_pose from TF (a node looking up
+    # base -> hand and publishing PoseStamped) fed by robot_state_publisher from /joint_states.
+    # A `ros2 bag play` of a run's /joint_states (or of its /tf), the arm driver stopped, then
+    # gives the planner the recording's pose; relays are followed only through topics of the
+    # input's own type (PoseStamped), so no player is found and the arm is commanded from the
+    # recording's state. Expected: the pose node named a relay of the player.
+    graph = Graph({"/current_pose": [("ee_pose", "/")],
+                   "/tf": [("robot_state_publisher", "/")],
+                   "/joint_states": [("rosbag2_player", "/")]},
+                  {("ee_pose", "/"): [("/tf", ["tf2_msgs/msg/TFMessage"])],
+                   ("robot_state_publisher", "/"): [
+                       ("/joint_states", ["sensor_msgs/msg/JointState"])]})
+    _, pose_types = relay_types(pose_mode=True)
+    assert bag_players(graph, "/current_pose", pose_types), "the recording's pose not seen"
 
 
 def _named_on(asker, topic, count):
