@@ -204,7 +204,7 @@ def test_two_republishers_of_the_default_name_are_followed_each_on_its_own():
     nodes = []
     try:
         asker = node("asker")
-        player = node("rosbag2_player")
+        player = rclpy.create_node("rosbag2_player", context=contexts[0])
         player.create_publisher(CompressedImage, "/replay/compressed", 10)
         nodes += [asker, player]
         for namespace, sources in [("/a", ["/live/compressed", "/replay/compressed"]),
@@ -215,6 +215,11 @@ def test_two_republishers_of_the_default_name_are_followed_each_on_its_own():
                 relay.create_publisher(Image, f"{namespace}/cam/image", 10)
                 nodes.append(relay)
                 assert _named_on(asker, f"{namespace}/cam/image", count)
+        deadline = time.monotonic() + 5.0 * WAIT_SLACK  # and their subscriptions discovered
+        while time.monotonic() < deadline and not all(
+                asker.count_subscribers(topic) == 2
+                for topic in ("/live/compressed", "/replay/compressed")):
+            time.sleep(0.02)
         found = {namespace: bag_players(asker, f"{namespace}/cam/image", IMAGE_TYPES)
                  for namespace in ("/a", "/b")}
         assert all(found.values()), f"a replay relay missed: {found}"
