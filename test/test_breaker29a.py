@@ -134,9 +134,10 @@ def test_a_renamed_players_goal_is_not_taken_before_its_services_are_listed(harn
 @pytest.mark.parametrize("packet_type", [
     "ffmpeg_image_transport_msgs/msg/FFMPEGPacket",  # ffmpeg_image_transport (H.264/HEVC)
     "theora_image_transport/msg/Packet",  # theora_image_transport
+    "foxglove_msgs/msg/CompressedVideo",  # foxglove_compressed_video_transport
 ])
 @pytest.mark.xfail(strict=True, reason="breaker29a: a relay decoding a player's video-transport "
-                   "packets (ffmpeg, theora) onto the camera topic is not followed")
+                   "packets (ffmpeg, theora, foxglove) onto the camera topic is not followed")
 def test_a_player_of_video_transport_packets_through_republish_is_a_recording(packet_type):
     # A lab records the camera with a video transport (the bag is ~50x smaller than raw) and
     # replays it through `ros2 run image_transport republish ffmpeg raw` onto the camera
