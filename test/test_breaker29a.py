@@ -136,8 +136,6 @@ def test_a_renamed_players_goal_is_not_taken_before_its_services_are_listed(harn
     "theora_image_transport/msg/Packet",  # theora_image_transport
     "foxglove_msgs/msg/CompressedVideo",  # foxglove_compressed_video_transport
 ])
-@pytest.mark.xfail(strict=True, reason="breaker29a: a relay decoding a player's video-transport "
-                   "packets (ffmpeg, theora, foxglove) onto the camera topic is not followed")
 def test_a_player_of_video_transport_packets_through_republish_is_a_recording(packet_type):
     # A lab records the camera with a video transport (the bag is ~50x smaller than raw) and
     # replays it through `ros2 run image_transport republish ffmpeg raw` onto the camera
@@ -153,8 +151,6 @@ def test_a_player_of_video_transport_packets_through_republish_is_a_recording(pa
         "/image_republisher (relaying /cam/image/ffmpeg from /rosbag2_player)"]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker29a: pose mode: a pose computed from a player's "
-                   "joint states (robot_state_publisher, then a TF-to-pose node) is not followed")
 def test_pose_mode_a_pose_computed_from_a_players_joint_states_is_a_recording():
     # robot.state_source pose: labs often publish current_pose from TF (a node looking up
     # base -> hand and publishing PoseStamped) fed by robot_state_publisher from /joint_states.
@@ -183,8 +179,6 @@ def _named_on(asker, topic, count):
     return False
 
 
-@pytest.mark.xfail(strict=True, reason="breaker29a: relays are looked up by node name: of two "
-                   "default-named republishers one's subscriptions stand for both")
 def test_two_republishers_of_the_default_name_are_followed_each_on_its_own():
     # `ros2 run image_transport republish compressed raw` names its node image_republisher:
     # a live one (the camera driver stopped: idle) and one started for a replay, both onto the

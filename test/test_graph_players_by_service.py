@@ -51,6 +51,10 @@ class Graph:
             raise RuntimeError("node gone")  # rclpy: NodeNameNonExistentError
         return self.subscriptions[(name, namespace)]
 
+    def get_node_names_and_namespaces(self):
+        return sorted({node for nodes in self.publishers.values() for node in nodes}
+                      | set(self.subscriptions))
+
     def get_service_names_and_types_by_node(self, name, namespace):
         self.asked.append((name, namespace))
         return self.services.get((name, namespace), PARAMS)

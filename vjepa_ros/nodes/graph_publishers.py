@@ -96,7 +96,8 @@ def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
     ``topic_tools relay``); it is named "RELAY (relaying TOPIC from PLAYER)", with ", N relays
     between" when the chain is longer. ``gids``: gets the publisher gids (``endpoint_gid``
     bytes) of the players on ``topic`` (not of relays: a relay goes on relaying live messages
-    once the player stops). Nodes not named yet by discovery are passed over.
+    once the player stops). Nodes not named yet by discovery are passed over. Each node is
+    asked for its services once per call.
     """
     players = _PlayerNodes(node)
     found = []
@@ -112,7 +113,7 @@ def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
             found += [f"{name} (relaying {source} from {player}"
                       + (f", {between} relay{'s' * (between > 1)} between)" if between else ")")
                       for source, player, between in _upstream_players(
-                          node, (info.node_name, info.node_namespace), types, players)]
+                          node, info, types, players)]
     return sorted(set(found))
 
 
@@ -148,10 +149,11 @@ def publisher_named(node, topic: str, gid: bytes | None) -> bool:
 
 
 class _PlayerNodes:
-    """Whether nodes are bag players, each node asked once per graph check (rclpy)."""
+    """Whether nodes are bag players, and their subscriptions; asked once per call (rclpy)."""
 
     def __init__(self, node):
         self.node, self.known = node, {}
+        self.twins: set[tuple[str, str]] | None = None  # full names held by several nodes
 
     def check(self, name: str, namespace: str) -> bool:
         """Whether the node ``namespace``/``name`` is a bag player (False once it is gone)."""
@@ -167,38 +169,63 @@ class _PlayerNodes:
                 self.known[key] = is_bag_player(name, services)
         return self.known[key]
 
+    def subscriptions(self, info) -> list:
+        """(topic, [types]) the node of the endpoint ``info`` subscribes to; [] once it is gone.
 
-def _subscriptions(node, key: tuple[str, str]) -> list:
-    """(topic, [types]) a node subscribes to; [] once it left the graph."""
-    try:
-        return node.get_subscriber_names_and_types_by_node(*key)
-    except Exception:  # the node left the graph meanwhile (rclpy: NodeNameNonExistentError)
-        return []
+        The graph answers a query by node name with one node's subscriptions, the same for two
+        nodes of one full name (two ``image_republisher`` of ``republish``'s default name:
+        breaker29a). For such a name the subscriptions are gathered topic by topic, those of
+        the endpoint's own participant (the first 12 bytes of a DDS gid: the GUID prefix) where
+        the gids tell, else those of every node of the name (a relay too many holds, never one
+        too few).
+        """
+        key = (info.node_name, info.node_namespace)
+        if self.twins is None:
+            names = self.node.get_node_names_and_namespaces()
+            self.twins = {each for each in names if names.count(each) > 1}
+        if key not in self.twins:
+            try:
+                return self.node.get_subscriber_names_and_types_by_node(*key)
+            except Exception:  # the node left the graph meanwhile (NodeNameNonExistentError)
+                return []
+        mine, everyone = [], []
+        prefix = bytes(info.endpoint_gid)[:12]
+        for topic, types in self.node.get_topic_names_and_types():
+            for sub in self.node.get_subscriptions_info_by_topic(topic):
+                if (sub.node_name, sub.node_namespace) == key:
+                    everyone.append((topic, types))
+                    if bytes(sub.endpoint_gid)[:12] == prefix:
+                        mine.append((topic, types))
+        return mine or everyone
 
 
-def _upstream_players(node, relay: tuple[str, str], types: frozenset[str],
+def _upstream_players(node, relay, types: frozenset[str],
                       players: _PlayerNodes) -> list[tuple[str, str, int]]:
     """(topic ``relay`` subscribes to, player, relays between) for each player upstream.
 
-    Follows subscriptions of ``types`` topics to their publishers, breadth first, through at
-    most ``MAX_RELAY_HOPS`` nodes (``relay`` included); each node once (a loop ends).
+    ``relay``: the graph's endpoint info of the relay's publisher. Follows subscriptions of
+    ``types`` topics to their publishers, breadth first, through at most ``MAX_RELAY_HOPS``
+    nodes (``relay``'s included); each node once (a loop ends).
     """
-    found, seen = [], {relay}
-    frontier: list[tuple[tuple[str, str], str]] = [(relay, "")]
+    def identity(info):  # a node: its full name and participant (twins of one name apart)
+        return info.node_name, info.node_namespace, bytes(info.endpoint_gid)[:12]
+
+    found, seen = [], {identity(relay)}
+    frontier: list[tuple[object, str]] = [(relay, "")]
     for between in range(MAX_RELAY_HOPS):
         upstream = []
-        for key, first_topic in frontier:
-            for source, source_types in _subscriptions(node, key):
+        for info, first_topic in frontier:
+            for source, source_types in players.subscriptions(info):
                 if not types & set(source_types):
                     continue
                 for up in node.get_publishers_info_by_topic(source):
-                    up_key = (up.node_name, up.node_namespace)
-                    if up.node_name == UNKNOWN or up_key in seen:
+                    if up.node_name == UNKNOWN or identity(up) in seen:
                         continue
-                    seen.add(up_key)
-                    if players.check(*up_key):
-                        found.append((first_topic or source, full_name(*up_key), between))
+                    seen.add(identity(up))
+                    if players.check(up.node_name, up.node_namespace):
+                        found.append((first_topic or source,
+                                      full_name(up.node_name, up.node_namespace), between))
                     else:
-                        upstream.append((up_key, first_topic or source))
+                        upstream.append((up, first_topic or source))
         frontier = upstream
     return found

@@ -35,6 +35,13 @@ MAX_RELAY_HOPS = 3  # relays between a player and an input that are still follow
 IMAGE_TYPES = frozenset({"sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage"})
 JOINT_STATE_TYPES = frozenset({"sensor_msgs/msg/JointState"})
 POSE_TYPES = frozenset({"geometry_msgs/msg/PoseStamped"})
+# a camera is also relayed from video-transport packets (image_transport republish ffmpeg/theora/
+# foxglove/h264 raw), a pose computed from joint states or TF (robot_state_publisher, a TF-to-pose
+# node): the types a relay of each input may take its messages from (breaker29a)
+CAMERA_RELAY_TYPES = IMAGE_TYPES | frozenset({
+    "ffmpeg_image_transport_msgs/msg/FFMPEGPacket", "theora_image_transport/msg/Packet",
+    "foxglove_msgs/msg/CompressedVideo", "h264_msgs/msg/Packet"})
+POSE_RELAY_TYPES = POSE_TYPES | JOINT_STATE_TYPES | frozenset({"tf2_msgs/msg/TFMessage"})
 MAX_KEPT_SENDERS = 1000  # publisher ids kept; forgotten beyond (publishers re-created)
 UNNAMED_RECHECK_S = 0.05  # [s] graph checks while an input publisher's node is not named yet
 
@@ -84,7 +91,10 @@ def recorded_goal_problem(topic: str, players: list[str]) -> str:
 
 def input_topics(camera: str, state_topic: str, pose_mode: bool,
                  finger_topics: str | list[str] | None) -> dict[str, tuple[str, frozenset[str]]]:
-    """Return the planner's inputs a bag player may publish: words → (topic, message types).
+    """Return the planner's inputs a bag player may publish: words → (topic, relay types).
+
+    The relay types are those a relay of the input may take its messages from
+    (:data:`CAMERA_RELAY_TYPES`, :data:`POSE_RELAY_TYPES`; joint states from joint states).
 
     ``camera``, ``state_topic``: the resolved camera and robot state topics (``current_pose`` in
     ``pose_mode``, else joint states); ``finger_topics``: the finger joints' topic once chosen
@@ -93,9 +103,9 @@ def input_topics(camera: str, state_topic: str, pose_mode: bool,
     not listed (again). The words name the input in :func:`recorded_inputs_problem` ("camera
     images on /cam").
     """
-    inputs = {f"camera images on {camera}": (camera, IMAGE_TYPES),
+    inputs = {f"camera images on {camera}": (camera, CAMERA_RELAY_TYPES),
               f"robot states on {state_topic}": (
-                  state_topic, POSE_TYPES if pose_mode else JOINT_STATE_TYPES)}
+                  state_topic, POSE_RELAY_TYPES if pose_mode else JOINT_STATE_TYPES)}
     if isinstance(finger_topics, str) or finger_topics is None:
         finger_topics = [finger_topics]
     for topic in finger_topics:
@@ -126,8 +136,8 @@ class FingerPlayers:
         :func:`input_topics`. True when an input that carries finger joints had a player at the
         last check and has none now (or is no input any more).
         """
-        now = {words: names for words, names in players.items()
-               if names and inputs[words][1] & JOINT_STATE_TYPES}
+        now = {words: names for words, names in players.items()  # (a pose's types differ)
+               if names and inputs[words][1] == JOINT_STATE_TYPES}
         ended = any(words not in now for words in self.last)
         self.last = now
         return ended
