@@ -53,8 +53,6 @@ def logged(h, text):
     return any(text in m.msg for m in h.got["log"])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker29a: without publisher ids (Humble/Iron) a goal "
-                   "image from a player the graph has not named yet is taken")
 def test_without_ids_a_goal_from_an_unnamed_player_is_not_taken(harness, monkeypatch):  # noqa: F811
     # Humble/Iron: the goal comes without a publisher id; goal_players(..., None) treats it as
     # named (publisher_named(None) is True) and bag_players passes the unnamed node over, so a
@@ -107,8 +105,6 @@ def _node_with_services_listed_late(h, monkeypatch, name, hidden_asks):
     return node, asks
 
 
-@pytest.mark.xfail(strict=True, reason="breaker29a: a renamed player's goal image is taken for "
-                   "good when the graph had not listed the player's services yet")
 def test_a_renamed_players_goal_is_not_taken_before_its_services_are_listed(harness, monkeypatch):  # noqa: F811
     # A player started under another name (launch file name=, -r __node:=) is known only by
     # its services. Its latched goal asks the graph once, on arrival: the node is named, its
@@ -225,8 +221,6 @@ def test_two_republishers_of_the_default_name_are_followed_each_on_its_own():
             context.try_shutdown()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker29a: a goal image kept until its publisher is "
-                   "named replaces a goal captured after it came")
 def test_a_goal_waiting_for_its_publishers_name_does_not_replace_a_later_capture(
         harness, monkeypatch):  # noqa: F811
     # A goal image whose publisher the graph has not named yet waits in pending_goal for the

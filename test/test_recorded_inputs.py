@@ -121,3 +121,14 @@ def test_publisher_sets_list_gids_on_a_count_change_or_after_the_recheck_and_hol
     assert sets.due("/cam", 2, 0.36) and sets.hold("/cam", 2, 0.36) == pytest.approx(0.06)
     assert sets.seen("/cam", 2, frozenset({b"b", b"c"}), 0.4) and not sets.held("/cam")
     assert not sets.held("/joint_states"), "topics are held one by one"
+
+
+def test_first_listed_waits_for_each_publisher_to_settle_from_its_own_first_listing():
+    from vjepa_ros.robot.recorded_inputs import FirstListed
+
+    listed = FirstListed(settle_s=0.5)
+    listed.note([b"old"], 0.0)  # seen by an earlier 2 Hz check
+    assert listed.settled([b"old"], 0.6)
+    assert not listed.settled([b"old", b"new"], 0.6), "a publisher listed just now"
+    assert not listed.settled([b"new"], 1.0) and listed.settled([b"new"], 1.1)
+    assert listed.settled([], 0.0), "no publisher listed (gone): nothing to wait for"

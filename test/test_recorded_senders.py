@@ -7,8 +7,10 @@ The planner node's per-message rule for bag players' publishers
 import pytest
 
 from vjepa_ros.robot.recorded_inputs import (
+    CAMERA_RELAY_TYPES,
     IMAGE_TYPES,
     JOINT_STATE_TYPES,
+    POSE_RELAY_TYPES,
     POSE_TYPES,
     FingerPlayers,
     PlayerSenders,
@@ -52,12 +54,13 @@ def test_players_are_known_by_gid_and_sets_are_emptied_past_max_kept():
 
 def test_input_topics_name_each_input_with_its_message_types():
     assert input_topics("/cam", "/joint_states", False, None) == {
-        "camera images on /cam": ("/cam", IMAGE_TYPES),
+        "camera images on /cam": ("/cam", CAMERA_RELAY_TYPES),
         "robot states on /joint_states": ("/joint_states", JOINT_STATE_TYPES)}
     assert input_topics("/cam", "/joint_states", False, "/joint_states") == \
         input_topics("/cam", "/joint_states", False, ""), "the fingers on the state topic: once"
     pose = input_topics("/cam", "/current_pose", True, "/hand/fingers")
-    assert pose["robot states on /current_pose"] == ("/current_pose", POSE_TYPES)
+    assert pose["robot states on /current_pose"] == ("/current_pose", POSE_RELAY_TYPES)
+    assert IMAGE_TYPES < CAMERA_RELAY_TYPES and POSE_TYPES < POSE_RELAY_TYPES
     assert pose["finger joint states on /hand/fingers"] == ("/hand/fingers", JOINT_STATE_TYPES)
 
 

@@ -15,6 +15,7 @@ rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/boots
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from test_ros_planner_node import WAIT_SLACK, checkpoint, frame, harness  # noqa: E402, F401
+from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.nodes import planner_node as planner_module  # noqa: E402
@@ -59,6 +60,7 @@ def test_a_goal_image_a_bag_player_publishes_is_ignored_and_a_live_one_taken(har
 def test_a_goal_from_a_publisher_not_named_yet_is_decided_when_the_graph_names_it(
         harness, monkeypatch):  # noqa: F811
     h = harness()
+    _without_the_2hz_check(h)  # called below, from this thread alone
     answers = iter([None, None, ["/replay"]])  # not named, not named, then a player
     monkeypatch.setattr(planner_module, "goal_players", lambda node, topic, gid: next(answers))
     node = h.planner
@@ -69,13 +71,16 @@ def test_a_goal_from_a_publisher_not_named_yet_is_decided_when_the_graph_names_i
     node._publish_diagnostics()  # named now: a player's
     assert node.pending_goal is None and goal_image(h) is None
     assert h.pump(3.0, until=lambda: logged(h, "bag player (/replay)"))
-    # named as a live publisher's: taken
+    # named as a live publisher's: taken once its publishers were listed GOAL_SETTLE_S (the
+    # 2 Hz check retries; a renamed player's services may be listed after its name)
     monkeypatch.setattr(planner_module, "goal_players", lambda node, topic, gid: [])
     node._on_goal_image(goal_message(4), TOPIC, None)
-    assert np.array_equal(goal_image(h), frame(4))
+    assert h.pump(3.0, until=lambda: node._publish_diagnostics() or goal_image(h) is not None)
+    assert np.array_equal(goal_image(h), frame(4)) and node.pending_goal is None
     # never named: dropped with a warning once it waited UNNAMED_WARN_S
     monkeypatch.setattr(planner_module, "goal_players", lambda node, topic, gid: None)
     node._on_goal_image(goal_message(5), TOPIC, None,
-                        since=time.monotonic() - planner_module.UNNAMED_WARN_S - 0.1)
+                        since=time.monotonic() - planner_module.UNNAMED_WARN_S - 0.1,
+                        version=h.session.goal_version)  # a retry, first come 2.1 s ago
     assert node.pending_goal is None and np.array_equal(goal_image(h), frame(4))
     assert h.pump(3.0 * WAIT_SLACK, until=lambda: logged(h, "has not named its publisher's node"))

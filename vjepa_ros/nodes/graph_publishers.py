@@ -124,16 +124,27 @@ def goal_players(node, topic: str, gid: bytes | None) -> list[str] | None:
     only that publisher counts, and None means the graph has not named its node yet (ask
     again). A gid the graph does not list is a publisher that is gone (``ros2 topic pub
     --once``, a script that published and quit), and without ids (Humble/Iron rclpy) there is
-    no telling: then the goal is a player's while any player publishes ``topic``. Players
-    only, not relays (nothing republishes goal images).
+    no telling: then the goal is a player's while any player publishes ``topic``, and not
+    known while any publisher of it is unnamed. Players only, not relays (nothing republishes
+    goal images).
     """
-    mine = [info for info in node.get_publishers_info_by_topic(topic)
-            if gid is not None and bytes(getattr(info, "endpoint_gid", b"")) == gid]
-    if any(info.node_name == UNKNOWN for info in mine):
+    if any(info.node_name == UNKNOWN for info in goal_publishers(node, topic, gid)):
         return None
     gids: set[bytes] = set()
     players = bag_players(node, topic, gids=gids)
-    return players if not mine or gid in gids else []
+    mine = gid is not None and any(bytes(info.endpoint_gid) == gid
+                                   for info in node.get_publishers_info_by_topic(topic))
+    return [] if mine and gid not in gids else players
+
+
+def goal_publishers(node, topic: str, gid: bytes | None) -> list:
+    """Return the graph's infos of the publishers a goal image on ``topic`` came from.
+
+    Its own (``gid``) where the graph lists it, else every publisher of ``topic``.
+    """
+    infos = node.get_publishers_info_by_topic(topic)
+    mine = [info for info in infos if gid is not None and bytes(info.endpoint_gid) == gid]
+    return mine or infos
 
 
 def publisher_named(node, topic: str, gid: bytes | None) -> bool:

@@ -42,7 +42,12 @@ from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
-from vjepa_ros.nodes.graph_publishers import goal_players, other_publishers, published_topics
+from vjepa_ros.nodes.graph_publishers import (
+    goal_players,
+    goal_publishers,
+    other_publishers,
+    published_topics,
+)
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_sources import UNNAMED_WARN_S, InputSources
 from vjepa_ros.nodes.input_watch import (
@@ -75,7 +80,7 @@ from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
-from vjepa_ros.robot.recorded_inputs import recorded_goal_problem
+from vjepa_ros.robot.recorded_inputs import FirstListed, recorded_goal_problem
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 
 SENSOR_QOS = QoSProfile(
@@ -183,7 +188,8 @@ class PlannerNode(Node):
         self._watch_inputs(image_type)
         self.goal_subscription = self.create_subscription(
             Image, "~/goal_image", callback_with_publisher(self._on_goal_image, ""), LATCHED)
-        self.pending_goal: tuple | None = None  # (message, topic, sender, [s, steady] first)
+        self.pending_goal: tuple | None = None  # (message, topic, sender, first [s], version)
+        self.goal_listed = FirstListed()  # goal image publishers: listed since when
         self.create_service(SetBool, "~/enable", self._enable)
         add_goal_list_services(self)  # ~/capture_goal, ~/add_subgoal, ~/clear_goals
         # ~/camera_check: the live camera placement check (its own helper node and thread)
@@ -442,30 +448,45 @@ class PlannerNode(Node):
 
     # -- goals and services ---------------------------------------------------------------------
     def _on_goal_image(self, msg: Image, topic: str = "", sender: object = None,
-                       since: float | None = None) -> None:
+                       since: float | None = None, version: int | None = None) -> None:
         """Take a goal image from ``~/goal_image``, unless a bag player published it.
 
-        ``sender``: its publisher where rclpy gives ids; one whose node the graph has not named
-        yet is asked again at the 2 Hz check (``pending_goal``; dropped with a warning after
-        ``UNNAMED_WARN_S``). ``since``: when it first came [s, steady] (a retry).
+        ``sender``: its publisher where rclpy gives ids. A goal whose publisher the graph has
+        not named yet, or has listed for less than ``GOAL_SETTLE_S`` (a renamed player's
+        services may come later than its name: breaker29a), waits in ``pending_goal`` for the
+        2 Hz check (dropped with a warning when unnamed after ``UNNAMED_WARN_S``; dropped when
+        a goal was set meanwhile, or a newer goal image came). ``since``, ``version``: when it
+        first came [s, steady] and the session's ``goal_version`` then (a retry).
         """
         topic = topic or self.goal_subscription.topic_name
         now = time.monotonic()
-        since = now if since is None else since
-        players = goal_players(self, topic, sender_gid(sender))
+        if version is None:  # it came now (not a retry)
+            if self.pending_goal is not None:
+                self.get_logger().info(f"a newer goal image on {topic} replaces the one "
+                                       "waiting for the ROS graph")
+            since, version = now, self.session.goal_version
         self.pending_goal = None
-        if players is None:  # latched: it will not come again; decide once the graph knows
-            if now - since <= UNNAMED_WARN_S:
-                self.pending_goal = (msg, topic, sender, since)
-            else:
-                self.get_logger().warning(
-                    f"ignoring the goal image on {topic}: the ROS graph has not named its "
-                    f"publisher's node for {UNNAMED_WARN_S:g} s (a bag player?); publish it "
-                    f"again, or check `ros2 topic info -v {topic}`")
+        if version != self.session.goal_version:
+            self.get_logger().info(f"the goal image on {topic} that waited for the ROS graph is "
+                                   "dropped: a goal was set since")
             return
-        if players:
+        gid = sender_gid(sender)
+        players = goal_players(self, topic, gid)
+        settled = players is not None and self.goal_listed.settled(
+            [bytes(info.endpoint_gid) for info in goal_publishers(self, topic, gid)], now)
+        if players is None and now - since > UNNAMED_WARN_S:
+            self.get_logger().warning(
+                f"ignoring the goal image on {topic}: the ROS graph has not named its "
+                f"publisher's node for {UNNAMED_WARN_S:g} s (a bag player?); publish it "
+                f"again, or check `ros2 topic info -v {topic}`")
+        elif players:
             self.get_logger().warning(recorded_goal_problem(topic, players))
-            return
+        elif not settled:  # latched: it will not come again; decide once the graph knows
+            self.pending_goal = (msg, topic, sender, since, version)
+        else:
+            self._take_goal_image(msg)
+
+    def _take_goal_image(self, msg: Image) -> None:
         try:
             rgb = image_msg_to_rgb(msg)
             problem = goal_image_problem(rgb)
@@ -669,7 +690,11 @@ class PlannerNode(Node):
             return
         self._check_other_publishers()
         self.sources.check_graph()  # /clock, camera source, finger topics, bag players
-        if self.pending_goal is not None:  # its publisher was not named yet: ask again
+        goal_topic = self.goal_subscription.topic_name  # publishers listed since when
+        self.goal_listed.note([bytes(info.endpoint_gid)
+                               for info in self.get_publishers_info_by_topic(goal_topic)],
+                              time.monotonic())
+        if self.pending_goal is not None:  # its publisher was not named or new: ask again
             self._on_goal_image(*self.pending_goal)
         from vjepa_ros.robot.diagnostics import diagnostic_status  # (robot.mpc: torch)
 

@@ -44,6 +44,7 @@ CAMERA_RELAY_TYPES = IMAGE_TYPES | frozenset({
 POSE_RELAY_TYPES = POSE_TYPES | JOINT_STATE_TYPES | frozenset({"tf2_msgs/msg/TFMessage"})
 MAX_KEPT_SENDERS = 1000  # publisher ids kept; forgotten beyond (publishers re-created)
 UNNAMED_RECHECK_S = 0.05  # [s] graph checks while an input publisher's node is not named yet
+GOAL_SETTLE_S = 0.5  # [s] a goal image's publisher listed this long before its goal is taken
 
 
 def is_bag_player(node_name: str, services: list[tuple[str, list[str]]] = ()) -> bool:
@@ -247,3 +248,30 @@ class PublisherSets:
         known = self.known.get(topic)
         self.known[topic] = (count, gids, now)
         return known is None or known[1] != gids
+
+
+class FirstListed:
+    """When the graph first listed each publisher (gid) of a topic: discovery has settled.
+
+    A node's name comes with its ros_discovery_info, its services with their own endpoints'
+    discovery: a player under another name (known only by its services) was named with 7 of
+    its 20 services listed in 2 of 8 runs (breaker29a). A latched goal image is decided once,
+    so it waits until its publisher has been listed ``settle_s`` [s, steady] (the planner
+    node's 2 Hz check asks again). ROS-free; the gid sets are bounded by ``max_kept``.
+    """
+
+    def __init__(self, settle_s: float = GOAL_SETTLE_S, max_kept: int = MAX_KEPT_SENDERS):
+        self.settle_s, self.max_kept = settle_s, max_kept
+        self.first: dict[bytes, float] = {}
+
+    def note(self, gids, now: float) -> None:
+        """Note the publishers ``gids`` listed at ``now`` [s, steady] (the first time counts)."""
+        if len(self.first) > self.max_kept:
+            self.first.clear()
+        for gid in gids:
+            self.first.setdefault(gid, now)
+
+    def settled(self, gids, now: float) -> bool:
+        """Whether every publisher in ``gids`` was first listed ``settle_s`` before ``now``."""
+        self.note(gids, now)
+        return all(now - self.first[gid] >= self.settle_s for gid in gids)
