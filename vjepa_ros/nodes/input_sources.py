@@ -88,16 +88,31 @@ class InputSources:
         held = self.player_senders.unnamed(sender, now)
         if held is not None:  # not named yet: it could be a restarted player (breaker28d)
             self.warn_unnamed(topic, held)
-            return True
+            return not self.take_unnamed
         return not self.node.session.recorded_inputs and self.player_senders.is_player(sender)
 
+    @property
+    def take_unnamed(self) -> bool:
+        """``safety.take_unnamed_publishers``: messages of unnamed publishers are not dropped."""
+        return self.node.config.safety.take_unnamed_publishers
+
     def warn_unnamed(self, topic: str, held: float) -> None:
-        """Say (once) that ``topic``'s messages were dropped ``held`` [s]: a publisher unnamed."""
-        if held > UNNAMED_WARN_S:
+        """Say (once) that ``topic`` had a publisher unnamed for ``held`` [s] (dropped, taken)."""
+        if held <= UNNAMED_WARN_S:
+            return
+        if self.take_unnamed:
             self.node._log_once(
-                f"messages on {topic} from a publisher whose node the ROS graph has not "
-                f"named for {UNNAMED_WARN_S:g} s are dropped (it could be a bag player; a "
-                f"publisher outside ROS?): check `ros2 topic info -v {topic}`", "warning")
+                f"messages on {topic} come from a publisher whose node the ROS graph has not "
+                f"named for {UNNAMED_WARN_S:g} s (a DDS bridge, an app outside ROS?): taken "
+                "unchecked for a bag player, as safety.take_unnamed_publishers is true",
+                "warning")
+            return
+        self.node._log_once(
+            f"messages on {topic} from a publisher whose node the ROS graph has not "
+            f"named for {UNNAMED_WARN_S:g} s are dropped (it could be a bag player; a "
+            f"publisher outside ROS?): check `ros2 topic info -v {topic}`; if it is a DDS "
+            "bridge you trust (zenoh-bridge-dds, a DDS router), set "
+            "safety.take_unnamed_publishers:=true", "warning")
 
     def publishers_changed(self, topic: str, now: float) -> bool:
         """Whether to drop a message on ``topic`` where rclpy gives no publisher ids.
@@ -112,7 +127,9 @@ class InputSources:
         infos = self.node.get_publishers_info_by_topic(topic)
         if any(info.node_name == UNKNOWN for info in infos):
             self.warn_unnamed(topic, sets.hold(topic, count, now))
-            return True
+            if not self.take_unnamed:
+                return True
+            infos = [info for info in infos if info.node_name != UNKNOWN]
         if sets.seen(topic, count, frozenset(bytes(info.endpoint_gid) for info in infos), now):
             self.check_recorded_inputs()
         return False

@@ -81,6 +81,12 @@ class SafetyLimits:
         "[s].",
         range=(0, 60.0), low_open=True
     )
+    take_unnamed_publishers: bool = param(
+        False, "Take camera, robot state and finger messages from publishers whose node the ROS "
+        "graph never names (a DDS bridge such as zenoh-bridge-dds, an app outside ROS): they "
+        "cannot be checked for a bag player. Off: their messages are dropped (a warning after 2 "
+        "s names the topic)."
+    )
     max_plan_age_s: float = param(
         30.0, "A plan whose camera frame is older than this when it would be commanded (node "
         "clock − the frame's header.stamp; a stalled process, a slow planner) is discarded and "

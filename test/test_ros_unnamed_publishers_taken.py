@@ -1,0 +1,53 @@
+"""``safety.take_unnamed_publishers``: inputs from a publisher the graph never names (session 29).
+
+A camera streamed through a DDS bridge (zenoh-bridge-dds, a DDS router) has no node name in the
+ROS graph, so it cannot be checked for a bag player: its messages are dropped, and before this
+option the warning said what happened without a way to go on. With the option true they are
+taken (one warning says they are unchecked); with it false (the default) they stay dropped and
+the warning names the option.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+from test_ros_planner_node import checkpoint, harness  # noqa: E402, F401
+
+from vjepa_ros.nodes import input_sources, publisher_ids  # noqa: E402
+from vjepa_ros.nodes.graph_publishers import UNKNOWN  # noqa: E402
+
+
+def logged(h, text):
+    return any(text in m.msg for m in h.got["log"])
+
+
+@pytest.mark.parametrize("take", [False, True])
+def test_a_camera_the_graph_never_names_is_taken_only_when_the_option_says_so(
+        harness, monkeypatch, take):  # noqa: F811
+    monkeypatch.setattr(input_sources, "UNNAMED_WARN_S", 0.2)
+    # the graph names no input publisher's node (every message's own publisher unnamed)
+    monkeypatch.setattr(input_sources, "publisher_named", lambda node, topic, gid: False)
+    h = harness(**{"safety.take_unnamed_publishers": take})
+    assert h.pump(2.0, until=lambda: logged(h, "has not named for"))
+    h.pump(0.5)
+    if take:
+        assert h.session.inputs.frames_received > 0 and h.session.inputs.states_received > 0
+        assert logged(h, "taken unchecked for a bag player, as safety.take_unnamed_publishers")
+    else:
+        assert h.session.inputs.frames_received == 0 and h.session.inputs.states_received == 0
+        assert logged(h, "set safety.take_unnamed_publishers:=true")
+
+
+def test_without_ids_an_unnamed_publisher_holds_its_topic_unless_taken(harness, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(publisher_ids, "gives_publisher_ids", lambda: False)
+    h = harness(**{"safety.take_unnamed_publishers": True})
+    real = h.planner.get_publishers_info_by_topic
+
+    def publishers(topic):  # a bridge's publisher on /joint_states, never named
+        extra = [SimpleNamespace(node_name=UNKNOWN, node_namespace="/", endpoint_gid=[1] * 16)]
+        return list(real(topic)) + (extra if topic == "/joint_states" else [])
+
+    monkeypatch.setattr(h.planner, "get_publishers_info_by_topic", publishers)
+    assert h.pump(3.0, until=lambda: h.session.inputs.states_received > 3), \
+        "the topic is held though safety.take_unnamed_publishers is true"
