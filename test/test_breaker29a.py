@@ -11,14 +11,13 @@ import numpy as np
 import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 from test_graph_players_by_service import Graph  # noqa: E402
 from test_ros_planner_node import WAIT_SLACK, checkpoint, frame, harness  # noqa: E402, F401
+from test_ros_recorded_goals import LATCHED, goal_image, goal_message  # noqa: E402
 from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 
-from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.nodes import planner_node as planner_module  # noqa: E402
 from vjepa_ros.nodes import publisher_ids  # noqa: E402
 from vjepa_ros.nodes.graph_publishers import UNKNOWN, bag_players  # noqa: E402
@@ -28,8 +27,6 @@ from vjepa_ros.robot.recorded_inputs import (  # noqa: E402
     input_topics,
 )
 
-LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
-                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
 GOAL = "/vjepa_planner/goal_image"
 
 
@@ -38,19 +35,6 @@ def relay_types(pose_mode=False):
     inputs = input_topics("/cam/image", "/current_pose" if pose_mode else "/joint_states",
                           pose_mode, None)
     return [types for _, types in inputs.values()]
-
-
-def goal_message(seed):
-    return Image(**rgb_to_image_fields(frame(seed)))
-
-
-def goal_image(h):
-    goals = h.session.goals
-    return None if goals is None else goals.goals[0].image
-
-
-def logged(h, text):
-    return any(text in m.msg for m in h.got["log"])
 
 
 def test_without_ids_a_goal_from_an_unnamed_player_is_not_taken(harness, monkeypatch):  # noqa: F811
