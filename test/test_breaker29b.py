@@ -13,10 +13,12 @@ rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/boots
 from rclpy.parameter import Parameter  # noqa: E402
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image, JointState  # noqa: E402
+from test_robot_mpc import make_session, observe, tiny_world_model  # noqa: E402
 from test_ros_planner_node import WAIT_SLACK, checkpoint, frame, harness  # noqa: E402, F401
 from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 
 from vjepa_ros.images import image_msg_to_rgb, rgb_to_image_fields  # noqa: E402
+from vjepa_ros.robot.recorded_inputs import recorded_inputs_problem  # noqa: E402
 
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -172,3 +174,27 @@ def test_pose_mode_the_planners_own_commands_are_no_relay(harness):  # noqa: F81
         assert h.session.recorded_inputs == "", h.session.recorded_inputs
     finally:
         player.destroy_node()
+
+
+@pytest.mark.usefixtures("one_thread")
+@pytest.mark.xfail(strict=True, reason="breaker29b: after a finger-only player stops, a capture "
+                   "is refused saying the live camera's frame came from a bag player")
+def test_a_finger_players_end_does_not_call_the_live_camera_frame_the_recordings():
+    # A bag played onto the finger topic alone, the camera and the arm live throughout. When
+    # the player stops, set_recorded_inputs("") forgets every input received meanwhile, the
+    # live camera's frame too, and a ~/capture_goal (or ~/add_subgoal) until the next frame is
+    # refused with "the newest camera frame on ... and robot state on ... came from a bag
+    # player that stopped: nothing is commanded from a recording" (77c8e67): the camera never
+    # was the recording's. Expected: only the inputs the player published are named (or the
+    # live frame is kept and the capture taken).
+    session, clock, _ = make_session(tiny_world_model())
+    observe(session, clock)  # the live camera and arm
+    session.set_recorded_inputs(recorded_inputs_problem(
+        {"finger joint states on /hand/fingers": ["/rosbag2_player"]}))
+    clock.now += 0.01
+    observe(session, clock, seed=1)  # live frames and states go on while the finger bag plays
+    session.set_recorded_inputs("")  # the finger player stopped
+    try:
+        session.capture_goal()
+    except RuntimeError as exc:
+        assert "came from a bag player" not in str(exc), str(exc)
