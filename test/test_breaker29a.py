@@ -18,8 +18,7 @@ from test_ros_planner_node import WAIT_SLACK, checkpoint, frame, harness  # noqa
 from test_ros_recorded_goals import LATCHED, goal_image, goal_message  # noqa: E402
 from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 
-from vjepa_ros.nodes import planner_node as planner_module  # noqa: E402
-from vjepa_ros.nodes import publisher_ids  # noqa: E402
+from vjepa_ros.nodes import goal_images, publisher_ids  # noqa: E402
 from vjepa_ros.nodes.graph_publishers import UNKNOWN, bag_players  # noqa: E402
 from vjepa_ros.robot.recorded_inputs import (  # noqa: E402
     BAG_PLAYER_SERVICE,
@@ -215,9 +214,9 @@ def test_a_goal_waiting_for_its_publishers_name_does_not_replace_a_later_capture
     h = harness()
     _without_the_2hz_check(h)  # called below, from this thread alone
     answers = {"players": None}  # the graph: not named yet, then a live publisher's
-    monkeypatch.setattr(planner_module, "goal_players",
+    monkeypatch.setattr(goal_images, "goal_players",
                         lambda node, topic, gid: answers["players"])
-    monkeypatch.setattr(planner_module, "UNNAMED_WARN_S", 3600.0)  # kept however slow the box
+    monkeypatch.setattr(goal_images, "UNNAMED_WARN_S", 3600.0)  # kept however slow the box
     h.planner._on_goal_image(goal_message(3), GOAL, None)
     assert h.planner.pending_goal is not None and goal_image(h) is None
     assert h.pump(3.0, until=lambda: h.session.frame is not None)

@@ -18,7 +18,7 @@ from test_ros_planner_node import WAIT_SLACK, checkpoint, frame, harness  # noqa
 from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 
 from vjepa_ros.images import image_msg_to_rgb, rgb_to_image_fields  # noqa: E402
-from vjepa_ros.robot.recorded_inputs import recorded_inputs_problem  # noqa: E402
+from vjepa_ros.robot.recorded_inputs import recorded_inputs_problem, recorded_kinds  # noqa: E402
 
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -69,8 +69,6 @@ def _gone(h, node):
                               for info in h.planner.get_publishers_info_by_topic(GOAL)))
 
 
-@pytest.mark.xfail(strict=True, reason="breaker29b: a goal_steps change of the old goal drops "
-                   "a newer goal image waiting for the settle; the arm keeps the old goal")
 def test_goal_steps_set_after_a_goal_image_do_not_drop_it(harness):  # noqa: F811
     # README: a ~/goal_image message replaces the goal, "after which goal_steps / goal_gripper
     # apply to that goal's sub-goals". A script publishes the new goal image from a new
@@ -95,9 +93,6 @@ def test_goal_steps_set_after_a_goal_image_do_not_drop_it(harness):  # noqa: F81
         script.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker29b: a live script's goal whose publisher quits "
-                   "within the settle is ignored as a bag player's while a player plays the "
-                   "goal topic")
 def test_a_live_goal_whose_script_quit_is_not_taken_for_a_players(harness):  # noqa: F811
     # Shadow-mode replay of a bag recorded with -a beside a planner: the player publishes the
     # old run's latched goal (ignored, one warning). The operator sets a goal with a script
@@ -122,8 +117,6 @@ def test_a_live_goal_whose_script_quit_is_not_taken_for_a_players(harness):  # n
         player.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker29b: a bag player's ignored goal image drops the "
-                   "live goal waiting for the settle")
 def test_a_players_ignored_goal_does_not_drop_a_waiting_live_goal(harness):  # noqa: F811
     # A live goal waits for the settle (new publisher, 0.5-1 s). A bag player (a looping -a
     # bag, or one started now) publishes its old goal image meanwhile: _on_goal_image drops
@@ -145,9 +138,6 @@ def test_a_players_ignored_goal_does_not_drop_a_waiting_live_goal(harness):  # n
         script.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker29b: pose mode, the relay walk passes through "
-                   "the planner itself (its target_pose) and holds on any player the planner "
-                   "listens to")
 def test_pose_mode_the_planners_own_commands_are_no_relay(harness):  # noqa: F811
     # robot.state_source pose against a controller that takes target_pose and publishes
     # current_pose (this package's sim_node; here the harness's tester node does both). The
@@ -177,8 +167,6 @@ def test_pose_mode_the_planners_own_commands_are_no_relay(harness):  # noqa: F81
 
 
 @pytest.mark.usefixtures("one_thread")
-@pytest.mark.xfail(strict=True, reason="breaker29b: after a finger-only player stops, a capture "
-                   "is refused saying the live camera's frame came from a bag player")
 def test_a_finger_players_end_does_not_call_the_live_camera_frame_the_recordings():
     # A bag played onto the finger topic alone, the camera and the arm live throughout. When
     # the player stops, set_recorded_inputs("") forgets every input received meanwhile, the
@@ -189,8 +177,8 @@ def test_a_finger_players_end_does_not_call_the_live_camera_frame_the_recordings
     # live frame is kept and the capture taken).
     session, clock, _ = make_session(tiny_world_model())
     observe(session, clock)  # the live camera and arm
-    session.set_recorded_inputs(recorded_inputs_problem(
-        {"finger joint states on /hand/fingers": ["/rosbag2_player"]}))
+    players = {"finger joint states on /hand/fingers": ["/rosbag2_player"]}
+    session.set_recorded_inputs(recorded_inputs_problem(players), recorded_kinds(players))
     clock.now += 0.01
     observe(session, clock, seed=1)  # live frames and states go on while the finger bag plays
     session.set_recorded_inputs("")  # the finger player stopped

@@ -6,7 +6,6 @@ arm went toward the old run's scene. Now such a goal image is ignored with one w
 the player, while a live publisher's goal is still taken (per message, by publisher id).
 """
 
-import time
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ from test_ros_planner_node import WAIT_SLACK, checkpoint, frame, harness  # noqa
 from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
-from vjepa_ros.nodes import planner_node as planner_module  # noqa: E402
+from vjepa_ros.nodes import goal_images  # noqa: E402
 
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -62,7 +61,7 @@ def test_a_goal_from_a_publisher_not_named_yet_is_decided_when_the_graph_names_i
     h = harness()
     _without_the_2hz_check(h)  # called below, from this thread alone
     answers = iter([None, None, ["/replay"]])  # not named, not named, then a player
-    monkeypatch.setattr(planner_module, "goal_players", lambda node, topic, gid: next(answers))
+    monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid: next(answers))
     node = h.planner
     node._on_goal_image(goal_message(3), TOPIC, None)
     assert node.pending_goal is not None and goal_image(h) is None, "kept, not taken yet"
@@ -73,14 +72,14 @@ def test_a_goal_from_a_publisher_not_named_yet_is_decided_when_the_graph_names_i
     assert h.pump(3.0, until=lambda: logged(h, "bag player (/replay)"))
     # named as a live publisher's: taken once its publishers were listed GOAL_SETTLE_S (the
     # 2 Hz check retries; a renamed player's services may be listed after its name)
-    monkeypatch.setattr(planner_module, "goal_players", lambda node, topic, gid: [])
+    monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid: [])
     node._on_goal_image(goal_message(4), TOPIC, None)
     assert h.pump(3.0, until=lambda: node._publish_diagnostics() or goal_image(h) is not None)
     assert np.array_equal(goal_image(h), frame(4)) and node.pending_goal is None
     # never named: dropped with a warning once it waited UNNAMED_WARN_S
-    monkeypatch.setattr(planner_module, "goal_players", lambda node, topic, gid: None)
-    node._on_goal_image(goal_message(5), TOPIC, None,
-                        since=time.monotonic() - planner_module.UNNAMED_WARN_S - 0.1,
-                        version=h.session.goal_version)  # a retry, first come 2.1 s ago
+    monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid: None)
+    node._on_goal_image(goal_message(5), TOPIC, None)
+    node.pending_goal.since -= goal_images.UNNAMED_WARN_S + 0.1  # came 2.1 s ago
+    node._publish_diagnostics()  # the 2 Hz check: still not named
     assert node.pending_goal is None and np.array_equal(goal_image(h), frame(4))
     assert h.pump(3.0 * WAIT_SLACK, until=lambda: logged(h, "has not named its publisher's node"))

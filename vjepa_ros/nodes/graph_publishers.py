@@ -165,6 +165,8 @@ class _PlayerNodes:
     def __init__(self, node):
         self.node, self.known = node, {}
         self.twins: set[tuple[str, str]] | None = None  # full names held by several nodes
+        # the asking node computes its outputs from its inputs: never a relay (breaker29b)
+        self.me = (node.get_name(), node.get_namespace()) if hasattr(node, "get_name") else None
 
     def check(self, name: str, namespace: str) -> bool:
         """Whether the node ``namespace``/``name`` is a bag player (False once it is gone)."""
@@ -216,7 +218,8 @@ def _upstream_players(node, relay, types: frozenset[str],
 
     ``relay``: the graph's endpoint info of the relay's publisher. Follows subscriptions of
     ``types`` topics to their publishers, breadth first, through at most ``MAX_RELAY_HOPS``
-    nodes (``relay``'s included); each node once (a loop ends).
+    nodes (``relay``'s included); each node once (a loop ends), never the asking node (a
+    controller publishing ``current_pose`` subscribes to the planner's ``target_pose``).
     """
     def identity(info):  # a node: its full name and participant (twins of one name apart)
         return info.node_name, info.node_namespace, bytes(info.endpoint_gid)[:12]
@@ -230,7 +233,8 @@ def _upstream_players(node, relay, types: frozenset[str],
                 if not types & set(source_types):
                     continue
                 for up in node.get_publishers_info_by_topic(source):
-                    if up.node_name == UNKNOWN or identity(up) in seen:
+                    if (up.node_name == UNKNOWN or identity(up) in seen
+                            or (up.node_name, up.node_namespace) == players.me):
                         continue
                     seen.add(identity(up))
                     if players.check(up.node_name, up.node_namespace):

@@ -37,6 +37,7 @@ from vjepa_ros.robot.recorded_inputs import (
     PublisherSets,
     input_topics,
     recorded_inputs_problem,
+    recorded_kinds,
 )
 
 UNNAMED_WARN_S = 2.0  # [s] input messages dropped this long for an unnamed publisher: say so
@@ -183,7 +184,8 @@ class InputSources:
         self.player_senders.add_players(gids)
         if self.finger_players.stopped(players, inputs):
             fingers.recording_ended()
-        node.session.set_recorded_inputs(recorded_inputs_problem(players))
+        node.session.set_recorded_inputs(recorded_inputs_problem(players),
+                                         recorded_kinds(players))
 
     def check_clock_publishers(self) -> None:
         """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""

@@ -39,17 +39,13 @@ from vjepa_ros.images import (
     rgb_to_image_fields,
 )
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
+from vjepa_ros.nodes.goal_images import GoalImages
 from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
-from vjepa_ros.nodes.graph_publishers import (
-    goal_players,
-    goal_publishers,
-    other_publishers,
-    published_topics,
-)
+from vjepa_ros.nodes.graph_publishers import other_publishers, published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
-from vjepa_ros.nodes.input_sources import UNNAMED_WARN_S, InputSources
+from vjepa_ros.nodes.input_sources import InputSources
 from vjepa_ros.nodes.input_watch import (
     InputProblem,
     InputWatch,
@@ -65,7 +61,7 @@ from vjepa_ros.nodes.pose_msgs import (
     stamp_seconds,
     state_from_pose,
 )
-from vjepa_ros.nodes.publisher_ids import callback_with_publisher, sender_gid
+from vjepa_ros.nodes.publisher_ids import callback_with_publisher
 from vjepa_ros.nodes.topic_options import topic_problem
 from vjepa_ros.robot.finger_watch import FingerWatch, note_level
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
@@ -80,7 +76,6 @@ from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
-from vjepa_ros.robot.recorded_inputs import FirstListed, recorded_goal_problem
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 
 SENSOR_QOS = QoSProfile(
@@ -188,8 +183,7 @@ class PlannerNode(Node):
         self._watch_inputs(image_type)
         self.goal_subscription = self.create_subscription(
             Image, "~/goal_image", callback_with_publisher(self._on_goal_image, ""), LATCHED)
-        self.pending_goal: tuple | None = None  # (message, topic, sender, first [s], version)
-        self.goal_listed = FirstListed()  # goal image publishers: listed since when
+        self.goal_images = GoalImages(self, self._take_goal_image)  # bag players' ignored
         self.create_service(SetBool, "~/enable", self._enable)
         add_goal_list_services(self)  # ~/capture_goal, ~/add_subgoal, ~/clear_goals
         # ~/camera_check: the live camera placement check (its own helper node and thread)
@@ -447,44 +441,14 @@ class PlannerNode(Node):
                                    gripper_measured=self._gripper_measured(time.monotonic()))
 
     # -- goals and services ---------------------------------------------------------------------
-    def _on_goal_image(self, msg: Image, topic: str = "", sender: object = None,
-                       since: float | None = None, version: int | None = None) -> None:
-        """Take a goal image from ``~/goal_image``, unless a bag player published it.
+    def _on_goal_image(self, msg: Image, topic: str = "", sender: object = None) -> None:
+        """Take a goal image from ``~/goal_image`` unless a bag player sent it (goal_images)."""
+        self.goal_images.arrived(msg, topic or self.goal_subscription.topic_name, sender)
 
-        ``sender``: its publisher where rclpy gives ids. A goal whose publisher the graph has
-        not named yet, or has listed for less than ``GOAL_SETTLE_S`` (a renamed player's
-        services may come later than its name: breaker29a), waits in ``pending_goal`` for the
-        2 Hz check (dropped with a warning when unnamed after ``UNNAMED_WARN_S``; dropped when
-        a goal was set meanwhile, or a newer goal image came). ``since``, ``version``: when it
-        first came [s, steady] and the session's ``goal_version`` then (a retry).
-        """
-        topic = topic or self.goal_subscription.topic_name
-        now = time.monotonic()
-        if version is None:  # it came now (not a retry)
-            if self.pending_goal is not None:
-                self.get_logger().info(f"a newer goal image on {topic} replaces the one "
-                                       "waiting for the ROS graph")
-            since, version = now, self.session.goal_version
-        self.pending_goal = None
-        if version != self.session.goal_version:
-            self.get_logger().info(f"the goal image on {topic} that waited for the ROS graph is "
-                                   "dropped: a goal was set since")
-            return
-        gid = sender_gid(sender)
-        players = goal_players(self, topic, gid)
-        settled = players is not None and self.goal_listed.settled(
-            [bytes(info.endpoint_gid) for info in goal_publishers(self, topic, gid)], now)
-        if players is None and now - since > UNNAMED_WARN_S:
-            self.get_logger().warning(
-                f"ignoring the goal image on {topic}: the ROS graph has not named its "
-                f"publisher's node for {UNNAMED_WARN_S:g} s (a bag player?); publish it "
-                f"again, or check `ros2 topic info -v {topic}`")
-        elif players:
-            self.get_logger().warning(recorded_goal_problem(topic, players))
-        elif not settled:  # latched: it will not come again; decide once the graph knows
-            self.pending_goal = (msg, topic, sender, since, version)
-        else:
-            self._take_goal_image(msg)
+    @property
+    def pending_goal(self):
+        """The goal image waiting for the ROS graph (``goal_images.WaitingGoal``), or None."""
+        return self.goal_images.pending
 
     def _take_goal_image(self, msg: Image) -> None:
         try:
@@ -493,7 +457,7 @@ class PlannerNode(Node):
             if problem:
                 raise ImageError(f"the image {problem}")
             self.session.set_goals([SubGoal(rgb, 0, source="~/goal_image")])
-            self.forget_goal_files()
+            self.forget_goal_files()  # (and a waiting image is older now)
         except (ImageError, ValueError) as exc:
             self.get_logger().error(f"ignoring goal image: {exc}")
         self.worker.wake()
@@ -505,6 +469,7 @@ class PlannerNode(Node):
         must not load the old files again (``nodes/goal_parameters.py``).
         """
         self.goal_parameter = ""
+        self.goal_images.goal_set()  # a goal image waiting for the graph is older
         stale = emptied(self.goal_values)
         if stale:
             self.forgetting = True  # through _on_set_parameters: stored, no goal change
@@ -527,6 +492,7 @@ class PlannerNode(Node):
             self.get_logger().warning(message)
             return message
         message = self.session.set_goals(goals_from_files(paths, steps, grippers))
+        self.goal_images.goal_set()
         self.goal_parameter = file_parameter(values)
         self.worker.wake()
         return message
@@ -690,12 +656,7 @@ class PlannerNode(Node):
             return
         self._check_other_publishers()
         self.sources.check_graph()  # /clock, camera source, finger topics, bag players
-        goal_topic = self.goal_subscription.topic_name  # publishers listed since when
-        self.goal_listed.note([bytes(info.endpoint_gid)
-                               for info in self.get_publishers_info_by_topic(goal_topic)],
-                              time.monotonic())
-        if self.pending_goal is not None:  # its publisher was not named or new: ask again
-            self._on_goal_image(*self.pending_goal)
+        self.goal_images.retry()  # a goal image waiting for the graph
         from vjepa_ros.robot.diagnostics import diagnostic_status  # (robot.mpc: torch)
 
         inputs = self._input_problems()

@@ -51,18 +51,24 @@ class InputChecks:
         problem = self._camera_problem(now) or self._state_age_problem(now)
         return Refusal(RefusalKind.STALE_INPUTS, problem) if problem else None
 
-    def set_recorded_inputs(self, problem: str) -> None:
+    def set_recorded_inputs(self, problem: str,
+                            kinds: frozenset[str] = frozenset({"camera", "state"})) -> None:
         """Note that bag players publish inputs (``recorded_inputs.recorded_inputs_problem``).
 
         While ``problem`` is set and commanding is enabled, the inputs are refused as stale
         (the plan, the set-point stream and the camera check hold); shadow mode plans on. When
-        it ends, the camera frame and robot state received meanwhile stay refused until newer
-        ones come (a player that exits stops its ``/clock`` too, so its last frame and state
-        stay "fresh" on the frozen clock: breaker28a). Logged once when it begins (a warning
-        while enabled; at ``~/enable`` the reply and the hold's warning say it) and when it
-        ends. Thread-safe.
+        it ends, what the players published (``kinds``, ``recorded_inputs.recorded_kinds``,
+        gathered while they played) is dropped: the camera frame and the robot states received
+        meanwhile stay refused until newer ones come (a player that exits stops its ``/clock``
+        too, so its last frame and state stay "fresh" on the frozen clock: breaker28a); a
+        finger-only player's closedness in the kept states stops counting as measured, and the
+        live camera's frame is kept (breaker29b). Logged once when it begins (a warning while
+        enabled; at ``~/enable`` the reply and the hold's warning say it) and when it ends.
+        Thread-safe.
         """
         with self._lock:
+            if problem:
+                self._recorded_kinds |= kinds
             if problem == self.recorded_inputs:
                 return
             began, self.recorded_inputs = not self.recorded_inputs, problem
@@ -76,12 +82,21 @@ class InputChecks:
                     self._drop_prepared("inputs from a bag player")
                 self.log("warning" if self.enabled else "info", problem)
                 return
-            self._recorded_counts = (self.inputs.frames_received, self.inputs.states_received)
-            self.inputs.forget()  # no plan starts from them (state_at's tie: breaker28c)
-            if self.enabled:  # the status names why, not the player's line
-                self._hold_on_inputs(Refusal(RefusalKind.STALE_INPUTS, self._recorded_leftover()))
-            self.log("info", "no bag player publishes the inputs any more: commanding waits "
-                     "for a camera frame and a robot state received since")
+            kinds, self._recorded_kinds = self._recorded_kinds, frozenset()
+            frames, states = "camera" in kinds, "state" in kinds
+            self._recorded_counts = (self.inputs.frames_received if frames else None,
+                                     self.inputs.states_received if states else None)
+            # no plan starts from them (state_at's tie: breaker28c)
+            self.inputs.forget(frames=frames, states=states)
+            if "fingers" in kinds and not states:
+                self.inputs.unmeasure_gripper()
+            leftover = self._recorded_leftover()
+            if self.enabled and leftover:  # the status names why, not the player's line
+                self._hold_on_inputs(Refusal(RefusalKind.STALE_INPUTS, leftover))
+            waits = " and ".join(what for what, gone in (
+                ("a camera frame", frames), ("a robot state", states)) if gone)
+            self.log("info", "no bag player publishes the inputs any more" + (
+                f": commanding waits for {waits} received since" if waits else ""))
 
     def _recorded_leftover(self) -> str:
         """Why the newest frame or state is still a stopped bag player's ("" when neither is)."""

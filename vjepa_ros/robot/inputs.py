@@ -214,15 +214,17 @@ class InputBuffer:
         with self._lock:
             return self._state_trouble.bad(reason, now)
 
-    def forget(self) -> None:
-        """Drop the kept frame and states (they were a recording's): plans wait for new ones.
+    def forget(self, frames: bool = True, states: bool = True) -> None:
+        """Drop the kept frame and/or states (they were a recording's): plans wait for new ones.
 
         The counts (``frames_received``, ``states_received``) and the input episodes stay.
         """
         with self._lock:
-            self.frame = None
-            self._states, self._stamps, self._start = [], [], 0
-            self._frame_stamps.clear()
+            if frames:
+                self.frame = None
+                self._frame_stamps.clear()
+            if states:
+                self._states, self._stamps, self._start = [], [], 0
 
     def unmeasure_gripper(self) -> None:
         """Flag every kept state's closedness as not measured (the hand chosen changed).

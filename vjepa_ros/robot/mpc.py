@@ -164,8 +164,10 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
         self.command_gripper_measured = True  # that target's start had a measured closedness
         self.hand_epoch = 0  # bumped when the closedness starts coming from another hand
         self.recorded_inputs = ""  # bag players publish inputs, in words (set_recorded_inputs)
-        self._recorded_counts: tuple[int, int] | None = None  # (frames, states) received when
-        # the bag player stopped: the newest are the recording's until these counts grow
+        # (frames, states) received when the bag player stopped (None: that input was not the
+        # player's): the newest are the recording's until these counts grow
+        self._recorded_counts: tuple[int | None, int | None] | None = None
+        self._recorded_kinds: frozenset[str] = frozenset()  # what the players published
         self.hand: str | None = None  # the hand measured (FingerWatch.hand), the last one known
         self.last_planned_stamp = -float("inf")
         self.last_stream_time: float | None = None

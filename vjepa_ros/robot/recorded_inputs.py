@@ -76,6 +76,19 @@ def recorded_inputs_problem(players: dict[str, list[str]]) -> str:
             "in shadow mode (~/enable false), or stop the player to command the arm")
 
 
+def recorded_kinds(players: dict[str, list[str]]) -> frozenset[str]:
+    """Which kinds of input bag players publish: a subset of {"camera", "state", "fingers"}.
+
+    ``players``: as :func:`recorded_inputs_problem` takes them, keyed by :func:`input_topics`'
+    words. The session forgets, when the players stop, only what they published
+    (``MPCSession.set_recorded_inputs``: a finger player's end keeps the live camera's frame).
+    """
+    kinds = {"camera" if words.startswith("camera images on ") else
+             "fingers" if words.startswith("finger joint states on ") else "state"
+             for words, names in players.items() if names}
+    return frozenset(kinds)
+
+
 def recorded_goal_problem(topic: str, players: list[str]) -> str:
     """Why a goal image on ``topic`` published by bag ``players`` (full names) is not taken.
 

@@ -1,0 +1,107 @@
+"""Goal images on the planner node's ``~/goal_image``: taken unless a bag player sent them.
+
+A bag recorded with ``ros2 bag record -a`` beside a planner holds its goal topic; replayed
+beside a live planner, the old run's latched goal would silently replace the goal set now
+(``robot.recorded_inputs.recorded_goal_problem``: ignored with one warning). Each image is
+decided by its own publisher where rclpy gives ids (``graph_publishers.goal_players``). A
+latched image comes once, so one the graph cannot judge yet waits (:attr:`GoalImages.pending`)
+for the node's 2 Hz check (:meth:`GoalImages.retry`): its publisher's node not named yet
+(dropped with a warning after ``UNNAMED_WARN_S``), or its publisher listed for less than
+``GOAL_SETTLE_S`` (a player under another name is known by its services, which discovery may
+list after its name: breaker29a). A waiting image is dropped when a goal is set meanwhile by a
+service or goal files (not by a ``goal_steps`` retune of the old goal: breaker29b), and replaced
+by a newer image that is taken or waits (not by one that is ignored). A publisher listed, named
+and no player's when its image came, and gone before the settle ended (a script that published
+and quit), is taken for live.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+from vjepa_ros.nodes.graph_publishers import goal_players, goal_publishers
+from vjepa_ros.nodes.input_sources import UNNAMED_WARN_S
+from vjepa_ros.nodes.publisher_ids import sender_gid
+from vjepa_ros.robot.recorded_inputs import FirstListed, recorded_goal_problem
+
+
+@dataclasses.dataclass
+class WaitingGoal:
+    """A goal image the graph could not judge yet."""
+
+    message: object  # sensor_msgs/Image
+    topic: str
+    sender: object  # publisher id (publisher_ids.publisher_id) or None
+    since: float  # [s, steady] when it came
+    changes: int  # GoalImages.changes when it came
+    live: bool = False  # its publisher was listed, named and no player's at a look
+
+
+class GoalImages:
+    """Decide each goal image of a planner node (rclpy graph queries; one executor thread).
+
+    ``node``: the planner node (its graph queries, logger and ``goal_subscription``); ``take``:
+    sets the goal from an image message.
+    """
+
+    def __init__(self, node, take: Callable[[object], None]):
+        self.node, self.take = node, take
+        self.pending: WaitingGoal | None = None
+        self.listed = FirstListed()  # the goal topic's publishers: listed since when
+        self.changes = 0  # goals set by services or goal files (goal_set): supersede a waiting one
+
+    def goal_set(self) -> None:
+        """Note a goal set another way (a service, goal files): a waiting image is older."""
+        self.changes += 1
+
+    def arrived(self, message, topic: str, sender: object) -> None:
+        """Decide a goal image that came now on ``topic`` from ``sender``."""
+        self._decide(WaitingGoal(message, topic, sender, time.monotonic(), self.changes),
+                     fresh=True)
+
+    def retry(self) -> None:
+        """Note the goal topic's publishers and decide a waiting image again (2 Hz check)."""
+        node, now = self.node, time.monotonic()
+        self.listed.note([bytes(info.endpoint_gid) for info in
+                          node.get_publishers_info_by_topic(node.goal_subscription.topic_name)],
+                         now)
+        waiting, self.pending = self.pending, None
+        if waiting is None:
+            return
+        if waiting.changes != self.changes:
+            node.get_logger().info(f"the goal image on {waiting.topic} that waited for the ROS "
+                                   "graph is dropped: a goal was set since")
+            return
+        self._decide(waiting, fresh=False)
+
+    def _decide(self, goal: WaitingGoal, fresh: bool) -> None:
+        node, now, topic = self.node, time.monotonic(), goal.topic
+        gid = sender_gid(goal.sender)
+        mine = gid is not None and any(bytes(info.endpoint_gid) == gid
+                                       for info in node.get_publishers_info_by_topic(topic))
+        players = goal_players(node, topic, gid)
+        goal.live = goal.live or (mine and players == [])
+        if goal.live and not mine:  # live when it came, gone now (a script that quit)
+            players, settled = [], True
+        else:
+            settled = players is not None and self.listed.settled(
+                [bytes(info.endpoint_gid) for info in goal_publishers(node, topic, gid)], now)
+        if players:
+            node.get_logger().warning(recorded_goal_problem(topic, players))
+            return  # an ignored image replaces nothing
+        if players is None and now - goal.since > UNNAMED_WARN_S:
+            node.get_logger().warning(
+                f"ignoring the goal image on {topic}: the ROS graph has not named its "
+                f"publisher's node for {UNNAMED_WARN_S:g} s (a bag player?); publish it "
+                f"again, or check `ros2 topic info -v {topic}`")
+            return
+        if fresh and self.pending is not None:
+            node.get_logger().info(f"a newer goal image on {topic} replaces the one waiting "
+                                   "for the ROS graph")
+        self.pending = None
+        if settled:
+            self.take(goal.message)
+        else:  # latched: it will not come again; decide once the graph knows
+            self.pending = goal
