@@ -67,6 +67,8 @@ def test_a_goal_from_a_publisher_not_named_yet_is_decided_when_the_graph_names_i
     assert node.pending_goal is not None and goal_image(h) is None, "kept, not taken yet"
     node._publish_diagnostics()  # the 2 Hz check asks again: still not named
     assert node.pending_goal is not None
+    assert h.pump(3.0, until=lambda: h.diagnostics()[1].get("goal_image_waiting_s")), \
+        "diagnostics say a goal image waits (the refusal says no goal meanwhile)"
     node._publish_diagnostics()  # named now: a player's
     assert node.pending_goal is None and goal_image(h) is None
     assert h.pump(3.0, until=lambda: logged(h, "bag player (/replay)"))

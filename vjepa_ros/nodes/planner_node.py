@@ -670,6 +670,9 @@ class PlannerNode(Node):
         values["gripper_state_age_s"] = self.fingers.status(time.monotonic())
         values["foreign_joint_states"] = str(self.foreign_joint_states)
         values["frame_refusals"] = str(self.frame_refusals)
+        waiting = self.goal_images.pending  # "no goal" meanwhile: say why
+        values["goal_image_waiting_s"] = "" if waiting is None else \
+            f"{time.monotonic() - waiting.since:.1f}"
         values.update(self.runtime_values())
         commanding_fights = self.other_publishers and self.session.enabled
         level = max(status["level"], 2 if self.twin_problem else 1 if commanding_fights or inputs
