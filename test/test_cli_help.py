@@ -191,5 +191,6 @@ def test_the_preset_commands_show_the_preset_s_values_and_the_random_model_s():
     assert _help("eval", "--iterations").startswith("I: CEM iterations")
     assert "(default 10, --preset paper's; another --preset: its own; without --checkpoint 3," \
         in _help("eval", "--iterations")
-    assert "(default 800, --preset paper's; another --preset: its own)" in \
+    assert "(default 800, --preset paper's; another --preset: its own; with --random-weights " \
+        f"{RANDOM_MODEL_CEM['samples']}, for the small random model)" in \
         _help("camera-check", "--samples")

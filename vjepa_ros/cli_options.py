@@ -149,12 +149,15 @@ def planner_option_message(message: str, args: argparse.Namespace, source: str |
 
 def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str,
                            no_checkpoint: str = "a small RANDOM-weight model",
-                           no_checkpoint_cem: dict | None = None) -> None:
+                           no_checkpoint_cem: dict | None = None,
+                           random_when: str = "without --checkpoint") -> None:
     """Add ``--checkpoint --preset``, the :data:`CEM_OPTIONS`, ``--device --dtype --seed``.
 
     ``no_checkpoint``: what the command does without ``--checkpoint``, for its help;
     ``no_checkpoint_cem``: the CEM settings it then plans with instead of the preset's
-    (:data:`RANDOM_MODEL_CEM`), named in their options' help.
+    (:data:`RANDOM_MODEL_CEM`), named in their options' help as ``RANDOM_WHEN 64, for the
+    small random model`` (``random_when``: when it plans with them, ``with --random-weights``
+    for ``camera-check``).
     """
     parser.add_argument("--checkpoint", help="official V-JEPA 2-AC file (vjepa2-ac-vitg.pt) or a "
                         f"file this project saved; default: {no_checkpoint}")
@@ -165,7 +168,7 @@ def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str,
                         for name, c in PRESETS.items())
     parser.add_argument("--preset", default=default_preset,
                         help=f"CEM preset: {presets} (default {default_preset})")
-    notes = {name: f"without --checkpoint {value}, for the small random model"
+    notes = {name: f"{random_when} {value}, for the small random model"
              for name, value in (no_checkpoint_cem or {}).items()}
     add_cem_arguments(parser, f"--preset {default_preset}'s; another --preset: its own",
                       PRESETS[default_preset], notes)

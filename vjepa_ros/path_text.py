@@ -23,11 +23,32 @@ def shown_path(path: str | os.PathLike) -> str:
     return text if text.isprintable() else ansi_c(text)
 
 
+def named_once(path: str | os.PathLike, message: str) -> str:
+    r"""Return a loader's ``message`` about ``path`` naming it once, on one line.
+
+    As it is when it names ``path`` by :func:`shown_path` already; a raw naming (a loader's
+    ``f"{path}: ..."``, two lines for ``a\nb.npz``) written as :func:`shown_path`; else
+    prefixed with it (``PATH: message``).
+    """
+    text = os.fspath(path)
+    shown = shown_path(text)
+    if shown in message:
+        return message
+    if text in message:
+        return message.replace(text, shown)
+    return f"{shown}: {message}"
+
+
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\", "'": "\\'"}
 
 
 def ansi_c(text: str) -> str:
-    r"""Return ``text`` in bash's ANSI-C quoting, every character printable (``$'a\nb'``)."""
+    r"""Return ``text`` in bash's ANSI-C quoting, every character printable (``$'a\nb'``).
+
+    A character that is not printable is written as its UTF-8 bytes (a no-break space as
+    ``\xc2\xa0``), which bash reads back as that very name in any locale; a byte that is no
+    UTF-8 (``os.fsdecode``'s surrogate escape) as that one byte (``\xff``).
+    """
     out = []
     for char in text:
         code = ord(char)
@@ -37,10 +58,6 @@ def ansi_c(text: str) -> str:
             out.append(char)
         elif 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode: that byte
             out.append(f"\\x{code - 0xDC00:02x}")
-        elif code < 0x100:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
+        else:  # its UTF-8 bytes: bash reads \xHH as one raw byte, \uHHHH only in a UTF-8 locale
+            out.extend(f"\\x{byte:02x}" for byte in char.encode("utf-8", "surrogatepass"))
     return "$'" + "".join(out) + "'"

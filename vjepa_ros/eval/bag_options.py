@@ -16,15 +16,17 @@ from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S
 
 def add_bag_planning_arguments(parser: argparse.ArgumentParser, name: str, verb: str,
                                no_checkpoint: str,
-                               no_checkpoint_cem: dict | None = None) -> None:
+                               no_checkpoint_cem: dict | None = None,
+                               random_when: str = "without --checkpoint") -> None:
     """Add the options ``eval`` and ``camera-check`` share, in this order.
 
     The ``bag`` positional; ``--out`` (default ``./NAME_<bag name>``, ``out_paths.named_after``);
     the planning options (``cli_options.add_planning_arguments``: ``no_checkpoint`` says what
     the command does without ``--checkpoint``, ``no_checkpoint_cem`` the CEM settings it then
-    plans with); the search-method options; ``--rate`` [Hz], ``--max-steps``,
-    ``--max-state-gap`` [s], ``--start`` / ``--end`` [s] (``EvalConfig``'s fields); the bag
-    topic options (:func:`add_topic_arguments`); ``--no-plots`` and ``--quiet``.
+    plans with, ``random_when`` when: ``with --random-weights``); the search-method options;
+    ``--rate`` [Hz], ``--max-steps``, ``--max-state-gap`` [s], ``--start`` / ``--end`` [s]
+    (``EvalConfig``'s fields); the bag topic options (:func:`add_topic_arguments`);
+    ``--no-plots`` and ``--quiet``.
 
     Args:
         parser: the command's parser.
@@ -32,11 +34,12 @@ def add_bag_planning_arguments(parser: argparse.ArgumentParser, name: str, verb:
         verb: what the command does with the steps, in the help (``evaluate``, ``check``).
         no_checkpoint: see above.
         no_checkpoint_cem: see above (None: the preset's, named as such).
+        random_when: see above.
     """
     parser.add_argument("bag", help="bag directory (metadata.yaml) or a .mcap / .db3 file")
     parser.add_argument("--out", help=f"output directory (default: ./{name}_<bag name>)")
     add_planning_arguments(parser, default_preset="paper", no_checkpoint=no_checkpoint,
-                           no_checkpoint_cem=no_checkpoint_cem)
+                           no_checkpoint_cem=no_checkpoint_cem, random_when=random_when)
     add_search_method_arguments(parser)
     parser.add_argument("--rate", type=float, default=4.0,
                         help="model step rate in Hz (default 4)")

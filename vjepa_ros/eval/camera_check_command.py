@@ -48,7 +48,9 @@ def add_commands(sub) -> None:
     )
     add_bag_planning_arguments(check, "camera_check", "check", "refused (a model with random "
                                "weights sees nothing; --random-weights runs it anyway); demo: "
-                               "the packaged demo world model")
+                               "the packaged demo world model",
+                               no_checkpoint_cem=RANDOM_MODEL_CEM,
+                               random_when="with --random-weights")
     check.add_argument("--params-file", help="planner parameter file the written file starts "
                        "from (default: the package's config/planner.yaml)")
     check.add_argument("--random-weights", action="store_true",

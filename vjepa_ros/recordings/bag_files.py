@@ -133,8 +133,8 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     there, ``bag PATH is a symlink loop (...)`` / ``is a broken symlink (to ..., which does not
     exist)`` / ``cannot be reached (...)`` as ``input_paths.missing`` says it, then what to give.
     A bag folder the ``rosbags`` library cannot open is read file by file with its words as a
-    note, but not when the last part of a split recording was left out: that part's own note
-    says why (once, as a missing part is: ``recorded_files.said_missing``).
+    note, but not when they are about the last part of a split recording, left out: that
+    part's own note says why (once, as a missing part is: ``recorded_files.said_missing``).
     """
     from vjepa_ros.input_paths import DOES_NOT_EXIST, missing
 
@@ -183,7 +183,7 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
             if not files:
                 raise
             reader = _open_files(path, files, copies)
-            if len(reader.files) == len(files):  # else its last part, left out, said why
+            if not _about_left_out(str(exc), files, reader.files):  # else its own note says it
                 reader.notes.insert(0, f"{exc}: reading its data files directly")
             return reader  # not rosbags' "File ... seems to be empty" beside that note
     if not files:
@@ -205,6 +205,23 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
         note += f"; `{reindex(path)}` writes the metadata"
     reader.notes.insert(0, note)
     return reader
+
+
+def _about_left_out(problem: str, files: list[Path], read: list[Path]) -> bool:
+    """Whether ``rosbags``' ``problem`` is about a data file of ``files`` left out of ``read``.
+
+    A last part left out (empty, cut before its first message) has its own note saying why:
+    rosbags' words are about it when they name it (``File '.../x_2.mcap' seems to be
+    empty``) or name no data file (``Truncated record at offset 17``, read from it). Words
+    naming a part that is read are about something else (``Cannot open database x_0.mcap:
+    file is not a database``, a ``metadata.yaml`` saying sqlite3 over ``.mcap`` parts): said.
+    """
+    def named(file: Path) -> bool:
+        return any(name in problem
+                   for name in (file.name, shown_path(file.name), one_line(file.name)))
+
+    left_out = [file for file in files if file not in read]
+    return bool(left_out) and (any(map(named, left_out)) or not any(map(named, read)))
 
 
 def _open_directory(path: Path, metadata: Metadata) -> BagReader:

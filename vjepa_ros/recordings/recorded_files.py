@@ -6,8 +6,9 @@ does not list is never read with the bag, so it is a recording of its own
 leaves ``x.mcap`` and ``x.mcap.zstd`` both: read once (:func:`once_each`). A killed split
 recording missing a part (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``; one its
 ``metadata.yaml`` lists) names it (:func:`missing_parts`), so its lost steps are not blamed on
-the camera (by the numbering: at most :data:`GONE_PER_PART` gone per part found, else the
-numbers are another scheme, ``ep_100``, ``ep_400``); once (:func:`said_missing`: not again in
+the camera (by the numbering: at most :data:`GONE_PER_PART` gone per part found, or
+:data:`GONE_IN_ITS_FOLDER` in a folder named as the recording, else the numbers are another
+scheme, ``ep_100``, ``ep_400``); once (:func:`said_missing`: not again in
 ``rosbags``' words). The ``metadata.yaml`` is read and parsed once per file version
 (:func:`read_metadata`), for all that asks it.
 """
@@ -28,6 +29,11 @@ from vjepa_ros.recordings.bag_folders import PART_NAME, compressed_copy_of, data
 # (ep_100, ep_400: a take or a time; cam_1701600000: Unix time): no note, and no set grows past
 # 3 x the parts found.
 GONE_PER_PART = 2
+# The most parts said to be missing in a folder named as the recording (``ros2 bag record -o
+# rec`` writes rec/rec_0.mcap, rec_1, ...): there the numbering is rosbag2's, so parts a user
+# deleted are named (rec_0, rec_8: rec_1 ... rec_7); numbers farther apart are still another
+# scheme (cam/cam_3000, cam_3060 by the minute; cam_1701600000 Unix time): no note.
+GONE_IN_ITS_FOLDER = 1000
 
 
 class Metadata(NamedTuple):
@@ -164,8 +170,9 @@ def missing_parts(files: list[Path], listed: set[str] | None = None) -> list[str
 
     ``files``: one recording's data files, in one folder. Missing: a number below the highest
     found (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``, rosbag2 counting from 0; when
-    more than :data:`GONE_PER_PART` parts per part found would be gone, the numbers are no
-    split's: ``ep_100``, ``ep_400``, ``cam_1701600000``), and a
+    more than :data:`GONE_PER_PART` parts per part found would be gone, or in a folder named
+    as the recording (``rec/rec_0``, ``rec/rec_8``) more than :data:`GONE_IN_ITS_FOLDER`,
+    the numbers are no split's: ``ep_100``, ``ep_400``, ``cam_1701600000``), and a
     part the bag's ``metadata.yaml`` lists (``listed``: :func:`listed_names`) that is not there
     (an original and its ``.zstd`` copy are one part). A lone ``x_1`` with no metadata is no
     evidence of a split (an episode may be named so) unless its folder is named ``x``, as
@@ -233,12 +240,16 @@ def _gone_in_order(name: str, parts: dict[int, Path], folder: str) -> set[int]:
     :data:`GONE_PER_PART` per part found would be gone: the numbers are another scheme, not a
     copy that lost parts (``ep_100``, ``ep_400``: 398 gone for 2 found; a time, by second
     ``cam_3000``, ``cam_3060`` or Unix ``cam_1701600000``). ``x_0``, ``x_6`` (5 gone for 2) is
-    none, ``x_0``, ``x_5`` (4) is. Never a set larger than 3 x ``parts``.
+    none, ``x_0``, ``x_5`` (4) is. In a folder named ``name``, where ``ros2 bag record -o
+    name`` put them, up to :data:`GONE_IN_ITS_FOLDER` gone: ``rec/rec_0``, ``rec/rec_8`` (a
+    user deleted rec_1 ... rec_7), a lone ``rec/rec_3``. Never a set larger than 3 x ``parts``
+    and :data:`GONE_IN_ITS_FOLDER` + ``parts``.
     """
     lowest, highest = min(parts), max(parts)
     start = 0 if len(parts) > 1 or folder == name else lowest
     gone = highest - start - (len(parts) - 1)  # the parts: distinct, none below start
-    if gone > GONE_PER_PART * len(parts):
+    limit = GONE_PER_PART * len(parts)
+    if gone > (max(limit, GONE_IN_ITS_FOLDER) if folder == name else limit):
         return set()
     return set(range(start, highest))
 

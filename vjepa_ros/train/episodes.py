@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from vjepa_ros.input_paths import missing
-from vjepa_ros.path_text import shown_path
+from vjepa_ros.path_text import named_once, shown_path
 from vjepa_ros.recordings.bag_folders import (
     DATA_SUFFIXES,
     folders_holding_recordings,
@@ -300,9 +300,7 @@ def _npz_segment(path: Path, frames_per_clip: int, notes: list[str]) -> Segment:
     try:
         episode = Episode.load(path, notes)
     except ValueError as exc:
-        message = str(exc)
-        shown = shown_path(path)
-        raise EpisodeError(message if shown in message else f"{shown}: {message}") from exc
+        raise EpisodeError(named_once(path, str(exc))) from exc
     if len(episode) < frames_per_clip:
         raise ShortSourceError(
             path, f"{len(episode)} frames, shorter than one clip of {frames_per_clip} frames",
@@ -317,9 +315,7 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         steps = resample(recording.image_times, recording.state_times, recording.states,
                          data.rate_hz, max_state_gap_s=data.max_state_gap_s)
     except (BagError, ValueError) as exc:
-        message = str(exc)
-        shown = shown_path(path)
-        raise EpisodeError(message if shown in message else f"{shown}: {message}") from exc
+        raise EpisodeError(named_once(path, str(exc))) from exc
     if recording.gripper_source.startswith("none") and not data.topics.no_gripper:
         raise EpisodeError(
             f"{shown_path(path)}: no gripper state: no finger joints (<prefix>finger_joint1/2) on "

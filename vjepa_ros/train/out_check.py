@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import DATA_SUFFIXES, data_files, suffix_any_case
+from vjepa_ros.recordings.data_names import PART_NAME
 
 # Names a data search reads as recordings: an output by one of them would be read as one.
 RECORDING_NAMES = (*DATA_SUFFIXES, ".npz")
@@ -27,38 +29,47 @@ def out_among_data(out, groups: dict[str, list], setting: str = "out",
     ``out`` that is a bag or lies inside one (a folder with ``metadata.yaml`` and data files;
     ``cd bag && vjepa-ros eval .``), that holds rosbag2 data files, that is or lies inside a
     data folder given, or inside the recording folder of a data file given (``--data
-    bag/x.mcap --out bag/run``). ``file``: ``out`` is a file written into its folder
-    (``pretrain --out enc.pt``): that folder is judged as an output folder is (one holding
-    rosbag2 data files refused, as ``train --out`` there is). The one guard of ``train --out``,
-    ``--feature-cache`` and ``pretrain --out``. The folder of an episode file given (``--data
-    dir/ep0.npz --out dir/run``) is not guarded: what is given as data is the file, and no
-    file a run writes (``.pt``, ``.json``, ``.png``) is read as data by a later ``--data dir``.
-    Paths are compared resolved (links, ``..``) and named as given. Data files are recognised
-    in any case (``x.MCAP``: ``bag_folders.suffix_any_case``).
+    bag/x_0.mcap --out bag/run``: a folder with ``metadata.yaml``, or a split part's, as a
+    killed recorder leaves it). A loose data file in a plain folder (``x.mcap``, no
+    ``metadata.yaml``, no part name) is a recording of its own: ``eval x.mcap`` (its default
+    ``./eval_x``) and ``--data x.mcap --out run`` there are allowed. ``file``: ``out`` is a
+    file written into its folder (``pretrain --out enc.pt``): that folder is judged as an
+    output folder is (one holding rosbag2 data files refused, as ``train --out`` there is).
+    The one guard of ``train --out``, ``--feature-cache`` and ``pretrain --out``. The folder
+    of an episode file given (``--data dir/ep0.npz --out dir/run``) is not guarded: what is
+    given as data is the file, and no file a run writes (``.pt``, ``.json``, ``.png``) is read
+    as data by a later ``--data dir``. Paths are compared resolved (links, ``..``) and named
+    as given (``path_text.shown_path``: one line whatever they hold). Data files are
+    recognised in any case (``x.MCAP``: ``bag_folders.suffix_any_case``).
     """
     resolved = Path(os.path.realpath(Path(out).expanduser()))  # a link loop: named elsewhere
     into = f"{writer} would write its files into the recording; give {give} outside the data"
     recording = _recording_in(resolved)
+    shown = shown_path(out)
     if recording:
-        return f"{setting} {out} {recording}: {into}"
+        return f"{setting} {shown} {recording}: {into}"
     bag = next((folder for folder in resolved.parents if _is_bag(folder)), None)
     if bag is not None:
-        return f"{setting} {out} lies inside the rosbag2 bag {bag}: {into}"
+        return f"{setting} {shown} lies inside the rosbag2 bag {shown_path(bag)}: {into}"
     recording = _recording_in(resolved.parent) if file else ""
     if recording:
-        return f"{setting} {out} lies in {resolved.parent}, which {recording}: {into}"
+        return (f"{setting} {shown} lies in {shown_path(resolved.parent)}, which {recording}: "
+                f"{into}")
     for name, paths in groups.items():
         for given in paths:
             folder = Path(os.path.realpath(Path(given).expanduser()))
             what = "the data folder"
             if folder.is_file() and suffix_any_case(folder.name, DATA_SUFFIXES):
+                if not _in_recording_folder(folder):  # a loose x.mcap: a recording of its own
+                    continue
                 folder, what = folder.parent, "the recording folder of"
             elif not folder.is_dir():
                 continue
             if resolved == folder or folder in resolved.parents:
                 where = "is" if resolved == folder else "lies inside"
-                return (f"{setting} {out} {where} {what} {name} {given}: {writer} would write "
-                        f"its files among the episodes; give {give} outside the data")
+                return (f"{setting} {shown} {where} {what} {name} {shown_path(given)}: {writer} "
+                        f"would write its files among the episodes; give {give} outside the "
+                        "data")
     return ""
 
 
@@ -83,8 +94,9 @@ def named_like_data(out, setting: str = "--out") -> str:
     name = Path(out).name
     suffix = suffix_any_case(name, RECORDING_NAMES)
     if name.lower() == "metadata.yaml" or suffix:
-        return (f"{setting} {out} is named like a recording ({suffix or name}): a later --data "
-                "search of its folder would read it as one; give a name ending in .pt")
+        return (f"{setting} {shown_path(out)} is named like a recording "
+                f"({shown_path(suffix or name)}): a later --data search of its folder would "
+                "read it as one; give a name ending in .pt")
     return ""
 
 
@@ -106,4 +118,21 @@ def _recording_in(folder: Path) -> str:
         found = data_files(folder, any_case=True)
     except OSError:  # unreadable: the output check names it
         return ""
-    return f"holds rosbag2 data files ({found[0].name})" if found else ""
+    return f"holds rosbag2 data files ({shown_path(found[0].name)})" if found else ""
+
+
+def _in_recording_folder(file: Path) -> bool:
+    """Whether data ``file``'s folder is its recording's: ``metadata.yaml`` beside it, a part.
+
+    A split part (``x_0.mcap``: ``data_names.PART_NAME``, in any case) lies in the folder
+    ``ros2 bag record`` wrote, killed before its ``metadata.yaml``, as does a file named as its
+    folder (``bag/bag.mcap``, as a bag writer names it); a loose ``x.mcap`` in a plain folder
+    is a recording of its own, and nothing written beside it is read with it.
+    """
+    name = file.name.lower()
+    stem = name[:len(name) - len(suffix_any_case(name, DATA_SUFFIXES))]
+    try:
+        return ((file.parent / "metadata.yaml").is_file() or bool(PART_NAME.match(name))
+                or stem == file.parent.name.lower())
+    except OSError:  # unreadable: guarded as a recording folder
+        return True

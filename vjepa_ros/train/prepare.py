@@ -28,6 +28,7 @@ from vjepa_ros.models import (
 )
 from vjepa_ros.models.checkpoint import read_checkpoint_file
 from vjepa_ros.out_paths import check_output_names, output_dir
+from vjepa_ros.path_text import named_once, shown_path
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.episode import recorded_success
 from vjepa_ros.recordings.split_parts import refuse_split_parts
@@ -271,8 +272,9 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
     """Return the notes on reading ``sources``: each naming its source, each once.
 
     The reader's notes of each shard (a bag's repairs, the topics it chose) get the source's path
-    when they lack it; ``left_out``: the notes on short sources left out; one note per frame size
-    smaller than ``model_size`` (the encoder's (height, width) [px], as ``eval`` says it).
+    when they lack it (named once, on one line: ``path_text.named_once``); ``left_out``: the
+    notes on short sources left out; one note per frame size smaller than ``model_size`` (the
+    encoder's (height, width) [px], as ``eval`` says it).
     """
     notes = list(left_out)
     sizes = []
@@ -280,16 +282,20 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
         shard = shards.get(source)
         if shard is None:
             continue
-        for note in shard["notes"]:
-            named = str(source.path) in note or note.startswith(f"{source.name}:")
-            notes.append(note if named else f"{source.path}: {note}")
+        for note in shard["notes"]:  # a bag's: "NAME: 3 of 20 steps dropped" (shown_path)
+            if note.startswith(f"{source.name}:"):
+                note = shown_path(source.name) + note[len(source.name):]
+            elif not note.startswith(f"{shown_path(source.name)}:"):
+                note = named_once(source.path, note)
+            notes.append(note)
         if shard.get("frame_size") is not None:
             sizes.append((source, shard["frame_size"]))
     read = sum(source in shards for source in sources)
 
     def frames(group) -> str:
-        names = ", ".join(s.name for s in group[:3]) + (", ..." if len(group) > 3 else "")
-        return "the frames of " + (str(group[0].path) if len(group) == 1 else
+        names = ", ".join(shown_path(s.name) for s in group[:3]) + (
+            ", ..." if len(group) > 3 else "")
+        return "the frames of " + (shown_path(group[0].path) if len(group) == 1 else
                                    f"all {len(group)} sources" if len(group) == read
                                    else f"{len(group)} sources ({names})")
 
