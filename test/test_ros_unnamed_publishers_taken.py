@@ -51,3 +51,24 @@ def test_without_ids_an_unnamed_publisher_holds_its_topic_unless_taken(harness, 
     monkeypatch.setattr(h.planner, "get_publishers_info_by_topic", publishers)
     assert h.pump(3.0, until=lambda: h.session.inputs.states_received > 3), \
         "the topic is held though safety.take_unnamed_publishers is true"
+
+
+def test_without_ids_the_unchecked_warning_comes_once_a_publisher_stayed_unnamed(monkeypatch):
+    # Humble/Iron (no publisher ids) with the option true: a topic's unnamed publisher was
+    # noted as held (PublisherSets.hold) and at once as all named (seen: the named ones), so
+    # its "held since" restarted at every 50 ms look and the warning that the messages are
+    # taken unchecked never came (it does with ids: the first test). No ROS graph: a fake node.
+    monkeypatch.setattr(publisher_ids, "gives_publisher_ids", lambda: False)
+    infos = [SimpleNamespace(node_name="driver", node_namespace="/", endpoint_gid=[2] * 16),
+             SimpleNamespace(node_name=UNKNOWN, node_namespace="/", endpoint_gid=[1] * 16)]
+    warned = []
+    node = SimpleNamespace(
+        config=SimpleNamespace(safety=SimpleNamespace(take_unnamed_publishers=True)),
+        count_publishers=lambda topic: len(infos),
+        get_publishers_info_by_topic=lambda topic: infos,
+        _log_once=lambda text, level: warned.append(text))
+    sources = input_sources.InputSources(node)
+    sources.check_recorded_inputs = lambda: None  # no session: the players are not asked here
+    for step in range(40):  # 4 s of messages at 10 Hz, every one a look (recheck 50 ms)
+        assert not sources.from_stopped_player(None, step * 0.1, "/joint_states"), "taken"
+    assert any("taken unchecked" in text for text in warned), warned

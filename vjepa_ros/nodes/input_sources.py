@@ -120,18 +120,21 @@ class InputSources:
 
         A change of the topic's publishers asks the graph for bag players at once (not only
         at the 2 Hz check); while one of them is not named yet, the topic's messages are
-        dropped (``robot.recorded_inputs.PublisherSets``).
+        dropped (``robot.recorded_inputs.PublisherSets``), or taken with
+        ``safety.take_unnamed_publishers`` (a warning once one stayed unnamed
+        ``UNNAMED_WARN_S``).
         """
         sets, count = self.publisher_sets, self.node.count_publishers(topic)
         if not sets.due(topic, count, now):
-            return sets.held(topic)
+            return sets.held(topic) and not self.take_unnamed
         infos = self.node.get_publishers_info_by_topic(topic)
-        if any(info.node_name == UNKNOWN for info in infos):
+        named = [info for info in infos if info.node_name != UNKNOWN]
+        if len(named) < len(infos):
             self.warn_unnamed(topic, sets.hold(topic, count, now))
             if not self.take_unnamed:
                 return True
-            infos = [info for info in infos if info.node_name != UNKNOWN]
-        if sets.seen(topic, count, frozenset(bytes(info.endpoint_gid) for info in infos), now):
+        if sets.seen(topic, count, frozenset(bytes(info.endpoint_gid) for info in named), now,
+                     all_named=len(named) == len(infos)):
             self.check_recorded_inputs()
         return False
 

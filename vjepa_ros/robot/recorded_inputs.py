@@ -255,9 +255,15 @@ class PublisherSets:
         self.known[topic] = (count, gids, now)  # listed again after recheck_s
         return now - self.unnamed_since.setdefault(topic, now)
 
-    def seen(self, topic: str, count: int, gids: frozenset, now: float) -> bool:
-        """Note ``topic``'s publishers, all named; return whether the set changed."""
-        self.unnamed_since.pop(topic, None)
+    def seen(self, topic: str, count: int, gids: frozenset, now: float,
+             all_named: bool = True) -> bool:
+        """Note ``topic``'s named publishers ``gids``; return whether the set changed.
+
+        ``all_named``: False where an unnamed one is taken unchecked (held since :meth:`hold`
+        still, so the caller can say how long).
+        """
+        if all_named:
+            self.unnamed_since.pop(topic, None)
         known = self.known.get(topic)
         self.known[topic] = (count, gids, now)
         return known is None or known[1] != gids
