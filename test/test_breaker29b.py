@@ -11,27 +11,16 @@ import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 from rclpy.parameter import Parameter  # noqa: E402
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image, JointState  # noqa: E402
 from test_robot_mpc import make_session, observe, tiny_world_model  # noqa: E402
 from test_ros_planner_node import WAIT_SLACK, checkpoint, frame, harness  # noqa: E402, F401
+from test_ros_recorded_goals import LATCHED, goal_image, goal_message  # noqa: E402
 from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 
-from vjepa_ros.images import image_msg_to_rgb, rgb_to_image_fields  # noqa: E402
+from vjepa_ros.images import image_msg_to_rgb  # noqa: E402
 from vjepa_ros.robot.recorded_inputs import recorded_inputs_problem, recorded_kinds  # noqa: E402
 
-LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
-                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
 GOAL = "/vjepa_planner/goal_image"
-
-
-def goal_message(seed):
-    return Image(**rgb_to_image_fields(frame(seed)))
-
-
-def goal_image(h):
-    goals = h.session.goals
-    return None if goals is None else goals.goals[0].image
 
 
 def same_image(h, msg):
