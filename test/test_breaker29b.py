@@ -146,7 +146,7 @@ def test_pose_mode_the_planners_own_commands_are_no_relay(harness):  # noqa: F81
         player.create_publisher(JointState, topic, 10)
         assert _until(lambda: any(name == topic for name, _ in
                                   h.planner.get_topic_names_and_types()))
-        h.planner._find_gripper_topics()  # the 2 Hz search: listens to it
+        h.planner.sources.find_gripper_topics()  # the 2 Hz search: listens to it
         assert topic in h.planner.sources.gripper_probes
         assert not h.planner.fingers.may_take(topic), "another arm's hand: no input"
         h.planner._check_recorded_inputs()

@@ -108,7 +108,7 @@ def test_nothing_is_commanded_from_an_input_publisher_the_graph_has_not_named(ha
 
 def test_a_player_on_an_auto_found_gripper_topic_is_checked_on_its_first_message(harness):  # noqa: F811
     # As round 2's configured finger topic, but no robot.gripper_state_topic: the auto search
-    # (the 2 Hz check's _find_gripper_topics) subscribes to /fr3_gripper/joint_states when a
+    # (the 2 Hz check's find_gripper_topics) subscribes to /fr3_gripper/joint_states when a
     # bag player starts publishing it. Its first message asks the graph at once
     # (_from_stopped_player), but the finger topic is not chosen yet (FingerWatch.offer comes
     # after), so the check does not look at it; the sender is marked checked and the topic is
@@ -123,7 +123,7 @@ def test_a_player_on_an_auto_found_gripper_topic_is_checked_on_its_first_message
         while not h.planner.get_publishers_info_by_topic("/fr3_gripper/joint_states") and \
                 time.monotonic() < deadline:
             h.executor.spin_once(timeout_sec=0.02)
-        h.planner._find_gripper_topics()  # what the 2 Hz check does first: the probe
+        h.planner.sources.find_gripper_topics()  # what the 2 Hz check does first: the probe
         h.planner._check_recorded_inputs()  # then (no finger topic chosen yet: not an input)
         play_fingers_until_seen(h, fingers)
         assert not h.got["gripper"], (

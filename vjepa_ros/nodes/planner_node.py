@@ -404,10 +404,6 @@ class PlannerNode(Node):
             self.session.hand_changed(self.fingers.hand)
             self._check_recorded_inputs()  # the new hand's topic may be a bag player's
 
-    def _find_gripper_topics(self) -> None:
-        """Search the finger topics, as the 2 Hz check does, now (``InputSources``)."""
-        self.sources.find_gripper_topics()
-
     def _frame_ok(self, topic: str, frame_id: str) -> bool:
         """Check a pose's header.frame_id against the base frame: refuse (hold) on a mismatch."""
         problem = frame_problem(topic, frame_id, self.kinematics.base_frame)
