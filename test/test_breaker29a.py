@@ -1,7 +1,8 @@
 """Breaker 29a: session 29's recorded-input rules (players by service, relay chains, goal images).
 
-Each test is a strict xfail where a recording still replaces the goal or commands the arm, or a
-live setup is held; its comment says what happens and what is expected.
+Each test was a strict xfail where a recording still replaced the goal or commanded the arm, or
+a live setup was held (fixed in session 29: 732b1f5, 3213a05); its comment says what happened
+and what is expected.
 """
 
 import time

@@ -1,7 +1,8 @@
 """Breaker 29b: session 29's node changes, round 2 (relay walks, the goal settle, pending goals).
 
-Each test is a strict xfail where a live setup is held, a live goal is refused or lost, or a
-recording still replaces the goal; its comment says what happens and what is expected.
+Each test was a strict xfail where a live setup was held, a live goal refused or lost, or a
+recording still replaced the goal (fixed in session 29: ef3de96); its comment says what
+happened and what is expected.
 """
 
 import time
