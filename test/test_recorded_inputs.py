@@ -116,11 +116,11 @@ def test_publisher_sets_list_gids_on_a_count_change_or_after_the_recheck_and_hol
     assert not sets.seen("/cam", 1, frozenset({b"a"}), 0.06), "the same publishers"
     assert sets.seen("/cam", 1, frozenset({b"b"}), 0.2), "another publisher at the same count"
     # a publisher not named yet: held, listed again after the recheck, released once named
-    assert sets.hold("/cam", 2, 0.3) == 0.0 and sets.held("/cam")
-    assert not sets.due("/cam", 2, 0.31) and sets.held("/cam")
+    assert sets.hold("/cam", 2, 0.3) == 0.0 and sets.held("/cam", 0.3) == 0.0
+    assert not sets.due("/cam", 2, 0.31) and sets.held("/cam", 0.31) == pytest.approx(0.01)
     assert sets.due("/cam", 2, 0.36) and sets.hold("/cam", 2, 0.36) == pytest.approx(0.06)
-    assert sets.seen("/cam", 2, frozenset({b"b", b"c"}), 0.4) and not sets.held("/cam")
-    assert not sets.held("/joint_states"), "topics are held one by one"
+    assert sets.seen("/cam", 2, frozenset({b"b", b"c"}), 0.4) and sets.held("/cam", 0.4) is None
+    assert sets.held("/joint_states", 0.4) is None, "topics are held one by one"
 
 
 def test_first_listed_waits_for_each_publisher_to_settle_from_its_own_first_listing():

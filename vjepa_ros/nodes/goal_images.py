@@ -79,8 +79,9 @@ class GoalImages:
     def _decide(self, goal: WaitingGoal, fresh: bool) -> None:
         node, now, topic = self.node, time.monotonic(), goal.topic
         gid = sender_gid(goal.sender)
-        mine = gid is not None and any(bytes(info.endpoint_gid) == gid
-                                       for info in node.get_publishers_info_by_topic(topic))
+        infos = node.get_publishers_info_by_topic(topic)
+        self.listed.note([bytes(info.endpoint_gid) for info in infos], now)  # (unnamed too)
+        mine = gid is not None and any(bytes(info.endpoint_gid) == gid for info in infos)
         players = goal_players(node, topic, gid)
         goal.live = goal.live or (mine and players == [])
         if goal.live and not mine:  # live when it came, gone now (a script that quit)

@@ -89,13 +89,21 @@ class InputSources:
         held = self.player_senders.unnamed(sender, now)
         if held is not None:  # not named yet: it could be a restarted player (breaker28d)
             self.warn_unnamed(topic, held)
-            return not self.take_unnamed
+            return not self.never_named(held)
         return not self.node.session.recorded_inputs and self.player_senders.is_player(sender)
 
     @property
     def take_unnamed(self) -> bool:
         """``safety.take_unnamed_publishers``: messages of unnamed publishers are not dropped."""
         return self.node.config.safety.take_unnamed_publishers
+
+    def never_named(self, held: float) -> bool:
+        """Whether to take a message of a publisher unnamed for ``held`` [s] as never named.
+
+        With ``safety.take_unnamed_publishers``, once it stayed unnamed ``UNNAMED_WARN_S``: a
+        restarted bag player is unnamed for a moment too (discovery), and is held meanwhile.
+        """
+        return self.take_unnamed and held > UNNAMED_WARN_S
 
     def warn_unnamed(self, topic: str, held: float) -> None:
         """Say (once) that ``topic`` had a publisher unnamed for ``held`` [s] (dropped, taken)."""
@@ -120,18 +128,20 @@ class InputSources:
 
         A change of the topic's publishers asks the graph for bag players at once (not only
         at the 2 Hz check); while one of them is not named yet, the topic's messages are
-        dropped (``robot.recorded_inputs.PublisherSets``), or taken with
-        ``safety.take_unnamed_publishers`` (a warning once one stayed unnamed
-        ``UNNAMED_WARN_S``).
+        dropped (``robot.recorded_inputs.PublisherSets``), or, with
+        ``safety.take_unnamed_publishers``, taken once one stayed unnamed ``UNNAMED_WARN_S``
+        (a warning then).
         """
         sets, count = self.publisher_sets, self.node.count_publishers(topic)
         if not sets.due(topic, count, now):
-            return sets.held(topic) and not self.take_unnamed
+            held = sets.held(topic, now)
+            return held is not None and not self.never_named(held)
         infos = self.node.get_publishers_info_by_topic(topic)
         named = [info for info in infos if info.node_name != UNKNOWN]
         if len(named) < len(infos):
-            self.warn_unnamed(topic, sets.hold(topic, count, now))
-            if not self.take_unnamed:
+            held = sets.hold(topic, count, now)
+            self.warn_unnamed(topic, held)
+            if not self.never_named(held):
                 return True
         if sets.seen(topic, count, frozenset(bytes(info.endpoint_gid) for info in named), now,
                      all_named=len(named) == len(infos)):

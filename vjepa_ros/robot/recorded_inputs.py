@@ -42,6 +42,9 @@ CAMERA_RELAY_TYPES = IMAGE_TYPES | frozenset({
     "ffmpeg_image_transport_msgs/msg/FFMPEGPacket", "theora_image_transport/msg/Packet",
     "foxglove_msgs/msg/CompressedVideo", "h264_msgs/msg/Packet"})
 POSE_RELAY_TYPES = POSE_TYPES | JOINT_STATE_TYPES | frozenset({"tf2_msgs/msg/TFMessage"})
+# how input_topics names each input ("camera images on /cam"), and recorded_kinds reads it
+CAMERA_WORDS, STATE_WORDS, FINGER_WORDS = ("camera images on ", "robot states on ",
+                                           "finger joint states on ")
 MAX_KEPT_SENDERS = 1000  # publisher ids kept; forgotten beyond (publishers re-created)
 UNNAMED_RECHECK_S = 0.05  # [s] graph checks while an input publisher's node is not named yet
 GOAL_SETTLE_S = 0.5  # [s] a goal image's publisher listed this long before its goal is taken
@@ -83,8 +86,8 @@ def recorded_kinds(players: dict[str, list[str]]) -> frozenset[str]:
     words. The session forgets, when the players stop, only what they published
     (``MPCSession.set_recorded_inputs``: a finger player's end keeps the live camera's frame).
     """
-    kinds = {"camera" if words.startswith("camera images on ") else
-             "fingers" if words.startswith("finger joint states on ") else "state"
+    kinds = {"camera" if words.startswith(CAMERA_WORDS) else
+             "fingers" if words.startswith(FINGER_WORDS) else "state"
              for words, names in players.items() if names}
     return frozenset(kinds)
 
@@ -117,14 +120,14 @@ def input_topics(camera: str, state_topic: str, pose_mode: bool,
     not listed (again). The words name the input in :func:`recorded_inputs_problem` ("camera
     images on /cam").
     """
-    inputs = {f"camera images on {camera}": (camera, CAMERA_RELAY_TYPES),
-              f"robot states on {state_topic}": (
+    inputs = {f"{CAMERA_WORDS}{camera}": (camera, CAMERA_RELAY_TYPES),
+              f"{STATE_WORDS}{state_topic}": (
                   state_topic, POSE_RELAY_TYPES if pose_mode else JOINT_STATE_TYPES)}
     if isinstance(finger_topics, str) or finger_topics is None:
         finger_topics = [finger_topics]
     for topic in finger_topics:
         if topic and topic != state_topic:
-            inputs[f"finger joint states on {topic}"] = (topic, JOINT_STATE_TYPES)
+            inputs[f"{FINGER_WORDS}{topic}"] = (topic, JOINT_STATE_TYPES)
     return inputs
 
 
@@ -245,9 +248,10 @@ class PublisherSets:
         known = self.known.get(topic)
         return known is None or known[0] != count or now - known[2] >= self.recheck_s
 
-    def held(self, topic: str) -> bool:
-        """Whether ``topic``'s messages are dropped: a publisher's node was not named yet."""
-        return topic in self.unnamed_since
+    def held(self, topic: str, now: float) -> float | None:
+        """How long [s] ``topic`` has had a publisher not named yet (None: all named)."""
+        since = self.unnamed_since.get(topic)
+        return None if since is None else now - since
 
     def hold(self, topic: str, count: int, now: float) -> float:
         """Drop ``topic``'s messages until its publishers are named; return for how long [s]."""

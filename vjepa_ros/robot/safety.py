@@ -84,8 +84,9 @@ class SafetyLimits:
     take_unnamed_publishers: bool = param(
         False, "Take camera, robot state and finger messages from publishers whose node the ROS "
         "graph never names (a DDS bridge such as zenoh-bridge-dds, an app outside ROS): they "
-        "cannot be checked for a bag player. Off: their messages are dropped (a warning after 2 "
-        "s names the topic)."
+        "cannot be checked for a bag player. On: taken once the publisher stayed unnamed for 2 s "
+        "(held before, as a restarting bag player is for a moment). Off: their messages are "
+        "dropped (a warning after 2 s names the topic)."
     )
     max_plan_age_s: float = param(
         30.0, "A plan whose camera frame is older than this when it would be commanded (node "
