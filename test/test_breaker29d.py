@@ -11,7 +11,7 @@ import pytest
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 from sensor_msgs.msg import Image  # noqa: E402
 from test_breaker29a import _node_with_services_listed_late  # noqa: E402
-from test_ros_planner_node import checkpoint, harness  # noqa: E402, F401
+from test_ros_planner_node import checkpoint, frame, harness  # noqa: E402, F401
 from test_ros_recorded_goals import LATCHED, goal_image, goal_message  # noqa: E402
 from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 
@@ -155,3 +155,52 @@ def test_a_renamed_players_goal_is_not_taken_when_it_quits_during_the_settle(
     finally:
         if not gone:
             player.destroy_node()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker29d: a player started behind a running relay is "
+                   "seen only by the 2 Hz check, not on the relay's next frame")
+def test_a_player_started_behind_a_running_relay_is_checked_on_the_next_frame(harness):  # noqa: F811
+    # A lab's permanent image_transport republish (or franka's joint_state_publisher merging
+    # source topics into /joint_states) feeds the planner live; the relay's publisher is known
+    # to the node. A `ros2 bag play` is then started on the relay's source topic (the driver
+    # stopped, or beside it). A publisher new to an input asks the graph on its first message
+    # (breaker28c), but the relay is no new publisher: its next frames — the recording's — are
+    # taken with no graph question until the 2 Hz check (up to 0.5 s later). A plan begun
+    # before is voided when the player is seen, but one planned (GPU: ~0.2 s) and commanded
+    # in that window, or a continuous stream's set-points from relayed recorded joint states,
+    # go to the arm. Expected: a change of the relay's upstream publishers is noticed on the
+    # relay's next message, as a new input publisher is (e.g. count the publishers of the
+    # topics a known relay subscribes to, as Humble mode counts an input's).
+    import cv2
+    from rclpy.qos import qos_profile_sensor_data
+    from sensor_msgs.msg import CompressedImage
+
+    h = harness(image_transport="compressed")
+    relay = rclpy.create_node("image_republisher", context=h.context)
+    player = None
+    try:
+        relay.create_subscription(Image, "/cam/image_raw", lambda msg: None,
+                                  qos_profile_sensor_data)
+        h.image_pub = relay.create_publisher(CompressedImage, "/cam/image",
+                                             qos_profile_sensor_data)
+        ok, jpeg = cv2.imencode(".jpg", frame(3)[..., ::-1])
+        compressed = CompressedImage(format="jpeg", data=jpeg.tobytes())
+        assert h.pump(10.0, until=lambda: h.session.frame is not None, image=compressed), \
+            "the relay's live frames are taken"
+        _without_the_2hz_check(h)  # only the per-message checks from here
+        assert h.session.recorded_inputs == ""
+        player = rclpy.create_node("rosbag2_player", context=h.context)
+        player.create_publisher(Image, "/cam/image_raw", qos_profile_sensor_data)
+        assert h.pump(5.0, until=lambda: any(
+            info.node_name == "rosbag2_player"
+            for info in h.planner.get_publishers_info_by_topic("/cam/image_raw")),
+            image=compressed), "the graph lists the player"
+        received = h.session.inputs.frames_received
+        assert h.pump(5.0, until=lambda: h.session.inputs.frames_received >= received + 3
+                      or "bag player" in h.session.recorded_inputs, image=compressed)
+        assert "bag player" in h.session.recorded_inputs, \
+            "the relay's frames from the new player were taken unchecked"
+    finally:
+        if player is not None:
+            player.destroy_node()
+        relay.destroy_node()
