@@ -11,12 +11,14 @@ import pytest
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 from sensor_msgs.msg import Image  # noqa: E402
 from test_breaker29a import _node_with_services_listed_late  # noqa: E402
+from test_robot_mpc import make_session, observe, tiny_world_model  # noqa: E402
 from test_ros_planner_node import checkpoint, frame, harness  # noqa: E402, F401
 from test_ros_recorded_goals import LATCHED, goal_image, goal_message  # noqa: E402
 from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 
 from vjepa_ros.nodes.graph_publishers import UNKNOWN  # noqa: E402
 from vjepa_ros.nodes.input_sources import UNNAMED_WARN_S, InputSources  # noqa: E402
+from vjepa_ros.robot.recorded_inputs import recorded_inputs_problem, recorded_kinds  # noqa: E402
 
 GOAL = "/vjepa_planner/goal_image"
 CAMERA, STATE, FINGERS = "/cam/image_raw", "/joint_states", "/franka_gripper/joint_states"
@@ -224,3 +226,34 @@ def test_without_ids_take_unnamed_publishers_says_once_that_a_topic_is_taken_unc
     for tick in range(40):  # 4 s of messages at 10 Hz
         assert not sources.from_stopped_player(None, 300.0 + tick / 10, STATE), "taken"
     assert any("taken unchecked" in message for _, message in node.logs), node.logs
+
+
+@pytest.mark.usefixtures("one_thread")
+@pytest.mark.xfail(strict=True, reason="breaker29d: a camera player's kind is forgotten only when "
+                   "the last player stops: the live camera's frame since is called the bag's")
+def test_a_camera_player_that_stopped_long_before_the_finger_player_leaves_live_frames_alone():
+    # Two bag players, a camera one and a finger one, stopping at different times. The camera
+    # player stops first and the live camera streams again (the finger bag plays on: the
+    # problem stays set, nothing is forgotten yet, the kinds accumulate). When the finger
+    # player stops, set_recorded_inputs("") forgets every kind gathered, the camera too: the
+    # live camera's frame received after the camera player had long stopped is dropped and
+    # ~/capture_goal is refused with "the newest camera frame on ... came from a bag player
+    # that stopped" (breaker29b fixed this for a finger-only player; the kinds are still
+    # forgotten all at the last player's end, not each when its own player stops). Expected:
+    # a kind is forgotten when its players stop; live frames after that are kept.
+    session, clock, _ = make_session(tiny_world_model())
+    observe(session, clock)
+    both = {"camera images on /cam": ["/rosbag2_player"],
+            "finger joint states on /hand/fingers": ["/finger_player"]}
+    fingers = {"finger joint states on /hand/fingers": ["/finger_player"]}
+    session.set_recorded_inputs(recorded_inputs_problem(both), recorded_kinds(both))
+    clock.now += 0.01
+    observe(session, clock, seed=1)  # the recording's frame
+    session.set_recorded_inputs(recorded_inputs_problem(fingers), recorded_kinds(fingers))
+    clock.now += 0.01
+    observe(session, clock, seed=2)  # the camera player stopped: the live camera again
+    session.set_recorded_inputs("")  # the finger player stopped
+    try:
+        session.capture_goal()
+    except RuntimeError as exc:
+        assert "camera frame" not in str(exc), str(exc)
