@@ -39,10 +39,12 @@ def test_an_unnamed_publisher_asks_again_only_after_the_recheck_delay():
 
 def test_players_are_known_by_gid_and_sets_are_emptied_past_max_kept():
     senders = _senders(max_kept=2)
-    assert not senders.is_player(b"p") and not senders.is_player("no gid")
+    assert not senders.stopped_player(b"p") and not senders.stopped_player("no gid")
     senders.add_players({b"p"})
-    assert senders.is_player(b"p") and not senders.is_player(b"q")
-    senders.add_players({b"q", b"r"})
+    assert not senders.stopped_player(b"p"), "playing: the session holds, nothing dropped"
+    senders.add_players({b"q", b"r"})  # p stopped, q and r play
+    assert senders.stopped_player(b"p") and not senders.stopped_player(b"q")
+    assert not senders.stopped_player(b"x"), "never a player"
     assert senders.player_gids == {b"p", b"q", b"r"}
     senders.add_players({b"s"})  # past max_kept: the old ones are forgotten
     assert senders.player_gids == {b"s"}

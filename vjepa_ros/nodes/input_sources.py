@@ -90,7 +90,7 @@ class InputSources:
         if held is not None:  # not named yet: it could be a restarted player (breaker28d)
             self.warn_unnamed(topic, held)
             return not self.never_named(held)
-        return not self.node.session.recorded_inputs and self.player_senders.is_player(sender)
+        return self.player_senders.stopped_player(sender)
 
     @property
     def take_unnamed(self) -> bool:
@@ -195,10 +195,16 @@ class InputSources:
         players = {words: bag_players(node, topic, types, gids)
                    for words, (topic, types) in inputs.items()}
         self.player_senders.add_players(gids)
-        if self.finger_players.stopped(players, inputs):
+        stopped = self.finger_players.stopped(players, inputs)
+        if stopped:  # its closedness is no measurement
             fingers.recording_ended()
         node.session.set_recorded_inputs(recorded_inputs_problem(players),
                                          recorded_kinds(players))
+        gone = [topic for topic in stopped if not node.count_publishers(topic)]
+        if gone:  # a topic only the player published: no candidate any more (breaker29d)
+            for topic in gone:
+                node._log_note(fingers.forget_topic(topic))
+            node._tell_hand_change()
 
     def check_clock_publishers(self) -> None:
         """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""

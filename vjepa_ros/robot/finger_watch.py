@@ -447,6 +447,22 @@ class FingerWatch:
         """
         self.last, self._in_lapse = None, True
 
+    def forget_topic(self, topic: str) -> str:
+        """Forget that ``topic`` brought finger states (its bag player stopped): choose again.
+
+        A player's ``/franka_gripper/joint_states`` ranks above fingers merged into the arm's
+        joint states; kept, it stayed the chosen hand after the player stopped, and the live
+        hand was never measured again (breaker29d). A live publisher on ``topic`` is seen
+        again on its next message. The configured topic stays. Returns a line to log ("").
+        """
+        gone = [key for key in self.sources if key[0] == topic]
+        if self.configured_topic or not gone:
+            return ""
+        for key in gone:
+            del self.sources[key]
+        self.noted.discard(topic)
+        return self._choose()
+
     # -- lapses ---------------------------------------------------------------------------------
     def lapse(self, now: float) -> str:
         """Say when a measured closedness stops being measured at ``now`` ("" otherwise).

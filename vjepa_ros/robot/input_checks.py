@@ -57,23 +57,26 @@ class InputChecks:
 
         While ``problem`` is set and commanding is enabled, the inputs are refused as stale
         (the plan, the set-point stream and the camera check hold); shadow mode plans on. When
-        it ends, what the players published (``kinds``, ``recorded_inputs.recorded_kinds``,
-        gathered while they played) is dropped: the camera frame and the robot states received
-        meanwhile stay refused until newer ones come (a player that exits stops its ``/clock``
-        too, so its last frame and state stay "fresh" on the frozen clock: breaker28a); a
-        finger-only player's closedness in the kept states stops counting as measured, and the
-        live camera's frame is kept (breaker29b). Logged once when it begins (a warning while
-        enabled; at ``~/enable`` the reply and the hold's warning say it) and when it ends.
-        Thread-safe.
+        the players of an input kind stop (``kinds``, ``recorded_inputs.recorded_kinds``: what
+        plays now), what they published is dropped: the camera frame and the robot states
+        received meanwhile stay refused until newer ones come (a player that exits stops its
+        ``/clock`` too, so its last frame and state stay "fresh" on the frozen clock:
+        breaker28a); a finger-only player's closedness in the kept states stops counting as
+        measured, and the live camera's frame is kept (breaker29b); a camera player that stops
+        while a finger player plays on is forgotten then (breaker29d). Logged once when it
+        begins (a warning while enabled; at ``~/enable`` the reply and the hold's warning say
+        it) and when it ends. Thread-safe.
         """
         with self._lock:
-            if problem:
-                self._recorded_kinds |= kinds
             if problem == self.recorded_inputs:
                 return
             began, self.recorded_inputs = not self.recorded_inputs, problem
-            if problem:
+            current = kinds if problem else frozenset()
+            stopped, self._recorded_kinds = self._recorded_kinds - current, current
+            if began:
                 self._recorded_counts = None
+            forgot = self._forget_recorded(stopped)  # each kind when its own players stop
+            if problem:
                 if began:  # a plan begun on its first inputs, before it was seen: void
                     self.enable_epoch += 1
                     # the newest bump alone is kept (bounded): an older plan's void reason is
@@ -82,21 +85,31 @@ class InputChecks:
                     self._drop_prepared("inputs from a bag player")
                 self.log("warning" if self.enabled else "info", problem)
                 return
-            kinds, self._recorded_kinds = self._recorded_kinds, frozenset()
-            frames, states = "camera" in kinds, "state" in kinds
-            self._recorded_counts = (self.inputs.frames_received if frames else None,
-                                     self.inputs.states_received if states else None)
-            # no plan starts from them (state_at's tie: breaker28c)
-            self.inputs.forget(frames=frames, states=states)
-            if "fingers" in kinds and not states:
-                self.inputs.unmeasure_gripper()
             leftover = self._recorded_leftover()
             if self.enabled and leftover:  # the status names why, not the player's line
                 self._hold_on_inputs(Refusal(RefusalKind.STALE_INPUTS, leftover))
-            waits = " and ".join(what for what, gone in (
-                ("a camera frame", frames), ("a robot state", states)) if gone)
             self.log("info", "no bag player publishes the inputs any more" + (
-                f": commanding waits for {waits} received since" if waits else ""))
+                f": commanding waits for {' and '.join(forgot)} received since" if forgot
+                else ""))
+
+    def _forget_recorded(self, kinds: frozenset[str]) -> list[str]:
+        """Drop what stopped players of ``kinds`` sent; return what commanding waits for.
+
+        The camera frame and robot states ("camera", "state") are forgotten and counted
+        (:meth:`_recorded_leftover`); a finger-only player's closedness in the kept states
+        stops counting as measured. Locked.
+        """
+        frames, states = "camera" in kinds, "state" in kinds
+        if frames or states:
+            old = self._recorded_counts or (None, None)
+            self._recorded_counts = (self.inputs.frames_received if frames else old[0],
+                                     self.inputs.states_received if states else old[1])
+            # no plan starts from them (state_at's tie: breaker28c)
+            self.inputs.forget(frames=frames, states=states)
+        if "fingers" in kinds and not states:
+            self.inputs.unmeasure_gripper()
+        return [what for what, gone in (("a camera frame", frames), ("a robot state", states))
+                if gone]
 
     def _recorded_leftover(self) -> str:
         """Why the newest frame or state is still a stopped bag player's ("" when neither is)."""

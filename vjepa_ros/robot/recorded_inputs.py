@@ -142,20 +142,20 @@ class FingerPlayers:
     """
 
     def __init__(self):
-        self.last: dict[str, list[str]] = {}  # finger inputs with players at the last check
+        self.last: dict[str, str] = {}  # finger inputs (words) played at the last check → topic
 
     def stopped(self, players: dict[str, list[str]],
-                inputs: dict[str, tuple[str, frozenset[str]]]) -> bool:
-        """Note a graph check's players; return whether a finger input's player stopped.
+                inputs: dict[str, tuple[str, frozenset[str]]]) -> list[str]:
+        """Note a graph check's players; return the topics of finger inputs whose player stopped.
 
         ``players``: each input in words → the bag players publishing it (as
         :func:`recorded_inputs_problem` takes them); ``inputs``: that check's
-        :func:`input_topics`. True when an input that carries finger joints had a player at the
-        last check and has none now (or is no input any more).
+        :func:`input_topics`. A topic is returned when an input that carries finger joints had
+        a player at the last check and has none now (or is no input any more); [] if none.
         """
-        now = {words: names for words, names in players.items()  # (a pose's types differ)
-               if names and inputs[words][1] == JOINT_STATE_TYPES}
-        ended = any(words not in now for words in self.last)
+        now = {words: inputs[words][0] for words, names in players.items()
+               if names and inputs[words][1] == JOINT_STATE_TYPES}  # (a pose's types differ)
+        ended = sorted({topic for words, topic in self.last.items() if words not in now})
         self.last = now
         return ended
 
@@ -179,6 +179,7 @@ class PlayerSenders:
         self.gid_of, self.recheck_s, self.max_kept = gid_of, recheck_s, max_kept
         self.checked_senders: set = set()  # sender ids the graph was asked about
         self.player_gids: set[bytes] = set()  # bag players' publisher gids seen on the inputs
+        self.playing: set[bytes] = set()  # those the newest graph check saw
         self.recheck_at = 0.0  # [s, steady] the next graph check while a publisher is unnamed
         self.unnamed_since: dict[object, float] = {}  # sender → [s, steady] first held unnamed
 
@@ -214,14 +215,26 @@ class PlayerSenders:
         return now - self.unnamed_since.setdefault(sender, now)
 
     def add_players(self, gids: set[bytes]) -> None:
-        """Keep the gids (``endpoint_gid`` bytes) of bag players' publishers of the inputs."""
+        """Note one graph check's bag players' publishers of the inputs (``endpoint_gid`` bytes).
+
+        They are kept (a player's queued messages after it stopped) and are the ones playing
+        now (:meth:`stopped_player`).
+        """
         if len(self.player_gids) > self.max_kept:
             self.player_gids.clear()
         self.player_gids |= gids
+        self.playing = set(gids)
 
-    def is_player(self, sender: object) -> bool:
-        """Whether ``sender`` is a publisher a graph check found to be a bag player's."""
-        return bool(self.player_gids) and self.gid_of(sender) in self.player_gids
+    def stopped_player(self, sender: object) -> bool:
+        """Whether ``sender`` was a bag player's publisher that the last check no longer saw.
+
+        Its messages still queued are the recording's: dropped, also while another player
+        plays on (breaker29d). A player still playing is not one (the session holds).
+        """
+        if not self.player_gids:
+            return False
+        gid = self.gid_of(sender)
+        return gid in self.player_gids and gid not in self.playing
 
 
 class PublisherSets:
