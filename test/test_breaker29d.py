@@ -190,3 +190,19 @@ def test_after_a_finger_topic_player_stops_the_live_hand_is_measured_again(harne
     assert h.pump(5.0, until=lambda: h.session.inputs.states_received >= received + 5)
     assert fingers.topic == "/joint_states" and fingers.measured(time.monotonic()), \
         f"the hand stays on the stopped player's {fingers.topic}"
+
+
+def test_a_stopped_players_last_state_is_no_second_publisher_after_it_stopped():
+    # breaker29d's user pass: "unusable joint state ... 2 publishers within 1 s" was logged
+    # again 0.4 s after "no bag player publishes the inputs any more": the player's last
+    # message stayed in the second-publisher window for its 1 s.
+    node = FakePlanner()
+    sources = sources_of(node)
+    node.publishers = {STATE: [("franka_driver", 3), ("rosbag2_player", 2)]}
+    sources.check_recorded_inputs()  # the player plays beside the driver
+    assert not sources.state_crowd_problem(sender(3), 10.0, "arm joint states")
+    assert sources.state_crowd_problem(sender(2), 10.1, "arm joint states")
+    node.publishers = {STATE: [("franka_driver", 3)]}  # the player stopped
+    sources.check_recorded_inputs()
+    assert not sources.state_crowd_problem(sender(3), 10.2, "arm joint states"), \
+        "the stopped player still counted as a second publisher"

@@ -132,3 +132,31 @@ def test_first_listed_waits_for_each_publisher_to_settle_from_its_own_first_list
     assert not listed.settled([b"old", b"new"], 0.6), "a publisher listed just now"
     assert not listed.settled([b"new"], 1.0) and listed.settled([b"new"], 1.1)
     assert listed.settled([], 0.0), "no publisher listed (gone): nothing to wait for"
+
+
+def test_disabling_during_a_replay_says_shadow_mode_plans_on_the_recording_not_fine_again(model):
+    # breaker29d's user pass: ~/enable false while a bag still played logged "inputs and plan
+    # fine again (was: ... come from a bag player ...)": the inputs were still the recording's
+    session, clock, logs = enabled_session(model)
+    session.set_recorded_inputs(BAG)
+    clock.now += 0.05
+    observe(session, clock, seed=1)
+    assert session.plan_step() is None, "held while enabled"
+    session.set_enabled(False)
+    clock.now += 0.05
+    observe(session, clock, seed=2)
+    assert session.plan_step() is not None, "shadow mode plans on the replay"
+    said = [m for _, m in logs if "was: " in m]
+    assert said and said[-1].startswith("shadow mode: planning on the recording"), said
+    assert not any(m.startswith("inputs and plan fine again") for m in said)
+
+
+def test_a_stopped_players_sends_leave_the_second_publisher_window():
+    from vjepa_ros.robot.publisher_window import PublisherWindow, crowd_problem
+
+    window = PublisherWindow(1.0)
+    assert not crowd_problem(window, b"driver", 0.0, "arm joint states")
+    assert crowd_problem(window, b"player", 0.1, "arm joint states"), "two publishers"
+    window.forget(lambda sender: sender == b"player")  # the graph check saw the player go
+    assert not crowd_problem(window, b"driver", 0.2, "arm joint states"), \
+        "the stopped player's last message made a second publisher for 1 s more"

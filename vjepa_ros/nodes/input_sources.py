@@ -194,7 +194,12 @@ class InputSources:
         gids: set[bytes] = set()
         players = {words: bag_players(node, topic, types, gids)
                    for words, (topic, types) in inputs.items()}
-        self.player_senders.add_players(gids)
+        senders = self.player_senders
+        left = senders.playing - gids  # players seen at the last check, gone now
+        senders.add_players(gids)
+        if left:  # their last messages no longer make a second publisher of the input
+            for window in (self.state_publishers, self.image_publishers):
+                window.forget(lambda sender: senders.gid_of(sender) in left)
         stopped = self.finger_players.stopped(players, inputs)
         if stopped:  # its closedness is no measurement
             fingers.recording_ended()

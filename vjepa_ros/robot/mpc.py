@@ -291,7 +291,11 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
 
     def _clear_refusal(self) -> None:
         if self._refusal_log.all_clear() and self._refusal is not None:
-            self.log("info", f"inputs and plan fine again (was: {self._refusal.detail})")
+            if self.recorded_inputs and not self.enabled:  # not fine: a replay, in shadow mode
+                self.log("info", "shadow mode: planning on the recording, nothing is commanded "
+                         f"(was: {self._refusal.detail})")
+            else:
+                self.log("info", f"inputs and plan fine again (was: {self._refusal.detail})")
         self._refusal = None
 
     def _hold(self, refusal: Refusal) -> None:

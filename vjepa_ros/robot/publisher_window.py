@@ -10,6 +10,8 @@ newer: :mod:`vjepa_ros.nodes.publisher_ids`), the planner node counts them per s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 STATE_PUBLISHER_WINDOW_S = 1.0  # [s] two publishers of the arm state within this: refused
 
 
@@ -37,6 +39,11 @@ class PublisherWindow:
     def clear(self) -> None:
         """Forget every publisher (the stream changed)."""
         self._last.clear()
+
+    def forget(self, gone: Callable[[object], bool]) -> None:
+        """Forget the publishers ``gone(sender)`` says left (a bag player that stopped)."""
+        for sender in [sender for sender in self._last if gone(sender)]:
+            del self._last[sender]
 
 
 def crowd_problem(window: PublisherWindow, sender: object, now: float, words: str,
