@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-from test_ros_planner_node import checkpoint, harness  # noqa: E402, F401
+from test_ros_planner_node import checkpoint, frame, harness  # noqa: E402, F401
 
 from vjepa_ros.nodes import input_sources, publisher_ids  # noqa: E402
 from vjepa_ros.nodes.graph_publishers import UNKNOWN  # noqa: E402
@@ -76,3 +76,30 @@ def test_without_ids_the_unchecked_warning_comes_once_a_publisher_stayed_unnamed
         elif step * 0.1 > input_sources.UNNAMED_WARN_S + 0.05:
             assert not dropped, f"dropped at {step * 0.1:.1f} s: the option says take it"
     assert any("taken unchecked" in text for text in warned), warned
+
+
+@pytest.mark.parametrize("take", [False, True])
+def test_a_goal_image_from_a_publisher_never_named_is_taken_only_with_the_option(
+        harness, monkeypatch, take):  # noqa: F811
+    # a goal image sent through a DDS bridge (no node name in the graph): dropped after 2 s
+    # with advice naming the option (before: "publish it again", which cannot help); taken
+    # unchecked, with a warning, when the option is true
+    import numpy as np
+    from test_ros_recorded_goals import TOPIC, goal_image, goal_message
+    from test_ros_recorded_inputs_round2 import _without_the_2hz_check
+
+    from vjepa_ros.nodes import goal_images
+
+    h = harness(**{"safety.take_unnamed_publishers": take})
+    _without_the_2hz_check(h)  # called below, from this thread alone
+    monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid: None)
+    h.planner._on_goal_image(goal_message(6), TOPIC, None)
+    h.planner.pending_goal.since -= goal_images.UNNAMED_WARN_S + 0.1  # came 2.1 s ago
+    h.planner._publish_diagnostics()  # the 2 Hz check: still not named
+    assert h.planner.pending_goal is None
+    if take:
+        assert np.array_equal(goal_image(h), frame(6))
+        assert h.pump(3.0, until=lambda: logged(h, "is taken unchecked for a bag player"))
+    else:
+        assert goal_image(h) is None
+        assert h.pump(3.0, until=lambda: logged(h, "set safety.take_unnamed_publishers:=true"))

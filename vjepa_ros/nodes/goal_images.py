@@ -6,7 +6,8 @@ beside a live planner, the old run's latched goal would silently replace the goa
 decided by its own publisher where rclpy gives ids (``graph_publishers.goal_players``). A
 latched image comes once, so one the graph cannot judge yet waits (:attr:`GoalImages.pending`)
 for the node's 2 Hz check (:meth:`GoalImages.retry`): its publisher's node not named yet
-(dropped with a warning after ``UNNAMED_WARN_S``), or its publisher listed for less than
+(dropped with a warning after ``UNNAMED_WARN_S``, or then taken with
+``safety.take_unnamed_publishers``), or its publisher listed for less than
 ``GOAL_SETTLE_S`` (a player under another name is known by its services, which discovery may
 list after its name: breaker29a). A waiting image is dropped when a goal is set meanwhile by a
 service or goal files (not by a ``goal_steps`` retune of the old goal: breaker29b), and replaced
@@ -93,11 +94,18 @@ class GoalImages:
             node.get_logger().warning(recorded_goal_problem(topic, players))
             return  # an ignored image replaces nothing
         if players is None and now - goal.since > UNNAMED_WARN_S:
+            if not node.config.safety.take_unnamed_publishers:
+                node.get_logger().warning(
+                    f"ignoring the goal image on {topic}: the ROS graph has not named its "
+                    f"publisher's node for {UNNAMED_WARN_S:g} s (a bag player? a DDS bridge?); "
+                    f"check `ros2 topic info -v {topic}`; if it is a DDS bridge you trust, set "
+                    "safety.take_unnamed_publishers:=true")
+                return
             node.get_logger().warning(
-                f"ignoring the goal image on {topic}: the ROS graph has not named its "
-                f"publisher's node for {UNNAMED_WARN_S:g} s (a bag player?); publish it "
-                f"again, or check `ros2 topic info -v {topic}`")
-            return
+                f"the goal image on {topic} is taken unchecked for a bag player: its "
+                f"publisher's node was not named for {UNNAMED_WARN_S:g} s and "
+                "safety.take_unnamed_publishers is true")
+            players, settled = [], True
         if fresh and self.pending is not None:
             node.get_logger().info(f"a newer goal image on {topic} replaces the one waiting "
                                    "for the ROS graph")

@@ -82,8 +82,9 @@ class SafetyLimits:
         range=(0, 60.0), low_open=True
     )
     take_unnamed_publishers: bool = param(
-        False, "Take camera, robot state and finger messages from publishers whose node the ROS "
-        "graph never names (a DDS bridge such as zenoh-bridge-dds, an app outside ROS): they "
+        False, "Take camera, robot state, finger and goal image messages from publishers whose "
+        "node the ROS graph never names (a DDS bridge such as zenoh-bridge-dds, an app outside "
+        "ROS): they "
         "cannot be checked for a bag player. On: taken once the publisher stayed unnamed for 2 s "
         "(held before, as a restarting bag player is for a moment). Off: their messages are "
         "dropped (a warning after 2 s names the topic)."
