@@ -160,3 +160,17 @@ def test_a_stopped_players_sends_leave_the_second_publisher_window():
     window.forget(lambda sender: sender == b"player")  # the graph check saw the player go
     assert not crowd_problem(window, b"driver", 0.2, "arm joint states"), \
         "the stopped player's last message made a second publisher for 1 s more"
+
+
+def test_an_input_not_received_yet_is_an_info_line_in_shadow_mode_a_warning_enabled(model):
+    # breaker29d's user pass: a replay's first frames come before its first robot state, and
+    # shadow mode logged "[WARN] not commanding: no robot state received yet" at every start
+    for enabled in (False, True):
+        session, clock, logs = make_session(model)
+        session.observe_image(frame(0), clock.now)  # a frame, no robot state yet
+        session.capture_goal()
+        if enabled:
+            session.set_enabled(True)
+        session.plan_step()
+        said = [(level, m) for level, m in logs if "no robot state received yet" in m]
+        assert said and said[0][0] == ("warning" if enabled else "info"), said

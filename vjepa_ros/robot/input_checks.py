@@ -48,8 +48,12 @@ class InputChecks:
         recorded = self.enabled and (self.recorded_inputs or self._recorded_leftover())
         if recorded:  # (shadow mode plans on a replay)
             return Refusal(RefusalKind.STALE_INPUTS, recorded)
-        problem = self._camera_problem(now) or self._state_age_problem(now)
-        return Refusal(RefusalKind.STALE_INPUTS, problem) if problem else None
+        blocker = self._camera_blocker(now)
+        if not blocker.detail:
+            blocker = self._state_age_blocker(now)
+        if not blocker.detail:
+            return None
+        return Refusal(RefusalKind.STALE_INPUTS, blocker.detail, bool(blocker.missing_topic))
 
     def set_recorded_inputs(self, problem: str,
                             kinds: frozenset[str] = frozenset({"camera", "state"})) -> None:

@@ -279,11 +279,12 @@ class MPCSession(InputEpisodes, InputChecks, GoalSession, CommandSession, AsyncS
     def _refuse(self, refusal: Refusal) -> None:
         """Make ``refusal`` the current one; logged once per kind until it clears (refusal_log).
 
-        No goal in shadow mode is an info line: nothing is to be commanded yet, and a latched goal
-        often arrives a few ms after the first frame (a warning at every such start).
+        No goal, or an input not received yet, in shadow mode is an info line: nothing is to be
+        commanded yet, and a latched goal or a replay's first robot state often arrives a few ms
+        after the first frame (a warning at every such start).
         """
         if self._refusal_log.refused(refusal.kind):
-            quiet = refusal.kind is RefusalKind.NO_GOAL and not self.enabled
+            quiet = not self.enabled and (refusal.kind is RefusalKind.NO_GOAL or refusal.not_yet)
             self.log("info" if quiet else "warning", f"not commanding: {refusal.detail}")
         self._refusal = refusal
         if refusal.kind is RefusalKind.STALE_INPUTS:

@@ -34,6 +34,7 @@ class Refusal:
 
     kind: RefusalKind
     detail: str
+    not_yet: bool = False  # an input has not come yet (start-up): an info line in shadow mode
 
     @property
     def is_error(self) -> bool:
