@@ -149,3 +149,18 @@ def test_a_goal_images_publisher_decides_whether_it_is_a_recorded_goal():
     assert goal_players(graph, topic, gone) == ["/rosbag2_player"], "a player publishes it"
     unnamed = Graph({topic: [(UNKNOWN, "/")]})
     assert goal_players(unnamed, topic, bytes([len(UNKNOWN)])) is None, "named later: ask again"
+
+
+def test_one_graph_check_asks_each_node_once_for_all_inputs():
+    # the 2 Hz check looks at the camera, the state and the finger topics: a driver publishing
+    # two of them (or a player of all three) is asked for its services once, not per input
+    from vjepa_ros.nodes.graph_publishers import PlayerNodes
+
+    graph = Graph({"/cam": [("driver", "/")], "/joint_states": [("driver", "/")],
+                   "/fingers": [("replay", "/")]},
+                  services={("replay", "/"): rosbag2_services("/replay")})
+    ask = PlayerNodes(graph)
+    found = [bag_players(graph, topic, IMAGE_TYPES, ask=ask)
+             for topic in ("/cam", "/joint_states", "/fingers")]
+    assert found == [[], [], ["/replay"]]
+    assert sorted(graph.asked) == [("driver", "/"), ("replay", "/")]

@@ -68,8 +68,8 @@ def test_nothing_is_commanded_from_an_input_publisher_the_graph_has_not_named(ha
     hidden = [False]
     real_players, real_named = sources_module.bag_players, sources_module.publisher_named
 
-    def players(node, topic, types=frozenset(), gids=None):
-        return [] if hidden[0] else real_players(node, topic, types, gids)
+    def players(node, topic, types=frozenset(), gids=None, ask=None):
+        return [] if hidden[0] else real_players(node, topic, types, gids, ask)
 
     def named(node, topic, gid):
         return not hidden[0] and real_named(node, topic, gid)

@@ -85,21 +85,22 @@ def package_simulators(node, names: list[str]) -> set[str]:
 
 
 def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
-                gids: set[bytes] | None = None) -> list[str]:
+                gids: set[bytes] | None = None, ask: PlayerNodes | None = None) -> list[str]:
     """Full names of the bag players publishing ``topic``, directly or through relays.
 
     A player is known by its node's name or the services it offers
     (``robot.recorded_inputs.is_bag_player``). A relay is a publisher of ``topic`` that
-    subscribes to a topic of one of ``types`` (the input's message types:
-    ``sensor_msgs/msg/Image`` and ``CompressedImage`` for a camera) published by a player, or
+    subscribes to a topic of one of ``types`` (what the input may be relayed from:
+    ``recorded_inputs.CAMERA_RELAY_TYPES`` for a camera) published by a player, or
     by another relay, up to ``MAX_RELAY_HOPS`` hops (``image_transport republish``,
     ``topic_tools relay``); it is named "RELAY (relaying TOPIC from PLAYER)", with ", N relays
     between" when the chain is longer. ``gids``: gets the publisher gids (``endpoint_gid``
     bytes) of the players on ``topic`` (not of relays: a relay goes on relaying live messages
-    once the player stops). Nodes not named yet by discovery are passed over. Each node is
-    asked for its services once per call.
+    once the player stops). Nodes not named yet by discovery are passed over. ``ask``: one
+    graph check's answers, shared by its calls (each node asked for its services once per
+    check); a new one per call when None.
     """
-    players = _PlayerNodes(node)
+    players = ask or PlayerNodes(node)
     found = []
     for info in node.get_publishers_info_by_topic(topic):
         if info.node_name == UNKNOWN:
@@ -159,8 +160,8 @@ def publisher_named(node, topic: str, gid: bytes | None) -> bool:
                for info in node.get_publishers_info_by_topic(topic))
 
 
-class _PlayerNodes:
-    """Whether nodes are bag players, and their subscriptions; asked once per call (rclpy)."""
+class PlayerNodes:
+    """Whether nodes are bag players, and their subscriptions: one graph check's answers."""
 
     def __init__(self, node):
         self.node, self.known = node, {}
@@ -213,7 +214,7 @@ class _PlayerNodes:
 
 
 def _upstream_players(node, relay, types: frozenset[str],
-                      players: _PlayerNodes) -> list[tuple[str, str, int]]:
+                      players: PlayerNodes) -> list[tuple[str, str, int]]:
     """(topic ``relay`` subscribes to, player, relays between) for each player upstream.
 
     ``relay``: the graph's endpoint info of the relay's publisher. Follows subscriptions of

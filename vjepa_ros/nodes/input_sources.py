@@ -19,6 +19,7 @@ from sensor_msgs.msg import JointState
 from vjepa_ros.nodes import publisher_ids
 from vjepa_ros.nodes.graph_publishers import (
     UNKNOWN,
+    PlayerNodes,
     bag_players,
     full_name,
     other_publishers,
@@ -192,7 +193,8 @@ class InputSources:
                                   topic for topic in self.gripper_probes
                                   if fingers.may_take(topic)])
         gids: set[bytes] = set()
-        players = {words: bag_players(node, topic, types, gids)
+        ask = PlayerNodes(node)  # each node asked once for all inputs
+        players = {words: bag_players(node, topic, types, gids, ask)
                    for words, (topic, types) in inputs.items()}
         senders = self.player_senders
         left = senders.playing - gids  # players seen at the last check, gone now
