@@ -115,6 +115,9 @@ def test_a_renamed_players_goal_is_not_taken_before_its_services_are_listed(harn
     "ffmpeg_image_transport_msgs/msg/FFMPEGPacket",  # ffmpeg_image_transport (H.264/HEVC)
     "theora_image_transport/msg/Packet",  # theora_image_transport
     "foxglove_msgs/msg/CompressedVideo",  # foxglove_compressed_video_transport
+    "foxglove_msgs/msg/RawImage",  # foxglove's image messages (a recording made with Foxglove)
+    "foxglove_msgs/msg/CompressedImage",
+    "h264_msgs/msg/Packet",  # h264_image_transport
 ])
 def test_a_player_of_video_transport_packets_through_republish_is_a_recording(packet_type):
     # A lab records the camera with a video transport (the bag is ~50x smaller than raw) and

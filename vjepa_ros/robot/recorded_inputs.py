@@ -40,7 +40,8 @@ POSE_TYPES = frozenset({"geometry_msgs/msg/PoseStamped"})
 # node): the types a relay of each input may take its messages from (breaker29a)
 CAMERA_RELAY_TYPES = IMAGE_TYPES | frozenset({
     "ffmpeg_image_transport_msgs/msg/FFMPEGPacket", "theora_image_transport/msg/Packet",
-    "foxglove_msgs/msg/CompressedVideo", "h264_msgs/msg/Packet"})
+    "foxglove_msgs/msg/CompressedVideo", "foxglove_msgs/msg/RawImage",
+    "foxglove_msgs/msg/CompressedImage", "h264_msgs/msg/Packet"})
 POSE_RELAY_TYPES = POSE_TYPES | JOINT_STATE_TYPES | frozenset({"tf2_msgs/msg/TFMessage"})
 # how input_topics names each input ("camera images on /cam"), and recorded_kinds reads it
 CAMERA_WORDS, STATE_WORDS, FINGER_WORDS = ("camera images on ", "robot states on ",
