@@ -15,7 +15,7 @@ from rclpy.parameter import Parameter  # noqa: E402
 from sensor_msgs.msg import Image, JointState  # noqa: E402
 from test_robot_mpc import make_session, observe, tiny_world_model  # noqa: E402
 from test_ros_planner_node import WAIT_SLACK, checkpoint, frame, harness  # noqa: E402, F401
-from test_ros_recorded_goals import LATCHED, goal_image, goal_message  # noqa: E402
+from test_ros_recorded_goals import LATCHED, goal_decided, goal_image, goal_message  # noqa: E402
 from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 
 from vjepa_ros.images import image_msg_to_rgb  # noqa: E402
@@ -76,8 +76,7 @@ def test_goal_steps_set_after_a_goal_image_do_not_drop_it(harness):  # noqa: F81
     script, msg = _script_goal(h, 11)
     try:
         h.planner.set_parameters([Parameter("goal_steps", Parameter.Type.INTEGER_ARRAY, [0])])
-        assert h.pump(3.0, until=lambda: (h.planner._publish_diagnostics()
-                                          or h.planner.pending_goal is None))
+        assert goal_decided(h)
         assert same_image(h, msg), "the newer goal image was dropped; the old goal stays"
     finally:
         script.destroy_node()
@@ -100,8 +99,7 @@ def test_a_live_goal_whose_script_quit_is_not_taken_for_a_players(harness):  # n
         assert h.pump(3.0, until=lambda: bool(h.logs("comes from a bag player")))
         script, msg = _script_goal(h, 12)
         _gone(h, script)
-        assert h.pump(3.0, until=lambda: (h.planner._publish_diagnostics()
-                                          or h.planner.pending_goal is None))
+        assert goal_decided(h)
         assert same_image(h, msg), "the live goal was ignored as the recording's"
     finally:
         player.destroy_node()
@@ -120,8 +118,7 @@ def test_a_players_ignored_goal_does_not_drop_a_waiting_live_goal(harness):  # n
     try:
         player.create_publisher(Image, GOAL, LATCHED).publish(goal_message(4))
         assert h.pump(3.0, until=lambda: bool(h.logs("comes from a bag player")))
-        assert h.pump(3.0, until=lambda: (h.planner._publish_diagnostics()
-                                          or h.planner.pending_goal is None))
+        assert goal_decided(h)
         assert same_image(h, msg), "the live goal was dropped for the player's ignored one"
     finally:
         player.destroy_node()

@@ -33,6 +33,19 @@ def goal_image(h):
     return None if goals is None else goals.goals[0].image
 
 
+def checked_until(h, condition, seconds=3.0):
+    """Pump until ``condition()``, running the 2 Hz check from this thread each time; return it.
+
+    The planner's own 2 Hz timer is cancelled (``_without_the_2hz_check``): no race.
+    """
+    return h.pump(seconds, until=lambda: h.planner._publish_diagnostics() or condition())
+
+
+def goal_decided(h, seconds=3.0):
+    """:func:`checked_until` no goal image waits for the ROS graph any more."""
+    return checked_until(h, lambda: h.planner.pending_goal is None, seconds)
+
+
 def logged(h, text):
     return any(text in m.msg for m in h.got["log"])
 
@@ -76,7 +89,7 @@ def test_a_goal_from_a_publisher_not_named_yet_is_decided_when_the_graph_names_i
     # 2 Hz check retries; a renamed player's services may be listed after its name)
     monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid: [])
     node._on_goal_image(goal_message(4), TOPIC, None)
-    assert h.pump(3.0, until=lambda: node._publish_diagnostics() or goal_image(h) is not None)
+    assert checked_until(h, lambda: goal_image(h) is not None)
     assert np.array_equal(goal_image(h), frame(4)) and node.pending_goal is None
     # never named: dropped with a warning once it waited UNNAMED_WARN_S
     monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid: None)
