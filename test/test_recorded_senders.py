@@ -42,7 +42,7 @@ def test_players_are_known_by_gid_and_sets_are_emptied_past_max_kept():
     assert not senders.stopped_player(b"p") and not senders.stopped_player("no gid")
     senders.add_players({b"p"})
     assert not senders.stopped_player(b"p"), "playing: the session holds, nothing dropped"
-    senders.add_players({b"q", b"r"})  # p stopped, q and r play
+    assert senders.add_players({b"q", b"r"}) == {b"p"}  # p stopped, q and r play
     assert senders.stopped_player(b"p") and not senders.stopped_player(b"q")
     assert not senders.stopped_player(b"x"), "never a player"
     assert senders.player_gids == {b"p", b"q", b"r"}

@@ -197,8 +197,7 @@ class InputSources:
         players = {words: bag_players(node, topic, types, gids, ask)
                    for words, (topic, types) in inputs.items()}
         senders = self.player_senders
-        left = senders.playing - gids  # players seen at the last check, gone now
-        senders.add_players(gids)
+        left = senders.add_players(gids)  # players seen at the last check, gone now
         if left:  # their last messages no longer make a second publisher of the input
             for window in (self.state_publishers, self.image_publishers):
                 window.forget(lambda sender: senders.gid_of(sender) in left)

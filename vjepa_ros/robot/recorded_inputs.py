@@ -215,16 +215,18 @@ class PlayerSenders:
             self.unnamed_since.clear()
         return now - self.unnamed_since.setdefault(sender, now)
 
-    def add_players(self, gids: set[bytes]) -> None:
+    def add_players(self, gids: set[bytes]) -> set[bytes]:
         """Note one graph check's bag players' publishers of the inputs (``endpoint_gid`` bytes).
 
         They are kept (a player's queued messages after it stopped) and are the ones playing
-        now (:meth:`stopped_player`).
+        now (:meth:`stopped_player`). Returns those the last check saw playing and this one
+        does not (stopped since).
         """
         if len(self.player_gids) > self.max_kept:
             self.player_gids.clear()
         self.player_gids |= gids
-        self.playing = set(gids)
+        left, self.playing = self.playing - gids, set(gids)
+        return left
 
     def stopped_player(self, sender: object) -> bool:
         """Whether ``sender`` was a bag player's publisher that the last check no longer saw.
