@@ -200,9 +200,9 @@ def test_a_stopped_players_last_state_is_no_second_publisher_after_it_stopped():
     sources = sources_of(node)
     node.publishers = {STATE: [("franka_driver", 3), ("rosbag2_player", 2)]}
     sources.check_recorded_inputs()  # the player plays beside the driver
-    assert not sources.state_crowd_problem(sender(3), 10.0, "arm joint states")
-    assert sources.state_crowd_problem(sender(2), 10.1, "arm joint states")
+    assert not sources.state_crowd_problem(sender(3), 10.0, "arm joint states", STATE)
+    assert sources.state_crowd_problem(sender(2), 10.1, "arm joint states", STATE)
     node.publishers = {STATE: [("franka_driver", 3)]}  # the player stopped
     sources.check_recorded_inputs()
-    assert not sources.state_crowd_problem(sender(3), 10.2, "arm joint states"), \
+    assert not sources.state_crowd_problem(sender(3), 10.2, "arm joint states", STATE), \
         "the stopped player still counted as a second publisher"

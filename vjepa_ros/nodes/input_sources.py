@@ -30,6 +30,7 @@ from vjepa_ros.nodes.publisher_ids import callback_with_publisher, sender_gid
 from vjepa_ros.robot.publisher_window import (
     STATE_PUBLISHER_WINDOW_S,
     PublisherWindow,
+    count_crowd_problem,
     crowd_problem,
 )
 from vjepa_ros.robot.recorded_inputs import (
@@ -154,8 +155,8 @@ class InputSources:
 
         The publishing nodes are named from the graph, once per crowd (not at the camera's rate).
         """
-        crowd = crowd_problem(self.image_publishers, sender, now, f"camera images on {topic}",
-                              "this camera's view")
+        crowd = self._crowd(self.image_publishers, sender, now, topic,
+                            f"camera images on {topic}", "this camera's view")
         if not crowd:
             self.camera_crowd = ""
             return ""
@@ -163,12 +164,24 @@ class InputSources:
             other_publishers(self.node, topic, own=0)[0])
         return crowd + (f"; publishing nodes: {self.camera_crowd}" if self.camera_crowd else "")
 
-    def state_crowd_problem(self, sender, now: float, words: str) -> str:
+    def state_crowd_problem(self, sender, now: float, words: str, topic: str) -> str:
         """Why a robot state of ``sender`` (``words``: "arm joint states") is refused ("" if not).
 
-        Two publishers of it (a bag on the live topic); ``sender`` None is not counted.
+        Two publishers of it on ``topic`` (a bag on the live topic); ``sender`` None is not
+        counted where rclpy gives ids (:meth:`_crowd`).
         """
-        return crowd_problem(self.state_publishers, sender, now, words)
+        return self._crowd(self.state_publishers, sender, now, topic, words, "the arm's")
+
+    def _crowd(self, window: PublisherWindow, sender, now: float, topic: str, words: str,
+               whose: str) -> str:
+        """Two publishers of one input: by publisher ids, else by the graph's count of ``topic``.
+
+        Without ids (Humble, Iron) the count is the one :meth:`publishers_changed` took for this
+        message (``robot.publisher_window.count_crowd_problem``).
+        """
+        if sender is None and not self.ids_given:
+            return count_crowd_problem(self.publisher_sets.count(topic), words, whose)
+        return crowd_problem(window, sender, now, words, whose)
 
     # -- the 2 Hz graph check -------------------------------------------------------------------
     def check_graph(self) -> None:

@@ -380,9 +380,10 @@ class PlannerNode(Node):
     def _state_crowded(self, sender, now: float, what: str, topic: str, words: str) -> bool:
         """Refuse (hold) a robot state while two publishers send it: a bag on the live topic.
 
-        ``sender``: the message's publisher id (None where rclpy gives none: not counted).
+        ``sender``: the message's publisher id (None where rclpy gives none, Humble/Iron: the
+        graph's count of ``topic``'s publishers decides).
         """
-        problem = self.sources.state_crowd_problem(sender, now, words)
+        problem = self.sources.state_crowd_problem(sender, now, words, topic)
         if problem:
             self._reject_state(what, topic, problem)
         return bool(problem)

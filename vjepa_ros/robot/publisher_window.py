@@ -5,7 +5,9 @@ uses the recorded topic names) or a second driver: its messages interleave with 
 the planner would plan from, or command the gripper by, another robot's (or another time's)
 state. Where rclpy gives each message's publisher (``MessageInfo['publisher_gid']``, Jazzy and
 newer: :mod:`vjepa_ros.nodes.publisher_ids`), the planner node counts them per stream with
-:class:`PublisherWindow` and refuses the stream while more than one sends.
+:class:`PublisherWindow` and refuses the stream while more than one sends. Where it does not
+(Humble, Iron), the ROS graph's publisher count of the topic stands in
+(:func:`count_crowd_problem`): every listed publisher counts, a silent one too.
 """
 
 from __future__ import annotations
@@ -63,3 +65,19 @@ def crowd_problem(window: PublisherWindow, sender: object, now: float, words: st
             f"onto the live topic, or a second driver?): which is {whose} is unknown; stop the "
             "other publisher (a driver that re-created its publisher or restarted clears this "
             f"by itself within {window.window_s:g} s)")
+
+
+def count_crowd_problem(count: int, words: str, whose: str = "the arm's") -> str:
+    """Why an input message is refused where rclpy gives no publisher ids ("" when it is not).
+
+    ``count``: how many publishers the ROS graph lists on the stream's topic (Humble and Iron
+    rclpy say nothing of a message's publisher: the graph's count, asked per message by the
+    planner node, is all there is); ``words`` and ``whose`` as for :func:`crowd_problem`. Two or
+    more are refused while the graph lists them, a publisher that sends nothing too (it cannot
+    be told from one that does).
+    """
+    if count < 2:
+        return ""
+    return (f"{words} come from {count} publishers (the ROS graph lists {count}; this rclpy, "
+            "Humble or Iron, does not say which sent a message): which is "
+            f"{whose} is unknown; stop the other publisher")

@@ -264,6 +264,11 @@ class PublisherSets:
         known = self.known.get(topic)
         return known is None or known[0] != count or now - known[2] >= self.recheck_s
 
+    def count(self, topic: str) -> int:
+        """How many publishers ``topic`` had at its last message (0 before its first)."""
+        known = self.known.get(topic)
+        return 0 if known is None else known[0]
+
     def held(self, topic: str, now: float) -> float | None:
         """How long [s] ``topic`` has had a publisher not named yet (None: all named)."""
         since = self.unnamed_since.get(topic)

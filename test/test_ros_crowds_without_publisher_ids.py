@@ -1,0 +1,83 @@
+"""Humble and Iron rclpy give no publisher ids: two publishers of the camera or arm state hold.
+
+Before session 30 the two-camera and arm-state two-publisher checks counted publisher ids only
+(``MessageInfo['publisher_gid']``, Jazzy and newer): on Humble and Iron a second camera driver
+on the camera topic, or a second joint state publisher, interleaved its messages with the
+arm's and the planner commanded from whichever came last. There the ROS graph's count of the
+topic's publishers now decides (``robot.publisher_window.count_crowd_problem``). rclpy here
+gives ids, so ``publisher_ids.gives_publisher_ids`` is patched to say it does not.
+"""
+
+import pytest
+
+rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+from rclpy.qos import qos_profile_sensor_data  # noqa: E402
+from sensor_msgs.msg import Image, JointState  # noqa: E402
+from test_ros_planner_node import (  # noqa: E402, F401
+    FR3,
+    HOME,
+    _nothing_set_after_the_hold,
+    checkpoint,
+    frame,
+    harness,
+)
+
+from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
+from vjepa_ros.nodes import publisher_ids  # noqa: E402
+from vjepa_ros.robot.publisher_window import count_crowd_problem  # noqa: E402
+
+
+@pytest.fixture
+def no_ids(monkeypatch):
+    monkeypatch.setattr(publisher_ids, "gives_publisher_ids", lambda: False)
+
+
+def _commanding(h):
+    assert not h.planner.sources.ids_given
+    assert h.pump(5.0, until=lambda: h.session.frame is not None)
+    assert h.capture().success and h.enable().success
+    assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= 3), h.diagnostics()[1]
+    return h
+
+
+def test_count_crowd_problem_refuses_two_or_more_listed_publishers():
+    assert count_crowd_problem(0, "arm joint states") == ""
+    assert count_crowd_problem(1, "arm joint states") == ""
+    problem = count_crowd_problem(2, "camera images on /cam", "this camera's view")
+    assert problem.startswith("camera images on /cam come from 2 publishers")
+    assert "which is this camera's view is unknown" in problem and "Humble" in problem
+    assert "\n" not in problem
+
+
+def test_without_ids_two_camera_publishers_hold_and_resume_when_one_stops(harness, no_ids):  # noqa: F811
+    h = _commanding(harness())
+    second = h.node.create_publisher(Image, "/cam/image", qos_profile_sensor_data)
+    h.extra = [(second, Image(**rgb_to_image_fields(frame(999))))]
+    assert h.pump(10.0, until=lambda: h.logs("camera images on /cam/image come from 2 "
+                                             "publishers")), [m.msg for m in h.got["log"]][-3:]
+    line = h.logs("come from 2 publishers")[0]
+    assert "which is this camera's view is unknown" in line
+    assert "publishing nodes: /tester" in line, "names the nodes"
+    assert h.pump(10.0, until=lambda: h.diagnostics()[1]["refusal_kind"] == "stale_inputs")
+    sent = _nothing_set_after_the_hold(h, "nothing commanded on two views")
+    h.extra = []
+    h.node.destroy_publisher(second)
+    assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= sent + 3), h.diagnostics()[1]
+    assert h.pump(5.0, until=lambda: h.logs("camera frames on /cam/image usable again"))
+
+
+def test_without_ids_a_second_joint_state_publisher_holds_the_arm(harness, no_ids):  # noqa: F811
+    h = _commanding(harness())
+    other = rclpy.create_node("joint_state_publisher", context=h.context)
+    try:
+        second = other.create_publisher(JointState, "/joint_states", 10)
+        h.extra = [(second, JointState(name=FR3, position=[q + 0.3 for q in HOME]))]
+        assert h.pump(10.0, until=lambda: h.logs("arm joint states come from 2 publishers")), \
+            [m.msg for m in h.got["log"]][-3:]
+        assert "unusable joint state on /joint_states" in \
+            h.logs("arm joint states come from 2 publishers")[0]
+        sent = _nothing_set_after_the_hold(h, "nothing commanded from two arms' states")
+    finally:
+        h.extra = []
+        other.destroy_node()
+    assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= sent + 3), h.diagnostics()[1]
