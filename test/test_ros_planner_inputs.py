@@ -22,6 +22,7 @@ from test_ros_planner_node import (  # noqa: E402,F401
     frame,
     harness,
 )
+from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
 
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.models import build_encoder, build_predictor, save_world_model  # noqa: E402
@@ -149,6 +150,29 @@ def test_stale_state_names_a_clock_with_two_publishers(harness):  # noqa: F811
     assert "robot state is stale: " in h.diagnostics()[1]["blocking"]
     assert "/sim_node" in h.diagnostics()[1]["blocking"]
     second.destroy_node()
+
+
+def test_the_first_stale_state_line_names_a_second_clock_without_the_2hz_check(harness):  # noqa: F811
+    # The refusal is logged once, when it starts; the /clock note came from the 2 Hz graph
+    # check only, so a second clock starting (a bag played with --clock beside a simulator)
+    # was first logged as a bare "robot state is stale" (session 29's notes). The check is
+    # cancelled here: the refusal itself must ask the graph.
+    h = harness(use_sim_time=True)
+    h.sim_time = 100.0
+    assert h.pump(4.0, until=lambda: h.session.frame is not None)
+    assert h.capture().success  # a goal: the stale state is the refusal logged
+    _without_the_2hz_check(h)
+    second = rclpy.create_node("sim_node", context=h.context)  # a second simulator's clock
+    try:
+        second.create_publisher(Clock, "/clock", 10)
+        assert h.pump(10.0, until=lambda: h.planner.count_publishers("/clock") == 2)
+        h.sim_time += 10.0  # the sim clock runs on; the joint states stop
+        assert h.pump(6.0, until=lambda: h.logs("robot state is stale"), joints=None), \
+            [m.msg for m in h.got["log"]][-3:]
+        first = h.logs("robot state is stale")[0]
+        assert "/clock has 2 publishers: " in first and "/sim_node" in first, first
+    finally:
+        second.destroy_node()
 
 
 def test_the_published_topics_include_the_one_a_remap_of_the_asking_node_names(context):

@@ -43,6 +43,7 @@ from vjepa_ros.robot.recorded_inputs import (
 )
 
 UNNAMED_WARN_S = 2.0  # [s] input messages dropped this long for an unnamed publisher: say so
+CLOCK_RECHECK_S = 0.1  # [s] a stale-input refusal asks /clock's publishers again after this
 
 
 class InputSources:
@@ -64,6 +65,7 @@ class InputSources:
         self.finger_players = FingerPlayers()  # players of the inputs carrying finger joints
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.clock_note = ""  # "/clock has 2 publishers: ..." (check_clock_publishers)
+        self.clock_checked = -float("inf")  # [s, steady] when check_clock_publishers last ran
         self.camera_advice = ""  # the frames come from a simulator on wall time (check_camera_...)
 
     # -- per message ----------------------------------------------------------------------------
@@ -225,9 +227,22 @@ class InputSources:
                 node._log_note(fingers.forget_topic(topic))
             node._tell_hand_change()
 
+    def clock_note_now(self) -> str:
+        """Return the /clock note for a stale-input refusal, asking the graph if 0.1 s old.
+
+        A second /clock (a bag played with ``--clock`` beside a simulator) makes stamps look
+        stale at once; the refusal is logged once, when it starts, so the note must not wait
+        for the 2 Hz check. Called under the session's lock, from any thread (rclpy's graph
+        queries take the node's handle).
+        """
+        if time.monotonic() - self.clock_checked >= CLOCK_RECHECK_S:
+            self.check_clock_publishers()
+        return self.clock_note
+
     def check_clock_publishers(self) -> None:
         """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""
         node = self.node
+        self.clock_checked = time.monotonic()
         if not node.get_parameter("use_sim_time").value:
             self.clock_note = ""
             return

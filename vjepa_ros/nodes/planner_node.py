@@ -129,7 +129,7 @@ class PlannerNode(Node):
                 log=self._log, seed=cfg.planner.seed_or_none, wake=lambda: self.worker.wake(),
                 goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
                 state_topic=lambda: self.state_watch.topic,
-                clock_note=lambda: self.sources.clock_note,
+                clock_note=lambda: self.sources.clock_note_now(),
                 gripper_topics=lambda: self.sources.gripper_topics(),
                 camera_advice=lambda: self.sources.camera_advice,
             )
