@@ -67,8 +67,8 @@ def test_a_real_relay_still_holds_and_its_hold_names_the_way_out():
     found = bag_players(graph, "/cam/image", CAMERA_RELAY_TYPES)
     assert found == ["/image_republisher (relaying /viewer/image_raw from /rosbag2_player)"]
     problem = recorded_inputs_problem({"camera images on /cam/image": found})
-    assert problem.endswith("; if /image_republisher relays nothing of the recording (it bridges "
-                            "another graph, or subscribes to the recorded topic for its own "
+    assert problem.endswith("; if /image_republisher relays nothing of the recording (bridging "
+                            "another graph, or subscribing to the recorded topic for its own "
                             "use), list it in safety.not_relays"), problem
     player_only = recorded_inputs_problem({"camera images on /cam/image": ["/rosbag2_player"]})
     assert "not_relays" not in player_only, "a player itself is no relay to list"
@@ -136,7 +136,7 @@ def test_a_topic_tools_mux_relays_its_selected_input_only():
         "/mux (relaying /bag/image from /rosbag2_player)"]
 
 
-@pytest.mark.parametrize("names", [[""], ["/"], ["/lab/"], ["two words"]])
+@pytest.mark.parametrize("names", [[""], ["/"], ["/lab/"], ["lab/viewer"], ["two words"]])
 def test_safety_not_relays_takes_node_names_only(names):
     with pytest.raises(ValueError, match=r"safety\.not_relays \[0\] .*: give node names"):
         SafetyLimits(not_relays=names)

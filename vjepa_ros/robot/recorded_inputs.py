@@ -107,11 +107,11 @@ def not_relays_problem(names: list[str]) -> str:
     """Why ``safety.not_relays`` ``names`` are no node names ("" when they are).
 
     Each entry is a node name ("viewer") or a full name ("/lab/viewer"), without spaces and
-    not ending in "/".
+    not ending in "/" (a relative "lab/viewer" names no node of the graph).
     """
     bad = [f"[{i}] {name!r}" for i, name in enumerate(names)
            if not isinstance(name, str) or not name.strip("/") or name.endswith("/")
-           or any(c.isspace() for c in name)]
+           or ("/" in name and not name.startswith("/")) or any(c.isspace() for c in name)]
     if not bad:
         return ""
     return (f"{NOT_RELAYS} {', '.join(bad)}: give node names (\"viewer\") or full names "
@@ -134,9 +134,10 @@ def recorded_inputs_problem(players: dict[str, list[str]]) -> str:
     return (f"{' and '.join(found)} come from a bag player ({', '.join(names)}): a recording "
             "is not the arm now, so nothing is commanded while it publishes them; replay bags "
             "in shadow mode (~/enable false), or stop the player to command the arm" + (
-                f"; if {', '.join(relays)} relays nothing of the recording (it bridges another "
-                f"graph, or subscribes to the recorded topic for its own use), list it in "
-                f"{NOT_RELAYS}" if relays else ""))
+                f"; if {', '.join(relays)} {'relay' if len(relays) > 1 else 'relays'} nothing "
+                "of the recording (bridging another graph, or subscribing to the recorded topic "
+                f"for its own use), list {'them' if len(relays) > 1 else 'it'} in {NOT_RELAYS}"
+                if relays else ""))
 
 
 def recorded_kinds(players: dict[str, list[str]]) -> frozenset[str]:
