@@ -39,7 +39,7 @@ class FakePlanner:
     def __init__(self, take_unnamed=False):
         self.publishers = {}
         self.config = SimpleNamespace(
-            safety=SimpleNamespace(take_unnamed_publishers=take_unnamed),
+            safety=SimpleNamespace(take_unnamed_publishers=take_unnamed, not_relays=[]),
             robot=SimpleNamespace(state_source="joint_states"))
         self.image_subscription = SimpleNamespace(topic_name=CAMERA)
         self.joint_states_sub = SimpleNamespace(topic_name=STATE)

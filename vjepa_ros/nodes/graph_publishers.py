@@ -9,7 +9,13 @@ asking: the graph lists a publisher per node, so more of that name than the node
 
 from __future__ import annotations
 
-from vjepa_ros.robot.recorded_inputs import MAX_RELAY_HOPS, is_bag_player
+from vjepa_ros.robot.recorded_inputs import (
+    MAX_RELAY_HOPS,
+    RELAYING,
+    is_bag_player,
+    may_relay,
+    static_transforms,
+)
 
 
 def other_publishers(node, topic: str, own: int = 1) -> tuple[list[str], int]:
@@ -96,7 +102,9 @@ def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
     ``topic_tools relay``); it is named "RELAY (relaying TOPIC from PLAYER)", with ", N relays
     between" when the chain is longer. ``gids``: gets the publisher gids (``endpoint_gid``
     bytes) of the players on ``topic`` (not of relays: a relay goes on relaying live messages
-    once the player stops). Nodes not named yet by discovery are passed over. ``ask``: one
+    once the player stops). Nodes not named yet by discovery are passed over. Never relays:
+    bridges, the nodes ``ask`` was told of (``safety.not_relays``: ``recorded_inputs.may_relay``),
+    and subscriptions to static transforms (``recorded_inputs.static_transforms``). ``ask``: one
     graph check's answers, shared by its calls (each node asked for its services once per
     check); a new one per call when None.
     """
@@ -110,8 +118,8 @@ def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
             found.append(name)
             if gids is not None:  # a player's own publisher (never a relay's: it lives on)
                 gids.add(bytes(info.endpoint_gid))
-        elif types:
-            found += [f"{name} (relaying {source} from {player}"
+        elif types and players.may_relay(info.node_name, info.node_namespace):
+            found += [f"{name}{RELAYING}{source} from {player}"
                       + (f", {between} relay{'s' * (between > 1)} between)" if between else ")")
                       for source, player, between in _upstream_players(
                           node, info, types, players)]
@@ -161,10 +169,13 @@ def publisher_named(node, topic: str, gid: bytes | None) -> bool:
 
 
 class PlayerNodes:
-    """Whether nodes are bag players, and their subscriptions: one graph check's answers."""
+    """Whether nodes are bag players, and their subscriptions: one graph check's answers.
 
-    def __init__(self, node):
-        self.node, self.known = node, {}
+    ``not_relays``: ``safety.not_relays``, the nodes never taken as relays (names or full names).
+    """
+
+    def __init__(self, node, not_relays=()):
+        self.node, self.known, self.not_relays = node, {}, frozenset(not_relays)
         self.twins: set[tuple[str, str]] | None = None  # full names held by several nodes
         # the asking node computes its outputs from its inputs: never a relay (breaker29b)
         self.me = (node.get_name(), node.get_namespace()) if hasattr(node, "get_name") else None
@@ -182,6 +193,10 @@ class PlayerNodes:
                     services = []
                 self.known[key] = is_bag_player(name, services)
         return self.known[key]
+
+    def may_relay(self, name: str, namespace: str) -> bool:
+        """Whether the node may be a relay: no bridge, not in ``safety.not_relays``."""
+        return may_relay(name, namespace, self.not_relays)
 
     def subscriptions(self, info) -> list:
         """(topic, [types]) the node of the endpoint ``info`` subscribes to; [] once it is gone.
@@ -220,7 +235,9 @@ def _upstream_players(node, relay, types: frozenset[str],
     ``relay``: the graph's endpoint info of the relay's publisher. Follows subscriptions of
     ``types`` topics to their publishers, breadth first, through at most ``MAX_RELAY_HOPS``
     nodes (``relay``'s included); each node once (a loop ends), never the asking node (a
-    controller publishing ``current_pose`` subscribes to the planner's ``target_pose``).
+    controller publishing ``current_pose`` subscribes to the planner's ``target_pose``), nor
+    through a bridge or a node of ``safety.not_relays`` (``PlayerNodes.may_relay``), nor from
+    ``/tf_static`` (a TF listener's subscription beside ``/tf``).
     """
     def identity(info):  # a node: its full name and participant (twins of one name apart)
         return info.node_name, info.node_namespace, bytes(info.endpoint_gid)[:12]
@@ -231,7 +248,7 @@ def _upstream_players(node, relay, types: frozenset[str],
         upstream = []
         for info, first_topic in frontier:
             for source, source_types in players.subscriptions(info):
-                if not types & set(source_types):
+                if not types & set(source_types) or static_transforms(source, source_types):
                     continue
                 for up in node.get_publishers_info_by_topic(source):
                     if (up.node_name == UNKNOWN or identity(up) in seen
@@ -241,7 +258,7 @@ def _upstream_players(node, relay, types: frozenset[str],
                     if players.check(up.node_name, up.node_namespace):
                         found.append((first_topic or source,
                                       full_name(up.node_name, up.node_namespace), between))
-                    else:
+                    elif players.may_relay(up.node_name, up.node_namespace):
                         upstream.append((up, first_topic or source))
         frontier = upstream
     return found

@@ -208,7 +208,7 @@ class InputSources:
                                   topic for topic in self.gripper_probes
                                   if fingers.may_take(topic)])
         gids: set[bytes] = set()
-        ask = PlayerNodes(node)  # each node asked once for all inputs
+        ask = PlayerNodes(node, node.config.safety.not_relays)  # each node asked once
         players = {words: bag_players(node, topic, types, gids, ask)
                    for words, (topic, types) in inputs.items()}
         senders = self.player_senders

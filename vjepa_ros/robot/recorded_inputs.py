@@ -18,6 +18,14 @@ __node:=...`` or started from a launch file under another name) or this package'
 node publishing the input that subscribes to a topic of the input's types a player or another
 such relay publishes: ``image_transport republish``, ``topic_tools relay``, a resizer). A player
 of a program that offers none of these services (a third-party player) is not recognised.
+
+Not relays (:func:`may_relay`): a bridge to another graph (:data:`BRIDGE_NODES`: ros1_bridge,
+rosbridge, a named zenoh bridge, domain_bridge) subscribes to a player's topic to carry it out
+and publishes the input from the other side, whose graph is not seen; the nodes listed in
+``safety.not_relays``; and a subscription to static transforms (:func:`static_transforms`: a
+calibration bag's ``/tf_static`` cannot carry the arm's motion). A ``topic_tools mux`` stays a
+relay: its ROS 2 node subscribes only to its selected input (``ToolBaseNode``, re-subscribed
+within 100 ms of a ``~/select``), so the graph shows the selection.
 """
 
 from __future__ import annotations
@@ -31,6 +39,16 @@ PLAYER_SERVICE_TYPES = frozenset(f"rosbag2_interfaces/srv/{name}" for name in (
     "PlayNext", "Burst", "Seek", "SetRate", "GetRate", "Play"))
 BAG_PLAYER_SERVICE = "vjepa_ros_bag_player"  # this package's player offers ~/vjepa_ros_bag_player
 MAX_RELAY_HOPS = 3  # relays between a player and an input that are still followed upstream
+# the default ROS 2 node names of bridges to graphs this node cannot see, never relays: ros1_bridge
+# (dynamic_bridge, parameter_bridge, static_bridge: "ros_bridge"; "ros1_bridge" as launch files
+# name it), rosbridge_server, zenoh-bridge-ros2dds (ros2dds.nodename), domain_bridge. None offers
+# a service of its own to know it by (the zenoh bridge not even parameter services): by name.
+BRIDGE_NODES = frozenset({"ros_bridge", "ros1_bridge", "rosbridge_websocket",
+                          "zenoh_bridge_ros2dds", "domain_bridge"})
+TF_TYPE = "tf2_msgs/msg/TFMessage"
+STATIC_TF = "tf_static"  # the latched static transforms' topic (last name part: /robot1/tf_static)
+NOT_RELAYS = "safety.not_relays"  # the parameter naming the nodes never taken as relays
+RELAYING = " (relaying "  # how bag_players names a relay: "/republish (relaying /t from /p)"
 # the message types of each input, and of a topic a relay may republish it from
 IMAGE_TYPES = frozenset({"sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage"})
 JOINT_STATE_TYPES = frozenset({"sensor_msgs/msg/JointState"})
@@ -42,7 +60,7 @@ CAMERA_RELAY_TYPES = IMAGE_TYPES | frozenset({
     "ffmpeg_image_transport_msgs/msg/FFMPEGPacket", "theora_image_transport/msg/Packet",
     "foxglove_msgs/msg/CompressedVideo", "foxglove_msgs/msg/RawImage",
     "foxglove_msgs/msg/CompressedImage", "h264_msgs/msg/Packet"})
-POSE_RELAY_TYPES = POSE_TYPES | JOINT_STATE_TYPES | frozenset({"tf2_msgs/msg/TFMessage"})
+POSE_RELAY_TYPES = POSE_TYPES | JOINT_STATE_TYPES | frozenset({TF_TYPE})
 # how input_topics names each input ("camera images on /cam"), and recorded_kinds reads it
 CAMERA_WORDS, STATE_WORDS, FINGER_WORDS = ("camera images on ", "robot states on ",
                                            "finger joint states on ")
@@ -65,19 +83,61 @@ def is_bag_player(node_name: str, services: list[tuple[str, list[str]]] = ()) ->
                or name.rsplit("/", 1)[-1] == BAG_PLAYER_SERVICE for name, types in services)
 
 
+def may_relay(name: str, namespace: str, not_relays=()) -> bool:
+    """Whether the node ``namespace``/``name`` may be taken for a relay of a bag player.
+
+    Not a bridge of :data:`BRIDGE_NODES` (by node name, in any namespace), nor a node of
+    ``not_relays`` (``safety.not_relays``: a full name "/lab/viewer" is that node, a bare name
+    "viewer" a node of that name in any namespace). A bag player is a player all the same.
+    """
+    full = f"{namespace.rstrip('/')}/{name}"
+    return name not in BRIDGE_NODES and name not in not_relays and full not in not_relays
+
+
+def static_transforms(topic: str, types) -> bool:
+    """Whether ``topic`` (of ``types``) holds static transforms: ``/tf_static``, ``/ns/tf_static``.
+
+    A TF listener subscribes to it beside ``/tf``; a bag of it alone (a hand-eye calibration)
+    makes no relay of the listener: a static transform cannot carry the arm's motion.
+    """
+    return TF_TYPE in types and topic.rsplit("/", 1)[-1] == STATIC_TF
+
+
+def not_relays_problem(names: list[str]) -> str:
+    """Why ``safety.not_relays`` ``names`` are no node names ("" when they are).
+
+    Each entry is a node name ("viewer") or a full name ("/lab/viewer"), without spaces and
+    not ending in "/" (a relative "lab/viewer" names no node of the graph).
+    """
+    bad = [f"[{i}] {name!r}" for i, name in enumerate(names)
+           if not isinstance(name, str) or not name.strip("/") or name.endswith("/")
+           or ("/" in name and not name.startswith("/")) or any(c.isspace() for c in name)]
+    if not bad:
+        return ""
+    return (f"{NOT_RELAYS} {', '.join(bad)}: give node names (\"viewer\") or full names "
+            "(\"/lab/viewer\") of nodes never to be taken as relays of a bag player")
+
+
 def recorded_inputs_problem(players: dict[str, list[str]]) -> str:
     """Why nothing may be commanded while bag players publish inputs ("" when none does).
 
     ``players``: each input in words ("camera images on /camera/image_raw") → the full names of
-    the bag players publishing it ("/rosbag2_player"); inputs without a player may be left out.
+    the bag players publishing it ("/rosbag2_player"), or of relays ("/r (relaying /t from
+    /rosbag2_player)": then the way out of a false hold, ``safety.not_relays``, is named too);
+    inputs without a player may be left out.
     """
     found = {words: names for words, names in players.items() if names}
     if not found:
         return ""
     names = sorted({name for group in found.values() for name in group})
+    relays = sorted({name.split(RELAYING)[0] for name in names if RELAYING in name})
     return (f"{' and '.join(found)} come from a bag player ({', '.join(names)}): a recording "
             "is not the arm now, so nothing is commanded while it publishes them; replay bags "
-            "in shadow mode (~/enable false), or stop the player to command the arm")
+            "in shadow mode (~/enable false), or stop the player to command the arm" + (
+                f"; if {', '.join(relays)} {'relay' if len(relays) > 1 else 'relays'} nothing "
+                "of the recording (bridging another graph, or subscribing to the recorded topic "
+                f"for its own use), list {'them' if len(relays) > 1 else 'it'} in {NOT_RELAYS}"
+                if relays else ""))
 
 
 def recorded_kinds(players: dict[str, list[str]]) -> frozenset[str]:

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from vjepa_ros.config import param
+from vjepa_ros.robot.recorded_inputs import not_relays_problem
 
 # The measured pose may lie this far outside the box and still count as inside (sensor noise) [m].
 BOX_TOLERANCE = 1e-3
@@ -89,6 +90,15 @@ class SafetyLimits:
         "(held before, as a restarting bag player is for a moment). Off: their messages are "
         "dropped (a warning after 2 s names the topic)."
     )
+    not_relays: list[str] = param(
+        [], "Nodes never taken for relays of a bag player (node names, any namespace, or full "
+        "names /ns/name): a node publishing an input that subscribes to a topic a player "
+        "publishes holds commanding as a relay of the recording; list one that does not relay "
+        "it (a bridge of another name, a node subscribing to the recorded topic for its own "
+        "use). Bridges under their default node names (ros_bridge, ros1_bridge, "
+        "rosbridge_websocket, zenoh_bridge_ros2dds, domain_bridge) are never relays. Empty: "
+        "only those."
+    )
     max_plan_age_s: float = param(
         30.0, "A plan whose camera frame is older than this when it would be commanded (node "
         "clock − the frame's header.stamp; a stalled process, a slow planner) is discarded and "
@@ -109,6 +119,9 @@ class SafetyLimits:
             value = getattr(self, f.name)
             if isinstance(value, float) and not (math.isfinite(value) and value > 0):
                 raise ValueError(f"safety.{f.name} must be a finite number > 0, got {value!r}")
+        problem = not_relays_problem(self.not_relays)
+        if problem:
+            raise ValueError(problem)
         if self.workspace_tolerance_m > MAX_WORKSPACE_TOLERANCE:
             raise ValueError(f"safety.workspace_tolerance_m must be at most "
                              f"{MAX_WORKSPACE_TOLERANCE} m (a measured pose farther outside the "
