@@ -29,7 +29,9 @@ from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.planning.config import preset
 from vjepa_ros.planning.memory import check_samples_fit
 from vjepa_ros.recordings import messages as m
-from vjepa_ros.recordings.bags import BagTopics, read_recording, write_bag
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bag_writing import write_bag
+from vjepa_ros.recordings.bags import read_recording
 
 if TYPE_CHECKING:
     from vjepa_ros.models import WorldModel

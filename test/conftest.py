@@ -41,7 +41,7 @@ def write_test_bag(path, frames=4, seed=1, moving=False):
     16 px random-walk blob (``train.synthetic.blob_episode``: data discovery, train sources).
     ``seed``: the episode's; two seeds give two recordings of the same size, other bytes.
     """
-    from vjepa_ros.recordings.bags import write_bag
+    from vjepa_ros.recordings.bag_writing import write_bag
 
     if moving:
         from vjepa_ros.eval.synthetic import synthetic_episode

@@ -268,9 +268,10 @@ def test_camera_check_refuses_a_directory_in_its_reports_way_before_the_check(tm
     import vjepa_ros.recordings.bags as bags
     from vjepa_ros.cli import main
     from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.recordings.bag_writing import write_bag
 
     frames, states, _ = synthetic_episode(4)
-    bag = bags.write_bag(tmp_path / "bag", frames, states)
+    bag = write_bag(tmp_path / "bag", frames, states)
     out = tmp_path / "check"
     (out / "camera_check.json").mkdir(parents=True)
     monkeypatch.setattr(bags, "read_recording", _no_work)

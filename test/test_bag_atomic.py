@@ -1,4 +1,4 @@
-"""Bags (``record``, ``bag-from-npz``, ``recordings.bags``) are written whole or not at all.
+"""Bags (``record``, ``bag-from-npz``, ``bag_writing``) are written whole or not at all.
 
 A write that failed midway (a full disk, an image that cannot be encoded) or a process killed
 while writing left a shorter bag at the final name, which later read as a whole recording.
@@ -14,7 +14,8 @@ import pytest
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.out_paths import new_output_dir
 from vjepa_ros.recordings import messages
-from vjepa_ros.recordings.bags import read_recording, write_bag, write_messages
+from vjepa_ros.recordings.bag_writing import write_bag, write_messages
+from vjepa_ros.recordings.bags import read_recording
 
 DEAD_PID = 99999999  # above any pid_max: no such process
 

@@ -14,7 +14,9 @@ import pytest
 from conftest import write_test_bag
 from vjepa_ros.cli import main
 from vjepa_ros.recordings.bag_files import BagError, open_reader, walk_files
-from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagTopics, read_recording, write_bag
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag
+from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.topic_choice import resolve_state_topic
 from vjepa_ros.train.episodes import EpisodeError, find_sources
 from vjepa_ros.train.synthetic import blob_episode

@@ -401,7 +401,7 @@ def test_a_file_that_is_no_checkpoint_is_named_in_one_line_by_every_command(
     """
     bag = tmp_path / "good_bag"
     if "GOOD_BAG" in argv:
-        from vjepa_ros.recordings.bags import write_bag
+        from vjepa_ros.recordings.bag_writing import write_bag
 
         frames = np.zeros((4, 32, 32, 3), np.uint8)
         states = np.tile(np.array([0.4, 0.0, 0.4, 3.14, 0.0, 0.0, 0.0]), (4, 1))

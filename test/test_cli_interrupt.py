@@ -159,7 +159,7 @@ def test_a_stop_cutting_the_write_short_removes_the_partial_folder_only(
     """What a stop left of the partial folder (a second Ctrl-C in its removal) is removed."""
     from vjepa_ros.atomic_files import partial_path
     from vjepa_ros.eval import record
-    from vjepa_ros.recordings import bags
+    from vjepa_ros.recordings import bag_writing
 
     bag = tmp_path / "new_bag"
 
@@ -169,7 +169,7 @@ def test_a_stop_cutting_the_write_short_removes_the_partial_folder_only(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(record, "simulate_episode", _simulated, raising=False)  # (record)
-    monkeypatch.setattr(bags if command == "bag-from-npz" else record,
+    monkeypatch.setattr(bag_writing if command == "bag-from-npz" else record,
                         "write_bag" if command == "bag-from-npz" else "write_sim_bag", cut_short)
     assert main([command, str(bag)]) == 130
     assert capsys.readouterr().err.endswith(

@@ -294,7 +294,7 @@ def torch_free_results(tmp_path_factory):
     """
     import numpy as np
 
-    from vjepa_ros.recordings.bags import write_bag
+    from vjepa_ros.recordings.bag_writing import write_bag
 
     cases = {}
     for options, _ in NODE_PARAMETERS:

@@ -131,7 +131,8 @@ def test_the_layer_check_catches_a_forbidden_import(tmp_path):
     (tmp_path / "recordings" / "a.py").write_text("import vjepa_ros.sim.scene\n")
     (tmp_path / "train" / "b.py").write_text(
         "def f():\n    from vjepa_ros.eval import report\n")
-    (tmp_path / "train" / "c.py").write_text("from vjepa_ros.recordings.bags import BagTopics\n")
+    (tmp_path / "train" / "c.py").write_text(
+        "from vjepa_ros.recordings.bag_topics import BagTopics\n")
     (tmp_path / "train" / "d.py").write_text("import vjepa_ros.evaluation_notes\n")  # not eval
     assert _layer_breaches(tmp_path) == [
         "recordings/a.py: vjepa_ros.sim.scene",

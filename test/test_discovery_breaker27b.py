@@ -13,7 +13,8 @@ import pytest
 
 from conftest import write_test_bag
 from vjepa_ros.recordings.bag_folders import unreadable_folder, walk_files
-from vjepa_ros.recordings.bags import read_recording, write_bag
+from vjepa_ros.recordings.bag_writing import write_bag
+from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.train.episodes import EpisodeError, find_sources
 from vjepa_ros.train.same_recording import shared_recordings
 from vjepa_ros.train.synthetic import blob_episode
@@ -137,7 +138,7 @@ def test_a_missing_middle_part_of_a_killed_split_recording_is_named(tmp_path):
     import numpy as np
 
     from vjepa_ros.eval.synthetic import synthetic_episode
-    from vjepa_ros.recordings.bags import DEFAULT_START_NS
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS
 
     frames, states, _ = synthetic_episode(11)  # 12 frames at 4 Hz: three parts of 4
     times = np.arange(12) * 0.25

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from vjepa_ros.recordings.bags import write_bag
+from vjepa_ros.recordings.bag_writing import write_bag
 from vjepa_ros.train.synthetic import blob_episode
 
 
@@ -177,7 +177,8 @@ def test_parts_numbered_far_from_zero_claim_no_million_lost_parts(tmp_path):
     import numpy as np
 
     from vjepa_ros.eval.synthetic import synthetic_episode
-    from vjepa_ros.recordings.bags import DEFAULT_START_NS, read_recording
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS
+    from vjepa_ros.recordings.bags import read_recording
 
     frames, states, _ = synthetic_episode(7)
     times = np.arange(8) * 0.25

@@ -14,7 +14,8 @@ import yaml
 
 from conftest import write_test_bag
 from vjepa_ros.recordings.bag_files import BagError, open_reader
-from vjepa_ros.recordings.bags import DEFAULT_START_NS, read_recording, write_bag
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag
+from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.train.episodes import EpisodeError, find_sources
 from vjepa_ros.train.synthetic import blob_episode
 

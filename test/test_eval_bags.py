@@ -7,14 +7,10 @@ from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.recordings import messages as m
-from vjepa_ros.recordings.bags import (
-    DEFAULT_START_NS,
-    BagError,
-    BagTopics,
-    read_recording,
-    write_bag,
-    write_messages,
-)
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag, write_messages
+from vjepa_ros.recordings.bags import read_recording
 
 SEC = 1_000_000_000
 

@@ -176,7 +176,7 @@ def test_the_command_refuses_another_window_once_the_bag_is_read_and_takes_the_s
     from vjepa_ros.cli import main
     from vjepa_ros.eval.synthetic import synthetic_episode
     from vjepa_ros.input_paths import world_model_path
-    from vjepa_ros.recordings.bags import write_bag
+    from vjepa_ros.recordings.bag_writing import write_bag
 
     def loaded(*args, **kwargs):
         raise AssertionError("the model loaded before the refusal")
@@ -205,7 +205,7 @@ def test_a_window_with_no_frame_says_so_not_another_part(tmp_path, capsys):
     from vjepa_ros.cli import main
     from vjepa_ros.eval.synthetic import synthetic_episode
     from vjepa_ros.input_paths import world_model_path
-    from vjepa_ros.recordings.bags import write_bag
+    from vjepa_ros.recordings.bag_writing import write_bag
 
     demo = str(world_model_path("demo").resolve())
     bag, check = write_bag(tmp_path / "sim_bag", *synthetic_episode(12, seed=1)), \

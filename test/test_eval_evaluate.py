@@ -13,7 +13,8 @@ from vjepa_ros.eval.synthetic import oracle_for, render_state_frames, synthetic_
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, save_world_model
 from vjepa_ros.planning import preset, state_difference
 from vjepa_ros.recordings import bags
-from vjepa_ros.recordings.bags import write_bag
+from vjepa_ros.recordings import recording as recording_module
+from vjepa_ros.recordings.bag_writing import write_bag
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
 
@@ -45,7 +46,9 @@ def test_oracle_world_model_recovers_the_executed_actions(tmp_path, monkeypatch,
     bag = write_bag(tmp_path / "bag", frames, states, times, storage=storage,
                     image_format=image_format)
     opened, open_reader = [], bags.open_reader
-    monkeypatch.setattr(bags, "open_reader", lambda path: opened.append(path) or open_reader(path))
+    for module in (bags, recording_module):  # indexing, then decoding the frames
+        monkeypatch.setattr(module, "open_reader",
+                            lambda path: opened.append(path) or open_reader(path))
     cem = preset("paper", samples=64, iterations=3)
     report = evaluate_bag(bag, oracle_for(frames, states), cem,
                           EvalConfig(landscape_points=9, encode_batch=3))

@@ -14,13 +14,10 @@ from vjepa_ros.eval.synthetic import oracle_for, render_state_frames
 from vjepa_ros.models import build_encoder, build_predictor, save_world_model
 from vjepa_ros.planning import preset
 from vjepa_ros.recordings import messages as m
-from vjepa_ros.recordings.bags import (
-    DEFAULT_START_NS,
-    BagError,
-    BagTopics,
-    read_recording,
-    write_messages,
-)
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
+from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import EpisodeError, find_sources, load_segments
@@ -242,7 +239,7 @@ def test_an_episode_file_given_as_a_bag_points_to_bag_from_npz(tmp_path):
 
 def test_a_camera_slower_than_the_steps_gets_the_rate_that_fits(tmp_path):
     from vjepa_ros.eval.synthetic import synthetic_episode
-    from vjepa_ros.recordings.bags import write_bag
+    from vjepa_ros.recordings.bag_writing import write_bag
     from vjepa_ros.recordings.rate_hint import slow_camera_hint
 
     frames, states, _ = synthetic_episode(7, size=16)

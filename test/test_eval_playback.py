@@ -13,7 +13,8 @@ from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_topics, iter
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.images import decode_image_message
 from vjepa_ros.recordings import messages as m
-from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagError, write_bag
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag
 
 SEC = 1_000_000_000
 

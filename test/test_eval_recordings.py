@@ -14,13 +14,10 @@ from rosbags.rosbag2 import StoragePlugin, Writer
 from conftest import SHARED_DATA
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.recordings import messages as m
-from vjepa_ros.recordings.bags import (
-    DEFAULT_START_NS,
-    BagError,
-    BagTopics,
-    read_recording,
-    write_bag,
-)
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag
+from vjepa_ros.recordings.bags import read_recording
 
 FIELD = SHARED_DATA / "field"
 SEC = 1_000_000_000

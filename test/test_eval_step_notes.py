@@ -18,7 +18,8 @@ from vjepa_ros.cli import main
 from vjepa_ros.eval.synthetic import render_state_frames
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, save_world_model
 from vjepa_ros.recordings import messages as m
-from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagTopics, write_bag, write_messages
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag, write_messages
 from vjepa_ros.recordings.resample import resample
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -6,7 +6,8 @@ import pytest
 
 from conftest import SHARED_DATA
 from vjepa_ros.recordings.bag_files import BagError
-from vjepa_ros.recordings.bags import BagTopics, read_recording
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bags import read_recording
 
 FIELD = SHARED_DATA / "field"
 POSE = "/franka_robot_state_broadcaster/current_pose"
@@ -47,7 +48,7 @@ def test_a_wrong_state_topic_names_the_option_and_the_bags_topic(bag, topics, fi
 def test_a_bag_without_any_state_topic_says_what_to_record(tmp_path):
     from vjepa_ros.eval.synthetic import synthetic_episode
     from vjepa_ros.recordings import messages as m
-    from vjepa_ros.recordings.bags import DEFAULT_START_NS, write_messages
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
 
     frames, _, _ = synthetic_episode(2)
     camera = [("/camera/camera/color/image_raw", m.IMAGE, DEFAULT_START_NS + i,

@@ -15,7 +15,9 @@ from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.step_choice import choose_steps
 from vjepa_ros.eval.synthetic import render_state_frames
 from vjepa_ros.recordings import messages as m
-from vjepa_ros.recordings.bags import BagTopics, read_recording, write_bag, write_messages
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bag_writing import write_bag, write_messages
+from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.resample import NO_FRAME
 
@@ -158,7 +160,7 @@ def test_a_sim_clock_starting_at_zero_is_timed_by_its_header_stamps(tmp_path):
 
 
 def test_unset_header_stamps_still_fall_back_to_receive_times():
-    from vjepa_ros.recordings.bags import header_stamps_unset
+    from vjepa_ros.recordings.bag_stamps import header_stamps_unset
 
     assert header_stamps_unset(np.zeros(5, np.int64))
     assert header_stamps_unset(np.array([0, 0, 0, 5], np.int64))  # most unset

@@ -12,7 +12,8 @@ from vjepa_ros.cli import build_parser
 from vjepa_ros.config import ConfigError
 from vjepa_ros.eval.command import topics_from_args
 from vjepa_ros.recordings.bag_files import BagError
-from vjepa_ros.recordings.bags import BagTopics, read_recording
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.train import make_config
 from vjepa_ros.train.command import overrides_from_args
 

@@ -16,7 +16,7 @@ from vjepa_ros.cli import main
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.planning import memory, preset
 from vjepa_ros.planning.memory import GIB, is_out_of_memory, samples_memory_problem
-from vjepa_ros.recordings.bags import write_bag
+from vjepa_ros.recordings.bag_writing import write_bag
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOCATOR = ("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: not enough memory: "

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from vjepa_ros.eval.synthetic import synthetic_episode
-from vjepa_ros.recordings.bags import DEFAULT_START_NS, write_bag
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import find_sources, load_segments
 

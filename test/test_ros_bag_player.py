@@ -16,7 +16,8 @@ from sensor_msgs.msg import Image  # noqa: E402
 from vjepa_ros.eval.synthetic import synthetic_episode  # noqa: E402
 from vjepa_ros.images import image_msg_to_rgb  # noqa: E402
 from vjepa_ros.nodes.bag_player import BagPlayer  # noqa: E402
-from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagError, write_bag  # noqa: E402
+from vjepa_ros.recordings.bag_files import BagError  # noqa: E402
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag  # noqa: E402
 
 SEC = 1_000_000_000
 

@@ -123,7 +123,7 @@ def _wait_for_second_pass(context, process: subprocess.Popen, lines: list[str]) 
 def test_a_looping_bag_player_stopped_says_how_far_it_played_not_finished(context, tmp_path,
                                                                           signum):
     from vjepa_ros.eval.synthetic import synthetic_episode
-    from vjepa_ros.recordings.bags import write_bag
+    from vjepa_ros.recordings.bag_writing import write_bag
 
     frames, states, times = synthetic_episode(4, size=16)
     bag = write_bag(tmp_path / "bag", frames, states, times)

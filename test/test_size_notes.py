@@ -67,7 +67,7 @@ def test_eval_notes_only_a_size_the_model_was_not_trained_at(width, height, note
                                                              tmp_path, capsys, monkeypatch):
     from vjepa_ros.eval import evaluate
     from vjepa_ros.eval.synthetic import synthetic_episode
-    from vjepa_ros.recordings.bags import write_bag
+    from vjepa_ros.recordings.bag_writing import write_bag
 
     def stop(*args, **kwargs):
         raise RuntimeError("stopped before the evaluation")

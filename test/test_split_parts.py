@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from vjepa_ros.eval.synthetic import synthetic_episode
-from vjepa_ros.recordings.bags import DEFAULT_START_NS, read_recording, write_bag
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag
+from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.train.episodes import EpisodeError, find_sources
 
 SEC = 1_000_000_000

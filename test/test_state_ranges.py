@@ -12,14 +12,10 @@ import pytest
 from vjepa_ros.cli import main
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.recordings import messages as m
-from vjepa_ros.recordings.bags import (
-    DEFAULT_START_NS,
-    BagError,
-    BagTopics,
-    read_recording,
-    write_bag,
-    write_messages,
-)
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag, write_messages
+from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.episode import Episode
 from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.joint_states import JointStateReader, RangeError

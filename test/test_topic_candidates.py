@@ -13,13 +13,9 @@ from vjepa_ros.eval.bag_options import add_topic_arguments, topics_from_args
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
-from vjepa_ros.recordings.bags import (
-    DEFAULT_START_NS,
-    BagTopics,
-    read_recording,
-    write_bag,
-    write_messages,
-)
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag, write_messages
+from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.train import make_config
 from vjepa_ros.train.command import add_commands, bag_topics_given, overrides_from_args
 from vjepa_ros.train.episodes import Source, load_segments

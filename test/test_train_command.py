@@ -10,7 +10,7 @@ import yaml
 
 from vjepa_ros.cli import main
 from vjepa_ros.config import flatten
-from vjepa_ros.recordings.bags import write_bag
+from vjepa_ros.recordings.bag_writing import write_bag
 from vjepa_ros.train import TrainConfig, make_config
 from vjepa_ros.train.synthetic import (
     blob_episode,

@@ -8,7 +8,7 @@ import torch
 
 from vjepa_ros.models import WorldModel, load_models
 from vjepa_ros.planning.pose import state_difference
-from vjepa_ros.recordings.bags import write_bag
+from vjepa_ros.recordings.bag_writing import write_bag
 from vjepa_ros.train import (
     DataConfig,
     EpisodeError,
@@ -258,7 +258,8 @@ def test_pretrain_reads_camera_only_bags_on_any_image_topic(tmp_path, capsys):
     """Pretraining needs no state: a camera-only bag is read, --image-topic names its topic."""
     from vjepa_ros.cli import main
     from vjepa_ros.recordings import messages as m
-    from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagTopics, write_messages
+    from vjepa_ros.recordings.bag_topics import BagTopics
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
     from vjepa_ros.train.pretrain_data import load_clip_segments
 
     frames = blob_episode(frames=9, seed=4).frames
@@ -320,7 +321,8 @@ def test_frame_size_notes_group_the_sources_of_one_size():
 def test_steps_dropped_for_slow_states_advise_the_max_state_gap_that_fits(tmp_path):
     """A bag of 5 Hz joint states said only "leave it out" though a wider gap trains on it."""
     from vjepa_ros.recordings import messages as m
-    from vjepa_ros.recordings.bags import DEFAULT_START_NS, BagTopics, write_messages
+    from vjepa_ros.recordings.bag_topics import BagTopics
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
     from vjepa_ros.train.config import make_config
     from vjepa_ros.train.episodes import Source
 

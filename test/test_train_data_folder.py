@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from vjepa_ros.cli import main
-from vjepa_ros.recordings.bags import write_bag
+from vjepa_ros.recordings.bag_writing import write_bag
 from vjepa_ros.train.episodes import find_sources
 from vjepa_ros.train.synthetic import blob_episode, write_blob_episodes, write_tiny_encoder
 

@@ -15,7 +15,7 @@ import torch
 
 from conftest import SHARED_DATA
 from vjepa_ros.cli import main
-from vjepa_ros.recordings.bags import write_bag
+from vjepa_ros.recordings.bag_writing import write_bag
 from vjepa_ros.train.command import summary_lines
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import ShortSourceError, find_sources, load_segments

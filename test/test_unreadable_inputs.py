@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from vjepa_ros.eval.synthetic import synthetic_episode
-from vjepa_ros.recordings.bags import BagError, read_recording, write_bag
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_writing import write_bag
+from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.episode_file import read_episode_arrays
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import EpisodeError, find_sources, load_segments

@@ -51,7 +51,7 @@ class EncodingError(ImageError):
     """A stream the world model cannot use: depth, infrared, float, video or unknown encoding.
 
     ``encoding``: the message's ``encoding`` (or a ``CompressedImage``'s ``format``), as given.
-    The bag reader turns it into its --image-topic advice (``recordings.bags``).
+    The bag reader turns it into its --image-topic advice (``recordings.recording.decode_frame``).
     """
 
     def __init__(self, message: str, encoding: str):

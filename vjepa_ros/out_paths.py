@@ -163,7 +163,8 @@ def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
     _check_folder(path, what)
     _claim(path.parent, what, path, path.name)
     # the part of this bag a run killed while writing it left (NAME.PID.partial, its process
-    # gone; recordings.bags writes through atomic_files.creating_folder): one line when removed
+    # gone; recordings.bag_writing writes through atomic_files.creating_folder): one line when
+    # removed
     remove_stale_partials(path.parent, path.name.__eq__, folders=True)
     return path
 

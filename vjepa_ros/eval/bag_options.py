@@ -98,7 +98,7 @@ def add_topic_arguments(parser) -> None:
 
 def topics_from_args(args):
     """Return the ``BagTopics`` of :func:`add_topic_arguments`' options (candidates joined)."""
-    from vjepa_ros.recordings.bags import BagTopics
+    from vjepa_ros.recordings.bag_topics import BagTopics
     from vjepa_ros.recordings.topic_choice import joined_topics
 
     changes = {name: value for name, value in (

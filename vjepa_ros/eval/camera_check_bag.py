@@ -31,7 +31,10 @@ from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_actions
 from vjepa_ros.eval.step_choice import step_span, valid_steps
-from vjepa_ros.recordings.bags import BagTopics, JointsToPose, Recording, read_recording
+from vjepa_ros.recordings.bag_states import JointsToPose
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bags import read_recording
+from vjepa_ros.recordings.recording import Recording
 
 # The steps the check evaluates: horizon 1, goal offset 1 (each needs one valid step after it).
 HORIZON, GOAL_OFFSET = 1, 1

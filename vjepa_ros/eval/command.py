@@ -257,7 +257,7 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
         check_input_paths(args)  # --episode
         # never torch: its import holds a stop until it ends (held_imports; 25 s when loaded)
         from vjepa_ros.example_episode import load_example
-        from vjepa_ros.recordings.bags import write_bag
+        from vjepa_ros.recordings.bag_writing import write_bag
 
         example = load_example(args.episode)
         writing = True

@@ -31,7 +31,10 @@ from vjepa_ros.eval.rep_memory import representations_problem
 from vjepa_ros.eval.step_choice import choose_steps
 from vjepa_ros.eval.step_notes import step_notes
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
-from vjepa_ros.recordings.bags import BagTopics, JointsToPose, Recording, read_recording
+from vjepa_ros.recordings.bag_states import JointsToPose
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bags import read_recording
+from vjepa_ros.recordings.recording import Recording
 from vjepa_ros.recordings.resample import Steps
 
 

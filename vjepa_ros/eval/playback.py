@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from vjepa_ros.config import check_values, param
-from vjepa_ros.recordings.bags import BagError, iter_messages, open_reader
+from vjepa_ros.recordings.bag_files import BagError, iter_messages, open_reader
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.recordings.bags import write_episode
+from vjepa_ros.recordings.bag_writing import write_episode
 
 
 def record_sim_bag(path: str | Path, seed: int = 0, sim_config=None, collector_config=None,
@@ -44,7 +44,7 @@ def write_sim_bag(path: str | Path, episode, joints, storage: str = "mcap",
     """Write a :func:`simulate_episode` episode as the new bag ``path``; return ``path``.
 
     With ``/joint_states`` (``joints``) in the simulated arm's base frame; whole or not at all
-    (``recordings.bags.write_bag``).
+    (``recordings.bag_writing.write_bag``).
     """
     from vjepa_ros.sim.panda import BASE_FRAME, JOINT_NAMES
 

@@ -27,7 +27,7 @@ from std_srvs.srv import Trigger
 
 from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_contents, iter_bag, play
 from vjepa_ros.nodes.params import declare_config
-from vjepa_ros.recordings.bags import BagError
+from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.robot.recorded_inputs import BAG_PLAYER_SERVICE
 
 

@@ -14,24 +14,27 @@ Public API::
     Episode(frames, states, actions, timestamps, metadata).save(path) / Episode.load(path)
     actions_from_states(states [T,7]) -> actions [T-1,7]   state_{t+1} ⊖ state_t
 
-Modules: ``bags`` (read/write), ``bag_files`` (opening bag files), ``bag_folders`` (which
-recordings a folder holds: bag folders, a data folder's loose bag files, refused FIFOs),
-``data_names`` (the names read as data), ``upper_case`` (the advice for ``x.MCAP``),
-``mcap_salvage`` (reading a damaged MCAP file up to its last intact message), ``messages`` (ROS
-messages <-> numpy), ``topic_choice`` (which topic of a bag is the camera, arm, gripper),
-``resample`` (onto a fixed step grid), ``step_rates`` (the rates and state gaps it accepts),
-``dropped_steps`` and ``rate_hint`` (why steps were dropped, what rate to use), ``episode`` and
-``episode_file`` (``.npz`` episodes). Every name above is imported on first use
+Modules: ``bags`` (reading a bag), ``bag_writing`` (writing one), ``bag_topics`` (which topics hold
+what), ``bag_stamps`` (timing the messages), ``bag_states`` (end-effector states from the
+messages), ``recording`` (what a bag holds, decoding its frames), ``bag_files`` (opening bag
+files), ``bag_folders`` (which recordings a folder holds: bag folders, a data folder's loose bag
+files, refused FIFOs), ``data_names`` (the names read as data), ``upper_case`` (the advice for
+``x.MCAP``), ``mcap_salvage`` (reading a damaged MCAP file up to its last intact message),
+``messages`` (ROS messages <-> numpy), ``topic_choice`` (which topic of a bag is the camera, arm,
+gripper), ``resample`` (onto a fixed step grid), ``step_rates`` (the rates and state gaps it
+accepts), ``dropped_steps`` and ``rate_hint`` (why steps were dropped, what rate to use),
+``episode`` and ``episode_file`` (``.npz`` episodes). Every name above is imported on first use
 (``lazy_exports.py``): ``import vjepa_ros.recordings`` loads neither numpy nor torch.
 """
 
 from vjepa_ros.lazy_exports import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    "bags": (
-        "BagError", "BagTopics", "Recording", "read_recording", "write_bag", "write_episode",
-        "write_messages",
-    ),
+    "bag_files": ("BagError",),
+    "bag_topics": ("BagTopics",),
+    "bag_writing": ("write_bag", "write_episode", "write_messages"),
+    "bags": ("read_recording",),
+    "recording": ("Recording",),
     "episode": ("Episode", "actions_from_states"),
     "resample": ("Steps", "resample"),
 })

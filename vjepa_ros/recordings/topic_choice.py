@@ -20,6 +20,7 @@ from pathlib import Path
 
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_topics import BagTopics
 
 OPTIONS = {"image": "--image-topic (data.topics.image)",
            "pose": "--pose-topic (data.topics.pose)",
@@ -127,8 +128,6 @@ def _option(kind: str, topic: str, given: str | None = None,
 
 def _default(kind: str) -> str:
     """Return ``kind``'s default setting (:data:`EMPTY_DEFAULTS`: ''), as messages show it."""
-    from vjepa_ros.recordings.bags import BagTopics  # bags imports this module
-
     return EMPTY_DEFAULTS.get(kind) or getattr(BagTopics(), kind)
 
 

@@ -201,7 +201,7 @@ def bag_topics_given(args: argparse.Namespace, base=None):
     """
     import dataclasses
 
-    from vjepa_ros.recordings.bags import BagTopics
+    from vjepa_ros.recordings.bag_topics import BagTopics
 
     prefix = "data.topics."
     changes = {field[len(prefix):]: option_value(args, field)

@@ -23,7 +23,8 @@ from vjepa_ros.config import (
 )
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT, missing
 from vjepa_ros.models.device_names import check_device_and_dtype
-from vjepa_ros.recordings.bags import BagError, BagTopics
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S, rate_problem
 
 DTYPES = ("float32", "bfloat16")

@@ -18,6 +18,7 @@ import numpy as np
 
 from vjepa_ros.input_paths import missing
 from vjepa_ros.path_text import named_once, shown_path
+from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_folders import (
     DATA_SUFFIXES,
     folders_holding_recordings,
@@ -26,7 +27,7 @@ from vjepa_ros.recordings.bag_folders import (
     upper_case_fix,
     walk_files,
 )
-from vjepa_ros.recordings.bags import BagError, read_recording
+from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.episode import Episode, actions_from_states
 from vjepa_ros.recordings.rate_hint import slow_camera_hint

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from vjepa_ros.models.preprocess import preprocess_frames
-from vjepa_ros.recordings.bags import BagTopics
+from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import (
     ShortSourceError,

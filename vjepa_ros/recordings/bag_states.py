@@ -1,0 +1,150 @@
+"""End-effector states from a bag's state messages: poses, joint states, gripper closedness.
+
+Poses must be in the arm's base frame (:func:`check_pose_frames`); joint states in any layout
+(split/merged, prefixed, reordered, extra joints) go through :mod:`vjepa_ros.robot.joint_states`
+and forward kinematics (:func:`joints_to_ee`); the gripper's closedness comes from the finger
+joints of the named or best-ranked JointState topic (:func:`gripper_closedness`). Every problem
+is a :class:`BagError` naming the bag and the topic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.topic_choice import arm_topic_fix, candidates, gripper_topic_fix
+from vjepa_ros.robot.base_frame import frame_matches
+from vjepa_ros.robot.joint_states import (
+    JointSeries,
+    JointStateReader,
+    RangeError,
+    arm_prefixes,
+    closedness_from_fingers,
+    read_series,
+)
+from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
+
+# A function of (the bag's names of arm joints 1..7, positions [M, 7]) -> ee states without
+# gripper [M, 6] (xyz, extrinsic xyz Euler).
+JointsToPose = Callable[[list[str], np.ndarray], np.ndarray]
+
+
+def compact_message(msg, msgtype: str):
+    """Keep what evaluation needs of a state message: (frame_id, pose [7]) or (names, values)."""
+    if msgtype in m.POSE_TYPES:
+        position, quat = m.pose_from_message(msg, msgtype)
+        return str(msg.header.frame_id), np.concatenate([position, quat])
+    return tuple(str(n) for n in msg.name), np.asarray(msg.position, dtype=np.float64)
+
+
+def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str]) -> None:
+    """Refuse poses stamped in a frame other than the arm's base (the planner node's rule)."""
+    for frame in dict.fromkeys(frames):
+        matches = frame_matches(frame, config.base_frame)
+        if matches is None:
+            notes.append(f"{topic} has an empty header.frame_id: taken as the arm's base frame")
+        elif not matches:
+            expected = config.base_frame or "base or <prefix>link0"
+            raise BagError(
+                f"{path}: {topic} is in frame '{frame}', not the arm's base frame ({expected}); "
+                "no transform is looked up: read the states from the joint states instead "
+                "(--state-source joint_states), or name the base frame with --base-frame "
+                f"{frame} (data.topics.base_frame) if it is the arm's base"
+            )
+
+
+def joint_series(path, topic, collected, times_of, joints: JointStateReader) -> JointSeries:
+    """Split the JointState messages of ``topic`` into arm and finger samples (any layout)."""
+    try:
+        return read_series(times_of(topic), collected[topic][2], joints)
+    except StateError as exc:
+        raise BagError(f"{path}: {topic} {exc}") from exc
+
+
+def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
+                 joint_prefix: str = "", types=None) -> np.ndarray:
+    if len(series.arm) == 0:
+        names = sorted({name for names, _ in rows for name in names})
+        found = arm_prefixes(names)
+        fix = (f"--joint-prefix {joint_prefix} names none of them: give --joint-prefix "
+               f"{found[0]} (or leave it out: the prefix is found from the names)"
+               if joint_prefix and found else arm_topic_fix(types or {}, topic))
+        raise BagError(
+            f"{path}: {topic}: no message holds the 7 arm joints (<prefix>panda_joint1..7 or "
+            f"<prefix>fr3_joint1..7; names there: {', '.join(names[:20]) or 'none'}); {fix}"
+        )
+    try:
+        ee = (joints_to_pose or default_joints_to_pose())(list(series.arm_names), series.arm)
+    except ValueError as exc:
+        raise BagError(f"{path}: {topic}: {exc}") from exc
+    return np.asarray(ee, dtype=np.float64)
+
+
+def default_joints_to_pose() -> JointsToPose:
+    """Franka forward kinematics (``vjepa_ros.robot.kinematics``, Franka Hand TCP) as a function.
+
+    Panda and FR3 share the kinematics, so the joint names are not needed.
+    """
+    kinematics = FrankaKinematics()
+
+    def joints_to_pose(names: list[str], positions: np.ndarray) -> np.ndarray:
+        return kinematics.ee_pose(positions)
+
+    return joints_to_pose
+
+
+def gripper_closedness(path, config, joint_topics, collected, times_of, joints, state_times,
+                       state_topic, notes, read, named: str = "",
+                       types: dict[str, str] | None = None):
+    """Closedness [M] at ``state_times`` and the topic it came from (or "none (assumed open)").
+
+    ``named``: the candidate of ``config.gripper`` this bag holds (``resolve_gripper_topic``;
+    '': none named). It must hold finger joints (else BagError naming the candidates given, the
+    bag's JointState topics and the one holding fingers to give instead); otherwise the
+    JointState topics holding them are ranked: names with 'gripper', then the state topic, then
+    the rest (alphabetical).
+    """
+    found: dict[str, JointSeries] = {}
+    for topic in joint_topics:
+        try:
+            series = read.get(topic) or read_series(times_of(topic), collected[topic][2],
+                                                    JointStateReader(joints.prefix or ""))
+        except StateError as exc:
+            if topic == named or (not named and isinstance(exc, RangeError)):
+                raise BagError(f"{path}: gripper topic {topic} {exc}") from exc
+            if not named:  # a named topic: the others are read for the advice only
+                notes.append(f"{topic} not used for the gripper: {exc}")
+            continue
+        if len(series.fingers):
+            found[topic] = series
+    ranked = sorted(found, key=lambda t: ("gripper" not in t, t != state_topic, t))
+    if named and named not in found:
+        given = candidates(config.gripper)
+        what = (f"gripper topic {named}: it holds no finger joints (<prefix>finger_joint1/2)"
+                if named in collected else f"gripper topic {named}: it is not in the bag"
+                if len(given) == 1 else f"gripper topics {' '.join(given)}: none is in the bag")
+        fix = gripper_topic_fix(config.gripper, ranked, types or {},
+                                named if named in collected else "")
+        raise BagError(f"{path}: {what}; JointState topics there: "
+                       f"{', '.join(joint_topics) or 'none'}. {fix[0].upper()}{fix[1:]}")
+    if named:
+        ranked = [named]
+    if not ranked:
+        if not config.no_gripper:
+            notes.append(
+                "warning: no gripper state in the bag (looked for finger joints on "
+                f"{', '.join(joint_topics) or 'no JointState topic'}): gripper closedness 0 "
+                "(open) throughout; name the topic with --gripper-topic"
+            )
+        return np.zeros(len(state_times)), "none (assumed open)"
+    if len(ranked) > 1:
+        notes.append(f"gripper from {ranked[0]}; finger joints also on {', '.join(ranked[1:])} "
+                     "(choose with --gripper-topic)")
+    series = found[ranked[0]]
+    order = np.argsort(series.finger_times, kind="stable")
+    closed = closedness_from_fingers(series.fingers[order], config.gripper_max_width)
+    return np.interp(state_times, series.finger_times[order], closed), ranked[0]

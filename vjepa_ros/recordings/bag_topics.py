@@ -1,0 +1,82 @@
+"""Which topics of a rosbag2 recording hold what, and how they are timed: :class:`BagTopics`.
+
+The camera, pose, joint-state and gripper topics a Franka lab records (all configurable), the
+state source and the clock of the messages; :meth:`BagTopics.check` refuses settings outside
+:data:`STATE_SOURCES` / :data:`STAMPS` or the declared ranges with a :class:`BagError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vjepa_ros.config import check_values, param
+from vjepa_ros.recordings.bag_files import BagError
+
+STATE_SOURCES = ("auto", "pose", "joint_states", "none")  # none: camera only (pretraining)
+STAMPS = ("header", "receive")
+
+
+@dataclasses.dataclass
+class BagTopics:
+    image: str = param(
+        "/camera/camera/color/image_raw",
+        "Camera topic: sensor_msgs/Image or sensor_msgs/CompressedImage. When it is absent but "
+        "'<image>/compressed' exists, that one is read. Several topics separated by spaces: "
+        "each bag reads the one it holds (a bag holding two of them is refused).",
+    )
+    pose: str = param(
+        "/franka_robot_state_broadcaster/current_pose",
+        "End-effector pose topic (geometry_msgs/PoseStamped or PoseWithCovarianceStamped) in "
+        "the robot base frame. Several separated by spaces: each bag reads the one it holds.",
+    )
+    joint_states: str = param(
+        "/joint_states", "Arm joint states (sensor_msgs/JointState), used through forward "
+        "kinematics when no pose topic is recorded. Any layout: Panda/FR3 names with any "
+        "prefix, any order, extra joints, arm and fingers merged or in separate messages. "
+        "Several separated by spaces: each bag reads the one it holds.",
+    )
+    joint_prefix: str = param(
+        "", "Arm joint name prefix (e.g. left_fr3_); empty: found from the names. Needed only "
+        "when the bag holds two Franka arms.",
+    )
+    gripper: str = param(
+        "", "Gripper topic (sensor_msgs/JointState with <prefix>finger_joint1/2); closedness = "
+        "1 - opening / gripper_max_width. Empty: the JointState topic holding the finger "
+        "joints (one named *gripper* first, then joint_states, then any other). Several "
+        "separated by spaces: each bag reads the one it holds.",
+    )
+    no_gripper: bool = param(
+        False, "Accept bags without gripper state (closedness 0 throughout): train refuses "
+        "them otherwise, eval warns.",
+    )
+    base_frame: str = param(
+        "", "Base frame of the arm: the header.frame_id the pose topic must carry (poses in "
+        "another frame are refused, as the planner node refuses them); empty: 'base' or any "
+        "'<prefix>link0' (panda_link0, fr3_link0, ...).",
+    )
+    state_source: str = param(
+        "auto", "Where end-effector states come from: auto (pose if recorded, else "
+        "joint_states), pose or joint_states; none: the camera alone (pretraining, which uses "
+        "no states): states 0 at the frame stamps, so frames are resampled by their own stamps.",
+    )
+    gripper_max_width: float = param(0.08, "Finger opening [m] that counts as fully open.",
+                                     range=(0, 0.5), low_open=True)  # Franka hand: 0.08
+    stamps: str = param(
+        "header", "Clock of the messages: header (header.stamp, the sensor's time; a topic whose "
+        "stamps are all 0 falls back to receive) or receive (when the recorder received them: "
+        "one clock for all topics, for a camera that stamps on its own device clock).",
+    )
+
+    def check(self) -> BagTopics:
+        if self.state_source not in STATE_SOURCES:
+            raise BagError(
+                f"state_source must be one of {', '.join(STATE_SOURCES)}, got "
+                f"'{self.state_source}'"
+            )
+        if self.stamps not in STAMPS:
+            raise BagError(f"stamps must be one of {', '.join(STAMPS)}, got '{self.stamps}'")
+        try:  # the declared range: gripper_max_width must lie in (0, 0.5], got inf
+            check_values(self)
+        except ValueError as exc:
+            raise BagError(str(exc)) from None
+        return self

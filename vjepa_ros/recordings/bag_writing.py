@@ -1,0 +1,191 @@
+"""Writing rosbag2 bags without a ROS install: an episode, or any messages, whole or not at all.
+
+:func:`write_bag` writes frames and states as the topics a Franka lab records (camera, pose,
+gripper, optionally joint states) in MCAP or SQLite3, optionally zstd-compressed;
+:func:`write_messages` writes entries of any layout; :func:`write_episode` writes an episode
+object. A write that fails or is stopped leaves nothing at the path
+(``atomic_files.creating_folder``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from vjepa_ros.atomic_files import creating_folder
+from vjepa_ros.images import ImageError
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.robot.joint_states import finger_position
+from vjepa_ros.robot.kinematics import FrankaKinematics
+from vjepa_ros.robot.state_ranges import states_problem
+
+STORAGES = ("mcap", "sqlite3")
+IMAGE_FORMATS = ("raw", "jpeg", "png")
+COMPRESSIONS = ("none", "file", "message", "storage")  # rosbag2 zstd modes; storage: MCAP chunks
+DEFAULT_START_NS = 1_700_000_000 * 1_000_000_000  # stamps of written bags start here
+WRITTEN_GRIPPER_TOPIC = "/franka_gripper/joint_states"  # write_bag's gripper topic (franka_ros)
+
+
+def write_bag(
+    path: str | Path,
+    frames: np.ndarray,
+    states: np.ndarray,
+    times_s: np.ndarray | None = None,
+    *,
+    rate_hz: float = 4.0,
+    storage: str = "mcap",
+    image_format: str = "raw",
+    compression: str = "none",
+    topics: BagTopics | None = None,
+    joint_names: list[str] | None = None,
+    joint_positions: np.ndarray | None = None,
+    camera_frame: str = "camera_color_optical_frame",
+    base_frame: str = "base",
+    start_time_ns: int = DEFAULT_START_NS,
+) -> Path:
+    """Write an episode as a rosbag2 bag with the topics a Franka lab records.
+
+    frames [T, H, W, 3] uint8 RGB and states [T, 7] at times ``times_s`` [T] (seconds from the
+    start; default every 1/rate_hz). Writes the camera (``raw`` Image, or ``jpeg``/``png``
+    CompressedImage on ``<image>/compressed``), the end-effector PoseStamped, the gripper's
+    finger JointState, and ``joint_states`` when ``joint_positions`` [T, n] are given. Header
+    stamps equal the record times. ``compression`` is a rosbag2 zstd mode: ``file`` (the data
+    file becomes ``.mcap.zstd`` / ``.db3.zstd``), ``message``, or ``storage`` (MCAP's own chunk
+    compression; MCAP only). The bag is written whole or not at all
+    (``atomic_files.creating_folder``): one failed or stopped mid-write leaves nothing at
+    ``path``, never a shorter bag.
+    """
+    from rosbags.rosbag2 import StoragePlugin, Writer
+    from rosbags.rosbag2.enums import CompressionFormat, CompressionMode
+
+    config = (topics or BagTopics()).check()
+    path = Path(path).expanduser()
+    frames, states, times_ns = _check_episode(frames, states, times_s, rate_hz, start_time_ns)
+    if storage not in STORAGES:
+        raise BagError(f"storage must be one of {STORAGES}, got {storage!r}")
+    if image_format not in IMAGE_FORMATS:
+        raise BagError(f"image_format must be one of {IMAGE_FORMATS}, got {image_format!r}")
+    if compression not in COMPRESSIONS or (compression == "storage" and storage != "mcap"):
+        raise BagError(f"compression must be one of {COMPRESSIONS} ('storage' with mcap only), "
+                       f"got {compression!r} for {storage}")
+    if path.exists():
+        raise BagError(f"{path} exists already; rosbag2 bags are never overwritten")
+    if joint_positions is not None:
+        joint_positions = np.asarray(joint_positions, dtype=np.float64)
+        if joint_names is None or joint_positions.shape != (len(frames), len(joint_names)):
+            raise BagError("joint_positions must be [T, len(joint_names)] with joint_names given")
+    plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
+    store = m.typestore()
+    image_topic = config.image if image_format == "raw" else f"{config.image}/compressed"
+    image_type = m.IMAGE if image_format == "raw" else m.COMPRESSED_IMAGE
+    finger_names = FrankaKinematics().finger_names
+    try:
+        with creating_folder(path) as partial:  # whole at path, or nothing there
+            writer = Writer(partial, version=8, storage_plugin=plugin)
+            if compression != "none":
+                writer.set_compression(CompressionMode[compression.upper()],
+                                       CompressionFormat.ZSTD)
+            with writer:
+                image = writer.add_connection(image_topic, image_type, typestore=store)
+                pose = writer.add_connection(config.pose, m.POSE_STAMPED, typestore=store)
+                gripper = writer.add_connection(config.gripper or WRITTEN_GRIPPER_TOPIC,
+                                                m.JOINT_STATE, typestore=store)
+                joints = None
+                if joint_positions is not None:
+                    joints = writer.add_connection(config.joint_states, m.JOINT_STATE,
+                                                   typestore=store)
+                for t, (frame, state, time_ns) in enumerate(zip(frames, states, times_ns,
+                                                                strict=True)):
+                    if image_format == "raw":
+                        msg = m.image_message(frame, time_ns, camera_frame)
+                    else:
+                        msg = m.compressed_image_message(frame, time_ns, camera_frame,
+                                                         image_format)
+                    fingers = [finger_position(state[6], config.gripper_max_width)] * 2
+                    out = [
+                        (image, msg, image_type),
+                        (pose, m.pose_message(state, time_ns, base_frame), m.POSE_STAMPED),
+                        (gripper, m.joint_state_message(finger_names, fingers, time_ns),
+                         m.JOINT_STATE),
+                    ]
+                    if joints is not None:
+                        out.append((joints, m.joint_state_message(
+                            joint_names, joint_positions[t], time_ns), m.JOINT_STATE))
+                    for connection, message, msgtype in out:
+                        writer.write(connection, int(time_ns),
+                                     store.serialize_cdr(message, msgtype))
+    except ImageError as exc:
+        raise BagError(f"cannot write {path}: {exc}") from exc
+    return path
+
+
+def write_messages(path: str | Path, entries, storage: str = "mcap") -> Path:
+    """Write ``(topic, message type, bag time ns, rosbags message)`` entries as a rosbag2 bag.
+
+    For recordings of any layout (e.g. arm and finger joints as separate messages); the
+    messages come from :mod:`vjepa_ros.recordings.messages`. Entries are written in the order
+    given; the bag whole or not at all, as :func:`write_bag`'s.
+    """
+    from rosbags.rosbag2 import StoragePlugin, Writer
+
+    if storage not in STORAGES:
+        raise BagError(f"storage must be one of {STORAGES}, got {storage!r}")
+    store = m.typestore()
+    plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
+    path = Path(path).expanduser()
+    with creating_folder(path) as partial, \
+            Writer(partial, version=8, storage_plugin=plugin) as writer:
+        connections = {}
+        for topic, msgtype, time_ns, msg in entries:
+            if topic not in connections:
+                connections[topic] = writer.add_connection(topic, msgtype, typestore=store)
+            writer.write(connections[topic], int(time_ns), store.serialize_cdr(msg, msgtype))
+    return path
+
+
+def _check_episode(frames, states, times_s, rate_hz, start_time_ns):
+    frames = np.asarray(frames)
+    states = np.asarray(states, dtype=np.float64)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise BagError(f"frames must be uint8 [T, H, W, 3], got {frames.dtype} {frames.shape}")
+    if states.shape != (len(frames), 7):
+        raise BagError(f"states must be [T, 7] with T = {len(frames)}, got {states.shape}")
+    problem = states_problem(states)  # NaN/inf, closedness outside [0, 1], beyond reach
+    if problem:
+        raise BagError(problem)
+    if times_s is None:
+        if not rate_hz > 0:
+            raise BagError(f"rate_hz must be > 0, got {rate_hz}")
+        offsets_ns = np.round(np.arange(len(frames)) * 1e9 / rate_hz)
+    else:
+        times_s = np.asarray(times_s, dtype=np.float64)
+        if times_s.shape != (len(frames),) or not np.all(np.diff(times_s) > 0):
+            raise BagError("times_s must be [T] and strictly increasing")
+        offsets_ns = np.round((times_s - times_s[0]) * 1e9)
+    # Integer arithmetic: epoch nanoseconds do not fit a float64 mantissa.
+    return frames, states, int(start_time_ns) + offsets_ns.astype(np.int64)
+
+
+def write_episode(path: str | Path, episode, **kwargs) -> Path:
+    """:func:`write_bag` of an episode object (``frames``, ``states``, optional ``times``).
+
+    Accepts this package's episodes (simulator, :func:`vjepa_ros.example_episode.load_example`)
+    and any object with these attributes; ``joint_positions`` / ``joint_names`` are written
+    when present.
+    """
+    frames = getattr(episode, "frames", None)
+    if frames is None:
+        frames = getattr(episode, "observations", None)
+    states = getattr(episode, "states", None)
+    if frames is None or states is None:
+        raise BagError(f"{type(episode).__name__} has no frames/states to write")
+    for name in ("times", "timestamps", "times_s"):
+        if getattr(episode, name, None) is not None and "times_s" not in kwargs:
+            kwargs["times_s"] = getattr(episode, name)
+    for name in ("joint_positions", "joint_names"):
+        if getattr(episode, name, None) is not None and name not in kwargs:
+            kwargs[name] = getattr(episode, name)
+    return write_bag(path, frames, states, **kwargs)

@@ -1,0 +1,137 @@
+"""What a bag holds for evaluation (:class:`Recording`) and decoding its camera frames.
+
+A :class:`Recording` holds every state and the timestamp of every frame;
+:meth:`Recording.load_frames` decodes only the frames asked for, in one pass over the image
+topic, so a long 30 fps recording never sits decoded in memory (:func:`decode_frame`: one
+message to ``[H, W, 3]`` uint8 RGB, or a :class:`BagError` naming the bag, topic and message).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from vjepa_ros.image_notes import camera_size_note, goal_size_note
+from vjepa_ros.images import EncodingError, ImageError, decode_image_message
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_files import BagError, iter_messages, open_reader
+
+
+@dataclasses.dataclass
+class Recording:
+    """What a bag holds for evaluation: frame timestamps, end-effector states, provenance."""
+
+    path: Path
+    storage: str  # "mcap" | "sqlite3"
+    topic_types: dict[str, str]  # every topic in the bag -> its message type
+    image_topic: str
+    image_type: str
+    image_times: np.ndarray  # [F] int64 ns, increasing
+    image_ordinals: np.ndarray  # [F] int64: position of frame f in the topic's message order
+    state_times: np.ndarray  # [M] int64 ns, strictly increasing
+    states: np.ndarray  # [M, 7] float64: xyz, extrinsic xyz Euler, gripper closedness
+    state_source: str  # "pose" | "joint_states"
+    state_topic: str
+    gripper_source: str  # a topic name, or "none (assumed open)"
+    notes: list[str] = dataclasses.field(default_factory=list)
+    compression: str = "none"  # "none", "zstd file", "zstd message", "zstd chunks", "lz4 chunks"
+    salvaged: bool = False  # read by the intact records of a damaged MCAP (open_reader salvage)
+    gripper_searched: list[str] = dataclasses.field(default_factory=list)  # JointState topics
+    damage: list[str] = dataclasses.field(default_factory=list)  # notes on messages lost
+    _frame_shape: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def duration_s(self) -> float:
+        times = np.concatenate([self.image_times, self.state_times])
+        return float(times.max() - times.min()) / 1e9 if len(times) else 0.0
+
+    def frame_shape(self) -> tuple[int, ...]:
+        """Return the first frame's shape ``(H, W, 3)`` [px] (read once, then remembered)."""
+        if self._frame_shape is None:
+            self._frame_shape = next(self.iter_frames([0]))[1].shape
+        return self._frame_shape
+
+    def frame_size_note(self, model_size, trained_sizes=None) -> str:
+        """Return a note on the bag's frame size for this model, else "".
+
+        Smaller than the model's input, or (when known) another size than the frames it was
+        post-trained on. ``model_size``: (height, width) [px] the world model resizes frames to
+        (a WorldModel's ``img_size``); ``trained_sizes``: its ``trained_frame_sizes`` (None:
+        unknown); wording: :func:`vjepa_ros.image_notes.camera_size_note`. Reads the first frame
+        only.
+        """
+        if (model_size is None and not trained_sizes) or not len(self.image_times):
+            return ""
+        height, width = self.frame_shape()[:2]
+        return camera_size_note(width, height, model_size, trained_sizes)
+
+    def goal_size_note(self, goal_shape) -> str:
+        """Return a note when a goal image of ``goal_shape`` (H, W, ...) differs in size."""
+        return goal_size_note(goal_shape, self.frame_shape()) if len(self.image_times) else ""
+
+    def iter_frames(self, frame_indices) -> Iterator[tuple[int, np.ndarray]]:
+        """Yield ``(frame index, [H, W, 3] uint8 RGB)`` for these frames, in one pass.
+
+        Frames come in the bag's message order (each once, however often it is asked for), so
+        a whole recording is decoded with a single read of its image topic.
+        """
+        frame_indices = np.unique(np.asarray(frame_indices, dtype=np.int64).reshape(-1))
+        if len(frame_indices) == 0:
+            return
+        if frame_indices[0] < 0 or frame_indices[-1] >= len(self.image_times):
+            raise BagError(f"frame index out of range 0..{len(self.image_times) - 1}")
+        wanted = {int(self.image_ordinals[i]): int(i) for i in frame_indices}
+        reader = open_reader(self.path, salvage=True) if self.salvaged else open_reader(self.path)
+        try:
+            for ordinal, (_, _, raw) in enumerate(
+                iter_messages(reader, self.path, [self.image_topic])
+            ):
+                index = wanted.pop(ordinal, None)
+                if index is not None:
+                    yield index, self._decode(raw, ordinal)
+                if not wanted:
+                    return
+        finally:
+            reader.close()
+        raise BagError(f"{self.path}: {self.image_topic} has fewer messages than indexed")
+
+    def load_frames(self, frame_indices) -> np.ndarray:
+        """Decode the frames with these indices (into ``image_times``): uint8 [K, H, W, 3]."""
+        frame_indices = np.asarray(frame_indices, dtype=np.int64).reshape(-1)
+        if len(frame_indices) == 0:
+            return np.zeros((0, 1, 1, 3), np.uint8)
+        decoded = dict(self.iter_frames(frame_indices))
+        shapes = {f.shape for f in decoded.values()}
+        if len(shapes) > 1:
+            sizes = ", ".join(f"{w}x{h}" for h, w, *_ in sorted(shapes))
+            raise BagError(f"{self.path}: frames on {self.image_topic} change size: {sizes} px")
+        return np.stack([decoded[int(i)] for i in frame_indices])
+
+    def _decode(self, raw, ordinal: int) -> np.ndarray:
+        return decode_frame(self.path, self.image_topic, self.image_type, raw, ordinal,
+                            self.topic_types)
+
+
+def decode_frame(path: Path, topic: str, msgtype: str, raw: bytes, ordinal: int,
+                 types: dict[str, str]) -> np.ndarray:
+    """Decode message ``ordinal`` of the camera topic into ``[H, W, 3]`` uint8 RGB.
+
+    Raises BagError naming the bag, the topic and the message: for a depth, infrared, float or
+    unknown encoding (16UC1 once became an almost black grey frame) with the --image-topic fix
+    and the bag's other image topics, for malformed pixels, for a damaged message.
+    """
+    try:
+        return decode_image_message(m.typestore().deserialize_cdr(raw, msgtype))
+    except EncodingError as exc:
+        others = [t for t, ty in sorted(types.items()) if ty in m.IMAGE_TYPES and t != topic]
+        raise BagError(
+            f"{path}: {topic} has '{exc.encoding}' frames, which the world model cannot use: a "
+            "depth/other stream? give the colour topic with --image-topic (data.topics.image); "
+            f"other image topics in the bag: {', '.join(others) or 'none'}") from exc
+    except ImageError as exc:
+        raise BagError(f"{path}: {topic} message {ordinal}: {exc}") from exc
+    except Exception as exc:
+        raise BagError(f"{path}: {topic} message {ordinal} is damaged: {exc}") from exc
