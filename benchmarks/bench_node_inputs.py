@@ -335,7 +335,7 @@ def main() -> int | None:
             parser.error(f"-p {item}: write NAME:=VALUE (e.g. control.mode:=continuous)")
 
     from vjepa_ros.nodes.dds_profile import use_camera_profile
-    from vjepa_ros.nodes.launcher import mpc_nodes
+    from vjepa_ros.nodes.node_launch import mpc_nodes
 
     use_camera_profile()
     folder = ScratchFolder("bench_node_inputs_", keep=args.keep)

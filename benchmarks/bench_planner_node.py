@@ -1,7 +1,7 @@
 """The vjepa_planner node over ROS (loopback): planning latency, command stream, services.
 
 A tester node plays a 640x480 camera (30 Hz) and joint states (100 Hz); the planner node runs
-in-process (``vjepa_ros.nodes.launcher.Launch``, config/planner.yaml) with a random-weight model,
+in-process (``nodes_in_process.Launch``, config/planner.yaml) with a random-weight model,
 continuous control, enabled, goal captured from the camera. Measured:
 
   plan latency   encode + CEM per replanning step inside the node (median, p90)
@@ -102,7 +102,8 @@ def _run(args, folder, encoder_kw: dict, predictor_kw: dict):
     from rclpy.executors import SingleThreadedExecutor
 
     from vjepa_ros.models import build_encoder, build_predictor, save_world_model
-    from vjepa_ros.nodes.launcher import Launch, mpc_nodes
+    from vjepa_ros.nodes.node_launch import mpc_nodes
+    from vjepa_ros.nodes.nodes_in_process import Launch
 
     checkpoint = save_world_model(folder / "model.pt", build_encoder(**encoder_kw),
                                   build_predictor(**predictor_kw))

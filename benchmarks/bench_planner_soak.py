@@ -189,7 +189,7 @@ def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()
     import torch
 
     from vjepa_ros.models import build_encoder, build_predictor, save_world_model
-    from vjepa_ros.nodes.launcher import mpc_nodes
+    from vjepa_ros.nodes.node_launch import mpc_nodes
 
     torch.manual_seed(0)
     folder = ScratchFolder(f"{Path(sys.argv[0]).stem}_", keep=args.keep, parent=parent)

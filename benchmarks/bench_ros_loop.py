@@ -99,7 +99,7 @@ def run(kind: str, goals: int, timeout: float) -> dict:
     from std_srvs.srv import SetBool
 
     from vjepa_ros.nodes.dds_profile import use_camera_profile
-    from vjepa_ros.nodes.launcher import NodeLaunch
+    from vjepa_ros.nodes.node_launch import NodeLaunch
     from vjepa_ros.nodes.planner_node import PlannerNode
     from vjepa_ros.nodes.sim_node import SimNode
     from vjepa_ros.sim.oracle import OracleWorldModel

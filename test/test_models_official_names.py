@@ -208,7 +208,8 @@ def test_parse_key_values_reads_yaml_values():
 
 def test_planner_node_loads_a_no_preset_file_with_its_hyper_parameter_parameters(official_file):
     pytest.importorskip("rclpy")
-    from vjepa_ros.nodes.launcher import Launch, NodeLaunch
+    from vjepa_ros.nodes.node_launch import NodeLaunch
+    from vjepa_ros.nodes.nodes_in_process import Launch
 
     base = {"model.checkpoint": str(official_file), "model.device": "cpu"}
     with pytest.raises(CheckpointError, match="planner node: model.encoder_args"):

@@ -12,7 +12,8 @@ import pytest
 
 from vjepa_ros.cli import main
 from vjepa_ros.config import UsageError
-from vjepa_ros.nodes.launcher import _parse_overrides, _prefixed
+from vjepa_ros.nodes.launch_arguments import parse_overrides
+from vjepa_ros.nodes.nodes_in_process import _prefixed
 from vjepa_ros.nodes.params import type_error
 from vjepa_ros.nodes.params_file import check_params_file
 from vjepa_ros.nodes.rcl_yaml import rcl_scalar
@@ -27,7 +28,7 @@ HUGE = ["1" * 5000, "-" + "1" * 5000, "1" * 400, "0." + "0" * 310 + "1" * 5000,
 @pytest.mark.parametrize("value", ["{a: 1}", "{}", "{a: {b: 1}}", *NESTED])
 def test_launch_refuses_a_mapping_or_a_nested_list_in_one_line_naming_the_item(value):
     with pytest.raises(UsageError) as caught:
-        _parse_overrides([f"planner.planner.samples:={value}"])
+        parse_overrides([f"planner.planner.samples:={value}"])
     message = str(caught.value)
     assert message.startswith("-p planner.planner.samples: a ROS ") and "\n" not in message
     assert ("one -p per parameter (-p planner.planner.samples." if value.startswith("{") else
@@ -65,7 +66,7 @@ def test_a_parameter_file_names_the_parameter_holding_a_nested_list(tmp_path, va
 def test_a_number_of_thousands_of_digits_is_typed_as_rcl_types_it_and_named(text):
     """rcl: strtol's ERANGE, then strtod's (beyond a double, or a subnormal): a string."""
     assert rcl_scalar(text) == text
-    assert _parse_overrides([f"planner.planner.samples:={text}"]) == {
+    assert parse_overrides([f"planner.planner.samples:={text}"]) == {
         "planner": {"planner.samples": text}}
     message = str(type_error("planner.samples", text, PlannerNodeConfig()))
     assert message.startswith("parameter 'planner.samples' takes a whole number (e.g. 800), got ")
@@ -101,7 +102,7 @@ def test_a_number_rcl_reads_as_a_string_is_told_what_its_range_takes(name, text,
 ])
 def test_a_list_with_a_number_rcl_reads_as_a_string_says_why_not_quote_strings(value, why):
     with pytest.raises(UsageError) as caught:
-        _parse_overrides([f"sim.goal_gripper:={value}"])
+        parse_overrides([f"sim.goal_gripper:={value}"])
     assert str(caught.value).endswith(f"this one mixes float, str; {why}"), str(caught.value)
 
 
@@ -117,7 +118,7 @@ def test_a_refused_value_rcl_read_unlike_its_digits_says_how(text, value, note):
     from vjepa_ros.nodes.param_sources import ros_arg_notes
 
     notes = {}
-    overrides = _parse_overrides([f"planner.planner.samples:={text}"], notes)
+    overrides = parse_overrides([f"planner.planner.samples:={text}"], notes)
     assert overrides == {"planner": {"planner.samples": value}}
     refused = ValueError(f"planner.samples must lie in [1, 100000], got {value!r}")
     message = str(_prefixed(refused, "planner",

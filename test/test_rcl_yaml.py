@@ -7,7 +7,7 @@ import math
 import pytest
 
 from vjepa_ros.config import UsageError, read_ros_params
-from vjepa_ros.nodes.launcher import _parse_overrides
+from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.params_file import check_params_file
 from vjepa_ros.nodes.rcl_yaml import string_reason
 from vjepa_ros.nodes.ros_args import check_param_item, ros_arg_value, yaml_value
@@ -117,7 +117,7 @@ def test_a_node_and_launch_read_or_refuse_each_value_as_rcl_does(text):
     if theirs is None:  # '[]': rcl sets no value (rclpy: NOT_SET); launch keeps the empty list
         theirs = []
     node = _ours(lambda text: check_param_item(f"x:={text}") or yaml_value("x", text), text)
-    launch = _ours(lambda text: _parse_overrides([f"planner.x:={text}"])["planner"]["x"], text)
+    launch = _ours(lambda text: parse_overrides([f"planner.x:={text}"])["planner"]["x"], text)
     assert _same(node, theirs) or node == theirs == REFUSED, (node, theirs)
     assert _same(launch, theirs) or launch == theirs == REFUSED, (launch, theirs)
 
@@ -125,7 +125,7 @@ def test_a_node_and_launch_read_or_refuse_each_value_as_rcl_does(text):
 def test_launch_refuses_a_dash_in_one_line_naming_the_parameter():
     """``-p planner.control.mode:=-`` ended in rclpy's TypeError traceback on ``[None]``."""
     with pytest.raises(UsageError) as refused:
-        _parse_overrides(["planner.control.mode:=-"])
+        parse_overrides(["planner.control.mode:=-"])
     assert str(refused.value) == (
         "-p planner.control.mode: '-' reads as a list whose entry 1 of 1 is empty, no value to "
         "rcl (\"No value\"): give a value, or quote a string: -p 'planner.control.mode:=\"-\"'")

@@ -349,7 +349,7 @@ def test_simulator_child_dies_with_a_killed_demo(tmp_path):
     if not sys.platform.startswith("linux"):
         pytest.skip("PR_SET_PDEATHSIG is Linux only")
     parent = subprocess.Popen(
-        [sys.executable, "-c", "import time; from vjepa_ros.nodes.launcher import NodeLaunch; "
+        [sys.executable, "-c", "import time; from vjepa_ros.nodes.node_launch import NodeLaunch; "
          "from vjepa_ros.nodes.node_processes import NodeProcess; "
          "print(NodeProcess(NodeLaunch('sim'), 'simulator', 'sim_node').start().process.pid, "
          "flush=True); time.sleep(60)"],

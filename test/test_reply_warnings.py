@@ -27,7 +27,7 @@ def test_nodes_launched_in_a_process_of_their_own_route_it_too(monkeypatch, cont
     """
     import rclpy.logging
 
-    from vjepa_ros.nodes.launcher import Launch
+    from vjepa_ros.nodes.nodes_in_process import Launch
 
     monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # restored after
     lines = []

@@ -1,7 +1,7 @@
 """A start-up value a node refuses is named by its source: the --params-file or the -p.
 
 ``nodes/param_sources.py``: every node executable (``node_runner.run_node``) and ``vjepa-ros
-launch`` (``launcher.NodeLaunch.sources``) put the file or ``-p`` that gave the values a message
+launch`` (``node_launch.NodeLaunch.sources``) put the file or ``-p`` that gave the values a message
 names before it, as a ``--config`` file's value is named by the file and its key. The message
 was the bare ``planner.samples must lie in [1, 100000], got -5``.
 """
@@ -156,14 +156,15 @@ def test_launch_names_its_params_file_as_typed_and_a_p_over_it(monkeypatch, caps
 def _packaged(monkeypatch, tmp_path, samples: str) -> Path:
     """Make the launcher's packaged config/planner.yaml one with ``samples: SAMPLES``."""
     from vjepa_ros.config import config_path
-    from vjepa_ros.nodes import launcher
+    from vjepa_ros.nodes import launch_inputs, node_launch
 
     packaged = tmp_path / "share" / "config" / "planner.yaml"
     packaged.parent.mkdir(parents=True)
     packaged.write_text(config_path("planner.yaml").read_text().replace(
         "      samples: 800", f"      samples: {samples}"))
     assert f"samples: {samples}" in packaged.read_text()
-    monkeypatch.setattr(launcher, "config_path", lambda name: packaged.parent / name)
+    for module in (launch_inputs, node_launch):  # the check, the node's --params-file
+        monkeypatch.setattr(module, "config_path", lambda name: packaged.parent / name)
     return packaged
 
 
@@ -204,7 +205,7 @@ def test_launch_without_params_file_reads_no_planner_yaml_of_the_working_directo
     """
     import argparse
 
-    from vjepa_ros.nodes.launcher import check_launch_inputs
+    from vjepa_ros.nodes.launch_inputs import check_launch_inputs
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "planner.yaml").write_text(

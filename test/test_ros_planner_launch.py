@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from vjepa_ros.config import flatten, from_dict, read_ros_params
-from vjepa_ros.nodes.launcher import NODES, NodeLaunch, _parse_overrides, mpc_nodes
+from vjepa_ros.nodes.launch_arguments import parse_overrides
+from vjepa_ros.nodes.node_launch import NodeLaunch, mpc_nodes
+from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.planning.config import PRESETS, CEMConfig
 from vjepa_ros.robot.camera import CameraConfig
 from vjepa_ros.robot.planner_config import CEMParams, PlannerNodeConfig
@@ -153,29 +155,29 @@ def test_node_launch_arguments_carry_yaml_remappings_and_overrides():
 
 
 def test_cli_overrides_are_parsed_per_node_and_checked():
-    assert _parse_overrides(["planner.control.mode:=continuous", "planner.planner.samples:=8",
-                             "camera.fps:=15"]) == {
+    assert parse_overrides(["planner.control.mode:=continuous", "planner.planner.samples:=8",
+                            "camera.fps:=15"]) == {
         "planner": {"control.mode": "continuous", "planner.samples": 8},
         "camera": {"fps": 15},
     }
     with pytest.raises(ValueError, match="NODE.param:=value"):
-        _parse_overrides(["samples=8"])
+        parse_overrides(["samples=8"])
     # nothing after := (the shell's -p planner.goal_image_path:=''): the empty string, not
     # YAML's null ("goal_image_path: expected a string, got None")
-    assert _parse_overrides(["planner.goal_image_path:=", "planner.x:= "]) == {
+    assert parse_overrides(["planner.goal_image_path:=", "planner.x:= "]) == {
         "planner": {"goal_image_path": "", "x": ""}}
     # ROS lists hold one type: ints among floats are floats; any other mix is one clear line
     # rcl reads 1e-9 as a float (a node's own -p does): so does vjepa-ros launch -p (PyYAML,
     # YAML 1.1, would make it the string '1e-9'); quoted, it stays a string
-    assert _parse_overrides(["planner.safety.max_plan_age_s:=1e-9", "planner.x:=[2E3, -1e+2]",
-                             "planner.name:='1e-9'"]) == {
+    assert parse_overrides(["planner.safety.max_plan_age_s:=1e-9", "planner.x:=[2E3, -1e+2]",
+                            "planner.name:='1e-9'"]) == {
         "planner": {"safety.max_plan_age_s": 1e-9, "x": [2000.0, -100.0], "name": "1e-9"}}
-    assert _parse_overrides(["planner.goal_gripper:=[0.0, 1, 0.0]"]) == {
+    assert parse_overrides(["planner.goal_gripper:=[0.0, 1, 0.0]"]) == {
         "planner": {"goal_gripper": [0.0, 1.0, 0.0]}}
     for mixed, kinds in (("[1, a.png]", "int, str"), ("[true, 1]", "bool, int")):
         with pytest.raises(ValueError, match=f"-p planner.x: a ROS list holds one type, this one "
                                              f"mixes {kinds}"):
-            _parse_overrides([f"planner.x:={mixed}"])
+            parse_overrides([f"planner.x:={mixed}"])
 
 
 def test_vjepa_ros_launch_with_a_missing_checkpoint_fails_clearly(capsys):
@@ -216,7 +218,8 @@ def test_the_registry_knows_each_nodes_ros_name_without_loading_it(name):
 def test_the_launch_checks_its_parameter_file_before_rclpy_loads(tmp_path):
     params = tmp_path / "wrongnode.yaml"
     params.write_text("vjepa_planer:\n  ros__parameters:\n    a: 1\n")
-    probe = ("import argparse, sys\nfrom vjepa_ros.nodes.launcher import check_launch_inputs\n"
+    probe = ("import argparse, sys\n"
+             "from vjepa_ros.nodes.launch_inputs import check_launch_inputs\n"
              f"args = argparse.Namespace(params_file={str(params)!r}, checkpoint='x')\n"
              "try:\n    check_launch_inputs(args, {})\nexcept ValueError as exc:\n"
              "    print(exc)\nprint('rclpy' in sys.modules)\n")
@@ -341,7 +344,7 @@ def test_launch_refuses_unknown_or_mistyped_overrides_in_one_line(capsys, overri
 def test_a_registered_node_starts_with_its_yaml_and_remappings(tmp_path, franka_example):
     pytest.importorskip("rclpy")
     from vjepa_ros.images import save_image_file
-    from vjepa_ros.nodes.launcher import Launch
+    from vjepa_ros.nodes.nodes_in_process import Launch
 
     path = save_image_file(tmp_path / "goal.png", franka_example["frames"][1])
     spec = NodeLaunch("image_publisher", parameters={"path": str(path)},
@@ -400,7 +403,7 @@ def test_a_local_params_file_reaches_the_planner_not_the_package_s_config(tmp_pa
     """``--params-file ./mine.yaml`` (a file here) became config/mine.yaml: 'not found'."""
     import argparse
 
-    from vjepa_ros.nodes.launcher import check_launch_inputs
+    from vjepa_ros.nodes.launch_inputs import check_launch_inputs
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mine.yaml").write_text((ROOT / "config" / "planner.yaml").read_text())

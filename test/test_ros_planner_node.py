@@ -1,6 +1,6 @@
 """The vjepa_planner node on real rclpy (loopback), a tiny random model and a tiny CEM.
 
-Each test starts the node with ``vjepa_ros.nodes.launcher.Launch`` (the in-process equivalent of
+Each test starts the node with ``nodes_in_process.Launch`` (the in-process equivalent of
 the launch file, with config/planner.yaml) and a tester node that plays camera and robot.
 """
 
@@ -30,7 +30,8 @@ from vjepa_ros.images import (  # noqa: E402
     save_image_file,
 )
 from vjepa_ros.models import build_encoder, build_predictor, save_world_model  # noqa: E402
-from vjepa_ros.nodes.launcher import Launch, mpc_nodes  # noqa: E402
+from vjepa_ros.nodes.node_launch import mpc_nodes  # noqa: E402
+from vjepa_ros.nodes.nodes_in_process import Launch  # noqa: E402
 from vjepa_ros.nodes.planner_node import LATCHED  # noqa: E402
 from vjepa_ros.nodes.pose_msgs import stamp_seconds  # noqa: E402
 from vjepa_ros.robot.plan_record import PlanRecord  # noqa: E402

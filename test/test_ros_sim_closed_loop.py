@@ -23,7 +23,7 @@ from rclpy.qos import DurabilityPolicy, QoSProfile  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_srvs.srv import SetBool  # noqa: E402
 
-from vjepa_ros.nodes.launcher import NodeLaunch  # noqa: E402
+from vjepa_ros.nodes.node_launch import NodeLaunch  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
 from vjepa_ros.nodes.sim_node import SimNode  # noqa: E402
 from vjepa_ros.nodes.spinning import NodeSpinner  # noqa: E402

@@ -290,7 +290,8 @@ def test_a_launch_whose_simulator_refuses_ends_with_its_line_said_once(context, 
     import threading
 
     from vjepa_ros.nodes import sim_node
-    from vjepa_ros.nodes.launcher import Launch, NodeLaunch
+    from vjepa_ros.nodes.node_launch import NodeLaunch
+    from vjepa_ros.nodes.nodes_in_process import Launch
 
     monkeypatch.setattr(sim_node, "NEWCOMER_S", 1e9)  # the other one, found late, came first
     launch = Launch([NodeLaunch("sim", parameters={

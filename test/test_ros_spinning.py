@@ -15,7 +15,7 @@ rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/boots
 from rclpy.callback_groups import ReentrantCallbackGroup  # noqa: E402
 from std_msgs.msg import Int32  # noqa: E402
 
-from vjepa_ros.nodes.launcher import Launch  # noqa: E402
+from vjepa_ros.nodes.nodes_in_process import Launch  # noqa: E402
 
 
 def wait(done, timeout):

@@ -11,7 +11,7 @@ import shlex
 
 import pytest
 
-from vjepa_ros.nodes.launcher import _parse_overrides, add_launch_arguments
+from vjepa_ros.nodes.launch_arguments import add_launch_arguments, parse_overrides
 from vjepa_ros.nodes.ros_args import check_param_item, yaml_value
 from vjepa_ros.nodes.start_only import start_only_message
 
@@ -29,7 +29,7 @@ def test_each_form_of_the_advice_reads_back_as_the_value(node, registry, value):
     parser = argparse.ArgumentParser(exit_on_error=False)
     add_launch_arguments(parser)
     args = parser.parse_args(argv[2:])  # (was: unrecognized arguments: 0.0, 0.0])
-    assert _parse_overrides(args.overrides) == {registry: {"safety.workspace_min": value}}
+    assert parse_overrides(args.overrides) == {registry: {"safety.workspace_min": value}}
     flag, p, item = shlex.split(ros2)
     assert (flag, p) == ("--ros-args", "-p"), message
     check_param_item(item)

@@ -194,9 +194,9 @@ def test_a_stop_inside_a_node_executables_rclpy_init_is_raised_after_it(monkeypa
 
 
 def test_a_stop_inside_a_launchs_rclpy_init_is_raised_after_it(monkeypatch):
-    """``launcher.Launch`` (``vjepa-ros run``/``launch``) makes its own context whole first."""
+    """``Launch`` (``vjepa-ros run``/``launch``) makes its own context whole first."""
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-    from vjepa_ros.nodes.launcher import Launch
+    from vjepa_ros.nodes.nodes_in_process import Launch
 
     contexts = []
     _signal_inside_init(monkeypatch, signal.SIGTERM, contexts)

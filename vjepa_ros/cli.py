@@ -125,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "default: the packaged real Franka example")
     demo.set_defaults(func=cmd_demo)
 
-    from vjepa_ros.nodes.launcher import add_launch_arguments, cmd_launch  # ROS-free until run
+    from vjepa_ros.nodes.launch_arguments import add_launch_arguments  # ROS-free until run
+    from vjepa_ros.nodes.launcher import cmd_launch  # ROS-free until run
 
     launch = sub.add_parser("launch", help="start the planner node, and with --camera / --node "
                             "the camera, simulator, bag player or image publisher, in one "

@@ -1,7 +1,7 @@
 """Nodes as child processes, as a launch file starts them: started, watched, always stopped.
 
 Each child is ``python -m <node module> --ros-args --params-file config/<node>.yaml -p ... -r ...``
-(``launcher.NodeLaunch.command``: what ``ros2 run`` / ``ros2 launch`` start), with the network
+(``node_launch.NodeLaunch.command``: what ``ros2 run`` / ``ros2 launch`` start), with the network
 rule (``ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST``, ``ROS_LOCALHOST_ONLY=1``), this process's
 ``ROS_DOMAIN_ID`` and the Fast DDS camera profile in its environment. Its output goes to a
 temporary file; :meth:`NodeProcess.check` raises :class:`NodeExited` with the tail of it once
@@ -110,7 +110,7 @@ class NodeProcess:
     """One node in a child process; see the module docstring.
 
     Args:
-        node: the node to start (``launcher.NodeLaunch``).
+        node: the node to start (``node_launch.NodeLaunch``).
         label: what it is, for messages ("simulator", "planner").
         ros_name: its ROS node name, for messages ("sim_node").
         use_sim_time: the node's ``use_sim_time`` parameter.

@@ -5,7 +5,7 @@ by its source, as a ``--config`` settings file's value is named by the file and 
 ``--params-file p.yaml: planner.samples ...`` or ``-p planner.samples: planner.samples ...``.
 rcl applies a node's ``--params-file`` files and ``-p`` items in the order given, the last one
 that sets a parameter winning (:func:`ros_arg_sources`); ``vjepa-ros launch`` adds its own
-``-p NODE.name`` values and options on top (``launcher.NodeLaunch.sources``). :func:`sourced`
+``-p NODE.name`` values and options on top (``node_launch.NodeLaunch.sources``). :func:`sourced`
 puts the sources of the parameters a message names before it.
 """
 

@@ -3,7 +3,7 @@
 The command is a pure ROS client of nodes it starts as processes of their own, the way the launch
 files start them (:mod:`vjepa_ros.nodes.node_processes`): the simulated Franka (``sim_node``) and
 the planner node (``vjepa_planner``, the demo world model or ``--checkpoint``, configured as
-``launch/vjepa_mpc.launch.py`` configures it, through :mod:`vjepa_ros.nodes.launcher`). Then it
+``launch/vjepa_mpc.launch.py`` configures it, through :mod:`vjepa_ros.nodes.node_launch`). Then it
 does what a person does on a real arm (:mod:`vjepa_ros.nodes.reach_client`):
 
 1. guides the arm to the goal pose (the stand-in for hand guiding: while the planner is disabled,
@@ -63,7 +63,7 @@ def fresh_out_dir(base: Path | None = None) -> Path:
 
 def demo_nodes(config: ReachDemoConfig, checkpoint: Path) -> list:
     """Return the planner (as ``vjepa_mpc.launch.py`` starts it) and the simulator."""
-    from vjepa_ros.nodes.launcher import NodeLaunch, mpc_nodes
+    from vjepa_ros.nodes.node_launch import NodeLaunch, mpc_nodes
 
     planner_parameters = {name: value for name, value, _ in flatten(config.planner, "planner.")}
     planner_parameters.update({"model.device": config.device, "model.dtype": config.dtype,

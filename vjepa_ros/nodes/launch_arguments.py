@@ -1,0 +1,103 @@
+"""``vjepa-ros launch``'s options and its ``-p NODE.param:=value`` overrides, parsed.
+
+:func:`add_launch_arguments` declares the options; :func:`parse_overrides` turns the ``-p``
+items into ``{node: {param: value}}`` as a node executable reads its ``-p`` (a UsageError naming
+the item otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from vjepa_ros.cli_parser import Takes
+from vjepa_ros.config import UsageError
+from vjepa_ros.nodes.node_registry import NODES
+
+
+def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", help="V-JEPA 2-AC checkpoint file "
+                        "(model.checkpoint); 'demo': the packaged demo world model (default: "
+                        "-p planner.model.checkpoint, else the parameter file's)")
+    parser.add_argument("--camera-topic", default="/camera/camera/color/image_raw",
+                        help="camera image topic the planner subscribes to")
+    parser.add_argument("--target-topic", default="target_pose",
+                        help="where target poses go, e.g. /cartesian_impedance_controller/"
+                        "target_pose or /franka/equilibrium_pose")
+    parser.add_argument("--joint-states-topic", default="/joint_states",
+                        help="sensor_msgs/JointState topic of the arm (and gripper) the planner "
+                        "reads its state from")
+    parser.add_argument("--gripper-topic", default="gripper_command",
+                        help="std_msgs/Float64 gripper closedness commands")
+    parser.add_argument("--image-transport", default="raw", choices=("raw", "compressed"),
+                        help="camera messages: raw (sensor_msgs/Image) or compressed "
+                        "(CompressedImage on --camera-topic)")
+    parser.add_argument("--camera", action="store_true", help="also start camera_node "
+                        "(pyrealsense2)")
+    parser.add_argument("--use-sim-time", action="store_true", help="use /clock (bag play "
+                        "--clock, simulator)")
+    parser.add_argument("--params-file", type=Takes("a parameter file"),
+                        help="planner parameter file (default: the package's "
+                        "config/planner.yaml)")
+    parser.add_argument("--node", action="append", default=[], choices=sorted(NODES),
+                        help="start another registered node with its config file (repeatable; "
+                        "default: none, the planner alone)")
+    parser.add_argument("-p", dest="overrides", action="append", default=[],
+                        type=Takes("NODE.PARAM:=VALUE (e.g. planner.control.mode:=continuous)"),
+                        metavar="NODE.PARAM:=VALUE", help="override a parameter, e.g. "
+                        "planner.control.mode:=continuous (repeatable; default: none, the "
+                        "parameter files' values)")
+
+
+def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, dict]:
+    """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}.
+
+    ``notes``: filled with ``{node: {param: note}}`` for a value rcl reads unlike its digits
+    (``rcl_yaml.number_reading``: ``08`` the float 8.0), for ``NodeLaunch.notes``.
+
+    An empty value (``-p planner.goal_image_path:=''``: the shell leaves nothing after ``:=``)
+    is the empty string, not YAML's null ("expected a string, got None"): a string parameter
+    takes it, any other refuses it by its type.
+
+    Raises UsageError (one line naming the ``-p`` item) for an item without ``NODE.`` or ``:=``,
+    a value that is not YAML, a mapping, a list of lists or mappings and a list mixing types,
+    as a node executable refuses its ``-p`` (``ros_args.check_param_value``).
+    """
+    from vjepa_ros.nodes.rcl_yaml import number_reading
+    from vjepa_ros.nodes.ros_args import check_param_value, yaml_value
+
+    out: dict[str, dict] = {}
+    for item in items:
+        key, sep, raw = item.partition(":=")
+        node, dot, name = key.partition(".")
+        if not sep or not dot or not name:
+            raise UsageError("-p expects NODE.param:=value (e.g. "
+                             f"planner.control.mode:=continuous), got {item!r}")
+        try:
+            value = "" if not raw.strip() else yaml_value(key, raw)
+            check_param_value(key, value, raw)
+            out.setdefault(node, {})[name] = _one_type_list(key, value)
+            if notes is not None:
+                notes.setdefault(node, {}).pop(name, None)  # the last -p of a name wins
+                if number_reading(raw.strip()):
+                    notes[node][name] = number_reading(raw.strip())
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return out
+
+
+def _one_type_list(key: str, value):
+    """Return ``value``, a list mixing ints and floats as floats (ROS lists hold one type).
+
+    ``[0.0, 1, 0.0]`` → ``[0.0, 1.0, 0.0]``; any other mix raises ValueError naming ``-p key``.
+    """
+    from vjepa_ros.nodes.params_file import list_kinds
+    from vjepa_ros.nodes.ros_args import mixed_list
+
+    if not isinstance(value, list) or not value:
+        return value
+    kinds = list_kinds(value)
+    if kinds == ["float", "int"]:
+        return [float(item) for item in value]
+    if len(kinds) > 1:
+        raise ValueError(mixed_list(key, value))
+    return value

@@ -1,0 +1,110 @@
+"""Checks of ``vjepa-ros launch``'s inputs before rclpy and torch load.
+
+:func:`check_launch_inputs`: the planner's ``--params-file`` (a bare name: here, else the
+package's ``config/``) and its checkpoint; :func:`check_override_nodes`: every ``-p NODE.``
+names a node the launch starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from vjepa_ros.config import UsageError, config_path, package_share_dir, read_ros_params
+from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
+
+
+def _params_file_path(name: str) -> Path:
+    """Return where ``--params-file NAME`` is (a local file wins over the package's).
+
+    A path with ``/`` as given; a bare name: the file here when there is one, else the
+    package's ``config/NAME`` (``planner_notebook.yaml``).
+
+    Raises UsageError naming both places looked in for a bare name found in neither.
+    """
+    local = Path(name).expanduser()
+    if "/" in name or local.is_file():
+        return local  # (a missing path: check_params_file says so)
+    packaged = package_share_dir() / "config" / name
+    if packaged.is_file():
+        return packaged
+    raise UsageError(f"--params-file {name} is neither a file here ({local.absolute()}) nor in "
+                     f"the package's config/ folder ({packaged.parent}): give the path of a ROS "
+                     "2 parameter file")
+
+
+def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tuple[str, str]:
+    """Check ``--params-file`` and the planner's checkpoint file; ValueError naming the source.
+
+    A parameter file that cannot be used is a UsageError (exit status 2); a checkpoint that is
+    missing or empty, a ValueError (exit status 1, as the planner node refuses it).
+
+    The parameter file goes to the planner alone: a section that applies to no node of that
+    name (a misspelled ``vjepa_planer:``) is refused (``check_params_file``), not dropped; so
+    is one for a node ``--node``/``--camera`` starts too (it reads its own file); one for
+    another node of the package is ignored with a note, as rcl ignores it.
+    Without ``--params-file`` that is the package's ``config/planner.yaml``, the file the node
+    reads (never a ``planner.yaml`` in the working directory), named as "the packaged default".
+
+    The checkpoint comes from ``--checkpoint``, else ``-p planner.model.checkpoint``, else the
+    parameter file's ``model.checkpoint`` (as the node will read it; ``demo``: the packaged
+    demo world model, ``input_paths.world_model_path``); none at all is refused as
+    the node refuses it (naming ``--checkpoint demo`` too), but before rclpy, torch and the
+    model load. A ``-p planner.model.checkpoint`` that is no string is refused (a UsageError
+    in the node's words), with ``--checkpoint`` too, which would drop it unseen. Returns (the
+    source as messages name it, the checkpoint).
+    """
+    from vjepa_ros.input_paths import CHECKPOINT_FORMAT, world_model_path
+    from vjepa_ros.nodes.param_sources import PACKAGED, packaged_file
+    from vjepa_ros.nodes.params_file import check_params_file
+
+    nodes = [f"/{PLANNER_NODE}"]  # the file goes to the planner only
+    nodes_are = "launch gives this file to"  # --node sim etc. start with their own files
+    if args.params_file:
+        path, option = _params_file_path(args.params_file), "--params-file"
+        where = f"--params-file {args.params_file}"
+    else:  # the file the node will read: the package's, never one of that name here
+        path, option = config_path(NODES["planner"].params_file), PACKAGED
+        where = packaged_file(NODES["planner"].params_file)
+    alongside = [*getattr(args, "node", []), *(["camera"] if getattr(args, "camera", False)
+                                                else [])]  # each started on its own file
+    params_file = check_params_file(path, option, nodes=nodes, nodes_are=nodes_are,
+                                    alongside=alongside)
+    if args.params_file:  # the file found, as the planner's --ros-args --params-file
+        # absolute: str(Path("./mine.yaml")) is "mine.yaml", which NodeLaunch reads as config/'s
+        args.params_file = str(params_file.absolute())
+    model = read_ros_params(params_file, nodes[0]).get("model")
+    given = planner_overrides.get("model.checkpoint")
+    if given is not None and not isinstance(given, str):  # --checkpoint would drop it unseen
+        from vjepa_ros.nodes.params import type_error  # (rclpy: only to refuse)
+        from vjepa_ros.robot.planner_config import PlannerNodeConfig
+
+        problem = type_error("model.checkpoint", given, PlannerNodeConfig())
+        raise UsageError(f"planner: -p planner.model.checkpoint: {problem}")
+    sources = (("--checkpoint", args.checkpoint),
+               ("-p planner.model.checkpoint", given),
+               (f"{where}: model.checkpoint",
+                model.get("checkpoint") if isinstance(model, dict) else None))
+    for source, checkpoint in sources:
+        if checkpoint:  # 'demo' too, as the node takes it
+            return source, str(world_model_path(str(checkpoint), source))
+    raise ValueError(f"the planner's parameter 'model.checkpoint' is empty: give --checkpoint "
+                     f"with {CHECKPOINT_FORMAT}, or --checkpoint demo for the packaged demo "
+                     "world model")
+
+
+def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None:
+    """Refuse ``-p NODE.param`` for a node this launch does not start (it would be dropped).
+
+    Raises UsageError naming the ``-p`` item and what to do: ``--node NODE`` for a registered
+    node (``NODES``), else the names there are.
+    """
+    for node, parameters in overrides.items():
+        if node in started:
+            continue
+        item = f"-p {node}.{next(iter(parameters))}"
+        if node in NODES:
+            raise UsageError(f"{item}: node '{node}' is not started, so the value would be "
+                             f"dropped: add --node {node}, or leave it out")
+        raise UsageError(f"{item}: no node '{node}'; the nodes are {', '.join(sorted(NODES))}")

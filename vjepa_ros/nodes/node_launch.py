@@ -1,0 +1,136 @@
+"""One node a launch starts (:class:`NodeLaunch`) and the node sets ``vjepa-ros launch`` starts.
+
+A :class:`NodeLaunch` holds a registered node's parameter file, overrides and remappings, and
+gives them as rclpy node arguments, as a command line (a child process) or as the source of each
+start-up value; :func:`mpc_nodes` are the nodes of ``launch/vjepa_mpc.launch.py``;
+:func:`wire_sim` connects a simulator to the planner started with it. rclpy is imported inside
+the functions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+from vjepa_ros.config import config_path
+from vjepa_ros.nodes.node_registry import NODES, NodeEntry
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.nodes.ros_args import ros_arg_value
+
+
+@dataclasses.dataclass
+class NodeLaunch:
+    """One node to start: registry name, parameter file, overrides, remappings (from → to)."""
+
+    name: str
+    parameters: dict = dataclasses.field(default_factory=dict)
+    remappings: dict = dataclasses.field(default_factory=dict)
+    params_file: str | None = None  # None: the registry's file; "": none
+    # How a value error names a source other than "-p NODE.name" (param_sources.sourced):
+    # {parameter: option} for values from the launch's own options, and the file's name as given
+    labels: dict = dataclasses.field(default_factory=dict)
+    file_label: str | None = None  # None: "--params-file PATH"
+    # {parameter: how rcl read its -p text} where not as its digits (08: the float 8.0), said
+    # after a value error naming it (param_sources.noted)
+    notes: dict = dataclasses.field(default_factory=dict)
+
+    def node_kwargs(self, use_sim_time: bool = False) -> dict:
+        """Keyword arguments for the node class: cli_args and parameter_overrides."""
+        from rclpy.parameter import Parameter
+
+        parameters = {"use_sim_time": use_sim_time, **self.parameters}
+        overrides = [Parameter(name, value=value) for name, value in parameters.items()]
+        return {"cli_args": self._file_and_remap_args(), "parameter_overrides": overrides}
+
+    def command(self, use_sim_time: bool = False) -> list[str]:
+        """Return the same node as a command line (its module's ``main``): a child process."""
+        module = self._entry().target.partition(":")[0]
+        parameters = {"use_sim_time": use_sim_time, **self.parameters}
+        values = [["-p", f"{name}:={ros_arg_value(value)}"] for name, value in parameters.items()]
+        return [sys.executable, "-m", module, *self._file_and_remap_args(),
+                *(arg for pair in values for arg in pair)]
+
+    def _entry(self) -> NodeEntry:
+        if self.name not in NODES:
+            raise ValueError(f"unknown node {self.name!r}; known: {sorted(NODES)}")
+        return NODES[self.name]
+
+    def sources(self, use_sim_time: bool = False) -> dict[str, str]:
+        """Return ``{parameter: its source}`` of the node's start-up values, the winner's each.
+
+        A parameter file given (``--params-file NAME`` as given, else its path), or the
+        registry's own ``config/`` file (``the packaged default config/planner.yaml``: no
+        ``--params-file`` the user did not give), then the overrides (which rclpy applies over
+        it): ``-p NODE.name``, or the option that set it (:attr:`labels`; ``use_sim_time``:
+        ``--use-sim-time`` when true).
+        """
+        from vjepa_ros.nodes.param_sources import file_sources, packaged_file
+
+        sources = {}
+        path = self._params_file_path()
+        if path:
+            label = (self.file_label or f"--params-file {path}") if self.params_file else \
+                packaged_file(self._entry().params_file)
+            sources.update(file_sources(path, f"/{self._entry().ros_name}", label))
+        if use_sim_time:
+            sources["use_sim_time"] = "--use-sim-time"
+        for name in self.parameters:
+            sources[name] = self.labels.get(name, f"-p {self.name}.{name}")
+        return sources
+
+    def _params_file_path(self) -> str:
+        """Return the path of the node's parameter file ("" none)."""
+        params_file = self._entry().params_file if self.params_file is None else self.params_file
+        if not params_file:
+            return ""
+        return params_file if "/" in params_file else str(config_path(params_file))
+
+    def _file_and_remap_args(self) -> list[str]:
+        path = self._params_file_path()
+        cli_args = ["--ros-args"]
+        if path:
+            cli_args += ["--params-file", path]
+        for source, target in self.remappings.items():
+            cli_args += ["-r", f"{source}:={target}"]
+        return cli_args
+
+
+def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/image_raw",
+              target_topic: str = "target_pose", joint_states_topic: str = "/joint_states",
+              gripper_topic: str = "gripper_command", camera: bool = False,
+              params_file: str | None = None, image_transport: str = "raw",
+              planner_parameters: dict | None = None) -> list[NodeLaunch]:
+    """Return the nodes of ``launch/vjepa_mpc.launch.py``, given the same arguments."""
+    parameters = {"image_transport": image_transport, **(planner_parameters or {})}
+    labels = {} if "image_transport" in (planner_parameters or {}) else \
+        {"image_transport": "--image-transport"}
+    if checkpoint:
+        parameters["model.checkpoint"] = checkpoint
+        labels["model.checkpoint"] = "--checkpoint"
+    nodes = [NodeLaunch(
+        "planner", parameters=parameters, params_file=params_file, labels=labels,
+        remappings={"image": camera_topic, "target_pose": target_topic,
+                    "joint_states": joint_states_topic, "gripper_command": gripper_topic},
+    )]
+    if camera:
+        nodes.append(NodeLaunch("camera"))
+    return nodes
+
+
+# The planner's goal image topic (its "~/goal_image"), where the simulator's goal images go
+PLANNER_GOAL_IMAGE = f"/{PLANNER_NODE}/goal_image"
+
+
+def wire_sim(sim: NodeLaunch, use_sim_time: bool) -> None:
+    """Connect the simulator ``sim`` to the planner this launch starts with it.
+
+    Its goal images (``goal_image``, one per ``/goal_pose``) go to the planner's goal image
+    topic (:data:`PLANNER_GOAL_IMAGE`), as ``-r goal_image:=/vjepa_planner/goal_image`` does
+    for ``ros2 run vjepa_ros sim_node``; with ``use_sim_time`` it publishes ``/clock`` unless a
+    ``-p sim.publish_clock`` says otherwise (sim_node refuses use_sim_time without it: nothing
+    else would publish ``/clock``).
+    """
+    sim.remappings.setdefault("goal_image", PLANNER_GOAL_IMAGE)
+    if use_sim_time and "publish_clock" not in sim.parameters:
+        sim.parameters["publish_clock"] = True
+        sim.labels["publish_clock"] = "--use-sim-time"

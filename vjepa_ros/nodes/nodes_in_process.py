@@ -1,0 +1,192 @@
+"""Nodes in one process, each spun by an executor thread of its own: :class:`Launch`.
+
+What ``vjepa-ros launch`` and the tests start: the nodes of a list of
+:class:`~vjepa_ros.nodes.node_launch.NodeLaunch` on one rclpy context, a start-up error as one
+line prefixed with the node (:func:`_prefixed`), a node that stops itself with a failure said
+once. rclpy is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+from vjepa_ros.config import UsageError, typed_on_command_line
+from vjepa_ros.nodes.node_launch import NodeLaunch
+from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.node_runner import one_line
+from vjepa_ros.nodes.reply_warnings import route_reply_warnings
+from vjepa_ros.nodes.spinning import NodeSpinner
+from vjepa_ros.terminate import stop_signals_held
+
+
+class Launch:
+    """Nodes in one process, each spun by an executor thread of its own; a context manager.
+
+    ``Launch(nodes)`` creates the nodes (its own rclpy context unless one is given), those
+    that load the world model (``NodeEntry.slow_start``) last, so that a bad parameter of
+    another node is refused before that wait; ``nodes`` keeps the order given. Its
+    ``executor`` (a ``spinning.NodeSpinner``) spins them: ``start()`` on background threads,
+    ``spin()`` in the foreground; ``shutdown()`` destroys the nodes and the context (if it made
+    it).
+    """
+
+    def __init__(self, nodes: list[NodeLaunch], context=None, use_sim_time: bool = False):
+        import rclpy
+        from rclpy.exceptions import ParameterException
+
+        from vjepa_ros.nodes.params import UnknownParameterError
+
+        route_reply_warnings()  # rclpy's reply-timeout warning: one line, not two
+        self.own_context = context is None
+        self.executor = None
+        self.names: dict = {}  # started node -> its -p NODE. name (failure's prefix)
+        # made whole: a stop raised after, never inside rclpy (terminate.stop_signals_held);
+        # not around the nodes below (a stop while the planner loads its model: at once)
+        with stop_signals_held():
+            self.context = rclpy.Context() if context is None else context
+            if self.own_context:
+                rclpy.init(context=self.context)
+        self.nodes = []
+        try:
+            for spec in nodes:
+                spec.node_kwargs(use_sim_time)  # checks every name before any node starts
+            started = {}  # index in nodes -> the node
+            try:
+                for index, spec in sorted(enumerate(nodes),
+                                          key=lambda item: NODES[item[1].name].slow_start):
+                    node_class = NODES[spec.name].load()
+                    try:
+                        node = node_class(context=self.context, **spec.node_kwargs(use_sim_time))
+                    except UnknownParameterError as exc:  # the closest as -p NODE.name:=...
+                        # or, for a name a --params-file gave, after that file, as its key
+                        raise UsageError(f"{spec.name}: "
+                                         f"{exc.message(spec.name, spec.sources(use_sim_time))}"
+                                         ) from None
+                    except (ParameterException, OSError, ValueError, RuntimeError) as exc:
+                        # One prefix, the node as -p NODE.param names it; its messages carry
+                        # none. A value error names the sources of the values it names.
+                        raise _prefixed(exc, spec.name, spec.sources(use_sim_time),
+                                        spec.notes) from None
+                    started[index] = node  # (an unknown parameter: refused by the node itself)
+            finally:  # the order given; on an error, the nodes started so far (shut down)
+                self.nodes = [started[i] for i in sorted(started)]
+                self.names = {node: nodes[i].name for i, node in started.items()}
+        except BaseException:
+            self.shutdown()
+            raise
+        self.executor = NodeSpinner(self.context)  # add_node, spin, shutdown like an executor
+        for node in self.nodes:
+            self.executor.add_node(node)
+
+    def node(self, name: str):
+        """Return the started node whose ROS name is ``name``."""
+        for node in self.nodes:
+            if node.get_name() == name:
+                return node
+        raise KeyError(f"no node named {name!r}; started: {[n.get_name() for n in self.nodes]}")
+
+    def spin(self) -> str:
+        """Spin the nodes in the foreground until they stop; Ctrl-C stops them and re-raises.
+
+        Also until a node ends itself with a failure (:meth:`failure`: a simulator that refuses
+        to run beside another one); returns the line the launch ends with
+        (:meth:`failure_line`), else "".
+        """
+        from rclpy.executors import ExternalShutdownException
+
+        try:
+            self.executor.spin(until=self.failure)
+        except ExternalShutdownException:
+            pass
+        return self.failure_line()
+
+    def failure(self) -> str:
+        """Return why a node stopped itself with a failure, ``-p NODE.`` name first ("" none).
+
+        A node that ends its work by itself sets its ``done`` event (as for ``run_node``); a
+        non-zero ``exit_status()`` is a failure, said by its ``refused`` line (``sim: another
+        node publishes /clock by /sim_node ...``). A node done with status 0 (a bag played to
+        its end) is no failure: the others go on.
+        """
+        node = self._failed_node()
+        if node is None:
+            return ""
+        why = getattr(node, "refused", "") or f"stopped (status {node.exit_status()})"
+        return f"{self.names.get(node, node.get_name())}: {why}"
+
+    def failure_line(self) -> str:
+        """Return :meth:`failure` as the launch's last line says it: the reason once ("" none).
+
+        A node's ``refused`` line is one it logged at ERROR as it stopped (on the console, in
+        ``/rosout`` and the ROS log file, as under ``ros2 run``): the last line names the node
+        and points at that line (``sim: refused to run (the [ERROR] [sim_node] line above says
+        why); every node stopped``) instead of repeating it. The whole :meth:`failure` where
+        the node's logger shows no ERROR (``--log-level``) or it has no such line.
+        """
+        from rclpy.logging import LoggingSeverity
+
+        node = self._failed_node()
+        if node is None:
+            return ""
+        if not getattr(node, "refused", "") or \
+                not node.get_logger().is_enabled_for(LoggingSeverity.ERROR):
+            return self.failure()
+        return (f"{self.names.get(node, node.get_name())}: refused to run (the [ERROR] "
+                f"[{node.get_logger().name}] line above says why); every node stopped")
+
+    def _failed_node(self):
+        """Return the first node done with a non-zero ``exit_status()`` (None: none is)."""
+        for node in self.nodes:
+            done = getattr(node, "done", None)
+            if done is not None and done.is_set() and node.exit_status():
+                return node
+        return None
+
+    def start(self) -> Launch:
+        self.executor.start()
+        return self
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        for node in self.nodes:  # let long callbacks (a plan) end before the executor stops:
+            prepare = getattr(node, "prepare_shutdown", None)  # rclpy's executor shutdown does
+            if prepare is not None:  # not wait for a running callback before destroying its
+                prepare(timeout)  # wake-up guard condition
+        if self.executor is not None:
+            self.executor.shutdown(timeout_sec=timeout)
+        for node in self.nodes:
+            node.destroy_node()
+        self.nodes = []
+        if self.own_context:
+            self.context.try_shutdown()
+
+    def __enter__(self) -> Launch:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+
+
+def _prefixed(exc: BaseException, name: str, sources: dict | None = None,
+              notes: dict | None = None) -> Exception:
+    """Return ``exc`` as the same kind of error with ``name: `` before its one-line message.
+
+    rclpy's ParameterException (e.g. a string for a float parameter) becomes a ValueError.
+    With ``sources`` (``NodeLaunch.sources``) the sources of the parameters the message names
+    come after ``name: `` (``planner: --params-file p.yaml: planner.samples must ...``). A value
+    of the wrong type typed as ``-p`` becomes a UsageError (exit status 2, as argparse's
+    ``invalid int value``); from a file it stays a value error (status 1). ``notes``
+    (``NodeLaunch.notes``) go after a message naming their parameters.
+    """
+    from vjepa_ros.nodes.param_sources import command_line_names, noted, sourced
+
+    text = one_line(exc)
+    if sources and not isinstance(exc, UsageError):
+        text = sourced(text, sources)
+    text = noted(text, notes or {})
+    message = f"{name}: {text}"
+    if typed_on_command_line(exc, command_line_names(sources or {})):
+        return UsageError(message)  # a -p value of the wrong type: status 2, as argparse's
+    if isinstance(exc, (OSError, ValueError, RuntimeError)):
+        try:
+            return type(exc)(message)
+        except TypeError:  # an exception class with another signature
+            pass
+    return ValueError(message)
