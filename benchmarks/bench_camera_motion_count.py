@@ -97,7 +97,7 @@ def print_table(runs: list[dict]) -> None:
 
 def measure(args, parser) -> list[dict]:
     """Run the 26-motion live check per placement and distance; return the runs."""
-    import vjepa_ros.eval.camera_check as camera_check
+    import vjepa_ros.eval.camera_check_inference as camera_check_inference
     from benchmarks.bench_camera_check import placements
     from vjepa_ros.input_paths import world_model_error, world_model_path
     from vjepa_ros.models import load_world_model
@@ -129,7 +129,7 @@ def measure(args, parser) -> list[dict]:
         parser.error(str(world_model_error(exc, checkpoint, "--checkpoint", args.checkpoint)))
     except (OSError, ValueError) as exc:
         parser.error(str(exc))
-    infer, seen = camera_check.infer_motions, {"seconds": 0.0}
+    infer, seen = camera_check_inference.infer_motions, {"seconds": 0.0}
 
     def timed_infer(*a, **k):  # the session's searches (two per motion), timed
         started = time.perf_counter()
@@ -137,7 +137,7 @@ def measure(args, parser) -> list[dict]:
         seen["seconds"] += time.perf_counter() - started
         return found
 
-    camera_check.infer_motions = timed_infer
+    camera_check_inference.infer_motions = timed_infer
     runs = []
     for label, camera in cameras:
         for motion in motions:

@@ -96,7 +96,7 @@ def per_motion_explained(executed, explained: dict) -> np.ndarray | None:
 
 def leave_one_out_yaw_deg(executed, inferred) -> float:
     """Largest |Δyaw| [deg] when one motion is left out of the closed-form yaw estimate."""
-    from vjepa_ros.eval.camera_check import estimate_yaw
+    from vjepa_ros.eval.camera_check_rotation import estimate_yaw
 
     yaw = math.degrees(estimate_yaw(executed, inferred))
     moved = [math.degrees(estimate_yaw(np.delete(executed, k, 0), np.delete(inferred, k, 0)))
@@ -144,7 +144,7 @@ def successes(row: dict, key: str) -> int | None:
 
 def score(verdict: str, row: dict, reference: float) -> str:
     """``ok`` / ``wrong`` / ``missed`` for a verdict against the row's reach (module docstring)."""
-    from vjepa_ros.eval.camera_check import Verdict
+    from vjepa_ros.eval.camera_check_result import Verdict
 
     bar = SHARE * reference
     plain = successes(row, "uncorrected")
@@ -165,7 +165,7 @@ def score(verdict: str, row: dict, reference: float) -> str:
 
 
 def _short(verdict: str | None) -> str:
-    from vjepa_ros.eval.camera_check import Verdict
+    from vjepa_ros.eval.camera_check_result import Verdict
 
     return {Verdict.FINE: "fine", Verdict.ROTATE: "rotation", Verdict.MOVE: "move"}.get(
         verdict, "-")

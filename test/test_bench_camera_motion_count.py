@@ -7,7 +7,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from benchmarks import bench_camera_motion_count as bench  # repository root on sys.path: conftest
-from vjepa_ros.eval.camera_check import Verdict
+from vjepa_ros.eval.camera_check_result import Verdict
 from vjepa_ros.robot.camera_check_motions import motion_directions
 
 

@@ -7,7 +7,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from benchmarks import bench_camera_verdict as bench  # repository root on sys.path: conftest
-from vjepa_ros.eval.camera_check import Verdict
+from vjepa_ros.eval.camera_check_result import Verdict
 
 AXIS = 0.04 * np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]])
 

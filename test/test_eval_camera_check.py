@@ -11,20 +11,17 @@ import yaml
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.config import read_ros_params
-from vjepa_ros.eval.camera_check import (
-    CheckThresholds,
-    Verdict,
-    check_motions,
-    estimate_rotation,
-    estimate_yaw,
-    explained_share,
-)
+from vjepa_ros.eval.camera_check import check_motions
+from vjepa_ros.eval.camera_check_inference import explained_share
 from vjepa_ros.eval.camera_check_report import (
     PARAMS_FILE,
     base_planner_params,
     summary_lines,
     write_check,
 )
+from vjepa_ros.eval.camera_check_result import Verdict
+from vjepa_ros.eval.camera_check_rotation import estimate_rotation, estimate_yaw
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.robot.control_config import ControlConfig
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest

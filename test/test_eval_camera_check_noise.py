@@ -13,15 +13,12 @@ import pytest
 import yaml
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.eval.camera_check import (
-    CheckThresholds,
-    Verdict,
-    check_motions,
-    estimate_rotation,
-    estimate_yaw,
-)
+from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_noise import rotation_uncertainty
 from vjepa_ros.eval.camera_check_report import summary_lines, write_check
+from vjepa_ros.eval.camera_check_result import Verdict
+from vjepa_ros.eval.camera_check_rotation import estimate_rotation, estimate_yaw
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.robot.camera_check_motions import motion_directions
 
 SETS = {n: 0.04 * np.array([d for _, d in motion_directions(diag, corners)])

@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.eval.camera_check import Verdict, check_motions
+from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_report import (
     base_planner_params,
     summary_lines,
     verdict_line,
     write_check,
 )
+from vjepa_ros.eval.camera_check_result import Verdict
 
 # ±x, ±y, ±z and the 8 cube corners, 4 cm (the live check's default motions)
 CORNERS = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)]) / np.sqrt(3)

@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.eval.camera_check import CheckThresholds, Verdict, check_motions
+from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_report import PARAMS_FILE, summary_lines, write_check
+from vjepa_ros.eval.camera_check_result import Verdict
 from vjepa_ros.eval.camera_check_search import MAX_SEARCH_SPREAD_DEG, search_spread
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 
 MOTIONS = 0.04 * np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1],
                            [1, 1, 1], [-1, 1, -1], [1, -1, -1], [-1, -1, 1]], dtype=float)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.eval.camera_check import CheckThresholds, Verdict, check_motions
+from vjepa_ros.eval.camera_check import check_motions
+from vjepa_ros.eval.camera_check_result import Verdict
 from vjepa_ros.eval.camera_check_stats import (
     agreement,
     axis_masks,
@@ -18,6 +19,7 @@ from vjepa_ros.eval.camera_check_stats import (
     opposite_pairs,
     pair_consistency_deg,
 )
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 
 # ±x, ±y, ±z and the 12 face diagonals, each followed by its opposite (as the live check's
 # `diagonals` motions, 4 cm)

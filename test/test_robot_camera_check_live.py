@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from vjepa_ros.eval.camera_check import Verdict
+from vjepa_ros.eval.camera_check_result import Verdict
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.camera_check_motions import (
     CheckMotionConfig,

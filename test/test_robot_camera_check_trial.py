@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from test_robot_camera_check_live import START, IdealArm
 
-from vjepa_ros.eval.camera_check import CheckThresholds, Verdict
 from vjepa_ros.eval.camera_check import check_motions as estimate
+from vjepa_ros.eval.camera_check_result import Verdict
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.eval.camera_check_trial import mean_progress, trial_verdict
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, leash_problem, trial_starts

@@ -20,15 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.eval.camera_check import (
-    CameraCheckResult,
-    CheckThresholds,
-    check_motions,
-    explained_share,
-    usable_motions,
-)
+from vjepa_ros.eval.camera_check import check_motions
+from vjepa_ros.eval.camera_check_inference import explained_share
+from vjepa_ros.eval.camera_check_motions import usable_motions
+from vjepa_ros.eval.camera_check_result import CameraCheckResult
 from vjepa_ros.eval.camera_check_search import repeat_seed
-from vjepa_ros.eval.camera_check_thresholds import check_eval_config
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds, check_eval_config
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_actions
 from vjepa_ros.eval.step_choice import step_span, valid_steps
 from vjepa_ros.recordings.bag_states import JointsToPose

@@ -22,8 +22,9 @@ import numpy as np
 import yaml
 
 from vjepa_ros.atomic_files import save_plot, write_text
-from vjepa_ros.eval.camera_check import CameraCheckResult, Verdict, axes_scope
 from vjepa_ros.eval.camera_check_base import base_planner_params  # noqa: F401 (re-exported)
+from vjepa_ros.eval.camera_check_reasons import axes_scope
+from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict
 from vjepa_ros.eval.metrics import AXES
 from vjepa_ros.json_values import json_safe
 
@@ -96,9 +97,10 @@ def verdict_line(result: CameraCheckResult, short: bool = False) -> str:
     """Return the verdict with what it rests on: the console's, the JSON's ``headline``.
 
     The verdict in capitals; "placement fine" and "correct by rotation" name the axes they cover
-    when some base axis had no motion (``camera_check.axes_scope``); "move the camera" names the
-    inferred lengths as its reason when they are (``length_cause``); a search below the budget
-    the verdicts were validated at says so and what to rerun with (``search_caveat``).
+    when some base axis had no motion (``camera_check_reasons.axes_scope``); "move the camera"
+    names the inferred lengths as its reason when they are (``length_cause``); a search below
+    the budget the verdicts were validated at says so and what to rerun with
+    (``search_caveat``).
     ``short``: in lower case, the scope without its advice, the caveat in five words
     (the plot's title).
     """

@@ -27,7 +27,7 @@ import dataclasses
 
 import numpy as np
 
-from vjepa_ros.eval.camera_check import CameraCheckResult, Verdict
+from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict
 
 
 def progresses(legs: list[dict], setting: str) -> list[float]:

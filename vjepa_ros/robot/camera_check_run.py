@@ -42,7 +42,7 @@ class CameraCheckRun:
     def __init__(self, motions: list[CheckMotion], config: CheckMotionConfig,
                  arrival_tolerance_m: float, started_at: float, thresholds=None):
         self.config = config
-        self.thresholds = thresholds  # eval.camera_check.CheckThresholds (None: defaults)
+        self.thresholds = thresholds  # camera_check_thresholds.CheckThresholds (None: defaults)
         self.arrival_tolerance_m = arrival_tolerance_m
         self.started_at = started_at
         self.moves: list[CheckMove] = []
@@ -64,7 +64,7 @@ class CameraCheckRun:
         self.trial = None  # camera_check_trial.CorrectionTrial once the estimate asks for one
         self.commands: list[np.ndarray] = []  # every safe target sent (for tests and reports)
         self.error = ""
-        self.result = None  # eval.camera_check.CameraCheckResult once estimated
+        self.result = None  # eval.camera_check_result.CameraCheckResult once estimated
         # per recorded motion, in order: the two searches' inferred motions [7] (model frame, m)
         # and the share of its frame change the first one explains
         self.inferred: list[np.ndarray] = []

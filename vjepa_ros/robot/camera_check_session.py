@@ -33,8 +33,8 @@ class CameraCheckSession:
         Moves ±x, ±y, ±z and the corners and diagonals ``config`` turns on (``config.distance_m``)
         and back, each target through the safety filter
         and the set-point stream; then the planning worker estimates the model's frame
-        (``run.result``, an ``eval.camera_check.CameraCheckResult``; ``run.done`` is set at the
-        end, ``run.error`` says why it stopped early). Then, as ``trial`` says (default
+        (``run.result``, an ``eval.camera_check_result.CameraCheckResult``; ``run.done`` is set at
+        the end, ``run.error`` says why it stopped early). Then, as ``trial`` says (default
         ``CheckTrialConfig()``: when the motions' verdict is not "placement fine"), the
         correction trial (``camera_check_trial``) plans toward the start's frame uncorrected and
         corrected, and its progress decides the verdict (``eval.camera_check_trial``).
@@ -193,7 +193,7 @@ class CameraCheckSession:
 
         Returns (first search's motions [N, 7], second's [N, 7], explained shares [N]).
         """
-        from vjepa_ros.eval.camera_check import infer_motions
+        from vjepa_ros.eval.camera_check_inference import infer_motions
         from vjepa_ros.eval.camera_check_search import search_planners
 
         if run.searches is None:
@@ -234,7 +234,7 @@ class CameraCheckSession:
         the verdict stays, its ``trial`` says so. Without room for a trial's starting pose the
         result keeps the motions' verdict and says why in ``trial``.
         """
-        from vjepa_ros.eval.camera_check import Verdict
+        from vjepa_ros.eval.camera_check_result import Verdict
 
         config = run.trial_config
         if result.verdict == Verdict.UNDECIDED:

@@ -1,0 +1,109 @@
+"""Why the camera check says "move the camera", and which axes a verdict covers, in words.
+
+:func:`move_reason` gives the sentence with the numbers behind it (the model sees nothing, an
+axis it does not see, inferred lengths far from the executed, no rotation that explains the
+motions; None: no reason); :func:`explains_nothing` the one reason that stands even when the
+search is too weak; :func:`axes_scope` the axes a verdict covers when some had no motion.
+"""
+
+from __future__ import annotations
+
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
+from vjepa_ros.eval.metrics import AXES
+
+
+def explains_nothing(thresholds: CheckThresholds, by_axis: dict) -> str | None:
+    """Say why the model sees nothing: its best action explains < ``min_best_explained`` anywhere.
+
+    Absolute (e.g. random weights): a stronger search cannot make a model see, so this reason
+    stands even when the search is too weak for any other verdict (``camera_check_search``).
+    """
+    known = [share for share in by_axis.values() if share is not None]
+    best = max(known, default=0.0)
+    if known and not best >= thresholds.min_best_explained:
+        share = (f"at most {best:.1%} of" if best > 0 else
+                 f"nothing ({best:.1%}: no better than no action) of")
+        return (f"the model does not see the motion: its best action explains {share} the "
+                f"frame change along any axis (threshold "
+                f"{thresholds.min_best_explained * 100:g}%), so its directions are chance (does "
+                "the camera show the arm's motion? is the model trained for this scene?)")
+    return None
+
+
+def _length_cause(thresholds: CheckThresholds, ratios: str) -> str:
+    """Return the verdict line's reason when the inferred lengths are far from the executed."""
+    return (f"the model's inferred motion lengths are far from the executed ({ratios} of the "
+            f"executed length; {thresholds.min_scale * 100:g}-{thresholds.max_scale * 100:g}% "
+            "accepted)")
+
+
+def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales: dict,
+                 residual: float, choice: str) -> tuple[str, str] | None:
+    """Why the camera must move, in words with the numbers (None: no reason to move it).
+
+    In this order: the best-seen axis's explained share below ``min_best_explained``
+    (:func:`explains_nothing`); an axis whose explained share is
+    below ``min_explained`` of the best-seen axis's; the model's inferred length above
+    ``max_scale`` times the executed one, over all motions or along one axis (its actions are the
+    search's spread, not a motion it sees); below ``min_scale`` of it, over all motions or along
+    one axis (the camera looks along it: the model infers hardly any motion there); the best
+    ``choice`` rotation leaving more than ``max_residual_deg`` RMS. Every value compared with a
+    threshold shows one decimal (25.4 is not "25"). Returns (the sentence, the length cause for
+    the verdict line: "" unless the reason is the inferred lengths).
+    """
+    nothing = explains_nothing(thresholds, by_axis)
+    if nothing is not None:
+        return nothing, ""
+    best = max((share for share in by_axis.values() if share is not None), default=0.0)
+    long = [axis for axis, ratio in scales.items()
+            if ratio is not None and ratio > thresholds.max_scale]
+    if scale > thresholds.max_scale or long:
+        ratios = ", ".join(f"{axis} {scales[axis]:.1%}" for axis in long) or f"{scale:.1%}"
+        where = f" along {' and '.join(long)}" if long else ""
+        return (f"the model does not see the motion: it infers {ratios} of the executed "
+                f"motion's length{where} (threshold {thresholds.max_scale * 100:g}%), longer "
+                "than any motion the frames show: its actions are its search's spread (a model "
+                "that does not see the scene, or too few samples/iterations?)",
+                _length_cause(thresholds, ratios))
+    blind = [axis for axis, share in by_axis.items()
+             if share is not None and best > 0 and not share >= thresholds.min_explained * best]
+    short = [axis for axis, ratio in scales.items()
+             if ratio is not None and ratio < thresholds.min_scale]
+    if blind:
+        shares = ", ".join(f"{axis} {by_axis[axis]:.1%}" for axis in blind)
+        return (f"the model does not see the arm move along {' and '.join(blind)}: its best "
+                f"action explains {shares} of the frame change, against {best:.1%} along the "
+                f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)", "")
+    if scale < thresholds.min_scale:
+        return (f"the model infers only {scale:.1%} of the executed motion's length "
+                f"(threshold {thresholds.min_scale * 100:g}%): it hardly sees the arm move",
+                _length_cause(thresholds, f"{scale:.1%}"))
+    if short:
+        ratios = ", ".join(f"{axis} {scales[axis]:.1%}" for axis in short)
+        return (f"the model hardly sees the arm move along {' and '.join(short)}: it infers "
+                f"{ratios} of the executed motion's length there (threshold "
+                f"{thresholds.min_scale * 100:g}%; the camera may look along that axis)",
+                _length_cause(thresholds, ratios))
+    if residual > thresholds.max_residual_deg:
+        return (f"no rotation explains the model's motions (RMS {residual:.1f}° after the best "
+                f"{choice} rotation, threshold {thresholds.max_residual_deg:g}°)", "")
+    return None
+
+
+def axes_scope(unchecked, min_motion_m: float, short: bool = False) -> str:
+    """Return which axes a verdict covers when some base axes had no motion (``unchecked``).
+
+    E.g. ``for x, z (y not checked: no motion of at least 1 cm mainly along y; record motions
+    along every axis, or use the live ~/camera_check)``: a motion counts for its largest
+    component's axis (``camera_check_stats.axis_masks``); ``short``: ``for x, z (y not checked)``;
+    "" when every axis was moved.
+    """
+    if not unchecked:
+        return ""
+    checked = ", ".join(axis for axis in AXES if axis not in unchecked)
+    missing = " and ".join(unchecked)
+    if short:
+        return f"for {checked} ({missing} not checked)"
+    return (f"for {checked} ({missing} not checked: no motion of at least "
+            f"{min_motion_m * 100:g} cm mainly along {missing}; record motions along every "
+            "axis, or use the live ~/camera_check)")

@@ -1,0 +1,64 @@
+"""What the camera check found: the :class:`Verdict` words and :class:`CameraCheckResult`.
+
+:class:`CameraCheckResult` holds the verdict, its explanation, the fitted rotations, residuals,
+per-axis shares and the motions behind them; ``to_dict()`` is its JSON form (camera_check.json).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+class Verdict:
+    FINE = "placement fine"
+    ROTATE = "correct by rotation"
+    MOVE = "move the camera"
+    # the search is too weak for any verdict (camera_check_search): no correction is written
+    UNDECIDED = "undecided"
+
+
+@dataclasses.dataclass
+class CameraCheckResult:
+    """What the check found; ``to_dict()`` is its JSON form."""
+
+    verdict: str  # one of Verdict.*
+    explanation: str  # the verdict in a sentence, with the numbers behind it
+    motions: int  # motions used
+    yaw_deg: float  # closed-form yaw about base z (base → model)
+    rotation_rpy_deg: list[float]  # full rotation as extrinsic xyz Euler angles [deg]
+    rotation_angle_deg: float  # angle of the full rotation
+    correction: str  # "none", "yaw" or "full": which rotation is recommended
+    correction_rpy_deg: list[float]  # control.model_frame_rpy_deg to load
+    correction_angle_deg: float
+    residual_deg: dict  # RMS angle [deg] after no correction / the yaw / the full rotation
+    scale: float  # Σ|inferred| / Σ|executed| over the motions used
+    sign_agreement: dict  # per base axis, inferred vs executed (fraction, None: axis unused)
+    sign_agreement_corrected: dict  # the same after turning the inferred motions into base frame
+    explained: dict  # per base axis: mean share of the frame change explained (None: not known)
+    axis_scale: dict  # per base axis: inferred / executed length of its motions (None: no motion)
+    agreement: dict  # mean cosine executed vs inferred direction: none / yaw / full rotation
+    uncertainty: dict  # the chosen rotation's spread and identity test (camera_check_noise)
+    span: list[float]  # singular values of the unit executed directions (their spread)
+    executed: list[list[float]]  # [N, 3] m, base frame
+    inferred: list[list[float]]  # [N, 3] m, the model's frame
+    thresholds: dict
+    # the best-fitting rotation whatever the verdict ("yaw" or "full", and its angles [deg]): what
+    # the correction trial tries (``camera_check_trial``)
+    candidate: str = "none"
+    candidate_rpy_deg: list = dataclasses.field(default_factory=lambda: [0.0, 0.0, 0.0])
+    candidate_angle_deg: float = 0.0
+    trial: dict | None = None  # the correction trial's legs and decision, when it ran
+    # two independent searches of the motions compared (camera_check_search.SearchSpread as a
+    # dict; None: searched once) and the second search's inferred motions [N, 3] m
+    search: dict | None = None
+    inferred_repeat: list | None = None
+    # the base axes no used motion moved along (axis_scale None): a verdict does not cover them
+    unchecked_axes: list = dataclasses.field(default_factory=list)
+    # "move the camera" because the inferred lengths are far from the executed: that, in a few
+    # words with the numbers, for the verdict line ("": another reason, or another verdict)
+    length_cause: str = ""
+    # the search was below the budget the verdicts were validated at: what to rerun with ("")
+    search_caveat: str = ""
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
