@@ -168,13 +168,13 @@ def test_a_loader_error_for_an_episode_named_with_a_line_break_names_it_once(tmp
 def test_a_bag_note_for_a_name_with_a_line_break_is_not_prefixed_again(tmp_path):
     r"""Was a strict xfail on main, fixed on fixdata29.
 
-    train.prepare.read_notes tells a note that names its source by the raw path or name, but
+    train.data_banks.read_notes tells a note that names its source by the raw path or name, but
     session 29's bag notes name it by shown_path ($'a\nb.mcap': N steps dropped ...): for a bag
     named with a line break each note is prefixed with the raw path again, the name twice and
     two lines (7c79bef: once). Expected one line naming it once.
     """
+    from vjepa_ros.train.data_banks import read_notes
     from vjepa_ros.train.episodes import Source
-    from vjepa_ros.train.prepare import read_notes
 
     source = Source(tmp_path / "lab\nrun.mcap", "bag")
     note = f"{shown_path(source.name)}: 3 of 20 steps dropped"  # as _bag_segments writes it

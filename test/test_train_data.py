@@ -168,7 +168,7 @@ def test_bad_bags_give_clear_errors(tmp_path):
 def test_too_short_sources_among_several_are_left_out_with_a_note(tmp_path, encoder, cache):
     """README: a source shorter than a clip is left out with a note, the refusal says the fix."""
     from vjepa_ros.train import make_config
-    from vjepa_ros.train.prepare import load_banks
+    from vjepa_ros.train.data_banks import load_banks
     from vjepa_ros.train.pretrain_data import load_clip_segments
 
     folder = tmp_path / "eps"
@@ -202,7 +202,7 @@ def test_too_short_sources_among_several_are_left_out_with_a_note(tmp_path, enco
 def test_the_validation_sources_are_chosen_among_the_usable_ones(tmp_path, encoder):
     """Tester: "no usable val source among 1 sources" although two usable bags were there."""
     from vjepa_ros.train import make_config
-    from vjepa_ros.train.prepare import load_banks
+    from vjepa_ros.train.data_banks import load_banks
 
     folder = tmp_path / "eps"
     write_blob_episodes(folder, 2, frames=6, seed=0)
@@ -232,7 +232,7 @@ def test_the_validation_sources_are_chosen_among_the_usable_ones(tmp_path, encod
 def test_the_short_source_advice_is_one_train_accepts(tmp_path, encoder):
     """``--frames-per-clip 2`` was advised, then refused: auto_steps 2 needs 3 frames."""
     from vjepa_ros.train import make_config
-    from vjepa_ros.train.prepare import load_banks
+    from vjepa_ros.train.data_banks import load_banks
 
     episode = blob_episode(frames=2, seed=9)
     short = _write_npz(tmp_path / "two.npz", episode.frames, episode.states)
@@ -298,7 +298,7 @@ def test_frame_size_notes_group_the_sources_of_one_size():
     from collections import namedtuple
     from pathlib import Path
 
-    from vjepa_ros.train.prepare import read_notes
+    from vjepa_ros.train.data_banks import read_notes
 
     source = namedtuple("Source", "name path")
     sources = [source(name, Path("/data") / name) for name in "abcde"]

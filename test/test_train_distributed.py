@@ -200,7 +200,7 @@ def test_cli_under_torchrun_prints_once(single_run, tmp_path):
 
 
 def test_ranks_always_share_a_disk_cache(tmp_path):
-    from vjepa_ros.train.prepare import feature_cache_dir
+    from vjepa_ros.train.data_banks import feature_cache_dir
 
     config = make_config({"out": str(tmp_path / "run")})
     assert feature_cache_dir(config, Topology()) is None  # one process: in memory, as before

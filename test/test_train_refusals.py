@@ -18,8 +18,8 @@ from vjepa_ros.cli import main
 from vjepa_ros.recordings.bag_writing import write_bag
 from vjepa_ros.train.command import summary_lines
 from vjepa_ros.train.config import DataConfig
+from vjepa_ros.train.data_banks import clip_fix
 from vjepa_ros.train.episodes import ShortSourceError, find_sources, load_segments
-from vjepa_ros.train.prepare import clip_fix
 from vjepa_ros.train.synthetic import blob_episode, write_blob_episodes, write_tiny_encoder
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: 1 thread is fastest

@@ -12,13 +12,13 @@ Public API::
     find_sources(paths) / split_sources / load_segments   .npz episodes and rosbag2 bags
     FrameEncoder(encoder, device, dtype, ...)(frames) -> reps; FeatureBank.build(segments, enc)
 
-Modules: ``config`` (settings), ``episodes`` (data), ``same_recording`` (each recording
-once, never in train and val both), ``features`` (frozen encoder, bank),
-``feature_cache`` (on-disk shards shared by runs and ranks), ``objective`` (losses), ``schedule``
-(AdamW, learning rate), ``trainer`` (the loop, files), ``distributed`` (torchrun process group),
-``memory`` (measured and estimated training memory), ``prepare`` (set-up from a config),
-``report`` (log.json, loss.png), ``run_files`` (the names of the files a run writes),
-``command`` (the CLI).
+Modules: ``config`` (settings), ``episodes`` (data), ``same_recording`` (each recording once, never
+in train and val both), ``features`` (frozen encoder, bank), ``feature_cache`` (on-disk shards
+shared by runs and ranks), ``objective`` (losses), ``schedule`` (AdamW, learning rate), ``trainer``
+(the loop, files), ``distributed`` (torchrun process group), ``memory`` (measured and estimated
+training memory), ``prepare`` (set-up from a config: ``predictor_init``, ``data_banks``,
+``resume_checks``, ``run_log``), ``report`` (log.json, loss.png), ``run_files`` (the names of the
+files a run writes), ``command`` (the CLI).
 """
 
 from vjepa_ros.lazy_exports import lazy_exports
@@ -31,7 +31,9 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "episodes": ("EpisodeError", "Segment", "find_sources", "load_segments", "split_sources"),
     "features": ("FeatureBank", "FrameEncoder", "load_encoder"),
     "objective": ("prediction_losses",),
-    "prepare": ("build_trainer", "init_predictor", "resume_config"),
+    "predictor_init": ("init_predictor",),
+    "prepare": ("build_trainer",),
+    "resume_checks": ("resume_config",),
     "schedule": ("LRSchedule", "make_optimizer"),
     "trainer": ("Trainer",),
 })

@@ -343,7 +343,7 @@ def _config_from_layers(args: argparse.Namespace):
         _demo_in_file(file_layer, field, args.config)
     given = overrides_from_args(args)
     if args.resume:
-        from vjepa_ros.train.prepare import read_latest, resume_config  # torch: a checkpoint
+        from vjepa_ros.train.resume_checks import read_latest, resume_config  # torch: a checkpoint
         from vjepa_ros.train.resume_paths import take_moved_paths
         from vjepa_ros.train.trainer import config_of_checkpoint
 

@@ -48,7 +48,7 @@ def take_moved_paths(stored: TrainConfig, overrides: dict) -> tuple[TrainConfig,
 
     ``overrides``: dotted settings of the resuming command line (``data.train``: a list).
     A field whose stored paths all still exist is left alone (a different value given is a
-    change :func:`~vjepa_ros.train.prepare.resume_config` refuses). One with gone paths takes
+    change :func:`~vjepa_ros.train.resume_checks.resume_config` refuses). One with gone paths takes
     the given value when it repeats every stored path that still exists (compared as paths),
     with a note ``--data now NEW (this run stored OLD, which is gone)``.
 

@@ -333,7 +333,7 @@ class Trainer:
 
         Writing ``<out>/latest.pt`` sets ``saved_step`` (the step it holds). ``finished``: the
         run is complete, its world model exported with it (``--resume`` then refuses it,
-        ``prepare.check_resumable``); a run stopped after its last step is not.
+        ``resume_checks.check_resumable``); a run stopped after its last step is not.
         """
         latest = self.files["latest"]
         path = Path(path).expanduser() if path else latest

@@ -1,0 +1,224 @@
+"""A training run's data: episodes found, split, encoded once into feature banks, with notes.
+
+:func:`load_banks` finds and splits the sources (``--data``/``--val``), refuses data a resumed
+run did not train on, encodes every frame once (through the on-disk cache of
+:func:`feature_cache_dir` when there is one) and returns the train and validation
+``FeatureBank`` with what the log says about them; :func:`read_notes` names each note's source
+once; :func:`clip_fix` is the advice for a source shorter than a clip.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vjepa_ros.config import ConfigError
+from vjepa_ros.image_notes import grouped_frame_size_notes, input_size
+from vjepa_ros.models import VisionEncoder
+from vjepa_ros.path_text import named_once, shown_path
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.episode import recorded_success
+from vjepa_ros.recordings.split_parts import refuse_split_parts
+from vjepa_ros.train.config import TrainConfig
+from vjepa_ros.train.data_identity import data_identity, resume_change
+from vjepa_ros.train.distributed import Topology, current, rank_device
+from vjepa_ros.train.episodes import (
+    SPLIT_RULE,
+    EpisodeError,
+    find_sources,
+    no_usable_source,
+    split_sources,
+)
+from vjepa_ros.train.feature_cache import (
+    FeatureCache,
+    build_shards,
+    cache_key,
+    mapped_bank,
+    shard_bank,
+)
+from vjepa_ros.train.features import FeatureBank, FrameEncoder
+from vjepa_ros.train.run_files import run_files
+from vjepa_ros.train.same_recording import in_train_and_val, shared_recordings
+from vjepa_ros.train.trainer import compute_dtype
+
+
+def feature_cache_dir(config: TrainConfig, topology: Topology | None = None) -> Path | None:
+    """Return the on-disk feature cache of a run, or None (features in memory only).
+
+    Under torchrun (``topology`` of more than one process) the cache is always on disk,
+    ``<out>/features`` unless given: the ranks share the encoding and the mapped features.
+    """
+    data = config.data
+    if data.feature_cache_dir:
+        return Path(data.feature_cache_dir).expanduser()
+    if data.feature_cache == "disk" or (topology is not None and topology.distributed):
+        return Path(config.out).expanduser() / "features"
+    return None
+
+
+def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology | None = None,
+               log=print, stored_data: dict | None = None, legacy_split: bool = False):
+    """Find, split, load and encode the episodes: (train bank, val bank or None, info).
+
+    ``stored_data``: a resumed run's ``data_identity`` (None: a new run, or one older than it):
+    data that differs from it is refused (ConfigError naming what was added, removed, changed)
+    before anything is read. ``info["data_identity"]`` is what latest.pt stores.
+    ``legacy_split``: hold out sources by count, as runs did before they stored their data (a
+    resumed one keeps its split); otherwise by frames (``episodes.split_sources``).
+
+    With an on-disk cache (:func:`feature_cache_dir`) the features come from its shards and
+    only missing sources are read and encoded, split over the ranks; the banks' representations
+    are then memory-mapped files shared by the ranks of a machine (see ``feature_cache``).
+    """
+    topology = topology or current()
+    data = config.data
+    skipped: list[str] = []  # broken symlinks in the data folders
+    sources = find_sources(data.train, skipped)
+    val_sources = find_sources(data.val, skipped) if data.val else []
+    for note in skipped:
+        log(f"note        {note}")
+    groups = {"--data": sources, "--val": val_sources}
+    identity = data_identity(groups)
+    # First, before anything that depends on the data (the split): a resumed run's refusal
+    # names what changed, not a consequence of it.
+    change = None if stored_data is None else resume_change(stored_data, groups, identity)
+    if change:
+        raise ConfigError(
+            f"the data differs from what this run trained on ({change}): --resume continues a "
+            "run on the same data; put the data back as it was, or train on this data in a new "
+            f"run: --out NEW_DIR --init {run_files(config.out)['latest']} (starts from this "
+            "run's predictor)")
+    if not data.val:
+        split_sources(sources, data.val_fraction, config.seed)  # one source: refused before
+    # by data files, not by path; a copy by the digests just taken
+    shared = shared_recordings(sources, val_sources, {**identity["--data"], **identity["--val"]})
+    if shared:
+        raise EpisodeError(in_train_and_val(shared))
+    try:  # one split recording's loose parts in --data and --val: the next part would validate
+        if val_sources:  # --data alone was checked when it was found (find_sources)
+            refuse_split_parts([s.path for s in sources + val_sources
+                                if s.kind == "bag" and s.path.is_file()])
+    except BagError as exc:
+        raise EpisodeError(str(exc)) from None
+    device = rank_device(config.device, topology)
+    encode = FrameEncoder(encoder, device, compute_dtype(config, device),
+                          (data.aspect_ratio_min, data.aspect_ratio_max), data.encode_batch,
+                          data.feature_dtype)
+    directory = feature_cache_dir(config, topology)
+    cache = FeatureCache(directory, cache_key(encode, data)) if directory else None
+    shards, counts = build_shards(sources + val_sources, data, encode, cache, topology,
+                                  config.progress, log, clip_fix(config.auto_steps))
+    train_sources, split = sources, None
+    if not data.val:  # held out among the usable sources: a short one is left out of both
+        usable = [source for source in sources if source in shards]
+        if not usable:
+            raise no_usable_source(sources, counts["left_out"], "source")
+        frames = None if legacy_split else {s: int(shards[s]["lengths"].sum()) for s in usable}
+        train_sources, val_sources = split_sources(usable, data.val_fraction, config.seed,
+                                                   counts["left_out"], frames)
+        split = "by count (this run's, from before splits by frames)" if legacy_split \
+            else SPLIT_RULE
+    info: dict = {"tokens_per_frame": encode.tokens_per_frame, "data_identity": identity,
+                  "split": split,
+                  "notes": read_notes(train_sources + val_sources, shards, counts["left_out"],
+                                      encoder.img_size)}
+    for note in info["notes"]:  # now, as the data is read (not after training)
+        log(f"note        {note}")
+    info["frame_sizes"] = frame_sizes(
+        [shards[source] for source in train_sources if source in shards])
+    banks = []
+    for label, given in (("train", train_sources), ("val", val_sources)):
+        group = [source for source in given if source in shards]  # short ones left out
+        if given and not group:
+            raise no_usable_source(given, counts["left_out"], f"{label} source")
+        if not group:
+            banks.append(None)
+            continue
+        if cache is not None:
+            bank = mapped_bank(cache, group, shards, topology)
+        else:
+            bank = FeatureBank.concat([shard_bank(shards[s]) for s in group])
+        info[label] = {"sources": len(group), "segments": len(bank.names),
+                       "frames": bank.num_frames, "clips": bank.num_clips(data.frames_per_clip),
+                       "names": [s.name for s in group],
+                       "failed": [s.name for s in group if s.kind == "npz"
+                                  and recorded_success(s.path) is False]}
+        banks.append(bank)
+    info["features"] = {
+        "encoded": counts["encoded"], "from_disk": counts["from_disk"],
+        "seconds": counts["seconds"], "dtype": data.feature_dtype,
+        "megabytes": sum(b.reps.numel() * b.reps.element_size() for b in banks if b) / 2**20,
+        "cache": str(directory) if directory else None,
+        "disk_megabytes": None if counts["disk_bytes"] is None else counts["disk_bytes"] / 2**20,
+    }
+    return banks[0], banks[1], info
+
+
+def clip_fix(auto_steps: int):
+    """Return train's advice for a source shorter than one clip (``episodes.ClipFix``).
+
+    Only settings train accepts: clips of at least ``auto_steps`` + 1 frames, so a source of
+    fewer frames needs a lower ``--auto-steps`` too.
+    """
+    def fix(path: Path, longest: int) -> str:
+        leave = f"leave {path} out"
+        if longest > auto_steps:
+            return f"give --frames-per-clip {longest} or {leave}"
+        if longest >= 2:
+            return (f"give --frames-per-clip {longest} --auto-steps {longest - 1} (--auto-steps "
+                    f"{auto_steps} needs clips of >= {auto_steps + 1} frames) or {leave}")
+        return leave
+
+    return fix
+
+
+def frame_sizes(shards: list[dict]) -> list[list[int]] | None:
+    """Return the distinct [height, width] [px] frame sizes of ``shards``, in first-seen order.
+
+    What the exported world model records as the size of its training frames
+    (``save_world_model(data=...)``); None when a shard does not know its size (a cache written
+    before shards recorded it) or there is no shard: a partial list would misstate the data.
+    """
+    sizes = [shard.get("frame_size") for shard in shards]
+    if not sizes or any(size is None for size in sizes):
+        return None
+    return [list(size) for size in dict.fromkeys(tuple(int(n) for n in size) for size in sizes)]
+
+
+def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[str]:
+    """Return the notes on reading ``sources``: each naming its source, each once.
+
+    The reader's notes of each shard (a bag's repairs, the topics it chose) get the source's path
+    when they lack it (named once, on one line: ``path_text.named_once``); ``left_out``: the
+    notes on short sources left out; one note per frame size smaller than ``model_size`` (the
+    encoder's (height, width) [px], as ``eval`` says it).
+    """
+    notes = list(left_out)
+    sizes = []
+    for source in sources:
+        shard = shards.get(source)
+        if shard is None:
+            continue
+        for note in shard["notes"]:  # a bag's: "NAME: 3 of 20 steps dropped" (shown_path)
+            if note.startswith(f"{source.name}:"):
+                note = shown_path(source.name) + note[len(source.name):]
+            elif not note.startswith(f"{shown_path(source.name)}:"):
+                note = named_once(source.path, note)
+            notes.append(note)
+        if shard.get("frame_size") is not None:
+            sizes.append((source, shard["frame_size"]))
+    read = sum(source in shards for source in sources)
+
+    def frames(group) -> str:
+        names = ", ".join(shown_path(s.name) for s in group[:3]) + (
+            ", ..." if len(group) > 3 else "")
+        return "the frames of " + (shown_path(group[0].path) if len(group) == 1 else
+                                   f"all {len(group)} sources" if len(group) == read
+                                   else f"{len(group)} sources ({names})")
+
+    def advice(width: int, height: int) -> str:
+        model_h, model_w = input_size(model_size)
+        return (f"record at {model_w}x{model_h} or larger, or use an encoder made for "
+                f"{width}x{height} frames")
+
+    notes += grouped_frame_size_notes(sizes, model_size, frames, advice, model="the encoder")
+    return list(dict.fromkeys(notes))

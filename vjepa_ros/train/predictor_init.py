@@ -1,0 +1,94 @@
+"""The predictor a training run starts from: new, or the one of a V-JEPA 2-AC file.
+
+:func:`init_predictor` builds a float32 predictor sized from the config with the encoder's
+token grid and width, or loads ``predictor.init``'s with strict shapes (CheckpointError for a
+file without a fitting predictor, e.g. an encoder alone written by ``vjepa-ros pretrain``:
+:func:`is_pretrain_encoder`); :func:`same_weights` tells whether its encoder is the one given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from vjepa_ros.models import (
+    ACPredictor,
+    CheckpointError,
+    VisionEncoder,
+    build_predictor,
+    load_models,
+)
+from vjepa_ros.models.checkpoint import read_checkpoint_file
+from vjepa_ros.train.config import TrainConfig
+from vjepa_ros.train.features import check_encoder_fits
+
+
+def count_parameters(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def init_predictor(config: TrainConfig, encoder: VisionEncoder,
+                   notes: list[str] | None = None) -> tuple[ACPredictor, str]:
+    """Return (float32 predictor for this encoder, a description of where it came from).
+
+    ``notes``: receives a note when the predictor of ``predictor.init`` comes with other encoder
+    weights than ``encoder`` (allowed; it then needs retraining). Raises CheckpointError for an
+    init file without a fitting predictor.
+    """
+    settings = config.predictor
+    if settings.init:
+        path = Path(settings.init).expanduser()
+        own_encoder, predictor = load_models(path, encoder=config.encoder_args or None,
+                                             predictor=config.predictor_args or None,
+                                             encoder_key="encoder")
+        if predictor is None and is_pretrain_encoder(read_checkpoint_file(path)):
+            raise CheckpointError(f"{path} is an encoder alone, written by vjepa-ros pretrain: "
+                                  "no predictor to start from; give it as --encoder "
+                                  f"{path} and leave out --init (a new predictor)")
+        if predictor is None:
+            raise CheckpointError(f"{path} holds no action-conditioned predictor to start from "
+                                  "(predictor.init wants a V-JEPA 2-AC file, vjepa2-ac-vitg.pt)")
+        if predictor.config.use_extrinsics:
+            raise CheckpointError(f"{path}: predictors with camera extrinsics (use_extrinsics) "
+                                  "are not supported by vjepa-ros train")
+        try:
+            check_encoder_fits(encoder, predictor)
+        except CheckpointError as exc:
+            raise CheckpointError(f"the predictor of {path} does not fit the encoder: {exc}") \
+                from exc
+        source = f"from {path}"
+        other_file = config.encoder and Path(config.encoder).expanduser().resolve() != \
+            path.resolve()  # one file: its encoder entries are the predictor's own
+        if notes is not None and other_file and not same_weights(own_encoder, encoder):
+            notes.append(f"the predictor of {path} was trained on the features of that file's "
+                         f"own encoder, not of --encoder {config.encoder} (other weights): its "
+                         "predictions start off wrong and it will need retraining to fit this "
+                         "encoder (expect a high first validation loss)")
+    else:
+        enc = encoder.config
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            predictor = build_predictor(
+                embed_dim=enc.embed_dim, predictor_embed_dim=settings.embed_dim,
+                depth=settings.depth, num_heads=settings.num_heads,
+                mlp_ratio=settings.mlp_ratio, img_size=enc.img_size,
+                patch_size=enc.patch_size, tubelet_size=enc.tubelet_size)
+        source = "new"
+    predictor = predictor.float()
+    pc = predictor.config
+    return predictor, (f"{source}: width {pc.predictor_embed_dim}, depth {pc.depth}, heads "
+                       f"{pc.num_heads} ({count_parameters(predictor) / 1e6:.2f} M parameters)")
+
+
+def same_weights(first: torch.nn.Module, second: torch.nn.Module) -> bool:
+    """Whether two modules hold the same weights (up to float16 rounding: a ``--half`` file)."""
+    a, b = first.state_dict(), second.state_dict()
+    return a.keys() == b.keys() and all(
+        a[k].shape == b[k].shape and torch.allclose(a[k].float(), b[k].float(), rtol=2e-3,
+                                                    atol=1e-6) for k in a)
+
+
+def is_pretrain_encoder(state) -> bool:
+    """Whether a loaded file is an encoder-only file of ``vjepa-ros pretrain``."""
+    return isinstance(state, dict) and "pretrain" in state and not state.get("predictor")

@@ -1,0 +1,94 @@
+"""Resuming a training run: its ``latest.pt`` read, the settings it may change, refusals.
+
+:func:`read_latest` reads ``<out>/latest.pt`` (FileNotFoundError / CheckpointError saying what
+the file is instead); :func:`resume_config` applies this command's settings, of which only
+:data:`RESUME_CHANGEABLE` may differ; :func:`check_resumable` refuses a run with no step left
+(ConfigError, one line).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from vjepa_ros.config import ConfigError, flatten
+from vjepa_ros.models import CheckpointError
+from vjepa_ros.models.checkpoint import read_checkpoint_file
+from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
+from vjepa_ros.train.predictor_init import is_pretrain_encoder
+from vjepa_ros.train.run_files import run_files
+
+# Settings a resumed run may change; any other difference to the stored run is refused.
+RESUME_CHANGEABLE = ("steps", "eval_every", "save_every", "progress", "device", "threads",
+                     "dtype", "export_dtype", "activation_checkpointing", "data.feature_cache",
+                     "data.feature_cache_dir", "data.encode_batch", "data.val_clips")
+
+
+def resume_config(stored: TrainConfig, overrides: dict) -> TrainConfig:
+    """Return the stored run's config with ``overrides`` (dotted keys) applied.
+
+    Only :data:`RESUME_CHANGEABLE` settings may differ from the stored ones: anything else
+    (data, model, optimizer, seed) would not continue the same run.
+    """
+    merged = make_config(dataclasses.asdict(stored), overrides)
+    # Paths compare as paths: run, run/, ./run and /abs/run are one folder. A run stores them
+    # absolute; an older run's relative ones are taken from the working directory.
+    before = {name: value for name, value, _ in flatten(absolute_paths(stored, resolve=True))}
+    shown_before = {name: value for name, value, _ in flatten(stored)}
+    # "out": the folder latest.pt was just read from, however it is written.
+    changed = [name for name, value, _ in flatten(absolute_paths(merged, resolve=True))
+               if before[name] != value and name not in RESUME_CHANGEABLE + ("out",)]
+    if changed:
+        shown = ", ".join(f"{n} (stored {shown_before[n]!r})" for n in changed[:4])
+        latest = run_files(Path(merged.out).expanduser())["latest"]
+        raise ConfigError(f"cannot change {shown} when resuming; only "
+                          f"{', '.join(RESUME_CHANGEABLE)} may change; to train with other "
+                          "settings (a fresh learning-rate schedule) start a new run from this "
+                          f"one's predictor: --init {latest} --out NEW_DIR")
+    return absolute_paths(merged)
+
+
+def read_latest(out) -> tuple[Path, dict]:
+    path = run_files(Path(out).expanduser())["latest"]
+    if not path.is_file():
+        raise FileNotFoundError(f"nothing to resume: {path} does not exist: give the --out of "
+                                "the run to continue, or leave out --resume to start a new run")
+    state = read_checkpoint_file(path)
+    if not isinstance(state, dict) or "train_config" not in state:
+        raise CheckpointError(f"{path} is not a training checkpoint of vjepa-ros train"
+                              f"{_what_it_is(path, state)}")
+    return path, state
+
+
+def check_resumable(path: Path, state: dict, steps: int) -> None:
+    """Raise ConfigError (one line, exit 1) when the run in ``path`` has nothing left to do.
+
+    ``state``: its loaded ``latest.pt``; ``steps``: the run's ``steps`` with this command's
+    ``--steps``. Refused: ``steps`` below the step it reached, and a complete run (it reached
+    ``steps`` and exported its world model: ``Trainer.save_checkpoint``'s ``finished``, or an
+    older run's step, and world_model.pt beside it): resuming that would encode the data
+    again and rewrite every output for no step. A run stopped after its last step, or whose
+    export failed, is resumed (it exports).
+    """
+    step = int(state["step"])
+    if step > steps:
+        raise ConfigError(f"steps {steps} is below the step {step} this run reached ({path}); "
+                          f"give --steps >= {step}")
+    world_model = run_files(path.parent)["world_model"]
+    if step == steps and state.get("finished", True) and world_model.is_file():
+        raise ConfigError(
+            f"the run in {path.parent} is already complete: {step} of {steps} steps, "
+            f"{world_model.name} written; nothing to resume: give --steps above {step} to train "
+            f"it further, or start a new run from it with --init {world_model} --out NEW_DIR")
+
+
+def _what_it_is(path: Path, state) -> str:
+    """``: it is ...; to ...``: what a latest.pt that cannot be resumed holds, and its use."""
+    if is_pretrain_encoder(state):
+        return (": it is an encoder written by vjepa-ros pretrain, nothing to resume; train a "
+                f"predictor on it with vjepa-ros train --encoder {path} --data DIR --out NEW_DIR")
+    if isinstance(state, dict) and state.get("predictor") and state.get("encoder"):
+        return (": it is a world model (encoder + predictor, no optimizer state or settings), "
+                "nothing to resume; start a new run from its predictor with vjepa-ros train "
+                f"--init {path} --data DIR --out NEW_DIR")
+    return ""
