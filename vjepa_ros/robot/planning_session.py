@@ -1,0 +1,207 @@
+"""The MPC session's planning step, run by the planning worker thread, and its bookkeeping.
+
+:class:`PlanningSession` is a mixin of :class:`~vjepa_ros.robot.mpc.MPCSession` (its lock,
+inputs, goals, phase and planner are the session's). :meth:`~PlanningSession.plan_step` takes
+what to plan on now (``_next_job``: a goal, fresh inputs, the state nearest the frame; else a
+hold with its refusal), runs the GPU work outside the lock (``plan_compute.compute_plan``), and
+commands or prepares the plan unless it became void meanwhile (``_void_reason``: goal changed,
+enabled/disabled, closing); ``hand_changed`` keeps a plan begun on another hand's closedness from
+commanding the gripper.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from vjepa_ros.planning.cancel import PlanCancelled
+from vjepa_ros.robot.inputs import Stamped
+from vjepa_ros.robot.phase import Event, Phase
+from vjepa_ros.robot.plan_compute import compute_plan
+from vjepa_ros.robot.plan_job import PlanJob
+from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
+from vjepa_ros.robot.refusal import Refusal, RefusalKind
+
+
+class PlanningSession:
+    """The planning methods of ``MPCSession`` (see the module docstring)."""
+
+    def _next_job(self, now: float) -> PlanJob | None:
+        """Return what to plan on now, or None (setting the refusal when something is wrong)."""
+        if self.closed or self.camera_check is not None:
+            return None  # the live camera check moves the arm: no goal plans meanwhile
+        if self.control.mode == "async" and self._phase is Phase.MOVING:
+            return self._preparation_job(now)
+        frame = self.inputs.frame
+        if frame is None or frame.stamp <= self.last_planned_stamp:
+            return None
+        if not self._inputs_usable(now):
+            return None
+        # blocking/async: wait for arrival before the state-at-frame check, which would otherwise
+        # hold the arm mid-motion on a frame whose nearest state is stale (as before the refactor)
+        if self.enabled and self.control.mode != "continuous":
+            if self._phase is Phase.MOVING or self._prepared is not None or \
+                    frame.stamp < self.arrival_time + self.control.settle_s:
+                return None
+        state = self._state_near(frame)
+        if state is None:
+            return None
+        if not self.enabled:
+            self._clear_refusal()  # shadow mode: nothing to command, the inputs are fine again
+        return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
+                       hand_epoch=self.hand_epoch)
+
+    def _inputs_usable(self, now: float) -> bool:
+        """Return True when there is a goal and the inputs are fresh; otherwise hold."""
+        goal_problem = self._goal_problem()
+        if goal_problem:
+            self._hold(Refusal(RefusalKind.NO_GOAL, goal_problem))
+            return False
+        refusal = self._input_refusal(now)
+        if refusal is not None:
+            self._hold_on_inputs(refusal)
+            return False
+        return True
+
+    def _state_near(self, frame: Stamped) -> Stamped | None:
+        """Return the state recorded nearest to ``frame``'s stamp, or hold and None if too far."""
+        state = self.inputs.state_at(frame.stamp)
+        if abs(state.stamp - frame.stamp) > self.limits.max_state_age_s:
+            self._hold(Refusal(RefusalKind.STALE_INPUTS, (
+                f"no robot state near the frame: nearest is {state.stamp - frame.stamp:+.2f}"
+                " s from the frame's stamp")))
+            return None
+        return state
+
+    def plan_step(self, want_debug: bool = False) -> PlanReport | None:
+        """Plan (or command a prepared plan) if there is something to do; None when not.
+
+        While the live camera check runs, the worker's turn estimates the model's frame once the
+        check's moves are made, or computes a correction trial's plan
+        (``_camera_check_worker_turn``), and no goal is planned.
+        """
+        self._camera_check_worker_turn()
+        with self._lock:
+            started = time.perf_counter()
+            report = self._take_prepared(self.clock())
+            if report is not None:
+                return self._finish(report, started)
+            job = self._next_job(self.clock())
+            if job is None:
+                return None
+            if job.predicted_start is None:
+                self.last_planned_stamp = job.frame.stamp
+            self.planning = True
+            self._idle.clear()
+            self._transition(Event.PLAN_STARTED)
+        started = time.perf_counter()
+        try:
+            plan, debug_rgb = self._plan(job, want_debug,
+                                         lambda: bool(self._void_reason(job.version, job.epoch)))
+        except PlanCancelled as exc:  # its result was void anyway: no hold, nothing commanded
+            with self._lock:
+                reason = f"{self._void_reason(job.version, job.epoch) or 'stopped'}: {exc}"
+                self.log("info", reason)
+                return self._finish(PlanReport(reason=reason, outcome=PlanOutcome.CANCELLED),
+                                    started, job)
+        except Exception as exc:  # noqa: BLE001 - any planner failure means: hold, report
+            with self._lock:
+                reason = f"planner error: {type(exc).__name__}: {exc}"
+                self._hold(Refusal(RefusalKind.PLANNER_ERROR, reason))
+                return self._finish(PlanReport(reason=reason, outcome=PlanOutcome.REFUSED,
+                                               refusal=RefusalKind.PLANNER_ERROR), started, job)
+        with self._lock:
+            if job.predicted_start is None:
+                # the hand must also still be measured when the plan goes out: finger states
+                # can lapse while a plan is computed (16 s for the published ViT-g planner)
+                latest = self.inputs.latest_state()
+                report = self._command(plan, job.frame.stamp, job.state.value, job.version,
+                                       job.epoch, self._same_hand(job) and latest is not None
+                                       and latest.gripper_measured)
+            else:
+                report = self._prepare(plan, job, time.perf_counter() - started)
+            report.debug_rgb = debug_rgb
+            return self._finish(report, started, job)
+
+    def hand_changed(self, hand: str | None = None) -> None:
+        """Note that the closedness now comes from another hand, or none (node's FingerWatch).
+
+        ``hand``: the hand measured now (``FingerWatch.hand``); None while none is chosen or the
+        choice is ambiguous (the last one known stays). Sub-goals captured on another hand are
+        not commanded under ``goals.gripper`` subgoal (their closedness is that hand's): the
+        session holds with a line saying to capture them again, and plans toward them are void.
+
+        Nothing computed from the old hand's closedness may command the gripper: plans begun
+        before lose their gripper command (:meth:`_same_hand`), a prepared plan too, the states
+        kept so far are flagged unmeasured (a plan from a frame stamped before the change starts
+        from one of them), and the executing target's closedness is no measurement of the new
+        hand (async's next start takes the measured one). Thread-safe.
+        """
+        with self._lock:
+            self.hand_epoch += 1
+            self.inputs.unmeasure_gripper()  # a frame stamped before the change: its state too
+            self.command_gripper_measured = False
+            if self._prepared is not None:
+                self._prepared.gripper_measured = False
+            if hand is None or hand == self.hand:
+                return
+            self.hand = hand
+            problem = "" if self.goals is None else self._other_hand_problem()
+            if problem:  # plans toward them, begun or prepared, command nothing
+                self.goal_version += 1
+                self._drop_prepared("sub-goals of another hand")
+                self.log("warning", f"the gripper is now {hand}: {problem}")
+
+    def _same_hand(self, job: PlanJob) -> bool:
+        """Whether ``job`` began from a measured closedness of the hand measured now."""
+        return job.gripper_measured and job.hand_epoch == self.hand_epoch
+
+    def _finish(self, report: PlanReport, started: float,
+                job: PlanJob | None = None) -> PlanReport:
+        """End a plan_step (under the lock): idle again, latency set, report kept and returned.
+
+        Completes the report's context (``job``: what the plan started from; None for a
+        prepared plan, whose report already has it): mode, phase, goal and enable epoch.
+        """
+        self.planning = False
+        self._idle.set()
+        self._transition(Event.PLAN_ENDED)  # planning → idle; any other phase stays
+        if not report.latency_s:
+            report.latency_s = time.perf_counter() - started
+        if job is not None:
+            report.goal_version, report.enable_epoch = job.version, job.epoch
+            if report.frame_stamp is None:
+                report.frame_stamp = job.frame.stamp
+                report.start = job.state.value if job.predicted_start is None else \
+                    job.predicted_start
+        if report.subgoal is None and self.goals is not None:  # refusals: where the goals stand
+            report.subgoal = self.goals.progress()
+        report.mode, report.phase, report.commands_sent = \
+            self.control.mode, self._phase, self.commands_sent
+        self.last_report = report
+        for listener in self._listeners:
+            listener(report)
+        return report
+
+    def _void_reason(self, version: int, epoch: int) -> str:
+        """Why a plan begun at goal ``version``, enable ``epoch`` is void now ("" if it is not)."""
+        if self.closed:
+            return "shutting down"
+        if version != self.goal_version:
+            return "goal changed while planning"
+        if epoch != self.enable_epoch:
+            voided = self._voided_by  # what made the next epoch, if not ~/enable
+            if voided is not None and voided[0] == epoch + 1:
+                return f"{voided[1]} while planning"
+            return "enabled while planning" if self.enabled else "disabled while planning"
+        return ""
+
+    def _plan(self, job: PlanJob, want_debug: bool, should_stop: Callable[[], bool]):
+        """Encode, (async) imagine, plan: the GPU work, outside the lock (``plan_compute``)."""
+        return compute_plan(self.model, self.planner, job.frame.value, job.state.value,
+                            job.goal, want_debug, should_stop, job.predicted_start,
+                            self.model_frame)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no plan is being computed; return False on timeout."""
+        return self._idle.wait(timeout)
