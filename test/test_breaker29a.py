@@ -219,7 +219,7 @@ def test_a_goal_waiting_for_its_publishers_name_does_not_replace_a_later_capture
     _without_the_2hz_check(h)  # called below, from this thread alone
     answers = {"players": None}  # the graph: not named yet, then a live publisher's
     monkeypatch.setattr(goal_images, "goal_players",
-                        lambda node, topic, gid: answers["players"])
+                        lambda node, topic, gid, infos=None: answers["players"])
     monkeypatch.setattr(goal_images, "UNNAMED_WARN_S", 3600.0)  # kept however slow the box
     h.planner._on_goal_image(goal_message(3), GOAL, None)
     assert h.planner.pending_goal is not None and goal_image(h) is None

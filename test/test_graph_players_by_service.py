@@ -164,3 +164,39 @@ def test_one_graph_check_asks_each_node_once_for_all_inputs():
              for topic in ("/cam", "/joint_states", "/fingers")]
     assert found == [[], [], ["/replay"]]
     assert sorted(graph.asked) == [("driver", "/"), ("replay", "/")]
+
+
+class _CountingGraph(Graph):
+    """A planner node's graph for GoalImages: counts the goal topic's publisher listings."""
+
+    def __init__(self, publishers):
+        super().__init__(publishers)
+        self.listings = 0
+        self.goal_subscription = SimpleNamespace(topic_name="/vjepa_planner/goal_image")
+        self.config = SimpleNamespace(safety=SimpleNamespace(take_unnamed_publishers=False))
+        self.logged = []
+
+    def get_publishers_info_by_topic(self, topic):
+        self.listings += 1
+        return super().get_publishers_info_by_topic(topic)
+
+    def get_logger(self):
+        return SimpleNamespace(info=self.logged.append, warning=self.logged.append)
+
+
+def test_a_goal_image_is_decided_on_one_listing_of_its_topics_publishers():
+    # Session 29's notes: GoalImages._decide listed the goal topic's publishers 4-5 times per
+    # image (its own look, goal_players twice, bag_players, goal_publishers): several answers
+    # of a graph that changes meanwhile, for one decision. Now one listing decides.
+    from vjepa_ros.nodes.goal_images import GoalImages
+
+    topic = "/vjepa_planner/goal_image"
+    graph = _CountingGraph({topic: [("goal_sender", "/"), ("rosbag2_player", "/")]})
+    taken = []
+    goals = GoalImages(graph, taken.append)
+    goals.listed.settle_s = 0.0  # listed long enough: decided now
+    goals.arrived("live image", topic, (("data", bytes([len("goal_sender")])),))
+    assert taken == ["live image"] and graph.listings == 1, graph.listings
+    goals.arrived("player image", topic, (("data", bytes([len("rosbag2_player")])),))
+    assert taken == ["live image"] and graph.listings == 2, "the player's image is ignored"
+    assert "comes from a bag player (/rosbag2_player)" in graph.logged[-1]

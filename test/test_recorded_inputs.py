@@ -68,7 +68,7 @@ def test_enabled_a_replay_holds_the_plan_and_the_stream_until_the_player_stops(m
     assert session.plan_step().command is not None, "live inputs: commanded"
     assert any(o.setpoint is not None for o in stream(session, clock, ticks=3))
     session.set_recorded_inputs(BAG)
-    assert ("warning", BAG) in logs
+    assert ("warning", f"not commanding: {BAG}") in logs
     held = stream(session, clock, ticks=3)
     assert held[0].setpoint is None and held[0].hold_started, "the set-point stream stops"
     assert held[1:] == [None, None]
@@ -78,6 +78,8 @@ def test_enabled_a_replay_holds_the_plan_and_the_stream_until_the_player_stops(m
     assert session.plan_step() is None and session.commands_sent == sent
     status = session.snapshot()
     assert status.refusal.kind is RefusalKind.STALE_INPUTS and status.refusal.detail == BAG
+    assert [m for _, m in logs if BAG in m] == [f"not commanding: {BAG}"], \
+        "the hold said twice: once when the player was seen, once by the plan's refusal"
     session.set_recorded_inputs("")
     assert logs[-1] == ("info", "no bag player publishes the inputs any more: commanding "
                         "waits for a camera frame and a robot state received since")

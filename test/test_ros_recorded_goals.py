@@ -74,7 +74,8 @@ def test_a_goal_from_a_publisher_not_named_yet_is_decided_when_the_graph_names_i
     h = harness()
     _without_the_2hz_check(h)  # called below, from this thread alone
     answers = iter([None, None, ["/replay"]])  # not named, not named, then a player
-    monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid: next(answers))
+    monkeypatch.setattr(goal_images, "goal_players",
+                        lambda node, topic, gid, infos=None: next(answers))
     node = h.planner
     node._on_goal_image(goal_message(3), TOPIC, None)
     assert node.pending_goal is not None and goal_image(h) is None, "kept, not taken yet"
@@ -87,12 +88,12 @@ def test_a_goal_from_a_publisher_not_named_yet_is_decided_when_the_graph_names_i
     assert h.pump(3.0, until=lambda: logged(h, "bag player (/replay)"))
     # named as a live publisher's: taken once its publishers were listed GOAL_SETTLE_S (the
     # 2 Hz check retries; a renamed player's services may be listed after its name)
-    monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid: [])
+    monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid, infos=None: [])
     node._on_goal_image(goal_message(4), TOPIC, None)
     assert checked_until(h, lambda: goal_image(h) is not None)
     assert np.array_equal(goal_image(h), frame(4)) and node.pending_goal is None
     # never named: dropped with a warning once it waited UNNAMED_WARN_S
-    monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid: None)
+    monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid, infos=None: None)
     node._on_goal_image(goal_message(5), TOPIC, None)
     node.pending_goal.since -= goal_images.UNNAMED_WARN_S + 0.1  # came 2.1 s ago
     node._publish_diagnostics()  # the 2 Hz check: still not named

@@ -92,7 +92,7 @@ def test_a_goal_image_from_a_publisher_never_named_is_taken_only_with_the_option
 
     h = harness(**{"safety.take_unnamed_publishers": take})
     _without_the_2hz_check(h)  # called below, from this thread alone
-    monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid: None)
+    monkeypatch.setattr(goal_images, "goal_players", lambda node, topic, gid, infos=None: None)
     h.planner._on_goal_image(goal_message(6), TOPIC, None)
     h.planner.pending_goal.since -= goal_images.UNNAMED_WARN_S + 0.1  # came 2.1 s ago
     h.planner._publish_diagnostics()  # the 2 Hz check: still not named

@@ -64,10 +64,9 @@ class GoalImages:
 
     def retry(self) -> None:
         """Note the goal topic's publishers and decide a waiting image again (2 Hz check)."""
-        node, now = self.node, time.monotonic()
-        self.listed.note([bytes(info.endpoint_gid) for info in
-                          node.get_publishers_info_by_topic(node.goal_subscription.topic_name)],
-                         now)
+        node, now, topic = self.node, time.monotonic(), self.node.goal_subscription.topic_name
+        infos = node.get_publishers_info_by_topic(topic)
+        self.listed.note([bytes(info.endpoint_gid) for info in infos], now)
         waiting, self.pending = self.pending, None
         if waiting is None:
             return
@@ -75,21 +74,26 @@ class GoalImages:
             node.get_logger().info(f"the goal image on {waiting.topic} that waited for the ROS "
                                    "graph is dropped: a goal was set since")
             return
-        self._decide(waiting, fresh=False)
+        self._decide(waiting, fresh=False, infos=infos if waiting.topic == topic else None)
 
-    def _decide(self, goal: WaitingGoal, fresh: bool) -> None:
+    def _decide(self, goal: WaitingGoal, fresh: bool, infos: list | None = None) -> None:
+        """Take, ignore or keep waiting ``goal``; ``infos``: the graph's answer if just asked.
+
+        One answer of the graph (its publishers of the goal topic) for every rule below.
+        """
         node, now, topic = self.node, time.monotonic(), goal.topic
         gid = sender_gid(goal.sender)
-        infos = node.get_publishers_info_by_topic(topic)
-        self.listed.note([bytes(info.endpoint_gid) for info in infos], now)  # (unnamed too)
+        if infos is None:
+            infos = node.get_publishers_info_by_topic(topic)
+            self.listed.note([bytes(info.endpoint_gid) for info in infos], now)  # unnamed too
         mine = gid is not None and any(bytes(info.endpoint_gid) == gid for info in infos)
-        players = goal_players(node, topic, gid)
+        players = goal_players(node, topic, gid, infos=infos)
         goal.live = goal.live or (mine and players == [])
         if goal.live and not mine:  # live when it came, gone now (a script that quit)
             players, settled = [], True
         else:
             settled = players is not None and self.listed.settled(
-                [bytes(info.endpoint_gid) for info in goal_publishers(node, topic, gid)], now)
+                [bytes(info.endpoint_gid) for info in goal_publishers(infos, gid)], now)
         if players:
             node.get_logger().warning(recorded_goal_problem(topic, players))
             return  # an ignored image replaces nothing

@@ -91,7 +91,8 @@ def package_simulators(node, names: list[str]) -> set[str]:
 
 
 def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
-                gids: set[bytes] | None = None, ask: PlayerNodes | None = None) -> list[str]:
+                gids: set[bytes] | None = None, ask: PlayerNodes | None = None,
+                infos: list | None = None) -> list[str]:
     """Full names of the bag players publishing ``topic``, directly or through relays.
 
     A player is known by its node's name or the services it offers
@@ -106,11 +107,12 @@ def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
     bridges, the nodes ``ask`` was told of (``safety.not_relays``: ``recorded_inputs.may_relay``),
     and subscriptions to static transforms (``recorded_inputs.static_transforms``). ``ask``: one
     graph check's answers, shared by its calls (each node asked for its services once per
-    check); a new one per call when None.
+    check); a new one per call when None. ``infos``: the graph's publishers of ``topic`` when
+    the caller has just asked (one answer for all its rules), else asked here.
     """
     players = ask or PlayerNodes(node)
     found = []
-    for info in node.get_publishers_info_by_topic(topic):
+    for info in node.get_publishers_info_by_topic(topic) if infos is None else infos:
         if info.node_name == UNKNOWN:
             continue
         name = full_name(info.node_name, info.node_namespace)
@@ -126,7 +128,8 @@ def bag_players(node, topic: str, types: frozenset[str] = frozenset(),
     return sorted(set(found))
 
 
-def goal_players(node, topic: str, gid: bytes | None) -> list[str] | None:
+def goal_players(node, topic: str, gid: bytes | None,
+                 infos: list | None = None) -> list[str] | None:
     """Return the bag players among a goal image's publishers ([]; None: not known yet).
 
     ``gid``: the message's publisher (``endpoint_gid`` bytes). With a gid the graph lists,
@@ -135,23 +138,22 @@ def goal_players(node, topic: str, gid: bytes | None) -> list[str] | None:
     --once``, a script that published and quit), and without ids (Humble/Iron rclpy) there is
     no telling: then the goal is a player's while any player publishes ``topic``, and not
     known while any publisher of it is unnamed. Players only, not relays (nothing republishes
-    goal images).
+    goal images). ``infos``: the graph's publishers of ``topic`` if just asked (else asked here).
     """
-    if any(info.node_name == UNKNOWN for info in goal_publishers(node, topic, gid)):
+    infos = node.get_publishers_info_by_topic(topic) if infos is None else infos
+    if any(info.node_name == UNKNOWN for info in goal_publishers(infos, gid)):
         return None
     gids: set[bytes] = set()
-    players = bag_players(node, topic, gids=gids)
-    mine = gid is not None and any(bytes(info.endpoint_gid) == gid
-                                   for info in node.get_publishers_info_by_topic(topic))
+    players = bag_players(node, topic, gids=gids, infos=infos)
+    mine = gid is not None and any(bytes(info.endpoint_gid) == gid for info in infos)
     return [] if mine and gid not in gids else players
 
 
-def goal_publishers(node, topic: str, gid: bytes | None) -> list:
-    """Return the graph's infos of the publishers a goal image on ``topic`` came from.
+def goal_publishers(infos: list, gid: bytes | None) -> list:
+    """Return the publishers (of the graph's ``infos`` of a topic) a goal image came from.
 
-    Its own (``gid``) where the graph lists it, else every publisher of ``topic``.
+    Its own (``gid``, ``endpoint_gid`` bytes) where ``infos`` lists it, else all of ``infos``.
     """
-    infos = node.get_publishers_info_by_topic(topic)
     mine = [info for info in infos if gid is not None and bytes(info.endpoint_gid) == gid]
     return mine or infos
 

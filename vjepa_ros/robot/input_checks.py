@@ -68,8 +68,9 @@ class InputChecks:
         breaker28a); a finger-only player's closedness in the kept states stops counting as
         measured, and the live camera's frame is kept (breaker29b); a camera player that stops
         while a finger player plays on is forgotten then (breaker29d). Logged once when it
-        begins (a warning while enabled; at ``~/enable`` the reply and the hold's warning say
-        it) and when it ends. Thread-safe.
+        begins (an info line in shadow mode; while enabled the hold's warning, "not commanding:
+        ...", not said again by the refusal; at ``~/enable`` the reply and the hold's warning
+        say it) and when it ends. Thread-safe.
         """
         with self._lock:
             if problem == self.recorded_inputs:
@@ -87,7 +88,11 @@ class InputChecks:
                     # then said in ~/enable's words, it is void all the same
                     self._voided_by = (self.enable_epoch, "inputs from a bag player")
                     self._drop_prepared("inputs from a bag player")
-                self.log("warning" if self.enabled else "info", problem)
+                if self.enabled:  # the hold's own line, said once (not again by the refusal)
+                    self._refusal_log.said_now(RefusalKind.STALE_INPUTS)
+                    self.log("warning", f"not commanding: {problem}")
+                else:
+                    self.log("info", problem)
                 return
             leftover = self._recorded_leftover()
             if self.enabled and leftover:  # the status names why, not the player's line

@@ -42,6 +42,12 @@ class RefusalLog:
         self.logged_at[kind] = now
         return True
 
+    def said_now(self, kind: RefusalKind) -> None:
+        """Record a refusal of ``kind`` its caller logged itself (no second line for it)."""
+        self.active.add(kind)
+        self.said.add(kind)
+        self.logged_at[kind] = self.clock()
+
     def cleared(self, kind: RefusalKind) -> bool:
         """One kind cleared on its own (a new goal, a valid state): log it again when it comes.
 
