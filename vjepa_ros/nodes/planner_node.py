@@ -10,7 +10,9 @@ It starts disabled (shadow mode: plans and publishes ``~/action``, diagnostics a
 image, commands nothing). ``~/enable`` (SetBool) starts commanding. Planning runs on a thread of
 its own (:class:`vjepa_ros.robot.planning_worker.PlanningWorker`), never as an executor callback:
 callbacks store inputs and wake it, so subscriptions, services, parameters and the streaming
-timer keep their rates while the GPU (or CPU) works.
+timer keep their rates while the GPU (or CPU) works. The input callbacks live in
+:mod:`vjepa_ros.nodes.planner_inputs`, the 2 Hz diagnostics and graph checks in
+:mod:`vjepa_ros.nodes.planner_diagnostics` (mixins of :class:`PlannerNode`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import dataclasses
 import time
 
 from builtin_interfaces.msg import Time
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.clock import Clock, ClockType
@@ -34,7 +36,6 @@ from vjepa_ros.image_limits import goal_image_problem
 from vjepa_ros.image_notes import SizeNotes
 from vjepa_ros.images import (
     ImageError,
-    decode_image_message,
     image_msg_to_rgb,
     rgb_to_image_fields,
 )
@@ -43,36 +44,32 @@ from vjepa_ros.nodes.goal_images import GoalImages
 from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
-from vjepa_ros.nodes.graph_publishers import other_publishers, published_topics
+from vjepa_ros.nodes.graph_publishers import published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_sources import InputSources
 from vjepa_ros.nodes.input_watch import (
     InputProblem,
     InputWatch,
     InputWatches,
-    silent_inputs_message,
 )
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
+from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
+from vjepa_ros.nodes.planner_inputs import PlannerInputs
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.pose_msgs import (
-    frame_problem,
     set_pose,
     set_stamp,
-    stamp_seconds,
-    state_from_pose,
 )
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher
 from vjepa_ros.nodes.topic_options import topic_problem
-from vjepa_ros.robot.finger_watch import FingerWatch, note_level
+from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
 from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_states import (
-    ArmStateError,
     JointStateReader,
-    closedness_from_fingers,
     finger_position,
 )
-from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
+from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
@@ -88,7 +85,7 @@ LATCHED = QoSProfile(
 RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_parameters.RULES name
 
 
-class PlannerNode(Node):
+class PlannerNode(PlannerInputs, PlannerDiagnostics, Node):
     ROS_NAME = PLANNER_NODE  # the one prefix of its start-up errors (node_runner.run_node)
 
     def __init__(self, **kwargs):
@@ -280,163 +277,6 @@ class PlannerNode(Node):
         else:
             self.get_logger().info(message)
 
-    def _log_input_error(self, message: str) -> None:
-        """Log a bad input as an error: each problem at once, then at most every 5 s.
-
-        The same problem with other values counts as the same (``input_errors.problem_shape``).
-        """
-        if self.input_errors.due(message, time.monotonic()):
-            self.get_logger().error(message)
-
-    def _reject_state(self, what: str, topic: str, problem: Exception | str) -> None:
-        """Hold on an unusable robot state, in one line naming its topic and what to check.
-
-        Several nodes may publish robot states (the driver, a joint_state_publisher, a
-        simulator): the topic and ``ros2 topic info -v`` lead to the one that sent it.
-        """
-        message = (f"unusable {what} on {topic}: {problem} (check the nodes publishing there: "
-                   f"ros2 topic info -v {topic})")
-        self._log_input_error(message)
-        self.session.reject_state(message)
-
-    # -- inputs ---------------------------------------------------------------------------------
-    def _on_image(self, msg, _topic: str = "", sender: object = None) -> None:
-        """Take a camera frame; ``sender``: its publisher where rclpy gives it (publisher_ids).
-
-        Frames from two publishers within 1 s (a bag played onto the live camera topic, a second
-        camera driver) are refused as the session refuses a frame of an unusable size.
-        """
-        now = time.monotonic()
-        self.image_watch.arrived(now)
-        topic = self.image_subscription.topic_name
-        if self.sources.from_stopped_player(sender, now, topic):
-            return
-        try:
-            rgb = decode_image_message(msg)
-        except ImageError as exc:
-            self._log_input_error(f"dropping camera image on {topic}: {exc}")
-            return
-        crowd = self.sources.camera_crowd_problem(sender, now, topic)
-        problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp), crowd)
-        self.worker.wake()
-        if problem:  # refused (logged by the session): no note on its size besides
-            return
-        goal = self.session.goals.current if self.session.goals is not None else None
-        for note in self.size_notes.check(rgb.shape, None if goal is None else goal.image.shape):
-            self.get_logger().warning(note)  # each once: frames small, goal of another size
-
-    def _log_once(self, message: str, level: str = "info") -> None:
-        if message not in self.logged_once:
-            self.logged_once.add(message)
-            self._log(level, message)
-
-    def _on_joint_state(self, msg: JointState, topic: str = "", sender: object = None) -> None:
-        """Arm state from arm messages, gripper from the newest finger message (any layout).
-
-        ``topic`` is set for messages of a gripper topic: only their finger joints are used.
-        ``sender``: the message's publisher where rclpy gives it (:mod:`publisher_ids`).
-        Messages about neither this arm nor its hand are counted and ignored (never a hold).
-        """
-        topic = topic or self.joint_states_sub.topic_name
-        now = time.monotonic()
-        if topic == self.state_watch.topic:
-            self.state_watch.arrived(now)
-        if self.sources.from_stopped_player(sender, now, topic):
-            return
-        try:
-            reading = self.joints.read(msg.name, msg.position)
-        except StateError as exc:
-            if topic != self.joint_states_sub.topic_name or not isinstance(exc, ArmStateError):
-                self.fingers.unusable(topic)  # bad fingers (or whole message): hand unknown
-                self._tell_hand_change()
-            if topic != self.joint_states_sub.topic_name:
-                self._log_input_error(f"ignoring finger joints on {topic}: {exc}")
-                return
-            self._reject_state("joint state", topic, exc)
-            return
-        self._log_note(self.fingers.check_arm(self.joints.prefix))
-        if reading.fingers is not None:
-            self._log_note(self.fingers.offer(
-                topic, reading.finger_prefix, float(closedness_from_fingers(
-                    reading.fingers, self.config.robot.gripper_max_width)), now, sender))
-        self._tell_hand_change()
-        if reading.foreign:
-            self.foreign_joint_states += 1
-            if topic not in self.logged_once:  # once per topic, not once per message
-                self.logged_once.add(topic)
-                self.get_logger().info(
-                    f"ignoring JointState messages on {topic} without this arm's joints (first: "
-                    f"{', '.join(list(msg.name)[:4]) or 'no names'}); counted in diagnostics as "
-                    "foreign_joint_states")
-        if (reading.arm is None or self.config.robot.state_source == "pose"
-                or topic != self.joint_states_sub.topic_name):
-            return  # finger-only or foreign message, or the pose comes from current_pose
-        if self._state_crowded(sender, now, "joint state", topic, "arm joint states"):
-            return
-        state = self.kinematics.state(reading.arm, self.fingers.value())
-        self.session.observe_state(state, stamp_seconds(msg.header.stamp),
-                                   gripper_measured=self._gripper_measured(now))
-
-    def _state_crowded(self, sender, now: float, what: str, topic: str, words: str) -> bool:
-        """Refuse (hold) a robot state while two publishers send it: a bag on the live topic.
-
-        ``sender``: the message's publisher id (None where rclpy gives none, Humble/Iron: the
-        graph's count of ``topic``'s publishers decides).
-        """
-        problem = self.sources.state_crowd_problem(sender, now, words, topic)
-        if problem:
-            self._reject_state(what, topic, problem)
-        return bool(problem)
-
-    def _gripper_measured(self, now: float) -> bool:
-        """Whether a state built at ``now`` [s, steady clock] has a measured closedness."""
-        self._log_note(self.fingers.lapse(now), "warning")
-        return self.fingers.measured(now)
-
-    def _log_note(self, note: str, level: str = "") -> None:
-        """Log a finger watch note at ``level``, else at its own (``finger_watch.note_level``)."""
-        if note:
-            self._log(level or note_level(note), note)
-
-    def _tell_hand_change(self) -> None:
-        """Tell the session when the hand chosen changed: no plan of the old one's grips."""
-        if self.fingers.generation != self.hand_generation:
-            self.hand_generation = self.fingers.generation
-            self.session.hand_changed(self.fingers.hand)
-            self._check_recorded_inputs()  # the new hand's topic may be a bag player's
-
-    def _frame_ok(self, topic: str, frame_id: str) -> bool:
-        """Check a pose's header.frame_id against the base frame: refuse (hold) on a mismatch."""
-        problem = frame_problem(topic, frame_id, self.kinematics.base_frame)
-        if problem is None:
-            self._log_once(f"{topic} has an empty header.frame_id: taken as the base frame "
-                           f"{self.kinematics.base_frame}")
-            return True
-        if problem:
-            self.frame_refusals += 1
-            self._log_once(problem, "error")
-            self.session.reject_state(problem)
-            return False
-        return True
-
-    def _on_pose(self, msg: PoseStamped, _topic: str = "", sender: object = None) -> None:
-        now = time.monotonic()
-        self.state_watch.arrived(now)
-        if self.sources.from_stopped_player(sender, now, self.pose_sub.topic_name):
-            return
-        if not self._frame_ok(self.pose_sub.topic_name, msg.header.frame_id):
-            return
-        if self._state_crowded(sender, now, "current_pose", self.pose_sub.topic_name,
-                               "robot poses"):
-            return
-        try:
-            state = state_from_pose(msg.pose, self.fingers.value())
-        except StateError as exc:
-            self._reject_state("current_pose", self.pose_sub.topic_name, exc)
-            return
-        self.session.observe_state(state, stamp_seconds(msg.header.stamp),
-                                   gripper_measured=self._gripper_measured(time.monotonic()))
-
     # -- goals and services ---------------------------------------------------------------------
     def _on_goal_image(self, msg: Image, topic: str = "", sender: object = None) -> None:
         """Take a goal image from ``~/goal_image`` unless a bag player sent it (goal_images)."""
@@ -610,94 +450,6 @@ class PlannerNode(Node):
             lin, ang = twist.twist.linear, twist.twist.angular
             lin.x, lin.y, lin.z, ang.x, ang.y, ang.z = (float(v) for v in out.twist)
             self.twist_pub.publish(twist)
-
-    # -- diagnostics and watchdog ---------------------------------------------------------------
-    def _check_other_publishers(self) -> None:
-        """Find the other publishers of arm commands, twins of this node's full name included.
-
-        A node of the same name and namespace (another process: a second launch) is not this
-        one: the graph lists a publisher per node on the command topic, so more than one of
-        this name means a twin. Sets :attr:`other_publishers` and :attr:`twin_problem`. A twin
-        is logged at once; another publisher only while enabled (in shadow mode nothing fights:
-        guiding the arm on the command topic is the ``~/capture_goal`` route), and ``~/enable``
-        names it in its reply.
-        """
-        topic = self.target_pub.topic_name
-        others, twins = other_publishers(self, topic)
-        name = self.get_fully_qualified_name()
-        self.twin_problem = "" if twins < 1 else (
-            f"another node named {name} publishes on {topic} ({twins + 1} of this name): two "
-            "planners would command the arm, so ~/enable is refused; stop the other one, or "
-            "start this one with another name or namespace (--ros-args -r __node:=<name> or "
-            "-r __ns:=/<namespace>)")
-        self.other_publishers = others
-        if self.twin_problem and others != self.warned_publishers:
-            self.get_logger().warning(self.twin_problem)
-        elif not self.session.enabled:  # shadow mode commands nothing: nothing fights yet
-            others = []  # (~/enable says it; a guiding node on target_pose is no fault now)
-        elif others and others != self.warned_publishers:
-            self.get_logger().warning(self._publishers_warning())
-        self.warned_publishers = others
-
-    def _publishers_warning(self) -> str:
-        return (f"another node publishes on {self.target_pub.topic_name}: "
-                f"{', '.join(self.other_publishers)} — two sources of arm commands fight each "
-                "other")
-
-    def _check_recorded_inputs(self) -> None:
-        """Tell the session which inputs a bag player publishes, now (``InputSources``)."""
-        self.sources.check_recorded_inputs()
-
-    def _publish_diagnostics(self) -> None:
-        if self.closing:
-            return
-        self._check_other_publishers()
-        self.sources.check_graph()  # /clock, camera source, finger topics, bag players
-        self.goal_images.retry()  # a goal image waiting for the graph
-        from vjepa_ros.robot.diagnostics import diagnostic_status  # (robot.mpc: torch)
-
-        inputs = self._input_problems()
-        snapshot = self.session.snapshot()
-        status = diagnostic_status(snapshot)
-        values = dict(status["values"])
-        values["inputs"] = "; ".join(str(p) for p in inputs) or "arriving"
-        values["other_command_publishers"] = ", ".join(self.other_publishers)
-        values["gripper_state_topic"] = self.fingers.topic or (
-            "ambiguous" if self.fingers.conflict else "none yet")
-        values["gripper_state_age_s"] = self.fingers.status(time.monotonic())
-        values["foreign_joint_states"] = str(self.foreign_joint_states)
-        values["frame_refusals"] = str(self.frame_refusals)
-        waiting = self.goal_images.pending  # "no goal" meanwhile: say why
-        values["goal_image_waiting_s"] = "" if waiting is None else \
-            f"{time.monotonic() - waiting.since:.1f}"
-        values.update(self.runtime_values())
-        commanding_fights = self.other_publishers and self.session.enabled
-        level = max(status["level"], 2 if self.twin_problem else 1 if commanding_fights or inputs
-                    else 0)
-        if self.twin_problem:
-            values["refusal"] = "; ".join(v for v in (values.get("refusal"),
-                                                      self.twin_problem) if v)
-        msg = DiagnosticArray()
-        msg.header.stamp = self.get_clock().now().to_msg()
-        msg.status = [DiagnosticStatus(
-            level=bytes([level]), name=f"{self.get_name()}: mpc",
-            message=self.twin_problem or silent_inputs_message(inputs, snapshot.blocking) or
-            status["message"],
-            hardware_id=self.config.robot.model,
-            values=[KeyValue(key=k, value=str(v)) for k, v in values.items()],
-        )]
-        self.diagnostics_pub.publish(msg)
-
-    def runtime_values(self) -> dict[str, str]:
-        """Return what the start-up line says of the process, as ``/diagnostics`` values.
-
-        ``device`` (``cpu``, ``cuda:0``), ``dtype`` (``torch.float32`` ...), ``torch_threads``
-        (CPU threads), ``gil_switch_interval_ms``: read by tools (``vjepa-ros reach``) instead
-        of the log line's words.
-        """
-        return {"device": str(self.model.device), "dtype": str(self.model.dtype),
-                "torch_threads": str(self.torch_threads),
-                "gil_switch_interval_ms": f"{self.switch_interval_s * 1e3:g}"}
 
     def prepare_shutdown(self, timeout: float = 30.0) -> None:
         """Stop commanding and planning; wait (bounded) for a running plan to end."""

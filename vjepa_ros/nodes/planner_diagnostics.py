@@ -1,0 +1,108 @@
+"""The planner node's 2 Hz diagnostics and graph checks (a mixin).
+
+:class:`PlannerDiagnostics` is mixed into :class:`vjepa_ros.nodes.planner_node.PlannerNode`:
+twice a second it looks at the ROS graph (other publishers of arm commands, a twin of this
+node, bag players among the inputs' publishers, a goal image waiting for the graph) and
+publishes ``/diagnostics`` (one ``DiagnosticStatus``: the session's refusal, the inputs, the
+gripper state topic and the process's device and threads as values). Executor callbacks only.
+"""
+
+from __future__ import annotations
+
+import time
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+
+from vjepa_ros.nodes.graph_publishers import other_publishers
+from vjepa_ros.nodes.input_watch import silent_inputs_message
+
+
+class PlannerDiagnostics:
+    """Diagnostics and graph checks of the planner node (module docstring)."""
+
+    def _check_other_publishers(self) -> None:
+        """Find the other publishers of arm commands, twins of this node's full name included.
+
+        A node of the same name and namespace (another process: a second launch) is not this
+        one: the graph lists a publisher per node on the command topic, so more than one of
+        this name means a twin. Sets :attr:`other_publishers` and :attr:`twin_problem`. A twin
+        is logged at once; another publisher only while enabled (in shadow mode nothing fights:
+        guiding the arm on the command topic is the ``~/capture_goal`` route), and ``~/enable``
+        names it in its reply.
+        """
+        topic = self.target_pub.topic_name
+        others, twins = other_publishers(self, topic)
+        name = self.get_fully_qualified_name()
+        self.twin_problem = "" if twins < 1 else (
+            f"another node named {name} publishes on {topic} ({twins + 1} of this name): two "
+            "planners would command the arm, so ~/enable is refused; stop the other one, or "
+            "start this one with another name or namespace (--ros-args -r __node:=<name> or "
+            "-r __ns:=/<namespace>)")
+        self.other_publishers = others
+        if self.twin_problem and others != self.warned_publishers:
+            self.get_logger().warning(self.twin_problem)
+        elif not self.session.enabled:  # shadow mode commands nothing: nothing fights yet
+            others = []  # (~/enable says it; a guiding node on target_pose is no fault now)
+        elif others and others != self.warned_publishers:
+            self.get_logger().warning(self._publishers_warning())
+        self.warned_publishers = others
+
+    def _publishers_warning(self) -> str:
+        return (f"another node publishes on {self.target_pub.topic_name}: "
+                f"{', '.join(self.other_publishers)} — two sources of arm commands fight each "
+                "other")
+
+    def _check_recorded_inputs(self) -> None:
+        """Tell the session which inputs a bag player publishes, now (``InputSources``)."""
+        self.sources.check_recorded_inputs()
+
+    def _publish_diagnostics(self) -> None:
+        if self.closing:
+            return
+        self._check_other_publishers()
+        self.sources.check_graph()  # /clock, camera source, finger topics, bag players
+        self.goal_images.retry()  # a goal image waiting for the graph
+        from vjepa_ros.robot.diagnostics import diagnostic_status  # (robot.mpc: torch)
+
+        inputs = self._input_problems()
+        snapshot = self.session.snapshot()
+        status = diagnostic_status(snapshot)
+        values = dict(status["values"])
+        values["inputs"] = "; ".join(str(p) for p in inputs) or "arriving"
+        values["other_command_publishers"] = ", ".join(self.other_publishers)
+        values["gripper_state_topic"] = self.fingers.topic or (
+            "ambiguous" if self.fingers.conflict else "none yet")
+        values["gripper_state_age_s"] = self.fingers.status(time.monotonic())
+        values["foreign_joint_states"] = str(self.foreign_joint_states)
+        values["frame_refusals"] = str(self.frame_refusals)
+        waiting = self.goal_images.pending  # "no goal" meanwhile: say why
+        values["goal_image_waiting_s"] = "" if waiting is None else \
+            f"{time.monotonic() - waiting.since:.1f}"
+        values.update(self.runtime_values())
+        commanding_fights = self.other_publishers and self.session.enabled
+        level = max(status["level"], 2 if self.twin_problem else 1 if commanding_fights or inputs
+                    else 0)
+        if self.twin_problem:
+            values["refusal"] = "; ".join(v for v in (values.get("refusal"),
+                                                      self.twin_problem) if v)
+        msg = DiagnosticArray()
+        msg.header.stamp = self.get_clock().now().to_msg()
+        msg.status = [DiagnosticStatus(
+            level=bytes([level]), name=f"{self.get_name()}: mpc",
+            message=self.twin_problem or silent_inputs_message(inputs, snapshot.blocking) or
+            status["message"],
+            hardware_id=self.config.robot.model,
+            values=[KeyValue(key=k, value=str(v)) for k, v in values.items()],
+        )]
+        self.diagnostics_pub.publish(msg)
+
+    def runtime_values(self) -> dict[str, str]:
+        """Return what the start-up line says of the process, as ``/diagnostics`` values.
+
+        ``device`` (``cpu``, ``cuda:0``), ``dtype`` (``torch.float32`` ...), ``torch_threads``
+        (CPU threads), ``gil_switch_interval_ms``: read by tools (``vjepa-ros reach``) instead
+        of the log line's words.
+        """
+        return {"device": str(self.model.device), "dtype": str(self.model.dtype),
+                "torch_threads": str(self.torch_threads),
+                "gil_switch_interval_ms": f"{self.switch_interval_s * 1e3:g}"}

@@ -1,0 +1,183 @@
+"""The planner node's input callbacks: camera frames, joint states, poses (a mixin).
+
+:class:`PlannerInputs` is mixed into :class:`vjepa_ros.nodes.planner_node.PlannerNode`: each
+subscription callback decodes its message, asks the node's graph bookkeeping
+(:class:`vjepa_ros.nodes.input_sources.InputSources`) whether to drop it (a stopped bag
+player's, an unnamed publisher's, two publishers of one stream), and hands what is usable to the
+session (:class:`vjepa_ros.robot.mpc.MPCSession`), which holds on what is not. Executor callbacks
+only; the attributes used are set by the node's ``__init__``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from geometry_msgs.msg import PoseStamped
+from sensor_msgs.msg import JointState
+
+from vjepa_ros.images import ImageError, decode_image_message
+from vjepa_ros.nodes.pose_msgs import frame_problem, stamp_seconds, state_from_pose
+from vjepa_ros.robot.finger_watch import note_level
+from vjepa_ros.robot.joint_states import ArmStateError, closedness_from_fingers
+from vjepa_ros.robot.kinematics import StateError
+
+
+class PlannerInputs:
+    """Camera, joint state and pose callbacks of the planner node (module docstring)."""
+
+    def _log_input_error(self, message: str) -> None:
+        """Log a bad input as an error: each problem at once, then at most every 5 s.
+
+        The same problem with other values counts as the same (``input_errors.problem_shape``).
+        """
+        if self.input_errors.due(message, time.monotonic()):
+            self.get_logger().error(message)
+
+    def _reject_state(self, what: str, topic: str, problem: Exception | str) -> None:
+        """Hold on an unusable robot state, in one line naming its topic and what to check.
+
+        Several nodes may publish robot states (the driver, a joint_state_publisher, a
+        simulator): the topic and ``ros2 topic info -v`` lead to the one that sent it.
+        """
+        message = (f"unusable {what} on {topic}: {problem} (check the nodes publishing there: "
+                   f"ros2 topic info -v {topic})")
+        self._log_input_error(message)
+        self.session.reject_state(message)
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def _on_image(self, msg, _topic: str = "", sender: object = None) -> None:
+        """Take a camera frame; ``sender``: its publisher where rclpy gives it (publisher_ids).
+
+        Frames from two publishers within 1 s (a bag played onto the live camera topic, a second
+        camera driver) are refused as the session refuses a frame of an unusable size.
+        """
+        now = time.monotonic()
+        self.image_watch.arrived(now)
+        topic = self.image_subscription.topic_name
+        if self.sources.from_stopped_player(sender, now, topic):
+            return
+        try:
+            rgb = decode_image_message(msg)
+        except ImageError as exc:
+            self._log_input_error(f"dropping camera image on {topic}: {exc}")
+            return
+        crowd = self.sources.camera_crowd_problem(sender, now, topic)
+        problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp), crowd)
+        self.worker.wake()
+        if problem:  # refused (logged by the session): no note on its size besides
+            return
+        goal = self.session.goals.current if self.session.goals is not None else None
+        for note in self.size_notes.check(rgb.shape, None if goal is None else goal.image.shape):
+            self.get_logger().warning(note)  # each once: frames small, goal of another size
+
+    def _log_once(self, message: str, level: str = "info") -> None:
+        if message not in self.logged_once:
+            self.logged_once.add(message)
+            self._log(level, message)
+
+    def _on_joint_state(self, msg: JointState, topic: str = "", sender: object = None) -> None:
+        """Arm state from arm messages, gripper from the newest finger message (any layout).
+
+        ``topic`` is set for messages of a gripper topic: only their finger joints are used.
+        ``sender``: the message's publisher where rclpy gives it (:mod:`publisher_ids`).
+        Messages about neither this arm nor its hand are counted and ignored (never a hold).
+        """
+        topic = topic or self.joint_states_sub.topic_name
+        now = time.monotonic()
+        if topic == self.state_watch.topic:
+            self.state_watch.arrived(now)
+        if self.sources.from_stopped_player(sender, now, topic):
+            return
+        try:
+            reading = self.joints.read(msg.name, msg.position)
+        except StateError as exc:
+            if topic != self.joint_states_sub.topic_name or not isinstance(exc, ArmStateError):
+                self.fingers.unusable(topic)  # bad fingers (or whole message): hand unknown
+                self._tell_hand_change()
+            if topic != self.joint_states_sub.topic_name:
+                self._log_input_error(f"ignoring finger joints on {topic}: {exc}")
+                return
+            self._reject_state("joint state", topic, exc)
+            return
+        self._log_note(self.fingers.check_arm(self.joints.prefix))
+        if reading.fingers is not None:
+            self._log_note(self.fingers.offer(
+                topic, reading.finger_prefix, float(closedness_from_fingers(
+                    reading.fingers, self.config.robot.gripper_max_width)), now, sender))
+        self._tell_hand_change()
+        if reading.foreign:
+            self.foreign_joint_states += 1
+            if topic not in self.logged_once:  # once per topic, not once per message
+                self.logged_once.add(topic)
+                self.get_logger().info(
+                    f"ignoring JointState messages on {topic} without this arm's joints (first: "
+                    f"{', '.join(list(msg.name)[:4]) or 'no names'}); counted in diagnostics as "
+                    "foreign_joint_states")
+        if (reading.arm is None or self.config.robot.state_source == "pose"
+                or topic != self.joint_states_sub.topic_name):
+            return  # finger-only or foreign message, or the pose comes from current_pose
+        if self._state_crowded(sender, now, "joint state", topic, "arm joint states"):
+            return
+        state = self.kinematics.state(reading.arm, self.fingers.value())
+        self.session.observe_state(state, stamp_seconds(msg.header.stamp),
+                                   gripper_measured=self._gripper_measured(now))
+
+    def _state_crowded(self, sender, now: float, what: str, topic: str, words: str) -> bool:
+        """Refuse (hold) a robot state while two publishers send it: a bag on the live topic.
+
+        ``sender``: the message's publisher id (None where rclpy gives none, Humble/Iron: the
+        graph's count of ``topic``'s publishers decides).
+        """
+        problem = self.sources.state_crowd_problem(sender, now, words, topic)
+        if problem:
+            self._reject_state(what, topic, problem)
+        return bool(problem)
+
+    def _gripper_measured(self, now: float) -> bool:
+        """Whether a state built at ``now`` [s, steady clock] has a measured closedness."""
+        self._log_note(self.fingers.lapse(now), "warning")
+        return self.fingers.measured(now)
+
+    def _log_note(self, note: str, level: str = "") -> None:
+        """Log a finger watch note at ``level``, else at its own (``finger_watch.note_level``)."""
+        if note:
+            self._log(level or note_level(note), note)
+
+    def _tell_hand_change(self) -> None:
+        """Tell the session when the hand chosen changed: no plan of the old one's grips."""
+        if self.fingers.generation != self.hand_generation:
+            self.hand_generation = self.fingers.generation
+            self.session.hand_changed(self.fingers.hand)
+            self._check_recorded_inputs()  # the new hand's topic may be a bag player's
+
+    def _frame_ok(self, topic: str, frame_id: str) -> bool:
+        """Check a pose's header.frame_id against the base frame: refuse (hold) on a mismatch."""
+        problem = frame_problem(topic, frame_id, self.kinematics.base_frame)
+        if problem is None:
+            self._log_once(f"{topic} has an empty header.frame_id: taken as the base frame "
+                           f"{self.kinematics.base_frame}")
+            return True
+        if problem:
+            self.frame_refusals += 1
+            self._log_once(problem, "error")
+            self.session.reject_state(problem)
+            return False
+        return True
+
+    def _on_pose(self, msg: PoseStamped, _topic: str = "", sender: object = None) -> None:
+        now = time.monotonic()
+        self.state_watch.arrived(now)
+        if self.sources.from_stopped_player(sender, now, self.pose_sub.topic_name):
+            return
+        if not self._frame_ok(self.pose_sub.topic_name, msg.header.frame_id):
+            return
+        if self._state_crowded(sender, now, "current_pose", self.pose_sub.topic_name,
+                               "robot poses"):
+            return
+        try:
+            state = state_from_pose(msg.pose, self.fingers.value())
+        except StateError as exc:
+            self._reject_state("current_pose", self.pose_sub.topic_name, exc)
+            return
+        self.session.observe_state(state, stamp_seconds(msg.header.stamp),
+                                   gripper_measured=self._gripper_measured(time.monotonic()))
