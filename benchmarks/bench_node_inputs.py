@@ -83,7 +83,7 @@ GRIPPER_TOPIC = "/gripper_command"
 NODE_START_S = 180.0  # [s] the node's start (torch, the model) on a loaded machine
 TIMED = ("_on_image", "_on_joint_state", "_stream_tick", "_publish_diagnostics")
 # parts of the input callbacks, timed too: (module, class or "" for a function, name)
-PARTS = (("vjepa_ros.nodes.planner_node", "", "decode_image_message"),
+PARTS = (("vjepa_ros.nodes.planner_inputs", "", "decode_image_message"),
          ("vjepa_ros.robot.input_episodes", "InputEpisodes", "observe_image"),
          ("vjepa_ros.robot.joint_states", "JointStateReader", "read"),
          ("vjepa_ros.robot.kinematics", "FrankaKinematics", "state"),
