@@ -179,6 +179,8 @@ class PlayerNodes:
     def __init__(self, node, not_relays=()):
         self.node, self.known, self.not_relays = node, {}, frozenset(not_relays)
         self.twins: set[tuple[str, str]] | None = None  # full names held by several nodes
+        self.upstream: set[str] = set()  # topics the relays followed subscribe to
+        self.unnamed_upstream: set[str] = set()  # of those, with a publisher not named yet
         # the asking node computes its outputs from its inputs: never a relay (breaker29b)
         self.me = (node.get_name(), node.get_namespace()) if hasattr(node, "get_name") else None
 
@@ -252,7 +254,10 @@ def _upstream_players(node, relay, types: frozenset[str],
             for source, source_types in players.subscriptions(info):
                 if not types & set(source_types) or static_transforms(source, source_types):
                     continue
+                players.upstream.add(source)  # watched per message (robot.upstream_watch)
                 for up in node.get_publishers_info_by_topic(source):
+                    if up.node_name == UNKNOWN:
+                        players.unnamed_upstream.add(source)
                     if (up.node_name == UNKNOWN or identity(up) in seen
                             or (up.node_name, up.node_namespace) == players.me):
                         continue

@@ -41,6 +41,7 @@ from vjepa_ros.robot.recorded_inputs import (
     recorded_inputs_problem,
     recorded_kinds,
 )
+from vjepa_ros.robot.upstream_watch import UpstreamWatch
 
 UNNAMED_WARN_S = 2.0  # [s] input messages dropped this long for an unnamed publisher: say so
 CLOCK_RECHECK_S = 0.1  # [s] a stale-input refusal asks /clock's publishers again after this
@@ -63,6 +64,7 @@ class InputSources:
         self.ids_given = publisher_ids.gives_publisher_ids()  # else (Humble/Iron): by topic
         self.publisher_sets = PublisherSets()  # input topics' publishers, without ids
         self.finger_players = FingerPlayers()  # players of the inputs carrying finger joints
+        self.upstream = UpstreamWatch()  # the relays' upstream topics: a player behind one
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.clock_note = ""  # "/clock has 2 publishers: ..." (check_clock_publishers)
         self.clock_checked = -float("inf")  # [s, steady] when check_clock_publishers last ran
@@ -82,6 +84,7 @@ class InputSources:
         publishers asks the graph: :meth:`publishers_changed`); ``topic``: where it came;
         ``now``: [s, steady clock].
         """
+        self.watch_upstream(now)
         if sender is None:
             return False if self.ids_given else self.publishers_changed(topic, now)
         if self.player_senders.due(sender, now):
@@ -95,6 +98,17 @@ class InputSources:
             self.warn_unnamed(topic, held)
             return not self.never_named(held)
         return self.player_senders.stopped_player(sender)
+
+    def watch_upstream(self, now: float) -> None:
+        """Ask the graph at once when a relay's upstream topic has other publishers.
+
+        A bag player started behind a relay that already runs adds no publisher to the input
+        itself (``robot.upstream_watch``); counted at most every 50 ms (~10 µs per topic).
+        """
+        watch = self.upstream
+        if watch.due(now) and watch.changed(
+                {topic: self.node.count_publishers(topic) for topic in watch.counts}, now):
+            self.check_recorded_inputs()
 
     @property
     def take_unnamed(self) -> bool:
@@ -211,6 +225,8 @@ class InputSources:
         ask = PlayerNodes(node, node.config.safety.not_relays)  # each node asked once
         players = {words: bag_players(node, topic, types, gids, ask)
                    for words, (topic, types) in inputs.items()}
+        self.upstream.reset({topic: node.count_publishers(topic) for topic in ask.upstream},
+                            ask.unnamed_upstream, time.monotonic())
         senders = self.player_senders
         left = senders.add_players(gids)  # players seen at the last check, gone now
         if left:  # their last messages no longer make a second publisher of the input
