@@ -128,3 +128,36 @@ def test_the_shipped_file_does_not_advise_a_run_time_set_of_not_relays():
     text = (ROOT / "config" / "planner.yaml").read_text()
     (line,) = re.findall(r"^\s*# not_relays:.*$", text, re.M)
     assert "ros2 param set" not in line, line
+
+
+@pytest.mark.xfail(strict=True, reason="breaker30: a stale camera within RELAPSE_S of a bag "
+                   "player's hold shares its refusal kind and is never logged")
+def test_a_camera_that_dies_after_a_bag_players_hold_is_logged():
+    # The relapse rule keeps a flapping refusal (stale, fine, stale ...) to one line; it keys by
+    # kind, and a bag player's hold is a stale-inputs refusal too. A camera (and arm) that go
+    # silent 3 s after the player's hold ended were refused as stale without a line, and, the
+    # kind being active from then on, never logged for the whole episode (diagnostics only).
+    # Also so on 511d616 (before said_now): the plan's refusal of the player set the time.
+    session, clock, logs = enabled_session(tiny_world_model())
+    session.plan_step()
+    clock.now += 0.05
+    session.set_recorded_inputs(BAG)
+    session.observe_image(frame(1), clock.now)
+    session.observe_state(START, clock.now)
+    session.plan_step()
+    session.set_recorded_inputs("")
+    for i in range(10):  # live inputs replace the recording's: commanding resumes
+        clock.now += 0.05
+        session.observe_image(frame(2 + i), clock.now)
+        session.observe_state(START, clock.now)
+        session.stream_step()
+        session.plan_step()
+    assert any("fine again" in message for _, message in logs)
+    fine = len(logs)
+    for step in range(30):  # the camera and the arm went silent; 3 s on, then 15 s more
+        clock.now += 3.0 if step == 0 else 0.5
+        session.plan_step()
+        session.stream_step()
+    assert session.snapshot().refusal.kind.value == "stale_inputs"
+    assert any(level == "warning" and "stale" in message for level, message in logs[fine:]), \
+        logs[fine:]
