@@ -12,6 +12,8 @@ reason is fixed. Found:
   camera crowd that starts with it (the player's frames on the live camera topic) then has its
   start line swallowed, but its end ("camera frames ... usable again (was: ... 2 publishers
   ...)") is still logged: an end line for an episode never said to begin.
+* A stale camera soon (``RELAPSE_S``) after a bag player's hold shares its refusal kind and is
+  never logged for the whole episode (pre-existing: also before ``said_now``).
 * ``config/planner.yaml`` tells to set ``safety.not_relays`` with ``ros2 param set``; the node
   refuses that (read at start only).
 """
@@ -79,9 +81,11 @@ def test_without_ids_another_node_of_other_joints_on_the_arms_topic_holds_nothin
         assert h.pump(5.0, until=lambda: sets.count("/joint_states") >= 2
                       and sets.held("/joint_states", 0.0) is None, joints=None)
         states = h.session.inputs.states_received
-        assert h.pump(5.0, until=lambda: rejected
+        # main refuses every arm message from here on; a fix may refuse one arm message that
+        # comes before the other node's first (not the defect): 3 refusals are
+        assert h.pump(5.0, until=lambda: len(rejected) >= 3
                       or h.session.inputs.states_received >= states + 5, joints=None)
-        assert not rejected, rejected[0]
+        assert len(rejected) < 3, rejected[0]
     finally:
         h.extra = h.extra[:1]
         other.destroy_node()
