@@ -1,7 +1,7 @@
 """breaker30: session 30's input checks (Humble/Iron counts, relays, refusal log), tried to break.
 
-Each test is a strict xfail on main 8a76573: it fails now and passes once the defect named in its
-reason is fixed. Found:
+Each test is a strict xfail on main (8a76573, 82beae2): it fails now and passes once the defect
+named in its reason is fixed. Found:
 
 * Without publisher ids (Humble, Iron) the arm-state check counts every publisher the graph
   lists on the arm's topic. A node that publishes only finger joints there (franka_ros' split
