@@ -96,8 +96,6 @@ CROWD = ("camera images on /cam come from 2 publishers within 1 s (a bag played 
          "publisher")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker30: said_now swallows a camera crowd's start "
-                   "line, but its end line ('usable again (was: ...)') is still logged")
 def test_a_camera_crowd_beside_a_bag_players_hold_is_said_at_both_ends_or_at_neither():
     # A bag played onto the live camera topic while enabled (rclpy with ids): its first frame
     # makes the node see the player (set_recorded_inputs: "not commanding: ... bag player",
@@ -123,8 +121,6 @@ def test_a_camera_crowd_beside_a_bag_players_hold_is_said_at_both_ends_or_at_nei
     assert started == ended, lines[2:]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker30: config/planner.yaml advises `ros2 param "
-                   "set` for safety.not_relays, a parameter read at start only")
 def test_the_shipped_file_does_not_advise_a_run_time_set_of_not_relays():
     from vjepa_ros.nodes.planner_node import GOAL_PARAMETERS
 
@@ -134,8 +130,6 @@ def test_the_shipped_file_does_not_advise_a_run_time_set_of_not_relays():
     assert "ros2 param set" not in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="breaker30: a stale camera within RELAPSE_S of a bag "
-                   "player's hold shares its refusal kind and is never logged")
 def test_a_camera_that_dies_after_a_bag_players_hold_is_logged():
     # The relapse rule keeps a flapping refusal (stale, fine, stale ...) to one line; it keys by
     # kind, and a bag player's hold is a stale-inputs refusal too. A camera (and arm) that go

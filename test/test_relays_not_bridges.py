@@ -69,7 +69,8 @@ def test_a_real_relay_still_holds_and_its_hold_names_the_way_out():
     problem = recorded_inputs_problem({"camera images on /cam/image": found})
     assert problem.endswith("; if /image_republisher relays nothing of the recording (bridging "
                             "another graph, or subscribing to the recorded topic for its own "
-                            "use), list it in safety.not_relays"), problem
+                            "use), list it in safety.not_relays and restart the planner (read "
+                            "at start)"), problem
     player_only = recorded_inputs_problem({"camera images on /cam/image": ["/rosbag2_player"]})
     assert "not_relays" not in player_only, "a player itself is no relay to list"
 

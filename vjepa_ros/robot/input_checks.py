@@ -88,12 +88,13 @@ class InputChecks:
                     # then said in ~/enable's words, it is void all the same
                     self._voided_by = (self.enable_epoch, "inputs from a bag player")
                     self._drop_prepared("inputs from a bag player")
-                if self.enabled:  # the hold's own line, said once (not again by the refusal)
-                    self._refusal_log.said_now(RefusalKind.STALE_INPUTS)
+                if self.enabled:  # the hold's own line: the plan's refusal does not say it again
+                    self._recorded_said = problem
                     self.log("warning", f"not commanding: {problem}")
                 else:
                     self.log("info", problem)
                 return
+            self._recorded_said = ""
             leftover = self._recorded_leftover()
             if self.enabled and leftover:  # the status names why, not the player's line
                 self._hold_on_inputs(Refusal(RefusalKind.STALE_INPUTS, leftover))

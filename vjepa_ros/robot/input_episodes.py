@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from vjepa_ros.image_limits import image_size_problem
+from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import age_problem
@@ -23,6 +24,8 @@ from vjepa_ros.robot.safety import age_problem
 
 class InputEpisodes:
     """The input methods of ``MPCSession`` (see the module docstring)."""
+
+    _camera_episode_said = False  # the current camera episode's start line was logged
 
     @property
     def frame(self) -> Stamped | None:
@@ -64,14 +67,19 @@ class InputEpisodes:
             started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
                 "camera image", now - stamp, self.limits.max_image_age_s), now=now)
             self._camera_rate_recovered()
-            if started and self._refusal_log.refused(RefusalKind.STALE_INPUTS):
-                what = "usable frames" if refused else "frames of a usable size"
-                self.log("warning", f"camera frame refused, holding until {what} come for "
-                         f"{RECOVERY_S:g} s: {problem}")
+            if started:  # its end is said only if its start was (breaker30)
+                self._camera_episode_said = self._refusal_log.refused(
+                    RefusalKind.STALE_INPUTS, problem_shape(problem))
+                if self._camera_episode_said:
+                    what = "usable frames" if refused else "frames of a usable size"
+                    self.log("warning", f"camera frame refused, holding until {what} come "
+                             f"for {RECOVERY_S:g} s: {problem}")
             elif ended:
-                self._input_episode_ended(RefusalKind.STALE_INPUTS, (
-                    f"camera frames on {self.camera_topic()} usable again ({rgb.shape[1]}x"
-                    f"{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})"))
+                said, self._camera_episode_said = self._camera_episode_said, False
+                line = (f"camera frames on {self.camera_topic()} usable again ({rgb.shape[1]}x"
+                        f"{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})")
+                if self._refusal_log.cleared(RefusalKind.STALE_INPUTS) and said:
+                    self.log("info", line)
         return problem
 
     def observe_state(self, state, stamp: float, gripper_measured: bool = True) -> None:

@@ -60,6 +60,7 @@ from vjepa_ros.robot.goal_session import GoalSession
 from vjepa_ros.robot.goals import GoalSequence, GoalSwitchConfig, planner_settings
 from vjepa_ros.robot.input_checks import InputChecks
 from vjepa_ros.robot.input_episodes import InputEpisodes
+from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import InputBuffer
 from vjepa_ros.robot.interfaces import Planner, WorldModel
 from vjepa_ros.robot.model_frame import ModelFrame
@@ -161,6 +162,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.command_gripper_measured = True  # that target's start had a measured closedness
         self.hand_epoch = 0  # bumped when the closedness starts coming from another hand
         self.recorded_inputs = ""  # bag players publish inputs, in words (set_recorded_inputs)
+        self._recorded_said = ""  # that problem, once logged as "not commanding" (while enabled)
         # (frames, states) received when the bag player stopped (None: that input was not the
         # player's): the newest are the recording's until these counts grow
         self._recorded_counts: tuple[int | None, int | None] | None = None
@@ -280,7 +282,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         commanded yet, and a latched goal or a replay's first robot state often arrives a few ms
         after the first frame (a warning at every such start).
         """
-        if self._refusal_log.refused(refusal.kind):
+        said = refusal.detail == self._recorded_said  # set_recorded_inputs logged it
+        if self._refusal_log.refused(refusal.kind, problem_shape(refusal.detail)) and not said:
             quiet = not self.enabled and (refusal.kind is RefusalKind.NO_GOAL or refusal.not_yet)
             self.log("info" if quiet else "warning", f"not commanding: {refusal.detail}")
         self._refusal = refusal

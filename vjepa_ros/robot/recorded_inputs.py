@@ -136,7 +136,8 @@ def recorded_inputs_problem(players: dict[str, list[str]]) -> str:
             "in shadow mode (~/enable false), or stop the player to command the arm" + (
                 f"; if {', '.join(relays)} {'relay' if len(relays) > 1 else 'relays'} nothing "
                 "of the recording (bridging another graph, or subscribing to the recorded topic "
-                f"for its own use), list {'them' if len(relays) > 1 else 'it'} in {NOT_RELAYS}"
+                f"for its own use), list {'them' if len(relays) > 1 else 'it'} in {NOT_RELAYS} "
+                "and restart the planner (read at start)"
                 if relays else ""))
 
 

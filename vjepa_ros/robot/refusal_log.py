@@ -2,9 +2,11 @@
 
 Two refusals that alternate (no goal, and a pose in another frame) are each logged once, not at
 every change between them: a kind stays *active* until everything is fine again (or that kind
-clears on its own: a new goal, a valid state). A kind that comes back within ``relapse_s`` of
-its last log line (a camera just slower than ``safety.max_image_age_s``: stale, fine, stale ...)
-is not logged again; ``/diagnostics`` still shows every refusal as it happens.
+clears on its own: a new goal, a valid state). A refusal that comes back within ``relapse_s``
+of its last log line with the same cause (a camera just slower than
+``safety.max_image_age_s``: stale, fine, stale ...) is not logged again; another cause of the
+same kind is (a camera that dies soon after a bag player's hold: breaker30).
+``/diagnostics`` still shows every refusal as it happens.
 """
 
 from __future__ import annotations
@@ -28,25 +30,23 @@ class RefusalLog:
         self.relapse_s, self.clock = relapse_s, clock
         self.active: set[RefusalKind] = set()  # refused since everything was last fine
         self.said: set[RefusalKind] = set()  # of those, the ones logged
-        self.logged_at: dict[RefusalKind, float] = {}
+        self.logged_at: dict[tuple[RefusalKind, str], float] = {}  # (kind, cause) → last line
 
-    def refused(self, kind: RefusalKind) -> bool:
-        """Record a refusal of ``kind``; return True when it is to be logged now."""
+    def refused(self, kind: RefusalKind, cause: str = "") -> bool:
+        """Record a refusal of ``kind``; return True when it is to be logged now.
+
+        ``cause``: what it is about, its values left out (``input_errors.problem_shape`` of
+        its detail): the relapse rule holds back a line only for the same cause.
+        """
         if kind in self.active:
             return False
         self.active.add(kind)
         now = self.clock()
-        if abs(now - self.logged_at.get(kind, -float("inf"))) < self.relapse_s:
+        if abs(now - self.logged_at.get((kind, cause), -float("inf"))) < self.relapse_s:
             return False
         self.said.add(kind)
-        self.logged_at[kind] = now
+        self.logged_at[(kind, cause)] = now
         return True
-
-    def said_now(self, kind: RefusalKind) -> None:
-        """Record a refusal of ``kind`` its caller logged itself (no second line for it)."""
-        self.active.add(kind)
-        self.said.add(kind)
-        self.logged_at[kind] = self.clock()
 
     def cleared(self, kind: RefusalKind) -> bool:
         """One kind cleared on its own (a new goal, a valid state): log it again when it comes.
@@ -63,7 +63,8 @@ class RefusalLog:
         """Log the next refusal of ``kind`` at once (it was said at another level before)."""
         self.active.discard(kind)
         self.said.discard(kind)
-        self.logged_at.pop(kind, None)
+        for key in [key for key in self.logged_at if key[0] is kind]:
+            del self.logged_at[key]
 
     def all_clear(self) -> bool:
         """Everything is fine again; return True when a refusal was logged (say it is over)."""
