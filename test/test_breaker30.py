@@ -52,8 +52,6 @@ def _rejected_states(h) -> list[str]:
     return seen
 
 
-@pytest.mark.xfail(strict=True, reason="breaker30: without publisher ids the arm-state check "
-                   "counts a finger-only or other-joints publisher of the arm's topic: held")
 @pytest.mark.parametrize("node_name, names, position", [
     ("franka_gripper", ["panda_finger_joint1", "panda_finger_joint2"], [0.02, 0.02]),  # split
     ("base_driver", ["wheel_left_joint", "wheel_right_joint"], [0.0, 0.0]),  # foreign joints

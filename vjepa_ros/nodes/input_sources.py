@@ -65,6 +65,8 @@ class InputSources:
         self.publisher_sets = PublisherSets()  # input topics' publishers, without ids
         self.finger_players = FingerPlayers()  # players of the inputs carrying finger joints
         self.upstream = UpstreamWatch()  # the relays' upstream topics: a player behind one
+        # topic → {"fingers" / "other joints": [s, steady] last}: messages of no arm state there
+        self.other_streams: dict[str, dict[str, float]] = {}
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.clock_note = ""  # "/clock has 2 publishers: ..." (check_clock_publishers)
         self.clock_checked = -float("inf")  # [s, steady] when check_clock_publishers last ran
@@ -188,15 +190,27 @@ class InputSources:
         """
         return self._crowd(self.state_publishers, sender, now, topic, words, "the arm's")
 
+    def other_stream(self, topic: str, kind: str, now: float) -> None:
+        """Note a JointState message on ``topic`` with no arm state (``kind``: "fingers", ...).
+
+        Without publisher ids such a stream has a publisher of its own (franka_ros' split
+        layout, a mobile base's driver on a shared ``/joint_states``), which the graph's count
+        lists beside the arm's: :meth:`_crowd` leaves one out per kind seen lately (breaker30).
+        """
+        self.other_streams.setdefault(topic, {})[kind] = now
+
     def _crowd(self, window: PublisherWindow, sender, now: float, topic: str, words: str,
                whose: str) -> str:
         """Two publishers of one input: by publisher ids, else by the graph's count of ``topic``.
 
         Without ids (Humble, Iron) the count is the one :meth:`publishers_changed` took for this
-        message (``robot.publisher_window.count_crowd_problem``).
+        message, less one per other kind of message (:meth:`other_stream`) seen on ``topic``
+        within the publisher window (``robot.publisher_window.count_crowd_problem``).
         """
         if sender is None and not self.ids_given:
-            return count_crowd_problem(self.publisher_sets.count(topic), words, whose)
+            others = sum(now - last <= window.window_s
+                         for last in self.other_streams.get(topic, {}).values())
+            return count_crowd_problem(self.publisher_sets.count(topic) - others, words, whose)
         return crowd_problem(window, sender, now, words, whose)
 
     # -- the 2 Hz graph check -------------------------------------------------------------------

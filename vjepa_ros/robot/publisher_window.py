@@ -70,14 +70,14 @@ def crowd_problem(window: PublisherWindow, sender: object, now: float, words: st
 def count_crowd_problem(count: int, words: str, whose: str = "the arm's") -> str:
     """Why an input message is refused where rclpy gives no publisher ids ("" when it is not).
 
-    ``count``: how many publishers the ROS graph lists on the stream's topic (Humble and Iron
-    rclpy say nothing of a message's publisher: the graph's count, asked per message by the
-    planner node, is all there is); ``words`` and ``whose`` as for :func:`crowd_problem`. Two or
-    more are refused while the graph lists them, a publisher that sends nothing too (it cannot
-    be told from one that does).
+    ``count``: how many publishers of this stream the ROS graph lists on its topic (Humble and
+    Iron rclpy say nothing of a message's publisher: the graph's count, asked per message by the
+    planner node, less the publishers of other streams seen there, is all there is); ``words``
+    and ``whose`` as for :func:`crowd_problem`. Two or more are refused while the graph lists
+    them, a publisher that sends nothing too (it cannot be told from one that does).
     """
     if count < 2:
         return ""
-    return (f"{words} come from {count} publishers (the ROS graph lists {count}; this rclpy, "
+    return (f"{words} come from {count} publishers (the ROS graph lists them; this rclpy, "
             "Humble or Iron, does not say which sent a message): which is "
-            f"{whose} is unknown; stop the other publisher")
+            f"{whose} is unknown; stop the other publishers")
