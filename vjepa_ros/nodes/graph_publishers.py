@@ -181,6 +181,8 @@ class PlayerNodes:
         self.twins: set[tuple[str, str]] | None = None  # full names held by several nodes
         self.upstream: set[str] = set()  # topics the relays followed subscribe to
         self.unnamed_upstream: set[str] = set()  # of those, with a publisher not named yet
+        # (static transforms' topic, player) a relay subscribes to: it may replace the live ones
+        self.static_players: set[tuple[str, str]] = set()
         # the asking node computes its outputs from its inputs: never a relay (breaker29b)
         self.me = (node.get_name(), node.get_namespace()) if hasattr(node, "get_name") else None
 
@@ -252,7 +254,14 @@ def _upstream_players(node, relay, types: frozenset[str],
         upstream = []
         for info, first_topic in frontier:
             for source, source_types in players.subscriptions(info):
-                if not types & set(source_types) or static_transforms(source, source_types):
+                if not types & set(source_types):
+                    continue
+                if static_transforms(source, source_types):  # no relay: noted (a warning)
+                    players.static_players.update(
+                        (source, full_name(up.node_name, up.node_namespace))
+                        for up in node.get_publishers_info_by_topic(source)
+                        if up.node_name != UNKNOWN and players.check(up.node_name,
+                                                                     up.node_namespace))
                     continue
                 players.upstream.add(source)  # watched per message (robot.upstream_watch)
                 for up in node.get_publishers_info_by_topic(source):

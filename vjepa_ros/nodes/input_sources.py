@@ -241,6 +241,12 @@ class InputSources:
                    for words, (topic, types) in inputs.items()}
         self.upstream.reset({topic: node.count_publishers(topic) for topic in ask.upstream},
                             ask.unnamed_upstream, time.monotonic())
+        for topic, player in sorted(ask.static_players):  # each once (a warning, no hold)
+            node._log_once(f"the bag player {player} publishes {topic}, which a node computing "
+                           "the arm's pose subscribes to: its recorded static transforms (a "
+                           "tool, a camera mount) may replace the live ones and shift the pose "
+                           "commanded from; play the bag without it (ros2 bag play "
+                           "--topics ...) unless they match this setup", "warning")
         senders = self.player_senders
         left = senders.add_players(gids)  # players seen at the last check, gone now
         if left:  # their last messages no longer make a second publisher of the input

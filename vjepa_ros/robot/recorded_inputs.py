@@ -30,6 +30,7 @@ within 100 ms of a ``~/select``), so the graph shows the selection.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 BAG_PLAYER_NODES = frozenset({"rosbag2_player", "bag_player"})
@@ -48,6 +49,8 @@ BRIDGE_NODES = frozenset({"ros_bridge", "ros1_bridge", "rosbridge_websocket",
 TF_TYPE = "tf2_msgs/msg/TFMessage"
 STATIC_TF = "tf_static"  # the latched static transforms' topic (last name part: /robot1/tf_static)
 NOT_RELAYS = "safety.not_relays"  # the parameter naming the nodes never taken as relays
+# a node name, or a full name /ns/.../name (ROS 2 naming: tokens [A-Za-z_][A-Za-z0-9_]*)
+NODE_NAME = re.compile(r"(/[A-Za-z_][A-Za-z0-9_]*)+|[A-Za-z_][A-Za-z0-9_]*")
 RELAYING = " (relaying "  # how bag_players names a relay: "/republish (relaying /t from /p)"
 # the message types of each input, and of a topic a relay may republish it from
 IMAGE_TYPES = frozenset({"sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage"})
@@ -106,12 +109,12 @@ def static_transforms(topic: str, types) -> bool:
 def not_relays_problem(names: list[str]) -> str:
     """Why ``safety.not_relays`` ``names`` are no node names ("" when they are).
 
-    Each entry is a node name ("viewer") or a full name ("/lab/viewer"), without spaces and
-    not ending in "/" (a relative "lab/viewer" names no node of the graph).
+    Each entry is a node name ("viewer") or a full name ("/lab/viewer") by the ROS naming rules
+    (tokens of letters, digits and underscores, not starting with a digit, joined by single
+    "/"; a relative "lab/viewer", "/lab//viewer" or "viewer-1" names no node of the graph).
     """
     bad = [f"[{i}] {name!r}" for i, name in enumerate(names)
-           if not isinstance(name, str) or not name.strip("/") or name.endswith("/")
-           or ("/" in name and not name.startswith("/")) or any(c.isspace() for c in name)]
+           if not isinstance(name, str) or not NODE_NAME.fullmatch(name)]
     if not bad:
         return ""
     return (f"{NOT_RELAYS} {', '.join(bad)}: give node names (\"viewer\") or full names "
