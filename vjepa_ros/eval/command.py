@@ -209,10 +209,13 @@ def _eval_saved(out: Path, stage: str) -> str:
     is evaluated (``stage`` ``evaluating``); stopped while writing them (``writing``), the plots
     may be there and ``report.json`` not, or an earlier run's.
     """
+    from vjepa_ros.path_text import shown_path
+
     if stage == "writing":
-        return (f"stopped while writing the report into {out}: its plots may be incomplete and "
-                "report.json missing or an earlier run's; run eval again")
-    return f"nothing saved (eval writes its report into {out} once every step is evaluated)"
+        return (f"stopped while writing the report into {shown_path(out)}: its plots may be "
+                "incomplete and report.json missing or an earlier run's; run eval again")
+    return (f"nothing saved (eval writes its report into {shown_path(out)} once every step is "
+            "evaluated)")
 
 
 def _stopped_bag_saved(bag: Path, command: str, when: str, writing: bool) -> str:
@@ -225,16 +228,19 @@ def _stopped_bag_saved(bag: Path, command: str, when: str, writing: bool) -> str
     a ``bag`` there was renamed whole just before the stop (``out_paths.new_output_dir`` made
     sure it did not exist and holds its name): saved.
     """
+    from vjepa_ros.path_text import shown_path
+
     if not writing:
-        return f"nothing saved ({command} writes the bag {bag} {when})"
+        return f"nothing saved ({command} writes the bag {shown_path(bag)} {when})"
     import shutil
 
     from vjepa_ros.atomic_files import partial_path
 
     shutil.rmtree(partial_path(bag), ignore_errors=True)  # (gone already, unless cut short)
     if bag.is_dir():
-        return f"stopped just after writing the bag: {bag} is saved whole"
-    return f"stopped while writing the bag {bag}: nothing saved (the part written is removed)"
+        return f"stopped just after writing the bag: {shown_path(bag)} is saved whole"
+    return (f"stopped while writing the bag {shown_path(bag)}: nothing saved (the part written "
+            "is removed)")
 
 
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, o
 from vjepa_ros.cli_parser import MAY_BE_EMPTY
 from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import UsageError, typed_on_command_line, yaml_problem
+from vjepa_ros.path_text import shown_path
 
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
@@ -266,7 +267,7 @@ def config_from_args(args: argparse.Namespace):
             from vjepa_ros.train.config import config_from_yaml
 
             in_file = set(_dotted(unflatten(config_from_yaml(args.config)))) - set(given)
-            parts = [f"{args.config}: {part}" if re.match(r"[\w.]+", part) and
+            parts = [f"{shown_path(args.config)}: {part}" if re.match(r"[\w.]+", part) and
                      re.match(r"[\w.]+", part)[0] in in_file else part for part in parts]
         if typed_on_command_line(exc, overrides_from_args(args)):  # --set optim.lr=abc
             raise UsageError("; ".join(parts)) from None  # status 2, as argparse's --lr abc
@@ -334,7 +335,7 @@ def _config_from_layers(args: argparse.Namespace):
     try:  # names and types of the file's settings, alone: its errors name the file
         make_config(file_layer)
     except ValueError as exc:
-        raise type(exc)(f"{args.config}: {exc}") from None
+        raise type(exc)(f"{shown_path(args.config)}: {exc}") from None
     for field, option in (("predictor.init", "--init"), ("encoder", "--encoder")):
         if getattr(args, _dest(field)) == "demo":  # as launch, run, camera-check
             from vjepa_ros.input_paths import world_model_path

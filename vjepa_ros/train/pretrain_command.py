@@ -40,7 +40,7 @@ def checked_pretrain_config(args: argparse.Namespace):
         kind = type(exc) if not overrides or _fails_alone(args.config) else UsageError
         raise kind(option_message(str(exc), options)) from None
     if args.save_every and args.save_every % config.monitor_every:
-        where = f" (of {args.config})" if args.config else ""
+        where = f" (of {shown_path(args.config)})" if args.config else ""
         raise UsageError(f"--save-every {args.save_every}: not a multiple of monitor_every "
                          f"{config.monitor_every}{where}, the steps it saves at; give a multiple "
                          "of it")
