@@ -74,7 +74,7 @@ def test_a_bad_topk_reads_as_the_demo_says_it(bench, argv, capsys):
 
     with pytest.raises(ValueError) as caught:
         bench.checked_settings(bench.build_parser().parse_args(argv))
-    assert main(["demo", *argv, "--preset", "paper", "--checkpoint", __file__]) == 1
+    assert main(["demo", *argv, "--preset", "paper", "--checkpoint", __file__]) == 2  # usage
     demo = capsys.readouterr().err.removeprefix("vjepa-ros demo: ").strip()
     assert str(caught.value) == demo.replace("preset 'paper'", "config/reach_demo.yaml")
 

@@ -81,11 +81,12 @@ def test_pretrain_out_refusal_beside_data_is_one_line(tmp_path):
 
     out_among_data(file=True), new in session 29, names the output's folder and the data file
     in it unquoted: a folder named with a line break makes the pretrain --out refusal two
-    lines; expected one line (path_text.shown_path, as the discovery messages).
+    lines; expected one line (path_text.shown_path, as the discovery messages). (A loose
+    ``x.mcap`` beside the file is allowed since cli30: a killed recorder's part here.)
     """
     folder = tmp_path / "lab\nday 2"
     folder.mkdir()
-    (folder / "x.mcap").write_bytes(b"recording")
+    (folder / "x_0.mcap").write_bytes(b"recording")
     data = tmp_path / "data"
     data.mkdir()
     problem = out_among_data(folder / "enc.pt", {"--data": [data]}, setting="--out",

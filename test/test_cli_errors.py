@@ -65,7 +65,8 @@ def run_command(argv, tmp_path, capsys, status: int = 1) -> str:
     """Run ``vjepa-ros ARGV`` in-process; return its one stderr line (exit status ``status``).
 
     BAG: a missing bag; OUT: the output path (OUT/x: a file in it), never to exist; DATA: an
-    empty folder. Status 2: a usage error (config.UsageError), 1: any other refusal.
+    empty folder. Status 2: a usage error (config.UsageError: an option refused), 1: any other
+    refusal (a file, the data).
     """
     out, data = tmp_path / "out", tmp_path / "data"
     data.mkdir(exist_ok=True)
@@ -83,7 +84,7 @@ def run_command(argv, tmp_path, capsys, status: int = 1) -> str:
 @pytest.mark.parametrize("option, message", SEARCH_OPTIONS)
 def test_search_method_option_errors_carry_the_command_prefix_and_the_option(
         command, option, message, tmp_path, capsys):
-    err = run_command([command, *COMMANDS[command], *option], tmp_path, capsys)
+    err = run_command([command, *COMMANDS[command], *option], tmp_path, capsys, status=2)
     assert err == f"vjepa-ros {command}: {message}"
 
 
@@ -127,21 +128,21 @@ def test_an_option_refused_whatever_the_files_is_refused_before_the_files(
     run_command(argv[:-4], tmp_path, capsys, status=1)  # the files alone: refused (status 1)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate"),
-    (["eval", "BAG", "--out", "OUT", "--goal", "/nonexistent/goal.png"], "goal.png"),
-    (["eval", "BAG", "--out", "OUT"], "bag not found"),
-    (["collect", "--out", "OUT", "--width", "8"], "--width"),
-    (["collect", "--out", "OUT", "--frames", "1"], "--frames"),
-    (["collect", "--out", "OUT", "--episodes", "0"], "--episodes"),
+@pytest.mark.parametrize("argv, message, status", [  # 2: a usage error, 1: the files
+    (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate", 2),
+    (["eval", "BAG", "--out", "OUT", "--goal", "/nonexistent/goal.png"], "goal.png", 1),
+    (["eval", "BAG", "--out", "OUT"], "bag not found", 1),
+    (["collect", "--out", "OUT", "--width", "8"], "--width", 2),
+    (["collect", "--out", "OUT", "--frames", "1"], "--frames", 2),
+    (["collect", "--out", "OUT", "--episodes", "0"], "--episodes", 2),
     (["pretrain", "--out", "OUT/encoder.pt", "--data", "DATA", "--batch-size", "0"],
-     "--batch-size"),
+     "--batch-size", 2),
     (["pretrain", "--out", "OUT/encoder.pt", "--data", "/nonexistent/clips"],
-     "/nonexistent/clips does not exist"),
-    (["train", "--out", "OUT", "--data", "/nonexistent/bags"], "--encoder FILE"),
+     "/nonexistent/clips does not exist", 1),
+    (["train", "--out", "OUT", "--data", "/nonexistent/bags"], "--encoder FILE", 1),
 ])
-def test_a_refused_command_leaves_no_output_directory(argv, message, tmp_path, capsys):
-    err = run_command(argv, tmp_path, capsys)
+def test_a_refused_command_leaves_no_output_directory(argv, message, status, tmp_path, capsys):
+    err = run_command(argv, tmp_path, capsys, status)
     assert err.startswith(f"vjepa-ros {argv[0]}: ") and message in err, err
 
 
@@ -184,7 +185,7 @@ ABSURD_FLOATS = [
 @pytest.mark.parametrize("argv, message", ABSURD_FLOATS)
 def test_an_absurd_float_is_refused_naming_the_option_and_its_range(argv, message, tmp_path,
                                                                    capsys):
-    err = run_command(argv, tmp_path, capsys)
+    err = run_command(argv, tmp_path, capsys, status=2)  # typed: a usage error
     assert err.startswith(f"vjepa-ros {argv[0]}: {message}"), err
 
 
@@ -251,7 +252,7 @@ def test_an_absurd_float_is_refused_naming_the_option_and_its_range(argv, messag
 ])
 def test_errors_name_the_option_the_user_gave_not_the_setting_behind_it(argv, message, tmp_path,
                                                                          capsys):
-    err = run_command(argv, tmp_path, capsys)
+    err = run_command(argv, tmp_path, capsys, status=2)  # an option refused: a usage error
     assert err.startswith(f"vjepa-ros {argv[0]}: {message}"), err
 
 
@@ -330,7 +331,7 @@ NEVER_MOVES = (": every planned gripper value lies within the clip, so all would
 ])
 def test_a_cem_setting_the_user_did_not_give_says_where_its_value_comes_from(
         argv, message, tmp_path, capsys):
-    err = run_command(argv, tmp_path, capsys)
+    err = run_command(argv, tmp_path, capsys, status=2)  # the options typed do not go together
     assert err == f"vjepa-ros {argv[0]}: {message}"
 
 
@@ -370,11 +371,11 @@ def test_an_error_of_a_config_file_names_the_file_and_the_key(text, status, mess
 def test_a_topk_above_the_samples_says_how_to_fix_it_with_this_commands_options(tmp_path,
                                                                                 capsys):
     """`reach` has no --topk: the fix is more samples or a --config file (was: no fix)."""
-    err = run_command(["reach", "--samples", "5", "--out", "OUT"], tmp_path, capsys)
+    err = run_command(["reach", "--samples", "5", "--out", "OUT"], tmp_path, capsys, status=2)
     assert err == ("vjepa-ros reach: topk of config/reach_demo.yaml (10) must not exceed "
                    "--samples (5): use --samples >= 10, or a --config file with topk <= 5 in "
                    "its planner: section")
-    err = run_command(["demo", "--samples", "4"], tmp_path, capsys)
+    err = run_command(["demo", "--samples", "4"], tmp_path, capsys, status=2)
     assert err.endswith("must not exceed --samples (4): use --samples >= 10, or --topk <= 4")
 
 

@@ -64,11 +64,14 @@ def test_an_out_beside_an_episode_file_given_is_no_out_among_the_data(tmp_path):
     assert out_among_data(tmp_path / "dir" / "enc.pt", {"--data": [episode]}, file=True) == ""
     assert out_among_data(tmp_path / "dir" / "run", {"--data": [episode.parent]}) != ""
 
-def test_pretrain_out_in_a_folder_of_loose_data_files_is_refused_as_train_out_is(tmp_path,
-                                                                                 capsys):
-    """``pretrain --out rec/enc.pt``, ``rec`` holding ``x.mcap``: written into the recording.
+def test_pretrain_out_beside_a_loose_data_file_is_written_an_out_folder_holding_one_is_not(
+        tmp_path, capsys):
+    """``pretrain --out rec/enc.pt``, ``rec`` holding a loose ``x.mcap``: written beside it.
 
-    ``train --out rec`` was refused (it holds rosbag2 data files); the encoder file went in.
+    The folder guard is for an output folder the command writes into: ``train --out rec`` is
+    refused (the run would write among the data files), but ``--out enc.pt`` is a file, and a
+    loose ``x.mcap`` is a recording of its own, left whole (no ``.pt``/``.json``/``.png`` is
+    read as data). It was refused as ``rec`` "holds rosbag2 data files".
     """
     episode = blob_episode(frames=6, seed=1, size=16).save(tmp_path / "eps" / "ep0.npz")
     rec = tmp_path / "rec"
@@ -79,11 +82,28 @@ def test_pretrain_out_in_a_folder_of_loose_data_files_is_refused_as_train_out_is
                              "--encoder", "demo", "--steps", "1", "--quiet"]) == (
         f"--out {rec} holds rosbag2 data files (x.mcap): the run {into}")
     enc = rec / "enc.pt"
-    assert _refused(capsys, ["pretrain", "--data", str(episode.parent), "--out", str(enc),
-                             "--steps", "0"]) == (
-        f"--out {enc} lies in {rec}, which holds rosbag2 data files (x.mcap): pretraining "
-        f"{into}")
-    assert sorted(p.name for p in rec.iterdir()) == ["x.mcap"]
+    assert main(["pretrain", "--data", str(episode.parent), "--out", str(enc),
+                 "--steps", "0"]) == 0, capsys.readouterr().err
+    assert enc.is_file() and (rec / "x.mcap").read_bytes() == b"a recording"
+
+
+@pytest.mark.parametrize("recording, why", [
+    ({"metadata.yaml": "rosbag2_bagfile_information: {}\n"}, "is a rosbag2 bag"),
+    ({"x_0.mcap": "part"}, "holds a rosbag2 recording's data files (x_0.mcap)"),  # killed
+    ({"rec.mcap": "data"}, "holds a rosbag2 recording's data files (rec.mcap)"),  # as named
+])
+def test_pretrain_out_in_a_recordings_own_folder_is_still_refused(recording, why, tmp_path):
+    """A bag's folder, or a recorder's killed before its metadata.yaml: into the recording."""
+    from vjepa_ros.train.out_check import out_among_data
+
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    for name, text in recording.items():
+        (rec / name).write_text(text)
+    assert out_among_data(rec / "enc.pt", {"--data": [tmp_path / "eps"]}, setting="--out",
+                          writer="pretraining", file=True) == (
+        f"--out {rec / 'enc.pt'} lies in {rec}, which {why}: pretraining would write its files "
+        "into the recording; give an --out outside the data")
 
 
 NEWLINE = "a\nb.mcap"  # a name a user's script can write (a label with a line break)

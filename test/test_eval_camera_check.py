@@ -380,9 +380,8 @@ def test_camera_check_options_are_checked_before_the_bag_or_model_is_loaded(
     monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
     monkeypatch.setattr(vjepa_ros.recordings.bags, "read_recording", loaded)
     out = tmp_path / "never"
-    # an option the search would not use is a usage error (2); a refused value: 1 (README)
-    status = 2 if option[0] == "--refine-lr" else 1
-    assert main(["camera-check", str(tmp_path / "bag"), "--out", str(out), *option]) == status
+    # an option refused (a value out of range, one the search would not use): a usage error
+    assert main(["camera-check", str(tmp_path / "bag"), "--out", str(out), *option]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros camera-check: ") and message in err and "\n" not in err
     assert not out.exists()
@@ -418,7 +417,7 @@ def test_camera_check_takes_horizon_1_and_searches_with_it():
 
 @pytest.mark.parametrize("args, message, status", [
     (["camera-check", "/nonexistent/bag"], "/nonexistent/bag", 1),
-    (["camera-check", "BAG", "--fine-deg", "0"], "--fine-deg must be an angle in (0, 180)", 1),
+    (["camera-check", "BAG", "--fine-deg", "0"], "--fine-deg must be an angle in (0, 180)", 2),
     (["camera-check", "BAG", "--params-file", "/nonexistent/planner.yaml"], "planner.yaml",
      2),  # a usage error (config.UsageError), as launch's --params-file
 ])
@@ -460,18 +459,18 @@ def test_a_field_bag_along_one_line_is_refused_before_any_planning(name):
         check_bag(bag, NoModel(), preset("paper"))
 
 
-@pytest.mark.parametrize("option, message", [
+@pytest.mark.parametrize("option, message, status", [  # 2: the options typed, 1: the bag
     ([], "no --checkpoint: a world model with random weights sees nothing, so its camera check "
      "means nothing; pass --checkpoint demo (the packaged demo model), --checkpoint "
      "vjepa2-ac-vitg.pt (Meta's) or a trained file, or --random-weights to run the pipeline "
-     "anyway"),
+     "anyway", 2),
     (["--checkpoint", "demo", "--random-weights"], "--random-weights: does not apply with "
-     "--checkpoint"),
+     "--checkpoint", 2),
     (["--checkpoint", "demo", "--min-motion", "0.19"], "camera check: 0 executed motions of at "
-     "least 19 cm, need 3: the bag's 3 longest motions are"),  # the bag's states: no model
+     "least 19 cm, need 3: the bag's 3 longest motions are", 1),  # the bag's states: no model
 ])
 def test_camera_check_refuses_random_weights_and_short_motions_before_the_model_loads(
-        option, message, sim_bag, tmp_path, monkeypatch, capsys):
+        option, message, status, sim_bag, tmp_path, monkeypatch, capsys):
     import vjepa_ros.demo
     from vjepa_ros.cli import main
 
@@ -485,7 +484,7 @@ def test_camera_check_refuses_random_weights_and_short_motions_before_the_model_
         params.write_text("/**:\n  ros__parameters:\n    safety: {max_step_m: 0.2}\n"
                           "    camera_check: {motion: {distance_m: 0.2}}\n")
         option = [*option, "--params-file", str(params)]
-    assert main(["camera-check", str(sim_bag), "--out", str(out), *option]) == 1
+    assert main(["camera-check", str(sim_bag), "--out", str(out), *option]) == status
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros camera-check: ") and message in err and "\n" not in err
     if "--min-motion" in option:

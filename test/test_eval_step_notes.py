@@ -166,16 +166,16 @@ def test_an_arm_that_moves_in_part_says_where_and_how_many_steps_are_scored(
 ])
 def test_the_new_options_are_checked_naming_them(option, message, capsys, tmp_path):
     code, _, err = _eval(capsys, str(tmp_path / "no_bag"), *option)
-    assert code == 1 and err == f"vjepa-ros eval: {message}", err
+    assert code == 2 and err == f"vjepa-ros eval: {message}", err  # a usage error
     assert main(["camera-check", str(tmp_path / "no_bag"), "--random-weights",
-                 "--max-state-gap", "0"]) == 1
+                 "--max-state-gap", "0"]) == 2
     assert capsys.readouterr().err.strip() == \
         "vjepa-ros camera-check: --max-state-gap must be a time > 0 and at most 5 s, got 0"
 
 
 def test_camera_check_says_an_infinite_end_is_not_a_finite_time(capsys, tmp_path):
     assert main(["camera-check", str(tmp_path / "no_bag"), "--random-weights",
-                 "--end", "1e400"]) == 1
+                 "--end", "1e400"]) == 2
     assert capsys.readouterr().err.strip() == ("vjepa-ros camera-check: --end must be a finite "
                                                "time >= 0 [s] from the bag's start, got inf")
 

@@ -79,7 +79,7 @@ def test_a_save_every_that_is_no_multiple_of_monitor_every_is_refused(tmp_path, 
         settings.write_text(yaml.safe_dump({"monitor_every": monitor_every}))
         argv += ["--config", str(settings)]
         where = f" (of {settings})"
-    assert main(argv) == 1
+    assert main(argv) == 2  # an option that does not go with the settings: a usage error
     assert capsys.readouterr().err == (
         f"vjepa-ros pretrain: --save-every {every}: not a multiple of monitor_every "
         f"{monitor_every or 100}{where}, the steps it saves at; give a multiple of it\n")

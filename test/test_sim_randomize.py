@@ -100,6 +100,6 @@ def test_collect_refuses_options_that_do_not_apply_to_the_task(tmp_path, capsys)
     for options, words in cases:
         code = main(["collect", "--out", str(out), "--episodes", "1", *options])
         err = capsys.readouterr().err
-        assert code == 1
+        assert code == 2  # options that do not go together: a usage error
         assert err.count("\n") == 1 and all(word in err for word in words), err
         assert not out.exists() or not any(out.iterdir())

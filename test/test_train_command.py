@@ -73,32 +73,32 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     assert "holds a training run (latest.pt): pass --resume" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--steps", "0"], "steps must be >= 1"),
-    (["--set", "optim.warmup=3", "--set", "optim.decay=1"], "exceed steps"),
+@pytest.mark.parametrize("extra, message, status", [  # 2: the options typed, 1: the files
+    (["--steps", "0"], "steps must be >= 1", 2),
+    (["--set", "optim.warmup=3", "--set", "optim.decay=1"], "exceed steps", 2),
     # both options named, and fixes that are accepted (was: "needs frames_per_clip >= 5")
     (["--auto-steps", "4"], "--auto-steps 4 needs --frames-per-clip >= 5 (got 4): give "
-     "--frames-per-clip 5 or more, or --auto-steps 3"),
-    (["--heads", "3"], "is not divisible by --heads 3"),
-    (["--init", "ENCODER"], "--depth, --heads: the predictor's size comes"),
+     "--frames-per-clip 5 or more, or --auto-steps 3", 2),
+    (["--heads", "3"], "is not divisible by --heads 3", 2),
+    (["--init", "ENCODER"], "--depth, --heads: the predictor's size comes", 2),
     # 'demo' is the packaged model, as launch and camera-check take it (was: does not exist)
-    (["--init", "demo"], "the predictor's size comes from --init DEMO; "),
+    (["--init", "demo"], "the predictor's size comes from --init DEMO; ", 2),
     (["--encoder", "RUN"], "--encoder RUN is a directory without config.json (not an HF "
-     "snapshot); give RUN/world_model.pt (the world model of the vjepa-ros train run there)"),
-    (["--encoder", "missing.pt"], "--encoder: missing.pt does not exist"),
-    (["--data", "nowhere"], "--data: nowhere does not exist"),
-    (["--device", "gpu7"], "device:"),
-    (["--threads", "-1"], "threads must be >= 0"),
-    (["--image-topic", "/wrist"], "/wrist is not in the bag"),
+     "snapshot); give RUN/world_model.pt (the world model of the vjepa-ros train run there)", 1),
+    (["--encoder", "missing.pt"], "--encoder: missing.pt does not exist", 1),
+    (["--data", "nowhere"], "--data: nowhere does not exist", 1),
+    (["--device", "gpu7"], "device:", 2),
+    (["--threads", "-1"], "threads must be >= 0", 2),
+    (["--image-topic", "/wrist"], "/wrist is not in the bag", 1),
     (["--set", "data.topics.state_source=none"], "state_source none (the camera alone) is for "
-     "pretraining"),
-    (["--feature-cache", "ENCODER"], "--feature-cache: ENCODER is a file, not a directory"),
+     "pretraining", 2),
+    (["--feature-cache", "ENCODER"], "--feature-cache: ENCODER is a file, not a directory", 1),
     # official hyper-parameters reach the encoder loader: a value the model cannot compute is
     # refused by name (a malformed item: test_a_malformed_item_is_a_usage_error)
-    (["--encoder-arg", "use_rope=false"], "use_rope=False"),
-    (["--set", "predictor_args=[1]"], "predictor_args: expected a mapping"),
+    (["--encoder-arg", "use_rope=false"], "use_rope=False", 1),
+    (["--set", "predictor_args=[1]"], "predictor_args: expected a mapping", 2),
 ])
-def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, message):
+def test_bad_settings_exit_with_one_line(data, tmp_path, capsys, extra, message, status):
     run = tmp_path / "run"
     if "RUN" in extra:
         run.mkdir()
@@ -107,7 +107,7 @@ def test_bad_settings_exit_1_with_one_line(data, tmp_path, capsys, extra, messag
              for item in extra]
     message = message.replace("ENCODER", str(data["encoder"])).replace("DEMO", str(DEMO_MODEL))
     message = message.replace("RUN", str(run))
-    assert main(_args(data, tmp_path / "out", *extra)) == 1
+    assert main(_args(data, tmp_path / "out", *extra)) == status
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros train: ") and message in err and "\n" not in err
     assert not (tmp_path / "out").exists(), "a refused run left its --out folder behind"

@@ -145,7 +145,7 @@ def test_an_out_among_the_data_is_refused_naming_both(data, tmp_path, capsys, wh
 
 def test_setting_refusals_name_the_options_and_the_fix(data, tmp_path, capsys):
     # --heads alone: the width is --predictor-dim's default, named by that option
-    assert main(_args(data, tmp_path / "run", model=("--heads", "5"))) == 1
+    assert main(_args(data, tmp_path / "run", model=("--heads", "5"))) == 2  # a usage error
     assert _error(capsys) == ("--predictor-dim 256 is not divisible by --heads 5: give --heads 4 "
                               "(or another divisor of 256), or --predictor-dim 255 (a multiple "
                               "of 5)")

@@ -168,12 +168,15 @@ def replace_problem(path: Path, exc: OSError) -> str:
 
     ``exc``: the error of ``os.replace`` (or of a check before the work, ``out_paths``).
     """
+    from vjepa_ros.path_text import shown_path
+
+    shown = shown_path(path)  # one line whatever the name holds
     if exc.errno == errno.EISDIR or path.is_dir():
-        return f"{path} is a directory: remove or rename it"
+        return f"{shown} is a directory: remove or rename it"
     if exc.errno in (errno.EPERM, errno.EACCES, errno.EROFS):
-        return (f"cannot replace {path} ({exc.strerror}): remove it or make it writable "
+        return (f"cannot replace {shown} ({exc.strerror}): remove it or make it writable "
                 "(an immutable file: chattr -i), or give another output folder")
-    return f"cannot write {path} ({exc.strerror or exc}): remove it or give another output folder"
+    return f"cannot write {shown} ({exc.strerror or exc}): remove it or give another output folder"
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:

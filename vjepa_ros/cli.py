@@ -93,7 +93,8 @@ def _check_environment() -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Plan one step on the real example frames (see ``vjepa_ros/demo.py``).
 
-    Exit status 2 for a usage error (a malformed ``--encoder-arg``), 1 for any other refusal;
+    Exit status 2 for a usage error (an option refused, a malformed ``--encoder-arg``), 1 for any
+    other refusal;
     stopped (Ctrl-C, SIGTERM), one line saying it saved nothing, status 130 / 143.
     """
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
@@ -161,10 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one ``vjepa-ros`` command; return its exit status.
 
-    0 done; 2 a usage error (argparse's, or ``config.UsageError``: a malformed ``-p``/``--set``
-    item or one whose value is of the wrong type, a ``--params-file``/``--config`` file that
-    cannot be used; ``config.exit_status``); 1
-    any other refusal or failure, in one line on stderr.
+    0 done; 2 a usage error (argparse's, or ``config.UsageError``: an option's value out of its
+    range or options that do not go together, checked in ``command_errors.usage_errors``, a
+    malformed ``-p``/``--set`` item or one whose value is of the wrong type, a
+    ``--params-file``/``--config`` file that cannot be used; ``config.exit_status``); 1
+    any other refusal or failure (a file, the data, the planner), in one line on stderr.
     Ctrl-C (KeyboardInterrupt) anywhere in a command ends it with one line and status 130, the
     shell's convention for SIGINT (128 + 2); commands that clean up first (``run``, ``reach``,
     ``train``, ``pretrain``) print their own line and return 130 themselves. SIGTERM in ``launch``

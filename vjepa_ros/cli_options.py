@@ -37,13 +37,21 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
                 defaults_why: str = "this command's default") -> dict:
     """Return the CEMConfig fields given on the command line, over ``defaults``, validated.
 
-    Raises ValueError naming the options and where a value not given comes from (``--topk of
-    preset 'paper' (10) must not exceed --samples (8)``; ``--topk (100) must not exceed
-    --samples (64, DEFAULTS_WHY)`` for a value of ``defaults``) when the preset with these
-    changes is not a valid CEM configuration; UsageError (exit status 2) for an option the
-    chosen search would not use (``--icem-*`` / ``--mppi-*`` of another ``--method``, the
-    preset's when not given; ``--refine-lr`` while ``--refine-steps`` is 0 or not given).
+    Raises UsageError (exit status 2; ``command_errors.usage_errors``) naming the options and
+    where a value not given comes from (``--topk of preset 'paper' (10) must not exceed
+    --samples (8)``; ``--topk (100) must not exceed --samples (64, DEFAULTS_WHY)`` for a value
+    of ``defaults``) when the preset with these changes is not a valid CEM configuration, for
+    a value out of its range, and for an option the chosen search would not use (``--icem-*``
+    / ``--mppi-*`` of another ``--method``, the preset's when not given; ``--refine-lr`` while
+    ``--refine-steps`` is 0 or not given).
     """
+    from vjepa_ros.command_errors import usage_errors
+
+    with usage_errors():  # the options typed alone: no file is read
+        return _cem_changes(args, defaults, defaults_why)
+
+
+def _cem_changes(args: argparse.Namespace, defaults: dict | None, defaults_why: str) -> dict:
     from vjepa_ros.planning.config import close_gripper_step, preset
     from vjepa_ros.planning.methods import check_given_settings_used
 
@@ -183,15 +191,17 @@ def check_input_paths(args: argparse.Namespace) -> None:
     """Check ``--checkpoint`` and ``--episode`` paths, ``--device`` and ``--dtype`` names.
 
     Each where the parser has it and the user gave it. Run before torch is imported. Raises
-    ValueError naming the option (``--checkpoint X does not exist: give ...``, ``--device:
-    unknown device 'tpu': use ...``) for a path that does not exist or cannot be read, a device
-    or dtype name the models do not know.
+    ValueError naming the option for a path that does not exist or cannot be read (``--checkpoint
+    X does not exist: give ...``), UsageError (exit status 2) for a device or dtype name the
+    models do not know (``--device: unknown device 'tpu': use ...``).
     """
+    from vjepa_ros.command_errors import usage_errors
     from vjepa_ros.input_paths import EPISODE_FORMAT, input_path, world_model_path
     from vjepa_ros.models.device_names import check_device_and_dtype
 
-    check_device_and_dtype(getattr(args, "device", None), getattr(args, "dtype", None),
-                           ("--device", "--dtype"))
+    with usage_errors():
+        check_device_and_dtype(getattr(args, "device", None), getattr(args, "dtype", None),
+                               ("--device", "--dtype"))
     if getattr(args, "checkpoint", None):
         world_model_path(args.checkpoint)
     if getattr(args, "episode", None):

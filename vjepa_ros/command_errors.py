@@ -13,7 +13,8 @@ the package's user errors (a value the settings refuse, a missing file: ``ValueE
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 
 # The package's user errors a benchmark script ends on in one line: a value its settings refuse
 # (ValueError, config.ConfigError and UsageError among them) or a file it cannot read or write.
@@ -121,12 +122,37 @@ def command_ended(prog: str, exc: BaseException,
     return exit_status(exc)
 
 
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """Raise a ValueError from inside as a usage error (``config.UsageError``), its text kept.
+
+    Around the checks of values typed on the command line alone (an option out of its range,
+    options that do not go together, a missing option), never around a file's or the data's:
+    ``vjepa-ros CMD: --iterations must lie in [1, 1000], got 0`` then exits with status 2, as
+    argparse's own usage errors; a file that cannot be read, no data, a planner that refuses
+    exit 1 (``config.exit_status``). Any other exception passes unchanged.
+    """
+    from vjepa_ros.config import UsageError
+
+    try:
+        yield
+    except UsageError:
+        raise
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def error_line(exc: BaseException, typed: Collection[str] | None = None,
                options: dict[str, str] | None = None) -> str:
-    """Return ``exc``'s message on one line, the settings named as options (see above)."""
-    from vjepa_ros.cli_options import option_message
+    """Return ``exc``'s message on one line, the settings named as options (see above).
 
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    Its line breaks become spaces (``path_text.one_line``); spaces within a line are kept, so a
+    path holding two in a row is named as it is.
+    """
+    from vjepa_ros.cli_options import option_message
+    from vjepa_ros.path_text import one_line
+
+    text = one_line(str(exc)) or type(exc).__name__
     return option_message(text, options, typed=typed)
 
 

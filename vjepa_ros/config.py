@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from vjepa_ros.path_text import shown_path
+
 
 def param(default, description: str, **kwargs):
     """Return a dataclass field with a default and a description (``ros2 param describe``).
@@ -188,6 +190,7 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False):
     """
     from vjepa_ros.input_paths import input_path
 
+    shown = shown_path(path)  # one line whatever the name holds
     try:
         path = input_path(path, name, give)
         if rcl:
@@ -197,13 +200,13 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False):
         return yaml.safe_load(path.read_text())
     except ValueError as exc:  # input_path's one line (UnicodeDecodeError is one too)
         if isinstance(exc, UnicodeDecodeError):
-            raise UsageError(f"{name} {path} is not a text file: give {give}") from None
+            raise UsageError(f"{name} {shown} is not a text file: give {give}") from None
         raise UsageError(str(exc)) from None
     except yaml.YAMLError as exc:
-        raise UsageError(f"{name} {path} is not valid YAML ({yaml_problem(exc)}): fix that "
+        raise UsageError(f"{name} {shown} is not valid YAML ({yaml_problem(exc)}): fix that "
                          f"line; give {give}") from None
     except OSError as exc:
-        raise UsageError(f"{name} {path} cannot be read ({exc.strerror}): give {give}") \
+        raise UsageError(f"{name} {shown} cannot be read ({exc.strerror}): give {give}") \
             from None
 
 
@@ -215,12 +218,13 @@ def read_yaml_mapping(path: str | Path, what: str = "settings") -> dict:
     is not a mapping (a list, a string, a number, ``false`` ...).
     """
     path = Path(path).expanduser()
+    shown = shown_path(path)
     data = load_yaml_file(path, f"{what} file", f"a YAML mapping of {what} (name: value)")
     if data is None:
-        raise UsageError(f"{what} file {path} {EMPTY_YAML}: write the {what} to change in it, "
+        raise UsageError(f"{what} file {shown} {EMPTY_YAML}: write the {what} to change in it, "
                          "or leave it out for the defaults")
     if not isinstance(data, dict):
-        raise UsageError(f"{what} file {path} holds a YAML {type(data).__name__} "
+        raise UsageError(f"{what} file {shown} holds a YAML {type(data).__name__} "
                          f"({_shown(data)}), not a mapping of {what} (name: value)")
     return data
 
@@ -353,11 +357,12 @@ def read_ros_params(path: str | Path, node_name: str) -> dict:
     unreadable, non-YAML or empty file and for one that is not a mapping of nodes.
     """
     path = Path(path)
+    shown = shown_path(path)
     doc = load_yaml_file(path, "parameter file", PARAMETER_FILE, rcl=True)
     if doc is None:
-        raise UsageError(f"parameter file {path} {EMPTY_YAML}: give {PARAMETER_FILE}")
+        raise UsageError(f"parameter file {shown} {EMPTY_YAML}: give {PARAMETER_FILE}")
     if not isinstance(doc, dict):
-        raise UsageError(f"parameter file {path} is not {PARAMETER_FILE}, it holds a "
+        raise UsageError(f"parameter file {shown} is not {PARAMETER_FILE}, it holds a "
                          f"{type(doc).__name__}")
     from vjepa_ros.nodes.param_sections import node_sections  # (no rclpy)
 
@@ -365,7 +370,7 @@ def read_ros_params(path: str | Path, node_name: str) -> dict:
         section = doc.get(key) or {}
         parameters = section.get("ros__parameters") if isinstance(section, dict) else None
         if section and not isinstance(parameters, dict):
-            raise UsageError(f"parameter file {path}: '{key}' must hold a 'ros__parameters' "
+            raise UsageError(f"parameter file {shown}: '{key}' must hold a 'ros__parameters' "
                              f"mapping")
     params: dict = {}
     for _, parameters in node_sections(doc, f"/{node_name.lstrip('/')}"):  # as rcl applies them

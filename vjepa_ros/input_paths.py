@@ -12,7 +12,7 @@ import errno
 import os
 from pathlib import Path
 
-from vjepa_ros.path_text import ansi_c, shown_path
+from vjepa_ros.path_text import ansi_c, one_line, shown_path
 from vjepa_ros.train.run_files import RUN_FILES
 
 # What to give, as the messages say it.
@@ -210,7 +210,7 @@ def world_model_error(exc: Exception | str, path: str | os.PathLike, option: str
     ``path`` a train output folder: the line ends with the file to give (:func:`run_model_file`).
     A ValueError keeps its kind (``CheckpointError``); anything else becomes a ValueError.
     """
-    message = " ".join(str(exc).split())
+    message = one_line(str(exc))  # a path's two spaces in a row kept
     inside = run_model_file(path)
     if inside is not None:  # a train output folder: the file in it (any loader's words)
         message += f"; {run_folder_fix(inside)}"

@@ -17,6 +17,7 @@ from vjepa_ros import saved_outputs
 from vjepa_ros.atomic_files import remove_stale_partials, replace_problem
 from vjepa_ros.input_paths import SYMLINK_LOOP, missing
 from vjepa_ros.out_lock import claim_output
+from vjepa_ros.path_text import shown_path
 
 
 def named_after(prefix: str, bag: str | os.PathLike) -> Path:
@@ -62,13 +63,13 @@ def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = Tr
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ValueError(f"{option} {path}: cannot create it ({exc.strerror}); give a "
+        raise ValueError(f"{option} {shown_path(path)}: cannot create it ({exc.strerror}); give a "
                          "directory you can write") from None
     try:  # a real try, as above: root passes access() on /proc, /sys, a read-only mount
         os.rmdir(tempfile.mkdtemp(prefix=".vjepa_ros_probe_", dir=path))
     except OSError as exc:
-        raise ValueError(f"{option} {path}: not writable ({exc.strerror}); give a directory "
-                         "you can write") from None
+        raise ValueError(f"{option} {shown_path(path)}: not writable ({exc.strerror}); give a "
+                         "directory you can write") from None
     if claim:
         _claim(path, option)
     return path
@@ -78,11 +79,11 @@ def _check_parts(path: Path, option: str) -> None:
     """Refuse ``path`` when it or a parent is a file or a symlink that leads nowhere."""
     for part in (path, *path.parents):
         if _unresolved_link(part):  # mkdir would fail with "File exists", after the run
-            raise ValueError(f"{option} {path}: {part} {_unresolved_link(part)}; give a "
-                             "directory")
+            raise ValueError(f"{option} {shown_path(path)}: {shown_path(part)} "
+                             f"{_unresolved_link(part)}; give a directory")
         if part.exists() and not part.is_dir():
-            raise ValueError(f"{option} {path}: {part} is a file, not a directory; give a "
-                             "directory")
+            raise ValueError(f"{option} {shown_path(path)}: {shown_path(part)} is a file, not a "
+                             "directory; give a directory")
 
 
 def _check_folder(path: Path, option: str) -> None:
@@ -96,9 +97,9 @@ def _check_folder(path: Path, option: str) -> None:
         os.rmdir(tempfile.mkdtemp(prefix=".vjepa_ros_probe_", dir=existing))
     except OSError as exc:
         where = "cannot write in it" if existing == path.absolute() else \
-            f"cannot create it in {existing}"
-        raise ValueError(f"{option} {path}: {where} ({exc.strerror}); give a directory you can "
-                         "write") from None
+            f"cannot create it in {shown_path(existing)}"
+        raise ValueError(f"{option} {shown_path(path)}: {where} ({exc.strerror}); give a "
+                         "directory you can write") from None
 
 
 def check_output_names(folder: str | os.PathLike, names, option: str = "--out") -> None:
@@ -115,7 +116,8 @@ def check_output_names(folder: str | os.PathLike, names, option: str = "--out") 
     for name in names:
         path = folder / name
         if _unresolved_link(path) == SYMLINK_LOOP:
-            raise ValueError(f"{option} {folder}: {path} {SYMLINK_LOOP}; remove it")
+            raise ValueError(f"{option} {shown_path(folder)}: {shown_path(path)} {SYMLINK_LOOP}; "
+                             "remove it")
         problem = None
         if path.is_dir():
             problem = IsADirectoryError(errno.EISDIR, "Is a directory")
@@ -126,7 +128,8 @@ def check_output_names(folder: str | os.PathLike, names, option: str = "--out") 
                 if exc.errno in (errno.EPERM, errno.EROFS):
                     problem = exc
         if problem is not None:
-            raise ValueError(f"{option} {folder}: {replace_problem(path, problem)}") from None
+            raise ValueError(f"{option} {shown_path(folder)}: "
+                             f"{replace_problem(path, problem)}") from None
 
 
 def _claim(folder: Path, option: str, shown: Path | None = None,
@@ -135,8 +138,8 @@ def _claim(folder: Path, option: str, shown: Path | None = None,
     try:
         claim_output(folder, option, shown, beside, just_made)
     except OSError as exc:
-        raise ValueError(f"{option} {shown or folder}: cannot create it ({exc.strerror}); give "
-                         "a directory you can write") from None
+        raise ValueError(f"{option} {shown_path(shown or folder)}: cannot create it "
+                         f"({exc.strerror}); give a directory you can write") from None
 
 
 def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
@@ -155,11 +158,11 @@ def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
     path = Path(path).expanduser()
     link = _unresolved_link(path)
     if link:
-        raise ValueError(f"{what} {path} {link}: give a new name or remove the link")
+        raise ValueError(f"{what} {shown_path(path)} {link}: give a new name or remove the link")
     if path.exists() or path.is_symlink():
         kind = "a folder" if path.is_dir() else "a file"
-        raise ValueError(f"{what} {path} exists already ({kind}); rosbag2 bags are never "
-                         "overwritten: give a new name or remove it")
+        raise ValueError(f"{what} {shown_path(path)} exists already ({kind}); rosbag2 bags are "
+                         "never overwritten: give a new name or remove it")
     _check_folder(path, what)
     _claim(path.parent, what, path, path.name)
     # the part of this bag a run killed while writing it left (NAME.PID.partial, its process
@@ -201,12 +204,13 @@ def output_file(path: str | os.PathLike, option: str = "--out", create: bool = T
     holds it.
     """
     if str(path).endswith(("/", os.sep)):  # Path() drops the slash
-        raise ValueError(f"{option} {path}: ends in '/', a directory; give a file name")
+        raise ValueError(f"{option} {shown_path(path)}: ends in '/', a directory; give a file "
+                         "name")
     path = Path(path).expanduser()
     if path.is_dir():
-        raise ValueError(f"{option} {path}: is a directory; give a file name")
+        raise ValueError(f"{option} {shown_path(path)}: is a directory; give a file name")
     if _unresolved_link(path) == SYMLINK_LOOP:  # (a missing target is written: the file)
-        raise ValueError(f"{option} {path}: {SYMLINK_LOOP}; give a file name")
+        raise ValueError(f"{option} {shown_path(path)}: {SYMLINK_LOOP}; give a file name")
     folder = Path(path.parent if str(path.parent) else ".")
     if create:
         output_dir(folder, option, create, claim=False)

@@ -7,6 +7,12 @@ as it is, a one-line message or a pasted command naming it would span lines.
 from __future__ import annotations
 
 import os
+import re
+
+# A run of whitespace holding a line break (any that str.splitlines breaks at), with the indent
+# around it: where a library's multi-line message is joined (one_line).
+_LINE_BREAK = re.compile(r"[^\S\n\r\v\f\x1c-\x1e\x85\u2028\u2029]*"
+                         r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\s*")
 
 
 def shown_path(path: str | os.PathLike) -> str:
@@ -21,6 +27,18 @@ def shown_path(path: str | os.PathLike) -> str:
     """
     text = os.fspath(path)
     return text if text.isprintable() else ansi_c(text)
+
+
+def one_line(text: str) -> str:
+    r"""Return a message on one line: each line break, with the indent around it, one space.
+
+    For an exception's text (a library's multi-line message: PyYAML's ``in "<file>", line
+    3``). Spaces on a line are kept as they are: a path with two spaces in a row
+    (``/data/my  run``) stays that path (``" ".join(text.split())`` once named another file);
+    a path with a line break is no such text, :func:`shown_path` writes it ``$'a\nb'``.
+    Leading and trailing whitespace is dropped.
+    """
+    return _LINE_BREAK.sub(" ", text).strip()
 
 
 def named_once(path: str | os.PathLike, message: str) -> str:

@@ -23,7 +23,7 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
     option_message,
 )
-from vjepa_ros.command_errors import command_ended
+from vjepa_ros.command_errors import command_ended, usage_errors
 from vjepa_ros.eval.bag_options import add_bag_planning_arguments, topics_from_args
 from vjepa_ros.eval.camera_check_base import check_node_start, params_file_checkpoint
 from vjepa_ros.eval.camera_check_options import (
@@ -68,10 +68,16 @@ _OPTIONS = {**PARAMETER_OPTIONS, "rate_hz": "--rate", "max_steps": "--max-steps"
 def checked_options(args: argparse.Namespace) -> tuple:
     """Check every option before anything is loaded; return ``(cem, thresholds, eval_config)``.
 
-    Raises ValueError naming the option: ``--horizon`` other than 1 (the check's inverse
-    inference is a one-step search toward the next frame), a bad planner option, a verdict
-    threshold, ``--rate`` or ``--max-steps`` out of range.
+    Raises UsageError (exit status 2; ``command_errors.usage_errors``) naming the option:
+    ``--horizon`` other than 1 (the check's inverse inference is a one-step search toward the
+    next frame), a bad planner option, a verdict threshold, ``--rate`` or ``--max-steps`` out of
+    range.
     """
+    with usage_errors():  # the options alone, before any file is read
+        return _checked_options(args)
+
+
+def _checked_options(args: argparse.Namespace) -> tuple:
     from vjepa_ros.planning.config import preset
 
     if args.horizon is not None and args.horizon != 1:
@@ -140,12 +146,14 @@ def check_world_model_choice(args: argparse.Namespace) -> None:
     """Refuse no ``--checkpoint`` without ``--random-weights`` (:data:`NO_CHECKPOINT`), and both.
 
     After the bag's own checks (its topics and motions say more about the bag than this line),
-    before the model loads. Raises ValueError naming the options.
+    before the model loads. Raises UsageError (exit status 2) naming the options.
     """
+    from vjepa_ros.config import UsageError
+
     if not args.checkpoint and not args.random_weights:
-        raise ValueError(NO_CHECKPOINT)
+        raise UsageError(NO_CHECKPOINT)
     if args.checkpoint and args.random_weights:
-        raise ValueError("--random-weights: does not apply with --checkpoint, whose weights load")
+        raise UsageError("--random-weights: does not apply with --checkpoint, whose weights load")
 
 
 def _check_saved(out: Path, stage: str) -> str:
@@ -158,7 +166,8 @@ def _check_saved(out: Path, stage: str) -> str:
 def cmd_camera_check(args: argparse.Namespace) -> int:
     """Check the options, read the bag, load the model, run the check, print and write.
 
-    Exit status 2 for a ``--params-file`` that cannot be used (``config.UsageError``), 1 for
+    Exit status 2 for a usage error (``config.UsageError``: an option refused, no
+    ``--checkpoint`` nor ``--random-weights``, a ``--params-file`` that cannot be used), 1 for
     any other refusal or failure. Stopped (Ctrl-C, SIGTERM) once ``--out`` is known: one line
     saying what was saved there (``camera_check_report.stopped_check_saved``), status 130 / 143.
     """

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from vjepa_ros.eval.camera_check_report import PARAMS_FILE, PLOT_FILE, REPORT_FILE
 from vjepa_ros.eval.out_reuse import bag_identity, other_window, window_words
+from vjepa_ros.path_text import shown_path
 
 KEY = "check_of"  # camera_check.json's record of what the check checked
 LIVE = "~/camera_check (the live arm)"  # the live check's recording
@@ -91,24 +92,25 @@ def refuse_other_check(out: str | Path, identity: dict, option: str = OUT_OPTION
     report = out / REPORT_FILE
     if not report.is_file():
         return
-    fix = f"give another {option}, or remove {out} to replace it"
+    shown = shown_path(out)  # one line whatever the name holds
+    fix = f"give another {option}, or remove {shown} to replace it"
     try:
         recording, checkpoint, window = _recorded_identity(json.loads(report.read_text()))
         part = other_window(window, identity["window_s"] if compare_window else None, covered)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        raise ValueError(f"{option} {out} holds a {REPORT_FILE} that is not a camera check's: "
+        raise ValueError(f"{option} {shown} holds a {REPORT_FILE} that is not a camera check's: "
                          f"give another {option}, or move that file away") from None
     held = ", ".join(name for name in (REPORT_FILE, PLOT_FILE, PARAMS_FILE)
                      if (out / name).exists())
     if not _same_recording(recording, identity["recording"]):
-        raise ValueError(f"{option} {out} holds the camera check ({held}) of another "
+        raise ValueError(f"{option} {shown} holds the camera check ({held}) of another "
                          f"recording, {recording}: {fix}")
     if part:
-        raise ValueError(f"{option} {out} holds the camera check ({held}) of another part of "
+        raise ValueError(f"{option} {shown} holds the camera check ({held}) of another part of "
                          f"this recording, {part} (this check: "
                          f"{window_words(identity['window_s'])}): {fix}")
     if checkpoint is not None and checkpoint != identity["checkpoint"]:
         model = checkpoint or "random weights"
-        return (f"{option} {out}: replacing the camera check ({held}) that another world "
+        return (f"{option} {shown}: replacing the camera check ({held}) that another world "
                 f"model, {model}, made of this recording")
     return None

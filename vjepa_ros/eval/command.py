@@ -19,6 +19,7 @@ from vjepa_ros.cli_options import (
     option_message,
 )
 from vjepa_ros.command_errors import command_ended
+from vjepa_ros.config import UsageError
 from vjepa_ros.eval.bag_options import add_bag_planning_arguments, topics_from_args
 
 
@@ -86,7 +87,7 @@ EVAL_OPTIONS = {"rate_hz": "--rate", "goal_offset": "--goal-offset", "max_steps"
 
 
 def checked_eval_config(args: argparse.Namespace):
-    """Return the checked ``EvalConfig`` of the options; ValueError naming the option."""
+    """Return the checked ``EvalConfig`` of the options; UsageError (status 2) naming one."""
     from vjepa_ros.eval.eval_config import EvalConfig
 
     try:
@@ -95,7 +96,7 @@ def checked_eval_config(args: argparse.Namespace):
                           min_motion_m=args.min_motion, max_state_gap_s=args.max_state_gap,
                           start_s=args.start, end_s=args.end, seed=args.seed).check()
     except ValueError as exc:
-        raise ValueError(option_message(str(exc), EVAL_OPTIONS)) from None
+        raise UsageError(option_message(str(exc), EVAL_OPTIONS)) from None
 
 
 def _goal_image(path: str):
@@ -192,8 +193,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         written = write_report(report, out, plots=not args.no_plots)
     except (KeyboardInterrupt, BagError, OSError, ValueError, RuntimeError) as exc:
         # EvalConfig's and CEMConfig's names (no step to evaluate: goal_offset, rate_hz) as
-        # options; 2: a malformed --encoder-arg (config.UsageError); a stop while checking:
-        # nothing started
+        # options; 2: an option refused (config.UsageError); a stop while checking: nothing
+        # started
         return command_ended("vjepa-ros eval", exc, None if stage == "checking" else
                              lambda: _eval_saved(out, stage), options=EVAL_OPTIONS)
     print("\n".join(summary_lines(report, input_notes=False)))
@@ -208,10 +209,13 @@ def _eval_saved(out: Path, stage: str) -> str:
     is evaluated (``stage`` ``evaluating``); stopped while writing them (``writing``), the plots
     may be there and ``report.json`` not, or an earlier run's.
     """
+    from vjepa_ros.path_text import shown_path
+
     if stage == "writing":
-        return (f"stopped while writing the report into {out}: its plots may be incomplete and "
-                "report.json missing or an earlier run's; run eval again")
-    return f"nothing saved (eval writes its report into {out} once every step is evaluated)"
+        return (f"stopped while writing the report into {shown_path(out)}: its plots may be "
+                "incomplete and report.json missing or an earlier run's; run eval again")
+    return (f"nothing saved (eval writes its report into {shown_path(out)} once every step is "
+            "evaluated)")
 
 
 def _stopped_bag_saved(bag: Path, command: str, when: str, writing: bool) -> str:
@@ -224,20 +228,23 @@ def _stopped_bag_saved(bag: Path, command: str, when: str, writing: bool) -> str
     a ``bag`` there was renamed whole just before the stop (``out_paths.new_output_dir`` made
     sure it did not exist and holds its name): saved.
     """
+    from vjepa_ros.path_text import shown_path
+
     if not writing:
-        return f"nothing saved ({command} writes the bag {bag} {when})"
+        return f"nothing saved ({command} writes the bag {shown_path(bag)} {when})"
     import shutil
 
     from vjepa_ros.atomic_files import partial_path
 
     shutil.rmtree(partial_path(bag), ignore_errors=True)  # (gone already, unless cut short)
     if bag.is_dir():
-        return f"stopped just after writing the bag: {bag} is saved whole"
-    return f"stopped while writing the bag {bag}: nothing saved (the part written is removed)"
+        return f"stopped just after writing the bag: {shown_path(bag)} is saved whole"
+    return (f"stopped while writing the bag {shown_path(bag)}: nothing saved (the part written "
+            "is removed)")
 
 
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:
-    """Write ``--episode`` as the new bag ``out``; exit status 1 for any refusal or failure.
+    """Write ``--episode`` as the new bag ``out``; exit status 2 for a bad option, else 1.
 
     Stopped (Ctrl-C, SIGTERM) once the options are checked: one line saying what was saved
     (:func:`_stopped_bag_saved`: nothing, a bag cut short while written removed), status
@@ -252,7 +259,7 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
         from vjepa_ros.recordings.step_rates import rate_problem
 
         if rate_problem("--rate", args.rate):
-            raise ValueError(rate_problem("--rate", args.rate))
+            raise UsageError(rate_problem("--rate", args.rate))
         bag = new_output_dir(args.out)
         check_input_paths(args)  # --episode
         # never torch: its import holds a stop until it ends (held_imports; 25 s when loaded)
@@ -267,8 +274,7 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
         # bag None: still checking the options, nothing started
         return command_ended("vjepa-ros bag-from-npz", exc, None if bag is None else
                              lambda: _stopped_bag_saved(bag, "bag-from-npz",
-                                                        "once the episode is read", writing),
-                             status=1)
+                                                        "once the episode is read", writing))
     print(f"wrote {path} ({args.storage}): {len(example.frames)} frames at {args.rate:g} Hz")
     return 0
 
@@ -297,7 +303,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         # a stop (Ctrl-C, SIGTERM) still checking the options: nothing started
         return command_ended("vjepa-ros record", exc, None if not started else lambda: (
             _stopped_bag_saved(bag, "record", f"once its {counted(args.frames, 'frame')} are "
-                               "simulated", writing)), status=1)
+                               "simulated", writing)), status=1 if started else None)
     moved = float(np.linalg.norm(np.diff(episode.states[:, :3], axis=0), axis=1).sum())
     print(f"wrote {path} ({args.storage}): {len(episode)} frames {args.width}x{args.height} at "
           f"4 Hz, end effector moved {moved:.2f} m")

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import (
     DATA_SUFFIXES,
     data_files,
@@ -104,7 +105,7 @@ def previous_report_note(out: str | Path, bag: str | Path,
     or a report.json that is not an eval report.
     """
     out = Path(out).expanduser()
-    report = out / REPORT
+    report, shown = out / REPORT, shown_path(out)  # one line whatever the name holds
     if not report.is_file():
         return ""
     try:
@@ -116,18 +117,18 @@ def previous_report_note(out: str | Path, bag: str | Path,
         part = other_window(window, window_s, covered)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise ValueError(
-            f"--out {out} holds a {REPORT} that is not an eval report: give another --out, or "
+            f"--out {shown} holds a {REPORT} that is not an eval report: give another --out, or "
             "move that file away"
         ) from None
     if bag_identity(recorded) != bag_identity(bag):
         raise ValueError(
-            f"--out {out} holds the eval report (and plots) of another recording, {recorded}: "
-            f"give another --out, or remove {out} to replace it"
+            f"--out {shown} holds the eval report (and plots) of another recording, "
+            f"{shown_path(recorded)}: give another --out, or remove {shown} to replace it"
         )
     if part:
         raise ValueError(
-            f"--out {out} holds the eval report (and plots) of another part of this recording, "
-            f"{part} (this run: {window_words(window_s)}): give another --out, or remove {out} "
+            f"--out {shown} holds the eval report (and plots) of another part of this recording, "
+            f"{part} (this run: {window_words(window_s)}): give another --out, or remove {shown} "
             "to replace it"
         )
-    return f"--out {out} holds this bag's earlier eval report: it is overwritten"
+    return f"--out {shown} holds this bag's earlier eval report: it is overwritten"

@@ -17,8 +17,13 @@ from vjepa_ros.nodes.reply_warnings import route_reply_warnings
 
 
 def one_line(exc: BaseException) -> str:
-    """Return an exception's message on one line (rclpy's parameter errors span several)."""
-    return " ".join(str(exc).split())
+    """Return an exception's message on one line (rclpy's parameter errors span several).
+
+    ``path_text.one_line``: spaces within a line (a path's) are kept.
+    """
+    from vjepa_ros.path_text import one_line as joined
+
+    return joined(str(exc))
 
 
 # How often run_node's executor wakes to see whether a signal came [s]

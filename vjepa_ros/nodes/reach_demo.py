@@ -37,7 +37,7 @@ from vjepa_ros.cli_options import (
     planner_option_message,
     search_method_overrides,
 )
-from vjepa_ros.command_errors import command_ended
+from vjepa_ros.command_errors import command_ended, usage_errors
 from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
@@ -241,8 +241,9 @@ def _settings_error(exc: ValueError, args: argparse.Namespace, overrides: dict) 
 def cmd_reach(args: argparse.Namespace) -> int:
     """Run the demo; print one line and return 1 on a bad start or a failure.
 
-    A ``--config`` file that cannot be read as settings, an unknown key in it, an option the
-    search would not use (``config.UsageError``) return 2. An
+    A ``--config`` file that cannot be read as settings, an unknown key in it, an option out of
+    its range, one that does not go with the file's settings or that the search would not use
+    (``config.UsageError``) return 2. An
     episode that ran but did not reach the goal returns 0, or 1 with ``--require-success``.
     """
     keep_dds_local()
@@ -256,17 +257,20 @@ def cmd_reach(args: argparse.Namespace) -> int:
                  "planner.iterations": args.iterations, "planner.horizon": args.horizon,
                  "device": args.device}
     try:
-        overrides.update(search_method_overrides(args))
+        with usage_errors():
+            overrides.update(search_method_overrides(args))
     except ValueError as exc:
-        return command_ended(PROG, exc, status=1)
+        return command_ended(PROG, exc)
     try:  # the file's own errors name it and the key, never an option not typed
         if args.config:
             check_config_file(args.config)
     except ValueError as exc:  # ConfigError, UsageError too
         return command_ended(PROG, exc)
     try:  # the options (over --config's settings), then the files: --out, the checkpoint
-        check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # else as "device"
-        config = load_reach_config(args.config, overrides)
+        # the file alone passed above: what fails now is the options' (a usage error, 2)
+        with usage_errors():
+            check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # not "device"
+            config = load_reach_config(args.config, overrides)
     except (ValueError, ConfigError) as exc:
         return _settings_error(exc, args, overrides)
     try:

@@ -263,8 +263,13 @@ class MetadataError(BagError):
 
 
 def one_line(text: str) -> str:
-    """Return a library's message on one line (its line breaks and indents as single spaces)."""
-    return " ".join(text.split())
+    """Return a library's message on one line (its line breaks and indents as single spaces).
+
+    ``path_text.one_line``: spaces within a line (a path's) are kept.
+    """
+    from vjepa_ros.path_text import one_line as joined
+
+    return joined(text)
 
 
 def plain_lists(text: str) -> str:

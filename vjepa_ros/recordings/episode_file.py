@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from vjepa_ros.input_paths import EPISODE_FORMAT, input_path, unreadable
-from vjepa_ros.path_text import shown_path
+from vjepa_ros.path_text import one_line, shown_path
 
 EPISODE_ARRAYS = ("observations", "states", "actions", "timestamps", "metadata")
 REQUIRED_ARRAYS = ("observations", "states")
@@ -30,7 +30,7 @@ def _reason(exc: Exception) -> str:
     """Say why numpy cannot read a file or member, without its advice to unpickle it."""
     if "pickle" in str(exc):  # a file numpy took for a pickle, an array of Python objects
         return "Python objects (a pickle), not numbers"
-    return " ".join(str(exc).split()) or type(exc).__name__
+    return one_line(str(exc)) or type(exc).__name__
 
 
 def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,

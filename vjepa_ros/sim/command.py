@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from vjepa_ros.command_errors import command_ended
+from vjepa_ros.command_errors import command_ended, usage_errors
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.sim.choices import RANDOMIZE_WHAT, TASKS
 
 SUMMARY_NAME = "collector.json"  # the motion task's list of its episodes (sim.collector)
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    """Record episodes into ``args.out``; exit 1 with a message on bad settings.
+    """Record episodes into ``args.out``; exit 2 on a bad option, 1 on any other refusal.
 
     A folder that holds episode files already (``*.npz``) is refused before any simulator
     starts: collect would overwrite some of them and leave the others, its ``collector.json``
@@ -25,7 +26,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     started = False  # the options are checked: what a stop ends is the collection
     try:
-        _check_collect_options(args)
+        with usage_errors():  # the options alone: a usage error (exit status 2)
+            _check_collect_options(args)
         sim_config, config = checked_sim_options(args, 16 if args.frames is None else
                                                  args.frames)
         output_dir(args.out, create=False)  # the first episode's file creates it
@@ -49,9 +51,11 @@ def cmd_collect(args: argparse.Namespace) -> int:
             collect_manipulation(args.out, args.task, args.object or "cup", args.episodes,
                                  args.seed, args.width, args.height)
     except (KeyboardInterrupt, OSError, ValueError, ImportError, RuntimeError) as exc:
-        # a stop (Ctrl-C, SIGTERM) still checking the options: nothing started
+        # a stop (Ctrl-C, SIGTERM) still checking the options: nothing started; once started,
+        # any error is the collection's (status 1)
         return command_ended("vjepa-ros collect", exc, None if not started else
-                             lambda: _saved_text(args.out, args.episodes), status=1)
+                             lambda: _saved_text(args.out, args.episodes),
+                             status=1 if started else None)
     return 0
 
 
@@ -87,8 +91,9 @@ def _check_no_episodes(out_dir) -> None:
     from vjepa_ros.counts import counted
 
     found = _episode_files(out_dir)
+    shown = shown_path(out_dir)
     if found:
-        raise ValueError(f"--out {out_dir} holds {counted(len(found), 'episode file')} already "
+        raise ValueError(f"--out {shown} holds {counted(len(found), 'episode file')} already "
                          f"({found[0].name}{', ...' if len(found) > 1 else ''}); collect does "
                          f"not overwrite {'them' if len(found) > 1 else 'it'}: give another "
                          "--out, or remove the folder")
@@ -112,10 +117,15 @@ SIM_OPTIONS = {"SimConfig: camera.width/height": "--width/--height",
 def checked_sim_options(args: argparse.Namespace, frames: int) -> tuple:
     """Return ``(SimConfig, CollectorConfig)`` of ``--width --height --seed`` and ``frames``.
 
-    ``collect`` and ``record`` check them before any simulator starts; ValueError naming the
-    option (``--width/--height must be 32..1024 px`` (``sim.config.CAMERA_SIZE_PX``, as
-    ``run``), ``--seed -1: must be >= 0``).
+    ``collect`` and ``record`` check them before any simulator starts; UsageError (exit status
+    2) naming the option (``--width/--height must be 32..1024 px`` (``sim.config.CAMERA_SIZE_PX``,
+    as ``run``), ``--seed -1: must be >= 0``).
     """
+    with usage_errors():
+        return _checked_sim_options(args, frames)
+
+
+def _checked_sim_options(args: argparse.Namespace, frames: int) -> tuple:
     from vjepa_ros.cli_options import option_message
     from vjepa_ros.sim.collector_config import CollectorConfig
     from vjepa_ros.sim.config import CameraConfig, SimConfig

@@ -21,6 +21,7 @@ from vjepa_ros.config import (
     read_yaml_mapping,
 )
 from vjepa_ros.models.device_names import check_device_and_dtype
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.planning.methods import check_given_settings_used
 from vjepa_ros.robot.planner_config import CEMParams, parameter_message
 from vjepa_ros.sim.choices import HELD_OUT_SEED_START
@@ -174,7 +175,7 @@ def check_config_file(path: str | Path) -> None:
     try:
         _build(data)
     except ValueError as exc:
-        raise type(exc)(f"{path}: {parameter_message(str(exc))}") from None
+        raise type(exc)(f"{shown_path(path)}: {parameter_message(str(exc))}") from None
 
 
 def _build(values: dict) -> ReachDemoConfig:

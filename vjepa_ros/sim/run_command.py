@@ -26,7 +26,7 @@ from vjepa_ros.cli_options import (
     planner_overrides,
 )
 from vjepa_ros.cli_parser import Takes
-from vjepa_ros.command_errors import command_ended
+from vjepa_ros.command_errors import command_ended, usage_errors
 from vjepa_ros.image_notes import SizeNotes, camera_size_note
 from vjepa_ros.models.device_names import dtype_help
 
@@ -44,9 +44,9 @@ HELD_CUP_CLOSEDNESS = 0.24
 def _settings(args: argparse.Namespace) -> dict:
     """Check every option, then the ``--world-model`` file; return the run's settings.
 
-    Raises ValueError (UsageError: exit status 2) naming the option. The options come first,
-    whatever the files (an ``--mppi-*`` option with ``--method cem`` before a missing
-    ``--world-model`` file), and both before the simulator and torch load.
+    Raises ValueError naming the option (UsageError: exit status 2) or the file (1). The
+    options come first, whatever the files (an ``--mppi-*`` option with ``--method cem``
+    before a missing ``--world-model`` file), and both before the simulator and torch load.
     """
     planner, cem, switching, camera = _checked_options(args)
     if args.world_model != "oracle":  # a missing file: before the simulator and torch load
@@ -69,10 +69,15 @@ def _checked_options(args: argparse.Namespace) -> tuple:
 
     ``camera``: ``(width, height)`` [px] (:func:`vjepa_ros.sim.camera_options.camera_size`).
 
-    Raises ValueError naming the option: UsageError (exit status 2) for one the search would
-    not use, ValueError (exit status 1) for a value out of range. Imports neither torch nor the
-    simulator.
+    Raises UsageError (exit status 2; ``command_errors.usage_errors``) naming the option: a
+    value out of range, one the search would not use, options that do not go together. Imports
+    neither torch nor the simulator.
     """
+    with usage_errors():  # options alone (the package's config/reach_demo.yaml under them)
+        return _check_options(args)
+
+
+def _check_options(args: argparse.Namespace) -> tuple:
     from vjepa_ros.config import ConfigError
     from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.sim.camera_options import camera_size
@@ -325,7 +330,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         # simulator: refused here first (cli.main words this SamplesMemoryError as --samples)
         check_samples_fit(settings["cem"], model_device(model))
     except (KeyboardInterrupt, OSError, ValueError) as exc:  # a stop: while the model loads
-        # 2: an option the search would not use (config.UsageError)
+        # 2: an option refused (config.UsageError), 1: a file, the model
         return command_ended("vjepa-ros run", exc, _stopped_text([]))
     if args.threads:
         set_torch_threads(args.threads)

@@ -25,6 +25,7 @@ from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, o
 from vjepa_ros.cli_parser import MAY_BE_EMPTY
 from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import UsageError, typed_on_command_line, yaml_problem
+from vjepa_ros.path_text import shown_path
 
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
@@ -266,7 +267,7 @@ def config_from_args(args: argparse.Namespace):
             from vjepa_ros.train.config import config_from_yaml
 
             in_file = set(_dotted(unflatten(config_from_yaml(args.config)))) - set(given)
-            parts = [f"{args.config}: {part}" if re.match(r"[\w.]+", part) and
+            parts = [f"{shown_path(args.config)}: {part}" if re.match(r"[\w.]+", part) and
                      re.match(r"[\w.]+", part)[0] in in_file else part for part in parts]
         if typed_on_command_line(exc, overrides_from_args(args)):  # --set optim.lr=abc
             raise UsageError("; ".join(parts)) from None  # status 2, as argparse's --lr abc
@@ -327,14 +328,14 @@ def _demo_in_file(layer: dict, field: str, config_path) -> None:
 
 
 def _config_from_layers(args: argparse.Namespace):
-    from vjepa_ros.config import ConfigError, unflatten
+    from vjepa_ros.config import unflatten
     from vjepa_ros.train.config import absolute_paths, config_from_yaml, make_config
 
     file_layer = config_from_yaml(args.config) if args.config else {}
     try:  # names and types of the file's settings, alone: its errors name the file
         make_config(file_layer)
     except ValueError as exc:
-        raise type(exc)(f"{args.config}: {exc}") from None
+        raise type(exc)(f"{shown_path(args.config)}: {exc}") from None
     for field, option in (("predictor.init", "--init"), ("encoder", "--encoder")):
         if getattr(args, _dest(field)) == "demo":  # as launch, run, camera-check
             from vjepa_ros.input_paths import world_model_path
@@ -349,26 +350,51 @@ def _config_from_layers(args: argparse.Namespace):
 
         out = given.get("out") or unflatten(file_layer).get("out")
         if not out:
-            raise ConfigError("--resume needs --out DIR (the run's output directory)")
+            raise UsageError("--resume needs --out DIR (the run's output directory)")
         _, state = read_latest(out)
         overrides = {**file_layer, **given}
         stored, args.moved_notes = take_moved_paths(config_of_checkpoint(state), overrides)
         config = resume_config(stored, overrides)
     else:
+        config = _checked_with_options(file_layer, given)
+    config.check(need_encoder=not args.resume)  # messages name the paths as given
+    return absolute_paths(config)  # stored so: the run resumes from any working directory
+
+
+def _checked_with_options(file_layer: dict, given: dict):
+    """Return the ``TrainConfig`` of the ``--config`` layer and the options, values checked.
+
+    Raises UsageError (exit status 2) when the file's settings alone pass and the options make
+    them fail: a value out of its range, options that do not go together (``--heads`` with
+    ``--init``); else the error as raised (status 1: the file's values). The paths are checked
+    after, by the caller (missing data: status 1).
+    """
+    from vjepa_ros.config import ConfigError
+    from vjepa_ros.train.config import make_config
+
+    try:
         config = make_config(file_layer, given)
         sized = [key for key in PREDICTOR_SIZE if key in given]
         if config.predictor.init and sized:
             raise ConfigError(f"{', '.join(sized)}: the predictor's size comes from "
                               f"--init {config.predictor.init}; leave these out")
-    config.check(need_encoder=not args.resume)  # messages name the paths as given
-    return absolute_paths(config)  # stored so: the run resumes from any working directory
+        return config.check(need_paths=False)
+    except UsageError:
+        raise
+    except ValueError as exc:
+        try:
+            make_config(file_layer).check(need_paths=False)
+        except ValueError:
+            raise exc from None  # the file's own values fail: named as its
+        raise UsageError(str(exc)) from None
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Run (or resume) a training run; exit 1 with one line on bad settings or data.
 
     Exit 2 instead for a usage error (``config.UsageError``): a ``--config`` file that cannot be
-    read as settings, a ``--set`` item that is not ``KEY=VALUE`` YAML.
+    read as settings, a ``--set`` item that is not ``KEY=VALUE`` YAML, an option or ``--set``
+    value out of its range, options that do not go together (:func:`_checked_with_options`).
 
     Under torchrun every rank runs this; rank 0 alone prints (errors: every rank, prefixed).
     """
@@ -414,7 +440,9 @@ def error_text(exc: BaseException, trainer, config) -> str:
     from vjepa_ros.planning.memory import is_out_of_memory
 
     if config is None or not is_out_of_memory(exc):
-        return " ".join(str(exc).split())
+        from vjepa_ros.path_text import one_line
+
+        return one_line(str(exc))  # a path's two spaces in a row kept
     where = f" at step {trainer.step + 1}" if trainer is not None else ""
     return (f"out of memory{where} with --batch-size {config.batch_size}: give a smaller "
             "--batch-size "

@@ -33,8 +33,12 @@ def out_among_data(out, groups: dict[str, list], setting: str = "out",
     killed recorder leaves it). A loose data file in a plain folder (``x.mcap``, no
     ``metadata.yaml``, no part name) is a recording of its own: ``eval x.mcap`` (its default
     ``./eval_x``) and ``--data x.mcap --out run`` there are allowed. ``file``: ``out`` is a
-    file written into its folder (``pretrain --out enc.pt``): that folder is judged as an
-    output folder is (one holding rosbag2 data files refused, as ``train --out`` there is).
+    file written into its folder (``pretrain --out enc.pt``, with its ``.json`` and ``.png``):
+    that folder is refused when it is a recording's (a bag: ``metadata.yaml``; a killed
+    recorder's: a split part ``x_0.mcap``, or a file named as the folder), not for a loose
+    ``x.mcap`` beside it (its own recording, left whole: ``pretrain --out enc.pt`` in a folder
+    of loose bags is allowed, as ``train --out run`` there is; an ``--out`` folder that holds
+    data files is refused, the run writing its files among them).
     The one guard of ``train --out``, ``--feature-cache`` and ``pretrain --out``. The folder
     of an episode file given (``--data dir/ep0.npz --out dir/run``) is not guarded: what is
     given as data is the file, and no file a run writes (``.pt``, ``.json``, ``.png``) is read
@@ -51,7 +55,7 @@ def out_among_data(out, groups: dict[str, list], setting: str = "out",
     bag = next((folder for folder in resolved.parents if _is_bag(folder)), None)
     if bag is not None:
         return f"{setting} {shown} lies inside the rosbag2 bag {shown_path(bag)}: {into}"
-    recording = _recording_in(resolved.parent) if file else ""
+    recording = _recording_folder(resolved.parent) if file else ""
     if recording:
         return (f"{setting} {shown} lies in {shown_path(resolved.parent)}, which {recording}: "
                 f"{into}")
@@ -119,6 +123,25 @@ def _recording_in(folder: Path) -> str:
     except OSError:  # unreadable: the output check names it
         return ""
     return f"holds rosbag2 data files ({shown_path(found[0].name)})" if found else ""
+
+
+def _recording_folder(folder: Path) -> str:
+    """Say what recording ``folder`` is ("" when none: loose data files, each its own, are not).
+
+    A rosbag2 bag (``metadata.yaml``), or the folder of a recorder killed before writing it
+    (a split part, a file named as the folder: :func:`_in_recording_folder`).
+    """
+    recording = _recording_in(folder)
+    if not recording or recording == "is a rosbag2 bag":
+        return recording
+    try:
+        part = next((file for file in data_files(folder, any_case=True)
+                     if _in_recording_folder(file)), None)
+    except OSError:  # unreadable: the output check names it
+        return ""
+    if part is None:
+        return ""
+    return f"holds a rosbag2 recording's data files ({shown_path(part.name)})"
 
 
 def _in_recording_folder(file: Path) -> bool:

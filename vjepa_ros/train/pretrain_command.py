@@ -13,6 +13,7 @@ from vjepa_ros.atomic_files import is_partial, remove_stale_partials, save_plot,
 from vjepa_ros.cli_options import option_message
 from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import ConfigError, UsageError
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.train.command import add_options, option_given
 
 
@@ -20,13 +21,15 @@ def checked_pretrain_config(args: argparse.Namespace):
     """Return the ``PretrainConfig`` of ``--config`` and the options; ValueError naming them.
 
     ``--save-every`` must be a multiple of ``monitor_every``: files are saved where the monitors
-    are computed (``pretrain.pretrain_encoder``'s ``checkpoint``).
+    are computed (``pretrain.pretrain_encoder``'s ``checkpoint``). An option refused, alone or
+    over the file's settings (which pass alone), is a UsageError (exit status 2); a value of
+    the file a ValueError (1), a file that cannot be read a UsageError.
     """
     from vjepa_ros.train.pretrain_config import load_pretrain_config  # torch-free
 
     for option, value in (("--threads", args.threads), ("--save-every", args.save_every)):
         if value is not None and value < 0:
-            raise ValueError(f"{option} {value}: must be >= 0")
+            raise UsageError(f"{option} {value}: must be >= 0")
     overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
                                    ("seed", args.seed), ("data_seed", args.data_seed))
                  if v is not None}
@@ -34,17 +37,29 @@ def checked_pretrain_config(args: argparse.Namespace):
         config = load_pretrain_config(args.config, **overrides)
     except ValueError as exc:  # ConfigError too
         options = {f"PretrainConfig.{name}": f"--{name.replace('_', '-')}" for name in overrides}
-        raise type(exc)(option_message(str(exc), options)) from None
+        kind = type(exc) if not overrides or _fails_alone(args.config) else UsageError
+        raise kind(option_message(str(exc), options)) from None
     if args.save_every and args.save_every % config.monitor_every:
-        where = f" (of {args.config})" if args.config else ""
-        raise ValueError(f"--save-every {args.save_every}: not a multiple of monitor_every "
+        where = f" (of {shown_path(args.config)})" if args.config else ""
+        raise UsageError(f"--save-every {args.save_every}: not a multiple of monitor_every "
                          f"{config.monitor_every}{where}, the steps it saves at; give a multiple "
                          "of it")
     return config
 
 
+def _fails_alone(config_file: str | None) -> bool:
+    """Return whether the ``--config`` file's settings fail without the options' overrides."""
+    from vjepa_ros.train.pretrain_config import load_pretrain_config
+
+    try:
+        load_pretrain_config(config_file)
+    except ValueError:
+        return True
+    return False
+
+
 def checked_rate(args: argparse.Namespace) -> float:
-    """Return ``--rate`` [Hz] (bags are resampled to it), or train's default; ValueError naming it.
+    """Return ``--rate`` [Hz] (bags are resampled to it), or train's default; UsageError naming it.
 
     The range is ``vjepa-ros train --rate``'s (``recordings.step_rates.rate_problem``).
     """
@@ -56,7 +71,7 @@ def checked_rate(args: argparse.Namespace) -> float:
         return DataConfig.rate_hz
     problem = rate_problem("--rate", rate)
     if problem:
-        raise ValueError(problem)
+        raise UsageError(problem)
     return rate
 
 
@@ -99,7 +114,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     An existing ``--out``, or any other file the run would write (:func:`existing_outputs`), is
     refused (exit 1), never overwritten.
 
-    Exit 2 for a ``--config`` file that cannot be read as settings (``config.UsageError``).
+    Exit 2 for a usage error (``config.UsageError``): an option refused, a ``--config`` file that
+    cannot be read as settings.
     Ctrl-C or SIGTERM (``command_errors.run_reporting``) ends the step under way, saves the
     encoder as trained so far (:func:`save_stopped`) and exits 130 or 143; before the first step
     it writes nothing and says so, nor after a second Ctrl-C within a step (half updated).
@@ -246,9 +262,10 @@ def check_outputs_free(out: Path) -> None:
     if not existing:
         return
     names = ", ".join(str(path) for path in existing[:2]) + (", ..." if len(existing) > 2 else "")
+    shown = shown_path(out)
     count, them = ((f"{len(existing)} files it would write exist", "them") if len(existing) > 1
                    else ("1 file it would write exists", "it"))
-    raise ValueError(f"--out {out}: {count} already ({names}); choose another --out or remove "
+    raise ValueError(f"--out {shown}: {count} already ({names}); choose another --out or remove "
                      f"{them}")
 
 

@@ -1,0 +1,124 @@
+"""Every ``vjepa-ros`` command's exit status: 2 for a usage error, 1 for a failure at work.
+
+argparse's convention, for every command alike (README, "Every command"): a usage error (an
+option missing, out of its range, of another method, options that do not go together) exits 2,
+whether argparse or the command refuses it; a file that cannot be read, a missing bag, no data,
+a planner that refuses exit 1. ``bag-from-npz``, ``record``, ``collect``, ``run`` and ``reach``
+answered the usage errors they check themselves with 1, the others some of them. Each misuse
+here is refused before any model, bag or simulator is loaded, in one line naming the option.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from vjepa_ros.cli import main
+
+USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
+    (["check", "--verbose"], "error: unrecognized arguments: --verbose"),
+    (["demo", "--iterations", "0"], "--iterations must lie in [1, 1000], got 0"),
+    (["demo", "--device", "tpu"], "--device: unknown device 'tpu'"),
+    (["demo", "--samples", "4"], "--topk of preset 'notebook' (10) must not exceed --samples"),
+    (["launch", "--params-file", "MISSING.yaml"], "--params-file"),
+    (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate must be a step rate"),
+    (["eval", "BAG", "--out", "OUT", "--topk", "100"], "--topk (100) must not exceed"),
+    (["bag-from-npz", "OUT", "--rate", "0"], "--rate must be a step rate"),
+    (["record", "OUT", "--seed", "-3"], "--seed -3: must be >= 0"),
+    (["record", "OUT", "--width", "10"], "--width/--height must be 32..1024 px"),
+    (["camera-check", "BAG", "--out", "OUT", "--horizon", "2"], "--horizon 2: the camera check"),
+    (["camera-check", "BAG", "--out", "OUT", "--rate", "-4"], "--rate must be a step rate"),
+    (["collect", "--out", "OUT", "--episodes", "0"], "--episodes 0: must be >= 1"),
+    (["collect", "--out", "OUT", "--task", "grasp", "--frames", "8"],
+     "--frames is for --task motion"),
+    (["collect", "--out", "OUT", "--width", "8"], "--width/--height must be 32..1024 px"),
+    (["reach", "--out", "OUT", "--max-steps", "0"], "--max-steps must be an integer >= 1"),
+    (["reach", "--out", "OUT", "--samples", "5"], "topk of config/reach_demo.yaml (10) must not"),
+    (["reach", "--out", "OUT", "--device", "tpu"], "--device: unknown device 'tpu'"),
+    (["run", "--task", "grasp", "--out", "OUT", "--close-gripper", "-2"],
+     "--close-gripper must be -1 (never) or a rollout step"),
+    (["run", "--task", "grasp", "--out", "OUT", "--episodes", "0"], "--episodes 0: must be >= 1"),
+    (["run", "--task", "grasp", "--out", "OUT", "--world-model", "oracle", "--device", "cpu"],
+     "--device is for a learned world model"),
+    (["train", "--out", "OUT", "--data", "DATA", "--lr", "-1"], "--lr must lie in (0, 1]"),
+    (["train", "--out", "OUT", "--data", "DATA", "--set", "optim.lr=-1"],
+     "optim.lr must lie in (0, 1]"),
+    (["train", "--data", "DATA", "--resume"], "--resume needs --out DIR"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--batch-size", "0"],
+     "--batch-size must lie in [1, inf), got 0"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--threads", "-1"],
+     "--threads -1: must be >= 0"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--rate", "0"],
+     "--rate must be a step rate"),
+]
+
+FAILURES = [  # refused at work: a missing or unusable file, no data
+    (["demo", "--checkpoint", "MISSING.pt"], "--checkpoint"),
+    (["launch", "--checkpoint", "MISSING.pt"], "--checkpoint"),
+    (["eval", "BAG", "--out", "OUT"], "bag not found"),
+    (["bag-from-npz", "OUT", "--episode", "MISSING.npz"], "--episode"),
+    (["record", "AFILE"], "AFILE"),
+    (["camera-check", "BAG", "--out", "OUT", "--checkpoint", "demo"], "bag not found"),
+    (["collect", "--out", "AFILE"], "--out"),
+    (["reach", "--out", "OUT", "--checkpoint", "MISSING.pt"], "--checkpoint"),
+    (["reach", "--out", "AFILE"], "--out"),
+    (["run", "--task", "grasp", "--out", "OUT", "--world-model", "MISSING.pt"], "--world-model"),
+    (["train", "--out", "OUT", "--data", "MISSING"], "--data"),
+    (["pretrain", "--out", "OUT/e.pt", "--data", "MISSING"], "MISSING"),
+]
+
+
+def exit_status(argv: list[str], tmp_path, capsys) -> tuple[int, str]:
+    """Run ``vjepa-ros ARGV`` in-process (as the console script); return (status, stderr line).
+
+    OUT: an output path never made; AFILE: a file; DATA: an empty folder; BAG, MISSING*: paths
+    that do not exist. argparse's own errors end in SystemExit, as under the console script.
+    """
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "afile").write_text("a file, not a folder")
+    names = {"OUT": tmp_path / "out", "AFILE": tmp_path / "afile", "DATA": tmp_path / "data",
+             "BAG": tmp_path / "bag"}
+
+    def path(word: str) -> str:
+        head, _, rest = word.partition("/")
+        if word.startswith("MISSING"):
+            return str(tmp_path / word.lower())
+        return str(names[head] / rest if rest else names[head]) if head in names else word
+
+    try:
+        status = main([path(word) for word in argv])
+    except SystemExit as exit_:
+        status = exit_.code
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err, err
+    assert not (tmp_path / "out").exists(), f"left its output behind: {err}"
+    return status, err
+
+
+@pytest.mark.parametrize("argv, message", USAGE, ids=lambda v: " ".join(v)
+                         if isinstance(v, list) else "")
+def test_a_usage_error_exits_2_in_one_line(argv, message, tmp_path, capsys):
+    status, err = exit_status(argv, tmp_path, capsys)
+    assert status == 2, err
+    assert err.startswith(f"vjepa-ros {argv[0]}: {message}"), err
+
+
+@pytest.mark.parametrize("argv, named", FAILURES, ids=lambda v: " ".join(v)
+                         if isinstance(v, list) else "")
+def test_a_failure_at_work_exits_1_in_one_line(argv, named, tmp_path, capsys):
+    status, err = exit_status(argv, tmp_path, capsys)
+    assert status == 1, err
+    assert err.startswith(f"vjepa-ros {argv[0]}: "), err
+    shown = {"AFILE": str(tmp_path / "afile"), "MISSING": str(tmp_path / "missing")}
+    assert shown.get(named, named) in err, err
+
+
+def test_every_command_has_a_usage_error_and_a_failure_here():
+    """A command added to ``vjepa-ros`` gets rows here (``check`` fails only without config/)."""
+    import argparse
+
+    from vjepa_ros.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions
+                    if isinstance(a, argparse._SubParsersAction)).choices
+    assert set(commands) == {argv[0] for argv, _ in USAGE}
+    assert set(commands) - {"check"} == {argv[0] for argv, _ in FAILURES}
