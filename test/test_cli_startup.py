@@ -139,11 +139,6 @@ MISSING_PATHS = [
      "exist: give a file written by vjepa-ros train"),
     (["launch", "-p", "planner.model.checkpoint:=FOLDER"],
      "vjepa-ros launch: -p planner.model.checkpoint FOLDER is a folder"),
-    (["launch"], "vjepa-ros launch: the planner's parameter 'model.checkpoint' is empty: give "
-     "--checkpoint with a file written by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint "
-     "(~/.cache/torch/hub/checkpoints/vjepa2-ac-vitg.pt once torch.hub has loaded it; else "
-     "download https://dl.fbaipublicfiles.com/vjepa2/vjepa2-ac-vitg.pt), or --checkpoint demo "
-     "for the packaged demo world model"),
     (["launch", "--params-file", "planner_notebook.yaml", "--checkpoint", "MISSING"],
      "vjepa-ros launch: --checkpoint MISSING does not exist"),  # a packaged file by its name
     # camera-check: its bag, --checkpoint and --params-file before torch and the model.
@@ -190,6 +185,11 @@ USAGE_ERRORS = [
     (["launch", "--checkpoint", "FILE", "-p", "plannr.planner.samples:=8"],
      "vjepa-ros launch: -p plannr.planner.samples: no node 'plannr'; the nodes are bag_player, "
      "camera, image_publisher, planner, sim"),
+    (["launch"], "vjepa-ros launch: the planner's parameter 'model.checkpoint' is empty: give "
+     "--checkpoint with a file written by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint "
+     "(~/.cache/torch/hub/checkpoints/vjepa2-ac-vitg.pt once torch.hub has loaded it; else "
+     "download https://dl.fbaipublicfiles.com/vjepa2/vjepa2-ac-vitg.pt), or --checkpoint demo "
+     "for the packaged demo world model"),  # no checkpoint given: a usage error (was 1)
     (["camera-check", "FOLDER", "--params-file", "MISSING"],
      "vjepa-ros camera-check: --params-file MISSING does not exist: give a ROS 2 parameter file"),
     (["camera-check", "FOLDER", "--params-file", "FILE"],
@@ -318,7 +318,7 @@ def torch_free_results(tmp_path_factory):
 def test_launch_refuses_a_node_parameter_before_the_world_model_loads(argv, message,
                                                                       torch_free_results):
     result = torch_free_results["launch", tuple(argv)]
-    assert result["code"] == 1
+    assert result["code"] == (2 if "-p" in argv else 1), "a -p value refused: a usage error"
     assert result["err"].startswith(message) and result["err"].count("\n") <= 1, result["err"]
     assert "torch" not in result["loaded"], f"launch {argv} imported torch first"
 

@@ -89,7 +89,7 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     for source, checkpoint in sources:
         if checkpoint:  # 'demo' too, as the node takes it
             return source, str(world_model_path(str(checkpoint), source))
-    raise ValueError(f"the planner's parameter 'model.checkpoint' is empty: give --checkpoint "
+    raise UsageError(f"the planner's parameter 'model.checkpoint' is empty: give --checkpoint "
                      f"with {CHECKPOINT_FORMAT}, or --checkpoint demo for the packaged demo "
                      "world model")
 

@@ -171,19 +171,21 @@ def _prefixed(exc: BaseException, name: str, sources: dict | None = None,
     rclpy's ParameterException (e.g. a string for a float parameter) becomes a ValueError.
     With ``sources`` (``NodeLaunch.sources``) the sources of the parameters the message names
     come after ``name: `` (``planner: --params-file p.yaml: planner.samples must ...``). A value
-    of the wrong type typed as ``-p`` becomes a UsageError (exit status 2, as argparse's
-    ``invalid int value``); from a file it stays a value error (status 1). ``notes``
+    of the wrong type or out of its range typed as ``-p`` becomes a UsageError (exit status 2,
+    as argparse's ``invalid int value`` and ``vjepa-ros`` options' ranges); from a file it stays
+    a value error (status 1). ``notes``
     (``NodeLaunch.notes``) go after a message naming their parameters.
     """
-    from vjepa_ros.nodes.param_sources import command_line_names, noted, sourced
+    from vjepa_ros.nodes.param_sources import command_line_names, named, noted, sourced
 
     text = one_line(exc)
     if sources and not isinstance(exc, UsageError):
         text = sourced(text, sources)
     text = noted(text, notes or {})
     message = f"{name}: {text}"
-    if typed_on_command_line(exc, command_line_names(sources or {})):
-        return UsageError(message)  # a -p value of the wrong type: status 2, as argparse's
+    typed = command_line_names(sources or {})
+    if typed_on_command_line(exc, typed) or (type(exc) is ValueError and named(text, typed)):
+        return UsageError(message)  # a -p value refused: status 2, as argparse's
     if isinstance(exc, (OSError, ValueError, RuntimeError)):
         try:
             return type(exc)(message)
