@@ -11,18 +11,17 @@ gives ids, so ``publisher_ids.gives_publisher_ids`` is patched to say it does no
 import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-from rclpy.qos import qos_profile_sensor_data  # noqa: E402
-from sensor_msgs.msg import Image, JointState  # noqa: E402
+from sensor_msgs.msg import JointState  # noqa: E402
 from test_ros_planner_node import (  # noqa: E402, F401
     FR3,
     HOME,
     _nothing_set_after_the_hold,
+    a_second_camera_holds_until_it_stops,
     checkpoint,
     frame,
     harness,
 )
 
-from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.nodes import publisher_ids  # noqa: E402
 from vjepa_ros.robot.publisher_window import count_crowd_problem  # noqa: E402
 
@@ -50,20 +49,7 @@ def test_count_crowd_problem_refuses_two_or_more_listed_publishers():
 
 
 def test_without_ids_two_camera_publishers_hold_and_resume_when_one_stops(harness, no_ids):  # noqa: F811
-    h = _commanding(harness())
-    second = h.node.create_publisher(Image, "/cam/image", qos_profile_sensor_data)
-    h.extra = [(second, Image(**rgb_to_image_fields(frame(999))))]
-    assert h.pump(10.0, until=lambda: h.logs("camera images on /cam/image come from 2 "
-                                             "publishers")), [m.msg for m in h.got["log"]][-3:]
-    line = h.logs("come from 2 publishers")[0]
-    assert "which is this camera's view is unknown" in line
-    assert "publishing nodes: /tester" in line, "names the nodes"
-    assert h.pump(10.0, until=lambda: h.diagnostics()[1]["refusal_kind"] == "stale_inputs")
-    sent = _nothing_set_after_the_hold(h, "nothing commanded on two views")
-    h.extra = []
-    h.node.destroy_publisher(second)
-    assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= sent + 3), h.diagnostics()[1]
-    assert h.pump(5.0, until=lambda: h.logs("camera frames on /cam/image usable again"))
+    a_second_camera_holds_until_it_stops(_commanding(harness()))
 
 
 def test_without_ids_a_second_joint_state_publisher_holds_the_arm(harness, no_ids):  # noqa: F811

@@ -946,6 +946,11 @@ def test_camera_frames_from_two_publishers_hold_and_resume_when_one_stops(harnes
     assert h.pump(2.0, until=lambda: h.session.frame is not None)
     assert h.capture().success and h.enable().success
     assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= 3)
+    a_second_camera_holds_until_it_stops(h)
+
+
+def a_second_camera_holds_until_it_stops(h):
+    """On a commanding harness: a second camera publisher holds, named; its end resumes."""
     second = h.node.create_publisher(Image, "/cam/image", qos_profile_sensor_data)
     h.extra = [(second, Image(**rgb_to_image_fields(frame(999))))]
     assert h.pump(10.0, until=lambda: h.logs("camera images on /cam/image come from 2 "
