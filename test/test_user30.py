@@ -70,3 +70,21 @@ def test_train_tells_a_val_recording_that_is_a_training_recording_in_another_sto
     # refused, or at least a note: one line naming both folders (the same frames and states)
     assert any("killed-no-metadata-mcap" in line and "killed-no-metadata-db3" in line
                for line in lines), (status, lines)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "user30: train --init demo (post-trained on 128x128) for a few steps on 64x48 frames "
+    "exports a world model recording only 64x48, so eval of a 128x128 bag says 'post-trained "
+    "on 64x48 px frames ...; record at 64x48'; the init's sizes are dropped"))
+def test_a_fine_tuned_model_keeps_the_frame_sizes_its_init_was_trained_on(tmp_path, capsys):
+    from vjepa_ros.models.checkpoint import check_checkpoint
+    from vjepa_ros.sim.reach_config import demo_model_path
+
+    demo_sizes = check_checkpoint(demo_model_path()).trained_frame_sizes
+    assert demo_sizes and (128, 128) in [tuple(s) for s in demo_sizes], demo_sizes
+    run = tmp_path / "run"
+    assert main(["train", "--data", _field("joint-states-split"), "--out", str(run), "--init",
+                 "demo", "--steps", "1", "--val-fraction", "0", "--threads", "1",
+                 "--quiet"]) == 0, capsys.readouterr().err
+    sizes = [tuple(s) for s in check_checkpoint(run / "world_model.pt").trained_frame_sizes]
+    assert (48, 64) in sizes and (128, 128) in sizes, sizes
