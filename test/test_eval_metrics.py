@@ -7,7 +7,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval import metrics
-from vjepa_ros.recordings.resample import interpolate_states, resample
+from vjepa_ros.recordings.resample import SHARED_FRAME, interpolate_states, resample
 
 SEC = 1_000_000_000
 
@@ -108,3 +108,21 @@ def test_percentiles_and_energy_summary():
     energies = metrics.summarize_energies([0.1, 0.5, 0.2], [0.2, 0.4, 0.2])
     assert energies["planned_at_most_executed"] == pytest.approx(2 / 3)
     assert energies["gap_mean"] == pytest.approx(0.0)
+
+
+def test_resample_never_gives_one_frame_to_two_steps():
+    # user30: a 4 Hz camera at 6 Hz steps (and 10 Hz) left frames nearest two grid times within
+    # half a step of each: both steps took the frame, a motion of zero between them.
+    image_times = (np.arange(0, 3.0, 0.25) * SEC).astype(np.int64)  # 4 Hz
+    state_times = np.arange(0, int(3.0 * SEC), SEC // 100, dtype=np.int64)
+    for rate in (6.0, 10.0):
+        steps = resample(image_times, state_times, _linear_states(state_times), rate_hz=rate)
+        used = steps.frame_indices[steps.valid]
+        assert len(set(used.tolist())) == len(used), (rate, used)
+        assert steps.dropped.get(SHARED_FRAME, 0) > 0, steps.dropped
+        for k in np.flatnonzero(steps.valid):  # each kept step is its frame's nearest
+            others = np.flatnonzero(steps.frame_indices == steps.frame_indices[k])
+            assert others.tolist() == [k]
+    # each step a frame of its own where the camera is as fast as the steps: nothing dropped
+    steps = resample(image_times, state_times, _linear_states(state_times), rate_hz=4.0)
+    assert steps.valid.all() and not steps.dropped

@@ -24,10 +24,6 @@ def _field(name):
     return str(path)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "user30: eval --rate 6 of a 4 Hz camera gives the frame at 0.25 s to the steps at 0.17 "
-    "and 0.33 s (each within half a step): '8 valid' steps, no note, and a step whose start "
-    "and goal are one frame is scored as the arm not moving"))
 def test_eval_never_gives_one_camera_frame_to_two_steps(tmp_path, capsys):
     # camera-8uc3: 4 Hz camera, the arm moves +1 cm every 0.25 s throughout
     out = tmp_path / "eval"
@@ -44,10 +40,6 @@ def test_eval_never_gives_one_camera_frame_to_two_steps(tmp_path, capsys):
         assert np.linalg.norm(step["executed_action"][:3]) > 1e-3, step
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "user30: eval --rate 10 on a 4 Hz camera is refused as 'the arm moves 50.0 mm in all, "
-    "less than 2 mm a step' (it moves 4 mm a 10 Hz step) instead of the camera-rate advice "
-    "--rate 8 gets (give --rate 4)"))
 def test_eval_at_a_rate_above_the_cameras_says_the_camera_is_slower(tmp_path, capsys):
     status = main(["eval", _field("camera-8uc3"), "--rate", "10", "--checkpoint", "demo",
                    "--out", str(tmp_path / "eval")])
@@ -92,9 +84,6 @@ def test_a_fine_tuned_model_keeps_the_frame_sizes_its_init_was_trained_on(tmp_pa
     assert (48, 64) in sizes and (128, 128) in sizes, sizes
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "user30: train --rate 6 on a 4 Hz camera (12 frames) trains on '17 frames': one camera "
-    "frame serves two steps, clips repeat frames with zero actions, without a word"))
 def test_train_never_gives_one_camera_frame_to_two_steps(tmp_path, capsys):
     status = main(["train", "--data", _field("joint-states-split"), "--rate", "6", "--out",
                    str(tmp_path / "run"), "--init", "demo", "--steps", "1", "--val-fraction",

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.recordings.resample import NO_FRAME, STATE_GAP
+from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP
 from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S
 
 
@@ -30,6 +30,8 @@ def dropped_words(dropped: dict[str, int], total: int, max_state_gap_s: float,
         return ""
     words = {
         NO_FRAME: "without a camera frame within half a step of its time",
+        SHARED_FRAME: "whose nearest camera frame is a neighbour step's (the camera is slower "
+                      "than the steps)",
         STATE_GAP: f"whose state falls in a gap of more than {max_state_gap_s:g} s between "
                    f"recorded states ({setting})",
     }

@@ -6,6 +6,9 @@ and a state exist; each step takes the camera frame nearest its grid time (withi
 and the end-effector state *at that frame's time*, interpolated between the recorded states
 (linear xyz and gripper, slerp for the orientation). A step without a frame close enough, or
 whose state would come from a gap in the state stream, is marked invalid, with the reason counted.
+A frame is never given to two steps: where a camera slower than the steps leaves one frame
+nearest two grid times, the nearer step (the earlier on a tie) takes it and the other is
+invalid (two steps of one frame would be a motion of zero, user30).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from vjepa_ros.recordings.step_rates import rate_problem
 # Why a step was dropped: the keys of ``Steps.dropped`` (report.json ``recording.dropped_steps``);
 # ``dropped_steps.dropped_words`` says them in words.
 NO_FRAME = "no camera frame within the step tolerance"
+# a frame nearest two grid times (a camera slower than the steps) is the nearer step's only
+SHARED_FRAME = "no camera frame of its own (its nearest is a neighbour step's)"
 STATE_GAP = "state gap longer than max_state_gap_s"
 
 
@@ -158,13 +163,17 @@ def resample(
     pick_before = np.abs(image_times[before] - grid) <= np.abs(image_times[after] - grid)
     nearest = np.where(pick_before, before, after)
     frame_ok = np.abs(image_times[nearest] - grid) <= offset_ns
+    shared = _taken_by_another(nearest, np.abs(image_times[nearest] - grid), frame_ok)
+    frame_ok &= ~shared
     frame_times = np.where(frame_ok, image_times[nearest], grid)
     step_states, span = interpolate_states(state_times, states, frame_times)
     state_ok = span <= max_state_gap_s
     valid = frame_ok & state_ok
     dropped = {}
-    if (~frame_ok).any():
-        dropped[NO_FRAME] = int((~frame_ok).sum())
+    if (~frame_ok & ~shared).any():
+        dropped[NO_FRAME] = int((~frame_ok & ~shared).sum())
+    if shared.any():
+        dropped[SHARED_FRAME] = int(shared.sum())
     if (frame_ok & ~state_ok).any():
         dropped[STATE_GAP] = int((frame_ok & ~state_ok).sum())
     step_states[~valid] = np.nan
@@ -172,3 +181,19 @@ def resample(
         rate_hz=float(rate_hz), grid_times=grid, frame_indices=np.where(frame_ok, nearest, -1),
         frame_times=frame_times, states=step_states, valid=valid, dropped=dropped,
     )
+
+
+def _taken_by_another(nearest: np.ndarray, offset: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Return [K] bool: the steps whose frame (``nearest``) a nearer step takes.
+
+    ``offset`` [K]: each step's distance to its frame [ns]; ``ok`` [K]: steps with a frame close
+    enough. Of the steps sharing a frame the nearest keeps it, the earliest on a tie.
+    """
+    shared = np.zeros(len(nearest), dtype=bool)
+    steps = np.flatnonzero(ok)
+    if len(steps) < 2:
+        return shared
+    order = steps[np.lexsort((steps, offset[steps], nearest[steps]))]  # by frame, offset, step
+    keeps = np.concatenate([[True], nearest[order][1:] != nearest[order][:-1]])
+    shared[order[~keeps]] = True
+    return shared

@@ -32,7 +32,7 @@ from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.episode import Episode, actions_from_states
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.recorded_files import unlisted_data_files
-from vjepa_ros.recordings.resample import NO_FRAME, STATE_GAP, resample
+from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP, resample
 from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.same_recording import read_once
@@ -368,7 +368,8 @@ GAP_SETTING = "data.max_state_gap_s"  # train's name for resample's max_state_ga
 
 def _drop_hints(dropped: dict, camera_hint: str, gap_hint: str) -> str:
     """Return the hints on dropped steps, the cause of most drops first ('; ...' each)."""
-    hints = [(dropped.get(NO_FRAME, 0), camera_hint.removeprefix("; ")),
+    hints = [(dropped.get(NO_FRAME, 0) + dropped.get(SHARED_FRAME, 0),
+              camera_hint.removeprefix("; ")),
              (dropped.get(STATE_GAP, 0), gap_hint)]
     return "".join(f"; {hint}" for _, hint in sorted(hints, key=lambda h: -h[0]) if hint)
 
