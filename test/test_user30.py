@@ -49,10 +49,6 @@ def test_eval_at_a_rate_above_the_cameras_says_the_camera_is_slower(tmp_path, ca
     assert "less than 2 mm a step" not in err, err
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "user30: train --val of the same recording in the other storage (db3 beside the mcap: "
-    "ros2 bag convert) validates on the training data without a word; a byte-identical "
-    "copy is refused"))
 def test_train_tells_a_val_recording_that_is_a_training_recording_in_another_storage(
         tmp_path, capsys):
     mcap, db3 = _field("killed-no-metadata-mcap"), _field("killed-no-metadata-db3")

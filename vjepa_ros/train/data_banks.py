@@ -37,6 +37,7 @@ from vjepa_ros.train.feature_cache import (
 )
 from vjepa_ros.train.features import FeatureBank, FrameEncoder
 from vjepa_ros.train.run_files import run_files
+from vjepa_ros.train.same_content import same_steps
 from vjepa_ros.train.same_recording import in_train_and_val, shared_recordings
 from vjepa_ros.train.trainer import compute_dtype
 
@@ -107,6 +108,18 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     cache = FeatureCache(directory, cache_key(encode, data)) if directory else None
     shards, counts = build_shards(sources + val_sources, data, encode, cache, topology,
                                   config.progress, log, clip_fix(config.auto_steps))
+    for first, other in same_steps(sources + val_sources, shards):
+        if other in val_sources and first not in val_sources:
+            raise EpisodeError(
+                f"--val {shown_path(other.path)} holds the same steps as "
+                f"{shown_path(first.path)} in --data (equal frames, states and actions: one "
+                "recording in two storage formats, e.g. after ros2 bag convert?): a recording "
+                "validated on must not be trained on; give each recording to one of --data and "
+                "--val only")
+        del shards[other]  # read once: the first path's steps stand for both
+        log(f"note        skipped {shown_path(other.path)}: the same steps as "
+            f"{shown_path(first.path)} (equal frames, states and actions: one recording in two "
+            "storage formats?), read once")
     train_sources, split = sources, None
     if not data.val:  # held out among the usable sources: a short one is left out of both
         usable = [source for source in sources if source in shards]
