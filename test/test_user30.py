@@ -62,10 +62,6 @@ def test_train_tells_a_val_recording_that_is_a_training_recording_in_another_sto
                for line in lines), (status, lines)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "user30: train --init demo (post-trained on 128x128) for a few steps on 64x48 frames "
-    "exports a world model recording only 64x48, so eval of a 128x128 bag says 'post-trained "
-    "on 64x48 px frames ...; record at 64x48'; the init's sizes are dropped"))
 def test_a_fine_tuned_model_keeps_the_frame_sizes_its_init_was_trained_on(tmp_path, capsys):
     from vjepa_ros.models.checkpoint import check_checkpoint
     from vjepa_ros.sim.reach_config import demo_model_path

@@ -371,11 +371,13 @@ class Trainer:
         """Write the world model (encoder + predictor + config, no optimizer state).
 
         Its config records the training frames' sizes (``info["frame_sizes"]``, [height, width]
-        px) when known, so planners can note a camera of another size.
+        px) when known, so planners can note a camera of another size; a model post-trained
+        from ``predictor.init`` keeps the sizes that file records before them (user30: a demo
+        model fine-tuned on 64x48 frames forgot its 128x128 ones).
         """
         path = Path(path).expanduser() if path else self.files["world_model"]
         dtype = torch.float16 if self.config.export_dtype == "float16" else torch.float32
-        sizes = self.info.get("frame_sizes")
+        sizes = _with_init_sizes(self.info.get("frame_sizes"), self.config.predictor.init)
         return save_world_model(path, _CastView(self.encoder, dtype),
                                 _CastView(self.predictor, dtype),
                                 data={"frame_sizes": sizes} if sizes else None)
@@ -425,3 +427,21 @@ def config_of_checkpoint(state: dict) -> TrainConfig:
         raise ValueError("the checkpoint holds no train_config: not written by vjepa-ros train")
     return make_config(state["train_config"])
 
+
+
+def _with_init_sizes(sizes: list | None, init: str | None) -> list | None:
+    """Return the frame sizes [[height, width], ...] of ``init``'s record, then ``sizes``.
+
+    None when ``sizes`` is None (this run's frames unknown: a partial list would misstate the
+    data); ``sizes`` alone when ``init`` records none or cannot be read (it was loaded before).
+    """
+    if sizes is None or not init:
+        return sizes
+    from vjepa_ros.models.checkpoint import CheckpointError, check_checkpoint
+
+    try:
+        recorded = check_checkpoint(Path(init).expanduser()).trained_frame_sizes or []
+    except (CheckpointError, OSError, ValueError):
+        recorded = []
+    merged = dict.fromkeys(tuple(int(n) for n in size) for size in [*recorded, *sizes])
+    return [list(size) for size in merged]
