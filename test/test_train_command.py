@@ -522,8 +522,9 @@ def test_reading_notes_are_printed_as_the_data_is_read_each_naming_its_source(
         return segments, notes + extra
 
     monkeypatch.setattr(fc, "load_segments", with_a_note)
-    second = tmp_path / "bag2"
-    shutil.copytree(data["bag"], second)
+    second = tmp_path / "bag2"  # another recording (a copy of one is read once: same_content)
+    other = blob_episode(frames=8, seed=21)
+    write_bag(second, other.frames, other.states, other.timestamps, storage="sqlite3")
     big = write_tiny_encoder(tmp_path / "encoder64.pt", img_size=64)  # the frames: 32x32 px
     argv = _args({**data, "encoder": big}, tmp_path / "run")
     argv.insert(argv.index(str(data["bag"])) + 1, str(second))

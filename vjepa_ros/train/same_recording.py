@@ -5,9 +5,10 @@ own ``.mcap``, a link to the folder and a link to the file, a folder reached thr
 directly, a hard link, all name the same files (:func:`recording_files`: each file's device and
 inode). A ``x.mcap.zstd`` beside ``x.mcap`` is the same recording compressed
 (``bag_folders.compressed_copy_of``): it counts as ``x.mcap``. A copy of a recording at another
-path (``cp -r``) is read as another recording (its files are others); but given as --val of one
-in --data, a byte-identical copy is refused (:func:`shared_recordings`): it would validate on
-training data.
+path (``cp -r``) has other files; given as --val of one in --data, a byte-identical copy is
+refused here (:func:`shared_recordings`): it would validate on training data. Once read, a
+copy, or the same recording in another storage format, is known by its steps
+(``same_content``): read once in --data, refused as --val.
 """
 
 from __future__ import annotations
