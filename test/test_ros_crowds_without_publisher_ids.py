@@ -92,3 +92,25 @@ def test_without_ids_other_kinds_of_message_are_left_out_of_the_count_but_two_ar
     # the finger and base publishers went quiet for longer than the window: they count again
     assert "come from 4 publishers" in sources.state_crowd_problem(
         None, 11.5, "arm joint states", STATE)
+
+
+def test_without_ids_a_second_finger_publisher_is_seen_on_its_first_messages(harness, no_ids):  # noqa: F811
+    # breaker30: on Humble/Iron a second publisher of the chosen finger topic was told to the
+    # finger watch only by the 2 Hz check; the per-message count now tells it at once.
+    from test_ros_recorded_inputs_round2 import commanding_an_fr3_without_the_2hz_check
+
+    h = harness(**{"robot.gripper_state_topic": "/hand/fingers"})
+    driver = rclpy.create_node("franka_gripper", context=h.context)
+    second = rclpy.create_node("gripper_twin", context=h.context)
+    try:
+        hand = JointState(name=["fr3_finger_joint1", "fr3_finger_joint2"], position=[0.02, 0.02])
+        h.extra = [(driver.create_publisher(JointState, "/hand/fingers", 10), hand)]
+        h = commanding_an_fr3_without_the_2hz_check(h)
+        assert h.planner.fingers.topic == "/hand/fingers" and not h.planner.fingers.conflict
+        h.extra.append((second.create_publisher(JointState, "/hand/fingers", 10), hand))
+        assert h.pump(10.0, until=lambda: h.logs("finger joint states on /hand/fingers have 2 "
+                                                 "publishers"), joints=None), \
+            [m.msg for m in h.got["log"]][-3:]
+    finally:
+        second.destroy_node()
+        driver.destroy_node()

@@ -166,6 +166,8 @@ class InputSources:
         if sets.seen(topic, count, frozenset(bytes(info.endpoint_gid) for info in named), now,
                      all_named=len(named) == len(infos)):
             self.check_recorded_inputs()
+            if topic == self.node.fingers.topic:  # a second hand's publisher, at once
+                self.check_finger_publishers()
         return False
 
     def camera_crowd_problem(self, sender, now: float, topic: str) -> str:
@@ -321,6 +323,19 @@ class InputSources:
             self.gripper_probes[topic] = node.create_subscription(
                 JointState, topic, callback_with_publisher(node._on_joint_state, topic), 10)
 
+    def check_finger_publishers(self) -> None:
+        """Tell the finger watch the nodes publishing its chosen topic (a bag played onto it).
+
+        At the 2 Hz check, and on Humble/Iron at once when the topic's publishers change
+        (:meth:`publishers_changed`): there no publisher id tells a second one per message.
+        """
+        node, fingers = self.node, self.node.fingers
+        if fingers.topic:
+            nodes = [f"{info.node_namespace.rstrip('/')}/{info.node_name}"
+                     for info in node.get_publishers_info_by_topic(fingers.topic)]
+            node._log_note(fingers.publishers(fingers.topic, nodes, time.monotonic()))
+            node._tell_hand_change()
+
     def find_gripper_topics(self) -> None:
         """Auto search: listen to each JointState topic named *gripper* that may be this arm's.
 
@@ -328,11 +343,7 @@ class InputSources:
         tie; a second publisher of the chosen topic (a bag played onto it) is told to it.
         """
         node, fingers = self.node, self.node.fingers
-        if fingers.topic:  # a bag played onto the finger topic: a second publisher
-            nodes = [f"{info.node_namespace.rstrip('/')}/{info.node_name}"
-                     for info in node.get_publishers_info_by_topic(fingers.topic)]
-            node._log_note(fingers.publishers(fingers.topic, nodes, time.monotonic()))
-            node._tell_hand_change()
+        self.check_finger_publishers()
         if fingers.configured_topic:
             return
         for topic, types in node.get_topic_names_and_types():
