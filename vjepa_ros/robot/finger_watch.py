@@ -25,9 +25,10 @@ counts as measured while all of these hold:
   topic (``current_pose`` with ``robot.state_source: pose``);
 - **one candidate**: two topics at the best rank that bring this arm's fingers (two drivers),
   two hands while the arm's prefix is not known, or two publishers on the chosen finger
-  topic (a bag played onto the live topic: publisher ids, else the graph per message when its count changes, and twice a second) make the
-  choice ambiguous: unmeasured, said once with what settles it. Two hands of other prefixes
-  resolve themselves once the arm's prefix is learned, a second publisher once it stops; two
+  topic (a bag played onto the live topic: publisher ids, else the graph when the topic's
+  publisher count changes, and twice a second) make the choice ambiguous: unmeasured, said
+  once with what settles it. Two hands of other prefixes resolve themselves once the arm's
+  prefix is learned, a second publisher once it stops; two
   topics with one prefix stay ambiguous until ``robot.gripper_state_topic`` is set (a restart);
 - **fresh**: the last usable finger message on the chosen topic arrived at most ``max_age_s``
   ago (steady clock, arrival time: a finger topic that went silent, a dead gripper driver, keeps
@@ -241,7 +242,7 @@ class FingerWatch:
         return self._choose()
 
     def publishers(self, topic: str, nodes: list[str], now: float = 0.0) -> str:
-        """Take the nodes publishing on ``topic`` (the node asks the graph at 2 Hz, and on a change).
+        """Take the nodes publishing on ``topic`` (the graph's, at 2 Hz and on a change).
 
         Two or more on the chosen finger topic (not the arm's own topic, where arm and fingers
         may come from two nodes: there only the publishers of finger messages count, by
