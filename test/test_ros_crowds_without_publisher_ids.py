@@ -45,7 +45,7 @@ def test_count_crowd_problem_refuses_two_or_more_listed_publishers():
     problem = count_crowd_problem(2, "camera images on /cam", "this camera's view")
     assert problem.startswith("camera images on /cam come from 2 publishers")
     assert "which is this camera's view is unknown" in problem and "Humble" in problem
-    assert "\n" not in problem
+    assert "\n" not in problem and "killed and restarted" in problem
 
 
 def test_without_ids_two_camera_publishers_hold_and_resume_when_one_stops(harness, no_ids):  # noqa: F811

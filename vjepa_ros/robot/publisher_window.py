@@ -80,4 +80,5 @@ def count_crowd_problem(count: int, words: str, whose: str = "the arm's") -> str
         return ""
     return (f"{words} come from {count} publishers (the ROS graph lists them; this rclpy, "
             "Humble or Iron, does not say which sent a message): which is "
-            f"{whose} is unknown; stop the other publishers")
+            f"{whose} is unknown; stop the other publishers (a driver killed and restarted "
+            "is listed twice until DDS drops its old publisher, within about 20 s)")
