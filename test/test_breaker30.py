@@ -1,14 +1,15 @@
 """breaker30: session 30's input checks (Humble/Iron counts, relays, refusal log), tried to break.
 
-Each test is a strict xfail on main (8a76573, 82beae2): it fails now and passes once the defect
-named in its reason is fixed. Found:
+Each test was a strict xfail on main (8a76573, 82beae2), failing there, unmarked with its fix
+(session 30). Found:
 
 * Without publisher ids (Humble, Iron) the arm-state check counts every publisher the graph
   lists on the arm's topic. A node that publishes only finger joints there (franka_ros' split
   layout, which the README says is "counted apart") or only other joints (a mobile base, a
   second robot's driver: "never a hold") holds the arm for as long as it runs, "arm joint states
   come from 2 publishers". With ids those messages never reach the arm's count.
-* A bag player seen while enabled marks the stale-inputs refusal as said (``said_now``); a
+* A bag player seen while enabled marked the stale-inputs refusal as said (``said_now``, since
+  replaced by skipping only the line already logged, ``MPCSession._recorded_said``); a
   camera crowd that starts with it (the player's frames on the live camera topic) then has its
   start line swallowed, but its end ("camera frames ... usable again (was: ... 2 publishers
   ...)") is still logged: an end line for an episode never said to begin.

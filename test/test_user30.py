@@ -1,7 +1,7 @@
 """user30: a roboticist's first runs of eval / camera-check / train on the field recordings.
 
-Each test is a defect found by running the README's commands on ../shared/data/field; strict
-xfails until fixed (they pass once the behaviour is right).
+Each test is a defect found by running the README's commands on ../shared/data/field; each was a
+strict xfail that failed there, unmarked with its fix (session 30).
 """
 
 import json
@@ -87,3 +87,16 @@ def test_train_never_gives_one_camera_frame_to_two_steps(tmp_path, capsys):
         return
     data = [line for line in captured.out.splitlines() if line.startswith("data train")]
     assert data and int(data[0].split(" frames")[0].split()[-1]) <= 12, data  # 12 recorded
+
+
+def test_a_model_trained_from_a_runs_latest_keeps_both_runs_frame_sizes(tmp_path, capsys):
+    # review30: latest.pt recorded no frame sizes, so --init RUN/latest.pt (what the --resume
+    # data-change refusal advises) dropped the sizes the first run had kept from the demo
+    from vjepa_ros.models.checkpoint import check_checkpoint
+
+    first = tmp_path / "first"
+    assert main(["train", "--data", _field("joint-states-split"), "--out", str(first), "--init",
+                 "demo", "--steps", "1", "--val-fraction", "0", "--threads", "1",
+                 "--quiet"]) == 0, capsys.readouterr().err
+    latest = [tuple(s) for s in check_checkpoint(first / "latest.pt").trained_frame_sizes]
+    assert (128, 128) in latest and (48, 64) in latest, latest

@@ -65,8 +65,9 @@ class InputSources:
         self.publisher_sets = PublisherSets()  # input topics' publishers, without ids
         self.finger_players = FingerPlayers()  # players of the inputs carrying finger joints
         self.upstream = UpstreamWatch()  # the relays' upstream topics: a player behind one
-        # topic → {"fingers" / "other joints": [s, steady] last}: messages of no arm state there
-        self.other_streams: dict[str, dict[str, float]] = {}
+        # topic → (its publisher count then, {"fingers", "other joints"}): the kinds of message
+        # with no arm state seen there since that count last changed (Humble/Iron's count)
+        self.other_streams: dict[str, tuple[int, set[str]]] = {}
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.clock_note = ""  # "/clock has 2 publishers: ..." (check_clock_publishers)
         self.clock_checked = -float("inf")  # [s, steady] when check_clock_publishers last ran
@@ -192,14 +193,21 @@ class InputSources:
         """
         return self._crowd(self.state_publishers, sender, now, topic, words, "the arm's")
 
-    def other_stream(self, topic: str, kind: str, now: float) -> None:
+    def other_stream(self, topic: str, kind: str) -> None:
         """Note a JointState message on ``topic`` with no arm state (``kind``: "fingers", ...).
 
         Without publisher ids such a stream has a publisher of its own (franka_ros' split
         layout, a mobile base's driver on a shared ``/joint_states``), which the graph's count
-        lists beside the arm's: :meth:`_crowd` leaves one out per kind seen lately (breaker30).
+        lists beside the arm's: :meth:`_crowd` leaves one out per kind seen since the topic's
+        publisher count last changed (breaker30, review30: however slowly that kind comes).
+        Limits (no ids tell more): one node sending arm and finger messages hides a second arm
+        publisher; two finger-only publishers count one.
         """
-        self.other_streams.setdefault(topic, {})[kind] = now
+        count = self.publisher_sets.count(topic)
+        known = self.other_streams.get(topic)
+        if known is None or known[0] != count:
+            known = self.other_streams[topic] = (count, set())
+        known[1].add(kind)
 
     def _crowd(self, window: PublisherWindow, sender, now: float, topic: str, words: str,
                whose: str) -> str:
@@ -207,12 +215,13 @@ class InputSources:
 
         Without ids (Humble, Iron) the count is the one :meth:`publishers_changed` took for this
         message, less one per other kind of message (:meth:`other_stream`) seen on ``topic``
-        within the publisher window (``robot.publisher_window.count_crowd_problem``).
+        since that count last changed (``robot.publisher_window.count_crowd_problem``).
         """
         if sender is None and not self.ids_given:
-            others = sum(now - last <= window.window_s
-                         for last in self.other_streams.get(topic, {}).values())
-            return count_crowd_problem(self.publisher_sets.count(topic) - others, words, whose)
+            count = self.publisher_sets.count(topic)
+            seen, kinds = self.other_streams.get(topic, (count, set()))
+            return count_crowd_problem(count - (len(kinds) if seen == count else 0), words,
+                                       whose)
         return crowd_problem(window, sender, now, words, whose)
 
     # -- the 2 Hz graph check -------------------------------------------------------------------

@@ -115,7 +115,7 @@ class PlannerInputs:
                     "foreign_joint_states")
         if reading.arm is None:  # its publisher sends no arm states (Humble/Iron's count)
             self.sources.other_stream(topic, "fingers" if reading.fingers is not None
-                                      else "other joints", now)
+                                      else "other joints")
         if (reading.arm is None or self.config.robot.state_source == "pose"
                 or topic != self.joint_states_sub.topic_name):
             return  # finger-only or foreign message, or the pose comes from current_pose

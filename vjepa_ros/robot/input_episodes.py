@@ -76,10 +76,9 @@ class InputEpisodes:
                              f"for {RECOVERY_S:g} s: {problem}")
             elif ended:
                 said, self._camera_episode_said = self._camera_episode_said, False
-                line = (f"camera frames on {self.camera_topic()} usable again ({rgb.shape[1]}x"
-                        f"{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})")
-                if self._refusal_log.cleared(RefusalKind.STALE_INPUTS) and said:
-                    self.log("info", line)
+                self._input_episode_ended(RefusalKind.STALE_INPUTS, (
+                    f"camera frames on {self.camera_topic()} usable again ({rgb.shape[1]}x"
+                    f"{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})"), said)
         return problem
 
     def observe_state(self, state, stamp: float, gripper_measured: bool = True) -> None:
@@ -104,15 +103,17 @@ class InputEpisodes:
                 self._input_episode_ended(RefusalKind.INVALID_STATE, (
                     f"robot state valid again for {RECOVERY_S:g} s (was: {cleared})"))
 
-    def _input_episode_ended(self, kind: RefusalKind, line: str) -> None:
+    def _input_episode_ended(self, kind: RefusalKind, line: str, said: bool = True) -> None:
         """Log ``line`` (an episode of unusable input ``kind`` ended) if its start was logged.
 
         The one rule of both inputs (robot state, camera frame size; locked): the start of an
         episode is logged when ``refusal_log`` logs a refusal of its kind (not while that kind is
         already logged, nor back within ``refusal_log.RELAPSE_S`` of its last line), its end
-        only after a logged start.
+        only after a logged start. ``said``: False when this episode's own start was not logged
+        though its kind was (a camera episode beside a bag player's hold, both stale inputs:
+        breaker30); the kind is cleared all the same.
         """
-        if self._refusal_log.cleared(kind):
+        if self._refusal_log.cleared(kind) and said:
             self.log("info", line)
 
     def reject_state(self, reason: str) -> None:

@@ -282,7 +282,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         commanded yet, and a latched goal or a replay's first robot state often arrives a few ms
         after the first frame (a warning at every such start).
         """
-        said = refusal.detail == self._recorded_said  # set_recorded_inputs logged it
+        said = bool(self._recorded_said) and refusal.detail == self._recorded_said  # logged
         if self._refusal_log.refused(refusal.kind, problem_shape(refusal.detail)) and not said:
             quiet = not self.enabled and (refusal.kind is RefusalKind.NO_GOAL or refusal.not_yet)
             self.log("info" if quiet else "warning", f"not commanding: {refusal.detail}")

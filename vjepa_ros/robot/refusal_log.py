@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from vjepa_ros.robot.refusal import RefusalKind
 
+MAX_CAUSES = 256  # (kind, cause) pairs remembered for the relapse rule, then forgotten
 RELAPSE_S = 10.0  # [s] a refusal kind back this soon after its last log line is not logged again
 
 
@@ -45,6 +46,8 @@ class RefusalLog:
         if abs(now - self.logged_at.get((kind, cause), -float("inf"))) < self.relapse_s:
             return False
         self.said.add(kind)
+        if len(self.logged_at) >= MAX_CAUSES:  # causes name topics and nodes: bounded
+            self.logged_at.clear()
         self.logged_at[(kind, cause)] = now
         return True
 

@@ -97,7 +97,7 @@ class SafetyLimits:
         "it (a bridge of another name, a node subscribing to the recorded topic for its own "
         "use). Bridges under their default node names (ros_bridge, ros1_bridge, "
         "rosbridge_websocket, zenoh_bridge_ros2dds, domain_bridge) are never relays. Empty: "
-        "only those."
+        "only those. Read at start: restart the planner to change it."
     )
     max_plan_age_s: float = param(
         30.0, "A plan whose camera frame is older than this when it would be commanded (node "

@@ -347,7 +347,9 @@ class Trainer:
                  "train_config": config_to_dict(self.config), "history": self.history,
                  "data": self.info.get("data_identity"),  # what --resume must find again
                  "finished": finished}
-        save_world_model(path, self.encoder, self.predictor, extra=extra)
+        sizes = _with_init_sizes(self.info.get("frame_sizes"), self.config.predictor.init)
+        save_world_model(path, self.encoder, self.predictor, extra=extra,
+                         data={"frame_sizes": sizes} if sizes else None)  # --init RUN/latest.pt
         if path == latest:
             self.saved_step = self.step
         return path
@@ -426,7 +428,6 @@ def config_of_checkpoint(state: dict) -> TrainConfig:
     if "train_config" not in state:
         raise ValueError("the checkpoint holds no train_config: not written by vjepa-ros train")
     return make_config(state["train_config"])
-
 
 
 def _with_init_sizes(sizes: list | None, init: str | None) -> list | None:
