@@ -1,0 +1,80 @@
+"""breaker30b: adversarial checks of session 30's later changes (resampling's shared frames, train's
+one-recording-in-two-storages and frame sizes, exit codes, the planner node's input checks).
+
+Each test is a defect found by trying to break them; strict xfails until fixed (they pass once
+the behaviour is right).
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import SHARED_DATA
+from vjepa_ros.cli import main
+from vjepa_ros.recordings.resample import resample
+
+MS = 1_000_000  # ns
+
+
+def _states(times_ms):
+    """State stream [M] ns, [M, 7]: the arm moving 1 mm per 10 ms along x."""
+    times = np.asarray(times_ms, dtype=np.int64) * MS
+    states = np.zeros((len(times), 7))
+    states[:, 0] = np.arange(len(times)) * 0.001
+    return times, states
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "breaker30b: a 10 Hz camera at --rate 10, its stamps half a step off the grid, one frame "
+    "1 ms early: the next step loses its frame as SHARED_FRAME ('the camera is slower than the "
+    "steps') though a frame of its own lies within half a step (frames 300, 400, ... would each "
+    "have a step); _taken_by_another drops the loser instead of trying its other neighbour"))
+def test_a_camera_as_fast_as_the_steps_loses_no_step_to_a_shared_frame():
+    frames = np.array([0, 99, 200, 300, 400, 500, 600], dtype=np.int64) * MS
+    state_times, states = _states(range(50, 651, 10))  # the grid starts at 50 ms: ties
+    steps = resample(frames, state_times, states, rate_hz=10)
+    assert len(steps) == 6  # 50, 150, ..., 550 ms; 7 frames, each within half a step of one
+    assert steps.valid.all(), (steps.frame_indices, steps.dropped)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "breaker30b: two frames with one stamp (a duplicated message) are two indices, so "
+    "_taken_by_another gives them to two steps: with --max-frame-offset 0.08 at 10 Hz steps 100 "
+    "and 200 both take the 140 ms moment (a motion of zero, what SHARED_FRAME was for); compare "
+    "frame times, not indices"))
+def test_two_frames_of_one_stamp_are_not_given_to_two_steps():
+    frames = np.array([0, 140, 140, 300, 400], dtype=np.int64) * MS
+    state_times, states = _states(range(0, 401, 10))
+    steps = resample(frames, state_times, states, rate_hz=10, max_frame_offset_s=0.08)
+    taken = steps.frame_times[steps.valid]
+    assert len(np.unique(taken)) == len(taken), (steps.frame_indices, steps.frame_times // MS)
+
+
+def _field(name):
+    path = SHARED_DATA / "field" / name
+    if not path.is_dir():
+        pytest.fail(f"field recording missing: {path} (../shared must sit beside the repository)")
+    return str(path)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "breaker30b: --init a world model that records no frame sizes (the official/HF ones, files "
+    "written before sizes were recorded: unknown) fine-tuned on 64x48 frames exports "
+    "frame_sizes [[48, 64]] alone, so planners tell a camera at the init's own size to "
+    "'record at 64x48' (user30's defect for any init without a record); _with_init_sizes should "
+    "keep unknown unknown (None) when the init records none, as it does for this run's"))
+def test_a_model_fine_tuned_from_an_init_without_sizes_claims_no_sizes(tmp_path, capsys):
+    from vjepa_ros.models.checkpoint import check_checkpoint
+    from vjepa_ros.sim.reach_config import demo_model_path
+
+    state = torch.load(demo_model_path(), map_location="cpu", weights_only=False)
+    state["config"].pop("data", None)  # as a file that records no frame sizes
+    init = tmp_path / "no_sizes.pt"
+    torch.save(state, init)
+    assert check_checkpoint(init).trained_frame_sizes is None
+    run = tmp_path / "run"
+    assert main(["train", "--data", _field("joint-states-split"), "--out", str(run), "--init",
+                 str(init), "--steps", "1", "--val-fraction", "0", "--threads", "1",
+                 "--quiet"]) == 0, capsys.readouterr().err
+    sizes = check_checkpoint(run / "world_model.pt").trained_frame_sizes
+    assert sizes is None, sizes
