@@ -1,8 +1,8 @@
 """breaker30b: session 30's later changes, tried to break.
 
 Resampling's shared frames, train's one recording in two storages and frame sizes, exit codes,
-the planner node's input checks. Each test is a defect found by trying to break them: a strict
-xfail until fixed (it passes once the behaviour is right).
+the planner node's input checks. Each test is a defect found by trying to break them: each was a
+strict xfail that failed on main, unmarked with its fix (session 30).
 """
 
 import numpy as np
@@ -34,11 +34,6 @@ def _states(times_ms):
     return times, states
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker30b: a 10 Hz camera at --rate 10, its stamps half a step off the grid, one frame "
-    "1 ms early: the next step loses its frame as SHARED_FRAME ('the camera is slower than the "
-    "steps') though a frame of its own lies within half a step (frames 300, 400, ... would each "
-    "have a step); _taken_by_another drops the loser instead of trying its other neighbour"))
 def test_a_camera_as_fast_as_the_steps_loses_no_step_to_a_shared_frame():
     frames = np.array([0, 99, 200, 300, 400, 500, 600], dtype=np.int64) * MS
     state_times, states = _states(range(50, 651, 10))  # the grid starts at 50 ms: ties
@@ -48,11 +43,6 @@ def test_a_camera_as_fast_as_the_steps_loses_no_step_to_a_shared_frame():
     assert len(set(steps.frame_indices)) == len(steps), steps.frame_indices  # each its own
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker30b: two frames with one stamp (a duplicated message) are two indices, so "
-    "_taken_by_another gives them to two steps: at 10 Hz the steps at 100 and 200 ms both take "
-    "the 150 ms moment (a motion of zero, what SHARED_FRAME was for; with a larger "
-    "max_frame_offset_s, no tie needed); compare frame times, not indices"))
 def test_two_frames_of_one_stamp_are_not_given_to_two_steps():
     frames = np.array([0, 150, 150, 400], dtype=np.int64) * MS
     state_times, states = _states(range(0, 401, 10))
@@ -68,12 +58,6 @@ def _field(name):
     return str(path)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker30b: --init a world model that records no frame sizes (the official/HF ones, files "
-    "written before sizes were recorded: unknown) fine-tuned on 64x48 frames exports "
-    "frame_sizes [[48, 64]] alone, so planners tell a camera at the init's own size to "
-    "'record at 64x48' (user30's defect for any init without a record); _with_init_sizes should "
-    "keep unknown unknown (None) when the init records none, as it does for this run's"))
 def test_a_model_fine_tuned_from_an_init_without_sizes_claims_no_sizes(tmp_path, capsys):
     from vjepa_ros.models.checkpoint import check_checkpoint
     from vjepa_ros.sim.reach_config import demo_model_path
@@ -91,13 +75,6 @@ def test_a_model_fine_tuned_from_an_init_without_sizes_claims_no_sizes(tmp_path,
     assert sizes is None, sizes
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker30b: without publisher ids each kind of other message seen on /joint_states takes "
-    "one publisher off the graph's count (InputSources._crowd), assuming it has a publisher of "
-    "its own; a second node that sends both arm states and finger-only messages (a relay or "
-    "mux of another arm's split-layout /joint_states) beside the live merged driver counts 2 - 1"
-    " = 1: two arms' states are interleaved and commanded from without a hold. Arm messages "
-    "in two layouts (with and without fingers) within the window are two arm publishers"))
 def test_without_ids_a_second_arm_that_also_sends_finger_messages_still_holds(
         harness, no_ids):  # noqa: F811
     rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
@@ -133,14 +110,6 @@ def test_without_ids_a_second_arm_that_also_sends_finger_messages_still_holds(
         other.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker30b: a camera crowd that comes and goes while a logged stale-state refusal holds "
-    "(both STALE_INPUTS) ends with RefusalLog.cleared(STALE_INPUTS), which forgets that the "
-    "state's refusal was said: its start was not logged (the kind was active), but its end "
-    "wipes the kind's 'said', so when the arm's state comes back no 'inputs and plan fine "
-    "again' line follows the 'not commanding: robot state is stale' one (the operator is never "
-    "told commanding resumed). Clear the camera episode's own mark only (cleared per cause, or "
-    "not at all when its start was not said)"))
 def test_a_camera_crowd_during_a_stale_state_does_not_swallow_the_fine_again_line():
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
     from test_breaker30 import CROWD

@@ -80,17 +80,17 @@ def test_without_ids_other_kinds_of_message_are_left_out_of_the_count_but_two_ar
     sources.ids_given = False  # Humble, Iron
     node.publishers = {STATE: [("franka_driver", 1), ("franka_gripper", 2)]}
     assert not sources.from_stopped_player(None, 10.0, STATE)  # counts 2 publishers
-    sources.other_stream(STATE, "fingers")
+    sources.stream_kind(STATE, "fingers")
     assert sources.state_crowd_problem(None, 10.01, "arm joint states", STATE) == ""
     assert not sources.from_stopped_player(None, 60.0, STATE)  # fingers silent for 50 s
     assert sources.state_crowd_problem(None, 60.0, "arm joint states", STATE) == "", \
         "a slow finger publisher counted again: a false hold of the live arm"
     node.publishers[STATE].append(("base_driver", 3))
     assert not sources.from_stopped_player(None, 60.02, STATE)  # 3: the kinds seen start over
-    sources.other_stream(STATE, "other joints")
+    sources.stream_kind(STATE, "other joints")
     assert "come from 2 publishers" in sources.state_crowd_problem(
         None, 60.03, "arm joint states", STATE), "the fingers not seen since the change"
-    sources.other_stream(STATE, "fingers")
+    sources.stream_kind(STATE, "fingers")
     assert sources.state_crowd_problem(None, 60.04, "arm joint states", STATE) == ""
     node.publishers[STATE].append(("joint_state_publisher", 4))  # a second arm stream
     assert not sources.from_stopped_player(None, 60.05, STATE)  # 4

@@ -65,8 +65,8 @@ class InputSources:
         self.publisher_sets = PublisherSets()  # input topics' publishers, without ids
         self.finger_players = FingerPlayers()  # players of the inputs carrying finger joints
         self.upstream = UpstreamWatch()  # the relays' upstream topics: a player behind one
-        # topic → (its publisher count then, {"fingers", "other joints"}): the kinds of message
-        # with no arm state seen there since that count last changed (Humble/Iron's count)
+        # topic → (its publisher count then, {"fingers", "other joints", "arm", "arm+fingers"}):
+        # the kinds of JointState message seen there since that count last changed (Humble/Iron)
         self.other_streams: dict[str, tuple[int, set[str]]] = {}
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.clock_note = ""  # "/clock has 2 publishers: ..." (check_clock_publishers)
@@ -193,15 +193,16 @@ class InputSources:
         """
         return self._crowd(self.state_publishers, sender, now, topic, words, "the arm's")
 
-    def other_stream(self, topic: str, kind: str) -> None:
-        """Note a JointState message on ``topic`` with no arm state (``kind``: "fingers", ...).
+    def stream_kind(self, topic: str, kind: str) -> None:
+        """Note the kind of a JointState message on ``topic`` (Humble/Iron's publisher count).
 
-        Without publisher ids such a stream has a publisher of its own (franka_ros' split
-        layout, a mobile base's driver on a shared ``/joint_states``), which the graph's count
-        lists beside the arm's: :meth:`_crowd` leaves one out per kind seen since the topic's
-        publisher count last changed (breaker30, review30: however slowly that kind comes).
-        Limits (no ids tell more): one node sending arm and finger messages hides a second arm
-        publisher; two finger-only publishers count one.
+        ``kind``: "fingers" or "other joints" (no arm state: such a stream has a publisher of its
+        own, franka_ros' split layout or a mobile base's driver on a shared ``/joint_states``,
+        which the graph's count lists beside the arm's), or "arm" / "arm+fingers" (the arm's
+        states without or with its fingers: two such layouts are two arm publishers,
+        breaker30b). Kept since the topic's publisher count last changed (review30: however
+        slowly a kind comes); :meth:`_crowd` reads them. Limits (no ids tell more): two
+        finger-only publishers count one; one node sending both layouts counts two.
         """
         count = self.publisher_sets.count(topic)
         known = self.other_streams.get(topic)
@@ -214,14 +215,17 @@ class InputSources:
         """Two publishers of one input: by publisher ids, else by the graph's count of ``topic``.
 
         Without ids (Humble, Iron) the count is the one :meth:`publishers_changed` took for this
-        message, less one per other kind of message (:meth:`other_stream`) seen on ``topic``
-        since that count last changed (``robot.publisher_window.count_crowd_problem``).
+        message, less one per kind of message without the arm seen on ``topic`` since that
+        count last changed, and at least the arm layouts seen (:meth:`stream_kind`;
+        ``robot.publisher_window.count_crowd_problem``).
         """
         if sender is None and not self.ids_given:
             count = self.publisher_sets.count(topic)
             seen, kinds = self.other_streams.get(topic, (count, set()))
-            return count_crowd_problem(count - (len(kinds) if seen == count else 0), words,
-                                       whose)
+            kinds = kinds if seen == count else set()
+            arms = max(count - len(kinds & {"fingers", "other joints"}),
+                       len(kinds & {"arm", "arm+fingers"}))
+            return count_crowd_problem(arms, words, whose)
         return crowd_problem(window, sender, now, words, whose)
 
     # -- the 2 Hz graph check -------------------------------------------------------------------

@@ -113,9 +113,10 @@ class PlannerInputs:
                     f"ignoring JointState messages on {topic} without this arm's joints (first: "
                     f"{', '.join(list(msg.name)[:4]) or 'no names'}); counted in diagnostics as "
                     "foreign_joint_states")
-        if reading.arm is None:  # its publisher sends no arm states (Humble/Iron's count)
-            self.sources.other_stream(topic, "fingers" if reading.fingers is not None
-                                      else "other joints")
+        # what kind of message this is, for Humble/Iron's count of the topic's publishers
+        self.sources.stream_kind(topic, ("arm+fingers" if reading.fingers is not None else "arm")
+                                 if reading.arm is not None else "fingers"
+                                 if reading.fingers is not None else "other joints")
         if (reading.arm is None or self.config.robot.state_source == "pose"
                 or topic != self.joint_states_sub.topic_name):
             return  # finger-only or foreign message, or the pose comes from current_pose

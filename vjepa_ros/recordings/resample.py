@@ -7,8 +7,9 @@ and the end-effector state *at that frame's time*, interpolated between the reco
 (linear xyz and gripper, slerp for the orientation). A step without a frame close enough, or
 whose state would come from a gap in the state stream, is marked invalid, with the reason counted.
 A frame is never given to two steps: where a camera slower than the steps leaves one frame
-nearest two grid times, the nearer step (the earlier on a tie) takes it and the other is
-invalid (two steps of one frame would be a motion of zero, user30).
+nearest two grid times, the earlier step takes it and the other takes its other neighbour
+frame if that is within reach and free, else it is invalid (two steps of one frame would be a
+motion of zero, user30).
 """
 
 from __future__ import annotations
@@ -160,11 +161,9 @@ def resample(
     after = np.clip(np.searchsorted(image_times, grid, side="left"), frames.start,
                     frames.stop - 1)
     before = np.clip(after - 1, frames.start, frames.stop - 1)
-    pick_before = np.abs(image_times[before] - grid) <= np.abs(image_times[after] - grid)
-    nearest = np.where(pick_before, before, after)
-    frame_ok = np.abs(image_times[nearest] - grid) <= offset_ns
-    shared = _taken_by_another(nearest, np.abs(image_times[nearest] - grid), frame_ok)
-    frame_ok &= ~shared
+    nearest, shared = _assign_frames(image_times, before, after, grid, offset_ns)
+    frame_ok = nearest >= 0
+    nearest = np.maximum(nearest, 0)
     frame_times = np.where(frame_ok, image_times[nearest], grid)
     step_states, span = interpolate_states(state_times, states, frame_times)
     state_ok = span <= max_state_gap_s
@@ -183,17 +182,30 @@ def resample(
     )
 
 
-def _taken_by_another(nearest: np.ndarray, offset: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """Return [K] bool: the steps whose frame (``nearest``) a nearer step takes.
 
-    ``offset`` [K]: each step's distance to its frame [ns]; ``ok`` [K]: steps with a frame close
-    enough. Of the steps sharing a frame the nearest keeps it, the earliest on a tie.
+def _assign_frames(image_times: np.ndarray, before: np.ndarray, after: np.ndarray,
+                   grid: np.ndarray, offset_ns: float) -> tuple[np.ndarray, np.ndarray]:
+    """Give each grid time a frame of its own: ([K] frame index, -1 for none; [K] shared).
+
+    In time order each step takes the nearer of its two neighbour frames (``before``,
+    ``after``: indices [K]; the earlier on a tie) within ``offset_ns`` whose moment no earlier
+    step took, else the other one; a step whose neighbours within reach were all taken is
+    ``shared`` (a camera slower than the steps). A moment is a stamp: two frames of one stamp
+    (a duplicated message) are one (breaker30b). With a camera as fast as the steps no step
+    loses its frame (breaker30b: ties at half a step). Linear in K.
     """
-    shared = np.zeros(len(nearest), dtype=bool)
-    steps = np.flatnonzero(ok)
-    if len(steps) < 2:
-        return shared
-    order = steps[np.lexsort((steps, offset[steps], nearest[steps]))]  # by frame, offset, step
-    keeps = np.concatenate([[True], nearest[order][1:] != nearest[order][:-1]])
-    shared[order[~keeps]] = True
-    return shared
+    frames = np.full(len(grid), -1, dtype=np.int64)
+    shared = np.zeros(len(grid), dtype=bool)
+    taken: set[int] = set()
+    for k in range(len(grid)):
+        candidates = sorted({int(before[k]), int(after[k])},
+                            key=lambda f: (abs(int(image_times[f]) - int(grid[k])),
+                                           int(image_times[f])))
+        within = [f for f in candidates if abs(int(image_times[f]) - int(grid[k])) <= offset_ns]
+        free = [f for f in within if int(image_times[f]) not in taken]
+        if free:
+            frames[k] = free[0]
+            taken.add(int(image_times[free[0]]))
+        elif within:
+            shared[k] = True
+    return frames, shared

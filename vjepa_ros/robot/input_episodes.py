@@ -110,10 +110,12 @@ class InputEpisodes:
         episode is logged when ``refusal_log`` logs a refusal of its kind (not while that kind is
         already logged, nor back within ``refusal_log.RELAPSE_S`` of its last line), its end
         only after a logged start. ``said``: False when this episode's own start was not logged
-        though its kind was (a camera episode beside a bag player's hold, both stale inputs:
-        breaker30); the kind is cleared all the same.
+        though its kind was (a camera episode beside a bag player's hold or a stale state, all
+        stale inputs: breaker30, breaker30b): no line, and the logged refusal keeps its mark.
         """
-        if self._refusal_log.cleared(kind) and said:
+        if not said:  # its start was not logged: another refusal's mark stays (breaker30b)
+            self._refusal_log.release(kind)
+        elif self._refusal_log.cleared(kind):
             self.log("info", line)
 
     def reject_state(self, reason: str) -> None:

@@ -62,6 +62,15 @@ class RefusalLog:
         self.said.discard(kind)
         return said
 
+    def release(self, kind: RefusalKind) -> None:
+        """Note an unlogged episode of ``kind`` ended: inactive, unless a logged one stands.
+
+        A camera episode that began while a logged refusal of its kind held (a stale state)
+        must not take that refusal's "said" with it: its end line is then still due (breaker30b).
+        """
+        if kind not in self.said:
+            self.active.discard(kind)
+
     def forget(self, kind: RefusalKind) -> None:
         """Log the next refusal of ``kind`` at once (it was said at another level before)."""
         self.active.discard(kind)

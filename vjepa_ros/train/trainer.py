@@ -433,16 +433,19 @@ def config_of_checkpoint(state: dict) -> TrainConfig:
 def _with_init_sizes(sizes: list | None, init: str | None) -> list | None:
     """Return the frame sizes [[height, width], ...] of ``init``'s record, then ``sizes``.
 
-    None when ``sizes`` is None (this run's frames unknown: a partial list would misstate the
-    data); ``sizes`` alone when ``init`` records none or cannot be read (it was loaded before).
+    None when ``sizes`` is None (this run's frames unknown) or ``init`` records none or cannot
+    be read any more (Meta's checkpoint, an older file, a moved one): a partial list would
+    misstate what the model was trained on (breaker30b), and planners then say nothing.
     """
     if sizes is None or not init:
         return sizes
     from vjepa_ros.models.checkpoint import CheckpointError, check_checkpoint
 
     try:
-        recorded = check_checkpoint(Path(init).expanduser()).trained_frame_sizes or []
+        recorded = check_checkpoint(Path(init).expanduser()).trained_frame_sizes
     except (CheckpointError, OSError, ValueError):
-        recorded = []
+        recorded = None
+    if not recorded:
+        return None
     merged = dict.fromkeys(tuple(int(n) for n in size) for size in [*recorded, *sizes])
     return [list(size) for size in merged]
