@@ -121,8 +121,8 @@ def test_the_commands_refuse_the_same_ranges_naming_the_option(command, option, 
                                                                tmp_path, capsys):
     from test_cli_errors import COMMANDS, run_command
 
-    err = run_command([command, *COMMANDS[command], *option], tmp_path, capsys)
-    assert err == f"vjepa-ros {command}: {message}"
+    err = run_command([command, *COMMANDS[command], *option], tmp_path, capsys, status=2)
+    assert err == f"vjepa-ros {command}: {message}"  # an option out of range: a usage error
 
 
 def test_the_camera_check_verdict_options_refuse_their_range():

@@ -66,6 +66,7 @@ def test_without_ids_the_unchecked_warning_comes_once_a_publisher_stayed_unnamed
         config=SimpleNamespace(safety=SimpleNamespace(take_unnamed_publishers=True)),
         count_publishers=lambda topic: len(infos),
         get_publishers_info_by_topic=lambda topic: infos,
+        fingers=SimpleNamespace(topic="/franka_gripper/joint_states"),  # another topic
         _log_once=lambda text, level: warned.append(text))
     sources = input_sources.InputSources(node)
     sources.check_recorded_inputs = lambda: None  # no session: the players are not asked here
