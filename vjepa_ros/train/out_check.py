@@ -104,6 +104,9 @@ def named_like_data(out, setting: str = "--out") -> str:
     return ""
 
 
+BAG_WORDS = "is a rosbag2 bag"  # what _recording_in says of a folder holding metadata.yaml
+
+
 def _is_bag(folder: Path) -> bool:
     """Whether ``folder`` is a rosbag2 bag: ``metadata.yaml`` beside data files."""
     try:
@@ -118,9 +121,9 @@ def _recording_in(folder: Path) -> str:
         if not folder.is_dir():
             return ""
         if (folder / "metadata.yaml").is_file():
-            return "is a rosbag2 bag"
+            return BAG_WORDS
         found = data_files(folder, any_case=True)
-    except OSError:  # unreadable: the output check names it
+    except (OSError, ValueError):  # unreadable, a FIFO named as data: the output check names it
         return ""
     return f"holds rosbag2 data files ({shown_path(found[0].name)})" if found else ""
 
@@ -132,12 +135,12 @@ def _recording_folder(folder: Path) -> str:
     (a split part, a file named as the folder: :func:`_in_recording_folder`).
     """
     recording = _recording_in(folder)
-    if not recording or recording == "is a rosbag2 bag":
+    if not recording or recording == BAG_WORDS:
         return recording
     try:
         part = next((file for file in data_files(folder, any_case=True)
                      if _in_recording_folder(file)), None)
-    except OSError:  # unreadable: the output check names it
+    except (OSError, ValueError):  # unreadable, a FIFO named as data: the output check names it
         return ""
     if part is None:
         return ""
