@@ -87,3 +87,15 @@ def test_auto_passing_over_a_named_pose_topic_says_so():
         "kinematics (--state-source auto)" in recording.notes
     default = read_recording(FIELD / "joint-states-split")  # the default name: nothing to say
     assert not any("pose topic" in note for note in default.notes)
+
+
+def test_auto_passing_over_a_named_joint_state_topic_for_the_pose_says_so():
+    # user30: --joint-states-topic named, the bag has a pose: auto took the pose without a word
+    recording = read_recording(FIELD / "camera-8uc3", BagTopics(joint_states="/arm/joint_states"))
+    assert recording.state_source == "pose"
+    assert any(note.startswith("joint state topic /arm/joint_states was named but "
+                               "--state-source auto takes the recorded pose topic")
+               and "not in the bag either" in note and "--state-source joint_states" in note
+               for note in recording.notes), recording.notes
+    default = read_recording(FIELD / "camera-8uc3")  # the default name: nothing to say
+    assert not any("joint state topic" in note for note in default.notes)

@@ -175,7 +175,8 @@ def resolve_state_topic(path: Path, types: dict[str, str], config,
     ``source``: "pose", "joint_states" or "none" (camera only, topic None). Raises BagError for
     a missing topic or one of the wrong type, naming the option to pass and the topic of the
     right type found in the bag. ``notes`` gets a note when auto passes over a pose topic that
-    was named (not the default) for want of it in the bag.
+    was named (not the default) for want of it in the bag, or over a named joint state topic
+    for the recorded pose.
     """
     source = config.state_source
     if source == "none":
@@ -192,6 +193,12 @@ def resolve_state_topic(path: Path, types: dict[str, str], config,
                 notes is not None:
             notes.append(f"pose topic {config.pose} is not in the bag: states from "
                          f"{config.joint_states} by forward kinematics (--state-source auto)")
+        if source == "pose" and given.joint_states != type(given)().joint_states and \
+                notes is not None:  # a named joint state topic passed over (user30)
+            there = "" if given.joint_states in types else " (it is not in the bag either)"
+            notes.append(f"joint state topic {given.joint_states} was named but --state-source "
+                         f"auto takes the recorded pose topic {config.pose}{there}; give "
+                         "--state-source joint_states to use the joint states")
     topic = config.pose if source == "pose" else config.joint_states
     if topic not in types:
         also = (f", nor is the pose topic {config.pose}" if auto and source == "joint_states"
