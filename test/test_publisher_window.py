@@ -28,3 +28,24 @@ def test_a_second_state_publisher_is_refused_naming_the_stream_and_unknown_sende
     problem = crowd_problem(window, "bag", 0.2, "robot poses")
     assert problem.startswith("robot poses come from 2 publishers within 1 s")
     assert "stop the other publisher" in problem
+
+
+def test_stream_kinds_leave_other_streams_out_of_the_count_and_see_two_arm_layouts():
+    # Humble/Iron's count of /joint_states without ROS: split layout, a base's driver, a
+    # second arm (breaker30, breaker30b), kinds kept until the count changes (review30)
+    from vjepa_ros.robot.publisher_window import StreamKinds
+
+    kinds = StreamKinds()
+    assert kinds.arm_publishers("/joint_states", 1) == 1
+    kinds.note("/joint_states", 2, "arm")
+    kinds.note("/joint_states", 2, "fingers")
+    assert kinds.arm_publishers("/joint_states", 2) == 1, "split layout: one arm"
+    assert kinds.arm_publishers("/joint_states", 3) == 3, "count changed: nothing seen since"
+    kinds.note("/joint_states", 3, "other joints")
+    kinds.note("/joint_states", 3, "fingers")
+    assert kinds.arm_publishers("/joint_states", 3) == 1, "a base's driver beside the split"
+    kinds.note("/joint_states", 3, "arm")
+    assert kinds.arm_publishers("/joint_states", 3) == 1
+    kinds.note("/joint_states", 3, "arm+fingers")
+    assert kinds.arm_publishers("/joint_states", 3) == 2, "two arm layouts: two arms"
+    assert kinds.arm_publishers("/other", 2) == 2

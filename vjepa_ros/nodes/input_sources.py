@@ -30,6 +30,7 @@ from vjepa_ros.nodes.publisher_ids import callback_with_publisher, sender_gid
 from vjepa_ros.robot.publisher_window import (
     STATE_PUBLISHER_WINDOW_S,
     PublisherWindow,
+    StreamKinds,
     count_crowd_problem,
     crowd_problem,
 )
@@ -65,9 +66,7 @@ class InputSources:
         self.publisher_sets = PublisherSets()  # input topics' publishers, without ids
         self.finger_players = FingerPlayers()  # players of the inputs carrying finger joints
         self.upstream = UpstreamWatch()  # the relays' upstream topics: a player behind one
-        # topic → (its publisher count then, {"fingers", "other joints", "arm", "arm+fingers"}):
-        # the kinds of JointState message seen there since that count last changed (Humble/Iron)
-        self.other_streams: dict[str, tuple[int, set[str]]] = {}
+        self.stream_kinds = StreamKinds()  # JointState kinds per topic (Humble/Iron's count)
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.clock_note = ""  # "/clock has 2 publishers: ..." (check_clock_publishers)
         self.clock_checked = -float("inf")  # [s, steady] when check_clock_publishers last ran
@@ -194,21 +193,12 @@ class InputSources:
         return self._crowd(self.state_publishers, sender, now, topic, words, "the arm's")
 
     def stream_kind(self, topic: str, kind: str) -> None:
-        """Note the kind of a JointState message on ``topic`` (Humble/Iron's publisher count).
+        """Note the kind of a JointState message on ``topic`` (``robot.publisher_window``).
 
-        ``kind``: "fingers" or "other joints" (no arm state: such a stream has a publisher of its
-        own, franka_ros' split layout or a mobile base's driver on a shared ``/joint_states``,
-        which the graph's count lists beside the arm's), or "arm" / "arm+fingers" (the arm's
-        states without or with its fingers: two such layouts are two arm publishers,
-        breaker30b). Kept since the topic's publisher count last changed (review30: however
-        slowly a kind comes); :meth:`_crowd` reads them. Limits (no ids tell more): two
-        finger-only publishers count one; one node sending both layouts counts two.
+        Only where rclpy gives no publisher ids (the graph's count needs it; per message).
         """
-        count = self.publisher_sets.count(topic)
-        known = self.other_streams.get(topic)
-        if known is None or known[0] != count:
-            known = self.other_streams[topic] = (count, set())
-        known[1].add(kind)
+        if not self.ids_given:
+            self.stream_kinds.note(topic, self.publisher_sets.count(topic), kind)
 
     def _crowd(self, window: PublisherWindow, sender, now: float, topic: str, words: str,
                whose: str) -> str:
@@ -216,15 +206,11 @@ class InputSources:
 
         Without ids (Humble, Iron) the count is the one :meth:`publishers_changed` took for this
         message, less one per kind of message without the arm seen on ``topic`` since that
-        count last changed, and at least the arm layouts seen (:meth:`stream_kind`;
-        ``robot.publisher_window.count_crowd_problem``).
+        count last changed, and at least the arm layouts seen
+        (``robot.publisher_window.StreamKinds``, ``count_crowd_problem``).
         """
         if sender is None and not self.ids_given:
-            count = self.publisher_sets.count(topic)
-            seen, kinds = self.other_streams.get(topic, (count, set()))
-            kinds = kinds if seen == count else set()
-            arms = max(count - len(kinds & {"fingers", "other joints"}),
-                       len(kinds & {"arm", "arm+fingers"}))
+            arms = self.stream_kinds.arm_publishers(topic, self.publisher_sets.count(topic))
             return count_crowd_problem(arms, words, whose)
         return crowd_problem(window, sender, now, words, whose)
 

@@ -82,3 +82,36 @@ def count_crowd_problem(count: int, words: str, whose: str = "the arm's") -> str
             "Humble or Iron, does not say which sent a message): which is "
             f"{whose} is unknown; stop the other publishers (a driver killed and restarted "
             "is listed twice until DDS drops its old publisher, within about 20 s)")
+
+
+ARM_KINDS = frozenset({"arm", "arm+fingers"})  # JointState messages with the arm's states
+OTHER_KINDS = frozenset({"fingers", "other joints"})  # without: a publisher of their own
+
+
+class StreamKinds:
+    """Without publisher ids: the kinds of JointState message seen on each topic (ROS-free).
+
+    Humble/Iron's publisher count of the arm's topic also lists publishers of other streams:
+    a finger-only node (franka_ros' split layout), a mobile base's driver on a shared
+    ``/joint_states``. Each kind of message without the arm ("fingers", "other joints") seen
+    since the topic's publisher count last changed takes one publisher off the count (however
+    slowly it comes: review30); two arm layouts ("arm", "arm+fingers") are two arm publishers
+    (breaker30b). Limits (no ids tell more): two finger-only publishers count one; one node
+    sending both layouts counts two. Not thread-safe (executor callbacks).
+    """
+
+    def __init__(self):
+        self.seen: dict[str, tuple[int, set[str]]] = {}  # topic → (its count then, kinds)
+
+    def note(self, topic: str, count: int, kind: str) -> None:
+        """Note a message of ``kind`` on ``topic`` while the graph lists ``count`` publishers."""
+        known = self.seen.get(topic)
+        if known is None or known[0] != count:
+            known = self.seen[topic] = (count, set())
+        known[1].add(kind)
+
+    def arm_publishers(self, topic: str, count: int) -> int:
+        """How many of the ``count`` publishers of ``topic`` send the arm's states, at least."""
+        seen, kinds = self.seen.get(topic, (count, set()))
+        kinds = kinds if seen == count else set()
+        return max(count - len(kinds & OTHER_KINDS), len(kinds & ARM_KINDS))
