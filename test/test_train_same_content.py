@@ -1,8 +1,11 @@
 """One recording in two storages is one source: shards with equal steps pair (user30)."""
 
+import numpy as np
+import pytest
 import torch
 
-from vjepa_ros.train.same_content import same_steps
+from conftest import REPO_ROOT
+from vjepa_ros.train.same_content import same_frames, same_steps
 
 
 def _shard(seed: int, reps_seed: int | None = None) -> dict:
@@ -39,3 +42,57 @@ def test_train_reads_one_recording_in_two_storages_once(tmp_path, capsys):
                  "--steps", "1", "--frames-per-clip", "4", "--threads", "1", "--quiet"]) == 0
     out = capsys.readouterr()
     assert f"skipped {data / 'b'}: the same steps as {data / 'a'}" in out.out + out.err
+
+
+@pytest.fixture(scope="module")
+def demo_encoder():
+    from vjepa_ros.models.checkpoint import load_models
+
+    return load_models(REPO_ROOT / "vjepa_ros" / "data" / "demo_world_model.pt")[0]
+
+
+def test_the_same_frames_encoded_twice_otherwise_are_the_same_and_other_frames_are_not(
+        demo_encoder, franka_example):
+    # A GPU's encoder is not bit-reproducible: the same frames encoded in another call (batch,
+    # kernels, compute dtype) differ in the last bits, and an exact compare missed one
+    # recording in two storages whose frames were encoded on two ranks or two days.
+    from vjepa_ros.train.features import FrameEncoder
+
+    frames = np.stack([franka_example["frames"][i] for i in (0, 1, 0, 1)])
+    batch4 = FrameEncoder(demo_encoder, "cpu", torch.float32, (0.75, 1.35), batch=4)(frames)
+    single = FrameEncoder(demo_encoder, "cpu", torch.bfloat16, (0.75, 1.35), batch=1)(frames)
+    assert not torch.equal(batch4, single), "the check needs frames that differ in their bits"
+    assert same_frames(batch4, single)
+    later = torch.cat([batch4[1:], batch4[:1]])  # each step's frame one step later
+    assert not same_frames(batch4, later)
+    assert not same_frames(batch4, batch4[:3]), "another length"
+    broken = single.clone()
+    broken[2, 0, 0] = float("nan")
+    assert not same_frames(batch4, broken)
+
+
+def test_shards_whose_frames_differ_in_the_last_bits_pair():
+    shards = {"a.mcap": _shard(1), "a.db3": _shard(1)}
+    reps = shards["a.db3"]["reps"]
+    ulp = torch.finfo(reps.dtype).eps * reps.float().abs()  # every element one ulp off
+    shards["a.db3"]["reps"] = (reps.float() + ulp).to(reps.dtype)
+    assert not torch.equal(shards["a.mcap"]["reps"], shards["a.db3"]["reps"])
+    assert same_steps(["a.mcap", "a.db3"], shards) == [("a.mcap", "a.db3")]
+
+
+def _rank_decides(topology, out):
+    # rank 1 sees frames of the copy that differ (as its own GPU could encode them): rank 0's
+    # decision must stand on both, or the ranks train on different data
+    from vjepa_ros.train.same_content import agreed_same_steps
+
+    shards = {"a.mcap": _shard(1), "a.db3": _shard(1, reps_seed=9 if topology.rank else None)}
+    pairs = agreed_same_steps(["a.mcap", "a.db3"], shards, topology)
+    (out / f"rank{topology.rank}").write_text(repr(pairs))
+
+
+def test_the_ranks_follow_rank_0s_decision(tmp_path):
+    from vjepa_ros.train.distributed import spawn_local
+
+    spawn_local(_rank_decides, 2, (tmp_path,))
+    assert (tmp_path / "rank0").read_text() == "[('a.mcap', 'a.db3')]"
+    assert (tmp_path / "rank1").read_text() == "[('a.mcap', 'a.db3')]"

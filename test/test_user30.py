@@ -5,6 +5,7 @@ strict xfail that failed there, unmarked with its fix (session 30).
 """
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -100,3 +101,32 @@ def test_a_model_trained_from_a_runs_latest_keeps_both_runs_frame_sizes(tmp_path
                  "--quiet"]) == 0, capsys.readouterr().err
     latest = [tuple(s) for s in check_checkpoint(first / "latest.pt").trained_frame_sizes]
     assert (128, 128) in latest and (48, 64) in latest, latest
+
+
+def test_the_inits_frame_sizes_are_read_once_per_run_not_at_every_save(tmp_path, capsys,
+                                                                       monkeypatch):
+    # an init is up to ~12 GB (ViT-g): every latest.pt save re-read it, and an init moved or
+    # rewritten while the run trained changed what the later saves recorded
+    import shutil
+
+    from vjepa_ros.models import checkpoint
+    from vjepa_ros.sim.reach_config import demo_model_path
+
+    init = tmp_path / "init.pt"
+    shutil.copy(demo_model_path(), init)
+    reads = []
+    original = checkpoint.check_checkpoint
+
+    def counted(path, *args, **kwargs):
+        if Path(path) == init:
+            reads.append(path)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoint, "check_checkpoint", counted)
+    run = tmp_path / "run"
+    assert main(["train", "--data", _field("joint-states-split"), "--out", str(run), "--init",
+                 str(init), "--steps", "3", "--set", "save_every=1", "--val-fraction", "0",
+                 "--threads", "1", "--quiet"]) == 0, capsys.readouterr().err
+    assert len(reads) <= 2, f"{len(reads)} reads of the init (one to load it, one for sizes)"
+    sizes = [tuple(s) for s in checkpoint.check_checkpoint(run / "latest.pt").trained_frame_sizes]
+    assert (128, 128) in sizes and (48, 64) in sizes, sizes

@@ -37,7 +37,7 @@ from vjepa_ros.train.feature_cache import (
 )
 from vjepa_ros.train.features import FeatureBank, FrameEncoder
 from vjepa_ros.train.run_files import run_files
-from vjepa_ros.train.same_content import same_steps
+from vjepa_ros.train.same_content import agreed_same_steps
 from vjepa_ros.train.same_recording import in_train_and_val, shared_recordings
 from vjepa_ros.train.trainer import compute_dtype
 
@@ -108,7 +108,7 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     cache = FeatureCache(directory, cache_key(encode, data)) if directory else None
     shards, counts = build_shards(sources + val_sources, data, encode, cache, topology,
                                   config.progress, log, clip_fix(config.auto_steps))
-    for first, other in same_steps(sources + val_sources, shards):
+    for first, other in agreed_same_steps(sources + val_sources, shards, topology):
         if other in val_sources and first not in val_sources:
             raise EpisodeError(
                 f"--val {shown_path(other.path)} holds the same steps as "

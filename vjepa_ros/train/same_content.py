@@ -6,7 +6,9 @@ from one replay, has other bytes but, once read, the same steps: the same states
 encoded frames (user30: ``train --data rec-mcap --val rec-db3`` validated on the training data,
 and ``--data`` holding both split them between train and val). :func:`same_steps` finds such
 sources among the shards built from them: equal states, actions and segment lengths (hashed),
-then equal encoded frames (compared only for those). Torch; no ROS.
+then equal encoded frames (compared only for those, within :data:`FRAMES_RTOL`: a GPU's
+encoder is not bit-reproducible, so the same frames encoded in two calls, or on two ranks, may
+differ in the last bits). Torch; no ROS.
 """
 
 from __future__ import annotations
@@ -14,6 +16,40 @@ from __future__ import annotations
 import hashlib
 
 import torch
+
+#: Largest mean absolute difference between two sources' encoded frames, relative to their
+#: mean absolute value, for them to count as the same frames. A GPU's nondeterministic kernels
+#: and bf16/float16 feature storage change elements by an ulp or two (0.4-0.8 % each in bf16,
+#: less on average, even if every element moved); frames of another scene, or of the same
+#: scene a few frames later, differ by tens of per cent (``test/test_train_same_content.py``).
+FRAMES_RTOL = 1e-2
+
+_CHUNK = 64  # frames compared at a time (float32 copies of memory-mapped features stay small)
+
+
+def same_frames(first, other, rtol: float = FRAMES_RTOL) -> bool:
+    """Return whether two sources' encoded frames are the same up to encoder nondeterminism.
+
+    ``first``, ``other``: tensors ``[frames, tokens, dim]`` of any float dtype (the shards'
+    ``reps``; memory-mapped ones are read ``_CHUNK`` frames at a time). Equal shapes and
+    ``mean|first - other| <= rtol * mean|first|`` over all elements (:data:`FRAMES_RTOL`);
+    an empty pair is the same.
+    """
+    first, other = torch.as_tensor(first), torch.as_tensor(other)
+    if first.shape != other.shape:
+        return False
+    if torch.equal(first, other):
+        return True
+    if first.dim() == 0:  # one number: no frames to read in chunks
+        first, other = first.reshape(1), other.reshape(1)
+    difference = magnitude = 0.0
+    for start in range(0, first.shape[0], _CHUNK):
+        a, b = first[start:start + _CHUNK].float(), other[start:start + _CHUNK].float()
+        if not (torch.isfinite(a).all() and torch.isfinite(b).all()):
+            return False  # a NaN never equals: not the same frames
+        difference += float((a - b).abs().sum())
+        magnitude += float(a.abs().sum())
+    return difference <= rtol * magnitude
 
 
 def _steps_key(shard: dict) -> str:
@@ -40,10 +76,25 @@ def same_steps(sources: list, shards: dict) -> list[tuple]:
             continue
         candidates = firsts.setdefault(_steps_key(shard), [])
         same = next((first for first in candidates
-                     if torch.equal(torch.as_tensor(shards[first]["reps"]),
-                                    torch.as_tensor(shard["reps"]))), None)
+                     if same_frames(shards[first]["reps"], shard["reps"])), None)
         if same is None:
             candidates.append(source)
         else:
             pairs.append((same, source))
     return pairs
+
+
+def agreed_same_steps(sources: list, shards: dict, topology) -> list[tuple]:
+    """Return :func:`same_steps` as rank 0 found it, on every rank (one decision for all).
+
+    Every rank reads the steps; with a tolerance on the frames two ranks could still decide
+    differently at its edge (frames encoded on each rank's own GPU, without a feature cache),
+    and ranks training on different data would hang or diverge. ``topology``:
+    ``distributed.Topology``; collective when distributed (every rank calls it at the same
+    point). Returns ``(first, other)`` pairs of ``sources``.
+    """
+    from vjepa_ros.train.distributed import broadcast_object
+
+    index = {id(source): i for i, source in enumerate(sources)}
+    found = [(index[id(first)], index[id(other)]) for first, other in same_steps(sources, shards)]
+    return [(sources[i], sources[j]) for i, j in broadcast_object(found, topology)]

@@ -30,6 +30,7 @@ A checkpoint records its world size; resuming under another one is refused.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from pathlib import Path
 
@@ -347,7 +348,7 @@ class Trainer:
                  "train_config": config_to_dict(self.config), "history": self.history,
                  "data": self.info.get("data_identity"),  # what --resume must find again
                  "finished": finished}
-        sizes = _with_init_sizes(self.info.get("frame_sizes"), self.config.predictor.init)
+        sizes = _with_init_sizes(self.info.get("frame_sizes"), self.init_frame_sizes)
         save_world_model(path, self.encoder, self.predictor, extra=extra,
                          data={"frame_sizes": sizes} if sizes else None)  # --init RUN/latest.pt
         if path == latest:
@@ -379,10 +380,21 @@ class Trainer:
         """
         path = Path(path).expanduser() if path else self.files["world_model"]
         dtype = torch.float16 if self.config.export_dtype == "float16" else torch.float32
-        sizes = _with_init_sizes(self.info.get("frame_sizes"), self.config.predictor.init)
+        sizes = _with_init_sizes(self.info.get("frame_sizes"), self.init_frame_sizes)
         return save_world_model(path, _CastView(self.encoder, dtype),
                                 _CastView(self.predictor, dtype),
                                 data={"frame_sizes": sizes} if sizes else None)
+
+    @functools.cached_property
+    def init_frame_sizes(self) -> list | None:
+        """Return the frame sizes ``predictor.init`` records, read once per run.
+
+        None without an init; ``[]`` when the init records none (:func:`_recorded_frame_sizes`).
+
+        Read at the first save, not at every one: an init file is up to ~12 GB (ViT-g), and
+        one moved or rewritten while this run trains must not change what its saves record.
+        """
+        return _recorded_frame_sizes(self.config.predictor.init)
 
     def log_files(self) -> dict[str, Path]:
         """Return the paths :meth:`write_logs` writes: ``log`` (log.json), ``plot`` (loss.png)."""
@@ -430,21 +442,31 @@ def config_of_checkpoint(state: dict) -> TrainConfig:
     return make_config(state["train_config"])
 
 
-def _with_init_sizes(sizes: list | None, init: str | None) -> list | None:
-    """Return the frame sizes [[height, width], ...] of ``init``'s record, then ``sizes``.
+def _recorded_frame_sizes(init: str | None) -> list | None:
+    """Return the frame sizes [[height, width], ...] the file ``init`` records.
 
-    None when ``sizes`` is None (this run's frames unknown) or ``init`` records none or cannot
-    be read any more (Meta's checkpoint, an older file, a moved one): a partial list would
-    misstate what the model was trained on (breaker30b), and planners then say nothing.
+    None without an ``init``; ``[]`` when it records none or cannot be read any more (Meta's
+    checkpoint records none; an older file, a moved one).
     """
-    if sizes is None or not init:
-        return sizes
+    if not init:
+        return None
     from vjepa_ros.models.checkpoint import CheckpointError, check_checkpoint
 
     try:
-        recorded = check_checkpoint(Path(init).expanduser()).trained_frame_sizes
+        return list(check_checkpoint(Path(init).expanduser()).trained_frame_sizes or [])
     except (CheckpointError, OSError, ValueError):
-        recorded = None
+        return []
+
+
+def _with_init_sizes(sizes: list | None, recorded: list | None) -> list | None:
+    """Return the frame sizes [[height, width], ...] ``recorded`` by the init, then ``sizes``.
+
+    ``sizes`` as given when the run has no init (``recorded`` None); None when ``sizes`` is None
+    (this run's frames unknown) or the init records none (``[]``): a partial list would
+    misstate what the model was trained on (breaker30b), and planners then say nothing.
+    """
+    if sizes is None or recorded is None:
+        return sizes
     if not recorded:
         return None
     merged = dict.fromkeys(tuple(int(n) for n in size) for size in [*recorded, *sizes])
