@@ -277,3 +277,21 @@ def test_a_16_bit_colour_frame_is_the_same_from_a_file_and_from_a_topic(tmp_path
     from_topic = image_msg_to_rgb(msg)
     assert np.array_equal(from_file, from_topic), \
         f"{np.mean(from_file != from_topic):.0%} of the values differ"
+
+
+@pytest.mark.xfail(strict=True, reason="breaker31: --set encoder=demo / predictor.init=demo say "
+                   "'demo does not exist', while --encoder demo, --init demo and --config take it")
+@pytest.mark.parametrize("item,field", [("encoder=demo", "encoder"),
+                                        ("predictor.init=demo", "init")])
+def test_demo_given_by_set_is_the_packaged_model_as_the_options(tmp_path, item, field):
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.sim.reach_config import demo_model_path
+    from vjepa_ros.train.command import config_from_args
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    write_blob_episodes(tmp_path / "episodes", 1, frames=4, seed=1)
+    args = build_parser().parse_args(["train", "--data", str(tmp_path / "episodes"), "--out",
+                                      str(tmp_path / "out"), "--set", item])
+    config = config_from_args(args)
+    taken = config.encoder if field == "encoder" else config.predictor.init
+    assert taken == str(demo_model_path())
