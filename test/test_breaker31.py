@@ -295,3 +295,21 @@ def test_demo_given_by_set_is_the_packaged_model_as_the_options(tmp_path, item, 
     config = config_from_args(args)
     taken = config.encoder if field == "encoder" else config.predictor.init
     assert taken == str(demo_model_path())
+
+
+@pytest.mark.xfail(strict=True, reason="breaker31: a model trained on data.aspect_ratio_* crops "
+                   "loads with DROID's crop: world_model.pt does not record it, and eval, demo, "
+                   "run and reach have no setting for it")
+def test_a_model_trained_on_square_crops_loads_with_square_crops(tmp_path, one_thread):
+    from vjepa_ros.cli import main
+    from vjepa_ros.train.synthetic import write_blob_episodes, write_tiny_encoder
+
+    write_blob_episodes(tmp_path / "episodes", 2, frames=6, seed=3)
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(tmp_path / "episodes"), "--out", str(out),
+                 "--encoder", str(write_tiny_encoder(tmp_path / "encoder.pt")), "--steps", "1",
+                 "--batch-size", "2", "--frames-per-clip", "3", "--predictor-dim", "32",
+                 "--depth", "1", "--heads", "2", "--val-fraction", "0", "--quiet",
+                 "--set", "data.aspect_ratio_min=1.0", "--set", "data.aspect_ratio_max=1.0"]) == 0
+    model = load_world_model(out / "world_model.pt", device="cpu")
+    assert model.aspect_ratio_range == (1.0, 1.0)  # the crop its predictor was trained on
