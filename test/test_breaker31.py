@@ -340,3 +340,21 @@ def test_train_refuses_a_thread_count_no_machine_has():
 
     with pytest.raises(ValueError, match="threads"):
         make_config({"threads": 1_000_000}).check(need_paths=False)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker31: a key in the wrong section is 'unknown "
+                   "setting (known: <this section's names>)', not pointed to its section")
+@pytest.mark.parametrize("settings,key,meant", [
+    ("train", {"lr": 0.001}, "optim.lr"),
+    ("train", {"init": "x.pt"}, "predictor.init"),
+    ("reach", {"samples": 5}, "planner.samples"),
+    ("reach", {"episode.samples": 5}, "planner.samples"),
+])
+def test_a_setting_in_the_wrong_section_names_the_section_it_belongs_to(settings, key, meant):
+    from vjepa_ros.config import UsageError
+    from vjepa_ros.sim.reach_config import _build
+    from vjepa_ros.train.config import make_config
+
+    with pytest.raises(UsageError) as info:
+        (make_config if settings == "train" else _build)(key)
+    assert meant in str(info.value)
