@@ -350,11 +350,19 @@ def test_train_refuses_a_thread_count_no_machine_has():
     ("reach", {"samples": 5}, "planner.samples"),
     ("reach", {"episode.samples": 5}, "planner.samples"),
 ])
-def test_a_setting_in_the_wrong_section_names_the_section_it_belongs_to(settings, key, meant):
-    from vjepa_ros.config import UsageError
-    from vjepa_ros.sim.reach_config import _build
-    from vjepa_ros.train.config import make_config
+def test_a_setting_in_the_wrong_section_names_the_section_it_belongs_to(tmp_path, settings,
+                                                                         key, meant):
+    import yaml
 
+    from vjepa_ros.config import UsageError
+    from vjepa_ros.sim.reach_config import load_reach_config
+    from vjepa_ros.train.config import config_from_yaml, make_config
+
+    path = tmp_path / f"{settings}.yaml"
+    path.write_text(yaml.safe_dump(key))
     with pytest.raises(UsageError) as info:
-        (make_config if settings == "train" else _build)(key)
+        if settings == "train":
+            make_config(config_from_yaml(path))
+        else:
+            load_reach_config(path)
     assert meant in str(info.value)
