@@ -11,7 +11,8 @@ from vjepa_ros.models import WorldModel, build_encoder, build_predictor
 from vjepa_ros.planning.cem import CEMPlanner
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.goals import GoalSequence, SubGoal, goals_from_files
+from vjepa_ros.robot.goal_files import goals_from_files
+from vjepa_ros.robot.goals import GoalSequence, SubGoal
 from vjepa_ros.robot.inputs import RECOVERY_S
 from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.safety import SafetyLimits, is_safe_setpoint, plan_age_problem

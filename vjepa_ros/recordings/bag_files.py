@@ -179,4 +179,3 @@ def _open_directory(path: Path, metadata: Metadata) -> BagReader:
     else:
         compression = chunk_compression(stores)
     return BagReader(path, [reader], storage, compression, [])
-

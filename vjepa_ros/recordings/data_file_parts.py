@@ -203,4 +203,3 @@ def _unpack_zstd(file: Path, cleanup: list) -> tuple[Path, str | None]:
         return target, (f"{shown_path(file)}: the zstd stream ends early (file cut short): "
                         "read what it holds")
     return target, None
-
