@@ -71,15 +71,17 @@ import numpy as np  # noqa: E402
 from vjepa_ros.atomic_files import write_text  # noqa: E402
 from vjepa_ros.cli_options import (  # noqa: E402
     add_cem_arguments,
-    add_goal_switch_arguments,
     add_search_method_arguments,
-    check_subgoal_gripper,
-    goal_switch_configs,
     planner_option_message,
     planner_overrides,
 )
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.config import ConfigError  # noqa: E402
+from vjepa_ros.goal_switch_options import (  # noqa: E402
+    add_goal_switch_arguments,
+    check_subgoal_gripper,
+    goal_switch_configs,
+)
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.sim.camera_options import add_camera_size_arguments, camera_size  # noqa: E402

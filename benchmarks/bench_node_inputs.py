@@ -43,8 +43,6 @@ discovery range LOCALHOST); every process uses the package's Fast DDS camera pro
 from __future__ import annotations
 
 import collections
-import functools
-import importlib
 import json
 import math
 import os
@@ -56,17 +54,28 @@ import threading
 import time
 from pathlib import Path
 
-import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, main_start)
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # node_inputs_process beside it
+import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one line, main_start)
 
 # isort: split
-import numpy as np
+import numpy as np  # noqa: E402
+from node_inputs_process import (  # noqa: E402, F401 - TIMED, PARTS: here too (tests)
+    EXECUTOR_ENV,
+    PARTS,
+    TIMED,
+    part_label,
+    planning_thread,
+    process_cpu,
+    request_stats,
+    run_timed_node,
+)
 
-from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.nodes.node_processes import stop_child
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.scratch_folder import ScratchFolder
-from vjepa_ros.script_children import start_child
-from vjepa_ros.terminate import call_held, stop_signals_held
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.nodes.node_processes import stop_child  # noqa: E402
+from vjepa_ros.nodes.planner_name import PLANNER_NODE  # noqa: E402
+from vjepa_ros.scratch_folder import ScratchFolder  # noqa: E402
+from vjepa_ros.script_children import start_child  # noqa: E402
+from vjepa_ros.terminate import call_held, stop_signals_held  # noqa: E402
 
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
@@ -81,138 +90,10 @@ FINGER_TOPIC = "/franka_gripper/joint_states"
 TARGET_TOPIC = "/target_pose"
 GRIPPER_TOPIC = "/gripper_command"
 NODE_START_S = 180.0  # [s] the node's start (torch, the model) on a loaded machine
-TIMED = ("_on_image", "_on_joint_state", "_stream_tick", "_publish_diagnostics")
-# parts of the input callbacks, timed too: (module, class or "" for a function, name)
-PARTS = (("vjepa_ros.nodes.planner_inputs", "", "decode_image_message"),
-         ("vjepa_ros.robot.input_episodes", "InputEpisodes", "observe_image"),
-         ("vjepa_ros.robot.joint_states", "JointStateReader", "read"),
-         ("vjepa_ros.robot.kinematics", "FrankaKinematics", "state"),
-         ("vjepa_ros.nodes.planner_node", "PlannerNode", "_gripper_measured"),
-         ("vjepa_ros.robot.input_episodes", "InputEpisodes", "observe_state"),
-         ("vjepa_ros.robot.stream_session", "StreamSession", "stream_step"),
-         ("vjepa_ros.nodes.planner_node", "", "set_pose"))
-EXECUTOR_ENV = "BENCH_NODE_INPUTS_EXECUTOR"  # --executor events: for the node process
 LOG_LINE = re.compile(r"^\[(?P<level>[A-Z]+)\] \[[0-9.]+\] \[(?P<node>[^\]]*)\]: (?P<text>.*)$")
 
 
-# -- the node process (--role-node) -----------------------------------------------------------
-def run_timed_node(stats: str, node_args: list[str]) -> None:
-    """Run the planner node's entry point with the callbacks in :data:`TIMED` timed.
-
-    Each call appends (kind, topic, end [s, CLOCK_MONOTONIC], wall [s], thread CPU [s]);
-    whenever ``stats + ".request"`` appears, the samples so far and the native ids of the threads
-    that set torch's thread count (the main thread, then the planning worker) are written to
-    ``stats`` (JSON ``{"samples": [...], "threads": [...]}``) and the request file is removed.
-    """
-    from vjepa_ros.entry_points import end_after, run_stoppable
-    from vjepa_ros.nodes import planner_node
-
-    samples: list[tuple] = []
-
-    def timed(name, method, topic_arg=None):
-        @functools.wraps(method)  # its signature: EventsExecutor passes TimerInfo by it
-        def wrapper(*args, **kwargs):
-            wall, cpu = time.perf_counter(), time.thread_time()
-            try:
-                return method(*args, **kwargs)
-            finally:
-                end = time.perf_counter()
-                topic = ""
-                if topic_arg is not None:
-                    topic = args[topic_arg] if len(args) > topic_arg else kwargs.get("topic", "")
-                samples.append((name, topic, time.monotonic(), end - wall,
-                                time.thread_time() - cpu))
-        return wrapper
-
-    node_class = planner_node.PlannerNode
-    for name in TIMED:  # (self, msg, topic) for _on_joint_state
-        setattr(node_class, name, timed(name, getattr(node_class, name), topic_arg=2))
-    for module, owner, name in PARTS:
-        target = importlib.import_module(module)
-        target = getattr(target, owner) if owner else target
-        label = part_label(module, owner, name)
-        setattr(target, name, timed(label, getattr(target, name)))
-
-    # the threads that set torch's thread count: the node's (main) and its planning worker's
-    threads: list[int] = []
-    set_threads = planner_node.set_torch_threads
-
-    def noted_set_torch_threads(*args, **kwargs):
-        threads.append(threading.get_native_id())
-        return set_threads(*args, **kwargs)
-
-    planner_node.set_torch_threads = noted_set_torch_threads
-
-    def serve() -> None:
-        request = Path(stats + ".request")
-        while True:
-            if request.exists():
-                tmp = Path(stats + ".tmp")
-                tmp.write_text(json.dumps({"samples": list(samples), "threads": threads}))
-                tmp.replace(stats)
-                request.unlink()
-            time.sleep(0.2)
-
-    threading.Thread(target=serve, daemon=True).start()
-    if os.environ.get(EXECUTOR_ENV) == "events":  # run_node's executor, as an experiment
-        import rclpy.executors
-        from rclpy.experimental import EventsExecutor
-
-        rclpy.executors.SingleThreadedExecutor = EventsExecutor
-    sys.argv = [planner_node.__file__, *node_args]
-    end_after(lambda: run_stoppable(planner_node.PlannerNode.ROS_NAME,
-                                    lambda: planner_node.main))
-
-
-def part_label(module: str, owner: str, name: str) -> str:
-    """How a part of a callback (:data:`PARTS`) is named in the table: indented, its owner's."""
-    return f"  {owner + '.' if owner else ''}{name}"
-
-
-def request_stats(stats: Path, timeout_s: float = 10.0) -> dict:
-    """Ask the node process for its samples and threads (:func:`run_timed_node`); {} on none."""
-    stats.unlink(missing_ok=True)
-    Path(f"{stats}.request").write_text("")
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if stats.exists():
-            return json.loads(stats.read_text())
-        time.sleep(0.1)
-    return {}
-
-
 # -- helpers ----------------------------------------------------------------------------------
-def planning_thread(stats: Path, pid: int, timeout_s: float = 10.0) -> int | None:
-    """Return the native id of the node's planning worker thread (None if not known in time).
-
-    The node's services answer before its worker thread has started: ask until it has.
-    """
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        worker = next((t for t in request_stats(stats).get("threads", []) if t != pid), None)
-        if worker is not None:
-            return worker
-        time.sleep(0.2)
-    return None
-
-
-def process_cpu(pid: int, worker: int | None) -> tuple[float, float, float]:
-    """CPU seconds (user + system) of a process, its main thread and thread ``worker``, /proc.
-
-    The worker's is NaN when it is None or gone.
-    """
-    def read(path):
-        with open(path) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    try:
-        planning = math.nan if worker is None else read(f"/proc/{pid}/task/{worker}/stat")
-    except OSError:
-        planning = math.nan
-    return read(f"/proc/{pid}/stat"), read(f"/proc/{pid}/task/{pid}/stat"), planning
-
-
 def log_kind(text: str) -> str:
     """Return a log line's kind: its text with numbers masked, cut at 110 characters."""
     return re.sub(r"\d+(?:\.\d+)?", "#", text)[:110]

@@ -24,7 +24,7 @@ a one-line reason unless done, seconds, its rows of numbers), device_check.log (
 stage printed) and pretrain_b<batch>_s<seed>.pt per seed (encoder-only files with their loss and
 monitor curves, for vjepa-ros train --encoder and bench_encoder_landscape.py): 2 + one file per
 seed (at most 6 seeds: the device tool brings back 8 files). The stages themselves:
-device_stages.py.
+device_stages.py; the child processes, results file and log: device_runs.py.
 
 No CUDA: says so and exits 1, unless --allow-cpu. ``--tiny``: tiny models and settings (a CPU
 smoke of the code paths in well under a minute; pretraining on --pretrain-data when given, else
@@ -48,11 +48,9 @@ import json
 import math
 import os
 import platform
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -61,6 +59,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))  # device_stages and the bench_*.py it runs
 
 import device_stages as stages  # noqa: E402
+from device_runs import (  # noqa: E402
+    LOG,
+    RESULTS,
+    Log,
+    Results,
+    finish_status,
+    run_children,
+    summary,
+)
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 
@@ -69,13 +76,12 @@ from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 STAGES = ("models", "planner", "train", "pretrain")
 SHARES = {"models": 0.15, "planner": 0.3, "train": 0.2}  # of the budget; pretrain: the rest
 RESERVE_S = 10.0  # kept at the end of the budget for the last writes
-GRACE_S = 20.0  # a child past its deadline this long is stopped (SIGTERM, then SIGKILL)
-KILL_WAIT_S = 15.0  # ... and SIGKILL this long after the SIGTERM
 # The device tool runs one command for at most 10 minutes (its timeout_s); the script needs time
 # outside the budget: its start (torch, nvidia-smi, reading --pretrain-data) and a child's
-# GRACE_S + KILL_WAIT_S past the last deadline. A larger --budget-s is refused, not capped: the
-# stages' shares are fractions of it, so a silent cap would run another plan than the one
-# written, and the call's timeout_s is set from it (at least --budget-s + START_MARGIN_S).
+# GRACE_S + KILL_WAIT_S (device_runs) past the last deadline. A larger --budget-s is refused,
+# not capped: the stages' shares are fractions of it, so a silent cap would run another plan
+# than the one written, and the call's timeout_s is set from it (at least --budget-s +
+# START_MARGIN_S).
 DEVICE_CALL_S = 600.0
 START_MARGIN_S = 60.0
 MAX_BUDGET_S = DEVICE_CALL_S - START_MARGIN_S
@@ -88,54 +94,9 @@ MAX_SEED = 2**32 - 1
 MAX_BATCH = 4096  # clips per step: 16 times the default 256, sized for one 141 GiB H200
 MAX_STEPS = 10**6  # more than any budget runs (the tiny dry run: ~40 steps/s)
 MAX_TFLOPS = 1e5  # bf16 dense peak: 100 times an H200's
-RESULTS, LOG = "device_check.json", "device_check.log"
 
 
 # ---------------------------------------------------------------------------- orchestration
-
-
-class Results:
-    """device_check.json under ``out``, written whole after every change."""
-
-    def __init__(self, out: Path, args):
-        self.path = out / RESULTS
-        self.lock = threading.Lock()
-        self.data = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec="seconds"), "command": sys.argv[1:], "budget_s": args.budget_s,
-            "tiny": args.tiny, "env": {}, "stages": {}}
-
-    def stage(self, name: str) -> dict:
-        return self.data["stages"].setdefault(name, {"status": "running", "reason": None,
-                                                     "rows": []})
-
-    def save(self) -> None:
-        from vjepa_ros.atomic_files import write_text
-
-        with self.lock:
-            write_text(self.path, json.dumps(self.data, indent=1, default=str))
-
-
-class Log:
-    """Lines to stdout and to device_check.log, from several threads."""
-
-    def __init__(self, path: Path):
-        self.file = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
-        self.lock = threading.Lock()
-
-    def line(self, text: str) -> None:
-        with self.lock:
-            sys.__stdout__.write(text + "\n")
-            sys.__stdout__.flush()
-            self.file.write(text + "\n")
-
-    def write(self, text: str) -> int:  # as sys.stdout for a stage run in this process
-        with self.lock:
-            sys.__stdout__.write(text)
-            self.file.write(text)
-        return len(text)
-
-    def flush(self) -> None:
-        sys.__stdout__.flush()
 
 
 def environment(device: str) -> dict:
@@ -180,67 +141,6 @@ def child_command(args, stage: str, deadline_s: float, result_file: Path,
             command += [f"--{option.replace('_', '-')}", str(value)]
     return command + (["--tiny"] if args.tiny else []) + (["--allow-cpu"] if args.allow_cpu
                                                           else [])
-
-
-def run_children(commands: dict, deadline_s: float, log: Log) -> dict:
-    """Run ``commands`` {label: argv} side by side, their output to ``log`` prefixed by label.
-
-    Each is stopped ``GRACE_S`` after ``deadline_s`` (SIGTERM, then SIGKILL ``KILL_WAIT_S``
-    later).
-    Returns {label: (exit status, timed out)}.
-    """
-    processes, readers = {}, []
-    for label, command in commands.items():
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True, bufsize=1)
-        processes[label] = process
-
-        def read(process=process, label=label):
-            for line in process.stdout:
-                log.line(f"[{label}] {line.rstrip()}")
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        readers.append(reader)
-    stop_at = time.monotonic() + deadline_s + GRACE_S
-    outcome = {}
-    for label, process in processes.items():
-        timed_out = False
-        try:
-            process.wait(timeout=max(0.1, stop_at - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            log.line(f"[{label}] past its deadline by {GRACE_S:.0f} s: stopping it")
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=KILL_WAIT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        outcome[label] = (process.returncode, timed_out)
-    for reader in readers:
-        reader.join(timeout=5)
-    return outcome
-
-
-def finish_status(record: dict, returncode: int, timed_out: bool) -> None:
-    """Set a stage's status from its rows and how its process(es) ended."""
-    if timed_out:
-        record["status"] = "timeout"
-        record["reason"] = record.get("reason") or "stopped past its deadline; rows kept"
-    elif returncode != 0 and record.get("status") != "failed":
-        record["status"] = "failed"
-        record["reason"] = record.get("reason") or f"exit status {returncode} (see the log)"
-    elif record.get("status") not in ("failed", "skipped"):
-        incomplete = record.get("skipped") or record.get("errors") or any(
-            not run.get("complete") for run in record.get("runs", []))
-        record["status"] = "partial" if incomplete else "done"
-        if record.get("errors"):
-            record["reason"] = f"{record['errors']} item(s) failed (see rows and the log)"
-        elif record.get("skipped"):
-            record["reason"] = "budget spent before: " + ", ".join(record["skipped"])
-        elif incomplete:
-            record["reason"] = "a pretraining run stopped before its last step"
 
 
 def run_stage(name: str, ctx: stages.Context, results: Results, log: Log, tmp: Path) -> None:
@@ -306,47 +206,6 @@ def run_stage(name: str, ctx: stages.Context, results: Results, log: Log, tmp: P
     log.line(f"== {name}: {record['status']}" + (f" ({record['reason']})" if record["reason"]
                                                   else "") + f", {record['seconds']} s")
     results.save()
-
-
-def summary(stages: dict) -> list[str]:
-    """Return one line per measured number worth quoting (the end of the log, the tool's tail)."""
-    lines = []
-    for name, record in stages.items():
-        lines.append(f"{name}: {record['status']}" + (f" ({record['reason']})"
-                                                     if record.get("reason") else ""))
-        for row in record.get("rows", []):
-            if "error" in row:
-                lines.append(f"  {row['item']}: {row['error']}")
-            elif "ms" in row:
-                lines.append(f"  {row['what']} {row['model']} {row['dtype']} {row['input']}: "
-                             f"{row['ms']:.1f} ms, peak extra {row['peak_extra']}")
-            elif "case" in row:
-                lines.append(f"  plan {row['case']} {row['settings']}: fast {row['fast'].strip()}"
-                             f", reference {row['reference'].strip()}, speedup {row['speedup']}, "
-                             f"floor {row['floor']}")
-            elif "step_s" in row:
-                lines.append(f"  train {row['model']} {row['device']} {row['dtype']}: encode "
-                             f"{row['encode_ms']:.1f} ms/frame, step {row['step_s'] * 1e3:.0f} ms"
-                             f" ({row['step_ckpt_s'] * 1e3:.0f} ms checkpointing), peak GiB "
-                             f"{row['peak_gib']}")
-        if record.get("capped"):
-            lines.append(f"  {record['capped']}")
-        for run in record.get("runs", []):
-            ends = run.get("monitors_start"), run.get("monitors_end")
-            rank = (f", rank {ends[0]['effective_rank']:.1f} -> {ends[1]['effective_rank']:.1f}"
-                    if all(ends) else "")
-            loss = ""
-            if run.get("loss_last") is not None:
-                loss = (f", loss {run['loss_first']:.4f} (step 1) -> {run['loss_last']:.4f} "
-                        f"(step {run['steps_done']})")
-            if run.get("loss_window", 0) > 1:
-                loss += (f", means of the first/last {run['loss_window']} steps "
-                         f"{run['loss_first_mean']:.4f} -> {run['loss_last_mean']:.4f}")
-            lines.append(f"  pretrain seed {run['seed']} batch {run['batch_size']}: "
-                         f"{run['steps_done']}/{run['steps']} steps, "
-                         f"{run.get('s_per_step', '?')} s/step{loss}{rank}, "
-                         f"{run.get('warnings', '?')} collapse warnings, file {run['file']}")
-    return lines
 
 
 def child_main(args) -> int:

@@ -290,7 +290,9 @@ def test_a_spent_budget_skips_items_and_stops_pretraining_with_its_encoder_saved
 
 
 def test_a_child_past_its_deadline_is_stopped_and_its_lines_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr(device_check, "GRACE_S", 0.0)
+    import device_runs  # device_check's children and records (benchmarks/: on sys.path)
+
+    monkeypatch.setattr(device_runs, "GRACE_S", 0.0)
     log = device_check.Log(tmp_path / "log.txt")
     child = [sys.executable, "-c", "import time; print('measured', flush=True); time.sleep(60)"]
     quick = [sys.executable, "-c", "print('quick')"]

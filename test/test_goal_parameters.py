@@ -21,7 +21,8 @@ from vjepa_ros.nodes.goal_parameters import (  # noqa: E402
     goal_files,
     updated_goal_values,
 )
-from vjepa_ros.robot.goals import GoalSwitchConfig, check_goal_steps, goal_files_problem  # noqa: E402
+from vjepa_ros.robot.goal_files import check_goal_steps, goal_files_problem  # noqa: E402
+from vjepa_ros.robot.goals import GoalSwitchConfig  # noqa: E402
 
 NONE = {name: value for name, (value, _) in EMPTY.items()}
 

@@ -17,7 +17,7 @@ from vjepa_ros.cli import main
 from vjepa_ros.image_limits import MAX_ASPECT, MAX_SIDE_PX, MIN_SIDE_PX
 from vjepa_ros.image_notes import SizeNotes
 from vjepa_ros.images import ImageError, load_image_file, save_image_file
-from vjepa_ros.robot.goals import goals_from_files
+from vjepa_ros.robot.goal_files import goals_from_files
 
 
 def _frame(height=48, width=64, seed=0):

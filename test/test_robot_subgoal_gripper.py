@@ -12,17 +12,15 @@ import re
 import numpy as np
 import pytest
 
-from vjepa_ros.cli_options import add_goal_switch_arguments, goal_switch_configs
+from vjepa_ros.goal_switch_options import add_goal_switch_arguments, goal_switch_configs
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.goal_files import check_goal_gripper, goal_files_problem, goals_from_files
 from vjepa_ros.robot.goals import (
     GRIPPER_CLOSED_ABOVE,
     GoalSequence,
     GoalSwitchConfig,
     SubGoal,
-    check_goal_gripper,
-    goal_files_problem,
-    goals_from_files,
     planner_settings,
 )
 from vjepa_ros.robot.mpc import MPCSession

@@ -26,6 +26,26 @@ def check_positive(name: str, values: dict) -> None:
             raise ValueError(f"{name}: {key} must be a positive number, got {value!r}")
 
 
+def check_sizes(name: str, config, width_key: str, skip=("img_size",)) -> None:
+    """Raise ValueError unless a transformer config's sizes fit together.
+
+    ``config``: an encoder or predictor config dataclass (``img_size``, ``patch_size``,
+    ``num_heads``); ``width_key``: its field of the attention width (``embed_dim``,
+    ``predictor_embed_dim``). Every number of it but ``skip`` (and the image height and width)
+    must be positive, the width divisible by ``num_heads``, the image a multiple of the patch;
+    the message starts with ``name`` ("encoder: ...").
+    """
+    height, width = as_hw(config.img_size)
+    numbers = {k: v for k, v in asdict(config).items() if k not in skip}
+    check_positive(name, {**numbers, "img_height": height, "img_width": width})
+    if getattr(config, width_key) % config.num_heads:
+        raise ValueError(f"{name}: {width_key} {getattr(config, width_key)} not divisible by "
+                         f"num_heads {config.num_heads}")
+    if height % config.patch_size or width % config.patch_size:
+        raise ValueError(f"{name}: img_size {config.img_size} not a multiple of "
+                         f"patch_size {config.patch_size}")
+
+
 @dataclass(frozen=True)
 class EncoderConfig:
     """Hyper-parameters of the encoder, with the official names."""
@@ -40,15 +60,7 @@ class EncoderConfig:
     in_chans: int = 3
 
     def __post_init__(self):
-        height, width = as_hw(self.img_size)
-        numbers = {k: v for k, v in asdict(self).items() if k != "img_size"}
-        check_positive("encoder", {**numbers, "img_height": height, "img_width": width})
-        if self.embed_dim % self.num_heads:
-            raise ValueError(f"encoder: embed_dim {self.embed_dim} not divisible by "
-                             f"num_heads {self.num_heads}")
-        if height % self.patch_size or width % self.patch_size:
-            raise ValueError(f"encoder: img_size {self.img_size} not a multiple of "
-                             f"patch_size {self.patch_size}")
+        check_sizes("encoder", self, "embed_dim")
 
     def to_dict(self) -> dict:
         """Plain dict (img_size as int or [h, w]) for checkpoints."""

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from .encoder import as_hw, check_positive
+from .encoder import as_hw, check_sizes
 from .rope import rope_cos_sin
 from .transformer import LAYER_NORM_EPS, Block, init_weights
 
@@ -46,16 +46,7 @@ class PredictorConfig:
     use_extrinsics: bool = False
 
     def __post_init__(self):
-        height, width = as_hw(self.img_size)
-        skip = ("use_extrinsics", "img_size")
-        numbers = {k: v for k, v in asdict(self).items() if k not in skip}
-        check_positive("predictor", {**numbers, "img_height": height, "img_width": width})
-        if self.predictor_embed_dim % self.num_heads:
-            raise ValueError(f"predictor: predictor_embed_dim {self.predictor_embed_dim} not "
-                             f"divisible by num_heads {self.num_heads}")
-        if height % self.patch_size or width % self.patch_size:
-            raise ValueError(f"predictor: img_size {self.img_size} not a multiple of "
-                             f"patch_size {self.patch_size}")
+        check_sizes("predictor", self, "predictor_embed_dim", skip=("use_extrinsics", "img_size"))
         if self.action_embed_dim < 2:
             raise ValueError("predictor: action_embed_dim must be >= 2")
 

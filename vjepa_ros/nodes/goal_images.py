@@ -25,7 +25,8 @@ from collections.abc import Callable
 from vjepa_ros.nodes.graph_publishers import goal_players, goal_publishers
 from vjepa_ros.nodes.input_sources import UNNAMED_WARN_S
 from vjepa_ros.nodes.publisher_ids import sender_gid
-from vjepa_ros.robot.recorded_inputs import FirstListed, recorded_goal_problem
+from vjepa_ros.robot.goal_image_rules import IGNORE, TAKE, goal_image_verdict
+from vjepa_ros.robot.recorded_inputs import FirstListed
 
 
 @dataclasses.dataclass
@@ -79,7 +80,8 @@ class GoalImages:
     def _decide(self, goal: WaitingGoal, fresh: bool, infos: list | None = None) -> None:
         """Take, ignore or keep waiting ``goal``; ``infos``: the graph's answer if just asked.
 
-        One answer of the graph (its publishers of the goal topic) for every rule below.
+        One answer of the graph (its publishers of the goal topic) for every rule
+        (``robot.goal_image_rules.goal_image_verdict`` decides from it).
         """
         node, now, topic = self.node, time.monotonic(), goal.topic
         gid = sender_gid(goal.sender)
@@ -94,27 +96,17 @@ class GoalImages:
         else:
             settled = players is not None and self.listed.settled(
                 [bytes(info.endpoint_gid) for info in goal_publishers(infos, gid)], now)
-        if players:
-            node.get_logger().warning(recorded_goal_problem(topic, players))
+        verdict = goal_image_verdict(topic, players, now - goal.since, UNNAMED_WARN_S,
+                                     node.config.safety.take_unnamed_publishers, settled)
+        if verdict.warning:
+            node.get_logger().warning(verdict.warning)
+        if verdict.action == IGNORE:
             return  # an ignored image replaces nothing
-        if players is None and now - goal.since > UNNAMED_WARN_S:
-            if not node.config.safety.take_unnamed_publishers:
-                node.get_logger().warning(
-                    f"ignoring the goal image on {topic}: the ROS graph has not named its "
-                    f"publisher's node for {UNNAMED_WARN_S:g} s (a bag player? a DDS bridge?); "
-                    f"check `ros2 topic info -v {topic}`; if it is a DDS bridge you trust, set "
-                    "safety.take_unnamed_publishers:=true")
-                return
-            node.get_logger().warning(
-                f"the goal image on {topic} is taken unchecked for a bag player: its "
-                f"publisher's node was not named for {UNNAMED_WARN_S:g} s and "
-                "safety.take_unnamed_publishers is true")
-            players, settled = [], True
         if fresh and self.pending is not None:
             node.get_logger().info(f"a newer goal image on {topic} replaces the one waiting "
                                    "for the ROS graph")
         self.pending = None
-        if settled:
+        if verdict.action == TAKE:
             self.take(goal.message)
         else:  # latched: it will not come again; decide once the graph knows
             self.pending = goal

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from rclpy.parameter import Parameter
 
-from vjepa_ros.robot.goals import check_goal_files, check_goal_gripper, check_goal_steps
+from vjepa_ros.robot.goal_files import check_goal_files, check_goal_gripper, check_goal_steps
 
 # Each goal parameter's empty default and its ROS type (an empty list has none of its own).
 EMPTY = {"goal_image_path": ("", Parameter.Type.STRING),

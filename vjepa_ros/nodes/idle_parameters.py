@@ -8,7 +8,7 @@ warning line per feature at start-up (and for ``goal_gripper``, the one such par
 run time, on each change), naming the idle parameters, the setting that idles them, and what to
 do. A warning, not a refusal: a shared parameter file may well set both, and nothing moves
 differently because of it. The command-line tools refuse the same combinations
-(``cli_options.goal_switch_configs``, ``check_subgoal_gripper``,
+(``goal_switch_options.goal_switch_configs``, ``check_subgoal_gripper``,
 ``planning.methods.check_given_settings_used``).
 
 Not listed, because they are used whatever the other settings: ``goals.default_steps`` and

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import array
 import dataclasses
-import difflib
 import math
 import typing
 from collections.abc import Callable, Collection
 
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
-from rclpy.exceptions import InvalidParameterTypeException, ParameterNotDeclaredException
+from rclpy.exceptions import InvalidParameterTypeException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from vjepa_ros.config import UsageError, ValueTypeError, flatten, from_dict
+from vjepa_ros.config import ValueTypeError, flatten, from_dict
 from vjepa_ros.nodes.rcl_yaml import string_reason
 from vjepa_ros.nodes.start_only import start_only_message
+from vjepa_ros.nodes.unknown_params import (  # noqa: F401 - UnknownParameterError, closest_name
+    UnknownParameterError,
+    closest_name,
+    refuse_undeclared_overrides,
+    refuse_undeclared_sets,
+    start_up_overrides,
+)
 
 _ARRAY_TYPES = {
     str: Parameter.Type.STRING_ARRAY,
@@ -41,104 +47,6 @@ def _field(cfg, dotted: str) -> tuple[dataclasses.Field, object]:
     if rest:
         return _field(getattr(cfg, head), rest)
     return next(f for f in dataclasses.fields(cfg) if f.name == head), getattr(cfg, head)
-
-
-def closest_name(name: str, names, cutoff: float = 0.0) -> str:
-    """Return the name in ``names`` most like ``name`` (one ending in ``.name`` first).
-
-    ``samples`` → ``planner.samples``; ``planner.sampels`` → ``planner.samples``. ``cutoff``:
-    the least spelling likeness (``difflib`` ratio, 0..1) of one not ending in ``.name``; ""
-    when none is that alike (or ``names`` is empty).
-    """
-    names = sorted(names)
-    suffixed = [candidate for candidate in names if candidate.endswith(f".{name}")]
-    if suffixed:
-        return suffixed[0]
-    ratios = {candidate: difflib.SequenceMatcher(None, name, candidate).ratio()
-              for candidate in names}
-    best = max(names, key=ratios.__getitem__, default="")
-    return best if best and ratios[best] >= cutoff else ""
-
-
-class UnknownParameterError(UsageError):
-    """A start-up value for a parameter the node never declared: a usage error (exit status 2).
-
-    As an unknown key of a ``--config`` file or ``--set`` is (``config.UsageError``), whether it
-    came from ``-p`` or a ``--params-file``. Raised by :func:`refuse_undeclared_overrides`.
-
-    ``pairs``: (unknown name, closest declared name, "" when none is alike) for each, sorted by
-    name.
-    """
-
-    def __init__(self, pairs: list[tuple[str, str]]):
-        self.pairs = pairs
-        super().__init__(self.message())
-
-    def message(self, node: str | None = None, sources: dict[str, str] | None = None) -> str:
-        """Return the one-line message naming each unknown parameter and its closest name.
-
-        ``sources``: ``{parameter: where its value came from}`` (``param_sources``): a name a
-        parameter file gave is named after that file (``--params-file p.yaml: unknown parameter
-        'planner.sampels' (closest: 'planner.samples')``), its closest as the key to write
-        there. Otherwise, with ``node``, the closest as ``vjepa-ros launch``'s ``-p
-        NODE.param:=...`` (the full form to type), else as the node's own name.
-        """
-        from vjepa_ros.nodes.param_sources import is_file_source
-
-        groups: dict[str, list[tuple[str, str]]] = {}  # source file ("": typed) -> its pairs
-        for name, closest in self.pairs:
-            source = (sources or {}).get(name, "")
-            groups.setdefault(source if is_file_source(source) else "", []).append(
-                (name, closest))
-        parts = []
-        for source, pairs in groups.items():
-            many = len(pairs) > 1
-            if source:  # the closest as the key to write in that file
-                named = "; ".join(f"{name!r}{f' (closest: {closest!r})' if closest else ''}"
-                                  for name, closest in pairs)
-                parts.append(f"{source}: unknown parameter{'s' if many else ''} {named}: fix "
-                             f"{'those keys' if many else 'that key'} in the file")
-            else:
-                named = "; ".join(f"{name!r}{_closest_hint(closest, node)}"
-                                  for name, closest in pairs)
-                parts.append(f"unknown parameter{'s' if many else ''} {named}")
-        return (f"{'; '.join(parts)}; `ros2 param list` on the running node (or its "
-                "config/*.yaml) lists the names")
-
-
-def _closest_hint(closest: str, node: str | None) -> str:
-    """Return `` (closest: -p NODE.NAME:=...)`` (to type) or `` (closest: 'NAME')``.
-
-    "" when no declared name is alike (``closest`` empty).
-    """
-    if not closest:
-        return ""
-    return f" (closest: {f'-p {node}.{closest}:=...' if node else repr(closest)})"
-
-
-def refuse_undeclared_overrides(node: Node) -> None:
-    """Raise UnknownParameterError (a UsageError) for start-up values ``node`` never declared.
-
-    rclpy keeps start-up values (``-p``, ``--params-file``, ``parameter_overrides``) aside until
-    the node declares the parameter, and silently drops the rest: a typo would leave a default
-    in force (:func:`start_up_overrides`). One line names each unknown parameter and the closest
-    declared name.
-    """
-    overrides = start_up_overrides(node)
-    declared = node.get_parameters_by_prefix("")  # every declared parameter
-    unknown = sorted(name for name in overrides if not node.has_parameter(name))
-    if unknown:
-        raise UnknownParameterError([(name, closest_name(name, declared, cutoff=_CLOSE))
-                                     for name in unknown])
-
-
-def start_up_overrides(node: Node) -> dict[str, Parameter]:
-    """Return the parameter values ``node`` was given at start-up, by name.
-
-    ``-p``, ``--params-file`` and ``parameter_overrides``: rclpy's ``Node._parameter_overrides``
-    (rclpy has no public accessor; every rclpy since Dashing has it).
-    """
-    return dict(getattr(node, "_parameter_overrides", {}))
 
 
 def _untyped_empty(parameter: Parameter) -> bool:
@@ -308,51 +216,6 @@ def _settings_problem(cls, values: dict) -> str:
     except ValueError as exc:
         return " ".join(str(exc).split())
     return ""
-
-
-class UndeclaredParameterSet(ParameterNotDeclaredException):
-    """A run-time value for parameters the node does not have, said in one line (its ``str``)."""
-
-    def __init__(self, node: Node, names: list[str]):
-        declared = list(node._parameters)  # every declared name (rclpy's own included)
-        named = ", ".join(f"'{name}'" for name in names)
-        closest = [closest_name(name, declared, cutoff=_CLOSE) for name in names]
-        hint = "; ".join(f"closest: '{c}'" for c in closest if c)
-        self.text = (f"{node.get_name()} has no parameter{'s' if len(names) > 1 else ''} "
-                     f"{named}{f' ({hint})' if hint else ''}; `ros2 param list "
-                     f"{node.get_fully_qualified_name()}` lists its parameters")
-        super().__init__(names)
-
-    def __str__(self) -> str:
-        return self.text
-
-
-_CLOSE = 0.6  # the least spelling likeness of a closest name worth naming (difflib's default)
-
-
-def refuse_undeclared_sets(node: Node) -> None:
-    """Answer a run-time value for a parameter ``node`` does not have in one line.
-
-    rclpy (9.1.x) refuses it with ``Invalid access to undeclared parameter(s): []`` (its
-    ``Node._check_undeclared_parameters`` hands the exception a generator it has just used
-    up): the parameter service puts ``str()`` of the exception into the reply. This node's
-    check raises :class:`UndeclaredParameterSet` instead (a ``ParameterNotDeclaredException``,
-    as before): ``sim_node has no parameter 'camera.fov' (closest: 'camera.fov_deg'); `ros2
-    param list /sim_node` lists its parameters``. rclpy has no public hook for it: a node
-    without that method keeps rclpy's words.
-    """
-    if not hasattr(node, "_check_undeclared_parameters") or \
-            getattr(node, "_allow_undeclared_parameters", False):
-        return
-
-    def check(parameters) -> None:
-        if not all(isinstance(p, Parameter) for p in parameters):
-            raise TypeError(f"parameter must be instance of type '{Parameter!r}'")
-        unknown = [p.name for p in parameters if not node.has_parameter(p.name)]
-        if unknown:
-            raise UndeclaredParameterSet(node, unknown)
-
-    node._check_undeclared_parameters = check
 
 
 def on_set_parameters(node: Node, callback) -> None:

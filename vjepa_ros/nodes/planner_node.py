@@ -12,18 +12,17 @@ its own (:class:`vjepa_ros.robot.planning_worker.PlanningWorker`), never as an e
 callbacks store inputs and wake it, so subscriptions, services, parameters and the streaming
 timer keep their rates while the GPU (or CPU) works. The input callbacks live in
 :mod:`vjepa_ros.nodes.planner_inputs`, the 2 Hz diagnostics and graph checks in
-:mod:`vjepa_ros.nodes.planner_diagnostics` (mixins of :class:`PlannerNode`).
+:mod:`vjepa_ros.nodes.planner_diagnostics`, goal images and goal files in
+:mod:`vjepa_ros.nodes.planner_goals` (mixins of :class:`PlannerNode`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped, TwistStamped
-from rcl_interfaces.msg import SetParametersResult
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
@@ -32,18 +31,12 @@ from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
 from std_srvs.srv import SetBool
 
 from vjepa_ros.config import ValueTypeError
-from vjepa_ros.image_limits import goal_image_problem
 from vjepa_ros.image_notes import SizeNotes
-from vjepa_ros.images import (
-    ImageError,
-    image_msg_to_rgb,
-    rgb_to_image_fields,
-)
+from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_images import GoalImages
-from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
+from vjepa_ros.nodes.goal_parameters import updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
-from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.graph_publishers import published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_sources import InputSources
@@ -54,6 +47,7 @@ from vjepa_ros.nodes.input_watch import (
 )
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
 from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
+from vjepa_ros.nodes.planner_goals import PlannerGoals
 from vjepa_ros.nodes.planner_inputs import PlannerInputs
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.pose_msgs import (
@@ -63,7 +57,6 @@ from vjepa_ros.nodes.pose_msgs import (
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher
 from vjepa_ros.nodes.topic_options import topic_problem
 from vjepa_ros.robot.finger_watch import FingerWatch
-from vjepa_ros.robot.goals import SubGoal, goal_files_problem, goals_from_files
 from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_states import (
     JointStateReader,
@@ -82,10 +75,9 @@ SENSOR_QOS = QoSProfile(
 LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
-RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_parameters.RULES name
 
 
-class PlannerNode(PlannerInputs, PlannerDiagnostics, Node):
+class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
     ROS_NAME = PLANNER_NODE  # the one prefix of its start-up errors (node_runner.run_node)
 
     def __init__(self, **kwargs):
@@ -277,82 +269,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, Node):
         else:
             self.get_logger().info(message)
 
-    # -- goals and services ---------------------------------------------------------------------
-    def _on_goal_image(self, msg: Image, topic: str = "", sender: object = None) -> None:
-        """Take a goal image from ``~/goal_image`` unless a bag player sent it (goal_images)."""
-        self.goal_images.arrived(msg, topic or self.goal_subscription.topic_name, sender)
-
-    @property
-    def pending_goal(self):
-        """The goal image waiting for the ROS graph (``goal_images.WaitingGoal``), or None."""
-        return self.goal_images.pending
-
-    def _take_goal_image(self, msg: Image) -> None:
-        try:
-            rgb = image_msg_to_rgb(msg)
-            problem = goal_image_problem(rgb)
-            if problem:
-                raise ImageError(f"the image {problem}")
-            self.session.set_goals([SubGoal(rgb, 0, source="~/goal_image")])
-            self.forget_goal_files()  # (and a waiting image is older now)
-        except (ImageError, ValueError) as exc:
-            self.get_logger().error(f"ignoring goal image: {exc}")
-        self.worker.wake()
-
-    def forget_goal_files(self) -> None:
-        """Set the goal parameters back to empty: a service or topic replaced the goal.
-
-        They no longer describe it, and a later change of one of them (``goal_steps`` alone)
-        must not load the old files again (``nodes/goal_parameters.py``).
-        """
-        self.goal_parameter = ""
-        self.goal_images.goal_set()  # a goal image waiting for the graph is older
-        stale = emptied(self.goal_values)
-        if stale:
-            self.forgetting = True  # through _on_set_parameters: stored, no goal change
-            try:
-                self.set_parameters(stale)
-            finally:
-                self.forgetting = False
-
-    def load_goal_files(self, values: dict, at_start: bool = False) -> str:
-        """Load the goal files the goal parameters ``values`` give, once the lists agree."""
-        paths, steps, grippers = goal_files(values)
-        if not paths:
-            return "no goal file"
-        problem = goal_files_problem(paths, steps, grippers, self.session.goal_switching)
-        head = "goal files not loaded" if at_start else "goal not changed yet"
-        message = f"{head}: {problem}" if problem else ""
-        if message:
-            if at_start:
-                raise ValueError(message)
-            self.get_logger().warning(message)
-            return message
-        message = self.session.set_goals(goals_from_files(paths, steps, grippers))
-        self.goal_images.goal_set()
-        self.goal_parameter = file_parameter(values)
-        self.worker.wake()
-        return message
-
-    def _on_set_parameters(self, params) -> SetParametersResult:
-        changes = {p.name: p.value for p in params if p.name in GOAL_PARAMETERS}
-        if not changes:
-            return SetParametersResult(successful=True)
-        try:  # each value on its own, then the files once the lists agree
-            values = updated_goal_values(self.goal_values, changes)
-            if not self.forgetting:
-                apply_goal_values(self, changes, values)  # nodes/goal_updates.py
-        except (ImageError, ValueError) as exc:
-            return SetParametersResult(successful=False, reason=str(exc))
-        self.goal_values = values
-        changed = set(changes) & RUNTIME_IDLE_CHECKED  # a run-time value set in vain: say so
-        if changed:
-            current = dataclasses.replace(
-                self.config, **{name: list(values[name] or []) for name in changed})
-            for warning in idle_parameter_warnings(current, only=changed):
-                self.get_logger().warning(warning)
-        return SetParametersResult(successful=True)
-
+    # -- services (goals: planner_goals) ---------------------------------------------------------
     def _enable(self, request, response):
         if request.data:
             self._check_recorded_inputs()  # before the first plan may go out

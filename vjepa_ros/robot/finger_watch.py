@@ -10,19 +10,11 @@ counts as measured while all of these hold:
 - **this arm's hand**: the fingers' name prefix is the arm's (``left_fr3_finger_joint1`` for
   ``left_fr3_joint1..7``) once the arm's prefix is known (``robot.joint_prefix``, or learned
   from the arm's joint states). A hand of another prefix is dropped with a warning;
-- **from this arm's gripper topic**: the automatic search ranks topics (:func:`topic_rank`):
-  first ``*gripper*`` JointState topics in the arm's namespace (for arm states on
-  ``/robot1/joint_states``: ``/robot1/franka_gripper/joint_states``), then one namespace above
-  (``/franka_gripper/joint_states`` for ``/franka/joint_states``), then, once the arm's prefix
-  is a distinctive one (``panda_1_``, ``left_fr3_``; not plain ``panda_``/``fr3_``), a topic
-  with that prefix deeper in the arm's namespace (``/cell1/left/franka_gripper/joint_states``
-  for ``/cell1/joint_states``; never a sibling namespace, which may be another cell's), and
-  last the fingers merged into the arm's own joint state topic (a ``joint_state_publisher``
-  republishes a dead gripper driver's last values, and a bag played onto ``/joint_states``
-  would bring another hand). A ``*gripper*`` topic in another robot's
-  namespace (``/robot2/gripper/joint_states`` for arm states on ``/joint_states``) is not
-  taken, said once with the parameter to set. The namespace is the one of the arm's state
-  topic (``current_pose`` with ``robot.state_source: pose``);
+- **from this arm's gripper topic**: the automatic search ranks topics by namespace and the
+  arm's prefix (:func:`vjepa_ros.robot.finger_topics.topic_rank`: its module says the rules);
+  a ``*gripper*`` topic in another robot's namespace is not taken, said once with the
+  parameter to set. The namespace is the one of the arm's state topic (``current_pose`` with
+  ``robot.state_source: pose``);
 - **one candidate**: two topics at the best rank that bring this arm's fingers (two drivers),
   two hands while the arm's prefix is not known, or two publishers on the chosen finger
   topic (a bag played onto the live topic: publisher ids, else the graph when the topic's
@@ -54,14 +46,19 @@ from __future__ import annotations
 
 import dataclasses
 
+from vjepa_ros.robot.finger_topics import (  # noqa: F401 - MERGED_RANK, topic_rank: here too
+    CONFIGURED_RANK,
+    MERGED_RANK,
+    PLAIN_PREFIXES,
+    PREFIX_RANK,
+    FingerSource,
+    topic_parts,
+    topic_rank,
+)
 from vjepa_ros.robot.publisher_window import PublisherWindow
+from vjepa_ros.robot.said_sparingly import SaidSparingly
 
 DEFAULT_MAX_AGE_S = 1.0  # [s] Franka's gripper drivers publish finger states at 30-50 Hz
-LAPSE_NOTE_INTERVAL_S = 30.0  # [s] at most one lapse line per this interval
-PREFIX_RANK = 50  # outside the arm's namespaces, but the arm's distinctive prefix
-MERGED_RANK = 90  # fingers merged into the arm's own joint state topic: the last resort
-CONFIGURED_RANK = 0  # robot.gripper_state_topic: the only topic
-PLAIN_PREFIXES = ("panda_", "fr3_")  # any Franka's: they say nothing about which robot
 # the notes that are good news (logged as info; the others warn): note_level
 GOOD_HAND_NEWS = ("gripper state from", "arrive again", "come from one publisher again")
 
@@ -74,70 +71,6 @@ def note_level(note: str) -> str:
     """
     good = any(news in note for news in GOOD_HAND_NEWS) and "set robot." not in note
     return "info" if good else "warning"
-
-
-def _parts(topic: str) -> list[str]:
-    return [part for part in topic.split("/") if part]
-
-
-def _space_rank(owner: list[str], space: list[str]) -> int | None:
-    """How many namespaces above ``space`` the namespace ``owner`` is (None: not above it)."""
-    return len(space) - len(owner) if owner == space[:len(owner)] else None
-
-
-def topic_rank(topic: str, arm_topic: str, anchor_topic: str = "") -> int | None:
-    """Rank a finger topic for the automatic search: lower is nearer to the arm (None: never).
-
-    ``topic``, ``arm_topic`` (the arm's joint state topic), ``anchor_topic`` (the topic whose
-    namespace is the arm's; default ``arm_topic``; ``current_pose`` in pose mode): fully
-    resolved ROS topic names. A topic whose last ``*gripper*`` name part lies in the anchor's
-    namespace ranks 0, one namespace above 1, and so on; the arm's own topic ranks
-    ``MERGED_RANK`` when it lies in that namespace or above; any other topic is None (a
-    distinctive arm prefix may still rank it, :class:`FingerWatch`).
-    """
-    space = _parts(anchor_topic or arm_topic)[:-1]
-    if topic == arm_topic:
-        rank = _space_rank(_parts(arm_topic)[:-1], space)
-        return None if rank is None else MERGED_RANK
-    parts = _parts(topic)
-    index = max((i for i, part in enumerate(parts) if "gripper" in part.lower()), default=None)
-    return None if index is None else _space_rank(parts[:index], space)
-
-
-@dataclasses.dataclass
-class _SaidSparingly:
-    """One kind of episode (a lapse, a crowd): its start said at most once per interval.
-
-    Its end is said only when its start was (one line each way); starts not said are counted
-    for the next one that is.
-    """
-
-    interval_s: float = LAPSE_NOTE_INTERVAL_S
-    last: float | None = None  # [s] when a start was last said
-    unsaid: int = 0  # starts not said since
-    said: bool = False  # the current episode's start was said
-
-    def start(self, now: float) -> int | None:
-        """Start an episode at ``now`` [s]: None (not to be said) or how many went unsaid."""
-        if self.last is not None and now - self.last < self.interval_s:
-            self.unsaid, self.said = self.unsaid + 1, False
-            return None
-        unsaid, self.unsaid, self.last, self.said = self.unsaid, 0, now, True
-        return unsaid
-
-    def end(self) -> bool:
-        """End the episode: True when its start was said (then say its end too)."""
-        said, self.said = self.said, False
-        return said
-
-
-@dataclasses.dataclass
-class _Source:
-    """One (topic, prefix) that brought finger joint states; its automatic-search rank."""
-
-    topic: str
-    prefix: str | None  # None: only unusable messages so far (the prefix is not known)
-    rank: int | None  # by namespace (topic_rank); None: outside the arm's namespaces
 
 
 @dataclasses.dataclass
@@ -164,16 +97,16 @@ class FingerWatch:
     closedness: float | None = None  # newest measured closedness in [0, 1]; None: never
     last: float | None = None  # [s] steady clock of the newest usable message; None: not usable
     conflict: str = ""  # why the choice is ambiguous, in words ("": it is not)
-    sources: dict = dataclasses.field(default_factory=dict)  # (topic, prefix) → _Source
+    sources: dict = dataclasses.field(default_factory=dict)  # (topic, prefix) → FingerSource
     noted: set = dataclasses.field(default_factory=set)  # topics said to be not taken
     crowd_graph: str = ""  # several nodes publish on the chosen topic (the graph), in words
     crowd_sent: str = ""  # messages of the chosen hand came from several publishers, in words
     generation: int = 0  # bumped whenever the hand chosen changes or becomes ambiguous
     _unusable: bool = False  # the newest finger message on the chosen topic was unusable
-    _lapses: _SaidSparingly = dataclasses.field(default_factory=_SaidSparingly)
+    _lapses: SaidSparingly = dataclasses.field(default_factory=SaidSparingly)
     _in_lapse: bool = False  # a lapse began and the fingers are not back yet
     _senders: PublisherWindow | None = None  # the chosen hand's recent publishers
-    _crowds: _SaidSparingly = dataclasses.field(default_factory=_SaidSparingly)
+    _crowds: SaidSparingly = dataclasses.field(default_factory=SaidSparingly)
 
     @property
     def hand(self) -> str | None:
@@ -298,7 +231,7 @@ class FingerWatch:
         if self.configured_topic:
             if topic != self.configured_topic:
                 return ""
-            self.sources[(topic, prefix)] = _Source(topic, prefix, CONFIGURED_RANK)
+            self.sources[(topic, prefix)] = FingerSource(topic, prefix, CONFIGURED_RANK)
             if self.arm_prefix not in (None, prefix):
                 return (f"the finger joints on {topic} are another hand's ({prefix}finger_joint1"
                         f"/2; this arm is {self.arm_prefix}joint1..7): they do not count as "
@@ -306,7 +239,7 @@ class FingerWatch:
                         f"{self.arm_prefix}finger_joint1/2")
             return self._choose()
         rank = topic_rank(topic, self.arm_topic, self.anchor_topic)
-        self.sources[(topic, prefix)] = _Source(topic, prefix, rank)
+        self.sources[(topic, prefix)] = FingerSource(topic, prefix, rank)
         note = self._choose()
         if rank is None and prefix is not None and topic not in self.noted and \
                 (topic, prefix) != (self.topic, self.prefix):
@@ -336,15 +269,15 @@ class FingerWatch:
         # outside them only by this arm's distinctive prefix: once its fingers showed it
         # (a two-arm cell's other hand, never offered, is no candidate: breaker28e)
         return self.arm_prefix in known and self._rank(
-            _Source(topic, self.arm_prefix, None)) is not None
+            FingerSource(topic, self.arm_prefix, None)) is not None
 
-    def _rank(self, source: _Source) -> int | None:
+    def _rank(self, source: FingerSource) -> int | None:
         """Return ``source``'s rank now: by namespace, else by this arm's distinctive prefix."""
         if source.rank is not None:
             return source.rank
-        space = _parts(self.anchor_topic or self.arm_topic)[:-1]
+        space = topic_parts(self.anchor_topic or self.arm_topic)[:-1]
         if (source.prefix == self.arm_prefix and self.arm_prefix not in (None, *PLAIN_PREFIXES)
-                and _parts(source.topic)[:len(space)] == space):
+                and topic_parts(source.topic)[:len(space)] == space):
             return PREFIX_RANK  # below the arm's namespace: another cell's hand is not
         return None
 

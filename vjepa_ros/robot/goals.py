@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 
 import numpy as np
 
 from vjepa_ros.config import check_values, param
-from vjepa_ros.images import ImageError, check_rgb, load_image_file
+from vjepa_ros.images import check_rgb
 from vjepa_ros.robot.refusal import Blocker
 
 SWITCH_RULES = ("steps", "energy")
@@ -345,138 +344,6 @@ def planner_settings(cem, switching: GoalSwitchConfig | None):
     fixed = tuple((i, v) for i, v in cem.fixed_axes if i != GRIPPER_INDEX) + ((GRIPPER_INDEX,
                                                                                 0.0),)
     return dataclasses.replace(cem, fixed_axes=fixed)
-
-
-def check_goal_gripper(grippers) -> None:
-    """Raise ValueError unless every ``goal_gripper`` entry is a closedness in [0, 1]."""
-    for value in grippers:
-        if isinstance(value, bool) or not (isinstance(value, (int, float)) and
-                                           0.0 <= value <= 1.0):
-            raise ValueError(f"goal_gripper entries must be closedness values in [0, 1] (0 open, "
-                             f"1 closed), got {value!r}")
-
-
-def check_goal_steps(steps) -> None:
-    """Raise ValueError unless every ``goal_steps`` entry is an executed-step count >= 0.
-
-    0 (no limit) is allowed on the last entry only: the sub-goals after it would never be
-    reached. Checked on its own, whatever the goal image lists hold (the planner node checks
-    each goal parameter when it is set).
-    """
-    steps = list(steps)
-    for index, count in enumerate(steps):
-        entry = f"goal_steps entry {index + 1} of {len(steps)}"
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ValueError(f"{entry} is {count!r}: give executed-step counts >= 0 (0: no "
-                             "limit, last entry only)")
-        if count == 0 and index < len(steps) - 1:
-            raise ValueError(f"{entry} is 0 (no limit) but not the last: the sub-goals after it "
-                             "would never be reached; give a count >= 1 there")
-
-
-def _empty_entries_problem(paths: list) -> str:
-    """Why ``goal_image_paths`` has empty entries ('' when it has none)."""
-    empty = [str(i + 1) for i, p in enumerate(paths) if not str(p).strip()]
-    if not empty:
-        return ""
-    return (f"goal_image_paths entry {', '.join(empty)} of {len(paths)} is empty: give an image "
-            "file there, or leave the entry out (an empty list [] means no file goal)")
-
-
-def check_goal_files(name: str, paths) -> None:
-    """Raise unless every path is a goal image :func:`load_image_file` reads (no path: fine).
-
-    ``name``: the parameter holding them (``goal_image_path`` or ``goal_image_paths``), which
-    starts the message. Raises ValueError for an empty ``goal_image_paths`` entry and
-    :class:`vjepa_ros.images.ImageError` (the loader's one line, after the parameter and entry)
-    for a file that is missing, unreadable, truncated, too small, too large or too elongated.
-    """
-    paths = list(paths)
-    problem = _empty_entries_problem(paths)
-    if problem:
-        raise ValueError(problem)
-    for index, path in enumerate(paths):
-        entry = name if len(paths) == 1 else f"{name} entry {index + 1} of {len(paths)}"
-        try:
-            load_image_file(path)
-        except ImageError as exc:
-            raise ImageError(f"{entry}: {exc}{_path_note(name, path)}") from None
-
-
-def _path_note(name: str, path: str) -> str:
-    """Return what the node made of a goal path it could not load where not plain ('' else).
-
-    ``~`` and ``null`` are text to rcl, not YAML's null (``[~]`` is a list of one path, and
-    ``~`` the home folder): the note says how to give no file goal. A relative path is
-    resolved against the node's own working directory, not the caller's (``ros2 param set``
-    runs elsewhere), so the note names the absolute path it looked at and asks for one.
-    """
-    if path.strip() in ("~", "null", "Null", "NULL"):
-        word, none = path.strip(), "[]" if name == "goal_image_paths" else "''"
-        home = ", the home folder," if word == "~" else ""
-        return (f" (rcl reads {word} as the text {word!r}{home} not as YAML's null: {none} "
-                "means no file goal)")
-    expanded = os.path.expanduser(path)
-    if os.path.isabs(expanded) or os.path.exists(expanded):
-        return ""
-    return (f" (a relative path: looked at {os.path.abspath(expanded)}, in the planner node's "
-            "working directory; give an absolute path)")
-
-
-def goal_files_problem(paths: list[str], steps: list, grippers: list,
-                       switching: GoalSwitchConfig) -> str:
-    """Why goal files cannot be loaded yet with these counts ('' when they can).
-
-    The goal parameters are set one at a time (``ros2 param set``), so lists of different
-    lengths are a state to wait through, not an error: the node keeps the previous goal and logs
-    this. ``goal_steps`` must have one count per image (or none); ``goal_gripper`` one closedness
-    per image, or none unless ``switching.gripper`` is subgoal. Raises ValueError for a
-    ``goal_gripper`` value outside [0, 1] (refused at once, whatever the counts).
-    """
-    check_goal_gripper(grippers)
-    images = f"{len(paths)} goal image{'s' if len(paths) != 1 else ''}"
-    if steps and len(steps) != len(paths):
-        return (f"{images} but {len(steps)} goal_steps; set goal_steps with one count per image "
-                "(or none)")
-    if len(grippers) != len(paths) and (grippers or switching.gripper == "subgoal"):
-        return (f"{images} but {len(grippers)} goal_gripper entries; set goal_gripper with one "
-                "closedness (0 open .. 1 closed) per image"
-                + ("" if grippers else " (goals.gripper is subgoal)"))
-    return ""
-
-
-def goals_from_files(paths: list[str], steps: list[int] | None = None,
-                     grippers: list[float] | None = None) -> list[SubGoal]:
-    """Load sub-goals from image files; ``steps`` one per file, or none (the default counts).
-
-    ``grippers``: the hand's closedness 0..1 at each file's sub-goal (``goals.gripper``
-    subgoal), one per file, or none (unknown). Raises :class:`vjepa_ros.images.ImageError` for a
-    missing, unreadable, truncated, too small, too large or too elongated file
-    (:func:`vjepa_ros.images.load_image_file`, the limits of :mod:`vjepa_ros.image_limits`), and
-    ValueError for no path, an empty path (``goal_image_paths: ['']`` once left the entry out
-    without a word) and counts that do not match.
-    """
-    if not paths:
-        raise ValueError("no goal image path given")
-    problem = _empty_entries_problem(paths)
-    if problem:
-        raise ValueError(problem)
-    steps = list(steps or [])
-    if steps and len(steps) != len(paths):
-        raise ValueError(
-            f"goal_steps has {len(steps)} entries for {len(paths)} goal images; give one each "
-            "(or none: goals.default_steps)"
-        )
-    counts = [int(n) for n in steps] if steps else [None] * len(paths)
-    grippers = list(grippers or [])
-    if grippers and len(grippers) != len(paths):
-        raise ValueError(
-            f"goal_gripper has {len(grippers)} entries for {len(paths)} goal images; give one "
-            "closedness (0 open .. 1 closed) each, or none")
-    check_goal_gripper(grippers)
-    closed = [float(g) for g in grippers] if grippers else [None] * len(paths)
-    return [SubGoal(load_image_file(p), n, source=p, gripper=g)
-            for p, n, g in zip(paths, counts, closed, strict=True)]
 
 
 def capture_refusal(service: str, camera: Blocker, camera_topic: str = "image") -> str:

@@ -17,16 +17,18 @@ from pathlib import Path
 
 from vjepa_ros.cli_options import (
     add_cem_arguments,
-    add_goal_switch_arguments,
     add_search_method_arguments,
-    check_subgoal_gripper,
-    goal_switch_configs,
     option_message,
     planner_option_message,
     planner_overrides,
 )
 from vjepa_ros.cli_parser import Takes
 from vjepa_ros.command_errors import command_ended, usage_errors
+from vjepa_ros.goal_switch_options import (
+    add_goal_switch_arguments,
+    check_subgoal_gripper,
+    goal_switch_configs,
+)
 from vjepa_ros.image_notes import SizeNotes, camera_size_note
 from vjepa_ros.models.device_names import dtype_help
 

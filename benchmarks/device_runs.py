@@ -1,0 +1,168 @@
+"""How ``device_check.py`` runs its stages' processes and records what they did.
+
+:class:`Results` (device_check.json, written whole after every change), :class:`Log` (lines to
+stdout and device_check.log from several threads), :func:`run_children` (child processes side
+by side, stopped past their deadline), :func:`finish_status` (a stage's status from its rows
+and how its processes ended) and :func:`summary` (the lines worth quoting at the end).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+GRACE_S = 20.0  # a child past its deadline this long is stopped (SIGTERM, then SIGKILL)
+KILL_WAIT_S = 15.0  # ... and SIGKILL this long after the SIGTERM
+RESULTS, LOG = "device_check.json", "device_check.log"
+
+
+class Results:
+    """device_check.json under ``out``, written whole after every change."""
+
+    def __init__(self, out: Path, args):
+        self.path = out / RESULTS
+        self.lock = threading.Lock()
+        self.data = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"), "command": sys.argv[1:], "budget_s": args.budget_s,
+            "tiny": args.tiny, "env": {}, "stages": {}}
+
+    def stage(self, name: str) -> dict:
+        return self.data["stages"].setdefault(name, {"status": "running", "reason": None,
+                                                     "rows": []})
+
+    def save(self) -> None:
+        from vjepa_ros.atomic_files import write_text
+
+        with self.lock:
+            write_text(self.path, json.dumps(self.data, indent=1, default=str))
+
+
+class Log:
+    """Lines to stdout and to device_check.log, from several threads."""
+
+    def __init__(self, path: Path):
+        self.file = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        self.lock = threading.Lock()
+
+    def line(self, text: str) -> None:
+        with self.lock:
+            sys.__stdout__.write(text + "\n")
+            sys.__stdout__.flush()
+            self.file.write(text + "\n")
+
+    def write(self, text: str) -> int:  # as sys.stdout for a stage run in this process
+        with self.lock:
+            sys.__stdout__.write(text)
+            self.file.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        sys.__stdout__.flush()
+
+
+def run_children(commands: dict, deadline_s: float, log: Log) -> dict:
+    """Run ``commands`` {label: argv} side by side, their output to ``log`` prefixed by label.
+
+    Each is stopped ``GRACE_S`` after ``deadline_s`` (SIGTERM, then SIGKILL ``KILL_WAIT_S``
+    later).
+    Returns {label: (exit status, timed out)}.
+    """
+    processes, readers = {}, []
+    for label, command in commands.items():
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, bufsize=1)
+        processes[label] = process
+
+        def read(process=process, label=label):
+            for line in process.stdout:
+                log.line(f"[{label}] {line.rstrip()}")
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        readers.append(reader)
+    stop_at = time.monotonic() + deadline_s + GRACE_S
+    outcome = {}
+    for label, process in processes.items():
+        timed_out = False
+        try:
+            process.wait(timeout=max(0.1, stop_at - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            log.line(f"[{label}] past its deadline by {GRACE_S:.0f} s: stopping it")
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=KILL_WAIT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        outcome[label] = (process.returncode, timed_out)
+    for reader in readers:
+        reader.join(timeout=5)
+    return outcome
+
+
+def finish_status(record: dict, returncode: int, timed_out: bool) -> None:
+    """Set a stage's status from its rows and how its process(es) ended."""
+    if timed_out:
+        record["status"] = "timeout"
+        record["reason"] = record.get("reason") or "stopped past its deadline; rows kept"
+    elif returncode != 0 and record.get("status") != "failed":
+        record["status"] = "failed"
+        record["reason"] = record.get("reason") or f"exit status {returncode} (see the log)"
+    elif record.get("status") not in ("failed", "skipped"):
+        incomplete = record.get("skipped") or record.get("errors") or any(
+            not run.get("complete") for run in record.get("runs", []))
+        record["status"] = "partial" if incomplete else "done"
+        if record.get("errors"):
+            record["reason"] = f"{record['errors']} item(s) failed (see rows and the log)"
+        elif record.get("skipped"):
+            record["reason"] = "budget spent before: " + ", ".join(record["skipped"])
+        elif incomplete:
+            record["reason"] = "a pretraining run stopped before its last step"
+
+
+def summary(stages: dict) -> list[str]:
+    """Return one line per measured number worth quoting (the end of the log, the tool's tail)."""
+    lines = []
+    for name, record in stages.items():
+        lines.append(f"{name}: {record['status']}" + (f" ({record['reason']})"
+                                                     if record.get("reason") else ""))
+        for row in record.get("rows", []):
+            if "error" in row:
+                lines.append(f"  {row['item']}: {row['error']}")
+            elif "ms" in row:
+                lines.append(f"  {row['what']} {row['model']} {row['dtype']} {row['input']}: "
+                             f"{row['ms']:.1f} ms, peak extra {row['peak_extra']}")
+            elif "case" in row:
+                lines.append(f"  plan {row['case']} {row['settings']}: fast {row['fast'].strip()}"
+                             f", reference {row['reference'].strip()}, speedup {row['speedup']}, "
+                             f"floor {row['floor']}")
+            elif "step_s" in row:
+                lines.append(f"  train {row['model']} {row['device']} {row['dtype']}: encode "
+                             f"{row['encode_ms']:.1f} ms/frame, step {row['step_s'] * 1e3:.0f} ms"
+                             f" ({row['step_ckpt_s'] * 1e3:.0f} ms checkpointing), peak GiB "
+                             f"{row['peak_gib']}")
+        if record.get("capped"):
+            lines.append(f"  {record['capped']}")
+        for run in record.get("runs", []):
+            ends = run.get("monitors_start"), run.get("monitors_end")
+            rank = (f", rank {ends[0]['effective_rank']:.1f} -> {ends[1]['effective_rank']:.1f}"
+                    if all(ends) else "")
+            loss = ""
+            if run.get("loss_last") is not None:
+                loss = (f", loss {run['loss_first']:.4f} (step 1) -> {run['loss_last']:.4f} "
+                        f"(step {run['steps_done']})")
+            if run.get("loss_window", 0) > 1:
+                loss += (f", means of the first/last {run['loss_window']} steps "
+                         f"{run['loss_first_mean']:.4f} -> {run['loss_last_mean']:.4f}")
+            lines.append(f"  pretrain seed {run['seed']} batch {run['batch_size']}: "
+                         f"{run['steps_done']}/{run['steps']} steps, "
+                         f"{run.get('s_per_step', '?')} s/step{loss}{rank}, "
+                         f"{run.get('warnings', '?')} collapse warnings, file {run['file']}")
+    return lines

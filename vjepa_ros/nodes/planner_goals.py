@@ -1,0 +1,106 @@
+"""The planner node's goals from a topic and from goal parameters (a mixin).
+
+:class:`PlannerGoals` is mixed into :class:`vjepa_ros.nodes.planner_node.PlannerNode`: goal
+images on ``~/goal_image`` (decided by :class:`vjepa_ros.nodes.goal_images.GoalImages`, then
+decoded and checked: ``image_limits.goal_image_problem``), and goal files named by the goal
+parameters (``goal_image_path(s)``, ``goal_steps``, ``goal_gripper``), loaded once their lists
+agree and forgotten when a service or the topic replaces the goal. Executor callbacks only; the
+attributes used are set by the node's ``__init__``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from rcl_interfaces.msg import SetParametersResult
+from sensor_msgs.msg import Image
+
+from vjepa_ros.image_limits import goal_image_problem
+from vjepa_ros.images import ImageError, image_msg_to_rgb
+from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
+from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
+from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
+from vjepa_ros.robot.goal_files import goal_files_problem, goals_from_files
+from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.planner_config import GOAL_PARAMETERS
+
+RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_parameters.RULES name
+
+
+class PlannerGoals:
+    """Goal images from ``~/goal_image`` and goal files from the goal parameters."""
+
+    def _on_goal_image(self, msg: Image, topic: str = "", sender: object = None) -> None:
+        """Take a goal image from ``~/goal_image`` unless a bag player sent it (goal_images)."""
+        self.goal_images.arrived(msg, topic or self.goal_subscription.topic_name, sender)
+
+    @property
+    def pending_goal(self):
+        """The goal image waiting for the ROS graph (``goal_images.WaitingGoal``), or None."""
+        return self.goal_images.pending
+
+    def _take_goal_image(self, msg: Image) -> None:
+        try:
+            rgb = image_msg_to_rgb(msg)
+            problem = goal_image_problem(rgb)
+            if problem:
+                raise ImageError(f"the image {problem}")
+            self.session.set_goals([SubGoal(rgb, 0, source="~/goal_image")])
+            self.forget_goal_files()  # (and a waiting image is older now)
+        except (ImageError, ValueError) as exc:
+            self.get_logger().error(f"ignoring goal image: {exc}")
+        self.worker.wake()
+
+    def forget_goal_files(self) -> None:
+        """Set the goal parameters back to empty: a service or topic replaced the goal.
+
+        They no longer describe it, and a later change of one of them (``goal_steps`` alone)
+        must not load the old files again (``nodes/goal_parameters.py``).
+        """
+        self.goal_parameter = ""
+        self.goal_images.goal_set()  # a goal image waiting for the graph is older
+        stale = emptied(self.goal_values)
+        if stale:
+            self.forgetting = True  # through _on_set_parameters: stored, no goal change
+            try:
+                self.set_parameters(stale)
+            finally:
+                self.forgetting = False
+
+    def load_goal_files(self, values: dict, at_start: bool = False) -> str:
+        """Load the goal files the goal parameters ``values`` give, once the lists agree."""
+        paths, steps, grippers = goal_files(values)
+        if not paths:
+            return "no goal file"
+        problem = goal_files_problem(paths, steps, grippers, self.session.goal_switching)
+        head = "goal files not loaded" if at_start else "goal not changed yet"
+        message = f"{head}: {problem}" if problem else ""
+        if message:
+            if at_start:
+                raise ValueError(message)
+            self.get_logger().warning(message)
+            return message
+        message = self.session.set_goals(goals_from_files(paths, steps, grippers))
+        self.goal_images.goal_set()
+        self.goal_parameter = file_parameter(values)
+        self.worker.wake()
+        return message
+
+    def _on_set_parameters(self, params) -> SetParametersResult:
+        changes = {p.name: p.value for p in params if p.name in GOAL_PARAMETERS}
+        if not changes:
+            return SetParametersResult(successful=True)
+        try:  # each value on its own, then the files once the lists agree
+            values = updated_goal_values(self.goal_values, changes)
+            if not self.forgetting:
+                apply_goal_values(self, changes, values)  # nodes/goal_updates.py
+        except (ImageError, ValueError) as exc:
+            return SetParametersResult(successful=False, reason=str(exc))
+        self.goal_values = values
+        changed = set(changes) & RUNTIME_IDLE_CHECKED  # a run-time value set in vain: say so
+        if changed:
+            current = dataclasses.replace(
+                self.config, **{name: list(values[name] or []) for name in changed})
+            for warning in idle_parameter_warnings(current, only=changed):
+                self.get_logger().warning(warning)
+        return SetParametersResult(successful=True)

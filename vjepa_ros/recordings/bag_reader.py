@@ -1,0 +1,179 @@
+"""An open rosbag2 recording, and the errors that opening or reading one raises.
+
+:class:`BagReader` (what :func:`vjepa_ros.recordings.bag_files.open_reader` returns),
+:func:`iter_messages` over it, the :class:`BagError` family, and the commands that repair a
+damaged bag (:func:`repair_hint`, :func:`mcap_recover`, :func:`reindex`).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from vjepa_ros.path_text import shown_path
+
+KILLED_BEFORE_WRITING = ("the recorder stopped (was killed) before it wrote a message: leave "
+                         "this bag out of the data given, or record it again")
+
+
+class BagError(ValueError):
+    """A bag that cannot be used: missing, damaged, lacking a topic or of an unknown type."""
+
+
+class DamagedBagError(BagError):
+    """A data file that fails while its messages are read (corrupt chunk, sqlite error)."""
+
+
+def repair_hint(path: Path, storage: str) -> str:
+    """Return the command that recovers the intact part of a damaged data file."""
+    from vjepa_ros.input_paths import shell_command
+
+    path = Path(path)
+    if storage == "sqlite3":
+        return (f"recover its intact rows with `{shell_command('sqlite3', path, '.recover')} | "
+                "sqlite3 recovered.db3` and read recovered.db3")
+    return f"rewrite its intact part with {mcap_recover(path)}"
+
+
+def mcap_recover(path: Path) -> str:
+    """Return the MCAP CLI command that rewrites a damaged MCAP file's intact part.
+
+    ```mcap recover PATH -o recovered.mcap` (MCAP CLI)``, the path shell-quoted.
+    """
+    from vjepa_ros.input_paths import shell_command
+
+    return f"`{shell_command('mcap', 'recover', Path(path))} -o recovered.mcap` (MCAP CLI)"
+
+
+class BagReader:
+    """An open recording: one rosbags reader per part (a bag directory, or single data files).
+
+    ``connections`` (rosbags ``Connection`` list), ``messages(connections)`` yields
+    ``(connection, receive time ns, raw CDR bytes)`` part after part; ``storage`` is "mcap" or
+    "sqlite3", ``compression`` a label ("none", "zstd file", "zstd message", "zstd chunks", ...),
+    ``notes`` what was repaired or lost while opening; ``damage`` those of them that say messages
+    were lost (a truncated or corrupt data file, a split recording's last file left out), not
+    merely repaired (a missing ``metadata.yaml``); ``lost`` whether there are any; ``files`` the
+    data files read when they were opened one by one (else []).
+    """
+
+    def __init__(self, path: Path, parts, storage: str, compression: str, notes: list[str],
+                 cleanup=(), zstd_messages=False, damage=(), files=()):
+        self.path, self.parts, self.storage, self.compression = path, list(parts), storage, \
+            compression
+        self.files = list(files)  # the data files read, when opened file by file
+        self.notes, self._cleanup, self.damage = list(notes), list(cleanup), list(damage)
+        # Message-compressed data files read without metadata.yaml (rosbag2 records that mode
+        # only there): each message is a zstd frame.
+        self._zstd_messages = zstd_messages
+
+    @property
+    def lost(self) -> bool:
+        return bool(self.damage)
+
+    @property
+    def connections(self) -> list:
+        return [c for part in self.parts for c in part.connections]
+
+    def messages(self, connections=()):
+        chosen = list(connections) or self.connections
+        for part in self.parts:
+            own = [c for c in chosen if any(c is mine for mine in part.connections)]
+            if own and self._zstd_messages:
+                for connection, time_ns, data in part.messages(connections=own):
+                    yield connection, time_ns, zstd_module().decompress(bytes(data))
+            elif own:
+                yield from part.messages(connections=own)
+
+    def close(self) -> None:
+        for part in self.parts:
+            part.close()
+        for directory in self._cleanup:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def storage_of(reader: BagReader) -> str:
+    """'mcap' or 'sqlite3': the storage of an open reader (from the metadata or the data file)."""
+    return reader.storage
+
+
+def reindex(path: Path) -> str:
+    """Return the command that writes a bag folder's ``metadata.yaml`` (path shell-quoted)."""
+    from vjepa_ros.input_paths import shell_command
+
+    return shell_command("ros2", "bag", "reindex", path)
+
+
+class MetadataError(BagError):
+    """A ``metadata.yaml`` that is no YAML: ``problem`` (one line naming the file), ``fix``."""
+
+    def __init__(self, problem: str, fix: str):
+        self.problem, self.fix = problem, fix
+        super().__init__(f"{problem}; {fix}")
+
+
+def one_line(text: str) -> str:
+    """Return a library's message on one line (its line breaks and indents as single spaces).
+
+    ``path_text.one_line``: spaces within a line (a path's) are kept.
+    """
+    from vjepa_ros.path_text import one_line as joined
+
+    return joined(text)
+
+
+def plain_lists(text: str) -> str:
+    """Return ``text`` with Python lists of strings (``['/a.mcap', '/b.mcap']``) as words.
+
+    For the ``rosbags`` library's messages (``Some database files are missing: ['/x.mcap']``),
+    which this package's errors quote.
+    """
+    return re.sub(r"\[('[^'\]]*'(?:, '[^'\]]*')*)\]",
+                  lambda match: match.group(1).replace("'", ""), text)
+
+
+class UnreadableFileError(BagError):
+    """A data file of which nothing can be read: ``reason`` (one line naming it), ``fix``.
+
+    ``recover``: the command that may recover part of it ("" when there is nothing to recover).
+    """
+
+    def __init__(self, reason: str, fix: str, recover: str = ""):
+        self.reason, self.fix, self.recover = reason, fix, recover
+        super().__init__(f"{reason}; {fix}")
+
+
+class NothingToReadError(UnreadableFileError):
+    """A data file holding no message: 0 bytes, or cut before its first complete message."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason, KILLED_BEFORE_WRITING)
+
+
+def zstd_module():
+    try:
+        from compression import zstd  # Python >= 3.14
+    except ImportError:
+        from backports import zstd
+    return zstd
+
+
+def iter_messages(reader: BagReader, path: Path, topics: list[str]):
+    """Yield ``(connection, receive time ns, raw CDR bytes)`` of these topics, in bag order.
+
+    Damage inside a file becomes a :class:`BagError` naming the bag, the topics being read and
+    the command that recovers the intact part.
+    """
+    connections = [c for c in reader.connections if c.topic in topics]
+    iterator = reader.messages(connections=connections)
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:  # rosbags/sqlite/decompression errors of a damaged file
+            raise DamagedBagError(f"{shown_path(path)}: damaged bag while reading "
+                                  f"{', '.join(topics)}: {exc}; "
+                           f"{repair_hint(path, reader.storage)}") from exc
+        yield item

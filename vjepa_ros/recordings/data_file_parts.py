@@ -1,0 +1,205 @@
+"""Opening a recording's data files one by one (``.mcap``, ``.db3``, either as ``.zstd``).
+
+:func:`open_files` reads them in recording order as one :class:`~.bag_reader.BagReader`: for a
+bag folder without ``metadata.yaml``, one ``rosbags`` cannot open, or one data file given by
+itself. A file-compressed ``.zstd`` is unpacked to a temporary folder, a damaged MCAP read up
+to its last intact message (:mod:`vjepa_ros.recordings.mcap_salvage`), and a split
+recording's last file that holds nothing is left out with a note.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from vjepa_ros.path_text import shown_path
+from vjepa_ros.recordings.bag_folders import DATA_SUFFIXES, refuse_special, upper_case_fix
+from vjepa_ros.recordings.bag_reader import (
+    BagError,
+    BagReader,
+    NothingToReadError,
+    UnreadableFileError,
+    one_line,
+    repair_hint,
+    zstd_module,
+)
+
+STORAGE_OF_SUFFIX = {".mcap": "mcap", ".db3": "sqlite3"}
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # zstd frame magic (RFC 8878); CDR starts 00 01 / 00 00
+
+
+def chunk_compression(stores) -> str:
+    """MCAP's own chunk compression (zstd / lz4), or "none"."""
+    kinds = {chunk.compression for store in stores for chunk in getattr(store, "chunks", [])}
+    kinds.update(kind for store in stores for kind in getattr(store, "chunk_compressions", ()))
+    kinds.discard("")
+    return f"{'+'.join(sorted(kinds))} chunks" if kinds else "none"
+
+
+def open_files(path: Path, files: list[Path], notes: list[str], salvage=False) -> BagReader:
+    """Open data files in recording order as one recording.
+
+    The last of several (a split recording, ``x_0.mcap``, ``x_1.mcap``, ...) of which nothing
+    can be read (0 bytes, cut before its first message, a ``.db3`` that does not open: the
+    recorder was killed while writing it) is left out with a note (counted as damage) naming it
+    and what was read; anywhere else, and alone, it is refused (:class:`UnreadableFileError`).
+    """
+    parts, cleanup, storages, compressions, damage, read = [], [], set(), set(), [], []
+    try:
+        for index, file in enumerate(files):
+            refuse_special(file)
+            try:
+                part, storage, compression = _open_part(file, cleanup, notes, damage, salvage)
+            except UnreadableFileError as exc:
+                if not parts or index != len(files) - 1:
+                    raise
+                note = _last_left_out(exc, read, parts)
+                notes.append(note)
+                damage.append(note)
+                break
+            parts.append(part)
+            read.append(file)
+            storages.add(storage)
+            compressions.add(compression or "none")
+    except BaseException:
+        for part in parts:
+            part.close()
+        for directory in cleanup:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+    if len(storages) > 1:
+        for part in parts:
+            part.close()
+        raise BagError(f"{shown_path(path)}: data files of both storages "
+                       f"({', '.join(sorted(storages))}); "
+                       "keep one recording per directory")
+    compression = compressions.pop() if len(compressions) == 1 else "+".join(sorted(compressions))
+    zstd_messages = _messages_are_zstd(parts[0])
+    if zstd_messages:
+        compression = "zstd message"
+    return BagReader(path, parts, storages.pop(), compression, notes, cleanup, zstd_messages,
+                     damage, read)
+
+
+def _last_left_out(exc: UnreadableFileError, read: list[Path], parts: list) -> str:
+    """Say that a split recording's last file is left out, and what was read before it."""
+    count = sum(connection.msgcount for part in parts for connection in part.connections)
+    recover = f"; {exc.recover}" if exc.recover else ""
+    return (f"{exc.reason}; it is the last file of a split recording (the recorder was killed "
+            f"while writing it?): left out, read the {len(read)} file(s) before it "
+            f"({', '.join(shown_path(file.name) for file in read)}: {count} "
+            f"messages){recover}")
+
+
+def refuse_unreadable(file: Path) -> None:
+    """Raise :class:`BagError` when this user may not open ``file``: fix its permissions.
+
+    The libraries say it in their own words (rosbags ``Could not open file ...``, sqlite ``unable
+    to open database file``, Python's ``[Errno 13]``); the line names the file and the
+    ``chmod`` (``input_paths.unreadable``).
+    """
+    from vjepa_ros.input_paths import unreadable
+
+    try:
+        with open(file, "rb"):
+            pass
+    except PermissionError as exc:
+        raise BagError(unreadable(file, exc.strerror or str(exc))) from None
+
+
+def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], salvage: bool):
+    """Open one data file (unpacking a ``.zstd``): ``(part, storage, compression or None)``.
+
+    Appends to ``notes`` (and ``damage``) what was repaired or lost in it; ``file`` is one
+    this user may open (:func:`open_reader` checked it: :func:`refuse_unreadable`).
+    """
+    if file.stat().st_size == 0:
+        raise NothingToReadError(f"{shown_path(file)} is empty (0 bytes): nothing to read")
+    inner, compression = file, None
+    if file.name.endswith(".zstd"):
+        inner, note = _unpack_zstd(file, cleanup)
+        compression = "zstd file"
+        if note:
+            notes.append(note)
+            damage.append(note)
+    storage = STORAGE_OF_SUFFIX.get(inner.suffix)
+    if storage is None and not file.name.lower().endswith(".npz") and \
+            (fix := upper_case_fix(file)):
+        raise BagError(f"{shown_path(file)}: {fix}")
+    if storage is None:
+        from vjepa_ros.input_paths import shell_command
+
+        episode = ("; an episode file: write it as a bag with "
+                   f"`{shell_command('vjepa-ros', 'bag-from-npz', 'OUT_BAG', '--episode', file)}`"
+                   if file.suffix == ".npz" else "")
+        raise BagError(f"{shown_path(file)}: not a rosbag2 data file (expected a directory, or "
+                       f"{', '.join(DATA_SUFFIXES)}){episode}")
+    part, note = _open_data_file(inner, storage, file, salvage)
+    if note:
+        notes.append(note)
+        if getattr(getattr(part, "damage", None), "damaged", False):
+            damage.append(note)
+    if compression is None and storage == "mcap":
+        compression = chunk_compression([getattr(part, "storage", part)])
+    return part, storage, compression
+
+
+def _messages_are_zstd(part) -> bool:
+    """Whether a data file's first message is a zstd frame (rosbag2 message compression)."""
+    first = next(iter(part.messages(connections=part.connections)), None)
+    return first is not None and bytes(first[2][:4]) == ZSTD_MAGIC
+
+
+def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
+    """Open one .mcap/.db3 with rosbags; a damaged MCAP falls back to its intact part."""
+    from rosbags.rosbag2 import Reader
+
+    error = "its chunks fail"
+    if not (salvage and storage == "mcap"):
+        reader = Reader(file)
+        try:
+            reader.open()
+            return reader, None
+        except Exception as exc:  # rosbags raises several types for damaged files
+            error = exc
+    if storage == "sqlite3":
+        hint = repair_hint(shown, storage)
+        raise UnreadableFileError(f"{shown_path(shown)}: the SQLite3 file is damaged "
+                                  f"({one_line(str(error))})", hint, hint) from error
+    from vjepa_ros.recordings.mcap_salvage import McapDamageError, SalvagedMcap
+
+    try:
+        salvaged = SalvagedMcap(file)
+    except McapDamageError as exc:  # its own words say why: rosbags' add nothing
+        reason = str(exc).replace(str(file), str(shown))
+        if reason.endswith("nothing to read"):
+            raise NothingToReadError(reason) from exc
+        raise BagError(f"{reason}; give the file `ros2 bag record` wrote") from exc
+    except OSError as exc:
+        raise BagError(f"{shown_path(shown)}: cannot read this MCAP file ({one_line(str(error))}; "
+                       f"{exc})") from exc
+    if not salvaged.damage.damaged:
+        return salvaged, (f"{shown_path(shown)}: no MCAP summary ({error}): read by "
+                          "scanning the file")
+    return salvaged, salvaged.damage.summary(shown)
+
+
+def _unpack_zstd(file: Path, cleanup: list) -> tuple[Path, str | None]:
+    """Decompress a file-compressed data file into a temporary directory (as rosbags does)."""
+    zstd = zstd_module()
+    directory = tempfile.mkdtemp(prefix="vjepa_ros_bag_")
+    cleanup.append(directory)
+    target = Path(directory) / file.name[: -len(".zstd")]
+    decompressor = zstd.ZstdDecompressor()
+    with file.open("rb") as source, target.open("wb") as out:
+        try:
+            while block := source.read(1 << 20):
+                out.write(decompressor.decompress(block))
+        except zstd.ZstdError as exc:
+            raise BagError(f"{shown_path(file)}: the zstd stream is corrupt ({exc}); re-copy "
+                           "the file from the recording machine") from exc
+    if not decompressor.eof:
+        return target, (f"{shown_path(file)}: the zstd stream ends early (file cut short): "
+                        "read what it holds")
+    return target, None
