@@ -155,7 +155,8 @@ def test_missing_or_corrupt_model_exits_1_and_stops_the_simulator(tmp_path, caps
         f"{CHECKPOINT_FORMAT}\n"
     assert not node_children, "a file that is no checkpoint is caught before anything starts"
     headless = tmp_path / "headless.pt"  # a checkpoint, but only the planner's load finds its flaw
-    torch.save({"encoder": {"patch_embed.proj.weight": torch.zeros(8, 3, 2, 4, 4)}}, headless)
+    torch.save({"encoder": {"patch_embed.proj.weight": torch.zeros(8, 3, 2, 4, 4)},
+                "predictor": {"state_encoder.weight": torch.zeros(8, 7)}}, headless)
     assert main(["reach", "--checkpoint", str(headless), "--config",
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err

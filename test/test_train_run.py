@@ -118,7 +118,8 @@ def test_the_exported_model_records_its_training_frames_size(files, tmp_path):
     trainer.train()
     exported = tmp_path / "run" / "world_model.pt"
     assert torch.load(exported, weights_only=True)["config"]["data"] == {
-        "frame_sizes": [[32, 32]]}  # write_blob_episodes' 32x32 frames, [height, width]
+        "frame_sizes": [[32, 32]],  # write_blob_episodes' 32x32 frames, [height, width]
+        "aspect_ratio_range": [0.75, 1.35]}  # data.aspect_ratio_*: the crop it trained on
     assert load_world_model(exported, device="cpu").trained_frame_sizes == [(32, 32)]
 
 

@@ -292,7 +292,8 @@ def load_image_file(path: str | Path) -> np.ndarray:
     that OpenCV would decode as a nearly black grey one), then decodes the whole file with
     truncated loading off: a file cut short or corrupt is refused, never filled in grey. OpenCV
     then decodes the pixels (EXIF orientation applied; 16-bit colour, a 48-bit PNG, scaled to 8
-    bits; 8-bit grey and palette images to RGB, as the topic's mono8) and the decoded image gets
+    bits exactly as an rgb16 topic is: 255/65535, rounded; 8-bit grey and palette images to RGB,
+    as the topic's mono8) and the decoded image gets
     the checks of :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from the planner's
     topic. Raises :class:`ImageError` (one line naming the file and what to do) for an empty
     path, a missing file, a folder, a file that is not an image, a truncated or corrupt one, one
@@ -309,9 +310,15 @@ def load_image_file(path: str | Path) -> np.ndarray:
     if not path.is_file():
         raise ImageError(f"image file not found: {path}")
     _check_image_file(path)
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    # 16-bit colour decoded as 16 bits, then scaled as a topic's rgb16 is (_to_8bit: 255/65535;
+    # OpenCV's own 8-bit decoding shifts by 8 bits, 1 lower in a quarter of the values: breaker31)
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
     if bgr is None:
         raise ImageError(f"cannot read {path} as an image (corrupt or unsupported format)")
+    if bgr.dtype == np.uint16:
+        bgr = _to_8bit(bgr)
+    elif bgr.dtype != np.uint8:  # 32-bit pixels are refused from the header; never planned on
+        raise ImageError(f"{path} holds {bgr.dtype} pixels: give an 8- or 16-bit colour image")
     rgb = np.ascontiguousarray(bgr[..., ::-1])
     problem = goal_image_problem(rgb)  # the checks a goal from any source gets, once decoded
     if problem:

@@ -3,10 +3,11 @@
 Official file (``vjepa2-ac-vitg.pt``, ``vitl.pt``, ``vith.pt``, ``vitg.pt``, ``vitg-384.pt``):
 a ``torch.save`` dict whose ``encoder`` and ``predictor`` entries are state dicts (pretraining
 files also hold ``target_encoder``, ``epoch``, optimizer state ..., and their ``predictor`` is
-the masked-prediction one, recognized by its lack of ``action_encoder`` and skipped). Keys may
-start with ``module.`` and/or ``backbone.``: both are stripped. An encoder ``pos_embed`` is
-ignored (the models use RoPE). Files written by :func:`save_world_model` add a ``config`` entry
-with the hyper-parameters.
+the masked-prediction one, recognized by its lack of the action and state encoders and
+skipped; a predictor with either is an AC predictor, loaded strictly). Keys may start with
+``module.`` (DDP), ``backbone.`` and/or ``_orig_mod.`` (``torch.compile``): all are stripped.
+An encoder ``pos_embed`` is ignored (the models use RoPE). Files written by
+:func:`save_world_model` add a ``config`` entry with the hyper-parameters.
 
 Which encoder weights: ``encoder_key="encoder"`` (default) is what ``torch.hub``'s
 ``vjepa2_ac_vit_giant`` / ``vjepa2_vit_*`` load. The AC predictor was trained on representations
@@ -19,9 +20,12 @@ Architecture: the official presets are recognized from the weight shapes (number
 image size cannot be read from shapes: they come from the matching preset, or 256 px); otherwise
 from the ``config`` entry, or from the caller: ``load_world_model(path, encoder={...},
 predictor={...})`` with official hyper-parameter names (these override everything else). A file
-named like the official ``vitg-384.pt`` (``*-384.pt``) of a preset shape is read as 384 px.
+named like the official ``vitg-384.pt`` (``*-384.pt``) of a preset shape, or a link to one,
+is read as 384 px.
 Any key or shape that does not match raises one :class:`CheckpointError` naming what differs:
-nothing is ever partially loaded.
+nothing is ever partially loaded. A ``torch.save`` zip whose stored CRC-32 checksums do not match
+its bytes (a disk or copy error) is refused: torch itself does not check them (reading the file
+once more: about 1 s per GB on one core).
 """
 
 import os
@@ -42,6 +46,7 @@ from .encoder import VisionEncoder
 from .errors import CheckpointError
 from .hf import read_hf_directory
 from .predictor import ACPredictor
+from .preprocess import DROID_ASPECT_RATIO_RANGE
 from .presets import (
     ENCODER_PRESETS,
     PREDICTOR_PRESETS,
@@ -50,14 +55,15 @@ from .presets import (
 )
 from .world_model import WorldModel
 
-PREFIXES = ("module.", "backbone.")
+PREFIXES = ("module.", "backbone.", "_orig_mod.")  # DDP, the official files, torch.compile
+AC_PREDICTOR_PARTS = ("action_encoder.", "state_encoder.")  # what the mask predictor lacks
 IGNORED_ENCODER_KEYS = ("pos_embed",)
 ENCODER_KEYS = ("encoder", "target_encoder")
 OFFICIAL_384_NAME = re.compile(r"-384\.pt$")
 
 
 def strip_prefixes(state_dict: dict) -> dict:
-    """Drop leading ``module.``/``backbone.`` (in any order and number) from every key."""
+    """Drop leading ``module.``/``backbone.``/``_orig_mod.`` (any order and number) from keys."""
     stripped = {}
     for key, value in state_dict.items():
         name = key
@@ -65,7 +71,7 @@ def strip_prefixes(state_dict: dict) -> dict:
             name = name.split(".", 1)[1]
         if name in stripped:
             raise CheckpointError(f"keys {key!r} and another both become {name!r} "
-                                  "once module./backbone. prefixes are removed")
+                                  "once module./backbone./_orig_mod. prefixes are removed")
         stripped[name] = value
     return stripped
 
@@ -73,6 +79,8 @@ def strip_prefixes(state_dict: dict) -> dict:
 # What to give instead of a file that is not a checkpoint (every command's message ends so).
 CHECKPOINT_HINT = f"give {CHECKPOINT_FORMAT}"
 ZIP_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
+SAFETENSORS_ALONE = ("a safetensors file of a Hugging Face snapshot: give the snapshot folder "
+                     "that holds it and its config.json")
 UNSUPPORTED_GLOBAL = re.compile(r"Unsupported global: GLOBAL ([\w.]+)")
 
 
@@ -86,12 +94,14 @@ def not_a_checkpoint(path, why: str) -> CheckpointError:
     return CheckpointError(f"{path} is not a vjepa_ros checkpoint ({why}): {CHECKPOINT_HINT}")
 
 
-def read_checkpoint_file(path: str | os.PathLike):
+def read_checkpoint_file(path: str | os.PathLike, verify: bool = False):
     """``torch.load(path, weights_only=True)`` on CPU, with readable errors.
 
     Raises FileNotFoundError for a missing path and :class:`CheckpointError`
     (:func:`not_a_checkpoint`) for a file torch cannot read as a weights-only ``torch.save``
     file: empty, text, JSON, an .npz, random bytes, a truncated archive, pickled objects.
+    ``verify``: also check the zip's CRC-32 of every entry (:func:`check_file_checksums`; reads
+    the whole file, ~1 s per GB); the loaders verify, the cheap :func:`check_checkpoint` not.
     """
     path = Path(path).expanduser()
     if not path.is_file():
@@ -101,10 +111,34 @@ def read_checkpoint_file(path: str | os.PathLike):
     try:
         with warnings.catch_warnings():  # a plain pickle: torch warns of its protocol, then fails
             warnings.filterwarnings("ignore", message=".*pickle protocol", category=UserWarning)
-            return torch.load(path, map_location="cpu", weights_only=True,
-                              mmap=zipfile.is_zipfile(path))
+            loaded = torch.load(path, map_location="cpu", weights_only=True,
+                                mmap=zipfile.is_zipfile(path))
     except Exception as err:  # torch.load raises many kinds on files it cannot read
         raise not_a_checkpoint(path, _unreadable(path, err)) from err
+    if verify:
+        check_file_checksums(path)
+    return loaded
+
+
+def check_file_checksums(path: Path) -> None:
+    """Raise :class:`CheckpointError` when a ``torch.save`` zip's bytes fail their CRC-32.
+
+    torch.load does not check the checksums the zip stores per entry, so a bit flipped on a
+    disk or in a copy loads other weights without a word (breaker31); ``zipfile`` reads every
+    entry and compares. Files that are not zips (the legacy format) carry no checksum.
+    """
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+        raise CheckpointError(f"{path} is damaged ({err}): copy it again from its source, or "
+                              "give another checkpoint") from err
+    if bad is not None:
+        raise CheckpointError(f"{path} is damaged: the bytes of its entry {bad} do not match "
+                              "their stored checksum (a disk or copy error): copy it again from "
+                              "its source, or give another checkpoint")
 
 
 def _unreadable(path: Path, err: Exception) -> str:
@@ -114,6 +148,8 @@ def _unreadable(path: Path, err: Exception) -> str:
     if objects:
         return (f"it holds a pickled {objects.group(1)}, not only tensors; checkpoints load "
                 "with torch.load(weights_only=True)")
+    if Path(path).suffix.lower() == ".safetensors":
+        return SAFETENSORS_ALONE
     with open(path, "rb") as file:
         magic = file.read(len(ZIP_MAGIC))
     if zipfile.is_zipfile(path):
@@ -148,6 +184,8 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
     if raw and all(isinstance(value, Tensor) for value in raw.values()):  # a bare state dict
         state = strip_prefixes(raw)
         if "patch_embed.proj.weight" not in state:
+            if Path(path).suffix.lower() == ".safetensors":  # torch reads them: HF's names
+                raise CheckpointError(f"{path} is {SAFETENSORS_ALONE}")
             raise not_a_checkpoint(path, f"a state dict without patch_embed.proj.weight, first "
                                    f"keys {sorted(state)[:5]}: not an encoder")
         return state, None, {}
@@ -158,8 +196,10 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
                                f" without an 'encoder' entry, entries "
                                f"{sorted(map(str, raw))[:10]}")
     if encoder_key not in raw:
-        raise CheckpointError(f"{path} has no {encoder_key!r} entry; it has {present} "
-                              f"(pass encoder_key={present[0]!r})")
+        raise CheckpointError(
+            f"{path} has no {encoder_key!r} entry; it has {present}: choose it with "
+            f"encoder_key={present[0]!r} (the planner node: -p "
+            f"planner.model.encoder_key:={present[0]})")
     encoder_state = _tensor_dict(raw[encoder_key], f"'{encoder_key}'", path)
     if "patch_embed.proj.weight" not in encoder_state:
         raise not_a_checkpoint(path, f"its '{encoder_key}' state dict has no "
@@ -167,9 +207,10 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
     predictor_state = None
     if raw.get("predictor") is not None:
         predictor_state = _tensor_dict(raw["predictor"], "'predictor'", path)
-        if not any(key.startswith("action_encoder.") for key in predictor_state):
+        if not any(key.startswith(AC_PREDICTOR_PARTS) for key in predictor_state):
             # Pretraining files (vitl.pt, vitg.pt, ...) hold the V-JEPA 2 *mask* predictor
-            # (mask_tokens, no action/state encoders): not an AC predictor, not loaded.
+            # (mask_tokens, no action/state encoders): not an AC predictor, not loaded. One with
+            # either encoder is an AC predictor: a part missing is named when it loads.
             predictor_state = None
     config = raw.get("config") or {}
     if not isinstance(config, dict) or not all(isinstance(v, dict) for v in config.values()):
@@ -191,8 +232,12 @@ class CheckpointSizes(NamedTuple):
     trained_frame_sizes: list[tuple[int, int]] | None
 
 
-def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder") -> CheckpointSizes:
+def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
+                     need_predictor: bool = False) -> CheckpointSizes:
     """Raise unless ``path`` holds checkpoint entries; cheap (a zip file is memory-mapped).
+
+    ``need_predictor``: also raise :class:`CheckpointError` for a file without an AC predictor
+    (an encoder-only file: a command that plans says so before its nodes start).
 
     For commands that hand the file to another process (``vjepa-ros reach``'s planner node): the
     one-line :func:`not_a_checkpoint` error comes before anything starts. Raises
@@ -206,7 +251,12 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder") -> C
     path = Path(path).expanduser()
     if path.is_dir():
         return CheckpointSizes(None, None)
-    encoder_state, _, config = split_checkpoint(read_checkpoint_file(path), path, encoder_key)
+    encoder_state, predictor_state, config = split_checkpoint(read_checkpoint_file(path), path,
+                                                              encoder_key)
+    if need_predictor and predictor_state is None:
+        raise CheckpointError(f"{path} holds no action-conditioned predictor (an encoder alone): "
+                              "use a V-JEPA 2-AC checkpoint (vjepa2-ac-vitg.pt) or a model "
+                              "vjepa-ros train wrote")
     size = config.get("encoder", {}).get("img_size")
     if size is None:
         size = _file_encoder_values(encoder_state, path).get("img_size")
@@ -216,7 +266,9 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder") -> C
 def _file_encoder_values(state: dict, path: Path) -> dict:
     """Return the encoder hyper-parameters read from the shapes (and the 384 px file's name)."""
     inferred = infer_encoder_hyper_parameters(state, path)
-    if path.is_file() and OFFICIAL_384_NAME.search(path.name) and "img_size" in inferred:
+    names = (path.name, Path(os.path.realpath(path)).name)  # a link to vitg-384.pt too
+    if path.is_file() and any(OFFICIAL_384_NAME.search(name) for name in names) and \
+            "img_size" in inferred:
         inferred["img_size"] = 384  # the official 384 px file (vitg-384.pt): same shapes as 256 px
     return inferred
 
@@ -302,6 +354,13 @@ def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
                 parts.append(f"{len(items)} {label}: {items[:5]}{more}")
         raise CheckpointError(f"{path}: {what} weights do not match the model "
                               f"{module.config}: " + "; ".join(parts))
+    not_float = [f"{key} ({str(state[key].dtype).removeprefix('torch.')})"
+                 for key, value in module.state_dict().items()
+                 if value.is_floating_point() and not state[key].is_floating_point()]
+    if not_float:  # a quantized export: torch would fail in two lines naming no file
+        raise CheckpointError(f"{path}: {what} weights {', '.join(not_float[:3])} are not "
+                              "floating point (a quantized export?): give the float32, float16 "
+                              "or bfloat16 checkpoint")
     not_finite = [key for key, value in state.items()
                   if value.is_floating_point() and not bool(torch.isfinite(value).all())]
     if not_finite:  # a diverged run or a damaged file: every plan would be NaN
@@ -371,6 +430,26 @@ def trained_frame_sizes(config: dict, path) -> list[tuple[int, int]] | None:
     return [(int(height), int(width)) for height, width in sizes]
 
 
+def trained_aspect_ratio_range(config: dict, path) -> tuple[float, float] | None:
+    """Return the (min, max) w/h crop range a file's predictor was post-trained with, or None.
+
+    ``vjepa-ros train`` records its ``data.aspect_ratio_min/max`` in
+    ``config["data"]["aspect_ratio_range"]`` (files it wrote before, the official and HF ones:
+    None, DROID's 0.75..1.35 then applies). Raises :class:`CheckpointError` naming ``path`` for
+    an entry that is not two positive numbers, min <= max.
+    """
+    value = (config.get("data") or {}).get("aspect_ratio_range")
+    if value is None:
+        return None
+    if not (isinstance(value, (list, tuple)) and len(value) == 2 and all(
+            isinstance(n, (int, float)) and not isinstance(n, bool) and 0 < n < float("inf")
+            for n in value) and value[0] <= value[1]):
+        raise CheckpointError(f"{path}: config.data.aspect_ratio_range must be [min, max] w/h "
+                              f"crop ratios, 0 < min <= max, got {value!r}; remove the entry or "
+                              "write the file again with vjepa-ros train")
+    return float(value[0]), float(value[1])
+
+
 def _load_parts(path, encoder: dict | None, predictor: dict | None, encoder_key: str):
     """Return (encoder, predictor or None, the file's ``config`` entry): :func:`load_models`."""
     path = Path(path).expanduser()
@@ -378,7 +457,7 @@ def _load_parts(path, encoder: dict | None, predictor: dict | None, encoder_key:
         encoder_state, hf_values = read_hf_directory(path)
         predictor_state, config = None, {"encoder": hf_values}
     else:
-        raw = read_checkpoint_file(path)
+        raw = read_checkpoint_file(path, verify=True)
         encoder_state, predictor_state, config = split_checkpoint(raw, path, encoder_key)
     inferred = _file_encoder_values(encoder_state, path)
     encoder_values = _merge("encoder", inferred, config.get("encoder", {}), encoder, path)
@@ -392,12 +471,21 @@ def _load_parts(path, encoder: dict | None, predictor: dict | None, encoder_key:
                               config.get("predictor", {}), predictor, path)
     for name in ("img_size", "patch_size"):  # not in the weights: the encoder's (they must match)
         predictor_values.setdefault(name, getattr(encoder_model.config, name))
-    return (encoder_model, build_predictor_from_state(predictor_state, predictor_values, path),
-            config)
+    predictor_model = build_predictor_from_state(predictor_state, predictor_values, path)
+    try:
+        WorldModel.check_pair(encoder_model, predictor_model)
+    except ValueError as err:  # the file's config (or the caller) gives them other sizes
+        raise CheckpointError(
+            f"{path}: {err}: its config gives the encoder and the predictor other sizes; give "
+            "the same value to both (--encoder-arg / --predictor-arg, the planner node's "
+            "model.encoder_args / model.predictor_args), or a file whose encoder and predictor "
+            "were saved together") from None
+    return encoder_model, predictor_model, config
 
 
 def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
                      predictor: dict | None = None, encoder_key: str = "encoder",
+                     aspect_ratio_range: tuple[float, float] | None = None,
                      **world_model_options) -> WorldModel:
     """Load a :class:`WorldModel` (predictor None for encoder-only files) on device/dtype.
 
@@ -406,11 +494,19 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
     on CPU. ``encoder``/``predictor``: official hyper-parameter names overriding what is read from
     the file. ``encoder_key``: "encoder" (as torch.hub) or "target_encoder". Never downloads.
     The model's ``trained_frame_sizes``: the file's record (:func:`trained_frame_sizes`).
+    ``aspect_ratio_range``: (min, max) w/h centre-crop range of the preprocessing; None: the
+    range the file records its predictor was trained with (:func:`trained_aspect_ratio_range`,
+    breaker31: a model trained on square crops was run on DROID's), else DROID's 0.75..1.35.
+    The model's ``trained_aspect_ratio_range`` is the file's record (None: not recorded).
     """
     encoder_model, predictor_model, config = _load_parts(path, encoder, predictor, encoder_key)
     sizes = trained_frame_sizes(config, path)
-    return WorldModel(encoder_model, predictor_model, device=device, dtype=dtype,
-                      trained_frame_sizes=sizes, **world_model_options)
+    recorded = trained_aspect_ratio_range(config, path)
+    crop = aspect_ratio_range or recorded or DROID_ASPECT_RATIO_RANGE
+    model = WorldModel(encoder_model, predictor_model, device=device, dtype=dtype,
+                       trained_frame_sizes=sizes, aspect_ratio_range=crop, **world_model_options)
+    model.trained_aspect_ratio_range = recorded
+    return model
 
 
 def _cpu_state(module: nn.Module, prefix: str) -> dict[str, Tensor]:

@@ -103,6 +103,23 @@ def hf_encoder_hyper_parameters(config: dict) -> dict:
     return {ours: config[theirs] for theirs, ours in names.items() if theirs in config}
 
 
+DOWNLOAD_AGAIN = "download the snapshot again (huggingface-cli download facebook/vjepa2-...)"
+
+
+def _json_object(file: Path) -> dict:
+    """Return the JSON object in ``file``; CheckpointError naming it when it holds none."""
+    try:
+        value = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError: ValueErrors
+        why = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else \
+            " ".join(str(err).split())
+        raise CheckpointError(f"cannot read {file} ({why}): {DOWNLOAD_AGAIN}") from None
+    if not isinstance(value, dict):
+        raise CheckpointError(f"{file} holds a JSON {type(value).__name__}, not an object of "
+                              f"settings: {DOWNLOAD_AGAIN}")
+    return value
+
+
 def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
     """(official encoder state dict, encoder hyper-parameters) from a local HF snapshot."""
     from safetensors import SafetensorError
@@ -111,14 +128,15 @@ def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
     config_file = path / "config.json"
     if not config_file.is_file():
         raise CheckpointError(f"{path} is a directory without config.json (not an HF snapshot)")
-    try:
-        config = json.loads(config_file.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise CheckpointError(f"cannot read {config_file}: {err}") from err
+    config = _json_object(config_file)
     index = path / "model.safetensors.index.json"
     if index.is_file():
-        shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
-        files = [path / name for name in shards]
+        weight_map = _json_object(index).get("weight_map")
+        if not isinstance(weight_map, dict) or not weight_map or not all(
+                isinstance(name, str) and name for name in weight_map.values()):
+            raise CheckpointError(f"{index} has no weight_map of tensor names to safetensors "
+                                  f"files: {DOWNLOAD_AGAIN}")
+        files = [path / name for name in sorted(set(weight_map.values()))]
     else:
         files = [path / "model.safetensors"]
     state_dict = {}
@@ -129,4 +147,7 @@ def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
             state_dict.update(load_file(str(file), device="cpu"))
         except (SafetensorError, OSError) as err:
             raise CheckpointError(f"cannot read {file} (truncated or corrupt?): {err}") from err
-    return hf_to_official_encoder(state_dict), hf_encoder_hyper_parameters(config)
+    try:
+        return hf_to_official_encoder(state_dict), hf_encoder_hyper_parameters(config)
+    except CheckpointError as err:  # name the snapshot
+        raise CheckpointError(f"{path}: {err}") from None

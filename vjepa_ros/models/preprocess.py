@@ -23,6 +23,20 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 DROID_ASPECT_RATIO_RANGE = (0.75, 1.35)
 
 
+def crop_note(given, recorded, source: str) -> str:
+    """Say that a chosen crop range is not the one the model was trained with ("" when it is).
+
+    ``given``: the (min, max) w/h crop asked for (None: none, the file's own applies);
+    ``recorded``: the file's record (``trained_aspect_ratio_range``; None: unknown); ``source``:
+    the model file as the message names it.
+    """
+    if given is None or recorded is None or tuple(given) == tuple(recorded):
+        return ""
+    return (f"model.aspect_ratio_min/max {given[0]:g}..{given[1]:g} differ from the crop "
+            f"{source} was trained with ({recorded[0]:g}..{recorded[1]:g}): its predictions "
+            "assume that crop; leave both parameters at their defaults to use it")
+
+
 def central_crop_box(height: int, width: int, aspect_ratio_range=DROID_ASPECT_RATIO_RANGE):
     """(top, left, crop_height, crop_width) of the aspect-clamped central crop."""
     low, high = min(aspect_ratio_range), max(aspect_ratio_range)

@@ -35,13 +35,50 @@ def _resolve(kind: str, config_cls, presets: dict, preset: str | None, overrides
         raise ValueError(f"unknown {kind} preset {preset!r}; presets: {sorted(presets)}")
     values.update(overrides)
     # Official names beyond the config: checked or ignored (see official_names).
-    values = split_official(kind, values, {f.name for f in fields(config_cls)})
+    values = _typed(kind, config_cls,
+                    split_official(kind, values, {f.name for f in fields(config_cls)}))
     required = [f.name for f in fields(config_cls) if f.default is MISSING]
     missing = [name for name in required if name not in values]
     if missing:
         raise ValueError(f"{kind}: give a preset ({sorted(presets)}) or the hyper-parameters "
                          f"{missing}")
     return config_cls(**values)
+
+
+def _typed(kind: str, config_cls, values: dict) -> dict:
+    """Return ``values`` with whole numbers as int; ValueError for a value not of its type.
+
+    A YAML ``2.0`` or ``--encoder-arg num_heads=2.0`` is the whole number 2 (torch's modules
+    take no float sizes); ``2.5``, a string (``'64'``) or a boolean is refused naming the
+    hyper-parameter. ``img_size`` may be a pair; a boolean field takes true/false (or 0/1) only,
+    not the string ``'false'`` that Python reads as true.
+    """
+    typed = dict(values)
+    for field in fields(config_cls):
+        if field.name not in typed:
+            continue
+        value = typed[field.name]
+        if field.type is bool:
+            if not isinstance(value, (bool, int)) or value not in (0, 1):
+                raise ValueError(f"{kind}: {field.name} must be true or false, got {value!r}")
+            typed[field.name] = bool(value)
+        elif field.type is int or field.name == "img_size":
+            pair = field.name == "img_size" and isinstance(value, (list, tuple))
+            typed[field.name] = (tuple(_whole(kind, field.name, v) for v in value)
+                                 if pair and len(value) == 2 else _whole(kind, field.name, value))
+        elif field.type is float and (isinstance(value, bool)
+                                      or not isinstance(value, (int, float))):
+            raise ValueError(f"{kind}: {field.name} must be a number, got {value!r}")
+    return typed
+
+
+def _whole(kind: str, name: str, value) -> int:
+    """Return ``value`` as an int when it is a whole number (``2`` or ``2.0``); else ValueError."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError(f"{kind}: {name} must be a whole number, got {value!r}")
 
 
 def encoder_config(preset: str | None = None, **hyper_parameters) -> EncoderConfig:

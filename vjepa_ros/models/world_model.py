@@ -85,6 +85,7 @@ class WorldModel:
         self.img_size = encoder.img_size  # (height, width) frames are resized to
         self.trained_frame_sizes = trained_frame_sizes
         self.aspect_ratio_range = tuple(aspect_ratio_range)
+        self.trained_aspect_ratio_range = None  # the file's record (load_world_model)
         self.embed_dim = encoder.embed_dim
         self.tokens_per_frame = (self.img_size[0] // encoder.patch_size) * (
             self.img_size[1] // encoder.patch_size)

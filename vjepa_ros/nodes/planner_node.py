@@ -205,18 +205,22 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
     def _load_model(self):
         from vjepa_ros.input_paths import world_model_path
         from vjepa_ros.models import load_world_model
+        from vjepa_ros.models.preprocess import crop_note
 
         model_cfg = self.config.model
         # 'demo': the packaged demo world model, as `vjepa-ros launch --checkpoint demo` takes
         # it; a missing, unreadable or folder path: one line naming the parameter
         checkpoint = world_model_path(model_cfg.checkpoint, "parameter 'model.checkpoint'")
+        crop = model_cfg.aspect_ratio_range()  # None: the parameters' defaults, the file's crop
         model = load_world_model(
             checkpoint, device=model_cfg.device or None, dtype=model_cfg.dtype or None,
-            encoder_key=model_cfg.encoder_key,
-            aspect_ratio_range=(model_cfg.aspect_ratio_min, model_cfg.aspect_ratio_max),
+            encoder_key=model_cfg.encoder_key, aspect_ratio_range=crop,
             **model_cfg.hyper_parameters(),
         )
         model.check_plannable(str(checkpoint))
+        note = crop_note(crop, model.trained_aspect_ratio_range, str(checkpoint))
+        if note:
+            self.get_logger().warning(note)
         return model
 
     def _watch_inputs(self, image_type) -> None:

@@ -284,7 +284,8 @@ def cmd_reach(args: argparse.Namespace) -> int:
 
         from vjepa_ros.models.checkpoint import check_checkpoint  # torch: after the checks above
 
-        check_checkpoint(checkpoint)  # a file that is no checkpoint: before the nodes start
+        # a file that is no checkpoint, or holds no predictor: before the nodes start
+        check_checkpoint(checkpoint, need_predictor=True)
         from vjepa_ros.models.world_model import resolve_device
         from vjepa_ros.planning.memory import check_samples_fit
 

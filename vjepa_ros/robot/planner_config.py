@@ -51,11 +51,14 @@ class ModelParams:
         "bfloat16 on CUDA, float32 on CPU."
     )
     aspect_ratio_min: float = param(
-        0.75, "Preprocessing: frames narrower than this w/h are centre-cropped to it (DROID).",
+        0.75, "Preprocessing: frames narrower than this w/h are centre-cropped to it. With both "
+        "at their defaults (DROID's 0.75, 1.35) the crop the model file records its training "
+        "used (vjepa-ros train) applies, else DROID's.",
         range=(0.1, 1)
     )
     aspect_ratio_max: float = param(
-        1.35, "Preprocessing: frames wider than this w/h are centre-cropped to it (DROID).",
+        1.35, "Preprocessing: frames wider than this w/h are centre-cropped to it (defaults: "
+        "as aspect_ratio_min).",
         range=(1, 10)
     )
     encoder_args: str = param(
@@ -85,6 +88,17 @@ class ModelParams:
         if not (math.isfinite(interval) and 0.0 <= interval <= 0.1):
             raise ValueError(f"model.gil_switch_interval_s must be between 0 (Python's default) "
                              f"and 0.1 s, got {interval!r}")
+
+    def aspect_ratio_range(self) -> tuple[float, float] | None:
+        """Return the (min, max) crop the parameters give; None when both are at their defaults.
+
+        None: ``load_world_model`` takes the crop the model file records (its training's), else
+        DROID's, which the defaults are.
+        """
+        from vjepa_ros.models.preprocess import DROID_ASPECT_RATIO_RANGE  # torch: when loading
+
+        given = (self.aspect_ratio_min, self.aspect_ratio_max)
+        return None if given == DROID_ASPECT_RATIO_RANGE else given
 
     def hyper_parameters(self) -> dict:
         """Return ``{"encoder": {...}, "predictor": {...}}`` for ``load_world_model``.

@@ -64,7 +64,7 @@ class DataConfig:
     )
     aspect_ratio_min: float = param(
         0.75, "Preprocessing: frames narrower than this w/h are centre-cropped to it (DROID); "
-        "use the planner's model.aspect_ratio_min.",
+        "recorded in the model file, which every loader then crops with.",
     )
     aspect_ratio_max: float = param(
         1.35, "Preprocessing: frames wider than this w/h are centre-cropped to it (DROID).",

@@ -53,7 +53,7 @@ def read_latest(out) -> tuple[Path, dict]:
     if not path.is_file():
         raise FileNotFoundError(f"nothing to resume: {path} does not exist: give the --out of "
                                 "the run to continue, or leave out --resume to start a new run")
-    state = read_checkpoint_file(path)
+    state = read_checkpoint_file(path, verify=True)  # its optimizer state and rng too
     if not isinstance(state, dict) or "train_config" not in state:
         raise CheckpointError(f"{path} is not a training checkpoint of vjepa-ros train"
                               f"{_what_it_is(path, state)}")

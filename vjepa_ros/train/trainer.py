@@ -348,9 +348,8 @@ class Trainer:
                  "train_config": config_to_dict(self.config), "history": self.history,
                  "data": self.info.get("data_identity"),  # what --resume must find again
                  "finished": finished}
-        sizes = _with_init_sizes(self.info.get("frame_sizes"), self.init_frame_sizes)
         save_world_model(path, self.encoder, self.predictor, extra=extra,
-                         data={"frame_sizes": sizes} if sizes else None)  # --init RUN/latest.pt
+                         data=self.model_data())  # --init RUN/latest.pt
         if path == latest:
             self.saved_step = self.step
         return path
@@ -380,10 +379,22 @@ class Trainer:
         """
         path = Path(path).expanduser() if path else self.files["world_model"]
         dtype = torch.float16 if self.config.export_dtype == "float16" else torch.float32
-        sizes = _with_init_sizes(self.info.get("frame_sizes"), self.init_frame_sizes)
         return save_world_model(path, _CastView(self.encoder, dtype),
-                                _CastView(self.predictor, dtype),
-                                data={"frame_sizes": sizes} if sizes else None)
+                                _CastView(self.predictor, dtype), data=self.model_data())
+
+    def model_data(self) -> dict:
+        """Return what a saved model records of its training data (``config["data"]``).
+
+        ``frame_sizes`` ([height, width] px; the init's first, when known: :meth:`export`) and
+        ``aspect_ratio_range`` (the ``data.aspect_ratio_min/max`` crop the predictor was trained
+        on: ``load_world_model`` preprocesses with it).
+        """
+        data: dict = {"aspect_ratio_range": [self.config.data.aspect_ratio_min,
+                                             self.config.data.aspect_ratio_max]}
+        sizes = _with_init_sizes(self.info.get("frame_sizes"), self.init_frame_sizes)
+        if sizes:
+            data["frame_sizes"] = sizes
+        return data
 
     @functools.cached_property
     def init_frame_sizes(self) -> list | None:

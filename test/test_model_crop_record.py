@@ -1,0 +1,65 @@
+"""A model's training crop travels with it: train records it, every loader uses it (breaker31).
+
+``vjepa-ros train --set data.aspect_ratio_min=1 ...`` trains the predictor on one crop of the
+camera frames; its file used to record nothing, so eval, demo, run, reach and the planner node
+preprocessed with DROID's 0.75..1.35 and the predictor saw other pixels than it learned on.
+"""
+
+import pytest
+import torch
+
+from vjepa_ros.models import CheckpointError, build_encoder, build_predictor, load_world_model
+from vjepa_ros.models.checkpoint import save_world_model
+from vjepa_ros.models.preprocess import DROID_ASPECT_RATIO_RANGE, crop_note
+
+
+def _model(path, data=None):
+    torch.manual_seed(0)
+    return save_world_model(path, build_encoder(img_size=64, embed_dim=32, depth=1, num_heads=2),
+                            build_predictor(img_size=64, embed_dim=32, predictor_embed_dim=32,
+                                            depth=1, num_heads=2), data=data)
+
+
+def test_the_recorded_crop_applies_unless_one_is_given(tmp_path):
+    square = _model(tmp_path / "square.pt", {"aspect_ratio_range": [1.0, 1.0]})
+    model = load_world_model(square, device="cpu")
+    assert model.aspect_ratio_range == (1.0, 1.0) == model.trained_aspect_ratio_range
+    given = load_world_model(square, device="cpu", aspect_ratio_range=(0.8, 1.2))
+    assert given.aspect_ratio_range == (0.8, 1.2)
+    plain = load_world_model(_model(tmp_path / "plain.pt"), device="cpu")  # older files, Meta's
+    assert plain.aspect_ratio_range == DROID_ASPECT_RATIO_RANGE
+    assert plain.trained_aspect_ratio_range is None
+    # the crop decides the pixels: a 4:3 frame encodes otherwise with a square crop
+    frame = torch.randint(0, 256, (48, 64, 3), dtype=torch.uint8).numpy()
+    assert not torch.allclose(model.encode(frame), plain.encode(frame))
+
+
+@pytest.mark.parametrize("value", [[1.2, 0.8], [0, 1], ["a", 1], [1.0], True, [1, float("inf")]])
+def test_a_malformed_crop_record_is_named(tmp_path, value):
+    path = _model(tmp_path / "odd.pt", {"aspect_ratio_range": value})
+    with pytest.raises(CheckpointError, match="odd.pt: config.data.aspect_ratio_range"):
+        load_world_model(path, device="cpu")
+
+
+def test_a_crop_other_than_the_trained_one_is_said():
+    assert crop_note(None, (1.0, 1.0), "m.pt") == ""  # the file's own: nothing to say
+    assert crop_note((0.75, 1.35), None, "m.pt") == ""  # unknown
+    note = crop_note((0.8, 1.2), (1.0, 1.0), "m.pt")
+    assert "0.8..1.2" in note and "m.pt was trained with (1..1)" in note and "\n" not in note
+
+
+def test_the_planner_nodes_default_crop_is_the_files(context, tmp_path):
+    from vjepa_ros.nodes.planner_node import PlannerNode
+
+    square = _model(tmp_path / "square.pt", {"aspect_ratio_range": [1.0, 1.0]})
+    args = ["--ros-args", "-p", f"model.checkpoint:={square}", "-p", "model.device:=cpu"]
+    node = PlannerNode(context=context, cli_args=args)
+    try:
+        assert node.model.aspect_ratio_range == (1.0, 1.0)
+    finally:
+        node.destroy_node()
+    node = PlannerNode(context=context, cli_args=[*args, "-p", "model.aspect_ratio_min:=0.9"])
+    try:
+        assert node.model.aspect_ratio_range == (0.9, 1.35)  # asked for: taken, and said
+    finally:
+        node.destroy_node()
