@@ -1,5 +1,7 @@
 """A silent camera or robot-state topic is named, with the published topic that was meant."""
 
+import pytest
+
 from vjepa_ros.nodes.input_watch import (
     SILENT_S,
     InputProblem,
@@ -115,3 +117,16 @@ def test_a_finger_only_gripper_topic_is_not_suggested_as_the_arms_joint_states()
                    started=100.0, unlikely="gripper")
     assert w.problem(130.0, listed).endswith(
         "/a/joint_state_b, /robot1/joint_states, /robot1/fr3_gripper/joint_states; <topic>")
+
+
+@pytest.mark.xfail(strict=True, reason="user31: with the listened /joint_states published (a "
+                   "bag player that already finished) the hint sends the user to the gripper's "
+                   "finger-only topic: `--joint-states-topic /franka_gripper/joint_states`")
+def test_a_published_listened_topic_gets_no_hint_to_a_gripper_topic():
+    """Seen live: `vjepa-ros launch --node bag_player -p bag_player.bag:=BAG` (a record bag)."""
+    w = InputWatch("joint state", "/joint_states", "sensor_msgs/msg/JointState",
+                   "set it: vjepa-ros launch --joint-states-topic {topic}", started=100.0,
+                   unlikely="gripper")
+    graph = {"/joint_states": ["sensor_msgs/msg/JointState"],
+             "/franka_gripper/joint_states": ["sensor_msgs/msg/JointState"]}
+    assert "franka_gripper" not in w.problem(130.0, graph)

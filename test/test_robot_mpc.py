@@ -230,6 +230,32 @@ def test_blocking_waits_for_arrival_then_plans_on_a_fresh_frame(model):
     assert session.plan_step().command is not None
 
 
+@pytest.mark.xfail(strict=True, reason="user31: after the node clock goes back (a restarted "
+                   "sim_node's /clock starts again at 0) blocking control plans on no frame "
+                   "until the new clock passes the old run's arrival time, silently")
+def test_blocking_plans_again_after_the_clock_went_back(model):
+    """Seen live: sim_node killed and started again under an enabled planner (use_sim_time).
+
+    The new simulator's frames and states are fresh, the planner is idle with no refusal, yet it
+    planned nothing for 28 s (the length of the old run) while streaming the old set-point.
+    """
+    session, clock, _ = enabled_session(model, mode="blocking")
+    session.plan_step()
+    for _ in range(500):  # the arm follows the set-point until the move has ended
+        clock.now += 0.01
+        session.observe_state(session.stream_step().setpoint, clock.now)
+        session.observe_image(frame(3), clock.now)
+        if not session.moving:
+            break
+    assert not session.moving
+    clock.now = 1.0  # a new simulator: its clock starts again near 0, the arm at its start
+    for tick in range(30):  # 3 s of fresh frames and states on the new clock
+        clock.now += 0.1
+        observe(session, clock, seed=20 + tick)
+    assert session.plan_step() is not None, (
+        "no plan on 3 s of fresh frames after the clock went back")
+
+
 def test_blocking_timeout_observes_again(model):
     session, clock, logs = enabled_session(model, mode="blocking")
     session.plan_step()

@@ -441,3 +441,50 @@ def test_launch_ends_with_the_line_of_a_node_that_stopped_itself_and_status_1(mo
     assert capsys.readouterr().err.endswith(
         "vjepa-ros launch: sim: another node publishes /clock by /sim_node: a second simulator? "
         "...\n")
+
+
+@pytest.mark.xfail(strict=True, reason="user31: `launch --node sim --node sim` starts two "
+                   "simulators in one process; the second refuses as 'another process' and "
+                   "advises another ROS_DOMAIN_ID, and the launch ends with status 1")
+def test_a_node_named_twice_is_started_once_or_refused(monkeypatch, capsys):
+    from vjepa_ros.cli import main
+    from vjepa_ros.nodes import launcher
+
+    started = {}
+
+    def fake_launch(nodes, use_sim_time=False, **kwargs):
+        started.update(nodes=nodes)
+        raise ValueError("not started in this test")
+
+    monkeypatch.setattr(launcher, "Launch", fake_launch)
+    main(["launch", "--checkpoint", str(DEMO_MODEL), "--node", "sim", "--node", "sim"])
+    names = [node.name for node in started.get("nodes", [])]
+    assert names.count("sim") <= 1, f"nodes started: {names}"
+
+
+@pytest.mark.xfail(strict=True, reason="user31: `launch --node image_publisher -p "
+                   "image_publisher.path:=goal.png` publishes the goal on /image, which nothing "
+                   "reads, and launch has no way to remap it (ros2 launch has topic:=)")
+def test_an_image_publisher_started_with_the_planner_reaches_its_goal_topic(monkeypatch,
+                                                                           tmp_path):
+    from vjepa_ros.cli import main
+    from vjepa_ros.nodes import launcher
+    from vjepa_ros.nodes.node_launch import PLANNER_GOAL_IMAGE
+
+    started = {}
+
+    def fake_launch(nodes, use_sim_time=False, **kwargs):
+        started.update(nodes=nodes)
+        raise ValueError("not started in this test")
+
+    monkeypatch.setattr(launcher, "Launch", fake_launch)
+    import numpy as np
+
+    from vjepa_ros.images import save_image_file
+
+    goal = tmp_path / "goal.png"
+    save_image_file(goal, np.zeros((64, 64, 3), np.uint8))
+    main(["launch", "--checkpoint", str(DEMO_MODEL), "--node", "image_publisher", "-p",
+          f"image_publisher.path:={goal}"])
+    publisher = next(node for node in started["nodes"] if node.name == "image_publisher")
+    assert publisher.remappings.get("image") == PLANNER_GOAL_IMAGE, publisher.remappings
