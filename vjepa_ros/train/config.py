@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vjepa_ros.config import (
     ConfigError,
+    UsageError,
     check_values,
     from_dict,
     merge_deep,
@@ -294,12 +295,26 @@ class TrainConfig:
                  f"({self.steps})")
 
     def _check_paths(self, need_encoder: bool) -> None:
-        """Raise one :class:`ConfigError` listing every missing input and output ("; ")."""
-        problems = []
+        """Raise one :class:`ConfigError` listing every missing input and output ("; ").
+
+        First a :class:`UsageError` (exit status 2) for what was not given or cannot go
+        together, whatever the files hold: no ``out``, no ``data.train``, no encoder nor init,
+        a ``data.val`` path that is, lies inside or holds a ``data.train`` path
+        (``same_recording.val_paths_in_train``); then the files.
+        """
+        from vjepa_ros.train.same_recording import val_paths_in_train
+
+        usage = []
         if not self.out:
-            problems.append("out: give an output directory (--out DIR)")
+            usage.append("out: give an output directory (--out DIR)")
         if not self.data.train:
-            problems.append("data.train: give episode directories or files (--data)")
+            usage.append("data.train: give episode directories or files (--data)")
+        if need_encoder and not (self.encoder or self.predictor.init):
+            usage.append(NO_ENCODER)
+        overlap = val_paths_in_train(self.data.train, self.data.val)
+        if usage or overlap:
+            raise UsageError("; ".join(usage + ([overlap] if overlap else [])))
+        problems = []
         for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
             problems += [f"{name}: {path} {why}" for path in paths if (why := missing(path))]
         from vjepa_ros.train.out_check import out_among_data
@@ -322,12 +337,6 @@ class TrainConfig:
                 shown = f"data.feature_cache_dir {self.data.feature_cache_dir}: "
                 problems.append(f"data.feature_cache_dir: {str(exc).removeprefix(shown)}")
         if need_encoder:
-            if not (self.encoder or self.predictor.init):
-                problems.append("encoder: give the frozen encoder's checkpoint (--encoder FILE: "
-                                "an official file, or the seeded small one that 'vjepa-ros "
-                                "pretrain --data DIR --steps 0 --out encoder.pt' writes), or an "
-                                "AC file to start from whose encoder is used (--init FILE; "
-                                "--init demo: the packaged demo model)")
             if self.encoder and (why := missing(self.encoder)):
                 problems.append(f"encoder: {self.encoder} {why}")
             if self.predictor.init and (why := missing(self.predictor.init)):
@@ -335,6 +344,12 @@ class TrainConfig:
                                 f"{CHECKPOINT_FORMAT}")  # as every command says it
         if problems:
             raise ConfigError("; ".join(problems))
+
+
+NO_ENCODER = ("encoder: give the frozen encoder's checkpoint (--encoder FILE: an official file, "
+              "or the seeded small one that 'vjepa-ros pretrain --data DIR --steps 0 --out "
+              "encoder.pt' writes), or an AC file to start from whose encoder is used (--init "
+              "FILE; --init demo: the packaged demo model)")
 
 
 def _phase(value: float, steps: int, name: str) -> int:
