@@ -139,7 +139,9 @@ def test_an_option_refused_whatever_the_files_is_refused_before_the_files(
      "--batch-size", 2),
     (["pretrain", "--out", "OUT/encoder.pt", "--data", "/nonexistent/clips"],
      "/nonexistent/clips does not exist", 1),
-    (["train", "--out", "OUT", "--data", "/nonexistent/bags"], "--encoder FILE", 1),
+    (["train", "--out", "OUT", "--data", "/nonexistent/bags"], "--encoder FILE", 2),  # none
+    (["train", "--out", "OUT", "--data", "/nonexistent/bags", "--init", "demo"],
+     "/nonexistent/bags does not exist", 1),
 ])
 def test_a_refused_command_leaves_no_output_directory(argv, message, status, tmp_path, capsys):
     err = run_command(argv, tmp_path, capsys, status)
@@ -296,7 +298,9 @@ def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_pa
       "--val: /nonexistent/v does not exist", "--encoder: /nonexistent/e.pt does not exist"]),
 ])
 def test_train_names_every_missing_input_in_one_line(argv, parts, tmp_path, capsys):
-    err = run_command(argv, tmp_path, capsys)
+    # an option not given (--out, --data, an encoder) makes it a usage error: status 2 (cli31)
+    usage = any(part.startswith(("out:", "data.train:", "encoder: give")) for part in parts)
+    err = run_command(argv, tmp_path, capsys, status=2 if usage else 1)
     assert err == "vjepa-ros train: " + "; ".join(parts)
 
 
@@ -493,7 +497,7 @@ def test_a_value_that_is_no_yaml_is_one_line(argv, message, tmp_path, capsys):
 BAG_PATH_COMMANDS = [  # a bag read or written (LOOP: the path)
     ["eval", "LOOP", "--out", "OUT"],
     ["camera-check", "LOOP", "--out", "OUT"],
-    ["train", "--out", "OUT", "--data", "LOOP"],
+    ["train", "--out", "OUT", "--data", "LOOP", "--init", "demo"],
     ["pretrain", "--out", "OUT/encoder.pt", "--data", "LOOP"],
     ["record", "LOOP", "--frames", "4"],
     ["bag-from-npz", "LOOP"],

@@ -297,24 +297,23 @@ class TrainConfig:
     def _check_paths(self, need_encoder: bool) -> None:
         """Raise one :class:`ConfigError` listing every missing input and output ("; ").
 
-        First a :class:`UsageError` (exit status 2) for what was not given or cannot go
-        together, whatever the files hold: no ``out``, no ``data.train``, no encoder nor init,
-        a ``data.val`` path that is, lies inside or holds a ``data.train`` path
-        (``same_recording.val_paths_in_train``); then the files.
+        A :class:`UsageError` (exit status 2) when any of them is something not given or
+        given so that it cannot go together, whatever the files hold: no ``out``, no
+        ``data.train``, no encoder nor init, a ``data.val`` path that is, lies inside or holds
+        a ``data.train`` path (``same_recording.val_paths_in_train``).
         """
         from vjepa_ros.train.same_recording import val_paths_in_train
 
-        usage = []
-        if not self.out:
-            usage.append("out: give an output directory (--out DIR)")
-        if not self.data.train:
-            usage.append("data.train: give episode directories or files (--data)")
-        if need_encoder and not (self.encoder or self.predictor.init):
-            usage.append(NO_ENCODER)
-        overlap = val_paths_in_train(self.data.train, self.data.val)
-        if usage or overlap:
-            raise UsageError("; ".join(usage + ([overlap] if overlap else [])))
         problems = []
+        if not self.out:
+            problems.append("out: give an output directory (--out DIR)")
+        if not self.data.train:
+            problems.append("data.train: give episode directories or files (--data)")
+        usage = bool(problems)
+        overlap = val_paths_in_train(self.data.train, self.data.val)
+        if overlap:
+            problems.append(overlap)
+            usage = True
         for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
             problems += [f"{name}: {path} {why}" for path in paths if (why := missing(path))]
         from vjepa_ros.train.out_check import out_among_data
@@ -337,13 +336,16 @@ class TrainConfig:
                 shown = f"data.feature_cache_dir {self.data.feature_cache_dir}: "
                 problems.append(f"data.feature_cache_dir: {str(exc).removeprefix(shown)}")
         if need_encoder:
+            if not (self.encoder or self.predictor.init):
+                problems.append(NO_ENCODER)
+                usage = True
             if self.encoder and (why := missing(self.encoder)):
                 problems.append(f"encoder: {self.encoder} {why}")
             if self.predictor.init and (why := missing(self.predictor.init)):
                 problems.append(f"predictor.init: {self.predictor.init} {why}: give "
                                 f"{CHECKPOINT_FORMAT}")  # as every command says it
         if problems:
-            raise ConfigError("; ".join(problems))
+            raise (UsageError if usage else ConfigError)("; ".join(problems))
 
 
 NO_ENCODER = ("encoder: give the frozen encoder's checkpoint (--encoder FILE: an official file, "
