@@ -30,6 +30,9 @@ USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
     (["record", "OUT", "--width", "10"], "--width/--height must be 32..1024 px"),
     (["camera-check", "BAG", "--out", "OUT", "--horizon", "2"], "--horizon 2: the camera check"),
     (["camera-check", "BAG", "--out", "OUT", "--rate", "-4"], "--rate must be a step rate"),
+    # options that do not go together: refused before the (missing) bag is looked at
+    (["camera-check", "BAG", "--out", "OUT", "--checkpoint", "demo", "--random-weights"],
+     "--random-weights: does not apply with --checkpoint demo, whose weights load"),
     (["collect", "--out", "OUT", "--episodes", "0"], "--episodes 0: must be >= 1"),
     (["collect", "--out", "OUT", "--task", "grasp", "--frames", "8"],
      "--frames is for --task motion"),

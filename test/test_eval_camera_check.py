@@ -536,7 +536,7 @@ def test_camera_check_refuses_random_weights_with_a_params_file_naming_a_checkpo
     params.write_text("/**:\n  ros__parameters:\n    model: {checkpoint: "
                       f"{world_model_path('demo').resolve()}}}\n")
     assert main(["camera-check", str(tmp_path / "bag"), "--params-file", str(params),
-                 "--random-weights", "--out", str(tmp_path / "never")]) == 1
+                 "--random-weights", "--out", str(tmp_path / "never")]) == 2  # cli31: usage
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"vjepa-ros camera-check: --random-weights: does not apply with "
                           f"--params-file {params}: model.checkpoint ") and "\n" not in err
