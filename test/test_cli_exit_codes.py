@@ -21,6 +21,9 @@ USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
     (["demo", "--samples", "4"], "--topk of preset 'notebook' (10) must not exceed --samples"),
     (["launch", "--params-file", "MISSING.yaml"], "--params-file"),
     (["launch"], "the planner's parameter 'model.checkpoint' is empty: give --checkpoint"),
+    # two checkpoints: --checkpoint took it quietly, the missing file its failure (cli31)
+    (["launch", "--checkpoint", "MISSING.pt", "-p", "planner.model.checkpoint:=demo"],
+     "--checkpoint MISSING.pt and -p planner.model.checkpoint:=demo name different world"),
     (["launch", "--checkpoint", "demo", "--node", "sim", "-p", "sim.real_time_factor:=-1"],
      "sim: -p sim.real_time_factor: real_time_factor must lie in [0, 100]"),
     (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate must be a step rate"),
@@ -114,8 +117,7 @@ def exit_status(argv: list[str], tmp_path, capsys) -> tuple[int, str]:
 def test_a_usage_error_exits_2_in_one_line(argv, message, tmp_path, capsys):
     status, err = exit_status(argv, tmp_path, capsys)
     assert status == 2, err
-    message = " ".join(_path(word, tmp_path) if word.isupper() or word.startswith("DATA/")
-                       else word for word in message.split(" "))  # DATA: its path
+    message = " ".join(_path(word, tmp_path) for word in message.split(" "))  # DATA: its path
     assert err.startswith(f"vjepa-ros {argv[0]}: {message}"), err
 
 
