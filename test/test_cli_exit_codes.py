@@ -24,6 +24,11 @@ USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
     # two checkpoints: --checkpoint took it quietly, the missing file its failure (cli31)
     (["launch", "--checkpoint", "MISSING.pt", "-p", "planner.model.checkpoint:=demo"],
      "--checkpoint MISSING.pt and -p planner.model.checkpoint:=demo name different world"),
+    (["launch", "--checkpoint", "demo", "--node", "image_publisher"],  # its image: none
+     "--node image_publisher needs parameter 'path', the image file to publish: give -p "
+     "image_publisher.path:=PATH"),
+    (["launch", "--checkpoint", "demo", "--node", "bag_player", "-p", "bag_player.bag:="],
+     "--node bag_player needs parameter 'bag'"),
     (["launch", "--checkpoint", "demo", "--node", "sim", "-p", "sim.real_time_factor:=-1"],
      "sim: -p sim.real_time_factor: real_time_factor must lie in [0, 100]"),
     (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate must be a step rate"),

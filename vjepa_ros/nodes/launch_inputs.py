@@ -131,3 +131,24 @@ def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None
             raise UsageError(f"{item}: node '{node}' is not started, so the value would be "
                              f"dropped: add --node {node}, or leave it out")
         raise UsageError(f"{item}: no node '{node}'; the nodes are {', '.join(sorted(NODES))}")
+
+
+def check_required_parameters(nodes: list) -> None:
+    """Refuse a node started without a parameter it cannot start without (``NodeEntry.required``).
+
+    ``nodes``: the launch's ``node_launch.NodeLaunch`` list, their overrides applied. A value
+    comes from ``-p NODE.param`` or the node's parameter file; empty in both: UsageError (exit
+    status 2, before any node starts, the world model unloaded) naming what to give
+    (``--node image_publisher needs parameter 'path', the image file to publish: give -p
+    image_publisher.path:=PATH``).
+    """
+    for node in nodes:
+        entry = NODES.get(node.name)
+        for name, what in entry.required if entry else ():
+            value = node.parameters.get(name)
+            path = node.params_file_path()  # the file the node reads
+            if value is None and path:
+                value = read_ros_params(path, f"/{entry.ros_name}").get(name)
+            if value in (None, ""):
+                raise UsageError(f"--node {node.name} needs parameter '{name}', {what}: give "
+                                 f"-p {node.name}.{name}:=PATH")
