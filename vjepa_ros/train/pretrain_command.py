@@ -168,7 +168,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
                                                 sampler.num_frames, step))
 
         try:
-            result = pretrain_encoder(sampler, monitor_frames, config, checkpoint=checkpoint)
+            result = pretrain_encoder(sampler, monitor_frames, config, checkpoint=checkpoint,
+                                      progress=not args.quiet)
         except PretrainInterrupted as stopped:
             result = stopped.result
             return save_stopped(stopped, out, config, sampler.num_frames, periodic)
@@ -417,4 +418,7 @@ def add_commands(sub) -> None:
     parser.add_argument("--threads", type=int, default=0,
                         help="CPU threads of torch (0: its default); on a busy shared CPU 1 "
                         "thread ran 15x faster than 2")
+    parser.add_argument("--quiet", action="store_true", help="no progress: no step and monitor "
+                        "lines (as train's and eval's --quiet: no progress bar); the notes, "
+                        "collapse warnings and the summary stay")
     parser.set_defaults(func=cmd_pretrain)
