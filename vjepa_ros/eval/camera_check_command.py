@@ -273,8 +273,11 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             "planner": report["planner"]})
     except (KeyboardInterrupt, BagError, OSError, ValueError, RuntimeError) as exc:
         # a stop (Ctrl-C, SIGTERM) while checking: nothing started
+        from vjepa_ros.recordings.topic_choice import without_train_keys
+
         return command_ended("vjepa-ros camera-check", exc, None if stage == "checking" else
-                             lambda: _check_saved(out, stage))
+                             lambda: _check_saved(out, stage),
+                             message=without_train_keys(str(exc)))  # its options alone
     print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
           f"{args.rate:g} Hz")
     print("\n".join(summary_lines(result)))

@@ -140,6 +140,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from vjepa_ros.eval.report import note_lines
         from vjepa_ros.recordings.bag_files import open_reader
         from vjepa_ros.recordings.bags import read_recording
+        from vjepa_ros.recordings.topic_choice import without_train_keys  # eval's options alone
 
         open_reader(args.bag).close()  # a missing or unreadable bag: at once
         # its topics and states (a wrong --image-topic): before torch and the model
@@ -158,7 +159,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         for line in note_lines(filter(None, [out_note, *recording.notes,
                                              plan_report_note(recording.topic_types)])):
-            print(line)  # about the input: before the results, where they are seen
+            print(without_train_keys(line))  # about the input: before the results
         from vjepa_ros.eval.step_notes import step_notes
 
         # too short, or the arm still: refused before the model loads
@@ -195,8 +196,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         # EvalConfig's and CEMConfig's names (no step to evaluate: goal_offset, rate_hz) as
         # options; 2: an option refused (config.UsageError); a stop while checking: nothing
         # started
+        from vjepa_ros.recordings.topic_choice import without_train_keys
+
         return command_ended("vjepa-ros eval", exc, None if stage == "checking" else
-                             lambda: _eval_saved(out, stage), options=EVAL_OPTIONS)
+                             lambda: _eval_saved(out, stage), options=EVAL_OPTIONS,
+                             message=without_train_keys(str(exc)))  # eval's options alone
     print("\n".join(summary_lines(report, input_notes=False)))
     print(f"written       {', '.join(str(p) for p in written.values())}")
     return 0

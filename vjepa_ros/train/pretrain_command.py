@@ -148,7 +148,10 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         if args.threads:
             torch.set_num_threads(args.threads)
         check_batch_memory(config)  # before the data is read
+        from vjepa_ros.recordings.topic_choice import without_train_keys  # its options alone
+
         segments = load_clip_segments(args.data, config.frames_per_clip, rate_hz,
+                                      log=lambda line: print(without_train_keys(line)),
                                       topics=bag_topics_given(args))
         sampler = clip_sampler(segments, config)  # batches and masks: data_seed, else seed
         monitor_frames = spread_frames(segments, config.monitor_frames)
@@ -184,7 +187,9 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
                   "incomplete", file=sys.stderr)
         return status
     except (OSError, ValueError, ConfigError, FloatingPointError) as exc:
-        return command_ended("vjepa-ros pretrain", exc)
+        from vjepa_ros.recordings.topic_choice import without_train_keys  # its options alone
+
+        return command_ended("vjepa-ros pretrain", exc, message=without_train_keys(str(exc)))
     plot = write_curves(result, config.floors, *curve_files(out))
     if result.losses:
         tail = result.losses[-50:]
