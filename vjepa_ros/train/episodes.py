@@ -18,7 +18,7 @@ import numpy as np
 
 from vjepa_ros.input_paths import missing
 from vjepa_ros.path_text import named_once, shown_path
-from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_files import BagError, metadata_file_folder
 from vjepa_ros.recordings.bag_folders import (
     DATA_SUFFIXES,
     folders_holding_recordings,
@@ -166,7 +166,8 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
     found: list[Source] = []
     skipped: list[str] = []
     for given in paths:
-        path = Path(given).expanduser()
+        path, note = metadata_file_folder(given)  # a bag's metadata.yaml: its folder, noted
+        skipped += [note] if note else []
         why = missing(path)
         if why:
             raise EpisodeError(f"{shown_path(path)} {why}")
