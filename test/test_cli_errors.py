@@ -224,7 +224,7 @@ def test_an_absurd_float_is_refused_naming_the_option_and_its_range(argv, messag
      "--width/--height must be 32..1024 px"),
     # as run --size (sim.config.CAMERA_SIZE_PX): record --width 100000 once wrote a bag
     (["collect", "--out", "OUT", "--width", "100000"], "--width/--height must be 32..1024 px"),
-    (["record", "OUT", "--height", "2000"], "--width/--height must be 32..1024 px, got 256x2000"),
+    (["record", "OUT", "--height", "2000"], "--width/--height must be 32..1024 px, got 128x2000"),
     (["collect", "--out", "OUT", "--frames", "1"], "--frames must be >= 2, got 1"),
     (["collect", "--out", "OUT", "--episodes", "0"], "--episodes 0: must be >= 1"),
     (["collect", "--out", "OUT", "--seed", "-1"], "--seed -1: must be >= 0"),
