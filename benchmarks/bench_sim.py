@@ -164,7 +164,10 @@ def main() -> None:
     if args.quick:
         args.repeats, args.targets, args.goals = 3, 5, 2
     # the loop's planner first: a bad --preset, --samples or --iterations in one line at once
-    config = preset(args.preset, samples=args.samples, iterations=args.iterations)
+    from vjepa_ros.command_errors import usage_errors
+
+    with usage_errors():  # typed values out of range: exit status 2, as vjepa-ros's
+        config = preset(args.preset, samples=args.samples, iterations=args.iterations)
     import pybullet
     import torch
 
