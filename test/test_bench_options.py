@@ -98,8 +98,10 @@ def test_good_options_give_the_settings(bench):
     ("bogus:samples=5", "method must be one of"),
 ])
 def test_bench_search_checks_each_run_spec_before_the_simulator_starts(spec, message):
+    from vjepa_ros.config import UsageError
+
     search = _load("bench_search")
-    with pytest.raises(SystemExit) as caught:
+    with pytest.raises(UsageError) as caught:  # a usage error: exit status 2 (cli31; it was 1)
         search.parse_run(spec)
     text = str(caught.value)
     assert message in text and "CEMConfig" not in text and "planner." not in text
