@@ -253,6 +253,11 @@ STARTUP_CASES = [
     ("bench_encoder_landscape", ["--size", "8"], "--size 8: the camera image must be 32..1024"),
     ("bench_camera_frames", ["--window", "0"], "--window 0: must be a time > 0 [s]"),
     ("bench_camera_frames", ["--rates", "15", "-30"], "--rates -30: each must be a rate > 0"),
+    ("bench_ros_loop", ["--goals", "0"], "--goals 0: must be >= 1"),
+    ("bench_ros_loop", ["--timeout", "0"], "--timeout 0: must be a time > 0 [s] per goal"),
+    ("bench_planner", ["--cap-gib", "0"], "--cap-gib 0: must be > 0"),
+    ("bench_node_inputs", ["--flood", "-1"], "--flood must be >= 0, got -1"),
+    ("bench_planner_node", ["--device", "tpu"], "--device: unknown device 'tpu'"),
 ]
 # Every case but these is a usage error (a value typed out of its range, a name that is none,
 # options that do not go together): exit status 2, as vjepa-ros's (cli31). These name a file
