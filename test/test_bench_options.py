@@ -254,6 +254,7 @@ STARTUP_CASES = [
     ("bench_camera_frames", ["--window", "0"], "--window 0: must be a time > 0 [s]"),
     ("bench_camera_frames", ["--rates", "15", "-30"], "--rates -30: each must be a rate > 0"),
     ("bench_ros_loop", ["--goals", "0"], "--goals 0: must be >= 1"),
+    ("bench_sim", ["--targets", "0"], "--targets 0: must be >= 1"),
     ("bench_ros_loop", ["--timeout", "0"], "--timeout 0: must be a time > 0 [s] per goal"),
     ("bench_planner", ["--cap-gib", "0"], "--cap-gib 0: must be > 0"),
     ("bench_node_inputs", ["--flood", "-1"], "--flood must be >= 0, got -1"),
