@@ -255,6 +255,8 @@ STARTUP_CASES = [
     ("bench_camera_frames", ["--rates", "15", "-30"], "--rates -30: each must be a rate > 0"),
     ("bench_ros_loop", ["--goals", "0"], "--goals 0: must be >= 1"),
     ("bench_sim", ["--targets", "0"], "--targets 0: must be >= 1"),
+    ("bench_subgoal_switching", ["--seeds", "0"], "--seeds 0: must be >= 1"),
+    ("bench_train_memory", ["--budget-gib", "1"], "--budget-gib 1: must be more than"),
     ("bench_ros_loop", ["--timeout", "0"], "--timeout 0: must be a time > 0 [s] per goal"),
     ("bench_planner", ["--cap-gib", "0"], "--cap-gib 0: must be > 0"),
     ("bench_node_inputs", ["--flood", "-1"], "--flood must be >= 0, got -1"),
