@@ -21,6 +21,7 @@ from vjepa_ros.recordings.bag_folders import (  # noqa: F401 - walk_files, data_
     DATA_SUFFIXES,
     data_files,
     loose_bag_files,
+    metadata_file_folder,
     refuse_special,
     several_recordings,
     upper_case_fix,
@@ -124,25 +125,10 @@ def storage_of(reader: BagReader) -> str:
     return reader.storage
 
 
-def metadata_file_folder(path: str | Path) -> tuple[Path, str]:
-    """Return (the path to read, a note): a bag's ``metadata.yaml`` given is read as its folder.
-
-    ``eval BAG/metadata.yaml`` (the file a shell completes to) reads the bag folder ``BAG``
-    with the note ``BAG/metadata.yaml is the bag's metadata file: read its folder BAG (give
-    the folder)``; any other path is returned as given (``~`` expanded) with no note. Every
-    command that reads bags resolves a path so (``open_reader``, ``train.episodes``).
-    """
-    path = Path(path).expanduser()
-    if path.name == "metadata.yaml" and path.is_file():
-        return path.parent, (f"{shown_path(path)} is the bag's metadata file: read its folder "
-                             f"{shown_path(path.parent)} (give the folder)")
-    return path, ""
-
-
 def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     """Open a bag directory, a directory without ``metadata.yaml``, or one data file.
 
-    A bag's ``metadata.yaml`` opens its folder, with a note (:func:`metadata_file_folder`).
+    A bag's ``metadata.yaml`` opens its folder, with a note (``bag_folders.metadata_file_folder``).
 
     ``salvage``: read MCAP data files by their intact records only (:mod:`mcap_salvage`), for a
     file whose index opens but whose chunks fail. Raises :class:`BagError` (naming the file and

@@ -18,11 +18,12 @@ import numpy as np
 
 from vjepa_ros.input_paths import missing
 from vjepa_ros.path_text import named_once, shown_path
-from vjepa_ros.recordings.bag_files import BagError, metadata_file_folder
+from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_folders import (
     DATA_SUFFIXES,
     folders_holding_recordings,
     loose_bag_files,
+    metadata_file_folder,
     refuse_special,
     upper_case_fix,
     walk_files,
