@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from test_robot_mpc import START, frame, make_session, tiny_world_model
+from test_robot_mpc import START, frame, make_session, observe, tiny_world_model
 
 from vjepa_ros.nodes.input_watch import InputProblem, silent_inputs_message
 from vjepa_ros.robot.goals import SubGoal, capture_refusal
@@ -297,3 +297,18 @@ def test_no_goal_is_an_info_line_in_shadow_mode_and_a_warning_once_enabled(model
     session.observe_state(START, clock.now)
     session.plan_step()
     assert [level for level, m in logs if "no goal" in m] == ["info", "warning"], logs
+
+
+def test_enabled_without_a_camera_frame_the_status_says_why_not_commanding(model):
+    # user31: enabled with a goal under use_sim_time and no /clock, diagnostics showed no
+    # refusal ("commanding") while the reason sat under "blocking" only
+    session, clock, _ = make_session(model)
+    status = session.status()
+    assert status["values"]["refusal"] == "" and status["level"] == 0  # shadow, starting up
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.set_enabled(True)
+    status = session.status()
+    assert "no camera image received yet" in status["values"]["refusal"], status
+    assert status["level"] == 1 and status["message"] != "commanding"
+    observe(session, clock)
+    assert session.status()["values"]["refusal"] == ""

@@ -223,6 +223,10 @@ class InputChecks:
         its size as it arrives; the refusal the planning thread set is out of date meanwhile.
         """
         stored = self._refusal
-        if self.inputs.frame is None or (stored is not None and stored is not self._input_held):
+        if stored is not None and stored is not self._input_held:
             return stored
+        if self.inputs.frame is None and not self.enabled:  # starting up in shadow mode
+            return stored
+        # enabled without a frame (use_sim_time without /clock, a silent camera): diagnostics
+        # said "commanding" with no refusal while nothing could be (user31)
         return self._input_refusal(now)
