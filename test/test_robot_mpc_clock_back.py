@@ -124,3 +124,13 @@ def test_without_a_wall_clock_nothing_is_timed_by_it(model):
     observe(session, clock)
     assert session.arrived_at == [None, None]
     assert session.plan_step().command is not None
+
+
+def test_a_frame_stamped_a_little_before_the_newest_keeps_the_command(model):
+    # a driver's stamp jitter (a RealSense's global time adjusting): no new world
+    session, clock, logs = enabled_session(model)
+    assert session.plan_step().command is not None
+    clock.now += 0.05
+    session.observe_image(session.frame.value, clock.now - 0.1)  # 0.1 s < max_image_age_s
+    assert session.stream_step() is not None, "a jitter dropped the command"
+    assert not any("went back" in m for _, m in logs)

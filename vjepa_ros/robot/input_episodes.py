@@ -65,7 +65,9 @@ class InputEpisodes:
             if self.wall_clock is not None:
                 self.arrived_at[0] = self.wall_clock()
             if self.inputs.frame is not None and stamp < self.inputs.frame.stamp:
-                self._time_went_back(self.inputs.frame.stamp, stamp)
+                self.last_planned_stamp = -float("inf")  # plan on the new pass (breaker28d)
+                if self.inputs.frame.stamp - stamp > self.limits.max_image_age_s:
+                    self._time_went_back(self.inputs.frame.stamp, stamp)
             started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
                 "camera image", now - stamp, self.limits.max_image_age_s), now=now)
             self._camera_rate_recovered()
@@ -86,8 +88,10 @@ class InputEpisodes:
     def _time_went_back(self, newest: float, stamp: float) -> None:
         """Start afresh on a clock that went back from ``newest`` to ``stamp`` [s]; locked.
 
-        A looping bag or a simulator restarted (its ``/clock`` from 0 again: user31): plan on the
-        new pass's frames too (breaker28d), and forget what was timed on the old clock. Blocking
+        Called for a step back of more than ``safety.max_image_age_s`` (a frame that much older
+        than the newest is another time, not a driver's stamp jitter, which only resets
+        ``last_planned_stamp``): a looping bag or a simulator restarted (its ``/clock`` from 0
+        again: user31). Forget what was timed on the old clock. Blocking
         control waited for a frame stamped after the old run's arrival, so nothing was planned
         for as long as the old run had lasted, while the old world's set-point went on
         streaming and pulled the new arm to it. Enabled, the command of before is dropped (no
