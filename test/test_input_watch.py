@@ -1,7 +1,5 @@
 """A silent camera or robot-state topic is named, with the published topic that was meant."""
 
-import pytest
-
 from vjepa_ros.nodes.input_watch import (
     SILENT_S,
     InputProblem,
@@ -119,9 +117,6 @@ def test_a_finger_only_gripper_topic_is_not_suggested_as_the_arms_joint_states()
         "/a/joint_state_b, /robot1/joint_states, /robot1/fr3_gripper/joint_states; <topic>")
 
 
-@pytest.mark.xfail(strict=True, reason="user31: with the listened /joint_states published (a "
-                   "bag player that already finished) the hint sends the user to the gripper's "
-                   "finger-only topic: `--joint-states-topic /franka_gripper/joint_states`")
 def test_a_published_listened_topic_gets_no_hint_to_a_gripper_topic():
     """Seen live: `vjepa-ros launch --node bag_player -p bag_player.bag:=BAG` (a record bag)."""
     w = InputWatch("joint state", "/joint_states", "sensor_msgs/msg/JointState",
@@ -130,3 +125,14 @@ def test_a_published_listened_topic_gets_no_hint_to_a_gripper_topic():
     graph = {"/joint_states": ["sensor_msgs/msg/JointState"],
              "/franka_gripper/joint_states": ["sensor_msgs/msg/JointState"]}
     assert "franka_gripper" not in w.problem(130.0, graph)
+
+
+def test_a_published_listened_topic_is_said_to_send_nothing_not_to_be_elsewhere():
+    """The listened topic has a publisher: its name was right, no other topic is suggested."""
+    w = watch("/goal_image")
+    line = w.problem(130.0, GRAPH)
+    assert line.startswith("no camera image on /goal_image in 30 s: /goal_image has a publisher")
+    assert "/camera/camera/color/image_raw" not in line and "--camera-topic" not in line
+    other_type = {**GRAPH, "/goal_image": ["sensor_msgs/msg/CompressedImage"]}
+    assert "Image topics with a publisher: /camera/camera/color/image_raw;" in w.problem(
+        130.0, other_type), "a publisher of another type: the hint lists the topics of this one"

@@ -53,10 +53,14 @@ class InputWatch:
         The most similar name of a topic of this type ("is the camera image on /a/b? set ...");
         else every topic of this type; "" when there is none, or the stream stopped (then the
         topic was right). Topics named ``unlikely`` come last (a gripper's finger-only joint
-        states are no arm state topic).
+        states are no arm state topic). When the listened topic itself has a publisher of
+        this type, the topic was right too: the hint says its publisher sends nothing.
         """
         if self.last is not None:
             return ""
+        if self.msg_type in published.get(self.topic, ()):
+            return (f"{self.topic} has a publisher that sends nothing (not started yet, "
+                    "finished, or a QoS it does not offer)")
         candidates = sorted((t for t, types in published.items()
                              if self.msg_type in types and t != self.topic),
                             key=lambda t: (self._unlikely(t), t))
