@@ -29,7 +29,12 @@ from vjepa_ros.config import ConfigError
 from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.launch_inputs import check_launch_inputs, check_override_nodes
-from vjepa_ros.nodes.node_launch import NodeLaunch, mpc_nodes, wire_sim
+from vjepa_ros.nodes.node_launch import (
+    NodeLaunch,
+    mpc_nodes,
+    wire_image_publisher,
+    wire_sim,
+)
 from vjepa_ros.nodes.nodes_in_process import Launch
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
@@ -73,7 +78,9 @@ def _launch(args: argparse.Namespace) -> int:
                           args.params_file, args.image_transport, overrides.get("planner"))
         if given_file:  # its values named as typed, not as the absolute path found
             nodes[0].file_label = f"--params-file {given_file}"
-        nodes += [NodeLaunch(name) for name in args.node if name not in {n.name for n in nodes}]
+        # a node named twice (--node sim --node sim) is started once: two would be a mistake
+        nodes += [NodeLaunch(name) for name in dict.fromkeys(args.node)
+                  if name not in {n.name for n in nodes}]
         check_override_nodes(overrides, [node.name for node in nodes])
         for node in nodes:
             node.notes.update(notes.get(node.name, {}))
@@ -81,6 +88,8 @@ def _launch(args: argparse.Namespace) -> int:
                 node.parameters.update(overrides.get(node.name, {}))
             if node.name == "sim":
                 wire_sim(node, args.use_sim_time)
+            if node.name == "image_publisher":
+                wire_image_publisher(node, args.camera_topic)
         # rclpy's validators: after the checks that need no ROS, before rcl parses the remaps
         check_topic_options({"--camera-topic": args.camera_topic,
                              "--target-topic": args.target_topic,
