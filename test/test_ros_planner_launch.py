@@ -482,23 +482,3 @@ def test_an_image_publisher_started_with_the_planner_reaches_its_goal_topic(monk
           f"image_publisher.path:={goal}"])
     publisher = next(node for node in started["nodes"] if node.name == "image_publisher")
     assert publisher.remappings.get("image") == PLANNER_GOAL_IMAGE, publisher.remappings
-
-
-def test_an_image_publisher_as_a_stand_in_camera_feeds_the_planner_s_camera_topic(monkeypatch):
-    """qos sensor_data: the camera the planner listens to (raw or compressed), not its goal."""
-    from vjepa_ros.cli import main
-    from vjepa_ros.nodes import launcher
-
-    started = {}
-
-    def fake_launch(nodes, use_sim_time=False, **kwargs):
-        started.update(nodes=nodes)
-        raise ValueError("not started in this test")
-
-    monkeypatch.setattr(launcher, "Launch", fake_launch)
-    main(["launch", "--checkpoint", str(DEMO_MODEL), "--camera-topic", "/cam/rgb", "--node",
-          "image_publisher", "--node", "image_publisher", "-p", "image_publisher.path:=g.png",
-          "-p", "image_publisher.qos:=sensor_data"])
-    names = [node.name for node in started["nodes"]]
-    assert names == ["planner", "image_publisher"], names
-    assert started["nodes"][1].remappings == {"image": "/cam/rgb", "image/compressed": "/cam/rgb"}
