@@ -13,6 +13,7 @@ from vjepa_ros.nodes.node_launch import NodeLaunch
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.nodes.node_runner import one_line
 from vjepa_ros.nodes.reply_warnings import route_reply_warnings
+from vjepa_ros.nodes.ros_environment import domain_id_problem, init_failure
 from vjepa_ros.nodes.spinning import NodeSpinner
 from vjepa_ros.terminate import stop_signals_held
 
@@ -40,10 +41,16 @@ class Launch:
         self.names: dict = {}  # started node -> its -p NODE. name (failure's prefix)
         # made whole: a stop raised after, never inside rclpy (terminate.stop_signals_held);
         # not around the nodes below (a stop while the planner loads its model: at once)
+        problem = domain_id_problem() if self.own_context else ""
+        if problem:  # else rcl's words and C source path, or DDS's two lines and exit 1
+            raise RuntimeError(problem)
         with stop_signals_held():
             self.context = rclpy.Context() if context is None else context
             if self.own_context:
-                rclpy.init(context=self.context)
+                try:
+                    rclpy.init(context=self.context)
+                except RuntimeError as exc:  # no arguments given: the environment, a resource
+                    raise RuntimeError(init_failure(exc)) from None
         self.nodes = []
         try:
             for spec in nodes:

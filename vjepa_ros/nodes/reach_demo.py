@@ -250,6 +250,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
     from vjepa_ros.input_paths import world_model_error
     from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.models.errors import CheckpointError
+    from vjepa_ros.nodes.ros_environment import domain_id_problem
     from vjepa_ros.sim.reach_config import check_config_file, load_reach_config
 
     overrides = {"checkpoint": args.checkpoint, "goal_seed": args.goal_seed,
@@ -277,6 +278,9 @@ def cmd_reach(args: argparse.Namespace) -> int:
         out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()
     except ValueError as exc:
         return command_ended(PROG, exc, status=1)
+    problem = domain_id_problem()  # else each node process's line, or DDS's and exit 1
+    if problem:
+        return command_ended(PROG, RuntimeError(problem), status=1)
     try:
         option = "--checkpoint" if args.checkpoint else f"checkpoint of {args.config}"
         checkpoint = checkpoint_path(config, option)
