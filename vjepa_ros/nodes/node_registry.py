@@ -21,6 +21,9 @@ class NodeEntry:
     # parameter errors come before that wait.
     slow_start: bool = False
     ros_name: str = ""  # the class's ROS_NAME (known before rclpy loads; a test compares them)
+    # Made ``held=True`` by a launch and released (``release()``) once every node is made: a
+    # bag player that played while the planner loaded its model would feed nobody.
+    held: bool = False
 
     def load(self):
         module, _, name = self.target.partition(":")
@@ -36,5 +39,5 @@ NODES: dict[str, NodeEntry] = {
                                  "image_publisher.yaml", ros_name="image_publisher"),
     "sim": NodeEntry("vjepa_ros.nodes.sim_node:SimNode", "sim.yaml", ros_name="sim_node"),
     "bag_player": NodeEntry("vjepa_ros.nodes.bag_player:BagPlayer", "bag_player.yaml",
-                            ros_name="bag_player"),
+                            ros_name="bag_player", held=True),
 }

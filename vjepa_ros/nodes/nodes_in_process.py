@@ -23,7 +23,9 @@ class Launch:
 
     ``Launch(nodes)`` creates the nodes (its own rclpy context unless one is given), those
     that load the world model (``NodeEntry.slow_start``) last, so that a bad parameter of
-    another node is refused before that wait; ``nodes`` keeps the order given. Its
+    another node is refused before that wait; ``nodes`` keeps the order given. Those made
+    held (``NodeEntry.held``: a bag player) are released once every node is made, so that a
+    bag plays to a planner that has loaded its model. Its
     ``executor`` (a ``spinning.NodeSpinner``) spins them: ``start()`` on background threads,
     ``spin()`` in the foreground; ``shutdown()`` destroys the nodes and the context (if it made
     it).
@@ -60,8 +62,10 @@ class Launch:
                 for index, spec in sorted(enumerate(nodes),
                                           key=lambda item: NODES[item[1].name].slow_start):
                     node_class = NODES[spec.name].load()
+                    held = {"held": True} if NODES[spec.name].held else {}
                     try:
-                        node = node_class(context=self.context, **spec.node_kwargs(use_sim_time))
+                        node = node_class(context=self.context, **held,
+                                          **spec.node_kwargs(use_sim_time))
                     except UnknownParameterError as exc:  # the closest as -p NODE.name:=...
                         # or, for a name a --params-file gave, after that file, as its key
                         raise UsageError(f"{spec.name}: "
@@ -82,6 +86,9 @@ class Launch:
         self.executor = NodeSpinner(self.context)  # add_node, spin, shutdown like an executor
         for node in self.nodes:
             self.executor.add_node(node)
+        for index, spec in enumerate(nodes):  # every node made (the planner's model loaded)
+            if NODES[spec.name].held:
+                self.nodes[index].release()
 
     def node(self, name: str):
         """Return the started node whose ROS name is ``name``."""
