@@ -127,12 +127,16 @@ def test_a_published_listened_topic_gets_no_hint_to_a_gripper_topic():
     assert "franka_gripper" not in w.problem(130.0, graph)
 
 
-def test_a_published_listened_topic_is_said_to_send_nothing_not_to_be_elsewhere():
-    """The listened topic has a publisher: its name was right, no other topic is suggested."""
-    w = watch("/goal_image")
-    line = w.problem(130.0, GRAPH)
-    assert line.startswith("no camera image on /goal_image in 30 s: /goal_image has a publisher")
-    assert "/camera/camera/color/image_raw" not in line and "--camera-topic" not in line
-    other_type = {**GRAPH, "/goal_image": ["sensor_msgs/msg/CompressedImage"]}
-    assert "Image topics with a publisher: /camera/camera/color/image_raw;" in w.problem(
-        130.0, other_type), "a publisher of another type: the hint lists the topics of this one"
+def test_a_published_listened_topic_alone_is_said_to_send_nothing():
+    """Its publisher exists (a bag player that finished): no other topic to name, no silence."""
+    w = InputWatch("joint state", "/joint_states", "sensor_msgs/msg/JointState",
+                   "set it: {topic}", started=100.0, unlikely="gripper")
+    alone = {"/joint_states": ["sensor_msgs/msg/JointState"]}
+    assert w.problem(130.0, alone) == (
+        "no joint state on /joint_states in 30 s: /joint_states has a publisher that sends "
+        "nothing (not started yet, finished, or a QoS it does not offer)")
+    other_type = {"/joint_states": ["sensor_msgs/msg/Image"]}
+    assert w.problem(130.0, other_type) == "no joint state on /joint_states in 30 s"
+    beside = {**alone, "/robot1/joint_states": ["sensor_msgs/msg/JointState"]}
+    assert w.problem(130.0, beside).endswith("is the joint state on /robot1/joint_states? "
+                                             "set it: /robot1/joint_states"), "a likely one"
