@@ -14,6 +14,7 @@ ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST (loopback only). Counts depend on the ma
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -114,6 +115,11 @@ def main() -> int | None:
     parser.add_argument("--rates", type=float, nargs="+", default=[15.0, 30.0])
     parser.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not (math.isfinite(args.window) and args.window > 0):  # a window of no time counts none
+        parser.error(f"--window {args.window:g}: must be a time > 0 [s]")
+    bad = [rate for rate in args.rates if not (math.isfinite(rate) and rate > 0)]
+    if bad:
+        parser.error(f"--rates {bad[0]:g}: each must be a rate > 0 [Hz]")
     if args.subscriber:  # stopped by the script, which says the one stop line
         return subscriber(args)
     print(f"window {args.window} s; received / published (nominal rate x window); "

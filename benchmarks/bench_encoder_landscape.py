@@ -189,6 +189,13 @@ def main() -> None:
                         help="also print each scene's numbers and the paired differences of "
                         "every encoder to the random weights")
     args = parser.parse_args()
+    from vjepa_ros.sim.config import CAMERA_SIZE_PX
+
+    if not 1 <= args.goals <= args.poses:  # the first --goals poses are the goals
+        parser.error(f"--goals {args.goals}: must be >= 1 and at most --poses ({args.poses})")
+    if not CAMERA_SIZE_PX[0] <= args.size <= CAMERA_SIZE_PX[1]:
+        parser.error(f"--size {args.size}: the camera image must be "
+                     f"{CAMERA_SIZE_PX[0]}..{CAMERA_SIZE_PX[1]} px")
     import torch
 
     with torch.no_grad():  # as a function (tests) it must not switch autograd off for the caller

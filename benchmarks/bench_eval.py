@@ -156,6 +156,17 @@ def main() -> None:
     check_option_ranges({"samples": args.samples, "iterations": args.iterations,
                          "horizon": args.horizon})
     cem = preset("paper", samples=args.samples, iterations=args.iterations, horizon=args.horizon)
+    if args.steps < args.horizon + 1:  # a step and its goal the horizon later
+        parser.error(f"--steps {args.steps}: must be >= {args.horizon + 1} (--horizon + 1: a "
+                     "step and its goal frame)")
+    from vjepa_ros.eval.eval_config import EvalConfig
+
+    try:  # its range: 0 (none) or 2..101, as vjepa-ros eval --landscape-points
+        EvalConfig(landscape_points=args.landscape).check()
+    except ValueError as exc:
+        parser.error(str(exc).replace("landscape_points", "--landscape"))
+    if not (args.lab_seconds >= 0 and args.lab_seconds < float("inf")):
+        parser.error(f"--lab-seconds {args.lab_seconds:g}: must be a time >= 0 [s] (0: off)")
     names = args.models.split(",")
     unknown = [name for name in names if name not in MODELS]
     if unknown:

@@ -161,9 +161,12 @@ def main():
     from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
 
     check_threads_option(args.threads)
-    check_device_and_dtype(args.device, None, ("--device", "--dtypes"))
-    for name in (args.dtypes or "").split(","):
-        check_device_and_dtype(None, name, ("--device", "--dtypes"))
+    from vjepa_ros.command_errors import usage_errors
+
+    with usage_errors():  # names typed that are no device or dtype: exit status 2
+        check_device_and_dtype(args.device, None, ("--device", "--dtypes"))
+        for name in (args.dtypes or "").split(","):
+            check_device_and_dtype(None, name, ("--device", "--dtypes"))
     import torch
 
     from vjepa_ros.models import resolve_dtype

@@ -211,6 +211,8 @@ def main() -> int | None:
     for name in ("seconds", "shadow_seconds", "fps", "width", "height", "arm_hz", "finger_hz"):
         if not getattr(args, name) > 0:
             parser.error(f"--{name.replace('_', '-')} must be > 0, got {getattr(args, name)}")
+    if args.flood < 0:  # every log kind would be a flood
+        parser.error(f"--flood must be >= 0, got {args.flood}")
     for item in args.params:
         if ":=" not in item:
             parser.error(f"-p {item}: write NAME:=VALUE (e.g. control.mode:=continuous)")

@@ -329,6 +329,9 @@ def main():
                              "with its energy error and plan agreement")
     args = parser.parse_args()
     parser.check_at_least(args, {"--repeats": 1})
+    for option, value in (("--peak-tflops", args.peak_tflops), ("--cap-gib", args.cap_gib)):
+        if not (value > 0 and value < float("inf")):  # a floor of no time, a cap of no memory
+            parser.error(f"{option} {value:g}: must be > 0")
     names = [name for name, _ in CPU_CASES + CUDA_CASES]
     unknown = [case for case in args.case if case not in names]
     if unknown:
@@ -338,7 +341,10 @@ def main():
     from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
 
     check_threads_option(args.threads)
-    check_device_and_dtype(args.device, None, ("--device", "--dtype"))
+    from vjepa_ros.command_errors import usage_errors
+
+    with usage_errors():  # a name typed that is no device: exit status 2, as vjepa-ros's
+        check_device_and_dtype(args.device, None, ("--device", "--dtype"))
     if args.tuned_malloc and "MALLOC_MMAP_THRESHOLD_" not in os.environ:
         os.environ.update(MALLOC_MMAP_THRESHOLD_=str(2**30), MALLOC_TRIM_THRESHOLD_=str(2**32))
         os.execv(sys.executable, [sys.executable, *sys.argv])

@@ -66,7 +66,10 @@ def main():
         parser.error(f"--seconds {args.seconds}: must be > 0")
     check_option_ranges({"samples": args.samples, "iterations": args.iterations,
                          "horizon": args.horizon})  # worded as vjepa-ros's options
-    check_device_and_dtype(args.device, None, ("--device", "--dtype"))
+    from vjepa_ros.command_errors import usage_errors
+
+    with usage_errors():  # a name typed that is no device: exit status 2, as vjepa-ros's
+        check_device_and_dtype(args.device, None, ("--device", "--dtype"))
 
     import torch
 

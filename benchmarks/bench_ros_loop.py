@@ -210,6 +210,10 @@ def main(argv=None) -> int:
     parser.add_argument("--hogs", type=int, default=0, help="busy-loop processes during runs")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    # goals and repeats to run, hogs and CPUs that exist: a count below it ran nothing or failed
+    parser.check_at_least(args, {"--goals": 1, "--repeat": 1, "--hogs": 0, "--cpus": 0})
+    if not (args.timeout > 0 and args.timeout < float("inf")):
+        parser.error(f"--timeout {args.timeout:g}: must be a time > 0 [s] per goal")
     if args.child:  # one run per process: rclpy and pybullet state never carry over
         # stopped by the parent, which says the one stop line (terminate.QUIET_STOP_ENV)
         return report(args.child, run(args.child, args.goals, args.timeout))

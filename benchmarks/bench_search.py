@@ -334,25 +334,27 @@ def gradient_cost(name: str, problems, base: CEMConfig, log, samples: int = 100,
 def parse_run(spec: str) -> tuple[str, dict]:
     """``icem:samples=440,iterations=10,icem.noise_beta=3`` → ("icem", {planner.* overrides}).
 
-    Checked here, before the simulator and the model load: a bad method, value or setting exits
-    with one line naming the spec and the setting as written in it (``samples``, not
-    ``CEMConfig.samples`` or ``planner.samples``).
+    Checked here, before the simulator and the model load: a bad method, value or setting is a
+    ``config.UsageError`` (exit status 2) in one line naming the spec and the setting as written
+    in it (``samples``, not ``CEMConfig.samples`` or ``planner.samples``).
     """
     method, _, rest = spec.partition(":")
+    from vjepa_ros.config import UsageError  # a spec typed that cannot be used: exit status 2
+
     if method not in METHODS:
-        raise SystemExit(f"--run {spec!r}: method must be one of {METHODS}")
+        raise UsageError(f"--run {spec!r}: method must be one of {METHODS}")
     overrides = {"planner.method": method}
     for item in filter(None, rest.split(",")):
         key, _, value = item.partition("=")
         try:
             overrides[f"planner.{key}"] = json.loads(value) if value else None
         except json.JSONDecodeError:
-            raise SystemExit(f"--run {spec!r}: {key}={value} is not a number, true/false or a "
+            raise UsageError(f"--run {spec!r}: {key}={value} is not a number, true/false or a "
                              "JSON list") from None
     try:
         load_reach_config(None, overrides)
     except ValueError as exc:  # ConfigError too
-        raise SystemExit(f"--run {spec!r}: {re.sub(r'(?:CEMConfig|planner)[.]', '', str(exc))}"
+        raise UsageError(f"--run {spec!r}: {re.sub(r'(?:CEMConfig|planner)[.]', '', str(exc))}"
                          ) from None
     return spec, overrides
 

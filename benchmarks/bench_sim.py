@@ -161,10 +161,16 @@ def main() -> None:
     parser.add_argument("--preset", default="paper")
     parser.add_argument("--quick", action="store_true", help="few repeats, targets and goals")
     args = parser.parse_args()
+    # a count of none measures nothing (no median, no maximum: it failed at work with 1)
+    parser.check_at_least(args, {"--repeats": 1, "--targets": 1, "--goals": 1,
+                                 "--loop-steps": 1})
     if args.quick:
         args.repeats, args.targets, args.goals = 3, 5, 2
     # the loop's planner first: a bad --preset, --samples or --iterations in one line at once
-    config = preset(args.preset, samples=args.samples, iterations=args.iterations)
+    from vjepa_ros.command_errors import usage_errors
+
+    with usage_errors():  # typed values out of range: exit status 2, as vjepa-ros's
+        config = preset(args.preset, samples=args.samples, iterations=args.iterations)
     import pybullet
     import torch
 

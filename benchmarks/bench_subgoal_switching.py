@@ -136,6 +136,10 @@ def main() -> None:
     parser.add_argument("--cap", type=int, default=15, help="energy rule: steps per sub-goal cap")
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
+    # no seed, a negative one, a cap of no step: nothing to measure, or a failure at work
+    parser.check_at_least(args, {"--seeds": 1, "--first-seed": 0, "--cap": 1})
+    if not (args.radius > 0 and args.radius < float("inf")):
+        parser.error(f"--radius {args.radius:g}: must be a distance > 0 [m]")
     check_option_ranges({"samples": args.samples})  # worded as vjepa-ros's --samples
     cem = CEMConfig(horizon=1, samples=args.samples, topk=10, iterations=5, maxnorm=0.075)
     check_samples_fit(cem, "cpu")  # the oracle plans on the CPU

@@ -141,8 +141,11 @@ def main() -> None:
     from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
 
     check_threads_option(args.threads)
-    for device in args.devices or ():
-        check_device_and_dtype(device, None, ("--devices", "--dtype"))
+    from vjepa_ros.command_errors import usage_errors
+
+    with usage_errors():  # a name typed that is no device: exit status 2, as vjepa-ros's
+        for device in args.devices or ():
+            check_device_and_dtype(device, None, ("--devices", "--dtype"))
     import torch
 
     if args.threads:

@@ -76,7 +76,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     parser.check_at_least(args, {"--batch": 1, "--fit-frames": 2, "--frames-per-clip": 2,
-                                 "--batches": 1})
+                                 "--batches": 1, "--reserve-gib": 0})
+    if not (args.budget_gib > args.reserve_gib and args.budget_gib < float("inf")):
+        parser.error(f"--budget-gib {args.budget_gib:g}: must be more than --reserve-gib "
+                     f"({args.reserve_gib:g})")
     from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
 
     check_threads_option(args.threads)

@@ -256,3 +256,22 @@ def test_an_unreadable_folder_in_the_data_is_refused_not_dropped(tmp_path, monke
     assert str(refused.value) == (
         f"{locked} cannot be read (Permission denied): the recordings in it would be left out; "
         f"give read access to it (chmod -R a+rX {locked}), or move it out of the data given")
+
+
+def test_a_bags_metadata_file_is_read_as_its_folder_with_a_note_by_every_command(tmp_path):
+    """``eval BAG/metadata.yaml`` was read without a word, ``train --data`` refused it (user30).
+
+    ``open_reader`` (eval, camera-check) and ``find_sources`` (train, pretrain) take it alike:
+    the bag folder, and a note saying to give the folder.
+    """
+    bag = write_test_bag(tmp_path / "bag")
+    given = bag / "metadata.yaml"
+    note = f"{given} is the bag's metadata file: read its folder {bag} (give the folder)"
+    reader = open_reader(given)
+    try:
+        assert reader.path == bag and reader.notes[0] == note, reader.notes
+    finally:
+        reader.close()
+    notes = []
+    assert [(s.path, s.kind) for s in find_sources([given], notes)] == [(bag, "bag")]
+    assert notes == [note]

@@ -18,34 +18,37 @@ from test_bench_options import STARTUP_PROBE
 ROOT = Path(__file__).resolve().parent.parent
 
 USER_ERRORS = [
-    # a value the settings refuse, named as the option typed
+    # a value the settings refuse, named as the option typed; the status: 2 a value typed out of
+    # its range (cli31: as the vjepa-ros commands), 1 samples that do not fit in memory
     # ... before any work, in vjepa-ros's words (cli_options.check_option_ranges)
     ("bench_eval.py", ["--iterations", "0", "--steps", "2", "--models", "tiny"],
-     "bench_eval.py: --iterations must lie in [1, 1000], got 0"),
+     "bench_eval.py: --iterations must lie in [1, 1000], got 0", 2),
     ("bench_eval.py", ["--samples", "0", "--steps", "1"],
-     "bench_eval.py: --samples must lie in [1, 100000], got 0"),
+     "bench_eval.py: --samples must lie in [1, 100000], got 0", 2),
     ("bench_subgoal_switching.py", ["--samples", "0", "--seeds", "1"],
-     "bench_subgoal_switching.py: --samples must lie in [1, 100000], got 0"),
+     "bench_subgoal_switching.py: --samples must lie in [1, 100000], got 0", 2),
     # a torch thread count vjepa-ros run refuses (--threads 0 was accepted here)
     ("bench_manipulation.py", ["--threads", "0"], "bench_manipulation.py: --threads 0: must be "
-     ">= 1 (torch CPU threads; leave it out for the default)"),
-    ("bench_train.py", ["--threads", "0"], "bench_train.py: --threads 0: must be >= 1"),
-    ("bench_planner.py", ["--threads", "-2"], "bench_planner.py: --threads -2: must be >= 1"),
+     ">= 1 (torch CPU threads; leave it out for the default)", 2),
+    ("bench_train.py", ["--threads", "0"], "bench_train.py: --threads 0: must be >= 1", 2),
+    ("bench_planner.py", ["--threads", "-2"], "bench_planner.py: --threads -2: must be >= 1",
+     2),
     # too many samples for any machine (5 TiB), from a budget: the budget's option named, before
     # the header (an iCEM budget once counted its samples up one at a time: it never answered)
     ("bench_search.py", ["open-loop", "--models", "mid", "--mid-budgets", "100000000000",
                          "--mid-problems", "1", "--methods", "cem"],
      "bench_search.py: --mid-budgets 100000000000: cem would plan with 10000000000 samples at "
-     "horizon 2, about 5215.4 GiB for its action samples, more than the "),
+     "horizon 2, about 5215.4 GiB for its action samples, more than the ", 1),
     ("bench_search.py", ["open-loop", "--models", "demo", "--budgets", "100", "100000000000",
                          "--methods", "icem"],
-     "bench_search.py: --budgets 100000000000: icem would plan with "),
+     "bench_search.py: --budgets 100000000000: icem would plan with ", 1),
     # a closed-loop run with samples beyond planner.samples' range (once refused only when they
     # did not fit in memory, after the simulator and the model had started): before the header
     # (bench_manipulation's --samples 100000000 is refused by its parser: test_bench_options)
     ("bench_search.py", ["closed-loop", "--run", "cem:samples=10000000000", "--world-model",
                          "oracle", "--goals", "1"],
-     "--run 'cem:samples=10000000000': samples must lie in [1, 100000], got 10000000000"),
+     "bench_search.py: --run 'cem:samples=10000000000': samples must lie in [1, 100000], got "
+     "10000000000", 2),
 ]
 UNWRITABLE_OUTPUTS = [
     ("bench_manipulation.py", ["--json", "/proc/x.json"]),  # ran, then lost it in a traceback
@@ -63,7 +66,7 @@ def bench_results(tmp_path_factory):
 
     Returns {(script, argv): {"code", "out", "err"}}.
     """
-    cases = [(script, argv) for script, argv, _ in USER_ERRORS] + UNWRITABLE_OUTPUTS
+    cases = [(script, argv) for script, argv, *_ in USER_ERRORS] + UNWRITABLE_OUTPUTS
     done = subprocess.run(
         [sys.executable, "-c", STARTUP_PROBE,
          json.dumps([(str(ROOT / "benchmarks" / script), argv) for script, argv in cases])],
@@ -75,12 +78,12 @@ def bench_results(tmp_path_factory):
             for (script, argv), result in zip(cases, results, strict=True)}
 
 
-@pytest.mark.parametrize("script, argv, line", USER_ERRORS)
+@pytest.mark.parametrize("script, argv, line, status", USER_ERRORS)
 def test_a_benchmark_ends_a_user_error_in_one_line_without_a_traceback(script, argv, line,
-                                                                       bench_results):
+                                                                       status, bench_results):
     done = bench_results[script, tuple(argv)]
     last = done["err"].strip().splitlines()[-1]
-    assert done["code"] == 1 and "Traceback" not in done["err"], done["err"]
+    assert done["code"] == status and "Traceback" not in done["err"], done["err"]
     assert last.startswith(line) and "CEMConfig" not in last, done["err"]
     assert "\n" not in done["err"].strip(), done["err"]
     assert done["out"] == "", done["out"]  # refused before the header and any work row

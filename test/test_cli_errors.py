@@ -140,7 +140,9 @@ def test_an_option_refused_whatever_the_files_is_refused_before_the_files(
      "--batch-size", 2),
     (["pretrain", "--out", "OUT/encoder.pt", "--data", "/nonexistent/clips"],
      "/nonexistent/clips does not exist", 1),
-    (["train", "--out", "OUT", "--data", "/nonexistent/bags"], "--encoder FILE", 1),
+    (["train", "--out", "OUT", "--data", "/nonexistent/bags"], "--encoder FILE", 2),  # none
+    (["train", "--out", "OUT", "--data", "/nonexistent/bags", "--init", "demo"],
+     "/nonexistent/bags does not exist", 1),
 ])
 def test_a_refused_command_leaves_no_output_directory(argv, message, status, tmp_path, capsys):
     err = run_command(argv, tmp_path, capsys, status)
@@ -223,7 +225,7 @@ def test_an_absurd_float_is_refused_naming_the_option_and_its_range(argv, messag
      "--width/--height must be 32..1024 px"),
     # as run --size (sim.config.CAMERA_SIZE_PX): record --width 100000 once wrote a bag
     (["collect", "--out", "OUT", "--width", "100000"], "--width/--height must be 32..1024 px"),
-    (["record", "OUT", "--height", "2000"], "--width/--height must be 32..1024 px, got 256x2000"),
+    (["record", "OUT", "--height", "2000"], "--width/--height must be 32..1024 px, got 128x2000"),
     (["collect", "--out", "OUT", "--frames", "1"], "--frames must be >= 2, got 1"),
     (["collect", "--out", "OUT", "--episodes", "0"], "--episodes 0: must be >= 1"),
     (["collect", "--out", "OUT", "--seed", "-1"], "--seed -1: must be >= 0"),
@@ -297,14 +299,16 @@ def test_a_bad_episode_file_is_one_line_naming_it_and_the_format(command, tmp_pa
       "--val: /nonexistent/v does not exist", "--encoder: /nonexistent/e.pt does not exist"]),
 ])
 def test_train_names_every_missing_input_in_one_line(argv, parts, tmp_path, capsys):
-    err = run_command(argv, tmp_path, capsys)
+    # an option not given (--out, --data, an encoder) makes it a usage error: status 2 (cli31)
+    usage = any(part.startswith(("out:", "data.train:", "encoder: give")) for part in parts)
+    err = run_command(argv, tmp_path, capsys, status=2 if usage else 1)
     assert err == "vjepa-ros train: " + "; ".join(parts)
 
 
 BAG_PATH_COMMANDS = [  # a bag read or written (LOOP: the path)
     ["eval", "LOOP", "--out", "OUT"],
     ["camera-check", "LOOP", "--out", "OUT"],
-    ["train", "--out", "OUT", "--data", "LOOP"],
+    ["train", "--out", "OUT", "--data", "LOOP", "--init", "demo"],
     ["pretrain", "--out", "OUT/encoder.pt", "--data", "LOOP"],
     ["record", "LOOP", "--frames", "4"],
     ["bag-from-npz", "LOOP"],

@@ -21,6 +21,14 @@ USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
     (["demo", "--samples", "4"], "--topk of preset 'notebook' (10) must not exceed --samples"),
     (["launch", "--params-file", "MISSING.yaml"], "--params-file"),
     (["launch"], "the planner's parameter 'model.checkpoint' is empty: give --checkpoint"),
+    # two checkpoints: --checkpoint took it quietly, the missing file its failure (cli31)
+    (["launch", "--checkpoint", "MISSING.pt", "-p", "planner.model.checkpoint:=demo"],
+     "--checkpoint MISSING.pt and -p planner.model.checkpoint:=demo name different world"),
+    (["launch", "--checkpoint", "demo", "--node", "image_publisher"],  # its image: none
+     "--node image_publisher needs parameter 'path', the image file to publish: give -p "
+     "image_publisher.path:=PATH"),
+    (["launch", "--checkpoint", "demo", "--node", "bag_player", "-p", "bag_player.bag:="],
+     "--node bag_player needs parameter 'bag'"),
     (["launch", "--checkpoint", "demo", "--node", "sim", "-p", "sim.real_time_factor:=-1"],
      "sim: -p sim.real_time_factor: real_time_factor must lie in [0, 100]"),
     (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate must be a step rate"),
@@ -30,6 +38,9 @@ USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
     (["record", "OUT", "--width", "10"], "--width/--height must be 32..1024 px"),
     (["camera-check", "BAG", "--out", "OUT", "--horizon", "2"], "--horizon 2: the camera check"),
     (["camera-check", "BAG", "--out", "OUT", "--rate", "-4"], "--rate must be a step rate"),
+    # options that do not go together: refused before the (missing) bag is looked at
+    (["camera-check", "BAG", "--out", "OUT", "--checkpoint", "demo", "--random-weights"],
+     "--random-weights: does not apply with --checkpoint demo, whose weights load"),
     (["collect", "--out", "OUT", "--episodes", "0"], "--episodes 0: must be >= 1"),
     (["collect", "--out", "OUT", "--task", "grasp", "--frames", "8"],
      "--frames is for --task motion"),
@@ -46,6 +57,14 @@ USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
     (["train", "--out", "OUT", "--data", "DATA", "--set", "optim.lr=-1"],
      "optim.lr must lie in (0, 1]"),
     (["train", "--data", "DATA", "--resume"], "--resume needs --out DIR"),
+    (["train", "--data", "DATA", "--init", "demo"], "out: give an output directory (--out DIR)"),
+    (["train", "--out", "OUT", "--data", "DATA"], "encoder: give the frozen encoder's"),
+    (["train", "--out", "OUT", "--data", "DATA", "--val", "DATA", "--init", "demo"],
+     "--val DATA is in --data too"),
+    (["train", "--out", "OUT", "--data", "DATA", "--val", "DATA/sub", "--init", "demo"],
+     "--val DATA/sub lies inside --data DATA"),
+    (["train", "--out", "OUT", "--data", "DATA/sub", "--val", "DATA", "--init", "demo"],
+     "--val DATA holds --data DATA/sub"),
     (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--batch-size", "0"],
      "--batch-size must lie in [1, inf), got 0"),
     (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--threads", "-1"],
@@ -65,9 +84,19 @@ FAILURES = [  # refused at work: a missing or unusable file, no data
     (["reach", "--out", "OUT", "--checkpoint", "MISSING.pt"], "--checkpoint"),
     (["reach", "--out", "AFILE"], "--out"),
     (["run", "--task", "grasp", "--out", "OUT", "--world-model", "MISSING.pt"], "--world-model"),
-    (["train", "--out", "OUT", "--data", "MISSING"], "--data"),
+    (["train", "--out", "OUT", "--data", "MISSING", "--init", "demo"], "--data"),
     (["pretrain", "--out", "OUT/e.pt", "--data", "MISSING"], "MISSING"),
 ]
+
+
+def _path(word: str, tmp_path) -> str:
+    """Return the path a placeholder word stands for (see :func:`exit_status`), else the word."""
+    names = {"OUT": tmp_path / "out", "AFILE": tmp_path / "afile", "DATA": tmp_path / "data",
+             "BAG": tmp_path / "bag"}
+    head, _, rest = word.partition("/")
+    if word.startswith("MISSING"):
+        return str(tmp_path / word.lower())
+    return str(names[head] / rest if rest else names[head]) if head in names else word
 
 
 def exit_status(argv: list[str], tmp_path, capsys) -> tuple[int, str]:
@@ -78,17 +107,8 @@ def exit_status(argv: list[str], tmp_path, capsys) -> tuple[int, str]:
     """
     (tmp_path / "data").mkdir(exist_ok=True)
     (tmp_path / "afile").write_text("a file, not a folder")
-    names = {"OUT": tmp_path / "out", "AFILE": tmp_path / "afile", "DATA": tmp_path / "data",
-             "BAG": tmp_path / "bag"}
-
-    def path(word: str) -> str:
-        head, _, rest = word.partition("/")
-        if word.startswith("MISSING"):
-            return str(tmp_path / word.lower())
-        return str(names[head] / rest if rest else names[head]) if head in names else word
-
     try:
-        status = main([path(word) for word in argv])
+        status = main([_path(word, tmp_path) for word in argv])
     except SystemExit as exit_:
         status = exit_.code
     err = capsys.readouterr().err.strip()
@@ -102,6 +122,7 @@ def exit_status(argv: list[str], tmp_path, capsys) -> tuple[int, str]:
 def test_a_usage_error_exits_2_in_one_line(argv, message, tmp_path, capsys):
     status, err = exit_status(argv, tmp_path, capsys)
     assert status == 2, err
+    message = " ".join(_path(word, tmp_path) for word in message.split(" "))  # DATA: its path
     assert err.startswith(f"vjepa-ros {argv[0]}: {message}"), err
 
 

@@ -27,7 +27,7 @@ def test_every_option_of_every_command_has_a_help_text():
 
 @pytest.mark.parametrize("command, option, default", [
     ("collect", "--episodes", "10"), ("collect", "--seed", "0"), ("collect", "--width", "256"),
-    ("record", "--frames", "16"), ("record", "--width", "256"), ("record", "--storage", "mcap"),
+    ("record", "--frames", "16"), ("record", "--width", "128"), ("record", "--storage", "mcap"),
     ("launch", "--joint-states-topic", "/joint_states"),
     ("launch", "--image-transport", "raw"),
     # reach's come from config/reach_demo.yaml, not from argparse

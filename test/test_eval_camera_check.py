@@ -215,8 +215,23 @@ def test_a_field_bag_along_one_line_is_refused_before_any_planning(name):
 
     bag = SHARED_DATA / "field" / name
     with pytest.raises(ValueError, match=f"^{bag}: camera check: the executed motions all lie "
-                       "along one line"):
+                       "along one line") as refused:
         check_bag(bag, NoModel(), preset("paper"))
+    # a bag: what to record, not "move the arm" (user30: the user has only the bag)
+    assert str(refused.value).endswith(": record the arm moving along at least two axes (or "
+                                       "run the live check, ~/camera_check, which moves it so)")
+
+
+def test_motions_along_one_line_say_what_to_record_offline_and_how_to_move_live():
+    from vjepa_ros.eval.camera_check_motions import usable_motions
+
+    line = np.array([[0.02, 0, 0], [-0.02, 0, 0], [0.03, 0, 0], [-0.03, 0, 0]])
+    for live, fix in ((False, "record the arm moving along at least two axes"),
+                      (True, "move the arm along at least two axes")):
+        with pytest.raises(ValueError) as refused:
+            usable_motions(line, live=live)
+        assert str(refused.value).endswith(f"does not determine a rotation: {fix}" + (
+            "" if live else " (or run the live check, ~/camera_check, which moves it so)"))
 
 
 @pytest.mark.parametrize("option, message, status", [  # 2: the options typed, 1: the bag
@@ -296,7 +311,7 @@ def test_camera_check_refuses_random_weights_with_a_params_file_naming_a_checkpo
     params.write_text("/**:\n  ros__parameters:\n    model: {checkpoint: "
                       f"{world_model_path('demo').resolve()}}}\n")
     assert main(["camera-check", str(tmp_path / "bag"), "--params-file", str(params),
-                 "--random-weights", "--out", str(tmp_path / "never")]) == 1
+                 "--random-weights", "--out", str(tmp_path / "never")]) == 2  # cli31: usage
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"vjepa-ros camera-check: --random-weights: does not apply with "
                           f"--params-file {params}: model.checkpoint ") and "\n" not in err

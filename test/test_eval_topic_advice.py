@@ -99,3 +99,27 @@ def test_auto_passing_over_a_named_joint_state_topic_for_the_pose_says_so():
                for note in recording.notes), recording.notes
     default = read_recording(FIELD / "camera-8uc3")  # the default name: nothing to say
     assert not any("joint state topic" in note for note in default.notes)
+
+
+@pytest.mark.parametrize("argv, key", [
+    (["eval", "BAG", "--checkpoint", "demo", "--out", "OUT"], False),
+    (["camera-check", "BAG", "--checkpoint", "demo", "--out", "OUT"], False),
+    (["pretrain", "--data", "BAG", "--out", "OUT/e.pt"], False),
+    (["train", "--data", "BAG", "--init", "demo", "--val-fraction", "0", "--out", "OUT",
+      "--quiet"], True),
+])
+def test_each_command_names_its_own_option_for_a_missing_topic(argv, key, tmp_path, capsys):
+    """The advice of eval named train's key (data.topics.image) beside --image-topic (user30).
+
+    The key is train's alone (its --config file); the other commands are set by options.
+    """
+    from vjepa_ros.cli import main
+
+    words = {"BAG": str(FIELD / "camera-8uc3"), "OUT": str(tmp_path / "out"),
+             "OUT/e.pt": str(tmp_path / "e.pt")}
+    assert main([words.get(word, word) for word in argv] + ["--image-topic", "/cam"]) == 1
+    err = capsys.readouterr().err.strip()
+    fix = "name the camera topic with --image-topic /camera/camera/color/image_raw ("
+    assert f"vjepa-ros {argv[0]}: " in err and fix in err and "\n" not in err, err
+    assert ("data.topics.image" in err) == key, err
+    assert "(the topic options apply to every bag read" in err or key, err

@@ -368,3 +368,19 @@ def test_a_run_removes_its_outputs_partials_of_ended_processes_only(tmp_path, da
         f"{stale[1]})" in capsys.readouterr().out
     assert all((tmp_path / name).exists() for name in kept)
     assert not any((tmp_path / name).exists() for name in stale)
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_quiet_drops_the_step_and_monitor_lines_as_train_and_eval_drop_their_bars(
+        tmp_path, data, capsys, quiet):
+    """``pretrain --quiet`` was refused (train and eval have it: user30)."""
+    tiny_episodes(data, 32)
+    settings = tmp_path / "tiny.yaml"
+    settings.write_text(yaml.safe_dump({**TINY, "img_size": 32}))
+    assert main(["pretrain", "--data", str(data), "--out", str(tmp_path / "enc.pt"), "--steps",
+                 "2", "--threads", "1", "--config", str(settings),
+                 *(["--quiet"] if quiet else [])]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    progress = [line for line in lines if line.startswith(("step ", "monitor step "))]
+    assert bool(progress) != quiet, lines
+    assert lines[0].startswith("pretraining on ") and lines[-1].startswith("saved "), lines

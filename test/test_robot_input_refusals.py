@@ -43,6 +43,9 @@ WALL = 1.796e9  # [s] a wall-clock time of 2026
     (1000.0, WALL, 1000.0, "ahead of the node clock: the messages are stamped on another clock"),
     (WALL, 0.0, WALL, "camera image header.stamp is 0: its driver does not stamp"),
     (WALL, WALL, 0.0, "robot state header.stamp is 0: its driver does not stamp"),
+    # a simulator started again: its first frame stamped 0 on its young clock is old, not
+    # unstamped (user31)
+    (2.0, 0.0, 2.0, "camera image is stale: 2.00 s old"),
 ])
 def test_clock_mismatches_are_named_plainly_and_hold(model, now, image_stamp, state_stamp,
                                                      expected):

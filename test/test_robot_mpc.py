@@ -230,9 +230,6 @@ def test_blocking_waits_for_arrival_then_plans_on_a_fresh_frame(model):
     assert session.plan_step().command is not None
 
 
-@pytest.mark.xfail(strict=True, reason="user31: after the node clock goes back (a restarted "
-                   "sim_node's /clock starts again at 0) blocking control plans on no frame "
-                   "until the new clock passes the old run's arrival time, silently")
 def test_blocking_plans_again_after_the_clock_went_back(model):
     """Seen live: sim_node killed and started again under an enabled planner (use_sim_time).
 

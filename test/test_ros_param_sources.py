@@ -226,3 +226,42 @@ def test_launch_names_a_checkpoint_from_a_params_file_by_the_option(monkeypatch,
     assert main(["launch", "--params-file", "mine.yaml"]) == 1
     assert capsys.readouterr().err.startswith(
         "vjepa-ros launch: --params-file mine.yaml: model.checkpoint /nope.pt does not exist")
+
+
+def test_launch_takes_checkpoint_and_p_checkpoint_only_when_they_name_one_file(tmp_path):
+    """``--checkpoint X -p planner.model.checkpoint:=Y`` took X without a word (user30)."""
+    import argparse
+
+    from vjepa_ros.config import UsageError
+    from vjepa_ros.input_paths import world_model_path
+    from vjepa_ros.nodes.launch_inputs import check_launch_inputs
+
+    demo = world_model_path("demo")
+    link = tmp_path / "link.pt"
+    link.symlink_to(demo)
+    for given in ("demo", str(demo), str(link)):  # one file, however named
+        args = argparse.Namespace(params_file=None, checkpoint="demo")
+        assert check_launch_inputs(args, {"model.checkpoint": given}) == ("--checkpoint",
+                                                                           str(demo))
+    other = tmp_path / "other.pt"
+    other.write_bytes(demo.read_bytes())  # a copy is another file: which one is meant?
+    with pytest.raises(UsageError, match="^--checkpoint demo and -p planner.model.checkpoint:="
+                       f"{other} name different world models: give one of them$"):
+        check_launch_inputs(argparse.Namespace(params_file=None, checkpoint="demo"),
+                            {"model.checkpoint": str(other)})
+
+
+def test_launch_refuses_a_node_without_its_required_parameter_before_any_node_starts(tmp_path):
+    """``--node image_publisher`` without an image started the planner, then failed (user30)."""
+    from vjepa_ros.config import UsageError
+    from vjepa_ros.nodes.launch_inputs import check_required_parameters
+    from vjepa_ros.nodes.node_launch import NodeLaunch
+
+    check_required_parameters([NodeLaunch("image_publisher", parameters={"path": "goal.png"}),
+                               NodeLaunch("sim"), NodeLaunch("planner")])
+    own = tmp_path / "image_publisher.yaml"  # a file of its own that names the image: taken
+    own.write_text("image_publisher:\n  ros__parameters:\n    path: goal.png\n")
+    check_required_parameters([NodeLaunch("image_publisher", params_file=str(own))])
+    with pytest.raises(UsageError, match="^--node image_publisher needs parameter 'path', the "
+                       "image file to publish: give -p image_publisher.path:=PATH$"):
+        check_required_parameters([NodeLaunch("image_publisher")])

@@ -51,11 +51,11 @@ def test_train_refuses_one_recording_given_as_data_and_as_val(tmp_path, capsys):
                                                                       seed=2)
     val = next(m0.glob("*.mcap"))
     assert main(["train", "--data", str(m0), str(m1), "--val", str(val), "--out",
-                 str(tmp_path / "run"), "--init", "demo", "--steps", "1", "--quiet"]) == 1
-    err = capsys.readouterr().err
-    assert err == (f"vjepa-ros train: --val {val} is the same recording as {m0} in --data: a "
-                   "recording validated on must not be trained on; give each recording to one "
-                   "of --data and --val only\n")
+                 str(tmp_path / "run"), "--init", "demo", "--steps", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err  # known from the paths: a usage error, nothing read (cli31)
+    assert err == (f"vjepa-ros train: --val {val} lies inside --data {m0}: a recording "
+                   "validated on must not be trained on; give each recording to one of --data "
+                   "and --val only\n")
     assert not (tmp_path / "run" / "latest.pt").exists()
 
 

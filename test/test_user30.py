@@ -130,3 +130,22 @@ def test_the_inits_frame_sizes_are_read_once_per_run_not_at_every_save(tmp_path,
     assert len(reads) <= 2, f"{len(reads)} reads of the init (one to load it, one for sizes)"
     sizes = [tuple(s) for s in checkpoint.check_checkpoint(run / "latest.pt").trained_frame_sizes]
     assert (128, 128) in sizes and (48, 64) in sizes, sizes
+
+
+def test_eval_report_times_count_from_the_bags_start_and_name_the_frame_offset_bound(
+        tmp_path, capsys):
+    """``time_s`` counted from --start (a step at 0.5 s read 0.0), ``max_frame_offset_s`` 0.0.
+
+    ``time_s`` is on the clock of --start / --end (the bag's first frame or state): a step's
+    ``time_s`` given as --start starts there. ``eval.max_frame_offset_s`` is the bound in
+    effect (half a step at --rate 4), ``recording.largest_frame_offset_s`` the one measured.
+    """
+    out = tmp_path / "eval"
+    assert main(["eval", _field("camera-8uc3"), "--start", "0.5", "--max-steps", "2", *FAST_PLAN,
+                 "--out", str(out)]) == 0, capsys.readouterr().err
+    report = json.loads((out / "report.json").read_text())
+    times = [step["time_s"] for step in report["steps"]]
+    assert 0.5 <= times[0] < 0.75 and times[1] > times[0], times  # it read 0.0
+    assert report["eval"]["max_frame_offset_s"] == pytest.approx(0.125)
+    measured = report["recording"]["largest_frame_offset_s"]
+    assert 0 <= measured <= 0.125, measured

@@ -80,16 +80,17 @@ def _cem_changes(args: argparse.Namespace, defaults: dict | None, defaults_why: 
 def check_option_ranges(given: dict) -> None:
     """Refuse a :data:`CEM_OPTIONS` value outside its ``planner.*`` parameter's declared range.
 
-    ``given``: CEMConfig field -> the value typed. Raises ValueError naming the option and the
-    range: ``--iterations must lie in [1, 1000], got 0`` (``robot.planner_config.CEMParams``).
+    ``given``: CEMConfig field -> the value typed. Raises ``config.UsageError`` (exit status 2,
+    a value typed out of its range: every command and benchmark alike) naming the option and
+    the range: ``--iterations must lie in [1, 1000], got 0`` (``robot.planner_config.CEMParams``).
     """
-    from vjepa_ros.config import check_given
+    from vjepa_ros.config import UsageError, check_given
     from vjepa_ros.robot.planner_config import CEMParams
 
     try:
         check_given(CEMParams, given, "planner.")
     except ValueError as exc:
-        raise ValueError(option_message(str(exc))) from None
+        raise UsageError(option_message(str(exc))) from None
 
 
 def option_fields(args: argparse.Namespace) -> frozenset[str]:

@@ -15,13 +15,16 @@ import sys
 
 
 def check_threads_option(value: int | None, option: str = "--threads") -> int | None:
-    """Return a ``--threads`` value as typed (None: not given), or raise ValueError naming it.
+    """Return a ``--threads`` value as typed (None: not given), or raise UsageError naming it.
 
     The check of ``vjepa-ros run --threads`` and of every benchmark's: a torch thread count is
-    >= 1 (``--threads 0: must be >= 1``); leave the option out for the default.
+    >= 1 (``--threads 0: must be >= 1``); leave the option out for the default. A
+    ``config.UsageError``: exit status 2, a value typed out of its range.
     """
     if value is not None and value < 1:
-        raise ValueError(f"{option} {value}: must be >= 1 (torch CPU threads; leave it out for "
+        from vjepa_ros.config import UsageError
+
+        raise UsageError(f"{option} {value}: must be >= 1 (torch CPU threads; leave it out for "
                          "the default)")
     return value
 

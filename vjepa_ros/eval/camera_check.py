@@ -138,7 +138,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
             (``camera_check_search.budget_caveat``).
         live: the planner node's live check: the "undecided" message names the node's
             ``planner.*`` parameters, not the command's options
-            (``camera_check_search.undecided_explanation``).
+            (``camera_check_search.undecided_explanation``); motions along one line are to be
+            moved, not recorded (``camera_check_motions.usable_motions``).
     Returns:
         :class:`CameraCheckResult`; "placement fine" and "correct by rotation" name the axes
         they cover when a base axis had no motion (``unchecked_axes``, :func:`axes_scope`).
@@ -161,7 +162,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         search_spread(inferred, repeat)  # the shapes, before the motions' own checks
         repeat = repeat[:, :3]
         finite &= np.isfinite(repeat).all(1)
-    used = usable_motions(executed, thresholds, finite)
+    used = usable_motions(executed, thresholds, finite, live)
     executed, inferred, count = executed[used], inferred[used], int(used.sum())
     spread = search_spread(inferred, repeat[used]) if repeat is not None else None
     if explained is not None:

@@ -20,10 +20,10 @@ def params_file_checkpoint(args: argparse.Namespace) -> str | None:
     ``--checkpoint`` wins; a file without ``model.checkpoint`` (or an empty one) changes
     nothing. Returns how a message names the checkpoint it set (``--params-file F:
     model.checkpoint``; None: none set): the caller checks that file after the options
-    (``input_paths.world_model_path``). Raises ValueError naming the file for
-    ``--random-weights`` with a file that names a checkpoint (as ``--checkpoint`` with
-    ``--random-weights``); ``UsageError`` for a file that cannot be read as a planner parameter
-    file.
+    (``input_paths.world_model_path``). Raises ``UsageError`` (exit status 2) naming the
+    file for ``--random-weights`` with a file that names a checkpoint (options that do not go
+    together, as ``--checkpoint`` with ``--random-weights``), and for a file that cannot be
+    read as a planner parameter file.
     """
     if args.checkpoint or not args.params_file:
         return None
@@ -38,7 +38,9 @@ def params_file_checkpoint(args: argparse.Namespace) -> str | None:
         return None
     where = f"--params-file {args.params_file}: model.checkpoint"
     if args.random_weights:
-        raise ValueError(f"--random-weights: does not apply with {where} {checkpoint}, whose "
+        from vjepa_ros.config import UsageError  # options that do not go together: status 2
+
+        raise UsageError(f"--random-weights: does not apply with {where} {checkpoint}, whose "
                          "weights load; leave --random-weights out or pass a file without "
                          "model.checkpoint")
     args.checkpoint = str(checkpoint)

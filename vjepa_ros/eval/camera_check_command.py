@@ -143,17 +143,30 @@ def check_inputs(args: argparse.Namespace) -> None:
 
 
 def check_world_model_choice(args: argparse.Namespace) -> None:
-    """Refuse no ``--checkpoint`` without ``--random-weights`` (:data:`NO_CHECKPOINT`), and both.
+    """Refuse no ``--checkpoint`` without ``--random-weights`` (:data:`NO_CHECKPOINT`).
 
     After the bag's own checks (its topics and motions say more about the bag than this line),
-    before the model loads. Raises UsageError (exit status 2) naming the options.
+    before the model loads. Raises UsageError (exit status 2) naming the options. Both given
+    are refused with the other options, first (:func:`refuse_random_with_checkpoint`).
     """
     from vjepa_ros.config import UsageError
 
     if not args.checkpoint and not args.random_weights:
         raise UsageError(NO_CHECKPOINT)
+
+
+def refuse_random_with_checkpoint(args: argparse.Namespace) -> None:
+    """Refuse ``--random-weights`` with ``--checkpoint``: options that do not go together.
+
+    Raises UsageError (exit status 2) in one line naming both, before any file is read; a
+    ``--params-file`` naming a checkpoint is refused alike
+    (``camera_check_base.params_file_checkpoint``).
+    """
+    from vjepa_ros.config import UsageError
+
     if args.checkpoint and args.random_weights:
-        raise UsageError("--random-weights: does not apply with --checkpoint, whose weights load")
+        raise UsageError(f"--random-weights: does not apply with --checkpoint {args.checkpoint}, "
+                         "whose weights load; leave one of them out")
 
 
 def _check_saved(out: Path, stage: str) -> str:
@@ -177,6 +190,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else named_after("camera_check", args.bag)
     stage = "checking"  # then "checking the bag" (--out known), "writing" (write_check)
     try:  # the options first (what --params-file sets included), then the files they name
+        refuse_random_with_checkpoint(args)
         file_checkpoint = params_file_checkpoint(args)  # the defaults depend on it
         cem, thresholds, config = checked_options(args)
         model_args = model_hyper_parameters(args)
@@ -259,8 +273,11 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             "planner": report["planner"]})
     except (KeyboardInterrupt, BagError, OSError, ValueError, RuntimeError) as exc:
         # a stop (Ctrl-C, SIGTERM) while checking: nothing started
+        from vjepa_ros.recordings.topic_choice import without_train_keys
+
         return command_ended("vjepa-ros camera-check", exc, None if stage == "checking" else
-                             lambda: _check_saved(out, stage))
+                             lambda: _check_saved(out, stage),
+                             message=without_train_keys(str(exc)))  # its options alone
     print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
           f"{args.rate:g} Hz")
     print("\n".join(summary_lines(result)))

@@ -45,13 +45,22 @@ def _more_motion_hint(executed: np.ndarray, thresholds: CheckThresholds) -> str:
             f"{default:g}: shorter motions' directions are noise): {record}")
 
 
+# What to do about motions along one line: offline (a bag) what to record, live (the planner
+# node's check, which moves the arm) how to move it
+ALONG_TWO_AXES = {False: "record the arm moving along at least two axes (or run the live check, "
+                         "~/camera_check, which moves it so)",
+                  True: "move the arm along at least two axes"}
+
+
 def usable_motions(executed, thresholds: CheckThresholds | None = None,
-                   also=None) -> np.ndarray:
+                   also=None, live: bool = False) -> np.ndarray:
     """Return the mask [N] of executed motions [N, 3+] (base frame, m) the check can use.
 
     A motion is used when finite (and ``also``, a mask [N], where given) and at least
     ``min_motion_m`` long (to a micrometre: float rounding of a motion of exactly 1 cm counts).
-    Needs no model: ``camera_check_bag`` calls it on a bag's states before planning.
+    Needs no model: ``camera_check_bag`` calls it on a bag's states before planning. ``live``:
+    the planner node's check, which moves the arm (its words: how to move it); else a bag's
+    (what to record).
 
     Raises:
         ValueError: fewer than ``min_motions`` such motions, or all of them along one line (the
@@ -72,5 +81,5 @@ def usable_motions(executed, thresholds: CheckThresholds | None = None,
     span = direction_spans(executed[used])
     if span[1] < SPAN_2D * span[0]:
         raise ValueError("camera check: the executed motions all lie along one line, which does "
-                         "not determine a rotation: move the arm along at least two axes")
+                         f"not determine a rotation: {ALONG_TWO_AXES[live]}")
     return used

@@ -64,8 +64,12 @@ def add_commands(sub) -> None:
     record.add_argument("out", help="bag directory to create")
     record.add_argument("--seed", type=int, default=0, help="episode seed (scene and motion)")
     record.add_argument("--frames", type=int, default=16, help="frames at 4 Hz")
-    record.add_argument("--width", type=int, default=256, help="camera width [px], 32..1024")
-    record.add_argument("--height", type=int, default=256, help="camera height [px], 32..1024")
+    # the demo model's frames (eval and camera-check note another size): its bag needs no note
+    record.add_argument("--width", type=int, default=128, help="camera width [px], 32..1024; "
+                        "record at the frame size of the model that will read the bag: 128 is "
+                        "the demo model's (default 128)")
+    record.add_argument("--height", type=int, default=128,
+                        help="camera height [px], 32..1024 (default 128)")
     add_bag_format_arguments(record)
     record.set_defaults(func=cmd_record)
 
@@ -140,6 +144,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from vjepa_ros.eval.report import note_lines
         from vjepa_ros.recordings.bag_files import open_reader
         from vjepa_ros.recordings.bags import read_recording
+        from vjepa_ros.recordings.topic_choice import without_train_keys  # eval's options alone
 
         open_reader(args.bag).close()  # a missing or unreadable bag: at once
         # its topics and states (a wrong --image-topic): before torch and the model
@@ -158,7 +163,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         for line in note_lines(filter(None, [out_note, *recording.notes,
                                              plan_report_note(recording.topic_types)])):
-            print(line)  # about the input: before the results, where they are seen
+            print(without_train_keys(line))  # about the input: before the results
         from vjepa_ros.eval.step_notes import step_notes
 
         # too short, or the arm still: refused before the model loads
@@ -195,8 +200,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         # EvalConfig's and CEMConfig's names (no step to evaluate: goal_offset, rate_hz) as
         # options; 2: an option refused (config.UsageError); a stop while checking: nothing
         # started
+        from vjepa_ros.recordings.topic_choice import without_train_keys
+
         return command_ended("vjepa-ros eval", exc, None if stage == "checking" else
-                             lambda: _eval_saved(out, stage), options=EVAL_OPTIONS)
+                             lambda: _eval_saved(out, stage), options=EVAL_OPTIONS,
+                             message=without_train_keys(str(exc)))  # eval's options alone
     print("\n".join(summary_lines(report, input_notes=False)))
     print(f"written       {', '.join(str(p) for p in written.values())}")
     return 0

@@ -28,7 +28,7 @@ import torch
 from vjepa_ros.eval import metrics
 from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.rep_memory import representations_problem
-from vjepa_ros.eval.step_choice import choose_steps
+from vjepa_ros.eval.step_choice import bag_start_ns, choose_steps
 from vjepa_ros.eval.step_notes import step_notes
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
 from vjepa_ros.recordings.bag_states import JointsToPose
@@ -154,6 +154,9 @@ def describe_recording(recording: Recording, steps: Steps, step_notes: list[str]
         "grid_steps": int(len(steps)),
         "valid_steps": int(steps.valid.sum()),
         "dropped_steps": dict(steps.dropped),
+        # measured: the furthest a valid step's frame lies from its grid time [s]
+        "largest_frame_offset_s": float(np.abs(steps.frame_times - steps.grid_times)[
+            steps.valid].max(initial=0)) / 1e9,
     }
 
 
@@ -202,7 +205,7 @@ def evaluate_recording(
 
     records, previous = [], None
     landscape_report = None
-    t0 = steps.grid_times[0]
+    t0 = bag_start_ns(recording)  # time_s: seconds after it, as --start / --end count
     for k in tqdm(chosen, desc="eval", unit="step", disable=not progress):
         if previous is None or k != previous + 1:
             planner.reset()  # warm start only across consecutive steps
@@ -256,7 +259,9 @@ def build_report(recording, steps, model, cem, config, records, encode_seconds, 
         "recording": describe_recording(recording, steps, notes),
         "model": describe_model(model),
         "planner": dataclasses.asdict(cem),
-        "eval": {**dataclasses.asdict(config), "goal": "image" if fixed_goal else "frame"},
+        # the bound in effect (the setting's 0: half a step), not a 0.0 that reads as measured
+        "eval": {**dataclasses.asdict(config), "goal": "image" if fixed_goal else "frame",
+                 "max_frame_offset_s": config.max_frame_offset_s or 0.5 / config.rate_hz},
         "summary": summary,
         "steps": records,
         "landscape": landscape_report,

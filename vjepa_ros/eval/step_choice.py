@@ -118,9 +118,18 @@ def covered_ns(recording, start_s: float = 0.0, end_s: float = 0.0) -> tuple:
     return start, stop, frames.start, frames.stop
 
 
+def bag_start_ns(recording) -> int:
+    """Return the time [ns] ``--start`` / ``--end`` count from: the first frame or state.
+
+    ``report.json``'s ``time_s`` counts from it too: a step's ``time_s`` given as ``--start``
+    starts the window at that step.
+    """
+    return min(int(recording.image_times[0]), int(recording.state_times[0]))
+
+
 def _frames_with_states_ns(recording) -> tuple[int, int, int]:
     """Return (the bag's first frame or state, first and last time with both) [ns]."""
-    origin = min(int(recording.image_times[0]), int(recording.state_times[0]))
+    origin = bag_start_ns(recording)
     begin = max(int(recording.image_times[0]), int(recording.state_times[0]))
     end = min(int(recording.image_times[-1]), int(recording.state_times[-1]))
     return origin, begin, end

@@ -52,7 +52,9 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     demo world model, ``input_paths.world_model_path``); none at all is refused as
     the node refuses it (naming ``--checkpoint demo`` too), but before rclpy, torch and the
     model load. A ``-p planner.model.checkpoint`` that is no string is refused (a UsageError
-    in the node's words), with ``--checkpoint`` too, which would drop it unseen. Returns (the
+    in the node's words), with ``--checkpoint`` too, which would drop it unseen; so is one
+    naming another file than ``--checkpoint`` (``demo`` and its file, a path and a link to it
+    are one). Returns (the
     source as messages name it, the checkpoint).
     """
     from vjepa_ros.input_paths import CHECKPOINT_FORMAT, world_model_path
@@ -82,6 +84,9 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
 
         problem = type_error("model.checkpoint", given, PlannerNodeConfig())
         raise UsageError(f"planner: -p planner.model.checkpoint: {problem}")
+    if args.checkpoint and given and _model_file(args.checkpoint) != _model_file(given):
+        raise UsageError(f"--checkpoint {args.checkpoint} and -p planner.model.checkpoint:="
+                         f"{given} name different world models: give one of them")
     sources = (("--checkpoint", args.checkpoint),
                ("-p planner.model.checkpoint", given),
                (f"{where}: model.checkpoint",
@@ -92,6 +97,24 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     raise UsageError(f"the planner's parameter 'model.checkpoint' is empty: give --checkpoint "
                      f"with {CHECKPOINT_FORMAT}, or --checkpoint demo for the packaged demo "
                      "world model")
+
+
+def _model_file(spec: str) -> str:
+    """Return the file a checkpoint value names, for comparing two of them (not checked).
+
+    ``demo``: the packaged file (or ``demo`` where it is not installed); a path resolved
+    (``~``, ``..``, links).
+    """
+    import os
+
+    if spec == "demo":
+        from vjepa_ros.input_paths import world_model_path
+
+        try:
+            return str(world_model_path("demo"))
+        except ValueError:
+            return spec
+    return os.path.realpath(os.path.expanduser(spec))
 
 
 def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None:
@@ -108,3 +131,24 @@ def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None
             raise UsageError(f"{item}: node '{node}' is not started, so the value would be "
                              f"dropped: add --node {node}, or leave it out")
         raise UsageError(f"{item}: no node '{node}'; the nodes are {', '.join(sorted(NODES))}")
+
+
+def check_required_parameters(nodes: list) -> None:
+    """Refuse a node started without a parameter it cannot start without (``NodeEntry.required``).
+
+    ``nodes``: the launch's ``node_launch.NodeLaunch`` list, their overrides applied. A value
+    comes from ``-p NODE.param`` or the node's parameter file; empty in both: UsageError (exit
+    status 2, before any node starts, the world model unloaded) naming what to give
+    (``--node image_publisher needs parameter 'path', the image file to publish: give -p
+    image_publisher.path:=PATH``).
+    """
+    for node in nodes:
+        entry = NODES.get(node.name)
+        for name, what in entry.required if entry else ():
+            value = node.parameters.get(name)
+            path = node.params_file_path()  # the file the node reads
+            if value is None and path:
+                value = read_ros_params(path, f"/{entry.ros_name}").get(name)
+            if value in (None, ""):
+                raise UsageError(f"--node {node.name} needs parameter '{name}', {what}: give "
+                                 f"-p {node.name}.{name}:=PATH")

@@ -28,7 +28,11 @@ from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import ConfigError
 from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.launch_arguments import parse_overrides
-from vjepa_ros.nodes.launch_inputs import check_launch_inputs, check_override_nodes
+from vjepa_ros.nodes.launch_inputs import (
+    check_launch_inputs,
+    check_override_nodes,
+    check_required_parameters,
+)
 from vjepa_ros.nodes.node_launch import (
     NodeLaunch,
     mpc_nodes,
@@ -90,6 +94,7 @@ def _launch(args: argparse.Namespace) -> int:
                 wire_sim(node, args.use_sim_time)
             if node.name == "image_publisher":
                 wire_image_publisher(node, args.camera_topic)
+        check_required_parameters(nodes)  # an image_publisher without its image
         # rclpy's validators: after the checks that need no ROS, before rcl parses the remaps
         check_topic_options({"--camera-topic": args.camera_topic,
                              "--target-topic": args.target_topic,

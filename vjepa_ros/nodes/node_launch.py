@@ -67,7 +67,7 @@ class NodeLaunch:
         from vjepa_ros.nodes.param_sources import file_sources, packaged_file
 
         sources = {}
-        path = self._params_file_path()
+        path = self.params_file_path()
         if path:
             label = (self.file_label or f"--params-file {path}") if self.params_file else \
                 packaged_file(self._entry().params_file)
@@ -78,7 +78,7 @@ class NodeLaunch:
             sources[name] = self.labels.get(name, f"-p {self.name}.{name}")
         return sources
 
-    def _params_file_path(self) -> str:
+    def params_file_path(self) -> str:
         """Return the path of the node's parameter file ("" none)."""
         params_file = self._entry().params_file if self.params_file is None else self.params_file
         if not params_file:
@@ -86,7 +86,7 @@ class NodeLaunch:
         return params_file if "/" in params_file else str(config_path(params_file))
 
     def _file_and_remap_args(self) -> list[str]:
-        path = self._params_file_path()
+        path = self.params_file_path()
         cli_args = ["--ros-args"]
         if path:
             cli_args += ["--params-file", path]

@@ -24,6 +24,9 @@ class NodeEntry:
     # Made ``held=True`` by a launch and released (``release()``) once every node is made: a
     # bag player that played while the planner loaded its model would feed nobody.
     held: bool = False
+    # {parameter: what it names} a node cannot start without: ``launch --node NAME`` refuses it
+    # empty before any node starts (launch_inputs.check_required_parameters)
+    required: tuple[tuple[str, str], ...] = ()
 
     def load(self):
         module, _, name = self.target.partition(":")
@@ -36,8 +39,10 @@ NODES: dict[str, NodeEntry] = {
     "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml",
                         ros_name="camera"),
     "image_publisher": NodeEntry("vjepa_ros.nodes.image_publisher:ImagePublisher",
-                                 "image_publisher.yaml", ros_name="image_publisher"),
+                                 "image_publisher.yaml", ros_name="image_publisher",
+                                 required=(("path", "the image file to publish"),)),
     "sim": NodeEntry("vjepa_ros.nodes.sim_node:SimNode", "sim.yaml", ros_name="sim_node"),
     "bag_player": NodeEntry("vjepa_ros.nodes.bag_player:BagPlayer", "bag_player.yaml",
-                            ros_name="bag_player", held=True),
+                            ros_name="bag_player", held=True,
+                            required=(("bag", "the bag to play (a folder, .mcap or .db3)"),)),
 }

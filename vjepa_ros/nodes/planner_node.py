@@ -120,7 +120,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
                 state_topic=lambda: self.state_watch.topic,
                 clock_note=lambda: self.sources.clock_note_now(),
                 gripper_topics=lambda: self.sources.gripper_topics(),
-                camera_advice=lambda: self.sources.camera_advice,
+                camera_advice=lambda: self.sources.camera_advice, wall_clock=time.monotonic,
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
             raise ValueError(parameter_message(str(exc))) from None

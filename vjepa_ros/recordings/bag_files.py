@@ -22,6 +22,7 @@ from vjepa_ros.recordings.bag_folders import (  # noqa: F401 - walk_files, data_
     DATA_SUFFIXES,
     data_files,
     loose_bag_files,
+    metadata_file_folder,
     refuse_special,
     several_recordings,
     upper_case_fix,
@@ -61,6 +62,8 @@ from vjepa_ros.recordings.recorded_files import (
 def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     """Open a bag directory, a directory without ``metadata.yaml``, or one data file.
 
+    A bag's ``metadata.yaml`` opens its folder, with a note (``bag_folders.metadata_file_folder``).
+
     ``salvage``: read MCAP data files by their intact records only (:mod:`mcap_salvage`), for a
     file whose index opens but whose chunks fail. Raises :class:`BagError` (naming the file and
     the repair command) when nothing is readable: ``bag not found: PATH`` when nothing is
@@ -80,8 +83,11 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
         raise BagError(f"bag {shown_path(path)} {problem}: give the directory `ros2 bag "
                        "record` wrote, or one of its data files")
     refuse_special(path)
-    if path.is_file() and path.name == "metadata.yaml":
-        path = path.parent
+    path, note = metadata_file_folder(path)
+    if note:  # read as the folder, with a note (eval, camera-check, train, pretrain alike)
+        reader = open_reader(path, salvage)
+        reader.notes.insert(0, note)
+        return reader
     if path.is_file():
         refuse_unreadable(path)
         return open_files(path, [path], [], salvage)

@@ -304,3 +304,18 @@ def several_recordings(path: Path, loose: list[Path]) -> str:
                f"under it) {'are each' if len(loose) > 1 else 'is'} one of its own")
     return (f"{shown_path(path)} holds several recordings, not one bag: no metadata.yaml, and "
             f"{why}; give one of them, e.g. {shown_path(loose[0])}")
+
+
+def metadata_file_folder(path: str | Path) -> tuple[Path, str]:
+    """Return (the path to read, a note): a bag's ``metadata.yaml`` given is read as its folder.
+
+    ``eval BAG/metadata.yaml`` (the file a shell completes to) reads the bag folder ``BAG``
+    with the note ``BAG/metadata.yaml is the bag's metadata file: read its folder BAG (give
+    the folder)``; any other path is returned as given (``~`` expanded) with no note. Every
+    command that reads bags resolves a path so (``open_reader``, ``train.episodes``).
+    """
+    path = Path(path).expanduser()
+    if path.name == "metadata.yaml" and path.is_file():
+        return path.parent, (f"{shown_path(path)} is the bag's metadata file: read its folder "
+                             f"{shown_path(path.parent)} (give the folder)")
+    return path, ""

@@ -4,7 +4,9 @@ A topic the bag lacks, or one of the wrong type, is refused with the option that
 topic of the right type found in the bag (``--pose-topic /franka_robot_state_broadcaster/
 current_pose``), as the ``--state-source`` and ``--joint-prefix`` errors do; only a bag with no
 topic of the kind at all gets the advice to record one. Each option is followed by its key in
-``train``'s config (``data.topics.pose``), the other command that reads bags this way.
+``train``'s config (``data.topics.pose``), which ``train --config`` sets; the commands without
+that key (``eval``, ``camera-check``, ``pretrain``) name their option alone
+(:func:`without_train_keys`).
 
 The camera, pose, joint-state and gripper options take several candidate topics (``--image-topic
 A B``, in a config ``image: "A B"`` or ``image: [A, B]``, :func:`topic_settings`): bags of
@@ -16,6 +18,7 @@ A fix for one bag, when the option was given, shows that form: the options apply
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 from vjepa_ros.recordings import messages as m
@@ -32,6 +35,21 @@ KIND_TYPES = {"image": m.IMAGE_TYPES, "pose": m.POSE_TYPES, "joint_states": (m.J
 # (config/train.yaml writes it so); what their default is, in words.
 EMPTY_DEFAULTS = {"gripper": "'': the JointState topic holding the finger joints"}
 DEFAULT_CAMERA = "/camera/camera/color/image_raw"
+
+
+# train's settings key after an option: " (data.topics.pose)", "(data.topics.stamps: receive)",
+# or the head of a longer parenthesis "(data.topics.pose; the topic options ...)"
+_TRAIN_KEY = re.compile(r" ?\(data\.topics\.\w+(?:: \w+)?\)|(?<=\()data\.topics\.\w+(?:: \w+)?; ")
+
+
+def without_train_keys(text: str) -> str:
+    """Return a bag message without ``train``'s settings keys, for a command that has none.
+
+    ``give --pose-topic X (data.topics.pose)`` -> ``give --pose-topic X``; ``(data.topics.pose;
+    the topic options apply ...)`` -> ``(the topic options apply ...)``. ``eval``,
+    ``camera-check`` and ``pretrain`` are set by their options alone: each names its own.
+    """
+    return _TRAIN_KEY.sub("", text)
 
 
 def topics_of_kind(types: dict[str, str], kind: str) -> list[str]:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
 from vjepa_ros.robot.safety import age_problem
 
+FROZEN_CLOCK_S = 5.0  # [s] wall time without a frame or state, however fresh: a frozen clock
+
 
 class InputChecks:
     """The input checks of ``MPCSession`` (see the module docstring)."""
@@ -35,7 +37,7 @@ class InputChecks:
             return Blocker(self.inputs.image_problem)
         age = self.inputs.ages(now)[0]
         return self._age_blocker("camera image", age, self.limits.max_image_age_s, now,
-                                 self.camera_topic, self.inputs.frames_received)
+                                 self.camera_topic, self.inputs.frames_received, 0)
 
     def _input_refusal(self, now: float) -> Refusal | None:
         """Why the inputs refuse a plan or a command at ``now`` [s, session clock]; None if not.
@@ -144,20 +146,43 @@ class InputChecks:
         """:meth:`_state_age_problem` as a :class:`Blocker`, as :meth:`_camera_blocker`."""
         age = self.inputs.ages(now)[1]
         return self._age_blocker("robot state", age, self.limits.max_state_age_s, now,
-                                 self.state_topic, self.inputs.states_received)
+                                 self.state_topic, self.inputs.states_received, 1)
 
     def _age_blocker(self, what: str, age: float | None, limit: float, now: float,
-                     topic: Callable[[], str], received: int = 0) -> Blocker:
+                     topic: Callable[[], str], received: int = 0,
+                     arrival: int | None = None) -> Blocker:
         """``age_problem`` of ``what`` noted (:meth:`_noted`); ``topic()`` missing at age None.
 
         ``received``: how many of ``what`` came; some with none kept (age None) were a stopped
         bag player's, dropped: then :meth:`_recorded_leftover` says so, not "none received".
+        ``arrival``: index of ``what`` in ``arrived_at`` (:meth:`_frozen_problem`).
         """
         leftover = self._recorded_leftover() if age is None and received else ""
         if leftover:
             return Blocker(leftover)
         problem = age_problem(what, age, limit, now)
-        return Blocker(problem, topic()) if age is None else Blocker(self._noted(problem, age))
+        if age is None:
+            return Blocker(problem, topic())
+        if not problem and arrival is not None:
+            problem = self._frozen_problem(what, age, topic(), self.arrived_at[arrival])
+        return Blocker(self._noted(problem, age))
+
+    def _frozen_problem(self, what: str, age: float, topic: str, arrived: float | None) -> str:
+        """Why a ``what`` fresh by the session clock is stale by the wall clock ("" if not).
+
+        A simulator killed or paused leaves its ``/clock`` standing: its last frame and state
+        stay ``age`` [s] old by the node clock for ever, and ``~/enable`` answered "commanding",
+        ``~/capture_goal`` took the dead camera's frame (user31). ``arrived``: ``wall_clock``
+        [s] when the newest came (None: not timed).
+        """
+        if self.wall_clock is None or arrived is None:
+            return ""
+        silence = self.wall_clock() - arrived
+        if silence <= FROZEN_CLOCK_S:
+            return ""
+        return (f"no {what} has arrived on {topic} for {silence:.0f} s (wall time), yet the node "
+                f"clock makes the newest {age:.2f} s old: the clock stands still (a simulator "
+                "stopped or paused, its /clock frozen?); waiting for new ones")
 
     def _noted(self, problem: str, age: float | None) -> str:
         """``problem`` with the clock note (``clock_note``) after it, when there is one.

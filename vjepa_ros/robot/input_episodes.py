@@ -18,6 +18,7 @@ import numpy as np
 from vjepa_ros.image_limits import image_size_problem
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
+from vjepa_ros.robot.phase import Event
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import age_problem
 
@@ -61,9 +62,10 @@ class InputEpisodes:
                               if size else "")
         with self._lock:
             now = self.clock()
+            if self.wall_clock is not None:
+                self.arrived_at[0] = self.wall_clock()
             if self.inputs.frame is not None and stamp < self.inputs.frame.stamp:
-                self.last_planned_stamp = -float("inf")  # time went back (a looping bag, a
-                # simulator reset): plan on the new pass's frames too (breaker28d)
+                self._time_went_back(self.inputs.frame.stamp, stamp)
             started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
                 "camera image", now - stamp, self.limits.max_image_age_s), now=now)
             self._camera_rate_recovered()
@@ -81,6 +83,32 @@ class InputEpisodes:
                     f"{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})"), said)
         return problem
 
+    def _time_went_back(self, newest: float, stamp: float) -> None:
+        """Start afresh on a clock that went back from ``newest`` to ``stamp`` [s]; locked.
+
+        A looping bag or a simulator restarted (its ``/clock`` from 0 again: user31): plan on the
+        new pass's frames too (breaker28d), and forget what was timed on the old clock. Blocking
+        control waited for a frame stamped after the old run's arrival, so nothing was planned
+        for as long as the old run had lasted, while the old world's set-point went on
+        streaming and pulled the new arm to it. Enabled, the command of before is dropped (no
+        set-point until the next plan, which starts from the measured pose) and a plan begun
+        on the old clock is void.
+        """
+        self.last_planned_stamp = -float("inf")
+        self.arrival_time = self.command_time = -float("inf")
+        if not self.enabled:
+            return
+        self.enable_epoch += 1  # a plan of the old world: void when it ends
+        self._voided_by = (self.enable_epoch, "the clock went back")
+        self._drop_prepared("the clock went back")
+        if self.streamer.active:
+            self.streamer.deactivate()
+            self._stream_held = False
+            self._transition(Event.ARRIVED)  # moving: the command is over (elsewhere: no change)
+            self.log("warning", f"camera frames' stamps went back from {newest:.3f} s to "
+                     f"{stamp:.3f} s (a simulator restarted, a bag looped?): the command of "
+                     "before is dropped; the next plan starts from the arm's measured pose")
+
     def observe_state(self, state, stamp: float, gripper_measured: bool = True) -> None:
         """Keep a robot state [7] stamped ``stamp`` [s]; an invalid one is refused (NaN ...).
 
@@ -91,6 +119,8 @@ class InputEpisodes:
         unusable between; the start ("not commanding") and end lines of an episode follow the
         rule of :meth:`_input_episode_ended`.
         """
+        if self.wall_clock is not None:
+            self.arrived_at[1] = self.wall_clock()
         cleared = self.inputs.observe_state(state, stamp, now=self.clock(),
                                             gripper_measured=gripper_measured)
         if cleared == "":

@@ -107,6 +107,10 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             ``sim.pace.simulator_camera_advice``).
         outside_box_advice: what the hold of an arm outside the workspace box tells the user to
             do (``safety.filter_target``; default a real arm's, the simulator passes its own).
+        wall_clock: a steady clock [s] (the node: ``time.monotonic``) the arrivals are timed by
+            too: a frame or state that arrived ``input_checks.FROZEN_CLOCK_S`` ago by it is
+            stale however fresh ``clock`` says it is (a stopped simulator's frozen /clock,
+            user31); None: no such check (tests driving ``clock`` by hand).
     """
 
     def __init__(
@@ -127,6 +131,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         gripper_topics: Callable[[], str] = lambda: "joint_states",
         camera_advice: Callable[[], str] = lambda: "",
         outside_box_advice: str = OUTSIDE_BOX_ADVICE,
+        wall_clock: Callable[[], float] | None = None,
     ):
         if not isinstance(model, WorldModel):
             raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
@@ -142,6 +147,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.outside_box_advice = outside_box_advice
         self.model_frame = ModelFrame(control.model_frame_rpy_deg)  # the camera check's correction
         self.clock, self.log, self._wake = clock, log, wake
+        self.wall_clock = wall_clock  # steady [s] of arrivals: a frozen clock's check
+        self.arrived_at: list[float | None] = [None, None]  # wall_clock of the newest frame, state
         self.streamer = SetpointStreamer(limits)
         self.inputs = InputBuffer()
         self._lock = threading.RLock()

@@ -175,6 +175,9 @@ def refuse(reason: str) -> SafetyDecision:
 # An input further off the node clock than this [s] is not late or early: it is stamped on another
 # clock (sim time against wall time: about 1.8e9 s apart), and the refusal says so.
 OTHER_CLOCK_S = 86400.0
+# [s] a node clock below this may be a simulator's that started again (its first frame is
+# stamped 0 legitimately: user31), not a driver that leaves header.stamp 0
+SIM_START_S = 60.0
 
 
 def beyond(value: float, limit: float, digits: int = 2) -> str:
@@ -224,7 +227,7 @@ def clock_hint(what: str, age: float, now: float) -> str:
         return (f"{what} cannot be timed: the node clock reads 0 s: use_sim_time is true but no "
                 "/clock has arrived; start what publishes /clock (the simulator, ros2 bag play "
                 "--clock) or set use_sim_time false")
-    if abs(now - age) < 1e-9:
+    if abs(now - age) < 1e-9 and now > SIM_START_S:  # a simulator's first stamps are near 0
         return (f"{what} header.stamp is 0: its driver does not stamp the messages; make the "
                 "driver fill header.stamp (its timestamp option)")
     if abs(age) > OTHER_CLOCK_S:

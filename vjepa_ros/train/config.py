@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vjepa_ros.config import (
     ConfigError,
+    UsageError,
     check_values,
     from_dict,
     merge_deep,
@@ -294,12 +295,25 @@ class TrainConfig:
                  f"({self.steps})")
 
     def _check_paths(self, need_encoder: bool) -> None:
-        """Raise one :class:`ConfigError` listing every missing input and output ("; ")."""
+        """Raise one :class:`ConfigError` listing every missing input and output ("; ").
+
+        A :class:`UsageError` (exit status 2) when any of them is something not given or
+        given so that it cannot go together, whatever the files hold: no ``out``, no
+        ``data.train``, no encoder nor init, a ``data.val`` path that is, lies inside or holds
+        a ``data.train`` path (``same_recording.val_paths_in_train``).
+        """
+        from vjepa_ros.train.same_recording import val_paths_in_train
+
         problems = []
         if not self.out:
             problems.append("out: give an output directory (--out DIR)")
         if not self.data.train:
             problems.append("data.train: give episode directories or files (--data)")
+        usage = bool(problems)
+        overlap = val_paths_in_train(self.data.train, self.data.val)
+        if overlap:
+            problems.append(overlap)
+            usage = True
         for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
             problems += [f"{name}: {path} {why}" for path in paths if (why := missing(path))]
         from vjepa_ros.train.out_check import out_among_data
@@ -323,18 +337,21 @@ class TrainConfig:
                 problems.append(f"data.feature_cache_dir: {str(exc).removeprefix(shown)}")
         if need_encoder:
             if not (self.encoder or self.predictor.init):
-                problems.append("encoder: give the frozen encoder's checkpoint (--encoder FILE: "
-                                "an official file, or the seeded small one that 'vjepa-ros "
-                                "pretrain --data DIR --steps 0 --out encoder.pt' writes), or an "
-                                "AC file to start from whose encoder is used (--init FILE; "
-                                "--init demo: the packaged demo model)")
+                problems.append(NO_ENCODER)
+                usage = True
             if self.encoder and (why := missing(self.encoder)):
                 problems.append(f"encoder: {self.encoder} {why}")
             if self.predictor.init and (why := missing(self.predictor.init)):
                 problems.append(f"predictor.init: {self.predictor.init} {why}: give "
                                 f"{CHECKPOINT_FORMAT}")  # as every command says it
         if problems:
-            raise ConfigError("; ".join(problems))
+            raise (UsageError if usage else ConfigError)("; ".join(problems))
+
+
+NO_ENCODER = ("encoder: give the frozen encoder's checkpoint (--encoder FILE: an official file, "
+              "or the seeded small one that 'vjepa-ros pretrain --data DIR --steps 0 --out "
+              "encoder.pt' writes), or an AC file to start from whose encoder is used (--init "
+              "FILE; --init demo: the packaged demo model)")
 
 
 def _phase(value: float, steps: int, name: str) -> int:

@@ -23,6 +23,7 @@ from vjepa_ros.recordings.bag_folders import (
     DATA_SUFFIXES,
     folders_holding_recordings,
     loose_bag_files,
+    metadata_file_folder,
     refuse_special,
     upper_case_fix,
     walk_files,
@@ -166,7 +167,8 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
     found: list[Source] = []
     skipped: list[str] = []
     for given in paths:
-        path = Path(given).expanduser()
+        path, note = metadata_file_folder(given)  # a bag's metadata.yaml: its folder, noted
+        skipped += [note] if note else []
         why = missing(path)
         if why:
             raise EpisodeError(f"{shown_path(path)} {why}")

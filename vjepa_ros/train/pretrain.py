@@ -121,13 +121,15 @@ def pretrain_targets(target_encoder, clips: torch.Tensor, layer_norm: bool = Tru
 
 
 def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: PretrainConfig,
-                     log=print, checkpoint=None, device=None) -> PretrainResult:
+                     log=print, checkpoint=None, device=None,
+                     progress: bool = True) -> PretrainResult:
     """Pretrain on clips from ``sampler``; monitor collapse on ``monitor_frames`` [N, H, W, 3].
 
     ``checkpoint(step, target_encoder)`` is called every ``monitor_every`` steps if given.
     ``device`` (default CPU; e.g. "cuda"): where the encoders, the predictor and the batches
     live; the initialization, the batches and the masks are drawn on the CPU as without it, so
-    a seed starts from the same weights everywhere (``seeded_encoder``).
+    a seed starts from the same weights everywhere (``seeded_encoder``). ``progress`` False
+    (``pretrain --quiet``): no ``step`` and ``monitor step`` lines; the warnings stay.
     Raises ``FloatingPointError`` when the loss stops being finite, and
     :class:`PretrainInterrupted` (the steps done so far) on Ctrl-C or SIGTERM once pretraining
     started: the signal ends the step under way first (``stop_request.deferred_stop``; a second
@@ -156,10 +158,11 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
         monitors.append({"step": step, **values})
         found = collapse_warnings(monitors[0], values, config.floors)
         warnings.extend(f"step {step}: {line}" for line in found)
-        if log:
+        if log and progress:
             log(f"monitor step {step:5d}  feature_std {values['feature_std']:.4f}  "
                 f"effective_rank {values['effective_rank']:.1f}  "
                 f"pairwise_distance {values['pairwise_distance']:.4f}")
+        if log:
             for line in found:
                 log(f"WARNING step {step}: {line}")
 
@@ -203,7 +206,7 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
         done = step + 1
         if done % config.monitor_every == 0 or done == config.steps:
             elapsed = time.perf_counter() - started
-            if log:
+            if log and progress:
                 recent = losses[-config.monitor_every:]
                 log(f"step {done:5d}/{config.steps}  loss {sum(recent) / len(recent):.4f}  "
                     f"lr {lr:.2e}  wd {decayed['weight_decay']:.3f}  ema {momentum:.5f}  "

@@ -148,7 +148,10 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         if args.threads:
             torch.set_num_threads(args.threads)
         check_batch_memory(config)  # before the data is read
+        from vjepa_ros.recordings.topic_choice import without_train_keys  # its options alone
+
         segments = load_clip_segments(args.data, config.frames_per_clip, rate_hz,
+                                      log=lambda line: print(without_train_keys(line)),
                                       topics=bag_topics_given(args))
         sampler = clip_sampler(segments, config)  # batches and masks: data_seed, else seed
         monitor_frames = spread_frames(segments, config.monitor_frames)
@@ -168,7 +171,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
                                                 sampler.num_frames, step))
 
         try:
-            result = pretrain_encoder(sampler, monitor_frames, config, checkpoint=checkpoint)
+            result = pretrain_encoder(sampler, monitor_frames, config, checkpoint=checkpoint,
+                                      progress=not args.quiet)
         except PretrainInterrupted as stopped:
             result = stopped.result
             return save_stopped(stopped, out, config, sampler.num_frames, periodic)
@@ -183,7 +187,9 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
                   "incomplete", file=sys.stderr)
         return status
     except (OSError, ValueError, ConfigError, FloatingPointError) as exc:
-        return command_ended("vjepa-ros pretrain", exc)
+        from vjepa_ros.recordings.topic_choice import without_train_keys  # its options alone
+
+        return command_ended("vjepa-ros pretrain", exc, message=without_train_keys(str(exc)))
     plot = write_curves(result, config.floors, *curve_files(out))
     if result.losses:
         tail = result.losses[-50:]
@@ -417,4 +423,7 @@ def add_commands(sub) -> None:
     parser.add_argument("--threads", type=int, default=0,
                         help="CPU threads of torch (0: its default); on a busy shared CPU 1 "
                         "thread ran 15x faster than 2")
+    parser.add_argument("--quiet", action="store_true", help="no progress: no step and monitor "
+                        "lines (as train's and eval's --quiet: no progress bar); the notes, "
+                        "collapse warnings and the summary stay")
     parser.set_defaults(func=cmd_pretrain)

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import compressed_copy_of, data_files
 from vjepa_ros.recordings.recorded_files import listed_data_files
 
@@ -153,6 +154,39 @@ def _size_key(source) -> tuple:
         except OSError:
             return (source.kind, path.is_dir(), None, str(path))
     return (source.kind, path.is_dir(), total)
+
+
+def val_paths_in_train(train: list, val: list) -> str:
+    """Say which ``val`` path overlaps a ``train`` path by the paths alone ("" when none does).
+
+    A --val path that is a --data path, lies inside one (its recordings are found there too)
+    or holds one is a usage error, known before anything is read: one line naming both, what
+    to give. Paths compare resolved (``~``, ``..``, links); one that cannot be resolved
+    compares as written (its reader names it). Recordings shared by other paths (a link to a
+    file, a copy) are found once read (:func:`shared_recordings`, ``same_content``).
+    """
+    def resolved(path) -> Path:
+        try:
+            return Path(os.path.realpath(Path(path).expanduser()))
+        except (OSError, RuntimeError):
+            return Path(os.path.abspath(Path(path).expanduser()))
+
+    for val_path in val:
+        mine = resolved(val_path)
+        for train_path in train:
+            theirs = resolved(train_path)
+            if mine == theirs:
+                how = "is in --data too" if str(val_path) == str(train_path) else \
+                    f"names the same path as --data {shown_path(train_path)}"
+            elif theirs in mine.parents:
+                how = f"lies inside --data {shown_path(train_path)}"
+            elif mine in theirs.parents:
+                how = f"holds --data {shown_path(train_path)}"
+            else:
+                continue
+            return (f"--val {shown_path(val_path)} {how}: a recording validated on must not be "
+                    "trained on; give each recording to one of --data and --val only")
+    return ""
 
 
 def in_train_and_val(pairs: list[tuple]) -> str:

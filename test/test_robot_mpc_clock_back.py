@@ -1,0 +1,126 @@
+"""A clock that goes back under an enabled planner: a simulator restarted (user31), a bag looped.
+
+The old world's command must not go on (its set-point pulled the restarted arm back to where the
+old one was), a plan begun on the old clock must not be commanded, and planning must go on at
+once on the new clock's frames in every control mode. The tiny model, clock and hooked planner
+of ``test_robot_mpc.py``.
+"""
+
+import numpy as np
+import pytest
+from test_robot_mpc import START, HookedPlanner, enabled_session, observe, tiny_world_model
+
+NEW_START = START + np.array([0.0, 0.1, 0.0, 0, 0, 0, 0])  # the new simulator's arm: 10 cm away
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_world_model()
+
+
+def _restart(session, clock, seconds=1.0):
+    """Start the new world: its clock from ``seconds``, fresh frames, the arm at NEW_START."""
+    clock.now = seconds
+    for tick in range(5):
+        clock.now += 0.1
+        observe(session, clock, seed=40 + tick, state=NEW_START)
+
+
+@pytest.mark.parametrize("mode", ["continuous", "blocking", "async"])
+def test_the_old_command_stops_and_the_next_plan_starts_from_the_new_arm(model, mode):
+    session, clock, logs = enabled_session(model, mode=mode)
+    assert session.plan_step().command is not None
+    clock.now += 0.01
+    assert session.stream_step() is not None  # the old world's set-point streams
+    _restart(session, clock)
+    assert session.stream_step() is None, "the old world's set-point still streams"
+    warned = [m for level, m in logs if level == "warning" and "went back" in m]
+    assert len(warned) == 1 and "100.0" in warned[0], logs
+    report = session.plan_step()
+    assert report is not None and report.command is not None, "no plan on the new clock"
+    output = session.stream_step()
+    assert output is not None
+    assert np.linalg.norm(output.setpoint[:3] - NEW_START[:3]) < 0.02, (
+        "the set-point did not start from the new arm's measured pose")
+
+
+def test_a_plan_begun_on_the_old_clock_is_not_commanded(model):
+    planner = HookedPlanner(model)
+    session, clock, _ = enabled_session(model, planner=planner)
+    planner.after = lambda: _restart(session, clock)  # the simulator restarts while it plans
+    report = session.plan_step()
+    assert report.command is None and "clock went back" in report.reason
+    assert session.stream_step() is None and session.commands_sent == 0
+    assert session.plan_step().command is not None, "the next plan, on the new clock, commands"
+
+
+def test_in_shadow_mode_it_only_plans_on_the_new_clock(model):
+    session, clock, logs = enabled_session(model)
+    session.set_enabled(False)
+    assert session.plan_step() is not None
+    _restart(session, clock)
+    assert session.plan_step() is not None, "shadow planning stopped after the clock went back"
+    assert not any("went back" in m for _, m in logs), "nothing was commanded: nothing to say"
+    assert session.stream_step() is None
+
+
+def test_an_idle_session_says_nothing_and_plans_on(model):
+    session, clock, logs = enabled_session(model, mode="blocking")
+    _restart(session, clock)  # enabled, nothing commanded yet
+    assert session.plan_step().command is not None
+    assert not any("went back" in m for _, m in logs)
+
+
+class Wall:
+    """A steady clock the test moves: wall time passing while the node clock stands still."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def _frozen_session(model, mode="continuous"):
+    session, clock, logs = enabled_session(model, mode=mode)
+    session.wall_clock = wall = Wall()
+    observe(session, clock)  # timed by the wall clock from here on
+    return session, clock, wall, logs
+
+
+def test_a_frozen_clock_makes_the_last_frame_stale_after_wall_seconds(model):
+    # user31: sim_node killed under use_sim_time; its /clock stood still, so the last frame
+    # stayed "fresh": ~/enable said "commanding", ~/capture_goal took the dead camera's frame
+    from vjepa_ros.robot.input_checks import FROZEN_CLOCK_S
+
+    session, clock, wall, _ = _frozen_session(model)
+    session.set_enabled(False)
+    wall.now += FROZEN_CLOCK_S - 1  # a slow simulator: frames come seconds apart
+    assert session.set_enabled(True)[1] == "enabled: commanding the arm"
+    session.set_enabled(False)
+    wall.now += 2  # the simulator died: nothing new, the node clock stands
+    ok, reply = session.set_enabled(True)
+    assert ok and "clock stands still" in reply and "no camera image" in reply, reply
+    with pytest.raises(RuntimeError, match="clock stands still"):
+        session.capture_goal()
+    assert session.plan_step() is None or session.plan_step().command is None
+    observe(session, clock, seed=5)  # the simulator is back (same clock here): fine again
+    assert "clock stands still" not in session.set_enabled(True)[1]
+
+
+def test_a_frozen_clock_holds_a_moving_arm(model):
+    session, clock, wall, logs = _frozen_session(model)
+    assert session.plan_step().command is not None
+    assert session.stream_step() is not None
+    wall.now += 10
+    held = session.stream_step()
+    assert held is not None and held.hold_started and held.setpoint is None
+    assert session.stream_step() is None, "the old set-point streams on a dead simulator"
+    assert any("clock stands still" in m for level, m in logs if level == "warning"), logs
+
+
+def test_without_a_wall_clock_nothing_is_timed_by_it(model):
+    session, clock, logs = enabled_session(model)
+    observe(session, clock)
+    assert session.arrived_at == [None, None]
+    assert session.plan_step().command is not None
