@@ -1,7 +1,5 @@
 """A silent camera or robot-state topic is named, with the published topic that was meant."""
 
-import pytest
-
 from vjepa_ros.nodes.input_watch import (
     SILENT_S,
     InputProblem,
@@ -119,9 +117,6 @@ def test_a_finger_only_gripper_topic_is_not_suggested_as_the_arms_joint_states()
         "/a/joint_state_b, /robot1/joint_states, /robot1/fr3_gripper/joint_states; <topic>")
 
 
-@pytest.mark.xfail(strict=True, reason="user31: with the listened /joint_states published (a "
-                   "bag player that already finished) the hint sends the user to the gripper's "
-                   "finger-only topic: `--joint-states-topic /franka_gripper/joint_states`")
 def test_a_published_listened_topic_gets_no_hint_to_a_gripper_topic():
     """Seen live: `vjepa-ros launch --node bag_player -p bag_player.bag:=BAG` (a record bag)."""
     w = InputWatch("joint state", "/joint_states", "sensor_msgs/msg/JointState",
@@ -130,3 +125,18 @@ def test_a_published_listened_topic_gets_no_hint_to_a_gripper_topic():
     graph = {"/joint_states": ["sensor_msgs/msg/JointState"],
              "/franka_gripper/joint_states": ["sensor_msgs/msg/JointState"]}
     assert "franka_gripper" not in w.problem(130.0, graph)
+
+
+def test_a_published_listened_topic_alone_is_said_to_send_nothing():
+    """Its publisher exists (a bag player that finished): no other topic to name, no silence."""
+    w = InputWatch("joint state", "/joint_states", "sensor_msgs/msg/JointState",
+                   "set it: {topic}", started=100.0, unlikely="gripper")
+    alone = {"/joint_states": ["sensor_msgs/msg/JointState"]}
+    assert w.problem(130.0, alone) == (
+        "no joint state on /joint_states in 30 s: /joint_states has a publisher that sends "
+        "nothing (not started yet, finished, or a QoS it does not offer)")
+    other_type = {"/joint_states": ["sensor_msgs/msg/Image"]}
+    assert w.problem(130.0, other_type) == "no joint state on /joint_states in 30 s"
+    beside = {**alone, "/robot1/joint_states": ["sensor_msgs/msg/JointState"]}
+    assert w.problem(130.0, beside).endswith("is the joint state on /robot1/joint_states? "
+                                             "set it: /robot1/joint_states"), "a likely one"

@@ -203,7 +203,8 @@ def test_ctrl_c_disables_the_planner_and_stops_the_nodes(tiny_world_model, tmp_p
     code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")])
     assert code == 130 and capsys.readouterr().err.endswith(
-        "vjepa-ros reach: interrupted; planner disabled, nodes stopped\n")
+        "vjepa-ros reach: interrupted; planner disabled, nodes stopped; nothing saved (the "
+        "pictures come after the episode)\n")
     assert [enabled for enabled, _ in answers] == [True, False]
     assert answers[-1][1].startswith("disabled: shadow mode"), "the planner confirmed it"
     assert len(node_children) == 2
@@ -222,7 +223,7 @@ def test_a_stop_during_start_up_says_the_planner_never_ran(tiny_world_model, tmp
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")])
     assert code == 143 and capsys.readouterr().err == (
         "vjepa-ros reach: terminated; the nodes were starting (the planner never commanded the "
-        "arm); nodes stopped\n")
+        "arm); nodes stopped; nothing saved\n")
     assert reach_demo.stop_line(KeyboardInterrupt()) == reach_demo.STOPPED["start-up"]
 
 

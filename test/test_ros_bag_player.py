@@ -133,3 +133,43 @@ def test_the_executable_refuses_bad_ros_arguments_in_one_line_with_status_2(capf
             (["-p", "bag"], "-p expects NAME:=VALUE (e.g. -p use_sim_time:=true), got 'bag'")):
         assert main(["bag_player", "--ros-args", *arguments]) == 2
         assert capfd.readouterr().err == f"bag_player: {message}\n"
+
+
+class SlowNode(rclpy.node.Node):
+    """A stand-in for the planner (made last, as one loading its model): notes the players."""
+
+    players: list = []
+    seen: list = []
+
+    def __init__(self, **kwargs):
+        super().__init__("slow_planner", **kwargs)
+        SlowNode.seen = [player.released.is_set() for player in SlowNode.players]
+
+
+def test_a_launch_plays_its_bag_only_once_the_planner_is_made(context, tmp_path, monkeypatch):
+    """Seen live (user31): with --node bag_player the bag ended while the planner loaded."""
+    from vjepa_ros.nodes.node_launch import NodeLaunch
+    from vjepa_ros.nodes.node_registry import NODES, NodeEntry
+    from vjepa_ros.nodes.nodes_in_process import Launch
+
+    frames, states, times = synthetic_episode(4, size=16)
+    bag = write_bag(tmp_path / "bag", frames, states, times)
+    monkeypatch.setitem(NODES, "slow", NodeEntry(f"{__name__}:SlowNode", slow_start=True,
+                                                 ros_name="slow_planner"))
+    made = BagPlayer.__init__
+
+    def noted(self, *args, **kwargs):
+        SlowNode.players.append(self)
+        made(self, *args, **kwargs)
+
+    monkeypatch.setattr(BagPlayer, "__init__", noted)
+    monkeypatch.setattr(SlowNode, "players", [])
+    player_launch = NodeLaunch("bag_player", parameters={
+        "bag": str(bag), "rate": 10.0, "start_delay_s": 0.0})
+    with Launch([NodeLaunch("slow"), player_launch], context=context) as launch:
+        assert SlowNode.seen == [False], "the player waited for the planner to be made"
+        player = launch.node("bag_player")
+        assert player.released.is_set()
+        launch.start()
+        assert player.done.wait(60.0) and player.error is None  # only a failing run waits
+        assert player.published == 15

@@ -361,9 +361,6 @@ def test_the_planner_refuses_an_invalid_gripper_state_topic_in_one_line(monkeypa
     assert "robot.gripper_state_topic" in err and "not a valid ROS topic name" in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="user31: an rclpy.init failure that is no argument's "
-                   "(ROS_DOMAIN_ID=abc in the environment, or EAGAIN on a loaded machine) is "
-                   "said as 'ROS arguments: ...' with the usage-error status 2")
 def test_a_bad_ros_domain_id_is_not_blamed_on_the_ros_arguments(monkeypatch, capfd):
     """Refuse naming the environment variable, status 1 (not a typed argument).
 

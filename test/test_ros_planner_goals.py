@@ -264,8 +264,13 @@ def test_goal_images_too_small_or_cut_are_refused_and_another_size_is_noted_once
         return result
 
     h.goal_pub.publish(Image(**rgb_to_image_fields(np.zeros((1, 1, 3), np.uint8))))
-    assert h.pump(3.0, until=lambda: h.logs("ignoring goal image: the image is 1x1 px, smaller "
-                                            "than 32 px a side"))
+    assert h.pump(3.0, until=lambda: h.logs("ignoring goal image on /vjepa_planner/goal_image: "
+                                            "the image is 1x1 px, smaller than 32 px a side"))
+    assert h.session.goals is None
+    depth = Image(height=64, width=64, encoding="16UC1", step=128, data=bytes(64 * 128))
+    h.goal_pub.publish(depth)  # a depth image sent as a goal: the topic named, to fix its sender
+    assert h.pump(3.0, until=lambda: h.logs("ignoring goal image on /vjepa_planner/goal_image: "
+                                            "unsupported image encoding '16UC1'"))
     assert h.session.goals is None
     good = str(save_image_file(tmp_path / "good.png", np.zeros((96, 128, 3), np.uint8)))
     cut = tmp_path / "cut.png"

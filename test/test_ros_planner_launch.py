@@ -443,9 +443,6 @@ def test_launch_ends_with_the_line_of_a_node_that_stopped_itself_and_status_1(mo
         "...\n")
 
 
-@pytest.mark.xfail(strict=True, reason="user31: `launch --node sim --node sim` starts two "
-                   "simulators in one process; the second refuses as 'another process' and "
-                   "advises another ROS_DOMAIN_ID, and the launch ends with status 1")
 def test_a_node_named_twice_is_started_once_or_refused(monkeypatch, capsys):
     from vjepa_ros.cli import main
     from vjepa_ros.nodes import launcher
@@ -462,9 +459,6 @@ def test_a_node_named_twice_is_started_once_or_refused(monkeypatch, capsys):
     assert names.count("sim") <= 1, f"nodes started: {names}"
 
 
-@pytest.mark.xfail(strict=True, reason="user31: `launch --node image_publisher -p "
-                   "image_publisher.path:=goal.png` publishes the goal on /image, which nothing "
-                   "reads, and launch has no way to remap it (ros2 launch has topic:=)")
 def test_an_image_publisher_started_with_the_planner_reaches_its_goal_topic(monkeypatch,
                                                                            tmp_path):
     from vjepa_ros.cli import main

@@ -380,14 +380,29 @@ def test_a_simulation_slower_than_real_time_on_the_wall_clock_says_so_once(
         harness.close()
 
 
-@pytest.mark.xfail(strict=True, reason="user31: `ros2 param set /sim_node use_sim_time true` "
-                   "without publish_clock is accepted, and every message is then stamped 0 "
-                   "(refused at start with the publish_clock advice)")
 def test_use_sim_time_without_publish_clock_is_refused_at_run_time_too(context):
     """Seen live: the set succeeded and joint_states came stamped 0.0 from then on."""
     harness = Harness(context, publish_clock=False)
     try:
         result = harness.node.set_parameters([Parameter("use_sim_time", value=True)])[0]
         assert not result.successful and "publish_clock" in result.reason, result
+    finally:
+        harness.close()
+
+
+def test_the_run_time_use_sim_time_refusal_keeps_the_value_and_lets_a_clock_source_switch(context):
+    """Refused: the node clock stays on wall time; with publish_clock the same set is taken."""
+    harness = Harness(context, publish_clock=False)
+    try:
+        harness.node.set_parameters([Parameter("use_sim_time", value=True)])
+        assert harness.node.get_parameter("use_sim_time").value is False
+        result = harness.node.set_parameters([Parameter("use_sim_time", value=False)])[0]
+        assert result.successful, result
+    finally:
+        harness.close()
+    harness = Harness(context, publish_clock=True)
+    try:
+        result = harness.node.set_parameters([Parameter("use_sim_time", value=True)])[0]
+        assert result.successful, result
     finally:
         harness.close()

@@ -41,7 +41,13 @@ def message_class(msgtype: str):
 class BagPlayer(Node):
     ROS_NAME = "bag_player"  # the one prefix of its start-up errors (main)
 
-    def __init__(self, **kwargs):
+    def __init__(self, held: bool = False, **kwargs):
+        """Make the player; it plays ``start_delay_s`` after this, or after :meth:`release`.
+
+        ``held``: wait for :meth:`release` first (``vjepa-ros launch`` releases it once every
+        node it starts is made, so that a planner loading its model hears the whole bag);
+        ``kwargs``: rclpy ``Node``'s. Raises ValueError / BagError for bad parameters or bag.
+        """
         super().__init__(self.ROS_NAME, **kwargs)
         self.config = declare_config(self, PlaybackConfig()).check()
         contents = bag_contents(self.config.bag, self.config.topic_list())
@@ -69,6 +75,9 @@ class BagPlayer(Node):
                                 if self.config.clock else None)
         self.create_service(Trigger, f"~/{BAG_PLAYER_SERVICE}", self._identify)
         self.stop_event, self.done = threading.Event(), threading.Event()
+        self.released = threading.Event()  # set: the start delay counts (release, or a stop)
+        if not held:
+            self.released.set()
         self.error: Exception | None = None
         self.published = 0
         self.thread = threading.Thread(target=self._run, name="bag_player", daemon=True)
@@ -98,7 +107,8 @@ class BagPlayer(Node):
 
     def _run(self) -> None:
         try:
-            if self.stop_event.wait(self.config.start_delay_s):
+            self.released.wait()
+            if self.stop_event.is_set() or self.stop_event.wait(self.config.start_delay_s):
                 return
             while not self.stop_event.is_set():
                 self.published += play(
@@ -123,6 +133,10 @@ class BagPlayer(Node):
         finally:
             self.done.set()
 
+    def release(self) -> None:
+        """Let a player made ``held`` play: after ``start_delay_s`` from now."""
+        self.released.set()
+
     def _identify(self, request, response):
         """Answer ``~/vjepa_ros_bag_player``: this node plays a recording (which bag)."""
         response.success, response.message = True, f"vjepa_ros bag_player: {self.config.bag}"
@@ -140,6 +154,7 @@ class BagPlayer(Node):
         thread = getattr(self, "thread", None)  # None when __init__ failed half-way
         if thread is not None:
             self.stop_event.set()
+            self.released.set()  # a held player ends without playing
             if thread.is_alive():
                 thread.join(timeout=5.0)
         return super().destroy_node()

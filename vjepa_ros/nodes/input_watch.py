@@ -53,15 +53,20 @@ class InputWatch:
         The most similar name of a topic of this type ("is the camera image on /a/b? set ...");
         else every topic of this type; "" when there is none, or the stream stopped (then the
         topic was right). Topics named ``unlikely`` come last (a gripper's finger-only joint
-        states are no arm state topic).
+        states are no arm state topic). When the listened topic itself has a publisher of this
+        type (a bag player that finished), ``unlikely`` topics are never named, and without
+        another topic the hint says that its publisher sends nothing.
         """
         if self.last is not None:
             return ""
+        has_publisher = self.msg_type in published.get(self.topic, ())
         candidates = sorted((t for t, types in published.items()
-                             if self.msg_type in types and t != self.topic),
+                             if self.msg_type in types and t != self.topic
+                             and not (has_publisher and self._unlikely(t))),
                             key=lambda t: (self._unlikely(t), t))
         if not candidates:
-            return ""
+            return (f"{self.topic} has a publisher that sends nothing (not started yet, "
+                    "finished, or a QoS it does not offer)") if has_publisher else ""
         likely = [t for t in candidates if not self._unlikely(t)] or candidates
         best = max(likely, key=lambda t: similarity(self.topic, t))
         if similarity(self.topic, best) >= SIMILAR:

@@ -33,7 +33,12 @@ from vjepa_ros.nodes.launch_inputs import (
     check_override_nodes,
     check_required_parameters,
 )
-from vjepa_ros.nodes.node_launch import NodeLaunch, mpc_nodes, wire_sim
+from vjepa_ros.nodes.node_launch import (
+    NodeLaunch,
+    mpc_nodes,
+    wire_image_publisher,
+    wire_sim,
+)
 from vjepa_ros.nodes.nodes_in_process import Launch
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
@@ -77,7 +82,9 @@ def _launch(args: argparse.Namespace) -> int:
                           args.params_file, args.image_transport, overrides.get("planner"))
         if given_file:  # its values named as typed, not as the absolute path found
             nodes[0].file_label = f"--params-file {given_file}"
-        nodes += [NodeLaunch(name) for name in args.node if name not in {n.name for n in nodes}]
+        # a node named twice (--node sim --node sim) is started once: two would be a mistake
+        nodes += [NodeLaunch(name) for name in dict.fromkeys(args.node)
+                  if name not in {n.name for n in nodes}]
         check_override_nodes(overrides, [node.name for node in nodes])
         for node in nodes:
             node.notes.update(notes.get(node.name, {}))
@@ -85,6 +92,8 @@ def _launch(args: argparse.Namespace) -> int:
                 node.parameters.update(overrides.get(node.name, {}))
             if node.name == "sim":
                 wire_sim(node, args.use_sim_time)
+            if node.name == "image_publisher":
+                wire_image_publisher(node, args.camera_topic)
         check_required_parameters(nodes)  # an image_publisher without its image
         # rclpy's validators: after the checks that need no ROS, before rcl parses the remaps
         check_topic_options({"--camera-topic": args.camera_topic,

@@ -134,3 +134,20 @@ def wire_sim(sim: NodeLaunch, use_sim_time: bool) -> None:
     if use_sim_time and "publish_clock" not in sim.parameters:
         sim.parameters["publish_clock"] = True
         sim.labels["publish_clock"] = "--use-sim-time"
+
+
+def wire_image_publisher(publisher: NodeLaunch, camera_topic: str) -> None:
+    """Connect the image publisher ``publisher`` to the planner this launch starts with it.
+
+    Latched (its default ``qos``): a goal image, so ``image`` goes to the planner's goal image
+    topic (:data:`PLANNER_GOAL_IMAGE`), as ``-r image:=/vjepa_planner/goal_image`` does for
+    ``ros2 run vjepa_ros image_publisher``. With ``-p image_publisher.qos:=sensor_data``: a
+    stand-in camera, so ``image`` and ``image/compressed`` go to ``camera_topic`` (the
+    planner's ``--camera-topic``, which names the compressed topic itself with
+    ``--image-transport compressed``).
+    """
+    if publisher.parameters.get("qos", "latched") == "sensor_data":
+        publisher.remappings.setdefault("image", camera_topic)
+        publisher.remappings.setdefault("image/compressed", camera_topic)
+    else:
+        publisher.remappings.setdefault("image", PLANNER_GOAL_IMAGE)

@@ -25,7 +25,28 @@ NETWORK_RULE = {"ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "ROS_LOCALHOST_ONL
 
 
 class NodeExited(RuntimeError):
-    """A node's process ended while it was needed; the message carries its last output."""
+    """A node's process ended while it was needed; the message carries its last output.
+
+    ``NodeExited(what, tail)``: ``what`` says which process and how it ended, ``tail`` its last
+    lines ("" when it printed nothing: a process killed at once); ``str()`` is ``what``, then
+    ``: `` and the tail on the lines below it where there is one.
+    """
+
+    def __init__(self, what: str, tail: str = ""):
+        super().__init__(f"{what}:\n{tail}" if tail else what)
+        self.what, self.tail = what, tail
+
+
+def exit_words(returncode: int) -> str:
+    """Say how a child ended: ``exited with code 1``, or ``was killed by SIGKILL`` (code -9)."""
+    if returncode >= 0:
+        return f"exited with code {returncode}"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = f"signal {-returncode}"
+    hint = " (kill -9, or the kernel's out-of-memory killer)" if name == "SIGKILL" else ""
+    return f"was killed by {name}{hint}"
 
 
 def keep_dds_local(environ: MutableMapping[str, str] = os.environ) -> str:
@@ -143,8 +164,8 @@ class NodeProcess:
     def check(self) -> None:
         """Raise :class:`NodeExited` (with the child's last lines) if the child has exited."""
         if self.process is not None and self.process.poll() is not None:
-            raise NodeExited(f"the {self.label} process ({self.ros_name}) exited with code "
-                             f"{self.process.returncode}:\n{self.tail()}")
+            raise NodeExited(f"the {self.label} process ({self.ros_name}) "
+                             f"{exit_words(self.process.returncode)}", self.tail())
 
     def stop(self) -> None:
         """Stop the child (SIGINT, then SIGKILL) and wait for it; safe to call twice."""

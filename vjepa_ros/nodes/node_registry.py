@@ -21,6 +21,9 @@ class NodeEntry:
     # parameter errors come before that wait.
     slow_start: bool = False
     ros_name: str = ""  # the class's ROS_NAME (known before rclpy loads; a test compares them)
+    # Made ``held=True`` by a launch and released (``release()``) once every node is made: a
+    # bag player that played while the planner loaded its model would feed nobody.
+    held: bool = False
     # {parameter: what it names} a node cannot start without: ``launch --node NAME`` refuses it
     # empty before any node starts (launch_inputs.check_required_parameters)
     required: tuple[tuple[str, str], ...] = ()
@@ -40,6 +43,6 @@ NODES: dict[str, NodeEntry] = {
                                  required=(("path", "the image file to publish"),)),
     "sim": NodeEntry("vjepa_ros.nodes.sim_node:SimNode", "sim.yaml", ros_name="sim_node"),
     "bag_player": NodeEntry("vjepa_ros.nodes.bag_player:BagPlayer", "bag_player.yaml",
-                            ros_name="bag_player",
+                            ros_name="bag_player", held=True,
                             required=(("bag", "the bag to play (a folder, .mcap or .db3)"),)),
 }

@@ -35,8 +35,8 @@ def run_node(node_class, args=None) -> int:
 
     Bad ROS arguments (``ros_args.check_ros_args``, then what ``rclpy.init`` refuses) and a
     start-up value for a parameter the node does not have (``params.UnknownParameterError``) →
-    one line and exit code 2, as ``vjepa-ros launch``; other start-up errors of the node → one
-    line and exit code 1.
+    one line and exit code 2, as ``vjepa-ros launch``; an environment ROS cannot start in
+    (``ROS_DOMAIN_ID=abc``) and other start-up errors of the node → one line and exit code 1.
 
     Ctrl-C (SIGINT) and SIGTERM (``kill``, ``systemctl stop``, ``ros2 launch`` stopping it)
     stop the node as ``vjepa-ros launch`` stops its nodes, then one line ``NAME: interrupted``
@@ -75,8 +75,9 @@ def run_node(node_class, args=None) -> int:
                 print(f"{name}: {exc}", file=sys.stderr)
                 return 1
             route_reply_warnings()  # rclpy's reply-timeout warning: one line, not two
-            if not init_node_args(node_class, args):
-                return 2
+            status = init_node_args(node_class, args)
+            if status:
+                return status
             # In this thread: no other thread is left in rclpy at exit. One thread: every
             # node's long work runs on threads of its own (the planner's planning worker), and
             # the pinned rclpy's MultiThreadedExecutor busy-loops (nodes/spinning.py). Made
@@ -151,8 +152,12 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
         return None, exit_status(exc)  # (run_node shuts the context down)
 
 
-def init_node_args(node_class, args=None) -> bool:
-    """``rclpy.init(args=args)`` after checking its ROS arguments; False (one line said) if bad.
+def init_node_args(node_class, args=None) -> int:
+    """``rclpy.init(args=args)`` after checking its ROS arguments; return 0, or a status.
+
+    After one line: 2 for bad ROS arguments (a usage error), 1 for an environment ROS cannot
+    start in (``ros_environment``: a ``ROS_DOMAIN_ID`` that is no domain, checked before
+    rclpy.init; another failure of rclpy.init that is no argument's, a resource error).
 
     ``args`` None: ``sys.argv``, as rclpy takes it. The ``--params-file`` files are checked for
     the node ``node_class.ROS_NAME`` (remapped as ``-r __ns:=``/``__node:=`` say), so a
@@ -164,6 +169,7 @@ def init_node_args(node_class, args=None) -> bool:
     from rclpy.signals import SignalHandlerOptions
 
     from vjepa_ros.nodes.ros_args import check_ros_args, ros_args_error, ros_arguments
+    from vjepa_ros.nodes.ros_environment import domain_id_problem, init_failure, is_argument_error
     from vjepa_ros.terminate import call_held
 
     name = getattr(node_class, "ROS_NAME", node_class.__name__)
@@ -175,7 +181,11 @@ def init_node_args(node_class, args=None) -> bool:
                        f"config/{files[0]}" if files else "config/planner.yaml")
     except ValueError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
-        return False
+        return 2
+    problem = domain_id_problem()  # else rcl's words, or DDS's two lines and exit 1
+    if problem:
+        print(f"{name}: {problem}", file=sys.stderr)
+        return 1
     # rcl logs "Failed to parse global arguments" before raising: the one line below says it
     severity = rclpy.logging.LoggingSeverity
     rclpy.logging.set_logger_level("rcl", severity.FATAL)
@@ -183,10 +193,13 @@ def init_node_args(node_class, args=None) -> bool:
         # a stop raised after rclpy.init returned, never inside it (terminate.call_held)
         call_held(rclpy.init, args=args, signal_handler_options=SignalHandlerOptions.NO)
     except RuntimeError as exc:  # RCLError, UnknownROSArgsError: an argument rcl refuses
+        if not is_argument_error(exc):  # (the environment, a resource): not a usage error
+            print(f"{name}: {init_failure(exc)}", file=sys.stderr)
+            return 1
         print(f"{name}: {ros_args_error(exc)}", file=sys.stderr)
-        return False
+        return 2
     finally:  # unless --log-level rcl:=LEVEL set it
         if not any(flag == "--log-level" and (value or "").startswith("rcl:=")
                    for flag, value in ros_arguments(argv)):
             rclpy.logging.set_logger_level("rcl", severity.UNSET)
-    return True
+    return 0

@@ -13,6 +13,7 @@ from vjepa_ros.nodes.node_launch import NodeLaunch
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.nodes.node_runner import one_line
 from vjepa_ros.nodes.reply_warnings import route_reply_warnings
+from vjepa_ros.nodes.ros_environment import domain_id_problem, init_failure
 from vjepa_ros.nodes.spinning import NodeSpinner
 from vjepa_ros.terminate import stop_signals_held
 
@@ -22,7 +23,9 @@ class Launch:
 
     ``Launch(nodes)`` creates the nodes (its own rclpy context unless one is given), those
     that load the world model (``NodeEntry.slow_start``) last, so that a bad parameter of
-    another node is refused before that wait; ``nodes`` keeps the order given. Its
+    another node is refused before that wait; ``nodes`` keeps the order given. Those made
+    held (``NodeEntry.held``: a bag player) are released once every node is made, so that a
+    bag plays to a planner that has loaded its model. Its
     ``executor`` (a ``spinning.NodeSpinner``) spins them: ``start()`` on background threads,
     ``spin()`` in the foreground; ``shutdown()`` destroys the nodes and the context (if it made
     it).
@@ -40,10 +43,16 @@ class Launch:
         self.names: dict = {}  # started node -> its -p NODE. name (failure's prefix)
         # made whole: a stop raised after, never inside rclpy (terminate.stop_signals_held);
         # not around the nodes below (a stop while the planner loads its model: at once)
+        problem = domain_id_problem() if self.own_context else ""
+        if problem:  # else rcl's words and C source path, or DDS's two lines and exit 1
+            raise RuntimeError(problem)
         with stop_signals_held():
             self.context = rclpy.Context() if context is None else context
             if self.own_context:
-                rclpy.init(context=self.context)
+                try:
+                    rclpy.init(context=self.context)
+                except RuntimeError as exc:  # no arguments given: the environment, a resource
+                    raise RuntimeError(init_failure(exc)) from None
         self.nodes = []
         try:
             for spec in nodes:
@@ -53,8 +62,10 @@ class Launch:
                 for index, spec in sorted(enumerate(nodes),
                                           key=lambda item: NODES[item[1].name].slow_start):
                     node_class = NODES[spec.name].load()
+                    held = {"held": True} if NODES[spec.name].held else {}
                     try:
-                        node = node_class(context=self.context, **spec.node_kwargs(use_sim_time))
+                        node = node_class(context=self.context, **held,
+                                          **spec.node_kwargs(use_sim_time))
                     except UnknownParameterError as exc:  # the closest as -p NODE.name:=...
                         # or, for a name a --params-file gave, after that file, as its key
                         raise UsageError(f"{spec.name}: "
@@ -75,6 +86,9 @@ class Launch:
         self.executor = NodeSpinner(self.context)  # add_node, spin, shutdown like an executor
         for node in self.nodes:
             self.executor.add_node(node)
+        for index, spec in enumerate(nodes):  # every node made (the planner's model loaded)
+            if NODES[spec.name].held:
+                self.nodes[index].release()
 
     def node(self, name: str):
         """Return the started node whose ROS name is ``name``."""

@@ -48,7 +48,8 @@ class PlannerGoals:
             self.session.set_goals([SubGoal(rgb, 0, source="~/goal_image")])
             self.forget_goal_files()  # (and a waiting image is older now)
         except (ImageError, ValueError) as exc:
-            self.get_logger().error(f"ignoring goal image: {exc}")
+            topic = self.goal_subscription.topic_name  # which sender to fix
+            self.get_logger().error(f"ignoring goal image on {topic}: {exc}")
         self.worker.wake()
 
     def forget_goal_files(self) -> None:

@@ -101,10 +101,13 @@ def demo_processes(nodes: list) -> NodeProcesses:
 # What a Ctrl-C or SIGTERM stopped, by how far run_reach_demo had come (the KeyboardInterrupt's
 # ``reach_stage``): the command's last line says what had happened and what was undone.
 STOPPED = {
-    "start-up": "the nodes were starting (the planner never commanded the arm); nodes stopped",
-    "goal": "the goal was being set (the planner was never enabled); nodes stopped",
-    "episode": "planner disabled, nodes stopped",
-    "pictures": "the episode had ended; its pictures were being saved",
+    "start-up": "the nodes were starting (the planner never commanded the arm); nodes stopped; "
+                "nothing saved",
+    "goal": "the goal was being set (the planner was never enabled); nodes stopped; nothing saved",
+    "episode": "planner disabled, nodes stopped; nothing saved (the pictures come after the "
+               "episode)",
+    "pictures": "the episode had ended; its pictures were being saved, perhaps not both (each "
+                "file is whole or absent)",
 }
 
 
@@ -113,11 +116,23 @@ def stop_line(exc: KeyboardInterrupt) -> str:
     return STOPPED[getattr(exc, "reach_stage", "start-up")]
 
 
+def failure_line(exc: Exception) -> str:
+    """Return what ``reach`` says of a failure of :func:`run_reach_demo`, saved files included.
+
+    Before its pictures (``reach_stage``): ``; nothing saved`` after the error's first part (a
+    node process's last lines, ``node_processes.NodeExited.tail``, below it).
+    """
+    if getattr(exc, "reach_stage", "start-up") == "pictures":
+        return str(exc)
+    tail = getattr(exc, "tail", "")
+    return f"{getattr(exc, 'what', exc)}; nothing saved" + (f":\n{tail}" if tail else "")
+
+
 def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEpisode:
     """Start the nodes, run one episode, save the pictures; raise on any failure.
 
-    A KeyboardInterrupt (Ctrl-C, SIGTERM) leaves with ``reach_stage``, the :data:`STOPPED` key
-    of what it stopped (:func:`stop_line`).
+    A KeyboardInterrupt (Ctrl-C, SIGTERM) or an error leaves with ``reach_stage``, the
+    :data:`STOPPED` key of what it stopped (:func:`stop_line`, :func:`failure_line`).
     """
     from vjepa_ros.models.checkpoint import check_checkpoint
     from vjepa_ros.nodes.dds_profile import use_camera_profile
@@ -169,7 +184,7 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
         strip, gif = save_episode_pictures(out_dir, episode)
         say(f"saved        {strip}\n             {gif}")
         return episode
-    except KeyboardInterrupt as exc:
+    except (KeyboardInterrupt, Exception) as exc:
         exc.reach_stage = stage
         raise
 
@@ -250,6 +265,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
     from vjepa_ros.input_paths import world_model_error
     from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.models.errors import CheckpointError
+    from vjepa_ros.nodes.ros_environment import domain_id_problem
     from vjepa_ros.sim.reach_config import check_config_file, load_reach_config
 
     overrides = {"checkpoint": args.checkpoint, "goal_seed": args.goal_seed,
@@ -277,6 +293,9 @@ def cmd_reach(args: argparse.Namespace) -> int:
         out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()
     except ValueError as exc:
         return command_ended(PROG, exc, status=1)
+    problem = domain_id_problem()  # else each node process's line, or DDS's and exit 1
+    if problem:
+        return command_ended(PROG, RuntimeError(problem), status=1)
     try:
         option = "--checkpoint" if args.checkpoint else f"checkpoint of {args.config}"
         checkpoint = checkpoint_path(config, option)
@@ -304,7 +323,8 @@ def cmd_reach(args: argparse.Namespace) -> int:
         episode = run_reach_demo(config, out_dir)
     except (KeyboardInterrupt, OSError, ValueError, RuntimeError, ConfigError) as exc:
         # a stop: Ctrl-C, or SIGTERM (command_errors.run_reporting); what it stopped
-        return command_ended(PROG, exc, stop_line(exc), status=1)
+        message = None if isinstance(exc, KeyboardInterrupt) else failure_line(exc)
+        return command_ended(PROG, exc, stop_line(exc), status=1, message=message)
     if args.require_success and not episode.success:
         print(f"vjepa-ros reach: goal not reached ({episode.stop_reason}, "
               f"{episode.final_distance * 100:.1f} cm); --require-success", file=sys.stderr)

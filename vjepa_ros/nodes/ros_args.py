@@ -25,6 +25,7 @@ from vjepa_ros.nodes.params_file import (
     list_kinds,
     nested_kind,
 )
+from vjepa_ros.nodes.ros_environment import rcl_text
 
 # rcl's flags that take a value (the next argument); the others stand alone
 _VALUED = {"-p": "-p", "--param": "-p", "-r": "-r", "--remap": "-r", "--params-file":
@@ -234,8 +235,7 @@ def ros_args_error(exc: BaseException) -> str:
     not use a valid severity level, at /project/src/...`` → ``--log-level x: rcl cannot parse
     this log level (Argument does not use a valid severity level)``.
     """
-    text = re.sub(r",? at /\S+:\d+", "", " ".join(str(exc).split()))
-    text = text.removeprefix("failed to initialize rcl: ")
+    text = rcl_text(exc)
     rule = re.match(r"Couldn't parse (.+?): '(.+)'\. Error: (.*)", text)
     if rule:
         return f"{rule[2]}: rcl cannot parse this {rule[1]} ({rule[3]}): see ros2 run --help"

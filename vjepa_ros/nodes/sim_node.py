@@ -39,6 +39,7 @@ import time
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.clock import Clock as RosClock
 from rclpy.clock import ClockType
@@ -52,7 +53,7 @@ from std_srvs.srv import Trigger
 from vjepa_ros.config import param
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.graph_publishers import other_publishers
-from vjepa_ros.nodes.params import declare_config
+from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
 from vjepa_ros.sim.pace import SIMULATOR_SERVICE, PaceMeter
@@ -67,6 +68,9 @@ REFUSED = ("this simulator started second, so it refuses to run: stop the other 
 PUBLISHER_CHECK_S = 1.0  # [s] between checks for another publisher of joint_states or /clock
 NEWCOMER_S = 5.0  # [s] another publisher found this soon after the start: this node came second
 PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim.pace.PaceMeter)
+NO_CLOCK = ("use_sim_time is true but publish_clock is false, so nothing publishes /clock and "
+            "every message would be stamped 0; set publish_clock:=true (the simulator is the "
+            "clock; a start-up parameter) or use_sim_time:=false")
 
 
 @dataclasses.dataclass
@@ -95,10 +99,8 @@ class SimNode(Node):
         # range, named as -p names it ("max_target_distance must lie in [0, 10], got -1.0")
         self.config.check()  # real_time_factor too: finite, in REAL_TIME_FACTOR
         if self.get_parameter("use_sim_time").value and not self.config.publish_clock:
-            raise ValueError("use_sim_time is true but publish_clock is false, so "
-                             "nothing publishes /clock and the simulation would never step; set "
-                             "publish_clock:=true (the simulator is the clock) or "
-                             "use_sim_time:=false")
+            raise ValueError(NO_CLOCK)
+        on_set_parameters(self, self.on_set_parameters)  # use_sim_time at run time too
         self.lock = threading.Lock()  # one thread at a time in pybullet
         try:
             self.runner = SimRunner(self.config, self.config)
@@ -321,6 +323,13 @@ class SimNode(Node):
         where = " ".join(f"{v:+.3f}" for v in goal.state[:3])
         note = "" if goal.reached else " (the arm did not get within 1 mm: unreachable?)"
         self.get_logger().info(f"goal image published for TCP at [{where}]{note}")
+
+    def on_set_parameters(self, params) -> SetParametersResult:
+        """Refuse ``use_sim_time`` true without ``publish_clock`` at run time: :data:`NO_CLOCK`."""
+        for p in params:
+            if p.name == "use_sim_time" and p.value is True and not self.config.publish_clock:
+                return SetParametersResult(successful=False, reason=NO_CLOCK)
+        return SetParametersResult(successful=True)
 
     def on_identify(self, request, response):
         """Answer ``~/vjepa_ros_simulator``: this is vjepa_ros's simulator, and its clock."""
