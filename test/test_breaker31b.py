@@ -51,3 +51,23 @@ def test_a_slow_camera_within_max_image_age_is_not_a_frozen_clock(model):
         session.observe_state(START, clock.now)
     ok, reply = session.set_enabled(True)
     assert ok and reply == "enabled: commanding the arm", reply
+
+
+@pytest.mark.xfail(strict=True, reason="breaker31b: a file saved with torch's documented "
+                   "torch.serialization.set_crc32_options(False) (no checksums written, 0 "
+                   "stored) is refused as 'damaged ... a disk or copy error'")
+def test_a_file_saved_without_checksums_loads(tmp_path):
+    import torch
+
+    from vjepa_ros.models import build_encoder, load_models
+    from vjepa_ros.models.checkpoint import save_world_model
+
+    torch.manual_seed(0)
+    encoder = build_encoder(embed_dim=32, depth=1, num_heads=2, img_size=64)
+    torch.serialization.set_crc32_options(False)
+    try:
+        path = save_world_model(tmp_path / "fast_save.pt", encoder)
+    finally:
+        torch.serialization.set_crc32_options(True)
+    assert torch.load(path, weights_only=True)["encoder"]  # torch reads it fine
+    assert load_models(path)[0] is not None
