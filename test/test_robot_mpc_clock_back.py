@@ -134,3 +134,18 @@ def test_a_frame_stamped_a_little_before_the_newest_keeps_the_command(model):
     session.observe_image(session.frame.value, clock.now - 0.1)  # 0.1 s < max_image_age_s
     assert session.stream_step() is not None, "a jitter dropped the command"
     assert not any("went back" in m for _, m in logs)
+
+
+def test_a_paused_simulators_clock_holds_after_the_wall_limit_only_while_it_stands(model):
+    # a paused simulator: /clock (and joint states) go on with the same time; then it resumes
+    from vjepa_ros.robot.input_checks import FROZEN_CLOCK_S
+
+    session, clock, wall, _ = _frozen_session(model)
+    for _ in range(int(FROZEN_CLOCK_S) + 2):  # paused: states keep coming, stamped alike
+        wall.now += 1
+        session.observe_state(START, clock.now)
+    assert "clock stands still" in session.set_enabled(True)[1] or \
+        "clock stands still" in " ".join(b.detail for b in session.blocking_problems(clock.now))
+    clock.now += 0.01  # resumed: the clock runs again, the camera's next frame not due yet
+    assert not any("clock stands still" in b.detail
+                   for b in session.blocking_problems(clock.now))

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
 from vjepa_ros.robot.safety import age_problem
 
-FROZEN_CLOCK_S = 5.0  # [s] wall time without a frame or state, however fresh: a frozen clock
+# [s] wall time without a frame or state, the node clock standing still: a frozen clock
+FROZEN_CLOCK_S = 5.0
 
 
 class InputChecks:
@@ -173,16 +174,31 @@ class InputChecks:
         A simulator killed or paused leaves its ``/clock`` standing: its last frame and state
         stay ``age`` [s] old by the node clock for ever, and ``~/enable`` answered "commanding",
         ``~/capture_goal`` took the dead camera's frame (user31). ``arrived``: ``wall_clock``
-        [s] when the newest came (None: not timed).
+        [s] when the newest came (None: not timed). Stale when nothing came for
+        ``FROZEN_CLOCK_S`` of wall time and the session clock has stood still as long (read at
+        every check; the node checks at 2 Hz for its diagnostics): a clock that runs, however
+        slowly (a simulator below real time, a slow camera with a raised
+        ``safety.max_image_age_s``: breaker31b), leaves it to the age limit.
         """
         if self.wall_clock is None or arrived is None:
             return ""
-        silence = self.wall_clock() - arrived
-        if silence <= FROZEN_CLOCK_S:
+        wall = self.wall_clock()
+        self._mark_clock(self.clock(), wall)
+        silence = wall - arrived
+        if min(silence, wall - self._clock_mark[1]) <= FROZEN_CLOCK_S:
             return ""
         return (f"no {what} has arrived on {topic} for {silence:.0f} s (wall time), yet the node "
                 f"clock makes the newest {age:.2f} s old: the clock stands still (a simulator "
                 "stopped or paused, its /clock frozen?); waiting for new ones")
+
+    def _mark_clock(self, now: float, wall: float) -> None:
+        """Note the session clock ``now`` read at ``wall_clock`` ``wall`` [s] (frozen-clock check).
+
+        The mark keeps the wall time a clock value was first read at: it moves when the clock
+        does. Read at every arrival and every check.
+        """
+        if self._clock_mark is None or self._clock_mark[0] != now:
+            self._clock_mark = (now, wall)
 
     def _noted(self, problem: str, age: float | None) -> str:
         """``problem`` with the clock note (``clock_note``) after it, when there is one.

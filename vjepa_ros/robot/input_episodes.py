@@ -64,6 +64,7 @@ class InputEpisodes:
             now = self.clock()
             if self.wall_clock is not None:
                 self.arrived_at[0] = self.wall_clock()
+                self._mark_clock(now, self.arrived_at[0])
             if self.inputs.frame is not None and stamp < self.inputs.frame.stamp:
                 self.last_planned_stamp = -float("inf")  # plan on the new pass (breaker28d)
                 if self.inputs.frame.stamp - stamp > self.limits.max_image_age_s:
@@ -100,6 +101,7 @@ class InputEpisodes:
         """
         self.last_planned_stamp = -float("inf")
         self.arrival_time = self.command_time = -float("inf")
+        self._stop_camera_check("the clock went back")  # its motions were timed on the old one
         if not self.enabled:
             return
         self.enable_epoch += 1  # a plan of the old world: void when it ends
@@ -123,9 +125,11 @@ class InputEpisodes:
         unusable between; the start ("not commanding") and end lines of an episode follow the
         rule of :meth:`_input_episode_ended`.
         """
+        now = self.clock()
         if self.wall_clock is not None:
             self.arrived_at[1] = self.wall_clock()
-        cleared = self.inputs.observe_state(state, stamp, now=self.clock(),
+            self._mark_clock(now, self.arrived_at[1])
+        cleared = self.inputs.observe_state(state, stamp, now=now,
                                             gripper_measured=gripper_measured)
         if cleared == "":
             return  # the common case (1 kHz from a Franka): without the session's lock

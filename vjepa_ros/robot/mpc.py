@@ -108,9 +108,10 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         outside_box_advice: what the hold of an arm outside the workspace box tells the user to
             do (``safety.filter_target``; default a real arm's, the simulator passes its own).
         wall_clock: a steady clock [s] (the node: ``time.monotonic``) the arrivals are timed by
-            too: a frame or state that arrived ``input_checks.FROZEN_CLOCK_S`` ago by it is
-            stale however fresh ``clock`` says it is (a stopped simulator's frozen /clock,
-            user31); None: no such check (tests driving ``clock`` by hand).
+            too: a frame or state that arrived ``input_checks.FROZEN_CLOCK_S`` ago by it, with
+            ``clock`` standing still that long, is stale however fresh ``clock`` says it is
+            (a stopped simulator's frozen /clock, user31); None: no such check (tests driving
+            ``clock`` by hand).
     """
 
     def __init__(
@@ -149,6 +150,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.clock, self.log, self._wake = clock, log, wake
         self.wall_clock = wall_clock  # steady [s] of arrivals: a frozen clock's check
         self.arrived_at: list[float | None] = [None, None]  # wall_clock of the newest frame, state
+        self._clock_mark: tuple[float, float] | None = None  # (clock, wall_clock when first read)
         self.streamer = SetpointStreamer(limits)
         self.inputs = InputBuffer()
         self._lock = threading.RLock()
