@@ -182,8 +182,6 @@ def test_a_broken_hf_snapshot_file_is_one_line_naming_it(tmp_path, file, text):
 # -- settings files
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: a key given twice in a --config file: YAML "
-                   "keeps the last, and the first section's settings are silently dropped")
 def test_train_settings_with_a_section_given_twice_lose_nothing(tmp_path):
     from vjepa_ros.train.config import config_from_yaml, make_config
 
@@ -197,8 +195,6 @@ def test_train_settings_with_a_section_given_twice_lose_nothing(tmp_path):
     assert (config.optim.lr, config.optim.warmup) == (0.001, 5.0)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: a key given twice in a reach --config file: "
-                   "the first planner section is silently dropped")
 def test_reach_settings_with_a_section_given_twice_lose_nothing(tmp_path):
     from vjepa_ros.sim.reach_config import load_reach_config
 
@@ -212,9 +208,6 @@ def test_reach_settings_with_a_section_given_twice_lose_nothing(tmp_path):
     assert (config.planner.samples, config.planner.iterations) == (7, 2)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: rcl merges a node section given twice in a "
-                   "parameter file; read_ros_params keeps the last (launch: 'model.checkpoint "
-                   "is empty')")
 def test_a_parameter_file_with_a_node_section_twice_reads_as_rcl_reads_it(tmp_path):
     from vjepa_ros.config import read_ros_params
 

@@ -182,13 +182,18 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False):
         give: what the file should be, after ``give`` in the message.
         rcl: a ROS 2 parameter file: scalars typed as rcl types them (``nodes.rcl_yaml``:
             ``1e-9`` and ``inf`` floats, ``null`` and ``1e-320`` strings), not by YAML 1.1.
+    A section (mapping) given twice is merged, as rcl merges it; a value given twice is the
+    later one in a parameter file (rcl's), refused in a settings file (``yaml_keys``).
     Raises:
         UsageError: one line ``{name} {path} ...: ...give {give}`` for a file that does not
             exist, is a folder, a symlink loop or unreadable (``input_paths.input_path``), is
             not UTF-8 text (``is not a text file``) or not valid YAML (``is not valid YAML
-            (line 3, column 10: expected ',' or ']', but got ':'): fix that line; give ...``).
+            (line 3, column 10: expected ',' or ']', but got ':'): fix that line; give ...``),
+            or (not ``rcl``) gives a value twice (``{name} {path}: optim.lr is given twice
+            (lines 2 and 5): keep one of them``).
     """
     from vjepa_ros.input_paths import input_path
+    from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
 
     shown = shown_path(path)  # one line whatever the name holds
     try:
@@ -197,11 +202,13 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False):
             from vjepa_ros.nodes import rcl_yaml  # (no rclpy)
 
             return rcl_yaml.load(path.read_text())
-        return yaml.safe_load(path.read_text())
+        return load_settings(path.read_text())
     except ValueError as exc:  # input_path's one line (UnicodeDecodeError is one too)
         if isinstance(exc, UnicodeDecodeError):
             raise UsageError(f"{name} {shown} is not a text file: give {give}") from None
         raise UsageError(str(exc)) from None
+    except RepeatedKeyError as exc:
+        raise UsageError(f"{name} {shown}: {exc}") from None
     except yaml.YAMLError as exc:
         raise UsageError(f"{name} {shown} is not valid YAML ({yaml_problem(exc)}): fix that "
                          f"line; give {give}") from None
@@ -215,8 +222,12 @@ def read_yaml_mapping(path: str | Path, what: str = "settings") -> dict:
 
     Raises :class:`UsageError` (one line naming the file, :func:`load_yaml_file`) for a file
     that cannot be read or parsed, an empty one (:data:`EMPTY_YAML`), and one whose top level
-    is not a mapping (a list, a string, a number, ``false`` ...).
+    is not a mapping (a list, a string, a number, ``false`` ...), and for a setting given twice
+    (``yaml_keys``: by one key twice, or dotted and in its section: ``optim.lr: 0.001`` and
+    ``optim: {lr: 0.01}``); a section given twice is merged.
     """
+    from vjepa_ros.yaml_keys import setting_given_twice
+
     path = Path(path).expanduser()
     shown = shown_path(path)
     data = load_yaml_file(path, f"{what} file", f"a YAML mapping of {what} (name: value)")
@@ -226,6 +237,10 @@ def read_yaml_mapping(path: str | Path, what: str = "settings") -> dict:
     if not isinstance(data, dict):
         raise UsageError(f"{what} file {shown} holds a YAML {type(data).__name__} "
                          f"({_shown(data)}), not a mapping of {what} (name: value)")
+    twice = setting_given_twice(data)
+    if twice:
+        raise UsageError(f"{what} file {shown}: {twice} is given twice (dotted, and in its "
+                         "section): keep one of them")
     return data
 
 
