@@ -314,8 +314,6 @@ def test_train_refuses_a_thread_count_no_machine_has():
         make_config({"threads": 1_000_000}).check(need_paths=False)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: a key in the wrong section is 'unknown "
-                   "setting (known: <this section's names>)', not pointed to its section")
 @pytest.mark.parametrize("settings,key,meant", [
     ("train", {"lr": 0.001}, "optim.lr"),
     ("train", {"init": "x.pt"}, "predictor.init"),

@@ -93,12 +93,12 @@ def _field_types(cls) -> dict[str, Any]:
 FLOAT_SPELLING = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-def _coerce(value, hint, where: str):
+def _coerce(value, hint, where: str, root=None):
     origin = typing.get_origin(hint)
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
             raise ValueTypeError(f"{where}: expected a mapping, got {type(value).__name__}", where)
-        return from_dict(hint, value, prefix=f"{where}.")
+        return from_dict(hint, value, prefix=f"{where}.", root=root)
     if origin in (list, tuple):
         (item,) = typing.get_args(hint)[:1] or (Any,)
         if not isinstance(value, (list, tuple)):
@@ -126,27 +126,49 @@ def _coerce(value, hint, where: str):
     return value
 
 
-def from_dict(cls, data: dict | None, prefix: str = ""):
+def from_dict(cls, data: dict | None, prefix: str = "", root=None):
     """Build dataclass ``cls`` from a nested or dotted-key mapping, strictly typed.
 
     Missing keys keep their defaults. Unknown keys raise :class:`UsageError` (exit status 2,
-    as an unknown option), one ``; ``-separated part each, its whole key path and the closest
-    name (``planner.sampels: unknown setting (closest: samples)``); wrongly typed values raise
-    :class:`ValueTypeError` (``planner.samples: expected an integer, got 'x'``). ``prefix``: the
-    key path of ``data`` (``planner.``).
+    as an unknown option), one ``; ``-separated part each, its whole key path and the section
+    a setting of that name is in (``lr: unknown setting here; did you mean optim.lr?``), else
+    the closest name (``planner.sampels: unknown setting (closest: samples)``); wrongly typed
+    values raise :class:`ValueTypeError` (``planner.samples: expected an integer, got 'x'``).
+    ``prefix``: the key path of ``data`` (``planner.``); ``root``: ``(dataclass, its key
+    path)`` whose sections an unknown key is looked for in (default ``(cls, prefix)``).
     """
     data = unflatten(dict(data or {}))
     types = _field_types(cls)
+    root = root or (cls, prefix)
     unknown = sorted(set(data) - set(types))
     if unknown:
-        raise UsageError("; ".join(f"{prefix}{key}: unknown setting ({_closest(key, types)})"
+        raise UsageError("; ".join(f"{prefix}{key}: {_unknown(key, types, prefix, root)}"
                                    for key in unknown))
-    values = {k: _coerce(v, types[k], prefix + k) for k, v in data.items()}
+    values = {k: _coerce(v, types[k], prefix + k, root) for k, v in data.items()}
     defaults = cls()
     for name, hint in types.items():
         if name not in values and dataclasses.is_dataclass(hint):
             values[name] = getattr(defaults, name)
     return dataclasses.replace(defaults, **values)
+
+
+def _unknown(key: str, names, prefix: str, root) -> str:
+    """Return why ``key`` is unknown: the sections holding a setting of that name, or close."""
+    homes = [name for name in _dotted_fields(*root) if name.rpartition(".")[2] == key
+             and name != prefix + key]
+    if homes:
+        return f"unknown setting here; did you mean {' or '.join(homes)}?"
+    return f"unknown setting ({_closest(key, names)})"
+
+
+def _dotted_fields(cls, prefix: str = "") -> list[str]:
+    """Return the dotted names of dataclass ``cls``'s fields and of its sections', deeply."""
+    names = []
+    for name, hint in _field_types(cls).items():
+        names.append(prefix + name)
+        if dataclasses.is_dataclass(hint):
+            names += _dotted_fields(hint, f"{prefix}{name}.")
+    return names
 
 
 def _closest(key: str, names) -> str:

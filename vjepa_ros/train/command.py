@@ -254,6 +254,9 @@ def config_from_args(args: argparse.Namespace):
     try:
         return _config_from_layers(args)
     except ValueError as exc:
+        if isinstance(exc, UsageError) and args.config and \
+                str(exc).startswith(f"{shown_path(args.config)}: "):
+            raise  # the file alone (an unknown key: did you mean optim.lr?): its keys named
         if not args.resume:  # a default (no file or option gave it): its option changes it
             named = {**_defaults_named(args, given), **named}
         parts = option_message(str(exc), named).split("; ")  # several missing paths: each
