@@ -287,8 +287,6 @@ def test_a_model_trained_on_square_crops_loads_with_square_crops(tmp_path, one_t
     assert model.aspect_ratio_range == (1.0, 1.0)  # the crop its predictor was trained on
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: a seed beyond 64 bits passes the settings and "
-                   "ends the run in torch's 'Overflow when unpacking long long', naming nothing")
 @pytest.mark.parametrize("command", ["train", "pretrain"])
 def test_a_seed_torch_cannot_take_is_refused_naming_the_seed(tmp_path, capsys, command):
     from vjepa_ros.cli import main
@@ -304,9 +302,6 @@ def test_a_seed_torch_cannot_take_is_refused_naming_the_seed(tmp_path, capsys, c
     assert status in (1, 2) and "--seed" in error, error
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: train's threads has no upper bound (the "
-                   "planner's model.threads: [0, 1024]); torch.set_num_threads takes 1000000 "
-                   "(a bare torch process segfaulted at exit after it)")
 def test_train_refuses_a_thread_count_no_machine_has():
     from vjepa_ros.train.config import make_config
 

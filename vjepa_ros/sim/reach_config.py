@@ -27,6 +27,7 @@ from vjepa_ros.robot.planner_config import CEMParams, parameter_message
 from vjepa_ros.sim.choices import HELD_OUT_SEED_START
 from vjepa_ros.sim.config import CAMERA_SIZE_PX, REAL_TIME_FACTOR, SimConfig
 from vjepa_ros.sim.runner import RunnerConfig
+from vjepa_ros.threads import MAX_THREADS
 
 DEMO_MODEL_NAME = "demo_world_model.pt"
 
@@ -105,9 +106,9 @@ class ReachDemoConfig:
                              f"{self.goal_seed!r}")
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be > 0 s, got {self.timeout_s!r}")
-        if not (isinstance(self.threads, int) and self.threads >= 0):
-            raise ValueError(f"threads must be an integer >= 0 (0: all cores but one), got "
-                             f"{self.threads!r}")
+        if not (isinstance(self.threads, int) and 0 <= self.threads <= MAX_THREADS):
+            raise ValueError(f"threads must be an integer in [0, {MAX_THREADS}] (0: all cores "
+                             f"but one), got {self.threads!r}")
         self.planner.to_cem()  # validate
         check_device_and_dtype(self.device, self.dtype)  # names only: before torch loads
         self.check_simulator_settings()
