@@ -254,8 +254,6 @@ def test_a_16_bit_colour_frame_is_the_same_from_a_file_and_from_a_topic(tmp_path
         f"{np.mean(from_file != from_topic):.0%} of the values differ"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: --set encoder=demo / predictor.init=demo say "
-                   "'demo does not exist', while --encoder demo, --init demo and --config take it")
 @pytest.mark.parametrize("item,field", [("encoder=demo", "encoder"),
                                         ("predictor.init=demo", "init")])
 def test_demo_given_by_set_is_the_packaged_model_as_the_options(tmp_path, item, field):
