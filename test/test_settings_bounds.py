@@ -44,3 +44,19 @@ def test_every_thread_count_stops_where_the_planners_does(tmp_path, capsys):
     assert main(["pretrain", "--data", str(tmp_path / "episodes"), "--out",
                  str(tmp_path / "encoder.pt"), "--threads", "1000000"]) == 2
     assert "--threads 1000000: must lie in [0, 1024]" in capsys.readouterr().err
+
+
+
+@pytest.mark.parametrize("module,settings,value,shown", [
+    ("tasks", "ReachTaskConfig", {"success_radius": 3.0}, "(0, 0.2] m, got 3.0"),
+    ("manipulation", "ManipulationTaskConfig", {"reach_radius": 5.0}, "(0, 0.2] m, got 5.0"),
+    ("detectors", "DetectorConfig", {"place_radius": 5.0}, "(0, 0.2] m, got 5.0"),
+])
+def test_a_success_radius_in_centimetres_is_refused_in_metres(module, settings, value, shown):
+    """A radius of 5 (cm meant, m read) made every reach or placement a success."""
+    import importlib
+
+    cls = getattr(importlib.import_module(f"vjepa_ros.sim.{module}"), settings)
+    with pytest.raises(ValueError) as info:
+        cls(**value)
+    assert str(info.value) == f"{settings}.{next(iter(value))} must lie in {shown}"

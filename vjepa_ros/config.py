@@ -26,7 +26,8 @@ def param(default, description: str, **kwargs):
     """Return a dataclass field with a default and a description (``ros2 param describe``).
 
     ``range=(low, high)`` (and ``low_open=True`` for ``low < value``, ``high_open=True`` for
-    ``value < high``) gives a number's sane range, ``frame_id=True`` marks a ROS frame id:
+    ``value < high``) gives a number's sane range, ``unit="m"`` the unit its messages and help
+    give it in (``must lie in (0, 0.2] m``), ``frame_id=True`` marks a ROS frame id:
     :func:`check_values` refuses other values.
     """
     if isinstance(default, (list, dict)):
@@ -312,17 +313,19 @@ def value_range(field) -> str:
     return format_range(**{k: v for k, v in field.metadata.items() if k in RANGE_KEYS})
 
 
-RANGE_KEYS = ("range", "low_open", "high_open")
+RANGE_KEYS = ("range", "low_open", "high_open", "unit")
 
 
-def format_range(range, low_open: bool = False, high_open: bool = False) -> str:  # noqa: A002
-    """Return ``(low, high]``-style text of a range as :func:`param` declares it."""
+def format_range(range, low_open: bool = False, high_open: bool = False,  # noqa: A002
+                 unit: str = "") -> str:
+    """Return ``(low, high]``-style text of a range as :func:`param` declares it (+ its unit)."""
     low, high = (f"{b}" if isinstance(b, int) else f"{b:g}" for b in range)
-    return f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    return f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}" + \
+        (f" {unit}" if unit else "")
 
 
 def check_range(name: str, value, range, low_open: bool = False,  # noqa: A002
-                high_open: bool = False) -> None:
+                high_open: bool = False, unit: str = "") -> None:
     """Refuse ``value`` outside ``range`` (as :func:`param` declares it), NaN and ±inf too.
 
     Raises ValueError in one line naming ``name``, the range and the value: ``planner.samples
@@ -332,8 +335,8 @@ def check_range(name: str, value, range, low_open: bool = False,  # noqa: A002
     above = value > low if low_open else value >= low
     below = value < high if high_open else value <= high
     if not (math.isfinite(value) and above and below):
-        raise ValueError(f"{name} must lie in {format_range(range, low_open, high_open)}, "
-                         f"got {value!r}")
+        raise ValueError(f"{name} must lie in {format_range(range, low_open, high_open, unit)}"
+                         f", got {value!r}")
 
 
 def check_values(cfg, prefix: str = "") -> None:
