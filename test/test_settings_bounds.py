@@ -60,3 +60,15 @@ def test_a_success_radius_in_centimetres_is_refused_in_metres(module, settings, 
     with pytest.raises(ValueError) as info:
         cls(**value)
     assert str(info.value) == f"{settings}.{next(iter(value))} must lie in {shown}"
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("aspect_ratio_max", 50.0, r"data\.aspect_ratio_max must lie in \[1, 10\], got 50\.0"),
+    ("aspect_ratio_min", 0.01, r"data\.aspect_ratio_min must lie in \[0\.1, 1\], got 0\.01"),
+])
+def test_train_crops_lie_in_the_ranges_the_planner_takes(key, value, message):
+    """A model trained on crops the planner's model.aspect_ratio_* refuse could not be run."""
+    from vjepa_ros.train.config import make_config
+
+    with pytest.raises(ConfigError, match=f"^{message}$"):
+        make_config({f"data.{key}": value}).check(need_paths=False)

@@ -68,12 +68,15 @@ class DataConfig:
     topics: BagTopics = dataclasses.field(
         default_factory=BagTopics, metadata={"description": "Bag topics (as vjepa-ros eval)."}
     )
+    # The planner's model.aspect_ratio_* ranges: a model trained on crops the planner refuses
+    # (aspect_ratio_max 50) could not be loaded with the crop it was trained on.
     aspect_ratio_min: float = param(
         0.75, "Preprocessing: frames narrower than this w/h are centre-cropped to it (DROID); "
-        "recorded in the model file, which every loader then crops with.",
+        "recorded in the model file, which every loader then crops with.", range=(0.1, 1)
     )
     aspect_ratio_max: float = param(
         1.35, "Preprocessing: frames wider than this w/h are centre-cropped to it (DROID).",
+        range=(1, 10)
     )
     encode_batch: int = param(16, "Frames per encoder call while caching features.")
     feature_cache: str = param(
@@ -258,8 +261,11 @@ class TrainConfig:
                      f": states further apart than {MAX_STATE_GAP_S:g} s do not show the arm's "
                      "path between them; record the states faster"
                      if data.max_state_gap_s > MAX_STATE_GAP_S else ""))
-        _require(0 < data.aspect_ratio_min <= data.aspect_ratio_max,
-                 "data.aspect_ratio_min must be > 0 and <= data.aspect_ratio_max")
+        try:  # the planner's ranges (min <= 1 <= max): data.aspect_ratio_max in [1, 10]
+            check_given(DataConfig, {name: getattr(data, name) for name in
+                                     ("aspect_ratio_min", "aspect_ratio_max")}, "data.")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         _require(data.encode_batch >= 1,
                  f"data.encode_batch must be >= 1, got {data.encode_batch}")
         _require(data.topics.state_source != "none", "data.topics.state_source none (the camera "
