@@ -182,8 +182,6 @@ def test_a_broken_hf_snapshot_file_is_one_line_naming_it(tmp_path, file, text):
 # -- settings files
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: a key given twice in a --config file: YAML "
-                   "keeps the last, and the first section's settings are silently dropped")
 def test_train_settings_with_a_section_given_twice_lose_nothing(tmp_path):
     from vjepa_ros.train.config import config_from_yaml, make_config
 
@@ -197,8 +195,6 @@ def test_train_settings_with_a_section_given_twice_lose_nothing(tmp_path):
     assert (config.optim.lr, config.optim.warmup) == (0.001, 5.0)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: a key given twice in a reach --config file: "
-                   "the first planner section is silently dropped")
 def test_reach_settings_with_a_section_given_twice_lose_nothing(tmp_path):
     from vjepa_ros.sim.reach_config import load_reach_config
 
@@ -212,9 +208,6 @@ def test_reach_settings_with_a_section_given_twice_lose_nothing(tmp_path):
     assert (config.planner.samples, config.planner.iterations) == (7, 2)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: rcl merges a node section given twice in a "
-                   "parameter file; read_ros_params keeps the last (launch: 'model.checkpoint "
-                   "is empty')")
 def test_a_parameter_file_with_a_node_section_twice_reads_as_rcl_reads_it(tmp_path):
     from vjepa_ros.config import read_ros_params
 
@@ -231,8 +224,6 @@ def test_a_parameter_file_with_a_node_section_twice_reads_as_rcl_reads_it(tmp_pa
     assert params == {"model": {"checkpoint": "/x.pt"}, "planner": {"samples": 200}}
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: episode.success_radius has no upper bound: "
-                   "5 (cm meant, m read) makes every reach a success")
 @pytest.mark.parametrize("radius", ["5", "50", ".inf"])
 def test_reach_refuses_a_success_radius_no_workspace_holds(tmp_path, radius):
     from vjepa_ros.sim.reach_config import load_reach_config
@@ -261,8 +252,6 @@ def test_a_16_bit_colour_frame_is_the_same_from_a_file_and_from_a_topic(tmp_path
         f"{np.mean(from_file != from_topic):.0%} of the values differ"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: --set encoder=demo / predictor.init=demo say "
-                   "'demo does not exist', while --encoder demo, --init demo and --config take it")
 @pytest.mark.parametrize("item,field", [("encoder=demo", "encoder"),
                                         ("predictor.init=demo", "init")])
 def test_demo_given_by_set_is_the_packaged_model_as_the_options(tmp_path, item, field):
@@ -294,8 +283,6 @@ def test_a_model_trained_on_square_crops_loads_with_square_crops(tmp_path, one_t
     assert model.aspect_ratio_range == (1.0, 1.0)  # the crop its predictor was trained on
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: a seed beyond 64 bits passes the settings and "
-                   "ends the run in torch's 'Overflow when unpacking long long', naming nothing")
 @pytest.mark.parametrize("command", ["train", "pretrain"])
 def test_a_seed_torch_cannot_take_is_refused_naming_the_seed(tmp_path, capsys, command):
     from vjepa_ros.cli import main
@@ -311,9 +298,6 @@ def test_a_seed_torch_cannot_take_is_refused_naming_the_seed(tmp_path, capsys, c
     assert status in (1, 2) and "--seed" in error, error
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: train's threads has no upper bound (the "
-                   "planner's model.threads: [0, 1024]); torch.set_num_threads takes 1000000 "
-                   "(a bare torch process segfaulted at exit after it)")
 def test_train_refuses_a_thread_count_no_machine_has():
     from vjepa_ros.train.config import make_config
 
@@ -321,8 +305,6 @@ def test_train_refuses_a_thread_count_no_machine_has():
         make_config({"threads": 1_000_000}).check(need_paths=False)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker31: a key in the wrong section is 'unknown "
-                   "setting (known: <this section's names>)', not pointed to its section")
 @pytest.mark.parametrize("settings,key,meant", [
     ("train", {"lr": 0.001}, "optim.lr"),
     ("train", {"init": "x.pt"}, "predictor.init"),

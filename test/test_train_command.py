@@ -90,7 +90,7 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--encoder", "missing.pt"], "--encoder: missing.pt does not exist", 1),
     (["--data", "nowhere"], "--data: nowhere does not exist", 1),
     (["--device", "gpu7"], "device:", 2),
-    (["--threads", "-1"], "threads must be >= 0", 2),
+    (["--threads", "-1"], "--threads must lie in [0, 1024], got -1", 2),
     (["--image-topic", "/wrist"], "/wrist is not in the bag", 1),
     (["--set", "data.topics.state_source=none"], "state_source none (the camera alone) is for "
      "pretraining", 2),

@@ -26,7 +26,8 @@ def param(default, description: str, **kwargs):
     """Return a dataclass field with a default and a description (``ros2 param describe``).
 
     ``range=(low, high)`` (and ``low_open=True`` for ``low < value``, ``high_open=True`` for
-    ``value < high``) gives a number's sane range, ``frame_id=True`` marks a ROS frame id:
+    ``value < high``) gives a number's sane range, ``unit="m"`` the unit its messages and help
+    give it in (``must lie in (0, 0.2] m``), ``frame_id=True`` marks a ROS frame id:
     :func:`check_values` refuses other values.
     """
     if isinstance(default, (list, dict)):
@@ -93,12 +94,12 @@ def _field_types(cls) -> dict[str, Any]:
 FLOAT_SPELLING = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-def _coerce(value, hint, where: str):
+def _coerce(value, hint, where: str, root=None):
     origin = typing.get_origin(hint)
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
             raise ValueTypeError(f"{where}: expected a mapping, got {type(value).__name__}", where)
-        return from_dict(hint, value, prefix=f"{where}.")
+        return from_dict(hint, value, prefix=f"{where}.", root=root)
     if origin in (list, tuple):
         (item,) = typing.get_args(hint)[:1] or (Any,)
         if not isinstance(value, (list, tuple)):
@@ -126,27 +127,49 @@ def _coerce(value, hint, where: str):
     return value
 
 
-def from_dict(cls, data: dict | None, prefix: str = ""):
+def from_dict(cls, data: dict | None, prefix: str = "", root=None):
     """Build dataclass ``cls`` from a nested or dotted-key mapping, strictly typed.
 
     Missing keys keep their defaults. Unknown keys raise :class:`UsageError` (exit status 2,
-    as an unknown option), one ``; ``-separated part each, its whole key path and the closest
-    name (``planner.sampels: unknown setting (closest: samples)``); wrongly typed values raise
-    :class:`ValueTypeError` (``planner.samples: expected an integer, got 'x'``). ``prefix``: the
-    key path of ``data`` (``planner.``).
+    as an unknown option), one ``; ``-separated part each, its whole key path and the section
+    a setting of that name is in (``lr: unknown setting here; did you mean optim.lr?``), else
+    the closest name (``planner.sampels: unknown setting (closest: samples)``); wrongly typed
+    values raise :class:`ValueTypeError` (``planner.samples: expected an integer, got 'x'``).
+    ``prefix``: the key path of ``data`` (``planner.``); ``root``: ``(dataclass, its key
+    path)`` whose sections an unknown key is looked for in (default ``(cls, prefix)``).
     """
     data = unflatten(dict(data or {}))
     types = _field_types(cls)
+    root = root or (cls, prefix)
     unknown = sorted(set(data) - set(types))
     if unknown:
-        raise UsageError("; ".join(f"{prefix}{key}: unknown setting ({_closest(key, types)})"
+        raise UsageError("; ".join(f"{prefix}{key}: {_unknown(key, types, prefix, root)}"
                                    for key in unknown))
-    values = {k: _coerce(v, types[k], prefix + k) for k, v in data.items()}
+    values = {k: _coerce(v, types[k], prefix + k, root) for k, v in data.items()}
     defaults = cls()
     for name, hint in types.items():
         if name not in values and dataclasses.is_dataclass(hint):
             values[name] = getattr(defaults, name)
     return dataclasses.replace(defaults, **values)
+
+
+def _unknown(key: str, names, prefix: str, root) -> str:
+    """Return why ``key`` is unknown: the sections holding a setting of that name, or close."""
+    homes = [name for name in _dotted_fields(*root) if name.rpartition(".")[2] == key
+             and name != prefix + key]
+    if homes:
+        return f"unknown setting here; did you mean {' or '.join(homes)}?"
+    return f"unknown setting ({_closest(key, names)})"
+
+
+def _dotted_fields(cls, prefix: str = "") -> list[str]:
+    """Return the dotted names of dataclass ``cls``'s fields and of its sections', deeply."""
+    names = []
+    for name, hint in _field_types(cls).items():
+        names.append(prefix + name)
+        if dataclasses.is_dataclass(hint):
+            names += _dotted_fields(hint, f"{prefix}{name}.")
+    return names
 
 
 def _closest(key: str, names) -> str:
@@ -182,13 +205,18 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False):
         give: what the file should be, after ``give`` in the message.
         rcl: a ROS 2 parameter file: scalars typed as rcl types them (``nodes.rcl_yaml``:
             ``1e-9`` and ``inf`` floats, ``null`` and ``1e-320`` strings), not by YAML 1.1.
+    A section (mapping) given twice is merged, as rcl merges it; a value given twice is the
+    later one in a parameter file (rcl's), refused in a settings file (``yaml_keys``).
     Raises:
         UsageError: one line ``{name} {path} ...: ...give {give}`` for a file that does not
             exist, is a folder, a symlink loop or unreadable (``input_paths.input_path``), is
             not UTF-8 text (``is not a text file``) or not valid YAML (``is not valid YAML
-            (line 3, column 10: expected ',' or ']', but got ':'): fix that line; give ...``).
+            (line 3, column 10: expected ',' or ']', but got ':'): fix that line; give ...``),
+            or (not ``rcl``) gives a value twice (``{name} {path}: optim.lr is given twice
+            (lines 2 and 5): keep one of them``).
     """
     from vjepa_ros.input_paths import input_path
+    from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
 
     shown = shown_path(path)  # one line whatever the name holds
     try:
@@ -197,11 +225,13 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False):
             from vjepa_ros.nodes import rcl_yaml  # (no rclpy)
 
             return rcl_yaml.load(path.read_text())
-        return yaml.safe_load(path.read_text())
+        return load_settings(path.read_text())
     except ValueError as exc:  # input_path's one line (UnicodeDecodeError is one too)
         if isinstance(exc, UnicodeDecodeError):
             raise UsageError(f"{name} {shown} is not a text file: give {give}") from None
         raise UsageError(str(exc)) from None
+    except RepeatedKeyError as exc:
+        raise UsageError(f"{name} {shown}: {exc}") from None
     except yaml.YAMLError as exc:
         raise UsageError(f"{name} {shown} is not valid YAML ({yaml_problem(exc)}): fix that "
                          f"line; give {give}") from None
@@ -215,8 +245,12 @@ def read_yaml_mapping(path: str | Path, what: str = "settings") -> dict:
 
     Raises :class:`UsageError` (one line naming the file, :func:`load_yaml_file`) for a file
     that cannot be read or parsed, an empty one (:data:`EMPTY_YAML`), and one whose top level
-    is not a mapping (a list, a string, a number, ``false`` ...).
+    is not a mapping (a list, a string, a number, ``false`` ...), and for a setting given twice
+    (``yaml_keys``: by one key twice, or dotted and in its section: ``optim.lr: 0.001`` and
+    ``optim: {lr: 0.01}``); a section given twice is merged.
     """
+    from vjepa_ros.yaml_keys import setting_given_twice
+
     path = Path(path).expanduser()
     shown = shown_path(path)
     data = load_yaml_file(path, f"{what} file", f"a YAML mapping of {what} (name: value)")
@@ -226,6 +260,10 @@ def read_yaml_mapping(path: str | Path, what: str = "settings") -> dict:
     if not isinstance(data, dict):
         raise UsageError(f"{what} file {shown} holds a YAML {type(data).__name__} "
                          f"({_shown(data)}), not a mapping of {what} (name: value)")
+    twice = setting_given_twice(data)
+    if twice:
+        raise UsageError(f"{what} file {shown}: {twice} is given twice (dotted, and in its "
+                         "section): keep one of them")
     return data
 
 
@@ -275,17 +313,19 @@ def value_range(field) -> str:
     return format_range(**{k: v for k, v in field.metadata.items() if k in RANGE_KEYS})
 
 
-RANGE_KEYS = ("range", "low_open", "high_open")
+RANGE_KEYS = ("range", "low_open", "high_open", "unit")
 
 
-def format_range(range, low_open: bool = False, high_open: bool = False) -> str:  # noqa: A002
-    """Return ``(low, high]``-style text of a range as :func:`param` declares it."""
+def format_range(range, low_open: bool = False, high_open: bool = False,  # noqa: A002
+                 unit: str = "") -> str:
+    """Return ``(low, high]``-style text of a range as :func:`param` declares it (+ its unit)."""
     low, high = (f"{b}" if isinstance(b, int) else f"{b:g}" for b in range)
-    return f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    return f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}" + \
+        (f" {unit}" if unit else "")
 
 
 def check_range(name: str, value, range, low_open: bool = False,  # noqa: A002
-                high_open: bool = False) -> None:
+                high_open: bool = False, unit: str = "") -> None:
     """Refuse ``value`` outside ``range`` (as :func:`param` declares it), NaN and ±inf too.
 
     Raises ValueError in one line naming ``name``, the range and the value: ``planner.samples
@@ -295,8 +335,8 @@ def check_range(name: str, value, range, low_open: bool = False,  # noqa: A002
     above = value > low if low_open else value >= low
     below = value < high if high_open else value <= high
     if not (math.isfinite(value) and above and below):
-        raise ValueError(f"{name} must lie in {format_range(range, low_open, high_open)}, "
-                         f"got {value!r}")
+        raise ValueError(f"{name} must lie in {format_range(range, low_open, high_open, unit)}"
+                         f", got {value!r}")
 
 
 def check_values(cfg, prefix: str = "") -> None:

@@ -13,19 +13,26 @@ from __future__ import annotations
 import os
 import sys
 
+# The most torch CPU threads a setting or option takes (the planner's model.threads, train's,
+# reach's, --threads): torch.set_num_threads took 1000000, and a process segfaulted at exit.
+MAX_THREADS = 1024
+
 
 def check_threads_option(value: int | None, option: str = "--threads") -> int | None:
     """Return a ``--threads`` value as typed (None: not given), or raise UsageError naming it.
 
     The check of ``vjepa-ros run --threads`` and of every benchmark's: a torch thread count is
-    >= 1 (``--threads 0: must be >= 1``); leave the option out for the default. A
-    ``config.UsageError``: exit status 2, a value typed out of its range.
+    >= 1 (``--threads 0: must be >= 1``) and at most :data:`MAX_THREADS`; leave the option
+    out for the default. A ``config.UsageError``: exit status 2, a value typed out of its range.
     """
-    if value is not None and value < 1:
-        from vjepa_ros.config import UsageError
+    from vjepa_ros.config import UsageError
 
+    if value is not None and value < 1:
         raise UsageError(f"{option} {value}: must be >= 1 (torch CPU threads; leave it out for "
                          "the default)")
+    if value is not None and value > MAX_THREADS:
+        raise UsageError(f"{option} {value}: must be at most {MAX_THREADS} (torch CPU threads; "
+                         "leave it out for the default)")
     return value
 
 

@@ -25,6 +25,8 @@ from fractions import Fraction
 
 import yaml
 
+from vjepa_ros.yaml_keys import RepeatedKeys
+
 _TRUE = {"Y", "y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
 _FALSE = {"N", "n", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
 _SPECIAL = {f"{sign}.{word}": (-1.0 if sign == "-" else 1.0) * float(word.lower())
@@ -114,7 +116,7 @@ def _exact(text: str, form: re.Match) -> Fraction:
     return -value if sign == "-" else value
 
 
-class RclLoader(yaml.SafeLoader):
+class RclLoader(RepeatedKeys, yaml.SafeLoader):
     """A PyYAML loader typing values as rcl does, from libyaml's events as rcl reads them.
 
     A scalar that is not quoted (plain, or a ``|``/``>`` block: ``|-`` holding 300 is 300) is
@@ -122,8 +124,11 @@ class RclLoader(yaml.SafeLoader):
     (``!!int '5'``); an empty one that is not quoted is None, "No value" to rcl (``-p x:=-``,
     a list of one empty entry; ``[!!str , a]``). Any other tag is ignored, on a list or
     mapping too (``!!str [1]`` is the list [1]). An alias (``*a``) is refused as rcl refuses it.
-    A mapping's key is a name, a string.
+    A mapping's key is a name, a string. A section given twice is merged and a value given twice
+    is the later one, as rcl reads a node section (or a parameter group) given twice.
     """
+
+    keep_last = True  # (yaml_keys.RepeatedKeys)
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):

@@ -27,6 +27,7 @@ from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalSwitchConfig
 from vjepa_ros.robot.kinematics import RobotConfig
 from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.threads import MAX_THREADS
 
 IMAGE_TRANSPORTS = ("raw", "compressed")
 
@@ -72,7 +73,7 @@ class ModelParams:
     threads: int = param(
         0, "CPU threads torch uses for encoding and planning; 0: all cores but one (at least 1), "
         "so the node's callbacks keep a core (set-points, frames, services).",
-        range=(0, 1024)
+        range=(0, MAX_THREADS)
     )
     gil_switch_interval_s: float = param(
         1e-4, "Python's GIL switch interval in this process [s] (sys.setswitchinterval; Python's "

@@ -25,6 +25,9 @@ CAMERA_SIZE_PX = (MIN_SIDE_PX, 1024)
 # allows). Finite: inf made a 0 s step timer (a busy loop), and a factor far beyond what a
 # simulation can step (1e9) is a wrong setting, not a slow CPU.
 REAL_TIME_FACTOR = (0, 100)
+# A success (or placement) radius [m]: above 0.2 m a reach is a success before it starts (its
+# goals lie 0.08-0.25 m away), and 5 (cm meant, m read) made every reach one.
+SUCCESS_RADIUS = {"range": (0, 0.2), "low_open": True, "unit": "m"}
 
 
 @dataclasses.dataclass

@@ -18,7 +18,8 @@ import dataclasses
 
 import numpy as np
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
+from vjepa_ros.sim.config import SUCCESS_RADIUS
 from vjepa_ros.sim.objects import graspable_spec
 
 
@@ -45,7 +46,8 @@ class DetectorConfig:
         0.5, "A finger holds the object when it presses with at least this force [N]."
     )
     place_radius: float = param(
-        0.05, "Placed: the object's centre is within this distance [m] of the target spot (x-y)."
+        0.05, "Placed: the object's centre is within this distance [m] of the target spot (x-y).",
+        **SUCCESS_RADIUS
     )
     max_speed: float = param(0.02, "Placed: the object moves slower than this [m/s].")
     max_angular_speed: float = param(0.3, "Placed: the object turns slower than this [rad/s].")
@@ -59,6 +61,7 @@ class DetectorConfig:
             if not getattr(self, field.name) > 0:
                 raise ValueError(f"DetectorConfig.{field.name} must be > 0, got "
                                  f"{getattr(self, field.name)!r}")
+        check_values(self, "DetectorConfig.")  # place_radius: (0, 0.2] m
 
 
 def is_grasped(reading: ObjectReading, rest_height: float,

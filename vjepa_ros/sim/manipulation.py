@@ -31,10 +31,16 @@ import dataclasses
 
 import numpy as np
 
-from vjepa_ros.config import flatten, param
+from vjepa_ros.config import check_values, flatten, param
 from vjepa_ros.recordings.episode import Episode
 from vjepa_ros.sim.choices import DENSE_MILESTONES, MILESTONES, TASKS
-from vjepa_ros.sim.config import CameraConfig, SceneConfig, SimConfig, check_box
+from vjepa_ros.sim.config import (
+    SUCCESS_RADIUS,
+    CameraConfig,
+    SceneConfig,
+    SimConfig,
+    check_box,
+)
 from vjepa_ros.sim.detectors import SuccessMonitor
 from vjepa_ros.sim.expert import Expert, ExpertConfig, OutOfFrames
 from vjepa_ros.sim.sim import Sim
@@ -57,7 +63,8 @@ class ManipulationTaskConfig:
         "Box [x_min, x_max, y_min, y_max, z_min, z_max] (m) of reach-with-object goal poses.",
     )
     reach_radius: float = param(
-        0.05, "Reach-with-object succeeds with the TCP this close [m] to the goal pose."
+        0.05, "Reach-with-object succeeds with the TCP this close [m] to the goal pose.",
+        **SUCCESS_RADIUS
     )
     workspace_floor: float = param(
         0.015, "The closed loop's safety box floor (safety.workspace_min z) this high [m] above "
@@ -73,8 +80,7 @@ class ManipulationTaskConfig:
                 and self.place_region[2] < self.place_region[3]):
             raise ValueError("ManipulationTaskConfig.place_region must be "
                              "[x_min, x_max, y_min, y_max]")
-        if not self.reach_radius > 0:
-            raise ValueError("ManipulationTaskConfig.reach_radius must be > 0")
+        check_values(self, "ManipulationTaskConfig.")  # reach_radius: (0, 0.2] m
         if not 0 <= self.workspace_floor < 0.7:
             raise ValueError(f"ManipulationTaskConfig.workspace_floor must be in [0, 0.7) m above "
                              f"the table, got {self.workspace_floor!r}")

@@ -25,8 +25,9 @@ from vjepa_ros.path_text import shown_path
 from vjepa_ros.planning.methods import check_given_settings_used
 from vjepa_ros.robot.planner_config import CEMParams, parameter_message
 from vjepa_ros.sim.choices import HELD_OUT_SEED_START
-from vjepa_ros.sim.config import CAMERA_SIZE_PX, REAL_TIME_FACTOR, SimConfig
+from vjepa_ros.sim.config import CAMERA_SIZE_PX, REAL_TIME_FACTOR, SUCCESS_RADIUS, SimConfig
 from vjepa_ros.sim.runner import RunnerConfig
+from vjepa_ros.threads import MAX_THREADS
 
 DEMO_MODEL_NAME = "demo_world_model.pt"
 
@@ -34,7 +35,8 @@ DEMO_MODEL_NAME = "demo_world_model.pt"
 @dataclasses.dataclass
 class ReachConfig:
     success_radius: float = param(
-        0.05, "A reach succeeds when the true TCP is this close [m] to the goal's TCP."
+        0.05, "A reach succeeds when the true TCP is this close [m] to the goal's TCP.",
+        **SUCCESS_RADIUS
     )
     max_steps: int = param(15, "Planning steps (commands) before the episode gives up.")
     camera_rate_hz: float = param(
@@ -43,8 +45,7 @@ class ReachConfig:
     )
 
     def __post_init__(self):
-        if not self.success_radius > 0:
-            raise ValueError(f"episode.success_radius must be > 0 m, got {self.success_radius!r}")
+        check_values(self, "episode.")  # episode.success_radius must lie in (0, 0.2] m, got 5.0
         if not (isinstance(self.max_steps, int) and self.max_steps >= 1):
             raise ValueError(f"episode.max_steps must be an integer >= 1, got "
                              f"{self.max_steps!r}")
@@ -105,9 +106,9 @@ class ReachDemoConfig:
                              f"{self.goal_seed!r}")
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be > 0 s, got {self.timeout_s!r}")
-        if not (isinstance(self.threads, int) and self.threads >= 0):
-            raise ValueError(f"threads must be an integer >= 0 (0: all cores but one), got "
-                             f"{self.threads!r}")
+        if not (isinstance(self.threads, int) and 0 <= self.threads <= MAX_THREADS):
+            raise ValueError(f"threads must be an integer in [0, {MAX_THREADS}] (0: all cores "
+                             f"but one), got {self.threads!r}")
         self.planner.to_cem()  # validate
         check_device_and_dtype(self.device, self.dtype)  # names only: before torch loads
         self.check_simulator_settings()

@@ -11,8 +11,8 @@ import dataclasses
 
 import numpy as np
 
-from vjepa_ros.config import param
-from vjepa_ros.sim.config import check_box
+from vjepa_ros.config import check_values, param
+from vjepa_ros.sim.config import SUCCESS_RADIUS, check_box
 from vjepa_ros.sim.sim import Sim
 
 
@@ -32,9 +32,11 @@ class ReachTaskConfig:
     )
     min_distance: float = param(0.08, "Smallest distance [m] from the start to a goal.")
     max_distance: float = param(0.25, "Largest distance [m] from the start to a goal.")
-    success_radius: float = param(0.03, "A reach succeeds within this distance [m].")
+    success_radius: float = param(0.03, "A reach succeeds within this distance [m].",
+                                  **SUCCESS_RADIUS)
 
     def __post_init__(self):
+        check_values(self, "ReachTaskConfig.")
         check_box("ReachTaskConfig.workspace", self.workspace)
         if not 0 <= self.min_distance < self.max_distance:
             raise ValueError("ReachTaskConfig: need 0 <= min_distance < max_distance")

@@ -254,6 +254,9 @@ def config_from_args(args: argparse.Namespace):
     try:
         return _config_from_layers(args)
     except ValueError as exc:
+        if isinstance(exc, UsageError) and args.config and \
+                str(exc).startswith(f"{shown_path(args.config)}: "):
+            raise  # the file alone (an unknown key: did you mean optim.lr?): its keys named
         if not args.resume:  # a default (no file or option gave it): its option changes it
             named = {**_defaults_named(args, given), **named}
         parts = option_message(str(exc), named).split("; ")  # several missing paths: each
@@ -314,8 +317,12 @@ def _dotted(mapping: dict, prefix: str = ""):
             yield from _dotted(value, f"{prefix}{key}.")
 
 
-def _demo_in_file(layer: dict, field: str, config_path) -> None:
-    """Replace ``demo`` for ``field`` (dotted or nested) in a ``--config`` layer by its file."""
+def _demo_in_layer(layer: dict, field: str, source: str) -> None:
+    """Replace ``demo`` for ``field`` (dotted or nested) in a layer by the packaged model's file.
+
+    ``source``: what gave the layer, as a missing model's message names it (``--set``, the
+    ``--config`` file), as ``--encoder demo`` and ``--init demo`` are replaced.
+    """
     head, _, leaf = field.rpartition(".")
     holders = [(layer, field)] + ([(layer[head], leaf)] if isinstance(layer.get(head), dict)
                                   else [])
@@ -323,7 +330,7 @@ def _demo_in_file(layer: dict, field: str, config_path) -> None:
         if holder.get(key) == "demo":
             from vjepa_ros.input_paths import world_model_path
 
-            holder[key] = str(world_model_path("demo", f"{config_path}: {field}"))
+            holder[key] = str(world_model_path("demo", f"{source}: {field}"))
 
 
 def _config_from_layers(args: argparse.Namespace):
@@ -340,8 +347,10 @@ def _config_from_layers(args: argparse.Namespace):
             from vjepa_ros.input_paths import world_model_path
 
             setattr(args, _dest(field), str(world_model_path("demo", option)))
-        _demo_in_file(file_layer, field, args.config)
+        _demo_in_layer(file_layer, field, args.config)
     given = overrides_from_args(args)
+    for field in ("predictor.init", "encoder"):  # --set encoder=demo: as --encoder demo
+        _demo_in_layer(given, field, "--set")
     if args.resume:
         from vjepa_ros.train.resume_checks import read_latest, resume_config  # torch: a checkpoint
         from vjepa_ros.train.resume_paths import take_moved_paths

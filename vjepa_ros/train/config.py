@@ -15,6 +15,7 @@ from pathlib import Path
 from vjepa_ros.config import (
     ConfigError,
     UsageError,
+    check_given,
     check_values,
     from_dict,
     merge_deep,
@@ -27,12 +28,16 @@ from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S, rate_problem
+from vjepa_ros.threads import MAX_THREADS
 
 DTYPES = ("float32", "bfloat16")
 EXPORT_DTYPES = ("float32", "float16")
 FEATURE_DTYPES = ("float16", "float32")
 FEATURE_CACHES = ("memory", "disk")
 ENCODER_KEYS = ("auto", "encoder", "target_encoder")
+# A seed numpy takes (np.random.seed), as the simulator's and the planner's: 2**64 passed and
+# ended the run in torch's 'Overflow when unpacking long long'.
+SEED_RANGE = (0, 2**32 - 1)
 
 
 @dataclasses.dataclass
@@ -63,12 +68,15 @@ class DataConfig:
     topics: BagTopics = dataclasses.field(
         default_factory=BagTopics, metadata={"description": "Bag topics (as vjepa-ros eval)."}
     )
+    # The planner's model.aspect_ratio_* ranges: a model trained on crops the planner refuses
+    # (aspect_ratio_max 50) could not be loaded with the crop it was trained on.
     aspect_ratio_min: float = param(
         0.75, "Preprocessing: frames narrower than this w/h are centre-cropped to it (DROID); "
-        "recorded in the model file, which every loader then crops with.",
+        "recorded in the model file, which every loader then crops with.", range=(0.1, 1)
     )
     aspect_ratio_max: float = param(
         1.35, "Preprocessing: frames wider than this w/h are centre-cropped to it (DROID).",
+        range=(1, 10)
     )
     encode_batch: int = param(16, "Frames per encoder call while caching features.")
     feature_cache: str = param(
@@ -166,11 +174,13 @@ class TrainConfig:
     auto_steps: int = param(
         2, "Rollout steps of the second loss term (official: 2); at most frames_per_clip - 1.",
     )
-    seed: int = param(0, "Seed of the predictor initialization, the split and clip sampling.")
+    seed: int = param(0, "Seed of the predictor initialization, the split and clip sampling.",
+                      range=SEED_RANGE)
     device: str = param("", "Torch device: cpu, cuda, cuda:1; empty: cuda when available.")
     threads: int = param(
         0, "Torch CPU threads of this process (torch.set_num_threads; 0: torch's default, one "
         "per core). On a CPU shared with other jobs one thread can be far faster than several.",
+        range=(0, MAX_THREADS)  # as the planner's model.threads (torch took 1000000)
     )
     dtype: str = param(
         "", "Compute dtype: bfloat16 (autocast; the encoder runs in bf16) or float32; empty: "
@@ -211,8 +221,13 @@ class TrainConfig:
                                   f"(e.g. {{num_heads: 16}}), got {getattr(self, name)!r}")
         for name in ("steps", "batch_size", "grad_accum_steps", "auto_steps"):
             _require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("eval_every", "save_every", "threads"):
+        for name in ("eval_every", "save_every"):
             _require(getattr(self, name) >= 0, f"{name} must be >= 0, got {getattr(self, name)}")
+        try:  # the declared ranges of the top level: seed must lie in [0, 4294967295], got -1
+            check_given(TrainConfig, {f.name: getattr(self, f.name)
+                                      for f in dataclasses.fields(self)})
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         _choice("dtype", self.dtype, ("",) + DTYPES)
         _choice("export_dtype", self.export_dtype, EXPORT_DTYPES)
         _choice("encoder_key", self.encoder_key, ENCODER_KEYS)
@@ -246,8 +261,11 @@ class TrainConfig:
                      f": states further apart than {MAX_STATE_GAP_S:g} s do not show the arm's "
                      "path between them; record the states faster"
                      if data.max_state_gap_s > MAX_STATE_GAP_S else ""))
-        _require(0 < data.aspect_ratio_min <= data.aspect_ratio_max,
-                 "data.aspect_ratio_min must be > 0 and <= data.aspect_ratio_max")
+        try:  # the planner's ranges (min <= 1 <= max): data.aspect_ratio_max in [1, 10]
+            check_given(DataConfig, {name: getattr(data, name) for name in
+                                     ("aspect_ratio_min", "aspect_ratio_max")}, "data.")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         _require(data.encode_batch >= 1,
                  f"data.encode_batch must be >= 1, got {data.encode_batch}")
         _require(data.topics.state_source != "none", "data.topics.state_source none (the camera "

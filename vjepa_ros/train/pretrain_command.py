@@ -25,11 +25,14 @@ def checked_pretrain_config(args: argparse.Namespace):
     over the file's settings (which pass alone), is a UsageError (exit status 2); a value of
     the file a ValueError (1), a file that cannot be read a UsageError.
     """
+    from vjepa_ros.threads import MAX_THREADS
     from vjepa_ros.train.pretrain_config import load_pretrain_config  # torch-free
 
     for option, value in (("--threads", args.threads), ("--save-every", args.save_every)):
         if value is not None and value < 0:
             raise UsageError(f"{option} {value}: must be >= 0")
+    if args.threads is not None and args.threads > MAX_THREADS:
+        raise UsageError(f"--threads {args.threads}: must lie in [0, {MAX_THREADS}]")
     overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
                                    ("seed", args.seed), ("data_seed", args.data_seed))
                  if v is not None}

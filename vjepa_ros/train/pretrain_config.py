@@ -24,6 +24,7 @@ from vjepa_ros.config import (
     read_yaml_mapping,
     unflatten,
 )
+from vjepa_ros.train.config import SEED_RANGE
 
 if TYPE_CHECKING:
     from vjepa_ros.train.pretrain_augment import ClipAugment
@@ -203,7 +204,7 @@ class PretrainConfig:
         range=(0, 1)
     )
     seed: int = param(0, "Seed of the initialization (encoder and predictor weights); also of "
-                      "the batches and masks while data_seed is null.")
+                      "the batches and masks while data_seed is null.", range=SEED_RANGE)
     data_seed: int | None = param(
         None, "Seed of the batches (clip order, still clips, crops) and masks; null: seed. "
         "Apart from seed, it tells the initialization's part in a result from the data's."
@@ -239,6 +240,8 @@ class PretrainConfig:
                                            or not isinstance(self.data_seed, int)):
             raise ValueError(f"PretrainConfig.data_seed must be an integer or null (null: seed), "
                              f"got {self.data_seed!r}")
+        if self.data_seed is not None:
+            check_range("PretrainConfig.data_seed", self.data_seed, SEED_RANGE)
 
     @property
     def batch_seed(self) -> int:

@@ -1,0 +1,114 @@
+"""Keys given twice in a user's YAML file: a section merged, a value refused (or rcl's last kept).
+
+PyYAML keeps the last of two equal keys of a mapping without a word, so a section given twice
+(``optim:`` at the top of a settings file and again below it) silently lost the first one's
+settings. Here a section (a mapping) given twice is merged key by key, as rcl merges a node
+section given twice in a ROS 2 parameter file, so that both kinds of file read alike and the
+file reads as written. A value (a number, a string, a list) given twice in a settings file has
+two meanings: :class:`SettingsLoader` refuses it, naming the key and both lines
+(:class:`RepeatedKeyError`); a parameter file keeps the later value, as rcl does
+(``keep_last``). No rclpy here.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+_MERGE = "tag:yaml.org,2002:merge"  # '<<: *base': keys of an anchor, overridden by design
+
+
+class RepeatedKeyError(yaml.YAMLError):
+    """A key of a settings file given twice with a value (not a section); str: one line.
+
+    ``optim.lr is given twice (lines 2 and 5): keep one of them``.
+    """
+
+
+class RepeatedKeys:
+    """A PyYAML loader mixin: merge sections given twice; refuse a value given twice.
+
+    ``keep_last = True``: keep the later value instead, as rcl does with a parameter given
+    twice in a parameter file.
+    """
+
+    keep_last = False
+
+    def compose_document(self):
+        node = super().compose_document()
+        merge_repeated(node, self.keep_last)
+        return node
+
+
+class SettingsLoader(RepeatedKeys, yaml.SafeLoader):
+    """``yaml.SafeLoader`` whose sections given twice merge and whose values given twice fail."""
+
+
+def load_settings(text: str):
+    """Return the YAML document ``text`` (as ``yaml.safe_load``) with keys given twice handled.
+
+    Raises :class:`RepeatedKeyError` for a value given twice, yaml.YAMLError for bad YAML.
+    """
+    return yaml.load(text, Loader=SettingsLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def merge_repeated(node, keep_last: bool = False, path: str = "", seen: set | None = None):
+    """Merge in place the mappings of composed YAML ``node`` whose keys repeat, deeply.
+
+    Two values of one key that are both mappings become one mapping (the first's keys, then the
+    second's, merged in turn); other repeated values raise :class:`RepeatedKeyError` naming
+    ``path`` + the key and both lines, or (``keep_last``) the later one is kept. Keys are equal
+    when their resolved tag and text are (``1`` and ``'1'`` are two keys, as YAML reads them).
+    """
+    seen = set() if seen is None else seen
+    if id(node) in seen:  # an alias met again (or a recursive one)
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            merge_repeated(item, keep_last, f"{path}[{index}].", seen)
+        return
+    if not isinstance(node, yaml.MappingNode):
+        return
+    merged, where = [], {}
+    for key, value in node.value:
+        name = (key.tag, key.value) if isinstance(key, yaml.ScalarNode) else None
+        if name is None or key.tag == _MERGE or name not in where:
+            if name is not None and key.tag != _MERGE:
+                where[name] = len(merged)
+            merged.append((key, value))
+            continue
+        first_key, first = merged[where[name]]
+        if isinstance(first, yaml.MappingNode) and isinstance(value, yaml.MappingNode):
+            value = yaml.MappingNode(first.tag, first.value + value.value, first.start_mark,
+                                     value.end_mark, first.flow_style)
+        elif not keep_last:
+            raise RepeatedKeyError(
+                f"{path}{key.value} is given twice (lines {first_key.start_mark.line + 1} and "
+                f"{key.start_mark.line + 1}): keep one of them")
+        merged[where[name]] = (first_key, value)
+    node.value = merged
+    for key, value in merged:
+        merge_repeated(value, keep_last, f"{path}{getattr(key, 'value', '?')}.", seen)
+
+
+def setting_given_twice(data: dict) -> str:
+    """Return the first setting a settings mapping gives twice, dotted and in its section.
+
+    ``{"optim.lr": 1e-3, "optim": {"lr": 1e-2}}``: ``"optim.lr"`` (both spellings name one
+    setting; which one wins would depend on their order); "" when none is.
+    """
+    found: set = set()
+
+    def leaves(mapping: dict, prefix: str):
+        for key, value in mapping.items():
+            name = f"{prefix}{key}"
+            if isinstance(value, dict) and value:
+                yield from leaves(value, f"{name}.")
+            else:
+                yield name
+
+    for name in leaves(data, ""):
+        if name in found:
+            return name
+        found.add(name)
+    return ""
