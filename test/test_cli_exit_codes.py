@@ -35,6 +35,8 @@ USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
     (["eval", "BAG", "--out", "OUT", "--topk", "100"], "--topk (100) must not exceed"),
     (["bag-from-npz", "OUT", "--rate", "0"], "--rate must be a step rate"),
     (["record", "OUT", "--seed", "-3"], "--seed -3: must be >= 0"),
+    (["run", "--task", "grasp", "--out", "OUT", "--seed", "4294967295", "--episodes", "2"],
+     "--seed 4294967295 with --episodes 2: the seeds must lie in [0, 4294967295]"),
     (["record", "OUT", "--width", "10"], "--width/--height must be 32..1024 px"),
     (["camera-check", "BAG", "--out", "OUT", "--horizon", "2"], "--horizon 2: the camera check"),
     (["camera-check", "BAG", "--out", "OUT", "--rate", "-4"], "--rate must be a step rate"),
