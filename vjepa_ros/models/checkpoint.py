@@ -29,10 +29,7 @@ once more: about 1 s per GB on one core).
 """
 
 import os
-import pickle
 import re
-import warnings
-import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,8 +37,14 @@ import torch
 from torch import Tensor, nn
 
 from vjepa_ros.atomic_files import replacing
-from vjepa_ros.input_paths import CHECKPOINT_FORMAT
 
+from .checkpoint_file import (  # noqa: F401 - CHECKPOINT_HINT, check_file_checksums: re-exported
+    CHECKPOINT_HINT,
+    SAFETENSORS_ALONE,
+    check_file_checksums,
+    not_a_checkpoint,
+    read_checkpoint_file,
+)
 from .encoder import VisionEncoder
 from .errors import CheckpointError
 from .hf import read_hf_directory
@@ -76,94 +79,6 @@ def strip_prefixes(state_dict: dict) -> dict:
     return stripped
 
 
-# What to give instead of a file that is not a checkpoint (every command's message ends so).
-CHECKPOINT_HINT = f"give {CHECKPOINT_FORMAT}"
-ZIP_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
-SAFETENSORS_ALONE = ("a safetensors file of a Hugging Face snapshot: give the snapshot folder "
-                     "that holds it and its config.json")
-UNSUPPORTED_GLOBAL = re.compile(r"Unsupported global: GLOBAL ([\w.]+)")
-
-
-def not_a_checkpoint(path, why: str) -> CheckpointError:
-    """Return the one-line error for a file that is not a checkpoint at all.
-
-    ``{path} is not a vjepa_ros checkpoint ({why}): give a file written by vjepa-ros train or
-    Meta's V-JEPA 2-AC checkpoint (...)`` (:data:`CHECKPOINT_HINT`); ``why`` is short (an empty
-    file, not a torch.save file, a bare tensor ...).
-    """
-    return CheckpointError(f"{path} is not a vjepa_ros checkpoint ({why}): {CHECKPOINT_HINT}")
-
-
-def read_checkpoint_file(path: str | os.PathLike, verify: bool = False):
-    """``torch.load(path, weights_only=True)`` on CPU, with readable errors.
-
-    Raises FileNotFoundError for a missing path and :class:`CheckpointError`
-    (:func:`not_a_checkpoint`) for a file torch cannot read as a weights-only ``torch.save``
-    file: empty, text, JSON, an .npz, random bytes, a truncated archive, pickled objects.
-    ``verify``: also check the zip's CRC-32 of every entry (:func:`check_file_checksums`; reads
-    the whole file, ~1 s per GB); the loaders verify, the cheap :func:`check_checkpoint` not.
-    """
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint not found: {path}")
-    if path.stat().st_size == 0:
-        raise not_a_checkpoint(path, "an empty file")
-    try:
-        with warnings.catch_warnings():  # a plain pickle: torch warns of its protocol, then fails
-            warnings.filterwarnings("ignore", message=".*pickle protocol", category=UserWarning)
-            loaded = torch.load(path, map_location="cpu", weights_only=True,
-                                mmap=zipfile.is_zipfile(path))
-    except Exception as err:  # torch.load raises many kinds on files it cannot read
-        raise not_a_checkpoint(path, _unreadable(path, err)) from err
-    if verify:
-        check_file_checksums(path)
-    return loaded
-
-
-def check_file_checksums(path: Path) -> None:
-    """Raise :class:`CheckpointError` when a ``torch.save`` zip's bytes fail their CRC-32.
-
-    torch.load does not check the checksums the zip stores per entry, so a bit flipped on a
-    disk or in a copy loads other weights without a word (breaker31); ``zipfile`` reads every
-    entry and compares. Entries stored with CRC 0 are not checked: torch writes 0 when saved
-    under ``torch.serialization.set_crc32_options(False)`` (breaker31b). Files that are not
-    zips (the legacy format) carry no checksum.
-    """
-    if not zipfile.is_zipfile(path):
-        return
-    name = ""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if info.CRC == 0 and info.file_size:  # saved without checksums
-                    continue
-                name = info.filename
-                with archive.open(info) as entry:  # zipfile compares the CRC at the end
-                    while entry.read(1 << 24):
-                        pass
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
-        where = f"the bytes of its entry {name} do not match their stored checksum" if \
-            "CRC" in str(err) else " ".join(str(err).split())
-        raise CheckpointError(f"{path} is damaged: {where} (a disk or copy error): copy it "
-                              "again from its source, or give another checkpoint") from err
-
-
-def _unreadable(path: Path, err: Exception) -> str:
-    """Say in a few words why torch.load could not read ``path`` (``err``: its exception)."""
-    objects = UNSUPPORTED_GLOBAL.search(str(err)) if isinstance(err, pickle.UnpicklingError) \
-        else None
-    if objects:
-        return (f"it holds a pickled {objects.group(1)}, not only tensors; checkpoints load "
-                "with torch.load(weights_only=True)")
-    if Path(path).suffix.lower() == ".safetensors":
-        return SAFETENSORS_ALONE
-    with open(path, "rb") as file:
-        magic = file.read(len(ZIP_MAGIC))
-    if zipfile.is_zipfile(path):
-        return "a zip archive torch.save did not write, e.g. an .npz"
-    if magic == ZIP_MAGIC:
-        return "a truncated or damaged torch.save file"
-    return "not a torch.save file"
 
 
 def _tensor_dict(value, what: str, path) -> dict[str, Tensor]:

@@ -17,11 +17,12 @@ import hashlib
 
 import torch
 
-#: Largest mean absolute difference between two sources' encoded frames, relative to their
-#: mean absolute value, for them to count as the same frames. A GPU's nondeterministic kernels
-#: and bf16/float16 feature storage change elements by an ulp or two (0.4-0.8 % each in bf16,
-#: less on average, even if every element moved); frames of another scene, or of the same
-#: scene a few frames later, differ by tens of per cent (``test/test_train_same_content.py``).
+#: Largest mean absolute difference between two sources' encoded frames, frame by frame and
+#: relative to the first source's frame's mean absolute value, for them to be the same frames.
+#: A GPU's nondeterministic kernels and bf16/float16 feature storage change elements by an ulp
+#: or two (0.4-0.8 % each in bf16, less on average, even if every element moved); frames of
+#: another scene, or of the same scene a few frames later, differ by tens of per cent
+#: (``test/test_train_same_content.py``).
 FRAMES_RTOL = 1e-2
 
 _CHUNK = 64  # frames compared at a time (float32 copies of memory-mapped features stay small)
