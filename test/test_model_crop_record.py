@@ -58,8 +58,22 @@ def test_the_planner_nodes_default_crop_is_the_files(context, tmp_path):
         assert node.model.aspect_ratio_range == (1.0, 1.0)
     finally:
         node.destroy_node()
-    node = PlannerNode(context=context, cli_args=[*args, "-p", "model.aspect_ratio_min:=0.9"])
-    try:
-        assert node.model.aspect_ratio_range == (0.9, 1.35)  # asked for: taken, and said
-    finally:
-        node.destroy_node()
+    for given in ((0.9, 1.35), (0.75, 1.35)):  # asked for, DROID's too: taken, and said
+        node = PlannerNode(context=context, cli_args=[
+            *args, "-p", f"model.aspect_ratio_min:={given[0]}",
+            "-p", f"model.aspect_ratio_max:={given[1]}"])
+        try:
+            assert node.model.aspect_ratio_range == given
+        finally:
+            node.destroy_node()
+
+
+@pytest.mark.parametrize("crop", [(0.9, 0.0), (0.0, 1.2), (0.05, 1.2)])
+def test_the_crop_parameters_are_both_given_or_both_left_at_0(crop):
+    from vjepa_ros.robot.planner_config import ModelParams
+
+    with pytest.raises(ValueError, match="give both"):
+        ModelParams(aspect_ratio_min=crop[0], aspect_ratio_max=crop[1])
+    assert ModelParams().aspect_ratio_range() is None
+    assert ModelParams(aspect_ratio_min=0.75, aspect_ratio_max=1.35).aspect_ratio_range() == \
+        (0.75, 1.35)

@@ -22,10 +22,6 @@ def started(monkeypatch):
     return captured
 
 
-@pytest.mark.xfail(strict=True, reason="review31: launch --node image_publisher with "
-                   "transport compressed (latched, a goal) publishes on image/compressed, which "
-                   "wire_image_publisher leaves unmapped and the planner's raw goal_image "
-                   "subscription never hears; it starts without a word")
 def test_a_compressed_goal_image_publisher_is_refused_before_launch(started, capsys):
     from vjepa_ros.cli import main
 
@@ -36,9 +32,6 @@ def test_a_compressed_goal_image_publisher_is_refused_before_launch(started, cap
     assert code == 2 and "transport" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="review31: a stand-in camera (qos sensor_data) keeps "
-                   "its transport raw under launch --image-transport compressed: a "
-                   "sensor_msgs/Image on the topic the planner takes CompressedImage on, unheard")
 def test_a_stand_in_camera_publishes_the_type_the_planner_takes(started):
     from vjepa_ros.cli import main
 
@@ -50,3 +43,19 @@ def test_a_stand_in_camera_publishes_the_type_the_planner_takes(started):
     else:
         publisher = started["nodes"][1]
         assert publisher.parameters.get("transport") == "compressed", publisher.parameters
+
+
+@pytest.mark.parametrize("transport, code", [("raw", 2), ("compressed", None)])
+def test_a_stand_in_cameras_own_transport_must_be_the_planners(started, capsys, transport,
+                                                                code):
+    from vjepa_ros.cli import main
+
+    status = main(["launch", "--checkpoint", str(DEMO_MODEL), "--image-transport", "compressed",
+                   "--node", "image_publisher", "-p", "image_publisher.path:=g.png",
+                   "-p", "image_publisher.qos:=sensor_data",
+                   "-p", f"image_publisher.transport:={transport}"])
+    if code is None:  # the same transport: started (here: captured)
+        assert started["nodes"][1].parameters["transport"] == "compressed"
+    else:
+        assert status == code and "nodes" not in started
+        assert "--image-transport compressed" in capsys.readouterr().err

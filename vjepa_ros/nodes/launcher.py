@@ -93,7 +93,7 @@ def _launch(args: argparse.Namespace) -> int:
             if node.name == "sim":
                 wire_sim(node, args.use_sim_time)
             if node.name == "image_publisher":
-                wire_image_publisher(node, args.camera_topic)
+                wire_image_publisher(node, args.camera_topic, args.image_transport)
         check_required_parameters(nodes)  # an image_publisher without its image
         # rclpy's validators: after the checks that need no ROS, before rcl parses the remaps
         check_topic_options({"--camera-topic": args.camera_topic,

@@ -136,18 +136,40 @@ def wire_sim(sim: NodeLaunch, use_sim_time: bool) -> None:
         sim.labels["publish_clock"] = "--use-sim-time"
 
 
-def wire_image_publisher(publisher: NodeLaunch, camera_topic: str) -> None:
+def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,
+                         image_transport: str = "raw") -> None:
     """Connect the image publisher ``publisher`` to the planner this launch starts with it.
 
     Latched (its default ``qos``): a goal image, so ``image`` goes to the planner's goal image
     topic (:data:`PLANNER_GOAL_IMAGE`), as ``-r image:=/vjepa_planner/goal_image`` does for
-    ``ros2 run vjepa_ros image_publisher``. With ``-p image_publisher.qos:=sensor_data``: a
+    ``ros2 run vjepa_ros image_publisher``; the goal topic takes raw images only, so
+    ``transport compressed`` is refused. With ``-p image_publisher.qos:=sensor_data``: a
     stand-in camera, so ``image`` and ``image/compressed`` go to ``camera_topic`` (the
     planner's ``--camera-topic``, which names the compressed topic itself with
-    ``--image-transport compressed``).
+    ``--image-transport compressed``), in the planner's ``image_transport`` unless
+    ``-p image_publisher.transport`` gives it (then it must be the same). Raises UsageError
+    (one line, the options named) for a publisher the planner could not hear (review31).
     """
+    from vjepa_ros.config import UsageError
+
+    transport = publisher.parameters.get("transport")
     if publisher.parameters.get("qos", "latched") == "sensor_data":
+        if transport is None:
+            publisher.parameters["transport"] = image_transport
+            publisher.labels["transport"] = "--image-transport"
+        elif transport != image_transport:
+            raise UsageError(
+                f"-p image_publisher.transport:={transport} with --image-transport "
+                f"{image_transport}: the stand-in camera would publish what the planner does not "
+                f"take on {camera_topic}; give both the same transport (or leave "
+                "image_publisher.transport out: it follows --image-transport)")
         publisher.remappings.setdefault("image", camera_topic)
         publisher.remappings.setdefault("image/compressed", camera_topic)
-    else:
-        publisher.remappings.setdefault("image", PLANNER_GOAL_IMAGE)
+        return
+    if transport == "compressed":
+        raise UsageError(
+            "-p image_publisher.transport:=compressed for a goal image (qos latched): the "
+            f"planner's goal topic {PLANNER_GOAL_IMAGE} takes raw sensor_msgs/Image only; leave "
+            "image_publisher.transport out for a goal, or give -p image_publisher.qos:="
+            "sensor_data for a stand-in camera")
+    publisher.remappings.setdefault("image", PLANNER_GOAL_IMAGE)

@@ -52,15 +52,15 @@ class ModelParams:
         "bfloat16 on CUDA, float32 on CPU."
     )
     aspect_ratio_min: float = param(
-        0.75, "Preprocessing: frames narrower than this w/h are centre-cropped to it. With both "
-        "at their defaults (DROID's 0.75, 1.35) the crop the model file records its training "
-        "used (vjepa-ros train) applies, else DROID's.",
-        range=(0.1, 1)
+        0.0, "Preprocessing: frames narrower than this w/h are centre-cropped to it, in [0.1, 1]; "
+        "0 (with aspect_ratio_max 0): the crop the model file records its training used "
+        "(vjepa-ros train), else DROID's 0.75 .. 1.35.",
+        range=(0, 1)
     )
     aspect_ratio_max: float = param(
-        1.35, "Preprocessing: frames wider than this w/h are centre-cropped to it (defaults: "
-        "as aspect_ratio_min).",
-        range=(1, 10)
+        0.0, "Preprocessing: frames wider than this w/h are centre-cropped to it, in [1, 10]; 0 "
+        "(with aspect_ratio_min 0): as aspect_ratio_min.",
+        range=(0, 10)
     )
     encoder_args: str = param(
         "", "Official encoder hyper-parameters for a file that matches no preset, as a YAML/JSON "
@@ -85,21 +85,27 @@ class ModelParams:
         self.hyper_parameters()  # a malformed mapping fails at start-up, naming the parameter
         # the names only (torch knows whether the device is here): before torch loads
         check_device_and_dtype(self.device, self.dtype, ("model.device", "model.dtype"))
+        crop = (self.aspect_ratio_min, self.aspect_ratio_max)
+        in_ranges = 0.0 <= crop[0] <= 1.0 and 0.0 <= crop[1] <= 10.0  # else: the range's words
+        if in_ranges and crop != (0.0, 0.0) and not (0.1 <= crop[0] <= 1.0 <= crop[1]):
+            raise ValueError(
+                f"model.aspect_ratio_min/max {crop[0]:g}, {crop[1]:g}: give both (min in [0.1, "
+                "1], max in [1, 10]) or leave both 0 (the model file's crop, else DROID's "
+                "0.75 .. 1.35)")
         interval = self.gil_switch_interval_s
         if not (math.isfinite(interval) and 0.0 <= interval <= 0.1):
             raise ValueError(f"model.gil_switch_interval_s must be between 0 (Python's default) "
                              f"and 0.1 s, got {interval!r}")
 
     def aspect_ratio_range(self) -> tuple[float, float] | None:
-        """Return the (min, max) crop the parameters give; None when both are at their defaults.
+        """Return the (min, max) crop the parameters give; None when both are 0 (the defaults).
 
         None: ``load_world_model`` takes the crop the model file records (its training's), else
-        DROID's, which the defaults are.
+        DROID's. A value is a choice even when it is DROID's: 0.75, 1.35 given crop so against a
+        file trained on other crops (with the node's warning; review31).
         """
-        from vjepa_ros.models.preprocess import DROID_ASPECT_RATIO_RANGE  # torch: when loading
-
         given = (self.aspect_ratio_min, self.aspect_ratio_max)
-        return None if given == DROID_ASPECT_RATIO_RANGE else given
+        return None if given == (0.0, 0.0) else given
 
     def hyper_parameters(self) -> dict:
         """Return ``{"encoder": {...}, "predictor": {...}}`` for ``load_world_model``.
