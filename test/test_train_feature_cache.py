@@ -110,6 +110,14 @@ def test_interrupted_build_resumes_and_damaged_shards_are_encoded_again(tmp_path
     shards, counts, _ = _build(cache, sources, encoders[0])
     assert counts["encoded"] == 6 and all(torch.isfinite(s["reps"].float()).all()
                                           for s in shards.values())
+    shards = {s: {k: v.clone() if torch.is_tensor(v) else v for k, v in shard.items()}
+              for s, shard in shards.items()}  # (memory-mapped: the file is changed below)
+    data = bytearray(victim.read_bytes())  # one bit flipped in the features (review31)
+    data[len(data) // 2] ^= 0x01
+    victim.write_bytes(bytes(data))
+    again, counts, _ = _build(cache, sources, encoders[0])
+    assert counts["encoded"] == 6, "a shard with a flipped bit was read as features"
+    _same_shards(shards, again, sources)
 
 
 def test_key_ignores_settings_that_do_not_change_features(encoders):

@@ -126,13 +126,21 @@ class FeatureCache:
         return self.dir / "shards" / f"{name}-{digest}.pt"
 
     def load(self, source: Source) -> dict | None:
-        """Return the shard of ``source``, or None when it is missing or unreadable."""
+        """Return the shard of ``source``, or None when it is missing, unreadable or damaged.
+
+        Damaged: cut short (a full disk), or bytes that fail the zip's CRC-32 (a bit flipped on
+        the disk: torch.load would read other features without a word; review31); such a shard
+        is encoded again.
+        """
+        from vjepa_ros.models.checkpoint_file import check_file_checksums
+
         path = self.shard_path(source)
         if not path.is_file():
             return None
         try:
             shard = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-        except Exception:  # damaged (e.g. a full disk): encoded again
+            check_file_checksums(path)
+        except Exception:  # damaged (e.g. a full disk, a flipped bit): encoded again
             return None
         return shard if shard.get("key") == self.key_digest else None
 
