@@ -32,3 +32,45 @@ def test_an_image_publisher_as_a_stand_in_camera_feeds_the_planner_s_camera_topi
     names = [node.name for node in started["nodes"]]
     assert names == ["planner", "image_publisher"], names
     assert started["nodes"][1].remappings == {"image": "/cam/rgb", "image/compressed": "/cam/rgb"}
+
+
+# review31: an image publisher the planner could not hear is refused before launch
+
+
+def test_a_compressed_goal_image_publisher_is_refused_before_launch(started, capsys):
+    from vjepa_ros.cli import main
+
+    code = main(["launch", "--checkpoint", str(DEMO_MODEL), "--node", "image_publisher",
+                 "-p", "image_publisher.path:=g.png",
+                 "-p", "image_publisher.transport:=compressed"])
+    assert "nodes" not in started, "started a goal publisher the planner cannot hear"
+    assert code == 2 and "transport" in capsys.readouterr().err
+
+
+def test_a_stand_in_camera_publishes_the_type_the_planner_takes(started):
+    from vjepa_ros.cli import main
+
+    code = main(["launch", "--checkpoint", str(DEMO_MODEL), "--camera-topic", "/cam/rgb",
+                 "--image-transport", "compressed", "--node", "image_publisher",
+                 "-p", "image_publisher.path:=g.png", "-p", "image_publisher.qos:=sensor_data"])
+    if "nodes" not in started:  # refused: a usage error naming the transports
+        assert code == 2
+    else:
+        publisher = started["nodes"][1]
+        assert publisher.parameters.get("transport") == "compressed", publisher.parameters
+
+
+@pytest.mark.parametrize("transport, code", [("raw", 2), ("compressed", None)])
+def test_a_stand_in_cameras_own_transport_must_be_the_planners(started, capsys, transport,
+                                                                code):
+    from vjepa_ros.cli import main
+
+    status = main(["launch", "--checkpoint", str(DEMO_MODEL), "--image-transport", "compressed",
+                   "--node", "image_publisher", "-p", "image_publisher.path:=g.png",
+                   "-p", "image_publisher.qos:=sensor_data",
+                   "-p", f"image_publisher.transport:={transport}"])
+    if code is None:  # the same transport: started (here: captured)
+        assert started["nodes"][1].parameters["transport"] == "compressed"
+    else:
+        assert status == code and "nodes" not in started
+        assert "--image-transport compressed" in capsys.readouterr().err

@@ -165,15 +165,17 @@ class InputChecks:
         if age is None:
             return Blocker(problem, topic())
         if not problem and arrival is not None:
-            problem = self._frozen_problem(what, age, topic(), self.arrived_at[arrival])
+            problem = self._frozen_problem(what, age, now, topic(), self.arrived_at[arrival])
         return Blocker(self._noted(problem, age))
 
-    def _frozen_problem(self, what: str, age: float, topic: str, arrived: float | None) -> str:
+    def _frozen_problem(self, what: str, age: float, now: float, topic: str,
+                        arrived: float | None) -> str:
         """Why a ``what`` fresh by the session clock is stale by the wall clock ("" if not).
 
         A simulator killed or paused leaves its ``/clock`` standing: its last frame and state
-        stay ``age`` [s] old by the node clock for ever, and ``~/enable`` answered "commanding",
-        ``~/capture_goal`` took the dead camera's frame (user31). ``arrived``: ``wall_clock``
+        stay ``age`` [s] old by the node clock (``now`` [s], the caller's reading) for ever, and
+        ``~/enable`` answered "commanding", ``~/capture_goal`` took the dead camera's frame
+        (user31). ``arrived``: ``wall_clock``
         [s] when the newest came (None: not timed). Stale when nothing came for
         ``FROZEN_CLOCK_S`` of wall time and the session clock has stood still as long (read at
         every check; the node checks at 2 Hz for its diagnostics): a clock that runs, however
@@ -183,7 +185,7 @@ class InputChecks:
         if self.wall_clock is None or arrived is None:
             return ""
         wall = self.wall_clock()
-        self._mark_clock(self.clock(), wall)
+        self._mark_clock(now, wall)  # the caller's clock reading: not read again per check
         silence = wall - arrived
         if min(silence, wall - self._clock_mark[1]) <= FROZEN_CLOCK_S:
             return ""
