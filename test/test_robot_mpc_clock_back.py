@@ -150,3 +150,28 @@ def test_a_paused_simulators_clock_holds_after_the_wall_limit_only_while_it_stan
     clock.now += 0.01  # resumed: the clock runs again, the camera's next frame not due yet
     assert not any("clock stands still" in b.detail
                    for b in session.blocking_problems(clock.now))
+
+
+def test_a_sub_goal_sequence_starts_again_at_its_first_sub_goal(model):
+    from test_robot_mpc import frame
+
+    from vjepa_ros.robot.goals import SubGoal
+    session, clock, logs = enabled_session(model, mode="blocking")
+    session.set_goals([SubGoal(frame(20), 1, "grasp"), SubGoal(frame(21), 3, "place")])
+    assert session.plan_step().command is not None  # sub-goal 1's one step: on to sub-goal 2
+    assert session.goals.index == 1 and len(session.goals.switches) == 1
+    _restart(session, clock)
+    assert (session.goals.index, session.goals.steps_done, session.goals.switches) == (0, 0, [])
+    said = [m for level, m in logs if level == "info" and "starts again at goal 1/2" in m]
+    assert len(said) == 1, logs
+    report = session.plan_step()
+    assert report.subgoal.index == 0 and report.subgoal.switch is not None, (
+        "the new world's first step toward sub-goal 1 did not count as its one step")
+
+
+def test_the_new_worlds_first_gripper_command_is_sent(model):
+    session, clock, _ = enabled_session(model, mode="blocking")
+    assert session.plan_step().gripper_command is not None  # the old world's hand command
+    _restart(session, clock)
+    assert session.last_gripper is None, "the old world's gripper command would hold the new one"
+    assert session.plan_step().gripper_command is not None

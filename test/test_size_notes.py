@@ -54,8 +54,8 @@ def test_the_live_node_gives_the_same_notes(model_64x48):
     assert notes.check((48, 64, 3)) == []
     (note,) = notes.check((24, 32, 3))
     assert note.startswith(f"the camera's frames are 32x24 px, {TRAINED}: {UPSAMPLED}")
-    assert note.endswith("set the camera to 64x48 (the simulator: its width and height "
-                         "parameters)")
+    assert note.endswith("set the camera to 64x48 (the simulator: -p camera.width:=64 -p "
+                         "camera.height:=48)")
 
 
 @pytest.mark.parametrize("width, height, note", [

@@ -96,3 +96,22 @@ def test_the_ranks_follow_rank_0s_decision(tmp_path):
     spawn_local(_rank_decides, 2, (tmp_path,))
     assert (tmp_path / "rank0").read_text() == "[('a.mcap', 'a.db3')]"
     assert (tmp_path / "rank1").read_text() == "[('a.mcap', 'a.db3')]"
+
+
+def _only_rank_0_reads(topology, out):
+    # the other ranks' frames are never read: a rank 1 whose reps cannot be read still agrees
+    from vjepa_ros.train.same_content import agreed_same_steps
+
+    shards = {"a.mcap": _shard(1), "a.db3": _shard(1)}
+    if topology.rank:
+        for shard in shards.values():
+            shard["reps"] = None  # reading it raises
+    pairs = agreed_same_steps(["a.mcap", "a.db3"], shards, topology)
+    (out / f"rank{topology.rank}").write_text(repr(pairs))
+
+
+def test_only_rank_0_compares_the_frames(tmp_path):
+    from vjepa_ros.train.distributed import spawn_local
+
+    spawn_local(_only_rank_0_reads, 2, (tmp_path,))
+    assert (tmp_path / "rank1").read_text() == "[('a.mcap', 'a.db3')]"

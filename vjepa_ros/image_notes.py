@@ -55,7 +55,8 @@ def trained_size_note(width: int, height: int, trained_sizes, frames: str = "the
     sharper or blurrier than in training and plans may be worse (the 128 px demo model on a
     256 px simulator). ``model_size``: the input size (as :func:`frame_size_note` takes it;
     None: not said): frames smaller than it are said to be upsampled to it. ``advice``: what to
-    do, ``{size}`` becoming the first trained size ("128x128"). "" when the frames have a
+    do, ``{size}`` becoming the first trained size ("128x128"), ``{width}`` and ``{height}`` its
+    sides [px]. "" when the frames have a
     trained size.
     """
     if not trained_sizes or (height, width) in {tuple(size) for size in trained_sizes}:
@@ -66,10 +67,11 @@ def trained_size_note(width: int, height: int, trained_sizes, frames: str = "the
         model_h, model_w = input_size(model_size)
         if height < model_h or width < model_w:
             resized = f"upsampled to {model}'s {model_w}x{model_h} input"
+    first_h, first_w = trained_sizes[0]
     return (f"{frames} are {width}x{height} px, but the predictor was post-trained on "
             f"{' and '.join(sizes)} px frames (recorded in its checkpoint): {resized} they are "
             f"sharper or blurrier than in training, so plans may be worse; "
-            f"{advice.format(size=sizes[0])}")
+            f"{advice.format(size=sizes[0], width=first_w, height=first_h)}")
 
 
 def camera_size_note(width: int, height: int, model_size, trained_sizes,
@@ -140,8 +142,8 @@ class SizeNotes:
 
     FRAMES = "the camera's frames"
     FRAME_ADVICE = "set the camera to at least that size"
-    TRAINED_ADVICE = ("set the camera to {size} (the simulator: its width and height "
-                      "parameters)")
+    TRAINED_ADVICE = ("set the camera to {size} (the simulator: -p camera.width:={width} -p "
+                      "camera.height:={height})")
     GOAL_ADVICE = "capture the goal with this camera (~/capture_goal) at its size"
 
     def __init__(self, model_size, trained_sizes=None):

@@ -295,6 +295,17 @@ class GoalSequence:
             self._stale += 1
         return "plateau" if config.patience and self._stale >= config.patience else ""
 
+    def restart(self) -> bool:
+        """Go back to the first sub-goal with no step counted and no switch made.
+
+        For a new world (the clock went back: a simulator restarted, a bag looped), in which
+        the scene is at its start again. Returns True when there was progress to forget.
+        """
+        had = self.index > 0 or self.steps_done > 0
+        self.index, self.steps_done, self._best, self._stale = 0, 0, float("inf"), 0
+        self.switches.clear()
+        return had
+
     def progress(self, switch: SubGoalSwitch | None = None) -> GoalProgress:
         return GoalProgress(self.index, len(self.goals), self.steps_done, self.switching.rule,
                             switch)

@@ -97,11 +97,19 @@ class InputEpisodes:
         for as long as the old run had lasted, while the old world's set-point went on
         streaming and pulled the new arm to it. Enabled, the command of before is dropped (no
         set-point until the next plan, which starts from the measured pose) and a plan begun
-        on the old clock is void.
+        on the old clock is void. The new world's scene is at its start: the planner's warm
+        start and the last gripper command (whose deadband would keep the new hand's first
+        command back) are forgotten, and a sub-goal sequence starts again at its first
+        sub-goal (its step counts were the old world's), said in one line.
         """
         self.last_planned_stamp = -float("inf")
         self.arrival_time = self.command_time = -float("inf")
         self._stop_camera_check("the clock went back")  # its motions were timed on the old one
+        self.last_gripper = None
+        self.planner.reset()
+        if self.goals is not None and self.goals.restart():
+            self.log("info", "the clock went back (a new world): the goal sequence starts "
+                     f"again at {self.goals.describe()}")
         if not self.enabled:
             return
         self.enable_epoch += 1  # a plan of the old world: void when it ends

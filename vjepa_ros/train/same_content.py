@@ -88,14 +88,18 @@ def same_steps(sources: list, shards: dict) -> list[tuple]:
 def agreed_same_steps(sources: list, shards: dict, topology) -> list[tuple]:
     """Return :func:`same_steps` as rank 0 found it, on every rank (one decision for all).
 
-    Every rank reads the steps; with a tolerance on the frames two ranks could still decide
-    differently at its edge (frames encoded on each rank's own GPU, without a feature cache),
-    and ranks training on different data would hang or diverge. ``topology``:
-    ``distributed.Topology``; collective when distributed (every rank calls it at the same
-    point). Returns ``(first, other)`` pairs of ``sources``.
+    Only rank 0 compares (reading every source's steps and, for equal steps, its encoded
+    frames, memory-mapped: work the other ranks need not repeat); with a tolerance on the
+    frames two ranks could decide differently at its edge (frames encoded on each rank's own
+    GPU, without a feature cache), and ranks training on different data would hang or diverge.
+    ``topology``: ``distributed.Topology``; collective when distributed (every rank calls it at
+    the same point). Returns ``(first, other)`` pairs of ``sources``.
     """
     from vjepa_ros.train.distributed import broadcast_object
 
-    index = {id(source): i for i, source in enumerate(sources)}
-    found = [(index[id(first)], index[id(other)]) for first, other in same_steps(sources, shards)]
+    found = None
+    if topology.is_main:
+        index = {id(source): i for i, source in enumerate(sources)}
+        found = [(index[id(first)], index[id(other)])
+                 for first, other in same_steps(sources, shards)]
     return [(sources[i], sources[j]) for i, j in broadcast_object(found, topology)]
