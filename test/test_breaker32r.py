@@ -194,3 +194,15 @@ def test_a_mirrored_view_is_not_corrected_by_a_rotation(axis):
     mirror[axis, axis] = -1.0
     result = check_motions(executed, executed @ mirror.T)
     assert result.verdict != Verdict.ROTATE, result.explanation
+
+
+@pytest.mark.xfail(strict=True, reason="breaker32r: SafetyLimits checks '> 0' on floats only: an "
+                   "int -1 passes, and max_step_m=-1 turns a 2 cm step into 25 cm the other way")
+@pytest.mark.parametrize("name", ["max_step_m", "max_rotation_step_rad", "max_speed_m_s",
+                                  "max_accel_m_s2", "max_state_age_s"])
+def test_an_integer_safety_limit_is_checked_as_a_float_one_is(name):
+    # SafetyLimits(name=-1.0) is refused ("must be a finite number > 0"); the same number
+    # written without a decimal point (a Python caller of MPCSession, a YAML 'max_step_m: -1'
+    # read by a script) is taken, and filter_target then reverses and lengthens the step
+    with pytest.raises(ValueError, match=f"safety.{name} must be"):
+        SafetyLimits(**{name: -1})
