@@ -16,6 +16,11 @@ from test_robot_mpc import START, enabled_session, frame, stream, tiny_world_mod
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import SetpointStreamer
 
+try:  # the node test's fixtures; the ROS-free tests run without rclpy
+    from planner_harness import checkpoint, harness  # noqa: F401
+except pytest.skip.Exception:
+    checkpoint = harness = None
+
 LIMITS = SafetyLimits()
 
 
@@ -206,3 +211,26 @@ def test_an_integer_safety_limit_is_checked_as_a_float_one_is(name):
     # read by a script) is taken, and filter_target then reverses and lengthens the step
     with pytest.raises(ValueError, match=f"safety.{name} must be"):
         SafetyLimits(**{name: -1})
+
+
+def speed(twist) -> float:
+    """Norm of a TwistStamped's linear and angular parts."""
+    lin, ang = twist.twist.linear, twist.twist.angular
+    return math.hypot(lin.x, lin.y, lin.z, ang.x, ang.y, ang.z)
+
+
+@pytest.mark.skipif(harness is None, reason="rclpy is installed by scripts/bootstrap.sh")
+@pytest.mark.xfail(strict=True, reason="breaker32r: ~/enable false while moving leaves the last "
+                   "non-zero servo_twist standing (a hold sends a zero one)")
+def test_a_disable_while_moving_ends_servo_twist_with_a_zero_twist(harness):  # noqa: F811
+    # README: servo_twist sends "one zero twist on hold"; a disable stops the stream with no
+    # zero twist, so a velocity consumer (MoveIt Servo until its command timeout, a Cartesian
+    # velocity controller without one) goes on at the last set-point velocity
+    h = harness(**{"control.publish_twist": True})
+    assert h.pump(3.0, until=lambda: h.session.frame is not None)
+    assert h.capture().success and h.enable().success
+    assert h.pump(10.0, until=lambda: h.got["twist"] and speed(h.got["twist"][-1]) > 1e-3)
+    assert h.enable(False).success
+    h.pump(0.5)
+    assert speed(h.got["twist"][-1]) == 0.0, (
+        f"the last servo_twist after ~/enable false moves at {speed(h.got['twist'][-1]):.3f}")
