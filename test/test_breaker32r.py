@@ -1,8 +1,9 @@
 """breaker32r: strict xfails for motions the robot safety/command layer must not command.
 
 Each test asserts what a lab needs from the set-points, the safety limits or the gripper output;
-it fails on the current code for the stated reason (ROS-free but the last, which drives the
-planner node's publishing method on stand-ins for its publishers).
+it fails on the current code for the stated reason. ROS-free but two: the gripper one drives
+the planner node's publishing method on stand-ins for its publishers, the servo_twist one runs
+the node (``planner_harness``).
 """
 
 import math
