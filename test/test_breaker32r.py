@@ -14,6 +14,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 from test_robot_mpc import START, enabled_session, frame, make_session, stream, tiny_world_model
 
+from vjepa_ros.robot.plan_report import StreamOutput
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import SetpointStreamer
 
@@ -231,6 +232,37 @@ def test_a_frame_within_max_image_age_finds_its_state_among_1_khz_joint_states(m
     assert session.set_enabled(True)[0]
     report = session.plan_step()
     assert report is not None and report.command is not None, session.refusal
+
+
+
+@pytest.mark.xfail(strict=True, reason="breaker32r: target_pose quaternions flip sign between "
+                   "two set-points 1 mrad apart when the roll crosses ±π (the hand pointing down)")
+def test_consecutive_target_poses_keep_one_quaternion_hemisphere():
+    # a Franka hand pointing down has roll ±π; turning through it by 0.1 rad, two set-points
+    # 10 ms apart go out as q and about -q (dot -1): one rotation, but a controller that
+    # filters or interpolates the target's coefficients (no hemisphere check) sees a full turn
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    from vjepa_ros.nodes.planner_node import PlannerNode
+
+    start = np.array([0.5, 0.0, 0.3, math.pi - 0.05, 0.0, 0.0, 0.0])
+    target = start.copy()
+    target[3] = -math.pi + 0.05
+    streamer = SetpointStreamer(LIMITS)
+    streamer.reset(start)
+    streamer.set_target(target, anchor=start)
+    ticks = iter(range(100))
+    sent = []
+    node = SimpleNamespace(
+        session=SimpleNamespace(stream_step=lambda: StreamOutput(
+            streamer.step(0.01), streamer.twist(), 100.0 + 0.01 * next(ticks))),
+        kinematics=SimpleNamespace(base_frame="panda_link0"),
+        target_pub=SimpleNamespace(publish=sent.append), twist_pub=None)
+    for _ in range(100):
+        PlannerNode._stream(node)
+    quats = np.array([[m.pose.orientation.x, m.pose.orientation.y, m.pose.orientation.z,
+                       m.pose.orientation.w] for m in sent])
+    dots = np.sum(quats[1:] * quats[:-1], axis=1)
+    assert dots.min() >= 0.0, f"consecutive target_pose quaternions with dot {dots.min():.4f}"
 
 
 def speed(twist) -> float:
