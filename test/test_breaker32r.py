@@ -12,7 +12,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
-from test_robot_mpc import START, enabled_session, frame, make_session, stream, tiny_world_model
+from test_robot_mpc import (
+    START,
+    enabled_session,
+    frame,
+    make_session,
+    observe,
+    stream,
+    tiny_world_model,
+)
 
 from vjepa_ros.robot.plan_report import StreamOutput
 from vjepa_ros.robot.safety import SafetyLimits
@@ -263,6 +271,23 @@ def test_consecutive_target_poses_keep_one_quaternion_hemisphere():
                        m.pose.orientation.w] for m in sent])
     dots = np.sum(quats[1:] * quats[:-1], axis=1)
     assert dots.min() >= 0.0, f"consecutive target_pose quaternions with dot {dots.min():.4f}"
+
+
+
+@pytest.mark.xfail(strict=True, reason="breaker32r: ~/enable answers 'enabled: commanding the "
+                   "arm' with the TCP 3 cm below the box, where every plan is refused")
+def test_enable_says_the_arm_is_outside_the_workspace_box(model):
+    # README: ~/enable "replies with every blocking reason"; the measured pose outside the box
+    # (beyond safety.workspace_tolerance_m) refuses every plan once enabled, and nothing before
+    # the first plan says so (shadow mode runs no safety filter)
+    session, clock, _ = make_session(model)
+    low = START.copy()
+    low[2] = 0.02  # safety.workspace_min z is 0.05
+    observe(session, clock, state=low)
+    session.capture_goal()
+    assert session.plan_step().outcome == "shadow"
+    ok, reply = session.set_enabled(True)
+    assert ok and "outside the workspace box" in reply, reply
 
 
 def speed(twist) -> float:
