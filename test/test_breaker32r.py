@@ -185,12 +185,6 @@ def test_no_gripper_command_goes_out_after_a_disable_that_came_after_the_plan(mo
     assert sent == [], f"gripper command {sent[0].data} sent after the disable"
 
 
-def test_the_cases_start_from_a_moving_arm(model):
-    """Not a finding: the helper's session commands and streams (the xfails' premise)."""
-    session, clock, _ = commanded_and_moving(model, "continuous")
-    assert session.commands_sent == 1 and session.enabled
-    assert math.isfinite(session.streamer.setpoint[0])
-
 
 @pytest.mark.xfail(strict=True, reason="breaker32r: motions the model sees mirrored (det -1) get "
                    "'correct by rotation' with a made-up rotation and a parameter file")
