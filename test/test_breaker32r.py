@@ -48,8 +48,6 @@ def commanded_and_moving(model, mode):
     return session, clock, logs
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32r: after a stale/invalid-state hold the stream "
-                   "resumes the pre-hold set-point wherever the arm now is (25 cm away)")
 @pytest.mark.parametrize("mode", ["continuous", "blocking", "async"])
 @pytest.mark.parametrize("trouble", ["stale_state", "nan_state"])
 def test_a_set_point_resumed_after_an_input_hold_lies_within_reach_of_the_arm(
@@ -81,8 +79,6 @@ def test_a_set_point_resumed_after_an_input_hold_lies_within_reach_of_the_arm(
         f"first set-point after the hold is {gap:.3f} m from the measured pose")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32r: a measured TCP that jumps 15 cm in 10 ms is "
-                   "taken silently and the set-point jumps 14 cm in one tick")
 def test_a_measured_pose_that_jumps_faster_than_an_arm_moves_does_not_jump_the_set_point(model):
     # one robot state 15 cm off (a glitch: 15 m/s) is planned from and anchored on; the stream
     # restarts at it: the controller receives a 14 cm step (0.14 m in 10 ms)
@@ -218,8 +214,6 @@ def test_an_integer_safety_limit_is_checked_as_a_float_one_is(name):
 
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32r: with 1 kHz joint states the 400-state history "
-                   "is 0.4 s: a frame 0.8 s old (limit 1 s) holds for ever, with no advice")
 def test_a_frame_within_max_image_age_finds_its_state_among_1_khz_joint_states(model):
     # franka_ros2's joint_state_broadcaster publishes at the controller rate (1 kHz); a camera
     # with 0.8 s of latency is allowed by safety.max_image_age_s 1.0. The state at the frame's

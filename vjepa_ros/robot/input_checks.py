@@ -119,6 +119,8 @@ class InputChecks:
                                      self.inputs.states_received if states else old[1])
             # no plan starts from them (state_at's tie: breaker28c)
             self.inputs.forget(frames=frames, states=states)
+            if states:
+                self._jumps.forget()  # the live arm's next state is no jump from a recording's
         if "fingers" in kinds and not states:
             self.inputs.unmeasure_gripper()
         return [what for what, gone in (("a camera frame", frames), ("a robot state", states))
