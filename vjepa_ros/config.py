@@ -196,7 +196,8 @@ def yaml_problem(exc: yaml.YAMLError, line: bool = True) -> str:
     return f"{f'line {mark.line + 1}, ' if line else ''}column {mark.column + 1}: {problem}"
 
 
-def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False):
+def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False,
+                   repeated: list | None = None):
     """Return the YAML document of the user's file ``path`` (None: no document in it).
 
     Args:
@@ -206,7 +207,8 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False):
         rcl: a ROS 2 parameter file: scalars typed as rcl types them (``nodes.rcl_yaml``:
             ``1e-9`` and ``inf`` floats, ``null`` and ``1e-320`` strings), not by YAML 1.1.
     A section (mapping) given twice is merged, as rcl merges it; a value given twice is the
-    later one in a parameter file (rcl's), refused in a settings file (``yaml_keys``).
+    later one in a parameter file (rcl's; listed in ``repeated`` when given, as
+    ``rcl_yaml.load`` lists it), refused in a settings file (``yaml_keys``).
     Raises:
         UsageError: one line ``{name} {path} ...: ...give {give}`` for a file that does not
             exist, is a folder, a symlink loop or unreadable (``input_paths.input_path``), is
@@ -224,7 +226,7 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False):
         if rcl:
             from vjepa_ros.nodes import rcl_yaml  # (no rclpy)
 
-            return rcl_yaml.load(path.read_text())
+            return rcl_yaml.load(path.read_text(), repeated)
         return load_settings(path.read_text())
     except ValueError as exc:  # input_path's one line (UnicodeDecodeError is one too)
         if isinstance(exc, UnicodeDecodeError):

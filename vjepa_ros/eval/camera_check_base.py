@@ -31,8 +31,8 @@ def params_file_checkpoint(args: argparse.Namespace) -> str | None:
     from vjepa_ros.nodes.params_file import check_params_file
     from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
-    check_params_file(args.params_file, nodes=[f"/{PLANNER_NODE}"],
-                      nodes_are="whose parameters camera-check reads")
+    check_params_file(args.params_file, nodes=[f"/{PLANNER_NODE}"],  # notes: check_inputs'
+                      nodes_are="whose parameters camera-check reads", say=lambda line: None)
     model = base_planner_params(args.params_file).get("model") or {}
     checkpoint = model.get("checkpoint") if isinstance(model, dict) else None
     if not checkpoint:

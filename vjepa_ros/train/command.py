@@ -25,6 +25,7 @@ from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import UsageError, typed_on_command_line, yaml_problem
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.train.command_lines import error_text, stop_line, summary_lines
+from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
 
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
@@ -231,7 +232,10 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
         if not sep or not key.strip():
             raise UsageError(f"--set wants KEY=VALUE, got {item!r}")
         try:
-            given[key.strip()] = yaml.safe_load(text)
+            given[key.strip()] = load_settings(text)  # {lr: 1, lr: 2}: refused, as in a file
+        except RepeatedKeyError as exc:
+            raise UsageError(f"--set {item!r}: {exc.one_line_value(key.strip() + '.')}") \
+                from None
         except yaml.YAMLError as exc:
             raise UsageError(f"--set {item!r}: value is not YAML ({yaml_problem(exc, False)}); "
                              "quote a string that holds YAML signs") from None
