@@ -111,3 +111,16 @@ def test_camera_check_crops_as_the_params_files_planner_would(tmp_path, monkeypa
     noted = f"note          model.aspect_ratio_min/max 1..1 differ from the crop {model} was " \
         "trained with (0.8..1.2)"
     assert (noted in out) == (given != (0.0, 0.0)), out
+
+
+def test_the_recorded_crop_is_given_to_the_model_as_its_frame_sizes_are():
+    """A constructor argument, as ``trained_frame_sizes``: not set on the model afterwards."""
+    from vjepa_ros.models import WorldModel
+
+    size = dict(img_size=32, embed_dim=32, depth=1, num_heads=2)
+    encoder, predictor = build_encoder(**size), build_predictor(predictor_embed_dim=32, **size)
+    model = WorldModel(encoder, predictor, "cpu", aspect_ratio_range=(0.9, 1.1),
+                       trained_frame_sizes=[(48, 64)], trained_aspect_ratio_range=[1.0, 1.0])
+    assert model.trained_aspect_ratio_range == (1.0, 1.0)
+    assert model.aspect_ratio_range == (0.9, 1.1) and model.trained_frame_sizes == [(48, 64)]
+    assert WorldModel(encoder, predictor, "cpu").trained_aspect_ratio_range is None

@@ -430,10 +430,9 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
     sizes = trained_frame_sizes(config, path)
     recorded = trained_aspect_ratio_range(config, path)
     crop = aspect_ratio_range or recorded or DROID_ASPECT_RATIO_RANGE
-    model = WorldModel(encoder_model, predictor_model, device=device, dtype=dtype,
-                       trained_frame_sizes=sizes, aspect_ratio_range=crop, **world_model_options)
-    model.trained_aspect_ratio_range = recorded
-    return model
+    return WorldModel(encoder_model, predictor_model, device=device, dtype=dtype,
+                      trained_frame_sizes=sizes, aspect_ratio_range=crop,
+                      trained_aspect_ratio_range=recorded, **world_model_options)
 
 
 def _cpu_state(module: nn.Module, prefix: str) -> dict[str, Tensor]:
