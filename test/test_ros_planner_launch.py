@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from vjepa_ros.config import flatten, from_dict, read_ros_params
+from vjepa_ros.config import flatten, from_dict
 from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.node_launch import NodeLaunch, mpc_nodes
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.planning.config import PRESETS, CEMConfig
 from vjepa_ros.robot.camera import CameraConfig
 from vjepa_ros.robot.planner_config import CEMParams, PlannerNodeConfig
+from vjepa_ros.yaml_files import read_ros_params
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_MODEL = ROOT / "vjepa_ros" / "data" / "demo_world_model.pt"  # an existing model file

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vjepa_ros.config import UsageError, read_ros_params
+from vjepa_ros.config import UsageError
+from vjepa_ros.yaml_files import read_ros_params
 from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
 
 

@@ -80,8 +80,10 @@ def base_planner_params(params_file: str | Path | None = None) -> dict:
     Raises ``UsageError`` (a ValueError naming the file) when it cannot be read or holds no
     ``ros__parameters`` for the planner (``/**``, ``vjepa_planner``, ...).
     """
-    from vjepa_ros.config import UsageError, config_path, read_ros_params
+    from vjepa_ros.config import UsageError
     from vjepa_ros.nodes.planner_name import PLANNER_NODE
+    from vjepa_ros.package_files import config_path
+    from vjepa_ros.yaml_files import read_ros_params
 
     path = Path(params_file) if params_file else config_path("planner.yaml")
     params = read_ros_params(path, PLANNER_NODE)

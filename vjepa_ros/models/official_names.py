@@ -23,7 +23,7 @@ import math
 
 import yaml
 
-from vjepa_ros.config import yaml_problem
+from vjepa_ros.yaml_files import yaml_problem
 
 _NO_EFFECT_DROPOUT = ("dropout/stochastic depth: identity in eval mode (planning); this package's "
                       "post-training runs without them")

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from vjepa_ros.config import EMPTY_YAML, UsageError, load_yaml_file
+from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.param_sections import (
     PARAMETERS,
     name_problem,
@@ -27,6 +27,7 @@ from vjepa_ros.nodes.param_sections import (
     shown,
     unmatched_problem,
 )
+from vjepa_ros.yaml_files import EMPTY_YAML, load_yaml_file
 from vjepa_ros.yaml_keys import dotted
 
 LAYOUT = "<node>: ros__parameters: {name: value}"

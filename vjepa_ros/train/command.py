@@ -22,9 +22,10 @@ import yaml
 from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, option_message
 from vjepa_ros.cli_parser import MAY_BE_EMPTY
 from vjepa_ros.command_errors import command_ended
-from vjepa_ros.config import UsageError, typed_on_command_line, yaml_problem
+from vjepa_ros.config import UsageError, typed_on_command_line
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.train.command_lines import error_text, stop_line, summary_lines
+from vjepa_ros.yaml_files import yaml_problem
 from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
 
 # (option, dotted TrainConfig field, argparse keywords)
