@@ -357,9 +357,12 @@ def _config_from_layers(args: argparse.Namespace):
     for field in ("predictor.init", "encoder"):  # --set encoder=demo: as --encoder demo
         _demo_in_layer(given, field, "--set")
     if args.resume:
-        from vjepa_ros.train.resume_checks import read_latest, resume_config  # torch: a checkpoint
+        from vjepa_ros.train.resume_checks import (  # torch: a checkpoint
+            config_of_checkpoint,
+            read_latest,
+            resume_config,
+        )
         from vjepa_ros.train.resume_paths import take_moved_paths
-        from vjepa_ros.train.trainer import config_of_checkpoint
 
         out = given.get("out") or unflatten(file_layer).get("out")
         if not out:
