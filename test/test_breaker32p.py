@@ -180,3 +180,42 @@ def test_cem_only_settings_with_another_method_are_not_silently_ignored(name, va
     assert any(f"planner.{name}" in line for line in warnings), warnings
     with pytest.raises(UsageError, match=f"planner.{name}"):
         load_reach_config(overrides={"planner.method": "mppi", f"planner.{name}": value})
+
+
+@pytest.mark.xfail(strict=True, reason="breaker32p: a plan that was not executed (shadow mode; "
+                   "also refused or discarded) still shifts the warm start, so the next plan "
+                   "from the same state starts from a plan missing a step never taken")
+def test_a_plan_not_executed_does_not_shift_the_warm_start():
+    from test_robot_mpc import START as ARM_START
+    from test_robot_mpc import Clock, frame, tiny_world_model
+
+    from vjepa_ros.planning.mppi import MPPIPlanner
+    from vjepa_ros.robot.control_config import ControlConfig
+    from vjepa_ros.robot.mpc import MPCSession
+    from vjepa_ros.robot.plan_report import PlanOutcome
+    from vjepa_ros.robot.safety import SafetyLimits
+
+    class Recording(MPPIPlanner):
+        def _warm_mean(self, enabled):
+            warm = super()._warm_mean(enabled)
+            self.warm_means.append(warm)
+            return warm
+
+    model = tiny_world_model()
+    config = CEMConfig(horizon=3, samples=12, topk=4, iterations=2, method="mppi")
+    planner = Recording(model, config, seed=0)
+    planner.warm_means = []
+    clock = Clock()
+    session = MPCSession(model, config, SafetyLimits(), ControlConfig(mode="continuous"),
+                         clock=clock, planner=planner)
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(ARM_START, clock.now)
+    session.capture_goal()
+    assert session.plan_step().outcome is PlanOutcome.SHADOW  # nothing executed
+    first = planner._last_mean.clone()
+    clock.now += 0.05  # the same scene, the arm where it was
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(ARM_START, clock.now)
+    assert session.plan_step().outcome is PlanOutcome.SHADOW
+    warm = planner.warm_means[1]
+    assert warm is None or torch.equal(warm, first), (warm, first)
