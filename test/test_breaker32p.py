@@ -295,3 +295,14 @@ def test_bench_search_run_spec_with_a_setting_twice_is_refused(spec):
 
     with pytest.raises(UsageError, match="twice"):
         _load("bench_search").parse_run(spec)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker32p: kept elites are ceil(fraction * topk) in "
+                   "floats: 0.07 * 100 = 7.000000000000001 keeps 8 elites, not 7")
+@pytest.mark.parametrize("fraction, topk, kept", [(0.07, 100, 7), (0.14, 50, 7)])
+def test_icem_keeps_the_fraction_of_elites_it_is_given(fraction, topk, kept):
+    from vjepa_ros.planning.icem import kept_count
+
+    config = CEMConfig(samples=200, topk=topk, method="icem",
+                       icem=ICEMSettings(keep_elites_fraction=fraction))
+    assert kept_count(config) == kept
