@@ -63,13 +63,17 @@ SHARE = 0.8  # issue 19: corrected success recovers to >= 80 % of the default pl
 def load_rows(paths) -> list[dict]:
     """Rows with motions from ``bench_camera_check.py --json`` files, each with its file.
 
-    Raises ValueError naming the file: not JSON, no ``rows``, or a row without ``executed`` /
-    ``inferred`` motions (made before the rows kept them: rerun the check).
+    Raises ValueError naming the file: missing or unreadable (``input_paths.input_path``), not
+    JSON, no ``rows``, or a row without ``executed`` / ``inferred`` motions (made before the
+    rows kept them: rerun the check).
     """
+    from vjepa_ros.input_paths import input_path
+
     rows = []
     for path in paths:
+        path = input_path(path, "--rows", "bench_camera_check.py --json files")
         try:
-            data = json.loads(Path(path).read_text())
+            data = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
             raise ValueError(f"{path}: not a bench_camera_check.py --json file ({exc})") from None
         if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
@@ -215,7 +219,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         thresholds = verdict_thresholds(args)
-        rows = load_rows(args.rows)
+    except ValueError as exc:
+        parser.error(str(exc))
+    rows = load_rows(args.rows)  # a file missing or unreadable: exit status 1 (run_script)
+    try:
         stats = [row_statistics(row, thresholds) for row in rows]
     except ValueError as exc:
         parser.error(str(exc))

@@ -229,11 +229,18 @@ def plan_step(model, demo_predictor_config: dict, cem):
 
 
 def episode_paths(items: list[str], option: str, limit: int) -> list[Path]:
-    """Return up to ``limit`` .npz files from files/directories ``items``; ValueError if none."""
+    """Return up to ``limit`` .npz files from files/directories ``items``.
+
+    Raises ValueError naming ``option``: a path missing or unreadable
+    (``input_paths.input_path``, as the other scripts name a missing file), none holding an
+    episode.
+    """
+    from vjepa_ros.input_paths import input_path
+
     paths = []
-    for item in map(Path, items):
-        if not item.exists():
-            raise ValueError(f"{option} {item}: not found")
+    for item in items:
+        item = input_path(item, option, "manipulation episode files (.npz) or folders holding "
+                          "them", folder=True)
         paths += sorted(item.rglob("*.npz")) if item.is_dir() else [item]
     if not paths:
         raise ValueError(f"{option} {' '.join(items)}: no .npz episodes there")
@@ -285,14 +292,14 @@ def main() -> int:
         parser.error("give --model SPEC EPISODES... (repeatable) or --episodes (with "
                      "--checkpoint)")
     option = "--model" if args.model else "--checkpoint"
+    for case in cases:
+        if len(case) < 2:
+            parser.error(f"--model {case[0]}: give its episodes after it")
+    specs = [case[0] for case in cases]
+    # a path missing or without episodes: a failure at work (exit status 1, run_script's line)
+    paths = [episode_paths(case[1:], "--model" if args.model else "--episodes",
+                           args.max_episodes) for case in cases]
     try:
-        specs, paths = [], []
-        for case in cases:
-            if len(case) < 2:
-                raise ValueError(f"--model {case[0]}: give its episodes after it")
-            specs.append(case[0])
-            paths.append(episode_paths(case[1:], "--model" if args.model else "--episodes",
-                                       args.max_episodes))
         import torch  # after the episode paths are checked
 
         torch.set_num_threads(args.threads)

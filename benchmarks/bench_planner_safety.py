@@ -95,8 +95,10 @@ BACK_XYZ = (0.45, 0.1, 0.25)  # [m] where "beyond" brings the arm back into the 
 
 def node_settings() -> tuple[SafetyLimits, float]:
     """Return the safety limits and stream period [s] that config/planner.yaml gives the node."""
-    from vjepa_ros.config import config_path, from_dict, read_ros_params
+    from vjepa_ros.config import from_dict
+    from vjepa_ros.package_files import config_path
     from vjepa_ros.robot.control_config import ControlConfig
+    from vjepa_ros.yaml_files import read_ros_params
 
     params = read_ros_params(config_path("planner.yaml"), PLANNER)
     control = from_dict(ControlConfig, params.get("control"), "control.")

@@ -73,13 +73,26 @@ def test_statistics_of_a_row():
     (json.dumps([1, 2]), "no 'rows' list"),
 ])
 def test_bad_rows_files_are_refused_in_one_line(tmp_path, capsys, content, message):
+    """A file that cannot be used is a failure at work (1), as for the other scripts."""
+    from vjepa_ros.command_errors import SCRIPT_ERRORS, run_reporting
+
     path = tmp_path / "rows.json"
     path.write_text(content)
-    with pytest.raises(SystemExit) as exc:
-        bench.main(["--rows", str(path)])
-    assert exc.value.code == 2
+    assert run_reporting("bench_camera_verdict.py",
+                         lambda: bench.main(["--rows", str(path)]), SCRIPT_ERRORS) == 1
     err = capsys.readouterr().err
     assert str(path) in err and message in err and "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+def test_a_missing_rows_file_is_a_failure_at_work_naming_it(tmp_path, capsys):
+    from vjepa_ros.command_errors import SCRIPT_ERRORS, run_reporting
+
+    missing = tmp_path / "rows.json"
+    assert run_reporting("bench_camera_verdict.py",
+                         lambda: bench.main(["--rows", str(missing)]), SCRIPT_ERRORS) == 1
+    assert capsys.readouterr().err == (f"bench_camera_verdict.py: --rows {missing} does not "
+                                       "exist: give bench_camera_check.py --json files\n")
 
 
 def test_no_reference_row_asks_for_one(rows_file, tmp_path, capsys):

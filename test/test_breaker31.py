@@ -209,7 +209,7 @@ def test_reach_settings_with_a_section_given_twice_lose_nothing(tmp_path):
 
 
 def test_a_parameter_file_with_a_node_section_twice_reads_as_rcl_reads_it(tmp_path):
-    from vjepa_ros.config import read_ros_params
+    from vjepa_ros.yaml_files import read_ros_params
 
     path = tmp_path / "mine.yaml"
     path.write_text("vjepa_planner:\n  ros__parameters:\n    model:\n      checkpoint: /x.pt\n"

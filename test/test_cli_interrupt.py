@@ -39,7 +39,7 @@ def _core_imported():
     (["collect", "--out", "OUT/data", "--episodes", "1"], "vjepa_ros.sim.collector", "collect"),
     (["pretrain", "--data", "BAG", "--out", "OUT/enc.pt"], "vjepa_ros.train.pretrain_data",
      "load_clip_segments"),
-    (["check"], "vjepa_ros.config", "config_path"),  # (torch, rclpy imported before)
+    (["check"], "vjepa_ros.package_files", "config_path"),  # (torch, rclpy imported before)
 ])
 def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, capsys, argv,
                                                      module, name):

@@ -5,15 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from vjepa_ros.config import (
-    ConfigError,
-    UsageError,
-    config_path,
-    flatten,
-    from_dict,
-    param,
-    read_ros_params,
-)
+from vjepa_ros.config import ConfigError, UsageError, flatten, from_dict, param
+from vjepa_ros.package_files import config_path
+from vjepa_ros.yaml_files import read_ros_params
 
 
 @dataclasses.dataclass
@@ -168,7 +162,7 @@ def test_config_files_have_no_duplicate_keys(path):
 def test_a_settings_file_that_is_empty_or_not_a_mapping_is_refused_naming_it(text, problem,
                                                                              tmp_path):
     """Once read as "all defaults" when empty, a list or a false-y scalar (``or {}``)."""
-    from vjepa_ros.config import read_yaml_mapping
+    from vjepa_ros.yaml_files import read_yaml_mapping
 
     path = tmp_path / "settings.yaml"
     path.write_text(text)

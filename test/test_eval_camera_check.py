@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from test_eval_camera_check_rotation import AXIS_MOTIONS
 
-from vjepa_ros.config import read_ros_params
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_report import (
     PARAMS_FILE,
 )
 from vjepa_ros.eval.camera_check_result import Verdict
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
+from vjepa_ros.yaml_files import read_ros_params
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
 

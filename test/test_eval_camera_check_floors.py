@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.config import read_ros_params
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_motions import usable_motions
 from vjepa_ros.eval.camera_check_report import (
@@ -23,6 +22,7 @@ from vjepa_ros.eval.camera_check_result import Verdict
 from vjepa_ros.eval.camera_check_rotation import rms_angle_deg
 from vjepa_ros.eval.camera_check_stats import unit_directions
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
+from vjepa_ros.yaml_files import read_ros_params
 
 # 6 axis motions and 8 cube corners, 4 cm each (the live check's default set)
 CORNERS = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)]) / np.sqrt(3)

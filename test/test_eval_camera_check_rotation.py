@@ -13,7 +13,6 @@ import pytest
 import yaml
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.config import read_ros_params
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_inference import explained_share
 from vjepa_ros.eval.camera_check_report import (
@@ -26,6 +25,7 @@ from vjepa_ros.eval.camera_check_result import Verdict
 from vjepa_ros.eval.camera_check_rotation import estimate_rotation, estimate_yaw
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.yaml_files import read_ros_params
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
 

@@ -8,13 +8,15 @@ from rosbags.interfaces import Qos, QosDurability, QosHistory, QosLiveliness, Qo
 from rosbags.interfaces import QosTime as T
 from rosbags.rosbag2 import StoragePlugin, Writer
 
-from vjepa_ros.config import config_path, from_dict, read_ros_params
+from vjepa_ros.config import from_dict
 from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_topics, iter_bag, play
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.images import decode_image_message
+from vjepa_ros.package_files import config_path
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag
+from vjepa_ros.yaml_files import read_ros_params
 
 SEC = 1_000_000_000
 

@@ -47,7 +47,8 @@ def test_share_and_lib_layout(installed):
 def test_installed_package_finds_its_share_directory(installed):
     site = next((installed / "lib").glob("python3*/site-packages"))
     env = dict(os.environ, AMENT_PREFIX_PATH=str(installed), PYTHONPATH=str(site))
-    code = "from vjepa_ros.config import config_path; print(config_path('image_publisher.yaml'))"
+    code = ("from vjepa_ros.package_files import config_path; "
+            "print(config_path('image_publisher.yaml'))")
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=installed, env=env, capture_output=True, text=True,
         timeout=60,

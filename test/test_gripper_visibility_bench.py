@@ -140,14 +140,24 @@ def test_command_compares_models_side_by_side_and_refuses_bad_input(tmp_path, mo
     assert int(cells[3]) == 36 and float(cells[-2]) > 0  # tokens, encode CPU ms per frame
     for argv, words in (
             (["--model", p16], "give its episodes after it"),
-            (["--model", p16, str(tmp_path / "nowhere")], "nowhere: not found"),
             (["--model", p16, str(episodes), "--episodes", str(episodes)], "goes with"),
             ([], "give --model"),
             (["--model", p16, str(episodes), "--repeats", "0"], "--repeats 0")):
         monkeypatch.setattr(sys, "argv", ["bench_gripper_visibility.py", *argv])
-        with pytest.raises(SystemExit):
+        with pytest.raises(SystemExit) as usage:
             module.main()
-        assert words in capsys.readouterr().err
+        assert usage.value.code == 2 and words in capsys.readouterr().err
+    # a path missing: a failure at work (1, run_script's one line), not a usage error
+    from vjepa_ros.command_errors import run_script
+
+    for option in ("--model", "--episodes"):
+        nowhere = tmp_path / "nowhere"
+        given = [p16, str(nowhere)] if option == "--model" else [str(nowhere)]
+        monkeypatch.setattr(sys, "argv", ["bench_gripper_visibility.py", option, *given])
+        assert run_script(module.main) == 1
+        assert capsys.readouterr().err == (
+            f"bench_gripper_visibility.py: {option} {nowhere} does not exist: give manipulation "
+            "episode files (.npz) or folders holding them\n")
 
 
 def test_plan_step_times_a_demo_sized_predictor_on_the_encoders_grid(tmp_path):

@@ -6,9 +6,11 @@ ROS-free (``nodes/idle_parameters.py``); the node logs these lines at start-up a
 
 import pytest
 
-from vjepa_ros.config import config_path, flatten, from_dict, read_ros_params
+from vjepa_ros.config import flatten, from_dict
 from vjepa_ros.nodes.idle_parameters import RULES, idle_parameter_warnings
+from vjepa_ros.package_files import config_path
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
+from vjepa_ros.yaml_files import read_ros_params
 
 
 def config(**values):

@@ -61,7 +61,7 @@ def _run(prefix: Path, code: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_a_pip_installed_package_finds_its_config_files_from_any_folder(prefix, tmp_path):
     check = _run(prefix, "from vjepa_ros.cli import main; main(['check'])", tmp_path)
     assert f"config        {prefix / 'share' / 'vjepa_ros' / 'config'}" in check.stdout
-    code = ("import vjepa_ros, vjepa_ros.config as c; print(vjepa_ros.__file__); "
+    code = ("import vjepa_ros, vjepa_ros.package_files as c; print(vjepa_ros.__file__); "
             "print(c.config_path('reach_demo.yaml')); print(c.config_path('fastdds_camera.xml')); "
             "print(c.package_share_dir() / 'launch')")
     out = _run(prefix, code, tmp_path)
@@ -80,7 +80,7 @@ def test_missing_config_files_are_named_with_every_place_looked_in(prefix, tmp_p
     hidden = prefix / "share" / "elsewhere"
     moved.rename(hidden)
     try:
-        out = _run(prefix, "import vjepa_ros.config as c; c.config_path('reach_demo.yaml')",
+        out = _run(prefix, "import vjepa_ros.package_files as c; c.config_path('reach_demo.yaml')",
                    tmp_path)
         node = _run(prefix, "from vjepa_ros.entry_points import sim_node; sim_node()", tmp_path)
         check = _run(prefix, "import sys; from vjepa_ros.cli import main; "

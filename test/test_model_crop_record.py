@@ -77,3 +77,50 @@ def test_the_crop_parameters_are_both_given_or_both_left_at_0(crop):
     assert ModelParams().aspect_ratio_range() is None
     assert ModelParams(aspect_ratio_min=0.75, aspect_ratio_max=1.35).aspect_ratio_range() == \
         (0.75, 1.35)
+
+
+@pytest.mark.parametrize("given, crop", [((1.0, 1.0), (1.0, 1.0)), ((0.0, 0.0), (0.8, 1.2))])
+def test_camera_check_crops_as_the_params_files_planner_would(tmp_path, monkeypatch, capsys,
+                                                              given, crop):
+    """``camera-check --params-file F`` used the file's recorded crop whatever F's planner said.
+
+    The check then judged the camera through other pixels than the planner it writes a
+    correction for; now ``model.aspect_ratio_min/max`` of F apply as the node applies them.
+    """
+    import vjepa_ros.eval.camera_check_bag as check_bag
+    from vjepa_ros.cli import main
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.recordings.bag_writing import write_bag
+
+    model = _model(tmp_path / "m.pt", {"aspect_ratio_range": [0.8, 1.2]})
+    params = tmp_path / "planner.yaml"
+    params.write_text(f"/**:\n  ros__parameters:\n    model: {{checkpoint: {model}, "
+                      f"aspect_ratio_min: {given[0]}, aspect_ratio_max: {given[1]}}}\n")
+    used = []
+
+    def check_recording(recording, world_model, *args, **kwargs):
+        used.append(world_model.aspect_ratio_range)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(check_bag, "check_recording", check_recording)
+    bag = write_bag(tmp_path / "bag", *synthetic_episode(12, seed=1))
+    assert main(["camera-check", str(bag), "--params-file", str(params), "--device", "cpu",
+                 "--quiet", "--out", str(tmp_path / "check")]) == 1
+    out = capsys.readouterr().out
+    assert used == [crop]
+    noted = f"note          model.aspect_ratio_min/max 1..1 differ from the crop {model} was " \
+        "trained with (0.8..1.2)"
+    assert (noted in out) == (given != (0.0, 0.0)), out
+
+
+def test_the_recorded_crop_is_given_to_the_model_as_its_frame_sizes_are():
+    """A constructor argument, as ``trained_frame_sizes``: not set on the model afterwards."""
+    from vjepa_ros.models import WorldModel
+
+    size = dict(img_size=32, embed_dim=32, depth=1, num_heads=2)
+    encoder, predictor = build_encoder(**size), build_predictor(predictor_embed_dim=32, **size)
+    model = WorldModel(encoder, predictor, "cpu", aspect_ratio_range=(0.9, 1.1),
+                       trained_frame_sizes=[(48, 64)], trained_aspect_ratio_range=[1.0, 1.0])
+    assert model.trained_aspect_ratio_range == (1.0, 1.0)
+    assert model.aspect_ratio_range == (0.9, 1.1) and model.trained_frame_sizes == [(48, 64)]
+    assert WorldModel(encoder, predictor, "cpu").trained_aspect_ratio_range is None

@@ -11,9 +11,10 @@ import json
 import re
 from pathlib import Path
 
-from vjepa_ros.config import flatten, from_dict, read_ros_params
+from vjepa_ros.config import flatten, from_dict
 from vjepa_ros.robot.camera import CameraConfig
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
+from vjepa_ros.yaml_files import read_ros_params
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW = re.compile(r"^\| `([^`]+)` \| `(.*?)` \| (.*) \|$", re.M)

@@ -6,11 +6,12 @@ import math
 
 import pytest
 
-from vjepa_ros.config import UsageError, read_ros_params
+from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.params_file import check_params_file
 from vjepa_ros.nodes.rcl_yaml import string_reason
 from vjepa_ros.nodes.ros_args import check_param_item, ros_arg_value, yaml_value
+from vjepa_ros.yaml_files import read_ros_params
 
 # Spellings where PyYAML (YAML 1.1) and rcl (its own typing with C's strtol/strtod) differed,
 # and their neighbours: launch typed these one way, a node executable (rcl) another.

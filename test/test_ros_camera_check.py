@@ -21,13 +21,13 @@ from sensor_msgs.msg import Image  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 from test_ros_planner_node import WAIT_SLACK, Harness, frame  # noqa: E402
 
-from vjepa_ros.config import read_ros_params  # noqa: E402
 from vjepa_ros.eval.camera_check_out import LIVE  # noqa: E402
 from vjepa_ros.eval.camera_check_report import PARAMS_FILE  # noqa: E402
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
 from vjepa_ros.nodes.pose_msgs import stamp_seconds, state_from_pose  # noqa: E402
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig  # noqa: E402
+from vjepa_ros.yaml_files import read_ros_params  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 START = (0.45, 0.05, 0.35)

@@ -5,11 +5,20 @@ import pytest
 from vjepa_ros.nodes import node_runner
 from vjepa_ros.nodes.ros_environment import domain_id_problem
 
+NOT_A_NUMBER = "in the environment is not a whole number; set it to a whole number in 0..101"
+
 
 @pytest.mark.parametrize("value, said", [
-    ("", ""), ("0", ""), (" 42 ", ""), ("232", ""),
-    ("abc", "ROS_DOMAIN_ID='abc' in the environment is not a whole number; set it to a whole "
-     "number in 0..101"),
+    ("", ""), ("0", ""), ("42", ""), ("232", ""),
+    ("abc", f"ROS_DOMAIN_ID='abc' {NOT_A_NUMBER}"),
+    # Python's int took these; rcl's strtoul reads '1_0' as domain 1, '010' as octal 8, and
+    # refuses a blank one: the check and the nodes disagreed on the domain
+    ("1_0", f"ROS_DOMAIN_ID='1_0' {NOT_A_NUMBER}"), ("+5", f"ROS_DOMAIN_ID='+5' {NOT_A_NUMBER}"),
+    (" 5 ", f"ROS_DOMAIN_ID=' 5 ' {NOT_A_NUMBER}"), ("  ", f"ROS_DOMAIN_ID='  ' {NOT_A_NUMBER}"),
+    ("5\n", f"ROS_DOMAIN_ID='5\\n' {NOT_A_NUMBER}"),
+    ("\uff15", f"ROS_DOMAIN_ID='\uff15' {NOT_A_NUMBER}"),  # a full-width 5: Python's int takes it
+    ("010", "ROS_DOMAIN_ID='010' in the environment starts with 0: rcl reads it as an octal "
+     "number (8); set it to a whole number in 0..101"),
     ("999", "ROS_DOMAIN_ID=999 in the environment is outside 0..232"),  # DDS: exit 1, no word
     ("-5", "ROS_DOMAIN_ID=-5 in the environment is outside 0..232"),
 ])

@@ -108,15 +108,15 @@ def _launch_file_argv(params_file, tmp_path) -> list[str]:
 def test_the_launch_files_packaged_params_file_is_named_the_packaged_default(
         monkeypatch, capfd, tmp_path):
     """``ros2 launch`` passes config/planner.yaml itself: it was named ``--params-file PATH``."""
-    import vjepa_ros.config
+    import vjepa_ros.package_files
     from vjepa_ros.nodes.planner_node import PlannerNode
 
     share = tmp_path / "share"
     packaged = share / "config" / "planner.yaml"
     packaged.parent.mkdir(parents=True)
-    original = vjepa_ros.config.config_path("planner.yaml").read_text()
+    original = vjepa_ros.package_files.config_path("planner.yaml").read_text()
     packaged.write_text(original.replace("      samples: 800", "      samples: -5"))
-    monkeypatch.setattr(vjepa_ros.config, "share_dir_candidates", lambda: [share])
+    monkeypatch.setattr(vjepa_ros.package_files, "share_dir_candidates", lambda: [share])
     monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
     (tmp_path / "link.yaml").symlink_to(packaged)
     monkeypatch.chdir(share)
@@ -156,8 +156,8 @@ def test_launch_names_its_params_file_as_typed_and_a_p_over_it(monkeypatch, caps
 
 def _packaged(monkeypatch, tmp_path, samples: str) -> Path:
     """Make the launcher's packaged config/planner.yaml one with ``samples: SAMPLES``."""
-    from vjepa_ros.config import config_path
     from vjepa_ros.nodes import launch_inputs, node_launch
+    from vjepa_ros.package_files import config_path
 
     packaged = tmp_path / "share" / "config" / "planner.yaml"
     packaged.parent.mkdir(parents=True)

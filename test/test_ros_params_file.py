@@ -104,7 +104,7 @@ def test_a_missing_folder_or_binary_file_is_refused_by_name(tmp_path):
 
 
 def test_the_packaged_parameter_files_pass(tmp_path):
-    from vjepa_ros.config import package_share_dir
+    from vjepa_ros.package_files import package_share_dir
 
     files = sorted((package_share_dir() / "config").glob("*.yaml"))
     node_files = [path for path in files if "ros__parameters" in path.read_text()]
@@ -214,10 +214,10 @@ def test_a_section_without_ros_parameters_is_refused(text, problem, tmp_path):
 
 @pytest.mark.parametrize("node_name", ["/planner", "/ns/planner", "/ns/sub/planner"])
 def test_read_ros_params_gives_a_node_what_rcl_gives_it(node_name, tmp_path):
-    """``config.read_ros_params`` (the launcher's look at model.checkpoint) matches rcl."""
+    """``yaml_files.read_ros_params`` (the launcher's look at model.checkpoint) matches rcl."""
     import rclpy
 
-    from vjepa_ros.config import read_ros_params
+    from vjepa_ros.yaml_files import read_ros_params
 
     path = tmp_path / "params.yaml"
     path.write_text("planner:\n  ros__parameters: {a: own, c: 3}\n"

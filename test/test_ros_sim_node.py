@@ -340,8 +340,10 @@ def test_with_use_sim_time_the_simulator_steps_and_is_the_clock(context):
 
 
 def test_shipped_yaml_matches_node_config():
-    from vjepa_ros.config import config_path, from_dict, read_ros_params
+    from vjepa_ros.config import from_dict
     from vjepa_ros.nodes.sim_node import SimNodeConfig
+    from vjepa_ros.package_files import config_path
+    from vjepa_ros.yaml_files import read_ros_params
 
     params = read_ros_params(config_path("sim.yaml"), "sim_node")
     assert from_dict(SimNodeConfig, params) == SimNodeConfig()

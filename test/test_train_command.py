@@ -232,6 +232,36 @@ def test_a_note_when_the_init_predictor_meets_another_encoder(data, tmp_path, ca
                           "validation loss)"] if noted else [])
 
 
+def test_a_note_when_the_init_model_records_another_crop(data, tmp_path, capsys):
+    """``--init MODEL`` trained on other crops than this run's: said once, the run goes on.
+
+    The predictor learned on MODEL's crop (``config.data.aspect_ratio_range``); this run feeds
+    it ``data.aspect_ratio_*`` crops, silently. Its own file records the crop it used.
+    """
+    from vjepa_ros.models import load_world_model
+
+    first = tmp_path / "first"
+    assert main(_args(data, first, "--steps", "1", "--set", "data.aspect_ratio_min=1.0",
+                      "--set", "data.aspect_ratio_max=1.0")) == 0
+    init = first / "world_model.pt"
+    capsys.readouterr()
+    for crop, noted in (((1.0, 1.0), False), ((0.75, 1.35), True)):
+        out = tmp_path / f"crop{crop[0]}"
+        argv = ["train", "--data", str(data["episodes"]), "--out", str(out), "--init", str(init),
+                "--steps", "1", "--batch-size", "4", "--frames-per-clip", "4",
+                "--val-fraction", "0", "--quiet", "--set", f"data.aspect_ratio_min={crop[0]}",
+                "--set", f"data.aspect_ratio_max={crop[1]}"]
+        assert main(argv) == 0
+        notes = [line for line in capsys.readouterr().out.splitlines()
+                 if line.startswith("note") and "crop" in line]
+        assert notes == ([f"note        {init} records the crop it was trained with, "
+                          "config.data.aspect_ratio_range 1..1; this run trains its predictor "
+                          "on data.aspect_ratio_min/max 0.75..1.35 crops (its world_model.pt "
+                          "records those)"] if noted else [])
+        model = load_world_model(out / "world_model.pt", device="cpu")
+        assert model.trained_aspect_ratio_range == crop
+
+
 def test_messages_name_the_options_and_commands_to_give(data, tmp_path, monkeypatch, capsys):
     """The messages name train's own options and the full command to run.
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vjepa_ros.config import UsageError, read_ros_params
+from vjepa_ros.config import UsageError
+from vjepa_ros.yaml_files import read_ros_params
 from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
 
 
@@ -51,3 +52,49 @@ def test_a_node_section_given_twice_around_a_wildcard_reads_as_rcl_reads_it(tmp_
     from test_rcl_yaml import _rcl_types  # rclpy's own reading (skipped without rclpy)
 
     assert _rcl_types(["--params-file", str(path)]) == ours
+
+
+def test_a_parameter_given_twice_in_one_node_section_is_warned_of_naming_both_lines(tmp_path):
+    """ROS keeps the later value without a word; so did the file's check: now one line says it.
+
+    In one section, or in a section given twice (merged, as rcl merges it): the same section.
+    The same name in two sections (``/**`` and the node's) is how overrides are written: quiet.
+    """
+    from vjepa_ros.nodes.params_file import check_params_file
+
+    path = tmp_path / "planner.yaml"
+    path.write_text("/**:\n  ros__parameters:\n    planner:\n      samples: 8\n"  # 1-4
+                    "vjepa_planner:\n  ros__parameters:\n    planner:\n      samples: 16\n"  # 5-8
+                    "      samples: 32\n"  # 9: one group, twice
+                    "    control: {mode: shadow}\n"  # 10
+                    "vjepa_planner:\n  ros__parameters:\n    control:\n      mode: continuous\n")
+    said = []
+    assert check_params_file(path, say=said.append) == path
+    assert said == [
+        f"warning: --params-file {path}: section 'vjepa_planner' gives parameter "
+        "'planner.samples' twice (lines 8 and 9): the later is used, as ROS uses it; keep one",
+        f"warning: --params-file {path}: section 'vjepa_planner' gives parameter "
+        "'control.mode' twice (lines 10 and 14): the later is used, as ROS uses it; keep one"]
+    assert read_ros_params(path, "vjepa_planner")["planner"]["samples"] == 32  # rcl's reading
+
+
+@pytest.mark.parametrize("text, key", [("{num_heads: 16, num_heads: 8}", "num_heads"),
+                                       ("{a: {b: 1, b: 2}}", "a.b")])
+def test_a_key_given_twice_in_one_mapping_value_is_refused_naming_it(text, key):
+    """``-p planner.model.encoder_args:='{num_heads: 16, num_heads: 8}'`` planned with 8."""
+    from vjepa_ros.robot.planner_config import ModelParams
+
+    with pytest.raises(ValueError) as info:
+        ModelParams(encoder_args=text)
+    assert str(info.value) == f"model.encoder_args: {key} is given twice: keep one of them"
+
+
+def test_a_key_given_twice_in_one_set_value_is_refused_naming_it(tmp_path, capsys):
+    from vjepa_ros.cli import main
+
+    (tmp_path / "data").mkdir()
+    assert main(["train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"),
+                 "--set", "optim={lr: 0.001, lr: 0.01}"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "vjepa-ros train: --set 'optim={lr: 0.001, lr: 0.01}': optim.lr is given twice: keep "
+        "one of them")

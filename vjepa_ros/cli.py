@@ -64,7 +64,8 @@ def _check_environment() -> int:
         print(f"rclpy         {os.path.dirname(rclpy.__file__)}")
     except ImportError:
         print("rclpy         missing (ROS nodes unavailable; the ROS-free core still works)")
-    from vjepa_ros.config import ConfigError, config_path
+    from vjepa_ros.config import ConfigError
+    from vjepa_ros.package_files import config_path
 
     try:  # the parameter and launch files every command and node reads
         print(f"config        {config_path('planner.yaml').parent}")

@@ -1,8 +1,10 @@
-"""Typed configuration: described dataclass fields, strict loading, ROS parameter YAML files.
+"""Typed configuration: described dataclass fields, strict loading, declared ranges.
 
 Every configurable value in vjepa_ros is a dataclass field made with :func:`param`, which carries
 the description that the ROS nodes publish with the parameter. Nested dataclasses become dotted
-ROS parameter names (``planner.samples``). This module does not import rclpy.
+ROS parameter names (``planner.samples``). The user's YAML files (settings, ROS 2 parameter
+files) are read by ``yaml_files``; the package's own ``config/`` files are found by
+``package_files``. This module does not import rclpy.
 """
 
 from __future__ import annotations
@@ -10,16 +12,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
-import os
 import re
 import typing
 from collections.abc import Collection
-from pathlib import Path
 from typing import Any
-
-import yaml
-
-from vjepa_ros.path_text import shown_path
 
 
 def param(default, description: str, **kwargs):
@@ -180,98 +176,6 @@ def _closest(key: str, names) -> str:
 
 # A user's YAML file without a document (empty, or comments and blank lines only) is a mistake
 # (a wrong or unsaved file), not a request for the defaults: leaving the file out asks for those.
-EMPTY_YAML = "is empty (nothing but comments or blank lines)"
-
-
-def yaml_problem(exc: yaml.YAMLError, line: bool = True) -> str:
-    """Return PyYAML's error ``exc`` on one line: where, then what (its message spans five).
-
-    ``line 3, column 10: expected ',' or ']', but got ':'`` (counted from 1); ``line=False``:
-    ``column C: ...`` (a one-line value: ``-p``, ``--set``).
-    """
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
-    if mark is None:
-        return problem
-    return f"{f'line {mark.line + 1}, ' if line else ''}column {mark.column + 1}: {problem}"
-
-
-def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False):
-    """Return the YAML document of the user's file ``path`` (None: no document in it).
-
-    Args:
-        path: the file given (``~`` expanded).
-        name: how the message names the file (``--params-file``, ``settings file``).
-        give: what the file should be, after ``give`` in the message.
-        rcl: a ROS 2 parameter file: scalars typed as rcl types them (``nodes.rcl_yaml``:
-            ``1e-9`` and ``inf`` floats, ``null`` and ``1e-320`` strings), not by YAML 1.1.
-    A section (mapping) given twice is merged, as rcl merges it; a value given twice is the
-    later one in a parameter file (rcl's), refused in a settings file (``yaml_keys``).
-    Raises:
-        UsageError: one line ``{name} {path} ...: ...give {give}`` for a file that does not
-            exist, is a folder, a symlink loop or unreadable (``input_paths.input_path``), is
-            not UTF-8 text (``is not a text file``) or not valid YAML (``is not valid YAML
-            (line 3, column 10: expected ',' or ']', but got ':'): fix that line; give ...``),
-            or (not ``rcl``) gives a value twice (``{name} {path}: optim.lr is given twice
-            (lines 2 and 5): keep one of them``).
-    """
-    from vjepa_ros.input_paths import input_path
-    from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
-
-    shown = shown_path(path)  # one line whatever the name holds
-    try:
-        path = input_path(path, name, give)
-        if rcl:
-            from vjepa_ros.nodes import rcl_yaml  # (no rclpy)
-
-            return rcl_yaml.load(path.read_text())
-        return load_settings(path.read_text())
-    except ValueError as exc:  # input_path's one line (UnicodeDecodeError is one too)
-        if isinstance(exc, UnicodeDecodeError):
-            raise UsageError(f"{name} {shown} is not a text file: give {give}") from None
-        raise UsageError(str(exc)) from None
-    except RepeatedKeyError as exc:
-        raise UsageError(f"{name} {shown}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{name} {shown} is not valid YAML ({yaml_problem(exc)}): fix that "
-                         f"line; give {give}") from None
-    except OSError as exc:
-        raise UsageError(f"{name} {shown} cannot be read ({exc.strerror}): give {give}") \
-            from None
-
-
-def read_yaml_mapping(path: str | Path, what: str = "settings") -> dict:
-    """Return the mapping in the user's YAML file ``path``.
-
-    Raises :class:`UsageError` (one line naming the file, :func:`load_yaml_file`) for a file
-    that cannot be read or parsed, an empty one (:data:`EMPTY_YAML`), and one whose top level
-    is not a mapping (a list, a string, a number, ``false`` ...), and for a setting given twice
-    (``yaml_keys``: by one key twice, or dotted and in its section: ``optim.lr: 0.001`` and
-    ``optim: {lr: 0.01}``); a section given twice is merged.
-    """
-    from vjepa_ros.yaml_keys import setting_given_twice
-
-    path = Path(path).expanduser()
-    shown = shown_path(path)
-    data = load_yaml_file(path, f"{what} file", f"a YAML mapping of {what} (name: value)")
-    if data is None:
-        raise UsageError(f"{what} file {shown} {EMPTY_YAML}: write the {what} to change in it, "
-                         "or leave it out for the defaults")
-    if not isinstance(data, dict):
-        raise UsageError(f"{what} file {shown} holds a YAML {type(data).__name__} "
-                         f"({_shown(data)}), not a mapping of {what} (name: value)")
-    twice = setting_given_twice(data)
-    if twice:
-        raise UsageError(f"{what} file {shown}: {twice} is given twice (dotted, and in its "
-                         "section): keep one of them")
-    return data
-
-
-def _shown(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def unflatten(data: dict) -> dict:
     """Turn ``{"a.b": 1}`` into ``{"a": {"b": 1}}``; groups given twice are merged deeply."""
     out: dict = {}
@@ -381,105 +285,3 @@ def flatten(cfg, prefix: str = "") -> list[tuple[str, Any, str]]:
         else:
             rows.append((prefix + f.name, value, f.metadata.get("description", "")))
     return rows
-
-
-PARAMETER_FILE = "a ROS 2 parameter file (a YAML mapping '<node>: ros__parameters: ...')"
-
-
-def read_ros_params(path: str | Path, node_name: str) -> dict:
-    """Read the ``ros__parameters`` rcl gives node ``node_name`` from a ROS 2 param file.
-
-    Sections apply as rcl applies them: each one whose name matches the node (``/**``, other
-    wildcards, its own name), in file order, a later value overriding an earlier one
-    (``param_sections.node_sections``); ``node_name`` is fully qualified or in no namespace.
-
-    Raises :class:`UsageError` (one line naming the file, :func:`load_yaml_file`) for an
-    unreadable, non-YAML or empty file and for one that is not a mapping of nodes.
-    """
-    path = Path(path)
-    shown = shown_path(path)
-    doc = load_yaml_file(path, "parameter file", PARAMETER_FILE, rcl=True)
-    if doc is None:
-        raise UsageError(f"parameter file {shown} {EMPTY_YAML}: give {PARAMETER_FILE}")
-    if not isinstance(doc, dict):
-        raise UsageError(f"parameter file {shown} is not {PARAMETER_FILE}, it holds a "
-                         f"{type(doc).__name__}")
-    from vjepa_ros.nodes.param_sections import node_sections  # (no rclpy)
-
-    for key in ("/**", node_name, f"/{node_name}"):
-        section = doc.get(key) or {}
-        parameters = section.get("ros__parameters") if isinstance(section, dict) else None
-        if section and not isinstance(parameters, dict):
-            raise UsageError(f"parameter file {shown}: '{key}' must hold a 'ros__parameters' "
-                             f"mapping")
-    params: dict = {}
-    for _, parameters in node_sections(doc, f"/{node_name.lstrip('/')}"):  # as rcl applies them
-        params.update(unflatten(parameters if isinstance(parameters, dict) else {}))
-    return params
-
-
-PACKAGE = "vjepa_ros"
-
-
-def share_dir_candidates() -> list[Path]:
-    """Return the places ``config/`` and ``launch/`` may live, in the order they are tried.
-
-    1. the ament index (a colcon install, ``AMENT_PREFIX_PATH`` set by sourcing it);
-    2. the source tree (a clone, or an editable ``pip install -e``);
-    3. ``share/vjepa_ros`` under the prefix a plain ``pip install`` put the package's
-       ``data_files`` in (setup.py): the prefix this package's files sit under
-       (``<prefix>/lib/pythonX.Y/site-packages/vjepa_ros``), the interpreter's
-       (``sysconfig`` ``data``, a venv's root) and the user scheme's (``pip install --user``).
-    """
-    found = []
-    try:
-        from ament_index_python.packages import PackageNotFoundError, get_package_share_directory
-
-        try:
-            found.append(Path(get_package_share_directory(PACKAGE)))
-        except (PackageNotFoundError, OSError):  # not installed, or AMENT_PREFIX_PATH unset
-            pass
-    except ImportError:
-        pass
-    here = Path(__file__).resolve().parent  # .../vjepa_ros
-    found.append(here.parent)  # the source tree
-    import sysconfig
-
-    prefixes = [parent.parent for parent in here.parents if parent.name in ("lib", "lib64")]
-    for scheme in (None, f"{os.name}_user"):
-        try:
-            data = sysconfig.get_path("data", scheme) if scheme else sysconfig.get_path("data")
-        except KeyError:  # no user scheme on this platform
-            continue
-        if data:
-            prefixes.append(Path(data))
-    found += [prefix / "share" / PACKAGE for prefix in prefixes]
-    unique = []
-    for path in found:
-        if path not in unique:
-            unique.append(path)
-    return unique
-
-
-def package_share_dir() -> Path:
-    """Return where ``config/`` and ``launch/`` live.
-
-    The first of :func:`share_dir_candidates` holding ``config/planner.yaml``; none: the source
-    tree, whose missing files :func:`config_path` names with every place looked in.
-    """
-    candidates = share_dir_candidates()
-    for path in candidates:
-        if (path / "config" / "planner.yaml").is_file():
-            return path
-    return Path(__file__).resolve().parent.parent
-
-
-def config_path(name: str) -> Path:
-    """Path of a file in the package's ``config/`` directory."""
-    path = package_share_dir() / "config" / name
-    if not path.is_file():
-        looked = ", ".join(str(p / "config") for p in share_dir_candidates())
-        raise ConfigError(f"config file not found: {name} (looked in {looked}): the package's "
-                          "config files are missing: reinstall it (pip install, or colcon build "
-                          "and source install/setup.bash)")
-    return path

@@ -17,6 +17,7 @@ from vjepa_ros.example_episode import Example, load_example  # noqa: F401 (its n
 from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, load_world_model
 from vjepa_ros.models.errors import CheckpointError
+from vjepa_ros.models.preprocess import DROID_ASPECT_RATIO_RANGE
 from vjepa_ros.planning.config import preset
 from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.planning.pose import state_difference
@@ -26,23 +27,30 @@ SMALL_ENCODER = dict(img_size=256, embed_dim=192, depth=4, num_heads=3)
 SMALL_PREDICTOR = dict(img_size=256, embed_dim=192, predictor_embed_dim=192, depth=4, num_heads=3)
 
 
-def small_random_world_model(device=None, dtype=None, seed: int = 0) -> WorldModel:
-    """Build the V-JEPA 2 architecture at a small size with random weights (no download)."""
+def small_random_world_model(device=None, dtype=None, seed: int = 0,
+                             aspect_ratio_range=None) -> WorldModel:
+    """Build the V-JEPA 2 architecture at a small size with random weights (no download).
+
+    ``aspect_ratio_range``: (min, max) w/h centre crop; None: DROID's.
+    """
     torch.manual_seed(seed)
     return WorldModel(
-        build_encoder(**SMALL_ENCODER), build_predictor(**SMALL_PREDICTOR), device, dtype
+        build_encoder(**SMALL_ENCODER), build_predictor(**SMALL_PREDICTOR), device, dtype,
+        aspect_ratio_range=aspect_ratio_range or DROID_ASPECT_RATIO_RANGE,
     )
 
 
 def load_planning_model(checkpoint=None, device=None, dtype=None, seed: int = 0,
                         encoder: dict | None = None, predictor: dict | None = None,
-                        option: str = "--checkpoint"):
+                        option: str = "--checkpoint", aspect_ratio_range=None):
     """Return (model with a predictor, its origin): a checkpoint, else the small random one.
 
     ``encoder``/``predictor``: official hyper-parameters for the checkpoint (see
     ``load_world_model``); refused without a checkpoint. ``demo`` names the packaged demo world
-    model, as for ``vjepa-ros run`` and the benchmarks. A file that is no world model, or none
-    to plan with, raises ValueError naming ``option`` (``input_paths.world_model_error``).
+    model, as for ``vjepa-ros run`` and the benchmarks. ``aspect_ratio_range``: (min, max) w/h
+    centre crop; None: the one the file records, else DROID's (the planner node's
+    ``model.aspect_ratio_min/max`` 0). A file that is no world model, or none to plan with,
+    raises ValueError naming ``option`` (``input_paths.world_model_error``).
     """
     given = checkpoint
     if checkpoint == "demo":
@@ -52,14 +60,14 @@ def load_planning_model(checkpoint=None, device=None, dtype=None, seed: int = 0,
     if checkpoint:
         try:
             model = load_world_model(checkpoint, device=device, dtype=dtype, encoder=encoder,
-                                     predictor=predictor)
+                                     predictor=predictor, aspect_ratio_range=aspect_ratio_range)
             model.check_plannable(checkpoint)
         except CheckpointError as exc:
             raise world_model_error(exc, checkpoint, option, str(given)) from None
         return model, str(checkpoint)
     if encoder or predictor:
         raise ValueError("--encoder-arg/--predictor-arg describe a --checkpoint; none given")
-    model = small_random_world_model(device, dtype, seed)
+    model = small_random_world_model(device, dtype, seed, aspect_ratio_range)
     return model, "small V-JEPA 2 architecture, RANDOM weights (pass --checkpoint for real ones)"
 
 

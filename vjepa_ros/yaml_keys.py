@@ -4,10 +4,11 @@ PyYAML keeps the last of two equal keys of a mapping without a word, so a sectio
 (``optim:`` at the top of a settings file and again below it) silently lost the first one's
 settings. Here a section (a mapping) given twice is merged key by key, as rcl merges a node
 section given twice in a ROS 2 parameter file, so that both kinds of file read alike and the
-file reads as written. A value (a number, a string, a list) given twice in a settings file has
-two meanings: :class:`SettingsLoader` refuses it, naming the key and both lines
+file reads as written. A value (a number, a string, a list) given twice in a settings file (or
+in a mapping given as one value: ``--set optim={...}``, ``model.encoder_args``) has two
+meanings: :class:`SettingsLoader` refuses it, naming the key and both lines
 (:class:`RepeatedKeyError`); a parameter file keeps the later value, as rcl does
-(``keep_last``). No rclpy here.
+(``keep_last``), and lists it for a warning (``RepeatedKeys.repeated``). No rclpy here.
 """
 
 from __future__ import annotations
@@ -20,22 +21,34 @@ _MERGE = "tag:yaml.org,2002:merge"  # '<<: *base': keys of an anchor, overridden
 class RepeatedKeyError(yaml.YAMLError):
     """A key of a settings file given twice with a value (not a section); str: one line.
 
-    ``optim.lr is given twice (lines 2 and 5): keep one of them``.
+    ``optim.lr is given twice (lines 2 and 5): keep one of them``. ``name``: the dotted key
+    (``optim.lr``); ``lines``: the 1-based lines of both.
     """
+
+    def __init__(self, name: str, lines: tuple[int, int]):
+        super().__init__(f"{name} is given twice (lines {lines[0]} and {lines[1]}): keep one "
+                         "of them")
+        self.name, self.lines = name, lines
+
+    def one_line_value(self, prefix: str = "") -> str:
+        """Say it for a value written on one line (a ``--set`` item): no line numbers."""
+        return f"{prefix}{self.name} is given twice: keep one of them"
 
 
 class RepeatedKeys:
     """A PyYAML loader mixin: merge sections given twice; refuse a value given twice.
 
     ``keep_last = True``: keep the later value instead, as rcl does with a parameter given
-    twice in a parameter file.
+    twice in a parameter file; ``repeated`` then lists each as ``(keys, first line, later
+    line)`` (``keys``: the key path, a tuple of names; lines 1-based), for a warning.
     """
 
     keep_last = False
 
     def compose_document(self):
         node = super().compose_document()
-        merge_repeated(node, self.keep_last)
+        self.repeated = []
+        merge_repeated(node, self.keep_last, found=self.repeated)
         return node
 
 
@@ -51,13 +64,16 @@ def load_settings(text: str):
     return yaml.load(text, Loader=SettingsLoader)  # noqa: S506 - a SafeLoader subclass
 
 
-def merge_repeated(node, keep_last: bool = False, path: str = "", seen: set | None = None):
+def merge_repeated(node, keep_last: bool = False, keys: tuple = (), seen: set | None = None,
+                   found: list | None = None):
     """Merge in place the mappings of composed YAML ``node`` whose keys repeat, deeply.
 
     Two values of one key that are both mappings become one mapping (the first's keys, then the
     second's, merged in turn); other repeated values raise :class:`RepeatedKeyError` naming
-    ``path`` + the key and both lines, or (``keep_last``) the later one is kept. Keys are equal
-    when their resolved tag and text are (``1`` and ``'1'`` are two keys, as YAML reads them).
+    the key path (``keys`` + the key, dotted) and both lines, or (``keep_last``) the later one
+    is kept, and ``(key path, first line, later line)`` appended to ``found`` (when given).
+    Keys are equal when their resolved tag and text are (``1`` and ``'1'`` are two keys, as
+    YAML reads them).
     """
     seen = set() if seen is None else seen
     if id(node) in seen:  # an alias met again (or a recursive one)
@@ -65,7 +81,7 @@ def merge_repeated(node, keep_last: bool = False, path: str = "", seen: set | No
     seen.add(id(node))
     if isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            merge_repeated(item, keep_last, f"{path}[{index}].", seen)
+            merge_repeated(item, keep_last, (*keys, f"[{index}]"), seen, found)
         return
     if not isinstance(node, yaml.MappingNode):
         return
@@ -81,14 +97,22 @@ def merge_repeated(node, keep_last: bool = False, path: str = "", seen: set | No
         if isinstance(first, yaml.MappingNode) and isinstance(value, yaml.MappingNode):
             value = yaml.MappingNode(first.tag, first.value + value.value, first.start_mark,
                                      value.end_mark, first.flow_style)
-        elif not keep_last:
-            raise RepeatedKeyError(
-                f"{path}{key.value} is given twice (lines {first_key.start_mark.line + 1} and "
-                f"{key.start_mark.line + 1}): keep one of them")
+        else:
+            lines = (first_key.start_mark.line + 1, key.start_mark.line + 1)
+            if not keep_last:
+                raise RepeatedKeyError(dotted((*keys, key.value)), lines)
+            if found is not None:
+                found.append(((*keys, key.value), *lines))
         merged[where[name]] = (first_key, value)
     node.value = merged
     for key, value in merged:
-        merge_repeated(value, keep_last, f"{path}{getattr(key, 'value', '?')}.", seen)
+        merge_repeated(value, keep_last, (*keys, getattr(key, "value", "?")), seen, found)
+
+
+def dotted(keys) -> str:
+    """Return a key path as one name: ``("optim", "lr")`` → ``optim.lr``, ``a[0].b``."""
+    return "".join(key if key.startswith("[") or not index else f".{key}"
+                   for index, key in enumerate(map(str, keys)))
 
 
 def setting_given_twice(data: dict) -> str:

@@ -3,7 +3,8 @@
 The written ``planner_camera_check.yaml`` is the ``--params-file`` (default the package's
 config/planner.yaml) with the run's settings written over it (``model.*``, ``planner.*``,
 ``camera_check.verdict.*``, ``control.model_frame_rpy_deg``). From the file the check itself
-takes only ``model.checkpoint`` (when ``--checkpoint`` is not given); its search is the
+takes ``model.checkpoint`` (when ``--checkpoint`` is not given) and the crop
+``model.aspect_ratio_min/max`` (as the node: ``check_node_start``); its search is the
 ``paper`` preset plus the options, its verdict thresholds the options over the defaults.
 Torch-free: both run before the bag or the model loads.
 """
@@ -30,8 +31,8 @@ def params_file_checkpoint(args: argparse.Namespace) -> str | None:
     from vjepa_ros.nodes.params_file import check_params_file
     from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
-    check_params_file(args.params_file, nodes=[f"/{PLANNER_NODE}"],
-                      nodes_are="whose parameters camera-check reads")
+    check_params_file(args.params_file, nodes=[f"/{PLANNER_NODE}"],  # notes: check_inputs'
+                      nodes_are="whose parameters camera-check reads", say=lambda line: None)
     model = base_planner_params(args.params_file).get("model") or {}
     checkpoint = model.get("checkpoint") if isinstance(model, dict) else None
     if not checkpoint:
@@ -47,8 +48,11 @@ def params_file_checkpoint(args: argparse.Namespace) -> str | None:
     return where
 
 
-def check_node_start(params: dict, params_file: str | None) -> None:
-    """Run the planner node's start-up checks on ``params`` (the file to be written, nested).
+def check_node_start(params: dict, params_file: str | None):
+    """Run the planner node's start-up checks on ``params``; return its ``PlannerNodeConfig``.
+
+    ``params``: the file to be written, nested; the check crops its frames as that node would
+    (``config.model.aspect_ratio_range()``: 0, 0 the model file's recorded crop, else DROID's).
 
     So a ``--params-file`` whose values and this run's options together would be refused by
     the node (``camera_check.trial.offset_m`` above ``safety.max_step_m``, ...) is refused
@@ -60,7 +64,7 @@ def check_node_start(params: dict, params_file: str | None) -> None:
     from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     try:
-        from_dict(PlannerNodeConfig, params)
+        return from_dict(PlannerNodeConfig, params)
     except (ValueError, TypeError) as exc:
         from vjepa_ros.eval.camera_check_options import verdict_option_message
 
@@ -76,8 +80,10 @@ def base_planner_params(params_file: str | Path | None = None) -> dict:
     Raises ``UsageError`` (a ValueError naming the file) when it cannot be read or holds no
     ``ros__parameters`` for the planner (``/**``, ``vjepa_planner``, ...).
     """
-    from vjepa_ros.config import UsageError, config_path, read_ros_params
+    from vjepa_ros.config import UsageError
     from vjepa_ros.nodes.planner_name import PLANNER_NODE
+    from vjepa_ros.package_files import config_path
+    from vjepa_ros.yaml_files import read_ros_params
 
     path = Path(params_file) if params_file else config_path("planner.yaml")
     params = read_ros_params(path, PLANNER_NODE)

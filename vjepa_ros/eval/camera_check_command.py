@@ -229,7 +229,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         # a folder in camera_check.json's way failed the write after the whole check
         check_output_names(out, written_names(plot=not args.no_plots))
         written_params = params_with_correction(base, (0.0, 0.0, 0.0), asdict(thresholds))
-        check_node_start(written_params[NODE_KEY]["ros__parameters"], args.params_file)
+        node_config = check_node_start(written_params[NODE_KEY]["ros__parameters"],
+                                       args.params_file)
+        crop = node_config.model.aspect_ratio_range()  # as the node: None, the file's crop
         recording = read_recording(args.bag, topics_from_args(args))  # before torch
         from vjepa_ros.eval.camera_check_bag import STEP_SPAN
         from vjepa_ros.eval.step_choice import covered_ns, window_ns
@@ -250,14 +252,18 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         check_world_model_choice(args)
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
-                                            args.seed, **model_args)
+                                            args.seed, aspect_ratio_range=crop, **model_args)
         print(f"world model   {source}")
         if replaced:  # this bag's check with another world model
             print(f"note          {replaced}")
-        note = recording.frame_size_note(getattr(model, "img_size", None),
-                                         getattr(model, "trained_frame_sizes", None))
-        if note:
-            print(f"note          {note}")
+        from vjepa_ros.models.preprocess import crop_note
+
+        for note in (recording.frame_size_note(getattr(model, "img_size", None),
+                                               getattr(model, "trained_frame_sizes", None)),
+                     crop_note(crop, getattr(model, "trained_aspect_ratio_range", None),
+                               source)):  # the node's warning
+            if note:
+                print(f"note          {note}")
         try:  # no step to evaluate: the settings as options (--rate, --max-state-gap)
             result, report = check_recording(recording, model, cem, thresholds, args.rate,
                                              args.max_steps, args.seed, progress=not args.quiet,

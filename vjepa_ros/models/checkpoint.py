@@ -327,7 +327,7 @@ def load_models(path, encoder: dict | None = None, predictor: dict | None = None
     ``path``: an official-format file, an encoder state-dict file or a local HF snapshot directory.
     See the module docstring.
     """
-    encoder_model, predictor_model, _ = _load_parts(path, encoder, predictor, encoder_key)
+    encoder_model, predictor_model, _ = load_parts(path, encoder, predictor, encoder_key)
     return encoder_model, predictor_model
 
 
@@ -372,8 +372,13 @@ def trained_aspect_ratio_range(config: dict, path) -> tuple[float, float] | None
     return float(value[0]), float(value[1])
 
 
-def _load_parts(path, encoder: dict | None, predictor: dict | None, encoder_key: str):
-    """Return (encoder, predictor or None, the file's ``config`` entry): :func:`load_models`."""
+def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
+               encoder_key: str = "encoder"):
+    """Return (encoder, predictor or None, the file's ``config`` entry): :func:`load_models`.
+
+    The ``config`` dict holds what the file records (:func:`trained_aspect_ratio_range`,
+    :func:`trained_frame_sizes`); ``{}`` when nothing.
+    """
     path = Path(path).expanduser()
     if path.is_dir():
         encoder_state, hf_values = read_hf_directory(path)
@@ -421,14 +426,13 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
     breaker31: a model trained on square crops was run on DROID's), else DROID's 0.75..1.35.
     The model's ``trained_aspect_ratio_range`` is the file's record (None: not recorded).
     """
-    encoder_model, predictor_model, config = _load_parts(path, encoder, predictor, encoder_key)
+    encoder_model, predictor_model, config = load_parts(path, encoder, predictor, encoder_key)
     sizes = trained_frame_sizes(config, path)
     recorded = trained_aspect_ratio_range(config, path)
     crop = aspect_ratio_range or recorded or DROID_ASPECT_RATIO_RANGE
-    model = WorldModel(encoder_model, predictor_model, device=device, dtype=dtype,
-                       trained_frame_sizes=sizes, aspect_ratio_range=crop, **world_model_options)
-    model.trained_aspect_ratio_range = recorded
-    return model
+    return WorldModel(encoder_model, predictor_model, device=device, dtype=dtype,
+                      trained_frame_sizes=sizes, aspect_ratio_range=crop,
+                      trained_aspect_ratio_range=recorded, **world_model_options)
 
 
 def _cpu_state(module: nn.Module, prefix: str) -> dict[str, Tensor]:

@@ -23,7 +23,7 @@ import math
 
 import yaml
 
-from vjepa_ros.config import yaml_problem
+from vjepa_ros.yaml_files import yaml_problem
 
 _NO_EFFECT_DROPOUT = ("dropout/stochastic depth: identity in eval mode (planning); this package's "
                       "post-training runs without them")
@@ -133,8 +133,12 @@ def parse_hyper_parameters(text: str, what: str) -> dict:
     """
     if not text or not text.strip():
         return {}
+    from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
+
     try:
-        values = yaml.safe_load(text)
+        values = load_settings(text)  # {num_heads: 16, num_heads: 8}: refused, not the last
+    except RepeatedKeyError as err:
+        raise ValueError(f"{what}: {err.one_line_value()}") from None
     except yaml.YAMLError as err:
         raise ValueError(f"{what}: not YAML/JSON ({yaml_problem(err, False)}); write a mapping "
                          "such as '{num_heads: 16, num_frames: 64}'") from err

@@ -64,6 +64,9 @@ class WorldModel:
     ``predictor`` is an :class:`ACPredictor` (``forward``, ``new_cache``, ``step``).
     ``trained_frame_sizes``: the (height, width) [px] sizes of the frames the model was
     post-trained on, as its file records them (``vjepa-ros train``), or None (unknown).
+    ``trained_aspect_ratio_range``: the (min, max) w/h centre crop its predictor was
+    post-trained with, as its file records it, or None (not recorded); ``aspect_ratio_range``:
+    the crop it preprocesses with.
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class WorldModel:
         dtype=None,
         aspect_ratio_range=DROID_ASPECT_RATIO_RANGE,
         trained_frame_sizes=None,
+        trained_aspect_ratio_range=None,
     ):
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
@@ -85,7 +89,8 @@ class WorldModel:
         self.img_size = encoder.img_size  # (height, width) frames are resized to
         self.trained_frame_sizes = trained_frame_sizes
         self.aspect_ratio_range = tuple(aspect_ratio_range)
-        self.trained_aspect_ratio_range = None  # the file's record (load_world_model)
+        self.trained_aspect_ratio_range = (None if trained_aspect_ratio_range is None else
+                                           tuple(trained_aspect_ratio_range))
         self.embed_dim = encoder.embed_dim
         self.tokens_per_frame = (self.img_size[0] // encoder.patch_size) * (
             self.img_size[1] // encoder.patch_size)

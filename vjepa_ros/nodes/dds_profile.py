@@ -42,7 +42,7 @@ def use_camera_profile(environ: MutableMapping[str, str] = os.environ) -> str:
         for name in [name for name, value in given.items() if not value]:
             del environ[name]
         return next((value for value in given.values() if value), "")
-    from vjepa_ros.config import config_path
+    from vjepa_ros.package_files import config_path
 
     path = str(config_path(PROFILE_FILE))
     for name in profile_variables(environ.get("ROS_DISTRO")):

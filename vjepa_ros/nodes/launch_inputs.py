@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vjepa_ros.config import UsageError, config_path, package_share_dir, read_ros_params
+from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.package_files import config_path, package_share_dir
+from vjepa_ros.yaml_files import read_ros_params
 
 
 def _params_file_path(name: str) -> Path:

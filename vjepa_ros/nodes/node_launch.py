@@ -12,10 +12,10 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-from vjepa_ros.config import config_path
 from vjepa_ros.nodes.node_registry import NODES, NodeEntry
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.ros_args import ros_arg_value
+from vjepa_ros.package_files import config_path
 
 
 @dataclasses.dataclass

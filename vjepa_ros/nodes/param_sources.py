@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from vjepa_ros.config import ConfigError, read_ros_params
+from vjepa_ros.config import ConfigError
+from vjepa_ros.yaml_files import read_ros_params
 
 PACKAGED = "the packaged default"  # how a message names a file of the package's config/
 
@@ -34,10 +35,10 @@ def packaged_name(path: str | Path) -> str:
     However it is spelled: absolute (``ros2 launch vjepa_ros vjepa_mpc.launch.py`` passes the
     installed ``share/vjepa_ros/config/planner.yaml`` as ``--params-file`` itself), relative,
     through a link, in any of the places the package's files may live
-    (``config.share_dir_candidates``). A file of the same name elsewhere (the user's copy) is
-    not the package's.
+    (``package_files.share_dir_candidates``). A file of the same name elsewhere (the user's
+    copy) is not the package's.
     """
-    from vjepa_ros.config import share_dir_candidates
+    from vjepa_ros.package_files import share_dir_candidates
 
     try:
         real = Path(path).expanduser().resolve()

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from vjepa_ros.config import EMPTY_YAML, UsageError, load_yaml_file
+from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.param_sections import (
     PARAMETERS,
     name_problem,
@@ -27,6 +27,8 @@ from vjepa_ros.nodes.param_sections import (
     shown,
     unmatched_problem,
 )
+from vjepa_ros.yaml_files import EMPTY_YAML, load_yaml_file
+from vjepa_ros.yaml_keys import dotted
 
 LAYOUT = "<node>: ros__parameters: {name: value}"
 
@@ -60,9 +62,12 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             ignores it, and so does this check, with one ``note:`` line to ``say`` each; but
             one for a node started ``alongside`` is refused (``section 'sim_node' is for node
             'sim', which starts with its own file ...``): it was meant for that node.
+    A parameter given twice in one node section (or in a section given twice, merged): one
+    ``warning:`` line to ``say`` naming both lines; the later value is used, as rcl uses it.
     """
     give = f"a ROS 2 parameter file like {like} ({LAYOUT})"
-    document = load_yaml_file(path, option, give, rcl=True)  # UsageError: one line
+    repeated: list = []
+    document = load_yaml_file(path, option, give, rcl=True, repeated=repeated)  # one line
     path = Path(path).expanduser()
     if document is None:  # rcl reads no parameters from it: a wrong or unsaved file
         raise UsageError(f"{option} {path} {EMPTY_YAML}: give {give}")
@@ -88,6 +93,12 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             f"not for {given_to}: ignored here, as ROS ignores the sections of other nodes "
             f"(vjepa-ros launch --node {name} starts it with its own file; -p "
             f"{name}.NAME:=VALUE sets its values)")
+    for keys, first, later in repeated:
+        if PARAMETERS in keys[:-1]:  # a parameter's value (a section given twice: merged)
+            at = keys.index(PARAMETERS)
+            say(f"warning: {option} {path}: section '{'/'.join(keys[:at])}' gives parameter "
+                f"'{dotted(keys[at + 1:])}' twice (lines {first} and {later}): the later is "
+                "used, as ROS uses it; keep one")
     return path
 
 

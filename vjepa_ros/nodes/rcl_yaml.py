@@ -167,9 +167,20 @@ RclLoader.add_constructor(_PLAIN, lambda loader, node: rcl_scalar(loader.constru
 RclLoader.add_constructor(_EMPTY, lambda loader, node: None)
 
 
-def load(text: str):
-    """Return the YAML document ``text`` with rcl's scalar types; raises yaml.YAMLError."""
-    return yaml.load(text, Loader=RclLoader)  # noqa: S506 - a SafeLoader subclass
+def load(text: str, repeated: list | None = None):
+    """Return the YAML document ``text`` with rcl's scalar types; raises yaml.YAMLError.
+
+    ``repeated``: receives each value given twice in one mapping, whose later one is kept (as
+    rcl keeps it): ``(key path, first line, later line)`` (``yaml_keys.RepeatedKeys``).
+    """
+    loader = RclLoader(text)
+    try:
+        document = loader.get_single_data()
+    finally:
+        loader.dispose()
+    if repeated is not None:
+        repeated.extend(getattr(loader, "repeated", ()))  # (none: no document)
+    return document
 
 
 def string_reason(text: str, whole: bool = False, range=(-math.inf, math.inf),  # noqa: A002

@@ -211,8 +211,8 @@ def yaml_value(key: str, raw: str, form: str = "NODE.name"):
     """
     import yaml
 
-    from vjepa_ros.config import yaml_problem
     from vjepa_ros.nodes import rcl_yaml
+    from vjepa_ros.yaml_files import yaml_problem
 
     try:
         return rcl_yaml.load(raw)  # typed as rcl types it: 1e-9, inf, 08 floats, 1e-320 a string

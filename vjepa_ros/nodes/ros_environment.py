@@ -21,18 +21,24 @@ SAFE_DOMAIN_ID = 101  # above it, a domain's ports can collide with Linux's ephe
 def domain_id_problem(environ=None) -> str:
     """Return why ``ROS_DOMAIN_ID`` in ``environ`` (``os.environ``) cannot be used ("" it can).
 
-    Unset or empty is domain 0 (rcl's default); a whole number in 0..:data:`MAX_DOMAIN_ID` is
-    taken; anything else gets one line naming the variable, its value and what to do.
+    Unset or empty is domain 0 (rcl's default); decimal digits in 0..:data:`MAX_DOMAIN_ID` are
+    taken; anything else gets one line naming the variable, its value and what to do. Only
+    plain digits: rcl reads the variable with C's ``strtoul(value, &end, 0)``, so ``1_0`` is
+    domain 1 to it (10 to Python's int), ``010`` octal 8, ``0x10`` 16, a blank value an error;
+    ``+5``, `` 5 `` and other spellings Python's int takes are refused rather than guessed.
     """
     value = (os.environ if environ is None else environ).get("ROS_DOMAIN_ID", "")
-    if not value.strip():
+    if value == "":
         return ""
     fix = (f"set it to a whole number in 0..{SAFE_DOMAIN_ID} (the nodes that talk to each "
            "other need the same one), or unset it for domain 0")
-    try:
-        number = int(value.strip())
-    except ValueError:
+    if re.fullmatch(r"0[0-9]+", value):
+        octal = f" ({int(value, 8)})" if re.fullmatch(r"[0-7]+", value) else ", which this is not"
+        return (f"ROS_DOMAIN_ID={value!r} in the environment starts with 0: rcl reads it as an "
+                f"octal number{octal}; {fix}")
+    if not re.fullmatch(r"-?[0-9]+", value):  # [0-9]: str.isdigit takes other scripts' digits
         return f"ROS_DOMAIN_ID={value!r} in the environment is not a whole number; {fix}"
+    number = int(value)
     if not 0 <= number <= MAX_DOMAIN_ID:
         return (f"ROS_DOMAIN_ID={value} in the environment is outside 0..{MAX_DOMAIN_ID}, the "
                 f"domains DDS can open ports for; {fix}")

@@ -8,6 +8,7 @@ options are even parsed (``benchmarks/bench_cli_startup.py``).
 TASKS = ("grasp", "reach-with-object", "pick-and-place")  # the manipulation tasks
 RANDOMIZE_WHAT = ("all", "camera")  # what ``collect --randomize`` draws per episode
 HELD_OUT_SEED_START = 900_000  # goal seeds of held-out episodes: 900000, 900001, ...
+MAX_SEED = 2**32 - 1  # the largest scene seed (numpy's legacy seeding takes 32 bits)
 # --close-gripper left out: what the tasks plan with besides the settings file's -1 (never), for
 # the option's help (``manipulation_loop.task_cem``)
 CLOSE_GRIPPER_TASK_DEFAULT = "reach-with-object: 0, so that the object stays in hand"
@@ -38,6 +39,28 @@ DENSE_STEPS_HELP = (
     f"the first {len(DENSE_MILESTONES['grasp'])}; default "
     f"{' '.join(map(str, DENSE_STEPS_DEFAULT))})"
 )
+
+
+def check_scene_seeds(seed: int, episodes: int | None = None, option: str = "--seed") -> None:
+    """Refuse scene seeds outside ``[0, MAX_SEED]`` (ValueError naming ``option``).
+
+    ``seed``: the first episode's scene seed; ``episodes``: how many episodes the command runs,
+    seeded ``seed``, ``seed + 1``, ... (None: a command of one episode, without ``--episodes``).
+    Every command that takes a scene seed (``collect``, ``record``, ``run``) checks it here,
+    before any simulator starts: ``--seed 4294967295 with --episodes 2: the seeds must lie in
+    [0, 4294967295], the last would be 4294967296``.
+    """
+    if seed < 0:
+        raise ValueError(f"{option} {seed}: must be >= 0 (a scene seed)")
+    if episodes is None:
+        if seed > MAX_SEED:
+            raise ValueError(f"{option} {seed}: the seed must lie in [0, {MAX_SEED}] (a scene "
+                             "seed)")
+        return
+    last = seed + episodes - 1  # every episode's scene seed, as the simulator's
+    if last > MAX_SEED:
+        raise ValueError(f"{option} {seed} with --episodes {episodes}: the seeds must lie in "
+                         f"[0, {MAX_SEED}], the last would be {last}")
 
 
 def check_dense_steps(dense_steps: list[int] | None, dense: bool,

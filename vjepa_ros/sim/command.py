@@ -28,8 +28,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     try:
         with usage_errors():  # the options alone: a usage error (exit status 2)
             _check_collect_options(args)
-        sim_config, config = checked_sim_options(args, 16 if args.frames is None else
-                                                 args.frames)
+        sim_config, config = checked_sim_options(
+            args, 16 if args.frames is None else args.frames, args.episodes)
         output_dir(args.out, create=False)  # the first episode's file creates it
         _check_no_episodes(args.out)
         if args.task == "motion":  # (the manipulation tasks write no collector.json)
@@ -114,24 +114,29 @@ SIM_OPTIONS = {"SimConfig: camera.width/height": "--width/--height",
                "CollectorConfig.frames": "--frames"}
 
 
-def checked_sim_options(args: argparse.Namespace, frames: int) -> tuple:
+def checked_sim_options(args: argparse.Namespace, frames: int,
+                        episodes: int | None = None) -> tuple:
     """Return ``(SimConfig, CollectorConfig)`` of ``--width --height --seed`` and ``frames``.
+
+    ``episodes``: ``collect --episodes`` (seeded ``--seed``, ``--seed + 1``, ...); None for
+    ``record``'s one episode.
 
     ``collect`` and ``record`` check them before any simulator starts; UsageError (exit status
     2) naming the option (``--width/--height must be 32..1024 px`` (``sim.config.CAMERA_SIZE_PX``,
-    as ``run``), ``--seed -1: must be >= 0``).
+    as ``run``), ``--seed -1: must be >= 0``, a seed past ``sim.choices.MAX_SEED``, for
+    collect's last episode too: ``sim.choices.check_scene_seeds``, as ``run``).
     """
     with usage_errors():
-        return _checked_sim_options(args, frames)
+        return _checked_sim_options(args, frames, episodes)
 
 
-def _checked_sim_options(args: argparse.Namespace, frames: int) -> tuple:
+def _checked_sim_options(args: argparse.Namespace, frames: int, episodes: int | None) -> tuple:
     from vjepa_ros.cli_options import option_message
+    from vjepa_ros.sim.choices import check_scene_seeds
     from vjepa_ros.sim.collector_config import CollectorConfig
     from vjepa_ros.sim.config import CameraConfig, SimConfig
 
-    if args.seed < 0:
-        raise ValueError(f"--seed {args.seed}: must be >= 0 (a scene seed)")
+    check_scene_seeds(args.seed, episodes)
     try:
         return (SimConfig(camera=CameraConfig(width=args.width, height=args.height)).check(),
                 CollectorConfig(frames=frames))

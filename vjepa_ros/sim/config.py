@@ -14,6 +14,7 @@ import numpy as np
 
 from vjepa_ros.config import check_values, param
 from vjepa_ros.image_limits import MIN_SIDE_PX
+from vjepa_ros.sim.choices import MAX_SEED
 from vjepa_ros.sim.panda import FRANKA_HAND_TCP_OFFSET, READY_JOINTS
 
 # The simulated camera's width and height [px], for every command and node that renders
@@ -115,7 +116,7 @@ class ControllerConfig:
 @dataclasses.dataclass
 class SimConfig:
     seed: int = param(0, "Seed of the object placement and everything random in the scene.",
-                      range=(0, 2**32 - 1))
+                      range=(0, MAX_SEED))
     physics_hz: float = param(240.0, "Physics and controller rate [Hz].", range=(50, 10000))
     home_joints: list[float] = param(
         list(READY_JOINTS), "Arm joint positions [rad] at reset (Franka's ready pose)."

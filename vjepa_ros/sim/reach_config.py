@@ -12,15 +12,9 @@ import dataclasses
 from importlib import resources
 from pathlib import Path
 
-from vjepa_ros.config import (
-    check_given,
-    check_values,
-    config_path,
-    from_dict,
-    param,
-    read_yaml_mapping,
-)
+from vjepa_ros.config import check_given, check_values, from_dict, param
 from vjepa_ros.models.device_names import check_device_and_dtype
+from vjepa_ros.package_files import config_path
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.planning.methods import check_given_settings_used
 from vjepa_ros.robot.planner_config import CEMParams, parameter_message
@@ -28,6 +22,7 @@ from vjepa_ros.sim.choices import HELD_OUT_SEED_START
 from vjepa_ros.sim.config import CAMERA_SIZE_PX, REAL_TIME_FACTOR, SUCCESS_RADIUS, SimConfig
 from vjepa_ros.sim.runner import RunnerConfig
 from vjepa_ros.threads import MAX_THREADS
+from vjepa_ros.yaml_files import read_yaml_mapping
 
 DEMO_MODEL_NAME = "demo_world_model.pt"
 
@@ -166,7 +161,7 @@ def check_config_file(path: str | Path) -> None:
     """Refuse the user's settings file ``path`` (``--config``) on its own, naming it and the key.
 
     So that a bad value of the file is not taken for an option the user did not type. Raises
-    ``UsageError`` (a file that cannot be read, :func:`~vjepa_ros.config.read_yaml_mapping`;
+    ``UsageError`` (a file that cannot be read, :func:`~vjepa_ros.yaml_files.read_yaml_mapping`;
     an unknown key: ``reach.yaml: planner.sampels: unknown setting (closest: samples)``),
     ``ConfigError`` (a wrong type) or ValueError (an impossible value: ``reach.yaml:
     planner.samples must lie in [1, 100000], got 0``), the planner's settings named as the planner

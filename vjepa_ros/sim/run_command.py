@@ -79,24 +79,19 @@ def _checked_options(args: argparse.Namespace) -> tuple:
         return _check_options(args)
 
 
-MAX_SEED = 2**32 - 1  # the simulator's scene seeds (sim.config's seed range, numpy's)
-
-
 def _check_options(args: argparse.Namespace) -> tuple:
     from vjepa_ros.config import ConfigError
     from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.sim.camera_options import camera_size
+    from vjepa_ros.sim.choices import check_scene_seeds
     from vjepa_ros.sim.reach_config import load_reach_config
     from vjepa_ros.threads import check_threads_option
 
-    for option, value, low in (("--episodes", args.episodes, 1), ("--seed", args.seed, 0),
+    for option, value, low in (("--episodes", args.episodes, 1),
                                ("--max-steps", args.max_steps, 1)):
         if value is not None and value < low:
             raise ValueError(f"{option} {value}: must be >= {low}")
-    last = args.seed + args.episodes - 1  # every episode's scene seed, as the simulator's
-    if last > MAX_SEED:
-        raise ValueError(f"--seed {args.seed} with --episodes {args.episodes}: the seeds must "
-                         f"lie in [0, {MAX_SEED}], the last would be {last}")
+    check_scene_seeds(args.seed, args.episodes)
     check_threads_option(args.threads)
     camera = camera_size(args)
     if args.world_model == "oracle":

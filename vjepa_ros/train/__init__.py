@@ -18,7 +18,8 @@ shared by runs and ranks), ``objective`` (losses), ``schedule`` (AdamW, learning
 (the loop, files), ``distributed`` (torchrun process group), ``memory`` (measured and estimated
 training memory), ``prepare`` (set-up from a config: ``predictor_init``, ``data_banks``,
 ``resume_checks``, ``run_log``), ``report`` (log.json, loss.png), ``run_files`` (the names of the
-files a run writes), ``command`` (the CLI).
+files a run writes), ``model_records`` (what a saved model records of its training data),
+``command`` (the CLI).
 """
 
 from vjepa_ros.lazy_exports import lazy_exports

@@ -22,9 +22,11 @@ import yaml
 from vjepa_ros.cli_options import add_model_arguments, model_hyper_parameters, option_message
 from vjepa_ros.cli_parser import MAY_BE_EMPTY
 from vjepa_ros.command_errors import command_ended
-from vjepa_ros.config import UsageError, typed_on_command_line, yaml_problem
+from vjepa_ros.config import UsageError, typed_on_command_line
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.train.command_lines import error_text, stop_line, summary_lines
+from vjepa_ros.yaml_files import yaml_problem
+from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
 
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
@@ -231,7 +233,10 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
         if not sep or not key.strip():
             raise UsageError(f"--set wants KEY=VALUE, got {item!r}")
         try:
-            given[key.strip()] = yaml.safe_load(text)
+            given[key.strip()] = load_settings(text)  # {lr: 1, lr: 2}: refused, as in a file
+        except RepeatedKeyError as exc:
+            raise UsageError(f"--set {item!r}: {exc.one_line_value(key.strip() + '.')}") \
+                from None
         except yaml.YAMLError as exc:
             raise UsageError(f"--set {item!r}: value is not YAML ({yaml_problem(exc, False)}); "
                              "quote a string that holds YAML signs") from None
@@ -352,9 +357,12 @@ def _config_from_layers(args: argparse.Namespace):
     for field in ("predictor.init", "encoder"):  # --set encoder=demo: as --encoder demo
         _demo_in_layer(given, field, "--set")
     if args.resume:
-        from vjepa_ros.train.resume_checks import read_latest, resume_config  # torch: a checkpoint
+        from vjepa_ros.train.resume_checks import (  # torch: a checkpoint
+            config_of_checkpoint,
+            read_latest,
+            resume_config,
+        )
         from vjepa_ros.train.resume_paths import take_moved_paths
-        from vjepa_ros.train.trainer import config_of_checkpoint
 
         out = given.get("out") or unflatten(file_layer).get("out")
         if not out:

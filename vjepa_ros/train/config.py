@@ -20,7 +20,6 @@ from vjepa_ros.config import (
     from_dict,
     merge_deep,
     param,
-    read_yaml_mapping,
     unflatten,
 )
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT, missing
@@ -29,6 +28,7 @@ from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S, rate_problem
 from vjepa_ros.threads import MAX_THREADS
+from vjepa_ros.yaml_files import read_yaml_mapping
 
 DTYPES = ("float32", "bfloat16")
 EXPORT_DTYPES = ("float32", "float16")

@@ -17,9 +17,12 @@ from vjepa_ros.models import (
     CheckpointError,
     VisionEncoder,
     build_predictor,
-    load_models,
 )
-from vjepa_ros.models.checkpoint import read_checkpoint_file
+from vjepa_ros.models.checkpoint import (
+    load_parts,
+    read_checkpoint_file,
+    trained_aspect_ratio_range,
+)
 from vjepa_ros.train.config import TrainConfig
 from vjepa_ros.train.features import check_encoder_fits
 
@@ -33,15 +36,16 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
     """Return (float32 predictor for this encoder, a description of where it came from).
 
     ``notes``: receives a note when the predictor of ``predictor.init`` comes with other encoder
-    weights than ``encoder`` (allowed; it then needs retraining). Raises CheckpointError for an
-    init file without a fitting predictor.
+    weights than ``encoder`` (allowed; it then needs retraining), and one when that file records
+    another crop than this run's (:func:`init_crop_note`). Raises CheckpointError for an init
+    file without a fitting predictor or with a malformed crop record.
     """
     settings = config.predictor
     if settings.init:
         path = Path(settings.init).expanduser()
-        own_encoder, predictor = load_models(path, encoder=config.encoder_args or None,
-                                             predictor=config.predictor_args or None,
-                                             encoder_key="encoder")
+        own_encoder, predictor, recorded = load_parts(
+            path, encoder=config.encoder_args or None, predictor=config.predictor_args or None,
+            encoder_key="encoder")
         if predictor is None and is_pretrain_encoder(read_checkpoint_file(path)):
             raise CheckpointError(f"{path} is an encoder alone, written by vjepa-ros pretrain: "
                                   "no predictor to start from; give it as --encoder "
@@ -65,6 +69,9 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
                          f"own encoder, not of --encoder {config.encoder} (other weights): its "
                          "predictions start off wrong and it will need retraining to fit this "
                          "encoder (expect a high first validation loss)")
+        crop_note = init_crop_note(config, trained_aspect_ratio_range(recorded, path), path)
+        if notes is not None and crop_note:
+            notes.append(crop_note)
     else:
         enc = encoder.config
         with torch.random.fork_rng(devices=[]):
@@ -79,6 +86,22 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
     pc = predictor.config
     return predictor, (f"{source}: width {pc.predictor_embed_dim}, depth {pc.depth}, heads "
                        f"{pc.num_heads} ({count_parameters(predictor) / 1e6:.2f} M parameters)")
+
+
+def init_crop_note(config: TrainConfig, recorded, path) -> str:
+    """Say that ``predictor.init`` was trained on other crops than this run's ("" if not).
+
+    ``recorded``: the (min, max) w/h crop the init file records
+    (``checkpoint.trained_aspect_ratio_range``; None: not recorded, nothing said). Training
+    goes on with ``data.aspect_ratio_min/max``, which the new file records.
+    """
+    used = (config.data.aspect_ratio_min, config.data.aspect_ratio_max)
+    if recorded is None or tuple(recorded) == used:
+        return ""
+    return (f"{path} records the crop it was trained with, config.data.aspect_ratio_range "
+            f"{recorded[0]:g}..{recorded[1]:g}; this run trains its predictor on "
+            f"data.aspect_ratio_min/max {used[0]:g}..{used[1]:g} crops (its world_model.pt "
+            "records those)")
 
 
 def same_weights(first: torch.nn.Module, second: torch.nn.Module) -> bool:

@@ -26,10 +26,10 @@ from vjepa_ros.train.data_banks import load_banks
 from vjepa_ros.train.distributed import Topology, current, rank_device
 from vjepa_ros.train.features import load_encoder
 from vjepa_ros.train.predictor_init import init_predictor
-from vjepa_ros.train.resume_checks import check_resumable, read_latest
+from vjepa_ros.train.resume_checks import check_resumable, check_world_size, read_latest
 from vjepa_ros.train.run_files import RUN_FILES, run_files
 from vjepa_ros.train.run_log import describe_encoder, log_data
-from vjepa_ros.train.trainer import Trainer, check_world_size
+from vjepa_ros.train.trainer import Trainer
 
 
 def build_trainer(config: TrainConfig, resume: bool = False, log=print,

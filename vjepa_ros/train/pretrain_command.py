@@ -82,7 +82,7 @@ def check_pretrain_inputs(args: argparse.Namespace) -> None:
     """Check ``--data`` and ``--config`` before torch loads; ValueError naming the option.
 
     A ``--config`` that cannot be read is a UsageError (exit status 2), as are one that is not
-    YAML or not a mapping (``config.read_yaml_mapping``, when it is read).
+    YAML or not a mapping (``yaml_files.read_yaml_mapping``, when it is read).
     """
     from vjepa_ros.input_paths import input_path
 

@@ -21,10 +21,10 @@ from vjepa_ros.config import (
     format_range,
     from_dict,
     param,
-    read_yaml_mapping,
     unflatten,
 )
 from vjepa_ros.train.config import SEED_RANGE
+from vjepa_ros.yaml_files import read_yaml_mapping
 
 if TYPE_CHECKING:
     from vjepa_ros.train.pretrain_augment import ClipAugment

@@ -3,7 +3,8 @@
 :func:`read_latest` reads ``<out>/latest.pt`` (FileNotFoundError / CheckpointError saying what
 the file is instead); :func:`resume_config` applies this command's settings, of which only
 :data:`RESUME_CHANGEABLE` may differ; :func:`check_resumable` refuses a run with no step left
-(ConfigError, one line).
+and :func:`check_world_size` one written by another number of processes (ConfigError, one
+line); :func:`config_of_checkpoint` is the stored run's ``TrainConfig``.
 """
 
 from __future__ import annotations
@@ -92,3 +93,25 @@ def _what_it_is(path: Path, state) -> str:
                 "nothing to resume; start a new run from its predictor with vjepa-ros train "
                 f"--init {path} --data DIR --out NEW_DIR")
     return ""
+
+
+def check_world_size(state: dict, world_size: int, path) -> None:
+    """Raise ConfigError when a checkpoint was written by a run of another world size.
+
+    The sampler draws the global batch of ``batch_size x world_size x grad_accum_steps`` clips,
+    so another world size would not continue the same run.
+    """
+    stored = int(state.get("world_size", 1))
+    if stored != world_size:
+        raise ConfigError(
+            f"{path} was written by {stored} process(es) (world size {stored}) but this run has "
+            f"world size {world_size}: resume with {stored} process(es) in all (torchrun "
+            f"--nnodes x --nproc_per_node = {stored}), or start a new run from its weights "
+            f"with --init {path}")
+
+
+def config_of_checkpoint(state: dict) -> TrainConfig:
+    """Return the :class:`TrainConfig` stored in a ``latest.pt``."""
+    if "train_config" not in state:
+        raise ValueError("the checkpoint holds no train_config: not written by vjepa-ros train")
+    return make_config(state["train_config"])

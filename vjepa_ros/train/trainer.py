@@ -37,7 +37,6 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from vjepa_ros.config import ConfigError
 from vjepa_ros.models import ACPredictor, VisionEncoder, save_world_model
 from vjepa_ros.train.config import TrainConfig, config_to_dict
 from vjepa_ros.train.distributed import (
@@ -49,8 +48,10 @@ from vjepa_ros.train.distributed import (
     rank_device,
 )
 from vjepa_ros.train.features import FeatureBank
+from vjepa_ros.train.model_records import model_data, recorded_frame_sizes
 from vjepa_ros.train.objective import prediction_losses
 from vjepa_ros.train.report import plot_losses, write_json
+from vjepa_ros.train.resume_checks import check_world_size
 from vjepa_ros.train.run_files import run_files
 from vjepa_ros.train.schedule import LRSchedule, make_optimizer, set_lr
 from vjepa_ros.train.stop_request import InterruptedMidStep, StopRequest, deferred_stop
@@ -389,23 +390,19 @@ class Trainer:
         ``aspect_ratio_range`` (the ``data.aspect_ratio_min/max`` crop the predictor was trained
         on: ``load_world_model`` preprocesses with it).
         """
-        data: dict = {"aspect_ratio_range": [self.config.data.aspect_ratio_min,
-                                             self.config.data.aspect_ratio_max]}
-        sizes = _with_init_sizes(self.info.get("frame_sizes"), self.init_frame_sizes)
-        if sizes:
-            data["frame_sizes"] = sizes
-        return data
+        return model_data(self.config, self.info.get("frame_sizes"), self.init_frame_sizes)
 
     @functools.cached_property
     def init_frame_sizes(self) -> list | None:
         """Return the frame sizes ``predictor.init`` records, read once per run.
 
-        None without an init; ``[]`` when the init records none (:func:`_recorded_frame_sizes`).
+        None without an init; ``[]`` when the init records none
+        (``model_records.recorded_frame_sizes``).
 
         Read at the first save, not at every one: an init file is up to ~12 GB (ViT-g), and
         one moved or rewritten while this run trains must not change what its saves record.
         """
-        return _recorded_frame_sizes(self.config.predictor.init)
+        return recorded_frame_sizes(self.config.predictor.init)
 
     def log_files(self) -> dict[str, Path]:
         """Return the paths :meth:`write_logs` writes: ``log`` (log.json), ``plot`` (loss.png)."""
@@ -427,58 +424,3 @@ class Trainer:
         write_json(files["log"], log)
         plot_losses(self.history, files["plot"], self.info.get("copy_baseline"))
         return files
-
-
-def check_world_size(state: dict, world_size: int, path) -> None:
-    """Raise ConfigError when a checkpoint was written by a run of another world size.
-
-    The sampler draws the global batch of ``batch_size x world_size x grad_accum_steps`` clips,
-    so another world size would not continue the same run.
-    """
-    stored = int(state.get("world_size", 1))
-    if stored != world_size:
-        raise ConfigError(
-            f"{path} was written by {stored} process(es) (world size {stored}) but this run has "
-            f"world size {world_size}: resume with {stored} process(es) in all (torchrun "
-            f"--nnodes x --nproc_per_node = {stored}), or start a new run from its weights "
-            f"with --init {path}")
-
-
-def config_of_checkpoint(state: dict) -> TrainConfig:
-    """Return the :class:`TrainConfig` stored in a ``latest.pt``."""
-    from vjepa_ros.train.config import make_config
-
-    if "train_config" not in state:
-        raise ValueError("the checkpoint holds no train_config: not written by vjepa-ros train")
-    return make_config(state["train_config"])
-
-
-def _recorded_frame_sizes(init: str | None) -> list | None:
-    """Return the frame sizes [[height, width], ...] the file ``init`` records.
-
-    None without an ``init``; ``[]`` when it records none or cannot be read any more (Meta's
-    checkpoint records none; an older file, a moved one).
-    """
-    if not init:
-        return None
-    from vjepa_ros.models.checkpoint import CheckpointError, check_checkpoint
-
-    try:
-        return list(check_checkpoint(Path(init).expanduser()).trained_frame_sizes or [])
-    except (CheckpointError, OSError, ValueError):
-        return []
-
-
-def _with_init_sizes(sizes: list | None, recorded: list | None) -> list | None:
-    """Return the frame sizes [[height, width], ...] ``recorded`` by the init, then ``sizes``.
-
-    ``sizes`` as given when the run has no init (``recorded`` None); None when ``sizes`` is None
-    (this run's frames unknown) or the init records none (``[]``): a partial list would
-    misstate what the model was trained on (breaker30b), and planners then say nothing.
-    """
-    if sizes is None or recorded is None:
-        return sizes
-    if not recorded:
-        return None
-    merged = dict.fromkeys(tuple(int(n) for n in size) for size in [*recorded, *sizes])
-    return [list(size) for size in merged]

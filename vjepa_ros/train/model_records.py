@@ -1,0 +1,60 @@
+"""What a model a training run saves records of its training data (its ``config["data"]``).
+
+``aspect_ratio_range``: the ``data.aspect_ratio_min/max`` w/h crop its predictor was trained
+with; ``frame_sizes``: the [height, width] px of the frames it was post-trained on, the ones
+``predictor.init`` records first. The loaders and planners read them back
+(``models.checkpoint.trained_aspect_ratio_range``, ``trained_frame_sizes``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vjepa_ros.train.config import TrainConfig
+
+
+def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list | None) -> dict:
+    """Return what a saved model records of its training data (``config["data"]``).
+
+    ``aspect_ratio_range`` ([min, max] w/h, ``data.aspect_ratio_min/max``: ``load_world_model``
+    preprocesses with it) and ``frame_sizes`` ([[height, width], ...] px of this run's frames,
+    ``frame_sizes``, after those ``predictor.init`` records, ``init_sizes``:
+    :func:`with_init_sizes`; left out when unknown).
+    """
+    data: dict = {"aspect_ratio_range": [config.data.aspect_ratio_min,
+                                         config.data.aspect_ratio_max]}
+    sizes = with_init_sizes(frame_sizes, init_sizes)
+    if sizes:
+        data["frame_sizes"] = sizes
+    return data
+
+
+def recorded_frame_sizes(init: str | None) -> list | None:
+    """Return the frame sizes [[height, width], ...] the file ``init`` records.
+
+    None without an ``init``; ``[]`` when it records none or cannot be read any more (Meta's
+    checkpoint records none; an older file, a moved one).
+    """
+    if not init:
+        return None
+    from vjepa_ros.models.checkpoint import CheckpointError, check_checkpoint
+
+    try:
+        return list(check_checkpoint(Path(init).expanduser()).trained_frame_sizes or [])
+    except (CheckpointError, OSError, ValueError):
+        return []
+
+
+def with_init_sizes(sizes: list | None, recorded: list | None) -> list | None:
+    """Return the frame sizes [[height, width], ...] ``recorded`` by the init, then ``sizes``.
+
+    ``sizes`` as given when the run has no init (``recorded`` None); None when ``sizes`` is None
+    (this run's frames unknown) or the init records none (``[]``): a partial list would
+    misstate what the model was trained on (breaker30b), and planners then say nothing.
+    """
+    if sizes is None or recorded is None:
+        return sizes
+    if not recorded:
+        return None
+    merged = dict.fromkeys(tuple(int(n) for n in size) for size in [*recorded, *sizes])
+    return [list(size) for size in merged]

@@ -1,0 +1,146 @@
+"""The user's YAML files read with one-line errors: settings files and ROS 2 parameter files.
+
+:func:`load_yaml_file` reads either kind (a parameter file typed as rcl types it,
+``nodes.rcl_yaml``; keys given twice as ``yaml_keys`` says), :func:`read_yaml_mapping` a
+settings file's mapping, :func:`read_ros_params` the parameters rcl gives one node. Every
+refusal is a :class:`config.UsageError` naming the file. This module does not import rclpy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from vjepa_ros.config import UsageError, unflatten
+from vjepa_ros.path_text import shown_path
+
+EMPTY_YAML = "is empty (nothing but comments or blank lines)"
+
+
+def yaml_problem(exc: yaml.YAMLError, line: bool = True) -> str:
+    """Return PyYAML's error ``exc`` on one line: where, then what (its message spans five).
+
+    ``line 3, column 10: expected ',' or ']', but got ':'`` (counted from 1); ``line=False``:
+    ``column C: ...`` (a one-line value: ``-p``, ``--set``).
+    """
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+    if mark is None:
+        return problem
+    return f"{f'line {mark.line + 1}, ' if line else ''}column {mark.column + 1}: {problem}"
+
+
+def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False,
+                   repeated: list | None = None):
+    """Return the YAML document of the user's file ``path`` (None: no document in it).
+
+    Args:
+        path: the file given (``~`` expanded).
+        name: how the message names the file (``--params-file``, ``settings file``).
+        give: what the file should be, after ``give`` in the message.
+        rcl: a ROS 2 parameter file: scalars typed as rcl types them (``nodes.rcl_yaml``:
+            ``1e-9`` and ``inf`` floats, ``null`` and ``1e-320`` strings), not by YAML 1.1.
+    A section (mapping) given twice is merged, as rcl merges it; a value given twice is the
+    later one in a parameter file (rcl's; listed in ``repeated`` when given, as
+    ``rcl_yaml.load`` lists it), refused in a settings file (``yaml_keys``).
+    Raises:
+        UsageError: one line ``{name} {path} ...: ...give {give}`` for a file that does not
+            exist, is a folder, a symlink loop or unreadable (``input_paths.input_path``), is
+            not UTF-8 text (``is not a text file``) or not valid YAML (``is not valid YAML
+            (line 3, column 10: expected ',' or ']', but got ':'): fix that line; give ...``),
+            or (not ``rcl``) gives a value twice (``{name} {path}: optim.lr is given twice
+            (lines 2 and 5): keep one of them``).
+    """
+    from vjepa_ros.input_paths import input_path
+    from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
+
+    shown = shown_path(path)  # one line whatever the name holds
+    try:
+        path = input_path(path, name, give)
+        if rcl:
+            from vjepa_ros.nodes import rcl_yaml  # (no rclpy)
+
+            return rcl_yaml.load(path.read_text(), repeated)
+        return load_settings(path.read_text())
+    except ValueError as exc:  # input_path's one line (UnicodeDecodeError is one too)
+        if isinstance(exc, UnicodeDecodeError):
+            raise UsageError(f"{name} {shown} is not a text file: give {give}") from None
+        raise UsageError(str(exc)) from None
+    except RepeatedKeyError as exc:
+        raise UsageError(f"{name} {shown}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{name} {shown} is not valid YAML ({yaml_problem(exc)}): fix that "
+                         f"line; give {give}") from None
+    except OSError as exc:
+        raise UsageError(f"{name} {shown} cannot be read ({exc.strerror}): give {give}") \
+            from None
+
+
+def read_yaml_mapping(path: str | Path, what: str = "settings") -> dict:
+    """Return the mapping in the user's YAML file ``path``.
+
+    Raises :class:`UsageError` (one line naming the file, :func:`load_yaml_file`) for a file
+    that cannot be read or parsed, an empty one (:data:`EMPTY_YAML`), and one whose top level
+    is not a mapping (a list, a string, a number, ``false`` ...), and for a setting given twice
+    (``yaml_keys``: by one key twice, or dotted and in its section: ``optim.lr: 0.001`` and
+    ``optim: {lr: 0.01}``); a section given twice is merged.
+    """
+    from vjepa_ros.yaml_keys import setting_given_twice
+
+    path = Path(path).expanduser()
+    shown = shown_path(path)
+    data = load_yaml_file(path, f"{what} file", f"a YAML mapping of {what} (name: value)")
+    if data is None:
+        raise UsageError(f"{what} file {shown} {EMPTY_YAML}: write the {what} to change in it, "
+                         "or leave it out for the defaults")
+    if not isinstance(data, dict):
+        raise UsageError(f"{what} file {shown} holds a YAML {type(data).__name__} "
+                         f"({_shown(data)}), not a mapping of {what} (name: value)")
+    twice = setting_given_twice(data)
+    if twice:
+        raise UsageError(f"{what} file {shown}: {twice} is given twice (dotted, and in its "
+                         "section): keep one of them")
+    return data
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+PARAMETER_FILE = "a ROS 2 parameter file (a YAML mapping '<node>: ros__parameters: ...')"
+
+
+def read_ros_params(path: str | Path, node_name: str) -> dict:
+    """Read the ``ros__parameters`` rcl gives node ``node_name`` from a ROS 2 param file.
+
+    Sections apply as rcl applies them: each one whose name matches the node (``/**``, other
+    wildcards, its own name), in file order, a later value overriding an earlier one
+    (``param_sections.node_sections``); ``node_name`` is fully qualified or in no namespace.
+
+    Raises :class:`UsageError` (one line naming the file, :func:`load_yaml_file`) for an
+    unreadable, non-YAML or empty file and for one that is not a mapping of nodes.
+    """
+    path = Path(path)
+    shown = shown_path(path)
+    doc = load_yaml_file(path, "parameter file", PARAMETER_FILE, rcl=True)
+    if doc is None:
+        raise UsageError(f"parameter file {shown} {EMPTY_YAML}: give {PARAMETER_FILE}")
+    if not isinstance(doc, dict):
+        raise UsageError(f"parameter file {shown} is not {PARAMETER_FILE}, it holds a "
+                         f"{type(doc).__name__}")
+    from vjepa_ros.nodes.param_sections import node_sections  # (no rclpy)
+
+    for key in ("/**", node_name, f"/{node_name}"):
+        section = doc.get(key) or {}
+        parameters = section.get("ros__parameters") if isinstance(section, dict) else None
+        if section and not isinstance(parameters, dict):
+            raise UsageError(f"parameter file {shown}: '{key}' must hold a 'ros__parameters' "
+                             f"mapping")
+    params: dict = {}
+    for _, parameters in node_sections(doc, f"/{node_name.lstrip('/')}"):  # as rcl applies them
+        params.update(unflatten(parameters if isinstance(parameters, dict) else {}))
+    return params
+
+
