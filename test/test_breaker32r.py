@@ -262,8 +262,6 @@ def test_consecutive_target_poses_keep_one_quaternion_hemisphere():
 
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32r: ~/enable answers 'enabled: commanding the "
-                   "arm' with the TCP 3 cm below the box, where every plan is refused")
 def test_enable_says_the_arm_is_outside_the_workspace_box(model):
     # README: ~/enable "replies with every blocking reason"; the measured pose outside the box
     # (beyond safety.workspace_tolerance_m) refuses every plan once enabled, and nothing before

@@ -317,6 +317,8 @@ def test_disable_and_clear_goals_replace_a_safety_refusal_at_once(model):
     assert session.refusal == "", "shadow mode sends no command: no safety refusal to show"
     session.clear_goals()
     assert session.refusal.startswith("no goal") and "no goal" in session.status()["message"]
+    clock.now += 0.2
+    observe(session, clock)  # the arm back in the box (else it is said, as it must be)
     session.set_enabled(True)
     assert "outside the workspace box" not in session.status()["message"]
 
