@@ -318,6 +318,21 @@ def limit_rotation(current_rpy, target_rpy, max_angle: float) -> tuple[np.ndarra
     return path([fraction])[0].as_euler("xyz"), True
 
 
+def outside_box_problem(current, limits: SafetyLimits,
+                        advice: str = OUTSIDE_BOX_ADVICE) -> str:
+    """Why the measured state ``current`` [7] (finite) lies outside the box ("" when inside).
+
+    Outside by more than ``safety.workspace_tolerance_m`` (at least ``BOX_TOLERANCE``): every
+    target planned from it is refused (:func:`filter_target`); ``advice`` ends the line.
+    """
+    if in_box(current[:3], limits, max(limits.workspace_tolerance_m, BOX_TOLERANCE)):
+        return ""
+    return (f"end effector is outside the workspace box (by more than "
+            f"safety.workspace_tolerance_m {limits.workspace_tolerance_m:g} m): at "
+            f"[{', '.join(f'{v:.3f}' for v in current[:3])}], box {limits.workspace_min}.."
+            f"{limits.workspace_max}; {advice}")
+
+
 def filter_target(
     current,
     proposed,
@@ -344,13 +359,9 @@ def filter_target(
         return refuse(f"target or state is not 7 numbers: {exc}")
     if not np.isfinite(current).all():
         return refuse("measured end-effector state contains NaN or inf")
-    if not in_box(current[:3], limits, max(limits.workspace_tolerance_m, BOX_TOLERANCE)):
-        return refuse(
-            f"end effector is outside the workspace box (by more than "
-            f"safety.workspace_tolerance_m {limits.workspace_tolerance_m:g} m): at "
-            f"[{', '.join(f'{v:.3f}' for v in current[:3])}], box {limits.workspace_min}.."
-            f"{limits.workspace_max}; {outside_box_advice}"
-        )
+    outside = outside_box_problem(current, limits, outside_box_advice)
+    if outside:
+        return refuse(outside)
     if not np.isfinite(proposed).all():
         return refuse(f"planned target is not finite: {proposed.tolist()}")
     lower, upper = limits.box
