@@ -117,3 +117,21 @@ def test_user32_encoder_arg_without_a_checkpoint_is_a_usage_error(capsys):
 
     assert main(["demo", "--encoder-arg", "img_size=64"]) == 2
     assert "describe a --checkpoint" in capsys.readouterr().err
+
+
+@pytest.mark.xfail(strict=True, reason="user32: a node executable started with -r __node:=NAME "
+                   "prefixes its start-up error with its default name, not its ROS name NAME")
+def test_user32_a_renamed_node_names_itself_in_its_start_up_error():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "vjepa_ros.nodes.camera_node", "--ros-args",
+         "-r", "__node:=wrist_camera", "-p", "width:=10"],
+        capture_output=True, text=True, timeout=120, cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)})
+    assert "width must lie in [32, 4096], got 10" in done.stderr, done.stderr
+    assert done.stderr.startswith("wrist_camera: "), done.stderr
