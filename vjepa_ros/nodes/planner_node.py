@@ -68,6 +68,10 @@ from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, p
 from vjepa_ros.robot.planning_worker import PlanningWorker
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
 
+# [s] wall time (at least three stream periods) without a stream tick before the steady clock
+# ticks it (``PlannerNode._stream_watchdog``)
+STREAM_WATCHDOG_S = 0.5
+
 SENSOR_QOS = QoSProfile(
     depth=1, reliability=qos_profile_sensor_data.reliability,
     durability=qos_profile_sensor_data.durability, history=qos_profile_sensor_data.history,
@@ -188,6 +192,12 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         self.load_goal_files(self.goal_values, at_start=True)
         on_set_parameters(self, self._on_set_parameters)  # after the type check
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
+        # on the steady clock: a stream timer on a stopped /clock (a simulator died) does not
+        # fire, so its input checks would not end a running camera check (user32)
+        self.stream_ticked = time.monotonic()
+        self.stream_watchdog_s = max(STREAM_WATCHDOG_S, 3.0 / cfg.control.stream_rate_hz)
+        self.create_timer(self.stream_watchdog_s, self._stream_watchdog,
+                          clock=Clock(clock_type=ClockType.STEADY_TIME))
         # on the steady clock: diagnostics report even while sim time does not run (no /clock)
         self.create_timer(0.5, self._publish_diagnostics,
                           clock=Clock(clock_type=ClockType.STEADY_TIME))
@@ -346,10 +356,22 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
     def _stream_tick(self) -> None:
         if self.closing:
             return
+        self.stream_ticked = time.monotonic()
         try:
             self._stream()
         except Exception as exc:  # noqa: BLE001 - anything unexpected: disable, log, go on
             self._failed("set-point stream", exc)
+
+    def _stream_watchdog(self) -> None:
+        """Tick the stream when its timer stood still for ``stream_watchdog_s`` of wall time.
+
+        The stream timer runs on the node's clock; under use_sim_time a stopped ``/clock`` stops
+        it, and with it the checks that hold the arm on stale inputs and end a running camera
+        check (the frozen clock makes the inputs stale: ``input_checks.FROZEN_CLOCK_S``). On the
+        node's standing clock a tick moves no set-point (no time passed).
+        """
+        if time.monotonic() - self.stream_ticked > self.stream_watchdog_s:
+            self._stream_tick()
 
     def _stream(self) -> None:
         out = self.session.stream_step()
