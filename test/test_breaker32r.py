@@ -11,7 +11,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from scipy.spatial.transform import Rotation
 from test_robot_mpc import (
     START,
     enabled_session,
@@ -112,29 +111,6 @@ def test_a_workspace_box_in_centimetres_is_refused_naming_the_unit(lower, upper)
     # a unit mistake, which should be refused at start in one line naming the parameter
     with pytest.raises(ValueError, match=r"safety\.workspace_(min|max)"):
         SafetyLimits(workspace_min=lower, workspace_max=upper)
-
-
-def turned(setpoint, start) -> float:
-    """Signed yaw [rad] of ``setpoint``'s orientation relative to ``start``'s."""
-    return float((Rotation.from_euler("xyz", setpoint[3:6])
-                  * Rotation.from_euler("xyz", start[3:6]).inv()).as_rotvec()[2])
-
-
-@pytest.mark.xfail(strict=True, reason="breaker32r: a late stream tick turns the set-point past "
-                   "its target orientation (8 mrad); translation lands on the target")
-def test_a_late_tick_never_turns_the_set_point_past_its_target():
-    # the rotational twin of test_robot_targets' jittery-tick test: one 50 ms tick (the stream's
-    # late-tick cap allows 5 periods) while braking toward a 0.3 rad yaw
-    start = START.copy()
-    target = start.copy()
-    target[5] = 0.3
-    streamer = SetpointStreamer(LIMITS)
-    streamer.reset(start)
-    streamer.set_target(target, anchor=start)
-    largest = 0.0
-    for tick in range(400):
-        largest = max(largest, turned(streamer.step(0.05 if tick == 60 else 0.01), start))
-    assert largest <= 0.3 + 1e-9, f"turned to {largest:.4f} rad, past the target's 0.3 rad"
 
 
 @pytest.mark.xfail(strict=True, reason="breaker32r: a hold mid-motion (goals cleared) stops the "
