@@ -169,14 +169,13 @@ def test_a_frame_within_max_image_age_finds_its_state_among_1_khz_joint_states(m
 
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32r: target_pose quaternions flip sign between "
-                   "two set-points 1 mrad apart when the roll crosses ±π (the hand pointing down)")
 def test_consecutive_target_poses_keep_one_quaternion_hemisphere():
     # a Franka hand pointing down has roll ±π; turning through it by 0.1 rad, two set-points
     # 10 ms apart go out as q and about -q (dot -1): one rotation, but a controller that
     # filters or interpolates the target's coefficients (no hemisphere check) sees a full turn
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
     from vjepa_ros.nodes.planner_node import PlannerNode
+    from vjepa_ros.nodes.setpoint_output import SetpointOutput
 
     start = np.array([0.5, 0.0, 0.3, math.pi - 0.05, 0.0, 0.0, 0.0])
     target = start.copy()
@@ -189,8 +188,8 @@ def test_consecutive_target_poses_keep_one_quaternion_hemisphere():
     node = SimpleNamespace(
         session=SimpleNamespace(stream_step=lambda: StreamOutput(
             streamer.step(0.01), streamer.twist(), 100.0 + 0.01 * next(ticks))),
-        kinematics=SimpleNamespace(base_frame="panda_link0"),
-        target_pub=SimpleNamespace(publish=sent.append), twist_pub=None)
+        setpoints=SetpointOutput(SimpleNamespace(publish=sent.append), None, "panda_link0",
+                                 clock=lambda: 0.0))
     for _ in range(100):
         PlannerNode._stream(node)
     quats = np.array([[m.pose.orientation.x, m.pose.orientation.y, m.pose.orientation.z,
@@ -223,8 +222,6 @@ def speed(twist) -> float:
 
 
 @pytest.mark.skipif(harness is None, reason="rclpy is installed by scripts/bootstrap.sh")
-@pytest.mark.xfail(strict=True, reason="breaker32r: ~/enable false while moving leaves the last "
-                   "non-zero servo_twist standing (a hold sends a zero one)")
 def test_a_disable_while_moving_ends_servo_twist_with_a_zero_twist(harness):  # noqa: F811
     # README: servo_twist sends "one zero twist on hold"; a disable stops the stream with no
     # zero twist, so a velocity consumer (MoveIt Servo until its command timeout, a Cartesian

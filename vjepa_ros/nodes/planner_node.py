@@ -50,11 +50,9 @@ from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
 from vjepa_ros.nodes.planner_goals import PlannerGoals
 from vjepa_ros.nodes.planner_inputs import PlannerInputs
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.nodes.pose_msgs import (
-    set_pose,
-    set_stamp,
-)
+from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher
+from vjepa_ros.nodes.setpoint_output import SetpointOutput
 from vjepa_ros.nodes.topic_options import topic_problem
 from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.input_errors import InputErrorLog
@@ -150,6 +148,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         self.twist_pub = None
         if cfg.control.publish_twist:
             self.twist_pub = self.create_publisher(TwistStamped, "servo_twist", 10)
+        # one quaternion hemisphere on target_pose; servo_twist ends with a zero twist
+        self.setpoints = SetpointOutput(self.target_pub, self.twist_pub,
+                                        self.kinematics.base_frame, self.now)
         self.gripper_pub = self.create_publisher(Float64, "gripper_command", 10)
         self.gripper_action = self._gripper_action_client()
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
@@ -283,6 +284,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
                 self.get_logger().warning(f"~/enable refused: {self.twin_problem}")
                 return response
         response.success, response.message = self.session.set_enabled(bool(request.data))
+        if not request.data:
+            self.setpoints.end()  # a moving servo_twist stops now, as a hold's does
         if request.data and response.success:  # what the session cannot know: where, who else
             notes = [p.hint for p in self._input_problems() if p.hint]
             if self.other_publishers:
@@ -296,6 +299,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
     def _failed(self, where: str, exc: BaseException) -> None:
         """Stop commanding after an unexpected exception; the node goes on."""
         self.session.set_enabled(False)
+        self.setpoints.end()
         self.get_logger().error(f"{where} failed, commanding disabled: "
                                 f"{type(exc).__name__}: {exc}")
 
@@ -352,25 +356,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
             self._failed("set-point stream", exc)
 
     def _stream(self) -> None:
-        out = self.session.stream_step()
-        if out is None:
-            return
-        # stamped with the time the tick computed the set-point for (the session's clock is this
-        # node's), not when it is published: the callback's delay would make the stamps jitter
-        # and a speed read from them exceed safety.max_speed_m_s at full speed
-        stamp = set_stamp(Time(), out.stamp)
-        frame_id = self.kinematics.base_frame
-        if out.setpoint is not None:
-            msg = PoseStamped()
-            msg.header.stamp, msg.header.frame_id = stamp, frame_id
-            set_pose(msg.pose, out.setpoint)
-            self.target_pub.publish(msg)
-        if self.twist_pub is not None:
-            twist = TwistStamped()
-            twist.header.stamp, twist.header.frame_id = stamp, frame_id
-            lin, ang = twist.twist.linear, twist.twist.angular
-            lin.x, lin.y, lin.z, ang.x, ang.y, ang.z = (float(v) for v in out.twist)
-            self.twist_pub.publish(twist)
+        # None (disabled, held, deactivated): a moving servo_twist ends with one zero twist
+        self.setpoints.publish(self.session.stream_step())
 
     def prepare_shutdown(self, timeout: float = 30.0) -> None:
         """Stop commanding and planning; wait (bounded) for a running plan to end."""
@@ -378,6 +365,13 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         session = getattr(self, "session", None)  # None when __init__ failed half-way
         if session is not None:
             session.close()  # a running plan stops at its next sample chunk
+        setpoints = getattr(self, "setpoints", None)
+        if setpoints is not None:
+            try:  # a moving servo_twist ends at rest; then nothing more goes out
+                setpoints.end(close=True)
+            except Exception as exc:  # noqa: BLE001 - the context may be gone: go on closing
+                self.get_logger().warning(f"no zero servo_twist at shutdown: {exc}")
+        if session is not None:
             session.wait_idle(timeout)
         worker = getattr(self, "worker", None)
         if worker is not None:
