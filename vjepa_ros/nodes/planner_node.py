@@ -18,6 +18,7 @@ timer keep their rates while the GPU (or CPU) works. The input callbacks live in
 
 from __future__ import annotations
 
+import threading
 import time
 
 from builtin_interfaces.msg import Time
@@ -140,6 +141,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         self.other_publishers: list[str] = []
         self.warned_publishers: list[str] = []  # the other publishers warned about while enabled
         self.twin_problem = ""  # another node of this full name runs (_check_other_publishers)
+        # held by ~/enable's switch and by the gripper send with its check of ``enabled``: once
+        # ~/enable false is answered, no gripper command of an earlier plan goes out
+        self.command_lock = threading.Lock()
         self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed,
                                      setup=lambda: set_torch_threads(cfg.model.threads))
 
@@ -283,7 +287,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
                 response.success, response.message = False, self.twin_problem
                 self.get_logger().warning(f"~/enable refused: {self.twin_problem}")
                 return response
-        response.success, response.message = self.session.set_enabled(bool(request.data))
+        with self.command_lock:  # a gripper send under way ends first (_plan_and_publish)
+            response.success, response.message = self.session.set_enabled(bool(request.data))
         if not request.data:
             self.setpoints.end()  # a moving servo_twist stops now, as a hold's does
         if request.data and response.success:  # what the session cannot know: where, who else
@@ -298,7 +303,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
     # -- planning (worker thread) and streaming --------------------------------------------------
     def _failed(self, where: str, exc: BaseException) -> None:
         """Stop commanding after an unexpected exception; the node goes on."""
-        self.session.set_enabled(False)
+        with self.command_lock:
+            self.session.set_enabled(False)
         self.setpoints.end()
         self.get_logger().error(f"{where} failed, commanding disabled: "
                                 f"{type(exc).__name__}: {exc}")
@@ -328,7 +334,11 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
             msg.layout.dim = [MultiArrayDimension(label=self.action_labels, size=7, stride=7)]
             self.action_pub.publish(msg)
         if report.gripper_command is not None:
-            self._send_gripper(report.gripper_command)
+            # ~/enable false may have come since plan_step (the executor thread): a disable
+            # answered before this is seen here, one asked meanwhile waits for the send
+            with self.command_lock:
+                if self.session.enabled:
+                    self._send_gripper(report.gripper_command)
         if report.debug_rgb is not None:
             image = Image(**rgb_to_image_fields(report.debug_rgb))
             # the planned camera frame's stamp (a derived image carries its source's), so a
