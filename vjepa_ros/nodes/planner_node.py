@@ -13,7 +13,8 @@ callbacks store inputs and wake it, so subscriptions, services, parameters and t
 timer keep their rates while the GPU (or CPU) works. The input callbacks live in
 :mod:`vjepa_ros.nodes.planner_inputs`, the 2 Hz diagnostics and graph checks in
 :mod:`vjepa_ros.nodes.planner_diagnostics`, goal images and goal files in
-:mod:`vjepa_ros.nodes.planner_goals` (mixins of :class:`PlannerNode`).
+:mod:`vjepa_ros.nodes.planner_goals` (mixins of :class:`PlannerNode`); the set-point stream's
+``target_pose`` and ``servo_twist`` go out through :mod:`vjepa_ros.nodes.setpoint_output`.
 """
 
 from __future__ import annotations
