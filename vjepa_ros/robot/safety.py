@@ -127,7 +127,7 @@ class SafetyLimits:
         if problem:
             raise ValueError(problem)
         for f in dataclasses.fields(self):
-            if f.type != "float":  # every limit: an int or a numpy number is checked alike
+            if f.type not in ("float", float):  # every limit: an int or numpy number alike
                 continue
             value = getattr(self, f.name)
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
