@@ -72,6 +72,8 @@ class SetpointStreamer:
     the reach of that measured pose (``max_step_m``, ``max_rotation_step_rad``). Where a clamp
     acts, the velocity becomes the set-point's actual motion in that tick, so the twist stays
     consistent with the set-points (position limits win over the acceleration limit there).
+    A tick much longer than the ones the slowing-down was planned with (a late timer) lands on
+    the target's position and orientation and stops there, never beyond.
     """
 
     def __init__(self, limits: SafetyLimits):
@@ -233,8 +235,14 @@ class SetpointStreamer:
             limits.max_angular_accel_rad_s2,
             dt,
         )
-        if np.linalg.norm(rotvec - self.angular_velocity * dt) <= 1e-9:
+        turn = self.angular_velocity * dt
+        if np.linalg.norm(rotvec - turn) <= 1e-9:
             self.setpoint[3:6] = self.target[3:6]
+        elif float(np.dot(turn, rotvec)) >= float(np.dot(rotvec, rotvec)):
+            # a late tick would turn past the target (as for the translation above): land on
+            # its orientation and stop turning there, never beyond
+            self.setpoint[3:6] = self.target[3:6]
+            self.angular_velocity = np.zeros(3)
         else:
             before = Rotation.from_euler("xyz", self.setpoint[3:6])
             turned = Rotation.from_rotvec(self.angular_velocity * dt) * before
