@@ -155,16 +155,6 @@ def test_a_reset_during_a_plan_is_not_undone_by_that_plan(changes):
     assert torch.equal(got.actions, expected.actions), (got.actions, expected.actions)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="breaker32p: eval's CPU cost note "
-                   "swaps in samples 100 keeping topk: a valid --topk above 100 is refused as "
-                   "'--topk (150) must not exceed --samples (100)'")
-def test_eval_cost_note_takes_a_topk_above_the_cheaper_samples():
-    from vjepa_ros.eval.cpu_cost import is_costly_on_cpu
-
-    config = CEMConfig(horizon=1, samples=800, topk=150, iterations=10)
-    assert is_costly_on_cpu(torch.nn.Linear(1, 1), config)
-
-
 @pytest.mark.xfail(strict=True, reason="breaker32p: planner.early_stop_patience and "
                    "planner.warm_start are CEM's only, yet with method icem/mppi they are "
                    "neither refused by reach/run nor warned about by the node")
