@@ -211,23 +211,6 @@ def test_a_plan_not_executed_does_not_shift_the_warm_start():
     assert warm is None or torch.equal(warm, first), (warm, first)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: under goals.gripper hold/subgoal the gripper "
-                   "delta is said fixed at 0 in every sample and planner.close_gripper said to "
-                   "do nothing, yet close_gripper still sets it to 1: the model imagines a hand "
-                   "closing that is never closed")
-@pytest.mark.parametrize("source", ["hold", "subgoal"])
-def test_a_held_gripper_is_imagined_held_whatever_close_gripper(source):
-    from vjepa_ros.planning.cem import initial_distribution, sample_actions
-    from vjepa_ros.robot.goals import GoalSwitchConfig, planner_settings
-
-    config = planner_settings(CEMConfig(horizon=2, samples=20, topk=4, close_gripper=1),
-                              GoalSwitchConfig(gripper=source))
-    mean, std = initial_distribution(config, CPU)
-    noise = torch.randn(20, 2, 7, generator=make_generator(0))
-    samples = sample_actions(mean, std, noise, config)
-    assert (samples[..., 6] == 0).all(), samples[0, :, 6]
-
-
 @pytest.mark.xfail(strict=True, reason="breaker32p: a warm start shifts the close_gripper steps' "
                    "gripper 1 to the step before; the momentum keeps part of it and the planned "
                    "gripper delta leaves the ±gripper_clip (0.75) box")

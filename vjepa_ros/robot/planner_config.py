@@ -172,7 +172,8 @@ class CEMParams:
     )
     close_gripper: int = param(
         -1,
-        "From this rollout step (below horizon) on the gripper delta is forced to 1; -1: never.",
+        "From this rollout step (below horizon) on the gripper delta is forced to 1; -1: never. "
+        "Off under goals.gripper subgoal or hold (the delta stays 0).",
         range=(-1, 15)  # a rollout step: horizon is at most 16
     )
     search_rotation: bool = param(
