@@ -155,23 +155,6 @@ def test_a_reset_during_a_plan_is_not_undone_by_that_plan(changes):
     assert torch.equal(got.actions, expected.actions), (got.actions, expected.actions)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: planner.early_stop_patience and "
-                   "planner.warm_start are CEM's only, yet with method icem/mppi they are "
-                   "neither refused by reach/run nor warned about by the node")
-@pytest.mark.parametrize("name, value", [("early_stop_patience", 3), ("warm_start", True)])
-def test_cem_only_settings_with_another_method_are_not_silently_ignored(name, value):
-    from vjepa_ros.config import UsageError
-    from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
-    from vjepa_ros.robot.planner_config import CEMParams, PlannerNodeConfig
-    from vjepa_ros.sim.reach_config import load_reach_config
-
-    node = PlannerNodeConfig(planner=CEMParams(method="mppi", **{name: value}))
-    warnings = idle_parameter_warnings(node)
-    assert any(f"planner.{name}" in line for line in warnings), warnings
-    with pytest.raises(UsageError, match=f"planner.{name}"):
-        load_reach_config(overrides={"planner.method": "mppi", f"planner.{name}": value})
-
-
 @pytest.mark.xfail(strict=True, reason="breaker32p: a plan that was not executed (shadow mode; "
                    "also refused or discarded) still shifts the warm start, so the next plan "
                    "from the same state starts from a plan missing a step never taken")
