@@ -214,33 +214,6 @@ def test_a_warm_started_plan_keeps_the_gripper_within_its_clip(gripper_momentum)
     assert second.actions[0, 6] <= config.gripper_clip, second.actions[:, 6]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: bench_reach's run_agent (bench_search's "
-                   "closed loop) passes planner.seed as is: -1 ('random') becomes the fixed "
-                   "torch seed -1, not a random one")
-def test_bench_closed_loop_takes_seed_minus_one_as_random(monkeypatch):
-    from test_bench_options import _load
-
-    import vjepa_ros.sim.reach as reach
-    from vjepa_ros.sim.reach_config import load_reach_config
-
-    bench = _load("bench_reach")
-    given = {}
-
-    class Stop(Exception):
-        pass
-
-    def run_reach_episode(*args, **kwargs):
-        given.update(kwargs)
-        raise Stop
-
-    monkeypatch.setattr(reach, "make_reach_goal", lambda sim, seed, task=None: None)
-    monkeypatch.setattr(reach, "run_reach_episode", run_reach_episode)
-    config = load_reach_config(overrides={"planner.seed": -1})
-    with pytest.raises(Stop):
-        bench.run_agent("cem", None, None, [900000], config)
-    assert given["seed"] is None, given["seed"]  # make_planner's "random"
-
-
 @pytest.mark.xfail(strict=True, reason="breaker32p: a --run spec giving a setting twice "
                    "(seed=1,seed=2) silently keeps the last, where a settings file refuses it")
 @pytest.mark.parametrize("spec", ["cem:seed=1,seed=2", "icem:samples=400,samples=200"])
