@@ -97,6 +97,11 @@ def test_good_options_give_the_settings(bench):
     ("cem:refine.lr=0.1", "refine.lr does nothing while refine.steps is 0"),
     ("icem:sampels=5", "sampels: unknown setting (closest: samples)"),
     ("bogus:samples=5", "method must be one of"),
+    # breaker32p: a setting given twice kept the last, where a settings file refuses it
+    ("cem:seed=1,seed=2", "--run 'cem:seed=1,seed=2': seed is given twice: keep one of them"),
+    ("icem:samples=400,icem.noise_beta=3,samples=200", "samples is given twice"),
+    ("icem:icem.noise_beta=3,icem.noise_beta=2", "icem.noise_beta is given twice"),
+    ("cem:method=mppi", "the method is the part before ':' (cem): leave method= out"),
 ])
 def test_bench_search_checks_each_run_spec_before_the_simulator_starts(spec, message):
     from vjepa_ros.config import UsageError

@@ -214,18 +214,6 @@ def test_a_warm_started_plan_keeps_the_gripper_within_its_clip(gripper_momentum)
     assert second.actions[0, 6] <= config.gripper_clip, second.actions[:, 6]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: a --run spec giving a setting twice "
-                   "(seed=1,seed=2) silently keeps the last, where a settings file refuses it")
-@pytest.mark.parametrize("spec", ["cem:seed=1,seed=2", "icem:samples=400,samples=200"])
-def test_bench_search_run_spec_with_a_setting_twice_is_refused(spec):
-    from test_bench_options import _load
-
-    from vjepa_ros.config import UsageError
-
-    with pytest.raises(UsageError, match="twice"):
-        _load("bench_search").parse_run(spec)
-
-
 @pytest.mark.xfail(strict=True, reason="breaker32p: kept elites are ceil(fraction * topk) in "
                    "floats: 0.07 * 100 = 7.000000000000001 keeps 8 elites, not 7")
 @pytest.mark.parametrize("fraction, topk, kept", [(0.07, 100, 7), (0.14, 50, 7)])
