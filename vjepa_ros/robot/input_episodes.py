@@ -142,7 +142,11 @@ class InputEpisodes:
         jump = self._jumps.problem(state, stamp) if state.shape == (7,) and \
             np.isfinite(state).all() else ""
         if jump:  # a TCP faster than an arm moves: a glitch (inputs.JumpWatch)
-            self.reject_state(jump)
+            self.reject_state(
+                f"robot state on {self.state_topic()} {jump}: a glitch in its joint states or "
+                "pose, or two sources of them interleaved (check its publishers; a simulator's "
+                f"~/reset moves the arm so: expected then); holding until states agree for "
+                f"{RECOVERY_S:g} s")
             return
         cleared = self.inputs.observe_state(state, stamp, now=now,
                                             gripper_measured=gripper_measured)

@@ -19,9 +19,20 @@ from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import is_safe_setpoint
 from vjepa_ros.robot.targets import MAX_TICK_PERIODS
 
+# A stream held on its robot states resumes once this many states came after the hold: the
+# first state after a gap may be anywhere (the arm moved meanwhile), so one glitched pose there
+# passes the jump check; the state after it confirms it (or, jumping back, is refused).
+RESUME_STATES = 2
+# [m], [rad] a set-point farther from the measured pose when the stream resumes restarts there
+RESUME_TOLERANCE_M = 0.01
+RESUME_TOLERANCE_RAD = 0.05
+
 
 class StreamSession:
     """The set-point stream methods of ``MPCSession`` (see the module docstring)."""
+
+    # states_received when the stream was held on the robot states (None: held on the camera)
+    _held_states: int | None = None
 
     def stream_step(self) -> StreamOutput | None:
         """Advance the set-point one tick; None when nothing may be published."""
@@ -35,14 +46,23 @@ class StreamSession:
                 if self._stream_held:
                     return None
                 self._stream_held = True
+                state_age = self.inputs.ages(now)[1]
+                states_failed = bool(self.inputs.state_problem) or state_age is None or \
+                    state_age > self.limits.max_state_age_s
+                # held on the robot states: resume on states that came after (RESUME_STATES)
+                self._held_states = self.inputs.states_received if states_failed else None
                 self._hold_on_inputs(refusal)
                 return StreamOutput(None, np.zeros(6), now, hold_started=True)
             if self._stream_held:
+                if self._held_states is not None and \
+                        self.inputs.states_received - self._held_states < RESUME_STATES:
+                    return None  # one state after the hold is no pose to restart at yet
                 self._stream_held = False
                 self._transition(Event.RESUME)
                 self.arrival_time = now  # held still: the next blocking plan needs a fresh frame
                 self._clear_refusal()
-                self._restart_if_moved()
+                if not self._restart_if_moved():
+                    return None
             period = 1.0 / self.control.stream_rate_hz
             dt = period if self.last_stream_time is None else now - self.last_stream_time
             self.last_stream_time = now
@@ -59,22 +79,36 @@ class StreamSession:
                 self._check_arrival(now)
             return StreamOutput(setpoint, self.streamer.twist(), now)
 
-    def _restart_if_moved(self) -> None:
-        """Restart the set-point at the measured pose if the arm moved out of its reach (locked).
+    def _restart_if_moved(self) -> bool:
+        """Restart the set-point at the measured pose if the arm is not at it (locked).
 
         Called as the stream resumes after a hold on its inputs: states that stopped or turned
         NaN (a driver restarted, its controller now at the arm's pose) may come back from an arm
         moved meanwhile; the set-point of before would pull it back in one tick (breaker32r:
-        25 cm). It holds at the measured pose until the next plan, and a prepared plan (from
-        where the arm was to arrive) is dropped.
+        25 cm; breaker32x: 9 cm or 0.3 rad, within the step limits). The hold stopped the
+        motion (target := set-point), so nothing is lost: farther than ``RESUME_TOLERANCE_M`` /
+        ``_RAD`` from the arm it restarts there, at rest, until the next plan, and a prepared
+        plan (from where the arm was to arrive) is dropped. An arm outside the workspace box
+        (beyond its tolerance) gets no set-point at all until a plan commands from inside
+        (breaker32x: the pose clamped into the box was 15 cm from the arm): returns False.
         """
         latest = self.inputs.latest_state()
-        gap = 0.0 if latest is None else self.streamer.restart_if_away(latest.value)
-        if gap:
+        if latest is None:
+            return True
+        outside = self._outside_box()
+        if outside:
+            self.streamer.deactivate()
+            self._drop_prepared("the arm is outside the workspace box")
+            self.log("warning", f"the stream resumes with no set-point: {outside}")
+            return False
+        gap = self.streamer.restart_if_away(latest.value, RESUME_TOLERANCE_M,
+                                            RESUME_TOLERANCE_RAD)
+        if gap is not None:
             self._drop_prepared("the arm moved during the hold")
             self.log("warning", f"the arm is {gap:.3f} m from the set-point after the hold on "
                      "its inputs (moved meanwhile): the set-point restarts at the measured pose "
                      "and holds there until the next plan")
+        return True
 
     def _check_arrival(self, now: float) -> None:
         if self._phase is not Phase.MOVING:

@@ -139,27 +139,27 @@ class SetpointStreamer:
                 self.target = np.asarray(target, dtype=np.float64).copy()
                 self.anchor = anchor
 
-    def restart_if_away(self, state) -> float:
-        """Restart at the measured pose ``state`` [7] if the set-point lies out of its reach.
+    def restart_if_away(self, state, tolerance_m: float, tolerance_rad: float) -> float | None:
+        """Restart at the measured pose ``state`` [7] if the set-point is not at it.
 
         For a stream that resumes after a hold on its inputs (states stale or invalid): the arm
         may have been moved meanwhile (a driver restarted, the arm guided by hand), and the
-        set-point of before, streamed on, would pull it back in one tick (breaker32r). Out of
-        reach (``max_step_m``, ``max_rotation_step_rad``, from the pose clamped into the box):
-        the set-point restarts there at rest, the target the same pose (holding there until a
-        new target; the gripper as it was). Returns the distance [m] the set-point was from the
-        pose when it restarted, else 0.0 (also when inactive).
+        set-point of before, streamed on, would pull it back in one tick (breaker32r). Farther
+        than ``tolerance_m`` [m] or ``tolerance_rad`` [rad] from the pose (clamped into the
+        box): the set-point restarts there at rest, the target the same pose (holding there
+        until a new target; the gripper as it was). Returns the distance [m] the set-point was
+        from the pose when it restarted, else None (also when inactive).
         """
         if self.setpoint is None:
-            return 0.0
+            return None
         anchor = np.asarray(state, dtype=np.float64).reshape(7).copy()
         lower, upper = self.limits.box
         anchor[:3] = np.clip(anchor[:3], lower, upper)
-        kept, self.anchor = self.anchor, anchor
-        if self._reaches(self.setpoint):
-            self.anchor = kept
-            return 0.0
         gap = float(np.linalg.norm(self.setpoint[:3] - anchor[:3]))
+        turn = (Rotation.from_euler("xyz", self.setpoint[3:6])
+                * Rotation.from_euler("xyz", anchor[3:6]).inv()).magnitude()
+        if gap <= tolerance_m and turn <= tolerance_rad:
+            return None
         gripper = self.setpoint[6]
         self.reset(anchor)
         self.setpoint[6] = self.target[6] = gripper
