@@ -126,24 +126,6 @@ def test_the_jump_refusal_names_the_topic_and_what_to_do(model):
     assert session.state_topic() in problem and "reset" in problem, problem
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32x: read_ros_params replaces a '/**' section's "
-                   "model group with the node section's (dict.update): camera-check loses the "
-                   "crop rcl gives the node")
-def test_camera_check_reads_the_crop_a_wildcard_section_gives_the_planner(tmp_path):
-    # a common ROS 2 layout: shared settings under /**, the node's own below; rcl gives
-    # /vjepa_planner model.aspect_ratio_min/max 1.0 and model.checkpoint. camera-check (which
-    # now crops as the node of its --params-file) reads the crop as unset and crops DROID's
-    # 0.75..1.35 or the file's record: a check of another preprocessing than the node's
-    from vjepa_ros.eval.camera_check_base import base_planner_params
-
-    path = tmp_path / "planner.yaml"
-    path.write_text("/**:\n  ros__parameters:\n    model:\n      aspect_ratio_min: 1.0\n"
-                    "      aspect_ratio_max: 1.0\n"
-                    "vjepa_planner:\n  ros__parameters:\n    model:\n      checkpoint: demo\n")
-    model = base_planner_params(path)["model"]
-    assert model.get("aspect_ratio_min") == 1.0 and model.get("checkpoint") == "demo", model
-
-
 @pytest.mark.xfail(strict=True, reason="breaker32x: a parameter given twice in one section as "
                    "'model.x' and under 'model:' gets no warning (rcl: one parameter, later "
                    "value)")
