@@ -126,20 +126,6 @@ def test_the_jump_refusal_names_the_topic_and_what_to_do(model):
     assert session.state_topic() in problem and "reset" in problem, problem
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32x: a parameter given twice in one section as "
-                   "'model.x' and under 'model:' gets no warning (rcl: one parameter, later "
-                   "value)")
-def test_a_parameter_given_dotted_and_in_its_group_is_warned_as_given_twice(tmp_path):
-    from vjepa_ros.nodes.params_file import check_params_file
-
-    path = tmp_path / "planner.yaml"
-    path.write_text("vjepa_planner:\n  ros__parameters:\n    safety.max_step_m: 0.05\n"
-                    "    safety:\n      max_step_m: 0.2\n")
-    said = []
-    check_params_file(path, nodes=["/vjepa_planner"], say=said.append)
-    assert any("max_step_m" in line and "twice" in line for line in said), said
-
-
 @pytest.mark.xfail(strict=True, reason="breaker32x: the camera-size note's '-p camera.width:=128' "
                    "is refused by the README's own 'vjepa-ros launch --node sim' ('node camera "
                    "is not started'); there it is -p sim.camera.width:=128")

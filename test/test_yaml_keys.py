@@ -78,6 +78,21 @@ def test_a_parameter_given_twice_in_one_node_section_is_warned_of_naming_both_li
     assert read_ros_params(path, "vjepa_planner")["planner"]["samples"] == 32  # rcl's reading
 
 
+def test_a_parameter_given_dotted_and_in_its_group_is_warned_as_given_twice(tmp_path):
+    """``safety.max_step_m`` and ``safety: {max_step_m}`` are one parameter to rcl: no word."""
+    from vjepa_ros.nodes.params_file import check_params_file
+
+    path = tmp_path / "planner.yaml"
+    path.write_text("vjepa_planner:\n  ros__parameters:\n    safety.max_step_m: 0.05\n"
+                    "    safety:\n      max_step_m: 0.2\n")
+    said = []
+    check_params_file(path, nodes=["/vjepa_planner"], say=said.append)
+    assert said == [
+        f"warning: --params-file {path}: section 'vjepa_planner' gives parameter "
+        "'safety.max_step_m' twice (lines 3 and 5): the later is used, as ROS uses it; keep one"]
+    assert read_ros_params(path, "vjepa_planner")["safety"]["max_step_m"] == 0.2  # rcl's
+
+
 @pytest.mark.parametrize("text, key", [("{num_heads: 16, num_heads: 8}", "num_heads"),
                                        ("{a: {b: 1, b: 2}}", "a.b")])
 def test_a_key_given_twice_in_one_mapping_value_is_refused_naming_it(text, key):

@@ -8,7 +8,8 @@ file reads as written. A value (a number, a string, a list) given twice in a set
 in a mapping given as one value: ``--set optim={...}``, ``model.encoder_args``) has two
 meanings: :class:`SettingsLoader` refuses it, naming the key and both lines
 (:class:`RepeatedKeyError`); a parameter file keeps the later value, as rcl does
-(``keep_last``), and lists it for a warning (``RepeatedKeys.repeated``). No rclpy here.
+(``keep_last``), and lists it for a warning (``RepeatedKeys.repeated``; a value given dotted
+and in its group, one parameter to rcl: ``dotted_repeats``). No rclpy here.
 """
 
 from __future__ import annotations
@@ -107,6 +108,36 @@ def merge_repeated(node, keep_last: bool = False, keys: tuple = (), seen: set | 
     node.value = merged
     for key, value in merged:
         merge_repeated(value, keep_last, (*keys, getattr(key, "value", "?")), seen, found)
+
+
+def dotted_repeats(node) -> list[tuple[tuple, int, int]]:
+    """Return the values of composed YAML ``node`` that one full dotted name gives twice.
+
+    rcl keys a parameter by its full name, so ``safety.max_step_m: 0.05`` and ``safety:
+    {max_step_m: 0.2}`` in one section are one parameter given twice (the later kept): each
+    such pair as ``(key path, first line, later line)`` (the path split at dots, lines
+    1-based, as :func:`merge_repeated` lists a key given twice). Run it after
+    :func:`merge_repeated`, which lists (and folds) a key given twice as written.
+    """
+    seen: dict = {}
+    found = []
+
+    def walk(mapping, keys: tuple):
+        for key, value in mapping.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE:
+                continue
+            path = (*keys, *str(key.value).split("."))
+            if isinstance(value, yaml.MappingNode):
+                walk(value, path)
+                continue
+            line = key.start_mark.line + 1
+            if path in seen:
+                found.append((path, *sorted((seen[path], line))))
+            seen[path] = line
+
+    if isinstance(node, yaml.MappingNode):
+        walk(node, ())
+    return found
 
 
 def dotted(keys) -> str:

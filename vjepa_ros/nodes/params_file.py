@@ -62,8 +62,9 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             ignores it, and so does this check, with one ``note:`` line to ``say`` each; but
             one for a node started ``alongside`` is refused (``section 'sim_node' is for node
             'sim', which starts with its own file ...``): it was meant for that node.
-    A parameter given twice in one node section (or in a section given twice, merged): one
-    ``warning:`` line to ``say`` naming both lines; the later value is used, as rcl uses it.
+    A parameter given twice in one node section (or in a section given twice, merged; or dotted
+    and in its group: ``a.b`` and ``a: {b: ...}``): one ``warning:`` line to ``say`` naming
+    both lines; the later value is used, as rcl uses it.
     """
     give = f"a ROS 2 parameter file like {like} ({LAYOUT})"
     repeated: list = []
