@@ -93,6 +93,25 @@ def test_a_parameter_given_dotted_and_in_its_group_is_warned_as_given_twice(tmp_
     assert read_ros_params(path, "vjepa_planner")["safety"]["max_step_m"] == 0.2  # rcl's
 
 
+def test_a_parameter_given_twice_in_a_section_no_started_node_reads_is_not_warned_of(tmp_path):
+    """The sim_node section of the planner's file is ignored when only the planner starts."""
+    from vjepa_ros.nodes.params_file import check_params_file
+
+    path = tmp_path / "planner.yaml"
+    path.write_text("vjepa_planner:\n  ros__parameters:\n    planner: {samples: 8}\n"
+                    "sim_node:\n  ros__parameters:\n    real_time_factor: 1.0\n"
+                    "    real_time_factor: 2.0\n")
+    said = []
+    check_params_file(path, nodes=["/vjepa_planner"], say=said.append)
+    assert [line for line in said if line.startswith("warning:")] == []
+    assert len(said) == 1 and said[0].startswith("note:"), said  # (ignored, as rcl ignores it)
+    said.clear()
+    check_params_file(path, nodes=["/vjepa_planner", "/sim_node"], say=said.append)
+    assert said == [f"warning: --params-file {path}: section 'sim_node' gives parameter "
+                    "'real_time_factor' twice (lines 6 and 7): the later is used, as ROS uses "
+                    "it; keep one"]
+
+
 @pytest.mark.parametrize("text, key", [("{num_heads: 16, num_heads: 8}", "num_heads"),
                                        ("{a: {b: 1, b: 2}}", "a.b")])
 def test_a_key_given_twice_in_one_mapping_value_is_refused_naming_it(text, key):
