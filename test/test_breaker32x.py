@@ -126,22 +126,6 @@ def test_the_jump_refusal_names_the_topic_and_what_to_do(model):
     assert session.state_topic() in problem and "reset" in problem, problem
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32x: the camera-size note's '-p camera.width:=128' "
-                   "is refused by the README's own 'vjepa-ros launch --node sim' ('node camera "
-                   "is not started'); there it is -p sim.camera.width:=128")
-def test_the_camera_size_advice_works_on_the_launch_line_it_is_seen_under():
-    # README's CPU demo starts planner and simulator in one 'vjepa-ros launch --node sim'; the
-    # planner's note (image_notes.SizeNotes) tells what to add to change the simulator's camera
-    from vjepa_ros.image_notes import SizeNotes
-    from vjepa_ros.nodes.launch_arguments import parse_overrides
-    from vjepa_ros.nodes.launch_inputs import check_override_nodes
-
-    note = SizeNotes(128, [(128, 128)]).check((256, 256, 3), None)[0]
-    items = [word for word in note.replace(")", " ").split() if ":=" in word]
-    assert items, note
-    check_override_nodes(parse_overrides(items), started=["planner", "sim"])
-
-
 @pytest.mark.xfail(strict=True, reason="breaker32x: the first state after a stale hold may be "
                    "anywhere 3 m/s x the gap away (JumpWatch); a glitch there is the pose the "
                    "resumed set-point restarts at and streams")
