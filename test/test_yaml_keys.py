@@ -132,3 +132,14 @@ def test_a_key_given_twice_in_one_set_value_is_refused_naming_it(tmp_path, capsy
     assert capsys.readouterr().err.strip() == (
         "vjepa-ros train: --set 'optim={lr: 0.001, lr: 0.01}': optim.lr is given twice: keep "
         "one of them")
+
+
+def test_a_key_given_twice_in_a_list_item_of_a_set_value_is_named_as_written(tmp_path, capsys):
+    """``--set 'x=[{a: 1, a: 2}]'`` named ``x.[0].a``."""
+    from vjepa_ros.cli import main
+
+    (tmp_path / "data").mkdir()
+    assert main(["train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"),
+                 "--set", "x=[{a: 1, a: 2}]"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "vjepa-ros train: --set 'x=[{a: 1, a: 2}]': x[0].a is given twice: keep one of them")

@@ -22,18 +22,25 @@ _MERGE = "tag:yaml.org,2002:merge"  # '<<: *base': keys of an anchor, overridden
 class RepeatedKeyError(yaml.YAMLError):
     """A key of a settings file given twice with a value (not a section); str: one line.
 
-    ``optim.lr is given twice (lines 2 and 5): keep one of them``. ``name``: the dotted key
-    (``optim.lr``); ``lines``: the 1-based lines of both.
+    ``optim.lr is given twice (lines 2 and 5): keep one of them``. ``keys``: the key path
+    (``("optim", "lr")``); ``name``: it dotted (``optim.lr``); ``lines``: the 1-based lines of
+    both.
     """
 
-    def __init__(self, name: str, lines: tuple[int, int]):
+    def __init__(self, keys: tuple, lines: tuple[int, int]):
+        name = dotted(keys)
         super().__init__(f"{name} is given twice (lines {lines[0]} and {lines[1]}): keep one "
                          "of them")
-        self.name, self.lines = name, lines
+        self.keys, self.name, self.lines = tuple(keys), name, lines
 
-    def one_line_value(self, prefix: str = "") -> str:
-        """Say it for a value written on one line (a ``--set`` item): no line numbers."""
-        return f"{prefix}{self.name} is given twice: keep one of them"
+    def one_line_value(self, under: str = "") -> str:
+        """Say it for a value written on one line (a ``--set`` item): no line numbers.
+
+        ``under``: the name the value was given to (``--set optim={...}``: ``optim``), named
+        before the key (``optim.lr``, ``x[0].a``).
+        """
+        return f"{dotted((under, *self.keys)) if under else self.name} is given twice: keep " \
+            "one of them"
 
 
 class RepeatedKeys:
@@ -101,7 +108,7 @@ def merge_repeated(node, keep_last: bool = False, keys: tuple = (), seen: set | 
         else:
             lines = (first_key.start_mark.line + 1, key.start_mark.line + 1)
             if not keep_last:
-                raise RepeatedKeyError(dotted((*keys, key.value)), lines)
+                raise RepeatedKeyError((*keys, key.value), lines)
             if found is not None:
                 found.append(((*keys, key.value), *lines))
         merged[where[name]] = (first_key, value)
