@@ -134,6 +134,18 @@ def test_a_key_given_twice_in_one_set_value_is_refused_naming_it(tmp_path, capsy
         "one of them")
 
 
+@pytest.mark.parametrize("item, said", [
+    ("x={a: 1, a: 2}", "x.a"),  # was 'v.a': the value's internal wrapper key
+    ("x=[{a: 1, a: 2}]", "x[0].a"),
+])
+def test_a_key_given_twice_in_a_key_value_option_is_named_under_its_key(item, said):
+    from vjepa_ros.models.official_names import parse_key_values
+
+    with pytest.raises(ValueError) as info:
+        parse_key_values([item], "--encoder-arg")
+    assert str(info.value) == f"--encoder-arg: {said} is given twice: keep one of them"
+
+
 def test_a_key_given_twice_in_a_list_item_of_a_set_value_is_named_as_written(tmp_path, capsys):
     """``--set 'x=[{a: 1, a: 2}]'`` named ``x.[0].a``."""
     from vjepa_ros.cli import main
