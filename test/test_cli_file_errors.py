@@ -194,8 +194,9 @@ def test_a_settings_file_that_is_no_yaml_or_no_text_is_one_line_with_line_and_co
     (["train", "--out", "OUT", "--data", "DATA", "--set", "steps=[1"], "vjepa-ros train: --set "
      "'steps=[1': value is not YAML (column 3: expected ',' or ']', but got '<stream end>'); "
      "quote a string that holds YAML signs"),
+    # (column 3 of the value, as given: it was 6, of the value wrapped as 'v: [1')
     (["demo", "--encoder-arg", "num_heads=[1"], "vjepa-ros demo: --encoder-arg: not YAML/JSON "
-     "(column 6: expected ',' or ']', but got '<stream end>'); write a mapping such as "
+     "(column 3: expected ',' or ']', but got '<stream end>'); write a mapping such as "
      "'{num_heads: 16, num_frames: 64}'"),
 ])
 def test_a_value_that_is_no_yaml_is_one_line(argv, message, tmp_path, capsys):

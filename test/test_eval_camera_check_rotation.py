@@ -307,3 +307,16 @@ def test_a_base_parameter_file_without_planner_parameters_is_refused(tmp_path):
     other.write_text("camera:\n  ros__parameters:\n    fps: 30\n")
     with pytest.raises(ValueError, match="other.yaml: no ros__parameters"):
         base_planner_params(other)
+
+
+def test_camera_check_reads_the_crop_a_wildcard_section_gives_the_planner(tmp_path):
+    # a common ROS 2 layout: shared settings under /**, the node's own below; rcl gives
+    # /vjepa_planner model.aspect_ratio_min/max 1.0 and model.checkpoint. camera-check (which
+    # now crops as the node of its --params-file) reads the crop as unset and crops DROID's
+    # 0.75..1.35 or the file's record: a check of another preprocessing than the node's
+    path = tmp_path / "planner.yaml"
+    path.write_text("/**:\n  ros__parameters:\n    model:\n      aspect_ratio_min: 1.0\n"
+                    "      aspect_ratio_max: 1.0\n"
+                    "vjepa_planner:\n  ros__parameters:\n    model:\n      checkpoint: demo\n")
+    model = base_planner_params(path)["model"]
+    assert model.get("aspect_ratio_min") == 1.0 and model.get("checkpoint") == "demo", model

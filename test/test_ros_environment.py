@@ -13,18 +13,54 @@ NOT_A_NUMBER = "in the environment is not a whole number; set it to a whole numb
     ("abc", f"ROS_DOMAIN_ID='abc' {NOT_A_NUMBER}"),
     # Python's int took these; rcl's strtoul reads '1_0' as domain 1, '010' as octal 8, and
     # refuses a blank one: the check and the nodes disagreed on the domain
-    ("1_0", f"ROS_DOMAIN_ID='1_0' {NOT_A_NUMBER}"), ("+5", f"ROS_DOMAIN_ID='+5' {NOT_A_NUMBER}"),
-    (" 5 ", f"ROS_DOMAIN_ID=' 5 ' {NOT_A_NUMBER}"), ("  ", f"ROS_DOMAIN_ID='  ' {NOT_A_NUMBER}"),
-    ("5\n", f"ROS_DOMAIN_ID='5\\n' {NOT_A_NUMBER}"),
+    ("1_0", f"ROS_DOMAIN_ID='1_0' {NOT_A_NUMBER}"), ("  ", f"ROS_DOMAIN_ID='  ' {NOT_A_NUMBER}"),
     ("\uff15", f"ROS_DOMAIN_ID='\uff15' {NOT_A_NUMBER}"),  # a full-width 5: Python's int takes it
+    ("5abc", f"ROS_DOMAIN_ID='5abc' {NOT_A_NUMBER}"), ("0x", f"ROS_DOMAIN_ID='0x' {NOT_A_NUMBER}"),
+    # rcl (strtoul) skips white space and a '+' before the digits and ignores what follows a
+    # number other than 0: these are the domain a person reads, to rcl and every ROS tool
+    (" 5 ", ""), ("+5", ""), ("5\n", ""), ("5\r", ""),  # '5\r': a CRLF env file
+    ("0\r", "ROS_DOMAIN_ID='0\\r' in the environment has '\\r' after its 0, which rcl refuses "
+     "(a file with Windows line ends?): remove it, or set it to a whole number in 0..101"),
     ("010", "ROS_DOMAIN_ID='010' in the environment starts with 0: rcl reads it as an octal "
      "number (8); set it to a whole number in 0..101"),
+    ("08", "ROS_DOMAIN_ID='08' in the environment starts with 0: rcl reads it as an octal "
+     "number, which this is not; set it to a whole number in 0..101"),
+    ("007", ""),  # octal 7 is 7
+    ("0x10", "ROS_DOMAIN_ID='0x10' in the environment starts with 0x: rcl reads it as a "
+     "hexadecimal number (16); write 16 for that domain, or set it to a whole number in 0..101"),
     ("999", "ROS_DOMAIN_ID=999 in the environment is outside 0..232"),  # DDS: exit 1, no word
     ("-5", "ROS_DOMAIN_ID=-5 in the environment is outside 0..232"),
 ])
 def test_a_domain_id_is_taken_or_refused_naming_the_variable(value, said):
     problem = domain_id_problem({"ROS_DOMAIN_ID": value})
     assert problem.startswith(said) and bool(problem) == bool(said), problem
+
+
+@pytest.mark.parametrize("value", ["00", "07"])
+def test_a_zero_padded_domain_id_that_rcl_reads_alike_is_taken(value):
+    # rcl: strtoul("07", &end, 0) is 7, as decimal 7; every other ROS tool runs in domain 7
+    # while our nodes exit 2 with 'rcl reads it as an octal number (7)'
+    assert domain_id_problem({"ROS_DOMAIN_ID": value}) == ""
+
+
+@pytest.mark.parametrize("value", [" 5 ", "+5", "5\r", "07", "0x10", "010", "1_0", "08", "0\r"])
+def test_a_domain_id_is_taken_exactly_when_rcl_reads_the_number_written(value, monkeypatch):
+    """Against rcl itself: taken when its domain is the decimal number a person reads."""
+    import rclpy
+
+    monkeypatch.setenv("ROS_DOMAIN_ID", value)
+    context = rclpy.Context()
+    try:
+        rclpy.init(context=context)
+        domain = context.get_domain_id()
+    except RuntimeError:  # "ROS_DOMAIN_ID is not an integral number"
+        domain = None
+    finally:
+        context.try_shutdown()
+    written = value.strip().lstrip("+")
+    meant = int(written) if written.isdigit() else None
+    assert (domain_id_problem({"ROS_DOMAIN_ID": value}) == "") == (
+        domain is not None and domain == meant), (domain, meant)
 
 
 def test_a_domain_out_of_the_dds_range_stops_a_node_executable_before_ros_loads(monkeypatch,

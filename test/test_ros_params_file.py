@@ -237,3 +237,35 @@ def test_read_ros_params_gives_a_node_what_rcl_gives_it(node_name, tmp_path):
     finally:
         context.try_shutdown()
     assert read_ros_params(path, node_name) == given
+
+
+def test_read_ros_params_merges_groups_by_full_name_as_rcl_does(tmp_path):
+    """A node section's ``model:`` replaced the ``/**`` section's whole group (dict.update)."""
+    import rclpy
+
+    from vjepa_ros.nodes.param_sources import dotted
+    from vjepa_ros.yaml_files import read_ros_params
+
+    path = tmp_path / "params.yaml"
+    path.write_text("/**:\n  ros__parameters:\n    model: {checkpoint: demo, crop: {low: 0.5}}\n"
+                    "planner:\n  ros__parameters:\n    model: {image_size: 64, "
+                    "crop: {high: 2.0}}\n    model.checkpoint: mine\n")
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    try:
+        node = rclpy.create_node("planner", context=context,
+                                 cli_args=["--ros-args", "--params-file", str(path)])
+        given = {key: value.value for key, value in node._parameter_overrides.items()}
+        node.destroy_node()
+    finally:
+        context.try_shutdown()
+    params = read_ros_params(path, "/planner")
+    assert {name: _at(params, name) for name in dotted(params)} == given
+    assert given == {"model.checkpoint": "mine", "model.crop.low": 0.5, "model.crop.high": 2.0,
+                     "model.image_size": 64}
+
+
+def _at(params: dict, name: str):
+    for key in name.split("."):
+        params = params[key]
+    return params

@@ -65,6 +65,25 @@ def test_vjepa_ros_launch_with_a_missing_checkpoint_fails_clearly(capsys):
     assert "'model.checkpoint' is empty" in capsys.readouterr().err
 
 
+def test_launch_reads_a_wildcard_section_s_checkpoint_beside_the_node_s_model_group(tmp_path):
+    """Read model.checkpoint under /** beside model.* in the planner's section, as rcl does.
+
+    The launch read the node's group alone: "model.checkpoint is empty", exit status 2.
+    """
+    import argparse
+
+    from vjepa_ros.nodes.launch_inputs import check_launch_inputs
+
+    params = tmp_path / "planner.yaml"
+    params.write_text("/**:\n  ros__parameters:\n    model:\n      checkpoint: demo\n"
+                      "vjepa_planner:\n  ros__parameters:\n    model:\n"
+                      "      aspect_ratio_min: 1.0\n")
+    args = argparse.Namespace(params_file=str(params), checkpoint=None)
+    source, checkpoint = check_launch_inputs(args, {})
+    assert source == f"--params-file {params}: model.checkpoint", source
+    assert Path(checkpoint) == DEMO_MODEL.resolve()
+
+
 @pytest.mark.parametrize("checkpoint", [["--checkpoint", "demo"], []])
 @pytest.mark.parametrize("value, got", [("5", "5 (an integer)"), ("true", "True (true/false)"),
                                         ("[a.pt]", "['a.pt'] (a list)")])

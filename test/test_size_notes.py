@@ -54,8 +54,21 @@ def test_the_live_node_gives_the_same_notes(model_64x48):
     assert notes.check((48, 64, 3)) == []
     (note,) = notes.check((24, 32, 3))
     assert note.startswith(f"the camera's frames are 32x24 px, {TRAINED}: {UPSAMPLED}")
-    assert note.endswith("set the camera to 64x48 (the simulator: -p camera.width:=64 -p "
-                         "camera.height:=48)")
+    assert note.endswith("set the camera to 64x48 (the simulator: its camera.width and "
+                         "camera.height parameters; under vjepa-ros launch --node sim: -p "
+                         "sim.camera.width:=64 -p sim.camera.height:=48)")
+
+
+def test_the_camera_size_advice_works_on_the_launch_line_it_is_seen_under():
+    # README's CPU demo starts planner and simulator in one 'vjepa-ros launch --node sim'; the
+    # planner's note (image_notes.SizeNotes) tells what to add to change the simulator's camera
+    from vjepa_ros.nodes.launch_arguments import parse_overrides
+    from vjepa_ros.nodes.launch_inputs import check_override_nodes
+
+    note = SizeNotes(128, [(128, 128)]).check((256, 256, 3), None)[0]
+    items = [word for word in note.replace(")", " ").split() if ":=" in word]
+    assert items, note
+    check_override_nodes(parse_overrides(items), started=["planner", "sim"])
 
 
 @pytest.mark.parametrize("width, height, note", [

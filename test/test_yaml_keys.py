@@ -78,6 +78,40 @@ def test_a_parameter_given_twice_in_one_node_section_is_warned_of_naming_both_li
     assert read_ros_params(path, "vjepa_planner")["planner"]["samples"] == 32  # rcl's reading
 
 
+def test_a_parameter_given_dotted_and_in_its_group_is_warned_as_given_twice(tmp_path):
+    """``safety.max_step_m`` and ``safety: {max_step_m}`` are one parameter to rcl: no word."""
+    from vjepa_ros.nodes.params_file import check_params_file
+
+    path = tmp_path / "planner.yaml"
+    path.write_text("vjepa_planner:\n  ros__parameters:\n    safety.max_step_m: 0.05\n"
+                    "    safety:\n      max_step_m: 0.2\n")
+    said = []
+    check_params_file(path, nodes=["/vjepa_planner"], say=said.append)
+    assert said == [
+        f"warning: --params-file {path}: section 'vjepa_planner' gives parameter "
+        "'safety.max_step_m' twice (lines 3 and 5): the later is used, as ROS uses it; keep one"]
+    assert read_ros_params(path, "vjepa_planner")["safety"]["max_step_m"] == 0.2  # rcl's
+
+
+def test_a_parameter_given_twice_in_a_section_no_started_node_reads_is_not_warned_of(tmp_path):
+    """The sim_node section of the planner's file is ignored when only the planner starts."""
+    from vjepa_ros.nodes.params_file import check_params_file
+
+    path = tmp_path / "planner.yaml"
+    path.write_text("vjepa_planner:\n  ros__parameters:\n    planner: {samples: 8}\n"
+                    "sim_node:\n  ros__parameters:\n    real_time_factor: 1.0\n"
+                    "    real_time_factor: 2.0\n")
+    said = []
+    check_params_file(path, nodes=["/vjepa_planner"], say=said.append)
+    assert [line for line in said if line.startswith("warning:")] == []
+    assert len(said) == 1 and said[0].startswith("note:"), said  # (ignored, as rcl ignores it)
+    said.clear()
+    check_params_file(path, nodes=["/vjepa_planner", "/sim_node"], say=said.append)
+    assert said == [f"warning: --params-file {path}: section 'sim_node' gives parameter "
+                    "'real_time_factor' twice (lines 6 and 7): the later is used, as ROS uses "
+                    "it; keep one"]
+
+
 @pytest.mark.parametrize("text, key", [("{num_heads: 16, num_heads: 8}", "num_heads"),
                                        ("{a: {b: 1, b: 2}}", "a.b")])
 def test_a_key_given_twice_in_one_mapping_value_is_refused_naming_it(text, key):
@@ -98,3 +132,26 @@ def test_a_key_given_twice_in_one_set_value_is_refused_naming_it(tmp_path, capsy
     assert capsys.readouterr().err.strip() == (
         "vjepa-ros train: --set 'optim={lr: 0.001, lr: 0.01}': optim.lr is given twice: keep "
         "one of them")
+
+
+@pytest.mark.parametrize("item, said", [
+    ("x={a: 1, a: 2}", "x.a"),  # was 'v.a': the value's internal wrapper key
+    ("x=[{a: 1, a: 2}]", "x[0].a"),
+])
+def test_a_key_given_twice_in_a_key_value_option_is_named_under_its_key(item, said):
+    from vjepa_ros.models.official_names import parse_key_values
+
+    with pytest.raises(ValueError) as info:
+        parse_key_values([item], "--encoder-arg")
+    assert str(info.value) == f"--encoder-arg: {said} is given twice: keep one of them"
+
+
+def test_a_key_given_twice_in_a_list_item_of_a_set_value_is_named_as_written(tmp_path, capsys):
+    """``--set 'x=[{a: 1, a: 2}]'`` named ``x.[0].a``."""
+    from vjepa_ros.cli import main
+
+    (tmp_path / "data").mkdir()
+    assert main(["train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"),
+                 "--set", "x=[{a: 1, a: 2}]"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "vjepa-ros train: --set 'x=[{a: 1, a: 2}]': x[0].a is given twice: keep one of them")

@@ -142,8 +142,11 @@ class SizeNotes:
 
     FRAMES = "the camera's frames"
     FRAME_ADVICE = "set the camera to at least that size"
-    TRAINED_ADVICE = ("set the camera to {size} (the simulator: -p camera.width:={width} -p "
-                      "camera.height:={height})")
+    # (where the note is seen: a `ros2 run sim_node`, or the README's `vjepa-ros launch --node
+    # sim`, where the simulator's parameters are set as -p sim.NAME:=VALUE)
+    TRAINED_ADVICE = ("set the camera to {size} (the simulator: its camera.width and "
+                      "camera.height parameters; under vjepa-ros launch --node sim: -p "
+                      "sim.camera.width:={width} -p sim.camera.height:={height})")
     GOAL_ADVICE = "capture the goal with this camera (~/capture_goal) at its size"
 
     def __init__(self, model_size, trained_sizes=None):

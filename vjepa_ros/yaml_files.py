@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from vjepa_ros.config import UsageError, unflatten
+from vjepa_ros.config import UsageError, merge_deep, unflatten
 from vjepa_ros.path_text import shown_path
 
 EMPTY_YAML = "is empty (nothing but comments or blank lines)"
@@ -118,6 +118,8 @@ def read_ros_params(path: str | Path, node_name: str) -> dict:
     Sections apply as rcl applies them: each one whose name matches the node (``/**``, other
     wildcards, its own name), in file order, a later value overriding an earlier one
     (``param_sections.node_sections``); ``node_name`` is fully qualified or in no namespace.
+    rcl keys a value by its full name (``model.checkpoint``), so groups merge deeply: a node
+    section's ``model:`` keeps the ``model.*`` values of a ``/**`` section it does not give.
 
     Raises :class:`UsageError` (one line naming the file, :func:`load_yaml_file`) for an
     unreadable, non-YAML or empty file and for one that is not a mapping of nodes.
@@ -140,7 +142,7 @@ def read_ros_params(path: str | Path, node_name: str) -> dict:
                              f"mapping")
     params: dict = {}
     for _, parameters in node_sections(doc, f"/{node_name.lstrip('/')}"):  # as rcl applies them
-        params.update(unflatten(parameters if isinstance(parameters, dict) else {}))
+        params = merge_deep(params, unflatten(parameters if isinstance(parameters, dict) else {}))
     return params
 
 

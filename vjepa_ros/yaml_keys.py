@@ -8,7 +8,8 @@ file reads as written. A value (a number, a string, a list) given twice in a set
 in a mapping given as one value: ``--set optim={...}``, ``model.encoder_args``) has two
 meanings: :class:`SettingsLoader` refuses it, naming the key and both lines
 (:class:`RepeatedKeyError`); a parameter file keeps the later value, as rcl does
-(``keep_last``), and lists it for a warning (``RepeatedKeys.repeated``). No rclpy here.
+(``keep_last``), and lists it for a warning (``RepeatedKeys.repeated``; a value given dotted
+and in its group, one parameter to rcl: ``dotted_repeats``). No rclpy here.
 """
 
 from __future__ import annotations
@@ -21,18 +22,25 @@ _MERGE = "tag:yaml.org,2002:merge"  # '<<: *base': keys of an anchor, overridden
 class RepeatedKeyError(yaml.YAMLError):
     """A key of a settings file given twice with a value (not a section); str: one line.
 
-    ``optim.lr is given twice (lines 2 and 5): keep one of them``. ``name``: the dotted key
-    (``optim.lr``); ``lines``: the 1-based lines of both.
+    ``optim.lr is given twice (lines 2 and 5): keep one of them``. ``keys``: the key path
+    (``("optim", "lr")``); ``name``: it dotted (``optim.lr``); ``lines``: the 1-based lines of
+    both.
     """
 
-    def __init__(self, name: str, lines: tuple[int, int]):
+    def __init__(self, keys: tuple, lines: tuple[int, int]):
+        name = dotted(keys)
         super().__init__(f"{name} is given twice (lines {lines[0]} and {lines[1]}): keep one "
                          "of them")
-        self.name, self.lines = name, lines
+        self.keys, self.name, self.lines = tuple(keys), name, lines
 
-    def one_line_value(self, prefix: str = "") -> str:
-        """Say it for a value written on one line (a ``--set`` item): no line numbers."""
-        return f"{prefix}{self.name} is given twice: keep one of them"
+    def one_line_value(self, under: str = "") -> str:
+        """Say it for a value written on one line (a ``--set`` item): no line numbers.
+
+        ``under``: the name the value was given to (``--set optim={...}``: ``optim``), named
+        before the key (``optim.lr``, ``x[0].a``).
+        """
+        return f"{dotted((under, *self.keys)) if under else self.name} is given twice: keep " \
+            "one of them"
 
 
 class RepeatedKeys:
@@ -100,13 +108,43 @@ def merge_repeated(node, keep_last: bool = False, keys: tuple = (), seen: set | 
         else:
             lines = (first_key.start_mark.line + 1, key.start_mark.line + 1)
             if not keep_last:
-                raise RepeatedKeyError(dotted((*keys, key.value)), lines)
+                raise RepeatedKeyError((*keys, key.value), lines)
             if found is not None:
                 found.append(((*keys, key.value), *lines))
         merged[where[name]] = (first_key, value)
     node.value = merged
     for key, value in merged:
         merge_repeated(value, keep_last, (*keys, getattr(key, "value", "?")), seen, found)
+
+
+def dotted_repeats(node) -> list[tuple[tuple, int, int]]:
+    """Return the values of composed YAML ``node`` that one full dotted name gives twice.
+
+    rcl keys a parameter by its full name, so ``safety.max_step_m: 0.05`` and ``safety:
+    {max_step_m: 0.2}`` in one section are one parameter given twice (the later kept): each
+    such pair as ``(key path, first line, later line)`` (the path split at dots, lines
+    1-based, as :func:`merge_repeated` lists a key given twice). Run it after
+    :func:`merge_repeated`, which lists (and folds) a key given twice as written.
+    """
+    seen: dict = {}
+    found = []
+
+    def walk(mapping, keys: tuple):
+        for key, value in mapping.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE:
+                continue
+            path = (*keys, *str(key.value).split("."))
+            if isinstance(value, yaml.MappingNode):
+                walk(value, path)
+                continue
+            line = key.start_mark.line + 1
+            if path in seen:
+                found.append((path, *sorted((seen[path], line))))
+            seen[path] = line
+
+    if isinstance(node, yaml.MappingNode):
+        walk(node, ())
+    return found
 
 
 def dotted(keys) -> str:

@@ -133,15 +133,7 @@ def parse_hyper_parameters(text: str, what: str) -> dict:
     """
     if not text or not text.strip():
         return {}
-    from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
-
-    try:
-        values = load_settings(text)  # {num_heads: 16, num_heads: 8}: refused, not the last
-    except RepeatedKeyError as err:
-        raise ValueError(f"{what}: {err.one_line_value()}") from None
-    except yaml.YAMLError as err:
-        raise ValueError(f"{what}: not YAML/JSON ({yaml_problem(err, False)}); write a mapping "
-                         "such as '{num_heads: 16, num_frames: 64}'") from err
+    values = _yaml_value(text, what)  # {num_heads: 16, num_heads: 8}: refused, not the last
     if values is None:
         return {}
     if not isinstance(values, dict) or not all(isinstance(key, str) for key in values):
@@ -157,5 +149,22 @@ def parse_key_values(items: list[str] | None, what: str) -> dict:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
             raise ValueError(f"{what}: expected KEY=VALUE (e.g. num_heads=16), got {item!r}")
-        values[key.strip()] = parse_hyper_parameters(f"v: {text}", what)["v"] if text else None
+        values[key.strip()] = _yaml_value(text, what, key.strip()) if text else None
     return values
+
+
+def _yaml_value(text: str, what: str, under: str = ""):
+    """Return the YAML/JSON value ``text``; ValueError naming ``what`` when it is none.
+
+    A key given twice (``{a: 1, a: 2}``) is refused, named under ``under`` (a KEY=VALUE
+    item's KEY: ``x.a``), not the last one taken.
+    """
+    from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
+
+    try:
+        return load_settings(text)
+    except RepeatedKeyError as err:
+        raise ValueError(f"{what}: {err.one_line_value(under)}") from None
+    except yaml.YAMLError as err:
+        raise ValueError(f"{what}: not YAML/JSON ({yaml_problem(err, False)}); write a mapping "
+                         "such as '{num_heads: 16, num_frames: 64}'") from err

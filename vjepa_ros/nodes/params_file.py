@@ -21,6 +21,7 @@ from pathlib import Path
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.param_sections import (
     PARAMETERS,
+    applies,
     name_problem,
     other_package_nodes,
     sections,
@@ -62,8 +63,10 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             ignores it, and so does this check, with one ``note:`` line to ``say`` each; but
             one for a node started ``alongside`` is refused (``section 'sim_node' is for node
             'sim', which starts with its own file ...``): it was meant for that node.
-    A parameter given twice in one node section (or in a section given twice, merged): one
-    ``warning:`` line to ``say`` naming both lines; the later value is used, as rcl uses it.
+    A parameter given twice in one section of a node of ``nodes`` (or in a section given twice,
+    merged; or dotted and in its group: ``a.b`` and ``a: {b: ...}``): one ``warning:`` line to
+    ``say`` naming both lines; the later value is used, as rcl uses it. A section ignored here
+    (another node's) gets none.
     """
     give = f"a ROS 2 parameter file like {like} ({LAYOUT})"
     repeated: list = []
@@ -94,8 +97,8 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             f"(vjepa-ros launch --node {name} starts it with its own file; -p "
             f"{name}.NAME:=VALUE sets its values)")
     for keys, first, later in repeated:
-        if PARAMETERS in keys[:-1]:  # a parameter's value (a section given twice: merged)
-            at = keys.index(PARAMETERS)
+        at = keys.index(PARAMETERS) if PARAMETERS in keys[:-1] else -1  # (else: a section)
+        if at >= 0 and (not nodes or any(applies("/".join(keys[:at]), node) for node in nodes)):
             say(f"warning: {option} {path}: section '{'/'.join(keys[:at])}' gives parameter "
                 f"'{dotted(keys[at + 1:])}' twice (lines {first} and {later}): the later is "
                 "used, as ROS uses it; keep one")

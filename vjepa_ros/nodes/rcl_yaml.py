@@ -25,7 +25,7 @@ from fractions import Fraction
 
 import yaml
 
-from vjepa_ros.yaml_keys import RepeatedKeys
+from vjepa_ros.yaml_keys import RepeatedKeys, dotted_repeats
 
 _TRUE = {"Y", "y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
 _FALSE = {"N", "n", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
@@ -125,10 +125,17 @@ class RclLoader(RepeatedKeys, yaml.SafeLoader):
     a list of one empty entry; ``[!!str , a]``). Any other tag is ignored, on a list or
     mapping too (``!!str [1]`` is the list [1]). An alias (``*a``) is refused as rcl refuses it.
     A mapping's key is a name, a string. A section given twice is merged and a value given twice
-    is the later one, as rcl reads a node section (or a parameter group) given twice.
+    is the later one, as rcl reads a node section (or a parameter group) given twice; so is a
+    value given dotted and in its group (``a.b: 1``, ``a: {b: 2}``: one parameter to rcl),
+    listed in ``repeated`` too (``yaml_keys.dotted_repeats``).
     """
 
     keep_last = True  # (yaml_keys.RepeatedKeys)
+
+    def compose_document(self):
+        node = super().compose_document()
+        self.repeated += dotted_repeats(node)
+        return node
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):

@@ -145,8 +145,9 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     try:
         checkpoint = checkpoint_path(config)
         cem = config.planner
-        say(f"ROS          domain {os.environ.get('ROS_DOMAIN_ID', '0')}, this machine only "
-            "(watch with the same ROS_DOMAIN_ID and ROS_LOCALHOST_ONLY=1)")
+        domain = os.environ.get("ROS_DOMAIN_ID", "").strip() or "0"  # (rcl takes '5\r')
+        say(f"ROS          domain {domain}, this machine only (watch with the same ROS_DOMAIN_ID "
+            "and ROS_LOCALHOST_ONLY=1)")
         say(f"world model  {checkpoint}")
         sizes = check_checkpoint(checkpoint)
         note = image_size_note(sizes.img_size, config.sim.width, config.sim.height,

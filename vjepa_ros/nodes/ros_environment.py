@@ -18,29 +18,54 @@ MAX_DOMAIN_ID = 232  # DDS port numbers (7400 + 250 * domain + ...) fit below 65
 SAFE_DOMAIN_ID = 101  # above it, a domain's ports can collide with Linux's ephemeral ports
 
 
-def domain_id_problem(environ=None) -> str:
-    """Return why ``ROS_DOMAIN_ID`` in ``environ`` (``os.environ``) cannot be used ("" it can).
+# C's strtoul(value, &end, 0), as rcl reads ROS_DOMAIN_ID: white space skipped, a sign, then
+# 0x hex, 0 octal or decimal digits (none: nothing read, end at the start)
+_C_SPACE = " \t\n\v\f\r"
+_STRTOUL = re.compile(
+    rf"[{_C_SPACE}]*([+-]?)(0[xX](?=[0-9a-fA-F])[0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)?")
 
-    Unset or empty is domain 0 (rcl's default); decimal digits in 0..:data:`MAX_DOMAIN_ID` are
-    taken; anything else gets one line naming the variable, its value and what to do. Only
-    plain digits: rcl reads the variable with C's ``strtoul(value, &end, 0)``, so ``1_0`` is
-    domain 1 to it (10 to Python's int), ``010`` octal 8, ``0x10`` 16, a blank value an error;
-    ``+5``, `` 5 `` and other spellings Python's int takes are refused rather than guessed.
+
+def domain_id_problem(environ=None) -> str:
+    r"""Return why ``ROS_DOMAIN_ID`` in ``environ`` (``os.environ``) cannot be used ("" it can).
+
+    Unset or empty is domain 0 (rcl's default). rcl reads the variable with C's
+    ``strtoul(value, &end, 0)`` and refuses it only when that reads 0 with something after
+    it (``0\r``, ``08``, ``abc``, a blank value); else it takes the number read and ignores
+    what follows. A value is taken here when rcl reads the number a person reads in it, in
+    0..:data:`MAX_DOMAIN_ID`: decimal digits, with white space around them (a CRLF env
+    file's ``5\r``) or a ``+``, as rcl skips them; zero-padded ones whose octal reading is the
+    same (``00``..``07``). Anything else gets one line naming the variable, its value and what
+    to do: ``010`` (octal 8 to rcl), ``0x10`` (hexadecimal 16: write 16), ``1_0`` (rcl reads
+    1), and what rcl refuses.
     """
     value = (os.environ if environ is None else environ).get("ROS_DOMAIN_ID", "")
     if value == "":
         return ""
     fix = (f"set it to a whole number in 0..{SAFE_DOMAIN_ID} (the nodes that talk to each "
            "other need the same one), or unset it for domain 0")
-    if re.fullmatch(r"0[0-9]+", value):
-        octal = f" ({int(value, 8)})" if re.fullmatch(r"[0-7]+", value) else ", which this is not"
-        return (f"ROS_DOMAIN_ID={value!r} in the environment starts with 0: rcl reads it as an "
-                f"octal number{octal}; {fix}")
-    if not re.fullmatch(r"-?[0-9]+", value):  # [0-9]: str.isdigit takes other scripts' digits
+    read = _STRTOUL.match(value)
+    sign, digits = read[1], read[2] or ""
+    rest = value[read.end():] if digits else value  # strtoul read nothing: end is the start
+    base = 16 if digits[:2] in ("0x", "0X") else 8 if digits.startswith("0") else 10
+    number = int(digits, base) if digits else 0
+    octal = f"ROS_DOMAIN_ID={value!r} in the environment starts with 0: rcl reads it as an octal"
+    if base == 8 and rest[:1] and rest[0] in "0123456789":  # 08, 0800: rcl stops at the 8
+        return f"{octal} number, which this is not; {fix}"
+    if digits and number == 0 and rest and not rest.strip(_C_SPACE):  # '0\r': rcl refuses it
+        crlf = " (a file with Windows line ends?)" if "\r" in rest else ""
+        return (f"ROS_DOMAIN_ID={value!r} in the environment has {rest!r} after its 0, which rcl "
+                f"refuses{crlf}: remove it, or {fix}")
+    if (number == 0 and rest) or rest.strip(_C_SPACE):  # rcl refuses it, or reads less of it
         return f"ROS_DOMAIN_ID={value!r} in the environment is not a whole number; {fix}"
-    number = int(value)
+    if base == 16:
+        return (f"ROS_DOMAIN_ID={value!r} in the environment starts with 0x: rcl reads it as a "
+                f"hexadecimal number ({number}); write {number} for that domain, or {fix}")
+    if base == 8 and number != int(digits):  # 00..07 read alike
+        return f"{octal} number ({number}); {fix}"
+    number = -number if sign == "-" else number
     if not 0 <= number <= MAX_DOMAIN_ID:
-        return (f"ROS_DOMAIN_ID={value} in the environment is outside 0..{MAX_DOMAIN_ID}, the "
+        shown = value if value == value.strip(_C_SPACE) else repr(value)
+        return (f"ROS_DOMAIN_ID={shown} in the environment is outside 0..{MAX_DOMAIN_ID}, the "
                 f"domains DDS can open ports for; {fix}")
     return ""
 

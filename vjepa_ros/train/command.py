@@ -235,7 +235,7 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
         try:
             given[key.strip()] = load_settings(text)  # {lr: 1, lr: 2}: refused, as in a file
         except RepeatedKeyError as exc:
-            raise UsageError(f"--set {item!r}: {exc.one_line_value(key.strip() + '.')}") \
+            raise UsageError(f"--set {item!r}: {exc.one_line_value(key.strip())}") \
                 from None
         except yaml.YAMLError as exc:
             raise UsageError(f"--set {item!r}: value is not YAML ({yaml_problem(exc, False)}); "
