@@ -61,28 +61,6 @@ def test_user32_a_second_camera_check_call_while_one_runs_is_refused(monkeypatch
         h.close()
 
 
-@pytest.mark.xfail(strict=True, reason="user32: demo --episode on vjepa-ros collect's own "
-                   "episodes (first step still: 0.4 mm) prints an agreement cosine of a "
-                   "sub-millimetre noise move as if it meant something, with no note")
-def test_user32_demo_on_an_episode_whose_first_step_is_still_says_the_cosine_means_nothing(
-        tmp_path, capsys):
-    import numpy as np
-
-    from vjepa_ros.demo import run_demo
-
-    rng = np.random.default_rng(0)
-    frames = rng.integers(0, 256, (1, 3, 64, 64, 3), dtype=np.uint8)
-    states = np.zeros((1, 3, 7), np.float32)
-    states[0, :, :3] = [[0.40, 0.0, 0.40], [0.40, 0.0004, 0.40], [0.44, 0.0, 0.40]]  # as collect
-    episode = tmp_path / "episode_000000.npz"
-    np.savez(episode, observations=frames, states=states)
-    run_demo(episode=str(episode), samples=12, topk=4, iterations=1, horizon=1)
-    out = capsys.readouterr().out
-    agreement = [line for line in out.splitlines() if line.startswith("agreement")]
-    noted = re.search(r"\bnote\b", out.lower())  # a note line, not the preset 'notebook'
-    assert noted or not agreement or "n/a" in agreement[0], out
-
-
 @pytest.mark.xfail(strict=True, reason="user32: camera-check --params-file whose model.checkpoint "
                    "is an encoder alone (a pretrain output) blames '--checkpoint', which was not "
                    "given, instead of the file and its key")
