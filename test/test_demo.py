@@ -63,7 +63,7 @@ def test_cli_reports_bad_inputs_without_a_traceback(tmp_path, capsys):
 
 
 def _collect_like_episode(tmp_path, second_move_m):
-    """Write an episode whose first step moves 0.4 mm (as collect's) and second ``second_move_m``."""
+    """Write an episode: a first step of 0.4 mm (as collect's), a second of ``second_move_m``."""
     frames = np.random.default_rng(0).integers(0, 256, (1, 3, 64, 64, 3), dtype=np.uint8)
     states = np.zeros((1, 3, 7), np.float32)
     states[0, :, :3] = [[0.40, 0.0, 0.40], [0.40, 0.0004, 0.40], [0.40 + second_move_m, 0.0, 0.40]]

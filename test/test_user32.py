@@ -4,7 +4,6 @@ The planner runs as launched (in-process ``Launch``) with the 90°-rotated oracl
 arm of ``test_ros_camera_check.py``.
 """
 
-import re
 import time
 
 import pytest
@@ -86,15 +85,6 @@ def test_user32_camera_check_names_the_params_file_for_an_encoder_only_checkpoin
     assert "holds no action-conditioned predictor" in err  # the refusal meant
     assert "--checkpoint" not in err.split(":")[1], err  # not given: the file's key is
     assert f"--params-file {params}" in err and "model.checkpoint" in err, err
-
-
-@pytest.mark.xfail(strict=True, reason="user32: --encoder-arg without --checkpoint (options that "
-                   "do not go together, a usage error) exits 1, not 2 (demo, eval, camera-check)")
-def test_user32_encoder_arg_without_a_checkpoint_is_a_usage_error(capsys):
-    from vjepa_ros.cli import main
-
-    assert main(["demo", "--encoder-arg", "img_size=64"]) == 2
-    assert "describe a --checkpoint" in capsys.readouterr().err
 
 
 @pytest.mark.xfail(strict=True, reason="user32: a node executable started with -r __node:=NAME "

@@ -101,7 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     try:
         changes = cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY)  # before torch is imported
-        model_args = model_hyper_parameters(args)
+        model_args = model_hyper_parameters(args, "--checkpoint")
         check_input_paths(args)
         from vjepa_ros.demo import run_demo
 

@@ -193,7 +193,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         refuse_random_with_checkpoint(args)
         file_checkpoint = params_file_checkpoint(args)  # the defaults depend on it
         cem, thresholds, config = checked_options(args)
-        model_args = model_hyper_parameters(args)
+        model_args = model_hyper_parameters(
+            args, "--checkpoint (or a --params-file with model.checkpoint)")
         output_dir(out, create=False)
         from vjepa_ros.train.out_check import refuse_out_in_bag
 
