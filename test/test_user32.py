@@ -60,33 +60,6 @@ def test_user32_a_second_camera_check_call_while_one_runs_is_refused(monkeypatch
         h.close()
 
 
-@pytest.mark.xfail(strict=True, reason="user32: camera-check --params-file whose model.checkpoint "
-                   "is an encoder alone (a pretrain output) blames '--checkpoint', which was not "
-                   "given, instead of the file and its key")
-def test_user32_camera_check_names_the_params_file_for_an_encoder_only_checkpoint(
-        tmp_path, capsys):
-    import torch
-
-    from vjepa_ros.cli import main
-    from vjepa_ros.eval.synthetic import synthetic_episode
-    from vjepa_ros.models import build_encoder, save_world_model
-    from vjepa_ros.recordings.bag_writing import write_bag
-
-    torch.manual_seed(0)
-    encoder = save_world_model(tmp_path / "encoder.pt", build_encoder(
-        img_size=64, embed_dim=64, depth=1, num_heads=2))  # what pretrain writes: no predictor
-    params = tmp_path / "lab.yaml"
-    params.write_text(f"vjepa_planner:\n  ros__parameters:\n    model:\n"
-                      f"      checkpoint: {encoder}\n")
-    bag = write_bag(tmp_path / "sim_bag", *synthetic_episode(12, seed=1))
-    assert main(["camera-check", str(bag), "--params-file", str(params),
-                 "--out", str(tmp_path / "check"), "--quiet"]) == 1
-    err = capsys.readouterr().err.strip()
-    assert "holds no action-conditioned predictor" in err  # the refusal meant
-    assert "--checkpoint" not in err.split(":")[1], err  # not given: the file's key is
-    assert f"--params-file {params}" in err and "model.checkpoint" in err, err
-
-
 @pytest.mark.xfail(strict=True, reason="user32: a node executable started with -r __node:=NAME "
                    "prefixes its start-up error with its default name, not its ROS name NAME")
 def test_user32_a_renamed_node_names_itself_in_its_start_up_error():
