@@ -203,3 +203,16 @@ def test_a_value_that_is_no_yaml_is_one_line(argv, message, tmp_path, capsys):
     """``launch -p NODE.x:=[1`` ended in a traceback; ``--set`` printed PyYAML's five lines."""
     assert run_command(argv, tmp_path, capsys, status=2) == message.replace(
         "OUT", str(tmp_path / "out"))
+
+
+@pytest.mark.parametrize("argv, given", [
+    (["demo"], "--checkpoint"),
+    (["eval", "BAG", "--out", "OUT"], "--checkpoint"),
+    (["camera-check", "BAG", "--out", "OUT", "--random-weights"],
+     "--checkpoint (or a --params-file with model.checkpoint)"),
+])
+def test_encoder_arg_without_a_checkpoint_is_a_usage_error(argv, given, tmp_path, capsys):
+    """user32: options that do not go together exited 1 (after the bag was read, for eval)."""
+    err = run_command([*argv, "--encoder-arg", "img_size=64"], tmp_path, capsys, status=2)
+    assert err == (f"vjepa-ros {argv[0]}: --encoder-arg/--predictor-arg describe a {given}; "
+                   "none given")

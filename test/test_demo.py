@@ -60,3 +60,31 @@ def test_cli_reports_bad_inputs_without_a_traceback(tmp_path, capsys):
     assert "missing arrays" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["demo", "--samples", "many"])
+
+
+def _collect_like_episode(tmp_path, second_move_m):
+    """Write an episode: a first step of 0.4 mm (as collect's), a second of ``second_move_m``."""
+    frames = np.random.default_rng(0).integers(0, 256, (1, 3, 64, 64, 3), dtype=np.uint8)
+    states = np.zeros((1, 3, 7), np.float32)
+    states[0, :, :3] = [[0.40, 0.0, 0.40], [0.40, 0.0004, 0.40], [0.40 + second_move_m, 0.0, 0.40]]
+    np.savez(tmp_path / "episode_000000.npz", observations=frames, states=states)
+    return str(tmp_path / "episode_000000.npz")
+
+
+def test_demo_plans_the_first_step_that_moves_and_says_which(tmp_path, capsys):
+    """user32: collect's first step (0.4 mm) gave a cosine of noise with no note."""
+    episode = _collect_like_episode(tmp_path, 0.04)
+    out = run_demo(episode=episode, samples=12, topk=4, iterations=1, horizon=1)
+    printed = capsys.readouterr().out
+    assert "step 0 -> 1 moves 0.4 mm" in printed and "planning step 1 -> 2" in printed, printed
+    assert out["step"] == 1 and np.isfinite(out["cosine_xyz"])
+    assert out["executed_action"][0] == pytest.approx(0.04, abs=1e-5)
+
+
+def test_demo_says_the_cosine_of_an_episode_that_never_moves_means_nothing(tmp_path, capsys):
+    episode = _collect_like_episode(tmp_path, 0.0)
+    out = run_demo(episode=episode, samples=12, topk=4, iterations=1, horizon=1)
+    agreement = [line for line in capsys.readouterr().out.splitlines()
+                 if line.startswith("agreement")]
+    assert agreement[0].startswith("agreement     n/a") and "too small" in agreement[0]
+    assert out["step"] == 0 and np.isnan(out["cosine_xyz"])

@@ -8,6 +8,7 @@ advice to load it unsafely (``allow_pickle``).
 import json
 import os
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -124,6 +125,20 @@ def test_only_the_arrays_asked_for_are_read(tmp_path):
     assert set(read_episode_arrays(path, names=("states",))) == {"states"}
     assert read_episode_arrays(path, names=("metadata",), required=()) == {}
     assert recorded_success(path) is None
+
+
+def test_a_torch_file_given_as_an_episode_names_a_few_of_its_entries_not_all(tmp_path, capsys):
+    """user32: ``bag-from-npz --episode enc.pt`` listed 60+ zip entries in its one line."""
+    import torch
+
+    path = tmp_path / "enc.pt"
+    torch.save({f"block{i}.weight": torch.zeros(2) for i in range(40)}, path)  # a zip of 40+
+    assert main(["bag-from-npz", str(tmp_path / "bag"), "--episode", str(path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert_one_line(err.removeprefix("vjepa-ros bag-from-npz: "), path,
+                    "is missing arrays ['observations', 'states'] (has [")
+    assert re.search(r"\] and \d+ more entries\): give", err), err
+    assert err.count("', '") == 1 + 4, err  # the missing two, then 5 entries shown
 
 
 def write_with(path, **arrays):

@@ -301,6 +301,29 @@ def test_camera_check_plans_with_the_params_files_checkpoint(sim_bag, tmp_path, 
     assert loaded == [demo] and "stop here" in capsys.readouterr().err
 
 
+def test_camera_check_names_the_params_file_for_an_encoder_only_checkpoint(tmp_path, capsys):
+    """user32: the refusal blamed '--checkpoint', not given, instead of the file and its key."""
+    import torch
+
+    from vjepa_ros.cli import main
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.models import build_encoder, save_world_model
+    from vjepa_ros.recordings.bag_writing import write_bag
+
+    torch.manual_seed(0)
+    encoder = save_world_model(tmp_path / "encoder.pt", build_encoder(
+        img_size=64, embed_dim=64, depth=1, num_heads=2))  # what pretrain writes: no predictor
+    params = tmp_path / "lab.yaml"
+    params.write_text(f"vjepa_planner:\n  ros__parameters:\n    model:\n"
+                      f"      checkpoint: {encoder}\n")
+    bag = write_bag(tmp_path / "sim_bag", *synthetic_episode(12, seed=1))
+    assert main(["camera-check", str(bag), "--params-file", str(params),
+                 "--out", str(tmp_path / "check"), "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"vjepa-ros camera-check: --params-file {params}: model.checkpoint "
+                          f"{encoder} holds no action-conditioned predictor"), err
+
+
 def test_camera_check_refuses_random_weights_with_a_params_file_naming_a_checkpoint(
         tmp_path, monkeypatch, capsys):
     from vjepa_ros.cli import main

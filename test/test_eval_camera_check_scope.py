@@ -73,6 +73,18 @@ def test_fine_with_an_axis_never_moved_says_which_axes_it_covers(tmp_path, monke
     assert f"# verdict: PLACEMENT FINE {NO_Y_SCOPE}; estimated rotation" in header
 
 
+def test_the_numbers_agree_with_the_verdict_no_sign_for_an_unchecked_axis_no_angle_for_none():
+    """user32: ``sign agree … y 1.00`` beside "y not checked"; JSON angle 9.3 with "none"."""
+    result = _check(NO_Y, _noisy(NO_Y, Rotation.identity()), (64, 4))
+    assert result.verdict == Verdict.FINE and result.correction == "none"
+    assert result.sign_agreement["y"] is None and result.sign_agreement_corrected["y"] is None
+    assert result.sign_agreement["x"] is not None  # the checked axes keep theirs
+    sign_line = next(line for line in summary_lines(result) if line.startswith("sign agree"))
+    assert " y n/a " in sign_line, sign_line
+    assert result.candidate_angle_deg > 0  # the fit, for the trial: kept
+    assert result.to_dict()["correction_angle_deg"] == 0.0
+
+
 def test_a_rotation_fitted_without_one_axis_says_so_in_the_written_file(tmp_path):
     result = _check(NO_Y, _noisy(NO_Y, Rotation.from_euler("z", 60, degrees=True), 3.0), (64, 4))
     assert result.verdict == Verdict.ROTATE and result.correction == "full"

@@ -171,7 +171,8 @@ def test_a_stopped_run_saves_the_encoder_of_its_steps_and_says_where(tmp_path, d
     # --save-every 2: the files of steps 2, 4, ...; that of the stop step, if any, is replaced
     # (it was named as the step before's file)
     last_periodic = tmp_path / f"enc.step{step - step % 2}.pt"
-    assert match.group(5) == ("also the last --save-every file" if last_periodic == path
+    assert match.group(5) == (f"{path.name} is also the last --save-every file"
+                              if last_periodic == path
                               else f"last --save-every file {last_periodic}")
     assert last_periodic.is_file()
     assert not (tmp_path / "enc.pt").exists()  # --out stays free for a full run
@@ -204,7 +205,7 @@ def test_a_run_stopped_before_its_first_step_says_nothing_was_written(tmp_path, 
 
 
 @pytest.mark.parametrize("stop_step, periodic, said", [
-    (16, [15, 16], "; also the last --save-every file"),
+    (16, [15, 16], "; ps.step16.pt is also the last --save-every file"),
     (17, [15, 16], "; last --save-every file {tmp}/ps.step16.pt"),
     (5, [], "")])
 def test_the_stop_line_names_the_last_save_every_file_and_says_there_is_no_resume(

@@ -171,3 +171,27 @@ def test_pretrain_command_writes_a_loadable_encoder_file(tmp_path, capsys):
     assert main(["pretrain", "--data", str(data), "--out", str(other),
                  "--config", str(settings)]) == 1
     assert "multiple" in capsys.readouterr().err
+
+
+def test_a_one_step_run_says_1_step_and_a_collapse_warning_says_what_to_do(tmp_path, capsys,
+                                                                           monkeypatch):
+    """user32: ``1 steps``; a collapse warning ended with no next step."""
+    from vjepa_ros.train import pretrain
+
+    data = tmp_path / "episodes"
+    for index, frames in enumerate(square_videos(2)):
+        states = np.zeros((len(frames), 7))
+        states[:, 0] = np.linspace(0.3, 0.5, len(frames))
+        Episode.from_states(frames, states, np.arange(len(frames)) / 4.0).save(
+            data / f"episode_{index:06d}.npz")
+    settings = tmp_path / "tiny.yaml"
+    settings.write_text(yaml.safe_dump({**TINY, "steps": 1, "monitor_every": 1}))
+    monkeypatch.setattr(pretrain, "collapse_warnings", lambda *args: ["effective_rank fell"])
+    assert main(["pretrain", "--data", str(data), "--out", str(tmp_path / "encoder.pt"),
+                 "--threads", "1", "--config", str(settings), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert ": 1 step in " in printed and "1 steps" not in printed, printed
+    warning = next(line for line in printed.splitlines() if line.startswith("WARNING:"))
+    assert warning.startswith("WARNING: 2 collapse warnings; first: step 0: effective_rank "
+                              "fell; next: judge the encoder with "), warning
+    assert "lower lr" in warning and "ema_start" in warning

@@ -267,6 +267,17 @@ def test_motions_near_the_workspace_edge_are_refused(start, axis):
     assert len(motions) == 14 and motions[-1].label == "-x-y-z"  # the corners by default
 
 
+def test_a_start_outside_the_workspace_box_is_said_as_such_not_as_too_near_its_edge():
+    """user32: an arm outside the box was told its start is "too near the box's edge"."""
+    state = np.concatenate([[0.45, 0.0, 1.2], [math.pi, 0, 0, 0]])  # above the box's top
+    with pytest.raises(ValueError) as refused:
+        check_motions(state, SafetyLimits())
+    assert str(refused.value).startswith("camera check refused: the end effector is outside "
+                                         "the workspace box ")
+    assert "too near" not in str(refused.value) and "move the arm into the box" in str(
+        refused.value)
+
+
 def test_live_check_on_the_simulated_arm():
     """The node's check on pybullet's arm and controller: a 60° yaw error found within 3°."""
     pytest.importorskip("pybullet", reason="pybullet is in install_requires")

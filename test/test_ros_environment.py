@@ -112,3 +112,19 @@ def test_launch_says_a_bad_domain_id_with_its_prefix_and_status_1(monkeypatch, c
     err = capsys.readouterr().err
     assert err.startswith("vjepa-ros launch: ROS_DOMAIN_ID='abc' in the environment"), err
     assert err.count("\n") == 1 and "/project/" not in err, err
+
+
+@pytest.mark.parametrize("value, unusable", [("999", True), ("abc", True), ("42", False)])
+def test_check_flags_a_domain_id_ros_cannot_start_in(value, unusable, monkeypatch, capsys):
+    """user32: ``vjepa-ros check`` showed ROS_DOMAIN_ID=999 as fine while every node refused it."""
+    from vjepa_ros.cli import main
+
+    monkeypatch.setenv("ROS_DOMAIN_ID", value)
+    status = main(["check"])
+    lines = capsys.readouterr().out.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("ROS_DOMAIN_ID"))
+    said = lines[index + 1].strip()
+    if unusable:
+        assert status == 1 and said == f"UNUSABLE: {domain_id_problem()}", said
+    else:
+        assert "UNUSABLE" not in said and not any("UNUSABLE" in line for line in lines)

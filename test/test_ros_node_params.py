@@ -134,6 +134,28 @@ def test_the_simulator_nodes_start_up_error_has_one_prefix(monkeypatch, capsys):
     assert err.count("sim_node") == 1 and "SimNode" not in err
 
 
+@pytest.mark.parametrize("key, args, message", [
+    ("camera", ["-p", "width:=10"], "-p width: width must lie in [32, 4096], got 10"),
+    ("planner", ["-p", "planner.samples:=-5"], "-p planner.samples: planner.samples must "
+     "lie in [1, 100000], got -5"),
+    ("sim", ["-p", "use_sim_time:=true", "-p", "publish_clock:=false"],
+     "-p use_sim_time, -p publish_clock: use_sim_time is true but publish_clock is "),
+    ("planner", ["-p", "planner.samples"], "-p expects NAME:=VALUE"),  # init_node_args'
+])
+def test_a_renamed_node_names_itself_in_its_start_up_error(key, args, message, monkeypatch,
+                                                           capfd):
+    """user32: ``-r __node:=cam2`` still said ``camera: ...``, the default name."""
+    from vjepa_ros.nodes.node_registry import NODES
+
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
+    entry = NODES[key]
+    code = node_runner.run_node(entry.load(), ["node", "--ros-args", "-r", "__ns:=/left", "-r",
+                                               "__node:=cam2", *args])
+    err = capfd.readouterr().err
+    assert code in (1, 2) and err.startswith(f"cam2: {message}"), err
+    assert err.count("\n") == 1 and entry.ros_name not in err.split(":")[0], err
+
+
 def test_closest_name_prefers_the_same_last_part_then_spelling():
     names = ["planner.samples", "planner.topk", "control.mode", "safety.max_image_age_s"]
     assert closest_name("topk", names) == "planner.topk"

@@ -35,6 +35,9 @@ from vjepa_ros.command_errors import command_ended
 def cmd_check(args: argparse.Namespace) -> int:
     """Print the environment the package will run in; exit 1 if something required is missing.
 
+    Required: torch, the package's config/ folder, and a ``ROS_DOMAIN_ID`` ROS can start in
+    (``nodes.ros_environment.domain_id_problem``: unset, or 0..232).
+
     Ctrl-C / SIGTERM: one line saying it saved nothing (it writes no files), status 130 / 143.
     """
     try:
@@ -74,8 +77,13 @@ def _check_environment() -> int:
         ok = False
     ros_vars = ("ROS_DISTRO", "ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE",
                 "ROS_LOCALHOST_ONLY")
+    from vjepa_ros.nodes.ros_environment import domain_id_problem  # no rclpy
+
     for name in ros_vars:
         print(f"{name:<30}{os.environ.get(name, '(unset)')}")
+        if name == "ROS_DOMAIN_ID" and domain_id_problem():  # every node and launch refuses it
+            print(f"{'':<30}UNUSABLE: {domain_id_problem()}")
+            ok = False
     for optional in ("launch_ros", "cv_bridge", "rosbags", "pybullet", "pyrealsense2"):
         try:
             if optional == "pybullet":
@@ -101,7 +109,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     try:
         changes = cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY)  # before torch is imported
-        model_args = model_hyper_parameters(args)
+        model_args = model_hyper_parameters(args, "--checkpoint")
         check_input_paths(args)
         from vjepa_ros.demo import run_demo
 

@@ -282,20 +282,25 @@ def add_model_arguments(parser: argparse.ArgumentParser, files: dict | None = No
                  "none, the file's own config or the preset it matches)")
 
 
-def model_hyper_parameters(args: argparse.Namespace) -> dict:
+def model_hyper_parameters(args: argparse.Namespace, checkpoint: str | None = None) -> dict:
     """Return ``{"encoder": {...}, "predictor": {...}}`` from :func:`add_model_arguments` options.
 
     Raises UsageError (a ValueError; exit status 2, as ``-p``/``--set`` items) naming the option
-    for an item that is not KEY=VALUE with a YAML value.
+    for an item that is not KEY=VALUE with a YAML value. ``checkpoint``: how the command names
+    the file they describe (``--checkpoint``), for the commands that plan: one given without
+    ``args.checkpoint`` set is a UsageError too (options that do not go together).
     """
     from vjepa_ros.config import UsageError
     from vjepa_ros.models.official_names import parse_key_values
 
     try:
-        return {kind: parse_key_values(getattr(args, f"{kind}_args", None), f"--{kind}-arg")
-                for kind in ("encoder", "predictor")}
+        values = {kind: parse_key_values(getattr(args, f"{kind}_args", None), f"--{kind}-arg")
+                  for kind in ("encoder", "predictor")}
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if checkpoint and any(values.values()) and not args.checkpoint:
+        raise UsageError(f"--encoder-arg/--predictor-arg describe a {checkpoint}; none given")
+    return values
 
 
 # -- search method (cem / icem / mppi, gradient refinement): generated from the typed settings ----

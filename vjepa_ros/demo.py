@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import torch
 
+from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.example_episode import Example, load_example  # noqa: F401 (its names here)
 from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, load_world_model
@@ -71,6 +73,23 @@ def load_planning_model(checkpoint=None, device=None, dtype=None, seed: int = 0,
     return model, "small V-JEPA 2 architecture, RANDOM weights (pass --checkpoint for real ones)"
 
 
+def first_moving_step(states, min_motion_m: float) -> int | None:
+    """Return the first step ``t`` whose move ``states[t] -> states[t + 1]`` [m] is long enough.
+
+    ``states``: [T, 7] float (x, y, z in m first); a step counts when its translation is at
+    least ``min_motion_m`` [m] (eval's ``min_motion_m``). None: no step moves that far.
+    """
+    long_enough = np.linalg.norm(np.diff(states[:, :3].astype(float), axis=0), axis=1) \
+        >= min_motion_m
+    return int(long_enough.argmax()) if long_enough.any() else None
+
+
+def _mm(states, step: int) -> str:
+    """Return the length of step ``step``'s translation in millimetres, as text."""
+    move = states[step + 1, :3].astype(float) - states[step, :3]
+    return f"{np.linalg.norm(move) * 1e3:.1f} mm"
+
+
 def cosine(a: torch.Tensor, b: torch.Tensor) -> float:
     denom = float(a.norm() * b.norm())
     return float(a @ b) / denom if denom > 0 else float("nan")
@@ -81,10 +100,15 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
     """Run the example and print what happens; return the numbers (for tests and scripts).
 
     ``model_args``: ``{"encoder": {...}, "predictor": {...}}`` official hyper-parameters for the
-    checkpoint.
+    checkpoint. The step planned is the episode's first whose move reaches eval's
+    ``min_motion_m`` (a note says which when it is not step 0); with none, step 0, and the
+    agreement is ``n/a`` (the cosine of a sub-millimetre move is noise): ``cosine_xyz`` NaN.
     """
     config = preset(cem_preset, **cem_changes)  # bad settings fail before any model is built
     example = load_example(episode)
+    min_motion_m = EvalConfig().min_motion_m
+    step = first_moving_step(example.states, min_motion_m)
+    limit = f"{min_motion_m * 1e3:g} mm (eval's min_motion_m)"
     start = time.perf_counter()
     model, source = load_planning_model(checkpoint, device, dtype, seed, **(model_args or {}))
     load_s = time.perf_counter() - start
@@ -94,13 +118,17 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
           f"loaded in {load_s:.2f} s")
 
     planner = make_planner(model, config, seed=seed)  # too many samples: refused here
+    if step:  # step 0 too still for the cosine to mean anything: the first that moves
+        print(f"note          step 0 -> 1 moves {_mm(example.states, 0)}, below {limit}: "
+              f"planning step {step} -> {step + 1} instead, the first that moves that far")
+    moved, step = step is not None, step or 0
     start = time.perf_counter()
-    reps = model.encode(example.frames[:2])
+    reps = model.encode(example.frames[step:step + 2])
     encode_s = time.perf_counter() - start
     print(f"encode        2 frames {example.frames.shape[1]}x{example.frames.shape[2]} "
           f"in {encode_s * 1e3:.0f} ms")
 
-    context_state = torch.from_numpy(example.states[0])
+    context_state = torch.from_numpy(example.states[step])
     result = planner.plan(reps[:1], context_state, reps[1:2])
     print(f"plan          {config.method.upper()} '{cem_preset}': S {config.samples}, "
           f"H {config.horizon}, I {config.iterations}, k {config.topk}"
@@ -109,16 +137,21 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
         print(f"  iteration {i + 1:2d}  elite energy {energy:.6f}")
 
     executed = state_difference(
-        torch.from_numpy(example.states[0]), torch.from_numpy(example.states[1])
+        torch.from_numpy(example.states[step]), torch.from_numpy(example.states[step + 1])
     )
     planned = result.first_action
-    agreement = cosine(planned[:3], executed[:3])
+    agreement = cosine(planned[:3], executed[:3]) if moved else float("nan")
     fmt = " ".join(f"{v:+.4f}" for v in planned.tolist())
     print(f"planned       dx dy dz droll dpitch dyaw dgrip = {fmt}")
     fmt = " ".join(f"{v:+.4f}" for v in executed.tolist())
     print(f"executed      dx dy dz droll dpitch dyaw dgrip = {fmt}")
-    print(f"agreement     cosine(planned dxyz, executed dxyz) = {agreement:+.3f}")
+    if moved:
+        print(f"agreement     cosine(planned dxyz, executed dxyz) = {agreement:+.3f}")
+    else:
+        print(f"agreement     n/a: no step of the episode moves {limit}; step 0's "
+              f"{_mm(example.states, 0)} is too small for the cosine to mean anything")
     return {
+        "step": step,
         "encode_s": encode_s,
         "plan_s": result.timings["total"],
         "elite_energies": result.elite_energies.tolist(),

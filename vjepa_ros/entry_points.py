@@ -132,7 +132,14 @@ def _node(key: str) -> NoReturn:
         node_class = entry().load()
         return lambda: run_node(node_class)
 
-    end_after(lambda: run_stoppable(lambda: entry().ros_name, load))
+    def name():  # its ROS name (-r __node:=), only for a stop line
+        import sys
+
+        from vjepa_ros.nodes.ros_args import started_name
+
+        return started_name(entry().ros_name, sys.argv)
+
+    end_after(lambda: run_stoppable(name, load))
 
 
 def planner_node() -> NoReturn:

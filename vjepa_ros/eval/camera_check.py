@@ -90,9 +90,15 @@ SPAN_3D = 0.3
 PLANE_YAW_DEG = 30.0
 
 
-def _agreement(inferred: np.ndarray, executed: np.ndarray, min_motion: float) -> dict:
+def _agreement(inferred: np.ndarray, executed: np.ndarray, min_motion: float,
+               unchecked=()) -> dict:
+    """Per base axis, the sign agreement (None: no component counted, or an ``unchecked`` axis).
+
+    An axis no used motion moved along is not checked (the verdict says so): the signs of the
+    small components of other motions along it are not shown as if it were.
+    """
     fractions, counted = sign_agreement(inferred, executed, min_motion)
-    return {axis: (None if n == 0 else float(f))
+    return {axis: (None if n == 0 or axis in unchecked else float(f))
             for axis, f, n in zip(AXES, fractions, counted, strict=True)}
 
 
@@ -224,7 +230,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         explanation = (f"placement fine: the model's motions match the robot's axes within "
                        f"{angle:.1f}° (threshold {thresholds.fine_deg:g}°; RMS "
                        f"{residual['none']:.1f}° uncorrected); no correction needed")
-        choice, chosen = "none", identity
+        choice, chosen, angle = "none", identity, 0.0  # (the fit: candidate_angle_deg)
     elif not noise.distinguishable:
         verdict = Verdict.FINE
         explanation = (f"placement fine: the estimated rotation, {angle:.1f}°, lies within its "
@@ -234,7 +240,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                        f"it), so it cannot be told from no rotation (p {noise.p_value:.2f}); no "
                        "correction applied (more motions narrow the uncertainty: the live "
                        "check's camera_check.motion.diagonals, or a longer recording offline)")
-        choice, chosen = "none", identity
+        choice, chosen, angle = "none", identity, 0.0  # (the fit: candidate_angle_deg)
     else:
         verdict = Verdict.ROTATE
         explanation = (f"correct by rotation: the model predicts motion in a frame rotated "
@@ -263,8 +269,9 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         correction_rpy_deg=chosen.as_euler("xyz", degrees=True).tolist(),
         correction_angle_deg=angle,
         residual_deg=residual, scale=scale,
-        sign_agreement=_agreement(inferred, executed, thresholds.min_motion_m / 2),
-        sign_agreement_corrected=_agreement(corrected, executed, thresholds.min_motion_m / 2),
+        sign_agreement=_agreement(inferred, executed, thresholds.min_motion_m / 2, unchecked),
+        sign_agreement_corrected=_agreement(corrected, executed, thresholds.min_motion_m / 2,
+                                            unchecked),
         explained=by_axis, axis_scale=scales,
         agreement={name: (agreement(executed, inferred, rotation) if moved.any() else 0.0)
                    for name, rotation in (("none", identity), ("yaw", yaw_rotation),

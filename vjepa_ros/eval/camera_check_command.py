@@ -193,7 +193,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         refuse_random_with_checkpoint(args)
         file_checkpoint = params_file_checkpoint(args)  # the defaults depend on it
         cem, thresholds, config = checked_options(args)
-        model_args = model_hyper_parameters(args)
+        model_args = model_hyper_parameters(
+            args, "--checkpoint (or a --params-file with model.checkpoint)")
         output_dir(out, create=False)
         from vjepa_ros.train.out_check import refuse_out_in_bag
 
@@ -251,8 +252,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             raise ValueError(option_message(str(exc), _OPTIONS)) from None
         check_world_model_choice(args)
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
-        model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
-                                            args.seed, aspect_ratio_range=crop, **model_args)
+        model, source = load_planning_model(  # its errors name where the file came from
+            args.checkpoint, args.device, args.dtype, args.seed, aspect_ratio_range=crop,
+            option=file_checkpoint or "--checkpoint", **model_args)
         print(f"world model   {source}")
         if replaced:  # this bag's check with another world model
             print(f"note          {replaced}")

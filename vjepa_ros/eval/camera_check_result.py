@@ -29,10 +29,10 @@ class CameraCheckResult:
     rotation_angle_deg: float  # angle of the full rotation
     correction: str  # "none", "yaw" or "full": which rotation is recommended
     correction_rpy_deg: list[float]  # control.model_frame_rpy_deg to load
-    correction_angle_deg: float
+    correction_angle_deg: float  # [deg] 0 with correction "none" (the fit: candidate_angle_deg)
     residual_deg: dict  # RMS angle [deg] after no correction / the yaw / the full rotation
     scale: float  # Σ|inferred| / Σ|executed| over the motions used
-    sign_agreement: dict  # per base axis, inferred vs executed (fraction, None: axis unused)
+    sign_agreement: dict  # per base axis, inferred vs executed (fraction, None: axis unchecked)
     sign_agreement_corrected: dict  # the same after turning the inferred motions into base frame
     explained: dict  # per base axis: mean share of the frame change explained (None: not known)
     axis_scale: dict  # per base axis: inferred / executed length of its motions (None: no motion)

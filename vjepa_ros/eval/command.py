@@ -124,7 +124,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         cem = preset(args.preset, **cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY))
         config = checked_eval_config(args)
-        model_args = model_hyper_parameters(args)
+        model_args = model_hyper_parameters(args, "--checkpoint")
         # the options first, then the files: created by write_report, after the run
         output_dir(out, create=False)
         from vjepa_ros.train.out_check import refuse_out_in_bag

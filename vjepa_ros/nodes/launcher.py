@@ -47,8 +47,9 @@ def cmd_launch(args: argparse.Namespace) -> int:
     """Run the planner (and camera / extra nodes) until Ctrl-C.
 
     Exit status 2 for a usage error (``config.UsageError``: a ``-p`` item, a ``-p`` value of the
-    wrong type, a ``--params-file`` that cannot be used), 1 for a start-up error (a checkpoint,
-    a parameter value a node refuses: out of range, or of the wrong type in a file)
+    wrong type or one its node refuses, out of its range, a ``--params-file`` that cannot be
+    used), 1 for a start-up error (a checkpoint, a value from a file a node refuses: out of
+    range, or of the wrong type)
     and for a node that stops itself while running (``Launch.failure``: a simulator that finds
     another one on the domain), after one line naming it (``Launch.failure_line``: the reason
     said once); the other nodes stop with it.

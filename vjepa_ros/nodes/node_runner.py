@@ -54,6 +54,7 @@ def run_node(node_class, args=None) -> int:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
+    from vjepa_ros.nodes.ros_args import started_name
     from vjepa_ros.terminate import (
         ignore_stop_signals,
         sigint_raises,
@@ -62,7 +63,9 @@ def run_node(node_class, args=None) -> int:
         stopped_by,
     )
 
-    name = getattr(node_class, "ROS_NAME", node_class.__name__)  # the one prefix of its lines
+    argv = sys.argv if args is None else list(args)
+    # the one prefix of its lines: its ROS name (-r __node:=cam2: cam2)
+    name = started_name(getattr(node_class, "ROS_NAME", node_class.__name__), argv)
     node = executor = stopped = None
     # SIGTERM raises terminate.Terminated, as Ctrl-C KeyboardInterrupt; Ctrl-C raises it even
     # where the shell started the node ignoring SIGINT (``node &`` in a script), as rclpy's
@@ -84,8 +87,7 @@ def run_node(node_class, args=None) -> int:
             # before the node, so that a stop during the node's start cannot cut it in half.
             with stop_signals_held():  # not cut inside rclpy's constructor (terminate)
                 executor = SingleThreadedExecutor()
-            node, status = _start_node(node_class, name,  # (a stop while loading: raised)
-                                       sys.argv if args is None else list(args))
+            node, status = _start_node(node_class, name, argv)  # (a stop while loading: raised)
             if node is None:
                 return status
             executor.add_node(node)
@@ -117,6 +119,8 @@ def run_node(node_class, args=None) -> int:
 def _start_node(node_class, name: str, argv: list[str]) -> tuple:
     """Return ``(node_class(), 0)``, or ``(None, status)`` after one line ``NAME: error``.
 
+    ``name``: the node's ROS name (``ros_args.started_name``), the prefix of that line.
+
     ``status``: 2 for a usage error (``config.UsageError``: an unknown parameter; a ``-p`` value
     of the wrong type, ``config.typed_on_command_line``), else 1 (``config.exit_status``). A
     value error names the ``--params-file`` or ``-p`` of ``argv`` that gave the parameters it
@@ -140,7 +144,8 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
         return node_class(), 0
     except (OSError, ValueError, RuntimeError, ParameterException) as exc:
         # One prefix, the node's ROS name; the node's own messages carry none.
-        message, sources = one_line(exc), ros_arg_sources(argv, name)
+        default = getattr(node_class, "ROS_NAME", node_class.__name__)  # (as -r rules name it)
+        message, sources = one_line(exc), ros_arg_sources(argv, default)
         if isinstance(exc, UnknownParameterError):  # a file's names after that file
             message = exc.message(sources=sources)
         elif not isinstance(exc, UsageError):  # (a usage error names its parameter itself)
@@ -155,9 +160,10 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
 def init_node_args(node_class, args=None) -> int:
     """``rclpy.init(args=args)`` after checking its ROS arguments; return 0, or a status.
 
-    After one line: 2 for bad ROS arguments (a usage error), 1 for an environment ROS cannot
-    start in (``ros_environment``: a ``ROS_DOMAIN_ID`` that is no domain, checked before
-    rclpy.init; another failure of rclpy.init that is no argument's, a resource error).
+    After one line ``NAME: ...`` (NAME its ROS name, ``-r __node:=`` applied): 2 for bad ROS
+    arguments (a usage error), 1 for an environment ROS cannot start in (``ros_environment``: a
+    ``ROS_DOMAIN_ID`` that is no domain, checked before rclpy.init; another failure of
+    rclpy.init that is no argument's, a resource error).
 
     ``args`` None: ``sys.argv``, as rclpy takes it. The ``--params-file`` files are checked for
     the node ``node_class.ROS_NAME`` (remapped as ``-r __ns:=``/``__node:=`` say), so a
@@ -168,16 +174,22 @@ def init_node_args(node_class, args=None) -> int:
     import rclpy.logging
     from rclpy.signals import SignalHandlerOptions
 
-    from vjepa_ros.nodes.ros_args import check_ros_args, ros_args_error, ros_arguments
+    from vjepa_ros.nodes.ros_args import (
+        check_ros_args,
+        ros_args_error,
+        ros_arguments,
+        started_name,
+    )
     from vjepa_ros.nodes.ros_environment import domain_id_problem, init_failure, is_argument_error
     from vjepa_ros.terminate import call_held
 
-    name = getattr(node_class, "ROS_NAME", node_class.__name__)
+    default = getattr(node_class, "ROS_NAME", node_class.__name__)
     files = [entry.params_file for entry in NODES.values()
              if entry.target.endswith(f":{node_class.__name__}") and entry.params_file]
     argv = sys.argv if args is None else list(args)
+    name = started_name(default, argv)  # its lines' prefix: its ROS name
     try:
-        check_ros_args(argv, name,
+        check_ros_args(argv, default,
                        f"config/{files[0]}" if files else "config/planner.yaml")
     except ValueError as exc:
         print(f"{name}: {exc}", file=sys.stderr)

@@ -75,6 +75,15 @@ def node_name(name: str, arguments: list[tuple[str, str | None]]) -> str:
     return f"/{namespace}/{name}" if namespace else f"/{name}"
 
 
+def started_name(name: str, argv: list[str]) -> str:
+    """Return the name node ``name`` runs under with ``argv``'s ``-r __node:=`` (no namespace).
+
+    The prefix of a node executable's own lines (``-r __node:=cam2`` → ``cam2: ...``); ``name``
+    where no rule renames it (or one renames it to nothing, which rcl refuses).
+    """
+    return node_name(name, ros_arguments(argv)).rpartition("/")[2] or name
+
+
 def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml") -> None:
     """Refuse the ROS arguments rcl would refuse, and parameter files that miss the node.
 

@@ -22,6 +22,7 @@ from vjepa_ros.path_text import one_line, shown_path
 
 EPISODE_ARRAYS = ("observations", "states", "actions", "timestamps", "metadata")
 REQUIRED_ARRAYS = ("observations", "states")
+SHOWN_ENTRIES = 5  # the entries a "missing arrays" line names before "and N more"
 # What numpy or zipfile raise for a file or an archive member that is not what it should be.
 _READ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
 
@@ -73,9 +74,11 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
     with archive:
         absent = sorted(set(required) - set(archive.files))
         if absent:
+            has = archive.files  # a .pt file (a zip too): dozens of entries, the first few
+            listed = f"{has}" if len(has) <= SHOWN_ENTRIES else (
+                f"{has[:SHOWN_ENTRIES]} and {len(has) - SHOWN_ENTRIES} more entries")
             raise ValueError(f"episode {shown_path(path)} is missing arrays {absent} (has "
-                             f"{archive.files}): "
-                             f"give {EPISODE_FORMAT}")
+                             f"{listed}): give {EPISODE_FORMAT}")
         arrays = {}
         for name in names:
             if name not in archive.files:

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from vjepa_ros.config import check_values, param
-from vjepa_ros.robot.safety import SafetyLimits, filter_target
+from vjepa_ros.robot.safety import SafetyLimits, filter_target, outside_box_problem
 
 AXES = ("x", "y", "z")
 
@@ -78,14 +78,18 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
 
     Raises ValueError (one line: which motion, why, what to do) when a target or the way back
     would not pass the safety filter unchanged: ``distance_m`` exceeds ``safety.max_step_m``
-    (:func:`step_problem`), or the start is too near the workspace box's edge for
-    ``distance_m``.
+    (:func:`step_problem`), the start lies outside the workspace box
+    (``safety.outside_box_problem``), or it is too near the box's edge for ``distance_m``.
     """
     config = config or CheckMotionConfig()
     problem = step_problem(config.distance_m, limits)
     if problem:
         raise ValueError(f"camera check refused: {problem}")
     start = np.asarray(start, dtype=np.float64).reshape(7)
+    outside = outside_box_problem(start, limits, "move the arm into the box, near its centre, "
+                                  "and call the check again")
+    if outside:  # not "too near the edge": no motion from there passes
+        raise ValueError(f"camera check refused: the {outside}")
     motions = []
     for label, direction in motion_directions(config.diagonals, config.corners):
         target = start.copy()

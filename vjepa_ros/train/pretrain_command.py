@@ -13,6 +13,7 @@ from vjepa_ros.atomic_files import is_partial, remove_stale_partials, save_plot,
 from vjepa_ros.cli_options import option_message
 from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import ConfigError, UsageError
+from vjepa_ros.counts import counted
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.train.command import add_options, option_given
 
@@ -196,7 +197,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     plot = write_curves(result, config.floors, *curve_files(out))
     if result.losses:
         tail = result.losses[-50:]
-        done = (f"{config.steps} steps in {result.seconds / 60:.1f} min "
+        done = (f"{counted(config.steps, 'step')} in {result.seconds / 60:.1f} min "
                 f"({result.seconds / config.steps:.2f} s/step); final loss (mean of last "
                 f"{len(tail)}) {sum(tail) / len(tail):.4f}")
     else:
@@ -206,9 +207,16 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     print(f"saved {path} ({path.stat().st_size / 1e6:.1f} MB): {done}; monitors {change}; "
           f"plot {plot}")
     if result.warnings:
-        print(f"WARNING: {len(result.warnings)} collapse warning(s); first: "
-              f"{result.warnings[0]}")
+        print(f"WARNING: {counted(len(result.warnings), 'collapse warning')}; first: "
+              f"{result.warnings[0]}; {COLLAPSE_NEXT}")
     return 0
+
+
+# What to do after collapse warnings: what docs/pretraining.md measured helps, and the real check
+COLLAPSE_NEXT = ("next: judge the encoder with benchmarks/bench_encoder_landscape.py (a monitor "
+                 "below its floor did not predict a worse encoder in docs/pretraining.md); to "
+                 "keep the floors, lower lr and start_lr (a sixth kept them there) or raise "
+                 "ema_start (0.99925 only delayed the fall)")
 
 
 def check_batch_memory(config) -> None:
@@ -334,7 +342,7 @@ def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Pat
     also = ""
     if periodic:  # the stop step's own --save-every file is the one just replaced
         also = (f"; last --save-every file {periodic[-1]}" if periodic[-1] != path
-                else "; also the last --save-every file")
+                else f"; {path.name} is also the last --save-every file")
     print(f"vjepa-ros pretrain: {word} at step {step} of {config.steps}; the encoder as trained "
           f"so far saved to {path} (curves {curves.name}, plot {plot.name})"
           f"{also}; pretrain has no --resume: a rerun starts at step 0 (use a new --out)",
