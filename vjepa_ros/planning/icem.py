@@ -38,14 +38,25 @@ from vjepa_ros.planning.config import CEMConfig
 
 
 def population(config: CEMConfig, iteration: int) -> int:
-    """Return the new samples of ``iteration`` (0-based): max(round(S / γ^i), 2k), ≤ S."""
-    decayed = round(config.samples / config.icem.population_decay**iteration)
+    """Return the new samples of ``iteration`` (0-based): max(round(S / γ^i), 2k), ≤ S.
+
+    Once γ^i exceeds S the decayed count is below 1, so 2k: γ^i is not computed then (γ 10 to
+    the 400th overflows a float).
+    """
+    decay = config.icem.population_decay
+    if iteration * math.log(decay) > math.log(config.samples):
+        return min(config.samples, 2 * config.topk)
+    decayed = round(config.samples / decay**iteration)
     return min(config.samples, max(decayed, 2 * config.topk))
 
 
 def kept_count(config: CEMConfig) -> int:
-    """Elites carried over: ceil(fraction · k) (0 when the fraction is 0)."""
-    return math.ceil(config.icem.keep_elites_fraction * config.topk)
+    """Elites carried over: ceil(fraction · k) (0 when the fraction is 0).
+
+    The product is rounded to 9 decimals first: 0.07 · 100 is 7.000000000000001 in floats,
+    which is 7 elites, not 8.
+    """
+    return math.ceil(round(config.icem.keep_elites_fraction * config.topk, 9))
 
 
 def evaluations_per_step(config: CEMConfig, warm: bool = True) -> int:
