@@ -26,6 +26,7 @@ import torch
 
 from vjepa_ros.planning.cancel import PlanCancelled, check_stop  # noqa: F401 (re-exported)
 from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.energy import finite_energies
 from vjepa_ros.planning.memory import allocation_failures_named
 from vjepa_ros.planning.rollout import ImaginedRollout
 
@@ -162,7 +163,12 @@ class SearchLog:
     evaluations: int = 0  # action sequences scored
 
     def score(self, score, actions: torch.Tensor, device: torch.device) -> torch.Tensor:
-        """Return ``score(actions)`` [S'] (checked), timed and counted."""
+        """Return ``score(actions)`` [S'] (checked), timed and counted.
+
+        Raises RuntimeError for a wrong shape and ``energy.NoFiniteEnergyError`` when no energy
+        is finite (NaN/inf ones are left out by the searches: last in CEM's and iCEM's top-k,
+        weight 0 in MPPI).
+        """
         rollout_start = time.perf_counter()
         energies = score(actions)  # [S']
         _sync(device)
@@ -172,6 +178,7 @@ class SearchLog:
                 f"scorer returned shape {list(energies.shape)}, expected [{actions.shape[0]}]"
             )
         self.evaluations += actions.shape[0]
+        finite_energies(energies)
         return energies
 
     def record(self, elite_energy: float, best_energy: float, iteration_start: float) -> None:

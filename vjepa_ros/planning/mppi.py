@@ -28,16 +28,25 @@ from vjepa_ros.planning.cem import (
     sample_actions,
 )
 from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.energy import finite_energies
 
 
 def mppi_weights(energies: torch.Tensor, temperature: float, normalize: bool) -> torch.Tensor:
-    """Return MPPI weights [S] (sum 1, float32) of energies [S]: softmax(−(E − min E) / λ)."""
-    costs = energies.float() - energies.min()
-    if normalize:
-        spread = costs.std() if costs.numel() > 1 else costs.new_tensor(0.0)
+    """Return MPPI weights [S] (sum 1, float32) of energies [S]: softmax(−(E − min E) / λ).
+
+    NaN/inf energies (predictions that overflowed) get weight 0, as CEM leaves them out of its
+    elites. Computed in float64 after subtracting the minimum, so any λ > 0 gives finite weights
+    (λ 1e-50 is 0 in float32: 0/0). Raises ``energy.NoFiniteEnergyError`` when none is finite.
+    """
+    finite = finite_energies(energies)
+    costs = energies.double()
+    costs = costs - costs[finite].min()
+    if normalize and int(finite.sum()) > 1:
+        spread = costs[finite].std()
         if spread > 0:
             costs = costs / spread
-    return torch.softmax(-costs / temperature, dim=0)
+    costs = torch.where(finite, costs, torch.full_like(costs, math.inf))
+    return torch.softmax(-costs / temperature, dim=0).float()
 
 
 def mppi_search(
