@@ -224,9 +224,6 @@ def test_a_held_gripper_is_imagined_held_whatever_close_gripper(source):
     assert (samples[..., 6] == 0).all(), samples[0, :, 6]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: a warm start shifts the close_gripper steps' "
-                   "gripper 1 to the step before; the momentum keeps part of it and the planned "
-                   "gripper delta leaves the ±gripper_clip (0.75) box")
 @pytest.mark.parametrize("gripper_momentum", [0.15, 0.3])
 def test_a_warm_started_plan_keeps_the_gripper_within_its_clip(gripper_momentum):
     from vjepa_ros.planning.cem import shift_plan

@@ -59,7 +59,12 @@ class PlanResult:
 def initial_distribution(
     config: CEMConfig, device: torch.device, warm_mean: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return the start mean, std [H, 7]: 0 (or ``warm_mean``), maxnorm (xyz) / 1 (gripper)."""
+    """Return the start mean, std [H, 7]: 0 (or ``warm_mean``), maxnorm (xyz) / 1 (gripper).
+
+    A ``warm_mean`` is put in the samples' box first (:func:`clip_to_box`): shifted by one step,
+    a close-gripper step's gripper 1 would otherwise start a step whose samples are clipped to
+    ±gripper_clip, and the momentum would keep the plan outside that clip.
+    """
     horizon = config.horizon
     mean = torch.zeros(horizon, 7, device=device)
     if warm_mean is not None:
@@ -68,8 +73,7 @@ def initial_distribution(
                 f"warm-start mean must have shape [{horizon}, 7], got {list(warm_mean.shape)}"
             )
         mean.copy_(warm_mean)
-        if not config.search_rotation:
-            mean[:, ROTATION] = 0.0
+        clip_to_box(mean, config)
     std = torch.zeros(horizon, 7, device=device)
     std[:, XYZ] = config.maxnorm
     std[:, GRIPPER] = config.gripper_init_std
@@ -86,9 +90,17 @@ def sample_actions(
     """Turn standard-normal ``noise`` [S, H, 7] into action samples [S, H, 7] of the distribution.
 
     Clipped per axis (xyz ±maxnorm, gripper ±gripper_clip), rotation 0 unless searched, fixed axes
-    set, gripper forced to 1 from step ``close_gripper`` on.
+    set, gripper forced to 1 from step ``close_gripper`` on (:func:`clip_to_box`).
     """
-    actions = noise * std + mean
+    return clip_to_box(noise * std + mean, config)
+
+
+def clip_to_box(actions: torch.Tensor, config: CEMConfig) -> torch.Tensor:
+    """Put actions [..., H, 7] in the search box, in place, and return them.
+
+    Per axis: xyz ±maxnorm, gripper ±gripper_clip, rotation ±rotation_maxnorm if searched else
+    0; fixed axes set; gripper 1 from step ``close_gripper`` on (the published sample rules).
+    """
     actions[..., XYZ].clamp_(-config.maxnorm, config.maxnorm)
     if config.search_rotation:
         actions[..., ROTATION].clamp_(-config.rotation_maxnorm, config.rotation_maxnorm)
@@ -98,7 +110,7 @@ def sample_actions(
     for index, value in config.fixed_axes:
         actions[..., index] = value
     if config.close_gripper is not None:
-        actions[:, config.close_gripper :, GRIPPER] = 1.0
+        actions[..., config.close_gripper :, GRIPPER] = 1.0
     return actions
 
 
@@ -117,7 +129,28 @@ def refit_distribution(
     if not config.search_rotation:
         new_mean[:, ROTATION] = 0.0
         new_std[:, ROTATION] = 0.0
-    return new_mean, new_std
+    return keep_in_box(new_mean, config), new_std
+
+
+def keep_in_box(mean: torch.Tensor, config: CEMConfig) -> torch.Tensor:
+    """Clamp a search mean [H, 7] in place into its samples' box and return it.
+
+    A mix of in-box values stays in the box up to float rounding (0.75 · 0.85 + 0.75 · 0.15 is a
+    float32 step above 0.75); clamped per axis: xyz ±maxnorm, rotation ±rotation_maxnorm, gripper
+    ±gripper_clip (up to 1 from step ``close_gripper`` on, where the samples are 1). Fixed axes
+    keep their value. Values inside the box are left bit for bit.
+    """
+    fixed = [(index, mean[:, index].clone()) for index, _ in config.fixed_axes]
+    mean[:, XYZ].clamp_(-config.maxnorm, config.maxnorm)
+    mean[:, ROTATION].clamp_(-config.rotation_maxnorm, config.rotation_maxnorm)
+    gripper = mean[:, GRIPPER].clamp(min=-config.gripper_clip)
+    high = torch.full_like(gripper, config.gripper_clip)
+    if config.close_gripper is not None:
+        high[config.close_gripper :] = 1.0
+    mean[:, GRIPPER] = torch.minimum(gripper, high)
+    for index, values in fixed:
+        mean[:, index] = values
+    return mean
 
 
 def plan_from_mean(mean: torch.Tensor, config: CEMConfig) -> torch.Tensor:

@@ -28,6 +28,7 @@ from vjepa_ros.planning.cem import (
     PlanResult,
     SamplingPlanner,
     SearchLog,
+    clip_to_box,
     initial_distribution,
     refit_distribution,
     sample_actions,
@@ -88,7 +89,9 @@ def icem_search(
     mean, std = initial_distribution(config, device, warm_mean)
     zero_noise = torch.zeros(1, config.horizon, 7, device=device)
     keep = kept_count(config)
-    kept_actions = None if warm_elites is None or keep == 0 else warm_elites[:keep].to(device)
+    kept_actions = None  # the warm elites in the box, as the warm mean (initial_distribution)
+    if warm_elites is not None and keep:
+        kept_actions = clip_to_box(warm_elites[:keep].to(device, copy=True), config)
     kept_energies = None  # None: the kept actions must be scored (new frame)
     best_actions, best_energy = None, math.inf
     for iteration in range(config.iterations):

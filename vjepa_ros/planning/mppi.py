@@ -25,6 +25,7 @@ from vjepa_ros.planning.cem import (
     SamplingPlanner,
     SearchLog,
     initial_distribution,
+    keep_in_box,
     sample_actions,
 )
 from vjepa_ros.planning.config import CEMConfig
@@ -79,6 +80,7 @@ def mppi_search(
             mean[:, ROTATION] = 0.0
         for index, value in config.fixed_axes:  # exact, not a weighted sum of equal values
             mean[:, index] = value
+        keep_in_box(mean, config)  # a weighted sum of in-box samples, up to float rounding
         std = std * settings.noise_decay
         lowest = energies.topk(config.topk, largest=False).values
         best_energy = min(best_energy, lowest[0].item())
