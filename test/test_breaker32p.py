@@ -116,9 +116,6 @@ class ResetInLastIteration(PositionWorldModel):
         return out
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: a reset() (new goal) while the last "
-                   "iteration is scored is undone when the search then stores its mean: the "
-                   "next goal's plan warm-starts from the old goal's")
 @pytest.mark.parametrize("changes", [dict(method="cem", warm_start=True), dict(method="icem"),
                                      dict(method="mppi")], ids=["cem", "icem", "mppi"])
 def test_a_reset_during_a_plan_is_not_undone_by_that_plan(changes):
@@ -168,9 +165,6 @@ def test_cem_only_settings_with_another_method_are_not_silently_ignored(name, va
         load_reach_config(overrides={"planner.method": "mppi", f"planner.{name}": value})
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: a plan that was not executed (shadow mode; "
-                   "also refused or discarded) still shifts the warm start, so the next plan "
-                   "from the same state starts from a plan missing a step never taken")
 def test_a_plan_not_executed_does_not_shift_the_warm_start():
     from test_robot_mpc import START as ARM_START
     from test_robot_mpc import Clock, frame, tiny_world_model

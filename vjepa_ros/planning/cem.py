@@ -18,6 +18,7 @@ rounding), and the plain reference planner (``reference.py``) fed the same gener
 plan.
 """
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -378,28 +379,72 @@ class SamplingPlanner:
 
     ``plan(context_reps, context_state, goal_reps)`` runs one replanning step (shapes as
     :func:`plan`); ``reset()`` forgets the warm-start state (call it when the goal changes or the
-    robot was moved by hand). A step cancelled through ``should_stop`` (:class:`PlanCancelled`)
-    leaves the warm-start state alone. Subclasses implement ``_search`` (one method each). With
+    robot was moved by hand; thread-safe: a plan running meanwhile then keeps nothing). A step
+    cancelled through ``should_stop`` (:class:`PlanCancelled`) or failing keeps nothing either,
+    nor does one whose mean is not finite. Subclasses implement ``_search`` (one method each),
+    returning the result and the warm-start state to keep (``WARM_STATE`` names it). With
     ``config.refine.steps`` > 0 the search's plan is then refined by gradient steps
     (``refine.py``); the warm-start state stays the sampler's own. An allocation that fails
     during ``plan`` raises ``memory.SamplesMemoryError`` naming ``CEMConfig.samples``.
+
+    The next step starts from the kept state shifted by one step (the executed action dropped):
+    after every plan by default (a loop that executes each plan, as the published notebook's),
+    or, once :meth:`follow_commands` was called (the MPC session does), only after
+    :meth:`commanded` said the plan's first action went to the arm; a plan not executed (shadow
+    mode, refused, discarded) is the next step's start as it is.
     """
+
+    WARM_STATE = ("_last_mean",)  # attributes of the warm-start state, None when forgotten
 
     def __init__(self, model, config: CEMConfig, seed: int | torch.Generator | None = 0):
         self.model = model
         self.config = config
         self.generator = make_generator(seed)
+        self._lock = threading.Lock()
+        self._generation = 0  # bumped by reset(): a plan begun before keeps nothing
+        self._follow_commands = False
         self.reset()
 
     def reset(self) -> None:
-        self._last_mean: torch.Tensor | None = None
+        with self._lock:
+            self._generation += 1
+            self._forget()
+
+    def _forget(self) -> None:
+        for name in self.WARM_STATE:
+            setattr(self, name, None)
+        self._commanded = False
+
+    def follow_commands(self) -> None:
+        """Shift the warm start only for plans :meth:`commanded` reports (see the class)."""
+        self._follow_commands = True
+
+    def commanded(self) -> None:
+        """Note that the last plan's first action went to the arm (its step is dropped next)."""
+        with self._lock:
+            self._commanded = True
+
+    def _shifted(self, kept: torch.Tensor) -> torch.Tensor:
+        """Return a kept plan [..., H, 7] as the next step's start: shifted if it was executed."""
+        return shift_plan(kept) if self._commanded or not self._follow_commands else kept
 
     def _warm_mean(self, enabled: bool) -> torch.Tensor | None:
-        """Return the last mean shifted by one step (None: not ``enabled`` or other horizon)."""
+        """Return the last mean as the next start (None: not ``enabled`` or other horizon)."""
         last = self._last_mean
         if enabled and last is not None and last.shape[0] == self.config.horizon:
-            return shift_plan(last)
+            return self._shifted(last)
         return None
+
+    def _keep(self, warm: dict, generation: int) -> None:
+        """Keep a plan's warm-start state unless reset() came since it began; not if NaN/inf."""
+        with self._lock:
+            if generation != self._generation:
+                return
+            if all(value is None or bool(torch.isfinite(value).all()) for value in warm.values()):
+                vars(self).update(warm)
+                self._commanded = False
+            else:  # NaN/inf: a start no later plan recovers from
+                self._forget()
 
     def plan(
         self,
@@ -415,24 +460,21 @@ class SamplingPlanner:
                 self.model, context_reps, context_state, goal_reps, self.config, token_weights,
                 should_stop, context_cache,
             )
-            warm_state = dict(vars(self))  # restored if the step is cancelled during refinement
+            generation = self._generation
             with torch.inference_mode():
-                result = self._search(score, rollout.device, should_stop)
-            try:
-                return finish(result, rollout, self.config, should_stop)
-            except PlanCancelled:
-                vars(self).update(warm_state)
-                raise
+                result, warm = self._search(score, rollout.device, should_stop)
+            result = finish(result, rollout, self.config, should_stop)
+            self._keep(warm, generation)
+            return result
 
-    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+    def _search(self, score, device: torch.device, should_stop) -> tuple[PlanResult, dict]:
         raise NotImplementedError
 
 
 class CEMPlanner(SamplingPlanner):
     """The published CEM (``cem_search``), warm-started from the shifted last mean if asked."""
 
-    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+    def _search(self, score, device: torch.device, should_stop) -> tuple[PlanResult, dict]:
         warm_mean = self._warm_mean(self.config.warm_start)
         result = cem_search(score, self.config, device, self.generator, warm_mean, should_stop)
-        self._last_mean = result.mean
-        return result
+        return result, {"_last_mean": result.mean}

@@ -32,7 +32,6 @@ from vjepa_ros.planning.cem import (
     initial_distribution,
     refit_distribution,
     sample_actions,
-    shift_plan,
 )
 from vjepa_ros.planning.colored_noise import colored_noise
 from vjepa_ros.planning.config import CEMConfig
@@ -126,20 +125,17 @@ def icem_search(
 class ICEMPlanner(SamplingPlanner):
     """iCEM with its warm start: the previous mean and kept elites, shifted by one step."""
 
-    def reset(self) -> None:
-        super().reset()
-        self._last_elites: torch.Tensor | None = None
+    WARM_STATE = ("_last_mean", "_last_elites")
 
-    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+    def _search(self, score, device: torch.device, should_stop) -> tuple[PlanResult, dict]:
         shift = self.config.icem.shift_warm_start
         warm_mean = self._warm_mean(shift)
         elites = self._last_elites
         if warm_mean is None or elites is None or elites.shape[1] != self.config.horizon:
             elites = None
         else:
-            elites = shift_plan(elites)
+            elites = self._shifted(elites)
         result, kept = icem_search(
             score, self.config, device, self.generator, warm_mean, elites, should_stop
         )
-        self._last_mean, self._last_elites = result.mean, kept
-        return result
+        return result, {"_last_mean": result.mean, "_last_elites": kept}

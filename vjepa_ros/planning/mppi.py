@@ -91,8 +91,7 @@ def mppi_search(
 class MPPIPlanner(SamplingPlanner):
     """MPPI, warm-started from the previous mean shifted by one step (``shift_warm_start``)."""
 
-    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+    def _search(self, score, device: torch.device, should_stop) -> tuple[PlanResult, dict]:
         warm_mean = self._warm_mean(self.config.mppi.shift_warm_start)
         result = mppi_search(score, self.config, device, self.generator, warm_mean, should_stop)
-        self._last_mean = result.mean
-        return result
+        return result, {"_last_mean": result.mean}
