@@ -99,7 +99,7 @@ def reach(sim, model, seeds, config, rpy) -> dict:
     for seed in seeds:
         goal = make_reach_goal(sim, seed)
         episode = run_reach_episode(sim, model, goal, cem, config.episode, control=control,
-                                    seed=config.planner.seed)
+                                    seed=config.planner.seed_or_none)
         outcomes.append((episode.success, len(episode.steps), episode.final_distance))
     return {"successes": sum(o[0] for o in outcomes), "goals": len(seeds),
             "mean_steps": float(np.mean([o[1] for o in outcomes])),

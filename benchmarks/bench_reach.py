@@ -82,7 +82,8 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
         goal = make_reach_goal(sim, seed, task)
         started = time.perf_counter()
         episode = run_reach_episode(sim, model, goal, cem, config.episode, control=control,
-                                    random_actions=random_actions, seed=config.planner.seed,
+                                    random_actions=random_actions,
+                                    seed=config.planner.seed_or_none,  # -1: random
                                     real_time=real_time, planning_s=planning_s,
                                     limits=limits, stop_on_hold=True)
         episodes.append({

@@ -334,9 +334,10 @@ def gradient_cost(name: str, problems, base: CEMConfig, log, samples: int = 100,
 def parse_run(spec: str) -> tuple[str, dict]:
     """``icem:samples=440,iterations=10,icem.noise_beta=3`` → ("icem", {planner.* overrides}).
 
-    Checked here, before the simulator and the model load: a bad method, value or setting is a
-    ``config.UsageError`` (exit status 2) in one line naming the spec and the setting as written
-    in it (``samples``, not ``CEMConfig.samples`` or ``planner.samples``).
+    Checked here, before the simulator and the model load: a bad method, value or setting, a
+    setting given twice or ``method=`` is a ``config.UsageError`` (exit status 2) in one line
+    naming the spec and the setting as written in it (``samples``, not ``CEMConfig.samples`` or
+    ``planner.samples``).
     """
     method, _, rest = spec.partition(":")
     from vjepa_ros.config import UsageError  # a spec typed that cannot be used: exit status 2
@@ -346,6 +347,11 @@ def parse_run(spec: str) -> tuple[str, dict]:
     overrides = {"planner.method": method}
     for item in filter(None, rest.split(",")):
         key, _, value = item.partition("=")
+        if key == "method":  # it would replace the one the spec (and its rows) are named by
+            raise UsageError(f"--run {spec!r}: the method is the part before ':' ({method}): "
+                             "leave method= out")
+        if f"planner.{key}" in overrides:  # as a settings file refuses it (yaml_keys)
+            raise UsageError(f"--run {spec!r}: {key} is given twice: keep one of them")
         try:
             overrides[f"planner.{key}"] = json.loads(value) if value else None
         except json.JSONDecodeError:

@@ -97,6 +97,11 @@ def test_good_options_give_the_settings(bench):
     ("cem:refine.lr=0.1", "refine.lr does nothing while refine.steps is 0"),
     ("icem:sampels=5", "sampels: unknown setting (closest: samples)"),
     ("bogus:samples=5", "method must be one of"),
+    # breaker32p: a setting given twice kept the last, where a settings file refuses it
+    ("cem:seed=1,seed=2", "--run 'cem:seed=1,seed=2': seed is given twice: keep one of them"),
+    ("icem:samples=400,icem.noise_beta=3,samples=200", "samples is given twice"),
+    ("icem:icem.noise_beta=3,icem.noise_beta=2", "icem.noise_beta is given twice"),
+    ("cem:method=mppi", "the method is the part before ':' (cem): leave method= out"),
 ])
 def test_bench_search_checks_each_run_spec_before_the_simulator_starts(spec, message):
     from vjepa_ros.config import UsageError
@@ -385,3 +390,45 @@ def test_bench_reach_time_split_header_lines_up_with_its_columns(bench):
         end = header.index(key) + len(key)
         assert all(row[end - 1].isdigit() and row[end:end + 1] in ("", " ") for row in rows), \
             (key, header, rows)
+
+
+@pytest.mark.parametrize("seed, expected", [(-1, None), (7, 7)])
+@pytest.mark.parametrize("script", ["bench_reach", "bench_camera_check"])
+def test_bench_closed_loops_take_seed_minus_one_as_random(monkeypatch, script, seed, expected):
+    # breaker32p: run_agent (bench_reach, bench_search's closed loop) and bench_camera_check's
+    # reach passed planner.seed as is: -1 ("random") became the fixed torch seed -1
+    import vjepa_ros.sim.reach as reach
+    from vjepa_ros.sim.reach_config import load_reach_config
+
+    bench, given = _load(script), {}
+
+    class Stop(Exception):
+        pass
+
+    def run_reach_episode(*args, **kwargs):
+        given.update(kwargs)
+        raise Stop
+
+    monkeypatch.setattr(reach, "make_reach_goal", lambda sim, seed, task=None: None)
+    monkeypatch.setattr(reach, "run_reach_episode", run_reach_episode)
+    config = load_reach_config(overrides={"planner.seed": seed})
+    with pytest.raises(Stop):
+        if script == "bench_reach":
+            bench.run_agent("cem", None, None, [900000], config)
+        else:
+            bench.reach(None, None, [900000], config, (0.0, 0.0, 0.0))
+    assert given["seed"] == expected, given["seed"]  # None: make_planner's "random"
+
+
+def test_the_random_action_baseline_takes_no_seed_as_random():
+    import torch
+
+    from vjepa_ros.planning.config import CEMConfig
+    from vjepa_ros.sim.reach import RandomActionPlanner
+
+    def first(seed):
+        return RandomActionPlanner(CEMConfig(horizon=4), seed).plan(None, None, None).actions
+
+    assert torch.equal(first(3), first(3))
+    assert not torch.equal(first(None), first(None)), "None: a random seed (it was 0)"
+    assert not torch.equal(first(None), first(0))

@@ -138,33 +138,6 @@ def test_a_reset_during_a_plan_is_not_undone_by_that_plan(changes):
     assert torch.equal(got.actions, expected.actions), (got.actions, expected.actions)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="breaker32p: eval's CPU cost note "
-                   "swaps in samples 100 keeping topk: a valid --topk above 100 is refused as "
-                   "'--topk (150) must not exceed --samples (100)'")
-def test_eval_cost_note_takes_a_topk_above_the_cheaper_samples():
-    from vjepa_ros.eval.cpu_cost import is_costly_on_cpu
-
-    config = CEMConfig(horizon=1, samples=800, topk=150, iterations=10)
-    assert is_costly_on_cpu(torch.nn.Linear(1, 1), config)
-
-
-@pytest.mark.xfail(strict=True, reason="breaker32p: planner.early_stop_patience and "
-                   "planner.warm_start are CEM's only, yet with method icem/mppi they are "
-                   "neither refused by reach/run nor warned about by the node")
-@pytest.mark.parametrize("name, value", [("early_stop_patience", 3), ("warm_start", True)])
-def test_cem_only_settings_with_another_method_are_not_silently_ignored(name, value):
-    from vjepa_ros.config import UsageError
-    from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
-    from vjepa_ros.robot.planner_config import CEMParams, PlannerNodeConfig
-    from vjepa_ros.sim.reach_config import load_reach_config
-
-    node = PlannerNodeConfig(planner=CEMParams(method="mppi", **{name: value}))
-    warnings = idle_parameter_warnings(node)
-    assert any(f"planner.{name}" in line for line in warnings), warnings
-    with pytest.raises(UsageError, match=f"planner.{name}"):
-        load_reach_config(overrides={"planner.method": "mppi", f"planner.{name}": value})
-
-
 def test_a_plan_not_executed_does_not_shift_the_warm_start():
     from test_robot_mpc import START as ARM_START
     from test_robot_mpc import Clock, frame, tiny_world_model
@@ -201,23 +174,6 @@ def test_a_plan_not_executed_does_not_shift_the_warm_start():
     assert warm is None or torch.equal(warm, first), (warm, first)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: under goals.gripper hold/subgoal the gripper "
-                   "delta is said fixed at 0 in every sample and planner.close_gripper said to "
-                   "do nothing, yet close_gripper still sets it to 1: the model imagines a hand "
-                   "closing that is never closed")
-@pytest.mark.parametrize("source", ["hold", "subgoal"])
-def test_a_held_gripper_is_imagined_held_whatever_close_gripper(source):
-    from vjepa_ros.planning.cem import initial_distribution, sample_actions
-    from vjepa_ros.robot.goals import GoalSwitchConfig, planner_settings
-
-    config = planner_settings(CEMConfig(horizon=2, samples=20, topk=4, close_gripper=1),
-                              GoalSwitchConfig(gripper=source))
-    mean, std = initial_distribution(config, CPU)
-    noise = torch.randn(20, 2, 7, generator=make_generator(0))
-    samples = sample_actions(mean, std, noise, config)
-    assert (samples[..., 6] == 0).all(), samples[0, :, 6]
-
-
 @pytest.mark.parametrize("gripper_momentum", [0.15, 0.3])
 def test_a_warm_started_plan_keeps_the_gripper_within_its_clip(gripper_momentum):
     from vjepa_ros.planning.cem import shift_plan
@@ -233,45 +189,6 @@ def test_a_warm_started_plan_keeps_the_gripper_within_its_clip(gripper_momentum)
     second = cem_search(score, config, CPU, generator, warm_mean=shift_plan(first.mean))
     assert first.actions[0, 6] <= config.gripper_clip
     assert second.actions[0, 6] <= config.gripper_clip, second.actions[:, 6]
-
-
-@pytest.mark.xfail(strict=True, reason="breaker32p: bench_reach's run_agent (bench_search's "
-                   "closed loop) passes planner.seed as is: -1 ('random') becomes the fixed "
-                   "torch seed -1, not a random one")
-def test_bench_closed_loop_takes_seed_minus_one_as_random(monkeypatch):
-    from test_bench_options import _load
-
-    import vjepa_ros.sim.reach as reach
-    from vjepa_ros.sim.reach_config import load_reach_config
-
-    bench = _load("bench_reach")
-    given = {}
-
-    class Stop(Exception):
-        pass
-
-    def run_reach_episode(*args, **kwargs):
-        given.update(kwargs)
-        raise Stop
-
-    monkeypatch.setattr(reach, "make_reach_goal", lambda sim, seed, task=None: None)
-    monkeypatch.setattr(reach, "run_reach_episode", run_reach_episode)
-    config = load_reach_config(overrides={"planner.seed": -1})
-    with pytest.raises(Stop):
-        bench.run_agent("cem", None, None, [900000], config)
-    assert given["seed"] is None, given["seed"]  # make_planner's "random"
-
-
-@pytest.mark.xfail(strict=True, reason="breaker32p: a --run spec giving a setting twice "
-                   "(seed=1,seed=2) silently keeps the last, where a settings file refuses it")
-@pytest.mark.parametrize("spec", ["cem:seed=1,seed=2", "icem:samples=400,samples=200"])
-def test_bench_search_run_spec_with_a_setting_twice_is_refused(spec):
-    from test_bench_options import _load
-
-    from vjepa_ros.config import UsageError
-
-    with pytest.raises(UsageError, match="twice"):
-        _load("bench_search").parse_run(spec)
 
 
 @pytest.mark.parametrize("fraction, topk, kept", [(0.07, 100, 7), (0.14, 50, 7)])

@@ -7,11 +7,11 @@ the node (``planner_harness``).
 """
 
 import math
+import threading
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from scipy.spatial.transform import Rotation
 from test_robot_mpc import (
     START,
     enabled_session,
@@ -48,8 +48,6 @@ def commanded_and_moving(model, mode):
     return session, clock, logs
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32r: after a stale/invalid-state hold the stream "
-                   "resumes the pre-hold set-point wherever the arm now is (25 cm away)")
 @pytest.mark.parametrize("mode", ["continuous", "blocking", "async"])
 @pytest.mark.parametrize("trouble", ["stale_state", "nan_state"])
 def test_a_set_point_resumed_after_an_input_hold_lies_within_reach_of_the_arm(
@@ -81,8 +79,6 @@ def test_a_set_point_resumed_after_an_input_hold_lies_within_reach_of_the_arm(
         f"first set-point after the hold is {gap:.3f} m from the measured pose")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32r: a measured TCP that jumps 15 cm in 10 ms is "
-                   "taken silently and the set-point jumps 14 cm in one tick")
 def test_a_measured_pose_that_jumps_faster_than_an_arm_moves_does_not_jump_the_set_point(model):
     # one robot state 15 cm off (a glitch: 15 m/s) is planned from and anchored on; the stream
     # restarts at it: the controller receives a 14 cm step (0.14 m in 10 ms)
@@ -101,63 +97,6 @@ def test_a_measured_pose_that_jumps_faster_than_an_arm_moves_does_not_jump_the_s
         f"set-point jumped {step:.3f} m in one 10 ms tick after one jumping pose; logs {logs}")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32r: a workspace box in centimetres is accepted "
-                   "(bounds nothing, or holds with 'move it back by hand')")
-@pytest.mark.parametrize("lower, upper", [
-    ([0.25, -0.45, 0.05], [80.0, 45.0, 70.0]),  # max in cm: the box bounds nothing above
-    ([25.0, -45.0, 5.0], [80.0, 45.0, 70.0]),  # both in cm: every pose "outside the box"
-], ids=["max_in_cm", "both_in_cm"])
-def test_a_workspace_box_in_centimetres_is_refused_naming_the_unit(lower, upper):
-    # a corner 80 m from the base lies far beyond any Franka's reach (state_ranges.MAX_REACH_M):
-    # a unit mistake, which should be refused at start in one line naming the parameter
-    with pytest.raises(ValueError, match=r"safety\.workspace_(min|max)"):
-        SafetyLimits(workspace_min=lower, workspace_max=upper)
-
-
-def turned(setpoint, start) -> float:
-    """Signed yaw [rad] of ``setpoint``'s orientation relative to ``start``'s."""
-    return float((Rotation.from_euler("xyz", setpoint[3:6])
-                  * Rotation.from_euler("xyz", start[3:6]).inv()).as_rotvec()[2])
-
-
-@pytest.mark.xfail(strict=True, reason="breaker32r: a late stream tick turns the set-point past "
-                   "its target orientation (8 mrad); translation lands on the target")
-def test_a_late_tick_never_turns_the_set_point_past_its_target():
-    # the rotational twin of test_robot_targets' jittery-tick test: one 50 ms tick (the stream's
-    # late-tick cap allows 5 periods) while braking toward a 0.3 rad yaw
-    start = START.copy()
-    target = start.copy()
-    target[5] = 0.3
-    streamer = SetpointStreamer(LIMITS)
-    streamer.reset(start)
-    streamer.set_target(target, anchor=start)
-    largest = 0.0
-    for tick in range(400):
-        largest = max(largest, turned(streamer.step(0.05 if tick == 60 else 0.01), start))
-    assert largest <= 0.3 + 1e-9, f"turned to {largest:.4f} rad, past the target's 0.3 rad"
-
-
-@pytest.mark.xfail(strict=True, reason="breaker32r: a hold mid-motion (goals cleared) stops the "
-                   "streamed set-point dead: 20x safety.max_accel_m_s2")
-def test_a_hold_mid_motion_brakes_within_the_acceleration_limit(model):
-    # README: the set-point moves with acceleration <= max_accel_m_s2 "so the arm never receives
-    # a jump"; on a hold that keeps streaming (no goal, a safety refusal, a planner error) the
-    # set-point goes from full speed to rest in one tick
-    session, clock, _ = commanded_and_moving(model, "continuous")
-    outputs = stream(session, clock, ticks=60)
-    speed = np.linalg.norm(outputs[-1].setpoint[:3] - outputs[-2].setpoint[:3]) / 0.01
-    assert speed > 0.5 * LIMITS.max_speed_m_s, "the set-point should be moving"
-    session.clear_goals()
-    after = [o.setpoint for o in stream(session, clock, ticks=3)]
-    path = np.array([outputs[-2].setpoint, outputs[-1].setpoint, *after])[:, :3]
-    velocity = np.diff(path, axis=0) / 0.01
-    accel = np.linalg.norm(np.diff(velocity, axis=0), axis=1) / 0.01
-    assert accel.max() <= LIMITS.max_accel_m_s2 * (1 + 1e-6), (
-        f"set-point decelerated at {accel.max():.1f} m/s² (limit {LIMITS.max_accel_m_s2})")
-
-
-@pytest.mark.xfail(strict=True, reason="breaker32r: the node sends a plan's gripper command "
-                   "after ~/enable false came in between plan_step and the send")
 def test_no_gripper_command_goes_out_after_a_disable_that_came_after_the_plan(model):
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
     from vjepa_ros.nodes.planner_node import PlannerNode
@@ -172,6 +111,7 @@ def test_no_gripper_command_goes_out_after_a_disable_that_came_after_the_plan(mo
 
     node = SimpleNamespace(
         closing=False, session=session, action_labels="dx dy dz droll dpitch dyaw dgripper",
+        command_lock=threading.Lock(),
         debug_pub=SimpleNamespace(get_subscription_count=lambda: 0),
         plan_report_pub=SimpleNamespace(publish=disable_meanwhile),
         action_pub=SimpleNamespace(publish=lambda message: None),
@@ -186,40 +126,7 @@ def test_no_gripper_command_goes_out_after_a_disable_that_came_after_the_plan(mo
 
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32r: motions the model sees mirrored (det -1) get "
-                   "'correct by rotation' with a made-up rotation and a parameter file")
-@pytest.mark.parametrize("axis", [0, 1, 2], ids=["x", "y", "z"])
-def test_a_mirrored_view_is_not_corrected_by_a_rotation(axis):
-    # a camera image flipped by its driver (a flip option, a mirror in the view): the model's
-    # motions are the robot's reflected along one axis, exactly. No rotation maps one to the
-    # other; the best one leaves 54° RMS, under max_residual_deg (60°), and is offered as the
-    # correction, under which motion along the mirrored axis still goes the wrong way
-    from vjepa_ros.eval.camera_check import check_motions
-    from vjepa_ros.eval.camera_check_result import Verdict
 
-    axes = 0.04 * np.concatenate([np.eye(3), -np.eye(3)])
-    executed = np.concatenate([axes, 0.04 * np.random.default_rng(0).normal(size=(6, 3))])
-    mirror = np.eye(3)
-    mirror[axis, axis] = -1.0
-    result = check_motions(executed, executed @ mirror.T)
-    assert result.verdict != Verdict.ROTATE, result.explanation
-
-
-@pytest.mark.xfail(strict=True, reason="breaker32r: SafetyLimits checks '> 0' on floats only: an "
-                   "int -1 passes, and max_step_m=-1 turns a 2 cm step into 25 cm the other way")
-@pytest.mark.parametrize("name", ["max_step_m", "max_rotation_step_rad", "max_speed_m_s",
-                                  "max_accel_m_s2", "max_state_age_s"])
-def test_an_integer_safety_limit_is_checked_as_a_float_one_is(name):
-    # SafetyLimits(name=-1.0) is refused ("must be a finite number > 0"); the same number
-    # written without a decimal point (a Python caller of MPCSession, a YAML 'max_step_m: -1'
-    # read by a script) is taken, and filter_target then reverses and lengthens the step
-    with pytest.raises(ValueError, match=f"safety.{name} must be"):
-        SafetyLimits(**{name: -1})
-
-
-
-@pytest.mark.xfail(strict=True, reason="breaker32r: with 1 kHz joint states the 400-state history "
-                   "is 0.4 s: a frame 0.8 s old (limit 1 s) holds for ever, with no advice")
 def test_a_frame_within_max_image_age_finds_its_state_among_1_khz_joint_states(model):
     # franka_ros2's joint_state_broadcaster publishes at the controller rate (1 kHz); a camera
     # with 0.8 s of latency is allowed by safety.max_image_age_s 1.0. The state at the frame's
@@ -237,14 +144,13 @@ def test_a_frame_within_max_image_age_finds_its_state_among_1_khz_joint_states(m
 
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32r: target_pose quaternions flip sign between "
-                   "two set-points 1 mrad apart when the roll crosses ±π (the hand pointing down)")
 def test_consecutive_target_poses_keep_one_quaternion_hemisphere():
     # a Franka hand pointing down has roll ±π; turning through it by 0.1 rad, two set-points
     # 10 ms apart go out as q and about -q (dot -1): one rotation, but a controller that
     # filters or interpolates the target's coefficients (no hemisphere check) sees a full turn
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
     from vjepa_ros.nodes.planner_node import PlannerNode
+    from vjepa_ros.nodes.setpoint_output import SetpointOutput
 
     start = np.array([0.5, 0.0, 0.3, math.pi - 0.05, 0.0, 0.0, 0.0])
     target = start.copy()
@@ -257,8 +163,8 @@ def test_consecutive_target_poses_keep_one_quaternion_hemisphere():
     node = SimpleNamespace(
         session=SimpleNamespace(stream_step=lambda: StreamOutput(
             streamer.step(0.01), streamer.twist(), 100.0 + 0.01 * next(ticks))),
-        kinematics=SimpleNamespace(base_frame="panda_link0"),
-        target_pub=SimpleNamespace(publish=sent.append), twist_pub=None)
+        setpoints=SetpointOutput(SimpleNamespace(publish=sent.append), None, "panda_link0",
+                                 clock=lambda: 0.0))
     for _ in range(100):
         PlannerNode._stream(node)
     quats = np.array([[m.pose.orientation.x, m.pose.orientation.y, m.pose.orientation.z,
@@ -268,8 +174,6 @@ def test_consecutive_target_poses_keep_one_quaternion_hemisphere():
 
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32r: ~/enable answers 'enabled: commanding the "
-                   "arm' with the TCP 3 cm below the box, where every plan is refused")
 def test_enable_says_the_arm_is_outside_the_workspace_box(model):
     # README: ~/enable "replies with every blocking reason"; the measured pose outside the box
     # (beyond safety.workspace_tolerance_m) refuses every plan once enabled, and nothing before
@@ -291,8 +195,6 @@ def speed(twist) -> float:
 
 
 @pytest.mark.skipif(harness is None, reason="rclpy is installed by scripts/bootstrap.sh")
-@pytest.mark.xfail(strict=True, reason="breaker32r: ~/enable false while moving leaves the last "
-                   "non-zero servo_twist standing (a hold sends a zero one)")
 def test_a_disable_while_moving_ends_servo_twist_with_a_zero_twist(harness):  # noqa: F811
     # README: servo_twist sends "one zero twist on hold"; a disable stops the stream with no
     # zero twist, so a velocity consumer (MoveIt Servo until its command timeout, a Cartesian

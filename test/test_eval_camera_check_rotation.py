@@ -19,6 +19,7 @@ from vjepa_ros.eval.camera_check_report import (
     PARAMS_FILE,
     base_planner_params,
     summary_lines,
+    verdict_line,
     write_check,
 )
 from vjepa_ros.eval.camera_check_result import Verdict
@@ -92,6 +93,49 @@ def test_180_degree_yaw_flips_the_x_and_y_agreement():
     assert result.sign_agreement == {"x": 0.0, "y": 0.0, "z": 1.0}
     assert result.sign_agreement_corrected == {"x": 1.0, "y": 1.0, "z": 1.0}
     assert abs(abs(result.yaw_deg) - 180) < 1e-6 and result.residual_deg["none"] > 100
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2], ids=["x", "y", "z"])
+def test_a_mirrored_view_is_not_corrected_by_a_rotation(axis):
+    # breaker32r: a camera image flipped by its driver (a flip option, a mirror in the view): the
+    # model's motions are the robot's reflected along one axis. No rotation maps one to the
+    # other; the best one left 54° RMS, under max_residual_deg (60°), and was offered as the
+    # correction, under which motion along the mirrored axis still went the wrong way
+    executed = np.concatenate([AXIS_MOTIONS, 0.04 * np.random.default_rng(0).normal(size=(6, 3))])
+    mirror = np.eye(3)
+    mirror[axis, axis] = -1.0
+    result = check_motions(executed, executed @ mirror.T)
+    assert result.verdict == Verdict.MOVE, result.explanation
+    assert result.mirror == f"mirrored along base {'xyz'[axis]}"
+    assert result.correction == "none" and result.correction_rpy_deg == [0.0, 0.0, 0.0]
+    assert "flip or mirror option" in result.explanation
+    assert verdict_line(result) == (f"MOVE THE CAMERA: the view is mirrored along base "
+                                    f"{'xyz'[axis]} (no rotation corrects it)")
+
+
+def test_a_mirrored_and_turned_view_is_seen_in_3d_and_in_the_tables_plane():
+    # a flipped image from a camera that also looks from the side: a reflection then a 70° yaw,
+    # with 4° of noise per motion; and a table-top recording (motions in x-y: the yaw fit)
+    turn = Rotation.from_euler("z", 70, degrees=True)
+    executed = np.concatenate([AXIS_MOTIONS, _random_motions(10, seed=1)])
+    flipped = executed * np.array([1.0, -1.0, 1.0])
+    result = check_motions(executed, _noisy(flipped, turn, 4.0, seed=2))
+    assert result.verdict == Verdict.MOVE and result.mirror.startswith("mirrored along base")
+    planar = _random_motions(12, seed=3, planar=True)
+    result = check_motions(planar, _noisy(planar * np.array([-1.0, 1.0, 1.0]), turn, 2.0, 4))
+    assert result.verdict == Verdict.MOVE and result.mirror.startswith("mirrored along base")
+    assert result.correction == "none"
+
+
+@pytest.mark.parametrize("noise_deg", [20.0, 35.0])
+def test_a_scattered_but_unmirrored_model_is_not_called_mirrored(noise_deg):
+    # a learned model's motions scatter 19-50° RMS about its rotation: that scatter must not
+    # read as a mirror (the reflection explains them far worse than the rotation)
+    truth = Rotation.from_euler("xyz", (10, -20, 90), degrees=True)
+    executed = np.concatenate([AXIS_MOTIONS, _random_motions(10, seed=5)])
+    for seed in range(5):
+        result = check_motions(executed, _noisy(executed, truth, noise_deg, seed=seed))
+        assert result.mirror == "" and result.verdict == Verdict.ROTATE, result.explanation
 
 
 def test_a_model_blind_along_one_axis_or_barely_moving_says_move_the_camera():

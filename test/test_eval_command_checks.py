@@ -108,6 +108,21 @@ def test_the_cost_note_counts_what_a_step_imagines():
     assert "for 5 step(s); --samples 100 --iterations 5" in note
 
 
+def test_the_cost_note_takes_a_topk_above_the_cheaper_samples():
+    # breaker32p: the cheaper settings kept --topk 150 with samples 100, so eval refused a valid
+    # --samples 800 --topk 150 ("--topk (150) must not exceed --samples (100)") after loading
+    from vjepa_ros.eval.cpu_cost import cheaper_settings, cpu_cost_note, is_costly_on_cpu
+
+    model, config = _tiny_model(), preset("paper", topk=150)
+    assert cheaper_settings(preset("paper")) == {"samples": 100, "iterations": 5}
+    assert cheaper_settings(config) == {"samples": 100, "iterations": 5, "topk": 19}
+    assert cheaper_settings(preset("paper", samples=2000, topk=101))["topk"] == 5
+    assert cheaper_settings(preset("paper", samples=5000, topk=101))["topk"] == 2
+    assert is_costly_on_cpu(model, config)
+    note = cpu_cost_note(model, config, 5)
+    assert "for 5 step(s); --samples 100 --iterations 5 --topk 19 (what reach" in note
+
+
 def test_an_out_folder_holding_another_bags_report_is_refused(capsys, tmp_path, checkpoint):
     first = str(write_test_bag(tmp_path / "first", seed=0, moving=True))
     second = str(write_test_bag(tmp_path / "second", seed=1, moving=True))

@@ -35,6 +35,12 @@ def config(**values):
      "set planner.search_rotation true"),
     ({"planner.early_stop_rel_tol": 0.01}, "planner.early_stop_rel_tol does",
      "set planner.early_stop_patience > 0"),
+    ({"planner.method": "mppi", "planner.warm_start": True}, "planner.warm_start does nothing "
+     "while planner.method is 'mppi' (it warm-starts by planner.mppi.shift_warm_start",
+     "set planner.method to cem"),
+    ({"planner.method": "icem", "planner.early_stop_rel_tol": 0.01},  # one line, not two
+     "planner.early_stop_rel_tol does nothing while planner.method is 'icem'",
+     "set planner.method to cem"),
     ({"control.async_blend_m": 0.03}, "control.async_blend_m does nothing while control.mode is "
      "'blocking'", "set control.mode to async"),
     ({"control.mode": "continuous", "control.settle_s": 0.5}, "control.settle_s does",
@@ -57,6 +63,7 @@ def test_a_parameter_idled_by_another_gets_one_line_naming_both(values, idle, fi
     {"planner.refine.steps": 2, "planner.refine.lr": 0.05},
     {"planner.search_rotation": True, "planner.rotation_maxnorm": 0.3},
     {"planner.early_stop_patience": 2, "planner.early_stop_rel_tol": 0.01},
+    {"planner.warm_start": True},  # method cem reads it
     {"control.mode": "async", "control.async_blend_m": 0.03},
     {"control.settle_s": 0.5},  # blocking waits for arrival
     {"control.gripper_action": "/franka_gripper/gripper_action",
@@ -87,3 +94,22 @@ def test_every_rule_names_parameters_the_node_has():
         for name in rule.names:
             assert name in names or (name.endswith(".") and any(n.startswith(name)
                                                                   for n in names)), name
+
+
+@pytest.mark.parametrize("method", ["icem", "mppi"])
+@pytest.mark.parametrize("name, value", [("early_stop_patience", 3), ("warm_start", True),
+                                         ("early_stop_rel_tol", 0.01)])
+def test_cem_only_settings_with_another_method_are_not_silently_ignored(method, name, value):
+    # breaker32p: iCEM and MPPI read neither (their own shift_warm_start, every iteration run),
+    # yet reach/run took them and the node said nothing
+    from vjepa_ros.config import UsageError
+    from vjepa_ros.sim.reach_config import load_reach_config
+
+    warnings = idle_parameter_warnings(config(**{"planner.method": method,
+                                                 f"planner.{name}": value}))
+    assert [line.split(" does nothing")[0] for line in warnings] == [f"planner.{name}"]
+    with pytest.raises(UsageError, match=f"^planner.{name} is for planner.method cem, and this "
+                       f"run plans with planner.method {method} "):
+        load_reach_config(overrides={"planner.method": method, f"planner.{name}": value})
+    assert getattr(load_reach_config(overrides={f"planner.{name}": value}).planner,
+                   name) == value, "method cem: taken"

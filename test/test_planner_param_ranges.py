@@ -32,6 +32,28 @@ def test_an_out_of_range_value_is_refused_in_one_line_naming_it(name, value, mes
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize("name, value, message", [
+    # breaker32r: physically meaningless values were taken: a "fully open" no Franka Hand
+    # reaches (measured fingers beyond 0.04 m each are refused), a grasp with no force, a
+    # model-frame angle of 1e300 degrees
+    ("robot.gripper_max_width", 0.1, "robot.gripper_max_width must be at most 0.08 m, the "
+     "Franka Hand's full opening (0.04 m per finger), got 0.1"),
+    ("control.gripper_max_effort", 0.0, "control.gripper_max_effort must lie in (0, 140], "
+     "got 0.0"),
+    ("control.model_frame_rpy_deg", [0.0, 0.0, 1e300], "control.model_frame_rpy_deg must be 3 "
+     "angles in [-360, 360] deg"),
+    ("control.model_frame_rpy_deg", [0.0, -361.0, 0.0], "control.model_frame_rpy_deg must be 3 "
+     "angles in [-360, 360] deg"),
+])
+def test_a_physically_meaningless_gripper_or_model_frame_value_is_refused(name, value, message):
+    with pytest.raises(ValueError) as caught:
+        from_dict(PlannerNodeConfig, {name: value})
+    assert str(caught.value).startswith(message)
+    edge = {"robot.gripper_max_width": 0.08, "control.gripper_max_effort": 140.0,
+            "control.model_frame_rpy_deg": [360.0, -360.0, 0.0]}[name]
+    from_dict(PlannerNodeConfig, {name: edge})  # the bound itself is taken
+
+
 def _ranged(cls, prefix=""):
     for f in dataclasses.fields(cls):
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else None

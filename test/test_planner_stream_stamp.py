@@ -8,6 +8,7 @@ from builtin_interfaces.msg import Time
 
 from vjepa_ros.nodes.planner_node import PlannerNode
 from vjepa_ros.nodes.pose_msgs import set_stamp, stamp_seconds
+from vjepa_ros.nodes.setpoint_output import SetpointOutput
 from vjepa_ros.robot.plan_report import StreamOutput
 
 
@@ -22,13 +23,13 @@ class _Publisher:
 @pytest.mark.parametrize("stamp", [12.345678901, 1_764_625_000.25, 0.0])
 def test_set_point_and_twist_carry_the_tick_time_not_the_publish_time(stamp):
     out = StreamOutput(np.array([0.4, 0.1, 0.3, np.pi, 0.0, 0.0, 0.0]), np.arange(6.0), stamp)
+    target_pub, twist_pub = _Publisher(), _Publisher()
     node = types.SimpleNamespace(
         session=types.SimpleNamespace(stream_step=lambda: out),
-        kinematics=types.SimpleNamespace(base_frame="fr3_link0"),
-        target_pub=_Publisher(), twist_pub=_Publisher(),
-        get_clock=lambda: pytest.fail("the stamp must not come from the clock at publish time"))
+        setpoints=SetpointOutput(target_pub, twist_pub, "fr3_link0", clock=lambda: pytest.fail(
+            "the stamp must not come from the clock at publish time")))
     PlannerNode._stream(node)
-    (pose,), (twist,) = node.target_pub.sent, node.twist_pub.sent
+    (pose,), (twist,) = target_pub.sent, twist_pub.sent
     for msg in (pose, twist):
         assert stamp_seconds(msg.header.stamp) == pytest.approx(stamp, abs=1e-6)
         assert msg.header.frame_id == "fr3_link0"

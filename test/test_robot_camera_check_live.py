@@ -29,9 +29,9 @@ NO_TRIAL = CheckTrialConfig(when="never")  # the motions alone (test_robot_camer
 class IdealArm:
     """An arm that is where the set-point says, a camera at 10 Hz whose frames the oracle knows."""
 
-    def __init__(self, rpy=(0, 0, 0), start=START, cem=CEM):
+    def __init__(self, rpy=(0, 0, 0), start=START, cem=CEM, gain=(1.0, 1.0, 1.0)):
         self.now, self.state = 50.0, np.array(start, dtype=np.float64)
-        self.oracle = OracleWorldModel(model_frame_rpy_deg=rpy)
+        self.oracle = OracleWorldModel(model_frame_rpy_deg=rpy, axis_gain=gain)
         self.rng = np.random.default_rng(0)
         self.session = MPCSession(self.oracle, cem, SafetyLimits(), ControlConfig(),
                                   clock=lambda: self.now)
@@ -365,4 +365,20 @@ def test_a_search_too_weak_for_the_live_check_is_undecided_and_tries_no_correcti
                                        "planner.iterations >= 4 and call ~/camera_check again")
     assert result.correction == "none" and result.correction_rpy_deg == [0.0, 0.0, 0.0]
     assert result.trial == {"skipped": "no trial: the search is too weak to trust (undecided)"}
+    assert len(run.commands) == 13, "no trial moves after the motions"
+
+
+def test_a_mirrored_view_says_move_the_camera_and_tries_no_rotation():
+    # breaker32r: the oracle sees motion along base x reversed (a flipped image): no rotation
+    # corrects it, so no correction trial (which could find one that helps from some poses)
+    arm = IdealArm(gain=(-1.0, 1.0, 1.0))
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, corners=False))
+    arm.run(run)
+    result = run.result
+    assert result.verdict == Verdict.MOVE and result.mirror == "mirrored along base x", \
+        result.explanation
+    assert result.correction == "none" and result.correction_rpy_deg == [0.0, 0.0, 0.0]
+    assert result.trial == {"skipped": "no trial: the view is mirrored along base x: no "
+                                       "rotation corrects it"}
     assert len(run.commands) == 13, "no trial moves after the motions"

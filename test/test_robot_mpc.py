@@ -325,7 +325,7 @@ def test_sub_goals_switch_after_their_step_counts(model):
 def test_disable_and_clear_goals_replace_a_safety_refusal_at_once(model):
     """After disable → clear goals the status must not keep showing an old safety refusal."""
     session, clock, _ = enabled_session(model)
-    clock.now += 0.05
+    clock.now += 0.2  # time for the arm to get there (a faster move is a glitch: JumpWatch)
     below = START.copy()
     below[2] = session.limits.workspace_min[2] - 0.05  # far below the box: the filter refuses
     session.observe_image(frame(1), clock.now)
@@ -336,6 +336,8 @@ def test_disable_and_clear_goals_replace_a_safety_refusal_at_once(model):
     assert session.refusal == "", "shadow mode sends no command: no safety refusal to show"
     session.clear_goals()
     assert session.refusal.startswith("no goal") and "no goal" in session.status()["message"]
+    clock.now += 0.2
+    observe(session, clock)  # the arm back in the box (else it is said, as it must be)
     session.set_enabled(True)
     assert "outside the workspace box" not in session.status()["message"]
 
@@ -393,7 +395,7 @@ def test_an_arm_held_outside_the_box_and_brought_back_elsewhere_does_not_lurch(m
     def run(state, ticks):
         setpoints = []
         for tick in range(ticks):
-            clock.now += 0.01
+            clock.now += 0.01 if tick else 0.15  # time to get there (faster: JumpWatch refuses)
             session.observe_state(state, clock.now)
             session.observe_image(frame(tick), clock.now)
             if tick % 10 == 0:
@@ -412,7 +414,8 @@ def test_an_arm_held_outside_the_box_and_brought_back_elsewhere_does_not_lurch(m
     resumed = [s for s in held + run(back, 60) if s is not None]
     steps = np.linalg.norm(np.diff([s[:3] for s in resumed], axis=0), axis=1)
     restart = int(np.argmax(steps))
-    np.testing.assert_allclose(resumed[restart + 1][:3], back[:3], atol=1e-4)  # at the arm
+    # at the arm, give or take the restart tick's motion (run's first tick is 5 periods long)
+    np.testing.assert_allclose(resumed[restart + 1][:3], back[:3], atol=2e-3)
     others = np.delete(steps, restart)
     assert others.max() <= session.limits.max_speed_m_s * 0.01 + 1e-9, others.max()
     assert all(is_safe_setpoint(s, session.limits) for s in resumed)

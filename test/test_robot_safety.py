@@ -110,6 +110,38 @@ def test_limits_are_validated():
         SafetyLimits(workspace_min=[0, 0])
 
 
+@pytest.mark.parametrize("lower, upper, named", [
+    ([0.25, -0.45, 0.05], [80.0, 45.0, 70.0], "workspace_max"),  # max in cm: bounds nothing
+    ([25.0, -45.0, 5.0], [80.0, 45.0, 70.0], "workspace_min"),  # both: every pose "outside"
+    ([0.25, -0.45, 0.05], [0.8, 0.45, 700.0], "workspace_max"),  # z in mm
+], ids=["max_in_cm", "both_in_cm", "z_in_mm"])
+def test_a_workspace_box_in_centimetres_is_refused_naming_the_unit(lower, upper, named):
+    # breaker32r: a corner 80 m from the base lies far beyond any Franka's reach
+    # (state_ranges.MAX_REACH_M): a unit mistake, refused at start in one line naming the
+    # parameter and the unit, not a box that bounds nothing or holds every pose
+    with pytest.raises(ValueError, match=rf"^safety\.{named} .*beyond a Franka's reach.*"
+                                         r"in metres"):
+        SafetyLimits(workspace_min=lower, workspace_max=upper)
+    # the reach is the bound: a box up to 1.5 m from the base on every axis is taken
+    assert SafetyLimits(workspace_min=[-1.5, -1.5, 0.0], workspace_max=[1.5, 1.5, 1.5])
+
+
+@pytest.mark.parametrize("name", ["max_step_m", "max_rotation_step_rad", "max_speed_m_s",
+                                  "max_accel_m_s2", "max_state_age_s"])
+def test_an_integer_safety_limit_is_checked_as_a_float_one_is(name):
+    # breaker32r: SafetyLimits(name=-1.0) was refused ("must be a finite number > 0"), the same
+    # number without a decimal point (a Python caller of MPCSession, a YAML 'max_step_m: -1'
+    # read by a script) taken: filter_target then reversed and lengthened the step
+    for value in (-1, 0, np.int64(-1), np.float32(-1.0)):
+        with pytest.raises(ValueError, match=f"^safety.{name} must be a finite number > 0"):
+            SafetyLimits(**{name: value})
+    with pytest.raises(ValueError, match=f"^safety.{name} must be a number, got True"):
+        SafetyLimits(**{name: True})  # a bool is no limit (True would read as 1)
+    with pytest.raises(ValueError, match=rf"^safety.{name} must lie in \("):
+        SafetyLimits(**{name: 1000})  # the declared range holds for an int as for a float
+    assert getattr(SafetyLimits(**{name: np.float32(0.05)}), name) == np.float32(0.05)
+
+
 def test_a_measured_pose_just_outside_the_box_plans_farther_out_holds():
     """An arm on a set-point at the box's floor overshoots by millimetres: still planned from."""
     limits = SafetyLimits()

@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pytest
+import torch
 
 from vjepa_ros.goal_switch_options import add_goal_switch_arguments, goal_switch_configs
 from vjepa_ros.planning.config import CEMConfig
@@ -167,6 +168,22 @@ def test_planner_settings_fix_the_gripper_delta_only_for_subgoal_gripper():
     assert planner_settings(CEM, None) is CEM
     fixed = planner_settings(dataclasses.replace(CEM, fixed_axes=((2, 0.0), (6, 0.5))), SUBGOAL)
     assert fixed.fixed_axes == ((2, 0.0), (6, 0.0)), "z kept, the gripper replaced by 0"
+
+
+@pytest.mark.parametrize("source", ["hold", "subgoal"])
+def test_a_held_gripper_is_imagined_held_whatever_close_gripper(source):
+    # breaker32p: close_gripper (said to do nothing here) still set the samples' gripper delta to
+    # 1 from its step on: the model imagined a hand closing that is never closed
+    from vjepa_ros.planning.cem import initial_distribution, make_generator, sample_actions
+
+    given = dataclasses.replace(CEM, horizon=2, close_gripper=1)
+    config = planner_settings(given, GoalSwitchConfig(gripper=source))
+    assert config.close_gripper is None
+    mean, std = initial_distribution(config, torch.device("cpu"))
+    noise = torch.randn(20, 2, 7, generator=make_generator(0))
+    samples = sample_actions(mean, std, noise, config)
+    assert (samples[..., 6] == 0).all(), samples[0, :, 6]
+    assert planner_settings(given, GoalSwitchConfig()).close_gripper == 1, "planned: kept"
 
 
 def test_goal_files_take_one_gripper_closedness_each(tmp_path):

@@ -99,6 +99,29 @@ def test_a_jittery_tick_never_carries_the_set_point_past_its_target(seed, length
     np.testing.assert_allclose(setpoint[:3], target[:3], atol=1e-9)
 
 
+def yaw_from(start, setpoint) -> float:
+    """Signed yaw [rad] of ``setpoint``'s orientation [7] relative to ``start``'s."""
+    return float((Rotation.from_euler("xyz", setpoint[3:6])
+                  * Rotation.from_euler("xyz", start[3:6]).inv()).as_rotvec()[2])
+
+
+def test_a_late_tick_never_turns_the_set_point_past_its_target():
+    # breaker32r: the rotational twin of the jittery-tick test above: one 50 ms tick (the
+    # stream's late-tick cap allows 5 periods) while braking toward a 0.3 rad yaw turned the
+    # set-point 8 mrad past it
+    start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+    target = start.copy()
+    target[5] = 0.3
+    streamer = SetpointStreamer(LIMITS)
+    streamer.reset(start)
+    streamer.set_target(target, anchor=start)
+    largest = 0.0
+    for tick in range(400):
+        largest = max(largest, yaw_from(start, streamer.step(0.05 if tick == 60 else 0.01)))
+    assert largest <= 0.3 + 1e-9, f"turned to {largest:.4f} rad, past the target's 0.3 rad"
+    assert streamer.arrived() and abs(yaw_from(start, streamer.setpoint) - 0.3) < 1e-9
+
+
 def test_hold_stops_in_place_and_a_new_target_starts_from_rest():
     start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
     streamer = SetpointStreamer(LIMITS)

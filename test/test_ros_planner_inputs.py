@@ -75,8 +75,8 @@ def test_camera_frames_not_of_the_recorded_training_size_are_noted_once(tmp_path
         assert h.pump(4.0, until=lambda: h.logs(note)), "no note on the camera's size"
         h.pump(0.5)  # many more frames of that size
         assert len(h.logs(note)) == 1
-        assert h.logs(note)[0].endswith("set the camera to 32x32 (the simulator: its width and "
-                                        "height parameters)")
+        assert h.logs(note)[0].endswith("set the camera to 32x32 (the simulator: -p "
+                                        "camera.width:=32 -p camera.height:=32)")
     finally:
         h.close()
 

@@ -66,6 +66,8 @@ from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict
 from vjepa_ros.eval.camera_check_rotation import (
     estimate_rotation,
     estimate_yaw,
+    mirrored_fit,
+    mirrored_words,
     no_worse_than_identity,
     rms_angle_deg,
 )
@@ -194,8 +196,16 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not full_fit,
                                  confidence=thresholds.confidence,
                                  search_deg=spread.error_deg if spread is not None else 0.0)
-    why, length = move_reason(thresholds, by_axis, scale, scales, residual[choice],
-                               choice) or (None, "")
+    # a mirrored view: the motions fix the handedness when they span all three axes, or the
+    # table's plane with the yaw fit (in another plane a reflection equals a rotation there)
+    mirror, mirror_deg = "", 180.0
+    if moved.sum() >= 2 and (span[2] >= SPAN_3D * span[0] or not full_fit):
+        reflection, mirror_deg = mirrored_fit(m_b, m_m, yaw_only=not full_fit)
+        mirror = mirrored_words(reflection, mirror_deg, residual[choice])
+    reason = move_reason(thresholds, by_axis, scale, scales, residual[choice], choice, mirror,
+                         mirror_deg)
+    why, length = (reason.sentence, reason.length_cause) if reason else (None, "")
+    mirror = reason.mirror if reason else ""  # the reason only when it is the one given
     unchecked = [axis for axis in AXES if scales[axis] is None]
     if spread is not None and spread.too_weak and explains_nothing(thresholds, by_axis) is None:
         verdict = Verdict.UNDECIDED
@@ -203,9 +213,11 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         choice, chosen, angle = "none", identity, 0.0
     elif why is not None:
         verdict = Verdict.MOVE
-        explanation = (f"move the camera: {why}; place it so that the arm's motion along x, y "
-                       "and z shows clearly in the image, nearer the views the model was "
-                       "trained on, and check again")
+        advice = ("fix the image (turn the driver's flip or mirror option off, or take the "
+                  "mirror out of the view) and check again" if mirror else
+                  "place it so that the arm's motion along x, y and z shows clearly in the "
+                  "image, nearer the views the model was trained on, and check again")
+        explanation = f"move the camera: {why}; {advice}"
         choice, chosen, angle = "none", identity, 0.0
     elif angle <= thresholds.fine_deg:
         verdict = Verdict.FINE
@@ -264,5 +276,6 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         search=spread.to_dict() if spread is not None else None,
         inferred_repeat=repeat[used].tolist() if repeat is not None else None,
         unchecked_axes=unchecked, length_cause=length if verdict == Verdict.MOVE else "",
+        mirror=mirror if verdict == Verdict.MOVE else "",
         search_caveat=caveat,
     )

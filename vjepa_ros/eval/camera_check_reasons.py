@@ -1,12 +1,15 @@
 """Why the camera check says "move the camera", and which axes a verdict covers, in words.
 
 :func:`move_reason` gives the sentence with the numbers behind it (the model sees nothing, an
-axis it does not see, inferred lengths far from the executed, no rotation that explains the
-motions; None: no reason); :func:`explains_nothing` the one reason that stands even when the
-search is too weak; :func:`axes_scope` the axes a verdict covers when some had no motion.
+axis it does not see, inferred lengths far from the executed, a mirrored view, no rotation that
+explains the motions; None: no reason); :func:`explains_nothing` the one reason that stands even
+when the search is too weak; :func:`axes_scope` the axes a verdict covers when some had no
+motion.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.eval.metrics import AXES
@@ -37,8 +40,29 @@ def _length_cause(thresholds: CheckThresholds, ratios: str) -> str:
             "accepted)")
 
 
+class MoveReason(NamedTuple):
+    """Why the camera must move (:func:`move_reason`)."""
+
+    sentence: str  # the reason with the numbers behind it
+    length_cause: str = ""  # the inferred lengths, in a few words, when they are the reason
+    mirror: str = ""  # how the view is mirrored ("mirrored along base x") when that is the reason
+
+
+def mirror_reason(mirror: str, mirror_deg: float, residual: float, choice: str) -> str:
+    """Say that the view is mirrored: ``mirror`` (``camera_check_rotation.mirrored_words``).
+
+    ``mirror_deg``: the RMS angle [deg] the best reflection leaves, ``residual`` the best
+    ``choice`` rotation's.
+    """
+    return (f"the model sees the robot's motions {mirror}: a reflection explains them within "
+            f"{mirror_deg:.1f}° RMS, the best {choice} rotation only within {residual:.1f}°, and "
+            "no rotation corrects a mirror image (a flipped image: the camera driver's flip or "
+            "mirror option, or a mirror in the view)")
+
+
 def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales: dict,
-                 residual: float, choice: str) -> tuple[str, str] | None:
+                residual: float, choice: str, mirror: str = "",
+                mirror_deg: float = 0.0) -> MoveReason | None:
     """Why the camera must move, in words with the numbers (None: no reason to move it).
 
     In this order: the best-seen axis's explained share below ``min_best_explained``
@@ -46,47 +70,54 @@ def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales
     below ``min_explained`` of the best-seen axis's; the model's inferred length above
     ``max_scale`` times the executed one, over all motions or along one axis (its actions are the
     search's spread, not a motion it sees); below ``min_scale`` of it, over all motions or along
-    one axis (the camera looks along it: the model infers hardly any motion there); the best
-    ``choice`` rotation leaving more than ``max_residual_deg`` RMS. Every value compared with a
-    threshold shows one decimal (25.4 is not "25"). Returns (the sentence, the length cause for
-    the verdict line: "" unless the reason is the inferred lengths).
+    one axis (the camera looks along it: the model infers hardly any motion there); the view
+    seen mirrored (``mirror``, e.g. "mirrored along base x", with the RMS angle ``mirror_deg``
+    its reflection leaves: :func:`mirror_reason`); the best ``choice`` rotation leaving more than
+    ``max_residual_deg`` RMS. Every value compared with a threshold shows one decimal (25.4 is
+    not "25"). Returns the :class:`MoveReason` (its ``length_cause`` and ``mirror`` for the
+    verdict line).
     """
     nothing = explains_nothing(thresholds, by_axis)
     if nothing is not None:
-        return nothing, ""
+        return MoveReason(nothing)
     best = max((share for share in by_axis.values() if share is not None), default=0.0)
     long = [axis for axis, ratio in scales.items()
             if ratio is not None and ratio > thresholds.max_scale]
     if scale > thresholds.max_scale or long:
         ratios = ", ".join(f"{axis} {scales[axis]:.1%}" for axis in long) or f"{scale:.1%}"
         where = f" along {' and '.join(long)}" if long else ""
-        return (f"the model does not see the motion: it infers {ratios} of the executed "
-                f"motion's length{where} (threshold {thresholds.max_scale * 100:g}%), longer "
-                "than any motion the frames show: its actions are its search's spread (a model "
-                "that does not see the scene, or too few samples/iterations?)",
-                _length_cause(thresholds, ratios))
+        return MoveReason(
+            f"the model does not see the motion: it infers {ratios} of the executed motion's "
+            f"length{where} (threshold {thresholds.max_scale * 100:g}%), longer than any motion "
+            "the frames show: its actions are its search's spread (a model that does not see "
+            "the scene, or too few samples/iterations?)", _length_cause(thresholds, ratios))
     blind = [axis for axis, share in by_axis.items()
              if share is not None and best > 0 and not share >= thresholds.min_explained * best]
     short = [axis for axis, ratio in scales.items()
              if ratio is not None and ratio < thresholds.min_scale]
     if blind:
         shares = ", ".join(f"{axis} {by_axis[axis]:.1%}" for axis in blind)
-        return (f"the model does not see the arm move along {' and '.join(blind)}: its best "
-                f"action explains {shares} of the frame change, against {best:.1%} along the "
-                f"best-seen axis (threshold {thresholds.min_explained * 100:g}% of that)", "")
+        return MoveReason(
+            f"the model does not see the arm move along {' and '.join(blind)}: its best action "
+            f"explains {shares} of the frame change, against {best:.1%} along the best-seen "
+            f"axis (threshold {thresholds.min_explained * 100:g}% of that)")
     if scale < thresholds.min_scale:
-        return (f"the model infers only {scale:.1%} of the executed motion's length "
-                f"(threshold {thresholds.min_scale * 100:g}%): it hardly sees the arm move",
-                _length_cause(thresholds, f"{scale:.1%}"))
+        return MoveReason(
+            f"the model infers only {scale:.1%} of the executed motion's length (threshold "
+            f"{thresholds.min_scale * 100:g}%): it hardly sees the arm move",
+            _length_cause(thresholds, f"{scale:.1%}"))
     if short:
         ratios = ", ".join(f"{axis} {scales[axis]:.1%}" for axis in short)
-        return (f"the model hardly sees the arm move along {' and '.join(short)}: it infers "
-                f"{ratios} of the executed motion's length there (threshold "
-                f"{thresholds.min_scale * 100:g}%; the camera may look along that axis)",
-                _length_cause(thresholds, ratios))
+        return MoveReason(
+            f"the model hardly sees the arm move along {' and '.join(short)}: it infers {ratios} "
+            f"of the executed motion's length there (threshold {thresholds.min_scale * 100:g}%; "
+            "the camera may look along that axis)", _length_cause(thresholds, ratios))
+    if mirror:
+        return MoveReason(mirror_reason(mirror, mirror_deg, residual, choice), mirror=mirror)
     if residual > thresholds.max_residual_deg:
-        return (f"no rotation explains the model's motions (RMS {residual:.1f}° after the best "
-                f"{choice} rotation, threshold {thresholds.max_residual_deg:g}°)", "")
+        return MoveReason(
+            f"no rotation explains the model's motions (RMS {residual:.1f}° after the best "
+            f"{choice} rotation, threshold {thresholds.max_residual_deg:g}°)")
     return None
 
 

@@ -98,7 +98,8 @@ def verdict_line(result: CameraCheckResult, short: bool = False) -> str:
 
     The verdict in capitals; "placement fine" and "correct by rotation" name the axes they cover
     when some base axis had no motion (``camera_check_reasons.axes_scope``); "move the camera"
-    names the inferred lengths as its reason when they are (``length_cause``); a search below
+    names the inferred lengths as its reason when they are (``length_cause``), a mirrored view
+    likewise (``mirror``); a search below
     the budget the verdicts were validated at says so and what to rerun with
     (``search_caveat``).
     ``short``: in lower case, the scope without its advice, the caveat in five words
@@ -109,6 +110,8 @@ def verdict_line(result: CameraCheckResult, short: bool = False) -> str:
         line += " " + axes_scope(result.unchecked_axes, result.thresholds["min_motion_m"], short)
     if result.length_cause and result.verdict == Verdict.MOVE:
         line += f": {result.length_cause}"
+    if result.mirror and result.verdict == Verdict.MOVE:
+        line += f": the view is {result.mirror} (no rotation corrects it)"
     if result.search_caveat:
         line += ("; search below the validated budget" if short else
                  f"; {result.search_caveat}")

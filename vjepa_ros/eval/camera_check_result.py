@@ -57,6 +57,9 @@ class CameraCheckResult:
     # "move the camera" because the inferred lengths are far from the executed: that, in a few
     # words with the numbers, for the verdict line ("": another reason, or another verdict)
     length_cause: str = ""
+    # "move the camera" because the view is mirrored (a reflection explains the motions, no
+    # rotation does): how, e.g. "mirrored along base x" ("": another reason, or another verdict)
+    mirror: str = ""
     # the search was below the budget the verdicts were validated at: what to rerun with ("")
     search_caveat: str = ""
 

@@ -5,6 +5,13 @@ problem, :func:`estimate_rotation`), the RMS angle a rotation leaves (:func:`rms
 the rule that a fitted rotation must beat no rotation on that measure
 (:func:`no_worse_than_identity`). Motions are unit directions [N, 3]; angles in radians or
 degrees as named.
+
+A view seen mirrored (a camera driver's flip or mirror option, a mirror in the view) maps the
+robot's motions to the model's by a reflection, which no rotation equals: the best rotation then
+leaves a large RMS angle (54° for one axis reversed, under ``max_residual_deg``) and a
+"correction" by it still sends motion along the mirrored axis the wrong way.
+:func:`mirrored_fit` finds the best reflection (the best orthogonal map of determinant −1) and
+:func:`mirrored_words` says when it explains the motions clearly better than any rotation.
 """
 
 from __future__ import annotations
@@ -15,6 +22,18 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.camera_check_stats import direction_errors_deg, unit_directions
+from vjepa_ros.eval.metrics import AXES
+
+# A reflection (determinant −1): any other is this one after a rotation, so the best reflection is
+# the best rotation of the reflected executed motions, followed by it. It keeps z: with the yaw
+# fit (motions in the table's plane) the fitted map stays a mirror within that plane.
+REFLECT_Y = np.diag([1.0, -1.0, 1.0])
+# The view counts as mirrored when the best reflection leaves at most this share of the RMS angle
+# the best rotation leaves (an exact mirror: 0 against 54°); near-equal fits are the motions'
+# scatter, not a mirror, and keep the rotation's verdict.
+MIRROR_SHARE = 0.75
+# The mirror's axis is named as a base axis when within this angle of it, else as a direction.
+MIRROR_AXIS_DEG = 20.0
 
 
 def estimate_yaw(executed, inferred) -> float:
@@ -60,3 +79,38 @@ def no_worse_than_identity(executed, inferred, rotation: Rotation) -> Rotation:
             rms_angle_deg(executed, inferred, Rotation.identity()):
         return Rotation.identity()
     return rotation
+
+
+def mirrored_fit(executed, inferred, yaw_only: bool) -> tuple[np.ndarray, float]:
+    """Return the best reflection (base → model, float64 [3, 3], det −1) and its RMS angle [deg].
+
+    ``executed`` [N, 3] base frame, ``inferred`` [N, 3] model frame (N ≥ 2). ``yaw_only``: as
+    the yaw fit, a reflection within the table's plane that keeps z (motions in that plane
+    determine no more); else any reflection (the full fit: motions spanning all three axes).
+    """
+    reflected = np.asarray(executed, dtype=np.float64) @ REFLECT_Y
+    if yaw_only:
+        rotation = Rotation.from_euler("z", estimate_yaw(reflected, inferred))
+    else:
+        rotation = estimate_rotation(reflected, inferred)
+    return rotation.as_matrix() @ REFLECT_Y, rms_angle_deg(reflected, inferred, rotation)
+
+
+def mirrored_words(mirror: np.ndarray, mirror_deg: float, rotation_deg: float) -> str:
+    """Say how the view is mirrored when ``mirror`` explains the motions clearly better ("" not).
+
+    ``mirror`` [3, 3] and ``mirror_deg``: :func:`mirrored_fit`'s; ``rotation_deg``: the RMS angle
+    the best rotation leaves. Mirrored when ``mirror_deg`` is at most :data:`MIRROR_SHARE` of
+    ``rotation_deg``; the words name the base axis the reflection reverses (its eigenvector of
+    eigenvalue −1), e.g. ``mirrored along base x``.
+    """
+    if not mirror_deg <= MIRROR_SHARE * rotation_deg:
+        return ""
+    values, vectors = np.linalg.eig(mirror)
+    normal = np.real(vectors[:, int(np.argmin(np.abs(values + 1.0)))])
+    axis = int(np.argmax(np.abs(normal)))
+    if abs(normal[axis]) >= np.cos(np.radians(MIRROR_AXIS_DEG)):
+        where = f"base {AXES[axis]}"
+    else:
+        where = "base direction [" + ", ".join(f"{v:.2f}" for v in normal) + "]"
+    return f"mirrored along {where}"

@@ -30,9 +30,22 @@ def sequences_per_step(cem: CEMConfig) -> int:
     return search + refine + 3  # + the planned, executed and still sequences scored
 
 
+def cheaper_settings(cem: CEMConfig) -> dict[str, int]:
+    """Return :data:`CHEAPER` for ``cem``, with a ``topk`` when ``cem.topk`` exceeds its samples.
+
+    Such a ``topk`` is scaled with the samples (the elite fraction kept, at least 2): ``--samples
+    800 --topk 150`` gives ``--topk 19``. The keys are CEMConfig fields (and eval's options).
+    """
+    settings = dict(CHEAPER)
+    if cem.topk > settings["samples"]:
+        scaled = round(cem.topk * settings["samples"] / cem.samples)
+        settings["topk"] = min(settings["samples"], max(2, scaled))
+    return settings
+
+
 def is_costly_on_cpu(model, cem: CEMConfig) -> bool:
     """Whether ``cem`` plans on the CPU with more sequences a step than the cheaper settings."""
-    cheaper = dataclasses.replace(cem, **CHEAPER)
+    cheaper = dataclasses.replace(cem, **cheaper_settings(cem))
     return model_device(model).type == "cpu" and \
         sequences_per_step(cem) > sequences_per_step(cheaper)
 
@@ -56,15 +69,17 @@ def cpu_cost_note(model, cem: CEMConfig, steps: int) -> str:
     """Return the estimated planning time of ``steps`` steps and the cheaper settings, or "".
 
     Only when the model runs on the CPU and ``cem`` imagines more sequences a step than
-    :data:`CHEAPER` (the option names are ``vjepa-ros eval``'s).
+    :data:`CHEAPER` (the option names are ``vjepa-ros eval``'s; a ``--topk`` above its samples
+    is scaled with them, :func:`cheaper_settings`).
     """
     sized = getattr(model, "tokens_per_frame", None) and getattr(model, "embed_dim", None)
     if not sized or not is_costly_on_cpu(model, cem):  # a stand-in model: nothing to time
         return ""
     each = seconds_per_sequence(model, cem)
-    cheaper = dataclasses.replace(cem, **CHEAPER)
+    settings = cheaper_settings(cem)
+    cheaper = dataclasses.replace(cem, **settings)
     per_step, cheap_step = each * sequences_per_step(cem), each * sequences_per_step(cheaper)
-    options = " ".join(f"--{name} {value}" for name, value in CHEAPER.items())
+    options = " ".join(f"--{name} {value}" for name, value in settings.items())
     return (f"planning on the CPU with S {cem.samples}, I {cem.iterations} "
             f"({sequences_per_step(cem)} imagined sequences a step) takes about "
             f"{_duration(per_step)} a step, {_duration(per_step * steps)} for {steps} step(s); "

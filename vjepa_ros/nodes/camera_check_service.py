@@ -22,9 +22,12 @@ moves, in one line naming the holder; so is a folder holding the check of a bag 
 world model (``eval.camera_check_out``).
 
 The service blocks until the check has ended (up to a minute), so it lives on a helper node
-(``<planner>_camera_check``, serving ``<planner>/camera_check``) spun on a single-threaded
-executor and thread of its own (``spinning.NodeSpinner``): the planner's executor
-keeps running the stream timer, subscriptions and other services meanwhile. (A coroutine callback
+(``<planner>_camera_check``, serving ``<planner>/camera_check``) spun on an executor and
+threads of its own (``spinning.NodeSpinner``): the planner's executor
+keeps running the stream timer, subscriptions and other services meanwhile. Two threads and a
+reentrant callback group: a call while a check runs (a ``ros2 service call`` retried after its
+client gave up) is refused at once, not queued to move the arm through a second whole check
+for a caller that is gone (user32). (A coroutine callback
 on the planner's own executor would starve it: the pinned rclpy's executor hands the pending task
 back on every pass, see ``spinning.py``.)
 """
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from pathlib import Path
 
 from std_srvs.srv import Trigger
@@ -57,19 +61,35 @@ class CameraCheckService:
 
     def __init__(self, node):
         import rclpy
+        from rclpy.callback_groups import ReentrantCallbackGroup
 
         from vjepa_ros.nodes.spinning import NodeSpinner
 
         self.node = node
+        self.running = threading.Lock()  # held by the call whose check runs
         self.helper = rclpy.create_node(f"{node.get_name()}_camera_check",
                                         namespace=node.get_namespace(), context=node.context)
         self.service = self.helper.create_service(
-            Trigger, f"{node.get_fully_qualified_name()}/camera_check", self._callback)
+            Trigger, f"{node.get_fully_qualified_name()}/camera_check", self._callback,
+            callback_group=ReentrantCallbackGroup())
         self.spinner = NodeSpinner(node.context)
-        self.spinner.add_node(self.helper)
+        self.spinner.add_node(self.helper, threads=2)
         self.spinner.start()
 
     def _callback(self, request, response):
+        if not self.running.acquire(blocking=False):
+            response.success = False
+            response.message = ("~/camera_check refused: a camera check is running (an earlier "
+                                "call); wait for its answer, or call ~/enable false to stop it")
+            self.node.get_logger().warning(response.message)
+            return response
+        try:
+            return self._claimed(response)
+        finally:
+            self.running.release()
+
+    def _claimed(self, response):
+        """Claim the output folder and run the check (the one call that runs)."""
         from vjepa_ros.eval.camera_check_out import refuse_other_check
         from vjepa_ros.out_lock import holds, release_output
         from vjepa_ros.out_paths import output_dir as claimed_dir

@@ -23,6 +23,7 @@ import dataclasses
 from collections.abc import Callable
 
 from vjepa_ros.config import flatten
+from vjepa_ros.planning.config import CEM_ONLY_FIELDS
 from vjepa_ros.robot.goals import GRIPPER_SEARCH_OPTIONS
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
@@ -73,7 +74,13 @@ RULES = (
              "set planner.refine.steps > 0"),
     IdleRule(("planner.rotation_maxnorm",), lambda c: not c.planner.search_rotation,
              lambda c: "planner.search_rotation is false", "set planner.search_rotation true"),
-    IdleRule(("planner.early_stop_rel_tol",), lambda c: c.planner.early_stop_patience == 0,
+    IdleRule(tuple(f"planner.{name}" for name in CEM_ONLY_FIELDS),
+             lambda c: c.planner.method != "cem",
+             lambda c: f"planner.method is {c.planner.method!r} (it warm-starts by planner."
+             f"{c.planner.method}.shift_warm_start and runs every iteration)",
+             "set planner.method to cem"),
+    IdleRule(("planner.early_stop_rel_tol",),
+             lambda c: c.planner.early_stop_patience == 0 and c.planner.method == "cem",
              lambda c: "planner.early_stop_patience is 0 (every iteration runs)",
              "set planner.early_stop_patience > 0"),
     IdleRule(("control.async_tolerance_m", "control.async_blend_m"),

@@ -13,11 +13,13 @@ callbacks store inputs and wake it, so subscriptions, services, parameters and t
 timer keep their rates while the GPU (or CPU) works. The input callbacks live in
 :mod:`vjepa_ros.nodes.planner_inputs`, the 2 Hz diagnostics and graph checks in
 :mod:`vjepa_ros.nodes.planner_diagnostics`, goal images and goal files in
-:mod:`vjepa_ros.nodes.planner_goals` (mixins of :class:`PlannerNode`).
+:mod:`vjepa_ros.nodes.planner_goals` (mixins of :class:`PlannerNode`); the set-point stream's
+``target_pose`` and ``servo_twist`` go out through :mod:`vjepa_ros.nodes.setpoint_output`.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
 from builtin_interfaces.msg import Time
@@ -50,11 +52,9 @@ from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
 from vjepa_ros.nodes.planner_goals import PlannerGoals
 from vjepa_ros.nodes.planner_inputs import PlannerInputs
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.nodes.pose_msgs import (
-    set_pose,
-    set_stamp,
-)
+from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher
+from vjepa_ros.nodes.setpoint_output import SetpointOutput
 from vjepa_ros.nodes.topic_options import topic_problem
 from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.input_errors import InputErrorLog
@@ -67,6 +67,10 @@ from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
+
+# [s] wall time (at least three stream periods) without a stream tick before the steady clock
+# ticks it (``PlannerNode._stream_watchdog``)
+STREAM_WATCHDOG_S = 0.5
 
 SENSOR_QOS = QoSProfile(
     depth=1, reliability=qos_profile_sensor_data.reliability,
@@ -142,6 +146,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         self.other_publishers: list[str] = []
         self.warned_publishers: list[str] = []  # the other publishers warned about while enabled
         self.twin_problem = ""  # another node of this full name runs (_check_other_publishers)
+        # held by ~/enable's switch and by the gripper send with its check of ``enabled``: once
+        # ~/enable false is answered, no gripper command of an earlier plan goes out
+        self.command_lock = threading.Lock()
         self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed,
                                      setup=lambda: set_torch_threads(cfg.model.threads))
 
@@ -150,6 +157,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         self.twist_pub = None
         if cfg.control.publish_twist:
             self.twist_pub = self.create_publisher(TwistStamped, "servo_twist", 10)
+        # one quaternion hemisphere on target_pose; servo_twist ends with a zero twist
+        self.setpoints = SetpointOutput(self.target_pub, self.twist_pub,
+                                        self.kinematics.base_frame, self.now)
         self.gripper_pub = self.create_publisher(Float64, "gripper_command", 10)
         self.gripper_action = self._gripper_action_client()
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
@@ -188,6 +198,12 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         self.load_goal_files(self.goal_values, at_start=True)
         on_set_parameters(self, self._on_set_parameters)  # after the type check
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
+        # on the steady clock: a stream timer on a stopped /clock (a simulator died) does not
+        # fire, so its input checks would not end a running camera check (user32)
+        self.stream_ticked = time.monotonic()
+        self.stream_watchdog_s = max(STREAM_WATCHDOG_S, 3.0 / cfg.control.stream_rate_hz)
+        self.create_timer(self.stream_watchdog_s, self._stream_watchdog,
+                          clock=Clock(clock_type=ClockType.STEADY_TIME))
         # on the steady clock: diagnostics report even while sim time does not run (no /clock)
         self.create_timer(0.5, self._publish_diagnostics,
                           clock=Clock(clock_type=ClockType.STEADY_TIME))
@@ -282,7 +298,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
                 response.success, response.message = False, self.twin_problem
                 self.get_logger().warning(f"~/enable refused: {self.twin_problem}")
                 return response
-        response.success, response.message = self.session.set_enabled(bool(request.data))
+        with self.command_lock:  # a gripper send under way ends first (_plan_and_publish)
+            response.success, response.message = self.session.set_enabled(bool(request.data))
+        if not request.data:
+            self.setpoints.end()  # a moving servo_twist stops now, as a hold's does
         if request.data and response.success:  # what the session cannot know: where, who else
             notes = [p.hint for p in self._input_problems() if p.hint]
             if self.other_publishers:
@@ -295,7 +314,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
     # -- planning (worker thread) and streaming --------------------------------------------------
     def _failed(self, where: str, exc: BaseException) -> None:
         """Stop commanding after an unexpected exception; the node goes on."""
-        self.session.set_enabled(False)
+        with self.command_lock:
+            self.session.set_enabled(False)
+        self.setpoints.end()
         self.get_logger().error(f"{where} failed, commanding disabled: "
                                 f"{type(exc).__name__}: {exc}")
 
@@ -324,7 +345,11 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
             msg.layout.dim = [MultiArrayDimension(label=self.action_labels, size=7, stride=7)]
             self.action_pub.publish(msg)
         if report.gripper_command is not None:
-            self._send_gripper(report.gripper_command)
+            # ~/enable false may have come since plan_step (the executor thread): a disable
+            # answered before this is seen here, one asked meanwhile waits for the send
+            with self.command_lock:
+                if self.session.enabled:
+                    self._send_gripper(report.gripper_command)
         if report.debug_rgb is not None:
             image = Image(**rgb_to_image_fields(report.debug_rgb))
             # the planned camera frame's stamp (a derived image carries its source's), so a
@@ -346,31 +371,26 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
     def _stream_tick(self) -> None:
         if self.closing:
             return
+        self.stream_ticked = time.monotonic()
         try:
             self._stream()
         except Exception as exc:  # noqa: BLE001 - anything unexpected: disable, log, go on
             self._failed("set-point stream", exc)
 
+    def _stream_watchdog(self) -> None:
+        """Tick the stream when its timer stood still for ``stream_watchdog_s`` of wall time.
+
+        The stream timer runs on the node's clock; under use_sim_time a stopped ``/clock`` stops
+        it, and with it the checks that hold the arm on stale inputs and end a running camera
+        check (the frozen clock makes the inputs stale: ``input_checks.FROZEN_CLOCK_S``). On the
+        node's standing clock a tick moves no set-point (no time passed).
+        """
+        if time.monotonic() - self.stream_ticked > self.stream_watchdog_s:
+            self._stream_tick()
+
     def _stream(self) -> None:
-        out = self.session.stream_step()
-        if out is None:
-            return
-        # stamped with the time the tick computed the set-point for (the session's clock is this
-        # node's), not when it is published: the callback's delay would make the stamps jitter
-        # and a speed read from them exceed safety.max_speed_m_s at full speed
-        stamp = set_stamp(Time(), out.stamp)
-        frame_id = self.kinematics.base_frame
-        if out.setpoint is not None:
-            msg = PoseStamped()
-            msg.header.stamp, msg.header.frame_id = stamp, frame_id
-            set_pose(msg.pose, out.setpoint)
-            self.target_pub.publish(msg)
-        if self.twist_pub is not None:
-            twist = TwistStamped()
-            twist.header.stamp, twist.header.frame_id = stamp, frame_id
-            lin, ang = twist.twist.linear, twist.twist.angular
-            lin.x, lin.y, lin.z, ang.x, ang.y, ang.z = (float(v) for v in out.twist)
-            self.twist_pub.publish(twist)
+        # None (disabled, held, deactivated): a moving servo_twist ends with one zero twist
+        self.setpoints.publish(self.session.stream_step())
 
     def prepare_shutdown(self, timeout: float = 30.0) -> None:
         """Stop commanding and planning; wait (bounded) for a running plan to end."""
@@ -378,6 +398,13 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         session = getattr(self, "session", None)  # None when __init__ failed half-way
         if session is not None:
             session.close()  # a running plan stops at its next sample chunk
+        setpoints = getattr(self, "setpoints", None)
+        if setpoints is not None:
+            try:  # a moving servo_twist ends at rest; then nothing more goes out
+                setpoints.end(close=True)
+            except Exception as exc:  # noqa: BLE001 - the context may be gone: go on closing
+                self.get_logger().warning(f"no zero servo_twist at shutdown: {exc}")
+        if session is not None:
             session.wait_idle(timeout)
         worker = getattr(self, "worker", None)
         if worker is not None:

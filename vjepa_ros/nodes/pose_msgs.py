@@ -37,12 +37,21 @@ def state_from_pose(pose, gripper: float) -> np.ndarray:
     return pose_to_state([p.x, p.y, p.z], [q.x, q.y, q.z, q.w], gripper)
 
 
-def set_pose(pose, state) -> None:
-    """Write the position and orientation of a 7-D state into a ``geometry_msgs/Pose``."""
+def set_pose(pose, state, near=None) -> np.ndarray:
+    """Write the position and orientation of a 7-D state into a ``geometry_msgs/Pose``.
+
+    Returns the quaternion written, float64 [4] (x, y, z, w). ``near`` [4]: a quaternion whose
+    hemisphere the written one keeps (q·near ≥ 0; −q is the same rotation), e.g. the one
+    published before; None: scipy's canonical one (w ≥ 0).
+    """
     xyz, quat = state_to_pose(state)
+    quat = np.asarray(quat, dtype=np.float64)
+    if near is not None and float(np.dot(quat, near)) < 0:
+        quat = -quat
     p, q = pose.position, pose.orientation
     p.x, p.y, p.z = (float(v) for v in xyz)
     q.x, q.y, q.z, q.w = (float(v) for v in quat)
+    return quat
 
 
 def frame_problem(topic: str, frame_id: str, base_frame: str) -> str | None:

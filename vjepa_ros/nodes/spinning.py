@@ -73,13 +73,19 @@ class NodeSpinner:
         self._stopped = False
         self._foreground = False  # spin() waits and re-raises a callback error itself
 
-    def add_node(self, node) -> bool:
-        """Give ``node`` an executor of its own (spinning at once if the spinner runs)."""
-        from rclpy.executors import SingleThreadedExecutor
+    def add_node(self, node, threads: int = 1) -> bool:
+        """Give ``node`` an executor of its own (spinning at once if the spinner runs).
+
+        ``threads`` > 1: a ``MultiThreadedExecutor`` of that many threads, so that callbacks of
+        a reentrant callback group run side by side (a blocking service answering a second call
+        at once); plain callbacks, no coroutines (module docstring).
+        """
+        from rclpy.executors import MultiThreadedExecutor, SingleThreadedExecutor
 
         # a stop inside rclpy's constructors or Thread.start: raised after (terminate)
         with stop_signals_held():
-            executor = SingleThreadedExecutor(context=self.context)
+            executor = SingleThreadedExecutor(context=self.context) if threads <= 1 else \
+                MultiThreadedExecutor(num_threads=threads, context=self.context)
             executor.add_node(node)
             with self._lock:
                 if self._stopped:

@@ -13,6 +13,7 @@ Fields marked *beyond published* are off by default, so a preset reproduces the 
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
+from vjepa_ros.config import UsageError
 from vjepa_ros.planning.methods import (
     METHODS,
     ICEMSettings,
@@ -22,6 +23,9 @@ from vjepa_ros.planning.methods import (
 )
 
 ENERGIES = ("l1", "l2")
+# CEMConfig fields only method "cem" reads: iCEM and MPPI warm-start by their own
+# shift_warm_start and always run every iteration.
+CEM_ONLY_FIELDS = ("warm_start", "early_stop_patience", "early_stop_rel_tol")
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,24 @@ def preset(name: str, **changes) -> CEMConfig:
     if name not in PRESETS:
         raise ValueError(f"unknown CEM preset {name!r}; known: {sorted(PRESETS)}")
     return PRESETS[name].with_(**changes)
+
+
+def check_cem_only_settings_used(method: str, given) -> None:
+    """Refuse a setting of :data:`CEM_ONLY_FIELDS` given explicitly while ``method`` is another.
+
+    ``given``: the dotted names set explicitly (``planner.warm_start``: a command's overrides,
+    not a file's values). Raises ``config.UsageError`` (exit status 2) naming the node parameter,
+    as ``methods.check_given_settings_used`` does for ``planner.icem.*`` under another method;
+    the planner node warns instead (``nodes/idle_parameters.py``).
+    """
+    if method == "cem":
+        return
+    for name in sorted(given):
+        if name.removeprefix("planner.") in CEM_ONLY_FIELDS:
+            raise UsageError(f"{name} is for planner.method cem, and this run plans with "
+                             f"planner.method {method} (which warm-starts by planner.{method}."
+                             "shift_warm_start and runs every iteration): use planner.method "
+                             f"cem or leave {name} out")
 
 
 def close_gripper_step(value: int, name: str) -> int | None:

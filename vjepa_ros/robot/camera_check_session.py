@@ -231,15 +231,19 @@ class CameraCheckSession:
 
         ``when`` auto: only after a verdict other than "placement fine". Never after
         "undecided": the search is too weak to trust the rotation it would try (nor its plans);
-        the verdict stays, its ``trial`` says so. Without room for a trial's starting pose the
-        result keeps the motions' verdict and says why in ``trial``.
+        nor after a mirrored view (``result.mirror``): no rotation corrects it, and a trial
+        could pick one that helps on some poses. The verdict stays, its ``trial`` says so.
+        Without room for a trial's starting pose the result keeps the motions' verdict and says
+        why in ``trial``.
         """
         from vjepa_ros.eval.camera_check_result import Verdict
 
         config = run.trial_config
-        if result.verdict == Verdict.UNDECIDED:
+        if result.verdict == Verdict.UNDECIDED or result.mirror:
+            why = ("the search is too weak to trust (undecided)" if not result.mirror else
+                   f"the view is {result.mirror}: no rotation corrects it")
             if config is not None and config.when != "never":
-                result.trial = {"skipped": "no trial: the search is too weak to trust (undecided)"}
+                result.trial = {"skipped": f"no trial: {why}"}
             return False
         wanted = config is not None and (
             config.when == "always" or (config.when == "auto" and result.verdict != Verdict.FINE))

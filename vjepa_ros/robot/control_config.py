@@ -9,6 +9,9 @@ import numpy as np
 from vjepa_ros.config import param
 
 MODES = ("blocking", "continuous", "async")
+# [deg] largest |angle| of control.model_frame_rpy_deg: one full turn (the camera check writes
+# angles in [-180, 180])
+MAX_MODEL_FRAME_DEG = 360.0
 
 
 @dataclasses.dataclass
@@ -60,13 +63,15 @@ class ControlConfig:
         "", "control_msgs/GripperCommand action server for gripper goals (e.g. "
         "/franka_gripper/gripper_action); empty: off. Used only when control_msgs is installed."
     )
-    gripper_max_effort: float = param(20.0, "max_effort of GripperCommand goals [N].",
-        range=(0, 140))
+    gripper_max_effort: float = param(
+        20.0, "max_effort of GripperCommand goals [N]: franka_gripper's grasp force when closing "
+        "(0 would grasp with no force); the Franka Hand grasps with at most 140.",
+        range=(0, 140), low_open=True)
     model_frame_rpy_deg: list[float] = param(
         [0.0, 0.0, 0.0], "Rotation base frame -> the frame the world model predicts motion in, as "
         "extrinsic xyz Euler angles [deg] (roll, pitch, yaw), from the camera check "
         "(vjepa-ros camera-check, ~/camera_check). Plans are searched in the model's frame and "
-        "commanded in the base frame. [0, 0, 0]: no correction."
+        "commanded in the base frame. Each in [-360, 360]. [0, 0, 0]: no correction."
     )
 
     def __post_init__(self):
@@ -85,7 +90,9 @@ class ControlConfig:
 def model_frame_angles(rpy_deg) -> np.ndarray:
     """Return ``control.model_frame_rpy_deg`` as float64 [3] (numpy only: checked at start-up).
 
-    Raises ValueError naming the parameter when it is not 3 finite numbers [deg].
+    Raises ValueError naming the parameter when it is not 3 finite numbers [deg] in
+    [-:data:`MAX_MODEL_FRAME_DEG`, :data:`MAX_MODEL_FRAME_DEG`] (a larger angle is no rotation a
+    camera check writes: a unit or typing mistake, 1e300 included).
     """
     try:
         angles = np.asarray(rpy_deg, dtype=np.float64).reshape(3)
@@ -94,4 +101,8 @@ def model_frame_angles(rpy_deg) -> np.ndarray:
                          f"yaw), got {rpy_deg!r}") from None
     if not np.isfinite(angles).all():
         raise ValueError(f"control.model_frame_rpy_deg must be finite, got {angles.tolist()}")
+    if (np.abs(angles) > MAX_MODEL_FRAME_DEG).any():
+        raise ValueError(f"control.model_frame_rpy_deg must be 3 angles in "
+                         f"[-{MAX_MODEL_FRAME_DEG:g}, {MAX_MODEL_FRAME_DEG:g}] deg (roll, pitch, "
+                         f"yaw, as the camera check writes them), got {angles.tolist()}")
     return angles

@@ -346,15 +346,16 @@ def _check_gripper(index: int, goal: SubGoal) -> None:
 def planner_settings(cem, switching: GoalSwitchConfig | None):
     """Return ``cem`` (a CEMConfig) as the planner runs it under ``switching``.
 
-    ``gripper`` subgoal or hold: the gripper delta is fixed at 0 in every sample (``fixed_axes``),
-    so the search is over the arm's motion and the hand is left to the sub-goals (subgoal) or
-    alone (hold). Otherwise unchanged.
+    ``gripper`` subgoal or hold: the gripper delta is fixed at 0 in every sample (``fixed_axes``)
+    and ``close_gripper`` is off (it would set the delta to 1: the model imagining a hand closing
+    that is never closed), so the search is over the arm's motion and the hand is left to the
+    sub-goals (subgoal) or alone (hold). Otherwise unchanged.
     """
     if switching is None or switching.gripper == "planned":
         return cem
     fixed = tuple((i, v) for i, v in cem.fixed_axes if i != GRIPPER_INDEX) + ((GRIPPER_INDEX,
                                                                                 0.0),)
-    return dataclasses.replace(cem, fixed_axes=fixed)
+    return dataclasses.replace(cem, fixed_axes=fixed, close_gripper=None)
 
 
 def capture_refusal(service: str, camera: Blocker, camera_topic: str = "image") -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
-from vjepa_ros.robot.safety import age_problem
+from vjepa_ros.robot.safety import age_problem, outside_box_problem
 
 # [s] wall time without a frame or state, the node clock standing still: a frozen clock
 FROZEN_CLOCK_S = 5.0
@@ -119,6 +119,8 @@ class InputChecks:
                                      self.inputs.states_received if states else old[1])
             # no plan starts from them (state_at's tie: breaker28c)
             self.inputs.forget(frames=frames, states=states)
+            if states:
+                self._jumps.forget()  # the live arm's next state is no jump from a recording's
         if "fingers" in kinds and not states:
             self.inputs.unmeasure_gripper()
         return [what for what, gone in (("a camera frame", frames), ("a robot state", states))
@@ -213,7 +215,9 @@ class InputChecks:
     def blocking_problems(self, now: float) -> list[Blocker]:
         """Every reason nothing would be commanded at ``now``, not only the first; [] if none.
 
-        In order: a refusal of the plan or the safety filter, an unusable robot state, inputs
+        In order: a refusal of the plan or the safety filter, an unusable robot state, the
+        newest measured pose outside the workspace box (every plan from it would be refused:
+        said at ``~/enable`` and in shadow mode, which runs no safety filter), inputs
         from a bag player (``set_recorded_inputs``), the camera image, the robot state's age,
         the goal. A missing input names its topic (``camera_topic``, ``state_topic``): "no
         camera image received yet on /camera/...", with that topic as the
@@ -224,7 +228,7 @@ class InputChecks:
             found = [
                 Blocker(stored.detail if stored is not None and stored is not self._input_held
                         and stored.kind is not RefusalKind.NO_GOAL else ""),
-                Blocker(self.inputs.state_problem),
+                Blocker(self.inputs.state_problem), Blocker(self._outside_box()),
                 Blocker(self.recorded_inputs or self._recorded_leftover()),
                 self._camera_blocker(now),
                 self._state_age_blocker(now), Blocker(self._goal_problem()),
@@ -232,6 +236,13 @@ class InputChecks:
         blockers = (Blocker(f"{b.detail} on {b.missing_topic}", b.missing_topic)
                     if b.missing_topic else b for b in found if b.detail)
         return list({b.detail: b for b in blockers}.values())
+
+    def _outside_box(self) -> str:
+        """Why the newest measured pose lies outside the workspace box ("" when not; locked)."""
+        latest = self.inputs.latest_state()
+        if latest is None or self.inputs.state_problem:
+            return ""
+        return outside_box_problem(latest.value, self.limits, self.outside_box_advice)
 
     def _status_refusal(self, now: float) -> Refusal | None:
         """Return the refusal diagnostics show at ``now`` (caller holds the lock).

@@ -131,12 +131,19 @@ class InputEpisodes:
 
         An unusable state holds until valid ones have come for ``inputs.RECOVERY_S`` with none
         unusable between; the start ("not commanding") and end lines of an episode follow the
-        rule of :meth:`_input_episode_ended`.
+        rule of :meth:`_input_episode_ended`. A state whose TCP moved faster than an arm can
+        since the last one (``inputs.JumpWatch``) is unusable.
         """
         now = self.clock()
         if self.wall_clock is not None:
             self.arrived_at[1] = self.wall_clock()
             self._mark_clock(now, self.arrived_at[1])
+        state = np.asarray(state, dtype=np.float64)
+        jump = self._jumps.problem(state, stamp) if state.shape == (7,) and \
+            np.isfinite(state).all() else ""
+        if jump:  # a TCP faster than an arm moves: a glitch (inputs.JumpWatch)
+            self.reject_state(jump)
+            return
         cleared = self.inputs.observe_state(state, stamp, now=now,
                                             gripper_measured=gripper_measured)
         if cleared == "":

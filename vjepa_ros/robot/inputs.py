@@ -15,9 +15,12 @@ import threading
 import numpy as np
 
 from vjepa_ros.robot.safety import SafetyLimits, input_problem
+from vjepa_ros.robot.state_ranges import MAX_TCP_SPEED_M_S, TCP_JUMP_SLACK_M
 
 PERIOD_FRAMES = 5  # frames whose stamps measure the camera's frame period
-STATE_HISTORY = 400  # robot states kept to find the one at a frame's stamp (4 s at 100 Hz)
+STATE_HISTORY = 400  # robot states kept at least to find the one at a frame's stamp
+# at most this many, whatever ``history_s`` asks (25 s at 1 kHz: the largest age limits' sum)
+MAX_STATE_HISTORY = 25_000
 # [s] an unusable input (an invalid robot state, a camera frame of an unusable size) stays refused
 # until the input has been usable this long with no unusable message in between: bad messages
 # mixed with good ones (a second publisher of NaN joint states) are one hold, not one per message
@@ -97,6 +100,35 @@ class Trouble:
         return ended
 
 
+class JumpWatch:
+    """Tell a measured TCP that moved faster than an arm can since the last robot state.
+
+    Compared with the last finite state seen (kept or refused), so one glitch refuses itself
+    and the state after it (jumping back); a step back in time compares nothing (a new world).
+    Allowed: ``state_ranges.MAX_TCP_SPEED_M_S`` over the stamps' interval plus
+    ``TCP_JUMP_SLACK_M`` (breaker32r: one pose 15 cm off, 10 ms after the last, was planned from
+    and the set-point jumped 14 cm in one tick). One writer (the state callback).
+    """
+
+    def __init__(self):
+        self._last: tuple[float, np.ndarray] | None = None  # the newest (stamp [s], xyz [m])
+
+    def problem(self, state: np.ndarray, stamp: float) -> str:
+        """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not)."""
+        last, self._last = self._last, (stamp, state[:3].copy())
+        if last is None or stamp < last[0]:
+            return ""
+        moved = float(np.linalg.norm(state[:3] - last[1]))
+        if moved <= MAX_TCP_SPEED_M_S * (stamp - last[0]) + TCP_JUMP_SLACK_M:
+            return ""
+        return (f"robot state jumps {moved:.3f} m in {(stamp - last[0]) * 1e3:.0f} ms, faster "
+                f"than an arm moves ({MAX_TCP_SPEED_M_S:g} m/s): a glitch in the joint states or "
+                "the pose, or two sources of them interleaved")
+
+    def forget(self) -> None:
+        self._last = None
+
+
 class InputBuffer:
     """Newest frame, recent robot states, their ages, and the state at a frame's stamp.
 
@@ -105,11 +137,19 @@ class InputBuffer:
     states have come for ``recovery_s`` [s] (:class:`Trouble`; frames of an unusable size alike).
     A state stamped before the newest one empties the history (time went backwards: a looping
     bag, a simulator reset).
+
+    Kept: the last ``history`` states, and besides them every state stamped within
+    ``history_s`` [s] of the newest (None: no time rule), at most :data:`MAX_STATE_HISTORY`.
+    The session asks for the camera's and the state's age limits together, so that a frame as
+    old as ``safety.max_image_age_s`` finds its state however fast states come (a Franka's
+    joint_state_broadcaster at 1 kHz held 0.4 s in 400 states: breaker32r).
     """
 
-    def __init__(self, history: int = STATE_HISTORY, recovery_s: float = RECOVERY_S):
+    def __init__(self, history: int = STATE_HISTORY, recovery_s: float = RECOVERY_S,
+                 history_s: float | None = None):
         if history < 1:
             raise ValueError(f"history must be >= 1 state, got {history}")
+        self.history_s = history_s
         self._state_trouble = Trouble(recovery_s)
         self._image_trouble = Trouble(recovery_s)
         self._lock = threading.Lock()
@@ -202,12 +242,19 @@ class InputBuffer:
             self._states.append(Stamped(stamp, state, gripper_measured))
             self._stamps.append(stamp)
             self.states_received += 1
-            if len(self._stamps) - self._start > self.history:
-                self._start += 1
-                if self._start >= self.history:
-                    del self._states[:self._start], self._stamps[:self._start]
-                    self._start = 0
+            self._drop_old_states(stamp)
             return self._state_trouble.good(now)
+
+    def _drop_old_states(self, newest: float) -> None:
+        """Drop the head states the history keeps no more (locked; amortized O(1))."""
+        oldest = np.inf if self.history_s is None else newest - self.history_s
+        stamps = self._stamps
+        while len(stamps) - self._start > self.history and (
+                stamps[self._start] < oldest or len(stamps) - self._start > MAX_STATE_HISTORY):
+            self._start += 1
+        if self._start >= max(self.history, len(stamps) // 2):
+            del self._states[:self._start], stamps[:self._start]
+            self._start = 0
 
     def reject_state(self, reason: str, now: float) -> bool:
         """Mark the robot state unusable at ``now`` [s]; True when this starts an episode."""

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from vjepa_ros.config import param
-from vjepa_ros.robot.state_ranges import reach_problem
+from vjepa_ros.robot.state_ranges import FINGER_MAX_M, reach_problem
 
 # Rows: a_{i-1} [m], d_i [m], alpha_{i-1} [rad] (Franka's published table, Panda and FR3 alike).
 FRANKA_DH = np.array(
@@ -70,8 +70,9 @@ class RobotConfig:
         "[-2π, 2π]."
     )
     gripper_max_width: float = param(
-        0.08, "Finger opening [m] that counts as fully open (closedness 0).",
-        range=(0, 0.3), low_open=True
+        0.08, "Finger opening [m] that counts as fully open (closedness 0); at most the Franka "
+        "Hand's full opening, 0.08 (0.04 per finger).",
+        range=(0, 0.08), low_open=True
     )
     gripper_state_topic: str = param(
         "", "JointState topic with the gripper's finger joints (<prefix>finger_joint1/2), e.g. "
@@ -98,6 +99,15 @@ class RobotConfig:
             if not usable:
                 raise ValueError(f"robot.{name} must be 3 numbers in [-{bound:.4g}, {bound:.4g}] "
                                  f"[{unit}], got {values!r}")
+        hand = 2 * FINGER_MAX_M  # the Franka Hand's full opening, the only hand read (fingers)
+        width = self.gripper_max_width
+        if isinstance(width, (int, float)) and math.isfinite(width) and width > hand:
+            # measured fingers beyond 0.04 m each are refused (state_ranges): a wider "fully
+            # open" is never measured (never open), and GripperCommand goals would ask for more
+            raise ValueError(f"robot.gripper_max_width must be at most {hand:g} m, the Franka "
+                             f"Hand's full opening ({FINGER_MAX_M:g} m per finger), got "
+                             f"{self.gripper_max_width!r}: give the opening in metres that "
+                             "counts as fully open")
 
 
 def modified_dh(a, d, alpha, q: np.ndarray) -> np.ndarray:

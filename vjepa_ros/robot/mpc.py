@@ -61,7 +61,7 @@ from vjepa_ros.robot.goals import GoalSequence, GoalSwitchConfig, planner_settin
 from vjepa_ros.robot.input_checks import InputChecks
 from vjepa_ros.robot.input_episodes import InputEpisodes
 from vjepa_ros.robot.input_errors import problem_shape
-from vjepa_ros.robot.inputs import InputBuffer
+from vjepa_ros.robot.inputs import InputBuffer, JumpWatch
 from vjepa_ros.robot.interfaces import CommandFollowingPlanner, Planner, WorldModel
 from vjepa_ros.robot.model_frame import ModelFrame
 from vjepa_ros.robot.phase import Event, Phase, next_phase
@@ -154,7 +154,9 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.arrived_at: list[float | None] = [None, None]  # wall_clock of the newest frame, state
         self._clock_mark: tuple[float, float] | None = None  # (clock, wall_clock when first read)
         self.streamer = SetpointStreamer(limits)
-        self.inputs = InputBuffer()
+        # a frame up to max_image_age_s old must find its state (max_state_age_s from its stamp)
+        self.inputs = InputBuffer(history_s=limits.max_image_age_s + limits.max_state_age_s + 0.5)
+        self._jumps = JumpWatch()
         self._lock = threading.RLock()
         self._phase = Phase.SHADOW
         self.goals: GoalSequence | None = None

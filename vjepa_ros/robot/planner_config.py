@@ -172,7 +172,8 @@ class CEMParams:
     )
     close_gripper: int = param(
         -1,
-        "From this rollout step (below horizon) on the gripper delta is forced to 1; -1: never.",
+        "From this rollout step (below horizon) on the gripper delta is forced to 1; -1: never. "
+        "Off under goals.gripper subgoal or hold (the delta stays 0).",
         range=(-1, 15)  # a rollout step: horizon is at most 16
     )
     search_rotation: bool = param(
@@ -184,14 +185,17 @@ class CEMParams:
     )
     energy: str = param(_NOTEBOOK.energy, "Energy: l1 (published) or l2.")
     warm_start: bool = param(
-        _NOTEBOOK.warm_start, "Start each plan from the previous mean shifted by one step."
+        _NOTEBOOK.warm_start, "Start each plan from the previous mean shifted by one step "
+        "(method cem; icem and mppi: their shift_warm_start)."
     )
     early_stop_patience: int = param(
-        0, "Stop after this many iterations without improvement; 0: run all iterations.",
+        0, "Stop after this many iterations without improvement; 0: run all iterations "
+        "(method cem; icem and mppi run all).",
         range=(0, 1000)  # as iterations
     )
     early_stop_rel_tol: float = param(
-        _NOTEBOOK.early_stop_rel_tol, "Relative energy drop that counts as improvement.",
+        _NOTEBOOK.early_stop_rel_tol,
+        "Relative energy drop that counts as improvement (method cem).",
         range=(0, 1)
     )
     chunk_size: int = param(

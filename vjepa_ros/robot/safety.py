@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 
 import numpy as np
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 from vjepa_ros.robot.recorded_inputs import not_relays_problem
+from vjepa_ros.robot.state_ranges import MAX_REACH_M
 
 # The measured pose may lie this far outside the box and still count as inside (sensor noise) [m].
 BOX_TOLERANCE = 1e-3
@@ -33,10 +35,12 @@ OUTSIDE_BOX_ADVICE = "move it back by hand"
 @dataclasses.dataclass
 class SafetyLimits:
     workspace_min: list[float] = param(
-        [0.25, -0.45, 0.05], "Lower corner xyz [m] of the box targets must stay in (base frame)."
+        [0.25, -0.45, 0.05], "Lower corner xyz [m] of the box targets must stay in (base frame); "
+        "each coordinate within ±1.5 m (a Franka's reach; centimetres are refused)."
     )
     workspace_max: list[float] = param(
-        [0.80, 0.45, 0.70], "Upper corner xyz [m] of the box targets must stay in (base frame)."
+        [0.80, 0.45, 0.70], "Upper corner xyz [m] of the box targets must stay in (base frame); "
+        "each coordinate within ±1.5 m (a Franka's reach; centimetres are refused)."
     )
     workspace_tolerance_m: float = param(
         0.01, "A measured end effector up to this far [m] outside the workspace box is still "
@@ -108,6 +112,13 @@ class SafetyLimits:
     )
 
     def __post_init__(self):
+        """Refuse limits that bound nothing or the wrong way, in one line naming the parameter.
+
+        Raises ValueError: a workspace corner that is not 3 finite numbers, lies beyond a
+        Franka's reach (``box_problem``: a unit mistake) or not below the other corner; a limit
+        that is no number (a bool too), not finite or not > 0 (an int alike: ``max_step_m: -1``
+        would turn a step around), outside its declared range; a bad ``not_relays`` name.
+        """
         lower = np.asarray(self.workspace_min, dtype=float)
         upper = np.asarray(self.workspace_max, dtype=float)
         if lower.shape != (3,) or upper.shape != (3,):
@@ -116,8 +127,12 @@ class SafetyLimits:
         if problem:
             raise ValueError(problem)
         for f in dataclasses.fields(self):
+            if f.type not in ("float", float):  # every limit: an int or numpy number alike
+                continue
             value = getattr(self, f.name)
-            if isinstance(value, float) and not (math.isfinite(value) and value > 0):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+                raise ValueError(f"safety.{f.name} must be a number, got {value!r}")
+            if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"safety.{f.name} must be a finite number > 0, got {value!r}")
         problem = not_relays_problem(self.not_relays)
         if problem:
@@ -126,6 +141,7 @@ class SafetyLimits:
             raise ValueError(f"safety.workspace_tolerance_m must be at most "
                              f"{MAX_WORKSPACE_TOLERANCE} m (a measured pose farther outside the "
                              f"box is not tracking overshoot), got {self.workspace_tolerance_m!r}")
+        check_values(self, "safety.")  # the declared ranges (param's range=)
 
     @property
     def box(self) -> tuple[np.ndarray, np.ndarray]:
@@ -134,6 +150,11 @@ class SafetyLimits:
 
 def box_problem(lower: np.ndarray, upper: np.ndarray) -> str:
     """Return why ``lower``..``upper`` [3] is no workspace box, naming parameters and axes ('' ok).
+
+    A corner coordinate beyond ``state_ranges.MAX_REACH_M`` (1.5 m) from the base is a unit
+    mistake (centimetres, millimetres): ``safety.workspace_max [80.0, 45.0, 70.0] lies beyond a
+    Franka's reach (x 80, y 45, z 70 m; each coordinate must lie within ±1.5 m of the base): the
+    workspace box is in metres ...``.
 
     ``safety.workspace_min must lie below safety.workspace_max on every axis; x: 0.8 >= 0.8, z:
     0.9 >= 0.7 (min [...], max [...]): lower safety.workspace_min or raise
@@ -145,6 +166,12 @@ def box_problem(lower: np.ndarray, upper: np.ndarray) -> str:
                if not np.isfinite(corner[i])]
         if bad:
             return f"{'; '.join(bad)}: give finite corners of the workspace box [m]"
+        far = [f"{AXES[i]} {corner[i]:g}" for i in range(3) if abs(corner[i]) > MAX_REACH_M]
+        if far:
+            return (f"safety.{name} {corner.tolist()} lies beyond a Franka's reach ("
+                    f"{', '.join(far)} m; each coordinate must lie within ±{MAX_REACH_M:g} m "
+                    f"of the base): the workspace box is in metres: give safety.{name} in "
+                    "metres (80 cm is 0.8)")
     crossed = [i for i in range(3) if not lower[i] < upper[i]]
     if not crossed:
         return ""
@@ -318,6 +345,21 @@ def limit_rotation(current_rpy, target_rpy, max_angle: float) -> tuple[np.ndarra
     return path([fraction])[0].as_euler("xyz"), True
 
 
+def outside_box_problem(current, limits: SafetyLimits,
+                        advice: str = OUTSIDE_BOX_ADVICE) -> str:
+    """Why the measured state ``current`` [7] (finite) lies outside the box ("" when inside).
+
+    Outside by more than ``safety.workspace_tolerance_m`` (at least ``BOX_TOLERANCE``): every
+    target planned from it is refused (:func:`filter_target`); ``advice`` ends the line.
+    """
+    if in_box(current[:3], limits, max(limits.workspace_tolerance_m, BOX_TOLERANCE)):
+        return ""
+    return (f"end effector is outside the workspace box (by more than "
+            f"safety.workspace_tolerance_m {limits.workspace_tolerance_m:g} m): at "
+            f"[{', '.join(f'{v:.3f}' for v in current[:3])}], box {limits.workspace_min}.."
+            f"{limits.workspace_max}; {advice}")
+
+
 def filter_target(
     current,
     proposed,
@@ -344,13 +386,9 @@ def filter_target(
         return refuse(f"target or state is not 7 numbers: {exc}")
     if not np.isfinite(current).all():
         return refuse("measured end-effector state contains NaN or inf")
-    if not in_box(current[:3], limits, max(limits.workspace_tolerance_m, BOX_TOLERANCE)):
-        return refuse(
-            f"end effector is outside the workspace box (by more than "
-            f"safety.workspace_tolerance_m {limits.workspace_tolerance_m:g} m): at "
-            f"[{', '.join(f'{v:.3f}' for v in current[:3])}], box {limits.workspace_min}.."
-            f"{limits.workspace_max}; {outside_box_advice}"
-        )
+    outside = outside_box_problem(current, limits, outside_box_advice)
+    if outside:
+        return refuse(outside)
     if not np.isfinite(proposed).all():
         return refuse(f"planned target is not finite: {proposed.tolist()}")
     lower, upper = limits.box

@@ -38,6 +38,10 @@ FINGER_TOLERANCE_M = 0.005
 # joint limits puts the Franka Hand TCP at most 1.28 m from it (the datasheet's 855 mm reach is
 # measured from the shoulder); 1.5 m leaves room for a longer tool.
 MAX_REACH_M = 1.5
+# [m/s] no arm's TCP moves faster (Franka: 1.7 m/s, its Cartesian velocity limit): a measured pose
+# that moved faster between two robot states is a glitch, not motion (``inputs.InputBuffer``)
+MAX_TCP_SPEED_M_S = 3.0
+TCP_JUMP_SLACK_M = 0.01  # [m] allowed besides, for two states stamped (nearly) at once
 CLOSEDNESS_TOLERANCE = 0.01  # gripper closedness is in [0, 1]
 # The orientation of a state (columns 3:6, extrinsic xyz Euler angles, ``planning.pose``) lies in
 # [-π, π] (the pitch in [-π/2, π/2]); degrees given as radians lie far beyond for any pose away

@@ -42,6 +42,7 @@ class StreamSession:
                 self._transition(Event.RESUME)
                 self.arrival_time = now  # held still: the next blocking plan needs a fresh frame
                 self._clear_refusal()
+                self._restart_if_moved()
             period = 1.0 / self.control.stream_rate_hz
             dt = period if self.last_stream_time is None else now - self.last_stream_time
             self.last_stream_time = now
@@ -57,6 +58,23 @@ class StreamSession:
             if self.camera_check is None:
                 self._check_arrival(now)
             return StreamOutput(setpoint, self.streamer.twist(), now)
+
+    def _restart_if_moved(self) -> None:
+        """Restart the set-point at the measured pose if the arm moved out of its reach (locked).
+
+        Called as the stream resumes after a hold on its inputs: states that stopped or turned
+        NaN (a driver restarted, its controller now at the arm's pose) may come back from an arm
+        moved meanwhile; the set-point of before would pull it back in one tick (breaker32r:
+        25 cm). It holds at the measured pose until the next plan, and a prepared plan (from
+        where the arm was to arrive) is dropped.
+        """
+        latest = self.inputs.latest_state()
+        gap = 0.0 if latest is None else self.streamer.restart_if_away(latest.value)
+        if gap:
+            self._drop_prepared("the arm moved during the hold")
+            self.log("warning", f"the arm is {gap:.3f} m from the set-point after the hold on "
+                     "its inputs (moved meanwhile): the set-point restarts at the measured pose "
+                     "and holds there until the next plan")
 
     def _check_arrival(self, now: float) -> None:
         if self._phase is not Phase.MOVING:

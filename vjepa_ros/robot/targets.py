@@ -72,6 +72,8 @@ class SetpointStreamer:
     the reach of that measured pose (``max_step_m``, ``max_rotation_step_rad``). Where a clamp
     acts, the velocity becomes the set-point's actual motion in that tick, so the twist stays
     consistent with the set-points (position limits win over the acceleration limit there).
+    A tick much longer than the ones the slowing-down was planned with (a late timer) lands on
+    the target's position and orientation and stops there, never beyond.
     """
 
     def __init__(self, limits: SafetyLimits):
@@ -136,6 +138,33 @@ class SetpointStreamer:
                 self.setpoint[6] = gripper
                 self.target = np.asarray(target, dtype=np.float64).copy()
                 self.anchor = anchor
+
+    def restart_if_away(self, state) -> float:
+        """Restart at the measured pose ``state`` [7] if the set-point lies out of its reach.
+
+        For a stream that resumes after a hold on its inputs (states stale or invalid): the arm
+        may have been moved meanwhile (a driver restarted, the arm guided by hand), and the
+        set-point of before, streamed on, would pull it back in one tick (breaker32r). Out of
+        reach (``max_step_m``, ``max_rotation_step_rad``, from the pose clamped into the box):
+        the set-point restarts there at rest, the target the same pose (holding there until a
+        new target; the gripper as it was). Returns the distance [m] the set-point was from the
+        pose when it restarted, else 0.0 (also when inactive).
+        """
+        if self.setpoint is None:
+            return 0.0
+        anchor = np.asarray(state, dtype=np.float64).reshape(7).copy()
+        lower, upper = self.limits.box
+        anchor[:3] = np.clip(anchor[:3], lower, upper)
+        kept, self.anchor = self.anchor, anchor
+        if self._reaches(self.setpoint):
+            self.anchor = kept
+            return 0.0
+        gap = float(np.linalg.norm(self.setpoint[:3] - anchor[:3]))
+        gripper = self.setpoint[6]
+        self.reset(anchor)
+        self.setpoint[6] = self.target[6] = gripper
+        self.anchor = anchor
+        return gap
 
     def _reaches(self, setpoint: np.ndarray) -> bool:
         """Whether ``setpoint`` [7] lies within the anchor's reach (translation and rotation)."""
@@ -206,8 +235,14 @@ class SetpointStreamer:
             limits.max_angular_accel_rad_s2,
             dt,
         )
-        if np.linalg.norm(rotvec - self.angular_velocity * dt) <= 1e-9:
+        turn = self.angular_velocity * dt
+        if np.linalg.norm(rotvec - turn) <= 1e-9:
             self.setpoint[3:6] = self.target[3:6]
+        elif float(np.dot(turn, rotvec)) >= float(np.dot(rotvec, rotvec)):
+            # a late tick would turn past the target (as for the translation above): land on
+            # its orientation and stop turning there, never beyond
+            self.setpoint[3:6] = self.target[3:6]
+            self.angular_velocity = np.zeros(3)
         else:
             before = Rotation.from_euler("xyz", self.setpoint[3:6])
             turned = Rotation.from_rotvec(self.angular_velocity * dt) * before

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from vjepa_ros.counts import counted
-from vjepa_ros.planning.cem import PlanResult
+from vjepa_ros.planning.cem import PlanResult, make_generator
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.robot.control_config import ControlConfig
@@ -107,9 +107,9 @@ class RandomActionPlanner:
     """
 
     def __init__(self, config: CEMConfig, seed: int | None = 0):
+        """Draw from ``seed``'s generator; None: a random seed, as the planners take it."""
         self.config = config
-        self.generator = torch.Generator()
-        self.generator.manual_seed(0 if seed is None else seed)
+        self.generator = make_generator(seed)
 
     def reset(self) -> None:
         """Nothing to forget (the CEM planner's interface)."""
