@@ -48,8 +48,6 @@ class NaNBeyond(PositionWorldModel):
         return out
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: MPPI takes min() of the energies, so one "
-                   "NaN sample makes every weight NaN and the planned action NaN")
 def test_mppi_a_few_nan_energies_still_give_a_finite_plan():
     config = CEMConfig(horizon=2, samples=30, topk=5, iterations=3, method="mppi")
     result = mppi_search(_energies(nan_every=7), config, CPU, make_generator(0))
@@ -59,8 +57,6 @@ def test_mppi_a_few_nan_energies_still_give_a_finite_plan():
     assert torch.isfinite(result.first_action).all(), result.first_action
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: MPPI's NaN mean is kept as its warm start: "
-                   "after one step with NaN predictions every later plan is NaN, model healthy")
 def test_mppi_recovers_after_one_step_of_nan_predictions():
     model = NaNBeyond()
     context = model.reps_at(START[None, :3])
@@ -73,8 +69,6 @@ def test_mppi_recovers_after_one_step_of_nan_predictions():
     assert torch.isfinite(result.first_action).all(), result.first_action
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: mppi.temperature accepts any value above 0, "
-                   "but below ~1e-45 it is 0 in float32: weights 0/0 = NaN, NaN action")
 def test_an_mppi_temperature_its_range_allows_gives_a_finite_plan():
     settings = MPPISettings(temperature=1e-50)  # accepted: range (0, inf)
     config = CEMConfig(horizon=1, samples=30, topk=5, iterations=2, method="mppi",
@@ -83,8 +77,6 @@ def test_an_mppi_temperature_its_range_allows_gives_a_finite_plan():
     assert torch.isfinite(result.first_action).all(), result.first_action
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason="breaker32p: iCEM with every "
-                   "energy NaN (or inf) ends in AttributeError 'NoneType' has no 'clone'")
 @pytest.mark.parametrize("value", [math.nan, math.inf])
 def test_icem_with_no_finite_energy_says_so_in_one_line(value):
     config = CEMConfig(horizon=2, samples=30, topk=5, iterations=3, method="icem")
@@ -92,18 +84,12 @@ def test_icem_with_no_finite_energy_says_so_in_one_line(value):
         icem_search(_energies(value=value), config, CPU, make_generator(0))
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: CEM with every energy NaN returns a plan "
-                   "(the mean of k arbitrary samples) as if it had searched: a silent random "
-                   "motion")
 def test_cem_with_no_finite_energy_plans_nothing():
     config = CEMConfig(horizon=2, samples=30, topk=5, iterations=3)
     with pytest.raises(ValueError, match="NaN|finite"):
         cem_search(_energies(value=math.nan), config, CPU, make_generator(0))
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason="breaker32p: icem.population_decay "
-                   "10 (its bound) with iterations 400 (allowed) overflows gamma**i: "
-                   "OverflowError from the search and from eval's CPU cost note")
 def test_icem_population_decay_and_iterations_within_their_ranges_plan():
     config = CEMConfig(horizon=1, samples=20, topk=2, iterations=400, method="icem",
                        icem=ICEMSettings(population_decay=10.0))
@@ -130,9 +116,6 @@ class ResetInLastIteration(PositionWorldModel):
         return out
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: a reset() (new goal) while the last "
-                   "iteration is scored is undone when the search then stores its mean: the "
-                   "next goal's plan warm-starts from the old goal's")
 @pytest.mark.parametrize("changes", [dict(method="cem", warm_start=True), dict(method="icem"),
                                      dict(method="mppi")], ids=["cem", "icem", "mppi"])
 def test_a_reset_during_a_plan_is_not_undone_by_that_plan(changes):
@@ -155,9 +138,6 @@ def test_a_reset_during_a_plan_is_not_undone_by_that_plan(changes):
     assert torch.equal(got.actions, expected.actions), (got.actions, expected.actions)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: a plan that was not executed (shadow mode; "
-                   "also refused or discarded) still shifts the warm start, so the next plan "
-                   "from the same state starts from a plan missing a step never taken")
 def test_a_plan_not_executed_does_not_shift_the_warm_start():
     from test_robot_mpc import START as ARM_START
     from test_robot_mpc import Clock, frame, tiny_world_model
@@ -194,9 +174,6 @@ def test_a_plan_not_executed_does_not_shift_the_warm_start():
     assert warm is None or torch.equal(warm, first), (warm, first)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: a warm start shifts the close_gripper steps' "
-                   "gripper 1 to the step before; the momentum keeps part of it and the planned "
-                   "gripper delta leaves the ±gripper_clip (0.75) box")
 @pytest.mark.parametrize("gripper_momentum", [0.15, 0.3])
 def test_a_warm_started_plan_keeps_the_gripper_within_its_clip(gripper_momentum):
     from vjepa_ros.planning.cem import shift_plan
@@ -214,8 +191,6 @@ def test_a_warm_started_plan_keeps_the_gripper_within_its_clip(gripper_momentum)
     assert second.actions[0, 6] <= config.gripper_clip, second.actions[:, 6]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: kept elites are ceil(fraction * topk) in "
-                   "floats: 0.07 * 100 = 7.000000000000001 keeps 8 elites, not 7")
 @pytest.mark.parametrize("fraction, topk, kept", [(0.07, 100, 7), (0.14, 50, 7)])
 def test_icem_keeps_the_fraction_of_elites_it_is_given(fraction, topk, kept):
     from vjepa_ros.planning.icem import kept_count
@@ -225,9 +200,6 @@ def test_icem_keeps_the_fraction_of_elites_it_is_given(fraction, topk, kept):
     assert kept_count(config) == kept
 
 
-@pytest.mark.xfail(strict=True, reason="breaker32p: with planner.method mppi, one plan with a "
-                   "few NaN predictions leaves the session refusing every later plan ('planned "
-                   "target is not finite') although the model predicts finite frames again")
 def test_an_mppi_session_commands_again_once_the_model_predicts_finite_frames():
     from test_robot_mpc import START as ARM_START
     from test_robot_mpc import Clock, frame, tiny_world_model

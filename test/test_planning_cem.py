@@ -8,6 +8,7 @@ from vjepa_ros.planning import PlanCancelled
 from vjepa_ros.planning.cem import (
     CEMPlanner,
     cem_search,
+    clip_to_box,
     initial_distribution,
     plan,
     plan_from_mean,
@@ -219,7 +220,7 @@ def test_initial_distribution_and_momentum_refit_follow_the_published_formulas()
     mean, std = initial_distribution(config, torch.device("cpu"))
     assert torch.equal(mean, torch.zeros(2, 7))
     assert torch.equal(std, torch.tensor([[0.05] * 3 + [0.0] * 3 + [1.0]] * 2))
-    elites = torch.randn(4, 2, 7)
+    elites = clip_to_box(torch.randn(4, 2, 7), config)  # samples: in the box
     new_mean, new_std = refit_distribution(mean, std, elites, config)
     expected_std = elites.std(dim=0, unbiased=True)
     assert torch.allclose(new_mean[:, :3], 0.8 * elites.mean(0)[:, :3])

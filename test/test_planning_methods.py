@@ -187,6 +187,19 @@ def test_icem_population_decays_keeps_elites_and_counts_its_evaluations():
     assert len(spy_next.batches[0]) == 103 and torch.equal(spy_next.batches[0][100:], warm)
 
 
+def test_icem_shifted_warm_elites_are_put_in_the_sample_box():
+    # Shifted by one step, a close-gripper step's gripper 1 lands on a step clipped to ±0.75.
+    config = CEMConfig(horizon=2, samples=20, topk=4, iterations=1, close_gripper=1,
+                       method="icem", icem=ICEMSettings(keep_elites_fraction=0.5))
+    warm = torch.zeros(2, 2, 7)
+    warm[:, :, 6], warm[:, 0, 0] = 1.0, 0.2  # gripper 1 at both steps, x beyond maxnorm
+    spy = Spy()
+    icem_search(spy, config, torch.device("cpu"), make_generator(0), warm_elites=warm)
+    kept = spy.batches[0][20:22]
+    assert (kept[:, 0, 6] == 0.75).all() and (kept[:, 1, 6] == 1.0).all()
+    assert (kept[:, 0, 0] == 0.05).all() and warm[0, 0, 6] == 1.0  # the given ones untouched
+
+
 def test_icem_planner_warm_starts_from_shifted_mean_and_elites_and_reset_forgets():
     model, context, goal = _problem([0.06, -0.03, 0.02])
     config = CEMConfig(horizon=3, samples=40, topk=5, iterations=2, method="icem")

@@ -13,11 +13,13 @@ from vjepa_ros.images import ImageError, save_image_file
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor
 from vjepa_ros.planning.cem import CEMPlanner
 from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goal_files import goals_from_files
 from vjepa_ros.robot.goals import GoalSequence, SubGoal
 from vjepa_ros.robot.inputs import RECOVERY_S
 from vjepa_ros.robot.mpc import MPCSession
+from vjepa_ros.robot.refusal import RefusalKind
 from vjepa_ros.robot.safety import SafetyLimits, is_safe_setpoint
 from vjepa_ros.robot.targets import target_from_action
 
@@ -203,6 +205,23 @@ def test_planner_error_holds_and_reports_an_error(model):
     assert report.command is None
     assert session.streamer.arrived(), "held where the set-point was"
     assert session.status()["level"] == 2
+
+
+@pytest.mark.parametrize("method", ["cem", "icem", "mppi"])
+def test_a_model_predicting_no_finite_frame_is_a_planner_error_not_a_command(method):
+    model = tiny_world_model()  # its own: the predictor is patched
+    step = model.predictor.step
+
+    def overflowing_step(reps, action, state, cache, append=True):  # fp16 overflow everywhere
+        return torch.full_like(step(reps, action, state, cache, append=append), math.nan)
+
+    model.predictor.step = overflowing_step
+    planner = make_planner(model, CEM.with_(method=method), seed=0)
+    session, clock, _ = enabled_session(model, planner=planner)
+    report = session.plan_step()
+    assert report.refusal is RefusalKind.PLANNER_ERROR and report.command is None
+    assert "NaN or inf" in report.reason and "not finite" in report.reason, report.reason
+    assert session.commands_sent == 0 and session.status()["level"] == 2
 
 
 def test_blocking_waits_for_arrival_then_plans_on_a_fresh_frame(model):

@@ -14,7 +14,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "cancel": ("PlanCancelled",),
     "cem": ("CEMPlanner", "PlanResult", "plan"),
     "config": ("PRESETS", "CEMConfig", "preset"),
-    "energy": ("energy",),
+    "energy": ("NoFiniteEnergyError", "energy"),
     "icem": ("ICEMPlanner",),
     "methods": ("METHODS", "ICEMSettings", "MPPISettings", "RefineSettings"),
     "mppi": ("MPPIPlanner",),

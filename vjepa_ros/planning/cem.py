@@ -18,6 +18,7 @@ rounding), and the plain reference planner (``reference.py``) fed the same gener
 plan.
 """
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ import torch
 
 from vjepa_ros.planning.cancel import PlanCancelled, check_stop  # noqa: F401 (re-exported)
 from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.energy import finite_energies
 from vjepa_ros.planning.memory import allocation_failures_named
 from vjepa_ros.planning.rollout import ImaginedRollout
 
@@ -58,7 +60,12 @@ class PlanResult:
 def initial_distribution(
     config: CEMConfig, device: torch.device, warm_mean: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return the start mean, std [H, 7]: 0 (or ``warm_mean``), maxnorm (xyz) / 1 (gripper)."""
+    """Return the start mean, std [H, 7]: 0 (or ``warm_mean``), maxnorm (xyz) / 1 (gripper).
+
+    A ``warm_mean`` is put in the samples' box first (:func:`clip_to_box`): shifted by one step,
+    a close-gripper step's gripper 1 would otherwise start a step whose samples are clipped to
+    ±gripper_clip, and the momentum would keep the plan outside that clip.
+    """
     horizon = config.horizon
     mean = torch.zeros(horizon, 7, device=device)
     if warm_mean is not None:
@@ -67,8 +74,7 @@ def initial_distribution(
                 f"warm-start mean must have shape [{horizon}, 7], got {list(warm_mean.shape)}"
             )
         mean.copy_(warm_mean)
-        if not config.search_rotation:
-            mean[:, ROTATION] = 0.0
+        clip_to_box(mean, config)
     std = torch.zeros(horizon, 7, device=device)
     std[:, XYZ] = config.maxnorm
     std[:, GRIPPER] = config.gripper_init_std
@@ -85,9 +91,17 @@ def sample_actions(
     """Turn standard-normal ``noise`` [S, H, 7] into action samples [S, H, 7] of the distribution.
 
     Clipped per axis (xyz ±maxnorm, gripper ±gripper_clip), rotation 0 unless searched, fixed axes
-    set, gripper forced to 1 from step ``close_gripper`` on.
+    set, gripper forced to 1 from step ``close_gripper`` on (:func:`clip_to_box`).
     """
-    actions = noise * std + mean
+    return clip_to_box(noise * std + mean, config)
+
+
+def clip_to_box(actions: torch.Tensor, config: CEMConfig) -> torch.Tensor:
+    """Put actions [..., H, 7] in the search box, in place, and return them.
+
+    Per axis: xyz ±maxnorm, gripper ±gripper_clip, rotation ±rotation_maxnorm if searched else
+    0; fixed axes set; gripper 1 from step ``close_gripper`` on (the published sample rules).
+    """
     actions[..., XYZ].clamp_(-config.maxnorm, config.maxnorm)
     if config.search_rotation:
         actions[..., ROTATION].clamp_(-config.rotation_maxnorm, config.rotation_maxnorm)
@@ -97,7 +111,7 @@ def sample_actions(
     for index, value in config.fixed_axes:
         actions[..., index] = value
     if config.close_gripper is not None:
-        actions[:, config.close_gripper :, GRIPPER] = 1.0
+        actions[..., config.close_gripper :, GRIPPER] = 1.0
     return actions
 
 
@@ -116,7 +130,28 @@ def refit_distribution(
     if not config.search_rotation:
         new_mean[:, ROTATION] = 0.0
         new_std[:, ROTATION] = 0.0
-    return new_mean, new_std
+    return keep_in_box(new_mean, config), new_std
+
+
+def keep_in_box(mean: torch.Tensor, config: CEMConfig) -> torch.Tensor:
+    """Clamp a search mean [H, 7] in place into its samples' box and return it.
+
+    A mix of in-box values stays in the box up to float rounding (0.75 · 0.85 + 0.75 · 0.15 is a
+    float32 step above 0.75); clamped per axis: xyz ±maxnorm, rotation ±rotation_maxnorm, gripper
+    ±gripper_clip (up to 1 from step ``close_gripper`` on, where the samples are 1). Fixed axes
+    keep their value. Values inside the box are left bit for bit.
+    """
+    fixed = [(index, mean[:, index].clone()) for index, _ in config.fixed_axes]
+    mean[:, XYZ].clamp_(-config.maxnorm, config.maxnorm)
+    mean[:, ROTATION].clamp_(-config.rotation_maxnorm, config.rotation_maxnorm)
+    gripper = mean[:, GRIPPER].clamp(min=-config.gripper_clip)
+    high = torch.full_like(gripper, config.gripper_clip)
+    if config.close_gripper is not None:
+        high[config.close_gripper :] = 1.0
+    mean[:, GRIPPER] = torch.minimum(gripper, high)
+    for index, values in fixed:
+        mean[:, index] = values
+    return mean
 
 
 def plan_from_mean(mean: torch.Tensor, config: CEMConfig) -> torch.Tensor:
@@ -162,7 +197,12 @@ class SearchLog:
     evaluations: int = 0  # action sequences scored
 
     def score(self, score, actions: torch.Tensor, device: torch.device) -> torch.Tensor:
-        """Return ``score(actions)`` [S'] (checked), timed and counted."""
+        """Return ``score(actions)`` [S'] (checked), timed and counted.
+
+        Raises RuntimeError for a wrong shape and ``energy.NoFiniteEnergyError`` when no energy
+        is finite (NaN/inf ones are left out by the searches: last in CEM's and iCEM's top-k,
+        weight 0 in MPPI).
+        """
         rollout_start = time.perf_counter()
         energies = score(actions)  # [S']
         _sync(device)
@@ -172,6 +212,7 @@ class SearchLog:
                 f"scorer returned shape {list(energies.shape)}, expected [{actions.shape[0]}]"
             )
         self.evaluations += actions.shape[0]
+        finite_energies(energies)
         return energies
 
     def record(self, elite_energy: float, best_energy: float, iteration_start: float) -> None:
@@ -338,28 +379,72 @@ class SamplingPlanner:
 
     ``plan(context_reps, context_state, goal_reps)`` runs one replanning step (shapes as
     :func:`plan`); ``reset()`` forgets the warm-start state (call it when the goal changes or the
-    robot was moved by hand). A step cancelled through ``should_stop`` (:class:`PlanCancelled`)
-    leaves the warm-start state alone. Subclasses implement ``_search`` (one method each). With
+    robot was moved by hand; thread-safe: a plan running meanwhile then keeps nothing). A step
+    cancelled through ``should_stop`` (:class:`PlanCancelled`) or failing keeps nothing either,
+    nor does one whose mean is not finite. Subclasses implement ``_search`` (one method each),
+    returning the result and the warm-start state to keep (``WARM_STATE`` names it). With
     ``config.refine.steps`` > 0 the search's plan is then refined by gradient steps
     (``refine.py``); the warm-start state stays the sampler's own. An allocation that fails
     during ``plan`` raises ``memory.SamplesMemoryError`` naming ``CEMConfig.samples``.
+
+    The next step starts from the kept state shifted by one step (the executed action dropped):
+    after every plan by default (a loop that executes each plan, as the published notebook's),
+    or, once :meth:`follow_commands` was called (the MPC session does), only after
+    :meth:`commanded` said the plan's first action went to the arm; a plan not executed (shadow
+    mode, refused, discarded) is the next step's start as it is.
     """
+
+    WARM_STATE = ("_last_mean",)  # attributes of the warm-start state, None when forgotten
 
     def __init__(self, model, config: CEMConfig, seed: int | torch.Generator | None = 0):
         self.model = model
         self.config = config
         self.generator = make_generator(seed)
+        self._lock = threading.Lock()
+        self._generation = 0  # bumped by reset(): a plan begun before keeps nothing
+        self._follow_commands = False
         self.reset()
 
     def reset(self) -> None:
-        self._last_mean: torch.Tensor | None = None
+        with self._lock:
+            self._generation += 1
+            self._forget()
+
+    def _forget(self) -> None:
+        for name in self.WARM_STATE:
+            setattr(self, name, None)
+        self._commanded = False
+
+    def follow_commands(self) -> None:
+        """Shift the warm start only for plans :meth:`commanded` reports (see the class)."""
+        self._follow_commands = True
+
+    def commanded(self) -> None:
+        """Note that the last plan's first action went to the arm (its step is dropped next)."""
+        with self._lock:
+            self._commanded = True
+
+    def _shifted(self, kept: torch.Tensor) -> torch.Tensor:
+        """Return a kept plan [..., H, 7] as the next step's start: shifted if it was executed."""
+        return shift_plan(kept) if self._commanded or not self._follow_commands else kept
 
     def _warm_mean(self, enabled: bool) -> torch.Tensor | None:
-        """Return the last mean shifted by one step (None: not ``enabled`` or other horizon)."""
+        """Return the last mean as the next start (None: not ``enabled`` or other horizon)."""
         last = self._last_mean
         if enabled and last is not None and last.shape[0] == self.config.horizon:
-            return shift_plan(last)
+            return self._shifted(last)
         return None
+
+    def _keep(self, warm: dict, generation: int) -> None:
+        """Keep a plan's warm-start state unless reset() came since it began; not if NaN/inf."""
+        with self._lock:
+            if generation != self._generation:
+                return
+            if all(value is None or bool(torch.isfinite(value).all()) for value in warm.values()):
+                vars(self).update(warm)
+                self._commanded = False
+            else:  # NaN/inf: a start no later plan recovers from
+                self._forget()
 
     def plan(
         self,
@@ -375,24 +460,21 @@ class SamplingPlanner:
                 self.model, context_reps, context_state, goal_reps, self.config, token_weights,
                 should_stop, context_cache,
             )
-            warm_state = dict(vars(self))  # restored if the step is cancelled during refinement
+            generation = self._generation
             with torch.inference_mode():
-                result = self._search(score, rollout.device, should_stop)
-            try:
-                return finish(result, rollout, self.config, should_stop)
-            except PlanCancelled:
-                vars(self).update(warm_state)
-                raise
+                result, warm = self._search(score, rollout.device, should_stop)
+            result = finish(result, rollout, self.config, should_stop)
+            self._keep(warm, generation)
+            return result
 
-    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+    def _search(self, score, device: torch.device, should_stop) -> tuple[PlanResult, dict]:
         raise NotImplementedError
 
 
 class CEMPlanner(SamplingPlanner):
     """The published CEM (``cem_search``), warm-started from the shifted last mean if asked."""
 
-    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+    def _search(self, score, device: torch.device, should_stop) -> tuple[PlanResult, dict]:
         warm_mean = self._warm_mean(self.config.warm_start)
         result = cem_search(score, self.config, device, self.generator, warm_mean, should_stop)
-        self._last_mean = result.mean
-        return result
+        return result, {"_last_mean": result.mean}

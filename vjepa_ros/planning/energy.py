@@ -44,3 +44,25 @@ def energy(
         return per_token.mean(dim=-1)
     weights = token_weights.to(per_token.device, torch.float32)
     return per_token @ (weights / weights.sum())
+
+
+class NoFiniteEnergyError(ValueError):
+    """Every energy a search scored was NaN or inf: the world model's predictions are not finite.
+
+    Raised by every search method (``cem.SearchLog.score``) instead of a plan made of arbitrary
+    samples; the MPC session turns it into a ``planner_error`` refusal (nothing commanded).
+    """
+
+
+def finite_energies(energies: torch.Tensor) -> torch.Tensor:
+    """Return the mask [S] (bool) of the finite entries of ``energies`` [S].
+
+    Raises :class:`NoFiniteEnergyError` (one line) when none is finite.
+    """
+    finite = torch.isfinite(energies)
+    if not bool(finite.any()):
+        raise NoFiniteEnergyError(
+            f"every predicted energy is NaN or inf ({energies.numel()} action sequences "
+            "scored): the world model's output is not finite (an fp16 overflow? a damaged "
+            "checkpoint?); nothing planned")
+    return finite

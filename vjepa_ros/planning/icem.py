@@ -28,24 +28,35 @@ from vjepa_ros.planning.cem import (
     PlanResult,
     SamplingPlanner,
     SearchLog,
+    clip_to_box,
     initial_distribution,
     refit_distribution,
     sample_actions,
-    shift_plan,
 )
 from vjepa_ros.planning.colored_noise import colored_noise
 from vjepa_ros.planning.config import CEMConfig
 
 
 def population(config: CEMConfig, iteration: int) -> int:
-    """Return the new samples of ``iteration`` (0-based): max(round(S / γ^i), 2k), ≤ S."""
-    decayed = round(config.samples / config.icem.population_decay**iteration)
+    """Return the new samples of ``iteration`` (0-based): max(round(S / γ^i), 2k), ≤ S.
+
+    Once γ^i exceeds S the decayed count is below 1, so 2k: γ^i is not computed then (γ 10 to
+    the 400th overflows a float).
+    """
+    decay = config.icem.population_decay
+    if iteration * math.log(decay) > math.log(config.samples):
+        return min(config.samples, 2 * config.topk)
+    decayed = round(config.samples / decay**iteration)
     return min(config.samples, max(decayed, 2 * config.topk))
 
 
 def kept_count(config: CEMConfig) -> int:
-    """Elites carried over: ceil(fraction · k) (0 when the fraction is 0)."""
-    return math.ceil(config.icem.keep_elites_fraction * config.topk)
+    """Elites carried over: ceil(fraction · k) (0 when the fraction is 0).
+
+    The product is rounded to 9 decimals first: 0.07 · 100 is 7.000000000000001 in floats,
+    which is 7 elites, not 8.
+    """
+    return math.ceil(round(config.icem.keep_elites_fraction * config.topk, 9))
 
 
 def evaluations_per_step(config: CEMConfig, warm: bool = True) -> int:
@@ -77,7 +88,9 @@ def icem_search(
     mean, std = initial_distribution(config, device, warm_mean)
     zero_noise = torch.zeros(1, config.horizon, 7, device=device)
     keep = kept_count(config)
-    kept_actions = None if warm_elites is None or keep == 0 else warm_elites[:keep].to(device)
+    kept_actions = None  # the warm elites in the box, as the warm mean (initial_distribution)
+    if warm_elites is not None and keep:
+        kept_actions = clip_to_box(warm_elites[:keep].to(device, copy=True), config)
     kept_energies = None  # None: the kept actions must be scored (new frame)
     best_actions, best_energy = None, math.inf
     for iteration in range(config.iterations):
@@ -112,20 +125,17 @@ def icem_search(
 class ICEMPlanner(SamplingPlanner):
     """iCEM with its warm start: the previous mean and kept elites, shifted by one step."""
 
-    def reset(self) -> None:
-        super().reset()
-        self._last_elites: torch.Tensor | None = None
+    WARM_STATE = ("_last_mean", "_last_elites")
 
-    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+    def _search(self, score, device: torch.device, should_stop) -> tuple[PlanResult, dict]:
         shift = self.config.icem.shift_warm_start
         warm_mean = self._warm_mean(shift)
         elites = self._last_elites
         if warm_mean is None or elites is None or elites.shape[1] != self.config.horizon:
             elites = None
         else:
-            elites = shift_plan(elites)
+            elites = self._shifted(elites)
         result, kept = icem_search(
             score, self.config, device, self.generator, warm_mean, elites, should_stop
         )
-        self._last_mean, self._last_elites = result.mean, kept
-        return result
+        return result, {"_last_mean": result.mean, "_last_elites": kept}

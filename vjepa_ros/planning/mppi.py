@@ -25,19 +25,29 @@ from vjepa_ros.planning.cem import (
     SamplingPlanner,
     SearchLog,
     initial_distribution,
+    keep_in_box,
     sample_actions,
 )
 from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.energy import finite_energies
 
 
 def mppi_weights(energies: torch.Tensor, temperature: float, normalize: bool) -> torch.Tensor:
-    """Return MPPI weights [S] (sum 1, float32) of energies [S]: softmax(−(E − min E) / λ)."""
-    costs = energies.float() - energies.min()
-    if normalize:
-        spread = costs.std() if costs.numel() > 1 else costs.new_tensor(0.0)
+    """Return MPPI weights [S] (sum 1, float32) of energies [S]: softmax(−(E − min E) / λ).
+
+    NaN/inf energies (predictions that overflowed) get weight 0, as CEM leaves them out of its
+    elites. Computed in float64 after subtracting the minimum, so any λ > 0 gives finite weights
+    (λ 1e-50 is 0 in float32: 0/0). Raises ``energy.NoFiniteEnergyError`` when none is finite.
+    """
+    finite = finite_energies(energies)
+    costs = energies.double()
+    costs = costs - costs[finite].min()
+    if normalize and int(finite.sum()) > 1:
+        spread = costs[finite].std()
         if spread > 0:
             costs = costs / spread
-    return torch.softmax(-costs / temperature, dim=0)
+    costs = torch.where(finite, costs, torch.full_like(costs, math.inf))
+    return torch.softmax(-costs / temperature, dim=0).float()
 
 
 def mppi_search(
@@ -70,6 +80,7 @@ def mppi_search(
             mean[:, ROTATION] = 0.0
         for index, value in config.fixed_axes:  # exact, not a weighted sum of equal values
             mean[:, index] = value
+        keep_in_box(mean, config)  # a weighted sum of in-box samples, up to float rounding
         std = std * settings.noise_decay
         lowest = energies.topk(config.topk, largest=False).values
         best_energy = min(best_energy, lowest[0].item())
@@ -80,8 +91,7 @@ def mppi_search(
 class MPPIPlanner(SamplingPlanner):
     """MPPI, warm-started from the previous mean shifted by one step (``shift_warm_start``)."""
 
-    def _search(self, score, device: torch.device, should_stop) -> PlanResult:
+    def _search(self, score, device: torch.device, should_stop) -> tuple[PlanResult, dict]:
         warm_mean = self._warm_mean(self.config.mppi.shift_warm_start)
         result = mppi_search(score, self.config, device, self.generator, warm_mean, should_stop)
-        self._last_mean = result.mean
-        return result
+        return result, {"_last_mean": result.mean}

@@ -16,6 +16,7 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.robot.goals import GRIPPER_INDEX
+from vjepa_ros.robot.interfaces import CommandFollowingPlanner
 from vjepa_ros.robot.phase import Event
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
@@ -100,6 +101,8 @@ class CommandSession:
         self.command_target = np.array(decision.target, dtype=np.float64)
         self.command_gripper_measured = gripper_measured  # async plans start from this target
         self.commands_sent += 1
+        if isinstance(self.planner, CommandFollowingPlanner):
+            self.planner.commanded()  # its warm start drops this step (before a sub-goal reset)
         switch = self.goals.count_step(report.energy)
         if switch is not None:
             report.subgoal = dataclasses.replace(report.subgoal, switch=switch)

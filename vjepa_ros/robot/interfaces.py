@@ -56,3 +56,19 @@ class Planner(Protocol):
         ``planning.cancel.PlanCancelled``. ``context`` may hold ``context_cache`` (a predictor
         cache holding the frames before ``context_reps``; async control passes it).
         """
+
+
+@runtime_checkable
+class CommandFollowingPlanner(Planner, Protocol):
+    """A planner whose warm start follows what the arm executed (``planning.SamplingPlanner``).
+
+    The session calls ``follow_commands()`` once when it is given the planner and
+    ``commanded()`` whenever a plan's first action goes to the arm. A planner without these
+    methods shifts its warm start after every plan, executed or not.
+    """
+
+    def follow_commands(self) -> None:
+        """Shift the warm start from now on only for plans reported ``commanded()``."""
+
+    def commanded(self) -> None:
+        """Note that the last plan's first action was commanded."""

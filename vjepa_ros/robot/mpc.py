@@ -62,7 +62,7 @@ from vjepa_ros.robot.input_checks import InputChecks
 from vjepa_ros.robot.input_episodes import InputEpisodes
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import InputBuffer, JumpWatch
-from vjepa_ros.robot.interfaces import Planner, WorldModel
+from vjepa_ros.robot.interfaces import CommandFollowingPlanner, Planner, WorldModel
 from vjepa_ros.robot.model_frame import ModelFrame
 from vjepa_ros.robot.phase import Event, Phase, next_phase
 from vjepa_ros.robot.plan_report import PlanReport, SessionStatus
@@ -144,6 +144,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         if not isinstance(self._planner, Planner):
             raise TypeError(f"{type(self._planner).__name__} is not a planner: it needs plan() "
                             "and reset()")
+        if isinstance(self._planner, CommandFollowingPlanner):
+            self._planner.follow_commands()  # a plan not commanded does not shift its start
         self.limits, self.control = limits, control
         self.outside_box_advice = outside_box_advice
         self.model_frame = ModelFrame(control.model_frame_rpy_deg)  # the camera check's correction
