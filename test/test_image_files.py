@@ -235,7 +235,8 @@ def test_frames_of_another_size_than_the_recorded_training_frames_get_one_note()
         "the camera's frames are 256x256 px, but the predictor was post-trained on 128x128 px "
         "frames (recorded in its checkpoint): resized to its input they are sharper or blurrier "
         "than in training, so plans may be worse; set the camera to 128x128 (the simulator: its "
-        "width and height parameters)")
+        "camera.width and camera.height parameters; under vjepa-ros launch --node sim: -p "
+        "sim.camera.width:=128 -p sim.camera.height:=128)")
     assert notes.check((256, 256, 3)) == []  # every frame after: nothing
     assert SizeNotes((128, 128), [(128, 128)]).check((128, 128, 3)) == []  # the trained size
     assert SizeNotes((128, 128), [(64, 64), (128, 128)]).check((64, 64, 3)) == []  # trained
