@@ -1,6 +1,7 @@
-"""breaker32p: strict xfails for defects of the planner core (searches, warm starts, settings).
+"""breaker32p: defects of the planner core (searches, warm starts, settings).
 
-Each test asserts the behaviour a lab needs; it fails on the current code for the stated reason.
+Each test was a strict xfail (fixed in session 32: fix32p, fix32q) and asserts the behaviour a
+lab needs; its comment says what happened.
 """
 
 import math

@@ -1,9 +1,9 @@
-"""breaker32r: strict xfails for motions the robot safety/command layer must not command.
+"""breaker32r: motions the robot safety/command layer must not command.
 
-Each test asserts what a lab needs from the set-points, the safety limits or the gripper output;
-it fails on the current code for the stated reason. ROS-free but two: the gripper one drives
-the planner node's publishing method on stand-ins for its publishers, the servo_twist one runs
-the node (``planner_harness``).
+Each test was a strict xfail (fixed in session 32: fix32r, hold32) and asserts what a lab needs
+from the set-points, the safety limits or the gripper output; its comment says what happened.
+ROS-free but two: the gripper one drives the planner node's publishing method on stand-ins for
+its publishers, the servo_twist one runs the node (``planner_harness``).
 """
 
 import math

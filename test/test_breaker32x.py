@@ -1,7 +1,8 @@
-"""breaker32x: strict xfails for what today's changes (since a97a787) broke or got wrong.
+"""breaker32x: what session 32's changes (since a97a787) broke or got wrong.
 
-Each test asserts what a lab needs (no motion commanded that must not be, one line naming what to
-do, a silent wrong result caught); it fails on the current code for the stated reason. ROS-free.
+Each test was a strict xfail (fixed in session 32: hold32, fix32x) and asserts what a lab needs
+(no motion commanded that must not be, one line naming what to do, a silent wrong result
+caught); its comment says what happened. ROS-free.
 """
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""user32: a new user's pass over the live camera check (defects found, marked xfail).
+"""user32: a new user's pass over the live camera check (defects found, fixed in check32).
 
 The planner runs as launched (in-process ``Launch``) with the 90°-rotated oracle and the ideal
 arm of ``test_ros_camera_check.py``.

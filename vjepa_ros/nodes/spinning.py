@@ -1,4 +1,4 @@
-"""Spin several nodes in one process: a SingleThreadedExecutor and a thread per node.
+"""Spin several nodes in one process: an executor (single-threaded unless asked) and a thread each.
 
 Why not rclpy's ``MultiThreadedExecutor``: in the pinned rclpy (9.1.x) its spin loop hands every
 task that was submitted to its thread pool but has not started yet to the pool again on each pass
@@ -15,7 +15,11 @@ A single-threaded executor runs each callback inline: nothing is queued, nothing
 and it sleeps in ``wait`` until an entity is ready. One per node keeps the nodes independent (a
 long simulator step does not delay the planner's set-point timer); within a node callbacks run
 one at a time, which every node of this package expects (long work runs on threads of their own:
-the planner's ``PlanningWorker``, the camera and bag reader threads).
+the planner's ``PlanningWorker``, the camera and bag reader threads). The one exception is
+asked for by name: ``add_node(node, threads=2)`` gives the planner's camera-check helper a
+``MultiThreadedExecutor``, so that a second ``~/camera_check`` call is refused while the first
+blocks (``camera_check_service.py``); the busy loop above does not touch a callback already
+running, and that node has nothing else to run.
 
 Stopping: rclpy's ``Executor.shutdown`` (9.1.x) wakes the spinning thread through the executor's
 own guard condition and then destroys that guard at once, without waiting for the thread (its

@@ -109,7 +109,10 @@ class JumpWatch:
     stamped further back compares nothing (a new world: a simulator restarted, a bag looped).
     Allowed: ``state_ranges.MAX_TCP_SPEED_M_S`` over the stamps' interval plus
     ``TCP_JUMP_SLACK_M`` (breaker32r: one pose 15 cm off, 10 ms after the last, was planned from
-    and the set-point jumped 14 cm in one tick). One writer (the state callback).
+    and the set-point jumped 14 cm in one tick). :meth:`problem` is called by the state callback
+    alone, without a lock; :meth:`forget` may come from another thread (a bag player stopped):
+    one lost in a race leaves a recorded pose to compare the next state with, at worst a
+    1 s hold (safe side).
     """
 
     NEW_WORLD_S = 1.0  # [s] a step back in the stamps this long starts afresh

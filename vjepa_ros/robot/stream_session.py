@@ -43,13 +43,14 @@ class StreamSession:
             refusal = self._input_refusal(now)
             if refusal is not None:
                 self.last_stream_time = now
+                # held on the robot states, at its start or later in the hold (the camera
+                # first, then the states): resume on states that came after (RESUME_STATES)
+                states_failed = self._states_failed(now)
                 if self._stream_held:
+                    if states_failed and self._held_states is None:
+                        self._held_states = self.inputs.states_received
                     return None
                 self._stream_held = True
-                state_age = self.inputs.ages(now)[1]
-                states_failed = bool(self.inputs.state_problem) or state_age is None or \
-                    state_age > self.limits.max_state_age_s
-                # held on the robot states: resume on states that came after (RESUME_STATES)
                 self._held_states = self.inputs.states_received if states_failed else None
                 self._hold_on_inputs(refusal)
                 return StreamOutput(None, np.zeros(6), now, hold_started=True)
@@ -78,6 +79,12 @@ class StreamSession:
             if self.camera_check is None:
                 self._check_arrival(now)
             return StreamOutput(setpoint, self.streamer.twist(), now)
+
+    def _states_failed(self, now: float) -> bool:
+        """Tell whether the robot states are unusable or stale at ``now`` [s] (locked)."""
+        state_age = self.inputs.ages(now)[1]
+        return bool(self.inputs.state_problem) or state_age is None or \
+            state_age > self.limits.max_state_age_s
 
     def _restart_if_moved(self) -> bool:
         """Restart the set-point at the measured pose if the arm is not at it (locked).
