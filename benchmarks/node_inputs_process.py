@@ -27,7 +27,7 @@ PARTS = (("vjepa_ros.nodes.planner_inputs", "", "decode_image_message"),
          ("vjepa_ros.nodes.planner_node", "PlannerNode", "_gripper_measured"),
          ("vjepa_ros.robot.input_episodes", "InputEpisodes", "observe_state"),
          ("vjepa_ros.robot.stream_session", "StreamSession", "stream_step"),
-         ("vjepa_ros.nodes.planner_node", "", "set_pose"))
+         ("vjepa_ros.nodes.setpoint_output", "", "set_pose"))
 EXECUTOR_ENV = "BENCH_NODE_INPUTS_EXECUTOR"  # --executor events: for the node process
 
 
