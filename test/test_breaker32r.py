@@ -82,19 +82,29 @@ def test_a_set_point_resumed_after_an_input_hold_lies_within_reach_of_the_arm(
 def test_a_measured_pose_that_jumps_faster_than_an_arm_moves_does_not_jump_the_set_point(model):
     # one robot state 15 cm off (a glitch: 15 m/s) is planned from and anchored on; the stream
     # restarts at it: the controller receives a 14 cm step (0.14 m in 10 ms)
+    step, logs = step_after_a_glitched_pose(model, stamped=0.01)
+    assert step <= LIMITS.max_speed_m_s * 0.01 * (1 + 1e-6), (
+        f"set-point jumped {step:.3f} m in one 10 ms tick after one jumping pose; logs {logs}")
+
+
+def step_after_a_glitched_pose(model, stamped: float) -> tuple[float, list]:
+    """Return the set-point's step [m] in the 10 ms tick after one pose 15 cm off, and the logs.
+
+    ``stamped`` [s]: the glitch's stamp relative to the last state (0.01: 10 ms after it;
+    -0.001: 1 ms before it, delivered out of order); a frame and a plan follow 10 ms after.
+    """
     session, clock, logs = commanded_and_moving(model, "continuous")
     before = stream(session, clock, ticks=15)[-1].setpoint
     glitch = START.copy()
     glitch[2] += 0.15
+    session.observe_state(glitch, clock.now + stamped)
     clock.now += 0.01
-    session.observe_state(glitch, clock.now)
     session.observe_image(frame(5), clock.now)
     session.plan_step()
     out = session.stream_step()
     step = 0.0 if out is None or out.setpoint is None else \
         float(np.linalg.norm(out.setpoint[:3] - before[:3]))
-    assert step <= LIMITS.max_speed_m_s * 0.01 * (1 + 1e-6), (
-        f"set-point jumped {step:.3f} m in one 10 ms tick after one jumping pose; logs {logs}")
+    return step, logs
 
 
 def test_no_gripper_command_goes_out_after_a_disable_that_came_after_the_plan(model):

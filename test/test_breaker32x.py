@@ -8,7 +8,9 @@ caught); its comment says what happened. ROS-free.
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
+from test_breaker32r import step_after_a_glitched_pose
 from test_robot_mpc import START, enabled_session, frame, stream, tiny_world_model
+from test_robot_stream_resume import glitch_then_the_real_pose
 
 from vjepa_ros.robot.safety import SafetyLimits
 
@@ -90,17 +92,7 @@ def test_a_resume_after_the_arm_was_moved_within_reach_sends_no_step(model, how)
 def test_a_jumping_pose_stamped_a_little_back_does_not_jump_the_set_point(model):
     # two interleaved sources (JumpWatch's own example) deliver out of order; the glitch 15 cm
     # off, 1 ms older than the last state, empties the history and is the state planned from
-    session, clock, logs = commanded_and_moving(model)
-    before = stream(session, clock, ticks=15)[-1].setpoint
-    glitch = START.copy()
-    glitch[2] += 0.15
-    session.observe_state(glitch, clock.now - 0.001)
-    clock.now += 0.01
-    session.observe_image(frame(5), clock.now)
-    session.plan_step()
-    out = session.stream_step()
-    step = 0.0 if out is None or out.setpoint is None else \
-        float(np.linalg.norm(out.setpoint[:3] - before[:3]))
+    step, logs = step_after_a_glitched_pose(model, stamped=-0.001)
     assert step <= LIMITS.max_speed_m_s * 0.01 * (1 + 1e-6), (
         f"set-point jumped {step:.3f} m in one 10 ms tick after a pose stamped 1 ms back")
 
@@ -128,19 +120,7 @@ def test_a_glitch_as_the_first_state_after_a_hold_is_not_streamed_to(model):
         session.observe_image(frame(3), clock.now)
         out = session.stream_step()
         held = held if out is None or out.setpoint is None else out.setpoint
-    bad = held.copy()
-    bad[1] += 0.25
-    clock.now += 0.02
-    session.observe_state(bad, clock.now)  # the one bad pose
-    session.observe_image(frame(4), clock.now)
-    published = [session.stream_step()]
-    for _ in range(200):  # the arm's real pose again, until the stream resumes
-        clock.now += 0.01
-        session.observe_state(held, clock.now)
-        session.observe_image(frame(6), clock.now)
-        published.append(session.stream_step())
-    setpoints = [out.setpoint for out in published if out is not None and
-                 out.setpoint is not None]
+    setpoints = glitch_then_the_real_pose(session, clock, held)
     assert setpoints, "the stream never resumed on the arm's real pose"
     far = [float(np.linalg.norm(p[:3] - held[:3])) for p in setpoints]
     assert max(far) <= 0.01, f"set-points {max(far):.3f} m from the arm, which never moved"

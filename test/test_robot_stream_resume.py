@@ -25,10 +25,18 @@ def test_a_hold_begun_on_the_camera_waits_for_states_that_stopped_during_it(mode
     for _ in range(60):  # then no states either for 1.2 s
         clock.now += 0.02
         session.stream_step()
+    setpoints = glitch_then_the_real_pose(session, clock, held)
+    assert setpoints, "the stream never resumed on the arm's real pose"
+    far = max(float(np.linalg.norm(p[:3] - held[:3])) for p in setpoints)
+    assert far <= 0.01, f"set-points {far:.3f} m from the arm, which never moved"
+
+
+def glitch_then_the_real_pose(session, clock, held) -> list:
+    """Send one pose 25 cm off ``held`` [7], then ``held`` 200 times; the set-points streamed."""
     bad = held.copy()
     bad[1] += 0.25
     clock.now += 0.02
-    session.observe_state(bad, clock.now)
+    session.observe_state(bad, clock.now)  # the one bad pose
     session.observe_image(frame(4), clock.now)
     published = [session.stream_step()]
     for _ in range(200):  # the arm's real pose again, until the stream resumes
@@ -36,8 +44,4 @@ def test_a_hold_begun_on_the_camera_waits_for_states_that_stopped_during_it(mode
         session.observe_state(held, clock.now)
         session.observe_image(frame(6), clock.now)
         published.append(session.stream_step())
-    setpoints = [out.setpoint for out in published if out is not None and
-                 out.setpoint is not None]
-    assert setpoints, "the stream never resumed on the arm's real pose"
-    far = max(float(np.linalg.norm(p[:3] - held[:3])) for p in setpoints)
-    assert far <= 0.01, f"set-points {far:.3f} m from the arm, which never moved"
+    return [out.setpoint for out in published if out is not None and out.setpoint is not None]

@@ -38,6 +38,14 @@ def target_from_action(state, action) -> np.ndarray:
     return apply_action(state, action).numpy()
 
 
+def _apart(pose, other) -> tuple[float, float]:
+    """Return the distance [m] and the rotation angle [rad] between two poses [7]."""
+    offset = float(np.linalg.norm(pose[:3] - other[:3]))
+    turn = (Rotation.from_euler("xyz", pose[3:6])
+            * Rotation.from_euler("xyz", other[3:6]).inv()).magnitude()
+    return offset, float(turn)
+
+
 def ramp_velocity(velocity, remaining, max_speed, max_accel, dt) -> np.ndarray:
     """Return the velocity [3] toward a point ``remaining`` [3] away, speed/accel-limited.
 
@@ -96,9 +104,7 @@ class SetpointStreamer:
         velocity then carries on (9 mm outside: 0.9 m/s). Clamped, the set-point starts at most
         that tolerance from the arm, at rest.
         """
-        self.setpoint = np.asarray(state, dtype=np.float64).copy()
-        lower, upper = self.limits.box
-        self.setpoint[:3] = np.clip(self.setpoint[:3], lower, upper)
+        self.setpoint = self._boxed(state)
         self.target = self.setpoint.copy()
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
@@ -125,19 +131,12 @@ class SetpointStreamer:
         if anchor is None:
             self.anchor = None
         else:
-            anchor = np.asarray(anchor, dtype=np.float64).reshape(7).copy()
-            lower, upper = self.limits.box
-            anchor[:3] = np.clip(anchor[:3], lower, upper)  # as filter_target measures the step
-            self.anchor = anchor
+            self.anchor = self._boxed(anchor)  # as filter_target measures the step
             if not self._reaches(self.setpoint):
                 # The arm is elsewhere (moved while the set-point held, pushed away): clamping
                 # the set-point into this reach would be a jump that the velocity then carries
                 # on (15 cm away: about 6 m/s for four ticks). Restart at the measured pose.
-                gripper = self.setpoint[6]
-                self.reset(anchor)
-                self.setpoint[6] = gripper
-                self.target = np.asarray(target, dtype=np.float64).copy()
-                self.anchor = anchor
+                self._restart_at(self.anchor, self.target)
 
     def restart_if_away(self, state, tolerance_m: float, tolerance_rad: float) -> float | None:
         """Restart at the measured pose ``state`` [7] if the set-point is not at it.
@@ -152,25 +151,34 @@ class SetpointStreamer:
         """
         if self.setpoint is None:
             return None
-        anchor = np.asarray(state, dtype=np.float64).reshape(7).copy()
-        lower, upper = self.limits.box
-        anchor[:3] = np.clip(anchor[:3], lower, upper)
-        gap = float(np.linalg.norm(self.setpoint[:3] - anchor[:3]))
-        turn = (Rotation.from_euler("xyz", self.setpoint[3:6])
-                * Rotation.from_euler("xyz", anchor[3:6]).inv()).magnitude()
+        anchor = self._boxed(state)
+        gap, turn = _apart(self.setpoint, anchor)
         if gap <= tolerance_m and turn <= tolerance_rad:
             return None
+        self._restart_at(anchor)
+        return gap
+
+    def _boxed(self, state) -> np.ndarray:
+        """Return a float64 copy of the pose ``state`` [7], its position clamped into the box."""
+        pose = np.asarray(state, dtype=np.float64).reshape(7).copy()
+        lower, upper = self.limits.box
+        pose[:3] = np.clip(pose[:3], lower, upper)
+        return pose
+
+    def _restart_at(self, anchor: np.ndarray, target: np.ndarray | None = None) -> None:
+        """Restart the set-point at ``anchor`` [7], at rest, the gripper as it was.
+
+        ``target``: what it follows from there (None: the new set-point itself, holding).
+        """
         gripper = self.setpoint[6]
         self.reset(anchor)
-        self.setpoint[6] = self.target[6] = gripper
+        self.setpoint[6] = gripper
+        self.target = self.setpoint.copy() if target is None else target
         self.anchor = anchor
-        return gap
 
     def _reaches(self, setpoint: np.ndarray) -> bool:
         """Whether ``setpoint`` [7] lies within the anchor's reach (translation and rotation)."""
-        offset = float(np.linalg.norm(setpoint[:3] - self.anchor[:3]))
-        turn = (Rotation.from_euler("xyz", setpoint[3:6])
-                * Rotation.from_euler("xyz", self.anchor[3:6]).inv()).magnitude()
+        offset, turn = _apart(setpoint, self.anchor)
         return offset <= self.limits.max_step_m + 1e-9 and \
             turn <= self.limits.max_rotation_step_rad + 1e-9
 
