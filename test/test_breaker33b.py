@@ -296,3 +296,37 @@ def test_messages_in_a_sqlite_write_ahead_log_are_read_or_counted(tmp_path):
     said = [note for note in recording.notes if "-wal" in note]
     # observed: 9 frames and states, only the missing-metadata note
     assert said or len(recording.image_times) == 10, recording.notes
+
+
+@pytest.mark.xfail(strict=True, reason="breaker33b: one empty (0x0) frame first on the camera "
+                   "topic (a driver warming up) refuses the whole bag, and the line says no fix")
+def test_an_empty_first_frame_is_skipped_or_refused_with_a_fix(tmp_path):
+    entries, _, _ = camera_pose_entries(8)
+    empty = m.typestore().types[m.IMAGE](
+        header=m.make_header(DEFAULT_START_NS, "c"), height=0, width=0, encoding="rgb8",
+        is_bigendian=0, step=0, data=np.zeros(0, np.uint8))
+    entries[0] = (CAMERA, m.IMAGE, DEFAULT_START_NS, empty)
+    try:
+        recording = read_recording(write_messages(tmp_path / "bag", entries))
+    except BagError as exc:
+        words = str(exc).replace(str(tmp_path), "TMP")
+        # observed: "BAG: /camera/camera/color/image_raw message 0: empty image: 0x0 pixels"
+        assert "--start" in words or "give" in words or "record" in words, words
+        return
+    assert len(recording.image_times) == 7 and recording.notes
+
+
+@pytest.mark.xfail(strict=True, reason="breaker33b: a JointState topic with velocities and no "
+                   "positions is refused without saying what to give")
+def test_joint_states_without_positions_say_what_to_give(tmp_path):
+    entries, _, _ = camera_pose_entries(4)
+    names = [f"fr3_joint{i}" for i in range(1, 8)]
+    entries = [e for e in entries if e[0] == CAMERA] + [
+        ("/joint_states", m.JOINT_STATE, t, m.joint_state_message(names, [], t,
+                                                                  velocities=np.zeros(7)))
+        for t in DEFAULT_START_NS + np.arange(4) * SEC // 4]
+    with pytest.raises(BagError) as caught:
+        read_recording(write_messages(tmp_path / "bag", entries))
+    words = str(caught.value).replace(str(tmp_path), "TMP")
+    # observed: "BAG: /joint_states message 0: joint state has 7 names but 0 positions"
+    assert "give" in words or "record" in words or "--" in words, words
