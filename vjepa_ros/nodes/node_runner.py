@@ -9,10 +9,12 @@ rclpy is imported inside the functions.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from vjepa_ros.config import ConfigError
 from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.node_usage import HELP_FLAGS, stray_arguments, stray_problem, usage_text
 from vjepa_ros.nodes.reply_warnings import route_reply_warnings
 
 
@@ -66,6 +68,9 @@ def run_node(node_class, args=None) -> int:
     argv = sys.argv if args is None else list(args)
     # the one prefix of its lines: its ROS name (-r __node:=cam2: cam2)
     name = started_name(getattr(node_class, "ROS_NAME", node_class.__name__), argv)
+    if any(arg in HELP_FLAGS for arg in stray_arguments(argv)):  # before any ROS or device
+        print(node_help(node_class, argv))
+        return 0
     node = executor = stopped = None
     # SIGTERM raises terminate.Terminated, as Ctrl-C KeyboardInterrupt; Ctrl-C raises it even
     # where the shell started the node ignoring SIGINT (``node &`` in a script), as rclpy's
@@ -157,6 +162,19 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
         return None, exit_status(exc)  # (run_node shuts the context down)
 
 
+def node_help(node_class, argv: list[str]) -> str:
+    """Return ``--help``'s text for ``node_class``'s executable (``node_usage.usage_text``)."""
+    launch, entry = next(((key, entry) for key, entry in NODES.items()
+                          if entry.target.endswith(f":{node_class.__name__}")),
+                         (node_class.__name__, None))
+    return usage_text(program_name(argv, launch), entry.params_file if entry else "", launch)
+
+
+def program_name(argv: list[str], default: str) -> str:
+    """Return the executable's name as typed (``python -m``'s ``sim_node.py``: sim_node)."""
+    return Path(argv[0]).name.removesuffix(".py") if argv and argv[0] else default
+
+
 def init_node_args(node_class, args=None) -> int:
     """``rclpy.init(args=args)`` after checking its ROS arguments; return 0, or a status.
 
@@ -193,6 +211,11 @@ def init_node_args(node_class, args=None) -> int:
                        f"config/{files[0]}" if files else "config/planner.yaml")
     except ValueError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
+        return 2
+    stray = stray_arguments(argv)
+    if stray:  # rclpy would hand them to a program that reads none (dropped without a word)
+        print(f"{name}: {stray_problem(program_name(argv, name), stray)}",
+              file=sys.stderr)
         return 2
     problem = domain_id_problem()  # else rcl's words, or DDS's two lines and exit 1
     if problem:

@@ -69,8 +69,8 @@ PUBLISHER_CHECK_S = 1.0  # [s] between checks for another publisher of joint_sta
 NEWCOMER_S = 5.0  # [s] another publisher found this soon after the start: this node came second
 PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim.pace.PaceMeter)
 NO_CLOCK = ("use_sim_time is true but publish_clock is false, so nothing publishes /clock and "
-            "every message would be stamped 0; set publish_clock:=true (the simulator is the "
-            "clock; a start-up parameter) or use_sim_time:=false")
+            "every message would be stamped 0; set -p publish_clock:=true (the simulator "
+            "is the clock; a start-up parameter) or -p use_sim_time:=false")
 
 
 @dataclasses.dataclass

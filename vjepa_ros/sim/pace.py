@@ -23,8 +23,8 @@ RECOVERED_FRACTION = 0.95  # a slow stretch ends at this fraction: the next one 
 # node as this package's simulator in the ROS graph, whatever its name or namespace.
 SIMULATOR_SERVICE = "vjepa_ros_simulator"
 SIM_TIME_FIX = ("run on simulated time (vjepa-ros launch ... --node sim --use-sim-time; ros2 run: "
-                "sim_node publish_clock:=true and use_sim_time:=true for every node), so that "
-                "ages count simulated seconds")
+                "sim_node --ros-args -p publish_clock:=true, and -p use_sim_time:=true for "
+                "every node), so that ages count simulated seconds")
 
 
 class PaceMeter:

@@ -18,6 +18,7 @@ from vjepa_ros.path_text import named_once, shown_path
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.episode import recorded_success
 from vjepa_ros.recordings.split_parts import refuse_split_parts
+from vjepa_ros.train.bag_only import unused_bag_note
 from vjepa_ros.train.config import TrainConfig
 from vjepa_ros.train.data_identity import data_identity, resume_change
 from vjepa_ros.train.distributed import Topology, current, rank_device
@@ -77,6 +78,9 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     val_sources = find_sources(data.val, skipped) if data.val else []
     for note in skipped:
         log(f"note        {note}")
+    unused = unused_bag_note(sources + val_sources, data)
+    if unused:
+        log(f"note        {unused}")
     groups = {"--data": sources, "--val": val_sources}
     identity = data_identity(groups)
     # First, before anything that depends on the data (the split): a resumed run's refusal

@@ -168,6 +168,11 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
               f"{', '.join(map(str, args.data))}; monitors on {len(monitor_frames)} frames")
         for note in size_notes(segments, config.img_size):
             print(f"note: {note}")
+        if config.batch_size > len(sampler.starts):
+            print(f"note: a batch of {config.batch_size} clips is drawn from "
+                  f"{len(sampler.starts)} distinct clips: clips repeat within every batch "
+                  "(drawn with replacement); more data, or --batch-size "
+                  f"{len(sampler.starts)} or less, gives distinct clips")
 
         def checkpoint(step, encoder):
             if args.save_every and step % args.save_every == 0 and step < config.steps:

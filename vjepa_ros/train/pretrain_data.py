@@ -18,6 +18,7 @@ from torch import Tensor
 
 from vjepa_ros.models.preprocess import preprocess_frames
 from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.train.bag_only import unused_bag_note
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import (
     ShortSourceError,
@@ -26,6 +27,9 @@ from vjepa_ros.train.episodes import (
     load_segments,
     no_usable_source,
 )
+
+# pretrain sets these two itself (the camera alone): not a user's bag settings
+CAMERA_ONLY = ("data.topics.state_source", "data.topics.no_gripper")
 
 
 def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
@@ -48,6 +52,9 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
     for note in skipped:
         if log:
             log(f"note: {note}")
+    unused = unused_bag_note(sources, data, ignore=CAMERA_ONLY, keys=False)
+    if unused and log:
+        log(f"note: {unused}")
     for source in sources:
         try:
             found, notes = load_segments(source, data)

@@ -1,0 +1,61 @@
+"""A node executable's arguments outside --ros-args: --help answers, the rest is refused.
+
+user32: ``camera_node --help`` tried to open a camera; ``sim_node publish_clock:=true`` (ROS 1's
+form) ran without a clock, the argument dropped without a word.
+"""
+
+import pytest
+
+from vjepa_ros.nodes import node_runner
+from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.node_usage import stray_arguments, stray_problem
+
+
+@pytest.mark.parametrize("argv, stray", [
+    (["sim_node"], []),
+    (["sim_node", "--ros-args", "-p", "seed:=1"], []),
+    (["sim_node", "publish_clock:=true"], ["publish_clock:=true"]),
+    (["sim_node", "--ros-args", "-p", "seed:=1", "--", "extra"], ["extra"]),
+    (["sim_node", "a", "--ros-args", "-r", "x:=y", "--", "b", "--ros-args", "-p", "c:=1"],
+     ["a", "b"]),
+    (["sim_node", "--", "--ros-args", "-p", "c:=1"], []),  # a bare -- is a separator
+])
+def test_stray_arguments_are_those_rcl_leaves_unparsed(argv, stray):
+    assert stray_arguments(argv) == stray
+
+
+def test_the_refusal_gives_the_ros2_form_of_what_was_meant():
+    assert stray_problem("sim_node", ["publish_clock:=true"]).endswith(
+        "so it is not read; give sim_node --ros-args -p publish_clock:=true")
+    assert stray_problem("sim_node", ["__ns:=/arm1"]).endswith(
+        "give sim_node --ros-args -r __ns:=/arm1")
+    line = stray_problem("camera_node", ["foo", "bar"])
+    assert line.startswith("arguments 'foo bar' outside --ros-args") and "these are" in line
+    assert line.endswith("(see camera_node --help)")
+
+
+@pytest.mark.parametrize("key", sorted(NODES))
+def test_help_answers_without_starting_the_node(key, capsys, monkeypatch):
+    entry = NODES[key]
+
+    def no_start(*args, **kwargs):
+        raise AssertionError("the node started")
+
+    monkeypatch.setattr(node_runner, "init_node_args", no_start)
+    assert node_runner.run_node(entry.load(), [f"/opt/bin/{entry.ros_name}", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: {entry.ros_name} [--ros-args")
+    assert f"config/{entry.params_file}" in out
+    assert f"vjepa-ros launch --node {key} -p {key}.NAME:=VALUE" in out
+
+
+@pytest.mark.parametrize("argv, fix", [
+    (["sim_node.py", "publish_clock:=true"], "give sim_node --ros-args -p publish_clock:=true"),
+    (["sim_node", "--ros-args", "-p", "seed:=3", "--", "-v"], "(see sim_node --help)"),
+])
+def test_an_argument_outside_ros_args_is_refused_before_ros_starts(argv, fix, capsys):
+    from vjepa_ros.nodes.sim_node import SimNode
+
+    assert node_runner.run_node(SimNode, argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("sim_node: argument '") and err[0].endswith(fix)
