@@ -88,3 +88,25 @@ def test_the_simulated_camera_runs_at_its_rate_or_the_rate_is_refused(camera_hz)
     finally:
         runner.close()
     assert abs(frames - 2.0 * camera_hz) <= 1, f"{frames} frames in 2 s at {camera_hz} Hz"
+
+
+@pytest.mark.xfail(strict=True, reason="breaker33s: --max-steps is min()-ed with the task's "
+                   "default (20 for one goal), so --max-steps 50 runs 20 steps and says nothing")
+def test_run_max_steps_above_the_tasks_default_is_taken_or_refused():
+    # run --help: "--max-steps: at most this many planning steps per episode (default: the
+    # task's, 20 for one goal, ...)"; a longer budget for a slow model is silently dropped.
+    from vjepa_ros.sim.expert import ExpertConfig
+    from vjepa_ros.sim.manipulation import ManipulationTaskConfig, TaskSetup
+    from vjepa_ros.sim.manipulation_loop import task_loop_config, task_subgoals
+    from vjepa_ros.sim.tasks import Goal
+
+    state = np.array([0.5, 0.0, 0.2, np.pi, 0.0, 0.0, 0.0])
+    goal = Goal(np.zeros((32, 32, 3), np.uint8), state, state, True)
+    setup = TaskSetup("grasp", 0, [goal], ("grasp",), None, None, ManipulationTaskConfig(),
+                      ExpertConfig())
+    try:
+        loop = task_loop_config(50, None, False)
+    except ValueError as exc:
+        assert "--max-steps" in str(exc)
+        return
+    assert task_subgoals(setup, loop)[1] == 50
