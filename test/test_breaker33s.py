@@ -123,3 +123,28 @@ def test_home_joints_outside_the_joint_limits_are_refused_naming_the_parameter(h
     # joint_states a planner refuses as out of range, and the controller yanks the joints.
     with pytest.raises(ValueError, match="home_joints"):
         SimConfig(home_joints=home).check()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker33s: sim_node's ~/reset opens the hand and "
+                   "teleports the arm with its clock running on, so the planner sees no new "
+                   "world: the sub-goal's close equals the last gripper command sent before "
+                   "the reset and never goes out again; every command says closed, the hand "
+                   "stays open")
+def test_after_a_sim_reset_the_reopened_hand_gets_the_sub_goals_close_again(one_thread):
+    # sim_node: sim_time "resets do not turn it back"; README: a new world (clock back) makes
+    # "the new hand get its command even when it equals the old one". ~/reset is a new world
+    # whose clock does not go back. Session level, oracle, goals.gripper subgoal.
+    from test_robot_subgoal_gripper import SUBGOAL, pose, session_with, step
+
+    session, clock = session_with([pose(0.02, 1.0)], SUBGOAL)  # one sub-goal: hand closed
+    assert step(session, clock, pose(gripper=0.0)).gripper_command == 1.0
+    for _ in range(3):
+        step(session, clock, pose(gripper=1.0))  # the hand closed
+    after_reset = pose(-0.19, 0.0)  # ~/reset: the ready pose (x 0.31 m), the hand open again
+    for _ in range(100):
+        report = step(session, clock, after_reset)
+        if report is not None and report.command is not None:
+            break
+    assert report is not None and report.command is not None, "no command after the reset"
+    assert report.command[6] == 1.0  # the session still wants the hand closed ...
+    assert report.gripper_command == 1.0, "... but nothing tells the reopened hand to close"
