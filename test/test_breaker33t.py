@@ -152,3 +152,62 @@ def test_resume_with_more_steps_does_not_reenter_warmup(encoder, tmp_path):
     resumed.train(until=11)
     assert resumed.history["train"][-1]["lr"] >= peak
 
+
+
+# On a full disk (a 64 KiB tmpfs, by hand) torch.save of latest.pt raised this, the message
+# train printed as it is; the bank file's write raised OSError 28 without a file name.
+TORCH_DISK_FULL = "[enforce fail at inline_container.cc:672] . unexpected pos 13312 vs 13206"
+
+
+@pytest.mark.xfail(strict=True, reason="breaker33t: a full disk at the save of latest.pt prints "
+                   "torch's '[enforce fail at inline_container.cc:672] . unexpected pos ...': "
+                   "no file, no 'disk full', no advice")
+def test_a_full_disk_at_the_save_names_the_file_and_the_fix(encoder, tmp_path, monkeypatch,
+                                                            capsys):
+    episodes = tmp_path / "eps"
+    write_blob_episodes(episodes, 3, frames=8)
+    save = torch.save
+
+    def full_disk(payload, file, *args, **kwargs):
+        if "latest" in str(file):
+            raise RuntimeError(TORCH_DISK_FULL)
+        return save(payload, file, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    assert main(_tiny(encoder, tmp_path / "run", [episodes], "--steps", "1")) == 1
+    err = capsys.readouterr().err.strip()
+    assert "latest.pt" in err and ("space" in err or "full" in err), err
+
+
+@pytest.mark.xfail(strict=True, reason="breaker33t: a full disk while the feature cache writes "
+                   "its bank prints '[Errno 28] No space left on device' alone: not which "
+                   "folder (the cache, maybe not --out) nor what to do (free space, "
+                   "--feature-cache DIR elsewhere)")
+def test_a_full_disk_in_the_feature_cache_names_the_cache(encoder, tmp_path, monkeypatch, capsys):
+    import errno
+    import os
+
+    from vjepa_ros.train import feature_cache
+
+    episodes = tmp_path / "eps"
+    write_blob_episodes(episodes, 3, frames=8)
+
+    class FullFile:
+        def __init__(self, path, mode="r", *args, **kwargs):
+            self.file = open(path, mode, *args, **kwargs)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(feature_cache, "open", FullFile, raising=False)
+    cache = tmp_path / "cache"
+    assert main(_tiny(encoder, tmp_path / "run", [episodes], "--steps", "1", "--feature-cache",
+                      str(cache))) == 1
+    err = capsys.readouterr().err.strip()
+    assert str(cache) in err, err
