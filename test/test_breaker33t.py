@@ -211,3 +211,20 @@ def test_a_full_disk_in_the_feature_cache_names_the_cache(encoder, tmp_path, mon
                       str(cache))) == 1
     err = capsys.readouterr().err.strip()
     assert str(cache) in err, err
+
+
+@pytest.mark.xfail(strict=True, reason="breaker33t: an --out holding a finished run's "
+                   "world_model.pt (its latest.pt deleted to save space: it holds the optimizer "
+                   "state too) is trained into again and the model overwritten without a word; "
+                   "only latest.pt makes train refuse the folder")
+def test_an_out_holding_a_world_model_is_not_overwritten(encoder, tmp_path, capsys):
+    episodes = tmp_path / "eps"
+    write_blob_episodes(episodes, 3, frames=8)
+    argv = _tiny(encoder, tmp_path / "run", [episodes], "--steps", "1")
+    assert main(argv) == 0
+    model = (tmp_path / "run" / "world_model.pt").read_bytes()
+    (tmp_path / "run" / "latest.pt").unlink()
+    capsys.readouterr()
+    code = main([*argv, "--seed", "5"])
+    assert (tmp_path / "run" / "world_model.pt").read_bytes() == model
+    assert code == 1 and "world_model.pt" in capsys.readouterr().err
