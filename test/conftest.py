@@ -10,6 +10,27 @@ from pathlib import Path
 
 import pytest
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from vjepa_ros.nodes.ros_environment import rcl_domain_id  # noqa: E402 (no rclpy: before it)
+
+
+def worker_domain(value: str, worker: int) -> int:
+    """Return pytest-xdist worker ``worker``'s domain from the run's ``ROS_DOMAIN_ID`` text.
+
+    The run's domain as rcl reads it (``010`` is 8, `` 5 `` is 5: ``rcl_domain_id``), plus
+    ``worker``, wrapped into 1..100. Raises pytest.UsageError (one line) for a value rcl refuses.
+    """
+    domain = rcl_domain_id(value)
+    if domain is None:
+        raise pytest.UsageError(f"ROS_DOMAIN_ID={value!r} in the environment is not a whole "
+                                "number (rcl refuses it): set a number in 0..101 or unset it")
+    return (domain - 1 + worker) % 100 + 1
+
+
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
 os.environ.setdefault("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
@@ -18,19 +39,14 @@ os.environ.setdefault("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
 # threads and every child process's OpenMP threads included (oversubscribed OpenMP spins).
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _WORKER.startswith("gw"):
-    os.environ["ROS_DOMAIN_ID"] = str((int(os.environ["ROS_DOMAIN_ID"]) - 1 + int(_WORKER[2:]))
-                                      % 100 + 1)
+    os.environ["ROS_DOMAIN_ID"] = str(worker_domain(os.environ["ROS_DOMAIN_ID"],
+                                                    int(_WORKER[2:])))
     os.environ.setdefault("OMP_NUM_THREADS", str(max(
         1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))))
 # The Fast DDS profile every node executable and launch file uses (raw camera frames between
 # processes; vjepa_ros/nodes/dds_profile.py), also for the participants of the test process.
 os.environ.setdefault("FASTDDS_DEFAULT_PROFILES_FILE", str(
     Path(__file__).resolve().parent.parent / "config" / "fastdds_camera.xml"))
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 
 def write_test_bag(path, frames=4, seed=1, moving=False):

@@ -128,3 +128,35 @@ def test_check_flags_a_domain_id_ros_cannot_start_in(value, unusable, monkeypatc
         assert status == 1 and said == f"UNUSABLE: {domain_id_problem()}", said
     else:
         assert "UNUSABLE" not in said and not any("UNUSABLE" in line for line in lines)
+
+
+@pytest.mark.parametrize("value", ["", " 5 ", "+5", "5\r", "07", "0x10", "010", "1_0", "08",
+                                   "0\r", "abc"])
+def test_the_domain_read_is_the_one_rcl_reads(value, monkeypatch):
+    """``rcl_domain_id`` against rcl itself: the same domain, None where rcl refuses."""
+    import rclpy
+
+    from vjepa_ros.nodes.ros_environment import rcl_domain_id
+
+    monkeypatch.setenv("ROS_DOMAIN_ID", value)
+    context = rclpy.Context()
+    try:
+        rclpy.init(context=context)
+        domain = context.get_domain_id()
+    except RuntimeError:  # "ROS_DOMAIN_ID is not an integral number"
+        domain = None
+    finally:
+        context.try_shutdown()
+    assert rcl_domain_id(value) == domain
+
+
+@pytest.mark.parametrize("value, worker, domain", [("010", 1, 9), (" 5 ", 2, 7), ("0x10", 0, 16),
+                                                   ("100", 1, 1)])
+def test_test_workers_shift_the_domain_rcl_reads(value, worker, domain):
+    # note32 item 9: conftest read ROS_DOMAIN_ID with int(): '010' was 10 (rcl: 8), so worker
+    # gwK's domain was not the run's domain + K; '0x10' stopped every worker with a traceback
+    from conftest import worker_domain
+
+    assert worker_domain(value, worker) == domain
+    with pytest.raises(pytest.UsageError, match="ROS_DOMAIN_ID='abc'"):
+        worker_domain("abc", 1)

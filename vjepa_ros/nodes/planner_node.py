@@ -369,28 +369,38 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
             self.gripper_action.send_goal_async(goal)
 
     def _stream_tick(self) -> None:
+        """Tick the stream from its timer (the node's clock); the watchdog's mark of it."""
+        self.stream_ticked = time.monotonic()
+        self._tick_stream()
+
+    def _tick_stream(self) -> None:
         if self.closing:
             return
-        self.stream_ticked = time.monotonic()
         try:
             self._stream()
         except Exception as exc:  # noqa: BLE001 - anything unexpected: disable, log, go on
             self._failed("set-point stream", exc)
 
     def _stream_watchdog(self) -> None:
-        """Tick the stream when its timer stood still for ``stream_watchdog_s`` of wall time.
+        """Tick the stream while its timer stood still for ``stream_watchdog_s`` of wall time.
 
         The stream timer runs on the node's clock; under use_sim_time a stopped ``/clock`` stops
         it, and with it the checks that hold the arm on stale inputs and end a running camera
         check (the frozen clock makes the inputs stale: ``input_checks.FROZEN_CLOCK_S``). On the
-        node's standing clock a tick moves no set-point (no time passed).
+        node's standing clock a tick moves no set-point (no time passed). Its own ticks do not
+        count as the timer's: it ticks at each of its periods while the timer is late, and not
+        once the timer runs again (a simulator slower than real time ticks it itself).
         """
         if time.monotonic() - self.stream_ticked > self.stream_watchdog_s:
-            self._stream_tick()
+            self._tick_stream()
 
     def _stream(self) -> None:
-        # None (disabled, held, deactivated): a moving servo_twist ends with one zero twist
-        self.setpoints.publish(self.session.stream_step())
+        out = self.session.stream_step()
+        # under the lock a disable takes (~/enable, a failure): a moving twist computed before
+        # a disable is not published after its zero twist (review32); None (disabled, held,
+        # deactivated): a moving servo_twist ends with one zero twist
+        with self.command_lock:
+            self.setpoints.publish(out if self.session.enabled else None)
 
     def prepare_shutdown(self, timeout: float = 30.0) -> None:
         """Stop commanding and planning; wait (bounded) for a running plan to end."""

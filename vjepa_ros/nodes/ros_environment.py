@@ -43,11 +43,7 @@ def domain_id_problem(environ=None) -> str:
         return ""
     fix = (f"set it to a whole number in 0..{SAFE_DOMAIN_ID} (the nodes that talk to each "
            "other need the same one), or unset it for domain 0")
-    read = _STRTOUL.match(value)
-    sign, digits = read[1], read[2] or ""
-    rest = value[read.end():] if digits else value  # strtoul read nothing: end is the start
-    base = 16 if digits[:2] in ("0x", "0X") else 8 if digits.startswith("0") else 10
-    number = int(digits, base) if digits else 0
+    sign, digits, rest, base, number = _strtoul(value)
     octal = f"ROS_DOMAIN_ID={value!r} in the environment starts with 0: rcl reads it as an octal"
     if base == 8 and rest[:1] and rest[0] in "0123456789":  # 08, 0800: rcl stops at the 8
         return f"{octal} number, which this is not; {fix}"
@@ -68,6 +64,35 @@ def domain_id_problem(environ=None) -> str:
         return (f"ROS_DOMAIN_ID={shown} in the environment is outside 0..{MAX_DOMAIN_ID}, the "
                 f"domains DDS can open ports for; {fix}")
     return ""
+
+
+def _strtoul(value: str) -> tuple[str, str, str, int, int]:
+    """Read ``value`` as C's ``strtoul(value, &end, 0)``: (sign, digits, rest, base, number).
+
+    ``rest``: the text from ``end`` on (all of ``value`` when nothing was read); ``number``
+    is unsigned (the sign apart).
+    """
+    read = _STRTOUL.match(value)
+    sign, digits = read[1], read[2] or ""
+    rest = value[read.end():] if digits else value  # strtoul read nothing: end is the start
+    base = 16 if digits[:2] in ("0x", "0X") else 8 if digits.startswith("0") else 10
+    return sign, digits, rest, base, int(digits, base) if digits else 0
+
+
+def rcl_domain_id(value: str) -> int | None:
+    r"""Return the domain rcl takes from ``ROS_DOMAIN_ID`` text ``value``; None if it refuses.
+
+    rcl's reading (``strtoul(value, &end, 0)``): "" is 0, ``010`` is 8, `` 5 `` and ``5\r``
+    are 5, ``0x10`` is 16; a 0 read with text after it (``08``, ``abc``, ``0\r``) is refused.
+    A ``-`` gives a negative number here (rcl: a huge unsigned one); whether the domain is
+    usable is :func:`domain_id_problem`'s to say.
+    """
+    if value == "":
+        return 0
+    sign, _digits, rest, _base, number = _strtoul(value)
+    if number == 0 and rest:
+        return None
+    return -number if sign == "-" else number
 
 
 def rcl_text(exc: BaseException) -> str:

@@ -21,40 +21,21 @@ plan.
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import torch
 
 from vjepa_ros.planning.cancel import PlanCancelled, check_stop  # noqa: F401 (re-exported)
 from vjepa_ros.planning.config import CEMConfig
-from vjepa_ros.planning.energy import finite_energies
 from vjepa_ros.planning.memory import allocation_failures_named
 from vjepa_ros.planning.rollout import ImaginedRollout
-
-XYZ = slice(0, 3)
-ROTATION = slice(3, 6)
-GRIPPER = 6
-
-
-@dataclass
-class PlanResult:
-    """What one replanning step returns; all tensors float32 on the CPU."""
-
-    first_action: torch.Tensor  # [7]: the action to execute now
-    actions: torch.Tensor  # [H, 7]: the plan (rotation 0 unless searched, |gripper| < 0.25 → 0)
-    elite_energies: torch.Tensor  # [I_run]: mean energy of the elites, per iteration
-    best_energies: torch.Tensor  # [I_run]: lowest sampled energy, per iteration
-    mean: torch.Tensor  # [H, 7]: final search mean (before the gripper rounding)
-    std: torch.Tensor  # [H, 7]: final search std
-    iterations_run: int
-    stopped_early: bool
-    timings: dict = field(default_factory=dict)  # seconds: total, rollout, per_iteration (list)
-    # Action sequences imagined (scored) in this step, plus a gradient refinement's cost in
-    # forward-equivalents (refine.py): the compute spent.
-    evaluations: int = 0
-    # [n]: with gradient refinement (config.refine.steps > 0), the energy of the sampler's plan,
-    # then of each refined iterate (the plan is the lowest); empty without.
-    refine_energies: torch.Tensor = field(default_factory=lambda: torch.zeros(0))
+from vjepa_ros.planning.search_log import (  # noqa: F401 (re-exported: the searches' one place)
+    GRIPPER,
+    ROTATION,
+    XYZ,
+    PlanResult,
+    SearchLog,
+    plan_from_mean,
+)
 
 
 def initial_distribution(
@@ -120,7 +101,8 @@ def refit_distribution(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Move mean, std [H, 7] toward the elites' [k, H, 7] mean and unbiased std, with momentum."""
     elite_mean = elites.mean(dim=0)
-    elite_std = elites.std(dim=0)  # unbiased, as torch.std and the official code
+    # unbiased, as torch.std and the official code; one elite (one finite energy) has no spread
+    elite_std = elites.std(dim=0) if elites.shape[0] > 1 else std
     momentum_mean = torch.full((7,), config.momentum_mean, device=mean.device)
     momentum_std = torch.full((7,), config.momentum_std, device=mean.device)
     momentum_mean[GRIPPER] = config.momentum_mean_gripper
@@ -154,23 +136,6 @@ def keep_in_box(mean: torch.Tensor, config: CEMConfig) -> torch.Tensor:
     return mean
 
 
-def plan_from_mean(mean: torch.Tensor, config: CEMConfig) -> torch.Tensor:
-    """Return the plan [H, 7]: mean, rotation 0 (unless searched), |gripper| < threshold → 0."""
-    actions = mean.clone()
-    if not config.search_rotation:
-        actions[:, ROTATION] = 0.0
-    gripper = actions[:, GRIPPER]
-    actions[:, GRIPPER] = torch.where(
-        gripper.abs() < config.gripper_round_threshold, torch.zeros_like(gripper), gripper
-    )
-    return actions
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def make_generator(seed_or_generator: int | torch.Generator | None) -> torch.Generator:
     """Return a CPU generator: seeded with an int, given as is, or randomly seeded for None."""
     if isinstance(seed_or_generator, torch.Generator):
@@ -183,69 +148,6 @@ def make_generator(seed_or_generator: int | torch.Generator | None) -> torch.Gen
     else:
         generator.manual_seed(int(seed_or_generator))
     return generator
-
-
-@dataclass
-class SearchLog:
-    """What a search records: energies per iteration, timings, evaluations; makes the result."""
-
-    started: float = field(default_factory=time.perf_counter)
-    elite_energies: list = field(default_factory=list)  # mean elite energy per iteration
-    best_energies: list = field(default_factory=list)  # lowest energy per iteration
-    per_iteration: list = field(default_factory=list)  # seconds
-    rollout_seconds: float = 0.0
-    evaluations: int = 0  # action sequences scored
-
-    def score(self, score, actions: torch.Tensor, device: torch.device) -> torch.Tensor:
-        """Return ``score(actions)`` [S'] (checked), timed and counted.
-
-        Raises RuntimeError for a wrong shape and ``energy.NoFiniteEnergyError`` when no energy
-        is finite (NaN/inf ones are left out by the searches: last in CEM's and iCEM's top-k,
-        weight 0 in MPPI).
-        """
-        rollout_start = time.perf_counter()
-        energies = score(actions)  # [S']
-        _sync(device)
-        self.rollout_seconds += time.perf_counter() - rollout_start
-        if energies.shape != (actions.shape[0],):
-            raise RuntimeError(
-                f"scorer returned shape {list(energies.shape)}, expected [{actions.shape[0]}]"
-            )
-        self.evaluations += actions.shape[0]
-        finite_energies(energies)
-        return energies
-
-    def record(self, elite_energy: float, best_energy: float, iteration_start: float) -> None:
-        self.elite_energies.append(elite_energy)
-        self.best_energies.append(best_energy)
-        self.per_iteration.append(time.perf_counter() - iteration_start)
-
-    def result(
-        self,
-        chosen: torch.Tensor,
-        mean: torch.Tensor,
-        std: torch.Tensor,
-        config: CEMConfig,
-        stopped_early: bool = False,
-    ) -> PlanResult:
-        """Return the step's result; the plan is ``chosen`` [H, 7] under ``plan_from_mean``."""
-        actions = plan_from_mean(chosen, config).cpu()
-        return PlanResult(
-            first_action=actions[0].clone(),
-            actions=actions,
-            elite_energies=torch.tensor(self.elite_energies),
-            best_energies=torch.tensor(self.best_energies),
-            mean=mean.cpu(),
-            std=std.cpu(),
-            iterations_run=len(self.elite_energies),
-            stopped_early=stopped_early,
-            timings={
-                "total": time.perf_counter() - self.started,
-                "rollout": self.rollout_seconds,
-                "per_iteration": self.per_iteration,
-            },
-            evaluations=self.evaluations,
-        )
 
 
 def cem_search(
@@ -270,7 +172,7 @@ def cem_search(
         noise = torch.randn((config.samples, config.horizon, 7), generator=generator).to(device)
         actions = sample_actions(mean, std, noise, config)  # [S, H, 7]
         energies = log.score(score, actions, device)  # [S]
-        elite_values, elite_index = energies.topk(config.topk, largest=False)
+        elite_values, elite_index = log.elites(energies, config.topk, iteration)
         mean, std = refit_distribution(mean, std, actions[elite_index], config)
         elite_energy = elite_values.mean().item()
         log.record(elite_energy, elite_values[0].item(), iteration_start)
@@ -381,11 +283,13 @@ class SamplingPlanner:
     :func:`plan`); ``reset()`` forgets the warm-start state (call it when the goal changes or the
     robot was moved by hand; thread-safe: a plan running meanwhile then keeps nothing). A step
     cancelled through ``should_stop`` (:class:`PlanCancelled`) or failing keeps nothing either,
-    nor does one whose mean is not finite. Subclasses implement ``_search`` (one method each),
-    returning the result and the warm-start state to keep (``WARM_STATE`` names it). With
-    ``config.refine.steps`` > 0 the search's plan is then refined by gradient steps
-    (``refine.py``); the warm-start state stays the sampler's own. An allocation that fails
-    during ``plan`` raises ``memory.SamplesMemoryError`` naming ``CEMConfig.samples``.
+    nor does one whose mean is not finite; a cancelled one also leaves the noise generator as
+    it found it (a seeded planner's next plan is the one it would have made without it).
+    Subclasses implement ``_search`` (one method each), returning the result and the
+    warm-start state to keep (``WARM_STATE`` names it). With ``config.refine.steps`` > 0 the
+    search's plan is then refined by gradient steps (``refine.py``); the warm-start state stays
+    the sampler's own. An allocation that fails during ``plan`` raises
+    ``memory.SamplesMemoryError`` naming ``CEMConfig.samples``.
 
     The next step starts from the kept state shifted by one step (the executed action dropped):
     after every plan by default (a loop that executes each plan, as the published notebook's),
@@ -461,9 +365,14 @@ class SamplingPlanner:
                 should_stop, context_cache,
             )
             generation = self._generation
-            with torch.inference_mode():
-                result, warm = self._search(score, rollout.device, should_stop)
-            result = finish(result, rollout, self.config, should_stop)
+            noise_state = self.generator.get_state()
+            try:
+                with torch.inference_mode():
+                    result, warm = self._search(score, rollout.device, should_stop)
+                result = finish(result, rollout, self.config, should_stop)
+            except PlanCancelled:  # as if it never ran: the next plan draws the same noise
+                self.generator.set_state(noise_state)
+                raise
             self._keep(warm, generation)
             return result
 

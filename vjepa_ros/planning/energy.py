@@ -1,5 +1,7 @@
 """Energies: how far imagined representations are from the goal one (lower is better)."""
 
+import math
+
 import torch
 
 from vjepa_ros.planning.config import ENERGIES
@@ -66,3 +68,16 @@ def finite_energies(energies: torch.Tensor) -> torch.Tensor:
             "scored): the world model's output is not finite (an fp16 overflow? a damaged "
             "checkpoint?); nothing planned")
     return finite
+
+
+def finite_topk(energies: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (values, indices) [k'] of the ``k`` lowest finite ``energies`` [S], lowest first.
+
+    NaN/inf energies are never among them: with fewer than ``k`` finite energies, k' is their
+    number (0 when none is; ``cem.SearchLog.score`` raises first). With all finite, exactly
+    ``energies.topk(k, largest=False)`` (the published elites, ties as torch breaks them).
+    """
+    finite = torch.isfinite(energies)
+    count = min(k, int(finite.sum()))
+    masked = torch.where(finite, energies, torch.full_like(energies, math.inf))
+    return masked.topk(count, largest=False)

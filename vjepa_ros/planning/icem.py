@@ -109,7 +109,7 @@ def icem_search(
         if kept_energies is not None:  # known energies of this step's kept elites
             actions = torch.cat([actions, kept_actions], dim=0)
             energies = torch.cat([energies, kept_energies], dim=0)
-        elite_values, elite_index = energies.topk(config.topk, largest=False)
+        elite_values, elite_index = log.elites(energies, config.topk, iteration)
         elites = actions[elite_index]
         if elite_values[0].item() < best_energy:
             best_energy, best_actions = elite_values[0].item(), elites[0].clone()

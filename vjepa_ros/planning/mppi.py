@@ -29,7 +29,7 @@ from vjepa_ros.planning.cem import (
     sample_actions,
 )
 from vjepa_ros.planning.config import CEMConfig
-from vjepa_ros.planning.energy import finite_energies
+from vjepa_ros.planning.energy import finite_energies, finite_topk
 
 
 def mppi_weights(energies: torch.Tensor, temperature: float, normalize: bool) -> torch.Tensor:
@@ -82,7 +82,7 @@ def mppi_search(
             mean[:, index] = value
         keep_in_box(mean, config)  # a weighted sum of in-box samples, up to float rounding
         std = std * settings.noise_decay
-        lowest = energies.topk(config.topk, largest=False).values
+        lowest = finite_topk(energies, config.topk)[0]  # NaN samples weigh 0: not lowest
         best_energy = min(best_energy, lowest[0].item())
         log.record(lowest.mean().item(), best_energy, iteration_start)
     return log.result(mean, mean, std, config)

@@ -96,32 +96,59 @@ class InputEpisodes:
         control waited for a frame stamped after the old run's arrival, so nothing was planned
         for as long as the old run had lasted, while the old world's set-point went on
         streaming and pulled the new arm to it. Enabled, the command of before is dropped (no
-        set-point until the next plan, which starts from the measured pose) and a plan begun
-        on the old clock is void. The new world's scene is at its start: the planner's warm
-        start and the last gripper command (whose deadband would keep the new hand's first
-        command back) are forgotten, and a sub-goal sequence starts again at its first
-        sub-goal (its step counts were the old world's), said in one line.
+        set-point until the next plan, which starts from the measured pose); the rest is
+        :meth:`_new_world`'s.
         """
         self.last_planned_stamp = -float("inf")
         self.arrival_time = self.command_time = -float("inf")
-        self._stop_camera_check("the clock went back")  # its motions were timed on the old one
-        self.last_gripper = None
-        self.planner.reset()
-        if self.goals is not None and self.goals.restart():
-            self.log("info", "the clock went back (a new world): the goal sequence starts "
-                     f"again at {self.goals.describe()}")
-        if not self.enabled:
-            return
-        self.enable_epoch += 1  # a plan of the old world: void when it ends
-        self._voided_by = (self.enable_epoch, "the clock went back")
-        self._drop_prepared("the clock went back")
-        if self.streamer.active:
+        goals = self._new_world("the clock went back")
+        if goals:
+            self.log("info", f"the clock went back (a new world): {goals}")
+        if self.enabled and self.streamer.active:
             self.streamer.deactivate()
             self._stream_held = False
             self._transition(Event.ARRIVED)  # moving: the command is over (elsewhere: no change)
             self.log("warning", f"camera frames' stamps went back from {newest:.3f} s to "
                      f"{stamp:.3f} s (a simulator restarted, a bag looped?): the command of "
                      "before is dropped; the next plan starts from the arm's measured pose")
+
+    def _new_world(self, why: str) -> str:
+        """Forget the old world's progress (``why``: what showed a new one); locked.
+
+        The new world's scene is at its start: the planner's warm start and the last gripper
+        command (whose deadband would keep the new hand's first command back) are forgotten, a
+        sub-goal sequence starts again at its first sub-goal (its step counts were the old
+        world's), a camera check stops; enabled, a plan begun in the old world is void when it
+        ends. Returns "the goal sequence starts again at ..." when a sequence had progress to
+        forget, else "".
+        """
+        self._stop_camera_check(why)  # its motions were timed in the old world
+        self.last_gripper = None
+        self.planner.reset()
+        restarted = self.goals is not None and self.goals.restart()
+        if self.enabled:
+            self.enable_epoch += 1  # a plan of the old world: void when it ends
+            self._voided_by = (self.enable_epoch, why)
+            self._drop_prepared(why)
+        return f"the goal sequence starts again at {self.goals.describe()}" if restarted else ""
+
+    def _arm_teleported(self, moved: float, pose: np.ndarray) -> None:
+        """Start afresh after the states settled ``moved`` [m] from a jump's start; locked.
+
+        A hold on a jumping pose (``inputs.JumpWatch``) ended with the states agreeing where
+        the jump went: the arm was put there at once (a simulator's ``~/reset`` at the same
+        stamp, a bag looping, a driver re-homing), a new world as for a clock that went back
+        (:meth:`_new_world`); the set-point restarts at the measured pose ``pose`` [7], at rest
+        (the stream's resume finds it there). One line says so.
+        """
+        goals = self._new_world("the arm's measured pose jumped")
+        restart = self.enabled and self.streamer.restart_if_away(pose, 0.0, 0.0) is not None
+        self.log("warning" if self.enabled else "info", (
+            f"robot state on {self.state_topic()} settled {moved:.3f} m from where it jumped "
+            "from (the arm was moved at once: a simulator's ~/reset, a bag that loops, a "
+            "driver re-homing): a new world: the planner's warm start and last gripper command "
+            "are forgotten" + (f", {goals}" if goals else "") +
+            (", the set-point restarts at the measured pose" if restart else "")))
 
     def observe_state(self, state, stamp: float, gripper_measured: bool = True) -> None:
         """Keep a robot state [7] stamped ``stamp`` [s]; an invalid one is refused (NaN ...).
@@ -132,14 +159,17 @@ class InputEpisodes:
         An unusable state holds until valid ones have come for ``inputs.RECOVERY_S`` with none
         unusable between; the start ("not commanding") and end lines of an episode follow the
         rule of :meth:`_input_episode_ended`. A state whose TCP moved faster than an arm can
-        since the last one (``inputs.JumpWatch``) is unusable.
+        since the last one (``inputs.JumpWatch``; by stamps or, with ``wall_clock``, arrivals,
+        whichever are farther apart) is unusable; a hold on such a jump that ends with the
+        states where the jump went is a new world (:meth:`_arm_teleported`).
         """
         now = self.clock()
         if self.wall_clock is not None:
             self.arrived_at[1] = self.wall_clock()
             self._mark_clock(now, self.arrived_at[1])
         state = np.asarray(state, dtype=np.float64)
-        jump = self._jumps.problem(state, stamp) if state.shape == (7,) and \
+        arrival = None if self.wall_clock is None else self.arrived_at[1]  # coarse stamps
+        jump = self._jumps.problem(state, stamp, arrival) if state.shape == (7,) and \
             np.isfinite(state).all() else ""
         if jump:  # a TCP faster than an arm moves: a glitch (inputs.JumpWatch)
             self.reject_state(
@@ -159,6 +189,9 @@ class InputEpisodes:
             else:
                 self._input_episode_ended(RefusalKind.INVALID_STATE, (
                     f"robot state valid again for {RECOVERY_S:g} s (was: {cleared})"))
+                moved = self._jumps.landed(state[:3])
+                if moved is not None:  # settled where a jump went: a teleport
+                    self._arm_teleported(moved, state)
 
     def _input_episode_ended(self, kind: RefusalKind, line: str, said: bool = True) -> None:
         """Log ``line`` (an episode of unusable input ``kind`` ended) if its start was logged.

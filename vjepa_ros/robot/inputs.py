@@ -107,36 +107,65 @@ class JumpWatch:
     and the state after it (jumping back); a state stamped up to :data:`NEW_WORLD_S` before
     the last is compared over the interval's length (out-of-order delivery, breaker32x), one
     stamped further back compares nothing (a new world: a simulator restarted, a bag looped).
-    Allowed: ``state_ranges.MAX_TCP_SPEED_M_S`` over the stamps' interval plus
-    ``TCP_JUMP_SLACK_M`` (breaker32r: one pose 15 cm off, 10 ms after the last, was planned from
-    and the set-point jumped 14 cm in one tick). :meth:`problem` is called by the state callback
-    alone, without a lock; :meth:`forget` may come from another thread (a bag player stopped):
-    one lost in a race leaves a recorded pose to compare the next state with, at worst a
-    1 s hold (safe side).
+    Allowed: ``state_ranges.MAX_TCP_SPEED_M_S`` over the interval plus ``TCP_JUMP_SLACK_M``
+    (breaker32r: one pose 15 cm off, 10 ms after the last, was planned from and the set-point
+    jumped 14 cm in one tick). The interval is the longer of the stamps' and the arrivals'
+    (``arrival`` [s], the caller's steady receive time): a driver that stamps coarsely (equal
+    stamps, or 1 ms apart, for states that come 10 ms apart) is not refused for a fast motion
+    its stamps hide. :meth:`problem` is called by the state callback alone, without a lock;
+    :meth:`forget` may come from another thread (a bag player stopped): one lost in a race
+    leaves a recorded pose to compare the next state with, at worst a 1 s hold (safe side).
+
+    The first jump of an episode is remembered (where from, where to) until :meth:`landed`
+    is asked where the states settled: a teleport (a simulator's ``~/reset``, a looping bag
+    at one stamp, a driver re-homing) settles where it jumped to, a glitch where it came from.
     """
 
     NEW_WORLD_S = 1.0  # [s] a step back in the stamps this long starts afresh
 
     def __init__(self):
-        self._last: tuple[float, np.ndarray] | None = None  # the newest (stamp [s], xyz [m])
+        # the newest (stamp [s], xyz [m], arrival [s] or None)
+        self._last: tuple[float, np.ndarray, float | None] | None = None
+        self._leap: tuple[np.ndarray, np.ndarray] | None = None  # (from, to) xyz [m]
 
-    def problem(self, state: np.ndarray, stamp: float) -> str:
+    def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
 
-        The text: ``jumps 0.150 m in 10 ms, faster than an arm moves (3 m/s)``.
+        ``arrival`` [s]: when it arrived on the caller's steady clock (None: not timed; the
+        stamps alone then). The text: ``jumps 0.150 m in 10 ms, faster than an arm moves
+        (3 m/s)``.
         """
-        last, self._last = self._last, (stamp, state[:3].copy())
+        last, self._last = self._last, (stamp, state[:3].copy(), arrival)
         if last is None or stamp < last[0] - self.NEW_WORLD_S:
             return ""
         interval = abs(stamp - last[0])
+        if arrival is not None and last[2] is not None:
+            interval = max(interval, abs(arrival - last[2]))
         moved = float(np.linalg.norm(state[:3] - last[1]))
         if moved <= MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M:
             return ""
+        if self._leap is None:
+            self._leap = (last[1], state[:3].copy())
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
 
+    def landed(self, xyz: np.ndarray) -> float | None:
+        """Return how far [m] the episode's first jump moved the arm if it settled at ``xyz``.
+
+        ``xyz`` [3] [m]: the TCP as the states agree on it again. Settled: nearer where the
+        jump went than where it came from (a teleport); None otherwise (a glitch that jumped
+        back) or with no jump since the last call. The jump is forgotten either way.
+        """
+        leap, self._leap = self._leap, None
+        if leap is None:
+            return None
+        start, end = leap
+        if np.linalg.norm(xyz - end) >= np.linalg.norm(xyz - start):
+            return None
+        return float(np.linalg.norm(end - start))
+
     def forget(self) -> None:
-        self._last = None
+        self._last = self._leap = None
 
 
 class InputBuffer:

@@ -26,6 +26,8 @@ from vjepa_ros.robot.refusal import Refusal, RefusalKind
 class PlanningSession:
     """The planning methods of ``MPCSession`` (see the module docstring)."""
 
+    _few_elites_said = False  # the last plan's search had fewer finite energies than topk
+
     def _next_job(self, now: float) -> PlanJob | None:
         """Return what to plan on now, or None (setting the refusal when something is wrong)."""
         if self.closed or self.camera_check is not None:
@@ -111,6 +113,7 @@ class PlanningSession:
                 return self._finish(PlanReport(reason=reason, outcome=PlanOutcome.REFUSED,
                                                refusal=RefusalKind.PLANNER_ERROR), started, job)
         with self._lock:
+            self._note_few_elites(getattr(plan, "elites_note", ""))
             if job.predicted_start is None:
                 # the hand must also still be measured when the plan goes out: finger states
                 # can lapse while a plan is computed (16 s for the published ViT-g planner)
@@ -122,6 +125,16 @@ class PlanningSession:
                 report = self._prepare(plan, job, time.perf_counter() - started)
             report.debug_rgb = debug_rgb
             return self._finish(report, started, job)
+
+    def _note_few_elites(self, note: str) -> None:
+        """Warn once per run of plans whose search refit to fewer elites than topk (locked).
+
+        ``note``: ``PlanResult.elites_note`` ("" when every iteration had its topk finite
+        energies); said again only after a plan without one.
+        """
+        if note and not self._few_elites_said:
+            self.log("warning", f"planner: {note}; planning goes on with them")
+        self._few_elites_said = bool(note)
 
     def hand_changed(self, hand: str | None = None) -> None:
         """Note that the closedness now comes from another hand, or none (node's FingerWatch).

@@ -1,0 +1,88 @@
+"""The planner node's stream tick: its steady-clock watchdog, and no moving twist after a disable.
+
+A bare ``PlannerNode`` (no rclpy node made) with the attributes these methods use.
+"""
+
+import threading
+import types
+
+import numpy as np
+import pytest
+
+pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+
+from vjepa_ros.nodes import planner_node  # noqa: E402
+from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
+from vjepa_ros.nodes.setpoint_output import SetpointOutput  # noqa: E402
+from vjepa_ros.robot.plan_report import StreamOutput  # noqa: E402
+
+MOVING = np.array([0.05, 0.0, 0.0, 0.0, 0.0, 0.0])  # [m/s, rad/s]
+
+
+def bare_node(**attributes) -> PlannerNode:
+    node = object.__new__(PlannerNode)
+    vars(node).update(attributes)
+    return node
+
+
+def test_the_watchdog_ticks_while_the_timer_is_late_and_not_as_the_timer(monkeypatch):
+    # note32 item 5: the watchdog's own tick reset the timer's mark, so on a stopped clock it
+    # ticked every other period (about every second), and once between two timer ticks
+    wall = types.SimpleNamespace(now=0.0)
+    monkeypatch.setattr(planner_node, "time", types.SimpleNamespace(monotonic=lambda: wall.now))
+    ticks = []
+    node = bare_node(closing=False, stream_ticked=0.0, stream_watchdog_s=0.5,
+                     _stream=lambda: ticks.append(wall.now))
+    node._stream_tick()  # the ROS-clock timer at 0 s
+    for wall.now in (0.3, 0.6, 1.05, 1.5):  # the watchdog's periods; the clock stopped at 0 s
+        node._stream_watchdog()
+    assert ticks == [0.0, 0.6, 1.05, 1.5], "the watchdog skipped periods while the timer was late"
+    wall.now = 1.6
+    node._stream_tick()  # the clock runs again
+    for wall.now in (1.9, 2.05):
+        node._stream_watchdog()
+    assert ticks[-1] == 1.6, "the watchdog ticked beside a timer on time"
+
+
+class _Publisher:
+    def __init__(self):
+        self.sent = []
+
+    def publish(self, message):
+        self.sent.append(message)
+
+
+class _Session:
+    """A stream that moves; ``fail`` runs once inside a tick, after its output is computed."""
+
+    enabled = True
+    fail = None
+
+    def stream_step(self):
+        out = StreamOutput(np.array([0.5, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0]), MOVING, 1.0)
+        if self.fail is not None:
+            fail, self.fail = self.fail, None
+            fail()
+        return out
+
+    def set_enabled(self, enabled):
+        self.enabled = enabled
+        return True, ""
+
+
+def test_no_moving_twist_follows_a_failure_that_disabled_commanding():
+    # review32 / note32 item 2: the planning worker fails (commanding disabled, one zero twist)
+    # while a stream tick has computed its moving twist; the tick then published it, and a
+    # velocity controller went on at 0.05 m/s after the zero twist
+    target_pub, twist_pub, errors = _Publisher(), _Publisher(), []
+    node = bare_node(session=_Session(), command_lock=threading.Lock(),
+                     setpoints=SetpointOutput(target_pub, twist_pub, "fr3_link0", lambda: 2.0),
+                     get_logger=lambda: types.SimpleNamespace(error=errors.append))
+    PlannerNode._stream(node)  # a moving tick
+    node.session.fail = lambda: PlannerNode._failed(node, "planning step", RuntimeError("boom"))
+    PlannerNode._stream(node)  # the worker fails during this tick
+    assert not node.session.enabled and errors
+    speeds = [abs(m.twist.linear.x) for m in twist_pub.sent]
+    assert speeds[0] == 0.05 and speeds[-1] == 0.0, f"the last twist moves: {speeds}"
+    assert speeds.count(0.0) == 1 and len(target_pub.sent) == 1, (
+        "a set-point or twist went out after the disable")
