@@ -127,11 +127,6 @@ def test_home_joints_outside_the_joint_limits_are_refused_naming_the_parameter(h
         SimConfig(home_joints=home).check()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33s: sim_node's ~/reset opens the hand and "
-                   "teleports the arm with its clock running on, so the planner sees no new "
-                   "world: the sub-goal's close equals the last gripper command sent before "
-                   "the reset and never goes out again; every command says closed, the hand "
-                   "stays open")
 def test_after_a_sim_reset_the_reopened_hand_gets_the_sub_goals_close_again(one_thread):
     # sim_node: sim_time "resets do not turn it back"; README: a new world (clock back) makes
     # "the new hand get its command even when it equals the old one". ~/reset is a new world
