@@ -82,18 +82,57 @@ def _timed_session(model):
     return session, clock, wall
 
 
+def _coarse_driver(session, clock, wall, pose, states=6):
+    """Feed ``states`` states at rest, 10 ms apart by arrival, under one stamp (a coarse clock)."""
+    for _ in range(states):
+        wall.now += 0.01
+        session.observe_state(pose, clock.now)
+
+
 def test_coarse_stamps_allow_the_motion_their_arrivals_show(model):
-    # note32 item 4: a driver stamping states 10 ms apart with one stamp (or 1 ms apart) got
-    # only the 1 cm slack: a 2 cm step in 10 ms (2 m/s, a fast but real motion) was a jump
+    # note32 item 4: a driver stamping states 10 ms apart with one stamp got only the 1 cm
+    # slack: a 2 cm step in 10 ms (2 m/s, a fast but real motion) was a jump
     session, clock, wall = _timed_session(model)
     pose = START.copy()
-    for step in range(10):
+    _coarse_driver(session, clock, wall, pose)
+    for _ in range(10):
         wall.now += 0.01
         pose[0] += 0.02
-        session.observe_state(pose, clock.now + 0.001 * (step % 2))
+        session.observe_state(pose, clock.now)
         assert not session.state_problem, session.state_problem
     wall.now += 0.01  # the breaker32r glitch, 15 cm off 10 ms after the last state (arrival)
     glitch = pose.copy()
     glitch[2] += 0.15
     session.observe_state(glitch, clock.now)
     assert "jumps 0.150 m in 10 ms" in session.state_problem, session.state_problem
+
+
+def test_a_coarse_streams_state_late_from_a_stalled_executor_is_still_judged(model):
+    # a glitch arriving 200 ms after the last state (the node's executor stalled by a plan)
+    # counts as at most twice the usual 10 ms arrival gap, not as 200 ms of motion
+    session, clock, wall = _timed_session(model)
+    _coarse_driver(session, clock, wall, START)
+    wall.now += 0.2
+    glitch = START.copy()
+    glitch[2] += 0.15
+    session.observe_state(glitch, clock.now)
+    assert "jumps 0.150 m in 20 ms" in session.state_problem, session.state_problem
+
+
+def test_a_state_at_a_repeated_stamp_from_a_stream_whose_stamps_advance_is_judged_by_them(model):
+    # live (session 33): sim_node at 0.3x real time stamps its 60 Hz states 16.7 ms apart in
+    # sim time, arriving ~55 ms apart; its ~/reset put the TCP 0.115 m away at the same stamp,
+    # arriving 55 ms later: timed by the arrival (0.115 < 3 m/s x 55 ms + 1 cm) it passed, and
+    # the planner went on in the old world
+    session, clock, wall = _timed_session(model)
+    pose = START.copy()
+    for _ in range(10):
+        wall.now += 0.055
+        clock.now += 1 / 60
+        session.observe_state(pose, clock.now)
+    assert not session.state_problem
+    wall.now += 0.055
+    moved = pose.copy()
+    moved[:3] += [-0.07, 0.07, 0.055]
+    session.observe_state(moved, clock.now)
+    assert "jumps 0.113 m in 0 ms" in session.state_problem, session.state_problem

@@ -109,10 +109,17 @@ class JumpWatch:
     stamped further back compares nothing (a new world: a simulator restarted, a bag looped).
     Allowed: ``state_ranges.MAX_TCP_SPEED_M_S`` over the interval plus ``TCP_JUMP_SLACK_M``
     (breaker32r: one pose 15 cm off, 10 ms after the last, was planned from and the set-point
-    jumped 14 cm in one tick). The interval is the longer of the stamps' and the arrivals'
-    (``arrival`` [s], the caller's steady receive time): a driver that stamps coarsely (equal
-    stamps, or 1 ms apart, for states that come 10 ms apart) is not refused for a fast motion
-    its stamps hide. :meth:`problem` is called by the state callback alone, without a lock;
+    jumped 14 cm in one tick). The interval is the stamps', except for a stream that stamps
+    coarsely: when it repeats stamps (two states less than :data:`REPEAT_S` apart) in at
+    least :data:`COARSE_REPEATS` of its last :data:`HISTORY` intervals, a repeated stamp is
+    timed by the arrivals (``arrival`` [s], the caller's steady receive time), capped at
+    :data:`STALL_FACTOR` times their median, so a driver stamping several states 10 ms apart
+    with one stamp is not refused for a fast motion its stamps hide, while a stream whose
+    stamps always advance (a simulator at its own pace, whose ``~/reset`` puts the arm
+    elsewhere at the same stamp) and a state delayed in a stalled executor are still judged
+    by what their stamps and usual arrivals allow (live: a teleport of 0.115 m at one stamp,
+    arriving 50+ ms after the last state from a simulator at 0.3x real time, passed an
+    arrival-timed check). :meth:`problem` is called by the state callback alone, without a lock;
     :meth:`forget` may come from another thread (a bag player stopped): one lost in a race
     leaves a recorded pose to compare the next state with, at worst a 1 s hold (safe side).
 
@@ -122,11 +129,17 @@ class JumpWatch:
     """
 
     NEW_WORLD_S = 1.0  # [s] a step back in the stamps this long starts afresh
+    REPEAT_S = 5e-4  # [s] two stamps closer than this: a repeated (coarse) stamp
+    HISTORY = 16  # intervals remembered to tell a coarse stream
+    COARSE_REPEATS = 3  # repeated stamps among them that make a stream coarse
+    STALL_FACTOR = 2.0  # an arrival gap counts up to this times the usual (median) one
 
     def __init__(self):
         # the newest (stamp [s], xyz [m], arrival [s] or None)
         self._last: tuple[float, np.ndarray, float | None] | None = None
         self._leap: tuple[np.ndarray, np.ndarray] | None = None  # (from, to) xyz [m]
+        self._repeats: collections.deque[bool] = collections.deque(maxlen=self.HISTORY)
+        self._arrival_gaps: collections.deque[float] = collections.deque(maxlen=self.HISTORY)
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -137,10 +150,18 @@ class JumpWatch:
         """
         last, self._last = self._last, (stamp, state[:3].copy(), arrival)
         if last is None or stamp < last[0] - self.NEW_WORLD_S:
+            self._repeats.clear()
+            self._arrival_gaps.clear()
             return ""
         interval = abs(stamp - last[0])
+        repeated = interval < self.REPEAT_S
         if arrival is not None and last[2] is not None:
-            interval = max(interval, abs(arrival - last[2]))
+            gap = abs(arrival - last[2])
+            if repeated and sum(self._repeats) >= self.COARSE_REPEATS and self._arrival_gaps:
+                usual = float(np.median(self._arrival_gaps))
+                interval = max(interval, min(gap, self.STALL_FACTOR * usual))
+            self._arrival_gaps.append(gap)
+        self._repeats.append(repeated)
         moved = float(np.linalg.norm(state[:3] - last[1]))
         if moved <= MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M:
             return ""
@@ -166,6 +187,8 @@ class JumpWatch:
 
     def forget(self) -> None:
         self._last = self._leap = None
+        self._repeats.clear()
+        self._arrival_gaps.clear()
 
 
 class InputBuffer:
