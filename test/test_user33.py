@@ -140,3 +140,31 @@ def test_a_twin_in_shadow_mode_is_warned_once(monkeypatch):
         planner_diagnostics.PlannerDiagnostics._check_other_publishers(node)
     assert node.twin_problem
     assert len(node.logger.warnings) == 1, node.logger.warnings
+
+
+@pytest.mark.xfail(strict=True, reason="user33: vjepa-ros launch --params-file lab.yaml replaces "
+                   "the file's image_transport and use_sim_time with the defaults of options "
+                   "not given (--image-transport raw, no --use-sim-time)")
+def test_vjepa_ros_launch_keeps_what_a_lab_params_file_sets(tmp_path):
+    # Live: a file with image_transport: compressed and use_sim_time: true ran the planner with
+    # image_transport raw and use_sim_time False (ros2 param get), no word said.
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    import argparse
+
+    from vjepa_ros.nodes.launch_arguments import add_launch_arguments
+    from vjepa_ros.nodes.node_launch import mpc_nodes
+
+    lab = tmp_path / "lab.yaml"
+    lab.write_text("/**:\n  ros__parameters:\n    model: {checkpoint: demo}\n"
+                   "    image_transport: compressed\n    use_sim_time: true\n")
+    parser = argparse.ArgumentParser()
+    add_launch_arguments(parser)
+    args = parser.parse_args(["--params-file", str(lab)])
+    planner = mpc_nodes(args.checkpoint or "", args.camera_topic, args.target_topic,
+                        args.joint_states_topic, args.gripper_topic, args.camera,
+                        args.params_file, args.image_transport)[0]
+    overrides = {p.name: p.value for p in
+                 planner.node_kwargs(use_sim_time=args.use_sim_time)["parameter_overrides"]}
+    file_values = {"image_transport": "compressed", "use_sim_time": True}
+    assert {name: overrides.get(name, value) for name, value in file_values.items()} == \
+        file_values
