@@ -408,3 +408,35 @@ def test_the_run_time_use_sim_time_refusal_keeps_the_value_and_lets_a_clock_sour
         assert result.successful, result
     finally:
         harness.close()
+
+
+def test_a_target_sent_before_a_reset_does_not_take_the_arm_back(harness):
+    # session 33, live: a planner's target_pose published just before ~/reset reached the
+    # simulator after it, and the reset arm drove back to where it was within a second (so the
+    # planner's teleport check saw the arm settle where it had come from: a glitch, not a reset)
+    from builtin_interfaces.msg import Time as TimeMsg
+
+    sim = harness.node.runner.sim
+    home = sim.ee_state()
+    quat = sim.ee_quaternion()
+    away = home[:3] + [0.05, 0.08, -0.08]
+
+    def stamped(xyz, seconds):
+        msg = harness.pose(xyz, quat)
+        msg.header.stamp = TimeMsg(sec=int(seconds), nanosec=int(round(seconds % 1 * 1e9)))
+        return msg
+
+    harness.target_pub.publish(stamped(away, harness.node.sim_time()))
+    harness.spin_sim_seconds(1.5)
+    assert np.linalg.norm(sim.ee_state()[:3] - away) < 5e-3
+    sent_before = harness.node.sim_time()
+    harness.node.on_reset(Trigger.Request(), Trigger.Response())
+    harness.target_pub.publish(stamped(away, sent_before))  # in flight across the reset
+    harness.target_pub.publish(stamped(away, harness.node.sim_time()))  # the reset's own stamp
+    harness.spin_sim_seconds(1.0)
+    assert np.linalg.norm(sim.ee_state()[:3] - home[:3]) < 2e-3, "the old target was followed"
+    later = home[:3] + [0.0, 0.05, 0.0]
+    harness.target_pub.publish(stamped(later, harness.node.sim_time()))  # after the reset
+    harness.target_pub.publish(harness.pose(later, quat))  # unstamped (0): followed as before
+    harness.spin_sim_seconds(1.5)
+    assert np.linalg.norm(sim.ee_state()[:3] - later) < 5e-3

@@ -140,6 +140,8 @@ class SimNode(Node):
         self._wall_start = time.monotonic()
         self._sim_start = 0.0
         self._time_offset = 0.0
+        # ~/reset's stamp [s]: a target_pose stamped no later was sent before it (in flight)
+        self._reset_stamp, self._said_stale = 0.0, False
         # The simulator is a clock source: it steps on the steady clock whatever use_sim_time
         # says (a ROS-time timer with use_sim_time would wait for the /clock it publishes).
         self.step_timer = self.create_timer(period, self.on_timer,
@@ -293,8 +295,12 @@ class SimNode(Node):
 
     def on_target_pose(self, msg: PoseStamped) -> None:
         p, o = msg.pose.position, msg.pose.orientation
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
         try:
             with self.lock:
+                if 0 < stamp <= self._reset_stamp:  # sent before ~/reset, arriving after it
+                    self._ignored_before_reset(stamp)
+                    return
                 self.runner.command_pose([p.x, p.y, p.z], [o.x, o.y, o.z, o.w],
                                          msg.header.frame_id)
         except CommandError as exc:
@@ -346,10 +352,22 @@ class SimNode(Node):
             self._time_offset += self.runner.sim.time
             self.runner.reset()
             self._wall_start, self._sim_start = time.monotonic(), 0.0
+            stamp = self.stamp()
+            self._reset_stamp = stamp.sec + stamp.nanosec * 1e-9
+            self._said_stale = False
             self.publish_state()
             self.publish_frame()
         response.success, response.message = True, f"scene reset (seed {self.runner.sim.seed})"
         return response
+
+    def _ignored_before_reset(self, stamp: float) -> None:
+        """Say once per reset that a target_pose sent before it was ignored (locked)."""
+        if not self._said_stale:
+            self._said_stale = True
+            self.get_logger().info(
+                f"ignored a target_pose stamped {stamp:.3f} s, at or before the scene reset "
+                f"({self._reset_stamp:.3f} s): sent before it, it would take the arm back to "
+                "where it was (commands stamped later are followed)")
 
     def destroy_node(self):
         runner = getattr(self, "runner", None)  # None when __init__ failed half-way
