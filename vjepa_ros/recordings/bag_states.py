@@ -15,6 +15,7 @@ import numpy as np
 
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_stamps import UNSET_NOTE, gripper_overlap
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.topic_choice import arm_topic_fix, candidates, gripper_topic_fix
 from vjepa_ros.robot.base_frame import frame_matches
@@ -106,7 +107,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     '': none named). It must hold finger joints (else BagError naming the candidates given, the
     bag's JointState topics and the one holding fingers to give instead); otherwise the
     JointState topics holding them are ranked: names with 'gripper', then the state topic, then
-    the rest (alphabetical).
+    the rest (alphabetical). Its times must overlap the states' (``bag_stamps.gripper_overlap``:
+    BagError on another clock, a note for states far outside its span).
     """
     found: dict[str, JointSeries] = {}
     for topic in joint_topics:
@@ -146,5 +148,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                      "(choose with --gripper-topic)")
     series = found[ranked[0]]
     order = np.argsort(series.finger_times, kind="stable")
+    note = gripper_overlap(path, config, ranked[0], series.finger_times[order], state_topic,
+                           state_times, UNSET_NOTE.format(topic=ranked[0]) in notes)
+    notes += [note] if note else []
     closed = closedness_from_fingers(series.fingers[order], config.gripper_max_width)
     return np.interp(state_times, series.finger_times[order], closed), ranked[0]

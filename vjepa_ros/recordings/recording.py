@@ -18,6 +18,7 @@ from vjepa_ros.image_notes import camera_size_note, goal_size_note
 from vjepa_ros.images import EncodingError, ImageError, decode_image_message
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError, iter_messages, open_reader
+from vjepa_ros.recordings.topic_choice import camera_topics
 
 
 @dataclasses.dataclass
@@ -126,7 +127,7 @@ def decode_frame(path: Path, topic: str, msgtype: str, raw: bytes, ordinal: int,
     try:
         return decode_image_message(m.typestore().deserialize_cdr(raw, msgtype))
     except EncodingError as exc:
-        others = [t for t, ty in sorted(types.items()) if ty in m.IMAGE_TYPES and t != topic]
+        others = [t for t in camera_topics(types) if t != topic]
         raise BagError(
             f"{path}: {topic} has '{exc.encoding}' frames, which the world model cannot use: a "
             "depth/other stream? give the colour topic with --image-topic (data.topics.image); "
