@@ -118,9 +118,10 @@ def gripper_overlap(path, config, topic: str, finger_times: np.ndarray, state_to
 
     No shared time (another clock, stamps left 0 while the arm's are set): BagError naming the
     gripper topic, both spans and ``--stamps receive``; never one closedness for every state
-    made up from its nearest message. States more than 1 s (or two of its intervals) outside its
-    span: a note counting them (they get the closedness of its first or last message). ``timed_by_receive``: the topic's header
-    stamps were unset, so it is timed by receive times while the states may not be.
+    made up from its nearest message. States more than 1 s (or two of its intervals) outside
+    its span: a note counting them (they get the closedness of its first or last message).
+    ``timed_by_receive``: the topic's header stamps were unset, so it is timed by receive
+    times while the states may not be.
     """
     if not len(finger_times) or not len(state_times):
         return ""

@@ -67,7 +67,7 @@ COLOUR = ("color", "colour", "rgb")
 
 
 def camera_topics(types: dict[str, str]) -> list[str]:
-    """The bag's image topics, colour streams first: the ones to name as the camera.
+    """Return the bag's image topics, colour streams first: the ones to name as the camera.
 
     Names of depth, infrared and other non-colour streams (``aligned_depth_to_color``,
     ``infra1``, ``compressedDepth``) last, names saying colour (``color``, ``rgb``) first, then
