@@ -81,8 +81,6 @@ def test_stamps_that_go_back_never_pair_a_frame_with_another_moments_state(tmp_p
                                    err_msg=f"step {k}: frame {ordinal} with another state")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: eval plans on frames that change size (and "
-                   "aspect) mid-bag without a word, where train refuses the same bag")
 def test_eval_does_not_mix_frame_sizes_silently(tmp_path):
     import cv2
     import torch

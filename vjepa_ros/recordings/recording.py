@@ -77,7 +77,9 @@ class Recording:
         """Yield ``(frame index, [H, W, 3] uint8 RGB)`` for these frames, in one pass.
 
         Frames come in the bag's message order (each once, however often it is asked for), so
-        a whole recording is decoded with a single read of its image topic.
+        a whole recording is decoded with a single read of its image topic. Raises BagError
+        when a frame has another size than the first one decoded (eval and train alike),
+        naming both messages and the ``--start`` / ``--end`` that leave it out.
         """
         frame_indices = np.unique(np.asarray(frame_indices, dtype=np.int64).reshape(-1))
         if len(frame_indices) == 0:
@@ -86,13 +88,18 @@ class Recording:
             raise BagError(f"frame index out of range 0..{len(self.image_times) - 1}")
         wanted = {int(self.image_ordinals[i]): int(i) for i in frame_indices}
         reader = open_reader(self.path, salvage=True) if self.salvaged else open_reader(self.path)
+        first = None  # (ordinal, shape) of the first frame decoded: every other must match it
         try:
             for ordinal, (_, _, raw) in enumerate(
                 iter_messages(reader, self.path, [self.image_topic])
             ):
                 index = wanted.pop(ordinal, None)
                 if index is not None:
-                    yield index, self._decode(raw, ordinal)
+                    frame = self._decode(raw, ordinal)
+                    first = first or (ordinal, frame.shape)
+                    if frame.shape != first[1]:
+                        raise BagError(self._size_change(first, ordinal, index, frame.shape))
+                    yield index, frame
                 if not wanted:
                     return
         finally:
@@ -105,11 +112,19 @@ class Recording:
         if len(frame_indices) == 0:
             return np.zeros((0, 1, 1, 3), np.uint8)
         decoded = dict(self.iter_frames(frame_indices))
-        shapes = {f.shape for f in decoded.values()}
-        if len(shapes) > 1:
-            sizes = ", ".join(f"{w}x{h}" for h, w, *_ in sorted(shapes))
-            raise BagError(f"{self.path}: frames on {self.image_topic} change size: {sizes} px")
         return np.stack([decoded[int(i)] for i in frame_indices])
+
+    def _size_change(self, first, ordinal: int, index: int, shape) -> str:
+        """Say that frame ``index`` (message ``ordinal``) has another size than the first's."""
+        (height, width), (was_h, was_w) = shape[:2], first[1][:2]
+        start = min(self.image_times.min(), self.state_times.min(initial=self.image_times.min()))
+        at_s = (int(self.image_times[index]) - int(start)) / 1e9
+        return (f"{self.path}: frames on {self.image_topic} change size: {was_w}x{was_h} px at "
+                f"message {first[0]}, {width}x{height} px at message {ordinal} ({at_s:.2f} s "
+                "after the bag's start; the camera's resolution changed mid-recording?): the "
+                "world model reads one frame size per recording; use the part before it "
+                f"(eval: --end {max(at_s - 0.01, 0):.2f}) or after it (--start "
+                f"{at_s:.2f}), or re-record at one resolution")
 
     def _decode(self, raw, ordinal: int) -> np.ndarray:
         return decode_frame(self.path, self.image_topic, self.image_type, raw, ordinal,
