@@ -112,9 +112,6 @@ def _metadata(bag):
     return path, yaml.safe_load(path.read_text())
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: a message-compressed bag whose metadata.yaml "
-                   "says no compression (what `ros2 bag reindex`, which the notes advise, "
-                   "writes) is refused as a damaged message with re-copy/re-record advice")
 def test_zstd_messages_under_a_metadata_without_compression_are_read_or_named(tmp_path):
     frames, states, _ = synthetic_episode(5)
     bag = write_bag(tmp_path / "bag", frames, states, compression="message")
@@ -132,9 +129,6 @@ def test_zstd_messages_under_a_metadata_without_compression_are_read_or_named(tm
     assert len(recording.image_times) == 6
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: a metadata.yaml that disagrees with its data "
-                   "file (a topic left out, another type) hides the recorded pose: 'record the "
-                   "arm's state' / 'has no messages', never naming metadata.yaml")
 @pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
 @pytest.mark.parametrize("change", ["pose_topic_left_out", "pose_type_changed"])
 def test_a_metadata_that_disagrees_with_the_data_is_named_or_read_around(tmp_path, storage,
@@ -250,9 +244,6 @@ def test_bag_player_never_sends_clock_backwards_for_a_bag_with_clock(context, tm
         listener.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: the messages a killed recorder (rosbag2's "
-                   "'resilient' preset, WAL mode) left in FILE.db3-wal are skipped without a "
-                   "note: the reader opens the db3 immutable")
 def test_messages_in_a_sqlite_write_ahead_log_are_read_or_counted(tmp_path):
     import shutil
     import sqlite3
