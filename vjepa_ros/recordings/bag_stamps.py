@@ -2,8 +2,8 @@
 
 A topic is timed by its messages' ``header.stamp`` or, when those are unset or ``--stamps
 receive`` asks for it, by when the recorder received them (:func:`choose_times`); header stamps
-that step back (a sim reset, a clock step) are refused, naming the topic and message
-(:func:`check_steps_back`); camera frames and states that share no time are refused naming
+that step back and stay back (a sim reset, a clock step) are refused, naming the topic and
+message (:func:`check_steps_back`); camera frames and states that share no time are refused naming
 both spans (:func:`check_overlap`), and so is a gripper topic that shares none with the
 states, one that covers part of them gets a note (:func:`gripper_overlap`).
 """
@@ -66,25 +66,28 @@ STEP_BACK_HINT = ("time every message by when the recorder received it: --stamps
 
 
 def check_steps_back(path, topic: str, stamps: np.ndarray) -> None:
-    """Refuse header stamps [ns, int64; in receive order] that step back more than 0.2 s.
+    """Refuse header stamps [ns, int64; in receive order] that step back and stay back.
 
-    A simulator reset or a clock step mid-recording: paired by stamp, frames would get the
-    states of another moment, and frames before it would be dropped as repeats. Messages
-    received a little out of order (two publishers on one topic) step back by less. Raises
-    BagError naming the bag, the topic, the message and ``--stamps receive``.
+    A simulator reset or a clock step mid-recording: two or more messages in a row stamped more
+    than 0.2 s before an earlier one. Paired by stamp, frames would get the states of another
+    moment, and frames before it would be dropped as repeats. One message received late (out of
+    order, or from a second publisher) is no step: the next one is ahead again, and sorting by
+    stamp places it. Raises BagError naming the bag, the topic, the message and ``--stamps
+    receive``.
     """
-    if len(stamps) < 2:
+    if len(stamps) < 3:
         return
-    drop = np.maximum.accumulate(stamps) - stamps
-    index = int(np.argmax(drop > STEP_BACK_NS)) if np.any(drop > STEP_BACK_NS) else -1
-    if index < 0:
+    latest = np.maximum.accumulate(stamps)
+    back = latest - stamps > STEP_BACK_NS
+    stays = np.flatnonzero(back[:-1] & back[1:])
+    if not len(stays):
         return
-    latest = int(np.maximum.accumulate(stamps)[index])
+    index = int(stays[0])
     raise BagError(
         f"{path}: {topic} header stamps step back at message {index}, from "
-        f"{latest / 1e9:.3f} s to {int(stamps[index]) / 1e9:.3f} s (a simulator reset or a "
-        "clock step mid-recording): frames and states cannot be paired by stamp across it; "
-        f"{STEP_BACK_HINT}")
+        f"{int(latest[index]) / 1e9:.3f} s to {int(stamps[index]) / 1e9:.3f} s (a simulator "
+        "reset or a clock step mid-recording): frames and states cannot be paired by stamp "
+        f"across it; {STEP_BACK_HINT}")
 
 
 def describe_span(times: np.ndarray) -> str:
