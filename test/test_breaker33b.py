@@ -295,8 +295,6 @@ def test_an_empty_first_frame_is_skipped_or_refused_with_a_fix(tmp_path):
     assert len(recording.image_times) == 7 and recording.notes
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: a JointState topic with velocities and no "
-                   "positions is refused without saying what to give")
 def test_joint_states_without_positions_say_what_to_give(tmp_path):
     entries, _, _ = camera_pose_entries(4)
     names = [f"fr3_joint{i}" for i in range(1, 8)]

@@ -215,7 +215,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         except ValueError as exc:
             raise BagError(f"{path}: {state_topic}: {exc}") from exc
     else:
-        series = read[state_topic] = joint_series(path, state_topic, collected, times_of, joints)
+        series = read[state_topic] = joint_series(path, state_topic, collected, times_of, joints,
+                                                   types)
         state_times = series.arm_times
         ee = joints_to_ee(path, state_topic, series, state_msgs, joints_to_pose,
                           config.joint_prefix, types)
