@@ -182,8 +182,6 @@ def test_a_nan_pose_names_its_message(tmp_path):
     assert "message 5" in str(caught.value), str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: bag-from-npz writes an episode's frames at "
-                   "--rate (4 Hz), ignoring the timestamps the .npz holds, without a word")
 def test_bag_from_npz_keeps_the_episode_timestamps_or_says_so(tmp_path, capsys):
     from vjepa_ros.cli import main
 
