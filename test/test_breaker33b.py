@@ -198,8 +198,6 @@ def test_bag_from_npz_keeps_the_episode_timestamps_or_says_so(tmp_path, capsys):
     np.testing.assert_allclose(np.diff(times) / SEC, 0.1, atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: bag_player replays a recorded /clock (sim "
-                   "time) beside its own /clock of receive times: /clock jumps back and forth")
 def test_bag_player_never_sends_clock_backwards_for_a_bag_with_clock(context, tmp_path):
     rclpy = pytest.importorskip("rclpy")
     from rclpy.executors import SingleThreadedExecutor
