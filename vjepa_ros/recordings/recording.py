@@ -79,7 +79,7 @@ class Recording:
         Frames come in the bag's message order (each once, however often it is asked for), so
         a whole recording is decoded with a single read of its image topic. Raises BagError
         when a frame has another size than the first one decoded (eval and train alike),
-        naming both messages and the ``--start`` / ``--end`` that leave it out.
+        naming both messages, their times and ``--start`` / ``--end``.
         """
         frame_indices = np.unique(np.asarray(frame_indices, dtype=np.int64).reshape(-1))
         if len(frame_indices) == 0:
@@ -88,7 +88,7 @@ class Recording:
             raise BagError(f"frame index out of range 0..{len(self.image_times) - 1}")
         wanted = {int(self.image_ordinals[i]): int(i) for i in frame_indices}
         reader = open_reader(self.path, salvage=True) if self.salvaged else open_reader(self.path)
-        first = None  # (ordinal, shape) of the first frame decoded: every other must match it
+        first = None  # (message, shape, index) of the first frame decoded: the others' size
         try:
             for ordinal, (_, _, raw) in enumerate(
                 iter_messages(reader, self.path, [self.image_topic])
@@ -96,7 +96,7 @@ class Recording:
                 index = wanted.pop(ordinal, None)
                 if index is not None:
                     frame = self._decode(raw, ordinal)
-                    first = first or (ordinal, frame.shape)
+                    first = first or (ordinal, frame.shape, index)
                     if frame.shape != first[1]:
                         raise BagError(self._size_change(first, ordinal, index, frame.shape))
                     yield index, frame
@@ -115,16 +115,21 @@ class Recording:
         return np.stack([decoded[int(i)] for i in frame_indices])
 
     def _size_change(self, first, ordinal: int, index: int, shape) -> str:
-        """Say that frame ``index`` (message ``ordinal``) has another size than the first's."""
-        (height, width), (was_h, was_w) = shape[:2], first[1][:2]
+        """Say that frame ``index`` (message ``ordinal``) has another size than ``first``'s.
+
+        ``first``: (message, shape, frame index) of the first frame decoded.
+        """
         start = min(self.image_times.min(), self.state_times.min(initial=self.image_times.min()))
-        at_s = (int(self.image_times[index]) - int(start)) / 1e9
-        return (f"{self.path}: frames on {self.image_topic} change size: {was_w}x{was_h} px at "
-                f"message {first[0]}, {width}x{height} px at message {ordinal} ({at_s:.2f} s "
-                "after the bag's start; the camera's resolution changed mid-recording?): the "
-                "world model reads one frame size per recording; use the part before it "
-                f"(eval: --end {max(at_s - 0.01, 0):.2f}) or after it (--start "
-                f"{at_s:.2f}), or re-record at one resolution")
+
+        def seen(message, frame_shape, frame) -> str:
+            at_s = (int(self.image_times[frame]) - int(start)) / 1e9
+            return f"{frame_shape[1]}x{frame_shape[0]} px at message {message} ({at_s:.2f} s)"
+
+        return (f"{self.path}: frames on {self.image_topic} change size: {seen(*first)}, "
+                f"{seen(ordinal, shape, index)}, seconds after the bag's start (the camera's "
+                "resolution changed mid-recording?): the world model reads one frame size per "
+                "recording; use a part of one size (eval: --start / --end) or re-record at one "
+                "resolution")
 
     def _decode(self, raw, ordinal: int) -> np.ndarray:
         return decode_frame(self.path, self.image_topic, self.image_type, raw, ordinal,
