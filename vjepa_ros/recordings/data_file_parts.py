@@ -77,7 +77,7 @@ def open_files(path: Path, files: list[Path], notes: list[str], salvage=False) -
                        f"({', '.join(sorted(storages))}); "
                        "keep one recording per directory")
     compression = compressions.pop() if len(compressions) == 1 else "+".join(sorted(compressions))
-    zstd_messages = messages_are_zstd(parts[0])
+    zstd_messages = bool(messages_are_zstd(parts[0]))
     if zstd_messages:
         compression = "zstd message"
     return BagReader(path, parts, storages.pop(), compression, notes, cleanup, zstd_messages,
@@ -151,10 +151,13 @@ def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], s
     return part, storage, compression
 
 
-def messages_are_zstd(part) -> bool:
-    """Whether a data file's first message is a zstd frame (rosbag2 message compression)."""
+def messages_are_zstd(part) -> bool | None:
+    """Whether a data file's first message is a zstd frame (rosbag2 message compression).
+
+    None when the file holds no message (nothing tells).
+    """
     first = next(iter(part.messages(connections=part.connections)), None)
-    return first is not None and bytes(first[2][:4]) == ZSTD_MAGIC
+    return None if first is None else bytes(first[2][:4]) == ZSTD_MAGIC
 
 
 def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):

@@ -45,7 +45,7 @@ def metadata_disagreement(path: Path, reader) -> str:
                             "compression")
             fix = ("set compression_mode: MESSAGE and compression_format: zstd in it (`ros2 bag "
                    "reindex` writes no compression for a message-compressed bag)")
-        elif mode == "message" and not zstd:
+        elif mode == "message" and zstd is False:
             problems.append("it says compression_mode MESSAGE while the messages are not zstd "
                             "frames")
             fix = "set compression_mode: '' and compression_format: '' in it"
