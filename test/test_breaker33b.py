@@ -39,8 +39,6 @@ def camera_pose_entries(count, stamp=lambda i, t: t, size=None):
     return entries, frames, states
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: a gripper topic on another clock than the "
-                   "arm's gets the closedness of its last message throughout, without a word")
 @pytest.mark.parametrize("clock", ["device_clock", "zero_stamps_in_a_sim_time_bag"])
 def test_a_gripper_on_another_clock_is_not_read_as_constant_without_a_word(tmp_path, clock):
     # the gripper closes at message 4 (closedness 0 -> 1); camera and pose share one clock
@@ -65,8 +63,6 @@ def test_a_gripper_on_another_clock_is_not_read_as_constant_without_a_word(tmp_p
     assert said or np.array_equal(closedness, [0, 0, 0, 0, 1, 1, 1, 1, 1, 1]), closedness
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: header stamps that step back (a sim reset, "
-                   "a clock step) pair frames with other messages' states, without a word")
 def test_stamps_that_go_back_never_pair_a_frame_with_another_moments_state(tmp_path):
     # camera and robot on one clock that steps back 1 s after message 8 (Gazebo reset, NTP step)
     entries, _, states = camera_pose_entries(
@@ -85,8 +81,6 @@ def test_stamps_that_go_back_never_pair_a_frame_with_another_moments_state(tmp_p
                                    err_msg=f"step {k}: frame {ordinal} with another state")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: eval plans on frames that change size (and "
-                   "aspect) mid-bag without a word, where train refuses the same bag")
 def test_eval_does_not_mix_frame_sizes_silently(tmp_path):
     import cv2
     import torch
@@ -118,9 +112,6 @@ def _metadata(bag):
     return path, yaml.safe_load(path.read_text())
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: a message-compressed bag whose metadata.yaml "
-                   "says no compression (what `ros2 bag reindex`, which the notes advise, "
-                   "writes) is refused as a damaged message with re-copy/re-record advice")
 def test_zstd_messages_under_a_metadata_without_compression_are_read_or_named(tmp_path):
     frames, states, _ = synthetic_episode(5)
     bag = write_bag(tmp_path / "bag", frames, states, compression="message")
@@ -138,9 +129,6 @@ def test_zstd_messages_under_a_metadata_without_compression_are_read_or_named(tm
     assert len(recording.image_times) == 6
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: a metadata.yaml that disagrees with its data "
-                   "file (a topic left out, another type) hides the recorded pose: 'record the "
-                   "arm's state' / 'has no messages', never naming metadata.yaml")
 @pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
 @pytest.mark.parametrize("change", ["pose_topic_left_out", "pose_type_changed"])
 def test_a_metadata_that_disagrees_with_the_data_is_named_or_read_around(tmp_path, storage,
@@ -164,8 +152,6 @@ def test_a_metadata_that_disagrees_with_the_data_is_named_or_read_around(tmp_pat
     np.testing.assert_allclose(recording.states[:, :3], states[:, :3], atol=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: without the default camera topic the fix "
-                   "names the first image topic by name, a RealSense depth stream, not colour")
 def test_the_camera_fix_names_the_colour_stream_not_the_depth_one(tmp_path):
     frames, states, _ = synthetic_episode(3)
     depth = dict(height=32, width=32, encoding="16UC1", is_bigendian=0, step=64,
@@ -186,8 +172,6 @@ def test_the_camera_fix_names_the_colour_stream_not_the_depth_one(tmp_path):
     assert "--image-topic /camera/color/image_raw" in str(caught.value), str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: a NaN pose is refused without the message "
-                   "it is in (joint states name theirs) or what to do")
 def test_a_nan_pose_names_its_message(tmp_path):
     entries, _, _ = camera_pose_entries(8)
     pose = [e for e in entries if e[0] == POSE][5][3]
@@ -198,8 +182,6 @@ def test_a_nan_pose_names_its_message(tmp_path):
     assert "message 5" in str(caught.value), str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: bag-from-npz writes an episode's frames at "
-                   "--rate (4 Hz), ignoring the timestamps the .npz holds, without a word")
 def test_bag_from_npz_keeps_the_episode_timestamps_or_says_so(tmp_path, capsys):
     from vjepa_ros.cli import main
 
@@ -216,8 +198,6 @@ def test_bag_from_npz_keeps_the_episode_timestamps_or_says_so(tmp_path, capsys):
     np.testing.assert_allclose(np.diff(times) / SEC, 0.1, atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: bag_player replays a recorded /clock (sim "
-                   "time) beside its own /clock of receive times: /clock jumps back and forth")
 def test_bag_player_never_sends_clock_backwards_for_a_bag_with_clock(context, tmp_path):
     rclpy = pytest.importorskip("rclpy")
     from rclpy.executors import SingleThreadedExecutor
@@ -260,9 +240,6 @@ def test_bag_player_never_sends_clock_backwards_for_a_bag_with_clock(context, tm
         listener.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: the messages a killed recorder (rosbag2's "
-                   "'resilient' preset, WAL mode) left in FILE.db3-wal are skipped without a "
-                   "note: the reader opens the db3 immutable")
 def test_messages_in_a_sqlite_write_ahead_log_are_read_or_counted(tmp_path):
     import shutil
     import sqlite3
@@ -298,8 +275,6 @@ def test_messages_in_a_sqlite_write_ahead_log_are_read_or_counted(tmp_path):
     assert said or len(recording.image_times) == 10, recording.notes
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: one empty (0x0) frame first on the camera "
-                   "topic (a driver warming up) refuses the whole bag, and the line says no fix")
 def test_an_empty_first_frame_is_skipped_or_refused_with_a_fix(tmp_path):
     entries, _, _ = camera_pose_entries(8)
     empty = m.typestore().types[m.IMAGE](
@@ -316,8 +291,6 @@ def test_an_empty_first_frame_is_skipped_or_refused_with_a_fix(tmp_path):
     assert len(recording.image_times) == 7 and recording.notes
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33b: a JointState topic with velocities and no "
-                   "positions is refused without saying what to give")
 def test_joint_states_without_positions_say_what_to_give(tmp_path):
     entries, _, _ = camera_pose_entries(4)
     names = [f"fr3_joint{i}" for i in range(1, 8)]

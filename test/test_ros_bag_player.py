@@ -88,6 +88,9 @@ def test_bad_parameters_are_clear_errors(context, tmp_path):
     with pytest.raises(BagError, match="/missing not in the bag"):
         BagPlayer(context=context, parameter_overrides=[
             Parameter("bag", value=str(bag)), Parameter("topics", value="/missing")])
+    with pytest.raises(ValueError, match="clock:=false to replay the recorded one"):
+        BagPlayer(context=context, parameter_overrides=[  # two /clock publishers: refused
+            Parameter("bag", value=str(bag)), Parameter("topics", value="/clock")])
 
 
 def _cut_mcap(tmp_path, name, fraction):

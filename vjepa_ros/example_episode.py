@@ -21,9 +21,10 @@ from vjepa_ros.robot.state_ranges import states_problem
 class Example:
     frames: np.ndarray  # [T, H, W, 3] uint8 RGB
     states: np.ndarray  # [T, 7] float32: xyz, extrinsic xyz Euler, gripper closedness
+    timestamps: np.ndarray | None = None  # [T] float64 s, increasing; None: the file has none
 
 
-def load_example(path: str | Path | None = None) -> Example:
+def load_example(path: str | Path | None = None, timestamps: bool = False) -> Example:
     """Load an episode in the published notebook format (``observations``, ``states``).
 
     Raises ValueError (one line naming the file and the format to give) for a missing file, a
@@ -32,11 +33,13 @@ def load_example(path: str | Path | None = None) -> Example:
     [T, 7], hold NaN/inf, a closedness outside [0, 1], a position beyond the arm's reach or
     Euler angles beyond ±π (:func:`vjepa_ros.robot.state_ranges.states_problem`, naming the
     step and the fix), and the episode read (the first) of a batch ``[B, T, 7]`` of several.
+    ``timestamps``: keep the file's ``timestamps`` [T] (or [B, T]) seconds, when it holds them
+    (``bag-from-npz``): not T increasing finite numbers raise ValueError too.
     """
     if path is None:
         path = resources.files("vjepa_ros") / "data" / "franka_example_traj.npz"
     path = Path(str(path)).expanduser()
-    data = read_episode_arrays(path, names=("observations", "states"))
+    data = read_episode_arrays(path, names=("observations", "states", "timestamps"))
     frames, states = data["observations"], data["states"]
     frames = frames[0] if frames.ndim == 5 else frames
     batch = len(states) if states.ndim == 3 else 1  # [B, T, 7]: the first episode is read
@@ -54,4 +57,23 @@ def load_example(path: str | Path | None = None) -> Example:
         frames = check_episode_frames(frames)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
-    return Example(frames=frames, states=states.astype(np.float32))
+    return Example(frames=frames, states=states.astype(np.float32),
+                   timestamps=_timestamps(path, data.get("timestamps"), len(frames))
+                   if timestamps else None)
+
+
+def _timestamps(path: Path, times, count: int) -> np.ndarray | None:
+    """Return the file's ``timestamps`` as [T] float64 seconds (episode 0 of [B, T]), or None.
+
+    Raises ValueError naming the file when they are not ``count`` finite, increasing seconds.
+    """
+    if times is None:
+        return None
+    times = np.asarray(times)
+    times = times[0] if times.ndim == 2 else times
+    if times.shape != (count,) or not np.issubdtype(times.dtype, np.number) or \
+            not np.all(np.isfinite(times)) or not np.all(np.diff(times) > 0):
+        raise ValueError(f"{path}: its timestamps ({times.dtype} {list(times.shape)}) are not "
+                         f"{count} increasing seconds, one per frame: fix them, or give --rate "
+                         "to write the frames at that rate instead")
+    return times.astype(np.float64)

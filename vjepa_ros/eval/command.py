@@ -53,7 +53,9 @@ def add_commands(sub) -> None:
     to_bag.add_argument("--episode", help="npz with observations [T,H,W,3] and states [T,7]; "
                         "default: the packaged real Franka example")
     add_bag_format_arguments(to_bag)
-    to_bag.add_argument("--rate", type=float, default=4.0, help="frame rate in Hz (default 4)")
+    to_bag.add_argument("--rate", type=float, default=None,
+                        help="frame rate in Hz; given, it overrides the episode's timestamps "
+                        "(default: its timestamps, or 4 Hz when it has none)")
     to_bag.set_defaults(func=cmd_bag_from_npz)
 
     record = sub.add_parser(
@@ -266,25 +268,37 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
     try:
         from vjepa_ros.recordings.step_rates import rate_problem
 
-        if rate_problem("--rate", args.rate):
-            raise UsageError(rate_problem("--rate", args.rate))
+        rate = 4.0 if args.rate is None else args.rate
+        if rate_problem("--rate", rate):
+            raise UsageError(rate_problem("--rate", rate))
         bag = new_output_dir(args.out)
         check_input_paths(args)  # --episode
         # never torch: its import holds a stop until it ends (held_imports; 25 s when loaded)
         from vjepa_ros.example_episode import load_example
         from vjepa_ros.recordings.bag_writing import write_bag
 
-        example = load_example(args.episode)
+        example = load_example(args.episode, timestamps=args.rate is None)  # --rate overrides
         writing = True
-        path = write_bag(args.out, example.frames, example.states, rate_hz=args.rate,
-                         storage=args.storage, image_format=args.image_format)
+        path = write_bag(args.out, example.frames, example.states, example.timestamps,
+                         rate_hz=rate, storage=args.storage, image_format=args.image_format)
     except (KeyboardInterrupt, BagError, OSError, ValueError) as exc:  # a stop: Ctrl-C, SIGTERM
         # bag None: still checking the options, nothing started
         return command_ended("vjepa-ros bag-from-npz", exc, None if bag is None else
                              lambda: _stopped_bag_saved(bag, "bag-from-npz",
                                                         "once the episode is read", writing))
-    print(f"wrote {path} ({args.storage}): {len(example.frames)} frames at {args.rate:g} Hz")
+    print(f"wrote {path} ({args.storage}): {len(example.frames)} frames "
+          f"{_timing(example.timestamps, args.rate, args.episode)}")
     return 0
+
+
+def _timing(times, rate: float | None, episode) -> str:
+    """Say how the frames were timed: the episode's timestamps, or ``--rate`` (given or 4 Hz)."""
+    if times is not None:
+        own = (len(times) - 1) / (times[-1] - times[0])
+        return f"at the episode's timestamps ({own:.3g} Hz on average; --rate overrides them)"
+    if rate is not None and episode is not None:
+        return f"at {rate:g} Hz (--rate; the episode's own timestamps, if any, not used)"
+    return f"at {4.0 if rate is None else rate:g} Hz"
 
 
 def cmd_record(args: argparse.Namespace) -> int:

@@ -69,9 +69,7 @@ def encode_steps(model, recording: Recording, steps: Steps, indices, batch: int)
                 reps[k] = rep
         pending.clear()
 
-    for index, frame in recording.iter_frames(list(steps_of_frame)):
-        if pending and frame.shape != pending[0][1].shape:
-            flush()
+    for index, frame in recording.iter_frames(list(steps_of_frame)):  # one size (or BagError)
         pending.append((index, frame))
         if len(pending) == batch:
             flush()

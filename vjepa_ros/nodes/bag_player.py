@@ -9,7 +9,10 @@ The node exits when the bag ends (unless ``loop``); Ctrl-C or SIGTERM stops it w
 ``bag_player: interrupted; N messages published before the stop`` (``node_runner.run_node``). A
 damaged bag (a recorder killed mid-write) is played as far as it is intact: the reader's notes are
 logged as warnings at the start and the exit status is 1 when messages were lost, so a script
-notices; a bag only missing its ``metadata.yaml`` plays with a warning and exit status 0.
+notices; a bag only missing its ``metadata.yaml`` plays with a warning and exit status 0. With
+``clock`` (the default) the player's ``/clock`` is the recorder's receive times: a ``/clock``
+the bag recorded (a simulator's) is not replayed beside it (``/clock`` would jump back and
+forth), with a warning; ``clock:=false`` replays the recorded one.
 ``~/vjepa_ros_bag_player`` (std_srvs/Trigger) marks the node as a bag player whatever its name
 (``-r __node:=...``): a planner node does not command from what it publishes
 (``robot.recorded_inputs``).
@@ -29,6 +32,8 @@ from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_contents, it
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.robot.recorded_inputs import BAG_PLAYER_SERVICE
+
+CLOCK = "/clock"
 
 
 def message_class(msgtype: str):
@@ -50,10 +55,19 @@ class BagPlayer(Node):
         """
         super().__init__(self.ROS_NAME, **kwargs)
         self.config = declare_config(self, PlaybackConfig()).check()
+        if self.config.clock and CLOCK in self.config.topic_list():
+            raise ValueError(f"parameter 'topics' names {CLOCK} while clock:=true publishes the "
+                             f"player's own {CLOCK}: set clock:=false to replay the recorded one")
         contents = bag_contents(self.config.bag, self.config.topic_list())
-        topics, self.notes, self.lost = contents.topics, contents.notes, contents.lost
+        topics, self.notes, self.lost = dict(contents.topics), contents.notes, contents.lost
         for note in self.notes:
             self.get_logger().warning(f"note: {note}")
+        if self.config.clock and topics.pop(CLOCK, None):  # two clocks: /clock jumps back
+            self.get_logger().warning(
+                f"note: the bag's recorded {CLOCK} is not replayed: this player publishes "
+                f"{CLOCK} itself, the times the recorder received the messages at (its system "
+                f"clock, x{self.config.rate:g}); set clock:=false to replay the recorded one "
+                "instead (a simulator's time, which its header stamps may follow)")
         self.publishers_by_topic, self.message_classes = {}, {}
         for topic, info in topics.items():
             try:
@@ -71,7 +85,7 @@ class BagPlayer(Node):
             self.message_classes[topic] = cls
         if not self.publishers_by_topic:
             raise BagError(f"{self.config.bag}: no topic of a known message type to play")
-        self.clock_publisher = (self.create_publisher(Clock, "/clock", 10)
+        self.clock_publisher = (self.create_publisher(Clock, CLOCK, 10)
                                 if self.config.clock else None)
         self.create_service(Trigger, f"~/{BAG_PLAYER_SERVICE}", self._identify)
         self.stop_event, self.done = threading.Event(), threading.Event()
@@ -85,7 +99,7 @@ class BagPlayer(Node):
         self.get_logger().info(
             f"playing {self.config.bag} at x{self.config.rate:g}: "
             f"{', '.join(self.publishers_by_topic)}"
-            + (" and /clock" if self.clock_publisher else "")
+            + (f" and {CLOCK} (the recorder's receive times)" if self.clock_publisher else "")
         )
 
     def _publish(self, message: BagMessage) -> None:

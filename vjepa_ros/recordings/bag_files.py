@@ -47,6 +47,7 @@ from vjepa_ros.recordings.data_file_parts import (  # noqa: F401 - imported from
     open_files,
     refuse_unreadable,
 )
+from vjepa_ros.recordings.metadata_check import metadata_disagreement
 from vjepa_ros.recordings.recorded_files import (
     Metadata,
     absent_listed,
@@ -57,6 +58,7 @@ from vjepa_ros.recordings.recorded_files import (
     read_metadata,
     said_missing,
 )
+from vjepa_ros.recordings.sqlite_wal import pending_wal
 
 
 def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
@@ -109,6 +111,8 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
         return open_files(path, files, copies, salvage)
     if files and said_missing(files, names, absent_listed(path, names)):
         return open_files(path, files, copies)  # not rosbags' "Some database files are missing"
+    if any(map(pending_wal, files)):  # rosbags opens a .db3 without its write-ahead log
+        return open_files(path, files, copies)
     if (path / "metadata.yaml").exists():
         try:
             return _open_directory(path, metadata)
@@ -165,7 +169,11 @@ def _about_left_out(problem: str, files: list[Path], read: list[Path]) -> bool:
 
 
 def _open_directory(path: Path, metadata: Metadata) -> BagReader:
-    """Open a bag folder with rosbags (its ``metadata.yaml``: ``metadata``, read already)."""
+    """Open a bag folder with rosbags (its ``metadata.yaml``: ``metadata``, read already).
+
+    Raises BagError (read around by :func:`open_reader`) when ``metadata.yaml`` disagrees with
+    the data files (``metadata_check``).
+    """
     from rosbags.rosbag2 import Reader
 
     _, problem, fix = metadata
@@ -178,6 +186,10 @@ def _open_directory(path: Path, metadata: Metadata) -> BagReader:
     except Exception as exc:  # rosbags raises several types for damaged bags
         raise BagError(f"{shown_path(path)}: cannot open as a rosbag2 bag: "
                        f"{one_line(plain_lists(str(exc))).rstrip('.')}") from exc
+    problem = metadata_disagreement(path, reader)
+    if problem:  # the data is the truth: open_reader reads the data files, with this note
+        reader.close()
+        raise BagError(problem)
     stores = reader.storage.storages
     storage = "mcap" if stores and "mcap" in type(stores[0]).__name__.lower() else "sqlite3"
     if reader.compression_mode:

@@ -1,8 +1,11 @@
-"""Timing a bag's messages: header stamps read from CDR bytes, unset stamps, the overlap check.
+"""Timing a bag's messages: header stamps read from CDR bytes, unset stamps, the overlap checks.
 
 A topic is timed by its messages' ``header.stamp`` or, when those are unset or ``--stamps
-receive`` asks for it, by when the recorder received them (:func:`choose_times`); camera frames
-and states that share no time are refused naming both spans (:func:`check_overlap`).
+receive`` asks for it, by when the recorder received them (:func:`choose_times`); header stamps
+that step back and stay back (a sim reset, a clock step) are refused, naming the topic and
+message (:func:`check_steps_back`); camera frames and states that share no time are refused naming
+both spans (:func:`check_overlap`), and so is a gripper topic that shares none with the
+states, one that covers part of them gets a note (:func:`gripper_overlap`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ def header_stamp_from_cdr(raw) -> int:
     return sec * 1_000_000_000 + nanosec
 
 
+UNSET_NOTE = "{topic}: header stamps are 0: timed by when the recorder received them"
 SYSTEM_CLOCK_NS = 10**18  # stamps after 2001-09-09: a system (epoch) clock, not a sim clock
 
 
@@ -55,6 +59,37 @@ def choose_times(stamps: np.ndarray, received: np.ndarray, use_header: bool) -> 
     return received
 
 
+COVER_SLACK_NS = 1_000_000_000  # states this far outside the gripper's span get a note
+STEP_BACK_NS = 200_000_000  # header stamps going back more than this: a clock step, a sim reset
+STEP_BACK_HINT = ("time every message by when the recorder received it: --stamps receive "
+                  "(data.topics.stamps: receive), or cut the bag where the stamps go back")
+
+
+def check_steps_back(path, topic: str, stamps: np.ndarray) -> None:
+    """Refuse header stamps [ns, int64; in receive order] that step back and stay back.
+
+    A simulator reset or a clock step mid-recording: two or more messages in a row stamped more
+    than 0.2 s before an earlier one. Paired by stamp, frames would get the states of another
+    moment, and frames before it would be dropped as repeats. One message received late (out of
+    order, or from a second publisher) is no step: the next one is ahead again, and sorting by
+    stamp places it. Raises BagError naming the bag, the topic, the message and ``--stamps
+    receive``.
+    """
+    if len(stamps) < 3:
+        return
+    latest = np.maximum.accumulate(stamps)
+    back = latest - stamps > STEP_BACK_NS
+    stays = np.flatnonzero(back[:-1] & back[1:])
+    if not len(stays):
+        return
+    index = int(stays[0])
+    raise BagError(
+        f"{path}: {topic} header stamps step back at message {index}, from "
+        f"{int(latest[index]) / 1e9:.3f} s to {int(stamps[index]) / 1e9:.3f} s (a simulator "
+        "reset or a clock step mid-recording): frames and states cannot be paired by stamp "
+        f"across it; {STEP_BACK_HINT}")
+
+
 def describe_span(times: np.ndarray) -> str:
     """'t0..t1 s' of int64 ns times, with the UTC date when they read as system-clock times."""
     import datetime
@@ -78,3 +113,41 @@ def check_overlap(path, config, image_topic, image_times, state_topic, state_tim
         f"({state_topic}: {describe_span(state_times)}) do not overlap in time (timed by "
         f"{config.stamps}); {hint}"
     )
+
+
+def gripper_overlap(path, config, topic: str, finger_times: np.ndarray, state_topic: str,
+                    state_times: np.ndarray, timed_by_receive: bool = False) -> str:
+    """Check the gripper topic's times [ns, sorted] against the states' [ns]; return a note or "".
+
+    No shared time (another clock, stamps left 0 while the arm's are set): BagError naming the
+    gripper topic, both spans and ``--stamps receive``; never one closedness for every state
+    made up from its nearest message. States more than 1 s (or two of its intervals) outside
+    its span: a note counting them (they get the closedness of its first or last message).
+    ``timed_by_receive``: the topic's header stamps were unset, so it is timed by receive
+    times while the states may not be.
+    """
+    if not len(finger_times) or not len(state_times):
+        return ""
+    before, after = state_times < finger_times[0], state_times > finger_times[-1]
+    if not np.all(before | after):
+        interval = np.median(np.diff(finger_times)) if len(finger_times) > 1 else 0
+        slack = max(COVER_SLACK_NS, 2 * interval)  # a slow gripper starting a beat late: fine
+        far = int(np.sum((state_times < finger_times[0] - slack)
+                         | (state_times > finger_times[-1] + slack)))
+        return "" if not far else (
+            f"gripper topic {topic} covers {describe_span(finger_times)}: {far} of "
+            f"{len(state_times)} states of {state_topic} lie more than {slack / 1e9:g} s outside "
+            "it and get the closedness of its first or last message")
+    if config.stamps != "header":
+        hint = "the recorder received them at different times: are both from this recording?"
+    elif timed_by_receive:
+        hint = (f"its header stamps are unset (timed by receive time) while {state_topic}'s are "
+                "set: time every message by when the recorder received it: --stamps receive "
+                "(data.topics.stamps: receive)")
+    else:
+        hint = STAMPS_HINT
+    raise BagError(
+        f"{path}: the gripper topic ({topic}: {describe_span(finger_times)}) and the states "
+        f"({state_topic}: {describe_span(state_times)}) do not overlap in time (timed by "
+        f"{config.stamps}): its closedness cannot be read at the states' times; {hint}; or "
+        "pass --no-gripper to use closedness 0")

@@ -15,6 +15,7 @@ import numpy as np
 
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_stamps import UNSET_NOTE, gripper_overlap
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.topic_choice import arm_topic_fix, candidates, gripper_topic_fix
 from vjepa_ros.robot.base_frame import frame_matches
@@ -57,12 +58,30 @@ def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str]) 
             )
 
 
-def joint_series(path, topic, collected, times_of, joints: JointStateReader) -> JointSeries:
-    """Split the JointState messages of ``topic`` into arm and finger samples (any layout)."""
+def joint_series(path, topic, collected, times_of, joints: JointStateReader,
+                 types: dict[str, str] | None = None) -> JointSeries:
+    """Split the JointState messages of ``topic`` into arm and finger samples (any layout).
+
+    Raises BagError naming the bag, topic and message; for messages without positions
+    (velocities or efforts only), also what to give instead (``types``: the bag's topics).
+    """
     try:
         return read_series(times_of(topic), collected[topic][2], joints)
     except StateError as exc:
-        raise BagError(f"{path}: {topic} {exc}") from exc
+        raise BagError(f"{path}: {topic} {exc}"
+                       f"{positions_fix(collected[topic][2], topic, types or {})}") from exc
+
+
+def positions_fix(rows, topic: str, types: dict[str, str]) -> str:
+    """Return '; what to give' when messages of ``rows`` (names, positions) lack positions.
+
+    A JointState topic of velocities or efforts alone: the states need the joint positions; ''
+    when every message has them.
+    """
+    if not any(len(positions) < len(names) for names, positions in rows):
+        return ""
+    return (f"; {topic} publishes joint states without positions (velocities or efforts only?), "
+            f"and the arm's state needs the joint positions: {arm_topic_fix(types, topic)}")
 
 
 def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
@@ -106,7 +125,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     '': none named). It must hold finger joints (else BagError naming the candidates given, the
     bag's JointState topics and the one holding fingers to give instead); otherwise the
     JointState topics holding them are ranked: names with 'gripper', then the state topic, then
-    the rest (alphabetical).
+    the rest (alphabetical). Its times must overlap the states' (``bag_stamps.gripper_overlap``:
+    BagError on another clock, a note for states far outside its span).
     """
     found: dict[str, JointSeries] = {}
     for topic in joint_topics:
@@ -115,7 +135,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                                                     JointStateReader(joints.prefix or ""))
         except StateError as exc:
             if topic == named or (not named and isinstance(exc, RangeError)):
-                raise BagError(f"{path}: gripper topic {topic} {exc}") from exc
+                fix = positions_fix(collected[topic][2], topic, types or {})
+                raise BagError(f"{path}: gripper topic {topic} {exc}{fix}") from exc
             if not named:  # a named topic: the others are read for the advice only
                 notes.append(f"{topic} not used for the gripper: {exc}")
             continue
@@ -146,5 +167,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                      "(choose with --gripper-topic)")
     series = found[ranked[0]]
     order = np.argsort(series.finger_times, kind="stable")
+    note = gripper_overlap(path, config, ranked[0], series.finger_times[order], state_topic,
+                           state_times, UNSET_NOTE.format(topic=ranked[0]) in notes)
+    notes += [note] if note else []
     closed = closedness_from_fingers(series.fingers[order], config.gripper_max_width)
     return np.interp(state_times, series.finger_times[order], closed), ranked[0]

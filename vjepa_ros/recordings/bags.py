@@ -34,7 +34,9 @@ from vjepa_ros.recordings.bag_files import (
     storage_of,
 )
 from vjepa_ros.recordings.bag_stamps import (
+    UNSET_NOTE,
     check_overlap,
+    check_steps_back,
     choose_times,
     header_stamp_from_cdr,
     header_stamps_unset,
@@ -50,6 +52,7 @@ from vjepa_ros.recordings.bag_states import (
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.recording import Recording, decode_frame
 from vjepa_ros.recordings.topic_choice import (
+    nan_pose_fix,
     resolve_gripper_topic,
     resolve_image_topic,
     resolve_state_topic,
@@ -116,13 +119,20 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                 sorted(t for t, ty in types.items() if ty == m.JOINT_STATE)
             wanted = [t for t in dict.fromkeys([image_topic, state_topic, *joint_topics]) if t]
             collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, contents
+            positions, empty = [], []  # the camera's messages indexed, skipped (0 pixels)
             for connection, received, raw in iter_messages(reader, path, wanted):
                 topic = connection.topic
                 stamps, times, msgs = collected[topic]
+                if topic == image_topic:
+                    ordinal = len(positions) + len(empty)
+                    if m.frame_is_empty(raw, types[topic]):
+                        empty.append(ordinal)
+                        continue
+                    if not msgs:  # a depth or other stream: refused before any model is loaded
+                        decode_frame(path, topic, types[topic], raw, ordinal, types)
+                    positions.append(ordinal)
                 times.append(received)
                 if topic == image_topic:
-                    if not msgs:  # a depth or other stream: refused before any model is loaded
-                        decode_frame(path, topic, types[topic], raw, 0, types)
                     try:
                         stamps.append(header_stamp_from_cdr(raw))
                     except ValueError as exc:
@@ -151,25 +161,35 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         stamps, received, _ = collected[topic]
         stamps = np.array(stamps, np.int64)
         if config.stamps == "header" and header_stamps_unset(stamps):
-            note = f"{topic}: header stamps are 0: timed by when the recorder received them"
+            note = UNSET_NOTE.format(topic=topic)
             if note not in notes:
                 notes.append(note)
-        return choose_times(stamps, np.array(received, np.int64), config.stamps == "header")
+        times = choose_times(stamps, np.array(received, np.int64), config.stamps == "header")
+        if times is stamps:
+            check_steps_back(path, topic, stamps)
+        return times
 
     image_times = times_of(image_topic)
+    if empty:
+        notes.append(f"{image_topic}: {len(empty)} empty frame(s) (0 pixels: a camera driver "
+                     f"starting?) skipped: message(s) {', '.join(map(str, empty[:10]))}"
+                     + (" ..." if len(empty) > 10 else ""))
     if len(image_times) < 2:
+        skipped = f" with pixels ({len(empty)} empty)" if empty else ""
         raise BagError(
-            f"{path}: image topic {image_topic} has {len(image_times)} message(s); evaluation and "
+            f"{path}: image topic {image_topic} has {len(image_times)} message(s){skipped}; "
+            "evaluation and "
             "training need a camera stream of at least two frames: check --image-topic (the "
             "camera topic of this bag) or record longer"
         )
     order = np.argsort(image_times, kind="stable")
+    ordinals = np.asarray(positions, np.int64)[order]  # each frame's place among the messages
     if state_topic is None:  # camera only: each frame its own step, its state 0
         times = np.unique(image_times)
         return Recording(
             path=path, storage=storage, compression=compression, topic_types=types,
             image_topic=image_topic, image_type=types[image_topic],
-            image_times=image_times[order], image_ordinals=order, state_times=times,
+            image_times=image_times[order], image_ordinals=ordinals, state_times=times,
             states=np.zeros((len(times), 7)), state_source="none", state_topic="",
             gripper_source="none (camera only)", notes=notes, salvaged=salvaged,
             gripper_searched=[], damage=list(damage),
@@ -184,12 +204,19 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         state_times = times_of(state_topic)
         check_pose_frames(path, state_topic, [frame for frame, _ in state_msgs], config, notes)
         poses = np.stack([pose for _, pose in state_msgs])  # [M, 7]: position, quaternion xyzw
+        bad = np.flatnonzero(~np.isfinite(poses).all(axis=1))
+        if len(bad):
+            raise BagError(
+                f"{path}: {state_topic} message {bad[0]} holds a NaN or inf pose "
+                f"({len(bad)} such message(s) in all; the pose publisher lost its state?): "
+                f"{nan_pose_fix(types)}")
         try:
             ee = pose_to_state(poses[:, :3], poses[:, 3:], np.zeros(len(poses)))[:, :6]
         except ValueError as exc:
             raise BagError(f"{path}: {state_topic}: {exc}") from exc
     else:
-        series = read[state_topic] = joint_series(path, state_topic, collected, times_of, joints)
+        series = read[state_topic] = joint_series(path, state_topic, collected, times_of, joints,
+                                                   types)
         state_times = series.arm_times
         ee = joints_to_ee(path, state_topic, series, state_msgs, joints_to_pose,
                           config.joint_prefix, types)
@@ -210,7 +237,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     return Recording(
         path=path, storage=storage, compression=compression, topic_types=types,
         image_topic=image_topic,
-        image_type=types[image_topic], image_times=image_times[order], image_ordinals=order,
+        image_type=types[image_topic], image_times=image_times[order], image_ordinals=ordinals,
         state_times=state_times[keep], states=states[keep], state_source=source,
         state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
         gripper_searched=joint_topics, damage=list(damage),

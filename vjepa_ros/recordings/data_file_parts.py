@@ -3,7 +3,8 @@
 :func:`open_files` reads them in recording order as one :class:`~.bag_reader.BagReader`: for a
 bag folder without ``metadata.yaml``, one ``rosbags`` cannot open, or one data file given by
 itself. A file-compressed ``.zstd`` is unpacked to a temporary folder, a damaged MCAP read up
-to its last intact message (:mod:`vjepa_ros.recordings.mcap_salvage`), and a split
+to its last intact message (:mod:`vjepa_ros.recordings.mcap_salvage`), a ``.db3`` with its
+write-ahead log merged into a copy (:mod:`vjepa_ros.recordings.sqlite_wal`), and a split
 recording's last file that holds nothing is left out with a note.
 """
 
@@ -24,6 +25,7 @@ from vjepa_ros.recordings.bag_reader import (
     repair_hint,
     zstd_module,
 )
+from vjepa_ros.recordings.sqlite_wal import merged_copy, pending_wal
 
 STORAGE_OF_SUFFIX = {".mcap": "mcap", ".db3": "sqlite3"}
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # zstd frame magic (RFC 8878); CDR starts 00 01 / 00 00
@@ -75,7 +77,7 @@ def open_files(path: Path, files: list[Path], notes: list[str], salvage=False) -
                        f"({', '.join(sorted(storages))}); "
                        "keep one recording per directory")
     compression = compressions.pop() if len(compressions) == 1 else "+".join(sorted(compressions))
-    zstd_messages = _messages_are_zstd(parts[0])
+    zstd_messages = bool(messages_are_zstd(parts[0]))
     if zstd_messages:
         compression = "zstd message"
     return BagReader(path, parts, storages.pop(), compression, notes, cleanup, zstd_messages,
@@ -135,6 +137,10 @@ def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], s
                    if file.suffix == ".npz" else "")
         raise BagError(f"{shown_path(file)}: not a rosbag2 data file (expected a directory, or "
                        f"{', '.join(DATA_SUFFIXES)}){episode}")
+    if storage == "sqlite3" and pending_wal(inner):  # rosbags reads no write-ahead log
+        inner, note, lost = merged_copy(inner, cleanup, file)
+        notes.append(note)
+        damage += [note] if lost else []
     part, note = _open_data_file(inner, storage, file, salvage)
     if note:
         notes.append(note)
@@ -145,10 +151,13 @@ def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], s
     return part, storage, compression
 
 
-def _messages_are_zstd(part) -> bool:
-    """Whether a data file's first message is a zstd frame (rosbag2 message compression)."""
+def messages_are_zstd(part) -> bool | None:
+    """Whether a data file's first message is a zstd frame (rosbag2 message compression).
+
+    None when the file holds no message (nothing tells).
+    """
     first = next(iter(part.messages(connections=part.connections)), None)
-    return first is not None and bytes(first[2][:4]) == ZSTD_MAGIC
+    return None if first is None else bytes(first[2][:4]) == ZSTD_MAGIC
 
 
 def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):

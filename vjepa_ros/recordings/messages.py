@@ -37,6 +37,35 @@ def typestore():
     return get_typestore(Stores.ROS2_HUMBLE)
 
 
+def frame_is_empty(raw, msgtype: str) -> bool:
+    """Whether a serialized Image (0 rows or columns) or CompressedImage (no data) is empty.
+
+    Read from the CDR bytes without decoding the pixels (a camera driver warming up sends
+    such frames); False for bytes too short to tell (their decoding then says what is wrong).
+    """
+    import struct
+
+    data = memoryview(raw)
+    if len(data) < 16 or data[1] not in (0, 1):
+        return False
+    endian = "<" if data[1] == 1 else ">"
+
+    def string_end(at: int) -> int:  # after a CDR string at ``at``, aligned to 4 (origin 4)
+        (length,) = struct.unpack_from(endian + "I", data, at)
+        end = at + 4 + length
+        return end + (-(end - 4)) % 4
+
+    try:
+        at = string_end(12)  # encapsulation 4, stamp 8, then frame_id
+        if msgtype == COMPRESSED_IMAGE:
+            (count,) = struct.unpack_from(endian + "I", data, string_end(at))
+            return count == 0
+        height, width = struct.unpack_from(endian + "II", data, at)
+    except struct.error:
+        return False
+    return height == 0 or width == 0
+
+
 def stamp_ns(header) -> int:
     """Nanoseconds of a ``std_msgs/Header`` stamp."""
     return int(header.stamp.sec) * 1_000_000_000 + int(header.stamp.nanosec)

@@ -18,6 +18,7 @@ from vjepa_ros.image_notes import camera_size_note, goal_size_note
 from vjepa_ros.images import EncodingError, ImageError, decode_image_message
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError, iter_messages, open_reader
+from vjepa_ros.recordings.topic_choice import camera_topics
 
 
 @dataclasses.dataclass
@@ -76,7 +77,9 @@ class Recording:
         """Yield ``(frame index, [H, W, 3] uint8 RGB)`` for these frames, in one pass.
 
         Frames come in the bag's message order (each once, however often it is asked for), so
-        a whole recording is decoded with a single read of its image topic.
+        a whole recording is decoded with a single read of its image topic. Raises BagError
+        when a frame has another size than the first one decoded (eval and train alike),
+        naming both messages, their times and ``--start`` / ``--end``.
         """
         frame_indices = np.unique(np.asarray(frame_indices, dtype=np.int64).reshape(-1))
         if len(frame_indices) == 0:
@@ -85,13 +88,18 @@ class Recording:
             raise BagError(f"frame index out of range 0..{len(self.image_times) - 1}")
         wanted = {int(self.image_ordinals[i]): int(i) for i in frame_indices}
         reader = open_reader(self.path, salvage=True) if self.salvaged else open_reader(self.path)
+        first = None  # (message, shape, index) of the first frame decoded: the others' size
         try:
             for ordinal, (_, _, raw) in enumerate(
                 iter_messages(reader, self.path, [self.image_topic])
             ):
                 index = wanted.pop(ordinal, None)
                 if index is not None:
-                    yield index, self._decode(raw, ordinal)
+                    frame = self._decode(raw, ordinal)
+                    first = first or (ordinal, frame.shape, index)
+                    if frame.shape != first[1]:
+                        raise BagError(self._size_change(first, ordinal, index, frame.shape))
+                    yield index, frame
                 if not wanted:
                     return
         finally:
@@ -104,11 +112,24 @@ class Recording:
         if len(frame_indices) == 0:
             return np.zeros((0, 1, 1, 3), np.uint8)
         decoded = dict(self.iter_frames(frame_indices))
-        shapes = {f.shape for f in decoded.values()}
-        if len(shapes) > 1:
-            sizes = ", ".join(f"{w}x{h}" for h, w, *_ in sorted(shapes))
-            raise BagError(f"{self.path}: frames on {self.image_topic} change size: {sizes} px")
         return np.stack([decoded[int(i)] for i in frame_indices])
+
+    def _size_change(self, first, ordinal: int, index: int, shape) -> str:
+        """Say that frame ``index`` (message ``ordinal``) has another size than ``first``'s.
+
+        ``first``: (message, shape, frame index) of the first frame decoded.
+        """
+        start = min(self.image_times.min(), self.state_times.min(initial=self.image_times.min()))
+
+        def seen(message, frame_shape, frame) -> str:
+            at_s = (int(self.image_times[frame]) - int(start)) / 1e9
+            return f"{frame_shape[1]}x{frame_shape[0]} px at message {message} ({at_s:.2f} s)"
+
+        return (f"{self.path}: frames on {self.image_topic} change size: {seen(*first)}, "
+                f"{seen(ordinal, shape, index)}, seconds after the bag's start (the camera's "
+                "resolution changed mid-recording?): the world model reads one frame size per "
+                "recording; use a part of one size (eval: --start / --end) or re-record at one "
+                "resolution")
 
     def _decode(self, raw, ordinal: int) -> np.ndarray:
         return decode_frame(self.path, self.image_topic, self.image_type, raw, ordinal,
@@ -126,7 +147,7 @@ def decode_frame(path: Path, topic: str, msgtype: str, raw: bytes, ordinal: int,
     try:
         return decode_image_message(m.typestore().deserialize_cdr(raw, msgtype))
     except EncodingError as exc:
-        others = [t for t, ty in sorted(types.items()) if ty in m.IMAGE_TYPES and t != topic]
+        others = [t for t in camera_topics(types) if t != topic]
         raise BagError(
             f"{path}: {topic} has '{exc.encoding}' frames, which the world model cannot use: a "
             "depth/other stream? give the colour topic with --image-topic (data.topics.image); "

@@ -62,6 +62,24 @@ def topics_of_kind(types: dict[str, str], kind: str) -> list[str]:
                   and not (kind == "joint_states" and "gripper" in t))
 
 
+NOT_COLOUR = ("depth", "infra", "/ir", "disparity", "confidence", "thermal", "mask")
+COLOUR = ("color", "colour", "rgb")
+
+
+def camera_topics(types: dict[str, str]) -> list[str]:
+    """Return the bag's image topics, colour streams first: the ones to name as the camera.
+
+    Names of depth, infrared and other non-colour streams (``aligned_depth_to_color``,
+    ``infra1``, ``compressedDepth``) last, names saying colour (``color``, ``rgb``) first, then
+    alphabetical.
+    """
+    def rank(topic: str):
+        name = topic.lower()
+        return any(w in name for w in NOT_COLOUR), not any(w in name for w in COLOUR), topic
+
+    return sorted(topics_of_kind(types, "image"), key=rank)
+
+
 def candidates(value: str) -> list[str]:
     """Return the candidate topics of a topic setting, each once: ``"A B A"`` -> ``["A", "B"]``."""
     return list(dict.fromkeys(value.split()))
@@ -157,13 +175,14 @@ def resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: li
     """Return the camera topic to read: ``topic``, or ``topic/compressed`` when only that is there.
 
     ``topic``: one camera topic, or several candidates (:func:`pick_topic`). Raises BagError
-    naming the option and the bag's image topics (or, when it has none, what to record).
+    naming the option and the bag's image topics (or, when it has none, what to record); the
+    option named gives its colour stream (:func:`camera_topics`), never its depth one.
     """
     given, topic = topic, pick_topic(path, types, "image", topic)
     if topic not in types and f"{topic}/compressed" in types:
         notes.append(f"{topic} not recorded: reading {topic}/compressed")
         topic = f"{topic}/compressed"
-    images = topics_of_kind(types, "image")
+    images = camera_topics(types)
     if not images:
         raise BagError(
             f"{path}: the bag has no image topic (sensor_msgs/Image or CompressedImage): "
@@ -284,6 +303,16 @@ def arm_topic_fix(types: dict[str, str], topic: str) -> str:
         return f"read the end-effector pose: --state-source pose {_option('pose', poses[0])}"
     return ("the bag has no other arm state: record the arm's /joint_states or its end-effector "
             "pose with the camera")
+
+
+def nan_pose_fix(types: dict[str, str]) -> str:
+    """Return what to do when the pose topic holds a NaN or inf pose: the joint states, if any."""
+    joints = topics_of_kind(types, "joint_states")
+    if joints:
+        return ("read the states from the joint states instead: --state-source joint_states "
+                f"{_option('joint_states', joints[0])}")
+    return ("the bag has no joint states to read instead: record the arm's /joint_states with "
+            "the pose, or re-record")
 
 
 def resolve_gripper_topic(path: Path, types: dict[str, str], value: str) -> str:

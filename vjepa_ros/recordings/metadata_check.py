@@ -1,0 +1,55 @@
+"""Whether a bag folder's ``metadata.yaml`` agrees with its data files: the data is the truth.
+
+``ros2 bag reindex`` (which the notes advise for a killed recorder) writes no compression for a
+message-compressed bag, and a hand-edited or copied ``metadata.yaml`` can leave a topic out or
+give it another type: read through it, the recorded pose is "not in the bag" and the zstd
+messages "damaged". :func:`metadata_disagreement` says how they differ (one line naming
+``metadata.yaml`` and its fix); :func:`vjepa_ros.recordings.bag_files.open_reader` then reads
+the data files directly, with that line as a note.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vjepa_ros.path_text import shown_path
+from vjepa_ros.recordings.bag_reader import reindex
+from vjepa_ros.recordings.data_file_parts import messages_are_zstd
+
+
+def metadata_disagreement(path: Path, reader) -> str:
+    """Return how ``path``'s ``metadata.yaml`` differs from its data files, or "" when it agrees.
+
+    ``reader``: an open ``rosbags.rosbag2.Reader`` of the folder. Compared: each data file's
+    topics and their types (a topic missing from ``metadata.yaml``, or another type there), and
+    the message compression (zstd frames under a ``metadata.yaml`` saying none, or the other way
+    round). A topic listed without messages in the data is no disagreement (a recorder lists
+    the topics it subscribed to).
+    """
+    directory = reader.storage
+    listed = {c.topic: c.msgtype for c in directory.connections}
+    recorded: dict[str, str] = {}
+    for storage in directory.storages:
+        for connection in storage.connections:
+            recorded.setdefault(connection.topic, connection.msgtype)
+    problems = [f"{topic} [{kind}] is in the data but not in it"
+                for topic, kind in recorded.items() if topic not in listed]
+    problems += [f"{topic} is {kind} in the data, {listed[topic]} in it"
+                 for topic, kind in recorded.items() if topic in listed and listed[topic] != kind]
+    fix = f"delete it and `{reindex(path)}` writes it again from the data"
+    mode = reader.compression_mode
+    if mode != "file" and directory.storages:
+        zstd = messages_are_zstd(directory.storages[0])
+        if zstd and mode != "message":
+            problems.append("its messages are zstd frames (message-compressed) while it says no "
+                            "compression")
+            fix = ("set compression_mode: MESSAGE and compression_format: zstd in it (`ros2 bag "
+                   "reindex` writes no compression for a message-compressed bag)")
+        elif mode == "message" and zstd is False:
+            problems.append("it says compression_mode MESSAGE while the messages are not zstd "
+                            "frames")
+            fix = "set compression_mode: '' and compression_format: '' in it"
+    if not problems:
+        return ""
+    return (f"{shown_path(path / 'metadata.yaml')} disagrees with its data files: "
+            f"{'; '.join(problems)} ({fix})")

@@ -1,0 +1,67 @@
+"""The messages a killed SQLite3 recorder left in its write-ahead log (``x.db3-wal``).
+
+rosbag2's ``resilient`` storage preset writes ``.db3`` files in WAL mode: until a checkpoint,
+new messages live in ``x.db3-wal`` beside it, and a recorder killed mid-recording leaves them
+there. The ``rosbags`` library opens a ``.db3`` immutable, which reads the main file alone. Here
+the file and its log are copied to a temporary folder and the copy is checkpointed
+(:func:`merged_copy`); the user's files are never written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from vjepa_ros.path_text import shown_path
+
+
+def pending_wal(file: Path) -> Path | None:
+    """Return ``file``'s write-ahead log (``x.db3-wal``) when one with content lies beside it."""
+    wal = file.with_name(f"{file.name}-wal")
+    try:
+        return wal if wal.is_file() and wal.stat().st_size > 0 else None
+    except OSError:
+        return None
+
+
+def _count(uri: str) -> int:
+    connection = sqlite3.connect(uri, uri=True)
+    try:
+        return int(connection.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
+    finally:
+        connection.close()
+
+
+def merged_copy(file: Path, cleanup: list, shown: Path | None = None) -> tuple[Path, str, bool]:
+    """Return ``(path to read, note, lost)`` for a ``.db3`` whose ``-wal`` holds content.
+
+    The file and its log are copied into a temporary folder (appended to ``cleanup``) and the
+    copy checkpointed: the path returned holds every message, the note counts those that were
+    in the log alone. When the log cannot be merged (sqlite3 refuses it), the file itself is
+    returned with a note that its log's messages are not read, and ``lost`` True. ``shown``:
+    the name to show for ``file`` (default ``file``).
+    """
+    wal = file.with_name(f"{file.name}-wal")
+    shown = shown or file
+    directory = Path(tempfile.mkdtemp(prefix="vjepa_ros_wal_"))
+    cleanup.append(str(directory))
+    target = directory / file.name
+    try:
+        shutil.copyfile(file, target)
+        shutil.copyfile(wal, directory / wal.name)
+        before = _count(f"file:{quote(str(file))}?immutable=1")
+        connection = sqlite3.connect(target)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
+        after = _count(f"file:{quote(str(target))}?mode=ro")
+    except (OSError, sqlite3.Error) as exc:
+        return file, (f"{shown_path(shown)}-wal: its write-ahead log could not be merged ({exc}): "
+                      "the messages only it holds are not read"), True
+    return target, (f"{shown_path(shown)}-wal: {after - before} message(s) the recorder had not "
+                    f"yet moved into {shown_path(shown.name)} (killed while recording in WAL "
+                    "mode?) read from a merged copy; the files are left as they are"), False
