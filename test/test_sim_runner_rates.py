@@ -55,3 +55,43 @@ def test_a_camera_faster_than_the_ticks_is_refused_naming_camera_rate_hz(control
     with pytest.raises(ValueError, match=f"^camera_rate_hz {camera_hz:g} exceeds the control "
                                          f"tick rate {ticks} Hz"):
         check_rates(config, physics)
+
+
+def test_the_frame_clock_keeps_its_phase_where_the_period_is_no_whole_number_of_ticks():
+    from vjepa_ros.sim.frame_clock import FrameClock
+
+    clock = FrameClock(5.0, start=0.0)  # 0.2 s: 24 ticks of 1/120 s, not exact in floats
+    due = [k for k in range(1, 1201) if clock.due(k / 120)]
+    assert due == [1, *range(24, 1201, 24)]  # frame 0 on the first tick, then never late
+    late = FrameClock(25.0, start=0.0)
+    assert late.due(0.0) and not late.due(0.03) and late.due(0.05) and late.due(0.081)
+    assert late.due(0.5) and not late.due(0.515)  # frames missed meanwhile are skipped
+
+
+def test_the_reach_loops_camera_keeps_its_rate_between_ticks():
+    """The closed loop without ROS (sim/reach.py) scheduled from the rendering tick too."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from vjepa_ros.sim.reach import _SimDriver
+
+    class FakeSim:
+        config = SimpleNamespace(physics_hz=240.0)
+        time = 0.0
+
+        def ee_state(self):
+            return np.zeros(7)
+
+        def render(self):
+            return np.zeros((2, 2, 3), np.uint8)
+
+    sim, seen = FakeSim(), []
+    driver = _SimDriver(sim, stream_rate_hz=100.0, camera_rate_hz=50.0, done=lambda s: False)
+    driver.session = SimpleNamespace(observe_state=lambda state, now: None,
+                                     observe_image=lambda frame, now: seen.append(now))
+    driver.observe(force_frame=True)
+    for tick in range(1, 241):  # 2 s of 1/120 s ticks
+        sim.time = tick / 120
+        driver.observe()
+    assert len(seen) == 101, f"{len(seen)} frames in 2 s at 50 Hz"  # one at the start

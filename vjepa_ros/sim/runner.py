@@ -14,6 +14,7 @@ import numpy as np
 
 from vjepa_ros.config import param
 from vjepa_ros.sim.config import SimConfig
+from vjepa_ros.sim.frame_clock import FrameClock
 from vjepa_ros.sim.panda import BASE_FRAME
 
 if TYPE_CHECKING:
@@ -81,24 +82,21 @@ class SimRunner:
         self.sim = Sim(sim_config)
         self.steps_per_tick = steps_per_tick(sim_config.physics_hz, self.config.control_rate_hz)
         self.tick_seconds = self.steps_per_tick * self.sim.dt
-        self._frames = 0  # frames rendered since the last reset; frame n is due at n / rate
+        self.frames = FrameClock(self.config.camera_rate_hz, start=self.sim.time)
 
     def tick(self) -> bool:
         """Advance one control tick; return whether a camera frame is due now.
 
         Frame ``n`` (from 0 after a reset) is due at ``n / camera_rate_hz`` s of simulated time
-        and goes out on the first tick at or after that: the phase is kept, so the frames come
-        at the rate on average (25 Hz on 60 Hz ticks: 2 or 3 ticks apart).
+        and goes out on the first tick at or after that (``frame_clock.py``): the phase is kept,
+        so the frames come at the rate on average (25 Hz on 60 Hz ticks: 2 or 3 ticks apart).
         """
         self.sim.step(self.steps_per_tick)
-        if self.sim.time + 1e-9 >= self._frames / self.config.camera_rate_hz:
-            self._frames += 1
-            return True
-        return False
+        return self.frames.due(self.sim.time)
 
     def reset(self, seed: int | None = None) -> None:
         self.sim.reset(seed)
-        self._frames = 0
+        self.frames.restart(self.sim.time)
 
     def parse_pose(self, position, quaternion_xyzw, frame_id: str = ""):
         """Return (position [3], rotation [3, 3]) of a pose message's fields or raise."""
