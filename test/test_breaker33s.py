@@ -24,9 +24,6 @@ def box_sim():
         yield sim
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33s: a 5x7x6 cm box lying on its side stands "
-                   "within height_tolerance (1 cm) of its upright rest height (0.5 cm off), "
-                   "and the orientation is never looked at: placed says yes")
 @pytest.mark.parametrize("lying_on", ["its 5x6 face", "its 7x6 face"])
 def test_a_box_tipped_over_on_the_spot_is_not_placed(box_sim, lying_on):
     # detectors.py: placed = "standing on the table (... so not tipped over or stacked)";
@@ -49,9 +46,6 @@ def test_a_box_tipped_over_on_the_spot_is_not_placed(box_sim, lying_on):
     assert not SuccessMonitor(sim).placed(spot), "a box lying on its side counted as placed"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33s: the arm is loaded at z = scene.table_height "
-                   "in the world, and ee_pose/ee_state/current_pose report world coordinates, "
-                   "so the 'base frame' TCP moves with table_height")
 def test_the_tcp_in_the_base_frame_does_not_depend_on_the_table_height():
     # sim.py: ee_pose is the TCP "in the base frame"; scene.py: "the world frame is the robot
     # base frame (panda_link0)"; config: table_height is "Height of the table top in the base
@@ -65,10 +59,6 @@ def test_the_tcp_in_the_base_frame_does_not_depend_on_the_table_height():
     np.testing.assert_allclose(poses[1], poses[0], atol=1e-3)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33s: SimRunner schedules the next frame one period "
-                   "after the tick that rendered, not after when it was due, and renders at most "
-                   "once per tick: 25 Hz at 60 Hz ticks gives 20 Hz, 100 Hz gives 60 Hz, silently "
-                   "(sim_node's start line still says the configured rate)")
 @pytest.mark.parametrize("camera_hz", [25.0, 100.0])
 def test_the_simulated_camera_runs_at_its_rate_or_the_rate_is_refused(camera_hz):
     # sim_node: camera_rate_hz "Camera frames per simulated second", range (0, 1000]; the
@@ -92,8 +82,6 @@ def test_the_simulated_camera_runs_at_its_rate_or_the_rate_is_refused(camera_hz)
     assert abs(frames - 2.0 * camera_hz) <= 1, f"{frames} frames in 2 s at {camera_hz} Hz"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33s: --max-steps is min()-ed with the task's "
-                   "default (20 for one goal), so --max-steps 50 runs 20 steps and says nothing")
 def test_run_max_steps_above_the_tasks_default_is_taken_or_refused():
     # run --help: "--max-steps: at most this many planning steps per episode (default: the
     # task's, 20 for one goal, ...)"; a longer budget for a slow model is silently dropped.
@@ -114,9 +102,6 @@ def test_run_max_steps_above_the_tasks_default_is_taken_or_refused():
     assert task_subgoals(setup, loop)[1] == 50
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33s: SimConfig.check takes any 7 finite "
-                   "home_joints: the ready pose in degrees (or a joint beyond its limit) is "
-                   "accepted, and the arm starts 45 rad round its joints, outside every limit")
 @pytest.mark.parametrize("home", [[0, -45, 0, -135, 0, 90, 45],  # Franka's ready pose in degrees
                                   [0, 0, 0, 0, 0, 0, 0]])  # joint 4 above its -0.0698 rad limit
 def test_home_joints_outside_the_joint_limits_are_refused_naming_the_parameter(home):
@@ -147,10 +132,6 @@ def test_after_a_sim_reset_the_reopened_hand_gets_the_sub_goals_close_again(one_
     assert report.gripper_command == 1.0, "... but nothing tells the reopened hand to close"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33s: SimConfig.check passes a top-down camera "
-                   "(eye above target, up [0, 0, 1]); only Camera, after pybullet loaded, says "
-                   "\"camera: 'up' is parallel to the viewing direction\": not the parameter "
-                   "(camera.up) and not what to set")
 def test_a_top_down_camera_with_the_default_up_is_refused_naming_camera_up_and_the_fix():
     # config.py: "SimConfig.check turns impossible values into a ValueError that names the
     # field"; sim_node checks its parameters "before pybullet and torch load". A camera looking
@@ -162,9 +143,6 @@ def test_a_top_down_camera_with_the_default_up_is_refused_naming_camera_up_and_t
     assert "[" in str(refused.value), "says which up to set, e.g. camera.up [1, 0, 0]"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33s: scene.object_region / graspable_region are "
-                   "checked for order only, not against the table (x -0.3..1.0 m, y ±0.7 m by "
-                   "default): objects past its edge fall to the floor, 0.73 m down, silently")
 @pytest.mark.parametrize("field", ["object_region", "graspable_region"])
 def test_an_object_region_off_the_table_is_refused_naming_it(field):
     # SceneConfig: object_region "where objects are placed at random" on the table; the

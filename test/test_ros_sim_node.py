@@ -181,7 +181,7 @@ def test_bad_parameters_fail_at_start(context):
     ("max_target_distance", -1.0, r"max_target_distance must lie in \[0, 10\], got -1.0"),
     ("seed", -1, r"seed must lie in \[0, 4294967295\], got -1"),
     ("controller.gripper_force", 0.0, r"controller.gripper_force must lie in \(0, 200\], got 0.0"),
-    ("scene.table_height", float("nan"), r"scene.table_height must lie in \[-1, 1\], got nan"),
+    ("scene.table_height", float("nan"), r"scene.table_height must lie in \[-1, 0.2\], got nan"),
     # inf ran a 0 s step timer (a busy loop), 1e9 warned that the CPU was too busy
     ("real_time_factor", float("inf"), r"real_time_factor must lie in \[0, 100\], got inf"),
     ("real_time_factor", 1e9, r"real_time_factor must lie in \[0, 100\], got 1000000000.0"),
@@ -195,6 +195,20 @@ def test_a_number_outside_its_declared_range_is_refused_naming_the_parameter(con
     """
     with pytest.raises(ValueError, match=f"^{message}$"):
         SimNode(context=context, parameter_overrides=[Parameter(name, value=value)])
+
+
+@pytest.mark.parametrize("name, value, message", [
+    # 100 Hz on 60 Hz ticks ran at 60 Hz while the start line said 100
+    ("camera_rate_hz", 100.0, "camera_rate_hz 100 exceeds the control tick rate 60 Hz"),
+    # the ready pose in degrees started the arm 45 rad round its joints
+    ("home_joints", [0.0, -45.0, 0.0, -135.0, 0.0, 90.0, 45.0],
+     "home_joints must be radians within Franka's joint limits (degrees given?)"),
+])
+def test_a_setting_the_simulator_cannot_give_is_refused_at_start_naming_it(context, name, value,
+                                                                          message):
+    with pytest.raises(ValueError) as refused:
+        SimNode(context=context, parameter_overrides=[Parameter(name, value=value)])
+    assert message in str(refused.value) and "\n" not in str(refused.value)
 
 
 class Lines:

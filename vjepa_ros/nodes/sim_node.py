@@ -57,7 +57,7 @@ from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
 from vjepa_ros.sim.pace import SIMULATOR_SERVICE, PaceMeter
-from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner
+from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner, check_rates
 
 LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
@@ -86,6 +86,12 @@ class SimNodeConfig(SimConfig, RunnerConfig):
         "other nodes with use_sim_time:=true)."
     )
     camera_frame_id: str = param("camera_color_optical_frame", "header.frame_id of the images.")
+
+    def check(self) -> SimNodeConfig:
+        """Refuse an impossible setting (:meth:`SimConfig.check`, then the rates); return self."""
+        super().check()
+        check_rates(self, self.physics_hz)  # camera_rate_hz at most the tick rate
+        return self
 
 
 class SimNode(Node):

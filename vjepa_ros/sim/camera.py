@@ -11,16 +11,14 @@ import math
 
 import numpy as np
 
-from vjepa_ros.sim.config import CameraConfig
+from vjepa_ros.sim.config import CameraConfig, check_camera_up
 
 
 class Camera:
     def __init__(self, config: CameraConfig, pybullet):
         self.config = config
         self.width, self.height = int(config.width), int(config.height)
-        forward = np.subtract(config.target, config.eye)
-        if np.linalg.norm(np.cross(forward, config.up)) < 1e-9 * np.linalg.norm(forward):
-            raise ValueError("camera: 'up' is parallel to the viewing direction")
+        check_camera_up(config)  # an up along the view leaves the image's roll undefined
         # OpenGL 4x4 matrices (column-major, 16 floats) from pybullet's helpers.
         self.view_matrix = pybullet.computeViewMatrix(
             list(config.eye), list(config.target), list(config.up)

@@ -15,7 +15,8 @@ import numpy as np
 from vjepa_ros.config import check_values, param
 from vjepa_ros.image_limits import MIN_SIDE_PX
 from vjepa_ros.sim.choices import MAX_SEED
-from vjepa_ros.sim.panda import FRANKA_HAND_TCP_OFFSET, READY_JOINTS
+from vjepa_ros.sim.objects import graspable_spec
+from vjepa_ros.sim.panda import FRANKA_HAND_TCP_OFFSET, JOINT_LOWER, JOINT_UPPER, READY_JOINTS
 
 # The simulated camera's width and height [px], for every command and node that renders
 # (collect, record, run, sim_node, the benchmarks): at least the smallest image a goal may be
@@ -29,6 +30,13 @@ REAL_TIME_FACTOR = (0, 100)
 # A success (or placement) radius [m]: above 0.2 m a reach is a success before it starts (its
 # goals lie 0.08-0.25 m away), and 5 (cm meant, m read) made every reach one.
 SUCCESS_RADIUS = {"range": (0, 0.2), "low_open": True, "unit": "m"}
+# Height [m] of the table top in the base frame (panda_link0, the robot's mounting face: the
+# robot stays at the origin, the table moves). Below the base (< 0) the robot stands on a
+# pedestal; above it the table has a cut-out round the arm's column (panda_link0/1, which only
+# turn about the base's z axis); above 0.2 m it would cut the shoulder (panda_link2 reaches down
+# to 0.25 m at the ready pose).
+TABLE_HEIGHT_M = (-1.0, 0.2)
+TABLE_BEHIND_BASE = 0.3  # m of table behind the robot base: its back edge lies at x = -0.3 m
 
 
 @dataclasses.dataclass
@@ -67,8 +75,11 @@ class SceneConfig:
     table_size: list[float] = param(
         [1.3, 1.4], "Table top size [x, y] in metres; its front edge is 0.3 m behind the base."
     )
-    table_height: float = param(0.0, "Height of the table top in the base frame [m].",
-                                range=(-1, 1))
+    table_height: float = param(
+        0.0, "Height of the table top in the base frame [m] (the robot stays at the origin; "
+        "below 0 it stands on a pedestal, above 0 in a cut-out of the table).",
+        range=TABLE_HEIGHT_M
+    )
     graspable: str = param(
         "", "Graspable object placed in addition to the coloured ones: 'cup', 'box' or '' (none)."
     )
@@ -119,7 +130,8 @@ class SimConfig:
                       range=(0, MAX_SEED))
     physics_hz: float = param(240.0, "Physics and controller rate [Hz].", range=(50, 10000))
     home_joints: list[float] = param(
-        list(READY_JOINTS), "Arm joint positions [rad] at reset (Franka's ready pose)."
+        list(READY_JOINTS), "Arm joint positions [rad] at reset (Franka's ready pose), within "
+        "Franka's joint limits."
     )
     scene: SceneConfig = dataclasses.field(default_factory=SceneConfig)
     camera: CameraConfig = dataclasses.field(default_factory=CameraConfig)
@@ -144,18 +156,22 @@ class SimConfig:
         _require(
             math.dist(camera.eye, camera.target) > 0, "camera.eye and camera.target coincide"
         )
-        _require_vector("scene.object_region", scene.object_region, 4)
-        x0, x1, y0, y1 = scene.object_region
-        _require(x0 < x1 and y0 < y1, "scene.object_region must be [x_min, x_max, y_min, y_max]")
+        check_camera_up(camera)
         _require(scene.graspable in ("", "cup", "box"),
                  "scene.graspable must be '', 'cup' or 'box'")
-        _require_vector("scene.graspable_region", scene.graspable_region, 4)
-        gx0, gx1, gy0, gy1 = scene.graspable_region
-        _require(gx0 < gx1 and gy0 < gy1,
-                 "scene.graspable_region must be [x_min, x_max, y_min, y_max]")
         _require_vector("scene.table_size", scene.table_size, 2)
         _require(min(scene.table_size) > 0, "scene.table_size must be positive")
+        for name in ("object_region", "graspable_region"):
+            _require_vector(f"scene.{name}", getattr(scene, name), 4)
+            x0, x1, y0, y1 = getattr(scene, name)
+            _require(x0 < x1 and y0 < y1, f"scene.{name} must be [x_min, x_max, y_min, y_max]")
+        if scene.num_objects:
+            _require_on_table(scene, "object_region", scene.object_size / 2)
+        if scene.graspable:
+            _require_on_table(scene, "graspable_region",
+                              max(graspable_spec(scene.graspable).size[:2]) / 2)
         _require_vector("home_joints", self.home_joints, 7)
+        _require_joint_limits(self.home_joints)
         return self
 
 
@@ -166,6 +182,56 @@ def check_box(name: str, box) -> None:
         raise ValueError(
             f"{name} must be [x_min, x_max, y_min, y_max, z_min, z_max] with min < max, got {box}"
         )
+
+
+def table_extent(scene: SceneConfig) -> tuple[float, float, float, float]:
+    """Return the table top's (x_min, x_max, y_min, y_max) [m] in the base frame."""
+    length, width = scene.table_size
+    return -TABLE_BEHIND_BASE, length - TABLE_BEHIND_BASE, -width / 2, width / 2
+
+
+def check_camera_up(camera: CameraConfig) -> None:
+    """Raise ValueError naming ``camera.up`` (and an up to set) if it is along the view.
+
+    ``camera.eye``, ``camera.target`` and ``camera.up`` [3] are in the base frame; an up
+    parallel to ``target - eye`` (a top-down camera with up [0, 0, 1]) leaves the image's
+    roll undefined. The suggested up is the base axis most across the view.
+    """
+    forward = np.subtract(camera.target, camera.eye, dtype=np.float64)
+    up = np.asarray(camera.up, dtype=np.float64)
+    _require(np.linalg.norm(up) > 0, "camera.up is [0, 0, 0]: give the image's up direction")
+    scale = np.linalg.norm(forward) * np.linalg.norm(up)
+    if np.linalg.norm(np.cross(forward, up)) >= 1e-6 * scale:
+        return
+    axis = np.eye(3)[int(np.argmin(np.abs(forward)))].astype(int).tolist()
+    _require(False, f"camera.up {list(camera.up)} is parallel to the viewing direction "
+                    f"(camera.target - camera.eye = {np.round(forward, 3).tolist()}): set "
+                    f"camera.up to a direction across it, e.g. {axis}")
+
+
+def _require_on_table(scene: SceneConfig, name: str, half_footprint: float) -> None:
+    x0, x1, y0, y1 = table_extent(scene)
+    inner = [x0 + half_footprint, x1 - half_footprint, y0 + half_footprint, y1 - half_footprint]
+    rx0, rx1, ry0, ry1 = getattr(scene, name)
+    _require(inner[0] <= rx0 and rx1 <= inner[1] and inner[2] <= ry0 and ry1 <= inner[3],
+             f"scene.{name} {list(getattr(scene, name))} is off the table: object centres must "
+             f"lie in [{inner[0]:g}, {inner[1]:g}, {inner[2]:g}, {inner[3]:g}] m (the table "
+             f"top x {x0:g}..{x1:g} m, y {y0:g}..{y1:g} m, scene.table_size "
+             f"{list(scene.table_size)}, less half an object)")
+
+
+def _require_joint_limits(home) -> None:
+    home = np.asarray(home, dtype=np.float64)
+    outside = np.flatnonzero((home < JOINT_LOWER) | (home > JOINT_UPPER))
+    if outside.size:
+        index = int(outside[0])
+        hint = " (degrees given?)" if np.abs(home).max() > 2 * np.pi else ""
+        limits = ", ".join(f"{lo:.4g}..{hi:.4g}"
+                           for lo, hi in zip(JOINT_LOWER, JOINT_UPPER, strict=True))
+        _require(False, f"home_joints must be radians within Franka's joint limits{hint}: "
+                        f"joint {index + 1} is {home[index]:g}, outside "
+                        f"{JOINT_LOWER[index]:.4g}..{JOINT_UPPER[index]:.4g} (limits of joints "
+                        f"1-7 [rad]: {limits})")
 
 
 def _require(ok: bool, message: str) -> None:

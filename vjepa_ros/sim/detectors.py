@@ -4,8 +4,10 @@
   and both fingers press on it (pybullet contact points, normal force ≥ ``min_finger_force``).
 - **placed**: the object is at rest (linear speed < ``max_speed``, angular speed <
   ``max_angular_speed``), standing on the table (centre within ``height_tolerance`` of its resting
-  height, so not tipped over or stacked), its centre within ``place_radius`` of the target spot in
-  x-y, and not in the hand (no contact with any robot link).
+  height, so not stacked), upright (its up axis within ``max_tilt_deg``, 10°, of the world's up:
+  a box lying on a side face rests only 0.5 cm off its upright height, so the height alone does
+  not tell), its centre within ``place_radius`` of the target spot in x-y, and not in the hand
+  (no contact with any robot link).
 
 The tests are pure functions of an :class:`ObjectReading` (what :meth:`Sim.object_reading`
 measures); :class:`SuccessMonitor` binds them to a simulator and the graspable object's resting
@@ -22,6 +24,11 @@ from vjepa_ros.config import check_values, param
 from vjepa_ros.sim.config import SUCCESS_RADIUS
 from vjepa_ros.sim.objects import graspable_spec
 
+# Placed: the largest angle [deg] between the object's up axis (its frame's z: the cup's axis,
+# the box's 6 cm edge) and the world's up. An object at rest on a flat table stands within a
+# degree of it; lying on a side it is 90° off, leaning on another object 20° or more. Upside down
+# (180°) is not upright either.
+MAX_PLACED_TILT_DEG = 10.0
 
 @dataclasses.dataclass(frozen=True)
 class ObjectReading:
@@ -55,6 +62,10 @@ class DetectorConfig:
         0.01, "Placed: the object's centre is within this [m] of its resting height (upright, "
         "on the table)."
     )
+    max_tilt_deg: float = param(
+        MAX_PLACED_TILT_DEG, "Placed: the object's up axis is within this angle [deg] of the "
+        "world's up (not tipped over).", range=(0, 90)
+    )
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -62,6 +73,20 @@ class DetectorConfig:
                 raise ValueError(f"DetectorConfig.{field.name} must be > 0, got "
                                  f"{getattr(self, field.name)!r}")
         check_values(self, "DetectorConfig.")  # place_radius: (0, 0.2] m
+
+
+def tilt_deg(quaternion) -> float:
+    """Return the angle [deg, 0..180] between an object's up axis and the world's up.
+
+    ``quaternion`` [4] (x, y, z, w), the object's orientation in the base frame (z up); it is
+    normalized; a zero or non-finite one raises ValueError.
+    """
+    q = np.asarray(quaternion, dtype=np.float64).reshape(-1)
+    norm = float(np.linalg.norm(q)) if q.shape == (4,) else 0.0
+    if not (np.isfinite(norm) and norm > 0):
+        raise ValueError(f"object orientation must be a quaternion (x, y, z, w), got {quaternion}")
+    x, y = q[:2] / norm
+    return float(np.degrees(np.arccos(np.clip(1.0 - 2.0 * (x * x + y * y), -1.0, 1.0))))
 
 
 def is_grasped(reading: ObjectReading, rest_height: float,
@@ -75,7 +100,10 @@ def is_grasped(reading: ObjectReading, rest_height: float,
 
 def is_placed(reading: ObjectReading, target_xy, rest_height: float,
               config: DetectorConfig | None = None) -> bool:
-    """At rest, upright on the table, within ``place_radius`` of ``target_xy`` [2], not held."""
+    """At rest, upright on the table, within ``place_radius`` of ``target_xy`` [2], not held.
+
+    Upright: :func:`tilt_deg` of the reading's orientation at most ``config.max_tilt_deg``.
+    """
     config = config or DetectorConfig()
     target_xy = np.asarray(target_xy, dtype=np.float64).reshape(-1)
     if target_xy.shape != (2,) or not np.isfinite(target_xy).all():
@@ -85,6 +113,7 @@ def is_placed(reading: ObjectReading, target_xy, rest_height: float,
         np.linalg.norm(reading.linear_velocity) < config.max_speed
         and np.linalg.norm(reading.angular_velocity) < config.max_angular_speed
         and abs(position[2] - rest_height) <= config.height_tolerance
+        and tilt_deg(reading.quaternion) <= config.max_tilt_deg
         and np.linalg.norm(position[:2] - target_xy) <= config.place_radius
         and not reading.touches_hand()
     )

@@ -15,9 +15,10 @@ width = 2·position):
   the planner re-sending the measured closedness does not drop the object);
 - a wider width is a *move*: the fingers servo to it (motor force ``controller.gripper_force``);
 - a narrower width is a *grasp*: the fingers close until something blocks them and then press
-  with ``max_effort`` (saturated at the Franka Hand's 70 N continuous force) for as long as the
-  goal stands; with nothing between them they close fully. The grasp "reaches its goal" when the
-  final width is within ±5 mm (franka_gripper's default grasp epsilon) of the commanded one.
+  with ``max_effort`` (saturated at the Franka Hand's 70 N continuous force: a grasp holds for
+  seconds; its 140 N maximum is a short peak, not modelled) for as long as the goal stands; with
+  nothing between them they close fully. The grasp "reaches its goal" when the final width is
+  within ±5 mm (franka_gripper's default grasp epsilon) of the commanded one.
 
 In the simulator the finger motors (pybullet position control) get the target width/2, or 0 for a
 grasp, with their force limited to the goal's force: at rest on an object the contact normal force

@@ -58,8 +58,9 @@ class TaskLoopConfig:
     )
     camera_rate_hz: float = param(4.0, "Camera frames per simulated second (as for reach).")
     step_limit: int = param(
-        0, "Every task: at most this many planning steps (a cap below max_steps or the sum of "
-        "the sub-goal steps); 0: no cap."
+        0, "Every task: this many planning steps at most, in place of the task's own limit "
+        "(max_steps for one goal, the sum of the sub-goal steps for several: below it the later "
+        "sub-goals are cut short, above it the last one holds longer); 0: the task's own."
     )
 
     def __post_init__(self):
@@ -100,11 +101,12 @@ def task_subgoals(setup: TaskSetup, config: TaskLoopConfig) -> tuple[list[SubGoa
 
     One goal: held until ``max_steps``. Several: each switched after its fixed number of executed
     steps (paper pick-and-place: ``subgoal_steps``; dense: ``dense_steps``), the last held until
-    the sum. ``step_limit`` (when > 0) caps the limit. Each sub-goal keeps the state measured when
-    its image was taken (as ``~/add_subgoal`` does), so ``goals.gripper`` subgoal can use it.
+    the sum. ``step_limit`` (when > 0, ``--max-steps``) replaces that limit, above it too. Each
+    sub-goal keeps the state measured when its image was taken (as ``~/add_subgoal`` does), so
+    ``goals.gripper`` subgoal can use it.
     """
     subgoals, limit = _task_subgoals(setup, config)
-    return subgoals, min(limit, config.step_limit) if config.step_limit else limit
+    return subgoals, config.step_limit or limit
 
 
 def _task_subgoals(setup: TaskSetup, config: TaskLoopConfig) -> tuple[list[SubGoal], int]:

@@ -40,6 +40,7 @@ from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.sim.config import CameraConfig, SimConfig
+from vjepa_ros.sim.frame_clock import FrameClock
 from vjepa_ros.sim.reach_config import ReachConfig, ReachSimSettings
 from vjepa_ros.sim.sim import Sim
 from vjepa_ros.sim.tasks import (
@@ -199,13 +200,12 @@ class _SimDriver:
                  done: Callable[[np.ndarray], bool]):
         self.sim = sim
         self.session: MPCSession | None = None
-        self.frame_period = 1.0 / camera_rate_hz
+        self.frames = FrameClock(camera_rate_hz)  # frame 0 at the first observe, phase kept
         self.physics_per_tick = max(1, round(sim.config.physics_hz / stream_rate_hz))
         # simulated seconds per tick: whole physics steps, so not always 1 / stream_rate_hz
         # (240 Hz physics, 100 Hz stream: 2 steps, 1/120 s)
         self.tick_period = self.physics_per_tick / sim.config.physics_hz
         self.done = done  # success test on the true state [7] once a move has finished
-        self.next_frame_time = -math.inf
         self.frame: np.ndarray | None = None
         self.reached = False  # the set-point stopped with the success test true
         self.reached_at: float | None = None  # [s] simulated time of the first such tick
@@ -218,10 +218,11 @@ class _SimDriver:
         now = self.sim.time
         self.state = self.sim.ee_state()  # the hand as measured now [7]; tick reuses it
         self.session.observe_state(self.state, now)
-        if force_frame or now >= self.next_frame_time:
+        if force_frame:
+            self.frames.restart(now)  # the schedule starts with this frame
+        if self.frames.due(now):
             self.frame = self.sim.render()
             self.session.observe_image(self.frame, now)
-            self.next_frame_time = now + self.frame_period
 
     def tick(self) -> None:
         """One stream tick: physics, measurements, the set-point to the controller."""

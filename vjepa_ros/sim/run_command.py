@@ -380,8 +380,9 @@ def add_commands(sub) -> None:
     run.add_argument("--dense-steps", type=int, nargs=len(DENSE_STEPS_DEFAULT), metavar="N",
                      help=f"with --subgoals dense: {DENSE_STEPS_HELP}")
     run.add_argument("--max-steps", type=int, help="at most this many planning steps per "
-                     "episode (default: the task's, 20 for one goal, else the sum of the "
-                     "sub-goals' step counts)")
+                     "episode, more or fewer than the task's own (default: the task's, 20 for "
+                     "one goal, else the sum of the sub-goals' step counts; above the sum the "
+                     "last sub-goal holds longer)")
     add_camera_size_arguments(run)
     run.add_argument("--out", help="directory for the strips and GIFs (default: a new "
                      "run_<date>-<time> directory here)")

@@ -14,6 +14,7 @@ import numpy as np
 
 from vjepa_ros.config import param
 from vjepa_ros.sim.config import SimConfig
+from vjepa_ros.sim.frame_clock import FrameClock
 from vjepa_ros.sim.panda import BASE_FRAME
 
 if TYPE_CHECKING:
@@ -33,13 +34,40 @@ class RunnerConfig:
         60.0, "Ticks per simulated second: physics steps between ticks, joint_states each tick.",
         range=(0, 1000), low_open=True
     )
-    camera_rate_hz: float = param(10.0, "Camera frames per simulated second.",
-                                  range=(0, 1000), low_open=True)
+    camera_rate_hz: float = param(
+        10.0, "Camera frames per simulated second, at most the control tick rate (a frame is "
+        "rendered on the first tick at or after it is due; the rate holds on average).",
+        range=(0, 1000), low_open=True
+    )
     base_frame: str = param(BASE_FRAME, "Frame of target poses and published poses.")
     max_target_distance: float = param(
         0.5, "Targets farther than this [m] from the current TCP are refused; 0 accepts any.",
         range=(0, 10)
     )
+
+
+def steps_per_tick(physics_hz: float, control_rate_hz: float) -> int:
+    """Return the physics steps per control tick: ``physics_hz / control_rate_hz``, rounded."""
+    return max(1, round(physics_hz / control_rate_hz))
+
+
+def check_rates(config: RunnerConfig, physics_hz: float) -> None:
+    """Raise ValueError naming the rate when the ticks cannot give it (before pybullet loads).
+
+    ``control_rate_hz`` at most ``physics_hz``; ``camera_rate_hz`` at most the tick rate (the
+    camera renders at most once per tick: 100 Hz on 60 Hz ticks would give 60 Hz).
+    """
+    control, camera = config.control_rate_hz, config.camera_rate_hz
+    if not control > 0 or not camera > 0:
+        raise ValueError(f"control_rate_hz and camera_rate_hz must be > 0, got {control}, "
+                         f"{camera}")
+    if control > physics_hz:
+        raise ValueError(f"control_rate_hz {control:g} exceeds sim.physics_hz {physics_hz:g}")
+    ticks = physics_hz / steps_per_tick(physics_hz, control)
+    if camera > ticks + 1e-9:
+        raise ValueError(f"camera_rate_hz {camera:g} exceeds the control tick rate {ticks:g} Hz "
+                         f"(control_rate_hz {control:g}): a frame per tick at most; set "
+                         f"camera_rate_hz <= {ticks:g} or raise control_rate_hz")
 
 
 class SimRunner:
@@ -48,31 +76,27 @@ class SimRunner:
     def __init__(self, sim_config: SimConfig | None = None, config: RunnerConfig | None = None):
         self.config = config or RunnerConfig()
         sim_config = sim_config or SimConfig()
-        if not self.config.control_rate_hz > 0 or not self.config.camera_rate_hz > 0:
-            raise ValueError("control_rate_hz and camera_rate_hz must be > 0")
-        if self.config.control_rate_hz > sim_config.physics_hz:
-            raise ValueError(
-                f"control_rate_hz {self.config.control_rate_hz} exceeds sim.physics_hz "
-                f"{sim_config.physics_hz}"
-            )
+        check_rates(self.config, sim_config.physics_hz)
         from vjepa_ros.sim.sim import Sim
 
         self.sim = Sim(sim_config)
-        self.steps_per_tick = max(1, round(sim_config.physics_hz / self.config.control_rate_hz))
+        self.steps_per_tick = steps_per_tick(sim_config.physics_hz, self.config.control_rate_hz)
         self.tick_seconds = self.steps_per_tick * self.sim.dt
-        self._next_frame_time = 0.0
+        self.frames = FrameClock(self.config.camera_rate_hz, start=self.sim.time)
 
     def tick(self) -> bool:
-        """Advance one control tick; return whether a camera frame is due now."""
+        """Advance one control tick; return whether a camera frame is due now.
+
+        Frame ``n`` (from 0 after a reset) is due at ``n / camera_rate_hz`` s of simulated time
+        and goes out on the first tick at or after that (``frame_clock.py``): the phase is kept,
+        so the frames come at the rate on average (25 Hz on 60 Hz ticks: 2 or 3 ticks apart).
+        """
         self.sim.step(self.steps_per_tick)
-        if self.sim.time + 1e-9 >= self._next_frame_time:
-            self._next_frame_time = self.sim.time + 1.0 / self.config.camera_rate_hz
-            return True
-        return False
+        return self.frames.due(self.sim.time)
 
     def reset(self, seed: int | None = None) -> None:
         self.sim.reset(seed)
-        self._next_frame_time = 0.0
+        self.frames.restart(self.sim.time)
 
     def parse_pose(self, position, quaternion_xyzw, frame_id: str = ""):
         """Return (position [3], rotation [3, 3]) of a pose message's fields or raise."""

@@ -1,7 +1,11 @@
 """Build the pybullet world: floor, table, the Franka Panda (arm + hand) and coloured objects.
 
 The robot base sits at the world origin with identity orientation, so the world frame is the
-robot base frame (``panda_link0``) that end-effector states are expressed in. Objects are primitive
+robot base frame (``panda_link0``) that end-effector states are expressed in, whatever
+``scene.table_height``: the table, the floor and the objects move, the robot does not. A table
+below the base gets a pedestal under the robot; one above it (at most 0.2 m,
+``config.TABLE_HEIGHT_M``) a cut-out round the arm's column (no contacts between the table and
+``panda_link0``/``panda_link1``, which only turn about the base's z axis). Objects are primitive
 shapes (boxes and cylinders) in distinct colours, placed at random (seeded) on the table. With
 ``scene.graspable`` set, one graspable cup or box (``objects.py``) is placed too, after the
 coloured objects (so their placement per seed does not change) and ``graspable_spacing`` from them.
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vjepa_ros.sim.config import SceneConfig
+from vjepa_ros.sim.config import SceneConfig, table_extent
 from vjepa_ros.sim.objects import create_graspable, graspable_spec
 from vjepa_ros.sim.panda import FINGER_JOINT_NAMES, HAND_LINK, JOINT_NAMES
 
@@ -27,8 +31,9 @@ OBJECT_COLOURS = (
 )
 OBJECT_MASS = 0.1  # kg
 TABLE_THICKNESS = 0.04  # m
-TABLE_BEHIND_BASE = 0.3  # m of table behind the robot base
 FLOOR_BELOW_TABLE = 0.75  # m
+PEDESTAL_SIZE = (0.25, 0.25)  # m, x and y of the pedestal under a base above the table
+COLUMN_LINKS = (-1, 0)  # pybullet link indices of panda_link0 and panda_link1 (the column)
 
 
 @dataclass
@@ -48,13 +53,17 @@ def build_scene(pybullet, client: int, config: SceneConfig, robot_urdf: str) -> 
     """Create floor, table, robot and the (not yet placed) objects in ``client``."""
     p = pybullet
     top = config.table_height
-    length, width = config.table_size
+    x0, x1, _, _ = table_extent(config)
     _static_box(p, client, [4.0, 4.0, 0.02], [0, 0, top - FLOOR_BELOW_TABLE - 0.01],
                 (0.55, 0.55, 0.52, 1))
-    centre_x = length / 2 - TABLE_BEHIND_BASE
-    _static_box(p, client, [length, width, TABLE_THICKNESS],
-                [centre_x, 0.0, top - TABLE_THICKNESS / 2], (0.62, 0.5, 0.38, 1))
-    robot = p.loadURDF(robot_urdf, [0, 0, top], useFixedBase=True, physicsClientId=client)
+    table = _static_box(p, client, [x1 - x0, config.table_size[1], TABLE_THICKNESS],
+                        [(x0 + x1) / 2, 0.0, top - TABLE_THICKNESS / 2], (0.62, 0.5, 0.38, 1))
+    if top < 0:
+        _static_box(p, client, [*PEDESTAL_SIZE, -top], [0, 0, top / 2], (0.3, 0.3, 0.32, 1))
+    robot = p.loadURDF(robot_urdf, [0, 0, 0], useFixedBase=True, physicsClientId=client)
+    if top > 0:
+        for link in COLUMN_LINKS:
+            p.setCollisionFilterPair(table, robot, -1, link, 0, physicsClientId=client)
     joints = {}
     links = {}
     movable = []
