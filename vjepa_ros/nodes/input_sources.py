@@ -12,6 +12,7 @@ Executor callbacks only (not thread-safe).
 
 from __future__ import annotations
 
+import threading
 import time
 
 from sensor_msgs.msg import JointState
@@ -70,6 +71,7 @@ class InputSources:
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.clock_note = ""  # "/clock has 2 publishers: ..." (check_clock_publishers)
         self.clock_checked = -float("inf")  # [s, steady] when check_clock_publishers last ran
+        self.clock_lock = threading.Lock()  # one graph query at a time; callers wait for it
         self.camera_advice = ""  # the frames come from a simulator on wall time (check_camera_...)
 
     # -- per message ----------------------------------------------------------------------------
@@ -272,22 +274,33 @@ class InputSources:
         for the 2 Hz check. Called under the session's lock, from any thread (rclpy's graph
         queries take the node's handle).
         """
-        if time.monotonic() - self.clock_checked >= CLOCK_RECHECK_S:
-            self.check_clock_publishers()
-        return self.clock_note
+        with self.clock_lock:  # a query in flight on another thread: wait for its answer
+            if time.monotonic() - self.clock_checked >= CLOCK_RECHECK_S:
+                self._query_clock_publishers()
+            return self.clock_note
 
     def check_clock_publishers(self) -> None:
         """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""
+        with self.clock_lock:
+            self._query_clock_publishers()
+
+    def _query_clock_publishers(self) -> None:
+        """Ask the graph for /clock's publishers; the caller holds ``clock_lock``.
+
+        ``clock_checked`` is set when the answer is in, so a caller on another thread never
+        takes the note from before a query still in flight (it waits on the lock instead).
+        """
         node = self.node
-        self.clock_checked = time.monotonic()
         if not node.get_parameter("use_sim_time").value:
-            self.clock_note = ""
-            return
-        infos = node.get_publishers_info_by_topic("/clock")
-        names = [full_name(info.node_name, info.node_namespace) for info in infos]
-        self.clock_note = "" if len(names) < 2 else (
-            f"/clock has {len(names)} publishers: {', '.join(names)} — two clocks interleave, "
-            "stop all but one")
+            note = ""
+        else:
+            infos = node.get_publishers_info_by_topic("/clock")
+            names = [full_name(info.node_name, info.node_namespace) for info in infos]
+            note = "" if len(names) < 2 else (
+                f"/clock has {len(names)} publishers: {', '.join(names)} — two clocks "
+                "interleave, stop all but one")
+        self.clock_note = note
+        self.clock_checked = time.monotonic()
 
     def check_camera_source(self) -> None:
         """Note whether the camera's frames come from the simulator while on the wall clock.

@@ -65,7 +65,8 @@ class ControlConfig:
     )
     gripper_max_effort: float = param(
         20.0, "max_effort of GripperCommand goals [N]: franka_gripper's grasp force when closing "
-        "(0 would grasp with no force); the Franka Hand grasps with at most 140.",
+        "(0 would grasp with no force); the Franka Hand grasps with at most 140 as a short peak, "
+        "70 continuously (datasheet); the simulator presses with at most 70.",
         range=(0, 140), low_open=True)
     model_frame_rpy_deg: list[float] = param(
         [0.0, 0.0, 0.0], "Rotation base frame -> the frame the world model predicts motion in, as "
