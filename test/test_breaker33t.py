@@ -58,9 +58,6 @@ def test_resume_with_one_data_folder_moved_keeps_the_split(encoder, tmp_path):
     assert _split(out) == before
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33t: an .npz episode recorded at 10 Hz "
-                   "(timestamps 0.1 s apart) is trained as 4 Hz steps without a word; its "
-                   "bag-from-npz bag is resampled to 4 Hz: one episode, two datasets")
 def test_an_npz_episode_at_another_rate_is_not_silently_taken_as_4_hz(tmp_path):
     """Each frame of the .npz is taken as one step at ``data.rate_hz``; its timestamps unread.
 
@@ -230,9 +227,6 @@ def test_an_out_holding_a_world_model_is_not_overwritten(encoder, tmp_path, caps
     assert code == 1 and "world_model.pt" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33t: an .npz whose stored actions hold a NaN (its "
-                   "states fine) is refused, 'episode actions contain NaN or inf', with no fix, "
-                   "though train never reads those actions (recomputed from the states)")
 def test_nan_in_unused_npz_actions_is_taken_or_refused_with_a_fix(tmp_path):
     episode = blob_episode(frames=8, seed=1)
     actions = episode.actions.copy()
