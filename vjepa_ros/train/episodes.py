@@ -241,13 +241,17 @@ def _folder_sources(files: list[Path], notes: list[str]) -> list[Source]:
 
 
 def split_sources(sources: list[Source], val_fraction: float, seed: int,
-                  left_out: list[str] = (), frames: dict[Source, int] | None = None):
+                  left_out: list[str] = (), frames: dict[Source, int] | None = None,
+                  keys: dict[Source, str] | None = None):
     """Split whole sources into (train, val), at least one in each.
 
     ``frames`` (each source's usable frames): the sources are taken in an order drawn from
     ``seed``, each held out when that brings the held-out frames nearer ``val_fraction`` of all
     frames (:data:`SPLIT_RULE`), so a long bag is not held out for a fraction of a short one;
-    none (runs older than that rule): round(fraction * n) sources. Deterministic for a seed
+    none (runs older than that rule): round(fraction * n) sources. ``keys`` (each source's
+    content digest, ``data_identity``): the order is drawn over the sources ranked by them, so
+    the split follows the data, not where it lies (a folder moved, a copy: the same split);
+    none (runs older than that): over the sources in path order. Deterministic for a seed
     and the set of sources; ``val_fraction`` 0 holds out none. ``left_out``: the notes on other
     sources left out as too short (named in the error when fewer than 2 sources are left).
     """
@@ -260,7 +264,9 @@ def split_sources(sources: list[Source], val_fraction: float, seed: int,
             f"{len(sources)}{usable} episode source(s){more}: cannot hold one out for "
             "validation; add episodes, give --val DIR, or --val-fraction 0 (no validation)"
         )
-    order = np.random.default_rng(seed).permutation(len(sources))
+    ranked = np.arange(len(sources)) if keys is None else np.array(
+        sorted(range(len(sources)), key=lambda i: (keys[sources[i]], sources[i].name)))
+    order = ranked[np.random.default_rng(seed).permutation(len(sources))]
     if frames is None:
         count = min(len(sources) - 1, max(1, int(round(val_fraction * len(sources)))))
         held = set(order[:count].tolist())
