@@ -35,9 +35,6 @@ def _split(out):
     return sorted(info["train"]["names"]), sorted(info["val"]["names"])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33t: --resume --data NEW after moving one of two "
-                   "--data folders re-splits train/val (sources sorted by their new paths): "
-                   "validation episodes are trained on, training ones validated on, silently")
 def test_resume_with_one_data_folder_moved_keeps_the_split(encoder, tmp_path):
     """README: "the same files copied or moved elsewhere are the same data"; resume is exact.
 
@@ -58,9 +55,6 @@ def test_resume_with_one_data_folder_moved_keeps_the_split(encoder, tmp_path):
     assert _split(out) == before
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33t: an .npz episode recorded at 10 Hz "
-                   "(timestamps 0.1 s apart) is trained as 4 Hz steps without a word; its "
-                   "bag-from-npz bag is resampled to 4 Hz: one episode, two datasets")
 def test_an_npz_episode_at_another_rate_is_not_silently_taken_as_4_hz(tmp_path):
     """Each frame of the .npz is taken as one step at ``data.rate_hz``; its timestamps unread.
 
@@ -86,9 +80,6 @@ def _cached_config(encoder, episodes, out, cache):
         "predictor.depth": 1, "predictor.num_heads": 2, "data.feature_cache_dir": str(cache)})
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33t: a damaged banks/*.bin of the feature cache "
-                   "(zeroed bytes) is mapped and trained on without a word; the shards beside "
-                   "it are CRC-checked and re-encoded, the bank is not")
 def test_a_damaged_bank_file_is_not_trained_on(encoder, tmp_path):
     episodes = tmp_path / "eps"
     write_blob_episodes(episodes, 4, frames=8)
@@ -110,10 +101,6 @@ def test_a_damaged_bank_file_is_not_trained_on(encoder, tmp_path):
     assert torch.equal(second.train_bank.reps, features), lines
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33t: a truncated banks/*.bin stops the run with "
-                   "torch's raw 'file <...> size <N> is smaller than the required mapping size' "
-                   "and no advice (delete it / the cache's banks folder), while a truncated "
-                   "shard is encoded again")
 def test_a_truncated_bank_file_is_rebuilt_or_named_with_the_fix(encoder, tmp_path, capsys):
     episodes = tmp_path / "eps"
     write_blob_episodes(episodes, 4, frames=8)
@@ -129,9 +116,6 @@ def test_a_truncated_bank_file_is_rebuilt_or_named_with_the_fix(encoder, tmp_pat
                                                                           "rm ")))
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33t: --resume --steps N (the README's example) "
-                   "rescales the fractional warm-up to the new step count: a run past its "
-                   "warm-up at peak lr drops back into warm-up (4.25e-4 -> 2.7e-4) silently")
 def test_resume_with_more_steps_does_not_reenter_warmup(encoder, tmp_path):
     episodes = tmp_path / "eps"
     write_blob_episodes(episodes, 3, frames=8)
@@ -159,9 +143,6 @@ def test_resume_with_more_steps_does_not_reenter_warmup(encoder, tmp_path):
 TORCH_DISK_FULL = "[enforce fail at inline_container.cc:672] . unexpected pos 13312 vs 13206"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33t: a full disk at the save of latest.pt prints "
-                   "torch's '[enforce fail at inline_container.cc:672] . unexpected pos ...': "
-                   "no file, no 'disk full', no advice")
 def test_a_full_disk_at_the_save_names_the_file_and_the_fix(encoder, tmp_path, monkeypatch,
                                                             capsys):
     episodes = tmp_path / "eps"
@@ -179,10 +160,6 @@ def test_a_full_disk_at_the_save_names_the_file_and_the_fix(encoder, tmp_path, m
     assert "latest.pt" in err and ("space" in err or "full" in err), err
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33t: a full disk while the feature cache writes "
-                   "its bank prints '[Errno 28] No space left on device' alone: not which "
-                   "folder (the cache, maybe not --out) nor what to do (free space, "
-                   "--feature-cache DIR elsewhere)")
 def test_a_full_disk_in_the_feature_cache_names_the_cache(encoder, tmp_path, monkeypatch, capsys):
     import errno
     import os
@@ -213,10 +190,6 @@ def test_a_full_disk_in_the_feature_cache_names_the_cache(encoder, tmp_path, mon
     assert str(cache) in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33t: an --out holding a finished run's "
-                   "world_model.pt (its latest.pt deleted to save space: it holds the optimizer "
-                   "state too) is trained into again and the model overwritten without a word; "
-                   "only latest.pt makes train refuse the folder")
 def test_an_out_holding_a_world_model_is_not_overwritten(encoder, tmp_path, capsys):
     episodes = tmp_path / "eps"
     write_blob_episodes(episodes, 3, frames=8)
@@ -230,9 +203,6 @@ def test_an_out_holding_a_world_model_is_not_overwritten(encoder, tmp_path, caps
     assert code == 1 and "world_model.pt" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="breaker33t: an .npz whose stored actions hold a NaN (its "
-                   "states fine) is refused, 'episode actions contain NaN or inf', with no fix, "
-                   "though train never reads those actions (recomputed from the states)")
 def test_nan_in_unused_npz_actions_is_taken_or_refused_with_a_fix(tmp_path):
     episode = blob_episode(frames=8, seed=1)
     actions = episode.actions.copy()

@@ -33,11 +33,12 @@ def _data(**topics) -> DataConfig:
 
 def test_the_changed_bag_settings_are_named_by_their_keys(tmp_path):
     data = _data(image="/cam", stamps="receive")
-    data.rate_hz = 10.0
-    assert changed_bag_settings(data) == ["data.rate_hz", "data.topics.image",
+    data.max_state_gap_s = 0.5
+    data.rate_hz = 10.0  # .npz episodes are resampled to it too (breaker33t)
+    assert changed_bag_settings(data) == ["data.max_state_gap_s", "data.topics.image",
                                           "data.topics.stamps"]
     assert changed_bag_settings(_data()) == []
-    assert changed_bag_settings(data, ignore=("data.rate_hz",)) == [
+    assert changed_bag_settings(data, ignore=("data.max_state_gap_s",)) == [
         "data.topics.image", "data.topics.stamps"]
 
 
@@ -46,7 +47,7 @@ def test_the_note_comes_only_for_data_without_a_bag(tmp_path):
     npz_only = find_sources([tmp_path / "eps"])
     note = unused_bag_note(npz_only, _data(image="/cam"))
     assert note == ("data.topics.image (--image-topic) applies to rosbag2 bags only; the data "
-                    "holds no bag (2 .npz episodes, used step by step as recorded): not used")
+                    "holds no bag (2 .npz episodes, which hold no topics): not used")
     assert unused_bag_note(npz_only, _data()) is None  # nothing set: nothing to say
     assert unused_bag_note(npz_only, _data(image="/cam"), keys=False).startswith(
         "--image-topic applies to rosbag2 bags only")
@@ -67,11 +68,11 @@ def _pretrain(tmp_path, *options):
 
 
 def test_pretrain_notes_bag_options_given_for_npz_episodes(tmp_path, capsys):
-    assert _pretrain(tmp_path, "--image-topic", "/cam", "--rate", "8") == 0
+    assert _pretrain(tmp_path, "--image-topic", "/cam", "--stamps", "receive") == 0
     notes = [line for line in capsys.readouterr().out.splitlines()
              if "bags only" in line]
-    assert notes == ["note: --rate, --image-topic apply to rosbag2 bags only; the data holds no "
-                     "bag (2 .npz episodes, used step by step as recorded): not used"]
+    assert notes == ["note: --image-topic, --stamps apply to rosbag2 bags only; the data holds no "
+                     "bag (2 .npz episodes, which hold no topics): not used"]
 
 
 def test_pretrain_says_when_a_batch_is_larger_than_the_distinct_clips(tmp_path, capsys):
@@ -99,6 +100,6 @@ def test_train_notes_bag_settings_of_its_config_for_npz_episodes(tmp_path):
     load_banks(config, encoder, log=lines.append)
     assert [line for line in lines if "bags only" in line] == [
         "note        data.max_state_gap_s, data.topics.pose (--pose-topic) apply to rosbag2 "
-        "bags only; the data holds no bag (2 .npz episodes, used step by step as recorded): "
+        "bags only; the data holds no bag (2 .npz episodes, which hold no topics): "
         "not used"]
 

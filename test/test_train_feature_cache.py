@@ -58,7 +58,8 @@ def test_cache_is_reused_and_a_changed_key_rebuilds_it(tmp_path, encoders):
         ((encoders[1],), {}, "encoder"),
         ((encoders[0],), {"aspect_ratio_range": (1.0, 1.0)}, "encoder"),
         ((encoders[0],), {"feature_dtype": "float32"}, "encoder"),
-        ((encoders[0], DataConfig(frames_per_clip=4, rate_hz=2.0)), {}, "data.rate_hz"),
+        ((encoders[0], DataConfig(frames_per_clip=4, max_state_gap_s=0.2)), {},
+         "data.max_state_gap_s"),  # rate_hz: fewer steps of these 4 Hz episodes
         ((encoders[0], DataConfig(frames_per_clip=5)), {}, "data.frames_per_clip"),
     ]
     for args, settings, changed in changes:

@@ -1,10 +1,10 @@
 """The settings that only bags use, and the note when they are set for data without a bag.
 
 ``vjepa-ros train`` and ``pretrain`` read ``.npz`` episodes and rosbag2 bags; the bag topics
-(``data.topics.*``: ``--image-topic``, ``--pose-topic``, ``--stamps``, ...), the step rate
-bags are resampled to (``data.rate_hz``: ``--rate``) and the state-gap limit apply to bags
-alone. Set for data that holds no bag they change nothing; saying so keeps a user from
-believing a topic or rate was used (an ``.npz`` episode is used step by step as recorded).
+(``data.topics.*``: ``--image-topic``, ``--pose-topic``, ``--stamps``, ...) and the state-gap
+limit apply to bags alone (an ``.npz`` episode's states lie at its frames' times; both kinds are
+resampled to ``data.rate_hz``). Set for data that holds no bag they change nothing; saying so
+keeps a user from believing a topic was used.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 # DataConfig fields that only bags read (beside every data.topics.* field)
-BAG_DATA_FIELDS = ("rate_hz", "max_state_gap_s")
+BAG_DATA_FIELDS = ("max_state_gap_s",)
 
 
 def changed_bag_settings(data, ignore: tuple[str, ...] = ()) -> list[str]:
@@ -53,5 +53,5 @@ def unused_bag_note(sources, data, ignore: tuple[str, ...] = (),
                       for name in names)
     count = len(sources)
     return (f"{shown} {'applies' if len(names) == 1 else 'apply'} to rosbag2 bags only; the "
-            f"data holds no bag ({count} .npz episode{'s' if count != 1 else ''}, used step by "
-            "step as recorded): not used")
+            f"data holds no bag ({count} .npz episode{'s' if count != 1 else ''}, which hold no "
+            "topics): not used")

@@ -58,14 +58,19 @@ def feature_cache_dir(config: TrainConfig, topology: Topology | None = None) -> 
 
 
 def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology | None = None,
-               log=print, stored_data: dict | None = None, legacy_split: bool = False):
+               log=print, stored_data: dict | None = None, legacy_split: bool = False,
+               held_out: list[str] | None = None, path_order: bool = False):
     """Find, split, load and encode the episodes: (train bank, val bank or None, info).
 
     ``stored_data``: a resumed run's ``data_identity`` (None: a new run, or one older than it):
     data that differs from it is refused (ConfigError naming what was added, removed, changed)
     before anything is read. ``info["data_identity"]`` is what latest.pt stores.
     ``legacy_split``: hold out sources by count, as runs did before they stored their data (a
-    resumed one keeps its split); otherwise by frames (``episodes.split_sources``).
+    resumed one keeps its split); otherwise by frames (``episodes.split_sources``), drawn over
+    the sources ranked by their content digests (``path_order``: by their paths, as runs did
+    before they stored ``held_out``). ``held_out``: a resumed run's held-out sources' digests
+    (``info["held_out"]``, what latest.pt stores): its split is taken as it is, wherever the
+    data lies now.
 
     With an on-disk cache (:func:`feature_cache_dir`) the features come from its shards and
     only missing sources are read and encoded, split over the ranks; the banks' representations
@@ -124,18 +129,26 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
         log(f"note        skipped {shown_path(other.path)}: the same steps as "
             f"{shown_path(first.path)} (equal frames, states and actions: one recording in two "
             "storage formats?), read once")
-    train_sources, split = sources, None
+    train_sources, split, info_held = sources, None, None
     if not data.val:  # held out among the usable sources: a short one is left out of both
         usable = [source for source in sources if source in shards]
         if not usable:
             raise no_usable_source(sources, counts["left_out"], "source")
-        frames = None if legacy_split else {s: int(shards[s]["lengths"].sum()) for s in usable}
-        train_sources, val_sources = split_sources(usable, data.val_fraction, config.seed,
-                                                   counts["left_out"], frames)
+        digests = {s: identity["--data"][str(s.path.expanduser().resolve())] for s in usable}
+        if held_out is not None:  # a resumed run's split, by content: exactly as it was
+            train_sources = [s for s in usable if digests[s] not in held_out]
+            val_sources = [s for s in usable if digests[s] in held_out]
+        else:
+            frames = None if legacy_split else \
+                {s: int(shards[s]["lengths"].sum()) for s in usable}
+            train_sources, val_sources = split_sources(
+                usable, data.val_fraction, config.seed, counts["left_out"], frames,
+                None if legacy_split or path_order else digests)
         split = "by count (this run's, from before splits by frames)" if legacy_split \
             else SPLIT_RULE
+        info_held = sorted(digests[s] for s in val_sources)
     info: dict = {"tokens_per_frame": encode.tokens_per_frame, "data_identity": identity,
-                  "split": split,
+                  "split": split, "held_out": info_held,
                   "notes": read_notes(train_sources + val_sources, shards, counts["left_out"],
                                       encoder.img_size)}
     for note in info["notes"]:  # now, as the data is read (not after training)
@@ -151,7 +164,7 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
             banks.append(None)
             continue
         if cache is not None:
-            bank = mapped_bank(cache, group, shards, topology)
+            bank = mapped_bank(cache, group, shards, topology, log)
         else:
             bank = FeatureBank.concat([shard_bank(shards[s]) for s in group])
         info[label] = {"sources": len(group), "segments": len(bank.names),

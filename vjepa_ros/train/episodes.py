@@ -2,10 +2,11 @@
 
 A *source* is one file or bag; it yields one or more *segments*: runs of consecutive frames at the
 model's step rate with their end-effector states and actions a_k = s_{k+1} ⊖ s_k
-(``planning.pose.state_difference``). An ``.npz`` episode is one segment (its actions are
-recomputed from its states); a bag is resampled to ``rate_hz`` exactly as ``vjepa-ros eval`` does
-(``recordings.bags.read_recording`` + ``recordings.resample.resample``) and split at invalid
-steps (a missing frame or a gap in the states); runs shorter than a clip are left out and reported.
+(``planning.pose.state_difference``). Both kinds are resampled to ``rate_hz`` exactly as
+``vjepa-ros eval`` does (``recordings.resample.resample``; an ``.npz`` episode by its
+``timestamps``, a bag as ``recordings.bags.read_recording`` reads it; the actions recomputed
+from the states) and split at invalid steps (a missing frame or a gap in the states); runs
+shorter than a clip are left out and reported.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from vjepa_ros.recordings.bag_folders import (
 )
 from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
-from vjepa_ros.recordings.episode import Episode, actions_from_states
+from vjepa_ros.recordings.episode import actions_from_states
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.recorded_files import unlisted_data_files
 from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP, resample
 from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
 from vjepa_ros.train.config import DataConfig
+from vjepa_ros.train.npz_episode import rate_note, read_training_episode
 from vjepa_ros.train.same_recording import read_once
 
 
@@ -239,13 +241,17 @@ def _folder_sources(files: list[Path], notes: list[str]) -> list[Source]:
 
 
 def split_sources(sources: list[Source], val_fraction: float, seed: int,
-                  left_out: list[str] = (), frames: dict[Source, int] | None = None):
+                  left_out: list[str] = (), frames: dict[Source, int] | None = None,
+                  keys: dict[Source, str] | None = None):
     """Split whole sources into (train, val), at least one in each.
 
     ``frames`` (each source's usable frames): the sources are taken in an order drawn from
     ``seed``, each held out when that brings the held-out frames nearer ``val_fraction`` of all
     frames (:data:`SPLIT_RULE`), so a long bag is not held out for a fraction of a short one;
-    none (runs older than that rule): round(fraction * n) sources. Deterministic for a seed
+    none (runs older than that rule): round(fraction * n) sources. ``keys`` (each source's
+    content digest, ``data_identity``): the order is drawn over the sources ranked by them, so
+    the split follows the data, not where it lies (a folder moved, a copy: the same split);
+    none (runs older than that): over the sources in path order. Deterministic for a seed
     and the set of sources; ``val_fraction`` 0 holds out none. ``left_out``: the notes on other
     sources left out as too short (named in the error when fewer than 2 sources are left).
     """
@@ -258,7 +264,9 @@ def split_sources(sources: list[Source], val_fraction: float, seed: int,
             f"{len(sources)}{usable} episode source(s){more}: cannot hold one out for "
             "validation; add episodes, give --val DIR, or --val-fraction 0 (no validation)"
         )
-    order = np.random.default_rng(seed).permutation(len(sources))
+    ranked = np.arange(len(sources)) if keys is None else np.array(
+        sorted(range(len(sources)), key=lambda i: (keys[sources[i]], sources[i].name)))
+    order = ranked[np.random.default_rng(seed).permutation(len(sources))]
     if frames is None:
         count = min(len(sources) - 1, max(1, int(round(val_fraction * len(sources)))))
         held = set(order[:count].tolist())
@@ -292,24 +300,36 @@ def _held_by_frames(sizes: list[int], order, fraction: float) -> set[int]:
 
 
 def load_segments(source: Source, data: DataConfig) -> tuple[list[Segment], list[str]]:
-    """Return (segments of at least ``frames_per_clip`` frames, notes on what was left out)."""
+    """Return (segments of at least ``frames_per_clip`` frames, notes on what was left out).
+
+    An ``.npz`` episode and a bag alike are put on the ``data.rate_hz`` grid by their times
+    (``recordings.resample``: an episode by its ``timestamps``) and split at invalid steps.
+    """
     if source.kind == "npz":
-        notes: list[str] = []  # the metadata is not used here: a bad one is noted
-        return [_npz_segment(source.path, data.frames_per_clip, notes)], notes
+        return _npz_segments(source.path, data)
     return _bag_segments(source.path, data)
 
 
-def _npz_segment(path: Path, frames_per_clip: int, notes: list[str]) -> Segment:
+def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str]]:
+    notes: list[str] = []  # the metadata is not used here: a bad one is noted
     try:
-        episode = Episode.load(path, notes)
+        episode = read_training_episode(path, notes)
+        times = np.round(episode.timestamps * 1e9).astype(np.int64)  # [T] ns
+        steps = resample(times, times, episode.states, data.rate_hz,
+                         max_state_gap_s=data.max_state_gap_s)
     except ValueError as exc:
         raise EpisodeError(named_once(path, str(exc))) from exc
-    if len(episode) < frames_per_clip:
+    rate = rate_note(path, episode.timestamps, data.rate_hz)
+    notes += [rate] if rate else []
+    if len(steps) < data.frames_per_clip and not steps.dropped:  # short, not damaged
+        at = f" at {data.rate_hz:g} Hz ({len(episode)} frames)" if rate else " frames"
         raise ShortSourceError(
-            path, f"{len(episode)} frames, shorter than one clip of {frames_per_clip} frames",
-            len(episode))
-    states = episode.states.astype(np.float32)
-    return Segment(path.stem, episode.frames, states, actions_from_states(states))
+            path, f"{len(steps)}{at}, shorter than one clip of {data.frames_per_clip} frames",
+            len(steps))
+    timing = (times, times, "its states", "its observations")
+    return _step_segments(path, steps, lambda wanted: {int(i): episode.frames[int(i)]
+                                                       for i in wanted},
+                          data, notes, timing, path.stem)
 
 
 def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str]]:
@@ -326,11 +346,27 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
             "; name the topic with --gripper-topic, or pass --no-gripper to train with "
             "closedness 0 throughout"
         )
+    notes = list(recording.notes)  # what reading repaired or lost (damaged files, clocks)
+    timing = (recording.image_times, recording.state_times, recording.state_topic,
+              recording.image_topic)
+    return _step_segments(path, steps, lambda wanted: dict(recording.iter_frames(wanted)),
+                          data, notes, timing, path.name, "; ".join(recording.damage))
+
+
+def _step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[str],
+                   timing: tuple, name: str, damage: str = "") -> tuple[list[Segment], list[str]]:
+    """Return the segments of a source's ``steps`` (``resample.Steps``) and ``notes``.
+
+    ``frames_of``: frame indices -> {index: frame [H, W, 3] uint8}; ``timing``: (image times,
+    state times [ns], where the states and the frames come from: topics) for the hints on
+    dropped steps; ``name``: the segments' (``NAME#k`` when there are several); ``damage``: a
+    damaged bag's notes.
+    """
+    image_times, state_times, state_topic, image_topic = timing
     runs = _valid_runs(steps.valid)
     long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
-    notes = list(recording.notes)  # what reading repaired or lost (damaged files, clocks)
-    gap_hint = state_gap_hint(recording.state_times, recording.state_topic,
-                              data.max_state_gap_s, steps.dropped, setting=GAP_SETTING,
+    gap_hint = state_gap_hint(state_times, state_topic, data.max_state_gap_s, steps.dropped,
+                              setting=GAP_SETTING,
                               give=f"--set {GAP_SETTING}={{}}").removeprefix("; ")
     dropped = dropped_words(steps.dropped, len(steps), data.max_state_gap_s, GAP_SETTING)
     if dropped:
@@ -342,23 +378,22 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
                      f"than a clip left out ({sum(short)} steps)")
     if not long_runs:
         longest = max((b - a for a, b in runs), default=0)
-        camera_hint = slow_camera_hint(recording.image_times, data.rate_hz, steps.dropped)
+        camera_hint = slow_camera_hint(image_times, data.rate_hz, steps.dropped)
         raise ShortSourceError(
             path, f"no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
             f"(longest run {longest} of {len(steps)} steps; {dropped or 'none dropped'})"
-            f"{_drop_hints(steps.dropped, camera_hint, gap_hint)}", longest,
-            damage="; ".join(recording.damage))
+            f"{_drop_hints(steps.dropped, camera_hint, gap_hint)}", longest, damage=damage)
     wanted = np.concatenate([steps.frame_indices[a:b] for a, b in long_runs])
     try:
-        frames = dict(recording.iter_frames(wanted))
+        frames = frames_of(wanted)
     except BagError as exc:
         raise EpisodeError(str(exc)) from exc
-    segments = []  # frames of one size: iter_frames refuses a size change (eval's check too)
+    segments = []  # frames of one size: iter_frames refuses a size change; an .npz holds one array
     for number, (a, b) in enumerate(long_runs):
         run_frames = np.stack([frames[int(i)] for i in steps.frame_indices[a:b]])
         states = steps.states[a:b].astype(np.float32)
-        name = path.name if len(long_runs) == 1 else f"{path.name}#{number}"
-        segments.append(Segment(name, run_frames, states, actions_from_states(states)))
+        label = name if len(long_runs) == 1 else f"{name}#{number}"
+        segments.append(Segment(label, run_frames, states, actions_from_states(states)))
     return segments, notes
 
 

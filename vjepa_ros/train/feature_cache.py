@@ -9,8 +9,10 @@ Layout of a cache directory (``data.feature_cache_dir``, default ``<out>/feature
                                    concatenated, memory-mapped by every rank (see mapped_bank)
 
 The *key* holds the encoder fingerprint (architecture and a digest of every weight tensor), the
-compute dtype and device type, the preprocessing (aspect-ratio clamp, feature dtype) and every
-data setting that changes which frames are kept (rate, state gap, topics, frames_per_clip, ...).
+compute dtype and device type, the preprocessing (aspect-ratio clamp, feature dtype), a digest
+of the code that reads recordings and preprocesses frames (:data:`READER_CODE`: a fixed reader
+re-encodes) and every data setting that changes which frames are kept (rate, state gap, topics,
+frames_per_clip, ...).
 A directory whose ``key.json`` differs is emptied and rebuilt (one line says so). A shard's file
 name digests the key and the source's *identity* (resolved path, total bytes, latest mtime), so
 a changed or new bag is encoded again and nothing else is: re-running skips decoding and
@@ -22,7 +24,9 @@ every world_size-th missing source, then all wait on a barrier; rank 0 joins the
 run's sources into one raw file that every rank maps, so the ranks of a machine share one copy
 of the features in the page cache instead of holding one each. Ranks on other machines must see
 the same directory (a shared filesystem), as they must see ``--out``. A bank file is kept for
-the next run over the same sources; delete ``banks/`` to reclaim the space.
+the next run over the same sources (checked against the size and CRC-32 written with it, and
+written again from the shards when it fails); delete ``banks/`` to reclaim the space. A full
+disk while the cache is written stops the run naming the cache folder (``disk_full``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import hashlib
 import json
 import re
 import shutil
+import zlib
 from pathlib import Path
 
 import torch
@@ -39,6 +44,7 @@ import torch
 from vjepa_ros.atomic_files import replacing, write_text
 from vjepa_ros.recordings.bag_files import walk_files
 from vjepa_ros.train.config import DataConfig
+from vjepa_ros.train.disk_full import writing
 from vjepa_ros.train.distributed import Topology, barrier, broadcast_object
 from vjepa_ros.train.episodes import (
     ClipFix,
@@ -56,11 +62,33 @@ NOT_IN_KEY = ("train", "val", "val_fraction", "val_clips", "encode_batch", "feat
               "feature_cache_dir")
 
 
+# The code that turns recordings into frames, states and actions, and frames into encoder
+# pixels (globs under the package): fixing a reader changes the features of the same data.
+READER_CODE = ("recordings/*.py", "train/episodes.py", "train/npz_episode.py",
+               "planning/pose.py", "models/preprocess.py")
+PACKAGE = Path(__file__).resolve().parents[1]  # vjepa_ros/
+CODE_WORDS = "code (the recording readers or the preprocessing changed)"
+
+
+def reader_code_digest() -> str:
+    """Return the hex digest of :data:`READER_CODE` under :data:`PACKAGE` (names and bytes)."""
+    digest = hashlib.sha1()
+    for pattern in READER_CODE:
+        for file in sorted(PACKAGE.glob(pattern)):
+            digest.update(f"{file.relative_to(PACKAGE).as_posix()}\0".encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
 def cache_key(encode: FrameEncoder, data: DataConfig) -> dict:
-    """Return the key of features computed by ``encode`` from sources read with ``data``."""
+    """Return the key of features computed by ``encode`` from sources read with ``data``.
+
+    ``code``: :func:`reader_code_digest`, so a cache written by other reader code is rebuilt.
+    """
     settings = {name: value for name, value in dataclasses.asdict(data).items()
                 if name not in NOT_IN_KEY}
-    return {"format": FORMAT, "encoder": encode.fingerprint, "data": settings}
+    return {"format": FORMAT, "encoder": encode.fingerprint, "code": reader_code_digest(),
+            "data": settings}
 
 
 def source_identity(source: Source) -> dict:
@@ -116,7 +144,9 @@ class FeatureCache:
                 for folder in ("shards", "banks"):
                     shutil.rmtree(self.dir / folder, ignore_errors=True)
             self.dir.mkdir(parents=True, exist_ok=True)
-            write_text(key_file, json.dumps(self.key, indent=1, sort_keys=True, default=str))
+            with self.writing(key_file):
+                write_text(key_file, json.dumps(self.key, indent=1, sort_keys=True,
+                                                default=str))
         barrier(topology)
 
     def shard_path(self, source: Source) -> Path:
@@ -146,8 +176,15 @@ class FeatureCache:
 
     def save(self, source: Source, shard: dict) -> Path:
         """Write a shard atomically (a build interrupted meanwhile leaves no partial shard)."""
-        return _save_atomic({**shard, "key": self.key_digest, "source": source_identity(source)},
-                            self.shard_path(source))
+        path = self.shard_path(source)
+        with self.writing(path):
+            return _save_atomic({**shard, "key": self.key_digest,
+                                 "source": source_identity(source)}, path)
+
+    def writing(self, path: Path):
+        """Return the context of writing ``path`` into the cache (``disk_full.writing``)."""
+        return writing(path, f"free space in the feature cache {self.dir}, or give "
+                             "--feature-cache DIR on another disk")
 
     def disk_bytes(self, sources) -> int:
         return sum(self.shard_path(s).stat().st_size for s in sources
@@ -158,7 +195,8 @@ def _changed(stored: dict, key: dict) -> list[str]:
     """Names of the key entries that differ (encoder, data.rate_hz, ...)."""
     if not isinstance(stored, dict):
         return []
-    changed = [name for name in ("format", "encoder") if stored.get(name) != key.get(name)]
+    changed = [CODE_WORDS if name == "code" else name for name in ("format", "encoder", "code")
+               if stored.get(name) != key.get(name)]
     stored_data = stored.get("data") if isinstance(stored.get("data"), dict) else {}
     current = json.loads(json.dumps(key["data"], default=str))
     changed += [f"data.{name}" for name in sorted(set(stored_data) | set(current))
@@ -237,40 +275,85 @@ def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
 
 
 def mapped_bank(cache: FeatureCache, sources: list[Source], shards: dict[Source, dict],
-                topology: Topology) -> FeatureBank:
+                topology: Topology, log=print) -> FeatureBank:
     """Return one bank of these sources whose representations are a memory-mapped file.
 
     Rank 0 writes ``banks/<digest>.bin`` (the shards' reps one after another, raw) and a small
-    ``.pt`` beside it (states, actions, segments) unless they exist; every rank then maps the
-    file read-only with ``torch.from_file``: pages are read when a clip touches them and are
-    shared through the page cache by all ranks on a machine, so N ranks hold the features once.
+    ``.pt`` beside it (states, actions, segments, the ``.bin``'s size and CRC-32) unless they
+    exist and check out; every rank then maps the file read-only with ``torch.from_file``:
+    pages are read when a clip touches them and are shared through the page cache by all ranks
+    on a machine, so N ranks hold the features once. A bank that fails its check (cut short,
+    bytes changed, its ``.pt`` unreadable, or written before banks held a CRC-32) is written
+    again from the shards (checked themselves), with a line to ``log`` saying why.
     """
     names = "\n".join(cache.shard_path(s).name for s in sources)
     digest = hashlib.sha1(names.encode()).hexdigest()[:20]
     raw = cache.dir / "banks" / f"{digest}.bin"
     meta_path = raw.with_suffix(".pt")
-    if topology.is_main and not (raw.is_file() and meta_path.is_file()):
-        raw.parent.mkdir(parents=True, exist_ok=True)
-        with replacing(raw) as partial:  # raw last: both files are there once it is
-            with open(partial, "wb") as file:
-                for source in sources:  # one shard in memory at a time
-                    file.write(shards[source]["reps"].contiguous().numpy().tobytes())
-            first = shards[sources[0]]["reps"]
-            frames = sum(int(shards[s]["reps"].shape[0]) for s in sources)
-            meta = {"shape": [frames, *first.shape[1:]], "dtype": str(first.dtype),
-                    **{name: torch.cat([shards[s][name] for s in sources])
-                       for name in ("states", "actions", "lengths")},
-                    "names": [n for s in sources for n in shards[s]["names"]]}
-            _save_atomic(meta, meta_path)
+    if topology.is_main:
+        problem = bank_problem(raw, meta_path)
+        if problem:
+            log(f"features    {problem}: writing it again from the shards")
+        if problem != "":  # absent (None) or failing its check
+            with cache.writing(raw):
+                _write_bank(raw, meta_path, sources, shards)
     barrier(topology)
     meta = torch.load(meta_path, map_location="cpu", weights_only=True)
-    dtype = {str(d): d for d in (torch.float16, torch.float32)}[meta["dtype"]]
     shape = meta["shape"]
     reps = torch.from_file(str(raw), shared=False, size=shape[0] * shape[1] * shape[2],
-                           dtype=dtype).view(*shape)
+                           dtype=BANK_DTYPES[meta["dtype"]]).view(*shape)
     lengths = meta["lengths"]
     return FeatureBank(reps, meta["states"], meta["actions"], torch.cumsum(lengths, 0) - lengths,
                        lengths, list(meta["names"]))
+
+
+BANK_DTYPES = {str(d): d for d in (torch.float16, torch.float32)}
+CHUNK = 16 * 2**20  # bytes read at a time to check a bank
+
+
+def bank_problem(raw: Path, meta_path: Path) -> str | None:
+    """Say what is wrong with a bank (``.bin`` + ``.pt``): "" when sound, None when absent."""
+    if not (raw.is_file() and meta_path.is_file()):
+        return None
+    try:
+        meta = torch.load(meta_path, map_location="cpu", weights_only=True)
+        shape, dtype = meta["shape"], BANK_DTYPES[meta["dtype"]]
+    except Exception:  # damaged, cut short, another layout: written again
+        return f"bank {meta_path} cannot be read"
+    if "crc32" not in meta:
+        return f"bank {raw} was written before banks held a checksum"
+    size = raw.stat().st_size
+    expected = shape[0] * shape[1] * shape[2] * dtype.itemsize
+    if size != expected:
+        return f"bank {raw} is cut short or grown ({size} of {expected} bytes)"
+    crc = 0
+    with open(raw, "rb") as file:
+        while chunk := file.read(CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    if crc != meta["crc32"]:
+        return f"bank {raw} is damaged (its CRC-32 differs from the one written with it)"
+    return ""
+
+
+def _write_bank(raw: Path, meta_path: Path, sources: list[Source],
+                shards: dict[Source, dict]) -> None:
+    """Write a bank's raw reps and its ``.pt`` (raw last: both are there once it is)."""
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    meta_path.unlink(missing_ok=True)  # a damaged one: never beside a new .bin
+    crc = 0
+    with replacing(raw) as partial:
+        with open(partial, "wb") as file:
+            for source in sources:  # one shard in memory at a time
+                data = shards[source]["reps"].contiguous().numpy().tobytes()
+                crc = zlib.crc32(data, crc)
+                file.write(data)
+        first = shards[sources[0]]["reps"]
+        frames = sum(int(shards[s]["reps"].shape[0]) for s in sources)
+        meta = {"shape": [frames, *first.shape[1:]], "dtype": str(first.dtype), "crc32": crc,
+                **{name: torch.cat([shards[s][name] for s in sources])
+                   for name in ("states", "actions", "lengths")},
+                "names": [n for s in sources for n in shards[s]["names"]]}
+        _save_atomic(meta, meta_path)
 
 
 def _save_atomic(payload: dict, path: Path) -> Path:

@@ -57,9 +57,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
         encoder, predictor = load_models(path)
         describe = f"resumed from {path} at step {state['step']}"
     else:
-        if run_files(out)["latest"].exists():
-            raise ConfigError(f"{out} holds a training run ({RUN_FILES['latest']}): pass "
-                              "--resume to continue it, or choose another --out")
+        refuse_finished_run(out)
         encoder_path = config.encoder or config.predictor.init
         option = "--encoder" if config.encoder else "--init"  # (or their keys in --config)
         try:
@@ -78,7 +76,9 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     check_batch_memory(config, encoder, predictor, rank_device(config.device, topology))
     train_bank, val_bank, info = load_banks(  # a run older than its stored data: its split
         config, encoder, topology, log, state.get("data") if resume else None,
-        legacy_split=resume and "data" not in state)
+        legacy_split=resume and "data" not in state,
+        held_out=state.get("held_out") if resume else None,  # its split, wherever data lies
+        path_order=resume and "held_out" not in state)  # older runs': sources by path
     output_dir(out)
     info["world_size"] = topology.world_size
     log_data(info, config, log, topology)
@@ -86,8 +86,27 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     # of a run killed while saving (kill -9); a live rank's are kept
     remove_stale_partials(out, set(RUN_FILES.values()).__contains__, say=log)
     if resume:
-        trainer.restore(state)
+        extended = trainer.restore(state)
+        if extended:
+            log(f"note        {extended}")
     return trainer
+
+
+def refuse_finished_run(out: Path) -> None:
+    """Raise ConfigError (one line) when ``out`` holds a run's ``latest.pt`` or world model.
+
+    A new run there would overwrite them: ``latest.pt`` is resumed (``--resume``); a
+    ``world_model.pt`` without it (deleted to save space) cannot be, and is kept.
+    """
+    files = run_files(out)
+    if files["latest"].exists():
+        raise ConfigError(f"{out} holds a training run ({RUN_FILES['latest']}): pass "
+                          "--resume to continue it, or choose another --out")
+    if files["world_model"].exists():
+        raise ConfigError(f"{out} holds a trained model ({RUN_FILES['world_model']}) that a new "
+                          "run would overwrite: choose another --out (--init "
+                          f"{files['world_model']} starts from its predictor), or move the "
+                          "model away first")
 
 
 def check_batch_memory(config: TrainConfig, encoder: VisionEncoder, predictor: ACPredictor,
@@ -110,4 +129,4 @@ def check_batch_memory(config: TrainConfig, encoder: VisionEncoder, predictor: A
         raise ConfigError(problem)
 
 
-__all__ = ["build_trainer", "check_batch_memory"]
+__all__ = ["build_trainer", "check_batch_memory", "refuse_finished_run"]

@@ -8,6 +8,8 @@ V-JEPA 2-AC DROID training: for update number s = 1 .. total,
 - otherwise: ``lr + (s - (total - decay)) / decay * (final_lr - lr)`` (linear decay, reaching
   ``final_lr`` at the last update).
 
+A resumed run keeps its warm-up in steps when its ``steps`` change (:func:`resumed_schedule`).
+
 Weight decay applies to weight matrices only; biases and 1-D parameters (norms) get none, as the
 official ``init_opt`` groups them. The official weight-decay schedule is constant at 0.04 in the
 DROID config (``weight_decay`` = ``final_weight_decay``), so it is a constant here.
@@ -36,6 +38,10 @@ class LRSchedule:
             raise ValueError(f"schedule phases warmup {self.warmup} + decay {self.decay} must "
                              f"fit in {self.total} steps")
 
+    def phases(self) -> dict:
+        """Return ``{"total", "warmup", "decay"}`` [steps] (what ``latest.pt`` stores)."""
+        return {"total": self.total, "warmup": self.warmup, "decay": self.decay}
+
     def __call__(self, step: int) -> float:
         """Learning rate of update number ``step`` (1-based)."""
         if step < self.warmup:
@@ -44,6 +50,27 @@ class LRSchedule:
         if step < decay_start:
             return self.lr
         return self.lr + (step - decay_start) / max(1, self.decay) * (self.final_lr - self.lr)
+
+
+def resumed_schedule(current: LRSchedule, stored: dict) -> tuple[LRSchedule, str | None]:
+    """Return the schedule a resumed run continues with, and a note when its steps changed.
+
+    ``current``: the schedule of the resumed run's settings (its phases fractions of its new
+    ``steps``); ``stored``: the run's schedule so far (``total``, ``warmup``, ``decay`` [steps],
+    as :meth:`phases` gives). The warm-up keeps its steps (a run past it never re-enters it);
+    with the same total the stored phases are kept; with another the decay is the settings'
+    at the new end (as long as it fits after the warm-up), and the note says so in one line.
+    """
+    warmup = min(int(stored["warmup"]), current.total)
+    if int(stored["total"]) == current.total:
+        return dataclasses.replace(current, warmup=warmup, decay=int(stored["decay"])), None
+    decay = max(0, min(current.decay, current.total - warmup))
+    new = dataclasses.replace(current, warmup=warmup, decay=decay)
+    note = (f"steps {stored['total']} -> {current.total} on resume: schedule extended, its "
+            f"warm-up kept at its first {warmup} steps, lr {current.lr:g} to step "
+            f"{current.total - decay}, then a linear decay over the last {decay} steps "
+            f"(was: decay from step {int(stored['total']) - int(stored['decay'])})")
+    return new, note
 
 
 def make_optimizer(module: nn.Module, weight_decay: float, betas=(0.9, 0.999),

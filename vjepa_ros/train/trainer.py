@@ -39,6 +39,7 @@ from torch import Tensor
 
 from vjepa_ros.models import ACPredictor, VisionEncoder, save_world_model
 from vjepa_ros.train.config import TrainConfig, config_to_dict
+from vjepa_ros.train.disk_full import writing
 from vjepa_ros.train.distributed import (
     Topology,
     all_reduce,
@@ -51,9 +52,9 @@ from vjepa_ros.train.features import FeatureBank
 from vjepa_ros.train.model_records import model_data, recorded_frame_sizes
 from vjepa_ros.train.objective import prediction_losses
 from vjepa_ros.train.report import plot_losses, write_json
-from vjepa_ros.train.resume_checks import check_world_size
+from vjepa_ros.train.resume_checks import check_world_size, config_of_checkpoint
 from vjepa_ros.train.run_files import run_files
-from vjepa_ros.train.schedule import LRSchedule, make_optimizer, set_lr
+from vjepa_ros.train.schedule import LRSchedule, make_optimizer, resumed_schedule, set_lr
 from vjepa_ros.train.stop_request import InterruptedMidStep, StopRequest, deferred_stop
 
 CHECKPOINT_FORMAT = "vjepa_ros.train/1"
@@ -348,15 +349,22 @@ class Trainer:
                  "opt": self.optimizer.state_dict(), "scaler": None, "rng": rng,
                  "train_config": config_to_dict(self.config), "history": self.history,
                  "data": self.info.get("data_identity"),  # what --resume must find again
+                 "held_out": self.info.get("held_out"),  # the validation split, by content
+                 "schedule": self.schedule.phases(),  # a resume with other steps keeps it
                  "finished": finished}
-        save_world_model(path, self.encoder, self.predictor, extra=extra,
-                         data=self.model_data())  # --init RUN/latest.pt
+        with writing(path, self._disk_full_fix(path)):
+            save_world_model(path, self.encoder, self.predictor, extra=extra,
+                             data=self.model_data())  # --init RUN/latest.pt
         if path == latest:
             self.saved_step = self.step
         return path
 
-    def restore(self, state: dict) -> None:
-        """Continue from a loaded ``latest.pt`` (its predictor weights already loaded)."""
+    def restore(self, state: dict) -> str | None:
+        """Continue from a loaded ``latest.pt`` (its predictor weights already loaded).
+
+        Return a note when the learning-rate schedule was extended to other ``steps``
+        (``schedule.resumed_schedule``: the warm-up keeps its steps), else None.
+        """
         if state.get("format") != CHECKPOINT_FORMAT:
             raise ValueError(f"not a training checkpoint of vjepa-ros train (format "
                              f"{state.get('format')!r}, expected {CHECKPOINT_FORMAT!r})")
@@ -369,6 +377,13 @@ class Trainer:
         torch.set_rng_state(state["rng"]["torch"])
         if "cuda" in state["rng"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        stored = state.get("schedule")
+        if stored is None:  # a run from before latest.pt stored it: its settings' phases
+            stored_config = config_of_checkpoint(state)
+            warmup, decay = stored_config.phase_steps()
+            stored = {"total": stored_config.steps, "warmup": warmup, "decay": decay}
+        self.schedule, note = resumed_schedule(self.schedule, stored)
+        return note
 
     def export(self, path: str | Path | None = None) -> Path:
         """Write the world model (encoder + predictor + config, no optimizer state).
@@ -380,8 +395,15 @@ class Trainer:
         """
         path = Path(path).expanduser() if path else self.files["world_model"]
         dtype = torch.float16 if self.config.export_dtype == "float16" else torch.float32
-        return save_world_model(path, _CastView(self.encoder, dtype),
-                                _CastView(self.predictor, dtype), data=self.model_data())
+        with writing(path, self._disk_full_fix(path)):
+            return save_world_model(path, _CastView(self.encoder, dtype),
+                                    _CastView(self.predictor, dtype), data=self.model_data())
+
+    def _disk_full_fix(self, path: Path) -> str:
+        """Return what to do when ``path`` finds the disk full, and what latest.pt still holds."""
+        held = (f"{self.files['latest']} still holds step {self.saved_step}, resume from it"
+                if self.saved_step is not None else "no latest.pt was saved yet")
+        return f"free space there, or give --out on another disk; {held}"
 
     def model_data(self) -> dict:
         """Return what a saved model records of its training data (``config["data"]``).
