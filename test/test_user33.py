@@ -47,8 +47,6 @@ def test_the_launch_file_keeps_what_a_lab_params_file_sets(monkeypatch):
     assert effective == lab
 
 
-@pytest.mark.xfail(strict=True, reason="user33: the silent-camera hint points a namespaced "
-                   "planner (/arm1) at another robot's camera (/arm2/...) as the topic meant")
 def test_the_silent_input_hint_does_not_offer_another_robots_camera():
     # Two arms in one domain (planner_node -r __ns:=/arm1, __ns:=/arm2); arm1's simulator is
     # still starting. The hint said: "no camera image on /arm1/camera/camera/color/image_raw in
