@@ -140,9 +140,6 @@ def test_a_twin_in_shadow_mode_is_warned_once(monkeypatch):
     assert len(node.logger.warnings) == 1, node.logger.warnings
 
 
-@pytest.mark.xfail(strict=True, reason="user33: vjepa-ros launch --params-file lab.yaml replaces "
-                   "the file's image_transport and use_sim_time with the defaults of options "
-                   "not given (--image-transport raw, no --use-sim-time)")
 def test_vjepa_ros_launch_keeps_what_a_lab_params_file_sets(tmp_path):
     # Live: a file with image_transport: compressed and use_sim_time: true ran the planner with
     # image_transport raw and use_sim_time False (ros2 param get), no word said.
