@@ -24,9 +24,6 @@ def _launch_default(value, declared):
     return value
 
 
-@pytest.mark.xfail(strict=True, reason="user33: vjepa_mpc.launch.py's own parameter dict, "
-                   "given after params_file, replaces the file's model.checkpoint, model.device "
-                   "and image_transport with the launch arguments' defaults")
 def test_the_launch_file_keeps_what_a_lab_params_file_sets(monkeypatch):
     # ros2 launch vjepa_ros vjepa_mpc.launch.py params_file:=lab.yaml, the file holding
     # model.checkpoint, model.device: cuda:1 and image_transport: compressed. rcl applies the
