@@ -91,7 +91,7 @@ def generate_launch_description():
         ("params_file", os.path.join(config, "planner.yaml"), "Planner parameter file"),
         ("device", "", "Torch device: cpu, cuda, cuda:1" + not_given
          + " (else cuda when available)"),
-        ("namespace", "", "The planner's namespace (e.g. arm1: /arm1/vjepa_planner, its "
+        ("namespace", "", f"The planner's namespace (e.g. arm1: /arm1/{PLANNER_NODE}, its "
          "services and relative topics under /arm1); empty: none"),
         ("dds_profile", EnvironmentVariable("FASTDDS_DEFAULT_PROFILES_FILE",
                                             default_value=os.path.join(config, PROFILE_FILE)),
