@@ -98,9 +98,6 @@ def _stand_in(namespace: str):
     return node
 
 
-@pytest.mark.xfail(strict=True, reason="user33: two planners under -r __ns:=/arm1 and /arm2 "
-                   "publish /diagnostics statuses of one name and hardware_id ('vjepa_planner: "
-                   "mpc', 'panda')")
 def test_two_namespaced_planners_publish_diagnostics_one_can_tell_apart(monkeypatch):
     pytest.importorskip("diagnostic_msgs", reason="rclpy is installed by scripts/bootstrap.sh")
     import vjepa_ros.robot.diagnostics as diagnostics

@@ -3,7 +3,8 @@
 :class:`PlannerDiagnostics` is mixed into :class:`vjepa_ros.nodes.planner_node.PlannerNode`:
 twice a second it looks at the ROS graph (other publishers of arm commands, a twin of this
 node, bag players among the inputs' publishers, a goal image waiting for the graph) and
-publishes ``/diagnostics`` (one ``DiagnosticStatus``: the session's refusal, the inputs, the
+publishes ``/diagnostics`` (one ``DiagnosticStatus`` named by the node's fully qualified
+name, ``/arm1/vjepa_planner: mpc``: the session's refusal, the inputs, the
 gripper state topic and the process's device and threads as values). Executor callbacks only.
 """
 
@@ -15,6 +16,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
 from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.input_watch import silent_inputs_message
+from vjepa_ros.nodes.planner_name import diagnostics_name
 
 
 class PlannerDiagnostics:
@@ -88,7 +90,7 @@ class PlannerDiagnostics:
         msg = DiagnosticArray()
         msg.header.stamp = self.get_clock().now().to_msg()
         msg.status = [DiagnosticStatus(
-            level=bytes([level]), name=f"{self.get_name()}: mpc",
+            level=bytes([level]), name=diagnostics_name(self.get_fully_qualified_name()),
             message=self.twin_problem or silent_inputs_message(inputs, snapshot.blocking) or
             status["message"],
             hardware_id=self.config.robot.model,
