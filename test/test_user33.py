@@ -118,8 +118,6 @@ def test_two_namespaced_planners_publish_diagnostics_one_can_tell_apart(monkeypa
     assert a != b, a
 
 
-@pytest.mark.xfail(strict=True, reason="user33: a twin planner (a second vjepa-ros launch) is "
-                   "warned every second in shadow mode, not once")
 def test_a_twin_in_shadow_mode_is_warned_once(monkeypatch):
     pytest.importorskip("diagnostic_msgs", reason="rclpy is installed by scripts/bootstrap.sh")
     import vjepa_ros.nodes.planner_diagnostics as planner_diagnostics
