@@ -56,3 +56,8 @@ def test_a_planner_in_no_namespace_on_plain_topics_keeps_the_plain_fix():
     hint = watch("joint state", "/joint_states", STATES).hint(
         {"/franka/joint_states": [STATES]})
     assert hint == "is the joint state on /franka/joint_states? set it: -r x:=/franka/joint_states"
+    # the default camera topic and the camera elsewhere: one robot, not /camera's
+    hint = watch("camera image", "/camera/camera/color/image_raw", IMAGE).hint(
+        {"/wrist/color/image_raw": [IMAGE]})
+    assert hint == "is the camera image on /wrist/color/image_raw? set it: -r " \
+        "x:=/wrist/color/image_raw"

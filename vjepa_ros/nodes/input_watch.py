@@ -56,9 +56,9 @@ class InputWatch:
         topic was right). Topics named ``unlikely`` come last (a gripper's finger-only joint
         states are no arm state topic). When the listened topic itself has a publisher of this
         type (a bag player that finished), ``unlikely`` topics are never named, and without
-        another topic the hint says that its publisher sends nothing. Topics in
-        :attr:`robot_namespace` come first; one outside it (``/arm2/...`` for a planner in
-        ``/arm1``) is offered only as possibly another robot's, never as the plain fix.
+        another topic the hint says that its publisher sends nothing. A :meth:`foreign` topic
+        (``/arm2/...`` for a planner in ``/arm1``) comes after the others and is offered only
+        as possibly another robot's, never as the plain fix.
         """
         if self.last is not None:
             return ""
@@ -70,7 +70,7 @@ class InputWatch:
         if not candidates:
             return (f"{self.topic} has a publisher that sends nothing (not started yet, "
                     "finished, or a QoS it does not offer)") if has_publisher else ""
-        own = [t for t in candidates if self.in_namespace(t)]
+        own = [t for t in candidates if not self.foreign(t)]
         for group in (own, [t for t in candidates if t not in own]):
             likely = [t for t in group if not self._unlikely(t)] or group
             best = max(likely, key=lambda t: similarity(self.topic, t), default="")
@@ -92,21 +92,23 @@ class InputWatch:
 
     @property
     def robot_namespace(self) -> str:
-        """The namespace this robot's topics are in: the node's, else the listened topic's.
-
-        A node in no namespace (``/``) listening on a namespaced device's topic
-        (``/arm1/camera/color/image_raw``, three parts or more) is taken to be that topic's
-        first part's robot (``/arm1``); else ``/``, in which every topic is.
-        """
+        """This robot's namespace in words: the node's, else the listened topic's first part."""
         if self.namespace.strip("/"):
             return "/" + self.namespace.strip("/")
-        parts = self.topic.strip("/").split("/")
-        return f"/{parts[0]}" if len(parts) >= 3 else "/"
+        return "/" + self.topic.strip("/").split("/")[0]
 
-    def in_namespace(self, topic: str) -> bool:
-        """Whether ``topic`` is in :attr:`robot_namespace`."""
-        namespace = self.robot_namespace.rstrip("/")
-        return not namespace or topic.startswith(namespace + "/")
+    def foreign(self, topic: str) -> bool:
+        """Whether ``topic`` may be another robot's (never offered as the plain fix).
+
+        Outside the node's :attr:`namespace`; for a node in no namespace, the listened topic's
+        own name under another first part (``/arm2/camera/image`` for ``/arm1/camera/image``:
+        ``vjepa-ros launch --camera-topic /arm1/...``, which has no namespace option).
+        """
+        namespace = self.namespace.strip("/")
+        if namespace:
+            return not topic.startswith(f"/{namespace}/")
+        mine, theirs = self.topic.strip("/").split("/", 1), topic.strip("/").split("/", 1)
+        return len(mine) == len(theirs) == 2 and mine[0] != theirs[0] and mine[1] == theirs[1]
 
     def _unlikely(self, topic: str) -> bool:
         return bool(self.unlikely) and self.unlikely in topic.lower()
